@@ -727,6 +727,8 @@ def _register_decomposition_paths():
         setattr(decomposition.resources, _n, getattr(_symd, _n))
         setattr(decomposition, _n, getattr(_symd, _n))
     decomposition.decomposition_graph.list_decomps = decomposition.list_decomps  # (a patch point)
+    decomposition.inspect_decomps = _symd.inspect_decomps
+    globals()["inspect_decomps"] = _symd.inspect_decomps  # qml.inspect_decomps
     decomposition.get_decomp_kwargs = _symd.get_decomp_kwargs  # PennyLane's (reconstructors)
     for _n in ("has_reconstructor", "reconstruct", "register_reconstructor", "get_decomp_kwargs"):
         setattr(decomposition.reconstruct, _n, getattr(_symd, _n))

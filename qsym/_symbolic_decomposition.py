@@ -25,11 +25,12 @@ import copy
 
 import numpy as np
 
-from .decomposition import (ADDED_RULES, GRAPH_RULE_SOURCES, add_decomps, null_decomp, wrap_resource_key, CompressedResourceOp, DecompCollection, DecompositionRule, controlled_resource_rep,
+from .decomposition import (ADDED_RULES, GRAPH_RULE_SOURCES, add_decomps, list_decomps, null_decomp, wrap_resource_key, CompressedResourceOp, DecompCollection, DecompositionRule, controlled_resource_rep,
                             register_condition, register_resources, resource_rep, to_name)
 from ._operations import GATE_CLASSES
 from ._trace import Tape, recording
 from .allocation import allocate
+from ._drawing import draw
 from ._opmath import Adjoint, Pow, Controlled, adjoint, ctrl, pow as op_pow, reapply
 
 __all__ = ["auto_wrap", "adjoint_resource_rep", "pow_resource_rep", "custom_ctrl_op_to_base",
@@ -43,7 +44,8 @@ __all__ = ["auto_wrap", "adjoint_resource_rep", "pow_resource_rep", "custom_ctrl
            "self_adjoint", "qjit_compatible_self_adjoint", "make_controlled_decomp",
            "flip_zero_control", "flip_control_adjoint", "controlled_x_decomp",
            "controlled_hadamard", "controlled_global_phase_decomp", "is_integer",
-           "ctrl_single_work_wire", "to_controlled_qubit_unitary", "get_decomp_kwargs", "symbolic_graph_rules"]
+           "ctrl_single_work_wire", "to_controlled_qubit_unitary", "get_decomp_kwargs", "symbolic_graph_rules", "inspect_decomps",
+           "DecompInspection"]
 
 
 def _cls(op_type):
@@ -739,3 +741,84 @@ GRAPH_RULE_SOURCES.append(symbolic_graph_rules)
 add_decomps("C(PauliX)", controlled_x_decomp)
 add_decomps("C(Hadamard)", controlled_hadamard)
 add_decomps("C(GlobalPhase)", controlled_global_phase_decomp)
+
+
+def _gate_counts(op, rule) -> tuple:
+    """The gates a rule makes for ``op`` by resource form, and its wire allocations."""
+    with recording(Tape()) as tape:
+        rule(*op.data, wires=op.wires, **get_decomp_kwargs(op))
+    counts, allocations = {}, {}
+    for g in tape.items:
+        g = g.base if type(g).__name__ == "Conditional" else g
+        kind = type(g).__name__
+        if kind == "Allocate":
+            state = str(getattr(g, "state", "zero"))
+            allocations[state] = allocations.get(state, 0) + len(g.wires)
+            continue
+        if kind == "Deallocate":
+            continue
+        key = resource_rep(to_name(g), **(getattr(g, "resource_params", None) or {}))
+        counts[key] = counts.get(key, 0) + 1
+    return counts, allocations
+
+
+def _rule_text(op, rule, num_work_wires) -> tuple:
+    """(applicable, the text of one rule of :func:`inspect_decomps`)."""
+    params = getattr(op, "resource_params", None) or {}
+    if not rule.is_applicable(**params):
+        return False, ("Not applicable (provided operator instance does not meet all "
+                       "conditions for this rule).")
+    need = rule.get_work_wire_spec(**params).total
+    if num_work_wires is not None and need > num_work_wires:
+        return False, f"Insufficient work wires: requires {need} but only {num_work_wires} available."
+    drawing = draw(rule)(*op.data, wires=op.wires, **get_decomp_kwargs(op))
+    estimated = {k: v for k, v in rule.compute_resources(**params).gate_counts.items() if v > 0}
+    actual, allocations = _gate_counts(op, rule)
+    text = (f"Gate Count: {estimated}" if estimated == actual else
+            f"Estimated Gate Count: {estimated}\nActual Gate Count: {actual}")
+    if allocations:
+        text += f"\nWire Allocations: {allocations}"
+    return True, drawing + "\n" + text
+
+
+class DecompInspection:
+    """What :func:`inspect_decomps` shows: each rule's title, drawing and gate counts."""
+
+    def __init__(self, entries, total):
+        self._entries, self._total = entries, total
+
+    def __str__(self):
+        if not self._total:
+            return "No available decomposition rules."
+        if not self._entries:
+            return "No applicable decomposition rules (non-applicable rules are excluded)."
+        return "\n\n".join(f"Decomposition {i} (name: {name})\n{text}"
+                           for i, name, text in self._entries)
+
+    __repr__ = __str__
+
+
+def inspect_decomps(op, *rules, show_not_applicable=True, num_work_wires=None):
+    """How an operator decomposes by each of its rules (PennyLane's ``qml.inspect_decomps``):
+    for each rule (all of :func:`qsym.decomposition.list_decomps`, or those named or given),
+    its drawing on the operator and its gate counts, estimated and actual when they differ.
+
+    >>> import qsym as qml
+    >>> print(inspect_decomps(qml.SWAP(wires=[0, 1])))
+    Decomposition 0 (name: SWAP)
+    0: ─╭●─╭X─╭●─┤
+    1: ─╰X─╰●─╰X─┤
+    Gate Count: {CNOT: 3}
+    """
+    if isinstance(op, type):
+        raise TypeError("The inspect_decomps function takes a concrete operator instance as "
+                        "its first argument, not an operator type.")
+    shown = list_decomps(op)
+    if rules:
+        shown = [shown[r] if isinstance(r, str) else r for r in rules]
+    entries = []
+    for i, rule in enumerate(shown):
+        ok, text = _rule_text(op, rule, num_work_wires)
+        if ok or show_not_applicable:
+            entries.append((i, rule.name, text))
+    return DecompInspection(entries, len(shown))
