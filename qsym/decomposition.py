@@ -365,8 +365,10 @@ def _check_resource_keys(op_type, params) -> None:
     """PennyLane's check of a class that declares its ``resource_keys``: the parameters
     given are exactly those."""
     keys = getattr(op_type, "resource_keys", None) if isinstance(op_type, type) else None
-    if not isinstance(keys, (Set, frozenset, set)):
+    if keys is None or isinstance(keys, property):
         return
+    if not isinstance(keys, (Set, frozenset, set)):
+        raise TypeError(f"{op_type.__name__}.resource_keys must be a set, not a {type(keys)}")
     unexpected, missing = set(params) - set(keys), set(keys) - set(params)
     if unexpected:
         raise TypeError(f"Unexpected keyword arguments for resource_rep({op_type.__name__}): "
