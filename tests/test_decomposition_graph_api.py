@@ -312,3 +312,38 @@ def test_graph_solves_adjoint_and_controlled_operators():
     with qml.queuing.AnnotatedQueue() as q:
         sol.decomposition(cx)(wires=cx.wires, **qml.decomposition.get_decomp_kwargs(cx))
     np.testing.assert_allclose(product(q.queue, [0, 1]), controlled(X, [0]), atol=1e-12)
+
+
+def test_graph_powers_and_controlled_adjoints_end_to_end():
+    tape = qml.tape.QuantumScript([qml.pow(qml.S(0), 3),
+                                   qml.ctrl(qml.adjoint(qml.S(1)), control=0, control_values=0)])
+    with qml.decomposition.toggle_graph_ctx(True):
+        (new,), _ = qml.decompose(tape, gate_set={"S", "Adjoint(S)", "PauliX", "CNOT", "T",
+                                                  "Adjoint(T)", "RZ", "GlobalPhase"})
+    expected = controlled(S.conj().T, [0]) @ np.kron(S @ S @ S, I2)
+    got = product(new.operations, [0, 1])
+    phase = got[0, 0] / expected[0, 0]
+    np.testing.assert_allclose(got, phase * expected, atol=1e-10)
+    assert abs(abs(phase) - 1) < 1e-12
+
+
+def test_lazy_solve_keeps_only_what_the_operators_need():
+    op = qml.pow(qml.S(0), 3)
+    graph = qml.decomposition.DecompositionGraph([op], {"S", "PhaseShift", "RZ", "GlobalPhase"})
+    lazy = graph.solve(lazy=True)
+    assert lazy.is_solved_for(op)
+    needed = {op.name for op in made(lazy.decomposition(op), wires=[0], base=qml.S(0), z=3,
+                                     base_class=qml.S, base_params={})}
+    assert needed <= {"S", "PhaseShift", "RZ", "GlobalPhase"}
+    # an operator the chosen rules do not make is not solved
+    other = qml.pow(qml.S(0), 2)
+    assert not lazy.is_solved_for(other)
+    assert graph.solve(lazy=False).is_solved_for(op)
+
+
+def test_inspect_decomps_shows_each_rule():
+    text = str(qml.inspect_decomps(qml.SWAP(wires=[0, 1])))
+    assert text.startswith("Decomposition 0 (name: SWAP)") and "Gate Count: {CNOT: 3}" in text
+    with pytest.raises(TypeError, match="concrete operator instance"):
+        qml.inspect_decomps(qml.SWAP)
+    assert str(qml.inspect_decomps(qml.RX(0.1, wires=0))) == "No available decomposition rules."
