@@ -753,6 +753,29 @@ def _register_decomposition_paths():
             "DecompositionRule", "WorkWireSpec", "Resources", "add_decomps", "has_decomp",
             "list_decomps", "local_decomps", "null_decomp", "register_condition",
             "register_resources", "resource_rep", "get_decomp_kwargs", "to_name")})
+    # PennyLane's symbolic rules, reconstructors and resource forms (qsym._symbolic_decomposition)
+    from . import _symbolic_decomposition as _symd
+    import sys as _sys
+    _sys.modules["qsym.decomposition.symbolic_decomposition"] = decomposition.symbolic_decomposition = _symd
+    for _n in ("auto_wrap", "DecompCollection", "_decompositions_private"):
+        setattr(decomposition.decomposition_rule, _n, getattr(_symd, _n.lstrip("_")))
+    for _n in ("adjoint_resource_rep", "pow_resource_rep", "custom_ctrl_op_to_base", "auto_wrap"):
+        setattr(decomposition.resources, _n, getattr(_symd, _n))
+        setattr(decomposition, _n, getattr(_symd, _n))
+    decomposition.decomposition_graph.list_decomps = decomposition.list_decomps  # (a patch point)
+    decomposition.inspect_decomps = _symd.inspect_decomps
+    globals()["inspect_decomps"] = _symd.inspect_decomps  # qml.inspect_decomps
+    decomposition.get_decomp_kwargs = _symd.get_decomp_kwargs  # PennyLane's (reconstructors)
+    for _n in ("has_reconstructor", "reconstruct", "register_reconstructor", "get_decomp_kwargs"):
+        setattr(decomposition.reconstruct, _n, getattr(_symd, _n))
+    _sys.modules["qsym.ops.identity"] = type(ops)(
+        _controlled_g_phase_decomp=_symd.controlled_global_phase_decomp, Identity=Identity,
+        GlobalPhase=GlobalPhase)
+    _sys.modules["qsym.ops.qubit.non_parametric_ops"] = type(ops)(
+        _controlled_x_decomp=_symd.controlled_x_decomp,
+        _controlled_hadamard=_symd.controlled_hadamard,
+        **{_n: GATE_CLASSES[_n] for _n in ("Hadamard", "PauliX", "PauliY", "PauliZ", "S", "T",
+                                         "SX", "CNOT", "CZ", "CY", "CH", "SWAP", "ISWAP")})
     from ._compilation import resolve_gate_set, solve_graph
     vars(__import__("sys").modules["qsym.transforms.decompose"]).update(
         _resolve_gate_set=resolve_gate_set, _construct_and_solve_decomp_graph=solve_graph)

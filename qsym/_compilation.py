@@ -32,8 +32,8 @@ from ._attributes import self_inverses as SELF_INVERSES
 from ._attributes import symmetric_over_all_wires as SYMMETRIC_OVER_ALL_WIRES
 from ._attributes import symmetric_over_control_wires as SYMMETRIC_OVER_CONTROL_WIRES
 from .errors import ArgumentError, DecompositionUndefinedError, GateError, TransformError
-from .decomposition import (DecompositionGraph, GateSet, enabled_graph,
-                            get_decomp_kwargs)
+from .decomposition import DecompositionGraph, GateSet, enabled_graph
+from ._symbolic_decomposition import get_decomp_kwargs
 
 __all__ = ["cancel_inverses", "unitary_to_rot", "merge_rotations", "single_qubit_fusion", "commute_controlled",
            "undo_swaps", "remove_barrier", "decompose", "compile", "resolve_gate_set",
@@ -680,7 +680,7 @@ def solve_graph(operations, gate_set, fixed_decomps=None, alt_decomps=None, stri
     """
     graph = DecompositionGraph(operations, gate_set, fixed_decomps=fixed_decomps,
                                alt_decomps=alt_decomps, strict=strict)
-    return graph.solve(num_work_wires=num_work_wires)
+    return graph.solve(num_work_wires=num_work_wires, lazy=False)
 
 
 @transform

@@ -775,6 +775,7 @@ def _decomposition_table():
         "OrbitalRotation": lambda p, w: [
             ("FermionicSWAP", (pi,), [w[1], w[2]]), ("SingleExcitation", p, w[:2]),
             ("SingleExcitation", p, w[2:]), ("FermionicSWAP", (pi,), [w[1], w[2]])],
+        "Identity": lambda p, w: [],  # PennyLane's: nothing
         "FermionicSWAP": lambda p, w: [
             ("Hadamard", (), w[:1]), ("Hadamard", (), w[1:]), ("MultiRZ", (p[0] / 2,), w),
             ("Hadamard", (), w[:1]), ("Hadamard", (), w[1:]), ("RX", (pi / 2,), w[:1]),
@@ -2328,6 +2329,17 @@ class AdjointOperation(SymbolicOp):
 
     compared_by_base = True  # qml.equal: by the base (PennyLane's rule for Adjoint)
 
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's ``Adjoint.resource_params``: the base's type and resource parameters.
+
+        >>> import qsym as qml
+        >>> qml.adjoint(qml.RX(0.3, wires=0)).resource_params["base_params"]
+        {}
+        """
+        return {"base_class": resource_class(self._base),
+                "base_params": getattr(self._base, "resource_params", None) or {}}
+
     def __init__(self, base, gates):
         super().__init__(base, gates, base.wires)
 
@@ -2511,7 +2523,7 @@ class PowOperation(SymbolicOp):
         >>> qml.pow(qml.X(0), 0.5).resource_params["z"]
         0.5
         """
-        return {"base_class": type(self._base), "base_params": self._base.resource_params,
+        return {"base_class": resource_class(self._base), "base_params": self._base.resource_params,
                 "z": self._z}
 
     @property
@@ -2698,6 +2710,23 @@ class ControlledOp(SymbolicOp):
     def has_matrix(self) -> bool:
         """Whether the base has a matrix (PennyLane's rule)."""
         return bool(getattr(self._base, "has_matrix", True))
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's ``Controlled.resource_params``: the base's type and resource
+        parameters, the numbers of controls, of zero controls and of work wires, and the work
+        wires' type.
+
+        >>> import qsym as qml
+        >>> qml.ctrl(qml.S(1), control=0, control_values=0).resource_params["num_zero_control_values"]
+        1
+        """
+        return {"base_class": resource_class(self._base),
+                "base_params": getattr(self._base, "resource_params", None) or {},
+                "num_control_wires": len(self._values),
+                "num_zero_control_values": len([v for v in self._values if not v]),
+                "num_work_wires": len(self._work),
+                "work_wire_type": dict(self.hyper)["work_wire_type"]}
 
     @property
     def has_sparse_matrix(self) -> bool:
@@ -3779,6 +3808,17 @@ def _gates_of(op) -> tuple:
     if isinstance(op, Prod):
         return op.applied_gates() if op.is_gate_product else ()
     return tuple(getattr(op, "table_gates", ()))
+
+
+def resource_class(op):
+    """The class an operator's resource form names (PennyLane's ``type(op)``): the
+    ``Adjoint``, ``Pow`` and ``Controlled`` classes for qsym's symbolic operators.
+
+    >>> resource_class(adjoint(GATE_CLASSES["S"](wires=0))).__name__
+    'Adjoint'
+    """
+    return {"AdjointOperation": Adjoint, "PowOperation": Pow,
+            "ControlledOp": Controlled}.get(type(op).__name__, type(op))
 
 
 def reapply(op) -> None:

@@ -34,9 +34,13 @@ instead of applying ``op.decomposition()``.
 from __future__ import annotations
 
 import contextlib
+import inspect
+import re
+import textwrap
 import contextvars
 import sys
 import types
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,34 +52,96 @@ from .exceptions import DecompositionWarning
 from ._operations import GATE_CLASSES, METHODS
 from ._trace import Tape, recording
 from ._opmath import ctrl, reapply, rotation_and_phase, scaled_pow
+from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Pow as _Pow
 from ._unitary_decompositions import QUBIT_UNITARY_RULES
 from . import templates
 
-__all__ = ["DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSpec",
+__all__ = ["DecompCollection", "DecompositionRule", "CompressedResourceOp", "Resources", "WorkWireSpec",
            "list_decomps", "has_decomp", "add_decomps", "register_resources",
            "register_condition", "null_decomp", "resource_rep", "enabled_graph", "enable_graph",
            "disable_graph", "toggle_graph_ctx", "get_decomp_kwargs", "local_decomps", "GateSet",
            "DecompositionGraph", "DecompGraphSolution", "translate_op_alias", "to_name",
-           "controlled_resource_rep"]
+           "controlled_resource_rep", "adjoint_resource_rep", "pow_resource_rep",
+           "wrap_resource_key", "resolve_work_wire_type"]
 
 
-@dataclass(frozen=True)
+def _make_hashable(v):
+    """A hashable form of a resource parameter (PennyLane's): dicts as sorted pairs, lists
+    and arrays as tuples, classes by name."""
+    if isinstance(v, dict):
+        return tuple(sorted(((_make_hashable(k), _make_hashable(x)) for k, x in v.items()),
+                            key=lambda kv: repr(kv[0])))
+    if isinstance(v, CompressedResourceOp):
+        return (v.name, v.hash_key)
+    if isinstance(v, type):
+        return _type_name(v) if getattr(v, "_row", None) is not None else v.__name__
+    if hasattr(v, "tolist"):
+        v = v.tolist()
+    if isinstance(v, (list, tuple)):
+        return tuple(_make_hashable(x) for x in v)
+    return v if _hashable(v) else repr(v)
+
+
+_SYMBOLIC_KINDS = {"Adjoint": "Adjoint", "AdjointOperation": "Adjoint", "Pow": "Pow",
+                   "PowOperation": "Pow", "Controlled": "C", "ControlledOp": "C"}
+
+
 class CompressedResourceOp:
     """An operator type and the parameters that decide its resources (PennyLane's
     ``CompressedResourceOp``, what :func:`resource_rep` makes): a key of
-    :attr:`Resources.gate_counts`.
+    :attr:`Resources.gate_counts`. ``op_type`` is a class or a name, ``params`` a dict;
+    two are equal when their names and parameters are. Of ``Adjoint``, ``Pow`` and
+    ``Controlled`` with PennyLane's ``base_class``/``base_params``, the name is
+    ``Adjoint(<base>)``, ``Pow(<base>)``, ``C(<base>)``.
 
-    >>> resource_rep(GATE_CLASSES["CNOT"])
-    CNOT
+    >>> import qsym as qml
+    >>> CompressedResourceOp(qml.MultiRZ, {"num_wires": 3})
+    MultiRZ(num_wires=3)
+    >>> CompressedResourceOp(qml.ops.Adjoint, {"base_class": qml.RX, "base_params": {}}).name
+    'Adjoint(RX)'
     """
 
-    name: str
-    params: tuple = ()
+    def __init__(self, op_type, params=None):
+        if not isinstance(op_type, (type, str)):
+            raise TypeError(f"op_type must be an Operator type, got {type(op_type)}")
+        self._op_type = op_type
+        self.params = dict(params or {})
+        self.hash_key = _make_hashable(self.params)
+        kind = _SYMBOLIC_KINDS.get(op_type if isinstance(op_type, str) else op_type.__name__)
+        if kind and "base_class" in self.params:
+            base = resource_rep(self.params["base_class"], **dict(self.params["base_params"] or {}))
+            self.name = f"{kind}({base.name})"
+        else:
+            self.name = _type_name(op_type)
+
+    @property
+    def op_type(self):
+        """The operator class (looked up by name for a rep made from a name)."""
+        if isinstance(self._op_type, type):
+            return self._op_type
+        return GATE_CLASSES.get(self.name, self._op_type)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.hash_key))
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, CompressedResourceOp) and self.name == other.name
+                and self.hash_key == other.hash_key)
 
     def __repr__(self):
+        kind = self.name.split("(", 1)[0] if "base_class" in self.params else None
+        if kind in ("Adjoint", "Pow", "C"):
+            params = dict(self.params)
+            base = resource_rep(params.pop("base_class"), **dict(params.pop("base_params") or {}))
+            if kind == "Adjoint":
+                return f"Adjoint({base!r})"
+            if kind == "Pow":
+                return f"Pow({base!r}, z={params.get('z')})"
+            rest = "".join(f", {k}={v}" for k, v in sorted(params.items()))
+            return f"Controlled({base!r}{rest})"
         if not self.params:
             return self.name
-        return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.params)})"
+        return f"{self.name}({', '.join(f'{k}={v}' for k, v in sorted(self.params.items()))})"
 
 
 @dataclass(frozen=True)
@@ -110,13 +176,33 @@ class Resources:
     weighted_cost: float | None = None
 
     def __post_init__(self):
+        if any(v <= 0 for v in self.gate_counts.values()):
+            raise AssertionError(f"gate counts must be positive, got {self.gate_counts}")
         if self.weighted_cost is None:  # PennyLane's default: every gate weighs 1
             self.weighted_cost = float(sum(self.gate_counts.values()))
+        if self.weighted_cost < 0:
+            raise AssertionError(f"weighted_cost must be non-negative, got {self.weighted_cost}")
 
     @property
     def num_gates(self) -> int:
         """The number of gates."""
         return sum(self.gate_counts.values())
+
+    def __add__(self, other):
+        counts = dict(self.gate_counts)
+        for k, v in other.gate_counts.items():
+            counts[k] = counts.get(k, 0) + v
+        return Resources(counts, self.weighted_cost + other.weighted_cost)
+
+    def __mul__(self, scalar):
+        return Resources({k: scalar * v for k, v in self.gate_counts.items()},
+                         self.weighted_cost * scalar)
+
+    __rmul__ = __mul__
+
+    def __repr__(self):
+        return (f"<num_gates={self.num_gates}, gate_counts={self.gate_counts}, "
+                f"weighted_cost={self.weighted_cost}>")
 
 
 # PennyLane's short names of operators (``decomposition.utils.OP_NAME_ALIASES``)
@@ -133,9 +219,13 @@ def translate_op_alias(name: str) -> str:
     ('Adjoint(PauliX)', 'C(Hadamard)')
     """
     for outer, inner in (("Controlled(", "C("), ("C(", "C("), ("Adjoint(", "Adjoint("),
-                         ("Pow(", "Pow(")):
+                         ("Pow(", "Pow("), ("Conditional(", "Conditional(")):
         if name.startswith(outer) and name.endswith(")"):
             return f"{inner}{translate_op_alias(name[len(outer):-1])})"
+    head = re.fullmatch(r"(\w+)\(\w+\)", name)
+    if head:
+        raise ValueError(f"'{head.group(1)}' is not a valid name for a symbolic operator. "
+                         'Supported names include: "Adjoint", "C", "Controlled", "Pow".')
     return OP_NAME_ALIASES.get(name, name)
 
 
@@ -173,8 +263,23 @@ def resource_rep(op_type, **params) -> CompressedResourceOp:
     >>> resource_rep(GATE_CLASSES["RX"])
     RX
     """
-    return CompressedResourceOp(_type_name(op_type), tuple(sorted(
-        (k, v if _hashable(v) else repr(v)) for k, v in params.items())))
+    if isinstance(op_type, CompressedResourceOp):
+        return CompressedResourceOp(op_type.op_type, {**op_type.params, **params}) if params \
+            else op_type
+    if isinstance(op_type, type) and not _operator_class(op_type):
+        raise TypeError(f"op_type must be a type of Operator, got {op_type}")
+    _check_resource_keys(op_type, params)
+    kind = _SYMBOLIC_KINDS.get(op_type if isinstance(op_type, str) else op_type.__name__)
+    if kind == "Adjoint" and "base_class" in params:  # the base's own form, flattened
+        return adjoint_resource_rep(params["base_class"], params["base_params"])
+    if kind == "Pow" and "base_class" in params:
+        return pow_resource_rep(params["base_class"], params["base_params"], params["z"])
+    if kind == "C" and "base_class" in params:
+        return controlled_resource_rep(
+            params["base_class"], params["base_params"], params["num_control_wires"],
+            params.get("num_zero_control_values", 0), params.get("num_work_wires", 0),
+            params.get("work_wire_type", "borrowed"))
+    return CompressedResourceOp(op_type, params)
 
 
 # PennyLane's operators for a base gate under controls (``base_to_custom_ctrl_op``), and the
@@ -198,32 +303,106 @@ def controlled_resource_rep(base_class, base_params, num_control_wires, num_zero
     >>> controlled_resource_rep(GATE_CLASSES["PauliX"], {}, 1)
     CNOT
     >>> controlled_resource_rep(GATE_CLASSES["PauliZ"], {}, 1, num_zero_control_values=1)
-    Controlled(base_class='PauliZ', base_params=(), num_control_wires=1, num_work_wires=0, num_zero_control_values=1, work_wire_type='borrowed')
+    Controlled(PauliZ, num_control_wires=1, num_work_wires=0, num_zero_control_values=1, work_wire_type=borrowed)
     """
+    if isinstance(base_class, CompressedResourceOp):
+        base_class, base_params = base_class.op_type, {**base_class.params, **(base_params or {})}
     name, params = _type_name(base_class), dict(base_params or {})
-    if name in ("Controlled", "ControlledOp"):  # flattened
+    _check_resource_keys(base_class, params)
+    if name in ("Controlled", "ControlledOp") or name.startswith("C("):  # flattened
         return controlled_resource_rep(
             params["base_class"], params["base_params"],
             num_control_wires + params["num_control_wires"],
             num_zero_control_values + params["num_zero_control_values"],
             num_work_wires + params["num_work_wires"], work_wire_type)
-    if name in _CONTROLLED_X or name == "MultiControlledX":
-        n = num_control_wires + _CONTROLLED_X.get(name, params.get("num_control_wires", 0))
-        zeros = num_zero_control_values + params.get("num_zero_control_values", 0)
-        if zeros == 0 and n in (1, 2):
-            return resource_rep("CNOT" if n == 1 else "Toffoli")
-        return resource_rep("MultiControlledX", num_control_wires=n, num_zero_control_values=zeros,
-                            num_work_wires=num_work_wires, work_wire_type=work_wire_type)
     custom = _CUSTOM_CONTROLLED.get((name, num_control_wires))
     if num_zero_control_values == 0 and custom:
         return resource_rep(custom)
-    if name in _CONTROLLED_BASE:
+    if name in _CONTROLLED_BASE:  # a controlled gate: its base, its controls added
         name, extra = _CONTROLLED_BASE[name]
         num_control_wires += extra
-    return resource_rep("Controlled", base_class=name, base_params=tuple(sorted(params.items())),
-                        num_control_wires=num_control_wires,
-                        num_zero_control_values=num_zero_control_values,
-                        num_work_wires=num_work_wires, work_wire_type=work_wire_type)
+    elif name in ("CNOT", "Toffoli"):
+        name, num_control_wires = "PauliX", num_control_wires + _CONTROLLED_X[name]
+    if name in ("PauliX", "MultiControlledX"):
+        return _controlled_x_rep(params, num_control_wires, num_zero_control_values,
+                                 num_work_wires, work_wire_type, name == "MultiControlledX")
+    return CompressedResourceOp(_Controlled, {
+        "base_class": GATE_CLASSES.get(name, base_class), "base_params": dict(params),
+        "num_control_wires": num_control_wires, "num_zero_control_values": num_zero_control_values,
+        "num_work_wires": num_work_wires, "work_wire_type": work_wire_type})
+
+
+def resolve_work_wire_type(base_work_wires, base_work_wire_type, work_wires,
+                           work_wire_type) -> str:
+    """The work wires' type of a controlled operator whose base has work wires too
+    (PennyLane's): borrowed if any are, zeroed if there are some and none is borrowed.
+
+    >>> resolve_work_wire_type(1, "zeroed", 2, "zeroed"), resolve_work_wire_type(0, "zeroed", 0, "zeroed")
+    ('zeroed', 'borrowed')
+    """
+    if (base_work_wires and base_work_wire_type == "borrowed") or (
+            work_wires and work_wire_type == "borrowed") or not (work_wires or base_work_wires):
+        return "borrowed"
+    return "zeroed"
+
+
+def _controlled_x_rep(params, n, zeros, work, work_type, nested) -> CompressedResourceOp:
+    """PennyLane's controlled X: CNOT, Toffoli (no work wires), else a MultiControlledX
+    (a controlled MultiControlledX: the controls and work wires joined)."""
+    if nested:
+        n += params["num_control_wires"]
+        zeros += params["num_zero_control_values"]
+        work_type = resolve_work_wire_type(params["num_work_wires"], params["work_wire_type"],
+                                           work, work_type)
+        work += params["num_work_wires"]
+    elif zeros == 0 and (n == 1 or (n == 2 and work == 0)):
+        return resource_rep("CNOT" if n == 1 else "Toffoli")
+    return resource_rep("MultiControlledX", num_control_wires=n, num_zero_control_values=zeros,
+                        num_work_wires=work, work_wire_type=work_type)
+
+
+def _check_resource_keys(op_type, params) -> None:
+    """PennyLane's check of a class that declares its ``resource_keys``: the parameters
+    given are exactly those."""
+    keys = getattr(op_type, "resource_keys", None) if isinstance(op_type, type) else None
+    if keys is None or isinstance(keys, property):
+        return
+    if not isinstance(keys, (Set, frozenset, set)):
+        raise TypeError(f"{op_type.__name__}.resource_keys must be a set, not a {type(keys)}")
+    unexpected, missing = set(params) - set(keys), set(keys) - set(params)
+    if unexpected:
+        raise TypeError(f"Unexpected keyword arguments for resource_rep({op_type.__name__}): "
+                        f"{sorted(unexpected)}. Expected: {sorted(keys)}")
+    if missing:
+        raise TypeError(f"Missing keyword arguments for resource_rep({op_type.__name__}): "
+                        f"{sorted(missing)}. Expected: {sorted(keys)}")
+
+
+def _operator_class(t) -> bool:
+    """Whether ``t`` is an operator class (qsym's gates, templates, symbolic classes)."""
+    return isinstance(t, type) and (t.__name__ in _SYMBOLIC_KINDS or any(
+        hasattr(t, a) for a in ("compute_decomposition", "decomposition", "compute_matrix")))
+
+
+def wrap_resource_key(op_type) -> CompressedResourceOp:
+    """A key of a resource function's dict as a :class:`CompressedResourceOp` (PennyLane's
+    ``auto_wrap``): a rep as it is, an operator class or name by :func:`resource_rep`.
+
+    >>> wrap_resource_key(GATE_CLASSES["CNOT"])
+    CNOT
+    """
+    if isinstance(op_type, CompressedResourceOp):
+        return op_type
+    if not (isinstance(op_type, str) or _operator_class(op_type)):
+        raise TypeError("The keys of the dictionary returned by the resource function must be "
+                        "a subclass of Operator or a CompressedResourceOp constructed with "
+                        "qml.resource_rep")
+    try:
+        return resource_rep(op_type)
+    except TypeError as exc:
+        raise TypeError(f"Operator {getattr(op_type, '__name__', op_type)} has non-empty "
+                        "resource_keys. A resource representation must be explicitly "
+                        "constructed using qml.resource_rep") from exc
 
 
 def _hashable(v) -> bool:
@@ -257,24 +436,56 @@ class DecompositionRule:
         self.exact_resources = exact
         self.name = name or getattr(func, "__name__", "rule")
 
+    @property
+    def impl(self):
+        """The function the rule was made from (PennyLane's ``_impl``)."""
+        return self._func
+
+    @property
+    def work_wire_spec(self):
+        """The work wires as declared (a :class:`WorkWireSpec` or a function)."""
+        return getattr(self, "_work_wires", None) or WorkWireSpec()
+
     def __call__(self, *args, **kwargs):  # (*params, wires, **hyperparameters); wires may be positional
         return self._func(*args, **kwargs)  # what the function returns, as PennyLane's
 
     def __repr__(self):
-        return f"<DecompositionRule {self.name}>"
+        return f"DecompositionRule(name={self.name})"
 
-    def is_applicable(self, **resource_params) -> bool:
+    def __str__(self):
+        """The rule's source code (PennyLane's), its decorators included."""
+        source = getattr(self, "source", None)
+        if source is None:
+            try:
+                source = inspect.getsource(self._func)
+            except (OSError, TypeError):
+                source = "Unable to retrieve source code."
+        return textwrap.dedent(source).strip()
+
+    def set_resources(self, resources, exact_resources=True) -> None:
+        """Give the rule new resources (a dict of operator types to counts, or a function
+        of the resource parameters giving one), exact or an upper bound."""
+        self._resources, self.exact_resources = resources, exact_resources
+
+    def is_applicable(self, *args, **resource_params) -> bool:
         """Whether the rule applies to an operator with these ``resource_params``."""
-        return bool(self._condition(**resource_params)) if self._condition else True
+        return bool(self._condition(*args, **resource_params)) if self._condition else True
 
     def compute_resources(self, *args, **resource_params) -> Resources:
         """The gates the rule makes, by type (from the resource function it was registered
         with, given the resource parameters as PennyLane passes them, by position or name;
         for qsym's rules, counted by running the rule)."""
+        if self._resources is None:
+            raise NotImplementedError(f"No resource estimation found for the decomposition rule "
+                                      f"{self.name}: give one with qml.register_resources")
         counts = (self._resources(*args, **resource_params) if callable(self._resources)
                   else self._resources)
-        return Resources({k if isinstance(k, CompressedResourceOp) else resource_rep(k): int(v)
-                          for k, v in (counts or {}).items()})
+        gate_counts: dict = {}
+        for k, v in (counts or {}).items():
+            if v > 0:
+                key = wrap_resource_key(k)
+                gate_counts[key] = gate_counts.get(key, 0) + int(v)
+        return Resources(gate_counts)
 
     def get_work_wire_spec(self, **resource_params) -> WorkWireSpec:
         """The work wires the rule declared it needs (``register_resources(...,
@@ -288,7 +499,7 @@ class DecompositionRule:
         return spec if isinstance(spec, WorkWireSpec) else WorkWireSpec(**spec)
 
 
-def register_resources(ops, qfunc=None, *, work_wires=None, exact=True):
+def register_resources(ops, qfunc=None, *, work_wires=None, exact=True, name=None):
     """A decomposition rule from a function of ``(*params, wires, **hyperparameters)`` that
     applies gates, with its resources ``ops`` (a dict of operator types to counts, or a
     function of the resource parameters giving one); used as a decorator (PennyLane's
@@ -305,7 +516,12 @@ def register_resources(ops, qfunc=None, *, work_wires=None, exact=True):
         else WorkWireSpec(**(work_wires or {}))
 
     def make(func):
-        rule = DecompositionRule(func, ops, exact=exact)
+        if isinstance(func, DecompositionRule):  # stacked on register_condition: keep it
+            func.set_resources(ops, exact_resources=exact)
+            func.name = name or func.name
+            func._work_wires = spec
+            return func
+        rule = DecompositionRule(func, ops, exact=exact, name=name)
         rule._work_wires = spec
         return rule
 
@@ -324,7 +540,9 @@ def register_condition(condition, qfunc=None):
     def make(rule):
         if not isinstance(rule, DecompositionRule):
             rule = DecompositionRule(rule)
-        rule._condition = condition
+        previous = rule._condition
+        rule._condition = condition if previous is None else (
+            lambda *a, **k: bool(previous(*a, **k)) and bool(condition(*a, **k)))
         return rule
 
     return make if qfunc is None else make(qfunc)
@@ -347,7 +565,76 @@ def null_decomp(*_, **__):
     """
 
 
+class DecompCollection(list):
+    """The rules of an operator type, in order (PennyLane's ``DecompCollection``, what
+    :func:`list_decomps` returns): a list whose rules are also found by name
+    (``rules["name"]``, ``"name" in rules``); :meth:`append` and :meth:`extend` refuse a
+    name already there. A copy: changing it does not change the registered rules.
+
+    >>> import qsym as qml
+    >>> rules = list_decomps(qml.SWAP)
+    >>> rules["SWAP"] is rules[0], "SWAP" in rules
+    (True, True)
+    >>> print(rules)
+    Available Decomposition Rules:
+    0: SWAP
+    """
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            for rule in self:
+                if rule.name == key:
+                    return rule
+            raise KeyError(f"Cannot find a decomposition with the given name: {key}.")
+        return super().__getitem__(key)
+
+    def __contains__(self, other) -> bool:
+        if isinstance(other, str):
+            return any(rule.name == other for rule in self)
+        return any(rule is other for rule in self)
+
+    def append(self, rule) -> None:
+        """Add a rule (a ``ValueError`` if one of its name is there)."""
+        if rule.name in self:
+            raise ValueError(f"A decomposition of the name: {rule.name} already exists!")
+        super().append(rule)
+
+    def extend(self, rules) -> None:
+        """Add rules (a ``ValueError`` if one of their names is there)."""
+        rules = list(rules)
+        names = [rule.name for rule in rules]
+        dup = next((n for i, n in enumerate(names) if n in self or n in names[i + 1:]), None)
+        if dup is not None:
+            raise ValueError(f"A decomposition of the name: {dup} already exists!")
+        super().extend(rules)
+
+    def __iadd__(self, other):
+        self.extend(other)
+        return self
+
+    def __add__(self, other):
+        return DecompCollection(list(self) + list(other))
+
+    def __radd__(self, other):
+        return DecompCollection(list(other) + list(self))
+
+    def copy(self):
+        """A copy of the collection."""
+        return DecompCollection(self)
+
+    def __str__(self) -> str:
+        return "Available Decomposition Rules:\n" + "\n".join(
+            f"{i}: {rule.name}" for i, rule in enumerate(self))
+
+    def __repr__(self) -> str:
+        inner = ",\n".join("    " + repr(rule) for rule in self)
+        return f"DecompCollection([{chr(10) + inner + chr(10) if inner else ''}])"
+
+
 _ADDED: dict = {}  # name -> the rules added with add_decomps, in order
+ADDED_RULES = _ADDED
+"""The rules added with :func:`add_decomps`, by operator name (PennyLane's
+``_decompositions_private``)."""
 
 
 def add_decomps(op_type, *rules) -> None:
@@ -358,14 +645,23 @@ def add_decomps(op_type, *rules) -> None:
     ... def rz_of_z(wires, **_):
     ...     GATE_CLASSES["RZ"](np.pi, wires=wires)
     >>> add_decomps("MyZ", rz_of_z)
-    >>> list_decomps("MyZ")
-    [<DecompositionRule rz_of_z>]
+    >>> list_decomps("MyZ")[0]
+    DecompositionRule(name=rz_of_z)
     """
     for rule in rules:
         if not isinstance(rule, DecompositionRule):
-            raise GateError("add_decomps takes rules made with qml.register_resources, got "
-                            f"{rule!r}")
-    _ADDED.setdefault(_type_name(op_type), []).extend(rules)
+            raise TypeError("A decomposition rule must be a qfunc with a resource estimate "
+                            f"registered using qml.register_resources, got {rule!r}")
+    names = [rule.name for rule in rules]
+    dup = next((n for i, n in enumerate(names) if n in names[i + 1:]), None)
+    if dup is not None:
+        raise ValueError("Decomposition rules in the same collection must have unique names. "
+                         f"Found multiple decompositions with the same name: '{dup}'.")
+    registered = _ADDED.setdefault(_type_name(op_type), [])
+    for rule in rules:
+        if any(r.name == rule.name and r is not rule for r in registered):
+            raise ValueError(f"A decomposition of the name: {rule.name} already exists!")
+    registered.extend(r for r in rules if not any(r is q for q in registered))
 
 
 @contextlib.contextmanager
@@ -379,9 +675,10 @@ def local_decomps():
     >>> with local_decomps():
     ...     add_decomps("MyY", ry_of_y)
     ...     print(list_decomps("MyY"))
-    [<DecompositionRule ry_of_y>]
-    >>> list_decomps("MyY")
-    []
+    Available Decomposition Rules:
+    0: ry_of_y
+    >>> len(list_decomps("MyY"))
+    0
     """
     saved = {name: list(rules) for name, rules in _ADDED.items()}
     try:
@@ -428,6 +725,7 @@ def _gate_rule(name: str) -> DecompositionRule:
 
     def rule(*params, wires, **hyper):
         hyper.pop("control_wires", None)  # MultiControlledX's: its wires but the last
+        hyper.pop("num_wires", None)  # a resource parameter, not the gate's
         with recording(Tape()):
             op = GATE_CLASSES[name](*params, wires=wires, **hyper)
         op.decomposition()  # recorded where the rule is called
@@ -463,7 +761,15 @@ def _pow_gates_rule(name: str) -> DecompositionRule:
             return False
         return True
 
-    return DecompositionRule(rule, None, exact=False, condition=applicable, name=f"pow_{name}")
+    def example(base_class=None, base_params=None, z=None, **_):
+        if z is None or np.ndim(z):
+            raise DecompositionError(f"the gates of Pow({name}) are counted for one power z")
+        params, wires, hyper = _example_call(name, base_params or {})
+        rule(*params, wires=wires, z=z, base=_base_of(
+            lambda *p, wires: GATE_CLASSES[name](*p, wires=wires, **hyper), params, wires))
+
+    return DecompositionRule(rule, _counted(example), exact=False, condition=applicable,
+                             name=f"pow_{name}")
 
 
 def _pow_scaled_rule(name: str, parts) -> DecompositionRule:
@@ -479,15 +785,17 @@ def _pow_scaled_rule(name: str, parts) -> DecompositionRule:
 
 
 def _adjoint_base(name, params, wires, hyper):
-    hyper = {k: v for k, v in hyper.items() if k not in ("base", "num_wires", "control_wires")}
+    hyper = {k: v for k, v in hyper.items()
+             if k not in ("base", "num_wires", "control_wires", "base_class", "base_params")}
     return _base_of(lambda *p, wires: GATE_CLASSES[name](*p, wires=wires, **hyper), params, wires)
 
 
 def _adjoint_example(rule, name):
     """A resource function counting ``rule``'s gates on an example of ``Adjoint(name)``."""
 
-    def example(**resource_params):
-        params, wires, hyper = _example_call(name, resource_params)
+    def example(base_class=None, base_params=None, **resource_params):
+        # PennyLane's resource parameters of an Adjoint: the base's are base_params
+        params, wires, hyper = _example_call(name, {**resource_params, **(base_params or {})})
         rule(*params, wires=wires, **hyper)
 
     return _counted(example)
@@ -547,10 +855,10 @@ def list_decomps(op_type) -> list:
     """The decomposition rules registered for an operator type or name (PennyLane's
     ``qml.list_decomps``): qsym's, then those added with :func:`add_decomps`.
 
-    >>> list_decomps(GATE_CLASSES["Hadamard"])
-    [<DecompositionRule Hadamard>]
-    >>> list_decomps("Pow(PauliZ)")
-    [<DecompositionRule pow_PauliZ>, <DecompositionRule pow_PauliZ_scaled>]
+    >>> list_decomps(GATE_CLASSES["Hadamard"])[0]
+    DecompositionRule(name=Hadamard)
+    >>> [rule.name for rule in list_decomps("Pow(PauliZ)")]
+    ['pow_PauliZ', 'pow_PauliZ_scaled']
     """
     name = _type_name(op_type)
     rules = []
@@ -567,7 +875,7 @@ def list_decomps(op_type) -> list:
         parts = rotation_and_phase(base)
         if parts is not None:
             rules.append(_pow_scaled_rule(base, parts))
-    return rules + list(_ADDED.get(name, ()))
+    return DecompCollection(rules + list(_ADDED.get(name, ())))
 
 
 def has_decomp(op_type) -> bool:
@@ -687,53 +995,93 @@ add_decomps("ChangeOpBasis", DecompositionRule(_change_op_basis_decomp,
 add_decomps("C(ChangeOpBasis)", DecompositionRule(_controlled_change_op_basis_decomp, exact=False))
 
 
-class GateSet(frozenset):
+class GateSet(Mapping):
     """PennyLane's ``GateSet``: the names of the operators a decomposition may stop at
     (``qml.transforms.decompose(..., gate_set=...)``), each with a weight (its cost; default
-    1), and a ``name``; ``|`` joins two. Made from names, operator classes, or a dict of
-    them to weights.
+    1), sorted by weight then name, and a ``name``; immutable; ``|`` joins two, ``-`` removes
+    operators. Made from names, operator classes, or a mapping of them to weights.
 
     >>> gs = GateSet({GATE_CLASSES["RZ"]: 100, "CNOT": 1}, name="mine")
-    >>> sorted(gs), gs.weights["RZ"], gs.name
-    (['CNOT', 'RZ'], 100.0, 'mine')
+    >>> sorted(gs), gs["RZ"], str(gs)
+    (['CNOT', 'RZ'], 100, 'mine')
+    >>> GateSet({"X": 1, "CNOT": 3})
+    GateSet({PauliX, CNOT=3})
     """
 
-    def __new__(cls, gate_set=(), name=None):
+    def __init__(self, gate_set=(), name=""):
         if isinstance(gate_set, (type, str)):
             gate_set = [gate_set]
-        items = gate_set.items() if isinstance(gate_set, dict) else (
-            gate_set.weights.items() if isinstance(gate_set, GateSet) else ((g, 1.0) for g in gate_set))
-        weights = {_type_name(g): float(w) for g, w in items}
-        if any(w < 0 for w in weights.values()):
+        if not isinstance(gate_set, Mapping):
+            gate_set = {op: 1.0 for op in gate_set}
+        if any(w < 0 for w in gate_set.values()):
             raise ValueError("Negative weights are not supported in the gate_set.")
-        obj = super().__new__(cls, weights)
-        obj.weights, obj.name = weights, name
-        return obj
+        self.name = name or ""
+        named = ((_type_name(op), w) for op, w in gate_set.items())
+        self._gate_set = dict(sorted(named, key=lambda item: (item[1], item[0])))
 
-    def __init__(self, gate_set=(), name=None):
-        super().__init__()
+    @property
+    def weights(self) -> dict:
+        """The weight of each operator, by name."""
+        return dict(self._gate_set)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, GateSet) and self._gate_set == other._gate_set
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    __hash__ = None
+
+    def __len__(self) -> int:
+        return len(self._gate_set)
+
+    def __iter__(self):
+        return iter(self._gate_set)
 
     def __contains__(self, op) -> bool:
         """An operator, its class or its name (PennyLane's aliases too) is in the set."""
         try:
-            return frozenset.__contains__(self, _type_name(op))
+            return _type_name(op) in self._gate_set
         except (GateError, TypeError):
             return False
 
-    def __getitem__(self, op) -> float:
-        return self.weights[_type_name(op)]
+    def __getitem__(self, op):
+        return self._gate_set[_type_name(op)]
+
+    def __setitem__(self, key, value):
+        raise TypeError("The GateSet is immutable.")
+
+    def get(self, key, default=None):
+        """The weight of an operator, or ``default``."""
+        return self._gate_set.get(_type_name(key), default)
 
     def __or__(self, other):
-        return GateSet({**self.weights, **GateSet(other).weights})
+        if not isinstance(other, (Mapping, Set, frozenset, set)):
+            return NotImplemented
+        return GateSet({**self._gate_set, **GateSet(other)._gate_set})
 
-    __ror__ = __or__
+    def __ror__(self, other):
+        if not isinstance(other, (Mapping, Set, frozenset, set)):
+            return NotImplemented
+        return GateSet({**GateSet(other)._gate_set, **self._gate_set})
 
     def __sub__(self, other):
-        drop = GateSet(other)
-        return GateSet({k: w for k, w in self.weights.items() if k not in drop})
+        if isinstance(other, (type, str)):
+            other = GateSet([other])
+        if not isinstance(other, (Mapping, Set, frozenset, set)):
+            return NotImplemented
+        drop = other if isinstance(other, GateSet) else GateSet(other)
+        return GateSet({k: w for k, w in self._gate_set.items() if k not in drop})
+
+    def _items_text(self) -> str:
+        return ", ".join(k if w == 1 else f"{k}={w}" for k, w in self._gate_set.items())
+
+    def __str__(self):
+        return self.name or f"{{{self._items_text()}}}"
 
     def __repr__(self):
-        return self.name or f"GateSet({sorted(self)})"
+        name = f", name='{self.name}'" if self.name else ""
+        return f"GateSet({{{self._items_text()}}}{name})"
 
 
 def _gate_sets() -> types.SimpleNamespace:
@@ -773,15 +1121,53 @@ resources = sys.modules.setdefault(f"{__name__}.resources", types.SimpleNamespac
 
 
 def _node_of(op) -> CompressedResourceOp:
-    """The graph node of an operator (its name and resource parameters) or of a
-    :class:`CompressedResourceOp` (itself, its name's aliases resolved)."""
+    """The graph node of an operator (its name and resource parameters; of ``Adjoint``,
+    ``Pow`` and ``Controlled``, PennyLane's: the base's class and resource parameters) or of
+    a :class:`CompressedResourceOp` (itself, its name's aliases resolved)."""
     if isinstance(op, CompressedResourceOp):
+        if op.name == translate_op_alias(op.name):
+            return op
         return CompressedResourceOp(translate_op_alias(op.name), op.params)
     base = getattr(op, "base", None)
     if type(op).__name__ == "Conditional" and base is not None:
         op = base  # a classically controlled operator: its base is decomposed
+    kind = _SYMBOLIC_KINDS.get(type(op).__name__)
+    if kind is not None and base is not None:
+        inner = _node_of(base)
+        if kind == "Adjoint":
+            return adjoint_resource_rep(inner)
+        if kind == "Pow":
+            return pow_resource_rep(inner, None, op.hyperparameters["z"])
+        hyper = op.hyperparameters
+        return controlled_resource_rep(
+            inner, None, len(hyper["control_wires"]),
+            sum(1 for v in hyper["control_values"] if not v), len(hyper.get("work_wires") or ()),
+            hyper.get("work_wire_type", "borrowed"))
     params = getattr(op, "resource_params", None) or {}
     return resource_rep(_type_name(op), **params)
+
+
+def adjoint_resource_rep(base_class, base_params=None) -> CompressedResourceOp:
+    """The resource form of the adjoint of an operator type (PennyLane's
+    ``qml.decomposition.adjoint_resource_rep``).
+
+    >>> adjoint_resource_rep(GATE_CLASSES["RX"]).name
+    'Adjoint(RX)'
+    """
+    base = resource_rep(base_class, **dict(base_params or {}))
+    return CompressedResourceOp(_Adjoint, {"base_class": base.op_type, "base_params": base.params})
+
+
+def pow_resource_rep(base_class, base_params, z) -> CompressedResourceOp:
+    """The resource form of a power of an operator type (PennyLane's
+    ``qml.decomposition.pow_resource_rep``).
+
+    >>> pow_resource_rep(GATE_CLASSES["Hadamard"], {}, 2)
+    Pow(Hadamard, z=2)
+    """
+    base = resource_rep(base_class, **dict(base_params or {}))
+    return CompressedResourceOp(_Pow, {"base_class": base.op_type, "base_params": base.params,
+                                        "z": z})
 
 
 class DecompGraphSolution:
@@ -817,6 +1203,11 @@ class DecompGraphSolution:
         counts = self._graph.expand(node)
         return Resources(counts, self._graph.cost[node])
 
+
+GRAPH_RULE_SOURCES: list = []
+"""Functions ``(graph, node, rules) -> [more rules]`` the graph asks for each operator after
+its registered rules (``qsym._symbolic_decomposition`` adds PennyLane's general rules of
+``Adjoint``, ``Pow`` and ``Controlled`` of any base)."""
 
 UNSUPPORTED_COST = 1e12
 """The cost of an operator without a decomposition rule when ``strict=False`` (PennyLane's
@@ -864,7 +1255,18 @@ class DecompositionGraph:
         added with :func:`add_decomps`, then the alternatives."""
         if node.name in self._fixed:
             return [self._fixed[node.name]]
-        return list_decomps(node.name) + self._alt.get(node.name, [])
+        # looked up on PennyLane's module path qml.decomposition.decomposition_graph, so that
+        # a patch of list_decomps there (as PennyLane's tests do) reaches the graph
+        lookup = getattr(sys.modules.get(f"{__name__}.decomposition_graph"), "list_decomps",
+                         list_decomps)
+        rules = self._alt.get(node.name, []) + list(lookup(node.name))
+        for extend in GRAPH_RULE_SOURCES:  # PennyLane's general rules of symbolic operators
+            rules += [r for r in extend(self, node, rules) if not any(r is q for q in rules)]
+        return rules
+
+    def _get_decompositions(self, node) -> list:
+        """PennyLane's name of :meth:`rules_for`."""
+        return self.rules_for(_node_of(node))
 
     def _edges_of(self, node) -> list:
         params = dict(node.params)
@@ -907,6 +1309,7 @@ class DecompositionGraph:
         ``num_work_wires`` is not used, None: no limit), by relaxing the costs until none
         falls (every weight is non-negative, so this ends). Operators given that reach no
         gate of the set: PennyLane's ``DecompositionWarning``."""
+        self.best, self.cost = {}, {}
         changed = True
         while changed:
             changed = False
@@ -919,13 +1322,28 @@ class DecompositionGraph:
                         self.cost[node], self.best[node] = c, rule
                         changed = True
         unsolved = {n.name for n in self.roots if n.name not in self.gate_set
-                    and n not in self.best} - {"GlobalPhase", "MidMeasureMP", "Conditional"}
+                    and n not in self.best} - {"GlobalPhase", "MidMeasureMP", "Conditional",
+                                               "Allocate", "Deallocate"}
         unsolved -= self.unsupported
         if unsolved:
             warnings.warn(f"The graph-based decomposition system is unable to find a "
                           f"decomposition for {unsolved} to the target gate set "
                           f"{set(self.gate_set)}.", DecompositionWarning)
+        if lazy:  # PennyLane's: only what the operators given need is solved
+            self._keep_needed()
         return DecompGraphSolution(self, num_work_wires)
+
+    def _keep_needed(self) -> None:
+        """Keep the chosen rules of the operators given and of what those rules make."""
+        needed, todo = set(), [n for n in self.roots if n in self.best]
+        while todo:
+            node = todo.pop()
+            if node in needed or node not in self.best:
+                continue
+            needed.add(node)
+            todo.extend(self._counts_of(node))
+        self.best = {n: r for n, r in self.best.items() if n in needed}
+        self.cost = {n: c for n, c in self.cost.items() if n in needed}
 
     def expand(self, node) -> dict:
         """The gate-set operators ``node`` becomes by the chosen rules, counted."""

@@ -77,7 +77,7 @@ def test_every_rule_multiplies_back_to_the_gate(name):
         with qml.queuing.AnnotatedQueue() as q:
             rule(*op.parameters, wires=op.wires, **op.hyperparameters)
         made = list(q.queue)
-        assert made, name
+        assert made or name == "Identity", name  # (PennyLane's Identity: no gates)
         np.testing.assert_allclose(_product(made, wires), op.matrix(wire_order=wires), atol=1e-10)
         if name not in ("PauliRot", "MultiControlledX", "MultiRZ"):  # counts from the row's wires
             counts = rule.compute_resources(**op.resource_params).gate_counts
@@ -193,7 +193,7 @@ def test_rules_of_your_own():
     with qml.queuing.AnnotatedQueue() as q:
         rule(wires=["a", "b"])
     np.testing.assert_allclose(_product(q.queue, ["a", "b"]), qml.SWAP(wires=["a", "b"]).matrix())
-    with pytest.raises(qml.GateError, match="register_resources"):
+    with pytest.raises(TypeError, match="register_resources"):
         qml.add_decomps("MySwapForTests", lambda wires: None)
     assert qml.decomposition.enabled_graph() is False
     from qsym.decomposition.reconstruct import get_decomp_kwargs
