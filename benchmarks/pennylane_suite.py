@@ -20,7 +20,8 @@ does, and nothing else:
   (autograd / jax / jax-jit / torch), the graph-decomposition toggles and
   ``ignore_id_deprecation``; the marker-based skips of jax / torch / tf / all_interfaces
   tests when those are not installed are the original's; ``helpers/`` stays on
-  ``sys.path``;
+  ``sys.path``, and so does the copy's parent (``from tests.x.conftest import ...`` reads
+  the copy, not the ``tests`` package PennyLane installs in site-packages);
 * ``pytest.ini`` keeps its markers, ``xfail_strict`` and ``rng_salt``, but drops the
   ``filterwarnings`` entries naming a ``pennylane.`` warning class (resolving them would
   import PennyLane into the qsym run; they only turn PennyLane's own warnings into errors).
@@ -529,7 +530,11 @@ def run_file(python: str, tests_dir: Path, rel: str, log_dir: Path, side: str,
     jsonl.unlink(missing_ok=True)
     env = dict(os.environ)
     env.update({"PLSUITE_LOG": str(jsonl), "COLUMNS": "4000", "OPENBLAS_NUM_THREADS": "1",
+                # the copy's parent first: ``from tests.x.conftest import ...`` (a test
+                # importing another file of the suite) reads the copy, not the ``tests``
+                # package PennyLane installs into site-packages
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(plugin_dir),
+                                                            str(tests_dir.parent),
                                                             env.get("PYTHONPATH")]))})
     if side == "qsym" and _qsym_has_tier_setting():
         env["QSYM_TIER"] = "python"
