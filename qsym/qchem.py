@@ -766,15 +766,27 @@ def spinz(orbitals):
          for i in range(orbitals)}))
 
 
-def _spin_pair(sa, sd, sb, sg) -> float:
-    """``<a b| s_1 . s_2 |g d>`` for the spins ``sa, sd`` of electron 1 and ``sb, sg`` of
-    electron 2 (0 up, 1 down): ``s_z s_z + (s+ s- + s- s+) / 2``."""
-    sz = (0.5, -0.5)
-    if sa == sd and sb == sg:
-        return sz[sa] * sz[sb]
-    if sa != sd and sb != sg and sa != sb:
-        return 0.5
-    return 0.0
+def _spin2_matrix_elements(sz) -> np.ndarray:
+    """PennyLane's table of ``<a b| s_1 . s_2 |g d>`` for spin orbitals of spin projections
+    ``sz``: rows ``[a, b, g, d, value]``, first the diagonal ones (``d = a``, ``g = b``,
+    value ``sz[a] sz[b]``, ``a`` then ``b`` ascending), then the spin flips (same spatial
+    orbitals ``a, d`` and ``b, g``, ``sz`` raised on one and lowered on the other: 1/2).
+
+    >>> _spin2_matrix_elements(np.array([0.5, -0.5]))
+    array([[ 0.  ,  0.  ,  0.  ,  0.  ,  0.25],
+           [ 0.  ,  1.  ,  1.  ,  0.  , -0.25],
+           [ 1.  ,  0.  ,  0.  ,  1.  , -0.25],
+           [ 1.  ,  1.  ,  1.  ,  1.  ,  0.25],
+           [ 0.  ,  1.  ,  0.  ,  1.  ,  0.5 ],
+           [ 1.  ,  0.  ,  1.  ,  0.  ,  0.5 ]])
+    """
+    sz = np.asarray(sz, dtype=float)
+    n = range(sz.size)
+    diag = [[a, b, b, a, sz[a] * sz[b]] for a in n for b in n]
+    flips = [[a, b, g, d, 0.5] for a, b, g, d in itertools.product(n, repeat=4)
+             if a // 2 == d // 2 and b // 2 == g // 2
+             and abs(sz[a] - sz[d]) == 1 and sz[b] - sz[g] == sz[d] - sz[a]]
+    return np.array(diag + flips, dtype=float).reshape(-1, 5)
 
 
 def spin2(electrons, orbitals):
@@ -788,15 +800,11 @@ def spin2(electrons, orbitals):
     """
     _check_positive(electrons=electrons, orbitals=orbitals)
     sentence = FermiSentence({FermiWord({}): 0.75 * electrons})
-    spatial = range(orbitals // 2 + orbitals % 2)
-    for p in spatial:
-        for q in spatial:
-            for sa, sd, sb, sg in itertools.product((0, 1), repeat=4):
-                a, d, b, g = 2 * p + sa, 2 * p + sd, 2 * q + sb, 2 * q + sg
-                value = _spin_pair(sa, sd, sb, sg)
-                if value and max(a, b, g, d) < orbitals:
-                    word = FermiWord({(0, a): "+", (1, b): "+", (2, g): "-", (3, d): "-"})
-                    sentence[word] = value
+    sz = np.where(np.arange(orbitals) % 2 == 0, 0.5, -0.5)
+    for a, b, g, d, value in _spin2_matrix_elements(sz):
+        word = FermiWord({(0, int(a)): "+", (1, int(b)): "+", (2, int(g)): "-",
+                          (3, int(d)): "-"})
+        sentence[word] = sentence[word] + value
     sentence.simplify()
     return qubit_observable(sentence)
 
@@ -1206,6 +1214,68 @@ def factorize(two_electron, tol_factor=1.0e-5, tol_eigval=1.0e-5, cholesky=False
         raise ValueError("All eigenvectors are discarded. Consider decreasing the tol_eigval "
                          f"threshold (tol_eigval={tol_eigval}: no factor has a larger eigenvalue)")
     return factors, cores, leaves
+
+
+# ------------------------------------------------------------------ PennyLane's module paths
+
+def _kernel(binary_matrix) -> np.ndarray:
+    """PennyLane's ``_kernel``: a basis of the null space over GF(2) of a 0/1 matrix in
+    reduced row echelon form, one row per free column.
+
+    >>> _kernel(np.array([[1, 0, 1], [0, 1, 1]]))
+    array([[1, 1, 1]])
+    """
+    matrix = np.asarray(binary_matrix, dtype=int) % 2
+    return _gf2_kernel(matrix[matrix.any(axis=1)], matrix.shape[1])
+
+
+def _split_pauli_sentence(pl_sentence, max_size=15000):
+    """PennyLane's ``_split_pauli_sentence``: the sentence in chunks of at most ``max_size``
+    terms, in its order.
+
+    >>> ps = PauliSentence({PauliWord({0: "X"}): 1.0, PauliWord({0: "Z"}): 2.0})
+    >>> [len(chunk) for chunk in _split_pauli_sentence(ps, max_size=1)]
+    [1, 1]
+    """
+    items = list(pl_sentence.items())
+    for start in range(0, len(items), max_size):
+        yield PauliSentence(dict(items[start:start + max_size]))
+
+
+def _taper_pauli_sentence(ps_h, generators, paulixops, paulix_sector):
+    """PennyLane's ``_taper_pauli_sentence``: :func:`taper` of a Pauli sentence.
+
+    >>> import qsym as qml
+    >>> ps = PauliSentence({PauliWord({0: "Z", 1: "Z"}): 1.0})
+    >>> _taper_pauli_sentence(ps, [qml.Z(0) @ qml.Z(1)], [qml.X(1)], [1]).terms()[1]
+    [X(0)]
+    """
+    return taper(ps_h, generators, paulixops, paulix_sector)
+
+
+def _module_path(name: str, doc: str, names: dict):
+    """PennyLane's module path ``pennylane.qchem.<name>`` (``from qsym.qchem.tapering
+    import taper``): a module in ``sys.modules`` holding ``names``, set on this module."""
+    import sys
+    import types
+
+    module = types.ModuleType(f"{__name__}.{name}", doc)
+    vars(module).update(names)
+    sys.modules[module.__name__] = module
+    globals()[name] = module
+    return module
+
+
+def _names(*names) -> dict:
+    return {n: globals()[n] for n in names}
+
+
+_module_path("tapering", "PennyLane's ``qml.qchem.tapering``: qubit tapering by Z2 symmetries.",
+             _names("symmetry_generators", "paulix_ops", "clifford", "taper", "optimal_sector",
+                    "taper_hf", "taper_operation", "_kernel", "_split_pauli_sentence",
+                    "_taper_pauli_sentence"))
+_module_path("spin", "PennyLane's ``qml.qchem.spin``: the spin observables.",
+             _names("spin2", "spinz", "_spin2_matrix_elements"))
 
 
 # PennyLane's qml.qchem names qsym does not provide: a specific AttributeError (so hasattr
