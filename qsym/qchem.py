@@ -923,7 +923,7 @@ def _clifford_sentence(generators, paulixops) -> PauliSentence:
     u = PauliSentence({PauliWord({}): 1.0})
     for tau, x in zip(generators, paulixops):
         u = u @ ((_sentence(x, "a Pauli-X operator") + _sentence(tau, "a symmetry generator"))
-                 * 2 ** -0.5)
+                 * (1 / 2**0.5))
     return u
 
 
@@ -1066,6 +1066,63 @@ def taper_hf(generators, paulixops, paulix_sector, num_electrons, num_wires) -> 
     return np.array([int(any(word.get(i, "I") in "XY" for word in out)) for i in range(n)])
 
 
+def _build_callables(operation, is_class, op_wires, op_gen):
+    """``taper_operation``'s gate and generator from callables: the gate class with every
+    parameter 1.0 on ``op_wires``, the generator function called with ``wires=op_wires``."""
+    if (is_class or callable(op_gen)) and op_wires is None:
+        raise ArgumentError("Wires for the operation must be provided with 'op_wires' args if "
+                            "either of 'operation' or 'op_gen' is a callable, got None.")
+    if is_class:
+        operation = operation(*([1.0] * operation.num_params), wires=op_wires)
+    if callable(op_gen):
+        try:
+            op_gen = op_gen(wires=op_wires)
+        except TypeError as exc:
+            raise TypeError("Generator function provided with 'op_gen' should have 'wires' as "
+                            "its only required keyword argument.") from exc
+    return operation, op_gen
+
+
+def _build_generator(operation, wire_order, op_gen) -> PauliSentence:
+    """The generator ``G`` of ``U = exp(i t G)`` as a Pauli sentence: ``i log U`` of a gate
+    without parameters (its identity term dropped), the gate's own generator otherwise;
+    a given ``op_gen`` is checked: ``exp(i G t)`` must be the gate up to a global phase."""
+    import scipy.linalg
+
+    wire_order = list(wire_order)
+    if op_gen is None:
+        if not operation.num_params:
+            gen = 1j * scipy.linalg.logm(operation.matrix(wire_order=wire_order))
+            from .pauli import pauli_decompose
+
+            out = pauli_decompose(gen, hide_identity=True, wire_order=wire_order, pauli=True)
+            out.simplify()
+            out.pop(PauliWord({}), 0.0)
+            return out
+        try:
+            return _sentence(operation.generator(), "the generator")
+        except Exception as exc:
+            raise NotImplementedError(f"Generator for {operation} is not implemented, please "
+                                      "provide it with 'op_gen' args.") from exc
+    if not isinstance(op_gen, PauliSentence) and not isinstance(
+            getattr(op_gen, "pauli_rep", None), PauliSentence):
+        raise ArgumentError("Generator for the operation needs to be a valid operator, but got "
+                            f"{type(op_gen)}.")
+    gen = _sentence(op_gen, "the generator")
+    coeff = 1.0
+    if operation.parameters and isinstance(operation.parameters[0], (float, complex)):
+        coeff = np.prod(operation.parameters)
+    mat1 = scipy.linalg.expm(1j * gen.to_mat(wire_order=wire_order) * coeff)
+    mat2 = operation.matrix(wire_order=wire_order)
+    nonzero = np.nonzero(np.round(mat1, 10))
+    phase = np.divide(mat1, mat2, out=np.zeros_like(mat1, dtype=complex),
+                      where=mat2 != 0)[nonzero]
+    if not np.allclose(phase / phase[0], np.ones(len(phase))):
+        raise ArgumentError(f"Given op_gen: {op_gen} doesn't seem to be the correct generator "
+                            f"for the {operation}.")
+    return gen
+
+
 def taper_operation(operation, generators, paulixops, paulix_sector, wire_order,
                     op_wires=None, op_gen=None):
     """A gate on the tapered wires: its generator ``G`` (``U(t) = exp(i t G)``), if it
@@ -1086,24 +1143,9 @@ def taper_operation(operation, generators, paulixops, paulix_sector, wire_order,
     from ._opmath import QueuingManager, exp
 
     is_class = callable(operation) and not hasattr(operation, "wires")
-    if (is_class or callable(op_gen)) and op_wires is None:
-        raise ArgumentError("Wires for the operation must be provided with 'op_wires' args if "
-                            "either of 'operation' or 'op_gen' is a callable, got None.")
     with QueuingManager.stop_recording():
-        if is_class:
-            operation = operation(*([1.0] * operation.num_params), wires=op_wires)
-        if callable(op_gen):
-            op_gen = op_gen(wires=op_wires)
-        if op_gen is None:
-            if not operation.num_params:
-                raise ArgumentError(f"{operation!r} has no parameter: give its generator with "
-                                    "op_gen= (a Hamiltonian G with U = exp(i G))")
-            try:
-                op_gen = operation.generator()
-            except Exception as exc:
-                raise ArgumentError(f"Generator for {operation!r} is not known: give it with "
-                                    "op_gen= (a Hamiltonian G with U(t) = exp(i t G))") from exc
-        gen = _sentence(op_gen, "the generator")
+        operation, op_gen = _build_callables(operation, is_class, op_wires, op_gen)
+        gen = _build_generator(operation, wire_order, op_gen)
         tapered = PauliSentence()
         commutes = all(not _sentence(tau, "a symmetry generator").commutator(gen)
                        for tau in generators)
