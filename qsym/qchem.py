@@ -32,14 +32,20 @@ from __future__ import annotations
 import collections
 import itertools
 import numbers
+import sys
 import warnings
 
 import numpy as np
 
 from . import _integrals as ints
+from . import _qchem_integrals as gints
 from .errors import ArgumentError, DifferentiationError
 from .fermi import FermiSentence, FermiWord, bravyi_kitaev, encoding_matrix, jordan_wigner, \
     parity_transform
+from ._qchem_integrals import attraction_integral, contracted_norm, electron_repulsion, \
+    expansion, gaussian_kinetic, gaussian_moment, gaussian_overlap, hermite_moment, \
+    kinetic_integral, moment_integral, nuclear_attraction, overlap_integral, primitive_norm, \
+    repulsion_integral
 from .math import binary_finite_reduced_row_echelon
 from .pauli import PauliSentence, PauliWord, binary_matrix_from_words
 
@@ -50,7 +56,9 @@ __all__ = ["Molecule", "hf_state", "excitations", "excitations_to_wires", "activ
            "core_matrix", "repulsion_tensor", "mol_density_matrix", "read_structure",
            "particle_number", "spinz", "spin2", "symmetry_generators", "paulix_ops",
            "clifford", "taper", "optimal_sector", "taper_hf", "taper_operation",
-           "factorize", "BOHR_TO_ANG"]
+           "factorize", "BOHR_TO_ANG", "BasisFunction", "atom_basis_data", "mol_basis_data",
+           "moment_matrix", "dipole_integrals", "fermionic_dipole", "dipole_moment",
+           "molecular_dipole", *gints.__all__]
 
 # the Bohr radius in Angstrom (CODATA 2022, the value PennyLane 0.45 reads from scipy)
 BOHR_TO_ANG = 0.529177210544
@@ -244,6 +252,16 @@ def _floats(x, name) -> np.ndarray:
     return out
 
 
+def _as_given(values: list, given):
+    """The molecule's parameter rows as one tensor when they were given as one (so
+    ``args=[mol.alpha, mol.coeff]`` can be differentiated, as PennyLane's), else the list."""
+    if not hasattr(given, "requires_grad") or len({len(v) for v in values}) != 1:
+        return values
+    from . import numpy as qnp
+
+    return qnp.array(np.array(values, dtype=float), requires_grad=given.requires_grad)
+
+
 def _check_basis(basis_name: str, load_data: bool) -> str:
     name = basis_name.lower()
     if load_data:
@@ -257,6 +275,53 @@ def _check_basis(basis_name: str, load_data: bool) -> str:
         raise ArgumentError("Currently, the only supported basis sets are 'sto-3g', '6-31g', "
                             "'6-311g' and 'cc-pvdz' (qsym provides 'sto-3g' only).")
     return name
+
+
+class BasisFunction(ints.Shell):
+    """PennyLane's ``qml.qchem.BasisFunction``: a contracted Cartesian Gaussian of angular
+    momentum ``l``, exponents ``alpha``, contraction coefficients ``coeff``, centred at
+    ``r``; ``params`` is ``[alpha, coeff, r]`` (trainable as given, ``requires_grad``).
+
+    >>> b = BasisFunction((0, 0, 0), [3.4, 0.6], [0.15, 0.53], [0.0, 0.0, 0.0])
+    >>> b.l, b.params[0]
+    ((0, 0, 0), tensor([3.4, 0.6], requires_grad=False))
+    """
+
+    def __init__(self, l, alpha, coeff, r):
+        trainable = tuple(bool(getattr(x, "requires_grad", False)) for x in (alpha, coeff, r))
+        super().__init__(tuple(l), *(np.asarray(x, dtype=float) for x in (alpha, coeff, r)),
+                         trainable)
+
+
+def atom_basis_data(name, atom, load_data=False) -> list:
+    """``[(l, exponents, coefficients)]`` of an atom's basis functions in the basis set
+    ``name`` (coefficients of normalized primitives), PennyLane's order (``1s``, ``2s``,
+    ``2px``, ``2py``, ``2pz``); qsym has STO-3G for H to Ne.
+
+    >>> atom_basis_data("sto-3g", "H")[0][0]
+    (0, 0, 0)
+    """
+    name = _check_basis(name, load_data)
+    if atom not in ints.STO3G:
+        raise ArgumentError(f"The requested basis set data is not available for {atom}. "
+                            "(qsym's STO-3G table has H to Ne; PennyLane's load_data=True "
+                            "download is not provided.)")
+    return [(l, list(a), list(c)) for l, a, c in ints.atom_basis(atom, name)]
+
+
+def mol_basis_data(name, symbols, load_data=False):
+    """``(n_basis, params)``: the number of basis functions per atom and their
+    :func:`atom_basis_data` rows, for the atoms ``symbols``.
+
+    >>> mol_basis_data("sto-3g", ["H", "Li"])[0]
+    [1, 5]
+    """
+    n_basis, params = [], []
+    for symbol in symbols:
+        rows = atom_basis_data(name, symbol, load_data=load_data)
+        n_basis.append(len(rows))
+        params += rows
+    return n_basis, tuple(params)
 
 
 class Molecule:
@@ -309,8 +374,13 @@ class Molecule:
                                               if normalize else 1.0)
                           for i, row in enumerate(self.basis_data)]
         self.r = [self.coordinates[k] for k, n in enumerate(self.n_basis) for _ in range(n)]
-        self.basis_set = [ints.Shell(tuple(li), a, c, r)
+        # PennyLane's `args` replace the parameters given as trainable tensors
+        trainable = tuple(bool(getattr(x, "requires_grad", False))
+                          for x in (alpha, coeff, coordinates))
+        self.basis_set = [ints.Shell(tuple(li), a, c, r, trainable)
                           for li, a, c, r in zip(self.l, self.alpha, self.coeff, self.r)]
+        self.alpha, self.coeff = (_as_given(v, given) for v, given in
+                                  ((self.alpha, alpha), (self.coeff, coeff)))
         self.n_orbitals = len(self.l)
         self.mo_coefficients = None
 
@@ -363,6 +433,36 @@ def _fixed(build, *fixed):
         _no_derivatives(args, owner=fixed[0])
         return build(*fixed)
     return compute
+
+
+def _pairwise(basis_functions, args, integral):
+    """The symmetric matrix of ``integral(a, b)(*args_ab)`` over pairs of basis functions,
+    ``args_ab`` the two rows of each of PennyLane's ``args`` (differentiable by autograd);
+    ``args`` need basis parameters given as trainable tensors."""
+    if args and not any(t for b in basis_functions for t in b.trainable):
+        _no_derivatives(args, owner=basis_functions)
+    n = len(basis_functions)
+    values = {}
+    for i, j in itertools.combinations_with_replacement(range(n), 2):
+        sub = [[arg[i], arg[j]] for arg in args]
+        values[i, j] = integral(basis_functions[i], basis_functions[j])(*sub)
+    import autograd.numpy as anp
+
+    return anp.array([[values[min(i, j), max(i, j)] for j in range(n)] for i in range(n)])
+
+
+def moment_matrix(basis_functions, order, idx):
+    """``moment_matrix(basis_functions, order, idx)(*args)``: the multipole matrix
+    ``<i| x_idx^order |j>`` (``idx`` 0, 1, 2: x, y, z; about the origin), differentiable
+    with respect to PennyLane's ``args`` (basis parameters given as trainable tensors).
+
+    >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+    >>> moment_matrix(mol.basis_set, 1, 2)().round(4)
+    array([[0.    , 0.4615],
+           [0.4615, 1.4   ]])
+    """
+    return lambda *args: _pairwise(
+        basis_functions, args, lambda a, b: gints.moment_integral(a, b, order, idx, False))
 
 
 def overlap_matrix(basis_functions):
@@ -515,6 +615,104 @@ def electron_integrals(mol: Molecule, core=None, active=None):
         return _frozen_core(constant, one, two, list(core or []),
                             list(range(len(one))) if active is None else list(active))
     return compute
+
+
+def dipole_integrals(mol: Molecule, core=None, active=None):
+    """``dipole_integrals(mol, core, active)()``: ``((cx, cy, cz), (dx, dy, dz))``, the
+    position integrals ``<p| x |q>`` over the ``active`` molecular orbitals and the frozen
+    ``core`` orbitals' share ``2 sum_core <i| x |i>`` (one-element arrays), as PennyLane's.
+
+    >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+    >>> (cx, cy, cz), (dx, dy, dz) = dipole_integrals(mol)()
+    >>> cz, dz.round(4)
+    (array([0]), array([[0.7   , 0.6565],
+           [0.6565, 0.7   ]]))
+    """
+    def compute(*args):
+        _, c, _, _, _ = scf(mol)(*args)
+        d = [c.T @ np.asarray(moment_matrix(mol.basis_set, 1, k)()) @ c for k in range(3)]
+        const = [np.array([0]) for _ in range(3)]
+        if core is None and active is None:
+            return tuple(const), tuple(d)
+        const = [const[k] + 2 * sum(d[k][i, i] for i in core) for k in range(3)]
+        d = [dk[np.ix_(active, active)] for dk in d]
+        return tuple(const), tuple(d)
+    return compute
+
+
+def fermionic_dipole(mol: Molecule, cutoff=1.0e-18, core=None, active=None):
+    """``fermionic_dipole(mol, cutoff, core, active)()``: the three components of the
+    dipole operator ``sum_A Z_A R_A - sum_pq <p| r |q> a+_p a_q`` (atomic units, the frozen
+    core's electrons in the constant) as fermionic sentences, as PennyLane's.
+
+    >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+    >>> dz = fermionic_dipole(mol)()[2]
+    >>> round(float(dz[FermiWord({})]), 6)
+    1.4
+    """
+    def compute(*args):
+        constants, integrals = dipole_integrals(mol, core, active)(*args)
+        coords = np.asarray(mol.coordinates, dtype=float)
+        nuclear = np.asarray(mol.nuclear_charges, dtype=float) @ coords
+        out = []
+        for k in range(3):
+            f = fermionic_observable(constants[k], integrals[k], cutoff=cutoff)
+            out.append(FermiSentence({FermiWord({}): nuclear[k]}) - f)
+        return out
+    return compute
+
+
+def dipole_moment(mol: Molecule, cutoff=1.0e-16, core=None, active=None,
+                  mapping="jordan_wigner"):
+    """``dipole_moment(mol, ...)()``: the three dipole components of
+    :func:`fermionic_dipole` mapped to qubit operators (PennyLane's
+    ``qml.qchem.dipole_moment``).
+
+    >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+    >>> dx, dy, dz = dipole_moment(mol)()
+    >>> round(float(np.linalg.eigvalsh(dz.matrix())[0] + np.linalg.eigvalsh(dz.matrix())[-1]), 6)
+    0.0
+    """
+    mapping = _check_mapping(mapping)
+
+    def compute(*args):
+        return [qubit_observable(f, cutoff=cutoff, mapping=mapping)
+                for f in fermionic_dipole(mol, cutoff, core, active)(*args)]
+    return compute
+
+
+def molecular_dipole(molecule: Molecule, method="dhf", active_electrons=None,
+                     active_orbitals=None, mapping="jordan_wigner", outpath=".", wires=None,
+                     args=None, cutoff=1.0e-16):
+    """The three components of a molecule's electric dipole operator as qubit operators
+    (PennyLane's ``qml.qchem.molecular_dipole``, method ``"dhf"``), in an active space;
+    ``wires`` relabels the qubits.
+
+    >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+    >>> len(molecular_dipole(mol))
+    3
+    """
+    method = method.strip().lower()
+    if method not in ("dhf", "openfermion"):
+        raise ArgumentError("Only 'dhf', and 'openfermion' backends are supported.")
+    if method == "openfermion":
+        raise ArgumentError("qml.qchem.molecular_dipole: method='openfermion' needs PennyLane's "
+                            "external backends, which qsym does not provide; use method='dhf' "
+                            "(docs/pennylane.md, 'Quantum chemistry')")
+    mapping = _check_mapping(mapping)
+    if molecule.mult != 1:
+        raise ArgumentError("Open-shell systems are not supported. Change the charge or spin "
+                            "multiplicity of the molecule.")
+    _no_derivatives(args, owner=molecule)
+    core, active = active_space(molecule.n_electrons, molecule.n_orbitals, molecule.mult,
+                                active_electrons, active_orbitals)
+    dip = dipole_moment(molecule, cutoff=cutoff, core=core, active=active, mapping=mapping)()
+    wire_map = _wire_map(wires, 2 * len(active))
+    if wire_map:
+        from ._opfunctions import map_wires
+
+        dip = [map_wires(op, wire_map) for op in dip]
+    return dip
 
 
 def _frozen_core(constant, one, two, core, active):
@@ -1318,16 +1516,24 @@ _module_path("tapering", "PennyLane's ``qml.qchem.tapering``: qubit tapering by 
                     "_taper_pauli_sentence"))
 _module_path("spin", "PennyLane's ``qml.qchem.spin``: the spin observables.",
              _names("spin2", "spinz", "_spin2_matrix_elements"))
+_module_path("basis_set", "PennyLane's ``qml.qchem.basis_set``: basis functions and data.",
+             _names("BasisFunction", "atom_basis_data", "mol_basis_data"))
+_module_path("dipole", "PennyLane's ``qml.qchem.dipole``: the dipole operator.",
+             _names("dipole_integrals", "fermionic_dipole", "dipole_moment", "molecular_dipole"))
+_module_path("matrices", "PennyLane's ``qml.qchem.matrices``: matrices over basis functions.",
+             _names("overlap_matrix", "moment_matrix", "kinetic_matrix", "attraction_matrix",
+                    "repulsion_tensor", "core_matrix", "mol_density_matrix"))
+# PennyLane's module path qml.qchem.integrals is the module of the integrals
+integrals = sys.modules[f"{__name__}.integrals"] = gints
 
 
 # PennyLane's qml.qchem names qsym does not provide: a specific AttributeError (so hasattr
 # is False) instead of the plain one (docs/pennylane.md, "Quantum chemistry")
-_NOT_PROVIDED = ("mol_data", "dipole_moment", "molecular_dipole",
-                 "fermionic_dipole", "dipole_of", "dipole_integrals", "basis_rotation", "givens_decomposition",
+_NOT_PROVIDED = ("mol_data", "dipole_of", "basis_rotation", "givens_decomposition",
                  "import_operator", "import_state", "from_openfermion", "to_openfermion",
                  "vibrational", "VibrationalPES", "vibrational_pes", "optimize_geometry",
                  "load_basisset", "localize_normal_modes", "one_particle", "two_particle",
-                 "observable", "decompose", "meanfield", "moment_matrix", "moment_integral")
+                 "observable", "decompose", "meanfield")
 
 
 def __getattr__(name):
