@@ -34,7 +34,10 @@ __all__ = ["primitive_norm", "contracted_norm", "expansion", "gaussian_overlap",
 
 
 def _fac2(n: int) -> int:
-    """The double factorial ``n!!`` (1 for ``n <= 0``, so ``(-1)!! = 1``)."""
+    """The double factorial ``n!!``: ``0!! = (-1)!! = 1``, 0 below (SciPy's, as
+    PennyLane's)."""
+    if n < -1:
+        return 0
     return 1 if n <= 0 else n * _fac2(n - 2)
 
 

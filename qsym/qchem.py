@@ -359,6 +359,10 @@ class Molecule:
                                 f"shape {coords.shape}")
         coords = coords.reshape(len(symbols), 3)
         self.coordinates = coords / BOHR_TO_ANG if self.unit == "angstrom" else coords
+        if hasattr(coordinates, "requires_grad"):  # PennyLane's args may replace them
+            from . import numpy as qnp
+
+            self.coordinates = qnp.array(self.coordinates, requires_grad=coordinates.requires_grad)
         ints.nuclear_repulsion([1] * len(symbols), self.coordinates)  # no two atoms at one place
         self.basis_data = tuple(row for s in self.symbols for row in ints.atom_basis(s))
         self.n_basis = [len(ints.atom_basis(s)) for s in self.symbols]
@@ -426,13 +430,37 @@ def read_structure(filepath, outpath="."):
 
 # ------------------------------------------------------------------ integrals, Hartree-Fock
 
-def _fixed(build, *fixed):
-    """A PennyLane-style ``f(*args)`` that computes ``build(*fixed)``, refusing new values
-    in ``args``."""
+def _fixed(build, *fixed, traced=None):
+    """A PennyLane-style ``f(*args)``: ``build(*fixed)`` without ``args``; with ``args``,
+    ``traced(args)`` (autograd-differentiable) if the basis functions have trainable
+    parameters, else new values in ``args`` are refused."""
     def compute(*args):
+        if args and traced is not None and any(t for b in fixed[0] for t in b.trainable):
+            return traced(args)
         _no_derivatives(args, owner=fixed[0])
         return build(*fixed)
     return compute
+
+
+def _attraction_traced(basis_functions, charges, r, args):
+    """PennyLane's attraction matrix with ``args``: ``args[0]`` the nuclear coordinates
+    when ``r`` is trainable, the rest the basis parameters."""
+    import autograd.numpy as anp
+
+    moving = bool(getattr(r, "requires_grad", False))
+    basis_args = args[1:] if moving else args
+    n = len(basis_functions)
+    values = {}
+    for i, j in itertools.combinations_with_replacement(range(n), 2):
+        sub = [[arg[i], arg[j]] for arg in basis_args]
+        total = 0.0
+        for k in range(len(charges)):
+            centre = r[k]
+            extra = [args[0][k]] if moving else []
+            total = total - charges[k] * gints.attraction_integral(
+                centre, basis_functions[i], basis_functions[j], False)(*extra, *sub)
+        values[i, j] = total
+    return anp.array([[values[min(i, j), max(i, j)] for j in range(n)] for i in range(n)])
 
 
 def _pairwise(basis_functions, args, integral):
@@ -474,7 +502,8 @@ def overlap_matrix(basis_functions):
     array([[1.    , 0.6593],
            [0.6593, 1.    ]])
     """
-    return _fixed(ints.overlap, basis_functions)
+    return _fixed(ints.overlap, basis_functions, traced=lambda args: _pairwise(
+        basis_functions, args, lambda a, b: gints.overlap_integral(a, b, False)))
 
 
 def kinetic_matrix(basis_functions):
@@ -486,7 +515,8 @@ def kinetic_matrix(basis_functions):
     array([[0.76  , 0.2365],
            [0.2365, 0.76  ]])
     """
-    return _fixed(ints.kinetic, basis_functions)
+    return _fixed(ints.kinetic, basis_functions, traced=lambda args: _pairwise(
+        basis_functions, args, lambda a, b: gints.kinetic_integral(a, b, False)))
 
 
 def attraction_matrix(basis_functions, charges, r):
@@ -498,7 +528,8 @@ def attraction_matrix(basis_functions, charges, r):
     array([[-1.8804, -1.1948],
            [-1.1948, -1.8804]])
     """
-    return _fixed(ints.attraction, basis_functions, charges, r)
+    return _fixed(ints.attraction, basis_functions, charges, r,
+                  traced=lambda args: _attraction_traced(basis_functions, charges, r, args))
 
 
 def repulsion_tensor(basis_functions):
