@@ -388,6 +388,45 @@ class Molecule:
         self.n_orbitals = len(self.l)
         self.mo_coefficients = None
 
+    def atomic_orbital(self, index):
+        """The basis function ``index`` as a function of ``(x, y, z)`` (Bohr), its
+        contraction normalized (PennyLane's ``Molecule.atomic_orbital``).
+
+        >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+        >>> round(float(mol.atomic_orbital(0)(0.0, 0.0, 0.0)), 6)
+        0.628247
+        """
+        basis = self.basis_set[index]
+        lx, ly, lz = basis.l
+        alpha, r = np.asarray(basis.alpha, float), np.asarray(basis.r, float)
+        coeff = np.asarray(basis.coeff, float)
+        coeff = coeff * gints.contracted_norm(basis.l, alpha, coeff)
+
+        def orbital(x, y, z):
+            dx, dy, dz = x - r[0], y - r[1], z - r[2]
+            gauss = np.exp(np.tensordot(-alpha, dx ** 2 + dy ** 2 + dz ** 2, axes=0))
+            return dx ** lx * dy ** ly * dz ** lz * np.tensordot(coeff, gauss, axes=1)
+        return orbital
+
+    def molecular_orbital(self, index):
+        """The molecular orbital ``index`` (column ``index`` of the coefficients of the
+        last :func:`scf`) as a function of ``(x, y, z)``. PennyLane 0.45 takes row ``index``
+        of ``mo_coefficients`` instead, which is not an orbital; qsym takes the column.
+
+        >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+        >>> _ = scf(mol)()
+        >>> round(abs(float(mol.molecular_orbital(1)(0.0, 0.0, 0.7))), 6)  # antibonding: a node
+        0.0
+        """
+        if self.mo_coefficients is None:
+            raise ArgumentError("Molecule.molecular_orbital needs the molecular orbitals: run "
+                                "qml.qchem.scf(mol)() first")
+        c = np.asarray(self.mo_coefficients)[:, index]
+
+        def orbital(x, y, z):
+            return sum(c[i] * self.atomic_orbital(i)(x, y, z) for i in range(self.n_orbitals))
+        return orbital
+
     def __repr__(self):
         counter = collections.Counter(self.symbols)
         first = (["C", "H"] if counter["H"] else ["C"]) if counter["C"] else []
@@ -606,6 +645,14 @@ def nuclear_energy(charges, r):
     array([4.5])
     """
     def compute(*args):
+        if args and getattr(r, "requires_grad", False):  # PennyLane's args[0]: coordinates
+            import autograd.numpy as anp
+
+            coords = args[0]
+            e = 0.0
+            for i, j in itertools.combinations(range(len(charges)), 2):
+                e = e + charges[i] * charges[j] / anp.sqrt(anp.sum((coords[i] - coords[j]) ** 2))
+            return anp.reshape(e, (1,))
         _no_derivatives(args, owner=r)
         return np.array([ints.nuclear_repulsion(charges, r)])
     return compute

@@ -231,3 +231,22 @@ def test_basis_data():
     b = qml.qchem.BasisFunction((1, 0, 0), pnp.array([1.0, 2.0], requires_grad=True),
                                 [0.5, 0.5], [0.0, 0.0, 1.0])
     assert b.params[0].requires_grad and not b.params[1].requires_grad
+
+
+def test_orbitals_are_normalized_on_a_grid():
+    mol = qml.qchem.Molecule(["H", "H"], onp.array([[0.0, 0.0, -0.7], [0.0, 0.0, 0.7]]))
+    qml.qchem.scf(mol)()
+    x = onp.linspace(-7, 7, 71)
+    X, Y, Z = onp.meshgrid(x, x, x, indexing="ij")
+    dv = (x[1] - x[0]) ** 3
+    for orbital in (mol.atomic_orbital(0), mol.molecular_orbital(0), mol.molecular_orbital(1)):
+        assert onp.sum(orbital(X, Y, Z) ** 2) * dv == pytest.approx(1.0, abs=2e-3)
+    # the antibonding orbital changes sign through the mirror plane z = 0
+    assert mol.molecular_orbital(1)(0.0, 0.0, 0.0) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_nuclear_energy_gradient_is_coulombs_force():
+    r = pnp.array([[0.0, 0.0, 0.0], [0.0, 0.0, 2.0]], requires_grad=True)
+    g = qml.grad(lambda c: qml.qchem.nuclear_energy([1, 3], r)(c)[0])(r)
+    # E = 3 / |z2 - z1|: dE/dz2 = -3 / 4, dE/dz1 = +3 / 4
+    assert onp.allclose(g, [[0, 0, 0.75], [0, 0, -0.75]])
