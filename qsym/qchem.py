@@ -658,6 +658,58 @@ def nuclear_energy(charges, r):
     return compute
 
 
+def _repulsion_traced(basis_functions, args):
+    """The electron repulsion tensor with PennyLane's ``args`` (autograd), each of the
+    eight symmetric copies computed once."""
+    import autograd.numpy as anp
+
+    n = len(basis_functions)
+    values = {}
+    for idx in itertools.product(range(n), repeat=4):
+        i, j, k, l = idx
+        key = min((i, j, k, l), (j, i, l, k), (k, l, i, j), (l, k, j, i), (j, i, k, l),
+                  (l, k, i, j), (i, j, l, k), (k, l, j, i))
+        if key not in values:
+            sub = [[arg[m] for m in key] for arg in args]
+            values[key] = gints.repulsion_integral(*(basis_functions[m] for m in key),
+                                                   normalize=False)(*sub)
+        values[idx] = values[key]
+    return anp.array([[[[values[i, j, k, l] for l in range(n)] for k in range(n)]
+                       for j in range(n)] for i in range(n)])
+
+
+def _hf_energy_traced(mol: Molecule, args):
+    """The Hartree-Fock energy as a function of PennyLane's ``args`` (the molecule's
+    trainable coordinates, then exponents and coefficients), differentiable by autograd:
+    the SCF is converged at the values of ``args``, and the energy is written with the
+    converged density ``D`` and energy-weighted density ``W`` held fixed,
+    ``tr(D h) + 1/2 D D [(ij|kl) - (ik|jl)/2] - tr(W (S - S0)) + V_nn``, whose derivative is
+    the Hartree-Fock energy's (Pulay's formula; the energy is stationary in the orbitals)."""
+    import autograd.numpy as anp
+    from autograd.tracer import getval
+
+    basis, charges = mol.basis_set, mol.nuclear_charges
+    moving = bool(getattr(mol.coordinates, "requires_grad", False))
+    basis_args, coords = list(args), mol.coordinates
+    if moving:
+        coords = args[0]
+        rows = [coords[k] for k, n in enumerate(mol.n_basis) for _ in range(n)]
+        basis_args = [*args[1:], anp.stack(rows)]
+    s = _pairwise(basis, basis_args, lambda a, b: gints.overlap_integral(a, b, False))
+    kin = _pairwise(basis, basis_args, lambda a, b: gints.kinetic_integral(a, b, False))
+    att = _attraction_traced(basis, charges, mol.coordinates,
+                             [coords, *basis_args] if moving else basis_args)
+    eri = _repulsion_traced(basis, basis_args)
+    h = kin + att
+    result = ints.scf(getval(s), getval(h), getval(eri), mol.n_electrons)
+    occ = result.coefficients[:, : mol.n_electrons // 2]
+    d = 2 * occ @ occ.T
+    w = 2 * occ @ np.diag(result.energies[: mol.n_electrons // 2]) @ occ.T
+    two = anp.einsum("ij,kl,ijkl->", d, d, eri) - 0.5 * anp.einsum("ij,kl,ikjl->", d, d, eri)
+    e = anp.sum(d * h) + 0.5 * two - anp.sum(w * (s - getval(s)))
+    return e + nuclear_energy(charges, mol.coordinates)(*([coords] if moving else []))[0]
+
+
 def hf_energy(mol: Molecule):
     """``hf_energy(mol)()``: the restricted Hartree-Fock energy, nuclear repulsion included.
 
@@ -666,6 +718,8 @@ def hf_energy(mol: Molecule):
     -1.116714
     """
     def compute(*args):
+        if args and any(t for b in mol.basis_set for t in b.trainable):
+            return _hf_energy_traced(mol, args)
         _, c, fock, h_core, _ = scf(mol)(*args)
         p = ints.density(mol.n_electrons, c)
         e = np.einsum("pq,qp", fock + h_core, p)

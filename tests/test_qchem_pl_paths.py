@@ -250,3 +250,20 @@ def test_nuclear_energy_gradient_is_coulombs_force():
     g = qml.grad(lambda c: qml.qchem.nuclear_energy([1, 3], r)(c)[0])(r)
     # E = 3 / |z2 - z1|: dE/dz2 = -3 / 4, dE/dz1 = +3 / 4
     assert onp.allclose(g, [[0, 0, 0.75], [0, 0, -0.75]])
+
+
+def test_hf_energy_gradient_matches_finite_differences():
+    geometry = onp.array([[0.0, 0.0, 0.0], [0.1, 0.0, 1.5]])
+    mol = qml.qchem.Molecule(["He", "H"], pnp.array(geometry, requires_grad=True), charge=1)
+    g = qml.grad(qml.qchem.hf_energy(mol))(mol.coordinates)
+
+    def energy(c):
+        return qml.qchem.hf_energy(qml.qchem.Molecule(["He", "H"], c, charge=1))()
+
+    h = 1e-5
+    for i, k in [(0, 2), (1, 0), (1, 2)]:
+        up, down = geometry.copy(), geometry.copy()
+        up[i, k] += h
+        down[i, k] -= h
+        assert g[i, k] == pytest.approx((energy(up) - energy(down)) / (2 * h), abs=1e-7)
+    assert onp.allclose(g.sum(axis=0), 0.0, atol=1e-8)  # no net force
