@@ -379,10 +379,13 @@ class Molecule:
                           for i, row in enumerate(self.basis_data)]
         self.r = [self.coordinates[k] for k, n in enumerate(self.n_basis) for _ in range(n)]
         # PennyLane's `args` replace the parameters given as trainable tensors
-        trainable = tuple(bool(getattr(x, "requires_grad", False))
-                          for x in (alpha, coeff, coordinates))
-        self.basis_set = [ints.Shell(tuple(li), a, c, r, trainable)
-                          for li, a, c, r in zip(self.l, self.alpha, self.coeff, self.r)]
+        def flag(given, i):  # PennyLane's basis function i takes its row as given
+            return given is not None and bool(getattr(given[i], "requires_grad", False))
+
+        moving = bool(getattr(coordinates, "requires_grad", False))
+        self.basis_set = [ints.Shell(tuple(li), a, c, r, (flag(alpha, i), flag(coeff, i), moving))
+                          for i, (li, a, c, r) in enumerate(zip(self.l, self.alpha, self.coeff,
+                                                                self.r))]
         self.alpha, self.coeff = (_as_given(v, given) for v, given in
                                   ((self.alpha, alpha), (self.coeff, coeff)))
         self.n_orbitals = len(self.l)
