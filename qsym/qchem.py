@@ -1663,6 +1663,32 @@ _module_path("matrices", "PennyLane's ``qml.qchem.matrices``: matrices over basi
 integrals = sys.modules[f"{__name__}.integrals"] = gints
 
 
+def _chemist_transform(one_body_tensor=None, two_body_tensor=None, spatial_basis=True):
+    """PennyLane's ``_chemist_transform``: the one- and two-body tensors of
+    ``sum h_pq a+_p a_q + sum g_pqrs a+_p a+_q a_r a_s`` (physicists' order) rewritten in
+    chemists' order ``sum h'_pq a+_p a_q + sum g'_pqrs a+_p a_q a+_r a_s``: ``g' = g`` with
+    axes 1 and 3 swapped, ``h' = h - sum_r g'_prrs`` (halved with ``spatial_basis``).
+    Yields the tensors given (one-body first).
+
+    >>> two = np.zeros((1, 1, 1, 1)); two[0, 0, 0, 0] = 1.0
+    >>> [t.tolist() for t in _chemist_transform(two_body_tensor=two)]
+    [[[-0.5]], [[[[0.5]]]]]
+    """
+    one = None if one_body_tensor is None else np.array(one_body_tensor, copy=True)
+    two = None
+    if two_body_tensor is not None:
+        two = np.swapaxes(two_body_tensor, 1, 3)
+        correction = -np.einsum("prrs", two)
+        if spatial_basis:
+            two, correction = 0.5 * two, 0.5 * correction
+        one = correction if one is None else one + correction
+    return (x for x in (one, two) if x is not None)
+
+
+_module_path("factorization", "PennyLane's ``qml.qchem.factorization``: double factorization.",
+             _names("factorize", "_chemist_transform"))
+
+
 # PennyLane's qml.qchem names qsym does not provide: a specific AttributeError (so hasattr
 # is False) instead of the plain one (docs/pennylane.md, "Quantum chemistry")
 _NOT_PROVIDED = ("mol_data", "dipole_of", "basis_rotation", "givens_decomposition",

@@ -267,3 +267,28 @@ def test_hf_energy_gradient_matches_finite_differences():
         down[i, k] -= h
         assert g[i, k] == pytest.approx((energy(up) - energy(down)) / (2 * h), abs=1e-7)
     assert onp.allclose(g.sum(axis=0), 0.0, atol=1e-8)  # no net force
+
+
+def test_chemist_transform_keeps_the_operator():
+    from qsym.qchem.factorization import _chemist_transform
+
+    n, rng = 3, onp.random.default_rng(1)
+    h = rng.normal(size=(n, n))
+    v = rng.normal(size=(n, n, n, n))  # chemists' integrals (ps|qr) with their symmetries
+    v = v + v.transpose(1, 0, 2, 3)
+    v = v + v.transpose(0, 1, 3, 2)
+    v = v + v.transpose(2, 3, 0, 1)
+    g = onp.einsum("psqr->pqrs", v)  # multiplies a+_p a+_q a_r a_s
+    h2, g2 = _chemist_transform(h, g, spatial_basis=False)
+    C, A = qml.FermiC, qml.FermiA
+
+    def mat(f):
+        return qml.matrix(qml.jordan_wigner(f), wire_order=range(n))
+
+    idx = list(itertools.product(range(n), repeat=4))
+    one = [(p, q) for p in range(n) for q in range(n)]
+    before = sum(h[p, q] * mat(C(p) * A(q)) for p, q in one) + sum(
+        g[i] * mat(C(i[0]) * C(i[1]) * A(i[2]) * A(i[3])) for i in idx)
+    after = sum(h2[p, q] * mat(C(p) * A(q)) for p, q in one) + sum(
+        g2[i] * mat(C(i[0]) * A(i[1]) * C(i[2]) * A(i[3])) for i in idx)
+    assert onp.allclose(before, after)
