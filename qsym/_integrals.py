@@ -60,6 +60,16 @@ class Shell:
     alpha: np.ndarray
     coeff: np.ndarray
     r: np.ndarray
+    trainable: tuple = (False, False, False)
+
+    @property
+    def params(self) -> list:
+        """PennyLane's ``BasisFunction.params``: ``[alpha, coeff, r]`` as tensors marked
+        trainable (``requires_grad``) as the molecule's inputs were."""
+        from . import numpy as qnp
+
+        return [qnp.array(v, requires_grad=t)
+                for v, t in zip((self.alpha, self.coeff, self.r), self.trainable)]
 
 
 def _fac2(n: int) -> int:

@@ -32,14 +32,20 @@ from __future__ import annotations
 import collections
 import itertools
 import numbers
+import sys
 import warnings
 
 import numpy as np
 
 from . import _integrals as ints
+from . import _qchem_integrals as gints
 from .errors import ArgumentError, DifferentiationError
 from .fermi import FermiSentence, FermiWord, bravyi_kitaev, encoding_matrix, jordan_wigner, \
     parity_transform
+from ._qchem_integrals import attraction_integral, contracted_norm, electron_repulsion, \
+    expansion, gaussian_kinetic, gaussian_moment, gaussian_overlap, hermite_moment, \
+    kinetic_integral, moment_integral, nuclear_attraction, overlap_integral, primitive_norm, \
+    repulsion_integral
 from .math import binary_finite_reduced_row_echelon
 from .pauli import PauliSentence, PauliWord, binary_matrix_from_words
 
@@ -50,7 +56,9 @@ __all__ = ["Molecule", "hf_state", "excitations", "excitations_to_wires", "activ
            "core_matrix", "repulsion_tensor", "mol_density_matrix", "read_structure",
            "particle_number", "spinz", "spin2", "symmetry_generators", "paulix_ops",
            "clifford", "taper", "optimal_sector", "taper_hf", "taper_operation",
-           "factorize", "BOHR_TO_ANG"]
+           "factorize", "BOHR_TO_ANG", "BasisFunction", "atom_basis_data", "mol_basis_data",
+           "moment_matrix", "dipole_integrals", "fermionic_dipole", "dipole_moment",
+           "molecular_dipole", *gints.__all__]
 
 # the Bohr radius in Angstrom (CODATA 2022, the value PennyLane 0.45 reads from scipy)
 BOHR_TO_ANG = 0.529177210544
@@ -244,6 +252,16 @@ def _floats(x, name) -> np.ndarray:
     return out
 
 
+def _as_given(values: list, given):
+    """The molecule's parameter rows as one tensor when they were given as one (so
+    ``args=[mol.alpha, mol.coeff]`` can be differentiated, as PennyLane's), else the list."""
+    if not hasattr(given, "requires_grad") or len({len(v) for v in values}) != 1:
+        return values
+    from . import numpy as qnp
+
+    return qnp.array(np.array(values, dtype=float), requires_grad=given.requires_grad)
+
+
 def _check_basis(basis_name: str, load_data: bool) -> str:
     name = basis_name.lower()
     if load_data:
@@ -257,6 +275,53 @@ def _check_basis(basis_name: str, load_data: bool) -> str:
         raise ArgumentError("Currently, the only supported basis sets are 'sto-3g', '6-31g', "
                             "'6-311g' and 'cc-pvdz' (qsym provides 'sto-3g' only).")
     return name
+
+
+class BasisFunction(ints.Shell):
+    """PennyLane's ``qml.qchem.BasisFunction``: a contracted Cartesian Gaussian of angular
+    momentum ``l``, exponents ``alpha``, contraction coefficients ``coeff``, centred at
+    ``r``; ``params`` is ``[alpha, coeff, r]`` (trainable as given, ``requires_grad``).
+
+    >>> b = BasisFunction((0, 0, 0), [3.4, 0.6], [0.15, 0.53], [0.0, 0.0, 0.0])
+    >>> b.l, b.params[0]
+    ((0, 0, 0), tensor([3.4, 0.6], requires_grad=False))
+    """
+
+    def __init__(self, l, alpha, coeff, r):
+        trainable = tuple(bool(getattr(x, "requires_grad", False)) for x in (alpha, coeff, r))
+        super().__init__(tuple(l), *(np.asarray(x, dtype=float) for x in (alpha, coeff, r)),
+                         trainable)
+
+
+def atom_basis_data(name, atom, load_data=False) -> list:
+    """``[(l, exponents, coefficients)]`` of an atom's basis functions in the basis set
+    ``name`` (coefficients of normalized primitives), PennyLane's order (``1s``, ``2s``,
+    ``2px``, ``2py``, ``2pz``); qsym has STO-3G for H to Ne.
+
+    >>> atom_basis_data("sto-3g", "H")[0][0]
+    (0, 0, 0)
+    """
+    name = _check_basis(name, load_data)
+    if atom not in ints.STO3G:
+        raise ArgumentError(f"The requested basis set data is not available for {atom}. "
+                            "(qsym's STO-3G table has H to Ne; PennyLane's load_data=True "
+                            "download is not provided.)")
+    return [(l, list(a), list(c)) for l, a, c in ints.atom_basis(atom, name)]
+
+
+def mol_basis_data(name, symbols, load_data=False):
+    """``(n_basis, params)``: the number of basis functions per atom and their
+    :func:`atom_basis_data` rows, for the atoms ``symbols``.
+
+    >>> mol_basis_data("sto-3g", ["H", "Li"])[0]
+    [1, 5]
+    """
+    n_basis, params = [], []
+    for symbol in symbols:
+        rows = atom_basis_data(name, symbol, load_data=load_data)
+        n_basis.append(len(rows))
+        params += rows
+    return n_basis, tuple(params)
 
 
 class Molecule:
@@ -294,6 +359,10 @@ class Molecule:
                                 f"shape {coords.shape}")
         coords = coords.reshape(len(symbols), 3)
         self.coordinates = coords / BOHR_TO_ANG if self.unit == "angstrom" else coords
+        if hasattr(coordinates, "requires_grad"):  # PennyLane's args may replace them
+            from . import numpy as qnp
+
+            self.coordinates = qnp.array(self.coordinates, requires_grad=coordinates.requires_grad)
         ints.nuclear_repulsion([1] * len(symbols), self.coordinates)  # no two atoms at one place
         self.basis_data = tuple(row for s in self.symbols for row in ints.atom_basis(s))
         self.n_basis = [len(ints.atom_basis(s)) for s in self.symbols]
@@ -309,10 +378,57 @@ class Molecule:
                                               if normalize else 1.0)
                           for i, row in enumerate(self.basis_data)]
         self.r = [self.coordinates[k] for k, n in enumerate(self.n_basis) for _ in range(n)]
-        self.basis_set = [ints.Shell(tuple(li), a, c, r)
-                          for li, a, c, r in zip(self.l, self.alpha, self.coeff, self.r)]
+        # PennyLane's `args` replace the parameters given as trainable tensors
+        def flag(given, i):  # PennyLane's basis function i takes its row as given
+            return given is not None and bool(getattr(given[i], "requires_grad", False))
+
+        moving = bool(getattr(coordinates, "requires_grad", False))
+        self.basis_set = [ints.Shell(tuple(li), a, c, r, (flag(alpha, i), flag(coeff, i), moving))
+                          for i, (li, a, c, r) in enumerate(zip(self.l, self.alpha, self.coeff,
+                                                                self.r))]
+        self.alpha, self.coeff = (_as_given(v, given) for v, given in
+                                  ((self.alpha, alpha), (self.coeff, coeff)))
         self.n_orbitals = len(self.l)
         self.mo_coefficients = None
+
+    def atomic_orbital(self, index):
+        """The basis function ``index`` as a function of ``(x, y, z)`` (Bohr), its
+        contraction normalized (PennyLane's ``Molecule.atomic_orbital``).
+
+        >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+        >>> round(float(mol.atomic_orbital(0)(0.0, 0.0, 0.0)), 6)
+        0.628247
+        """
+        basis = self.basis_set[index]
+        lx, ly, lz = basis.l
+        alpha, r = np.asarray(basis.alpha, float), np.asarray(basis.r, float)
+        coeff = np.asarray(basis.coeff, float)
+        coeff = coeff * gints.contracted_norm(basis.l, alpha, coeff)
+
+        def orbital(x, y, z):
+            dx, dy, dz = x - r[0], y - r[1], z - r[2]
+            gauss = np.exp(np.tensordot(-alpha, dx ** 2 + dy ** 2 + dz ** 2, axes=0))
+            return dx ** lx * dy ** ly * dz ** lz * np.tensordot(coeff, gauss, axes=1)
+        return orbital
+
+    def molecular_orbital(self, index):
+        """The molecular orbital ``index`` (column ``index`` of the coefficients of the
+        last :func:`scf`) as a function of ``(x, y, z)``. PennyLane 0.45 takes row ``index``
+        of ``mo_coefficients`` instead, which is not an orbital; qsym takes the column.
+
+        >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+        >>> _ = scf(mol)()
+        >>> round(abs(float(mol.molecular_orbital(1)(0.0, 0.0, 0.7))), 6)  # antibonding: a node
+        0.0
+        """
+        if self.mo_coefficients is None:
+            raise ArgumentError("Molecule.molecular_orbital needs the molecular orbitals: run "
+                                "qml.qchem.scf(mol)() first")
+        c = np.asarray(self.mo_coefficients)[:, index]
+
+        def orbital(x, y, z):
+            return sum(c[i] * self.atomic_orbital(i)(x, y, z) for i in range(self.n_orbitals))
+        return orbital
 
     def __repr__(self):
         counter = collections.Counter(self.symbols)
@@ -356,13 +472,67 @@ def read_structure(filepath, outpath="."):
 
 # ------------------------------------------------------------------ integrals, Hartree-Fock
 
-def _fixed(build, *fixed):
-    """A PennyLane-style ``f(*args)`` that computes ``build(*fixed)``, refusing new values
-    in ``args``."""
+def _fixed(build, *fixed, traced=None):
+    """A PennyLane-style ``f(*args)``: ``build(*fixed)`` without ``args``; with ``args``,
+    ``traced(args)`` (autograd-differentiable) if the basis functions have trainable
+    parameters, else new values in ``args`` are refused."""
     def compute(*args):
+        if args and traced is not None and any(t for b in fixed[0] for t in b.trainable):
+            return traced(args)
         _no_derivatives(args, owner=fixed[0])
         return build(*fixed)
     return compute
+
+
+def _attraction_traced(basis_functions, charges, r, args):
+    """PennyLane's attraction matrix with ``args``: ``args[0]`` the nuclear coordinates
+    when ``r`` is trainable, the rest the basis parameters."""
+    import autograd.numpy as anp
+
+    moving = bool(getattr(r, "requires_grad", False))
+    basis_args = args[1:] if moving else args
+    n = len(basis_functions)
+    values = {}
+    for i, j in itertools.combinations_with_replacement(range(n), 2):
+        sub = [[arg[i], arg[j]] for arg in basis_args]
+        total = 0.0
+        for k in range(len(charges)):
+            centre = r[k]
+            extra = [args[0][k]] if moving else []
+            total = total - charges[k] * gints.attraction_integral(
+                centre, basis_functions[i], basis_functions[j], False)(*extra, *sub)
+        values[i, j] = total
+    return anp.array([[values[min(i, j), max(i, j)] for j in range(n)] for i in range(n)])
+
+
+def _pairwise(basis_functions, args, integral):
+    """The symmetric matrix of ``integral(a, b)(*args_ab)`` over pairs of basis functions,
+    ``args_ab`` the two rows of each of PennyLane's ``args`` (differentiable by autograd);
+    ``args`` need basis parameters given as trainable tensors."""
+    if args and not any(t for b in basis_functions for t in b.trainable):
+        _no_derivatives(args, owner=basis_functions)
+    n = len(basis_functions)
+    values = {}
+    for i, j in itertools.combinations_with_replacement(range(n), 2):
+        sub = [[arg[i], arg[j]] for arg in args]
+        values[i, j] = integral(basis_functions[i], basis_functions[j])(*sub)
+    import autograd.numpy as anp
+
+    return anp.array([[values[min(i, j), max(i, j)] for j in range(n)] for i in range(n)])
+
+
+def moment_matrix(basis_functions, order, idx):
+    """``moment_matrix(basis_functions, order, idx)(*args)``: the multipole matrix
+    ``<i| x_idx^order |j>`` (``idx`` 0, 1, 2: x, y, z; about the origin), differentiable
+    with respect to PennyLane's ``args`` (basis parameters given as trainable tensors).
+
+    >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+    >>> moment_matrix(mol.basis_set, 1, 2)().round(4)
+    array([[0.    , 0.4615],
+           [0.4615, 1.4   ]])
+    """
+    return lambda *args: _pairwise(
+        basis_functions, args, lambda a, b: gints.moment_integral(a, b, order, idx, False))
 
 
 def overlap_matrix(basis_functions):
@@ -374,7 +544,8 @@ def overlap_matrix(basis_functions):
     array([[1.    , 0.6593],
            [0.6593, 1.    ]])
     """
-    return _fixed(ints.overlap, basis_functions)
+    return _fixed(ints.overlap, basis_functions, traced=lambda args: _pairwise(
+        basis_functions, args, lambda a, b: gints.overlap_integral(a, b, False)))
 
 
 def kinetic_matrix(basis_functions):
@@ -386,7 +557,8 @@ def kinetic_matrix(basis_functions):
     array([[0.76  , 0.2365],
            [0.2365, 0.76  ]])
     """
-    return _fixed(ints.kinetic, basis_functions)
+    return _fixed(ints.kinetic, basis_functions, traced=lambda args: _pairwise(
+        basis_functions, args, lambda a, b: gints.kinetic_integral(a, b, False)))
 
 
 def attraction_matrix(basis_functions, charges, r):
@@ -398,7 +570,8 @@ def attraction_matrix(basis_functions, charges, r):
     array([[-1.8804, -1.1948],
            [-1.1948, -1.8804]])
     """
-    return _fixed(ints.attraction, basis_functions, charges, r)
+    return _fixed(ints.attraction, basis_functions, charges, r,
+                  traced=lambda args: _attraction_traced(basis_functions, charges, r, args))
 
 
 def repulsion_tensor(basis_functions):
@@ -475,9 +648,69 @@ def nuclear_energy(charges, r):
     array([4.5])
     """
     def compute(*args):
+        if args and getattr(r, "requires_grad", False):  # PennyLane's args[0]: coordinates
+            import autograd.numpy as anp
+
+            coords = args[0]
+            e = 0.0
+            for i, j in itertools.combinations(range(len(charges)), 2):
+                e = e + charges[i] * charges[j] / anp.sqrt(anp.sum((coords[i] - coords[j]) ** 2))
+            return anp.reshape(e, (1,))
         _no_derivatives(args, owner=r)
         return np.array([ints.nuclear_repulsion(charges, r)])
     return compute
+
+
+def _repulsion_traced(basis_functions, args):
+    """The electron repulsion tensor with PennyLane's ``args`` (autograd), each of the
+    eight symmetric copies computed once."""
+    import autograd.numpy as anp
+
+    n = len(basis_functions)
+    values = {}
+    for idx in itertools.product(range(n), repeat=4):
+        i, j, k, l = idx
+        key = min((i, j, k, l), (j, i, l, k), (k, l, i, j), (l, k, j, i), (j, i, k, l),
+                  (l, k, i, j), (i, j, l, k), (k, l, j, i))
+        if key not in values:
+            sub = [[arg[m] for m in key] for arg in args]
+            values[key] = gints.repulsion_integral(*(basis_functions[m] for m in key),
+                                                   normalize=False)(*sub)
+        values[idx] = values[key]
+    return anp.array([[[[values[i, j, k, l] for l in range(n)] for k in range(n)]
+                       for j in range(n)] for i in range(n)])
+
+
+def _hf_energy_traced(mol: Molecule, args):
+    """The Hartree-Fock energy as a function of PennyLane's ``args`` (the molecule's
+    trainable coordinates, then exponents and coefficients), differentiable by autograd:
+    the SCF is converged at the values of ``args``, and the energy is written with the
+    converged density ``D`` and energy-weighted density ``W`` held fixed,
+    ``tr(D h) + 1/2 D D [(ij|kl) - (ik|jl)/2] - tr(W (S - S0)) + V_nn``, whose derivative is
+    the Hartree-Fock energy's (Pulay's formula; the energy is stationary in the orbitals)."""
+    import autograd.numpy as anp
+    from autograd.tracer import getval
+
+    basis, charges = mol.basis_set, mol.nuclear_charges
+    moving = bool(getattr(mol.coordinates, "requires_grad", False))
+    basis_args, coords = list(args), mol.coordinates
+    if moving:
+        coords = args[0]
+        rows = [coords[k] for k, n in enumerate(mol.n_basis) for _ in range(n)]
+        basis_args = [*args[1:], anp.stack(rows)]
+    s = _pairwise(basis, basis_args, lambda a, b: gints.overlap_integral(a, b, False))
+    kin = _pairwise(basis, basis_args, lambda a, b: gints.kinetic_integral(a, b, False))
+    att = _attraction_traced(basis, charges, mol.coordinates,
+                             [coords, *basis_args] if moving else basis_args)
+    eri = _repulsion_traced(basis, basis_args)
+    h = kin + att
+    result = ints.scf(getval(s), getval(h), getval(eri), mol.n_electrons)
+    occ = result.coefficients[:, : mol.n_electrons // 2]
+    d = 2 * occ @ occ.T
+    w = 2 * occ @ np.diag(result.energies[: mol.n_electrons // 2]) @ occ.T
+    two = anp.einsum("ij,kl,ijkl->", d, d, eri) - 0.5 * anp.einsum("ij,kl,ikjl->", d, d, eri)
+    e = anp.sum(d * h) + 0.5 * two - anp.sum(w * (s - getval(s)))
+    return e + nuclear_energy(charges, mol.coordinates)(*([coords] if moving else []))[0]
 
 
 def hf_energy(mol: Molecule):
@@ -488,6 +721,8 @@ def hf_energy(mol: Molecule):
     -1.116714
     """
     def compute(*args):
+        if args and any(t for b in mol.basis_set for t in b.trainable):
+            return _hf_energy_traced(mol, args)
         _, c, fock, h_core, _ = scf(mol)(*args)
         p = ints.density(mol.n_electrons, c)
         e = np.einsum("pq,qp", fock + h_core, p)
@@ -515,6 +750,104 @@ def electron_integrals(mol: Molecule, core=None, active=None):
         return _frozen_core(constant, one, two, list(core or []),
                             list(range(len(one))) if active is None else list(active))
     return compute
+
+
+def dipole_integrals(mol: Molecule, core=None, active=None):
+    """``dipole_integrals(mol, core, active)()``: ``((cx, cy, cz), (dx, dy, dz))``, the
+    position integrals ``<p| x |q>`` over the ``active`` molecular orbitals and the frozen
+    ``core`` orbitals' share ``2 sum_core <i| x |i>`` (one-element arrays), as PennyLane's.
+
+    >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+    >>> (cx, cy, cz), (dx, dy, dz) = dipole_integrals(mol)()
+    >>> cz, abs(dz).round(4)  # <g|z|u> = 0.7 / sqrt(1 - S^2)
+    (array([0]), array([[0.7  , 0.931],
+           [0.931, 0.7  ]]))
+    """
+    def compute(*args):
+        _, c, _, _, _ = scf(mol)(*args)
+        d = [c.T @ np.asarray(moment_matrix(mol.basis_set, 1, k)()) @ c for k in range(3)]
+        const = [np.array([0]) for _ in range(3)]
+        if core is None and active is None:
+            return tuple(const), tuple(d)
+        const = [const[k] + 2 * sum(d[k][i, i] for i in core) for k in range(3)]
+        d = [dk[np.ix_(active, active)] for dk in d]
+        return tuple(const), tuple(d)
+    return compute
+
+
+def fermionic_dipole(mol: Molecule, cutoff=1.0e-18, core=None, active=None):
+    """``fermionic_dipole(mol, cutoff, core, active)()``: the three components of the
+    dipole operator ``sum_A Z_A R_A - sum_pq <p| r |q> a+_p a_q`` (atomic units, the frozen
+    core's electrons in the constant) as fermionic sentences, as PennyLane's.
+
+    >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+    >>> dz = fermionic_dipole(mol)()[2]
+    >>> round(float(dz[FermiWord({})]), 6)
+    1.4
+    """
+    def compute(*args):
+        constants, integrals = dipole_integrals(mol, core, active)(*args)
+        coords = np.asarray(mol.coordinates, dtype=float)
+        nuclear = np.asarray(mol.nuclear_charges, dtype=float) @ coords
+        out = []
+        for k in range(3):
+            f = fermionic_observable(constants[k], integrals[k], cutoff=cutoff)
+            out.append(FermiSentence({FermiWord({}): nuclear[k]}) - f)
+        return out
+    return compute
+
+
+def dipole_moment(mol: Molecule, cutoff=1.0e-16, core=None, active=None,
+                  mapping="jordan_wigner"):
+    """``dipole_moment(mol, ...)()``: the three dipole components of
+    :func:`fermionic_dipole` mapped to qubit operators (PennyLane's
+    ``qml.qchem.dipole_moment``).
+
+    >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+    >>> dx, dy, dz = dipole_moment(mol)()
+    >>> round(float(np.linalg.eigvalsh(dz.matrix())[0] + np.linalg.eigvalsh(dz.matrix())[-1]), 6)
+    0.0
+    """
+    mapping = _check_mapping(mapping)
+
+    def compute(*args):
+        return [qubit_observable(f, cutoff=cutoff, mapping=mapping)
+                for f in fermionic_dipole(mol, cutoff, core, active)(*args)]
+    return compute
+
+
+def molecular_dipole(molecule: Molecule, method="dhf", active_electrons=None,
+                     active_orbitals=None, mapping="jordan_wigner", outpath=".", wires=None,
+                     args=None, cutoff=1.0e-16):
+    """The three components of a molecule's electric dipole operator as qubit operators
+    (PennyLane's ``qml.qchem.molecular_dipole``, method ``"dhf"``), in an active space;
+    ``wires`` relabels the qubits.
+
+    >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
+    >>> len(molecular_dipole(mol))
+    3
+    """
+    method = method.strip().lower()
+    if method not in ("dhf", "openfermion"):
+        raise ArgumentError("Only 'dhf', and 'openfermion' backends are supported.")
+    if method == "openfermion":
+        raise ArgumentError("qml.qchem.molecular_dipole: method='openfermion' needs PennyLane's "
+                            "external backends, which qsym does not provide; use method='dhf' "
+                            "(docs/pennylane.md, 'Quantum chemistry')")
+    mapping = _check_mapping(mapping)
+    if molecule.mult != 1:
+        raise ArgumentError("Open-shell systems are not supported. Change the charge or spin "
+                            "multiplicity of the molecule.")
+    _no_derivatives(args, owner=molecule)
+    core, active = active_space(molecule.n_electrons, molecule.n_orbitals, molecule.mult,
+                                active_electrons, active_orbitals)
+    dip = dipole_moment(molecule, cutoff=cutoff, core=core, active=active, mapping=mapping)()
+    wire_map = _wire_map(wires, 2 * len(active))
+    if wire_map:
+        from ._opfunctions import map_wires
+
+        dip = [map_wires(op, wire_map) for op in dip]
+    return dip
 
 
 def _frozen_core(constant, one, two, core, active):
@@ -766,15 +1099,27 @@ def spinz(orbitals):
          for i in range(orbitals)}))
 
 
-def _spin_pair(sa, sd, sb, sg) -> float:
-    """``<a b| s_1 . s_2 |g d>`` for the spins ``sa, sd`` of electron 1 and ``sb, sg`` of
-    electron 2 (0 up, 1 down): ``s_z s_z + (s+ s- + s- s+) / 2``."""
-    sz = (0.5, -0.5)
-    if sa == sd and sb == sg:
-        return sz[sa] * sz[sb]
-    if sa != sd and sb != sg and sa != sb:
-        return 0.5
-    return 0.0
+def _spin2_matrix_elements(sz) -> np.ndarray:
+    """PennyLane's table of ``<a b| s_1 . s_2 |g d>`` for spin orbitals of spin projections
+    ``sz``: rows ``[a, b, g, d, value]``, first the diagonal ones (``d = a``, ``g = b``,
+    value ``sz[a] sz[b]``, ``a`` then ``b`` ascending), then the spin flips (same spatial
+    orbitals ``a, d`` and ``b, g``, ``sz`` raised on one and lowered on the other: 1/2).
+
+    >>> _spin2_matrix_elements(np.array([0.5, -0.5]))
+    array([[ 0.  ,  0.  ,  0.  ,  0.  ,  0.25],
+           [ 0.  ,  1.  ,  1.  ,  0.  , -0.25],
+           [ 1.  ,  0.  ,  0.  ,  1.  , -0.25],
+           [ 1.  ,  1.  ,  1.  ,  1.  ,  0.25],
+           [ 0.  ,  1.  ,  0.  ,  1.  ,  0.5 ],
+           [ 1.  ,  0.  ,  1.  ,  0.  ,  0.5 ]])
+    """
+    sz = np.asarray(sz, dtype=float)
+    n = range(sz.size)
+    diag = [[a, b, b, a, sz[a] * sz[b]] for a in n for b in n]
+    flips = [[a, b, g, d, 0.5] for a, b, g, d in itertools.product(n, repeat=4)
+             if a // 2 == d // 2 and b // 2 == g // 2
+             and abs(sz[a] - sz[d]) == 1 and sz[b] - sz[g] == sz[d] - sz[a]]
+    return np.array(diag + flips, dtype=float).reshape(-1, 5)
 
 
 def spin2(electrons, orbitals):
@@ -788,15 +1133,11 @@ def spin2(electrons, orbitals):
     """
     _check_positive(electrons=electrons, orbitals=orbitals)
     sentence = FermiSentence({FermiWord({}): 0.75 * electrons})
-    spatial = range(orbitals // 2 + orbitals % 2)
-    for p in spatial:
-        for q in spatial:
-            for sa, sd, sb, sg in itertools.product((0, 1), repeat=4):
-                a, d, b, g = 2 * p + sa, 2 * p + sd, 2 * q + sb, 2 * q + sg
-                value = _spin_pair(sa, sd, sb, sg)
-                if value and max(a, b, g, d) < orbitals:
-                    word = FermiWord({(0, a): "+", (1, b): "+", (2, g): "-", (3, d): "-"})
-                    sentence[word] = value
+    sz = np.where(np.arange(orbitals) % 2 == 0, 0.5, -0.5)
+    for a, b, g, d, value in _spin2_matrix_elements(sz):
+        word = FermiWord({(0, int(a)): "+", (1, int(b)): "+", (2, int(g)): "-",
+                          (3, int(d)): "-"})
+        sentence[word] = sentence[word] + value
     sentence.simplify()
     return qubit_observable(sentence)
 
@@ -915,7 +1256,7 @@ def _clifford_sentence(generators, paulixops) -> PauliSentence:
     u = PauliSentence({PauliWord({}): 1.0})
     for tau, x in zip(generators, paulixops):
         u = u @ ((_sentence(x, "a Pauli-X operator") + _sentence(tau, "a symmetry generator"))
-                 * 2 ** -0.5)
+                 * (1 / 2**0.5))
     return u
 
 
@@ -1058,6 +1399,63 @@ def taper_hf(generators, paulixops, paulix_sector, num_electrons, num_wires) -> 
     return np.array([int(any(word.get(i, "I") in "XY" for word in out)) for i in range(n)])
 
 
+def _build_callables(operation, is_class, op_wires, op_gen):
+    """``taper_operation``'s gate and generator from callables: the gate class with every
+    parameter 1.0 on ``op_wires``, the generator function called with ``wires=op_wires``."""
+    if (is_class or callable(op_gen)) and op_wires is None:
+        raise ArgumentError("Wires for the operation must be provided with 'op_wires' args if "
+                            "either of 'operation' or 'op_gen' is a callable, got None.")
+    if is_class:
+        operation = operation(*([1.0] * operation.num_params), wires=op_wires)
+    if callable(op_gen):
+        try:
+            op_gen = op_gen(wires=op_wires)
+        except TypeError as exc:
+            raise TypeError("Generator function provided with 'op_gen' should have 'wires' as "
+                            "its only required keyword argument.") from exc
+    return operation, op_gen
+
+
+def _build_generator(operation, wire_order, op_gen) -> PauliSentence:
+    """The generator ``G`` of ``U = exp(i t G)`` as a Pauli sentence: ``i log U`` of a gate
+    without parameters (its identity term dropped), the gate's own generator otherwise;
+    a given ``op_gen`` is checked: ``exp(i G t)`` must be the gate up to a global phase."""
+    import scipy.linalg
+
+    wire_order = list(wire_order)
+    if op_gen is None:
+        if not operation.num_params:
+            gen = 1j * scipy.linalg.logm(operation.matrix(wire_order=wire_order))
+            from .pauli import pauli_decompose
+
+            out = pauli_decompose(gen, hide_identity=True, wire_order=wire_order, pauli=True)
+            out.simplify()
+            out.pop(PauliWord({}), 0.0)
+            return out
+        try:
+            return _sentence(operation.generator(), "the generator")
+        except Exception as exc:
+            raise NotImplementedError(f"Generator for {operation} is not implemented, please "
+                                      "provide it with 'op_gen' args.") from exc
+    if not isinstance(op_gen, PauliSentence) and not isinstance(
+            getattr(op_gen, "pauli_rep", None), PauliSentence):
+        raise ArgumentError("Generator for the operation needs to be a valid operator, but got "
+                            f"{type(op_gen)}.")
+    gen = _sentence(op_gen, "the generator")
+    coeff = 1.0
+    if operation.parameters and isinstance(operation.parameters[0], (float, complex)):
+        coeff = np.prod(operation.parameters)
+    mat1 = scipy.linalg.expm(1j * gen.to_mat(wire_order=wire_order) * coeff)
+    mat2 = operation.matrix(wire_order=wire_order)
+    nonzero = np.nonzero(np.round(mat1, 10))
+    phase = np.divide(mat1, mat2, out=np.zeros_like(mat1, dtype=complex),
+                      where=mat2 != 0)[nonzero]
+    if not np.allclose(phase / phase[0], np.ones(len(phase))):
+        raise ArgumentError(f"Given op_gen: {op_gen} doesn't seem to be the correct generator "
+                            f"for the {operation}.")
+    return gen
+
+
 def taper_operation(operation, generators, paulixops, paulix_sector, wire_order,
                     op_wires=None, op_gen=None):
     """A gate on the tapered wires: its generator ``G`` (``U(t) = exp(i t G)``), if it
@@ -1078,24 +1476,9 @@ def taper_operation(operation, generators, paulixops, paulix_sector, wire_order,
     from ._opmath import QueuingManager, exp
 
     is_class = callable(operation) and not hasattr(operation, "wires")
-    if (is_class or callable(op_gen)) and op_wires is None:
-        raise ArgumentError("Wires for the operation must be provided with 'op_wires' args if "
-                            "either of 'operation' or 'op_gen' is a callable, got None.")
     with QueuingManager.stop_recording():
-        if is_class:
-            operation = operation(*([1.0] * operation.num_params), wires=op_wires)
-        if callable(op_gen):
-            op_gen = op_gen(wires=op_wires)
-        if op_gen is None:
-            if not operation.num_params:
-                raise ArgumentError(f"{operation!r} has no parameter: give its generator with "
-                                    "op_gen= (a Hamiltonian G with U = exp(i G))")
-            try:
-                op_gen = operation.generator()
-            except Exception as exc:
-                raise ArgumentError(f"Generator for {operation!r} is not known: give it with "
-                                    "op_gen= (a Hamiltonian G with U(t) = exp(i t G))") from exc
-        gen = _sentence(op_gen, "the generator")
+        operation, op_gen = _build_callables(operation, is_class, op_wires, op_gen)
+        gen = _build_generator(operation, wire_order, op_gen)
         tapered = PauliSentence()
         commutes = all(not _sentence(tau, "a symmetry generator").commutator(gen)
                        for tau in generators)
@@ -1208,14 +1591,111 @@ def factorize(two_electron, tol_factor=1.0e-5, tol_eigval=1.0e-5, cholesky=False
     return factors, cores, leaves
 
 
+# ------------------------------------------------------------------ PennyLane's module paths
+
+def _kernel(binary_matrix) -> np.ndarray:
+    """PennyLane's ``_kernel``: a basis of the null space over GF(2) of a 0/1 matrix in
+    reduced row echelon form, one row per free column.
+
+    >>> _kernel(np.array([[1, 0, 1], [0, 1, 1]]))
+    array([[1, 1, 1]])
+    """
+    matrix = np.asarray(binary_matrix, dtype=int) % 2
+    return _gf2_kernel(matrix[matrix.any(axis=1)], matrix.shape[1])
+
+
+def _split_pauli_sentence(pl_sentence, max_size=15000):
+    """PennyLane's ``_split_pauli_sentence``: the sentence in chunks of at most ``max_size``
+    terms, in its order.
+
+    >>> ps = PauliSentence({PauliWord({0: "X"}): 1.0, PauliWord({0: "Z"}): 2.0})
+    >>> [len(chunk) for chunk in _split_pauli_sentence(ps, max_size=1)]
+    [1, 1]
+    """
+    items = list(pl_sentence.items())
+    for start in range(0, len(items), max_size):
+        yield PauliSentence(dict(items[start:start + max_size]))
+
+
+def _taper_pauli_sentence(ps_h, generators, paulixops, paulix_sector):
+    """PennyLane's ``_taper_pauli_sentence``: :func:`taper` of a Pauli sentence.
+
+    >>> import qsym as qml
+    >>> ps = PauliSentence({PauliWord({0: "Z", 1: "Z"}): 1.0})
+    >>> coeffs, ops = _taper_pauli_sentence(ps, [qml.Z(0) @ qml.Z(1)], [qml.X(1)], [-1]).terms()
+    >>> [round(float(c), 12) for c in coeffs], ops
+    ([-1.0], [I(0)])
+    """
+    return taper(ps_h, generators, paulixops, paulix_sector)
+
+
+def _module_path(name: str, doc: str, names: dict):
+    """PennyLane's module path ``pennylane.qchem.<name>`` (``from qsym.qchem.tapering
+    import taper``): a module in ``sys.modules`` holding ``names``, set on this module."""
+    import sys
+    import types
+
+    module = types.ModuleType(f"{__name__}.{name}", doc)
+    vars(module).update(names)
+    sys.modules[module.__name__] = module
+    globals()[name] = module
+    return module
+
+
+def _names(*names) -> dict:
+    return {n: globals()[n] for n in names}
+
+
+_module_path("tapering", "PennyLane's ``qml.qchem.tapering``: qubit tapering by Z2 symmetries.",
+             _names("symmetry_generators", "paulix_ops", "clifford", "taper", "optimal_sector",
+                    "taper_hf", "taper_operation", "_kernel", "_split_pauli_sentence",
+                    "_taper_pauli_sentence"))
+_module_path("spin", "PennyLane's ``qml.qchem.spin``: the spin observables.",
+             _names("spin2", "spinz", "_spin2_matrix_elements"))
+_module_path("basis_set", "PennyLane's ``qml.qchem.basis_set``: basis functions and data.",
+             _names("BasisFunction", "atom_basis_data", "mol_basis_data"))
+_module_path("dipole", "PennyLane's ``qml.qchem.dipole``: the dipole operator.",
+             _names("dipole_integrals", "fermionic_dipole", "dipole_moment", "molecular_dipole"))
+_module_path("matrices", "PennyLane's ``qml.qchem.matrices``: matrices over basis functions.",
+             _names("overlap_matrix", "moment_matrix", "kinetic_matrix", "attraction_matrix",
+                    "repulsion_tensor", "core_matrix", "mol_density_matrix"))
+# PennyLane's module path qml.qchem.integrals is the module of the integrals
+integrals = sys.modules[f"{__name__}.integrals"] = gints
+
+
+def _chemist_transform(one_body_tensor=None, two_body_tensor=None, spatial_basis=True):
+    """PennyLane's ``_chemist_transform``: the one- and two-body tensors of
+    ``sum h_pq a+_p a_q + sum g_pqrs a+_p a+_q a_r a_s`` (physicists' order) rewritten in
+    chemists' order ``sum h'_pq a+_p a_q + sum g'_pqrs a+_p a_q a+_r a_s``: ``g' = g`` with
+    axes 1 and 3 swapped, ``h' = h - sum_r g'_prrs`` (halved with ``spatial_basis``).
+    Yields the tensors given (one-body first).
+
+    >>> two = np.zeros((1, 1, 1, 1)); two[0, 0, 0, 0] = 1.0
+    >>> [t.tolist() for t in _chemist_transform(two_body_tensor=two)]
+    [[[-0.5]], [[[[0.5]]]]]
+    """
+    one = None if one_body_tensor is None else np.array(one_body_tensor, copy=True)
+    two = None
+    if two_body_tensor is not None:
+        two = np.swapaxes(two_body_tensor, 1, 3)
+        correction = -np.einsum("prrs", two)
+        if spatial_basis:
+            two, correction = 0.5 * two, 0.5 * correction
+        one = correction if one is None else one + correction
+    return (x for x in (one, two) if x is not None)
+
+
+_module_path("factorization", "PennyLane's ``qml.qchem.factorization``: double factorization.",
+             _names("factorize", "_chemist_transform"))
+
+
 # PennyLane's qml.qchem names qsym does not provide: a specific AttributeError (so hasattr
 # is False) instead of the plain one (docs/pennylane.md, "Quantum chemistry")
-_NOT_PROVIDED = ("mol_data", "dipole_moment", "molecular_dipole",
-                 "fermionic_dipole", "dipole_of", "dipole_integrals", "basis_rotation", "givens_decomposition",
+_NOT_PROVIDED = ("mol_data", "dipole_of", "basis_rotation", "givens_decomposition",
                  "import_operator", "import_state", "from_openfermion", "to_openfermion",
                  "vibrational", "VibrationalPES", "vibrational_pes", "optimize_geometry",
                  "load_basisset", "localize_normal_modes", "one_particle", "two_particle",
-                 "observable", "decompose", "meanfield", "moment_matrix", "moment_integral")
+                 "observable", "decompose", "meanfield")
 
 
 def __getattr__(name):
