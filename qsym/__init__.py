@@ -339,6 +339,11 @@ def _register_device_paths():
     _sys.modules[f"{__name__}.devices.qubit_mixed"] = devices.qubit_mixed
     for _m in ("apply_operation", "measure", "sampling", "simulate", "initialize_state"):
         _sys.modules[f"{__name__}.devices.qubit_mixed.{_m}"] = _fm
+    devices.default_mixed = transforms.module_path(
+        "qsym.devices", "default_mixed", "PennyLane's qml.devices.default_mixed",
+        DefaultMixed=devices.DefaultMixed, simulate=_fm.simulate,
+        **{_n: getattr(_fm, _n) for _n in ("stopping_condition", "observable_stopping_condition",
+                                            "DEFAULT_MIXED_GATES", "observables", "operations")})
 
 
 def _register_op_paths():

@@ -33,6 +33,7 @@ import numpy as np
 from ._drawing import Snapshot
 from ._noise import Channel
 from ._attributes import diagonal_in_z_basis
+from ._channels import CHANNELS
 from ._operations import (
     CH, CNOT, CSWAP, CZ, SWAP, DensityMatrixMP, ExpectationMP, GlobalPhase, Identity,
     LinearCombination, MultiControlledX, PauliX, StateMeasurement, StateMP, StatePrepBase,
@@ -105,6 +106,13 @@ def create_initial_state(wires, prep_operation=None, like=None):
 
 # ---------------------------------------------------------------------------- kernels
 
+def _contract(fn, state, *args, **kwargs):
+    """``qml.math``'s ``einsum``/``tensordot`` (PennyLane's, so its dispatch is observable):
+    a NumPy result for a NumPy ``state``, an autograd one for an autograd ``state``."""
+    out = fn(*args, **kwargs)
+    return out if qmath.get_interface(state) == "autograd" else np.asarray(out)
+
+
 def _kraus(op):
     """The Kraus matrices of ``op`` stacked ``(K, d, d)`` (a gate: its matrix, ``K = 1``;
     a batched gate: ``(b, 1, d, d)``) and the gate's batch size (None if unbatched)."""
@@ -153,7 +161,7 @@ def apply_operation_einsum(op, state, is_state_batched: bool = False, debugger=N
     n = _num_wires(state, is_state_batched)
     state = qmath.reshape(state, ((-1,) if is_state_batched else ()) + (2,) * (2 * n))
     idx = _einsum_indices([int(w) for w in op.wires], n, is_state_batched)
-    return qmath.einsum(idx, kraus.reshape(shape), state, dagger)
+    return _contract(qmath.einsum, state, idx, kraus.reshape(shape), state, dagger)
 
 
 def apply_operation_tensordot(op, state, is_state_batched: bool = False, debugger=None, **_):
@@ -177,10 +185,11 @@ def apply_operation_tensordot(op, state, is_state_batched: bool = False, debugge
     cols = [r + n for r in rows]
     inner = list(range(k + 1, 2 * k + 1))
     # (K, new rows, rest...) then contract the columns with conj(K) over the same Kraus index
-    left = qmath.tensordot(kraus, state, axes=(inner, rows))
+    left = _contract(qmath.tensordot, state, kraus, state, axes=(inner, rows))
     col_axes = [1 + k + sum(1 for a in range(2 * n + b) if a not in rows and a < c)
                 for c in cols]
-    out = qmath.tensordot(left, np.conj(kraus), axes=([0] + col_axes, [0] + inner))
+    out = _contract(qmath.tensordot, state, left, np.conj(kraus),
+                    axes=([0] + col_axes, [0] + inner))
     # axes now: new rows (k), the untouched axes in order, new columns (k)
     rest = [a for a in range(2 * n + b) if a not in rows and a not in cols]
     order = rows + rest + cols
@@ -210,7 +219,8 @@ def apply_diagonal_unitary(op, state, is_state_batched: bool = False, **_):
     rows = "".join(idx[w + b] for w in wires)
     cols = "".join(idx[w + b + n] for w in wires)
     lead = idx[0] if batch is not None else ""
-    return qmath.einsum(f"{lead}{rows},{idx},{lead}{cols}->{idx}", eig, state, np.conj(eig))
+    return _contract(qmath.einsum, state, f"{lead}{rows},{idx},{lead}{cols}->{idx}", eig, state,
+                     np.conj(eig))
 
 
 def _apply_operation_default(op, state, is_state_batched, debugger=None, **_):
@@ -443,6 +453,8 @@ def get_measurement_function(measurementprocess, state):
                     return csr_dot_products_density_matrix
         if obs is None or getattr(obs, "has_diagonalizing_gates", True):
             return state_diagonalizing_gates
+        if isinstance(mp, ExpectationMP) and isinstance(obs, (LinearCombination, Sum)):
+            return sum_of_terms_method  # terms without one shared eigenbasis
     raise NotImplementedError(
         f"{mp} is not measured on a density matrix by qml.devices.qubit_mixed.measure (a "
         "sample-based measurement: use measure_with_samples)")
@@ -644,3 +656,50 @@ def simulate(circuit, debugger=None, state_cache: dict | None = None, **executio
     if state_cache is not None:
         state_cache[circuit.hash] = state
     return measure_final_state(circuit, state, batched, **execution_kwargs)
+
+
+# ---------------------------------------------------------------------------- default.mixed
+
+# PennyLane's default.mixed gate and observable sets (its module pennylane.devices.default_mixed)
+observables = frozenset({
+    "Hadamard", "Hermitian", "Identity", "PauliX", "PauliY", "PauliZ", "Prod", "Projector",
+    "SparseHamiltonian", "SProd", "Sum"})
+operations = frozenset({
+    "Identity", "Snapshot", "BasisState", "StatePrep", "QubitDensityMatrix", "QubitUnitary",
+    "ControlledQubitUnitary", "BlockEncode", "MultiControlledX", "DiagonalQubitUnitary",
+    "SpecialUnitary", "PauliX", "PauliY", "PauliZ", "MultiRZ", "Hadamard", "S", "T", "SX",
+    "CNOT", "SWAP", "ISWAP", "CSWAP", "Toffoli", "CCZ", "CY", "CZ", "CH", "PhaseShift",
+    "PCPhase", "ControlledPhaseShift", "CPhaseShift00", "CPhaseShift01", "CPhaseShift10", "RX",
+    "RY", "RZ", "Rot", "CRX", "CRY", "CRZ", "CRot", "SingleExcitation", "SingleExcitationPlus",
+    "SingleExcitationMinus", "DoubleExcitation", "DoubleExcitationPlus",
+    "DoubleExcitationMinus", "QubitCarry", "QubitSum", "OrbitalRotation", "FermionicSWAP", "QFT",
+    "ECR", "ParametrizedEvolution", "GlobalPhase"}) | frozenset(CHANNELS)
+DEFAULT_MIXED_GATES = operations
+
+
+def observable_stopping_condition(obs) -> bool:
+    """Whether ``default.mixed`` measures the observable ``obs`` as it is (PennyLane's
+    ``observables`` set; a sum, product or scaled observable by its parts).
+
+    >>> import qsym as qml
+    >>> observable_stopping_condition(qml.X(0) @ qml.Z(1)), observable_stopping_condition(qml.RX(0.1, 0))
+    (True, False)
+    """
+    if obs.name in ("Prod", "Sum"):
+        return all(observable_stopping_condition(o) for o in obs.operands)
+    if obs.name == "LinearCombination":
+        return all(observable_stopping_condition(o) for o in obs.terms()[1])
+    if obs.name == "SProd":
+        return observable_stopping_condition(obs.base)
+    return obs.name in observables
+
+
+def stopping_condition(op) -> bool:
+    """Whether ``default.mixed`` applies ``op`` without decomposing it (PennyLane's
+    ``DEFAULT_MIXED_GATES``: its gates and the noise channels).
+
+    >>> import qsym as qml
+    >>> stopping_condition(qml.BitFlip(0.1, wires=0)), stopping_condition(qml.IsingXX(0.1, [0, 1]))
+    (True, False)
+    """
+    return op.name in DEFAULT_MIXED_GATES
