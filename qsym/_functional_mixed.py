@@ -473,9 +473,12 @@ def measure(measurementprocess, state, is_state_batched: bool = False, readout_e
     ...                     readout_errors=[lambda w: qml.BitFlip(0.1, wires=w)])), 12)
     0.8
     """
-    return get_measurement_function(measurementprocess, state)(
+    res = get_measurement_function(measurementprocess, state)(
         measurementprocess, state, is_state_batched=is_state_batched,
         readout_errors=readout_errors)
+    if isinstance(res, (np.ndarray, np.generic)) and qmath.get_interface(state) == "autograd":
+        return qmath.asarray(res, like="autograd")  # the state's interface (PennyLane's)
+    return res
 
 
 # ---------------------------------------------------------------------------- sampling

@@ -258,3 +258,16 @@ def test_module_paths_and_default_mixed_conditions():
     config = DefaultMixed(wires=2)._setup_execution_config(
         qml.devices.ExecutionConfig(gradient_method="finite-diff"))
     assert config.interface == "numpy"
+
+
+def test_autograd_states_keep_their_interface_and_derivatives():
+    from qsym import numpy as pnp
+
+    rho = pnp.array([[0.5, 0.5], [0.5, 0.5]], requires_grad=True)
+    assert qml.math.get_interface(qm.measure(qml.probs(wires=[0]), rho)) == "autograd"
+
+    def ev(s):  # Tr(Z RX rho RX^dagger): its gradient is (RX^dagger Z RX)^T, real part
+        return qm.measure(qml.expval(qml.Z(0)), qm.apply_operation(qml.RX(0.3, 0), s))
+
+    u = rx(0.3)
+    assert np.allclose(qml.grad(ev)(rho), (u.conj().T @ Z @ u).T.real)
