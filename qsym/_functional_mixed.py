@@ -445,7 +445,7 @@ def get_measurement_function(measurementprocess, state):
                 return full_dot_products_density_matrix
             backprop = qmath.get_interface(state, *getattr(obs, "data", ())) != "numpy"
             if isinstance(obs, (LinearCombination, Sum)):
-                terms = obs.terms()[1] if isinstance(obs, LinearCombination) else list(obs)
+                terms = list(obs.ops) if isinstance(obs, LinearCombination) else list(obs)
                 if backprop or not all(getattr(t, "has_sparse_matrix", True) for t in terms):
                     return sum_of_terms_method
                 overlapping = len(obs.wires) < sum(len(t.wires) for t in terms)
