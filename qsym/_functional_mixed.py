@@ -262,9 +262,15 @@ def _apply_global_phase(op: GlobalPhase, state, is_state_batched: bool = False, 
     return state  # e^{-i phi} rho e^{i phi}
 
 
+def _tensor(state, n, is_state_batched):
+    """``state`` in tensor form ``(2,) * 2n`` (a batch axis first)."""
+    return qmath.reshape(state, ((-1,) if is_state_batched else ()) + (2,) * (2 * n))
+
+
 @apply_operation.register
 def _apply_paulix(op: PauliX, state, is_state_batched: bool = False, debugger=None, **_):
     n = _num_wires(state, is_state_batched)
+    state = _tensor(state, n, is_state_batched)
     row = int(op.wires[0]) + bool(is_state_batched)
     return np.roll(np.roll(state, 1, row), 1, row + n)
 
@@ -275,7 +281,8 @@ def _apply_on_rows_and_columns(op, state, is_state_batched=False, debugger=None,
     if len(op.wires) < TENSORDOT_STATE_NDIM_PERF_THRESHOLD:
         return _apply_operation_default(op, state, is_state_batched, debugger)
     n = _num_wires(state, is_state_batched)
-    state = fq.apply_operation(op, state, is_state_batched=is_state_batched)
+    state = fq.apply_operation(op, _tensor(state, n, is_state_batched),
+                               is_state_batched=is_state_batched)
     shifted = map_wires(op, {w: w + n for w in op.wires})
     return fq.apply_operation(shifted, state, is_state_batched=is_state_batched)
 

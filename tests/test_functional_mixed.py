@@ -271,3 +271,14 @@ def test_autograd_states_keep_their_interface_and_derivatives():
 
     u = rx(0.3)
     assert np.allclose(qml.grad(ev)(rho), (u.conj().T @ Z @ u).T.real)
+
+
+@pytest.mark.parametrize("op, full", [(qml.X(1), kron(I2, X)), (qml.CNOT([0, 1]), CNOT01),
+                                      (qml.RX(0.4, 0), kron(rx(0.4), I2)),
+                                      (qml.BitFlip(0.5, 0), None)])
+def test_a_density_matrix_in_matrix_form(op, full):
+    rho = random_rho(2, 9)
+    out = qm.apply_operation(op, rho)  # (4, 4): PennyLane's expanded matrix form
+    ref = (kraus_sum([np.sqrt(0.5) * np.eye(4), np.sqrt(0.5) * kron(X, I2)], rho) if full is None
+           else full @ rho @ full.conj().T)
+    assert np.allclose(matrix(out, 2), ref)
