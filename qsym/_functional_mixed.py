@@ -377,7 +377,7 @@ def state_diagonalizing_gates(measurementprocess, state, is_state_batched: bool 
         state = _with_readout_errors(state, mp.wires, is_state_batched, readout_errors)
     n = _num_wires(state, is_state_batched)
     wires = Wires(range(n))
-    if isinstance(mp, StateMP) and not isinstance(mp, DensityMatrixMP):
+    if isinstance(mp, StateMP) and not getattr(mp, "reduce", None):  # qml.state(): rho
         mp = DensityMatrixMP(wires=getattr(mp, "raw_wires", None) or wires)
     return mp.process_density_matrix(_as_matrix(state, n), wires)
 

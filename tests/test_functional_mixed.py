@@ -282,3 +282,18 @@ def test_a_density_matrix_in_matrix_form(op, full):
     ref = (kraus_sum([np.sqrt(0.5) * np.eye(4), np.sqrt(0.5) * kron(X, I2)], rho) if full is None
            else full @ rho @ full.conj().T)
     assert np.allclose(matrix(out, 2), ref)
+
+
+def test_quantities_of_the_state():
+    a, b = np.diag([0.75, 0.25]), random_rho(1, 4)
+    t = tensor(np.kron(a, b), 2)
+    assert np.isclose(qm.measure(qml.purity(wires=[0]), t), 0.75 ** 2 + 0.25 ** 2)
+    assert np.isclose(qm.measure(qml.vn_entropy(wires=[0]), t),
+                      -(0.75 * np.log(0.75) + 0.25 * np.log(0.25)))
+    assert np.isclose(qm.measure(qml.mutual_info(wires0=[0], wires1=[1]), t), 0.0)
+    bell = np.array([1, 0, 0, 1]) / np.sqrt(2)
+    assert np.isclose(qm.measure(qml.mutual_info(wires0=[0], wires1=[1]),
+                                 tensor(np.outer(bell, bell), 2)), 2 * np.log(2))
+    batch = np.stack([t, tensor(np.kron(np.eye(2) / 2, b), 2)])
+    assert np.allclose(qm.measure(qml.purity(wires=[0]), batch, is_state_batched=True),
+                       [0.625, 0.5])
