@@ -259,7 +259,9 @@ def _apply_identity(op: Identity, state, is_state_batched: bool = False, debugge
 @apply_operation.register
 def _apply_global_phase(op: GlobalPhase, state, is_state_batched: bool = False, debugger=None,
                         **_):
-    return state  # e^{-i phi} rho e^{i phi}
+    if op.batch_size is not None and not is_state_batched:  # one copy per phase
+        return np.stack([state] * op.batch_size)
+    return state  # e^{-i phi} rho e^{i phi} = rho
 
 
 def _tensor(state, n, is_state_batched):

@@ -297,3 +297,9 @@ def test_quantities_of_the_state():
     batch = np.stack([t, tensor(np.kron(np.eye(2) / 2, b), 2)])
     assert np.allclose(qm.measure(qml.purity(wires=[0]), batch, is_state_batched=True),
                        [0.625, 0.5])
+
+
+def test_a_batch_of_global_phases_leaves_a_batch_of_the_state():
+    tape = qml.tape.QuantumScript([qml.GlobalPhase(np.array([0.1, 0.2, 0.3])), qml.X(0)],
+                                  [qml.expval(qml.Z(0))])
+    assert np.allclose(qm.simulate(tape), [-1, -1, -1])
