@@ -334,6 +334,18 @@ def _register_device_paths():
     for _m in ("apply_operation", "measure", "sampling", "simulate", "initialize_state",
                "adjoint_jacobian"):
         _sys.modules[f"{__name__}.devices.qubit.{_m}"] = _fq
+    # PennyLane's functional density-matrix simulator qml.devices.qubit_mixed and its modules
+    # pennylane.devices.qubit_mixed.{apply_operation, ...}: each is qsym._functional_mixed
+    from . import _functional_mixed as _fm
+    devices.qubit_mixed = type(ops)(**{_n: getattr(_fm, _n) for _n in _fm.__all__})
+    _sys.modules[f"{__name__}.devices.qubit_mixed"] = devices.qubit_mixed
+    for _m in ("apply_operation", "measure", "sampling", "simulate", "initialize_state"):
+        _sys.modules[f"{__name__}.devices.qubit_mixed.{_m}"] = _fm
+    devices.default_mixed = transforms.module_path(
+        "qsym.devices", "default_mixed", "PennyLane's qml.devices.default_mixed",
+        DefaultMixed=devices.DefaultMixed, simulate=_fm.simulate,
+        **{_n: getattr(_fm, _n) for _n in ("stopping_condition", "observable_stopping_condition",
+                                            "DEFAULT_MIXED_GATES", "observables", "operations")})
 
 
 def _register_op_paths():

@@ -477,9 +477,15 @@ def measure(measurementprocess, state, is_state_batched: bool = False):
 
 # ---------------------------------------------------------------------------- sampling
 
-def _group_measurements(mps):
+def group_measurements(mps):
     """PennyLane's groups of sample measurements: qubit-wise commuting Pauli words together,
-    those without an observable together, every other one alone; and their indices."""
+    those without an observable together, every other one alone; and their indices (one
+    draw of samples per group; also :mod:`qsym._functional_mixed`'s).
+
+    >>> import qsym as qml
+    >>> group_measurements([qml.expval(qml.Z(0)), qml.probs(wires=0), qml.expval(qml.Z(1))])[1]
+    [[0, 2], [1]]
+    """
     if len(mps) == 1:
         return [mps], [[0]]
     words, others, other_idx, bare, bare_idx = [], [], [], [], []
@@ -501,6 +507,9 @@ def _group_measurements(mps):
         groups = [[words[j][1] for j in part] for part in parts]
     return (groups + ([bare] if bare else []) + others,
             indices + ([bare_idx] if bare else []) + other_idx)
+
+
+_group_measurements = group_measurements  # PennyLane's name (its sampling module's)
 
 
 def _apply_diagonalizing_gates(mps, state, is_state_batched=False):
@@ -611,7 +620,7 @@ def measure_with_samples(measurements, state, shots, is_state_batched: bool = Fa
     """
     shots = Shots(shots)
     mps = measurements[:-len(mid_measurements)] if mid_measurements else list(measurements)
-    groups, indices = _group_measurements(mps)
+    groups, indices = group_measurements(mps)
     results = []
     for group in groups:
         obs = getattr(group[0], "obs", None)

@@ -1123,6 +1123,10 @@ class DefaultMixed(Device):
         self.readout_prob = check_readout(readout_prob)
         self._prng_key = None  # PennyLane's attribute name
 
+    def _setup_execution_config(self, execution_config=None):
+        """PennyLane's private name of :meth:`setup_execution_config` on ``default.mixed``."""
+        return self.setup_execution_config(execution_config)
+
 
 DefaultQutrit = _unsimulated("DefaultQutrit", "default.qutrit")
 DefaultQutritMixed = _unsimulated("DefaultQutritMixed", "default.qutrit.mixed")
