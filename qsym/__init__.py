@@ -452,6 +452,12 @@ drawer.label = _labelled_ops.label
 _label_path = __import__("types").ModuleType(f"{__name__}.drawer.label", "PennyLane's qml.drawer.label")
 _label_path.LabelledOp, _label_path.label = _labelled_ops.LabelledOp, _labelled_ops.label
 __import__("sys").modules[_label_path.__name__] = _label_path
+# PennyLane's layered text drawer, by its module paths (pennylane.drawer.tape_text,
+# .drawable_layers, ._add_obj: the module qsym._tape_text holds all three)
+from . import _text_drawer as _tape_text_mod  # noqa: E402
+drawer.tape_text, drawer.drawable_layers = _tape_text_mod.tape_text, _tape_text_mod
+for _m in ("tape_text", "drawable_layers", "_add_obj"):
+    __import__("sys").modules[f"{__name__}.drawer.{_m}"] = _tape_text_mod
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
 from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402
