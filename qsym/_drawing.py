@@ -655,6 +655,8 @@ def default_bit_map(tape) -> dict:
 
     made, read = {}, {}
     for o in _objects(tape):
+        for m in subroutine_measurements(o):  # the measurements a subroutine returns
+            made.setdefault(m, len(made))
         if isinstance(o, MidMeasure):
             made.setdefault(o, len(made))
         elif isinstance(o, Conditional):
@@ -667,19 +669,52 @@ def default_bit_map(tape) -> dict:
     return {m: i for i, m in enumerate(ordered)}
 
 
+def _last_wire(wires):
+    """PennyLane's ``max(op.wires)`` (the last wire when the labels do not compare)."""
+    wires = list(wires)
+    try:
+        return max(wires)
+    except TypeError:  # labels that do not compare
+        return wires[-1]
+
+
+def subroutine_measurements(obj) -> list:
+    """The mid-circuit measurements behind the measurement values a subroutine operator
+    (``qml.templates.Subroutine``) returns, in its output's order; ``[]`` for other objects.
+
+    >>> import qsym as qml
+    >>> f = qml.templates.Subroutine(lambda wires: [qml.measure(w) for w in wires])
+    >>> [m.wires[0] for m in subroutine_measurements(f.operator((0, 1)))]
+    [0, 1]
+    """
+    from ._mcm import MeasurementValue
+    from ._template_core import SubroutineOp
+
+    if not isinstance(obj, SubroutineOp):
+        return []
+    found, todo = [], [obj.output]
+    while todo:
+        leaf = todo.pop(0)
+        if isinstance(leaf, MeasurementValue):
+            found += list(leaf.measurements)
+        elif isinstance(leaf, dict):
+            todo[:0] = list(leaf.values())
+        elif isinstance(leaf, (list, tuple)):
+            todo[:0] = list(leaf)
+    return found
+
+
 def _reads(obj, bit_map) -> tuple:
     """``(the measurements of bit_map obj reads, the wire it joins or None)``."""
     from ._mcm import Conditional, MidMeasure
 
+    made = subroutine_measurements(obj)
+    if made:
+        return [m for m in made if m in bit_map], _last_wire(obj.wires)
     if isinstance(obj, MidMeasure):
         return ([obj], obj.wires[0]) if obj in bit_map else ([], None)
     if isinstance(obj, Conditional):
-        wires = list(obj.wires)
-        try:
-            last = max(wires)
-        except TypeError:  # labels that do not compare
-            last = wires[-1]
-        return list(obj.meas_val.measurements), last
+        return list(obj.meas_val.measurements), _last_wire(obj.wires)
     mv = getattr(obj, "mv", None)
     if mv is None:
         return [], None

@@ -21,14 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ._arithmetic import TemporaryAND
-from ._drawing import convert_wire_order, cwire_connections, default_bit_map, unwrap_controls
+from ._drawing import (convert_wire_order, cwire_connections, default_bit_map,
+                       subroutine_measurements, unwrap_controls)
 from ._mcm import Conditional, MeasurementValue, MidMeasure, PauliMeasure
 from ._operations import (CountsMP, DensityMatrixMP, ExpectationMP, GlobalPhase, Identity,
                           MeasurementProcess, ProbabilityMP, SampleMP, StateMP, VarianceMP)
 from ._opmath import Adjoint
 from ._tapes import QuantumScript
 from ._template_core import SubroutineOp
-from .pytrees import flatten
 
 __all__ = ["tape_text", "drawable_layers"]
 
@@ -60,12 +60,6 @@ def _recursive_find_mcm_stats_layer(layer_to_check, op_occupied_cwires, used_cwi
     return _recursive_find_layer(layer_to_check, op_occupied_cwires, used_cwires_per_layer)
 
 
-def _mcms_of_output(op) -> list:
-    """The mid-circuit measurements behind a subroutine's returned measurement values."""
-    return [m for v in flatten(op.output)[0] if isinstance(v, MeasurementValue)
-            for m in v.measurements]
-
-
 def _occupied_wires(op, wire_map, bit_map) -> set:
     """The wire positions ``op`` covers in a drawing: from its first to its last wire, to
     the bottom wire when it joins a classical wire, all wires for wireless and global ops."""
@@ -77,7 +71,7 @@ def _occupied_wires(op, wire_map, bit_map) -> set:
         return set(wire_map.values())
     mapped = [wire_map[w] for w in op.wires]
     joins_bit = (op in bit_map if isinstance(op, (MidMeasure, PauliMeasure))
-                 else isinstance(op, SubroutineOp) and any(m in bit_map for m in _mcms_of_output(op)))
+                 else isinstance(op, SubroutineOp) and any(m in bit_map for m in subroutine_measurements(op)))
     high = max(wire_map.values()) if joins_bit else max(mapped)
     return set(range(min(mapped), high + 1))
 
@@ -262,7 +256,7 @@ def _add_mid_measure_grouping_symbols(op, layer_str, config):
 def _add_subroutine_mcm_grouping_symbols(op, layer_str, config):
     """A subroutine that returns mid-circuit measurements others read: ``║`` from its last
     wire down, ``╠`` on each of their classical wires but the last, ``╚`` on the last."""
-    mcms = _mcms_of_output(op)
+    mcms = subroutine_measurements(op)
     bits = [config.bit_map[m] + len(config.wire_map) for m in mcms if m in config.bit_map]
     if not bits:
         return layer_str
