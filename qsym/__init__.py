@@ -458,6 +458,12 @@ from . import _text_drawer as _tape_text_mod  # noqa: E402
 drawer.tape_text, drawer.drawable_layers = _tape_text_mod.tape_text, _tape_text_mod
 for _m in ("tape_text", "drawable_layers", "_add_obj"):
     __import__("sys").modules[f"{__name__}.drawer.{_m}"] = _tape_text_mod
+# ... and its matplotlib canvas and styles (pennylane.drawer.mpldrawer, .style)
+from . import _mpl_drawer  # noqa: E402
+drawer.MPLDrawer, drawer.style, drawer.mpldrawer = _mpl_drawer.MPLDrawer, _mpl_drawer, _mpl_drawer
+drawer.use_style, drawer.available_styles = _mpl_drawer.use_style, _mpl_drawer.available_styles
+for _m in ("style", "mpldrawer"):
+    __import__("sys").modules[f"{__name__}.drawer.{_m}"] = _mpl_drawer
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
 from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402
