@@ -651,13 +651,13 @@ def default_bit_map(tape) -> dict:
     >>> list(bits.values()), list(bits) == m1.measurements
     ([0], True)
     """
-    from ._mcm import Conditional, MidMeasure
+    from ._mcm import Conditional, MidMeasure, PauliMeasure
 
     made, read = {}, {}
     for o in _objects(tape):
         for m in subroutine_measurements(o):  # the measurements a subroutine returns
             made.setdefault(m, len(made))
-        if isinstance(o, MidMeasure):
+        if isinstance(o, (MidMeasure, PauliMeasure)):
             made.setdefault(o, len(made))
         elif isinstance(o, Conditional):
             read.update((m, None) for m in o.meas_val.measurements)
@@ -704,29 +704,34 @@ def subroutine_measurements(obj) -> list:
     return found
 
 
-def _reads(obj, bit_map) -> tuple:
-    """``(the measurements of bit_map obj reads, the wire it joins or None)``."""
-    from ._mcm import Conditional, MidMeasure
+def _reads(obj, bit_map, wire_map=None) -> tuple:
+    """``(the measurements of bit_map obj reads, the wire it joins or None)`` (the wire's
+    position in ``wire_map`` when given)."""
+    from ._mcm import Conditional, MidMeasure, PauliMeasure
+
+    def last(wires):
+        return _last_wire(wires) if wire_map is None else max(wire_map[w] for w in wires)
 
     made = subroutine_measurements(obj)
     if made:
-        return [m for m in made if m in bit_map], _last_wire(obj.wires)
-    if isinstance(obj, MidMeasure):
-        return ([obj], obj.wires[0]) if obj in bit_map else ([], None)
+        return [m for m in made if m in bit_map], last(obj.wires)
+    if isinstance(obj, (MidMeasure, PauliMeasure)):
+        return ([obj], last(obj.wires[:1])) if obj in bit_map else ([], None)
     if isinstance(obj, Conditional):
-        return list(obj.meas_val.measurements), _last_wire(obj.wires)
+        return list(obj.meas_val.measurements), last(obj.wires)
     mv = getattr(obj, "mv", None)
     if mv is None:
         return [], None
     return ([v.measurements[0] for v in mv] if isinstance(mv, list) else list(mv.measurements)), None
 
 
-def cwire_connections(layers, bit_map) -> tuple:
+def cwire_connections(layers, bit_map, wire_map=None) -> tuple:
     """PennyLane's ``qml.drawer.utils.cwire_connections``: ``(bit map, layers, wires)`` of the
     classical wires of drawn ``layers`` (lists of operations and measurements): each
     classical wire's uses, one list per measurement on it (the layers it is read in; the
     measured wire and the last wire of each condition), a classical wire used again once
-    free (the new bit map says which).
+    free (the new bit map says which). With ``wire_map`` (label -> position) the wires are
+    positions (a condition's last by position).
 
     >>> import qsym as qml
     >>> m = qml.measure(0)
@@ -740,7 +745,7 @@ def cwire_connections(layers, bit_map) -> tuple:
     joined = {b: [] for b in bit_map.values()}
     for i, layer in enumerate(layers):
         for obj in layer:
-            reads, wire = _reads(obj, bit_map)
+            reads, wire = _reads(obj, bit_map, wire_map)
             for m in reads:
                 used[bit_map[m]].append(i)
                 if wire is not None:

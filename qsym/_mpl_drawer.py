@@ -18,10 +18,15 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from ._drawing import convert_wire_order, cwire_connections, default_bit_map, unwrap_controls
 from ._drawing import use_style as _use_draw_mpl_style
+from ._mcm import Conditional, MidMeasure, PauliMeasure
+from ._operations import GlobalPhase, Identity
+from ._text_drawer import drawable_layers
 
-__all__ = ["MPLDrawer", "available_styles", "use_style"]
+__all__ = ["MPLDrawer", "available_styles", "use_style", "tape_mpl"]
 
 
 def _mpl():
@@ -488,3 +493,218 @@ class MPLDrawer:
         xlim = self._ax.get_xlim()
         self._ax.set_xlim((-1, xlim[1]))
         self._fig.set_figwidth(self._fig.get_figwidth() * (self.n_layers + 2) / (self.n_layers + 3))
+
+
+# ---------------------------------------------------------------------------------- tape_mpl
+
+@dataclass
+class _MplConfig:
+    """What drawing one object needs: wire positions, decimals, notches, classical wires."""
+
+    pos: dict
+    decimals: int | None
+    active_wire_notches: bool
+    bit_map: dict
+    cwire_layers: dict
+    cwire_wires: dict
+
+    def at(self, wires) -> list:
+        return [self.pos[w] for w in wires]
+
+
+def _draw_gate(op, drawer, layer, config) -> None:
+    """An operator: controls (dots) and a box with its label; PennyLane's symbols for
+    SWAP, CSWAP, CNOT, Toffoli, MultiControlledX, CZ, CCZ, Barrier and WireCut."""
+    name, wires = getattr(op, "name", None), config.at(getattr(op, "wires", None) or ())
+    if name in ("CNOT", "Toffoli"):
+        return drawer.CNOT(layer, wires)
+    if name == "MultiControlledX":
+        return drawer.CNOT(layer, wires, control_values=op.hyperparameters["control_values"])
+    if name in ("CZ", "CCZ"):
+        return drawer.ctrl(layer, wires)
+    if name == "SWAP":
+        return drawer.SWAP(layer, wires)
+    if name == "CSWAP":
+        drawer.ctrl(layer, wires=wires[0], wires_target=wires[1:])
+        return drawer.SWAP(layer, wires=wires[1:])
+    if name in ("Barrier", "WireCut"):
+        return _draw_barrier(name, wires or list(range(drawer.n_wires)), drawer, layer)
+    control_wires, control_values, base = unwrap_controls(op)
+    control_wires = config.at(control_wires)
+    is_global = isinstance(base, (GlobalPhase, Identity))
+    op_wires = list(range(drawer.n_wires)) if not wires or is_global else wires
+    targets = [w for w in op_wires if w not in control_wires]
+    if is_global and not targets:
+        raise ValueError("Can't draw controlled global gate with unknown non-control wires.")
+    if control_wires:
+        drawer.ctrl(layer, control_wires, wires_target=targets,
+                    control_values=control_values or [True] * len(control_wires))
+    label = op.label(decimals=config.decimals)
+    drawer.box_gate(layer, targets, label, box_options={"zorder": 4},
+                    text_options={"zorder": 5}, active_wire_notches=config.active_wire_notches)
+    return None
+
+
+def _draw_barrier(name, wires, drawer, layer) -> None:
+    plt = _mpl()[0]
+    low, high = min(wires) - 0.5, max(wires) + 0.5
+    if name == "WireCut":
+        drawer.ax.text(layer - 0.35, y=max(wires), s="✂", fontsize=40)
+        drawer.ax.vlines(layer, ymin=low, ymax=high, linestyle="--")
+        return
+    for x in (layer - 0.05, layer + 0.05):
+        drawer.ax.vlines(x, ymin=low, ymax=high, color=plt.rcParams["lines.color"])
+
+
+def _draw_object(op, drawer, layer, config) -> None:
+    """One operation of a layer: a gate, a mid-circuit or Pauli product measurement (and
+    its reset), or a conditional operator (its box, joining its classical wires)."""
+    if isinstance(op, MidMeasure):
+        wire = config.pos[op.wires[0]]
+        drawer.measure(layer, wire, text=None if op.postselect is None else str(int(op.postselect)))
+        if op.reset:
+            drawer.erase_wire(layer, wire, 1)
+            drawer.box_gate(layer + 1, wire, "|0⟩", box_options={"zorder": 4},
+                            text_options={"zorder": 5})
+    elif isinstance(op, PauliMeasure):
+        drawer.pauli_measure(layer, op.pauli_word, config.at(op.wires), op.postselect)
+    elif isinstance(op, Conditional):
+        drawer.box_gate(layer, config.at(op.wires), op.base.label(decimals=config.decimals),
+                        box_options={"zorder": 4}, text_options={"zorder": 5})
+        bits = sorted(config.bit_map[m] for m in op.meas_val.measurements)
+        for b in bits[:-1]:
+            drawer.cwire_join(layer, b + drawer.n_wires,
+                              erase_right=layer < config.cwire_layers[b][-1][-1])
+    else:
+        _draw_gate(op, drawer, layer, config)
+
+
+def _ppm_controlled(layer, pos) -> bool:
+    """Whether the object reaching lowest in ``layer`` is a Pauli product measurement."""
+    lowest = max(layer, key=lambda o: max((pos[w] for w in (getattr(o, "wires", None) or ())),
+                                          default=-1))
+    return isinstance(lowest, PauliMeasure)
+
+
+def _add_classical_wires(drawer, layers, config) -> None:
+    for cwire, stretches in config.cwire_layers.items():
+        bottom = cwire + drawer.n_wires
+        for layer_ids, wires in zip(stretches, config.cwire_wires[cwire], strict=True):
+            wires = list(wires) + [bottom] * (len(layer_ids) - len(wires))
+            xs, ys = [], []
+            for lay, w in zip(layer_ids, wires, strict=True):
+                if lay < len(layers) and _ppm_controlled(layers[lay], config.pos):
+                    lay -= drawer.ppm_offset
+                xs += [lay, lay, lay]
+                ys += [bottom, w, bottom]
+            drawer.classical_wire(xs, ys)
+
+
+def _measured(measurements, config, n_wires) -> tuple:
+    """The wire positions measured at the end (all for a measurement of every wire) and
+    the classical wires (after the quantum ones) whose statistics are collected."""
+    wires, bits = set(), []
+    for m in measurements:
+        mv = getattr(m, "mv", None)
+        if mv is None:
+            if len(m.wires) == 0:
+                wires = set(range(n_wires))
+                break
+            wires |= set(config.at(m.wires))
+    for m in measurements:
+        mv = getattr(m, "mv", None)
+        for v in (mv if isinstance(mv, list) else [mv] if mv is not None else []):
+            bits += [config.bit_map[mcm] + n_wires for mcm in v.measurements]
+    return wires, bits
+
+
+def _draw_layers(layers, measurements, wire_map, config, starting_dots=False, **kwargs):
+    """One figure: the wires of ``wire_map``, the classical wires, the layers' objects,
+    then the terminal measurements (``"dots"``: ``···`` where a wrapped drawing goes on)."""
+    n_layers, n_wires = len(layers), len(wire_map)
+    drawer = MPLDrawer(n_layers=n_layers, wire_map=wire_map, c_wires=len(config.bit_map),
+                       wire_options=kwargs.get("wire_options"), fig=kwargs.get("fig"),
+                       starting_dots=starting_dots)
+    if n_wires == 0:
+        return drawer.fig, drawer.ax
+    if kwargs.get("fontsize") is not None:
+        drawer.fontsize = kwargs["fontsize"]
+    if kwargs.get("show_wire_labels", True):
+        drawer.label(list(wire_map), text_options=kwargs.get("label_options"))
+    else:
+        drawer.crop_wire_labels()
+    _add_classical_wires(drawer, layers, config)
+    for layer, objs in enumerate(layers):
+        for op in objs:
+            _draw_object(op, drawer, layer, config)
+    if isinstance(measurements, str):  # "dots"
+        for wire in wire_map.values():
+            drawer.ax.text(n_layers + 0.25, wire, s="···", ha="center", va="center_baseline",
+                           fontsize=21)
+        return drawer.fig, drawer.ax
+    wires, bits = _measured(measurements, config, n_wires)
+    for wire in wires:
+        drawer.measure(n_layers, wire)
+    if bits:
+        drawer.measure(n_layers, bits)
+    return drawer.fig, drawer.ax
+
+
+def _without_unmeasured_stats(tape):
+    """Statistics of measurement values in a tape with no mid-circuit measurement (deferred
+    measurements) are drawn as the same statistic of their wires (PennyLane's)."""
+    if any(isinstance(op, (MidMeasure, PauliMeasure)) for op in tape.operations) or not any(
+            getattr(m, "mv", None) is not None for m in tape.measurements):
+        return tape
+    return tape.copy(measurements=[type(m)(wires=m.wires) if getattr(m, "mv", None) is not None
+                                   else m for m in tape.measurements])
+
+
+def _tape_mpl(tape, wire_order=None, show_all_wires=False, max_length=None, **kwargs):
+    full_map, used_map = convert_wire_order(tape, wire_order=wire_order,
+                                            show_all_wires=show_all_wires)
+    tape = _without_unmeasured_stats(tape)
+    bit_map = default_bit_map(tape)
+    layers = drawable_layers(tape.operations, wire_map=full_map, bit_map=bit_map)
+    for i in range(len(layers) - 1, -1, -1):  # a reset takes the next layer too
+        if any(isinstance(o, MidMeasure) and o.reset for o in layers[i]):
+            layers.insert(i + 1, [])
+    bit_map, cwire_layers, cwire_wires = cwire_connections(
+        layers + [list(tape.measurements)], bit_map, wire_map=full_map)
+    config = _MplConfig(full_map, kwargs.get("decimals"), kwargs.get("active_wire_notches", True),
+                        bit_map, cwire_layers, cwire_wires)
+    if max_length is None:
+        return _draw_layers(layers, tape.measurements, used_map, config, **kwargs)
+    return [_draw_layers(layers[i:i + max_length],
+                         tape.measurements if i + max_length >= len(layers) else "dots",
+                         used_map, config, starting_dots=i > 0, **kwargs)
+            for i in range(0, len(layers), max_length)]
+
+
+def tape_mpl(tape, wire_order: Sequence | None = None, show_all_wires: bool = False,
+             decimals: int | None = None, style: str | None = None, *, fig=None,
+             max_length: int | None = None, **kwargs):
+    """PennyLane's ``qml.drawer.tape_mpl``: a matplotlib drawing of a tape, ``(fig, ax)``
+    (a list of them, one per ``max_length`` layers, when given). ``style`` is a name of
+    :func:`available_styles` (None: :func:`use_style`'s, ``"rcParams"``: matplotlib's
+    current settings), applied for this drawing only; ``wire_order``/``show_all_wires``
+    as :func:`~qsym._text_drawer.tape_text`; keywords ``fontsize``, ``wire_options``,
+    ``label_options``, ``active_wire_notches`` and ``show_wire_labels`` as PennyLane's.
+
+    >>> import qsym as qml
+    >>> tape = qml.tape.QuantumScript([qml.CNOT(wires=[0, 1])], [qml.probs(wires=0)])
+    >>> fig, ax = tape_mpl(tape)  # doctest: +SKIP
+    """
+    update = style != "rcParams"
+    if update:
+        import matplotlib as mpl
+
+        restore = mpl.rcParams.copy()
+        _set_style(style)
+    try:
+        return _tape_mpl(tape, wire_order=wire_order, show_all_wires=show_all_wires,
+                         decimals=decimals, fig=fig, max_length=max_length, **kwargs)
+    finally:
+        if update:
+            restore["interactive"] = mpl.rcParams["interactive"]
+            mpl.rcParams.update(restore)
