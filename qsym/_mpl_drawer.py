@@ -24,7 +24,7 @@ from ._drawing import convert_wire_order, cwire_connections, default_bit_map, un
 from ._drawing import use_style as _use_draw_mpl_style
 from ._mcm import Conditional, MidMeasure, PauliMeasure
 from ._operations import GlobalPhase, Identity
-from ._text_drawer import drawable_layers
+from ._text_drawer import drawable_layers, operator_label
 
 __all__ = ["MPLDrawer", "available_styles", "use_style", "tape_mpl"]
 
@@ -539,7 +539,7 @@ def _draw_gate(op, drawer, layer, config) -> None:
     if control_wires:
         drawer.ctrl(layer, control_wires, wires_target=targets,
                     control_values=control_values or [True] * len(control_wires))
-    label = op.label(decimals=config.decimals)
+    label = operator_label(op, decimals=config.decimals)
     drawer.box_gate(layer, targets, label, box_options={"zorder": 4},
                     text_options={"zorder": 5}, active_wire_notches=config.active_wire_notches)
     return None

@@ -30,7 +30,7 @@ from ._opmath import Adjoint
 from ._tapes import QuantumScript
 from ._template_core import SubroutineOp
 
-__all__ = ["tape_text", "drawable_layers"]
+__all__ = ["tape_text", "drawable_layers", "operator_label"]
 
 
 # ----------------------------------------------------------------------------------- layers
@@ -175,15 +175,25 @@ def _operator_like(obj) -> bool:
 
 # ------------------------------------------------------------------- symbols of one object
 
-def _label(obj, config, **kwargs) -> str:
-    """``obj``'s label on one line; an operator without a ``label`` method (e.g. a
-    continuous-variable gate qsym only names) as PennyLane's default: ``Name(p1,p2)``."""
+def operator_label(obj, decimals=None, cache=None, **kwargs) -> str:
+    """``obj.label(decimals, cache)``; for an operator without a ``label`` method (a
+    continuous-variable gate, which qsym only names) PennyLane's default ``Operator.label``:
+    its name, then its parameters rounded to ``decimals`` on a second line.
+
+    >>> import qsym as qml
+    >>> operator_label(qml.Kerr(1.234, wires=0), decimals=2)
+    'Kerr\\n(1.23)'
+    """
     if hasattr(obj, "label"):
-        return obj.label(decimals=config.decimals, cache=config.cache, **kwargs).replace("\n", "")
+        return obj.label(decimals=decimals, cache=cache, **kwargs)
     params = list(getattr(obj, "parameters", None) or ())
-    if config.decimals is None or not params:
+    if decimals is None or not params:
         return obj.name
-    return f"{obj.name}({','.join(format(float(p), f'.{config.decimals}f') for p in params)})"
+    return f"{obj.name}\n({','.join(format(float(p), f'.{decimals}f') for p in params)})"
+
+
+def _label(obj, config, **kwargs) -> str:
+    return operator_label(obj, config.decimals, config.cache, **kwargs).replace("\n", "")
 
 
 def _wires(obj) -> list:
