@@ -462,7 +462,8 @@ for _m in ("tape_text", "drawable_layers", "_add_obj"):
 from . import _mpl_drawer  # noqa: E402
 drawer.MPLDrawer, drawer.style, drawer.mpldrawer = _mpl_drawer.MPLDrawer, _mpl_drawer, _mpl_drawer
 drawer.use_style, drawer.available_styles = _mpl_drawer.use_style, _mpl_drawer.available_styles
-drawer.tape_mpl = _mpl_drawer.tape_mpl
+drawer.tape_mpl, drawer.draw_mpl = _mpl_drawer.tape_mpl, _mpl_drawer.draw_mpl
+draw_mpl = _mpl_drawer.draw_mpl
 for _m in ("style", "mpldrawer", "tape_mpl"):
     __import__("sys").modules[f"{__name__}.drawer.{_m}"] = _mpl_drawer
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for

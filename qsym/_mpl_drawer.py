@@ -26,7 +26,7 @@ from ._mcm import Conditional, MidMeasure, PauliMeasure
 from ._operations import GlobalPhase, Identity
 from ._text_drawer import drawable_layers, operator_label
 
-__all__ = ["MPLDrawer", "available_styles", "use_style", "tape_mpl"]
+__all__ = ["MPLDrawer", "available_styles", "use_style", "tape_mpl", "draw_mpl"]
 
 
 def _mpl():
@@ -708,3 +708,83 @@ def tape_mpl(tape, wire_order: Sequence | None = None, show_all_wires: bool = Fa
         if update:
             restore["interactive"] = mpl.rcParams["interactive"]
             mpl.rcParams.update(restore)
+
+
+# ---------------------------------------------------------------------------------- draw_mpl
+
+_DRAW_MPL_OPTIONS = ("fontsize", "wire_options", "label_options", "active_wire_notches",
+                     "show_wire_labels")
+
+
+def _sorted_wires(tape):
+    try:
+        return sorted(tape.wires)
+    except TypeError:  # labels that do not compare
+        return list(tape.wires)
+
+
+def _check_draw_mpl_args(decimals, style, kwargs) -> None:
+    from .errors import ArgumentError
+
+    unknown = sorted(set(kwargs) - set(_DRAW_MPL_OPTIONS))
+    if unknown:
+        raise ArgumentError(f"qml.draw_mpl got unexpected keyword argument(s) {unknown}; it "
+                            f"takes wire_order, show_all_wires, decimals, style, max_length, "
+                            f"fig, level and {', '.join(_DRAW_MPL_OPTIONS)}")
+    if style is not None and style != "rcParams" and style not in _STYLES:
+        raise ArgumentError(f"qml.draw_mpl: style {style!r} is not one of "
+                            f"{list(available_styles())}, 'rcParams' (or None)")
+    if decimals is not None and (not isinstance(decimals, int) or decimals < 0):
+        raise ArgumentError(f"qml.draw_mpl: decimals must be None or an int >= 0, "
+                            f"not {decimals!r}")
+
+
+def draw_mpl(qnode, wire_order=None, show_all_wires: bool = False, decimals=None, style=None,
+             *, max_length=None, fig=None, level="gradient", **kwargs):
+    """PennyLane's ``qml.draw_mpl``: a function of the QNode's (or quantum function's)
+    arguments that draws its circuit with :func:`tape_mpl` and returns ``(fig, ax)`` (a
+    list of them with ``max_length``). The tape is the QNode's at ``level`` (PennyLane's
+    ``construct_batch``; the first one, with a warning, when a transform splits it); the
+    wires in ``wire_order``, else the device's, else sorted. Keywords: ``fontsize``,
+    ``wire_options``, ``label_options``, ``active_wire_notches``, ``show_wire_labels``
+    (any other is an :class:`qsym.errors.ArgumentError`, where PennyLane ignores it).
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=2)
+    >>> @qml.qnode(dev)
+    ... def c(x):
+    ...     qml.RX(x, wires=0)
+    ...     qml.CNOT(wires=[0, 1])
+    ...     return qml.expval(qml.PauliZ(1))
+    >>> fig, ax = qml.draw_mpl(c, decimals=2)(0.5)
+    >>> sorted(t.get_text() for t in ax.texts)
+    ['0', '1', 'RX(0.50)']
+    """
+    from .tape import make_qscript
+    from .workflow import QNode, construct_batch
+
+    _check_draw_mpl_args(decimals, style, kwargs)
+    options = dict(show_all_wires=show_all_wires, decimals=decimals, style=style, fig=fig,
+                   max_length=max_length, **kwargs)
+    if isinstance(qnode, QNode):
+        def draw_qnode(*args, **kw):
+            tapes, _ = construct_batch(qnode, level=level)(*args, **kw)
+            if len(tapes) > 1:
+                warnings.warn("Multiple tapes constructed, but only displaying the first one.",
+                              UserWarning)
+            device_wires = getattr(qnode.device, "wires", None)
+            order = wire_order or (device_wires if device_wires else _sorted_wires(tapes[0]))
+            return tape_mpl(tapes[0], wire_order=order, **options)
+
+        return draw_qnode
+    if level not in {"gradient", 0, "top"}:
+        warnings.warn("When the input to qp.draw is not a QNode, the level argument is ignored.",
+                      UserWarning)
+
+    def draw_qfunc(*args, **kw):
+        tape = make_qscript(qnode)(*args, **kw)
+        return tape_mpl(tape, wire_order=wire_order or _sorted_wires(tape), **options)
+
+    return draw_qfunc
