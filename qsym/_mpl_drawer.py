@@ -36,8 +36,10 @@ def _mpl():
         import matplotlib.pyplot as plt
         from matplotlib import patches
     except ImportError as err:  # pragma: no cover - matplotlib is optional
-        raise ImportError("Module matplotlib is required for ``MPLDrawer`` class. You can "
-                          "install matplotlib via \n\n   pip install matplotlib") from err
+        raise ImportError("Module matplotlib is required for ``MPLDrawer`` class (and "
+                          "qml.draw_mpl, qml.drawer.tape_mpl). You can install matplotlib via "
+                          "\n\n   pip install matplotlib\n\nor qsym's optional extra: "
+                          "pip install 'qsym[plot]'") from err
     return plt, patches, path_effects
 
 
@@ -766,6 +768,7 @@ def draw_mpl(qnode, wire_order=None, show_all_wires: bool = False, decimals=None
     from .workflow import QNode, construct_batch
 
     _check_draw_mpl_args(decimals, style, kwargs)
+    _mpl()  # matplotlib is needed: say so now, not at the first call
     options = dict(show_all_wires=show_all_wires, decimals=decimals, style=style, fig=fig,
                    max_length=max_length, **kwargs)
     if isinstance(qnode, QNode):
