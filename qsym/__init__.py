@@ -466,6 +466,20 @@ drawer.label = _labelled_ops.label
 _label_path = __import__("types").ModuleType(f"{__name__}.drawer.label", "PennyLane's qml.drawer.label")
 _label_path.LabelledOp, _label_path.label = _labelled_ops.LabelledOp, _labelled_ops.label
 __import__("sys").modules[_label_path.__name__] = _label_path
+# PennyLane's layered text drawer, by its module paths (pennylane.drawer.tape_text,
+# .drawable_layers, ._add_obj: the module qsym._tape_text holds all three)
+from . import _text_drawer as _tape_text_mod  # noqa: E402
+drawer.tape_text, drawer.drawable_layers = _tape_text_mod.tape_text, _tape_text_mod
+for _m in ("tape_text", "drawable_layers", "_add_obj"):
+    __import__("sys").modules[f"{__name__}.drawer.{_m}"] = _tape_text_mod
+# ... and its matplotlib canvas and styles (pennylane.drawer.mpldrawer, .style)
+from . import _mpl_drawer  # noqa: E402
+drawer.MPLDrawer, drawer.style, drawer.mpldrawer = _mpl_drawer.MPLDrawer, _mpl_drawer, _mpl_drawer
+drawer.use_style, drawer.available_styles = _mpl_drawer.use_style, _mpl_drawer.available_styles
+drawer.tape_mpl, drawer.draw_mpl = _mpl_drawer.tape_mpl, _mpl_drawer.draw_mpl
+draw_mpl = _mpl_drawer.draw_mpl
+for _m in ("style", "mpldrawer", "tape_mpl"):
+    __import__("sys").modules[f"{__name__}.drawer.{_m}"] = _mpl_drawer
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
 from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402

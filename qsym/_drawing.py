@@ -651,11 +651,13 @@ def default_bit_map(tape) -> dict:
     >>> list(bits.values()), list(bits) == m1.measurements
     ([0], True)
     """
-    from ._mcm import Conditional, MidMeasure
+    from ._mcm import Conditional, MidMeasure, PauliMeasure
 
     made, read = {}, {}
     for o in _objects(tape):
-        if isinstance(o, MidMeasure):
+        for m in subroutine_measurements(o):  # the measurements a subroutine returns
+            made.setdefault(m, len(made))
+        if isinstance(o, (MidMeasure, PauliMeasure)):
             made.setdefault(o, len(made))
         elif isinstance(o, Conditional):
             read.update((m, None) for m in o.meas_val.measurements)
@@ -667,31 +669,69 @@ def default_bit_map(tape) -> dict:
     return {m: i for i, m in enumerate(ordered)}
 
 
-def _reads(obj, bit_map) -> tuple:
-    """``(the measurements of bit_map obj reads, the wire it joins or None)``."""
-    from ._mcm import Conditional, MidMeasure
+def _last_wire(wires):
+    """PennyLane's ``max(op.wires)`` (the last wire when the labels do not compare)."""
+    wires = list(wires)
+    try:
+        return max(wires)
+    except TypeError:  # labels that do not compare
+        return wires[-1]
 
-    if isinstance(obj, MidMeasure):
-        return ([obj], obj.wires[0]) if obj in bit_map else ([], None)
+
+def subroutine_measurements(obj) -> list:
+    """The mid-circuit measurements behind the measurement values a subroutine operator
+    (``qml.templates.Subroutine``) returns, in its output's order; ``[]`` for other objects.
+
+    >>> import qsym as qml
+    >>> f = qml.templates.Subroutine(lambda wires: [qml.measure(w) for w in wires])
+    >>> [m.wires[0] for m in subroutine_measurements(f.operator((0, 1)))]
+    [0, 1]
+    """
+    from ._mcm import MeasurementValue
+    from ._template_core import SubroutineOp
+
+    if not isinstance(obj, SubroutineOp):
+        return []
+    found, todo = [], [obj.output]
+    while todo:
+        leaf = todo.pop(0)
+        if isinstance(leaf, MeasurementValue):
+            found += list(leaf.measurements)
+        elif isinstance(leaf, dict):
+            todo[:0] = list(leaf.values())
+        elif isinstance(leaf, (list, tuple)):
+            todo[:0] = list(leaf)
+    return found
+
+
+def _reads(obj, bit_map, wire_map=None) -> tuple:
+    """``(the measurements of bit_map obj reads, the wire it joins or None)`` (the wire's
+    position in ``wire_map`` when given)."""
+    from ._mcm import Conditional, MidMeasure, PauliMeasure
+
+    def last(wires):
+        return _last_wire(wires) if wire_map is None else max(wire_map[w] for w in wires)
+
+    made = subroutine_measurements(obj)
+    if made:
+        return [m for m in made if m in bit_map], last(obj.wires)
+    if isinstance(obj, (MidMeasure, PauliMeasure)):
+        return ([obj], last(obj.wires[:1])) if obj in bit_map else ([], None)
     if isinstance(obj, Conditional):
-        wires = list(obj.wires)
-        try:
-            last = max(wires)
-        except TypeError:  # labels that do not compare
-            last = wires[-1]
-        return list(obj.meas_val.measurements), last
+        return list(obj.meas_val.measurements), last(obj.wires)
     mv = getattr(obj, "mv", None)
     if mv is None:
         return [], None
     return ([v.measurements[0] for v in mv] if isinstance(mv, list) else list(mv.measurements)), None
 
 
-def cwire_connections(layers, bit_map) -> tuple:
+def cwire_connections(layers, bit_map, wire_map=None) -> tuple:
     """PennyLane's ``qml.drawer.utils.cwire_connections``: ``(bit map, layers, wires)`` of the
     classical wires of drawn ``layers`` (lists of operations and measurements): each
     classical wire's uses, one list per measurement on it (the layers it is read in; the
     measured wire and the last wire of each condition), a classical wire used again once
-    free (the new bit map says which).
+    free (the new bit map says which). With ``wire_map`` (label -> position) the wires are
+    positions (a condition's last by position).
 
     >>> import qsym as qml
     >>> m = qml.measure(0)
@@ -705,7 +745,7 @@ def cwire_connections(layers, bit_map) -> tuple:
     joined = {b: [] for b in bit_map.values()}
     for i, layer in enumerate(layers):
         for obj in layer:
-            reads, wire = _reads(obj, bit_map)
+            reads, wire = _reads(obj, bit_map, wire_map)
             for m in reads:
                 used[bit_map[m]].append(i)
                 if wire is not None:

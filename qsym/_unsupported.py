@@ -238,9 +238,22 @@ def cv_class(name: str, family: str = "cv") -> type:
     def __repr__(self):
         return f"{name}({', '.join(map(repr, self.data))}, wires={self.wires.tolist()})"
 
+    def label(self, decimals=None, base_label=None, cache=None):
+        """PennyLane's default ``Operator.label``: the name, then the scalar parameters
+        rounded to ``decimals`` on a second line."""
+        text = base_label or name
+        if decimals is None or not self.data:
+            return text
+        try:
+            params = ",".join(format(float(p), f".{decimals}f") for p in self.data)
+        except TypeError:  # an array parameter: the name only
+            return text
+        return f"{text}\n({params})"
+
     refusal = (f"qml.{name} is {what}: qsym simulates qubits only, so it cannot be measured "
                "(docs/pennylane.md, 'Not supported')")
     return type(name, (), {"__init__": __init__, "__repr__": __repr__, "name": name,
+                           "label": label,
                            "unsupported": refusal,  # (a measurement of one: refused at run)
                            "parameters": property(lambda self: list(self.data)),
                            "num_params": property(lambda self: len(self.data)),

@@ -226,33 +226,30 @@ def _mpl():
 
 
 def test_draw_mpl_draws_the_circuit_in_layers():
+    # PennyLane's draw_mpl (tape_mpl on MPLDrawer): wire i at y = i (y axis inverted),
+    # layer j at x = j, labels "Name\n(params)", the measurement a box without text
     _mpl()
     import matplotlib.pyplot as plt
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-    from matplotlib.patches import Circle, Rectangle
+    from matplotlib.patches import Circle, FancyBboxPatch
 
     fig, ax = qml.draw_mpl(mpl_circuit, decimals=2)(0.54)
     try:
         assert isinstance(fig, Figure) and isinstance(ax, Axes) and ax.figure is fig
         texts = _texts(ax)
-        # wire labels on the left, in order from the top (y grows downwards)
-        assert {"0", "1", "2", "RX(0.54)", "H", "<Z>"} == set(texts)
-        assert texts["0"][1] == 0 and texts["1"][1] == 1 and texts["2"][1] == 2
+        assert {"0", "1", "2", "RX\n(0.54)", "H"} == set(texts)
+        assert texts["0"] == (-1.5, 0) and texts["1"] == (-1.5, 1) and texts["2"] == (-1.5, 2)
         assert ax.get_ylim()[0] > ax.get_ylim()[1]
-        # RX and H share the first layer (as in qml.draw); CNOT, SWAP, then the measurement
-        assert texts["RX(0.54)"][0] == texts["H"][0]
-        assert texts["RX(0.54)"][1] == 0 and texts["H"][1] == 2
-        assert texts["<Z>"][0] > texts["RX(0.54)"][0] and texts["<Z>"][1] == 1
-        assert all(texts[w][0] < texts["H"][0] for w in "012")
-        # CNOT: a filled control dot on wire 0 and a target circle on wire 1
-        circles = [p for p in ax.patches if isinstance(p, Circle)]
-        assert sorted(c.center[1] for c in circles) == [0, 1]
-        cnot_x = circles[0].center[0]
-        assert circles[0].center[0] == circles[1].center[0]
-        assert texts["H"][0] < cnot_x < texts["<Z>"][0]
-        # three boxes: RX, H and the measurement (CNOT and SWAP are drawn without a box)
-        assert len([p for p in ax.patches if isinstance(p, Rectangle)]) == 3
+        # RX and H share layer 0 (other wires); CNOT is layer 1, SWAP layer 2
+        assert texts["RX\n(0.54)"] == (0, 0) and texts["H"] == (0, 2)
+        circles = sorted(p.center for p in ax.patches if isinstance(p, Circle))
+        assert circles == [(1, 0), (1, 1)]  # CNOT's control dot and its target circle
+        # boxes: RX, H and the measurement of wire 1 at x = 3 (after the 3 layers)
+        boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+        assert len(boxes) == 3
+        assert boxes[-1].get_x() + boxes[-1].get_width() / 2 == pytest.approx(3)
+        assert boxes[-1].get_y() + boxes[-1].get_height() / 2 == pytest.approx(1)
         # 3 wires + CNOT's line and its plus (2) + SWAP's line and two crosses (4)
         assert len(ax.lines) == 3 + 3 + 5
     finally:
@@ -267,10 +264,11 @@ def test_draw_mpl_draws_the_circuit_in_layers():
 def test_draw_mpl_options():
     _mpl()
     import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
 
     fig, ax = qml.draw_mpl(mpl_circuit, wire_order=[2, 1, 0], decimals=1)(0.54)
     texts = _texts(ax)
-    assert texts["2"][1] == 0 and texts["0"][1] == 2 and texts["RX(0.5)"][1] == 2
+    assert texts["2"][1] == 0 and texts["0"][1] == 2 and texts["RX\n(0.5)"][1] == 2
     plt.close(fig)
 
     @qml.qnode(DEV2)
@@ -279,15 +277,19 @@ def test_draw_mpl_options():
         return qml.expval(qml.PauliZ(1))
 
     fig, ax = qml.draw_mpl(one_wire)(0.1)
-    assert set(_texts(ax)) == {"1", "RY", "<Z>"}  # wires without gates are left out
+    assert set(_texts(ax)) == {"1", "RY"}  # wires without gates are left out
     plt.close(fig)
     mine = plt.figure()
     fig, ax = qml.draw_mpl(one_wire, show_all_wires=True, style="black_white_dark",
                            fig=mine, fontsize=10, wire_options={"color": "gray"})(0.1)
     assert fig is mine and {"0", "1", "2"} <= set(_texts(ax))
+    assert _texts(ax)["1"] == (-1.5, 1) and ax.texts[-1].get_fontsize() == 10
     assert ax.lines[0].get_color() == "gray"
-    assert fig.patch.get_facecolor()[:3] == (0.0, 0.0, 0.0)
     plt.close(fig)
+    fig, ax = qml.draw_mpl(one_wire, style="black_white_dark")(0.1)
+    assert fig.patch.get_facecolor() == to_rgba("#151515")  # the style's almost-black
+    plt.close(fig)
+    assert plt.rcParams["figure.facecolor"] != "#151515"  # restored after drawing
     with pytest.raises(qml.ArgumentError, match="style"):
         qml.draw_mpl(one_wire, style="sketchy")
     with pytest.raises(qml.ArgumentError, match="colour"):

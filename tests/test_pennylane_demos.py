@@ -239,14 +239,14 @@ def test_drawer_use_style():
             return qml.expval(qml.PauliZ(0))
 
         fig, ax = qml.draw_mpl(c)(0.1)
-        assert ax.get_facecolor()[:3] == (0.0, 0.0, 0.0)  # the dark style's black
+        assert ax.get_facecolor()[:3] == (21 / 255,) * 3  # the dark style's #151515
         fig, ax = qml.draw_mpl(c, style="pennylane")(0.1)  # PennyLane's name: accepted
         with pytest.raises(TypeError, match="does not exist"):
             qml.drawer.use_style("no_such_style")
     finally:
         qml.drawer.use_style("black_white")
     assert hasattr(qml.drawer, "tape_text")  # provided (PennyLane's text drawer of a tape)
-    assert not hasattr(qml.drawer, "MPLDrawer")  # PennyLane's drawing internals: not provided
+    assert hasattr(qml.drawer, "MPLDrawer")  # PennyLane's matplotlib canvas: provided
 
 
 # --- item: a circuit function that reads a global or closure variable sees its current value ----
