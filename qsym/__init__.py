@@ -315,7 +315,7 @@ ops.Operation = Operation  # PennyLane's qml.ops.Operation (isinstance checks)
 from ._operations import density_matrix, mutual_info, purity, vn_entropy  # noqa: E402
 from ._shadows import ClassicalShadow, classical_shadow, shadow_expval  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
-from ._drawing import Snapshot, draw, draw_mpl, matrix, snapshots, specs  # noqa: E402
+from ._drawing import Snapshot, draw, matrix, snapshots, specs  # noqa: E402
 ops.functions.matrix = matrix
 
 
@@ -444,42 +444,37 @@ def _register_op_paths():
     optimize.qng.QNGOptimizer = QNGOptimizer
     _sys.modules[f"{__name__}.optimize.qng"] = optimize.qng
 
-from ._drawing import available_styles as _available_styles, use_style as _use_style  # noqa: E402
-from ._drawing import tape_text as _tape_text  # noqa: E402
 from . import _drawing as _drawing_mod  # noqa: E402
+from . import _text_drawer as _tape_text_mod  # noqa: E402
+from . import _mpl_drawer  # noqa: E402
+from ._mpl_drawer import draw_mpl  # noqa: E402
 
-# PennyLane's qml.drawer: draw, draw_mpl, tape_text and the style draw_mpl uses by default (its other
-# internals are not provided: qml.drawer.<name> raises an AttributeError that says so);
-# importable by PennyLane's module path (from pennylane.drawer import draw)
+# PennyLane's qml.drawer: draw, draw_mpl, tape_text (its layered text drawer), tape_mpl and
+# MPLDrawer with the styles, utils (its other internals are not provided: qml.drawer.<name>
+# raises an AttributeError that says so); importable by PennyLane's module paths
+# (pennylane.drawer.tape_text, .drawable_layers, ._add_obj: qsym._text_drawer holds all
+# three; .mpldrawer, .style, .tape_mpl: qsym._mpl_drawer)
 drawer = _unsupported.partial_namespace(
-    "drawer", draw=draw, draw_mpl=draw_mpl, use_style=_use_style,
-    available_styles=_available_styles, tape_text=_tape_text,
+    "drawer", draw=draw, draw_mpl=draw_mpl, use_style=_mpl_drawer.use_style,
+    available_styles=_mpl_drawer.available_styles, tape_text=_tape_text_mod.tape_text,
+    drawable_layers=_tape_text_mod, tape_mpl=_mpl_drawer.tape_mpl,
+    MPLDrawer=_mpl_drawer.MPLDrawer, style=_mpl_drawer, mpldrawer=_mpl_drawer,
     utils=_unsupported.partial_namespace("drawer.utils", **{
         n: getattr(_drawing_mod, n) for n in ("default_wire_map", "convert_wire_order",
                                               "unwrap_controls", "default_bit_map",
                                               "cwire_connections")}))
 __import__("sys").modules[f"{__name__}.drawer"] = drawer
 __import__("sys").modules[f"{__name__}.drawer.utils"] = drawer.utils
+for _m in ("tape_text", "drawable_layers", "_add_obj"):
+    __import__("sys").modules[f"{__name__}.drawer.{_m}"] = _tape_text_mod
+for _m in ("style", "mpldrawer", "tape_mpl"):
+    __import__("sys").modules[f"{__name__}.drawer.{_m}"] = _mpl_drawer
 from . import _labelled_ops  # noqa: E402
 # qml.drawer.label (the function) and PennyLane's module path qml.drawer.label.LabelledOp
 drawer.label = _labelled_ops.label
 _label_path = __import__("types").ModuleType(f"{__name__}.drawer.label", "PennyLane's qml.drawer.label")
 _label_path.LabelledOp, _label_path.label = _labelled_ops.LabelledOp, _labelled_ops.label
 __import__("sys").modules[_label_path.__name__] = _label_path
-# PennyLane's layered text drawer, by its module paths (pennylane.drawer.tape_text,
-# .drawable_layers, ._add_obj: the module qsym._tape_text holds all three)
-from . import _text_drawer as _tape_text_mod  # noqa: E402
-drawer.tape_text, drawer.drawable_layers = _tape_text_mod.tape_text, _tape_text_mod
-for _m in ("tape_text", "drawable_layers", "_add_obj"):
-    __import__("sys").modules[f"{__name__}.drawer.{_m}"] = _tape_text_mod
-# ... and its matplotlib canvas and styles (pennylane.drawer.mpldrawer, .style)
-from . import _mpl_drawer  # noqa: E402
-drawer.MPLDrawer, drawer.style, drawer.mpldrawer = _mpl_drawer.MPLDrawer, _mpl_drawer, _mpl_drawer
-drawer.use_style, drawer.available_styles = _mpl_drawer.use_style, _mpl_drawer.available_styles
-drawer.tape_mpl, drawer.draw_mpl = _mpl_drawer.tape_mpl, _mpl_drawer.draw_mpl
-draw_mpl = _mpl_drawer.draw_mpl
-for _m in ("style", "mpldrawer", "tape_mpl"):
-    __import__("sys").modules[f"{__name__}.drawer.{_m}"] = _mpl_drawer
 # PennyLane's qml.tape, qml.queuing and qml.operation: the names qsym provides (for
 # inspecting gates and decompositions); their other names raise an AttributeError
 from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402

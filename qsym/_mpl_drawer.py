@@ -21,7 +21,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ._drawing import convert_wire_order, cwire_connections, default_bit_map, unwrap_controls
-from ._drawing import use_style as _use_draw_mpl_style
 from ._mcm import Conditional, MidMeasure, PauliMeasure
 from ._operations import GlobalPhase, Identity
 from ._text_drawer import drawable_layers, operator_label
@@ -109,7 +108,6 @@ def use_style(style: str) -> None:
     if style not in _STYLES:
         raise TypeError(f"style '{style}' provided to ``qp.drawer.use_style`` does not exist.  "
                         f"Available options are {available_styles()}")
-    _use_draw_mpl_style(style)
     _CURRENT["style"] = style
 
 
