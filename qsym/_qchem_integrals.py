@@ -25,7 +25,6 @@ import itertools
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.scipy.special import gamma, gammainc
 
 __all__ = ["primitive_norm", "contracted_norm", "expansion", "gaussian_overlap",
            "overlap_integral", "hermite_moment", "gaussian_moment", "moment_integral",
@@ -249,6 +248,9 @@ def kinetic_integral(basis_a, basis_b, normalize=True):
 
 def _boys(n, t):
     """The Boys function ``F_n(t)`` (its limit ``1 / (2n + 1)`` at ``t = 0``)."""
+    # SciPy (through autograd's wrappers) only here: ``import qsym`` does not load it
+    from autograd.scipy.special import gamma, gammainc
+
     zero = t == 0.0
     safe = t + zero
     return anp.where(zero, 1 / (2 * n + 1),
