@@ -401,9 +401,11 @@ def test_legacy_device_module_paths_import_and_refuse():
     with pytest.raises(qml.DeviceError, match="legacy device API"):
         Legacy(wires=2)
     assert onp.isclose(measure(qml.expval(qml.Z(0)), onp.array([0.6, 0.8])), 0.36 - 0.64)
-    # qml.pulse provides the Hamiltonian and its evolution; its other names are refused
+    # qml.pulse provides PennyLane's pulse objects by both paths; a name it does not have is
+    # an AttributeError that says so
     assert ParametrizedEvolution is qml.pulse.ParametrizedEvolution
-    assert not hasattr(qml.pulse, "rydberg_interaction")
+    with pytest.raises(AttributeError, match="qml.pulse.not_a_pulse_name is not supported"):
+        qml.pulse.not_a_pulse_name  # noqa: B018
     # a qutrit operator is a record (a test module lists one among its parameters), refused
     # in a circuit and in a recording queue
     assert qml.GellMann(0, 3).wires.tolist() == [0] and qml.TRX(0.5, wires=1).data == (0.5,)
