@@ -624,6 +624,7 @@ from . import _cache as _cache, _kernels as _kernels, _tiers as _tiers  # noqa: 
 _cache.guard_numba_caches(_kernels)
 _tiers.warm_kernels_in_background()  # loads the kernels' cached code (qsym.tiers)
 from ._cache import cache_info, clear_cache  # noqa: E402
+from ._openqasm import to_openqasm  # noqa: E402  (PennyLane's qml.to_openqasm)
 from .errors import CacheWarning, TransformError  # noqa: E402
 
 # the names of a star import: the public API (qsym.sum is left out: it would shadow the
