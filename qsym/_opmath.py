@@ -1837,19 +1837,42 @@ def _ctrl_conditional(op, controls, values, work_wires, work_wire_type):
     return ControlledOp(op, [made], controls, values, work_wires, work_wire_type)
 
 
+class _BarrierLog(QueueLog):
+    """The queue of a function ``qml.ctrl`` controls: also where each ``Barrier`` was made
+    among the gates (``marks``: (index of the next gate, barrier)), which PennyLane's
+    ``qml.ctrl`` queues uncontrolled in its place."""
+
+    def __init__(self, tape):
+        super().__init__()
+        self.tape, self.marks = tape, []
+
+    def append(self, x) -> None:
+        super().append(x)
+        if getattr(x, "name", None) == "Barrier":
+            self.marks.append((len(self.tape.items), x))
+
+
 def _ctrl_function(op, controls, values, work_wires, work_wire_type):
     """``qml.ctrl`` of a function of gates: each gate it records controlled."""
     @functools.wraps(op)
     def wrapper(*args, **kwargs):
         out = []
         tape = Tape()
+        outer = active_tape()
+        if outer is not None and outer.log is not None:  # a user's queue: barriers kept
+            tape.log = _BarrierLog(tape)
         with recording(tape):
             op(*args, **kwargs)
-        for g in tape.items:
+        marks = list(getattr(tape.log, "marks", ()))
+        for i, g in enumerate(tape.items):
+            while marks and marks[0][0] <= i:
+                take_over(marks.pop(0)[1])  # PennyLane's: not controlled, queued where ctrl is
             if isinstance(g, Operation):
                 out += _apply_ctrl(g, controls, values)
             elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
                 out.append(_ctrl_conditional(g, controls, values, work_wires, work_wire_type))
+        for _, barrier in marks:
+            take_over(barrier)
         return out[0] if len(out) == 1 else out
 
     return wrapper
@@ -2349,6 +2372,9 @@ class AdjointOperation(SymbolicOp):
     def decomposition(self) -> list:
         """The inverse table gates; of a base of your own, the adjoint of each gate of the
         base's decomposition, last first (PennyLane's ``Adjoint.decomposition()``)."""
+        if self._gates == () and not isinstance(self._base, Operation) and callable(
+                getattr(self._base, "adjoint", None)):  # a Barrier, a WireCut: their adjoint
+            return [self._base.adjoint()]
         if self._gates is not None or not getattr(self._base, "has_decomposition", False):
             return super().decomposition()
         with recording(Tape()):

@@ -37,7 +37,7 @@ from autograd.tracer import Box, getval
 import sympy as sp
 
 from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError, GateError, PowUndefinedError, SparseMatrixUndefinedError,
-                     TracingError, WireError)
+                     TracingError, WireError, MatrixUndefinedError)
 from ._operations import (GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, StatePrepBase,
                           wires_tuple)
 from ._ir import apply_matrix
@@ -3031,6 +3031,26 @@ class Barrier(Template):
         """A barrier again (PennyLane's: it applies nothing)."""
         return Barrier(self.wires, self.only_visual)
 
+    has_matrix = False
+
+    def matrix(self, wire_order=None):
+        """PennyLane's ``MatrixUndefinedError`` (``qml.matrix(barrier)`` is the identity, of
+        its empty decomposition)."""
+        raise MatrixUndefinedError("Barrier has no matrix (PennyLane's MatrixUndefinedError); "
+                                   "qml.matrix(op) gives the identity it applies")
+
+    def simplify(self):
+        """PennyLane's: an ``only_visual`` barrier is the identity (``Identity`` on its one
+        wire, else the product of one per wire); any other barrier is itself.
+
+        >>> Barrier(wires=[0, 1], only_visual=True).simplify()
+        I(0) @ I(1)
+        """
+        if not self.only_visual:
+            return self
+        ids = [GATE_CLASSES["Identity"](wires=w) for w in self.wires]
+        return ids[0] if len(ids) == 1 else Prod(*ids)
+
 
 class WireCut(Template):
     """PennyLane's ``qml.WireCut(wires)``: the mark of a cut for PennyLane's circuit cutting
@@ -3044,7 +3064,7 @@ class WireCut(Template):
     def __init__(self, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
         if not self.wires:
-            raise WireError("WireCut: wrong number of wires. At least one wire has to be given.")
+            raise WireError("WireCut: wrong number of wires. At least one wire has to be provided.")
         self._record()
 
     def _build(self):
@@ -3057,6 +3077,13 @@ class WireCut(Template):
     def adjoint(self) -> "WireCut":
         """A cut again (PennyLane's: applying nothing, it is its own inverse)."""
         return WireCut(self.wires)
+
+    has_matrix = False
+
+    def matrix(self, wire_order=None):
+        """PennyLane's ``MatrixUndefinedError`` (``qml.matrix(cut)`` is the identity)."""
+        raise MatrixUndefinedError("WireCut has no matrix (PennyLane's MatrixUndefinedError); "
+                                   "qml.matrix(op) gives the identity it applies")
 
     def pow(self, z) -> list:
         """``[WireCut]`` for any ``z`` (PennyLane's)."""
