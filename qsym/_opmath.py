@@ -39,7 +39,9 @@ import builtins
 import contextlib
 import copy
 import functools
+import inspect
 import numbers
+import warnings
 
 import numpy as np
 import sympy as sp
@@ -1082,6 +1084,28 @@ def operation_derivative(operation) -> np.ndarray:
     return 1j * g.matrix(wire_order=operation.wires) @ operation.matrix()
 
 
+def _old_style_generator(op, old):
+    """PennyLane's reading of a generator written as a class attribute ``[class or matrix,
+    prefactor]`` (PennyLane <= 0.22), with its deprecation warning: ``prefactor * class``
+    on the gate's wires, ``prefactor * Hermitian(matrix)``, else ``GeneratorUndefinedError``."""
+    from .exceptions import PennyLaneDeprecationWarning
+    from ._operations import Hermitian
+
+    warnings.warn(
+        "The Operator.generator property is deprecated. Please update the operator so that "
+        "\n\t1. Operator.generator() is a method, and"
+        "\n\t2. Operator.generator() returns an Operator instance representing the operator.",
+        PennyLaneDeprecationWarning, stacklevel=3)
+    kind, prefactor = (list(old) + [None, None])[:2]
+    with recording(Tape()):
+        if inspect.isclass(kind):
+            return prefactor * kind(wires=op.wires)
+        if isinstance(kind, np.ndarray) and kind.ndim == 2:
+            return prefactor * Hermitian(kind, wires=op.wires)
+    raise GeneratorUndefinedError(f"{op.name} has no generator (its old-style generator "
+                                  f"property is {old!r})")
+
+
 def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's name)
     """The generator of a one-parameter gate (PennyLane's ``qml.generator``): ``G`` with
     ``U(t) = exp(i t G)``. ``format="prefactor"`` (the default) gives ``(obs, p)`` with
@@ -1120,7 +1144,9 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
         raise GateError(f"qml.generator takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
     if op.num_params != 1:
         raise ValueError(f"Operation {op.name} is not written in terms of a single parameter")
-    obs = op.generator()
+    old_style = getattr(op, "generator", None)
+    obs = _old_style_generator(op, old_style) if isinstance(old_style, (list, tuple)) else (
+        op.generator())
     # (GlobalPhase on no wires: its generator's wires)
     wires = list(op.wires) or list(obs.wires)  # G as a Pauli sum, from the matrix op gives
     mat = np.asarray(obs.matrix(wire_order=wires), dtype=complex)
