@@ -15,6 +15,7 @@ from ._mcm import Conditional, MidMeasure
 from ._preprocess import decompose
 from .tape import QuantumScript
 from .transforms import convert_to_numpy_parameters
+from .errors import WireError
 from .wires import Wires
 from .workflow import construct_tape
 
@@ -75,6 +76,10 @@ def _op_line(op, wires: Wires, bits: dict, precision) -> str:
 def _tape_openqasm(tape, wires, rotations: bool, measure_all: bool, precision) -> str:
     """The OpenQASM 2.0 program of one tape."""
     wires = Wires(wires) if wires is not None and len(wires) else tape.wires
+    missing = [w for w in tape.wires if w not in wires]
+    if missing:
+        raise WireError(f"to_openqasm: the circuit's wires {missing} are not in the wires "
+                        f"given ({wires.tolist()}); give all the circuit's wires")
     lines = ["OPENQASM 2.0;", 'include "qelib1.inc";']
     if tape.num_wires == 0:
         return "\n".join(lines) + "\n"

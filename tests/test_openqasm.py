@@ -148,6 +148,8 @@ def test_refusals():
         qml.to_openqasm(qml.tape.QuantumScript([qml.DoubleExcitationPlus(0.5, [0, 1, 2, 3])]))
     with pytest.raises(TypeError, match="tape or a QNode"):
         qml.to_openqasm(3)
+    with pytest.raises(ValueError, match=r"wires \[1\] are not in the wires given"):
+        qml.to_openqasm(qml.tape.QuantumScript([qml.CNOT([0, 1])]), wires=[0])
 
 
 # -- decomposed programs run by the reader above ------------------------------------------
