@@ -681,6 +681,8 @@ from . import _cache as _cache, _kernels as _kernels, _tiers as _tiers  # noqa: 
 _cache.guard_numba_caches(_kernels)
 _tiers.warm_kernels_in_background()  # loads the kernels' cached code (qsym.tiers)
 from ._cache import cache_info, clear_cache  # noqa: E402
+from ._openqasm import to_openqasm  # noqa: E402  (PennyLane's qml.to_openqasm)
+from ._control_flow import for_loop, while_loop  # noqa: E402  (Python loops, as PennyLane's without qjit)
 from .errors import CacheWarning, TransformError  # noqa: E402
 
 # the names of a star import: the public API (qsym.sum is left out: it would shadow the

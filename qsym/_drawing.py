@@ -1376,6 +1376,10 @@ class Snapshot:
         QueuingManager.remove(measurement)
         if measurement.kind == "state" and shots == "workflow":
             shots = None  # a state is always exact (PennyLane's)
+        if not isinstance(shots, str):
+            from ._shots import Shots
+
+            shots = Shots(shots)  # PennyLane's: a Shots object unless "workflow"
         self.hyperparameters = {"tag": tag, "measurement": measurement, "shots": shots}
         marks = getattr(_SNAPSHOT_MARKS, "marks", None)
         if marks is not None:  # inside qml.snapshots: where the state is taken
@@ -1405,6 +1409,50 @@ class Snapshot:
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         return "|Snap|"
+
+    def _copy(self, **changes) -> "Snapshot":
+        """A snapshot with ``changes`` to its hyperparameters (not taken by a running
+        :func:`snapshots`: a copy is not a point of the circuit)."""
+        new = object.__new__(Snapshot)
+        new.hyperparameters = {**self.hyperparameters, **changes}
+        return new
+
+    def update_tag(self, new_tag) -> "Snapshot":
+        """PennyLane's: a copy with the tag ``new_tag``.
+
+        >>> import qsym as qml
+        >>> qml.Snapshot("a").update_tag("b").tag
+        'b'
+        """
+        return self._copy(tag=new_tag)
+
+    @staticmethod
+    def compute_decomposition(*params, wires=None, **hyperparameters) -> list:
+        """``[]``: a snapshot applies no gate (PennyLane's)."""
+        return []
+
+    def decomposition(self) -> list:
+        """``[]`` (PennyLane's)."""
+        return []
+
+    def adjoint(self) -> "Snapshot":
+        """The same snapshot (PennyLane's: it applies nothing)."""
+        return self._copy()
+
+    def _controlled(self, _wire) -> "Snapshot":
+        return self._copy()
+
+    def map_wires(self, wire_map: dict) -> "Snapshot":
+        """PennyLane's: a copy whose measurement has its wires moved by ``wire_map``."""
+        return self._copy(measurement=self.measurement.map_wires(wire_map))
+
+    def _flatten(self):
+        h = self.hyperparameters
+        return (h["measurement"],), (h["tag"], h["shots"])
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(tag=metadata[0], measurement=data[0], shots=metadata[1])
 
 
 def _snapshot_value(m, state, order: list):

@@ -520,8 +520,10 @@ def _partial_instance(operation, kwargs):
                 "give the measurement function and its arguments, e.g. "
                 "partial_wires(qml.expval, op=qml.Z(0))")
         old = list(measured_wires(operation))
+        move = getattr(operation, "map_wires", None)  # its own (mutual_info's two groups)
+        move = move if callable(move) else lambda wmap: mapped_measurement(operation, wmap)
         return _renamed(f"{type(operation).__name__}")(
-            lambda wires=None, **_: mapped_measurement(operation, dict(zip(old, _new_wires(wires)))))
+            lambda wires=None, **_: move(dict(zip(old, _new_wires(wires)))))
     cls = type(operation)
     if kwargs:
         arguments = {**_instance_arguments(operation), **kwargs}

@@ -39,7 +39,9 @@ import builtins
 import contextlib
 import copy
 import functools
+import inspect
 import numbers
+import warnings
 
 import numpy as np
 import sympy as sp
@@ -1084,6 +1086,28 @@ def operation_derivative(operation) -> np.ndarray:
     return 1j * g.matrix(wire_order=operation.wires) @ operation.matrix()
 
 
+def _old_style_generator(op, old):
+    """PennyLane's reading of a generator written as a class attribute ``[class or matrix,
+    prefactor]`` (PennyLane <= 0.22), with its deprecation warning: ``prefactor * class``
+    on the gate's wires, ``prefactor * Hermitian(matrix)``, else ``GeneratorUndefinedError``."""
+    from .exceptions import PennyLaneDeprecationWarning
+    from ._operations import Hermitian
+
+    warnings.warn(
+        "The Operator.generator property is deprecated. Please update the operator so that "
+        "\n\t1. Operator.generator() is a method, and"
+        "\n\t2. Operator.generator() returns an Operator instance representing the operator.",
+        PennyLaneDeprecationWarning, stacklevel=3)
+    kind, prefactor = (list(old) + [None, None])[:2]
+    with recording(Tape()):
+        if inspect.isclass(kind):
+            return prefactor * kind(wires=op.wires)
+        if isinstance(kind, np.ndarray) and kind.ndim == 2:
+            return prefactor * Hermitian(kind, wires=op.wires)
+    raise GeneratorUndefinedError(f"{op.name} has no generator (its old-style generator "
+                                  f"property is {old!r})")
+
+
 def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's name)
     """The generator of a one-parameter gate (PennyLane's ``qml.generator``): ``G`` with
     ``U(t) = exp(i t G)``. ``format="prefactor"`` (the default) gives ``(obs, p)`` with
@@ -1122,7 +1146,9 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
         raise GateError(f"qml.generator takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
     if op.num_params != 1:
         raise ValueError(f"Operation {op.name} is not written in terms of a single parameter")
-    obs = op.generator()
+    old_style = getattr(op, "generator", None)
+    obs = _old_style_generator(op, old_style) if isinstance(old_style, (list, tuple)) else (
+        op.generator())
     # (GlobalPhase on no wires: its generator's wires)
     wires = list(op.wires) or list(obs.wires)  # G as a Pauli sum, from the matrix op gives
     mat = np.asarray(obs.matrix(wire_order=wires), dtype=complex)
@@ -1839,19 +1865,42 @@ def _ctrl_conditional(op, controls, values, work_wires, work_wire_type):
     return ControlledOp(op, [made], controls, values, work_wires, work_wire_type)
 
 
+class _BarrierLog(QueueLog):
+    """The queue of a function ``qml.ctrl`` controls: also where each ``Barrier`` was made
+    among the gates (``marks``: (index of the next gate, barrier)), which PennyLane's
+    ``qml.ctrl`` queues uncontrolled in its place."""
+
+    def __init__(self, tape):
+        super().__init__()
+        self.tape, self.marks = tape, []
+
+    def append(self, x) -> None:
+        super().append(x)
+        if getattr(x, "name", None) == "Barrier":
+            self.marks.append((len(self.tape.items), x))
+
+
 def _ctrl_function(op, controls, values, work_wires, work_wire_type):
     """``qml.ctrl`` of a function of gates: each gate it records controlled."""
     @functools.wraps(op)
     def wrapper(*args, **kwargs):
         out = []
         tape = Tape()
+        outer = active_tape()
+        if outer is not None and outer.log is not None:  # a user's queue: barriers kept
+            tape.log = _BarrierLog(tape)
         with recording(tape):
             op(*args, **kwargs)
-        for g in tape.items:
+        marks = list(getattr(tape.log, "marks", ()))
+        for i, g in enumerate(tape.items):
+            while marks and marks[0][0] <= i:
+                take_over(marks.pop(0)[1])  # PennyLane's: not controlled, queued where ctrl is
             if isinstance(g, Operation):
                 out += _apply_ctrl(g, controls, values)
             elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
                 out.append(_ctrl_conditional(g, controls, values, work_wires, work_wire_type))
+        for _, barrier in marks:
+            take_over(barrier)
         return out[0] if len(out) == 1 else out
 
     return wrapper
@@ -2362,6 +2411,9 @@ class AdjointOperation(SymbolicOp):
     def decomposition(self) -> list:
         """The inverse table gates; of a base of your own, the adjoint of each gate of the
         base's decomposition, last first (PennyLane's ``Adjoint.decomposition()``)."""
+        if self._gates == () and not isinstance(self._base, Operation) and callable(
+                getattr(self._base, "adjoint", None)):  # a Barrier, a WireCut: their adjoint
+            return [self._base.adjoint()]
         if self._gates is not None or not getattr(self._base, "has_decomposition", False):
             return super().decomposition()
         with recording(Tape()):

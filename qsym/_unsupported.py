@@ -72,8 +72,6 @@ NAMESPACES = {
                 "itself (qml.compile for ahead-of-time modules)",
     "qjit": "Catalyst's qml.qjit: qsym compiles every QNode itself (qml.compile for "
             "ahead-of-time modules)",
-    "for_loop": "Catalyst's qml.for_loop: write a Python loop (it is traced once)",
-    "while_loop": "Catalyst's qml.while_loop: write a Python loop (it is traced once)",
     "operation": "PennyLane's operator base module (qml.operation; qml.operation.Operation "
                  "and Operator are qsym's gate base class)",
 }

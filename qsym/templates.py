@@ -37,7 +37,7 @@ from autograd.tracer import Box, getval
 import sympy as sp
 
 from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError, GateError, PowUndefinedError, SparseMatrixUndefinedError,
-                     TracingError, WireError)
+                     TracingError, WireError, MatrixUndefinedError)
 from ._operations import (GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, StatePrepBase,
                           wires_tuple)
 from ._ir import apply_matrix
@@ -3057,6 +3057,26 @@ class Barrier(Template):
         """A barrier again (PennyLane's: it applies nothing)."""
         return Barrier(self.wires, self.only_visual)
 
+    has_matrix = False
+
+    def matrix(self, wire_order=None):
+        """PennyLane's ``MatrixUndefinedError`` (``qml.matrix(barrier)`` is the identity, of
+        its empty decomposition)."""
+        raise MatrixUndefinedError("Barrier has no matrix (PennyLane's MatrixUndefinedError); "
+                                   "qml.matrix(op) gives the identity it applies")
+
+    def simplify(self):
+        """PennyLane's: an ``only_visual`` barrier is the identity (``Identity`` on its one
+        wire, else the product of one per wire); any other barrier is itself.
+
+        >>> Barrier(wires=[0, 1], only_visual=True).simplify()
+        I(0) @ I(1)
+        """
+        if not self.only_visual:
+            return self
+        ids = [GATE_CLASSES["Identity"](wires=w) for w in self.wires]
+        return ids[0] if len(ids) == 1 else Prod(*ids)
+
 
 class WireCut(Template):
     """PennyLane's ``qml.WireCut(wires)``: the mark of a cut for PennyLane's circuit cutting
@@ -3070,7 +3090,7 @@ class WireCut(Template):
     def __init__(self, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
         if not self.wires:
-            raise WireError("WireCut: wrong number of wires. At least one wire has to be given.")
+            raise WireError("WireCut: wrong number of wires. At least one wire has to be provided.")
         self._record()
 
     def _build(self):
@@ -3083,6 +3103,13 @@ class WireCut(Template):
     def adjoint(self) -> "WireCut":
         """A cut again (PennyLane's: applying nothing, it is its own inverse)."""
         return WireCut(self.wires)
+
+    has_matrix = False
+
+    def matrix(self, wire_order=None):
+        """PennyLane's ``MatrixUndefinedError`` (``qml.matrix(cut)`` is the identity)."""
+        raise MatrixUndefinedError("WireCut has no matrix (PennyLane's MatrixUndefinedError); "
+                                   "qml.matrix(op) gives the identity it applies")
 
     def pow(self, z) -> list:
         """``[WireCut]`` for any ``z`` (PennyLane's)."""
@@ -4480,10 +4507,12 @@ def ttn_wires(wires, n_block_wires) -> tuple:
 
 
 class _BlockNetwork(Template):
-    """A user ``block(weights, wires)`` (or ``block(wires)``) on each window of wires."""
+    """A user ``block(weights, wires)`` (or ``block(wires)``) on each window of wires.
+    PennyLane's data (``template_weights``, when given) and hyperparameters
+    (``ind_gates``, the windows; ``block``; MPS's block keyword arguments)."""
 
     def _setup(self, wires, windows, block, n_params_block, template_weights, what):
-        self.wires, self.block, self.windows = wires_tuple(wires), block, windows
+        self.wires, self.block, self.windows = wires_tuple(wires), block, tuple(map(tuple, windows))
         self.n_params_block = n_params_block
         if template_weights is not None:
             w = _array(template_weights, f"{what} template_weights")
@@ -4492,14 +4521,42 @@ class _BlockNetwork(Template):
             if w.shape[-1] != n_params_block:
                 raise GateError(f"Weights tensor must have last dimension of length {n_params_block}; got {w.shape[-1]}")
         self.template_weights = template_weights if template_weights is None else w
+        self._hyperparameters = {"ind_gates": self.windows, "block": block, **self.kwargs}
         self._record()
 
+    @property
+    def parameters(self) -> list:
+        """``[template_weights]``, or ``[]`` without weights (PennyLane's data)."""
+        return [] if self.template_weights is None else [self.template_weights]
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        """The network again from :meth:`_flatten`'s output (its windows, block, weights
+        and keyword arguments), as PennyLane's ``_unflatten``."""
+        wires, hyper = metadata
+        hyper = dict(hyper)
+        new = cls.__new__(cls)
+        new.id, new.block = None, hyper.pop("block")
+        new.kwargs = hyper
+        new.windows = tuple(tuple(w) for w in hyper.pop("ind_gates"))
+        weights = data[0] if data else None
+        new.n_params_block = 0 if weights is None else np.shape(weights)[-1]
+        new._setup(wires, new.windows, new.block, new.n_params_block, weights, cls.__name__)
+        return new
+
     def _build(self):
+        if self.block is None:  # PennyLane accepts one; it has nothing to apply
+            return
         for k, ws in enumerate(self.windows):
-            if self.template_weights is None:
-                self.block(wires=list(ws), **self.kwargs)
-            else:
-                self.block(weights=self.template_weights[k], wires=list(ws), **self.kwargs)
+            self._call_block(None if self.template_weights is None else self.template_weights[k],
+                             list(ws))
+
+    def _call_block(self, weights, wires):
+        """MPS's rule (PennyLane's): ``block(weights=..., wires=..., **kwargs)``."""
+        if weights is None:
+            self.block(wires=wires, **self.kwargs)
+        else:
+            self.block(weights=weights, wires=wires, **self.kwargs)
 
 
 class MPS(_BlockNetwork):
@@ -4534,8 +4591,22 @@ class TTN(_BlockNetwork):
     def __init__(self, wires, n_block_wires, block, n_params_block, template_weights=None,
                  id=None):
         self.id, self.kwargs = id, {}
+        if template_weights is None and block is not None and block.__code__.co_argcount > 1:
+            raise GateError("TTN: the block takes weights; give template_weights of shape "
+                            f"({TTN.get_n_blocks(wires, n_block_wires)}, {n_params_block})")
         self._setup(wires, ttn_wires(wires_tuple(wires), n_block_wires), block,
                     n_params_block, template_weights, "TTN")
+
+    def _call_block(self, weights, wires):
+        """PennyLane's TTN rule: ``block(*weights, wires)``, ``block(weights, wires)`` or
+        ``block(wires)`` as the block's number of arguments asks."""
+        n_args = self.block.__code__.co_argcount
+        if n_args > 2:
+            self.block(*weights, wires=wires)
+        elif n_args == 2:
+            self.block(weights, wires=wires)
+        else:
+            self.block(wires=wires)
 
     @staticmethod
     def get_n_blocks(wires, n_block_wires):
@@ -4689,6 +4760,20 @@ class MERA(Template):
     def hyperparameters(self) -> dict:
         """PennyLane's ``op.hyperparameters`` (its keys)."""
         return {"ind_gates": self.windows, "block": self.block}
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        """The MERA again from :meth:`_flatten`'s output (its windows, block and weights),
+        as PennyLane's ``_unflatten``."""
+        wires, hyper = metadata
+        hyper = dict(hyper)
+        new = cls.__new__(cls)
+        new.wires, new.block, new.id = wires_tuple(wires), hyper["block"], None
+        new.windows = tuple(tuple(w) for w in hyper["ind_gates"])
+        new.template_weights = _array(data[0], "MERA template_weights") if data else None
+        new.n_params_block = 0 if new.template_weights is None else new.template_weights.shape[-1]
+        new._record()
+        return new
 
     def _build(self):
         if self.block is None:  # PennyLane accepts one; it has nothing to apply
