@@ -525,6 +525,9 @@ optimize.ShotAdaptiveOptimizer = ShotAdaptiveOptimizer
 optimize.shot_adaptive = _shot_adaptive  # (PennyLane's module qml.optimize.shot_adaptive)
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"))
+from . import _device_modifiers as _device_modifiers  # noqa: E402
+# PennyLane's qml.devices.modifiers (single_tape_support, simulator_tracking)
+devices.modifiers = __import__("sys").modules[f"{__name__}.devices.modifiers"] = _device_modifiers
 from . import _resolution as _resolution  # noqa: E402  (qml.workflow's resolution functions)
 from . import _jacobian_products as _jacobian_products  # noqa: E402  (qml.workflow.jacobian_products)
 from . import _workflow_run as _workflow_run  # noqa: E402  (qml.workflow.run, _setup_transform_program)
