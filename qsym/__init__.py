@@ -422,10 +422,9 @@ def _register_op_paths():
     devices.execution_config = type(ops)(**{_n: getattr(devices, _n) for _n in (
         "ExecutionConfig", "MCMConfig", "FrozenMapping", "MCM_METHOD", "POSTSELECT_MODE")})
     _sys.modules[f"{__name__}.devices.execution_config"] = devices.execution_config
-    # from pennylane.devices.capabilities import DeviceCapabilities, ...
-    devices.capabilities = type(ops)(**{_n: getattr(devices, _n) for _n in (
-        "DeviceCapabilities", "ExecutionCondition", "OperatorProperties")})
-    _sys.modules[f"{__name__}.devices.capabilities"] = devices.capabilities
+    # pennylane.devices.capabilities (DeviceCapabilities from TOML, ...): qsym._capabilities
+    from . import _capabilities
+    devices.capabilities = _sys.modules[f"{__name__}.devices.capabilities"] = _capabilities
     # from pennylane.optimize.qng import QNGOptimizer, _flatten_np, _unflatten_np
     optimize.qng.QNGOptimizer = QNGOptimizer
     _sys.modules[f"{__name__}.optimize.qng"] = optimize.qng
