@@ -133,7 +133,7 @@ class DeviceCapabilities:  # pylint: disable=too-many-instance-attributes
                              "following supported mid-circuit measurement methods "
                              f"available: {valid}")
 
-    def filter(self, finite_shots: bool) -> "DeviceCapabilities":
+    def filter(self, finite_shots: bool) -> DeviceCapabilities:
         """The capabilities for finite shots (without the analytic-only entries) or for
         exact results (without the finite-shots-only entries)."""
         drop = (ExecutionCondition.ANALYTIC_MODE_ONLY if finite_shots
@@ -146,7 +146,7 @@ class DeviceCapabilities:  # pylint: disable=too-many-instance-attributes
                                    if drop not in v})
 
     @classmethod
-    def from_toml_file(cls, file_path, runtime_interface="pennylane") -> "DeviceCapabilities":
+    def from_toml_file(cls, file_path, runtime_interface="pennylane") -> DeviceCapabilities:
         """The capabilities in the TOML file ``file_path``, with the sections of
         ``runtime_interface`` (``"pennylane"`` or ``"qjit"``) applied over the common ones."""
         document = load_toml_file(file_path)
