@@ -4959,6 +4959,11 @@ class _PLMeasurement(MeasurementProcess):
         """
         if self._eigvals is not None:
             return self._eigvals
+        mv = getattr(self, "mv", None)
+        if mv is not None and self.obs is None:  # PennyLane's: each branch's value
+            if isinstance(mv, list):
+                return np.arange(2 ** len(self.wires))
+            return np.asarray([mv[i] for i in range(2 ** len(mv.measurements))])
         return None if self.obs is None else _basis_eigvals(self.obs)[1]
 
     def _wires_in(self, wire_order):

@@ -201,3 +201,17 @@ def test_device_class_pipeline_from_its_toml(tmp_path):
     assert np.allclose(qml.matrix(split), rz(c) @ ry @ rz(a))
     with pytest.raises(qml.DeviceError, match="not accepted"):  # CountsMP: shots only
         program((qml.tape.QuantumScript([], [qml.counts(wires=0)]),))
+
+
+def test_deferred_tape_measures_values_of_measurements():
+    # P(m0=1) = sin^2(0.25), P(m1=1) = sin^2(0.15), independent wires
+    m0, m1 = qml.measure(0), qml.measure(1)
+    tape = qml.tape.QuantumScript(
+        [qml.RX(0.5, 0), *m0.measurements, qml.RX(0.3, 1), *m1.measurements],
+        [qml.expval(op=m0), qml.expval(op=0.5 * m0 + m1), qml.var(op=m0)])
+    (deferred,), fn = qml.defer_measurements(tape)
+    p0, p1 = np.sin(0.25) ** 2, np.sin(0.15) ** 2
+    e0, e, v0 = fn([simulate(deferred, mcm_method="deferred")])
+    assert np.isclose(e0, p0) and np.isclose(e, 0.5 * p0 + p1)
+    assert np.isclose(v0, p0 * (1 - p0))
+    assert np.allclose(qml.expval(op=0.5 * m0 + m1).eigvals(), [0, 1, 0.5, 1.5])
