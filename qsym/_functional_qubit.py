@@ -643,8 +643,21 @@ class _FlexShots(Shots):
         if isinstance(shots, Shots):
             return
         if isinstance(shots, (int, np.integer)) and shots == 0:
-            object.__setattr__(self, "total_shots", 0)
-            object.__setattr__(self, "shot_vector", (ShotCopies(0, 1),))
+            shots = [0]
+        if isinstance(shots, (list, tuple)) and any(
+                (s[0] if isinstance(s, (list, tuple)) else s) == 0 for s in shots):
+            vector = []  # consecutive equal counts as one ShotCopies, as Shots does
+            for item in shots:
+                count, copies = item if isinstance(item, (list, tuple)) else (item, 1)
+                if count < 0 or copies < 1:
+                    raise ValueError(f"_FlexShots: {item!r} is not a count of shots >= 0 "
+                                     "(or a (shots, copies) pair)")
+                if vector and vector[-1].shots == count:
+                    vector[-1] = ShotCopies(count, vector[-1].copies + copies)
+                else:
+                    vector.append(ShotCopies(int(count), int(copies)))
+            object.__setattr__(self, "total_shots", sum(v.shots * v.copies for v in vector))
+            object.__setattr__(self, "shot_vector", tuple(vector))
             return
         super().__init__(shots)
 

@@ -215,3 +215,11 @@ def test_deferred_tape_measures_values_of_measurements():
     assert np.isclose(e0, p0) and np.isclose(e, 0.5 * p0 + p1)
     assert np.isclose(v0, p0 * (1 - p0))
     assert np.allclose(qml.expval(op=0.5 * m0 + m1).eigvals(), [0, 1, 0.5, 1.5])
+
+
+def test_flex_shots_count_zero_shots():
+    from qsym.devices.qubit.simulate import _FlexShots
+    assert tuple(_FlexShots(((10, 3), (0, 2)))) == (10, 10, 10, 0, 0)
+    assert _FlexShots((10, 0, 5, 0)).total_shots == 15
+    with pytest.raises(ValueError, match="not a count"):
+        _FlexShots((0, -1))
