@@ -223,3 +223,8 @@ def test_flex_shots_count_zero_shots():
     assert _FlexShots((10, 0, 5, 0)).total_shots == 15
     with pytest.raises(ValueError, match="not a count"):
         _FlexShots((0, -1))
+
+
+def test_snapshot_wires_are_its_measurements():
+    assert list(qml.Snapshot().wires) == []
+    assert list(qml.Snapshot("p", measurement=qml.probs(wires=[2, 0])).wires) == [2, 0]
