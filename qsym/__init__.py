@@ -332,6 +332,8 @@ def _register_device_paths():
     for _m in ("apply_operation", "measure", "sampling", "simulate", "initialize_state",
                "adjoint_jacobian"):
         _sys.modules[f"{__name__}.devices.qubit.{_m}"] = _fq
+        if not hasattr(devices.qubit, _m):  # qml.devices.qubit.sampling (a module there too)
+            setattr(devices.qubit, _m, _fq)
 
 
 def _register_op_paths():
