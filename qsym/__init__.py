@@ -334,6 +334,8 @@ def _register_device_paths():
     for _m in ("apply_operation", "measure", "sampling", "simulate", "initialize_state",
                "adjoint_jacobian"):
         _sys.modules[f"{__name__}.devices.qubit.{_m}"] = _fq
+        if not hasattr(devices.qubit, _m):  # qml.devices.qubit.sampling (a module there too)
+            setattr(devices.qubit, _m, _fq)
     # PennyLane's functional density-matrix simulator qml.devices.qubit_mixed and its modules
     # pennylane.devices.qubit_mixed.{apply_operation, ...}: each is qsym._functional_mixed
     from . import _functional_mixed as _fm
@@ -436,10 +438,9 @@ def _register_op_paths():
     devices.execution_config = type(ops)(**{_n: getattr(devices, _n) for _n in (
         "ExecutionConfig", "MCMConfig", "FrozenMapping", "MCM_METHOD", "POSTSELECT_MODE")})
     _sys.modules[f"{__name__}.devices.execution_config"] = devices.execution_config
-    # from pennylane.devices.capabilities import DeviceCapabilities, ...
-    devices.capabilities = type(ops)(**{_n: getattr(devices, _n) for _n in (
-        "DeviceCapabilities", "ExecutionCondition", "OperatorProperties")})
-    _sys.modules[f"{__name__}.devices.capabilities"] = devices.capabilities
+    # pennylane.devices.capabilities (DeviceCapabilities from TOML, ...): qsym._capabilities
+    from . import _capabilities
+    devices.capabilities = _sys.modules[f"{__name__}.devices.capabilities"] = _capabilities
     # from pennylane.optimize.qng import QNGOptimizer, _flatten_np, _unflatten_np
     optimize.qng.QNGOptimizer = QNGOptimizer
     _sys.modules[f"{__name__}.optimize.qng"] = optimize.qng
@@ -548,6 +549,9 @@ optimize.ShotAdaptiveOptimizer = ShotAdaptiveOptimizer
 optimize.shot_adaptive = _shot_adaptive  # (PennyLane's module qml.optimize.shot_adaptive)
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"))
+from . import _device_modifiers as _device_modifiers  # noqa: E402
+# PennyLane's qml.devices.modifiers (single_tape_support, simulator_tracking)
+devices.modifiers = __import__("sys").modules[f"{__name__}.devices.modifiers"] = _device_modifiers
 from . import _resolution as _resolution  # noqa: E402  (qml.workflow's resolution functions)
 from . import _jacobian_products as _jacobian_products  # noqa: E402  (qml.workflow.jacobian_products)
 from . import _workflow_run as _workflow_run  # noqa: E402  (qml.workflow.run, _setup_transform_program)

@@ -33,10 +33,12 @@ import numpy as np
 from . import devices
 from ._tapes import QuantumScript, device_execute, tape_resources
 from ._splitting import broadcast_expand
+from ._capabilities import observable_stopping_condition_factory, validate_mcm_method
+from . import _operations as ops, transforms
 from ._transform import CompilePipeline, transform
 from .devices import Device, ExecutionConfig, MCMConfig
 from ._operations import UnmeasuredOperator
-from .errors import DeviceError, QuantumFunctionError, WireError
+from .errors import DeviceError, WireError
 from .gradients import param_shift
 from ._preprocess import (ALL_DQ_GATES, adjoint_observables, adjoint_ops, defer_mcms,
                           allow_mcms_stopping_condition, decompose, no_mcms_stopping_condition,
@@ -140,18 +142,20 @@ def _mcm_config(mcm_config, circuit):
     return dataclasses.replace(mcm_config, mcm_method=method)
 
 
-def _check_own_mcm_method(method, shots: bool) -> None:
-    """PennyLane's check of the mid-circuit measurement method a device without declared
-    capabilities is asked for (``validate_mcm_method``)."""
-    if method is None or method == "deferred":
-        return
-    if method == "one-shot" and not shots:
-        raise QuantumFunctionError('The "one-shot" MCM method is only supported with finite '
-                                   'shots.')
-    if method not in ("one-shot", "tree-traversal"):
-        raise QuantumFunctionError(f'Requested MCM method "{method}" unsupported by the device. '
-                                   'Supported methods are: "deferred", "one-shot", and '
-                                   '"tree-traversal".')
+def default_mcm_method(capabilities, shots: bool) -> str:
+    """PennyLane's mid-circuit measurement method of a device with declared capabilities
+    when none is asked for: ``"device"`` if it supports it, else ``"one-shot"`` with shots
+    if it supports that, else ``"deferred"``.
+
+    >>> from qsym.devices import DeviceCapabilities
+    >>> default_mcm_method(DeviceCapabilities(supported_mcm_methods=["one-shot"]), True)
+    'one-shot'
+    """
+    if "device" in capabilities.supported_mcm_methods:
+        return "device"
+    if shots and "one-shot" in capabilities.supported_mcm_methods:
+        return "one-shot"
+    return "deferred"
 
 
 def setup_execution_config(self, config=None, circuit=None):
@@ -166,8 +170,12 @@ def setup_execution_config(self, config=None, circuit=None):
         config = config or ExecutionConfig()
         if self.supports_derivatives(config) and config.gradient_method in ("best", None):
             return dataclasses.replace(config, gradient_method="device")
-        _check_own_mcm_method(config.mcm_config.mcm_method, bool(circuit is not None
-                                                                 and circuit.shots))
+        shots = bool(circuit is not None and circuit.shots)
+        validate_mcm_method(self.capabilities, config.mcm_config.mcm_method, shots)
+        if config.mcm_config.mcm_method is None and self.capabilities is not None:
+            method = default_mcm_method(self.capabilities, shots)
+            config = dataclasses.replace(config, mcm_config=dataclasses.replace(
+                config.mcm_config, mcm_method=method))
         return config
     config = config or ExecutionConfig()
     for option in config.device_options:
@@ -330,7 +338,9 @@ def _device_pipeline(self, execution_config=None):
     if _own(self):
         if type(self).preprocess is not Device.preprocess:
             return self.preprocess(execution_config)[0] if execution_config else self.preprocess()[0]
-        return CompilePipeline()
+        if not self.capabilities:
+            return CompilePipeline()
+        return capabilities_pipeline(self, execution_config or ExecutionConfig())
     config = execution_config or ExecutionConfig()
     deferred = config.mcm_config.mcm_method == "deferred"
     program = CompilePipeline()
@@ -348,6 +358,66 @@ def _device_pipeline(self, execution_config=None):
         program.add_transform(no_sampling, name="backprop + default.qubit")
     if config.gradient_method == "adjoint":
         _add_adjoint_transforms(program, self.wires)
+    return program
+
+
+# the observables diagonalize_measurements rotates to the computational basis
+_BASE_OBSERVABLES = ("PauliZ", "PauliX", "PauliY", "Hadamard")
+
+
+def _decompose_to(program, capabilities, name, by_name=False):
+    analytic, sampled = capabilities.filter(finite_shots=False), capabilities.filter(True)
+    if by_name:
+        stop, stop_shots = (lambda o: analytic.supports_operation(o.name),
+                            lambda o: sampled.supports_operation(o.name))
+    else:
+        stop, stop_shots = analytic.supports_operation, sampled.supports_operation
+    program.add_transform(decompose, target_gates=analytic.gate_set() & sampled.gate_set(),
+                          stopping_condition=stop, stopping_condition_shots=stop_shots,
+                          name=name)
+
+
+def capabilities_pipeline(dev, config):
+    """PennyLane's default ``preprocess_transforms`` of a device class of your own that
+    declares capabilities (its TOML file): the mid-circuit measurement method's transform,
+    decomposition to the declared gates (per shots or not), splitting of the observables
+    the device cannot measure together, diagonalization to the declared Pauli
+    observables when it needs it, ``broadcast_expand``, and the checks of wires,
+    measurements and observables."""
+    caps = dev.capabilities
+    program = CompilePipeline()
+    method = config.mcm_config.mcm_method
+    if method == "deferred":
+        program.add_transform(defer_mcms, allow_postselect=caps.supports_operation("Projector"))
+    elif method == "one-shot":
+        program.add_transform(transforms.dynamic_one_shot,
+                              postselect_mode=config.mcm_config.postselect_mode)
+    diagonalize = (not all(o in caps.observables for o in _BASE_OBSERVABLES)
+                   and not caps.non_commuting_observables)
+    if not diagonalize:
+        _decompose_to(program, caps, dev.name)
+    if not caps.overlapping_observables:
+        program.add_transform(transforms.split_non_commuting, grouping_strategy="wires")
+    elif not caps.non_commuting_observables:
+        program.add_transform(transforms.split_non_commuting, grouping_strategy="qwc")
+    elif not caps.supports_observable("Sum"):
+        program.add_transform(transforms.split_to_single_terms)
+    if diagonalize:
+        classes = {"PauliZ": ops.PauliZ, "PauliX": ops.PauliX, "PauliY": ops.PauliY,
+                   "Hadamard": ops.Hadamard}
+        program.add_transform(transforms.diagonalize_measurements, supported_base_obs={
+            classes[n] for n in _BASE_OBSERVABLES if n in caps.observables})
+        _decompose_to(program, caps, dev.name, by_name=True)
+    analytic, sampled = caps.filter(finite_shots=False), caps.filter(finite_shots=True)
+    program.add_transform(broadcast_expand)
+    program.add_transform(validate_device_wires, dev.wires, name=dev.name)
+    program.add_transform(
+        validate_measurements, name=dev.name,
+        analytic_measurements=lambda m: type(m).__name__ in analytic.measurement_processes,
+        sample_measurements=lambda m: type(m).__name__ in sampled.measurement_processes)
+    program.add_transform(validate_observables, name=dev.name,
+                          stopping_condition=observable_stopping_condition_factory(analytic),
+                          stopping_condition_shots=observable_stopping_condition_factory(sampled))
     return program
 
 

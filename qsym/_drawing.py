@@ -1403,6 +1403,16 @@ class Snapshot:
         """What the snapshot records (``qml.state()`` unless given)."""
         return self.hyperparameters["measurement"]
 
+    @property
+    def wires(self):
+        """PennyLane's: the wires of its measurement (none for the whole state).
+
+        >>> import qsym as qml
+        >>> qml.Snapshot().wires, qml.Snapshot(measurement=qml.probs(wires=[1])).wires
+        (Wires([]), Wires([1]))
+        """
+        return self.measurement.wires
+
     def __repr__(self):
         h = self.hyperparameters
         return f"<Snapshot: tag={self.tag}, measurement={h['measurement']}, shots={h['shots']}>"

@@ -652,8 +652,21 @@ class _FlexShots(Shots):
         if isinstance(shots, Shots):
             return
         if isinstance(shots, (int, np.integer)) and shots == 0:
-            object.__setattr__(self, "total_shots", 0)
-            object.__setattr__(self, "shot_vector", (ShotCopies(0, 1),))
+            shots = [0]
+        if isinstance(shots, (list, tuple)) and any(
+                (s[0] if isinstance(s, (list, tuple)) else s) == 0 for s in shots):
+            vector = []  # consecutive equal counts as one ShotCopies, as Shots does
+            for item in shots:
+                count, copies = item if isinstance(item, (list, tuple)) else (item, 1)
+                if count < 0 or copies < 1:
+                    raise ValueError(f"_FlexShots: {item!r} is not a count of shots >= 0 "
+                                     "(or a (shots, copies) pair)")
+                if vector and vector[-1].shots == count:
+                    vector[-1] = ShotCopies(count, vector[-1].copies + copies)
+                else:
+                    vector.append(ShotCopies(int(count), int(copies)))
+            object.__setattr__(self, "total_shots", sum(v.shots * v.copies for v in vector))
+            object.__setattr__(self, "shot_vector", tuple(vector))
             return
         super().__init__(shots)
 
@@ -671,6 +684,7 @@ def get_final_state(circuit, debugger=None, **execution_kwargs):
         raise ValueError("qsym samples with NumPy's generator only (prng_key is JAX's): pass "
                          "rng=seed instead")
     execution_kwargs.pop("interface", None)
+    postselect = {"postselect_mode": execution_kwargs.pop("postselect_mode", None)}
     prep = circuit[0] if len(circuit) > 0 and isinstance(circuit[0], StatePrepBase) else None
     state = create_initial_state(sorted(circuit.op_wires), prep)
     batched = bool(prep and prep.batch_size is not None)
@@ -678,16 +692,30 @@ def get_final_state(circuit, debugger=None, **execution_kwargs):
         state = apply_operation(op, state, is_state_batched=batched, debugger=debugger,
                                 tape_shots=circuit.shots, **execution_kwargs)
         if isinstance(op, Projector):  # a postselection: renormalized
-            norm = np.linalg.norm(np.reshape(state, (len(state), -1) if batched else -1),
-                                  axis=-1)
-            if np.any(norm == 0):
-                raise ValueError("the postselected state has norm 0: no shot reaches it")
-            state = state / np.reshape(norm, (-1,) + (1,) * (np.ndim(state) - 1)
-                                       if batched else ())
-        batched = batched or op.batch_size is not None
+            state = _postselected(state, batched, circuit.shots, postselect)
+        batched = batched or getattr(op, "batch_size", None) is not None
     for _ in range(circuit.num_wires - len(circuit.op_wires)):
         state = np.stack([state, np.zeros_like(state)], axis=-1)
     return state, batched
+
+
+def _postselected(state, batched, shots, execution_kwargs):
+    """The state after a postselection's projector, renormalized as PennyLane's: NaN when
+    the kept outcome has probability 0 (``postselect_mode="fill-shots"`` with shots: its
+    ``RuntimeError``); a broadcast state is refused (PennyLane's ``ValueError``)."""
+    if batched:
+        raise ValueError(
+            "Cannot postselect on circuits with broadcasting. Use the "
+            "qml.transforms.broadcast_expand transform to split a broadcasted tape into "
+            "multiple non-broadcasted tapes before executing if postselection is used.")
+    norm = np.linalg.norm(state)
+    if np.isclose(norm, 0.0):
+        if execution_kwargs.get("postselect_mode") == "fill-shots" and shots:
+            raise RuntimeError(
+                "The probability of the postselected mid-circuit measurement outcome is 0. "
+                "This leads to invalid results when using postselect_mode='fill-shots'.")
+        return np.full_like(state, np.nan)
+    return state / norm
 
 
 def measure_final_state(circuit, state, is_state_batched, **execution_kwargs):
@@ -727,12 +755,8 @@ def simulate(circuit, debugger=None, state_cache: dict | None = None, **executio
     """
     circuit = circuit.map_to_standard_wires()
     if any(isinstance(op, MidMeasure) for op in circuit.operations):
-        raise NotImplementedError(
-            "qml.devices.qubit.simulate of a tape with mid-circuit measurements is not "
-            "provided by qsym: execute it with qml.device('default.qubit', shots=...)"
-            ".execute(tape) (mcm_method='one-shot' or 'tree-traversal')")
+        return _simulate_mcms(circuit, debugger, **execution_kwargs)
     execution_kwargs.pop("mcm_method", None)
-    execution_kwargs.pop("postselect_mode", None)
     state, batched = get_final_state(circuit, debugger=debugger, **execution_kwargs)
     if state_cache is not None:
         state_cache[circuit.hash] = state
@@ -966,9 +990,46 @@ def _refused(name):
     return refused
 
 
+def _simulate_mcms(circuit, debugger=None, mcm_method=None, postselect_mode=None, rng=None,
+                   interface=None, prng_key=None, **unused):
+    """A tape with mid-circuit measurements, simulated by ``default.qubit``'s own
+    mid-circuit measurement methods: the tape's results as ``dev.execute`` gives them
+    (PennyLane's ``simulate`` returns the per-shot results of ``"one-shot"`` instead:
+    qsym's ``qml.dynamic_one_shot`` post-processing takes what its device returns)."""
+    from .devices import DefaultQubit, ExecutionConfig, MCMConfig
+    if debugger is not None or prng_key is not None:
+        raise NotImplementedError(
+            "qml.devices.qubit.simulate of a tape with mid-circuit measurements and a "
+            f"{'debugger' if debugger is not None else 'JAX prng_key'} is not provided by "
+            "qsym: use qml.snapshots on a QNode, or a tape without mid-circuit measurements")
+    if mcm_method not in (None, "tree-traversal", "one-shot", "deferred"):
+        raise ValueError(f"mcm_method {mcm_method!r} of qml.devices.qubit.simulate: use "
+                         "'tree-traversal', 'one-shot' or 'deferred'")
+    if mcm_method is None:  # PennyLane's: one shot at a time (tree traversal analytically)
+        mcm_method = "one-shot" if circuit.shots else "tree-traversal"
+    config = ExecutionConfig(mcm_config=MCMConfig(mcm_method=mcm_method,
+                                                  postselect_mode=postselect_mode))
+    dev = DefaultQubit(seed=rng)
+    return dev.execute([circuit], config)[0]
+
+
+def simulate_tree_mcm(circuit, debugger=None, **execution_kwargs):
+    """PennyLane's ``simulate_tree_mcm``: a tape with mid-circuit measurements simulated
+    with ``mcm_method="tree-traversal"`` (``default.qubit``'s; keywords ``rng`` and
+    ``postselect_mode``).
+
+    >>> import qsym as qml
+    >>> m = qml.measure(0, postselect=1)
+    >>> tape = qml.tape.QuantumScript([qml.X(0), *m.measurements], [qml.expval(qml.Z(0))])
+    >>> float(simulate_tree_mcm(tape))
+    -1.0
+    """
+    execution_kwargs["mcm_method"] = "tree-traversal"
+    return _simulate_mcms(circuit.map_to_standard_wires(), debugger, **execution_kwargs)
+
+
 # PennyLane's mid-circuit measurement internals of its simulate module: importable, refused
 TreeTraversalStack = _refused("TreeTraversalStack")
-simulate_tree_mcm = _refused("simulate_tree_mcm")
 simulate_one_shot_native_mcm = _refused("simulate_one_shot_native_mcm")
 split_circuit_at_mcms = _refused("split_circuit_at_mcms")
 _find_post_processed_mcms = _refused("_find_post_processed_mcms")

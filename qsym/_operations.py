@@ -4966,6 +4966,11 @@ class _PLMeasurement(MeasurementProcess):
         """
         if self._eigvals is not None:
             return self._eigvals
+        mv = getattr(self, "mv", None)
+        if mv is not None and self.obs is None:  # PennyLane's: each branch's value
+            if isinstance(mv, list):
+                return np.arange(2 ** len(self.wires))
+            return np.asarray([mv[i] for i in range(2 ** len(mv.measurements))])
         return None if self.obs is None else _basis_eigvals(self.obs)[1]
 
     def _wires_in(self, wire_order):
@@ -5699,11 +5704,47 @@ def _sampled(kind, op, wires):
             "observable or wires, not both)")
     if wires is not None and not wires_tuple(wires):
         raise MeasurementError(f"Cannot set an empty list of wires. (qml.{kind}(): every wire)")
+    if isinstance(op, (numbers.Number, str, np.generic)) and not isinstance(op, bool):
+        # PennyLane keeps a literal given as the observable (qml.counts(0)) and fails where
+        # the measurement is used: the same here, with what to write instead
+        return MeasurementProcess(kind, LiteralObservable(kind, op))
     if op is not None:
         mp = MeasurementProcess(kind, as_observable(op))
         mp._written = op
         return mp
     return MeasurementProcess(kind, wires=None if wires is None else wires_tuple(wires))
+
+
+class LiteralObservable:
+    """A literal given as a measurement's observable (PennyLane's ``qml.counts(0)`` or
+    ``qml.sample(1.5)``): as in PennyLane the measurement is made, so that it can be passed
+    around (its class is the measurement's), but every use of its observable raises
+    :class:`MeasurementError` saying to give wires instead.
+
+    >>> import qsym as qml
+    >>> mp = qml.counts(0)
+    >>> type(mp).__name__, mp.obs
+    ('CountsMP', LiteralObservable(0))
+    >>> mp.obs.wires
+    Traceback (most recent call last):
+    ...
+    qsym.errors.MeasurementError: qml.counts(0): 0 is not an observable; write qml.counts(wires=0) for the outcomes of wire 0, or give an operator (qml.Z(0))
+    """
+
+    __slots__ = ("kind", "value")
+
+    def __init__(self, kind, value):
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "value", value)
+
+    def __getattr__(self, name):
+        raise MeasurementError(
+            f"qml.{self.kind}({self.value!r}): {self.value!r} is not an observable; write "
+            f"qml.{self.kind}(wires={self.value!r}) for the outcomes of wire {self.value!r}, "
+            "or give an operator (qml.Z(0))")
+
+    def __repr__(self):
+        return f"LiteralObservable({self.value!r})"
 
 
 def sample(op=None, wires=None, dtype=None) -> MeasurementProcess:

@@ -38,6 +38,7 @@ import numpy as np
 
 from .errors import ArgumentError, DeviceError, WireError
 from ._options import check_mcm_options
+from ._capabilities import DeviceCapabilities, ExecutionCondition, OperatorProperties
 from ._shots import check_shots
 from .wires import Wires
 from .resource import SpecsResources
@@ -1025,66 +1026,6 @@ class UnsimulatedDevice(Device):
 
     def __repr__(self):
         return f"<qsym device {self.name!r} (not simulated), wires={self.num_wires}>"
-
-
-class ExecutionCondition(enum.Enum):
-    """PennyLane's ``qml.devices.capabilities.ExecutionCondition``: a constraint on the
-    support of an operator or measurement in a device's capabilities."""
-
-    FINITE_SHOTS_ONLY = "finiteshots"
-    ANALYTIC_MODE_ONLY = "analytic"
-    TERMS_MUST_COMMUTE = "terms-commute"
-
-
-@dataclass
-class OperatorProperties:
-    """PennyLane's ``qml.devices.capabilities.OperatorProperties``: how a device supports
-    an operator; ``a & b`` is the support of both (their conditions joined).
-
-    >>> p = OperatorProperties(invertible=True) & OperatorProperties(invertible=True)
-    >>> p.invertible, p.controllable
-    (True, False)
-    """
-
-    invertible: bool = False
-    controllable: bool = False
-    differentiable: bool = False
-    conditions: list = dataclasses.field(default_factory=list)
-
-    def __and__(self, other):
-        return OperatorProperties(self.invertible and other.invertible,
-                                  self.controllable and other.controllable,
-                                  self.differentiable and other.differentiable,
-                                  list(set(self.conditions) | set(other.conditions)))
-
-
-@dataclass
-class DeviceCapabilities:
-    """PennyLane's ``qml.devices.capabilities.DeviceCapabilities`` (the fields of a
-    device's declared capabilities). qsym does not read capabilities from TOML files:
-    :meth:`from_toml_file` raises (``FileNotFoundError`` for a missing file, else
-    :class:`qsym.errors.DeviceError`), and so does a device class whose
-    ``config_filepath`` names one."""
-
-    operations: dict = dataclasses.field(default_factory=dict)
-    observables: dict = dataclasses.field(default_factory=dict)
-    measurement_processes: dict = dataclasses.field(default_factory=dict)
-    qjit_compatible: bool = False
-    runtime_code_generation: bool = False
-    dynamic_qubit_management: bool = False
-    overlapping_observables: bool = True
-    non_commuting_observables: bool = False
-    initial_state_prep: bool = False
-    supported_mcm_methods: list = dataclasses.field(default_factory=list)
-    options: dict = dataclasses.field(default_factory=dict)
-
-    @classmethod
-    def from_toml_file(cls, file_path, runtime_interface="pennylane"):
-        with open(file_path, "rb"):  # FileNotFoundError, as PennyLane's
-            pass
-        raise DeviceError(f"qsym does not read device capabilities from TOML files "
-                          f"({file_path}): define the device's preprocess() instead "
-                          "(docs/pennylane.md, \"Devices\")")
 
 
 # PennyLane's default.mixed refuses more wires than this (a density matrix of 4**n numbers)
