@@ -123,7 +123,14 @@ def _parity(ps: PauliSentence, rule, name: str) -> bool:
 
 
 def _letter(word, wire) -> str:
-    return word.get(wire, "I") if wire in word else "I"
+    return word.get(wire, "I")
+
+
+def _conjugator(x, name, wire) -> np.ndarray:
+    """``J`` of the size of the matrix ``x`` (even-sized, square), for ``name``."""
+    if x.ndim != 2 or x.shape[0] != x.shape[1] or x.shape[0] % 2:
+        raise ValueError(f"{name} needs a square matrix of even size; got shape {x.shape}")
+    return J(x.shape[-1] // 2, wire=wire)
 
 
 def _num_y(word) -> int:
@@ -156,7 +163,7 @@ def AII(op, wire=None) -> bool:
     """
     kind, x = _form(op)
     if kind == "matrix":
-        y = J(x.shape[-1] // 2, wire=wire)
+        y = _conjugator(x, "AII", wire)
         return bool(np.allclose(1j * x, y @ np.conj(1j * x) @ y))
     w0 = 0 if wire is None else wire
     return _parity(x, lambda w: (_num_y(w) + (_letter(w, w0) in "XZ")) % 2, "AII")
@@ -227,7 +234,7 @@ def DIII(op, wire=None) -> bool:
     """
     kind, x = _form(op)
     if kind == "matrix":
-        y = J(x.shape[-1] // 2, wire=wire)
+        y = _conjugator(x, "DIII", wire)
         return bool(np.allclose(x, y @ x @ y))
     w0 = 0 if wire is None else wire
     return _parity(x, lambda w: _letter(w, w0) in "IY", "DIII")
@@ -291,6 +298,9 @@ def even_odd_involution(op) -> bool:
     if kind == "pauli":
         return _parity(x, lambda w: len(w) % 2, "Even-Odd")
     n = _int_log2(x.shape[-1])
+    if x.ndim != 2 or x.shape != (2**n, 2**n):
+        raise ValueError(f"The Even-Odd involution needs a square matrix of qubits (size 2**n); "
+                         f"got shape {x.shape}")
     yyy = np.eye(1)
     for _ in range(n):
         yyy = np.kron(yyy, _PAULI["Y"])

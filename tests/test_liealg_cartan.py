@@ -295,3 +295,12 @@ def test_center_sign_as_pennylane():
     assert all(np.isclose(v, c) for v in ps.values())
     cm = qml.matrix(cent, wire_order=[0, 1])
     assert all(np.allclose(comm(cm, qml.matrix(x, wire_order=[0, 1])), 0) for x in g)
+
+
+def test_matrix_sizes_are_checked():
+    with pytest.raises(ValueError, match="square matrix of even size"):
+        DIII(np.eye(3))
+    with pytest.raises(ValueError, match="size 2\\*\\*n"):
+        even_odd_involution(np.eye(3))
+    with pytest.raises(ValueError, match="acts on 4x4 matrices"):
+        AIII(np.eye(2), p=2, q=2)
