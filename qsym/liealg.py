@@ -14,15 +14,26 @@ matrices (their trace inner product). The inner product of Hermitian operators i
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
 
+from . import _involutions as involutions
+from ._cartan import (adjvec_to_op, cartan_decomp, change_basis_ad_rep, check_abelian,
+                      check_cartan_decomp, check_commutation_relation, intersect_bases,
+                      null_space, op_to_adjvec)
 from ._drawing import matrix as _matrix_of
+from ._involutions import (AI, AII, AIII, BD, BDI, CI, CII, DIII, A, C, concurrence_involution,
+                           even_odd_involution)
 from .pauli import PauliSentence, PauliVSpace, PauliWord, pauli_sentence
 from .wires import Wires
 
-__all__ = ["lie_closure", "structure_constants", "center"]
+__all__ = ["lie_closure", "structure_constants", "center", "cartan_decomp",
+           "check_cartan_decomp", "check_commutation_relation", "even_odd_involution",
+           "concurrence_involution", "A", "AI", "AII", "AIII", "BD", "BDI", "C", "CI", "CII",
+           "DIII", "horizontal_cartan_subalgebra", "adjvec_to_op", "op_to_adjvec",
+           "change_basis_ad_rep", "check_abelian"]
 
 
 def _sentences(generators, pauli: bool, what: str) -> list:
@@ -179,14 +190,6 @@ def structure_constants(g, pauli: bool = False, matrix: bool = False,
     return _adjoint(inner, coms, d, is_orthogonal)
 
 
-def _null_space(a: np.ndarray, rcond=None) -> np.ndarray:
-    """An orthonormal basis of ``a``'s null space (columns), by the SVD."""
-    u, s, vh = np.linalg.svd(a, full_matrices=True)
-    rcond = np.finfo(float).eps * max(a.shape) if rcond is None else rcond
-    rank = int(np.sum(s > rcond * (s[0] if s.size else 0.0)))
-    return vh[rank:].conj().T
-
-
 def center(g, pauli: bool = False) -> list:
     """The center of the Lie algebra with basis ``g``: the elements commuting with all of
     it (PennyLane's ``qml.center``). For Pauli words, the words commuting with every word;
@@ -207,7 +210,11 @@ def center(g, pauli: bool = False) -> list:
         return out if pauli else [x.operation() if isinstance(x, (PauliWord, PauliSentence)) else x
                                   for x in out]
     adjoint = structure_constants(ps, pauli=True)
-    kernel = _null_space(np.concatenate(list(adjoint), axis=0))
+    kernel = null_space(adjoint[0])
+    for ad_x in adjoint[1:]:  # PennyLane's order, so the basis (and its signs) is the same
+        kernel = intersect_bases(kernel, null_space(ad_x))
+        if kernel.shape[1] == 0:
+            return []
     res = []
     for coeffs in kernel.T:
         s = PauliSentence()
@@ -216,3 +223,91 @@ def center(g, pauli: bool = False) -> list:
         s.simplify()
         res.append(s)
     return res if pauli else [s.operation() for s in res]
+
+
+def _orthonormal_rows(x) -> np.ndarray:
+    """An orthonormal basis (rows) of the span of the rows of ``x``, by QR (Gram-Schmidt)."""
+    q, _ = np.linalg.qr(np.asarray(x).T, mode="reduced")
+    return q.T
+
+
+def _independent(v, a, tol) -> bool:
+    """Whether the vector ``v`` is outside the span of the columns of ``a``."""
+    v = v / np.linalg.norm(v)
+    coeffs, *_ = np.linalg.lstsq(a, v, rcond=None)
+    return np.linalg.norm(v - a @ coeffs) > tol
+
+
+def _complement_rows(a, m, tol) -> np.ndarray:
+    """An orthonormal basis (rows) of the part of span(rows of ``m``) orthogonal to ``a``."""
+    q = _orthonormal_rows(a)
+    rest = np.asarray(m) - (np.asarray(m) @ q.T) @ q
+    u, s, _ = np.linalg.svd(rest.T)
+    return u[:, : int(np.sum(s > tol))].T
+
+
+def _abelian_in_m(adj, np_m, np_a, tol, verbose) -> np.ndarray:
+    """Grow ``np_a`` by vectors of span(``np_m``) commuting with all of it, until none."""
+    iteration = 1
+    while True:
+        if verbose:
+            print(f"iteration {iteration}: Found {len(np_a)} independent Abelian operators.")
+        kernel = np_m
+        for h in np_a:  # the part of m in the kernel of ad_h
+            kernel = intersect_bases(kernel.T, null_space(np.tensordot(adj, h, axes=[[1], [0]]),
+                                                          rcond=tol), rcond=tol).T
+        for vec in _orthonormal_rows(kernel) if len(kernel) else []:
+            if _independent(vec, np.asarray(np_a).T, tol):
+                np_a = np.vstack([np_a, vec])
+                break
+        else:
+            return np_a
+        iteration += 1
+
+
+def horizontal_cartan_subalgebra(k, m, adj=None, start_idx=0, tol=1e-10, verbose=0,
+                                 return_adjvec=False, is_orthogonal=True):
+    """A horizontal Cartan subalgebra ``a``: a maximal Abelian subalgebra of ``m`` in the
+    Cartan decomposition ``g = k + m`` (PennyLane's ``qml.liealg.horizontal_cartan_subalgebra``),
+    grown from ``m[start_idx]`` by elements of ``m`` in the kernel of the adjoint action of
+    all found so far. ``adj`` is ``g = k + m``'s adjoint representation (computed by
+    :func:`structure_constants` when ``None``).
+
+    Returns ``(newg, k, mtilde, a, new_adj)``: the new basis ``newg = k + mtilde + a``
+    (``mtilde`` the rest of ``m``), in the input's kind (or as coordinate vectors in ``g``
+    with ``return_adjvec=True``), and the adjoint representation in ``newg``.
+
+    >>> import qsym as qml
+    >>> from qsym.liealg import horizontal_cartan_subalgebra
+    >>> k = [qml.Z(0).pauli_rep, qml.Z(1).pauli_rep]
+    >>> m = [(qml.X(0) @ qml.X(1)).pauli_rep, (qml.Y(0) @ qml.Y(1)).pauli_rep,
+    ...      (qml.X(0) @ qml.Y(1)).pauli_rep, (qml.Y(0) @ qml.X(1)).pauli_rep]
+    >>> newg, k2, mtilde, a, new_adj = horizontal_cartan_subalgebra(k, m)
+    >>> len(a), len(mtilde), qml.liealg.check_abelian(a)
+    (2, 2, True)
+    """
+    if isinstance(k, (list, tuple)) and isinstance(m, (list, tuple)):
+        g = list(k) + list(m)
+    else:
+        g = np.vstack([k, m])
+    if adj is None:
+        adj = structure_constants(g, matrix=isinstance(g[0], np.ndarray))
+    np_m = op_to_adjvec(m, g, is_orthogonal=is_orthogonal)
+    np_a = op_to_adjvec([m[start_idx]], g, is_orthogonal=is_orthogonal)
+    np_a = _orthonormal_rows(_abelian_in_m(adj, np_m, np_a, tol, verbose))
+    np_k = op_to_adjvec(k, g, is_orthogonal=is_orthogonal)
+    np_oldg = np.vstack([np_k, np_m])
+    np_k = _orthonormal_rows(np_k)
+    np_mtilde = _complement_rows(np_a, np_m, tol)
+    np_newg = np.vstack([np_k, np_mtilde, np_a])
+    new_adj = change_basis_ad_rep(adj, np_newg @ np.linalg.pinv(np_oldg))
+    if return_adjvec:
+        return np_newg, np_k, np_mtilde, np_a, new_adj
+    newg, k, mtilde, a = (adjvec_to_op(v, g, is_orthogonal=is_orthogonal)
+                          for v in (np_newg, np_k, np_mtilde, np_a))
+    return newg, k, mtilde, a, new_adj
+
+
+# PennyLane's module path ``pennylane.liealg.involutions`` (``from qsym.liealg.involutions
+# import J``)
+sys.modules[f"{__name__}.involutions"] = involutions
