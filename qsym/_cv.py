@@ -446,4 +446,5 @@ TensorN.__new__ = _tensor_n_new  # noqa: F821
 
 OPS = tuple(name for name, row in TABLE.items() if row[0] == "op")
 OBSERVABLES = tuple(name for name, row in TABLE.items() if row[0] == "obs")
+__ops__, __obs__ = set(OPS), set(OBSERVABLES)  # PennyLane's qml.ops.cv.__ops__, .__obs__
 __all__ = ["CVOperator", "CVOperation", "CVObservable", *TABLE]

@@ -227,6 +227,7 @@ def test_records():
         cv.Rotation(0.1, 0.2, wires=0)
     assert cv.Squeezing.grad_recipe[0][0][0] == pytest.approx(0.5 / np.sinh(0.1))
     assert cv.FockState(3, wires=0).label(base_label="F", decimals=1) == "F\n(3)"
+    assert len(cv.__ops__) == 21 and len(cv.__obs__) == 7 and "QuadX" in cv.__obs__
 
 
 def test_qubit_circuits_refuse_them():
