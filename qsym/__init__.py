@@ -315,6 +315,7 @@ ops.Operation = Operation  # PennyLane's qml.ops.Operation (isinstance checks)
 from ._operations import density_matrix, mutual_info, purity, vn_entropy  # noqa: E402
 from ._shadows import ClassicalShadow, classical_shadow, shadow_expval  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
+from . import _cv as _cv  # noqa: E402
 from ._drawing import Snapshot, draw, matrix, snapshots, specs  # noqa: E402
 ops.functions.matrix = matrix
 
@@ -844,7 +845,6 @@ def _register_class_paths():
     path(__name__, "circuit_graph", "PennyLane's qml.circuit_graph", CircuitGraph=CircuitGraph,
          Layer=_circuit_graph.Layer, LayerData=_circuit_graph.LayerData)
     stand_ins = {**{d: _unsupported.unsupported_class(d) for d in _unsupported.CLASSES},
-                 **{d: _unsupported.cv_class(d) for d in _unsupported.CV_NAMES},
                  **{d: _unsupported.cv_class(d, "qutrit") for d in _unsupported.QUTRIT_NAMES},
                  **{d: _unsupported.unsupported_function(d) for d in _unsupported.FUNCTIONS}}
     for dotted, stand_in in stand_ins.items():
@@ -861,6 +861,9 @@ def _register_class_paths():
         if not hasattr(holder, name):
             setattr(holder, name, stand_in)
     # from pennylane.ops.mid_measure.pauli_measure import PauliMeasure (a stand-in above)
+    # PennyLane's qml.ops.cv and its classes as qml.<name> (qsym._cv: records, Heisenberg math)
+    ops.cv = __import__("sys").modules.setdefault(f"{__name__}.ops.cv", _cv)
+    globals().update({n: getattr(_cv, n) for n in (*_cv.OPS, *_cv.OBSERVABLES)})
     path("qsym.ops.mid_measure", "pauli_measure", "PennyLane's qml.ops.mid_measure.pauli_measure",
          PauliMeasure=ops.PauliMeasure)
 

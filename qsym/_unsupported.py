@@ -169,49 +169,38 @@ def unsupported_class(path: str) -> type:
     return type(path.rsplit(".", 1)[-1], (), {"__init__": __init__, "__doc__": f"Not supported: {what}."})
 
 
-# PennyLane 0.45's continuous-variable operations and observables (qml.ops.cv): made as
-# records of their parameters and wires (a test module lists one among its parameters), refused
+# PennyLane 0.45's qutrit operators (qml.ops.qutrit): records of their parameters and wires
+# (a test module lists qml.GellMann(0, 3) among its parameters beside qubit cases), refused
 # where they would act: in a circuit or a recording queue
-CV_NAMES = ("Beamsplitter", "ControlledAddition", "ControlledPhase", "Displacement", "Kerr",
-            "CrossKerr", "QuadraticPhase", "Rotation", "Squeezing", "TwoModeSqueezing",
-            "CubicPhase", "InterferometerUnitary", "CatState", "CoherentState",
-            "FockDensityMatrix", "DisplacedSqueezedState", "FockState", "FockStateVector",
-            "SqueezedState", "ThermalState", "GaussianState", "QuadOperator", "NumberOperator",
-            "TensorN", "QuadP", "QuadX", "PolyXP", "FockStateProjector")
-
-
-# PennyLane 0.45's qutrit operators (qml.ops.qutrit): records as the continuous-variable
-# ones (a test module lists qml.GellMann(0, 3) among its parameters beside qubit cases)
 QUTRIT_NAMES = ("TRX", "TRY", "TRZ", "TShift", "TClock", "TAdd", "TSWAP", "THadamard",
                 "QutritUnitary", "ControlledQutritUnitary", "QutritBasisState", "GellMann",
                 "THermitian", "QutritChannel", "QutritDepolarizingChannel",
                 "QutritAmplitudeDamping", "TritFlip")
 
 # the stand-ins whose first positional argument is the wires (PennyLane's signatures)
-_WIRES_FIRST = frozenset({"GellMann", "NumberOperator", "QuadX", "QuadP", "TensorN"})
+_WIRES_FIRST = frozenset({"GellMann"})
 
-_FAMILIES = {"cv": "a continuous-variable operation (PennyLane's qml.ops.cv)",
-             "qutrit": "a qutrit operator (PennyLane's qml.ops.qutrit)"}
+_FAMILIES = {"qutrit": "a qutrit operator (PennyLane's qml.ops.qutrit)"}
 
 
-def cv_class(name: str, family: str = "cv") -> type:
-    """The stand-in for PennyLane's continuous-variable (``family="cv"``) or qutrit
-    (``"qutrit"``) class ``qml.<name>``: it can be made (its ``data``, ``parameters``,
+def cv_class(name: str, family: str = "qutrit") -> type:
+    """The stand-in for PennyLane's qutrit class ``qml.<name>`` (the continuous-variable
+    classes are :mod:`qsym._cv`'s): it can be made (its ``data``, ``parameters``,
     ``wires`` and ``name``, as written), and made inside a circuit or a recording queue it
     raises a :class:`~qsym.errors.GateError` naming it: qsym simulates qubits only.
 
     >>> import qsym as qml
-    >>> qml.Rotation(1.2, wires=0).data
+    >>> qml.TRX(1.2, wires=0).data
     (1.2,)
     >>> @qml.qnode(qml.device("default.qubit", wires=1))
     ... def circuit():
-    ...     qml.Rotation(1.2, wires=0)
+    ...     qml.TRX(1.2, wires=0)
     ...     return qml.expval(qml.Z(0))
     >>> try:
     ...     circuit()
     ... except qml.GateError as exc:
     ...     print(str(exc)[:56])
-    qml.Rotation is a continuous-variable operation (PennyLa
+    qml.TRX is a qutrit operator (PennyLane's qml.ops.qutrit
     >>> qml.GellMann(0, 3).data, qml.GellMann(0, 3).wires
     ((3,), Wires([0]))
     """

@@ -28,7 +28,7 @@ PACKAGE = ROOT / "qsym"
 ORDER = [
     "_version", "errors", "exceptions", "_cache", "_kernels", "_channels", "_gates", "_shapes", "wires", "resource", "_autodiff", "_ir",
     "rules", "_trace", "_broadcast", "_operations", "_attributes", "_noise", "_shadows", "numpy", "_numpy_random", "_linalg", "math", "_integrals", "_qchem_integrals",
-    "_unsupported", "templates", "_template_core", "_qaoa_cycle", "qaoa", "_unitary_decompositions", "_opmath", "pauli", "_ladder_words", "fermi", "bose", "_opfunctions", "_mcm", "_opbase", "_labelled_ops", "_pulse", "_pulse_hardware", "_subroutines", "decomposition", "_state_preparations", "_encodings", "_symbolic", "_plan", "_program", "_emit", "_shots",
+    "_unsupported", "_cv", "templates", "_template_core", "_qaoa_cycle", "qaoa", "_unitary_decompositions", "_opmath", "pauli", "_ladder_words", "fermi", "bose", "_opfunctions", "_mcm", "_opbase", "_labelled_ops", "_pulse", "_pulse_hardware", "_subroutines", "decomposition", "_state_preparations", "_encodings", "_symbolic", "_plan", "_program", "_emit", "_shots",
     "_mixed", "_second_order", "_tiers", "_interp", "_arguments", "_options", "_capabilities", "devices", "_stages", "_executors", "_guards",
     "_runtime",
     "_drawing", "optimize", "_natural_gradient", "_circuit_graph", "_tapes", "tape", "_transform", "_op_transforms", "allocation", "_symbolic_decomposition", "_compilation", "_splitting", "_qmc", "_one_shot", "_cnot_synthesis", "_rings", "_gridsynth", "_solovay_kitaev", "_clifford_t", "transforms", "workflow", "_metric_tapes", "gradients", "_preprocess", "_openqasm", "_control_flow", "_device_api", "_null_qubit", "_device_modifiers", "_resolution", "_jacobian_products", "_workflow_run", "_aot_numpy", "_aot", "_worker", "_distributed",
