@@ -759,8 +759,8 @@ def draw_mpl(qnode, wire_order=None, show_all_wires: bool = False, decimals=None
     ...     qml.CNOT(wires=[0, 1])
     ...     return qml.expval(qml.PauliZ(1))
     >>> fig, ax = qml.draw_mpl(c, decimals=2)(0.5)
-    >>> sorted(t.get_text() for t in ax.texts)
-    ['0', '1', 'RX(0.50)']
+    >>> sorted(t.get_text().replace(chr(10), " ") for t in ax.texts)  # PennyLane's labels
+    ['0', '1', 'RX (0.50)']
     """
     from .tape import make_qscript
     from .workflow import QNode, construct_batch
