@@ -1148,7 +1148,9 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
     """
     from ._runtime import QNode
     from ._shots import Shots
-    from .errors import ArgumentError
+    import dataclasses
+
+    from .errors import ArgumentError, MeasurementError
     from .resource import CircuitSpecs, circuit_resources
 
     if not isinstance(qnode, QNode):
@@ -1159,8 +1161,17 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
             return specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), level,
                          compute_depth)()
-        entry, xs, _ = qnode.compiled(args, kwargs)
+        try:
+            entry, xs, _ = qnode.compiled(args, kwargs)
+            bare = False
+        except MeasurementError:  # a function that returns no measurement: its gates
+            stand_in, was_bare = _stand_in_measured(qnode)
+            entry, xs, _ = stand_in.compiled(args, kwargs)  # (raises again if not bare)
+            bare = was_bare()
         c = entry.circuit
+        resources = circuit_resources(c, depth=compute_depth is not False)
+        if bare:  # the stand-in measurement is not counted (PennyLane counts none)
+            resources = dataclasses.replace(resources, measurements={})
         shots = qnode.configured_shots()
         wires = qnode.device.wires
         extra = {
@@ -1179,11 +1190,31 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
             num_device_wires=None if wires is None else len(wires),
             shots=shots if isinstance(shots, Shots) else Shots(shots),
             level="gradient" if level is None else level,
-            resources=circuit_resources(c, depth=compute_depth is not False),
+            resources=resources,
             qsym=extra,
         )
 
     return report
+
+
+def _stand_in_measured(qnode):
+    """``(QNode, bare)``: ``qnode`` with its function returning ``qml.probs()`` (of no
+    wires: it adds none to the counts) where it returns no measurement, and a function
+    telling whether the last call did; what ``qml.specs`` counts of a circuit function
+    that returns nothing (PennyLane records its tape without running it)."""
+    import functools
+
+    from ._operations import probs
+
+    bare = [False]
+
+    @functools.wraps(qnode.func)
+    def circuit(*args, **kwargs):
+        out = qnode.func(*args, **kwargs)
+        bare[0] = out is None or (isinstance(out, (tuple, list)) and not out)
+        return probs() if bare[0] else out
+
+    return qnode.update(func=circuit), lambda: bare[0]
 
 
 def matrix(op, wire_order=None):

@@ -1608,7 +1608,7 @@ class QNode:
 
     def rule_of(self, op, pos):
         """The shift rule of parameter ``pos`` of ``op``: the table's, or custom shifts."""
-        spec = self.shifts.get(op.name)
+        spec = self.shifts.get(op.name) if isinstance(self.shifts, dict) else self.shifts
         if isinstance(spec, dict):
             spec = spec.get(pos)
         return rules.rule_for_op(op, pos, shifts=spec)
