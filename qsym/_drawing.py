@@ -1257,6 +1257,8 @@ def matrix(op, wire_order=None):
         return _qnode_matrix(op, wire_order)
     if hasattr(op, "operations") and hasattr(op, "measurements"):  # a tape
         return _gates_matrix(op.operations, op.wires if wire_order is None else wire_order)
+    if isinstance(op, (list, tuple)):  # operators applied in order (PennyLane: as a tape)
+        return _sequence_matrix(op, wire_order)
     if isinstance(op, Observable):
         return _own_or_decomposed(op, wire_order)
     if hasattr(op, "to_mat") and not callable(op):  # a PauliWord / PauliSentence
@@ -1286,6 +1288,19 @@ def _own_or_decomposed(op, wire_order) -> np.ndarray:
         if not getattr(op, "has_decomposition", False):
             raise
     return _gates_matrix(op.decomposition(), op.wires if wire_order is None else wire_order)
+
+
+def _sequence_matrix(ops, wire_order) -> np.ndarray:
+    """``qml.matrix([op, ...], wire_order)``: the unitary of the operators applied in order;
+    as PennyLane, ``wire_order`` may be left out only when they act on one wire."""
+    wires = list(dict.fromkeys(w for o in ops for w in getattr(o, "wires", ())))
+    if wire_order is None:
+        if len(wires) != 1:
+            raise ValueError(
+                "wire_order is required by qp.matrix() for tapes or sequences of operators "
+                + ("without wires." if not wires else "with more than one wire."))
+        wire_order = wires
+    return _gates_matrix(ops, wire_order)
 
 
 def _gates_matrix(ops, wire_order) -> np.ndarray:
