@@ -1161,6 +1161,14 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
             return specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), level,
                          compute_depth)()
+        counted = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False)
+        if counted is not None:  # mid-circuit measurements: the tape's counts (PennyLane's)
+            wires = qnode.device.wires
+            return CircuitSpecs(
+                device_name=qnode.device.name,
+                num_device_wires=None if wires is None else len(wires),
+                shots=_as_shots(qnode.configured_shots()),
+                level="gradient" if level is None else level, resources=counted)
         try:
             entry, xs, _ = qnode.compiled(args, kwargs)
             bare = False
@@ -1188,13 +1196,26 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
         return CircuitSpecs(
             device_name=qnode.device.name,
             num_device_wires=None if wires is None else len(wires),
-            shots=shots if isinstance(shots, Shots) else Shots(shots),
+            shots=_as_shots(shots),
             level="gradient" if level is None else level,
             resources=resources,
             qsym=extra,
         )
 
     return report
+
+
+# qml.specs of a circuit with mid-circuit measurements counts its tape, as PennyLane
+# (qsym's compiled circuit has them deferred): qsym._resource_paths puts here under "count"
+# ``(qnode, args, kwargs, compute_depth) -> SpecsResources`` of the QNode's tape, or None
+# when the tape has no mid-circuit measurement
+TAPE_RESOURCES: dict = {}
+
+
+def _as_shots(shots):
+    from ._shots import Shots
+
+    return shots if isinstance(shots, Shots) else Shots(shots)
 
 
 def _stand_in_measured(qnode):
