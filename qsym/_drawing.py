@@ -1148,7 +1148,9 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
     """
     from ._runtime import QNode
     from ._shots import Shots
-    from .errors import ArgumentError
+    import dataclasses
+
+    from .errors import ArgumentError, MeasurementError
     from .resource import CircuitSpecs, circuit_resources
 
     if not isinstance(qnode, QNode):
@@ -1159,8 +1161,25 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
             return specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), level,
                          compute_depth)()
-        entry, xs, _ = qnode.compiled(args, kwargs)
+        counted = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False)
+        if counted is not None:  # mid-circuit measurements: the tape's counts (PennyLane's)
+            wires = qnode.device.wires
+            return CircuitSpecs(
+                device_name=qnode.device.name,
+                num_device_wires=None if wires is None else len(wires),
+                shots=_as_shots(qnode.configured_shots()),
+                level="gradient" if level is None else level, resources=counted)
+        try:
+            entry, xs, _ = qnode.compiled(args, kwargs)
+            bare = False
+        except MeasurementError:  # a function that returns no measurement: its gates
+            stand_in, was_bare = _stand_in_measured(qnode)
+            entry, xs, _ = stand_in.compiled(args, kwargs)  # (raises again if not bare)
+            bare = was_bare()
         c = entry.circuit
+        resources = circuit_resources(c, depth=compute_depth is not False)
+        if bare:  # the stand-in measurement is not counted (PennyLane counts none)
+            resources = dataclasses.replace(resources, measurements={})
         shots = qnode.configured_shots()
         wires = qnode.device.wires
         extra = {
@@ -1177,13 +1196,46 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
         return CircuitSpecs(
             device_name=qnode.device.name,
             num_device_wires=None if wires is None else len(wires),
-            shots=shots if isinstance(shots, Shots) else Shots(shots),
+            shots=_as_shots(shots),
             level="gradient" if level is None else level,
-            resources=circuit_resources(c, depth=compute_depth is not False),
+            resources=resources,
             qsym=extra,
         )
 
     return report
+
+
+# qml.specs of a circuit with mid-circuit measurements counts its tape, as PennyLane
+# (qsym's compiled circuit has them deferred): qsym._resource_paths puts here under "count"
+# ``(qnode, args, kwargs, compute_depth) -> SpecsResources`` of the QNode's tape, or None
+# when the tape has no mid-circuit measurement
+TAPE_RESOURCES: dict = {}
+
+
+def _as_shots(shots):
+    from ._shots import Shots
+
+    return shots if isinstance(shots, Shots) else Shots(shots)
+
+
+def _stand_in_measured(qnode):
+    """``(QNode, bare)``: ``qnode`` with its function returning ``qml.probs()`` (of no
+    wires: it adds none to the counts) where it returns no measurement, and a function
+    telling whether the last call did; what ``qml.specs`` counts of a circuit function
+    that returns nothing (PennyLane records its tape without running it)."""
+    import functools
+
+    from ._operations import probs
+
+    bare = [False]
+
+    @functools.wraps(qnode.func)
+    def circuit(*args, **kwargs):
+        out = qnode.func(*args, **kwargs)
+        bare[0] = out is None or (isinstance(out, (tuple, list)) and not out)
+        return probs() if bare[0] else out
+
+    return qnode.update(func=circuit), lambda: bare[0]
 
 
 def matrix(op, wire_order=None):
@@ -1226,6 +1278,8 @@ def matrix(op, wire_order=None):
         return _qnode_matrix(op, wire_order)
     if hasattr(op, "operations") and hasattr(op, "measurements"):  # a tape
         return _gates_matrix(op.operations, op.wires if wire_order is None else wire_order)
+    if isinstance(op, (list, tuple)):  # operators applied in order (PennyLane: as a tape)
+        return _sequence_matrix(op, wire_order)
     if isinstance(op, Observable):
         return _own_or_decomposed(op, wire_order)
     if hasattr(op, "to_mat") and not callable(op):  # a PauliWord / PauliSentence
@@ -1255,6 +1309,19 @@ def _own_or_decomposed(op, wire_order) -> np.ndarray:
         if not getattr(op, "has_decomposition", False):
             raise
     return _gates_matrix(op.decomposition(), op.wires if wire_order is None else wire_order)
+
+
+def _sequence_matrix(ops, wire_order) -> np.ndarray:
+    """``qml.matrix([op, ...], wire_order)``: the unitary of the operators applied in order;
+    as PennyLane, ``wire_order`` may be left out only when they act on one wire."""
+    wires = list(dict.fromkeys(w for o in ops for w in getattr(o, "wires", ())))
+    if wire_order is None:
+        if len(wires) != 1:
+            raise ValueError(
+                "wire_order is required by qp.matrix() for tapes or sequences of operators "
+                + ("without wires." if not wires else "with more than one wire."))
+        wire_order = wires
+    return _gates_matrix(ops, wire_order)
 
 
 def _gates_matrix(ops, wire_order) -> np.ndarray:

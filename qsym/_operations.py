@@ -325,6 +325,23 @@ def _batched(param) -> bool:
 
     return isinstance(param, Batched)
 
+def _written_name_property() -> property:
+    """PennyLane's ``op._name`` (``Operator.__init__`` sets it to the class name; ``op.name``
+    returns it): here ``op.name``; set, it sets ``op.name`` where that can be set, else it
+    is kept as given (an attribute of the operator, as before)."""
+
+    def get(self):
+        return self.__dict__.get("_given_name") or self.name
+
+    def put(self, value):
+        if isinstance(getattr(type(self), "name", None), property) and type(self).name.fset:
+            self.name = value
+        else:
+            self.__dict__["_given_name"] = value
+
+    return property(get, put)
+
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -542,6 +559,7 @@ class Operation:
         self._own_name = value
 
     _own_name = None
+    _name = _written_name_property()
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The numeric matrix (parameters must be numbers); on ``wire_order`` (a list of
@@ -1410,6 +1428,8 @@ class GateSequence:
     >>> isinstance(qml.QFT(wires=[0, 1]), GateSequence)
     True
     """
+
+    _name = _written_name_property()  # PennyLane's op._name
 
     table_gates: tuple = ()
     arithmetic_depth = 0
@@ -2609,6 +2629,8 @@ class Observable:
     >>> isinstance(obs, qml.Observable)
     True
     """
+
+    _name = _written_name_property()  # PennyLane's op._name
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -225,7 +225,7 @@ class Options:
     h: float
     approx_order: int
     strategy: str
-    shifts: dict
+    shifts: dict | float
     gradient_kwargs: dict
     max_diff: int
     grad_on_execution: Any
@@ -297,14 +297,31 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
                    device_vjp, pl_backprop)
 
 
-def check_shifts(shifts) -> dict:
-    """Validate ``shifts={gate: shifts}``; rules of fixed-wire gates are derived (and
-    proved) now, so that bad shifts fail when the QNode is made, not at its first call."""
+def check_shifts(shifts):
+    """Validate ``shifts``: ``{gate name: shifts}`` (rules of fixed-wire gates are derived
+    and proved now, so that bad shifts fail when the QNode is made, not at its first call),
+    or one real number ``s``: the shift of every parameter (each has one frequency ``w``:
+    the exact two-term rule ``w (f(x+s) - f(x-s)) / (2 sin(w s))``). PennyLane accepts a
+    number here too but fails with a TypeError when it differentiates.
+
+    >>> check_shifts(0.5), check_shifts({"RX": 0.25})
+    (0.5, {'RX': 0.25})
+    """
     if shifts is None:
         return {}
+    if isinstance(shifts, (numbers.Real, np.ndarray)) and not isinstance(shifts, bool) \
+            and np.ndim(shifts) == 0:
+        value = float(shifts)
+        if not np.isfinite(value):
+            raise DifferentiationError(f"the shift must be a finite number, got {shifts!r}")
+        rules.derive_rule([1], shifts=[value])  # positive, and not a multiple of pi
+        return value
     if not isinstance(shifts, dict):
         raise DifferentiationError(
-            "shifts must be a dict {gate name: shifts}, e.g. shifts={'RX': np.pi / 4}"
+            "shifts must be one positive number (the shift of every parameter, e.g. "
+            "shifts=np.pi / 4) or a dict {gate name: shifts}, e.g. shifts={'RX': np.pi / 4}; "
+            f"got {type(shifts).__name__} (one tuple per trainable parameter is "
+            "qml.gradients.param_shift(tape, shifts=[...])'s form)"
         )
     for name, spec in shifts.items():
         row = gate_def(name)

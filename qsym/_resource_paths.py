@@ -20,14 +20,16 @@ from functools import partial
 
 import numpy as np
 
-from . import _template_core, decomposition, pytrees, resource, templates
+from . import _drawing, _template_core, decomposition, pytrees, resource, templates
 from ._drawing import matrix, specs
+from ._mcm import Conditional, MidMeasure
 from ._opfunctions import commutator
 from ._opmath import Controlled, ControlledOp, ErrorOperation, QuantumPhaseEstimation, ResourcesOperation
 from ._opmath import apply_operation
 from ._runtime import QNode
 from ._shots import Shots
 from ._tapes import tape_resources
+from ._transform import qnode_tape
 from .errors import MeasurementError
 from .resource import SpecsResources
 from .transforms import module_path
@@ -64,6 +66,8 @@ def count_resources(tape, compute_depth: bool = True) -> SpecsResources:
         types[name] = types.get(name, 0) + 1
         sizes[len(op.wires)] = sizes.get(len(op.wires), 0) + 1
     try:
+        if any(getattr(m, "mv", None) is not None for m in tape.measurements):
+            raise MeasurementError("statistics of mid-circuit measurements")  # (mcm) labels
         measured = dict(tape_resources(tape).measurements)
     except MeasurementError:  # an operator qsym cannot measure: labelled from the record
         measured = {}
@@ -72,6 +76,18 @@ def count_resources(tape, compute_depth: bool = True) -> SpecsResources:
             measured[key] = measured.get(key, 0) + 1
     return SpecsResources(types, sizes, measured, len(tape.wires),
                           tape.graph.get_depth() if compute_depth else None)
+
+
+def _mcm_tape_resources(qnode, args, kwargs, compute_depth):
+    """``qml.specs``' counts of a QNode whose tape has mid-circuit measurements (PennyLane
+    counts the tape: ``MidMeasureMP``, ``Conditional(...)``), else None."""
+    tape = qnode_tape(qnode, args, kwargs)
+    if not any(isinstance(op, (MidMeasure, Conditional)) for op in tape.operations):
+        return None
+    return count_resources(tape, compute_depth=compute_depth)
+
+
+_drawing.TAPE_RESOURCES["count"] = _mcm_tape_resources
 
 
 def _operator_label(op) -> str:

@@ -809,8 +809,10 @@ class QNode:
             ``"backward"`` or ``"center"`` (an even order).
         shifts: other shifts for some gates' rules, ``{gate name: shifts}``: one positive
             shift per frequency of the gate (``{"RX": np.pi / 4}``; ``{"CRX": (a, b)}``),
-            or ``{gate name: {parameter index: shifts}}``. qsym derives the coefficients
-            and proves the rule before use (:func:`qsym.rules.rule_for_gate`).
+            or ``{gate name: {parameter index: shifts}}``, or one number ``s``: the shift of
+            every parameter (each must have one frequency: the exact two-term rule).
+            qsym derives the coefficients and proves the rule before use
+            (:func:`qsym.rules.rule_for_gate`).
         shots: sample every circuit this many times (overrides the device's ``shots``;
             ``None`` given here means exact; :mod:`qsym._shots`; also ``qml.set_shots``);
             a shot vector (``[100, (10, 3)]``, :class:`qsym._shots.Shots`) makes every call
@@ -1608,7 +1610,7 @@ class QNode:
 
     def rule_of(self, op, pos):
         """The shift rule of parameter ``pos`` of ``op``: the table's, or custom shifts."""
-        spec = self.shifts.get(op.name)
+        spec = self.shifts.get(op.name) if isinstance(self.shifts, dict) else self.shifts
         if isinstance(spec, dict):
             spec = spec.get(pos)
         return rules.rule_for_op(op, pos, shifts=spec)

@@ -412,14 +412,13 @@ def _used_wires(items, claims) -> list:
     return order
 
 
-def _measured_wires(result, device_wires=()) -> list:
-    """The wires of the returned measurements, in order (a measurement of no wires:
-    ``device_wires``)."""
+def _measurements(result) -> list:
+    """The measurements of a returned pytree (tuples, lists, dicts), in order."""
     from ._operations import MeasurementProcess
 
     results: list = []
 
-    def collect(r):  # the measurements of a returned pytree (tuples, lists, dicts)
+    def collect(r):
         if isinstance(r, MeasurementProcess):
             results.append(r)
         elif isinstance(r, (tuple, list)):
@@ -430,8 +429,14 @@ def _measured_wires(result, device_wires=()) -> list:
                 collect(x)
 
     collect(result)
+    return results
+
+
+def _measured_wires(result, device_wires=()) -> list:
+    """The wires of the returned measurements, in order (a measurement of no wires:
+    ``device_wires``)."""
     out: list = []
-    for m in results:
+    for m in _measurements(result):
         ws = m.obs.wires if m.obs is not None else m.wires
         out.extend(ws if len(ws) else device_wires)
     return out
@@ -497,11 +502,14 @@ def circuit_wires(items, result, claims=()) -> Wires:
         if w not in seen:
             seen.add(w)
             order.append(w)
-    if not order:
-        raise WireError(
-            "the circuit uses no wires, so a device made without wires= has nothing to "
-            "simulate; give the device wires=, or apply a gate or measure a wire"
-        )
+    if not order:  # no operations and no wires: the empty state [1], as PennyLane's
+        sampled = [m.kind for m in _measurements(result) if m.kind in ("sample", "counts")]
+        if items or sampled:
+            raise WireError(
+                "the circuit uses no wires, so a device made without wires= has nothing to "
+                f"{'sample' if sampled else 'apply its operations to'}; give the device "
+                "wires=, or apply a gate or measure a wire"
+            )
     ints = all(isinstance(w, numbers.Integral) and not isinstance(w, bool) for w in order)
     if (ints and set(order[:n_ops]) == set(range(n_ops))
             and set(order[n_ops:]) == set(range(n_ops, len(order)))):

@@ -963,8 +963,11 @@ def _tape_and_result(qnode, args, kwargs):
     """:func:`qnode_tape`, and what the function returned."""
     tape, result = record(qnode.func, args, kwargs)
     shots = qnode.configured_shots()
-    return tape.copy(shots=shots if isinstance(shots, Shots) else Shots(shots),
-                     trainable_params=trainable_positions(tape.data)), result
+    # the recorded operators themselves (as PennyLane's tape): a qml.cond keeps naming the
+    # tape's mid-circuit measurements
+    return type(tape)(list(tape.operations), list(tape.measurements),
+                      shots if isinstance(shots, Shots) else Shots(shots),
+                      trainable_positions(tape.data)), result
 
 
 def trainable_positions(params) -> list:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math as _math
+import numbers
 import types as _types
 import warnings
 
@@ -1068,7 +1069,9 @@ def _rule_terms(op, p_idx, value, k, shifts, gradient_recipes):
         return [(float(c), float(a), float(s))
                 for c, a, s in process_shifts(np.array(gradient_recipes[k], dtype=float))]
     own = None
-    if shifts is not None and k < len(shifts) and shifts[k] is not None:
+    if isinstance(shifts, numbers.Real):  # qsym: one shift for every parameter
+        own = (shifts,)
+    elif shifts is not None and k < len(shifts) and shifts[k] is not None:
         own = shifts[k]
     return _op_rule_terms(op, p_idx, own)
 
@@ -1142,7 +1145,9 @@ def _choose_recipe(tape, k, shifts, gradient_recipes):
     if gradient_recipes is not None and k < len(gradient_recipes) and gradient_recipes[k] is not None:
         return _rule_terms(None, None, None, k, None, gradient_recipes)
     own = None
-    if shifts is not None and k < len(shifts) and shifts[k] is not None:
+    if isinstance(shifts, numbers.Real):  # qsym: one shift for every parameter
+        own = (shifts,)
+    elif shifts is not None and k < len(shifts) and shifts[k] is not None:
         own = shifts[k]
     recipe = parameter_shift._get_operation_recipe(tape, k, shifts=own)
     return [(float(c), float(m), float(s)) for c, m, s in recipe]
