@@ -1026,13 +1026,15 @@ def _without_measurements(circuit: Circuit) -> Circuit:
 def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
          show_all_wires: bool = False, decimals: int | None = 2, max_length: int = 100,
          show_matrices: bool = True, show_wire_labels: bool = True,
-         level: Any = None) -> Callable[..., str]:
+         level: Any = "gradient") -> Callable[..., str]:
     """``qml.draw``: a function of the QNode's arguments that returns PennyLane's text
     drawing of the circuit: templates as boxes with PennyLane's labels (``|Ψ⟩``,
     ``QFT``, ``StronglyEntanglingLayers(M0)``; controlled ones with control dots, adjoint
     ones with ``†``), other gates as qsym runs them; of a transformed QNode, the tape its
-    transforms make up to ``level`` (default: all of them; ``"top"``: none); with
-    ``level="device"`` the templates ``default.qubit`` decomposes as their gates.
+    transforms make up to ``level`` (default ``"gradient"``: all of them; ``"top"``:
+    none); with ``level="device"`` the templates ``default.qubit`` decomposes as their
+    gates. A quantum function (not a QNode) has no transforms: a ``level`` other than
+    ``"gradient"``, ``"top"`` or 0 is ignored with a ``UserWarning``, as PennyLane's.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
@@ -1050,6 +1052,13 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     from ._runtime import QNode
 
     plain = callable(qnode) and not isinstance(qnode, QNode)  # a quantum function
+    if plain:
+        if level not in {"gradient", 0, "top"}:
+            import warnings
+
+            warnings.warn("When the input to qp.draw is not a QNode, the level argument is "
+                          "ignored.", UserWarning, stacklevel=2)
+        level = "gradient"
     qnode, bare = drawable(qnode)
 
     def drawer(*args, **kwargs):
