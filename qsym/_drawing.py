@@ -402,6 +402,7 @@ def _numeric_run(qnode, args, kwargs):
     from .templates import drawing_run
 
     tape = Tape()
+    tape.drawn_only = True
     try:
         with drawing_run() as stamp, recording(tape):
             result = qnode.func(*args, **kwargs)
@@ -422,9 +423,9 @@ _MCM_STAT_LABELS = {"expval": "<MCM>", "var": "Var[MCM]", "probs": "Probs[MCM]",
 
 
 def _mcm_present(items, results) -> bool:
-    from ._mcm import Conditional, MidMeasure
+    from ._mcm import Conditional, MidMeasure, PauliMeasure
 
-    return any(isinstance(o, (MidMeasure, Conditional)) for o in items) or any(
+    return any(isinstance(o, (MidMeasure, PauliMeasure, Conditional)) for o in items) or any(
         getattr(m, "mv", None) is not None for m in results)
 
 
@@ -479,13 +480,15 @@ def _mcm_ops(items, stamp, level, decimals, matrices) -> list:
     """The drawn objects of a recording: ``SimpleNamespace(kind, wires, ...)``, kind "op"
     (a gate or a box), "mid" (a :class:`qsym._mcm.MidMeasure`) or "cond" (a gate or box
     applied on a condition: ``mcms``, the measurements it reads)."""
-    from ._mcm import Conditional, MidMeasure
+    from ._mcm import Conditional, MidMeasure, PauliMeasure
 
     out, seen = [], set()
     for op in items:
-        if isinstance(op, MidMeasure):
+        if isinstance(op, (MidMeasure, PauliMeasure)):  # a Pauli product's letter per wire
+            labels = ([op.label(wire=w) for w in op.wires] if isinstance(op, PauliMeasure)
+                      else [op.label()])
             out.append(SimpleNamespace(kind="mid", mcm=op, obj=op, wires=tuple(op.wires),
-                                       controls=(), values=(), label=op.label()))
+                                       controls=(), values=(), label=labels))
             continue
         cond = op.meas_val if isinstance(op, Conditional) else None
         gate = op.base if cond is not None else op
@@ -521,15 +524,19 @@ def _mp_label(mp, note, matrices) -> str:
 
 def _mcm_measurements(results, matrices) -> list:
     """The drawn terminal measurements: kind "stat" (a statistic of measurement values:
-    ``mcms``, drawn on their classical wires) or "meas" (``wires``; none: every wire)."""
+    ``mcms``, drawn on their classical wires; ``<PPM>``, ... of a Pauli product measurement)
+    or "meas" (``wires``; none: every wire)."""
+    from ._mcm import PauliMeasure
+
     out = []
     for mp in results:
         mv = getattr(mp, "mv", None)
         if mv is not None:
             mcms = [v.measurements[0] for v in mv] if isinstance(mv, list) else mv.measurements
             out.append(SimpleNamespace(kind="stat", obj=mp, wires=tuple(mp.wires),
-                                       mcms=tuple(mcms),
-                                       label=_MCM_STAT_LABELS[mp.kind]))
+                                       mcms=tuple(mcms), label=_MCM_STAT_LABELS[mp.kind].replace(
+                                           "MCM", "PPM" if isinstance(mcms[0], PauliMeasure)
+                                           else "MCM")))
             continue
         note = (getattr(mp, "op", None) if getattr(mp, "diag", ()) or hasattr(mp, "op")
                 else getattr(mp, "obs", None))
@@ -809,7 +816,9 @@ class _McmText:
                 strs[w] += "─║"
             for k in range(self.n, b):
                 strs[k] += (" " if strs[k][-1] == " " else "═") + "║"
-        strs[r] += it.label
+        _group(strs, [self.row_of[w] for w in it.wires])
+        for w, label in zip(it.wires, it.label):
+            strs[self.row_of[w]] += label
 
     def add_cond(self, it, strs) -> None:
         bits = [self.bit_map[m] for m in it.mcms]

@@ -26,3 +26,38 @@ def test_a_quantum_function_at_the_default_levels_does_not_warn(level):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert qml.draw(_bell, level=level)() == "0: ──H─╭●─┤     \n1: ────╰X─┤  <Z>"
+
+
+def test_a_postselected_pauli_measurement_on_one_wire():
+    # one layer each; the postselected outcome as a subscript before the Pauli letter
+    def g():
+        qml.pauli_measure("Y", wires=1, postselect=0)
+        qml.X(1)
+        return qml.sample(wires=1)
+
+    assert qml.draw(g)() == "1: ──┤↗₀Y├──X─┤  Sample"
+
+
+def test_a_statistic_of_a_pauli_product_measurement_reads_its_classical_wire():
+    # bracketed over its wires, one letter per wire; the wires padded to the statistic's
+    # column ("  Var[PPM]": 10 characters); the classical wire starts below the
+    # first wire (╚) and ends at the statistic (╡), labelled PPM rather than MCM
+    def f():
+        qml.H(0)
+        qml.H(1)
+        m0 = qml.pauli_measure("ZX", wires=[0, 1])
+        return qml.var(m0)
+
+    assert qml.draw(f)() == (
+        "0: ──H─╭┤↗Z├─┤          \n"
+        "1: ──H─╰┤↗X├─┤          \n"
+        "         ╚═══╡  Var[PPM]")
+
+
+def test_a_pauli_product_measurement_is_still_refused_when_run():
+    def f():
+        qml.pauli_measure("X", wires=0)
+        return qml.probs(wires=0)
+
+    with pytest.raises(qml.errors.MeasurementError, match="Pauli product measurement"):
+        qml.QNode(f, qml.device("default.qubit", wires=1))()
