@@ -484,6 +484,14 @@ def _mcm_ops(items, stamp, level, decimals, matrices) -> list:
 
     out, seen = [], set()
     for op in items:
+        box = _measuring_box(op, stamp, level)
+        if box is not None:  # a subroutine returning its measurements: one box
+            if box[0] not in seen:
+                seen.add(box[0])
+                label = box[1].label(decimals=decimals, cache={"matrices": matrices})
+                out.append(SimpleNamespace(kind="op", obj=box[1], wires=tuple(box[2]),
+                                           controls=(), values=(), label=label))
+            continue
         if isinstance(op, (MidMeasure, PauliMeasure)):  # a Pauli product's letter per wire
             labels = ([op.label(wire=w) for w in op.wires] if isinstance(op, PauliMeasure)
                       else [op.label()])
@@ -503,6 +511,20 @@ def _mcm_ops(items, stamp, level, decimals, matrices) -> list:
                                    controls=controls, values=values, label=label,
                                    mcms=tuple(cond.measurements) if cond is not None else ()))
     return out
+
+
+def _measuring_box(op, stamp, level):
+    """``(key, operator, wires)`` of the box a recorded gate or mid-circuit measurement is
+    drawn in when that box is an operator returning mid-circuit measurements (a
+    ``qml.templates.Subroutine``'s, PennyLane draws it whole, its classical wires starting
+    at it); None otherwise."""
+    from .templates import draw_groups
+
+    for key, labeller, wires, _, _ in draw_groups(op, stamp):
+        applies = getattr(labeller, "device_applies", lambda: False)
+        if subroutine_measurements(labeller) and (level != "device" or applies()):
+            return key, labeller, wires
+    return None
 
 
 def _mp_label(mp, note, matrices) -> str:
@@ -560,7 +582,8 @@ def _mcm_layers(drawn, row_of, n, bit_map) -> list:
         else:
             if not rows:  # GlobalPhase, Identity(), a measurement of every wire
                 span = range(n)
-            elif it.kind == "cond" or (it.kind == "mid" and it.mcm in bit_map):
+            elif it.kind == "cond" or (it.kind == "mid" and it.mcm in bit_map) or any(
+                    m in bit_map for m in subroutine_measurements(it.obj)):
                 span = range(min(rows), n)
             else:
                 span = range(min(rows), max(rows) + 1)
@@ -800,6 +823,16 @@ class _McmText:
         return [t.rjust(width) for t in heads], [" " * width] * self.nb
 
     def add_op(self, it, strs) -> None:
+        bits = [self.n + self.bit_map[m] for m in subroutine_measurements(it.obj)
+                if m in self.bit_map]
+        if bits:  # a subroutine's measurements: ║ down from it, ╠ / ╚ on their wires
+            for b in bits:
+                strs[b] += "╚" if b == max(bits) else "╠"
+            for w in range(max(self.row_of[w] for w in it.wires) + 1, self.n):
+                strs[w] += "║"
+            for b in range(self.n, max(bits)):
+                if b not in bits:
+                    strs[b] += "║"
         rows = [self.row_of[w] for w in it.wires] or list(range(self.n))
         _group(strs, rows)
         for w, v in zip(it.controls, it.values):

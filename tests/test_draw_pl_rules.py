@@ -61,3 +61,23 @@ def test_a_pauli_product_measurement_is_still_refused_when_run():
 
     with pytest.raises(qml.errors.MeasurementError, match="Pauli product measurement"):
         qml.QNode(f, qml.device("default.qubit", wires=1))()
+
+
+def test_a_subroutine_returning_a_measurement_is_one_box_its_classical_wire_starting_there():
+    # the subroutine is drawn whole (not its H and measurement); it joins a classical wire,
+    # so it covers the wires down to the last one and goes after X(1) (║ on wire 1); its
+    # classical wire starts at it (╚) and ends at the statistic (╡)
+    @qml.templates.Subroutine
+    def g(wires):
+        qml.H(wires[0])
+        return qml.measure(wires[0])
+
+    def d():
+        qml.X(1)
+        m = g((0,))
+        return qml.probs(op=m)
+
+    assert qml.draw(d)() == (
+        "0: ─────g─┤            \n"
+        "1: ──X──║─┤            \n"
+        "        ╚═╡  Probs[MCM]")
