@@ -25,7 +25,8 @@ def test_a_quantum_function_ignores_level_with_a_warning(level):
 def test_a_quantum_function_at_the_default_levels_does_not_warn(level):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert qml.draw(_bell, level=level)() == "0: ──H─╭●─┤     \n1: ────╰X─┤  <Z>"
+        drawn = qml.draw(_bell, level=level)()
+    assert drawn == "0: ──H─╭●─┤     \n1: ────╰X─┤  <Z>"
 
 
 def test_a_postselected_pauli_measurement_on_one_wire():
