@@ -402,6 +402,7 @@ def _numeric_run(qnode, args, kwargs):
     from .templates import drawing_run
 
     tape = Tape()
+    tape.drawn_only = True
     try:
         with drawing_run() as stamp, recording(tape):
             result = qnode.func(*args, **kwargs)
@@ -422,9 +423,9 @@ _MCM_STAT_LABELS = {"expval": "<MCM>", "var": "Var[MCM]", "probs": "Probs[MCM]",
 
 
 def _mcm_present(items, results) -> bool:
-    from ._mcm import Conditional, MidMeasure
+    from ._mcm import Conditional, MidMeasure, PauliMeasure
 
-    return any(isinstance(o, (MidMeasure, Conditional)) for o in items) or any(
+    return any(isinstance(o, (MidMeasure, PauliMeasure, Conditional)) for o in items) or any(
         getattr(m, "mv", None) is not None for m in results)
 
 
@@ -479,13 +480,23 @@ def _mcm_ops(items, stamp, level, decimals, matrices) -> list:
     """The drawn objects of a recording: ``SimpleNamespace(kind, wires, ...)``, kind "op"
     (a gate or a box), "mid" (a :class:`qsym._mcm.MidMeasure`) or "cond" (a gate or box
     applied on a condition: ``mcms``, the measurements it reads)."""
-    from ._mcm import Conditional, MidMeasure
+    from ._mcm import Conditional, MidMeasure, PauliMeasure
 
     out, seen = [], set()
     for op in items:
-        if isinstance(op, MidMeasure):
+        box = _measuring_box(op, stamp, level)
+        if box is not None:  # a subroutine returning its measurements: one box
+            if box[0] not in seen:
+                seen.add(box[0])
+                label = box[1].label(decimals=decimals, cache={"matrices": matrices})
+                out.append(SimpleNamespace(kind="op", obj=box[1], wires=tuple(box[2]),
+                                           controls=(), values=(), label=label))
+            continue
+        if isinstance(op, (MidMeasure, PauliMeasure)):  # a Pauli product's letter per wire
+            labels = ([op.label(wire=w) for w in op.wires] if isinstance(op, PauliMeasure)
+                      else [op.label()])
             out.append(SimpleNamespace(kind="mid", mcm=op, obj=op, wires=tuple(op.wires),
-                                       controls=(), values=(), label=op.label()))
+                                       controls=(), values=(), label=labels))
             continue
         cond = op.meas_val if isinstance(op, Conditional) else None
         gate = op.base if cond is not None else op
@@ -500,6 +511,20 @@ def _mcm_ops(items, stamp, level, decimals, matrices) -> list:
                                    controls=controls, values=values, label=label,
                                    mcms=tuple(cond.measurements) if cond is not None else ()))
     return out
+
+
+def _measuring_box(op, stamp, level):
+    """``(key, operator, wires)`` of the box a recorded gate or mid-circuit measurement is
+    drawn in when that box is an operator returning mid-circuit measurements (a
+    ``qml.templates.Subroutine``'s, PennyLane draws it whole, its classical wires starting
+    at it); None otherwise."""
+    from .templates import draw_groups
+
+    for key, labeller, wires, _, _ in draw_groups(op, stamp):
+        applies = getattr(labeller, "device_applies", lambda: False)
+        if subroutine_measurements(labeller) and (level != "device" or applies()):
+            return key, labeller, wires
+    return None
 
 
 def _mp_label(mp, note, matrices) -> str:
@@ -521,15 +546,19 @@ def _mp_label(mp, note, matrices) -> str:
 
 def _mcm_measurements(results, matrices) -> list:
     """The drawn terminal measurements: kind "stat" (a statistic of measurement values:
-    ``mcms``, drawn on their classical wires) or "meas" (``wires``; none: every wire)."""
+    ``mcms``, drawn on their classical wires; ``<PPM>``, ... of a Pauli product measurement)
+    or "meas" (``wires``; none: every wire)."""
+    from ._mcm import PauliMeasure
+
     out = []
     for mp in results:
         mv = getattr(mp, "mv", None)
         if mv is not None:
             mcms = [v.measurements[0] for v in mv] if isinstance(mv, list) else mv.measurements
             out.append(SimpleNamespace(kind="stat", obj=mp, wires=tuple(mp.wires),
-                                       mcms=tuple(mcms),
-                                       label=_MCM_STAT_LABELS[mp.kind]))
+                                       mcms=tuple(mcms), label=_MCM_STAT_LABELS[mp.kind].replace(
+                                           "MCM", "PPM" if isinstance(mcms[0], PauliMeasure)
+                                           else "MCM")))
             continue
         note = (getattr(mp, "op", None) if getattr(mp, "diag", ()) or hasattr(mp, "op")
                 else getattr(mp, "obs", None))
@@ -553,7 +582,8 @@ def _mcm_layers(drawn, row_of, n, bit_map) -> list:
         else:
             if not rows:  # GlobalPhase, Identity(), a measurement of every wire
                 span = range(n)
-            elif it.kind == "cond" or (it.kind == "mid" and it.mcm in bit_map):
+            elif it.kind == "cond" or (it.kind == "mid" and it.mcm in bit_map) or any(
+                    m in bit_map for m in subroutine_measurements(it.obj)):
                 span = range(min(rows), n)
             else:
                 span = range(min(rows), max(rows) + 1)
@@ -793,6 +823,16 @@ class _McmText:
         return [t.rjust(width) for t in heads], [" " * width] * self.nb
 
     def add_op(self, it, strs) -> None:
+        bits = [self.n + self.bit_map[m] for m in subroutine_measurements(it.obj)
+                if m in self.bit_map]
+        if bits:  # a subroutine's measurements: ║ down from it, ╠ / ╚ on their wires
+            for b in bits:
+                strs[b] += "╚" if b == max(bits) else "╠"
+            for w in range(max(self.row_of[w] for w in it.wires) + 1, self.n):
+                strs[w] += "║"
+            for b in range(self.n, max(bits)):
+                if b not in bits:
+                    strs[b] += "║"
         rows = [self.row_of[w] for w in it.wires] or list(range(self.n))
         _group(strs, rows)
         for w, v in zip(it.controls, it.values):
@@ -809,7 +849,9 @@ class _McmText:
                 strs[w] += "─║"
             for k in range(self.n, b):
                 strs[k] += (" " if strs[k][-1] == " " else "═") + "║"
-        strs[r] += it.label
+        _group(strs, [self.row_of[w] for w in it.wires])
+        for w, label in zip(it.wires, it.label):
+            strs[self.row_of[w]] += label
 
     def add_cond(self, it, strs) -> None:
         bits = [self.bit_map[m] for m in it.mcms]
@@ -1026,13 +1068,15 @@ def _without_measurements(circuit: Circuit) -> Circuit:
 def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
          show_all_wires: bool = False, decimals: int | None = 2, max_length: int = 100,
          show_matrices: bool = True, show_wire_labels: bool = True,
-         level: Any = None) -> Callable[..., str]:
+         level: Any = "gradient") -> Callable[..., str]:
     """``qml.draw``: a function of the QNode's arguments that returns PennyLane's text
     drawing of the circuit: templates as boxes with PennyLane's labels (``|Ψ⟩``,
     ``QFT``, ``StronglyEntanglingLayers(M0)``; controlled ones with control dots, adjoint
     ones with ``†``), other gates as qsym runs them; of a transformed QNode, the tape its
-    transforms make up to ``level`` (default: all of them; ``"top"``: none); with
-    ``level="device"`` the templates ``default.qubit`` decomposes as their gates.
+    transforms make up to ``level`` (default ``"gradient"``: all of them; ``"top"``:
+    none); with ``level="device"`` the templates ``default.qubit`` decomposes as their
+    gates. A quantum function (not a QNode) has no transforms: a ``level`` other than
+    ``"gradient"``, ``"top"`` or 0 is ignored with a ``UserWarning``, as PennyLane's.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.qubit", wires=1)
@@ -1050,6 +1094,13 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     from ._runtime import QNode
 
     plain = callable(qnode) and not isinstance(qnode, QNode)  # a quantum function
+    if plain:
+        if level not in {"gradient", 0, "top"}:
+            import warnings
+
+            warnings.warn("When the input to qp.draw is not a QNode, the level argument is "
+                          "ignored.", UserWarning, stacklevel=2)
+        level = "gradient"
     qnode, bare = drawable(qnode)
 
     def drawer(*args, **kwargs):

@@ -370,7 +370,7 @@ class PauliMeasure(Operator):
                 f"Pauli word {pauli_word} has length {len(pauli_word)} and {len(wires)} "
                 f"wires were given: {wires}.")
         tape = active_tape()
-        if tape is not None and tape.log is None:
+        if tape is not None and tape.log is None and not tape.drawn_only:
             raise MeasurementError(
                 f"qml.ops.PauliMeasure('{pauli_word}') in a circuit: a Pauli product "
                 "measurement runs on no device (PennyLane's neither); rotate each wire's "

@@ -122,6 +122,9 @@ class Tape:
     # as one entry, operands taken off by the operator using them); None for every other tape,
     # whose ``items`` are the table gates a circuit applies
     log = None
+    # True for the numeric run ``qml.draw`` records (never executed): operators no device
+    # runs (a Pauli product measurement) may be recorded there to be drawn
+    drawn_only = False
 
     def append(self, op) -> None:
         self.items.append(op)
