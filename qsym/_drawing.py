@@ -1391,7 +1391,7 @@ class Snapshot:
                     "qml.snapshots: a qml.Snapshot inside qml.ctrl, qml.adjoint or a template "
                     "is not supported by qsym (the gates around it are rewritten after it is "
                     "taken); take the snapshot outside the controlled or adjoint function")
-            marks.append((tag, len(tape.items) if tape is not None else 0, measurement))
+            marks.append((tag, len(tape.items) if tape is not None else 0, measurement, shots))
 
     @property
     def tag(self):
@@ -1465,9 +1465,14 @@ class Snapshot:
         return cls(tag=metadata[0], measurement=data[0], shots=metadata[1])
 
 
-def _snapshot_value(m, state, order: list):
+def snapshot_value(m, state, order: list):
     """The exact value of the measurement ``m`` on ``state`` (over the wires ``order``, the
-    first most significant), for :func:`snapshots`."""
+    first most significant), for ``qml.snapshots`` (:mod:`qsym.debugging`).
+
+    >>> import qsym as qml
+    >>> snapshot_value(qml.probs(wires=[1]), np.array([0, 1, 0, 0]), [0, 1])
+    array([0., 1.])
+    """
     from .errors import MeasurementError
 
     n = len(order)
@@ -1489,57 +1494,49 @@ def _snapshot_value(m, state, order: list):
         psi = np.transpose(psi, keep + rest).reshape(2 ** len(keep), -1)
         return psi @ psi.conj().T
     raise MeasurementError(
-        f"qml.snapshots: a snapshot of {m!r} is not supported by qsym (snapshots are exact: "
-        "expval, var, probs of wires, state or density_matrix)")
+        f"qml.snapshots: an exact snapshot of {m!r} is not supported (without shots a "
+        "snapshot is exact: expval, var, probs of wires, state or density_matrix); give the "
+        "snapshot shots (qml.Snapshot(..., shots=N)) or the QNode shots to sample it")
 
 
-def snapshots(qnode) -> Callable:
-    """PennyLane's ``qml.snapshots(qnode)``: a function of the QNode's arguments returning
-    a dict of the state vector at each :class:`Snapshot` (keyed by its tag, or its index
-    among the snapshots when it has none; over the device's wires, the first most
-    significant) and ``"execution_results"``, the QNode's result. The states are computed
-    exactly, from the gates before each snapshot; with shots it raises
-    ``MeasurementError``.
+def snapshot_states(qnode, args, kwargs) -> tuple:
+    """``(order, marks)``: the wires the states are over (the device's, the first most
+    significant) and, for each :class:`Snapshot` the QNode's function reaches,
+    ``(key, state, measurement, shots)`` with the exact state of the gates before it (key:
+    its tag, or its index among the snapshots), for ``qml.snapshots`` (:mod:`qsym.debugging`).
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=1))
     ... def c():
-    ...     qml.Hadamard(wires=0)
-    ...     qml.Snapshot("superposed")
-    ...     return qml.probs(wires=0)
-    >>> out = qml.snapshots(c)()
-    >>> out["superposed"].round(6), out["execution_results"].round(6)
-    (array([0.707107+0.j, 0.707107+0.j]), array([0.5, 0.5]))
+    ...     qml.X(0)
+    ...     qml.Snapshot("s", shots=5)
+    ...     return qml.state()
+    >>> order, marks = snapshot_states(c, (), {})
+    >>> order, marks[0][0], marks[0][1].real, marks[0][3]
+    ([0], 's', array([0., 1.]), Shots(total_shots=5, shot_vector=(ShotCopies(5 shots x 1),)))
     """
-    from .errors import MeasurementError
     from ._trace import Tape, recording
 
-    def run(*args, **kwargs):
-        if qnode.configured_shots():
-            raise MeasurementError("qml.snapshots of a QNode with shots is not supported by "
-                                   "qsym (its snapshot states are exact); use shots=None")
-        tape, marks = Tape(), []
-        _SNAPSHOT_MARKS.marks, _SNAPSHOT_MARKS.tape = marks, tape
-        try:
-            with recording(tape):
-                qnode.func(*args, **kwargs)
-        finally:
-            _SNAPSHOT_MARKS.marks = _SNAPSHOT_MARKS.tape = None
-        gates = [(i, o) for i, o in enumerate(tape.items) if hasattr(o, "matrix")]
-        order = list(qnode.device.wires) if qnode.device.wires is not None else []
-        for _, o in gates:
-            order.extend(w for w in o.wires if w not in order)
-        out = {}
-        for k, (tag, n, m) in enumerate(marks):
-            state = np.zeros(2 ** len(order), dtype=complex)
-            state[0] = 1.0
-            for i, o in gates:
-                if i < n:
-                    state = matrix(o, wire_order=order) @ state
-            out[k if tag is None else tag] = _snapshot_value(m, state, order)
-        out["execution_results"] = qnode(*args, **kwargs)
-        return out
+    tape, marks = Tape(), []
+    _SNAPSHOT_MARKS.marks, _SNAPSHOT_MARKS.tape = marks, tape
+    try:
+        with recording(tape):
+            qnode.func(*args, **kwargs)
+    finally:
+        _SNAPSHOT_MARKS.marks = _SNAPSHOT_MARKS.tape = None
+    gates = [(i, o) for i, o in enumerate(tape.items) if hasattr(o, "matrix")]
+    order = list(qnode.device.wires) if qnode.device.wires is not None else []
+    for _, o in gates:
+        order.extend(w for w in o.wires if w not in order)
+    out = []
+    for k, (tag, n, m, shots) in enumerate(marks):
+        state = np.zeros(2 ** len(order), dtype=complex)
+        state[0] = 1.0
+        for i, o in gates:
+            if i < n:
+                state = matrix(o, wire_order=order) @ state
+        out.append((k if tag is None else tag, state, m, shots))
+    return order, out
 
-    return run
 
 _METHODS["matrix"] = matrix  # qml.eigvals of a QNode or function (qsym._opfunctions)

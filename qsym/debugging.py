@@ -1,0 +1,297 @@
+"""PennyLane's ``qml.debugging``: :func:`snapshots` (the state, or a measurement of it, at
+each ``qml.Snapshot`` of a QNode; sampled with shots, from the device's random stream) and
+the debugger, :class:`PLDB` with :func:`breakpoint`, :func:`debug_state`,
+:func:`debug_expval`, :func:`debug_probs` and :func:`debug_tape`.
+
+>>> import qsym as qml
+>>> qml.debugging.snapshots is qml.snapshots
+True
+"""
+from __future__ import annotations
+
+import numbers
+import pdb
+import sys
+from contextlib import contextmanager
+
+import numpy as np
+
+from ._drawing import matrix, snapshot_states, snapshot_value
+from ._functional_qubit import measure_with_samples
+from ._shots import Shots
+from .errors import MeasurementError
+
+__all__ = ["snapshots", "breakpoint", "PLDB", "pldb_device_manager", "debug_state",
+           "debug_expval", "debug_probs", "debug_tape"]
+
+
+def _generator(device):
+    """The device's random stream (``dev.rng``); NumPy's global one when it has none (a seed
+    drawn from it, so ``np.random.seed`` makes the draws reproducible)."""
+    rng = getattr(device, "rng", None)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(np.random.randint(2 ** 31))
+
+
+def _sampled(m, state, order, shots, rng):
+    """The measurement ``m`` of ``state`` (over ``order``) estimated from ``shots`` samples
+    drawn from ``rng``: PennyLane's finite-shot snapshot."""
+    if m.kind in ("state", "density_matrix"):
+        raise MeasurementError(
+            f"qml.snapshots: a snapshot of {m!r} cannot be sampled (a state is not estimated "
+            "from shots); give the snapshot shots=None (qml.Snapshot(tag, qml.state(), "
+            "shots=None)) for the exact state")
+    index = {w: i for i, w in enumerate(order)}
+    missing = [w for w in m.wires if w not in index]
+    if missing:
+        raise MeasurementError(f"qml.snapshots: the snapshot {m!r} measures wires {missing} "
+                               f"the device does not have ({order})")
+    local = m.map_wires(index) if m.wires else m
+    psi = np.asarray(state).reshape((2,) * len(order))
+    return measure_with_samples([local], psi, Shots(shots), rng=rng)[0]
+
+
+def _store(out: dict, key, value) -> None:
+    """PennyLane's: a tag met again collects its values in a list."""
+    if key not in out:
+        out[key] = value
+    elif isinstance(out[key], list):
+        out[key].append(value)
+    else:
+        out[key] = [out[key], value]
+
+
+def snapshots(qnode):
+    """PennyLane's ``qml.snapshots(qnode)``: a function of the QNode's arguments returning
+    a dict of the value at each ``qml.Snapshot`` (keyed by its tag, or its index among the
+    snapshots when it has none) and ``"execution_results"``, the QNode's result. A snapshot
+    records the state vector (over the device's wires, the first most significant) or its
+    ``measurement``; with shots (the snapshot's own ``shots=``, else the QNode's when it is
+    ``"workflow"``) the measurement is sampled, as PennyLane's: estimated from that many
+    samples of the state at that point, drawn from the device's random stream (so a seeded
+    device repeats them). A state snapshot is always exact; a state snapshot given shots,
+    or ``qml.sample``/``qml.counts`` without shots, raises ``MeasurementError``.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1, seed=3))
+    ... def c():
+    ...     qml.Hadamard(wires=0)
+    ...     qml.Snapshot("superposed")
+    ...     qml.Snapshot("counts", qml.counts(), shots=100)
+    ...     return qml.probs(wires=0)
+    >>> out = qml.snapshots(c)()
+    >>> out["superposed"].round(6), out["execution_results"].round(6)
+    (array([0.707107+0.j, 0.707107+0.j]), array([0.5, 0.5]))
+    >>> sum(out["counts"].values())
+    np.int64(100)
+    """
+    def run(*args, **kwargs):
+        order, marks = snapshot_states(qnode, args, kwargs)
+        workflow = qnode.configured_shots()
+        rng = _generator(qnode.device) if marks else None
+        out = {}
+        for key, state, m, shots in marks:
+            if isinstance(shots, str):  # "workflow": the QNode's
+                shots = workflow
+            if isinstance(shots, Shots) and not shots:
+                shots = None
+            if shots is not None and not (isinstance(shots, numbers.Integral) and shots == 0):
+                _store(out, key, _sampled(m, state, order, shots, rng))
+            else:
+                _store(out, key, snapshot_value(m, state, order))
+        out["execution_results"] = qnode(*args, **kwargs)
+        return out
+
+    return run
+
+
+class PLDB(pdb.Pdb):
+    """PennyLane's debugger: Python's ``pdb.Pdb`` (prompt ``[pldb] ``) holding the device
+    the ``debug_*`` measurements run on (set by :func:`pldb_device_manager`).
+
+    >>> import qsym as qml
+    >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
+    ...     qml.debugging.PLDB.get_active_device().name
+    'default.qubit'
+    >>> qml.debugging.PLDB.has_active_dev()
+    False
+    """
+
+    _active_dev = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prompt = "[pldb] "
+
+    @classmethod
+    def valid_context(cls) -> None:
+        """Raise unless a circuit is being recorded with an active device (RuntimeError)
+        that simulates states (TypeError), as PennyLane's."""
+        from ._trace import active_tape
+
+        if active_tape() is None or not cls.has_active_dev():
+            raise RuntimeError("Can't call breakpoint outside of a qnode execution.")
+        if cls.get_active_device().name not in ("default.qubit", "lightning.qubit"):
+            raise TypeError("Breakpoints not supported on this device.")
+
+    @classmethod
+    def add_device(cls, dev) -> None:
+        """Make ``dev`` the active device."""
+        cls._active_dev = dev
+
+    @classmethod
+    def get_active_device(cls):
+        """The active device (RuntimeError when there is none)."""
+        if not cls.has_active_dev():
+            raise RuntimeError("No active device to get")
+        return cls._active_dev
+
+    @classmethod
+    def has_active_dev(cls) -> bool:
+        """Whether a device is active."""
+        return cls._active_dev is not None
+
+    @classmethod
+    def reset_active_dev(cls) -> None:
+        """Clear the active device."""
+        cls._active_dev = None
+
+
+@contextmanager
+def pldb_device_manager(device):
+    """PennyLane's: ``device`` is :class:`PLDB`'s active device inside the ``with``.
+
+    >>> import qsym as qml
+    >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
+    ...     qml.debugging.PLDB.has_active_dev()
+    True
+    """
+    try:
+        PLDB.add_device(device)
+        yield
+    finally:
+        PLDB.reset_active_dev()
+
+
+def breakpoint():  # noqa: A001  (PennyLane's name)
+    """PennyLane's ``qml.breakpoint()``: stop the circuit function here in the
+    :class:`PLDB` prompt (``list``, ``next``, ``continue``, ``quit``; ``debug_state()`` and
+    the other ``debug_*`` show the circuit so far). Outside a circuit recorded with an
+    active device it raises ``RuntimeError``.
+
+    >>> import qsym as qml
+    >>> qml.breakpoint()
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Can't call breakpoint outside of a qnode execution.
+    """
+    PLDB.valid_context()
+    PLDB(skip=["qsym.*"]).set_trace(sys._getframe().f_back)
+
+
+def debug_tape():
+    """PennyLane's: the circuit recorded so far, as a tape (inside a circuit function).
+
+    >>> import qsym as qml
+    >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
+    ...     with qml.queuing.AnnotatedQueue() as q:
+    ...         qml.X(0)
+    ...         t = qml.debugging.debug_tape()
+    >>> t.operations
+    [X(0)]
+    """
+    from ._trace import active_tape
+    from ._tapes import QuantumScript
+
+    PLDB.valid_context()
+    return QuantumScript([o for o in active_tape().items if hasattr(o, "matrix")], [])
+
+
+def _debug_measure(m):
+    """``m`` of the circuit recorded so far, on the active device, exactly or with its shots
+    (sampled from its random stream); the recording is left as it was."""
+    from ._trace import active_tape, not_recording
+
+    PLDB.valid_context()
+    dev = PLDB.get_active_device()
+    tape = active_tape()
+    with not_recording():
+        items = list(tape.items)
+        ops = [o for o in items if hasattr(o, "matrix")]
+        order = list(dev.wires) if dev.wires is not None else []
+        for o in ops:
+            order.extend(w for w in o.wires if w not in order)
+        order.extend(w for w in m.wires if w not in order)
+        state = np.zeros(2 ** len(order), dtype=complex)
+        state[0] = 1.0
+        for o in ops:
+            state = matrix(o, wire_order=order) @ state
+        shots = getattr(dev, "given_shots", None)
+        if shots and m.kind not in ("state", "density_matrix"):
+            value = _sampled(m, state, order, shots, _generator(dev))
+        else:
+            value = snapshot_value(m, state, order)
+    tape.items[:] = items
+    return value
+
+
+def debug_state():
+    """PennyLane's: the state of the circuit recorded so far (over the active device's
+    wires, the first most significant); the circuit is left as it was.
+
+    >>> import qsym as qml
+    >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
+    ...     with qml.queuing.AnnotatedQueue():
+    ...         qml.X(0)
+    ...         s = qml.debugging.debug_state()
+    >>> s.real
+    array([0., 1.])
+    """
+    from ._operations import state
+
+    return _debug_measure(_quiet(state))
+
+
+def debug_expval(op):
+    """PennyLane's: the expectation of ``op`` in the circuit recorded so far (sampled when
+    the active device has shots).
+
+    >>> import qsym as qml
+    >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
+    ...     with qml.queuing.AnnotatedQueue():
+    ...         qml.X(0)
+    ...         e = qml.debugging.debug_expval(qml.Z(0))
+    >>> float(e)
+    -1.0
+    """
+    from ._opmath import QueuingManager
+    from ._operations import expval
+
+    QueuingManager.remove(op)  # the observable is the measurement's, not a gate
+    return _debug_measure(_quiet(expval, op))
+
+
+def debug_probs(wires=None, op=None):
+    """PennyLane's: the probabilities of ``wires`` (all by default) in the circuit recorded
+    so far (sampled when the active device has shots).
+
+    >>> import qsym as qml
+    >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=2)):
+    ...     with qml.queuing.AnnotatedQueue():
+    ...         qml.X(1)
+    ...         p = qml.debugging.debug_probs(wires=[1])
+    >>> p
+    array([0., 1.])
+    """
+    from ._operations import probs
+
+    return _debug_measure(_quiet(probs, wires=wires, op=op))
+
+
+def _quiet(make, *args, **kwargs):
+    """A measurement made without being recorded in the circuit."""
+    from ._trace import not_recording
+
+    with not_recording():
+        return make(*args, **kwargs)
