@@ -1470,7 +1470,7 @@ def snapshot_value(m, state, order: list):
     first most significant), for ``qml.snapshots`` (:mod:`qsym.debugging`).
 
     >>> import qsym as qml
-    >>> snapshot_value(qml.probs(wires=[1]), np.array([0, 1, 0, 0]), [0, 1])
+    >>> snapshot_value(qml.probs(wires=[1]), np.array([0, 1, 0, 0.]), [0, 1])
     array([0., 1.])
     """
     from .errors import MeasurementError

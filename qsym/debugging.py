@@ -196,7 +196,7 @@ def debug_tape():
     >>> import qsym as qml
     >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
     ...     with qml.queuing.AnnotatedQueue() as q:
-    ...         qml.X(0)
+    ...         _ = qml.X(0)
     ...         t = qml.debugging.debug_tape()
     >>> t.operations
     [X(0)]
@@ -243,7 +243,7 @@ def debug_state():
     >>> import qsym as qml
     >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
     ...     with qml.queuing.AnnotatedQueue():
-    ...         qml.X(0)
+    ...         _ = qml.X(0)
     ...         s = qml.debugging.debug_state()
     >>> s.real
     array([0., 1.])
@@ -260,7 +260,7 @@ def debug_expval(op):
     >>> import qsym as qml
     >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
     ...     with qml.queuing.AnnotatedQueue():
-    ...         qml.X(0)
+    ...         _ = qml.X(0)
     ...         e = qml.debugging.debug_expval(qml.Z(0))
     >>> float(e)
     -1.0
@@ -279,7 +279,7 @@ def debug_probs(wires=None, op=None):
     >>> import qsym as qml
     >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=2)):
     ...     with qml.queuing.AnnotatedQueue():
-    ...         qml.X(1)
+    ...         _ = qml.X(1)
     ...         p = qml.debugging.debug_probs(wires=[1])
     >>> p
     array([0., 1.])
