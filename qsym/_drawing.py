@@ -1499,11 +1499,25 @@ def snapshot_value(m, state, order: list):
         "snapshot shots (qml.Snapshot(..., shots=N)) or the QNode shots to sample it")
 
 
+def _snapshot_gate(op, order) -> np.ndarray:
+    """The unitary of ``op`` before a snapshot; a channel, a mid-circuit measurement or a
+    conditional gate (no unitary) is refused, not skipped."""
+    from .errors import MeasurementError
+
+    try:
+        return matrix(op, wire_order=order)
+    except (TypeError, ValueError, NotImplementedError) as exc:
+        raise MeasurementError(
+            f"qml.snapshots: {op!r} comes before a snapshot and has no unitary (a channel, a "
+            "mid-circuit measurement or a conditional gate); qsym computes snapshots from the "
+            "circuit's unitary gates, so take the snapshot before it") from exc
+
+
 def snapshot_states(qnode, args, kwargs) -> tuple:
     """``(order, marks)``: the wires the states are over (the device's, the first most
     significant) and, for each :class:`Snapshot` the QNode's function reaches,
-    ``(key, state, measurement, shots)`` with the exact state of the gates before it (key:
-    its tag, or its index among the snapshots), for ``qml.snapshots`` (:mod:`qsym.debugging`).
+    ``(tag, index, state, measurement, shots)`` with the exact state of the gates before it
+    (index: its place among the snapshots), for ``qml.snapshots`` (:mod:`qsym.debugging`).
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=1))
@@ -1512,7 +1526,7 @@ def snapshot_states(qnode, args, kwargs) -> tuple:
     ...     qml.Snapshot("s", shots=5)
     ...     return qml.state()
     >>> order, marks = snapshot_states(c, (), {})
-    >>> order, marks[0][0], marks[0][1].real, marks[0][3]
+    >>> order, marks[0][0], marks[0][2].real, marks[0][4]
     ([0], 's', array([0., 1.]), Shots(total_shots=5, shot_vector=(ShotCopies(5 shots x 1),)))
     """
     from ._trace import Tape, recording
@@ -1528,14 +1542,16 @@ def snapshot_states(qnode, args, kwargs) -> tuple:
     order = list(qnode.device.wires) if qnode.device.wires is not None else []
     for _, o in gates:
         order.extend(w for w in o.wires if w not in order)
+    for mark in marks:  # a snapshot's measurement wires are the circuit's (PennyLane's)
+        order.extend(w for w in mark[2].wires if w not in order)
     out = []
     for k, (tag, n, m, shots) in enumerate(marks):
         state = np.zeros(2 ** len(order), dtype=complex)
         state[0] = 1.0
         for i, o in gates:
             if i < n:
-                state = matrix(o, wire_order=order) @ state
-        out.append((k if tag is None else tag, state, m, shots))
+                state = _snapshot_gate(o, order) @ state
+        out.append((tag, k, state, m, shots))
     return order, out
 
 

@@ -9,17 +9,20 @@ True
 """
 from __future__ import annotations
 
+import functools
 import numbers
 import pdb
 import sys
+import types
 from contextlib import contextmanager
 
 import numpy as np
 
-from ._drawing import matrix, snapshot_states, snapshot_value
+from ._drawing import Snapshot, matrix, snapshot_states, snapshot_value
 from ._functional_qubit import measure_with_samples
 from ._shots import Shots
-from .errors import MeasurementError
+from ._tapes import QuantumScript
+from .errors import DeviceError, MeasurementError
 
 __all__ = ["snapshots", "breakpoint", "PLDB", "pldb_device_manager", "debug_state",
            "debug_expval", "debug_probs", "debug_tape"]
@@ -34,14 +37,18 @@ def _generator(device):
     return np.random.default_rng(np.random.randint(2 ** 31))
 
 
+_SAMPLED = ("expval", "var", "probs", "sample", "counts")  # what shots can estimate
+_EXACT_ONLY = ("sample", "counts")  # what only shots can give
+
+
 def _sampled(m, state, order, shots, rng):
     """The measurement ``m`` of ``state`` (over ``order``) estimated from ``shots`` samples
     drawn from ``rng``: PennyLane's finite-shot snapshot."""
-    if m.kind in ("state", "density_matrix"):
-        raise MeasurementError(
-            f"qml.snapshots: a snapshot of {m!r} cannot be sampled (a state is not estimated "
-            "from shots); give the snapshot shots=None (qml.Snapshot(tag, qml.state(), "
-            "shots=None)) for the exact state")
+    if m.kind not in _SAMPLED:
+        raise DeviceError(
+            f"qml.snapshots: a snapshot of {m!r} cannot be sampled (it is not estimated from "
+            "shots); give the snapshot shots=None (qml.Snapshot(tag, measurement, "
+            "shots=None)) for its exact value")
     index = {w: i for i, w in enumerate(order)}
     missing = [w for w in m.wires if w not in index]
     if missing:
@@ -86,24 +93,79 @@ def snapshots(qnode):
     >>> sum(out["counts"].values())
     np.int64(100)
     """
+    if isinstance(qnode, QuantumScript):
+        return _snapshot_tapes(qnode)
+
     def run(*args, **kwargs):
         order, marks = snapshot_states(qnode, args, kwargs)
+        _check_tags(mark[0] for mark in marks)
         workflow = qnode.configured_shots()
         rng = _generator(qnode.device) if marks else None
         out = {}
-        for key, state, m, shots in marks:
+        for tag, index, state, m, shots in marks:
+            key = index if tag is None else tag
             if isinstance(shots, str):  # "workflow": the QNode's
                 shots = workflow
             if isinstance(shots, Shots) and not shots:
                 shots = None
             if shots is not None and not (isinstance(shots, numbers.Integral) and shots == 0):
                 _store(out, key, _sampled(m, state, order, shots, rng))
+            elif m.kind in _EXACT_ONLY:
+                raise DeviceError(
+                    f"qml.snapshots: a snapshot of {m!r} needs shots and it has none; give it "
+                    "shots (qml.Snapshot(tag, measurement, shots=N)) or the QNode shots")
             else:
                 _store(out, key, snapshot_value(m, state, order))
         out["execution_results"] = qnode(*args, **kwargs)
         return out
 
     return run
+
+
+def _check_tags(tags) -> None:
+    """PennyLane's: a snapshot's own tag is a string (an int would clash with the indices
+    of the snapshots without one)."""
+    if any(isinstance(t, int) for t in tags):
+        raise ValueError("User provided Snapshot tags can only be of type 'str'. Got int.")
+
+
+def _collect(results, snapshot_tags):
+    return dict(zip(snapshot_tags, results))
+
+
+def _snapshot_tapes(tape):
+    """PennyLane's ``qml.snapshots(tape)``: one tape per snapshot (the gates before it, its
+    measurement, its shots or the tape's when ``"workflow"``), then the tape's own gates and
+    measurements if it has any; and the function making their results the dict."""
+    tapes, tags, gates = [], [], []
+    for op in tape.operations:
+        if not isinstance(op, Snapshot):
+            gates.append(op)
+            continue
+        _check_tags([op.tag])
+        tags.append(len(tapes) if op.tag is None else op.tag)
+        shots = op.hyperparameters["shots"]
+        tapes.append(tape.copy(operations=list(gates), measurements=[op.measurement],
+                               shots=tape.shots if isinstance(shots, str) else shots))
+    if tape.measurements:
+        tags.append("execution_results")
+        tapes.append(tape.copy(operations=gates))
+    return tapes, functools.partial(_collect, snapshot_tags=tags)
+
+
+def _is_snapshot_compatible(dev) -> bool:
+    """Whether ``dev`` simulates a qubit state (a snapshot is taken from it): PennyLane's
+    test of a device's snapshot support."""
+    return getattr(dev, "name", None) in ("default.qubit", "default.mixed", "lightning.qubit",
+                                          "reference.qubit", "qsym.qubit")
+
+
+snapshot = types.ModuleType(f"{__name__}.snapshot", "PennyLane's module path "
+                            "``qml.debugging.snapshot`` (``snapshots``).")
+snapshot.snapshots = snapshots
+snapshot._is_snapshot_compatible = _is_snapshot_compatible
+snapshot.Snapshot = Snapshot
+sys.modules[snapshot.__name__] = snapshot
 
 
 class PLDB(pdb.Pdb):

@@ -81,9 +81,9 @@ def test_impossible_samples_are_refused():
         qml.Snapshot("s", qml.sample(wires=[0]))
         return qml.expval(qml.Z(0))
 
-    with pytest.raises(qml.MeasurementError, match="cannot be sampled"):
+    with pytest.raises(qml.DeviceError, match="cannot be sampled"):
         qml.snapshots(state_with_shots)()
-    with pytest.raises(qml.MeasurementError, match="give the snapshot shots"):
+    with pytest.raises(qml.DeviceError, match="needs shots"):
         qml.snapshots(sample_without_shots)()
 
 
@@ -134,3 +134,27 @@ def test_breakpoint_outside_a_circuit_is_refused():
         with qml.queuing.AnnotatedQueue():
             with pytest.raises(TypeError, match="not supported on this device"):
                 qml.breakpoint()
+
+
+def test_a_channel_before_a_snapshot_is_refused_not_skipped():
+    @qml.qnode(qml.device("default.mixed", wires=1))
+    def c():
+        qml.Hadamard(0)
+        qml.DepolarizingChannel(0.3, wires=0)
+        qml.Snapshot("p", qml.probs(wires=[0]))
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.MeasurementError, match="has no unitary"):
+        qml.snapshots(c)()
+
+
+def test_tapes_split_at_the_snapshots():
+    tape = qml.tape.QuantumScript(
+        [qml.Snapshot(), qml.Hadamard(0), qml.Snapshot("h", qml.probs(wires=[0]), shots=10)],
+        [qml.expval(qml.Z(0))], shots=5)
+    tapes, fn = qml.snapshots(tape)
+    assert [len(t.operations) for t in tapes] == [0, 1, 1]
+    assert [t.shots.total_shots for t in tapes] == [None, 10, 5]  # a state is exact
+    assert fn(["a", "b", "c"]) == {0: "a", "h": "b", "execution_results": "c"}
+    with pytest.raises(ValueError, match="only be of type 'str'"):
+        qml.snapshots(qml.tape.QuantumScript([qml.Snapshot(3)], []))
