@@ -1374,7 +1374,10 @@ class Snapshot:
             raise ValueError(f"The measurement {type(measurement).__name__} is not supported as "
                              f"it is not an instance of {MeasurementProcess}")
         QueuingManager.remove(measurement)
-        if measurement.kind == "state" and shots == "workflow":
+        from ._operations import DensityMatrixMP, StateMP
+
+        exact = type(measurement) is StateMP or isinstance(measurement, DensityMatrixMP)
+        if exact and shots == "workflow":
             shots = None  # a state is always exact (PennyLane's)
         if not isinstance(shots, str):
             from ._shots import Shots
@@ -1474,17 +1477,19 @@ def snapshot_value(m, state, order: list):
     array([0., 1.])
     """
     from .errors import MeasurementError
+    from ._operations import (DensityMatrixMP, ExpectationMP, ProbabilityMP, StateMP,
+                              VarianceMP)
 
     n = len(order)
-    if m.kind in ("expval", "var") and m.obs is not None:
+    if isinstance(m, (ExpectationMP, VarianceMP)) and m.obs is not None:
         o = matrix(m.obs, wire_order=order)
         mean = float(np.real(np.vdot(state, o @ state)))
         if m.kind == "expval":
             return np.float64(mean)
         return np.float64(float(np.real(np.vdot(o @ state, o @ state))) - mean ** 2)
-    if m.kind == "state" and not m.wires:
+    if type(m) is StateMP and not m.wires:
         return state
-    if m.kind in ("probs", "state") and not getattr(m, "diag", ()):
+    if isinstance(m, (ProbabilityMP, DensityMatrixMP)) and not getattr(m, "diag", ()):
         keep = [order.index(w) for w in (m.wires or order)]
         psi = state.reshape((2,) * n)
         rest = [i for i in range(n) if i not in keep]
@@ -1494,9 +1499,9 @@ def snapshot_value(m, state, order: list):
         psi = np.transpose(psi, keep + rest).reshape(2 ** len(keep), -1)
         return psi @ psi.conj().T
     raise MeasurementError(
-        f"qml.snapshots: an exact snapshot of {m!r} is not supported (without shots a "
-        "snapshot is exact: expval, var, probs of wires, state or density_matrix); give the "
-        "snapshot shots (qml.Snapshot(..., shots=N)) or the QNode shots to sample it")
+        f"qml.snapshots: a snapshot of {m!r} is not supported by qsym (an exact snapshot is "
+        "an expval or var of an observable, probs of wires, state or density_matrix); take "
+        "one of those (a sample or counts needs shots: qml.Snapshot(..., shots=N))")
 
 
 def _snapshot_gate(op, order) -> np.ndarray:

@@ -77,7 +77,8 @@ def snapshots(qnode):
     ``measurement``; with shots (the snapshot's own ``shots=``, else the QNode's when it is
     ``"workflow"``) the measurement is sampled, as PennyLane's: estimated from that many
     samples of the state at that point, drawn from the device's random stream (so a seeded
-    device repeats them). A state snapshot is always exact; a state snapshot given shots,
+    device repeats them). A state snapshot is always exact (on ``default.mixed``, the
+    density matrix); a state snapshot given shots,
     or ``qml.sample``/``qml.counts`` without shots, raises ``MeasurementError``.
 
     >>> import qsym as qml
@@ -100,6 +101,7 @@ def snapshots(qnode):
         order, marks = snapshot_states(qnode, args, kwargs)
         _check_tags(mark[0] for mark in marks)
         workflow = qnode.configured_shots()
+        mixed = getattr(qnode.device, "name", None) == "default.mixed"
         rng = _generator(qnode.device) if marks else None
         out = {}
         for tag, index, state, m, shots in marks:
@@ -115,7 +117,10 @@ def snapshots(qnode):
                     f"qml.snapshots: a snapshot of {m!r} needs shots and it has none; give it "
                     "shots (qml.Snapshot(tag, measurement, shots=N)) or the QNode shots")
             else:
-                _store(out, key, snapshot_value(m, state, order))
+                value = snapshot_value(m, state, order)
+                if mixed and value is state:  # default.mixed's state is its density matrix
+                    value = np.outer(state, state.conj())
+                _store(out, key, value)
         out["execution_results"] = qnode(*args, **kwargs)
         return out
 

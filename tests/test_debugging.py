@@ -158,3 +158,28 @@ def test_tapes_split_at_the_snapshots():
     assert fn(["a", "b", "c"]) == {0: "a", "h": "b", "execution_results": "c"}
     with pytest.raises(ValueError, match="only be of type 'str'"):
         qml.snapshots(qml.tape.QuantumScript([qml.Snapshot(3)], []))
+
+
+def test_a_state_quantity_is_refused_not_shown_as_a_density_matrix():
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c():
+        qml.Hadamard(0)
+        qml.Snapshot(measurement=qml.mutual_info(0, 1))
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.MeasurementError, match="not supported"):
+        qml.snapshots(c)()
+    with pytest.raises(qml.DeviceError, match="cannot be sampled"):
+        qml.snapshots(qml.set_shots(c, shots=20))()
+
+
+def test_default_mixed_state_snapshot_is_the_density_matrix():
+    @qml.qnode(qml.device("default.mixed", wires=2))
+    def c():
+        qml.Hadamard(0)
+        qml.Snapshot("rho")
+        return qml.expval(qml.Z(0))
+
+    rho = np.zeros((4, 4))
+    rho[np.ix_([0, 2], [0, 2])] = 0.5  # |+>|0><+|<0|, by hand
+    assert np.allclose(qml.snapshots(c)()["rho"], rho)
