@@ -1385,16 +1385,11 @@ class Snapshot:
             shots = Shots(shots)  # PennyLane's: a Shots object unless "workflow"
         self.hyperparameters = {"tag": tag, "measurement": measurement, "shots": shots}
         marks = getattr(_SNAPSHOT_MARKS, "marks", None)
-        if marks is not None:  # inside qml.snapshots: where the state is taken
+        if marks is not None:  # inside qml.snapshots: it is an item where the state is taken
             tape = active_tape()
-            if tape is not getattr(_SNAPSHOT_MARKS, "tape", None):
-                from .errors import MeasurementError
-
-                raise MeasurementError(
-                    "qml.snapshots: a qml.Snapshot inside qml.ctrl, qml.adjoint or a template "
-                    "is not supported by qsym (the gates around it are rewritten after it is "
-                    "taken); take the snapshot outside the controlled or adjoint function")
-            marks.append((tag, len(tape.items) if tape is not None else 0, measurement, shots))
+            if tape is not None:
+                tape.append(self)  # (qml.ctrl of a function passes it on to its caller's)
+            marks.append(self)
 
     @property
     def tag(self):
@@ -1548,9 +1543,18 @@ def snapshot_states(qnode, args, kwargs) -> tuple:
     for _, o in gates:
         order.extend(w for w in o.wires if w not in order)
     for mark in marks:  # a snapshot's measurement wires are the circuit's (PennyLane's)
-        order.extend(w for w in mark[2].wires if w not in order)
+        order.extend(w for w in mark.measurement.wires if w not in order)
     out = []
-    for k, (tag, n, m, shots) in enumerate(marks):
+    for k, snap in enumerate(marks):
+        tag, m, shots = snap.tag, snap.measurement, snap.hyperparameters["shots"]
+        n = next((i for i, o in enumerate(tape.items) if o is snap), None)
+        if n is None:  # recorded where qsym rewrites the gates around it: not placed
+            from .errors import MeasurementError
+
+            raise MeasurementError(
+                "qml.snapshots: a qml.Snapshot inside qml.adjoint or a template is not "
+                "supported by qsym (the gates around it are rewritten after it is taken); "
+                "take the snapshot outside the adjoint function")
         state = np.zeros(2 ** len(order), dtype=complex)
         state[0] = 1.0
         for i, o in gates:
