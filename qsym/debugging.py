@@ -14,6 +14,7 @@ import numbers
 import pdb
 import sys
 import types
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -96,7 +97,23 @@ def snapshots(qnode):
     """
     if isinstance(qnode, QuantumScript):
         return _snapshot_tapes(qnode)
+    if not snapshot._is_snapshot_compatible(qnode.device):
+        return snapshots.default_qnode_transform(qnode, (), {})
+    return _snapshot_run(qnode)
 
+
+def _default_qnode_transform(qnode, targs, tkwargs):
+    """PennyLane's ``qml.snapshots.default_qnode_transform``, its path for a device without
+    snapshot support: a warning that each snapshot is a circuit of its own; qsym computes the
+    same values (the gates before each snapshot, sampled in turn from the device's stream)."""
+    warnings.warn("Snapshots are not supported for the given device. Therefore, a tape will "
+                  "be created for each snapshot, resulting in a total of n_snapshots + 1 "
+                  "executions.", UserWarning)
+    return _snapshot_run(qnode)
+
+
+def _snapshot_run(qnode):
+    """The function of the QNode's arguments :func:`snapshots` returns."""
     def run(*args, **kwargs):
         order, marks = snapshot_states(qnode, args, kwargs)
         _check_tags(mark[0] for mark in marks)
@@ -125,6 +142,9 @@ def snapshots(qnode):
         return out
 
     return run
+
+
+snapshots.default_qnode_transform = _default_qnode_transform
 
 
 def _check_tags(tags) -> None:

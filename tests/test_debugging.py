@@ -183,3 +183,17 @@ def test_default_mixed_state_snapshot_is_the_density_matrix():
     rho = np.zeros((4, 4))
     rho[np.ix_([0, 2], [0, 2])] = 0.5  # |+>|0><+|<0|, by hand
     assert np.allclose(qml.snapshots(c)()["rho"], rho)
+
+
+def test_a_device_without_snapshot_support_warns_and_gives_the_same_values(monkeypatch):
+    monkeypatch.setattr(qml.debugging.snapshot, "_is_snapshot_compatible", lambda dev: False)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        qml.X(0)
+        qml.Snapshot("z", qml.expval(qml.Z(0)))
+        return qml.expval(qml.Z(0))
+
+    with pytest.warns(UserWarning, match="n_snapshots \\+ 1 executions"):
+        out = qml.snapshots(c)()
+    assert out == {"z": -1.0, "execution_results": -1.0}
