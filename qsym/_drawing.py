@@ -1538,7 +1538,9 @@ def snapshot_states(qnode, args, kwargs) -> tuple:
             qnode.func(*args, **kwargs)
     finally:
         _SNAPSHOT_MARKS.marks = _SNAPSHOT_MARKS.tape = None
-    gates = [(i, o) for i, o in enumerate(tape.items) if hasattr(o, "matrix")]
+    # every item but the snapshots acts on the state (a mid-circuit measurement too: it is
+    # refused by _snapshot_gate, not skipped)
+    gates = [(i, o) for i, o in enumerate(tape.items) if not isinstance(o, Snapshot)]
     order = list(qnode.device.wires) if qnode.device.wires is not None else []
     for _, o in gates:
         order.extend(w for w in o.wires if w not in order)

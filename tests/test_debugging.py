@@ -197,3 +197,15 @@ def test_a_device_without_snapshot_support_warns_and_gives_the_same_values(monke
     with pytest.warns(UserWarning, match="n_snapshots \\+ 1 executions"):
         out = qml.snapshots(c)()
     assert out == {"z": -1.0, "execution_results": -1.0}
+
+
+def test_a_mid_circuit_measurement_before_a_snapshot_is_refused_not_skipped():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        qml.Hadamard(0)
+        qml.measure(0, reset=True)  # the state after it is |0>: skipping it would be wrong
+        qml.Snapshot("after")
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.MeasurementError, match="has no unitary"):
+        qml.snapshots(c)()
