@@ -1492,7 +1492,10 @@ class Snapshot:
             raise ValueError(f"The measurement {type(measurement).__name__} is not supported as "
                              f"it is not an instance of {MeasurementProcess}")
         QueuingManager.remove(measurement)
-        if measurement.kind == "state" and shots == "workflow":
+        from ._operations import DensityMatrixMP, StateMP
+
+        exact = type(measurement) is StateMP or isinstance(measurement, DensityMatrixMP)
+        if exact and shots == "workflow":
             shots = None  # a state is always exact (PennyLane's)
         if not isinstance(shots, str):
             from ._shots import Shots
@@ -1500,16 +1503,11 @@ class Snapshot:
             shots = Shots(shots)  # PennyLane's: a Shots object unless "workflow"
         self.hyperparameters = {"tag": tag, "measurement": measurement, "shots": shots}
         marks = getattr(_SNAPSHOT_MARKS, "marks", None)
-        if marks is not None:  # inside qml.snapshots: where the state is taken
+        if marks is not None:  # inside qml.snapshots: it is an item where the state is taken
             tape = active_tape()
-            if tape is not getattr(_SNAPSHOT_MARKS, "tape", None):
-                from .errors import MeasurementError
-
-                raise MeasurementError(
-                    "qml.snapshots: a qml.Snapshot inside qml.ctrl, qml.adjoint or a template "
-                    "is not supported by qsym (the gates around it are rewritten after it is "
-                    "taken); take the snapshot outside the controlled or adjoint function")
-            marks.append((tag, len(tape.items) if tape is not None else 0, measurement))
+            if tape is not None:
+                tape.append(self)  # (qml.ctrl of a function passes it on to its caller's)
+            marks.append(self)
 
     @property
     def tag(self):
@@ -1583,21 +1581,28 @@ class Snapshot:
         return cls(tag=metadata[0], measurement=data[0], shots=metadata[1])
 
 
-def _snapshot_value(m, state, order: list):
+def snapshot_value(m, state, order: list):
     """The exact value of the measurement ``m`` on ``state`` (over the wires ``order``, the
-    first most significant), for :func:`snapshots`."""
+    first most significant), for ``qml.snapshots`` (:mod:`qsym.debugging`).
+
+    >>> import qsym as qml
+    >>> snapshot_value(qml.probs(wires=[1]), np.array([0, 1, 0, 0.]), [0, 1])
+    array([0., 1.])
+    """
     from .errors import MeasurementError
+    from ._operations import (DensityMatrixMP, ExpectationMP, ProbabilityMP, StateMP,
+                              VarianceMP)
 
     n = len(order)
-    if m.kind in ("expval", "var") and m.obs is not None:
+    if isinstance(m, (ExpectationMP, VarianceMP)) and m.obs is not None:
         o = matrix(m.obs, wire_order=order)
         mean = float(np.real(np.vdot(state, o @ state)))
         if m.kind == "expval":
             return np.float64(mean)
         return np.float64(float(np.real(np.vdot(o @ state, o @ state))) - mean ** 2)
-    if m.kind == "state" and not m.wires:
+    if type(m) is StateMP and not m.wires:
         return state
-    if m.kind in ("probs", "state") and not getattr(m, "diag", ()):
+    if isinstance(m, (ProbabilityMP, DensityMatrixMP)) and not getattr(m, "diag", ()):
         keep = [order.index(w) for w in (m.wires or order)]
         psi = state.reshape((2,) * n)
         rest = [i for i in range(n) if i not in keep]
@@ -1607,57 +1612,76 @@ def _snapshot_value(m, state, order: list):
         psi = np.transpose(psi, keep + rest).reshape(2 ** len(keep), -1)
         return psi @ psi.conj().T
     raise MeasurementError(
-        f"qml.snapshots: a snapshot of {m!r} is not supported by qsym (snapshots are exact: "
-        "expval, var, probs of wires, state or density_matrix)")
+        f"qml.snapshots: a snapshot of {m!r} is not supported by qsym (an exact snapshot is "
+        "an expval or var of an observable, probs of wires, state or density_matrix); take "
+        "one of those (a sample or counts needs shots: qml.Snapshot(..., shots=N))")
 
 
-def snapshots(qnode) -> Callable:
-    """PennyLane's ``qml.snapshots(qnode)``: a function of the QNode's arguments returning
-    a dict of the state vector at each :class:`Snapshot` (keyed by its tag, or its index
-    among the snapshots when it has none; over the device's wires, the first most
-    significant) and ``"execution_results"``, the QNode's result. The states are computed
-    exactly, from the gates before each snapshot; with shots it raises
-    ``MeasurementError``.
+def _snapshot_gate(op, order) -> np.ndarray:
+    """The unitary of ``op`` before a snapshot; a channel, a mid-circuit measurement or a
+    conditional gate (no unitary) is refused, not skipped."""
+    from .errors import MeasurementError
+
+    try:
+        return matrix(op, wire_order=order)
+    except (TypeError, ValueError, NotImplementedError) as exc:
+        raise MeasurementError(
+            f"qml.snapshots: {op!r} comes before a snapshot and has no unitary (a channel, a "
+            "mid-circuit measurement or a conditional gate); qsym computes snapshots from the "
+            "circuit's unitary gates, so take the snapshot before it") from exc
+
+
+def snapshot_states(qnode, args, kwargs) -> tuple:
+    """``(order, marks)``: the wires the states are over (the device's, the first most
+    significant) and, for each :class:`Snapshot` the QNode's function reaches,
+    ``(tag, index, state, measurement, shots)`` with the exact state of the gates before it
+    (index: its place among the snapshots), for ``qml.snapshots`` (:mod:`qsym.debugging`).
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=1))
     ... def c():
-    ...     qml.Hadamard(wires=0)
-    ...     qml.Snapshot("superposed")
-    ...     return qml.probs(wires=0)
-    >>> out = qml.snapshots(c)()
-    >>> out["superposed"].round(6), out["execution_results"].round(6)
-    (array([0.707107+0.j, 0.707107+0.j]), array([0.5, 0.5]))
+    ...     qml.X(0)
+    ...     qml.Snapshot("s", shots=5)
+    ...     return qml.state()
+    >>> order, marks = snapshot_states(c, (), {})
+    >>> order, marks[0][0], marks[0][2].real, marks[0][4]
+    ([0], 's', array([0., 1.]), Shots(total_shots=5, shot_vector=(ShotCopies(5 shots x 1),)))
     """
-    from .errors import MeasurementError
     from ._trace import Tape, recording
 
-    def run(*args, **kwargs):
-        if qnode.configured_shots():
-            raise MeasurementError("qml.snapshots of a QNode with shots is not supported by "
-                                   "qsym (its snapshot states are exact); use shots=None")
-        tape, marks = Tape(), []
-        _SNAPSHOT_MARKS.marks, _SNAPSHOT_MARKS.tape = marks, tape
-        try:
-            with recording(tape):
-                qnode.func(*args, **kwargs)
-        finally:
-            _SNAPSHOT_MARKS.marks = _SNAPSHOT_MARKS.tape = None
-        gates = [(i, o) for i, o in enumerate(tape.items) if hasattr(o, "matrix")]
-        order = list(qnode.device.wires) if qnode.device.wires is not None else []
-        for _, o in gates:
-            order.extend(w for w in o.wires if w not in order)
-        out = {}
-        for k, (tag, n, m) in enumerate(marks):
-            state = np.zeros(2 ** len(order), dtype=complex)
-            state[0] = 1.0
-            for i, o in gates:
-                if i < n:
-                    state = matrix(o, wire_order=order) @ state
-            out[k if tag is None else tag] = _snapshot_value(m, state, order)
-        out["execution_results"] = qnode(*args, **kwargs)
-        return out
+    tape, marks = Tape(), []
+    _SNAPSHOT_MARKS.marks, _SNAPSHOT_MARKS.tape = marks, tape
+    try:
+        with recording(tape):
+            qnode.func(*args, **kwargs)
+    finally:
+        _SNAPSHOT_MARKS.marks = _SNAPSHOT_MARKS.tape = None
+    # every item but the snapshots acts on the state (a mid-circuit measurement too: it is
+    # refused by _snapshot_gate, not skipped)
+    gates = [(i, o) for i, o in enumerate(tape.items) if not isinstance(o, Snapshot)]
+    order = list(qnode.device.wires) if qnode.device.wires is not None else []
+    for _, o in gates:
+        order.extend(w for w in o.wires if w not in order)
+    for mark in marks:  # a snapshot's measurement wires are the circuit's (PennyLane's)
+        order.extend(w for w in mark.measurement.wires if w not in order)
+    out = []
+    for k, snap in enumerate(marks):
+        tag, m, shots = snap.tag, snap.measurement, snap.hyperparameters["shots"]
+        n = next((i for i, o in enumerate(tape.items) if o is snap), None)
+        if n is None:  # recorded where qsym rewrites the gates around it: not placed
+            from .errors import MeasurementError
 
-    return run
+            raise MeasurementError(
+                "qml.snapshots: a qml.Snapshot inside qml.adjoint or a template is not "
+                "supported by qsym (the gates around it are rewritten after it is taken); "
+                "take the snapshot outside the adjoint function")
+        state = np.zeros(2 ** len(order), dtype=complex)
+        state[0] = 1.0
+        for i, o in gates:
+            if i < n:
+                state = _snapshot_gate(o, order) @ state
+        out.append((tag, k, state, m, shots))
+    return order, out
+
 
 _METHODS["matrix"] = matrix  # qml.eigvals of a QNode or function (qsym._opfunctions)

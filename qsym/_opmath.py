@@ -1899,6 +1899,8 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
                 out += _apply_ctrl(g, controls, values)
             elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
                 out.append(_ctrl_conditional(g, controls, values, work_wires, work_wire_type))
+            elif type(g).__name__ == "Snapshot" and outer is not None:
+                outer.append(g)  # PennyLane's: not controlled, taken in place (qml.snapshots)
         for _, barrier in marks:
             take_over(barrier)
         return out[0] if len(out) == 1 else out

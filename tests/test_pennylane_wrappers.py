@@ -237,9 +237,9 @@ def test_resources_operation_and_from_bloq():
         qml.FromBloq(None, wires=[0])
 
 
-def test_a_snapshot_inside_a_controlled_function_is_refused_not_misplaced():
-    # the gates of qml.ctrl(f) are rewritten after f ran: a snapshot taken inside f would
-    # see the state before them (a wrong state), so qml.snapshots refuses it
+def test_a_snapshot_inside_a_controlled_function_is_placed_after_its_controlled_gates():
+    # the gates of qml.ctrl(f) are rewritten after f ran: the snapshot is passed on in
+    # place (PennyLane's), so it sees the controlled gates before it
     def body(wire):
         qml.Hadamard(wire)
         qml.Snapshot()
@@ -250,8 +250,16 @@ def test_a_snapshot_inside_a_controlled_function_is_refused_not_misplaced():
         qml.ctrl(body, 0)(wire=1)
         return qml.expval(qml.PauliZ(1))
 
-    with pytest.raises(qml.errors.MeasurementError, match="inside qml.ctrl"):
-        qml.snapshots(circuit)()
+    s = 1 / np.sqrt(2)  # H(0) then CH(0, 1), by hand: (|00> + (|10> + |11>)/sqrt2)/sqrt2
+    assert np.allclose(qml.snapshots(circuit)()[0], [s, 0, 0.5, 0.5])
+
+    @qml.qnode(DEV2)
+    def adjointed():
+        qml.adjoint(body)(1)  # the gates are reversed after body ran: refused, not misplaced
+        return qml.expval(qml.PauliZ(1))
+
+    with pytest.raises(qml.errors.MeasurementError, match="inside qml.adjoint"):
+        qml.snapshots(adjointed)()
     # the QNode itself ignores the snapshot: <Z1> after H(0), CH(0, 1) is 1/2
     assert np.isclose(circuit(), 0.5, atol=1e-12)
 

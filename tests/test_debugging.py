@@ -1,0 +1,211 @@
+"""qml.debugging (issue #18): sampled snapshots and the debugger's measurements.
+
+References are independent of the code under test: exact values worked out by hand
+(<Z> = cos x after RX(x), P(1) = sin^2(x/2)), statistical bounds of a binomial estimate
+(5 standard deviations), counts that must sum to the shots, and a seeded device run twice.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import qsym as qml
+
+X = 0.7
+P1 = np.sin(X / 2) ** 2  # P(wire 0 = 1) after RX(X), by hand
+EZ = np.cos(X)           # <Z0> = 1 - 2 P1
+
+
+def _circuit(seed, shots=None, snapshot_shots=1000):
+    dev = qml.device("default.qubit", wires=2, seed=seed)
+
+    @qml.qnode(dev, shots=shots)
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.Snapshot("e", qml.expval(qml.Z(0)), shots=snapshot_shots)
+        qml.Snapshot("p", qml.probs(wires=[0]), shots=snapshot_shots)
+        qml.Snapshot("s", qml.sample(wires=[0]), shots=7)
+        qml.Snapshot("c", qml.counts(wires=[0]), shots=50)
+        qml.Snapshot("exact", qml.expval(qml.Z(0)), shots=None)
+        qml.Snapshot("state")
+        return qml.expval(qml.Z(0))
+
+    return c
+
+
+def test_a_snapshots_own_shots_are_sampled_not_exact():
+    n = 1000
+    out = qml.snapshots(_circuit(seed=11, snapshot_shots=n))(X)
+    sd = 2 * np.sqrt(P1 * (1 - P1) / n)  # of the mean of +-1 outcomes
+    assert abs(out["e"] - EZ) < 5 * sd
+    assert out["e"] != pytest.approx(EZ, abs=1e-9)  # an estimate, not the exact value
+    assert out["e"] * n % 2 == pytest.approx(n % 2)  # a mean of n values +-1
+    assert abs(out["p"][1] - P1) < 5 * np.sqrt(P1 * (1 - P1) / n)
+    assert np.isclose(out["p"].sum(), 1.0) and (out["p"] * n % 1 == 0).all()
+    assert out["s"].shape == (7, 1) and set(np.unique(out["s"])) <= {0, 1}
+    assert sum(out["c"].values()) == 50 and set(out["c"]) <= {"0", "1"}
+    assert out["exact"] == pytest.approx(EZ)  # shots=None: exact
+    psi = np.kron([np.cos(X / 2), -1j * np.sin(X / 2)], [1, 0])  # by hand
+    assert np.allclose(out["state"], psi)  # a state is always exact
+    assert out["execution_results"] == pytest.approx(EZ)  # the QNode has no shots
+
+
+def test_a_seeded_device_repeats_the_samples():
+    a = qml.snapshots(_circuit(seed=5))(X)
+    b = qml.snapshots(_circuit(seed=5))(X)
+    c = qml.snapshots(_circuit(seed=6))(X)
+    assert a["e"] == b["e"] and np.array_equal(a["s"], b["s"]) and a["c"] == b["c"]
+    assert (a["e"], a["c"]) != (c["e"], c["c"])
+
+
+def test_workflow_shots_come_from_the_qnode():
+    n = 400
+    c = _circuit(seed=3, shots=n, snapshot_shots="workflow")
+    out = qml.snapshots(c)(X)
+    assert abs(out["e"] - EZ) < 5 * 2 * np.sqrt(P1 * (1 - P1) / n)
+    assert out["e"] * n % 2 == pytest.approx(0)
+    assert abs(out["execution_results"] - EZ) < 5 * 2 * np.sqrt(P1 * (1 - P1) / n)
+    assert np.allclose(np.abs(out["state"]) ** 2, [1 - P1, 0, P1, 0])  # exact under shots
+
+
+def test_impossible_samples_are_refused():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def state_with_shots():
+        qml.Snapshot("s", qml.state(), shots=10)
+        return qml.expval(qml.Z(0))
+
+    @qml.qnode(dev)
+    def sample_without_shots():
+        qml.Snapshot("s", qml.sample(wires=[0]))
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.DeviceError, match="cannot be sampled"):
+        qml.snapshots(state_with_shots)()
+    with pytest.raises(qml.DeviceError, match="needs shots"):
+        qml.snapshots(sample_without_shots)()
+
+
+def test_a_repeated_tag_collects_a_list():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        qml.Snapshot("t", qml.expval(qml.Z(0)))
+        qml.X(0)
+        qml.Snapshot("t", qml.expval(qml.Z(0)))
+        return qml.state()
+
+    assert qml.snapshots(c)()["t"] == [1.0, -1.0]
+
+
+def test_debug_measurements_see_the_circuit_so_far_and_leave_it():
+    dev = qml.device("default.qubit", wires=2)
+    with qml.debugging.pldb_device_manager(dev):
+        with qml.queuing.AnnotatedQueue() as q:
+            qml.RX(X, wires=0)
+            qml.CNOT(wires=[0, 1])
+            before = list(q.queue)
+            state = qml.debugging.debug_state()
+            ez = qml.debugging.debug_expval(qml.Z(1))
+            p = qml.debugging.debug_probs(wires=[1])
+            tape = qml.debugging.debug_tape()
+            assert list(q.queue) == before
+    a, b = np.cos(X / 2), -1j * np.sin(X / 2)
+    assert np.allclose(state, [a, 0, 0, b])  # RX then CNOT, by hand
+    assert ez == pytest.approx(EZ) and np.allclose(p, [1 - P1, P1])
+    assert [o.name for o in tape.operations] == ["RX", "CNOT"]
+    assert not qml.debugging.PLDB.has_active_dev()
+
+
+def test_debug_with_device_shots_samples():
+    n = 2000
+    dev = qml.device("default.qubit", wires=1, shots=n, seed=9)
+    with qml.debugging.pldb_device_manager(dev):
+        with qml.queuing.AnnotatedQueue():
+            qml.RX(X, wires=0)
+            p = qml.debugging.debug_probs()
+    assert abs(p[1] - P1) < 5 * np.sqrt(P1 * (1 - P1) / n) and (p * n % 1 == 0).all()
+
+
+def test_breakpoint_outside_a_circuit_is_refused():
+    with pytest.raises(RuntimeError, match="outside of a qnode execution"):
+        qml.breakpoint()
+    with qml.debugging.pldb_device_manager(qml.device("default.mixed", wires=1)):
+        with qml.queuing.AnnotatedQueue():
+            with pytest.raises(TypeError, match="not supported on this device"):
+                qml.breakpoint()
+
+
+def test_a_channel_before_a_snapshot_is_refused_not_skipped():
+    @qml.qnode(qml.device("default.mixed", wires=1))
+    def c():
+        qml.Hadamard(0)
+        qml.DepolarizingChannel(0.3, wires=0)
+        qml.Snapshot("p", qml.probs(wires=[0]))
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.MeasurementError, match="has no unitary"):
+        qml.snapshots(c)()
+
+
+def test_tapes_split_at_the_snapshots():
+    tape = qml.tape.QuantumScript(
+        [qml.Snapshot(), qml.Hadamard(0), qml.Snapshot("h", qml.probs(wires=[0]), shots=10)],
+        [qml.expval(qml.Z(0))], shots=5)
+    tapes, fn = qml.snapshots(tape)
+    assert [len(t.operations) for t in tapes] == [0, 1, 1]
+    assert [t.shots.total_shots for t in tapes] == [None, 10, 5]  # a state is exact
+    assert fn(["a", "b", "c"]) == {0: "a", "h": "b", "execution_results": "c"}
+    with pytest.raises(ValueError, match="only be of type 'str'"):
+        qml.snapshots(qml.tape.QuantumScript([qml.Snapshot(3)], []))
+
+
+def test_a_state_quantity_is_refused_not_shown_as_a_density_matrix():
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c():
+        qml.Hadamard(0)
+        qml.Snapshot(measurement=qml.mutual_info(0, 1))
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.MeasurementError, match="not supported"):
+        qml.snapshots(c)()
+    with pytest.raises(qml.DeviceError, match="cannot be sampled"):
+        qml.snapshots(qml.set_shots(c, shots=20))()
+
+
+def test_default_mixed_state_snapshot_is_the_density_matrix():
+    @qml.qnode(qml.device("default.mixed", wires=2))
+    def c():
+        qml.Hadamard(0)
+        qml.Snapshot("rho")
+        return qml.expval(qml.Z(0))
+
+    rho = np.zeros((4, 4))
+    rho[np.ix_([0, 2], [0, 2])] = 0.5  # |+>|0><+|<0|, by hand
+    assert np.allclose(qml.snapshots(c)()["rho"], rho)
+
+
+def test_a_device_without_snapshot_support_warns_and_gives_the_same_values(monkeypatch):
+    monkeypatch.setattr(qml.debugging.snapshot, "_is_snapshot_compatible", lambda dev: False)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        qml.X(0)
+        qml.Snapshot("z", qml.expval(qml.Z(0)))
+        return qml.expval(qml.Z(0))
+
+    with pytest.warns(UserWarning, match="n_snapshots \\+ 1 executions"):
+        out = qml.snapshots(c)()
+    assert out == {"z": -1.0, "execution_results": -1.0}
+
+
+def test_a_mid_circuit_measurement_before_a_snapshot_is_refused_not_skipped():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        qml.Hadamard(0)
+        qml.measure(0, reset=True)  # the state after it is |0>: skipping it would be wrong
+        qml.Snapshot("after")
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.MeasurementError, match="has no unitary"):
+        qml.snapshots(c)()
