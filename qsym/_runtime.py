@@ -1761,8 +1761,8 @@ class QNode:
     def _differentiable(self, what="differentiated"):
         if trace.in_circuit():
             raise TracingError(f"a QNode cannot be {what} inside another QNode's circuit")
-        if self.diff_method is None:
-            raise DifferentiationError(
+        if self.diff_method is None:  # (PennyLane's QuantumFunctionError)
+            raise MethodError(
                 "this QNode was made with diff_method=None (not differentiable); give it a "
                 "diff_method such as 'parameter-shift' or 'adjoint' to differentiate it"
             )
