@@ -45,16 +45,20 @@ class OptionsError(ArgumentError, ValueError):
 
 
 class DefaultMethod(str):
-    """``diff_method`` not given: qsym's parameter shift, where PennyLane's default
-    ``"best"`` is backpropagation on ``default.qubit`` (which decides the results' type:
-    :func:`qsym._runtime.result_types`).
+    """``diff_method`` not given: it reads ``"best"`` (PennyLane's default, what
+    ``qnode.diff_method`` and the QNode's repr show), and runs qsym's parameter shift
+    (``Options.method``), where PennyLane's ``"best"`` is backpropagation on
+    ``default.qubit`` (which decides the results' type: :func:`qsym._runtime.result_types`).
+    Code that must tell it from an explicit ``"best"`` tests ``is DEFAULT_DIFF_METHOD``.
 
-    >>> DEFAULT_DIFF_METHOD == "parameter-shift", type(DEFAULT_DIFF_METHOD).__name__
+    >>> DEFAULT_DIFF_METHOD == "best", type(DEFAULT_DIFF_METHOD).__name__
     (True, 'DefaultMethod')
+    >>> resolve().method, resolve(diff_method="best").method
+    ('parameter-shift', 'adjoint')
     """
 
 
-DEFAULT_DIFF_METHOD = DefaultMethod("parameter-shift")
+DEFAULT_DIFF_METHOD = DefaultMethod("best")
 
 DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best", "backprop", "device",
                 "hadamard", "spsa")
@@ -236,7 +240,7 @@ class Options:
     pl_backprop: bool = False
 
 
-def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="auto",
+def resolve(diff_method=DEFAULT_DIFF_METHOD, h=None, approx_order=1, interface="auto",
             shifts=None, *, strategy="forward", grad_on_execution="best", cache="auto", cachesize=10000,
             max_diff=1, device_vjp=False, gradient_kwargs=None, postselect_mode=None,
             mcm_method=None, executor_backend=None, autograph=True) -> Options:
@@ -289,7 +293,8 @@ def resolve(diff_method="parameter-shift", h=None, approx_order=1, interface="au
     # "device": the device's own method (default.qubit's, lightning's: adjoint); "hadamard":
     # the Hadamard test's exact derivative, which parameter shift computes; "spsa": the
     # QNode's tapes differentiated by qml.gradients.spsa_grad (qsym._tapes.tape_gradient)
-    method = {"best": "parameter-shift" if shifts else "adjoint", "backprop": "adjoint",
+    method = "parameter-shift" if diff_method is DEFAULT_DIFF_METHOD else {
+              "best": "parameter-shift" if shifts else "adjoint", "backprop": "adjoint",
               "device": "adjoint", "hadamard": "parameter-shift", "spsa": "parameter-shift",
               None: "parameter-shift"}.get(diff_method, diff_method)
     return Options(diff_method, method, interface, step,

@@ -795,7 +795,9 @@ class QNode:
     Args:
         func: the circuit function; it applies gates and returns measurement(s).
         device: a :class:`Device`.
-        diff_method: ``"parameter-shift"`` (default; exact, what runs on hardware),
+        diff_method: not given: parameter shift runs (exact, what runs on hardware) and
+            ``qnode.diff_method`` reads ``"best"`` (PennyLane's default);
+            ``"parameter-shift"``,
             ``"adjoint"`` (exact; one forward and one backward sweep, Jones & Gacon 2020),
             ``"finite-diff"`` (step ``h``, ``approx_order``, ``strategy``) or
             ``"best"`` (PennyLane's default: the fastest exact method, adjoint, or
@@ -1761,8 +1763,8 @@ class QNode:
     def _differentiable(self, what="differentiated"):
         if trace.in_circuit():
             raise TracingError(f"a QNode cannot be {what} inside another QNode's circuit")
-        if self.diff_method is None:
-            raise DifferentiationError(
+        if self.diff_method is None:  # (PennyLane's QuantumFunctionError)
+            raise MethodError(
                 "this QNode was made with diff_method=None (not differentiable); give it a "
                 "diff_method such as 'parameter-shift' or 'adjoint' to differentiate it"
             )

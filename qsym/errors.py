@@ -349,7 +349,8 @@ class QNodeError(QuantumFunctionError, ArgumentError):
 
 class MethodError(QuantumFunctionError, DifferentiationError):
     """A ``diff_method`` that cannot differentiate this circuit as it runs (the adjoint
-    method with finite shots, which needs the exact state): PennyLane raises
+    method with finite shots, which needs the exact state; ``diff_method=None``, which
+    differentiates nothing): PennyLane raises
     ``QuantumFunctionError`` there, so it is one (and a :class:`DifferentiationError`).
 
     >>> import qsym as qml

@@ -124,7 +124,7 @@ def test_validation_errors():
     with pytest.raises(qml.QuantumFunctionError, match="does not support adjoint with requested circuit"):
         qml.set_shots(adjoint, shots=1)(X)
     assert repr(node) == (f"<QNode: device='{dev}', interface='autograd', "
-                          "diff_method='parameter-shift', shots='Shots(total=None)'>")
+                          "diff_method='best', shots='Shots(total=None)'>")
 
 
 def test_diff_method_names_kept_and_hadamard_exact():
