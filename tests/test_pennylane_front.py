@@ -60,8 +60,13 @@ def test_circuit_wires_rule():
     # integer wires not 0..k-1: first use order, as PennyLane's map_to_standard_wires
     assert circuit_wires([ops.RX(0.1, wires=2), ops.RX(0.1, wires=0)],
                          ops.expval(ops.PauliZ(5))) == qml.wires.Wires([2, 0, 5])
+    # no operation and no wire: the empty state (PennyLane's [1]); sampling it or applying
+    # a wireless operation is refused (nothing to sample / apply to)
+    assert circuit_wires([], ops.state()) == qml.wires.Wires([])
     with pytest.raises(qml.WireError, match="no wires"):
-        circuit_wires([], ops.state())
+        circuit_wires([], ops.sample())
+    with pytest.raises(qml.WireError, match="no wires"):
+        circuit_wires([ops.GlobalPhase(0.3)], ops.state())
 
 
 def test_wires_class():
