@@ -1116,7 +1116,7 @@ class QNode:
         ...     return qml.expval(qml.PauliZ(0))
         >>> fd = c.update(diff_method="finite-diff", gradient_kwargs={"h": 1e-6})
         >>> fd.diff_method, fd.gradient_kwargs, c.diff_method
-        ('finite-diff', {'h': 1e-06}, 'parameter-shift')
+        ('finite-diff', {'h': 1e-06}, 'best')
         """
         args = options.updated_arguments(
             self._init_args, kwargs, self._qnode_shots if self._shots_set else UNSET,
