@@ -23,6 +23,7 @@ import numpy as np
 from . import _drawing, _template_core, decomposition, pytrees, resource, templates
 from ._drawing import matrix, specs
 from ._mcm import Conditional, MidMeasure
+from ._operations import observable_label
 from ._opfunctions import commutator
 from ._opmath import Controlled, ControlledOp, ErrorOperation, QuantumPhaseEstimation, ResourcesOperation
 from ._opmath import apply_operation
@@ -90,20 +91,6 @@ def _mcm_tape_resources(qnode, args, kwargs, compute_depth):
 _drawing.TAPE_RESOURCES["count"] = _mcm_tape_resources
 
 
-def _operator_label(op) -> str:
-    """PennyLane's ``_obs_to_str``: an observable's name, a sum or product with its size."""
-    op = getattr(op, "op", op)  # an operator qsym cannot measure: as written
-    name = getattr(op, "name", type(op).__name__)
-    if name in ("Hamiltonian", "LinearCombination", "Sum", "Prod"):
-        name = "Hamiltonian" if name == "LinearCombination" else name
-        return f"{name}(num_wires={len(op.wires)}, num_terms={len(op.operands)})"
-    if name == "SProd":
-        return _operator_label(op.base)
-    if name == "Exp":
-        return f"Exp({_operator_label(op.base)})"
-    return name
-
-
 def _measurement_label(m, num_wires: int) -> str:
     """PennyLane's ``_mp_to_str`` of a measurement process."""
     kind = getattr(m, "_shortname", type(m).__name__)
@@ -112,7 +99,7 @@ def _measurement_label(m, num_wires: int) -> str:
     if m.obs is None:
         n = len(m.wires)
         return f"{kind}(all wires)" if n in (0, num_wires) else f"{kind}({n} wires)"
-    return f"{kind}({_operator_label(m.obs)})"
+    return f"{kind}({observable_label(getattr(m.obs, 'op', m.obs))})"  # PennyLane's _obs_to_str
 
 
 def resources_from_tape(tape, compute_depth: bool = True, compute_errors: bool = False):
