@@ -34,6 +34,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from ._lambdify import lambdify
 from .errors import GateError
 
 _I2 = sp.eye(2)
@@ -277,8 +278,8 @@ def superoperator(name: str, num_wires: int = 1, hyper=()) -> Superoperator:
     for k in kraus:
         S += sp.kronecker_product(k, _conj(k))
     S = S.applyfunc(sp.expand)
-    value = sp.lambdify(syms, S, "numpy")
-    derivs = tuple(sp.lambdify(syms, S.diff(s).applyfunc(sp.expand), "numpy") for s in syms)
+    value = lambdify(syms, S)
+    derivs = tuple(lambdify(syms, S.diff(s).applyfunc(sp.expand)) for s in syms)
     out = Superoperator(S, syms, value, derivs)
     with _LOCK:
         _MEMO[key] = out
@@ -335,7 +336,7 @@ def _kraus_function(name, num_wires, hyper):
     if hit is None:
         syms = parameter_symbols(name)
         ks = exact_kraus(name, syms, num_wires, hyper)
-        f = sp.lambdify(syms, [k.tolist() for k in ks], "numpy")
+        f = lambdify(syms, [k.tolist() for k in ks])
 
         def hit(*values, f=f):
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -37,6 +37,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from ._lambdify import lambdify
 from ._channels import is_channel
 from ._kernels import PAULI_MATRICES
 
@@ -754,7 +755,7 @@ def stored_entries(name: str, params, num_wires=None, hyper: tuple = ()) -> np.n
         return np.diag(mat) if gate_def(name).structure == "diagonal" else mat.ravel()
     kind, values, masks = form
     syms = sp.symbols(f"p0:{gate_def(name).num_params}", real=True)
-    f = sp.lambdify(syms, list(values), modules="numpy")
+    f = lambdify(syms, list(values))
     return np.array([complex(v) for v in f(*[float(p) for p in params])]
                     + packed_masks(kind, masks), dtype=np.complex128)
 
@@ -795,12 +796,12 @@ def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tupl
     mat = row.sympy_matrix(syms, num_wires, hyper)
     if not syms and all(e.is_Integer for e in mat):
         # a constant gate of integers (CNOT, CZ, SWAP, X, Z, Toffoli, ...): the same
-        # numbers as lambdify's, exactly, without lambdify's first use (about 0.08 s in a
-        # new process; docs/design.md "The first answer: where the time goes")
+        # numbers as lambdify's, exactly, without lambdify's first use in a process
+        # (docs/design.md "The first answer: where the time goes")
         exact = np.array([[complex(int(mat[i, j])) for j in range(mat.cols)]
                           for i in range(mat.rows)], dtype=np.complex128)
         return lambda: exact.copy()
-    f = sp.lambdify(syms, mat, modules="numpy")
+    f = lambdify(syms, mat)
 
     def fn(*params):
         return np.array(f(*params), dtype=np.complex128)
@@ -829,7 +830,7 @@ def numeric_derivative_function(name: str, num_wires: int | None = None, hyper: 
             "matrix is made by NumPy, not sympy); differentiate expval, var or probs instead")
     syms = sp.symbols(f"p0:{row.num_params}", real=True)
     mat = row.sympy_matrix(syms, num_wires, hyper).diff(syms[pos])
-    f = sp.lambdify(syms, mat, modules="numpy")
+    f = lambdify(syms, mat)
 
     def fn(*params):
         return np.array(f(*params), dtype=np.complex128)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import sympy as sp
 
+from ._lambdify import lambdify
 from .errors import GateError, MeasurementError, WireError
 from ._channels import channel_def, is_channel
 from ._gates import (PAULI, REGISTRY, definition_key, gate_def, numeric_derivative_function,
@@ -820,7 +821,7 @@ def second_derivative_function(name: str, num_wires: int | None = None, hyper: t
     """
     syms = sp.symbols(f"p0:{gate_def(name).num_params}", real=True)
     mat = gate_def(name).sympy_matrix(syms, num_wires, hyper).diff(syms[pos], syms[second])
-    f = sp.lambdify(syms, mat, modules="numpy")
+    f = lambdify(syms, mat)
     return lambda *params: np.array(f(*params), dtype=np.complex128)
 
 

@@ -43,6 +43,7 @@ import types
 import numpy as np
 import sympy as sp
 
+from ._lambdify import lambdify
 from . import _ir as ir
 from ._ir import partial_trace
 from ._channels import check_domain, is_channel, superoperator
@@ -64,7 +65,7 @@ def _apply(t, mat, axes):
 def _lambdify(syms, exprs):
     if not exprs:
         return lambda *a: []
-    f = sp.lambdify(syms, list(exprs), "numpy")
+    f = lambdify(syms, list(exprs))
     return lambda *a: [complex(v).real for v in f(*a)]
 
 

@@ -42,6 +42,7 @@ import sympy as sp
 
 from autograd.tracer import Box, getval
 
+from ._lambdify import lambdify
 from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, WireError
 from ._gates import REGISTRY, gate_def, numeric_matrix_function
 from ._ir import Op, apply_matrix
@@ -151,9 +152,9 @@ def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
 
 
 def _autograd_modules() -> list:
-    """``sympy.lambdify`` modules evaluating with ``autograd.numpy`` (boxes pass through)."""
+    """``lambdify``'s extra namespace: ``autograd.numpy``'s names (boxes pass through)."""
     import autograd.numpy as anp
-    return [{k: getattr(anp, k) for k in dir(anp) if not k.startswith("_")}, "numpy"]
+    return ({k: getattr(anp, k) for k in dir(anp) if not k.startswith("_")},)
 
 
 @REGISTRY.memo(maxsize=512)
@@ -172,7 +173,7 @@ def _autograd_matrix(variant: tuple, pos=None):
     m = row.sympy_matrix(syms, nw, hyper)
     if pos is not None:
         m = sp.diff(m, syms[pos])
-    return sp.lambdify(syms, m, modules=_autograd_modules())
+    return lambdify(syms, m, extra=_autograd_modules())
 
 
 def _apply_autograd(state, mat, wires):
@@ -248,12 +249,12 @@ class _MetricTensor:
         layers = np.array(_layers(ops, pieces)) if pieces else np.zeros(0, dtype=int)
         syms = tuple(circuit.inputs) + tuple(circuit.data)
         exprs = [sp.sympify(p) for op in ops for p in op.params]
-        params_fn = sp.lambdify(syms, exprs, modules="numpy")
+        params_fn = lambdify(syms, exprs)
         jac = [[sp.diff(sp.sympify(ops[k].params[p]), s) for s in circuit.inputs]
                for k, p in pieces]
-        jac_fn = sp.lambdify(syms, jac, modules="numpy")
-        ag = (sp.lambdify(syms, exprs, modules=_autograd_modules()),
-              sp.lambdify(syms, jac, modules=_autograd_modules()))
+        jac_fn = lambdify(syms, jac)
+        ag = (lambdify(syms, exprs, extra=_autograd_modules()),
+              lambdify(syms, jac, extra=_autograd_modules()))
         data = (ops, pieces, layers, params_fn, jac_fn, ag)
         self._memo[id(entry)] = (entry, data)
         return data

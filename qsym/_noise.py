@@ -25,6 +25,7 @@ import numpy as np
 import sympy as sp
 from autograd.tracer import Box
 
+from ._lambdify import lambdify
 from ._channels import CHANNELS, channel_def, check_domain, exact_kraus, kraus_matrices, parameter_symbols
 from .errors import GateError, MatrixUndefinedError, WireError
 from ._operations import Operation, check_param, wires_tuple
@@ -75,7 +76,7 @@ def _boxed_kraus(name, params, num_wires, hyper) -> list:
     check_domain(name, [getattr(p, "_value", p) for p in params], hyper)
     syms = parameter_symbols(name)
     ks = exact_kraus(name, syms, num_wires, hyper)
-    f = sp.lambdify(syms, [list(map(list, k.tolist())) for k in ks], modules=[anp, "numpy"])
+    f = lambdify(syms, [list(map(list, k.tolist())) for k in ks], extra=(anp,))
     return [anp.array(k) for k in f(*params)]
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from ._lambdify import lambdify
 from . import _kernels as kernels
 from ._program import lowered
 from ._shapes import postselected
@@ -92,7 +93,7 @@ def _second_derivatives(entry):
                 exprs.append(d2)
     args = inputs + list(circuit.data)
     if exprs:
-        f = sp.lambdify([args], exprs, modules="numpy", dummify=True, printer=_printer(),
+        f = lambdify([args], exprs, dummify=True, printer=_printer(),
                         docstring_limit=0)
 
         n_data = len(circuit.data)  # (d ends with the matrices' numbers: qsym._ir.matrix_data)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import sympy as sp
 
+from ._lambdify import lambdify
 from . import _broadcast as broadcast, _cache as cache, _emit as emit, _interp as interp, _ir as ir, _plan as plan, _tiers as tiers, _trace as trace
 from ._arguments import DATA, STATIC, TRAIN, numeric
 from ._channels import is_channel
@@ -530,7 +531,7 @@ def make_checks(circuit, raw) -> tuple:
         used = set().union(*(e.free_symbols for e in exprs))
         if not used <= known or (derivative and not used & inputs):
             continue
-        f = sp.lambdify(syms, exprs, modules="numpy")
+        f = lambdify(syms, exprs)
 
         def check(x, d, f=f, test=test, n=len(circuit.data)):  # (d's matrix data after n)
             test(np.asarray(f(*x, *d[:n]), dtype=complex))

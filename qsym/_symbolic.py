@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import sympy as sp
 
+from ._lambdify import lambdify
 from .errors import MeasurementError
 from ._gates import REGISTRY, gate_def, pauli_matrix
 from ._shapes import format_values
@@ -153,7 +154,7 @@ def matrix_derivative(variant: tuple, pos: int):
     row = gate_def(name)
     syms = sp.symbols(f"p0:{row.num_params}", real=True)
     dm = sp.diff(row.sympy_matrix(syms, nw, hyper), syms[pos])
-    f = sp.lambdify(syms, dm, modules="numpy")
+    f = lambdify(syms, dm)
     return lambda *p: np.array(f(*p), dtype=np.complex128)
 
 
