@@ -355,6 +355,9 @@ class Operation:
     num_wires: int = 1
 
     _row = None  # the gate-table row the class was made from (qsym._gates.GateDef)
+    # PennyLane's private ``op._batch_size``: unset until worked out (a table gate made by the
+    # fast constructor has none of its own; qml.devices.qubit sets it when it finds a batch)
+    _batch_size = UNSET_BATCH_SIZE
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

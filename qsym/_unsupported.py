@@ -138,6 +138,9 @@ CLASSES = {
     "devices.QubitDevice": "PennyLane's legacy device API (QubitDevice, the base class of "
                            "devices before qml.devices.Device): use "
                            "qml.device('default.qubit', ...)",
+    "devices.QutritDevice": "PennyLane's legacy device API (QutritDevice, the base class of "
+                            "qutrit devices before qml.devices.Device): qsym simulates "
+                            "qubits only; no qsym device is one",
     "devices.LegacyDevice": "PennyLane's legacy device API (LegacyDevice, the base class of "
                             "devices before qml.devices.Device; no qsym device is one): use "
                             "qml.device('default.qubit', ...) or subclass qml.devices.Device",

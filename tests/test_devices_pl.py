@@ -1,0 +1,115 @@
+"""PennyLane's device-level functions (issue #18): ``qml.devices.qubit.apply_operation`` keeps
+the state's framework, ``qml.math.flatten``, an operator's unset ``_batch_size``, the legacy
+``qml.devices.QutritDevice``.
+
+Expected values are hand-written matrices and closed forms (not qsym's own numbers).
+"""
+
+from __future__ import annotations
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as qnp
+from qsym.devices.qubit import (apply_operation, apply_operation_einsum,
+                                apply_operation_tensordot)
+
+METHODS = [apply_operation, apply_operation_einsum, apply_operation_tensordot]
+
+
+def _rx(t):
+    c, s = onp.cos(t / 2), onp.sin(t / 2)
+    return onp.array([[c, -1j * s], [-1j * s, c]])
+
+
+def _kron_on_last(mat):  # a one-wire matrix on wire 1 of two wires
+    return onp.kron(onp.eye(2), mat)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("like", ["numpy", "autograd"])
+def test_result_keeps_the_state_framework(method, like):
+    state = onp.array([1, 0, 0, 0], dtype=complex).reshape(2, 2)
+    given = qml.math.asarray(state, like=like)
+    out = method(qml.RX(0.4, wires=1), given)
+    assert qml.math.get_interface(out) == like
+    assert (type(out) is onp.ndarray) == (like == "numpy")
+    expected = _kron_on_last(_rx(0.4)) @ state.reshape(-1)
+    assert onp.allclose(qml.math.to_numpy(out).reshape(-1), expected)
+
+
+@pytest.mark.parametrize("op, mat", [
+    (qml.X(1), onp.array([[0, 1], [1, 0]])),
+    (qml.Z(1), onp.diag([1, -1])),
+    (qml.S(1), onp.diag([1, 1j])),
+    (qml.PhaseShift(0.3, wires=1), onp.diag([1, onp.exp(0.3j)])),
+])
+def test_special_kernels_keep_an_autograd_batched_state(op, mat):
+    rng = onp.random.default_rng(3)
+    state = rng.normal(size=(3, 2, 2)) + 1j * rng.normal(size=(3, 2, 2))
+    out = apply_operation(op, qml.math.asarray(state, like="autograd"), is_state_batched=True)
+    assert qml.math.get_interface(out) == "autograd"
+    full = _kron_on_last(mat)
+    expected = [(full @ s.reshape(-1)).reshape(2, 2) for s in state]
+    assert onp.allclose(qml.math.to_numpy(out), expected)
+
+
+def test_cnot_kernel_keeps_an_autograd_state():
+    state = qml.math.asarray(onp.array([0, 0, 1, 0], dtype=complex).reshape(2, 2),
+                             like="autograd")
+    out = apply_operation(qml.CNOT([0, 1]), state)
+    assert qml.math.get_interface(out) == "autograd"
+    assert onp.allclose(qml.math.to_numpy(out).reshape(-1), [0, 0, 0, 1])  # |10> -> |11>
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_broadcast_gate_on_an_autograd_state(method):
+    angles = onp.array([0.0, onp.pi / 2, onp.pi])
+    state = qml.math.asarray(onp.array([1, 0], dtype=complex), like="autograd")
+    out = method(qml.RX(angles, wires=0), state)
+    assert qml.math.get_interface(out) == "autograd"
+    assert out.shape == (3, 2)
+    expected = [[onp.cos(t / 2), -1j * onp.sin(t / 2)] for t in angles]
+    assert onp.allclose(qml.math.to_numpy(out), expected)
+
+
+def test_einsum_and_tensordot_go_through_qml_math(monkeypatch):
+    calls = []
+    for name in ("einsum", "tensordot"):
+        original = getattr(qml.math, name)
+
+        def spy(*args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(qml.math, name, spy)
+    state = onp.zeros((2, 2, 2), dtype=complex)
+    state[0, 0, 0] = 1
+    apply_operation(qml.Hadamard(0), state)  # few wires: einsum
+    apply_operation(qml.Toffoli([0, 1, 2]), state)  # three wires: tensordot
+    assert calls == ["einsum", "tensordot"]
+
+
+def test_flatten():
+    assert qml.math.flatten(onp.arange(6).reshape(2, 3)).tolist() == [0, 1, 2, 3, 4, 5]
+    assert type(qml.math.flatten(onp.ones((2, 2)))) is onp.ndarray
+    x = qnp.array([[0.5, 1.0]], requires_grad=True)
+    assert qml.math.get_interface(qml.math.flatten(x)) == "autograd"
+    grad = qml.grad(lambda v: qml.math.sum(qml.math.flatten(v) ** 2))(x)
+    assert onp.allclose(grad, [[1.0, 2.0]])  # d/dv sum v^2 = 2v
+
+
+def test_a_new_gate_has_an_unset_batch_size():
+    op = qml.RX(qnp.array([0.1, 0.2, 0.3]), wires=0)
+    assert op._batch_size is qml.operation._UNSET_BATCH_SIZE  # noqa: SLF001
+    out = apply_operation(op, onp.array([1, 0], dtype=complex))
+    assert out.shape == (3, 2)
+    assert op.batch_size == 3
+
+
+def test_qutrit_device_is_a_legacy_class_no_device_is():
+    assert isinstance(qml.devices.QutritDevice, type)
+    assert not isinstance(qml.device("default.qubit", wires=1), qml.devices.QutritDevice)
+    with pytest.raises(qml.DeviceError, match="QutritDevice is not supported by qsym"):
+        qml.devices.QutritDevice(wires=1)
