@@ -249,7 +249,8 @@ def validate_measurements(tape, analytic_measurements=None, sample_measurements=
     of a measurement, PennyLane's arguments) add a device's own rules. Refused: ``expval``/``var`` of an operator without a Pauli
     form (:class:`qsym._operations.UnmeasuredOperator`, e.g. ``qml.expval(qml.RX(0.1, 0))``);
     with finite shots the state and the quantities computed from it (``qml.state``,
-    ``qml.density_matrix``, ``qml.vn_entropy``, ...); without shots classical shadows.
+    ``qml.density_matrix``, ``qml.vn_entropy``, ...); without shots classical shadows, samples
+    and counts (PennyLane's default).
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([], [qml.state()], shots=100)
@@ -269,7 +270,9 @@ def validate_measurements(tape, analytic_measurements=None, sample_measurements=
             how = "with finite shots" if shots else "for analytic simulation"
             raise DeviceError(f"Measurement {m!r} not accepted {how} on {name}")
     accepts = sample_measurements if shots else analytic_measurements
-    if analytic_measurements is not None or sample_measurements is not None:
+    # PennyLane's defaults: without shots, measurements of the state (no samples or counts);
+    # with shots qsym's checks above, unless the device gives its own rule for either case
+    if not shots or analytic_measurements is not None or sample_measurements is not None:
         accepts = accepts or (_sampled_kind if shots else _analytic_kind)
         for m in tape.measurements:  # a device's own rules (PennyLane's callables)
             if not accepts(m):

@@ -212,7 +212,9 @@ def cv_class(name: str, family: str = "qutrit") -> type:
 
     what = _FAMILIES[family]
 
-    def __init__(self, *params, wires=None, id=None):
+    def __init__(self, *params, wires=None, id=None, **named):
+        # parameters by PennyLane's names (``GellMann(wires=0, index=1)``): after the others
+        params = params + tuple(named.values())
         if active_tape() is not None:
             raise GateError(
                 f"qml.{name} is {what}: qsym simulates qubits only, so it cannot be applied "

@@ -113,3 +113,86 @@ def test_qutrit_device_is_a_legacy_class_no_device_is():
     assert not isinstance(qml.device("default.qubit", wires=1), qml.devices.QutritDevice)
     with pytest.raises(qml.DeviceError, match="QutritDevice is not supported by qsym"):
         qml.devices.QutritDevice(wires=1)
+
+
+# ---- preprocessing: PennyLane's defaults ---------------------------------------------------
+
+@pytest.mark.parametrize("mps", [[qml.sample(wires=0)], [qml.state(), qml.counts(wires=0)]])
+def test_analytic_validation_refuses_samples_by_default(mps):
+    from qsym.devices.preprocess import validate_measurements
+
+    tape = qml.tape.QuantumScript([], mps, shots=None)
+    with pytest.raises(qml.DeviceError, match="not accepted for analytic simulation on dev"):
+        validate_measurements(tape, name="dev")
+    sampled = qml.tape.QuantumScript([], mps[-1:], shots=10)
+    assert validate_measurements(sampled)[0][0] is sampled
+
+
+def test_a_leading_amplitude_embedding_is_a_state_preparation():
+    from qsym.devices.preprocess import decompose
+
+    ops = [qml.AmplitudeEmbedding([0.0, 1.0], wires=1), qml.Hadamard(0),
+           qml.AmplitudeEmbedding([0.0, 1.0, 0.0, 0.0], wires=[0, 1])]
+    tape = qml.tape.QuantumScript(ops, [qml.probs()])
+    (out,), _ = decompose(tape, lambda op: op.has_matrix and "Embedding" not in op.name,
+                          skip_initial_state_prep=True)
+    assert out.operations[0] is ops[0]
+    # |01>: wire 0 stays |0> (no RY(0)), wire 1 by RY(pi/2) CNOT RY(pi/2) CNOT from |0>
+    assert [op.name for op in out.operations[1:]] == ["Hadamard", "RY", "CNOT", "RY", "CNOT"]
+    state = onp.zeros(4)
+    state[0] = 1
+    full = {"RY": lambda t: onp.kron(onp.eye(2), [[onp.cos(t / 2), -onp.sin(t / 2)],
+                                                  [onp.sin(t / 2), onp.cos(t / 2)]]),
+            "CNOT": lambda: onp.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])}
+    for op in out.operations[2:]:
+        state = full[op.name](*op.parameters) @ state
+    assert onp.allclose(state, [0, 1, 0, 0])
+
+
+def test_zero_rotations_of_a_state_preparation_are_left_out():
+    # |00> needs no rotation: PennyLane's Mottonen gates keep only the Gray-code CNOTs
+    names = [op.name for op in qml.StatePrep(onp.array([1.0, 0, 0, 0]), wires=[0, 1])
+             .decomposition()]
+    assert "RY" not in names
+
+
+def test_qutrit_stand_in_takes_its_parameter_by_name():
+    from qsym.devices.preprocess import validate_observables
+
+    obs = qml.GellMann(wires=0, index=2)
+    assert obs.data == (2,) and obs.wires == qml.wires.Wires([0])
+    tape = qml.tape.QuantumScript([], [qml.expval(obs)])
+    with pytest.raises(qml.DeviceError, match="not supported on abc"):
+        validate_observables(tape, lambda o: o.name == "PauliX", name="abc")
+
+
+# ---- qml.io -------------------------------------------------------------------------------
+
+class _Entry:
+    def __init__(self):
+        self.calls = []
+
+    def load(self):
+        return lambda *args, **kwargs: self.calls.append((args, kwargs)) or "converted"
+
+
+def test_io_functions_call_their_converter(monkeypatch):
+    entries = {n: _Entry() for n in ("qiskit", "qiskit_op", "qasm", "quil_file")}
+    monkeypatch.setattr(qml.io, "plugin_converters", entries)
+    assert qml.from_qiskit("qc", measurements=[]) == "converted"
+    qml.io.from_qiskit_op("op", params=[1], wires=[2])
+    qml.from_qasm("prog")
+    qml.from_quil_file("f.quil")
+    assert entries["qiskit"].calls == [(("qc",), {"measurements": []})]
+    assert entries["qiskit_op"].calls == [(("op",), {"params": [1], "wires": [2]})]
+    assert entries["qasm"].calls == [(("prog",), {"measurements": None})]
+    assert entries["quil_file"].calls == [(("f.quil",), {})]
+
+
+def test_io_without_a_converter_says_which(monkeypatch):
+    monkeypatch.setattr(qml.io, "plugin_converters", {})
+    with pytest.raises(RuntimeError, match="Conversion from Qiskit requires"):
+        qml.from_qiskit_noise("model")
+    with pytest.raises(RuntimeError, match="no converter 'quil' is installed for qsym"):
+        qml.from_quil("H 0")
+    assert qml.io.ENTRY_POINT_GROUP == "qsym.io"
