@@ -26,6 +26,7 @@ the subclass defines them.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 
 import numpy as np
@@ -219,9 +220,26 @@ def validate_device_wires(tape, wires=None, name="device"):
             raise WireError(f"Cannot run circuit(s) on {name} as they contain wires not found "
                             f"on the device: {set(extra)}")
         measured = [_on_wires(m, wires) for m in tape.measurements]
-        if any(a is not b for a, b in zip(measured, tape.measurements)):
-            return (tape.copy(measurements=measured),), _first
+        operations = [_snapshot_on_wires(op, wires) for op in tape.operations]
+        if any(a is not b for a, b in zip(measured + operations,
+                                          tape.measurements + tape.operations)):
+            return (tape.copy(operations=operations, measurements=measured),), _first
     return (tape,), _first
+
+
+def _snapshot_on_wires(op, wires):
+    """A ``qml.Snapshot`` whose measurement has no wires made one of the device's
+    ``wires`` (PennyLane's ``validate_device_wires`` fills them in); others as they are."""
+    from ._drawing import Snapshot
+
+    if not isinstance(op, Snapshot) or op.measurement.wires:
+        return op
+    new = _on_wires(op.measurement, wires)
+    if new is op.measurement:
+        return op
+    out = copy.copy(op)  # (not made anew: inside qml.snapshots a new one is recorded)
+    out.hyperparameters = {**op.hyperparameters, "measurement": new}
+    return out
 
 
 _WIRELESS = ("SampleMP", "CountsMP", "ProbabilityMP", "StateMP")

@@ -1851,6 +1851,18 @@ def _compare_observables(o1, o2, rtol, atol):
     return True
 
 
+def _compare_snapshots(op1, op2, check_interface, check_trainability, rtol, atol):
+    """Two ``qml.Snapshot`` compared as PennyLane compares operators: tag, shots, and
+    their measurements (by :func:`compare`)."""
+    h1, h2 = op1.hyperparameters, op2.hyperparameters
+    if h1["tag"] != h2["tag"] or h1["shots"] != h2["shots"]:
+        return ("The hyperparameters are not equal for op1 and op2.\n"
+                f"Got {h1} and {h2}.")
+    why = compare(h1["measurement"], h2["measurement"], check_interface, check_trainability,
+                  rtol, atol)
+    return True if why is True else f"op1 and op2 have different measurements. {why}"
+
+
 def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, atol=1e-9):
     """True if ``op1`` and ``op2`` are equal as PennyLane's ``qml.equal`` compares them,
     else the reason they differ (the message of ``qml.assert_equal``): gates by name, wires,
@@ -1884,6 +1896,8 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         return pauli
     if type(op1) is not type(op2):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+    if "measurement" in getattr(op1, "hyperparameters", ()):  # qml.Snapshot
+        return _compare_snapshots(op1, op2, check_interface, check_trainability, rtol, atol)
     if all(hasattr(op1, a) for a in ("base", "coeff", "num_steps")):  # qml.exp, qml.evolve
         if len(op1.data) != len(op2.data) or not all(
                 _same_number(a, b, rtol, atol) for a, b in zip(op1.data, op2.data)):

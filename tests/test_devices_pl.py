@@ -196,3 +196,17 @@ def test_io_without_a_converter_says_which(monkeypatch):
     with pytest.raises(RuntimeError, match="no converter 'quil' is installed for qsym"):
         qml.from_quil("H 0")
     assert qml.io.ENTRY_POINT_GROUP == "qsym.io"
+
+
+def test_device_wires_fill_in_a_snapshot_measurement_and_equal_compares_snapshots():
+    from qsym.devices.preprocess import validate_device_wires
+
+    given = qml.Snapshot("p", measurement=qml.probs())
+    tape = qml.tape.QuantumScript([qml.Snapshot(), given, qml.X(0)])
+    (out,), _ = validate_device_wires(tape, wires=qml.wires.Wires([0, 1]))
+    assert out.operations[0].measurement.wires == qml.wires.Wires([0, 1])
+    assert out.operations[2] is tape.operations[2]
+    assert not given.measurement.wires  # the tape's own snapshot is left as it was
+    assert qml.equal(out.operations[1], qml.Snapshot("p", measurement=qml.probs(wires=[0, 1])))
+    assert not qml.equal(out.operations[1], qml.Snapshot("p", measurement=qml.probs(wires=[0])))
+    assert not qml.equal(qml.Snapshot("a"), qml.Snapshot("b"))
