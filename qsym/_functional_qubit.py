@@ -111,18 +111,20 @@ def create_initial_state(wires, prep_operation=None, like=None):
 def _op_matrix(op):
     """The matrix of ``op`` as a complex array, and its batch size (None if unbatched);
     sets ``op``'s batch size when it has none yet."""
-    mat = np.asarray(op.matrix()) + 0j
+    mat = op.matrix()
+    mat = mat if isinstance(mat, Box) else np.asarray(mat) + 0j  # (a box: autograd traces it)
     if len(op.wires) == 0:  # a global phase on no wires: a number
-        return mat.reshape(-1)[0], None
+        return (qmath.reshape(mat, (-1,)) if isinstance(mat, Box) else mat.reshape(-1))[0], None
     dim = 2 ** len(op.wires)
-    batch = mat.shape[0] if mat.ndim == 3 or mat.size == dim ** 2 * 2 and mat.ndim > 2 else None
+    ndim, size = np.ndim(mat), np.size(mat)
+    batch = np.shape(mat)[0] if ndim == 3 or size == dim ** 2 * 2 and ndim > 2 else None
     if batch is not None and getattr(op, "batch_size", 0) is None:
         try:
             op._batch_size = batch  # noqa: SLF001 (PennyLane sets it here too)
         except AttributeError:
             pass
     shape = ([batch] if batch is not None else []) + [2] * (2 * len(op.wires))
-    return mat.reshape(shape), batch
+    return qmath.reshape(mat, shape) if isinstance(mat, Box) else mat.reshape(shape), batch
 
 
 def apply_operation_einsum(op, state, is_state_batched: bool = False):
@@ -194,7 +196,7 @@ def _is_sparse_op(op) -> bool:
         getattr(op, "has_sparse_matrix", False) and not getattr(op, "has_matrix", True))
 
 
-def _apply_operation_default(op, state, is_state_batched):
+def _apply_operation_default(op, state, is_state_batched, debugger=None):
     if _is_sparse_op(op):
         return apply_operation_csr_matrix(op, state, is_state_batched=is_state_batched)
     if (len(op.wires) < EINSUM_OP_WIRECOUNT_PERF_THRESHOLD
@@ -275,7 +277,8 @@ def _apply_phase(op, state, is_state_batched, phase):
 @_kernel
 def _apply_phaseshift(op: PhaseShift, state, is_state_batched: bool = False, debugger=None,
                       **_):
-    if op.batch_size is not None:  # a batch of angles: its matrices
+    if op.batch_size is not None or isinstance(op.data[0], Box):  # a batch of angles, or
+        # one autograd traces: its matrices
         return _apply_operation_default(op, state, is_state_batched)
     return _apply_phase(op, state, is_state_batched, np.exp(1j * complex(op.data[0])))
 

@@ -606,10 +606,14 @@ class Operation:
                 for b in range(size)
             ])
         if any(isinstance(p, Box) for p in self.params):
-            raise DifferentiationError(
-                f"the matrix of {self.name} with a parameter autograd differentiates "
-                "(qml.matrix inside qml.grad) is not supported by qsym: differentiate a QNode "
-                "(its derivative is compiled), or take the matrix at a number")
+            traced = _traced_matrix(self)
+            if traced is None:
+                raise DifferentiationError(
+                    f"the matrix of {self.name} with a parameter autograd differentiates "
+                    "(qml.matrix inside qml.grad) is supported by qsym for gates of one "
+                    "parameter with a generator only: differentiate a QNode (its derivative "
+                    "is compiled), or take the matrix at a number")
+            return traced
         return _pennylane_dtype(self.name, _gate_matrix(
             self.name,
             *[float(p) for p in self.params],
@@ -1677,6 +1681,30 @@ def operator_label(base_label: str, data, decimals=None, cache=None) -> str:
         elif isinstance(cache, dict) and isinstance(cache.get("matrices"), list):
             parts.append(matrix_label("", p, cache)[2:-1])
     return f"{base_label}\n(" + ",\n".join(parts) + ")" if parts else base_label
+
+
+def _traced_matrix(op):
+    """The matrix of a table gate of one real parameter ``t`` that autograd traces, as
+    autograd differentiates it: ``exp(i t G) = V diag(exp(i t l)) V^dagger`` from the
+    eigenvectors of its generator ``G`` (PennyLane's convention), checked against the
+    gate's own matrix at the number; None for other gates (several parameters, no
+    generator, a matrix that is not ``exp(i t G)``)."""
+    if len(op.params) != 1 or not op.has_generator:
+        return None
+    theta = op.params[0]
+    value = theta
+    while isinstance(value, Box):
+        value = value._value
+    if np.ndim(value) != 0 or np.iscomplexobj(value):
+        return None
+    G = np.asarray(gate_generator(op).matrix(wire_order=op.wires), dtype=complex)
+    lam, V = np.linalg.eigh(G)
+    numeric = _gate_matrix(op.name, float(value), num_wires=None if op.num_wires
+                           else max(len(op.wires), 1), **dict(op.hyper))
+    if not np.allclose((V * np.exp(1j * float(value) * lam)) @ V.conj().T, numeric,
+                       atol=1e-10):
+        return None
+    return anp.dot(V * anp.exp(1j * theta * lam), V.conj().T)
 
 
 def gate_generator(op) -> "Observable":

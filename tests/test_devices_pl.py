@@ -210,3 +210,33 @@ def test_device_wires_fill_in_a_snapshot_measurement_and_equal_compares_snapshot
     assert qml.equal(out.operations[1], qml.Snapshot("p", measurement=qml.probs(wires=[0, 1])))
     assert not qml.equal(out.operations[1], qml.Snapshot("p", measurement=qml.probs(wires=[0])))
     assert not qml.equal(qml.Snapshot("a"), qml.Snapshot("b"))
+
+
+# ---- autograd through gate matrices --------------------------------------------------------
+
+@pytest.mark.parametrize("gate, entry, closed_form", [
+    # d/dt of an entry of the gate's matrix applied to |0> (or |1> for PhaseShift), by hand
+    (qml.RX, lambda s: qml.math.real(s[0]), lambda t: -0.5 * onp.sin(t / 2)),
+    (qml.RY, lambda s: qml.math.real(s[1]), lambda t: 0.5 * onp.cos(t / 2)),
+    (qml.RZ, lambda s: qml.math.imag(s[0]), lambda t: -0.5 * onp.cos(t / 2)),
+])
+@pytest.mark.parametrize("method", METHODS)
+def test_autograd_differentiates_apply_operation(gate, entry, closed_form, method):
+    state = onp.array([1.0, 0.0], dtype=complex)
+    grad = qml.grad(lambda t: entry(method(gate(t, wires=0), state)))(qnp.array(0.7))
+    assert onp.isclose(grad, closed_form(0.7))
+
+
+def test_autograd_differentiates_a_phase_shift_and_a_controlled_rotation():
+    one = onp.array([0.0, 1.0], dtype=complex)
+    f = lambda t: qml.math.imag(apply_operation(qml.PhaseShift(t, wires=0), one)[1])
+    assert onp.isclose(qml.grad(f)(qnp.array(0.4)), onp.cos(0.4))  # Im e^{it}
+    ten = onp.array([[0, 0], [1, 0]], dtype=complex)  # |10>: CRX acts
+    g = lambda t: qml.math.imag(apply_operation(qml.CRX(t, wires=[0, 1]), ten)[1, 1])
+    assert onp.isclose(qml.grad(g)(qnp.array(0.4)), -0.5 * onp.cos(0.2))  # Im -i sin(t/2)
+
+
+def test_a_gate_of_several_parameters_is_still_refused_under_autograd():
+    with pytest.raises(qml.DifferentiationError, match="gates of one parameter"):
+        qml.grad(lambda t: qml.math.real(qml.Rot(t, 0.1, 0.2, wires=0).matrix()[0, 0]))(
+            qnp.array(0.3))
