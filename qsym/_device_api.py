@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import warnings
 
 import numpy as np
 
@@ -339,6 +340,28 @@ def _first(results):
     return results[0]
 
 
+@transform
+def warn_readout_error_state(tape):
+    """PennyLane's ``default.mixed`` transform: without shots, a ``UserWarning`` for each
+    ``qml.state()`` or ``qml.density_matrix`` measured (readout errors do not change them);
+    the tape as it is.
+
+    >>> import warnings, qsym as qml
+    >>> t = qml.tape.QuantumScript([], [qml.state()])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = warn_readout_error_state(t)
+    >>> str(caught[0].message)
+    'Measurement state(wires=[]) is not affected by readout error.'
+    """
+    if not tape.shots:
+        for m in tape.measurements:
+            if isinstance(m, (ops.StateMP, ops.DensityMatrixMP)) and type(m).__name__ in (
+                    "StateMP", "DensityMatrixMP"):  # (not the entropies, PennyLane's)
+                warnings.warn(f"Measurement {m} is not affected by readout error.", UserWarning)
+    return (tape,), _first
+
+
 def preprocess_transforms(self, execution_config=None):
     """PennyLane's ``preprocess_transforms``: the ``CompilePipeline`` run on tapes before
     ``execute``, PennyLane's ``DefaultQubit`` pipeline: ``decompose`` (operators without a
@@ -351,6 +374,8 @@ def preprocess_transforms(self, execution_config=None):
     unless it defines ``preprocess``. A transformed device (``qml.add_noise(dev, ...)``)
     has its ``applied_transforms`` last."""
     program = _device_pipeline(self, execution_config)
+    if getattr(self, "readout_prob", None) is not None and not _own(self):  # default.mixed's
+        program.add_transform(warn_readout_error_state)
     applied = getattr(self, "applied_transforms", None)
     return program + applied if applied else program
 

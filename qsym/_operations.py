@@ -2888,6 +2888,22 @@ class Observable:
 
 
 OPERATORS = (Observable, Operation, GateSequence)  # the operands of operator arithmetic
+
+
+class OperatorRecord:
+    """Base of PennyLane's operators that qsym keeps as records of a circuit, not gates
+    (``qml.Snapshot``): like PennyLane's, they may be operands of operator arithmetic
+    (``qml.Hamiltonian([1.0], [qml.Snapshot()])``, as a device's observable check meets
+    them), but they have no matrix and no Pauli form: measuring such a sum is a
+    :class:`~qsym.errors.MatrixUndefinedError`.
+
+    >>> import qsym as qml
+    >>> isinstance(qml.Snapshot(), OperatorRecord)
+    True
+    """
+
+    _row = None  # (no gate-table row)
+
 # ``f * op`` (and ``qml.dot``) with a function ``f(p, t)``: qsym._pulse registers its
 # ParametrizedHamiltonian class here, and its ParametrizedEvolution (``qml.evolve(H)``)
 PARAMETRIZED_HAMILTONIAN: list = []
@@ -3074,7 +3090,7 @@ def _depth(op) -> int:
 
 def _operand(op):
     """An operand of PennyLane's operator arithmetic: a gate or an observable."""
-    if isinstance(op, OPERATORS):
+    if isinstance(op, (*OPERATORS, OperatorRecord)):
         return op
     raise MeasurementError(
         f"operator arithmetic takes gates and observables (e.g. qml.X(0)), got {op!r}")
@@ -3107,6 +3123,9 @@ def _take_gates(ops) -> tuple:
 
 
 def _expanded(op, order) -> np.ndarray:
+    if isinstance(op, OperatorRecord):
+        raise MatrixUndefinedError(f"{op!r} has no matrix (PennyLane's MatrixUndefinedError): "
+                                   "a sum or product holding it cannot be measured")
     m = op.matrix(wire_order=list(order))
     return np.asarray(m, dtype=complex)
 

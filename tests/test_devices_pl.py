@@ -240,3 +240,33 @@ def test_a_gate_of_several_parameters_is_still_refused_under_autograd():
     with pytest.raises(qml.DifferentiationError, match="gates of one parameter"):
         qml.grad(lambda t: qml.math.real(qml.Rot(t, 0.1, 0.2, wires=0).matrix()[0, 0]))(
             qnp.array(0.3))
+
+
+# ---- default.mixed: snapshots in observables, readout-error warnings ----------------------
+
+def test_a_snapshot_is_an_operand_without_a_matrix():
+    from qsym.devices.default_mixed import observable_stopping_condition, stopping_condition
+
+    h = qml.Hamiltonian([1.0, 0.5], [qml.Snapshot(), qml.DepolarizingChannel(0.4, wires=0)])
+    assert observable_stopping_condition(h) is False
+    assert observable_stopping_condition(qml.Snapshot()) is False
+    assert stopping_condition(qml.Snapshot()) is True
+    assert observable_stopping_condition(qml.Hamiltonian([1.0], [qml.X(0)])) is True
+    with pytest.raises(qml.MatrixUndefinedError, match="has no matrix"):
+        qml.matrix(qml.Hamiltonian([1.0, 2.0], [qml.Snapshot(), qml.X(0)]))
+
+
+def test_default_mixed_warns_that_readout_errors_leave_the_state():
+    import warnings
+
+    tapes = [qml.tape.QuantumScript([], [qml.state(), qml.expval(qml.Z(1))]),
+             qml.tape.QuantumScript([qml.Hadamard(0)], [qml.density_matrix(0)]),
+             qml.tape.QuantumScript([], [qml.vn_entropy(0), qml.probs(0)])]
+    for readout, expected in ((0.1, 2), (None, 0)):
+        program, _ = qml.devices.DefaultMixed(wires=2, readout_prob=readout).preprocess()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            program(tapes)
+        messages = [str(w.message) for w in caught if "readout error" in str(w.message)]
+        assert len(messages) == expected
+        assert all(m.endswith("is not affected by readout error.") for m in messages)
