@@ -689,6 +689,9 @@ _cache.guard_numba_caches(_kernels)
 _tiers.warm_kernels_in_background()  # loads the kernels' cached code (qsym.tiers)
 from ._cache import cache_info, clear_cache  # noqa: E402
 from ._openqasm import to_openqasm  # noqa: E402  (PennyLane's qml.to_openqasm)
+from . import io  # noqa: E402  (PennyLane's qml.io: converter plugins, entry points 'qsym.io')
+from .io import (from_pyquil, from_qasm, from_qiskit, from_qiskit_noise,  # noqa: E402
+                 from_qiskit_op, from_quil, from_quil_file)
 from ._control_flow import for_loop, while_loop  # noqa: E402  (Python loops, as PennyLane's without qjit)
 from .errors import CacheWarning, TransformError  # noqa: E402
 

@@ -26,7 +26,9 @@ the subclass defines them.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
+import warnings
 
 import numpy as np
 
@@ -219,9 +221,26 @@ def validate_device_wires(tape, wires=None, name="device"):
             raise WireError(f"Cannot run circuit(s) on {name} as they contain wires not found "
                             f"on the device: {set(extra)}")
         measured = [_on_wires(m, wires) for m in tape.measurements]
-        if any(a is not b for a, b in zip(measured, tape.measurements)):
-            return (tape.copy(measurements=measured),), _first
+        operations = [_snapshot_on_wires(op, wires) for op in tape.operations]
+        if any(a is not b for a, b in zip(measured + operations,
+                                          tape.measurements + tape.operations)):
+            return (tape.copy(operations=operations, measurements=measured),), _first
     return (tape,), _first
+
+
+def _snapshot_on_wires(op, wires):
+    """A ``qml.Snapshot`` whose measurement has no wires made one of the device's
+    ``wires`` (PennyLane's ``validate_device_wires`` fills them in); others as they are."""
+    from ._drawing import Snapshot
+
+    if not isinstance(op, Snapshot) or op.measurement.wires:
+        return op
+    new = _on_wires(op.measurement, wires)
+    if new is op.measurement:
+        return op
+    out = copy.copy(op)  # (not made anew: inside qml.snapshots a new one is recorded)
+    out.hyperparameters = {**op.hyperparameters, "measurement": new}
+    return out
 
 
 _WIRELESS = ("SampleMP", "CountsMP", "ProbabilityMP", "StateMP")
@@ -249,7 +268,8 @@ def validate_measurements(tape, analytic_measurements=None, sample_measurements=
     of a measurement, PennyLane's arguments) add a device's own rules. Refused: ``expval``/``var`` of an operator without a Pauli
     form (:class:`qsym._operations.UnmeasuredOperator`, e.g. ``qml.expval(qml.RX(0.1, 0))``);
     with finite shots the state and the quantities computed from it (``qml.state``,
-    ``qml.density_matrix``, ``qml.vn_entropy``, ...); without shots classical shadows.
+    ``qml.density_matrix``, ``qml.vn_entropy``, ...); without shots classical shadows, samples
+    and counts (PennyLane's default).
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([], [qml.state()], shots=100)
@@ -269,7 +289,9 @@ def validate_measurements(tape, analytic_measurements=None, sample_measurements=
             how = "with finite shots" if shots else "for analytic simulation"
             raise DeviceError(f"Measurement {m!r} not accepted {how} on {name}")
     accepts = sample_measurements if shots else analytic_measurements
-    if analytic_measurements is not None or sample_measurements is not None:
+    # PennyLane's defaults: without shots, measurements of the state (no samples or counts);
+    # with shots qsym's checks above, unless the device gives its own rule for either case
+    if not shots or analytic_measurements is not None or sample_measurements is not None:
         accepts = accepts or (_sampled_kind if shots else _analytic_kind)
         for m in tape.measurements:  # a device's own rules (PennyLane's callables)
             if not accepts(m):
@@ -318,6 +340,28 @@ def _first(results):
     return results[0]
 
 
+@transform
+def warn_readout_error_state(tape):
+    """PennyLane's ``default.mixed`` transform: without shots, a ``UserWarning`` for each
+    ``qml.state()`` or ``qml.density_matrix`` measured (readout errors do not change them);
+    the tape as it is.
+
+    >>> import warnings, qsym as qml
+    >>> t = qml.tape.QuantumScript([], [qml.state()])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = warn_readout_error_state(t)
+    >>> str(caught[0].message)
+    'Measurement state(wires=[]) is not affected by readout error.'
+    """
+    if not tape.shots:
+        for m in tape.measurements:
+            if isinstance(m, (ops.StateMP, ops.DensityMatrixMP)) and type(m).__name__ in (
+                    "StateMP", "DensityMatrixMP"):  # (not the entropies, PennyLane's)
+                warnings.warn(f"Measurement {m} is not affected by readout error.", UserWarning)
+    return (tape,), _first
+
+
 def preprocess_transforms(self, execution_config=None):
     """PennyLane's ``preprocess_transforms``: the ``CompilePipeline`` run on tapes before
     ``execute``, PennyLane's ``DefaultQubit`` pipeline: ``decompose`` (operators without a
@@ -330,6 +374,8 @@ def preprocess_transforms(self, execution_config=None):
     unless it defines ``preprocess``. A transformed device (``qml.add_noise(dev, ...)``)
     has its ``applied_transforms`` last."""
     program = _device_pipeline(self, execution_config)
+    if getattr(self, "readout_prob", None) is not None and not _own(self):  # default.mixed's
+        program.add_transform(warn_readout_error_state)
     applied = getattr(self, "applied_transforms", None)
     return program + applied if applied else program
 

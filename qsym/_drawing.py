@@ -27,6 +27,7 @@ from ._shapes import fd_circuits
 
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
 from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
+from ._operations import OperatorRecord  # noqa: E402
 
 
 def _fmt(v: float, decimals: int) -> str:
@@ -1459,7 +1460,7 @@ import threading as _threading
 _SNAPSHOT_MARKS = _threading.local()  # .marks: the list qml.snapshots is filling, if any
 
 
-class Snapshot:
+class Snapshot(OperatorRecord):
     """PennyLane's ``qml.Snapshot(tag=None, measurement=None, shots="workflow")``: marks a
     point of a circuit function where :func:`snapshots` records the state, or the
     ``measurement`` given (``qml.expval``, ``qml.var``, ``qml.probs``, ``qml.state``,

@@ -697,13 +697,14 @@ def observable_stopping_condition(obs) -> bool:
     >>> observable_stopping_condition(qml.X(0) @ qml.Z(1)), observable_stopping_condition(qml.RX(0.1, 0))
     (True, False)
     """
-    if obs.name in ("Prod", "Sum"):
+    name = getattr(obs, "name", type(obs).__name__)  # (a qml.Snapshot: its class's)
+    if name in ("Prod", "Sum"):
         return all(observable_stopping_condition(o) for o in obs.operands)
-    if obs.name == "LinearCombination":
-        return all(observable_stopping_condition(o) for o in obs.terms()[1])
-    if obs.name == "SProd":
+    if name == "LinearCombination":  # the operators as written (no matrix is made)
+        return all(observable_stopping_condition(o) for o in obs.ops)
+    if name == "SProd":
         return observable_stopping_condition(obs.base)
-    return obs.name in observables
+    return name in observables
 
 
 def stopping_condition(op) -> bool:
@@ -714,4 +715,4 @@ def stopping_condition(op) -> bool:
     >>> stopping_condition(qml.BitFlip(0.1, wires=0)), stopping_condition(qml.IsingXX(0.1, [0, 1]))
     (True, False)
     """
-    return op.name in DEFAULT_MIXED_GATES
+    return getattr(op, "name", type(op).__name__) in DEFAULT_MIXED_GATES

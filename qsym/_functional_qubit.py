@@ -23,9 +23,10 @@ from __future__ import annotations
 import sys
 
 import string
-from functools import singledispatch
+from functools import singledispatch, wraps
 
 import numpy as np
+from autograd.extend import Box
 
 from ._drawing import Snapshot
 from ._mcm import Conditional, MidMeasure
@@ -37,7 +38,7 @@ from ._operations import (
 from ._shadows import ClassicalShadowMP, ShadowExpvalMP
 from ._opmath import adjoint, dot, operation_derivative, simplify
 from ._shots import ShotCopies, Shots, choice
-from . import math as qmath, pauli, templates
+from . import math as qmath, numpy as qnp, pauli, templates
 from .wires import Wires
 
 __all__ = [
@@ -58,6 +59,24 @@ def _issparse(x) -> bool:
     never imported, nothing is one; ``import qsym`` does not load SciPy)."""
     sparse = sys.modules.get("scipy.sparse")
     return sparse is not None and sparse.issparse(x)
+
+
+def _same_interface(out, state):
+    """``out`` in the framework of ``state``, as PennyLane's ``apply_operation`` keeps it: a
+    qsym (autograd) tensor for a qsym tensor state, a NumPy array for a NumPy state; a value
+    autograd traces (a box) is left as it is.
+
+    >>> import qsym as qml
+    >>> type(_same_interface(np.ones(2), qml.numpy.array([1.0, 0.0]))).__name__
+    'tensor'
+    >>> type(_same_interface(qml.numpy.array([1.0, 0.0]), np.ones(2))).__name__
+    'ndarray'
+    """
+    if isinstance(out, Box) or _issparse(out):
+        return out
+    if qmath.get_interface(state) == "autograd":
+        return out if isinstance(out, qnp.tensor) else qmath.asarray(out, like="autograd")
+    return np.asarray(out) if isinstance(out, qnp.tensor) else out
 
 
 def create_initial_state(wires, prep_operation=None, like=None):
@@ -92,18 +111,20 @@ def create_initial_state(wires, prep_operation=None, like=None):
 def _op_matrix(op):
     """The matrix of ``op`` as a complex array, and its batch size (None if unbatched);
     sets ``op``'s batch size when it has none yet."""
-    mat = np.asarray(op.matrix()) + 0j
+    mat = op.matrix()
+    mat = mat if isinstance(mat, Box) else np.asarray(mat) + 0j  # (a box: autograd traces it)
     if len(op.wires) == 0:  # a global phase on no wires: a number
-        return mat.reshape(-1)[0], None
+        return (qmath.reshape(mat, (-1,)) if isinstance(mat, Box) else mat.reshape(-1))[0], None
     dim = 2 ** len(op.wires)
-    batch = mat.shape[0] if mat.ndim == 3 or mat.size == dim ** 2 * 2 and mat.ndim > 2 else None
+    ndim, size = np.ndim(mat), np.size(mat)
+    batch = np.shape(mat)[0] if ndim == 3 or size == dim ** 2 * 2 and ndim > 2 else None
     if batch is not None and getattr(op, "batch_size", 0) is None:
         try:
             op._batch_size = batch  # noqa: SLF001 (PennyLane sets it here too)
         except AttributeError:
             pass
     shape = ([batch] if batch is not None else []) + [2] * (2 * len(op.wires))
-    return mat.reshape(shape), batch
+    return qmath.reshape(mat, shape) if isinstance(mat, Box) else mat.reshape(shape), batch
 
 
 def apply_operation_einsum(op, state, is_state_batched: bool = False):
@@ -124,7 +145,9 @@ def apply_operation_einsum(op, state, is_state_batched: bool = False):
     out = state_idx
     for old, nw in zip(affected, new):
         out = out.replace(old, nw)
-    return np.einsum(f"...{new}{affected},...{state_idx}->...{out}", mat, state)
+    # through qml.math, as PennyLane's (its dispatch keeps an autograd state's framework)
+    return _same_interface(
+        qmath.einsum(f"...{new}{affected},...{state_idx}->...{out}", mat, state), state)
 
 
 def apply_operation_tensordot(op, state, is_state_batched: bool = False):
@@ -140,14 +163,15 @@ def apply_operation_tensordot(op, state, is_state_batched: bool = False):
     total = np.ndim(state) - is_state_batched
     k = len(op.wires)
     wires = [int(w) for w in op.wires]
-    tdot = np.tensordot(mat, state, axes=(list(range(-k, 0)), [w + is_state_batched for w in wires]))
+    tdot = qmath.tensordot(mat, state,
+                           axes=(list(range(-k, 0)), [w + is_state_batched for w in wires]))
     # tensordot puts the operator's axes (and the matrix's batch axis) first
     perm = wires + [i for i in range(total) if i not in wires]
     if batch is not None:
         perm = [0] + [i + 1 for i in perm]
     if is_state_batched:
         perm.insert(k + (batch is not None), -1)
-    return np.transpose(tdot, np.argsort(perm))
+    return _same_interface(qmath.transpose(tdot, np.asarray(qmath.argsort(perm))), state)
 
 
 def apply_operation_csr_matrix(op, state, is_state_batched: bool = False):
@@ -172,7 +196,7 @@ def _is_sparse_op(op) -> bool:
         getattr(op, "has_sparse_matrix", False) and not getattr(op, "has_matrix", True))
 
 
-def _apply_operation_default(op, state, is_state_batched):
+def _apply_operation_default(op, state, is_state_batched, debugger=None):
     if _is_sparse_op(op):
         return apply_operation_csr_matrix(op, state, is_state_batched=is_state_batched)
     if (len(op.wires) < EINSUM_OP_WIRECOUNT_PERF_THRESHOLD
@@ -198,15 +222,24 @@ def apply_operation(op, state, is_state_batched: bool = False, debugger=None, **
     array([[0., 0.],
            [1., 0.]])
     """
-    return _apply_operation_default(op, state, is_state_batched)
+    return _same_interface(_apply_operation_default(op, state, is_state_batched), state)
 
 
-@apply_operation.register
+def _kernel(func):
+    """``func`` registered as ``apply_operation``'s kernel for the class its ``op`` is
+    annotated with; its result keeps the state's framework."""
+    @wraps(func)
+    def kernel(op, state, is_state_batched: bool = False, debugger=None, **kwargs):
+        return _same_interface(func(op, state, is_state_batched, debugger, **kwargs), state)
+    return apply_operation.register(kernel)
+
+
+@_kernel
 def _apply_identity(op: Identity, state, is_state_batched: bool = False, debugger=None, **_):
     return state
 
 
-@apply_operation.register
+@_kernel
 def _apply_global_phase(op: GlobalPhase, state, is_state_batched: bool = False, debugger=None,
                         **_):
     phase = np.exp(-1j * np.asarray(op.data[0], dtype=complex))
@@ -217,7 +250,7 @@ def _apply_global_phase(op: GlobalPhase, state, is_state_batched: bool = False, 
     return phase * state
 
 
-@apply_operation.register
+@_kernel
 def _apply_paulix(op: PauliX, state, is_state_batched: bool = False, debugger=None, **_):
     return np.roll(state, 1, op.wires[0] + is_state_batched)
 
@@ -228,7 +261,7 @@ def _slices(axis, ndim):
     return tuple(zero), tuple(one)
 
 
-@apply_operation.register
+@_kernel
 def _apply_pauliz(op: PauliZ, state, is_state_batched: bool = False, debugger=None, **_):
     axis = op.wires[0] + is_state_batched
     s0, s1 = _slices(axis, np.ndim(state))
@@ -241,25 +274,26 @@ def _apply_phase(op, state, is_state_batched, phase):
     return np.stack([state[s0], state[s1] * phase], axis=axis)
 
 
-@apply_operation.register
+@_kernel
 def _apply_phaseshift(op: PhaseShift, state, is_state_batched: bool = False, debugger=None,
                       **_):
-    if op.batch_size is not None:  # a batch of angles: its matrices
+    if op.batch_size is not None or isinstance(op.data[0], Box):  # a batch of angles, or
+        # one autograd traces: its matrices
         return _apply_operation_default(op, state, is_state_batched)
     return _apply_phase(op, state, is_state_batched, np.exp(1j * complex(op.data[0])))
 
 
-@apply_operation.register
+@_kernel
 def _apply_t(op: T, state, is_state_batched: bool = False, debugger=None, **_):
     return _apply_phase(op, state, is_state_batched, np.exp(0.25j * np.pi))
 
 
-@apply_operation.register
+@_kernel
 def _apply_s(op: S, state, is_state_batched: bool = False, debugger=None, **_):
     return _apply_phase(op, state, is_state_batched, 1j)
 
 
-@apply_operation.register
+@_kernel
 def _apply_cnot(op: CNOT, state, is_state_batched: bool = False, debugger=None, **_):
     control, target = (int(w) for w in op.wires)
     target_axis = (target - 1 if target > control else target) + is_state_batched
@@ -268,7 +302,7 @@ def _apply_cnot(op: CNOT, state, is_state_batched: bool = False, debugger=None, 
                     axis=control + is_state_batched)
 
 
-@apply_operation.register
+@_kernel
 def _apply_multicontrolledx(op: MultiControlledX, state, is_state_batched: bool = False,
                             debugger=None, **_):
     if len(op.wires) < 9:
@@ -291,7 +325,7 @@ def _apply_multicontrolledx(op: MultiControlledX, state, is_state_batched: bool 
     return state
 
 
-@apply_operation.register
+@_kernel
 def _apply_grover(op: templates.GroverOperator, state, is_state_batched: bool = False,
                   debugger=None, **_):
     if len(op.wires) < 9:
@@ -303,7 +337,7 @@ def _apply_grover(op: templates.GroverOperator, state, is_state_batched: bool = 
     return 2 ** (1 - k) * np.broadcast_to(total, np.shape(state)) - state
 
 
-@apply_operation.register
+@_kernel
 def _apply_snapshot(op: Snapshot, state, is_state_batched: bool = False, debugger=None,
                     **execution_kwargs):
     if debugger is None or not debugger.active:
@@ -329,7 +363,7 @@ def _apply_snapshot(op: Snapshot, state, is_state_batched: bool = False, debugge
     return state
 
 
-@apply_operation.register
+@_kernel
 def _apply_conditional(op: Conditional, state, is_state_batched: bool = False, debugger=None,
                        **execution_kwargs):
     mid = execution_kwargs.get("mid_measurements")
@@ -340,7 +374,7 @@ def _apply_conditional(op: Conditional, state, is_state_batched: bool = False, d
     return state
 
 
-@apply_operation.register
+@_kernel
 def _apply_mid_measure(op: MidMeasure, state, is_state_batched: bool = False, debugger=None,
                        **execution_kwargs):
     if is_state_batched:

@@ -355,6 +355,9 @@ class Operation:
     num_wires: int = 1
 
     _row = None  # the gate-table row the class was made from (qsym._gates.GateDef)
+    # PennyLane's private ``op._batch_size``: unset until worked out (a table gate made by the
+    # fast constructor has none of its own; qml.devices.qubit sets it when it finds a batch)
+    _batch_size = UNSET_BATCH_SIZE
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -603,10 +606,14 @@ class Operation:
                 for b in range(size)
             ])
         if any(isinstance(p, Box) for p in self.params):
-            raise DifferentiationError(
-                f"the matrix of {self.name} with a parameter autograd differentiates "
-                "(qml.matrix inside qml.grad) is not supported by qsym: differentiate a QNode "
-                "(its derivative is compiled), or take the matrix at a number")
+            traced = _traced_matrix(self)
+            if traced is None:
+                raise DifferentiationError(
+                    f"the matrix of {self.name} with a parameter autograd differentiates "
+                    "(qml.matrix inside qml.grad) is supported by qsym for gates of one "
+                    "parameter with a generator only: differentiate a QNode (its derivative "
+                    "is compiled), or take the matrix at a number")
+            return traced
         return _pennylane_dtype(self.name, _gate_matrix(
             self.name,
             *[float(p) for p in self.params],
@@ -1676,6 +1683,30 @@ def operator_label(base_label: str, data, decimals=None, cache=None) -> str:
     return f"{base_label}\n(" + ",\n".join(parts) + ")" if parts else base_label
 
 
+def _traced_matrix(op):
+    """The matrix of a table gate of one real parameter ``t`` that autograd traces, as
+    autograd differentiates it: ``exp(i t G) = V diag(exp(i t l)) V^dagger`` from the
+    eigenvectors of its generator ``G`` (PennyLane's convention), checked against the
+    gate's own matrix at the number; None for other gates (several parameters, no
+    generator, a matrix that is not ``exp(i t G)``)."""
+    if len(op.params) != 1 or not op.has_generator:
+        return None
+    theta = op.params[0]
+    value = theta
+    while isinstance(value, Box):
+        value = value._value
+    if np.ndim(value) != 0 or np.iscomplexobj(value):
+        return None
+    G = np.asarray(gate_generator(op).matrix(wire_order=op.wires), dtype=complex)
+    lam, V = np.linalg.eigh(G)
+    numeric = _gate_matrix(op.name, float(value), num_wires=None if op.num_wires
+                           else max(len(op.wires), 1), **dict(op.hyper))
+    if not np.allclose((V * np.exp(1j * float(value) * lam)) @ V.conj().T, numeric,
+                       atol=1e-10):
+        return None
+    return anp.dot(V * anp.exp(1j * theta * lam), V.conj().T)
+
+
 def gate_generator(op) -> "Observable":
     """PennyLane's ``op.generator()`` of a one-parameter gate: ``G`` with
     ``U(t) = exp(i t G)`` (the table's generator, ``exp(-i t G)``, negated), as a Pauli
@@ -1848,6 +1879,18 @@ def _compare_observables(o1, o2, rtol, atol):
     return True
 
 
+def _compare_snapshots(op1, op2, check_interface, check_trainability, rtol, atol):
+    """Two ``qml.Snapshot`` compared as PennyLane compares operators: tag, shots, and
+    their measurements (by :func:`compare`)."""
+    h1, h2 = op1.hyperparameters, op2.hyperparameters
+    if h1["tag"] != h2["tag"] or h1["shots"] != h2["shots"]:
+        return ("The hyperparameters are not equal for op1 and op2.\n"
+                f"Got {h1} and {h2}.")
+    why = compare(h1["measurement"], h2["measurement"], check_interface, check_trainability,
+                  rtol, atol)
+    return True if why is True else f"op1 and op2 have different measurements. {why}"
+
+
 def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, atol=1e-9):
     """True if ``op1`` and ``op2`` are equal as PennyLane's ``qml.equal`` compares them,
     else the reason they differ (the message of ``qml.assert_equal``): gates by name, wires,
@@ -1881,6 +1924,8 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         return pauli
     if type(op1) is not type(op2):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+    if "measurement" in getattr(op1, "hyperparameters", ()):  # qml.Snapshot
+        return _compare_snapshots(op1, op2, check_interface, check_trainability, rtol, atol)
     if all(hasattr(op1, a) for a in ("base", "coeff", "num_steps")):  # qml.exp, qml.evolve
         if len(op1.data) != len(op2.data) or not all(
                 _same_number(a, b, rtol, atol) for a, b in zip(op1.data, op2.data)):
@@ -2843,6 +2888,22 @@ class Observable:
 
 
 OPERATORS = (Observable, Operation, GateSequence)  # the operands of operator arithmetic
+
+
+class OperatorRecord:
+    """Base of PennyLane's operators that qsym keeps as records of a circuit, not gates
+    (``qml.Snapshot``): like PennyLane's, they may be operands of operator arithmetic
+    (``qml.Hamiltonian([1.0], [qml.Snapshot()])``, as a device's observable check meets
+    them), but they have no matrix and no Pauli form: measuring such a sum is a
+    :class:`~qsym.errors.MatrixUndefinedError`.
+
+    >>> import qsym as qml
+    >>> isinstance(qml.Snapshot(), OperatorRecord)
+    True
+    """
+
+    _row = None  # (no gate-table row)
+
 # ``f * op`` (and ``qml.dot``) with a function ``f(p, t)``: qsym._pulse registers its
 # ParametrizedHamiltonian class here, and its ParametrizedEvolution (``qml.evolve(H)``)
 PARAMETRIZED_HAMILTONIAN: list = []
@@ -3029,7 +3090,7 @@ def _depth(op) -> int:
 
 def _operand(op):
     """An operand of PennyLane's operator arithmetic: a gate or an observable."""
-    if isinstance(op, OPERATORS):
+    if isinstance(op, (*OPERATORS, OperatorRecord)):
         return op
     raise MeasurementError(
         f"operator arithmetic takes gates and observables (e.g. qml.X(0)), got {op!r}")
@@ -3062,6 +3123,9 @@ def _take_gates(ops) -> tuple:
 
 
 def _expanded(op, order) -> np.ndarray:
+    if isinstance(op, OperatorRecord):
+        raise MatrixUndefinedError(f"{op!r} has no matrix (PennyLane's MatrixUndefinedError): "
+                                   "a sum or product holding it cannot be measured")
     m = op.matrix(wire_order=list(order))
     return np.asarray(m, dtype=complex)
 

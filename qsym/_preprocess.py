@@ -42,8 +42,10 @@ __all__ = ["decompose", "stopping_condition", "allow_mcms_stopping_condition",
            "measurements_from_samples", "measurements_from_counts",
            "ALL_DQ_GATES", "STATE_PREPS"]
 
-# the operators a state preparation at the start of a tape is (PennyLane's StatePrepBase)
-STATE_PREPS = frozenset(["StatePrep", "BasisState", "QubitStateVector", "QubitDensityMatrix"])
+# the operators a state preparation at the start of a tape is (PennyLane's StatePrepBase, its
+# subclasses AmplitudeEmbedding and BasisEmbedding included)
+STATE_PREPS = frozenset(["StatePrep", "BasisState", "QubitStateVector", "QubitDensityMatrix",
+                         "AmplitudeEmbedding", "BasisEmbedding"])
 
 # default.qubit's gate set for the graph-based system: qsym's table
 ALL_DQ_GATES = GateSet(sorted(GATE_CLASSES), name="All DefaultQubit Gates")

@@ -138,6 +138,9 @@ CLASSES = {
     "devices.QubitDevice": "PennyLane's legacy device API (QubitDevice, the base class of "
                            "devices before qml.devices.Device): use "
                            "qml.device('default.qubit', ...)",
+    "devices.QutritDevice": "PennyLane's legacy device API (QutritDevice, the base class of "
+                            "qutrit devices before qml.devices.Device): qsym simulates "
+                            "qubits only; no qsym device is one",
     "devices.LegacyDevice": "PennyLane's legacy device API (LegacyDevice, the base class of "
                             "devices before qml.devices.Device; no qsym device is one): use "
                             "qml.device('default.qubit', ...) or subclass qml.devices.Device",
@@ -209,7 +212,9 @@ def cv_class(name: str, family: str = "qutrit") -> type:
 
     what = _FAMILIES[family]
 
-    def __init__(self, *params, wires=None, id=None):
+    def __init__(self, *params, wires=None, id=None, **named):
+        # parameters by PennyLane's names (``GellMann(wires=0, index=1)``): after the others
+        params = params + tuple(named.values())
         if active_tape() is not None:
             raise GateError(
                 f"qml.{name} is {what}: qsym simulates qubits only, so it cannot be applied "

@@ -213,6 +213,19 @@ def is_abstract(tensor, like=None) -> bool:
     return False
 
 
+def flatten(tensor):
+    """The value as one dimension (PennyLane's ``qml.math.flatten``, autoray's: NumPy's
+    ``x.flatten()``), in its framework: autograd differentiates it.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> qml.math.flatten(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    tensor([1., 2., 3., 4.], requires_grad=True)
+    """
+    return _qnp.reshape(tensor, (-1,)) if get_interface(tensor) == "autograd" \
+        else _np.reshape(tensor, (-1,))
+
+
 def allequal(tensor1, tensor2, **kwargs) -> bool:
     """True if the two values are equal element by element.
 

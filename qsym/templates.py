@@ -919,21 +919,24 @@ def _norm(block):
 def _uniform_ry(angles: list, controls: tuple, target) -> None:
     """RY(angles[p]) on ``target`` for each basis state ``p`` of ``controls`` (the first
     control most significant), as 2^k RY and 2^k CNOT gates (Mottonen et al. 2004,
-    Gray-code order)."""
+    Gray-code order). An RY whose angle is a number (numerically) zero is left out, as
+    PennyLane's ``_apply_uniform_rotation_dagger`` leaves it (angles of traced amplitudes
+    are all kept)."""
     k = len(controls)
-    if k == 0:
-        _gate("RY", angles[0], wires=target)
-        return
     n = 2**k
     gray = [i ^ (i >> 1) for i in range(n)]
     for i in range(n):
         # phi_i = 2^-k sum_p (-1)^(p . g_i) theta_p
         terms = [(-1) ** bin(p & gray[i]).count("1") * angles[p] for p in range(n)]
         if any(isinstance(t, sp.Basic) and not t.is_number for t in terms):
-            phi = sp.Add(*terms) / n
+            phi, keep = sp.Add(*terms) / n, True
         else:
             phi = float(np.sum(np.asarray(terms, dtype=float))) / n
-        _gate("RY", phi, wires=target)
+            keep = abs(phi) > np.finfo(float).eps
+        if choice(keep):  # a replay on numbers keeps what the traced run kept
+            _gate("RY", phi, wires=target)
+        if k == 0:
+            return
         changed = gray[i] ^ gray[(i + 1) % n]
         bit = changed.bit_length() - 1  # 0: the least significant bit: the last control
         _gate("CNOT", wires=[controls[k - 1 - bit], target])

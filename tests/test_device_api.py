@@ -215,8 +215,11 @@ def test_adjoint_preprocessing_splits_broadcast_tapes():
 
 def test_matrix_of_a_boxed_gate_is_refused_by_name():
     x = qml.numpy.array(0.3, requires_grad=True)
-    with pytest.raises(qml.DifferentiationError, match="matrix of RX with a parameter autograd"):
-        qml.grad(lambda v: qml.numpy.real(qml.matrix(qml.RX(v, 0))[0, 0]))(x)
+    with pytest.raises(qml.DifferentiationError, match="matrix of Rot with a parameter autograd"):
+        qml.grad(lambda v: qml.numpy.real(qml.matrix(qml.Rot(v, 0.1, 0.2, 0))[0, 0]))(x)
+    # a gate of one parameter with a generator: exp(i t G), d/dt Re cos(t/2) = -sin(t/2)/2
+    grad = qml.grad(lambda v: qml.numpy.real(qml.matrix(qml.RX(v, 0))[0, 0]))(x)
+    assert onp.isclose(grad, -0.5 * onp.sin(0.15))
 
 
 @pytest.mark.parametrize("shots, measurement, accepted", [
