@@ -550,6 +550,12 @@ optimize.ShotAdaptiveOptimizer = ShotAdaptiveOptimizer
 optimize.shot_adaptive = _shot_adaptive  # (PennyLane's module qml.optimize.shot_adaptive)
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"))
+# default.gaussian (qsym._gaussian): PennyLane's device module, qml.gradients.param_shift_cv
+from . import _gaussian as _gaussian  # noqa: E402
+devices.default_gaussian = __import__("sys").modules[f"{__name__}.devices.default_gaussian"] = _gaussian
+gradients.param_shift_cv = _gaussian.param_shift_cv
+gradients.parameter_shift_cv = __import__("sys").modules.setdefault(
+    f"{__name__}.gradients.parameter_shift_cv", _gaussian)
 from . import _device_modifiers as _device_modifiers  # noqa: E402
 # PennyLane's qml.devices.modifiers (single_tape_support, simulator_tracking)
 devices.modifiers = __import__("sys").modules[f"{__name__}.devices.modifiers"] = _device_modifiers
@@ -865,6 +871,7 @@ def _register_class_paths():
     # from pennylane.ops.mid_measure.pauli_measure import PauliMeasure (a stand-in above)
     # PennyLane's qml.ops.cv and its classes as qml.<name> (qsym._cv: records, Heisenberg math)
     ops.cv = __import__("sys").modules.setdefault(f"{__name__}.ops.cv", _cv)
+    ops._cv__ops__, ops._cv__obs__ = _cv.__ops__, _cv.__obs__  # PennyLane's private names
     globals().update({n: getattr(_cv, n) for n in (*_cv.OPS, *_cv.OBSERVABLES)})
     path("qsym.ops.mid_measure", "pauli_measure", "PennyLane's qml.ops.mid_measure.pauli_measure",
          PauliMeasure=ops.PauliMeasure)

@@ -2936,7 +2936,8 @@ def as_observable(obj) -> Observable:
         return obj
     refusal = getattr(type(obj), "unsupported", None)
     if isinstance(refusal, str):  # a qutrit or CV record: a measurement of it made as data
-        if active_tape() is None:  # (a test's parameters), refused when it runs
+        tape = active_tape()  # (a test's parameters; a CV circuit's), refused if a qubit device runs it
+        if tape is None or (getattr(tape, "cv", False) or tape.log is not None) and hasattr(obj, "ev_order"):
             return UnmeasuredOperator(obj, refusal)
         raise MeasurementError(refusal)
     if isinstance(obj, Operation):
