@@ -499,6 +499,7 @@ from ._operations import StatePrepBase as _StatePrepBase, classproperty as _clas
 from ._opmath import operation_derivative as _operation_derivative  # noqa: E402
 operation = _unsupported.partial_namespace(
     "operation", Operation=Operation, Operator=_Operator, Channel=_Channel,
+    CV=_cv.CVOperator, CVOperation=_cv.CVOperation, CVObservable=_cv.CVObservable,
     StatePrepBase=_StatePrepBase,
     classproperty=_classproperty,
     operation_derivative=_operation_derivative,
@@ -872,6 +873,9 @@ def _register_class_paths():
     # PennyLane's qml.ops.cv and its classes as qml.<name> (qsym._cv: records, Heisenberg math)
     ops.cv = __import__("sys").modules.setdefault(f"{__name__}.ops.cv", _cv)
     ops._cv__ops__, ops._cv__obs__ = _cv.__ops__, _cv.__obs__  # PennyLane's private names
+    for _n in (*_cv.OPS, *_cv.OBSERVABLES):  # qml.ops.PolyXP & co, as PennyLane's
+        if not hasattr(ops, _n):
+            setattr(ops, _n, getattr(_cv, _n))
     globals().update({n: getattr(_cv, n) for n in (*_cv.OPS, *_cv.OBSERVABLES)})
     path("qsym.ops.mid_measure", "pauli_measure", "PennyLane's qml.ops.mid_measure.pauli_measure",
          PauliMeasure=ops.PauliMeasure)

@@ -177,7 +177,7 @@ class CVOperator:
     ((0.1, 0.2), Wires([1]), 2, 1)
     """
 
-    num_params = 0
+    num_params = 1  # PennyLane's default (a subclass of its own names its count)
     num_wires = None  # PennyLane's AnyWires
     arg_names: tuple = ()  # PennyLane's names of the parameters
     grad_method = None

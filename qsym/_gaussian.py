@@ -481,7 +481,7 @@ class DefaultGaussian(devices.Device):
         wires = Wires(wires)
         if len(wires) == self.num_wires:
             return self._state
-        index = np.asarray(self.map_wires(wires).tolist())
+        index = np.asarray(self.map_wires(wires).tolist(), dtype=int)
         index = np.concatenate([index, index + self.num_wires])
         return self._state[0][np.ix_(index, index)], self._state[1][index]
 
@@ -490,6 +490,8 @@ class DefaultGaussian(devices.Device):
             raise DeviceError(f"Observable {observable} not supported on device "
                               "default.gaussian (its observables: "
                               f"{', '.join(sorted(self._observable_map))})")
+        if observable == "Identity":
+            return self._observable_map[observable]()
         if observable == "PolyXP":
             return poly_quad_expectations(*self._state, Wires(wires), self.wires, par,
                                           hbar=self.hbar)
@@ -556,11 +558,17 @@ class DefaultGaussian(devices.Device):
         if m.kind == "var":
             return np.float64(self.var(name, wires, par))
         if m.kind == "sample":
+            if name not in SAMPLED and name != "QuadOperator":
+                return self.sample(name, wires, par)  # (its refusal)
             if self.given_shots is None:
                 raise QuantumFunctionError("qml.sample needs shots: use qml.set_shots")
             return self.sample(name, wires, par)
         raise QuantumFunctionError(f"default.gaussian measures expval, var and sample, not "
                                    f"{m.kind}")
+
+    def batch_execute(self, circuits):
+        """PennyLane's legacy ``batch_execute``: the results of the tapes, in a list."""
+        return [self._run(t) for t in circuits]
 
     def run_qnode(self, node, args, kwargs):
         """A QNode's call on this device (the QNode's hook): :func:`run_qnode`."""
@@ -650,6 +658,8 @@ def run_qnode(node, args, kwargs):
                                          list(range(len(tape.data))))
         return _shape(rebuild, device.execute((plain,))[0], tape)
     method = _gradient_of(node)
+    if method[0] == "param_shift_cv":
+        _check_tape(tape)
     boxes = [tape.data[i] for i in trainable]
     if any(np.ndim(getval(b)) for b in boxes):
         raise DifferentiationError("default.gaussian differentiates scalar gate parameters; "
@@ -704,8 +714,8 @@ def _execute_vjp(ans, params, tape, device, method):
     tapes, fn = _GRADIENT[name](bound, device, **keywords)
     jac = fn(device.execute(tuple(tapes)))
     parts = jac if isinstance(jac, tuple) else (jac,)
-    jac = np.stack([np.asarray(j, dtype=float) for j in parts], axis=-1)
-    return lambda g: np.tensordot(np.asarray(g, dtype=float), jac, axes=np.ndim(g))
+    jac = np.array([np.asarray(j, dtype=float) for j in parts]).reshape(len(params))
+    return lambda g: np.asarray(g, dtype=float) * jac
 
 
 defvjp(_execute, _execute_vjp)
@@ -845,9 +855,9 @@ def transform_observable(obs, Z, device_wires):
 def _second_order(tape, idx, wires, shifts=None, recipe=None):
     m = tape.measurements[0]
     obs = getattr(m.obs, "op", m.obs)
-    new = transform_observable(obs, _heisenberg_derivative(tape, idx, wires, shifts, recipe),
-                               wires)
-    a = new.data[0]
+    new = _transform_observable(obs, _heisenberg_derivative(tape, idx, wires, shifts, recipe),
+                                wires)
+    a = np.asarray(new.data[0])
     if np.count_nonzero(a) == 1 and np.ravel(a)[0] != 0:  # a constant: no circuit to run
         constant = float(np.ravel(a)[0])
         return [], lambda r: constant
@@ -855,20 +865,84 @@ def _second_order(tape, idx, wires, shifts=None, recipe=None):
             lambda r: np.asarray(r[0]))
 
 
-def _variance(tape, idx, wires, shifts=None, recipe=None):
-    """``d var = d<A^2> - 2 <A> d<A>`` of a first-order observable ``A``."""
-    obs = getattr(tape.measurements[0].obs, "op", tape.measurements[0].obs)
-    mean_tape = QuantumScript(tape.operations, [expval(obs)], shots=tape.shots)
-    d_tapes, d_fn = _first_order(mean_tape, idx, shifts, recipe)
+def _each(tape, argnum, one, shifts, gradient_recipes):
+    """``(tapes, fn)`` of the rule ``one(tape, idx, shifts, recipe)`` for each position of
+    ``argnum`` among the trainable parameters; ``fn`` gives the Jacobian (zero elsewhere)."""
+    trainable = list(tape.trainable_params)
+    argnum = list(range(len(trainable))) if argnum is None else list(argnum)
+    recipes = gradient_recipes or [None] * len(argnum)
+    tapes, parts = [], []
+    for pos, k in enumerate(argnum):
+        ts, fn = one(tape, trainable[k], None if shifts is None else shifts[pos], recipes[pos])
+        tapes.extend(ts)
+        parts.append((k, fn, len(ts)))
+    return tapes, _shift_combiner(parts, len(trainable))
+
+
+def expval_param_shift_cv(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None):
+    """The first-order CV shift rule (each gate's ``grad_recipe``) of the positions
+    ``argnum`` among the trainable parameters: ``(tapes, fn)``.
+
+    >>> import qsym as qml
+    >>> t = QuantumScript([qml.Displacement(0.5, 0.0, wires=0)], [qml.expval(qml.QuadX(0))])
+    >>> tapes, fn = expval_param_shift_cv(t, [0])
+    >>> [round(float(g), 10) for g in fn(qml.device("default.gaussian", wires=1).execute(tapes))]
+    [2.0, 0.0]
+    """
+    return _each(tape, argnum, lambda t, i, sh, rc: _first_order(t, i, sh, rc), shifts,
+                 gradient_recipes)
+
+
+def second_order_param_shift(tape, dev_wires, argnum=None, shifts=None, gradient_recipes=None):
+    """The second-order CV shift rule (PennyLane's ``second_order_param_shift``): for each
+    position of ``argnum``, the measured observable moved through the derivative of the
+    circuit's Heisenberg map, measured as a :class:`~qsym.ops.cv.PolyXP` on ``dev_wires``
+    (a constant needs no circuit): ``(tapes, fn)``.
+
+    >>> import qsym as qml
+    >>> t = QuantumScript([qml.Rotation(0.0, wires=0)], [qml.expval(qml.QuadX(0))])
+    >>> tapes, fn = second_order_param_shift(t, Wires([0]))
+    >>> round(float(fn(qml.device("default.gaussian", wires=1).execute(tapes))), 10) + 0.0
+    0.0
+    """
+    dev_wires = Wires(dev_wires)
+    return _each(tape, argnum, lambda t, i, sh, rc: _second_order(t, i, dev_wires, sh, rc),
+                 shifts, gradient_recipes)
+
+
+def var_param_shift(tape, dev_wires, argnum=None, shifts=None, gradient_recipes=None, f0=None):
+    """The CV shift rule of a variance of a first-order observable ``A`` (PennyLane's
+    ``var_param_shift``): ``d var = d<A^2> - 2 <A> d<A>``, ``d<A>`` by the first-order rule
+    and ``d<A^2>`` by the second-order one (``A^2`` a :class:`~qsym.ops.cv.PolyXP`).
+
+    >>> import qsym as qml
+    >>> t = QuantumScript([qml.Displacement(0.5, 0.0, wires=0)], [qml.var(qml.QuadX(0))])
+    >>> tapes, fn = var_param_shift(t, Wires([0]))
+    >>> [round(float(g), 8) + 0.0 for g in fn(qml.device("default.gaussian", wires=1).execute(tapes))]
+    [0.0, 0.0]
+    """
+    dev_wires = Wires(dev_wires)
+    m = tape.measurements[0]
+    obs = getattr(m.obs, "op", m.obs)
+    if m.kind != "var":
+        return _each(tape, argnum, lambda t, i, sh, rc: _first_order(t, i, sh, rc), shifts,
+                     gradient_recipes)
+    mean = QuantumScript(tape.operations, [expval(obs)], shots=tape.shots)
     a = obs._heisenberg_rep(obs.parameters)
-    square = QuantumScript(tape.operations,
-                           [expval(cv.PolyXP(np.outer(a, a), wires=obs.wires))], shots=tape.shots)
-    sq_tapes, sq_fn = _second_order(square, idx, wires, shifts, recipe)
+    square = QuantumScript(tape.operations, [expval(cv.PolyXP(np.outer(a, a), wires=obs.wires))],
+                           shots=tape.shots)
+    mean.trainable_params = square.trainable_params = list(tape.trainable_params)
+    d_tapes, d_fn = expval_param_shift_cv(mean, argnum, shifts, gradient_recipes)
+    sq_tapes, sq_fn = second_order_param_shift(square, dev_wires, argnum, shifts,
+                                               gradient_recipes)
     k = len(d_tapes)
 
-    def combine(r):
-        return sq_fn(r[k + 1:]) - 2 * np.asarray(r[0]) * d_fn(r[1:k + 1])
-    return [mean_tape, *d_tapes, *sq_tapes], combine
+    def fn(results):
+        f0, d, d2 = np.asarray(results[0]), d_fn(results[1:k + 1]), sq_fn(results[k + 1:])
+        if isinstance(d, tuple):
+            return tuple(b - 2 * f0 * a for a, b in zip(d, d2))
+        return d2 - 2 * f0 * d
+    return [mean, *d_tapes, *sq_tapes], fn
 
 
 def cv_finite_diff(tape, dev=None, argnum=None, h=1e-7, approx_order=1, strategy="forward",
@@ -892,19 +966,7 @@ def cv_finite_diff(tape, dev=None, argnum=None, h=1e-7, approx_order=1, strategy
         tapes.extend(_with_param(tape, idx, p + s) for _, s in steps)
         fns.append((k, lambda r, steps=steps: sum(c * np.asarray(x)
                                                   for (c, _), x in zip(steps, r)), 2))
-    return tapes, _combiner(fns, len(trainable))
-
-
-def _combiner(parts, n):
-    """The function from the tapes' results to the Jacobian: ``parts`` are ``(position,
-    fn, number of tapes)``; the positions not given are zero."""
-    def fn(results):
-        out, start = [np.float64(0.0)] * n, 0
-        for k, f, count in parts:
-            out[k] = out[k] + np.float64(f(results[start:start + count]))
-            start += count
-        return out[0] if n == 1 else tuple(out)
-    return fn
+    return tapes, _shift_combiner(fns, len(trainable))
 
 
 NO_TRAINABLE = ("Attempted to compute the gradient of a tape with no trainable parameters. If "
@@ -914,8 +976,7 @@ NO_TRAINABLE = ("Attempted to compute the gradient of a tape with no trainable p
 
 
 def _methods(tape, which, fallback):
-    trainable = list(tape.trainable_params)
-    methods = {k: grad_method_cv(tape, trainable[k]) for k in which}
+    methods = _find_gradient_methods_cv(tape, which)
     none = {k for k, m in methods.items() if m is None}
     if none:
         raise ValueError(f"Cannot differentiate with respect to parameter(s) {none}")
@@ -926,17 +987,27 @@ def _methods(tape, which, fallback):
     return methods
 
 
+def _check_tape(tape):
+    if len(tape.measurements) > 1:
+        raise ValueError("Computing the gradient of CV circuits that return more than one "
+                         "measurement is not possible.")
+    if any(m.kind in ("state", "density_matrix") for m in tape.measurements):
+        raise ValueError("Computing the gradient of circuits that return the state is not "
+                         "supported.")
+
+
 def param_shift_cv(tape, dev=None, argnum=None, shifts=None, gradient_recipes=None,
                    fallback_fn=cv_finite_diff, f0=None, force_order2=False):
     """PennyLane's ``qml.gradients.param_shift_cv``: the CV parameter-shift rule of a tape
     with one expectation value or variance on ``dev``: ``(tapes, fn)``, ``fn`` of the
     tapes' results the Jacobian (one number per trainable parameter). First-order
-    observables shift the gate (its ``grad_recipe``); second-order ones (and
-    ``force_order2``, and variances) measure the observable moved through the derivative
-    of the circuit's Heisenberg map as a :class:`~qsym.ops.cv.PolyXP`; parameters that
-    neither applies to (a non-Gaussian gate after them, a variance of a second-order
-    observable, a Fock projector) go to ``fallback_fn`` (finite differences; None: refused).
-    On a QNode: the function of its arguments that returns the Jacobian.
+    observables shift the gate (:func:`expval_param_shift_cv`); second-order ones (and all,
+    with ``force_order2``) measure the observable moved through the derivative of the
+    circuit's Heisenberg map (:func:`second_order_param_shift`); variances of first-order
+    observables :func:`var_param_shift`; parameters none of these applies to (a
+    non-Gaussian gate after them, a variance of a second-order observable, a Fock
+    projector) go to ``fallback_fn`` (finite differences; None: refused). On a QNode: the
+    function of its arguments that returns the Jacobian.
 
     >>> import qsym as qml
     >>> dev = qml.device("default.gaussian", wires=1)
@@ -949,55 +1020,71 @@ def param_shift_cv(tape, dev=None, argnum=None, shifts=None, gradient_recipes=No
         return qnode_jacobian(tape, ("param_shift_cv", dict(
             argnum=argnum, shifts=shifts, gradient_recipes=gradient_recipes,
             fallback_fn=fallback_fn, force_order2=force_order2)))
-    if len(tape.measurements) > 1:
-        raise ValueError("Computing the gradient of CV circuits that return more than one "
-                         "measurement is not possible.")
-    if any(m.kind in ("state", "density_matrix") for m in tape.measurements):
-        raise ValueError("Computing the gradient of circuits that return the state is not "
-                         "supported.")
+    _check_tape(tape)
     trainable = list(tape.trainable_params)
     which = list(range(len(trainable))) if argnum is None else [int(k) for k in np.atleast_1d(argnum)]
     methods = _methods(tape, which, fallback_fn)
     if argnum is None and not trainable:
         warnings.warn(NO_TRAINABLE)
-        return [], lambda _: ()
+        return [], lambda _: np.zeros((0,))
     if all(m == "0" for m in methods.values()):
         return [], lambda _: np.zeros([1, len(trainable)])
     wires = dev.wires if dev is not None and dev.wires is not None else tape.wires
     var = any(m.kind == "var" for m in tape.measurements)
-    recipes = gradient_recipes or [None] * len(which)
-    tapes, parts, numeric = [], [], [k for k, m in methods.items() if m == "F"]
+    numeric = [k for k, m in methods.items() if m == "F"]
+    first = [k for k, m in methods.items() if m == "A"]
+    second = [k for k, m in methods.items() if m == "A2"]
+    if force_order2:
+        first, second = [], second + first
+    if dev is not None and "PolyXP" not in dev.observables and (second or var):
+        warnings.warn(f"The device {dev.short_name} does not support the PolyXP observable. "
+                      "The analytic parameter-shift cannot be used for second-order "
+                      "observables; falling back to finite-differences.", UserWarning)
+        numeric, first, second = numeric + (first if var else []) + second, \
+            ([] if var else first), []
+    pieces = []
     if numeric:
-        ts, fn = fallback_fn(tape, argnum=numeric)
-        tapes.extend(ts)
-        parts.append((None, fn, len(ts)))
-    for pos, k in enumerate(which):
-        method = methods[k]
-        if method in ("0", "F"):
-            continue
-        sh = None if shifts is None else shifts[pos]
+        pieces.append(fallback_fn(tape, argnum=numeric))
+    analytic = first + second
+    if analytic:
+        recipes = gradient_recipes or [None] * len(analytic)
+        pick = {k: (None if shifts is None else shifts[i], recipes[i])
+                for i, k in enumerate(analytic)}
+
+        def part(ks):
+            return [pick[k][0] for k in ks] if shifts is not None else None, \
+                [pick[k][1] for k in ks]
         if var:
-            ts, fn = _variance(tape, trainable[k], wires, sh, recipes[pos])
-        elif method == "A2" or force_order2:
-            ts, fn = _second_order(tape, trainable[k], wires, sh, recipes[pos])
+            pieces.append(var_param_shift(tape, wires, analytic, *part(analytic)))
         else:
-            ts, fn = _first_order(tape, trainable[k], sh, recipes[pos])
-        tapes.extend(ts)
-        parts.append((k, fn, len(ts)))
-    return tapes, _shift_combiner(parts, len(trainable))
+            if first:
+                pieces.append(expval_param_shift_cv(tape, first, *part(first)))
+            if second:
+                pieces.append(second_order_param_shift(tape, wires, second, *part(second)))
+    return _sum_pieces(pieces, len(trainable))
+
+
+def _sum_pieces(pieces, n):
+    tapes = [t for ts, _ in pieces for t in ts]
+    counts = [len(ts) for ts, _ in pieces]
+
+    def fn(results):
+        total, start = np.zeros(n), 0
+        for (_, f), count in zip(pieces, counts):
+            value = f(results[start:start + count])
+            start += count
+            total = total + np.ravel(np.asarray(value if not isinstance(value, tuple)
+                                                else [np.asarray(v) for v in value], float))
+        return np.float64(total[0]) if n == 1 else tuple(np.float64(v) for v in total)
+    return tapes, fn
 
 
 def _shift_combiner(parts, n):
     def fn(results):
         out, start = [np.float64(0.0)] * n, 0
         for k, f, count in parts:
-            value = f(results[start:start + count])
+            out[k] = out[k] + np.float64(f(results[start:start + count]))
             start += count
-            if k is None:  # the fallback's Jacobian: all positions
-                value = value if isinstance(value, tuple) else (value,)
-                out = [o + np.float64(v) for o, v in zip(out, value)]
-            else:
-                out[k] = out[k] + np.float64(value)
         return out[0] if n == 1 else tuple(out)
     return fn
 
@@ -1014,7 +1101,11 @@ def qnode_jacobian(node, method):
     argnum = method[1].get("argnum")
 
     def fn(*args, **kwargs):
-        positions = list(range(len(args))) if argnum is None else list(np.atleast_1d(argnum))
+        positions = ([i for i, a in enumerate(args) if getattr(a, "requires_grad", False)]
+                     if argnum is None else list(np.atleast_1d(argnum)))
+        if not positions:
+            raise QuantumFunctionError("No trainable parameters. (qsym: pass the arguments "
+                                       "to differentiate as qml.numpy arrays)")
 
         def call(*xs):
             full = list(args)
@@ -1028,7 +1119,7 @@ def qnode_jacobian(node, method):
     return fn
 
 
-def find_gradient_methods_cv(tape, trainable_param_indices):
+def find_gradient_methods_cv(tape, trainable_param_indices):  # noqa: D401
     """``{position: method}`` of :func:`grad_method_cv` for positions among the trainable
     parameters (PennyLane's ``_find_gradient_methods_cv``).
 
@@ -1037,9 +1128,40 @@ def find_gradient_methods_cv(tape, trainable_param_indices):
     >>> find_gradient_methods_cv(t, [0])
     {0: 'A'}
     """
-    return {k: grad_method_cv(tape, tape.trainable_params[k]) for k in trainable_param_indices}
+    return {k: _grad_method_cv(tape, tape.trainable_params[k]) for k in trainable_param_indices}
 
 
 # PennyLane's private names of pennylane.gradients.parameter_shift_cv, which its tests import
 _grad_method_cv, _find_gradient_methods_cv = grad_method_cv, find_gradient_methods_cv
 _transform_observable = transform_observable
+
+
+def is_cv(obj) -> bool:
+    """Whether ``obj`` is a CV circuit: a QNode on ``default.gaussian`` or a tape with CV
+    operations or observables (qml.gradients' transforms send those here).
+
+    >>> import qsym as qml
+    >>> is_cv(QuantumScript([qml.Rotation(0.1, wires=0)], [])), is_cv(QuantumScript([], []))
+    (True, False)
+    """
+    if hasattr(obj, "func") and hasattr(obj, "device"):
+        return getattr(obj.device, "run_qnode", None) is not None
+    if isinstance(obj, QuantumScript):
+        return any(isinstance(op, cv.CVOperator) for op in obj.operations) or any(
+            isinstance(getattr(m.obs, "op", None), cv.CVOperator) for m in obj.measurements)
+    return False
+
+
+def cv_finite_diff_transform(obj, argnum=None, h=1e-7, approx_order=1, strategy="forward"):
+    """``qml.gradients.finite_diff`` of a CV circuit (:func:`is_cv`): on a tape
+    :func:`cv_finite_diff`'s ``(tapes, fn)``, on a QNode its Jacobian function.
+
+    >>> import qsym as qml
+    >>> t = QuantumScript([qml.Rotation(0.1, wires=0)], [qml.expval(qml.QuadX(0))])
+    >>> len(cv_finite_diff_transform(t)[0])
+    2
+    """
+    keywords = dict(h=h, approx_order=approx_order, strategy=strategy)
+    if isinstance(obj, QuantumScript):
+        return cv_finite_diff(obj, argnum=argnum, **keywords)
+    return qnode_jacobian(obj, ("finite_diff", dict(keywords, argnum=argnum)))

@@ -2938,6 +2938,8 @@ def as_observable(obj) -> Observable:
     if isinstance(refusal, str):  # a qutrit or CV record: a measurement of it made as data
         tape = active_tape()  # (a test's parameters; a CV circuit's), refused if a qubit device runs it
         if tape is None or (getattr(tape, "cv", False) or tape.log is not None) and hasattr(obj, "ev_order"):
+            if tape is not None:
+                tape.remove(obj)  # measured, not applied
             return UnmeasuredOperator(obj, refusal)
         raise MeasurementError(refusal)
     if isinstance(obj, Operation):

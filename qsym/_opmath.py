@@ -87,6 +87,7 @@ X = GATE_CLASSES["PauliX"]
 Y = GATE_CLASSES["PauliY"]
 Z = GATE_CLASSES["PauliZ"]
 I = GATE_CLASSES["Identity"]  # noqa: E741
+I.identity_op = staticmethod(lambda *params: np.identity(2))  # PennyLane's: the 2x2 identity
 H = GATE_CLASSES["Hadamard"]
 
 
