@@ -722,6 +722,34 @@ defvjp(_execute, _execute_vjp)
 
 
 # ----------------------------------------------------------------- the CV parameter shift
+class _IdentityObservable:
+    """The identity measured in a CV circuit: first order, ``(I, x, p) -> I``."""
+
+    ev_order, supports_heisenberg, parameters = 1, True, []
+
+    def __init__(self, wires):
+        self.wires = Wires(wires)
+
+    @staticmethod
+    def _heisenberg_rep(p):
+        return np.array([1.0, 0.0, 0.0])
+
+    def heisenberg_obs(self, wires):
+        out = np.zeros(1 + 2 * len(wires))
+        out[0] = 1.0
+        return out
+
+
+def _observable(m):
+    """The CV observable a measurement measures (the identity as first order), or None."""
+    obs = getattr(m.obs, "op", m.obs)
+    if isinstance(obs, cv.CVObservable):
+        return obs
+    if getattr(obs, "terms", None) is not None and set(obs.terms) == {()}:
+        return _IdentityObservable(m.wires)
+    return None
+
+
 def _light_cone(tape, op_idx, m):
     """``(between, later)``: the operations on a path from operation ``op_idx`` to
     measurement ``m`` (the operation included; empty if ``m`` does not depend on it), and
@@ -764,8 +792,7 @@ def grad_method_cv(tape, idx):
         raise ValueError(f"Operation {op} has unknown gradient method {op.grad_method}")
     best = []
     for m in tape.measurements:
-        obs = getattr(m.obs, "op", m.obs)
-        order = getattr(obs, "ev_order", None)
+        order = getattr(_observable(m), "ev_order", None)
         if m.kind == "probs" or order not in (1, 2):
             best.append("F")
             continue
@@ -853,8 +880,7 @@ def transform_observable(obs, Z, device_wires):
 
 
 def _second_order(tape, idx, wires, shifts=None, recipe=None):
-    m = tape.measurements[0]
-    obs = getattr(m.obs, "op", m.obs)
+    obs = _observable(tape.measurements[0])
     new = _transform_observable(obs, _heisenberg_derivative(tape, idx, wires, shifts, recipe),
                                 wires)
     a = np.asarray(new.data[0])
@@ -923,7 +949,7 @@ def var_param_shift(tape, dev_wires, argnum=None, shifts=None, gradient_recipes=
     """
     dev_wires = Wires(dev_wires)
     m = tape.measurements[0]
-    obs = getattr(m.obs, "op", m.obs)
+    obs = _observable(m)
     if m.kind != "var":
         return _each(tape, argnum, lambda t, i, sh, rc: _first_order(t, i, sh, rc), shifts,
                      gradient_recipes)
@@ -977,12 +1003,13 @@ NO_TRAINABLE = ("Attempted to compute the gradient of a tape with no trainable p
 
 def _methods(tape, which, fallback):
     methods = _find_gradient_methods_cv(tape, which)
-    none = {k for k, m in methods.items() if m is None}
+    trainable = list(tape.trainable_params)
+    none = [trainable[k] for k, m in methods.items() if m is None]
     if none:
         raise ValueError(f"Cannot differentiate with respect to parameter(s) {none}")
-    numeric = {k for k, m in methods.items() if m == "F"}
+    numeric = [trainable[k] for k, m in methods.items() if m == "F"]
     if fallback is None and numeric:
-        raise ValueError(f"The analytic gradient method cannot be used with parameter(s) "
+        raise ValueError(f"The analytic gradient method cannot be used with the parameter(s) "
                          f"{numeric}.")
     return methods
 
