@@ -877,6 +877,8 @@ def _register_class_paths():
         if not hasattr(ops, _n):
             setattr(ops, _n, getattr(_cv, _n))
     globals().update({n: getattr(_cv, n) for n in (*_cv.OPS, *_cv.OBSERVABLES)})
+    from . import _cv_templates as _cv_templates  # qml.Interferometer & co (on default.gaussian)
+    globals().update({n: getattr(_cv_templates, n) for n in _cv_templates.TEMPLATES})
     path("qsym.ops.mid_measure", "pauli_measure", "PennyLane's qml.ops.mid_measure.pauli_measure",
          PauliMeasure=ops.PauliMeasure)
 

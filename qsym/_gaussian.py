@@ -632,7 +632,15 @@ def record(func, args, kwargs, shots=None):
     ops = [op for op in tape.items
            if not isinstance(op, MeasurementProcess) and op not in ms and
            not any(getattr(m.obs, "op", None) is op for m in ms)]
-    return QuantumScript(ops, ms, shots=shots), rebuild
+    return QuantumScript(_expanded(ops), ms, shots=shots), rebuild
+
+
+def _expanded(ops) -> list:
+    """``ops`` with each CV template (``qml.Interferometer``, ...) replaced by its gates."""
+    out = []
+    for op in ops:
+        out.extend(_expanded(op.decomposition()) if getattr(op, "is_template", False) else [op])
+    return out
 
 
 def _trainable(tape):
