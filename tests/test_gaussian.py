@@ -257,3 +257,50 @@ def test_shots_sample_homodyne():
     # mean sqrt(2 hbar) * 1 = 2, standard deviation sqrt(hbar / 2) = 1: 5 sigma of the mean
     assert abs(samples.mean() - 2.0) < 5 / math.sqrt(4000)
     assert abs(samples.std() - 1.0) < 0.1
+
+
+# ------------------------------------------------------------------------------ templates
+def test_displacement_embedding_amplitudes_are_photon_numbers():
+    def circuit(x):
+        qml.DisplacementEmbedding(x, wires=[0, 1], c=0.0)
+        return qml.expval(qml.NumberOperator(1))
+    assert np.isclose(_node(circuit, wires=2)(np.array([0.3, 0.8])), 0.8 ** 2)
+
+
+def test_squeezing_embedding_quadrature_variance():
+    def circuit(x):
+        qml.SqueezingEmbedding(x, wires=[0], c=0.0)
+        return qml.var(qml.QuadX(0))
+    assert np.isclose(_node(circuit)(np.array([0.6])), math.exp(-1.2))
+
+
+def test_interferometer_decomposition_and_energy():
+    theta, phi, varphi = [0.3, 1.1, -0.4], [0.2, 0.5, 0.9], [0.1, 0.2, 0.3]
+    rect = qml.Interferometer(theta, phi, varphi, wires=[0, 1, 2]).decomposition()
+    # Clements' rectangle on 3 modes: (0,1), (1,2), (0,1), then a rotation per mode
+    assert [op.name for op in rect] == ["Beamsplitter"] * 3 + ["Rotation"] * 3
+    assert [op.wires.tolist() for op in rect[:3]] == [[0, 1], [1, 2], [0, 1]]
+    tri = qml.Interferometer(theta, phi, varphi, wires=[0, 1, 2],
+                             mesh="triangular").decomposition()
+    assert [op.wires.tolist() for op in tri[:3]] == [[1, 2], [0, 1], [1, 2]]
+    total = np.diag([-1.5] + [0.25] * 6)
+
+    def circuit(t):
+        qml.Displacement(0.5, 0.0, wires=0)
+        qml.Displacement(0.7, 1.0, wires=2)
+        qml.Interferometer(t, phi, varphi, wires=[0, 1, 2])
+        return qml.expval(qml.PolyXP(total, wires=[0, 1, 2]))
+    assert np.isclose(_node(circuit, wires=3)(np.array(theta)), 0.5 ** 2 + 0.7 ** 2)
+    with pytest.raises(ValueError, match="did not recognize mesh"):
+        qml.Interferometer(theta, phi, varphi, wires=[0, 1, 2], mesh="hex").decomposition()
+
+
+def test_interferometer_gradient_against_central_differences():
+    def circuit(t):
+        qml.Squeezing(0.4, 0.2, wires=0)
+        qml.Displacement(0.3, 0.0, wires=1)
+        qml.Interferometer(t, [0.3], [0.1, -0.2], wires=[0, 1])
+        return qml.expval(qml.NumberOperator(1))
+    node = _node(circuit, wires=2)
+    t = pnp.array([0.7], requires_grad=True)
+    assert np.allclose(qml.grad(node)(t), _central(lambda v: float(node(v)), t), atol=1e-7)
