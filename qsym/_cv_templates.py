@@ -25,8 +25,9 @@ class CVTemplate(cv.CVOperation):
 
     >>> import qsym as qml
     >>> op = qml.SqueezingEmbedding([0.1, 0.2], wires=[0, 1])
-    >>> type(op)._unflatten(*op._flatten()).decomposition()[1]
-    Squeezing(0.2, 0.1, wires=[1])
+    >>> gate = type(op)._unflatten(*op._flatten()).decomposition()[1]
+    >>> gate.name, [float(p) for p in gate.parameters], gate.wires
+    ('Squeezing', [0.2, 0.1], Wires([1]))
     """
 
     is_template = True  # default.gaussian applies its decomposition
@@ -83,8 +84,9 @@ class DisplacementEmbedding(CVTemplate):
     ``Displacement`` of wire ``i``, ``c`` the other parameter.
 
     >>> import qsym as qml
-    >>> qml.DisplacementEmbedding([0.5], wires=[0]).decomposition()
-    [Displacement(0.5, 0.1, wires=[0])]
+    >>> gate = qml.DisplacementEmbedding([0.5], wires=[0]).decomposition()[0]
+    >>> gate.name, [float(p) for p in gate.parameters]
+    ('Displacement', [0.5, 0.1])
     """
 
     def __init__(self, features, wires, method="amplitude", c=0.1, id=None):  # noqa: A002
@@ -102,8 +104,9 @@ class SqueezingEmbedding(CVTemplate):
     feature ``i`` as the magnitude (or phase) of a ``Squeezing`` of wire ``i``.
 
     >>> import qsym as qml
-    >>> qml.SqueezingEmbedding([0.5], wires=[0], method="phase").decomposition()
-    [Squeezing(0.1, 0.5, wires=[0])]
+    >>> gate = qml.SqueezingEmbedding([0.5], wires=[0], method="phase").decomposition()[0]
+    >>> gate.name, [float(p) for p in gate.parameters]
+    ('Squeezing', [0.1, 0.5])
     """
 
     def __init__(self, features, wires, method="amplitude", c=0.1, id=None):  # noqa: A002
