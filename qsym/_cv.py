@@ -169,7 +169,7 @@ def _format(x, decimals, cache) -> str:
 class CVOperator:
     """The base of qsym's records of PennyLane's continuous-variable classes: ``data``,
     ``parameters``, ``wires``, ``id``, ``name``, the counts and ``label()``; made inside a
-    circuit or a queue it raises a :class:`~qsym.errors.GateError` (qsym simulates qubits).
+    qubit circuit it raises a :class:`~qsym.errors.GateError` (``default.gaussian`` runs them).
 
     >>> from qsym.ops import cv
     >>> op = cv.Squeezing(0.1, 0.2, wires=1)
@@ -189,8 +189,8 @@ class CVOperator:
         super().__init_subclass__(**kwargs)
         cls.unsupported = (  # read by qml.expval & co: a measurement of one is refused
             f"qml.{cls.__name__} is a continuous-variable operation (PennyLane's qml.ops.cv): "
-            "qsym simulates qubits only, so it cannot be applied, queued or measured "
-            "(docs/pennylane.md, 'Not supported')")
+            "a qubit device cannot apply or measure it; run CV circuits on "
+            "qml.device('default.gaussian', wires=...) (docs/pennylane.md)")
 
     def __init__(self, *params, wires=None, id=None, **named):  # noqa: A002 (PennyLane's)
         tape = active_tape()
