@@ -304,3 +304,23 @@ def test_interferometer_gradient_against_central_differences():
     node = _node(circuit, wires=2)
     t = pnp.array([0.7], requires_grad=True)
     assert np.allclose(qml.grad(node)(t), _central(lambda v: float(node(v)), t), atol=1e-7)
+
+
+def test_state_and_transforms_are_refused():
+    dev = qml.device("default.gaussian", wires=1)
+
+    @qml.qnode(dev)
+    def state():
+        return qml.state()
+    with pytest.raises(qml.QuantumFunctionError, match="Returning the state is not supported"):
+        state()
+
+    @qml.transform
+    def drop(tape):
+        return [tape.copy(operations=[])], lambda r: r[0]
+
+    def circuit(x):
+        qml.Displacement(x, 0.0, wires=0)
+        return qml.expval(qml.QuadX(0))
+    with pytest.raises(qml.QuantumFunctionError, match="transforms of a QNode"):
+        drop(qml.QNode(circuit, dev))(0.5)  # never run untransformed
