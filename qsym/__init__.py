@@ -499,6 +499,7 @@ from ._operations import StatePrepBase as _StatePrepBase, classproperty as _clas
 from ._opmath import operation_derivative as _operation_derivative  # noqa: E402
 operation = _unsupported.partial_namespace(
     "operation", Operation=Operation, Operator=_Operator, Channel=_Channel,
+    CV=_cv.CVOperator, CVOperation=_cv.CVOperation, CVObservable=_cv.CVObservable,
     StatePrepBase=_StatePrepBase,
     classproperty=_classproperty,
     operation_derivative=_operation_derivative,
@@ -550,6 +551,12 @@ optimize.ShotAdaptiveOptimizer = ShotAdaptiveOptimizer
 optimize.shot_adaptive = _shot_adaptive  # (PennyLane's module qml.optimize.shot_adaptive)
 from . import _device_api as _device_api  # noqa: E402  (the device API methods on Device)
 from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"))
+# default.gaussian (qsym._gaussian): PennyLane's device module, qml.gradients.param_shift_cv
+from . import _gaussian as _gaussian  # noqa: E402
+devices.default_gaussian = __import__("sys").modules[f"{__name__}.devices.default_gaussian"] = _gaussian
+gradients.param_shift_cv = _gaussian.param_shift_cv
+gradients.parameter_shift_cv = __import__("sys").modules.setdefault(
+    f"{__name__}.gradients.parameter_shift_cv", _gaussian)
 from . import _device_modifiers as _device_modifiers  # noqa: E402
 # PennyLane's qml.devices.modifiers (single_tape_support, simulator_tracking)
 devices.modifiers = __import__("sys").modules[f"{__name__}.devices.modifiers"] = _device_modifiers
@@ -868,7 +875,13 @@ def _register_class_paths():
     # from pennylane.ops.mid_measure.pauli_measure import PauliMeasure (a stand-in above)
     # PennyLane's qml.ops.cv and its classes as qml.<name> (qsym._cv: records, Heisenberg math)
     ops.cv = __import__("sys").modules.setdefault(f"{__name__}.ops.cv", _cv)
+    ops._cv__ops__, ops._cv__obs__ = _cv.__ops__, _cv.__obs__  # PennyLane's private names
+    for _n in (*_cv.OPS, *_cv.OBSERVABLES):  # qml.ops.PolyXP & co, as PennyLane's
+        if not hasattr(ops, _n):
+            setattr(ops, _n, getattr(_cv, _n))
     globals().update({n: getattr(_cv, n) for n in (*_cv.OPS, *_cv.OBSERVABLES)})
+    from . import _cv_templates as _cv_templates  # qml.Interferometer & co (on default.gaussian)
+    globals().update({n: getattr(_cv_templates, n) for n in _cv_templates.TEMPLATES})
     path("qsym.ops.mid_measure", "pauli_measure", "PennyLane's qml.ops.mid_measure.pauli_measure",
          PauliMeasure=ops.PauliMeasure)
 

@@ -7,8 +7,10 @@ function per gate in :data:`HEISENBERG`), ``heisenberg_tr(wire_order)`` embeds i
 modes of ``wire_order``; an observable's ``_heisenberg_rep`` is its vector (first order) or
 symmetric matrix (second order) of coefficients in ``r``. ``hbar = 2`` as in PennyLane.
 
-qsym simulates qubits only: made inside a circuit or a recording queue, or measured, any of
-these raises a :class:`~qsym.errors.GateError` naming it (docs/pennylane.md).
+They run on ``default.gaussian`` (:mod:`qsym._gaussian`, the Gaussian ones): made inside a
+circuit of a qubit device, any of these raises a :class:`~qsym.errors.GateError` naming it
+(docs/pennylane.md); a CV circuit's recording (:func:`accepts_cv`) or a user's queue keeps
+them.
 
 >>> from qsym.ops import cv
 >>> cv.Rotation(0.5, wires=0).heisenberg_tr([0]).round(3)
@@ -24,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._operations import classproperty
-from ._trace import active_tape
+from ._trace import active_tape, not_recording
 from .errors import AdjointUndefinedError, GateError
 from .wires import Wires
 
@@ -137,6 +139,16 @@ ADJOINTS = {
 }
 
 
+def accepts_cv(tape) -> bool:
+    """Whether the recording ``tape`` keeps CV operations and measurements: a circuit of a
+    CV device (its tape's ``cv`` flag) or a user's queue (``qml.queuing.AnnotatedQueue``).
+
+    >>> accepts_cv(None)
+    False
+    """
+    return tape is not None and (getattr(tape, "cv", False) or tape.log is not None)
+
+
 def _format(x, decimals, cache) -> str:
     if np.ndim(x) == 0:
         if decimals is None:
@@ -157,7 +169,7 @@ def _format(x, decimals, cache) -> str:
 class CVOperator:
     """The base of qsym's records of PennyLane's continuous-variable classes: ``data``,
     ``parameters``, ``wires``, ``id``, ``name``, the counts and ``label()``; made inside a
-    circuit or a queue it raises a :class:`~qsym.errors.GateError` (qsym simulates qubits).
+    qubit circuit it raises a :class:`~qsym.errors.GateError` (``default.gaussian`` runs them).
 
     >>> from qsym.ops import cv
     >>> op = cv.Squeezing(0.1, 0.2, wires=1)
@@ -165,7 +177,7 @@ class CVOperator:
     ((0.1, 0.2), Wires([1]), 2, 1)
     """
 
-    num_params = 0
+    num_params = 1  # PennyLane's default (a subclass of its own names its count)
     num_wires = None  # PennyLane's AnyWires
     arg_names: tuple = ()  # PennyLane's names of the parameters
     grad_method = None
@@ -177,11 +189,12 @@ class CVOperator:
         super().__init_subclass__(**kwargs)
         cls.unsupported = (  # read by qml.expval & co: a measurement of one is refused
             f"qml.{cls.__name__} is a continuous-variable operation (PennyLane's qml.ops.cv): "
-            "qsym simulates qubits only, so it cannot be applied, queued or measured "
-            "(docs/pennylane.md, 'Not supported')")
+            "a qubit device cannot apply or measure it; run CV circuits on "
+            "qml.device('default.gaussian', wires=...) (docs/pennylane.md)")
 
     def __init__(self, *params, wires=None, id=None, **named):  # noqa: A002 (PennyLane's)
-        if active_tape() is not None:
+        tape = active_tape()
+        if tape is not None and not accepts_cv(tape):
             raise GateError(self.unsupported)
         params = list(params) + [named.pop(n) for n in self.arg_names[len(params):] if n in named]
         if named:
@@ -198,10 +211,22 @@ class CVOperator:
         if isinstance(self.num_wires, int) and len(self.wires) != self.num_wires:
             raise ValueError(f"{self.name}: wrong number of wires. {len(self.wires)} wires "
                              f"given, {self.num_wires} expected.")
+        if tape is not None:
+            tape.append(self)
 
     @property
     def name(self) -> str:
         return type(self).__name__
+
+    def remake(self, params):
+        """A copy with other parameters, recorded nowhere (a tape's shifted copies).
+
+        >>> from qsym.ops import cv
+        >>> cv.Rotation(0.1, wires=0).remake([0.2])
+        Rotation(0.2, wires=[0])
+        """
+        with not_recording():
+            return type(self)(*params, wires=self.wires, id=self.id)
 
     @property
     def parameters(self) -> list:

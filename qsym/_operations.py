@@ -1932,7 +1932,23 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
             return f"op1 and op2 have different data.\nGot {op1.data} and {op2.data}"
         why = compare(op1.base, op2.base, check_interface, check_trainability, rtol, atol)
         return True if why is True else f"op1 and op2 have different bases. {why}"
+    if hasattr(op1, "heisenberg_expand"):  # qml.ops.cv operations and templates (qsym._cv)
+        return _compare_cv(op1, op2, rtol, atol)
     raise GateError(f"qml.equal compares gates, observables, measurements and tapes; got {op1!r}")
+
+
+def _compare_cv(op1, op2, rtol, atol):
+    """PennyLane's comparison of two CV operations of one class: wires, data, hyperparameters."""
+    if op1.wires != op2.wires:
+        return f"op1 and op2 have different wires. Got {op1.wires} and {op2.wires}."
+    if len(op1.data) != len(op2.data) or not all(
+            np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=rtol, atol=atol)
+            for a, b in zip(op1.data, op2.data)):
+        return f"op1 and op2 have different data.\nGot {op1.data} and {op2.data}"
+    if op1.hyperparameters != op2.hyperparameters:
+        return (f"The hyperparameters are not equal for op1 and op2.\n Got "
+                f"{op1.hyperparameters}\n and {op2.hyperparameters}.")
+    return True
 
 
 def _measured_operator(m):
@@ -2997,7 +3013,10 @@ def as_observable(obj) -> Observable:
         return obj
     refusal = getattr(type(obj), "unsupported", None)
     if isinstance(refusal, str):  # a qutrit or CV record: a measurement of it made as data
-        if active_tape() is None:  # (a test's parameters), refused when it runs
+        tape = active_tape()  # (a test's parameters; a CV circuit's), refused if a qubit device runs it
+        if tape is None or (getattr(tape, "cv", False) or tape.log is not None) and hasattr(obj, "ev_order"):
+            if tape is not None:
+                tape.remove(obj)  # measured, not applied
             return UnmeasuredOperator(obj, refusal)
         raise MeasurementError(refusal)
     if isinstance(obj, Operation):

@@ -87,6 +87,8 @@ X = GATE_CLASSES["PauliX"]
 Y = GATE_CLASSES["PauliY"]
 Z = GATE_CLASSES["PauliZ"]
 I = GATE_CLASSES["Identity"]  # noqa: E741
+I.identity_op = staticmethod(lambda *params: np.identity(2))  # PennyLane's: the 2x2 identity
+I.ev_order = 1  # PennyLane's Identity is also a first-order CV observable (default.gaussian)
 H = GATE_CLASSES["Hadamard"]
 
 

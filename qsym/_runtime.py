@@ -1634,7 +1634,8 @@ class QNode:
         A QNode on a device class of the user's own with its own ``execute``
         (:func:`qsym.devices.runs_own_execute`) is not: its tapes run there.
         """
-        if self.pipeline or getattr(self.device, "applied_transforms", None):
+        if (self.pipeline or getattr(self.device, "applied_transforms", None)
+                or getattr(self.device, "run_qnode", None) is not None):  # default.gaussian
             return False
         route = self._route  # (the device and method it was decided for, the answer)
         if route[0] is not self.device or route[1] is not self.diff_method:
@@ -1663,6 +1664,8 @@ class QNode:
                              f"diff_method {method}, and the provided circuit.")
 
     def __call__(self, *args, **kwargs):
+        if getattr(self.device, "run_qnode", None) is not None:  # default.gaussian (qsym._gaussian)
+            return self.device.run_qnode(self, args, kwargs)
         fast = self._value_fast  # the last call's signature again: _value_path
         if fast is not None:
             result = fast(self, args, kwargs)

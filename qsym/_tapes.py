@@ -1295,6 +1295,11 @@ def _pauli(letter, wire):
 def _run(tape, device, gradient=None):
     """One tape's result on ``device``; under autograd differentiated by ``gradient`` (a
     :func:`tape_gradient`) if given, else by qsym's compiled parameter shift."""
+    if getattr(device, "run_qnode", None) is not None:  # default.gaussian runs its own tapes
+        return device.execute((tape,))[0]
+    for op in tape.operations:  # a CV or qutrit record (qsym._cv): never dropped silently
+        if isinstance(getattr(type(op), "unsupported", None), str):
+            raise GateError(op.unsupported)
     return _sequence(_run_one(tape, device, gradient))
 
 

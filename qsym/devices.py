@@ -57,7 +57,6 @@ UNSIMULATED_DEVICES = {
     "lightning.tensor": "tensor-network simulation",
     "default.qutrit": "qutrits",
     "default.qutrit.mixed": "qutrits and noise channels",
-    "default.gaussian": "continuous-variable (photonic) circuits",
     "default.clifford": "the stabilizer (Clifford) simulator",
     "default.tensor": "tensor-network simulation",
     "default.qubit.legacy": "the legacy device API",
@@ -993,7 +992,7 @@ def _unsimulated(cls_name: str, name: str):
 
 
 class UnsimulatedDevice(Device):
-    """A PennyLane device qsym does not simulate (``qml.device("default.gaussian", ...)``,
+    """A PennyLane device qsym does not simulate (``qml.device("default.qutrit", ...)``,
     names in ``UNSIMULATED_DEVICES``): made (with a warning) so that a script or module
     that only creates it still runs; running a circuit on it (a QNode call,
     ``dev.execute``) raises :class:`qsym.errors.DeviceError` naming what is missing.
@@ -1001,12 +1000,12 @@ class UnsimulatedDevice(Device):
     >>> import warnings, qsym as qml
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
-    ...     dev = qml.device("default.gaussian", wires=1)
+    ...     dev = qml.device("default.qutrit", wires=1)
     >>> try:
     ...     dev.execute(qml.tape.QuantumScript([], [qml.expval(qml.Z(0))]))
     ... except qml.DeviceError as exc:
-    ...     print(str(exc)[:64])
-    device 'default.gaussian' needs continuous-variable (photonic) c
+    ...     print(str(exc)[:35])
+    device 'default.qutrit' needs qutrits
     """
 
     def __init__(self, name, wires=None, shots=None, **options):
@@ -1071,7 +1070,6 @@ class DefaultMixed(Device):
 
 DefaultQutrit = _unsimulated("DefaultQutrit", "default.qutrit")
 DefaultQutritMixed = _unsimulated("DefaultQutritMixed", "default.qutrit.mixed")
-DefaultGaussian = _unsimulated("DefaultGaussian", "default.gaussian")
 DefaultClifford = _unsimulated("DefaultClifford", "default.clifford")
 DefaultTensor = _unsimulated("DefaultTensor", "default.tensor")
 

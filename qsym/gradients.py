@@ -40,6 +40,7 @@ from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
 from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params, tape_qnode
+from . import _gaussian
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
                      RuleError)
 from .exceptions import OperatorPropertyUndefined
@@ -1738,6 +1739,8 @@ def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forwar
     >>> len(tapes)
     3
     """
+    if _gaussian.is_cv(tape):  # a CV circuit (default.gaussian)
+        return _gaussian.cv_finite_diff_transform(tape, argnum, h, approx_order, strategy)
     return _dispatch(tape, _tape_finite_diff,
                      {"diff_method": "finite-diff", "h": h, "approx_order": approx_order,
                       "strategy": strategy},

@@ -311,13 +311,13 @@ def test_execution_config_freezes_options_and_names_enums():
 def test_unsimulated_device_is_made_and_refuses_to_run():
     """A PennyLane device qsym does not simulate can be created (a module that only makes
     it still loads), with a warning; running anything on it is a DeviceError."""
-    with pytest.warns(UserWarning, match="continuous-variable"):
-        dev = qml.device("default.gaussian", wires=1, hbar=2)
-    assert dev.name == "default.gaussian" and dev.wires == qml.wires.Wires([0])
+    with pytest.warns(UserWarning, match="qutrits"):
+        dev = qml.device("default.qutrit", wires=1)
+    assert dev.name == "default.qutrit" and dev.wires == qml.wires.Wires([0])
     node = qml.QNode(lambda: qml.expval(qml.Z(0)), dev)  # decorating is fine
-    with pytest.raises(DeviceError, match="continuous-variable"):
+    with pytest.raises(DeviceError, match="qutrits"):
         node()
-    with pytest.raises(DeviceError, match="continuous-variable"):
+    with pytest.raises(DeviceError, match="qutrits"):
         dev.execute([qml.tape.QuantumScript([], [qml.expval(qml.Z(0))])])
 
 
