@@ -483,6 +483,7 @@ from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedO
 from . import tape  # noqa: E402
 from ._tapes import UNSET_BATCH_SIZE as _UNSET, apply, execute  # noqa: E402
 from ._tapes import bind_new_parameters as _bind_new_parameters  # noqa: E402
+from . import _operator_checks  # noqa: E402,F401  (assert_valid of operator classes users write)
 from ._circuit_graph import CircuitGraph  # noqa: E402
 from . import _circuit_graph as _circuit_graph  # noqa: E402
 ops.functions.bind_new_parameters = _bind_new_parameters  # qml.ops.functions.bind_new_parameters

@@ -659,6 +659,9 @@ class Operation:
         """
         if "_hyperparameters" in vars(self):  # a user's class sets PennyLane's dict itself
             return self._hyperparameters
+        if _yours(type(self)):  # PennyLane's: one dict, kept, that a user's class fills
+            self._hyperparameters = dict(self.hyper) if "hyper" in vars(self) else {}
+            return self._hyperparameters
         if "hyper" not in vars(self):  # a user's __init__ that does not call Operator's
             return {}
         if self.name == "PCPhase":
@@ -1271,6 +1274,10 @@ class Operation:
         >>> CNOT(wires=[0, 1]).map_wires({0: "a", 1: "b"})
         CNOT(wires=['a', 'b'])
         """
+        if _yours(type(self)):  # PennyLane's: a copy on the new wires (no __init__ call)
+            moved = copy.copy(self)
+            moved.wires = Wires([wire_map.get(w, w) for w in self.wires])
+            return moved
         aux = self.aux_keywords
         if "work_wires" in aux:
             aux["work_wires"] = [wire_map.get(w, w) for w in aux["work_wires"]]

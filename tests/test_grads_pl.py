@@ -82,3 +82,104 @@ def test_insert_position_with_a_template_keeps_the_circuit_without_noise(positio
     x = np.array([0.7], requires_grad=True)
     assert np.isclose(f(x), np.cos(0.7), atol=1e-12)
     assert np.allclose(qml.grad(f)(x), [-np.sin(0.7)], atol=1e-12)
+
+
+# --- qml.ops.functions.assert_valid of operator classes a user writes (PennyLane's checks) ---
+Operator = qml.operation.Operator
+
+
+def _refused(op, message, **kwargs):
+    with pytest.raises(AssertionError, match=message):
+        qml.ops.functions.assert_valid(op, skip_pickle=True, **kwargs)
+
+
+def test_assert_valid_accepts_a_correct_user_operator():
+    class Flip(Operator):
+        @staticmethod
+        def compute_decomposition(wires):
+            return [qml.X(wires[0])]
+
+        @staticmethod
+        def compute_matrix():
+            return onp.array([[0.0, 1.0], [1.0, 0.0]])
+
+    qml.ops.functions.assert_valid(Flip(wires=0), skip_pickle=True)
+
+
+def test_assert_valid_refuses_a_decomposition_queuing_other_gates():
+    class Queues(Operator):
+        @staticmethod
+        def compute_decomposition(wires):
+            qml.X(wires[0])  # queued but not returned
+            return [qml.Y(wires[1])]
+
+    _refused(Queues(wires=[0, 1]), "decomposition must match queued operations")
+
+
+def test_assert_valid_refuses_a_matrix_disagreeing_with_the_decomposition():
+    class Mismatch(Operator):
+        @staticmethod
+        def compute_matrix():
+            return onp.eye(2)
+
+        def decomposition(self):
+            return [qml.X(self.wires[0])]
+
+    _refused(Mismatch(wires=0), "matrix and matrix from decomposition must match")
+
+
+def test_assert_valid_refuses_wrong_shapes_lost_metadata_and_eigenvalues():
+    class Small(Operator):
+        @staticmethod
+        def compute_matrix():
+            return onp.eye(2)
+
+    _refused(Small(wires=[0, 1]), r"shape \(4, 4\)")
+
+    class Forgets(Operator):
+        def _flatten(self):
+            return (), (self.wires, ())
+
+        def __init__(self, wires, val="a"):
+            super().__init__(wires)
+            self.hyperparameters["val"] = val
+
+    _refused(Forgets(wires=0, val="b"), "metadata and data must be able to reproduce")
+
+    class SwappedEigenvalues(qml.PauliX):  # X = H diag(1, -1) H, not H diag(-1, 1) H
+        @staticmethod
+        def compute_eigvals():
+            return [-1, 1]
+
+    _refused(SwappedEigenvalues(0), "eigenvalues and diagonalizing gates")
+
+
+def test_a_user_operators_hyperparameters_persist_and_map_wires_copies():
+    class Labelled(Operator):
+        def __init__(self, wires, label):
+            super().__init__(wires)
+            self.hyperparameters["label"] = label
+
+    op = Labelled([0, 1], "L")
+    assert op.hyperparameters == {"label": "L"}
+    moved = op.map_wires({0: "a", 1: "b"})
+    assert list(moved.wires) == ["a", "b"] and moved.hyperparameters == {"label": "L"}
+    assert list(op.wires) == [0, 1]
+
+
+def test_decomposition_rule_resources_are_counted():
+    class Two(Operator):
+        num_wires = 2
+
+    def rule(wires):
+        qml.X(wires[0])
+        qml.Y(wires[1])
+        qml.Y(wires[0])
+
+    from qsym._opfunctions import check_decomposition_rule as check
+
+    check(Two([0, 1]), qml.register_resources({qml.X: 1, qml.Y: 2})(rule),
+          skip_decomp_matrix_check=True)
+    with pytest.raises(AssertionError, match="The numbers are off"):
+        check(Two([0, 1]), qml.register_resources({qml.X: 1, qml.Y: 3})(rule),
+              skip_decomp_matrix_check=True)
