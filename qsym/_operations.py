@@ -100,7 +100,7 @@ def _check_param(name: str, value):
         if value.is_real is False:
             raise GateError(f"{name}: parameter {value} is not real; gate angles must be real")
         return value
-    if isinstance(value, Box) and (outer_tape() is None
+    if isinstance(value, Box) and (outer_tape() is None or getattr(outer_tape(), "aside", False)
                                    or hasattr(outer_tape(), "add_measurement")):
         # an autograd box in a gate recorded on a tape (qml.tape.QuantumTape, a queue) or
         # made outside any circuit (QuantumScript([qml.RX(x, 0)], ...)): kept, so that

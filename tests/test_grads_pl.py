@@ -183,3 +183,35 @@ def test_decomposition_rule_resources_are_counted():
     with pytest.raises(AssertionError, match="The numbers are off"):
         check(Two([0, 1]), qml.register_resources({qml.X: 1, qml.Y: 3})(rule),
               skip_decomp_matrix_check=True)
+
+
+# --- a template made outside a circuit under qml.grad keeps its boxed parameters ------------
+@pytest.mark.parametrize("diff_method", ["hadamard", "parameter-shift"])
+def test_a_template_decomposing_into_a_new_template_differentiates(diff_method):
+    # the class's decomposition makes a new StronglyEntanglingLayers from its (boxed)
+    # parameters when the gradient opens it: its gates keep the boxes
+    class Wrapped(qml.templates.StronglyEntanglingLayers):
+        def decomposition(self):
+            return [qml.templates.StronglyEntanglingLayers(*self.parameters, self.wires)]
+
+    kwargs = {"mode": "direct"} if diff_method == "hadamard" else {}
+
+    @qml.qnode(qml.device("default.qubit", wires=3), diff_method=diff_method,
+               gradient_kwargs=kwargs)
+    def f(w):
+        Wrapped(w, wires=[0, 1])
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    w = np.array(onp.random.default_rng(1).uniform(-2, 2, (2, 2, 3)), requires_grad=True)
+    grad = qml.grad(f)(w)
+    assert onp.abs(grad).max() > 1e-3
+    assert onp.allclose(grad, _finite_differences(f, w), atol=1e-7)
+
+
+def test_a_templates_matrix_under_grad_is_refused_not_detached():
+    def f(w):
+        m = qml.matrix(qml.BasicEntanglerLayers(w, wires=[0, 1]))
+        return np.real(m[0, 0])
+
+    with pytest.raises(qml.errors.DifferentiationError, match="not supported"):
+        qml.grad(f)(np.array([[0.3, 0.9]], requires_grad=True))
