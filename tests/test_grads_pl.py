@@ -215,3 +215,47 @@ def test_a_templates_matrix_under_grad_is_refused_not_detached():
 
     with pytest.raises(qml.errors.DifferentiationError, match="not supported"):
         qml.grad(f)(np.array([[0.3, 0.9]], requires_grad=True))
+
+
+# --- second derivatives with finite shots by parameter shift (sampled shifted circuits) -----
+def test_sampled_parameter_shift_hessian_matches_the_closed_form():
+    dev = qml.device("default.qubit", wires=2, seed=7)
+
+    @qml.set_shots(400_000)
+    @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
+    def f(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[0] * x[1], wires=1)
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    a, b = 0.4, 0.9
+    u = a * b  # f = cos(a) cos(ab), its second derivatives by hand
+    exact = [[-onp.cos(a) * onp.cos(u) + 2 * b * onp.sin(a) * onp.sin(u)
+              - b * b * onp.cos(a) * onp.cos(u),
+              a * onp.sin(a) * onp.sin(u) - onp.cos(a) * (onp.sin(u) + u * onp.cos(u))],
+             [0.0, -a * a * onp.cos(a) * onp.cos(u)]]
+    exact[1][0] = exact[0][1]
+    hess = qml.hessian(f)(np.array([a, b], requires_grad=True))
+    assert onp.allclose(hess, exact, atol=0.03)
+
+
+def test_sampled_parameter_shift_hessian_of_a_variance_and_probabilities():
+    dev = qml.device("default.qubit", wires=1, seed=11)
+
+    @qml.set_shots(400_000)
+    @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
+    def var(x):
+        qml.RX(x, wires=0)
+        return qml.var(qml.Z(0))
+
+    @qml.set_shots(400_000)
+    @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
+    def probs(x):
+        qml.RX(x, wires=0)
+        return qml.probs(wires=0)
+
+    x = np.array(0.7, requires_grad=True)
+    # var Z = sin^2 x: second derivative 2 cos 2x; p0 = cos^2(x/2): -cos(x)/2, p1 = cos(x)/2
+    assert onp.isclose(qml.grad(qml.grad(var))(x), 2 * onp.cos(1.4), atol=0.05)
+    second = qml.jacobian(qml.jacobian(probs))(x)
+    assert onp.allclose(second, [-onp.cos(0.7) / 2, onp.cos(0.7) / 2], atol=0.02)
