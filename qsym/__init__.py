@@ -428,7 +428,8 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.noise.insert_ops"] = type(ops)(insert=transforms.insert)
     _sys.modules[f"{__name__}.noise.conditionals"] = _noise_models
     _sys.modules[f"{__name__}.noise.noise_model"] = type(ops)(NoiseModel=NoiseModel)
-    _sys.modules[f"{__name__}.noise.add_noise"] = type(ops)(add_noise=add_noise)
+    _sys.modules[f"{__name__}.noise.add_noise"] = type(ops)(
+        add_noise=add_noise, _get_transform_program=_noise_models.qnode_pipeline_at)
     _sys.modules[f"{__name__}.noise.mitigate"] = type(ops)(**_MITIGATION, _polyfit=_mitigate.polyfit)
     _sys.modules[f"{__name__}.boolean_fn"] = type(ops)(**{
         _n: getattr(_noise_models, _n) for _n in ("BooleanFn", "And", "Or", "Xor", "Not")})

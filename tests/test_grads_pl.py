@@ -259,3 +259,24 @@ def test_sampled_parameter_shift_hessian_of_a_variance_and_probabilities():
     assert onp.isclose(qml.grad(qml.grad(var))(x), 2 * onp.cos(1.4), atol=0.05)
     second = qml.jacobian(qml.jacobian(probs))(x)
     assert onp.allclose(second, [-onp.cos(0.7) / 2, onp.cos(0.7) / 2], atol=0.02)
+
+
+# --- add_noise's pipeline at a level (PennyLane's add_noise._get_transform_program) ---------
+def test_qnode_pipeline_at_a_level():
+    from qsym._noise_models import qnode_pipeline_at
+
+    @qml.transforms.merge_rotations
+    @qml.transforms.cancel_inverses
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        return qml.state()
+
+    names = lambda p: [t.tape_transform.__name__ for t in p]  # noqa: E731
+    assert names(qnode_pipeline_at(c, "top")) == []
+    assert names(qnode_pipeline_at(c, 1)) == ["cancel_inverses"]
+    assert names(qnode_pipeline_at(c, "user")) == ["cancel_inverses", "merge_rotations"]
+    assert names(qnode_pipeline_at(c, slice(1, 2))) == ["merge_rotations"]
+    with pytest.raises(ValueError, match="not recognized"):
+        qnode_pipeline_at(c, ["bah"])
+    with pytest.raises(ValueError, match="Level bla not found"):
+        qnode_pipeline_at(c, "bla")
