@@ -428,7 +428,8 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.noise.insert_ops"] = type(ops)(insert=transforms.insert)
     _sys.modules[f"{__name__}.noise.conditionals"] = _noise_models
     _sys.modules[f"{__name__}.noise.noise_model"] = type(ops)(NoiseModel=NoiseModel)
-    _sys.modules[f"{__name__}.noise.add_noise"] = type(ops)(add_noise=add_noise)
+    _sys.modules[f"{__name__}.noise.add_noise"] = type(ops)(
+        add_noise=add_noise, _get_transform_program=_noise_models.qnode_pipeline_at)
     _sys.modules[f"{__name__}.noise.mitigate"] = type(ops)(**_MITIGATION, _polyfit=_mitigate.polyfit)
     _sys.modules[f"{__name__}.boolean_fn"] = type(ops)(**{
         _n: getattr(_noise_models, _n) for _n in ("BooleanFn", "And", "Or", "Xor", "Not")})
@@ -483,6 +484,7 @@ from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedO
 from . import tape  # noqa: E402
 from ._tapes import UNSET_BATCH_SIZE as _UNSET, apply, execute  # noqa: E402
 from ._tapes import bind_new_parameters as _bind_new_parameters  # noqa: E402
+from . import _operator_checks  # noqa: E402,F401  (assert_valid of operator classes users write)
 from ._circuit_graph import CircuitGraph  # noqa: E402
 from . import _circuit_graph as _circuit_graph  # noqa: E402
 ops.functions.bind_new_parameters = _bind_new_parameters  # qml.ops.functions.bind_new_parameters

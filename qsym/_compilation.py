@@ -784,6 +784,41 @@ def _insert_after(position):
     return tuple(classes)
 
 
+_KEPT_TEMPLATES = _STATE_PREPS | {"Barrier", "WireCut", "Snapshot"}
+
+
+def opened_templates(operations) -> list:
+    """``operations`` with every template and every adjoint replaced by its decomposition,
+    again until none is left, as PennyLane's ``insert`` does first (a state preparation
+    first in the list, ``StatePrep``, ``BasisState``, and ``Barrier`` / ``WireCut`` stay).
+    The parts are made outside any recording, so a template's autograd-boxed parameters
+    (under ``qml.grad``) pass on to its gates and the gradient flows through them.
+
+    >>> import qsym as qml
+    >>> opened_templates([qml.adjoint(qml.S(0)), qml.BasicEntanglerLayers([[0.5]], wires=[1])])
+    [PhaseShift(-pi/2, wires=[0]), RX(0.5, wires=[1])]
+    """
+    from .templates import Template
+    from ._operations import StatePrepBase
+
+    def opens(op, first) -> bool:
+        if not getattr(op, "has_decomposition", False) or op.name in _KEPT_TEMPLATES:
+            return False
+        if first and isinstance(op, StatePrepBase):
+            return False
+        return isinstance(op, (Template, AdjointOperation))
+
+    out = []
+    for i, op in enumerate(operations):
+        if opens(op, i == 0):
+            with detached():
+                parts = list(op.decomposition())
+            out += opened_templates(parts) if parts != [op] else parts
+        else:
+            out.append(op)
+    return out
+
+
 @transform
 def insert(tape, op, op_args, position="all", before=False):
     """PennyLane's ``qml.transforms.insert``: apply the single-qubit operation ``op`` (a
@@ -811,11 +846,7 @@ def insert(tape, op, op_args, position="all", before=False):
     def made(wires):
         return [o for w in wires for o in make_qscript(op)(*args, wires=w).operations]
 
-    # a template counts as one gate here (PennyLane decomposes templates first, so its noise
-    # follows each inner gate: under qml.grad the templates' parameters are autograd boxes,
-    # which qsym's table gates refuse, and a value opened but a gradient not would
-    # differentiate another circuit)
-    operations = list(tape.operations)
+    operations = opened_templates(tape.operations)
     preps = 0  # state preparations first, left without noise (PennyLane's num_preps)
     while preps < len(operations) and operations[preps].name in _STATE_PREPS:
         preps += 1

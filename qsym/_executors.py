@@ -561,6 +561,18 @@ def exact_hessian(node, entry, x, d):
     return second_order.rows_hessian(entry, x, d), entry.plan.executions * (1 + shifted)
 
 
+def sampled_hessian(node, entry, x, d):
+    """Rows, Jacobian and Hessian by second-order parameter shift with every circuit
+    sampled with the QNode's current shots (PennyLane's parameter shift of its sampled
+    parameter-shift Jacobian): ``(1 + shifted terms)**2`` circuits."""
+    if getattr(entry, "mixed", False):
+        mixed.refuse_shot_gradient()
+    gradient = second_order.sampled_gate_gradient(entry, node.current_shots(), node.device.rng)
+    shifted = sum(1 for t in entry.plan.terms if not t.zero)
+    return (second_order.rows_hessian(entry, x, d, gradient),
+            entry.plan.executions * (1 + shifted) ** 2)
+
+
 def raise_nonfinite(circuit, xs, ds, exc):
     """The compiled code refused a NaN or infinite input: say which argument had it.
     qsym's own errors (``ArgumentError`` is a ``ValueError`` too) are raised as they are."""

@@ -37,7 +37,7 @@ from ._tapes import STATE_PREPARATIONS, make_qscript, mapped_measurement, measur
 from ._trace import active_tape
 from ._transform import BoundTransform, CompilePipeline, apply_op, detached, level_slice, \
     null_postprocessing, transform, with_transform
-from .errors import ArgumentError, WireError
+from .errors import ArgumentError, LevelError, WireError
 from .templates import Template
 from .wires import Wires
 
@@ -873,6 +873,29 @@ def add_noise(tape, noise_model, level="user"):
         return tuple(out) if len(out) > 1 else out[0]
 
     return tapes, put_back
+
+
+def qnode_pipeline_at(qnode, level="device", gradient_fn="unset") -> CompilePipeline:
+    """The transforms of ``qnode``'s compile pipeline up to ``level``, as ``add_noise``
+    places itself there (PennyLane's ``add_noise._get_transform_program``): ``"top"`` none,
+    ``"user"``, ``"gradient"``, ``"device"`` all of them (qsym's gradient transforms need
+    no expansion and ``add_noise`` adds no device transforms), an int the first so many, a
+    slice that slice, a marker's name the transforms before it. ``gradient_fn`` is
+    accepted and not needed.
+
+    >>> import qsym as qml
+    >>> @qml.transforms.cancel_inverses
+    ... @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c():
+    ...     return qml.state()
+    >>> len(qnode_pipeline_at(c, "top")), len(qnode_pipeline_at(c))
+    (0, 1)
+    """
+    if isinstance(level, bool) or not isinstance(level, (str, int, slice)):
+        raise LevelError(f"level {level} not recognized. Acceptable types are int, str, and "
+                         "slice.")
+    pipeline = qnode.compile_pipeline
+    return CompilePipeline(*pipeline[level_slice(pipeline, level)])
 
 
 @add_noise.custom_qnode_transform

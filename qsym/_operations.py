@@ -100,7 +100,7 @@ def _check_param(name: str, value):
         if value.is_real is False:
             raise GateError(f"{name}: parameter {value} is not real; gate angles must be real")
         return value
-    if isinstance(value, Box) and (outer_tape() is None
+    if isinstance(value, Box) and (outer_tape() is None or getattr(outer_tape(), "aside", False)
                                    or hasattr(outer_tape(), "add_measurement")):
         # an autograd box in a gate recorded on a tape (qml.tape.QuantumTape, a queue) or
         # made outside any circuit (QuantumScript([qml.RX(x, 0)], ...)): kept, so that
@@ -665,6 +665,9 @@ class Operation:
         {'dimension': (1, 4)}
         """
         if "_hyperparameters" in vars(self):  # a user's class sets PennyLane's dict itself
+            return self._hyperparameters
+        if _yours(type(self)):  # PennyLane's: one dict, kept, that a user's class fills
+            self._hyperparameters = dict(self.hyper) if "hyper" in vars(self) else {}
             return self._hyperparameters
         if "hyper" not in vars(self):  # a user's __init__ that does not call Operator's
             return {}
@@ -1278,6 +1281,10 @@ class Operation:
         >>> CNOT(wires=[0, 1]).map_wires({0: "a", 1: "b"})
         CNOT(wires=['a', 'b'])
         """
+        if _yours(type(self)):  # PennyLane's: a copy on the new wires (no __init__ call)
+            moved = copy.copy(self)
+            moved.wires = Wires([wire_map.get(w, w) for w in self.wires])
+            return moved
         aux = self.aux_keywords
         if "work_wires" in aux:
             aux["work_wires"] = [wire_map.get(w, w) for w in aux["work_wires"]]

@@ -258,16 +258,22 @@ def _matrix_eigvals(op, order) -> np.ndarray:
 
 
 def assert_valid(op, skip_pickle=False, skip_wire_mapping=False, skip_differentiation=False,
-                 skip_new_decomp=False, heuristic_resources=False) -> None:
+                 skip_new_decomp=False, heuristic_resources=False, **options) -> None:
     """A faithful subset of PennyLane's ``qml.ops.functions.assert_valid``: the wires are
     ``Wires``; ``data`` is a tuple; copies and (unless skipped) pickles are equal; the
     matrix is square on the operator's wires and agrees with ``eigvals``; a decomposition
     (where there is one) multiplies to the matrix; ``map_wires`` keeps the matrix.
-    Raises ``AssertionError`` saying which check failed.
+    Raises ``AssertionError`` saying which check failed. An operator class written
+    outside qsym gets PennyLane's checks, in its order and with its messages
+    (:mod:`qsym._operator_checks`).
 
     >>> import qsym as qml
     >>> qml.ops.functions.assert_valid(qml.RX(0.3, wires=0))
     """
+    if not type(op).__module__.startswith("qsym") and "assert_valid_user" in METHODS:
+        METHODS["assert_valid_user"](op, skip_pickle=skip_pickle,
+                                     skip_wire_mapping=skip_wire_mapping, **options)
+        return
     assert isinstance(op.wires, Wires), f"{op!r}: op.wires is not a Wires object"
     assert isinstance(op.data, tuple), f"{op!r}: op.data must be a tuple"
     from ._operations import equal
@@ -325,6 +331,12 @@ def check_decomposition_rule(op, rule, skip_decomp_matrix_check=False, heuristic
     with recording(tape):
         rule(*op.data, wires=op.wires, **op.hyperparameters)
     gates = list(tape.items)
+    # the declared gate counts of a rule written outside qsym (qsym's own rules declare
+    # theirs by class, coarser than PennyLane's resource representations)
+    func = getattr(rule, "impl", None)
+    if (hasattr(rule, "compute_resources") and "check_rule_resources" in METHODS
+            and not getattr(func, "__module__", "qsym").startswith("qsym")):
+        METHODS["check_rule_resources"](rule, params, gates)
     work = [w for k, v in op.hyperparameters.items() if "work_wire" in k
             for w in (v if isinstance(v, (list, tuple, Wires)) else [v]) if w not in op.wires]
     outside = {w for g in gates for w in g.wires} - set(op.wires) - set(work)

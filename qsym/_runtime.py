@@ -1837,12 +1837,20 @@ class QNode:
                 "once per parameter set"
             )
         if self.current_shots():
-            if self.diff_method != "finite-diff":
+            if self.diff_method == "finite-diff":
+                return self._sampled_fd_hessian(args, kwargs, diff)
+            if self.diff_method not in ("parameter-shift", "best") or entry.has_state:
                 raise DifferentiationError(
                     "second derivatives with finite shots are not supported for diff_method="
-                    f"{self.diff_method!r}; use shots=None (exact), or diff_method="
-                    "'finite-diff' (differences of sampled Jacobians)")
-            return self._sampled_fd_hessian(args, kwargs, diff)
+                    f"{self.diff_method!r}; use shots=None (exact), diff_method="
+                    "'parameter-shift' (sampled shifted circuits) or 'finite-diff' "
+                    "(differences of sampled Jacobians)")
+            out, jac, hess = execute(self, entry, executors.sampled_hessian, flat(xs),
+                                     flat(ds), (xs, ds))
+            values, jacs, hessians = second_order.measurements2(entry.post, out, jac, hess)
+            n = jac.shape[1]
+            return (flat_concat(values), flat_concat(jacs, n), flat_concat(hessians, n, n),
+                    entry)
         if entry.has_state:  # exact, per measurement already
             values, jacs, hessians = executors.state_hessian(self, entry, xs, ds)
             n = jacs[0].shape[-1]

@@ -110,18 +110,60 @@ def _second_derivatives(entry):
     return entry.second
 
 
-def _gate_level(entry, x, d):
+def sampled_gate_gradient(entry, shots: int, rng):
+    """``gradient(mats, smats) -> (e, de)``: word values and gate-level gradient as
+    ``kernels.program_gate_gradient`` gives them exactly, here with the unshifted circuit
+    and every shifted one sampled with ``shots`` shots (the sampler's word estimates,
+    :meth:`qsym._shots.Sampler.estimate_words`): an unbiased estimate, as PennyLane's
+    parameter shift of sampled circuits.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.Z(0))
+    >>> entry, xs, ds = c.compiled((0.5,), {})
+    >>> pre = entry.prepare(np.array([0.5]), np.zeros(0), 1)
+    >>> e, de = sampled_gate_gradient(entry, 100, np.random.default_rng(0))(pre.mats, pre.smats)
+    >>> de.shape == kernels.program_gate_gradient(*entry.module.PROGRAM, pre.mats, pre.smats)[1].shape
+    True
+    """
+    sampler = entry.sampler()
+    p, floats = sampler.program, entry.module.PROGRAM[1]
+    term_slot, term_zero = sampler.term_tables()
+
+    def gradient(mats, smats):
+        e = sampler.estimate_words(mats, shots, rng)
+        vals = np.zeros((len(p.term_op), e.shape[0]))
+        for t, k in enumerate(p.term_op):
+            if not p.term_zero[t]:  # op k with the term's shifted matrix
+                m2 = mats.copy()
+                off, soff, size = p.op_off[k], p.term_off[t], p.size(k)
+                m2[off : off + size] = smats[soff : soff + size]
+                vals[t] = sampler.estimate_words(m2, shots, rng)
+        de = np.zeros((p.num_slots, e.shape[0]))
+        kernels.accumulate_terms(term_slot, floats, term_zero, e, vals, de)
+        return e, de
+
+    return gradient
+
+
+def _gate_level(entry, x, d, gradient=None):
     """Word values ``e[t]``, gate-level gradient ``de[a, t]`` and Hessian ``h[a, b, t]``,
     plus what ``prepare`` computed (chain factors, coefficients and their derivatives).
 
     The Hessian is the kernels' shift-term walk once more: ``h[:, b] = sum_u c_u de(theta_b
     -> m_u theta_b + s_u)`` over the program's terms (``kernels.accumulate_terms``), each
-    shifted gradient by ``kernels.program_gate_gradient``."""
+    shifted gradient by ``gradient`` (``kernels.program_gate_gradient``, exact, unless
+    given: :func:`sampled_gate_gradient`)."""
     mod, p = entry.module, lowered(entry)
     ints, floats = mod.PROGRAM
+    if gradient is None:
+        def gradient(mats, smats):
+            return kernels.program_gate_gradient(ints, floats, mats, smats)
     pre = entry.prepare(x, d, 1)
     mats, smats, th = pre.mats, pre.smats, pre.th
-    e, de = kernels.program_gate_gradient(ints, floats, mats, smats)
+    e, de = gradient(mats, smats)
     n_slots, nw = de.shape
     vals = np.zeros((len(p.term_op), n_slots * nw))
     for t, k in enumerate(p.term_op):
@@ -138,7 +180,7 @@ def _gate_level(entry, x, d):
                 q = q0.copy()
                 q[p.term_pos[u]] = p.term_mult[u] * q[p.term_pos[u]] + p.term_shift[u]
                 entry.gate_entries(p.op_type[k], q, s2, p.term_off[u])
-        vals[t] = kernels.program_gate_gradient(ints, floats, m2, s2)[1].ravel()
+        vals[t] = gradient(m2, s2)[1].ravel()
     sec = kernels.unpack_program(ints)
     hb = np.zeros((n_slots, n_slots * nw))  # hb[b, a * nw + t] = h[a, b, t]
     kernels.accumulate_terms(sec[kernels.S_TERM_SLOT], floats, sec[kernels.S_TERM_ZERO],
@@ -148,13 +190,14 @@ def _gate_level(entry, x, d):
     return e, de, h, pre.ch, pre.C, pre.cc
 
 
-def rows_hessian(entry, x, d):
+def rows_hessian(entry, x, d, gradient=None):
     """Values, Jacobian and Hessian of the compiled circuit's linear rows over the flat
-    differentiated inputs ``x``: ``v[r]``, ``jac[r, k]``, ``hess[r, k, l]``."""
+    differentiated inputs ``x``: ``v[r]``, ``jac[r, k]``, ``hess[r, k, l]`` (from sampled
+    circuits with ``gradient=``:func:`sampled_gate_gradient`)."""
     gplan = entry.plan
     x = np.ascontiguousarray(x, dtype=float)
     d = np.ascontiguousarray(d, dtype=float)
-    e, de, h, ch, C, cc = _gate_level(entry, x, d)
+    e, de, h, ch, C, cc = _gate_level(entry, x, d, gradient)
     nx, n_slots, nw = x.shape[0], de.shape[0], e.shape[0]
     # chain rule to the inputs: theta(x), C(x)
     jt = np.zeros((n_slots, nx))

@@ -122,6 +122,10 @@ class Tape:
     # as one entry, operands taken off by the operator using them); None for every other tape,
     # whose ``items`` are the table gates a circuit applies
     log = None
+    # True for a tape a template records its gates on when no circuit is being recorded
+    # (:func:`aside_tape`): its gates may hold autograd boxes, as gates made outside any
+    # circuit do (qsym._operations.check_param)
+    aside = False
     # True for the numeric run ``qml.draw`` records (never executed): operators no device
     # runs (a Pauli product measurement) may be recorded there to be drawn
     drawn_only = False
@@ -215,6 +219,20 @@ def active_tape() -> Tape | None:
     """The tape being recorded on this thread, or None."""
     stack = getattr(LOCAL, "stack", None)
     return stack[-1] if stack else None
+
+
+def aside_tape() -> Tape:
+    """A fresh tape for a template's own gates: marked :attr:`Tape.aside` when nothing
+    records on this thread (a template made outside any circuit, e.g. by a decomposition
+    under ``qml.grad``), so that its gates keep autograd-boxed parameters and the gradient
+    flows through them; inside a circuit's recording, a plain tape.
+
+    >>> aside_tape().aside
+    True
+    """
+    tape = Tape()
+    tape.aside = outer_tape() is None
+    return tape
 
 
 def outer_tape() -> Tape | None:

@@ -41,7 +41,7 @@ from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError,
 from ._operations import (GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, StatePrepBase,
                           wires_tuple)
 from ._ir import apply_matrix
-from ._trace import Tape, active_tape, add_check, choice, known, not_recording, recording, take_over, unwrap
+from ._trace import Tape, active_tape, add_check, aside_tape, choice, known, not_recording, recording, take_over, unwrap
 from .wires import Wires
 
 
@@ -310,7 +310,7 @@ class Template(GateSequence):
     def _record(self):
         if not isinstance(self.wires, Wires):  # PennyLane's Wires (a tuple of labels)
             self.wires = Wires(self.wires)
-        tape = Tape()
+        tape = aside_tape()
         self._children = []  # (start, length, template): templates this one applies
         building = _building()
         building.append(self)

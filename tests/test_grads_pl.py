@@ -1,0 +1,282 @@
+"""Gradients and noise as PennyLane's (issue #18), checked independently: closed forms and
+central finite differences of the same QNode's values."""
+
+from __future__ import annotations
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+
+def _finite_differences(f, x, h=1e-6):
+    x = onp.asarray(x, dtype=float)
+    out = onp.zeros(x.shape)
+    for idx in onp.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += h
+        down[idx] -= h
+        out[idx] = (float(f(np.array(up))) - float(f(np.array(down)))) / (2 * h)
+    return out
+
+
+def test_insert_opens_a_template_under_grad_closed_form():
+    # BasicEntanglerLayers on one wire with two layers is RX(a) RX(b); a BitFlip(p) after
+    # each gate (PennyLane opens the template): <Z> = (1 - 2p)^2 cos(a + b)
+    p = 0.1
+
+    @qml.noise.insert(qml.BitFlip, p)
+    @qml.qnode(qml.device("default.mixed", wires=1))
+    def f(w):
+        qml.BasicEntanglerLayers(w, wires=[0])
+        return qml.expval(qml.Z(0))
+
+    w = np.array([[0.3], [0.5]], requires_grad=True)
+    assert np.isclose(f(w), (1 - 2 * p) ** 2 * np.cos(0.8), atol=1e-12)
+    expected = -(1 - 2 * p) ** 2 * np.sin(0.8)
+    assert np.allclose(qml.grad(f)(w), [[expected], [expected]], atol=1e-12)
+
+
+def test_insert_opened_template_gradient_matches_finite_differences():
+    @qml.noise.insert(qml.AmplitudeDamping, 0.2)
+    @qml.qnode(qml.device("default.mixed", wires=2))
+    def f(w):
+        qml.StronglyEntanglingLayers(w, wires=[0, 1])
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    w = np.array(onp.random.default_rng(3).uniform(-2, 2, (2, 2, 3)), requires_grad=True)
+    grad = qml.grad(f)(w)
+    assert onp.abs(grad).max() > 1e-3
+    assert onp.allclose(grad, _finite_differences(f, w), atol=1e-7)
+
+
+def test_mitigated_qnode_with_a_template_differentiates_like_finite_differences():
+    # the noise on the device (PennyLane's rule for zero-noise extrapolation), after each
+    # gate of the template as the device runs the folded circuits
+    dev = qml.noise.insert(qml.device("default.mixed", wires=2), qml.DepolarizingChannel, 0.05)
+
+    @qml.noise.mitigate_with_zne(scale_factors=[1, 3, 5],
+                                 folding=qml.noise.fold_global,
+                                 extrapolate=qml.noise.richardson_extrapolate)
+    @qml.qnode(dev)
+    def f(w):
+        qml.BasicEntanglerLayers(w, wires=[0, 1])
+        return qml.expval(qml.Z(1))
+
+    w = np.array([[0.4, 1.1]], requires_grad=True)
+    grad = qml.grad(f)(w)
+    assert onp.abs(grad).max() > 1e-3
+    assert onp.allclose(grad, _finite_differences(f, w), atol=1e-6)
+
+
+@pytest.mark.parametrize("position", ["all", "end"])
+def test_insert_position_with_a_template_keeps_the_circuit_without_noise(position):
+    # p = 0: the inserted channels are identities, so the value is the noiseless one
+    @qml.noise.insert(qml.PhaseDamping, 0.0, position=position)
+    @qml.qnode(qml.device("default.mixed", wires=1))
+    def f(w):
+        qml.AngleEmbedding(w, wires=[0])
+        return qml.expval(qml.Z(0))
+
+    x = np.array([0.7], requires_grad=True)
+    assert np.isclose(f(x), np.cos(0.7), atol=1e-12)
+    assert np.allclose(qml.grad(f)(x), [-np.sin(0.7)], atol=1e-12)
+
+
+# --- qml.ops.functions.assert_valid of operator classes a user writes (PennyLane's checks) ---
+Operator = qml.operation.Operator
+
+
+def _refused(op, message, **kwargs):
+    with pytest.raises(AssertionError, match=message):
+        qml.ops.functions.assert_valid(op, skip_pickle=True, **kwargs)
+
+
+def test_assert_valid_accepts_a_correct_user_operator():
+    class Flip(Operator):
+        @staticmethod
+        def compute_decomposition(wires):
+            return [qml.X(wires[0])]
+
+        @staticmethod
+        def compute_matrix():
+            return onp.array([[0.0, 1.0], [1.0, 0.0]])
+
+    qml.ops.functions.assert_valid(Flip(wires=0), skip_pickle=True)
+
+
+def test_assert_valid_refuses_a_decomposition_queuing_other_gates():
+    class Queues(Operator):
+        @staticmethod
+        def compute_decomposition(wires):
+            qml.X(wires[0])  # queued but not returned
+            return [qml.Y(wires[1])]
+
+    _refused(Queues(wires=[0, 1]), "decomposition must match queued operations")
+
+
+def test_assert_valid_refuses_a_matrix_disagreeing_with_the_decomposition():
+    class Mismatch(Operator):
+        @staticmethod
+        def compute_matrix():
+            return onp.eye(2)
+
+        def decomposition(self):
+            return [qml.X(self.wires[0])]
+
+    _refused(Mismatch(wires=0), "matrix and matrix from decomposition must match")
+
+
+def test_assert_valid_refuses_wrong_shapes_lost_metadata_and_eigenvalues():
+    class Small(Operator):
+        @staticmethod
+        def compute_matrix():
+            return onp.eye(2)
+
+    _refused(Small(wires=[0, 1]), r"shape \(4, 4\)")
+
+    class Forgets(Operator):
+        def _flatten(self):
+            return (), (self.wires, ())
+
+        def __init__(self, wires, val="a"):
+            super().__init__(wires)
+            self.hyperparameters["val"] = val
+
+    _refused(Forgets(wires=0, val="b"), "metadata and data must be able to reproduce")
+
+    class SwappedEigenvalues(qml.PauliX):  # X = H diag(1, -1) H, not H diag(-1, 1) H
+        @staticmethod
+        def compute_eigvals():
+            return [-1, 1]
+
+    _refused(SwappedEigenvalues(0), "eigenvalues and diagonalizing gates")
+
+
+def test_a_user_operators_hyperparameters_persist_and_map_wires_copies():
+    class Labelled(Operator):
+        def __init__(self, wires, label):
+            super().__init__(wires)
+            self.hyperparameters["label"] = label
+
+    op = Labelled([0, 1], "L")
+    assert op.hyperparameters == {"label": "L"}
+    moved = op.map_wires({0: "a", 1: "b"})
+    assert list(moved.wires) == ["a", "b"] and moved.hyperparameters == {"label": "L"}
+    assert list(op.wires) == [0, 1]
+
+
+def test_decomposition_rule_resources_are_counted():
+    class Two(Operator):
+        num_wires = 2
+
+    def rule(wires):
+        qml.X(wires[0])
+        qml.Y(wires[1])
+        qml.Y(wires[0])
+
+    from qsym._opfunctions import check_decomposition_rule as check
+
+    check(Two([0, 1]), qml.register_resources({qml.X: 1, qml.Y: 2})(rule),
+          skip_decomp_matrix_check=True)
+    with pytest.raises(AssertionError, match="The numbers are off"):
+        check(Two([0, 1]), qml.register_resources({qml.X: 1, qml.Y: 3})(rule),
+              skip_decomp_matrix_check=True)
+
+
+# --- a template made outside a circuit under qml.grad keeps its boxed parameters ------------
+@pytest.mark.parametrize("diff_method", ["hadamard", "parameter-shift"])
+def test_a_template_decomposing_into_a_new_template_differentiates(diff_method):
+    # the class's decomposition makes a new StronglyEntanglingLayers from its (boxed)
+    # parameters when the gradient opens it: its gates keep the boxes
+    class Wrapped(qml.templates.StronglyEntanglingLayers):
+        def decomposition(self):
+            return [qml.templates.StronglyEntanglingLayers(*self.parameters, self.wires)]
+
+    kwargs = {"mode": "direct"} if diff_method == "hadamard" else {}
+
+    @qml.qnode(qml.device("default.qubit", wires=3), diff_method=diff_method,
+               gradient_kwargs=kwargs)
+    def f(w):
+        Wrapped(w, wires=[0, 1])
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    w = np.array(onp.random.default_rng(1).uniform(-2, 2, (2, 2, 3)), requires_grad=True)
+    grad = qml.grad(f)(w)
+    assert onp.abs(grad).max() > 1e-3
+    assert onp.allclose(grad, _finite_differences(f, w), atol=1e-7)
+
+
+def test_a_templates_matrix_under_grad_is_refused_not_detached():
+    def f(w):
+        m = qml.matrix(qml.BasicEntanglerLayers(w, wires=[0, 1]))
+        return np.real(m[0, 0])
+
+    with pytest.raises(qml.errors.DifferentiationError, match="not supported"):
+        qml.grad(f)(np.array([[0.3, 0.9]], requires_grad=True))
+
+
+# --- second derivatives with finite shots by parameter shift (sampled shifted circuits) -----
+def test_sampled_parameter_shift_hessian_matches_the_closed_form():
+    dev = qml.device("default.qubit", wires=2, seed=7)
+
+    @qml.set_shots(400_000)
+    @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
+    def f(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[0] * x[1], wires=1)
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    a, b = 0.4, 0.9
+    u = a * b  # f = cos(a) cos(ab), its second derivatives by hand
+    exact = [[-onp.cos(a) * onp.cos(u) + 2 * b * onp.sin(a) * onp.sin(u)
+              - b * b * onp.cos(a) * onp.cos(u),
+              a * onp.sin(a) * onp.sin(u) - onp.cos(a) * (onp.sin(u) + u * onp.cos(u))],
+             [0.0, -a * a * onp.cos(a) * onp.cos(u)]]
+    exact[1][0] = exact[0][1]
+    hess = qml.hessian(f)(np.array([a, b], requires_grad=True))
+    assert onp.allclose(hess, exact, atol=0.03)
+
+
+def test_sampled_parameter_shift_hessian_of_a_variance_and_probabilities():
+    dev = qml.device("default.qubit", wires=1, seed=11)
+
+    @qml.set_shots(400_000)
+    @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
+    def var(x):
+        qml.RX(x, wires=0)
+        return qml.var(qml.Z(0))
+
+    @qml.set_shots(400_000)
+    @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
+    def probs(x):
+        qml.RX(x, wires=0)
+        return qml.probs(wires=0)
+
+    x = np.array(0.7, requires_grad=True)
+    # var Z = sin^2 x: second derivative 2 cos 2x; p0 = cos^2(x/2): -cos(x)/2, p1 = cos(x)/2
+    assert onp.isclose(qml.grad(qml.grad(var))(x), 2 * onp.cos(1.4), atol=0.05)
+    second = qml.jacobian(qml.jacobian(probs))(x)
+    assert onp.allclose(second, [-onp.cos(0.7) / 2, onp.cos(0.7) / 2], atol=0.02)
+
+
+# --- add_noise's pipeline at a level (PennyLane's add_noise._get_transform_program) ---------
+def test_qnode_pipeline_at_a_level():
+    from qsym._noise_models import qnode_pipeline_at
+
+    @qml.transforms.merge_rotations
+    @qml.transforms.cancel_inverses
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        return qml.state()
+
+    names = lambda p: [t.tape_transform.__name__ for t in p]  # noqa: E731
+    assert names(qnode_pipeline_at(c, "top")) == []
+    assert names(qnode_pipeline_at(c, 1)) == ["cancel_inverses"]
+    assert names(qnode_pipeline_at(c, "user")) == ["cancel_inverses", "merge_rotations"]
+    assert names(qnode_pipeline_at(c, slice(1, 2))) == ["merge_rotations"]
+    with pytest.raises(ValueError, match="not recognized"):
+        qnode_pipeline_at(c, ["bah"])
+    with pytest.raises(ValueError, match="Level bla not found"):
+        qnode_pipeline_at(c, "bla")
