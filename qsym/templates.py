@@ -119,6 +119,25 @@ def _building() -> list:
     return stack
 
 
+def _traced_gates_matrix(gates, mats, order, state):
+    """:func:`gates_matrix` with matrices autograd traces (a gate's matrix of a boxed
+    parameter, ``Operation.matrix``): the same steps (each matrix applied on its wires'
+    axes by tensordot) in ``autograd.numpy``, so the derivative flows through."""
+    import autograd.numpy as anp
+
+    n = len(order)
+    for g, m in zip(gates, mats):
+        if not g.wires:
+            state = anp.reshape(m, (-1,))[0] * state
+            continue
+        axes = [order.index(w) for w in g.wires]
+        k = len(axes)
+        out = anp.tensordot(anp.reshape(m, (2,) * (2 * k)), state,
+                            axes=(list(range(k, 2 * k)), axes))
+        state = anp.moveaxis(out, list(range(k)), axes)
+    return anp.reshape(state, (2 ** n, -1))
+
+
 def gates_matrix(gates, order, columns=None) -> np.ndarray:
     """The unitary of ``gates`` (applied in order) on the wires ``order``, or only its
     ``columns``: each gate's own matrix applied on its wires' axes (``apply_matrix``), not a
@@ -135,8 +154,11 @@ def gates_matrix(gates, order, columns=None) -> np.ndarray:
     if columns is not None:
         cols = cols[:, list(columns)]
     state = cols.reshape((2,) * n + (cols.shape[1],))
-    for g in gates:
-        m = np.asarray(g.matrix(), dtype=complex)
+    mats = [g.matrix() for g in gates]
+    if any(isinstance(m, Box) for m in mats):  # inside qml.grad: autograd's operations
+        return _traced_gates_matrix(gates, mats, order, state)
+    for g, m in zip(gates, mats):
+        m = np.asarray(m, dtype=complex)
         if not g.wires:
             state = m.reshape(-1)[0] * state
             continue

@@ -208,13 +208,36 @@ def test_a_template_decomposing_into_a_new_template_differentiates(diff_method):
     assert onp.allclose(grad, _finite_differences(f, w), atol=1e-7)
 
 
-def test_a_templates_matrix_under_grad_is_refused_not_detached():
+def test_a_templates_matrix_under_grad_is_differentiated_not_detached():
+    # BasicEntanglerLayers(w) on 2 wires, one layer: RX(w0) x RX(w1), then CNOT(0, 1)
     def f(w):
         m = qml.matrix(qml.BasicEntanglerLayers(w, wires=[0, 1]))
+        return np.real(m[3, 0]) + np.imag(m[1, 0])
+
+    def by_hand(w):
+        def rx(t):
+            return onp.array([[onp.cos(t / 2), -1j * onp.sin(t / 2)],
+                              [-1j * onp.sin(t / 2), onp.cos(t / 2)]])
+        cnot = onp.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+        m = cnot @ onp.kron(rx(w[0, 0]), rx(w[0, 1]))
+        return m[3, 0].real + m[1, 0].imag
+
+    w = onp.array([[0.3, 0.9]])
+    g = qml.grad(f)(np.array(w, requires_grad=True))
+    h = 1e-6
+    fd = onp.array([[(by_hand(w + h * e) - by_hand(w - h * e)) / (2 * h)
+                     for e in onp.eye(2).reshape(2, 1, 2)]])
+    assert onp.allclose(g, fd, atol=1e-8)
+    assert f(np.array(w)) == pytest.approx(by_hand(w), abs=1e-14)
+
+
+def test_a_templates_matrix_under_grad_with_a_gate_of_several_parameters_is_refused():
+    def f(w):
+        m = qml.matrix(qml.StronglyEntanglingLayers(w, wires=[0, 1]))
         return np.real(m[0, 0])
 
-    with pytest.raises(qml.errors.DifferentiationError, match="not supported"):
-        qml.grad(f)(np.array([[0.3, 0.9]], requires_grad=True))
+    with pytest.raises(qml.errors.DifferentiationError, match="one parameter"):
+        qml.grad(f)(np.array(onp.full((1, 2, 3), 0.2), requires_grad=True))
 
 
 # --- second derivatives with finite shots by parameter shift (sampled shifted circuits) -----
