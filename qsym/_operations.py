@@ -621,8 +621,19 @@ class Operation:
         from ._broadcast import Batched
 
         given = getattr(self, "_tensors", ()) or (None,) * len(self.params)
-        return tuple(g if g is not None else np.array(list(p)) if isinstance(p, Batched) else p
-                     for g, p in zip(given, self.params))
+        return self._matrix_data() + tuple(
+            g if g is not None else np.array(list(p)) if isinstance(p, Batched) else p
+            for g, p in zip(given, self.params))
+
+    def _matrix_data(self) -> tuple:
+        """``(U,)`` for a gate given by a matrix (``QubitUnitary``: PennyLane's ``data`` is
+        the matrix), else ``()``."""
+        if self._row is None or "U" not in self._row.hyper:
+            return ()
+        U = dict(self.hyper).get("U")
+        if U is None or isinstance(U, MatrixArgument):  # (a stand-in: as it is)
+            return () if U is None else (U,)
+        return (np.array(U, dtype=complex),)
 
     @data.setter
     def data(self, values) -> None:
@@ -635,8 +646,12 @@ class Operation:
         RX(0.2, wires=[0])
         """
         values = tuple(values)
+        if self._matrix_data() and len(values) == len(self.params) + 1:  # (U, ...): the matrix
+            hyper = dict(self.hyper)
+            hyper["U"] = values[0]
+            self.hyper, values = _check_hyper(self.name, hyper, len(self.wires)), values[1:]
         if len(values) != len(self.params):
-            raise ValueError(f"{self.name} has {len(self.params)} parameter(s); op.data was given "
+            raise ValueError(f"{self.name} has {len(self.data)} parameter(s); op.data was given "
                              f"{len(values)}: give one value per parameter")
         self.params = tuple(values) if self._row is None else \
             tuple(_check_param(self.name, v) for v in values)
@@ -645,8 +660,9 @@ class Operation:
 
     @property
     def parameters(self) -> list:
-        """The gate's parameters as a list (PennyLane's ``op.parameters``)."""
-        return list(self.params)
+        """The gate's parameters as a list (PennyLane's ``op.parameters``; a
+        ``QubitUnitary``'s matrix first, as its ``data``)."""
+        return list(self._matrix_data()) + list(self.params)
 
     @property
     def hyperparameters(self) -> dict:
@@ -666,6 +682,8 @@ class Operation:
         if self.name == "MultiControlledX":  # PennyLane's keys
             return {"control_wires": Wires(self.wires[:-1]), "control_values": self.control_values,
                     "work_wires": self.work_wires, "work_wire_type": self.work_wire_type}
+        if self._matrix_data():  # QubitUnitary: its matrix is data (PennyLane's: no settings)
+            return {k: v for k, v in self.hyper if k != "U"}
         return dict(self.hyper)
 
     @property
@@ -952,8 +970,10 @@ class Operation:
         >>> RX(0.1, wires=0)._flatten()
         ((0.1,), (Wires([0]), ()))
         """
+        matrix = bool(self._matrix_data())  # the matrix is data, not metadata
         return tuple(self.data), (self.wires, tuple(self.hyperparameters.items())
-                                  if "_hyperparameters" in vars(self) else tuple(self.hyper))
+                                  if "_hyperparameters" in vars(self) else
+                                  tuple(h for h in self.hyper if not (matrix and h[0] == "U")))
 
     @classmethod
     def _unflatten(cls, data, metadata):
@@ -3501,6 +3521,17 @@ class Sum(_Arithmetic):
         return self.operands[index]
 
     @property
+    def overlapping_ops(self) -> list:
+        """The operands grouped by shared wires (PennyLane's ``CompositeOp.overlapping_ops``;
+        operators of different groups act on different wires).
+
+        >>> import qsym as qml
+        >>> (qml.X(0) + qml.Y(1) + qml.Z(0)).overlapping_ops
+        [[X(0), Z(0)], [Y(1)]]
+        """
+        return overlapping_groups(self.operands)
+
+    @property
     def grouping_indices(self):
         """The groups of term indices (``compute_grouping``'s, or set), or None."""
         return self.__dict__.get("_grouping_indices")
@@ -3774,6 +3805,9 @@ class LinearCombination(Sum):
                  _grouping_indices=None):
         # PennyLane keeps the coefficients as given: a list stays a list (``H.coeffs``,
         # ``H.terms()``), an array (``pauli_decompose``'s) an array
+        if isinstance(observables, OPERATORS):  # (PennyLane's check)
+            raise MeasurementError("observables must be an Iterable of Operator's, and not an "
+                                   f"Operator itself: write [{observables!r}]")
         self._given = type(coeffs) if isinstance(coeffs, (list, tuple)) else None
         if not isinstance(coeffs, list):
             coeffs = list(np.asarray(coeffs, dtype=object).ravel())
@@ -3781,7 +3815,8 @@ class LinearCombination(Sum):
         observables = [_operand(o) for o in observables]
         if len(coeffs) != len(observables):
             raise MeasurementError(
-                f"Hamiltonian got {len(coeffs)} coefficients and {len(observables)} observables")
+                "Could not create valid LinearCombination; number of coefficients and operators "
+                f"does not match ({len(coeffs)} coefficients, {len(observables)} operators)")
         scal = [_scalar(c) for c in coeffs]
         self._coeffs, self._ops = coeffs, observables
 
@@ -3790,8 +3825,8 @@ class LinearCombination(Sum):
         if _grouping_indices is not None and grouping_type is not None:
             raise ValueError("_grouping_indices and grouping_type cannot be specified at the same "
                              "time (PennyLane's): give one")
-        if _grouping_indices is not None:
-            self.grouping_indices = _grouping_indices
+        if _grouping_indices is not None:  # as given, unchecked (PennyLane's)
+            self._grouping_indices = _grouping_indices
         elif grouping_type is not None:
             self.compute_grouping(grouping_type, method)
 
@@ -3848,7 +3883,17 @@ class LinearCombination(Sum):
         return LinearCombination(list(self._coeffs), operands)
 
     def map_wires(self, wire_map: dict):
-        return LinearCombination(list(self._coeffs), [o.map_wires(wire_map) for o in self._ops])
+        """The same combination on the wires ``wire_map`` gives; its grouping kept (the
+        indices are the terms', which keep their order).
+
+        >>> H = Hamiltonian([1.0, 2.0], [PauliX(0), PauliY(0)], grouping_type="qwc")
+        >>> G = H.map_wires({0: "a"})
+        >>> G, G.grouping_indices
+        (1.0 * X('a') + 2.0 * Y('a'), ((0,), (1,)))
+        """
+        new = LinearCombination(list(self._coeffs), [o.map_wires(wire_map) for o in self._ops])
+        new.grouping_indices = self.grouping_indices
+        return new
 
     def adjoint(self):
         """``sum(conj(c) * adjoint(o))``."""
@@ -3917,6 +3962,8 @@ class LinearCombination(Sum):
     def __sub__(self, other):
         if isinstance(other, OPERATORS):
             return self + SProd(-1.0, other)
+        if not _scales(other):  # Python's TypeError, or the other's __rsub__
+            return NotImplemented
         return self + (-other)
 
     def __mul__(self, other):
@@ -3924,6 +3971,8 @@ class LinearCombination(Sum):
             return self @ other
         if callable(other) and PARAMETRIZED_HAMILTONIAN:  # f(p, t) * op: qml.pulse's
             return PARAMETRIZED_HAMILTONIAN[0]([other], [self])
+        if not _scales(other):  # Python's TypeError, or the other's own __rmul__
+            return NotImplemented
         if isinstance(other, numbers.Number) and all(isinstance(c, numbers.Number) for c in self._coeffs):
             return LinearCombination(list(np.multiply(other, self._coeffs)), self._ops)
         return LinearCombination([c * other for c in self._coeffs], self._ops)
@@ -3939,6 +3988,8 @@ class LinearCombination(Sum):
                                      [Prod(a, b, _flat=True) for a in self._ops for b in other._ops])
         if isinstance(other, OPERATORS) and _depth(other) == 0:
             return LinearCombination(list(self._coeffs), [Prod(o, other, _flat=True) for o in self._ops])
+        if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rmatmul__
+            return NotImplemented
         return Observable.__matmul__(self, other)
 
 
