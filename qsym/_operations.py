@@ -221,6 +221,18 @@ def _matrix_hyper(name: str, v, n_wires: int) -> tuple:
     return tuple(map(tuple, U.tolist()))
 
 
+def _deprecated_id(id):  # noqa: A002  (PennyLane's name)
+    """``id``, with PennyLane 0.45's deprecation warning when one is given (the label or
+    marker it gives an operator still works: ``qml.fourier.mark`` is the new way)."""
+    if id is not None:
+        from .exceptions import PennyLaneDeprecationWarning
+
+        warnings.warn("The 'id' argument is deprecated and will be removed in v0.46. (use "
+                      "qml.fourier.mark(op, marker) to mark an operator)",
+                      PennyLaneDeprecationWarning, stacklevel=3)
+    return id
+
+
 def is_unitary(U, atol: float = 1e-10) -> bool:
     """Whether ``U`` (a matrix, or a stack of them) is unitary to ``atol``.
 
@@ -458,7 +470,7 @@ class Operation:
         self.hyper = _check_hyper(name, hyper, len(self.wires))
         if unitary_check:
             _warn_unitary_check(dict(self.hyper)["U"])
-        self.id = id
+        self.id = _deprecated_id(id)
         tape = active_tape()
         if tape is not None:
             tape.append(self)
@@ -511,7 +523,7 @@ class Operation:
                             f"{self.num_wires} expected.")
         self._batch_size = self._ndim_params = UNSET_BATCH_SIZE  # worked out when asked
         self.hyper = tuple(hyper.items())
-        self.id = id
+        self.id = _deprecated_id(id)
         tape = active_tape()
         if tape is not None:
             if type(self).__name__ in GATES:  # would be taken for the table's gate
@@ -1641,13 +1653,24 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
                       else LABELS.get(name, name))
     if name == "QubitUnitary":
         return matrix_label(base_label, dict(op.hyper)["U"], cache)
-    if decimals is None or not op.params:
-        return base_label
-    try:
-        pars = ",\n".join(format(float(p), f".{decimals}f") for p in op.params)
-    except TypeError:  # traced (or broadcast) parameters: no numbers to show
-        return base_label
-    return f"{base_label}\n({pars})"
+    ident = getattr(op, "id", None)
+    if ident is not None:  # PennyLane 0.45's: the id shown, deprecated
+        from .exceptions import PennyLaneDeprecationWarning
+
+        warnings.warn("Using 'id' to add a custom label to your operator is deprecated. Please "
+                      "use 'pennylane.drawer.label' to add a custom label to your operator "
+                      "instead.", PennyLaneDeprecationWarning, stacklevel=3)
+        if not op.params:
+            return f'{base_label}("{ident}")'
+    pars = ""
+    if decimals is not None and op.params:
+        try:
+            pars = ",\n".join(format(float(p), f".{decimals}f") for p in op.params)
+        except TypeError:  # traced (or broadcast) parameters: no numbers to show
+            pars = ""
+    if ident is not None:
+        pars = f'{pars},"{ident}"' if pars else f'"{ident}"'
+    return f"{base_label}\n({pars})" if pars else base_label
 
 
 def matrix_label(base_label: str, U, cache=None) -> str:
@@ -1702,8 +1725,8 @@ def gate_generator(op) -> "Observable":
     sum on the gate's wires."""
     if not op.has_generator:
         raise GeneratorUndefinedError(
-            f"{op.name} has no generator (a gate of one parameter t with U(t) = exp(i t G) "
-            "has one: RX, IsingXX, PhaseShift, ...)")
+            f"Operation {op.name} does not have a generator (a gate of one parameter t with "
+            "U(t) = exp(i t G) has one: RX, IsingXX, PhaseShift, ...)")
     G = op._row.sympy_generator(None if op.num_wires else len(op.wires), op.hyper)
     M = -np.array(G.evalf(), dtype=complex)
     return pauli_decomposition(M, tuple(op.wires))

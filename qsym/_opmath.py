@@ -1145,7 +1145,8 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
     if not isinstance(op, Operation):
         raise GateError(f"qml.generator takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
     if op.num_params != 1:
-        raise ValueError(f"Operation {op.name} is not written in terms of a single parameter")
+        raise ValueError(f"Operation {type(op).__name__} is not written in terms of a single "
+                         f"parameter ({op.name} has {op.num_params})")
     old_style = getattr(op, "generator", None)
     obs = _old_style_generator(op, old_style) if isinstance(old_style, (list, tuple)) else (
         op.generator())

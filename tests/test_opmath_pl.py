@@ -149,3 +149,32 @@ def test_linear_combination_scaling_still_works():
     M = onp.diag([1.0, -1.0]) + 2 * X
     assert onp.allclose((H * 0.5).matrix(), 0.5 * M)
     assert onp.allclose((H - 1.0).matrix(), M - onp.eye(2))
+
+
+# -- operation_derivative / generator: PennyLane's messages --------------------------------
+
+def test_generator_messages_name_the_operation():
+    class CustomOp(qml.operation.Operation):
+        num_wires = 1
+        num_params = 1
+
+    with pytest.raises(qml.operation.GeneratorUndefinedError,
+                       match="Operation CustomOp does not have a generator"):
+        qml.operation.operation_derivative(CustomOp(0.5, wires=0))
+
+    class RotWithGen(qml.Rot):
+        def generator(self):
+            return qml.Hermitian(onp.zeros((2, 2)), wires=self.wires)
+
+    with pytest.raises(ValueError, match="Operation RotWithGen is not written in terms of"):
+        qml.operation.operation_derivative(RotWithGen(0.1, 0.2, 0.3, wires=0))
+
+
+def test_id_is_deprecated_and_shown_in_the_label():
+    with pytest.warns(qml.exceptions.PennyLaneDeprecationWarning, match="'id' argument"):
+        op = qml.RX(1.344, wires=0, id="x0")
+    with pytest.warns(qml.exceptions.PennyLaneDeprecationWarning, match="custom label"):
+        assert op.label(decimals=2) == 'RX\n(1.34,"x0")'
+    with pytest.warns(qml.exceptions.PennyLaneDeprecationWarning):
+        assert qml.Hadamard(0, id="h").label() == 'H("h")'
+    assert qml.RX(1.344, wires=0).label(decimals=2) == "RX\n(1.34)"

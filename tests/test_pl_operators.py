@@ -186,7 +186,7 @@ def test_generator_values_as_pennylane_documents():
     obs, pref = qml.generator(qml.RX(0.3, wires=0))
     assert isinstance(obs, qml.PauliX) and pref == -0.5
     assert not qml.Rot(0.1, 0.2, 0.3, wires=0).has_generator
-    with pytest.raises(qml.GateError, match="Rot has no generator"):
+    with pytest.raises(qml.GateError, match="Operation Rot does not have a generator"):
         qml.Rot(0.1, 0.2, 0.3, wires=0).generator()
 
 
