@@ -1294,7 +1294,10 @@ class Operation:
         return sparse_of(self.matrix(wire_order=wire_order), format)
 
     def __pow__(self, z):
-        """``op ** z``: ``qml.pow(op, z)`` (PennyLane's operator power)."""
+        """``op ** z``: ``qml.pow(op, z)`` (PennyLane's operator power); a ``z`` that is not
+        a number (an operator, a string) is Python's ``TypeError``."""
+        if not (_scales(z) or isinstance(z, (list, tuple))):
+            return NotImplemented
         return METHODS["qml_pow"](self, z)
 
     def map_wires(self, wire_map: dict) -> "Operation":

@@ -178,3 +178,13 @@ def test_id_is_deprecated_and_shown_in_the_label():
     with pytest.warns(qml.exceptions.PennyLaneDeprecationWarning):
         assert qml.Hadamard(0, id="h").label() == 'H("h")'
     assert qml.RX(1.344, wires=0).label(decimals=2) == "RX\n(1.34)"
+
+
+def test_power_by_an_operator_is_a_type_error():
+    with pytest.raises(TypeError, match="unsupported operand type"):
+        _ = qml.X(0) ** qml.X(0)
+    # numbers still work: X**2 is the identity, RX(t)**2 is RX(2t)
+    assert onp.allclose(qml.matrix(qml.X(0) ** 2), onp.eye(2))
+    t = 0.3
+    expected = onp.array([[onp.cos(t), -1j * onp.sin(t)], [-1j * onp.sin(t), onp.cos(t)]])
+    assert onp.allclose(qml.matrix(qml.RX(t, wires=0) ** 2), expected)
