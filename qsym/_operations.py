@@ -3694,6 +3694,22 @@ class SProd(_Arithmetic):
         return base_label or f"{c}*{self.base.label(decimals=decimals, cache=cache)}"
 
     @property
+    def pauli_rep(self):
+        """PennyLane's: the base's ``pauli_rep`` times the scalar (a zero scalar keeps the
+        words), or None.
+
+        >>> (0 * PauliX(1)).pauli_rep
+        0.0 * X(1)
+        """
+        rep = getattr(self.base, "pauli_rep", None)
+        if rep is None:
+            return None
+        out = METHODS["pauli_rep"]({})
+        for word, v in rep.items():
+            out[word] = v * _scalar(self.scalar)
+        return out
+
+    @property
     def terms(self):
         """The merged Pauli sum (measured); called, PennyLane's ``terms()``: the base's terms
         scaled when the base is an arithmetic operator, else ``([scalar], [base])``.
@@ -3901,6 +3917,24 @@ class LinearCombination(Sum):
     @property
     def data(self) -> tuple:
         return tuple(self._coeffs)
+
+    @property
+    def pauli_rep(self):
+        """PennyLane's: the sum of ``c * op.pauli_rep`` over the terms as written (a zero
+        coefficient keeps its word), or None if a term has none.
+
+        >>> Hamiltonian([0.0, 1.0], [PauliX(0), PauliX(1)]).pauli_rep
+        0.0 * X(0)
+        + 1.0 * X(1)
+        """
+        reps = [getattr(o, "pauli_rep", None) for o in self._ops]
+        if any(r is None for r in reps):
+            return None
+        out = METHODS["pauli_rep"]({})
+        for c, rep in zip(self._coeffs, reps):
+            for word, v in rep.items():
+                out[word] = out[word] + v * c if word in out else v * c
+        return out
 
     def _matrix_on(self, order) -> np.ndarray:
         return sum(complex(c) * _expanded(o, order) for c, o in zip(self._coeffs, self._ops))

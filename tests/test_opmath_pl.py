@@ -188,3 +188,15 @@ def test_power_by_an_operator_is_a_type_error():
     t = 0.3
     expected = onp.array([[onp.cos(t), -1j * onp.sin(t)], [-1j * onp.sin(t), onp.cos(t)]])
     assert onp.allclose(qml.matrix(qml.RX(t, wires=0) ** 2), expected)
+
+
+def test_pauli_rep_keeps_words_of_zero_coefficients():
+    # PennyLane's: the sum of c * op.pauli_rep over the terms as written
+    H = qml.ops.LinearCombination([0, 1, 2], [qml.X(0), qml.X(1), qml.X(2)])
+    assert dict(H.pauli_rep) == {qml.pauli.PauliWord({0: "X"}): 0.0,
+                                 qml.pauli.PauliWord({1: "X"}): 1.0,
+                                 qml.pauli.PauliWord({2: "X"}): 2.0}
+    S = qml.ops.LinearCombination([0, 1], [qml.s_prod(0, qml.X(0)), qml.s_prod(3, qml.X(1))])
+    assert dict(S.pauli_rep) == {qml.pauli.PauliWord({0: "X"}): 0.0,
+                                 qml.pauli.PauliWord({1: "X"}): 3.0}
+    assert qml.ops.LinearCombination([1.0], [qml.Hadamard(0)]).pauli_rep is None
