@@ -2466,10 +2466,19 @@ class AdjointOperation(SymbolicOp):
         return expand_matrix(m, self.wires, wire_order)
 
     def adjoint(self):
-        """The base (PennyLane's ``Adjoint(op).adjoint()``), recorded where it is called."""
+        """The base itself (PennyLane's ``Adjoint(op).adjoint()``, ``op.queue()``), recorded
+        where it is called.
+
+        >>> import qsym as qml
+        >>> base = qml.X(0)
+        >>> qml.adjoint(base).adjoint() is base
+        True
+        """
         if isinstance(self._base, SymbolicOp):
             _record_gates(self._base)
             return self._base
+        if isinstance(self._base, Operation) and self._base._row is not None:  # a table gate
+            return self._base.queue()
         return _copy(self._base)
 
     def _remake(self, base, wire_map):

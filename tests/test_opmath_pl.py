@@ -200,3 +200,12 @@ def test_pauli_rep_keeps_words_of_zero_coefficients():
     assert dict(S.pauli_rep) == {qml.pauli.PauliWord({0: "X"}): 0.0,
                                  qml.pauli.PauliWord({1: "X"}): 3.0}
     assert qml.ops.LinearCombination([1.0], [qml.Hadamard(0)]).pauli_rep is None
+
+
+def test_adjoint_of_adjoint_is_the_base_itself():
+    base = qml.RX(0.2, wires=0)
+    adj = qml.adjoint(base)
+    assert adj.adjoint() is base
+    with qml.queuing.AnnotatedQueue() as q:  # recorded where it is called (PennyLane's queue())
+        adj.adjoint()
+    assert q.queue == [base]
