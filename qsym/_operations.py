@@ -221,6 +221,18 @@ def _matrix_hyper(name: str, v, n_wires: int) -> tuple:
     return tuple(map(tuple, U.tolist()))
 
 
+def _deprecated_id(id):  # noqa: A002  (PennyLane's name)
+    """``id``, with PennyLane 0.45's deprecation warning when one is given (the label or
+    marker it gives an operator still works: ``qml.fourier.mark`` is the new way)."""
+    if id is not None:
+        from .exceptions import PennyLaneDeprecationWarning
+
+        warnings.warn("The 'id' argument is deprecated and will be removed in v0.46. (use "
+                      "qml.fourier.mark(op, marker) to mark an operator)",
+                      PennyLaneDeprecationWarning, stacklevel=3)
+    return id
+
+
 def is_unitary(U, atol: float = 1e-10) -> bool:
     """Whether ``U`` (a matrix, or a stack of them) is unitary to ``atol``.
 
@@ -461,7 +473,7 @@ class Operation:
         self.hyper = _check_hyper(name, hyper, len(self.wires))
         if unitary_check:
             _warn_unitary_check(dict(self.hyper)["U"])
-        self.id = id
+        self.id = _deprecated_id(id)
         tape = active_tape()
         if tape is not None:
             tape.append(self)
@@ -514,7 +526,7 @@ class Operation:
                             f"{self.num_wires} expected.")
         self._batch_size = self._ndim_params = UNSET_BATCH_SIZE  # worked out when asked
         self.hyper = tuple(hyper.items())
-        self.id = id
+        self.id = _deprecated_id(id)
         tape = active_tape()
         if tape is not None:
             if type(self).__name__ in GATES:  # would be taken for the table's gate
@@ -628,8 +640,19 @@ class Operation:
         from ._broadcast import Batched
 
         given = getattr(self, "_tensors", ()) or (None,) * len(self.params)
-        return tuple(g if g is not None else np.array(list(p)) if isinstance(p, Batched) else p
-                     for g, p in zip(given, self.params))
+        return self._matrix_data() + tuple(
+            g if g is not None else np.array(list(p)) if isinstance(p, Batched) else p
+            for g, p in zip(given, self.params))
+
+    def _matrix_data(self) -> tuple:
+        """``(U,)`` for a gate given by a matrix (``QubitUnitary``: PennyLane's ``data`` is
+        the matrix), else ``()``."""
+        if self._row is None or "U" not in self._row.hyper:
+            return ()
+        U = dict(self.hyper).get("U")
+        if U is None or isinstance(U, MatrixArgument):  # (a stand-in: as it is)
+            return () if U is None else (U,)
+        return (np.array(U, dtype=complex),)
 
     @data.setter
     def data(self, values) -> None:
@@ -642,8 +665,12 @@ class Operation:
         RX(0.2, wires=[0])
         """
         values = tuple(values)
+        if self._matrix_data() and len(values) == len(self.params) + 1:  # (U, ...): the matrix
+            hyper = dict(self.hyper)
+            hyper["U"] = values[0]
+            self.hyper, values = _check_hyper(self.name, hyper, len(self.wires)), values[1:]
         if len(values) != len(self.params):
-            raise ValueError(f"{self.name} has {len(self.params)} parameter(s); op.data was given "
+            raise ValueError(f"{self.name} has {len(self.data)} parameter(s); op.data was given "
                              f"{len(values)}: give one value per parameter")
         self.params = tuple(values) if self._row is None else \
             tuple(_check_param(self.name, v) for v in values)
@@ -652,8 +679,9 @@ class Operation:
 
     @property
     def parameters(self) -> list:
-        """The gate's parameters as a list (PennyLane's ``op.parameters``)."""
-        return list(self.params)
+        """The gate's parameters as a list (PennyLane's ``op.parameters``; a
+        ``QubitUnitary``'s matrix first, as its ``data``)."""
+        return list(self._matrix_data()) + list(self.params)
 
     @property
     def hyperparameters(self) -> dict:
@@ -676,6 +704,8 @@ class Operation:
         if self.name == "MultiControlledX":  # PennyLane's keys
             return {"control_wires": Wires(self.wires[:-1]), "control_values": self.control_values,
                     "work_wires": self.work_wires, "work_wire_type": self.work_wire_type}
+        if self._matrix_data():  # QubitUnitary: its matrix is data (PennyLane's: no settings)
+            return {k: v for k, v in self.hyper if k != "U"}
         return dict(self.hyper)
 
     @property
@@ -962,8 +992,10 @@ class Operation:
         >>> RX(0.1, wires=0)._flatten()
         ((0.1,), (Wires([0]), ()))
         """
+        matrix = bool(self._matrix_data())  # the matrix is data, not metadata
         return tuple(self.data), (self.wires, tuple(self.hyperparameters.items())
-                                  if "_hyperparameters" in vars(self) else tuple(self.hyper))
+                                  if "_hyperparameters" in vars(self) else
+                                  tuple(h for h in self.hyper if not (matrix and h[0] == "U")))
 
     @classmethod
     def _unflatten(cls, data, metadata):
@@ -1272,7 +1304,10 @@ class Operation:
         return sparse_of(self.matrix(wire_order=wire_order), format)
 
     def __pow__(self, z):
-        """``op ** z``: ``qml.pow(op, z)`` (PennyLane's operator power)."""
+        """``op ** z``: ``qml.pow(op, z)`` (PennyLane's operator power); a ``z`` that is not
+        a number (an operator, a string) is Python's ``TypeError``."""
+        if not (_scales(z) or isinstance(z, (list, tuple))):
+            return NotImplemented
         return METHODS["qml_pow"](self, z)
 
     def map_wires(self, wire_map: dict) -> "Operation":
@@ -1635,13 +1670,24 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
                       else LABELS.get(name, name))
     if name == "QubitUnitary":
         return matrix_label(base_label, dict(op.hyper)["U"], cache)
-    if decimals is None or not op.params:
-        return base_label
-    try:
-        pars = ",\n".join(format(float(p), f".{decimals}f") for p in op.params)
-    except TypeError:  # traced (or broadcast) parameters: no numbers to show
-        return base_label
-    return f"{base_label}\n({pars})"
+    ident = getattr(op, "id", None)
+    if ident is not None:  # PennyLane 0.45's: the id shown, deprecated
+        from .exceptions import PennyLaneDeprecationWarning
+
+        warnings.warn("Using 'id' to add a custom label to your operator is deprecated. Please "
+                      "use 'pennylane.drawer.label' to add a custom label to your operator "
+                      "instead.", PennyLaneDeprecationWarning, stacklevel=3)
+        if not op.params:
+            return f'{base_label}("{ident}")'
+    pars = ""
+    if decimals is not None and op.params:
+        try:
+            pars = ",\n".join(format(float(p), f".{decimals}f") for p in op.params)
+        except TypeError:  # traced (or broadcast) parameters: no numbers to show
+            pars = ""
+    if ident is not None:
+        pars = f'{pars},"{ident}"' if pars else f'"{ident}"'
+    return f"{base_label}\n({pars})" if pars else base_label
 
 
 def matrix_label(base_label: str, U, cache=None) -> str:
@@ -1720,8 +1766,8 @@ def gate_generator(op) -> "Observable":
     sum on the gate's wires."""
     if not op.has_generator:
         raise GeneratorUndefinedError(
-            f"{op.name} has no generator (a gate of one parameter t with U(t) = exp(i t G) "
-            "has one: RX, IsingXX, PhaseShift, ...)")
+            f"Operation {op.name} does not have a generator (a gate of one parameter t with "
+            "U(t) = exp(i t G) has one: RX, IsingXX, PhaseShift, ...)")
     G = op._row.sympy_generator(None if op.num_wires else len(op.wires), op.hyper)
     M = -np.array(G.evalf(), dtype=complex)
     return pauli_decomposition(M, tuple(op.wires))
@@ -3591,6 +3637,17 @@ class Sum(_Arithmetic):
         return self.operands[index]
 
     @property
+    def overlapping_ops(self) -> list:
+        """The operands grouped by shared wires (PennyLane's ``CompositeOp.overlapping_ops``;
+        operators of different groups act on different wires).
+
+        >>> import qsym as qml
+        >>> (qml.X(0) + qml.Y(1) + qml.Z(0)).overlapping_ops
+        [[X(0), Z(0)], [Y(1)]]
+        """
+        return overlapping_groups(self.operands)
+
+    @property
     def grouping_indices(self):
         """The groups of term indices (``compute_grouping``'s, or set), or None."""
         return self.__dict__.get("_grouping_indices")
@@ -3725,6 +3782,22 @@ class SProd(_Arithmetic):
         """
         c = self.scalar if decimals is None else format(np.asarray(self.scalar), f".{decimals}f")
         return base_label or f"{c}*{self.base.label(decimals=decimals, cache=cache)}"
+
+    @property
+    def pauli_rep(self):
+        """PennyLane's: the base's ``pauli_rep`` times the scalar (a zero scalar keeps the
+        words), or None.
+
+        >>> (0 * PauliX(1)).pauli_rep
+        0.0 * X(1)
+        """
+        rep = getattr(self.base, "pauli_rep", None)
+        if rep is None:
+            return None
+        out = METHODS["pauli_rep"]({})
+        for word, v in rep.items():
+            out[word] = v * _scalar(self.scalar)
+        return out
 
     @property
     def terms(self):
@@ -3864,6 +3937,9 @@ class LinearCombination(Sum):
                  _grouping_indices=None):
         # PennyLane keeps the coefficients as given: a list stays a list (``H.coeffs``,
         # ``H.terms()``), an array (``pauli_decompose``'s) an array
+        if isinstance(observables, OPERATORS):  # (PennyLane's check)
+            raise MeasurementError("observables must be an Iterable of Operator's, and not an "
+                                   f"Operator itself: write [{observables!r}]")
         self._given = type(coeffs) if isinstance(coeffs, (list, tuple)) else None
         if not isinstance(coeffs, list):
             coeffs = list(np.asarray(coeffs, dtype=object).ravel())
@@ -3871,7 +3947,8 @@ class LinearCombination(Sum):
         observables = [_operand(o) for o in observables]
         if len(coeffs) != len(observables):
             raise MeasurementError(
-                f"Hamiltonian got {len(coeffs)} coefficients and {len(observables)} observables")
+                "Could not create valid LinearCombination; number of coefficients and operators "
+                f"does not match ({len(coeffs)} coefficients, {len(observables)} operators)")
         scal = [_scalar(c) for c in coeffs]
         self._coeffs, self._ops = coeffs, observables
 
@@ -3880,8 +3957,8 @@ class LinearCombination(Sum):
         if _grouping_indices is not None and grouping_type is not None:
             raise ValueError("_grouping_indices and grouping_type cannot be specified at the same "
                              "time (PennyLane's): give one")
-        if _grouping_indices is not None:
-            self.grouping_indices = _grouping_indices
+        if _grouping_indices is not None:  # as given, unchecked (PennyLane's)
+            self._grouping_indices = _grouping_indices
         elif grouping_type is not None:
             self.compute_grouping(grouping_type, method)
 
@@ -3931,6 +4008,24 @@ class LinearCombination(Sum):
     def data(self) -> tuple:
         return tuple(self._coeffs)
 
+    @property
+    def pauli_rep(self):
+        """PennyLane's: the sum of ``c * op.pauli_rep`` over the terms as written (a zero
+        coefficient keeps its word), or None if a term has none.
+
+        >>> Hamiltonian([0.0, 1.0], [PauliX(0), PauliX(1)]).pauli_rep
+        0.0 * X(0)
+        + 1.0 * X(1)
+        """
+        reps = [getattr(o, "pauli_rep", None) for o in self._ops]
+        if any(r is None for r in reps):
+            return None
+        out = METHODS["pauli_rep"]({})
+        for c, rep in zip(self._coeffs, reps):
+            for word, v in rep.items():
+                out[word] = out[word] + v * c if word in out else v * c
+        return out
+
     def _matrix_on(self, order) -> np.ndarray:
         return sum(complex(c) * _expanded(o, order) for c, o in zip(self._coeffs, self._ops))
 
@@ -3938,7 +4033,17 @@ class LinearCombination(Sum):
         return LinearCombination(list(self._coeffs), operands)
 
     def map_wires(self, wire_map: dict):
-        return LinearCombination(list(self._coeffs), [o.map_wires(wire_map) for o in self._ops])
+        """The same combination on the wires ``wire_map`` gives; its grouping kept (the
+        indices are the terms', which keep their order).
+
+        >>> H = Hamiltonian([1.0, 2.0], [PauliX(0), PauliY(0)], grouping_type="qwc")
+        >>> G = H.map_wires({0: "a"})
+        >>> G, G.grouping_indices
+        (1.0 * X('a') + 2.0 * Y('a'), ((0,), (1,)))
+        """
+        new = LinearCombination(list(self._coeffs), [o.map_wires(wire_map) for o in self._ops])
+        new.grouping_indices = self.grouping_indices
+        return new
 
     def adjoint(self):
         """``sum(conj(c) * adjoint(o))``."""
@@ -4007,6 +4112,8 @@ class LinearCombination(Sum):
     def __sub__(self, other):
         if isinstance(other, OPERATORS):
             return self + SProd(-1.0, other)
+        if not _scales(other):  # Python's TypeError, or the other's __rsub__
+            return NotImplemented
         return self + (-other)
 
     def __mul__(self, other):
@@ -4014,6 +4121,8 @@ class LinearCombination(Sum):
             return self @ other
         if callable(other) and PARAMETRIZED_HAMILTONIAN:  # f(p, t) * op: qml.pulse's
             return PARAMETRIZED_HAMILTONIAN[0]([other], [self])
+        if not _scales(other):  # Python's TypeError, or the other's own __rmul__
+            return NotImplemented
         if isinstance(other, numbers.Number) and all(isinstance(c, numbers.Number) for c in self._coeffs):
             return LinearCombination(list(np.multiply(other, self._coeffs)), self._ops)
         return LinearCombination([c * other for c in self._coeffs], self._ops)
@@ -4029,6 +4138,8 @@ class LinearCombination(Sum):
                                      [Prod(a, b, _flat=True) for a in self._ops for b in other._ops])
         if isinstance(other, OPERATORS) and _depth(other) == 0:
             return LinearCombination(list(self._coeffs), [Prod(o, other, _flat=True) for o in self._ops])
+        if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rmatmul__
+            return NotImplemented
         return Observable.__matmul__(self, other)
 
 

@@ -1147,7 +1147,8 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
     if not isinstance(op, Operation):
         raise GateError(f"qml.generator takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
     if op.num_params != 1:
-        raise ValueError(f"Operation {op.name} is not written in terms of a single parameter")
+        raise ValueError(f"Operation {type(op).__name__} is not written in terms of a single "
+                         f"parameter ({op.name} has {op.num_params})")
     old_style = getattr(op, "generator", None)
     obs = _old_style_generator(op, old_style) if isinstance(old_style, (list, tuple)) else (
         op.generator())
@@ -1704,9 +1705,9 @@ def _apply_ctrl(op: Operation, controls: tuple, values: tuple) -> list:
     overlap = set(controls) & set(op.wires)
     if overlap:
         raise WireError(
-            f"qml.ctrl: the control wires {list(controls)} overlap the wires of {op.name} "
-            f"{list(op.wires)}"
-        )
+            f"The control wires must be different from the base operation wires. (qml.ctrl: "
+            f"the control wires {list(controls)} overlap the wires of {op.name} "
+            f"{list(op.wires)})")
     if not all(values) and op.name in ("PauliX", "CNOT", "Toffoli", "MultiControlledX"):
         # an X with controls: one MultiControlledX with the control values (drawn as ○)
         own = dict(op.hyper).get("control_values") or (1,) * (len(op.wires) - 1)
@@ -1745,12 +1746,19 @@ def _control_values(control, control_values) -> tuple:
     else:
         if isinstance(control_values, (bool, numbers.Integral, np.integer, np.bool_)):
             control_values = [control_values]
-        values = tuple(int(bool(v)) if isinstance(v, (bool, np.bool_)) else v for v in control_values)
-        if len(values) != len(controls) or any(v not in (0, 1) for v in values):
+        if isinstance(control_values, str):  # PennyLane: bool("0") is True, all 1 silently
+            raise GateError(f"qml.ctrl: control_values={control_values!r} is a string; give a "
+                            "list of 0/1 or bools, one per control wire (PennyLane would read "
+                            "each character's truth, '0' as True)")
+        try:  # PennyLane's: each value's truth (0/1, bools; "" and None are False)
+            values = tuple(int(bool(v)) for v in control_values)
+        except (TypeError, ValueError):
+            raise GateError(f"qml.ctrl: control_values must give one 0/1 or bool per control "
+                            f"wire, got {control_values!r}") from None
+        if len(values) != len(controls):
             raise GateError(
-                f"qml.ctrl: control_values must give 0 or 1 (or a bool) for each of the "
-                f"{len(controls)} control wire(s), got {control_values!r}"
-            )
+                f"control_values should be the same length as control_wires (qml.ctrl: "
+                f"{len(controls)} control wire(s), got control_values={control_values!r})")
     return controls, values
 
 
@@ -1804,8 +1812,9 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
         return made
     if isinstance(op, Operation) and _no_gates(op):
         if set(controls) & set(op.wires):
-            raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
-                            f"{op.name} {list(op.wires)}")
+            raise WireError(f"The control wires must be different from the base operation "
+                            f"wires. (qml.ctrl: the control wires {list(controls)} overlap the "
+                            f"wires of {op.name} {list(op.wires)})")
         return _in_place_of(op, ControlledOp(op, None, controls, values, work_wires, work_wire_type))
     if isinstance(op, ControlledQubitUnitary):  # PennyLane's: one with more controls
         _take_off_tape(op)
@@ -1850,8 +1859,15 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
         return made
     if isinstance(op, Observable):  # a sum, product or multiple of operators
         return _ctrl_arithmetic(op, controls, values, work_wires, work_wire_type)
+    if op is None:
+        raise GateError("None is not callable. This error might occur if you apply ctrl to the "
+                        "output of a Subroutine (template). Subroutines should now be treated "
+                        "as Quantum Functions, rather than operators: qml.ctrl(MyTemplate, "
+                        "control)(*args)")
     if not callable(op):
-        raise GateError(f"qml.ctrl takes a gate or a function of gates, got {op!r}")
+        raise GateError(f"The object {op!r} of type {type(op)} is not an Operator or callable: "
+                        "qml.ctrl takes a gate or a function of gates (a list of operations "
+                        "is neither)")
 
     return _ctrl_function(op, controls, values, work_wires, work_wire_type)
 
@@ -1942,8 +1958,9 @@ def _ctrl_arithmetic(op, controls, values, work_wires=None, work_wire_type="borr
     gates is applied as its gates controlled; any other is a matrix only (its ``matrix``,
     not applied in a circuit: ``table_gates`` says so)."""
     if set(controls) & set(op.wires):
-        raise WireError(f"qml.ctrl: the control wires {list(controls)} overlap the wires of "
-                        f"{op!r} {list(op.wires)}")
+        raise WireError(f"The control wires must be different from the base operation wires. "
+                        f"(qml.ctrl: the control wires {list(controls)} overlap the wires of "
+                        f"{op!r} {list(op.wires)})")
     mark_used(op)
     gates = None
     if isinstance(op, ChangeOpBasis) and op.is_gate_product:  # only the target controlled
@@ -2451,10 +2468,19 @@ class AdjointOperation(SymbolicOp):
         return expand_matrix(m, self.wires, wire_order)
 
     def adjoint(self):
-        """The base (PennyLane's ``Adjoint(op).adjoint()``), recorded where it is called."""
+        """The base itself (PennyLane's ``Adjoint(op).adjoint()``, ``op.queue()``), recorded
+        where it is called.
+
+        >>> import qsym as qml
+        >>> base = qml.X(0)
+        >>> qml.adjoint(base).adjoint() is base
+        True
+        """
         if isinstance(self._base, SymbolicOp):
             _record_gates(self._base)
             return self._base
+        if isinstance(self._base, Operation) and self._base._row is not None:  # a table gate
+            return self._base.queue()
         return _copy(self._base)
 
     def _remake(self, base, wire_map):

@@ -3066,6 +3066,19 @@ class Barrier(Template):
     def _build(self):
         pass
 
+    def __eq__(self, other):
+        """PennyLane's ``==`` (``qml.equal``): a barrier on the same wires, ``only_visual``
+        alike.
+
+        >>> Barrier(wires=[0, 1]) == Barrier(wires=[0, 1]), Barrier() == Barrier(wires=[0])
+        (True, False)
+        """
+        return isinstance(other, Barrier) and tuple(other.wires) == tuple(self.wires) \
+            and other.only_visual == self.only_visual
+
+    def __hash__(self):
+        return hash(("Barrier", tuple(self.wires), self.only_visual))
+
     def pow(self, z) -> list:
         """``[Barrier]`` for any ``z`` (PennyLane's: a barrier's power is a barrier).
 

@@ -115,8 +115,8 @@ def test_ctrl_uses_table_gates_and_adjoint_signs():
     assert [repr(g) for g in adj.table_gates] == ["Rot(-0.3, -0.2, -0.1, wires=[0])"]
     with pytest.raises(qml.WireError, match="overlap"):
         qml.ctrl(qml.RX(0.2, wires=0), control=0)
-    with pytest.raises(qml.GateError, match="control_values"):
-        qml.ctrl(qml.RX(0.2, wires=1), control=[0], control_values=[2])
+    with pytest.raises(qml.GateError, match="control_values"):  # one value per control wire
+        qml.ctrl(qml.RX(0.2, wires=1), control=[0, 2], control_values=[1])
 
 
 def test_adjoint_ctrl_pow_are_pennylanes_objects():
