@@ -716,7 +716,7 @@ def _example_call(name: str, resource_params: dict) -> tuple:
             "control_values": [0] * zeros + [1] * (n - zeros),
             "work_wires": list(range(n + 1, n + 1 + rp.get("num_work_wires", 0))),
             "work_wire_type": rp.get("work_wire_type", "borrowed")}
-    n = rp.pop("num_wires", None) or row.num_wires or 1
+    n = rp.pop("num_wires", None) or row.num_wires or len(rp.get("pauli_word", "")) or 1
     return [0.1] * row.num_params, list(range(n)), rp
 
 

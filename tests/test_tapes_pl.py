@@ -16,3 +16,80 @@ def test_cancel_inverses_follows_pennylane_and_keeps_opposite_rotations():
     assert [op.name for op in new.operations] == ["RX", "RX", "T", "PhaseShift"]
     # and the unitary is the same (hand-written: RX(0.3) RX(-0.3) = 1, T PhaseShift(-pi/4) = 1)
     assert onp.allclose(qml.matrix(new, wire_order=[0, 1]), onp.eye(4))
+
+
+def test_subroutine_resources_as_pennylane():
+    from functools import partial
+
+    from qsym.templates import AbstractArray, Subroutine, SubroutineOp
+
+    seen = {}
+
+    def counts(x, wires, meta):
+        seen.update(wires=wires, meta=meta)
+        return {qml.RX: len(wires)}
+
+    @partial(Subroutine, compute_resources=counts)
+    def Given(x, wires, meta=2):
+        pass
+
+    assert Given.compute_resources(0.5, 0) == {qml.RX: 1}  # one wire label: a register of one
+    assert isinstance(seen["wires"], qml.wires.Wires) and seen["meta"] == 2  # defaults applied
+
+    @partial(Subroutine, static_argnames="word")
+    def Layer(params, wires, word):
+        for p, w in zip(params, wires):
+            qml.PauliRot(p, word, w)
+        qml.CNOT(wires[:2])
+
+    got = Layer.compute_resources(AbstractArray((3,), float), AbstractArray((3,)), "Y")
+    assert dict(got) == {qml.resource_rep(qml.PauliRot, pauli_word="Y"): 3,
+                         qml.resource_rep(qml.CNOT): 1}
+
+    @Subroutine
+    def Broken(wires):
+        raise ValueError("no")
+
+    with pytest.raises(ValueError, match="Fallback for computing resources for <Subroutine: Broken>"):
+        Broken.compute_resources(AbstractArray((2,)))
+
+    op = Layer.operator(onp.zeros((2, 3), dtype=onp.float32), [0, 1], "Z")
+    assert SubroutineOp.resource_keys == frozenset({"subroutine", "signature_key"})
+    key = op.resource_params["signature_key"]
+    assert key[0][1] == (AbstractArray((2, 3), onp.float32),)  # the array's shape and dtype
+    assert key[1:] == (AbstractArray((2,)), "Z")  # the register's length, the static word
+    with pytest.raises(ValueError, match="never be directly captured"):
+        SubroutineOp._primitive_bind_call()
+
+
+def test_pauli_rot_resource_params_and_graph_decomposition():
+    assert qml.PauliRot(0.2, "XZ", wires=[0, 1]).resource_params == {"pauli_word": "XZ"}
+    t = qml.tape.QuantumScript([qml.PauliRot(0.3, "XZ", [0, 1])])
+    qml.decomposition.enable_graph()
+    try:
+        (new,), _ = qml.transforms.decompose(t, gate_set={"RZ", "CNOT", "H", "RX", "GlobalPhase"})
+    finally:
+        qml.decomposition.disable_graph()
+    assert {op.name for op in new.operations} <= {"RZ", "CNOT", "Hadamard", "RX", "GlobalPhase"}
+    # exp(-i 0.3/2 X0 Z1), written out by hand
+    X, Z = onp.array([[0, 1], [1, 0]]), onp.diag([1, -1])
+    expected = onp.cos(0.15) * onp.eye(4) - 1j * onp.sin(0.15) * onp.kron(X, Z)
+    assert onp.allclose(qml.matrix(new, wire_order=[0, 1]), expected)
+
+
+def test_assert_valid_takes_pennylanes_skip_keywords():
+    class Wrong(qml.operation.Operation):
+        num_wires = 1
+
+        @staticmethod
+        def compute_matrix():
+            return onp.eye(2)
+
+        @staticmethod
+        def compute_decomposition(wires):
+            return [qml.X(wires)]  # not the identity: caught unless skipped
+
+    with pytest.raises(AssertionError, match="decomposition"):
+        qml.ops.functions.assert_valid(Wrong(0), skip_pickle=True)
+    qml.ops.functions.assert_valid(Wrong(0), skip_pickle=True, skip_decomp_matrix_check=True,
+                                   skip_deepcopy=True, skip_capture=True)
