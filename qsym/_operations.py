@@ -4849,12 +4849,13 @@ class MeasurementProcess(Measured):
 
     @property
     def samples_computational_basis(self) -> bool:
-        """Whether this measures in the computational basis (no observable; PennyLane's).
+        """Whether this measures in the computational basis (no observable, not a
+        classical shadow, which samples random Pauli bases; PennyLane's).
 
         >>> counts(wires=0).samples_computational_basis, sample(PauliX(0)).samples_computational_basis
         (True, False)
         """
-        return self.obs is None
+        return self.obs is None and getattr(self, "shadow", None) is None
 
 
 def _map_observable_wires(obs, wire_map: dict):

@@ -361,8 +361,10 @@ class QuantumScript:
     @property
     def samples_computational_basis(self) -> bool:
         """Whether a measurement samples the computational basis (one without an
-        observable: ``probs``, ``sample``, ``counts`` of wires, ``state``)."""
-        return any(_measured_op(m) is None for m in self.measurements)
+        observable: ``probs``, ``sample``, ``counts`` of wires, ``state``; as PennyLane's,
+        not a classical-shadow measurement, which samples random Pauli bases)."""
+        return any(_measured_op(m) is None and getattr(m, "shadow", None) is None
+                   for m in self.measurements)
 
     @property
     def obs_sharing_wires(self) -> list:
@@ -681,8 +683,11 @@ class QuantumScript:
             meas = ([_copied_measurement(m) for m in self.measurements] if deep
                     else self.measurements)
         renewed = "operations" in update or "measurements" in update  # (PennyLane's test)
-        return type(self)(list(ops), list(meas), update.get("shots", self.shots),
-                          update.get("trainable_params", None if renewed else self._trainable))
+        new = type(self)(list(ops), list(meas), update.get("shots", self.shots),
+                         update.get("trainable_params", None if renewed else self._trainable))
+        if "operations" not in update:  # the same gates: a batch size worked out is kept
+            new._batch_size = self._batch_size
+        return new
 
     def __copy__(self) -> "QuantumScript":
         return self.copy(copy_operations=True)  # (PennyLane's copy.copy of a script)

@@ -93,3 +93,44 @@ def test_assert_valid_takes_pennylanes_skip_keywords():
         qml.ops.functions.assert_valid(Wrong(0), skip_pickle=True)
     qml.ops.functions.assert_valid(Wrong(0), skip_pickle=True, skip_decomp_matrix_check=True,
                                    skip_deepcopy=True, skip_capture=True)
+
+
+def test_a_transformed_device_prints_as_pennylanes_and_stays_the_device():
+    import copy
+
+    dev = qml.device("default.qubit", wires=1)
+    new = qml.transforms.cancel_inverses(dev)
+    assert repr(new) == (f"Transformed Device({dev!r} with additional preprocess transform "
+                         f"{qml.transforms.cancel_inverses!r})")
+    assert isinstance(new, type(dev)) and new.original_device is dev and repr(dev)[0] == "<"
+    again = copy.copy(new)
+    assert type(again) is type(new) and repr(again) == repr(new)
+
+    @qml.qnode(again)
+    def c(x):
+        qml.RX(x, 0)
+        qml.X(0)
+        qml.X(0)
+        return qml.expval(qml.Z(0))
+
+    assert onp.isclose(c(0.3), onp.cos(0.3))
+
+
+def test_shadow_measurements_do_not_sample_the_computational_basis():
+    shadow = qml.classical_shadow(wires=[0, 1])
+    estimate = qml.shadow_expval(qml.X(0))
+    assert not shadow.samples_computational_basis and not estimate.samples_computational_basis
+    assert qml.sample().samples_computational_basis
+    t = qml.tape.QuantumScript([], [qml.expval(qml.Z(0)), shadow])
+    assert t.samples_computational_basis is False
+    assert qml.tape.QuantumScript([], [shadow, qml.sample()]).samples_computational_basis is True
+
+
+def test_a_copy_keeps_the_batch_size_worked_out():
+    t = qml.tape.QuantumScript([qml.RX([0.1, 0.2, 0.3], 0)], [qml.expval(qml.Z(0))])
+    from qsym.operation import _UNSET_BATCH_SIZE
+
+    assert t.copy()._batch_size is _UNSET_BATCH_SIZE  # not worked out by copying
+    assert t.batch_size == 3
+    assert t.copy()._batch_size == 3
+    assert t.copy(operations=[qml.RX(0.1, 0)])._batch_size is _UNSET_BATCH_SIZE
