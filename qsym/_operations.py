@@ -1619,8 +1619,10 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
         base_label = (CONTROLLED_LABELS[name][1] if name in CONTROLLED_LABELS
                       else "R" + dict(op.hyper)["pauli_word"] if name == "PauliRot"
                       else LABELS.get(name, name))
-    if name == "QubitUnitary":
-        return matrix_label(base_label, dict(op.hyper)["U"], cache)
+    if name == "QubitUnitary":  # stored complex: a real matrix listed real (as qml.draw's)
+        U = np.asarray(dict(op.hyper)["U"])
+        real = U.dtype.kind == "c" and not np.any(U.imag)
+        return matrix_label(base_label, U.real if real else U, cache)
     if decimals is None or not op.params:
         return base_label
     try:

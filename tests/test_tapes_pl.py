@@ -134,3 +134,12 @@ def test_a_copy_keeps_the_batch_size_worked_out():
     assert t.batch_size == 3
     assert t.copy()._batch_size == 3
     assert t.copy(operations=[qml.RX(0.1, 0)])._batch_size is _UNSET_BATCH_SIZE
+
+
+def test_drawn_unitary_matrices_are_listed_as_qml_draw_lists_them():
+    t = qml.tape.QuantumScript([qml.QubitUnitary(onp.eye(2), wires=0),
+                                qml.QubitUnitary(onp.array([[0, 1j], [1j, 0]]), wires=0)])
+    text = qml.drawer.tape_text(t)
+    assert text == t.draw()
+    assert "M0 = \n[[1. 0.]\n [0. 1.]]" in text  # a real matrix printed real
+    assert "M1 = \n[[0.+0.j 0.+1.j]\n [0.+1.j 0.+0.j]]" in text
