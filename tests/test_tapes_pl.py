@@ -143,3 +143,49 @@ def test_drawn_unitary_matrices_are_listed_as_qml_draw_lists_them():
     assert text == t.draw()
     assert "M0 = \n[[1. 0.]\n [0. 1.]]" in text  # a real matrix printed real
     assert "M1 = \n[[0.+0.j 0.+1.j]\n [0.+1.j 0.+0.j]]" in text
+
+
+def _product(ops, wires):
+    u = onp.eye(2 ** len(wires), dtype=complex)
+    for op in ops:
+        u = qml.matrix(op, wire_order=wires) @ u
+    return u
+
+
+H1 = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+CNOT_M = onp.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+CZ_M = onp.diag([1, 1, 1, -1])
+
+
+def _crx(t):
+    c, s = onp.cos(t / 2), onp.sin(t / 2)
+    m = onp.eye(4, dtype=complex)
+    m[2:, 2:] = [[c, -1j * s], [-1j * s, c]]
+    return m
+
+
+@pytest.mark.parametrize("gate, name, args, expected", [
+    ("CNOT", "_cnot_to_cz_h", (), CNOT_M),
+    ("CZ", "_cz_to_cnot", (), CZ_M),
+    ("CRX", "_crx_to_rx_cz", (0.7,), _crx(0.7)),
+    ("CRX", "_crx_to_h_crz", (0.7,), _crx(0.7)),
+    ("Hadamard", "_hadamard_to_rz_rx", (), H1),
+    ("Hadamard", "_hadamard_to_rz_ry", (), H1),
+])
+def test_pennylanes_gate_rules_make_the_gate(gate, name, args, expected):
+    rule = next(r for r in qml.list_decomps(gate) if r.name == name)
+    wires = [0, 1] if expected.shape[0] == 4 else [0]
+    with qml.queuing.AnnotatedQueue() as q:
+        rule(*args, wires=wires)
+    assert onp.allclose(_product(q.queue, wires), expected)
+    counts = Counter(op.name for op in q.queue)
+    declared = {r.name: n for r, n in rule.compute_resources().gate_counts.items()}
+    assert counts == declared
+
+
+def test_the_graph_picks_pennylanes_rules_by_weight():
+    t = qml.tape.QuantumScript([qml.CNOT(wires=[1, 0])])
+    with qml.decomposition.toggle_graph_ctx(True):
+        (new,), _ = qml.transforms.decompose(t, gate_set={"RY", "RZ", "CZ", "Hadamard"})
+    assert [op.name for op in new.operations] == ["Hadamard", "CZ", "Hadamard"]
+    assert onp.allclose(_product(new.operations, [1, 0]), CNOT_M)
