@@ -681,7 +681,8 @@ class Operation:
             return {"num_control_wires": len(self.wires) - 1,
                     "num_zero_control_values": len([v for v in self.control_values if not v]),
                     "num_work_wires": len(self.work_wires), "work_wire_type": self.work_wire_type}
-        out = {k: v for k, v in self.hyper if isinstance(v, (str, int, float, bool, tuple))}
+        out = {k: v for k, v in self.hyper if isinstance(v, (str, int, float, bool, tuple))
+               and k != "U"}  # a matrix is data, not a resource parameter (PennyLane's)
         if self.name in ("GlobalPhase", "Identity", "PauliRot"):  # PennyLane's: no num_wires
             return out
         if self._row is not None and not self._row.num_wires:

@@ -717,6 +717,8 @@ def _example_call(name: str, resource_params: dict) -> tuple:
             "work_wires": list(range(n + 1, n + 1 + rp.get("num_work_wires", 0))),
             "work_wire_type": rp.get("work_wire_type", "borrowed")}
     n = rp.pop("num_wires", None) or row.num_wires or len(rp.get("pauli_word", "")) or 1
+    if name == "QubitUnitary" and "U" not in rp:  # (its matrix is no resource parameter)
+        rp["U"] = np.eye(2 ** n)
     return [0.1] * row.num_params, list(range(n)), rp
 
 

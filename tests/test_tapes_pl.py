@@ -189,3 +189,24 @@ def test_the_graph_picks_pennylanes_rules_by_weight():
         (new,), _ = qml.transforms.decompose(t, gate_set={"RY", "RZ", "CZ", "Hadamard"})
     assert [op.name for op in new.operations] == ["Hadamard", "CZ", "Hadamard"]
     assert onp.allclose(_product(new.operations, [1, 0]), CNOT_M)
+
+
+def test_qubit_unitary_resources_and_nested_graph_decomposition():
+    assert qml.QubitUnitary(onp.eye(4), wires=[0, 1]).resource_params == {"num_wires": 2}
+    a, b, c = 0.1, 0.2, 0.3
+    rz = lambda t: onp.diag([onp.exp(-0.5j * t), onp.exp(0.5j * t)])  # noqa: E731
+    ry = lambda t: onp.array([[onp.cos(t / 2), -onp.sin(t / 2)], [onp.sin(t / 2), onp.cos(t / 2)]])  # noqa: E731
+    rot = rz(c) @ ry(b) @ rz(a)
+    U = onp.kron(rot, onp.eye(2))
+    tape = qml.tape.QuantumScript([qml.QubitUnitary(U, wires=[0, 1])])
+
+    def keep_identity(op):
+        return op.name == "QubitUnitary" and onp.allclose(op.matrix(), onp.eye(2 ** len(op.wires)))
+
+    with qml.decomposition.toggle_graph_ctx(True):
+        (new,), _ = qml.transforms.decompose(tape, gate_set={"RZ", "RY", "GlobalPhase", "CNOT"},
+                                             stopping_condition=keep_identity)
+    # the wire-0 unitary by its cheapest rule (ZYZ, no phase: det 1), the identity kept
+    assert [op.name for op in new.operations] == ["RZ", "RY", "RZ", "QubitUnitary"]
+    assert onp.allclose([op.data[0] for op in new.operations[:3]], [a, b, c])
+    assert onp.allclose(qml.matrix(new, wire_order=[0, 1]), U)
