@@ -30,7 +30,7 @@ from ._circuit_graph import CircuitGraph
 from ._mcm import Conditional, MidMeasure
 from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, GateSequence, LinearCombination,
                           MeasurementProcess, Observable, SProd, Sum, as_observable, counts, expval,
-                          sample, var)
+                          probs, sample, var)
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
@@ -106,7 +106,8 @@ def _check_basis_sampling(tape) -> None:
 
 _REMEASURE = {"expval": lambda m, o: expval(o), "var": lambda m, o: var(o),
               "sample": lambda m, o: sample(o),
-              "counts": lambda m, o: counts(o, all_outcomes=m.all_outcomes)}
+              "counts": lambda m, o: counts(o, all_outcomes=m.all_outcomes),
+              "probs": lambda m, o: probs(op=o)}
 
 
 def _diagonalized(tape) -> tuple:
@@ -370,21 +371,22 @@ class QuantumScript:
     def obs_sharing_wires(self) -> list:
         """The observables that share a wire with another measured observable
         (PennyLane's ``obs_sharing_wires``)."""
-        return [self.measurements[i].written_obs for i in self.obs_sharing_wires_id]
+        return [_measured_op(self.measurements[i]) for i in self.obs_sharing_wires_id]
 
     @property
     def obs_sharing_wires_id(self) -> list:
         """The indices of the measurements of :attr:`obs_sharing_wires`."""
         from collections import Counter
 
-        used = Counter(w for m in self.measurements if getattr(m, "obs", None) is not None
+        # a measurement of an operator: an observable, or probs(op=...) (PennyLane's obs)
+        used = Counter(w for m in self.measurements if _measured_op(m) is not None
                        for w in measured_wires(m))
         ids = [i for i, m in enumerate(self.measurements)
-               if getattr(m, "obs", None) is not None
+               if _measured_op(m) is not None
                and any(used[w] > 1 for w in measured_wires(m))]
         # PennyLane's cached attributes, set when read (qsym works them out each time)
         self._obs_sharing_wires_id = ids
-        self._obs_sharing_wires = [self.measurements[i].written_obs for i in ids]
+        self._obs_sharing_wires = [_measured_op(self.measurements[i]) for i in ids]
         return ids
 
     def get_operation(self, idx: int) -> tuple:

@@ -210,3 +210,20 @@ def test_qubit_unitary_resources_and_nested_graph_decomposition():
     assert [op.name for op in new.operations] == ["RZ", "RY", "RZ", "QubitUnitary"]
     assert onp.allclose([op.data[0] for op in new.operations[:3]], [a, b, c])
     assert onp.allclose(qml.matrix(new, wire_order=[0, 1]), U)
+
+
+def test_probs_of_an_operator_shares_wires_like_an_observable():
+    import warnings
+
+    t = qml.tape.QuantumScript([qml.RY(0.4, 0)], [qml.expval(qml.X(0)), qml.probs(op=qml.X(0))])
+    assert t.obs_sharing_wires_id == [0, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        new = t.expand(expand_measurements=True)
+        bad = qml.tape.QuantumScript([], [qml.expval(qml.X(0)), qml.probs(op=qml.Z(0))])
+        with pytest.raises(qml.QuantumFunctionError, match="Try removing all probability"):
+            bad.expand(expand_measurements=True)
+    ev, pr = qml.execute([new], qml.device("default.qubit"))[0]
+    # RY(0.4)|0>: <X> = sin(0.4); X-basis probabilities (1 +- sin(0.4)) / 2
+    assert onp.isclose(ev, onp.sin(0.4))
+    assert onp.allclose(pr, [(1 + onp.sin(0.4)) / 2, (1 - onp.sin(0.4)) / 2])
