@@ -227,3 +227,18 @@ def test_probs_of_an_operator_shares_wires_like_an_observable():
     # RY(0.4)|0>: <X> = sin(0.4); X-basis probabilities (1 +- sin(0.4)) / 2
     assert onp.isclose(ev, onp.sin(0.4))
     assert onp.allclose(pr, [(1 + onp.sin(0.4)) / 2, (1 - onp.sin(0.4)) / 2])
+
+
+def test_a_deep_copy_shares_a_templates_parameters():
+    import copy
+
+    state = onp.array([1, 0])
+    t = qml.tape.QuantumScript([qml.BasisState(state, wires=[0, 1]), qml.RY(0.5, wires=1)],
+                               [qml.expval(qml.Z(0))])
+    new = copy.deepcopy(t)
+    assert new.operations[0] is not t.operations[0]
+    assert new.operations[0].wires is not t.operations[0].wires
+    assert new.operations[0].data[0] is t.operations[0].data[0]  # PennyLane's: data shared
+    # |10>: <Z0> = -1 on both
+    dev = qml.device("default.qubit")
+    assert onp.isclose(qml.execute([new], dev)[0], -1) and onp.isclose(qml.execute([t], dev)[0], -1)
