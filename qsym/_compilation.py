@@ -82,29 +82,14 @@ def _same_data(a, b) -> bool:
                                     for x, y in zip(a, b))
 
 
-def _matrix_inverses(op1, op2) -> bool:
-    """Whether two gates on the same wires, in the same order, with no trainable
-    parameter, have matrices whose product is the identity (qsym records
-    ``qml.adjoint(op)`` as the table gates it writes, e.g. ``S``'s as
-    ``PhaseShift(-pi/2)``: this is how such pairs are recognised)."""
-    if list(op1.wires) != list(op2.wires) or not 0 < len(op1.wires) <= 3:
-        return False
-    if any(_boxed(d) for d in (*op1.data, *op2.data)):
-        return False  # trainable, or a traced input (no number to look at)
-    try:
-        product = np.asarray(op2.matrix(), dtype=complex) @ np.asarray(op1.matrix(), dtype=complex)
-    except (GateError, TypeError, ValueError, AttributeError):
-        return False
-    return bool(np.allclose(product, np.eye(len(product)), rtol=0, atol=1e-12))
-
-
 def _are_inverses(op1, op2) -> bool:
     if op1.name in SELF_INVERSES and op1.name == op2.name:
         return True
     if (isinstance(op2, AdjointOperation) and type(op2.base) is type(op1)
             and _same_data(op2.base.data, op1.data) and op2.base.hyper == op1.hyper):
         return True
-    return _matrix_inverses(op1, op2)
+    # PennyLane's: nothing else, not even RX(x) RX(-x) (merge_rotations' work)
+    return False
 
 
 def _can_cancel(op1, op2) -> bool:

@@ -721,8 +721,9 @@ class Operation:
             return {"num_control_wires": len(self.wires) - 1,
                     "num_zero_control_values": len([v for v in self.control_values if not v]),
                     "num_work_wires": len(self.work_wires), "work_wire_type": self.work_wire_type}
-        out = {k: v for k, v in self.hyper if isinstance(v, (str, int, float, bool, tuple))}
-        if self.name in ("GlobalPhase", "Identity"):  # PennyLane's: no resource keys
+        out = {k: v for k, v in self.hyper if isinstance(v, (str, int, float, bool, tuple))
+               and k != "U"}  # a matrix is data, not a resource parameter (PennyLane's)
+        if self.name in ("GlobalPhase", "Identity", "PauliRot"):  # PennyLane's: no num_wires
             return out
         if self._row is not None and not self._row.num_wires:
             out["num_wires"] = len(self.wires)
@@ -1668,8 +1669,10 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
         base_label = (CONTROLLED_LABELS[name][1] if name in CONTROLLED_LABELS
                       else "R" + dict(op.hyper)["pauli_word"] if name == "PauliRot"
                       else LABELS.get(name, name))
-    if name == "QubitUnitary":
-        return matrix_label(base_label, dict(op.hyper)["U"], cache)
+    if name == "QubitUnitary":  # stored complex: a real matrix listed real (as qml.draw's)
+        U = np.asarray(dict(op.hyper)["U"])
+        real = U.dtype.kind == "c" and not np.any(U.imag)
+        return matrix_label(base_label, U.real if real else U, cache)
     ident = getattr(op, "id", None)
     if ident is not None:  # PennyLane 0.45's: the id shown, deprecated
         from .exceptions import PennyLaneDeprecationWarning
@@ -5050,12 +5053,13 @@ class MeasurementProcess(Measured):
 
     @property
     def samples_computational_basis(self) -> bool:
-        """Whether this measures in the computational basis (no observable; PennyLane's).
+        """Whether this measures in the computational basis (no observable, not a
+        classical shadow, which samples random Pauli bases; PennyLane's).
 
         >>> counts(wires=0).samples_computational_basis, sample(PauliX(0)).samples_computational_basis
         (True, False)
         """
-        return self.obs is None
+        return self.obs is None and getattr(self, "shadow", None) is None
 
 
 def _map_observable_wires(obs, wire_map: dict):

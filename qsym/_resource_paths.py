@@ -18,6 +18,8 @@ import sys
 import warnings
 from functools import partial
 
+from collections import defaultdict
+
 import numpy as np
 
 from . import _drawing, _template_core, decomposition, pytrees, resource, templates
@@ -30,6 +32,7 @@ from ._opmath import apply_operation
 from ._runtime import QNode
 from ._shots import Shots
 from ._tapes import tape_resources
+from ._trace import Tape, recording
 from ._transform import qnode_tape
 from .errors import MeasurementError
 from .resource import SpecsResources
@@ -40,7 +43,9 @@ __all__ = ["count_resources", "resources_from_tape", "compute_algo_error", "algo
            "spectral_norm", "nested_commutator", "one_norm_error", "commutator_error"]
 
 resource.DEFAULT_SHOTS["factory"] = Shots  # PennyLane's Resources().shots: Shots(None)
-_template_core.REAPPLY["apply"] = apply_operation  # SubroutineOp(..., decomposition=ops)
+_template_core.REAPPLY["apply"] = apply_operation
+_template_core.RESOURCES.update(signature_key=lambda op: op_signature_key(op),
+                                default=lambda *a, **k: default_subroutine_resources(*a, **k))  # SubroutineOp(..., decomposition=ops)
 
 # operators with an algorithmic error (PennyLane's ErrorOperation subclasses)
 ERROR_OPERATIONS = (ErrorOperation, templates.TrotterProduct, QuantumPhaseEstimation)
@@ -312,6 +317,60 @@ def signature_key(subroutine, *args, **kwargs) -> tuple:
     return tuple(bound.arguments.values())
 
 
+def op_signature_key(op) -> tuple:
+    """PennyLane's key of a ``SubroutineOp``'s arguments (its ``resource_params``): static
+    arguments as they are, a wire register as ``AbstractArray((len,))``, a dynamic argument
+    as its pytree structure and the ``AbstractArray`` (shape, dtype) of each leaf.
+
+    >>> import qsym as qml
+    >>> S = qml.templates.Subroutine(lambda x, wires: None)
+    >>> op_signature_key(S.operator(np.zeros(3), wires=[0, 1]))[1]
+    AbstractArray(shape=(2,), dtype=dtype('int64'))
+    """
+    sub, key = op.subroutine, []
+    for name, value in op.bound_args.arguments.items():
+        if name in sub.static_argnames:
+            key.append(value)
+        elif name in sub.wire_argnames:
+            key.append(_template_core.AbstractArray((len(value),), int))
+        else:
+            leaves, struct = pytrees.flatten(value)
+            key.append((struct, tuple(_template_core.AbstractArray(
+                np.shape(x), getattr(x, "dtype", type(x))) for x in leaves)))
+    return tuple(key)
+
+
+def default_subroutine_resources(subroutine, *args, **kwargs):
+    """PennyLane's fallback resources of a subroutine without ``compute_resources``: the
+    operators its definition records on these arguments (a dynamic argument of
+    ``AbstractArray`` leaves as empty arrays of their shapes, a wire register given as
+    ``AbstractArray((n,))`` as wires ``0..n-1``), counted by resource representation.
+
+    >>> import qsym as qml
+    >>> S = qml.templates.Subroutine(lambda x, wires: [qml.RX(x, w) for w in wires])
+    >>> dict(default_subroutine_resources(S, 0.5, qml.templates.AbstractArray((3,))))
+    {RX: 3}
+    """
+    bound = subroutine.signature.bind(*args, **kwargs)
+    for name in subroutine.dynamic_argnames:
+        if name not in bound.arguments:
+            continue
+        leaves, struct = pytrees.flatten(bound.arguments[name])
+        if leaves and isinstance(leaves[0], _template_core.AbstractArray):
+            bound.arguments[name] = pytrees.unflatten(
+                [np.empty(a.shape, a.dtype) for a in leaves], struct)
+    for name in subroutine.wire_argnames:
+        if isinstance(bound.arguments.get(name), _template_core.AbstractArray):
+            bound.arguments[name] = list(range(bound.arguments[name].shape[0]))
+    with recording(Tape()) as tape:
+        subroutine.definition(**bound.arguments)
+    counts = defaultdict(int)
+    for op in tape.items:
+        params = dict(getattr(op, "resource_params", {}) or {})
+        counts[decomposition.resource_rep(type(op), **params)] += 1
+    return counts
+
+
 def subroutine_resource_rep(subroutine, *args, **kwargs):
     """PennyLane's ``qml.templates.subroutine_resource_rep``: the resource representation of a
     call of ``subroutine`` (arguments as values or :class:`~qsym.templates.AbstractArray`),
@@ -327,8 +386,7 @@ def subroutine_resource_rep(subroutine, *args, **kwargs):
 
 
 def _adjoint_rep(rep):
-    return decomposition.resource_rep(f"Adjoint({rep.name})", base_class=rep.name,
-                                      base_params=rep.params)
+    return decomposition.adjoint_resource_rep(rep.op_type, dict(rep.params))
 
 
 def adjoint_subroutine_resource_rep(subroutine, *args, **kwargs):

@@ -128,10 +128,11 @@ def register_reconstructor(op_type):
 
 
 def _simple(op_class, op_params=None) -> bool:
-    """A gate made from its data and wires alone (no resource keys but ``num_wires``)."""
+    """A gate made from its data and wires alone (no resource keys but ``num_wires``; not
+    ``QubitUnitary``, whose matrix qsym keeps as a hyperparameter, not as data)."""
     keys = set(getattr(op_class, "resource_keys", None) or ()) | set(op_params or ())
     return isinstance(op_class, type) and getattr(op_class, "_row", None) is not None \
-        and not keys - {"num_wires"}
+        and not keys - {"num_wires"} and op_class.__name__ != "QubitUnitary"
 
 
 def has_reconstructor(op_class, op_params) -> bool:

@@ -30,7 +30,7 @@ from ._circuit_graph import CircuitGraph
 from ._mcm import Conditional, MidMeasure
 from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, GateSequence, LinearCombination,
                           MeasurementProcess, Observable, SProd, Sum, as_observable, counts, expval,
-                          sample, var)
+                          probs, sample, var)
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
@@ -106,7 +106,8 @@ def _check_basis_sampling(tape) -> None:
 
 _REMEASURE = {"expval": lambda m, o: expval(o), "var": lambda m, o: var(o),
               "sample": lambda m, o: sample(o),
-              "counts": lambda m, o: counts(o, all_outcomes=m.all_outcomes)}
+              "counts": lambda m, o: counts(o, all_outcomes=m.all_outcomes),
+              "probs": lambda m, o: probs(op=o)}
 
 
 def _diagonalized(tape) -> tuple:
@@ -361,28 +362,31 @@ class QuantumScript:
     @property
     def samples_computational_basis(self) -> bool:
         """Whether a measurement samples the computational basis (one without an
-        observable: ``probs``, ``sample``, ``counts`` of wires, ``state``)."""
-        return any(_measured_op(m) is None for m in self.measurements)
+        observable: ``probs``, ``sample``, ``counts`` of wires, ``state``; as PennyLane's,
+        not a classical-shadow measurement, which samples random Pauli bases)."""
+        return any(_measured_op(m) is None and getattr(m, "shadow", None) is None
+                   for m in self.measurements)
 
     @property
     def obs_sharing_wires(self) -> list:
         """The observables that share a wire with another measured observable
         (PennyLane's ``obs_sharing_wires``)."""
-        return [self.measurements[i].written_obs for i in self.obs_sharing_wires_id]
+        return [_measured_op(self.measurements[i]) for i in self.obs_sharing_wires_id]
 
     @property
     def obs_sharing_wires_id(self) -> list:
         """The indices of the measurements of :attr:`obs_sharing_wires`."""
         from collections import Counter
 
-        used = Counter(w for m in self.measurements if getattr(m, "obs", None) is not None
+        # a measurement of an operator: an observable, or probs(op=...) (PennyLane's obs)
+        used = Counter(w for m in self.measurements if _measured_op(m) is not None
                        for w in measured_wires(m))
         ids = [i for i, m in enumerate(self.measurements)
-               if getattr(m, "obs", None) is not None
+               if _measured_op(m) is not None
                and any(used[w] > 1 for w in measured_wires(m))]
         # PennyLane's cached attributes, set when read (qsym works them out each time)
         self._obs_sharing_wires_id = ids
-        self._obs_sharing_wires = [self.measurements[i].written_obs for i in ids]
+        self._obs_sharing_wires = [_measured_op(self.measurements[i]) for i in ids]
         return ids
 
     def get_operation(self, idx: int) -> tuple:
@@ -681,8 +685,11 @@ class QuantumScript:
             meas = ([_copied_measurement(m) for m in self.measurements] if deep
                     else self.measurements)
         renewed = "operations" in update or "measurements" in update  # (PennyLane's test)
-        return type(self)(list(ops), list(meas), update.get("shots", self.shots),
-                          update.get("trainable_params", None if renewed else self._trainable))
+        new = type(self)(list(ops), list(meas), update.get("shots", self.shots),
+                         update.get("trainable_params", None if renewed else self._trainable))
+        if "operations" not in update:  # the same gates: a batch size worked out is kept
+            new._batch_size = self._batch_size
+        return new
 
     def __copy__(self) -> "QuantumScript":
         return self.copy(copy_operations=True)  # (PennyLane's copy.copy of a script)

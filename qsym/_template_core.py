@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +94,10 @@ def _register(wires) -> Wires:
 # records an existing operator on the active tape (qsym._opmath.apply_operation, above this
 # module; set by qsym._resource_paths when qsym is imported)
 REAPPLY: dict = {"apply": None}
+# PennyLane's resource representations of a subroutine (qsym.decomposition and qsym.pytrees,
+# above this module; set by qsym._resource_paths): "signature_key"(op) gives a SubroutineOp's
+# shapes key, "default"(subroutine, *args, **kwargs) the gates its definition records, counted
+RESOURCES: dict = {"signature_key": None, "default": None}
 
 
 class SubroutineOp(Template):
@@ -122,6 +125,20 @@ class SubroutineOp(Template):
         if decomposition is not None and REAPPLY["apply"] is None:
             raise TypeError("SubroutineOp(decomposition=...) needs qsym imported in full")
         self._record()
+
+    resource_keys = frozenset(("subroutine", "signature_key"))  # PennyLane's
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the subroutine and the key of its arguments' shapes (static arguments
+        as they are, a wire register as ``AbstractArray((len,))``, a dynamic argument as its
+        pytree structure and the ``AbstractArray`` of each leaf)."""
+        return {"subroutine": self._subroutine, "signature_key": RESOURCES["signature_key"](self)}
+
+    @classmethod
+    def _primitive_bind_call(cls, *args, **kwargs):
+        raise ValueError("SubroutineOp's should never be directly captured. That should occur "
+                         "in Subroutine instead.")
 
     def _build(self):
         if self._given is not None:  # PennyLane's SubroutineOp(..., decomposition=ops): as given
@@ -347,25 +364,23 @@ class Subroutine:
 
     def compute_resources(self, *args, **kwargs) -> dict:
         """The gate counts of the subroutine for these arguments: ``compute_resources``'s
-        (given), else the definition's gates counted by class on these arguments
-        (``AbstractArray`` values replaced by zeros of their shape and dtype).
+        (given; called with the arguments as the definition gets them, defaults applied,
+        wire registers as ``Wires``), else PennyLane's fallback: the operators the definition
+        records, counted by resource representation (``AbstractArray`` arguments as empty
+        arrays of their shapes, a register ``AbstractArray((n,))`` as wires ``0..n-1``); an
+        error there is re-raised naming the subroutine.
 
         >>> import qsym as qml
         >>> S = Subroutine(lambda params, wires: [qml.RX(p, w) for p, w in zip(params, wires)])
-        >>> S.compute_resources(AbstractArray((2,), float), AbstractArray((2,)))
-        {'RX': 2}
+        >>> dict(S.compute_resources(AbstractArray((2,), float), AbstractArray((2,))))
+        {RX: 2}
         """
-        if self._compute_resources is not None:
-            return self._compute_resources(*args, **kwargs)
-        bound = self._signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        for name, v in bound.arguments.items():
-            if isinstance(v, AbstractArray):
-                bound.arguments[name] = Wires(range(max(len(v), 1))) \
-                    if name in self._wire_argnames else np.zeros(v.shape, v.dtype)
-            elif name in self._wire_argnames:
-                bound.arguments[name] = _register(v)
-        with recording(Tape()) as tape:
-            self._definition(*bound.args, **bound.kwargs)
-        return dict(Counter(op.name for op in tape.items))
+        if self._compute_resources is not None:  # given: on the arguments as set up
+            bound = self.bind(*args, **kwargs)
+            return self._compute_resources(*bound.args, **bound.kwargs)
+        try:
+            return RESOURCES["default"](self, *args, **kwargs)
+        except Exception as e:  # noqa: BLE001 - PennyLane's message, the same exception type
+            raise type(e)(f"Fallback for computing resources for {self} failed. Please add a "
+                          f"compute_resources definition to {self}.") from e
 

@@ -854,6 +854,8 @@ def _on_device(device, transform, *targs, **tkwargs):
                                  f"({transform!r} cannot transform a device: apply it to a "
                                  "QNode or a tape)")
     new = _copy.copy(device)
+    new.__class__ = _transformed_device_class(type(device))
+    new.transformed_from, new.transform = device, transform  # (its repr, as PennyLane's)
     targs, tkwargs = transform.setup_inputs(*targs, **tkwargs)
     new.applied_transforms = CompilePipeline(*getattr(device, "applied_transforms", ()),
                                              BoundTransform(transform, targs, tkwargs))
@@ -862,6 +864,38 @@ def _on_device(device, transform, *targs, **tkwargs):
 
 
 GENERIC[Device] = _on_device
+
+
+@functools.lru_cache(maxsize=None)
+def _transformed_device_class(cls):
+    """The class of a transformed device of class ``cls`` (a subclass, one per class, so
+    ``isinstance`` holds): printed as PennyLane's ``TransformedDevice``."""
+    if getattr(cls, "_is_transformed_device", False):
+        return cls
+
+    def __repr__(self):
+        return (f"Transformed Device({self.transformed_from!r} with additional preprocess "
+                f"transform {self.transform})")
+
+    def __reduce_ex__(self, protocol):  # pickled and copied as its class and its state
+        return remake_transformed_device, (cls, dict(vars(self)))
+
+    return type(cls.__name__, (cls,), {"__repr__": __repr__, "__reduce_ex__": __reduce_ex__,
+                                       "_is_transformed_device": True,
+                                       "__module__": cls.__module__})
+
+
+def remake_transformed_device(cls, state):
+    """A transformed device of base class ``cls`` with this state (its unpickling).
+
+    >>> import qsym as qml
+    >>> dev = qml.transforms.cancel_inverses(qml.device("default.qubit", wires=1))
+    >>> repr(remake_transformed_device(type(dev.original_device), vars(dev))).split("(")[0]
+    'Transformed Device'
+    """
+    new = object.__new__(_transformed_device_class(cls))
+    vars(new).update(state)
+    return new
 
 
 def with_transform(qnode, bound: BoundTransform):

@@ -23,8 +23,8 @@ each operator's rule of least total weight to the gate set (:class:`Decompositio
 instead of applying ``op.decomposition()``.
 
 >>> import qsym as qml
->>> [rule.name for rule in qml.list_decomps(qml.CZ)]
-['CZ']
+>>> [rule.name for rule in qml.list_decomps(qml.CZ)]  # its decomposition, PennyLane's rules
+['CZ', '_cz_to_cnot']
 >>> with qml.queuing.AnnotatedQueue() as q:
 ...     qml.list_decomps("Pow(PauliX)")[-1](wires=[0], z=0.5)
 >>> q.queue
@@ -716,7 +716,9 @@ def _example_call(name: str, resource_params: dict) -> tuple:
             "control_values": [0] * zeros + [1] * (n - zeros),
             "work_wires": list(range(n + 1, n + 1 + rp.get("num_work_wires", 0))),
             "work_wire_type": rp.get("work_wire_type", "borrowed")}
-    n = rp.pop("num_wires", None) or row.num_wires or 1
+    n = rp.pop("num_wires", None) or row.num_wires or len(rp.get("pauli_word", "")) or 1
+    if name == "QubitUnitary" and "U" not in rp:  # (its matrix is no resource parameter)
+        rp["U"] = np.eye(2 ** n)
     return [0.1] * row.num_params, list(range(n)), rp
 
 
@@ -851,12 +853,56 @@ def _qubit_unitary_rule(name, func, resources, condition) -> DecompositionRule:
     return DecompositionRule(rule, counts, exact=False, condition=condition, name=name)
 
 
+def _pennylane_gate_rules() -> dict:
+    """PennyLane 0.45's own rules of some gates, besides the gate's decomposition (qsym's
+    rule): which one the graph takes depends on the gate set and its weights, as in
+    PennyLane (``CNOT`` as ``H CZ H`` where ``CZ`` is cheap, ``CRX`` as ``RX CZ RX CZ``,
+    ``Hadamard`` as ``RZ RX RZ`` or ``RZ RY`` and a global phase)."""
+    if _GATE_RULES:
+        return _GATE_RULES
+    G = GATE_CLASSES
+
+    @register_resources({G["Hadamard"]: 2, G["CZ"]: 1}, name="_cnot_to_cz_h")
+    def cnot_to_cz_h(wires, **_):
+        G["Hadamard"](wires[1]), G["CZ"](wires=wires), G["Hadamard"](wires[1])
+
+    @register_resources({G["Hadamard"]: 2, G["CNOT"]: 1}, name="_cz_to_cnot")
+    def cz_to_cnot(wires, **_):
+        G["Hadamard"](wires[1]), G["CNOT"](wires=wires), G["Hadamard"](wires[1])
+
+    @register_resources({G["RX"]: 2, G["CZ"]: 2}, name="_crx_to_rx_cz")
+    def crx_to_rx_cz(phi, wires, **_):
+        G["RX"](phi / 2, wires=wires[1]), G["CZ"](wires=wires)
+        G["RX"](-phi / 2, wires=wires[1]), G["CZ"](wires=wires)
+
+    @register_resources({G["Hadamard"]: 2, G["CRZ"]: 1}, name="_crx_to_h_crz")
+    def crx_to_h_crz(phi, wires, **_):
+        G["Hadamard"](wires[1]), G["CRZ"](phi, wires=wires), G["Hadamard"](wires[1])
+
+    @register_resources({G["RZ"]: 2, G["RX"]: 1, G["GlobalPhase"]: 1}, name="_hadamard_to_rz_rx")
+    def hadamard_to_rz_rx(wires, **_):
+        G["RZ"](np.pi / 2, wires=wires), G["RX"](np.pi / 2, wires=wires)
+        G["RZ"](np.pi / 2, wires=wires), G["GlobalPhase"](-np.pi / 2, wires=wires)
+
+    @register_resources({G["RZ"]: 1, G["RY"]: 1, G["GlobalPhase"]: 1}, name="_hadamard_to_rz_ry")
+    def hadamard_to_rz_ry(wires, **_):
+        G["RZ"](np.pi, wires=wires), G["RY"](np.pi / 2, wires=wires)
+        G["GlobalPhase"](-np.pi / 2)
+
+    _GATE_RULES.update(CNOT=[cnot_to_cz_h], CZ=[cz_to_cnot], CRX=[crx_to_rx_cz, crx_to_h_crz],
+                       Hadamard=[hadamard_to_rz_rx, hadamard_to_rz_ry])
+    return _GATE_RULES
+
+
+_GATE_RULES: dict = {}  # name -> PennyLane's rules of the gate (made on first use)
+
+
 def list_decomps(op_type) -> list:
     """The decomposition rules registered for an operator type or name (PennyLane's
     ``qml.list_decomps``): qsym's, then those added with :func:`add_decomps`.
 
-    >>> list_decomps(GATE_CLASSES["Hadamard"])[0]
-    DecompositionRule(name=Hadamard)
+    >>> [r.name for r in list_decomps(GATE_CLASSES["Hadamard"])]  # the gate's, PennyLane's
+    ['Hadamard', '_hadamard_to_rz_rx', '_hadamard_to_rz_ry']
     >>> [rule.name for rule in list_decomps("Pow(PauliZ)")]
     ['pow_PauliZ', 'pow_PauliZ_scaled']
     """
@@ -867,6 +913,7 @@ def list_decomps(op_type) -> list:
     elif name in GATE_CLASSES and GATE_CLASSES[name]._row is not None \
             and name in METHODS.get("decompositions", ()):
         rules.append(_gate_rule(name))
+    rules += _pennylane_gate_rules().get(name, [])
     if name.startswith("Adjoint(") and name.endswith(")") and name[8:-1] in GATE_CLASSES:
         rules += _adjoint_rules(name[8:-1])
     if name.startswith("Pow(") and name.endswith(")") and name[4:-1] in GATE_CLASSES:
@@ -882,7 +929,7 @@ def has_decomp(op_type) -> bool:
     """Whether :func:`list_decomps` has a rule for the operator type.
 
     >>> has_decomp(GATE_CLASSES["CNOT"]), has_decomp(GATE_CLASSES["RX"])
-    (False, False)
+    (True, False)
     """
     return bool(list_decomps(op_type))
 

@@ -21,6 +21,7 @@ PennyLane's to rounding. ``template.decomposition()`` lists them.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import inspect
 import itertools
@@ -519,6 +520,25 @@ class Template(GateSequence):
     def data(self) -> tuple:
         """PennyLane's ``op.data``: :attr:`parameters` as a tuple."""
         return tuple(self.parameters)
+
+    def __deepcopy__(self, memo):
+        """A deep copy whose parameters are the same objects (PennyLane's
+        ``Operator.__deepcopy__``: everything is copied but the data, which frameworks such
+        as PyTorch cannot deep-copy).
+
+        >>> import copy
+        >>> op = BasisState(np.array([1, 0]), wires=[0, 1])
+        >>> new = copy.deepcopy(op)
+        >>> new is not op, new.data[0] is op.data[0], new.wires is op.wires
+        (True, True, False)
+        """
+        for p in self.parameters:
+            memo.setdefault(id(p), p)  # shared, not copied
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for key, value in vars(self).items():
+            vars(new)[key] = copy.deepcopy(value, memo)
+        return new
 
     @classmethod
     def compute_decomposition(cls, *args, **kwargs) -> list:

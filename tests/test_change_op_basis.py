@@ -97,7 +97,7 @@ def test_default_resources_by_abstract_shapes():
         for p, w in zip(params, wires):
             qml.RX(p, w)
 
-    assert Layer.compute_resources(AbstractArray((3,), float), AbstractArray((3,))) == {"RX": 3}
+    assert Layer.compute_resources(AbstractArray((3,), float), AbstractArray((3,))) == {qml.resource_rep(qml.RX): 3}  # PennyLane: by resource rep
 
 
 def test_errors():
