@@ -179,7 +179,7 @@ def _product(ops, wires) -> np.ndarray:
     return u
 
 
-def _check_matrix(op) -> None:
+def _check_matrix(op, skip_decomp_matrix_check=False) -> None:
     if not op.has_matrix:
         _raises(op.matrix, MatrixUndefinedError, "If has_matrix is False, the matrix method "
                 "must raise a ``MatrixUndefinedError``.")
@@ -189,7 +189,7 @@ def _check_matrix(op) -> None:
         "matrix must be a TensorLike"
     n = 2 ** len(op.wires)
     assert np.shape(mat) == (n, n), f"matrix must be two dimensional with shape ({n}, {n})"
-    if op.has_decomposition:
+    if op.has_decomposition and not skip_decomp_matrix_check:
         parts = op.decomposition()
         dm = _product(parts, op.wires)
         assert np.allclose(mat, dm), ("matrix and matrix from decomposition must match. Got "
@@ -211,7 +211,8 @@ def _check_eigen(op) -> None:
 
 
 def check_user_operator(op, *, skip_deepcopy=False, skip_pickle=False,
-                        skip_wire_mapping=False, **_) -> None:
+                        skip_wire_mapping=False, skip_decomp_matrix_check=False,
+                        **_) -> None:
     """PennyLane's ``assert_valid`` checks of ``op``, an instance of a class written outside
     qsym; an ``AssertionError`` with PennyLane's message names the first that fails.
 
@@ -230,7 +231,7 @@ def check_user_operator(op, *, skip_deepcopy=False, skip_pickle=False,
             "operation must be able to be pickled and unpickled"
     _check_bind(op)
     _check_decomposition(op, skip_wire_mapping)
-    _check_matrix(op)
+    _check_matrix(op, skip_decomp_matrix_check)
     _check_eigen(op)
 
 

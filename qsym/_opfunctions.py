@@ -275,7 +275,8 @@ def assert_valid(op, skip_pickle=False, skip_wire_mapping=False, skip_differenti
     """
     if not type(op).__module__.startswith("qsym") and "assert_valid_user" in METHODS:
         METHODS["assert_valid_user"](op, skip_pickle=skip_pickle, skip_deepcopy=skip_deepcopy,
-                                     skip_wire_mapping=skip_wire_mapping, **options)
+                                     skip_wire_mapping=skip_wire_mapping,
+                                     skip_decomp_matrix_check=skip_decomp_matrix_check, **options)
         return
     assert isinstance(op.wires, Wires), f"{op!r}: op.wires is not a Wires object"
     assert isinstance(op.data, tuple), f"{op!r}: op.data must be a tuple"
