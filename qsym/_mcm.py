@@ -1054,11 +1054,11 @@ def _postselecting(mp, kept: dict):
     return out
 
 
-def _execution_form(items, results, device_wires):
+def _execution_form(deferral, device_wires):
     """The table gates and measurements qsym runs for a recording with mid-circuit
-    measurements (:func:`defer`, then each statistic of values as a measurement of the
-    control wires)."""
-    _, ms, gates, postselected = defer(items, results)
+    measurements (``deferral``: :func:`defer`'s ``(operations, measurements, gates,
+    postselected)``; then each statistic of values as a measurement of the control wires)."""
+    _, ms, gates, postselected = deferral
     if device_wires is not None:
         missing = [w for w in _all_wires(gates, []) if w not in device_wires]
         if missing:
@@ -1091,18 +1091,56 @@ def rewrite_recording(items, result, device_wires=None):
     """
     # the measurements of a returned pytree (nested tuples, lists, dicts), rebuilt after
     spec, results = tree_spec(result, lambda m: isinstance(m, ops_mod.MeasurementProcess))
-    if not any(isinstance(op, (MidMeasure, Conditional)) for op in items) and not any(
-            getattr(m, "mv", None) is not None for m in results):
-        return items, result
     if spec is None or not results:
         return items, result  # (refused by the next stage, with its message)
+    if not any(isinstance(op, (MidMeasure, Conditional)) for op in items) and not any(
+            getattr(m, "mv", None) is not None for m in results):
+        if getattr(_BY_TRANSFORM, "options", None) is not None and TAPE_DEFERRAL:
+            TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options)  # (returns the tape)
+        return items, result
     if native_method() and any(isinstance(op, MidMeasure) for op in items):
         check_native_measurements(results)
-    gates, ms = _execution_form(items, results, device_wires)
+    deferral = None
+    if getattr(_BY_TRANSFORM, "options", None) is not None and TAPE_DEFERRAL:
+        deferral = getattr(TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options),
+                           "deferral", None)  # None: no mid-circuit measurement on the tape
+        if deferral is None and not any(isinstance(op, (MidMeasure, Conditional))
+                                        for op in items):
+            return items, result
+    if deferral is None:
+        deferral = defer(items, results)
+    gates, ms = _execution_form(deferral, device_wires)
     return gates, format_values(("tree", spec), ms)
 
 
 TAPE_REWRITES.append(rewrite_recording)
+
+#: ``qml.defer_measurements``'s tape transform as a QNode's execution runs it on its
+#: recording (PennyLane's device preprocessing, when the mid-circuit measurement method is
+#: ``"deferred"``): ``(operations, measurements, options) -> deferred tape`` (its
+#: ``deferral``: :func:`defer`'s four lists, None without mid-circuit measurements); set
+#: by :mod:`qsym._deferral`, which makes the transform object above the tapes
+TAPE_DEFERRAL: list = []
+_BY_TRANSFORM = threading.local()
+
+
+@contextlib.contextmanager
+def deferring_by_transform(options):
+    """The recordings made inside are deferred by ``qml.defer_measurements``'s tape
+    transform (:data:`TAPE_DEFERRAL`), called with ``options`` (``{"shots": ...}``: the
+    tape's shots); ``None``: by :func:`defer` directly, the transform not called (a QNode
+    whose measurements PennyLane's device would not defer: one-shot, tree-traversal).
+
+    >>> with deferring_by_transform(None):
+    ...     _BY_TRANSFORM.options is None
+    True
+    """
+    previous = getattr(_BY_TRANSFORM, "options", None)
+    _BY_TRANSFORM.options = options
+    try:
+        yield
+    finally:
+        _BY_TRANSFORM.options = previous
 
 
 def defer_measurements(tape=None, reduce_postselected=True, allow_postselect=True,
@@ -1129,14 +1167,17 @@ def defer_measurements(tape=None, reduce_postselected=True, allow_postselect=Tru
     operations = list(tape.operations)
     if not any(isinstance(op, MidMeasure) for op in operations):
         return [tape], _first
-    ops, ms, _, postselected = defer(operations, list(tape.measurements),
-                                     reduce_postselected, allow_postselect)
+    ops, ms, gates, postselected = defer(operations, list(tape.measurements),
+                                         reduce_postselected, allow_postselect)
     if postselected and getattr(tape, "batch_size", None) is not None and any(
             m.kind == "sample" for m in tape.measurements):
         raise MeasurementError("Returning qp.sample is not supported when postselecting "
                                "mid-circuit measurements with broadcasting")  # (PennyLane's)
     with recording(Tape()):
         new = type(tape)(ops, ms, shots=getattr(tape, "shots", None))
+    # what qsym runs for it (a QNode's execution reads it: rewrite_recording): the four
+    # lists of defer (the table gates the deferral recorded, the postselected control wires)
+    new.deferral = (ops, ms, gates, postselected)
     return [new], _first
 
 

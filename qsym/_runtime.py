@@ -1426,7 +1426,8 @@ class QNode:
         failing attempt: ``scipy.linalg.expm`` of an object array is slow)."""
         t0 = time.perf_counter()
         target = stages.Target(trace.rerunnable(self.func), self.device.wires, self.method,
-                               self.static_argnames, self._param_names, self.rule_of)
+                               self.static_argnames, self._param_names, self.rule_of,
+                               self._deferral_options())
         rec = stages.record_signature(target, args, kwargs, key, per_call=True,
                                       numbers=numbers and self._stand_ins_fail)
         items, syms, size, looks = rec.items, rec.syms, rec.size, rec.looks
@@ -1534,7 +1535,7 @@ class QNode:
         names = self.static_argnames if self._values_needed is None else (
             self.static_argnames | self._values_needed[0])
         target = stages.Target(self.func, self.device.wires, self.method, names,
-                               self._param_names, self.rule_of)
+                               self._param_names, self.rule_of, self._deferral_options())
         # 1-2: symbols, the recording (a TracingError says which arguments' values it
         # needed: compiled makes them static)
         rec = stages.record_signature(target, args, kwargs, key)
@@ -1649,6 +1650,18 @@ class QNode:
         own = route[3] or "execute" in getattr(self.device, "__dict__", ())  # (a spy on it)
         return (route[2] and (not own or not runs_own_execute(self.device))
                 and (not gkw or gkw.get("argnum") is None))
+
+    def _deferral_options(self) -> dict | None:
+        """``{"shots": ...}`` when PennyLane's device would defer this QNode's mid-circuit
+        measurements by ``qml.defer_measurements`` (``default.mixed`` always; otherwise
+        ``mcm_method="deferred"``, or unset without shots): its trace then runs that
+        transform's tape function on the recording (:mod:`qsym._deferral`); else None
+        (qsym defers the same way, by :func:`qsym._mcm.defer` directly)."""
+        method, shots = self._init_args["mcm_method"], self.configured_shots()
+        if getattr(self.device, "mixed", False) or method == "deferred" or (
+                method is None and not shots):
+            return {"shots": shots}
+        return None
 
     def _check_device_vjp(self) -> None:
         """PennyLane's check of ``device_vjp=True`` at a call: the device must compute

@@ -16,6 +16,7 @@ import numpy as np
 import sympy as sp
 
 from . import _broadcast as broadcast, _cache as cache, _emit as emit, _interp as interp, _ir as ir, _plan as plan, _tiers as tiers, _trace as trace
+from . import _mcm as mcm
 from ._arguments import DATA, STATIC, TRAIN, numeric
 from ._channels import is_channel
 from ._mixed import MixedEntry
@@ -35,6 +36,9 @@ class Target:
     static_names: frozenset  # keyword arguments that are static
     param_names: tuple  # the circuit function's parameter names
     rule_of: Callable  # (op, parameter index) -> shift rule
+    # how its mid-circuit measurements are deferred (_mcm.deferring_by_transform): None, or
+    # the options of qml.defer_measurements's tape transform, which the recording then runs
+    deferral: dict | None = None
 
     def arg_name(self, i: int) -> str:
         """The name of positional argument ``i`` (``arg{i}`` past the signature)."""
@@ -107,7 +111,7 @@ def record(target: Target, s: Symbols):
     if wires is not None:
         check_memory(len(wires), target.method)
     claims: list = []
-    with trace.collecting_checks() as checks:
+    with trace.collecting_checks() as checks, mcm.deferring_by_transform(target.deferral):
         items, result = trace.run_traced(target.func, s.args, s.kwargs, wires, claims)
     s.checks = checks
     s.claims = claims
