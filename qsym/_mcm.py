@@ -1044,9 +1044,14 @@ def _moved_statistic(mp, control_wires: dict):
     return out
 
 
-def _postselecting(mp, kept: dict):
+def postselecting(mp, kept: dict):
     """A copy of measurement ``mp`` that is taken on the state projected onto ``kept``
-    (control wire -> outcome) and renormalised."""
+    (control wire -> outcome) and renormalised.
+
+    >>> from qsym import _operations as o
+    >>> postselecting(o.probs(wires=[1]), {2: 1}).postselect
+    {2: 1}
+    """
     import copy
 
     out = copy.copy(mp)
@@ -1059,7 +1064,7 @@ def _execution_form(deferral, device_wires):
     measurements (``deferral``: :func:`defer`'s ``(operations, measurements, gates,
     postselected)``; then each statistic of values as a measurement of the control wires)."""
     _, ms, gates, postselected = deferral
-    if device_wires is not None:
+    if device_wires is not None and not one_shot_wires():
         missing = [w for w in _all_wires(gates, []) if w not in device_wires]
         if missing:
             raise WireError(
@@ -1074,7 +1079,7 @@ def _execution_form(deferral, device_wires):
         raise MeasurementError("Returning qp.sample is not supported when postselecting "
                                "mid-circuit measurements with broadcasting")  # (PennyLane's)
     if postselected:  # measured on the projected, renormalised state (qsym._ir.Measurement.post)
-        ms = [_postselecting(m, postselected) for m in ms]
+        ms = [postselecting(m, postselected) for m in ms]
     return gates, ms
 
 
@@ -1095,17 +1100,22 @@ def rewrite_recording(items, result, device_wires=None):
         return items, result  # (refused by the next stage, with its message)
     if not any(isinstance(op, (MidMeasure, Conditional)) for op in items) and not any(
             getattr(m, "mv", None) is not None for m in results):
-        if getattr(_BY_TRANSFORM, "options", None) is not None and TAPE_DEFERRAL:
+        if by_transform() and TAPE_DEFERRAL:
             TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options)  # (returns the tape)
         return items, result
     if native_method() and any(isinstance(op, MidMeasure) for op in items):
         check_native_measurements(results)
+    own = device_wires if device_wires is not None else _BY_TRANSFORM.options.get("wires") \
+        if one_shot_wires() else None  # (a replay: the QNode's device wires)
+    if one_shot_wires() and own is not None:
+        results = [_on_device_wires(m, own) for m in results]
     deferral = None
-    if getattr(_BY_TRANSFORM, "options", None) is not None and TAPE_DEFERRAL:
+    if by_transform() and TAPE_DEFERRAL:
         deferral = getattr(TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options),
                            "deferral", None)  # None: no mid-circuit measurement on the tape
         if deferral is None and not any(isinstance(op, (MidMeasure, Conditional))
-                                        for op in items):
+                                        for op in items) and not any(
+                getattr(m, "mv", None) is not None for m in results):
             return items, result
     if deferral is None:
         deferral = defer(items, results)
@@ -1126,14 +1136,19 @@ _BY_TRANSFORM = threading.local()
 
 @contextlib.contextmanager
 def deferring_by_transform(options):
-    """The recordings made inside are deferred by ``qml.defer_measurements``'s tape
-    transform (:data:`TAPE_DEFERRAL`), called with ``options`` (``{"shots": ...}``: the
-    tape's shots); ``None``: by :func:`defer` directly, the transform not called (a QNode
-    whose measurements PennyLane's device would not defer: one-shot, tree-traversal).
+    """How the recordings made inside defer their mid-circuit measurements: ``options``
+    ``{"method": ..., "shots": ..., "wires": ...}``, a QNode's resolved method, shots and
+    device wires (``"replay": True``: a replay of its recording, which calls no
+    transform). ``"deferred"``: by
+    ``qml.defer_measurements``'s tape transform (:data:`TAPE_DEFERRAL`, the tape with these
+    shots); ``"one-shot"`` or ``"tree-traversal"``: by :func:`defer` directly, with
+    PennyLane's one-shot semantics on the device's wires (the copies of measured wires are
+    qsym's own wires, a measurement without wires is of the device's wires:
+    :func:`one_shot_wires`); ``None``: by :func:`defer`, on the device's wires.
 
-    >>> with deferring_by_transform(None):
-    ...     _BY_TRANSFORM.options is None
-    True
+    >>> with deferring_by_transform({"method": "one-shot", "shots": 10}):
+    ...     by_transform(), one_shot_wires()
+    (False, True)
     """
     previous = getattr(_BY_TRANSFORM, "options", None)
     _BY_TRANSFORM.options = options
@@ -1141,6 +1156,44 @@ def deferring_by_transform(options):
         yield
     finally:
         _BY_TRANSFORM.options = previous
+
+
+def by_transform() -> bool:
+    """Whether the recording is deferred by ``qml.defer_measurements``'s tape transform
+    (:func:`deferring_by_transform`).
+
+    >>> by_transform()
+    False
+    """
+    options = getattr(_BY_TRANSFORM, "options", None) or {}
+    return options.get("method") == "deferred" and not options.get("replay")
+
+
+def one_shot_wires() -> bool:
+    """Whether the recording has PennyLane's one-shot semantics on the device's wires
+    (:func:`deferring_by_transform`): the deferral may copy measured wires onto wires the
+    device does not have (qsym's own, not returned), as one-shot execution needs none.
+
+    >>> one_shot_wires()
+    False
+    """
+    options = getattr(_BY_TRANSFORM, "options", None) or {}
+    return options.get("method") in ("one-shot", "tree-traversal") and bool(options.get("shots"))
+
+
+def _on_device_wires(mp, device_wires):
+    """``mp``, or, a sample, counts or probabilities of no wires (all of them), the same of
+    the device's wires (one-shot semantics: the copies the deferral adds are not measured)."""
+    if (mp.kind not in ("probs", "sample", "counts") or mp.obs is not None or mp.wires
+            or getattr(mp, "mv", None) is not None):
+        return mp
+    wires = list(device_wires)
+    with recording(Tape()):
+        if mp.kind == "probs":
+            return ops_mod.probs(wires=wires)
+        if mp.kind == "sample":
+            return ops_mod.sample(wires=wires, dtype=getattr(mp, "dtype", None))
+        return ops_mod.counts(wires=wires, all_outcomes=getattr(mp, "all_outcomes", False))
 
 
 def defer_measurements(tape=None, reduce_postselected=True, allow_postselect=True,

@@ -1651,17 +1651,20 @@ class QNode:
         return (route[2] and (not own or not runs_own_execute(self.device))
                 and (not gkw or gkw.get("argnum") is None))
 
-    def _deferral_options(self) -> dict | None:
-        """``{"shots": ...}`` when PennyLane's device would defer this QNode's mid-circuit
-        measurements by ``qml.defer_measurements`` (``default.mixed`` always; otherwise
-        ``mcm_method="deferred"``, or unset without shots): its trace then runs that
-        transform's tape function on the recording (:mod:`qsym._deferral`); else None
-        (qsym defers the same way, by :func:`qsym._mcm.defer` directly)."""
+    def _deferral_options(self) -> dict:
+        """``{"method": ..., "shots": ..., "wires": ...}``: the mid-circuit measurement
+        method PennyLane's device resolves for this QNode (its shots, its device's wires) (:func:`qsym._mcm.deferring_by_transform`).
+        ``"deferred"`` on ``default.mixed``, with ``mcm_method="deferred"``, or unset without
+        shots: its trace runs ``qml.defer_measurements``'s tape function on the recording
+        (:mod:`qsym._deferral`); ``"one-shot"`` unset with shots; otherwise the one given
+        (qsym defers those as well, by :func:`qsym._mcm.defer` directly: the same
+        statistics)."""
         method, shots = self._init_args["mcm_method"], self.configured_shots()
         if getattr(self.device, "mixed", False) or method == "deferred" or (
                 method is None and not shots):
-            return {"shots": shots}
-        return None
+            return {"method": "deferred", "shots": shots, "wires": self.device.wires}
+        return {"method": "one-shot" if method is None else method, "shots": shots,
+                "wires": self.device.wires}
 
     def _check_device_vjp(self) -> None:
         """PennyLane's check of ``device_vjp=True`` at a call: the device must compute

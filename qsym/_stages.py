@@ -37,7 +37,7 @@ class Target:
     param_names: tuple  # the circuit function's parameter names
     rule_of: Callable  # (op, parameter index) -> shift rule
     # how its mid-circuit measurements are deferred (_mcm.deferring_by_transform): None, or
-    # the options of qml.defer_measurements's tape transform, which the recording then runs
+    # the QNode's resolved method and shots
     deferral: dict | None = None
 
     def arg_name(self, i: int) -> str:
@@ -113,6 +113,9 @@ def record(target: Target, s: Symbols):
     claims: list = []
     with trace.collecting_checks() as checks, mcm.deferring_by_transform(target.deferral):
         items, result = trace.run_traced(target.func, s.args, s.kwargs, wires, claims)
+        if wires is not None and mcm.one_shot_wires():  # the deferral's own wires, after
+            wires = Wires(list(wires) + [w for w in circuit_wires(items, result, claims)
+                                         if w not in wires])
     s.checks = checks
     s.claims = claims
     items = split_matrix_batches(items)
@@ -270,9 +273,11 @@ def check(target: Target, circuit, args, kwargs, key, s: Symbols, at_zero=True) 
     ir.validate(circuit)
     if s.axes is not None:
         return
-    trace.replay_check(target.func, args, kwargs, circuit, s.values)
-    if at_zero:
-        replay_at_zero(target, circuit, args, kwargs, key, s.values)
+    replaying = None if target.deferral is None else {**target.deferral, "replay": True}
+    with mcm.deferring_by_transform(replaying):  # (deferred as the recording was)
+        trace.replay_check(target.func, args, kwargs, circuit, s.values)
+        if at_zero:
+            replay_at_zero(target, circuit, args, kwargs, key, s.values)
 
 
 def replay_at_zero(target: Target, circuit, args, kwargs, key, values) -> None:
