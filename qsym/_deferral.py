@@ -64,11 +64,13 @@ def _on_function(fn, *targs, **tkwargs):
     return mcm.defer_measurements(fn, *targs, **tkwargs)
 
 
-def deferred_recording(operations, measurements, options):
+def deferred_recording(operations, measurements, options, user=None):
     """The tape of a QNode's recording (its gates and returned measurements, with
     ``options["shots"]``) after ``qml.defer_measurements``'s tape function, called as the
-    device's preprocessing calls it (looked up at each call: a wrapper sees the call). Its
-    ``deferral`` holds what qsym runs (None: nothing deferred).
+    device's preprocessing calls it, or (``user``: ``(reduce_postselected,
+    allow_postselect)``) as ``qml.defer_measurements(qnode)`` does (looked up at each call:
+    a wrapper sees the call). Its ``deferral`` holds what qsym runs (None: nothing
+    deferred).
 
     >>> import qsym as qml
     >>> from qsym._mcm import MeasurementValue, MidMeasure
@@ -79,7 +81,11 @@ def deferred_recording(operations, measurements, options):
     """
     with recording(Tape()):
         tape = QuantumScript(operations, measurements, shots=options.get("shots"))
-    (new,), _ = defer_measurements.tape_transform(tape)
+    if user is None:
+        (new,), _ = defer_measurements.tape_transform(tape)
+    else:
+        (new,), _ = defer_measurements.tape_transform(tape, reduce_postselected=user[0],
+                                                      allow_postselect=user[1])
     return new
 
 

@@ -1100,8 +1100,10 @@ def rewrite_recording(items, result, device_wires=None):
         return items, result  # (refused by the next stage, with its message)
     if not any(isinstance(op, (MidMeasure, Conditional)) for op in items) and not any(
             getattr(m, "mv", None) is not None for m in results):
-        if by_transform() and TAPE_DEFERRAL:
-            TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options)  # (returns the tape)
+        for user in (True, False):  # (each returns the tape)
+            if by_transform(user) and TAPE_DEFERRAL:
+                TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options,
+                                 *([_BY_TRANSFORM.options["user"]] if user else []))
         return items, result
     if native_method() and any(isinstance(op, MidMeasure) for op in items):
         check_native_measurements(results)
@@ -1110,7 +1112,13 @@ def rewrite_recording(items, result, device_wires=None):
     if one_shot_wires() and own is not None:
         results = [_on_device_wires(m, own) for m in results]
     deferral = None
-    if by_transform() and TAPE_DEFERRAL:
+    if by_transform(user=True) and TAPE_DEFERRAL:  # qml.defer_measurements(qnode)'s
+        options = _BY_TRANSFORM.options
+        deferral = getattr(TAPE_DEFERRAL[0](items, results, options, options["user"]),
+                           "deferral", None)
+        if deferral is not None and by_transform():  # the device's, on the deferred tape
+            TAPE_DEFERRAL[0](deferral[0], deferral[1], options)  # (none left: unchanged)
+    elif by_transform() and TAPE_DEFERRAL:
         deferral = getattr(TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options),
                            "deferral", None)  # None: no mid-circuit measurement on the tape
         if deferral is None and not any(isinstance(op, (MidMeasure, Conditional))
@@ -1127,7 +1135,9 @@ TAPE_REWRITES.append(rewrite_recording)
 
 #: ``qml.defer_measurements``'s tape transform as a QNode's execution runs it on its
 #: recording (PennyLane's device preprocessing, when the mid-circuit measurement method is
-#: ``"deferred"``): ``(operations, measurements, options) -> deferred tape`` (its
+#: ``"deferred"``, and the user's ``qml.defer_measurements(qnode)``):
+#: ``(operations, measurements, options[, (reduce_postselected, allow_postselect)]) ->
+#: deferred tape`` (its
 #: ``deferral``: :func:`defer`'s four lists, None without mid-circuit measurements); set
 #: by :mod:`qsym._deferral`, which makes the transform object above the tapes
 TAPE_DEFERRAL: list = []
@@ -1158,15 +1168,19 @@ def deferring_by_transform(options):
         _BY_TRANSFORM.options = previous
 
 
-def by_transform() -> bool:
+def by_transform(user=False) -> bool:
     """Whether the recording is deferred by ``qml.defer_measurements``'s tape transform
-    (:func:`deferring_by_transform`).
+    (:func:`deferring_by_transform`): as the device's preprocessing, or (``user``) as the
+    transform applied to the QNode (its options ``(reduce_postselected,
+    allow_postselect)`` are ``options["user"]``).
 
-    >>> by_transform()
-    False
+    >>> by_transform(), by_transform(user=True)
+    (False, False)
     """
     options = getattr(_BY_TRANSFORM, "options", None) or {}
-    return options.get("method") == "deferred" and not options.get("replay")
+    if options.get("replay"):
+        return False
+    return bool(options.get("user")) if user else options.get("method") == "deferred"
 
 
 def one_shot_wires() -> bool:

@@ -1658,13 +1658,17 @@ class QNode:
         shots: its trace runs ``qml.defer_measurements``'s tape function on the recording
         (:mod:`qsym._deferral`); ``"one-shot"`` unset with shots; otherwise the one given
         (qsym defers those as well, by :func:`qsym._mcm.defer` directly: the same
-        statistics)."""
+        statistics); ``"user"``: the options of ``qml.defer_measurements`` applied to the
+        QNode, whose tape function the trace then runs first."""
         method, shots = self._init_args["mcm_method"], self.configured_shots()
         if getattr(self.device, "mixed", False) or method == "deferred" or (
                 method is None and not shots):
-            return {"method": "deferred", "shots": shots, "wires": self.device.wires}
-        return {"method": "one-shot" if method is None else method, "shots": shots,
-                "wires": self.device.wires}
+            method = "deferred"
+        elif method is None:
+            method = "one-shot"
+        # qml.defer_measurements(qnode): the user's transform runs first, with its options
+        return {"method": method, "shots": shots, "wires": self.device.wires,
+                "user": getattr(self, "defers_measurements", None)}
 
     def _check_device_vjp(self) -> None:
         """PennyLane's check of ``device_vjp=True`` at a call: the device must compute
