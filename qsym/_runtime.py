@@ -1651,6 +1651,19 @@ class QNode:
         return (route[2] and (not own or not runs_own_execute(self.device))
                 and (not gkw or gkw.get("argnum") is None))
 
+    def _filling_shots(self, args, kwargs):
+        """A call with ``postselect_mode="fill-shots"``: postselected measurements take
+        every shot (:func:`qsym._shots.filling_shots`); as PennyLane's device, only where
+        the mid-circuit measurements are deferred (not one-shot or tree-traversal)."""
+        if "shots" in kwargs and not self._qfunc_uses_shots_arg:  # (the copy's call fills)
+            node, kwargs = self.per_call_shots(kwargs)
+            return node(*args, **kwargs)
+        if self._deferral_options()["method"] != "deferred":
+            raise DeviceError("Using postselect_mode='fill-shots' is only supported with "
+                              "mcm_method='deferred'.")
+        with shots_mod.filling_shots():
+            return self(*args, **kwargs)
+
     def _deferral_options(self) -> dict:
         """``{"method": ..., "shots": ..., "wires": ...}``: the mid-circuit measurement
         method PennyLane's device resolves for this QNode (its shots, its device's wires) (:func:`qsym._mcm.deferring_by_transform`).
@@ -1683,6 +1696,8 @@ class QNode:
                              f"diff_method {method}, and the provided circuit.")
 
     def __call__(self, *args, **kwargs):
+        if self._init_args["postselect_mode"] == "fill-shots" and not shots_mod.fills_shots():
+            return self._filling_shots(args, kwargs)
         fast = self._value_fast  # the last call's signature again: _value_path
         if fast is not None:
             result = fast(self, args, kwargs)

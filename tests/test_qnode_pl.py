@@ -159,3 +159,29 @@ def test_projector_operations_refused_where_not_exact():
     vector = qml.tape.QuantumScript([qml.Projector([0, 1], wires=0)], [qml.expval(qml.Z(0))])
     with pytest.raises(GateError, match="postselection of computational-basis"):
         qml.execute([vector], dev)
+
+
+def _postselected(mode, x, **kwargs):
+    @qml.set_shots(200)
+    @qml.qnode(qml.device("default.qubit", seed=7), postselect_mode=mode, **kwargs)
+    def f():
+        qml.RX(x, 0)
+        qml.measure(0, postselect=1)
+        return qml.sample(wires=[0]), qml.counts(wires=[0])
+
+    return f
+
+
+def test_fill_shots_keeps_every_shot():
+    # P(1) = sin^2(pi/8) ~ 0.146: hw-like keeps about 29 of 200 shots, fill-shots all 200
+    samples, counts = _postselected("fill-shots", onp.pi / 4, mcm_method="deferred")()
+    assert samples.shape == (200, 1) and onp.all(samples == 1) and counts == {"1": 200}
+    samples, _ = _postselected("hw-like", onp.pi / 4, mcm_method="deferred")()
+    assert 0 < len(samples) < 100 and onp.all(samples == 1)
+
+
+def test_fill_shots_refusals():
+    with pytest.raises(qml.errors.DeviceError, match="only supported with mcm_method='deferred'"):
+        _postselected("fill-shots", 0.3)()  # shots and no method: one-shot
+    with pytest.raises(qml.errors.MeasurementError, match="probability 0"):
+        _postselected("fill-shots", 0.0, mcm_method="deferred")()  # |0> never gives 1
