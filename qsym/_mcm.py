@@ -1107,28 +1107,33 @@ def rewrite_recording(items, result, device_wires=None):
         return items, result
     if native_method() and any(isinstance(op, MidMeasure) for op in items):
         check_native_measurements(results)
-    own = device_wires if device_wires is not None else _BY_TRANSFORM.options.get("wires") \
-        if one_shot_wires() else None  # (a replay: the QNode's device wires)
-    if one_shot_wires() and own is not None:
-        results = [_on_device_wires(m, own) for m in results]
-    deferral = None
-    if by_transform(user=True) and TAPE_DEFERRAL:  # qml.defer_measurements(qnode)'s
-        options = _BY_TRANSFORM.options
+    if one_shot_wires():  # (a replay has no device wires: the QNode's)
+        own = device_wires if device_wires is not None else _BY_TRANSFORM.options.get("wires")
+        if own is not None:
+            results = [_on_device_wires(m, own) for m in results]
+    # by qml.defer_measurements's tape function where the QNode runs it, else directly
+    deferral = _transformed(items, results) or defer(items, results)
+    gates, ms = _execution_form(deferral, device_wires)
+    return gates, format_values(("tree", spec), ms)
+
+
+def _transformed(items, results):
+    """:func:`defer`'s four lists for a recording, from the tapes of the
+    ``qml.defer_measurements`` calls a QNode makes (:func:`by_transform`): the user's
+    transform on the recording, then the device's on its deferred tape, or the device's on
+    the recording; None where none is made or nothing was deferred (no ``MidMeasure``)."""
+    if not TAPE_DEFERRAL:
+        return None
+    options = getattr(_BY_TRANSFORM, "options", None)
+    if by_transform(user=True):
         deferral = getattr(TAPE_DEFERRAL[0](items, results, options, options["user"]),
                            "deferral", None)
         if deferral is not None and by_transform():  # the device's, on the deferred tape
             TAPE_DEFERRAL[0](deferral[0], deferral[1], options)  # (none left: unchanged)
-    elif by_transform() and TAPE_DEFERRAL:
-        deferral = getattr(TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options),
-                           "deferral", None)  # None: no mid-circuit measurement on the tape
-        if deferral is None and not any(isinstance(op, (MidMeasure, Conditional))
-                                        for op in items) and not any(
-                getattr(m, "mv", None) is not None for m in results):
-            return items, result
-    if deferral is None:
-        deferral = defer(items, results)
-    gates, ms = _execution_form(deferral, device_wires)
-    return gates, format_values(("tree", spec), ms)
+        return deferral
+    if by_transform():
+        return getattr(TAPE_DEFERRAL[0](items, results, options), "deferral", None)
+    return None
 
 
 TAPE_REWRITES.append(rewrite_recording)
