@@ -114,8 +114,9 @@ def record(target: Target, s: Symbols):
     with trace.collecting_checks() as checks, mcm.deferring_by_transform(target.deferral):
         items, result = trace.run_traced(target.func, s.args, s.kwargs, wires, claims)
         if wires is not None and mcm.one_shot_wires():  # the deferral's own wires, after
-            wires = Wires(list(wires) + [w for w in circuit_wires(items, result, claims)
-                                         if w not in wires])
+            extra = [w for op in items for w in getattr(op, "wires", ()) if w not in wires]
+            if extra:
+                wires = Wires(list(wires) + list(dict.fromkeys(extra)))
     s.checks = checks
     s.claims = claims
     items = split_matrix_batches(items)

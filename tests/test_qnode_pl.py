@@ -185,3 +185,12 @@ def test_fill_shots_refusals():
         _postselected("fill-shots", 0.3)()  # shots and no method: one-shot
     with pytest.raises(qml.errors.MeasurementError, match="probability 0"):
         _postselected("fill-shots", 0.0, mcm_method="deferred")()  # |0> never gives 1
+
+
+def test_shots_without_mid_circuit_measurements_keep_the_device_wires():
+    @qml.set_shots(5)
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def f():
+        return qml.sample()
+
+    assert onp.array_equal(f(), onp.zeros((5, 3)))  # |000>, every wire of the device
