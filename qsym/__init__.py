@@ -299,7 +299,8 @@ from .bose import BoseSentence, BoseWord, binary_mapping, christiansen_mapping, 
 from .qchem import paulix_ops, symmetry_generators, taper, taper_operation  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
 from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
-from ._mcm import cond, defer_measurements, iterative_qpe, measure, pauli_measure  # noqa: E402
+from ._mcm import cond, iterative_qpe, measure, pauli_measure  # noqa: E402
+from ._deferral import defer_measurements  # noqa: E402
 from ._one_shot import dynamic_one_shot  # noqa: E402
 from . import _mcm as _mcm  # noqa: E402
 

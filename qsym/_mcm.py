@@ -1044,9 +1044,14 @@ def _moved_statistic(mp, control_wires: dict):
     return out
 
 
-def _postselecting(mp, kept: dict):
+def postselecting(mp, kept: dict):
     """A copy of measurement ``mp`` that is taken on the state projected onto ``kept``
-    (control wire -> outcome) and renormalised."""
+    (control wire -> outcome) and renormalised.
+
+    >>> from qsym import _operations as o
+    >>> postselecting(o.probs(wires=[1]), {2: 1}).postselect
+    {2: 1}
+    """
     import copy
 
     out = copy.copy(mp)
@@ -1054,12 +1059,12 @@ def _postselecting(mp, kept: dict):
     return out
 
 
-def _execution_form(items, results, device_wires):
+def _execution_form(deferral, device_wires):
     """The table gates and measurements qsym runs for a recording with mid-circuit
-    measurements (:func:`defer`, then each statistic of values as a measurement of the
-    control wires)."""
-    _, ms, gates, postselected = defer(items, results)
-    if device_wires is not None:
+    measurements (``deferral``: :func:`defer`'s ``(operations, measurements, gates,
+    postselected)``; then each statistic of values as a measurement of the control wires)."""
+    _, ms, gates, postselected = deferral
+    if device_wires is not None and not one_shot_wires():
         missing = [w for w in _all_wires(gates, []) if w not in device_wires]
         if missing:
             raise WireError(
@@ -1074,7 +1079,7 @@ def _execution_form(items, results, device_wires):
         raise MeasurementError("Returning qp.sample is not supported when postselecting "
                                "mid-circuit measurements with broadcasting")  # (PennyLane's)
     if postselected:  # measured on the projected, renormalised state (qsym._ir.Measurement.post)
-        ms = [_postselecting(m, postselected) for m in ms]
+        ms = [postselecting(m, postselected) for m in ms]
     return gates, ms
 
 
@@ -1091,18 +1096,123 @@ def rewrite_recording(items, result, device_wires=None):
     """
     # the measurements of a returned pytree (nested tuples, lists, dicts), rebuilt after
     spec, results = tree_spec(result, lambda m: isinstance(m, ops_mod.MeasurementProcess))
-    if not any(isinstance(op, (MidMeasure, Conditional)) for op in items) and not any(
-            getattr(m, "mv", None) is not None for m in results):
-        return items, result
     if spec is None or not results:
         return items, result  # (refused by the next stage, with its message)
+    if not any(isinstance(op, (MidMeasure, Conditional)) for op in items) and not any(
+            getattr(m, "mv", None) is not None for m in results):
+        for user in (True, False):  # (each returns the tape)
+            if by_transform(user) and TAPE_DEFERRAL:
+                TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options,
+                                 *([_BY_TRANSFORM.options["user"]] if user else []))
+        return items, result
     if native_method() and any(isinstance(op, MidMeasure) for op in items):
         check_native_measurements(results)
-    gates, ms = _execution_form(items, results, device_wires)
+    if one_shot_wires():  # (a replay has no device wires: the QNode's)
+        own = device_wires if device_wires is not None else _BY_TRANSFORM.options.get("wires")
+        if own is not None:
+            results = [_on_device_wires(m, own) for m in results]
+    # by qml.defer_measurements's tape function where the QNode runs it, else directly
+    deferral = _transformed(items, results) or defer(items, results)
+    gates, ms = _execution_form(deferral, device_wires)
     return gates, format_values(("tree", spec), ms)
 
 
+def _transformed(items, results):
+    """:func:`defer`'s four lists for a recording, from the tapes of the
+    ``qml.defer_measurements`` calls a QNode makes (:func:`by_transform`): the user's
+    transform on the recording, then the device's on its deferred tape, or the device's on
+    the recording; None where none is made or nothing was deferred (no ``MidMeasure``)."""
+    if not TAPE_DEFERRAL:
+        return None
+    options = getattr(_BY_TRANSFORM, "options", None)
+    if by_transform(user=True):
+        deferral = getattr(TAPE_DEFERRAL[0](items, results, options, options["user"]),
+                           "deferral", None)
+        if deferral is not None and by_transform():  # the device's, on the deferred tape
+            TAPE_DEFERRAL[0](deferral[0], deferral[1], options)  # (none left: unchanged)
+        return deferral
+    if by_transform():
+        return getattr(TAPE_DEFERRAL[0](items, results, options), "deferral", None)
+    return None
+
+
 TAPE_REWRITES.append(rewrite_recording)
+
+#: ``qml.defer_measurements``'s tape transform as a QNode's execution runs it on its
+#: recording (PennyLane's device preprocessing, when the mid-circuit measurement method is
+#: ``"deferred"``, and the user's ``qml.defer_measurements(qnode)``):
+#: ``(operations, measurements, options[, (reduce_postselected, allow_postselect)]) ->
+#: deferred tape`` (its
+#: ``deferral``: :func:`defer`'s four lists, None without mid-circuit measurements); set
+#: by :mod:`qsym._deferral`, which makes the transform object above the tapes
+TAPE_DEFERRAL: list = []
+_BY_TRANSFORM = threading.local()
+
+
+@contextlib.contextmanager
+def deferring_by_transform(options):
+    """How the recordings made inside defer their mid-circuit measurements: ``options``
+    ``{"method": ..., "shots": ..., "wires": ...}``, a QNode's resolved method, shots and
+    device wires (``"replay": True``: a replay of its recording, which calls no
+    transform). ``"deferred"``: by
+    ``qml.defer_measurements``'s tape transform (:data:`TAPE_DEFERRAL`, the tape with these
+    shots); ``"one-shot"`` or ``"tree-traversal"``: by :func:`defer` directly, with
+    PennyLane's one-shot semantics on the device's wires (the copies of measured wires are
+    qsym's own wires, a measurement without wires is of the device's wires:
+    :func:`one_shot_wires`); ``None``: by :func:`defer`, on the device's wires.
+
+    >>> with deferring_by_transform({"method": "one-shot", "shots": 10}):
+    ...     by_transform(), one_shot_wires()
+    (False, True)
+    """
+    previous = getattr(_BY_TRANSFORM, "options", None)
+    _BY_TRANSFORM.options = options
+    try:
+        yield
+    finally:
+        _BY_TRANSFORM.options = previous
+
+
+def by_transform(user=False) -> bool:
+    """Whether the recording is deferred by ``qml.defer_measurements``'s tape transform
+    (:func:`deferring_by_transform`): as the device's preprocessing, or (``user``) as the
+    transform applied to the QNode (its options ``(reduce_postselected,
+    allow_postselect)`` are ``options["user"]``).
+
+    >>> by_transform(), by_transform(user=True)
+    (False, False)
+    """
+    options = getattr(_BY_TRANSFORM, "options", None) or {}
+    if options.get("replay"):
+        return False
+    return bool(options.get("user")) if user else options.get("method") == "deferred"
+
+
+def one_shot_wires() -> bool:
+    """Whether the recording has PennyLane's one-shot semantics on the device's wires
+    (:func:`deferring_by_transform`): the deferral may copy measured wires onto wires the
+    device does not have (qsym's own, not returned), as one-shot execution needs none.
+
+    >>> one_shot_wires()
+    False
+    """
+    options = getattr(_BY_TRANSFORM, "options", None) or {}
+    return options.get("method") in ("one-shot", "tree-traversal") and bool(options.get("shots"))
+
+
+def _on_device_wires(mp, device_wires):
+    """``mp``, or, a sample, counts or probabilities of no wires (all of them), the same of
+    the device's wires (one-shot semantics: the copies the deferral adds are not measured)."""
+    if (mp.kind not in ("probs", "sample", "counts") or mp.obs is not None or mp.wires
+            or getattr(mp, "mv", None) is not None):
+        return mp
+    wires = list(device_wires)
+    with recording(Tape()):
+        if mp.kind == "probs":
+            return ops_mod.probs(wires=wires)
+        if mp.kind == "sample":
+            return ops_mod.sample(wires=wires, dtype=getattr(mp, "dtype", None))
+        return ops_mod.counts(wires=wires, all_outcomes=getattr(mp, "all_outcomes", False))
 
 
 def defer_measurements(tape=None, reduce_postselected=True, allow_postselect=True,
@@ -1129,14 +1239,17 @@ def defer_measurements(tape=None, reduce_postselected=True, allow_postselect=Tru
     operations = list(tape.operations)
     if not any(isinstance(op, MidMeasure) for op in operations):
         return [tape], _first
-    ops, ms, _, postselected = defer(operations, list(tape.measurements),
-                                     reduce_postselected, allow_postselect)
+    ops, ms, gates, postselected = defer(operations, list(tape.measurements),
+                                         reduce_postselected, allow_postselect)
     if postselected and getattr(tape, "batch_size", None) is not None and any(
             m.kind == "sample" for m in tape.measurements):
         raise MeasurementError("Returning qp.sample is not supported when postselecting "
                                "mid-circuit measurements with broadcasting")  # (PennyLane's)
     with recording(Tape()):
         new = type(tape)(ops, ms, shots=getattr(tape, "shots", None))
+    # what qsym runs for it (a QNode's execution reads it: rewrite_recording): the four
+    # lists of defer (the table gates the deferral recorded, the postselected control wires)
+    new.deferral = (ops, ms, gates, postselected)
     return [new], _first
 
 

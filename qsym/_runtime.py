@@ -941,6 +941,7 @@ class QNode:
         self._last: Compiled | None = None  # the last signature called
         self._grad_fast = None  # grad's short path: (key, call) (see grad._remember)
         self._value_fast = None  # the value call's short path (see _value_path)
+        self._divert = self._diversion()  # a call not on the pipeline as it is (see there)
         self._jac_fast = None  # jacobian's short path: (key, call) (see _jacobian_path)
         self._last_key = None  # the signature compiled() last answered (_value_path's)
         self._derivative_attrs = None  # the attributes a derivative copies (_Derivative)
@@ -1426,7 +1427,8 @@ class QNode:
         failing attempt: ``scipy.linalg.expm`` of an object array is slow)."""
         t0 = time.perf_counter()
         target = stages.Target(trace.rerunnable(self.func), self.device.wires, self.method,
-                               self.static_argnames, self._param_names, self.rule_of)
+                               self.static_argnames, self._param_names, self.rule_of,
+                               self._deferral_options())
         rec = stages.record_signature(target, args, kwargs, key, per_call=True,
                                       numbers=numbers and self._stand_ins_fail)
         items, syms, size, looks = rec.items, rec.syms, rec.size, rec.looks
@@ -1534,7 +1536,7 @@ class QNode:
         names = self.static_argnames if self._values_needed is None else (
             self.static_argnames | self._values_needed[0])
         target = stages.Target(self.func, self.device.wires, self.method, names,
-                               self._param_names, self.rule_of)
+                               self._param_names, self.rule_of, self._deferral_options())
         # 1-2: symbols, the recording (a TracingError says which arguments' values it
         # needed: compiled makes them static)
         rec = stages.record_signature(target, args, kwargs, key)
@@ -1651,6 +1653,52 @@ class QNode:
         return (route[2] and (not own or not runs_own_execute(self.device))
                 and (not gkw or gkw.get("argnum") is None))
 
+    def _diversion(self):
+        """What a call runs instead of qsym's pipeline, decided once (``__call__`` then
+        tests one attribute): a device that runs QNodes itself (``run_qnode``:
+        ``default.gaussian``, :mod:`qsym._gaussian`); ``postselect_mode="fill-shots"``
+        (:meth:`_filling_shots`, which calls the QNode again inside ``filling_shots``:
+        that call, ``_MISS``, takes the pipeline); else None."""
+        run = getattr(self.device, "run_qnode", None)
+        if run is not None:
+            return lambda args, kwargs: run(self, args, kwargs)
+        if self._init_args["postselect_mode"] == "fill-shots":
+            return lambda args, kwargs: (_MISS if shots_mod.fills_shots()
+                                         else self._filling_shots(args, kwargs))
+        return None
+
+    def _filling_shots(self, args, kwargs):
+        """A call with ``postselect_mode="fill-shots"``: postselected measurements take
+        every shot (:func:`qsym._shots.filling_shots`); as PennyLane's device, only where
+        the mid-circuit measurements are deferred (not one-shot or tree-traversal)."""
+        if "shots" in kwargs and not self._qfunc_uses_shots_arg:  # (the copy's call fills)
+            node, kwargs = self.per_call_shots(kwargs)
+            return node(*args, **kwargs)
+        if self._deferral_options()["method"] != "deferred":
+            raise DeviceError("Using postselect_mode='fill-shots' is only supported with "
+                              "mcm_method='deferred'.")
+        with shots_mod.filling_shots():
+            return self(*args, **kwargs)
+
+    def _deferral_options(self) -> dict:
+        """``{"method": ..., "shots": ..., "wires": ...}``: the mid-circuit measurement
+        method PennyLane's device resolves for this QNode (its shots, its device's wires) (:func:`qsym._mcm.deferring_by_transform`).
+        ``"deferred"`` on ``default.mixed``, with ``mcm_method="deferred"``, or unset without
+        shots: its trace runs ``qml.defer_measurements``'s tape function on the recording
+        (:mod:`qsym._deferral`); ``"one-shot"`` unset with shots; otherwise the one given
+        (qsym defers those as well, by :func:`qsym._mcm.defer` directly: the same
+        statistics); ``"user"``: the options of ``qml.defer_measurements`` applied to the
+        QNode, whose tape function the trace then runs first."""
+        method, shots = self._init_args["mcm_method"], self.configured_shots()
+        if getattr(self.device, "mixed", False) or method == "deferred" or (
+                method is None and not shots):
+            method = "deferred"
+        elif method is None:
+            method = "one-shot"
+        # qml.defer_measurements(qnode): the user's transform runs first, with its options
+        return {"method": method, "shots": shots, "wires": self.device.wires,
+                "user": getattr(self, "defers_measurements", None)}
+
     def _check_device_vjp(self) -> None:
         """PennyLane's check of ``device_vjp=True`` at a call: the device must compute
         vector-Jacobian products by the QNode's method (``dev.supports_vjp``): on
@@ -1664,8 +1712,11 @@ class QNode:
                              f"diff_method {method}, and the provided circuit.")
 
     def __call__(self, *args, **kwargs):
-        if getattr(self.device, "run_qnode", None) is not None:  # default.gaussian (qsym._gaussian)
-            return self.device.run_qnode(self, args, kwargs)
+        divert = self._divert  # (None for QNodes on qsym's pipeline: one test per call)
+        if divert is not None:
+            result = divert(args, kwargs)
+            if result is not _MISS:
+                return result
         fast = self._value_fast  # the last call's signature again: _value_path
         if fast is not None:
             result = fast(self, args, kwargs)

@@ -34,11 +34,13 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import itertools
 import math
 import os
+import threading
 import warnings
 from typing import NamedTuple
 
@@ -46,25 +48,74 @@ import numpy as np
 
 from . import _kernels as kernels, _shadows as shadows
 from ._plan import finite_difference_inputs
-from .errors import DeviceError, MethodError
+from .errors import DeviceError, MeasurementError, MethodError
 from ._ir import observable_apply
 from ._program import lowered
 from ._shapes import finite_differences, measurements
 
 
 
+_FILL = threading.local()
+
+
+@contextlib.contextmanager
+def filling_shots():
+    """Inside, a postselected measurement takes every shot from the projected,
+    renormalised state (PennyLane's ``postselect_mode="fill-shots"``) instead of the
+    binomial number that keep the outcome (``"hw-like"``).
+
+    >>> with filling_shots():
+    ...     fills_shots()
+    True
+    """
+    previous = getattr(_FILL, "active", False)
+    _FILL.active = True
+    try:
+        yield
+    finally:
+        _FILL.active = previous
+
+
+def fills_shots() -> bool:
+    """Whether postselected measurements take every shot (:func:`filling_shots`).
+
+    >>> fills_shots()
+    False
+    """
+    return getattr(_FILL, "active", False)
+
+
 def postselected_draw(m, state, n: int, shots: int, rng):
     """Samples (or counts) of ``m`` after a postselection (``m.post``), as PennyLane's
     ``"hw-like"`` mode: the shots that give the kept outcomes, a binomial number of them,
-    drawn from the projected, renormalised state (none when that outcome is impossible)."""
+    drawn from the projected, renormalised state (none when that outcome is impossible);
+    in ``"fill-shots"`` mode (:func:`filling_shots`) all the shots, an impossible outcome
+    refused."""
     psi = np.asarray(state, dtype=complex)
     kept_psi = observable_apply(psi.reshape((2,) * n), m.post, {}).reshape(-1)
     norm = float(np.real(np.vdot(kept_psi, kept_psi)))
-    if not norm > 1e-15:
+    kept = kept_shots(norm, shots, rng)
+    if not kept:
         return _drawn(m, psi, n, 0, rng)
-    kept_psi = kept_psi / np.sqrt(norm)
-    kept = int(rng.binomial(shots, min(norm, 1.0)))
-    return _drawn(m, kept_psi, n, kept, rng)
+    return _drawn(m, kept_psi / np.sqrt(norm), n, kept, rng)
+
+
+def kept_shots(norm: float, shots: int, rng) -> int:
+    """How many of ``shots`` keep a postselected outcome of probability ``norm``: a
+    binomial number (PennyLane's ``"hw-like"``), or all of them in ``"fill-shots"`` mode
+    (:func:`filling_shots`; an impossible outcome is then refused).
+
+    >>> with filling_shots():
+    ...     kept_shots(0.25, 100, None)
+    100
+    """
+    if not norm > 1e-15:
+        if fills_shots():
+            raise MeasurementError(
+                "postselect_mode='fill-shots' cannot fill the shots: the postselected outcome "
+                "has probability 0 (use postselect_mode='hw-like' to get no samples)")
+        return 0
+    return shots if fills_shots() else int(rng.binomial(shots, min(norm, 1.0)))
 
 
 def _drawn(m, psi, n, shots, rng):
@@ -115,7 +166,7 @@ def postselected_plain_values(ms, forms, state, n: int, shots: int, rng) -> dict
     for post, members in groups.items():
         kept_psi = observable_apply(psi.reshape((2,) * n), post, {}).reshape(-1)
         norm = float(np.real(np.vdot(kept_psi, kept_psi)))
-        kept = int(rng.binomial(shots, min(norm, 1.0))) if norm > 1e-15 else 0
+        kept = kept_shots(norm, shots, rng)
         drawn = draw_bits(kept_psi / np.sqrt(norm), n, kept, rng) if kept else None
         for i in members:
             out[i] = _kept_statistic(ms[i], drawn)

@@ -17,6 +17,7 @@ import sympy as sp
 
 from ._lambdify import lambdify
 from . import _broadcast as broadcast, _cache as cache, _emit as emit, _interp as interp, _ir as ir, _plan as plan, _tiers as tiers, _trace as trace
+from . import _mcm as mcm
 from ._arguments import DATA, STATIC, TRAIN, numeric
 from ._channels import is_channel
 from ._mixed import MixedEntry
@@ -36,6 +37,9 @@ class Target:
     static_names: frozenset  # keyword arguments that are static
     param_names: tuple  # the circuit function's parameter names
     rule_of: Callable  # (op, parameter index) -> shift rule
+    # how its mid-circuit measurements are deferred (_mcm.deferring_by_transform): None, or
+    # the QNode's resolved method and shots
+    deferral: dict | None = None
 
     def arg_name(self, i: int) -> str:
         """The name of positional argument ``i`` (``arg{i}`` past the signature)."""
@@ -108,8 +112,12 @@ def record(target: Target, s: Symbols):
     if wires is not None:
         check_memory(len(wires), target.method)
     claims: list = []
-    with trace.collecting_checks() as checks:
+    with trace.collecting_checks() as checks, mcm.deferring_by_transform(target.deferral):
         items, result = trace.run_traced(target.func, s.args, s.kwargs, wires, claims)
+        if wires is not None and mcm.one_shot_wires():  # the deferral's own wires, after
+            extra = [w for op in items for w in getattr(op, "wires", ()) if w not in wires]
+            if extra:
+                wires = Wires(list(wires) + list(dict.fromkeys(extra)))
     s.checks = checks
     s.claims = claims
     items = split_matrix_batches(items)
@@ -267,9 +275,11 @@ def check(target: Target, circuit, args, kwargs, key, s: Symbols, at_zero=True) 
     ir.validate(circuit)
     if s.axes is not None:
         return
-    trace.replay_check(target.func, args, kwargs, circuit, s.values)
-    if at_zero:
-        replay_at_zero(target, circuit, args, kwargs, key, s.values)
+    replaying = None if target.deferral is None else {**target.deferral, "replay": True}
+    with mcm.deferring_by_transform(replaying):  # (deferred as the recording was)
+        trace.replay_check(target.func, args, kwargs, circuit, s.values)
+        if at_zero:
+            replay_at_zero(target, circuit, args, kwargs, key, s.values)
 
 
 def replay_at_zero(target: Target, circuit, args, kwargs, key, values) -> None:

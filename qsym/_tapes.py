@@ -27,10 +27,10 @@ from autograd.tracer import Box, getval
 
 from ._cache import Memo
 from ._circuit_graph import CircuitGraph
-from ._mcm import Conditional, MidMeasure
+from ._mcm import Conditional, MidMeasure, postselecting
 from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, GateSequence, LinearCombination,
-                          MeasurementProcess, Observable, SProd, Sum, as_observable, counts, expval,
-                          probs, sample, var)
+                          MeasurementProcess, Observable, Projector, SProd, Sum, as_observable,
+                          counts, expval, probs, sample, var)
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
@@ -976,6 +976,9 @@ def _circuit_function(tape, split=False):
     one argument per parameter, so that a batch of values broadcasts (a broadcast tape)."""
     ops = [(op, len(op.data)) for op in tape.operations]
     meas = list(tape.measurements)
+    kept = postselected_wires(tape.operations)
+    if kept:
+        meas = [postselecting(m, kept) for m in meas]
     single = len(meas) == 1
 
     def circuit(*p):
@@ -983,10 +986,66 @@ def _circuit_function(tape, split=False):
         for op, n in ops:
             with_params = n and tuple(p[k:k + n] if split else p[0][k:k + n])
             k += n
+            if isinstance(op, Projector):  # (a postselection: on the measurements)
+                continue
             op.remake(with_params or ())
         return meas[0] if single else tuple(meas)
 
     return circuit
+
+
+def postselected_wires(operations) -> dict:
+    """``{wire: outcome}``: the postselections written as ``qml.Projector`` operations of a
+    circuit (as ``qml.defer_measurements`` writes them). PennyLane's simulator projects the
+    state there and renormalises it; qsym takes the same value on the final state projected
+    onto these outcomes (its postselection of deferred measurements), which is the same
+    where nothing after the projector changes the wire's computational-basis outcome (it is
+    only a control after), or where the next gate copies it onto a fresh wire
+    (``CNOT``) that is only a control after (the deferral's copy). Any other projector is
+    refused (a state-vector projector, a wire changed after its projection).
+
+    >>> import qsym as qml
+    >>> postselected_wires([qml.H(0), qml.Projector([1], wires=0), qml.CNOT([0, 2]),
+    ...                     qml.X(0), qml.CRY(0.3, wires=[2, 1])])
+    {2: 1}
+    """
+    kept: dict = {}
+    for i, op in enumerate(operations):
+        if not isinstance(op, Projector):
+            continue
+        basis = np.asarray(getval(op.data[0]))
+        if type(op).__name__ != "BasisStateProjector" or not np.isin(basis, (0, 1)).all():
+            raise GateError(f"{op!r} cannot be applied in a circuit: qsym applies a Projector "
+                            "operation as a postselection of computational-basis outcomes "
+                            "(qml.Projector(basis_state, wires)); use qml.measure(wire, "
+                            "postselect=...) or measure it (qml.expval(qml.Projector(...))).")
+        for w, v in zip(op.wires, basis):
+            end = _kept_wire(operations, i, w)
+            if kept.get(end, int(v)) != int(v):
+                raise GateError(f"the circuit postselects wire {end} on both 0 and 1: "
+                                "no outcome is kept")
+            kept[end] = int(v)
+    return kept
+
+
+def _kept_wire(operations, i, w):
+    """The wire whose final outcome is the outcome wire ``w`` is projected on at operation
+    ``i`` (``w`` itself, or its fresh copy), or a :class:`GateError`."""
+    def only_control(ops, wire):
+        return all(wire not in op.wires or isinstance(op, Projector)
+                   or wire in getattr(op, "control_wires", ()) for op in ops)
+
+    later = operations[i + 1:]
+    if only_control(later, w):
+        return w
+    nxt = later[0] if later else None
+    if (getattr(nxt, "name", None) == "CNOT" and nxt.wires[0] == w
+            and all(nxt.wires[1] not in op.wires for op in operations[:i])
+            and only_control(later[1:], nxt.wires[1])):
+        return nxt.wires[1]
+    raise GateError(f"a qml.Projector on wire {w} is followed by gates that change the wire's "
+                    "outcome: qsym runs a projector operation as a postselection of the final "
+                    "state; use qml.measure(wire, postselect=...) instead (qsym defers it)")
 
 
 def tape_qnode(tape, device, split=False):

@@ -25,7 +25,7 @@ from . import _cnot_synthesis as _cnot_synthesis_mod
 from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
 from . import _clifford_t as _clifford_t_mod
 from ._clifford_t import clifford_t_decomposition
-from ._mcm import defer_measurements  # qml.defer_measurements, also here
+from ._deferral import defer_measurements  # qml.defer_measurements, also here
 from . import _one_shot as _one_shot_mod
 from ._one_shot import dynamic_one_shot
 from . import _qmc as _qmc_mod
