@@ -1654,18 +1654,26 @@ class QNode:
                 and (not gkw or gkw.get("argnum") is None))
 
     def _diversion(self):
-        """What a call runs instead of qsym's pipeline, decided once (``__call__`` then
-        tests one attribute): a device that runs QNodes itself (``run_qnode``:
-        ``default.gaussian``, :mod:`qsym._gaussian`); ``postselect_mode="fill-shots"``
-        (:meth:`_filling_shots`, which calls the QNode again inside ``filling_shots``:
-        that call, ``_MISS``, takes the pipeline); else None."""
+        """Whether a call runs something else than qsym's pipeline, decided once
+        (``__call__`` then tests one attribute; copies keep it, and :meth:`_diverted`
+        reads the copy's own device and options): ``"run_qnode"``, a device that runs
+        QNodes itself (``default.gaussian``, :mod:`qsym._gaussian`); ``"fill-shots"``,
+        ``postselect_mode="fill-shots"`` (:meth:`_filling_shots`); else None."""
+        if getattr(self.device, "run_qnode", None) is not None:
+            return "run_qnode"
+        if self._init_args["postselect_mode"] == "fill-shots":
+            return "fill-shots"
+        return None
+
+    def _diverted(self, args, kwargs):
+        """A call of a diverted QNode (:meth:`_diversion`), or ``_MISS``: the call inside
+        ``filling_shots`` takes the pipeline."""
         run = getattr(self.device, "run_qnode", None)
         if run is not None:
-            return lambda args, kwargs: run(self, args, kwargs)
-        if self._init_args["postselect_mode"] == "fill-shots":
-            return lambda args, kwargs: (_MISS if shots_mod.fills_shots()
-                                         else self._filling_shots(args, kwargs))
-        return None
+            return run(self, args, kwargs)
+        if self._init_args["postselect_mode"] == "fill-shots" and not shots_mod.fills_shots():
+            return self._filling_shots(args, kwargs)
+        return _MISS
 
     def _filling_shots(self, args, kwargs):
         """A call with ``postselect_mode="fill-shots"``: postselected measurements take
@@ -1712,9 +1720,8 @@ class QNode:
                              f"diff_method {method}, and the provided circuit.")
 
     def __call__(self, *args, **kwargs):
-        divert = self._divert  # (None for QNodes on qsym's pipeline: one test per call)
-        if divert is not None:
-            result = divert(args, kwargs)
+        if self._divert is not None:  # (None for QNodes on qsym's pipeline: one test a call)
+            result = self._diverted(args, kwargs)
             if result is not _MISS:
                 return result
         fast = self._value_fast  # the last call's signature again: _value_path
