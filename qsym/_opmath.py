@@ -45,6 +45,7 @@ import warnings
 
 import numpy as np
 import sympy as sp
+import autograd.numpy as anp
 from autograd.tracer import getval
 
 from .exceptions import ParameterFrequenciesUndefinedError, QueuingError
@@ -3373,11 +3374,12 @@ class Exp:
                                     "qml.exp(P, 1j * t)")
                 out.append((word, Traced(re)))
                 continue
-            theta = complex(2j * coeff * complex(h))
+            boxed = 2j * coeff * complex(h)  # an autograd box under a tape's derivative
+            theta = complex(getval(boxed))
             if abs(theta.imag) > 1e-12:
                 raise GateError(f"{self!r} is not unitary (coeff * base is not anti-Hermitian): "
                                 "it cannot be applied as a gate; use an imaginary coeff")
-            out.append((word, theta.real))
+            out.append((word, theta.real if boxed is getval(boxed) else anp.real(boxed)))
         return out
 
     def _rotations(self) -> list:

@@ -874,6 +874,11 @@ def _hadamard_tapes(tape, j, mode, aux):
 
     idx, op = _op_of(tape, j)
     ops, ms, shots = list(tape.operations), tape.measurements, tape.shots
+    if any(m.kind != "probs" and m.obs is None for m in ms):
+        raise DifferentiationError(
+            "diff_method='hadamard': qsym does not build the Hadamard test of an expectation "
+            "value or variance of mid-circuit measurement values (qml.expval(m)); measure "
+            "qml.probs(op=m) instead, or use diff_method='parameter-shift' or 'best'")
     before, after = ops[:idx + 1], ops[idx + 1:]
     if mode == "auto":
         mode = _auto_mode(tape, op, aux)

@@ -68,3 +68,41 @@ def test_postselected_wire_is_on_a_device_without_wires():
     ez, rho = c(x)
     assert ez == pytest.approx(onp.cos(x))
     onp.testing.assert_allclose(rho, [[1, 0], [0, 0]], atol=1e-12)
+
+
+def test_spsa_differentiates_an_exponential_of_a_pauli_word():
+    """``qml.exp(Y, 1j x)`` on a tape traced with autograd boxes (``spsa``) is the rotation
+    ``RY(-2x)`` (was a TypeError from ``complex()`` of the box): <Z> = cos 2x, and with one
+    parameter the simultaneous perturbation is the central difference, -2 sin 2x."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 3})
+    def c(x):
+        qml.exp(qml.PauliY(0), 1j * x[0])
+        return qml.expval(qml.PauliZ(0))
+
+    x = 0.4
+    assert c(np.array([x])) == pytest.approx(onp.cos(2 * x))
+    jac = qml.jacobian(c)(np.array([x], requires_grad=True))
+    onp.testing.assert_allclose(jac, [-2 * onp.sin(2 * x)], atol=1e-8)
+
+
+def test_hadamard_refuses_expval_of_a_mid_circuit_measurement():
+    """The Hadamard test of ``expval(m)`` is refused with what to do (was a TypeError);
+    ``probs(op=m)`` is differentiated: p(m=1) = sin^2(x1/2) after RX(x1)."""
+    dev = qml.device("default.qubit", wires=3)
+
+    def make(kind):
+        @qml.qnode(dev, diff_method="hadamard", gradient_kwargs={"aux_wire": 2})
+        def c(x):
+            qml.RX(x[1], 0)
+            m = qml.measure(0, reset=True)
+            qml.RY(x[0], 0)
+            return qml.expval(m) if kind == "expval" else qml.probs(op=m)
+        return c
+
+    x = np.array([0.4, 0.3], requires_grad=True)
+    with pytest.raises(qml.DifferentiationError, match="probs\\(op=m\\)"):
+        qml.jacobian(make("expval"))(x)
+    d = onp.sin(0.3) / 2
+    onp.testing.assert_allclose(qml.jacobian(make("probs"))(x), [[0, -d], [0, d]], atol=1e-8)
