@@ -3374,12 +3374,14 @@ class Exp:
                                     "qml.exp(P, 1j * t)")
                 out.append((word, Traced(re)))
                 continue
-            boxed = 2j * coeff * complex(h)  # an autograd box under a tape's derivative
-            theta = complex(getval(boxed))
-            if abs(theta.imag) > 1e-12:
+            # an autograd box under a tape's derivative; an array of coefficients: broadcast
+            boxed = 2j * coeff * complex(h)
+            theta = np.asarray(getval(boxed), dtype=complex)
+            if np.any(abs(theta.imag) > 1e-12):
                 raise GateError(f"{self!r} is not unitary (coeff * base is not anti-Hermitian): "
                                 "it cannot be applied as a gate; use an imaginary coeff")
-            out.append((word, theta.real if boxed is getval(boxed) else anp.real(boxed)))
+            real = theta.real if theta.ndim else float(theta.real)
+            out.append((word, real if boxed is getval(boxed) else anp.real(boxed)))
         return out
 
     def _rotations(self) -> list:

@@ -106,3 +106,17 @@ def test_hadamard_refuses_expval_of_a_mid_circuit_measurement():
         qml.jacobian(make("expval"))(x)
     d = onp.sin(0.3) / 2
     onp.testing.assert_allclose(qml.jacobian(make("probs"))(x), [[0, -d], [0, d]], atol=1e-8)
+
+
+def test_exp_of_a_pauli_word_broadcasts():
+    """``qml.exp(P, 1j * x)`` with a batch of ``x`` is a broadcast rotation (was a TypeError
+    converting the array to one complex number): <Z0> = cos 2x for exp(i x Y0 X1) |00>."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.exp(qml.PauliY(0) @ qml.PauliX(1), 1j * x)
+        return qml.expval(qml.PauliZ(0))
+
+    x = onp.array([0.1, 0.4, 1.0])
+    onp.testing.assert_allclose(c(np.array(x)), onp.cos(2 * x), atol=1e-12)
