@@ -196,7 +196,8 @@ def draw_measurements(rng, n, with_state=True):
     """Random measurements: ("kind", data); Pauli words, Hermitians, Hamiltonians, probs."""
     out = []
     for _ in range(int(rng.integers(1, 4))):
-        kind = str(rng.choice(["expval", "var", "probs", "hermitian", "hamiltonian", "state", "dm"]))
+        kind = str(rng.choice(["expval", "var", "probs", "hermitian", "hamiltonian", "state", "dm",
+                               "projector", "sum"]))
         if kind in ("state", "dm") and not with_state:
             kind = "expval"
         wires = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(n, 3) + 1))]]
@@ -210,6 +211,12 @@ def draw_measurements(rng, n, with_state=True):
             out.append((kind, {"coeffs": list(rng.normal(size=3)), "terms": terms}))
         elif kind == "probs":
             out.append((kind, {"wires": wires}))
+        elif kind == "projector":
+            out.append((kind, {"bits": [int(b) for b in rng.integers(0, 2, size=len(wires))],
+                               "wires": wires, "var": bool(rng.random() < 0.5)}))
+        elif kind == "sum":  # s_prod, sum, an identity term, a term repeated
+            out.append((kind, {"c": float(rng.normal()), "word": "".join(rng.choice(list("XYZ"), size=len(wires))),
+                               "wires": wires, "var": bool(rng.random() < 0.5)}))
         elif kind == "state":
             return [("state", {})]
         else:
@@ -301,6 +308,13 @@ def measure(qml, kind, d):
         return qml.expval(qml.Hamiltonian(d["coeffs"], obs))
     if kind == "probs":
         return qml.probs(wires=d["wires"])
+    if kind == "projector":
+        P = qml.Projector(onp.array(d["bits"]), wires=d["wires"])
+        return qml.var(P) if d["var"] else qml.expval(P)
+    if kind == "sum":
+        w = pauli_word(qml, d["word"], d["wires"])
+        S = qml.sum(qml.s_prod(d["c"], w), qml.Identity(d["wires"][0]), w)
+        return qml.var(S) if d["var"] else qml.expval(S)
     if kind == "state":
         return qml.state()
     if kind == "dm":
@@ -604,7 +618,7 @@ def main(argv=None):
         adversarial(rep, onp.random.default_rng([args.seed, 10**6]), "adv")
     print(f"\n{rep.checks} checks, {len(rep.mismatches)} mismatches")
     for k, (v, first) in sorted(rep.refusals.items(), key=lambda kv: -kv[1][0]):
-        print(f"  ({v}x, first [{first}]) {'' if k.startswith('both') else 'qsym refused, PennyLane answered: '}{k}")
+        print(f"  ({v}x, first [{first}]) {'' if k.startswith(('both', 'qsym answered')) else 'qsym refused, PennyLane answered: '}{k}")
     return 1 if rep.mismatches else 0
 
 

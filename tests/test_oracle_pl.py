@@ -120,3 +120,21 @@ def test_exp_of_a_pauli_word_broadcasts():
 
     x = onp.array([0.1, 0.4, 1.0])
     onp.testing.assert_allclose(c(np.array(x)), onp.cos(2 * x), atol=1e-12)
+
+
+def test_exp_broadcasts_next_to_another_batched_gate():
+    """``qml.exp(P, 1j * x[..., 1])`` beside ``RX(x[..., 2])``: each batch element's angle
+    is traced (was refused: the angle was baked in as element 0's number).
+    <Z0> = cos 2 x1 for exp(i x1 Y0) |0>, <Z1> = cos x2."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.exp(qml.PauliY(0), 1j * x[..., 1])
+        qml.RX(x[..., 2], wires=1)
+        return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))
+
+    xb = onp.array([[-3.1, 4.9, 6.3], [0.2, 3.0, 1.0], [0.5, 2.0, 0.7]])
+    z0, z1 = c(np.array(xb))
+    onp.testing.assert_allclose(z0, onp.cos(2 * xb[:, 1]), atol=1e-12)
+    onp.testing.assert_allclose(z1, onp.cos(xb[:, 2]), atol=1e-12)
