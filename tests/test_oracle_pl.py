@@ -138,3 +138,21 @@ def test_exp_broadcasts_next_to_another_batched_gate():
     z0, z1 = c(np.array(xb))
     onp.testing.assert_allclose(z0, onp.cos(2 * xb[:, 1]), atol=1e-12)
     onp.testing.assert_allclose(z1, onp.cos(xb[:, 2]), atol=1e-12)
+
+
+def test_hadamard_gradient_through_a_decomposition_with_a_fixed_angle():
+    """``adjoint(U2)`` decomposes with U2's fixed pi/2 (a sympy number): the Hadamard
+    gradient reads it as a constant (was a TypeError from autograd). After RX(0.3),
+    U2(phi, delta)^dagger gives <Z> = -sin(0.3) sin(phi)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="hadamard", gradient_kwargs={"aux_wire": 1})
+    def c(x):
+        qml.RX(0.3, 0)
+        qml.adjoint(qml.U2)(x[0], x[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    phi, delta = 0.4, 0.7
+    x = np.array([phi, delta], requires_grad=True)
+    assert c(x) == pytest.approx(-onp.sin(0.3) * onp.sin(phi))
+    onp.testing.assert_allclose(qml.jacobian(c)(x), [-onp.sin(0.3) * onp.cos(phi), 0], atol=1e-10)
