@@ -575,6 +575,19 @@ def adversarial_cases(rng):
         ("empty probs wires", lambda q: (lambda x: (q.RX(x, wires=0), q.probs(wires=[]))[1]), 1, a),
         ("QubitUnitary not unitary", lambda q: (lambda x: (q.RX(x, wires=0), q.QubitUnitary(
             onp.array([[1, 1], [0, 1]]), wires=0), q.state())[2]), 1, a),
+        ("BasisState wrong length", lambda q: (lambda x: (q.BasisState(onp.array([1, 0, 1]), wires=[0, 1]),
+                                                          q.RX(x, wires=0), q.state())[2]), 2, a),
+        ("Hamiltonian length mismatch", lambda q: (lambda x: (q.RX(x, wires=0), q.expval(
+            q.Hamiltonian([1.0, 2.0], [q.PauliZ(0)])))[1]), 1, a),
+        ("unknown string wire", lambda q: (lambda x: (q.RX(x, wires="a"), q.probs(wires=["c"]))[1]),
+         ["a", "b"], a),
+        ("unequal batch sizes", lambda q: (lambda x: (q.RX(x[0], wires=0), q.RY(x[1], wires=0),
+                                                      q.expval(q.PauliZ(0)))[2]), 1,
+         [onp.array([a, 0.1]), onp.array([0.2, 0.3, 0.4])]),
+        ("StatePrep wrong length", lambda q: (lambda x: (q.StatePrep(onp.array([1.0, 0, 0]), wires=[0, 1]),
+                                                         q.RX(x, wires=0), q.state())[2]), 2, a),
+        ("Rot with 4 angles", lambda q: (lambda x: (q.Rot(x, x, x, x, wires=0), q.expval(q.PauliZ(0)))[1]),
+         1, a),
     ]
     return cases
 
