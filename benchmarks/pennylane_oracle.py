@@ -520,6 +520,30 @@ def shots_case(rep, case, spec, meas, rng):
             rep.mismatch(case, f"shots {k}", f"z {onp.max(z):.1f}: qsym {onp.round(qv, 4)} exact {onp.round(ev, 4)}")
 
 
+def shot_vector_case(rep, case, spec, meas, rng):
+    """A shot vector: the same nesting and shapes as PennyLane's (values drawn apart)."""
+    meas = [(k, d) for k, d in meas if k in ("expval", "probs", "hermitian", "hamiltonian", "var")]
+    if not meas:
+        return
+    x, shots = spec["params"], [(100, 2), 300]
+    spec = dict(spec, features=[f for f in spec["features"] if f != "mcm_stats"])
+
+    def shapes(r):
+        if isinstance(r, (tuple, list)):
+            return (type(r).__name__, tuple(shapes(a) for a in r))
+        return onp.shape(r)
+
+    q, eq = outcome(lambda: shapes(run(qsym, spec, meas, x, shots=shots, seed=1)(qsym.numpy.array(x))))
+    p, ep = outcome(lambda: shapes(run(pl, spec, meas, x, shots=shots, seed=1)(pl.numpy.array(x))))
+    rep.checks += 1
+    if eq is None and ep is None and q != p:
+        rep.mismatch(case, "shot vector", f"qsym nesting/shapes {q}, PennyLane {p}")
+    elif eq is not None and not isinstance(eq, qsym.QsymError):
+        rep.mismatch(case, "shot vector", f"non-qsym {type(eq).__name__}: {eq}")
+    elif eq is not None and ep is None:
+        rep.refused(case, "shot vector", eq)
+
+
 def broadcast_case(rep, case, spec, meas, rng):
     x = spec["params"]
     if not len(x) or any(op["kind"] in ("mcm", "cond") for op in spec["ops"]):
@@ -621,6 +645,8 @@ def one(rep, rng, i, max_wires, what):
             shots_case(rep, case, spec, meas, rng)
         if "broadcast" in what:
             broadcast_case(rep, case, spec, meas, rng)
+        if "shotvec" in what:
+            shot_vector_case(rep, case, spec, meas, rng)
     except Exception:  # noqa: BLE001 - a bug of the oracle itself: shown, not counted
         print(f"ORACLE ERROR [{case}]\n{traceback.format_exc()}", flush=True)
     return spec, meas
@@ -631,8 +657,8 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=50, help="number of random circuits")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-wires", type=int, default=4)
-    ap.add_argument("--what", default="values,grad,shots,broadcast,adversarial",
-                    help="comma-separated: values, grad, shots, broadcast, adversarial")
+    ap.add_argument("--what", default="values,grad,shots,shotvec,broadcast,adversarial",
+                    help="comma-separated: values, grad, shots, shotvec, broadcast, adversarial")
     ap.add_argument("--show", action="store_true", help="print each mismatching circuit")
     ap.add_argument("--only", type=int, default=None, help="run circuit number ONLY alone")
     args = ap.parse_args(argv)
