@@ -24,8 +24,8 @@ import traceback
 import warnings
 
 import numpy as onp
-
 import pennylane as pl
+
 import qsym
 
 warnings.filterwarnings("ignore")
@@ -50,16 +50,16 @@ EDGE = [0.0, math.pi, 2 * math.pi, -math.pi, -2 * math.pi, 1e-9, -1e-12, 3 * mat
 METHODS = ["best", "parameter-shift", "adjoint", "backprop", "finite-diff", "hadamard", "spsa"]
 # known differences, skipped: (method, op kind in the circuit, reason)
 SKIPS = [
-    ("spsa", "pow", "qml.pow(op, z) is applied as op with z times its angle: the tape parameter "
-     "spsa perturbs is z*x (PennyLane's: x), another random estimate of the same gradient"),
-    ("spsa", "ctrl", "qml.ctrl of a gate without a native controlled form (U2, Rot, ...) is "
+    ("spsa", "pow", ("qml.pow(op, z) is applied as op with z times its angle: the tape parameter "
+     "spsa perturbs is z*x (PennyLane's: x), another random estimate of the same gradient")),
+    ("spsa", "ctrl", ("qml.ctrl of a gate without a native controlled form (U2, Rot, ...) is "
      "decomposed on qsym's tape (CRZ, CRY, PhaseShift of combined angles): spsa perturbs "
-     "those parameters, another random estimate of the same gradient"),
-    ("spsa", "exp", "PennyLane's spsa_grad returns 0 for qml.exp(P, 1j*x) (its complex "
-     "coefficient); qsym's estimates the derivative (the exact methods agree)"),
-    ("hadamard", "mcm", "PennyLane's Hadamard test of a circuit with mid-circuit measurements "
+     "those parameters, another random estimate of the same gradient")),
+    ("spsa", "exp", ("PennyLane's spsa_grad returns 0 for qml.exp(P, 1j*x) (its complex "
+     "coefficient); qsym's estimates the derivative (the exact methods agree)")),
+    ("hadamard", "mcm", ("PennyLane's Hadamard test of a circuit with mid-circuit measurements "
      "differentiates the deferred circuit wrongly (checked against the other methods); "
-     "qsym's is compared with PennyLane's backprop, as every exact method"),
+     "qsym's is compared with PennyLane's backprop, as every exact method")),
 ]
 
 
@@ -167,8 +167,7 @@ def draw_circuit(rng, n, features):
             "labels": list(range(n))}
     if "labels" in features:  # the device's wires: strings, negative numbers, shuffled
         pool = [f"q{i}" for i in range(n)] + [-i - 1 for i in range(n)] + [10 + i for i in range(n)]
-        spec["labels"] = [pool[int(j)] if not isinstance(pool[int(j)], str) else pool[int(j)]
-                          for j in rng.permutation(len(pool))[:n]]
+        spec["labels"] = [pool[int(j)] for j in rng.permutation(len(pool))[:n]]
     return spec
 
 
