@@ -45,6 +45,7 @@ import warnings
 
 import numpy as np
 import sympy as sp
+import autograd.numpy as anp
 from autograd.tracer import getval
 
 from .exceptions import ParameterFrequenciesUndefinedError, QueuingError
@@ -3388,25 +3389,36 @@ class Exp:
         while isinstance(base, SProd):  # the scalar kept apart: a term whose value is 0 at
             base, coeff = base.base, coeff * base.scalar  # some input stays a (zero) rotation
         for word, h in as_observable(base).terms.items():
+            if isinstance(coeff, np.ndarray) and coeff.dtype == object:
+                # a batch of traced coefficients (broadcasting): each element's angle
+                out.append((word, np.array([self._traced_angle(c, h) for c in coeff.flat],
+                                           dtype=object).reshape(coeff.shape)))
+                continue
             if any(isinstance(v, Traced) or (isinstance(v, sp.Basic) and v.free_symbols)
                    for v in (coeff, h)):
-                # a circuit input in the coefficient (qml.exp(P, 1j * t)): the angle is the
-                # real part of 2i coeff h, exactly, when its imaginary part is zero for
-                # every value of the inputs (they are real symbols)
-                re, im = sp.expand(sp.sympify(2j * coeff * h)).as_real_imag()
-                if sp.simplify(im) != 0:
-                    raise GateError(f"{self!r} is not unitary for every value of the circuit "
-                                    "inputs (coeff * base is not anti-Hermitian): it cannot be "
-                                    "applied as a gate; use an imaginary coeff, e.g. "
-                                    "qml.exp(P, 1j * t)")
-                out.append((word, Traced(re)))
+                out.append((word, self._traced_angle(coeff, h)))
                 continue
-            theta = complex(2j * coeff * complex(h))
-            if abs(theta.imag) > 1e-12:
+            # an autograd box under a tape's derivative; an array of coefficients: broadcast
+            boxed = 2j * coeff * complex(h)
+            theta = np.asarray(getval(boxed), dtype=complex)
+            if np.any(abs(theta.imag) > 1e-12):
                 raise GateError(f"{self!r} is not unitary (coeff * base is not anti-Hermitian): "
                                 "it cannot be applied as a gate; use an imaginary coeff")
-            out.append((word, theta.real))
+            real = theta.real if theta.ndim else float(theta.real)
+            out.append((word, real if boxed is getval(boxed) else anp.real(boxed)))
         return out
+
+    def _traced_angle(self, coeff, h):
+        """A circuit input in the coefficient (``qml.exp(P, 1j * t)``): the angle is the
+        real part of ``2i coeff h``, exactly, when its imaginary part is zero for every
+        value of the inputs (they are real symbols)."""
+        re, im = sp.expand(sp.sympify(2j * coeff * h)).as_real_imag()
+        if sp.simplify(im) != 0:
+            raise GateError(f"{self!r} is not unitary for every value of the circuit "
+                            "inputs (coeff * base is not anti-Hermitian): it cannot be "
+                            "applied as a gate; use an imaginary coeff, e.g. "
+                            "qml.exp(P, 1j * t)")
+        return Traced(re)
 
     def _rotations(self) -> list:
         angles = self._angles()

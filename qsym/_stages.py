@@ -453,6 +453,15 @@ def _measured_wires(result, device_wires=()) -> list:
     return out
 
 
+def _postselected_wires(result) -> list:
+    """The wires of the postselected mid-circuit measurements the returned measurements
+    are conditioned on (qsym applies them as projectors, not as recorded gates)."""
+    out: list = []
+    for m in _measurements(result):
+        out.extend(w for w in (getattr(m, "postselect", None) or {}) if w not in out)
+    return out
+
+
 def sample_order(items, result, claims, device_wires: tuple) -> tuple:
     """The device's wire indices in the order PennyLane's ``default.qubit`` numbers the
     basis states it samples (``QuantumScript.map_to_standard_wires``): the gates' wires
@@ -507,8 +516,12 @@ def circuit_wires(items, result, claims=()) -> Wires:
     Wires([0, 1, 2])
     """
     order = _used_wires(items, claims)
-    n_ops = len(order)
     seen = set(order)
+    for w in _postselected_wires(result):  # PennyLane's tape keeps the mid-circuit measurement
+        if w not in seen:
+            seen.add(w)
+            order.append(w)
+    n_ops = len(order)
     for w in _measured_wires(result):
         if w not in seen:
             seen.add(w)

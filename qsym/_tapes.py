@@ -1610,7 +1610,16 @@ def light_cone_params(tape) -> set:
     >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 1)], [qml.expval(qml.Z(0))])
     >>> sorted(light_cone_params(t))
     [0]
+
+    A gate without wires (``qml.GlobalPhase(x)``) acts on every wire of the tape, as in
+    PennyLane's graph: its parameter is reached, and it links the wires of the gates before
+    it to all the others.
     """
+    every = set(tape.wires)
+
+    def wires_of(op):
+        return set(op.wires) or every
+
     everywhere = any(not m.wires and m.obs is None for m in tape.measurements)
     measured = set()
     for m in tape.measurements:
@@ -1623,10 +1632,10 @@ def light_cone_params(tape) -> set:
     for i, op in enumerate(ops):
         n = len(op.data)
         if n:
-            reach = set(op.wires)
+            reach = wires_of(op)
             for later in ops[i + 1:]:
-                if reach & set(later.wires):
-                    reach |= set(later.wires)
+                if reach & wires_of(later):
+                    reach |= wires_of(later)
             if everywhere or reach & measured:
                 out.update(range(k, k + n))
         k += n

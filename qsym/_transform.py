@@ -30,7 +30,6 @@ import types
 import warnings
 from collections.abc import Callable, Sequence
 
-from autograd.builtins import tuple as autograd_tuple
 from autograd.tracer import Box
 
 from ._operations import MeasurementProcess
@@ -1149,7 +1148,7 @@ def run_qnode(qnode, args, kwargs):
     results = execute(list(tapes), device, **qnode_gradient(qnode)) if tapes else ()
     out = as_returned(result, post(results)[0], tape.shots.has_partitioned_shots)
     if isinstance(out, (tuple, list)) and any(isinstance(r, Box) for r in out):
-        return autograd_tuple(out)  # a tuple autograd differentiates (qml.jacobian)
+        return out  # the container of boxes, as PennyLane's QNode (qml.jacobian reads it)
     if not isinstance(out, Box):  # PennyLane's result types, as the QNode's own
         out = typed_results(qnode, out, args, kwargs)
     return _fuse_next(qnode, pipeline, rewrites and _fusable(result), tape, args, kwargs, out)

@@ -667,6 +667,13 @@ def _word_evolution(word, sign):
     return evolve(_word_op(word), sign * np.pi / 4)
 
 
+def _plain(p):
+    """A gate parameter as autograd reads it: a constant sympy number as a float."""
+    if getattr(p, "is_number", False) and not isinstance(p, Box):
+        return complex(p) if getattr(p, "is_real", None) is False else float(p)
+    return p
+
+
 def _with_aux_y(tape, m, aux):
     """PennyLane's measurement of the standard Hadamard test for ``m``: its observable
     (or, for ``probs`` of wires, the ``Z`` of each wire) times ``Y(aux)``; ``probs`` of
@@ -767,8 +774,9 @@ def _hadamard_expand(tape):
             raise DifferentiationError(
                 "the Hadamard gradient differentiates scalar gate parameters; a trainable "
                 "array parameter remains after expansion: use diff_method='parameter-shift'")
-        # one row per data index: a fixed array (a state to prepare) does not depend on x
-        return anp.stack([anp.real(p) + 0.0 * x[0] if anp.ndim(p) == 0 else 0.0 * x[0]
+        # one row per data index: a fixed array (a state to prepare) does not depend on x;
+        # a fixed angle of a decomposition may be a sympy number (U2's pi/2 in U3)
+        return anp.stack([anp.real(_plain(p)) + 0.0 * x[0] if anp.ndim(p) == 0 else 0.0 * x[0]
                           for op in ops for p in op.data])
 
     cjac = np.asarray(jacobian(flat)(x0))
@@ -875,6 +883,11 @@ def _hadamard_tapes(tape, j, mode, aux):
 
     idx, op = _op_of(tape, j)
     ops, ms, shots = list(tape.operations), tape.measurements, tape.shots
+    if any(m.kind != "probs" and m.obs is None for m in ms):
+        raise DifferentiationError(
+            "diff_method='hadamard': qsym does not build the Hadamard test of an expectation "
+            "value or variance of mid-circuit measurement values (qml.expval(m)); measure "
+            "qml.probs(op=m) instead, or use diff_method='parameter-shift' or 'best'")
     before, after = ops[:idx + 1], ops[idx + 1:]
     if mode == "auto":
         mode = _auto_mode(tape, op, aux)

@@ -1,0 +1,158 @@
+"""Regressions found by the differential oracle against PennyLane
+(``benchmarks/pennylane_oracle.py``). Every expectation is a closed form written here."""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+
+def test_spsa_qnode_returns_a_plain_tuple_under_autograd():
+    """A QNode run as a tape (``diff_method="spsa"``) returns its measurements in a plain
+    tuple while differentiated, as PennyLane's QNode (was an autograd SequenceBox, which
+    ``isinstance(r, tuple)`` misses); the Jacobian of a one-parameter circuit is exact."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 3})
+    def c(x):
+        qml.RX(x[0], wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=[1])
+
+    seen = []
+
+    def f(v):
+        r = c(v)
+        seen.append(type(r))
+        return qml.math.hstack([qml.math.ravel(a) for a in r])
+
+    x = 0.7
+    jac = qml.jacobian(f)(np.array([x], requires_grad=True))
+    assert seen == [tuple]
+    # <Z0> = cos x, p1(0) = cos^2(x/2), p1(1) = sin^2(x/2)
+    onp.testing.assert_allclose(jac[:, 0], [-onp.sin(x), -onp.sin(x) / 2, onp.sin(x) / 2],
+                                atol=1e-8)
+
+
+def test_spsa_perturbs_a_wireless_global_phase():
+    """A gate without wires acts on every wire (PennyLane's circuit graph), so its parameter
+    is trainable for ``spsa``: the simultaneous perturbation moves it with the others and
+    its column is the same estimate times its direction's sign, +-f'(x0) (was 0)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 5})
+    def c(x):
+        qml.RX(x[0], wires=0)
+        qml.GlobalPhase(x[1])
+        return qml.expval(qml.PauliZ(0))
+
+    x0 = 0.4
+    jac = qml.jacobian(c)(np.array([x0, 0.9], requires_grad=True))
+    onp.testing.assert_allclose(abs(jac), [onp.sin(x0), onp.sin(x0)], atol=1e-8)
+
+
+def test_postselected_wire_is_on_a_device_without_wires():
+    """A postselected mid-circuit measurement on a wire no gate touches: the device made
+    without ``wires=`` has that wire (was a WireError naming it as missing)."""
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def c(x):
+        m = qml.measure(2, postselect=0)  # |0>: probability 1
+        qml.cond(m, qml.PauliX)(wires=1)  # never applied
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0)), qml.density_matrix(wires=[1])
+
+    x = 0.3
+    ez, rho = c(x)
+    assert ez == pytest.approx(onp.cos(x))
+    onp.testing.assert_allclose(rho, [[1, 0], [0, 0]], atol=1e-12)
+
+
+def test_spsa_differentiates_an_exponential_of_a_pauli_word():
+    """``qml.exp(Y, 1j x)`` on a tape traced with autograd boxes (``spsa``) is the rotation
+    ``RY(-2x)`` (was a TypeError from ``complex()`` of the box): <Z> = cos 2x, and with one
+    parameter the simultaneous perturbation is the central difference, -2 sin 2x."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 3})
+    def c(x):
+        qml.exp(qml.PauliY(0), 1j * x[0])
+        return qml.expval(qml.PauliZ(0))
+
+    x = 0.4
+    assert c(np.array([x])) == pytest.approx(onp.cos(2 * x))
+    jac = qml.jacobian(c)(np.array([x], requires_grad=True))
+    onp.testing.assert_allclose(jac, [-2 * onp.sin(2 * x)], atol=1e-8)
+
+
+def test_hadamard_refuses_expval_of_a_mid_circuit_measurement():
+    """The Hadamard test of ``expval(m)`` is refused with what to do (was a TypeError);
+    ``probs(op=m)`` is differentiated: p(m=1) = sin^2(x1/2) after RX(x1)."""
+    dev = qml.device("default.qubit", wires=3)
+
+    def make(kind):
+        @qml.qnode(dev, diff_method="hadamard", gradient_kwargs={"aux_wire": 2})
+        def c(x):
+            qml.RX(x[1], 0)
+            m = qml.measure(0, reset=True)
+            qml.RY(x[0], 0)
+            return qml.expval(m) if kind == "expval" else qml.probs(op=m)
+        return c
+
+    x = np.array([0.4, 0.3], requires_grad=True)
+    with pytest.raises(qml.DifferentiationError, match="probs\\(op=m\\)"):
+        qml.jacobian(make("expval"))(x)
+    d = onp.sin(0.3) / 2
+    onp.testing.assert_allclose(qml.jacobian(make("probs"))(x), [[0, -d], [0, d]], atol=1e-8)
+
+
+def test_exp_of_a_pauli_word_broadcasts():
+    """``qml.exp(P, 1j * x)`` with a batch of ``x`` is a broadcast rotation (was a TypeError
+    converting the array to one complex number): <Z0> = cos 2x for exp(i x Y0 X1) |00>."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.exp(qml.PauliY(0) @ qml.PauliX(1), 1j * x)
+        return qml.expval(qml.PauliZ(0))
+
+    x = onp.array([0.1, 0.4, 1.0])
+    onp.testing.assert_allclose(c(np.array(x)), onp.cos(2 * x), atol=1e-12)
+
+
+def test_exp_broadcasts_next_to_another_batched_gate():
+    """``qml.exp(P, 1j * x[..., 1])`` beside ``RX(x[..., 2])``: each batch element's angle
+    is traced (was refused: the angle was baked in as element 0's number).
+    <Z0> = cos 2 x1 for exp(i x1 Y0) |0>, <Z1> = cos x2."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.exp(qml.PauliY(0), 1j * x[..., 1])
+        qml.RX(x[..., 2], wires=1)
+        return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))
+
+    xb = onp.array([[-3.1, 4.9, 6.3], [0.2, 3.0, 1.0], [0.5, 2.0, 0.7]])
+    z0, z1 = c(np.array(xb))
+    onp.testing.assert_allclose(z0, onp.cos(2 * xb[:, 1]), atol=1e-12)
+    onp.testing.assert_allclose(z1, onp.cos(xb[:, 2]), atol=1e-12)
+
+
+def test_hadamard_gradient_through_a_decomposition_with_a_fixed_angle():
+    """``adjoint(U2)`` decomposes with U2's fixed pi/2 (a sympy number): the Hadamard
+    gradient reads it as a constant (was a TypeError from autograd). After RX(0.3),
+    U2(phi, delta)^dagger gives <Z> = -sin(0.3) sin(phi)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="hadamard", gradient_kwargs={"aux_wire": 1})
+    def c(x):
+        qml.RX(0.3, 0)
+        qml.adjoint(qml.U2)(x[0], x[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    phi, delta = 0.4, 0.7
+    x = np.array([phi, delta], requires_grad=True)
+    assert c(x) == pytest.approx(-onp.sin(0.3) * onp.sin(phi))
+    onp.testing.assert_allclose(qml.jacobian(c)(x), [-onp.sin(0.3) * onp.cos(phi), 0], atol=1e-10)
