@@ -24,7 +24,7 @@ __all__ = ["lambdify"]
 
 def lambdify(args, expr, extra: tuple = (), **kwargs):
     """``sympy.lambdify(args, expr, modules=[*extra, numpy], **kwargs)`` with NumPy's
-    module object (see the module's docstring); ``extra`` namespaces (dicts or modules,
+    module object (see the module's docstring) and the name ``numpy``; ``extra`` namespaces (dicts or modules,
     e.g. ``autograd.numpy``) take precedence over NumPy's names, as in sympy.
 
     >>> import sympy as sp
@@ -33,4 +33,9 @@ def lambdify(args, expr, extra: tuple = (), **kwargs):
     >>> f(0.0)
     array([[1.+0.j, 0.-0.j]])
     """
-    return sp.lambdify(args, expr, modules=[*extra, np], **kwargs)
+    return sp.lambdify(args, expr, modules=[*extra, _NUMPY_NAME, np], **kwargs)
+
+
+# the string form's namespace also binds the name ``numpy`` (its ``import numpy``): code
+# printed with a module prefix (``numpy.select``, a printer of one's own) finds it
+_NUMPY_NAME = {"numpy": np}

@@ -31,6 +31,21 @@ def test_every_gate_matrix_has_the_bits_of_sympys_numpy_string_form(name):
         assert a.tobytes() == b.tobytes()
 
 
+def test_code_printed_with_numpys_name_finds_it():
+    # the string form's namespace binds ``numpy`` too (its "import numpy"): code a printer
+    # writes with the module's name (qsym._second_order's exact derivatives) runs the same
+    from sympy.printing.numpy import NumPyPrinter
+
+    x = sp.Symbol("x", real=True)
+    expr = sp.sin(x) + sp.Piecewise((x**2, x > 0), (-x, True))
+    kw = dict(printer=NumPyPrinter({"fully_qualified_modules": True}))
+    ours, theirs = lambdify([x], expr, **kw), sp.lambdify([x], expr, modules="numpy", **kw)
+    import inspect
+    assert "numpy.sin" in inspect.getsource(ours)
+    for v in (-2.0, 0.0, 3.0):
+        assert ours(v) == theirs(v) == np.sin(v) + (v * v if v > 0 else -v)
+
+
 def test_extra_namespaces_take_precedence_as_in_sympy():
     x = sp.Symbol("x", real=True)
     f = lambdify([x], sp.cos(x) + sp.sqrt(x), extra=({"cos": lambda v: 100.0},))
