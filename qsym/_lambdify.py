@@ -24,8 +24,9 @@ __all__ = ["lambdify"]
 
 def lambdify(args, expr, extra: tuple = (), **kwargs):
     """``sympy.lambdify(args, expr, modules=[*extra, numpy], **kwargs)`` with NumPy's
-    module object (see the module's docstring) and the name ``numpy``; ``extra`` namespaces (dicts or modules,
-    e.g. ``autograd.numpy``) take precedence over NumPy's names, as in sympy.
+    module object (see the module's docstring) and the name ``numpy`` bound to it;
+    ``extra`` namespaces (dicts or modules, e.g. ``autograd.numpy``) take precedence over
+    NumPy's names, as in sympy.
 
     >>> import sympy as sp
     >>> x = sp.Symbol("x", real=True)
