@@ -1004,7 +1004,7 @@ class UnsimulatedDevice(Device):
     >>> try:
     ...     dev.execute(qml.tape.QuantumScript([], [qml.expval(qml.Z(0))]))
     ... except qml.DeviceError as exc:
-    ...     print(str(exc)[:35])
+    ...     print(str(exc)[:37])
     device 'default.qutrit' needs qutrits
     """
 
