@@ -23,3 +23,52 @@ def test_sample_without_shots_is_pennylanes_device_error():
         qml.QNode(lambda: qml.counts(qml.Z(0)), qml.device("default.qubit", wires=1))()
     # with shots the same circuit samples |00>: zeros of shape (shots, wires)
     assert np.array_equal(qml.set_shots(circuit, shots=10)(), np.zeros((10, 2)))
+
+
+@pytest.mark.parametrize("pack", [qml.numpy.array, qml.math.stack, qml.math.hstack, np.array])
+def test_array_of_measurements_is_one_array(pack):
+    """PennyLane returns ``qml.numpy.array([qml.expval(a), qml.expval(b)])`` (and
+    ``qml.math.stack`` / ``hstack`` of measurements) as one array, its Jacobian one array of
+    shape (outputs, inputs). <Z0> = cos x0, <Z1> = cos x1 after RX(x0) on 0, RY(x1) on 1."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=1)
+        return pack([qml.expval(qml.Z(0)), qml.expval(qml.Z(1))])
+
+    x = qml.numpy.array([0.3, 0.4])
+    out = circuit(x)
+    assert isinstance(out, np.ndarray) and out.shape == (2,)
+    np.testing.assert_allclose(out, np.cos([0.3, 0.4]), atol=1e-12)
+    jac = qml.jacobian(circuit)(x)
+    assert isinstance(jac, np.ndarray) and jac.shape == (2, 2)
+    np.testing.assert_allclose(jac, np.diag(-np.sin([0.3, 0.4])), atol=1e-12)
+    # through a hybrid cost: d/dx sum(cos^2 x) = -sin(2x)
+    g = qml.grad(lambda v: qml.numpy.sum(circuit(v) ** 2))(x)
+    np.testing.assert_allclose(g, -np.sin(2 * np.array([0.3, 0.4])), atol=1e-12)
+
+
+def test_array_of_measurements_shapes_and_arguments():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def probs(a, b):
+        qml.RX(a, wires=0)
+        qml.RY(b, wires=1)
+        return qml.numpy.array([qml.probs(wires=0), qml.probs(wires=1)])
+
+    a, b = qml.numpy.array(0.3), qml.numpy.array(0.4)
+    want = [[np.cos(0.15) ** 2, np.sin(0.15) ** 2], [np.cos(0.2) ** 2, np.sin(0.2) ** 2]]
+    np.testing.assert_allclose(probs(a, b), want, atol=1e-12)
+    ja, jb = qml.jacobian(probs)(a, b)  # one (2, 2) array per argument
+    np.testing.assert_allclose(ja, [[-np.sin(0.3) / 2, np.sin(0.3) / 2], [0, 0]], atol=1e-12)
+    np.testing.assert_allclose(jb, [[0, 0], [-np.sin(0.4) / 2, np.sin(0.4) / 2]], atol=1e-12)
+    # one measurement in an array: its value, as PennyLane
+    one = qml.QNode(lambda a: (qml.RX(a, wires=0), qml.numpy.array([qml.expval(qml.Z(0))]))[1], dev)
+    assert np.ndim(one(a)) == 0 and float(one(a)) == pytest.approx(np.cos(0.3), abs=1e-12)
+    # values of different shapes cannot be stacked (PennyLane's ValueError): a clear error
+    mixed = qml.QNode(lambda: qml.numpy.array([qml.expval(qml.Z(0)), qml.probs(wires=0)]), dev)
+    with pytest.raises(qml.MeasurementError, match="one shape"):
+        mixed()
