@@ -46,7 +46,7 @@ from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import log_base, state_quantity
-from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, outer_tape,
+from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, outer_box_error, outer_tape,
                      not_recording, queue_decompositions, queues_result, take_over)
 from .wires import Wires
 
@@ -127,6 +127,8 @@ def _check_param(name: str, value):
             f"batch), got an array of shape {shape}; index it (e.g. params[0]) or unpack "
             "it (e.g. *params)"
         )
+    if isinstance(value, Box):  # in a QNode, from an outer derivative, through a closure
+        raise outer_box_error(f"{name}'s parameter")
     raise GateError(f"{name}: parameter must be a real number, got {type(value).__name__}")
 
 

@@ -72,3 +72,52 @@ def test_array_of_measurements_shapes_and_arguments():
     mixed = qml.QNode(lambda: qml.numpy.array([qml.expval(qml.Z(0)), qml.probs(wires=0)]), dev)
     with pytest.raises(qml.MeasurementError, match="one shape"):
         mixed()
+
+
+@pytest.mark.parametrize("make", [lambda c: qml.Z(0) * c, lambda c: qml.s_prod(c, qml.Z(0)),
+                                  lambda c: qml.Hamiltonian([c, 0.5], [qml.Z(0), qml.X(0)])])
+def test_coefficient_from_outside_a_qnode_is_refused_not_zero(make):
+    """A coefficient differentiated outside the QNode and read through its closure:
+    PennyLane differentiates it; qsym refuses with a specific error (never a zero)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def cost(c):
+        obs = make(c)
+
+        @qml.qnode(dev)
+        def circuit():
+            qml.RX(0.3, wires=0)
+            return qml.expval(obs)
+
+        return circuit()
+
+    with pytest.raises(qml.DifferentiationError, match="arguments only"):
+        qml.grad(cost)(qml.numpy.array(2.0))
+
+
+def test_coefficient_as_a_qnode_argument_is_differentiated():
+    """The supported form: the coefficient a QNode argument. <c Z + 0.5 X> after RX(0.3):
+    c cos(0.3) (<X> = 0), so d/dc = cos(0.3)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(c):
+        qml.RX(0.3, wires=0)
+        return qml.expval(qml.Hamiltonian([c, 0.5], [qml.Z(0), qml.X(0)]))
+
+    assert float(qml.grad(circuit)(qml.numpy.array(2.0))) == pytest.approx(np.cos(0.3), abs=1e-12)
+
+
+def test_gate_angle_from_outside_a_qnode_is_refused():
+    dev = qml.device("default.qubit", wires=1)
+
+    def cost(x):
+        @qml.qnode(dev)
+        def circuit():
+            qml.RX(x, wires=0)
+            return qml.expval(qml.Z(0))
+
+        return circuit()
+
+    with pytest.raises(qml.DifferentiationError, match="RX's parameter"):
+        qml.grad(cost)(qml.numpy.array(0.3))
