@@ -693,6 +693,12 @@ class Operation:
 
         >>> PCPhase(0.1, dim=1, wires=[0, 1]).hyperparameters
         {'dimension': (1, 4)}
+
+        A controlled gate of the table (``CNOT``, ``CZ``, ``Toffoli``, ``CRX``, ...) has
+        PennyLane's ``ControlledOp`` keys:
+
+        >>> CZ(wires=[0, 1]).hyperparameters
+        {'control_wires': Wires([0]), 'control_values': [True], 'work_wires': Wires([]), 'work_wire_type': 'borrowed', 'base': Z(1)}
         """
         if "_hyperparameters" in vars(self):  # a user's class sets PennyLane's dict itself
             return self._hyperparameters
@@ -708,6 +714,10 @@ class Operation:
                     "work_wires": self.work_wires, "work_wire_type": self.work_wire_type}
         if self._matrix_data():  # QubitUnitary: its matrix is data (PennyLane's: no settings)
             return {k: v for k, v in self.hyper if k != "U"}
+        if self.name in CONTROLLED_LABELS and not self.hyper:  # PennyLane's ControlledOp keys
+            return {"control_wires": self.control_wires,
+                    "control_values": [True] * len(self.control_wires),
+                    "work_wires": Wires([]), "work_wire_type": "borrowed", "base": self.base}
         return dict(self.hyper)
 
     @property

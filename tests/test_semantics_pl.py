@@ -121,3 +121,34 @@ def test_gate_angle_from_outside_a_qnode_is_refused():
 
     with pytest.raises(qml.DifferentiationError, match="RX's parameter"):
         qml.grad(cost)(qml.numpy.array(0.3))
+
+
+@pytest.mark.parametrize("op, controls, base", [
+    (lambda: qml.CZ(wires=[0, 1]), [0], lambda: qml.PauliZ(1)),
+    (lambda: qml.CNOT(wires=["a", "b"]), ["a"], lambda: qml.PauliX("b")),
+    (lambda: qml.CY(wires=[0, 1]), [0], lambda: qml.PauliY(1)),
+    (lambda: qml.CCZ(wires=[0, 1, 2]), [0, 1], lambda: qml.PauliZ(2)),
+    (lambda: qml.Toffoli(wires=[2, 0, 1]), [2, 0], lambda: qml.PauliX(1)),
+    (lambda: qml.ControlledPhaseShift(0.3, wires=[0, 1]), [0], lambda: qml.PhaseShift(0.3, wires=1)),
+    (lambda: qml.CRX(0.2, wires=[1, 0]), [1], lambda: qml.RX(0.2, wires=0)),
+])
+def test_controlled_gates_have_controlled_op_hyperparameters(op, controls, base):
+    """PennyLane's CNOT, CZ, CY, CCZ, Toffoli, CRX, ControlledPhaseShift are ControlledOps:
+    hyperparameters control_wires, control_values, work_wires, work_wire_type, base."""
+    h = op().hyperparameters
+    assert set(h) == {"control_wires", "control_values", "work_wires", "work_wire_type", "base"}
+    assert h["control_wires"] == qml.wires.Wires(controls)
+    assert h["control_values"] == [True] * len(controls)
+    assert h["work_wires"] == qml.wires.Wires([]) and h["work_wire_type"] == "borrowed"
+    qml.assert_equal(h["base"], base())
+    assert qml.equal(op(), op())  # compared alike, base included
+
+
+def test_controlled_gate_decompositions_still_apply():
+    """A decomposition rule called with PennyLane's (*params, wires, **hyperparameters)."""
+    op = qml.CZ(wires=[0, 1])
+    (rule,) = [r for r in qml.list_decomps(qml.CZ) if "CNOT" in str(r.compute_resources())][:1]
+    with qml.queuing.AnnotatedQueue() as q:
+        rule(*op.parameters, wires=op.wires, **op.hyperparameters)
+    got = qml.matrix(qml.tape.QuantumScript(q.queue), wire_order=[0, 1])
+    np.testing.assert_allclose(got, np.diag([1, 1, 1, -1]), atol=1e-12)
