@@ -1071,6 +1071,14 @@ def outer_box_error(what: str) -> DifferentiationError:
         "observable inside it (e.g. def circuit(c): ... return qml.expval(c * qml.Z(0))).")
 
 
+def _coefficient(coeff):
+    """An observable's coefficient as sympy; an autograd box of an outer derivative, which
+    the QNode cannot differentiate, refused (:func:`outer_box_error`)."""
+    if type(coeff).__module__.startswith("autograd"):
+        raise outer_box_error("a coefficient of the measured observable")
+    return sp.sympify(coeff)
+
+
 def output_kind(result) -> tuple:
     """``(output, measurements)`` of what a circuit function returned: ``"scalar"``,
     ``"tuple"``, ``"list"`` or ``("tree", spec)`` (:func:`qsym._shapes.tree_spec`), and
@@ -1221,10 +1229,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
         for word, coeff in m.obs.terms.items():
             w = tuple(sorted((wire_index(wire, "an observable"), "Z" if wire in frame else p)
                              for wire, p in word))
-            if type(coeff).__module__.startswith("autograd"):  # a box of an outer derivative
-                raise outer_box_error("a coefficient of the measured observable")
-            c = sp.sympify(coeff)
-            terms.append((c, w))
+            terms.append((_coefficient(coeff), w))
         grouping = getattr(m.obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
                                         sampling=_sampling(getattr(m, "sampling", ()),
