@@ -152,3 +152,21 @@ def test_controlled_gate_decompositions_still_apply():
         rule(*op.parameters, wires=op.wires, **op.hyperparameters)
     got = qml.matrix(qml.tape.QuantumScript(q.queue), wire_order=[0, 1])
     np.testing.assert_allclose(got, np.diag([1, 1, 1, -1]), atol=1e-12)
+
+
+def test_array_of_measurements_second_derivatives():
+    """d2<Z0>/dx0^2 = -cos x0; <Z0 Z1> = cos x0 cos x1: its Hessian by hand."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
+    def circuit(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=1)
+        return qml.numpy.array([qml.expval(qml.Z(0)), qml.expval(qml.Z(0) @ qml.Z(1))])
+
+    a, b = 0.3, 0.4
+    h = qml.jacobian(qml.jacobian(circuit))(qml.numpy.array([a, b]))
+    want = [[[-np.cos(a), 0], [0, 0]],
+            [[-np.cos(a) * np.cos(b), np.sin(a) * np.sin(b)],
+             [np.sin(a) * np.sin(b), -np.cos(a) * np.cos(b)]]]
+    np.testing.assert_allclose(h, want, atol=1e-10)
