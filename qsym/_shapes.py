@@ -151,7 +151,7 @@ def stacked(shape, values):
     if len(values) == 1 or any(isinstance(v, dict) for v in values):
         return values[0] if len(values) == 1 else tuple(values)
     if any(type(v).__module__.startswith("autograd") for v in values):  # boxed: differentiated
-        import autograd.numpy as anp  # noqa: PLC0415 (exported modules run without autograd)
+        import autograd.numpy as anp  # (here: exported modules run without autograd)
 
         out = anp.stack(values)
         return anp.reshape(out, tuple(shape) + tuple(anp.shape(out)[1:]))
