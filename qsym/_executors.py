@@ -13,7 +13,7 @@ import sympy as sp
 
 from . import _ir as ir, _kernels as kernels, _mixed as mixed, _second_order as second_order, templates, _tiers as tiers
 from . import _shots as shots_mod
-from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, MeasurementError, QsymError
+from .errors import AnalyticSampleError, ArgumentError, DeviceError, DifferentiationError, GateError, MeasurementError, QsymError
 from ._plan import finite_difference_inputs
 from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
@@ -192,6 +192,24 @@ def kind_of(node, entry) -> str:
 
 
 # --- values: (node, entry, x, d) -> (per-measurement values, circuits run) ---------------
+def without_shots(node, entry) -> AnalyticSampleError:
+    """The error for a sample or counts measured without shots: PennyLane's DeviceError
+    words ("Measurement sample not accepted for analytic simulation on ..."), and
+    qsym's advice."""
+    drawn = next((m for m in entry.circuit.measurements if m.kind in ("sample", "counts")), None)
+    what = "qml.sample/qml.counts" if drawn is None else measured_as(drawn)
+    return AnalyticSampleError(
+        f"Measurement {what} not accepted for analytic simulation on {node.device.name}: "
+        + NEEDS_SHOTS)
+
+
+def measured_as(m) -> str:
+    """``sample`` / ``counts(PauliZ)``-like words for a sample or counts measurement (its
+    observable's label when it has one)."""
+    name, obs = (m.label or (m.kind, ""))[:2]
+    return f"{name}({obs})" if obs else name
+
+
 def exact_values(node, entry, x, d):
     """The compiled values (the rows themselves when every measurement is an expval)."""
     if entry.drawn:
@@ -202,7 +220,7 @@ def exact_values(node, entry, x, d):
                 f"Measurement {name} not accepted for analytic simulation on default.qubit "
                 "(qsym: a classical shadow is sampled; give the QNode shots, e.g. "
                 "@qml.set_shots(1000))")
-        raise MeasurementError(NEEDS_SHOTS)
+        raise without_shots(node, entry)
     out = entry.value(x, d)
     values = out if entry.simple else measurements(entry.post, out)[0]
     if entry.has_state:  # qml.state() beside other measurements: the state in its place
@@ -299,7 +317,7 @@ VALUES = {"exact": exact_values, "state": state_values, "sampled": sampled_value
 def batch_exact_values(node, element, X, D):
     """Every row of a batch in one compiled call."""
     if element.drawn:
-        raise MeasurementError(NEEDS_SHOTS)
+        raise without_shots(node, element)
     if element.has_state:  # one state per row
         rows = [exact_values(node, element, X[b], D[b])[0] for b in range(X.shape[0])]
         return rows, X.shape[0]

@@ -46,7 +46,7 @@ from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import log_base, state_quantity
-from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, outer_tape,
+from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, outer_box_error, outer_tape,
                      not_recording, queue_decompositions, queues_result, take_over)
 from .wires import Wires
 
@@ -127,6 +127,8 @@ def _check_param(name: str, value):
             f"batch), got an array of shape {shape}; index it (e.g. params[0]) or unpack "
             "it (e.g. *params)"
         )
+    if isinstance(value, Box):  # in a QNode, from an outer derivative, through a closure
+        raise outer_box_error(f"{name}'s parameter")
     raise GateError(f"{name}: parameter must be a real number, got {type(value).__name__}")
 
 
@@ -691,6 +693,12 @@ class Operation:
 
         >>> PCPhase(0.1, dim=1, wires=[0, 1]).hyperparameters
         {'dimension': (1, 4)}
+
+        A controlled gate of the table (``CNOT``, ``CZ``, ``Toffoli``, ``CRX``, ...) has
+        PennyLane's ``ControlledOp`` keys:
+
+        >>> CZ(wires=[0, 1]).hyperparameters
+        {'control_wires': Wires([0]), 'control_values': [True], 'work_wires': Wires([]), 'work_wire_type': 'borrowed', 'base': Z(1)}
         """
         if "_hyperparameters" in vars(self):  # a user's class sets PennyLane's dict itself
             return self._hyperparameters
@@ -706,6 +714,10 @@ class Operation:
                     "work_wires": self.work_wires, "work_wire_type": self.work_wire_type}
         if self._matrix_data():  # QubitUnitary: its matrix is data (PennyLane's: no settings)
             return {k: v for k, v in self.hyper if k != "U"}
+        if self.name in CONTROLLED_LABELS and not self.hyper:  # PennyLane's ControlledOp keys
+            return {"control_wires": self.control_wires,
+                    "control_values": [True] * len(self.control_wires),
+                    "work_wires": Wires([]), "work_wire_type": "borrowed", "base": self.base}
         return dict(self.hyper)
 
     @property

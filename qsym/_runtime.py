@@ -52,7 +52,7 @@ from .errors import (ArgumentError, DeviceError, DifferentiationError, MethodErr
 from ._executors import execute, pl_backpropagates
 from ._gates import REGISTRY as GATE_REGISTRY
 from ._program import Prepared
-from ._shapes import finite_differences, flat, format_values, measurements, pick
+from ._shapes import finite_differences, flat, format_rows, format_values, measurements, pick
 from .devices import (  # noqa: F401  (qsym.runtime's names)
     DEVICE_NAMES,
     Device,
@@ -3075,9 +3075,7 @@ def _jacobian_rows(entry, jacs, blocks, single):
     split into the differentiated arguments' shapes (:func:`qsym._shapes.pick`, NumPy
     scalars as 0-d arrays), one for a scalar output, else a tuple (one per measurement)."""
     rows = [_zero_d_arrays(pick(jacs[m], blocks, single)) for m in range(len(entry.post))]
-    if entry.circuit.output == "scalar":
-        return rows[0]
-    return tuple(rows)
+    return format_rows(entry.circuit.output, rows)
 
 
 class hessian(_Derivative):
@@ -3188,9 +3186,7 @@ class hessian(_Derivative):
                           for cj, nj, sj in blocks)
                     for ci, ni, si in blocks
                 ))
-        if entry.circuit.output == "scalar":
-            return out[0]
-        return tuple(out)
+        return format_rows(entry.circuit.output, out)
 
 
 def _hybrid_hessian(fun, args, kwargs, argnum, single):

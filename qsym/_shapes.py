@@ -18,7 +18,7 @@ import numbers
 
 import numpy as np
 
-from .errors import DifferentiationError
+from .errors import DifferentiationError, MeasurementError
 
 
 def measurements(post, out, jac=None):
@@ -106,7 +106,8 @@ def tree_spec(result, is_leaf):
     """``(spec, leaves)`` of a circuit function's returned value, nested tuples, lists,
     dicts (PennyLane's pytrees) and NumPy object arrays of leaves: the spec is ``"leaf"``
     for a leaf, ``(kind, children)`` for a tuple or list, ``("dict", keys, children)``,
-    ``("array", shape)`` (a flat array of leaves, returned as a tuple). ``None`` for the
+    ``("array", shape)`` (an object array of leaves: ``qml.numpy.array([...])``,
+    ``qml.math.stack``; returned stacked, :func:`stacked`). ``None`` for the
     spec when a non-leaf, non-container value is found.
 
     >>> tree_spec({"a": 1, "b": [2]}, lambda x: isinstance(x, int))
@@ -135,6 +136,60 @@ def tree_spec(result, is_leaf):
         return None, leaves
 
 
+def stacked(shape, values):
+    """The values of an array of measurements (``qml.numpy.array([qml.expval(a),
+    qml.expval(b)])``, ``qml.math.stack``) as PennyLane 0.45.1 returns them: one array of
+    the values stacked (a ``qml.numpy`` tensor when the values are), of ``shape`` followed
+    by each value's shape; one measurement gives its value. Autograd's boxes are stacked by
+    autograd, so derivatives are arrays of the same shape; counts (dicts) stay a tuple.
+
+    >>> stacked((2,), [np.float64(0.5), np.float64(0.25)])
+    array([0.5 , 0.25])
+    >>> stacked((1,), [np.float64(0.5)])
+    np.float64(0.5)
+    """
+    if len(values) == 1 or any(isinstance(v, dict) for v in values):
+        return values[0] if len(values) == 1 else tuple(values)
+    if any(type(v).__module__.startswith("autograd") for v in values):  # boxed: differentiated
+        import autograd.numpy as anp  # (here: exported modules run without autograd)
+
+        out = anp.stack(values)
+        return anp.reshape(out, tuple(shape) + tuple(anp.shape(out)[1:]))
+    try:
+        out = np.stack([np.asarray(v) for v in values])
+    except ValueError as exc:
+        raise MeasurementError(
+            "an array of measurements must hold measurements of one shape (PennyLane stacks "
+            f"their values: {exc}); return a tuple of them instead") from None
+    out = out.reshape(tuple(shape) + out.shape[1:])
+    first = values[0]
+    return out.view(type(first)) if isinstance(first, np.ndarray) else out
+
+
+def format_rows(output, rows):
+    """Per-measurement derivatives (Jacobians, Hessians; a tuple per differentiated argument
+    when there are several) as the circuit returned its measurements: one for a scalar
+    output, stacked for an array of measurements (:func:`stacked`, per argument), else a
+    tuple of them.
+
+    >>> format_rows(("tree", ("array", (2,))), [np.ones(3), np.zeros(3)]).shape
+    (2, 3)
+    >>> [a.shape for a in format_rows(("tree", ("array", (2,))), [(np.ones(3), np.ones(()))] * 2)]
+    [(2, 3), (2,)]
+    """
+    if output == "scalar":
+        return rows[0]
+    if isinstance(output, tuple) and output[1][0] == "array":
+        return _stacked_rows(output[1][1], rows)
+    return tuple(rows)
+
+
+def _stacked_rows(shape, rows):
+    if rows and isinstance(rows[0], tuple):
+        return tuple(_stacked_rows(shape, [r[a] for r in rows]) for a in range(len(rows[0])))
+    return stacked(shape, rows)
+
+
 class _NotATree(Exception):
     pass
 
@@ -145,7 +200,7 @@ def _rebuild(spec, it):
     if spec[0] == "dict":
         return {k: _rebuild(c, it) for k, c in zip(spec[1], spec[2])}
     if spec[0] == "array":
-        return tuple(next(it) for _ in range(int(np.prod(spec[1]))))
+        return stacked(spec[1], [next(it) for _ in range(int(np.prod(spec[1])))])
     children = [_rebuild(c, it) for c in spec[1]]
     return tuple(children) if spec[0] == "tuple" else children
 

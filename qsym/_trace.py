@@ -36,7 +36,7 @@ import numpy as np
 import sympy as sp
 
 from ._shapes import tree_spec
-from .errors import MeasurementError, TracingError, WireError
+from .errors import DifferentiationError, MeasurementError, TracingError, WireError
 
 # this thread's stack of tapes being recorded (active_tape)
 LOCAL = threading.local()
@@ -1055,6 +1055,30 @@ def projector(kept: dict, wire_index) -> tuple:
     return tuple(out) if items else ()
 
 
+def outer_box_error(what: str) -> DifferentiationError:
+    """The error for a value being differentiated outside a QNode (an autograd box) that the
+    QNode reads from its closure, not from its arguments: PennyLane 0.45.1 differentiates
+    through it; qsym compiles a QNode's derivatives in its arguments only, so it refuses
+    rather than return a zero derivative.
+
+    >>> print(str(outer_box_error("RX's angle"))[:62])
+    qml.grad/qml.jacobian differentiate RX's angle, which the QNod
+    """
+    return DifferentiationError(
+        f"qml.grad/qml.jacobian differentiate {what}, which the QNode reads from outside "
+        "(a closure) rather than from its arguments: qsym differentiates a QNode in its "
+        "arguments only. Pass the value to the QNode as an argument and build the gate or "
+        "observable inside it (e.g. def circuit(c): ... return qml.expval(c * qml.Z(0))).")
+
+
+def _coefficient(coeff):
+    """An observable's coefficient as sympy; an autograd box of an outer derivative, which
+    the QNode cannot differentiate, refused (:func:`outer_box_error`)."""
+    if type(coeff).__module__.startswith("autograd"):
+        raise outer_box_error("a coefficient of the measured observable")
+    return sp.sympify(coeff)
+
+
 def output_kind(result) -> tuple:
     """``(output, measurements)`` of what a circuit function returned: ``"scalar"``,
     ``"tuple"``, ``"list"`` or ``("tree", spec)`` (:func:`qsym._shapes.tree_spec`), and
@@ -1205,8 +1229,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
         for word, coeff in m.obs.terms.items():
             w = tuple(sorted((wire_index(wire, "an observable"), "Z" if wire in frame else p)
                              for wire, p in word))
-            c = sp.sympify(coeff)
-            terms.append((c, w))
+            terms.append((_coefficient(coeff), w))
         grouping = getattr(m.obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
                                         sampling=_sampling(getattr(m, "sampling", ()),

@@ -725,9 +725,16 @@ def _example_call(name: str, resource_params: dict) -> tuple:
 def _gate_rule(name: str) -> DecompositionRule:
     """The gate's own decomposition (``op.decomposition()``) as a rule."""
 
+    row = GATE_CLASSES[name]._row
+    keep = set(row.hyper if row is not None else ()) | (
+        {"work_wires", "work_wire_type"} if name == "MultiControlledX" else set())
+
     def rule(*params, wires, **hyper):
         hyper.pop("control_wires", None)  # MultiControlledX's: its wires but the last
         hyper.pop("num_wires", None)  # a resource parameter, not the gate's
+        for key in ("base", "control_values", "work_wires", "work_wire_type"):
+            if key not in keep:  # a controlled gate's (PennyLane's ControlledOp keys)
+                hyper.pop(key, None)
         with recording(Tape()):
             op = GATE_CLASSES[name](*params, wires=wires, **hyper)
         op.decomposition()  # recorded where the rule is called

@@ -307,6 +307,23 @@ class DeviceError(QsymError, ValueError):
     """
 
 
+class AnalyticSampleError(MeasurementError, DeviceError):
+    """``qml.sample`` or ``qml.counts`` measured on a device without shots. PennyLane 0.45.1
+    raises its ``DeviceError`` ("... not accepted for analytic simulation"); qsym's error is
+    both that and a :class:`MeasurementError`, so either ``except`` catches it.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.devices.DefaultQubit())
+    ... def circuit():
+    ...     return qml.sample(wires=0)
+    >>> try:
+    ...     circuit()
+    ... except qml.DeviceError as exc:
+    ...     print(str(exc)[:62])
+    Measurement sample not accepted for analytic simulation on def
+    """
+
+
 class DifferentiationError(QsymError, ValueError):
     """A gradient that cannot be computed as asked (no exact rule, bad argnum, ...).
 
