@@ -50,11 +50,6 @@ EDGE = [0.0, math.pi, 2 * math.pi, -math.pi, -2 * math.pi, 1e-9, -1e-12, 3 * mat
 METHODS = ["best", "parameter-shift", "adjoint", "backprop", "finite-diff", "hadamard", "spsa"]
 # known differences, skipped: (method, op kind in the circuit, reason)
 SKIPS = [
-    ("spsa", "pow", ("qml.pow(op, z) is applied as op with z times its angle: the tape parameter "
-     "spsa perturbs is z*x (PennyLane's: x), another random estimate of the same gradient")),
-    ("spsa", "ctrl", ("qml.ctrl of a gate without a native controlled form (U2, Rot, ...) is "
-     "decomposed on qsym's tape (CRZ, CRY, PhaseShift of combined angles): spsa perturbs "
-     "those parameters, another random estimate of the same gradient")),
     ("spsa", "exp", ("PennyLane's spsa_grad returns 0 for qml.exp(P, 1j*x) (its complex "
      "coefficient); qsym's estimates the derivative (the exact methods agree)")),
     ("hadamard", "mcm", ("PennyLane's Hadamard test of a circuit with mid-circuit measurements "

@@ -156,3 +156,65 @@ def test_hadamard_gradient_through_a_decomposition_with_a_fixed_angle():
     x = np.array([phi, delta], requires_grad=True)
     assert c(x) == pytest.approx(-onp.sin(0.3) * onp.sin(phi))
     onp.testing.assert_allclose(qml.jacobian(c)(x), [-onp.sin(0.3) * onp.cos(phi), 0], atol=1e-10)
+
+
+def _ones(indices, num_params, *_, rng=None):
+    """An SPSA direction of +1 on every perturbed parameter (a deterministic ``sampler``)."""
+    d = onp.zeros(num_params)
+    d[list(indices)] = 1.0
+    return d
+
+
+def test_spsa_perturbs_the_decomposed_power_as_pennylane():
+    """``qml.pow(RY(x), 3)`` has no gradient method of its own in PennyLane: its ``spsa_grad``
+    decomposes it to ``RY(3x)`` and perturbs ``3x`` (was ``x``, so the same ``sampler_rng``
+    gave another estimate than PennyLane's). With direction (1, 1) and the center stencil,
+    the estimate is ``D = (f(a+h, 3b+h) - f(a-h, 3b-h)) / 2h`` for both expanded
+    parameters, and by the chain rule ``[D, 3D]`` by the arguments (a, b)."""
+    dev = qml.device("default.qubit", wires=2)
+    h = 1e-2
+
+    @qml.qnode(dev, diff_method="spsa", gradient_kwargs={"sampler": _ones, "h": h})
+    def c(x):
+        qml.RX(x[0], wires=0)
+        qml.pow(qml.RY(x[1], wires=1), 3)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    a, b = 0.4, -0.7
+    f = lambda u, v: onp.cos(u) * onp.cos(v)  # noqa: E731  (<Z0 Z1> of RX(u), RY(v))
+    d = (f(a + h, 3 * b + h) - f(a - h, 3 * b - h)) / (2 * h)
+    jac = qml.jacobian(c)(np.array([a, b], requires_grad=True))
+    onp.testing.assert_allclose(jac, [d, 3 * d], atol=1e-10)
+
+
+def test_spsa_grad_tape_expands_powers_as_pennylane():
+    """On a tape, ``spsa_grad`` shifts the decomposed power's parameter ``3b`` (PennyLane's
+    expansion), and its Jacobian is by the expanded tape's parameters."""
+    a, b, h = 0.4, -0.7, 1e-2
+    t = qml.tape.QuantumScript([qml.RX(a, 0), qml.pow(qml.RY(b, wires=1), 3)],
+                               [qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))])
+    tapes, fn = qml.gradients.spsa_grad(t, sampler=_ones, h=h)
+    got = sorted([round(float(p), 12) for p in tt.get_parameters()] for tt in tapes)
+    assert got == sorted([[round(a + s * h, 12), round(3 * b + s * h, 12)] for s in (1, -1)])
+    d = (onp.cos(a + h) * onp.cos(3 * b + h) - onp.cos(a - h) * onp.cos(3 * b - h)) / (2 * h)
+    dev = qml.device("default.qubit", wires=2)
+    onp.testing.assert_allclose(onp.array(fn(dev.execute(tapes)), dtype=float), [d, d], atol=1e-10)
+
+
+def test_hamiltonian_of_repeated_words_with_another_measurement_under_shots():
+    """A Hamiltonian whose terms are one word repeated, measured with another expectation
+    under a shot vector, gives both measurements for each shot copy (PennyLane 0.45 drops
+    the second one); ``X0`` of ``RX(x)|0>`` is 0 on average, ``Z2`` of ``|0>`` is 1 exactly."""
+    dev = qml.device("default.qubit", wires=3, seed=1)
+
+    @qml.set_shots(shots=[(100, 2), 300])
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        H = qml.Hamiltonian([-1.0, 0.5, 0.25], [qml.X(0), qml.X(0), qml.X(0)])
+        return qml.expval(H), qml.expval(qml.Z(2))
+
+    r = c(np.array(0.3))
+    assert len(r) == 3 and all(len(copy) == 2 for copy in r)
+    assert all(float(copy[1]) == 1.0 for copy in r)
+    assert all(abs(float(copy[0])) <= 0.25 + 1e-12 for copy in r)  # |sum c| |<X>| <= 0.25
