@@ -40,6 +40,7 @@ from ._opmath import Pow
 from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
+from ._trace import outside_recordings
 from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params, tape_qnode
 from . import _gaussian
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
@@ -1440,7 +1441,8 @@ def _decomposed(op) -> list:
     of autograd values made inside a circuit's recording): SPSA then perturbs ``op``'s own
     parameters (another estimate of the same gradient than PennyLane's)."""
     try:
-        return list(op.decomposition()) if op.has_decomposition else [op]
+        with outside_recordings():
+            return list(op.decomposition()) if op.has_decomposition else [op]
     except QsymError:
         return [op]
 

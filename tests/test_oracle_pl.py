@@ -218,3 +218,26 @@ def test_hamiltonian_of_repeated_words_with_another_measurement_under_shots():
     assert len(r) == 3 and all(len(copy) == 2 for copy in r)
     assert all(float(copy[1]) == 1.0 for copy in r)
     assert all(abs(float(copy[0])) <= 0.25 + 1e-12 for copy in r)  # |sum c| |<X>| <= 0.25
+
+
+def test_spsa_expands_a_power_in_a_circuit_with_a_mid_circuit_measurement():
+    """The expansion is made on the tape autograd traces also where a mid-circuit
+    measurement is deferred inside the QNode's recording (the decomposition's gates keep
+    their autograd values: was a GateError caught, and ``b`` perturbed instead of ``b/2``).
+    ``<Z1>`` of ``RX(a)`` on 0 then ``CRX(t)`` (0 controls 1) is
+    ``cos^2(a/2) + sin^2(a/2) cos t``; ``CRX(b)**0.5`` is ``CRX(b/2)``: ``[D, D/2]``."""
+    dev = qml.device("default.qubit")
+    h = 1e-2
+
+    @qml.qnode(dev, diff_method="spsa", gradient_kwargs={"sampler": _ones, "h": h})
+    def c(x):
+        qml.RX(x[0], wires=0)
+        qml.measure(2)
+        qml.pow(qml.CRX(x[1], wires=[0, 1]), 0.5)
+        return qml.expval(qml.PauliZ(1))
+
+    a, b = 0.4, -0.7
+    f = lambda u, t: onp.cos(u / 2) ** 2 + onp.sin(u / 2) ** 2 * onp.cos(t)  # noqa: E731
+    d = (f(a + h, b / 2 + h) - f(a - h, b / 2 - h)) / (2 * h)
+    jac = qml.jacobian(c)(np.array([a, b], requires_grad=True))
+    onp.testing.assert_allclose(jac, [d, d / 2], atol=1e-10)
