@@ -241,3 +241,27 @@ def test_spsa_expands_a_power_in_a_circuit_with_a_mid_circuit_measurement():
     d = (f(a + h, b / 2 + h) - f(a - h, b / 2 - h)) / (2 * h)
     jac = qml.jacobian(c)(np.array([a, b], requires_grad=True))
     onp.testing.assert_allclose(jac, [d, d / 2], atol=1e-10)
+
+
+def test_ctrl_of_a_function_records_controlled_gates_with_their_trainable_parameters():
+    """``qml.ctrl(f, control)`` of a function records each gate ``f`` applies as
+    ``qml.ctrl`` of that gate (PennyLane's ``Controlled(Rot(a, b, c))``, parameters a, b, c
+    trainable), not as the controlled gates of its decomposition with plain angles (the tape
+    listed none of them trainable, and a gradient transform of the tape had no derivative
+    by them). On ``|1>|0>``, ``U3(a, b, c)`` gives ``<Z1> = cos a``."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.PauliX(wires=0)
+        qml.ctrl(lambda v: qml.U3(v[0], v[1], v[2], wires=1), control=0)(x)
+        return qml.expval(qml.PauliZ(1))
+
+    a, b, g = 0.3, -0.4, 0.5
+    tape = qml.workflow.construct_tape(c)(np.array([a, b, g], requires_grad=True))
+    (op,) = [o for o in tape.operations if o.data]
+    assert op.name == "C(U3)" and tape.trainable_params == [0, 1, 2]
+    onp.testing.assert_allclose([float(p) for p in tape.get_parameters()], [a, b, g])
+    tapes, fn = qml.gradients.finite_diff(tape, h=1e-7)
+    onp.testing.assert_allclose(onp.array(fn(dev.execute(tapes)), dtype=float),
+                                [-onp.sin(a), 0.0, 0.0], atol=1e-6)
