@@ -265,3 +265,23 @@ def test_ctrl_of_a_function_records_controlled_gates_with_their_trainable_parame
     tapes, fn = qml.gradients.finite_diff(tape, h=1e-7)
     onp.testing.assert_allclose(onp.array(fn(dev.execute(tapes)), dtype=float),
                                 [-onp.sin(a), 0.0, 0.0], atol=1e-6)
+
+
+def test_ctrl_of_a_controlled_gate_keeps_its_trainable_parameter():
+    """``qml.ctrl(CRX(x, [1, 2]), 0, control_values=[False])`` is PennyLane's
+    ``C(RX(x))`` on controls (0, 1): its base keeps the tensor ``x`` (was a plain number on
+    the QNode's tape, not trainable). With wire 1 in ``|1>`` and wire 0 in ``|0>``,
+    ``<Z2> = cos x``."""
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.PauliX(wires=1)
+        qml.ctrl(qml.CRX(x[0], wires=[1, 2]), control=0, control_values=[False])
+        return qml.expval(qml.PauliZ(2))
+
+    x = 0.8
+    tape = qml.workflow.construct_tape(c)(np.array([x], requires_grad=True))
+    assert tape.operations[-1].name == "C(RX)" and tape.trainable_params == [0]
+    tapes, fn = qml.gradients.finite_diff(tape, h=1e-7)
+    onp.testing.assert_allclose(float(fn(dev.execute(tapes))), -onp.sin(x), atol=1e-6)
