@@ -429,6 +429,40 @@ def values_case(rep, case, spec, meas):
             lambda: flat(pl, run(pl, spec, meas, x)(pl.numpy.array(x))))
 
 
+def tape_known(spec):
+    """Why the tape's parameters differ from PennyLane's by design, or None."""
+    def kinds(op):
+        inner = op.get("op")
+        return [(op["kind"], op.get("name"))] + (kinds(inner) if inner else [])
+    seen = [k for op in spec["ops"] for k in kinds(op)]
+    if any(k == "exp" for k, _ in seen):
+        return "qml.exp(P, 1j*x) is recorded as its rotation by a plain angle (PennyLane: the coefficient)"
+    if any(n == "QubitUnitary" for k, n in seen):
+        return "a QubitUnitary's matrix is not a tape parameter in qsym (PennyLane: data (U,))"
+    return None
+
+
+def tape_case(rep, case, spec, meas):
+    """``qml.workflow.construct_tape``: the trainable parameters and their values, as PennyLane's
+    (the positions gradient transforms, ``argnum`` and ``trainable_params`` refer to)."""
+    if any(op["kind"] == "mcm" for op in spec["ops"]) or tape_known(spec):
+        return
+    x = spec["params"]
+
+    def params(qml):
+        t = qml.workflow.construct_tape(run(qml, spec, meas, x))(qml.numpy.array(x, requires_grad=True))
+        return list(t.trainable_params), [float(onp.real(p)) for p in t.get_parameters()]
+
+    q, eq = outcome(lambda: params(qsym))
+    p, ep = outcome(lambda: params(pl))
+    rep.checks += 1
+    if eq is None and ep is None and (q[0] != p[0] or not onp.allclose(q[1], p[1], atol=1e-9)):
+        rep.mismatch(case, "tape parameters", f"qsym {q[0]} {onp.round(q[1], 4)}, "
+                                              f"PennyLane {p[0]} {onp.round(p[1], 4)}")
+    elif eq is not None and ep is None:
+        rep.refused(case, "tape", eq)
+
+
 def grads_case(rep, case, spec, meas, rng):
     x = spec["params"]
     if not len(x):
@@ -648,6 +682,9 @@ def one(rep, rng, i, max_wires, what):
     try:
         if "values" in what:
             values_case(rep, case, spec, meas)
+        if "tape" in what:
+            tape_case(rep, case, spec, [m for m in meas if m[0] not in ("state", "dm")]
+                      or [("expval", {"word": "Z", "wires": [0]})])
         if "grad" in what:
             gmeas = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
             grads_case(rep, case, spec, gmeas, rng)
@@ -667,8 +704,8 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=50, help="number of random circuits")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-wires", type=int, default=4)
-    ap.add_argument("--what", default="values,grad,shots,shotvec,broadcast,adversarial",
-                    help="comma-separated: values, grad, shots, shotvec, broadcast, adversarial")
+    ap.add_argument("--what", default="values,tape,grad,shots,shotvec,broadcast,adversarial",
+                    help="comma-separated: values, tape, grad, shots, shotvec, broadcast, adversarial")
     ap.add_argument("--show", action="store_true", help="print each mismatching circuit")
     ap.add_argument("--only", type=int, default=None, help="run circuit number ONLY alone")
     args = ap.parse_args(argv)
