@@ -436,7 +436,8 @@ def tape_known(spec):
         return [(op["kind"], op.get("name"))] + (kinds(inner) if inner else [])
     seen = [k for op in spec["ops"] for k in kinds(op)]
     if any(k == "exp" for k, _ in seen):
-        return "qml.exp(P, 1j*x) is recorded as its rotation by a plain angle (PennyLane: the coefficient)"
+        return ("qml.exp(P, 1j*x) is recorded as its rotation by a plain angle (PennyLane: "
+                "the coefficient)")
     if any(n == "QubitUnitary" for k, n in seen):
         return "a QubitUnitary's matrix is not a tape parameter in qsym (PennyLane: data (U,))"
     return None
@@ -450,7 +451,8 @@ def tape_case(rep, case, spec, meas):
     x = spec["params"]
 
     def params(qml):
-        t = qml.workflow.construct_tape(run(qml, spec, meas, x))(qml.numpy.array(x, requires_grad=True))
+        node = run(qml, spec, meas, x)
+        t = qml.workflow.construct_tape(node)(qml.numpy.array(x, requires_grad=True))
         return list(t.trainable_params), [float(onp.real(p)) for p in t.get_parameters()]
 
     q, eq = outcome(lambda: params(qsym))

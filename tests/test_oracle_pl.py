@@ -181,7 +181,7 @@ def test_spsa_perturbs_the_decomposed_power_as_pennylane():
         return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
 
     a, b = 0.4, -0.7
-    f = lambda u, v: onp.cos(u) * onp.cos(v)  # noqa: E731  (<Z0 Z1> of RX(u), RY(v))
+    f = lambda u, v: onp.cos(u) * onp.cos(v)  # <Z0 Z1> of RX(u), RY(v)
     d = (f(a + h, 3 * b + h) - f(a - h, 3 * b - h)) / (2 * h)
     jac = qml.jacobian(c)(np.array([a, b], requires_grad=True))
     onp.testing.assert_allclose(jac, [d, 3 * d], atol=1e-10)
@@ -237,7 +237,7 @@ def test_spsa_expands_a_power_in_a_circuit_with_a_mid_circuit_measurement():
         return qml.expval(qml.PauliZ(1))
 
     a, b = 0.4, -0.7
-    f = lambda u, t: onp.cos(u / 2) ** 2 + onp.sin(u / 2) ** 2 * onp.cos(t)  # noqa: E731
+    f = lambda u, t: onp.cos(u / 2) ** 2 + onp.sin(u / 2) ** 2 * onp.cos(t)
     d = (f(a + h, b / 2 + h) - f(a - h, b / 2 - h)) / (2 * h)
     jac = qml.jacobian(c)(np.array([a, b], requires_grad=True))
     onp.testing.assert_allclose(jac, [d, d / 2], atol=1e-10)
