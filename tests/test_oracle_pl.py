@@ -285,3 +285,16 @@ def test_ctrl_of_a_controlled_gate_keeps_its_trainable_parameter():
     assert tape.operations[-1].name == "C(RX)" and tape.trainable_params == [0]
     tapes, fn = qml.gradients.finite_diff(tape, h=1e-7)
     onp.testing.assert_allclose(float(fn(dev.execute(tapes))), -onp.sin(x), atol=1e-6)
+
+
+def test_spsa_qnode_without_measurements_is_refused():
+    """A QNode run as a tape (``diff_method="spsa"``) whose function returns nothing raises
+    PennyLane's error, as the other methods do (its Jacobian was an empty tuple)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method="spsa")
+    def c(x):
+        qml.RX(x[0], wires=0)
+
+    with pytest.raises(qml.QuantumFunctionError, match="nonempty sequence of measurements"):
+        qml.jacobian(c)(np.array([0.3], requires_grad=True))
