@@ -7,7 +7,8 @@ mid-circuit measurements (``reset``/``postselect``, ``cond``), broadcast paramet
 description into a circuit function with either module, so both libraries run the same
 code. Compared: state, probs, expval/var of Pauli words, Hermitian and Hamiltonians,
 subsystem density matrices, the tape's trainable parameters (``construct_tape``),
-Jacobians by every ``diff_method`` qsym offers (against PennyLane's backprop; ``spsa`` against PennyLane's spsa with the same ``sampler_rng``),
+Jacobians by every ``diff_method`` qsym offers (against PennyLane's backprop; ``spsa``
+against PennyLane's spsa with the same ``sampler_rng``),
 finite-shot estimates (statistically, a z-score from the exact variance), and
 adversarial inputs (nan/inf, wrong shapes, odd wire labels, an observable on a missing
 wire: qsym must raise a specific error or agree).
