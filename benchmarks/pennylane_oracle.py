@@ -6,8 +6,9 @@ mid-circuit measurements (``reset``/``postselect``, ``cond``), broadcast paramet
 (edge values 0, pi, 2pi, negative and tiny included). ``build(qml, spec)`` turns the
 description into a circuit function with either module, so both libraries run the same
 code. Compared: state, probs, expval/var of Pauli words, Hermitian and Hamiltonians,
-subsystem density matrices, Jacobians by every ``diff_method`` qsym offers (against
-PennyLane's backprop; ``spsa`` against PennyLane's spsa with the same ``sampler_rng``),
+subsystem density matrices, the tape's trainable parameters (``construct_tape``),
+Jacobians by every ``diff_method`` qsym offers (against PennyLane's backprop; ``spsa``
+against PennyLane's spsa with the same ``sampler_rng``),
 finite-shot estimates (statistically, a z-score from the exact variance), and
 adversarial inputs (nan/inf, wrong shapes, odd wire labels, an observable on a missing
 wire: qsym must raise a specific error or agree).
@@ -50,11 +51,6 @@ EDGE = [0.0, math.pi, 2 * math.pi, -math.pi, -2 * math.pi, 1e-9, -1e-12, 3 * mat
 METHODS = ["best", "parameter-shift", "adjoint", "backprop", "finite-diff", "hadamard", "spsa"]
 # known differences, skipped: (method, op kind in the circuit, reason)
 SKIPS = [
-    ("spsa", "pow", ("qml.pow(op, z) is applied as op with z times its angle: the tape parameter "
-     "spsa perturbs is z*x (PennyLane's: x), another random estimate of the same gradient")),
-    ("spsa", "ctrl", ("qml.ctrl of a gate without a native controlled form (U2, Rot, ...) is "
-     "decomposed on qsym's tape (CRZ, CRY, PhaseShift of combined angles): spsa perturbs "
-     "those parameters, another random estimate of the same gradient")),
     ("spsa", "exp", ("PennyLane's spsa_grad returns 0 for qml.exp(P, 1j*x) (its complex "
      "coefficient); qsym's estimates the derivative (the exact methods agree)")),
     ("hadamard", "mcm", ("PennyLane's Hadamard test of a circuit with mid-circuit measurements "
@@ -434,6 +430,42 @@ def values_case(rep, case, spec, meas):
             lambda: flat(pl, run(pl, spec, meas, x)(pl.numpy.array(x))))
 
 
+def tape_known(spec):
+    """Why the tape's parameters differ from PennyLane's by design, or None."""
+    def kinds(op):
+        inner = op.get("op")
+        return [(op["kind"], op.get("name"))] + (kinds(inner) if inner else [])
+    seen = [k for op in spec["ops"] for k in kinds(op)]
+    if any(k == "exp" for k, _ in seen):
+        return ("qml.exp(P, 1j*x) is recorded as its rotation by a plain angle (PennyLane: "
+                "the coefficient)")
+    if any(n == "QubitUnitary" for k, n in seen):
+        return "a QubitUnitary's matrix is not a tape parameter in qsym (PennyLane: data (U,))"
+    return None
+
+
+def tape_case(rep, case, spec, meas):
+    """``qml.workflow.construct_tape``: the trainable parameters and their values, as PennyLane's
+    (the positions gradient transforms, ``argnum`` and ``trainable_params`` refer to)."""
+    if any(op["kind"] == "mcm" for op in spec["ops"]) or tape_known(spec):
+        return
+    x = spec["params"]
+
+    def params(qml):
+        node = run(qml, spec, meas, x)
+        t = qml.workflow.construct_tape(node)(qml.numpy.array(x, requires_grad=True))
+        return list(t.trainable_params), [float(onp.real(p)) for p in t.get_parameters()]
+
+    q, eq = outcome(lambda: params(qsym))
+    p, ep = outcome(lambda: params(pl))
+    rep.checks += 1
+    if eq is None and ep is None and (q[0] != p[0] or not onp.allclose(q[1], p[1], atol=1e-9)):
+        rep.mismatch(case, "tape parameters", f"qsym {q[0]} {onp.round(q[1], 4)}, "
+                                              f"PennyLane {p[0]} {onp.round(p[1], 4)}")
+    elif eq is not None and ep is None:
+        rep.refused(case, "tape", eq)
+
+
 def grads_case(rep, case, spec, meas, rng):
     x = spec["params"]
     if not len(x):
@@ -519,6 +551,15 @@ def shots_case(rep, case, spec, meas, rng):
             rep.mismatch(case, f"shots {k}", f"z {onp.max(z):.1f}: qsym {onp.round(qv, 4)} exact {onp.round(ev, 4)}")
 
 
+def pl_drops_measurements(meas, q, p):
+    """Whether PennyLane's shot-vector result lost measurements qsym's has, in a circuit
+    measuring a Hamiltonian whose terms repeat one word (PennyLane's known fault)."""
+    repeated = any(k == "hamiltonian" and len({(w, tuple(ws)) for w, ws in d["terms"]}) == 1
+                   and len(d["terms"]) > 1 for k, d in meas)
+    per_copy = [len(c[1]) for c in p[1]] if p[0] == "tuple" else []
+    return repeated and per_copy and all(n < len(meas) for n in per_copy) and len(q[1]) == len(p[1])
+
+
 def shot_vector_case(rep, case, spec, meas, rng):
     """A shot vector: the same nesting and shapes as PennyLane's (values drawn apart)."""
     meas = [(k, d) for k, d in meas if k in ("expval", "probs", "hermitian", "hamiltonian", "var")]
@@ -535,7 +576,14 @@ def shot_vector_case(rep, case, spec, meas, rng):
     q, eq = outcome(lambda: shapes(run(qsym, spec, meas, x, shots=shots, seed=1)(qsym.numpy.array(x))))
     p, ep = outcome(lambda: shapes(run(pl, spec, meas, x, shots=shots, seed=1)(pl.numpy.array(x))))
     rep.checks += 1
-    if eq is None and ep is None and q != p:
+    if eq is None and ep is None and q != p and pl_drops_measurements(meas, q, p):
+        # PennyLane 0.45 with shots: a Hamiltonian of one word repeated (X0 + X0 + X0)
+        # next to other measurements returns only its own value (checked by hand; qsym
+        # returns every measurement: tests/test_oracle_pl.py)
+        rep.refused(case, "known: shot vector", RuntimeError(
+            "PennyLane's bug: a Hamiltonian of repeated words with shots drops the other "
+            "measurements"))
+    elif eq is None and ep is None and q != p:
         rep.mismatch(case, "shot vector", f"qsym nesting/shapes {q}, PennyLane {p}")
     elif eq is not None and not isinstance(eq, qsym.QsymError):
         rep.mismatch(case, "shot vector", f"non-qsym {type(eq).__name__}: {eq}")
@@ -637,6 +685,9 @@ def one(rep, rng, i, max_wires, what):
     try:
         if "values" in what:
             values_case(rep, case, spec, meas)
+        if "tape" in what:
+            tape_case(rep, case, spec, [m for m in meas if m[0] not in ("state", "dm")]
+                      or [("expval", {"word": "Z", "wires": [0]})])
         if "grad" in what:
             gmeas = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
             grads_case(rep, case, spec, gmeas, rng)
@@ -656,8 +707,8 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=50, help="number of random circuits")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-wires", type=int, default=4)
-    ap.add_argument("--what", default="values,grad,shots,shotvec,broadcast,adversarial",
-                    help="comma-separated: values, grad, shots, shotvec, broadcast, adversarial")
+    ap.add_argument("--what", default="values,tape,grad,shots,shotvec,broadcast,adversarial",
+                    help="comma-separated: values, tape, grad, shots, shotvec, broadcast, adversarial")
     ap.add_argument("--show", action="store_true", help="print each mismatching circuit")
     ap.add_argument("--only", type=int, default=None, help="run circuit number ONLY alone")
     args = ap.parse_args(argv)
@@ -673,7 +724,7 @@ def main(argv=None):
         adversarial(rep, onp.random.default_rng([args.seed, 10**6]), "adv")
     print(f"\n{rep.checks} checks, {len(rep.mismatches)} mismatches")
     for k, (v, first) in sorted(rep.refusals.items(), key=lambda kv: -kv[1][0]):
-        print(f"  ({v}x, first [{first}]) {'' if k.startswith(('both', 'qsym answered', 'qsym nan')) else 'qsym refused, PennyLane answered: '}{k}")
+        print(f"  ({v}x, first [{first}]) {'' if k.startswith(('both', 'qsym answered', 'qsym nan', 'known')) else 'qsym refused, PennyLane answered: '}{k}")
     return 1 if rep.mismatches else 0
 
 

@@ -927,7 +927,11 @@ class Operation:
                                  "gate or a power (qml.adjoint, qml.ctrl, qml.pow)")
         k = len(self.control_wires)
         with _no_recording():
-            return GATE_CLASSES[target](*self.params, wires=list(self.wires[k:]))
+            made = GATE_CLASSES[target](*self.params, wires=list(self.wires[k:]))
+        tensors = getattr(self, "_tensors", ())
+        if len(tensors) == len(made.params) and any(t is not None for t in tensors):
+            made._tensors = tensors  # its tensors (PennyLane's data: trainable in qml.ctrl of it)
+        return made
 
     @property
     def pauli_rep(self):

@@ -1914,8 +1914,10 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
         for i, g in enumerate(tape.items):
             while marks and marks[0][0] <= i:
                 take_over(marks.pop(0)[1])  # PennyLane's: not controlled, queued where ctrl is
-            if isinstance(g, Operation):
-                out += _apply_ctrl(g, controls, values)
+            if isinstance(g, Operation):  # as qml.ctrl of the gate (PennyLane's Controlled
+                # of it: its parameters, trainable, not those of its controlled gates)
+                made = _make_ctrl(g, controls, values, work_wires, work_wire_type, flatten=True)
+                out += made if isinstance(made, list) else [made]
             elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
                 out.append(_ctrl_conditional(g, controls, values, work_wires, work_wire_type))
             elif type(g).__name__ == "Snapshot" and outer is not None:

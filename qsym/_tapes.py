@@ -1230,7 +1230,13 @@ defvjp(_transform_execute, _transform_execute_vjp)
 
 def _run_by_transform(tape, device, gradient):
     """A tape whose trainable parameters autograd differentiates, by ``gradient``: its
-    result now, its Jacobian (the transform's tapes run on ``device``) when asked."""
+    result now, its Jacobian (the transform's tapes run on ``device``) when asked. A
+    transform with an ``expand_tape`` (``spsa_grad``'s, PennyLane's expansion) has it
+    applied first, to the tape autograd traces: its new parameters (``3x`` of
+    ``qml.pow(RY(x), 3)``) are then the ones differentiated, and chained back to ``x``."""
+    expand = getattr(gradient[0], "expand_tape", None)
+    if expand is not None:
+        tape = expand(tape)
     data = tape.data
     keep = set(tape.trainable_params)
     train = [i for i, d in enumerate(data) if isinstance(d, Box) and i in keep]

@@ -271,6 +271,27 @@ def not_recording():
         stack.pop()
 
 
+@contextmanager
+def outside_recordings():
+    """Run a block outside this thread's recordings, on an aside tape (:func:`aside_tape`):
+    gates made there are not queued in a circuit and keep autograd-boxed parameters (a
+    gradient transform's expansion of a tape under ``qml.grad``, inside a QNode's trace);
+    the recordings are back afterwards.
+
+    >>> with outside_recordings():
+    ...     outer_tape().aside
+    True
+    """
+    saved = getattr(LOCAL, "stack", None)
+    tape = Tape()
+    tape.aside = True
+    LOCAL.stack = [tape]
+    try:
+        yield
+    finally:
+        LOCAL.stack = saved
+
+
 def take_over(obj, parts=(), again=False) -> None:
     """PennyLane's queuing of an operator made of others: ``parts`` (its operands, the table
     gates it wrote) leave the active queue, ``obj`` joins it at its end (``again``: even if

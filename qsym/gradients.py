@@ -36,9 +36,11 @@ from ._natural_gradient import adjoint_metric_tensor as _qnode_adjoint_metric_te
 from ._natural_gradient import get_aux_wire
 from ._metric_tapes import metric_tensor
 from ._operations import expval, user_declares
+from ._opmath import Pow
 from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
+from ._trace import outside_recordings
 from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params, tape_qnode
 from . import _gaussian
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
@@ -1421,9 +1423,71 @@ def _rademacher(indices, num_params, *args, rng):
     return direction
 
 
+# PennyLane's gate set its spsa_grad expands to (gate_sets.ROTATIONS_PLUS_CNOT)
+_SPSA_GATES = frozenset({"RX", "RY", "RZ", "CNOT", "Identity", "GlobalPhase"})
+
+
+def _pennylane_grad_method(op):
+    """PennyLane's ``grad_method`` of ``op``: qsym's, except ``qml.pow``'s ``Pow``, which
+    has none in PennyLane (its transforms decompose it: ``RY(x)**3`` becomes ``RY(3x)``)
+    while qsym's rules differentiate it as it is."""
+    if isinstance(op, Pow):
+        return None
+    return getattr(op, "grad_method", "A")
+
+
+def _decomposed(op) -> list:
+    """``op``'s decomposition, or ``[op]`` where qsym cannot make it here (none, or gates
+    of autograd values made inside a circuit's recording): SPSA then perturbs ``op``'s own
+    parameters (another estimate of the same gradient than PennyLane's)."""
+    try:
+        with outside_recordings():
+            return list(op.decomposition()) if op.has_decomposition else [op]
+    except QsymError:
+        return [op]
+
+
+def _spsa_expand(tape, depth=10):
+    """PennyLane's expansion before ``spsa_grad``: every trainable operation without a
+    gradient method of its own (PennyLane's ``grad_method`` None, e.g. ``qml.pow(RY(x), 3)``)
+    replaced by its decomposition, until none is left; the tape itself when there is none.
+    SPSA then perturbs the decomposition's parameters (``3x``), as PennyLane's does, so the
+    same ``sampler_rng`` gives the same estimate. A decomposition's gates are trainable if
+    one parameter of the operation was (autograd follows ``3x`` back to ``x``).
+
+    >>> import qsym as qml
+    >>> t = QuantumScript([qml.pow(qml.RY(0.5, wires=0), 3)], [qml.expval(qml.Z(0))])
+    >>> _spsa_expand(t).operations, _spsa_expand(t).trainable_params
+    ([RY(1.5, wires=[0])], [0])
+    """
+    for _ in range(depth):
+        keep = set(tape.trainable_params)
+        ops, trainable, k, count, changed = [], [], 0, 0, False
+        for op in tape.operations:
+            n = len(op.data)
+            gates = [op]
+            if (keep.intersection(range(k, k + n)) and op.name not in _SPSA_GATES
+                    and _pennylane_grad_method(op) is None):
+                gates = _decomposed(op)
+            if gates[0] is not op:
+                changed = True
+                m = sum(len(g.data) for g in gates)
+                trainable += range(count, count + m)
+            else:
+                m = n
+                trainable += [count + j for j in range(n) if k + j in keep]
+            ops += gates
+            k, count = k + n, count + m
+        if not changed:
+            return tape
+        tape = tape.copy(operations=ops, trainable_params=trainable)
+    return tape
+
+
 def _tape_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center", f0=None,
                num_directions=1, sampler=_rademacher, sampler_rng=None, **_):
     _check_measurements(tape, "spsa_grad")
+    tape = _spsa_expand(tape)
     num_directions = check_num_directions(num_directions)
     _check_step(h)
     if not tape.trainable_params:
@@ -1786,6 +1850,7 @@ spsa_grad.qsym_diff_method = "spsa"
 # the transforms a QNode's (or qml.execute's) method differentiates its tapes with
 DEVICE_GRADIENT.update({"parameter-shift": _tape_param_shift, "finite-diff": _tape_finite_diff,
                         "spsa": _tape_spsa})
+_tape_spsa.expand_tape = _spsa_expand  # the QNode's autograd path expands first (qsym._tapes)
 
 
 # --- the parameter-shift Hessian (PennyLane's qml.gradients.parameter_shift_hessian) ------------

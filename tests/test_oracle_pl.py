@@ -156,3 +156,145 @@ def test_hadamard_gradient_through_a_decomposition_with_a_fixed_angle():
     x = np.array([phi, delta], requires_grad=True)
     assert c(x) == pytest.approx(-onp.sin(0.3) * onp.sin(phi))
     onp.testing.assert_allclose(qml.jacobian(c)(x), [-onp.sin(0.3) * onp.cos(phi), 0], atol=1e-10)
+
+
+def _ones(indices, num_params, *_, rng=None):
+    """An SPSA direction of +1 on every perturbed parameter (a deterministic ``sampler``)."""
+    d = onp.zeros(num_params)
+    d[list(indices)] = 1.0
+    return d
+
+
+def test_spsa_perturbs_the_decomposed_power_as_pennylane():
+    """``qml.pow(RY(x), 3)`` has no gradient method of its own in PennyLane: its ``spsa_grad``
+    decomposes it to ``RY(3x)`` and perturbs ``3x`` (was ``x``, so the same ``sampler_rng``
+    gave another estimate than PennyLane's). With direction (1, 1) and the center stencil,
+    the estimate is ``D = (f(a+h, 3b+h) - f(a-h, 3b-h)) / 2h`` for both expanded
+    parameters, and by the chain rule ``[D, 3D]`` by the arguments (a, b)."""
+    dev = qml.device("default.qubit", wires=2)
+    h = 1e-2
+
+    @qml.qnode(dev, diff_method="spsa", gradient_kwargs={"sampler": _ones, "h": h})
+    def c(x):
+        qml.RX(x[0], wires=0)
+        qml.pow(qml.RY(x[1], wires=1), 3)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    a, b = 0.4, -0.7
+    f = lambda u, v: onp.cos(u) * onp.cos(v)  # <Z0 Z1> of RX(u), RY(v)
+    d = (f(a + h, 3 * b + h) - f(a - h, 3 * b - h)) / (2 * h)
+    jac = qml.jacobian(c)(np.array([a, b], requires_grad=True))
+    onp.testing.assert_allclose(jac, [d, 3 * d], atol=1e-10)
+
+
+def test_spsa_grad_tape_expands_powers_as_pennylane():
+    """On a tape, ``spsa_grad`` shifts the decomposed power's parameter ``3b`` (PennyLane's
+    expansion), and its Jacobian is by the expanded tape's parameters."""
+    a, b, h = 0.4, -0.7, 1e-2
+    t = qml.tape.QuantumScript([qml.RX(a, 0), qml.pow(qml.RY(b, wires=1), 3)],
+                               [qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))])
+    tapes, fn = qml.gradients.spsa_grad(t, sampler=_ones, h=h)
+    got = sorted([round(float(p), 12) for p in tt.get_parameters()] for tt in tapes)
+    assert got == sorted([[round(a + s * h, 12), round(3 * b + s * h, 12)] for s in (1, -1)])
+    d = (onp.cos(a + h) * onp.cos(3 * b + h) - onp.cos(a - h) * onp.cos(3 * b - h)) / (2 * h)
+    dev = qml.device("default.qubit", wires=2)
+    onp.testing.assert_allclose(onp.array(fn(dev.execute(tapes)), dtype=float), [d, d], atol=1e-10)
+
+
+def test_hamiltonian_of_repeated_words_with_another_measurement_under_shots():
+    """A Hamiltonian whose terms are one word repeated, measured with another expectation
+    under a shot vector, gives both measurements for each shot copy (PennyLane 0.45 drops
+    the second one); ``X0`` of ``RX(x)|0>`` is 0 on average, ``Z2`` of ``|0>`` is 1 exactly."""
+    dev = qml.device("default.qubit", wires=3, seed=1)
+
+    @qml.set_shots(shots=[(100, 2), 300])
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        H = qml.Hamiltonian([-1.0, 0.5, 0.25], [qml.X(0), qml.X(0), qml.X(0)])
+        return qml.expval(H), qml.expval(qml.Z(2))
+
+    r = c(np.array(0.3))
+    assert len(r) == 3 and all(len(copy) == 2 for copy in r)
+    assert all(float(copy[1]) == 1.0 for copy in r)
+    assert all(abs(float(copy[0])) <= 0.25 + 1e-12 for copy in r)  # |sum c| |<X>| <= 0.25
+
+
+def test_spsa_expands_a_power_in_a_circuit_with_a_mid_circuit_measurement():
+    """The expansion is made on the tape autograd traces also where a mid-circuit
+    measurement is deferred inside the QNode's recording (the decomposition's gates keep
+    their autograd values: was a GateError caught, and ``b`` perturbed instead of ``b/2``).
+    ``<Z1>`` of ``RX(a)`` on 0 then ``CRX(t)`` (0 controls 1) is
+    ``cos^2(a/2) + sin^2(a/2) cos t``; ``CRX(b)**0.5`` is ``CRX(b/2)``: ``[D, D/2]``."""
+    dev = qml.device("default.qubit")
+    h = 1e-2
+
+    @qml.qnode(dev, diff_method="spsa", gradient_kwargs={"sampler": _ones, "h": h})
+    def c(x):
+        qml.RX(x[0], wires=0)
+        qml.measure(2)
+        qml.pow(qml.CRX(x[1], wires=[0, 1]), 0.5)
+        return qml.expval(qml.PauliZ(1))
+
+    a, b = 0.4, -0.7
+    f = lambda u, t: onp.cos(u / 2) ** 2 + onp.sin(u / 2) ** 2 * onp.cos(t)
+    d = (f(a + h, b / 2 + h) - f(a - h, b / 2 - h)) / (2 * h)
+    jac = qml.jacobian(c)(np.array([a, b], requires_grad=True))
+    onp.testing.assert_allclose(jac, [d, d / 2], atol=1e-10)
+
+
+def test_ctrl_of_a_function_records_controlled_gates_with_their_trainable_parameters():
+    """``qml.ctrl(f, control)`` of a function records each gate ``f`` applies as
+    ``qml.ctrl`` of that gate (PennyLane's ``Controlled(Rot(a, b, c))``, parameters a, b, c
+    trainable), not as the controlled gates of its decomposition with plain angles (the tape
+    listed none of them trainable, and a gradient transform of the tape had no derivative
+    by them). On ``|1>|0>``, ``U3(a, b, c)`` gives ``<Z1> = cos a``."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.PauliX(wires=0)
+        qml.ctrl(lambda v: qml.U3(v[0], v[1], v[2], wires=1), control=0)(x)
+        return qml.expval(qml.PauliZ(1))
+
+    a, b, g = 0.3, -0.4, 0.5
+    tape = qml.workflow.construct_tape(c)(np.array([a, b, g], requires_grad=True))
+    (op,) = [o for o in tape.operations if o.data]
+    assert op.name == "C(U3)" and tape.trainable_params == [0, 1, 2]
+    onp.testing.assert_allclose([float(p) for p in tape.get_parameters()], [a, b, g])
+    tapes, fn = qml.gradients.finite_diff(tape, h=1e-7)
+    onp.testing.assert_allclose(onp.array(fn(dev.execute(tapes)), dtype=float),
+                                [-onp.sin(a), 0.0, 0.0], atol=1e-6)
+
+
+def test_ctrl_of_a_controlled_gate_keeps_its_trainable_parameter():
+    """``qml.ctrl(CRX(x, [1, 2]), 0, control_values=[False])`` is PennyLane's
+    ``C(RX(x))`` on controls (0, 1): its base keeps the tensor ``x`` (was a plain number on
+    the QNode's tape, not trainable). With wire 1 in ``|1>`` and wire 0 in ``|0>``,
+    ``<Z2> = cos x``."""
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.PauliX(wires=1)
+        qml.ctrl(qml.CRX(x[0], wires=[1, 2]), control=0, control_values=[False])
+        return qml.expval(qml.PauliZ(2))
+
+    x = 0.8
+    tape = qml.workflow.construct_tape(c)(np.array([x], requires_grad=True))
+    assert tape.operations[-1].name == "C(RX)" and tape.trainable_params == [0]
+    tapes, fn = qml.gradients.finite_diff(tape, h=1e-7)
+    onp.testing.assert_allclose(float(fn(dev.execute(tapes))), -onp.sin(x), atol=1e-6)
+
+
+def test_spsa_qnode_without_measurements_is_refused():
+    """A QNode run as a tape (``diff_method="spsa"``) whose function returns nothing raises
+    PennyLane's error, as the other methods do (its Jacobian was an empty tuple)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method="spsa")
+    def c(x):
+        qml.RX(x[0], wires=0)
+
+    with pytest.raises(qml.QuantumFunctionError, match="nonempty sequence of measurements"):
+        qml.jacobian(c)(np.array([0.3], requires_grad=True))
