@@ -79,7 +79,7 @@ def fock_prob(cov, mu, event, hbar=2.0):
     q = np.block([[ad_a, a_a.conj()], [a_a, ad_a.conj()]]) + np.eye(2 * n)
     q_inv = np.linalg.inv(q)
     front = cmath.exp(-beta @ q_inv @ beta.conj() / 2) / math.sqrt(np.linalg.det(q).real)
-    norm = float(math.prod(math.factorial(int(k)) for k in event))  # (no SciPy at import)
+    norm = np.float64(math.prod(math.factorial(int(k)) for k in event))  # (no SciPy at import)
     if np.all(np.asarray(event) == 0):
         return (front).real / norm
     swap = np.block([[np.zeros((n, n)), np.eye(n)], [np.eye(n), np.zeros((n, n))]])
