@@ -129,21 +129,10 @@ def sampled_gate_gradient(entry, shots: int, rng):
     True
     """
     sampler = entry.sampler()
-    p, floats = sampler.program, entry.module.PROGRAM[1]
-    term_slot, term_zero = sampler.term_tables()
 
     def gradient(mats, smats):
         e = sampler.estimate_words(mats, shots, rng)
-        vals = np.zeros((len(p.term_op), e.shape[0]))
-        for t, k in enumerate(p.term_op):
-            if not p.term_zero[t]:  # op k with the term's shifted matrix
-                m2 = mats.copy()
-                off, soff, size = p.op_off[k], p.term_off[t], p.size(k)
-                m2[off : off + size] = smats[soff : soff + size]
-                vals[t] = sampler.estimate_words(m2, shots, rng)
-        de = np.zeros((p.num_slots, e.shape[0]))
-        kernels.accumulate_terms(term_slot, floats, term_zero, e, vals, de)
-        return e, de
+        return e, sampler.sampled_slot_derivatives(mats, smats, e, shots, rng)
 
     return gradient
 

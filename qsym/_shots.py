@@ -536,6 +536,25 @@ class Sampler:
                          self.n, counts, rng, self.order)
 
     # --- gradients ---------------------------------------------------------------------
+    def sampled_slot_derivatives(self, mats, smats, e, shots, rng) -> np.ndarray:
+        """The slot derivatives ``de[s, t]`` of the word values ``e``: the circuit of every
+        nonzero shift term (its op with the term's shifted matrix from ``smats``) sampled
+        with ``shots`` shots, combined by the kernels' shift terms
+        (``kernels.accumulate_terms``): :meth:`parameter_shift`'s and the sampled second
+        order's (:func:`qsym._second_order.sampled_gate_gradient`) one loop."""
+        p = self.program
+        vals = np.zeros((len(p.term_op), e.shape[0]))
+        for t, k in enumerate(p.term_op):
+            if not p.term_zero[t]:  # op k with the term's shifted matrix
+                m2 = mats.copy()
+                off, soff, size = p.op_off[k], p.term_off[t], p.size(k)
+                m2[off : off + size] = smats[soff : soff + size]
+                vals[t] = self.estimate_words(m2, shots, rng)
+        de = np.zeros((p.num_slots, e.shape[0]))
+        term_slot, term_zero = self.term_tables()
+        kernels.accumulate_terms(term_slot, self.floats, term_zero, e, vals, de)
+        return de
+
     def parameter_shift(self, x, d, shots, rng, forward=True):
         """Outputs and their Jacobian, every shifted circuit sampled with ``shots`` shots:
         the kernels' shift terms (``kernels.accumulate_terms``) and chain-rule finish
@@ -556,16 +575,7 @@ class Sampler:
         else:
             e = np.empty(self.masks[0].shape[0])
             kernels.pauli_expvals(self.state(mats), *self.masks, e)
-        vals = np.zeros((len(p.term_op), e.shape[0]))
-        for t, k in enumerate(p.term_op):
-            if not p.term_zero[t]:  # op k with the term's shifted matrix
-                m2 = mats.copy()
-                off, soff, size = p.op_off[k], p.term_off[t], p.size(k)
-                m2[off : off + size] = smats[soff : soff + size]
-                vals[t] = self.estimate_words(m2, shots, rng)
-        de = np.zeros((p.num_slots, e.shape[0]))
-        term_slot, term_zero = self.term_tables()
-        kernels.accumulate_terms(term_slot, self.floats, term_zero, e, vals, de)
+        de = self.sampled_slot_derivatives(mats, smats, e, shots, rng)
         out, jac = np.empty(p.num_outputs), np.empty((p.num_outputs, p.num_inputs))
         g = np.zeros((p.num_inputs, e.shape[0]))
         kernels.shift_finish(self.ints, pre.ch, pre.C, pre.cc, e, de, g, out, jac)
