@@ -62,6 +62,20 @@ class CVTemplate(cv.CVOperation):
         return new
 
 
+class _CVEmbedding(CVTemplate):
+    """A feature on each wire, as one parameter of the two of ``_gate`` (the other ``c``)."""
+
+    _gate = None  # the name of the two-parameter CV operation in ``qsym._cv``
+
+    def __init__(self, features, wires, method="amplitude", c=0.1, id=None):  # noqa: A002
+        super().__init__(_embedding_pars(features, wires, method, c), wires=wires, id=id)
+
+    @classmethod
+    def compute_decomposition(cls, pars, wires=None):
+        wires, gate = Wires(wires), getattr(cv, cls._gate)
+        return [gate(pars[i, 0], pars[i, 1], wires=wires[i:i + 1]) for i in range(len(wires))]
+
+
 def _embedding_pars(features, wires, method, c):
     shape = np.shape(features)
     if len(shape) != 1:
@@ -78,7 +92,7 @@ def _embedding_pars(features, wires, method, c):
     raise ValueError(f"did not recognize method {method}")
 
 
-class DisplacementEmbedding(CVTemplate):
+class DisplacementEmbedding(_CVEmbedding):
     """PennyLane's ``qml.DisplacementEmbedding(features, wires, method="amplitude",
     c=0.1)``: feature ``i`` as the amplitude (or with ``method="phase"`` the phase) of a
     ``Displacement`` of wire ``i``, ``c`` the other parameter.
@@ -89,17 +103,10 @@ class DisplacementEmbedding(CVTemplate):
     ('Displacement', [0.5, 0.1])
     """
 
-    def __init__(self, features, wires, method="amplitude", c=0.1, id=None):  # noqa: A002
-        super().__init__(_embedding_pars(features, wires, method, c), wires=wires, id=id)
-
-    @staticmethod
-    def compute_decomposition(pars, wires=None):
-        wires = Wires(wires)
-        return [cv.Displacement(pars[i, 0], pars[i, 1], wires=wires[i:i + 1])
-                for i in range(len(wires))]
+    _gate = "Displacement"
 
 
-class SqueezingEmbedding(CVTemplate):
+class SqueezingEmbedding(_CVEmbedding):
     """PennyLane's ``qml.SqueezingEmbedding(features, wires, method="amplitude", c=0.1)``:
     feature ``i`` as the magnitude (or phase) of a ``Squeezing`` of wire ``i``.
 
@@ -109,14 +116,7 @@ class SqueezingEmbedding(CVTemplate):
     ('Squeezing', [0.1, 0.5])
     """
 
-    def __init__(self, features, wires, method="amplitude", c=0.1, id=None):  # noqa: A002
-        super().__init__(_embedding_pars(features, wires, method, c), wires=wires, id=id)
-
-    @staticmethod
-    def compute_decomposition(pars, wires=None):
-        wires = Wires(wires)
-        return [cv.Squeezing(pars[i, 0], pars[i, 1], wires=wires[i:i + 1])
-                for i in range(len(wires))]
+    _gate = "Squeezing"
 
 
 def _mesh(n, mesh):
