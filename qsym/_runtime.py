@@ -1894,7 +1894,8 @@ class QNode:
                 "second derivatives of a broadcast QNode are not supported; call the Hessian "
                 "once per parameter set"
             )
-        if self.current_shots():
+        sampled = bool(self.current_shots())
+        if sampled:
             if self.diff_method == "finite-diff":
                 return self._sampled_fd_hessian(args, kwargs, diff)
             if self.diff_method not in ("parameter-shift", "best") or entry.has_state:
@@ -1903,18 +1904,13 @@ class QNode:
                     f"{self.diff_method!r}; use shots=None (exact), diff_method="
                     "'parameter-shift' (sampled shifted circuits) or 'finite-diff' "
                     "(differences of sampled Jacobians)")
-            out, jac, hess = execute(self, entry, executors.sampled_hessian, flat(xs),
-                                     flat(ds), (xs, ds))
-            values, jacs, hessians = second_order.measurements2(entry.post, out, jac, hess)
-            n = jac.shape[1]
-            return (flat_concat(values), flat_concat(jacs, n), flat_concat(hessians, n, n),
-                    entry)
-        if entry.has_state:  # exact, per measurement already
+        if entry.has_state and not sampled:  # exact, per measurement already
             values, jacs, hessians = executors.state_hessian(self, entry, xs, ds)
             n = jacs[0].shape[-1]
         else:
-            out, jac, hess = execute(self, entry, executors.exact_hessian, flat(xs),
-                                     flat(ds), (xs, ds))
+            out, jac, hess = execute(
+                self, entry, executors.sampled_hessian if sampled else executors.exact_hessian,
+                flat(xs), flat(ds), (xs, ds))
             values, jacs, hessians = second_order.measurements2(entry.post, out, jac, hess)
             n = jac.shape[1]
         return (flat_concat(values), flat_concat(jacs, n), flat_concat(hessians, n, n),
