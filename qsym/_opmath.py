@@ -2209,6 +2209,14 @@ class SymbolicOp(Operation):
             self._rewrite()
         return Operation.data.fget(self)
 
+    def _matrix_data(self) -> tuple:
+        """The base's matrix data (``QubitUnitary``'s ``(U,)``, else ``()``): PennyLane's
+        ``data`` of a symbolic operator is its base's, the matrix included, so a tape of
+        ``qml.adjoint(qml.QubitUnitary(U, ...))`` counts ``U`` among its parameters (tape
+        indices as PennyLane's)."""
+        base_matrix = getattr(self._base, "_matrix_data", None)
+        return base_matrix() if base_matrix is not None else ()
+
     @data.setter
     def data(self, values) -> None:
         """New parameters for the base (PennyLane's ``op.data = ...``), this operator's gates

@@ -209,3 +209,20 @@ def test_adjoint_of_adjoint_is_the_base_itself():
     with qml.queuing.AnnotatedQueue() as q:  # recorded where it is called (PennyLane's queue())
         adj.adjoint()
     assert q.queue == [base]
+
+
+def test_symbolic_ops_of_a_matrix_gate_carry_the_matrix_as_pennylanes_data():
+    # PennyLane: Adjoint/Pow data is the base's, QubitUnitary's U included, so tape
+    # parameter indices count it (a trainable_params set by PennyLane's positions)
+    X = onp.array([[0, 1], [1, 0]], dtype=complex)
+    ops = [qml.adjoint(qml.QubitUnitary(X, wires=0)), qml.pow(qml.QubitUnitary(X, wires=0), 2),
+           qml.RX(0.3, wires=0)]
+    tape = qml.tape.QuantumScript(ops, [qml.expval(qml.Z(0))])
+    params = tape.get_parameters(trainable_only=False)
+    assert tape.num_params == 3 and len(params) == 3
+    assert onp.array_equal(params[0], X) and onp.array_equal(params[1], X) and params[2] == 0.3
+    V = onp.diag([1.0, 1j])
+    ops[0].data = (V,)  # the base's matrix replaced: the adjoint is diag(1, -i)
+    assert onp.allclose(qml.matrix(ops[0]), onp.diag([1.0, -1j]))
+    # diag(1, -i) |0> = |0>, then X^2 = I and RX(0.3): <Z> = cos 0.3
+    assert qml.device("default.qubit", wires=1).execute(tape) == pytest.approx(onp.cos(0.3))
