@@ -419,6 +419,7 @@ def test_signatures_of_one_keyword_value_compile_by_their_calls_not_their_second
     an ordinary QNode still compiles by its seconds."""
     from qsym import _runtime, _tiers
 
+    monkeypatch.delenv("QSYM_TIER", raising=False)  # (QSYM_TIER=python never promotes)
     monkeypatch.setattr(_tiers, "COMPILE_AFTER_SECONDS", 0.0)  # every call "slow"
     started = []
     monkeypatch.setattr(_runtime.Compiled, "_promote",
