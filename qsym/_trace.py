@@ -36,7 +36,7 @@ import numpy as np
 import sympy as sp
 
 from ._shapes import tree_spec
-from .errors import DifferentiationError, MeasurementError, TracingError, WireError
+from .errors import ClosureDerivativeError, MeasurementError, TracingError, WireError
 
 # this thread's stack of tapes being recorded (active_tape)
 LOCAL = threading.local()
@@ -1076,7 +1076,7 @@ def projector(kept: dict, wire_index) -> tuple:
     return tuple(out) if items else ()
 
 
-def outer_box_error(what: str) -> DifferentiationError:
+def outer_box_error(what: str) -> ClosureDerivativeError:
     """The error for a value being differentiated outside a QNode (an autograd box) that the
     QNode reads from its closure, not from its arguments: PennyLane 0.45.1 differentiates
     through it; qsym compiles a QNode's derivatives in its arguments only, so it refuses
@@ -1085,7 +1085,7 @@ def outer_box_error(what: str) -> DifferentiationError:
     >>> print(str(outer_box_error("RX's angle"))[:62])
     qml.grad/qml.jacobian differentiate RX's angle, which the QNod
     """
-    return DifferentiationError(
+    return ClosureDerivativeError(
         f"qml.grad/qml.jacobian differentiate {what}, which the QNode reads from outside "
         "(a closure) rather than from its arguments: qsym differentiates a QNode in its "
         "arguments only. Pass the value to the QNode as an argument and build the gate or "

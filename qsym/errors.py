@@ -336,6 +336,20 @@ class DifferentiationError(QsymError, ValueError):
     """
 
 
+class ClosureDerivativeError(DifferentiationError, GateError):
+    """A gate parameter or observable coefficient being differentiated outside a QNode (an
+    autograd box) that the QNode reads from its closure: qsym differentiates a QNode in its
+    arguments only, so it refuses rather than return a zero derivative. Also a
+    :class:`GateError` (what a gate given such a value raised before): code that catches a
+    gate's refusal of a traced parameter (the metric tensor's expansion keeping a gate
+    whole) still does.
+
+    >>> import qsym as qml
+    >>> issubclass(ClosureDerivativeError, qml.errors.GateError)
+    True
+    """
+
+
 class ScalarOutputError(DifferentiationError, TypeError):
     """``qml.grad`` of a function whose result is not one real number: PennyLane's (its
     autograd's) ``TypeError`` "Grad only applies to real scalar-output functions", so it is
