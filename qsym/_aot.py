@@ -54,6 +54,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from ._parsing import parse
 from . import _aot_numpy as aot_numpy, _ir as ir, _kernels as kernels, _shapes as shapes, _tiers as tiers
 from ._version import __version__
 from .errors import QsymError
@@ -123,7 +124,7 @@ def _module_body(path_or_module) -> str:
     qsym.kernels and qsym.shapes use only numpy and numba, so their bodies run as they are
     in an exported module)."""
     source = Path(path_or_module.__file__ if hasattr(path_or_module, "__file__") else path_or_module).read_text()
-    tree = ast.parse(source)
+    tree = parse(source)
     lines = source.splitlines()
     start = 0
     if tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(
@@ -175,7 +176,7 @@ def reachable_sections(sections, roots) -> list:
     """
     parsed = []
     for title, source in sections:
-        tree = ast.parse(source)
+        tree = parse(source)
         lines = source.splitlines()
         body = tree.body
         if body and isinstance(body[0], ast.Expr) and isinstance(
@@ -416,10 +417,10 @@ class CompiledCircuit:
         sections = reachable_sections(
             [("qsym.kernels", _module_body(kernels)), ("qsym.shapes", _module_body(shapes)),
              ("the circuit's generated module", generated)],
-            _used_names(ast.parse(api + "\n\n" + _TIERS)) | set(carry))
-        defined = {node.name for _, text in sections for node in ast.parse(text).body
+            _used_names(parse(api + "\n\n" + _TIERS)) | set(carry))
+        defined = {node.name for _, text in sections for node in parse(text).body
                    if isinstance(node, ast.FunctionDef)}
-        clash = defined & {n for stmt in ast.parse(_TIERS).body for n in _bound_names(stmt)}
+        clash = defined & {n for stmt in parse(_TIERS).body for n in _bound_names(stmt)}
         if clash:
             raise ExportError(f"the export's tier code would replace {sorted(clash)}: a qsym "
                               "bug, please report it")
@@ -504,7 +505,7 @@ def _is_literal(v) -> bool:
 
 
 def _strip_docstring(source: str) -> str:
-    tree = ast.parse(source)
+    tree = parse(source)
     if tree.body and isinstance(tree.body[0], ast.Expr):
         return "\n".join(source.splitlines()[tree.body[0].end_lineno :])
     return source
@@ -586,7 +587,7 @@ def _api_calls(fused: bool, adjoint: bool) -> str:
 def _called(code: str) -> list:
     """The names ``code`` calls, in order of first call."""
     out = []
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(parse(code)):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
                 node.func.id not in out:
             out.append(node.func.id)
@@ -627,7 +628,7 @@ def tier0_source(sections) -> str:
     its ``py_func`` in the same namespace, so these replace their namesakes there."""
     carried, defs = set(), []
     for _, text in sections:
-        for node in ast.parse(text).body:
+        for node in parse(text).body:
             if not isinstance(node, ast.FunctionDef):
                 continue
             carried.add(node.name)
@@ -635,7 +636,7 @@ def tier0_source(sections) -> str:
                 node.decorator_list = []
                 defs.append(ast.unparse(ast.fix_missing_locations(node)))
     twins = _module_body(aot_numpy)
-    roots = {n.name for n in ast.parse(twins).body
+    roots = {n.name for n in parse(twins).body
              if isinstance(n, ast.FunctionDef) and n.name in carried}
     (_, kept), = reachable_sections([("qsym.aot_numpy", twins)], roots)
     ipow = inspect.getsource(tiers.ipow).replace("def ipow(", "def _q_ipow(", 1)

@@ -50,6 +50,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
+from ._parsing import parse
 from . import _cache as cache, _kernels as kernels
 from ._version import __version__
 from ._gates import BUILTIN_GATES, REGISTRY, gate_def, packed_masks, structured
@@ -195,7 +196,7 @@ def _plain_source(text: str) -> bool:
             and _plain_text(text)):
         return True
     try:
-        return _plain_arithmetic(ast.parse(text))
+        return _plain_arithmetic(parse(text))
     except SyntaxError:
         return False
 
@@ -441,11 +442,10 @@ def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2
     >>> gate_code_matches("RZ", None, (), None, gate_body("RX"))
     False
     """
-    import ast
     import math
 
     try:
-        tree = ast.parse("\n".join(lines))
+        tree = parse("\n".join(lines))
         if not _plain_arithmetic(tree):
             return False
         code = compile(tree, "<qsym gate code>", "exec")
@@ -748,7 +748,7 @@ def _renaming(lines: tuple) -> tuple:
         if m is None:
             out.append((None, line))
             continue
-        call = ast.parse(line[m.end():], mode="eval").body
+        call = parse(line[m.end():], mode="eval").body
         assert isinstance(call, ast.Call) and call.func.id == "complex" and len(call.args) == 2
         texts = []
         for arg in call.args:

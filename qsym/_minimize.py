@@ -85,6 +85,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._parsing import parse
 from . import _cache as cache, _distributed as distributed, _kernels as kernels, _worker as worker
 from . import _tiers as tiers
 from ._version import __version__
@@ -618,7 +619,7 @@ def loop_imports(source: str, module: str) -> tuple[str, ...]:
     """
     import ast
 
-    return tuple(alias.name for node in ast.parse(source).body
+    return tuple(alias.name for node in parse(source).body
                  if isinstance(node, ast.ImportFrom) and node.module == module
                  for alias in node.names)
 

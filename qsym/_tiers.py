@@ -74,6 +74,8 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from ._parsing import parse
+
 logger = logging.getLogger("qsym.tiers")
 
 # Promotion thresholds (measured, docs/design.md "Tiers"): tier 0 costs the Python time of
@@ -242,7 +244,7 @@ def _code(text: str, filename: str, first_line: int = 0, powers: bool = True):
         return compile(text, filename, "exec")
     body = text.split('"""', 2)[-1] if text.startswith('"""') else text
     if "**" in body:  # powers: numba's repeated squaring, not Python's pow()
-        return compile(ast.fix_missing_locations(_NumbaPowers().visit(ast.parse(text))),
+        return compile(ast.fix_missing_locations(_NumbaPowers().visit(parse(text))),
                        filename, "exec")
     return compile(text, filename, "exec")
 

@@ -1,0 +1,44 @@
+"""qsym's parses of Python text go through one lock (qsym._parsing): CPython before 3.12.4
+shares the AST converter's recursion depth between threads."""
+
+import ast
+import pathlib
+import threading
+
+from qsym._parsing import parse
+
+PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "qsym"
+
+
+def test_no_module_calls_ast_parse_itself():
+    found = []
+    for path in sorted(PACKAGE.glob("*.py")):
+        if path.name == "_parsing.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "parse" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "ast"):
+                found.append(f"{path.name}:{node.lineno}")
+    assert found == [], f"use qsym._parsing.parse: {found}"
+
+
+def test_parses_in_many_threads_give_the_same_trees():
+    # deeply nested text, parsed by 8 threads at once, 20 times each
+    text = "x = " + "(" * 60 + "1" + " + 1)" * 60
+    expected = ast.dump(ast.parse(text))
+    seen, errors = [], []
+
+    def work():
+        try:
+            for _ in range(20):
+                seen.append(ast.dump(parse(text)))
+        except Exception as exc:  # (a SystemError from the converter, if unlocked)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(seen) == 160 and set(seen) == {expected}
