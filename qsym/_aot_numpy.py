@@ -421,3 +421,18 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
         if t >= t1:
             break
         apply_row(psi, n, op_wires, k, nw, op_kind[k], mats, op_off[k])
+
+
+def choice_into(p, u, out):
+    """``choice_into``: the running sum (``np.add.accumulate``, in index order), each entry
+    divided by the last, then for each ``u[j]`` the number of entries ``<= u[j]``
+    (``searchsorted`` "right" on the nondecreasing cdf: the kernel's count, or its binary
+    search beyond ``CHOICE_COUNT_MAX`` outcomes; ``cdf[-1]`` is 1.0 and every ``u < 1``)."""
+    cdf = np.add.accumulate(p)
+    cdf = cdf / cdf[-1]
+    out[:] = np.searchsorted(cdf, u, side="right")
+
+
+def odd_parity_count(samples, mask):
+    """``odd_parity_count``: the parities of ``samples & mask``, counted (an exact int sum)."""
+    return int(_np_parity(samples & mask).sum())

@@ -255,7 +255,9 @@ def state(entry, x, d):
     if getattr(entry, "mixed", False):
         return entry.density(x, d)
     module = entry.module
-    psi = kernels.program_state(*module.PROGRAM, entry.prepare(x, d, 0).mats)
+    # (on tier 0 the kernel's twin until its compiled code is loaded: the same bits)
+    k = getattr(entry, "value_kernels", kernels)
+    psi = k.program_state(*module.PROGRAM, entry.prepare(x, d, 0).mats)
     # numba returns an equal but not NumPy's own complex128 dtype object: PennyLane code
     # tests ``state.dtype is np.dtype("complex128")``
     return psi if psi.dtype is _C128 else psi.view(_C128)

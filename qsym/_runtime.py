@@ -626,6 +626,14 @@ class Compiled:
         entries at parameters ``p``, written into ``out[off:]``."""
         return self._ns.gate_entries(t, p, out, off)
 
+    @property
+    def value_kernels(self):
+        """The kernel library as this circuit's value calls run it on its current tier
+        (:data:`qsym._tiers.KERNELS` on tier 0: the kernels' plain-Python twins until their
+        compiled code is loaded, where a circuit run is cheap in Python; the same bits):
+        the state and the shot draws use it too."""
+        return self._k_value
+
     def value(self, x, d):
         """Measured values at flat inputs ``x`` and data ``d``."""
         mats, _, _, C, _, _ = self._prepare(x, d, 0)

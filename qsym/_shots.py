@@ -46,7 +46,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _kernels as kernels, _shadows as shadows
+from . import _kernels as kernels, _shadows as shadows, _tiers as tiers
 from ._plan import finite_difference_inputs
 from .errors import DeviceError, MeasurementError, MethodError
 from ._ir import observable_apply
@@ -416,13 +416,20 @@ class Sampler:
                            and not hasattr(w, "outcome")}
         self.read = None  # finite differences: the inputs they step (finite_difference_inputs)
 
+    @property
+    def k(self):
+        """The kernel library as the circuit's value calls run it on its current tier
+        (``runtime.Compiled.value_kernels``; the compiled kernels for other entries): a
+        first sampled answer does not wait for numba to load the kernels' code."""
+        return getattr(self.entry, "value_kernels", kernels)
+
     def term_tables(self):
         """The program's shift-term sections (``kernels.S_TERM_SLOT``, ``S_TERM_ZERO``),
         unpacked once (views of the packed ints: unpacking boxes every section, about
         9 µs a gradient on the seed)."""
         tables = self._term_tables
         if tables is None:
-            sec = kernels.unpack_program(self.ints)
+            sec = self.k.unpack_program(self.ints)
             tables = self._term_tables = (sec[kernels.S_TERM_SLOT], sec[kernels.S_TERM_ZERO])
         return tables
 
@@ -430,7 +437,7 @@ class Sampler:
 
     # --- one circuit -----------------------------------------------------------------
     def state(self, mats):
-        return kernels.program_state(self.ints, self.floats, mats)
+        return self.k.program_state(self.ints, self.floats, mats)
 
     def estimate_words(self, mats, shots, rng):
         """Every measured word of one circuit run, estimated from ``shots`` samples drawn
@@ -441,7 +448,7 @@ class Sampler:
         if self.word_groups is not None and drawable(shots):
             return self.pl_words(np.asarray(state), shots, rng)
         exact = np.empty(self.masks[0].shape[0])
-        kernels.pauli_expvals(state, *self.masks, exact)
+        self.k.pauli_expvals(state, *self.masks, exact)
         plus = rng.binomial(shots, (1.0 + np.clip(exact, -1.0, 1.0)) / 2.0)
         words = np.where(self.identity, 1.0, (2.0 * plus - shots) / shots)
         p = self.program
@@ -489,7 +496,7 @@ class Sampler:
         words), and those words."""
         words = self.estimate_words(mats, shots, rng)
         rows = np.empty(self.program.num_outputs)
-        kernels.combine_into(C, words, rows)
+        self.k.combine_into(C, words, rows)
         return rows, words
 
     # --- values ------------------------------------------------------------------------
@@ -552,7 +559,7 @@ class Sampler:
                 vals[t] = self.estimate_words(m2, shots, rng)
         de = np.zeros((p.num_slots, e.shape[0]))
         term_slot, term_zero = self.term_tables()
-        kernels.accumulate_terms(term_slot, self.floats, term_zero, e, vals, de)
+        self.k.accumulate_terms(term_slot, self.floats, term_zero, e, vals, de)
         return de
 
     def parameter_shift(self, x, d, shots, rng, forward=True):
@@ -574,15 +581,15 @@ class Sampler:
             e = self.estimate_words(mats, shots, rng)
         else:
             e = np.empty(self.masks[0].shape[0])
-            kernels.pauli_expvals(self.state(mats), *self.masks, e)
+            self.k.pauli_expvals(self.state(mats), *self.masks, e)
         de = self.sampled_slot_derivatives(mats, smats, e, shots, rng)
         out, jac = np.empty(p.num_outputs), np.empty((p.num_outputs, p.num_inputs))
         g = np.zeros((p.num_inputs, e.shape[0]))
-        kernels.shift_finish(self.ints, pre.ch, pre.C, pre.cc, e, de, g, out, jac)
+        self.k.shift_finish(self.ints, pre.ch, pre.C, pre.cc, e, de, g, out, jac)
         if first is not None:  # the value from the first draw; a variance's derivative
             # d<A^2> - 2 <A> d<A> with <A> from the second (measurements() reads out)
             drawn = np.empty_like(out)
-            kernels.combine_into(pre.C, first, drawn)
+            self.k.combine_into(pre.C, first, drawn)
             for kind, r, _, _ in self.entry.post:
                 if kind == "var":
                     jac[r] += 2.0 * (drawn[r + 1] - out[r + 1]) * jac[r + 1]
@@ -927,11 +934,13 @@ def choice(rng, p, size):
             or p.dtype != np.float64 or not p.flags.c_contiguous or p.shape[0] == 0
             or type(size) not in (int, np.int64) or size < 0):
         return rng.choice(len(p), size, p=p)
-    bad = kernels.choice_check(p, _CHOICE_ATOL)
+    # the kernels' plain-Python twins until their compiled code is loaded (qsym._tiers:
+    # the same numbers; the check's twin loops over p in Python, the search is NumPy's)
+    bad = tiers.kernels_for_loop(p.shape[0]).choice_check(p, _CHOICE_ATOL)
     if bad:
         raise ValueError(_CHOICE_ERRORS[bad])
     out = np.empty(size, dtype=np.int64)
-    kernels.choice_into(p, rng.random(size), out)
+    tiers.KERNELS.choice_into(p, rng.random(size), out)
     return out
 
 
@@ -964,7 +973,7 @@ def word_mean(drawn, word, scalar=1.0):
         mask = 0
         for w, _ in word:
             mask ^= 1 << (drawn.n - 1 - w)  # (xor: word_values' parity)
-        odd = kernels.odd_parity_count(drawn.samples, mask)
+        odd = tiers.KERNELS.odd_parity_count(drawn.samples, mask)  # (twin: NumPy's)
         # (+ 0.0: a sum that cancels is +0.0 in NumPy's sum, never -0.0)
         return np.float64(scalar * (shots - 2 * odd) + 0.0) / shots
     return np.mean(word_values(drawn, word, scalar))

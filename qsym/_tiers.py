@@ -1018,3 +1018,23 @@ def kernels_for(module, work_name: str):
     per_amplitude = TWIN_AMPLITUDE_SECONDS if twins else TWIN_LOOP_SECONDS
     seconds = work * (TWIN_OP_SECONDS / amplitudes + per_amplitude)
     return KERNELS if seconds <= TWIN_MAX_SECONDS else kernels
+
+
+def kernels_for_loop(steps: int):
+    """What a kernel call outside a circuit's entry points (a shot draw's checks and
+    search, a count over samples: :mod:`qsym._shots`) runs on: :data:`KERNELS` (its twin
+    until the compiled code is loaded, the same bits) if its plain-Python twin is estimated
+    to take at most :data:`TWIN_MAX_SECONDS`, ``steps`` Python loop steps of
+    :data:`TWIN_LOOP_SECONDS` each; else the kernel library itself (compiled, loaded if
+    need be).
+
+    >>> kernels_for_loop(16) is KERNELS
+    True
+    >>> kernels_for_loop(10 ** 9) is KERNELS
+    False
+    """
+    if steps * TWIN_LOOP_SECONDS <= TWIN_MAX_SECONDS:
+        return KERNELS
+    from . import _kernels as kernels
+
+    return kernels

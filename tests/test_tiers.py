@@ -887,3 +887,115 @@ def test_a_new_machine_answers_small_circuits_without_compiling_the_kernels(tmp_
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[0] == "True []", out.stdout + out.stderr
     assert "numba is compiling" not in out.stderr, out.stderr
+
+
+def test_sampling_kernel_twins_draw_numpys_numbers():
+    """The sampling kernels' plain-Python twins (a first sampled answer runs them until the
+    compiled code is loaded: qsym._tiers.KERNELS) give the compiled kernels' numbers, and
+    both give NumPy's own ``Generator.choice`` draws: few and many outcomes (the kernel's
+    count and its binary search), zero probabilities, draws equal to a cdf entry; NumPy's
+    checks of ``p``; the parity counts against a count written out."""
+    twins = tiers._kernel_twins()
+    assert twins, "qsym/kernel_twins.json missing or stale"
+    rng = np.random.default_rng(3)
+    for k in (1, 2, 3, 16, 17, 64, 300):
+        for zeros in (False, True):
+            p = rng.random(k) ** 3
+            if zeros and k > 2:
+                p[rng.integers(0, k, size=k // 3)] = 0.0
+            p /= p.sum()
+            u = rng.random(500)
+            cdf = np.cumsum(p) / np.cumsum(p)[-1]
+            u[: k - 1] = cdf[: k - 1]  # a draw equal to a cdf entry
+            u = np.minimum(u, np.nextafter(1.0, 0.0))  # (rng.random draws below 1)
+            a, b = np.empty(500, np.int64), np.empty(500, np.int64)
+            twins["choice_into"](p, u, a)
+            kernels.choice_into(p, u, b)
+            assert a.tolist() == b.tolist()
+            # NumPy's choice from the same uniform draws
+            seed = int(rng.integers(1 << 30))
+            want = np.random.default_rng(seed).choice(k, 200, p=p)
+            got = np.empty(200, np.int64)
+            twins["choice_into"](p, np.random.default_rng(seed).random(200), got)
+            assert got.tolist() == want.tolist()
+    atol = float(np.sqrt(np.finfo(np.float64).eps))
+    for p in (np.array([0.5, 0.5]), np.array([np.nan, 1.0]), np.array([1.5, -0.5]),
+              np.array([0.5, 0.6]), np.array([1e-9] * 5 + [1.0])):
+        assert twins["choice_check"](p, atol) == kernels.choice_check(p, atol)
+    samples = rng.integers(0, 1 << 10, size=1000)
+    for mask in (0, 1, 6, 0b1011001, (1 << 10) - 1):
+        want = sum(bin(int(s) & mask).count("1") % 2 for s in samples)
+        assert twins["odd_parity_count"](samples, mask) == want
+        assert kernels.odd_parity_count(samples, mask) == want
+    assert tiers.kernels_for_loop(1 << 8) is tiers.KERNELS
+    assert tiers.kernels_for_loop(1 << 20) is kernels  # a Python loop too long: compiled
+
+
+_FIRST_SAMPLE = '''
+import threading, numpy as onp, qsym as qml, qsym._tiers as t, qsym._kernels as k
+from qsym import numpy as np
+
+def fn(x):
+    qml.RX(x[0], wires=0)
+    qml.RY(x[1], wires=1)
+    qml.CNOT(wires=[0, 1])
+    qml.RZ(0.3, wires=1)
+    return (qml.expval(qml.PauliZ(1)), qml.var(qml.PauliX(0) @ qml.PauliZ(1)),
+            qml.probs(wires=[0, 1]))
+
+def fs(x):
+    qml.RX(x[0], wires=0)
+    qml.RY(x[1], wires=1)
+    qml.CNOT(wires=[0, 1])
+    return qml.sample(wires=[0, 1]), qml.counts(wires=[0, 1]), qml.expval(qml.PauliY(0))
+
+x = np.array([0.4, -0.7], requires_grad=True)
+
+def run(seed):
+    dev = qml.device("default.qubit", wires=2, seed=seed)
+    a = qml.set_shots(qml.QNode(fn, dev), 300)
+    b = qml.set_shots(qml.QNode(fs, dev), 300)
+    g = qml.jacobian(lambda v: qml.math.hstack(a(v)))(x)
+    s, c, y = b(x)
+    return (onp.hstack([onp.asarray(v).ravel() for v in a(x)]).tobytes(),
+            onp.asarray(g).tobytes(), onp.asarray(s).tobytes(), sorted(c.items()),
+            onp.float64(y).tobytes())
+
+NAMES = ("program_state", "choice_into", "choice_check", "odd_parity_count")
+first = run(11)
+twins = t.twin_calls
+loaded = sum(len(getattr(k, n).overloads) for n in NAMES)
+out = {}
+threads = [threading.Thread(target=lambda i=i: out.__setitem__(i, run(i))) for i in range(4)]
+for th in threads:
+    th.start()
+t._warm_start.set()  # the warm-up loads the compiled kernels while the threads draw
+for th in threads:
+    th.join()
+t._warm_thread.join()
+with t.kernel_compiles_on_call():  # every kernel call compiled from here
+    before = t.twin_calls
+    again = run(11)
+    ref = {i: run(i) for i in range(4)}
+    compiled = t.twin_calls == before and all(getattr(k, n).overloads for n in NAMES)
+print(twins > 0, loaded == 0, compiled, again == first, all(out[i] == ref[i] for i in range(4)))
+'''
+
+
+def test_a_first_sampled_answer_needs_no_kernel_load():
+    """A new process: the first sampled answers (expval, var, probs, samples, counts and a
+    parameter-shift Jacobian with shots) run the kernels' plain-Python twins while the
+    warm-up thread has not loaded the compiled code (none of the sampling kernels loaded:
+    no numba load before the first sample, issue #17); the same seed gives the same bits
+    again once every kernel call runs compiled, and from four threads drawing across the
+    swap."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_WARMUP", "QSYM_TIER")}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, "-c", _FIRST_SAMPLE], env=env, capture_output=True,
+                         text=True, timeout=600, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True"] * 5, (out.stdout, out.stderr)
