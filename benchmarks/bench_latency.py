@@ -11,7 +11,9 @@ Usage::
 Writes ``latency.md`` (report) and ``latency.json`` (every sample) to ``--out-dir``
 (default ``benchmarks/results``; with ``--quick`` a temp dir unless given).
 
-Circuits: the seed (1 wire, ``RX RY``, ``<Z0>``), a 4-wire 2-layer HEA (``RY RZ`` on every
+Circuits: the seed (1 wire, ``RX RY``, ``<Z0>``), the seed with a constant-angle
+``RZ(0.3)`` between them, the seed sampled (100 shots on a seeded device: its first value
+only, against PennyLane default.qubit's draws with the same seed), a 4-wire 2-layer HEA (``RY RZ`` on every
 wire, then a CNOT ring, ``<Z0 + ... + Z3>``), the H2 VQE of ``examples/vqe_h2.py`` (4
 wires, Hartree-Fock state and a DoubleExcitation, ``<H>`` with 15 Pauli terms), and a
 12-wire 8-layer HEA (gradient by parameter shift and by adjoint).
@@ -94,9 +96,10 @@ class Circuit:
     title: str
     wires: int
     layers: int = 0
+    shots: int = 0      # > 0: a sampled circuit (``qml.set_shots``, a seeded device)
 
     def param_values(self) -> np.ndarray:
-        if self.name == "seed":
+        if self.name in ("seed", "seed_rz", "seed_shots"):
             return np.array([0.54, 0.12])
         if self.name == "h2":
             return np.array([0.2])
@@ -106,10 +109,19 @@ class Circuit:
 
 CIRCUITS = {c.name: c for c in (
     Circuit("seed", "seed (1 wire, RX RY, ⟨Z0⟩)", 1),
+    Circuit("seed_rz", "seed + a constant-angle gate (RX, RZ(0.3), RY, ⟨Z0⟩)", 1),
+    Circuit("seed_shots", "seed, sampled (100 shots, seeded device, ⟨Z0⟩)", 1, shots=100),
     Circuit("hea4x2", "HEA 4 wires × 2 layers (RY RZ, CNOT ring, ⟨ΣZ⟩)", 4, 2),
     Circuit("h2", "H2 VQE (4 wires, HF + DoubleExcitation, ⟨H⟩ 15 terms)", 4),
     Circuit("hea12x8", "HEA 12 wires × 8 layers (RY RZ, CNOT ring, ⟨ΣZ⟩)", 12, 8),
 )}
+
+# A sampled circuit's device seed: qsym draws PennyLane default.qubit's samples for it, so
+# the first sampled value is checked against PennyLane's with the same seed.
+SHOTS_SEED = 1234
+# Frameworks whose sampled values are PennyLane default.qubit's for a seed (lightning draws
+# its own samples: no reference to check its answer against).
+SAMPLED_FRAMEWORKS = ("qsym", "pl-default")
 
 # The H2 Hamiltonian of examples/vqe_h2.py (coefficients in Hartree, Jordan-Wigner, STO-3G).
 H2_TERMS = [
@@ -135,11 +147,18 @@ def build_qnode(qml, name: str, device: str, diff_method: str, **qnode_kwargs):
     """The circuit ``name`` as a QNode, built with the framework module ``qml`` (qsym or
     pennylane): the same code for both."""
     c = CIRCUITS[name]
-    dev = qml.device(device, wires=c.wires)
+    dev = (qml.device(device, wires=c.wires, seed=SHOTS_SEED) if c.shots else
+           qml.device(device, wires=c.wires))
     n, layers = c.wires, c.layers
-    if name == "seed":
+    if name in ("seed", "seed_shots"):
         def fn(p):
             qml.RX(p[0], wires=0)
+            qml.RY(p[1], wires=0)
+            return qml.expval(qml.PauliZ(0))
+    elif name == "seed_rz":
+        def fn(p):
+            qml.RX(p[0], wires=0)
+            qml.RZ(0.3, wires=0)
             qml.RY(p[1], wires=0)
             return qml.expval(qml.PauliZ(0))
     elif name == "h2":
@@ -174,6 +193,10 @@ def build_qnode(qml, name: str, device: str, diff_method: str, **qnode_kwargs):
                 obs = obs + qml.PauliZ(i)
             return qml.expval(obs)
     fn.__name__ = name
+    if c.shots:  # (backprop does not sample: parameter shift, as qsym)
+        diff_method = "parameter-shift" if diff_method == "backprop" else diff_method
+        return qml.set_shots(qml.QNode(fn, dev, diff_method=diff_method, **qnode_kwargs),
+                             c.shots)
     return qml.QNode(fn, dev, diff_method=diff_method, **qnode_kwargs)
 
 
@@ -223,6 +246,8 @@ def make_cases(circuits: list[str]) -> list[Case]:
     out = []
     for c in circuits:
         out.append(Case(c, "value", "parameter-shift"))
+        if CIRCUITS[c].shots:  # a sampled circuit: its first value (a new draw each call)
+            continue
         out.append(Case(c, "grad", "parameter-shift"))
         if c == "hea12x8":
             out.append(Case(c, "grad", "adjoint"))
@@ -528,7 +553,8 @@ def reference(circuits: list[str]) -> tuple[dict, str]:
         node = build_qnode(pl, name, "default.qubit", "backprop")
         p = pl.numpy.array(CIRCUITS[name].param_values(), requires_grad=True)
         ref[f"{name}:value"] = _flat(node(p))
-        ref[f"{name}:grad"] = _flat(pl.grad(node)(p))
+        if not CIRCUITS[name].shots:
+            ref[f"{name}:grad"] = _flat(pl.grad(node)(p))
     return ref, "PennyLane default.qubit (backprop), in the parent process"
 
 
@@ -1043,7 +1069,8 @@ def main(argv=None) -> int:  # noqa: C901 - one linear run
         for c in peer_cases:
             for fw in peers:
                 key = (fw, c.peer_key)
-                if key in stopped or enough(key, peer_res[c.peer_key][fw]):
+                if key in stopped or enough(key, peer_res[c.peer_key][fw]) or (
+                        CIRCUITS[c.circuit].shots and fw not in SAMPLED_FRAMEWORKS):
                     continue
                 spec = {"fw": fw, "circuit": c.circuit, "what": c.what}
                 d = tmp / "peer-cache"

@@ -78,3 +78,28 @@ def test_cases_cover_value_and_both_gradients(bench):
     assert "seed:value" in keys and "h2:grad:ps" in keys
     assert "hea12x8:grad:ps" in keys and "hea12x8:grad:adjoint" in keys
     assert bench.ratio(3.0, 1.5) == "2×" and bench.ratio(None, 1.0) == "—"
+
+
+def test_constant_angle_and_sampled_rows(bench):
+    """The seed with a constant-angle RZ(0.3) (closed form: <Z> = cos a cos b -
+    sin a sin c sin b, and its gradient) and the sampled seed: its first value is the mean
+    of NumPy's draw of 100 shots from the device's seed (PennyLane default.qubit's draws,
+    written out here); it has no gradient case, and no lightning row (its own draws)."""
+    a, b, c = 0.54, 0.12, 0.3
+    v = bench.measure({"fw": "qsym", "circuit": "seed_rz", "what": "value",
+                       "diff": "parameter-shift"})
+    want = math.cos(a) * math.cos(b) - math.sin(a) * math.sin(c) * math.sin(b)
+    assert np.allclose(v["result"], [want], atol=1e-12, rtol=0)
+    g = bench.measure({"fw": "qsym", "circuit": "seed_rz", "what": "grad",
+                       "diff": "parameter-shift"})
+    da = -math.sin(a) * math.cos(b) - math.cos(a) * math.sin(c) * math.sin(b)
+    db = -math.cos(a) * math.sin(b) - math.sin(a) * math.sin(c) * math.cos(b)
+    assert np.allclose(g["result"], [da, db], atol=1e-12, rtol=0)
+    s = bench.measure({"fw": "qsym", "circuit": "seed_shots", "what": "value",
+                       "diff": "parameter-shift"})
+    p0 = (1.0 + math.cos(a) * math.cos(b)) / 2.0
+    draws = np.random.default_rng(bench.SHOTS_SEED).choice(2, 100, p=[p0, 1.0 - p0])
+    assert s["result"] == [float(np.mean(1 - 2 * draws))]
+    keys = [k.key for k in bench.make_cases(["seed_rz", "seed_shots"])]
+    assert keys == ["seed_rz:value", "seed_rz:grad:ps", "seed_shots:value"]
+    assert "lightning-adjoint" not in bench.SAMPLED_FRAMEWORKS
