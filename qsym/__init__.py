@@ -289,14 +289,11 @@ from . import devices, math, measurements, optimize, wires  # noqa: E402
 from .wires import registers  # noqa: E402
 from . import qaoa  # noqa: E402
 from . import spin  # noqa: E402
-from . import fermi, qchem  # noqa: E402
-from . import liealg  # noqa: E402
-from . import estimator  # noqa: E402  (PennyLane's qml.estimator: QPE resource estimates)
-from .liealg import center, lie_closure, structure_constants  # noqa: E402
+from . import fermi  # noqa: E402
+# (qml.qchem, qml.liealg, qml.estimator: loaded at first use, __getattr__ below)
 from .fermi import FermiA, FermiC, FermiSentence, FermiWord, bravyi_kitaev, jordan_wigner, parity_transform  # noqa: E402
 from . import bose  # noqa: E402
 from .bose import BoseSentence, BoseWord, binary_mapping, christiansen_mapping, unary_mapping  # noqa: E402
-from .qchem import paulix_ops, symmetry_generators, taper, taper_operation  # noqa: E402
 from ._unsupported import CHANNELS as _CHANNELS  # noqa: E402
 from ._noise import CHANNEL_CLASSES as _CHANNEL_CLASSES, Channel as _Channel  # noqa: E402
 from ._mcm import cond, iterative_qpe, measure, pauli_measure  # noqa: E402
@@ -593,7 +590,7 @@ from .transforms import (  # noqa: E402
     CompilePipeline, apply_controlled_Q, batch_input, batch_params, batch_partial,
     clifford_t_decomposition, decompose, quantum_monte_carlo, transform,
 )
-from . import fourier, kernels, pytrees  # noqa: E402
+from . import pytrees  # noqa: E402  (qml.fourier, qml.kernels: loaded at first use)
 from . import _pulse, _pulse_hardware  # noqa: E402
 
 
@@ -635,8 +632,7 @@ def _register_pulse():
 
 pulse = _register_pulse()
 from . import shadows  # noqa: E402
-from . import qcut  # noqa: E402  (PennyLane's qml.qcut: circuit cutting)
-from .qcut import cut_circuit, cut_circuit_mc  # noqa: E402
+# (qml.qcut, PennyLane's circuit cutting: loaded at first use, __getattr__ below)
 from . import debugging  # noqa: E402  (PennyLane's qml.debugging: snapshots, the debugger)
 from .debugging import breakpoint, snapshots  # noqa: E402
 from . import typing  # noqa: E402  (PennyLane's qml.typing)
@@ -665,7 +661,33 @@ def _operator_named(name: str):
 _noise_models.OPERATOR_LOOKUP["lookup"] = _operator_named
 
 
+# Rarely used subpackages load at their first use (PEP 562; issue #17: ``import qsym``'s
+# time): ``qml.qchem``, ``qml.liealg``, ``qml.qcut``, ``qml.estimator``, ``qml.fourier``,
+# ``qml.kernels`` and the names qsym's namespace takes from them. ``import qsym.qchem`` and ``from qsym import taper``
+# work as before; ``dir(qsym)`` and ``__all__`` list them.
+_LAZY_MODULES = ("qchem", "liealg", "qcut", "estimator", "fourier", "kernels")
+_LAZY_NAMES = {
+    "paulix_ops": "qchem", "symmetry_generators": "qchem", "taper": "qchem",
+    "taper_operation": "qchem", "center": "liealg", "lie_closure": "liealg",
+    "structure_constants": "liealg", "cut_circuit": "qcut", "cut_circuit_mc": "qcut",
+}
+
+
+def _load_lazy(name: str):
+    """``qsym.<name>`` for a lazily loaded subpackage or a name taken from one: the module
+    imported (once; Python's import lock), the value bound here for later lookups."""
+    import importlib
+
+    home = _LAZY_NAMES.get(name, name)
+    module = importlib.import_module(f"{__name__}.{home}")
+    value = module if home == name else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
 def __getattr__(name: str):
+    if name in _LAZY_NAMES or name in _LAZY_MODULES:
+        return _load_lazy(name)
     # a PennyLane name qsym does not provide (qml.kernels, qml.broadcast, ...): an
     # AttributeError naming it as unsupported
     error = _unsupported.namespace_error(name)
@@ -677,7 +699,7 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted(set(globals()) | set(GATE_CLASSES))
+    return sorted(set(globals()) | set(GATE_CLASSES) | set(_LAZY_MODULES) | set(_LAZY_NAMES))
 
 
 # PennyLane's noise channels (qsym._noise: run on default.mixed); other channel names raise

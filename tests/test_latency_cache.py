@@ -437,3 +437,41 @@ def test_integer_gates_need_no_lambdify(monkeypatch):
     assert cnot.dtype == np.complex128 and np.array_equal(cnot, expected)
     perm = list(range(6)) + [7, 6]
     assert np.array_equal(toffoli, np.eye(8)[perm])
+
+
+def test_import_does_not_load_rare_subpackages_and_their_names_resolve():
+    """``import qsym`` leaves ``qsym.qchem``, ``qsym.liealg``, ``qsym.qcut`` and
+    ``qsym.estimator``, ``qsym.fourier``, ``qsym.kernels`` unloaded (issue #17: import time); at first use each is the module
+    of that name, the names qsym takes from them are those modules' own objects (by
+    attribute, by ``from qsym import``, after ``import qsym.qchem``), ``dir(qsym)`` lists
+    them and a star import gets them."""
+    lazy = ("qsym.qchem", "qsym.liealg", "qsym.qcut", "qsym.estimator", "qsym.fourier",
+            "qsym.kernels")
+    code = (
+        "import sys, qsym\n"
+        f"print(*[m in sys.modules for m in {lazy!r}])\n"
+        "names = {'paulix_ops': 'qchem', 'symmetry_generators': 'qchem', 'taper': 'qchem',\n"
+        "         'taper_operation': 'qchem', 'center': 'liealg', 'lie_closure': 'liealg',\n"
+        "         'structure_constants': 'liealg', 'cut_circuit': 'qcut',\n"
+        "         'cut_circuit_mc': 'qcut'}\n"
+        "d = dir(qsym)\n"
+        "from qsym import taper\n"
+        "ok = [taper is sys.modules['qsym.qchem'].taper, 'qsym.qchem' in sys.modules]\n"
+        "for n, m in names.items():\n"
+        "    ok.append(n in d and m in d and getattr(qsym, n) is getattr(getattr(qsym, m), n))\n"
+        "for m in ('qchem', 'liealg', 'qcut', 'estimator', 'fourier', 'kernels'):\n"
+        "    ok.append(getattr(qsym, m) is sys.modules['qsym.' + m] and m in qsym.__all__)\n"
+        "ns = {}\n"
+        "exec('from qsym import *', ns)\n"
+        "ok.append(ns['lie_closure'] is sys.modules['qsym.liealg'].lie_closure)\n"
+        "ok.append(qsym.qchem.taper.__module__.startswith('qsym'))\n"
+        "print(*ok)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=300)
+    loaded, used = out.stdout.strip().split("\n")
+    assert loaded.split() == ["False"] * len(lazy), out.stderr
+    assert used.split() == ["True"] * len(used.split()) and len(used.split()) == 19, out.stdout
+    import qsym
+
+    with pytest.raises(AttributeError):
+        qsym.not_a_qsym_name  # noqa: B018
