@@ -380,6 +380,15 @@ def test_available_memory_does_not_import_psutil_on_linux():
     assert abs(int(value) - psutil.virtual_memory().available) < (1 << 30)
 
 
+def _new_process_lines(code: str) -> list:
+    """The two lines ``code`` prints in a new process with this qsym."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=300)
+    lines = out.stdout.strip().split("\n")
+    assert len(lines) == 2, out.stderr
+    return lines
+
+
 def test_import_does_not_load_numpys_lazy_subpackages():
     """``import qsym`` leaves NumPy's subpackages that NumPy loads at first use unloaded
     (``from numpy import *`` loaded ``f2py``, ``testing``, ``ma``: 0.3-0.8 s of every
@@ -389,10 +398,8 @@ def test_import_does_not_load_numpys_lazy_subpackages():
             f"print(*[m in sys.modules for m in {lazy!r}]); "
             "import numpy; print(np.testing is numpy.testing, np.ma is numpy.ma, "
             "np.f2py is numpy.f2py, 'ctypeslib' in dir(np))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=300)
-    loaded, used = out.stdout.strip().split("\n")
-    assert loaded.split() == ["False"] * len(lazy), out.stderr
+    loaded, used = _new_process_lines(code)
+    assert loaded.split() == ["False"] * len(lazy)
     assert used.split() == ["True"] * 4
     from qsym import numpy as qnp
 
@@ -466,10 +473,8 @@ def test_import_does_not_load_rare_subpackages_and_their_names_resolve():
         "ok.append(ns['lie_closure'] is sys.modules['qsym.liealg'].lie_closure)\n"
         "ok.append(qsym.qchem.taper.__module__.startswith('qsym'))\n"
         "print(*ok)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=300)
-    loaded, used = out.stdout.strip().split("\n")
-    assert loaded.split() == ["False"] * len(lazy), out.stderr
+    loaded, used = _new_process_lines(code)
+    assert loaded.split() == ["False"] * len(lazy)
     assert used.split() == ["True"] * len(used.split()) and len(used.split()) == 19, out.stdout
     import qsym
 
