@@ -555,6 +555,13 @@ def _with_shot_copies(tape, single):
     return fn
 
 
+def _marked(fn, front):
+    """``fn`` with PennyLane's mark ``fn.first_result_unshifted``: whether the first of
+    its tapes is the unshifted one (``var_param_shift`` then runs no extra copy of it)."""
+    fn.first_result_unshifted = bool(front)
+    return fn
+
+
 def _linear_transform(tape, per_param_moves, f0=None, front=False):
     """``(tapes, fn)`` for ``per_param_moves[k]`` = ``[(coeff, {data index: value} or None
     for the unshifted tape), ...]``; identical moves share one tape."""
@@ -589,7 +596,7 @@ def _tapes_and_fn(tape, tapes, per_param, front, f0):
         r0 = results.pop(0) if front else (f0 if copy is None or f0 is None else f0[copy])
         return _assemble(tape, per_param, results, r0)
 
-    return tapes, _with_shot_copies(tape, lambda rs, c=None: single(rs, c))
+    return tapes, _marked(_with_shot_copies(tape, lambda rs, c=None: single(rs, c)), front)
 
 
 def _no_trainable(tape):
@@ -877,50 +884,131 @@ def _auto_mode(tape, op, aux_wire):
     return "standard" if standard else "reversed"
 
 
+# PennyLane's module-level builders of each mode's circuits, by mode: looked up on the
+# module path ``qml.gradients.hadamard_gradient`` at each use, as PennyLane's own module
+# calls its names (a ``mocker.spy`` on them sees the calls)
+_HADAMARD_TESTS = {"standard": "_hadamard_test", "direct": "_direct_hadamard_test",
+                   "reversed": "_reversed_hadamard_test",
+                   "reversed-direct": "_reversed_direct_hadamard_test"}
+
+
 def _hadamard_tapes(tape, j, mode, aux):
     """``[(coeff, tape, standard), ...]`` of PennyLane's ``mode`` for data index ``j``, its
     circuits as PennyLane builds them (``standard``: a result holding ``probs`` with the
     auxiliary wire's outcome last, combined by :func:`_aux_probs`)."""
-    from ._opmath import adjoint
-
-    idx, op = _op_of(tape, j)
-    ops, ms, shots = list(tape.operations), tape.measurements, tape.shots
-    if any(m.kind != "probs" and m.obs is None for m in ms):
+    _, op = _op_of(tape, j)
+    if any(m.kind != "probs" and m.obs is None for m in tape.measurements):
         raise DifferentiationError(
             "diff_method='hadamard': qsym does not build the Hadamard test of an expectation "
             "value or variance of mid-circuit measurement values (qml.expval(m)); measure "
             "qml.probs(op=m) instead, or use diff_method='parameter-shift' or 'best'")
-    before, after = ops[:idx + 1], ops[idx + 1:]
     if mode == "auto":
         mode = _auto_mode(tape, op, aux)
-    out = []
-    if mode in ("standard", "direct"):
-        terms = _pauli_terms(op.generator())
-        if mode == "standard":
-            measured = [_with_aux_y(tape, m, aux) for m in ms]
-            for c, word in terms:
-                new = before + [_gate("Hadamard", wires=aux), _ctrl_word(word, aux),
-                                _gate("Hadamard", wires=aux)] + after
-                out.append((c, QuantumScript(new, measured, shots=shots), True))
-            return out
-        for c, word in terms:
-            for sign in (1, -1):
-                out.append((-sign * c / 2, QuantumScript(
-                    before + [_word_evolution(word, sign)] + after, ms, shots=shots), False))
-        return out
-    undo = [adjoint(g) for g in reversed(after)]
-    gen = op.generator()
-    for c, word in _pauli_terms(ms[0].obs):
-        if mode == "reversed":
-            new = ops + [_gate("Hadamard", wires=aux), _ctrl_word(word, aux),
-                         _gate("Hadamard", wires=aux)] + undo
-            out.append((-c, QuantumScript(new, [expval(gen @ _gate("PauliY", wires=aux))],
-                                          shots=shots), False))
-            continue
+    build = getattr(hadamard_gradient, _HADAMARD_TESTS[mode])
+    batch, coeffs = build(tape, list(tape.trainable_params).index(j), aux)
+    return [(c, t, mode == "standard") for c, t in zip(coeffs, batch)]
+
+
+def _split_at(tape, trainable_param_idx):
+    """``(gate, gates up to and with it, gates after it)`` of a trainable parameter."""
+    idx, op = _op_of(tape, tape.trainable_params[trainable_param_idx])
+    ops = list(tape.operations)
+    return op, ops[:idx + 1], ops[idx + 1:]
+
+
+def _hadamard_test(tape, trainable_param_idx, aux_wire):
+    """PennyLane's standard Hadamard test of a tape's trainable parameter (its index among
+    ``tape.trainable_params``): ``(tapes, coeffs)``, one tape per Pauli word of the gate's
+    generator, the word controlled by ``aux_wire`` between Hadamards, every measurement
+    times ``Y(aux_wire)`` (the gradient is ``sum 2 c <...>``).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, coeffs = _hadamard_test(t, 0, 1)
+    >>> len(tapes), coeffs, tapes[0].operations[-2]
+    (1, [-0.5], CNOT(wires=[1, 0]))
+    """
+    op, before, after = _split_at(tape, trainable_param_idx)
+    measured = [_with_aux_y(tape, m, aux_wire) for m in tape.measurements]
+    batch, coeffs = [], []
+    for c, word in _pauli_terms(op.generator()):
+        new = before + [_gate("Hadamard", wires=aux_wire), _ctrl_word(word, aux_wire),
+                        _gate("Hadamard", wires=aux_wire)] + after
+        batch.append(QuantumScript(new, measured, shots=tape.shots))
+        coeffs.append(c)
+    return batch, coeffs
+
+
+def _direct_hadamard_test(tape, trainable_param_idx, aux_wire=None):
+    """PennyLane's direct Hadamard test: ``(tapes, coeffs)``, two tapes per Pauli word
+    ``P`` of the gate's generator, ``qml.evolve(P, +-pi/4)`` after the gate (no auxiliary
+    wire).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, coeffs = _direct_hadamard_test(t, 0, None)
+    >>> len(tapes), coeffs
+    (2, [0.25, -0.25])
+    """
+    op, before, after = _split_at(tape, trainable_param_idx)
+    batch, coeffs = [], []
+    for c, word in _pauli_terms(op.generator()):
         for sign in (1, -1):
-            out.append((sign * c / 2, QuantumScript(
-                ops + [_word_evolution(word, sign)] + undo, [expval(gen)], shots=shots), False))
-    return out
+            batch.append(QuantumScript(before + [_word_evolution(word, sign)] + after,
+                                       tape.measurements, shots=tape.shots))
+            coeffs.append(-sign * c / 2)
+    return batch, coeffs
+
+
+def _reversed_hadamard_test(tape, trainable_param_idx, aux_wire):
+    """PennyLane's reversed Hadamard test: ``(tapes, coeffs)``, one tape per Pauli word of
+    the (one) measured observable, the word controlled by ``aux_wire`` at the end, the gates
+    after the trainable one undone, the generator times ``Y(aux_wire)`` measured.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, coeffs = _reversed_hadamard_test(t, 0, 1)
+    >>> len(tapes), coeffs, tapes[0].measurements[0].obs.wires.tolist()
+    (1, [-1.0], [0, 1])
+    """
+    from ._opmath import adjoint
+
+    op, _, after = _split_at(tape, trainable_param_idx)
+    undo = [adjoint(g) for g in reversed(after)]
+    measured = [expval(op.generator() @ _gate("PauliY", wires=aux_wire))]
+    batch, coeffs = [], []
+    for c, word in _pauli_terms(tape.measurements[0].obs):
+        new = list(tape.operations) + [_gate("Hadamard", wires=aux_wire),
+                                       _ctrl_word(word, aux_wire),
+                                       _gate("Hadamard", wires=aux_wire)] + undo
+        batch.append(QuantumScript(new, measured, shots=tape.shots))
+        coeffs.append(-c)
+    return batch, coeffs
+
+
+def _reversed_direct_hadamard_test(tape, trainable_param_idx, aux_wire=None):
+    """PennyLane's reversed direct Hadamard test: ``(tapes, coeffs)``, two tapes per Pauli
+    word ``P`` of the (one) measured observable, ``qml.evolve(P, +-pi/4)`` at the end, the
+    gates after the trainable one undone, the generator measured.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, coeffs = _reversed_direct_hadamard_test(t, 0, None)
+    >>> len(tapes), coeffs
+    (2, [0.5, -0.5])
+    """
+    from ._opmath import adjoint
+
+    op, _, after = _split_at(tape, trainable_param_idx)
+    undo = [adjoint(g) for g in reversed(after)]
+    measured = [expval(op.generator())]
+    batch, coeffs = [], []
+    for c, word in _pauli_terms(tape.measurements[0].obs):
+        for sign in (1, -1):
+            batch.append(QuantumScript(list(tape.operations) + [_word_evolution(word, sign)]
+                                       + undo, measured, shots=tape.shots))
+            coeffs.append(sign * c / 2)
+    return batch, coeffs
 
 
 def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="standard",
@@ -1192,6 +1280,10 @@ def _square(obs):
     if matrix is not None:
         from ._operations import Hermitian
         return Hermitian(matrix @ matrix, wires=list(obs._mwires))
+    from ._operations import LinearCombination
+    if isinstance(obs, LinearCombination):  # (its ``@``, PennyLane's, refuses shared wires)
+        from ._opmath import prod
+        return prod(obs, obs)
     return obs @ obs
 
 
@@ -1203,24 +1295,28 @@ def _var_transform(tape, argnum, shifts, gradient_recipes, broadcast=False):
     """Variances: d var(A) = d<A^2> - 2 <A> d<A>, from the tape measuring <A> (and <A^2>
     where A^2 is not a constant, i.e. A not a Pauli word); ``broadcast``: the shifted
     values of each parameter as one broadcast tape (PennyLane's ``broadcast=True``)."""
-    linear = _broadcast_shift if broadcast else _linear_transform
     meas = tape.measurements
     exp_tape = tape.copy(measurements=[expval(m.obs) if m.kind == "var" else m for m in meas],
                          trainable_params=tape.trainable_params)
     squares = {i: _square(m.obs) for i, m in enumerate(meas) if m.kind == "var"}
     squares = {i: a2 for i, a2 in squares.items() if not _constant(a2)}
-    t1, fn1 = linear(exp_tape, _shift_moves(exp_tape, argnum, shifts, gradient_recipes),
-                     front=True)
+    # PennyLane's: both by expval_param_shift, called through its module path; the
+    # unshifted tape first (its <A>), run once more unless the rules' tapes begin with it
+    t1, fn1 = parameter_shift.expval_param_shift(exp_tape, argnum, shifts, gradient_recipes,
+                                                 None, broadcast)
+    skip = 0 if fn1.first_result_unshifted else 1
+    t1 = [exp_tape] * skip + list(t1)
     t2, fn2 = [], None
     if squares:
         sq_tape = tape.copy(measurements=[expval(squares[i]) if i in squares else m
                                           for i, m in enumerate(meas)],
                             trainable_params=tape.trainable_params)
-        t2, fn2 = linear(sq_tape, _shift_moves(sq_tape, argnum, shifts, gradient_recipes))
+        t2, fn2 = parameter_shift.expval_param_shift(sq_tape, argnum, shifts, gradient_recipes,
+                                                     None, broadcast)
 
     def fn(results):
         results = list(results)
-        d1 = fn1(results[:len(t1)])
+        d1 = fn1(results[skip:len(t1)])
         d2 = fn2(results[len(t1):]) if squares else None
         if tape.shots.has_partitioned_shots:  # per shot copy, as PennyLane's
             return tuple(_combine_var(tape, results[0][c], d1[c], None if d2 is None else d2[c],
@@ -1290,7 +1386,8 @@ def _broadcast_shift(tape, moves, f0=None, front=False):
         r0 = results[0] if front else (f0 if copy is None or f0 is None else f0[copy])
         return _assemble(tape, per_param, results, r0)
 
-    return tapes, _with_shot_copies(tape, single)  # a shot vector: one Jacobian per copy
+    # a shot vector: one Jacobian per copy
+    return tapes, _marked(_with_shot_copies(tape, single), front)
 
 
 def expval_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None,
@@ -2810,7 +2907,10 @@ _module("metric_tensor", "PennyLane's module path qml.gradients.metric_tensor (t
         "qml.gradients.metric_tensor itself is the transform)",
         metric_tensor=metric_tensor, _get_aux_wire=get_aux_wire)
 hadamard_gradient = _module("hadamard_gradient", "PennyLane's qml.gradients.hadamard_gradient",
-                             hadamard_grad=hadamard_grad)
+                             hadamard_grad=hadamard_grad, _hadamard_test=_hadamard_test,
+                             _direct_hadamard_test=_direct_hadamard_test,
+                             _reversed_hadamard_test=_reversed_hadamard_test,
+                             _reversed_direct_hadamard_test=_reversed_direct_hadamard_test)
 _module("classical_jacobian", "PennyLane's qml.gradients.classical_jacobian",
         classical_jacobian=classical_jacobian)
 fisher = _module("fisher", "PennyLane's qml.gradients.fisher",

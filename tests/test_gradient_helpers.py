@@ -514,8 +514,11 @@ def test_param_shift_calls_expval_and_var_param_shift_with_the_shifted_positions
     dev = qml.device("default.qubit", wires=2)
     for m, name in ((qml.expval, "expval_param_shift"), (qml.var, "var_param_shift")):
         tape = qml.tape.QuantumScript([qml.RX(0.5, 0), qml.RY(0.2, 1)], [m(qml.Z(0))])
+        start = len(seen)
         tapes, fn = qml.gradients.param_shift(tape)
-        assert seen[-1] == (name, [0])
+        # var_param_shift gets d<A> from expval_param_shift, as PennyLane's (Z(0) squared is
+        # the identity: no tape of <A^2>)
+        assert seen[start:] == [(name, [0])] + [("expval_param_shift", [0])] * (m is qml.var)
         res = fn(qml.execute(tapes, dev))
         want = -onp.sin(0.5) if m is qml.expval else 2 * onp.cos(0.5) * onp.sin(0.5)
         assert onp.allclose(res, [want, 0.0])
@@ -577,3 +580,38 @@ def test_param_shift_refuses_an_operation_without_recipe_frequencies_or_generato
         tape = qml.tape.QuantumScript([op(0.654, wires=0)], [qml.expval(qml.Z(0))])
         with pytest.raises(OperatorPropertyUndefined, match="does not have a grad_recipe"):
             qml.gradients.param_shift(tape)
+
+
+def test_variance_of_a_hamiltonian_with_terms_sharing_wires():
+    """``param_shift`` of ``var(H)`` with ``H = 0.1 Z0 + 0.2 Z0 X1 + 0.3 Y0`` (terms on the
+    same wires, whose ``H @ H`` PennyLane's LinearCombination refuses): <H^2> measured as the
+    product, d var = d<H^2> - 2 <H> d<H>, against central differences of the variance; and
+    PennyLane's mark ``fn.first_result_unshifted`` with the unshifted tape run once."""
+    obs = [qml.PauliZ(0), qml.PauliZ(0) @ qml.PauliX(1), qml.PauliY(0)]
+    H = qml.Hamiltonian(np.array([0.1, 0.2, 0.3], requires_grad=False), obs)
+    dev = qml.device("default.qubit", wires=2)
+
+    def tape_at(w):
+        return qml.tape.QuantumScript([qml.RX(w[0], 0), qml.RY(w[1], 1), qml.CNOT([0, 1])],
+                                      [qml.var(H)])
+
+    w = onp.array([0.4, 0.5])
+    tapes, fn = qml.gradients.param_shift(tape_at(w))
+    assert len(tapes) == 9  # the unshifted tape, 2 x 2 shifted for <H>, 2 x 2 for <H^2>
+    h = 1e-6
+    fd = [(dev.execute(tape_at(w + h * e)) - dev.execute(tape_at(w - h * e))) / (2 * h)
+          for e in onp.eye(2)]
+    assert onp.allclose(fn(dev.execute(tapes)), fd, atol=1e-7)
+    ps = qml.gradients.parameter_shift
+    t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    assert ps.expval_param_shift(t, [0])[1].first_result_unshifted is False
+    # a rule with a zero shift puts the unshifted tape first: var_param_shift reuses it
+    # f'(x) = -f(x)/2 + f(x + pi/2) - f(x + pi)/2 for f = a + b cos x + c sin x
+    recipe = ([[-0.5, 1.0, 0.0], [1.0, 1.0, onp.pi / 2], [-0.5, 1.0, onp.pi]],)
+    t_tapes, t_fn = ps.expval_param_shift(t, [0], gradient_recipes=recipe)
+    assert t_fn.first_result_unshifted is True and len(t_tapes) == 3
+    v = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.var(qml.X(0) + qml.Z(0))])
+    v_tapes, v_fn = ps.var_param_shift(v, [0], gradient_recipes=recipe)
+    assert len(v_tapes) == 3  # <A>'s rule, the unshifted tape not run twice ((X+Z)^2 = 2)
+    # var(X + Z) at RX(x)|0>: <X+Z> = cos x, <(X+Z)^2> = 2, so d var = 2 cos x sin x
+    assert onp.isclose(v_fn(dev.execute(v_tapes)), 2 * onp.cos(0.3) * onp.sin(0.3))
