@@ -1481,19 +1481,26 @@ def _tape_finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="
     _check_step(h)
     if not tape.trainable_params:
         return _no_trainable(tape)
+    if any(getattr(p, "dtype", None) == np.float32 for p in tape.get_parameters()):
+        warnings.warn("Finite differences with float32 detected. Answers may be inaccurate. "
+                      "float64 is recommended.", UserWarning, stacklevel=3)
     coeffs, offsets = finite_diff_coeffs(n, approx_order, strategy)
-    data = tape.data
     active = _active(tape, argnum, "finite difference")
-    moves = []
+    moved = [(c / h ** n, s) for c, s in zip(coeffs, offsets) if s != 0]
+    at_zero = [(c / h ** n, None) for c, s in zip(coeffs, offsets) if s == 0]
+    tapes, per_param = [], []
     for k in range(len(tape.trainable_params)):
         if k not in active:
-            moves.append(None)
+            per_param.append([])
             continue
-        i = active[k]
-        x = data[i]
-        moves.append([(c / h ** n, None if s == 0 else {i: x + s * h})
-                      for c, s in zip(coeffs, offsets)])
-    return _linear_transform(tape, moves, f0)
+        # PennyLane's: the stencil's tapes of each parameter by generate_shifted_tapes,
+        # called through its module path qml.gradients.finite_difference
+        made = finite_difference.generate_shifted_tapes(
+            tape, k, np.array([s for _, s in moved]) * h)
+        per_param.append(at_zero + [(c, len(tapes) + j) for j, (c, _) in enumerate(moved)])
+        tapes += list(made)
+    front = bool(at_zero) and bool(active) and f0 is None
+    return _tapes_and_fn(tape, tapes, per_param, front, f0)
 
 
 def _check_step(h) -> None:
@@ -1595,42 +1602,28 @@ def _tape_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center"
             f"but is {sampler_rng}.")
     rng = np.random.default_rng(sampler_rng)
     coeffs, offsets = finite_diff_coeffs(n, approx_order, strategy)
-    data = tape.data
-    trainable = tape.trainable_params
-    active = _active(tape, argnum, "SPSA")
-    indices = sorted(active)
-    moves = [[] if k in active else None for k in range(len(trainable))]
+    n_params = len(tape.trainable_params)
+    indices = sorted(_active(tape, argnum, "SPSA"))
+    moved = [(c, s) for c, s in zip(coeffs, offsets) if s != 0]
+    tapes, per_param = [], [[] for _ in range(n_params)]
     for rep in range(num_directions):
-        direction = sampler(indices, len(trainable), rep, rng=rng)
-        for c, s in zip(coeffs, offsets):
-            shift = None if s == 0 else {
-                trainable[k]: data[trainable[k]] + h * s * direction[k]
-                for k in indices}
-            for k in indices:  # PennyLane's 1/direction, 0 where a direction is 0
-                inv = 0.0 if direction[k] == 0 else 1.0 / direction[k]
-                moves[k].append((c / h ** n * inv / num_directions,
-                                 shift if shift is None else dict(shift, _rep=rep)))
-    return _spsa_linear(tape, moves, f0)
-
-
-def _spsa_linear(tape, moves, f0):
-    """As :func:`_linear_transform`, one tape per (direction, shift) even when equal."""
-    tapes, per_param, index, needs_r0 = [], [], {}, False
-    for terms in moves:
-        row = []
-        for c, mv in terms or ():
-            if mv is None:
-                needs_r0 = True
-                row.append((c, None))
-                continue
-            key = tuple((i, id(v) if isinstance(v, Box) else v)
-                        for i, v in sorted(mv.items(), key=repr))
-            if key not in index:
-                index[key] = len(tapes)
-                tapes.append(_shifted_tape(tape, {i: v for i, v in mv.items() if i != "_rep"}))
-            row.append((c, index[key]))
-        per_param.append(row)
-    front = needs_r0 and f0 is None
+        direction = np.asarray(sampler(indices, n_params, rep, rng=rng))
+        if not indices:
+            continue
+        # PennyLane's: one tape per nonzero offset, every active parameter moved along the
+        # direction, by generate_multishifted_tapes through its module path
+        # qml.gradients.spsa_gradient (a spy there sees one call per direction)
+        made = spsa_gradient.generate_multishifted_tapes(
+            tape, indices, np.tensordot(h * np.array([s for _, s in moved]),
+                                        direction[indices], axes=0))
+        for k in indices:  # PennyLane's 1/direction, 0 where a direction is 0
+            inv = 0.0 if direction[k] == 0 else 1.0 / direction[k]
+            per_param[k] += [(c / h ** n * inv / num_directions, None)
+                             for c, s in zip(coeffs, offsets) if s == 0]
+            per_param[k] += [(c / h ** n * inv / num_directions, len(tapes) + j)
+                             for j, (c, _) in enumerate(moved)]
+        tapes += list(made)
+    front = bool(indices) and len(moved) < len(coeffs) and f0 is None
     return _tapes_and_fn(tape, tapes, per_param, front, f0)
 
 
@@ -2900,9 +2893,11 @@ gradient_transform = _module(
     _find_gradient_methods=_find_gradient_methods,
     _validate_gradient_methods=_validate_gradient_methods)
 finite_difference = _module("finite_difference", "PennyLane's qml.gradients.finite_difference",
-                            finite_diff=finite_diff, finite_diff_coeffs=finite_diff_coeffs)
+                            finite_diff=finite_diff, finite_diff_coeffs=finite_diff_coeffs,
+                            generate_shifted_tapes=generate_shifted_tapes)
 spsa_gradient = _module("spsa_gradient", "PennyLane's qml.gradients.spsa_gradient",
-                        spsa_grad=spsa_grad, _rademacher_sampler=_rademacher)
+                        spsa_grad=spsa_grad, _rademacher_sampler=_rademacher,
+                        generate_multishifted_tapes=generate_multishifted_tapes)
 _module("metric_tensor", "PennyLane's module path qml.gradients.metric_tensor (the name "
         "qml.gradients.metric_tensor itself is the transform)",
         metric_tensor=metric_tensor, _get_aux_wire=get_aux_wire)

@@ -615,3 +615,81 @@ def test_variance_of_a_hamiltonian_with_terms_sharing_wires():
     assert len(v_tapes) == 3  # <A>'s rule, the unshifted tape not run twice ((X+Z)^2 = 2)
     # var(X + Z) at RX(x)|0>: <X+Z> = cos x, <(X+Z)^2> = 2, so d var = 2 cos x sin x
     assert onp.isclose(v_fn(dev.execute(v_tapes)), 2 * onp.cos(0.3) * onp.sin(0.3))
+
+
+@pytest.mark.parametrize("strategy,order", [("forward", 1), ("center", 2), ("backward", 2)])
+def test_finite_diff_builds_its_tapes_by_the_module_paths_generate_shifted_tapes(
+        monkeypatch, strategy, order):
+    """``finite_diff`` of a tape makes each parameter's stencil with
+    ``qml.gradients.finite_difference.generate_shifted_tapes(tape, position, shifts * h)``
+    (PennyLane's; a spy there sees one call per parameter in a measurement's light cone), and
+    the Jacobian is the closed form: d cos(x) cos(y) / d(x, y), the RY on wire 1 unmeasured."""
+    fd_mod = qml.gradients.finite_difference
+    real, calls = fd_mod.generate_shifted_tapes, []
+    monkeypatch.setattr(fd_mod, "generate_shifted_tapes",
+                        lambda *a, **k: calls.append(a[:2]) or real(*a, **k))
+    x, y = 0.543, -0.654
+    tape = qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(0.3, 1), qml.RY(y, 0)],
+                                  [qml.expval(qml.Z(0))])
+    dev = qml.device("default.qubit", wires=2)
+    h = 1e-6
+    tapes, fn = qml.gradients.finite_diff(tape, h=h, approx_order=order, strategy=strategy)
+    assert [(t is tape, k) for t, k in calls] == [(True, 0), (True, 2)]
+    coeffs, offsets = qml.gradients.finite_diff_coeffs(1, order, strategy)
+    per_param = len([s for s in offsets if s != 0])
+    assert len(tapes) == 2 * per_param + (0 in offsets)  # the unshifted tape once
+    res = fn(dev.execute(tapes))
+    want = [-onp.sin(x) * onp.cos(y), 0.0, -onp.cos(x) * onp.sin(y)]
+    assert onp.allclose([float(r) for r in res], want, atol=1e-5)
+    if 0 in offsets:  # f0 given: no unshifted tape, the same Jacobian
+        f0 = dev.execute(tape)
+        tapes2, fn2 = qml.gradients.finite_diff(tape, h=h, approx_order=order,
+                                                strategy=strategy, f0=f0)
+        assert len(tapes2) == len(tapes) - 1
+        assert onp.allclose([float(r) for r in fn2(dev.execute(tapes2))], want, atol=1e-5)
+
+
+def test_finite_diff_warns_of_float32_parameters():
+    """PennyLane's warning for float32 parameters (a step of 1e-7 is below their
+    resolution); float64 parameters give none."""
+    t32 = qml.tape.QuantumScript([qml.RX(onp.array(0.1, dtype=onp.float32), 0)],
+                                 [qml.expval(qml.Z(0))])
+    with pytest.warns(UserWarning, match="Finite differences with float32 detected"):
+        qml.gradients.finite_diff(t32)
+    t64 = qml.tape.QuantumScript([qml.RX(onp.array(0.1), 0)], [qml.expval(qml.Z(0))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        qml.gradients.finite_diff(t64)
+
+
+def test_spsa_grad_builds_its_tapes_by_the_module_paths_generate_multishifted_tapes(monkeypatch):
+    """``spsa_grad`` of a tape makes each direction's tapes with
+    ``qml.gradients.spsa_gradient.generate_multishifted_tapes(tape, positions, shifts)``
+    (PennyLane's: one call per direction, only the parameters in a measurement's light cone,
+    shifts ``h * offset * direction``); with a sampler giving the unit directions e_0 and
+    e_2 the estimate is the central difference of each parameter, checked against the closed
+    form d cos(x) cos(y) / d(x, y) (the unmeasured RY on wire 1: 0)."""
+    mod = qml.gradients.spsa_gradient
+    real, calls = mod.generate_multishifted_tapes, []
+    monkeypatch.setattr(mod, "generate_multishifted_tapes",
+                        lambda *a, **k: calls.append(a) or real(*a, **k))
+
+    def unit(indices, num_params, rep, rng):  # e_0 for the first direction, e_2 for the next
+        d = onp.zeros(num_params)
+        d[indices[rep % len(indices)]] = 1.0
+        return d
+
+    x, y = 0.543, -0.654
+    tape = qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(0.3, 1), qml.RY(y, 0)],
+                                  [qml.expval(qml.Z(0))])
+    h = 1e-5
+    tapes, fn = qml.gradients.spsa_grad(tape, h=h, num_directions=2, sampler=unit)
+    assert len(calls) == 2 and len(tapes) == 4  # "center": two tapes per direction
+    for (t, positions, shifts), rep in zip(calls, (0, 2)):
+        assert t is tape and list(positions) == [0, 2]
+        want = onp.outer([-h, h], [rep == 0, rep == 2])  # the central stencil: -+h * e
+        assert onp.allclose(shifts, want)
+    res = fn(qml.device("default.qubit", wires=2).execute(tapes))
+    # each parameter's estimate averages its own direction's difference and a zero one
+    want = onp.array([-onp.sin(x) * onp.cos(y), 0.0, -onp.cos(x) * onp.sin(y)]) / 2
+    assert onp.allclose([float(r) for r in res], want, atol=1e-6)
