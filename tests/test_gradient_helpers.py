@@ -693,3 +693,24 @@ def test_spsa_grad_builds_its_tapes_by_the_module_paths_generate_multishifted_ta
     # each parameter's estimate averages its own direction's difference and a zero one
     want = onp.array([-onp.sin(x) * onp.cos(y), 0.0, -onp.cos(x) * onp.sin(y)]) / 2
     assert onp.allclose([float(r) for r in res], want, atol=1e-6)
+
+
+@pytest.mark.parametrize("channel", ["DepolarizingChannel", "BitFlip", "PhaseFlip"])
+def test_param_shift_of_a_channel_probability_by_its_affine_recipe(channel):
+    """PennyLane's ``grad_recipe`` of the channels affine in their probability p
+    (``f(1) - f(0)``): ``param_shift`` of a ``default.mixed`` tape differentiates p (and the
+    gates' angles) with it, checked against central differences of the tape's value."""
+    ch = getattr(qml, channel)
+    assert ch(0.2, wires=0).grad_recipe == ([[1, 0, 1], [-1, 0, 0]],)
+    dev = qml.device("default.mixed", wires=1)
+
+    def tape_at(x, p):
+        return qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(0.4, 0), ch(p, wires=0)],
+                                      [qml.expval(qml.Z(0) + 0.5 * qml.X(0))])
+
+    x, p, h = 0.3, 0.2, 1e-6
+    tapes, fn = qml.gradients.param_shift(tape_at(x, p))
+    got = [float(g) for g in fn(dev.execute(tapes))]
+    fd_x = (dev.execute(tape_at(x + h, p)) - dev.execute(tape_at(x - h, p))) / (2 * h)
+    fd_p = (dev.execute(tape_at(x, p + h)) - dev.execute(tape_at(x, p - h))) / (2 * h)
+    assert onp.allclose([got[0], got[2]], [fd_x, fd_p], atol=1e-7)
