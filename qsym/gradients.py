@@ -951,12 +951,18 @@ def _direct_hadamard_test(tape, trainable_param_idx, aux_wire=None):
     (2, [0.25, -0.25])
     """
     op, before, after = _split_at(tape, trainable_param_idx)
+    return _evolved_pairs(tape, before, after, op.generator(), tape.measurements, -0.5)
+
+
+def _evolved_pairs(tape, before, after, words_of, measured, scale):
+    """``(tapes, coeffs)`` of the direct tests: per Pauli word ``P`` of ``words_of``, the
+    gates ``before``, ``qml.evolve(P, +-pi/4)``, the gates ``after``; ``scale +- c``."""
     batch, coeffs = [], []
-    for c, word in _pauli_terms(op.generator()):
+    for c, word in _pauli_terms(words_of):
         for sign in (1, -1):
             batch.append(QuantumScript(before + [_word_evolution(word, sign)] + after,
-                                       tape.measurements, shots=tape.shots))
-            coeffs.append(-sign * c / 2)
+                                       measured, shots=tape.shots))
+            coeffs.append(scale * sign * c)
     return batch, coeffs
 
 
@@ -992,23 +998,18 @@ def _reversed_direct_hadamard_test(tape, trainable_param_idx, aux_wire=None):
     gates after the trainable one undone, the generator measured.
 
     >>> import qsym as qml
-    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
-    >>> tapes, coeffs = _reversed_direct_hadamard_test(t, 0, None)
-    >>> len(tapes), coeffs
-    (2, [0.5, -0.5])
+    >>> obs = qml.X(0) + 2 * qml.Z(0)  # two words: four tapes, each measuring RX's generator
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(obs)])
+    >>> tapes, coeffs = _reversed_direct_hadamard_test(t, 0)
+    >>> coeffs, {repr(s.measurements[0].obs) for s in tapes}
+    ([0.5, -0.5, 1.0, -1.0], {'-0.5 * X(0)'})
     """
     from ._opmath import adjoint
 
     op, _, after = _split_at(tape, trainable_param_idx)
     undo = [adjoint(g) for g in reversed(after)]
-    measured = [expval(op.generator())]
-    batch, coeffs = [], []
-    for c, word in _pauli_terms(tape.measurements[0].obs):
-        for sign in (1, -1):
-            batch.append(QuantumScript(list(tape.operations) + [_word_evolution(word, sign)]
-                                       + undo, measured, shots=tape.shots))
-            coeffs.append(sign * c / 2)
-    return batch, coeffs
+    return _evolved_pairs(tape, list(tape.operations), undo, tape.measurements[0].obs,
+                          [expval(op.generator())], 0.5)
 
 
 def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="standard",
