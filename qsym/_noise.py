@@ -38,6 +38,9 @@ MATRIX_UNDEFINED = ("Operator must define a matrix, sparse matrix, or decomposit
 # by finite differences; qsym differentiates them exactly on default.mixed)
 _PL_GRAD_METHOD = {"DepolarizingChannel": "A", "BitFlip": "A", "PhaseFlip": "A",
                    "PauliError": None, "QubitChannel": None}
+# the channels whose Kraus sum is affine in their one parameter p: d/dp = f(1) - f(0)
+# (PennyLane's grad_recipe of theirs)
+_AFFINE_CHANNELS = ("DepolarizingChannel", "BitFlip", "PhaseFlip")
 
 _EXAMPLES = {
     "AmplitudeDamping": ("qml.AmplitudeDamping(0.1, wires=0)", 2),
@@ -177,6 +180,20 @@ class Channel(Operation):
     def grad_method(self):
         """PennyLane's ``grad_method`` of this channel ("F", "A" or None)."""
         return _PL_GRAD_METHOD.get(self.name, "F")
+
+    @property
+    def grad_recipe(self) -> tuple:
+        """PennyLane's recipes (rows ``[c, m, s]``: ``sum c f(m p + s)``): for the channels
+        affine in their probability (``DepolarizingChannel``, ``BitFlip``, ``PhaseFlip``)
+        ``f(1) - f(0)``, exact; None for each parameter of the others.
+
+        >>> import qsym as qml
+        >>> qml.BitFlip(0.1, wires=0).grad_recipe, qml.AmplitudeDamping(0.1, wires=0).grad_recipe
+        (([[1, 0, 1], [-1, 0, 0]],), (None,))
+        """
+        if self.name in _AFFINE_CHANNELS:
+            return ([[1, 0, 1], [-1, 0, 0]],)
+        return (None,) * self.num_params
 
     @property
     def data(self) -> tuple:

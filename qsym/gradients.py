@@ -555,6 +555,13 @@ def _with_shot_copies(tape, single):
     return fn
 
 
+def _marked(fn, front):
+    """``fn`` with PennyLane's mark ``fn.first_result_unshifted``: whether the first of
+    its tapes is the unshifted one (``var_param_shift`` then runs no extra copy of it)."""
+    fn.first_result_unshifted = bool(front)
+    return fn
+
+
 def _linear_transform(tape, per_param_moves, f0=None, front=False):
     """``(tapes, fn)`` for ``per_param_moves[k]`` = ``[(coeff, {data index: value} or None
     for the unshifted tape), ...]``; identical moves share one tape."""
@@ -589,7 +596,7 @@ def _tapes_and_fn(tape, tapes, per_param, front, f0):
         r0 = results.pop(0) if front else (f0 if copy is None or f0 is None else f0[copy])
         return _assemble(tape, per_param, results, r0)
 
-    return tapes, _with_shot_copies(tape, lambda rs, c=None: single(rs, c))
+    return tapes, _marked(_with_shot_copies(tape, lambda rs, c=None: single(rs, c)), front)
 
 
 def _no_trainable(tape):
@@ -877,50 +884,132 @@ def _auto_mode(tape, op, aux_wire):
     return "standard" if standard else "reversed"
 
 
+# PennyLane's module-level builders of each mode's circuits, by mode: looked up on the
+# module path ``qml.gradients.hadamard_gradient`` at each use, as PennyLane's own module
+# calls its names (a ``mocker.spy`` on them sees the calls)
+_HADAMARD_TESTS = {"standard": "_hadamard_test", "direct": "_direct_hadamard_test",
+                   "reversed": "_reversed_hadamard_test",
+                   "reversed-direct": "_reversed_direct_hadamard_test"}
+
+
 def _hadamard_tapes(tape, j, mode, aux):
     """``[(coeff, tape, standard), ...]`` of PennyLane's ``mode`` for data index ``j``, its
     circuits as PennyLane builds them (``standard``: a result holding ``probs`` with the
     auxiliary wire's outcome last, combined by :func:`_aux_probs`)."""
-    from ._opmath import adjoint
-
-    idx, op = _op_of(tape, j)
-    ops, ms, shots = list(tape.operations), tape.measurements, tape.shots
-    if any(m.kind != "probs" and m.obs is None for m in ms):
+    _, op = _op_of(tape, j)
+    if any(m.kind != "probs" and m.obs is None for m in tape.measurements):
         raise DifferentiationError(
             "diff_method='hadamard': qsym does not build the Hadamard test of an expectation "
             "value or variance of mid-circuit measurement values (qml.expval(m)); measure "
             "qml.probs(op=m) instead, or use diff_method='parameter-shift' or 'best'")
-    before, after = ops[:idx + 1], ops[idx + 1:]
     if mode == "auto":
         mode = _auto_mode(tape, op, aux)
-    out = []
-    if mode in ("standard", "direct"):
-        terms = _pauli_terms(op.generator())
-        if mode == "standard":
-            measured = [_with_aux_y(tape, m, aux) for m in ms]
-            for c, word in terms:
-                new = before + [_gate("Hadamard", wires=aux), _ctrl_word(word, aux),
-                                _gate("Hadamard", wires=aux)] + after
-                out.append((c, QuantumScript(new, measured, shots=shots), True))
-            return out
-        for c, word in terms:
-            for sign in (1, -1):
-                out.append((-sign * c / 2, QuantumScript(
-                    before + [_word_evolution(word, sign)] + after, ms, shots=shots), False))
-        return out
-    undo = [adjoint(g) for g in reversed(after)]
-    gen = op.generator()
-    for c, word in _pauli_terms(ms[0].obs):
-        if mode == "reversed":
-            new = ops + [_gate("Hadamard", wires=aux), _ctrl_word(word, aux),
-                         _gate("Hadamard", wires=aux)] + undo
-            out.append((-c, QuantumScript(new, [expval(gen @ _gate("PauliY", wires=aux))],
-                                          shots=shots), False))
-            continue
+    build = getattr(hadamard_gradient, _HADAMARD_TESTS[mode])
+    batch, coeffs = build(tape, list(tape.trainable_params).index(j), aux)
+    return [(c, t, mode == "standard") for c, t in zip(coeffs, batch)]
+
+
+def _split_at(tape, trainable_param_idx):
+    """``(gate, gates up to and with it, gates after it)`` of a trainable parameter."""
+    idx, op = _op_of(tape, tape.trainable_params[trainable_param_idx])
+    ops = list(tape.operations)
+    return op, ops[:idx + 1], ops[idx + 1:]
+
+
+def _hadamard_test(tape, trainable_param_idx, aux_wire):
+    """PennyLane's standard Hadamard test of a tape's trainable parameter (its index among
+    ``tape.trainable_params``): ``(tapes, coeffs)``, one tape per Pauli word of the gate's
+    generator, the word controlled by ``aux_wire`` between Hadamards, every measurement
+    times ``Y(aux_wire)`` (the gradient is ``sum 2 c <...>``).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, coeffs = _hadamard_test(t, 0, 1)
+    >>> len(tapes), coeffs, tapes[0].operations[-2]
+    (1, [-0.5], CNOT(wires=[1, 0]))
+    """
+    op, before, after = _split_at(tape, trainable_param_idx)
+    measured = [_with_aux_y(tape, m, aux_wire) for m in tape.measurements]
+    batch, coeffs = [], []
+    for c, word in _pauli_terms(op.generator()):
+        new = before + [_gate("Hadamard", wires=aux_wire), _ctrl_word(word, aux_wire),
+                        _gate("Hadamard", wires=aux_wire)] + after
+        batch.append(QuantumScript(new, measured, shots=tape.shots))
+        coeffs.append(c)
+    return batch, coeffs
+
+
+def _direct_hadamard_test(tape, trainable_param_idx, aux_wire=None):
+    """PennyLane's direct Hadamard test: ``(tapes, coeffs)``, two tapes per Pauli word
+    ``P`` of the gate's generator, ``qml.evolve(P, +-pi/4)`` after the gate (no auxiliary
+    wire).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, coeffs = _direct_hadamard_test(t, 0, None)
+    >>> len(tapes), coeffs
+    (2, [0.25, -0.25])
+    """
+    op, before, after = _split_at(tape, trainable_param_idx)
+    return _evolved_pairs(tape, before, after, op.generator(), tape.measurements, -0.5)
+
+
+def _evolved_pairs(tape, before, after, words_of, measured, scale):
+    """``(tapes, coeffs)`` of the direct tests: per Pauli word ``P`` of ``words_of``, the
+    gates ``before``, ``qml.evolve(P, +-pi/4)``, the gates ``after``; ``scale +- c``."""
+    batch, coeffs = [], []
+    for c, word in _pauli_terms(words_of):
         for sign in (1, -1):
-            out.append((sign * c / 2, QuantumScript(
-                ops + [_word_evolution(word, sign)] + undo, [expval(gen)], shots=shots), False))
-    return out
+            batch.append(QuantumScript(before + [_word_evolution(word, sign)] + after,
+                                       measured, shots=tape.shots))
+            coeffs.append(scale * sign * c)
+    return batch, coeffs
+
+
+def _reversed_hadamard_test(tape, trainable_param_idx, aux_wire):
+    """PennyLane's reversed Hadamard test: ``(tapes, coeffs)``, one tape per Pauli word of
+    the (one) measured observable, the word controlled by ``aux_wire`` at the end, the gates
+    after the trainable one undone, the generator times ``Y(aux_wire)`` measured.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    >>> tapes, coeffs = _reversed_hadamard_test(t, 0, 1)
+    >>> len(tapes), coeffs, tapes[0].measurements[0].obs.wires.tolist()
+    (1, [-1.0], [0, 1])
+    """
+    from ._opmath import adjoint
+
+    op, _, after = _split_at(tape, trainable_param_idx)
+    undo = [adjoint(g) for g in reversed(after)]
+    measured = [expval(op.generator() @ _gate("PauliY", wires=aux_wire))]
+    batch, coeffs = [], []
+    for c, word in _pauli_terms(tape.measurements[0].obs):
+        new = list(tape.operations) + [_gate("Hadamard", wires=aux_wire),
+                                       _ctrl_word(word, aux_wire),
+                                       _gate("Hadamard", wires=aux_wire)] + undo
+        batch.append(QuantumScript(new, measured, shots=tape.shots))
+        coeffs.append(-c)
+    return batch, coeffs
+
+
+def _reversed_direct_hadamard_test(tape, trainable_param_idx, aux_wire=None):
+    """PennyLane's reversed direct Hadamard test: ``(tapes, coeffs)``, two tapes per Pauli
+    word ``P`` of the (one) measured observable, ``qml.evolve(P, +-pi/4)`` at the end, the
+    gates after the trainable one undone, the generator measured.
+
+    >>> import qsym as qml
+    >>> obs = qml.X(0) + 2 * qml.Z(0)  # two words: four tapes, each measuring RX's generator
+    >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(obs)])
+    >>> tapes, coeffs = _reversed_direct_hadamard_test(t, 0)
+    >>> coeffs, {repr(s.measurements[0].obs) for s in tapes}
+    ([0.5, -0.5, 1.0, -1.0], {'-0.5 * X(0)'})
+    """
+    from ._opmath import adjoint
+
+    op, _, after = _split_at(tape, trainable_param_idx)
+    undo = [adjoint(g) for g in reversed(after)]
+    return _evolved_pairs(tape, list(tape.operations), undo, tape.measurements[0].obs,
+                          [expval(op.generator())], 0.5)
 
 
 def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="standard",
@@ -1192,6 +1281,10 @@ def _square(obs):
     if matrix is not None:
         from ._operations import Hermitian
         return Hermitian(matrix @ matrix, wires=list(obs._mwires))
+    from ._operations import LinearCombination
+    if isinstance(obs, LinearCombination):  # (its ``@``, PennyLane's, refuses shared wires)
+        from ._opmath import prod
+        return prod(obs, obs)
     return obs @ obs
 
 
@@ -1203,24 +1296,28 @@ def _var_transform(tape, argnum, shifts, gradient_recipes, broadcast=False):
     """Variances: d var(A) = d<A^2> - 2 <A> d<A>, from the tape measuring <A> (and <A^2>
     where A^2 is not a constant, i.e. A not a Pauli word); ``broadcast``: the shifted
     values of each parameter as one broadcast tape (PennyLane's ``broadcast=True``)."""
-    linear = _broadcast_shift if broadcast else _linear_transform
     meas = tape.measurements
     exp_tape = tape.copy(measurements=[expval(m.obs) if m.kind == "var" else m for m in meas],
                          trainable_params=tape.trainable_params)
     squares = {i: _square(m.obs) for i, m in enumerate(meas) if m.kind == "var"}
     squares = {i: a2 for i, a2 in squares.items() if not _constant(a2)}
-    t1, fn1 = linear(exp_tape, _shift_moves(exp_tape, argnum, shifts, gradient_recipes),
-                     front=True)
+    # PennyLane's: both by expval_param_shift, called through its module path; the
+    # unshifted tape first (its <A>), run once more unless the rules' tapes begin with it
+    t1, fn1 = parameter_shift.expval_param_shift(exp_tape, argnum, shifts, gradient_recipes,
+                                                 None, broadcast)
+    skip = 0 if fn1.first_result_unshifted else 1
+    t1 = [exp_tape] * skip + list(t1)
     t2, fn2 = [], None
     if squares:
         sq_tape = tape.copy(measurements=[expval(squares[i]) if i in squares else m
                                           for i, m in enumerate(meas)],
                             trainable_params=tape.trainable_params)
-        t2, fn2 = linear(sq_tape, _shift_moves(sq_tape, argnum, shifts, gradient_recipes))
+        t2, fn2 = parameter_shift.expval_param_shift(sq_tape, argnum, shifts, gradient_recipes,
+                                                     None, broadcast)
 
     def fn(results):
         results = list(results)
-        d1 = fn1(results[:len(t1)])
+        d1 = fn1(results[skip:len(t1)])
         d2 = fn2(results[len(t1):]) if squares else None
         if tape.shots.has_partitioned_shots:  # per shot copy, as PennyLane's
             return tuple(_combine_var(tape, results[0][c], d1[c], None if d2 is None else d2[c],
@@ -1290,7 +1387,8 @@ def _broadcast_shift(tape, moves, f0=None, front=False):
         r0 = results[0] if front else (f0 if copy is None or f0 is None else f0[copy])
         return _assemble(tape, per_param, results, r0)
 
-    return tapes, _with_shot_copies(tape, single)  # a shot vector: one Jacobian per copy
+    # a shot vector: one Jacobian per copy
+    return tapes, _marked(_with_shot_copies(tape, single), front)
 
 
 def expval_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None,
@@ -1384,19 +1482,26 @@ def _tape_finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="
     _check_step(h)
     if not tape.trainable_params:
         return _no_trainable(tape)
+    if any(getattr(p, "dtype", None) == np.float32 for p in tape.get_parameters()):
+        warnings.warn("Finite differences with float32 detected. Answers may be inaccurate. "
+                      "float64 is recommended.", UserWarning, stacklevel=3)
     coeffs, offsets = finite_diff_coeffs(n, approx_order, strategy)
-    data = tape.data
     active = _active(tape, argnum, "finite difference")
-    moves = []
+    moved = [(c / h ** n, s) for c, s in zip(coeffs, offsets) if s != 0]
+    at_zero = [(c / h ** n, None) for c, s in zip(coeffs, offsets) if s == 0]
+    tapes, per_param = [], []
     for k in range(len(tape.trainable_params)):
         if k not in active:
-            moves.append(None)
+            per_param.append([])
             continue
-        i = active[k]
-        x = data[i]
-        moves.append([(c / h ** n, None if s == 0 else {i: x + s * h})
-                      for c, s in zip(coeffs, offsets)])
-    return _linear_transform(tape, moves, f0)
+        # PennyLane's: the stencil's tapes of each parameter by generate_shifted_tapes,
+        # called through its module path qml.gradients.finite_difference
+        made = finite_difference.generate_shifted_tapes(
+            tape, k, np.array([s for _, s in moved]) * h)
+        per_param.append(at_zero + [(c, len(tapes) + j) for j, (c, _) in enumerate(moved)])
+        tapes += list(made)
+    front = bool(at_zero) and bool(active) and f0 is None
+    return _tapes_and_fn(tape, tapes, per_param, front, f0)
 
 
 def _check_step(h) -> None:
@@ -1498,42 +1603,28 @@ def _tape_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center"
             f"but is {sampler_rng}.")
     rng = np.random.default_rng(sampler_rng)
     coeffs, offsets = finite_diff_coeffs(n, approx_order, strategy)
-    data = tape.data
-    trainable = tape.trainable_params
-    active = _active(tape, argnum, "SPSA")
-    indices = sorted(active)
-    moves = [[] if k in active else None for k in range(len(trainable))]
+    n_params = len(tape.trainable_params)
+    indices = sorted(_active(tape, argnum, "SPSA"))
+    moved = [(c, s) for c, s in zip(coeffs, offsets) if s != 0]
+    tapes, per_param = [], [[] for _ in range(n_params)]
     for rep in range(num_directions):
-        direction = sampler(indices, len(trainable), rep, rng=rng)
-        for c, s in zip(coeffs, offsets):
-            shift = None if s == 0 else {
-                trainable[k]: data[trainable[k]] + h * s * direction[k]
-                for k in indices}
-            for k in indices:  # PennyLane's 1/direction, 0 where a direction is 0
-                inv = 0.0 if direction[k] == 0 else 1.0 / direction[k]
-                moves[k].append((c / h ** n * inv / num_directions,
-                                 shift if shift is None else dict(shift, _rep=rep)))
-    return _spsa_linear(tape, moves, f0)
-
-
-def _spsa_linear(tape, moves, f0):
-    """As :func:`_linear_transform`, one tape per (direction, shift) even when equal."""
-    tapes, per_param, index, needs_r0 = [], [], {}, False
-    for terms in moves:
-        row = []
-        for c, mv in terms or ():
-            if mv is None:
-                needs_r0 = True
-                row.append((c, None))
-                continue
-            key = tuple((i, id(v) if isinstance(v, Box) else v)
-                        for i, v in sorted(mv.items(), key=repr))
-            if key not in index:
-                index[key] = len(tapes)
-                tapes.append(_shifted_tape(tape, {i: v for i, v in mv.items() if i != "_rep"}))
-            row.append((c, index[key]))
-        per_param.append(row)
-    front = needs_r0 and f0 is None
+        direction = np.asarray(sampler(indices, n_params, rep, rng=rng))
+        if not indices:
+            continue
+        # PennyLane's: one tape per nonzero offset, every active parameter moved along the
+        # direction, by generate_multishifted_tapes through its module path
+        # qml.gradients.spsa_gradient (a spy there sees one call per direction)
+        made = spsa_gradient.generate_multishifted_tapes(
+            tape, indices, np.tensordot(h * np.array([s for _, s in moved]),
+                                        direction[indices], axes=0))
+        for k in indices:  # PennyLane's 1/direction, 0 where a direction is 0
+            inv = 0.0 if direction[k] == 0 else 1.0 / direction[k]
+            per_param[k] += [(c / h ** n * inv / num_directions, None)
+                             for c, s in zip(coeffs, offsets) if s == 0]
+            per_param[k] += [(c / h ** n * inv / num_directions, len(tapes) + j)
+                             for j, (c, _) in enumerate(moved)]
+        tapes += list(made)
+    front = bool(indices) and len(moved) < len(coeffs) and f0 is None
     return _tapes_and_fn(tape, tapes, per_param, front, f0)
 
 
@@ -2803,14 +2894,19 @@ gradient_transform = _module(
     _find_gradient_methods=_find_gradient_methods,
     _validate_gradient_methods=_validate_gradient_methods)
 finite_difference = _module("finite_difference", "PennyLane's qml.gradients.finite_difference",
-                            finite_diff=finite_diff, finite_diff_coeffs=finite_diff_coeffs)
+                            finite_diff=finite_diff, finite_diff_coeffs=finite_diff_coeffs,
+                            generate_shifted_tapes=generate_shifted_tapes)
 spsa_gradient = _module("spsa_gradient", "PennyLane's qml.gradients.spsa_gradient",
-                        spsa_grad=spsa_grad, _rademacher_sampler=_rademacher)
+                        spsa_grad=spsa_grad, _rademacher_sampler=_rademacher,
+                        generate_multishifted_tapes=generate_multishifted_tapes)
 _module("metric_tensor", "PennyLane's module path qml.gradients.metric_tensor (the name "
         "qml.gradients.metric_tensor itself is the transform)",
         metric_tensor=metric_tensor, _get_aux_wire=get_aux_wire)
 hadamard_gradient = _module("hadamard_gradient", "PennyLane's qml.gradients.hadamard_gradient",
-                             hadamard_grad=hadamard_grad)
+                             hadamard_grad=hadamard_grad, _hadamard_test=_hadamard_test,
+                             _direct_hadamard_test=_direct_hadamard_test,
+                             _reversed_hadamard_test=_reversed_hadamard_test,
+                             _reversed_direct_hadamard_test=_reversed_direct_hadamard_test)
 _module("classical_jacobian", "PennyLane's qml.gradients.classical_jacobian",
         classical_jacobian=classical_jacobian)
 fisher = _module("fisher", "PennyLane's qml.gradients.fisher",

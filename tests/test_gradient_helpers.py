@@ -514,8 +514,11 @@ def test_param_shift_calls_expval_and_var_param_shift_with_the_shifted_positions
     dev = qml.device("default.qubit", wires=2)
     for m, name in ((qml.expval, "expval_param_shift"), (qml.var, "var_param_shift")):
         tape = qml.tape.QuantumScript([qml.RX(0.5, 0), qml.RY(0.2, 1)], [m(qml.Z(0))])
+        start = len(seen)
         tapes, fn = qml.gradients.param_shift(tape)
-        assert seen[-1] == (name, [0])
+        # var_param_shift gets d<A> from expval_param_shift, as PennyLane's (Z(0) squared is
+        # the identity: no tape of <A^2>)
+        assert seen[start:] == [(name, [0])] + [("expval_param_shift", [0])] * (m is qml.var)
         res = fn(qml.execute(tapes, dev))
         want = -onp.sin(0.5) if m is qml.expval else 2 * onp.cos(0.5) * onp.sin(0.5)
         assert onp.allclose(res, [want, 0.0])
@@ -577,3 +580,137 @@ def test_param_shift_refuses_an_operation_without_recipe_frequencies_or_generato
         tape = qml.tape.QuantumScript([op(0.654, wires=0)], [qml.expval(qml.Z(0))])
         with pytest.raises(OperatorPropertyUndefined, match="does not have a grad_recipe"):
             qml.gradients.param_shift(tape)
+
+
+def test_variance_of_a_hamiltonian_with_terms_sharing_wires():
+    """``param_shift`` of ``var(H)`` with ``H = 0.1 Z0 + 0.2 Z0 X1 + 0.3 Y0`` (terms on the
+    same wires, whose ``H @ H`` PennyLane's LinearCombination refuses): <H^2> measured as the
+    product, d var = d<H^2> - 2 <H> d<H>, against central differences of the variance; and
+    PennyLane's mark ``fn.first_result_unshifted`` with the unshifted tape run once."""
+    obs = [qml.PauliZ(0), qml.PauliZ(0) @ qml.PauliX(1), qml.PauliY(0)]
+    H = qml.Hamiltonian(np.array([0.1, 0.2, 0.3], requires_grad=False), obs)
+    dev = qml.device("default.qubit", wires=2)
+
+    def tape_at(w):
+        return qml.tape.QuantumScript([qml.RX(w[0], 0), qml.RY(w[1], 1), qml.CNOT([0, 1])],
+                                      [qml.var(H)])
+
+    w = onp.array([0.4, 0.5])
+    tapes, fn = qml.gradients.param_shift(tape_at(w))
+    assert len(tapes) == 9  # the unshifted tape, 2 x 2 shifted for <H>, 2 x 2 for <H^2>
+    h = 1e-6
+    fd = [(dev.execute(tape_at(w + h * e)) - dev.execute(tape_at(w - h * e))) / (2 * h)
+          for e in onp.eye(2)]
+    assert onp.allclose(fn(dev.execute(tapes)), fd, atol=1e-7)
+    ps = qml.gradients.parameter_shift
+    t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    assert ps.expval_param_shift(t, [0])[1].first_result_unshifted is False
+    # a rule with a zero shift puts the unshifted tape first: var_param_shift reuses it
+    # f'(x) = -f(x)/2 + f(x + pi/2) - f(x + pi)/2 for f = a + b cos x + c sin x
+    recipe = ([[-0.5, 1.0, 0.0], [1.0, 1.0, onp.pi / 2], [-0.5, 1.0, onp.pi]],)
+    t_tapes, t_fn = ps.expval_param_shift(t, [0], gradient_recipes=recipe)
+    assert t_fn.first_result_unshifted is True and len(t_tapes) == 3
+    v = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.var(qml.X(0) + qml.Z(0))])
+    v_tapes, v_fn = ps.var_param_shift(v, [0], gradient_recipes=recipe)
+    assert len(v_tapes) == 3  # <A>'s rule, the unshifted tape not run twice ((X+Z)^2 = 2)
+    # var(X + Z) at RX(x)|0>: <X+Z> = cos x, <(X+Z)^2> = 2, so d var = 2 cos x sin x
+    assert onp.isclose(v_fn(dev.execute(v_tapes)), 2 * onp.cos(0.3) * onp.sin(0.3))
+
+
+@pytest.mark.parametrize("strategy,order", [("forward", 1), ("center", 2), ("backward", 2)])
+def test_finite_diff_builds_its_tapes_by_the_module_paths_generate_shifted_tapes(
+        monkeypatch, strategy, order):
+    """``finite_diff`` of a tape makes each parameter's stencil with
+    ``qml.gradients.finite_difference.generate_shifted_tapes(tape, position, shifts * h)``
+    (PennyLane's; a spy there sees one call per parameter in a measurement's light cone), and
+    the Jacobian is the closed form: d cos(x) cos(y) / d(x, y), the RY on wire 1 unmeasured."""
+    fd_mod = qml.gradients.finite_difference
+    real, calls = fd_mod.generate_shifted_tapes, []
+    monkeypatch.setattr(fd_mod, "generate_shifted_tapes",
+                        lambda *a, **k: calls.append(a[:2]) or real(*a, **k))
+    x, y = 0.543, -0.654
+    tape = qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(0.3, 1), qml.RY(y, 0)],
+                                  [qml.expval(qml.Z(0))])
+    dev = qml.device("default.qubit", wires=2)
+    h = 1e-6
+    tapes, fn = qml.gradients.finite_diff(tape, h=h, approx_order=order, strategy=strategy)
+    assert [(t is tape, k) for t, k in calls] == [(True, 0), (True, 2)]
+    coeffs, offsets = qml.gradients.finite_diff_coeffs(1, order, strategy)
+    per_param = len([s for s in offsets if s != 0])
+    assert len(tapes) == 2 * per_param + (0 in offsets)  # the unshifted tape once
+    res = fn(dev.execute(tapes))
+    want = [-onp.sin(x) * onp.cos(y), 0.0, -onp.cos(x) * onp.sin(y)]
+    assert onp.allclose([float(r) for r in res], want, atol=1e-5)
+    if 0 in offsets:  # f0 given: no unshifted tape, the same Jacobian
+        f0 = dev.execute(tape)
+        tapes2, fn2 = qml.gradients.finite_diff(tape, h=h, approx_order=order,
+                                                strategy=strategy, f0=f0)
+        assert len(tapes2) == len(tapes) - 1
+        assert onp.allclose([float(r) for r in fn2(dev.execute(tapes2))], want, atol=1e-5)
+
+
+def test_finite_diff_warns_of_float32_parameters():
+    """PennyLane's warning for float32 parameters (a step of 1e-7 is below their
+    resolution); float64 parameters give none."""
+    t32 = qml.tape.QuantumScript([qml.RX(onp.array(0.1, dtype=onp.float32), 0)],
+                                 [qml.expval(qml.Z(0))])
+    with pytest.warns(UserWarning, match="Finite differences with float32 detected"):
+        qml.gradients.finite_diff(t32)
+    t64 = qml.tape.QuantumScript([qml.RX(onp.array(0.1), 0)], [qml.expval(qml.Z(0))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        qml.gradients.finite_diff(t64)
+
+
+def test_spsa_grad_builds_its_tapes_by_the_module_paths_generate_multishifted_tapes(monkeypatch):
+    """``spsa_grad`` of a tape makes each direction's tapes with
+    ``qml.gradients.spsa_gradient.generate_multishifted_tapes(tape, positions, shifts)``
+    (PennyLane's: one call per direction, only the parameters in a measurement's light cone,
+    shifts ``h * offset * direction``); with a sampler giving the unit directions e_0 and
+    e_2 the estimate is the central difference of each parameter, checked against the closed
+    form d cos(x) cos(y) / d(x, y) (the unmeasured RY on wire 1: 0)."""
+    mod = qml.gradients.spsa_gradient
+    real, calls = mod.generate_multishifted_tapes, []
+    monkeypatch.setattr(mod, "generate_multishifted_tapes",
+                        lambda *a, **k: calls.append(a) or real(*a, **k))
+
+    def unit(indices, num_params, rep, rng):  # e_0 for the first direction, e_2 for the next
+        d = onp.zeros(num_params)
+        d[indices[rep % len(indices)]] = 1.0
+        return d
+
+    x, y = 0.543, -0.654
+    tape = qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(0.3, 1), qml.RY(y, 0)],
+                                  [qml.expval(qml.Z(0))])
+    h = 1e-5
+    tapes, fn = qml.gradients.spsa_grad(tape, h=h, num_directions=2, sampler=unit)
+    assert len(calls) == 2 and len(tapes) == 4  # "center": two tapes per direction
+    for (t, positions, shifts), rep in zip(calls, (0, 2)):
+        assert t is tape and list(positions) == [0, 2]
+        want = onp.outer([-h, h], [rep == 0, rep == 2])  # the central stencil: -+h * e
+        assert onp.allclose(shifts, want)
+    res = fn(qml.device("default.qubit", wires=2).execute(tapes))
+    # each parameter's estimate averages its own direction's difference and a zero one
+    want = onp.array([-onp.sin(x) * onp.cos(y), 0.0, -onp.cos(x) * onp.sin(y)]) / 2
+    assert onp.allclose([float(r) for r in res], want, atol=1e-6)
+
+
+@pytest.mark.parametrize("channel", ["DepolarizingChannel", "BitFlip", "PhaseFlip"])
+def test_param_shift_of_a_channel_probability_by_its_affine_recipe(channel):
+    """PennyLane's ``grad_recipe`` of the channels affine in their probability p
+    (``f(1) - f(0)``): ``param_shift`` of a ``default.mixed`` tape differentiates p (and the
+    gates' angles) with it, checked against central differences of the tape's value."""
+    ch = getattr(qml, channel)
+    assert ch(0.2, wires=0).grad_recipe == ([[1, 0, 1], [-1, 0, 0]],)
+    dev = qml.device("default.mixed", wires=1)
+
+    def tape_at(x, p):
+        return qml.tape.QuantumScript([qml.RX(x, 0), qml.RY(0.4, 0), ch(p, wires=0)],
+                                      [qml.expval(qml.Z(0) + 0.5 * qml.X(0))])
+
+    x, p, h = 0.3, 0.2, 1e-6
+    tapes, fn = qml.gradients.param_shift(tape_at(x, p))
+    got = [float(g) for g in fn(dev.execute(tapes))]
+    fd_x = (dev.execute(tape_at(x + h, p)) - dev.execute(tape_at(x - h, p))) / (2 * h)
+    fd_p = (dev.execute(tape_at(x, p + h)) - dev.execute(tape_at(x, p - h))) / (2 * h)
+    assert onp.allclose([got[0], got[2]], [fd_x, fd_p], atol=1e-7)
