@@ -27,6 +27,17 @@ def _sel_params(seed=7):
     return onp.random.default_rng(seed).random(shape)
 
 
+def _powered_state(z):
+    """A QNode: the state after ``qml.pow(StronglyEntanglingLayers(p), z)``."""
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(p):
+        qml.pow(qml.StronglyEntanglingLayers(p, wires=[0, 1]), z)
+        return qml.state()
+
+    return circuit
+
+
 # -- Pow of a template -------------------------------------------------------------------
 
 def test_pow_of_template_keeps_base_and_exponent():
@@ -43,20 +54,14 @@ def test_pow_of_template_keeps_base_and_exponent():
 
 def test_integer_pow_of_template_applies_it_twice():
     params = _sel_params(3)
-    dev = qml.device("default.qubit", wires=2)
 
-    @qml.qnode(dev)
-    def powered(p):
-        qml.pow(qml.StronglyEntanglingLayers(p, wires=[0, 1]), 2)
-        return qml.state()
-
-    @qml.qnode(dev)
+    @qml.qnode(qml.device("default.qubit", wires=2))
     def twice(p):
         qml.StronglyEntanglingLayers(p, wires=[0, 1])
         qml.StronglyEntanglingLayers(p, wires=[0, 1])
         return qml.state()
 
-    assert onp.allclose(powered(params), twice(params))
+    assert onp.allclose(_powered_state(2)(params), twice(params))
     op = qml.pow(qml.StronglyEntanglingLayers(params, wires=[0, 1]), 2)
     m = qml.StronglyEntanglingLayers(params, wires=[0, 1]).matrix()
     assert onp.allclose(op.matrix(), m @ m)
@@ -68,27 +73,13 @@ def test_zeroth_power_of_template_is_no_gate():
     params = _sel_params(5)
     op = qml.pow(qml.StronglyEntanglingLayers(params, wires=[0, 1]), 0)
     assert op.has_decomposition and op.decomposition() == []
-    dev = qml.device("default.qubit", wires=2)
-
-    @qml.qnode(dev)
-    def circuit(p):
-        qml.pow(qml.StronglyEntanglingLayers(p, wires=[0, 1]), 0)
-        return qml.state()
-
-    assert onp.allclose(circuit(params), [1, 0, 0, 0])
+    assert onp.allclose(_powered_state(0)(params), [1, 0, 0, 0])
 
 
 def test_fractional_pow_of_template_is_refused_in_a_circuit():
     params = _sel_params(9)
-    dev = qml.device("default.qubit", wires=2)
-
-    @qml.qnode(dev)
-    def circuit(p):
-        qml.pow(qml.StronglyEntanglingLayers(p, wires=[0, 1]), 0.5)
-        return qml.state()
-
     with pytest.raises(qml.operation.PowUndefinedError, match="non-negative integer"):
-        circuit(params)
+        _powered_state(0.5)(params)
     with pytest.raises(qml.operation.DecompositionUndefinedError):
         qml.pow(qml.StronglyEntanglingLayers(params, wires=[0, 1]), 0.5).decomposition()
 
