@@ -1328,9 +1328,12 @@ class Operation:
         if user_declares(type(self), "compute_decomposition"):
             from ._trace import not_recording
 
+            # a class of your own: its hyperparameters (PennyLane's dict, which its __init__
+            # may set itself: op._hyperparameters), else the gate's
+            hyper = self.hyperparameters if _yours(type(self)) else dict(self.hyper)
             with not_recording():  # (autograd values allowed, as outside a circuit)
                 return list(type(self).compute_decomposition(
-                    *self.parameters, wires=self.wires, **dict(self.hyper)))
+                    *self.parameters, wires=self.wires, **hyper))
         rules = added_rules(type(self), self)
         if rules:  # PennyLane 0.45: the first applicable rule added with qml.add_decomps
             return rule_decomposition(self, rules[0])

@@ -49,8 +49,8 @@ import autograd.numpy as anp
 from autograd.tracer import getval
 
 from .exceptions import ParameterFrequenciesUndefinedError, QueuingError
-from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, GateError,
-                     GeneratorUndefinedError,
+from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError,
+                     EigvalsUndefinedError, GateError, GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
                      QuantumFunctionError, SparseMatrixUndefinedError, WireError)
 from ._gates import GATES, REGISTRY, GateDef, gate_def, is_sparse_matrix, register
@@ -2584,7 +2584,13 @@ class AdjointOperation(SymbolicOp):
         >>> qml.adjoint(qml.S(0)).eigvals()
         array([1.-0.j, 0.-1.j])
         """
-        return np.conj(np.asarray(self._base.eigvals()))
+        eigvals = getattr(self._base, "eigvals", None)
+        if eigvals is None:  # (a template, a state preparation: PennyLane raises the same)
+            raise EigvalsUndefinedError(
+                f"{self.name} has no eigenvalues: its base {self._base.name} defines none "
+                "(PennyLane's EigvalsUndefinedError); qml.eigvals(op) of a function of gates "
+                "computes them from the matrix")
+        return np.conj(np.asarray(eigvals()))
 
     @property
     def has_diagonalizing_gates(self) -> bool:

@@ -286,3 +286,39 @@ def test_evolution_generator_by_qml_generator():
             qml.generator(qml.ops.op_math.Evolution(qml.RX(onp.pi / 3, 0), 1))
     with pytest.warns(UserWarning, match="may not be hermitian"):
         qml.ops.op_math.Evolution(qml.s_prod(1j, qml.Identity(0)), 2).generator()
+
+
+# -- a user's class that sets its own hyperparameters; Adjoint of a base without eigvals ------
+
+def test_user_hyperparameters_reach_compute_decomposition():
+    class FlipAndRotate(qml.operation.Operation):  # PennyLane's Operator docstring example
+        grad_method = "A"
+
+        def __init__(self, angle, wire_rot, wire_flip=None, do_flip=False, id=None):
+            self._hyperparameters = {"do_flip": do_flip}
+            super().__init__(angle, wires=qml.wires.Wires(wire_rot) + qml.wires.Wires(wire_flip),
+                             id=id)
+
+        num_params = property(lambda self: 1)
+
+        @staticmethod
+        def compute_decomposition(angle, wires, do_flip):
+            return ([qml.PauliX(wires=wires[1])] if do_flip else []) + [qml.RX(angle, wires=wires[0])]
+
+    op = FlipAndRotate(0.3, wire_rot="q1", wire_flip="q2", do_flip=True)
+    assert [g.name for g in op.decomposition()] == ["PauliX", "RX"]
+    dev = qml.device("default.qubit", wires=["q1", "q2"])
+
+    @qml.qnode(dev)
+    def circuit(angle, flip):
+        FlipAndRotate(angle, wire_rot="q1", wire_flip="q2", do_flip=flip)
+        return qml.expval(qml.PauliZ("q1")), qml.expval(qml.PauliZ("q2"))
+
+    assert onp.allclose(circuit(0.7, True), [onp.cos(0.7), -1.0])
+    assert onp.allclose(circuit(0.7, False), [onp.cos(0.7), 1.0])
+
+
+def test_adjoint_of_a_base_without_eigenvalues():
+    with pytest.raises(qml.operation.EigvalsUndefinedError, match="defines none"):
+        qml.adjoint(qml.StatePrep(onp.array([1.0, 0.0]), wires=0)).eigvals()
+    assert onp.allclose(qml.adjoint(qml.S(0)).eigvals(), [1, -1j])
