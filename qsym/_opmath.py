@@ -668,8 +668,10 @@ def rotation_and_phase(name: str):
     >>> rotation_and_phase("PauliZ"), rotation_and_phase("Hadamard")
     ([('PhaseShift', (3.141592653589793,), [0])], None)
     """
+    if name not in DECOMPOSITIONS:  # (also a symbolic operator's name: "Adjoint(CNOT**2)")
+        return None
     row = gate_def(name)
-    if name not in DECOMPOSITIONS or row.num_params:
+    if row.num_params:
         return None
     parts = DECOMPOSITIONS[name]((), list(range(row.num_wires or 1)))
     rotations = [p for p in parts if p[0] != "GlobalPhase"]

@@ -322,3 +322,15 @@ def test_adjoint_of_a_base_without_eigenvalues():
     with pytest.raises(qml.operation.EigvalsUndefinedError, match="defines none"):
         qml.adjoint(qml.StatePrep(onp.array([1.0, 0.0]), wires=0)).eigvals()
     assert onp.allclose(qml.adjoint(qml.S(0)).eigvals(), [1, -1j])
+
+
+def test_power_of_a_symbolic_operator_without_parameters():
+    # (a symbolic operator's name, "Adjoint(CNOT**2)", is no gate of the table)
+    inner = qml.adjoint(qml.pow(qml.CNOT([1, 0]), 2))  # CNOT^2 = I
+    p = qml.pow(inner, 1.2)
+    assert onp.allclose(p.matrix(), onp.eye(4))
+    simplified = qml.pow(p, 5).simplify()
+    assert isinstance(simplified, qml.Identity) and simplified.wires == qml.wires.Wires([1, 0])
+    h = qml.pow(qml.adjoint(qml.pow(qml.Hadamard(0), 3)), 0.5)  # (H^3)^dagger = H
+    hm = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+    assert onp.allclose(h.matrix() @ h.matrix(), hm)
