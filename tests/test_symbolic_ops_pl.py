@@ -334,3 +334,9 @@ def test_power_of_a_symbolic_operator_without_parameters():
     h = qml.pow(qml.adjoint(qml.pow(qml.Hadamard(0), 3)), 0.5)  # (H^3)^dagger = H
     hm = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
     assert onp.allclose(h.matrix() @ h.matrix(), hm)
+
+
+def test_symbolic_op_of_a_mid_circuit_measurement_is_refused():
+    for mcm in (qml.ops.MidMeasure(0), qml.ops.PauliMeasure("XY", wires=[0, 1])):
+        with pytest.raises(ValueError, match="Symbolic operators of mid-circuit"):
+            qml.ops.op_math.SymbolicOp(mcm)
