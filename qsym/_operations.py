@@ -1405,6 +1405,9 @@ class Operation:
         if _yours(type(self)):  # PennyLane's: a copy on the new wires (no __init__ call)
             moved = copy.copy(self)
             moved.wires = Wires([wire_map.get(w, w) for w in self.wires])
+            rep = vars(self).get("_pauli_rep")
+            if rep is not None and hasattr(rep, "map_wires"):  # (set by the class: mapped too)
+                moved._pauli_rep = rep.map_wires(wire_map)
             return moved
         aux = self.aux_keywords
         if "work_wires" in aux:

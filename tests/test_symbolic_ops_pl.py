@@ -340,3 +340,23 @@ def test_symbolic_op_of_a_mid_circuit_measurement_is_refused():
     for mcm in (qml.ops.MidMeasure(0), qml.ops.PauliMeasure("XY", wires=[0, 1])):
         with pytest.raises(ValueError, match="Symbolic operators of mid-circuit"):
             qml.ops.op_math.SymbolicOp(mcm)
+
+
+def test_map_wires_maps_a_user_operators_pauli_rep():
+    class Dummy(qml.operation.Operator):
+        num_wires = 3
+
+    op = Dummy(wires=[0, 1, 2])
+    op._pauli_rep = qml.pauli.PauliSentence({
+        qml.pauli.PauliWord({0: "X", 1: "Y", 2: "Z"}): 1.1,
+        qml.pauli.PauliWord({0: "Z", 1: "X", 2: "Y"}): 2.2})
+    mapped = op.map_wires({0: 10, 1: 11, 2: 12})
+    assert mapped is not op and op.wires == qml.wires.Wires([0, 1, 2])
+    assert mapped.wires == qml.wires.Wires([10, 11, 12])
+    assert mapped.pauli_rep is not op.pauli_rep
+    assert mapped.pauli_rep == qml.pauli.PauliSentence({
+        qml.pauli.PauliWord({10: "X", 11: "Y", 12: "Z"}): 1.1,
+        qml.pauli.PauliWord({10: "Z", 11: "X", 12: "Y"}): 2.2})
+    assert op.pauli_rep == qml.pauli.PauliSentence({
+        qml.pauli.PauliWord({0: "X", 1: "Y", 2: "Z"}): 1.1,
+        qml.pauli.PauliWord({0: "Z", 1: "X", 2: "Y"}): 2.2})
