@@ -496,13 +496,13 @@ capture = _unsupported.partial_namespace("capture", enabled=_unsupported.capture
 __import__("sys").modules[f"{__name__}.capture"] = capture
 from ._opmath import Operator as _Operator  # noqa: E402
 from ._operations import StatePrepBase as _StatePrepBase, classproperty as _classproperty  # noqa: E402
-from ._opmath import operation_derivative as _operation_derivative  # noqa: E402
+from ._opmath import operation_derivative as _operation_derivative, is_trainable as _is_trainable  # noqa: E402
 operation = _unsupported.partial_namespace(
     "operation", Operation=Operation, Operator=_Operator, Channel=_Channel,
     CV=_cv.CVOperator, CVOperation=_cv.CVOperation, CVObservable=_cv.CVObservable,
     StatePrepBase=_StatePrepBase,
     classproperty=_classproperty,
-    operation_derivative=_operation_derivative,
+    operation_derivative=_operation_derivative, is_trainable=_is_trainable,
     expand_matrix=math.expand_matrix,  # (PennyLane's qml.operation.expand_matrix is it)
     PowUndefinedError=exceptions.PowUndefinedError,
     DecompositionUndefinedError=exceptions.DecompositionUndefinedError,

@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from ._mcm import MidMeasure
+from ._mcm import MidMeasure, PauliMeasure
 from ._operations import GATE_CLASSES, Prod, SProd, Sum, expand_matrix
 from ._opmath import Exp, Operator, PowOperation, SymbolicOp as _TableSymbolic
 from ._trace import active_tape, take_over
@@ -31,7 +31,8 @@ _UNSET = object()  # a batch size not computed yet
 
 
 def _refuse_mid_measure(ops, kind: str) -> None:
-    if any(isinstance(o, MidMeasure) for o in ops):
+    # (PennyLane's: a mid-circuit measurement of a Pauli product, PauliMeasure, too)
+    if any(isinstance(o, (MidMeasure, PauliMeasure)) for o in ops):
         raise ValueError(f"{kind} operators of mid-circuit measurements are not supported.")
 
 

@@ -307,6 +307,66 @@ def _pennylane_dtype(name: str, m: np.ndarray, n_params: int) -> np.ndarray:
     return real
 
 
+class _ClassOrInstanceProperty:
+    """A read-only property of the class that also sees the instance it is read on (None
+    on the class): ``has_decomposition``, whose rules added with ``qml.add_decomps`` may
+    apply to some operators of a class and not to others (their resource parameters).
+
+    >>> class Wide:
+    ...     @_ClassOrInstanceProperty
+    ...     def many(cls, op=None):
+    ...         return None if op is None else op.n > 2
+    >>> w = Wide()
+    >>> w.n = 3
+    >>> Wide.many, w.many
+    (None, True)
+    """
+
+    def __init__(self, func):
+        self.func = func
+        self.__doc__ = getattr(func, "__doc__", None)
+
+    def __get__(self, obj, owner=None):
+        return self.func(owner if owner is not None else type(obj), obj)
+
+
+def added_rules(cls, op=None) -> list:
+    """The decomposition rules added with ``qml.add_decomps`` for an operator class of your
+    own (none for qsym's classes: their decompositions are their own), in order; those that
+    apply to ``op``'s ``resource_params`` if it is given (PennyLane's
+    ``rule.is_applicable``). ``qsym.decomposition`` registers the lookup.
+
+    >>> added_rules(GATE_CLASSES["RX"])
+    []
+    """
+    lookup = METHODS.get("added_rules")
+    if lookup is None or not _yours(cls):
+        return []
+    rules = list(lookup(cls))
+    if op is None or not rules:
+        return rules
+    params = getattr(op, "resource_params", None) or {}
+    return [r for r in rules if r.is_applicable(**params)]
+
+
+def rule_decomposition(op, rule) -> list:
+    """The operators a decomposition rule makes for ``op`` (called with its data, wires and
+    hyperparameters, PennyLane's ``Operator.decomposition`` fallback), recorded on a queue
+    of their own; where a recording is active, their gates are applied there too (PennyLane
+    queues them again)."""
+    from ._trace import QueueLog, Tape, active_tape, recording
+
+    tape = Tape()
+    tape.log = QueueLog()
+    with recording(tape):
+        rule(*op.data, wires=op.wires, **op.hyperparameters)
+    outer = active_tape()
+    if outer is not None:
+        for g in tape.items:
+            outer.append(g)
+    return list(tape.log)
+
+
 class classproperty:
     """PennyLane's ``qml.operation.classproperty``: a read-only property of the class
     (read on the class or an instance), as operator classes declare ``num_wires``.
@@ -1085,19 +1145,22 @@ class Operation:
         row = cls._row
         return row is not None and row.num_params == 1 and row.generator is not None
 
-    @classproperty
-    def has_decomposition(cls) -> bool:
+    @_ClassOrInstanceProperty
+    def has_decomposition(cls, op=None) -> bool:
         """Whether :meth:`decomposition` gives gates (PennyLane's ``op.has_decomposition``,
         read on the class too; a user's class: whether it defines ``decomposition`` or
-        ``compute_decomposition``).
+        ``compute_decomposition``, or has a rule added with ``qml.add_decomps`` that applies
+        to the operator: PennyLane 0.45's fallback).
 
         >>> RX.has_decomposition, Rot(0.1, 0.2, 0.3, wires=0).has_decomposition
         (False, True)
         """
         if user_declares(cls, "compute_decomposition", "decomposition"):
             return True
-        return (cls._row.name if cls._row is not None else cls.__name__) in METHODS.get(
-            "decompositions", ())
+        if (cls._row.name if cls._row is not None else cls.__name__) in METHODS.get(
+                "decompositions", ()):
+            return True
+        return bool(added_rules(cls, op))
 
     @classproperty
     def has_diagonalizing_gates(cls) -> bool:
@@ -1265,9 +1328,15 @@ class Operation:
         if user_declares(type(self), "compute_decomposition"):
             from ._trace import not_recording
 
+            # a class of your own: its hyperparameters (PennyLane's dict, which its __init__
+            # may set itself: op._hyperparameters), else the gate's
+            hyper = self.hyperparameters if _yours(type(self)) else dict(self.hyper)
             with not_recording():  # (autograd values allowed, as outside a circuit)
                 return list(type(self).compute_decomposition(
-                    *self.parameters, wires=self.wires, **dict(self.hyper)))
+                    *self.parameters, wires=self.wires, **hyper))
+        rules = added_rules(type(self), self)
+        if rules:  # PennyLane 0.45: the first applicable rule added with qml.add_decomps
+            return rule_decomposition(self, rules[0])
         return METHODS["decomposition"](self)
 
     def simplify(self) -> "Operation":
@@ -1336,6 +1405,9 @@ class Operation:
         if _yours(type(self)):  # PennyLane's: a copy on the new wires (no __init__ call)
             moved = copy.copy(self)
             moved.wires = Wires([wire_map.get(w, w) for w in self.wires])
+            rep = vars(self).get("_pauli_rep")
+            if rep is not None and hasattr(rep, "map_wires"):  # (set by the class: mapped too)
+                moved._pauli_rep = rep.map_wires(wire_map)
             return moved
         aux = self.aux_keywords
         if "work_wires" in aux:
@@ -1516,6 +1588,7 @@ class GateSequence:
     __sub__ = Operation.__sub__
     __rsub__ = Operation.__rsub__
     __neg__ = Operation.__neg__
+    __pow__ = Operation.__pow__
 
 
 # the constant gates whose ``pauli_rep`` PennyLane gives besides the Paulis
@@ -1939,7 +2012,37 @@ def parameters_differ(a, b, check_interface=True, check_trainability=True):
     return None
 
 
+def _compare_operands(o1, o2, rtol, atol):
+    """PennyLane's comparison of arithmetic operators without a Pauli form (operands of your
+    own without a matrix): by type, a ``SProd``'s scalar, then the operands (a ``Prod``'s in
+    order, a ``Sum``'s in any order).
+
+    >>> class Mine(Operation):
+    ...     __module__ = "my_project"
+    ...     num_wires, num_params = 1, 0
+    >>> print(_compare_operands(Mine(0) @ Mine(1), Mine(0) @ Mine(2), 1e-5, 1e-9))
+    op1 and op2 have different operands because op1 and op2 have different wires. Got [1] and [2].
+    """
+    if type(o1) is not type(o2):
+        return f"op1 and op2 are of different types.  Got {type(o1)} and {type(o2)}."
+    if isinstance(o1, SProd) and not _same_number(o1.scalar, o2.scalar, rtol, atol):
+        return f"op1 and op2 have different scalars. Got {o1.scalar} and {o2.scalar}"
+    a, b = list(getattr(o1, "operands", ())), list(getattr(o2, "operands", ()))
+    if len(a) != len(b):
+        return (f"op1 and op2 have different number of operands. Got {len(a)} and {len(b)}")
+    for x in a:
+        why = [compare(x, y, rtol=rtol, atol=atol) for y in (b if isinstance(o1, Sum) else b[:1])]
+        if True not in why:
+            return f"op1 and op2 have different operands because {why[0]}"
+        b.pop(why.index(True))
+    return True
+
+
 def _compare_observables(o1, o2, rtol, atol):
+    try:
+        o1.terms, o2.terms
+    except MatrixUndefinedError:  # operands of your own without a matrix: no Pauli form
+        return _compare_operands(o1, o2, rtol, atol)
     w1, w2 = set(o1.terms), set(o2.terms)
     if w1 != w2:
         return ("op1 and op2 have different operands because their Pauli words differ: "
@@ -2266,7 +2369,7 @@ def table_gates(op, depth: int = 0) -> list:
     if row is not None and not own_matrix:
         with _no_recording():
             return [GATE_CLASSES[row.name](*op.params, wires=op.wires, **dict(op.hyper))]
-    if user_declares(cls, "compute_decomposition", "decomposition"):
+    if user_declares(cls, "compute_decomposition", "decomposition") or added_rules(cls, op):
         with _no_recording():
             gates = op.decomposition()
         return [g for d in gates for g in table_gates(d, depth + 1)]
@@ -2289,9 +2392,13 @@ def table_gates(op, depth: int = 0) -> list:
 
 def _unapplied(op) -> bool:
     """An operator qsym made of a table gate without writing gates for it (PennyLane's
-    lazy ``Pow(Rot, 1.2)``): its ``table_gates`` say why a circuit refuses it."""
-    return (isinstance(op, Operation) and type(op)._row is None and vars(op).get("_gates", ())
-            is None and getattr(vars(op).get("_base"), "_row", None) is not None)
+    lazy ``Pow(Rot, 1.2)``, of a template ``Pow(QFT, 0.5)``): its ``table_gates`` say why a
+    circuit refuses it."""
+    if not (isinstance(op, Operation) and type(op)._row is None
+            and vars(op).get("_gates", ()) is None):
+        return False
+    base = vars(op).get("_base")
+    return getattr(base, "_row", None) is not None or isinstance(base, GateSequence)
 
 
 def expand_user_gates(items, result, device_wires=None):

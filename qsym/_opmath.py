@@ -49,8 +49,8 @@ import autograd.numpy as anp
 from autograd.tracer import getval
 
 from .exceptions import ParameterFrequenciesUndefinedError, QueuingError
-from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, GateError,
-                     GeneratorUndefinedError,
+from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError,
+                     EigvalsUndefinedError, GateError, GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
                      QuantumFunctionError, SparseMatrixUndefinedError, WireError)
 from ._gates import GATES, REGISTRY, GateDef, gate_def, is_sparse_matrix, register
@@ -668,8 +668,10 @@ def rotation_and_phase(name: str):
     >>> rotation_and_phase("PauliZ"), rotation_and_phase("Hadamard")
     ([('PhaseShift', (3.141592653589793,), [0])], None)
     """
+    if name not in DECOMPOSITIONS:  # (also a symbolic operator's name: "Adjoint(CNOT**2)")
+        return None
     row = gate_def(name)
-    if name not in DECOMPOSITIONS or row.num_params:
+    if row.num_params:
         return None
     parts = DECOMPOSITIONS[name]((), list(range(row.num_wires or 1)))
     rotations = [p for p in parts if p[0] != "GlobalPhase"]
@@ -1089,6 +1091,21 @@ def operation_derivative(operation) -> np.ndarray:
     return 1j * g.matrix(wire_order=operation.wires) @ operation.matrix()
 
 
+def is_trainable(obj) -> bool:
+    """Whether any parameter of an operator is trainable by ``qml.math.requires_grad``
+    (PennyLane's ``qml.operation.is_trainable``): a ``qsym.numpy`` tensor's flag, an
+    autograd value; plain numbers are not.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> is_trainable(qml.RX(pnp.array(0.3), wires=0)), is_trainable(qml.RX(0.3, wires=0))
+    (True, False)
+    """
+    from .math import requires_grad
+
+    return any(requires_grad(p) for p in obj.data)  # (op.data keeps the tensors given)
+
+
 def _old_style_generator(op, old):
     """PennyLane's reading of a generator written as a class attribute ``[class or matrix,
     prefactor]`` (PennyLane <= 0.22), with its deprecation warning: ``prefactor * class``
@@ -1145,7 +1162,7 @@ def generator(op: Operation, format="prefactor"):  # noqa: A002  (PennyLane's na
                 made = op(*args, **kwargs)
             return generator(made, format)
         return of_arguments
-    if not isinstance(op, Operation):
+    if not isinstance(op, (Operation, Exp)):  # (qml.evolve's Evolution has one)
         raise GateError(f"qml.generator takes a gate, e.g. qml.RX(0.1, wires=0); got {op!r}")
     if op.num_params != 1:
         raise ValueError(f"Operation {type(op).__name__} is not written in terms of a single "
@@ -1277,6 +1294,29 @@ def _unapplied_pow(base, z) -> "PowOperation":
     return op
 
 
+def _template_pow(base, z, lazy):
+    """PennyLane's ``Pow(template, z)``: applied as the template's gates ``z`` times for a
+    non-negative integer ``z`` (none for 0); any other power has no gates (PennyLane's
+    ``Operator.pow`` is undefined there): its matrix is the matrix power, a circuit refuses
+    it. ``lazy=False``: the gates (the identity for none), or that ``Pow``."""
+    ops = _template_ops(base)  # (taken off the active tape)
+    if not (np.ndim(z) == 0 and _is_integer(z) and z >= 0):
+        return _unapplied_pow(base, z)  # (lazy=False too: PennyLane's Pow where pow fails)
+    gates = []
+    with recording(Tape()):
+        for k in range(int(z)):
+            gates += ops if k == 0 else [_copy(g) for g in ops]
+    tape = active_tape()
+    if tape is not None:
+        for g in gates:
+            tape.append(g)
+    if lazy:
+        return PowOperation(base, gates, z)
+    if not gates:
+        return _made("Identity", (), base.wires)
+    return gates[0] if len(gates) == 1 else gates
+
+
 def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     """``base`` to the power ``z`` (PennyLane's ``qml.pow``): PennyLane's ``Pow``
     (:class:`PowOperation`), applied as the gates of ``base.pow(z)`` (``RX(t) ** z`` is
@@ -1295,10 +1335,15 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
         # an arithmetic operator (X(0) + Y(1)): PennyLane's Pow of it, its matrix power;
         # not applied (no gates: not unitary in general)
         return _in_place_of(base, PowOperation(base, None, z))
+    if isinstance(base, Template):
+        return _template_pow(base, z, lazy)
     if not isinstance(base, Operation):
         raise GateError(f"qml.pow takes an operator, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
     if _no_gates(base):
         return _in_place_of(base, PowOperation(base, None, z) if lazy else _user_pow(base, z))
+    if np.ndim(z) and getattr(base, "batch_size", None) not in (None, np.size(z)):
+        _take_off_tape(base)  # PennyLane's: made; its batch_size (and a circuit) refuses it
+        return _unapplied_pow(base, z)
     _take_off_tape(base)
     try:
         ops = _gate_pow(base, z)
@@ -2264,6 +2309,11 @@ class SymbolicOp(Operation):
         its base is an operator of your own, which qsym does not apply)."""
         if vars(self._base).get("params", self._base_params) is not self._base_params:
             self._rewrite()  # the base's data set since
+        if self._gates is None and isinstance(self._base, Template):
+            raise PowUndefinedError(
+                f"{self.name} is not applied in a circuit: a template's power is defined for a "
+                "non-negative integer exponent only (PennyLane's PowUndefinedError); apply "
+                "qml.QubitUnitary(qml.matrix(op), wires) for its matrix, or an integer power")
         if self._gates is None and getattr(self._base, "_row", None) is not None:
             raise PowUndefinedError(
                 f"{self.name} is not applied in a circuit: {self._base.name}.pow("
@@ -2497,6 +2547,20 @@ class AdjointOperation(SymbolicOp):
     def _remake(self, base, wire_map):
         return adjoint(base)
 
+    def _flatten(self):
+        """PennyLane's pytree form: ``((base,), ())``.
+
+        >>> import qsym as qml
+        >>> a = qml.adjoint(qml.RX(0.3, wires=0))
+        >>> a._flatten(), type(a)._unflatten(*a._flatten())
+        (((RX(0.3, wires=[0]),), ()), Adjoint(RX(0.3, wires=[0])))
+        """
+        return (self._base,), ()
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return adjoint(data[0])
+
     def simplify(self):
         """PennyLane's ``Adjoint.simplify``: the simplified base's adjoint, simplified again
         (``Adjoint(Adjoint(X(0)))`` is ``X(0)``, ``Adjoint(RZ(t))`` is ``RZ(4 pi - t)``), or
@@ -2522,7 +2586,13 @@ class AdjointOperation(SymbolicOp):
         >>> qml.adjoint(qml.S(0)).eigvals()
         array([1.-0.j, 0.-1.j])
         """
-        return np.conj(np.asarray(self._base.eigvals()))
+        eigvals = getattr(self._base, "eigvals", None)
+        if eigvals is None:  # (a template, a state preparation: PennyLane raises the same)
+            raise EigvalsUndefinedError(
+                f"{self.name} has no eigenvalues: its base {self._base.name} defines none "
+                "(PennyLane's EigvalsUndefinedError); qml.eigvals(op) of a function of gates "
+                "computes them from the matrix")
+        return np.conj(np.asarray(eigvals()))
 
     @property
     def has_diagonalizing_gates(self) -> bool:
@@ -2565,6 +2635,14 @@ class PowOperation(SymbolicOp):
     def __init__(self, base, gates, z):
         super().__init__(base, gates, base.wires, (("z", z),))
         self._z = z
+
+    @property
+    def table_gates(self) -> tuple:
+        """The gates of ``base.pow(z)``; none for a power that is not defined, or exponents
+        whose number is not the base's batch size (the ``GateError`` of :attr:`batch_size`)."""
+        if self._gates is None:
+            self.batch_size  # noqa: B018  (raises for mismatched broadcasting)
+        return SymbolicOp.table_gates.fget(self)
 
     def generator(self):
         """``z G`` of the base's generator ``G`` (PennyLane's): ``U(t)**z = exp(-i t z G)``
@@ -2631,6 +2709,8 @@ class PowOperation(SymbolicOp):
         z = self._z
         if isinstance(z, (int, np.integer)) and z > 0:
             return True
+        if isinstance(self._base, Template):  # (PennyLane's Operator.pow: [] for z = 0)
+            return self._gates is not None
         if np.ndim(z):
             return False
         try:
@@ -2751,6 +2831,45 @@ class PowOperation(SymbolicOp):
             raise DecompositionUndefinedError(
                 f"{self.name} has no decomposition: {self._base.name} defines no pow({self._z!r})"
             ) from None
+        except Exception as exc:  # PennyLane's: any failure of base.pow(z) (a batched z, ...)
+            raise DecompositionUndefinedError(
+                f"{self.name} has no decomposition: {self._base.name}.pow({self._z!r}) raised "
+                f"{type(exc).__name__}: {exc}") from exc
+
+    @property
+    def has_sparse_matrix(self) -> bool:
+        """PennyLane's: the base has a sparse matrix and ``z`` is an integer.
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.X(0), 2).has_sparse_matrix, qml.pow(qml.X(0), 0.5).has_sparse_matrix
+        (True, False)
+        """
+        return bool(getattr(self._base, "has_sparse_matrix", False)) and isinstance(
+            self._z, (int, np.integer))
+
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002  (PennyLane's name)
+        """The base's sparse matrix to the integer power ``z`` (PennyLane's
+        ``Pow.sparse_matrix``, SciPy's); ``SparseMatrixUndefinedError`` for another exponent
+        (PennyLane's: a fractional power is not sparse in general), a negative one or a base
+        without a sparse matrix.
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.S(0), 2).sparse_matrix().toarray().real  # doctest: +SKIP
+        array([[ 1.,  0.],
+               [ 0., -1.]])
+        """
+        if not self.has_sparse_matrix or self._z < 0:
+            raise SparseMatrixUndefinedError(
+                f"{self.name} has no sparse matrix (PennyLane's SparseMatrixUndefinedError): "
+                "only a non-negative integer power of an operator with a sparse matrix has one; "
+                "op.matrix() gives the dense matrix")
+        base = self._base.sparse_matrix(format="csr")
+        out = sparse_of(np.eye(base.shape[0], dtype=complex))
+        for _ in range(int(self._z)):
+            out = out @ base
+        if wire_order is not None and list(wire_order) != list(self.wires):
+            return sparse_of(expand_matrix(out.toarray(), self.wires, wire_order), format)
+        return out.asformat(format)
 
     def simplify(self):
         """PennyLane's ``Pow.simplify``: by the Pauli sentence where there is one; else the
@@ -3638,6 +3757,15 @@ def _generator_gates(n: int) -> tuple:
     return _generator_gates_cached(n, len(GATE_CLASSES))
 
 
+def _evolution_coeff(param):
+    """``-i param``, the coefficient of ``exp(-i param G)``, for a number (a NumPy array
+    too); None for a traced input, whose rotations are written from ``param`` itself."""
+    if isinstance(param, numbers.Number) or (
+            isinstance(param, np.ndarray) and param.dtype != object):
+        return -1j * param
+    return None
+
+
 class Evolution(Exp):
     """``exp(-i param * generator)`` (PennyLane's ``qml.evolve`` of an operator and
     ``qml.ops.op_math.Evolution``); ``param`` may be a traced input (its gradient is exact).
@@ -3652,10 +3780,46 @@ class Evolution(Exp):
 
     def __init__(self, generator, param=1, num_steps=None, id=None):
         self.param = param
-        super().__init__(generator, -1j * param if isinstance(param, numbers.Number) else None,
-                         num_steps, id)
+        super().__init__(generator, _evolution_coeff(param), num_steps, id)
 
-    data = property(lambda self: (self.param,))
+    @property
+    def data(self) -> tuple:
+        """``(param,)`` (PennyLane's); set, the parameter and its coefficient ``-i param``.
+
+        >>> import qsym as qml
+        >>> E = qml.evolve(qml.X(0), 0.5)
+        >>> E.data = (0.25,)
+        >>> E.param, E.coeff
+        (0.25, -0.25j)
+        """
+        return (self.param,)
+
+    @data.setter
+    def data(self, values) -> None:
+        self.param = values[0]
+        self.coeff = _evolution_coeff(self.param)
+
+    def pow(self, z):
+        """``exp(-i param G) ** z`` as one evolution, ``Evolution(G, z * param)``
+        (PennyLane's ``Evolution.pow``), not applied.
+
+        >>> import qsym as qml
+        >>> qml.evolve(qml.Z(0), -0.5).pow(2.5)
+        Evolution(1.25j PauliZ)
+        """
+        with not_recording():
+            return Evolution(self.base, self.param * z, num_steps=self.num_steps)
+
+    def map_wires(self, wire_map: dict):
+        """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``), not applied.
+
+        >>> import qsym as qml
+        >>> qml.evolve(qml.X(0), 0.5).map_wires({0: "a"}).wires
+        Wires(['a'])
+        """
+        with not_recording():
+            return Evolution(self.base.map_wires(wire_map), self.param,
+                             num_steps=self.num_steps, id=self.id)
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """PennyLane's label of ``exp(-i t G)``: ``Exp(-tj G)``, ``-t`` rounded to ``decimals``.
@@ -3703,6 +3867,9 @@ class Evolution(Exp):
             raise GeneratorUndefinedError(
                 f"The operator coefficient {-1j * complex(getval(self.param))} is not "
                 "imaginary; the expected format is exp(-ixG). The generator is not defined.")
+        if not getattr(self.base, "is_verified_hermitian", False):  # PennyLane's warning
+            warnings.warn(f"The base {self.base} may not be hermitian.", UserWarning,
+                          stacklevel=2)
         with recording(Tape()):
             return s_prod(-1, self.base)
 

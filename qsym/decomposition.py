@@ -1044,6 +1044,8 @@ def _particle_conserving_u2_decomposition(weights, wires, init_state=None, **_):
 
 add_decomps("ParticleConservingU2", _particle_conserving_u2_decomposition)
 METHODS["resource_rep"] = resource_rep  # for ChangeOpBasis.resource_params (qsym._opmath)
+# the rules a user's operator class falls back on (qsym._operations.added_rules)
+METHODS["added_rules"] = lambda cls: tuple(_ADDED.get(_type_name(cls), ()))
 add_decomps("ChangeOpBasis", DecompositionRule(_change_op_basis_decomp,
                                                _change_op_basis_resources))
 add_decomps("C(ChangeOpBasis)", DecompositionRule(_controlled_change_op_basis_decomp, exact=False))

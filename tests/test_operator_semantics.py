@@ -146,8 +146,11 @@ def test_broadcast_exponents_and_angles_pair_up():
     assert p.batch_size == 3 and p.ndim_params == (0,)
     assert np.allclose(p.matrix(), np.stack([rot(X, a * b) for a, b in zip(t, z)]))
     assert qml.pow(qml.RX(0.5, wires=0), z).batch_size == 3
+    mismatched = qml.pow(qml.RX(t, wires=0), np.array([1.0, 2.0]))  # made (PennyLane's)
     with pytest.raises(ValueError, match="Broadcasting was attempted"):
-        qml.pow(qml.RX(t, wires=0), np.array([1.0, 2.0]))
+        _ = mismatched.batch_size  # ... and refused where its batch size is needed
+    with pytest.raises(ValueError, match="Broadcasting was attempted"):
+        _ = mismatched.table_gates  # (what a circuit applies)
 
 
 def test_power_of_your_operator_without_a_matrix_has_none():
