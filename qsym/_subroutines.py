@@ -1153,6 +1153,7 @@ templates.state_preparations.mottonen = _module(
         MottonenStatePreparation=templates.MottonenStatePreparation, gray_code=gray_code,
         _get_alpha_y=templates.mottonen_alpha_y, _get_alpha_z=templates.mottonen_alpha_z,
         compute_theta=compute_theta,
+        # (qsym.decomposition puts the rule here once it is made)
         mottonen_decomp=not_provided(f"{_SP}.mottonen", "mottonen_decomp"))
 _module("state_preparations.arbitrary_state_preparation", "PennyLane's module",
         ArbitraryStatePreparation=templates.ArbitraryStatePreparation,

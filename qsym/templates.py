@@ -4081,14 +4081,30 @@ class GateFabric(Template):
         self.init_state = _init_bits(init_state, n, "GateFabric")
         self._record()
 
-    def _build(self):
+    def _pattern(self) -> list:
+        """The groups of four wires a layer acts on: ``0-3, 4-7, ...``, then (more than
+        four wires) ``2-5, 6-9, ...``."""
         ws = list(self.wires)
         pattern = [ws[i : i + 4] for i in range(0, len(ws), 4) if len(ws[i : i + 4]) == 4]
         if len(ws) > 4:
             pattern += [ws[i : i + 4] for i in range(2, len(ws), 4) if len(ws[i : i + 4]) == 4]
-        BasisEmbedding(np.array(self.init_state), wires=ws)
+        return pattern
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the layers, the wires, the groups of four wires per layer and
+        ``include_pi``.
+
+        >>> GateFabric(np.zeros((2, 2, 2)), wires=range(6), init_state=[1, 1, 0, 0, 0, 0]).resource_params
+        {'n_layers': 2, 'num_wires': 6, 'len_wire_pattern': 2, 'include_pi': False}
+        """
+        return {"n_layers": self.weights.shape[0], "num_wires": len(self.wires),
+                "len_wire_pattern": len(self._pattern()), "include_pi": self.include_pi}
+
+    def _build(self):
+        BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
         for layer in range(self.weights.shape[0]):
-            for idx, four in enumerate(pattern):
+            for idx, four in enumerate(self._pattern()):
                 if self.include_pi:
                     _gate("OrbitalRotation", np.pi, wires=four)
                 _gate("DoubleExcitation", self.weights[layer, idx, 0], wires=four)
@@ -4145,6 +4161,15 @@ class ParticleConservingU1(Template):
         self.weights = w
         self.init_state = (0,) * n if init_state is None else _init_bits(init_state, n, "ParticleConservingU1")
         self._record()
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the number of wires and of layers.
+
+        >>> ParticleConservingU1(np.zeros((2, 2, 2)), wires=[0, 1, 2]).resource_params
+        {'num_wires': 3, 'n_layers': 2}
+        """
+        return {"num_wires": len(self.wires), "n_layers": self.weights.shape[0]}
 
     def _build(self):
         BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
