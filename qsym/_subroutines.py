@@ -1076,6 +1076,9 @@ def _module(name: str, doc: str, **names):
     mod = types.ModuleType(f"{templates.__name__}.{full}", doc)
     mod.__dict__.update(names)
     sys.modules[mod.__name__] = mod
+    parent, _, leaf = mod.__name__.rpartition(".")
+    if parent in sys.modules and not hasattr(sys.modules[parent], leaf):
+        setattr(sys.modules[parent], leaf, mod)  # the attribute path too (qml.templates.subroutines.select)
     return mod
 
 

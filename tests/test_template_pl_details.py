@@ -289,3 +289,23 @@ def test_qml_map_wires_of_a_template():
         op = qml.QFT(wires=[0, 1])
         moved = qml.map_wires(op, {0: 7}, queue=True, replace=True)
     assert q.queue == [moved] and list(moved.wires) == [7, 1]
+
+
+def test_template_module_paths_are_attributes_too():
+    import importlib
+    import sys
+
+    # every module path qsym registers under qsym.templates is reachable by attribute as well
+    # as by import (PennyLane's tests write qml.templates.subroutines.select._select_decomp_unary)
+    for name, mod in list(sys.modules.items()):
+        if name.startswith("qsym.templates."):
+            parent, _, leaf = name.rpartition(".")
+            assert getattr(sys.modules[parent], leaf) is mod, name
+    select = qml.templates.subroutines.select
+    assert select is importlib.import_module("qsym.templates.subroutines.select")
+    assert select._select_decomp_unary in qml.list_decomps(qml.Select)
+    # PennyLane's qml.ops.op_math.condition module: Conditional and cond
+    from qsym.ops.op_math.condition import Conditional, cond
+
+    assert qml.ops.op_math.condition.Conditional is Conditional is qml.ops.Conditional
+    assert cond is qml.cond
