@@ -309,6 +309,7 @@ for _name in ("MidMeasure", "MeasurementValue", "measure", "get_mcm_predicates",
     setattr(ops, _name, getattr(ops.mid_measure, _name))
 ops.Conditional = ops.op_math.Conditional = _mcm.Conditional
 ops.cond = ops.op_math.cond = cond
+_OP_MATH_MODULES["condition"] = dict(Conditional=_mcm.Conditional, cond=cond)  # its module path
 ops.Operation = Operation  # PennyLane's qml.ops.Operation (isinstance checks)
 from ._operations import density_matrix, mutual_info, purity, vn_entropy  # noqa: E402
 from ._shadows import ClassicalShadow, classical_shadow, shadow_expval  # noqa: E402

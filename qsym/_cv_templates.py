@@ -180,4 +180,73 @@ class Interferometer(CVTemplate):
         return ops + [cv.Rotation(varphi[i], wires=wires[i:i + 1]) for i in range(len(wires))]
 
 
-TEMPLATES = ("DisplacementEmbedding", "SqueezingEmbedding", "Interferometer")
+_CVNN_NAMES = ("theta_1", "phi_1", "varphi_1", "r", "phi_r", "theta_2", "phi_2", "varphi_2",
+               "a", "phi_a", "k")
+
+
+def _cvnn_widths(n_wires: int) -> list:
+    """The second dimension of each of the eleven weight tensors: ``n (n - 1) / 2``
+    beamsplitters for the interferometers' ``theta`` and ``phi``, else one per mode."""
+    pairs = n_wires * (n_wires - 1) // 2
+    return [pairs] * 2 + [n_wires] * 3 + [pairs] * 2 + [n_wires] * 4
+
+
+class CVNeuralNetLayers(CVTemplate):
+    """PennyLane's ``qml.CVNeuralNetLayers(theta_1, phi_1, varphi_1, r, phi_r, theta_2,
+    phi_2, varphi_2, a, phi_a, k, wires)``: the continuous-variable neural network of
+    Killoran et al. (arXiv:1806.06871); per layer an :class:`Interferometer`, a
+    ``Squeezing`` per mode, a second interferometer, a ``Displacement`` and a ``Kerr`` per
+    mode. Each weight tensor has a first dimension of the number of layers (shapes:
+    :meth:`shape`). The ``Kerr`` gates are not Gaussian: ``default.gaussian`` refuses them.
+
+    >>> import qsym as qml
+    >>> shapes = qml.CVNeuralNetLayers.shape(n_layers=1, n_wires=1)
+    >>> op = qml.CVNeuralNetLayers(*[np.full(s, 0.5) for s in shapes], wires=[0])
+    >>> [g.name for g in op.decomposition()]
+    ['Interferometer', 'Squeezing', 'Interferometer', 'Displacement', 'Kerr']
+    """
+
+    num_params = 11
+
+    def __init__(self, theta_1, phi_1, varphi_1, r, phi_r, theta_2, phi_2, varphi_2, a,
+                 phi_a, k, wires, id=None):  # noqa: A002
+        weights = [theta_1, phi_1, varphi_1, r, phi_r, theta_2, phi_2, varphi_2, a, phi_a, k]
+        shapes = [np.shape(w) for w in weights]
+        if any(len(s) != 2 for s in shapes):
+            raise ValueError(f"Every parameter must be two-dimensional (layers, gates); got "
+                             f"shapes {shapes}")
+        first_dims = [s[0] for s in shapes]
+        if len(set(first_dims)) > 1:
+            raise ValueError(f"The first dimension of all parameters needs to be the same, got "
+                             f"{first_dims}")
+        if [s[1] for s in shapes] != _cvnn_widths(len(Wires(wires))):
+            raise ValueError("Got unexpected shape for one or more parameters.")
+        self.n_layers = first_dims[0]
+        super().__init__(*weights, wires=wires, id=id)
+
+    @staticmethod
+    def shape(n_layers, n_wires):
+        """The shapes of the eleven weight tensors (PennyLane's order).
+
+        >>> CVNeuralNetLayers.shape(n_layers=2, n_wires=2)[:3]
+        [(2, 1), (2, 1), (2, 2)]
+        """
+        return [(n_layers, w) for w in _cvnn_widths(n_wires)]
+
+    @staticmethod
+    def compute_decomposition(theta_1, phi_1, varphi_1, r, phi_r, theta_2, phi_2, varphi_2,
+                              a, phi_a, k, wires=None):
+        wires = Wires(wires)
+        ops = []
+        for m in range(np.shape(theta_1)[0]):
+            ops.append(Interferometer(theta_1[m], phi_1[m], varphi_1[m], wires=wires))
+            ops += [cv.Squeezing(r[m, i], phi_r[m, i], wires=wires[i:i + 1])
+                    for i in range(len(wires))]
+            ops.append(Interferometer(theta_2[m], phi_2[m], varphi_2[m], wires=wires))
+            ops += [cv.Displacement(a[m, i], phi_a[m, i], wires=wires[i:i + 1])
+                    for i in range(len(wires))]
+            ops += [cv.Kerr(k[m, i], wires=wires[i:i + 1]) for i in range(len(wires))]
+        return ops
+
+
+TEMPLATES = ("DisplacementEmbedding", "SqueezingEmbedding", "Interferometer", "CVNeuralNetLayers")

@@ -100,12 +100,12 @@ def map_wires(input, wire_map: dict, queue=False, replace=False):  # noqa: A002
     >>> map_wires(qml.X(0) @ qml.Y(1), {0: "a"})
     X('a') @ Y(1)
     """
-    if isinstance(input, (PauliWord, PauliSentence, MeasurementProcess, *_OPERATORS)):
+    if isinstance(input, (PauliWord, PauliSentence, MeasurementProcess, GateSequence, *_OPERATORS)):
         tape = active_tape()
         if tape is None or (tape.log is None and not queue):
-            return _map_operator(input, wire_map)
+            return _mapped(input, wire_map)
         with not_recording():
-            new = _map_operator(input, wire_map)
+            new = _mapped(input, wire_map)
         if queue:
             if replace:
                 QueuingManager.remove(input)
@@ -115,6 +115,14 @@ def map_wires(input, wire_map: dict, queue=False, replace=False):  # noqa: A002
         return _map_wires_tape(input, wire_map=wire_map, queue=queue)
     raise GateError(f"qml.map_wires takes an operator, a measurement, a tape, a QNode or a "
                     f"circuit function, got {input!r}")
+
+
+def _mapped(op, wire_map: dict):
+    """``op`` on the wires ``wire_map`` gives; a template (a :class:`GateSequence`) made
+    again on them (its ``map_wires``: PennyLane's, wires and wire arguments mapped)."""
+    if isinstance(op, GateSequence) and not isinstance(op, _OPERATORS):
+        return op.map_wires(wire_map)
+    return _map_operator(op, wire_map)
 
 
 def _transformable(obj) -> bool:

@@ -1076,6 +1076,9 @@ def _module(name: str, doc: str, **names):
     mod = types.ModuleType(f"{templates.__name__}.{full}", doc)
     mod.__dict__.update(names)
     sys.modules[mod.__name__] = mod
+    parent, _, leaf = mod.__name__.rpartition(".")
+    if parent in sys.modules and not hasattr(sys.modules[parent], leaf):
+        setattr(sys.modules[parent], leaf, mod)  # the attribute path too (qml.templates.subroutines.select)
     return mod
 
 
@@ -1153,6 +1156,7 @@ templates.state_preparations.mottonen = _module(
         MottonenStatePreparation=templates.MottonenStatePreparation, gray_code=gray_code,
         _get_alpha_y=templates.mottonen_alpha_y, _get_alpha_z=templates.mottonen_alpha_z,
         compute_theta=compute_theta,
+        # (qsym.decomposition puts the rule here once it is made)
         mottonen_decomp=not_provided(f"{_SP}.mottonen", "mottonen_decomp"))
 _module("state_preparations.arbitrary_state_preparation", "PennyLane's module",
         ArbitraryStatePreparation=templates.ArbitraryStatePreparation,

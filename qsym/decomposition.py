@@ -1043,6 +1043,85 @@ def _particle_conserving_u2_decomposition(weights, wires, init_state=None, **_):
 
 
 add_decomps("ParticleConservingU2", _particle_conserving_u2_decomposition)
+
+
+def _template_rule(cls, resources, *, name: str, exact: bool = True) -> DecompositionRule:
+    """A template's own decomposition as a rule of :func:`list_decomps` (PennyLane registers
+    one for each template): called as ``rule(*op.data, op.wires, **op.hyperparameters)``
+    (the wires by position or name), it makes the template off the tape and records its
+    gates where it is called; ``resources`` is PennyLane's count (a function of the
+    template's ``resource_params``).
+
+    >>> import qsym as qml
+    >>> rule = list_decomps(qml.BasisState)[0]
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     rule(np.array([1, 0, 1]), [0, 1, 2])
+    >>> q.queue, rule.compute_resources(num_wires=3).gate_counts
+    ([X(0), X(2)], {PauliX: 2})
+    """
+
+    def rule(*args, wires=None, **hyper):
+        params = args
+        if wires is None:  # PennyLane's rules take the wires after the data, by position
+            if not args:
+                raise TypeError(f"{name}: the rule needs the template's wires")
+            params, wires = args[:-1], args[-1]
+        with recording(Tape()):
+            op = cls(*params, wires=wires, **hyper)
+        op.decomposition()  # recorded where the rule is called
+
+    rule.__name__ = name
+    return DecompositionRule(rule, resources, exact=exact, name=name)
+
+
+def _basis_state_resources(num_wires: int) -> dict:
+    """PennyLane's (an estimate: a ``PauliX`` for half the wires, rounded up)."""
+    return {GATE_CLASSES["PauliX"]: num_wires - num_wires // 2}
+
+
+def _mottonen_resources(num_wires: int) -> dict:
+    """PennyLane's count for a complex state: ``2**n - 1`` ``RY`` and ``RZ`` each, twice as
+    many ``CNOT`` less two, one ``GlobalPhase`` (an upper bound)."""
+    n = 2 ** num_wires - 1
+    return {GATE_CLASSES["GlobalPhase"]: 1, GATE_CLASSES["RY"]: n, GATE_CLASSES["RZ"]: n,
+            GATE_CLASSES["CNOT"]: 2 * (n - 1)}
+
+
+def _particle_conserving_u1_resources(n_layers: int, num_wires: int) -> dict:
+    """PennyLane's counts: the basis state, then per neighbouring pair and layer two
+    ``U_A`` halves (each ``CZ``, ``CRot``, three ``PhaseShift``, two ``CNOT``) and a
+    ``CZ``, ``CRot`` between them."""
+    pairs = (num_wires - 1) * n_layers
+    return {resource_rep(templates.BasisEmbedding, num_wires=num_wires): 1,
+            resource_rep(GATE_CLASSES["CZ"]): 3 * pairs, resource_rep(GATE_CLASSES["CRot"]): 3 * pairs,
+            resource_rep(GATE_CLASSES["PhaseShift"]): 6 * pairs,
+            resource_rep(GATE_CLASSES["CNOT"]): 4 * pairs}
+
+
+def _gate_fabric_resources(n_layers: int, num_wires: int, len_wire_pattern: int,
+                           include_pi: bool) -> dict:
+    """PennyLane's counts: the basis state, per group of four wires and layer a
+    ``DoubleExcitation`` and one ``OrbitalRotation`` (two with ``include_pi``)."""
+    groups = n_layers * len_wire_pattern
+    return {resource_rep(templates.BasisEmbedding, num_wires=num_wires): 1,
+            resource_rep(GATE_CLASSES["DoubleExcitation"]): groups,
+            resource_rep(GATE_CLASSES["OrbitalRotation"]): (2 if include_pi else 1) * groups}
+
+
+_BASIS_STATE_RULE = _template_rule(templates.BasisState, _basis_state_resources,
+                                  name="_basis_state_decomp", exact=False)
+add_decomps("BasisState", _BASIS_STATE_RULE)
+add_decomps("BasisEmbedding", _BASIS_STATE_RULE)  # PennyLane's: BasisState's rules
+_MOTTONEN_RULE = _template_rule(templates.MottonenStatePreparation, _mottonen_resources,
+                                name="mottonen_decomp", exact=False)
+add_decomps("MottonenStatePreparation", _MOTTONEN_RULE)
+# PennyLane's module path of the rule (qml.templates.state_preparations.mottonen)
+templates.state_preparations.mottonen.mottonen_decomp = _MOTTONEN_RULE
+add_decomps("ParticleConservingU1", _template_rule(
+    templates.ParticleConservingU1, _particle_conserving_u1_resources,
+    name="_particle_conserving_u1_decomposition"))
+add_decomps("GateFabric", _template_rule(templates.GateFabric, _gate_fabric_resources,
+                                        name="_gate_fabric_decomposition"))
 METHODS["resource_rep"] = resource_rep  # for ChangeOpBasis.resource_params (qsym._opmath)
 # the rules a user's operator class falls back on (qsym._operations.added_rules)
 METHODS["added_rules"] = lambda cls: tuple(_ADDED.get(_type_name(cls), ()))

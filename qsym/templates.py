@@ -42,6 +42,7 @@ from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError,
 from ._operations import (GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, StatePrepBase,
                           wires_tuple)
 from ._ir import apply_matrix
+from . import rules
 from ._trace import Tape, active_tape, add_check, aside_tape, choice, known, not_recording, recording, take_over, unwrap
 from .wires import Wires
 
@@ -3019,13 +3020,25 @@ def _real(c) -> bool:
     return complex(c).imag == 0
 
 
+def _trainable(value) -> bool:
+    """Whether a coefficient is differentiated: an autograd box, a tensor with
+    ``requires_grad``, or a circuit input (a symbolic expression)."""
+    if isinstance(value, Box):
+        return True
+    if isinstance(value, sp.Basic):
+        return not value.is_number
+    return bool(getattr(value, "requires_grad", False))
+
+
 class CommutingEvolution(Template):
     """PennyLane's ``qml.CommutingEvolution(hamiltonian, time, frequencies=None,
     shifts=None)``: ``exp(-i H time)`` for a Hamiltonian of commuting Pauli words, applied
     as :class:`ApproxTimeEvolution` with one step, as PennyLane applies it (exact when the
     words commute, which PennyLane assumes and does not check; neither does qsym). qsym
-    derives exact shift rules for its ``PauliRot`` gates, so ``frequencies`` and ``shifts``
-    are accepted and not needed.
+    derives exact shift rules for its ``PauliRot`` gates, so a QNode needs no
+    ``frequencies``; given (and the Hamiltonian's coefficients fixed), they make PennyLane's
+    ``grad_recipe`` of the time (the shift rule of those frequencies, ``grad_method="A"``),
+    which ``qml.gradients.param_shift`` of a tape holding the template uses.
 
     >>> import qsym as qml
     >>> H = qml.Hamiltonian([1.0, 0.5], [qml.X(0) @ qml.X(1), qml.Z(0) @ qml.Z(1)])
@@ -3033,11 +3046,21 @@ class CommutingEvolution(Template):
     [ApproxTimeEvolution(wires=[0, 1])]
     """
 
+    grad_method = None  # PennyLane's: "A" with frequencies and a fixed Hamiltonian
+
     def __init__(self, hamiltonian, time, frequencies=None, shifts=None, id=None):
         pauli_terms(hamiltonian, "CommutingEvolution")  # a sum of Pauli words, else GateError
         self.hamiltonian, self.time, self.id = hamiltonian, time, id
         self.frequencies, self.shifts = frequencies, shifts
         self.wires = tuple(hamiltonian.wires)
+        n = len(hamiltonian.data)
+        self.grad_recipe = [None] * (n + 1)
+        if frequencies is not None and not any(_trainable(c) for c in hamiltonian.data):
+            # PennyLane's recipe of the time: the shift rule of the frequencies (qsym's
+            # proved rule; the frequencies are the caller's claim, as in PennyLane)
+            rule = rules.derive_rule(list(frequencies), None if shifts is None else list(shifts))
+            self.grad_recipe = (np.array(rule.numeric()),) + (None,) * n
+            self.grad_method = "A"
         self._record()
 
     @property
@@ -4081,14 +4104,30 @@ class GateFabric(Template):
         self.init_state = _init_bits(init_state, n, "GateFabric")
         self._record()
 
-    def _build(self):
+    def _pattern(self) -> list:
+        """The groups of four wires a layer acts on: ``0-3, 4-7, ...``, then (more than
+        four wires) ``2-5, 6-9, ...``."""
         ws = list(self.wires)
         pattern = [ws[i : i + 4] for i in range(0, len(ws), 4) if len(ws[i : i + 4]) == 4]
         if len(ws) > 4:
             pattern += [ws[i : i + 4] for i in range(2, len(ws), 4) if len(ws[i : i + 4]) == 4]
-        BasisEmbedding(np.array(self.init_state), wires=ws)
+        return pattern
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the layers, the wires, the groups of four wires per layer and
+        ``include_pi``.
+
+        >>> GateFabric(np.zeros((2, 2, 2)), wires=range(6), init_state=[1, 1, 0, 0, 0, 0]).resource_params
+        {'n_layers': 2, 'num_wires': 6, 'len_wire_pattern': 2, 'include_pi': False}
+        """
+        return {"n_layers": self.weights.shape[0], "num_wires": len(self.wires),
+                "len_wire_pattern": len(self._pattern()), "include_pi": self.include_pi}
+
+    def _build(self):
+        BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
         for layer in range(self.weights.shape[0]):
-            for idx, four in enumerate(pattern):
+            for idx, four in enumerate(self._pattern()):
                 if self.include_pi:
                     _gate("OrbitalRotation", np.pi, wires=four)
                 _gate("DoubleExcitation", self.weights[layer, idx, 0], wires=four)
@@ -4145,6 +4184,15 @@ class ParticleConservingU1(Template):
         self.weights = w
         self.init_state = (0,) * n if init_state is None else _init_bits(init_state, n, "ParticleConservingU1")
         self._record()
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the number of wires and of layers.
+
+        >>> ParticleConservingU1(np.zeros((2, 2, 2)), wires=[0, 1, 2]).resource_params
+        {'num_wires': 3, 'n_layers': 2}
+        """
+        return {"num_wires": len(self.wires), "n_layers": self.weights.shape[0]}
 
     def _build(self):
         BasisEmbedding(np.array(self.init_state), wires=list(self.wires))

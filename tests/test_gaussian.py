@@ -324,3 +324,32 @@ def test_state_and_transforms_are_refused():
         return qml.expval(qml.QuadX(0))
     with pytest.raises(qml.QuantumFunctionError, match="transforms of a QNode"):
         drop(qml.QNode(circuit, dev))(0.5)  # never run untransformed
+
+
+def test_cv_neural_net_layers_decomposition_shapes_and_errors():
+    shapes = qml.CVNeuralNetLayers.shape(n_layers=2, n_wires=3)
+    # 3 modes: 3 beamsplitters per interferometer, else one gate per mode (PennyLane's order)
+    assert shapes == [(2, 3)] * 11
+    assert qml.CVNeuralNetLayers.shape(1, 2) == [(1, 1)] * 2 + [(1, 2)] * 3 + [(1, 1)] * 2 + [(1, 2)] * 4
+    w = [np.full(s, 0.1 * (i + 1)) for i, s in enumerate(qml.CVNeuralNetLayers.shape(1, 2))]
+    ops = qml.CVNeuralNetLayers(*w, wires=["a", "b"]).decomposition()
+    assert [(op.name, op.wires.tolist()) for op in ops] == [
+        ("Interferometer", ["a", "b"]), ("Squeezing", ["a"]), ("Squeezing", ["b"]),
+        ("Interferometer", ["a", "b"]), ("Displacement", ["a"]), ("Displacement", ["b"]),
+        ("Kerr", ["a"]), ("Kerr", ["b"])]
+    assert [float(p) for p in ops[1].parameters] == [0.4, 0.5]  # r, phi_r
+    assert [float(p) for p in ops[4].parameters] == [0.9, 1.0]  # a, phi_a
+    assert np.isclose(float(ops[7].parameters[0]), 1.1)  # k
+    inner = ops[3].decomposition()  # theta_2, phi_2, varphi_2
+    assert [(op.name, [round(float(p), 12) for p in op.parameters]) for op in inner] == [
+        ("Beamsplitter", [0.6, 0.7]), ("Rotation", [0.8]), ("Rotation", [0.8])]
+    with pytest.raises(ValueError, match="first dimension of all parameters"):
+        qml.CVNeuralNetLayers(*w[:-1], np.zeros((2, 2)), wires=[0, 1])
+    with pytest.raises(ValueError, match="unexpected shape"):
+        qml.CVNeuralNetLayers(*w[:-1], np.zeros((1, 1)), wires=[0, 1])
+
+    def circuit():
+        qml.CVNeuralNetLayers(*w, wires=[0, 1])
+        return qml.expval(qml.QuadX(0))
+    with pytest.raises(qml.DeviceError, match="Kerr"):  # not Gaussian
+        _node(circuit, wires=2)()

@@ -226,3 +226,33 @@ def test_symbolic_ops_of_a_matrix_gate_carry_the_matrix_as_pennylanes_data():
     assert onp.allclose(qml.matrix(ops[0]), onp.diag([1.0, -1j]))
     # diag(1, -i) |0> = |0>, then X^2 = I and RX(0.3): <Z> = cos 0.3
     assert qml.device("default.qubit", wires=1).execute(tape) == pytest.approx(onp.cos(0.3))
+
+
+# -- qml.pow of a template: PennyLane's Pow(template, n), the template n times ----------------
+
+def test_pow_of_a_template_repeats_it():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def cubed(x):
+        qml.pow(qml.AngleEmbedding(qml.numpy.stack([x, 0.2]), wires=[0, 1], rotation="Y"), 3)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    # RY(3x) x RY(0.6) on |00>: <Z Z> = cos(3x) cos(0.6)
+    x = qml.numpy.array(0.3, requires_grad=True)
+    assert onp.isclose(cubed(x), onp.cos(0.9) * onp.cos(0.6))
+    h = 1e-6
+    fd = (cubed(x + h) - cubed(x - h)) / (2 * h)
+    assert onp.isclose(qml.grad(cubed)(x), fd, atol=1e-7)
+    assert onp.isclose(fd, -3 * onp.sin(0.9) * onp.cos(0.6), atol=1e-7)
+    # QFT squared on two qubits is the permutation |k> -> |-k mod 4>
+    with qml.queuing.AnnotatedQueue() as q:
+        op = qml.pow(qml.QFT(wires=[0, 1]), 2)
+    assert q.queue == [op] and op.z == 2 and op.name == "QFT**2"
+    perm = onp.zeros((4, 4))
+    for k in range(4):
+        perm[(-k) % 4, k] = 1
+    assert onp.allclose(qml.matrix(op, wire_order=[0, 1]), perm, atol=1e-12)
+    assert qml.pow(qml.QFT(wires=[0, 1]), 0, lazy=False) == []
+    with pytest.raises(qml.errors.PowUndefinedError, match="not defined"):
+        qml.pow(qml.QFT(wires=[0, 1]), 0.5)

@@ -502,3 +502,41 @@ def test_qram_decompositions_match_pennylane():
         ours = getattr(qml, name)(*args, **kw).decomposition()
         theirs = getattr(pl, name)(*args, **kw).decomposition()
         assert [(o.name, list(o.wires)) for o in ours] == [(o.name, list(o.wires)) for o in theirs]
+
+
+def test_commuting_evolution_grad_recipe_from_frequencies():
+    Hx = qml.Hamiltonian([1.0], [qml.PauliX(0)])
+    op = qml.CommutingEvolution(Hx, 0.1, frequencies=(2,))
+    # one frequency w = 2: f' = (w/2) [f(t + pi/(2w)) - f(t - pi/(2w))], so c = 1, s = pi/4
+    assert op.grad_method == "A"
+    assert np.allclose(op.grad_recipe[0], [[1.0, 1.0, np.pi / 4], [-1.0, 1.0, -np.pi / 4]])
+    assert tuple(op.grad_recipe[1:]) == (None,)
+    plain = qml.CommutingEvolution(Hx, 0.1)  # no frequencies: no recipe (PennyLane's)
+    assert plain.grad_method is None and plain.grad_recipe == [None, None]
+
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def one(t):
+        qml.PauliX(0)
+        qml.CommutingEvolution(Hx, t, (2,))
+        return qml.expval(qml.PauliZ(0))
+
+    # exp(-i t X)|1>: <Z> = -cos(2t), derivative 2 sin(2t)
+    for t in (-1.3, 0.2, 0.9):
+        x = pnp.array(t, requires_grad=True)
+        assert np.isclose(one(x), -np.cos(2 * t))
+        assert np.isclose(qml.gradients.param_shift(one)(x), 2 * np.sin(2 * t))
+
+    H2 = qml.Hamiltonian([1.0, -1.0], [qml.X(0) @ qml.Y(1), qml.Y(0) @ qml.X(1)])
+
+    @qml.qnode(dev)
+    def two(t):
+        qml.PauliX(0)
+        qml.CommutingEvolution(H2, t, (2, 4))
+        return qml.expval(qml.PauliZ(0))
+
+    for t in (-0.7, 0.4):
+        x = pnp.array(t, requires_grad=True)
+        fd = (two(t + 1e-6) - two(t - 1e-6)) / 2e-6
+        assert np.isclose(qml.gradients.param_shift(two)(x), fd, atol=1e-6)

@@ -269,3 +269,43 @@ def test_map_wires_maps_control_wires_and_operator_arguments():
     dup = copy.copy(op)
     assert dup.hamiltonian is not op.hamiltonian and dup.control is not op.control
     assert np.allclose(qml.matrix(dup), qml.matrix(op))
+
+
+def test_qml_map_wires_of_a_template():
+    # qml.map_wires (the function, not only the method) takes a template
+    u = qml.RX(np.pi / 4, wires=[0]) @ qml.CNOT(wires=[0, 1])
+    qpe = qml.QuantumPhaseEstimation(u, estimation_wires=[2, 3])
+    new = qml.map_wires(qpe, {0: 2, 1: 3, 2: 4, 3: 5})
+    assert list(new.wires) == [2, 3, 4, 5] and list(new.hyperparameters["estimation_wires"]) == [4, 5]
+    assert list(new.hyperparameters["unitary"].wires) == [2, 3]
+    assert np.allclose(qml.matrix(new, wire_order=[2, 3, 4, 5]),
+                       qml.matrix(qpe, wire_order=[0, 1, 2, 3]))
+    # QFT on two wires, written out: F[j, k] = i^(j k) / 2
+    F = np.array([[1j ** (j * k) for k in range(4)] for j in range(4)]) / 2
+    moved = qml.map_wires(qml.QFT(wires=[0, 1]), {0: "b", 1: "a"})
+    assert list(moved.wires) == ["b", "a"]
+    assert np.allclose(qml.matrix(moved, wire_order=["b", "a"]), F)
+    with qml.queuing.AnnotatedQueue() as q:
+        op = qml.QFT(wires=[0, 1])
+        moved = qml.map_wires(op, {0: 7}, queue=True, replace=True)
+    assert q.queue == [moved] and list(moved.wires) == [7, 1]
+
+
+def test_template_module_paths_are_attributes_too():
+    import importlib
+    import sys
+
+    # every module path qsym registers under qsym.templates is reachable by attribute as well
+    # as by import (PennyLane's tests write qml.templates.subroutines.select._select_decomp_unary)
+    for name, mod in list(sys.modules.items()):
+        if name.startswith("qsym.templates."):
+            parent, _, leaf = name.rpartition(".")
+            assert getattr(sys.modules[parent], leaf) is mod, name
+    select = qml.templates.subroutines.select
+    assert select is importlib.import_module("qsym.templates.subroutines.select")
+    assert select._select_decomp_unary in qml.list_decomps(qml.Select)
+    # PennyLane's qml.ops.op_math.condition module: Conditional and cond
+    from qsym.ops.op_math.condition import Conditional, cond
+
+    assert qml.ops.op_math.condition.Conditional is Conditional is qml.ops.Conditional
+    assert cond is qml.cond

@@ -600,3 +600,87 @@ def test_select_pauli_rot_y_decomposed_in_a_transformed_qnode_is_differentiable(
     want = onp.cos(0.15) ** 2 * onp.cos(0.3) + onp.sin(0.15) ** 2 * onp.cos(0.5)
     assert onp.isclose(t(x), want)
     assert onp.isclose(qml.grad(t)(x), -onp.sin(0.3) / 2 * (onp.cos(0.3) - onp.cos(0.5)))
+
+
+def _gate_counts(ops) -> dict:
+    counts: dict = {}
+    for op in ops:
+        counts[op.name] = counts.get(op.name, 0) + 1
+    return counts
+
+
+def _rule_queue(rule, op) -> list:
+    """What a rule records when called as PennyLane's tests call it (wires by position)."""
+    with qml.queuing.AnnotatedQueue() as q:
+        rule(*op.data, op.wires, **op.hyperparameters)
+    return q.queue
+
+
+@pytest.mark.parametrize("include_pi", [False, True])
+def test_gate_fabric_rule_records_its_gates_and_counts_them(include_pi):
+    # six wires: the groups of four are 0-3 and 2-5 (two per layer), two layers
+    weights = onp.arange(8, dtype=float).reshape(2, 2, 2) / 10
+    op = qml.GateFabric(weights, wires=range(6), init_state=[1, 1, 0, 0, 0, 0],
+                        include_pi=include_pi)
+    assert op.resource_params == {"n_layers": 2, "num_wires": 6, "len_wire_pattern": 2,
+                                  "include_pi": include_pi}
+    rule = qml.list_decomps(qml.GateFabric)[0]
+    queue = _rule_queue(rule, op)
+    assert isinstance(queue[0], qml.BasisEmbedding)
+    body = [(g.name, list(g.wires), [float(p) for p in g.parameters]) for g in queue[1:]]
+    expected = []
+    for layer in range(2):
+        for idx, four in enumerate([[0, 1, 2, 3], [2, 3, 4, 5]]):
+            if include_pi:
+                expected.append(("OrbitalRotation", four, [onp.pi]))
+            expected += [("DoubleExcitation", four, [weights[layer, idx, 0]]),
+                         ("OrbitalRotation", four, [weights[layer, idx, 1]])]
+    assert body == expected
+    counts = rule.compute_resources(**op.resource_params).gate_counts
+    assert {k.name: v for k, v in counts.items()} == {
+        "BasisState": 1, "DoubleExcitation": 4, "OrbitalRotation": 8 if include_pi else 4}
+
+
+def test_particle_conserving_u1_rule_counts_the_gates_it_makes():
+    weights = onp.random.default_rng(5).uniform(-1, 1, size=(3, 3, 2))
+    op = qml.ParticleConservingU1(weights, wires=range(4), init_state=[1, 1, 0, 0])
+    assert op.resource_params == {"num_wires": 4, "n_layers": 3}
+    rule = qml.list_decomps(qml.ParticleConservingU1)[0]
+    queue = _rule_queue(rule, op)
+    assert [(g.name, list(g.wires)) for g in queue] == [
+        (g.name, list(g.wires)) for g in op.decomposition()]
+    counts = {k.name: v for k, v in rule.compute_resources(**op.resource_params).gate_counts.items()}
+    assert isinstance(queue[0], qml.BasisEmbedding)  # (a BasisState resource: PennyLane's too)
+    assert counts == {**_gate_counts(queue[1:]), "BasisState": 1}  # 3 pairs x 3 layers
+    assert counts["CRot"] == 27 and counts["PhaseShift"] == 54  # 3 per U1 block, 6
+
+
+def test_basis_state_and_mottonen_rules():
+    rule = qml.list_decomps(qml.BasisState)[0]
+    assert list(qml.list_decomps(qml.BasisEmbedding)) == [rule]  # PennyLane's: the same rules
+    assert [(g.name, list(g.wires)) for g in _rule_queue(rule, qml.BasisState([1, 0, 1], wires=[4, 5, 6]))] \
+        == [("PauliX", [4]), ("PauliX", [6])]
+    assert {k.name: v for k, v in rule.compute_resources(num_wires=5).gate_counts.items()} == {"PauliX": 3}
+    # Mottonen on three wires, a state with every amplitude and phase distinct: 7 RY, 7 RZ,
+    # 12 CNOT and a global phase (the count PennyLane's rule declares)
+    rng = onp.random.default_rng(2)
+    psi = rng.uniform(0.2, 1, 8) * onp.exp(1j * rng.uniform(0, 6, 8))
+    psi /= onp.linalg.norm(psi)
+    op = qml.MottonenStatePreparation(psi, wires=[0, 1, 2])
+    rule = qml.list_decomps(qml.MottonenStatePreparation)[0]
+    assert rule is qml.templates.state_preparations.mottonen.mottonen_decomp
+    queue = _rule_queue(rule, op)
+    counts = {k.name: v for k, v in rule.compute_resources(num_wires=3).gate_counts.items()}
+    assert counts == _gate_counts(queue) == {"RY": 7, "RZ": 7, "CNOT": 12, "GlobalPhase": 1}
+    assert onp.allclose(qml.matrix(qml.tape.QuantumScript(queue), wire_order=[0, 1, 2])[:, 0], psi)
+
+
+def test_graph_decomposes_gate_fabric_by_its_rule():
+    op = qml.GateFabric(onp.full((1, 1, 2), 0.3), wires=range(4), init_state=[1, 1, 0, 0])
+    gate_set = {"DoubleExcitation", "OrbitalRotation", "PauliX"}
+    assert qml.decomposition.DecompositionGraph([op], gate_set).solve().is_solved_for(op)
+    with qml.decomposition.toggle_graph_ctx(True):
+        ops = qml.transforms.decompose(qml.tape.QuantumScript([op]), gate_set=gate_set)[0][0].operations
+    assert [(g.name, list(g.wires)) for g in ops] == [
+        ("PauliX", [0]), ("PauliX", [1]), ("DoubleExcitation", [0, 1, 2, 3]),
+        ("OrbitalRotation", [0, 1, 2, 3])]
