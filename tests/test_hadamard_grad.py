@@ -374,3 +374,21 @@ def test_a_template_whose_weights_are_made_in_the_circuit(mode):
     x = np.array([0.3, 0.2], requires_grad=True)
     onp.testing.assert_allclose(qml.jacobian(constant)(x), [-onp.sin(0.8), 0.0], atol=1e-12)
     onp.testing.assert_allclose(qml.jacobian(through)(x), [-onp.sin(0.5)] * 2, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, mode", [("reversed-hadamard", "reversed"),
+                                        ("direct-hadamard", "direct"),
+                                        ("reversed-direct-hadamard", "reversed-direct")])
+def test_pennylanes_mode_names_as_diff_methods(name, mode):
+    dev = qml.device("default.qubit", wires=3)
+    kwargs = {"aux_wire": 2} if mode == "reversed" else {}
+    node = qml.QNode(_circuit, dev, diff_method=name, gradient_kwargs=kwargs)
+    assert node.gradient_kwargs["mode"] == mode
+    onp.testing.assert_allclose(qml.grad(node)(P), _exact(P), atol=1e-12)
+    # the same numbers and circuits as the mode given to diff_method="hadamard"
+    same = qml.QNode(_circuit, dev, diff_method="hadamard", gradient_kwargs={**kwargs, "mode": mode})
+    tape = qml.workflow.construct_tape(node)(P)
+    assert len(qml.gradients.hadamard_grad(tape, **node.gradient_kwargs)[0]) == \
+        len(qml.gradients.hadamard_grad(tape, **same.gradient_kwargs)[0])
+    with pytest.raises(ValueError, match=f"diff_method={name} cannot be provided with a 'mode'"):
+        qml.QNode(_circuit, dev, diff_method=name, gradient_kwargs={"mode": "standard"})
