@@ -290,8 +290,8 @@ def get_compile_pipeline(qnode, level="user"):
     """``get_compile_pipeline(qnode, level="user")(*args, **kwargs)``: the
     :class:`~qsym.transforms.core.CompilePipeline` of a QNode up to ``level`` (PennyLane's
     ``qml.workflow.get_compile_pipeline``): ``"top"`` none, ``"user"`` the transforms
-    applied to the QNode, ``"gradient"`` with the gradient method's expansion (qsym's
-    gradient transforms need none: the same as ``"user"``), ``"device"`` with the device's
+    applied to the QNode, ``"gradient"`` with the gradient method's expansion
+    (``param_shift``'s ``expand_transform``; the others have none), ``"device"`` with the device's
     preprocessing for the resolved configuration (:func:`construct_execution_config`;
     none after an informative transform), a marker's name, an int, a slice.
 
@@ -303,8 +303,8 @@ def get_compile_pipeline(qnode, level="user"):
     ...     return qml.expval(qml.Z(0))
     >>> len(qml.workflow.get_compile_pipeline(c)(0.1))
     1
-    >>> [t.tape_transform.__name__ for t in qml.workflow.get_compile_pipeline(c, "device")(0.1)][:2]
-    ['cancel_inverses', 'defer_mcms']
+    >>> [t.tape_transform.__name__ for t in qml.workflow.get_compile_pipeline(c, "device")(0.1)][:3]
+    ['cancel_inverses', '_expand_transform_param_shift', 'defer_mcms']
     """
     if isinstance(level, bool) or not isinstance(level, (str, int, slice)):
         raise ValueError(f"'level={level}' of type '{type(level)}' is not supported.")

@@ -386,7 +386,8 @@ def test_pennylanes_mode_names_as_diff_methods(name, mode):
     assert node.gradient_kwargs["mode"] == mode
     onp.testing.assert_allclose(qml.grad(node)(P), _exact(P), atol=1e-12)
     # the same numbers and circuits as the mode given to diff_method="hadamard"
-    same = qml.QNode(_circuit, dev, diff_method="hadamard", gradient_kwargs={**kwargs, "mode": mode})
+    same = qml.QNode(_circuit, dev, diff_method="hadamard",
+                     gradient_kwargs={**kwargs, "mode": mode})
     tape = qml.workflow.construct_tape(node)(P)
     assert len(qml.gradients.hadamard_grad(tape, **node.gradient_kwargs)[0]) == \
         len(qml.gradients.hadamard_grad(tape, **same.gradient_kwargs)[0])
