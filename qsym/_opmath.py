@@ -702,6 +702,26 @@ def _cphase_core(phi, w):
             ("CNOT", (), w), ("PhaseShift", (-phi / 2,), w[1:]), ("CNOT", (), w)]
 
 
+def _constant_like(param, value):
+    """``value``, as a ``qsym.numpy`` tensor like ``param`` when ``param`` is one (PennyLane's
+    ``ones_like(param) * value``: its trainability); else the number."""
+    if getattr(param, "requires_grad", None) is not None and isinstance(param, np.ndarray):
+        return param * 0 + value
+    return value
+
+
+def _given_params(op) -> tuple:
+    """``op``'s parameters with the ``qsym.numpy`` tensors it was given in place of their
+    numbers (a decomposition's gates keep them, as PennyLane's arithmetic on its data does);
+    its numbers when none was given, or when a parameter is broadcast."""
+    from ._broadcast import Batched
+
+    tensors = getattr(op, "_tensors", ()) or ()
+    if not any(t is not None for t in tensors) or any(isinstance(p, Batched) for p in op.params):
+        return tuple(op.params)
+    return tuple(p if t is None else t for t, p in zip(tensors, op.params))
+
+
 def _decomposition_table():
     """PennyLane 0.45's ``compute_decomposition`` of the gates that have one: name ->
     function of (parameters, wires) giving ``(gate, parameters, wires)`` triples."""
@@ -711,8 +731,8 @@ def _decomposition_table():
         "PhaseShift": lambda p, w: [("RZ", p, w), ("GlobalPhase", (-p[0] / 2,), ())],
         "Rot": lambda p, w: [("RZ", (p[0],), w), ("RY", (p[1],), w), ("RZ", (p[2],), w)],
         "U1": lambda p, w: [("PhaseShift", p, w)],
-        "U2": lambda p, w: [("Rot", (p[1], pi / 2, -p[1]), w), ("PhaseShift", (p[1],), w),
-                            ("PhaseShift", (p[0],), w)],
+        "U2": lambda p, w: [("Rot", (p[1], _constant_like(p[1], pi / 2), -p[1]), w),
+                            ("PhaseShift", (p[1],), w), ("PhaseShift", (p[0],), w)],
         "U3": lambda p, w: [("Rot", (p[2], p[0], -p[2]), w), ("PhaseShift", (p[2],), w),
                             ("PhaseShift", (p[1],), w)],
         "IsingXX": lambda p, w: [cnot(w), ("RX", p, w[:1]), cnot(w)],
@@ -866,7 +886,7 @@ def _gate_decomposition(op: Operation) -> list:
         raise DecompositionUndefinedError(
             f"{op.name} has no decomposition (PennyLane's DecompositionUndefinedError): it is "
             f"applied as it is; gates with one: {', '.join(sorted(DECOMPOSITIONS))}")
-    return [_made(n, p, w) for n, p, w in _broadcast_rule(rule, tuple(op.params), list(op.wires))]
+    return [_made(n, p, w) for n, p, w in _broadcast_rule(rule, _given_params(op), list(op.wires))]
 
 
 def _qubit_unitary_decomposition(op: Operation) -> list:
@@ -3414,6 +3434,7 @@ class Exp:
             return
         obs = as_observable(base)  # a gate with a Pauli form leaves the tape here
         tape.measured(obs._gates)  # ... and is used: not a dropped observable
+        tape.unqueue((base,))  # an operator sum or product too leaves a user's queue (PennyLane's)
         for g in self._rotations():
             tape.append(g)
 

@@ -240,6 +240,32 @@ class Options:
     pl_backprop: bool = False
 
 
+# PennyLane 0.45's names of hadamard_grad's modes as methods (its _resolve_hadamard)
+HADAMARD_ALIASES = {"reversed-hadamard": "reversed", "direct-hadamard": "direct",
+                    "reversed-direct-hadamard": "reversed-direct"}
+
+
+def hadamard_alias(diff_method, gradient_kwargs):
+    """``diff_method="reversed-hadamard"`` (``"direct-hadamard"``,
+    ``"reversed-direct-hadamard"``) as PennyLane resolves it: ``"hadamard"`` with that
+    ``mode`` in the gradient options; a ``mode`` given too raises PennyLane's error (an
+    :class:`~qsym.errors.ArgumentError`, a ``ValueError``). Other methods are returned as
+    they are.
+
+    >>> hadamard_alias("direct-hadamard", {"aux_wire": 3})
+    ('hadamard', {'aux_wire': 3, 'mode': 'direct'})
+    >>> hadamard_alias("adjoint", None)
+    ('adjoint', None)
+    """
+    if not (isinstance(diff_method, str) and diff_method in HADAMARD_ALIASES):
+        return diff_method, gradient_kwargs
+    given = dict(gradient_kwargs or {})
+    if "mode" in given:
+        raise ArgumentError(f"diff_method={diff_method} cannot be provided with a 'mode' in "
+                            "the gradient_kwargs.")
+    return "hadamard", {**given, "mode": HADAMARD_ALIASES[diff_method]}
+
+
 def resolve(diff_method=DEFAULT_DIFF_METHOD, h=None, approx_order=1, interface="auto",
             shifts=None, *, strategy="forward", grad_on_execution="best", cache="auto", cachesize=10000,
             max_diff=1, device_vjp=False, gradient_kwargs=None, postselect_mode=None,
@@ -255,6 +281,7 @@ def resolve(diff_method=DEFAULT_DIFF_METHOD, h=None, approx_order=1, interface="
         interface, diff_method = diff_method, "parameter-shift"
     # a gradient transform (qml.gradients.param_shift, finite_diff) names its method
     diff_method = getattr(diff_method, "qsym_diff_method", diff_method)
+    diff_method, gradient_kwargs = hadamard_alias(diff_method, gradient_kwargs)
     check_diff_method(diff_method)
     interface = check_interface(interface)
     gkw = check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp,

@@ -204,7 +204,7 @@ def construct_execution_config(qnode, resolve=True):
     def wrapper(*args, **kwargs) -> ExecutionConfig:
         config = _qnode_config(qnode, qnode.diff_method)
         if resolve:
-            batch, _ = workflow.construct_batch(qnode, level="user")(*args, **kwargs)
+            batch, _ = _USER_BATCH(qnode, level="user")(*args, **kwargs)
             config = _resolve_execution_config(config, qnode.device, batch)
         return config
 
@@ -227,7 +227,7 @@ def get_best_diff_method(qnode):
     """
     @functools.wraps(qnode)
     def wrapper(*args, **kwargs):
-        batch, _ = workflow.construct_batch(qnode, level="user")(*args, **kwargs)
+        batch, _ = _USER_BATCH(qnode, level="user")(*args, **kwargs)
         config = _resolve_execution_config(_qnode_config(qnode, "best"), qnode.device, batch)
         method = config.gradient_method
         return "parameter-shift" if method is gradients.param_shift else method
@@ -290,8 +290,8 @@ def get_compile_pipeline(qnode, level="user"):
     """``get_compile_pipeline(qnode, level="user")(*args, **kwargs)``: the
     :class:`~qsym.transforms.core.CompilePipeline` of a QNode up to ``level`` (PennyLane's
     ``qml.workflow.get_compile_pipeline``): ``"top"`` none, ``"user"`` the transforms
-    applied to the QNode, ``"gradient"`` with the gradient method's expansion (qsym's
-    gradient transforms need none: the same as ``"user"``), ``"device"`` with the device's
+    applied to the QNode, ``"gradient"`` with the gradient method's expansion
+    (``param_shift``'s ``expand_transform``; the others have none), ``"device"`` with the device's
     preprocessing for the resolved configuration (:func:`construct_execution_config`;
     none after an informative transform), a marker's name, an int, a slice.
 
@@ -303,8 +303,8 @@ def get_compile_pipeline(qnode, level="user"):
     ...     return qml.expval(qml.Z(0))
     >>> len(qml.workflow.get_compile_pipeline(c)(0.1))
     1
-    >>> [t.tape_transform.__name__ for t in qml.workflow.get_compile_pipeline(c, "device")(0.1)][:2]
-    ['cancel_inverses', 'defer_mcms']
+    >>> [t.tape_transform.__name__ for t in qml.workflow.get_compile_pipeline(c, "device")(0.1)][:3]
+    ['cancel_inverses', '_expand_transform_param_shift', 'defer_mcms']
     """
     if isinstance(level, bool) or not isinstance(level, (str, int, slice)):
         raise ValueError(f"'level={level}' of type '{type(level)}' is not supported.")
@@ -324,8 +324,44 @@ def get_compile_pipeline(qnode, level="user"):
     return wrapper
 
 
+_USER_BATCH = workflow.construct_batch  # the QNode's own transforms (levels "top", "user")
+
+
+def construct_batch(qnode, level="user"):
+    """``construct_batch(qnode, level="user")(*args, **kwargs)``: a QNode's tapes at these
+    arguments and their postprocessing (PennyLane's ``qml.workflow.construct_batch``) after
+    its pipeline up to ``level``: ``"top"`` none, ``"user"`` (or a marker) the transforms
+    applied to the QNode, ``"gradient"`` with the gradient method's expansion, ``"device"``
+    (or None) with the device's preprocessing too, an int or a slice of that whole pipeline
+    (:func:`get_compile_pipeline`).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2), diff_method="parameter-shift")
+    ... def c(x):
+    ...     qml.AngleEmbedding(x, wires=[0, 1])
+    ...     return qml.expval(qml.Z(0))
+    >>> x = qml.numpy.array([0.1, 0.2])
+    >>> [t.operations for t in construct_batch(c, level="user")(x)[0]]
+    [[AngleEmbedding(wires=[0, 1])]]
+    >>> [t.operations for t in construct_batch(c, level="gradient")(x)[0]]
+    [[RX(0.1, wires=[0]), RX(0.2, wires=[1])]]
+    """
+    beyond_user = level is None or level in ("gradient", "device") or isinstance(level, slice) \
+        or (isinstance(level, int) and not isinstance(level, bool))
+    if not (beyond_user and isinstance(qnode, workflow.QNode)):
+        return _USER_BATCH(qnode, level)  # (its errors for a bad level, PennyLane's)
+    pipeline = get_compile_pipeline(qnode, "device" if level is None else level)
+
+    def make(*args, **kwargs):
+        (tape,), _ = _USER_BATCH(qnode, level="top")(*args, **kwargs)
+        return pipeline(*args, **kwargs)((tape,))
+
+    return make
+
+
 # installed in qml.workflow, and at PennyLane's module paths
-for _f in (construct_execution_config, get_best_diff_method, get_compile_pipeline):
+for _f in (construct_batch, construct_execution_config, get_best_diff_method,
+           get_compile_pipeline):
     setattr(workflow, _f.__name__, _f)
     module_path(workflow.__name__, _f.__name__, f"PennyLane's path of qml.workflow.{_f.__name__}",
                 **{_f.__name__: _f})

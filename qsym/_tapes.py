@@ -1598,8 +1598,8 @@ def _cached_run(tape, device, cache, gradient=None):
     ``qml.grad`` (autograd must see the run)."""
     if any(isinstance(p, Box) for op in tape.operations for p in op.data):
         return _run(tape, device, gradient)
-    key = ("qsym-tape", tape.hash)
-    if key in cache:
+    key = tape.hash  # (PennyLane's key; a QNode's are tuples)
+    if cache.get(key) is not None:
         if tape.shots:
             warnings.warn(CACHED_SHOTS_WARNING, UserWarning, stacklevel=3)
         return cache[key]

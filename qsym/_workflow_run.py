@@ -55,8 +55,10 @@ __all__ = ["transform_programs", "cache_transform", "run", "autograd_execute"]
 @transform
 def cache_transform(tape, cache):
     """PennyLane's ``_cache_transform``: a tape whose ``hash`` is in ``cache`` is not run
-    (its result comes from the mapping; PennyLane's warning when it has shots, as its
-    samples repeat); another is run and its result kept under its hash.
+    (its result comes from the mapping when the batch is postprocessed; PennyLane's warning
+    when it has shots, as its samples repeat); another is run and its result kept under its
+    hash, which is reserved at once (None), so an identical tape later in the same batch
+    runs once; a hit whose result is still missing raises PennyLane's ``RuntimeError``.
 
     >>> import qsym as qml
     >>> cache = {}
@@ -67,15 +69,24 @@ def cache_transform(tape, cache):
     ([], 1)
     """
     key = tape.hash
-    if key in cache:
+
+    def cached(_):
+        result = cache[key]
+        if result is None:  # reserved by a tape of the same batch, not run yet
+            raise RuntimeError("Result for tape is missing from the execution cache. This is "
+                               "likely the result of a race condition.")
         if tape.shots:
             warnings.warn(CACHED_SHOTS_WARNING, UserWarning, stacklevel=2)
-        return [], lambda _: cache[key]
+        return result
+
+    if key in cache:
+        return [], cached
 
     def keep(results):
         cache[key] = results[0]
         return results[0]
 
+    cache[key] = None  # (PennyLane's: the same tape later in the batch is a hit)
     return [tape], keep
 
 

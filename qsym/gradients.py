@@ -1934,6 +1934,56 @@ def spsa_grad(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center",
     return _dispatch(tape, _tape_spsa, {}, kwargs)
 
 
+def _param_shift_stops(op) -> bool:
+    """PennyLane's ``_param_shift_stopping_condition``: an operator is kept unless it has a
+    decomposition, trainable data and no gradient method (a template's ``grad_method`` is
+    None: it is opened)."""
+    from .math import requires_grad
+
+    if not getattr(op, "has_decomposition", False):
+        return True
+    if any(requires_grad(p) for p in getattr(op, "data", ()) or ()):
+        return getattr(op, "grad_method", None) is not None
+    return True
+
+
+@transform
+def _expand_transform_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None,
+                                  fallback_fn=None, f0=None, broadcast=False):
+    """The expansion PennyLane's ``param_shift`` runs first (its ``expand_transform``, the
+    ``"gradient"`` level of ``qml.workflow.construct_batch``): trainable operators without a
+    gradient method (templates) decomposed towards ``RX``, ``RY``, ``RZ``, ``CNOT``; with
+    trainable observable data, one measurement per term; the new tapes' trainable
+    parameters those that require gradients.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> t = qml.tape.QuantumScript([qml.AngleEmbedding(pnp.array([0.1, 0.2]), wires=[0, 1])],
+    ...                            [qml.expval(qml.Z(0))])
+    >>> (new,), _ = _expand_transform_param_shift(t)
+    >>> new.operations, new.trainable_params
+    ([RX(0.1, wires=[0]), RX(0.2, wires=[1])], [0, 1])
+    """
+    from ._compilation import decompose
+    from ._splitting import split_to_single_terms
+    from .math import get_trainable_indices, requires_grad
+
+    (new,), fn = decompose(tape, gate_set={"RX", "RY", "RZ", "CNOT", "Identity", "GlobalPhase",
+                                           "MidMeasure"},
+                           stopping_condition=_param_shift_stops, strict=False)
+    if any(requires_grad(d) for m in tape.measurements
+           for d in getattr(getattr(m, "obs", None), "data", ()) or ()):
+        batch, fn = split_to_single_terms(new)
+    else:
+        batch = [new]
+    if len(batch) > 1 or batch[0] is not tape:
+        for t in batch:
+            params = t.get_parameters(trainable_only=False)
+            t.trainable_params = sorted(get_trainable_indices(params))
+    return batch, fn
+
+
+param_shift.expand_transform = _expand_transform_param_shift  # PennyLane's (qml.workflow's levels)
 DEVICE_GRADIENT["param_shift"] = param_shift  # a device's own execute: qsym._tapes
 param_shift.qsym_diff_method = "parameter-shift"  # diff_method=qml.gradients.param_shift
 finite_diff.qsym_diff_method = "finite-diff"

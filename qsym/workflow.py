@@ -28,10 +28,11 @@ __all__ = ["construct_tape", "construct_batch", "set_shots", "marker"]
 
 def construct_batch(qnode, level="user"):
     """``construct_batch(qnode, level)(*args, **kwargs)``: the tapes a QNode runs at these
-    arguments after the transforms of its pipeline up to ``level`` (``"top"``: none;
-    ``"user"``, ``"gradient"``, ``"device"``: all of them, qsym adds no gradient or device
-    transforms; an int: that many; a slice; a marker's name), and their postprocessing
-    function (PennyLane's ``qml.workflow.construct_batch``).
+    arguments after the QNode's own transforms up to ``level`` (``"top"``: none; ``"user"``:
+    all of them; an int: that many; a slice; a marker's name), and their postprocessing
+    function. ``qml.workflow.construct_batch`` (PennyLane's) is ``qsym._resolution``'s, which
+    adds the gradient expansion and the device's preprocessing (``"gradient"``,
+    ``"device"``) to this one.
 
     >>> import qsym as qml
     >>> @qml.transforms.cancel_inverses

@@ -158,6 +158,26 @@ def test_adjoint_pipeline_decomposes_multi_parameter_trainable_gates():
             [qml.RX(0.1, 0)], [qml.expval(qml.Z(0))], shots=5)])
 
 
+def test_decompositions_keep_the_trainability_of_their_parameters():
+    dev = qml.devices.DefaultQubit(wires=1)
+    config = qml.devices.ExecutionConfig(gradient_method="adjoint")
+    phi, delta = pnp.array(0.1), pnp.array(0.2)  # trainable: U2 and then Rot are opened
+    t = qml.tape.QuantumScript([qml.U2(phi, delta, wires=0)], [qml.expval(qml.Z(0))])
+    (new,), _ = dev.preprocess_transforms(config)([t])
+    # U2(phi, delta) = Rot(delta, pi/2, -delta) PhaseShift(delta) PhaseShift(phi) (PennyLane's)
+    assert [(op.name, float(op.data[0])) for op in new.operations] == [
+        ("RZ", 0.2), ("RY", np.pi / 2), ("RZ", -0.2), ("PhaseShift", 0.2), ("PhaseShift", 0.1)]
+    assert all(qml.math.requires_grad(op.data[0]) for op in new.operations)
+    assert new.trainable_params == [0, 1, 2, 3, 4]
+    # the same unitary (hand-written U2), and the same expectation by tape execution
+    u2 = np.array([[1, -np.exp(0.2j)], [np.exp(0.1j), np.exp(0.3j)]]) / np.sqrt(2)
+    assert np.allclose(qml.matrix(new, wire_order=[0]), u2)
+    # plain numbers stay numbers: nothing to differentiate
+    (plain,), _ = dev.preprocess_transforms()([qml.tape.QuantumScript(
+        [qml.Rot(0.1, 0.2, 0.3, wires=0)], [qml.expval(qml.Z(0))])])
+    assert all(not qml.math.requires_grad(d) for d in plain.data)
+
+
 # --- qml.transforms.decompose: PennyLane's semantics -----------------------------------------
 def test_transform_decompose_warns_and_keeps_what_cannot_be_decomposed():
     t = qml.tape.QuantumScript([NoDecompOp(0), qml.Hadamard(0)])

@@ -715,3 +715,24 @@ def test_evolution_label_is_pennylanes():
     assert qml.evolve(qml.prod(qml.Z(0), qml.Y(1)), 2).label(decimals=2) == "Exp(-2.00j Z@Y)"
     assert qml.evolve(qml.RZ(1.234, 0), 5.678).label(decimals=2) == "Exp(-5.68j RZ\n(1.23))"
     assert qml.operation.GeneratorUndefinedError is qml.exceptions.GeneratorUndefinedError
+
+
+def test_exponential_of_a_sum_leaves_its_base_off_the_tape():
+    # PennyLane's queuing: the base of qml.evolve / qml.exp is part of it, not an operation
+    with qml.tape.QuantumTape() as tape:
+        qml.evolve(qml.X(0) + qml.X(1), 0.3)
+        qml.exp(qml.X(0) @ qml.Y(1), -0.5j)
+        qml.expval(qml.Z(0))
+    assert [op.name for op in tape.operations] == ["RX", "RX", "PauliRot"]
+
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.evolve(qml.X(0) + qml.X(1), x)
+        return qml.expval(qml.Z(0))
+
+    tape = qml.workflow.construct_tape(c)(0.3)
+    # exp(-i x (X0 + X1)) = RX(2x) on each wire: <Z0> = cos(2x), from the tape and the QNode
+    assert onp.isclose(qml.execute([tape], dev)[0], onp.cos(0.6))
+    assert onp.isclose(c(0.3), onp.cos(0.6))

@@ -3,6 +3,9 @@ get_best_diff_method, get_compile_pipeline, qml.workflow.resolution): the expect
 configurations and pipelines are PennyLane's documented ones, the device pipeline checked
 against the device's own preprocess_transforms."""
 
+import math
+
+import numpy as onp
 import pytest
 
 import qsym as qml
@@ -102,10 +105,15 @@ def test_get_compile_pipeline_levels():
 
     user = get_compile_pipeline(c)(0.2)
     assert user == c.compile_pipeline and len(user) == 2
-    assert get_compile_pipeline(c, "gradient")(0.2) == user  # qsym's gradients need no expansion
+    # PennyLane's: param_shift's expansion is the "gradient" level
+    gradient = qml.transforms.core.CompilePipeline(qml.transforms.cancel_inverses,
+                                                   qml.transforms.merge_rotations,
+                                                   qml.gradients.param_shift.expand_transform)
+    assert get_compile_pipeline(c, "gradient")(0.2) == gradient
     config = construct_execution_config(c)(0.2)
     expected = qml.transforms.core.CompilePipeline(qml.transforms.cancel_inverses,
-                                                   qml.transforms.merge_rotations)
+                                                   qml.transforms.merge_rotations,
+                                                   qml.gradients.param_shift.expand_transform)
     expected += dev.preprocess_transforms(config)
     assert get_compile_pipeline(c, "device")(0.2) == expected
     assert get_compile_pipeline(c, "top")(0.2) == qml.transforms.core.CompilePipeline()
@@ -154,3 +162,70 @@ def test_marker_names_a_level_and_bad_levels_are_value_errors():
         qml.marker(_circuit, "x")
     with pytest.raises(ValueError, match="requires a 'label'"):
         qml.marker()
+
+
+# --- construct_batch beyond the user's transforms (PennyLane's levels) ------------------------
+def _embedded():
+    @qml.transforms.cancel_inverses
+    @qml.qnode(qml.device("default.qubit", wires=3), diff_method="parameter-shift")
+    def c(x, order):
+        qml.AngleEmbedding(x, wires=[0, 1])
+        qml.Permute(order, wires=[0, 1, 2])
+        qml.X(0)
+        qml.X(0)
+        return qml.expval(qml.Z(0))
+
+    return c
+
+
+def test_construct_batch_gradient_level_opens_trainable_templates():
+    c = _embedded()
+    x = qml.numpy.array([0.3, 0.7])
+    (user,), _ = qml.workflow.construct_batch(c, level="user")(x, [2, 1, 0])
+    assert [op.name for op in user.operations] == ["AngleEmbedding", "Permute"]
+    for level in ("gradient", 2):  # cancel_inverses, then param_shift's expansion
+        (tape,), fn = qml.workflow.construct_batch(c, level=level)(x, [2, 1, 0])
+        # AngleEmbedding(x) is RX(x_i) on wire i (its definition); Permute has no trainable data
+        assert [(op.name, list(op.wires)) for op in tape.operations] == \
+            [("RX", [0]), ("RX", [1]), ("Permute", [0, 1, 2])]
+        assert [float(op.data[0]) for op in tape.operations[:2]] == [0.3, 0.7]
+        assert all(qml.math.requires_grad(op.data[0]) for op in tape.operations[:2])
+        assert tape.trainable_params == [0, 1]
+        assert fn(("a",)) == ("a",)
+    # a constant template is not opened by the gradient expansion
+    (tape,), _ = qml.workflow.construct_batch(c, level="gradient")(onp.array([0.3, 0.7]), [2, 1, 0])
+    assert [op.name for op in tape.operations] == ["AngleEmbedding", "Permute"]
+
+
+def test_construct_batch_device_level_runs_the_device_pipeline():
+    c = _embedded()
+    x = onp.array([0.3, 0.7])
+    for level in ("device", None):
+        (tape,), _ = qml.workflow.construct_batch(c, level=level)(x, [2, 1, 0])
+        # default.qubit decomposes the templates: Permute([2, 1, 0]) swaps wires 0 and 2
+        assert [(op.name, list(op.wires)) for op in tape.operations] == \
+            [("RX", [0]), ("RX", [1]), ("SWAP", [0, 2])]
+        # a second method: the device tape's value is the QNode's, <Z0> = <Z2 before> = 1
+        assert qml.math.allclose(qml.execute([tape], qml.device("default.qubit", wires=3))[0],
+                                 c(x, [2, 1, 0]))
+        assert qml.math.allclose(c(x, [2, 1, 0]), 1.0)
+    pipeline = get_compile_pipeline(c, "device")(x, [2, 1, 0])
+    (tape,), _ = qml.workflow.construct_batch(c, level=slice(0, len(pipeline)))(x, [2, 1, 0])
+    assert [op.name for op in tape.operations] == ["RX", "RX", "SWAP"]
+
+
+def test_param_shift_expansion_splits_measurements_of_trainable_observables():
+    expand = qml.gradients.param_shift.expand_transform
+    h = qml.Hermitian(qml.numpy.array([[1.0, 0.0], [0.0, -1.0]]), wires=0)  # trainable data
+    tape = qml.tape.QuantumScript([qml.RX(qml.numpy.array(0.4), 0)],
+                                  [qml.expval(h), qml.expval(qml.X(0) + qml.Z(0))])
+    (new,), fn = expand(tape)
+    # PennyLane's split_to_single_terms: one measurement per term, recombined by fn
+    assert len(new.measurements) == 3
+    values = qml.execute([new], qml.device("default.qubit", wires=1))[0]
+    # RX(0.4)|0>: <Z> = cos(0.4), <X> = 0; the Hermitian here is Z
+    assert qml.math.allclose(fn([values]), [math.cos(0.4), math.cos(0.4)])
+    untouched = qml.tape.QuantumScript([qml.RX(0.4, 0)], [qml.expval(qml.Z(0))])
+    (same,), _ = expand(untouched)
+    # nothing to open: the tape itself, its trainable parameters as set (plain numbers)
+    assert same is untouched and same.trainable_params == [0]

@@ -199,3 +199,33 @@ def test_unresolved_configurations_are_refused():
                          qml.CompilePipeline())
     with pytest.raises(ValueError, match="cache='yes'"):
         qml.workflow._setup_transform_program(dev, ExecutionConfig(), cache="yes")
+
+
+def test_cache_transform_reserves_a_tape_for_its_batch():
+    cache_transform = qml.workflow._cache_transform
+    tape = qml.tape.QuantumScript([], [qml.expval(qml.Z(0))])
+    twin = qml.tape.QuantumScript([], [qml.expval(qml.Z(0))])
+    tapes, fn = cache_transform([tape, twin, tape], cache={})
+    assert len(tapes) == 1  # identical tapes of one batch run once (PennyLane's)
+    assert fn(((1.5,),)) == ((1.5,), (1.5,), (1.5,))
+    cache = {}
+    cache_transform(tape, cache=cache)  # reserved, never postprocessed
+    _, hit = cache_transform(tape, cache=cache)
+    with pytest.raises(RuntimeError, match="missing from the execution cache"):
+        hit(((),))
+    shots = qml.tape.QuantumScript([], [qml.expval(qml.Z(0))], shots=1)
+    _, fn = cache_transform([shots, shots], cache={})
+    with pytest.warns(UserWarning, match="Cached execution with finite shots detected"):
+        fn(((1.0,),))
+
+
+def test_execute_cache_is_keyed_by_the_tape_hash():
+    dev = qml.device("default.qubit", wires=1)
+    tape = qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z(0))])
+    cache = {}
+    with qml.Tracker(dev) as tracker:
+        first = qml.execute([tape, tape], dev, cache=cache)
+        again = qml.execute([tape], dev, cache=cache)
+    assert list(cache) == [tape.hash] and cache[tape.hash] == -1.0  # <Z> of |1>
+    assert list(first) == [-1.0, -1.0] and list(again) == [-1.0]
+    assert tracker.totals["executions"] == 1
