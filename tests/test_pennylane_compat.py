@@ -36,6 +36,47 @@ def test_matrix_of_a_quantum_function_is_the_product_of_its_gates():
                         atol=1e-12)
 
 
+def test_matrix_of_a_quantum_function_is_differentiable_by_qml_grad():
+    """qml.matrix of a quantum function inside a cost that qml.grad differentiates (PennyLane's
+    test_get_unitary_matrix_autograd_differentiable): the gates hold autograd's values (they
+    were refused as closure values); d/dx Re tr(CNOT (Z RX(x) (x) 1)) = -sin(x/2), and a
+    finite difference of the same cost agrees."""
+    from qsym import numpy as pnp
+
+    def qfunc(theta):
+        qml.RX(theta, wires=0)
+        qml.PauliZ(wires=0)
+        qml.CNOT(wires=[0, 1])
+
+    def loss(theta):
+        U = qml.matrix(qfunc, wire_order=[0, 1])(theta)
+        return qml.math.real(qml.math.trace(U))
+
+    for v in (0.2, 0.9, 1.6):
+        x = pnp.array(v, requires_grad=True)
+        assert float(loss(x)) == pytest.approx(2 * onp.cos(v / 2), abs=1e-12)
+        assert float(qml.grad(loss)(x)) == pytest.approx(-onp.sin(v / 2), abs=1e-12)
+        fd = (loss(v + 1e-6) - loss(v - 1e-6)) / 2e-6
+        assert float(qml.grad(loss)(x)) == pytest.approx(float(fd), abs=1e-7)
+
+
+def test_matrix_follows_its_parameters_interface():
+    """PennyLane's qml.matrix computes in its gates' parameters' interface: a qsym.numpy
+    tensor when one is (trainable when one is), a plain array for plain numbers; an
+    observable's matrix stays a plain array (PennyLane's Hermitian too)."""
+    from qsym import numpy as pnp
+
+    t = pnp.array(0.5, requires_grad=True)
+    m = qml.matrix(qml.RX(t, wires=0))
+    assert isinstance(m, pnp.tensor) and m.requires_grad
+    assert onp.allclose(m, rx(0.5), atol=1e-15)
+    assert not qml.matrix(qml.RX(pnp.array(0.5, requires_grad=False), 0)).requires_grad
+    assert isinstance(qml.matrix(qml.adjoint(qml.RX(t, 0))), pnp.tensor)
+    assert isinstance(qml.matrix(lambda x: qml.RX(x, wires=0))(t), pnp.tensor)
+    assert type(qml.matrix(qml.RX(0.5, wires=0))) is onp.ndarray
+    assert type(qml.matrix(qml.Hermitian(pnp.array([[1.0, 0], [0, -1.0]]), 0))) is onp.ndarray
+
+
 @pytest.mark.parametrize("obs", [qml.PauliX, qml.PauliY, qml.PauliZ, qml.Hadamard])
 def test_diagonalizing_gates_diagonalize_and_rotate_probs_as_probs_op(obs):
     """U O U^dagger is diagonal for U the product of op.diagonalizing_gates(), and
