@@ -350,3 +350,31 @@ def test_counts_all_outcomes_lists_every_outcome_as_pennylane():
     assert sum(bits.values()) == 100 and 0 < bits["00"] < 100
     assert z1 == {1.0: 100, -1.0: 0} and all(isinstance(v, onp.int64) for v in z1.values())
     assert plain == {"0": 100}  # without all_outcomes: observed outcomes only
+
+
+def test_a_ufunc_of_tensors_is_trainable_when_any_array_input_is():
+    """PennyLane's tensor rule: a ufunc's result is trainable when one of its array inputs is
+    (a plain ndarray counts as trainable, a Python number does not), whatever the operands'
+    order; NumPy's default copied the first tensor's flag (x + y of a constant x and a
+    trainable y was not trainable). Values and types are unchanged (tensors, 0-d ones too)."""
+    from qsym import numpy as pnp
+
+    x = pnp.array([[1.0, 2.0], [3.0, 4.0]], requires_grad=False)
+    y = pnp.array([[5.0, 6.0], [7.0, 8.0]], requires_grad=True)
+    for res, want in [(x + y, onp.add), (x - y, onp.subtract), (x / y, onp.divide),
+                      (x * y, onp.multiply), (x @ y, onp.matmul), (y + x, None)]:
+        assert isinstance(res, pnp.tensor) and res.requires_grad
+        if want is not None:
+            assert onp.array_equal(onp.asarray(res), want(onp.asarray(x), onp.asarray(y)))
+    assert not (x + 1).requires_grad and not (x * x).requires_grad
+    assert (x + onp.ones((2, 2))).requires_grad  # a plain array counts as trainable
+    total = pnp.sum(x)
+    assert isinstance(total, pnp.tensor) and total.shape == () and not total.requires_grad
+    q, r = divmod(y, 3.0)
+    assert isinstance(q, pnp.tensor) and q.requires_grad and onp.array_equal(r, onp.asarray(y) % 3)
+    out = pnp.zeros(2, requires_grad=False)
+    pnp.add(out, y[0], out=out)
+    assert out.requires_grad and onp.array_equal(out, [5.0, 6.0])
+    # derivatives are unchanged: d/da sum(2 sin(a)) = 2 cos(a)
+    a = pnp.array([0.1, 0.2])
+    assert onp.allclose(qml.grad(lambda v: pnp.sum(pnp.sin(v) * 2))(a), 2 * onp.cos([0.1, 0.2]))
