@@ -1329,10 +1329,11 @@ def matrix(op, wire_order=None):
     if isinstance(op, QNode):
         return _qnode_matrix(op, wire_order)
     if hasattr(op, "operations") and hasattr(op, "measurements"):  # a tape
-        return _gates_matrix(op.operations, op.wires if wire_order is None else wire_order)
+        return _like_parameters(_gates_matrix(op.operations, op.wires if wire_order is None
+                                              else wire_order), op.operations)
     if isinstance(op, (list, tuple)):  # operators applied in order (PennyLane: as a tape)
-        return _sequence_matrix(op, wire_order)
-    if isinstance(op, Observable):
+        return _like_parameters(_sequence_matrix(op, wire_order), op)
+    if isinstance(op, Observable):  # (PennyLane's: a plain array, Hermitian's too)
         return _own_or_decomposed(op, wire_order)
     if hasattr(op, "to_mat") and not callable(op):  # a PauliWord / PauliSentence
         if wire_order is None and len(op.wires) > 1:
@@ -1346,7 +1347,38 @@ def matrix(op, wire_order=None):
             f"qml.matrix takes a gate (e.g. qml.RX(0.1, wires=0)), an observable or a QNode; "
             f"got {op!r}"
         )
-    return _own_or_decomposed(op, wire_order)
+    return _like_parameters(_own_or_decomposed(op, wire_order), [op])
+
+
+def _like_parameters(U, ops):
+    """PennyLane's ``qml.matrix`` computes in its operators' parameters' interface: a
+    ``qsym.numpy`` tensor when a parameter is one (trainable when one is), a plain array
+    otherwise; autograd's values (under ``qml.grad``) are left as they are.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> type(matrix(qml.RX(pnp.array(0.5), wires=0))).__name__, type(matrix(qml.RX(0.5, 0))).__name__
+    ('tensor', 'ndarray')
+    """
+    from .numpy import tensor
+
+    if type(U) is not np.ndarray:
+        return U
+    found = [p for o in ops for p in _parameters(o) if isinstance(p, tensor)]
+    if not found:
+        return U
+    return tensor(U, requires_grad=any(p.requires_grad for p in found))
+
+
+def _parameters(op) -> list:
+    """An operator's parameters, those of the operators it is made of included."""
+    try:
+        data = list(getattr(op, "data", ()) or ())
+    except Exception:  # an operator whose data cannot be read has no tensor parameter
+        data = []
+    for part in getattr(op, "operands", None) or ([op.base] if hasattr(op, "base") else []):
+        data.extend(_parameters(part))
+    return data
 
 
 def _own_or_decomposed(op, wire_order) -> np.ndarray:
@@ -1394,10 +1426,10 @@ def _qfunc_matrix(fn, wire_order):
     the unitary of the gates it applies, run on numbers (PennyLane's matrix of a quantum
     function; measurements it returns are left out), wire 0 of ``wire_order`` the most
     significant bit; the default order is the wires in order of first use."""
-    from ._trace import Tape, recording
+    from ._trace import aside_tape, recording
 
     def unitary(*args, **kwargs):
-        tape = Tape()
+        tape = aside_tape()  # outside a circuit: gates may hold autograd values (qml.grad)
         with recording(tape):
             fn(*args, **kwargs)
         tape.apply_pending()
@@ -1406,7 +1438,7 @@ def _qfunc_matrix(fn, wire_order):
         if wire_order is None:
             for o in ops:
                 order.extend(w for w in o.wires if w not in order)
-        return _gates_matrix(ops, order)
+        return _like_parameters(_gates_matrix(ops, order), ops)
 
     return unitary
 

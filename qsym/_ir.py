@@ -367,13 +367,27 @@ def validate(c: Circuit) -> Circuit:
                 raise WireError(f"observable {_fmt_word(word)} outside the device's wires")
             if len({w for w, _ in word}) != len(word):
                 raise MeasurementError(f"Pauli word {word} repeats a wire")
-            if sp.sympify(coeff).is_real is False:
+            if _not_real(sp.sympify(coeff)):
                 raise MeasurementError(
                     f"observable coefficient {coeff} is not real: the observable is not "
                     "Hermitian (a product of Paulis on the same wire gives an imaginary "
                     "coefficient; check the order of @ products)"
                 )
     return c
+
+
+def _not_real(coeff) -> bool:
+    """Whether an observable's coefficient is known not to be real: a non-real number, or a
+    term whose constant factor is not real while the rest of it is real (``-I*x`` for a
+    real argument ``x``: ``X(0) @ Z(0)`` is ``-i Y(0)``, scaled by an argument). sympy's
+    ``is_real`` leaves ``-I*x`` undecided (it is real when ``x`` is 0)."""
+    if coeff.is_real is False:
+        return True
+    for term in sp.Add.make_args(coeff):
+        const, rest = term.as_independent(*term.free_symbols, as_Add=False)
+        if term.free_symbols and rest.is_real and const.is_real is False:
+            return True
+    return False
 
 
 def _check_unitary(k: int, U) -> None:

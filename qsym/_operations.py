@@ -2099,6 +2099,13 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         return pauli
     if type(op1) is not type(op2):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+    if getattr(op1, "is_measurement_value", False):  # measure(0) * measure(1), ...
+        return _compare_measurement_values(op1, op2)
+    if {"meas_val", "base"} <= set(getattr(op1, "hyperparameters", ())):  # qml.cond's ops
+        why = compare(op1.base, op2.base, check_interface, check_trainability, rtol, atol)
+        if why is not True:
+            return f"op1 and op2 have different base operations. {why}"
+        return _compare_measurement_values(op1.meas_val, op2.meas_val)
     if "measurement" in getattr(op1, "hyperparameters", ()):  # qml.Snapshot
         return _compare_snapshots(op1, op2, check_interface, check_trainability, rtol, atol)
     if all(hasattr(op1, a) for a in ("base", "coeff", "num_steps")):  # qml.exp, qml.evolve
@@ -2123,6 +2130,16 @@ def _compare_cv(op1, op2, rtol, atol):
     if op1.hyperparameters != op2.hyperparameters:
         return (f"The hyperparameters are not equal for op1 and op2.\n Got "
                 f"{op1.hyperparameters}\n and {op2.hyperparameters}.")
+    return True
+
+
+def _compare_measurement_values(v1, v2):
+    """PennyLane's comparison of mid-circuit measurement values: the same mid-circuit
+    measurements (wires, ``meas_uid``, ``reset``, ``postselect``), in the same order; their
+    classical processing is deliberately not compared (``3 * m + 1`` equals ``4 * m + 2``)."""
+    if list(v1.measurements) != list(v2.measurements):
+        return (f"op1 and op2 have different mid-circuit measurements. Got {v1.measurements} "
+                f"and {v2.measurements}")
     return True
 
 
@@ -2172,10 +2189,23 @@ def _compare_measurements(m1, m2, check_interface, check_trainability, rtol, ato
     o1, o2 = _measured_operator(m1), _measured_operator(m2)
     if o1 is not None and o2 is not None:
         return compare(o1, o2, check_interface, check_trainability, rtol, atol)
+    mv1, mv2 = getattr(m1, "mv", None), getattr(m2, "mv", None)
+    if mv1 is not None and mv2 is not None:  # statistics of mid-circuit measurement values
+        if isinstance(mv1, (list, tuple)) != isinstance(mv2, (list, tuple)):
+            return f"{m1} and {m2} are not equal: a list of measurement values and one value"
+        if not isinstance(mv1, (list, tuple)):
+            return _compare_measurement_values(mv1, mv2)
+        if len(mv1) != len(mv2):
+            return f"{m1} and {m2} are not equal: different numbers of measurement values"
+        for a, b in zip(mv1, mv2):
+            why = _compare_measurement_values(a, b)
+            if why is not True:
+                return why
+        return True
     if (o1 is None) != (o2 is None) or m1.wires != m2.wires:
         return f"{m1} and {m2} are not equal: different wires or observables."
-    if getattr(m1, "mv", None) is not None or getattr(m2, "mv", None) is not None:
-        return True
+    if mv1 is not None or mv2 is not None:
+        return f"{m1} and {m2} are not equal: one measures a mid-circuit measurement value"
     e1, e2 = (m.eigvals() if hasattr(m, "eigvals") else None for m in (m1, m2))
     if e1 is None or e2 is None:
         return True if e1 is None and e2 is None else f"{m1} and {m2} are not equal: different eigvals"

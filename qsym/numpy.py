@@ -67,6 +67,28 @@ class tensor(_np.ndarray):
     def __array_finalize__(self, obj):
         self.requires_grad = getattr(obj, "requires_grad", True)
 
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        # PennyLane's rule: a ufunc's result is trainable when one of its array inputs is
+        # (a plain ndarray counts as trainable; Python numbers do not), whichever the order
+        # of the operands (NumPy's default copied the flag of the first tensor only)
+        args = [i.view(_np.ndarray) if isinstance(i, tensor) else i for i in inputs]
+        if out is not None:
+            kwargs["out"] = tuple(o.view(_np.ndarray) if isinstance(o, tensor) else o
+                                  for o in out)
+        res = getattr(ufunc, method)(*args, **kwargs)
+        if res is NotImplemented or method == "at":
+            return res
+        trainable = _builtins.any(getattr(i, "requires_grad", True) for i in inputs
+                                  if isinstance(i, _np.ndarray))
+        if out is not None:
+            for o in out:
+                if isinstance(o, tensor):
+                    o.requires_grad = trainable
+            return out[0] if len(out) == 1 else out
+        if isinstance(res, tuple):
+            return tuple(_as_tensor(r, trainable) for r in res)
+        return _as_tensor(res, trainable)
+
     def __getitem__(self, key):
         # as PennyLane's tensor: an element keeps the flag (``x[0]`` of a trainable array
         # is trainable, e.g. for the optimizers); ``t[()]`` of a 0-d tensor is its number
@@ -100,6 +122,13 @@ class tensor(_np.ndarray):
         if self.ndim == 0:
             return self.view(_np.ndarray).item()
         return self.view(_np.ndarray)
+
+
+def _as_tensor(value, requires_grad: bool):
+    """A ufunc's output as a :class:`tensor` (NumPy scalars too, as before: a 0-d tensor)."""
+    if isinstance(value, (_np.ndarray, _np.generic)):
+        return tensor(value, requires_grad=requires_grad)
+    return value
 
 
 # autograd differentiates tensors as it does arrays

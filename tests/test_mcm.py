@@ -486,3 +486,33 @@ def test_cond_callable_exposes_its_branches():
     c = qml.cond(False, f, g, elifs=((True, h),))
     assert (c.true_fn, c.false_fn, c.condition) == (f, g, False)
     assert c.elifs == [(True, h)] and c() == 3
+
+
+def test_qml_equal_of_conditionals_and_measurement_values():
+    """qml.equal as PennyLane's: qml.cond's operations are equal when their operations are
+    (wires, parameters to the tolerances) and their conditions measure the same mid-circuit
+    measurements; measurement values by their measurements (same wires and ids, in order),
+    not by their classical processing; statistics of values likewise, a list of values
+    never equal to one value. (qml.equal raised GateError on Conditional, and statistics of
+    values compared equal whatever they measured.)"""
+    from qsym.ops import Conditional
+
+    m, other = qml.measure(0), qml.measure(0)  # same wire, another measurement
+    assert qml.equal(Conditional(m, qml.PauliX(0)), Conditional(m, qml.PauliX(0)))
+    assert not qml.equal(Conditional(m, qml.PauliX(0)), Conditional(m, qml.PauliX(1)))
+    assert not qml.equal(Conditional(m, qml.PauliX(0)), Conditional(other, qml.PauliX(0)))
+    near = (Conditional(m, qml.RX(1.2, 0)), Conditional(m, qml.RX(1.2 + 1e-4, 0)))
+    assert qml.equal(*near, atol=1e-3, rtol=0) and not qml.equal(*near, atol=1e-5, rtol=0)
+
+    a, b, b2 = qml.measure(0), qml.measure(1), qml.measure(1)
+    assert qml.equal(3 * a + 1, 4 * a + 2) and not qml.equal(a, b)
+    for stat in (qml.sample, qml.counts, qml.probs):
+        assert qml.equal(stat(op=[a, b]), stat(op=[a, b]))
+        assert not qml.equal(stat(op=[a, b]), stat(op=[a, b2]))
+        assert not qml.equal(stat(op=[a, b]), stat(op=[b, a]))
+    for stat in (qml.expval, qml.var, qml.sample, qml.counts):
+        assert qml.equal(stat(op=a * b), stat(op=b * a))  # the same measurements
+        assert not qml.equal(stat(op=a * b), stat(op=a * b2))
+    assert not qml.equal(qml.sample(op=a * b), qml.sample(op=[a, b]))
+    with pytest.raises(AssertionError, match="different mid-circuit measurements"):
+        qml.assert_equal(Conditional(m, qml.PauliX(0)), Conditional(other, qml.PauliX(0)))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import qsym as qml
+from qsym import numpy as pnp
 from qsym import _ir as ir, _symbolic as symbolic
 from qsym._shapes import flat
 
@@ -77,6 +78,37 @@ def test_bad_observables_are_refused():
         qml.Projector([1, 1, 0, 0], wires=[0, 1])
     with pytest.raises(qml.MeasurementError, match="basis state"):
         qml.Projector([1, 0, 1], wires=[0, 1])
+
+
+@pytest.mark.parametrize("obs", [
+    lambda v: qml.Hamiltonian(v, [qml.PauliX(0) @ qml.PauliZ(0), qml.PauliZ(0)]),  # -i v0 Y
+    lambda v: qml.Hamiltonian(v, [qml.PauliZ(0) @ qml.Hadamard(0), qml.PauliX(0)]),
+    lambda v: v[0] * qml.prod(qml.PauliY(0), qml.PauliX(0)) + v[1] * qml.PauliZ(0),
+])
+def test_an_argument_times_a_non_hermitian_product_is_refused(obs):
+    """A coefficient that is an argument times an imaginary constant (``X(0) @ Z(0)`` is
+    ``-i Y(0)``) is as non-Hermitian as a complex number: refused by name, on every tier,
+    before any code runs (it reached the generated code's ``float()``: a ``TypeError``)."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(v):
+        qml.RX(0.3, wires=0)
+        return qml.expval(obs(v))
+
+    with pytest.raises(qml.MeasurementError, match="not Hermitian"):
+        c(pnp.array([0.2, -0.543], requires_grad=True))
+
+
+def test_an_argument_times_a_hermitian_word_is_accepted():
+    """The refusal above looks at the constant factor only: an argument times a real constant
+    or a real function of arguments stays accepted (checked against the closed form)."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(v):
+        qml.RX(v[1], wires=0)
+        return qml.expval(qml.Hamiltonian([2.0 * v[0], pnp.cos(v[1])],
+                                          [qml.PauliZ(0), qml.PauliX(0) @ qml.PauliX(0)]))
+
+    v = pnp.array([0.2, 0.7], requires_grad=True)
+    assert c(v) == pytest.approx(2 * 0.2 * np.cos(0.7) + np.cos(0.7), abs=1e-12)
 
 
 def test_var_and_probs_closed_forms():

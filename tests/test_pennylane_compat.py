@@ -36,6 +36,47 @@ def test_matrix_of_a_quantum_function_is_the_product_of_its_gates():
                         atol=1e-12)
 
 
+def test_matrix_of_a_quantum_function_is_differentiable_by_qml_grad():
+    """qml.matrix of a quantum function inside a cost that qml.grad differentiates (PennyLane's
+    test_get_unitary_matrix_autograd_differentiable): the gates hold autograd's values (they
+    were refused as closure values); d/dx Re tr(CNOT (Z RX(x) (x) 1)) = -sin(x/2), and a
+    finite difference of the same cost agrees."""
+    from qsym import numpy as pnp
+
+    def qfunc(theta):
+        qml.RX(theta, wires=0)
+        qml.PauliZ(wires=0)
+        qml.CNOT(wires=[0, 1])
+
+    def loss(theta):
+        U = qml.matrix(qfunc, wire_order=[0, 1])(theta)
+        return qml.math.real(qml.math.trace(U))
+
+    for v in (0.2, 0.9, 1.6):
+        x = pnp.array(v, requires_grad=True)
+        assert float(loss(x)) == pytest.approx(2 * onp.cos(v / 2), abs=1e-12)
+        assert float(qml.grad(loss)(x)) == pytest.approx(-onp.sin(v / 2), abs=1e-12)
+        fd = (loss(v + 1e-6) - loss(v - 1e-6)) / 2e-6
+        assert float(qml.grad(loss)(x)) == pytest.approx(float(fd), abs=1e-7)
+
+
+def test_matrix_follows_its_parameters_interface():
+    """PennyLane's qml.matrix computes in its gates' parameters' interface: a qsym.numpy
+    tensor when one is (trainable when one is), a plain array for plain numbers; an
+    observable's matrix stays a plain array (PennyLane's Hermitian too)."""
+    from qsym import numpy as pnp
+
+    t = pnp.array(0.5, requires_grad=True)
+    m = qml.matrix(qml.RX(t, wires=0))
+    assert isinstance(m, pnp.tensor) and m.requires_grad
+    assert onp.allclose(m, rx(0.5), atol=1e-15)
+    assert not qml.matrix(qml.RX(pnp.array(0.5, requires_grad=False), 0)).requires_grad
+    assert isinstance(qml.matrix(qml.adjoint(qml.RX(t, 0))), pnp.tensor)
+    assert isinstance(qml.matrix(lambda x: qml.RX(x, wires=0))(t), pnp.tensor)
+    assert type(qml.matrix(qml.RX(0.5, wires=0))) is onp.ndarray
+    assert type(qml.matrix(qml.Hermitian(pnp.array([[1.0, 0], [0, -1.0]]), 0))) is onp.ndarray
+
+
 @pytest.mark.parametrize("obs", [qml.PauliX, qml.PauliY, qml.PauliZ, qml.Hadamard])
 def test_diagonalizing_gates_diagonalize_and_rotate_probs_as_probs_op(obs):
     """U O U^dagger is diagonal for U the product of op.diagonalizing_gates(), and
@@ -309,3 +350,31 @@ def test_counts_all_outcomes_lists_every_outcome_as_pennylane():
     assert sum(bits.values()) == 100 and 0 < bits["00"] < 100
     assert z1 == {1.0: 100, -1.0: 0} and all(isinstance(v, onp.int64) for v in z1.values())
     assert plain == {"0": 100}  # without all_outcomes: observed outcomes only
+
+
+def test_a_ufunc_of_tensors_is_trainable_when_any_array_input_is():
+    """PennyLane's tensor rule: a ufunc's result is trainable when one of its array inputs is
+    (a plain ndarray counts as trainable, a Python number does not), whatever the operands'
+    order; NumPy's default copied the first tensor's flag (x + y of a constant x and a
+    trainable y was not trainable). Values and types are unchanged (tensors, 0-d ones too)."""
+    from qsym import numpy as pnp
+
+    x = pnp.array([[1.0, 2.0], [3.0, 4.0]], requires_grad=False)
+    y = pnp.array([[5.0, 6.0], [7.0, 8.0]], requires_grad=True)
+    for res, want in [(x + y, onp.add), (x - y, onp.subtract), (x / y, onp.divide),
+                      (x * y, onp.multiply), (x @ y, onp.matmul), (y + x, None)]:
+        assert isinstance(res, pnp.tensor) and res.requires_grad
+        if want is not None:
+            assert onp.array_equal(onp.asarray(res), want(onp.asarray(x), onp.asarray(y)))
+    assert not (x + 1).requires_grad and not (x * x).requires_grad
+    assert (x + onp.ones((2, 2))).requires_grad  # a plain array counts as trainable
+    total = pnp.sum(x)
+    assert isinstance(total, pnp.tensor) and total.shape == () and not total.requires_grad
+    q, r = divmod(y, 3.0)
+    assert isinstance(q, pnp.tensor) and q.requires_grad and onp.array_equal(r, onp.asarray(y) % 3)
+    out = pnp.zeros(2, requires_grad=False)
+    pnp.add(out, y[0], out=out)
+    assert out.requires_grad and onp.array_equal(out, [5.0, 6.0])
+    # derivatives are unchanged: d/da sum(2 sin(a)) = 2 cos(a)
+    a = pnp.array([0.1, 0.2])
+    assert onp.allclose(qml.grad(lambda v: pnp.sum(pnp.sin(v) * 2))(a), 2 * onp.cos([0.1, 0.2]))
