@@ -431,6 +431,68 @@ def undo_swaps(tape):
 
 
 @transform
+def merge_amplitude_embedding(tape):
+    """PennyLane's ``qml.transforms.merge_amplitude_embedding``: the ``AmplitudeEmbedding``
+    templates of a tape become one, on all their wires, at the start: its amplitudes the
+    tensor product of theirs (padded; a batch kept), normalized if any of them was (each
+    other one has norm 1 already). An embedding on a wire another gate used before raises
+    ``DeviceError`` (PennyLane's).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.AmplitudeEmbedding([0.0, 1.0], wires=0),
+    ...                             qml.X(2), qml.AmplitudeEmbedding([0.6, 0.8], wires=1)])
+    >>> new = qml.transforms.merge_amplitude_embedding(t)[0][0]
+    >>> new.operations
+    [AmplitudeEmbedding(wires=[0, 1]), X(2)]
+    >>> new.operations[0].data[0].tolist()
+    [0.0, 0.0, 0.6, 0.8]
+    """
+    from .errors import DeviceError
+    from .templates import AmplitudeEmbedding
+    gates, visited, embeddings = [], set(), []
+    for op in tape.operations:
+        if not isinstance(op, AmplitudeEmbedding):
+            gates.append(op)
+            visited.update(op.wires)
+            continue
+        if visited.intersection(op.wires):
+            raise DeviceError(f"Operation {op.name} cannot be used after other Operation "
+                              "applied in the same qubit (merge_amplitude_embedding: put the "
+                              "embeddings before the other gates on their wires)")
+        embeddings.append(op)
+        visited.update(op.wires)
+    if embeddings:
+        gates.insert(0, _merged_embedding(embeddings, AmplitudeEmbedding))
+    return [tape.copy(operations=gates)], null_postprocessing
+
+
+def _padded_features(op):
+    """An embedding's amplitudes as an array, padded with its ``pad_with`` to
+    ``2**len(wires)`` (a batch: one row per parameter set)."""
+    features = op.data[0]
+    x = anp.array(features) if isinstance(features, (list, tuple)) else features
+    pad, dim = op.hyperparameters.get("pad_with"), 2 ** len(op.wires)
+    if pad is not None and x.shape[-1] < dim:
+        filler = np.full(x.shape[:-1] + (dim - x.shape[-1],), pad)
+        x = anp.concatenate([x, filler], axis=-1)
+    return x
+
+
+def _merged_embedding(embeddings, cls):
+    """One embedding of ``embeddings``' tensor product, on their wires in order."""
+    vector, wires, batched = _padded_features(embeddings[0]), list(embeddings[0].wires), False
+    for op in embeddings[1:]:
+        other = _padded_features(op)
+        batched = batched or vector.ndim == 2 or other.ndim == 2
+        vector = vector[..., :, None] * other[..., None, :]
+        vector = anp.reshape(vector, (vector.shape[0], -1) if batched else (-1,))
+        wires += list(op.wires)
+    normalize = any(op.hyperparameters.get("normalize") for op in embeddings)
+    with detached():
+        return cls(vector, wires=wires, normalize=normalize)
+
+
+@transform
 def remove_barrier(tape):
     """PennyLane's ``qml.transforms.remove_barrier``: drop ``Barrier`` gates (qsym's
     circuits have none of their own; a tape's are removed).

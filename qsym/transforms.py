@@ -18,7 +18,8 @@ import types as _types
 
 from ._compilation import (
     cancel_inverses, combine_global_phases, commute_controlled, compile, decompose, decomposition_gen,
-    diagonalize_measurements, insert, merge_rotations, remove_barrier, single_qubit_fusion, undo_swaps, unitary_to_rot,
+    diagonalize_measurements, insert, merge_amplitude_embedding, merge_rotations, remove_barrier,
+    single_qubit_fusion, undo_swaps, unitary_to_rot,
 )
 from . import _compilation as _compilation_mod
 from . import _cnot_synthesis as _cnot_synthesis_mod
@@ -58,7 +59,7 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "expand_trainable_multipar", "create_expand_trainable_multipar",
            "expand_nonunitary_gen", "expand_invalid_trainable",
            "clifford_t_decomposition", "decompositions", "apply_controlled_Q",
-           "quantum_monte_carlo"]
+           "quantum_monte_carlo", "merge_amplitude_embedding"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -140,7 +141,8 @@ _module("qmc", "PennyLane's module path of the quantum Monte Carlo transforms",
 _module("optimization", "PennyLane's qml.transforms.optimization",
         cancel_inverses=cancel_inverses, merge_rotations=merge_rotations,
         commute_controlled=commute_controlled, single_qubit_fusion=single_qubit_fusion,
-        undo_swaps=undo_swaps, remove_barrier=remove_barrier)
+        undo_swaps=undo_swaps, remove_barrier=remove_barrier,
+        merge_amplitude_embedding=merge_amplitude_embedding)
 optimization = _sys.modules[f"{__name__}.optimization"]
 _module("unitary_to_rot", "PennyLane's module path of qml.transforms.unitary_to_rot",
         unitary_to_rot=unitary_to_rot,

@@ -585,3 +585,50 @@ def test_split_to_single_terms_broadcast_constants_and_refusal():
     for obs in (qml.X(0) + qml.Y(1), 3 * (2 * (qml.X(0) + qml.Y(1)) + qml.X(1))):
         with pytest.raises(RuntimeError, match="Cannot split up terms in sums for Measurement"):
             qml.transforms.split_to_single_terms(qml.tape.QuantumScript([], [qml.counts(obs)]))
+
+
+def test_merge_amplitude_embedding_state_is_the_tensor_product():
+    """The merged embedding prepares the product of the embedded states (np.kron of the
+    normalized, padded vectors by hand), the same state as the untransformed circuit, at
+    every call's amplitudes (traced inputs too)."""
+    def qfunc(a):
+        qml.AmplitudeEmbedding(a, wires=0)
+        qml.AmplitudeEmbedding([3.0, 4.0, 0.0], wires=[1, 2], pad_with=0.0, normalize=True)
+        qml.Hadamard(wires=0)
+        return qml.state()
+
+    plain = qml.QNode(qfunc, DEV3)
+    merged = qml.QNode(qml.transforms.merge_amplitude_embedding(qfunc), DEV3)
+    tape = qml.tape.make_qscript(qml.transforms.merge_amplitude_embedding(qfunc))([0.6, 0.8])
+    assert [op.name for op in tape.operations] == ["AmplitudeEmbedding", "Hadamard"]
+    assert list(tape.operations[0].wires) == [0, 1, 2]
+    for a in ([0.6, 0.8], [0.0, 1.0], [-0.8, 0.6]):
+        a = np.array(a, requires_grad=True)
+        expected = onp.kron(H @ onp.asarray(a), [0.6, 0.8, 0.0, 0.0])
+        assert onp.allclose(merged(a), expected, atol=1e-10)
+        assert onp.allclose(merged(a), plain(a), atol=1e-10)
+
+
+def test_merge_amplitude_embedding_batches_and_refusal():
+    """A batch of amplitudes stays a batch (one row per parameter set, the other embedding
+    repeated); an embedding after a gate on its wire is PennyLane's DeviceError."""
+    @qml.transforms.merge_amplitude_embedding
+    @qml.qnode(DEV3)
+    def circuit():
+        qml.AmplitudeEmbedding([[1, 0], [0, 1]], wires=0)
+        qml.AmplitudeEmbedding([0.6, -0.8], wires=1)
+        qml.AmplitudeEmbedding([[0, 1], [1, 0]], wires=2)
+        return qml.state()
+
+    expected = onp.array([onp.kron(onp.kron(u, [0.6, -0.8]), v)
+                          for u, v in (([1, 0], [0, 1]), ([0, 1], [1, 0]))])
+    assert onp.allclose(circuit(), expected, atol=1e-10)
+    assert qml.workflow.construct_tape(circuit)().batch_size == 2
+
+    def late():
+        qml.CNOT(wires=[0, 1])
+        qml.AmplitudeEmbedding([0.0, 1.0], wires=1)
+        return qml.state()
+
+    with pytest.raises(qml.exceptions.DeviceError, match="applied in the same qubit"):
+        qml.QNode(qml.transforms.merge_amplitude_embedding(late), DEV2)()
