@@ -25,6 +25,7 @@ from . import _compilation as _compilation_mod
 from . import _cnot_synthesis as _cnot_synthesis_mod
 from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
 from . import _clifford_t as _clifford_t_mod
+from ._commutation_dag import CommutationDAG, CommutationDAGNode, commutation_dag
 from ._clifford_t import clifford_t_decomposition
 from ._deferral import defer_measurements  # qml.defer_measurements, also here
 from . import _one_shot as _one_shot_mod
@@ -59,7 +60,8 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "expand_trainable_multipar", "create_expand_trainable_multipar",
            "expand_nonunitary_gen", "expand_invalid_trainable",
            "clifford_t_decomposition", "decompositions", "apply_controlled_Q",
-           "quantum_monte_carlo", "merge_amplitude_embedding"]
+           "quantum_monte_carlo", "merge_amplitude_embedding", "commutation_dag", "CommutationDAG",
+           "CommutationDAGNode"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -135,6 +137,9 @@ class DecomposeInterpreter:
 
 vars(_sys.modules[f"{__name__}.decompose"])["DecomposeInterpreter"] = DecomposeInterpreter
 vars(_sys.modules[f"{__name__}.split_non_commuting"])["ShotDistFunction"] = _Callable
+_module("commutation_dag", "PennyLane's module path of qml.transforms.commutation_dag",
+        commutation_dag=commutation_dag, CommutationDAG=CommutationDAG,
+        CommutationDAGNode=CommutationDAGNode)
 _module("qmc", "PennyLane's module path of the quantum Monte Carlo transforms",
         apply_controlled_Q=apply_controlled_Q, quantum_monte_carlo=quantum_monte_carlo,
         _apply_controlled_z=_qmc_mod.controlled_z, _apply_controlled_v=_qmc_mod.controlled_v)
