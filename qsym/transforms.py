@@ -122,6 +122,8 @@ _module("diagonalize_measurements", "PennyLane's module path of "
 vars(_sys.modules[f"{__name__}.decompose"])["_operator_decomposition_gen"] = decomposition_gen
 vars(_sys.modules[f"{__name__}.convert_to_numpy_parameters"])[
     "_convert_op_to_numpy_data"] = _splitting_mod.convert_op_to_numpy_data
+vars(_sys.modules[f"{__name__}.convert_to_numpy_parameters"])[
+    "_convert_measurement_to_numpy_data"] = _splitting_mod.convert_measurement_to_numpy_data
 
 
 class DecomposeInterpreter:

@@ -632,3 +632,29 @@ def test_merge_amplitude_embedding_batches_and_refusal():
 
     with pytest.raises(qml.exceptions.DeviceError, match="applied in the same qubit"):
         qml.QNode(qml.transforms.merge_amplitude_embedding(late), DEV2)()
+
+
+def test_convert_to_numpy_parameters_unwraps_observables_and_keeps_the_value():
+    """The measured observables' parameters become plain NumPy values too (PennyLane's
+    _convert_measurement_to_numpy_data); the tape's value is unchanged: <H> of RX(x)|0>
+    for H = [[1, 2], [2, -1]] is cos(x) by hand (RX's amplitudes are real and imaginary: the
+    off-diagonal part gives 0)."""
+    from qsym.transforms.convert_to_numpy_parameters import _convert_measurement_to_numpy_data
+
+    M = np.array([[1.0, 2.0], [2.0, -1.0]], requires_grad=True)
+    x = 0.7
+    tape = qml.tape.QuantumScript(
+        [qml.RX(np.array(x, requires_grad=True), 0)],
+        [qml.expval(qml.Hermitian(M, 0)), qml.expval(qml.s_prod(np.array(3.0), qml.PauliZ(0))),
+         qml.probs(wires=0)])
+    (new,), fn = qml.transforms.convert_to_numpy_parameters(tape)
+    assert all(type(d) in (onp.ndarray, onp.float64) for d in new.measurements[0].obs.data)
+    assert all(type(d) in (onp.ndarray, onp.float64) for d in new.measurements[1].obs.data)
+    assert new.measurements[2] is tape.measurements[2]
+    psi = rx(x) @ onp.array([1, 0])
+    h_value = onp.real(onp.conj(psi) @ onp.asarray(M) @ psi)  # cos(x) by hand
+    res = fn(qml.execute([new], DEV2))
+    assert onp.allclose([res[0], res[1]], [h_value, 3 * onp.cos(x)], atol=1e-12)
+    assert onp.isclose(h_value, onp.cos(x))
+    ev = qml.measurements.ExpectationMP(eigvals=onp.array([0.5, 0.5]), wires=qml.wires.Wires(0))
+    assert _convert_measurement_to_numpy_data(ev) is ev
