@@ -780,9 +780,12 @@ def _on_tape(transform: Transform, tape, targs, tkwargs):
     each expanded tape; ``(tapes, postprocessing)``."""
     fn = transform.tape_transform
     if fn is None:
-        raise NotImplementedError(f"Transform {transform} has no defined tape implementation. "
-                                  "(a transform made from a pass name only applies to QNodes, "
-                                  "for compilers: give qml.transform a tape function)")
+        raise NotImplementedError(
+            f"Transform {transform} has no defined tape implementation, and can only be applied "
+            "when decorating the entire workflow with '@qp.qjit' and when it is placed after all "
+            "transforms that only have a tape implementation. (PennyLane's message: qsym has no "
+            "qjit; a transform made from a pass name only applies to QNodes, for compilers: give "
+            "qml.transform a tape function)")
     targs, tkwargs = transform.setup_inputs(*targs, **tkwargs)
     expand = transform.expand_transform
     if expand is None:

@@ -60,7 +60,7 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "expand_trainable_multipar", "create_expand_trainable_multipar",
            "expand_nonunitary_gen", "expand_invalid_trainable",
            "clifford_t_decomposition", "decompositions", "apply_controlled_Q",
-           "quantum_monte_carlo", "merge_amplitude_embedding", "commutation_dag", "CommutationDAG",
+           "quantum_monte_carlo", "merge_amplitude_embedding", "commutation_dag", "gridsynth", "CommutationDAG",
            "CommutationDAGNode"]
 
 
@@ -183,7 +183,11 @@ _module("transpile", "PennyLane's module path of qml.transforms.transpile", tran
 # (PennyLane's tests set and read its _CLIFFORD_T_CACHE)
 decompositions = _module("decompositions", "PennyLane's qml.transforms.decompositions",
                          clifford_t_decomposition=clifford_t_decomposition,
-                         clifford_t_transform=_clifford_t_mod)
+                         clifford_t_transform=_clifford_t_mod, gridsynth=_clifford_t_mod.gridsynth)
+_module("decompositions.gridsynth", "PennyLane's module path of qml.transforms.gridsynth",
+        gridsynth=_clifford_t_mod.gridsynth,
+        gridsynth_setup_inputs=_clifford_t_mod.gridsynth_setup_inputs)
+gridsynth = _clifford_t_mod.gridsynth
 _sys.modules.setdefault(f"{__name__}.decompositions.clifford_t_transform", _clifford_t_mod)
 
 

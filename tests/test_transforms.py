@@ -658,3 +658,21 @@ def test_convert_to_numpy_parameters_unwraps_observables_and_keeps_the_value():
     assert onp.isclose(h_value, onp.cos(x))
     ev = qml.measurements.ExpectationMP(eigvals=onp.array([0.5, 0.5]), wires=qml.wires.Wires(0))
     assert _convert_measurement_to_numpy_data(ev) is ev
+
+
+def test_gridsynth_is_a_compiler_pass_name_without_a_tape_implementation():
+    """PennyLane's qml.transforms.gridsynth names Catalyst's pass: keyword arguments
+    checked, no tape implementation (qsym has no qjit; clifford_t_decomposition with
+    method="gridsynth" is the tape transform)."""
+    from qsym.transforms.decompositions import gridsynth
+
+    assert gridsynth is qml.transforms.gridsynth and gridsynth.pass_name == "gridsynth"
+    bound = gridsynth(1e-6)
+    assert bound.args == () and bound.kwargs == {"epsilon": 1e-6, "ppr_basis": False}
+    with pytest.raises(ValueError, match="ppr_basis must be of type bool"):
+        gridsynth(ppr_basis="a")
+    with pytest.raises(ValueError, match="epsilon must be of type float"):
+        gridsynth(epsilon=1)
+    tape = qml.tape.QuantumScript([qml.RZ(0.5, wires=0)])
+    with pytest.raises(NotImplementedError, match="no defined tape implementation.*qsym has no qjit"):
+        gridsynth(tape)
