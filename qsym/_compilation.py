@@ -169,13 +169,38 @@ def fuse_rot_angles(angles1, angles2):
     >>> m = qml.matrix(qml.Rot(0.4, 0.5, 0.6, wires=0)) @ qml.matrix(qml.Rot(0.1, 0.2, 0.3, wires=0))
     >>> bool(np.allclose(qml.matrix(qml.Rot(*a, wires=0)), m))
     True
+
+    Batched angles (PennyLane's: arrays whose last axis holds the three angles, leading
+    axes broadcast against each other) give an array of shape ``(..., 3)``:
+
+    >>> fuse_rot_angles([[0.1, 0.2, 0.3], [0.0, 0.0, 0.0]], [0.4, 0.5, 0.6]).shape
+    (2, 3)
     """
+    if _batched_angles(angles1) or _batched_angles(angles2):
+        return _fuse_batched(anp.array(angles1), anp.array(angles2))
     x00, x10 = _su2(*angles1)
     y00, y10 = _su2(*angles2)
     # U = Y @ X with U_01 = -conj(U_10), U_11 = conj(U_00)
     u00 = y00 * x00 - anp.conj(y10) * x10
     u10 = y10 * x00 + anp.conj(y00) * x10
     return rot_angles(u00, u10)
+
+
+def _batched_angles(angles) -> bool:
+    """Whether ``angles`` has axes before the three angles (a batch)."""
+    return np.ndim(np.asarray(_value(angles), dtype=object)) > 1
+
+
+def _fuse_batched(angles1, angles2):
+    """:func:`fuse_rot_angles` of arrays ``(..., 3)``, elementwise (broadcast)."""
+    x00, x10 = _su2(*anp.moveaxis(angles1, -1, 0))
+    y00, y10 = _su2(*anp.moveaxis(angles2, -1, 0))
+    u00 = y00 * x00 - anp.conj(y10) * x10
+    u10 = y10 * x00 + anp.conj(y00) * x10
+    b = 2 * anp.arctan2(anp.abs(u10), anp.abs(u00))
+    p00 = anp.where(anp.abs(u00) > 1e-15, anp.angle(u00), 0.0)
+    p10 = anp.where(anp.abs(u10) > 1e-15, anp.angle(u10), 0.0)
+    return anp.stack([-p00 - p10, b, -p00 + p10], axis=-1)
 
 
 def _undo_adjoints(ops) -> list:

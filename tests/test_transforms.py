@@ -3,6 +3,8 @@
 matters), transformed QNodes' values and gradients against the untransformed QNode and
 central finite differences, the splitting transforms' tapes against direct execution."""
 
+import itertools
+
 import numpy as onp
 import pytest
 
@@ -676,3 +678,25 @@ def test_gridsynth_is_a_compiler_pass_name_without_a_tape_implementation():
     tape = qml.tape.QuantumScript([qml.RZ(0.5, wires=0)])
     with pytest.raises(NotImplementedError, match="no defined tape implementation.*qsym has no qjit"):
         gridsynth(tape)
+
+
+def test_fuse_rot_angles_broadcasts_batched_angles():
+    """PennyLane's fuse_rot_angles of arrays (..., 3): each fused Rot's matrix (RZ RY RZ
+    written out by hand) equals the product of the two, the batch axes broadcast."""
+    from qsym.transforms.optimization.optimization_utils import fuse_rot_angles
+
+    def ry(t):
+        return onp.array([[onp.cos(t / 2), -onp.sin(t / 2)], [onp.sin(t / 2), onp.cos(t / 2)]])
+
+    def rot(a, b, c):
+        return rz(c) @ ry(b) @ rz(a)
+
+    first = onp.array([[0.4, 0.1, 0.0], [0.7, 0.2, 0.1], [0.0, 0.0, 0.0]])
+    second = onp.array([[[-0.9, 1.2, 0.6]], [[0.3, onp.pi, -0.2]]])  # (2, 1, 3)
+    fused = fuse_rot_angles(first, second)
+    assert fused.shape == (2, 3, 3)
+    for i, j in itertools.product(range(2), range(3)):
+        expected = rot(*second[i, 0]) @ rot(*first[j])
+        assert onp.allclose(rot(*fused[i, j]), expected, atol=1e-12)
+    single = fuse_rot_angles([0.4, 0.1, 0.0], [-0.9, 1.2, 0.6])
+    assert onp.allclose(rot(*single), rot(-0.9, 1.2, 0.6) @ rot(0.4, 0.1, 0.0), atol=1e-12)
