@@ -30,7 +30,9 @@ import types
 import warnings
 from collections.abc import Callable, Sequence
 
+import autograd.numpy as anp
 from autograd.tracer import Box
+import numpy as np
 
 from ._operations import MeasurementProcess
 from ._runtime import QNode, typed_results
@@ -1029,9 +1031,23 @@ def as_returned(result, out, partitioned: bool):
     ([0.5], 0.5)
     >>> as_returned((qml.expval(qml.Z(0)),), (0.5, 0.25), True)
     ((0.5,), (0.25,))
+
+    An array of measurements (``qml.math.stack([qml.expval(...), ...])``) gives the array of
+    their values (stacked, autograd boxes too), as the QNode's own path:
+
+    >>> as_returned(qml.math.stack([qml.expval(qml.Z(0)), qml.expval(qml.X(0))]), (0.5, 0.25), False)
+    array([0.5 , 0.25])
     """
     if partitioned and isinstance(out, tuple):
         return tuple(as_returned(result, o, False) for o in out)
+    if _measurement_array(result):
+        if isinstance(out, (tuple, list)):
+            stacked = anp.stack(list(out))
+        elif anp.shape(out)[:1] == (result.size,):  # already one array (a postprocessing's)
+            stacked = out
+        else:
+            stacked = anp.reshape(out, (1,) + anp.shape(out))
+        return anp.reshape(stacked, result.shape + anp.shape(stacked)[1:])
     if isinstance(result, (tuple, list)) and result and all(
             isinstance(r, MeasurementProcess) for r in result):
         one = len(result) == 1 and not (isinstance(out, (tuple, list)) and len(out) == 1)
@@ -1039,6 +1055,12 @@ def as_returned(result, out, partitioned: bool):
     if isinstance(out, (tuple, list)) and len(out) == 1:
         return out[0]
     return out
+
+
+def _measurement_array(result) -> bool:
+    """Whether the circuit function returned a NumPy array of measurements."""
+    return (isinstance(result, np.ndarray) and result.dtype == object and result.size > 0
+            and all(isinstance(r, MeasurementProcess) for r in result.flat))
 
 
 # PennyLane's named levels of a QNode's pipeline: "top" (no transform), "user" (the

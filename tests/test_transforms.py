@@ -700,3 +700,26 @@ def test_fuse_rot_angles_broadcasts_batched_angles():
         assert onp.allclose(rot(*fused[i, j]), expected, atol=1e-12)
     single = fuse_rot_angles([0.4, 0.1, 0.0], [-0.9, 1.2, 0.6])
     assert onp.allclose(rot(*single), rot(-0.9, 1.2, 0.6) @ rot(0.4, 0.1, 0.0), atol=1e-12)
+
+
+@pytest.mark.parametrize("transform", [qml.transforms.broadcast_expand,
+                                       qml.transforms.cancel_inverses])
+def test_transformed_qnode_returning_stacked_measurements_gives_the_array(transform):
+    """A function returning qml.math.stack of measurements gives, transformed, the stacked
+    array of their values (not a tuple), as the QNode's own path: <Z0> = cos(x),
+    <Y0> = -sin(x) by hand, and the Jacobian of that array."""
+    @qml.qnode(DEV2)
+    def circuit(x):
+        qml.RX(x, wires=0)
+        return qml.math.stack([qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliY(0))])
+
+    node = transform(circuit)
+    for x in (np.array(0.3, requires_grad=True), np.array([0.1, 0.8, 2.1], requires_grad=True)):
+        out = node(x)
+        assert isinstance(out, onp.ndarray) and out.shape == (2,) + onp.shape(x)
+        assert onp.allclose(out, [onp.cos(x), -onp.sin(x)], atol=1e-12)
+        assert onp.allclose(out, circuit(x), atol=1e-12)
+    x = np.array([0.1, 0.8, 2.1], requires_grad=True)
+    jac = qml.jacobian(node)(x)
+    assert jac.shape == (2, 3, 3)
+    assert onp.allclose(jac, [onp.diag(-onp.sin(x)), onp.diag(-onp.cos(x))], atol=1e-10)
