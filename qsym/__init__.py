@@ -593,6 +593,9 @@ from .transforms import (  # noqa: E402
     CompilePipeline, apply_controlled_Q, batch_input, batch_params, batch_partial,
     clifford_t_decomposition, commutation_dag, decompose, quantum_monte_carlo, transform,
 )
+# qml.compile (ahead of time, or PennyLane's compile transform without example arguments)
+# stands for the transform where a pipeline takes one (pipeline.add_transform(qml.compile))
+compile.pennylane_transform = transforms.compile
 from . import fourier, kernels, pytrees  # noqa: E402
 from . import _pulse, _pulse_hardware  # noqa: E402
 

@@ -586,7 +586,7 @@ def decompose_qubit_unitary(op) -> list:
     return out
 
 
-@transform
+@functools.partial(transform, pass_name="combine-global-phases")
 def combine_global_phases(tape):
     """PennyLane's ``qml.transforms.combine_global_phases``: the ``GlobalPhase`` gates of a
     tape replaced by one, of the sum of their angles, after the other gates.

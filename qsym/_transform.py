@@ -614,7 +614,9 @@ class CompilePipeline:
     push_back = append
 
     def add_transform(self, transform, *targs, **tkwargs) -> None:
-        """Append ``transform`` bound to these arguments."""
+        """Append ``transform`` bound to these arguments (a function standing for a
+        transform, ``qml.compile``, is that transform)."""
+        transform = getattr(transform, "pennylane_transform", transform)
         if not isinstance(transform, Transform):
             raise TransformError("Only transforms can be added to the compile pipeline.")
         self.append(BoundTransform(transform, targs, tkwargs))
@@ -884,7 +886,14 @@ def _transformed_device_class(cls):
     def __reduce_ex__(self, protocol):  # pickled and copied as its class and its state
         return remake_transformed_device, (cls, dict(vars(self)))
 
+    def preprocess_transforms(self, execution_config=None):
+        """The device's own preprocessing (a user's class may define it), then the
+        transforms applied to the device (PennyLane's ``TransformedDevice``)."""
+        own = self.original_device.preprocess_transforms(execution_config)
+        return own + self.applied_transforms
+
     return type(cls.__name__, (cls,), {"__repr__": __repr__, "__reduce_ex__": __reduce_ex__,
+                                       "preprocess_transforms": preprocess_transforms,
                                        "_is_transformed_device": True,
                                        "__module__": cls.__module__})
 
@@ -979,6 +988,10 @@ def _run_qfunc(transform, fn, targs, tkwargs, args, kwargs):
         return result
     if isinstance(result, MeasurementProcess):
         return tuple(mps) if len(mps) > 1 else mps[0]
+    if _measurement_array(result) and len(mps) == result.size:  # an array stays one
+        out = np.empty(len(mps), dtype=object)
+        out[:] = mps
+        return out.reshape(result.shape)
     return type(result)(mps) if isinstance(result, (tuple, list)) else tuple(mps)
 
 

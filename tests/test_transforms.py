@@ -723,3 +723,44 @@ def test_transformed_qnode_returning_stacked_measurements_gives_the_array(transf
     jac = qml.jacobian(node)(x)
     assert jac.shape == (2, 3, 3)
     assert onp.allclose(jac, [onp.diag(-onp.sin(x)), onp.diag(-onp.cos(x))], atol=1e-10)
+
+
+def test_transformed_quantum_function_keeps_an_array_of_measurements():
+    """A quantum function returning an array of measurements, transformed, still returns
+    one: its QNode gives the array of values, [<Z0>, <Z1>] = [cos x, cos x] after
+    RX(x) and a CNOT (closed form)."""
+    def qfunc(x):
+        qml.RX(x, wires=0)
+        qml.Hadamard(wires=1)
+        qml.Hadamard(wires=1)
+        qml.CNOT(wires=[0, 1])
+        return np.array([qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))])
+
+    node = qml.QNode(qml.transforms.cancel_inverses(qfunc), DEV2)
+    out = node(0.4)
+    assert isinstance(out, onp.ndarray) and out.shape == (2,)
+    assert onp.allclose(out, [onp.cos(0.4), onp.cos(0.4)], atol=1e-12)
+
+
+def test_transform_of_a_user_device_class_keeps_its_own_preprocessing():
+    """A transform applied to a device whose class defines preprocess_transforms: the
+    device's pipeline, then the transform (PennyLane's TransformedDevice); a pipeline takes
+    qml.compile (the compile transform) as add_transform's argument."""
+    class Dummy(qml.devices.Device):
+        def preprocess_transforms(self, execution_config=None):
+            prog = qml.CompilePipeline()
+            prog.add_transform(qml.defer_measurements)
+            prog.add_transform(qml.compile)
+            return prog
+
+        def execute(self, circuits, execution_config=None):
+            return [0.5] * len(circuits)
+
+    dev = Dummy()
+    new = qml.transforms.cancel_inverses(dev)
+    assert new.original_device is dev and repr(new).startswith("Transformed Device")
+    own, combined = dev.preprocess_transforms(), new.preprocess_transforms()
+    assert [b.tape_transform for b in own][1] is qml.transforms.compile.tape_transform
+    assert len(own) == 2 and len(combined) == 3
+    assert combined[-1].tape_transform is qml.transforms.cancel_inverses.tape_transform
+    assert qml.transforms.combine_global_phases.pass_name == "combine-global-phases"
