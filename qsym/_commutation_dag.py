@@ -40,8 +40,8 @@ def commutation_dag(tape):
     ...     qml.Z(1)
     ...     qml.RX(0.3, wires=1)
     >>> dag = qml.transforms.commutation_dag(circuit)()
-    >>> [edge[:2] for edge in dag.get_edges()]
-    [(0, 2)]
+    >>> [edge[:2] for edge in dag.get_edges()]  # Z(1) commutes with the CNOT's control
+    [(0, 2), (1, 2)]
     """
     def processing_fn(tapes):
         return CommutationDAG(tapes[0])
