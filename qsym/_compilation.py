@@ -178,12 +178,14 @@ def fuse_rot_angles(angles1, angles2):
     """
     if _batched_angles(angles1) or _batched_angles(angles2):
         return _fuse_batched(anp.array(angles1), anp.array(angles2))
-    x00, x10 = _su2(*angles1)
-    y00, y10 = _su2(*angles2)
-    # U = Y @ X with U_01 = -conj(U_10), U_11 = conj(U_00)
-    u00 = y00 * x00 - anp.conj(y10) * x10
-    u10 = y10 * x00 + anp.conj(y00) * x10
-    return rot_angles(u00, u10)
+    return rot_angles(*_su2_product(_su2(*angles1), _su2(*angles2)))
+
+
+def _su2_product(x, y) -> tuple:
+    """The first column of ``Y @ X`` from the first columns of the SU(2) matrices ``X``
+    and ``Y`` (``U_01 = -conj(U_10)``, ``U_11 = conj(U_00)``)."""
+    (x00, x10), (y00, y10) = x, y
+    return y00 * x00 - anp.conj(y10) * x10, y10 * x00 + anp.conj(y00) * x10
 
 
 def _batched_angles(angles) -> bool:
@@ -193,10 +195,8 @@ def _batched_angles(angles) -> bool:
 
 def _fuse_batched(angles1, angles2):
     """:func:`fuse_rot_angles` of arrays ``(..., 3)``, elementwise (broadcast)."""
-    x00, x10 = _su2(*anp.moveaxis(angles1, -1, 0))
-    y00, y10 = _su2(*anp.moveaxis(angles2, -1, 0))
-    u00 = y00 * x00 - anp.conj(y10) * x10
-    u10 = y10 * x00 + anp.conj(y00) * x10
+    u00, u10 = _su2_product(_su2(*anp.moveaxis(angles1, -1, 0)),
+                            _su2(*anp.moveaxis(angles2, -1, 0)))
     b = 2 * anp.arctan2(anp.abs(u10), anp.abs(u00))
     p00 = anp.where(anp.abs(u00) > 1e-15, anp.angle(u00), 0.0)
     p10 = anp.where(anp.abs(u10) > 1e-15, anp.angle(u10), 0.0)
