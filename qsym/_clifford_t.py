@@ -46,7 +46,7 @@ from .errors import ArgumentError
 from .math import unwrap
 from .templates import Barrier, WireCut
 
-__all__ = ["check_clifford_t", "clifford_t_decomposition"]
+__all__ = ["check_clifford_t", "clifford_t_decomposition", "gridsynth"]
 
 _G = GATE_CLASSES
 # one- and two-qubit Clifford+T gates (PennyLane's lists), the rotations, the gates skipped
@@ -432,3 +432,25 @@ def clifford_t_decomposition(tape, epsilon=1e-4, method="gridsynth", cache_size=
                        method_kwargs)
         ops = _cancel_clifford_t_inverses(_approximate_rotations(ops, cache))
     return [compiled.copy(operations=ops)], null_postprocessing
+
+
+def gridsynth_setup_inputs(epsilon: float = 1e-4, ppr_basis: bool = False):
+    """The arguments of :data:`gridsynth` as keywords, checked (PennyLane's ``ValueError``
+    for a ``ppr_basis`` that is not a bool or an ``epsilon`` that is not a float).
+
+    >>> gridsynth_setup_inputs(1e-6)
+    ((), {'epsilon': 1e-06, 'ppr_basis': False})
+    """
+    if not isinstance(ppr_basis, bool):
+        raise ValueError(f"ppr_basis must be of type bool. Got {ppr_basis}")
+    if not isinstance(epsilon, float):
+        raise ValueError(f"epsilon must be of type float. Got {epsilon}.")
+    return (), {"epsilon": epsilon, "ppr_basis": ppr_basis}
+
+
+#: PennyLane's ``qml.transforms.gridsynth`` (``qml.transforms.decompositions.gridsynth``): the
+#: name of Catalyst's ``gridsynth`` compiler pass, with no tape implementation (PennyLane runs
+#: it only under ``qml.qjit``, which qsym does not provide): applied to a tape it raises
+#: PennyLane's ``NotImplementedError``. Decompose ``RZ`` gates into Clifford+T with
+#: ``qml.clifford_t_decomposition(circuit, method="gridsynth")`` or ``qml.ops.rs_decomposition``.
+gridsynth = transform(pass_name="gridsynth", setup_inputs=gridsynth_setup_inputs)

@@ -169,13 +169,38 @@ def fuse_rot_angles(angles1, angles2):
     >>> m = qml.matrix(qml.Rot(0.4, 0.5, 0.6, wires=0)) @ qml.matrix(qml.Rot(0.1, 0.2, 0.3, wires=0))
     >>> bool(np.allclose(qml.matrix(qml.Rot(*a, wires=0)), m))
     True
+
+    Batched angles (PennyLane's: arrays whose last axis holds the three angles, leading
+    axes broadcast against each other) give an array of shape ``(..., 3)``:
+
+    >>> fuse_rot_angles([[0.1, 0.2, 0.3], [0.0, 0.0, 0.0]], [0.4, 0.5, 0.6]).shape
+    (2, 3)
     """
-    x00, x10 = _su2(*angles1)
-    y00, y10 = _su2(*angles2)
-    # U = Y @ X with U_01 = -conj(U_10), U_11 = conj(U_00)
-    u00 = y00 * x00 - anp.conj(y10) * x10
-    u10 = y10 * x00 + anp.conj(y00) * x10
-    return rot_angles(u00, u10)
+    if _batched_angles(angles1) or _batched_angles(angles2):
+        return _fuse_batched(anp.array(angles1), anp.array(angles2))
+    return rot_angles(*_su2_product(_su2(*angles1), _su2(*angles2)))
+
+
+def _su2_product(x, y) -> tuple:
+    """The first column of ``Y @ X`` from the first columns of the SU(2) matrices ``X``
+    and ``Y`` (``U_01 = -conj(U_10)``, ``U_11 = conj(U_00)``)."""
+    (x00, x10), (y00, y10) = x, y
+    return y00 * x00 - anp.conj(y10) * x10, y10 * x00 + anp.conj(y00) * x10
+
+
+def _batched_angles(angles) -> bool:
+    """Whether ``angles`` has axes before the three angles (a batch)."""
+    return np.ndim(np.asarray(_value(angles), dtype=object)) > 1
+
+
+def _fuse_batched(angles1, angles2):
+    """:func:`fuse_rot_angles` of arrays ``(..., 3)``, elementwise (broadcast)."""
+    u00, u10 = _su2_product(_su2(*anp.moveaxis(angles1, -1, 0)),
+                            _su2(*anp.moveaxis(angles2, -1, 0)))
+    b = 2 * anp.arctan2(anp.abs(u10), anp.abs(u00))
+    p00 = anp.where(anp.abs(u00) > 1e-15, anp.angle(u00), 0.0)
+    p10 = anp.where(anp.abs(u10) > 1e-15, anp.angle(u10), 0.0)
+    return anp.stack([-p00 - p10, b, -p00 + p10], axis=-1)
 
 
 def _undo_adjoints(ops) -> list:
@@ -431,6 +456,68 @@ def undo_swaps(tape):
 
 
 @transform
+def merge_amplitude_embedding(tape):
+    """PennyLane's ``qml.transforms.merge_amplitude_embedding``: the ``AmplitudeEmbedding``
+    templates of a tape become one, on all their wires, at the start: its amplitudes the
+    tensor product of theirs (padded; a batch kept), normalized if any of them was (each
+    other one has norm 1 already). An embedding on a wire another gate used before raises
+    ``DeviceError`` (PennyLane's).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.AmplitudeEmbedding([0.0, 1.0], wires=0),
+    ...                             qml.X(2), qml.AmplitudeEmbedding([0.6, 0.8], wires=1)])
+    >>> new = qml.transforms.merge_amplitude_embedding(t)[0][0]
+    >>> new.operations
+    [AmplitudeEmbedding(wires=[0, 1]), X(2)]
+    >>> new.operations[0].data[0].tolist()
+    [0.0, 0.0, 0.6, 0.8]
+    """
+    from .errors import DeviceError
+    from .templates import AmplitudeEmbedding
+    gates, visited, embeddings = [], set(), []
+    for op in tape.operations:
+        if not isinstance(op, AmplitudeEmbedding):
+            gates.append(op)
+            visited.update(op.wires)
+            continue
+        if visited.intersection(op.wires):
+            raise DeviceError(f"Operation {op.name} cannot be used after other Operation "
+                              "applied in the same qubit (merge_amplitude_embedding: put the "
+                              "embeddings before the other gates on their wires)")
+        embeddings.append(op)
+        visited.update(op.wires)
+    if embeddings:
+        gates.insert(0, _merged_embedding(embeddings, AmplitudeEmbedding))
+    return [tape.copy(operations=gates)], null_postprocessing
+
+
+def _padded_features(op):
+    """An embedding's amplitudes as an array, padded with its ``pad_with`` to
+    ``2**len(wires)`` (a batch: one row per parameter set)."""
+    features = op.data[0]
+    x = anp.array(features) if isinstance(features, (list, tuple)) else features
+    pad, dim = op.hyperparameters.get("pad_with"), 2 ** len(op.wires)
+    if pad is not None and x.shape[-1] < dim:
+        filler = np.full(x.shape[:-1] + (dim - x.shape[-1],), pad)
+        x = anp.concatenate([x, filler], axis=-1)
+    return x
+
+
+def _merged_embedding(embeddings, cls):
+    """One embedding of ``embeddings``' tensor product, on their wires in order."""
+    vector, wires, batched = _padded_features(embeddings[0]), list(embeddings[0].wires), False
+    for op in embeddings[1:]:
+        other = _padded_features(op)
+        batched = batched or vector.ndim == 2 or other.ndim == 2
+        vector = vector[..., :, None] * other[..., None, :]
+        vector = anp.reshape(vector, (vector.shape[0], -1) if batched else (-1,))
+        wires += list(op.wires)
+    normalize = any(op.hyperparameters.get("normalize") for op in embeddings)
+    with detached():
+        return cls(vector, wires=wires, normalize=normalize)
+
+
+@transform
 def remove_barrier(tape):
     """PennyLane's ``qml.transforms.remove_barrier``: drop ``Barrier`` gates (qsym's
     circuits have none of their own; a tape's are removed).
@@ -499,7 +586,7 @@ def decompose_qubit_unitary(op) -> list:
     return out
 
 
-@transform
+@functools.partial(transform, pass_name="combine-global-phases")
 def combine_global_phases(tape):
     """PennyLane's ``qml.transforms.combine_global_phases``: the ``GlobalPhase`` gates of a
     tape replaced by one, of the sum of their angles, after the other gates.

@@ -568,7 +568,8 @@ def convert_to_numpy_parameters(tape):
     """
     with detached():
         ops = [convert_op_to_numpy_data(op) for op in tape.operations]
-    new = tape.copy(operations=ops)
+        measurements = [convert_measurement_to_numpy_data(m) for m in tape.measurements]
+    new = tape.copy(operations=ops, measurements=measurements)
     new.trainable_params = list(tape.trainable_params)  # PennyLane's: kept as they were
     return [new], null_postprocessing
 
@@ -584,10 +585,39 @@ def convert_op_to_numpy_data(op):
     >>> type(op.data[0]).__name__
     'float64'
     """
-    if not any(hasattr(d, "_value") or hasattr(d, "unwrap") for d in op.data):
+    if not any(_wrapped(d) for d in op.data):
         return op
     with detached():
         return op.remake(tuple(_numpy(d) for d in op.data))
+
+
+def _wrapped(x) -> bool:
+    return hasattr(x, "_value") or hasattr(x, "unwrap")
+
+
+def convert_measurement_to_numpy_data(m):
+    """The measurement with its observable's parameters (or its eigenvalues) plain NumPy
+    values (PennyLane's ``_convert_measurement_to_numpy_data``, of
+    ``qml.transforms.convert_to_numpy_parameters``); one without a wrapped parameter is
+    returned as it is.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> m = convert_measurement_to_numpy_data(qml.expval(qml.Hermitian(np.eye(2), 0)))
+    >>> type(m.obs.data[0]).__name__
+    'ndarray'
+    """
+    from ._tapes import bind_new_parameters
+    if m.obs is None:
+        eigvals = m.eigvals() if callable(getattr(m, "eigvals", None)) else None
+        if eigvals is None or not _wrapped(eigvals):
+            return m
+        with detached():
+            return type(m)(wires=m.wires, eigvals=_numpy(eigvals))
+    if not any(_wrapped(d) for d in getattr(m.obs, "data", ())):  # (a Pauli sum has none)
+        return m
+    with detached():
+        return type(m)(obs=bind_new_parameters(m.obs, [_numpy(d) for d in m.obs.data]))
 
 
 # --- sign_expand (the Xi decomposition of arXiv:2207.09479) ---------------------------------

@@ -1369,10 +1369,14 @@ def _run(tape, device, gradient=None):
     :func:`tape_gradient`) if given, else by qsym's compiled parameter shift."""
     if getattr(device, "run_qnode", None) is not None:  # default.gaussian runs its own tapes
         return device.execute((tape,))[0]
+    _check_supported(tape)
+    return _sequence(_run_one(tape, device, gradient))
+
+
+def _check_supported(tape) -> None:
     for op in tape.operations:  # a CV or qutrit record (qsym._cv): never dropped silently
         if isinstance(getattr(type(op), "unsupported", None), str):
             raise GateError(op.unsupported)
-    return _sequence(_run_one(tape, device, gradient))
 
 
 def _lowered_op(op) -> bool:
@@ -1588,7 +1592,35 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         if workers and workers > 1 and len(tapes) > 1 and not any(
                 isinstance(d, Box) for t in tapes for d in t.data):  # autograd: one thread
             return _run_pooled(tapes, device, workers)
+        if own_batch(tapes, device):
+            return _run_own_batch(tapes, device)
         return tuple(_run(t, device, gradient) for t in tapes)
+
+
+def own_batch(tapes, device) -> bool:
+    """Whether ``tapes`` run as one batch on a user's device class with its own
+    ``execute`` (PennyLane's one ``device.execute(tapes)`` call): not under autograd (a
+    tape holding boxes runs alone, differentiated by parameter shift)."""
+    return (devices.runs_own_execute(device) and getattr(device, "run_qnode", None) is None
+            and not any(isinstance(d, Box) for t in tapes for d in t.data))
+
+
+def _run_own_batch(tapes, device) -> tuple:
+    """The tapes' results from one ``device.execute(tapes, execution_config=None)`` (each
+    tape lowered as :func:`_run_one` lowers it; a tape measuring nothing gives ``()``)."""
+    plans = []
+    for tape in tapes:
+        _check_supported(tape)
+        tape = eigvals_as_observables(lowered(tape))
+        split, combine = split_coefficients(tape) if tape.measurements else (None, None)
+        plans.append((tape if combine is None else split, combine, bool(tape.measurements)))
+    batch = tuple(t for t, _, measured in plans if measured)
+    results = iter(device.execute(batch, execution_config=None) if batch else ())
+    out = []
+    for _, combine, measured in plans:
+        r = next(results) if measured else ()
+        out.append(combine(r) if combine is not None else r)
+    return tuple(out)
 
 
 def _cached_run(tape, device, cache, gradient=None):

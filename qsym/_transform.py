@@ -30,7 +30,9 @@ import types
 import warnings
 from collections.abc import Callable, Sequence
 
+import autograd.numpy as anp
 from autograd.tracer import Box
+import numpy as np
 
 from ._operations import MeasurementProcess
 from ._runtime import QNode, typed_results
@@ -612,7 +614,9 @@ class CompilePipeline:
     push_back = append
 
     def add_transform(self, transform, *targs, **tkwargs) -> None:
-        """Append ``transform`` bound to these arguments."""
+        """Append ``transform`` bound to these arguments (a function standing for a
+        transform, ``qml.compile``, is that transform)."""
+        transform = getattr(transform, "pennylane_transform", transform)
         if not isinstance(transform, Transform):
             raise TransformError("Only transforms can be added to the compile pipeline.")
         self.append(BoundTransform(transform, targs, tkwargs))
@@ -780,9 +784,12 @@ def _on_tape(transform: Transform, tape, targs, tkwargs):
     each expanded tape; ``(tapes, postprocessing)``."""
     fn = transform.tape_transform
     if fn is None:
-        raise NotImplementedError(f"Transform {transform} has no defined tape implementation. "
-                                  "(a transform made from a pass name only applies to QNodes, "
-                                  "for compilers: give qml.transform a tape function)")
+        raise NotImplementedError(
+            f"Transform {transform} has no defined tape implementation, and can only be applied "
+            "when decorating the entire workflow with '@qp.qjit' and when it is placed after all "
+            "transforms that only have a tape implementation. (PennyLane's message: qsym has no "
+            "qjit; a transform made from a pass name only applies to QNodes, for compilers: give "
+            "qml.transform a tape function)")
     targs, tkwargs = transform.setup_inputs(*targs, **tkwargs)
     expand = transform.expand_transform
     if expand is None:
@@ -879,7 +886,14 @@ def _transformed_device_class(cls):
     def __reduce_ex__(self, protocol):  # pickled and copied as its class and its state
         return remake_transformed_device, (cls, dict(vars(self)))
 
+    def preprocess_transforms(self, execution_config=None):
+        """The device's own preprocessing (a user's class may define it), then the
+        transforms applied to the device (PennyLane's ``TransformedDevice``)."""
+        own = self.original_device.preprocess_transforms(execution_config)
+        return own + self.applied_transforms
+
     return type(cls.__name__, (cls,), {"__repr__": __repr__, "__reduce_ex__": __reduce_ex__,
+                                       "preprocess_transforms": preprocess_transforms,
                                        "_is_transformed_device": True,
                                        "__module__": cls.__module__})
 
@@ -974,6 +988,10 @@ def _run_qfunc(transform, fn, targs, tkwargs, args, kwargs):
         return result
     if isinstance(result, MeasurementProcess):
         return tuple(mps) if len(mps) > 1 else mps[0]
+    if _measurement_array(result) and len(mps) == result.size:  # an array stays one
+        out = np.empty(len(mps), dtype=object)
+        out[:] = mps
+        return out.reshape(result.shape)
     return type(result)(mps) if isinstance(result, (tuple, list)) else tuple(mps)
 
 
@@ -1026,9 +1044,23 @@ def as_returned(result, out, partitioned: bool):
     ([0.5], 0.5)
     >>> as_returned((qml.expval(qml.Z(0)),), (0.5, 0.25), True)
     ((0.5,), (0.25,))
+
+    An array of measurements (``qml.math.stack([qml.expval(...), ...])``) gives the array of
+    their values (stacked, autograd boxes too), as the QNode's own path:
+
+    >>> as_returned(qml.math.stack([qml.expval(qml.Z(0)), qml.expval(qml.X(0))]), (0.5, 0.25), False)
+    array([0.5 , 0.25])
     """
     if partitioned and isinstance(out, tuple):
         return tuple(as_returned(result, o, False) for o in out)
+    if _measurement_array(result):
+        if isinstance(out, (tuple, list)):
+            stacked = anp.stack(list(out))
+        elif anp.shape(out)[:1] == (result.size,):  # already one array (a postprocessing's)
+            stacked = out
+        else:
+            stacked = anp.reshape(out, (1,) + anp.shape(out))
+        return anp.reshape(stacked, result.shape + anp.shape(stacked)[1:])
     if isinstance(result, (tuple, list)) and result and all(
             isinstance(r, MeasurementProcess) for r in result):
         one = len(result) == 1 and not (isinstance(out, (tuple, list)) and len(out) == 1)
@@ -1036,6 +1068,12 @@ def as_returned(result, out, partitioned: bool):
     if isinstance(out, (tuple, list)) and len(out) == 1:
         return out[0]
     return out
+
+
+def _measurement_array(result) -> bool:
+    """Whether the circuit function returned a NumPy array of measurements."""
+    return (isinstance(result, np.ndarray) and result.dtype == object and result.size > 0
+            and all(isinstance(r, MeasurementProcess) for r in result.flat))
 
 
 # PennyLane's named levels of a QNode's pipeline: "top" (no transform), "user" (the

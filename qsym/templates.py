@@ -959,12 +959,12 @@ def _norm(block):
     return float(np.sqrt(np.sum(np.asarray(block, dtype=float) ** 2)))
 
 
-def _uniform_ry(angles: list, controls: tuple, target) -> None:
+def _uniform_ry(angles: list, controls: tuple, target, keep_zeros: bool = False) -> None:
     """RY(angles[p]) on ``target`` for each basis state ``p`` of ``controls`` (the first
     control most significant), as 2^k RY and 2^k CNOT gates (Mottonen et al. 2004,
     Gray-code order). An RY whose angle is a number (numerically) zero is left out, as
     PennyLane's ``_apply_uniform_rotation_dagger`` leaves it (angles of traced amplitudes
-    are all kept)."""
+    are all kept, and all are with ``keep_zeros``: the rows of a batch need one structure)."""
     k = len(controls)
     n = 2**k
     gray = [i ^ (i >> 1) for i in range(n)]
@@ -975,7 +975,7 @@ def _uniform_ry(angles: list, controls: tuple, target) -> None:
             phi, keep = sp.Add(*terms) / n, True
         else:
             phi = float(np.sum(np.asarray(terms, dtype=float))) / n
-            keep = abs(phi) > np.finfo(float).eps
+            keep = keep_zeros or abs(phi) > np.finfo(float).eps
         if choice(keep):  # a replay on numbers keeps what the traced run kept
             _gate("RY", phi, wires=target)
         if k == 0:
@@ -985,10 +985,12 @@ def _uniform_ry(angles: list, controls: tuple, target) -> None:
         _gate("CNOT", wires=[controls[k - 1 - bit], target])
 
 
-def _real_state_gates(x: list, wires: tuple) -> None:
+def _real_state_gates(x: list, wires: tuple, keep_zeros: bool = False) -> None:
     """RY and CNOT gates taking |0...0> to the real vector ``x / |x|`` (wire 0 most
     significant): at level j, the RY of wire j under each pattern of wires 0..j-1 splits
-    the block's norm between its two halves (the last level keeps the signs)."""
+    the block's norm between its two halves (the last level keeps the signs); with
+    ``keep_zeros`` every RY is kept, also of a zero angle (one gate structure for every
+    row of a batch)."""
     n = len(wires)
     prep = _Prep(x)
     tape = active_tape()
@@ -1005,7 +1007,7 @@ def _real_state_gates(x: list, wires: tuple) -> None:
                           derivative=True)
         if only is not None and size == 2:  # its sign: RY(angle + 2 pi) is -RY(angle)
             angles[only // 2] = angles[only // 2] + _sign_turn(x[only])
-        _uniform_ry(angles, wires[:j], wires[j])
+        _uniform_ry(angles, wires[:j], wires[j], keep_zeros)
     if tape is not None:  # the gate parameters this preparation made
         prep.params = frozenset(sp.sympify(p) for op in tape.items[start:] for p in op.params)
 
@@ -1598,7 +1600,7 @@ class StatePrep(Template):
         for _, values in self._rows:
             tape = Tape()
             with recording(tape):
-                _real_state_gates(values, self.wires)
+                _real_state_gates(values, self.wires, keep_zeros=True)
             per_row.append(tape.items)
         for ops in zip(*per_row):
             if ops[0].params:

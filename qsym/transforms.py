@@ -18,12 +18,14 @@ import types as _types
 
 from ._compilation import (
     cancel_inverses, combine_global_phases, commute_controlled, compile, decompose, decomposition_gen,
-    diagonalize_measurements, insert, merge_rotations, remove_barrier, single_qubit_fusion, undo_swaps, unitary_to_rot,
+    diagonalize_measurements, insert, merge_amplitude_embedding, merge_rotations, remove_barrier,
+    single_qubit_fusion, undo_swaps, unitary_to_rot,
 )
 from . import _compilation as _compilation_mod
 from . import _cnot_synthesis as _cnot_synthesis_mod
 from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
 from . import _clifford_t as _clifford_t_mod
+from ._commutation_dag import CommutationDAG, CommutationDAGNode, commutation_dag
 from ._clifford_t import clifford_t_decomposition
 from ._deferral import defer_measurements  # qml.defer_measurements, also here
 from . import _one_shot as _one_shot_mod
@@ -58,7 +60,8 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "expand_trainable_multipar", "create_expand_trainable_multipar",
            "expand_nonunitary_gen", "expand_invalid_trainable",
            "clifford_t_decomposition", "decompositions", "apply_controlled_Q",
-           "quantum_monte_carlo"]
+           "quantum_monte_carlo", "merge_amplitude_embedding", "commutation_dag", "gridsynth", "CommutationDAG",
+           "CommutationDAGNode"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -119,6 +122,8 @@ _module("diagonalize_measurements", "PennyLane's module path of "
 vars(_sys.modules[f"{__name__}.decompose"])["_operator_decomposition_gen"] = decomposition_gen
 vars(_sys.modules[f"{__name__}.convert_to_numpy_parameters"])[
     "_convert_op_to_numpy_data"] = _splitting_mod.convert_op_to_numpy_data
+vars(_sys.modules[f"{__name__}.convert_to_numpy_parameters"])[
+    "_convert_measurement_to_numpy_data"] = _splitting_mod.convert_measurement_to_numpy_data
 
 
 class DecomposeInterpreter:
@@ -134,13 +139,17 @@ class DecomposeInterpreter:
 
 vars(_sys.modules[f"{__name__}.decompose"])["DecomposeInterpreter"] = DecomposeInterpreter
 vars(_sys.modules[f"{__name__}.split_non_commuting"])["ShotDistFunction"] = _Callable
+_module("commutation_dag", "PennyLane's module path of qml.transforms.commutation_dag",
+        commutation_dag=commutation_dag, CommutationDAG=CommutationDAG,
+        CommutationDAGNode=CommutationDAGNode)
 _module("qmc", "PennyLane's module path of the quantum Monte Carlo transforms",
         apply_controlled_Q=apply_controlled_Q, quantum_monte_carlo=quantum_monte_carlo,
         _apply_controlled_z=_qmc_mod.controlled_z, _apply_controlled_v=_qmc_mod.controlled_v)
 _module("optimization", "PennyLane's qml.transforms.optimization",
         cancel_inverses=cancel_inverses, merge_rotations=merge_rotations,
         commute_controlled=commute_controlled, single_qubit_fusion=single_qubit_fusion,
-        undo_swaps=undo_swaps, remove_barrier=remove_barrier)
+        undo_swaps=undo_swaps, remove_barrier=remove_barrier,
+        merge_amplitude_embedding=merge_amplitude_embedding)
 optimization = _sys.modules[f"{__name__}.optimization"]
 _module("unitary_to_rot", "PennyLane's module path of qml.transforms.unitary_to_rot",
         unitary_to_rot=unitary_to_rot,
@@ -174,7 +183,11 @@ _module("transpile", "PennyLane's module path of qml.transforms.transpile", tran
 # (PennyLane's tests set and read its _CLIFFORD_T_CACHE)
 decompositions = _module("decompositions", "PennyLane's qml.transforms.decompositions",
                          clifford_t_decomposition=clifford_t_decomposition,
-                         clifford_t_transform=_clifford_t_mod)
+                         clifford_t_transform=_clifford_t_mod, gridsynth=_clifford_t_mod.gridsynth)
+_module("decompositions.gridsynth", "PennyLane's module path of qml.transforms.gridsynth",
+        gridsynth=_clifford_t_mod.gridsynth,
+        gridsynth_setup_inputs=_clifford_t_mod.gridsynth_setup_inputs)
+gridsynth = _clifford_t_mod.gridsynth
 _sys.modules.setdefault(f"{__name__}.decompositions.clifford_t_transform", _clifford_t_mod)
 
 

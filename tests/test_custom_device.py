@@ -188,3 +188,38 @@ def test_a_default_qubit_subclass_widening_supports_derivatives_takes_device_vjp
                       device_vjp=True)
     with pytest.raises(qml.QNodeError, match="device_vjp=True is not supported"):
         plain(x)
+
+
+class Recording(OneQubit):
+    """OneQubit recording each execute call's circuits and keywords."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = []
+
+    def execute(self, *args, **kwargs):
+        self.calls.append((len(args[0]), len(args), kwargs))
+        return super().execute(*args, **kwargs)
+
+
+def test_a_batch_of_tapes_is_one_execute_call_with_the_config_as_keyword():
+    """qml.execute of several tapes, and a transform splitting a QNode's tape, call the
+    device's execute once with all of them (PennyLane's device.execute(tapes,
+    execution_config=...)); the values are this file's simulator's: cos(x) + offset."""
+    dev = Recording(wires=1)
+    tapes = [qml.tape.QuantumScript([qml.RX(x, 0)], [qml.expval(qml.Z(0))]) for x in (0.1, 0.2, 0.3)]
+    res = qml.execute(tapes, dev)
+    assert onp.allclose(res, onp.cos([0.1, 0.2, 0.3]), atol=1e-12)
+    assert [c[0] for c in dev.calls] == [3]
+    assert dev.calls[0][1:] == (1, {"execution_config": None})  # as PennyLane's run passes it
+
+    @qml.batch_params
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    x = pnp.array([0.4, 0.5, 0.6, 0.7], requires_grad=True)
+    dev.calls.clear()
+    assert onp.allclose(circuit(x), onp.cos(x), atol=1e-12)
+    assert [c[0] for c in dev.calls] == [4]

@@ -295,6 +295,20 @@ def test_amplitude_embedding_zero_blocks_and_broadcast():
     np.testing.assert_allclose(amplitude_x0(F), [reference(r) for r in F], atol=1e-12)
 
 
+
+def test_amplitude_embedding_batch_of_numbers_with_different_zero_angles():
+    """A batch of constant states whose rows skip different zero-angle RYs alone (basis
+    states, a sign) still prepares each row: the state is each row as given."""
+    rows = np.array([[0, 1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, -1, 0, 0, 0],
+                     [0.6, 0, 0, 0, 0, 0, 0, -0.8]], dtype=float)
+
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def prepared():
+        qml.AmplitudeEmbedding(rows, wires=[0, 1, 2])
+        return qml.state()
+
+    np.testing.assert_allclose(prepared(), rows, atol=1e-12)
+
 @qml.qnode(DEV3)
 def amplitude_padded(f, w):
     qml.AmplitudeEmbedding(f, wires=[0, 1, 2], normalize=True, pad_with=0.0)

@@ -3,6 +3,8 @@
 matters), transformed QNodes' values and gradients against the untransformed QNode and
 central finite differences, the splitting transforms' tapes against direct execution."""
 
+import itertools
+
 import numpy as onp
 import pytest
 
@@ -585,3 +587,180 @@ def test_split_to_single_terms_broadcast_constants_and_refusal():
     for obs in (qml.X(0) + qml.Y(1), 3 * (2 * (qml.X(0) + qml.Y(1)) + qml.X(1))):
         with pytest.raises(RuntimeError, match="Cannot split up terms in sums for Measurement"):
             qml.transforms.split_to_single_terms(qml.tape.QuantumScript([], [qml.counts(obs)]))
+
+
+def test_merge_amplitude_embedding_state_is_the_tensor_product():
+    """The merged embedding prepares the product of the embedded states (np.kron of the
+    normalized, padded vectors by hand), the same state as the untransformed circuit, at
+    every call's amplitudes (traced inputs too)."""
+    def qfunc(a):
+        qml.AmplitudeEmbedding(a, wires=0)
+        qml.AmplitudeEmbedding([3.0, 4.0, 0.0], wires=[1, 2], pad_with=0.0, normalize=True)
+        qml.Hadamard(wires=0)
+        return qml.state()
+
+    plain = qml.QNode(qfunc, DEV3)
+    merged = qml.QNode(qml.transforms.merge_amplitude_embedding(qfunc), DEV3)
+    tape = qml.tape.make_qscript(qml.transforms.merge_amplitude_embedding(qfunc))([0.6, 0.8])
+    assert [op.name for op in tape.operations] == ["AmplitudeEmbedding", "Hadamard"]
+    assert list(tape.operations[0].wires) == [0, 1, 2]
+    for a in ([0.6, 0.8], [0.0, 1.0], [-0.8, 0.6]):
+        a = np.array(a, requires_grad=True)
+        expected = onp.kron(H @ onp.asarray(a), [0.6, 0.8, 0.0, 0.0])
+        assert onp.allclose(merged(a), expected, atol=1e-10)
+        assert onp.allclose(merged(a), plain(a), atol=1e-10)
+
+
+def test_merge_amplitude_embedding_batches_and_refusal():
+    """A batch of amplitudes stays a batch (one row per parameter set, the other embedding
+    repeated); an embedding after a gate on its wire is PennyLane's DeviceError."""
+    @qml.transforms.merge_amplitude_embedding
+    @qml.qnode(DEV3)
+    def circuit():
+        qml.AmplitudeEmbedding([[1, 0], [0, 1]], wires=0)
+        qml.AmplitudeEmbedding([0.6, -0.8], wires=1)
+        qml.AmplitudeEmbedding([[0, 1], [1, 0]], wires=2)
+        return qml.state()
+
+    expected = onp.array([onp.kron(onp.kron(u, [0.6, -0.8]), v)
+                          for u, v in (([1, 0], [0, 1]), ([0, 1], [1, 0]))])
+    assert onp.allclose(circuit(), expected, atol=1e-10)
+    assert qml.workflow.construct_tape(circuit)().batch_size == 2
+
+    def late():
+        qml.CNOT(wires=[0, 1])
+        qml.AmplitudeEmbedding([0.0, 1.0], wires=1)
+        return qml.state()
+
+    with pytest.raises(qml.exceptions.DeviceError, match="applied in the same qubit"):
+        qml.QNode(qml.transforms.merge_amplitude_embedding(late), DEV2)()
+
+
+def test_convert_to_numpy_parameters_unwraps_observables_and_keeps_the_value():
+    """The measured observables' parameters become plain NumPy values too (PennyLane's
+    _convert_measurement_to_numpy_data); the tape's value is unchanged: <H> of RX(x)|0>
+    for H = [[1, 2], [2, -1]] is cos(x) by hand (RX's amplitudes are real and imaginary: the
+    off-diagonal part gives 0)."""
+    from qsym.transforms.convert_to_numpy_parameters import _convert_measurement_to_numpy_data
+
+    M = np.array([[1.0, 2.0], [2.0, -1.0]], requires_grad=True)
+    x = 0.7
+    tape = qml.tape.QuantumScript(
+        [qml.RX(np.array(x, requires_grad=True), 0)],
+        [qml.expval(qml.Hermitian(M, 0)), qml.expval(qml.s_prod(np.array(3.0), qml.PauliZ(0))),
+         qml.probs(wires=0)])
+    (new,), fn = qml.transforms.convert_to_numpy_parameters(tape)
+    assert all(type(d) in (onp.ndarray, onp.float64) for d in new.measurements[0].obs.data)
+    assert all(type(d) in (onp.ndarray, onp.float64) for d in new.measurements[1].obs.data)
+    assert new.measurements[2] is tape.measurements[2]
+    psi = rx(x) @ onp.array([1, 0])
+    h_value = onp.real(onp.conj(psi) @ onp.asarray(M) @ psi)  # cos(x) by hand
+    res = fn(qml.execute([new], DEV2))
+    assert onp.allclose([res[0], res[1]], [h_value, 3 * onp.cos(x)], atol=1e-12)
+    assert onp.isclose(h_value, onp.cos(x))
+    ev = qml.measurements.ExpectationMP(eigvals=onp.array([0.5, 0.5]), wires=qml.wires.Wires(0))
+    assert _convert_measurement_to_numpy_data(ev) is ev
+
+
+def test_gridsynth_is_a_compiler_pass_name_without_a_tape_implementation():
+    """PennyLane's qml.transforms.gridsynth names Catalyst's pass: keyword arguments
+    checked, no tape implementation (qsym has no qjit; clifford_t_decomposition with
+    method="gridsynth" is the tape transform)."""
+    from qsym.transforms.decompositions import gridsynth
+
+    assert gridsynth is qml.transforms.gridsynth and gridsynth.pass_name == "gridsynth"
+    bound = gridsynth(1e-6)
+    assert bound.args == () and bound.kwargs == {"epsilon": 1e-6, "ppr_basis": False}
+    with pytest.raises(ValueError, match="ppr_basis must be of type bool"):
+        gridsynth(ppr_basis="a")
+    with pytest.raises(ValueError, match="epsilon must be of type float"):
+        gridsynth(epsilon=1)
+    tape = qml.tape.QuantumScript([qml.RZ(0.5, wires=0)])
+    with pytest.raises(NotImplementedError, match="no defined tape implementation.*qsym has no qjit"):
+        gridsynth(tape)
+
+
+def test_fuse_rot_angles_broadcasts_batched_angles():
+    """PennyLane's fuse_rot_angles of arrays (..., 3): each fused Rot's matrix (RZ RY RZ
+    written out by hand) equals the product of the two, the batch axes broadcast."""
+    from qsym.transforms.optimization.optimization_utils import fuse_rot_angles
+
+    def ry(t):
+        return onp.array([[onp.cos(t / 2), -onp.sin(t / 2)], [onp.sin(t / 2), onp.cos(t / 2)]])
+
+    def rot(a, b, c):
+        return rz(c) @ ry(b) @ rz(a)
+
+    first = onp.array([[0.4, 0.1, 0.0], [0.7, 0.2, 0.1], [0.0, 0.0, 0.0]])
+    second = onp.array([[[-0.9, 1.2, 0.6]], [[0.3, onp.pi, -0.2]]])  # (2, 1, 3)
+    fused = fuse_rot_angles(first, second)
+    assert fused.shape == (2, 3, 3)
+    for i, j in itertools.product(range(2), range(3)):
+        expected = rot(*second[i, 0]) @ rot(*first[j])
+        assert onp.allclose(rot(*fused[i, j]), expected, atol=1e-12)
+    single = fuse_rot_angles([0.4, 0.1, 0.0], [-0.9, 1.2, 0.6])
+    assert onp.allclose(rot(*single), rot(-0.9, 1.2, 0.6) @ rot(0.4, 0.1, 0.0), atol=1e-12)
+
+
+@pytest.mark.parametrize("transform", [qml.transforms.broadcast_expand,
+                                       qml.transforms.cancel_inverses])
+def test_transformed_qnode_returning_stacked_measurements_gives_the_array(transform):
+    """A function returning qml.math.stack of measurements gives, transformed, the stacked
+    array of their values (not a tuple), as the QNode's own path: <Z0> = cos(x),
+    <Y0> = -sin(x) by hand, and the Jacobian of that array."""
+    @qml.qnode(DEV2)
+    def circuit(x):
+        qml.RX(x, wires=0)
+        return qml.math.stack([qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliY(0))])
+
+    node = transform(circuit)
+    for x in (np.array(0.3, requires_grad=True), np.array([0.1, 0.8, 2.1], requires_grad=True)):
+        out = node(x)
+        assert isinstance(out, onp.ndarray) and out.shape == (2,) + onp.shape(x)
+        assert onp.allclose(out, [onp.cos(x), -onp.sin(x)], atol=1e-12)
+        assert onp.allclose(out, circuit(x), atol=1e-12)
+    x = np.array([0.1, 0.8, 2.1], requires_grad=True)
+    jac = qml.jacobian(node)(x)
+    assert jac.shape == (2, 3, 3)
+    assert onp.allclose(jac, [onp.diag(-onp.sin(x)), onp.diag(-onp.cos(x))], atol=1e-10)
+
+
+def test_transformed_quantum_function_keeps_an_array_of_measurements():
+    """A quantum function returning an array of measurements, transformed, still returns
+    one: its QNode gives the array of values, [<Z0>, <Z1>] = [cos x, cos x] after
+    RX(x) and a CNOT (closed form)."""
+    def qfunc(x):
+        qml.RX(x, wires=0)
+        qml.Hadamard(wires=1)
+        qml.Hadamard(wires=1)
+        qml.CNOT(wires=[0, 1])
+        return np.array([qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))])
+
+    node = qml.QNode(qml.transforms.cancel_inverses(qfunc), DEV2)
+    out = node(0.4)
+    assert isinstance(out, onp.ndarray) and out.shape == (2,)
+    assert onp.allclose(out, [onp.cos(0.4), onp.cos(0.4)], atol=1e-12)
+
+
+def test_transform_of_a_user_device_class_keeps_its_own_preprocessing():
+    """A transform applied to a device whose class defines preprocess_transforms: the
+    device's pipeline, then the transform (PennyLane's TransformedDevice); a pipeline takes
+    qml.compile (the compile transform) as add_transform's argument."""
+    class Dummy(qml.devices.Device):
+        def preprocess_transforms(self, execution_config=None):
+            prog = qml.CompilePipeline()
+            prog.add_transform(qml.defer_measurements)
+            prog.add_transform(qml.compile)
+            return prog
+
+        def execute(self, circuits, execution_config=None):
+            return [0.5] * len(circuits)
+
+    dev = Dummy()
+    new = qml.transforms.cancel_inverses(dev)
+    assert new.original_device is dev and repr(new).startswith("Transformed Device")
+    own, combined = dev.preprocess_transforms(), new.preprocess_transforms()
+    assert [b.tape_transform for b in own][1] is qml.transforms.compile.tape_transform
+    assert len(own) == 2 and len(combined) == 3
+    assert combined[-1].tape_transform is qml.transforms.cancel_inverses.tape_transform
+    assert qml.transforms.combine_global_phases.pass_name == "combine-global-phases"
