@@ -2849,16 +2849,57 @@ class ControlledOp(SymbolicOp):
             return self._flipped_decomposition()
         if self._base.name == "Identity":  # PennyLane's: the identity on all the wires
             return [GATE_CLASSES["Identity"](wires=list(self.wires))]
+        if self._base.name == "GlobalPhase" and len(self._base.params) == 1:
+            return self._global_phase_decomposition()
         if self._gates is None and not getattr(self._base, "has_decomposition", False):
             raise DecompositionUndefinedError(
                 f"{self.name} has no decomposition: its base {self._base.name} has none and is "
                 "not a gate of qsym's table (define compute_decomposition, or qml.define_gate)")
-        if self._gates is not None or not getattr(self._base, "has_decomposition", False):
+        special = METHODS.get("controlled_su2_decomposition")  # (qsym._controlled_decompositions)
+        su2 = None if self._gates is None or special is None else special(self)
+        if su2 is not None:
+            return su2
+        if not getattr(self._base, "has_decomposition", False) or (
+                self._gates is not None and not _decomposes_numerically(self._base)):
             return super().decomposition()
         with recording(Tape()):
             parts = list(self._base.decomposition())
-        return [ctrl(g, control=list(self.control_wires), control_values=list(self._values),
-                     work_wires=list(self._work) or None) for g in parts]
+        return [ctrl(g, control=list(self.control_wires), work_wires=list(self._work) or None,
+                     work_wire_type=self.work_wire_type) for g in parts]
+
+    def _global_phase_decomposition(self) -> list:
+        """PennyLane's: a controlled ``GlobalPhase(t)`` is ``PhaseShift(-t)`` on the last
+        control, controlled by the others (Barenco et al., Lemma 5.2); recorded where this
+        is called."""
+        with recording(Tape()):
+            shift = _make("PhaseShift", (_neg(self._base.params[0]),), self.control_wires[-1:])
+        if len(self._values) == 1:
+            tape = active_tape()
+            if tape is not None:
+                tape.append(shift)
+            return [shift]
+        return [ctrl(shift, control=list(self.control_wires[:-1]))]
+
+    def adjoint(self):
+        """PennyLane's: the base's ``adjoint()`` controlled the same way, recorded where it
+        is called; a base of the table is inverted gate by gate (its ``Adjoint``)."""
+        if self._gates is not None:
+            return super().adjoint()
+        with recording(Tape()):
+            inverse = self._base.adjoint()
+        return ctrl(inverse, list(self.control_wires), list(self._values),
+                    work_wires=list(self._work) or None, work_wire_type=self.work_wire_type)
+
+    def pow(self, z) -> list:
+        """PennyLane's: each operator of the base's ``pow(z)`` controlled the same way,
+        recorded where it is called; a base of the table gives ``[op ** z]``."""
+        if self._gates is not None:
+            return super().pow(z)
+        with recording(Tape()):
+            powers = list(self._base.pow(z))
+        return [ctrl(p, list(self.control_wires), list(self._values),
+                     work_wires=list(self._work) or None, work_wire_type=self.work_wire_type)
+                for p in powers]
 
     @property
     def has_generator(self) -> bool:
@@ -2913,6 +2954,21 @@ class ControlledOp(SymbolicOp):
     @property
     def hyperparameters(self) -> dict:
         return {**dict(self.hyper), "control_values": list(self._values)}
+
+    def _flatten(self):
+        """PennyLane's pytree form: ``((base,), (control_wires, control_values, work_wires,
+        work_wire_type))``, the metadata hashable.
+
+        >>> import qsym as qml
+        >>> qml.ctrl(qml.S(1), control=0, control_values=0)._flatten()
+        ((S(1),), (Wires([0]), (False,), Wires([]), 'borrowed'))
+        """
+        return (self._base,), (self.control_wires, self._values, self._work, self.work_wire_type)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return _make_ctrl(data[0], metadata[0], list(metadata[1]), list(metadata[2]) or None,
+                          metadata[3], flatten=False)
 
     @property
     def control_wires(self):
@@ -2992,6 +3048,12 @@ class ControlledOp(SymbolicOp):
 
 
 # --- PennyLane's ControlledQubitUnitary: Controlled of a QubitUnitary ------------------------
+def _decomposes_numerically(base) -> bool:
+    """Whether a table gate's decomposition can be controlled gate by gate: no circuit input
+    among its parameters (those keep the controlled gates of the table)."""
+    return not any(isinstance(p, sp.Basic) and p.free_symbols for p in getattr(base, "params", ()))
+
+
 def _bits(control_values, n: int) -> tuple:
     """``ControlledQubitUnitary``'s control values: ``None`` (all 1), one 0/1 or bool, a list
     of them, or a string of bits (``"01"``: the first control on 0, the second on 1, as
