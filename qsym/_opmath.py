@@ -1910,6 +1910,9 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
             tape.log = _BarrierLog(tape)
         with recording(tape):
             op(*args, **kwargs)
+        if tape.log is not None:  # a user's queue: each operator it holds (a template whole)
+            outer.unqueue(_operators_in((args, kwargs)))  # PennyLane's: arguments leave it
+            return _ctrl_queued(tape.log, controls, values, work_wires, work_wire_type)
         marks = list(getattr(tape.log, "marks", ()))
         for i, g in enumerate(tape.items):
             while marks and marks[0][0] <= i:
@@ -1927,6 +1930,41 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _ctrl_queued(log, controls, values, work_wires, work_wire_type):
+    """``qml.ctrl`` of a function in a user's queue (PennyLane's): each operator the function
+    queued (a template as one operator, ``Controlled(QFT)``) controlled in order; a
+    ``Barrier`` or ``Snapshot`` queued uncontrolled in its place; measurements left out."""
+    out = []
+    operators = [g for g in log if getattr(g, "name", None) in ("Barrier", "Snapshot") or
+                 isinstance(g, (Operation, Template)) or hasattr(g, "meas_val")]
+    flips = [w for w, v in zip(controls, values) if not v]
+    if len([g for g in operators if getattr(g, "name", None) not in ("Barrier", "Snapshot")]) < 2:
+        flips = []  # PennyLane's: X on the controls on 0 once around several operators
+    for w in flips:
+        GATE_CLASSES["PauliX"](wires=w)
+    inner = (1,) * len(values) if flips else values
+    for g in operators:
+        if getattr(g, "name", None) in ("Barrier", "Snapshot"):
+            take_over(g)
+        elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
+            out.append(_ctrl_conditional(g, controls, inner, work_wires, work_wire_type))
+        elif isinstance(g, (Operation, Template)):
+            made = _make_ctrl(g, controls, inner, work_wires, work_wire_type, flatten=True)
+            out += made if isinstance(made, list) else [made]
+    for w in flips:
+        GATE_CLASSES["PauliX"](wires=w)
+    return out[0] if len(out) == 1 else out
+
+
+def _operators_in(tree) -> list:
+    """The operators among a function's arguments (in lists, tuples and dicts)."""
+    if isinstance(tree, (list, tuple)):
+        return [o for x in tree for o in _operators_in(x)]
+    if isinstance(tree, dict):
+        return [o for x in tree.values() for o in _operators_in(x)]
+    return [tree] if isinstance(tree, (Operation, Observable)) else []
 
 
 def _nested_controls(op):

@@ -309,3 +309,40 @@ def test_controlled_flatten_unflatten():
     new = type(op)._unflatten(data, metadata)
     qml.assert_equal(op, new)
     assert np.allclose(new.matrix(), controlled(S, [0, 0]))
+
+
+# --- qml.ctrl of a function in a user's queue: PennyLane's queue ------------------------------
+def test_ctrl_of_function_queues_a_template_whole():
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.ctrl(qml.templates.QFT, 2)(wires=[0, 1])
+    (op,) = q.queue
+    assert isinstance(op, Controlled) and op.base.name == "QFT" and list(op.control_wires) == [2]
+    n = 4  # the QFT on 2 wires: F[j, k] = i^(jk) / 2, controlled by wire 2 on 1
+    qft = np.array([[1j ** (j * k) for k in range(n)] for j in range(n)]) / 2
+    assert np.allclose(qml.matrix(op, wire_order=[2, 0, 1]), controlled(qft, [1]))
+    assert [g.name for g in op.decomposition()] == ["CH", "C(PhaseShift)", "CH", "CSWAP"]
+
+
+def test_ctrl_of_function_leaves_its_operator_arguments_out_of_the_queue():
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.ctrl(qml.QSVT, control=0)(qml.X(1), [qml.Z(1)])
+        qml.ctrl(qml.QSVT(qml.X(1), [qml.Z(1)]), control=0)
+    assert [op.name for op in q.queue] == ["C(QSVT)", "C(QSVT)"]
+
+
+@pytest.mark.parametrize("values", [[0], [1]])
+def test_ctrl_of_function_flips_zero_controls_once(values):
+    """PennyLane's: X on the controls on 0 once around all the controlled operators."""
+    def ops():
+        qml.RX(0.123, wires=0)
+        qml.RY(0.456, wires=2)
+        qml.PauliX(wires=2)
+
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.ctrl(ops, control=1, control_values=values)()
+    names = [op.name for op in q.queue]
+    assert names == ["PauliX"] * (1 - values[0]) + ["CRX", "CRY", "CNOT"] + ["PauliX"] * (
+        1 - values[0])
+    u = np.kron(rx(0.123), X @ ry(0.456))  # on wires [0, 2]
+    m = product(q.queue, [1, 0, 2])
+    assert np.allclose(m, controlled(u, values))
