@@ -2893,6 +2893,10 @@ class ControlledOp(SymbolicOp):
             raise DecompositionUndefinedError(
                 f"{self.name} has no decomposition: its base {self._base.name} has none and is "
                 "not a gate of qsym's table (define compute_decomposition, or qml.define_gate)")
+        own = getattr(type(self._base), "_controlled", None)  # PennyLane's: one control, a
+        if len(self._values) == 1 and own is not None and own is not Operation._controlled \
+                and not isinstance(self._base, ControlledOp):  # controlled form of its own
+            return [self._base._controlled(self.control_wires[0])]
         special = METHODS.get("controlled_su2_decomposition")  # (qsym._controlled_decompositions)
         su2 = None if self._gates is None or special is None else special(self)
         if su2 is not None:

@@ -346,3 +346,16 @@ def test_ctrl_of_function_flips_zero_controls_once(values):
     u = np.kron(rx(0.123), X @ ry(0.456))  # on wires [0, 2]
     m = product(q.queue, [1, 0, 2])
     assert np.allclose(m, controlled(u, values))
+
+
+def test_controlled_diagonal_unitary_decomposes_into_a_diagonal_unitary():
+    """PennyLane's: one control and a base with a controlled form of its own (a
+    DiagonalQubitUnitary's: ones where the control is 0)."""
+    d = np.array([-1.0, 1.0j])
+    op = qml.ctrl(qml.DiagonalQubitUnitary(d, wires=0), 1)
+    (diag,) = op.decomposition()
+    assert diag.name == "DiagonalQubitUnitary" and list(diag.wires) == [1, 0]
+    assert np.allclose(qml.matrix(diag), np.diag([1, 1, -1, 1j]))
+    assert np.allclose(qml.matrix(op), controlled(np.diag(d), [1]))
+    two = qml.ctrl(qml.DiagonalQubitUnitary(d, wires=0), [1, 2], control_values=[0, 1])
+    assert np.allclose(product(two.decomposition(), [1, 2, 0]), controlled(np.diag(d), [0, 1]))
