@@ -243,7 +243,9 @@ def _record(fn, args, kwargs) -> list:
 
 def _take_off_tape(op: Operation) -> None:
     tape = active_tape()
-    if tape is not None:
+    if tape is not None and isinstance(op, SymbolicOp) and op._gates is None:
+        tape.remove(op)  # made from an operator of your own: recorded as itself
+    elif tape is not None:
         for g in op.table_gates:
             tape.remove(g)
 

@@ -359,3 +359,20 @@ def test_controlled_diagonal_unitary_decomposes_into_a_diagonal_unitary():
     assert np.allclose(qml.matrix(op), controlled(np.diag(d), [1]))
     two = qml.ctrl(qml.DiagonalQubitUnitary(d, wires=0), [1, 2], control_values=[0, 1])
     assert np.allclose(product(two.decomposition(), [1, 2, 0]), controlled(np.diag(d), [0, 1]))
+
+
+def test_nested_ctrl_of_an_operation_of_your_own_in_a_queue():
+    """qml.ctrl(qml.ctrl(MyOp, 7), 3): one Controlled on both controls (was a GateError)."""
+    class MyRot(qml.operation.Operation):
+        num_wires = 1
+
+        @staticmethod
+        def compute_matrix(t):
+            return rx(t)
+
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.ctrl(qml.ctrl(MyRot, 7), 3)(0.3, wires=0)
+    (op,) = q.queue
+    assert isinstance(op, Controlled) and op.base.name == "MyRot"
+    assert list(op.control_wires) == [3, 7]
+    assert np.allclose(op.matrix(), controlled(rx(0.3), [1, 1]))
