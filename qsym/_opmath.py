@@ -1818,7 +1818,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
             raise WireError(f"The control wires must be different from the base operation "
                             f"wires. (qml.ctrl: the control wires {list(controls)} overlap the "
                             f"wires of {op.name} {list(op.wires)})")
-        return _in_place_of(op, ControlledOp(op, None, controls, values, work_wires, work_wire_type))
+        return _in_place_of(op, ControlledOp.made(op, None, controls, values, work_wires, work_wire_type))
     if isinstance(op, ControlledQubitUnitary):  # PennyLane's: one with more controls
         _take_off_tape(op)
         return ControlledQubitUnitary(op.data[0], controls + tuple(op.wires),
@@ -1844,7 +1844,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                     t is not None for t in getattr(op, "_tensors", ())):
                 out[0]._tensors = op._tensors  # CRX of RX(tensor): the tensors kept (PennyLane's data)
             return out[0]
-        return ControlledOp(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
+        return ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
     if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)
         return _ctrl_conditional(op, controls, values, work_wires, work_wire_type)
     ops = _template_ops(op)
@@ -1852,7 +1852,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
         out = []
         for g in ops:
             out += _apply_ctrl(g, controls, values)
-        made = ControlledOp(op, out, controls, values, work_wires, work_wire_type)  # a template
+        made = ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # a template
         if isinstance(op, Template):  # drawn as the template's box with control dots
             base_controls, base_values = op.draw_controls()
             for g in out:
@@ -1883,7 +1883,7 @@ def _ctrl_conditional(op, controls, values, work_wires, work_wire_type):
     if tape is not None:
         tape.remove(op)
     made = op.controlled(controls, values)
-    return ControlledOp(op, [made], controls, values, work_wires, work_wire_type)
+    return ControlledOp.made(op, [made], controls, values, work_wires, work_wire_type)
 
 
 class _BarrierLog(QueueLog):
@@ -1976,7 +1976,7 @@ def _nested_controls(op):
     ``Toffoli``, ``MultiControlledX``), which ``qml.ctrl`` turns into one ``MultiControlledX``."""
     if not isinstance(op, Operation) or isinstance(op, ControlledQubitUnitary):
         return None
-    if isinstance(op, ControlledOp):
+    if type.__instancecheck__(ControlledOp, op):  # (made by qml.ctrl; not a table gate)
         return (op.base, tuple(op.control_wires), tuple(int(v) for v in op.control_values),
                 tuple(op.work_wires), op.work_wire_type)
     if op.name in ("CNOT", "Toffoli", "MultiControlledX"):
@@ -2012,7 +2012,7 @@ def _ctrl_arithmetic(op, controls, values, work_wires=None, work_wire_type="borr
         gates += [g.remake() for g in _gates_of(op[0])]
     elif isinstance(op, Prod) and op.is_gate_product:
         gates = [c for g in op.applied_gates() for c in _apply_ctrl(g, controls, values)]
-    return ControlledOp(op, gates, controls, values, work_wires, work_wire_type)
+    return ControlledOp.made(op, gates, controls, values, work_wires, work_wire_type)
 
 
 # --- PennyLane's controlled unitary and phase estimation --------------------------------------
@@ -2821,7 +2821,31 @@ class PowOperation(SymbolicOp):
             return prod(*ops) if len(ops) > 1 else ops[0]
 
 
-class ControlledOp(SymbolicOp):
+class _ControlledOpType(type):
+    """PennyLane's ``ControlledOp`` as a class: ``ControlledOp(base, control_wires, ...)``
+    is ``Controlled(...)`` (PennyLane's signature; qsym's own constructions go through
+    :meth:`ControlledOp.made`), and the controlled gates of the table (``CNOT``, ``CRX``, ...,
+    PennyLane's subclasses of it) are instances."""
+
+    def __call__(cls, *args, **kwargs):
+        if cls is not ControlledOp:
+            return type.__call__(cls, *args, **kwargs)
+        return _controlled_op(*args, **kwargs)
+
+    def __instancecheck__(cls, obj):
+        return type.__instancecheck__(cls, obj) or (cls is ControlledOp and isinstance(
+            obj, Operation) and (getattr(obj, "_ctrl_of", None) is not None
+                                 or obj.name in CONTROLLED_TARGETS))
+
+
+def _controlled_op(base, control_wires, control_values=None, work_wires=None,
+                   work_wire_type="borrowed", id=None):
+    """``ControlledOp(...)`` with PennyLane's arguments: the base controlled, not flattened."""
+    return _make_ctrl(base, control_wires, control_values, work_wires, work_wire_type,
+                      flatten=False)
+
+
+class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
     """PennyLane's ``Controlled(base, control_wires, control_values)`` (what ``qml.ctrl``
     returns where PennyLane has no gate of its own for it): applied as the controlled
     gates of the table qsym wrote.
@@ -2831,6 +2855,13 @@ class ControlledOp(SymbolicOp):
     >>> c, c.name, c.control_wires, c.target_wires, c.control_values
     (Controlled(S(1), control_wires=[0], control_values=[False]), 'C(S)', Wires([0]), Wires([1]), [False])
     """
+
+    @classmethod
+    def made(cls, base, gates, controls, values, work_wires=None, work_wire_type="borrowed"):
+        """The operator ``qml.ctrl`` made: ``base`` controlled by ``controls`` on ``values``,
+        applied as ``gates`` (the controlled gates of the table it wrote; None for an
+        operator of your own, which qsym does not apply)."""
+        return type.__call__(cls, base, gates, controls, values, work_wires, work_wire_type)
 
     def __init__(self, base, gates, controls, values, work_wires=None, work_wire_type="borrowed"):
         self._values = tuple(bool(v) for v in values)
@@ -2897,7 +2928,7 @@ class ControlledOp(SymbolicOp):
                 "not a gate of qsym's table (define compute_decomposition, or qml.define_gate)")
         own = getattr(type(self._base), "_controlled", None)  # PennyLane's: one control, a
         if len(self._values) == 1 and own is not None and own is not Operation._controlled \
-                and not isinstance(self._base, ControlledOp):  # controlled form of its own
+                and not type.__instancecheck__(ControlledOp, self._base):  # a form of its own
             return [self._base._controlled(self.control_wires[0])]
         special = METHODS.get("controlled_su2_decomposition")  # (qsym._controlled_decompositions)
         su2 = None if self._gates is None or special is None else special(self)

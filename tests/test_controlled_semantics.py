@@ -376,3 +376,23 @@ def test_nested_ctrl_of_an_operation_of_your_own_in_a_queue():
     assert isinstance(op, Controlled) and op.base.name == "MyRot"
     assert list(op.control_wires) == [3, 7]
     assert np.allclose(op.matrix(), controlled(rx(0.3), [1, 1]))
+
+
+def test_controlled_op_is_a_class_with_pennylanes_constructor():
+    from qsym.ops.op_math import ControlledOp
+
+    class Mine(qml.operation.Operation):
+        num_wires = 1
+
+        @staticmethod
+        def compute_matrix(t):
+            return rx(t)
+
+    op = Controlled(Mine(0.4, wires=0), 6.5)
+    assert type(op) is ControlledOp and isinstance(op, Controlled)
+    direct = ControlledOp(Mine(0.4, wires="a"), "b", control_values=[0])
+    assert type(direct) is ControlledOp and list(direct.control_wires) == ["b"]
+    assert np.allclose(direct.matrix(), controlled(rx(0.4), [0]))
+    assert isinstance(qml.CNOT(wires=[0, 1]), ControlledOp)
+    assert isinstance(qml.ctrl(qml.RX(0.1, wires=0), 1), ControlledOp)
+    assert not isinstance(qml.RX(0.1, wires=0), ControlledOp)
