@@ -2898,6 +2898,16 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
         return bool(getattr(self._base, "has_sparse_matrix", False)
                     or getattr(self._base, "has_matrix", True))
 
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002  (PennyLane's name)
+        """The matrix in SciPy's sparse ``format``; PennyLane's ``SparseMatrixUndefinedError``
+        when the base has neither a sparse nor a dense matrix."""
+        if not self.has_sparse_matrix:
+            raise SparseMatrixUndefinedError(
+                f"{self.name} has no sparse matrix (PennyLane's SparseMatrixUndefinedError): its "
+                f"base {self._base.name} has no matrix; define its compute_matrix or "
+                "compute_sparse_matrix")
+        return super().sparse_matrix(wire_order=wire_order, format=format)
+
     @property
     def has_decomposition(self) -> bool:
         """Whether there are gates to decompose into: the table's, or the base's

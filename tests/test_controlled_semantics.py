@@ -396,3 +396,17 @@ def test_controlled_op_is_a_class_with_pennylanes_constructor():
     assert isinstance(qml.CNOT(wires=[0, 1]), ControlledOp)
     assert isinstance(qml.ctrl(qml.RX(0.1, wires=0), 1), ControlledOp)
     assert not isinstance(qml.RX(0.1, wires=0), ControlledOp)
+
+
+def test_sparse_matrix_of_a_controlled_operator_without_matrix_is_refused():
+    from qsym.errors import SparseMatrixUndefinedError
+
+    class NoMatrix(qml.operation.Operator):
+        num_wires = 1
+
+    op = Controlled(NoMatrix(1, wires=0), 2)
+    assert not op.has_sparse_matrix
+    with pytest.raises(SparseMatrixUndefinedError, match="compute_matrix"):
+        op.sparse_matrix()
+    s = qml.ctrl(qml.S(1), 0, control_values=0).sparse_matrix()
+    assert np.allclose(s.toarray(), controlled(S, [0]))
