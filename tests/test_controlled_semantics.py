@@ -410,3 +410,13 @@ def test_sparse_matrix_of_a_controlled_operator_without_matrix_is_refused():
         op.sparse_matrix()
     s = qml.ctrl(qml.S(1), 0, control_values=0).sparse_matrix()
     assert np.allclose(s.toarray(), controlled(S, [0]))
+
+
+def test_label_of_a_controlled_gate_is_its_bases():
+    """PennyLane's Controlled.label is the base's: qml.ctrl(U1) is a ControlledPhaseShift of
+    qsym's table, labelled U1 as PennyLane's Controlled(U1); a PhaseShift's stays Rϕ."""
+    u1 = Controlled(qml.U1(1.23, wires=0), "a")
+    assert u1.label() == "U1" and u1.label(decimals=2) == "U1\n(1.23)"
+    assert u1.label(base_label="hi") == "hi"
+    assert qml.ctrl(qml.PhaseShift(0.5, wires=0), 1).label() == "Rϕ"
+    assert qml.ctrl(qml.RX(0.2, wires=0), 1).label(decimals=1) == "RX\n(0.2)"
