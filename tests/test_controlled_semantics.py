@@ -361,15 +361,17 @@ def test_controlled_diagonal_unitary_decomposes_into_a_diagonal_unitary():
     assert np.allclose(product(two.decomposition(), [1, 2, 0]), controlled(np.diag(d), [0, 1]))
 
 
+class MyRot(qml.operation.Operation):
+    """An operation of your own: a matrix, no gate of qsym's table."""
+    num_wires = 1
+
+    @staticmethod
+    def compute_matrix(t):
+        return rx(t)
+
+
 def test_nested_ctrl_of_an_operation_of_your_own_in_a_queue():
     """qml.ctrl(qml.ctrl(MyOp, 7), 3): one Controlled on both controls (was a GateError)."""
-    class MyRot(qml.operation.Operation):
-        num_wires = 1
-
-        @staticmethod
-        def compute_matrix(t):
-            return rx(t)
-
     with qml.queuing.AnnotatedQueue() as q:
         qml.ctrl(qml.ctrl(MyRot, 7), 3)(0.3, wires=0)
     (op,) = q.queue
@@ -381,16 +383,9 @@ def test_nested_ctrl_of_an_operation_of_your_own_in_a_queue():
 def test_controlled_op_is_a_class_with_pennylanes_constructor():
     from qsym.ops.op_math import ControlledOp
 
-    class Mine(qml.operation.Operation):
-        num_wires = 1
-
-        @staticmethod
-        def compute_matrix(t):
-            return rx(t)
-
-    op = Controlled(Mine(0.4, wires=0), 6.5)
+    op = Controlled(MyRot(0.4, wires=0), 6.5)
     assert type(op) is ControlledOp and isinstance(op, Controlled)
-    direct = ControlledOp(Mine(0.4, wires="a"), "b", control_values=[0])
+    direct = ControlledOp(MyRot(0.4, wires="a"), "b", control_values=[0])
     assert type(direct) is ControlledOp and list(direct.control_wires) == ["b"]
     assert np.allclose(direct.matrix(), controlled(rx(0.4), [0]))
     assert isinstance(qml.CNOT(wires=[0, 1]), ControlledOp)
