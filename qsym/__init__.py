@@ -101,6 +101,7 @@ from . import _opfunctions as _opfunctions_mod  # noqa: E402
 from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
 from ._operations import swappable_ops as _swappable_ops  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
+from ._opmath import ControlledOp as _ControlledOp  # noqa: E402
 from ._opmath import AdjointOperation as _AdjointOperation  # noqa: E402
 from ._opmath import Exp as _Exp, Pow as _Pow, PowOperation as _PowOperation  # noqa: E402
 from ._opbase import CompositeOp as _CompositeOp, ScalarSymbolicOp as _ScalarSymbolicOp  # noqa: E402
@@ -110,7 +111,7 @@ from ._opbase import SymbolicOp as _SymbolicOp  # noqa: E402
 # functions in qml.ops.functions
 ops.op_math = type(ops)(
     Prod=_Prod, Sum=_Sum, SProd=_SProd, LinearCombination=LinearCombination, Adjoint=_Adjoint,
-    Controlled=_Controlled, ControlledOp=_Controlled, Pow=_Pow, Exp=_Exp, Evolution=_Evolution,
+    Controlled=_Controlled, ControlledOp=_ControlledOp, Pow=_Pow, Exp=_Exp, Evolution=_Evolution,
     prod=prod, sum=sum, s_prod=s_prod, dot=dot, adjoint=adjoint, ctrl=ctrl, exp=exp,
     evolve=evolve, ChangeOpBasis=ChangeOpBasis, change_op_basis=change_op_basis)
 for _name in ("Prod", "Sum", "SProd", "Adjoint", "Controlled", "ControlledOp", "Pow", "Exp",
@@ -122,7 +123,7 @@ _OP_MATH_MODULES = {
     "prod": dict(Prod=_Prod, prod=prod, _swappable_ops=_swappable_ops), "sum": dict(Sum=_Sum, sum=sum),
     "sprod": dict(SProd=_SProd, s_prod=s_prod),
     "adjoint": dict(Adjoint=_Adjoint, adjoint=adjoint, AdjointOperation=_AdjointOperation),
-    "controlled": dict(Controlled=_Controlled, ControlledOp=_Controlled, ctrl=ctrl),
+    "controlled": dict(Controlled=_Controlled, ControlledOp=_ControlledOp, ctrl=ctrl),
     "pow": dict(Pow=_Pow, pow=pow, PowOperation=_PowOperation), "exp": dict(Exp=_Exp, exp=exp),
     "evolution": dict(Evolution=_Evolution),
     "change_op_basis": dict(ChangeOpBasis=ChangeOpBasis, change_op_basis=change_op_basis),

@@ -433,6 +433,18 @@ class TemporaryAND(Template):
     def _unflatten(cls, data, metadata):
         return cls(wires=metadata[0], control_values=metadata[1])
 
+    def __eq__(self, other):
+        """PennyLane's ``==`` (``qml.equal``): the same wires and control values.
+
+        >>> TemporaryAND(wires=[0, 1, 2]) == TemporaryAND(wires=[0, 1, 2], control_values=(1, 1))
+        True
+        """
+        return type(other) is type(self) and self.wires == other.wires and tuple(
+            self.hyperparameters["control_values"]) == tuple(other.hyperparameters["control_values"])
+
+    def __hash__(self):
+        return hash(("TemporaryAND", tuple(self.wires), tuple(self.hyperparameters["control_values"])))
+
     def map_wires(self, wire_map: dict):
         return TemporaryAND([wire_map.get(w, w) for w in self.wires],
                             self.hyperparameters["control_values"])

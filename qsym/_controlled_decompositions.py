@@ -724,3 +724,31 @@ def mcx_decomposition(wires, work_wires, control_values, work_wire_type) -> list
 
 
 METHODS["mcx_decomposition"] = mcx_decomposition
+
+
+def controlled_su2_decomposition(op):
+    """``Controlled(U, controls).decomposition()`` for a one-wire special unitary ``U`` (its
+    determinant 1) given by numbers, as PennyLane's: :func:`ctrl_decomp_bisect` for two
+    controls or more when no parameter is a trainable tensor, else :func:`ctrl_decomp_zyz`
+    (with the work wires); None for any other base (the caller decomposes it otherwise).
+    Registered in ``METHODS`` for ``_opmath.ControlledOp``.
+
+    >>> import qsym as qml
+    >>> [g.name for g in qml.ctrl(qml.RZ(1.2, wires=0), [1, 2, 3]).decomposition()][:2]
+    ['MultiControlledX', 'QubitUnitary']
+    """
+    base = op.base
+    params = list(getattr(base, "params", ()) or ())
+    if len(base.wires) != 1 or any(_traced(p) for p in params) or getattr(
+            base, "batch_size", None) is not None or not getattr(base, "has_matrix", False):
+        return None
+    if not is_single_qubit_special_unitary(base):
+        return None
+    trainable = any(getattr(t, "requires_grad", False) for t in getattr(base, "_tensors", ()))
+    if len(op.control_wires) >= 2 and not trainable:
+        return ctrl_decomp_bisect(base, op.control_wires)
+    return ctrl_decomp_zyz(base, op.control_wires, work_wires=list(op.work_wires) or None,
+                           work_wire_type=op.work_wire_type)
+
+
+METHODS["controlled_su2_decomposition"] = controlled_su2_decomposition

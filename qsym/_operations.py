@@ -1293,6 +1293,10 @@ class Operation:
         >>> CNOT(wires=[0, 1]).label(), PauliX(0).label()
         ('X', 'X')
         """
+        base = vars(self).get("_ctrl_of")  # made by qml.ctrl of another class (U1, CNOT, ...):
+        if base is not None and CONTROLLED_TARGETS.get(self.name) not in (None, base.name) \
+                and tuple(base.params) == tuple(self.params):  # its base's (PennyLane's)
+            return base.label(decimals, base_label, cache)
         return gate_label(self, decimals, base_label, cache)
 
     def adjoint(self) -> "Operation":

@@ -243,7 +243,9 @@ def _record(fn, args, kwargs) -> list:
 
 def _take_off_tape(op: Operation) -> None:
     tape = active_tape()
-    if tape is not None:
+    if tape is not None and isinstance(op, SymbolicOp) and op._gates is None:
+        tape.remove(op)  # made from an operator of your own: recorded as itself
+    elif tape is not None:
         for g in op.table_gates:
             tape.remove(g)
 
@@ -1897,7 +1899,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
             raise WireError(f"The control wires must be different from the base operation "
                             f"wires. (qml.ctrl: the control wires {list(controls)} overlap the "
                             f"wires of {op.name} {list(op.wires)})")
-        return _in_place_of(op, ControlledOp(op, None, controls, values, work_wires, work_wire_type))
+        return _in_place_of(op, ControlledOp.made(op, None, controls, values, work_wires, work_wire_type))
     if isinstance(op, ControlledQubitUnitary):  # PennyLane's: one with more controls
         _take_off_tape(op)
         return ControlledQubitUnitary(op.data[0], controls + tuple(op.wires),
@@ -1923,7 +1925,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                     t is not None for t in getattr(op, "_tensors", ())):
                 out[0]._tensors = op._tensors  # CRX of RX(tensor): the tensors kept (PennyLane's data)
             return out[0]
-        return ControlledOp(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
+        return ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
     if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)
         return _ctrl_conditional(op, controls, values, work_wires, work_wire_type)
     ops = _template_ops(op)
@@ -1931,7 +1933,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
         out = []
         for g in ops:
             out += _apply_ctrl(g, controls, values)
-        made = ControlledOp(op, out, controls, values, work_wires, work_wire_type)  # a template
+        made = ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # a template
         if isinstance(op, Template):  # drawn as the template's box with control dots
             base_controls, base_values = op.draw_controls()
             for g in out:
@@ -1962,7 +1964,7 @@ def _ctrl_conditional(op, controls, values, work_wires, work_wire_type):
     if tape is not None:
         tape.remove(op)
     made = op.controlled(controls, values)
-    return ControlledOp(op, [made], controls, values, work_wires, work_wire_type)
+    return ControlledOp.made(op, [made], controls, values, work_wires, work_wire_type)
 
 
 class _BarrierLog(QueueLog):
@@ -1991,6 +1993,9 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
             tape.log = _BarrierLog(tape)
         with recording(tape):
             op(*args, **kwargs)
+        if tape.log is not None:  # a user's queue: each operator it holds (a template whole)
+            outer.unqueue(_operators_in((args, kwargs)))  # PennyLane's: arguments leave it
+            return _ctrl_queued(tape.log, controls, values, work_wires, work_wire_type)
         marks = list(getattr(tape.log, "marks", ()))
         for i, g in enumerate(tape.items):
             while marks and marks[0][0] <= i:
@@ -2010,6 +2015,41 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
     return wrapper
 
 
+def _ctrl_queued(log, controls, values, work_wires, work_wire_type):
+    """``qml.ctrl`` of a function in a user's queue (PennyLane's): each operator the function
+    queued (a template as one operator, ``Controlled(QFT)``) controlled in order; a
+    ``Barrier`` or ``Snapshot`` queued uncontrolled in its place; measurements left out."""
+    out = []
+    operators = [g for g in log if getattr(g, "name", None) in ("Barrier", "Snapshot") or
+                 isinstance(g, (Operation, Template)) or hasattr(g, "meas_val")]
+    flips = [w for w, v in zip(controls, values) if not v]
+    if len([g for g in operators if getattr(g, "name", None) not in ("Barrier", "Snapshot")]) < 2:
+        flips = []  # PennyLane's: X on the controls on 0 once around several operators
+    for w in flips:
+        GATE_CLASSES["PauliX"](wires=w)
+    inner = (1,) * len(values) if flips else values
+    for g in operators:
+        if getattr(g, "name", None) in ("Barrier", "Snapshot"):
+            take_over(g)
+        elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
+            out.append(_ctrl_conditional(g, controls, inner, work_wires, work_wire_type))
+        elif isinstance(g, (Operation, Template)):
+            made = _make_ctrl(g, controls, inner, work_wires, work_wire_type, flatten=True)
+            out += made if isinstance(made, list) else [made]
+    for w in flips:
+        GATE_CLASSES["PauliX"](wires=w)
+    return out[0] if len(out) == 1 else out
+
+
+def _operators_in(tree) -> list:
+    """The operators among a function's arguments (in lists, tuples and dicts)."""
+    if isinstance(tree, (list, tuple)):
+        return [o for x in tree for o in _operators_in(x)]
+    if isinstance(tree, dict):
+        return [o for x in tree.values() for o in _operators_in(x)]
+    return [tree] if isinstance(tree, (Operation, Observable)) else []
+
+
 def _nested_controls(op):
     """Of a controlled operator (``Controlled``, or a controlled gate of the table with a
     target gate such as ``CY``, ``CRX``): (base, control wires, control values, work wires,
@@ -2017,7 +2057,7 @@ def _nested_controls(op):
     ``Toffoli``, ``MultiControlledX``), which ``qml.ctrl`` turns into one ``MultiControlledX``."""
     if not isinstance(op, Operation) or isinstance(op, ControlledQubitUnitary):
         return None
-    if isinstance(op, ControlledOp):
+    if type.__instancecheck__(ControlledOp, op):  # (made by qml.ctrl; not a table gate)
         return (op.base, tuple(op.control_wires), tuple(int(v) for v in op.control_values),
                 tuple(op.work_wires), op.work_wire_type)
     if op.name in ("CNOT", "Toffoli", "MultiControlledX"):
@@ -2053,7 +2093,7 @@ def _ctrl_arithmetic(op, controls, values, work_wires=None, work_wire_type="borr
         gates += [g.remake() for g in _gates_of(op[0])]
     elif isinstance(op, Prod) and op.is_gate_product:
         gates = [c for g in op.applied_gates() for c in _apply_ctrl(g, controls, values)]
-    return ControlledOp(op, gates, controls, values, work_wires, work_wire_type)
+    return ControlledOp.made(op, gates, controls, values, work_wires, work_wire_type)
 
 
 # --- PennyLane's controlled unitary and phase estimation --------------------------------------
@@ -2936,7 +2976,31 @@ class PowOperation(SymbolicOp):
             return prod(*ops) if len(ops) > 1 else ops[0]
 
 
-class ControlledOp(SymbolicOp):
+class _ControlledOpType(type):
+    """PennyLane's ``ControlledOp`` as a class: ``ControlledOp(base, control_wires, ...)``
+    is ``Controlled(...)`` (PennyLane's signature; qsym's own constructions go through
+    :meth:`ControlledOp.made`), and the controlled gates of the table (``CNOT``, ``CRX``, ...,
+    PennyLane's subclasses of it) are instances."""
+
+    def __call__(cls, *args, **kwargs):
+        if cls is not ControlledOp:
+            return type.__call__(cls, *args, **kwargs)
+        return _controlled_op(*args, **kwargs)
+
+    def __instancecheck__(cls, obj):
+        return type.__instancecheck__(cls, obj) or (cls is ControlledOp and isinstance(
+            obj, Operation) and (getattr(obj, "_ctrl_of", None) is not None
+                                 or obj.name in CONTROLLED_TARGETS))
+
+
+def _controlled_op(base, control_wires, control_values=None, work_wires=None,
+                   work_wire_type="borrowed", id=None):
+    """``ControlledOp(...)`` with PennyLane's arguments: the base controlled, not flattened."""
+    return _make_ctrl(base, control_wires, control_values, work_wires, work_wire_type,
+                      flatten=False)
+
+
+class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
     """PennyLane's ``Controlled(base, control_wires, control_values)`` (what ``qml.ctrl``
     returns where PennyLane has no gate of its own for it): applied as the controlled
     gates of the table qsym wrote.
@@ -2946,6 +3010,13 @@ class ControlledOp(SymbolicOp):
     >>> c, c.name, c.control_wires, c.target_wires, c.control_values
     (Controlled(S(1), control_wires=[0], control_values=[False]), 'C(S)', Wires([0]), Wires([1]), [False])
     """
+
+    @classmethod
+    def made(cls, base, gates, controls, values, work_wires=None, work_wire_type="borrowed"):
+        """The operator ``qml.ctrl`` made: ``base`` controlled by ``controls`` on ``values``,
+        applied as ``gates`` (the controlled gates of the table it wrote; None for an
+        operator of your own, which qsym does not apply)."""
+        return type.__call__(cls, base, gates, controls, values, work_wires, work_wire_type)
 
     def __init__(self, base, gates, controls, values, work_wires=None, work_wire_type="borrowed"):
         self._values = tuple(bool(v) for v in values)
@@ -2982,6 +3053,16 @@ class ControlledOp(SymbolicOp):
         return bool(getattr(self._base, "has_sparse_matrix", False)
                     or getattr(self._base, "has_matrix", True))
 
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002  (PennyLane's name)
+        """The matrix in SciPy's sparse ``format``; PennyLane's ``SparseMatrixUndefinedError``
+        when the base has neither a sparse nor a dense matrix."""
+        if not self.has_sparse_matrix:
+            raise SparseMatrixUndefinedError(
+                f"{self.name} has no sparse matrix (PennyLane's SparseMatrixUndefinedError): its "
+                f"base {self._base.name} has no matrix; define its compute_matrix or "
+                "compute_sparse_matrix")
+        return super().sparse_matrix(wire_order=wire_order, format=format)
+
     @property
     def has_decomposition(self) -> bool:
         """Whether there are gates to decompose into: the table's, or the base's
@@ -3004,16 +3085,61 @@ class ControlledOp(SymbolicOp):
             return self._flipped_decomposition()
         if self._base.name == "Identity":  # PennyLane's: the identity on all the wires
             return [GATE_CLASSES["Identity"](wires=list(self.wires))]
+        if self._base.name == "GlobalPhase" and len(self._base.params) == 1:
+            return self._global_phase_decomposition()
         if self._gates is None and not getattr(self._base, "has_decomposition", False):
             raise DecompositionUndefinedError(
                 f"{self.name} has no decomposition: its base {self._base.name} has none and is "
                 "not a gate of qsym's table (define compute_decomposition, or qml.define_gate)")
-        if self._gates is not None or not getattr(self._base, "has_decomposition", False):
+        own = getattr(type(self._base), "_controlled", None)  # PennyLane's: one control, a
+        if len(self._values) == 1 and own is not None and own is not Operation._controlled \
+                and not type.__instancecheck__(ControlledOp, self._base):  # a form of its own
+            return [self._base._controlled(self.control_wires[0])]
+        special = METHODS.get("controlled_su2_decomposition")  # (qsym._controlled_decompositions)
+        su2 = None if self._gates is None or special is None else special(self)
+        if su2 is not None:
+            return su2
+        if not getattr(self._base, "has_decomposition", False) or (
+                self._gates is not None and not _decomposes_numerically(self._base)):
             return super().decomposition()
         with recording(Tape()):
             parts = list(self._base.decomposition())
-        return [ctrl(g, control=list(self.control_wires), control_values=list(self._values),
-                     work_wires=list(self._work) or None) for g in parts]
+        return [ctrl(g, control=list(self.control_wires), work_wires=list(self._work) or None,
+                     work_wire_type=self.work_wire_type) for g in parts]
+
+    def _global_phase_decomposition(self) -> list:
+        """PennyLane's: a controlled ``GlobalPhase(t)`` is ``PhaseShift(-t)`` on the last
+        control, controlled by the others (Barenco et al., Lemma 5.2); recorded where this
+        is called."""
+        with recording(Tape()):
+            shift = _make("PhaseShift", (_neg(self._base.params[0]),), self.control_wires[-1:])
+        if len(self._values) == 1:
+            tape = active_tape()
+            if tape is not None:
+                tape.append(shift)
+            return [shift]
+        return [ctrl(shift, control=list(self.control_wires[:-1]))]
+
+    def adjoint(self):
+        """PennyLane's: the base's ``adjoint()`` controlled the same way, recorded where it
+        is called; a base of the table is inverted gate by gate (its ``Adjoint``)."""
+        if self._gates is not None:
+            return super().adjoint()
+        with recording(Tape()):
+            inverse = self._base.adjoint()
+        return ctrl(inverse, list(self.control_wires), list(self._values),
+                    work_wires=list(self._work) or None, work_wire_type=self.work_wire_type)
+
+    def pow(self, z) -> list:
+        """PennyLane's: each operator of the base's ``pow(z)`` controlled the same way,
+        recorded where it is called; a base of the table gives ``[op ** z]``."""
+        if self._gates is not None:
+            return super().pow(z)
+        with recording(Tape()):
+            powers = list(self._base.pow(z))
+        return [ctrl(p, list(self.control_wires), list(self._values),
+                     work_wires=list(self._work) or None, work_wire_type=self.work_wire_type)
+                for p in powers]
 
     @property
     def has_generator(self) -> bool:
@@ -3068,6 +3194,21 @@ class ControlledOp(SymbolicOp):
     @property
     def hyperparameters(self) -> dict:
         return {**dict(self.hyper), "control_values": list(self._values)}
+
+    def _flatten(self):
+        """PennyLane's pytree form: ``((base,), (control_wires, control_values, work_wires,
+        work_wire_type))``, the metadata hashable.
+
+        >>> import qsym as qml
+        >>> qml.ctrl(qml.S(1), control=0, control_values=0)._flatten()
+        ((S(1),), (Wires([0]), (False,), Wires([]), 'borrowed'))
+        """
+        return (self._base,), (self.control_wires, self._values, self._work, self.work_wire_type)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return _make_ctrl(data[0], metadata[0], list(metadata[1]), list(metadata[2]) or None,
+                          metadata[3], flatten=False)
 
     @property
     def control_wires(self):
@@ -3147,6 +3288,12 @@ class ControlledOp(SymbolicOp):
 
 
 # --- PennyLane's ControlledQubitUnitary: Controlled of a QubitUnitary ------------------------
+def _decomposes_numerically(base) -> bool:
+    """Whether a table gate's decomposition can be controlled gate by gate: no circuit input
+    among its parameters (those keep the controlled gates of the table)."""
+    return not any(isinstance(p, sp.Basic) and p.free_symbols for p in getattr(base, "params", ()))
+
+
 def _bits(control_values, n: int) -> tuple:
     """``ControlledQubitUnitary``'s control values: ``None`` (all 1), one 0/1 or bool, a list
     of them, or a string of bits (``"01"``: the first control on 0, the second on 1, as

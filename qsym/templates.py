@@ -4357,6 +4357,17 @@ class DiagonalQubitUnitary(Template):
         """The number of diagonals of a batch ``D`` (PennyLane's ``batch_size``), or None."""
         return len(self.D) if np.ndim(self.D) == 2 else None
 
+    def _controlled(self, control) -> "DiagonalQubitUnitary":
+        """PennyLane's: the diagonal unitary with ``control`` as one more (first) wire, ones
+        where the control is 0; made where it is called.
+
+        >>> c = DiagonalQubitUnitary([1, -1], wires=0)._controlled(1)
+        >>> c.wires, c.D
+        (Wires([1, 0]), array([ 1.+0.j,  1.+0.j,  1.+0.j, -1.+0.j]))
+        """
+        D = np.concatenate([np.ones_like(self.D), self.D], axis=-1)
+        return DiagonalQubitUnitary(D, wires=list(wires_tuple(control)) + list(self.wires))
+
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """PennyLane's label, ``"U"`` (with a drawing cache: the index of ``D`` in it)."""
         from ._operations import matrix_label

@@ -307,3 +307,25 @@ def test_multicontrolled_x_decomposition_in_a_circuit():
         expected = list(bits) + [int(all(bits)), 1]
         index = int("".join(map(str, expected)), 2)
         assert abs(circuit(state)[index] - 1) < 1e-9
+
+
+def test_temporary_and_equality_is_pennylanes():
+    """PennyLane's ``==`` of operators: equal wires and control values (not identity)."""
+    a = qml.TemporaryAND(wires=[0, 1, 2])
+    assert a == qml.TemporaryAND(wires=[0, 1, 2]) and hash(a) == hash(qml.TemporaryAND([0, 1, 2]))
+    assert a != qml.TemporaryAND(wires=[1, 0, 2])
+    assert a != qml.TemporaryAND(wires=[0, 1, 2], control_values=(0, 1))
+    assert a != qml.Toffoli(wires=[0, 1, 2])
+
+
+def test_mcx_zeroed_work_wire_decomposition_compares_equal():
+    """Three controls and one zeroed work wire: PennyLane 0.45's gates (written out here from
+    its output), and on the work wire's |0> the product is the multi-controlled X."""
+    op = qml.MultiControlledX(wires=[0, 1, 2, 3], work_wires=4, work_wire_type="zeroed")
+    ops = op.decomposition()
+    assert ops == [qml.TemporaryAND(wires=[2, 1, 4]), qml.Toffoli(wires=[0, 4, 3]),
+                   qml.adjoint(qml.TemporaryAND(wires=[2, 1, 4]))]
+    m = qml.matrix(qml.tape.QuantumScript(ops), wire_order=[0, 1, 2, 3, 4])
+    mcx = onp.eye(16)
+    mcx[[14, 15]] = mcx[[15, 14]]
+    assert onp.allclose(m[::2, ::2], mcx)  # work wire (last) in |0> in and out

@@ -179,3 +179,239 @@ def test_adjoint_of_an_operator_of_your_own_without_a_decomposition():
     a = qml.adjoint(Flip(wires=0))
     assert a.has_decomposition is False
     assert np.allclose(qml.matrix(a), np.array([[0.0, 1.0], [1.0, 0.0]]))
+
+
+# --- PennyLane's decomposition forms of a Controlled of a table gate --------------------------
+def rz(t):
+    return np.diag([np.exp(-0.5j * t), np.exp(0.5j * t)])
+
+
+def ry(t):
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    return np.array([[c, -s], [s, c]])
+
+
+def test_controlled_special_unitary_decomposes_by_bisection_or_zyz():
+    """PennyLane's rule: a one-wire special unitary with two controls or more is bisected
+    (multi-controlled X between QubitUnitary factors) when no parameter is trainable, else
+    decomposed by its Z-Y-Z angles; both products are the block matrix."""
+    wires = [1, 2, 3, 4, 0]
+    plain = qml.ctrl(qml.RZ(1.2, wires=0), (1, 2, 3, 4)).decomposition()
+    assert [g.name for g in plain[1::2]] == ["QubitUnitary", "Adjoint(QubitUnitary)"] * 2
+    assert [g.name for g in plain[::2]] == ["MultiControlledX"] * 4
+    assert [list(g.wires) for g in plain[::2]] == [[1, 2, 0], [3, 4, 0]] * 2
+    assert np.allclose(product(plain, wires), controlled(rz(1.2), [1, 1, 1, 1]))
+    trainable = qml.ctrl(qml.RZ(pnp.array(1.2), wires=0), (1, 2, 3, 4)).decomposition()
+    assert [g.name for g in trainable] == ["CRZ", "MultiControlledX", "CRZ", "MultiControlledX",
+                                           "CRZ"]
+    assert np.allclose([g.data[0] for g in trainable[::2]], [1.2, -0.6, -0.6])
+    assert np.allclose(product(trainable, wires), controlled(rz(1.2), [1, 1, 1, 1]))
+
+
+@pytest.mark.parametrize("values", [[1, 1], [0, 1], [1, 0], [0, 0]])
+def test_controlled_rotation_decomposition_matches_block_matrix(values):
+    ops = qml.ctrl(qml.RY(0.7, wires=0), [1, 2], control_values=values).decomposition()
+    assert np.allclose(product(ops, [1, 2, 0]), controlled(ry(0.7), values))
+
+
+def test_controlled_gate_decomposes_through_its_base_decomposition():
+    """A base that is not special unitary: its decomposition controlled gate by gate
+    (PennyLane's): S is PhaseShift(pi/2), controlled once a ControlledPhaseShift."""
+    one = qml.ctrl(qml.S(1), 0).decomposition()
+    assert [g.name for g in one] == ["ControlledPhaseShift"]
+    assert np.isclose(one[0].data[0], np.pi / 2) and list(one[0].wires) == [0, 1]
+    two = qml.ctrl(qml.S(0), [1, 2]).decomposition()
+    assert len(two) == 1 and isinstance(two[0], Controlled) and two[0].base.name == "PhaseShift"
+    assert np.allclose(product(two, [1, 2, 0]), controlled(S, [1, 1]))
+    ising = qml.ctrl(qml.IsingXX(0.3, wires=[0, 1]), [2]).decomposition()
+    xx = np.cos(0.15) * np.eye(4) - 1j * np.sin(0.15) * np.kron(X, X)
+    assert np.allclose(product(ising, [2, 0, 1]), controlled(xx, [1]))
+
+
+def test_nested_controlled_rz_decomposes_as_pennylane():
+    op = Controlled(Controlled(qml.RZ(0.123, wires=0), control_wires=1), control_wires=2)
+    ops = op.decomposition()
+    assert [(g.name, list(g.wires)) for g in ops] == [
+        ("ControlledPhaseShift", [2, 0]), ("Toffoli", [2, 1, 0]),
+        ("ControlledPhaseShift", [2, 0]), ("Toffoli", [2, 1, 0])]
+    assert np.allclose([ops[0].data[0], ops[2].data[0]], [0.0615, -0.0615])
+    assert np.allclose(product(ops, [2, 1, 0]), controlled(rz(0.123), [1, 1]))
+
+
+@pytest.mark.parametrize("controls", [[0], [0, 1, 3]])  # (two: a ControlledPhaseShift)
+def test_controlled_global_phase_decomposes_into_phase_shift(controls):
+    """Barenco et al., Lemma 5.2: exp(-i t) where every control is 1 is PhaseShift(-t) on the
+    last control, controlled by the others."""
+    op = Controlled(qml.GlobalPhase(0.4, wires=2), controls)
+    ops = op.decomposition()
+    assert len(ops) == 1
+    shift = ops[0] if len(controls) == 1 else ops[0].base
+    assert shift.name == "PhaseShift" and np.isclose(shift.data[0], -0.4)
+    assert list(shift.wires) == controls[-1:]
+    expected = controlled(np.exp(-0.4j) * np.eye(1), [1] * len(controls))
+    assert np.allclose(product(ops, controls), expected)
+
+
+def test_controlled_rotation_gradient_is_unchanged():
+    """H on both controls, RY(x) on the target where both are 1: <Z> = 3/4 + cos(x)/4."""
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.Hadamard(1)
+        qml.Hadamard(2)
+        qml.ctrl(qml.RY(x, wires=0), [1, 2])
+        return qml.expval(qml.PauliZ(0))
+
+    x = pnp.array(0.37, requires_grad=True)
+    assert np.isclose(circuit(x), 0.75 + np.cos(0.37) / 4)
+    assert np.isclose(qml.grad(circuit)(x), -np.sin(0.37) / 4)
+
+
+class _Dummy(qml.operation.Operator):
+    num_wires = 1
+
+    @staticmethod
+    def compute_matrix(*params):
+        t = params[0]
+        return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+
+    def adjoint(self):
+        return _Dummy(-self.data[0], wires=self.wires)
+
+    def pow(self, z):
+        return [_Dummy(z * self.data[0], wires=self.wires)]
+
+
+def test_adjoint_and_pow_of_controlled_operator_of_your_own():
+    """PennyLane's: the base's adjoint / powers, each controlled the same way."""
+    op = Controlled(_Dummy(0.3, wires=0), [1, 2], [1, 0], work_wires=["aux"])
+    for made in (op.adjoint(), *op.pow(2)):
+        assert isinstance(made, Controlled)
+        assert list(made.control_wires) == [1, 2] and made.control_values == [True, False]
+        assert list(made.work_wires) == ["aux"]
+    rot = _Dummy.compute_matrix
+    assert np.isclose(op.adjoint().base.data[0], -0.3)
+    assert np.allclose(op.adjoint().matrix(), controlled(rot(-0.3), [1, 0]))
+    assert np.allclose(op.adjoint().matrix(), op.matrix().conj().T)
+    (square,) = op.pow(2)
+    assert np.allclose(square.matrix(), controlled(rot(0.6), [1, 0]))
+    assert np.allclose(square.matrix(), op.matrix() @ op.matrix())
+
+
+def test_controlled_flatten_unflatten():
+    target = qml.S(0)
+    op = Controlled(target, qml.wires.Wires((1, 2)), control_values=(0, 0), work_wires=3)
+    data, metadata = op._flatten()
+    assert data == (target,) and data[0] is target
+    assert metadata == (qml.wires.Wires([1, 2]), (False, False), qml.wires.Wires([3]), "borrowed")
+    assert hash(metadata)
+    new = type(op)._unflatten(data, metadata)
+    qml.assert_equal(op, new)
+    assert np.allclose(new.matrix(), controlled(S, [0, 0]))
+
+
+# --- qml.ctrl of a function in a user's queue: PennyLane's queue ------------------------------
+def test_ctrl_of_function_queues_a_template_whole():
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.ctrl(qml.templates.QFT, 2)(wires=[0, 1])
+    (op,) = q.queue
+    assert isinstance(op, Controlled) and op.base.name == "QFT" and list(op.control_wires) == [2]
+    n = 4  # the QFT on 2 wires: F[j, k] = i^(jk) / 2, controlled by wire 2 on 1
+    qft = np.array([[1j ** (j * k) for k in range(n)] for j in range(n)]) / 2
+    assert np.allclose(qml.matrix(op, wire_order=[2, 0, 1]), controlled(qft, [1]))
+    assert [g.name for g in op.decomposition()] == ["CH", "C(PhaseShift)", "CH", "CSWAP"]
+
+
+def test_ctrl_of_function_leaves_its_operator_arguments_out_of_the_queue():
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.ctrl(qml.QSVT, control=0)(qml.X(1), [qml.Z(1)])
+        qml.ctrl(qml.QSVT(qml.X(1), [qml.Z(1)]), control=0)
+    assert [op.name for op in q.queue] == ["C(QSVT)", "C(QSVT)"]
+
+
+@pytest.mark.parametrize("values", [[0], [1]])
+def test_ctrl_of_function_flips_zero_controls_once(values):
+    """PennyLane's: X on the controls on 0 once around all the controlled operators."""
+    def ops():
+        qml.RX(0.123, wires=0)
+        qml.RY(0.456, wires=2)
+        qml.PauliX(wires=2)
+
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.ctrl(ops, control=1, control_values=values)()
+    names = [op.name for op in q.queue]
+    assert names == ["PauliX"] * (1 - values[0]) + ["CRX", "CRY", "CNOT"] + ["PauliX"] * (
+        1 - values[0])
+    u = np.kron(rx(0.123), X @ ry(0.456))  # on wires [0, 2]
+    m = product(q.queue, [1, 0, 2])
+    assert np.allclose(m, controlled(u, values))
+
+
+def test_controlled_diagonal_unitary_decomposes_into_a_diagonal_unitary():
+    """PennyLane's: one control and a base with a controlled form of its own (a
+    DiagonalQubitUnitary's: ones where the control is 0)."""
+    d = np.array([-1.0, 1.0j])
+    op = qml.ctrl(qml.DiagonalQubitUnitary(d, wires=0), 1)
+    (diag,) = op.decomposition()
+    assert diag.name == "DiagonalQubitUnitary" and list(diag.wires) == [1, 0]
+    assert np.allclose(qml.matrix(diag), np.diag([1, 1, -1, 1j]))
+    assert np.allclose(qml.matrix(op), controlled(np.diag(d), [1]))
+    two = qml.ctrl(qml.DiagonalQubitUnitary(d, wires=0), [1, 2], control_values=[0, 1])
+    assert np.allclose(product(two.decomposition(), [1, 2, 0]), controlled(np.diag(d), [0, 1]))
+
+
+class MyRot(qml.operation.Operation):
+    """An operation of your own: a matrix, no gate of qsym's table."""
+    num_wires = 1
+
+    @staticmethod
+    def compute_matrix(t):
+        return rx(t)
+
+
+def test_nested_ctrl_of_an_operation_of_your_own_in_a_queue():
+    """qml.ctrl(qml.ctrl(MyOp, 7), 3): one Controlled on both controls (was a GateError)."""
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.ctrl(qml.ctrl(MyRot, 7), 3)(0.3, wires=0)
+    (op,) = q.queue
+    assert isinstance(op, Controlled) and op.base.name == "MyRot"
+    assert list(op.control_wires) == [3, 7]
+    assert np.allclose(op.matrix(), controlled(rx(0.3), [1, 1]))
+
+
+def test_controlled_op_is_a_class_with_pennylanes_constructor():
+    from qsym.ops.op_math import ControlledOp
+
+    op = Controlled(MyRot(0.4, wires=0), 6.5)
+    assert type(op) is ControlledOp and isinstance(op, Controlled)
+    direct = ControlledOp(MyRot(0.4, wires="a"), "b", control_values=[0])
+    assert type(direct) is ControlledOp and list(direct.control_wires) == ["b"]
+    assert np.allclose(direct.matrix(), controlled(rx(0.4), [0]))
+    assert isinstance(qml.CNOT(wires=[0, 1]), ControlledOp)
+    assert isinstance(qml.ctrl(qml.RX(0.1, wires=0), 1), ControlledOp)
+    assert not isinstance(qml.RX(0.1, wires=0), ControlledOp)
+
+
+def test_sparse_matrix_of_a_controlled_operator_without_matrix_is_refused():
+    from qsym.errors import SparseMatrixUndefinedError
+
+    class NoMatrix(qml.operation.Operator):
+        num_wires = 1
+
+    op = Controlled(NoMatrix(1, wires=0), 2)
+    assert not op.has_sparse_matrix
+    with pytest.raises(SparseMatrixUndefinedError, match="compute_matrix"):
+        op.sparse_matrix()
+    s = qml.ctrl(qml.S(1), 0, control_values=0).sparse_matrix()
+    assert np.allclose(s.toarray(), controlled(S, [0]))
+
+
+def test_label_of_a_controlled_gate_is_its_bases():
+    """PennyLane's Controlled.label is the base's: qml.ctrl(U1) is a ControlledPhaseShift of
+    qsym's table, labelled U1 as PennyLane's Controlled(U1); a PhaseShift's stays Rϕ."""
+    u1 = Controlled(qml.U1(1.23, wires=0), "a")
+    assert u1.label() == "U1" and u1.label(decimals=2) == "U1\n(1.23)"
+    assert u1.label(base_label="hi") == "hi"
+    assert qml.ctrl(qml.PhaseShift(0.5, wires=0), 1).label() == "Rϕ"
+    assert qml.ctrl(qml.RX(0.2, wires=0), 1).label(decimals=1) == "RX\n(0.2)"
