@@ -1161,13 +1161,15 @@ def circuit_depth(circuit: Circuit) -> int:
 
 def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> Callable[..., Any]:
     """``qml.specs``: a function of the QNode's arguments returning PennyLane 0.45.1's
-    :class:`~qsym.resource.CircuitSpecs` of the traced circuit: the device, its wires, the
-    shots, the ``level`` (default ``"gradient"``; qsym does not transform circuits, so
-    every level gives the gates the circuit function applies, templates as the gates they
-    are made of) and its :class:`~qsym.resource.SpecsResources` (gates by name and size,
-    measurements by PennyLane's labels, wires used, depth; ``compute_depth=False``: None).
+    :class:`~qsym.resource.CircuitSpecs` of the QNode's tape: the device, its wires, the
+    shots, the ``level`` (default ``"gradient"``: the tape after the user's transforms, a
+    template, ``Adjoint(...)``, ``C(...)`` one operator each; ``"device"``: the tape the
+    device's ``preprocess_transforms()`` make, templates as the gates the device runs) and
+    its :class:`~qsym.resource.SpecsResources` (gates by name and size, measurements by
+    PennyLane's labels, wires used, depth; ``compute_depth=False``: None).
 
-    qsym's own counts are read through the same ``specs[key]`` (``specs.qsym``):
+    qsym's own counts (of the circuit it compiles) are read through the same
+    ``specs[key]`` (``specs.qsym``):
     ``executions`` (the circuits one gradient runs with each method),
     ``num_trainable_inputs``, ``num_trainable_gate_params``, ``num_pruned_gate_params``.
 
@@ -1213,14 +1215,15 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
             return specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), level,
                          compute_depth)()
-        counted = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False)
-        if counted is not None:  # mid-circuit measurements: the tape's counts (PennyLane's)
+        counted = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False,
+                                          level)
+        if counted is not None and counted[1]:  # mid-circuit measurements: the tape's only
             wires = qnode.device.wires
             return CircuitSpecs(
                 device_name=qnode.device.name,
                 num_device_wires=None if wires is None else len(wires),
                 shots=_as_shots(qnode.configured_shots()),
-                level="gradient" if level is None else level, resources=counted)
+                level="gradient" if level is None else level, resources=counted[0])
         try:
             entry, xs, _ = qnode.compiled(args, kwargs)
             bare = False
@@ -1229,38 +1232,45 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
             entry, xs, _ = stand_in.compiled(args, kwargs)  # (raises again if not bare)
             bare = was_bare()
         c = entry.circuit
-        resources = circuit_resources(c, depth=compute_depth is not False)
+        resources = (circuit_resources(c, depth=compute_depth is not False)
+                     if counted is None else counted[0])  # (the tape's: PennyLane's counts)
         if bare:  # the stand-in measurement is not counted (PennyLane counts none)
             resources = dataclasses.replace(resources, measurements={})
-        shots = qnode.configured_shots()
         wires = qnode.device.wires
-        extra = {
-            "num_trainable_inputs": len(c.inputs),
-            "num_trainable_gate_params": len(entry.plan.diff_slots),
-            "num_pruned_gate_params": len(entry.plan.pruned),
-            "executions": {
-                "parameter-shift": entry.plan.executions,
-                "adjoint": 1,
-                "finite-diff": fd_circuits(qnode.approx_order, qnode.strategy,
-                                            finite_difference_inputs(c)[1]),
-            },
-        }
         return CircuitSpecs(
             device_name=qnode.device.name,
             num_device_wires=None if wires is None else len(wires),
-            shots=_as_shots(shots),
+            shots=_as_shots(qnode.configured_shots()),
             level="gradient" if level is None else level,
             resources=resources,
-            qsym=extra,
+            qsym=_compiled_counts(qnode, entry),
         )
 
     return report
 
 
-# qml.specs of a circuit with mid-circuit measurements counts its tape, as PennyLane
-# (qsym's compiled circuit has them deferred): qsym._resource_paths puts here under "count"
-# ``(qnode, args, kwargs, compute_depth) -> SpecsResources`` of the QNode's tape, or None
-# when the tape has no mid-circuit measurement
+def _compiled_counts(qnode, entry) -> dict:
+    """``specs.qsym``: the counts of the circuit qsym compiled (its trainable inputs and
+    gate parameters, those pruned, the circuits one gradient runs with each method)."""
+    c = entry.circuit
+    return {
+        "num_trainable_inputs": len(c.inputs),
+        "num_trainable_gate_params": len(entry.plan.diff_slots),
+        "num_pruned_gate_params": len(entry.plan.pruned),
+        "executions": {
+            "parameter-shift": entry.plan.executions,
+            "adjoint": 1,
+            "finite-diff": fd_circuits(qnode.approx_order, qnode.strategy,
+                                        finite_difference_inputs(c)[1]),
+        },
+    }
+
+
+# qml.specs counts the QNode's tape, as PennyLane (templates and Adjoint/C(...) operators
+# whole; mid-circuit measurements as recorded, where qsym's compiled circuit has them
+# deferred): qsym._resource_paths puts here under "count"
+# ``(qnode, args, kwargs, compute_depth, level) -> (SpecsResources, has mid-circuit
+# measurements)`` of the QNode's tape at ``level``, or None (the compiled circuit's counts)
 TAPE_RESOURCES: dict = {}
 
 
@@ -1666,16 +1676,19 @@ def snapshot_states(qnode, args, kwargs) -> tuple:
     for mark in marks:  # a snapshot's measurement wires are the circuit's (PennyLane's)
         order.extend(w for w in mark.measurement.wires if w not in order)
     out = []
+    place = {id(o): i for i, o in enumerate(tape.items) if isinstance(o, Snapshot)}
+    # indexed in the order the circuit takes them (qml.adjoint of a function reverses its)
+    marks = sorted(marks, key=lambda snap: place.get(id(snap), -1))
     for k, snap in enumerate(marks):
         tag, m, shots = snap.tag, snap.measurement, snap.hyperparameters["shots"]
-        n = next((i for i, o in enumerate(tape.items) if o is snap), None)
+        n = place.get(id(snap))
         if n is None:  # recorded where qsym rewrites the gates around it: not placed
             from .errors import MeasurementError
 
             raise MeasurementError(
-                "qml.snapshots: a qml.Snapshot inside qml.adjoint or a template is not "
-                "supported by qsym (the gates around it are rewritten after it is taken); "
-                "take the snapshot outside the adjoint function")
+                "qml.snapshots: a qml.Snapshot inside a template or an operator made of a "
+                "function is not supported by qsym (the gates around it are rewritten after "
+                "it is taken); take the snapshot outside it")
         state = np.zeros(2 ** len(order), dtype=complex)
         state[0] = 1.0
         for i, o in gates:

@@ -84,16 +84,36 @@ def count_resources(tape, compute_depth: bool = True) -> SpecsResources:
                           tape.graph.get_depth() if compute_depth else None)
 
 
-def _mcm_tape_resources(qnode, args, kwargs, compute_depth):
-    """``qml.specs``' counts of a QNode whose tape has mid-circuit measurements (PennyLane
-    counts the tape: ``MidMeasureMP``, ``Conditional(...)``), else None."""
+def _specs_tape_resources(qnode, args, kwargs, compute_depth, level=None):
+    """``(resources, mcm)``: ``qml.specs``' counts of a QNode's tape, as PennyLane counts
+    them (a template, ``Adjoint(...)``, ``C(...)`` one operator; ``MidMeasureMP``,
+    ``Conditional(...)``), and whether it has mid-circuit measurements. At
+    ``level="device"`` the tape is the one the device's ``preprocess_transforms()`` make
+    of it (templates decomposed into the gates the device runs); None when they make
+    several tapes (the caller counts the compiled circuit).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def c(w):
+    ...     qml.BasicEntanglerLayers(w, wires=[0, 1])
+    ...     return qml.expval(qml.Z(0))
+    >>> w = np.ones((1, 2))
+    >>> _specs_tape_resources(c, (w,), {}, True)[0].gate_types
+    {'BasicEntanglerLayers': 1}
+    >>> _specs_tape_resources(c, (w,), {}, True, "device")[0].gate_types
+    {'RX': 2, 'CNOT': 1}
+    """
     tape = qnode_tape(qnode, args, kwargs)
-    if not any(isinstance(op, (MidMeasure, Conditional)) for op in tape.operations):
-        return None
-    return count_resources(tape, compute_depth=compute_depth)
+    mcm = any(isinstance(op, (MidMeasure, Conditional)) for op in tape.operations)
+    if level == "device" and not mcm:
+        tapes, _ = qnode.device.preprocess_transforms()((tape,))
+        if len(tapes) != 1:
+            return None
+        tape = tapes[0]
+    return count_resources(tape, compute_depth=compute_depth), mcm
 
 
-_drawing.TAPE_RESOURCES["count"] = _mcm_tape_resources
+_drawing.TAPE_RESOURCES["count"] = _specs_tape_resources
 
 
 def _measurement_label(m, num_wires: int) -> str:

@@ -23,7 +23,7 @@ from ._drawing import Snapshot, matrix, snapshot_states, snapshot_value
 from ._functional_qubit import measure_with_samples
 from ._shots import Shots
 from ._tapes import QuantumScript
-from .errors import DeviceError, MeasurementError
+from .errors import DeviceError, MeasurementError, MethodError
 
 __all__ = ["snapshots", "breakpoint", "PLDB", "pldb_device_manager", "debug_state",
            "debug_expval", "debug_probs", "debug_tape"]
@@ -109,14 +109,33 @@ def _default_qnode_transform(qnode, targs, tkwargs):
     warnings.warn("Snapshots are not supported for the given device. Therefore, a tape will "
                   "be created for each snapshot, resulting in a total of n_snapshots + 1 "
                   "executions.", UserWarning)
-    return _snapshot_run(qnode)
+    return _snapshot_run(qnode, per_tape=True)
 
 
-def _snapshot_run(qnode):
-    """The function of the QNode's arguments :func:`snapshots` returns."""
+def _check_tapes_method(qnode, marks) -> None:
+    """PennyLane's path of one tape per snapshot on ``lightning.qubit``: its tapes' method
+    must run them; a ``qml.state()`` snapshot (a ``Snapshot()`` without a measurement) with
+    ``diff_method="adjoint"``, or ``"backprop"`` at all, raises PennyLane's
+    ``QuantumFunctionError`` (:class:`~qsym.errors.MethodError`)."""
+    method = getattr(qnode, "diff_method", None)
+    if getattr(qnode.device, "name", None) != "lightning.qubit":
+        return
+    if method == "backprop" or (method == "adjoint" and any(
+            getattr(mark[3], "kind", None) == "state" for mark in marks)):
+        raise MethodError(
+            f"Device {qnode.device} does not support {method} with requested circuit. "
+            "(qml.snapshots on lightning.qubit runs a tape per snapshot; a snapshot of the "
+            "state needs diff_method='parameter-shift' or None there)")
+
+
+def _snapshot_run(qnode, per_tape=False):
+    """The function of the QNode's arguments :func:`snapshots` returns (``per_tape``:
+    PennyLane's path of one tape per snapshot, whose method is checked)."""
     def run(*args, **kwargs):
         order, marks = snapshot_states(qnode, args, kwargs)
         _check_tags(mark[0] for mark in marks)
+        if per_tape:
+            _check_tapes_method(qnode, marks)
         workflow = qnode.configured_shots()
         mixed = getattr(qnode.device, "name", None) == "default.mixed"
         rng = _generator(qnode.device) if marks else None
@@ -179,10 +198,10 @@ def _snapshot_tapes(tape):
 
 
 def _is_snapshot_compatible(dev) -> bool:
-    """Whether ``dev`` simulates a qubit state (a snapshot is taken from it): PennyLane's
-    test of a device's snapshot support."""
-    return getattr(dev, "name", None) in ("default.qubit", "default.mixed", "lightning.qubit",
-                                          "reference.qubit", "qsym.qubit")
+    """Whether ``dev`` takes snapshots as it simulates (PennyLane's test of a device's
+    snapshot support: ``default.qubit``, ``default.mixed``; ``lightning.qubit`` and
+    ``reference.qubit`` have none, so their snapshots take PennyLane's path of one tape each: the same values, a warning)."""
+    return getattr(dev, "name", None) in ("default.qubit", "default.mixed", "qsym.qubit")
 
 
 snapshot = types.ModuleType(f"{__name__}.snapshot", "PennyLane's module path "
@@ -229,7 +248,14 @@ class PLDB(pdb.Pdb):
 
     @classmethod
     def get_active_device(cls):
-        """The active device (RuntimeError when there is none)."""
+        """The active device (RuntimeError when there is none): while a QNode records its
+        circuit function, the QNode's device (PennyLane's QNode makes it active there),
+        else the one :func:`pldb_device_manager` set."""
+        from ._trace import recording_device
+
+        dev = recording_device()
+        if dev is not None:
+            return dev
         if not cls.has_active_dev():
             raise RuntimeError("No active device to get")
         return cls._active_dev
@@ -237,7 +263,9 @@ class PLDB(pdb.Pdb):
     @classmethod
     def has_active_dev(cls) -> bool:
         """Whether a device is active."""
-        return cls._active_dev is not None
+        from ._trace import recording_device
+
+        return cls._active_dev is not None or recording_device() is not None
 
     @classmethod
     def reset_active_dev(cls) -> None:

@@ -209,3 +209,86 @@ def test_a_mid_circuit_measurement_before_a_snapshot_is_refused_not_skipped():
 
     with pytest.raises(qml.MeasurementError, match="has no unitary"):
         qml.snapshots(c)()
+
+
+def test_snapshots_inside_an_adjoint_function_are_taken_in_reverse_order():
+    def f(a, b):
+        qml.RX(a, 0)
+        qml.Snapshot("a")
+        qml.RY(b, 0)
+        qml.Snapshot()
+        qml.CNOT([0, 1])
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c():
+        qml.adjoint(f)(0.3, 0.5)  # CNOT, snapshot 0, RY(-0.5), snapshot "a", RX(-0.3)
+        qml.Snapshot(measurement=qml.expval(qml.Z(0)))
+        return qml.expval(qml.Z(0))
+
+    out = qml.snapshots(c)()
+    assert np.allclose(out[0], [1, 0, 0, 0])  # only the CNOT on |00> before it
+    # RY(-0.5)|0> = cos(0.25)|0> - sin(0.25)|1>, by hand (wire 0 the most significant)
+    assert np.allclose(out["a"], [np.cos(0.25), 0, -np.sin(0.25), 0])
+    # <Z> after RY(-0.5) then RX(-0.3): cos(0.5) cos(0.3), by hand
+    assert out[2] == pytest.approx(np.cos(0.5) * np.cos(0.3))
+    assert out["execution_results"] == pytest.approx(np.cos(0.5) * np.cos(0.3))
+
+
+@pytest.mark.parametrize("name", ["lightning.qubit", "reference.qubit"])
+def test_devices_without_snapshot_support_warn_as_pennylanes(name):
+    @qml.qnode(qml.device(name, wires=2))
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.Snapshot()
+        qml.Snapshot("p", qml.probs(wires=[0]))
+        return qml.expval(qml.Z(0))
+
+    with pytest.warns(UserWarning, match="Snapshots are not supported for the given device"):
+        out = qml.snapshots(c)(X)
+    assert np.allclose(out[0], [np.cos(X / 2), 0, -1j * np.sin(X / 2), 0])  # by hand
+    assert np.allclose(out["p"], [1 - P1, P1]) and out["execution_results"] == pytest.approx(EZ)
+    assert not qml.debugging.snapshot._is_snapshot_compatible(qml.device(name, wires=1))
+    assert qml.debugging.snapshot._is_snapshot_compatible(qml.device("default.qubit"))
+
+
+@pytest.mark.parametrize("method", ["adjoint", "backprop"])
+def test_lightning_state_snapshots_need_a_method_its_tapes_support(method):
+    @qml.qnode(qml.device("lightning.qubit", wires=2), diff_method=method)
+    def c():
+        qml.Snapshot()
+        return qml.expval(qml.X(0))
+
+    with pytest.warns(UserWarning, match="not supported"):
+        with pytest.raises(qml.QuantumFunctionError, match=f"does not support {method}"):
+            qml.snapshots(c)()
+
+    @qml.qnode(qml.device("lightning.qubit", wires=2), diff_method="adjoint")
+    def measured():
+        qml.Hadamard(0)
+        qml.Snapshot(measurement=qml.expval(qml.X(0)))  # not a state: its tape runs
+        return qml.expval(qml.X(0))
+
+    with pytest.warns(UserWarning, match="not supported"):
+        assert qml.snapshots(measured)()[0] == pytest.approx(1.0)
+
+
+def test_debug_measurements_inside_a_qnode_use_its_device():
+    # PennyLane's QNode makes its device the debugger's while the function runs
+    seen = {}
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        queue = qml.QueuingManager.active_context().queue
+        seen["state"] = qml.debugging.debug_state()
+        seen["z"] = qml.debugging.debug_expval(qml.Z(1))
+        seen["p"] = qml.debugging.debug_probs(wires=[0])
+        seen["same"] = qml.QueuingManager.active_context().queue == queue
+        return qml.expval(qml.Z(0))
+
+    assert c(X) == pytest.approx(EZ)  # the debug measurements leave the circuit as it was
+    a, b = np.cos(X / 2), -1j * np.sin(X / 2)
+    assert np.allclose(seen["state"], [a, 0, 0, b])  # RX then CNOT, by hand
+    assert seen["z"] == pytest.approx(EZ) and np.allclose(seen["p"], [1 - P1, P1])
+    assert seen["same"] and not qml.debugging.PLDB.has_active_dev()
