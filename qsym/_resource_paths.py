@@ -89,8 +89,9 @@ def _specs_tape_resources(qnode, args, kwargs, compute_depth, level=None):
     them (a template, ``Adjoint(...)``, ``C(...)`` one operator; ``MidMeasureMP``,
     ``Conditional(...)``), and whether it has mid-circuit measurements. At
     ``level="device"`` the tape is the one the device's ``preprocess_transforms()`` make
-    of it (templates decomposed into the gates the device runs); None when they make
-    several tapes (the caller counts the compiled circuit).
+    of it (also a slice to the end: :func:`device_level`; templates decomposed into the
+    gates the device runs); None when they make several tapes (the caller counts the
+    compiled circuit).
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=2))
@@ -105,8 +106,8 @@ def _specs_tape_resources(qnode, args, kwargs, compute_depth, level=None):
     """
     tape = qnode_tape(qnode, args, kwargs)
     mcm = any(isinstance(op, (MidMeasure, Conditional)) for op in tape.operations)
-    if level == "device" and not mcm:
-        tapes, _ = qnode.device.preprocess_transforms()((tape,))
+    if not mcm:
+        tapes = _device_batch(qnode, (tape,), level)
         if len(tapes) != 1:
             return None
         tape = tapes[0]
@@ -161,8 +162,29 @@ def compute_algo_error(tape) -> dict:
     return errors
 
 
+def device_level(level) -> bool:
+    """Whether ``level`` (of ``qml.specs``, ``algo_error``) takes in the device's own
+    transforms, as PennyLane's: ``"device"`` and a slice to the end (``slice(0, None)``).
+
+    >>> device_level("device"), device_level(slice(0, None)), device_level("gradient")
+    (True, True, False)
+    """
+    return level == "device" or (isinstance(level, slice) and level.stop is None)
+
+
+def _device_batch(qnode, batch, level):
+    """``batch`` (tapes of ``qnode`` after its transforms up to ``level``), then at a
+    :func:`device_level` the device's ``preprocess_transforms()`` (PennyLane's device
+    level: templates decomposed into the gates the device runs)."""
+    if not device_level(level):
+        return tuple(batch)
+    tapes, _ = qnode.device.preprocess_transforms()(tuple(batch))
+    return tuple(tapes)
+
+
 def _algo_error_qnode(qnode, level, *args, **kwargs):
     batch, _ = construct_batch(qnode, level=level)(*args, **kwargs)
+    batch = _device_batch(qnode, batch, level)
     found = [compute_algo_error(tape) for tape in batch]
     return found[0] if len(found) == 1 else found
 
