@@ -1213,6 +1213,14 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
 
     def report(*args, **kwargs):
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
+            batch = TAPE_RESOURCES["batch"](qnode, args, kwargs, compute_depth is not False,
+                                            level)
+            if batch is not None:  # several tapes there: PennyLane's list, one per tape
+                wires = qnode.device.wires
+                return CircuitSpecs(
+                    device_name=qnode.device.name,
+                    num_device_wires=None if wires is None else len(wires),
+                    shots=_as_shots(qnode.configured_shots()), level=level, resources=batch)
             return specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), level,
                          compute_depth)()
         counted = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False,
@@ -1270,7 +1278,9 @@ def _compiled_counts(qnode, entry) -> dict:
 # whole; mid-circuit measurements as recorded, where qsym's compiled circuit has them
 # deferred): qsym._resource_paths puts here under "count"
 # ``(qnode, args, kwargs, compute_depth, level) -> (SpecsResources, has mid-circuit
-# measurements)`` of the QNode's tape at ``level``, or None (the compiled circuit's counts)
+# measurements)`` of the QNode's tape at ``level``, or None (the compiled circuit's counts);
+# under "batch", of a transformed QNode, ``-> [SpecsResources, ...]`` one per tape where
+# its transforms make several tapes at ``level``, else None
 TAPE_RESOURCES: dict = {}
 
 

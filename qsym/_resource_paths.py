@@ -114,7 +114,28 @@ def _specs_tape_resources(qnode, args, kwargs, compute_depth, level=None):
     return count_resources(tape, compute_depth=compute_depth), mcm
 
 
+def _specs_batch_resources(qnode, args, kwargs, compute_depth, level=None):
+    """``qml.specs``' counts of a transformed QNode whose transforms make several tapes at
+    ``level`` (PennyLane's list: one ``SpecsResources`` per tape), else None.
+
+    >>> import qsym as qml
+    >>> @qml.transforms.split_non_commuting
+    ... @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c():
+    ...     qml.Hadamard(0)
+    ...     return qml.expval(qml.X(0)), qml.expval(qml.Z(0))
+    >>> [r.measurements for r in _specs_batch_resources(c, (), {}, True)]
+    [{'expval(PauliX)': 1}, {'expval(PauliZ)': 1}]
+    """
+    batch, _ = construct_batch(qnode, level=level)(*args, **kwargs)
+    batch = _device_batch(qnode, batch, level)
+    if len(batch) == 1:
+        return None
+    return [count_resources(tape, compute_depth=compute_depth) for tape in batch]
+
+
 _drawing.TAPE_RESOURCES["count"] = _specs_tape_resources
+_drawing.TAPE_RESOURCES["batch"] = _specs_batch_resources
 
 
 def _measurement_label(m, num_wires: int) -> str:
