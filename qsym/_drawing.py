@@ -1652,6 +1652,47 @@ def _snapshot_gate(op, order) -> np.ndarray:
             "circuit's unitary gates, so take the snapshot before it") from exc
 
 
+def tree_traversal(qnode) -> bool:
+    """Whether ``qml.snapshots`` of ``qnode`` takes its snapshots per branch of its
+    mid-circuit measurements (PennyLane's ``mcm_method="tree-traversal"``, without shots)."""
+    options = getattr(qnode, "_init_args", None) or {}
+    return options.get("mcm_method") == "tree-traversal" and not qnode.configured_shots()
+
+
+def _branch_snapshots(items, order, state, outcomes, taken, depth=0) -> None:
+    """PennyLane's tree traversal of the recorded ``items`` from ``state``: each
+    mid-circuit measurement splits the state into its outcomes 0 then 1 (projected and
+    normalized, reset to 0 where asked; a branch of probability 0 or not the postselected
+    outcome is not followed), a ``qml.cond`` gate applies where its condition holds on the
+    branch's ``outcomes``; ``taken`` gets ``(snapshot, state)`` in the order visited."""
+    from ._mcm import Conditional, MidMeasure
+    from .errors import MeasurementError
+
+    for i, o in enumerate(items):
+        if isinstance(o, Snapshot):
+            taken.append((o, state))
+        elif isinstance(o, Conditional):
+            if o.meas_val.concretize(outcomes):
+                state = _snapshot_gate(o.base, order) @ state
+        elif isinstance(o, MidMeasure):
+            if depth >= 16:
+                raise MeasurementError("qml.snapshots: more than 16 mid-circuit measurements "
+                                       "before a snapshot (2**16 branches); take it earlier")
+            psi = state.reshape((2 ** order.index(o.wires[0]), 2, -1))
+            for bit in (0, 1):
+                if o.postselect is not None and bit != o.postselect:
+                    continue
+                branch = np.zeros_like(psi)
+                branch[:, 0 if o.reset else bit, :] = psi[:, bit, :]
+                p = float(np.vdot(branch, branch).real)
+                if p > 1e-24:  # (PennyLane follows no branch of probability 0)
+                    _branch_snapshots(items[i + 1:], order, branch.reshape(-1) / np.sqrt(p),
+                                      {**outcomes, o: bit}, taken, depth + 1)
+            return
+        else:
+            state = _snapshot_gate(o, order) @ state
+
+
 def snapshot_states(qnode, args, kwargs) -> tuple:
     """``(order, marks)``: the wires the states are over (the device's, the first most
     significant) and, for each :class:`Snapshot` the QNode's function reaches,
@@ -1689,6 +1730,14 @@ def snapshot_states(qnode, args, kwargs) -> tuple:
     place = {id(o): i for i, o in enumerate(tape.items) if isinstance(o, Snapshot)}
     # indexed in the order the circuit takes them (qml.adjoint of a function reverses its)
     marks = sorted(marks, key=lambda snap: place.get(id(snap), -1))
+    if tree_traversal(qnode):  # a value per branch of the mid-circuit measurements
+        index = {id(snap): k for k, snap in enumerate(marks)}
+        state = np.zeros(2 ** len(order), dtype=complex)
+        state[0] = 1.0
+        taken: list = []
+        _branch_snapshots(tape.items, order, state, {}, taken)
+        return order, [(snap.tag, index[id(snap)], psi, snap.measurement,
+                        snap.hyperparameters["shots"]) for snap, psi in taken]
     for k, snap in enumerate(marks):
         tag, m, shots = snap.tag, snap.measurement, snap.hyperparameters["shots"]
         n = place.get(id(snap))

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ._drawing import Snapshot, matrix, snapshot_states, snapshot_value
+from ._drawing import Snapshot, matrix, snapshot_states, snapshot_value, tree_traversal
 from ._functional_qubit import measure_with_samples
 from ._shots import Shots
 from ._tapes import QuantumScript
@@ -157,6 +157,8 @@ def _snapshot_run(qnode, per_tape=False):
                 if mixed and value is state:  # default.mixed's state is its density matrix
                     value = np.outer(state, state.conj())
                 _store(out, key, value)
+        if tree_traversal(qnode):  # PennyLane's: every snapshot's values a list there
+            out = {k: v if isinstance(v, list) else [v] for k, v in out.items()}
         out["execution_results"] = qnode(*args, **kwargs)
         return out
 

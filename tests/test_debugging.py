@@ -292,3 +292,41 @@ def test_debug_measurements_inside_a_qnode_use_its_device():
     assert np.allclose(seen["state"], [a, 0, 0, b])  # RX then CNOT, by hand
     assert seen["z"] == pytest.approx(EZ) and np.allclose(seen["p"], [1 - P1, P1])
     assert seen["same"] and not qml.debugging.PLDB.has_active_dev()
+
+
+def test_tree_traversal_takes_a_snapshot_per_branch():
+    # PennyLane's tree traversal: outcome 0 before 1 at each mid-circuit measurement, a
+    # postselected branch not followed; every snapshot's values a list (values by hand)
+    @qml.qnode(qml.device("default.qubit"), mcm_method="tree-traversal")
+    def c():
+        qml.H(0)
+        m0 = qml.measure(0)
+        qml.Snapshot(measurement=qml.expval(qml.Z(0)))  # |0> then |1>
+        qml.H(0)
+        qml.measure(0, reset=True)  # every branch back to |0>
+        qml.Snapshot(measurement=qml.expval(qml.Z(0)))
+        qml.cond(m0, qml.RX)(0.4, wires=1)  # only where the first outcome was 1
+        qml.Snapshot("z1", measurement=qml.expval(qml.Z(1)))
+        qml.H(0)
+        qml.measure(0, postselect=1)
+        qml.Snapshot("post", measurement=qml.expval(qml.Z(0)))
+        return qml.expval(qml.Z(0))
+
+    out = qml.snapshots(c)()
+    assert np.allclose(out[0], [1, -1])
+    assert np.allclose(out[1], [1, 1, 1, 1])
+    assert np.allclose(out["z1"], [1, 1, np.cos(0.4), np.cos(0.4)])
+    assert np.allclose(out["post"], [-1, -1, -1, -1])
+
+    @qml.qnode(qml.device("default.qubit", wires=2), mcm_method="tree-traversal")
+    def d():
+        qml.Snapshot()
+        qml.RY(0.7, 0)
+        qml.measure(0)
+        qml.Snapshot("p", measurement=qml.probs(wires=[0, 1]))
+        return qml.expval(qml.Z(0))
+
+    out = qml.snapshots(d)()
+    assert len(out[0]) == 1 and np.allclose(out[0][0], [1, 0, 0, 0])
+    assert np.allclose(out["p"], [[1, 0, 0, 0], [0, 0, 1, 0]])
+    assert out["execution_results"] == pytest.approx(np.cos(0.7))
