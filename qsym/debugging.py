@@ -226,7 +226,7 @@ class PLDB(pdb.Pdb):
     False
     """
 
-    _active_dev = None
+    __active_dev = None  # (PennyLane's private name: PLDB._PLDB__active_dev)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -244,9 +244,26 @@ class PLDB(pdb.Pdb):
             raise TypeError("Breakpoints not supported on this device.")
 
     @classmethod
+    def _execute(cls, batch_tapes):
+        """PennyLane's: the tapes run on the active device (outside any recording), the
+        first tape's result.
+
+        >>> import qsym as qml
+        >>> tape = qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z(0))])
+        >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
+        ...     float(qml.debugging.PLDB._execute((tape,)))
+        -1.0
+        """
+        from ._trace import not_recording
+
+        dev = cls.get_active_device()
+        with not_recording():
+            return dev.execute(tuple(batch_tapes))[0]
+
+    @classmethod
     def add_device(cls, dev) -> None:
         """Make ``dev`` the active device."""
-        cls._active_dev = dev
+        cls.__active_dev = dev
 
     @classmethod
     def get_active_device(cls):
@@ -260,19 +277,19 @@ class PLDB(pdb.Pdb):
             return dev
         if not cls.has_active_dev():
             raise RuntimeError("No active device to get")
-        return cls._active_dev
+        return cls.__active_dev
 
     @classmethod
     def has_active_dev(cls) -> bool:
         """Whether a device is active."""
         from ._trace import recording_device
 
-        return cls._active_dev is not None or recording_device() is not None
+        return cls.__active_dev is not None or recording_device() is not None
 
     @classmethod
     def reset_active_dev(cls) -> None:
         """Clear the active device."""
-        cls._active_dev = None
+        cls.__active_dev = None
 
 
 @contextmanager
@@ -308,7 +325,8 @@ def breakpoint():  # noqa: A001  (PennyLane's name)
 
 
 def debug_tape():
-    """PennyLane's: the circuit recorded so far, as a tape (inside a circuit function).
+    """PennyLane's: the circuit recorded so far, as a tape (inside a circuit function: its
+    gates; in a user's queue, its operators and measurements, PennyLane's ``from_queue``).
 
     >>> import qsym as qml
     >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
@@ -322,7 +340,11 @@ def debug_tape():
     from ._tapes import QuantumScript
 
     PLDB.valid_context()
-    return QuantumScript([o for o in active_tape().items if hasattr(o, "matrix")], [])
+    tape = active_tape()
+    owner = getattr(tape, "owner", None)
+    if tape.log is not None and owner is not None:  # a user's queue: PennyLane's from_queue
+        return QuantumScript.from_queue(owner)
+    return QuantumScript([o for o in tape.items if hasattr(o, "matrix")], [])
 
 
 def _debug_measure(m):

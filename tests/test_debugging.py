@@ -330,3 +330,24 @@ def test_tree_traversal_takes_a_snapshot_per_branch():
     assert len(out[0]) == 1 and np.allclose(out[0][0], [1, 0, 0, 0])
     assert np.allclose(out["p"], [[1, 0, 0, 0], [0, 0, 1, 0]])
     assert out["execution_results"] == pytest.approx(np.cos(0.7))
+
+
+def test_pldb_runs_tapes_on_its_device_and_keeps_pennylanes_names():
+    assert qml.debugging.PLDB._PLDB__active_dev is None  # PennyLane's private attribute
+    assert qml.debug_state is qml.debugging.debug_state and qml.debug_tape is not None
+    dev = qml.device("default.qubit", wires=2)
+    bell = qml.tape.QuantumScript([qml.Hadamard(0), qml.CNOT([0, 1])], [qml.probs()])
+    one = qml.tape.QuantumScript([qml.Hadamard(0)], [qml.state()])  # over the device's wires
+    with qml.debugging.pldb_device_manager(dev):
+        assert qml.debugging.PLDB._PLDB__active_dev is dev
+        assert np.allclose(qml.debugging.PLDB._execute((bell,)), [0.5, 0, 0, 0.5])
+        s = 1 / np.sqrt(2)
+        assert np.allclose(qml.debugging.PLDB._execute((one,)), [s, 0, s, 0])
+        with qml.queuing.AnnotatedQueue() as q:
+            qml.X(0)
+            qml.Hadamard(1)
+            qml.expval(qml.Z(0))
+            tape = qml.debug_tape()
+    assert [o.name for o in tape.operations] == ["PauliX", "Hadamard"]
+    assert len(tape.measurements) == 1 and len(q.queue) == 3
+    assert qml.debugging.PLDB._PLDB__active_dev is None
