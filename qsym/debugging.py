@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ._drawing import Snapshot, matrix, snapshot_states, snapshot_value, tree_traversal
+from ._drawing import Snapshot, snapshot_states, snapshot_value, tree_traversal
 from ._functional_qubit import measure_with_samples
 from ._shots import Shots
 from ._tapes import QuantumScript
@@ -339,8 +339,9 @@ def debug_tape():
     from ._trace import active_tape
     from ._tapes import QuantumScript
 
-    PLDB.valid_context()
     tape = active_tape()
+    if tape is None:
+        raise RuntimeError("Can't call breakpoint outside of a qnode execution.")
     owner = getattr(tape, "owner", None)
     if tape.log is not None and owner is not None:  # a user's queue: PennyLane's from_queue
         return QuantumScript.from_queue(owner)
@@ -348,31 +349,25 @@ def debug_tape():
 
 
 def _debug_measure(m):
-    """``m`` of the circuit recorded so far, on the active device, exactly or with its shots
-    (sampled from its random stream); the recording is left as it was."""
-    from ._trace import active_tape, not_recording
+    """PennyLane's ``_measure``: the circuit recorded so far with the measurement ``m``
+    added, as a tape (without shots: exact, as PennyLane's) run by :meth:`PLDB._execute` on
+    the active device; the recording is left as it was."""
+    from ._trace import active_tape
 
-    PLDB.valid_context()
-    dev = PLDB.get_active_device()
     tape = active_tape()
-    with not_recording():
-        items = list(tape.items)
-        ops = [o for o in items if hasattr(o, "matrix")]
-        order = list(dev.wires) if dev.wires is not None else []
-        for o in ops:
-            order.extend(w for w in o.wires if w not in order)
-        order.extend(w for w in m.wires if w not in order)
-        state = np.zeros(2 ** len(order), dtype=complex)
-        state[0] = 1.0
-        for o in ops:
-            state = matrix(o, wire_order=order) @ state
-        shots = getattr(dev, "given_shots", None)
-        if shots and m.kind not in ("state", "density_matrix"):
-            value = _sampled(m, state, order, shots, _generator(dev))
-        else:
-            value = snapshot_value(m, state, order)
-    tape.items[:] = items
-    return value
+    if tape is None:
+        raise RuntimeError("Can't call breakpoint outside of a qnode execution.")
+    items = list(tape.items)
+    owner = getattr(tape, "owner", None)
+    if tape.log is not None and owner is not None:  # a user's queue: its operators, measurements
+        recorded = QuantumScript.from_queue(owner)
+        ops, measured = recorded.operations, recorded.measurements
+    else:
+        ops, measured = [o for o in items if hasattr(o, "matrix")], []
+    try:
+        return PLDB._execute((QuantumScript(ops, [*measured, m]),))
+    finally:
+        tape.items[:] = items
 
 
 def debug_state():
@@ -393,8 +388,7 @@ def debug_state():
 
 
 def debug_expval(op):
-    """PennyLane's: the expectation of ``op`` in the circuit recorded so far (sampled when
-    the active device has shots).
+    """PennyLane's: the expectation of ``op`` in the circuit recorded so far (exact).
 
     >>> import qsym as qml
     >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
@@ -413,7 +407,7 @@ def debug_expval(op):
 
 def debug_probs(wires=None, op=None):
     """PennyLane's: the probabilities of ``wires`` (all by default) in the circuit recorded
-    so far (sampled when the active device has shots).
+    so far (exact).
 
     >>> import qsym as qml
     >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=2)):
@@ -434,3 +428,12 @@ def _quiet(make, *args, **kwargs):
 
     with not_recording():
         return make(*args, **kwargs)
+
+
+debugger = types.ModuleType(f"{__name__}.debugger", "PennyLane's module path "
+                            "``qml.debugging.debugger`` (the debugger; ``_measure``).")
+for _name in ("PLDB", "pldb_device_manager", "breakpoint", "debug_state", "debug_expval",
+              "debug_probs", "debug_tape"):
+    setattr(debugger, _name, globals()[_name])
+debugger._measure = _debug_measure
+sys.modules[debugger.__name__] = debugger
