@@ -1659,12 +1659,24 @@ def tree_traversal(qnode) -> bool:
     return options.get("mcm_method") == "tree-traversal" and not qnode.configured_shots()
 
 
-def _branch_snapshots(items, order, state, outcomes, taken, depth=0) -> None:
+def one_shot(qnode):
+    """The shots of ``qnode`` when ``qml.snapshots`` takes its snapshots once per shot
+    (PennyLane's ``mcm_method="one-shot"``: each shot a circuit of its own), else None."""
+    options = getattr(qnode, "_init_args", None) or {}
+    shots = qnode.configured_shots() if options.get("mcm_method") == "one-shot" else None
+    if shots is None or not isinstance(shots, int):
+        return None
+    return shots
+
+
+def _branch_snapshots(items, order, state, outcomes, taken, depth=0, rng=None) -> None:
     """PennyLane's tree traversal of the recorded ``items`` from ``state``: each
     mid-circuit measurement splits the state into its outcomes 0 then 1 (projected and
     normalized, reset to 0 where asked; a branch of probability 0 or not the postselected
     outcome is not followed), a ``qml.cond`` gate applies where its condition holds on the
-    branch's ``outcomes``; ``taken`` gets ``(snapshot, state)`` in the order visited."""
+    branch's ``outcomes``; ``taken`` gets ``(snapshot, state)`` in the order visited. With
+    ``rng`` (PennyLane's one-shot), one outcome is drawn at each measurement by its
+    probability (postselection not applied: the shot is dropped later, its snapshots kept)."""
     from ._mcm import Conditional, MidMeasure
     from .errors import MeasurementError
 
@@ -1679,18 +1691,33 @@ def _branch_snapshots(items, order, state, outcomes, taken, depth=0) -> None:
                 raise MeasurementError("qml.snapshots: more than 16 mid-circuit measurements "
                                        "before a snapshot (2**16 branches); take it earlier")
             psi = state.reshape((2 ** order.index(o.wires[0]), 2, -1))
+            drawn = None
+            if rng is not None:
+                p1 = float(np.vdot(psi[:, 1, :], psi[:, 1, :]).real)
+                drawn = int(rng.random() < p1)
             for bit in (0, 1):
-                if o.postselect is not None and bit != o.postselect:
+                if drawn is not None and bit != drawn:
+                    continue
+                if drawn is None and o.postselect is not None and bit != o.postselect:
                     continue
                 branch = np.zeros_like(psi)
                 branch[:, 0 if o.reset else bit, :] = psi[:, bit, :]
                 p = float(np.vdot(branch, branch).real)
                 if p > 1e-24:  # (PennyLane follows no branch of probability 0)
                     _branch_snapshots(items[i + 1:], order, branch.reshape(-1) / np.sqrt(p),
-                                      {**outcomes, o: bit}, taken, depth + 1)
+                                      {**outcomes, o: bit}, taken, depth + 1, rng)
             return
         else:
             state = _snapshot_gate(o, order) @ state
+
+
+def rng_of(device):
+    """The device's random stream (``dev.rng``); NumPy's global one when it has none (a seed
+    drawn from it, so ``np.random.seed`` makes the draws reproducible)."""
+    rng = getattr(device, "rng", None)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(np.random.randint(2 ** 31))
 
 
 def snapshot_states(qnode, args, kwargs) -> tuple:
@@ -1730,12 +1757,18 @@ def snapshot_states(qnode, args, kwargs) -> tuple:
     place = {id(o): i for i, o in enumerate(tape.items) if isinstance(o, Snapshot)}
     # indexed in the order the circuit takes them (qml.adjoint of a function reverses its)
     marks = sorted(marks, key=lambda snap: place.get(id(snap), -1))
-    if tree_traversal(qnode):  # a value per branch of the mid-circuit measurements
+    shots = one_shot(qnode)
+    if tree_traversal(qnode) or shots:  # a value per branch (per shot) of the measurements
         index = {id(snap): k for k, snap in enumerate(marks)}
         state = np.zeros(2 ** len(order), dtype=complex)
         state[0] = 1.0
         taken: list = []
-        _branch_snapshots(tape.items, order, state, {}, taken)
+        if shots:
+            rng = rng_of(qnode.device)
+            for _ in range(shots):
+                _branch_snapshots(tape.items, order, state, {}, taken, rng=rng)
+        else:
+            _branch_snapshots(tape.items, order, state, {}, taken)
         return order, [(snap.tag, index[id(snap)], psi, snap.measurement,
                         snap.hyperparameters["shots"]) for snap, psi in taken]
     for k, snap in enumerate(marks):

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ._drawing import Snapshot, snapshot_states, snapshot_value, tree_traversal
+from ._drawing import Snapshot, one_shot, rng_of, snapshot_states, snapshot_value, tree_traversal
 from ._functional_qubit import measure_with_samples
 from ._shots import Shots
 from ._tapes import QuantumScript
@@ -27,15 +27,6 @@ from .errors import DeviceError, MeasurementError, MethodError
 
 __all__ = ["snapshots", "breakpoint", "PLDB", "pldb_device_manager", "debug_state",
            "debug_expval", "debug_probs", "debug_tape"]
-
-
-def _generator(device):
-    """The device's random stream (``dev.rng``); NumPy's global one when it has none (a seed
-    drawn from it, so ``np.random.seed`` makes the draws reproducible)."""
-    rng = getattr(device, "rng", None)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return np.random.default_rng(np.random.randint(2 ** 31))
 
 
 _SAMPLED = ("expval", "var", "probs", "sample", "counts")  # what shots can estimate
@@ -136,9 +127,9 @@ def _snapshot_run(qnode, per_tape=False):
         _check_tags(mark[0] for mark in marks)
         if per_tape:
             _check_tapes_method(qnode, marks)
-        workflow = qnode.configured_shots()
+        workflow = 1 if one_shot(qnode) else qnode.configured_shots()  # (a shot's own)
         mixed = getattr(qnode.device, "name", None) == "default.mixed"
-        rng = _generator(qnode.device) if marks else None
+        rng = rng_of(qnode.device) if marks else None
         out = {}
         for tag, index, state, m, shots in marks:
             key = index if tag is None else tag

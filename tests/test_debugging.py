@@ -369,3 +369,32 @@ def test_a_debug_measurement_runs_the_recording_plus_it_and_leaves_the_queue(mon
     assert [o.name for o in ran[0].operations] == ["PauliX", "Hadamard"]
     assert [type(m).__name__ for m in ran[0].measurements] == ["ExpectationMP", "ProbabilityMP"]
     assert qml.debugging.debugger._measure is not None
+
+
+def test_one_shot_takes_a_snapshot_per_shot():
+    # PennyLane's one-shot: each shot a circuit of its own, its outcomes drawn, the snapshot
+    # measured with that shot (+-1); postselection drops the shot later, not its snapshots
+    def make(seed):
+        @qml.qnode(qml.device("default.qubit", seed=seed), mcm_method="one-shot", shots=1000)
+        def c():
+            qml.H(0)
+            qml.measure(0)
+            qml.Snapshot(measurement=qml.expval(qml.Z(0)))
+            qml.H(0)
+            qml.measure(0, reset=True)
+            qml.Snapshot(measurement=qml.expval(qml.Z(0)))
+            qml.H(0)
+            qml.measure(0, postselect=1)
+            qml.Snapshot("tag", measurement=qml.expval(qml.Z(0)))
+            return qml.expval(qml.Z(0))
+
+        return c
+
+    out = qml.snapshots(make(5))()
+    for key in (0, 1, "tag"):
+        assert len(out[key]) == 1000 and set(np.unique(out[key])) <= {-1.0, 1.0}
+    bound = 5 / np.sqrt(1000)  # five standard deviations of the mean of fair +-1 outcomes
+    assert abs(np.mean(out[0])) < bound and abs(np.mean(out["tag"])) < bound
+    assert np.mean(out[1]) == 1.0  # reset to |0> in every shot
+    again = qml.snapshots(make(5))()  # a seeded device repeats the draws
+    assert np.array_equal(out[0], again[0]) and np.array_equal(out["tag"], again["tag"])
