@@ -639,7 +639,7 @@ pulse = _register_pulse()
 from . import shadows  # noqa: E402
 # (qml.qcut, PennyLane's circuit cutting: loaded at first use, __getattr__ below)
 from . import debugging  # noqa: E402  (PennyLane's qml.debugging: snapshots, the debugger)
-from .debugging import breakpoint, snapshots  # noqa: E402
+from .debugging import breakpoint, debug_expval, debug_probs, debug_state, debug_tape, snapshots  # noqa: E402
 from . import typing  # noqa: E402  (PennyLane's qml.typing)
 from . import decomposition  # noqa: E402
 gate_sets = decomposition.gate_sets  # PennyLane's qml.gate_sets
@@ -747,7 +747,7 @@ __all__ = [
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
-    "CompilePipeline", "decompose", "commutation_dag", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "shadows", "qcut", "cut_circuit", "cut_circuit_mc", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "debugging", "breakpoint", "check",
+    "CompilePipeline", "decompose", "commutation_dag", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "shadows", "qcut", "cut_circuit", "cut_circuit_mc", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "debugging", "breakpoint", "debug_state", "debug_expval", "debug_probs", "debug_tape", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",

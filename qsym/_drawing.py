@@ -1161,13 +1161,15 @@ def circuit_depth(circuit: Circuit) -> int:
 
 def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> Callable[..., Any]:
     """``qml.specs``: a function of the QNode's arguments returning PennyLane 0.45.1's
-    :class:`~qsym.resource.CircuitSpecs` of the traced circuit: the device, its wires, the
-    shots, the ``level`` (default ``"gradient"``; qsym does not transform circuits, so
-    every level gives the gates the circuit function applies, templates as the gates they
-    are made of) and its :class:`~qsym.resource.SpecsResources` (gates by name and size,
-    measurements by PennyLane's labels, wires used, depth; ``compute_depth=False``: None).
+    :class:`~qsym.resource.CircuitSpecs` of the QNode's tape: the device, its wires, the
+    shots, the ``level`` (default ``"gradient"``: the tape after the user's transforms, a
+    template, ``Adjoint(...)``, ``C(...)`` one operator each; ``"device"``: the tape the
+    device's ``preprocess_transforms()`` make, templates as the gates the device runs) and
+    its :class:`~qsym.resource.SpecsResources` (gates by name and size, measurements by
+    PennyLane's labels, wires used, depth; ``compute_depth=False``: None).
 
-    qsym's own counts are read through the same ``specs[key]`` (``specs.qsym``):
+    qsym's own counts (of the circuit it compiles) are read through the same
+    ``specs[key]`` (``specs.qsym``):
     ``executions`` (the circuits one gradient runs with each method),
     ``num_trainable_inputs``, ``num_trainable_gate_params``, ``num_pruned_gate_params``.
 
@@ -1211,16 +1213,25 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
 
     def report(*args, **kwargs):
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
+            batch = TAPE_RESOURCES["batch"](qnode, args, kwargs, compute_depth is not False,
+                                            level)
+            if batch is not None:  # several tapes there: PennyLane's list, one per tape
+                wires = qnode.device.wires
+                return CircuitSpecs(
+                    device_name=qnode.device.name,
+                    num_device_wires=None if wires is None else len(wires),
+                    shots=_as_shots(qnode.configured_shots()), level=level, resources=batch)
             return specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), level,
                          compute_depth)()
-        counted = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False)
-        if counted is not None:  # mid-circuit measurements: the tape's counts (PennyLane's)
+        counted = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False,
+                                          level)
+        if counted is not None and counted[1]:  # mid-circuit measurements: the tape's only
             wires = qnode.device.wires
             return CircuitSpecs(
                 device_name=qnode.device.name,
                 num_device_wires=None if wires is None else len(wires),
                 shots=_as_shots(qnode.configured_shots()),
-                level="gradient" if level is None else level, resources=counted)
+                level="gradient" if level is None else level, resources=counted[0])
         try:
             entry, xs, _ = qnode.compiled(args, kwargs)
             bare = False
@@ -1229,38 +1240,47 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
             entry, xs, _ = stand_in.compiled(args, kwargs)  # (raises again if not bare)
             bare = was_bare()
         c = entry.circuit
-        resources = circuit_resources(c, depth=compute_depth is not False)
+        resources = (circuit_resources(c, depth=compute_depth is not False)
+                     if counted is None else counted[0])  # (the tape's: PennyLane's counts)
         if bare:  # the stand-in measurement is not counted (PennyLane counts none)
             resources = dataclasses.replace(resources, measurements={})
-        shots = qnode.configured_shots()
         wires = qnode.device.wires
-        extra = {
-            "num_trainable_inputs": len(c.inputs),
-            "num_trainable_gate_params": len(entry.plan.diff_slots),
-            "num_pruned_gate_params": len(entry.plan.pruned),
-            "executions": {
-                "parameter-shift": entry.plan.executions,
-                "adjoint": 1,
-                "finite-diff": fd_circuits(qnode.approx_order, qnode.strategy,
-                                            finite_difference_inputs(c)[1]),
-            },
-        }
         return CircuitSpecs(
             device_name=qnode.device.name,
             num_device_wires=None if wires is None else len(wires),
-            shots=_as_shots(shots),
+            shots=_as_shots(qnode.configured_shots()),
             level="gradient" if level is None else level,
             resources=resources,
-            qsym=extra,
+            qsym=_compiled_counts(qnode, entry),
         )
 
     return report
 
 
-# qml.specs of a circuit with mid-circuit measurements counts its tape, as PennyLane
-# (qsym's compiled circuit has them deferred): qsym._resource_paths puts here under "count"
-# ``(qnode, args, kwargs, compute_depth) -> SpecsResources`` of the QNode's tape, or None
-# when the tape has no mid-circuit measurement
+def _compiled_counts(qnode, entry) -> dict:
+    """``specs.qsym``: the counts of the circuit qsym compiled (its trainable inputs and
+    gate parameters, those pruned, the circuits one gradient runs with each method)."""
+    c = entry.circuit
+    return {
+        "num_trainable_inputs": len(c.inputs),
+        "num_trainable_gate_params": len(entry.plan.diff_slots),
+        "num_pruned_gate_params": len(entry.plan.pruned),
+        "executions": {
+            "parameter-shift": entry.plan.executions,
+            "adjoint": 1,
+            "finite-diff": fd_circuits(qnode.approx_order, qnode.strategy,
+                                        finite_difference_inputs(c)[1]),
+        },
+    }
+
+
+# qml.specs counts the QNode's tape, as PennyLane (templates and Adjoint/C(...) operators
+# whole; mid-circuit measurements as recorded, where qsym's compiled circuit has them
+# deferred): qsym._resource_paths puts here under "count"
+# ``(qnode, args, kwargs, compute_depth, level) -> (SpecsResources, has mid-circuit
+# measurements)`` of the QNode's tape at ``level``, or None (the compiled circuit's counts);
+# under "batch", of a transformed QNode, ``-> [SpecsResources, ...]`` one per tape where
+# its transforms make several tapes at ``level``, else None
 TAPE_RESOURCES: dict = {}
 
 
@@ -1664,6 +1684,74 @@ def _snapshot_gate(op, order) -> np.ndarray:
             "circuit's unitary gates, so take the snapshot before it") from exc
 
 
+def tree_traversal(qnode) -> bool:
+    """Whether ``qml.snapshots`` of ``qnode`` takes its snapshots per branch of its
+    mid-circuit measurements (PennyLane's ``mcm_method="tree-traversal"``, without shots)."""
+    options = getattr(qnode, "_init_args", None) or {}
+    return options.get("mcm_method") == "tree-traversal" and not qnode.configured_shots()
+
+
+def one_shot(qnode):
+    """The shots of ``qnode`` when ``qml.snapshots`` takes its snapshots once per shot
+    (PennyLane's ``mcm_method="one-shot"``: each shot a circuit of its own), else None."""
+    options = getattr(qnode, "_init_args", None) or {}
+    shots = qnode.configured_shots() if options.get("mcm_method") == "one-shot" else None
+    if shots is None or not isinstance(shots, int):
+        return None
+    return shots
+
+
+def _branch_snapshots(items, order, state, outcomes, taken, depth=0, rng=None) -> None:
+    """PennyLane's tree traversal of the recorded ``items`` from ``state``: each
+    mid-circuit measurement splits the state into its outcomes 0 then 1 (projected and
+    normalized, reset to 0 where asked; a branch of probability 0 or not the postselected
+    outcome is not followed), a ``qml.cond`` gate applies where its condition holds on the
+    branch's ``outcomes``; ``taken`` gets ``(snapshot, state)`` in the order visited. With
+    ``rng`` (PennyLane's one-shot), one outcome is drawn at each measurement by its
+    probability (postselection not applied: the shot is dropped later, its snapshots kept)."""
+    from ._mcm import Conditional, MidMeasure
+    from .errors import MeasurementError
+
+    for i, o in enumerate(items):
+        if isinstance(o, Snapshot):
+            taken.append((o, state))
+        elif isinstance(o, Conditional):
+            if o.meas_val.concretize(outcomes):
+                state = _snapshot_gate(o.base, order) @ state
+        elif isinstance(o, MidMeasure):
+            if depth >= 16:
+                raise MeasurementError("qml.snapshots: more than 16 mid-circuit measurements "
+                                       "before a snapshot (2**16 branches); take it earlier")
+            psi = state.reshape((2 ** order.index(o.wires[0]), 2, -1))
+            drawn = None
+            if rng is not None:
+                p1 = float(np.vdot(psi[:, 1, :], psi[:, 1, :]).real)
+                drawn = int(rng.random() < p1)
+            for bit in (0, 1):
+                if drawn is not None and bit != drawn:
+                    continue
+                if drawn is None and o.postselect is not None and bit != o.postselect:
+                    continue
+                branch = np.zeros_like(psi)
+                branch[:, 0 if o.reset else bit, :] = psi[:, bit, :]
+                p = float(np.vdot(branch, branch).real)
+                if p > 1e-24:  # (PennyLane follows no branch of probability 0)
+                    _branch_snapshots(items[i + 1:], order, branch.reshape(-1) / np.sqrt(p),
+                                      {**outcomes, o: bit}, taken, depth + 1, rng)
+            return
+        else:
+            state = _snapshot_gate(o, order) @ state
+
+
+def rng_of(device):
+    """The device's random stream (``dev.rng``); NumPy's global one when it has none (a seed
+    drawn from it, so ``np.random.seed`` makes the draws reproducible)."""
+    rng = getattr(device, "rng", None)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(np.random.randint(2 ** 31))
+
+
 def snapshot_states(qnode, args, kwargs) -> tuple:
     """``(order, marks)``: the wires the states are over (the device's, the first most
     significant) and, for each :class:`Snapshot` the QNode's function reaches,
@@ -1698,16 +1786,33 @@ def snapshot_states(qnode, args, kwargs) -> tuple:
     for mark in marks:  # a snapshot's measurement wires are the circuit's (PennyLane's)
         order.extend(w for w in mark.measurement.wires if w not in order)
     out = []
+    place = {id(o): i for i, o in enumerate(tape.items) if isinstance(o, Snapshot)}
+    # indexed in the order the circuit takes them (qml.adjoint of a function reverses its)
+    marks = sorted(marks, key=lambda snap: place.get(id(snap), -1))
+    shots = one_shot(qnode)
+    if tree_traversal(qnode) or shots:  # a value per branch (per shot) of the measurements
+        index = {id(snap): k for k, snap in enumerate(marks)}
+        state = np.zeros(2 ** len(order), dtype=complex)
+        state[0] = 1.0
+        taken: list = []
+        if shots:
+            rng = rng_of(qnode.device)
+            for _ in range(shots):
+                _branch_snapshots(tape.items, order, state, {}, taken, rng=rng)
+        else:
+            _branch_snapshots(tape.items, order, state, {}, taken)
+        return order, [(snap.tag, index[id(snap)], psi, snap.measurement,
+                        snap.hyperparameters["shots"]) for snap, psi in taken]
     for k, snap in enumerate(marks):
         tag, m, shots = snap.tag, snap.measurement, snap.hyperparameters["shots"]
-        n = next((i for i, o in enumerate(tape.items) if o is snap), None)
+        n = place.get(id(snap))
         if n is None:  # recorded where qsym rewrites the gates around it: not placed
             from .errors import MeasurementError
 
             raise MeasurementError(
-                "qml.snapshots: a qml.Snapshot inside qml.adjoint or a template is not "
-                "supported by qsym (the gates around it are rewritten after it is taken); "
-                "take the snapshot outside the adjoint function")
+                "qml.snapshots: a qml.Snapshot inside a template or an operator made of a "
+                "function is not supported by qsym (the gates around it are rewritten after "
+                "it is taken); take the snapshot outside it")
         state = np.zeros(2 ** len(order), dtype=complex)
         state[0] = 1.0
         for i, o in gates:

@@ -74,6 +74,8 @@ from ._operations import (
     matrix_label,
     pauli_decomposition,
     sparse_of,
+    table_gates,
+    user_declares,
 )
 from ._trace import QueueLog, Tape, Traced, active_tape, not_recording, outer_tape, recording, take_over
 from .wires import Wires
@@ -233,12 +235,20 @@ def _elementwise(fn, *ps):
     return Batched(fn(*[q[b] if isinstance(q, Batched) else q for q in ps]) for b in range(n))
 
 
-def _record(fn, args, kwargs) -> list:
-    """The gates ``fn(*args, **kwargs)`` applies, recorded on a tape of their own."""
+def _record(fn, args, kwargs, keep=None) -> list:
+    """The gates ``fn(*args, **kwargs)`` applies, recorded on a tape of their own (and the
+    other items ``keep(item)`` is true of, in their places)."""
     tape = Tape()
     with recording(tape):
         fn(*args, **kwargs)
-    return [op for op in tape.items if isinstance(op, Operation)]
+    return [op for op in tape.items
+            if isinstance(op, Operation) or (keep is not None and keep(op))]
+
+
+def _is_snapshot(item) -> bool:
+    """Whether a recorded item is a ``qml.Snapshot`` taken by a running ``qml.snapshots``
+    (qsym._drawing's: recorded where the state is taken, no gate)."""
+    return type(item).__name__ == "Snapshot" and not isinstance(item, Operation)
 
 
 def _take_off_tape(op: Operation) -> None:
@@ -347,6 +357,14 @@ def _inverse_ops(op: Operation) -> list:
     return out
 
 
+def _inverses(op: Operation) -> list:
+    """:func:`_inverse_ops` of ``op``, or of the table gates an operator of your own
+    decomposes into (in reverse order: PennyLane's ``Adjoint`` of it decomposes so)."""
+    if _decomposes(op):
+        return [i for g in reversed(table_gates(op)) for i in _inverse_ops(g)]
+    return _inverse_ops(op)
+
+
 def _inverse_gates(op: Operation) -> list:
     name, p, w, hyper = op.name, op.params, op.wires, op.hyper
     # outside any circuit, the inverse keeps autograd boxes as the gate did (a tape's gate
@@ -426,11 +444,11 @@ def adjoint(fn, lazy=True):
     >>> adjoint(GATE_CLASSES["S"](wires=0), lazy=False)
     PhaseShift(-pi/2, wires=[0])
     """
-    if isinstance(fn, Operation) and _no_gates(fn):
+    if isinstance(fn, Operation) and _no_gates(fn) and not _decomposes(fn):
         return _in_place_of(fn, AdjointOperation(fn, None))
     if isinstance(fn, Operation):
         _take_off_tape(fn)
-        inv = _inverse_ops(fn)
+        inv = _inverses(fn)
         tape = active_tape()
         if tape is not None:
             for g in inv:
@@ -472,11 +490,15 @@ def adjoint(fn, lazy=True):
         if make is not None:
             # qml.adjoint(qml.QFT)(wires=...): PennyLane's Adjoint(QFT), one operator
             return adjoint(make(*args, **kwargs), lazy=lazy)
-        ops = _record(fn, args, kwargs)
+        ops = _record(fn, args, kwargs, keep=_is_snapshot)
         tape = active_tape()
         out, call = [], object()
         for g in reversed(ops):
-            inv = _inverse_ops(g)
+            if _is_snapshot(g):  # PennyLane's: its own adjoint, taken in place (reversed)
+                if tape is not None:
+                    tape.append(g)
+                continue
+            inv = _inverses(g)
             _adjoint_boxes(g, inv, call)
             if tape is not None:
                 for i in inv:
@@ -1894,7 +1916,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                           kind, flatten=True)
         take_over(made, (op,))  # the operator given leaves the queue
         return made
-    if isinstance(op, Operation) and _no_gates(op):
+    if isinstance(op, Operation) and _no_gates(op) and not _decomposes(op):
         if set(controls) & set(op.wires):
             raise WireError(f"The control wires must be different from the base operation "
                             f"wires. (qml.ctrl: the control wires {list(controls)} overlap the "
@@ -1909,9 +1931,10 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
         return ControlledQubitUnitary(op, controls + tuple(op.wires), values,  # PennyLane's
                                       work_wires=work_wires, work_wire_type=work_wire_type)
     if isinstance(op, Operation):
+        yours = _decomposes(op)  # a class of your own: controlled through its decomposition
         _take_off_tape(op)
         out, call = [], object()
-        for g in op.table_gates:
+        for g in (table_gates(op) if yours else op.table_gates):
             made = _apply_ctrl(g, controls, values)  # recorded
             _controlled_boxes(g, made, controls, values, call)
             out += made
@@ -1919,7 +1942,8 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                 work or work_wire_type != "borrowed") or out[0].name == "Toffoli" and work
                 and op.name in ("PauliX", "CNOT")):  # PennyLane's: X on 2 controls with work
             out = [_with_work_wires(out[0], work, work_wire_type)]  # wires: MultiControlledX
-        if len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not isinstance(op, SymbolicOp):
+        if (len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not yours
+                and not isinstance(op, SymbolicOp)):
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
             if len(out[0].params) == len(op.params) and any(
                     t is not None for t in getattr(op, "_tensors", ())):
@@ -2488,6 +2512,15 @@ class SymbolicOp(Operation):
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         return self._base.label(decimals, base_label, cache)
+
+
+def _decomposes(op) -> bool:
+    """An instance of an operator class of your own that defines its decomposition (a
+    circuit applies the table gates it decomposes into): ``qml.ctrl`` and ``qml.adjoint``
+    of it apply those gates controlled, or inverted in reverse order, as PennyLane's
+    ``Controlled`` and ``Adjoint`` of it decompose."""
+    return (isinstance(op, Operation) and not isinstance(op, SymbolicOp) and op._row is None
+            and user_declares(type(op), "compute_decomposition", "decomposition"))
 
 
 def _no_gates(op) -> bool:

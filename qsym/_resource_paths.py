@@ -84,16 +84,58 @@ def count_resources(tape, compute_depth: bool = True) -> SpecsResources:
                           tape.graph.get_depth() if compute_depth else None)
 
 
-def _mcm_tape_resources(qnode, args, kwargs, compute_depth):
-    """``qml.specs``' counts of a QNode whose tape has mid-circuit measurements (PennyLane
-    counts the tape: ``MidMeasureMP``, ``Conditional(...)``), else None."""
+def _specs_tape_resources(qnode, args, kwargs, compute_depth, level=None):
+    """``(resources, mcm)``: ``qml.specs``' counts of a QNode's tape, as PennyLane counts
+    them (a template, ``Adjoint(...)``, ``C(...)`` one operator; ``MidMeasureMP``,
+    ``Conditional(...)``), and whether it has mid-circuit measurements. At
+    ``level="device"`` the tape is the one the device's ``preprocess_transforms()`` make
+    of it (also a slice to the end: :func:`device_level`; templates decomposed into the
+    gates the device runs); None when they make several tapes (the caller counts the
+    compiled circuit).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2))
+    ... def c(w):
+    ...     qml.BasicEntanglerLayers(w, wires=[0, 1])
+    ...     return qml.expval(qml.Z(0))
+    >>> w = np.ones((1, 2))
+    >>> _specs_tape_resources(c, (w,), {}, True)[0].gate_types
+    {'BasicEntanglerLayers': 1}
+    >>> _specs_tape_resources(c, (w,), {}, True, "device")[0].gate_types
+    {'RX': 2, 'CNOT': 1}
+    """
     tape = qnode_tape(qnode, args, kwargs)
-    if not any(isinstance(op, (MidMeasure, Conditional)) for op in tape.operations):
+    mcm = any(isinstance(op, (MidMeasure, Conditional)) for op in tape.operations)
+    if not mcm:
+        tapes = _device_batch(qnode, (tape,), level)
+        if len(tapes) != 1:
+            return None
+        tape = tapes[0]
+    return count_resources(tape, compute_depth=compute_depth), mcm
+
+
+def _specs_batch_resources(qnode, args, kwargs, compute_depth, level=None):
+    """``qml.specs``' counts of a transformed QNode whose transforms make several tapes at
+    ``level`` (PennyLane's list: one ``SpecsResources`` per tape), else None.
+
+    >>> import qsym as qml
+    >>> @qml.transforms.split_non_commuting
+    ... @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c():
+    ...     qml.Hadamard(0)
+    ...     return qml.expval(qml.X(0)), qml.expval(qml.Z(0))
+    >>> [r.measurements for r in _specs_batch_resources(c, (), {}, True)]
+    [{'expval(PauliX)': 1}, {'expval(PauliZ)': 1}]
+    """
+    batch, _ = construct_batch(qnode, level=level)(*args, **kwargs)
+    batch = _device_batch(qnode, batch, level)
+    if len(batch) == 1:
         return None
-    return count_resources(tape, compute_depth=compute_depth)
+    return [count_resources(tape, compute_depth=compute_depth) for tape in batch]
 
 
-_drawing.TAPE_RESOURCES["count"] = _mcm_tape_resources
+_drawing.TAPE_RESOURCES["count"] = _specs_tape_resources
+_drawing.TAPE_RESOURCES["batch"] = _specs_batch_resources
 
 
 def _measurement_label(m, num_wires: int) -> str:
@@ -141,8 +183,29 @@ def compute_algo_error(tape) -> dict:
     return errors
 
 
+def device_level(level) -> bool:
+    """Whether ``level`` (of ``qml.specs``, ``algo_error``) takes in the device's own
+    transforms, as PennyLane's: ``"device"`` and a slice to the end (``slice(0, None)``).
+
+    >>> device_level("device"), device_level(slice(0, None)), device_level("gradient")
+    (True, True, False)
+    """
+    return level == "device" or (isinstance(level, slice) and level.stop is None)
+
+
+def _device_batch(qnode, batch, level):
+    """``batch`` (tapes of ``qnode`` after its transforms up to ``level``), then at a
+    :func:`device_level` the device's ``preprocess_transforms()`` (PennyLane's device
+    level: templates decomposed into the gates the device runs)."""
+    if not device_level(level):
+        return tuple(batch)
+    tapes, _ = qnode.device.preprocess_transforms()(tuple(batch))
+    return tuple(tapes)
+
+
 def _algo_error_qnode(qnode, level, *args, **kwargs):
     batch, _ = construct_batch(qnode, level=level)(*args, **kwargs)
+    batch = _device_batch(qnode, batch, level)
     found = [compute_algo_error(tape) for tape in batch]
     return found[0] if len(found) == 1 else found
 

@@ -1225,7 +1225,18 @@ class QNode:
 
         ``derivatives=False`` (a call for values only) may answer with a signature built
         without the chain rule (``entry.value_only``); a later call that needs
-        derivatives (the default) builds the signature again with them, in its place."""
+        derivatives (the default) builds the signature again with them, in its place.
+
+        While it runs, the QNode's device is the one its circuit function is recorded for
+        (PennyLane's QNode makes it the debugger's active device: ``qml.debugging``)."""
+        before = trace.recording_for(self.device)
+        try:
+            return self._compiled_for(args, kwargs, diff, derivatives)
+        finally:
+            trace.recording_for(before)
+
+    def _compiled_for(self, args, kwargs, diff=None, derivatives=True):
+        """:meth:`compiled` (its device made the recording's)."""
         if self.per_call is not None:
             return self._compiled_per_call(args, kwargs, diff)
         names, positions = self.static_argnames, self.static_positions

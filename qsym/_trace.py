@@ -130,6 +130,25 @@ class Tape:
     # runs (a Pauli product measurement) may be recorded there to be drawn
     drawn_only = False
 
+    @property
+    def queue(self) -> list:
+        """PennyLane's ``QueuingManager.active_context().queue``: a user's queue's operators
+        as queued there; in a circuit, the gates recorded so far (qsym records the table
+        gates a template or ``qml.ctrl`` applies, not the operator itself), as a new list.
+
+        >>> import qsym as qml
+        >>> seen = []
+        >>> @qml.qnode(qml.device("default.qubit", wires=1))
+        ... def c():
+        ...     qml.Hadamard(0)
+        ...     seen.append(qml.QueuingManager.active_context().queue)
+        ...     return qml.expval(qml.Z(0))
+        >>> _ = c()
+        >>> seen[-1]
+        [H(0)]
+        """
+        return list(self.log if self.log is not None else self.items)
+
     def append(self, op) -> None:
         self.items.append(op)
         if self.log is not None and not (self.log and self.log[-1] is op):
@@ -255,6 +274,56 @@ def recording(tape: Tape):
     finally:
         stack.pop()
         RECORDING.remove(tape)
+
+
+@contextmanager
+def recording_for(device):
+    """The device a QNode records its circuit function for, on this thread, inside the
+    block: PennyLane's QNode makes it the debugger's active device while the function
+    runs (``qml.debugging.PLDB`` reads it with :func:`recording_device`).
+
+    >>> with recording_for("dev"):
+    ...     recording_device()
+    'dev'
+    >>> recording_device() is None
+    True
+    """
+    before = getattr(LOCAL, "device", None)
+    LOCAL.device = device
+    try:
+        yield device
+    finally:
+        LOCAL.device = before
+
+
+def recording_device():
+    """The device of the QNode recording on this thread (:func:`recording_for`), or None."""
+    return getattr(LOCAL, "device", None)
+
+
+def recording_for(device):
+    """Make ``device`` the device of the QNode whose circuit function runs on this thread
+    (None: no QNode's) and return the one before, to be given back when the run ends:
+    PennyLane's QNode makes its device the debugger's active device while its function
+    runs (``qml.debugging.PLDB`` reads it with :func:`recording_device`).
+
+    >>> before = recording_for("dev")
+    >>> recording_device()
+    'dev'
+    >>> recording_for(before)
+    'dev'
+    >>> recording_device() is None
+    True
+    """
+    before = getattr(LOCAL, "device", None)
+    LOCAL.device = device
+    return before
+
+
+def recording_device():
+    """The device of the QNode whose circuit function runs on this thread
+    (:func:`recording_for`), or None."""
+    return getattr(LOCAL, "device", None)
 
 
 @contextmanager

@@ -19,23 +19,14 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from ._drawing import Snapshot, matrix, snapshot_states, snapshot_value
+from ._drawing import Snapshot, one_shot, rng_of, snapshot_states, snapshot_value, tree_traversal
 from ._functional_qubit import measure_with_samples
 from ._shots import Shots
 from ._tapes import QuantumScript
-from .errors import DeviceError, MeasurementError
+from .errors import DeviceError, MeasurementError, MethodError
 
 __all__ = ["snapshots", "breakpoint", "PLDB", "pldb_device_manager", "debug_state",
            "debug_expval", "debug_probs", "debug_tape"]
-
-
-def _generator(device):
-    """The device's random stream (``dev.rng``); NumPy's global one when it has none (a seed
-    drawn from it, so ``np.random.seed`` makes the draws reproducible)."""
-    rng = getattr(device, "rng", None)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return np.random.default_rng(np.random.randint(2 ** 31))
 
 
 _SAMPLED = ("expval", "var", "probs", "sample", "counts")  # what shots can estimate
@@ -109,17 +100,36 @@ def _default_qnode_transform(qnode, targs, tkwargs):
     warnings.warn("Snapshots are not supported for the given device. Therefore, a tape will "
                   "be created for each snapshot, resulting in a total of n_snapshots + 1 "
                   "executions.", UserWarning)
-    return _snapshot_run(qnode)
+    return _snapshot_run(qnode, per_tape=True)
 
 
-def _snapshot_run(qnode):
-    """The function of the QNode's arguments :func:`snapshots` returns."""
+def _check_tapes_method(qnode, marks) -> None:
+    """PennyLane's path of one tape per snapshot on ``lightning.qubit``: its tapes' method
+    must run them; a ``qml.state()`` snapshot (a ``Snapshot()`` without a measurement) with
+    ``diff_method="adjoint"``, or ``"backprop"`` at all, raises PennyLane's
+    ``QuantumFunctionError`` (:class:`~qsym.errors.MethodError`)."""
+    method = getattr(qnode, "diff_method", None)
+    if getattr(qnode.device, "name", None) != "lightning.qubit":
+        return
+    if method == "backprop" or (method == "adjoint" and any(
+            getattr(mark[3], "kind", None) == "state" for mark in marks)):
+        raise MethodError(
+            f"Device {qnode.device} does not support {method} with requested circuit. "
+            "(qml.snapshots on lightning.qubit runs a tape per snapshot; a snapshot of the "
+            "state needs diff_method='parameter-shift' or None there)")
+
+
+def _snapshot_run(qnode, per_tape=False):
+    """The function of the QNode's arguments :func:`snapshots` returns (``per_tape``:
+    PennyLane's path of one tape per snapshot, whose method is checked)."""
     def run(*args, **kwargs):
         order, marks = snapshot_states(qnode, args, kwargs)
         _check_tags(mark[0] for mark in marks)
-        workflow = qnode.configured_shots()
+        if per_tape:
+            _check_tapes_method(qnode, marks)
+        workflow = 1 if one_shot(qnode) else qnode.configured_shots()  # (a shot's own)
         mixed = getattr(qnode.device, "name", None) == "default.mixed"
-        rng = _generator(qnode.device) if marks else None
+        rng = rng_of(qnode.device) if marks else None
         out = {}
         for tag, index, state, m, shots in marks:
             key = index if tag is None else tag
@@ -138,6 +148,8 @@ def _snapshot_run(qnode):
                 if mixed and value is state:  # default.mixed's state is its density matrix
                     value = np.outer(state, state.conj())
                 _store(out, key, value)
+        if tree_traversal(qnode):  # PennyLane's: every snapshot's values a list there
+            out = {k: v if isinstance(v, list) else [v] for k, v in out.items()}
         out["execution_results"] = qnode(*args, **kwargs)
         return out
 
@@ -179,10 +191,10 @@ def _snapshot_tapes(tape):
 
 
 def _is_snapshot_compatible(dev) -> bool:
-    """Whether ``dev`` simulates a qubit state (a snapshot is taken from it): PennyLane's
-    test of a device's snapshot support."""
-    return getattr(dev, "name", None) in ("default.qubit", "default.mixed", "lightning.qubit",
-                                          "reference.qubit", "qsym.qubit")
+    """Whether ``dev`` takes snapshots as it simulates (PennyLane's test of a device's
+    snapshot support: ``default.qubit``, ``default.mixed``; ``lightning.qubit`` and
+    ``reference.qubit`` have none, so their snapshots take PennyLane's path of one tape each: the same values, a warning)."""
+    return getattr(dev, "name", None) in ("default.qubit", "default.mixed", "qsym.qubit")
 
 
 snapshot = types.ModuleType(f"{__name__}.snapshot", "PennyLane's module path "
@@ -205,7 +217,7 @@ class PLDB(pdb.Pdb):
     False
     """
 
-    _active_dev = None
+    __active_dev = None  # (PennyLane's private name: PLDB._PLDB__active_dev)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -223,26 +235,52 @@ class PLDB(pdb.Pdb):
             raise TypeError("Breakpoints not supported on this device.")
 
     @classmethod
+    def _execute(cls, batch_tapes):
+        """PennyLane's: the tapes run on the active device (outside any recording), the
+        first tape's result.
+
+        >>> import qsym as qml
+        >>> tape = qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z(0))])
+        >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
+        ...     float(qml.debugging.PLDB._execute((tape,)))
+        -1.0
+        """
+        from ._trace import not_recording
+
+        dev = cls.get_active_device()
+        with not_recording():
+            return dev.execute(tuple(batch_tapes))[0]
+
+    @classmethod
     def add_device(cls, dev) -> None:
         """Make ``dev`` the active device."""
-        cls._active_dev = dev
+        cls.__active_dev = dev
 
     @classmethod
     def get_active_device(cls):
-        """The active device (RuntimeError when there is none)."""
+        """The active device (RuntimeError when there is none): while a QNode records its
+        circuit function, the QNode's device (PennyLane's QNode makes it active there),
+        else the one :func:`pldb_device_manager` set."""
+        from ._trace import recording_device
+
+        dev = recording_device()
+        if dev is not None:
+            return dev
         if not cls.has_active_dev():
             raise RuntimeError("No active device to get")
-        return cls._active_dev
+        return cls.__active_dev
 
     @classmethod
     def has_active_dev(cls) -> bool:
         """Whether a device is active."""
-        return cls._active_dev is not None
+        from ._trace import recording_device
+
+        return cls.__active_dev is not None or recording_device() is not None
 
     @classmethod
     def reset_active_dev(cls) -> None:
         """Clear the active device."""
-        cls._active_dev = None
+        cls.__active_dev = None
 
 
 @contextmanager
@@ -278,7 +316,8 @@ def breakpoint():  # noqa: A001  (PennyLane's name)
 
 
 def debug_tape():
-    """PennyLane's: the circuit recorded so far, as a tape (inside a circuit function).
+    """PennyLane's: the circuit recorded so far, as a tape (inside a circuit function: its
+    gates; in a user's queue, its operators and measurements, PennyLane's ``from_queue``).
 
     >>> import qsym as qml
     >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
@@ -291,36 +330,35 @@ def debug_tape():
     from ._trace import active_tape
     from ._tapes import QuantumScript
 
-    PLDB.valid_context()
-    return QuantumScript([o for o in active_tape().items if hasattr(o, "matrix")], [])
+    tape = active_tape()
+    if tape is None:
+        raise RuntimeError("Can't call breakpoint outside of a qnode execution.")
+    owner = getattr(tape, "owner", None)
+    if tape.log is not None and owner is not None:  # a user's queue: PennyLane's from_queue
+        return QuantumScript.from_queue(owner)
+    return QuantumScript([o for o in tape.items if hasattr(o, "matrix")], [])
 
 
 def _debug_measure(m):
-    """``m`` of the circuit recorded so far, on the active device, exactly or with its shots
-    (sampled from its random stream); the recording is left as it was."""
-    from ._trace import active_tape, not_recording
+    """PennyLane's ``_measure``: the circuit recorded so far with the measurement ``m``
+    added, as a tape (without shots: exact, as PennyLane's) run by :meth:`PLDB._execute` on
+    the active device; the recording is left as it was."""
+    from ._trace import active_tape
 
-    PLDB.valid_context()
-    dev = PLDB.get_active_device()
     tape = active_tape()
-    with not_recording():
-        items = list(tape.items)
-        ops = [o for o in items if hasattr(o, "matrix")]
-        order = list(dev.wires) if dev.wires is not None else []
-        for o in ops:
-            order.extend(w for w in o.wires if w not in order)
-        order.extend(w for w in m.wires if w not in order)
-        state = np.zeros(2 ** len(order), dtype=complex)
-        state[0] = 1.0
-        for o in ops:
-            state = matrix(o, wire_order=order) @ state
-        shots = getattr(dev, "given_shots", None)
-        if shots and m.kind not in ("state", "density_matrix"):
-            value = _sampled(m, state, order, shots, _generator(dev))
-        else:
-            value = snapshot_value(m, state, order)
-    tape.items[:] = items
-    return value
+    if tape is None:
+        raise RuntimeError("Can't call breakpoint outside of a qnode execution.")
+    items = list(tape.items)
+    owner = getattr(tape, "owner", None)
+    if tape.log is not None and owner is not None:  # a user's queue: its operators, measurements
+        recorded = QuantumScript.from_queue(owner)
+        ops, measured = recorded.operations, recorded.measurements
+    else:
+        ops, measured = [o for o in items if hasattr(o, "matrix")], []
+    try:
+        return PLDB._execute((QuantumScript(ops, [*measured, m]),))
+    finally:
+        tape.items[:] = items
 
 
 def debug_state():
@@ -341,8 +379,7 @@ def debug_state():
 
 
 def debug_expval(op):
-    """PennyLane's: the expectation of ``op`` in the circuit recorded so far (sampled when
-    the active device has shots).
+    """PennyLane's: the expectation of ``op`` in the circuit recorded so far (exact).
 
     >>> import qsym as qml
     >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=1)):
@@ -361,7 +398,7 @@ def debug_expval(op):
 
 def debug_probs(wires=None, op=None):
     """PennyLane's: the probabilities of ``wires`` (all by default) in the circuit recorded
-    so far (sampled when the active device has shots).
+    so far (exact).
 
     >>> import qsym as qml
     >>> with qml.debugging.pldb_device_manager(qml.device("default.qubit", wires=2)):
@@ -382,3 +419,12 @@ def _quiet(make, *args, **kwargs):
 
     with not_recording():
         return make(*args, **kwargs)
+
+
+debugger = types.ModuleType(f"{__name__}.debugger", "PennyLane's module path "
+                            "``qml.debugging.debugger`` (the debugger; ``_measure``).")
+for _name in ("PLDB", "pldb_device_manager", "breakpoint", "debug_state", "debug_expval",
+              "debug_probs", "debug_tape"):
+    setattr(debugger, _name, globals()[_name])
+debugger._measure = _debug_measure
+sys.modules[debugger.__name__] = debugger

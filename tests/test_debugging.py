@@ -117,14 +117,16 @@ def test_debug_measurements_see_the_circuit_so_far_and_leave_it():
     assert not qml.debugging.PLDB.has_active_dev()
 
 
-def test_debug_with_device_shots_samples():
+def test_debug_measurements_are_exact_on_a_device_with_shots():
+    # PennyLane's debugger runs a tape of the recording, which has no shots: exact values
+    # even where the device has shots (PennyLane 0.45.1 prints [0.88242109 0.11757891] here)
     n = 2000
     dev = qml.device("default.qubit", wires=1, shots=n, seed=9)
     with qml.debugging.pldb_device_manager(dev):
         with qml.queuing.AnnotatedQueue():
             qml.RX(X, wires=0)
             p = qml.debugging.debug_probs()
-    assert abs(p[1] - P1) < 5 * np.sqrt(P1 * (1 - P1) / n) and (p * n % 1 == 0).all()
+    assert np.allclose(p, [1 - P1, P1], atol=1e-12)
 
 
 def test_breakpoint_outside_a_circuit_is_refused():
@@ -209,3 +211,190 @@ def test_a_mid_circuit_measurement_before_a_snapshot_is_refused_not_skipped():
 
     with pytest.raises(qml.MeasurementError, match="has no unitary"):
         qml.snapshots(c)()
+
+
+def test_snapshots_inside_an_adjoint_function_are_taken_in_reverse_order():
+    def f(a, b):
+        qml.RX(a, 0)
+        qml.Snapshot("a")
+        qml.RY(b, 0)
+        qml.Snapshot()
+        qml.CNOT([0, 1])
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c():
+        qml.adjoint(f)(0.3, 0.5)  # CNOT, snapshot 0, RY(-0.5), snapshot "a", RX(-0.3)
+        qml.Snapshot(measurement=qml.expval(qml.Z(0)))
+        return qml.expval(qml.Z(0))
+
+    out = qml.snapshots(c)()
+    assert np.allclose(out[0], [1, 0, 0, 0])  # only the CNOT on |00> before it
+    # RY(-0.5)|0> = cos(0.25)|0> - sin(0.25)|1>, by hand (wire 0 the most significant)
+    assert np.allclose(out["a"], [np.cos(0.25), 0, -np.sin(0.25), 0])
+    # <Z> after RY(-0.5) then RX(-0.3): cos(0.5) cos(0.3), by hand
+    assert out[2] == pytest.approx(np.cos(0.5) * np.cos(0.3))
+    assert out["execution_results"] == pytest.approx(np.cos(0.5) * np.cos(0.3))
+
+
+@pytest.mark.parametrize("name", ["lightning.qubit", "reference.qubit"])
+def test_devices_without_snapshot_support_warn_as_pennylanes(name):
+    @qml.qnode(qml.device(name, wires=2))
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.Snapshot()
+        qml.Snapshot("p", qml.probs(wires=[0]))
+        return qml.expval(qml.Z(0))
+
+    with pytest.warns(UserWarning, match="Snapshots are not supported for the given device"):
+        out = qml.snapshots(c)(X)
+    assert np.allclose(out[0], [np.cos(X / 2), 0, -1j * np.sin(X / 2), 0])  # by hand
+    assert np.allclose(out["p"], [1 - P1, P1]) and out["execution_results"] == pytest.approx(EZ)
+    assert not qml.debugging.snapshot._is_snapshot_compatible(qml.device(name, wires=1))
+    assert qml.debugging.snapshot._is_snapshot_compatible(qml.device("default.qubit"))
+
+
+@pytest.mark.parametrize("method", ["adjoint", "backprop"])
+def test_lightning_state_snapshots_need_a_method_its_tapes_support(method):
+    @qml.qnode(qml.device("lightning.qubit", wires=2), diff_method=method)
+    def c():
+        qml.Snapshot()
+        return qml.expval(qml.X(0))
+
+    with pytest.warns(UserWarning, match="not supported"):
+        with pytest.raises(qml.QuantumFunctionError, match=f"does not support {method}"):
+            qml.snapshots(c)()
+
+    @qml.qnode(qml.device("lightning.qubit", wires=2), diff_method="adjoint")
+    def measured():
+        qml.Hadamard(0)
+        qml.Snapshot(measurement=qml.expval(qml.X(0)))  # not a state: its tape runs
+        return qml.expval(qml.X(0))
+
+    with pytest.warns(UserWarning, match="not supported"):
+        assert qml.snapshots(measured)()[0] == pytest.approx(1.0)
+
+
+def test_debug_measurements_inside_a_qnode_use_its_device():
+    # PennyLane's QNode makes its device the debugger's while the function runs
+    seen = {}
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        queue = qml.QueuingManager.active_context().queue
+        seen["state"] = qml.debugging.debug_state()
+        seen["z"] = qml.debugging.debug_expval(qml.Z(1))
+        seen["p"] = qml.debugging.debug_probs(wires=[0])
+        seen["same"] = qml.QueuingManager.active_context().queue == queue
+        return qml.expval(qml.Z(0))
+
+    assert c(X) == pytest.approx(EZ)  # the debug measurements leave the circuit as it was
+    a, b = np.cos(X / 2), -1j * np.sin(X / 2)
+    assert np.allclose(seen["state"], [a, 0, 0, b])  # RX then CNOT, by hand
+    assert seen["z"] == pytest.approx(EZ) and np.allclose(seen["p"], [1 - P1, P1])
+    assert seen["same"] and not qml.debugging.PLDB.has_active_dev()
+
+
+def test_tree_traversal_takes_a_snapshot_per_branch():
+    # PennyLane's tree traversal: outcome 0 before 1 at each mid-circuit measurement, a
+    # postselected branch not followed; every snapshot's values a list (values by hand)
+    @qml.qnode(qml.device("default.qubit"), mcm_method="tree-traversal")
+    def c():
+        qml.H(0)
+        m0 = qml.measure(0)
+        qml.Snapshot(measurement=qml.expval(qml.Z(0)))  # |0> then |1>
+        qml.H(0)
+        qml.measure(0, reset=True)  # every branch back to |0>
+        qml.Snapshot(measurement=qml.expval(qml.Z(0)))
+        qml.cond(m0, qml.RX)(0.4, wires=1)  # only where the first outcome was 1
+        qml.Snapshot("z1", measurement=qml.expval(qml.Z(1)))
+        qml.H(0)
+        qml.measure(0, postselect=1)
+        qml.Snapshot("post", measurement=qml.expval(qml.Z(0)))
+        return qml.expval(qml.Z(0))
+
+    out = qml.snapshots(c)()
+    assert np.allclose(out[0], [1, -1])
+    assert np.allclose(out[1], [1, 1, 1, 1])
+    assert np.allclose(out["z1"], [1, 1, np.cos(0.4), np.cos(0.4)])
+    assert np.allclose(out["post"], [-1, -1, -1, -1])
+
+    @qml.qnode(qml.device("default.qubit", wires=2), mcm_method="tree-traversal")
+    def d():
+        qml.Snapshot()
+        qml.RY(0.7, 0)
+        qml.measure(0)
+        qml.Snapshot("p", measurement=qml.probs(wires=[0, 1]))
+        return qml.expval(qml.Z(0))
+
+    out = qml.snapshots(d)()
+    assert len(out[0]) == 1 and np.allclose(out[0][0], [1, 0, 0, 0])
+    assert np.allclose(out["p"], [[1, 0, 0, 0], [0, 0, 1, 0]])
+    assert out["execution_results"] == pytest.approx(np.cos(0.7))
+
+
+def test_pldb_runs_tapes_on_its_device_and_keeps_pennylanes_names():
+    assert qml.debugging.PLDB._PLDB__active_dev is None  # PennyLane's private attribute
+    assert qml.debug_state is qml.debugging.debug_state and qml.debug_tape is not None
+    dev = qml.device("default.qubit", wires=2)
+    bell = qml.tape.QuantumScript([qml.Hadamard(0), qml.CNOT([0, 1])], [qml.probs()])
+    one = qml.tape.QuantumScript([qml.Hadamard(0)], [qml.state()])  # over the device's wires
+    with qml.debugging.pldb_device_manager(dev):
+        assert qml.debugging.PLDB._PLDB__active_dev is dev
+        assert np.allclose(qml.debugging.PLDB._execute((bell,)), [0.5, 0, 0, 0.5])
+        s = 1 / np.sqrt(2)
+        assert np.allclose(qml.debugging.PLDB._execute((one,)), [s, 0, s, 0])
+        with qml.queuing.AnnotatedQueue() as q:
+            qml.X(0)
+            qml.Hadamard(1)
+            qml.expval(qml.Z(0))
+            tape = qml.debug_tape()
+    assert [o.name for o in tape.operations] == ["PauliX", "Hadamard"]
+    assert len(tape.measurements) == 1 and len(q.queue) == 3
+    assert qml.debugging.PLDB._PLDB__active_dev is None
+
+
+def test_a_debug_measurement_runs_the_recording_plus_it_and_leaves_the_queue(monkeypatch):
+    ran = []
+    monkeypatch.setattr(qml.debugging.PLDB, "_execute",
+                        classmethod(lambda cls, tapes: ran.append(tapes[0]) or 0.5))
+    with qml.queuing.AnnotatedQueue() as q:  # no device needed: _execute is PennyLane's hook
+        qml.X(0)
+        qml.Hadamard(1)
+        qml.expval(qml.Z(0))
+        before = list(q.queue)
+        assert qml.debug_probs(wires=[1]) == 0.5
+    assert list(q.queue) == before and len(ran) == 1
+    assert [o.name for o in ran[0].operations] == ["PauliX", "Hadamard"]
+    assert [type(m).__name__ for m in ran[0].measurements] == ["ExpectationMP", "ProbabilityMP"]
+    assert qml.debugging.debugger._measure is not None
+
+
+def test_one_shot_takes_a_snapshot_per_shot():
+    # PennyLane's one-shot: each shot a circuit of its own, its outcomes drawn, the snapshot
+    # measured with that shot (+-1); postselection drops the shot later, not its snapshots
+    def make(seed):
+        @qml.qnode(qml.device("default.qubit", seed=seed), mcm_method="one-shot", shots=1000)
+        def c():
+            qml.H(0)
+            qml.measure(0)
+            qml.Snapshot(measurement=qml.expval(qml.Z(0)))
+            qml.H(0)
+            qml.measure(0, reset=True)
+            qml.Snapshot(measurement=qml.expval(qml.Z(0)))
+            qml.H(0)
+            qml.measure(0, postselect=1)
+            qml.Snapshot("tag", measurement=qml.expval(qml.Z(0)))
+            return qml.expval(qml.Z(0))
+
+        return c
+
+    out = qml.snapshots(make(5))()
+    for key in (0, 1, "tag"):
+        assert len(out[key]) == 1000 and set(np.unique(out[key])) <= {-1.0, 1.0}
+    bound = 5 / np.sqrt(1000)  # five standard deviations of the mean of fair +-1 outcomes
+    assert abs(np.mean(out[0])) < bound and abs(np.mean(out["tag"])) < bound
+    assert np.mean(out[1]) == 1.0  # reset to |0> in every shot
+    again = qml.snapshots(make(5))()  # a seeded device repeats the draws
+    assert np.array_equal(out[0], again[0]) and np.array_equal(out["tag"], again["tag"])

@@ -166,6 +166,34 @@ def test_algo_error_combines_by_class():
         qml.resource.algo_error(lambda: None)
 
 
+def test_the_device_level_is_after_the_devices_own_transforms():
+    # PennyLane's: at "device" (= slice(0, None)) default.qubit has decomposed the
+    # TrotterProduct, so no operator with an error is left; before, its error is there
+    h = qml.dot([1.0, 0.5], [qml.X(0), qml.Y(0)])
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        qml.TrotterProduct(h, time=1.0, n=4, order=2)
+        return qml.state()
+
+    single = qml.TrotterProduct(h, time=1.0, n=4, order=2).error().error
+    assert np.isclose(qml.resource.algo_error(c, level="user")()["SpectralNormError"].error,
+                      single)
+    assert qml.resource.algo_error(c, level="device")() == {}
+    assert qml.resource.algo_error(c, level=slice(0, None))() == {}
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def layers(w):
+        qml.BasicEntanglerLayers(w, wires=[0, 1])
+        return qml.expval(qml.Z(0))
+
+    w = np.ones((2, 2))  # by hand: per layer an RX per wire, one CNOT on 2 wires
+    low = qml.specs(layers, level="device")(w).resources
+    assert low.gate_types == {"RX": 4, "CNOT": 2}
+    assert qml.specs(layers, level=slice(0, None))(w).resources == low
+    assert qml.specs(layers)(w).resources.gate_types == {"BasicEntanglerLayers": 1}
+
+
 # ---- Trotter error bounds against the exact error ---------------------------------------------
 _TERMS = [(0.8, np.kron(X, X), qml.X(0) @ qml.X(1)), (-0.6, np.kron(Z, I2), qml.Z(0)),
           (0.5, np.kron(I2, Y), qml.Y(1))]

@@ -260,3 +260,49 @@ def test_specs_more_labels_and_wires_in_use(measure, shots, expected, allocs):
 
     res = qml.specs(c)(0.3).resources
     assert (res.measurements, res.num_allocs, res.depth) == (expected, allocs, 2)
+
+
+def test_specs_counts_templates_whole_and_the_device_level_their_gates():
+    # PennyLane's counts of the tape: a template, Adjoint(...) and C(...) one operator each
+    # (the default level, "gradient"); at level="device" the gates the device runs
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(w, x):
+        qml.StronglyEntanglingLayers(w, wires=range(3))
+        qml.ctrl(qml.RX, 0)(x, wires=1)
+        qml.adjoint(qml.RY(x, wires=2))
+        return qml.expval(qml.Z(0))
+
+    w = np.ones((1, 3, 3))
+    res = qml.specs(c)(w, 0.3).resources
+    assert res.gate_types == {"StronglyEntanglingLayers": 1, "CRX": 1, "Adjoint(RY)": 1}
+    assert res.gate_sizes == {3: 1, 2: 1, 1: 1} and res.num_gates == 3
+    assert res.depth == 2 and res.num_allocs == 3  # the template, then two disjoint gates
+    assert qml.specs(c, level="top")(w, 0.3).resources == res
+    low = qml.specs(c, level="device")(w, 0.3).resources
+    # one layer on 3 wires, by hand: a Rot per wire, then CNOTs (0,1), (1,2), (2,0)
+    assert low.gate_types == {"Rot": 3, "CNOT": 3, "CRX": 1, "Adjoint(RY)": 1}
+    assert low.num_gates == 8 and low.depth == 5 and low.gate_sizes == {1: 4, 2: 4}
+
+
+def test_specs_of_a_level_with_several_tapes_is_one_count_per_tape():
+    # split_non_commuting makes one tape per group: PennyLane's list of resources
+    @qml.transforms.split_non_commuting
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.X(0)), qml.expval(qml.Z(0) @ qml.Z(1))
+
+    info = qml.specs(c)(0.3)
+    assert isinstance(info.resources, list) and len(info.resources) == 2
+    first, second = info.resources
+    for r in (first, second):  # the same two gates in each tape, by hand
+        assert r.gate_types == {"RX": 1, "CNOT": 1} and r.depth == 2 and r.num_gates == 2
+    assert first.measurements == {"expval(PauliX)": 1} and first.num_allocs == 2
+    assert second.measurements == {"expval(Prod(num_wires=2, num_terms=2))": 1}
+    top = qml.specs(c, level="top")(0.3).resources  # before the split: one tape
+    assert top.measurements == {"expval(PauliX)": 1,
+                                "expval(Prod(num_wires=2, num_terms=2))": 1}
+    assert "Batched tape a:" in str(info) and "Batched tape b:" in str(info)

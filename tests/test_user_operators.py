@@ -235,3 +235,56 @@ def test_param_shift_of_a_tape_with_a_renamed_subclass_of_a_table_gate():
     got, want = qml.grad(cost)(a, p), qml.grad(plain)(a, p)
     onp.testing.assert_allclose(got[0], want[0], atol=1e-12)
     onp.testing.assert_allclose(got[1], want[1], atol=1e-12)
+
+
+class TwoTurns(qml.operation.Operation):
+    """A fixed decomposition (RY then RX), as PennyLane's debugger tests write one."""
+
+    num_wires = 1
+
+    @staticmethod
+    def compute_decomposition(wires):
+        return [qml.RY(0.5, wires=wires), qml.RX(0.5, wires=wires)]
+
+
+def _rx(t):
+    c, s = onp.cos(t / 2), onp.sin(t / 2)
+    return onp.array([[c, -1j * s], [-1j * s, c]])
+
+
+def _ry(t):
+    c, s = onp.cos(t / 2), onp.sin(t / 2)
+    return onp.array([[c, -s], [s, c]])
+
+
+def test_ctrl_and_adjoint_of_a_class_of_your_own_apply_its_decomposition():
+    # by hand: TwoTurns is RX(0.5) @ RY(0.5); controlled on wire 0, inverted in reverse
+    u = _rx(0.5) @ _ry(0.5)
+    h = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+    cu = onp.block([[onp.eye(2), onp.zeros((2, 2))], [onp.zeros((2, 2)), u]])
+    start = onp.kron(h, onp.eye(2)) @ onp.array([1, 0, 0, 0])
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def by_class():
+        qml.Hadamard(0)
+        qml.ctrl(TwoTurns, control=0)(wires=1)
+        return qml.state()
+
+    @qml.qnode(dev)
+    def by_instance():
+        qml.Hadamard(0)
+        qml.ctrl(TwoTurns(wires=1), control=0)
+        qml.adjoint(TwoTurns(wires=1))
+        qml.adjoint(TwoTurns)(wires=0)
+        return qml.state()
+
+    assert onp.allclose(by_class(), cu @ start)
+    expected = onp.kron(u.conj().T, u.conj().T) @ cu @ start
+    assert onp.allclose(by_instance(), expected)
+    assert onp.allclose(qml.matrix(qml.ctrl(TwoTurns(wires=1), 0)), cu)
+    assert onp.allclose(qml.matrix(qml.adjoint(TwoTurns(wires=0))), u.conj().T)
+    with qml.queuing.AnnotatedQueue() as q:  # PennyLane's queue: one operator each
+        qml.ctrl(TwoTurns(wires=1), 0)
+        qml.adjoint(TwoTurns(wires=1))
+    assert [type(o).__name__ for o in q.queue] == ["ControlledOp", "AdjointOperation"]
