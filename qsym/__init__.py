@@ -25,6 +25,7 @@ results and checks. docs/design.md has every module, in import order.
 
 from ._version import __version__  # noqa: E402
 
+import typing as _typing
 import logging as _logging  # noqa: E402
 
 # the library's logger: silent unless the application configures logging
@@ -676,6 +677,13 @@ _LAZY_NAMES = {
     "taper_operation": "qchem", "center": "liealg", "lie_closure": "liealg",
     "structure_constants": "liealg", "cut_circuit": "qcut", "cut_circuit_mc": "qcut",
 }
+
+
+if _typing.TYPE_CHECKING:  # what static tools (the API reference's mkdocstrings, IDEs) see
+    from . import estimator, fourier, kernels, liealg, qchem, qcut  # noqa: F401
+    from .liealg import center, lie_closure, structure_constants  # noqa: F401
+    from .qchem import paulix_ops, symmetry_generators, taper, taper_operation  # noqa: F401
+    from .qcut import cut_circuit, cut_circuit_mc  # noqa: F401
 
 
 def _load_lazy(name: str):

@@ -1350,6 +1350,9 @@ def _template_pow(base, z, lazy):
     with recording(Tape()):
         for k in range(int(z)):
             gates += ops if k == 0 else [_copy(g) for g in ops]
+    label = _Powered(base, z)
+    for g in gates:  # drawn as PennyLane draws Pow(base, z): one box, base**z
+        add_draw_group(g, BoxKey(label), label, base.wires)
     tape = active_tape()
     if tape is not None:
         for g in gates:
@@ -1413,22 +1416,6 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     if len(ops) == 1:
         ops[0]._pow_of = (base, z)
     return ops[0] if len(ops) == 1 else ops
-
-
-def _template_pow(base, z, lazy):
-    """``qml.pow(template, z)``: PennyLane's ``Pow(template, z)``, whose decomposition is the
-    template ``z`` times (a non-negative integer ``z``: a template has no ``pow`` of its
-    own, so other exponents are PennyLane's ``PowUndefinedError``)."""
-    if isinstance(z, bool) or not isinstance(z, (int, np.integer)) or z < 0:
-        raise _pow_undefined(base.name, z)
-    ops = _template_ops(base)
-    out = [_copy(g) for _ in range(int(z)) for g in ops]  # (recorded where they are made)
-    label = _Powered(base, z)
-    for g in out:  # drawn as PennyLane draws Pow(base, z): one box, base**z
-        add_draw_group(g, BoxKey(label), label, base.wires)
-    if lazy:
-        return PowOperation(base, out, z)
-    return out[0] if len(out) == 1 else out
 
 
 METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, simplify=_gate_simplify, qml_pow=lambda op, z: pow(op, z),

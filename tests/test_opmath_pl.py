@@ -253,6 +253,17 @@ def test_pow_of_a_template_repeats_it():
     for k in range(4):
         perm[(-k) % 4, k] = 1
     assert onp.allclose(qml.matrix(op, wire_order=[0, 1]), perm, atol=1e-12)
-    assert qml.pow(qml.QFT(wires=[0, 1]), 0, lazy=False) == []
-    with pytest.raises(qml.errors.PowUndefinedError, match="not defined"):
+    # PennyLane's qml.pow: lazy=False of no gates is the identity; a fractional power is a
+    # Pow made (its matrix a matrix power) that a circuit refuses (no gates)
+    ident = qml.pow(qml.QFT(wires=[0, 1]), 0, lazy=False)
+    assert ident.name == "Identity" and list(ident.wires) == [0, 1]
+    half = qml.pow(qml.QFT(wires=[0, 1]), 0.5)
+    assert half.z == 0.5
+
+    @qml.qnode(dev)
+    def rooted():
         qml.pow(qml.QFT(wires=[0, 1]), 0.5)
+        return qml.state()
+
+    with pytest.raises(qml.errors.PowUndefinedError):
+        rooted()

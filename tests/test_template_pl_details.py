@@ -140,7 +140,7 @@ def test_a_spy_sees_the_permutation_moving_a_state():
     dev = qml.device("default.qubit", wires=2)
     calls = []
     base = dev.execute
-    dev.execute = lambda c, config=None: calls.append(c) or base(c, config)
+    dev.execute = lambda c, execution_config=None: calls.append(c) or base(c, execution_config)
 
     @qml.qnode(dev)
     def circuit():
