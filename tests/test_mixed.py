@@ -473,3 +473,26 @@ def test_results_are_tensors_with_trainable_arguments_as_pennylanes_backprop():
     assert type(e) is onp.ndarray and e.shape == ()
     e, _ = qml.QNode(circuit, dev)(0.3)
     assert type(e) is onp.float64
+
+
+def test_a_postselected_measurement_on_default_mixed_is_renormalised():
+    """A postselected mid-circuit measurement on default.mixed is deferred and postselected as
+    on default.qubit (PennyLane 0.45.1's default.mixed raises ValueError instead; documented in
+    docs/pennylane.md). RY(x) then postselecting 1 on wire 0 leaves |1>, then RX(y) on wire 1
+    after CNOT: <Z1> = -cos(y), <Z0> = -1, whatever x (closed forms), and with depolarizing
+    noise p on wire 1 after the CNOT: <Z1> = -(1 - 4p/3) cos(y)."""
+    dev = qml.device("default.mixed", wires=3)
+
+    @qml.qnode(dev)
+    def c(x, y, p):
+        qml.RY(x, wires=0)
+        qml.measure(0, postselect=1)
+        qml.CNOT(wires=[0, 1])
+        qml.DepolarizingChannel(p, wires=1)
+        qml.RX(y, wires=1)
+        return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))
+
+    for x, y, p in [(0.7, 0.3, 0.0), (2.1, -1.2, 0.2)]:
+        z0, z1 = c(x, y, p)
+        assert z0 == pytest.approx(-1.0, abs=1e-12)
+        assert z1 == pytest.approx(-(1 - 4 * p / 3) * onp.cos(y), abs=1e-12)
