@@ -1384,21 +1384,11 @@ def _like_parameters(U, ops):
 
     if type(U) is not np.ndarray:
         return U
-    found = [p for o in ops for p in _parameters(o) if isinstance(p, tensor)]
+    # (a symbolic operator's data holds its operands' parameters, as PennyLane's)
+    found = [p for o in ops for p in (getattr(o, "data", ()) or ()) if isinstance(p, tensor)]
     if not found:
         return U
     return tensor(U, requires_grad=any(p.requires_grad for p in found))
-
-
-def _parameters(op) -> list:
-    """An operator's parameters, those of the operators it is made of included."""
-    try:
-        data = list(getattr(op, "data", ()) or ())
-    except Exception:  # an operator whose data cannot be read has no tensor parameter
-        data = []
-    for part in getattr(op, "operands", None) or ([op.base] if hasattr(op, "base") else []):
-        data.extend(_parameters(part))
-    return data
 
 
 def _own_or_decomposed(op, wire_order) -> np.ndarray:
