@@ -77,9 +77,10 @@ from ._operations import (
     table_gates,
     user_declares,
 )
-from ._trace import QueueLog, Tape, Traced, active_tape, not_recording, outer_tape, recording, take_over
+from ._trace import (QueueLog, Tape, Traced, active_tape, choice, not_recording, outer_tape, recording,
+                     take_over)
 from .wires import Wires
-from .templates import QFT, BoxKey, Template, add_draw_group, clear_draw_groups, current_draw_groups
+from .templates import QFT, BoxKey, Template, add_draw_group, clear_draw_groups, current_draw_groups, gates_matrix
 from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
                                       two_qubit_decomposition)
 
@@ -1364,13 +1365,53 @@ def _template_pow(base, z, lazy):
     return gates[0] if len(gates) == 1 else gates
 
 
+def _principal_power(base: Operation, z, ops: list) -> list:
+    """The gates of PennyLane's ``Pow(base, z)`` of numbers: PennyLane's devices apply a
+    ``Pow`` whose data do not require gradients by its matrix, the *principal* power
+    (SciPy's ``fractional_matrix_power``), and decompose only a trainable one into
+    ``base.pow(z)`` (angles scaled). The two differ where the base's angle lies outside the
+    principal range (``Pow(PhaseShift(-3 pi/2), 0.5)``: ``PhaseShift(pi/4)``, not
+    ``PhaseShift(-3 pi/4)``): then the principal power as a ``QubitUnitary``, else ``ops``.
+    The choice is the traced run's (:func:`qsym._trace.choice`): a power of a circuit's
+    inputs keeps the scaled gates on every replay, as PennyLane's trainable ``Pow``.
+    ``ops`` None (``base.pow(z)`` is not defined: ``Rot ** 0.5``): the principal power of
+    numbers, else None.
+
+    >>> S = GATE_CLASSES["PhaseShift"](-3 * np.pi / 2, wires=0)
+    >>> [g.name for g in _principal_power(S, 0.5, _gate_pow(S, 0.5))]
+    ['QubitUnitary']
+    >>> R = GATE_CLASSES["RX"](0.5, wires=0)
+    >>> _principal_power(R, 0.5, _gate_pow(R, 0.5))
+    [RX(0.25, wires=[0])]
+    """
+    numeric = (not _is_integer(z) and isinstance(z, numbers.Real) and base.batch_size is None
+               and len(base.wires) > 0  # (a GlobalPhase on no wires: a phase, kept scaled)
+               and not any(isinstance(p, (sp.Basic, tuple)) or getval(p) is not p  # (a box)
+                           or getattr(p, "requires_grad", False) for p in base.params))
+    if not choice(numeric):
+        return ops
+    try:
+        principal = fractional_matrix_power(np.asarray(base.matrix(), dtype=complex), float(z))
+        if ops is not None and np.allclose(principal, gates_matrix(ops, list(base.wires)),
+                                           atol=1e-10):
+            return ops
+    except (GateError, np.linalg.LinAlgError, TypeError, ValueError):
+        return ops  # (no matrix, or none in an eigenbasis: base.pow(z)'s gates)
+    for g in ops or ():
+        _take_off_tape(g)
+    return [_made("QubitUnitary", (), base.wires, (("U", principal),))]
+
+
 def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     """``base`` to the power ``z`` (PennyLane's ``qml.pow``): PennyLane's ``Pow``
     (:class:`PowOperation`), applied as the gates of ``base.pow(z)`` (``RX(t) ** z`` is
     ``RX(z t)``, ``S ** 2`` is ``PauliZ``), none for ``z = 0``, else ``base`` applied ``z``
     times (an integer ``z``) or, for a gate without parameters, the ``QubitUnitary`` of its
-    matrix power. Made where it is called (in a circuit: applied), ``base`` taken off the
-    tape. ``lazy=False``: the gate itself (the identity for no gate).
+    matrix power. A fractional power of numbers (no trainable or traced parameter) is the
+    principal matrix power, as PennyLane's devices apply it (:func:`_principal_power`:
+    ``base.pow(z)``'s gates where they agree). Made where it is called (in a circuit:
+    applied), ``base`` taken off the tape. ``lazy=False``: the gate itself (the identity
+    for no gate).
 
     >>> p = pow(GATE_CLASSES["RX"](0.5, wires=0), 2)
     >>> p, p.table_gates
@@ -1396,7 +1437,9 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
         ops = _gate_pow(base, z)
     except GateError as exc:
         if base.num_params and lazy and isinstance(exc, PowUndefinedError) and np.ndim(z) == 0:
-            return _unapplied_pow(base, z)  # PennyLane's lazy Pow(Rot, 1.2): a matrix only
+            # PennyLane's lazy Pow(Rot, 1.2): applied by its matrix if numbers, else refused
+            ops = _principal_power(base, z, None)
+            return _unapplied_pow(base, z) if ops is None else _powered(base, z, ops, lazy)
         if base.num_params:
             raise
         ops = scaled_pow(base, z)
@@ -1406,6 +1449,13 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
             w, v = np.linalg.eig(base.matrix())
             U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
             ops = [_made("QubitUnitary", (), base.wires, (("U", U),))]
+    if lazy and np.ndim(z) == 0:
+        ops = _principal_power(base, z, ops)
+    return _powered(base, z, ops, lazy)
+
+
+def _powered(base, z, ops: list, lazy: bool):
+    """:func:`pow`'s result of the gates ``ops`` of ``base ** z``."""
     label = _Powered(base, z)  # (held by the box key)
     for g in ops:  # drawn as PennyLane draws Pow(base, z): one box, base**z
         add_draw_group(g, BoxKey(label), label, base.wires)

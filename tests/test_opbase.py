@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import qsym as qml
+from qsym import numpy as pnp
 from qsym.errors import DecompositionUndefinedError, MatrixUndefinedError
 
 X = np.array([[0, 1], [1, 0]], dtype=complex)
@@ -428,3 +429,60 @@ def test_a_copy_of_pow_or_adjoint_has_its_own_base():
         c.data = (6.54,)
         assert op.data == (1.2345,) and c.data == (6.54,)
         assert np.allclose(op.matrix(), qml.matrix(op))  # the original's gates unchanged
+
+
+def _phase(phi):
+    return np.diag([1.0, np.exp(1j * phi)])
+
+
+def test_a_fractional_power_of_numbers_is_the_principal_matrix_power():
+    # PennyLane's devices apply a non-trainable Pow by its matrix, SciPy's principal power:
+    # for eigenvalues e^{i a}, a in (-pi, pi], the power e^{i z a}. Reference matrices by hand.
+    base = qml.adjoint(qml.pow(qml.S(0), 3, lazy=False), lazy=False)  # PhaseShift(-3 pi/2)
+    p = qml.pow(qml.adjoint(qml.pow(qml.S(0), 3)), 0.5)
+    assert np.allclose(qml.matrix(p), _phase(np.pi / 4))  # diag(1, i) ** 0.5, not e^{-3 i pi/4}
+    assert np.allclose(qml.matrix(qml.pow(base, 0.5)), _phase(np.pi / 4))
+
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f():
+        qml.Hadamard(0)
+        qml.pow(qml.adjoint(qml.pow(qml.S(0), 3)), 0.5)
+        qml.Hadamard(0)
+        return qml.expval(qml.Z(0))
+
+    assert np.isclose(f(), np.cos(np.pi / 4))  # <Z> = cos(phase) after H P H
+    # inside the principal range the scaled gate stays a table gate
+    inside = qml.pow(qml.RX(0.5, wires=0), 0.5)
+    assert [g.name for g in inside.table_gates] == ["RX"]
+    # a power PennyLane's op.pow does not define (Rot ** 0.5) is applied by its matrix
+    a, b, c = 4.0, 0.3, -5.0
+    rot = qml.matrix(qml.Rot(a, b, c, wires=0))
+    w, v = np.linalg.eig(rot)
+    ref = v @ np.diag(np.exp(0.5 * 1j * np.angle(w))) @ np.linalg.inv(v)  # |w| = 1
+    assert np.allclose(ref @ ref, rot)
+
+    @qml.qnode(dev)
+    def g():
+        qml.pow(qml.Rot(a, b, c, wires=0), 0.5)
+        return qml.state()
+
+    assert np.allclose(g(), ref[:, 0])
+
+
+def test_a_power_of_a_circuit_input_keeps_the_scaled_gates_at_every_value():
+    # trainable inputs: PennyLane decomposes Pow(PhaseShift(x), 0.5) into PhaseShift(x / 2)
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def h(x):
+        qml.Hadamard(0)
+        qml.pow(qml.PhaseShift(x, 0), 0.5)
+        qml.Hadamard(0)
+        return qml.expval(qml.Z(0))
+
+    for x in (0.3, -3 * np.pi / 2, 3 * np.pi):  # (the same compiled circuit: no switch)
+        t = pnp.array(x, requires_grad=True)
+        assert np.isclose(h(t), np.cos(x / 2))
+        assert np.isclose(qml.grad(h)(t), -0.5 * np.sin(x / 2))
