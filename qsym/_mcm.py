@@ -1067,8 +1067,9 @@ def _execution_form(deferral, device_wires):
     if device_wires is not None and not one_shot_wires():
         missing = [w for w in _all_wires(gates, []) if w not in device_wires]
         if missing:
+            name = (getattr(_BY_TRANSFORM, "options", None) or {}).get("device") or "the device"
             raise WireError(
-                f"Cannot run circuit(s) on default.qubit as they contain wires not found on "
+                f"Cannot run circuit(s) on {name} as they contain wires not found on "
                 f"the device: {set(missing)} (the deferred mid-circuit measurements copy a "
                 "measured wire that is used again, reset or measured again onto a new wire: "
                 "create the device with more wires, or without wires=)")

@@ -1708,7 +1708,7 @@ class QNode:
             return self(*args, **kwargs)
 
     def _deferral_options(self) -> dict:
-        """``{"method": ..., "shots": ..., "wires": ...}``: the mid-circuit measurement
+        """``{"method": ..., "shots": ..., "wires": ..., "device": name}``: the mid-circuit measurement
         method PennyLane's device resolves for this QNode (its shots, its device's wires) (:func:`qsym._mcm.deferring_by_transform`).
         ``"deferred"`` on ``default.mixed``, with ``mcm_method="deferred"``, or unset without
         shots: its trace runs ``qml.defer_measurements``'s tape function on the recording
@@ -1724,7 +1724,8 @@ class QNode:
             method = "one-shot"
         # qml.defer_measurements(qnode): the user's transform runs first, with its options
         return {"method": method, "shots": shots, "wires": self.device.wires,
-                "user": getattr(self, "defers_measurements", None)}
+                "user": getattr(self, "defers_measurements", None),
+                "device": getattr(self.device, "name", None)}
 
     def _check_device_vjp(self) -> None:
         """PennyLane's check of ``device_vjp=True`` at a call: the device must compute

@@ -516,3 +516,18 @@ def test_qml_equal_of_conditionals_and_measurement_values():
     assert not qml.equal(qml.sample(op=a * b), qml.sample(op=[a, b]))
     with pytest.raises(AssertionError, match="different mid-circuit measurements"):
         qml.assert_equal(Conditional(m, qml.PauliX(0)), Conditional(other, qml.PauliX(0)))
+
+
+@pytest.mark.parametrize("name", ["default.qubit", "default.mixed", "lightning.qubit"])
+def test_too_few_wires_for_the_deferral_names_the_device_it_runs_on(name):
+    # a measured wire used again is copied onto a new wire: one device wire is too few
+    dev = qml.device(name, wires=1)
+
+    @qml.qnode(dev)
+    def f():
+        qml.measure(0)
+        qml.RX(0.3, wires=0)
+        return qml.expval(qml.measure(0))
+
+    with pytest.raises(qml.wires.WireError, match=rf"Cannot run circuit\(s\) on {name} as"):
+        f()
