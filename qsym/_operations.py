@@ -4941,7 +4941,16 @@ class MeasurementProcess(Measured):
     _eigvals = None  # PennyLane's eigvals= (ExpectationMP(eigvals=[...], wires=...))
     _wires = None  # the wires as given (None: every wire, or the observable's); see wires
 
-    def __init__(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
+    _kind = ""  # PennyLane's class of a kind (ExpectationMP, ...); "": a class of the user's own
+
+    def __init__(self, *args, **kwargs):
+        if not args or not isinstance(args[0], str):  # PennyLane's (obs, wires, eigvals, id)
+            _PLMeasurement.__init__(self, *args, **kwargs)  # (a class of the user's own)
+            return
+        self._record(*args, **kwargs)
+
+    def _record(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
+        """A measurement of ``kind`` (qsym's own signature), recorded on the active tape."""
         self.kind = kind
         self.obs = obs
         tape = active_tape()
@@ -5034,6 +5043,9 @@ class MeasurementProcess(Measured):
         >>> expval(PauliZ(0)).numeric_type, sample(wires=0).numeric_type
         (<class 'float'>, <class 'int'>)
         """
+        if not self.kind:  # a class of the user's own defines it (PennyLane's error)
+            raise MeasurementError(
+                f"The numeric type of the measurement {type(self).__name__} is not defined.")
         if self.kind == "state":
             return float if self.reduce[:1] not in ((), ("density_matrix",)) else complex
         if self.kind == "counts" or (self.kind == "sample" and self.obs is None):
@@ -5049,6 +5061,9 @@ class MeasurementProcess(Measured):
         >>> sample(wires=[0, 1]).shape(10, 3), sample(PauliZ(0)).shape(10)
         ((10, 2), (10,))
         """
+        if not self.kind:  # a class of the user's own defines it (PennyLane's error)
+            raise MeasurementError(
+                f"The shape of the measurement {type(self).__name__} is not defined")
         n_wires = len(self.wires) if self.wires else num_device_wires
         if self.reduce:
             return (2**n_wires, 2**n_wires) if self.reduce[0] == "density_matrix" else ()
@@ -5061,7 +5076,8 @@ class MeasurementProcess(Measured):
                 raise MeasurementShapeError(
                     "Shots are required to obtain the shape of the measurement SampleMP.")
             return (shots,) if self.obs is not None else (shots, n_wires)
-        raise MeasurementError(f"{self.kind} has no fixed shape (a dict of outcomes)")
+        raise MeasurementError(f"The shape of the measurement {type(self).__name__} is not "
+                               f"defined ({self.kind}: a dict of outcomes)")
 
     @property
     def resource_label(self) -> tuple:
@@ -5111,7 +5127,7 @@ class MeasurementProcess(Measured):
         >>> expval(PauliZ(0)).hash == expval(PauliZ(0)).hash != expval(PauliZ(1)).hash
         True
         """
-        return hash((type(self).__name__, self.__hash__(), str(self._eigvals),
+        return hash((type(self).__name__, self._structure_hash(), str(self._eigvals),
                      getattr(self, "all_outcomes", None), self.reduce))
 
     def _flatten(self):
@@ -5176,7 +5192,11 @@ class MeasurementProcess(Measured):
                 meta["wires"] = tuple(wire_map.get(w, w) for w in wires)
             return type(self)._unflatten((obs, eigvals), tuple(meta.items()))
 
-    def __hash__(self):
+    def __hash__(self):  # PennyLane's: hash(mp) is mp.hash
+        return self.hash
+
+    def _structure_hash(self) -> int:
+        """The hash of the kind, wires and observable's words (or measurement values)."""
         if getattr(self, "mv", None) is not None:
             return hash((self.kind, repr(self.mv)))
         obs = self.obs
@@ -5206,6 +5226,10 @@ class MeasurementProcess(Measured):
             inner = f"wires={list(self.wires or ())}"
         if counts:
             return f"CountsMP({inner}, all_outcomes={getattr(self, 'all_outcomes', False)})"
+        if not self.kind:  # a class of the user's own: PennyLane's name, its _shortname
+            plain = mv is None and written is None and self._eigvals is None
+            name = getattr(self, "_shortname", None) or ("None" if plain else type(self).__name__)
+            return f"{name}({inner})"
         return f"{self.kind}({inner})"
 
     @property
@@ -5407,6 +5431,13 @@ class _PLMeasurement(MeasurementProcess):
             return p @ eig**2 - (p @ eig) ** 2
         return p @ eig
 
+    def _own_method(self, name: str) -> None:
+        """PennyLane's abstract ``process_*`` methods: a measurement class of the user's
+        own (no kind of qsym's) that does not define ``name`` raises NotImplementedError."""
+        if not self.kind:
+            raise NotImplementedError(f"{type(self).__name__} does not define {name}: a "
+                                      "measurement class of your own computes its result there")
+
     def process_state(self, state, wire_order):
         """The result from a state vector on ``wire_order`` (first wire most significant;
         a batch ``(b, 2**n)`` gives one result per state), as PennyLane's: the state is
@@ -5416,6 +5447,7 @@ class _PLMeasurement(MeasurementProcess):
         >>> ExpectationMP(PauliZ(0)).process_state(np.array([0.6, 0.8]), wire_order=[0]).round(6)
         np.float64(-0.28)
         """
+        self._own_method("process_state")
         psi = np.asarray(state)
         if self.kind == "state" and self.reduce:
             n = len(wire_order)
@@ -5437,6 +5469,7 @@ class _PLMeasurement(MeasurementProcess):
         >>> ExpectationMP(PauliZ(0)).process_density_matrix(np.diag([0.75, 0.25]), [0])
         np.float64(0.5)
         """
+        self._own_method("process_density_matrix")
         rho = np.asarray(density_matrix)
         if self.kind == "state" and not self.reduce:
             raise ValueError("Processing from density matrix to state is not supported.")
@@ -5459,6 +5492,7 @@ class _PLMeasurement(MeasurementProcess):
         >>> ExpectationMP(PauliZ(0)).process_samples(np.array([[0], [1], [1], [1]]), [0])
         np.float64(-0.5)
         """
+        self._own_method("process_samples")
         samples = np.asarray(samples)
         if samples.ndim == 3:  # a batch of sample sets
             return [self.process_samples(s, wire_order, shot_range, bin_size) for s in samples]
@@ -5520,6 +5554,7 @@ class _PLMeasurement(MeasurementProcess):
         >>> ExpectationMP(PauliZ(0)).process_counts({"0": 3, "1": 1}, wire_order=[0])
         np.float64(0.5)
         """
+        self._own_method("process_counts")
         rows = np.array([[int(b) for b in k] for k in counts])
         weights = np.array([counts[k] for k in counts], dtype=float)
         if self.kind == "probs":
