@@ -234,6 +234,25 @@ class Device:
     def num_wires(self) -> int | None:
         return None if self.wires is None else len(self.wires)
 
+    def widened(self, wires) -> "Device":
+        """This device with ``wires`` after its own: a copy sharing its shots, random
+        generator and tracker (made once per list of wires). PennyLane's ``dev.execute(tape)``
+        (no preprocessing) simulates a tape's wires whether the device has them or not (a
+        gradient transform's auxiliary wire); qsym runs such a tape on this copy.
+
+        >>> Device("default.qubit", wires=2).widened([5]).wires
+        Wires([0, 1, 5])
+        """
+        key = tuple(wires)
+        copies = self.__dict__.setdefault("_widened_copies", {})
+        wider = copies.get(key)
+        if wider is None:
+            wider = copy.copy(self)
+            wider.__dict__.pop("_widened_copies", None)
+            wider._device_wires = Wires(list(self.wires) + list(key))
+            copies[key] = wider
+        return wider
+
     @property
     def shots(self):
         """The device's default shots as a ``Shots`` (PennyLane's ``dev.shots``:
