@@ -77,7 +77,8 @@ from ._operations import (
     table_gates,
     user_declares,
 )
-from ._trace import QueueLog, Tape, Traced, active_tape, not_recording, outer_tape, recording, take_over
+from ._trace import (QueueLog, Tape, Traced, active_tape, not_recording, outer_tape, recording, recording_root,
+                     take_over)
 from .wires import Wires
 from .templates import QFT, BoxKey, Template, add_draw_group, clear_draw_groups, current_draw_groups
 from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
@@ -3599,11 +3600,34 @@ class Exp:
         tape = active_tape()
         if tape is None:
             return
-        obs = as_observable(base)  # a gate with a Pauli form leaves the tape here
-        tape.measured(obs._gates)  # ... and is used: not a dropped observable
+        try:
+            obs = self._pauli_form(base)  # a gate with a Pauli form leaves the tape here
+            tape.measured(obs._gates)  # ... and is used: not a dropped observable
+            gates = self._rotations()
+        except GateError:
+            root = recording_root()
+            if root is None or getattr(root, "log", None) is None:
+                raise  # in a circuit: not applied as rotations, refused
+            # a user's queue or tape (no circuit runs): recorded as written, PennyLane's;
+            # running it refuses it (its _rotations)
+            tape.unqueue((base,))
+            tape.append(self)
+            return
         tape.unqueue((base,))  # an operator sum or product too leaves a user's queue (PennyLane's)
-        for g in self._rotations():
+        for g in gates:
             tape.append(g)
+
+    def _pauli_form(self, base):
+        """The base's Pauli form (its observable), or a :class:`GateError`: qsym applies an
+        exponential as rotations of the base's Pauli words only."""
+        try:
+            return as_observable(base)
+        except MeasurementError as exc:
+            raise GateError(
+                f"{self!r}: the base {getattr(base, 'name', type(base).__name__)} has no Pauli "
+                "form, so qsym cannot apply its exponential (it applies qml.exp / qml.evolve "
+                "of Pauli words, their products, sums and Hermitian matrices, as rotations)"
+            ) from exc
 
     scalar = property(lambda self: self.coeff)
     wires = property(lambda self: self.base.wires)
@@ -3721,7 +3745,7 @@ class Exp:
         base, coeff = self.base, self.coeff
         while isinstance(base, SProd):  # the scalar kept apart: a term whose value is 0 at
             base, coeff = base.base, coeff * base.scalar  # some input stays a (zero) rotation
-        for word, h in as_observable(base).terms.items():
+        for word, h in self._pauli_form(base).terms.items():
             if isinstance(coeff, np.ndarray) and coeff.dtype == object:
                 # a batch of traced coefficients (broadcasting): each element's angle
                 out.append((word, np.array([self._traced_angle(c, h) for c in coeff.flat],
@@ -4094,7 +4118,7 @@ class Evolution(Exp):
 
     def _angles(self) -> list:
         out = []
-        for word, h in as_observable(self.base).terms.items():
+        for word, h in self._pauli_form(self.base).terms.items():
             if isinstance(h, numbers.Number) and complex(h).imag != 0:
                 raise GateError(f"{self!r}: the generator is not Hermitian")
             h = h.real if isinstance(h, complex) else h

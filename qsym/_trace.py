@@ -262,6 +262,25 @@ def outer_tape() -> Tape | None:
     return stack[0] if stack else None
 
 
+def recording_root() -> Tape | None:
+    """The tape this thread's current recording started on: the first tape since the last
+    :func:`not_recording` block (a QNode's trace, or a user's queue: its ``log`` is not
+    None), or None.
+
+    >>> t = Tape()
+    >>> with recording(t):
+    ...     with recording(Tape()):
+    ...         recording_root() is t
+    True
+    """
+    root = None
+    for tape in reversed(getattr(LOCAL, "stack", None) or ()):
+        if tape is None:
+            break
+        root = tape
+    return root
+
+
 @contextmanager
 def recording(tape: Tape):
     """Record gates created in this block (on this thread) on ``tape``."""

@@ -736,3 +736,47 @@ def test_exponential_of_a_sum_leaves_its_base_off_the_tape():
     # exp(-i x (X0 + X1)) = RX(2x) on each wire: <Z0> = cos(2x), from the tape and the QNode
     assert onp.isclose(qml.execute([tape], dev)[0], onp.cos(0.6))
     assert onp.isclose(c(0.3), onp.cos(0.6))
+
+
+def test_exp_without_a_pauli_form_is_queued_as_written_and_refused_where_it_runs():
+    """PennyLane's queue records ``qml.exp(op, c)`` / ``qml.evolve(op, t)`` of any operator
+    (``qml.cond`` of them too); qsym applies exponentials as rotations of a Pauli-form base
+    with an imaginary coefficient only, so a circuit refuses the others (GateError), never
+    drops them."""
+    from qsym.errors import GateError
+
+    def qfunc():
+        qml.Hadamard(0)
+        m = qml.measure(0)
+        qml.cond(m, qml.exp)(qml.T(0), 1.5)
+        qml.cond(m, qml.evolve)(qml.T(0), 1.5)
+        return qml.expval(qml.Z(0))
+
+    tape = qml.tape.make_qscript(qfunc)()
+    assert len(tape.operations) == 4
+    assert [type(op.base).__name__ for op in tape.operations[2:]] == ["Exp", "Evolution"]
+    assert isinstance(tape.operations[2].base.base, qml.T)
+    with qml.queuing.AnnotatedQueue() as q:
+        e1 = qml.exp(qml.X(0), 1.5)  # not unitary: queued, not applied
+        e2 = qml.exp(qml.RX(0.2, 0), 1j)
+    assert q.queue == [e1, e2]
+    dev = qml.device("default.qubit", wires=1)
+    with pytest.raises(GateError):
+        dev.execute(tape)
+    with pytest.raises(GateError, match="no Pauli form"):
+        dev.execute(qml.tape.QuantumScript([qml.exp(qml.T(0), 1.5)], [qml.expval(qml.Z(0))]))
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.exp(qml.T(0), 1.5)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(GateError, match="the base T has no Pauli form"):
+        circuit()
+    with qml.queuing.AnnotatedQueue():  # a QNode's own trace inside a user's queue: refused
+        with pytest.raises(GateError, match="no Pauli form"):
+            circuit()
+    # a Pauli base with an imaginary coefficient is applied: exp(-0.5i X) = RX(1)
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.exp(qml.X(0), -0.5j)
+    assert [op.name for op in q.queue] == ["RX"] and onp.isclose(q.queue[0].data[0], 1.0)
