@@ -1504,7 +1504,8 @@ class Operation:
     def __truediv__(self, other):
         if not _scales(other):
             return NotImplemented
-        return SProd(1 / _scalar(other), self, _flat=True)
+        return SProd(1 / (np.asarray(other) if batched_scalar(other) else _scalar(other)), self,
+                     _flat=True)
 
     def __add__(self, other):
         return _add_operator(self, other)
@@ -2820,9 +2821,25 @@ def _mul_words(w1: tuple, w2: tuple):
 
 def _scales(c) -> bool:
     """Whether ``c`` may scale an operator (a number, an array, a traced input or a
-    sympy expression, an autograd value): anything else gets Python's ``TypeError``
-    (PennyLane's ``"dummy" * qml.X(0)``)."""
-    return isinstance(c, (numbers.Number, np.ndarray, np.generic, Traced, sp.Basic, Box))
+    sympy expression, an autograd value, a list of numbers: a batch): anything else gets
+    Python's ``TypeError`` (PennyLane's ``"dummy" * qml.X(0)``)."""
+    return (isinstance(c, (numbers.Number, np.ndarray, np.generic, Traced, sp.Basic, Box))
+            or (isinstance(c, (list, tuple)) and batched_scalar(c)))
+
+
+def batched_scalar(c) -> bool:
+    """Whether ``c`` is a batch of numbers scaling an operator (PennyLane's batched
+    ``SProd``: an array or list of several numbers, one operator per element).
+
+    >>> batched_scalar(np.array([0.5, 0.6])), batched_scalar(np.array([0.5])), batched_scalar(2.0)
+    (True, False, False)
+    """
+    if isinstance(c, (list, tuple)):
+        if not c or not all(isinstance(x, numbers.Number) for x in c):
+            return False
+        c = np.asarray(c)
+    return (isinstance(c, np.ndarray) and c.ndim >= 1 and c.size > 1
+            and c.dtype.kind in "biufc")
 
 
 def _scalar(c):
@@ -3081,7 +3098,8 @@ class Observable:
     def __truediv__(self, other):
         if not _scales(other):
             return NotImplemented
-        return SProd(1 / _scalar(other), self, _flat=True)
+        return SProd(1 / (np.asarray(other) if batched_scalar(other) else _scalar(other)), self,
+                     _flat=True)
 
     def __add__(self, other):
         return _add_operator(self, other)
@@ -3406,7 +3424,13 @@ class _Arithmetic(Observable):
     @property
     def terms(self):
         if self._merged is None:  # no Pauli form: the Pauli decomposition of the matrix
-            self._merged = pauli_decomposition(self.matrix(), self._wires).terms
+            m = self.matrix()
+            if np.ndim(m) > 2:  # a batched scalar multiple among the operands
+                raise MeasurementError(
+                    f"{self!r} is batched (a matrix per scalar of a batched scalar multiple, "
+                    "PennyLane's batched SProd): it has no Pauli sum to measure; measure each "
+                    "element, or scale the result")
+            self._merged = pauli_decomposition(m, self._wires).terms
         return self._merged
 
     @terms.setter
@@ -3917,6 +3941,12 @@ class SProd(_Arithmetic):
     def __init__(self, scalar, base, id=None, _flat=False):
         base = _operand(base)
         scalar = scalar[()] if isinstance(scalar, np.ndarray) and scalar.ndim == 0 else scalar
+        if batched_scalar(scalar):  # PennyLane's batched SProd: a matrix per scalar
+            self.scalar, self.base = scalar, base
+            self._finish([base], lambda forms: forms[0])
+            self._merged = None  # no Pauli sum: not measured (terms)
+            self.operands, self.id = (base,), id
+            return
         c = _scalar(scalar)
         given = base
         if _flat and isinstance(base, SProd):
@@ -3952,7 +3982,7 @@ class SProd(_Arithmetic):
         0.0 * X(1)
         """
         rep = getattr(self.base, "pauli_rep", None)
-        if rep is None:
+        if rep is None or batched_scalar(self.scalar):
             return None
         out = METHODS["pauli_rep"]({})
         for word, v in rep.items():
@@ -3970,6 +4000,11 @@ class SProd(_Arithmetic):
         >>> qml.s_prod(2, qml.X(0) + 0.5 * qml.Z(1)).terms()
         ([2.0, 1.0], [X(0), Z(1)])
         """
+        if batched_scalar(self.scalar):
+            raise MeasurementError(
+                f"an observable can only be scaled by a number, got {self.scalar!r}: a batched "
+                "scalar multiple (PennyLane's batched SProd) has a matrix per scalar, no Pauli "
+                "sum to measure; measure each multiple, or scale the result")
         merged = _Arithmetic.terms.fget(self)
         if isinstance(self.base, _Arithmetic):
             return merged
@@ -4005,10 +4040,26 @@ class SProd(_Arithmetic):
         self._remade()
 
     def _matrix_on(self, order) -> np.ndarray:
+        if batched_scalar(self.scalar):  # one matrix per scalar, (batch, 2**n, 2**n)
+            c = np.asarray(self.scalar, dtype=complex)
+            return c.reshape(c.shape + (1, 1)) * _expanded(self.base, order)
         return complex(self.scalar) * _expanded(self.base, order)
 
     def _rebuild(self, operands):
         return SProd(self.scalar, operands[0])
+
+    @property
+    def batch_size(self):
+        """The number of scalars of a batched scalar (PennyLane's batched ``SProd``), else
+        the base's batch size.
+
+        >>> import qsym as qml
+        >>> (qml.X(0) * np.array([0.5, 0.6, 0.7])).batch_size, (2 * qml.X(0)).batch_size
+        (3, None)
+        """
+        if batched_scalar(self.scalar):
+            return int(np.shape(self.scalar)[0])
+        return _Arithmetic.batch_size.fget(self)
 
     @property
     def has_matrix(self) -> bool:

@@ -780,3 +780,32 @@ def test_exp_without_a_pauli_form_is_queued_as_written_and_refused_where_it_runs
     with qml.queuing.AnnotatedQueue() as q:
         qml.exp(qml.X(0), -0.5j)
     assert [op.name for op in q.queue] == ["RX"] and onp.isclose(q.queue[0].data[0], 1.0)
+
+
+def test_an_operator_scaled_by_an_array_is_a_batched_sprod():
+    """PennyLane's ``op * np.array([...])``: an ``SProd`` holding the array itself, one
+    matrix per element (batch_size), with no Pauli sum to measure (MeasurementError)."""
+    from qsym.errors import MeasurementError
+
+    scalar = onp.array([0.5, 0.6, 0.7])
+    x = onp.array([[0, 1], [1, 0]], dtype=complex)
+    for op in (scalar * qml.X(0), qml.X(0) * scalar, qml.s_prod(scalar, qml.X(0))):
+        assert isinstance(op, qml.ops.SProd) and op.scalar is scalar and op.batch_size == 3
+        onp.testing.assert_allclose(qml.matrix(op), [c * x for c in scalar])
+        assert repr(op) == "[0.5 0.6 0.7] * X(0)"
+    listed = [3, 4j] * qml.X(0)  # a list of numbers scales too (PennyLane's TensorLike)
+    assert listed.batch_size == 2
+    onp.testing.assert_allclose(listed.matrix(), [3 * x, 4j * x])
+    divided = qml.X(0) / pnp.array([2.0, 4j])
+    onp.testing.assert_allclose(divided.matrix(), [0.5 * x, -0.25j * x])
+    assert (2 * qml.X(0)).batch_size is None
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(H):
+        return qml.expval(H)
+
+    with pytest.raises(MeasurementError, match="scaled by a number"):
+        circuit(qml.X(0) * scalar)
+    for H in (qml.X(0) * scalar + qml.Z(0), (qml.X(0) * scalar) @ qml.Z(1)):
+        with pytest.raises(MeasurementError, match="batched"):
+            circuit(H)
