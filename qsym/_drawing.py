@@ -1400,6 +1400,8 @@ def _own_or_decomposed(op, wire_order) -> np.ndarray:
     try:
         return op.matrix(wire_order=wire_order)
     except MatrixUndefinedError:
+        if getattr(op, "sparse_given", None) is not None:  # a QubitUnitary given sparse
+            return op.sparse_matrix(wire_order=wire_order).toarray()
         if not getattr(op, "has_decomposition", False):
             raise
     return _gates_matrix(op.decomposition(), op.wires if wire_order is None else wire_order)

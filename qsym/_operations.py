@@ -532,7 +532,10 @@ class Operation:
         if not self.wires and name not in ("GlobalPhase", "Identity"):
             raise WireError(f"{name}: wrong number of wires: {name} needs at least one wire, "
                             f"got wires={list(self.wires)}")
+        given_u = hyper.get("U")
         self.hyper = _check_hyper(name, hyper, len(self.wires))
+        if is_sparse_matrix(given_u):
+            self._given_sparse(given_u)
         if unitary_check:
             _warn_unitary_check(dict(self.hyper)["U"])
         self.id = _deprecated_id(id)
@@ -542,6 +545,16 @@ class Operation:
 
     _table_name = None  # a user's subclass of a gate class: the gate's name
     _aux = None  # MultiControlledX's work_wires and work_wire_type, as given
+    sparse_given = None  # a QubitUnitary's U given as a SciPy sparse matrix (CSR)
+
+    def _given_sparse(self, U) -> None:
+        """PennyLane's ``QubitUnitary`` of a SciPy sparse matrix: ``sparse_matrix()`` is it
+        (CSR), ``matrix()`` is undefined (``MatrixUndefinedError``: ``qml.matrix`` gives it
+        dense), decomposed on one wire only; circuits apply it densely (the table's ``U``)."""
+        self.sparse_given = U.asformat("csr")
+        self.has_matrix, self.has_sparse_matrix = False, True
+        if len(self.wires) > 1:
+            self.has_decomposition = False
 
     @property
     def aux_keywords(self) -> dict:
@@ -651,6 +664,9 @@ class Operation:
                [0, 0, 0, 1],
                [0, 0, 1, 0]])
         """
+        if self.sparse_given is not None:
+            raise MatrixUndefinedError(f"{self.name}: U is sparse matrix. Use sparse_matrix method "
+                                       "instead (qml.matrix(op) gives it dense)")
         m = self._own_matrix()
         if wire_order is None or list(wire_order) == list(self.wires):
             return m
@@ -1261,7 +1277,7 @@ class Operation:
             return _closed_eigvals(closed, [np.array(p) if isinstance(p, Batched) else p
                                             for p in self.params])
         try:
-            m = self.matrix()
+            m = self.matrix() if self.sparse_given is None else self.sparse_given.toarray()
         except MatrixUndefinedError as exc:  # PennyLane's: no eigenvalues without a matrix
             raise EigvalsUndefinedError(f"{self.name} has no eigenvalues (PennyLane's "
                                         "EigvalsUndefinedError): define compute_eigvals or "
@@ -1341,6 +1357,10 @@ class Operation:
         rules = added_rules(type(self), self)
         if rules:  # PennyLane 0.45: the first applicable rule added with qml.add_decomps
             return rule_decomposition(self, rules[0])
+        if self.sparse_given is not None and len(self.wires) > 1:
+            raise DecompositionUndefinedError(
+                "The decomposition of a two-qubit sparse QubitUnitary is undefined. (PennyLane's "
+                "rule; give U dense, U.toarray(), to decompose it)")
         return METHODS["decomposition"](self)
 
     def simplify(self) -> "Operation":
@@ -1391,6 +1411,10 @@ class Operation:
         if _yours(type(self)) and not user_declares(
                 type(self), "compute_sparse_matrix"):
             type(self).compute_sparse_matrix()  # (PennyLane's SparseMatrixUndefinedError)
+        if self.sparse_given is not None:  # a QubitUnitary given sparse: as given
+            if wire_order is None or list(wire_order) == list(self.wires):
+                return self.sparse_given.asformat(format)
+            return sparse_of(expand_matrix(self._own_matrix(), self.wires, wire_order), format)
         return sparse_of(self.matrix(wire_order=wire_order), format)
 
     def __pow__(self, z):

@@ -1773,7 +1773,7 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
             parts = op.decomposition()
         return [c for g in parts for c in _controlled_ops(g, controls)]
     if name == "QubitUnitary":  # numbers (a stack of them: a broadcast), controlled
-        U = np.asarray(op.matrix(), dtype=complex)
+        U = np.asarray(_hyper_value(op, "U"), dtype=complex)  # (given sparse too)
         C = np.zeros(U.shape[:-2] + (2**k * U.shape[-1],) * 2, dtype=complex)
         C[..., range(C.shape[-1]), range(C.shape[-1])] = 1
         C[..., -U.shape[-1]:, -U.shape[-1]:] = U
@@ -3281,7 +3281,8 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The identity, with the base's matrix where the controls hold their values."""
-        u = np.asarray(self._base.matrix(), dtype=complex)
+        given = getattr(self._base, "sparse_given", None)  # a QubitUnitary given sparse
+        u = np.asarray(self._base.matrix() if given is None else given.toarray(), dtype=complex)
         if not len(self._base.wires):  # a GlobalPhase on no wire: its phase, a 1x1 block
             u = u[..., :1, :1]
         k, d = len(self._values), u.shape[-1]
@@ -3343,7 +3344,8 @@ def _base_matrix(base):
     broadcast), a SciPy sparse matrix, or a ``QubitUnitary`` (taken off the tape)."""
     if isinstance(base, Operation):
         _take_off_tape(base)
-        return base.matrix()
+        given = getattr(base, "sparse_given", None)  # a QubitUnitary given sparse: as given
+        return given if given is not None else base.matrix()
     if is_sparse_matrix(base):
         return base
     if not hasattr(base, "__len__") and not hasattr(base, "__array__"):
