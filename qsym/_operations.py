@@ -5592,6 +5592,9 @@ class _PLMeasurement(MeasurementProcess):
         if self.kind == "probs":
             idx = _sample_index(samples, wire_order, self._wires_in(wire_order))
             k = len(self._wires_in(wire_order))
+            if bin_size is not None:  # PennyLane's: (2**k, number of bins), a column per bin
+                return np.stack([np.bincount(b, minlength=2**k) / len(b)
+                                 for b in idx.reshape(-1, bin_size)], axis=-1)
             return np.bincount(idx, minlength=2**k) / len(idx)
         eig = self._eigvals_of_samples(samples, wire_order)
         if self.kind == "sample":

@@ -325,3 +325,16 @@ def test_probs_of_a_gate_without_diagonalizing_gates_is_pennylanes_error(gate):
     with pytest.raises(qml.exceptions.QuantumFunctionError,
                        match="does not define diagonalizing gates : cannot be used to rotate"):
         qml.probs(op=op)
+
+
+def test_probs_process_samples_with_bin_size_gives_a_column_per_bin():
+    """PennyLane's ``bin_size``: shape ``(2**k, number of bins)``; a batch of sample sets
+    one such array each. Bins written out: (00, 11) and (10, 01)."""
+    samples = np.array([[0, 0], [1, 1], [1, 0], [0, 1]])
+    out = qml.probs(wires=[0, 1]).process_samples(samples, wire_order=[0, 1], bin_size=2)
+    assert np.allclose(out, [[0.5, 0.0], [0.0, 0.5], [0.0, 0.5], [0.5, 0.0]])
+    one = qml.probs(wires=[1]).process_samples(samples, wire_order=[0, 1], bin_size=2)
+    assert np.allclose(one, [[0.5, 0.5], [0.5, 0.5]])
+    batch = qml.probs(wires=[0]).process_samples(np.stack([samples, 1 - samples]),
+                                                 wire_order=[0, 1], bin_size=4)
+    assert np.allclose(batch, [[[0.5], [0.5]], [[0.5], [0.5]]])
