@@ -5822,6 +5822,15 @@ class MutualInfoMP(_StateQuantityMP):
     _quantity = "mutual_info"
     _shortname = "mutual_info"
 
+    @property
+    def raw_wires(self):
+        """PennyLane's: the two subsystems' wires, ``[Wires(wires0), Wires(wires1)]``.
+
+        >>> MutualInfoMP(wires=([0], [1, 2])).raw_wires
+        [Wires([0]), Wires([1, 2])]
+        """
+        return [Wires(self.reduce[1]), Wires(self.reduce[2])]
+
 
 QUANTITY_CLASSES = {c._quantity: c for c in (DensityMatrixMP, PurityMP, VnEntropyMP, MutualInfoMP)}
 

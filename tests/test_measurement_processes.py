@@ -338,3 +338,17 @@ def test_probs_process_samples_with_bin_size_gives_a_column_per_bin():
     batch = qml.probs(wires=[0]).process_samples(np.stack([samples, 1 - samples]),
                                                  wire_order=[0, 1], bin_size=4)
     assert np.allclose(batch, [[[0.5], [0.5]], [[0.5], [0.5]]])
+
+
+def test_mutual_info_raw_wires_are_the_two_subsystems():
+    """PennyLane's ``MutualInfoMP.raw_wires``: ``[Wires(wires0), Wires(wires1)]``, mapped
+    by ``map_wires`` subsystem by subsystem."""
+    from qsym.wires import Wires
+
+    mp = MutualInfoMP(wires=[Wires(["a", "b"]), Wires(["c"])])
+    assert mp.raw_wires == [Wires(["a", "b"]), Wires(["c"])]
+    mapped = mp.map_wires({"a": 0, "b": 1, "c": 2})
+    assert mapped.raw_wires == [Wires([0, 1]), Wires([2])]
+    qml.assert_equal(mapped, MutualInfoMP(wires=[Wires([0, 1]), Wires([2])]))
+    swapped = MutualInfoMP(wires=[Wires([0]), Wires([1])]).map_wires({0: 1, 1: 0})
+    assert swapped.raw_wires == [Wires([1]), Wires([0])]
