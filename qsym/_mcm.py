@@ -738,11 +738,11 @@ _ARITHMETIC_LIST = (
 def _check_statistic(kind: str, mv) -> None:
     if isinstance(mv, MeasurementValue):
         if kind == "probs" and len(mv.measurements) > 1:
-            raise QuantumFunctionError(
-                "Cannot use qml.probs() when measuring multiple mid-circuit measurements "
+            raise MeasurementError(  # PennyLane's ValueError and text
+                "Cannot use qp.probs() when measuring multiple mid-circuit measurements "
                 "collected using arithmetic operators. To collect probabilities for multiple "
                 "mid-circuit measurements, use a list of mid-circuit measurements with "
-                "qml.probs().")
+                "qp.probs().")
         return
     if kind in ("expval", "var"):
         raise MeasurementError(  # PennyLane's ValueError and text

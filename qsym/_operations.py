@@ -4985,9 +4985,12 @@ def _of_values(kind, obs, **options):
     them with operators: PennyLane's ``QuantumFunctionError``)."""
     if not is_measurement_value(obs):
         if isinstance(obs, (list, tuple)) and any(is_measurement_value(o) for o in obs):
+            which = "single" if kind == "sample" else "unprocessed"  # PennyLane's texts
             raise QuantumFunctionError(
-                "Only sequences of unprocessed MeasurementValues can be passed with the op "
-                f"argument; got {list(obs)!r}: measure the operators separately")
+                f"Only sequences of {which} MeasurementValues can be passed with the op "
+                "argument. MeasurementValues manipulated using arithmetic operators cannot be "
+                "used when collecting statistics for a sequence of mid-circuit measurements. "
+                f"(got {list(obs)!r}: measure the operators separately)")
         return None
     mp = object.__new__(MP_CLASSES[kind])
     MID_MEASURE["init"](mp, kind, obs, **options)

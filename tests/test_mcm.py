@@ -516,3 +516,18 @@ def test_qml_equal_of_conditionals_and_measurement_values():
     assert not qml.equal(qml.sample(op=a * b), qml.sample(op=[a, b]))
     with pytest.raises(AssertionError, match="different mid-circuit measurements"):
         qml.assert_equal(Conditional(m, qml.PauliX(0)), Conditional(other, qml.PauliX(0)))
+
+
+def test_statistics_of_mixed_or_composite_values_raise_pennylanes_errors():
+    """PennyLane's texts: a list mixing measurement values and operators (``sample``:
+    "single", others "unprocessed"); ``qml.probs`` of an expression of several
+    measurements is its ``ValueError``."""
+    m0, m1 = qml.measure(0), qml.measure(1)
+    with pytest.raises(qml.QuantumFunctionError,
+                       match="Only sequences of single MeasurementValues can be passed"):
+        qml.sample(op=[m0, qml.PauliZ(0)])
+    with pytest.raises(qml.QuantumFunctionError,
+                       match="Only sequences of unprocessed MeasurementValues can be passed"):
+        qml.probs(op=[m0, qml.PauliZ(0)])
+    with pytest.raises(ValueError, match=r"Cannot use qp.probs\(\) when measuring multiple"):
+        qml.probs(op=m0 + m1)
