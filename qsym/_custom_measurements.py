@@ -3,12 +3,13 @@
 
 qsym compiles its own measurement kinds; a class of the user's own is computed as
 PennyLane's ``default.qubit`` computes it: the circuit runs with a *carrier* measurement
-of every wire (with finite shots ``qml.sample`` of them, else ``qml.state()``, on
+of the tape's wires (with finite shots ``qml.sample`` of them, else ``qml.state()``, on
 ``default.mixed`` ``qml.density_matrix``), taken after the measurement's
 ``diagonalizing_gates()``, and the class's own ``process_samples(samples, wire_order)``,
 ``process_state(state, wire_order)`` or ``process_density_matrix(rho, wire_order)`` is
-handed that result, with the wires numbered ``0 .. n-1`` in the device's order (the
-measurement's own wires mapped alike), PennyLane's shapes and wire order. The
+handed that result, the wires numbered ``0 .. n-1`` as PennyLane's standard wires (the
+gates' wires, then those only measured; a measurement without wires measures the
+device's) and the measurement's own wires mapped alike: PennyLane's shapes and order. The
 measurement's class decides what a device accepts, as PennyLane's
 ``validate_measurements``: with shots a ``SampleMeasurement``, without a
 ``StateMeasurement`` (else :class:`~qsym.errors.DeviceError`). Such a result has no
@@ -50,11 +51,26 @@ def is_custom(m) -> bool:
     return getattr(m, "kind", None) == ""
 
 
+def _measured(m, device) -> list:
+    """A measurement's wires as PennyLane's device fills them: its own, else (no wires: all
+    of them) the device's."""
+    own = list(m.wires) if len(m.wires) else []
+    return own or list(getattr(device, "wires", None) or ())
+
+
 def _wire_order(tape, device) -> list:
-    """The wires the state and samples are on: the device's, else the tape's (PennyLane's
-    ``default.qubit`` without wires simulates the tape's wires)."""
-    wires = getattr(device, "wires", None)
-    return list(wires) if wires else list(tape.wires)
+    """The wires the state and samples are on, in their order, as PennyLane's
+    ``default.qubit`` simulates them (``map_to_standard_wires`` after its preprocessing gave
+    a measurement without wires the device's): the gates' wires, then the wires only
+    measured; integers ``0 .. n-1`` already standard stay in order. A tape without wires
+    on a device without wires: one wire."""
+    ops = list(tape.op_wires)
+    measured = [w for m in tape.measurements for w in _measured(m, device)]
+    only = list(dict.fromkeys(w for w in measured if w not in ops))
+    n, k = len(ops), len(ops) + len(only)
+    if set(ops) == set(range(n)) and set(only) == set(range(n, k)):
+        return list(range(k)) or [0]
+    return ops + only
 
 
 def _checked(m, shots, device) -> None:
@@ -77,7 +93,7 @@ def _carrier(order, shots, device):
         return state()
 
 
-def _mapped(m, wire_map: dict):
+def _mapped(m, wire_map: dict, device_wires=()):
     """A copy of ``m`` on the integer wires the carrier's wire order numbers (its observable
     too), as PennyLane's device maps a tape's wires before measuring."""
     new = copy.copy(m)
@@ -86,6 +102,8 @@ def _mapped(m, wire_map: dict):
     raw = getattr(m, "_wires", None)
     if raw is not None:
         new._wires = tuple(wire_map[w] for w in raw)
+    elif getattr(m, "obs", None) is None:  # every wire: the device's (PennyLane's preprocessing)
+        new._wires = tuple(wire_map[w] for w in device_wires if w in wire_map) or None
     return new
 
 
@@ -106,11 +124,12 @@ def _values(result, count: int, partitioned: bool):
 
 
 def split_custom(tape, device):
-    """``(tapes, combine)``: ``tape``'s measurements of the user's classes replaced by
-    carriers (the first tape: the other measurements and one carrier for every such
-    measurement without diagonalizing gates; one more tape per measurement with them, its
-    gates appended), and the function that makes the tape's result from theirs;
-    ``(None, None)`` when it has none.
+    """``(runs, combine)``: ``tape``'s measurements of the user's classes replaced by
+    carriers, as ``(tape, device)`` pairs to run (the tape of its other measurements on
+    ``device``; one carrier tape for every such measurement without diagonalizing gates,
+    one more per measurement with them, its gates appended, on the device rewired to the
+    carrier's wires, :func:`_wire_order`), and the function that makes the tape's result
+    from theirs; ``(None, None)`` when it has none.
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z(0))])
@@ -126,35 +145,40 @@ def split_custom(tape, device):
             _checked(m, shots, device)
     order = _wire_order(tape, device)
     wire_map = {w: i for i, w in enumerate(order)}
+    on_order = device.rewired(order) if hasattr(device, "rewired") else device
     plain = [m for m in mps if not is_custom(m)]
-    rotated = [m for m in mps if is_custom(m) and m.diagonalizing_gates()]
-    own = {id(m): i for i, m in enumerate(rotated)}  # its own tape: 1 + i
-    first = plain + ([_carrier(order, shots, device)]
-                     if any(is_custom(m) and id(m) not in own for m in mps) else [])
-    tapes = [tape.copy(measurements=first, trainable_params=tape._trainable)]
-    for m in rotated:
-        tapes.append(tape.copy(operations=list(tape.operations) + list(m.diagonalizing_gates()),
+    custom = [m for m in mps if is_custom(m)]
+    groups: dict = {}  # the diagonalizing gates (their reprs) -> one carrier tape
+    for m in custom:
+        groups.setdefault(repr(m.diagonalizing_gates()), []).append(m)
+    runs = [(tape.copy(measurements=plain, trainable_params=tape._trainable), device)] if plain else []
+    where = {}  # id(m) -> index of its carrier's run
+    for members in groups.values():
+        gates = list(members[0].diagonalizing_gates())
+        runs.append((tape.copy(operations=list(tape.operations) + gates,
                                measurements=[_carrier(order, shots, device)],
-                               trainable_params=tape._trainable))
+                               trainable_params=tape._trainable), on_order))
+        where.update({id(m): len(runs) - 1 for m in members})
     partitioned = bool(getattr(shots, "has_partitioned_shots", False))
 
     def combine(results):
-        firsts = _values(results[0], len(first), partitioned)
-        others = [_values(r, 1, partitioned) for r in results[1:]]
+        values = [_values(r, len(plain) if (plain and i == 0) else 1, partitioned)
+                  for i, r in enumerate(results)]
         out = []
-        for p, values in enumerate(firsts):
+        for p in range(len(values[0])):
             row, k = [], 0
             for m in mps:
                 if not is_custom(m):
-                    row.append(values[k])
+                    row.append(values[0][p][k])
                     k += 1
                     continue
-                raw = others[own[id(m)]][p][0] if id(m) in own else values[-1]
-                row.append(_processed(_mapped(m, wire_map), raw, len(order), shots, device))
+                raw = values[where[id(m)]][p][0]
+                mapped = _mapped(m, wire_map, list(getattr(device, "wires", None) or ()))
+                row.append(_processed(mapped, raw, len(order), shots, device))
             out.append(tuple(row) if len(mps) > 1 else row[0])
         return tuple(out) if partitioned else out[0]
 
-    return tapes, combine
+    return runs, combine
 
 
 def refuse_derivative(tape) -> None:

@@ -1483,7 +1483,7 @@ def _run_one(tape, device, gradient=None):
     if finish is not None:
         if any(isinstance(d, Box) for d in tape.data):
             refuse_derivative(tape)
-        return finish([_run_one(t, device) for t in carried])
+        return finish([_run_one(t, d) for t, d in carried])
     data = tape.data
     if any(np.ndim(d) for d in data):  # a broadcast tape: one argument per parameter
         node = tape_qnode(tape, device, split=True)

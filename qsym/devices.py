@@ -235,23 +235,36 @@ class Device:
         return None if self.wires is None else len(self.wires)
 
     def widened(self, wires) -> "Device":
-        """This device with ``wires`` after its own: a copy sharing its shots, random
-        generator and tracker (made once per list of wires). PennyLane's ``dev.execute(tape)``
-        (no preprocessing) simulates a tape's wires whether the device has them or not (a
-        gradient transform's auxiliary wire); qsym runs such a tape on this copy.
+        """This device with ``wires`` after its own (:meth:`rewired`). PennyLane's
+        ``dev.execute(tape)`` (no preprocessing) simulates a tape's wires whether the device
+        has them or not (a gradient transform's auxiliary wire); qsym runs such a tape on
+        this copy.
 
         >>> Device("default.qubit", wires=2).widened([5]).wires
         Wires([0, 1, 5])
         """
+        return self.rewired(list(self.wires or ()) + list(wires))
+
+    def rewired(self, wires) -> "Device":
+        """A copy of this device on exactly ``wires``, sharing its shots, random generator
+        and tracker (made once per list of wires): the wires a computation runs on when
+        they are not the device's (:meth:`widened`; a measurement class of the user's own
+        gets the state of the tape's wires only, as PennyLane's ``default.qubit``).
+
+        >>> Device("default.qubit").rewired(["a", "b"]).wires
+        Wires(['a', 'b'])
+        """
         key = tuple(wires)
-        copies = self.__dict__.setdefault("_widened_copies", {})
-        wider = copies.get(key)
-        if wider is None:
-            wider = copy.copy(self)
-            wider.__dict__.pop("_widened_copies", None)
-            wider._device_wires = Wires(list(self.wires) + list(key))
-            copies[key] = wider
-        return wider
+        if self.wires is not None and key == tuple(self.wires):
+            return self
+        copies = self.__dict__.setdefault("_rewired_copies", {})
+        other = copies.get(key)
+        if other is None:
+            other = copy.copy(self)
+            other.__dict__.pop("_rewired_copies", None)
+            other._device_wires = Wires(list(key))
+            copies[key] = other
+        return other
 
     @property
     def shots(self):

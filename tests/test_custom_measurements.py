@@ -57,7 +57,9 @@ def test_sample_measurement_counts_the_ones_of_each_wire():
     assert SumOfSamples.seen[1] == Wires([0, 1])
 
 
-def test_wire_labels_are_numbered_in_the_device_order():
+def test_the_tapes_wires_only_numbered_as_pennylanes_standard_wires():
+    """PennyLane's default.qubit simulates the tape's wires (the gates', then those only
+    measured; a measurement without wires measures the device's), numbered 0 .. n-1."""
     dev = qml.device("default.qubit", wires=["a", "b", "c"])
 
     @qml.set_shots(50)
@@ -67,10 +69,19 @@ def test_wire_labels_are_numbered_in_the_device_order():
         return SumOfSamples(wires=["c"])
 
     assert int(circuit()) == 50
-    assert SumOfSamples.seen[1] == Wires([0, 1, 2]) and SumOfSamples.seen[2] == Wires([2])
+    assert SumOfSamples.seen == ((50, 1), Wires([0]), Wires([0]))
+
+    @qml.qnode(qml.device("default.qubit", wires=["b", "a", "c"]))
+    def labelled():
+        qml.PauliX("a")
+        qml.RY(1.0, wires="b")
+        return TheState(wires=["a"])
+
+    # wires in the order the gates use them, [a, b]: |1> (x) (cos 0.5 |0> + sin 0.5 |1>)
+    assert np.allclose(labelled(), [0, 0, np.cos(0.5), np.sin(0.5)])
 
 
-def test_state_measurement_gets_the_state_in_device_wire_order():
+def test_state_measurement_without_wires_gets_the_devices_wires():
     dev = qml.device("default.qubit", wires=2)
     theta = 0.7
 
@@ -79,10 +90,16 @@ def test_state_measurement_gets_the_state_in_device_wire_order():
         qml.RY(x, wires=1)
         return TheState()
 
-    # RY(x)|0> on wire 1 (the less significant): [cos(x/2), sin(x/2), 0, 0]
-    expected = np.array([np.cos(theta / 2), np.sin(theta / 2), 0, 0])
+    # the gates' wire 1 first, then the measured-only wire 0: amplitudes (w1, w0)
+    expected = np.array([np.cos(theta / 2), 0, np.sin(theta / 2), 0])
     assert np.allclose(circuit(theta), expected)
     assert TheState.order == Wires([0, 1])
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def nothing():
+        return TheState()
+
+    assert np.allclose(nothing(), [1, 0, 0, 0])
 
 
 def test_observable_diagonalizing_gates_are_applied_first():
