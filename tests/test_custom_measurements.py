@@ -237,3 +237,25 @@ def test_direct_measurement_process_subclass():
         a.shape(None, 1)
     with pytest.raises(qml.QuantumFunctionError, match="shape of the measurement CountsMP"):
         qml.counts(wires=[0]).shape(10, 1)
+
+
+def test_drawn_with_pennylanes_label():
+    """PennyLane draws a measurement of the user's class by its ``str``:
+    ``_shortname(wires=[...])``, else ``None(wires=[...])``."""
+    class Named(StateMeasurement):
+        _shortname = "mine"
+
+        def process_state(self, state, wire_order):
+            return np.asarray(state)
+
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x, 0)
+        qml.CNOT([0, 1])
+        return TheState(wires=[0]), qml.expval(qml.Z(1)), Named()
+
+    drawn = qml.draw(circuit)(0.1).splitlines()
+    assert drawn[0] == "0: ──RX(0.10)─╭●─┤  None(wires=[0])  mine(wires=[])"
+    assert drawn[1].startswith("1: ───────────╰X─┤  <Z>")
