@@ -28,6 +28,7 @@ from ._shapes import fd_circuits
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
 from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
 from ._operations import OperatorRecord  # noqa: E402
+from .errors import CustomMeasurementError  # noqa: E402
 
 
 def _fmt(v: float, decimals: int) -> str:
@@ -533,6 +534,8 @@ def _mp_label(mp, note, matrices) -> str:
     from the measurement as written."""
     if mp.reduce:
         return _REDUCED_LABELS[mp.reduce[0]]
+    if not mp.kind:  # a measurement class of the user's own: PennyLane draws its str
+        return str(mp)
     if mp.kind == "state":
         return "State"
     obs = None if note is None else _obs_label(note, matrices)
@@ -1123,7 +1126,17 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                 list(dev_wires) if wire_order is None and dev_wires is not None else wire_order,
                 show_all_wires, decimals, max_length, show_matrices, show_wire_labels,
                 run[2], level, matrix_gap=not plain)
-        entry, xs, ds = qnode.compiled(args, kwargs)
+        try:
+            entry, xs, ds = qnode.compiled(args, kwargs)
+        except CustomMeasurementError:  # a measurement class of the user's own: the run
+            if run is None:
+                raise
+            dev_wires = None if plain else getattr(qnode.device, "wires", None)
+            return draw_recording(
+                run[0], [] if bare() else _results(run[1]),
+                list(dev_wires) if wire_order is None and dev_wires is not None else wire_order,
+                show_all_wires, decimals, max_length, show_matrices, show_wire_labels,
+                run[2], level, matrix_gap=not plain)
         circuit = _without_measurements(entry.circuit) if bare() else entry.circuit
         order = wire_order
         if order is None and (plain or getattr(qnode.device, "wires", None) is None):
@@ -1400,6 +1413,8 @@ def _own_or_decomposed(op, wire_order) -> np.ndarray:
     try:
         return op.matrix(wire_order=wire_order)
     except MatrixUndefinedError:
+        if getattr(op, "sparse_given", None) is not None:  # a QubitUnitary given sparse
+            return op.sparse_matrix(wire_order=wire_order).toarray()
         if not getattr(op, "has_decomposition", False):
             raise
     return _gates_matrix(op.decomposition(), op.wires if wire_order is None else wire_order)

@@ -37,7 +37,7 @@ from . import _operations as ops_mod
 from ._opmath import Operator, ctrl
 from ._shapes import format_values, tree_spec
 from ._trace import TAPE_REWRITES, Tape, active_tape, recording
-from .errors import ConditionalTransformError, MeasurementError, WireError
+from .errors import ConditionalTransformError, GateError, MeasurementError, WireError
 from .exceptions import QuantumFunctionError
 from .wires import Wires
 
@@ -568,6 +568,11 @@ class Conditional:
 
     def remake(self, params=()) -> Conditional:
         """The conditioned operation with ``params``, recorded where it is called."""
+        if not hasattr(self.base, "remake"):  # recorded as written in a user's queue only
+            with recording(Tape()):  # (qml.exp of a base without a Pauli form): its refusal
+                self.base.decomposition()
+            raise GateError(f"{self!r} cannot be applied in a circuit: qsym remakes the gates "
+                            "of its table under qml.cond")
         with recording(Tape()):
             base = self.base.remake(params)
         return Conditional(self.meas_val, base)
@@ -733,11 +738,11 @@ _ARITHMETIC_LIST = (
 def _check_statistic(kind: str, mv) -> None:
     if isinstance(mv, MeasurementValue):
         if kind == "probs" and len(mv.measurements) > 1:
-            raise QuantumFunctionError(
-                "Cannot use qml.probs() when measuring multiple mid-circuit measurements "
+            raise MeasurementError(  # PennyLane's ValueError and text
+                "Cannot use qp.probs() when measuring multiple mid-circuit measurements "
                 "collected using arithmetic operators. To collect probabilities for multiple "
                 "mid-circuit measurements, use a list of mid-circuit measurements with "
-                "qml.probs().")
+                "qp.probs().")
         return
     if kind in ("expval", "var"):
         raise MeasurementError(  # PennyLane's ValueError and text

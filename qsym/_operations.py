@@ -532,7 +532,10 @@ class Operation:
         if not self.wires and name not in ("GlobalPhase", "Identity"):
             raise WireError(f"{name}: wrong number of wires: {name} needs at least one wire, "
                             f"got wires={list(self.wires)}")
+        given_u = hyper.get("U")
         self.hyper = _check_hyper(name, hyper, len(self.wires))
+        if is_sparse_matrix(given_u):
+            self._given_sparse(given_u)
         if unitary_check:
             _warn_unitary_check(dict(self.hyper)["U"])
         self.id = _deprecated_id(id)
@@ -542,6 +545,16 @@ class Operation:
 
     _table_name = None  # a user's subclass of a gate class: the gate's name
     _aux = None  # MultiControlledX's work_wires and work_wire_type, as given
+    sparse_given = None  # a QubitUnitary's U given as a SciPy sparse matrix (CSR)
+
+    def _given_sparse(self, U) -> None:
+        """PennyLane's ``QubitUnitary`` of a SciPy sparse matrix: ``sparse_matrix()`` is it
+        (CSR), ``matrix()`` is undefined (``MatrixUndefinedError``: ``qml.matrix`` gives it
+        dense), decomposed on one wire only; circuits apply it densely (the table's ``U``)."""
+        self.sparse_given = U.asformat("csr")
+        self.has_matrix, self.has_sparse_matrix = False, True
+        if len(self.wires) > 1:
+            self.has_decomposition = False
 
     @property
     def aux_keywords(self) -> dict:
@@ -651,6 +664,9 @@ class Operation:
                [0, 0, 0, 1],
                [0, 0, 1, 0]])
         """
+        if self.sparse_given is not None:
+            raise MatrixUndefinedError(f"{self.name}: U is sparse matrix. Use sparse_matrix method "
+                                       "instead (qml.matrix(op) gives it dense)")
         m = self._own_matrix()
         if wire_order is None or list(wire_order) == list(self.wires):
             return m
@@ -1261,7 +1277,7 @@ class Operation:
             return _closed_eigvals(closed, [np.array(p) if isinstance(p, Batched) else p
                                             for p in self.params])
         try:
-            m = self.matrix()
+            m = self.matrix() if self.sparse_given is None else self.sparse_given.toarray()
         except MatrixUndefinedError as exc:  # PennyLane's: no eigenvalues without a matrix
             raise EigvalsUndefinedError(f"{self.name} has no eigenvalues (PennyLane's "
                                         "EigvalsUndefinedError): define compute_eigvals or "
@@ -1341,6 +1357,10 @@ class Operation:
         rules = added_rules(type(self), self)
         if rules:  # PennyLane 0.45: the first applicable rule added with qml.add_decomps
             return rule_decomposition(self, rules[0])
+        if self.sparse_given is not None and len(self.wires) > 1:
+            raise DecompositionUndefinedError(
+                "The decomposition of a two-qubit sparse QubitUnitary is undefined. (PennyLane's "
+                "rule; give U dense, U.toarray(), to decompose it)")
         return METHODS["decomposition"](self)
 
     def simplify(self) -> "Operation":
@@ -1391,6 +1411,10 @@ class Operation:
         if _yours(type(self)) and not user_declares(
                 type(self), "compute_sparse_matrix"):
             type(self).compute_sparse_matrix()  # (PennyLane's SparseMatrixUndefinedError)
+        if self.sparse_given is not None:  # a QubitUnitary given sparse: as given
+            if wire_order is None or list(wire_order) == list(self.wires):
+                return self.sparse_given.asformat(format)
+            return sparse_of(expand_matrix(self._own_matrix(), self.wires, wire_order), format)
         return sparse_of(self.matrix(wire_order=wire_order), format)
 
     def __pow__(self, z):
@@ -1504,7 +1528,8 @@ class Operation:
     def __truediv__(self, other):
         if not _scales(other):
             return NotImplemented
-        return SProd(1 / _scalar(other), self, _flat=True)
+        return SProd(1 / (np.asarray(other) if batched_scalar(other) else _scalar(other)), self,
+                     _flat=True)
 
     def __add__(self, other):
         return _add_operator(self, other)
@@ -2820,9 +2845,25 @@ def _mul_words(w1: tuple, w2: tuple):
 
 def _scales(c) -> bool:
     """Whether ``c`` may scale an operator (a number, an array, a traced input or a
-    sympy expression, an autograd value): anything else gets Python's ``TypeError``
-    (PennyLane's ``"dummy" * qml.X(0)``)."""
-    return isinstance(c, (numbers.Number, np.ndarray, np.generic, Traced, sp.Basic, Box))
+    sympy expression, an autograd value, a list of numbers: a batch): anything else gets
+    Python's ``TypeError`` (PennyLane's ``"dummy" * qml.X(0)``)."""
+    return (isinstance(c, (numbers.Number, np.ndarray, np.generic, Traced, sp.Basic, Box))
+            or (isinstance(c, (list, tuple)) and batched_scalar(c)))
+
+
+def batched_scalar(c) -> bool:
+    """Whether ``c`` is a batch of numbers scaling an operator (PennyLane's batched
+    ``SProd``: an array or list of several numbers, one operator per element).
+
+    >>> batched_scalar(np.array([0.5, 0.6])), batched_scalar(np.array([0.5])), batched_scalar(2.0)
+    (True, False, False)
+    """
+    if isinstance(c, (list, tuple)):
+        if not c or not all(isinstance(x, numbers.Number) for x in c):
+            return False
+        c = np.asarray(c)
+    return (isinstance(c, np.ndarray) and c.ndim >= 1 and c.size > 1
+            and c.dtype.kind in "biufc")
 
 
 def _scalar(c):
@@ -3081,7 +3122,8 @@ class Observable:
     def __truediv__(self, other):
         if not _scales(other):
             return NotImplemented
-        return SProd(1 / _scalar(other), self, _flat=True)
+        return SProd(1 / (np.asarray(other) if batched_scalar(other) else _scalar(other)), self,
+                     _flat=True)
 
     def __add__(self, other):
         return _add_operator(self, other)
@@ -3406,7 +3448,13 @@ class _Arithmetic(Observable):
     @property
     def terms(self):
         if self._merged is None:  # no Pauli form: the Pauli decomposition of the matrix
-            self._merged = pauli_decomposition(self.matrix(), self._wires).terms
+            m = self.matrix()
+            if np.ndim(m) > 2:  # a batched scalar multiple among the operands
+                raise MeasurementError(
+                    f"{self!r} is batched (a matrix per scalar of a batched scalar multiple, "
+                    "PennyLane's batched SProd): it has no Pauli sum to measure; measure each "
+                    "element, or scale the result")
+            self._merged = pauli_decomposition(m, self._wires).terms
         return self._merged
 
     @terms.setter
@@ -3917,6 +3965,12 @@ class SProd(_Arithmetic):
     def __init__(self, scalar, base, id=None, _flat=False):
         base = _operand(base)
         scalar = scalar[()] if isinstance(scalar, np.ndarray) and scalar.ndim == 0 else scalar
+        if batched_scalar(scalar):  # PennyLane's batched SProd: a matrix per scalar
+            self.scalar, self.base = scalar, base
+            self._finish([base], lambda forms: forms[0])
+            self._merged = None  # no Pauli sum: not measured (terms)
+            self.operands, self.id = (base,), id
+            return
         c = _scalar(scalar)
         given = base
         if _flat and isinstance(base, SProd):
@@ -3952,7 +4006,7 @@ class SProd(_Arithmetic):
         0.0 * X(1)
         """
         rep = getattr(self.base, "pauli_rep", None)
-        if rep is None:
+        if rep is None or batched_scalar(self.scalar):
             return None
         out = METHODS["pauli_rep"]({})
         for word, v in rep.items():
@@ -3970,6 +4024,11 @@ class SProd(_Arithmetic):
         >>> qml.s_prod(2, qml.X(0) + 0.5 * qml.Z(1)).terms()
         ([2.0, 1.0], [X(0), Z(1)])
         """
+        if batched_scalar(self.scalar):
+            raise MeasurementError(
+                f"an observable can only be scaled by a number, got {self.scalar!r}: a batched "
+                "scalar multiple (PennyLane's batched SProd) has a matrix per scalar, no Pauli "
+                "sum to measure; measure each multiple, or scale the result")
         merged = _Arithmetic.terms.fget(self)
         if isinstance(self.base, _Arithmetic):
             return merged
@@ -4005,10 +4064,26 @@ class SProd(_Arithmetic):
         self._remade()
 
     def _matrix_on(self, order) -> np.ndarray:
+        if batched_scalar(self.scalar):  # one matrix per scalar, (batch, 2**n, 2**n)
+            c = np.asarray(self.scalar, dtype=complex)
+            return c.reshape(c.shape + (1, 1)) * _expanded(self.base, order)
         return complex(self.scalar) * _expanded(self.base, order)
 
     def _rebuild(self, operands):
         return SProd(self.scalar, operands[0])
+
+    @property
+    def batch_size(self):
+        """The number of scalars of a batched scalar (PennyLane's batched ``SProd``), else
+        the base's batch size.
+
+        >>> import qsym as qml
+        >>> (qml.X(0) * np.array([0.5, 0.6, 0.7])).batch_size, (2 * qml.X(0)).batch_size
+        (3, None)
+        """
+        if batched_scalar(self.scalar):
+            return int(np.shape(self.scalar)[0])
+        return _Arithmetic.batch_size.fget(self)
 
     @property
     def has_matrix(self) -> bool:
@@ -4910,9 +4985,12 @@ def _of_values(kind, obs, **options):
     them with operators: PennyLane's ``QuantumFunctionError``)."""
     if not is_measurement_value(obs):
         if isinstance(obs, (list, tuple)) and any(is_measurement_value(o) for o in obs):
+            which = "single" if kind == "sample" else "unprocessed"  # PennyLane's texts
             raise QuantumFunctionError(
-                "Only sequences of unprocessed MeasurementValues can be passed with the op "
-                f"argument; got {list(obs)!r}: measure the operators separately")
+                f"Only sequences of {which} MeasurementValues can be passed with the op "
+                "argument. MeasurementValues manipulated using arithmetic operators cannot be "
+                "used when collecting statistics for a sequence of mid-circuit measurements. "
+                f"(got {list(obs)!r}: measure the operators separately)")
         return None
     mp = object.__new__(MP_CLASSES[kind])
     MID_MEASURE["init"](mp, kind, obs, **options)
@@ -4941,7 +5019,16 @@ class MeasurementProcess(Measured):
     _eigvals = None  # PennyLane's eigvals= (ExpectationMP(eigvals=[...], wires=...))
     _wires = None  # the wires as given (None: every wire, or the observable's); see wires
 
-    def __init__(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
+    _kind = ""  # PennyLane's class of a kind (ExpectationMP, ...); "": a class of the user's own
+
+    def __init__(self, *args, **kwargs):
+        if not args or not isinstance(args[0], str):  # PennyLane's (obs, wires, eigvals, id)
+            _PLMeasurement.__init__(self, *args, **kwargs)  # (a class of the user's own)
+            return
+        self._record(*args, **kwargs)
+
+    def _record(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
+        """A measurement of ``kind`` (qsym's own signature), recorded on the active tape."""
         self.kind = kind
         self.obs = obs
         tape = active_tape()
@@ -5034,6 +5121,9 @@ class MeasurementProcess(Measured):
         >>> expval(PauliZ(0)).numeric_type, sample(wires=0).numeric_type
         (<class 'float'>, <class 'int'>)
         """
+        if not self.kind:  # a class of the user's own defines it (PennyLane's error)
+            raise MeasurementError(
+                f"The numeric type of the measurement {type(self).__name__} is not defined.")
         if self.kind == "state":
             return float if self.reduce[:1] not in ((), ("density_matrix",)) else complex
         if self.kind == "counts" or (self.kind == "sample" and self.obs is None):
@@ -5049,6 +5139,9 @@ class MeasurementProcess(Measured):
         >>> sample(wires=[0, 1]).shape(10, 3), sample(PauliZ(0)).shape(10)
         ((10, 2), (10,))
         """
+        if not self.kind:  # a class of the user's own defines it (PennyLane's error)
+            raise MeasurementError(
+                f"The shape of the measurement {type(self).__name__} is not defined")
         n_wires = len(self.wires) if self.wires else num_device_wires
         if self.reduce:
             return (2**n_wires, 2**n_wires) if self.reduce[0] == "density_matrix" else ()
@@ -5061,7 +5154,8 @@ class MeasurementProcess(Measured):
                 raise MeasurementShapeError(
                     "Shots are required to obtain the shape of the measurement SampleMP.")
             return (shots,) if self.obs is not None else (shots, n_wires)
-        raise MeasurementError(f"{self.kind} has no fixed shape (a dict of outcomes)")
+        raise MeasurementError(f"The shape of the measurement {type(self).__name__} is not "
+                               f"defined ({self.kind}: a dict of outcomes)")
 
     @property
     def resource_label(self) -> tuple:
@@ -5111,7 +5205,7 @@ class MeasurementProcess(Measured):
         >>> expval(PauliZ(0)).hash == expval(PauliZ(0)).hash != expval(PauliZ(1)).hash
         True
         """
-        return hash((type(self).__name__, self.__hash__(), str(self._eigvals),
+        return hash((type(self).__name__, self._structure_hash(), str(self._eigvals),
                      getattr(self, "all_outcomes", None), self.reduce))
 
     def _flatten(self):
@@ -5176,7 +5270,11 @@ class MeasurementProcess(Measured):
                 meta["wires"] = tuple(wire_map.get(w, w) for w in wires)
             return type(self)._unflatten((obs, eigvals), tuple(meta.items()))
 
-    def __hash__(self):
+    def __hash__(self):  # PennyLane's: hash(mp) is mp.hash
+        return self.hash
+
+    def _structure_hash(self) -> int:
+        """The hash of the kind, wires and observable's words (or measurement values)."""
         if getattr(self, "mv", None) is not None:
             return hash((self.kind, repr(self.mv)))
         obs = self.obs
@@ -5206,6 +5304,10 @@ class MeasurementProcess(Measured):
             inner = f"wires={list(self.wires or ())}"
         if counts:
             return f"CountsMP({inner}, all_outcomes={getattr(self, 'all_outcomes', False)})"
+        if not self.kind:  # a class of the user's own: PennyLane's name, its _shortname
+            plain = mv is None and written is None and self._eigvals is None
+            name = getattr(self, "_shortname", None) or ("None" if plain else type(self).__name__)
+            return f"{name}({inner})"
         return f"{self.kind}({inner})"
 
     @property
@@ -5407,6 +5509,13 @@ class _PLMeasurement(MeasurementProcess):
             return p @ eig**2 - (p @ eig) ** 2
         return p @ eig
 
+    def _own_method(self, name: str) -> None:
+        """PennyLane's abstract ``process_*`` methods: a measurement class of the user's
+        own (no kind of qsym's) that does not define ``name`` raises NotImplementedError."""
+        if not self.kind:
+            raise NotImplementedError(f"{type(self).__name__} does not define {name}: a "
+                                      "measurement class of your own computes its result there")
+
     def process_state(self, state, wire_order):
         """The result from a state vector on ``wire_order`` (first wire most significant;
         a batch ``(b, 2**n)`` gives one result per state), as PennyLane's: the state is
@@ -5416,6 +5525,7 @@ class _PLMeasurement(MeasurementProcess):
         >>> ExpectationMP(PauliZ(0)).process_state(np.array([0.6, 0.8]), wire_order=[0]).round(6)
         np.float64(-0.28)
         """
+        self._own_method("process_state")
         psi = np.asarray(state)
         if self.kind == "state" and self.reduce:
             n = len(wire_order)
@@ -5437,6 +5547,7 @@ class _PLMeasurement(MeasurementProcess):
         >>> ExpectationMP(PauliZ(0)).process_density_matrix(np.diag([0.75, 0.25]), [0])
         np.float64(0.5)
         """
+        self._own_method("process_density_matrix")
         rho = np.asarray(density_matrix)
         if self.kind == "state" and not self.reduce:
             raise ValueError("Processing from density matrix to state is not supported.")
@@ -5459,6 +5570,7 @@ class _PLMeasurement(MeasurementProcess):
         >>> ExpectationMP(PauliZ(0)).process_samples(np.array([[0], [1], [1], [1]]), [0])
         np.float64(-0.5)
         """
+        self._own_method("process_samples")
         samples = np.asarray(samples)
         if samples.ndim == 3:  # a batch of sample sets
             return [self.process_samples(s, wire_order, shot_range, bin_size) for s in samples]
@@ -5483,6 +5595,9 @@ class _PLMeasurement(MeasurementProcess):
         if self.kind == "probs":
             idx = _sample_index(samples, wire_order, self._wires_in(wire_order))
             k = len(self._wires_in(wire_order))
+            if bin_size is not None:  # PennyLane's: (2**k, number of bins), a column per bin
+                return np.stack([np.bincount(b, minlength=2**k) / len(b)
+                                 for b in idx.reshape(-1, bin_size)], axis=-1)
             return np.bincount(idx, minlength=2**k) / len(idx)
         eig = self._eigvals_of_samples(samples, wire_order)
         if self.kind == "sample":
@@ -5520,6 +5635,7 @@ class _PLMeasurement(MeasurementProcess):
         >>> ExpectationMP(PauliZ(0)).process_counts({"0": 3, "1": 1}, wire_order=[0])
         np.float64(0.5)
         """
+        self._own_method("process_counts")
         rows = np.array([[int(b) for b in k] for k in counts])
         weights = np.array([counts[k] for k in counts], dtype=float)
         if self.kind == "probs":
@@ -5708,6 +5824,15 @@ class MutualInfoMP(_StateQuantityMP):
 
     _quantity = "mutual_info"
     _shortname = "mutual_info"
+
+    @property
+    def raw_wires(self):
+        """PennyLane's: the two subsystems' wires, ``[Wires(wires0), Wires(wires1)]``.
+
+        >>> MutualInfoMP(wires=([0], [1, 2])).raw_wires
+        [Wires([0]), Wires([1, 2])]
+        """
+        return [Wires(self.reduce[1]), Wires(self.reduce[2])]
 
 
 QUANTITY_CLASSES = {c._quantity: c for c in (DensityMatrixMP, PurityMP, VnEntropyMP, MutualInfoMP)}

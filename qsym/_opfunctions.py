@@ -109,7 +109,8 @@ def matrices_commute(op1, op2) -> bool:
 
 def _square_matrix(op, fn: str) -> np.ndarray:
     _check(op, fn)
-    return np.asarray(op.matrix())
+    given = getattr(op, "sparse_given", None)  # a QubitUnitary given sparse: made dense
+    return np.asarray(op.matrix() if given is None else given.toarray())
 
 
 def is_hermitian(op) -> bool:

@@ -78,6 +78,7 @@ from ._operations import (
     user_declares,
 )
 from ._trace import (QueueLog, Tape, Traced, active_tape, choice, not_recording, outer_tape, recording,
+                     recording_root,
                      take_over)
 from .wires import Wires
 from .templates import QFT, BoxKey, Template, add_draw_group, clear_draw_groups, current_draw_groups, gates_matrix
@@ -1822,7 +1823,7 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
             parts = op.decomposition()
         return [c for g in parts for c in _controlled_ops(g, controls)]
     if name == "QubitUnitary":  # numbers (a stack of them: a broadcast), controlled
-        U = np.asarray(op.matrix(), dtype=complex)
+        U = np.asarray(_hyper_value(op, "U"), dtype=complex)  # (given sparse too)
         C = np.zeros(U.shape[:-2] + (2**k * U.shape[-1],) * 2, dtype=complex)
         C[..., range(C.shape[-1]), range(C.shape[-1])] = 1
         C[..., -U.shape[-1]:, -U.shape[-1]:] = U
@@ -3330,7 +3331,8 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The identity, with the base's matrix where the controls hold their values."""
-        u = np.asarray(self._base.matrix(), dtype=complex)
+        given = getattr(self._base, "sparse_given", None)  # a QubitUnitary given sparse
+        u = np.asarray(self._base.matrix() if given is None else given.toarray(), dtype=complex)
         if not len(self._base.wires):  # a GlobalPhase on no wire: its phase, a 1x1 block
             u = u[..., :1, :1]
         k, d = len(self._values), u.shape[-1]
@@ -3392,7 +3394,8 @@ def _base_matrix(base):
     broadcast), a SciPy sparse matrix, or a ``QubitUnitary`` (taken off the tape)."""
     if isinstance(base, Operation):
         _take_off_tape(base)
-        return base.matrix()
+        given = getattr(base, "sparse_given", None)  # a QubitUnitary given sparse: as given
+        return given if given is not None else base.matrix()
     if is_sparse_matrix(base):
         return base
     if not hasattr(base, "__len__") and not hasattr(base, "__array__"):
@@ -3649,11 +3652,34 @@ class Exp:
         tape = active_tape()
         if tape is None:
             return
-        obs = as_observable(base)  # a gate with a Pauli form leaves the tape here
-        tape.measured(obs._gates)  # ... and is used: not a dropped observable
+        try:
+            obs = self._pauli_form(base)  # a gate with a Pauli form leaves the tape here
+            tape.measured(obs._gates)  # ... and is used: not a dropped observable
+            gates = self._rotations()
+        except GateError:
+            root = recording_root()
+            if root is None or getattr(root, "log", None) is None:
+                raise  # in a circuit: not applied as rotations, refused
+            # a user's queue or tape (no circuit runs): recorded as written, PennyLane's;
+            # running it refuses it (its _rotations)
+            tape.unqueue((base,))
+            tape.append(self)
+            return
         tape.unqueue((base,))  # an operator sum or product too leaves a user's queue (PennyLane's)
-        for g in self._rotations():
+        for g in gates:
             tape.append(g)
+
+    def _pauli_form(self, base):
+        """The base's Pauli form (its observable), or a :class:`GateError`: qsym applies an
+        exponential as rotations of the base's Pauli words only."""
+        try:
+            return as_observable(base)
+        except MeasurementError as exc:
+            raise GateError(
+                f"{self!r}: the base {getattr(base, 'name', type(base).__name__)} has no Pauli "
+                "form, so qsym cannot apply its exponential (it applies qml.exp / qml.evolve "
+                "of Pauli words, their products, sums and Hermitian matrices, as rotations)"
+            ) from exc
 
     scalar = property(lambda self: self.coeff)
     wires = property(lambda self: self.base.wires)
@@ -3771,7 +3797,7 @@ class Exp:
         base, coeff = self.base, self.coeff
         while isinstance(base, SProd):  # the scalar kept apart: a term whose value is 0 at
             base, coeff = base.base, coeff * base.scalar  # some input stays a (zero) rotation
-        for word, h in as_observable(base).terms.items():
+        for word, h in self._pauli_form(base).terms.items():
             if isinstance(coeff, np.ndarray) and coeff.dtype == object:
                 # a batch of traced coefficients (broadcasting): each element's angle
                 out.append((word, np.array([self._traced_angle(c, h) for c in coeff.flat],
@@ -4144,7 +4170,7 @@ class Evolution(Exp):
 
     def _angles(self) -> list:
         out = []
-        for word, h in as_observable(self.base).terms.items():
+        for word, h in self._pauli_form(self.base).terms.items():
             if isinstance(h, numbers.Number) and complex(h).imag != 0:
                 raise GateError(f"{self!r}: the generator is not Hermitian")
             h = h.real if isinstance(h, complex) else h

@@ -47,8 +47,8 @@ from ._options import DEFAULT_DIFF_METHOD, UNSET, check_interface, check_mcm_cal
 from ._autodiff import Boxed
 from .exceptions import CompileError
 from .numpy import tensor
-from .errors import (ArgumentError, DeviceError, DifferentiationError, MethodError, QNodeError, QsymError,
-                     ScalarOutputError, TracingError)
+from .errors import (ArgumentError, CustomMeasurementError, DeviceError, DifferentiationError, MethodError,
+                     QNodeError, QsymError, ScalarOutputError, TracingError)
 from ._executors import execute, pl_backpropagates
 from ._gates import REGISTRY as GATE_REGISTRY
 from ._program import Prepared
@@ -1192,6 +1192,8 @@ class QNode:
         that many shots."""
         try:
             node, _ = self.pin(args, kwargs)  # (traced at every call: one trace, one draw)
+        except CustomMeasurementError:  # a measurement class of the user's own: its tape
+            return self.compile_pipeline.run(self, args, kwargs)
         except Boxed:  # inside qml.grad / qml.jacobian of a hybrid cost: one QNode per
             # count, so that each count's derivative is sampled with its own shots
             return autodiff.call_boxed_counts([_with_shots(self, n) for n in shots], args,
@@ -1781,6 +1783,8 @@ class QNode:
             return self._call_shot_vector(shots, args, kwargs)
         try:  # values only: a new signature is built without the chain rule
             entry, xs, ds = self.compiled(args, kwargs, derivatives=False)
+        except CustomMeasurementError:  # a measurement class of the user's own: its tape
+            return self.compile_pipeline.run(self, args, kwargs)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
             if self.method == "finite-diff" and _nested_boxes(args):
                 # a second derivative of finite differences: finite differences of them

@@ -413,6 +413,20 @@ class ShadowExpvalMP(MeasurementTransform):
         H = [_copy.copy(h) for h in self.H] if isinstance(self.H, (list, tuple)) else _copy.copy(self.H)
         return type(self)(H, seed=self.seed, k=self.k)
 
+    def _flatten(self):
+        """PennyLane's pytree protocol: ``((H,), (("seed", seed), ("k", k)))``.
+
+        >>> import qsym as qml
+        >>> mp = ShadowExpvalMP(qml.Z(0), seed=3, k=2)
+        >>> type(mp)._unflatten(*mp._flatten())
+        ShadowExpvalMP(H=Z(0), k=2, seed=3)
+        """
+        return (self.H,), (("seed", self.seed), ("k", self.k))
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        return cls(data[0], **dict(metadata))
+
     def __repr__(self):
         return f"ShadowExpvalMP(H={self.H}, k={self.k}, seed={self.seed})"
 

@@ -27,6 +27,7 @@ from autograd.tracer import Box, getval
 
 from ._cache import Memo
 from ._circuit_graph import CircuitGraph
+from ._custom_measurements import refuse_derivative, split_custom
 from ._mcm import Conditional, MidMeasure, postselecting
 from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, GateSequence, LinearCombination,
                           MeasurementProcess, Observable, Projector, SProd, Sum, as_observable,
@@ -36,7 +37,8 @@ from ._opmath import Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
 from ._trace import QueueLog, Tape, active_tape, not_recording, recording
 from . import devices
-from .errors import ArgumentError, DeviceError, DifferentiationError, GateError, QuantumFunctionError
+from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, QuantumFunctionError,
+                     WireError)
 from .exceptions import PennyLaneDeprecationWarning
 from .resource import circuit_resources
 
@@ -1477,6 +1479,11 @@ def _run_one(tape, device, gradient=None):
         return _run_by_transform(tape, device, gradient)
     if devices.runs_own_execute(device):
         return _run_own(tape, device)
+    carried, finish = split_custom(tape, device)  # measurement classes of the user's own
+    if finish is not None:
+        if any(isinstance(d, Box) for d in tape.data):
+            refuse_derivative(tape)
+        return finish([_run_one(t, d) for t, d in carried])
     data = tape.data
     if any(np.ndim(d) for d in data):  # a broadcast tape: one argument per parameter
         node = tape_qnode(tape, device, split=True)
@@ -1498,6 +1505,16 @@ def _run_one(tape, device, gradient=None):
     return _plain(node(np.array([float(np.real(d)) for d in data], dtype=np.float64)))
 
 
+def _on_its_wires(device, tape):
+    """``device``, or (a tape using wires the device has not) the device widened by them
+    (:meth:`qsym.devices.Device.widened`): PennyLane's ``dev.execute`` simulates the tape's
+    wires (its preprocessing, ``qml.execute`` and QNodes, refuses them)."""
+    if getattr(device, "wires", None) is None or not hasattr(device, "widened"):
+        return device
+    extra = [w for w in tape.wires if w not in device.wires]
+    return device.widened(extra) if extra else device
+
+
 def device_execute(device, circuits, execution_config=None):
     """``dev.execute(tape)`` or ``dev.execute([tapes])``: the result of one tape, or a
     tuple of results (PennyLane's ``Device.execute``).
@@ -1509,8 +1526,10 @@ def device_execute(device, circuits, execution_config=None):
     (np.float64(1.0), array([1., 0.]))
     """
     if isinstance(circuits, QuantumScript):
-        return _run(circuits, device)
+        return _run(circuits, _on_its_wires(device, circuits))
     circuits = tuple(circuits)
+    if device.wires is not None and any(set(t.wires) - set(device.wires) for t in circuits):
+        return tuple(device_execute(device, t, execution_config) for t in circuits)
     options = getattr(execution_config, "device_options", None) or {}
     workers = devices.check_max_workers(options.get("max_workers",
                                                     getattr(device, "_max_workers", None)))
@@ -1586,6 +1605,7 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     cache = kwargs.get("cache")
     workers = getattr(device, "_max_workers", None)
     tapes = tuple(tapes)
+    _check_device_wires(tapes, device)
     with devices.one_batch():  # PennyLane's count: one batch of circuits
         if isinstance(cache, MutableMapping):
             return tuple(_cached_run(t, device, cache, gradient) for t in tapes)
@@ -1595,6 +1615,19 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         if own_batch(tapes, device):
             return _run_own_batch(tapes, device)
         return tuple(_run(t, device, gradient) for t in tapes)
+
+
+def _check_device_wires(tapes, device) -> None:
+    """PennyLane's ``validate_device_wires`` of ``qml.execute``: a device with wires runs
+    no tape using others (``dev.execute`` itself does, :func:`_on_its_wires`)."""
+    wires = getattr(device, "wires", None)
+    if wires is None or devices.runs_own_execute(device):
+        return
+    extra = {w for t in tapes for w in t.wires if w not in wires}
+    if extra:
+        raise WireError(f"Cannot run circuit(s) on {device.name} as they contain wires not found "
+                        f"on the device: {extra} (qml.execute checks the device's wires; "
+                        "dev.execute(tape) runs a tape's wires)")
 
 
 def own_batch(tapes, device) -> bool:

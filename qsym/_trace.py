@@ -36,7 +36,8 @@ import numpy as np
 import sympy as sp
 
 from ._shapes import tree_spec
-from .errors import ClosureDerivativeError, MeasurementError, TracingError, WireError
+from .errors import (ClosureDerivativeError, CustomMeasurementError, MeasurementError, TracingError,
+                     WireError)
 
 # this thread's stack of tapes being recorded (active_tape)
 LOCAL = threading.local()
@@ -259,6 +260,25 @@ def outer_tape() -> Tape | None:
     ``QuantumTape``, under any template being built), or None."""
     stack = getattr(LOCAL, "stack", None)
     return stack[0] if stack else None
+
+
+def recording_root() -> Tape | None:
+    """The tape this thread's current recording started on: the first tape since the last
+    :func:`not_recording` block (a QNode's trace, or a user's queue: its ``log`` is not
+    None), or None.
+
+    >>> t = Tape()
+    >>> with recording(t):
+    ...     with recording(Tape()):
+    ...         recording_root() is t
+    True
+    """
+    root = None
+    for tape in reversed(getattr(LOCAL, "stack", None) or ()):
+        if tape is None:
+            break
+        root = tape
+    return root
 
 
 @contextmanager
@@ -1239,6 +1259,21 @@ def _measured_alike(other, shared, mine):
     return None
 
 
+def _check_compiled(m) -> None:
+    """Refuse a measurement qsym does not compute in a compiled circuit: one it refuses by
+    name (``refusal``), or a class of the user's own (:mod:`qsym._custom_measurements`
+    computes it from a run's samples or state; the QNode catches the error and runs its
+    tape)."""
+    if getattr(m, "refusal", None):
+        raise MeasurementError(m.refusal)
+    if m.kind == "":
+        raise CustomMeasurementError(
+            f"{type(m).__name__} is a measurement class of your own: qsym computes it by "
+            "running the circuit and handing its process_* method the samples or state "
+            "(a QNode call, dev.execute, qml.execute), not in a compiled circuit; it has "
+            "no derivative")
+
+
 def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
     """Turn recorded gates and the returned measurement(s) into a Circuit."""
     from ._ir import Circuit, Measurement, Op
@@ -1296,8 +1331,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
         ir_ops.append(Op(op.name, wires, tuple(sp.sympify(p) for p in op.params), op.hyper))
     measurements = []
     for m in results:
-        if getattr(m, "refusal", None):  # a measurement qsym does not compute in a circuit
-            raise MeasurementError(m.refusal)
+        _check_compiled(m)
         post = projector(getattr(m, "postselect", None) or {}, wire_index)
         label = getattr(m, "resource_label", ())
         if len(label) > 4:  # the observable's wires as written (with its identities): indices

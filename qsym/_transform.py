@@ -1065,6 +1065,8 @@ def as_returned(result, out, partitioned: bool):
             isinstance(r, MeasurementProcess) for r in result):
         one = len(result) == 1 and not (isinstance(out, (tuple, list)) and len(out) == 1)
         return type(result)([out] if one else list(out))
+    if getattr(result, "kind", None) == "":  # a class of the user's own: what it returned
+        return out
     if isinstance(out, (tuple, list)) and len(out) == 1:
         return out[0]
     return out

@@ -234,6 +234,38 @@ class Device:
     def num_wires(self) -> int | None:
         return None if self.wires is None else len(self.wires)
 
+    def widened(self, wires) -> "Device":
+        """This device with ``wires`` after its own (:meth:`rewired`). PennyLane's
+        ``dev.execute(tape)`` (no preprocessing) simulates a tape's wires whether the device
+        has them or not (a gradient transform's auxiliary wire); qsym runs such a tape on
+        this copy.
+
+        >>> Device("default.qubit", wires=2).widened([5]).wires
+        Wires([0, 1, 5])
+        """
+        return self.rewired(list(self.wires or ()) + list(wires))
+
+    def rewired(self, wires) -> "Device":
+        """A copy of this device on exactly ``wires``, sharing its shots, random generator
+        and tracker (made once per list of wires): the wires a computation runs on when
+        they are not the device's (:meth:`widened`; a measurement class of the user's own
+        gets the state of the tape's wires only, as PennyLane's ``default.qubit``).
+
+        >>> Device("default.qubit").rewired(["a", "b"]).wires
+        Wires(['a', 'b'])
+        """
+        key = tuple(wires)
+        if self.wires is not None and key == tuple(self.wires):
+            return self
+        copies = self.__dict__.setdefault("_rewired_copies", {})
+        other = copies.get(key)
+        if other is None:
+            other = copy.copy(self)
+            other.__dict__.pop("_rewired_copies", None)
+            other._device_wires = Wires(list(key))
+            copies[key] = other
+        return other
+
     @property
     def shots(self):
         """The device's default shots as a ``Shots`` (PennyLane's ``dev.shots``:

@@ -253,6 +253,17 @@ class ConditionalTransformError(MeasurementError):
     """
 
 
+class CustomMeasurementError(MeasurementError):
+    """A measurement of a class of the user's own (a PennyLane ``SampleMeasurement`` /
+    ``StateMeasurement`` subclass with its own ``process_*`` method) where qsym compiles
+    the circuit: a QNode call computes it by running the circuit's tape (its
+    ``process_*`` method handed the samples or state), which nothing compiled does.
+
+    >>> issubclass(CustomMeasurementError, MeasurementError)
+    True
+    """
+
+
 class MeasurementShapeError(MeasurementError):
     """PennyLane's ``MeasurementShapeError``: a measurement's shape cannot be known (a
     sample or classical shadow without shots).

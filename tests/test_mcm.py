@@ -531,3 +531,18 @@ def test_too_few_wires_for_the_deferral_names_the_device_it_runs_on(name):
 
     with pytest.raises(qml.wires.WireError, match=rf"Cannot run circuit\(s\) on {name} as"):
         f()
+
+
+def test_statistics_of_mixed_or_composite_values_raise_pennylanes_errors():
+    """PennyLane's texts: a list mixing measurement values and operators (``sample``:
+    "single", others "unprocessed"); ``qml.probs`` of an expression of several
+    measurements is its ``ValueError``."""
+    m0, m1 = qml.measure(0), qml.measure(1)
+    with pytest.raises(qml.QuantumFunctionError,
+                       match="Only sequences of single MeasurementValues can be passed"):
+        qml.sample(op=[m0, qml.PauliZ(0)])
+    with pytest.raises(qml.QuantumFunctionError,
+                       match="Only sequences of unprocessed MeasurementValues can be passed"):
+        qml.probs(op=[m0, qml.PauliZ(0)])
+    with pytest.raises(ValueError, match=r"Cannot use qp.probs\(\) when measuring multiple"):
+        qml.probs(op=m0 + m1)

@@ -325,3 +325,30 @@ def test_probs_of_a_gate_without_diagonalizing_gates_is_pennylanes_error(gate):
     with pytest.raises(qml.exceptions.QuantumFunctionError,
                        match="does not define diagonalizing gates : cannot be used to rotate"):
         qml.probs(op=op)
+
+
+def test_probs_process_samples_with_bin_size_gives_a_column_per_bin():
+    """PennyLane's ``bin_size``: shape ``(2**k, number of bins)``; a batch of sample sets
+    one such array each. Bins written out: (00, 11) and (10, 01)."""
+    samples = np.array([[0, 0], [1, 1], [1, 0], [0, 1]])
+    out = qml.probs(wires=[0, 1]).process_samples(samples, wire_order=[0, 1], bin_size=2)
+    assert np.allclose(out, [[0.5, 0.0], [0.0, 0.5], [0.0, 0.5], [0.5, 0.0]])
+    one = qml.probs(wires=[1]).process_samples(samples, wire_order=[0, 1], bin_size=2)
+    assert np.allclose(one, [[0.5, 0.5], [0.5, 0.5]])
+    batch = qml.probs(wires=[0]).process_samples(np.stack([samples, 1 - samples]),
+                                                 wire_order=[0, 1], bin_size=4)
+    assert np.allclose(batch, [[[0.5], [0.5]], [[0.5], [0.5]]])
+
+
+def test_mutual_info_raw_wires_are_the_two_subsystems():
+    """PennyLane's ``MutualInfoMP.raw_wires``: ``[Wires(wires0), Wires(wires1)]``, mapped
+    by ``map_wires`` subsystem by subsystem."""
+    from qsym.wires import Wires
+
+    mp = MutualInfoMP(wires=[Wires(["a", "b"]), Wires(["c"])])
+    assert mp.raw_wires == [Wires(["a", "b"]), Wires(["c"])]
+    mapped = mp.map_wires({"a": 0, "b": 1, "c": 2})
+    assert mapped.raw_wires == [Wires([0, 1]), Wires([2])]
+    qml.assert_equal(mapped, MutualInfoMP(wires=[Wires([0, 1]), Wires([2])]))
+    swapped = MutualInfoMP(wires=[Wires([0]), Wires([1])]).map_wires({0: 1, 1: 0})
+    assert swapped.raw_wires == [Wires([1]), Wires([0])]

@@ -736,3 +736,76 @@ def test_exponential_of_a_sum_leaves_its_base_off_the_tape():
     # exp(-i x (X0 + X1)) = RX(2x) on each wire: <Z0> = cos(2x), from the tape and the QNode
     assert onp.isclose(qml.execute([tape], dev)[0], onp.cos(0.6))
     assert onp.isclose(c(0.3), onp.cos(0.6))
+
+
+def test_exp_without_a_pauli_form_is_queued_as_written_and_refused_where_it_runs():
+    """PennyLane's queue records ``qml.exp(op, c)`` / ``qml.evolve(op, t)`` of any operator
+    (``qml.cond`` of them too); qsym applies exponentials as rotations of a Pauli-form base
+    with an imaginary coefficient only, so a circuit refuses the others (GateError), never
+    drops them."""
+    from qsym.errors import GateError
+
+    def qfunc():
+        qml.Hadamard(0)
+        m = qml.measure(0)
+        qml.cond(m, qml.exp)(qml.T(0), 1.5)
+        qml.cond(m, qml.evolve)(qml.T(0), 1.5)
+        return qml.expval(qml.Z(0))
+
+    tape = qml.tape.make_qscript(qfunc)()
+    assert len(tape.operations) == 4
+    assert [type(op.base).__name__ for op in tape.operations[2:]] == ["Exp", "Evolution"]
+    assert isinstance(tape.operations[2].base.base, qml.T)
+    with qml.queuing.AnnotatedQueue() as q:
+        e1 = qml.exp(qml.X(0), 1.5)  # not unitary: queued, not applied
+        e2 = qml.exp(qml.RX(0.2, 0), 1j)
+    assert q.queue == [e1, e2]
+    dev = qml.device("default.qubit", wires=1)
+    with pytest.raises(GateError):
+        dev.execute(tape)
+    with pytest.raises(GateError, match="no Pauli form"):
+        dev.execute(qml.tape.QuantumScript([qml.exp(qml.T(0), 1.5)], [qml.expval(qml.Z(0))]))
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.exp(qml.T(0), 1.5)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(GateError, match="the base T has no Pauli form"):
+        circuit()
+    with qml.queuing.AnnotatedQueue():  # a QNode's own trace inside a user's queue: refused
+        with pytest.raises(GateError, match="no Pauli form"):
+            circuit()
+    # a Pauli base with an imaginary coefficient is applied: exp(-0.5i X) = RX(1)
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.exp(qml.X(0), -0.5j)
+    assert [op.name for op in q.queue] == ["RX"] and onp.isclose(q.queue[0].data[0], 1.0)
+
+
+def test_an_operator_scaled_by_an_array_is_a_batched_sprod():
+    """PennyLane's ``op * np.array([...])``: an ``SProd`` holding the array itself, one
+    matrix per element (batch_size), with no Pauli sum to measure (MeasurementError)."""
+    from qsym.errors import MeasurementError
+
+    scalar = onp.array([0.5, 0.6, 0.7])
+    x = onp.array([[0, 1], [1, 0]], dtype=complex)
+    for op in (scalar * qml.X(0), qml.X(0) * scalar, qml.s_prod(scalar, qml.X(0))):
+        assert isinstance(op, qml.ops.SProd) and op.scalar is scalar and op.batch_size == 3
+        onp.testing.assert_allclose(qml.matrix(op), [c * x for c in scalar])
+        assert repr(op) == "[0.5 0.6 0.7] * X(0)"
+    listed = [3, 4j] * qml.X(0)  # a list of numbers scales too (PennyLane's TensorLike)
+    assert listed.batch_size == 2
+    onp.testing.assert_allclose(listed.matrix(), [3 * x, 4j * x])
+    divided = qml.X(0) / pnp.array([2.0, 4j])
+    onp.testing.assert_allclose(divided.matrix(), [0.5 * x, -0.25j * x])
+    assert (2 * qml.X(0)).batch_size is None
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(H):
+        return qml.expval(H)
+
+    with pytest.raises(MeasurementError, match="scaled by a number"):
+        circuit(qml.X(0) * scalar)
+    for H in (qml.X(0) * scalar + qml.Z(0), (qml.X(0) * scalar) @ qml.Z(1)):
+        with pytest.raises(MeasurementError, match="batched"):
+            circuit(H)

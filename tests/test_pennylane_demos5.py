@@ -132,7 +132,8 @@ def test_adaptive_optimizer_follows_pennylane():
 def test_an_observable_scaled_by_a_one_element_array():
     """``core * qml.Identity(0)`` with ``core`` of shape (1,) (the fermionic-operators
     demo, from ``qml.qchem.electron_integrals``) scales by its number (was a
-    ``MeasurementError``); an array of several numbers is still refused."""
+    ``MeasurementError``); an array of several numbers is PennyLane's batched SProd,
+    which cannot be measured."""
     H = qml.Z(0) + np.array([0.75]) * qml.Identity(0)
     np.testing.assert_allclose(qml.matrix(H, wire_order=[0]), np.diag([1.75, -0.25]))
 
@@ -142,8 +143,12 @@ def test_an_observable_scaled_by_a_one_element_array():
         return qml.expval(H)
 
     assert np.isclose(float(c()), -0.25)
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def batched():
+        return qml.expval(np.array([0.5, 0.25]) * qml.Z(0))
+
     with pytest.raises(qml.errors.MeasurementError, match="scaled by a number"):
-        np.array([0.5, 0.25]) * qml.Z(0)
+        batched()
 
 
 def test_a_ragged_list_of_wires_is_a_static_argument():

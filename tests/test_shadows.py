@@ -418,3 +418,18 @@ def test_a_bool_seed_is_the_int_numpy_takes():
     assert onp.array_equal(circuit(True)[1], circuit(1)[1])  # the recipes (the bits: the device's)
     assert onp.array_equal(onp.random.RandomState(True).randint(0, 3, 8),
                            onp.random.RandomState(1).randint(0, 3, 8))
+
+
+def test_shadow_expval_mp_flatten_unflatten_round_trip():
+    """PennyLane's pytree protocol of ``ShadowExpvalMP``: the observable(s) as data, the seed
+    and ``k`` as hashable metadata; unflattened, the same measurement."""
+    from qsym.measurements import ShadowExpvalMP
+
+    for H, seed, k in ((qml.s_prod(3.0, qml.PauliX(0)), 97, 2),
+                       ([qml.PauliZ(0), 4.0 * qml.PauliX(0)], 86, 4)):
+        mp = ShadowExpvalMP(H, seed=seed, k=k)
+        data, metadata = mp._flatten()
+        assert data == (H,) and dict(metadata) == {"seed": seed, "k": k} and hash(metadata)
+        new = type(mp)._unflatten(data, metadata)
+        qml.assert_equal(new, mp)
+        assert (new.seed, new.k, new.H) == (seed, k, H)

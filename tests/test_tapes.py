@@ -718,3 +718,29 @@ def test_bind_new_parameters_makes_new_operators_in_pennylanes_parameter_order()
     with qml.tape.QuantumTape() as tape:  # made, not queued
         bind_new_parameters(qml.RX(0.1, 0), [0.2])
     assert [op.data for op in tape.operations] == [(0.1,)]
+
+
+def test_dev_execute_runs_a_tapes_wires_not_on_the_device():
+    """PennyLane's ``dev.execute(tape)`` simulates the tape's wires (a gradient transform's
+    auxiliary wire); ``qml.execute`` checks them against the device's (``WireError``)."""
+    dev = qml.device("default.qubit", wires=1)
+    tape = qml.tape.QuantumScript([qml.Hadamard(5), qml.CNOT([5, 0])],
+                                  [qml.probs(wires=[0]), qml.expval(qml.Z(0) @ qml.Z(5))])
+    probs, zz = dev.execute(tape)  # the Bell state (|00> + |11>) / sqrt(2) of wires 5, 0
+    assert onp.allclose(probs, [0.5, 0.5]) and onp.isclose(zz, 1.0)
+    [(probs2, zz2)] = dev.execute([tape])
+    assert onp.allclose(probs2, probs) and onp.isclose(zz2, zz)
+    with pytest.raises(qml.WireError, match=r"wires not found on the device: \{5\}"):
+        qml.execute([tape], dev)
+    assert dev.widened([5]).wires == qml.wires.Wires([0, 5]) and dev.wires == qml.wires.Wires([0])
+
+
+def test_hadamard_grad_tapes_with_an_auxiliary_wire_on_dev_execute():
+    """The Hadamard test's tapes on an auxiliary wire the device lacks, run by dev.execute:
+    d<Z0 X1>/dtheta of Rot(x, y, z) on wire 0 and H on wire 1 is d cos(y)/dy = -sin(y)."""
+    dev = qml.device("default.qubit", wires=2)
+    x = np.array([0.3, 0.7, 1.1])
+    tape = qml.tape.QuantumScript([qml.Rot(*x, wires=0), qml.Hadamard(1)],
+                                  [qml.expval(qml.Z(0) @ qml.X(1))])
+    tapes, fn = qml.gradients.hadamard_grad(tape, aux_wire=7)
+    assert onp.allclose(fn(dev.execute(tapes)), [0.0, -onp.sin(0.7), 0.0])
