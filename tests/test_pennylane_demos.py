@@ -739,3 +739,93 @@ def test_a_template_applied_whole_with_plain_data_gives_numpys_results():
 
     value = circuit(pnp.array([1.439, -1.404], requires_grad=True))
     assert type(value) is np.float64 and value == 1.0
+
+
+# --- item: qml.evolve / qml.exp of a Hamiltonian whose words do not commute (shadow Hamiltonian
+# simulation demo): applied exactly, differentiable by the time ------------------------------------
+def expm_taylor(a, terms=40, squarings=8):
+    """exp(a) by scaling and squaring a Taylor series (no eigendecomposition)."""
+    a = np.asarray(a, complex) / 2**squarings
+    out, term = np.eye(len(a), dtype=complex), np.eye(len(a), dtype=complex)
+    for k in range(1, terms):
+        term = term @ a / k
+        out = out + term
+    for _ in range(squarings):
+        out = out @ out
+    return out
+
+
+def test_evolution_by_noncommuting_words_is_the_exact_exponential():
+    dev = qml.device("default.qubit", wires=2)
+    # the shadow demo's one-qubit step: exp(-i t (X + Y)) = cos(sqrt2 t) - i sin(sqrt2 t) (X + Y)/sqrt2
+    S = [qml.X(0), qml.Y(0), qml.Z(0)]
+
+    @qml.qnode(dev)
+    def evolve(H, t):
+        qml.evolve(H, t)
+        return [qml.expval(o) for o in S]
+
+    r = np.sqrt(2)  # the Bloch vector (0, 0, 1) turned by 2 sqrt2 t about (1, 1, 0)/sqrt2
+    got = np.array(evolve(qml.X(0) + qml.Y(0), 1.0))
+    c, s = np.cos(2 * r), np.sin(2 * r)
+    np.testing.assert_allclose(got, [s / r, -s / r, c], atol=1e-12)
+
+    # two qubits, an identity term (a global phase in the state), a scalar multiple of the sum
+    H = 0.4 * qml.X(0) @ qml.Y(1) + 0.7 * qml.Z(0) + 0.3 * qml.Y(1) + 0.25 * qml.I(0)
+    h = 0.4 * word(2, X0=1, Y1=1) + 0.7 * word(2, Z0=1) + 0.3 * word(2, Y1=1) + 0.25 * np.eye(4)
+
+    @qml.qnode(dev)
+    def state(t):
+        qml.Hadamard(1)
+        qml.evolve(H, t)
+        qml.exp(qml.s_prod(2.0, qml.X(0) + qml.Z(1)), -0.15j)  # exp(-0.3i (X0 + Z1))
+        return qml.state()
+
+    psi = np.kron([1, 0], [1, 1]) / np.sqrt(2)
+    ref = expm_taylor(-0.3j * (word(2, X0=1) + word(2, Z1=1))) @ expm_taylor(-0.8j * h) @ psi
+    np.testing.assert_allclose(state(0.8), ref, atol=1e-12)
+
+
+def test_evolution_by_noncommuting_words_differentiates_by_the_time():
+    dev = qml.device("default.qubit", wires=3)
+    H = 0.4 * qml.X(0) @ qml.Y(1) + 0.7 * qml.Z(0) + 0.3 * qml.Y(1)
+
+    @qml.qnode(dev)
+    def f(t, a):
+        qml.RY(a, wires=0)
+        qml.Hadamard(2)
+        qml.evolve(H, t)
+        qml.CNOT([2, 1])
+        qml.evolve(H, -0.2)
+        return qml.expval(qml.X(0) @ qml.X(1))
+
+    t, a = pnp.array(0.8, requires_grad=True), pnp.array(0.3, requires_grad=True)
+    # the value by matrices written here (wire 2's Hadamard and CNOT included)
+    h = 0.4 * word(3, X0=1, Y1=1) + 0.7 * word(3, Z0=1) + 0.3 * word(3, Y1=1)
+
+    def ref(t, a):
+        ry = np.array([[np.cos(a / 2), -np.sin(a / 2)], [np.sin(a / 2), np.cos(a / 2)]])
+        psi = np.kron(ry @ [1, 0], np.kron([1, 0], np.array([1, 1]) / np.sqrt(2)))
+        cnot = np.eye(8)[[0, 3, 2, 1, 4, 7, 6, 5]]  # control wire 2, target wire 1
+        psi = expm_taylor(0.2j * h) @ cnot @ expm_taylor(-1j * t * h) @ psi
+        return np.real(psi.conj() @ word(3, X0=1, X1=1) @ psi)
+
+    assert f(t, a) == pytest.approx(ref(0.8, 0.3), abs=1e-12)
+    e = 1e-6
+    fd = [(ref(0.8 + e, 0.3) - ref(0.8 - e, 0.3)) / (2 * e), (ref(0.8, 0.3 + e) - ref(0.8, 0.3 - e)) / (2 * e)]
+    np.testing.assert_allclose(qml.grad(f)(t, a), fd, atol=1e-8)
+    e = 1e-4
+    second = (ref(0.8 + e, 0.3) - 2 * ref(0.8, 0.3) + ref(0.8 - e, 0.3)) / e**2
+    assert qml.jacobian(qml.grad(lambda t: f(t, a)))(t) == pytest.approx(second, abs=1e-5)
+
+
+def test_evolution_by_noncommuting_words_with_input_coefficients_is_refused():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f(c):
+        qml.evolve(qml.Hamiltonian(c, [qml.X(0), qml.Z(0)]), 0.5)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.GateError, match="coefficients are circuit inputs"):
+        qml.grad(f)(pnp.array([0.3, 0.4], requires_grad=True))
