@@ -981,6 +981,12 @@ class Operation:
                 return getattr(self, attr)
         if getattr(self, "_pow_of", None) is not None:
             return self._pow_of[0]
+        return self._target_gate()
+
+    def _target_gate(self) -> "Operation":
+        """Of a controlled gate of the table (``CRX``, ``CZ``, ...), its target gate: its own
+        parameters on the wires after its controls (also when it was made by ``qml.adjoint``
+        or ``qml.pow``, whose ``base`` is the gate given to them)."""
         target = CONTROLLED_TARGETS.get(self.name)
         if target is None:
             raise AttributeError(f"{self.name} has no base: it is not an adjoint, a controlled "

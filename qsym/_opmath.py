@@ -2073,9 +2073,13 @@ def _nested_controls(op):
                 tuple(op.work_wires), op.work_wire_type)
     if op.name in ("CNOT", "Toffoli", "MultiControlledX"):
         return None
-    if getattr(op, "_ctrl_of", None) is not None or op.name in CONTROLLED_TARGETS:
+    made_by_ctrl = getattr(op, "_ctrl_of", None) is not None and all(
+        getattr(op, a, None) is None for a in ("_adjoint_of", "_pow_of"))
+    if made_by_ctrl or op.name in CONTROLLED_TARGETS:
+        # (a gate made by qml.adjoint / qml.pow: its base is the gate given there, not the target)
         controls = tuple(op.control_wires)
-        return op.base, controls, (1,) * len(controls), (), "borrowed"
+        base = op._ctrl_of if made_by_ctrl else op._target_gate()
+        return base, controls, (1,) * len(controls), (), "borrowed"
     return None
 
 

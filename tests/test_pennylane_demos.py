@@ -829,3 +829,39 @@ def test_evolution_by_noncommuting_words_with_input_coefficients_is_refused():
 
     with pytest.raises(qml.GateError, match="coefficients are circuit inputs"):
         qml.grad(f)(pnp.array([0.3, 0.4], requires_grad=True))
+
+
+# --- item: qml.ctrl of a function whose adjoint holds controlled gates of the table (the QSVT
+# hardware demo: qml.ctrl(qml.adjoint(qml.QSVT), control=0)(...)) --------------------------------
+def test_ctrl_of_an_adjoint_function_with_controlled_table_gates():
+    def f():
+        qml.CZ([1, 2])
+        qml.CRX(0.3, [2, 1])
+
+    rx = np.array([[np.cos(0.15), -1j * np.sin(0.15)], [-1j * np.sin(0.15), np.cos(0.15)]])
+    crx = np.kron(np.diag([1, 0]), I2) + np.kron(np.diag([0, 1]), rx)  # control wire 2 (first)
+    swap = np.eye(4)[[0, 2, 1, 3]]
+    u = swap @ crx @ swap @ np.diag([1, 1, 1, -1])  # on wires (1, 2): CRX(2 -> 1) after CZ
+    expected = np.block([[np.eye(4), np.zeros((4, 4))], [np.zeros((4, 4)), u.conj().T]])
+    got = qml.matrix(qml.ctrl(qml.adjoint(f), control=0), wire_order=[0, 1, 2])()
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def test_qsvt_controlled_both_ways_block_encodes_the_polynomial():
+    coeffs = np.array([0.2, -0.7, -0.6])
+    coeffs /= np.linalg.norm(coeffs, ord=1)
+    H = qml.dot(coeffs, [qml.X(3), qml.X(3) @ qml.Z(4), qml.Z(3) @ qml.Y(4)])
+    h = coeffs[0] * word(2, X0=1) + coeffs[1] * word(2, X0=1, Z1=1) + coeffs[2] * word(2, Z0=1, Y1=1)
+    target = -h + 0.5 * np.linalg.matrix_power(h, 3) + 0.5 * np.linalg.matrix_power(h, 5)
+    angles = qml.poly_to_angles([0, -1.0, 0, 0.5, 0, 0.5], "QSVT")
+    block_encode = qml.PrepSelPrep(H, control=[1, 2])
+    projectors = [qml.PCPhase(a, dim=4, wires=[1, 2, 3, 4]) for a in angles]
+
+    def circuit():
+        qml.Hadamard(0)
+        qml.ctrl(qml.QSVT, control=0, control_values=[1])(block_encode, projectors)
+        qml.ctrl(qml.adjoint(qml.QSVT), control=0, control_values=[0])(block_encode, projectors)
+        qml.Hadamard(0)
+
+    m = qml.matrix(circuit, wire_order=[0, 1, 2, 3, 4])()
+    np.testing.assert_allclose(m[:4, :4], target, atol=1e-6)
