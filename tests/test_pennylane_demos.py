@@ -655,7 +655,8 @@ def test_repeated_hermitian_decompositions_are_the_matrix():
         for word, c in zip(obs.terms()[1], obs.terms()[0]):
             letters = {w: "I" for w in (0, 1, 2)}
             for op in getattr(word, "operands", [word]):
-                letters[op.wires[0]] = op.name[-1] if op.name != "Identity" else "I"
+                if op.name != "Identity":  # (the identity word: I(), PennyLane's terms())
+                    letters[op.wires[0]] = op.name[-1]
             total += c * np.kron(np.kron(paulis[letters[0]], paulis[letters[1]]),
                                  paulis[letters[2]])
         return total
@@ -865,3 +866,26 @@ def test_qsvt_controlled_both_ways_block_encodes_the_polynomial():
 
     m = qml.matrix(circuit, wire_order=[0, 1, 2, 3, 4])()
     np.testing.assert_allclose(m[:4, :4], target, atol=1e-6)
+
+
+# --- item: the resource estimation demo: a Sum's terms() gives the identity word as I() (PennyLane's,
+# from its pauli_rep), so grouping leaves it out of the colouring; qml.estimator.estimate_shots ------
+def test_identity_term_is_wireless_and_grouped_as_pennylane_groups_it():
+    H = 0.5 * qml.I(0) + 0.3 * qml.Z(0) + 0.4 * qml.X(0) + 0.2 * qml.Z(0) @ qml.Z(1)
+    coeffs, ops = H.terms()
+    assert [repr(o) for o in ops] == ["I()", "Z(0)", "X(0)", "Z(0) @ Z(1)"]
+    assert len(ops[0].wires) == 0 and coeffs == [0.5, 0.3, 0.4, 0.2]
+    assert repr(qml.Hamiltonian([0.5, 0.3], [qml.I(0), qml.Z(0)]).terms()[1][0]) == "I(0)"  # as written
+    assert repr((qml.X(0) @ qml.X(0)).simplify()) == "I(0)"
+    # largest first: X(0) clashes with both others (colour 0); Z(0), Z(0) @ Z(1) share colour 1;
+    # groups in order of their first member; the identity (no wires) joins the first group
+    groups, grouped = qml.pauli.group_observables(ops, coeffs)
+    assert [[repr(o) for o in g] for g in groups] == [["Z(0)", "Z(0) @ Z(1)", "I()"], ["X(0)"]]
+    np.testing.assert_allclose(grouped[0], [0.3, 0.2, 0.5])
+    m = qml.estimator.estimate_shots(grouped)
+    assert m == int(np.ceil((np.sqrt(0.09 + 0.04 + 0.25) + 0.4) ** 2 / 0.0016**2))
+    assert abs(qml.estimator.estimate_shots(coeffs) - 1.4**2 / 0.0016**2) < 1.5  # one word a group (ceil)
+    assert qml.estimator.estimate_shots(grouped, variances=[0.25, 0.09], error=0.01) == int(
+        np.ceil((0.5 + 0.3) ** 2 / 0.01**2))  # sqrt of the variances: 0.5 + 0.3
+    err = qml.estimator.estimate_error(grouped, shots=10000)
+    assert err == pytest.approx((np.sqrt(0.38) + 0.4) / 100, rel=1e-14)
