@@ -997,6 +997,12 @@ class Operation:
                 return getattr(self, attr)
         if getattr(self, "_pow_of", None) is not None:
             return self._pow_of[0]
+        return self._target_gate()
+
+    def _target_gate(self) -> "Operation":
+        """Of a controlled gate of the table (``CRX``, ``CZ``, ...), its target gate: its own
+        parameters on the wires after its controls (also when it was made by ``qml.adjoint``
+        or ``qml.pow``, whose ``base`` is the gate given to them)."""
         target = CONTROLLED_TARGETS.get(self.name)
         if target is None:
             raise AttributeError(f"{self.name} has no base: it is not an adjoint, a controlled "
@@ -2891,6 +2897,10 @@ class _Terms(dict):
     def __call__(self):
         if self.written is not None:
             return self.written
+        return self.listed(identity_wires=[])  # PennyLane's: the identity word as I()
+
+    def listed(self, identity_wires=(0,)) -> tuple:
+        """``(coeffs, ops)`` of the merged words, the identity on ``identity_wires``."""
         coeffs, ops = [], []
         with _no_recording():
             for word, c in self.items():
@@ -2898,7 +2908,7 @@ class _Terms(dict):
                     c = c.item()
                 coeffs.append(float(c) if isinstance(c, numbers.Real) else c)
                 if not word:
-                    ops.append(GATE_CLASSES["Identity"](wires=0))
+                    ops.append(GATE_CLASSES["Identity"](wires=identity_wires))
                 elif len(word) == 1:
                     (w, p), = word
                     ops.append(GATE_CLASSES["Pauli" + p](wires=w))
@@ -3628,7 +3638,7 @@ class _Arithmetic(Observable):
         """
         if self._merged is None and not (self.operands and all(_pauli_form(o) is not None for o in self.operands)):
             return self
-        coeffs, ops = _Terms(dict(self.terms))()
+        coeffs, ops = _Terms(dict(self.terms)).listed()
         coeffs = [float(c) if isinstance(c, numbers.Real) else c for c in coeffs]
         if all(map(_has_pauli_rep, self.operands)):  # PennyLane: pauli_rep.simplify(), tol 1e-8
             kept = [(c, o) for c, o in zip(coeffs, ops)

@@ -2124,9 +2124,13 @@ def _nested_controls(op):
                 tuple(op.work_wires), op.work_wire_type)
     if op.name in ("CNOT", "Toffoli", "MultiControlledX"):
         return None
-    if getattr(op, "_ctrl_of", None) is not None or op.name in CONTROLLED_TARGETS:
+    made_by_ctrl = getattr(op, "_ctrl_of", None) is not None and all(
+        getattr(op, a, None) is None for a in ("_adjoint_of", "_pow_of"))
+    if made_by_ctrl or op.name in CONTROLLED_TARGETS:
+        # (a gate made by qml.adjoint / qml.pow: its base is the gate given there, not the target)
         controls = tuple(op.control_wires)
-        return op.base, controls, (1,) * len(controls), (), "borrowed"
+        base = op._ctrl_of if made_by_ctrl else op._target_gate()
+        return base, controls, (1,) * len(controls), (), "borrowed"
     return None
 
 
@@ -3619,6 +3623,21 @@ def _rotation(word: tuple, theta):
                                         pauli_word="".join(p for _, p in word))
 
 
+_PAULI_2X2 = {"X": np.array([[0, 1], [1, 0]], dtype=complex),
+              "Y": np.array([[0, -1j], [1j, 0]], dtype=complex),
+              "Z": np.array([[1, 0], [0, -1]], dtype=complex)}
+
+
+def _word_matrix(word: tuple, wires: list) -> np.ndarray:
+    """The matrix of a Pauli word (``((wire, letter), ...)``) on ``wires`` (the first the
+    most significant)."""
+    letters = dict(word)
+    m = np.ones((1, 1), dtype=complex)
+    for w in wires:
+        m = np.kron(m, _PAULI_2X2[letters[w]] if w in letters else np.eye(2))
+    return m
+
+
 def _exp_of(m: np.ndarray, coeff) -> np.ndarray:
     """``exp(coeff * m)`` by the eigendecomposition of ``m``."""
     w, v = np.linalg.eig(m)
@@ -3833,10 +3852,64 @@ class Exp:
         angles = self._angles()
         words = [w for w, _ in angles]
         if any(not _commute(a, b) for i, a in enumerate(words) for b in words[i + 1:]):
-            raise GateError(f"{self!r}: the Pauli words of the base do not commute, so the "
-                            "exponential is not a product of rotations; use "
-                            "qml.ApproxTimeEvolution / a Trotter product")
+            return self._eigenbasis_gates()
         return [_rotation(w, t) for w, t in angles]
+
+    def _eigenbasis_gates(self) -> list:
+        """``exp(-i s H)`` of a base whose Pauli words do not commute, exactly (PennyLane
+        applies its matrix): ``H = V diag(lam) V^dagger`` numerically, so the gates are
+        ``QubitUnitary(V^dagger)``, the diagonal ``exp(-i s diag(lam))`` as its Z words'
+        rotations (``diag(lam) = sum_z c_z Z_z``, commuting: each ``s``-dependent angle is
+        ``2 s c_z``, with its proved two-term rule) and ``QubitUnitary(V)``. ``s`` may be a
+        circuit input; the base's coefficients must be numbers."""
+        terms = as_observable(self.base).terms
+        if any(isinstance(h, (Traced, sp.Basic)) or getval(h) is not h or np.ndim(h)
+               for h in terms.values()):
+            raise GateError(f"{self!r}: the Pauli words of the base do not commute and its "
+                            "coefficients are circuit inputs (differentiated, or a batch): the "
+                            "exponential "
+                            "is not a product of rotations; use qml.ApproxTimeEvolution / a "
+                            "Trotter product, or numbers as the base's coefficients")
+        theta = self._unit_angle()  # exp(coeff * base) = exp(-i theta/2 base)
+        wires = list(dict.fromkeys(w for word in terms for w, _ in word))
+        m = builtins.sum(complex(getval(h)) * _word_matrix(word, wires)
+                         for word, h in terms.items())
+        if not np.allclose(m, m.conj().T, atol=1e-10):
+            raise GateError(f"{self!r}: the base is not Hermitian, so the exponential is not "
+                            "a gate")
+        lam, vecs = np.linalg.eigh(m)
+        n = len(wires)
+        c = lam.astype(float)
+        for j in range(n):  # Walsh-Hadamard transform: the Z words' coefficients
+            c = c.reshape(2**j, 2, -1)
+            c = np.stack([c[:, 0] + c[:, 1], c[:, 0] - c[:, 1]], axis=1) / 2
+        c = c.reshape(-1)
+        tol = 1e-13 * max(1.0, float(np.max(np.abs(lam))))
+        with recording(Tape()):
+            gates = [GATE_CLASSES["QubitUnitary"](vecs.conj().T, wires=wires)]
+            for z in range(2**n):
+                if abs(c[z]) > tol:
+                    word = tuple((wires[j], "Z") for j in range(n) if (z >> (n - 1 - j)) & 1)
+                    gates.append(_rotation(word, theta * float(c[z])))
+            gates.append(GATE_CLASSES["QubitUnitary"](vecs, wires=wires))
+        return gates
+
+    def _unit_angle(self):
+        """``2i coeff`` as a real angle (a circuit input's, an autograd box's or a
+        number's): ``exp(coeff * base) = exp(-i angle/2 base)``; refused when ``coeff`` is
+        not imaginary or is a batch (broadcasting)."""
+        coeff = self.coeff
+        if isinstance(coeff, Traced) or (isinstance(coeff, sp.Basic) and coeff.free_symbols):
+            return self._traced_angle(coeff, 1)
+        boxed = 2j * coeff
+        if np.ndim(getval(boxed)):
+            raise GateError(f"{self!r}: a batch of coefficients (broadcasting) of a base whose "
+                            "Pauli words do not commute is not supported: call once per value")
+        theta = complex(getval(boxed))
+        if abs(theta.imag) > 1e-12:
+            raise GateError(f"{self!r} is not unitary (coeff * base is not anti-Hermitian): "
+                            "it cannot be applied as a gate; use an imaginary coeff")
+        return theta.real if boxed is getval(boxed) else anp.real(boxed)
 
     @property
     def has_generator(self) -> bool:
@@ -4176,6 +4249,15 @@ class Evolution(Exp):
             h = h.real if isinstance(h, complex) else h
             out.append((word, 2 * self.param * h))
         return out
+
+    def _unit_angle(self):
+        """``2 param`` (``exp(-i param G) = exp(-i angle/2 G)``): a circuit input's, an
+        autograd box's or a number's; a batch (broadcasting) refused."""
+        if np.ndim(getval(self.param)) and not isinstance(self.param, Traced):
+            raise GateError(f"{self!r}: a batch of parameters (broadcasting) of a generator "
+                            "whose Pauli words do not commute is not supported: call once "
+                            "per value")
+        return 2 * self.param
 
     def matrix(self, wire_order=None) -> np.ndarray:
         self.coeff = -1j * complex(self.param)

@@ -36,7 +36,7 @@ from .math import ceil_log2
 from .qchem import factorize
 from .wires import Wires
 
-__all__ = ["FirstQuantization", "DoubleFactorization"]
+__all__ = ["FirstQuantization", "DoubleFactorization", "estimate_shots", "estimate_error"]
 
 # the share of the target error given to each of the errors of Eqs. (132-134) of Su et al.
 # (cubic cells), and of Appendix M.1 of arXiv:2302.07981 (non-cubic cells, its optimum)
@@ -699,3 +699,39 @@ class DoubleFactorization(Operation):
         lambda_one = np.sum(np.abs(np.linalg.eigvalsh(t_matrix)))
         lambda_two = 0.25 * np.sum([np.sum(np.abs(v)) ** 2 for v in eigvals])
         return lambda_one + lambda_two
+
+
+def _group_deviations(coeffs, variances) -> float:
+    """``sum_i sqrt(Var(A_i))``: the groups' variances when given, else each group's
+    ``sum_j c_ij^2`` (covariances neglected, ``Var(O) <= 1``; a number is a group of one)."""
+    if variances:
+        return float(np.sum(np.sqrt(variances)))
+    return float(np.sum(np.sqrt([np.sum(np.asarray(c, dtype=float) ** 2) for c in coeffs])))
+
+
+def estimate_shots(coeffs, variances=None, error=0.0016) -> int:
+    """PennyLane's ``qml.estimator.estimate_shots``: the measurements needed to estimate the
+    expectation value of ``H = sum_i A_i`` (``A_i = sum_j c_ij O_j``, one group of Pauli
+    words measured together) to ``error``: ``ceil((sum_i sqrt(Var(A_i)))^2 / error^2)``
+    (Eq. (34) of PRX Quantum 2, 040320 (2021)). ``coeffs``: the groups' coefficients (a
+    flat list of numbers: each word its own group); ``variances``: the groups' variances,
+    else ``sum_j c_ij^2`` each.
+
+    >>> import qsym as qml
+    >>> qml.estimator.estimate_shots([np.array([-0.32707061, 0.7896887]), np.array([0.18121046])])
+    419218
+    """
+    return int(np.ceil(_group_deviations(coeffs, variances) ** 2 / error**2))
+
+
+def estimate_error(coeffs, variances=None, shots=1000):
+    """PennyLane's ``qml.estimator.estimate_error``: the error of an expectation value of
+    ``H = sum_i A_i`` estimated from ``shots`` measurements, ``sum_i sqrt(Var(A_i)) /
+    sqrt(shots)`` (the inverse of :func:`estimate_shots`).
+
+    >>> import qsym as qml
+    >>> qml.estimator.estimate_error([np.array([-0.32707061, 0.7896887]), np.array([0.18121046])],
+    ...                              shots=100000)
+    np.float64(0.0032759684708248507)
+    """
+    return np.float64(_group_deviations(coeffs, variances) / np.sqrt(shots))

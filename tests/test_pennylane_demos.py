@@ -655,7 +655,8 @@ def test_repeated_hermitian_decompositions_are_the_matrix():
         for word, c in zip(obs.terms()[1], obs.terms()[0]):
             letters = {w: "I" for w in (0, 1, 2)}
             for op in getattr(word, "operands", [word]):
-                letters[op.wires[0]] = op.name[-1] if op.name != "Identity" else "I"
+                if op.name != "Identity":  # (the identity word: I(), PennyLane's terms())
+                    letters[op.wires[0]] = op.name[-1]
             total += c * np.kron(np.kron(paulis[letters[0]], paulis[letters[1]]),
                                  paulis[letters[2]])
         return total
@@ -739,3 +740,152 @@ def test_a_template_applied_whole_with_plain_data_gives_numpys_results():
 
     value = circuit(pnp.array([1.439, -1.404], requires_grad=True))
     assert type(value) is np.float64 and value == 1.0
+
+
+# --- item: qml.evolve / qml.exp of a Hamiltonian whose words do not commute (shadow Hamiltonian
+# simulation demo): applied exactly, differentiable by the time ------------------------------------
+def expm_taylor(a, terms=40, squarings=8):
+    """exp(a) by scaling and squaring a Taylor series (no eigendecomposition)."""
+    a = np.asarray(a, complex) / 2**squarings
+    out, term = np.eye(len(a), dtype=complex), np.eye(len(a), dtype=complex)
+    for k in range(1, terms):
+        term = term @ a / k
+        out = out + term
+    for _ in range(squarings):
+        out = out @ out
+    return out
+
+
+def test_evolution_by_noncommuting_words_is_the_exact_exponential():
+    dev = qml.device("default.qubit", wires=2)
+    # the shadow demo's one-qubit step: exp(-i t (X + Y)) = cos(sqrt2 t) - i sin(sqrt2 t) (X + Y)/sqrt2
+    S = [qml.X(0), qml.Y(0), qml.Z(0)]
+
+    @qml.qnode(dev)
+    def evolve(H, t):
+        qml.evolve(H, t)
+        return [qml.expval(o) for o in S]
+
+    r = np.sqrt(2)  # the Bloch vector (0, 0, 1) turned by 2 sqrt2 t about (1, 1, 0)/sqrt2
+    got = np.array(evolve(qml.X(0) + qml.Y(0), 1.0))
+    c, s = np.cos(2 * r), np.sin(2 * r)
+    np.testing.assert_allclose(got, [s / r, -s / r, c], atol=1e-12)
+
+    # two qubits, an identity term (a global phase in the state), a scalar multiple of the sum
+    H = 0.4 * qml.X(0) @ qml.Y(1) + 0.7 * qml.Z(0) + 0.3 * qml.Y(1) + 0.25 * qml.I(0)
+    h = 0.4 * word(2, X0=1, Y1=1) + 0.7 * word(2, Z0=1) + 0.3 * word(2, Y1=1) + 0.25 * np.eye(4)
+
+    @qml.qnode(dev)
+    def state(t):
+        qml.Hadamard(1)
+        qml.evolve(H, t)
+        qml.exp(qml.s_prod(2.0, qml.X(0) + qml.Z(1)), -0.15j)  # exp(-0.3i (X0 + Z1))
+        return qml.state()
+
+    psi = np.kron([1, 0], [1, 1]) / np.sqrt(2)
+    ref = expm_taylor(-0.3j * (word(2, X0=1) + word(2, Z1=1))) @ expm_taylor(-0.8j * h) @ psi
+    np.testing.assert_allclose(state(0.8), ref, atol=1e-12)
+
+
+def test_evolution_by_noncommuting_words_differentiates_by_the_time():
+    dev = qml.device("default.qubit", wires=3)
+    H = 0.4 * qml.X(0) @ qml.Y(1) + 0.7 * qml.Z(0) + 0.3 * qml.Y(1)
+
+    @qml.qnode(dev)
+    def f(t, a):
+        qml.RY(a, wires=0)
+        qml.Hadamard(2)
+        qml.evolve(H, t)
+        qml.CNOT([2, 1])
+        qml.evolve(H, -0.2)
+        return qml.expval(qml.X(0) @ qml.X(1))
+
+    t, a = pnp.array(0.8, requires_grad=True), pnp.array(0.3, requires_grad=True)
+    # the value by matrices written here (wire 2's Hadamard and CNOT included)
+    h = 0.4 * word(3, X0=1, Y1=1) + 0.7 * word(3, Z0=1) + 0.3 * word(3, Y1=1)
+
+    def ref(t, a):
+        ry = np.array([[np.cos(a / 2), -np.sin(a / 2)], [np.sin(a / 2), np.cos(a / 2)]])
+        psi = np.kron(ry @ [1, 0], np.kron([1, 0], np.array([1, 1]) / np.sqrt(2)))
+        cnot = np.eye(8)[[0, 3, 2, 1, 4, 7, 6, 5]]  # control wire 2, target wire 1
+        psi = expm_taylor(0.2j * h) @ cnot @ expm_taylor(-1j * t * h) @ psi
+        return np.real(psi.conj() @ word(3, X0=1, X1=1) @ psi)
+
+    assert f(t, a) == pytest.approx(ref(0.8, 0.3), abs=1e-12)
+    e = 1e-6
+    fd = [(ref(0.8 + e, 0.3) - ref(0.8 - e, 0.3)) / (2 * e), (ref(0.8, 0.3 + e) - ref(0.8, 0.3 - e)) / (2 * e)]
+    np.testing.assert_allclose(qml.grad(f)(t, a), fd, atol=1e-8)
+    e = 1e-4
+    second = (ref(0.8 + e, 0.3) - 2 * ref(0.8, 0.3) + ref(0.8 - e, 0.3)) / e**2
+    assert qml.jacobian(qml.grad(lambda t: f(t, a)))(t) == pytest.approx(second, abs=1e-5)
+
+
+def test_evolution_by_noncommuting_words_with_input_coefficients_is_refused():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f(c):
+        qml.evolve(qml.Hamiltonian(c, [qml.X(0), qml.Z(0)]), 0.5)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.GateError, match="coefficients are circuit inputs"):
+        qml.grad(f)(pnp.array([0.3, 0.4], requires_grad=True))
+
+
+# --- item: qml.ctrl of a function whose adjoint holds controlled gates of the table (the QSVT
+# hardware demo: qml.ctrl(qml.adjoint(qml.QSVT), control=0)(...)) --------------------------------
+def test_ctrl_of_an_adjoint_function_with_controlled_table_gates():
+    def f():
+        qml.CZ([1, 2])
+        qml.CRX(0.3, [2, 1])
+
+    rx = np.array([[np.cos(0.15), -1j * np.sin(0.15)], [-1j * np.sin(0.15), np.cos(0.15)]])
+    crx = np.kron(np.diag([1, 0]), I2) + np.kron(np.diag([0, 1]), rx)  # control wire 2 (first)
+    swap = np.eye(4)[[0, 2, 1, 3]]
+    u = swap @ crx @ swap @ np.diag([1, 1, 1, -1])  # on wires (1, 2): CRX(2 -> 1) after CZ
+    expected = np.block([[np.eye(4), np.zeros((4, 4))], [np.zeros((4, 4)), u.conj().T]])
+    got = qml.matrix(qml.ctrl(qml.adjoint(f), control=0), wire_order=[0, 1, 2])()
+    np.testing.assert_allclose(got, expected, atol=1e-12)
+
+
+def test_qsvt_controlled_both_ways_block_encodes_the_polynomial():
+    coeffs = np.array([0.2, -0.7, -0.6])
+    coeffs /= np.linalg.norm(coeffs, ord=1)
+    H = qml.dot(coeffs, [qml.X(3), qml.X(3) @ qml.Z(4), qml.Z(3) @ qml.Y(4)])
+    h = coeffs[0] * word(2, X0=1) + coeffs[1] * word(2, X0=1, Z1=1) + coeffs[2] * word(2, Z0=1, Y1=1)
+    target = -h + 0.5 * np.linalg.matrix_power(h, 3) + 0.5 * np.linalg.matrix_power(h, 5)
+    angles = qml.poly_to_angles([0, -1.0, 0, 0.5, 0, 0.5], "QSVT")
+    block_encode = qml.PrepSelPrep(H, control=[1, 2])
+    projectors = [qml.PCPhase(a, dim=4, wires=[1, 2, 3, 4]) for a in angles]
+
+    def circuit():
+        qml.Hadamard(0)
+        qml.ctrl(qml.QSVT, control=0, control_values=[1])(block_encode, projectors)
+        qml.ctrl(qml.adjoint(qml.QSVT), control=0, control_values=[0])(block_encode, projectors)
+        qml.Hadamard(0)
+
+    m = qml.matrix(circuit, wire_order=[0, 1, 2, 3, 4])()
+    np.testing.assert_allclose(m[:4, :4], target, atol=1e-6)
+
+
+# --- item: the resource estimation demo: a Sum's terms() gives the identity word as I() (PennyLane's,
+# from its pauli_rep), so grouping leaves it out of the colouring; qml.estimator.estimate_shots ------
+def test_identity_term_is_wireless_and_grouped_as_pennylane_groups_it():
+    H = 0.5 * qml.I(0) + 0.3 * qml.Z(0) + 0.4 * qml.X(0) + 0.2 * qml.Z(0) @ qml.Z(1)
+    coeffs, ops = H.terms()
+    assert [repr(o) for o in ops] == ["I()", "Z(0)", "X(0)", "Z(0) @ Z(1)"]
+    assert len(ops[0].wires) == 0 and coeffs == [0.5, 0.3, 0.4, 0.2]
+    assert repr(qml.Hamiltonian([0.5, 0.3], [qml.I(0), qml.Z(0)]).terms()[1][0]) == "I(0)"  # as written
+    assert repr((qml.X(0) @ qml.X(0)).simplify()) == "I(0)"
+    # largest first: X(0) clashes with both others (colour 0); Z(0), Z(0) @ Z(1) share colour 1;
+    # groups in order of their first member; the identity (no wires) joins the first group
+    groups, grouped = qml.pauli.group_observables(ops, coeffs)
+    assert [[repr(o) for o in g] for g in groups] == [["Z(0)", "Z(0) @ Z(1)", "I()"], ["X(0)"]]
+    np.testing.assert_allclose(grouped[0], [0.3, 0.2, 0.5])
+    m = qml.estimator.estimate_shots(grouped)
+    assert m == int(np.ceil((np.sqrt(0.09 + 0.04 + 0.25) + 0.4) ** 2 / 0.0016**2))
+    assert abs(qml.estimator.estimate_shots(coeffs) - 1.4**2 / 0.0016**2) < 1.5  # one word a group (ceil)
+    assert qml.estimator.estimate_shots(grouped, variances=[0.25, 0.09], error=0.01) == int(
+        np.ceil((0.5 + 0.3) ** 2 / 0.01**2))  # sqrt of the variances: 0.5 + 0.3
+    err = qml.estimator.estimate_error(grouped, shots=10000)
+    assert err == pytest.approx((np.sqrt(0.38) + 0.4) / 100, rel=1e-14)
