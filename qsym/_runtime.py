@@ -672,7 +672,16 @@ class Compiled:
         runs a kernel's plain-Python twin puts its time on the promotion clock, as the
         exact entry points' twin calls do (:meth:`_timed`), at the inputs of the last
         ``prepare``; the compiled kernels as they are."""
-        k = self._k_value
+        return self._timed_kernels(self._k_value)
+
+    @property
+    def gradient_kernels(self):
+        """:attr:`sampling_kernels` for calls the size of a parameter-shift gradient (an
+        exact Hessian's gate-level gradients, :mod:`qsym._second_order`): the kernels the
+        gradient entry point runs on this tier, a twin's time on the promotion clock."""
+        return self._timed_kernels(self._k_grad)
+
+    def _timed_kernels(self, k):
         if k is not tiers.KERNELS:
             return k
         timed = self._sampling_k

@@ -144,16 +144,20 @@ def _gate_level(entry, x, d, gradient=None):
     The Hessian is the kernels' shift-term walk once more: ``h[:, b] = sum_u c_u de(theta_b
     -> m_u theta_b + s_u)`` over the program's terms (``kernels.accumulate_terms``), each
     shifted gradient by ``gradient`` (``kernels.program_gate_gradient``, exact, unless
-    given: :func:`sampled_gate_gradient`)."""
+    given: :func:`sampled_gate_gradient`), each kernel on the circuit's tier
+    (``Compiled.sampling_kernels``, ``gradient_kernels``)."""
     mod, p = entry.module, lowered(entry)
     ints, floats = mod.PROGRAM
-    # the kernels on the circuit's tier, as its sampled answers call them (tier 0: their
-    # plain-Python twins until the compiled code is loaded, the same bits; a first sampled
-    # Hessian does not wait for numba): the compiled library for other entries
+    # the kernels on the circuit's tier, as its sampled answers and gradients call them
+    # (tier 0: their plain-Python twins until the compiled code is loaded, where cheap, the
+    # same bits; a first Hessian does not wait for numba): the compiled library for other
+    # entries
     lib = getattr(entry, "sampling_kernels", None) or kernels
     if gradient is None:
+        glib = getattr(entry, "gradient_kernels", None) or kernels
+
         def gradient(mats, smats):
-            return kernels.program_gate_gradient(ints, floats, mats, smats)
+            return glib.program_gate_gradient(ints, floats, mats, smats)
     pre = entry.prepare(x, d, 1)
     mats, smats, th = pre.mats, pre.smats, pre.th
     e, de = gradient(mats, smats)

@@ -1016,10 +1016,12 @@ x = np.array([0.4, -0.7], requires_grad=True)
 
 def run(seed):
     dev = qml.device("default.qubit", wires=2, seed=seed)
+    exact = qml.QNode(fn, dev, diff_method="parameter-shift")
     c = qml.set_shots(qml.QNode(fn, dev, diff_method="parameter-shift"), 200)
-    return onp.asarray(qml.hessian(c)(x)).tobytes()
+    return (onp.asarray(qml.hessian(c)(x)).tobytes(),
+            onp.asarray(qml.hessian(exact)(x)).tobytes())
 
-NAMES = ("program_state", "unpack_program", "accumulate_terms")
+NAMES = ("program_state", "unpack_program", "accumulate_terms", "program_gate_gradient")
 first = run(3)
 twins = t.twin_calls
 loaded = [n for n in NAMES if getattr(k, n).overloads]
@@ -1033,9 +1035,11 @@ print(twins > 0, loaded == [], compiled, again == first)
 
 def test_a_first_sampled_hessian_needs_no_kernel_load():
     """A new process: a first sampled Hessian (qsym._second_order's shift-term walk over
-    sampled gradients) runs the kernels' plain-Python twins like the other sampled answers
-    (it called ``unpack_program`` and ``accumulate_terms`` compiled: numba loaded before
-    the answer); the same seed gives the same bits once every kernel call runs compiled."""
+    sampled gradients) and a first exact one run the kernels' plain-Python twins like the
+    other first answers (they called ``unpack_program``, ``accumulate_terms`` and
+    ``program_gate_gradient`` compiled: numba loaded before the answer); the same seed
+    gives the same bits, and the exact Hessian the same, once every kernel call runs
+    compiled."""
     import subprocess
     import sys
 
