@@ -98,9 +98,10 @@ _USE_OF = {"value": 0, "value_and_grad": 1, "value_and_grad_adjoint": "adjoint"}
 
 
 class _TimedKernels:
-    """:data:`qsym._tiers.KERNELS` for one circuit's sampled answers: each call of a
-    plain-Python twin timed and put on the circuit's promotion clock
-    (:meth:`Compiled._twin_seconds`); a loaded kernel is returned as it is."""
+    """:data:`qsym._tiers.KERNELS` for one circuit's sampled answers and second derivatives
+    (:attr:`Compiled.sampling_kernels`): each call of a plain-Python twin timed and put on
+    the circuit's promotion clock (:meth:`Compiled._twin_seconds`); a loaded kernel is
+    returned as it is."""
 
     __slots__ = ("entry",)
 
@@ -195,7 +196,7 @@ class Compiled:
     # the inputs of tier 0's last prepare: where the promotion clock of a sampled answer's
     # kernel twins (sampling_kernels), which see no inputs, starts the background compile
     _last_inputs: Any = field(default=None, init=False, repr=False, compare=False)
-    _sampling_k: Any = field(default=None, init=False, repr=False, compare=False)
+    _timed_k: Any = field(default=None, init=False, repr=False, compare=False)
     _fused_names: frozenset = field(default=frozenset(), init=False, repr=False,
                                     compare=False)
 
@@ -684,13 +685,14 @@ class Compiled:
     def _timed_kernels(self, k):
         if k is not tiers.KERNELS:
             return k
-        timed = self._sampling_k
+        timed = self._timed_k
         if timed is None:
-            timed = self._sampling_k = _TimedKernels(self)
+            timed = self._timed_k = _TimedKernels(self)
         return timed
 
     def _twin_seconds(self, seconds):
-        """A sampled answer's kernel twin ran for ``seconds`` (:attr:`sampling_kernels`)."""
+        """A kernel twin called through :attr:`sampling_kernels` or :attr:`gradient_kernels`
+        ran for ``seconds``: on the promotion clock, at the last ``prepare``'s inputs."""
         inputs = self._last_inputs
         if inputs is not None:
             self._kernel_seconds(seconds, *inputs)
