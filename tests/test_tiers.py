@@ -982,6 +982,22 @@ print(twins > 0, loaded == 0, compiled, again == first, all(out[i] == ref[i] for
 '''
 
 
+def _run_fresh(script: str, **env_vars):
+    """``script`` run by a fresh ``python`` on this qsym (the default tier and kernel
+    warm-up, ``env_vars`` added); its completed process, checked to have exited 0."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_WARMUP", "QSYM_TIER")}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    env.update(env_vars)
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=600, cwd=root)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
 def test_a_first_sampled_answer_needs_no_kernel_load():
     """A new process: the first sampled answers (expval, var, probs, samples, counts and a
     parameter-shift Jacobian with shots) run the kernels' plain-Python twins while the
@@ -989,15 +1005,7 @@ def test_a_first_sampled_answer_needs_no_kernel_load():
     no numba load before the first sample, issue #17); the same seed gives the same bits
     again once every kernel call runs compiled, and from four threads drawing across the
     swap."""
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_WARMUP", "QSYM_TIER")}
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
-    out = subprocess.run([sys.executable, "-c", _FIRST_SAMPLE], env=env, capture_output=True,
-                         text=True, timeout=600, cwd=root)
-    assert out.returncode == 0, out.stderr
+    out = _run_fresh(_FIRST_SAMPLE)
     assert out.stdout.split() == ["True"] * 5, (out.stdout, out.stderr)
 
 
@@ -1040,15 +1048,7 @@ def test_a_first_sampled_hessian_needs_no_kernel_load():
     ``program_gate_gradient`` compiled: numba loaded before the answer); the same seed
     gives the same bits, and the exact Hessian the same, once every kernel call runs
     compiled."""
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_WARMUP", "QSYM_TIER")}
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
-    out = subprocess.run([sys.executable, "-c", _FIRST_HESSIAN], env=env, capture_output=True,
-                         text=True, timeout=600, cwd=root)
-    assert out.returncode == 0, out.stderr
+    out = _run_fresh(_FIRST_HESSIAN)
     assert out.stdout.split() == ["True"] * 4, (out.stdout, out.stderr)
 
 
@@ -1096,15 +1096,6 @@ def test_sampling_kernel_twins_time_counts_on_the_promotion_clock(tmp_path):
     clock, as the exact entry points' twin calls do: 6 sampled values with a 50 ms twin
     reach COMPILE_AFTER_SECONDS = 0.2 s (one does not) and promote the circuit at the
     inputs of its last call (its own prepare takes well under a millisecond)."""
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_WARMUP", "QSYM_TIER")}
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
-    env["NUMBA_CACHE_DIR"] = str(tmp_path)
-    out = subprocess.run([sys.executable, "-c", _SAMPLED_CLOCK], env=env, capture_output=True,
-                         text=True, timeout=600, cwd=root)
-    assert out.returncode == 0, out.stderr
+    out = _run_fresh(_SAMPLED_CLOCK, NUMBA_CACHE_DIR=str(tmp_path))
     assert out.stdout.split() == ["python", "(1,", "0)", "True", "True"], (out.stdout,
                                                                            out.stderr)
