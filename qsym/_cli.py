@@ -352,10 +352,23 @@ _WARMUP_STEPS = (
     ("gradient, adjoint", "program_value_and_grad_adjoint"),
     ("gradient, adjoint, large states", "program_value_and_grad_adjoint_blocked"),
     ("state", "program_state"),
+    # the draws of finite shots (choice_check, choice_into, odd_parity_count, ...): a
+    # sampled circuit moved to its compiled tier would else compile them at its next call
+    ("sampled value and gradient", "choice_into"),
     ("batch value", "batch_value"),
     ("batch gradient, parameter shift", "batch_value_and_grad"),
     ("batch gradient, adjoint", "batch_value_and_grad_adjoint"),
 )
+
+
+def _warmup_sample(qml, wires=10):
+    """A circuit of ``qml.sample`` and ``qml.counts`` (``qsym warmup``'s draws)."""
+    def circuit():
+        for i in range(wires):
+            qml.Hadamard(wires=i)
+        return qml.sample(wires=range(wires)), qml.counts(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    return circuit
 
 
 def _warmup_circuit(qml, wires=10):
@@ -430,6 +443,10 @@ def cmd_warmup(args) -> int:
                     entry.value_and_grad_adjoint(shapes.flat(xs), shapes.flat(ds), kernel=kernel)
                 elif kernel == "program_state":
                     state(p)
+                elif kernel == "choice_into":
+                    sampled = qml.set_shots(nodes["parameter-shift"], 100)
+                    qml.grad(sampled)(p)
+                    qml.set_shots(qml.QNode(_warmup_sample(qml), dev), 100)()
                 else:
                     entry, xs, _ = nodes["parameter-shift"].compiled((p,), {})
                     getattr(entry, kernel)(np.tile(shapes.flat(xs), (2, 1)))

@@ -50,8 +50,8 @@ import types
 import numpy as np
 
 from . import _cache as cache, _emit as emit, _kernels as kernels, _tiers as tiers
-from ._gates import gate_def
-from ._program import Program
+from ._gates import gate_def, stored_size
+from ._program import CONSTANT_CODE, Program
 from ._version import __version__
 
 MODULE_NAMES = "module-names"  # cache records: interpreter key -> the module's name
@@ -125,6 +125,22 @@ def kind_function(variant: tuple, derivative=None):
         with _kinds_lock:
             fn = _kinds.setdefault(key, fn)
     return fn
+
+
+def constant_entries(variant: tuple, params) -> np.ndarray:
+    """A built-in gate variant's stored entries at numbers ``params`` by its gate code
+    (:func:`kind_function`): a constant gate's, as lowering takes them
+    (:data:`qsym._program.CONSTANT_CODE`), with the bits its trainable path computes.
+
+    >>> constant_entries(("RZ", None, ()), [0.0]).tolist()
+    [(1-0j), (1+0j)]
+    """
+    out = np.zeros(stored_size(*variant), dtype=np.complex128)
+    kind_function(variant)(np.asarray(params, dtype=np.float64), out, 0)
+    return out
+
+
+CONSTANT_CODE.append(constant_entries)
 
 
 def program_key(program: Program, circuit_key: str, values_only: bool) -> str:

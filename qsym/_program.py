@@ -34,7 +34,7 @@ import numpy as np
 import sympy as sp
 
 from . import _kernels as kernels
-from ._gates import stored_entries, stored_size, storage
+from ._gates import BUILTIN_GATES, gate_def, stored_entries, stored_size, storage
 from ._ir import MATRIX_DATA_GATES, Circuit
 from ._plan import GradientPlan, ProbWord
 
@@ -43,6 +43,17 @@ KIND = {"dense": kernels.DENSE, "diagonal": kernels.DIAGONAL,
         "controlled_x": kernels.CONTROLLED_X, "real": kernels.REAL, "pauli": kernels.PAULI,
         "pcphase": kernels.PCPHASE}
 KIND_NAME = {v: k for k, v in KIND.items()}
+
+# How a constant built-in gate's stored entries are computed: ``fn(variant, params)``, its
+# gate code (``qsym._emit.gate_body``, the code its trainable path runs, compiled once per
+# process and kind), registered here by :mod:`qsym._interp` when it is imported (it sits
+# above this stage; ``import qsym`` imports it). The same bits as the gate at a trainable
+# parameter of that value, and no sympy: ``lambdify``'s first use in a process (sympy's
+# code printer imports ``sympy.codegen``) was 30-60 ms of the first answer of a circuit
+# with one gate of constant angle (issue #17). Empty, or a gate of one's own (whose code
+# would be printed for it alone), or an integer gate on any number of wires (Identity,
+# MultiControlledX): :func:`qsym._gates.stored_entries`, sympy's ``lambdify``.
+CONSTANT_CODE: list = []
 
 
 class Prepared(NamedTuple):
@@ -250,10 +261,29 @@ def _op_tables(circuit: Circuit) -> dict:
             mats0.extend([0j] * size)
         else:
             t["op_type"].append(-1)
-            mats0.extend(complex(v) for v in
-                         stored_entries(op.name, [float(p) for p in op.params], *op.variant[1:]))
+            mats0.extend(complex(v) for v in constant_entries(op))
     return {**{k: tuple(v) for k, v in t.items()}, "variants": tuple(variants),
             "mats0": tuple(mats0), "mdata": tuple(mdata)}
+
+
+def constant_entries(op) -> np.ndarray:
+    """The stored entries of a gate ``op`` whose parameters are numbers (see
+    :data:`CONSTANT_CODE`: its gate code for a built-in gate, else ``lambdify``). A number
+    the gate code cannot take (``math.sin(inf)`` raises where NumPy gives nan) goes to
+    ``lambdify`` too, as before.
+
+    >>> from qsym._ir import Op
+    >>> constant_entries(Op("RZ", (0,), (sp.Float(0.0),))).tolist()
+    [(1-0j), (1+0j)]
+    """
+    params = [float(p) for p in op.params]
+    row = gate_def(op.name)
+    if CONSTANT_CODE and op.name in BUILTIN_GATES and (row.num_wires or row.num_params):
+        try:
+            return CONSTANT_CODE[0](op.variant, params)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            pass
+    return stored_entries(op.name, params, *op.variant[1:])
 
 
 def _parameters(circuit, plan, ops):

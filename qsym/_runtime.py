@@ -97,6 +97,32 @@ _FUSED_FOR = {0: "fused_value", 1: "fused_value_and_grad"}
 _USE_OF = {"value": 0, "value_and_grad": 1, "value_and_grad_adjoint": "adjoint"}
 
 
+class _TimedKernels:
+    """:data:`qsym._tiers.KERNELS` for one circuit's sampled answers and second derivatives
+    (:attr:`Compiled.sampling_kernels`): each call of a plain-Python twin timed and put on
+    the circuit's promotion clock (:meth:`Compiled._twin_seconds`); a loaded kernel is
+    returned as it is."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self, entry):
+        self.entry = entry
+
+    def __getattr__(self, name):
+        fn = getattr(tiers.KERNELS, name)
+        if not getattr(fn, "twin", False):
+            return fn
+        entry, clock = self.entry, time.perf_counter
+
+        def call(*args):
+            t = clock()
+            out = fn(*args)
+            entry._twin_seconds(clock() - t)
+            return out
+
+        return call
+
+
 @dataclass
 class Compiled:
     """One compiled signature of a QNode: circuit, plan, generated module and entry points.
@@ -167,6 +193,10 @@ class Compiled:
     _late_calls: int = field(default=0, init=False, repr=False, compare=False)
     _job: Any = field(default=None, init=False, repr=False, compare=False)
     _holds: int = field(default=0, init=False, repr=False, compare=False)
+    # the inputs of tier 0's last prepare: where the promotion clock of a sampled answer's
+    # kernel twins (sampling_kernels), which see no inputs, starts the background compile
+    _last_inputs: Any = field(default=None, init=False, repr=False, compare=False)
+    _timed_k: Any = field(default=None, init=False, repr=False, compare=False)
     _fused_names: frozenset = field(default=frozenset(), init=False, repr=False,
                                     compare=False)
 
@@ -397,6 +427,7 @@ class Compiled:
     def _python_prepare(self, x, d, mode):
         """Tier 0's ``prepare``; a call Python cannot run as numba does runs compiled."""
         self._used.add(mode)
+        self._last_inputs = (x, d)
         try:
             return self._twin.prepare(x, d, mode)
         except Exception as exc:
@@ -407,6 +438,7 @@ class Compiled:
 
     def _python_prepare_adjoint(self, x, d):
         self._used.add("adjoint")
+        self._last_inputs = (x, d)
         try:
             return self._twin.prepare_adjoint(x, d)
         except Exception as exc:
@@ -633,6 +665,37 @@ class Compiled:
         compiled code is loaded, where a circuit run is cheap in Python; the same bits):
         the state and the shot draws use it too."""
         return self._k_value
+
+    @property
+    def sampling_kernels(self):
+        """:attr:`value_kernels` as the sampled answers and second derivatives call them
+        (:class:`qsym._shots.Sampler`, :mod:`qsym._second_order`): on tier 0, a call that
+        runs a kernel's plain-Python twin puts its time on the promotion clock, as the
+        exact entry points' twin calls do (:meth:`_timed`), at the inputs of the last
+        ``prepare``; the compiled kernels as they are."""
+        return self._timed_kernels(self._k_value)
+
+    @property
+    def gradient_kernels(self):
+        """:attr:`sampling_kernels` for calls the size of a parameter-shift gradient (an
+        exact Hessian's gate-level gradients, :mod:`qsym._second_order`): the kernels the
+        gradient entry point runs on this tier, a twin's time on the promotion clock."""
+        return self._timed_kernels(self._k_grad)
+
+    def _timed_kernels(self, k):
+        if k is not tiers.KERNELS:
+            return k
+        timed = self._timed_k
+        if timed is None:
+            timed = self._timed_k = _TimedKernels(self)
+        return timed
+
+    def _twin_seconds(self, seconds):
+        """A kernel twin called through :attr:`sampling_kernels` or :attr:`gradient_kernels`
+        ran for ``seconds``: on the promotion clock, at the last ``prepare``'s inputs."""
+        inputs = self._last_inputs
+        if inputs is not None:
+            self._kernel_seconds(seconds, *inputs)
 
     def value(self, x, d):
         """Measured values at flat inputs ``x`` and data ``d``."""

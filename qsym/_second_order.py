@@ -144,12 +144,20 @@ def _gate_level(entry, x, d, gradient=None):
     The Hessian is the kernels' shift-term walk once more: ``h[:, b] = sum_u c_u de(theta_b
     -> m_u theta_b + s_u)`` over the program's terms (``kernels.accumulate_terms``), each
     shifted gradient by ``gradient`` (``kernels.program_gate_gradient``, exact, unless
-    given: :func:`sampled_gate_gradient`)."""
+    given: :func:`sampled_gate_gradient`), each kernel on the circuit's tier
+    (``Compiled.sampling_kernels``, ``gradient_kernels``)."""
     mod, p = entry.module, lowered(entry)
     ints, floats = mod.PROGRAM
+    # the kernels on the circuit's tier, as its sampled answers and gradients call them
+    # (tier 0: their plain-Python twins until the compiled code is loaded, where cheap, the
+    # same bits; a first Hessian does not wait for numba): the compiled library for other
+    # entries
+    lib = getattr(entry, "sampling_kernels", None) or kernels
     if gradient is None:
+        glib = getattr(entry, "gradient_kernels", None) or kernels
+
         def gradient(mats, smats):
-            return kernels.program_gate_gradient(ints, floats, mats, smats)
+            return glib.program_gate_gradient(ints, floats, mats, smats)
     pre = entry.prepare(x, d, 1)
     mats, smats, th = pre.mats, pre.smats, pre.th
     e, de = gradient(mats, smats)
@@ -170,10 +178,10 @@ def _gate_level(entry, x, d, gradient=None):
                 q[p.term_pos[u]] = p.term_mult[u] * q[p.term_pos[u]] + p.term_shift[u]
                 entry.gate_entries(p.op_type[k], q, s2, p.term_off[u])
         vals[t] = gradient(m2, s2)[1].ravel()
-    sec = kernels.unpack_program(ints)
+    sec = lib.unpack_program(ints)
     hb = np.zeros((n_slots, n_slots * nw))  # hb[b, a * nw + t] = h[a, b, t]
-    kernels.accumulate_terms(sec[kernels.S_TERM_SLOT], floats, sec[kernels.S_TERM_ZERO],
-                             de.ravel(), vals, hb)
+    lib.accumulate_terms(sec[kernels.S_TERM_SLOT], floats, sec[kernels.S_TERM_ZERO],
+                         de.ravel(), vals, hb)
     h = hb.reshape((n_slots, n_slots, nw)).transpose(1, 0, 2)
     h = 0.5 * (h + h.transpose(1, 0, 2))  # exact symmetry; rounding is not symmetric
     return e, de, h, pre.ch, pre.C, pre.cc

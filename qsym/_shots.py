@@ -419,9 +419,12 @@ class Sampler:
     @property
     def k(self):
         """The kernel library as the circuit's value calls run it on its current tier
-        (``runtime.Compiled.value_kernels``; the compiled kernels for other entries): a
-        first sampled answer does not wait for numba to load the kernels' code."""
-        return getattr(self.entry, "value_kernels", kernels)
+        (``runtime.Compiled.sampling_kernels``: its ``value_kernels``, a twin's time on
+        the promotion clock; the compiled kernels for other entries): a first sampled
+        answer does not wait for numba to load the kernels' code."""
+        entry = self.entry
+        k = getattr(entry, "sampling_kernels", None)
+        return k if k is not None else getattr(entry, "value_kernels", kernels)
 
     def term_tables(self):
         """The program's shift-term sections (``kernels.S_TERM_SLOT``, ``S_TERM_ZERO``),

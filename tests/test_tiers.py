@@ -982,6 +982,22 @@ print(twins > 0, loaded == 0, compiled, again == first, all(out[i] == ref[i] for
 '''
 
 
+def _run_fresh(script: str, **env_vars):
+    """``script`` run by a fresh ``python`` on this qsym (the default tier and kernel
+    warm-up, ``env_vars`` added); its completed process, checked to have exited 0."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_WARMUP", "QSYM_TIER")}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    env.update(env_vars)
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=600, cwd=root)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
 def test_a_first_sampled_answer_needs_no_kernel_load():
     """A new process: the first sampled answers (expval, var, probs, samples, counts and a
     parameter-shift Jacobian with shots) run the kernels' plain-Python twins while the
@@ -989,13 +1005,97 @@ def test_a_first_sampled_answer_needs_no_kernel_load():
     no numba load before the first sample, issue #17); the same seed gives the same bits
     again once every kernel call runs compiled, and from four threads drawing across the
     swap."""
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_WARMUP", "QSYM_TIER")}
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
-    out = subprocess.run([sys.executable, "-c", _FIRST_SAMPLE], env=env, capture_output=True,
-                         text=True, timeout=600, cwd=root)
-    assert out.returncode == 0, out.stderr
+    out = _run_fresh(_FIRST_SAMPLE)
     assert out.stdout.split() == ["True"] * 5, (out.stdout, out.stderr)
+
+
+_FIRST_HESSIAN = '''
+import numpy as onp, qsym as qml, qsym._tiers as t, qsym._kernels as k
+from qsym import numpy as np
+
+def fn(x):
+    qml.RX(x[0], wires=0)
+    qml.RY(x[1], wires=1)
+    qml.CNOT(wires=[0, 1])
+    qml.RZ(x[0] * x[1], wires=1)
+    return qml.expval(qml.PauliX(1) @ qml.PauliZ(0))
+
+x = np.array([0.4, -0.7], requires_grad=True)
+
+def run(seed):
+    dev = qml.device("default.qubit", wires=2, seed=seed)
+    exact = qml.QNode(fn, dev, diff_method="parameter-shift")
+    c = qml.set_shots(qml.QNode(fn, dev, diff_method="parameter-shift"), 200)
+    return (onp.asarray(qml.hessian(c)(x)).tobytes(),
+            onp.asarray(qml.hessian(exact)(x)).tobytes())
+
+NAMES = ("program_state", "unpack_program", "accumulate_terms", "program_gate_gradient")
+first = run(3)
+twins = t.twin_calls
+loaded = [n for n in NAMES if getattr(k, n).overloads]
+with t.kernel_compiles_on_call():  # every kernel call compiled from here
+    before = t.twin_calls
+    again = run(3)
+    compiled = t.twin_calls == before and all(getattr(k, n).overloads for n in NAMES)
+print(twins > 0, loaded == [], compiled, again == first)
+'''
+
+
+def test_a_first_sampled_hessian_needs_no_kernel_load():
+    """A new process: a first sampled Hessian (qsym._second_order's shift-term walk over
+    sampled gradients) and a first exact one run the kernels' plain-Python twins like the
+    other first answers (they called ``unpack_program``, ``accumulate_terms`` and
+    ``program_gate_gradient`` compiled: numba loaded before the answer); the same seed
+    gives the same bits, and the exact Hessian the same, once every kernel call runs
+    compiled."""
+    out = _run_fresh(_FIRST_HESSIAN)
+    assert out.stdout.split() == ["True"] * 4, (out.stdout, out.stderr)
+
+
+_SAMPLED_CLOCK = '''
+import time, numpy as onp, qsym as qml, qsym._tiers as t
+from qsym import numpy as np
+
+twins = t._kernel_twins()
+state = twins["program_state"]
+
+slow = []
+
+def slowed(*args):  # a twin that takes 50 ms: a sampled call's Python kernel time
+    slow.append(1)
+    time.sleep(0.05)
+    return state(*args)
+
+twins["program_state"] = slowed
+t.COMPILE_AFTER_CALLS = 10 ** 6  # promotion by seconds only
+t.COMPILE_AFTER_SECONDS = 0.2
+dev = qml.device("default.qubit", wires=2, seed=5)
+
+@qml.qnode(dev)
+def c(x):
+    qml.RX(x[0], wires=0)
+    qml.CNOT(wires=[0, 1])
+    return qml.expval(qml.PauliZ(1))
+
+c = qml.set_shots(c, 100)
+x = np.array([0.4])
+entry, _, _ = c.compiled((x,), {})
+promoted = []  # (the background compile itself is not started here)
+entry._promote = lambda xx, dd: promoted.append(onp.asarray(xx).tolist())
+values = [float(c(x))]
+first = (len(slow), len(promoted))  # one call: 50 ms of the twin, not promoted
+values += [float(c(x)) for _ in range(5)]
+print(entry.tier, first, entry._python_seconds >= 0.05 * len(slow) >= 0.3,
+      bool(promoted) and promoted[0] == [0.4])
+'''
+
+
+def test_sampling_kernel_twins_time_counts_on_the_promotion_clock(tmp_path):
+    """A sampled circuit on tier 0 whose kernels run as their plain-Python twins (here no
+    compiled kernel on disk: an empty NUMBA_CACHE_DIR) puts their time on its promotion
+    clock, as the exact entry points' twin calls do: 6 sampled values with a 50 ms twin
+    reach COMPILE_AFTER_SECONDS = 0.2 s (one does not) and promote the circuit at the
+    inputs of its last call (its own prepare takes well under a millisecond)."""
+    out = _run_fresh(_SAMPLED_CLOCK, NUMBA_CACHE_DIR=str(tmp_path))
+    assert out.stdout.split() == ["python", "(1,", "0)", "True", "True"], (out.stdout,
+                                                                           out.stderr)
