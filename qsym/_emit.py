@@ -1081,7 +1081,111 @@ def adjoint_lines(circuit: Circuit, program: Program, checks: bool = True,
     lines = head + mats + dlines + _AdjointWalk(p).lines()
     if arithmetic(lines) > (UNROLL_MAX_OPS if max_ops is None else max_ops):
         return None
-    return lines
+    return fold_zero_terms(lines)
+
+
+# the lines fold_zero_terms rewrites: an assignment at the top level of the body
+_ASSIGNED = re.compile(r"^(_q_\w+|out\[[\d, ]+\]|jac\[[\d, ]+\]) = (.+)$")
+
+
+def fold_zero_terms(lines: list[str]) -> list[str]:
+    """Straight-line code (:class:`_Unrolled`'s) without its products by a literal zero:
+    a product with a factor that is a literal ``0.0`` or a local assigned one (a gate
+    matrix's zero entry, the imaginary part of a real number made complex, a state's zero
+    amplitude) is a zero, and a zero term is dropped from its sum (``a - 0.0 * b`` is
+    ``a``, ``z - b`` is ``-b``; a sum's leading literal ``0.0`` is kept). For finite
+    numbers every value is the one the full code computes (``x + (+-0.0) == x``); only
+    the sign of an exact zero can differ, and it cannot reach an output: the lines are
+    returned unchanged unless every ``out[...]`` and ``jac[...]`` stored is a sum that
+    starts from the literal ``0.0`` (directly or through the local it adds to), whose
+    partial sums are never ``-0.0`` and so have the same bits whatever the signs of the
+    zeros added. Only lines of ``+``, ``-`` and ``*`` over locals and numbers are
+    rewritten (not the gate code's calls and divisions). The adjoint's written-out
+    gradient (:func:`adjoint_lines`) keeps its bits and loses the multiplications by
+    zero that LLVM may not remove (``x * 0.0`` is NaN for an infinite ``x``): on the
+    seed a fifth of the step.
+
+    >>> fold_zero_terms(["_q_a = 0.0", "_q_v1 = _q_b * 1.0 - _q_a * _q_c + _q_d * 0.0",
+    ...                  "_q_v2 = 0.0 + (_q_a * _q_b - _q_v1)", "out[0] = _q_v2"])[1:]
+    ['_q_v1 = _q_b * 1.0', '_q_v2 = 0.0 + -_q_v1', 'out[0] = _q_v2']
+    """
+    zeros: set[str] = set()  # locals holding a zero
+    # locals whose value is a sum from the literal 0.0, in the code as it was and as
+    # rewritten (an output must be one in both: then its bits follow from its value)
+    leading: tuple[set[str], set[str]] = (set(), set())
+    result = []
+    for line in lines:
+        match = _ASSIGNED.match(line)
+        tree = target = None
+        if match is not None:
+            target, rhs = match.groups()
+            try:
+                tree = ast.parse(rhs, mode="eval").body
+            except SyntaxError:  # (not a whole expression on its line)
+                return list(lines)
+        else:  # an assignment in a block, or of another form: its value unknown
+            for name in re.findall(r"_q_\w+", line.split("=", 1)[0] if "=" in line else ""):
+                zeros.discard(name)
+                leading[0].discard(name)
+                leading[1].discard(name)
+        if tree is None:
+            result.append(line)
+            continue
+        zeros.discard(target)
+        was = _leads_with_zero(tree, leading[0])
+        folded, kind = _fold(tree, zeros) if _plain_sum(tree) else (tree, None)
+        now = _leads_with_zero(folded, leading[1])
+        for flag, names in ((was, leading[0]), (now, leading[1])):
+            (names.add if flag else names.discard)(target)
+        if kind and target.startswith("_q_"):
+            zeros.add(target)
+        if target.startswith(("out[", "jac[")) and not (was and now):
+            return list(lines)  # an output whose zero's sign could differ: as it was
+        result.append(line if folded is tree else f"{target} = {ast.unparse(folded)}")
+    return result
+
+
+def _plain_sum(tree) -> bool:
+    """Whether ``tree`` is ``+``, ``-`` and ``*`` over names and numbers only."""
+    return all(isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load,
+                                 ast.Add, ast.Sub, ast.Mult, ast.USub))
+               and not (isinstance(node, ast.Constant) and type(node.value) not in (int, float))
+               for node in ast.walk(tree))
+
+
+def _fold(node, zeros):
+    """``(node, kind)``: :func:`fold_zero_terms`'s expression without its zero terms;
+    ``kind`` ``"literal"`` (the number ``+0.0``), ``"zero"`` (a zero of either sign) or
+    None (any value)."""
+    if isinstance(node, ast.Constant):
+        return node, ("literal" if node.value == 0 else None)
+    if isinstance(node, ast.Name):
+        return node, ("zero" if node.id in zeros else None)
+    if isinstance(node, ast.UnaryOp):
+        operand, kind = _fold(node.operand, zeros)
+        return ast.UnaryOp(ast.USub(), operand), ("zero" if kind else None)
+    left, lk = _fold(node.left, zeros)
+    right, rk = _fold(node.right, zeros)
+    if isinstance(node.op, ast.Mult):
+        if lk or rk:
+            return ast.Constant(0.0), "zero"
+        return ast.BinOp(left, ast.Mult(), right), None
+    if rk:  # a + 0, a - 0: a
+        return left, lk
+    if lk == "zero":  # 0 + b: b; 0 - b: -b
+        return (right if isinstance(node.op, ast.Add)
+                else ast.UnaryOp(ast.USub(), right)), None
+    return ast.BinOp(left, node.op, right), None  # (a leading literal 0.0 kept)
+
+
+def _leads_with_zero(node, leading) -> bool:
+    """Whether ``node`` is a sum whose first term is the literal ``0.0`` (or a local
+    that is one): its partial sums are never ``-0.0``."""
+    while isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        node = node.left
+    if isinstance(node, ast.Name):
+        return node.id in leading
+    return isinstance(node, ast.Constant) and node.value == 0.0 and type(node.value) is float
 
 
 class _AdjointWalk(Walk):

@@ -620,3 +620,29 @@ def test_one_background_compile_serves_the_loop_and_its_circuit(monkeypatch, met
         served(np.array(x0))
         qml.grad(served)(np.array(x0))
     assert len(jobs) == 1, jobs
+
+
+@pytest.mark.parametrize("node_of", [one_wire, two_wires], ids=["one wire", "two wires"])
+def test_adjoint_loop_iterates_are_parameter_shifts(node_of):
+    """The written-out adjoint step (its products by zero folded away:
+    qsym._emit.fold_zero_terms) and parameter shift (written out on one wire, the
+    kernels' on two) give the same iterates to 1e-12 over 200 gradient-descent steps; the adjoint loop's are the Python
+    step's to every bit (signs of zeros included: ``tobytes``)."""
+    runs = {}
+    for method in ("parameter-shift", "adjoint"):
+        node = node_of(method)
+        entry, _ = entry_of(node, POINTS[1])
+        if method == "adjoint":
+            assert minimize_module.step_form(entry, method)[0] == "written out"
+        res = qml.minimize(node, POINTS[1], optimizer=qml.GradientDescentOptimizer(0.1),
+                           steps=200)
+        assert res.compiled
+        runs[method] = onp.asarray(res.x)
+        if method == "adjoint":
+            x = compiled_run(entry, "adjoint", POINTS[1], 0, [0.1], 200)
+            opt, p = qml.GradientDescentOptimizer(0.1), np.array(POINTS[1])
+            for _ in range(200):
+                p = opt.step(node, p)
+            assert x.tobytes() == onp.asarray(p).tobytes() == runs["adjoint"].tobytes()
+    assert onp.max(onp.abs(runs["adjoint"] - POINTS[1])) > 0.1  # it moved
+    onp.testing.assert_allclose(runs["adjoint"], runs["parameter-shift"], rtol=0, atol=1e-12)

@@ -227,3 +227,81 @@ def test_written_out_entry_points_refuse_bad_shapes_and_values(monkeypatch):
     huge[3] = 1e308  # y: finite, but PhaseShift's 2 * y + 0.1 is not
     with pytest.raises(ValueError, match="non-finite gate parameter"):
         mod.fused_value_and_grad_into(huge, d, out, jac)
+
+
+# --- products by a literal zero folded away (issue #19: the adjoint's written-out step) ---
+def _run_lines(lines, names):
+    """Run straight-line ``lines`` in plain Python with the locals ``names`` and return
+    ``out``'s bits (the reference: the lines as written, no folding)."""
+    out = np.full(3, np.nan)
+    scope = dict(names, out=out)
+    exec("\n".join(lines), {}, scope)
+    return out.tobytes()
+
+
+def test_fold_zero_terms_keeps_the_outputs_bits():
+    lines = ["_q_z = 0.0",
+             "_q_v1 = _q_a * 1.0 - _q_z * _q_b + _q_c * 0.0",      # a - 0*b + c*0
+             "_q_v2 = _q_z * _q_a - _q_b",                         # 0*a - b: -b
+             "_q_v3 = 0.0 + (_q_v1 * _q_v2 + _q_z * _q_c)",
+             "_q_v4 = (-_q_z) * _q_a",                              # a zero: a zero local
+             "_q_v5 = _q_v3 + _q_v4 * _q_b - _q_c * _q_a",
+             "out[0] = _q_v5", "out[1] = 0.0 + _q_v2 * 0.0", "out[2] = 0.0 + _q_v4"]
+    folded = emit.fold_zero_terms(lines)
+    assert folded[1:3] == ["_q_v1 = _q_a * 1.0", "_q_v2 = -_q_b"]
+    assert folded[5] == "_q_v5 = _q_v3 - _q_c * _q_a"
+    assert emit.arithmetic(folded) < emit.arithmetic(lines)
+    # every sign of zero the inputs can give (the outputs are sums from 0.0: +0.0)
+    specials = [0.0, -0.0, 1.5, -2.25, 1e-300, -3e-310]
+    for a in specials:
+        for b in specials:
+            for c in specials:
+                names = {"_q_a": a, "_q_b": b, "_q_c": c}
+                assert _run_lines(folded, names) == _run_lines(lines, names), (a, b, c)
+
+
+def test_fold_zero_terms_leaves_an_output_whose_zero_sign_could_change():
+    """``out[0] = _q_v1`` with ``_q_v1 = _q_a * _q_b - 0.0 * _q_c``: not a sum from the
+    literal 0.0, so ``-0.0 - (+0.0)`` and ``-0.0`` could differ: the lines as they were."""
+    lines = ["_q_v1 = _q_a * _q_b - 0.0 * _q_c", "out[0] = _q_v1"]
+    assert emit.fold_zero_terms(lines) == lines
+    # gate code (calls, divisions) is never rewritten
+    lines = ["_q_k = 0.0 * math.cos(_q_a)", "_q_v1 = 0.0 + _q_k / 2.0", "out[0] = _q_v1"]
+    assert emit.fold_zero_terms(lines) == lines
+
+
+def seed_like(x, y, data=None):
+    qml.RX(x[0], wires=0)
+    qml.RY(x[1], wires=0)
+    qml.RZ(x[2] * y, wires=0)
+    qml.Hadamard(wires=1)
+    qml.CNOT(wires=[0, 1])
+    qml.CRY(x[1], wires=[1, 0])
+    return qml.expval(qml.PauliZ(0) @ qml.PauliX(1) + 0.5 * qml.PauliY(1))
+
+
+@pytest.mark.parametrize("fn,n_wires", [pytest.param(seed_like, 2, id="two-wires"),
+                                        pytest.param(one_expectation, 2, id="one-output")])
+def test_written_out_adjoint_has_the_kernels_bits_at_exact_zeros(monkeypatch, fn, n_wires):
+    """The written-out adjoint without its products by zero (fold_zero_terms) against
+    prepare_adjoint and the adjoint kernel, every bit (signs of zeros included), at
+    points whose amplitudes and gradient entries are exact zeros (angles 0 and pi)."""
+    monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires), diff_method="adjoint")
+    entry, xs, ds = node.compiled((X, Y), {"data": DATA})
+    mod = entry.module
+    assert mod.ADJOINT_UNROLLED
+    from qsym._program import lower
+    program = lower(entry.circuit, entry.plan)
+    folded = emit.adjoint_lines(entry.circuit, program, checks=False)
+    monkeypatch.setattr(emit, "fold_zero_terms", list)
+    whole = emit.adjoint_lines(entry.circuit, program, checks=False)
+    assert emit.arithmetic(folded) < emit.arithmetic(whole)  # products by zero dropped
+    x0, d = flat(xs), flat(ds)
+    for head in (X, np.zeros(3), np.array([np.pi, 0.0, -0.0]), np.array([0.0, np.pi, np.pi / 2])):
+        x = x0.copy()
+        x[:3] = head  # (the inputs: X's three entries, then Y)
+        ref = type(entry).value_and_grad_adjoint(entry, x, d)  # prepare, then the kernels
+        got = entry._fused("value_and_grad_adjoint")(x, d)
+        for u, v in zip(ref, got):
+            assert u.shape == v.shape and u.tobytes() == v.tobytes(), x
