@@ -671,16 +671,18 @@ _noise_models.OPERATOR_LOOKUP["lookup"] = _operator_named
 # time): ``qml.qchem``, ``qml.liealg``, ``qml.qcut``, ``qml.estimator``, ``qml.fourier``,
 # ``qml.kernels`` and the names qsym's namespace takes from them. ``import qsym.qchem`` and ``from qsym import taper``
 # work as before; ``dir(qsym)`` and ``__all__`` list them.
-_LAZY_MODULES = ("qchem", "liealg", "qcut", "estimator", "fourier", "kernels")
+_LAZY_MODULES = ("qchem", "liealg", "qcut", "estimator", "fourier", "kernels", "configuration")
 _LAZY_NAMES = {
     "paulix_ops": "qchem", "symmetry_generators": "qchem", "taper": "qchem",
     "taper_operation": "qchem", "center": "liealg", "lie_closure": "liealg",
     "structure_constants": "liealg", "cut_circuit": "qcut", "cut_circuit_mc": "qcut",
+    "Configuration": "configuration", "default_config": "configuration",
 }
 
 
 if _typing.TYPE_CHECKING:  # what static tools (the API reference's mkdocstrings, IDEs) see
-    from . import estimator, fourier, kernels, liealg, qchem, qcut  # noqa: F401
+    from . import configuration, estimator, fourier, kernels, liealg, qchem, qcut  # noqa: F401
+    from .configuration import Configuration, default_config  # noqa: F401
     from .liealg import center, lie_closure, structure_constants  # noqa: F401
     from .qchem import paulix_ops, symmetry_generators, taper, taper_operation  # noqa: F401
     from .qcut import cut_circuit, cut_circuit_mc  # noqa: F401
