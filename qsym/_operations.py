@@ -37,7 +37,7 @@ from autograd.tracer import Box
 
 from ._cache import Memo
 from .exceptions import DiagGatesUndefinedError, ParameterFrequenciesUndefinedError
-from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
+from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, NestingError,
                      EigvalsUndefinedError, MatrixUndefinedError, AdjointUndefinedError,
                      GeneratorUndefinedError, MeasurementError, MeasurementShapeError,
                      DecompositionUndefinedError, PowUndefinedError, QuantumFunctionError,
@@ -3372,6 +3372,47 @@ def _union_wires(ops) -> tuple:
     return tuple(seen)
 
 
+_NESTING_DUNDERS = frozenset({"__repr__", "__str__", "__hash__", "__eq__", "__len__"})
+_NESTING_ADVICE = (
+    "Maximum recursion depth reached! This is likely due to nesting too many levels of "
+    "composite operators. Try setting lazy=False when calling qml.sum, qml.prod, and "
+    "qml.s_prod, or use the +, @, and * operators instead. Alternatively, you can "
+    "periodically call qml.simplify on your operators.")
+
+
+def _nesting_guard(fn):
+    """``fn`` with Python's ``RecursionError`` turned into :class:`NestingError`."""
+    if getattr(fn, "_nesting_guarded", False):
+        return fn
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RecursionError as exc:
+            raise NestingError(_NESTING_ADVICE) from exc
+
+    guarded._nesting_guarded = True
+    return guarded
+
+
+def guard_nesting(cls) -> None:
+    """PennyLane's ``handle_recursion_error`` on every method and property of ``cls``
+    (its own and inherited, set on ``cls``): a ``RecursionError`` from an operator nested
+    thousands of levels deep becomes :class:`NestingError` (a ``RuntimeError``) saying what
+    to do. Static and class methods, and dunder methods other than ``repr``, ``str``,
+    ``hash``, ``==`` and ``len``, are left as they are."""
+    for name in dir(cls):
+        if name.startswith("__") and name not in _NESTING_DUNDERS:
+            continue
+        attr = inspect.getattr_static(cls, name)
+        if inspect.isfunction(attr):
+            setattr(cls, name, _nesting_guard(attr))
+        elif isinstance(attr, property) and attr.fget is not None:
+            setattr(cls, name, property(_nesting_guard(attr.fget), attr.fset, attr.fdel,
+                                        attr.__doc__))
+
+
 class _Arithmetic(Observable):
     """The base of PennyLane's operator-arithmetic classes (:class:`Prod`, :class:`Sum`,
     :class:`SProd`, :class:`LinearCombination`): the operands as written (``repr``,
@@ -3382,6 +3423,10 @@ class _Arithmetic(Observable):
     arithmetic_depth = 1
     has_matrix = True
     _merged = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        guard_nesting(cls)  # PennyLane's: deep nesting raises a RuntimeError saying what to do
     _empty_is_zero = False  # PennyLane's Sum() of no operands is the zero operator; Prod() has no Pauli form
 
     def _finish(self, operands, merge):

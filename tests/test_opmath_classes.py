@@ -736,3 +736,26 @@ def test_exponential_of_a_sum_leaves_its_base_off_the_tape():
     # exp(-i x (X0 + X1)) = RX(2x) on each wire: <Z0> = cos(2x), from the tape and the QNode
     assert onp.isclose(qml.execute([tape], dev)[0], onp.cos(0.6))
     assert onp.isclose(c(0.3), onp.cos(0.6))
+
+
+@pytest.mark.parametrize("nest", [
+    lambda op: qml.prod(qml.I(0), op), lambda op: qml.sum(op, qml.RY(0.2, wires=1)),
+    lambda op: qml.s_prod(1, op)])
+def test_deep_nesting_raises_nesting_error_not_recursion_error(nest):
+    """PennyLane's handle_recursion_error: thousands of nested levels reach Python's
+    recursion limit in the methods that walk the operator; a NestingError (RuntimeError)
+    says what to do instead of a bare RecursionError. Shallow nesting is untouched."""
+    import sys
+
+    op = qml.RX(0.3, wires=1)
+    for _ in range(sys.getrecursionlimit() + 100):
+        op = nest(op)
+    for call in (lambda: op.matrix(), lambda: repr(op), lambda: op.data, lambda: hash(op),
+                 lambda: op.terms()):
+        with pytest.raises(qml.errors.NestingError, match="nesting too many levels") as info:
+            call()
+        assert isinstance(info.value, RuntimeError)
+        assert isinstance(info.value.__cause__, RecursionError)
+    shallow = qml.s_prod(2, qml.prod(qml.X(0), qml.Z(0)))   # 2 XZ = -2i Y
+    onp.testing.assert_allclose(shallow.matrix(), 2 * X @ Z)
+    assert onp.allclose(shallow.matrix(), -2j * Y)
