@@ -37,6 +37,7 @@ class Configuration:
     a key that is not there); ``config["a.b.c"] = v`` sets it, making the tables it needs;
     :meth:`save` writes the tables to a TOML file.
 
+    >>> from qsym.configuration import Configuration
     >>> config = Configuration("no-such-config.toml")
     >>> bool(config), str(config), config.path
     (False, '', 'no-such-config.toml')
