@@ -6060,7 +6060,11 @@ def _composite_diagonalizing(op, take_off_tape) -> tuple:
 
 def diagonalizing_gates(op) -> list:
     """``op.diagonalizing_gates()``: the gates :func:`_diagonalizing` finds for ``op``,
-    made again where the caller is (recorded on an active tape, as PennyLane queues them)."""
+    made again where the caller is (recorded on an active tape, as PennyLane queues them).
+    A gate that is not an observable: PennyLane's ``DiagGatesUndefinedError``."""
+    if isinstance(op, Operation) and op.name not in _DIAGONALIZING:
+        raise DiagGatesUndefinedError(f"{op.name} has no diagonalizing gates (PennyLane's "
+                                      "DiagGatesUndefinedError): it is not an observable")
     gates, _ = _diagonalizing(op, take_off_tape=False)
     return [type(g)(*g.params, wires=list(g.wires), **dict(g.hyper)) for g in gates]
 

@@ -759,3 +759,17 @@ def test_deep_nesting_raises_nesting_error_not_recursion_error(nest):
     shallow = qml.s_prod(2, qml.prod(qml.X(0), qml.Z(0)))   # 2 XZ = -2i Y
     onp.testing.assert_allclose(shallow.matrix(), 2 * X @ Z)
     assert onp.allclose(shallow.matrix(), -2j * Y)
+
+
+def test_diagonalizing_gates_of_a_gate_that_is_no_observable():
+    """PennyLane's DiagGatesUndefinedError for RX.diagonalizing_gates() and for a power of
+    it (the power asks its base); observables keep their gates: X ** 3 = X is diagonalized
+    by H (H X H = Z, checked on the matrices)."""
+    from qsym.exceptions import DiagGatesUndefinedError
+
+    for op in (qml.RX(1.2, wires=0), qml.ops.op_math.Pow(qml.RX(1.2, wires=0), 2)):
+        with pytest.raises(DiagGatesUndefinedError, match="RX has no diagonalizing gates"):
+            op.diagonalizing_gates()
+    (h,) = (qml.X(0) ** 3).diagonalizing_gates()
+    Hm = qml.matrix(h)
+    onp.testing.assert_allclose(Hm @ X @ Hm.conj().T, Z, atol=1e-12)
