@@ -455,6 +455,7 @@ def adjoint(fn, lazy=True):
                 tape.append(g)
         if lazy:  # PennyLane's Adjoint(fn), applied as the inverse gates
             return AdjointOperation(fn, inv)
+        _plain(inv)
         return inv[0] if len(inv) == 1 else inv
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
         mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
@@ -503,10 +504,19 @@ def adjoint(fn, lazy=True):
             if tape is not None:
                 for i in inv:
                     tape.append(i)
-            out += [AdjointOperation(g, inv)] if lazy else inv
+            out += [AdjointOperation(g, inv)] if lazy else _plain(inv)
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _plain(gates: list) -> list:
+    """The inverse gates of ``qml.adjoint(..., lazy=False)`` as PennyLane's: plain gates
+    (``op.adjoint()``), not ``Adjoint`` of what they invert (nor drawn with a dagger)."""
+    for g in gates:
+        if getattr(g, "_adjoint_of", None) is not None:
+            g._adjoint_of = None
+    return gates
 
 
 # --- methods of gates: op.adjoint(), op.pow(z), op.decomposition() --------------------------

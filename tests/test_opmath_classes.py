@@ -773,3 +773,19 @@ def test_diagonalizing_gates_of_a_gate_that_is_no_observable():
     (h,) = (qml.X(0) ** 3).diagonalizing_gates()
     Hm = qml.matrix(h)
     onp.testing.assert_allclose(Hm @ X @ Hm.conj().T, Z, atol=1e-12)
+
+
+def test_adjoint_lazy_false_gives_plain_gates():
+    """PennyLane's qml.adjoint(..., lazy=False): the inverse gate itself (op.adjoint()), not
+    an Adjoint (qml.adjoint(X) is X; RX(x)^dagger = RX(-x), matrices by hand); the lazy
+    form stays an Adjoint."""
+    from qsym.ops.op_math import Adjoint
+
+    x = qml.adjoint(qml.PauliX, lazy=False)(0)
+    assert not isinstance(x, Adjoint) and x.name == "PauliX"
+    with qml.queuing.AnnotatedQueue() as q:
+        out = qml.adjoint(qml.RX, lazy=False)(1.23, wires="b")
+    assert out is qml.tape.QuantumScript.from_queue(q)[0]
+    assert not isinstance(out, Adjoint) and out.name == "RX" and out.data == (-1.23,)
+    onp.testing.assert_allclose(qml.matrix(out), rx(1.23).conj().T, atol=1e-12)
+    assert isinstance(qml.adjoint(qml.RX(1.23, wires=0)), Adjoint)
