@@ -3448,6 +3448,20 @@ class _Arithmetic(Observable):
     def _pauli_ok(self) -> bool:
         return self._merged is not None
 
+    def generator(self):
+        """PennyLane's ``Operator.generator``: an arithmetic operator has none.
+
+        >>> import qsym as qml
+        >>> try:
+        ...     (1.0 * qml.X(0)).generator()
+        ... except qml.operation.GeneratorUndefinedError as exc:
+        ...     print(str(exc)[:40])
+        SProd has no generator: an operator arit
+        """
+        raise GeneratorUndefinedError(
+            f"{type(self).__name__} has no generator: an operator arithmetic object is not a "
+            "gate of one parameter (PennyLane's GeneratorUndefinedError)")
+
     @property
     def terms(self):
         if self._merged is None:  # no Pauli form: the Pauli decomposition of the matrix

@@ -789,3 +789,16 @@ def test_adjoint_lazy_false_gives_plain_gates():
     assert not isinstance(out, Adjoint) and out.name == "RX" and out.data == (-1.23,)
     onp.testing.assert_allclose(qml.matrix(out), rx(1.23).conj().T, atol=1e-12)
     assert isinstance(qml.adjoint(qml.RX(1.23, wires=0)), Adjoint)
+
+
+def test_arithmetic_operators_have_no_generator():
+    """PennyLane's Operator.generator: Sum, Prod, SProd (and the Adjoint of one, which is
+    itself when Hermitian) raise GeneratorUndefinedError; a gate keeps its generator
+    (RX(t) = exp(-i t X / 2): -X/2, by hand)."""
+    from qsym.ops.op_math import Adjoint
+
+    for op in (1.0 * qml.X(0), qml.X(0) + qml.Z(1), qml.X(0) @ qml.Z(1),
+               Adjoint(1.0 * qml.PauliX(0))):
+        with pytest.raises(qml.operation.GeneratorUndefinedError):
+            op.generator()
+    onp.testing.assert_allclose(qml.matrix(qml.RX(0.3, wires=0).generator()), -X / 2)
