@@ -510,11 +510,18 @@ def adjoint(fn, lazy=True):
     return wrapper
 
 
+# PennyLane 0.45's gates without an ``adjoint()`` of their own (``has_adjoint`` False there):
+# ``qml.adjoint(op, lazy=False)`` of one is still ``Adjoint(op)``
+NO_ADJOINT_METHOD = frozenset({"S", "T", "SX", "ISWAP", "SISWAP"})
+
+
 def _plain(gates: list) -> list:
     """The inverse gates of ``qml.adjoint(..., lazy=False)`` as PennyLane's: plain gates
-    (``op.adjoint()``), not ``Adjoint`` of what they invert (nor drawn with a dagger)."""
+    (``op.adjoint()``), not ``Adjoint`` of what they invert (nor drawn with a dagger), but
+    for the gates PennyLane has no ``adjoint()`` for (:data:`NO_ADJOINT_METHOD`)."""
     for g in gates:
-        if getattr(g, "_adjoint_of", None) is not None:
+        orig = getattr(g, "_adjoint_of", None)
+        if orig is not None and getattr(orig, "name", None) not in NO_ADJOINT_METHOD:
             g._adjoint_of = None
     return gates
 

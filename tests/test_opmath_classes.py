@@ -789,6 +789,11 @@ def test_adjoint_lazy_false_gives_plain_gates():
     assert not isinstance(out, Adjoint) and out.name == "RX" and out.data == (-1.23,)
     onp.testing.assert_allclose(qml.matrix(out), rx(1.23).conj().T, atol=1e-12)
     assert isinstance(qml.adjoint(qml.RX(1.23, wires=0)), Adjoint)
+    # PennyLane's S, T, SX, ISWAP, SISWAP have no adjoint() of their own: Adjoint(op) still,
+    # applied as its inverse (S^dagger = diag(1, -i))
+    s = qml.adjoint(qml.S(0), lazy=False)
+    assert isinstance(s, Adjoint) and s.base.name == "S"
+    onp.testing.assert_allclose(qml.matrix(s), onp.diag([1, -1j]), atol=1e-12)
 
 
 def test_arithmetic_operators_have_no_generator():
