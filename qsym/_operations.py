@@ -3396,13 +3396,14 @@ def _nesting_guard(fn):
     return guarded
 
 
-def guard_nesting(cls) -> None:
+def guard_nesting(cls, inherited: bool = False) -> None:
     """PennyLane's ``handle_recursion_error`` on every method and property of ``cls``
-    (its own and inherited, set on ``cls``): a ``RecursionError`` from an operator nested
-    thousands of levels deep becomes :class:`NestingError` (a ``RuntimeError``) saying what
-    to do. Static and class methods, and dunder methods other than ``repr``, ``str``,
-    ``hash``, ``==`` and ``len``, are left as they are."""
-    for name in dir(cls):
+    (its own; with ``inherited``, also those it inherits, set on ``cls``): a
+    ``RecursionError`` from an operator nested thousands of levels deep becomes
+    :class:`NestingError` (a ``RuntimeError``) saying what to do. Static and class
+    methods, and dunder methods other than ``repr``, ``str``, ``hash``, ``==`` and ``len``,
+    are left as they are."""
+    for name in (dir(cls) if inherited else list(vars(cls))):
         if name.startswith("__") and name not in _NESTING_DUNDERS:
             continue
         attr = inspect.getattr_static(cls, name)
@@ -3427,6 +3428,7 @@ class _Arithmetic(Observable):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         guard_nesting(cls)  # PennyLane's: deep nesting raises a RuntimeError saying what to do
+        # (its own members: what it inherits from here is guarded here, below the class)
     _empty_is_zero = False  # PennyLane's Sum() of no operands is the zero operator; Prod() has no Pauli form
 
     def _finish(self, operands, merge):
@@ -3678,6 +3680,9 @@ def swappable_ops(op1, op2, wire_map: dict | None = None) -> bool:
         return False
     w1, w2 = (set(wire_map[w] if wire_map is not None else w for w in op.wires) for op in (op1, op2))
     return not (w1 & w2) and min(map(str, w1)) > min(map(str, w2))
+
+
+guard_nesting(_Arithmetic, inherited=True)  # its members and Observable's
 
 
 class Prod(_Arithmetic):
