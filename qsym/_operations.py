@@ -3450,6 +3450,40 @@ class _Arithmetic(Observable):
     def _pauli_ok(self) -> bool:
         return self._merged is not None
 
+    _eigs: dict = {}  # eigendecompositions by the operator's hash, as PennyLane's
+
+    @property
+    def hash(self) -> int:
+        """PennyLane's ``op.hash``: equal for operators equal as written up to the order of
+        commuting factors (the merged Pauli sum, coefficients included).
+
+        >>> import qsym as qml
+        >>> a, b = qml.X(0) @ qml.Y(1), qml.Y(1) @ qml.X(0)
+        >>> a.hash == b.hash, (qml.X(0) @ qml.Y(0)).hash == (qml.Y(0) @ qml.X(0)).hash
+        (True, False)
+        """
+        try:
+            return hash((type(self).__name__, frozenset(self.terms.items())))
+        except TypeError:  # (an unhashable coefficient)
+            return id(self)
+
+    @property
+    def eigendecomposition(self) -> dict:
+        """PennyLane's ``{"eigval": ..., "eigvec": ...}`` of the matrix (``eigh`` when
+        verified Hermitian, else ``eig``), kept in ``_eigs`` by :attr:`hash`.
+
+        >>> import qsym as qml
+        >>> d = (qml.Z(0) @ qml.Z(1)).eigendecomposition
+        >>> d["eigval"].tolist()
+        [-1.0, -1.0, 1.0, 1.0]
+        """
+        key = self.hash
+        if key not in _Arithmetic._eigs:
+            m = np.asarray(self.matrix(), dtype=complex)
+            w, u = (np.linalg.eigh if self.is_verified_hermitian else np.linalg.eig)(m)
+            _Arithmetic._eigs[key] = {"eigvec": u, "eigval": w}
+        return _Arithmetic._eigs[key]
+
     def generator(self):
         """PennyLane's ``Operator.generator``: an arithmetic operator has none.
 

@@ -807,3 +807,23 @@ def test_arithmetic_operators_have_no_generator():
         with pytest.raises(qml.operation.GeneratorUndefinedError):
             op.generator()
     onp.testing.assert_allclose(qml.matrix(qml.RX(0.3, wires=0).generator()), -X / 2)
+
+
+def test_arithmetic_hash_and_eigendecomposition():
+    """PennyLane's op.hash of Prod/Sum: equal when commuting factors are reordered, different
+    when non-commuting ones are (X_a Y_a = i Z_a, Y_a X_a = -i Z_a); the eigendecomposition
+    of Z0 Z1 = diag(1, -1, -1, 1) by hand (eigenvalues ascending, the basis vectors of each),
+    kept in _eigs by the hash."""
+    assert (qml.X(0) @ qml.Y("a")).hash == (qml.Y("a") @ qml.X(0)).hash
+    op3 = qml.prod(qml.PauliX("a"), qml.PauliY("a"), qml.PauliX(1))
+    op4 = qml.prod(qml.PauliY("a"), qml.PauliX("a"), qml.PauliX(1))
+    assert op3.hash != op4.hash
+    assert qml.sum(qml.X(0), qml.Y(1)).hash == qml.sum(qml.Y(1), qml.X(0)).hash
+    assert qml.sum(qml.X(0), qml.Y(1)).hash != qml.sum(qml.X(0), 2 * qml.Y(1)).hash
+    zz = qml.prod(qml.Z(0), qml.Z(1))
+    d = zz.eigendecomposition
+    onp.testing.assert_allclose(d["eigval"], [-1, -1, 1, 1])
+    onp.testing.assert_allclose(abs(d["eigvec"]), onp.eye(4)[:, [1, 2, 0, 3]], atol=1e-12)
+    assert zz._eigs[zz.hash] is d
+    m = (qml.X(0) + qml.Z(0)).eigendecomposition   # eigenvalues of X + Z: +-sqrt(2)
+    onp.testing.assert_allclose(m["eigval"], [-onp.sqrt(2), onp.sqrt(2)])
