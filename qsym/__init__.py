@@ -591,7 +591,8 @@ for _n, _v in _MITIGATION.items():  # PennyLane's qml.transforms.mitigate_with_z
     setattr(transforms, _n, _v)
 from .transforms import (  # noqa: E402
     CompilePipeline, apply_controlled_Q, batch_input, batch_params, batch_partial,
-    clifford_t_decomposition, commutation_dag, decompose, quantum_monte_carlo, transform,
+    clifford_t_decomposition, commutation_dag, decomp_inspector, decompose, quantum_monte_carlo,
+    transform,
 )
 from . import pytrees  # noqa: E402  (qml.fourier, qml.kernels: loaded at first use)
 # qml.compile (ahead of time, or PennyLane's compile transform without example arguments)
@@ -671,16 +672,18 @@ _noise_models.OPERATOR_LOOKUP["lookup"] = _operator_named
 # time): ``qml.qchem``, ``qml.liealg``, ``qml.qcut``, ``qml.estimator``, ``qml.fourier``,
 # ``qml.kernels`` and the names qsym's namespace takes from them. ``import qsym.qchem`` and ``from qsym import taper``
 # work as before; ``dir(qsym)`` and ``__all__`` list them.
-_LAZY_MODULES = ("qchem", "liealg", "qcut", "estimator", "fourier", "kernels")
+_LAZY_MODULES = ("qchem", "liealg", "qcut", "estimator", "fourier", "kernels", "configuration")
 _LAZY_NAMES = {
     "paulix_ops": "qchem", "symmetry_generators": "qchem", "taper": "qchem",
     "taper_operation": "qchem", "center": "liealg", "lie_closure": "liealg",
     "structure_constants": "liealg", "cut_circuit": "qcut", "cut_circuit_mc": "qcut",
+    "Configuration": "configuration", "default_config": "configuration",
 }
 
 
 if _typing.TYPE_CHECKING:  # what static tools (the API reference's mkdocstrings, IDEs) see
-    from . import estimator, fourier, kernels, liealg, qchem, qcut  # noqa: F401
+    from . import configuration, estimator, fourier, kernels, liealg, qchem, qcut  # noqa: F401
+    from .configuration import Configuration, default_config  # noqa: F401
     from .liealg import center, lie_closure, structure_constants  # noqa: F401
     from .qchem import paulix_ops, symmetry_generators, taper, taper_operation  # noqa: F401
     from .qcut import cut_circuit, cut_circuit_mc  # noqa: F401
@@ -755,7 +758,7 @@ __all__ = [
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
-    "CompilePipeline", "decompose", "commutation_dag", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "shadows", "qcut", "cut_circuit", "cut_circuit_mc", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "debugging", "breakpoint", "debug_state", "debug_expval", "debug_probs", "debug_tape", "check",
+    "CompilePipeline", "decompose", "decomp_inspector", "commutation_dag", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "shadows", "qcut", "cut_circuit", "cut_circuit_mc", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "debugging", "breakpoint", "debug_state", "debug_expval", "debug_probs", "debug_tape", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",

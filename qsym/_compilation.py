@@ -63,6 +63,19 @@ def _boxed(x) -> bool:
             or isinstance(x, Traced) or bool(getattr(x, "free_symbols", None)))
 
 
+def _trainable_matrix(x) -> bool:
+    """Whether a gate's matrix ``x`` is trainable or traced: an autograd box, a
+    ``requires_grad`` tensor, an array holding traced values or sympy expressions (a matrix
+    of plain numbers is not, even inside a QNode's trace)."""
+    def trainable(v):
+        return (hasattr(v, "_value") or bool(getattr(v, "requires_grad", False))
+                or isinstance(v, Traced) or bool(getattr(v, "free_symbols", None)))
+
+    if getattr(x, "dtype", None) == object:
+        return trainable(x) or any(trainable(e) for e in np.asarray(x).flat)
+    return trainable(x)
+
+
 def find_next_gate(wires, ops) -> int | None:
     """The index in ``ops`` of the first gate sharing a wire with ``wires``, or None.
 
@@ -536,8 +549,9 @@ def unitary_to_rot(tape):
     becomes ``RZ``, ``RY``, ``RZ`` (``qml.ops.one_qubit_decomposition``, the global phase
     left out), every two-qubit one the CNOT circuit of ``two_qubit_decomposition`` (its
     one-qubit unitaries decomposed in turn); larger ones stay. The angles are computed
-    from the matrix's numbers (a constant of the circuit in qsym): a trainable matrix
-    raises ``TransformError``.
+    from the matrix's numbers (a constant of the circuit in qsym; inside a QNode's trace, a
+    matrix computed from the inputs is numbers at each call, its derivative refused): a
+    trainable matrix on a tape raises ``TransformError``.
 
     >>> import numpy as np
     >>> import qsym as qml
@@ -570,9 +584,11 @@ def decompose_qubit_unitary(op) -> list:
         if op.name != "QubitUnitary" or len(op.wires) > 2:
             out.append(op)
             continue
-        # qsym holds the matrix as a hyperparameter (part of the circuit's structure, never
-        # a traced input): its numbers may decide the gates
-        if op.data and any(_boxed(d) for d in op.data):
+        # qsym holds the matrix as numbers (part of the circuit's structure, never a traced
+        # input: inside a QNode's trace, a matrix computed from the inputs was made numbers
+        # by QubitUnitary itself, which makes that trace per call and refuses derivatives by
+        # those inputs): its numbers may decide the gates, as they decide QubitUnitary's
+        if op.data and any(_trainable_matrix(d) for d in op.data):
             raise TransformError(
                 "unitary_to_rot computes rotation angles from the numbers of a QubitUnitary's "
                 "matrix: a trainable matrix is not supported by qsym; give a matrix that does "

@@ -1030,6 +1030,7 @@ def drawable(fn: Any) -> tuple[Any, Callable[[], bool]]:
     from .devices import device
     from ._operations import probs
     from ._trace import active_tape
+    from .wires import DynamicWire
 
     bare = [False]
 
@@ -1041,8 +1042,10 @@ def drawable(fn: Any) -> tuple[Any, Callable[[], bool]]:
         bare[0] = not _holds_measurement(out)
         if not bare[0]:
             return out
-        # a stand-in measurement on a wire the function used, left out of the drawing
-        wires = [w for op in active_tape().items for w in getattr(op, "wires", ())]
+        # a stand-in measurement on a wire the function used, left out of the drawing (not
+        # a dynamically allocated one: deallocated, it cannot be measured)
+        wires = [w for op in active_tape().items for w in getattr(op, "wires", ())
+                 if not isinstance(w, DynamicWire)]
         return probs(wires=wires[:1]) if wires else probs()
 
     return QNode(circuit, device("default.qubit")), lambda: bare[0]

@@ -37,7 +37,7 @@ from autograd.tracer import Box
 
 from ._cache import Memo
 from .exceptions import DiagGatesUndefinedError, ParameterFrequenciesUndefinedError
-from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError,
+from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, NestingError,
                      EigvalsUndefinedError, MatrixUndefinedError, AdjointUndefinedError,
                      GeneratorUndefinedError, MeasurementError, MeasurementShapeError,
                      DecompositionUndefinedError, PowUndefinedError, QuantumFunctionError,
@@ -3424,6 +3424,48 @@ def _union_wires(ops) -> tuple:
     return tuple(seen)
 
 
+_NESTING_DUNDERS = frozenset({"__repr__", "__str__", "__hash__", "__eq__", "__len__"})
+_NESTING_ADVICE = (
+    "Maximum recursion depth reached! This is likely due to nesting too many levels of "
+    "composite operators. Try setting lazy=False when calling qml.sum, qml.prod, and "
+    "qml.s_prod, or use the +, @, and * operators instead. Alternatively, you can "
+    "periodically call qml.simplify on your operators.")
+
+
+def _nesting_guard(fn):
+    """``fn`` with Python's ``RecursionError`` turned into :class:`NestingError`."""
+    if getattr(fn, "_nesting_guarded", False):
+        return fn
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except RecursionError as exc:
+            raise NestingError(_NESTING_ADVICE) from exc
+
+    guarded._nesting_guarded = True
+    return guarded
+
+
+def guard_nesting(cls, inherited: bool = False) -> None:
+    """PennyLane's ``handle_recursion_error`` on every method and property of ``cls``
+    (its own; with ``inherited``, also those it inherits, set on ``cls``): a
+    ``RecursionError`` from an operator nested thousands of levels deep becomes
+    :class:`NestingError` (a ``RuntimeError``) saying what to do. Static and class
+    methods, and dunder methods other than ``repr``, ``str``, ``hash``, ``==`` and ``len``,
+    are left as they are."""
+    for name in (dir(cls) if inherited else list(vars(cls))):
+        if name.startswith("__") and name not in _NESTING_DUNDERS:
+            continue
+        attr = inspect.getattr_static(cls, name)
+        if inspect.isfunction(attr):
+            setattr(cls, name, _nesting_guard(attr))
+        elif isinstance(attr, property) and attr.fget is not None:
+            setattr(cls, name, property(_nesting_guard(attr.fget), attr.fset, attr.fdel,
+                                        attr.__doc__))
+
+
 class _Arithmetic(Observable):
     """The base of PennyLane's operator-arithmetic classes (:class:`Prod`, :class:`Sum`,
     :class:`SProd`, :class:`LinearCombination`): the operands as written (``repr``,
@@ -3434,6 +3476,11 @@ class _Arithmetic(Observable):
     arithmetic_depth = 1
     has_matrix = True
     _merged = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        guard_nesting(cls)  # PennyLane's: deep nesting raises a RuntimeError saying what to do
+        # (its own members: what it inherits from here is guarded here, below the class)
     _empty_is_zero = False  # PennyLane's Sum() of no operands is the zero operator; Prod() has no Pauli form
 
     def _finish(self, operands, merge):
@@ -3454,6 +3501,54 @@ class _Arithmetic(Observable):
 
     def _pauli_ok(self) -> bool:
         return self._merged is not None
+
+    _eigs: dict = {}  # eigendecompositions by the operator's hash, as PennyLane's
+
+    @property
+    def hash(self) -> int:
+        """PennyLane's ``op.hash``: equal for operators equal as written up to the order of
+        commuting factors (the merged Pauli sum, coefficients included).
+
+        >>> import qsym as qml
+        >>> a, b = qml.X(0) @ qml.Y(1), qml.Y(1) @ qml.X(0)
+        >>> a.hash == b.hash, (qml.X(0) @ qml.Y(0)).hash == (qml.Y(0) @ qml.X(0)).hash
+        (True, False)
+        """
+        try:
+            return hash((type(self).__name__, frozenset(self.terms.items())))
+        except TypeError:  # (an unhashable coefficient)
+            return id(self)
+
+    @property
+    def eigendecomposition(self) -> dict:
+        """PennyLane's ``{"eigval": ..., "eigvec": ...}`` of the matrix (``eigh`` when
+        verified Hermitian, else ``eig``), kept in ``_eigs`` by :attr:`hash`.
+
+        >>> import qsym as qml
+        >>> d = (qml.Z(0) @ qml.Z(1)).eigendecomposition
+        >>> d["eigval"].tolist()
+        [-1.0, -1.0, 1.0, 1.0]
+        """
+        key = self.hash
+        if key not in _Arithmetic._eigs:
+            m = np.asarray(self.matrix(), dtype=complex)
+            w, u = (np.linalg.eigh if self.is_verified_hermitian else np.linalg.eig)(m)
+            _Arithmetic._eigs[key] = {"eigvec": u, "eigval": w}
+        return _Arithmetic._eigs[key]
+
+    def generator(self):
+        """PennyLane's ``Operator.generator``: an arithmetic operator has none.
+
+        >>> import qsym as qml
+        >>> try:
+        ...     (1.0 * qml.X(0)).generator()
+        ... except qml.operation.GeneratorUndefinedError as exc:
+        ...     print(str(exc)[:40])
+        SProd has no generator: an operator arit
+        """
+        raise GeneratorUndefinedError(
+            f"{type(self).__name__} has no generator: an operator arithmetic object is not a "
+            "gate of one parameter (PennyLane's GeneratorUndefinedError)")
 
     @property
     def terms(self):
@@ -3677,6 +3772,9 @@ def swappable_ops(op1, op2, wire_map: dict | None = None) -> bool:
         return False
     w1, w2 = (set(wire_map[w] if wire_map is not None else w for w in op.wires) for op in (op1, op2))
     return not (w1 & w2) and min(map(str, w1)) > min(map(str, w2))
+
+
+guard_nesting(_Arithmetic, inherited=True)  # its members and Observable's
 
 
 class Prod(_Arithmetic):
@@ -6150,7 +6248,11 @@ def _composite_diagonalizing(op, take_off_tape) -> tuple:
 
 def diagonalizing_gates(op) -> list:
     """``op.diagonalizing_gates()``: the gates :func:`_diagonalizing` finds for ``op``,
-    made again where the caller is (recorded on an active tape, as PennyLane queues them)."""
+    made again where the caller is (recorded on an active tape, as PennyLane queues them).
+    A gate that is not an observable: PennyLane's ``DiagGatesUndefinedError``."""
+    if isinstance(op, Operation) and op.name not in _DIAGONALIZING:
+        raise DiagGatesUndefinedError(f"{op.name} has no diagonalizing gates (PennyLane's "
+                                      "DiagGatesUndefinedError): it is not an observable")
     gates, _ = _diagonalizing(op, take_off_tape=False)
     return [type(g)(*g.params, wires=list(g.wires), **dict(g.hyper)) for g in gates]
 

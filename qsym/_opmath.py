@@ -457,6 +457,7 @@ def adjoint(fn, lazy=True):
                 tape.append(g)
         if lazy:  # PennyLane's Adjoint(fn), applied as the inverse gates
             return AdjointOperation(fn, inv)
+        _plain(inv)
         return inv[0] if len(inv) == 1 else inv
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
         mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
@@ -505,10 +506,26 @@ def adjoint(fn, lazy=True):
             if tape is not None:
                 for i in inv:
                     tape.append(i)
-            out += [AdjointOperation(g, inv)] if lazy else inv
+            out += [AdjointOperation(g, inv)] if lazy else _plain(inv)
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+# PennyLane 0.45's gates without an ``adjoint()`` of their own (``has_adjoint`` False there):
+# ``qml.adjoint(op, lazy=False)`` of one is still ``Adjoint(op)``
+NO_ADJOINT_METHOD = frozenset({"S", "T", "SX", "ISWAP", "SISWAP"})
+
+
+def _plain(gates: list) -> list:
+    """The inverse gates of ``qml.adjoint(..., lazy=False)`` as PennyLane's: plain gates
+    (``op.adjoint()``), not ``Adjoint`` of what they invert (nor drawn with a dagger), but
+    for the gates PennyLane has no ``adjoint()`` for (:data:`NO_ADJOINT_METHOD`)."""
+    for g in gates:
+        orig = getattr(g, "_adjoint_of", None)
+        if orig is not None and getattr(orig, "name", None) not in NO_ADJOINT_METHOD:
+            g._adjoint_of = None
+    return gates
 
 
 # --- methods of gates: op.adjoint(), op.pow(z), op.decomposition() --------------------------

@@ -44,7 +44,7 @@ __all__ = ["auto_wrap", "adjoint_resource_rep", "pow_resource_rep", "custom_ctrl
            "self_adjoint", "qjit_compatible_self_adjoint", "make_controlled_decomp",
            "flip_zero_control", "flip_control_adjoint", "controlled_x_decomp",
            "controlled_hadamard", "controlled_global_phase_decomp", "is_integer",
-           "ctrl_single_work_wire", "to_controlled_qubit_unitary", "get_decomp_kwargs", "symbolic_graph_rules", "inspect_decomps",
+           "ctrl_single_work_wire", "to_controlled_qubit_unitary", "get_decomp_kwargs", "symbolic_graph_rules", "inspect_decomps", "rule_text",
            "DecompInspection"]
 
 
@@ -763,8 +763,18 @@ def _gate_counts(op, rule) -> tuple:
     return counts, allocations
 
 
-def _rule_text(op, rule, num_work_wires) -> tuple:
-    """(applicable, the text of one rule of :func:`inspect_decomps`)."""
+def rule_text(op, rule, num_work_wires, counts="Gate Count") -> tuple:
+    """(applicable, the text of one rule of :func:`inspect_decomps`): "Not applicable", or
+    too few work wires, or the rule's drawing on ``op``, its gates (``counts`` names them;
+    estimated and actual when they differ) and its wire allocations.
+
+    >>> import qsym as qml
+    >>> from qsym.decomposition import list_decomps
+    >>> print(rule_text(qml.SWAP(wires=[0, 1]), list_decomps(qml.SWAP)[0], 0)[1])
+    0: ─╭●─╭X─╭●─┤
+    1: ─╰X─╰●─╰X─┤
+    Gate Count: {CNOT: 3}
+    """
     params = getattr(op, "resource_params", None) or {}
     if not rule.is_applicable(**params):
         return False, ("Not applicable (provided operator instance does not meet all "
@@ -775,8 +785,8 @@ def _rule_text(op, rule, num_work_wires) -> tuple:
     drawing = draw(rule)(*op.data, wires=op.wires, **get_decomp_kwargs(op))
     estimated = {k: v for k, v in rule.compute_resources(**params).gate_counts.items() if v > 0}
     actual, allocations = _gate_counts(op, rule)
-    text = (f"Gate Count: {estimated}" if estimated == actual else
-            f"Estimated Gate Count: {estimated}\nActual Gate Count: {actual}")
+    text = (f"{counts}: {estimated}" if estimated == actual else
+            f"Estimated {counts}: {estimated}\nActual {counts}: {actual}")
     if allocations:
         text += f"\nWire Allocations: {allocations}"
     return True, drawing + "\n" + text
@@ -819,7 +829,7 @@ def inspect_decomps(op, *rules, show_not_applicable=True, num_work_wires=None):
         shown = [shown[r] if isinstance(r, str) else r for r in rules]
     entries = []
     for i, rule in enumerate(shown):
-        ok, text = _rule_text(op, rule, num_work_wires)
+        ok, text = rule_text(op, rule, num_work_wires)
         if ok or show_not_applicable:
             entries.append((i, rule.name, text))
     return DecompInspection(entries, len(shown))

@@ -1385,6 +1385,17 @@ class DecompositionGraph:
         self.cost: dict = {}
         self._explore(self.roots)
 
+    @staticmethod
+    def node_of(op) -> CompressedResourceOp:
+        """The graph's node of an operator: its resource form (of ``Adjoint``, ``Pow`` and
+        ``Controlled``, made from the base's).
+
+        >>> import qsym as qml
+        >>> DecompositionGraph.node_of(qml.adjoint(qml.RX(0.5, wires=0))).name
+        'Adjoint(RX)'
+        """
+        return _node_of(op)
+
     def rules_for(self, node) -> list:
         """The rules the graph considers for ``node``: the fixed one, or qsym's and those
         added with :func:`add_decomps`, then the alternatives."""

@@ -781,13 +781,22 @@ def device(
     ``"lightning.qubit"`` and ``"reference.qubit"`` are aliases of qsym's simulator;
     ``"default.mixed"`` simulates density matrices (noise channels: docs/noise.md);
     devices qsym does not simulate (``"default.qutrit"``, ...) are refused with what is
-    missing.
+    missing. ``config=`` a :class:`qsym.configuration.Configuration` gives options as
+    PennyLane's does (its ``"main"``, ``"<plugin>.global"`` and ``"<name>"`` tables; the
+    keyword arguments given win).
 
     >>> device("default.qubit", wires=2)
     <qsym device 'default.qubit', wires=[0, 1]>
     >>> device("default.qubit")
     <qsym device 'default.qubit', wires=None>
     """
+    config = kwargs.pop("config", None)
+    if config:  # PennyLane's: the configuration's options, then the keyword arguments
+        from .configuration import device_options
+
+        kwargs = {**device_options(config, name), **kwargs}
+        shots = kwargs.pop("shots", None) if shots is None else shots
+        kwargs.pop("shots", None)
     if name in DEVICE_CLASSES:  # a device class of its own (null.qubit)
         if not (isinstance(seed, str) and seed == "global"):
             raise DeviceError(f"device {name!r} takes no seed (it draws no samples)")

@@ -455,6 +455,16 @@ class LevelError(TransformError, ValueError):
     """
 
 
+class NestingError(QsymError, RuntimeError):
+    """An operator nested so deeply (``qml.prod``, ``qml.sum``, ``qml.s_prod`` of each other,
+    thousands of levels) that a method walking it reached Python's recursion limit
+    (PennyLane's ``RuntimeError`` "Maximum recursion depth reached!").
+
+    >>> issubclass(NestingError, RuntimeError) and issubclass(NestingError, QsymError)
+    True
+    """
+
+
 class KernelError(QsymError, ValueError):
     """Bad input to a ``qml.kernels`` function (an unknown noise-mitigation method, a
     kernel matrix whose diagonal is too small to estimate the noise from).

@@ -367,6 +367,30 @@ class Template(GateSequence):
             # operators it takes (Select's ops, Reflection's U, ...) leave it
             take_over(self, (*self._ops, *_operator_arguments(self)))
 
+    def queue(self, context=None):
+        """PennyLane's ``op.queue()``: record the template (again) where it is called, its
+        gates applied in a circuit, the template one entry of a queue; returns it.
+
+        >>> import qsym as qml
+        >>> t = QFT(wires=[0, 1])
+        >>> with qml.queuing.AnnotatedQueue() as q:
+        ...     _ = t.queue()
+        >>> q.queue == [t]
+        True
+        """
+        tape = active_tape()
+        if tape is not None:
+            controls, values = self.draw_controls()
+            call, again = object(), []  # this application: its own box when drawn
+            for op in self._ops:
+                g = copy.copy(op)
+                clear_draw_groups(g)
+                add_draw_group(g, (BoxKey(self), call), self, self.wires, controls, values)
+                again.append(g)
+                tape.append(g)
+            take_over(self, tuple(again))
+        return self
+
     def _trainable_data(self) -> bool:
         """Whether a parameter holds a trainable ``qsym.numpy`` tensor: applied whole by
         the device, the template is then a trainable tape parameter in PennyLane, whose

@@ -27,6 +27,7 @@ from ._cnot_synthesis import parity_matrix, phase_polynomial, rowcol, transpile
 from . import _clifford_t as _clifford_t_mod
 from ._commutation_dag import CommutationDAG, CommutationDAGNode, commutation_dag
 from ._clifford_t import clifford_t_decomposition
+from ._decomp_inspector import DecompGraphInspector, decomp_inspector
 from ._deferral import defer_measurements  # qml.defer_measurements, also here
 from . import _one_shot as _one_shot_mod
 from ._one_shot import dynamic_one_shot
@@ -61,7 +62,7 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "expand_nonunitary_gen", "expand_invalid_trainable",
            "clifford_t_decomposition", "decompositions", "apply_controlled_Q",
            "quantum_monte_carlo", "merge_amplitude_embedding", "commutation_dag", "gridsynth", "CommutationDAG",
-           "CommutationDAGNode"]
+           "CommutationDAGNode", "decomp_inspector", "DecompGraphInspector"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -151,6 +152,8 @@ _module("optimization", "PennyLane's qml.transforms.optimization",
         undo_swaps=undo_swaps, remove_barrier=remove_barrier,
         merge_amplitude_embedding=merge_amplitude_embedding)
 optimization = _sys.modules[f"{__name__}.optimization"]
+_module("decomp_inspector", "PennyLane's module path of qml.transforms.decomp_inspector",
+        decomp_inspector=decomp_inspector, DecompGraphInspector=DecompGraphInspector)
 _module("unitary_to_rot", "PennyLane's module path of qml.transforms.unitary_to_rot",
         unitary_to_rot=unitary_to_rot,
         _recursively_decompose_qubit_unitary=_compilation_mod.decompose_qubit_unitary)

@@ -810,3 +810,92 @@ def test_an_operator_scaled_by_an_array_is_a_batched_sprod():
     for H in (qml.X(0) * scalar + qml.Z(0), (qml.X(0) * scalar) @ qml.Z(1)):
         with pytest.raises(MeasurementError, match="batched"):
             circuit(H)
+@pytest.mark.parametrize("nest", [
+    lambda op: qml.prod(qml.I(0), op), lambda op: qml.sum(op, qml.RY(0.2, wires=1)),
+    lambda op: qml.s_prod(1, op)])
+def test_deep_nesting_raises_nesting_error_not_recursion_error(nest):
+    """PennyLane's handle_recursion_error: thousands of nested levels reach Python's
+    recursion limit in the methods that walk the operator; a NestingError (RuntimeError)
+    says what to do instead of a bare RecursionError. Shallow nesting is untouched."""
+    import sys
+
+    op = qml.RX(0.3, wires=1)
+    for _ in range(sys.getrecursionlimit() + 100):
+        op = nest(op)
+    for call in (lambda: op.matrix(), lambda: repr(op), lambda: op.data, lambda: hash(op),
+                 lambda: op.terms()):
+        with pytest.raises(qml.errors.NestingError, match="nesting too many levels") as info:
+            call()
+        assert isinstance(info.value, RuntimeError)
+        assert isinstance(info.value.__cause__, RecursionError)
+    shallow = qml.s_prod(2, qml.prod(qml.X(0), qml.Z(0)))   # 2 XZ = -2i Y
+    onp.testing.assert_allclose(shallow.matrix(), 2 * X @ Z)
+    assert onp.allclose(shallow.matrix(), -2j * Y)
+
+
+def test_diagonalizing_gates_of_a_gate_that_is_no_observable():
+    """PennyLane's DiagGatesUndefinedError for RX.diagonalizing_gates() and for a power of
+    it (the power asks its base); observables keep their gates: X ** 3 = X is diagonalized
+    by H (H X H = Z, checked on the matrices)."""
+    from qsym.exceptions import DiagGatesUndefinedError
+
+    for op in (qml.RX(1.2, wires=0), qml.ops.op_math.Pow(qml.RX(1.2, wires=0), 2)):
+        with pytest.raises(DiagGatesUndefinedError, match="RX has no diagonalizing gates"):
+            op.diagonalizing_gates()
+    (h,) = (qml.X(0) ** 3).diagonalizing_gates()
+    Hm = qml.matrix(h)
+    onp.testing.assert_allclose(Hm @ X @ Hm.conj().T, Z, atol=1e-12)
+
+
+def test_adjoint_lazy_false_gives_plain_gates():
+    """PennyLane's qml.adjoint(..., lazy=False): the inverse gate itself (op.adjoint()), not
+    an Adjoint (qml.adjoint(X) is X; RX(x)^dagger = RX(-x), matrices by hand); the lazy
+    form stays an Adjoint."""
+    from qsym.ops.op_math import Adjoint
+
+    x = qml.adjoint(qml.PauliX, lazy=False)(0)
+    assert not isinstance(x, Adjoint) and x.name == "PauliX"
+    with qml.queuing.AnnotatedQueue() as q:
+        out = qml.adjoint(qml.RX, lazy=False)(1.23, wires="b")
+    assert out is qml.tape.QuantumScript.from_queue(q)[0]
+    assert not isinstance(out, Adjoint) and out.name == "RX" and out.data == (-1.23,)
+    onp.testing.assert_allclose(qml.matrix(out), rx(1.23).conj().T, atol=1e-12)
+    assert isinstance(qml.adjoint(qml.RX(1.23, wires=0)), Adjoint)
+    # PennyLane's S, T, SX, ISWAP, SISWAP have no adjoint() of their own: Adjoint(op) still,
+    # applied as its inverse (S^dagger = diag(1, -i))
+    s = qml.adjoint(qml.S(0), lazy=False)
+    assert isinstance(s, Adjoint) and s.base.name == "S"
+    onp.testing.assert_allclose(qml.matrix(s), onp.diag([1, -1j]), atol=1e-12)
+
+
+def test_arithmetic_operators_have_no_generator():
+    """PennyLane's Operator.generator: Sum, Prod, SProd (and the Adjoint of one, which is
+    itself when Hermitian) raise GeneratorUndefinedError; a gate keeps its generator
+    (RX(t) = exp(-i t X / 2): -X/2, by hand)."""
+    from qsym.ops.op_math import Adjoint
+
+    for op in (1.0 * qml.X(0), qml.X(0) + qml.Z(1), qml.X(0) @ qml.Z(1),
+               Adjoint(1.0 * qml.PauliX(0))):
+        with pytest.raises(qml.operation.GeneratorUndefinedError):
+            op.generator()
+    onp.testing.assert_allclose(qml.matrix(qml.RX(0.3, wires=0).generator()), -X / 2)
+
+
+def test_arithmetic_hash_and_eigendecomposition():
+    """PennyLane's op.hash of Prod/Sum: equal when commuting factors are reordered, different
+    when non-commuting ones are (X_a Y_a = i Z_a, Y_a X_a = -i Z_a); the eigendecomposition
+    of Z0 Z1 = diag(1, -1, -1, 1) by hand (eigenvalues ascending, the basis vectors of each),
+    kept in _eigs by the hash."""
+    assert (qml.X(0) @ qml.Y("a")).hash == (qml.Y("a") @ qml.X(0)).hash
+    op3 = qml.prod(qml.PauliX("a"), qml.PauliY("a"), qml.PauliX(1))
+    op4 = qml.prod(qml.PauliY("a"), qml.PauliX("a"), qml.PauliX(1))
+    assert op3.hash != op4.hash
+    assert qml.sum(qml.X(0), qml.Y(1)).hash == qml.sum(qml.Y(1), qml.X(0)).hash
+    assert qml.sum(qml.X(0), qml.Y(1)).hash != qml.sum(qml.X(0), 2 * qml.Y(1)).hash
+    zz = qml.prod(qml.Z(0), qml.Z(1))
+    d = zz.eigendecomposition
+    onp.testing.assert_allclose(d["eigval"], [-1, -1, 1, 1])
+    onp.testing.assert_allclose(abs(d["eigvec"]), onp.eye(4)[:, [1, 2, 0, 3]], atol=1e-12)
+    assert zz._eigs[zz.hash] is d
+    m = (qml.X(0) + qml.Z(0)).eigendecomposition   # eigenvalues of X + Z: +-sqrt(2)
+    onp.testing.assert_allclose(m["eigval"], [-onp.sqrt(2), onp.sqrt(2)])

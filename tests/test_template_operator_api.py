@@ -259,3 +259,30 @@ def test_barrier_and_wirecut_labels_and_adjoints():
     assert qml.Barrier(wires=[0, 1]).label() == "||" and qml.WireCut(wires=0).label() == "//"
     assert qml.Barrier(wires=[0, 1]).adjoint().wires == qml.wires.Wires([0, 1])
     assert qml.WireCut(wires=[0]).adjoint().label() == "//"
+
+
+def test_template_queue_records_it_again():
+    """PennyLane's op.queue() on a template made outside the queue: one queue entry that
+    qml.adjoint then takes; in a circuit its gates are applied again and drawn as a box of
+    their own. By hand: RX(x) X RX(x) |0> = X RX(2x) |0>, <Z> = -cos 2x, d/dx = 2 sin 2x."""
+    import numpy as onp
+
+    from qsym.ops.op_math import Adjoint
+
+    base = qml.QFT(wires=(0, 1, 2))
+    with qml.queuing.AnnotatedQueue() as q:
+        base.queue()
+        out = qml.adjoint(base)
+    assert len(q) == 1 and q.queue[0] is out and isinstance(out, Adjoint) and out.base is base
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        t = qml.AngleEmbedding([x], wires=[0])
+        qml.PauliX(0)
+        t.queue()
+        return qml.expval(qml.Z(0))
+
+    x = qml.numpy.array(0.3, requires_grad=True)
+    assert onp.isclose(circuit(x), -onp.cos(0.6))
+    assert onp.isclose(qml.grad(circuit)(x), 2 * onp.sin(0.6))
+    assert qml.draw(circuit)(x).splitlines()[0].count("AngleEmbedding") == 2

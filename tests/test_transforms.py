@@ -540,6 +540,57 @@ def test_unitary_to_rot_one_and_two_qubits_by_matrix():
     assert onp.isclose(qml.transforms.unitary_to_rot(plain)(), plain())
 
 
+def test_unitary_to_rot_inside_a_qnode_decomposes_constant_matrices():
+    """unitary_to_rot on a circuit function that a QNode traces: constant one- and two-qubit
+    matrices are decomposed (the QNode's tape holds no QubitUnitary), the values are the
+    untransformed QNode's, and the gradient by the other gates' angles is the finite
+    differences' of the hand-written expectation <Z0 Z1> of u4 (RX(x) x RY(y)) |00>."""
+    u2 = H @ rz(0.3) @ rx(1.1)
+    u4 = CNOT @ onp.kron(H, rx(0.7)) @ CNOT @ onp.kron(rz(0.2), H)
+    ry = lambda t: onp.array([[onp.cos(t / 2), -onp.sin(t / 2)], [onp.sin(t / 2), onp.cos(t / 2)]])
+    ZZ = onp.diag([1.0, -1, -1, 1])
+
+    def by_hand(x, y):
+        psi = (u4 @ onp.kron(u2 @ rx(x), ry(y)))[:, 0]
+        return float(onp.real(psi.conj() @ ZZ @ psi))
+
+    def f(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=1)
+        qml.QubitUnitary(u2, wires=0)
+        qml.QubitUnitary(u4, wires=[0, 1])
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    node = qml.QNode(qml.transforms.unitary_to_rot(f), DEV2)
+    x, y = np.array(0.4, requires_grad=True), np.array(-0.9, requires_grad=True)
+    names = [op.name for op in qml.workflow.construct_tape(node)(x, y).operations]
+    assert "QubitUnitary" not in names and names.count("CNOT") >= 1
+    assert onp.isclose(node(x, y), by_hand(0.4, -0.9))
+    gx, gy = qml.grad(node)(x, y)
+    assert onp.isclose(gx, fd(lambda t: by_hand(t, -0.9), 0.4), atol=1e-6)
+    assert onp.isclose(gy, fd(lambda t: by_hand(0.4, t), -0.9), atol=1e-6)
+
+
+def test_unitary_to_rot_of_a_matrix_computed_from_inputs_refuses_its_derivative():
+    """A QubitUnitary's matrix computed from the QNode's inputs is numbers in qsym (the
+    trace runs per call): unitary_to_rot decomposes those numbers, so the value is right at
+    each call (by hand: <X> after H then RZ(z) is cos z) and a derivative by those inputs is
+    refused (DifferentiationError), never a silent zero."""
+    def f(z):
+        qml.Hadamard(wires=0)
+        qml.QubitUnitary(np.array([[np.exp(-0.5j * z), 0], [0, np.exp(0.5j * z)]]), wires=0)
+        return qml.expval(qml.X(0))
+
+    node = qml.QNode(qml.transforms.unitary_to_rot(f), DEV2)
+    for z in (0.3, 1.7):
+        assert onp.isclose(node(np.array(z, requires_grad=True)), onp.cos(z))
+    with pytest.raises(qml.errors.DifferentiationError, match="used the number of that input"):
+        qml.grad(node)(np.array(0.3, requires_grad=True))
+    node_t = qml.QNode(f, DEV2)  # the same refusal without the transform
+    with pytest.raises(qml.errors.DifferentiationError, match="used the number of that input"):
+        qml.grad(node_t)(np.array(0.3, requires_grad=True))
+
+
 def test_batch_partial_fixed_and_preprocessed_arguments():
     """batch_partial: a fixed numeric argument repeated along the batch; a preprocessed one
     computed per element; by hand RX(x) then RY(y) on |0>: <Z> = cos(x) cos(y)."""

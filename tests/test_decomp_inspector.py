@@ -1,0 +1,104 @@
+"""qml.transforms.decomp_inspector (issue #18): PennyLane's inspector of the graph-based
+decomposition's choices. The expected choices and costs are worked out by hand from each
+rule's gates and the gate set's weights, and the full expansion is checked against the
+gates qml.decompose actually makes with the graph on (a second method)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+import qsym as qml
+from qsym.transforms import DecompGraphInspector, decomp_inspector
+
+
+@pytest.fixture
+def graph():
+    with qml.decomposition.toggle_graph_ctx(True):
+        yield
+
+
+def _inspector(ops, **kwargs):
+    return decomp_inspector(qml.tape.QuantumScript(ops), **kwargs)
+
+
+def _sections(text):
+    return {int(m.group(2)): (bool(m.group(1)), body) for m, body in zip(
+        re.finditer(r"^(CHOSEN: )?Decomposition (\d+) \(name: [^)]*\)$", text, flags=re.M),
+        re.split(r"^(?:CHOSEN: )?Decomposition \d+ \(name: [^)]*\)$", text, flags=re.M)[1:])}
+
+
+def _cost(body):
+    return float(re.search(r"Weighted Cost: (\S+)", body).group(1))
+
+
+def test_only_with_the_graph_based_system():
+    with qml.decomposition.toggle_graph_ctx(False):
+        with pytest.raises(ValueError, match="only relevant with the new graph-based"):
+            _inspector([qml.CRX(0.5, wires=[0, 1])], gate_set={"RZ", "RY", "CNOT"})
+
+
+def test_messages_for_types_gate_set_members_and_strangers(graph):
+    inspector = _inspector([qml.CRX(0.5, wires=[0, 1])], gate_set={"RZ", "RY", "CNOT"})
+    assert isinstance(inspector, DecompGraphInspector)
+    with pytest.raises(TypeError, match="takes a concrete operator instance"):
+        inspector.inspect_decomps(qml.CRX)
+    assert str(inspector.inspect_decomps(qml.CNOT([0, 1]))) == (
+        "The operator does not have decompositions as it is in the target gate set.")
+    assert str(inspector.inspect_decomps(qml.IsingXX(0.1, wires=[0, 1]))).startswith(
+        "This operator is not found in the decomposition graph!")
+
+
+def test_the_cheapest_rule_is_chosen_and_costed_by_the_gate_set_weights(graph):
+    """Hadamard to {RZ: 1, RX: 10, GlobalPhase: 1}: by hand, H = RZ RX RZ GlobalPhase costs
+    1 + 10 + 1 + 1 = 13; H = PhaseShift RX PhaseShift, each PhaseShift an RZ and a
+    GlobalPhase, costs 2 + 10 + 2 = 14; the rule through RY has RY missing (no rule of
+    qsym's brings RY to that set)."""
+    weights = {"RZ": 1.0, "RX": 10.0, "GlobalPhase": 1.0}
+    inspector = _inspector([qml.H(0)], gate_set=weights)
+    text = str(inspector.inspect_decomps(qml.H(0)))
+    sections = _sections(text)
+    costs = {i: _cost(body) for i, (_, body) in sections.items() if "Weighted Cost" in body}
+    assert sorted(costs.values()) == [13.0, 14.0]
+    chosen = [i for i, (is_chosen, _) in sections.items() if is_chosen]
+    assert len(chosen) == 1 and costs[chosen[0]] == 13.0
+    assert any("Missing Ops: {RY}" in body for _, body in sections.values())
+    # the chosen rule's full expansion is what decompose makes
+    tape = qml.tape.QuantumScript([qml.H(0)])
+    (out,), _ = qml.transforms.decompose(tape, gate_set=weights)
+    made = Counter(op.name for op in out.operations)
+    full = re.search(r"Full Expansion Gates: \{(.*)\}", sections[chosen[0]][1]).group(1)
+    listed = {k: int(v) for k, v in (kv.split(": ") for kv in full.split(", "))}
+    assert listed == dict(made) == {"RZ": 2, "RX": 1, "GlobalPhase": 1}
+
+
+def test_a_budget_the_graph_was_not_solved_with(graph):
+    """A controlled MultiRZ on three controls has a rule that allocates one work wire: with
+    a budget of 0 it is not possible (PennyLane's "Insufficient work wires" text), with 1 it
+    is; above the graph's budget, PennyLane's message that no such point exists."""
+    op = qml.ctrl(qml.MultiRZ(0.5, [0, 1]), control=[3, 4, 5])
+    inspector = _inspector([op], gate_set=qml.gate_sets.ROTATIONS_PLUS_CNOT, num_work_wires=1)
+    assert "dynamic allocation budget of 2" in str(inspector.inspect_decomps(op, num_work_wires=2))
+    assert "dynamic allocation budget of None (unlimited)" in str(
+        inspector.inspect_decomps(op, num_work_wires=None))
+    with_one = str(inspector.inspect_decomps(op, num_work_wires=1))
+    assert "Wire Allocations: {'zero': 1}" in with_one
+    assert "Insufficient work wires" not in with_one
+    with_none = str(inspector.inspect_decomps(op, num_work_wires=0))   # solved again for 0
+    assert "Insufficient work wires: requires 1 but only 0 available." in with_none
+
+
+def test_drawing_a_function_that_allocates_a_wire():
+    """qml.draw of a plain quantum function (as inspect_decomps draws a rule) that allocates
+    and frees a wire: its stand-in measurement is on a wire the function names, not on the
+    freed one (was AllocationError)."""
+    def f():
+        with qml.allocate(1) as w:
+            qml.CNOT([0, w[0]])
+            qml.CNOT([0, w[0]])
+
+    lines = qml.draw(f)().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("0: ─╭●─╭●─┤")
+    assert lines[1].split(": ", 1)[1].startswith("─╰X─╰X─┤")
