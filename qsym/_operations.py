@@ -1477,8 +1477,10 @@ class Operation:
         return self.name in _VERIFIED_HERMITIAN
 
     # --- operator arithmetic: PennyLane's Prod, Sum, SProd (qsym measures their Pauli form) --
-    # NumPy defers to the operator: ``np.array(0.5) * op`` is ``op.__rmul__``, an SProd
-    __array_ufunc__ = None
+    # NumPy defers to the operator in its binary operators (``np.array(0.5) * op`` is
+    # ``op.__rmul__``, an SProd) by PennyLane's priority, so its functions still take an
+    # operator as an object (``np.sum(op)`` is ``op``, as in PennyLane)
+    __array_priority__ = 1000
 
     def __matmul__(self, other):
         if not isinstance(other, OPERATORS):
@@ -1581,7 +1583,7 @@ class GateSequence:
         queue_decompositions(cls)  # op.decomposition() queues its operators, as PennyLane's
     has_matrix = True
     has_sparse_matrix = False  # PennyLane's templates compute none
-    __array_ufunc__ = None  # NumPy defers to it, as to a gate
+    __array_priority__ = 1000  # NumPy's operators defer to it, as to a gate
 
     __matmul__ = Operation.__matmul__
     __rmatmul__ = Operation.__rmatmul__
@@ -3055,7 +3057,7 @@ class Observable:
                     seen.append(w)
         return tuple(seen)
 
-    __array_ufunc__ = None  # NumPy defers to the observable (``np.array(0.5) * obs``)
+    __array_priority__ = 1000  # NumPy's operators defer to it (``np.array(0.5) * obs``)
 
     def __matmul__(self, other):
         if not isinstance(other, OPERATORS):
