@@ -3582,7 +3582,11 @@ class _Arithmetic(Observable):
         """
         if self._merged is None and not (self.operands and all(_pauli_form(o) is not None for o in self.operands)):
             return self
-        coeffs, ops = _Terms(dict(self.terms))()
+        merged = dict(self.terms)
+        coeffs, ops = _Terms(merged)()
+        # PennyLane's PauliSentence.operation(wire_order=op.wires): the identity word acts on
+        # the operator's wires (none for a wireless one), not on wire 0
+        ops = [_identity_on(self.wires) if not word else o for word, o in zip(merged, ops)]
         coeffs = [float(c) if isinstance(c, numbers.Real) else c for c in coeffs]
         if all(map(_has_pauli_rep, self.operands)):  # PennyLane: pauli_rep.simplify(), tol 1e-8
             kept = [(c, o) for c, o in zip(coeffs, ops)
@@ -3590,8 +3594,8 @@ class _Arithmetic(Observable):
             coeffs, ops = [c for c, _ in kept], [o for _, o in kept]
         terms = [o if isinstance(c, numbers.Number) and c == 1 else SProd(c, o)
                  for c, o in zip(coeffs, ops)]
-        if not terms:
-            return SProd(0.0, _identity_on(self.wires))
+        if not terms:  # PennyLane's empty PauliSentence: qml.s_prod(0, Identity(op.wires))
+            return SProd(0, _identity_on(self.wires))
         return terms[0] if len(terms) == 1 else Sum(*terms)
 
     @property
@@ -3903,7 +3907,7 @@ def _identity_on(wires):
     from ._trace import Tape, recording
 
     with recording(Tape()):
-        return GATE_CLASSES["Identity"](wires=list(wires) or [0])
+        return GATE_CLASSES["Identity"](wires=list(wires))  # none for a wireless operator
 
 
 class SProd(_Arithmetic):

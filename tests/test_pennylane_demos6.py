@@ -22,3 +22,20 @@ def test_numpy_functions_take_an_operator_as_one_object():
         np.testing.assert_allclose(qml.matrix(scaled), [[0, 0.5], [0.5, 0]])
     # a sum of a list of operators is their Sum
     np.testing.assert_allclose(qml.matrix(np.sum([qml.X(0), qml.Z(0)])), [[1, 1], [1, -1]])
+
+
+def test_a_zero_or_identity_simplifies_on_the_operator_wires():
+    """``simplify`` of a result without Pauli terms is PennyLane's ``0 * I(wires)`` (integer
+    zero, the operator's wires, none for a wireless one); the identity word acts on the
+    operator's wires (PennyLane's ``PauliSentence.operation(wire_order=op.wires)``), not on
+    wire 0 (the Lie-algebra demo prints ``[1j * Z(0), 1j * Z(1)] = 0 * I()``)."""
+    Z = qml.Z
+    zero = (qml.commutator(1j * Z(0), 1j * Z(1)) / 2).simplify()   # [Z0, Z1] = 0
+    assert repr(zero) == "0 * I()" and len(zero.wires) == 0 and zero.scalar == 0
+    assert repr((qml.X(0) - qml.X(0)).simplify()) == "0 * I(0)"
+    assert repr(qml.s_prod(0.5, qml.Identity(wires=[])).simplify()) == "0.5 * I()"
+    h = (qml.X(0) + 2 * qml.I(1)).simplify()
+    assert repr(h) == "X(0) + 2.0 * I([0, 1])"
+    # the same operator: X0 + 2 on two qubits
+    np.testing.assert_allclose(qml.matrix(h, wire_order=[0, 1]),
+                               np.kron([[0, 1], [1, 0]], np.eye(2)) + 2 * np.eye(4))
