@@ -39,3 +39,54 @@ def test_a_zero_or_identity_simplifies_on_the_operator_wires():
     # the same operator: X0 + 2 on two qubits
     np.testing.assert_allclose(qml.matrix(h, wire_order=[0, 1]),
                                np.kron([[0, 1], [1, 0]], np.eye(2)) + 2 * np.eye(4))
+
+
+def _phase(phi):
+    return np.diag([np.exp(1j * phi), np.exp(-1j * phi)])  # PCPhase(phi, dim=1) on one qubit
+
+
+def test_controlled_qsvt_of_operators_made_outside_applies_them_only_inside():
+    """``qml.ctrl(qml.QSVT, control=..., control_values=(0,))(UA, projectors)`` (the
+    QSVT-in-practice demo's even/odd sum): the block encoding and the projectors made before
+    the call leave the circuit, as PennyLane's ``ctrl`` of a function removes its operator
+    arguments from the queue (they were applied uncontrolled too: wrong matrices, wrong
+    optimisation)."""
+    x, phis = 0.357, [0.3, 0.7]
+    s = np.sqrt(1 - x ** 2)
+    U = np.array([[x, s], [s, -x]])                        # BlockEncode of a scalar
+    qsvt = _phase(phis[1]) @ U @ _phase(phis[0])            # projector, U, projector
+
+    def circuit(cv):
+        ua = qml.BlockEncode(x, wires=[0])
+        projectors = [qml.PCPhase(p, dim=1, wires=[0]) for p in phis]
+        qml.ctrl(qml.QSVT, control=("a",), control_values=(cv,))(ua, projectors)
+
+    z = np.zeros((2, 2))
+    np.testing.assert_allclose(qml.matrix(circuit, wire_order=["a", 0])(0),
+                               np.block([[qsvt, z], [z, np.eye(2)]]), atol=1e-12)
+    np.testing.assert_allclose(qml.matrix(circuit, wire_order=["a", 0])(1),
+                               np.block([[np.eye(2), z], [z, qsvt]]), atol=1e-12)
+
+
+def test_adjoint_and_ctrl_of_a_function_take_its_operator_arguments_off_the_circuit():
+    """PennyLane's ``qml.adjoint(f)(op)`` and ``qml.ctrl(f, ...)(op)`` remove ``op`` (made
+    before the call) from the queue: it is applied only as ``f`` applies it."""
+    dev = qml.device("default.qubit", wires=["a", 0])
+    x = 0.61
+
+    @qml.qnode(dev)
+    def inverted():
+        qml.RY(0.4, wires=0)
+        op = qml.RX(x, wires=0)
+        qml.adjoint(lambda o: qml.apply(o))(op)   # RX(-x) only
+        return qml.expval(qml.Z(0))
+
+    @qml.qnode(dev)
+    def unused():
+        op = qml.RX(x, wires=0)                   # taken off, never applied
+        qml.ctrl(lambda o: qml.RY(0.2, wires=0), control="a", control_values=0)(op)
+        return qml.expval(qml.Z(0))
+
+    # RX(-x) RY(0.4)|0>: <Z> = cos(0.4) cos(x); RY(0.2)|0> (wire a is 0): <Z> = cos(0.2)
+    np.testing.assert_allclose(inverted(), np.cos(0.4) * np.cos(x), atol=1e-12)
+    np.testing.assert_allclose(unused(), np.cos(0.2), atol=1e-12)
