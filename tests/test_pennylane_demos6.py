@@ -90,3 +90,46 @@ def test_adjoint_and_ctrl_of_a_function_take_its_operator_arguments_off_the_circ
     # RX(-x) RY(0.4)|0>: <Z> = cos(0.4) cos(x); RY(0.2)|0> (wire a is 0): <Z> = cos(0.2)
     np.testing.assert_allclose(inverted(), np.cos(0.4) * np.cos(x), atol=1e-12)
     np.testing.assert_allclose(unused(), np.cos(0.2), atol=1e-12)
+
+
+def test_drawing_specs_and_batches_run_the_circuit_function_once():
+    """PennyLane records a QNode's tape once for ``qml.draw``, ``qml.draw_mpl``,
+    ``qml.specs`` and ``construct_batch``: NumPy's global generator advances by one run of
+    the function (qsym ran it twice: the learning-dynamics demo's parameters, drawn after a
+    ``qml.draw_mpl`` of a shadow circuit, were other numbers); the drawing shows that run's
+    draw."""
+    import pytest
+
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x + np.random.random(), wires=0)
+        return qml.expval(qml.Z(0))
+
+    @qml.set_shots(10)
+    @qml.qnode(dev)
+    def shadow(x):
+        qml.RX(x, wires=0)
+        return qml.classical_shadow(wires=[0])   # PennyLane: seed = np.random.randint(2**30)
+
+    np.random.seed(3)
+    r, after_random = np.random.random(), np.random.random()
+    np.random.seed(3)
+    np.random.randint(2**30)
+    after_randint = np.random.random()
+    uses = [lambda q: qml.draw(q)(0.1), lambda q: qml.specs(q)(0.1),
+            lambda q: qml.workflow.construct_batch(q, level="device")(0.1)]
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        uses.append(lambda q: qml.draw_mpl(q)(0.1))
+    except ImportError:
+        pass
+    for use in uses:
+        for q, expected in ((c, after_random), (shadow, after_randint)):
+            np.random.seed(3)
+            use(q)
+            assert np.random.random() == pytest.approx(expected, abs=0)
+    np.random.seed(3)
+    assert f"RX({0.1 + r:.4f})" in qml.draw(c, decimals=4)(0.1)
