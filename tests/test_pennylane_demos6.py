@@ -2,6 +2,7 @@
 needed, written from PennyLane 0.45's documented semantics and checked by hand-computed
 values."""
 import numpy as np
+import pytest
 
 import qsym as qml
 
@@ -98,8 +99,6 @@ def test_drawing_specs_and_batches_run_the_circuit_function_once():
     the function (qsym ran it twice: the learning-dynamics demo's parameters, drawn after a
     ``qml.draw_mpl`` of a shadow circuit, were other numbers); the drawing shows that run's
     draw."""
-    import pytest
-
     dev = qml.device("default.qubit", wires=1)
 
     @qml.qnode(dev)
@@ -133,3 +132,31 @@ def test_drawing_specs_and_batches_run_the_circuit_function_once():
             assert np.random.random() == pytest.approx(expected, abs=0)
     np.random.seed(3)
     assert f"RX({0.1 + r:.4f})" in qml.draw(c, decimals=4)(0.1)
+
+
+def test_a_shadow_estimate_is_differentiable_in_the_observable_coefficients():
+    """``ClassicalShadow.expval`` of an observable whose coefficients are being
+    differentiated (the learning-dynamics demo: ``qml.pauli_decompose`` of a QNode's density
+    matrix, trained): the estimate is linear in them (was a ``TypeError`` from
+    ``complex(ArrayBox)``)."""
+    from qsym import numpy as pnp
+
+    # snapshots 1-2 measured Z (+1, +1), 3-5 measured Y (+1, -1, -1): the shadow estimates
+    # are 3 * mean of the matching outcomes: <Z> = (3 + 3) / 5 = 1.2, <Y> = (3 - 3 - 3) / 5
+    bits = np.array([[0], [0], [0], [1], [1]])
+    recipes = np.array([[2], [2], [1], [1], [1]])
+    shadow = qml.ClassicalShadow(bits, recipes)
+
+    def cost(a):
+        m = pnp.array([[1.0, 0.0], [0.0, -1.0]], requires_grad=False) * a \
+            + pnp.array([[0.0, -1j], [1j, 0.0]], requires_grad=False)   # a Z + Y
+        return shadow.expval(qml.pauli_decompose(m, wire_order=[0]))
+
+    a = pnp.array(0.7, requires_grad=True)
+    assert float(cost(a)) == pytest.approx(0.7 * 1.2 - 0.6)
+    assert float(qml.grad(cost)(a)) == pytest.approx(1.2)
+    # a list of observables: one estimate each, the derivative of the first
+    first = lambda a: shadow.expval([qml.pauli_decompose(  # noqa: E731
+        pnp.array([[1.0, 0.0], [0.0, -1.0]], requires_grad=False) * a, wire_order=[0]),
+        qml.Y(0)])[0]
+    assert float(qml.grad(first)(a)) == pytest.approx(1.2)
