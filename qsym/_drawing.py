@@ -1239,17 +1239,7 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
                 num_device_wires=None if wires is None else len(wires),
                 shots=_as_shots(qnode.configured_shots()),
                 level="gradient" if level is None else level, resources=counted[0])
-        runs.again()
-        try:
-            entry, xs, _ = qnode.compiled(args, kwargs)
-            bare = False
-        except MeasurementError:  # a function that returns no measurement: its gates
-            stand_in, was_bare = _stand_in_measured(qnode)
-            runs.again()
-            entry, xs, _ = stand_in.compiled(args, kwargs)  # (raises again if not bare)
-            bare = was_bare()
-        finally:
-            runs.done()
+        entry, bare = _compiled_once(qnode, args, kwargs, runs)
         c = entry.circuit
         resources = (circuit_resources(c, depth=compute_depth is not False)
                      if counted is None else counted[0])  # (the tape's: PennyLane's counts)
@@ -1266,6 +1256,24 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
         )
 
     return report
+
+
+def _compiled_once(qnode, args, kwargs, runs):
+    """``(entry, bare)``: the QNode compiled at these arguments, traced from the random state
+    its tape was recorded from (``runs``, a :class:`qsym._trace.OneRun`); ``bare``: the
+    function returns no measurement (a stand-in measured: its gates)."""
+    from .errors import MeasurementError
+
+    runs.again()
+    try:
+        return qnode.compiled(args, kwargs)[0], False
+    except MeasurementError:  # a function that returns no measurement: its gates
+        stand_in, was_bare = _stand_in_measured(qnode)
+        runs.again()
+        entry = stand_in.compiled(args, kwargs)[0]  # (raises again if not bare)
+        return entry, was_bare()
+    finally:
+        runs.done()
 
 
 def _compiled_counts(qnode, entry) -> dict:
