@@ -24,6 +24,7 @@ import numpy as np
 from ._ir import Circuit, evaluate, input_values
 from ._plan import finite_difference_inputs
 from ._shapes import fd_circuits
+from ._trace import OneRun
 
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
 from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
@@ -1119,6 +1120,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                 node.defers_measurements = (True, True)
             return draw(node, wire_order, show_all_wires, decimals, max_length, show_matrices,
                         show_wire_labels)()
+        runs = OneRun(qnode.func)  # PennyLane records the circuit once
         run = _numeric_run(qnode, args, kwargs)
         if (run is not None and not getattr(qnode, "defers_measurements", None)
                 and not run[3] and level != "device"  # (those: the deferred circuit)
@@ -1129,6 +1131,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                 list(dev_wires) if wire_order is None and dev_wires is not None else wire_order,
                 show_all_wires, decimals, max_length, show_matrices, show_wire_labels,
                 run[2], level, matrix_gap=not plain)
+        runs.again()  # the trace sees the numeric run's random draws
         try:
             entry, xs, ds = qnode.compiled(args, kwargs)
         except CustomMeasurementError:  # a measurement class of the user's own: the run
@@ -1140,6 +1143,8 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                 list(dev_wires) if wire_order is None and dev_wires is not None else wire_order,
                 show_all_wires, decimals, max_length, show_matrices, show_wire_labels,
                 run[2], level, matrix_gap=not plain)
+        finally:
+            runs.done()
         circuit = _without_measurements(entry.circuit) if bare() else entry.circuit
         order = wire_order
         if order is None and (plain or getattr(qnode.device, "wires", None) is None):
@@ -1239,6 +1244,7 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
                     shots=_as_shots(qnode.configured_shots()), level=level, resources=batch)
             return specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), level,
                          compute_depth)()
+        runs = OneRun(qnode.func)  # PennyLane records the tape once
         counted = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False,
                                           level)
         if counted is not None and counted[1]:  # mid-circuit measurements: the tape's only
@@ -1248,13 +1254,7 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
                 num_device_wires=None if wires is None else len(wires),
                 shots=_as_shots(qnode.configured_shots()),
                 level="gradient" if level is None else level, resources=counted[0])
-        try:
-            entry, xs, _ = qnode.compiled(args, kwargs)
-            bare = False
-        except MeasurementError:  # a function that returns no measurement: its gates
-            stand_in, was_bare = _stand_in_measured(qnode)
-            entry, xs, _ = stand_in.compiled(args, kwargs)  # (raises again if not bare)
-            bare = was_bare()
+        entry, bare = _compiled_once(qnode, args, kwargs, runs)
         c = entry.circuit
         resources = (circuit_resources(c, depth=compute_depth is not False)
                      if counted is None else counted[0])  # (the tape's: PennyLane's counts)
@@ -1271,6 +1271,24 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
         )
 
     return report
+
+
+def _compiled_once(qnode, args, kwargs, runs):
+    """``(entry, bare)``: the QNode compiled at these arguments, traced from the random state
+    its tape was recorded from (``runs``, a :class:`qsym._trace.OneRun`); ``bare``: the
+    function returns no measurement (a stand-in measured: its gates)."""
+    from .errors import MeasurementError
+
+    runs.again()
+    try:
+        return qnode.compiled(args, kwargs)[0], False
+    except MeasurementError:  # a function that returns no measurement: its gates
+        stand_in, was_bare = _stand_in_measured(qnode)
+        runs.again()
+        entry = stand_in.compiled(args, kwargs)[0]  # (raises again if not bare)
+        return entry, was_bare()
+    finally:
+        runs.done()
 
 
 def _compiled_counts(qnode, entry) -> dict:

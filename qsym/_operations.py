@@ -1507,8 +1507,10 @@ class Operation:
         return self.name in _VERIFIED_HERMITIAN
 
     # --- operator arithmetic: PennyLane's Prod, Sum, SProd (qsym measures their Pauli form) --
-    # NumPy defers to the operator: ``np.array(0.5) * op`` is ``op.__rmul__``, an SProd
-    __array_ufunc__ = None
+    # NumPy defers to the operator in its binary operators (``np.array(0.5) * op`` is
+    # ``op.__rmul__``, an SProd) by PennyLane's priority, so its functions still take an
+    # operator as an object (``np.sum(op)`` is ``op``, as in PennyLane)
+    __array_priority__ = 1000
 
     def __matmul__(self, other):
         if not isinstance(other, OPERATORS):
@@ -1612,7 +1614,7 @@ class GateSequence:
         queue_decompositions(cls)  # op.decomposition() queues its operators, as PennyLane's
     has_matrix = True
     has_sparse_matrix = False  # PennyLane's templates compute none
-    __array_ufunc__ = None  # NumPy defers to it, as to a gate
+    __array_priority__ = 1000  # NumPy's operators defer to it, as to a gate
 
     __matmul__ = Operation.__matmul__
     __rmatmul__ = Operation.__rmatmul__
@@ -3106,7 +3108,7 @@ class Observable:
                     seen.append(w)
         return tuple(seen)
 
-    __array_ufunc__ = None  # NumPy defers to the observable (``np.array(0.5) * obs``)
+    __array_priority__ = 1000  # NumPy's operators defer to it (``np.array(0.5) * obs``)
 
     def __matmul__(self, other):
         if not isinstance(other, OPERATORS):
@@ -3733,7 +3735,11 @@ class _Arithmetic(Observable):
         """
         if self._merged is None and not (self.operands and all(_pauli_form(o) is not None for o in self.operands)):
             return self
-        coeffs, ops = _Terms(dict(self.terms)).listed()
+        merged = dict(self.terms)
+        coeffs, ops = _Terms(merged).listed()
+        # PennyLane's PauliSentence.operation(wire_order=op.wires): the identity word acts on
+        # the operator's wires (none for a wireless one), not on wire 0
+        ops = [_identity_on(self.wires) if not word else o for word, o in zip(merged, ops)]
         coeffs = [float(c) if isinstance(c, numbers.Real) else c for c in coeffs]
         if all(map(_has_pauli_rep, self.operands)):  # PennyLane: pauli_rep.simplify(), tol 1e-8
             kept = [(c, o) for c, o in zip(coeffs, ops)
@@ -3741,8 +3747,8 @@ class _Arithmetic(Observable):
             coeffs, ops = [c for c, _ in kept], [o for _, o in kept]
         terms = [o if isinstance(c, numbers.Number) and c == 1 else SProd(c, o)
                  for c, o in zip(coeffs, ops)]
-        if not terms:
-            return SProd(0.0, _identity_on(self.wires))
+        if not terms:  # PennyLane's empty PauliSentence: qml.s_prod(0, Identity(op.wires))
+            return SProd(0, _identity_on(self.wires))
         return terms[0] if len(terms) == 1 else Sum(*terms)
 
     @property
@@ -4057,7 +4063,7 @@ def _identity_on(wires):
     from ._trace import Tape, recording
 
     with recording(Tape()):
-        return GATE_CLASSES["Identity"](wires=list(wires) or [0])
+        return GATE_CLASSES["Identity"](wires=list(wires))  # none for a wireless operator
 
 
 class SProd(_Arithmetic):

@@ -61,6 +61,7 @@ from ._operations import (
     METHODS,
     PARAMETRIZED_EVOLUTION,
     PARAMETRIZED_HAMILTONIAN,
+    GateSequence,
     Hamiltonian,
     Observable,
     Operation,
@@ -494,6 +495,7 @@ def adjoint(fn, lazy=True):
             # qml.adjoint(qml.QFT)(wires=...): PennyLane's Adjoint(QFT), one operator
             return adjoint(make(*args, **kwargs), lazy=lazy)
         ops = _record(fn, args, kwargs, keep=_is_snapshot)
+        _arguments_off_tape(args, kwargs)
         tape = active_tape()
         out, call = [], object()
         for g in reversed(ops):
@@ -2075,6 +2077,7 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
         if tape.log is not None:  # a user's queue: each operator it holds (a template whole)
             outer.unqueue(_operators_in((args, kwargs)))  # PennyLane's: arguments leave it
             return _ctrl_queued(tape.log, controls, values, work_wires, work_wire_type)
+        _arguments_off_tape(args, kwargs)
         marks = list(getattr(tape.log, "marks", ()))
         for i, g in enumerate(tape.items):
             while marks and marks[0][0] <= i:
@@ -2120,13 +2123,29 @@ def _ctrl_queued(log, controls, values, work_wires, work_wire_type):
     return out[0] if len(out) == 1 else out
 
 
+def _arguments_off_tape(args, kwargs) -> None:
+    """PennyLane's ``qml.ctrl`` / ``qml.adjoint`` of a function: the operators among its
+    arguments (in lists, tuples and dicts) leave the circuit being recorded, where they were
+    made before the call; they are the function's operands, applied (controlled, inverted)
+    through it: ``qml.ctrl(qml.QSVT, control=0)(UA, projectors)`` applies ``UA`` and the
+    projectors only inside the controlled ``QSVT``."""
+    if active_tape() is None:
+        return
+    for op in _operators_in((args, kwargs)):
+        if isinstance(op, Operation):
+            _take_off_tape(op)
+        elif isinstance(op, GateSequence):  # a template: the gates it recorded
+            for g in op.table_gates:
+                active_tape().remove(g)
+
+
 def _operators_in(tree) -> list:
     """The operators among a function's arguments (in lists, tuples and dicts)."""
     if isinstance(tree, (list, tuple)):
         return [o for x in tree for o in _operators_in(x)]
     if isinstance(tree, dict):
         return [o for x in tree.values() for o in _operators_in(x)]
-    return [tree] if isinstance(tree, (Operation, Observable)) else []
+    return [tree] if isinstance(tree, (Operation, Observable, GateSequence)) else []
 
 
 def _nested_controls(op):

@@ -28,6 +28,7 @@ import functools
 from . import gradients, workflow
 from ._options import DEFAULT_DIFF_METHOD
 from ._splitting import convert_to_numpy_parameters
+from ._trace import OneRun
 from ._transform import CompilePipeline
 from .devices import ExecutionConfig, MCMConfig
 from .errors import QuantumFunctionError
@@ -353,8 +354,14 @@ def construct_batch(qnode, level="user"):
     pipeline = get_compile_pipeline(qnode, "device" if level is None else level)
 
     def make(*args, **kwargs):
+        runs = OneRun(qnode.func)  # PennyLane records the tape once
         (tape,), _ = _USER_BATCH(qnode, level="top")(*args, **kwargs)
-        return pipeline(*args, **kwargs)((tape,))
+        runs.again()  # the configuration resolved from the same draws
+        try:
+            program = pipeline(*args, **kwargs)
+        finally:
+            runs.done()
+        return program((tape,))
 
     return make
 

@@ -1423,6 +1423,35 @@ def _named_objects(fn) -> list:
     return out
 
 
+class OneRun:
+    """Runs of a circuit function that PennyLane makes once: ``qml.draw`` and ``qml.specs``
+    record the circuit and trace it, ``construct_batch`` records the tape and resolves the
+    configuration from it. Each further run starts from the random state of this moment
+    (:meth:`again`: the same draws, the same circuit), and :meth:`done` leaves the
+    generators as after the first run, as PennyLane's one recording leaves them.
+
+    >>> runs = OneRun(None)
+    >>> first = np.random.random()
+    >>> runs.again(); second = np.random.random(); runs.done()
+    >>> bool(first == second), bool(np.random.random() != first)
+    (True, True)
+    """
+
+    def __init__(self, fn):
+        self.fn, self.start, self.end = fn, RandomState(fn), None
+
+    def again(self) -> None:
+        """Before a further run: the generators back where the first run started."""
+        if self.end is None:
+            self.end = RandomState(self.fn)
+        self.start.restore()
+
+    def done(self) -> None:
+        """The generators as after the first run."""
+        if self.end is not None:
+            self.end.restore()
+
+
 def rerunnable(fn):
     """``fn`` wrapped so that every run starts from the random state of this moment
     (:class:`RandomState`): a per-call trace and its replays see the same draws."""
