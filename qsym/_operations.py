@@ -5034,9 +5034,9 @@ class MeasurementProcess(Measured):
         if not args or not isinstance(args[0], str):  # PennyLane's (obs, wires, eigvals, id)
             _PLMeasurement.__init__(self, *args, **kwargs)  # (a class of the user's own)
             return
-        self._record(*args, **kwargs)
+        self._init_kind(*args, **kwargs)
 
-    def _record(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
+    def _init_kind(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         """A measurement of ``kind`` (qsym's own signature), recorded on the active tape."""
         self.kind = kind
         self.obs = obs
