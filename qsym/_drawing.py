@@ -1122,27 +1122,26 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                         show_wire_labels)()
         runs = OneRun(qnode.func)  # PennyLane records the circuit once
         run = _numeric_run(qnode, args, kwargs)
-        if (run is not None and not getattr(qnode, "defers_measurements", None)
-                and not run[3] and level != "device"  # (those: the deferred circuit)
-                and _mcm_present(run[0], _results(run[1]))):  # PennyLane's classical wires
+
+        def recorded():  # the run drawn as recorded (PennyLane's tape drawing)
             dev_wires = None if plain else getattr(qnode.device, "wires", None)
             return draw_recording(
                 run[0], [] if bare() else _results(run[1]),
                 list(dev_wires) if wire_order is None and dev_wires is not None else wire_order,
                 show_all_wires, decimals, max_length, show_matrices, show_wire_labels,
                 run[2], level, matrix_gap=not plain)
+
+        if (run is not None and not getattr(qnode, "defers_measurements", None)
+                and not run[3] and level != "device"  # (those: the deferred circuit)
+                and _mcm_present(run[0], _results(run[1]))):  # PennyLane's classical wires
+            return recorded()
         runs.again()  # the trace sees the numeric run's random draws
         try:
             entry, xs, ds = qnode.compiled(args, kwargs)
         except CustomMeasurementError:  # a measurement class of the user's own: the run
             if run is None:
                 raise
-            dev_wires = None if plain else getattr(qnode.device, "wires", None)
-            return draw_recording(
-                run[0], [] if bare() else _results(run[1]),
-                list(dev_wires) if wire_order is None and dev_wires is not None else wire_order,
-                show_all_wires, decimals, max_length, show_matrices, show_wire_labels,
-                run[2], level, matrix_gap=not plain)
+            return recorded()
         finally:
             runs.done()
         circuit = _without_measurements(entry.circuit) if bare() else entry.circuit

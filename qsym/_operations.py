@@ -719,8 +719,17 @@ class Operation:
 
         given = getattr(self, "_tensors", ()) or (None,) * len(self.params)
         return self._matrix_data() + tuple(
-            g if g is not None else np.array(list(p)) if isinstance(p, Batched) else p
-            for g, p in zip(given, self.params))
+            g if g is not None else self._batch_array(i, p) if isinstance(p, Batched) else p
+            for i, (g, p) in enumerate(zip(given, self.params)))
+
+    def _batch_array(self, i: int, p) -> np.ndarray:
+        """Broadcast parameter ``i`` as one array: the same object while the parameter is
+        (PennyLane's ``op.data`` holds its arrays: ``op.data == op.data``)."""
+        cache = self.__dict__.setdefault("_batch_arrays", {})
+        hit = cache.get(i)
+        if hit is None or hit[0] is not p:
+            hit = cache[i] = (p, np.array(list(p)))
+        return hit[1]
 
     def _matrix_data(self) -> tuple:
         """``(U,)`` for a gate given by a matrix (``QubitUnitary``: PennyLane's ``data`` is
@@ -5139,9 +5148,9 @@ class MeasurementProcess(Measured):
         if not args or not isinstance(args[0], str):  # PennyLane's (obs, wires, eigvals, id)
             _PLMeasurement.__init__(self, *args, **kwargs)  # (a class of the user's own)
             return
-        self._record(*args, **kwargs)
+        self._init_kind(*args, **kwargs)
 
-    def _record(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
+    def _init_kind(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         """A measurement of ``kind`` (qsym's own signature), recorded on the active tape."""
         self.kind = kind
         self.obs = obs

@@ -240,3 +240,17 @@ def test_adjoint_simplify_is_the_simplified_bases_adjoint():
     assert isinstance(kept, qml.ops.op_math.Adjoint) and kept.base.name == "T"
     E = qml.exp(qml.adjoint(qml.adjoint(qml.X(0))), 0.2).simplify()
     qml.assert_equal(E.base, qml.X(0))
+
+
+def test_broadcast_parameter_data_is_one_array_object():
+    """PennyLane's ``op.data`` holds a broadcast parameter's array: reading it twice gives
+    the same object (so ``op.data == op.data`` compares by identity, as tuples do), a new one
+    once the parameter is set again."""
+    op = qml.RX([0.123, 4.56], wires=0)
+    first = op.data[0]
+    assert op.data[0] is first and op.data == op.data
+    np.testing.assert_allclose(first, [0.123, 4.56])
+    cond = qml.ops.Conditional(qml.measure(0), op)
+    assert cond.data == op.data
+    op.data = (np.array([0.5, 0.25]),)
+    np.testing.assert_allclose(op.data[0], [0.5, 0.25])
