@@ -267,8 +267,9 @@ _C128 = np.dtype(np.complex128)
 
 
 def state_values(node, entry, x, d):
-    """``qml.state()`` (not counted as an execution), once per ``qml.state()`` returned."""
-    return with_state(entry, [None] * len(entry.post), state(entry, x, d)), None
+    """``qml.state()``, once per ``qml.state()`` returned: one execution of the circuit
+    (PennyLane's ``default.qubit`` counts it, as any circuit it simulates)."""
+    return with_state(entry, [None] * len(entry.post), state(entry, x, d)), 1
 
 
 def sampled_values(node, entry, x, d):

@@ -527,12 +527,7 @@ class QuantumScript:
     def hash(self) -> int:
         """Equal for tapes with the same gates, parameters (exactly), measurements,
         trainable parameters and shots (PennyLane's ``tape.hash``)."""
-        ops = tuple((getattr(op, "name", type(op).__name__), tuple(op.wires),
-                     repr(getattr(op, "hyper", None)),
-                     tuple(_value_key(p) for p in op.data))
-                    for op in self.operations)
-        return hash((ops, tuple(_mp_key(m) for m in self.measurements),
-                     tuple(self.trainable_params), self.shots))
+        return hash(_tape_key(self, lambda op: _value_key))
 
     @property
     def diagonalizing_gates(self) -> list:
@@ -929,6 +924,69 @@ def tape_resources(tape):
 
 
 # --- execution: a tape as a circuit function of its parameters --------------------------------
+def _tape_key(tape, value_key) -> tuple:
+    """A tape's gates (name, wires, hyperparameters, each parameter by ``value_key(op)``),
+    measurements, trainable parameters and shots, as a hashable tuple."""
+    ops = tuple((getattr(op, "name", type(op).__name__), tuple(op.wires),
+                 repr(getattr(op, "hyper", None)), tuple(value_key(op)(p) for p in op.data))
+                for op in tape.operations)
+    return (ops, tuple(_mp_key(m) for m in tape.measurements), tuple(tape.trainable_params),
+            tape.shots)
+
+
+# the gates whose parameters PennyLane's ``Operator.hash`` takes modulo 2 pi (``_process_data``)
+_PERIODIC = frozenset({"RX", "RY", "RZ", "PhaseShift", "Rot"})
+
+
+def _angle_key(p):
+    """A rotation angle modulo 2 pi, rounded to 10 decimals (PennyLane's operator hash)."""
+    v = np.round(np.real(np.asarray(getval(getattr(p, "_value", p)), dtype=complex))
+                 % (2 * np.pi), 10) + 0.0  # (+ 0.0: -0.0 and 0.0 are one key)
+    return v.shape, v.tobytes()
+
+
+def cache_key(tape) -> int:
+    """The key of ``tape``'s result in ``qml.execute``'s cache (PennyLane's ``tape.hash``,
+    which its ``_cache_transform`` keys by): gates, parameters, measurements, trainable
+    parameters and shots, with the angles of ``RX``, ``RY``, ``RZ``, ``PhaseShift`` and
+    ``Rot`` taken modulo 2 pi and rounded to 10 decimals, as PennyLane's operator hash takes
+    them, so a parameter shifted by +pi and by -pi is one circuit (a second derivative's
+    shifted tapes). A tape returning the state keeps its angles exact: ``RX(x + 2 pi)`` is
+    ``-RX(x)``, and its state would change sign.
+
+    >>> import qsym as qml
+    >>> import numpy as np
+    >>> a = QuantumScript([qml.RX(0.3 + np.pi, 0)], [qml.expval(qml.Z(0))])
+    >>> b = QuantumScript([qml.RX(0.3 - np.pi, 0)], [qml.expval(qml.Z(0))])
+    >>> cache_key(a) == cache_key(b), a.hash == b.hash
+    (True, False)
+    """
+    if any(m.kind == "state" for m in tape.measurements):
+        return tape.hash
+    return hash(_tape_key(tape, lambda op: _angle_key if getattr(op, "name", None) in _PERIODIC
+                          else _value_key))
+
+
+def execution_cache(cache="auto", cachesize=10000, max_diff=1):
+    """The results cache of one ``qml.execute`` call, as PennyLane's ``cache`` option makes
+    it: ``"auto"`` is ``True`` when ``max_diff > 1`` (second derivatives run many equal
+    tapes) and else ``False``; ``True`` a new cache of ``cachesize`` results (the least
+    recently used forgotten), shared by the call's tapes and every derivative of them;
+    a mapping is used as given; ``False`` or ``None``: no cache.
+
+    >>> execution_cache("auto", max_diff=2).maxsize, execution_cache("auto") is None
+    (10000, True)
+    """
+    if isinstance(cache, str):
+        if cache != "auto":
+            raise ArgumentError(f"cache={cache!r} is not an option of qml.execute: give True, "
+                                "False, 'auto' or a mapping")
+        cache = max_diff > 1
+    if cache is True:
+        return Memo(cachesize)
+    return cache if isinstance(cache, MutableMapping) else None
+
+
 def _value_key(p):
     """A parameter's exact value as a hashable key (its shape and every bit: the cache of
     ``qml.execute`` answers equal tapes only)."""
@@ -1201,25 +1259,28 @@ def jacobian_rows(tape, jac, n) -> np.ndarray:
 
 
 @primitive
-def _transform_execute(params, tape, device, gradient, spec):
+def _transform_execute(params, tape, device, gradient, spec, cache=None, order=None):
     """The flat result of ``tape`` with its trainable parameters set to ``params``;
-    differentiated by the gradient transform ``gradient`` (:func:`tape_gradient`)."""
+    differentiated by the gradient transform ``gradient`` (:func:`tape_gradient`);
+    ``cache`` and ``order`` as :func:`_run`'s."""
     bound = tape.bind_new_parameters(list(params), tape.trainable_params)
-    return _flat_result(_run(bound, device), spec)
+    return _flat_result(_run(bound, device, cache=cache), spec)
 
 
-def _transform_execute_vjp(ans, params, tape, device, gradient, spec):
+def _transform_execute_vjp(ans, params, tape, device, gradient, spec, cache=None, order=None):
     held = []
 
     def vjp(g):
         if not held:  # one Jacobian for every row autograd asks for (qml.jacobian)
             # ``params`` are autograd values of an outer derivative (a Hessian): the
-            # transform's tapes are run differentiably, by the same transform
+            # transform's tapes are run differentiably, by the same transform, while
+            # ``order`` (what is left of ``max_diff``) allows
             transform, kwargs = gradient
             bound = tape.bind_new_parameters(list(params), tape.trainable_params)
             tapes, fn = transform(bound, **kwargs)
+            inner = None if order is None else order - 1
             with devices.one_batch():  # PennyLane runs the transform's tapes as one batch
-                jac = fn(tuple(_run(t, device, gradient) for t in tapes))
+                jac = fn(tuple(_run(t, device, gradient, cache, inner) for t in tapes))
             held.append(jacobian_rows(bound, jac, len(params)))
         return anp.dot(g, held[0])
     return vjp
@@ -1228,7 +1289,7 @@ def _transform_execute_vjp(ans, params, tape, device, gradient, spec):
 defvjp(_transform_execute, _transform_execute_vjp)
 
 
-def _run_by_transform(tape, device, gradient):
+def _run_by_transform(tape, device, gradient, cache=None, order=None):
     """A tape whose trainable parameters autograd differentiates, by ``gradient``: its
     result now, its Jacobian (the transform's tapes run on ``device``) when asked. A
     transform with an ``expand_tape`` (``spsa_grad``'s, PennyLane's expansion) has it
@@ -1243,10 +1304,10 @@ def _run_by_transform(tape, device, gradient):
     plain = tape.bind_new_parameters([getval(d) for d in data], list(range(len(data))))
     plain.trainable_params = train
     if not train:
-        return _run(plain, device)
+        return _run(plain, device, cache=cache)
     spec: list = []
     flat = _transform_execute(anp.stack([anp.real(data[i]) for i in train]), plain, device,
-                              gradient, spec)
+                              gradient, spec, cache, order)
     return _unflatten(flat, spec)[0]
 
 
@@ -1364,13 +1425,31 @@ def _pauli(letter, wire):
         return GATE_CLASSES["Pauli" + letter](wires=wire)
 
 
-def _run(tape, device, gradient=None):
+def _run(tape, device, gradient=None, cache=None, order=None):
     """One tape's result on ``device``; under autograd differentiated by ``gradient`` (a
-    :func:`tape_gradient`) if given, else by qsym's compiled parameter shift."""
+    :func:`tape_gradient`) if given, else by qsym's compiled parameter shift. With a
+    ``gradient``, ``order`` is how many more derivatives its tapes support (PennyLane's
+    ``max_diff``; None: any): at 0 the tape runs at its parameters' values, a constant to
+    autograd. ``cache`` (a mapping or a :class:`~qsym._cache.Memo`, see
+    :func:`execution_cache`) answers a tape run before (:func:`_cached_run`)."""
+    if order is not None and order < 1 and gradient is not None:
+        tape = _constant(tape)
+    if cache is not None and not any(isinstance(d, Box) for d in tape.data):
+        return _cached_run(tape, device, cache)
     if getattr(device, "run_qnode", None) is not None:  # default.gaussian runs its own tapes
         return device.execute((tape,))[0]
     _check_supported(tape)
-    return _sequence(_run_one(tape, device, gradient))
+    return _sequence(_run_one(tape, device, gradient, cache, order))
+
+
+def _constant(tape):
+    """``tape`` at its parameters' values (autograd's boxes unwrapped), trainable parameters
+    kept: beyond ``max_diff`` PennyLane runs the tapes of a derivative outside autograd."""
+    if not any(isinstance(d, Box) for d in tape.data):
+        return tape
+    plain = tape.bind_new_parameters([getval(d) for d in tape.data], list(range(len(tape.data))))
+    plain.trainable_params = list(tape.trainable_params)
+    return plain
 
 
 def _check_supported(tape) -> None:
@@ -1466,15 +1545,15 @@ def eigvals_as_observables(tape):
     return tape.copy(measurements=new)
 
 
-def _run_one(tape, device, gradient=None):
+def _run_one(tape, device, gradient=None, cache=None, order=None):
     tape = eigvals_as_observables(lowered(tape))
     if not tape.measurements:  # nothing measured: no values (PennyLane's empty tuple)
         return ()
     split, combine = split_coefficients(tape)
     if combine is not None:
-        return combine(_run_one(split, device, gradient))
+        return combine(_run_one(split, device, gradient, cache, order))
     if gradient is not None and any(isinstance(d, Box) for d in tape.data):
-        return _run_by_transform(tape, device, gradient)
+        return _run_by_transform(tape, device, gradient, cache, order)
     if devices.runs_own_execute(device):
         return _run_own(tape, device)
     data = tape.data
@@ -1583,18 +1662,18 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         tapes, post = device.preprocess_transforms()(list(tapes))
         return tuple(post(execute(tapes, device.original_device, diff_method, interface, **kwargs)))
     gradient = tape_gradient(diff_method, kwargs.get("gradient_kwargs"))
-    cache = kwargs.get("cache")
+    max_diff = kwargs.get("max_diff", 1)
+    cache = execution_cache(kwargs.get("cache", "auto"), kwargs.get("cachesize", 10000), max_diff)
+    order = max_diff if gradient is not None else None  # (exact methods: any order)
     workers = getattr(device, "_max_workers", None)
     tapes = tuple(tapes)
     with devices.one_batch():  # PennyLane's count: one batch of circuits
-        if isinstance(cache, MutableMapping):
-            return tuple(_cached_run(t, device, cache, gradient) for t in tapes)
-        if workers and workers > 1 and len(tapes) > 1 and not any(
+        if cache is None and workers and workers > 1 and len(tapes) > 1 and not any(
                 isinstance(d, Box) for t in tapes for d in t.data):  # autograd: one thread
             return _run_pooled(tapes, device, workers)
-        if own_batch(tapes, device):
+        if cache is None and own_batch(tapes, device):
             return _run_own_batch(tapes, device)
-        return tuple(_run(t, device, gradient) for t in tapes)
+        return tuple(_run(t, device, gradient, cache, order) for t in tapes)
 
 
 def own_batch(tapes, device) -> bool:
@@ -1623,19 +1702,21 @@ def _run_own_batch(tapes, device) -> tuple:
     return tuple(out)
 
 
-def _cached_run(tape, device, cache, gradient=None):
-    """PennyLane's ``cache=<a dict>`` of ``qml.execute``: a tape equal to one run before
-    (``tape.hash``: gates, parameters, measurements, shots) is answered from the mapping,
-    with PennyLane's warning when it has finite shots (its samples repeat). Not under
-    ``qml.grad`` (autograd must see the run)."""
-    if any(isinstance(p, Box) for op in tape.operations for p in op.data):
-        return _run(tape, device, gradient)
-    key = tape.hash  # (PennyLane's key; a QNode's are tuples)
+def _cached_run(tape, device, cache):
+    """PennyLane's cache of ``qml.execute`` (:func:`execution_cache`): a tape equal to one
+    run before (:func:`cache_key`) is answered from ``cache`` (a mapping or a ``Memo``)
+    without running, with PennyLane's warning when it has finite shots (its samples
+    repeat). Only tapes of values (under ``qml.grad`` autograd must see the run)."""
+    key = cache_key(tape)  # (PennyLane's key; a QNode's are tuples)
     if cache.get(key) is not None:
         if tape.shots:
             warnings.warn(CACHED_SHOTS_WARNING, UserWarning, stacklevel=3)
-        return cache[key]
-    cache[key] = result = _run(tape, device)
+        return cache.get(key)
+    result = _run(tape, device)
+    if isinstance(cache, Memo):
+        cache.put(key, result)
+    else:
+        cache[key] = result
     return result
 
 

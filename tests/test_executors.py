@@ -116,3 +116,30 @@ def test_hybrid_gradient_follows_a_redefined_gate():
     finally:
         if name in qml._gates.GATES:
             qml.undefine_gate(name)
+
+
+def test_a_state_is_one_execution_as_pennylane_counts_it():
+    """PennyLane 0.45.1's default.qubit records every circuit it simulates: ``qml.state()``
+    alone is 1 execution, with ``expval(Z)`` 2 (the state's group and Z's), measured."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def state(x):
+        qml.RX(x, 0)
+        return qml.state()
+
+    @qml.qnode(dev)
+    def both(x):
+        qml.RX(x, 0)
+        return qml.state(), qml.expval(qml.Z(0))
+
+    before = dev.num_executions
+    with qml.Tracker(dev) as tracker:
+        psi = state(0.3)
+    assert tracker.totals == {"batches": 1, "simulations": 1, "executions": 1}
+    assert dev.num_executions == before + 1
+    assert onp.allclose(tracker.history["results"][0], psi)
+    assert onp.allclose(psi, [onp.cos(0.15), -1j * onp.sin(0.15)])
+    with qml.Tracker(dev) as tracker:
+        both(0.3)
+    assert tracker.totals["executions"] == 2
