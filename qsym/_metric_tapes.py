@@ -455,9 +455,13 @@ class QNodeMetricTensor:
         with this tensor's options (PennyLane's pipeline of ``qml.metric_tensor(qnode)``,
         which ``qml.workflow.get_compile_pipeline`` and ``construct_batch`` read)."""
         pipeline = CompilePipeline(self.qnode.compile_pipeline)
-        options = {k: v for k, v in self.options.items() if v is not None}
-        pipeline.add_transform(metric_tensor, **options)
+        transform_, options = self.pipeline_transform()
+        pipeline.add_transform(transform_, **options)
         return pipeline
+
+    def pipeline_transform(self) -> tuple:
+        """The transform its compile pipeline ends with, and that transform's options."""
+        return metric_tensor, {k: v for k, v in self.options.items() if v is not None}
 
     # the QNode's device and options, which resolve the configuration of its pipeline
     device = property(lambda self: self.qnode.device)
