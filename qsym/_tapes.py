@@ -970,7 +970,7 @@ def cache_key(tape) -> int:
 def execution_cache(cache="auto", cachesize=10000, max_diff=1):
     """The results cache of one ``qml.execute`` call, as PennyLane's ``cache`` option makes
     it: ``"auto"`` is ``True`` when ``max_diff > 1`` (second derivatives run many equal
-    tapes) and else ``False``; ``True`` a new cache of ``cachesize`` results (the least
+    tapes; ``None``, any order, too) and else ``False``; ``True`` a new cache of ``cachesize`` results (the least
     recently used forgotten), shared by the call's tapes and every derivative of them;
     a mapping is used as given; ``False`` or ``None``: no cache.
 
@@ -981,7 +981,7 @@ def execution_cache(cache="auto", cachesize=10000, max_diff=1):
         if cache != "auto":
             raise ArgumentError(f"cache={cache!r} is not an option of qml.execute: give True, "
                                 "False, 'auto' or a mapping")
-        cache = max_diff > 1
+        cache = max_diff is None or max_diff > 1
     if cache is True:
         return Memo(cachesize)
     return cache if isinstance(cache, MutableMapping) else None
@@ -1259,37 +1259,53 @@ def jacobian_rows(tape, jac, n) -> np.ndarray:
 
 
 @primitive
-def _transform_execute(params, tape, device, gradient, spec, cache=None, order=None):
+def _transform_execute(params, tape, device, gradient, spec, cache=None, order=None,
+                       batch=None):
     """The flat result of ``tape`` with its trainable parameters set to ``params``;
     differentiated by the gradient transform ``gradient`` (:func:`tape_gradient`);
-    ``cache`` and ``order`` as :func:`_run`'s."""
+    ``cache``, ``order`` and ``batch`` as :func:`_run`'s."""
     bound = tape.bind_new_parameters(list(params), tape.trainable_params)
     return _flat_result(_run(bound, device, cache=cache), spec)
 
 
-def _transform_execute_vjp(ans, params, tape, device, gradient, spec, cache=None, order=None):
-    held = []
+def _transform_execute_vjp(ans, params, tape, device, gradient, spec, cache=None, order=None,
+                           batch=None):
+    # ``params`` are autograd values of an outer derivative (a Hessian): the transform's
+    # tapes are run differentiably, by the same transform, while ``order`` (what is left of
+    # ``max_diff``) allows
+    # one job per derivative level of the call: ``params`` of an outer derivative are its
+    # boxes (``_trace``), and the levels' Jacobians are asked for at different times
+    job = {"tape": tape, "params": params, "level": getattr(params, "_trace", None)}
+    jobs = batch if batch is not None else []
+    jobs.append(job)  # (made at the forward pass: every tape of the batch is there)
 
     def vjp(g):
-        if not held:  # one Jacobian for every row autograd asks for (qml.jacobian)
-            # ``params`` are autograd values of an outer derivative (a Hessian): the
-            # transform's tapes are run differentiably, by the same transform, while
-            # ``order`` (what is left of ``max_diff``) allows
-            transform, kwargs = gradient
-            bound = tape.bind_new_parameters(list(params), tape.trainable_params)
-            tapes, fn = transform(bound, **kwargs)
-            inner = None if order is None else order - 1
-            with devices.one_batch():  # PennyLane runs the transform's tapes as one batch
-                jac = fn(tuple(_run(t, device, gradient, cache, inner) for t in tapes))
-            held.append(jacobian_rows(bound, jac, len(params)))
-        return anp.dot(g, held[0])
+        if "jac" not in job:  # one Jacobian for every row autograd asks for (qml.jacobian)
+            _batch_jacobians([j for j in jobs if "jac" not in j and j["level"] == job["level"]],
+                             device, gradient, cache, None if order is None else order - 1)
+        return anp.dot(g, job["jac"])
     return vjp
+
+
+def _batch_jacobians(jobs, device, gradient, cache, order) -> None:
+    """The Jacobians of the tapes of ``jobs`` (one ``qml.execute`` batch), their gradient
+    transform's tapes run as one batch, as PennyLane's Jacobian product calculator runs
+    them; each job gets its ``"jac"`` (rows by :func:`jacobian_rows`)."""
+    transform, kwargs = gradient
+    made, inner = [], []  # inner: the batch of the tapes run here (their own derivatives)
+    for job in jobs:
+        bound = job["tape"].bind_new_parameters(list(job["params"]), job["tape"].trainable_params)
+        made.append((job, bound) + tuple(transform(bound, **kwargs)))
+    with devices.one_batch():
+        for job, bound, tapes, fn in made:
+            jac = fn(tuple(_run(t, device, gradient, cache, order, inner) for t in tapes))
+            job["jac"] = jacobian_rows(bound, jac, len(job["params"]))
 
 
 defvjp(_transform_execute, _transform_execute_vjp)
 
 
-def _run_by_transform(tape, device, gradient, cache=None, order=None):
+def _run_by_transform(tape, device, gradient, cache=None, order=None, batch=None):
     """A tape whose trainable parameters autograd differentiates, by ``gradient``: its
     result now, its Jacobian (the transform's tapes run on ``device``) when asked. A
     transform with an ``expand_tape`` (``spsa_grad``'s, PennyLane's expansion) has it
@@ -1307,7 +1323,7 @@ def _run_by_transform(tape, device, gradient, cache=None, order=None):
         return _run(plain, device, cache=cache)
     spec: list = []
     flat = _transform_execute(anp.stack([anp.real(data[i]) for i in train]), plain, device,
-                              gradient, spec, cache, order)
+                              gradient, spec, cache, order, batch)
     return _unflatten(flat, spec)[0]
 
 
@@ -1425,13 +1441,15 @@ def _pauli(letter, wire):
         return GATE_CLASSES["Pauli" + letter](wires=wire)
 
 
-def _run(tape, device, gradient=None, cache=None, order=None):
+def _run(tape, device, gradient=None, cache=None, order=None, batch=None):
     """One tape's result on ``device``; under autograd differentiated by ``gradient`` (a
     :func:`tape_gradient`) if given, else by qsym's compiled parameter shift. With a
     ``gradient``, ``order`` is how many more derivatives its tapes support (PennyLane's
     ``max_diff``; None: any): at 0 the tape runs at its parameters' values, a constant to
-    autograd. ``cache`` (a mapping or a :class:`~qsym._cache.Memo`, see
-    :func:`execution_cache`) answers a tape run before (:func:`_cached_run`)."""
+    autograd; ``batch`` (a list shared by the tapes of one ``qml.execute``) gathers them,
+    so that their Jacobians run as one batch (:func:`_batch_jacobians`). ``cache`` (a
+    mapping or a :class:`~qsym._cache.Memo`, see :func:`execution_cache`) answers a tape
+    run before (:func:`_cached_run`)."""
     if order is not None and order < 1 and gradient is not None:
         tape = _constant(tape)
     if cache is not None and not any(isinstance(d, Box) for d in tape.data):
@@ -1439,7 +1457,7 @@ def _run(tape, device, gradient=None, cache=None, order=None):
     if getattr(device, "run_qnode", None) is not None:  # default.gaussian runs its own tapes
         return device.execute((tape,))[0]
     _check_supported(tape)
-    return _sequence(_run_one(tape, device, gradient, cache, order))
+    return _sequence(_run_one(tape, device, gradient, cache, order, batch))
 
 
 def _constant(tape):
@@ -1545,15 +1563,15 @@ def eigvals_as_observables(tape):
     return tape.copy(measurements=new)
 
 
-def _run_one(tape, device, gradient=None, cache=None, order=None):
+def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
     tape = eigvals_as_observables(lowered(tape))
     if not tape.measurements:  # nothing measured: no values (PennyLane's empty tuple)
         return ()
     split, combine = split_coefficients(tape)
     if combine is not None:
-        return combine(_run_one(split, device, gradient, cache, order))
+        return combine(_run_one(split, device, gradient, cache, order, batch))
     if gradient is not None and any(isinstance(d, Box) for d in tape.data):
-        return _run_by_transform(tape, device, gradient, cache, order)
+        return _run_by_transform(tape, device, gradient, cache, order, batch)
     if devices.runs_own_execute(device):
         return _run_own(tape, device)
     data = tape.data
@@ -1673,7 +1691,8 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
             return _run_pooled(tapes, device, workers)
         if cache is None and own_batch(tapes, device):
             return _run_own_batch(tapes, device)
-        return tuple(_run(t, device, gradient, cache, order) for t in tapes)
+        batch = [] if gradient is not None else None  # their Jacobians: one batch
+        return tuple(_run(t, device, gradient, cache, order, batch) for t in tapes)
 
 
 def own_batch(tapes, device) -> bool:

@@ -809,3 +809,23 @@ def test_execute_max_diff_bounds_the_derivative_order():
     expected = [[-onp.cos(2 * x) * onp.cos(2 * y), onp.sin(2 * x) * onp.sin(2 * y)],
                 [onp.sin(2 * x) * onp.sin(2 * y), -2 * onp.cos(x) ** 2 * onp.cos(2 * y)]]
     assert onp.allclose(hess, expected)
+
+
+def test_execute_derivatives_of_a_batch_run_as_one_batch():
+    """PennyLane runs the parameter-shift tapes of all of a qml.execute call's tapes as one
+    batch: a Jacobian is 2 batches (values, shifted tapes) of 1 + 1 and 2 + 2 circuits;
+    d/dx (P_RX(x)(0) + P_RY(x)(0)) = (-sin(x) / 2 - sin(x) / 2, ...) by hand."""
+    dev = qml.device("default.qubit")
+
+    def f(x):
+        tape1 = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.probs(wires=0)])
+        tape2 = qml.tape.QuantumScript([qml.RY(x, 0)], [qml.probs(wires=0)])
+        results = qml.execute([tape1, tape2], dev, diff_method=qml.gradients.param_shift)
+        return results[0] + results[1]
+
+    x = np.array(0.1)
+    with dev.tracker:
+        out = qml.jacobian(f)(x)
+    assert dev.tracker.totals["batches"] == 2
+    assert dev.tracker.history["simulations"] == [1] * 6
+    assert onp.allclose(out, [-onp.sin(x), onp.sin(x)])
