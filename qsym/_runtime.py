@@ -2556,6 +2556,8 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     into output arrays kept when unshared (:func:`_unshared_counts`)."""
     method = node.method
     executor, name, runs = _direct_call(entry, method)
+    if runs > 1 and executors.pl_best_is_adjoint(node):
+        runs = 1  # PennyLane's adjoint derivative (executors.count)
     circuit = entry.circuit
     # the fused entry point last seen (Compiled._fused) and its ``.fused``'s entry point
     seen = [None, None]
