@@ -525,9 +525,11 @@ class QuantumScript:
 
     @property
     def hash(self) -> int:
-        """Equal for tapes with the same gates, parameters (exactly), measurements,
-        trainable parameters and shots (PennyLane's ``tape.hash``)."""
-        return hash(_tape_key(self, lambda op: _value_key))
+        """Equal for tapes with the same gates, parameters, measurements, trainable
+        parameters and shots (PennyLane's ``tape.hash``: parameters exactly, but rotation
+        angles up to a global phase, modulo 2 pi (``RX``, ``RY``, ``RZ``, ``PhaseShift``,
+        ``Rot``) or 4 pi (``CRX``, ``CRY``, ``CRZ``, ``CRot``), rounded to 10 decimals)."""
+        return hash(_tape_key(self, _hash_key))
 
     @property
     def diagonalizing_gates(self) -> list:
@@ -934,37 +936,52 @@ def _tape_key(tape, value_key) -> tuple:
             tape.shots)
 
 
-# the gates whose parameters PennyLane's ``Operator.hash`` takes modulo 2 pi (``_process_data``)
-_PERIODIC = frozenset({"RX", "RY", "RZ", "PhaseShift", "Rot"})
+# the gates whose parameters PennyLane's operator hash takes modulo 2 pi (``_process_data``:
+# up to a global phase) and modulo 4 pi (``Controlled.hash`` of RX, RY, RZ, Rot)
+_PERIODIC = {name: 2 * np.pi for name in ("RX", "RY", "RZ", "PhaseShift", "Rot")}
+_PERIODIC.update({name: 4 * np.pi for name in ("CRX", "CRY", "CRZ", "CRot")})
 
 
-def _angle_key(p):
-    """A rotation angle modulo 2 pi, rounded to 10 decimals (PennyLane's operator hash)."""
-    v = np.round(np.real(np.asarray(getval(getattr(p, "_value", p)), dtype=complex))
-                 % (2 * np.pi), 10) + 0.0  # (+ 0.0: -0.0 and 0.0 are one key)
-    return v.shape, v.tobytes()
+def _angle_key(period):
+    """A rotation angle's key modulo ``period``, rounded to 10 decimals (PennyLane's)."""
+    def key(p):
+        v = np.round(np.real(np.asarray(getval(getattr(p, "_value", p)), dtype=complex))
+                     % period, 10) + 0.0  # (+ 0.0: -0.0 and 0.0 are one key)
+        return v.shape, v.tobytes()
+    return key
+
+
+_ANGLE_KEYS = {name: _angle_key(period) for name, period in _PERIODIC.items()}
+
+
+def _hash_key(op):
+    """How PennyLane's ``tape.hash`` keys ``op``'s parameters: rotation angles modulo their
+    period up to a global phase (``RX(x + 2 pi) = -RX(x)``: one key), others exactly."""
+    return _ANGLE_KEYS.get(getattr(op, "name", None), _value_key)
 
 
 def cache_key(tape) -> int:
-    """The key of ``tape``'s result in ``qml.execute``'s cache (PennyLane's ``tape.hash``,
-    which its ``_cache_transform`` keys by): gates, parameters, measurements, trainable
-    parameters and shots, with the angles of ``RX``, ``RY``, ``RZ``, ``PhaseShift`` and
-    ``Rot`` taken modulo 2 pi and rounded to 10 decimals, as PennyLane's operator hash takes
-    them, so a parameter shifted by +pi and by -pi is one circuit (a second derivative's
-    shifted tapes). A tape returning the state keeps its angles exact: ``RX(x + 2 pi)`` is
-    ``-RX(x)``, and its state would change sign.
+    """The key of ``tape``'s result in ``qml.execute``'s cache: PennyLane's ``tape.hash``
+    (which its ``_cache_transform`` keys by: the angles of ``RX``, ``RY``, ``RZ``,
+    ``PhaseShift``, ``Rot`` modulo 2 pi, of ``CRX``, ``CRY``, ``CRZ``, ``CRot`` modulo 4 pi,
+    rounded to 10 decimals), so a parameter shifted by +pi and by -pi is one circuit (a
+    second derivative's shifted tapes); but a tape returning the state is keyed by its
+    exact parameters: ``RX(x + 2 pi)`` is ``-RX(x)``, and its state changes sign (where
+    PennyLane's cache would answer the other sign).
 
     >>> import qsym as qml
     >>> import numpy as np
     >>> a = QuantumScript([qml.RX(0.3 + np.pi, 0)], [qml.expval(qml.Z(0))])
     >>> b = QuantumScript([qml.RX(0.3 - np.pi, 0)], [qml.expval(qml.Z(0))])
-    >>> cache_key(a) == cache_key(b), a.hash == b.hash
-    (True, False)
+    >>> cache_key(a) == cache_key(b) == a.hash == b.hash
+    True
+    >>> s, t = (QuantumScript([qml.RX(x, 0)], [qml.state()]) for x in (0.3, 0.3 + 2 * np.pi))
+    >>> cache_key(s) == cache_key(t), s.hash == t.hash
+    (False, True)
     """
     if any(m.kind == "state" for m in tape.measurements):
-        return tape.hash
-    return hash(_tape_key(tape, lambda op: _angle_key if getattr(op, "name", None) in _PERIODIC
-                          else _value_key))
+        return hash(_tape_key(tape, lambda op: _value_key))
+    return tape.hash
 
 
 def execution_cache(cache="auto", cachesize=10000, max_diff=1):

@@ -574,7 +574,20 @@ def test_hash_tells_trainability_and_exact_parameters_apart():
 
     assert make(0.3).hash == make(0.3).hash
     assert make(0.3, [0]).hash != make(0.3, [0, 1]).hash
-    assert make(0.3).hash != make(0.3 + 1e-13).hash  # exact (qml.execute's cache key: below)
+    # PennyLane's: a rotation angle to 10 decimals, modulo its period up to a global phase
+    # (2 pi; 4 pi controlled), any other parameter exactly
+    assert make(0.3).hash == make(0.3 + 1e-13).hash == make(0.3 - 2 * onp.pi).hash
+    assert make(0.3).hash != make(0.3 + 1e-9).hash
+
+    def ising(x):
+        return qml.tape.QuantumScript([qml.IsingXX(x, [0, 1])], [qml.expval(qml.Z(0))])
+
+    assert ising(0.3).hash != ising(0.3 + 1e-13).hash
+
+    def crx(x):
+        return qml.tape.QuantumScript([qml.CRX(x, [0, 1])], [qml.expval(qml.Z(1))])
+
+    assert crx(0.3).hash == crx(0.3 + 4 * onp.pi).hash != crx(0.3 + 2 * onp.pi).hash
     # a matrix parameter's imaginary part counts too
     u1, u2 = onp.diag([1, 1j]), onp.diag([1, -1j])
     t1, t2 = (qml.tape.QuantumScript([qml.QubitUnitary(u, 0)], [qml.state()]) for u in (u1, u2))
