@@ -635,11 +635,11 @@ def _partitions(tape, jac, per, what):
 def _jvp_one(jac, tape, tangent):
     n = len(tape.trainable_params)
     tangent = _real(tangent, "tangent").reshape(-1)
-    if tangent.shape[0] != n:
+    if tangent.shape[0] != n and n:  # (no parameter: PennyLane's 0 whatever the tangent)
         raise DeviceError(f"a tangent needs one number per trainable parameter ({n}), got "
                           f"{tangent.shape[0]}")
     jac = _per_entry(jac, len(tape.measurements), n)
-    out = tuple(np.asarray(sum(t * np.asarray(j) for t, j in zip(tangent, row)))
+    out = tuple(np.asarray(sum((t * np.asarray(j) for t, j in zip(tangent, row)), 0.0))
                 for row in jac)
     return out[0] if len(out) == 1 else out
 

@@ -99,6 +99,9 @@ def count(node, entry, executor, result, runs) -> None:
         waiting_for_first_answer = False
         tiers.first_answer()
     dev = node.device
+    if runs > 1 and not getattr(entry, "broadcast", False) and executor not in VALUES.values() \
+            and pl_best_is_adjoint(node):
+        runs = 1  # PennyLane's adjoint derivative: one pass of the circuit (qsym's: shifts)
     dev.num_executions += runs
     dev.num_calls += 1
     if dev.trackers:
@@ -152,7 +155,7 @@ def tracker_info(node, entry, executor, result, runs):
         shots = node.current_shots()
         if pl_backpropagates(node) and not shots:
             info["how"] = "values"
-        elif node.method == "adjoint" and not shots:
+        elif (node.method == "adjoint" or pl_best_is_adjoint(node)) and not shots:
             info["how"] = "device"
         else:
             info["how"] = "shifts"
@@ -181,7 +184,24 @@ def pl_backpropagates(node) -> bool:
     [True, False]
     """
     return bool(node.pl_backprop and node.device.name in ("default.qubit", "default.mixed")
-                and not node.configured_shots())
+                and not node.configured_shots() and not pl_best_is_adjoint(node))
+
+
+def pl_best_is_adjoint(node) -> bool:
+    """Whether PennyLane's ``"best"`` (``diff_method`` ``"best"`` or not given) resolves to
+    the adjoint method for the QNode ``node``: on ``default.qubit`` with ``max_workers``
+    (no backpropagation through its pool of workers), no shots. PennyLane then runs and
+    records it as ``diff_method="adjoint"``.
+
+    >>> import qsym as qml
+    >>> f = lambda: qml.expval(qml.Z(0))
+    >>> [pl_best_is_adjoint(qml.QNode(f, qml.device("default.qubit", wires=1, max_workers=w)))
+    ...  for w in (None, 2)]
+    [False, True]
+    """
+    return bool(node.pl_backprop and node.diff_method == "best"
+                and node.device.name == "default.qubit"
+                and getattr(node.device, "_max_workers", None) and not node.configured_shots())
 
 
 def kind_of(node, entry) -> str:
@@ -267,8 +287,9 @@ _C128 = np.dtype(np.complex128)
 
 
 def state_values(node, entry, x, d):
-    """``qml.state()`` (not counted as an execution), once per ``qml.state()`` returned."""
-    return with_state(entry, [None] * len(entry.post), state(entry, x, d)), None
+    """``qml.state()``, once per ``qml.state()`` returned: one execution of the circuit
+    (PennyLane's ``default.qubit`` counts it, as any circuit it simulates)."""
+    return with_state(entry, [None] * len(entry.post), state(entry, x, d)), 1
 
 
 def sampled_values(node, entry, x, d):

@@ -50,7 +50,7 @@ from ._operations import GATE_CLASSES, expval, pauli_decomposition, probs
 from ._runtime import QNode
 from ._tapes import QuantumScript, rebuild_op
 from ._trace import Tape, recording
-from ._transform import transform
+from ._transform import CompilePipeline, transform
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError,
                      QuantumFunctionError)
 from .math import requires_grad
@@ -448,6 +448,27 @@ class QNodeMetricTensor:
         self.options = dict(argnum=argnum, approx=approx, aux_wire=aux_wire,
                             device_wires=device_wires)
         self.__doc__ = self.exact.__doc__
+
+    @property
+    def compile_pipeline(self):
+        """The QNode's transforms, then ``metric_tensor``'s expansion and its tape transform
+        with this tensor's options (PennyLane's pipeline of ``qml.metric_tensor(qnode)``,
+        which ``qml.workflow.get_compile_pipeline`` and ``construct_batch`` read)."""
+        pipeline = CompilePipeline(self.qnode.compile_pipeline)
+        transform_, options = self.pipeline_transform()
+        pipeline.add_transform(transform_, **options)
+        return pipeline
+
+    def pipeline_transform(self) -> tuple:
+        """The transform its compile pipeline ends with, and that transform's options."""
+        return metric_tensor, {k: v for k, v in self.options.items() if v is not None}
+
+    # the QNode's device and options, which resolve the configuration of its pipeline
+    device = property(lambda self: self.qnode.device)
+    diff_method = property(lambda self: self.qnode.diff_method)
+    interface = property(lambda self: self.qnode.interface)
+    gradient_kwargs = property(lambda self: self.qnode.gradient_kwargs)
+    execute_kwargs = property(lambda self: self.qnode.execute_kwargs)
 
     def __call__(self, *args, **kwargs):
         if not self.qnode.current_shots():

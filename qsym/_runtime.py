@@ -2626,7 +2626,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     fused tier the compiled code is called by its entry point (:func:`_entry_point`)
     into output arrays kept when unshared (:func:`_unshared_counts`)."""
     method = node.method
-    executor, name, runs = _direct_call(entry, method)
+    executor, name, runs = _direct_call(entry, method, node)
     circuit = entry.circuit
     # the fused entry point last seen (Compiled._fused) and its ``.fused``'s entry point
     seen = [None, None]
@@ -2713,17 +2713,19 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     return call
 
 
-def _direct_call(entry, method):
+def _direct_call(entry, method, node):
     """``(executor, entry point name or None, circuits run per call)`` of the short
     path: the executor's entry point called directly (``executors.DIRECT``), or None
     where the executor table's way is kept (input checks at each call: a StatePrep's
-    norm)."""
+    norm). The circuits are those PennyLane counts: one where its ``"best"`` is the
+    adjoint method (:func:`qsym._executors.pl_best_is_adjoint`, as ``executors.count``)."""
     executor = executors.JACOBIANS["exact", method]
     direct = None if (entry.broadcast or entry.checks) else executors.DIRECT.get(executor)
     if direct is None:
         return executor, None, 0
     name, runs = direct
-    return executor, name, entry.plan.executions if runs is None else runs
+    runs = entry.plan.executions if runs is None else runs
+    return executor, name, 1 if runs > 1 and executors.pl_best_is_adjoint(node) else runs
 
 
 # what a short path answers when it does not apply (the full path then runs)

@@ -527,14 +527,11 @@ class QuantumScript:
 
     @property
     def hash(self) -> int:
-        """Equal for tapes with the same gates, parameters (exactly), measurements,
-        trainable parameters and shots (PennyLane's ``tape.hash``)."""
-        ops = tuple((getattr(op, "name", type(op).__name__), tuple(op.wires),
-                     repr(getattr(op, "hyper", None)),
-                     tuple(_value_key(p) for p in op.data))
-                    for op in self.operations)
-        return hash((ops, tuple(_mp_key(m) for m in self.measurements),
-                     tuple(self.trainable_params), self.shots))
+        """Equal for tapes with the same gates, parameters, measurements, trainable
+        parameters and shots (PennyLane's ``tape.hash``: parameters exactly, but rotation
+        angles up to a global phase, modulo 2 pi (``RX``, ``RY``, ``RZ``, ``PhaseShift``,
+        ``Rot``) or 4 pi (``CRX``, ``CRY``, ``CRZ``, ``CRot``), rounded to 10 decimals)."""
+        return hash(_tape_key(self, _hash_key))
 
     @property
     def diagonalizing_gates(self) -> list:
@@ -931,6 +928,84 @@ def tape_resources(tape):
 
 
 # --- execution: a tape as a circuit function of its parameters --------------------------------
+def _tape_key(tape, value_key) -> tuple:
+    """A tape's gates (name, wires, hyperparameters, each parameter by ``value_key(op)``),
+    measurements, trainable parameters and shots, as a hashable tuple."""
+    ops = tuple((getattr(op, "name", type(op).__name__), tuple(op.wires),
+                 repr(getattr(op, "hyper", None)), tuple(value_key(op)(p) for p in op.data))
+                for op in tape.operations)
+    return (ops, tuple(_mp_key(m) for m in tape.measurements), tuple(tape.trainable_params),
+            tape.shots)
+
+
+# the gates whose parameters PennyLane's operator hash takes modulo 2 pi (``_process_data``:
+# up to a global phase) and modulo 4 pi (``Controlled.hash`` of RX, RY, RZ, Rot)
+_PERIODIC = {name: 2 * np.pi for name in ("RX", "RY", "RZ", "PhaseShift", "Rot")}
+_PERIODIC.update({name: 4 * np.pi for name in ("CRX", "CRY", "CRZ", "CRot")})
+
+
+def _angle_key(period):
+    """A rotation angle's key modulo ``period``, rounded to 10 decimals (PennyLane's)."""
+    def key(p):
+        v = np.round(np.real(np.asarray(getval(getattr(p, "_value", p)), dtype=complex))
+                     % period, 10) + 0.0  # (+ 0.0: -0.0 and 0.0 are one key)
+        return v.shape, v.tobytes()
+    return key
+
+
+_ANGLE_KEYS = {name: _angle_key(period) for name, period in _PERIODIC.items()}
+
+
+def _hash_key(op):
+    """How PennyLane's ``tape.hash`` keys ``op``'s parameters: rotation angles modulo their
+    period up to a global phase (``RX(x + 2 pi) = -RX(x)``: one key), others exactly."""
+    return _ANGLE_KEYS.get(getattr(op, "name", None), _value_key)
+
+
+def cache_key(tape) -> int:
+    """The key of ``tape``'s result in ``qml.execute``'s cache: PennyLane's ``tape.hash``
+    (which its ``_cache_transform`` keys by: the angles of ``RX``, ``RY``, ``RZ``,
+    ``PhaseShift``, ``Rot`` modulo 2 pi, of ``CRX``, ``CRY``, ``CRZ``, ``CRot`` modulo 4 pi,
+    rounded to 10 decimals), so a parameter shifted by +pi and by -pi is one circuit (a
+    second derivative's shifted tapes); but a tape returning the state is keyed by its
+    exact parameters: ``RX(x + 2 pi)`` is ``-RX(x)``, and its state changes sign (where
+    PennyLane's cache would answer the other sign).
+
+    >>> import qsym as qml
+    >>> import numpy as np
+    >>> a = QuantumScript([qml.RX(0.3 + np.pi, 0)], [qml.expval(qml.Z(0))])
+    >>> b = QuantumScript([qml.RX(0.3 - np.pi, 0)], [qml.expval(qml.Z(0))])
+    >>> cache_key(a) == cache_key(b) == a.hash == b.hash
+    True
+    >>> s, t = (QuantumScript([qml.RX(x, 0)], [qml.state()]) for x in (0.3, 0.3 + 2 * np.pi))
+    >>> cache_key(s) == cache_key(t), s.hash == t.hash
+    (False, True)
+    """
+    if any(m.kind == "state" for m in tape.measurements):
+        return hash(_tape_key(tape, lambda op: _value_key))
+    return tape.hash
+
+
+def execution_cache(cache="auto", cachesize=10000, max_diff=1):
+    """The results cache of one ``qml.execute`` call, as PennyLane's ``cache`` option makes
+    it: ``"auto"`` is ``True`` when ``max_diff > 1`` (second derivatives run many equal
+    tapes; ``None``, any order, too) and else ``False``; ``True`` a new cache of ``cachesize`` results (the least
+    recently used forgotten), shared by the call's tapes and every derivative of them;
+    a mapping is used as given; ``False`` or ``None``: no cache.
+
+    >>> execution_cache("auto", max_diff=2).maxsize, execution_cache("auto") is None
+    (10000, True)
+    """
+    if isinstance(cache, str):
+        if cache != "auto":
+            raise ArgumentError(f"cache={cache!r} is not an option of qml.execute: give True, "
+                                "False, 'auto' or a mapping")
+        cache = max_diff is None or max_diff > 1
+    if cache is True:
+        return Memo(cachesize)
+    return cache if isinstance(cache, MutableMapping) else None
+
+
 def _value_key(p):
     """A parameter's exact value as a hashable key (its shape and every bit: the cache of
     ``qml.execute`` answers equal tapes only)."""
@@ -1203,34 +1278,53 @@ def jacobian_rows(tape, jac, n) -> np.ndarray:
 
 
 @primitive
-def _transform_execute(params, tape, device, gradient, spec):
+def _transform_execute(params, tape, device, gradient, spec, cache=None, order=None,
+                       batch=None):
     """The flat result of ``tape`` with its trainable parameters set to ``params``;
-    differentiated by the gradient transform ``gradient`` (:func:`tape_gradient`)."""
+    differentiated by the gradient transform ``gradient`` (:func:`tape_gradient`);
+    ``cache``, ``order`` and ``batch`` as :func:`_run`'s."""
     bound = tape.bind_new_parameters(list(params), tape.trainable_params)
-    return _flat_result(_run(bound, device), spec)
+    return _flat_result(_run(bound, device, cache=cache), spec)
 
 
-def _transform_execute_vjp(ans, params, tape, device, gradient, spec):
-    held = []
+def _transform_execute_vjp(ans, params, tape, device, gradient, spec, cache=None, order=None,
+                           batch=None):
+    # ``params`` are autograd values of an outer derivative (a Hessian): the transform's
+    # tapes are run differentiably, by the same transform, while ``order`` (what is left of
+    # ``max_diff``) allows
+    # one job per derivative level of the call: ``params`` of an outer derivative are its
+    # boxes (``_trace``), and the levels' Jacobians are asked for at different times
+    job = {"tape": tape, "params": params, "level": getattr(params, "_trace", None)}
+    jobs = batch if batch is not None else []
+    jobs.append(job)  # (made at the forward pass: every tape of the batch is there)
 
     def vjp(g):
-        if not held:  # one Jacobian for every row autograd asks for (qml.jacobian)
-            # ``params`` are autograd values of an outer derivative (a Hessian): the
-            # transform's tapes are run differentiably, by the same transform
-            transform, kwargs = gradient
-            bound = tape.bind_new_parameters(list(params), tape.trainable_params)
-            tapes, fn = transform(bound, **kwargs)
-            with devices.one_batch():  # PennyLane runs the transform's tapes as one batch
-                jac = fn(tuple(_run(t, device, gradient) for t in tapes))
-            held.append(jacobian_rows(bound, jac, len(params)))
-        return anp.dot(g, held[0])
+        if "jac" not in job:  # one Jacobian for every row autograd asks for (qml.jacobian)
+            _batch_jacobians([j for j in jobs if "jac" not in j and j["level"] == job["level"]],
+                             device, gradient, cache, None if order is None else order - 1)
+        return anp.dot(g, job["jac"])
     return vjp
+
+
+def _batch_jacobians(jobs, device, gradient, cache, order) -> None:
+    """The Jacobians of the tapes of ``jobs`` (one ``qml.execute`` batch), their gradient
+    transform's tapes run as one batch, as PennyLane's Jacobian product calculator runs
+    them; each job gets its ``"jac"`` (rows by :func:`jacobian_rows`)."""
+    transform, kwargs = gradient
+    made, inner = [], []  # inner: the batch of the tapes run here (their own derivatives)
+    for job in jobs:
+        bound = job["tape"].bind_new_parameters(list(job["params"]), job["tape"].trainable_params)
+        made.append((job, bound) + tuple(transform(bound, **kwargs)))
+    with devices.one_batch():
+        for job, bound, tapes, fn in made:
+            jac = fn(tuple(_run(t, device, gradient, cache, order, inner) for t in tapes))
+            job["jac"] = jacobian_rows(bound, jac, len(job["params"]))
 
 
 defvjp(_transform_execute, _transform_execute_vjp)
 
 
-def _run_by_transform(tape, device, gradient):
+def _run_by_transform(tape, device, gradient, cache=None, order=None, batch=None):
     """A tape whose trainable parameters autograd differentiates, by ``gradient``: its
     result now, its Jacobian (the transform's tapes run on ``device``) when asked. A
     transform with an ``expand_tape`` (``spsa_grad``'s, PennyLane's expansion) has it
@@ -1245,10 +1339,10 @@ def _run_by_transform(tape, device, gradient):
     plain = tape.bind_new_parameters([getval(d) for d in data], list(range(len(data))))
     plain.trainable_params = train
     if not train:
-        return _run(plain, device)
+        return _run(plain, device, cache=cache)
     spec: list = []
     flat = _transform_execute(anp.stack([anp.real(data[i]) for i in train]), plain, device,
-                              gradient, spec)
+                              gradient, spec, cache, order, batch)
     return _unflatten(flat, spec)[0]
 
 
@@ -1366,13 +1460,33 @@ def _pauli(letter, wire):
         return GATE_CLASSES["Pauli" + letter](wires=wire)
 
 
-def _run(tape, device, gradient=None):
+def _run(tape, device, gradient=None, cache=None, order=None, batch=None):
     """One tape's result on ``device``; under autograd differentiated by ``gradient`` (a
-    :func:`tape_gradient`) if given, else by qsym's compiled parameter shift."""
+    :func:`tape_gradient`) if given, else by qsym's compiled parameter shift. With a
+    ``gradient``, ``order`` is how many more derivatives its tapes support (PennyLane's
+    ``max_diff``; None: any): at 0 the tape runs at its parameters' values, a constant to
+    autograd; ``batch`` (a list shared by the tapes of one ``qml.execute``) gathers them,
+    so that their Jacobians run as one batch (:func:`_batch_jacobians`). ``cache`` (a
+    mapping or a :class:`~qsym._cache.Memo`, see :func:`execution_cache`) answers a tape
+    run before (:func:`_cached_run`)."""
+    if order is not None and order < 1 and gradient is not None:
+        tape = _constant(tape)
+    if cache is not None and not any(isinstance(d, Box) for d in tape.data):
+        return _cached_run(tape, device, cache)
     if getattr(device, "run_qnode", None) is not None:  # default.gaussian runs its own tapes
         return device.execute((tape,))[0]
     _check_supported(tape)
-    return _sequence(_run_one(tape, device, gradient))
+    return _sequence(_run_one(tape, device, gradient, cache, order, batch))
+
+
+def _constant(tape):
+    """``tape`` at its parameters' values (autograd's boxes unwrapped), trainable parameters
+    kept: beyond ``max_diff`` PennyLane runs the tapes of a derivative outside autograd."""
+    if not any(isinstance(d, Box) for d in tape.data):
+        return tape
+    plain = tape.bind_new_parameters([getval(d) for d in tape.data], list(range(len(tape.data))))
+    plain.trainable_params = list(tape.trainable_params)
+    return plain
 
 
 def _check_supported(tape) -> None:
@@ -1468,15 +1582,15 @@ def eigvals_as_observables(tape):
     return tape.copy(measurements=new)
 
 
-def _run_one(tape, device, gradient=None):
+def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
     tape = eigvals_as_observables(lowered(tape))
     if not tape.measurements:  # nothing measured: no values (PennyLane's empty tuple)
         return ()
     split, combine = split_coefficients(tape)
     if combine is not None:
-        return combine(_run_one(split, device, gradient))
+        return combine(_run_one(split, device, gradient, cache, order, batch))
     if gradient is not None and any(isinstance(d, Box) for d in tape.data):
-        return _run_by_transform(tape, device, gradient)
+        return _run_by_transform(tape, device, gradient, cache, order, batch)
     if devices.runs_own_execute(device):
         return _run_own(tape, device)
     carried, finish = split_custom(tape, device)  # measurement classes of the user's own
@@ -1602,19 +1716,20 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         tapes, post = device.preprocess_transforms()(list(tapes))
         return tuple(post(execute(tapes, device.original_device, diff_method, interface, **kwargs)))
     gradient = tape_gradient(diff_method, kwargs.get("gradient_kwargs"))
-    cache = kwargs.get("cache")
+    max_diff = kwargs.get("max_diff", 1)
+    cache = execution_cache(kwargs.get("cache", "auto"), kwargs.get("cachesize", 10000), max_diff)
+    order = max_diff if gradient is not None else None  # (exact methods: any order)
     workers = getattr(device, "_max_workers", None)
     tapes = tuple(tapes)
     _check_device_wires(tapes, device)
     with devices.one_batch():  # PennyLane's count: one batch of circuits
-        if isinstance(cache, MutableMapping):
-            return tuple(_cached_run(t, device, cache, gradient) for t in tapes)
-        if workers and workers > 1 and len(tapes) > 1 and not any(
+        if cache is None and workers and workers > 1 and len(tapes) > 1 and not any(
                 isinstance(d, Box) for t in tapes for d in t.data):  # autograd: one thread
             return _run_pooled(tapes, device, workers)
-        if own_batch(tapes, device):
+        if cache is None and own_batch(tapes, device):
             return _run_own_batch(tapes, device)
-        return tuple(_run(t, device, gradient) for t in tapes)
+        batch = [] if gradient is not None else None  # their Jacobians: one batch
+        return tuple(_run(t, device, gradient, cache, order, batch) for t in tapes)
 
 
 def _check_device_wires(tapes, device) -> None:
@@ -1656,19 +1771,21 @@ def _run_own_batch(tapes, device) -> tuple:
     return tuple(out)
 
 
-def _cached_run(tape, device, cache, gradient=None):
-    """PennyLane's ``cache=<a dict>`` of ``qml.execute``: a tape equal to one run before
-    (``tape.hash``: gates, parameters, measurements, shots) is answered from the mapping,
-    with PennyLane's warning when it has finite shots (its samples repeat). Not under
-    ``qml.grad`` (autograd must see the run)."""
-    if any(isinstance(p, Box) for op in tape.operations for p in op.data):
-        return _run(tape, device, gradient)
-    key = tape.hash  # (PennyLane's key; a QNode's are tuples)
+def _cached_run(tape, device, cache):
+    """PennyLane's cache of ``qml.execute`` (:func:`execution_cache`): a tape equal to one
+    run before (:func:`cache_key`) is answered from ``cache`` (a mapping or a ``Memo``)
+    without running, with PennyLane's warning when it has finite shots (its samples
+    repeat). Only tapes of values (under ``qml.grad`` autograd must see the run)."""
+    key = cache_key(tape)  # (PennyLane's key; a QNode's are tuples)
     if cache.get(key) is not None:
         if tape.shots:
             warnings.warn(CACHED_SHOTS_WARNING, UserWarning, stacklevel=3)
-        return cache[key]
-    cache[key] = result = _run(tape, device)
+        return cache.get(key)
+    result = _run(tape, device)
+    if isinstance(cache, Memo):
+        cache.put(key, result)
+    else:
+        cache[key] = result
     return result
 
 

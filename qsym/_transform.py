@@ -1128,8 +1128,9 @@ def restrict_trainable(tape, argnum) -> None:
 
 
 def qnode_gradient(qnode) -> dict:
-    """The ``diff_method`` and ``gradient_kwargs`` its tapes are executed with under
-    autograd (:func:`qsym._tapes.execute`): the QNode's method as a gradient transform
+    """The ``diff_method`` and ``gradient_kwargs`` (and ``cache``, ``cachesize``,
+    ``max_diff``: :func:`_execute_options`) its tapes are executed with under autograd
+    (:func:`qsym._tapes.execute`): the QNode's method as a gradient transform
     (PennyLane's: ``finite_diff`` with the QNode's ``h``, ``approx_order``, ``strategy``;
     ``spsa_grad`` with its ``gradient_kwargs``; ``param_shift``); the exact methods
     (adjoint, backprop), qsym's per-gate ``shifts`` and parameter shift when no
@@ -1139,12 +1140,14 @@ def qnode_gradient(qnode) -> dict:
     >>> import qsym as qml
     >>> c = qml.QNode(lambda x: qml.expval(qml.Z(0)), qml.device("default.qubit", wires=1),
     ...               diff_method="finite-diff", gradient_kwargs={"h": 0.1})
-    >>> qnode_gradient(c)
-    {'diff_method': 'finite-diff', 'gradient_kwargs': {'h': 0.1, 'approx_order': 1, 'strategy': 'forward'}}
+    >>> qnode_gradient(c)["gradient_kwargs"]
+    {'h': 0.1, 'approx_order': 1, 'strategy': 'forward'}
+    >>> qnode_gradient(c)["cache"], qnode_gradient(c)["max_diff"]
+    (False, None)
     """
     own = own_derivatives(qnode.device, qnode.diff_method, qnode.grad_on_execution)
     if own is not None:  # the device class's own derivatives (PennyLane calls them)
-        return {"diff_method": device_derivatives(qnode.device, own)}
+        return {"diff_method": device_derivatives(qnode.device, own), "max_diff": None}
     if qnode.shifts:
         return {}
     kwargs = dict(qnode.gradient_kwargs)
@@ -1157,7 +1160,20 @@ def qnode_gradient(qnode) -> dict:
         # the same exact rules compiled: 5x less CPU on a 20-parameter gradient (12 against
         # 59 ms); with a tracker, the transform's tapes, which PennyLane's counts record
         return {}
-    return {"diff_method": name, "gradient_kwargs": kwargs}
+    return {"diff_method": name, "gradient_kwargs": kwargs, **_execute_options(qnode)}
+
+
+def _execute_options(qnode) -> dict:
+    """The QNode's ``cache`` and ``cachesize`` as PennyLane's QNode passes them to
+    ``qml.execute`` (``"auto"``: a cache when ``max_diff > 1``; a mapping of the user's is
+    the QNode's own, not passed), and ``max_diff=None``: a QNode's derivatives of any order
+    are computed whatever its ``max_diff``, on its tapes as in its compiled code."""
+    options = qnode.execute_kwargs
+    cache = options.get("cache", "auto")
+    if isinstance(cache, str):
+        cache = options.get("max_diff", 1) > 1
+    return {"cache": cache is True, "cachesize": options.get("cachesize", 10000),
+            "max_diff": None}
 
 
 def run_qnode(qnode, args, kwargs):

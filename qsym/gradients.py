@@ -32,9 +32,8 @@ from autograd.tracer import Box, getval
 
 from . import rules as _rules
 from ._autodiff import trainable_indices
-from ._natural_gradient import adjoint_metric_tensor as _qnode_adjoint_metric_tensor
 from ._natural_gradient import get_aux_wire
-from ._metric_tapes import metric_tensor
+from ._metric_tapes import QNodeMetricTensor, metric_tensor
 from ._operations import expval, user_declares
 from ._opmath import Pow
 from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
@@ -2728,21 +2727,43 @@ def _validate_gradient_methods(tape, method, diff_methods):
             f"The analytic gradient method cannot be used with the parameter(s) {numeric}.")
 
 
-def adjoint_metric_tensor(tape):
-    """PennyLane's ``qml.adjoint_metric_tensor``: of a QNode, a function with its signature
-    returning the full metric tensor (:func:`qsym.metric_tensor` with ``approx=None``, exact);
-    of a tape (an informative transform, as PennyLane's), the metric tensor itself with
-    respect to the tape's trainable parameters, from the tape's state (exact; refused with
-    finite shots).
+def _expand_trainable_multipar(tape):
+    """PennyLane's expansion before ``adjoint_metric_tensor``: every trainable operation
+    without a generator (``Rot``, ``U3``, ...) decomposed towards ``RX``/``RY``/``RZ``/``CNOT``
+    (``Rot(a, b, c)`` into ``RZ(a) RY(b) RZ(c)``: the same parameters, the same tensor); the
+    decomposed tape's trainable parameters are those that require gradients. (PennyLane
+    also decomposes gates whose generator has several terms, such as
+    ``SingleExcitation``; qsym's tensor is exact for any generator and keeps them.)
 
     >>> import qsym as qml
-    >>> t = qml.tape.QuantumScript([qml.RX(0.54, 0), qml.RY(0.12, 0)], [qml.expval(qml.Z(0))])
-    >>> print(np.round(qml.adjoint_metric_tensor(t), 6))  # diag(1/4, cos(0.54)^2 / 4)
-    [[0.25     0.      ]
-     [0.       0.183916]]
+    >>> t = QuantumScript([qml.Rot(np.array(0.1), np.array(0.2), np.array(0.3), wires=0)])
+    >>> [op.name for op in _expand_trainable_multipar(t)[0][0].operations]
+    ['RZ', 'RY', 'RZ']
     """
-    if not isinstance(tape, QuantumScript):
-        return _qnode_adjoint_metric_tensor(tape)
+    from ._compilation import decompose
+    from .math import requires_grad
+
+    def stop(op):
+        return not op.data or not any(requires_grad(d) for d in op.data) or op.has_generator
+
+    [new], fn = decompose(tape, gate_set={"RX", "RY", "RZ", "CNOT"}, stopping_condition=stop)
+    if new is not tape:
+        params = new.get_parameters(trainable_only=False)
+        new.trainable_params = [i for i, p in enumerate(params) if requires_grad(p)]
+    return [new], fn
+
+
+def _adjoint_metric_tensor(tape):
+    """The tape function of :data:`adjoint_metric_tensor` (informative): the tape itself,
+    and the function that computes the metric tensor from it."""
+    def processing_fn(tapes):
+        return _tape_metric_tensor(tapes[0])
+
+    return [tape], processing_fn
+
+
+def _tape_metric_tensor(tape):
+    """The full metric tensor of ``tape``'s trainable parameters, exact, from its state."""
     from . import numpy as qnp
     from ._runtime import device
 
@@ -2757,6 +2778,57 @@ def adjoint_metric_tensor(tape):
     full = metric_tensor(node)(qnp.array(qnp.stack(params), requires_grad=True))
     keep = list(tape.trainable_params)
     return full[qnp.ix_(keep, keep)]
+
+
+adjoint_metric_tensor = transform(_adjoint_metric_tensor,
+                                  expand_transform=_expand_trainable_multipar,
+                                  is_informative=True)
+adjoint_metric_tensor.__doc__ = """PennyLane's ``qml.adjoint_metric_tensor``, an informative
+    transform: of a tape, the metric tensor itself with respect to the tape's trainable
+    parameters (after :func:`_expand_trainable_multipar`), from the tape's state (exact;
+    refused with finite shots); of a QNode, a function with its signature returning the
+    full metric tensor (:func:`qsym.metric_tensor` with ``approx=None``, exact), whose
+    ``compile_pipeline`` ends with this transform's expansion and itself, as PennyLane's.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> t = qml.tape.QuantumScript([qml.RX(0.54, 0), qml.RY(0.12, 0)], [qml.expval(qml.Z(0))])
+    >>> print(np.round(qml.adjoint_metric_tensor(t), 6))  # diag(1/4, cos(0.54)^2 / 4)
+    [[0.25     0.      ]
+     [0.       0.183916]]
+    """
+
+
+class QNodeAdjointMetricTensor(QNodeMetricTensor):
+    """``qml.adjoint_metric_tensor(qnode)``: the full metric tensor, exact at every call
+    (:class:`~qsym._metric_tapes.QNodeMetricTensor` with ``approx=None``), listed in its
+    compile pipeline as :data:`adjoint_metric_tensor`.
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.RX(x, 0)
+    ...     return qml.expval(qml.Z(0))
+    >>> g = qml.adjoint_metric_tensor(c)
+    >>> float(g(np.array(0.3))), g.compile_pipeline[-1].tape_transform.__name__
+    (0.25, '_adjoint_metric_tensor')
+    """
+
+    def __init__(self, qnode):
+        super().__init__(qnode, approx=None)
+
+    def __call__(self, *args, **kwargs):
+        return self.exact(*args, **kwargs)
+
+    def pipeline_transform(self) -> tuple:
+        return adjoint_metric_tensor, {}
+
+
+@adjoint_metric_tensor.custom_qnode_transform
+def _qnode_adjoint(self, qnode, targs, tkwargs):
+    """A QNode's adjoint metric tensor (:class:`QNodeAdjointMetricTensor`)."""
+    del self, targs, tkwargs
+    return QNodeAdjointMetricTensor(qnode)
 
 
 # --- Fisher information (PennyLane's qml.gradients.fisher) ----------------------------------

@@ -47,13 +47,16 @@ def construct_batch(qnode, level="user"):
     >>> len(top.operations), len(user.operations)
     (3, 1)
     """
-    if not isinstance(qnode, QNode):
+    base = qnode if isinstance(qnode, QNode) else getattr(qnode, "qnode", None)
+    if not isinstance(base, QNode) or not hasattr(qnode, "compile_pipeline"):
         raise ArgumentError(f"construct_batch takes a QNode, got {qnode!r}")
+    # (a QNode's wrapper with its own pipeline, ``qml.metric_tensor(qnode)``: the QNode's
+    # tape through the wrapper's pipeline)
 
     def make(*args, **kwargs):
-        node, kwargs = qnode.per_call_shots(kwargs)
+        node, kwargs = base.per_call_shots(kwargs)
         tape = qnode_tape(node, args, kwargs)
-        deferring = getattr(qnode, "defers_measurements", None)
+        deferring = getattr(base, "defers_measurements", None)
         if deferring:  # qml.defer_measurements(qnode): PennyLane's deferred tape
             ops, meas, _, _ = defer(tape.operations, list(tape.measurements), *deferring)
             tape = QuantumScript(ops, meas, shots=tape.shots)

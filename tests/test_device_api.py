@@ -438,3 +438,30 @@ def test_measurements_from_samples_refusals_and_analytic_tapes():
     (valid,), _ = validate_device_wires(
         qml.tape.QuantumScript([], [qml.counts(all_outcomes=True)], shots=5), qml.wires.Wires([0, 1]))
     assert list(valid.measurements[0].wires) == [0, 1] and valid.measurements[0].all_outcomes
+
+
+def test_jvp_of_a_tape_without_parameters_is_zero_and_tracked():
+    """PennyLane's adjoint JVP of a tape with no trainable parameter reads no tangent entry:
+    0 whatever the tangent; the calls are tracked as PennyLane's default.qubit tracks them
+    (test_tracking_execute_and_derivatives's history)."""
+    qs = qml.tape.QuantumScript([], [qml.expval(qml.PauliZ(0))])
+    dev = qml.device("default.qubit")
+    config = qml.devices.ExecutionConfig(gradient_method="adjoint")
+    with qml.Tracker(dev) as tracker:
+        dev.compute_derivatives(qs, config)
+        dev.execute_and_compute_derivatives([qs] * 2, config)
+        jvps = dev.compute_jvp([qs] * 3, [(0,)] * 3, config)
+        dev.execute_and_compute_jvp([qs] * 4, [(0,)] * 4, config)
+        dev.compute_vjp([qs] * 5, [(0,)] * 5, config)
+        dev.execute_and_compute_vjp([qs] * 6, [(0,)] * 6, config)
+    assert [float(j) for j in jvps] == [0.0, 0.0, 0.0]
+    history = {k: v for k, v in tracker.history.items() if k not in ("resources", "errors")}
+    assert history == {"executions": [2, 4, 6], "derivatives": [1, 2], "derivative_batches": [1],
+                       "execute_and_derivative_batches": [1], "jvps": [3, 4], "jvp_batches": [1],
+                       "execute_and_jvp_batches": [1], "vjps": [5, 6], "vjp_batches": [1],
+                       "execute_and_vjp_batches": [1]}
+    # with a parameter the tangent must have its length: d<Z>/dx of RX(x) is -sin(x)
+    one = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.PauliZ(0))])
+    assert onp.isclose(dev.compute_jvp([one], [(1.0,)], config)[0], -onp.sin(0.3))
+    with pytest.raises(qml.errors.DeviceError, match="one number per trainable parameter"):
+        dev.compute_jvp([one], [(1.0, 2.0)], config)

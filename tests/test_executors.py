@@ -116,3 +116,65 @@ def test_hybrid_gradient_follows_a_redefined_gate():
     finally:
         if name in qml._gates.GATES:
             qml.undefine_gate(name)
+
+
+def test_a_state_is_one_execution_as_pennylane_counts_it():
+    """PennyLane 0.45.1's default.qubit records every circuit it simulates: ``qml.state()``
+    alone is 1 execution, with ``expval(Z)`` 2 (the state's group and Z's), measured."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def state(x):
+        qml.RX(x, 0)
+        return qml.state()
+
+    @qml.qnode(dev)
+    def both(x):
+        qml.RX(x, 0)
+        return qml.state(), qml.expval(qml.Z(0))
+
+    before = dev.num_executions
+    with qml.Tracker(dev) as tracker:
+        psi = state(0.3)
+    assert tracker.totals == {"batches": 1, "simulations": 1, "executions": 1}
+    assert dev.num_executions == before + 1
+    assert onp.allclose(tracker.history["results"][0], psi)
+    assert onp.allclose(psi, [onp.cos(0.15), -1j * onp.sin(0.15)])
+    with qml.Tracker(dev) as tracker:
+        both(0.3)
+    assert tracker.totals["executions"] == 2
+
+
+def test_best_with_max_workers_is_recorded_as_pennylanes_adjoint():
+    """PennyLane's "best" on default.qubit with max_workers is the adjoint method (no
+    backpropagation through a pool of workers): a gradient is one execute-and-derivative
+    batch of one circuit, as with diff_method="adjoint" (PennyLane's test
+    test_integration_uses_adjoint_if_maxworkers), whatever qsym computes it with."""
+    def make(dev, **kw):
+        @qml.qnode(dev, **kw)
+        def circuit(x):
+            qml.RX(x, wires=0)
+            return qml.expval(qml.PauliZ(0))
+        return circuit
+
+    pooled = qml.device("default.qubit", max_workers=2)
+    plain = qml.device("default.qubit", wires=1)
+    x = np.array(0.1)
+    for dev, kw in ((pooled, {}), (plain, {"diff_method": "adjoint"})):
+        node = make(dev, **kw)
+        before = dev.num_executions
+        with dev.tracker:
+            g = qml.grad(node)(x)
+        assert dev.tracker.totals == {"execute_and_derivative_batches": 1, "executions": 1,
+                                      "derivatives": 1}, kw
+        assert onp.isclose(g, -onp.sin(0.1))
+        for _ in range(3):  # the short path of later gradients counts the same
+            qml.grad(node)(x)
+        assert dev.num_executions == before + 4
+        assert type(node(x)) is onp.ndarray  # an adjoint QNode's value, not a tensor
+    # without max_workers PennyLane backpropagates: one evaluation recorded, a tensor back
+    node = make(qml.device("default.qubit", wires=1))
+    with node.device.tracker:
+        qml.grad(node)(x)
+    assert node.device.tracker.totals == {"batches": 1, "simulations": 1, "executions": 1}
+    assert type(node(x)) is np.tensor

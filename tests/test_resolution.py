@@ -229,3 +229,62 @@ def test_param_shift_expansion_splits_measurements_of_trainable_observables():
     (same,), _ = expand(untouched)
     # nothing to open: the tape itself, its trainable parameters as set (plain numbers)
     assert same is untouched and same.trainable_params == [0]
+
+
+def test_compile_pipeline_of_a_metric_tensor():
+    """PennyLane's pipeline of qml.metric_tensor(qnode): the QNode's transforms, then the
+    metric tensor's expansion and tape transform, then the gradient and device levels."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.metric_tensor
+    @qml.transforms.cancel_inverses
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def g(x):
+        qml.RX(x, 0)
+        qml.RY(x, 1)
+        return qml.expval(qml.Z(0))
+
+    x = qml.numpy.array(0.3, requires_grad=True)
+    user = get_compile_pipeline(g)(x)
+    assert [t.tape_transform for t in user] == [
+        qml.transforms.cancel_inverses.tape_transform, qml.metric_tensor.expand_transform,
+        qml.metric_tensor.tape_transform]
+    gradient = get_compile_pipeline(g, "gradient")(x)
+    assert gradient[:3] == user and len(gradient) == 4
+    assert gradient[3] == qml.transforms.core.BoundTransform(
+        qml.transform(qml.gradients.param_shift.expand_transform))
+    config = construct_execution_config(g.qnode)(x)
+    assert get_compile_pipeline(g, "device")(x)[4:] == dev.preprocess_transforms(config)
+    # construct_batch runs that pipeline: one probs tape per layer (one layer here),
+    # whose processing gives Var(X)/4 = Var(Y)/4 = 1/4 on |0>
+    tapes, fn = qml.workflow.construct_batch(g, level="user")(x)
+    assert len(tapes) == 1 and tapes[0].measurements[0].kind == "probs"
+    assert onp.allclose(fn(qml.execute(tapes, dev))[0], onp.eye(2) / 4)
+    assert onp.isclose(g(x), 0.5)  # d(x, x): 1/4 + 1/4
+
+
+def test_compile_pipeline_of_an_adjoint_metric_tensor():
+    """qml.adjoint_metric_tensor is informative, as PennyLane's: its pipeline stops there
+    (no gradient or device transforms after it)."""
+    @qml.adjoint_metric_tensor
+    @qml.transforms.merge_rotations
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def g(x):
+        qml.RX(x[0], 0)
+        qml.RY(x[1], 0)
+        return qml.expval(qml.Z(0))
+
+    x = qml.numpy.array([0.54, 0.12], requires_grad=True)
+    pipeline = get_compile_pipeline(g)(x)
+    assert [t.tape_transform for t in pipeline] == [
+        qml.transforms.merge_rotations.tape_transform,
+        qml.adjoint_metric_tensor.expand_transform, qml.adjoint_metric_tensor.tape_transform]
+    assert get_compile_pipeline(g, "device")(x) == pipeline
+    assert onp.allclose(g(x), onp.diag([0.25, onp.cos(0.54) ** 2 / 4]))
+    # of a tape: a trainable Rot(a, b, c) = RZ(c) RY(b) RZ(a) is expanded, its tensor on
+    # |0> is diag(0, 1/4, sin(b)^2 / 4) (RZ on |0>: no variance)
+    t = qml.tape.QuantumScript([qml.Rot(*(qml.numpy.array(v) for v in (0.1, 0.2, 0.3)),
+                                        wires=0)], [qml.expval(qml.Z(0))])
+    (expanded,), _ = qml.adjoint_metric_tensor.expand_transform(t)
+    assert [op.name for op in expanded.operations] == ["RZ", "RY", "RZ"]
+    assert onp.allclose(qml.adjoint_metric_tensor(t), onp.diag([0, 0.25, onp.sin(0.2) ** 2 / 4]))

@@ -574,7 +574,20 @@ def test_hash_tells_trainability_and_exact_parameters_apart():
 
     assert make(0.3).hash == make(0.3).hash
     assert make(0.3, [0]).hash != make(0.3, [0, 1]).hash
-    assert make(0.3).hash != make(0.3 + 1e-13).hash  # the cache of qml.execute is exact
+    # PennyLane's: a rotation angle to 10 decimals, modulo its period up to a global phase
+    # (2 pi; 4 pi controlled), any other parameter exactly
+    assert make(0.3).hash == make(0.3 + 1e-13).hash == make(0.3 - 2 * onp.pi).hash
+    assert make(0.3).hash != make(0.3 + 1e-9).hash
+
+    def ising(x):
+        return qml.tape.QuantumScript([qml.IsingXX(x, [0, 1])], [qml.expval(qml.Z(0))])
+
+    assert ising(0.3).hash != ising(0.3 + 1e-13).hash
+
+    def crx(x):
+        return qml.tape.QuantumScript([qml.CRX(x, [0, 1])], [qml.expval(qml.Z(1))])
+
+    assert crx(0.3).hash == crx(0.3 + 4 * onp.pi).hash != crx(0.3 + 2 * onp.pi).hash
     # a matrix parameter's imaginary part counts too
     u1, u2 = onp.diag([1, 1j]), onp.diag([1, -1j])
     t1, t2 = (qml.tape.QuantumScript([qml.QubitUnitary(u, 0)], [qml.state()]) for u in (u1, u2))
@@ -744,3 +757,114 @@ def test_hadamard_grad_tapes_with_an_auxiliary_wire_on_dev_execute():
                                   [qml.expval(qml.Z(0) @ qml.X(1))])
     tapes, fn = qml.gradients.hadamard_grad(tape, aux_wire=7)
     assert onp.allclose(fn(dev.execute(tapes)), [0.0, -onp.sin(0.7), 0.0])
+
+
+def _var_tape(x):
+    ops = [qml.RX(x[0], wires=[0]), qml.RY(x[1], wires=[1])]
+    ops += [qml.RZ(x[i], wires=[i % 2]) for i in range(2, len(x))]
+    return qml.tape.QuantumScript(ops + [qml.CNOT(wires=[0, 1])],
+                                  [qml.var(qml.prod(qml.Z(0), qml.X(1)))])
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_execute_cache_dedupes_the_tapes_of_a_hessian(n):
+    """PennyLane's counts of a parameter-shift Hessian of a variance (an involutory
+    observable: 2 shifted expvals per parameter and the unshifted one per Jacobian):
+    without a cache every Jacobian tape is shifted again, 1 + (2n + 1)(1 + 2n); with one
+    (``cache=True``, or ``"auto"`` with ``max_diff=2``) each distinct circuit runs once:
+    1 + 2n + (n + 1) + 4 n(n - 1)/2 (the +-pi shifts of one angle are one circuit)."""
+    dev = qml.device("default.qubit")
+    params = np.arange(1, n + 1) / 10
+
+    def cost(x, cache):
+        return qml.execute([_var_tape(x)], dev, diff_method=qml.gradients.param_shift,
+                           cache=cache, max_diff=2)[0]
+
+    counts, hessians = {}, {}
+    for cache in (False, True, "auto"):
+        with qml.Tracker(dev) as tracker:
+            hessians[cache] = qml.jacobian(qml.grad(cost))(params, cache)
+        counts[cache] = tracker.totals["executions"]
+    assert counts[False] == 1 + (2 * n + 1) * (1 + 2 * n)
+    assert counts[True] == counts["auto"] == 1 + 2 * n + (n + 1) + 4 * n * (n - 1) // 2
+    # n = 2: Var(Z0 X1) = 1 - cos(x)^2 sin(y)^2, differentiated by hand
+    if n == 2:
+        x, y = params
+        expected = [[2 * onp.cos(2 * x) * onp.sin(y) ** 2, onp.sin(2 * x) * onp.sin(2 * y)],
+                    [onp.sin(2 * x) * onp.sin(2 * y), -2 * onp.cos(x) ** 2 * onp.cos(2 * y)]]
+        assert onp.allclose(hessians[False], expected)
+    assert onp.allclose(hessians[True], hessians[False])
+
+
+def test_execute_cache_options_and_key():
+    dev = qml.device("default.qubit")
+    t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    for cache, runs in ((False, 2), ("auto", 2), (True, 1), ({}, 1)):
+        with qml.Tracker(dev) as tracker:
+            r1, r2 = qml.execute([t, t], dev, cache=cache)
+        assert tracker.totals["executions"] == runs, cache
+        assert onp.isclose(r1, onp.cos(0.3)) and onp.isclose(r2, onp.cos(0.3))
+    with pytest.raises(qml.errors.ArgumentError, match="not an option of qml.execute"):
+        qml.execute([t], dev, cache="always")
+    # PennyLane's key: rotation angles modulo 2 pi (cos(0.3 + pi) = cos(0.3 - pi))
+    a = qml.tape.QuantumScript([qml.RX(0.3 + onp.pi, 0)], [qml.expval(qml.Z(0))])
+    b = qml.tape.QuantumScript([qml.RX(0.3 - onp.pi, 0)], [qml.expval(qml.Z(0))])
+    with qml.Tracker(dev) as tracker:
+        ra, rb = qml.execute([a, b], dev, cache=True)
+    assert tracker.totals["executions"] == 1 and onp.isclose(ra, rb)
+    assert onp.isclose(rb, onp.cos(0.3 - onp.pi))
+    # ... but a state changes sign with RX(x + 2 pi) = -RX(x): both run
+    a, b = (qml.tape.QuantumScript([qml.RX(x, 0)], [qml.state()]) for x in (0.3, 0.3 + 2 * onp.pi))
+    with qml.Tracker(dev) as tracker:
+        sa, sb = qml.execute([a, b], dev, cache=True)
+    assert tracker.totals["executions"] == 2
+    assert onp.allclose(sa, [onp.cos(0.15), -1j * onp.sin(0.15)]) and onp.allclose(sb, -sa)
+
+
+def _two_tapes_cost(x, max_diff):
+    ops = [qml.RX(x[0], 0), qml.RY(x[1], 1), qml.CNOT((0, 1))]
+    tape1 = qml.tape.QuantumScript(ops, [qml.var(qml.PauliZ(0) @ qml.PauliX(1))])
+    ops2 = [qml.RX(x[0], 0), qml.RY(x[0], 1), qml.CNOT((0, 1))]
+    tape2 = qml.tape.QuantumScript(ops2, [qml.probs(wires=1)])
+    result = qml.execute([tape1, tape2], qml.device("default.qubit"),
+                         diff_method=qml.gradients.param_shift, max_diff=max_diff)
+    return result[0] + result[1][0]
+
+
+def test_execute_max_diff_bounds_the_derivative_order():
+    """f = (3 + cos(x)^2 cos(2y)) / 2 (PennyLane's test_max_diff): with max_diff=1 (the
+    default) a gradient transform's Jacobian is a constant to autograd, as PennyLane
+    computes it: a second derivative is zero with autograd's warning; max_diff=2 gives the
+    Hessian."""
+    params = np.array([0.543, -0.654], requires_grad=True)
+    x, y = params
+    assert onp.isclose(_two_tapes_cost(params, 1), 0.5 * (3 + onp.cos(x) ** 2 * onp.cos(2 * y)))
+    grad = [-onp.cos(x) * onp.cos(2 * y) * onp.sin(x), -onp.cos(x) ** 2 * onp.sin(2 * y)]
+    assert onp.allclose(qml.grad(_two_tapes_cost)(params, 1), grad)
+    with pytest.warns(UserWarning, match="Output seems independent"):
+        hess = qml.jacobian(qml.grad(_two_tapes_cost))(params, 1)
+    assert onp.allclose(hess, 0)
+    hess = qml.jacobian(qml.grad(_two_tapes_cost))(params, 2)
+    expected = [[-onp.cos(2 * x) * onp.cos(2 * y), onp.sin(2 * x) * onp.sin(2 * y)],
+                [onp.sin(2 * x) * onp.sin(2 * y), -2 * onp.cos(x) ** 2 * onp.cos(2 * y)]]
+    assert onp.allclose(hess, expected)
+
+
+def test_execute_derivatives_of_a_batch_run_as_one_batch():
+    """PennyLane runs the parameter-shift tapes of all of a qml.execute call's tapes as one
+    batch: a Jacobian is 2 batches (values, shifted tapes) of 1 + 1 and 2 + 2 circuits;
+    d/dx (P_RX(x)(0) + P_RY(x)(0)) = (-sin(x) / 2 - sin(x) / 2, ...) by hand."""
+    dev = qml.device("default.qubit")
+
+    def f(x):
+        tape1 = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.probs(wires=0)])
+        tape2 = qml.tape.QuantumScript([qml.RY(x, 0)], [qml.probs(wires=0)])
+        results = qml.execute([tape1, tape2], dev, diff_method=qml.gradients.param_shift)
+        return results[0] + results[1]
+
+    x = np.array(0.1)
+    with dev.tracker:
+        out = qml.jacobian(f)(x)
+    assert dev.tracker.totals["batches"] == 2
+    assert dev.tracker.history["simulations"] == [1] * 6
+    assert onp.allclose(out, [-onp.sin(x), onp.sin(x)])
