@@ -1120,7 +1120,7 @@ def fold_zero_terms(lines: list[str]) -> list[str]:
         if match is not None:
             target, rhs = match.groups()
             try:
-                tree = ast.parse(rhs, mode="eval").body
+                tree = parse(rhs, mode="eval").body
             except SyntaxError:  # (not a whole expression on its line)
                 return list(lines)
         else:  # an assignment in a block, or of another form: its value unknown

@@ -1459,7 +1459,7 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
         if base.num_params and lazy and isinstance(exc, PowUndefinedError) and np.ndim(z) == 0:
             # PennyLane's lazy Pow(Rot, 1.2): applied by its matrix if numbers, else refused
             ops = _principal_power(base, z, None)
-            return _unapplied_pow(base, z) if ops is None else _powered(base, z, ops, lazy)
+            return _unapplied_pow(base, z) if ops is None else _powered(base, z, ops, lazy, True)
         if base.num_params:
             raise
         ops = scaled_pow(base, z)
@@ -1469,18 +1469,20 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
             w, v = np.linalg.eig(base.matrix())
             U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
             ops = [_made("QubitUnitary", (), base.wires, (("U", U),))]
-    if lazy and np.ndim(z) == 0:
-        ops = _principal_power(base, z, ops)
-    return _powered(base, z, ops, lazy)
+    applied = _principal_power(base, z, ops) if lazy and np.ndim(z) == 0 else ops
+    return _powered(base, z, applied, lazy, applied is not ops)
 
 
-def _powered(base, z, ops: list, lazy: bool):
-    """:func:`pow`'s result of the gates ``ops`` of ``base ** z``."""
+def _powered(base, z, ops: list, lazy: bool, principal: bool = False):
+    """:func:`pow`'s result of the gates ``ops`` of ``base ** z`` (``principal``: they are
+    the principal matrix power, not ``base.pow(z)``'s gates, which stay its decomposition)."""
     label = _Powered(base, z)  # (held by the box key)
     for g in ops:  # drawn as PennyLane draws Pow(base, z): one box, base**z
         add_draw_group(g, BoxKey(label), label, base.wires)
     if lazy:  # PennyLane's Pow(base, z), applied as the gates of base.pow(z)
-        return PowOperation(base, ops, z)
+        out = PowOperation(base, ops, z)
+        out._principal = principal
+        return out
     if not ops:
         return _made("Identity", (), base.wires)
     if len(ops) == 1:
@@ -2818,6 +2820,7 @@ class PowOperation(SymbolicOp):
     """
 
     compared_by_base = True  # qml.equal: the exponent, then the base (PennyLane's rule)
+    _principal = False  # its gates are the principal matrix power (qsym._opmath.pow)
 
     def __init__(self, base, gates, z):
         super().__init__(base, gates, base.wires, (("z", z),))
@@ -3007,8 +3010,9 @@ class PowOperation(SymbolicOp):
     def decomposition(self) -> list:
         """The gates it applies; of an operator of your own, ``base.pow(z)``, or the base
         repeated for a positive integer ``z`` (PennyLane's), else a
-        ``DecompositionUndefinedError``."""
-        if self._gates is not None:
+        ``DecompositionUndefinedError``. (A fractional power of numbers applied as its
+        principal matrix power decomposes as PennyLane's: ``base.pow(z)``.)"""
+        if self._gates is not None and not self._principal:
             return super().decomposition()
         try:
             return list(self._base.pow(self._z))

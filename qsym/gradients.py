@@ -2736,7 +2736,8 @@ def _expand_trainable_multipar(tape):
     ``SingleExcitation``; qsym's tensor is exact for any generator and keeps them.)
 
     >>> import qsym as qml
-    >>> t = QuantumScript([qml.Rot(np.array(0.1), np.array(0.2), np.array(0.3), wires=0)])
+    >>> a = qml.numpy.array([0.1, 0.2, 0.3], requires_grad=True)
+    >>> t = QuantumScript([qml.Rot(a[0], a[1], a[2], wires=0)])
     >>> [op.name for op in _expand_trainable_multipar(t)[0][0].operations]
     ['RZ', 'RY', 'RZ']
     """
@@ -2810,7 +2811,7 @@ class QNodeAdjointMetricTensor(QNodeMetricTensor):
     ...     qml.RX(x, 0)
     ...     return qml.expval(qml.Z(0))
     >>> g = qml.adjoint_metric_tensor(c)
-    >>> float(g(np.array(0.3))), g.compile_pipeline[-1].tape_transform.__name__
+    >>> round(float(g(np.array(0.3))), 12), g.compile_pipeline[-1].tape_transform.__name__
     (0.25, '_adjoint_metric_tensor')
     """
 

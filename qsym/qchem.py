@@ -1335,7 +1335,7 @@ def taper(h, generators, paulixops, paulix_sector):
     [X(1)]
     >>> coeffs, ops = qml.taper(H, gens, qml.paulix_ops(gens, 2), [-1]).terms()
     >>> [round(float(c), 12) for c in coeffs], ops
-    ([-1.0, -0.5], [I(0), X(0)])
+    ([-1.0, -0.5], [I(), X(0)])
     """
     ps = _sentence(h, "the Hamiltonian")
     u_wires = [w for g in list(generators) + list(paulixops) for w in g.wires]
@@ -1624,7 +1624,7 @@ def _taper_pauli_sentence(ps_h, generators, paulixops, paulix_sector):
     >>> ps = PauliSentence({PauliWord({0: "Z", 1: "Z"}): 1.0})
     >>> coeffs, ops = _taper_pauli_sentence(ps, [qml.Z(0) @ qml.Z(1)], [qml.X(1)], [-1]).terms()
     >>> [round(float(c), 12) for c in coeffs], ops
-    ([-1.0], [I(0)])
+    ([-1.0], [I()])
     """
     return taper(ps_h, generators, paulixops, paulix_sector)
 

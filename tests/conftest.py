@@ -177,7 +177,7 @@ KERNEL_GROUPS = (
     ("program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked",
      "batch_value_and_grad_adjoint"),
     ("program_value", "program_value_and_grad", "program_state", "batch_value",
-     "batch_value_and_grad"),
+     "batch_value_and_grad", "choice_into"),
 )
 # The kernels both groups call (the gate kernels, run_ops, the expectation values): the
 # first group compiles them as it starts, the second group's process starts when they are

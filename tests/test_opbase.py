@@ -486,3 +486,16 @@ def test_a_power_of_a_circuit_input_keeps_the_scaled_gates_at_every_value():
         t = pnp.array(x, requires_grad=True)
         assert np.isclose(h(t), np.cos(x / 2))
         assert np.isclose(qml.grad(h)(t), -0.5 * np.sin(x / 2))
+
+
+def test_a_principal_power_decomposes_as_pennylanes_pow():
+    # PennyLane: Pow.decomposition() is base.pow(z) (the scaled gate) whatever the device
+    # applies; a power base.pow(z) does not define has no decomposition
+    p = qml.pow(qml.PhaseShift(-3 * np.pi / 2, wires=0), 0.5)
+    assert np.allclose(qml.matrix(p), _phase(np.pi / 4))
+    [g] = p.decomposition()
+    assert g.name == "PhaseShift" and np.isclose(g.parameters[0], -3 * np.pi / 4)
+    r = qml.pow(qml.Rot(4.0, 0.3, -5.0, wires=0), 0.5)
+    assert not r.has_decomposition
+    with pytest.raises(DecompositionUndefinedError):
+        r.decomposition()
