@@ -540,7 +540,11 @@ POWERS = {
 
 
 def _made(name, params, wires, hyper=()):
-    """A gate made where the caller is: recorded on the active tape, as PennyLane queues."""
+    """A gate made where the caller is: recorded on the active tape, as PennyLane queues.
+    ``"Adjoint(T)"`` is PennyLane's ``qml.adjoint(qml.T(w))`` (in its Toffoli and CCZ
+    decompositions)."""
+    if name == "Adjoint(T)":
+        return adjoint(GATE_CLASSES["T"](wires=list(wires)))
     return GATE_CLASSES[name](*params, wires=list(wires), **dict(hyper))
 
 
@@ -780,12 +784,9 @@ def _decomposition_table():
         "CY": lambda p, w: [("CRY", (pi,), w), ("S", (), w[:1])],
         "CZ": lambda p, w: [("ControlledPhaseShift", (pi,), w)],
         "CSWAP": lambda p, w: [cnot([w[2], w[1]]), ("Toffoli", (), w), cnot([w[2], w[1]])],
-        "Toffoli": lambda p, w: [  # T^dagger written as PhaseShift(-pi/4), qml.adjoint(T)'s gate
-            ("Hadamard", (), w[2:]), cnot([w[1], w[2]]), ("PhaseShift", (-pi / 4,), w[2:]),
-            cnot([w[0], w[2]]), ("T", (), w[2:]), cnot([w[1], w[2]]),
-            ("PhaseShift", (-pi / 4,), w[2:]), cnot([w[0], w[2]]), ("T", (), w[2:]),
-            ("T", (), w[1:2]), cnot([w[0], w[1]]), ("Hadamard", (), w[2:]), ("T", (), w[:1]),
-            ("PhaseShift", (-pi / 4,), w[1:2]), cnot([w[0], w[1]])],
+        # T^dagger as PennyLane writes it, qml.adjoint(T) ("Adjoint(T)": see _made)
+        "Toffoli": lambda p, w: [("Hadamard", (), w[2:])] + _ccz_core(w)[:-1],
+        "CCZ": lambda p, w: _ccz_core(w),
         "CRX": lambda p, w: [("RZ", (pi / 2,), w[1:]), ("RY", (p[0] / 2,), w[1:]), cnot(w),
                              ("RY", (-p[0] / 2,), w[1:]), cnot(w), ("RZ", (-pi / 2,), w[1:])],
         "CRY": lambda p, w: [("RY", (p[0] / 2,), w[1:]), cnot(w), ("RY", (-p[0] / 2,), w[1:]),
@@ -834,6 +835,16 @@ def _decomposition_table():
             ("RX", (-pi / 2,), w[1:]), ("RZ", (p[0] / 2,), w[:1]), ("RZ", (p[0] / 2,), w[1:]),
             ("GlobalPhase", (-p[0] / 2,), ())],  # PennyLane's exp(0.5j phi I)
     }
+
+
+def _ccz_core(w) -> list:
+    """PennyLane's ``CCZ`` decomposition (its ``Toffoli``'s is ``H`` on the target, then
+    these but the last ``H``): T gates between CNOTs, the target turned by Hadamards."""
+    cnot = lambda a, b: ("CNOT", (), [w[a], w[b]])  # noqa: E731
+    t = lambda a: ("T", (), [w[a]])  # noqa: E731
+    tdg = lambda a: ("Adjoint(T)", (), [w[a]])  # noqa: E731
+    return [cnot(1, 2), tdg(2), cnot(0, 2), t(2), cnot(1, 2), tdg(2), cnot(0, 2), t(2), t(1),
+            cnot(0, 1), ("Hadamard", (), [w[2]]), t(0), tdg(1), cnot(0, 1), ("Hadamard", (), [w[2]])]
 
 
 def _excitation_pm(phi, w, sign) -> list:

@@ -1462,6 +1462,35 @@ class StatePrep(Template):
             x = x / np.linalg.norm(x, axis=-1, keepdims=True)
         return state_tensor(x, self.wires, wire_order, self.name)
 
+    def decomposition(self) -> list:
+        """PennyLane's decomposition of a state preparation: one
+        :class:`MottonenStatePreparation` of the prepared state (padded and normalized as
+        asked; a trainable state as given), which the device decomposes further. A state
+        of circuit inputs (while qsym traces) decomposes into its gates.
+
+        >>> StatePrep([0.0, 3.0], wires=0, normalize=True).decomposition()
+        [MottonenStatePreparation(wires=[0])]
+        >>> StatePrep([0.0, 3.0], wires=0, normalize=True).decomposition()[0].state.tolist()
+        [0.0, 1.0]
+        """
+        if isinstance(self, MottonenStatePreparation) or (
+                self._sparse is None and _symbolic(np.asarray(self.state, dtype=object))):
+            return super().decomposition()
+        with recording(Tape()):  # made aside, as the gates of a decomposition are
+            return [MottonenStatePreparation(self._prepared_state(), self.wires)]
+
+    def _prepared_state(self):
+        """The amplitudes prepared, as PennyLane's ``StatePrep.data[0]``: the state as
+        given when it needs no padding or normalizing (a trainable tensor stays one),
+        else the padded, normalized numbers (a batch: one row per state)."""
+        if self._sparse is not None:
+            return self._sparse.toarray()[0]
+        args = self.__dict__.get("_init_args", {})
+        if _unwrapped(args.get("pad_with")) is None and not args.get("normalize"):
+            return args.get("state", self.state)
+        psi = self.state_vector()
+        return psi.reshape(psi.shape[0], -1) if self._batched else psi.reshape(-1)
+
     def operator_gates(self) -> list:
         """As an operator (inverted, controlled, powered) a state preparation is PennyLane's
         Möttönen unitary (:func:`mottonen_gates`), also where it starts the circuit: the
