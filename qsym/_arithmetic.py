@@ -32,12 +32,12 @@ import numpy as np
 from .errors import ArgumentError, MatrixUndefinedError
 from ._mcm import cond, measure
 from ._operations import GATE_CLASSES, wires_tuple
-from ._opmath import ControlledSequence, adjoint, change_op_basis, ctrl, prod, reapply
+from ._opmath import ControlledSequence, adjoint, change_op_basis, ctrl, prod
 from ._trace import Tape, recording
 from ._transform import detached, null_postprocessing, transform
 from .decomposition import add_decomps, register_resources
 from .math import binary_decimals
-from .templates import QFT, BasisEmbedding, Template
+from .templates import QFT, BasisEmbedding, Template, pennylane_entries
 from .wires import Wires
 
 __all__ = ["PhaseAdder", "Adder", "Multiplier", "OutAdder", "OutMultiplier", "ModExp",
@@ -72,22 +72,6 @@ def add_k_fourier(k, wires) -> list:
 
 def _inverse_qft(wires) -> None:
     adjoint(QFT)(wires=wires)
-
-
-def pennylane_entries(make) -> list:
-    """The operators of PennyLane's ``compute_decomposition`` that ``make()`` returns
-    (``ChangeOpBasis``, ``ControlledSequence``, ``Adjoint(QFT)`` ... kept whole, one level
-    as PennyLane's), made aside and then applied where it is called (PennyLane queues
-    them): the device decomposes them further.
-
-    >>> pennylane_entries(lambda: [change_op_basis(QFT(wires=[0]), GATE_CLASSES["PauliZ"](0))])
-    [(Adjoint(QFT(wires=[0]))) @ Z(0) @ QFT(wires=[0])]
-    """
-    with recording(Tape()):
-        ops = list(make())
-    for op in ops:
-        reapply(op)
-    return ops
 
 
 def _phase_adder_entries(k, mod, x, work) -> list:

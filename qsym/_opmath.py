@@ -2273,6 +2273,19 @@ class ControlledSequence(Template):
     def _build(self):
         controlled_powers(self.base_ops, self.control_wires, powers_drawn=False)
 
+    @staticmethod
+    def compute_decomposition(*_, base=None, control_wires=None, lazy=False, **__) -> list:
+        """PennyLane's: ``qml.pow(qml.ctrl(base, control=w), z=2**(m-1-i), lazy=lazy)`` for
+        the ``i``-th of the ``m`` control wires ``w``, made where it is called.
+
+        >>> import qsym as qml
+        >>> ControlledSequence.compute_decomposition(base=qml.RX(0.25, 2), control_wires=[0, 1])
+        [CRX(0.5, wires=[0, 2]), CRX(0.25, wires=[1, 2])]
+        """
+        controls = wires_tuple(control_wires)
+        return [pow(ctrl(base, control=w), z=2 ** (len(controls) - 1 - i), lazy=lazy)
+                for i, w in enumerate(controls)]
+
     def __repr__(self):
         """PennyLane's: the base and the control wires.
 

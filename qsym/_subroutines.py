@@ -30,7 +30,7 @@ from .errors import QuantumFunctionError, GateError, MatrixUndefinedError, Spars
 from . import templates
 from .templates import (QFT, ApproxTimeEvolution, BasisEmbedding, CommutingEvolution, Template,
                         TrotterizedQfunc, TrotterProduct, real_state_gates, state_on_wires,
-                        suzuki_scalar, trotter_sequence, trotterize)
+                        pennylane_entries, suzuki_scalar, trotter_sequence, trotterize)
 from .wires import Wires
 
 
@@ -213,6 +213,24 @@ class Reflection(Template):
     def hyperparameters(self) -> dict:
         """PennyLane's ``op.hyperparameters`` (its keys)."""
         return {"base": self.base, "reflection_wires": tuple(self.reflection_wires)}
+
+    def decomposition(self) -> list:
+        """PennyLane's: ``GlobalPhase(pi)``, ``qml.adjoint(U)``, the phase on ``|0...0>``
+        (``X``, ``PhaseShift`` controlled on zeros, ``X``), ``U`` itself.
+
+        >>> import qsym as qml
+        >>> qml.Reflection(qml.Hadamard(0), 0.5).decomposition()[:2]
+        [GlobalPhase(3.141592653589793, wires=[]), Adjoint(H(0))]
+        """
+        w, alpha, X = self.reflection_wires, self.alpha, GATE_CLASSES["PauliX"]
+
+        def make():
+            phase = GATE_CLASSES["PhaseShift"](alpha, wires=w[-1])
+            if len(w) > 1:
+                phase = ctrl(phase, control=list(w[:-1]), control_values=[0] * (len(w) - 1))
+            return [GATE_CLASSES["GlobalPhase"](np.pi), adjoint(self.base), X(wires=w[-1]),
+                    phase, X(wires=w[-1]), self.base]
+        return pennylane_entries(make)
 
     def _build(self):
         w, alpha = self.reflection_wires, unwrap(self.alpha)

@@ -253,6 +253,33 @@ def draw_groups(op, stamp) -> tuple:
     return held[1] if held is not None and held[0] == stamp else ()
 
 
+def _apply_entries(ops) -> None:
+    """Record the gates of the operators ``ops`` on the active tape (if any), in order: a
+    product of gates (``ChangeOpBasis``, ...) its gates, a template its gates."""
+    tape = active_tape()
+    if tape is not None:
+        for op in ops:
+            gates = op.applied_gates() if hasattr(op, "applied_gates") else tuple(
+                getattr(op, "table_gates", (op,)))  # (Adjoint(PhaseShift): its gate)
+            for g in gates:
+                tape.append(g)
+
+
+def pennylane_entries(make) -> list:
+    """The operators of a PennyLane ``compute_decomposition`` that ``make()`` returns
+    (``ChangeOpBasis``, ``ControlledSequence``, ``Adjoint(QFT)`` ... kept whole, one level
+    as PennyLane's), made aside and then applied where it is called (PennyLane queues
+    them): the device decomposes them further.
+
+    >>> pennylane_entries(lambda: [QFT(wires=[0])])
+    [QFT(wires=[0])]
+    """
+    with recording(Tape()):
+        ops = list(make())
+    _apply_entries(ops)
+    return ops
+
+
 class Template(GateSequence):
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them. A template takes part in
@@ -286,7 +313,7 @@ class Template(GateSequence):
     def batch_size(self):
         """PennyLane's ``batch_size``: the number of parameter sets the template was given
         (features or weights with a leading batch axis), which its gates broadcast over;
-        None if it was given one. Read off the gates it decomposes into.
+        None if it was given one. Read off the gates it applies.
 
         >>> import numpy as np
         >>> AngleEmbedding(np.ones((5, 3)), wires=[0, 1, 2]).batch_size
@@ -294,8 +321,8 @@ class Template(GateSequence):
         >>> AngleEmbedding(np.ones(3), wires=[0, 1, 2]).batch_size is None
         True
         """
-        sizes = {size for g in self.decomposition()
-                 if (size := getattr(g, "batch_size", None)) is not None}
+        ops = self.__dict__.get("_ops") or self.decomposition()  # the gates it applies
+        sizes = {size for g in ops if (size := getattr(g, "batch_size", None)) is not None}
         if len(sizes) > 1:
             raise ArgumentError(
                 f"{type(self).__name__}: its broadcast parameters have different batch sizes "
@@ -552,13 +579,7 @@ class Template(GateSequence):
         """
         with recording(Tape()):
             ops = cls(*args, **kwargs).decomposition()
-        tape = active_tape()
-        if tape is not None:
-            for op in ops:  # a product of gates (ChangeOpBasis, ...): its gates, in order
-                gates = op.applied_gates() if hasattr(op, "applied_gates") else (
-                    op.table_gates if isinstance(op, Template) else (op,))
-                for g in gates:
-                    tape.append(g)
+        _apply_entries(ops)
         return ops
 
     @property

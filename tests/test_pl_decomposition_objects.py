@@ -180,3 +180,36 @@ def test_sum_of_slaters_rule_allocates_its_work_wires_and_gives_them_back_zeroed
     expected = onp.zeros(8, dtype=complex)
     expected[list(indices)] = c
     assert onp.allclose(amplitudes[:, 0], expected)
+
+
+# --- Reflection, ControlledSequence: PennyLane's operators ----------------------------------
+def test_reflection_decomposition_keeps_u_and_its_adjoint_whole():
+    U = qml.QFT(wires=[0, 1])
+    op = qml.Reflection(U, 0.5)
+    d = op.decomposition()
+    assert [type(o).__name__ for o in d] == ["GlobalPhase", "AdjointOperation", "PauliX",
+                                            "ControlledOp", "PauliX", "QFT"]
+    assert d[-1] is U
+    # -(I - (1 - e^{i a}) |psi><psi|), |psi> = QFT|00> = |++>
+    psi = onp.full(4, 0.5)
+    expected = -(onp.eye(4) - (1 - onp.exp(0.5j)) * onp.outer(psi, psi))
+    assert onp.allclose(qml.matrix(op.decomposition, wire_order=[0, 1])(), expected)
+
+
+def test_controlled_sequence_compute_decomposition_is_powers_of_controlled_base():
+    base = qml.RZ(0.3, wires=2)
+    lazy = qml.ControlledSequence.compute_decomposition(base=base, control_wires=[0, 1], lazy=True)
+    assert [op.z for op in lazy] == [2, 1]
+    assert all(isinstance(op, qml.ops.Pow) for op in lazy)
+    assert [op.base.control_wires.tolist() for op in lazy] == [[0], [1]]
+    eager = qml.ControlledSequence.compute_decomposition(base=base, control_wires=[0, 1])
+    assert [(op.name, op.parameters[0]) for op in eager] == [("CRZ", 0.6), ("CRZ", 0.3)]
+
+
+def test_a_symbolic_gate_queues_as_one_entry_and_a_batch_of_one_state_keeps_its_size():
+    adj = qml.adjoint(qml.T(0))
+    with qml.queuing.AnnotatedQueue() as q:
+        adj.queue()
+    assert q.queue == [adj]
+    assert qml.StatePrep(onp.array([[0.6, 0.8]]), wires=0).batch_size == 1
+    assert qml.StatePrep(onp.array([0.6, 0.8]), wires=0).batch_size is None
