@@ -660,6 +660,26 @@ class Template(GateSequence):
     def __repr__(self):
         return f"{self.name}(wires={list(self.wires)})"
 
+    def __eq__(self, other):
+        """PennyLane's ``op1 == op2``: ``qml.equal`` (the same class, wires, data and
+        hyperparameters); an operator of another kind is not equal.
+
+        >>> QFT(wires=[0, 1]) == QFT(wires=[0, 1]), QFT(wires=[0, 1]) == QFT(wires=[1, 0])
+        (True, False)
+        """
+        from ._operations import compare
+
+        if other is self:
+            return True
+        if not isinstance(other, (GateSequence, Operation, Observable)):
+            return NotImplemented
+        try:
+            return compare(self, other) is True
+        except (GateError, TypeError, ValueError):
+            return False
+
+    __hash__ = object.__hash__  # (identity, as before: equal templates may hash apart)
+
 
 def _operator_arguments(template) -> list:
     """The operators a template was made with (an argument that is one, or a list of them):
@@ -1664,6 +1684,8 @@ class AmplitudeEmbedding(StatePrep):
     ``qml.AmplitudeEmbedding``): :class:`StatePrep` with ``pad_with`` and ``normalize``.
 
     >>> AmplitudeEmbedding([1.0, 1.0], wires=0, normalize=True).decomposition()
+    [MottonenStatePreparation(wires=[0])]
+    >>> AmplitudeEmbedding([1.0, 1.0], wires=0, normalize=True).gates()
     [RY(1.5707963267948966, wires=[0])]
     """
 

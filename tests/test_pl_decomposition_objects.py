@@ -213,3 +213,47 @@ def test_a_symbolic_gate_queues_as_one_entry_and_a_batch_of_one_state_keeps_its_
     assert q.queue == [adj]
     assert qml.StatePrep(onp.array([[0.6, 0.8]]), wires=0).batch_size == 1
     assert qml.StatePrep(onp.array([0.6, 0.8]), wires=0).batch_size is None
+
+
+# --- templates compare as PennyLane's operators; GQSP and PrepSelPrep one level down --------
+def test_templates_are_equal_as_qml_equal_compares_them():
+    assert qml.QFT(wires=[0, 1]) == qml.QFT(wires=[0, 1])
+    assert qml.QFT(wires=[0, 1]) != qml.QFT(wires=[1, 0])
+    assert qml.QFT(wires=[0]) != qml.Hadamard(0)
+    d = onp.array([1.0, 1.0, -1.0, 1.0j])
+    assert qml.DiagonalQubitUnitary(d, wires=[1, 0]) == qml.DiagonalQubitUnitary(d, wires=[1, 0])
+    assert qml.DiagonalQubitUnitary(d, wires=[1, 0]) != qml.DiagonalQubitUnitary(-d, wires=[1, 0])
+
+
+def test_gqsp_decomposition_controls_the_unitary_on_zero():
+    angles = onp.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+    op = qml.GQSP(qml.Z(1), angles, control=0)
+    d = op.decomposition()
+    assert [o.name for o in d] == ["PauliX", "U3", "PauliX", "PauliZ", "C(PauliZ)",
+                                   "PauliX", "U3", "PauliX", "PauliZ"]
+    assert d[4].control_values == [False]
+    # by hand: R_k = Z X U3(2 theta_k, phi_k, lambda_k) X on the control, then the base's
+    # Z on wire 1 when the control is 0, then R_1
+    X, Z, I = onp.array([[0, 1], [1, 0]]), onp.diag([1, -1]), onp.eye(2)
+
+    def u3(t, p, l):
+        return onp.array([[onp.cos(t / 2), -onp.exp(1j * l) * onp.sin(t / 2)],
+                          [onp.exp(1j * p) * onp.sin(t / 2), onp.exp(1j * (p + l)) * onp.cos(t / 2)]])
+
+    def rot(k):
+        return onp.kron(Z @ X @ u3(2 * angles[0, k], angles[1, k], angles[2, k]) @ X, I)
+
+    cz0 = onp.diag([1, -1, 1, 1])  # Z on wire 1 when wire 0 is |0>
+    expected = rot(1) @ cz0 @ rot(0)
+    assert onp.allclose(qml.matrix(op.decomposition, wire_order=[0, 1])(), expected)
+
+
+def test_prep_sel_prep_decomposition_block_encodes_the_lcu():
+    lcu = qml.dot([0.5, -0.25], [qml.Z(1), qml.X(1)])
+    op = qml.PrepSelPrep(lcu, control=[0])
+    (cob,) = op.decomposition()
+    assert [o.name for o in cob.decomposition()] == ["AmplitudeEmbedding", "Select",
+                                                     "Adjoint(AmplitudeEmbedding)"]
+    block = qml.matrix(op.decomposition, wire_order=[0, 1])()[:2, :2]
+    expected = (0.5 * onp.diag([1, -1]) - 0.25 * onp.array([[0, 1], [1, 0]])) / 0.75
+    assert onp.allclose(block, expected)
