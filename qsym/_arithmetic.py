@@ -32,12 +32,12 @@ import numpy as np
 from .errors import ArgumentError, MatrixUndefinedError
 from ._mcm import cond, measure
 from ._operations import GATE_CLASSES, wires_tuple
-from ._opmath import adjoint, change_op_basis, ctrl
+from ._opmath import ControlledSequence, adjoint, change_op_basis, ctrl, prod
 from ._trace import Tape, recording
 from ._transform import detached, null_postprocessing, transform
 from .decomposition import add_decomps, register_resources
 from .math import binary_decimals
-from .templates import QFT, BasisEmbedding, Template
+from .templates import QFT, BasisEmbedding, Template, pennylane_entries
 from .wires import Wires
 
 __all__ = ["PhaseAdder", "Adder", "Multiplier", "OutAdder", "OutMultiplier", "ModExp",
@@ -72,6 +72,27 @@ def add_k_fourier(k, wires) -> list:
 
 def _inverse_qft(wires) -> None:
     adjoint(QFT)(wires=wires)
+
+
+def _phase_adder_entries(k, mod, x, work) -> list:
+    """The operators of PennyLane's ``PhaseAdder.compute_decomposition``."""
+    out = list(add_k_fourier(k, x))
+    if mod == 2 ** len(x):
+        return out
+    aux, X = x[0], GATE_CLASSES["PauliX"]
+    out += [adjoint(op) for op in reversed(add_k_fourier(mod, x))]
+    out.append(change_op_basis(adjoint(QFT)(wires=x), ctrl(X(work), control=aux), QFT(wires=x)))
+    out += [ctrl(op, control=work) for op in add_k_fourier(mod, x)]
+    out.append(change_op_basis(
+        prod(X(aux), adjoint(QFT)(wires=x), *[adjoint(op) for op in add_k_fourier(k, x)]),
+        GATE_CLASSES["CNOT"](wires=[aux, work[0]]),
+        prod(*add_k_fourier(k, x)[::-1], QFT(wires=x), X(aux))))
+    return out
+
+
+def _sequence(k, controls, register, mod, work):
+    """PennyLane's ``ControlledSequence(PhaseAdder(k, register, mod, work), control=controls)``."""
+    return ControlledSequence(PhaseAdder(k, register, mod, work), control=controls)
 
 
 class _Arithmetic(Template):
@@ -145,6 +166,19 @@ class PhaseAdder(_Arithmetic):
                                 "x_wires": x_wires}
         self.wires, self.id = x_wires, id
         self._record()
+
+    def decomposition(self) -> list:
+        """PennyLane's: the phases adding ``k``; for another ``mod`` than ``2**n`` the
+        phases subtracting ``mod`` (adjoints), ``change_op_basis(Adjoint(QFT), CNOT,
+        QFT)`` copying the sign bit, the phases adding ``mod`` controlled by the work wire
+        and ``change_op_basis`` of products uncomputing the work wire.
+
+        >>> [op.name for op in PhaseAdder(1, x_wires=[0, 1], mod=3, work_wire=[2]).decomposition()][-4:]
+        ['ChangeOpBasis', 'ControlledPhaseShift', 'ControlledPhaseShift', 'ChangeOpBasis']
+        """
+        h = self.hyperparameters
+        return pennylane_entries(lambda: _phase_adder_entries(
+            h["k"], h["mod"], h["x_wires"], h["work_wire"]))
 
     def _build(self):
         h = self.hyperparameters
@@ -223,6 +257,17 @@ class Adder(_Arithmetic):
         self.wires, self.id = x_wires + work_wires, id
         self._record()
 
+    def decomposition(self) -> list:
+        """PennyLane's: ``change_op_basis(QFT, PhaseAdder)`` on the Fourier register.
+
+        >>> Adder(1, x_wires=[0, 1]).decomposition()[0].decomposition()
+        [QFT(wires=[0, 1]), PhaseAdder(wires=[0, 1]), Adjoint(QFT(wires=[0, 1]))]
+        """
+        h = self.hyperparameters
+        register, work = _fourier_register(h["x_wires"], h["mod"], h["work_wires"])
+        return pennylane_entries(lambda: [change_op_basis(
+            QFT(wires=register), PhaseAdder(h["k"], register, h["mod"], work))])
+
     def _build(self):
         h = self.hyperparameters
         register, work = _fourier_register(h["x_wires"], h["mod"], h["work_wires"])
@@ -261,15 +306,38 @@ class Multiplier(_Arithmetic):
         self.wires, self.id = x_wires + work_wires, id
         self._record()
 
+    def _registers(self) -> tuple:
+        """``(adder work wire, Fourier register, wires swapped with x)``."""
+        h = self.hyperparameters
+        x, work = h["x_wires"], h["work_wires"]
+        if h["mod"] != 2 ** len(x):
+            return work[:1], work[1:], work[2:]
+        return Wires(()), work[:len(x)], work[:len(x)]
+
+    def decomposition(self) -> list:
+        """PennyLane's: ``change_op_basis(QFT, ControlledSequence(PhaseAdder(k)))``, the
+        swaps as one product, ``change_op_basis(QFT, Adjoint(ControlledSequence(
+        PhaseAdder(k^-1))))``.
+
+        >>> [op.name for op in Multiplier(3, x_wires=[0, 1], work_wires=[2, 3]).decomposition()]
+        ['ChangeOpBasis', 'Prod', 'ChangeOpBasis']
+        """
+        h = self.hyperparameters
+        k, mod, x = h["k"], h["mod"], h["x_wires"]
+        adder_work, register, swap_with = self._registers()
+
+        def make():
+            swaps = [GATE_CLASSES["SWAP"](wires=[a, b]) for a, b in zip(x, swap_with)]
+            return [change_op_basis(QFT(wires=register), _sequence(k, x, register, mod, adder_work)),
+                    prod(*reversed(swaps)),
+                    change_op_basis(QFT(wires=register), adjoint(
+                        _sequence(pow(k, -1, mod), x, register, mod, adder_work)))]
+        return pennylane_entries(make)
+
     def _build(self):
         h = self.hyperparameters
-        k, mod, x, work = h["k"], h["mod"], h["x_wires"], h["work_wires"]
-        if mod != 2 ** len(x):
-            adder_work, register = work[:1], work[1:]
-            swap_with = register[1:]
-        else:
-            adder_work, register = Wires(()), work[:len(x)]
-            swap_with = register
+        k, mod, x = h["k"], h["mod"], h["x_wires"]
+        adder_work, register, swap_with = self._registers()
         # |x>|0> -> |x>|k x> -> swap -> |k x>|x> -> subtract k^-1 (k x) = x -> |k x>|0>
         QFT(wires=register)
         _controlled_adders(k, x, register, mod, adder_work)
@@ -307,6 +375,19 @@ class OutAdder(_Arithmetic):
         self.wires, self.id = x_wires + y_wires + output_wires + work_wires, id
         self._record()
 
+    def decomposition(self) -> list:
+        """PennyLane's: ``change_op_basis(QFT, ControlledSequence(PhaseAdder(1), y) @
+        ControlledSequence(PhaseAdder(1), x))`` on the Fourier register.
+
+        >>> OutAdder([0], [1], [2]).decomposition()[0].decomposition()[1].name
+        'Prod'
+        """
+        h = self.hyperparameters
+        register, work = _fourier_register(h["output_wires"], h["mod"], h["work_wires"])
+        return pennylane_entries(lambda: [change_op_basis(QFT(wires=register), prod(
+            _sequence(1, h["y_wires"], register, h["mod"], work),
+            _sequence(1, h["x_wires"], register, h["mod"], work)))])
+
     def _build(self):
         h = self.hyperparameters
         register, work = _fourier_register(h["output_wires"], h["mod"], h["work_wires"])
@@ -341,6 +422,19 @@ class OutMultiplier(_Arithmetic):
                                 "output_wires": output_wires, "mod": mod}
         self.wires, self.id = x_wires + y_wires + output_wires + work_wires, id
         self._record()
+
+    def decomposition(self) -> list:
+        """PennyLane's: ``change_op_basis(QFT, ControlledSequence(ControlledSequence(
+        PhaseAdder(1), x), y))`` on the Fourier register.
+
+        >>> OutMultiplier([0], [1], [2]).decomposition()[0].decomposition()[1].name
+        'ControlledSequence'
+        """
+        h = self.hyperparameters
+        mod, x, y = h["mod"], h["x_wires"], h["y_wires"]
+        register, work = _fourier_register(h["output_wires"], mod, h["work_wires"])
+        return pennylane_entries(lambda: [change_op_basis(QFT(wires=register), ControlledSequence(
+            _sequence(1, x, register, mod, work), control=y))])
 
     def _build(self):
         h = self.hyperparameters
@@ -384,6 +478,16 @@ class ModExp(_Arithmetic):
                                 "work_wires": work_wires, "base": base % mod, "mod": mod}
         self.wires, self.id = x_wires + output_wires + work_wires, id
         self._record()
+
+    def decomposition(self) -> list:
+        """PennyLane's: ``ControlledSequence(Multiplier(base), control=x_wires)``.
+
+        >>> ModExp([0], [1, 2], base=3, mod=4, work_wires=[3, 4]).decomposition()
+        [ControlledSequence(Multiplier(wires=[1, 2, 3, 4]), control=[0])]
+        """
+        h = self.hyperparameters
+        return pennylane_entries(lambda: [ControlledSequence(Multiplier(
+            h["base"], h["output_wires"], h["mod"], h["work_wires"]), control=h["x_wires"])])
 
     def _build(self):
         h = self.hyperparameters

@@ -1490,8 +1490,11 @@ class Operation:
         """
         tape = active_tape()
         if tape is not None:
-            for g in self.table_gates:
+            gates = tuple(self.table_gates)
+            for g in gates:
                 tape.append(g)
+            if gates != (self,):  # (Adjoint(T), ...): one entry of a user's queue, as made
+                take_over(self, gates, again=True)
         return self
 
     @property

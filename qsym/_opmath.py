@@ -561,7 +561,11 @@ POWERS = {
 
 
 def _made(name, params, wires, hyper=()):
-    """A gate made where the caller is: recorded on the active tape, as PennyLane queues."""
+    """A gate made where the caller is: recorded on the active tape, as PennyLane queues.
+    ``"Adjoint(T)"`` is PennyLane's ``qml.adjoint(qml.T(w))`` (in its Toffoli and CCZ
+    decompositions)."""
+    if name == "Adjoint(T)":
+        return adjoint(GATE_CLASSES["T"](wires=list(wires)))
     return GATE_CLASSES[name](*params, wires=list(wires), **dict(hyper))
 
 
@@ -801,12 +805,9 @@ def _decomposition_table():
         "CY": lambda p, w: [("CRY", (pi,), w), ("S", (), w[:1])],
         "CZ": lambda p, w: [("ControlledPhaseShift", (pi,), w)],
         "CSWAP": lambda p, w: [cnot([w[2], w[1]]), ("Toffoli", (), w), cnot([w[2], w[1]])],
-        "Toffoli": lambda p, w: [  # T^dagger written as PhaseShift(-pi/4), qml.adjoint(T)'s gate
-            ("Hadamard", (), w[2:]), cnot([w[1], w[2]]), ("PhaseShift", (-pi / 4,), w[2:]),
-            cnot([w[0], w[2]]), ("T", (), w[2:]), cnot([w[1], w[2]]),
-            ("PhaseShift", (-pi / 4,), w[2:]), cnot([w[0], w[2]]), ("T", (), w[2:]),
-            ("T", (), w[1:2]), cnot([w[0], w[1]]), ("Hadamard", (), w[2:]), ("T", (), w[:1]),
-            ("PhaseShift", (-pi / 4,), w[1:2]), cnot([w[0], w[1]])],
+        # T^dagger as PennyLane writes it, qml.adjoint(T) ("Adjoint(T)": see _made)
+        "Toffoli": lambda p, w: [("Hadamard", (), w[2:])] + _ccz_core(w)[:-1],
+        "CCZ": lambda p, w: _ccz_core(w),
         "CRX": lambda p, w: [("RZ", (pi / 2,), w[1:]), ("RY", (p[0] / 2,), w[1:]), cnot(w),
                              ("RY", (-p[0] / 2,), w[1:]), cnot(w), ("RZ", (-pi / 2,), w[1:])],
         "CRY": lambda p, w: [("RY", (p[0] / 2,), w[1:]), cnot(w), ("RY", (-p[0] / 2,), w[1:]),
@@ -855,6 +856,16 @@ def _decomposition_table():
             ("RX", (-pi / 2,), w[1:]), ("RZ", (p[0] / 2,), w[:1]), ("RZ", (p[0] / 2,), w[1:]),
             ("GlobalPhase", (-p[0] / 2,), ())],  # PennyLane's exp(0.5j phi I)
     }
+
+
+def _ccz_core(w) -> list:
+    """PennyLane's ``CCZ`` decomposition (its ``Toffoli``'s is ``H`` on the target, then
+    these but the last ``H``): T gates between CNOTs, the target turned by Hadamards."""
+    cnot = lambda a, b: ("CNOT", (), [w[a], w[b]])  # noqa: E731
+    t = lambda a: ("T", (), [w[a]])  # noqa: E731
+    tdg = lambda a: ("Adjoint(T)", (), [w[a]])  # noqa: E731
+    return [cnot(1, 2), tdg(2), cnot(0, 2), t(2), cnot(1, 2), tdg(2), cnot(0, 2), t(2), t(1),
+            cnot(0, 1), ("Hadamard", (), [w[2]]), t(0), tdg(1), cnot(0, 1), ("Hadamard", (), [w[2]])]
 
 
 def _excitation_pm(phi, w, sign) -> list:
@@ -2354,6 +2365,19 @@ class ControlledSequence(Template):
 
     def _build(self):
         controlled_powers(self.base_ops, self.control_wires, powers_drawn=False)
+
+    @staticmethod
+    def compute_decomposition(*_, base=None, control_wires=None, lazy=False, **__) -> list:
+        """PennyLane's: ``qml.pow(qml.ctrl(base, control=w), z=2**(m-1-i), lazy=lazy)`` for
+        the ``i``-th of the ``m`` control wires ``w``, made where it is called.
+
+        >>> import qsym as qml
+        >>> ControlledSequence.compute_decomposition(base=qml.RX(0.25, 2), control_wires=[0, 1])
+        [CRX(0.5, wires=[0, 2]), CRX(0.25, wires=[1, 2])]
+        """
+        controls = wires_tuple(control_wires)
+        return [pow(ctrl(base, control=w), z=2 ** (len(controls) - 1 - i), lazy=lazy)
+                for i, w in enumerate(controls)]
 
     def __repr__(self):
         """PennyLane's: the base and the control wires.

@@ -37,7 +37,7 @@ from ._subroutines import BlockEncode, PrepSelPrep, Qubitization, operator_gates
 from ._encodings import FABLE
 from ._trace import Tape, recording
 from .decomposition import add_decomps, register_resources
-from .templates import Template
+from .templates import Template, pennylane_entries
 from .wires import Wires
 
 __all__ = ["QSVT", "GQSP", "qsvt", "poly_to_angles", "transform_angles", "complementary_poly",
@@ -244,6 +244,27 @@ class GQSP(Template):
     def parameters(self) -> list:
         """PennyLane's ``op.data``: the angles, then the unitary's data."""
         return [self.angles, *self._hyperparameters["unitary"].data]
+
+    def decomposition(self) -> list:
+        """PennyLane's: the four gates of each rotation (``X``, ``U3``, ``X``, ``Z`` on the
+        control) with ``qml.ctrl(unitary, control, control_values=0)`` between them.
+
+        >>> import qsym as qml
+        >>> [op.name for op in qml.GQSP(qml.Z(1), np.ones((3, 2)), control=0).decomposition()][3:6]
+        ['PauliZ', 'C(PauliZ)', 'PauliX']
+        """
+        c, U = self.control[0], self._hyperparameters["unitary"]
+        X, Z = GATE_CLASSES["PauliX"], GATE_CLASSES["PauliZ"]
+
+        def make():
+            out = []
+            for k, (theta, phi, lambd) in enumerate(zip(*self.angles[:3])):
+                if k:
+                    out.append(ctrl(U, control=c, control_values=0))
+                out += [X(wires=c), GATE_CLASSES["U3"](2 * theta, phi, lambd, wires=c),
+                        X(wires=c), Z(wires=c)]
+            return out
+        return pennylane_entries(make)
 
     def _build(self):
         c = self.control[0]

@@ -23,14 +23,14 @@ import numpy as np
 
 from ._operations import (GATE_CLASSES, METHODS, GateSequence, Operation, Prod, StatePrepBase, mark_used,
                           sparse_of, wires_tuple)
-from ._opmath import adjoint, ctrl, evolve, reapply
+from ._opmath import adjoint, change_op_basis, ctrl, evolve, prod, reapply
 from ._operations import LinearCombination, SProd, Sum
 from ._trace import Tape, active_tape, add_check, recording, unwrap
 from .errors import QuantumFunctionError, GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
 from . import templates
 from .templates import (QFT, ApproxTimeEvolution, BasisEmbedding, CommutingEvolution, Template,
                         TrotterizedQfunc, TrotterProduct, real_state_gates, state_on_wires,
-                        suzuki_scalar, trotter_sequence, trotterize)
+                        pennylane_entries, suzuki_scalar, trotter_sequence, trotterize)
 from .wires import Wires
 
 
@@ -213,6 +213,24 @@ class Reflection(Template):
     def hyperparameters(self) -> dict:
         """PennyLane's ``op.hyperparameters`` (its keys)."""
         return {"base": self.base, "reflection_wires": tuple(self.reflection_wires)}
+
+    def decomposition(self) -> list:
+        """PennyLane's: ``GlobalPhase(pi)``, ``qml.adjoint(U)``, the phase on ``|0...0>``
+        (``X``, ``PhaseShift`` controlled on zeros, ``X``), ``U`` itself.
+
+        >>> import qsym as qml
+        >>> qml.Reflection(qml.Hadamard(0), 0.5).decomposition()[:2]
+        [GlobalPhase(3.141592653589793, wires=[]), Adjoint(H(0))]
+        """
+        w, alpha, X = self.reflection_wires, self.alpha, GATE_CLASSES["PauliX"]
+
+        def make():
+            phase = GATE_CLASSES["PhaseShift"](alpha, wires=w[-1])
+            if len(w) > 1:
+                phase = ctrl(phase, control=list(w[:-1]), control_values=[0] * (len(w) - 1))
+            return [GATE_CLASSES["GlobalPhase"](np.pi), adjoint(self.base), X(wires=w[-1]),
+                    phase, X(wires=w[-1]), self.base]
+        return pennylane_entries(make)
 
     def _build(self):
         w, alpha = self.reflection_wires, unwrap(self.alpha)
@@ -410,6 +428,25 @@ class PrepSelPrep(Template):
     def hyperparameters(self) -> dict:
         """PennyLane's ``op.hyperparameters`` (its keys)."""
         return {"lcu": self.lcu, "control": self.control, "target_wires": self.target_wires}
+
+    def decomposition(self) -> list:
+        """PennyLane's: ``change_op_basis(AmplitudeEmbedding(sqrt|c|, normalize=True,
+        pad_with=0), Select(ops, partial=True))``, each operator times the
+        ``GlobalPhase`` that removes its coefficient's phase.
+
+        >>> import qsym as qml
+        >>> op = qml.PrepSelPrep(qml.dot([0.5, -0.5], [qml.Z(1), qml.X(1)]), control=[0])
+        >>> [o.name for o in op.decomposition()[0].decomposition()]
+        ['AmplitudeEmbedding', 'Select', 'Adjoint(AmplitudeEmbedding)']
+        """
+        def make():
+            coeffs, ops = _lcu_terms(self.lcu, "PrepSelPrep")
+            phased = [prod(op, GATE_CLASSES["GlobalPhase"](-float(np.angle(c)), wires=list(op.wires)))
+                      for c, op in zip(coeffs, ops)]
+            prepare = templates.AmplitudeEmbedding(np.sqrt(np.abs(coeffs)), normalize=True,
+                                                   pad_with=0, wires=self.control)
+            return [change_op_basis(prepare, Select(phased, self.control, partial=True))]
+        return pennylane_entries(make)
 
     def _build(self):
         prep = self._prepare()

@@ -39,6 +39,7 @@ from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import adjoint
 from ._subroutines import QROM, template_module
 from ._trace import active_tape, known
+from .allocation import allocate
 from .decomposition import add_decomps, register_resources, resource_rep
 from .errors import DecompositionUndefinedError, GateError, TracingError, WireError
 from .math import binary_finite_reduced_row_echelon, binary_is_independent, binary_select_basis, \
@@ -277,10 +278,11 @@ class SumOfSlatersPrep(Template):
     """PennyLane's ``qml.SumOfSlatersPrep(coefficients, wires, indices)``: the state
     ``sum_l coefficients[l] |indices[l]>`` on ``wires`` from ``|0...0>`` (``indices`` are
     basis-state numbers, the first wire the most significant bit). Applied in a circuit as
-    the ``StatePrep`` of its ``2**len(wires)`` amplitudes: PennyLane's sum-of-Slaters circuit
-    allocates work wires with ``qml.allocate``, which qsym does not provide (its rule,
-    ``qml.list_decomps(qml.SumOfSlatersPrep)``, takes them as ``work_wires=``; their number
-    is ``required_register_sizes``). As PennyLane's, it has no ``decomposition()`` of its own.
+    the ``StatePrep`` of its ``2**len(wires)`` amplitudes. PennyLane's sum-of-Slaters
+    circuit, its rule ``qml.list_decomps(qml.SumOfSlatersPrep)[0]``, allocates its work
+    wires with ``qml.allocate`` (or takes them as ``work_wires=``; their number is
+    ``required_register_sizes``'s total less the wires). As PennyLane's, it has no
+    ``decomposition()`` of its own.
 
     >>> op = SumOfSlatersPrep(np.array([0.6, 0.8j]), wires=[0, 1], indices=(0, 3))
     >>> op.required_register_sizes(**op.resource_params)["enumeration_wires"]
@@ -319,7 +321,7 @@ class SumOfSlatersPrep(Template):
         """PennyLane's: undefined (the rule of ``qml.list_decomps`` takes work wires)."""
         raise DecompositionUndefinedError(
             "SumOfSlatersPrep has no decomposition of its own (PennyLane's allocates work wires "
-            "with qml.allocate); use qml.list_decomps(qml.SumOfSlatersPrep)[0] with work_wires=")
+            "with qml.allocate); use its rule, qml.list_decomps(qml.SumOfSlatersPrep)[0]")
 
     @staticmethod
     def compute_decomposition(coefficients, wires, indices):
@@ -447,17 +449,18 @@ def _sos_work_wires(num_entries, num_bits, num_wires) -> dict:
 
 @register_resources(_sos_resources, exact=False, work_wires=_sos_work_wires)
 def _sos_state_prep(coefficients, wires, indices, work_wires=None, **_):
-    """PennyLane's rule of ``SumOfSlatersPrep``, on the work wires named by ``work_wires``."""
-    if work_wires is None:
-        wires = list(Wires(wires_tuple(wires)))
-        bits = _index_bits(indices, len(wires))
-        sizes = required_register_sizes(len(indices), len(select_sos_rows(bits)[0]), len(wires))
-        need = sum(sizes.values()) - len(wires)
-        if need:
-            raise DecompositionUndefinedError(
-                f"SumOfSlatersPrep's decomposition needs {need} work wires, which PennyLane "
-                "allocates with qml.allocate (not provided by qsym): pass work_wires=[...]")
-    sos_state_gates(coefficients, list(Wires(wires_tuple(wires))), indices, work_wires or [])
+    """PennyLane's rule of ``SumOfSlatersPrep``: its circuit on work wires that it
+    allocates, as PennyLane's does, with ``qml.allocate`` (``state="zero"``,
+    ``restored=True``; a QNode puts its unused or new wires in their place), or on the
+    wires ``work_wires`` names (their number: ``_sos_work_wires``)."""
+    wires = list(Wires(wires_tuple(wires)))
+    if work_wires is not None or len(indices) == 1:  # (one index: X gates, no work wires)
+        sos_state_gates(coefficients, wires, indices, work_wires or [])
+        return
+    bits = _index_bits(indices, len(wires))
+    need = _sos_work_wires(len(indices), len(select_sos_rows(bits)[0]), len(wires))["zeroed"]
+    with allocate(need, state="zero", restored=True) as allocated:
+        sos_state_gates(coefficients, wires, indices, list(allocated))
 
 
 add_decomps(SumOfSlatersPrep, _sos_state_prep)

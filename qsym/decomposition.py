@@ -50,7 +50,7 @@ import warnings
 from .errors import DecompositionError, GateError, PowUndefinedError
 from .exceptions import DecompositionWarning
 from ._operations import GATE_CLASSES, METHODS
-from ._trace import Tape, recording
+from ._trace import QueueLog, Tape, recording
 from ._opmath import ctrl, reapply, rotation_and_phase, scaled_pow
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Pow as _Pow
 from ._unitary_decompositions import QUBIT_UNITARY_RULES
@@ -693,10 +693,11 @@ def _counted(make):
 
     def count(**resource_params):
         tape = Tape()
+        tape.log = QueueLog()  # PennyLane's queue: Adjoint(T) is one entry, not its gate
         with recording(tape):
             make(**resource_params)
         counts: dict = {}
-        for g in tape.items:
+        for g in tape.log:
             key = resource_rep(g.name)
             counts[key] = counts.get(key, 0) + 1
         return counts

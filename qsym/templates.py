@@ -253,6 +253,33 @@ def draw_groups(op, stamp) -> tuple:
     return held[1] if held is not None and held[0] == stamp else ()
 
 
+def _apply_entries(ops) -> None:
+    """Record the gates of the operators ``ops`` on the active tape (if any), in order: a
+    product of gates (``ChangeOpBasis``, ...) its gates, a template its gates."""
+    tape = active_tape()
+    if tape is not None:
+        for op in ops:
+            gates = op.applied_gates() if hasattr(op, "applied_gates") else tuple(
+                getattr(op, "table_gates", (op,)))  # (Adjoint(PhaseShift): its gate)
+            for g in gates:
+                tape.append(g)
+
+
+def pennylane_entries(make) -> list:
+    """The operators of a PennyLane ``compute_decomposition`` that ``make()`` returns
+    (``ChangeOpBasis``, ``ControlledSequence``, ``Adjoint(QFT)`` ... kept whole, one level
+    as PennyLane's), made aside and then applied where it is called (PennyLane queues
+    them): the device decomposes them further.
+
+    >>> pennylane_entries(lambda: [QFT(wires=[0])])
+    [QFT(wires=[0])]
+    """
+    with recording(Tape()):
+        ops = list(make())
+    _apply_entries(ops)
+    return ops
+
+
 class Template(GateSequence):
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them. A template takes part in
@@ -286,7 +313,7 @@ class Template(GateSequence):
     def batch_size(self):
         """PennyLane's ``batch_size``: the number of parameter sets the template was given
         (features or weights with a leading batch axis), which its gates broadcast over;
-        None if it was given one. Read off the gates it decomposes into.
+        None if it was given one. Read off the gates it applies.
 
         >>> import numpy as np
         >>> AngleEmbedding(np.ones((5, 3)), wires=[0, 1, 2]).batch_size
@@ -294,8 +321,8 @@ class Template(GateSequence):
         >>> AngleEmbedding(np.ones(3), wires=[0, 1, 2]).batch_size is None
         True
         """
-        sizes = {size for g in self.decomposition()
-                 if (size := getattr(g, "batch_size", None)) is not None}
+        ops = self.__dict__.get("_ops") or self.decomposition()  # the gates it applies
+        sizes = {size for g in ops if (size := getattr(g, "batch_size", None)) is not None}
         if len(sizes) > 1:
             raise ArgumentError(
                 f"{type(self).__name__}: its broadcast parameters have different batch sizes "
@@ -576,13 +603,7 @@ class Template(GateSequence):
         """
         with recording(Tape()):
             ops = cls(*args, **kwargs).decomposition()
-        tape = active_tape()
-        if tape is not None:
-            for op in ops:  # a product of gates (ChangeOpBasis, ...): its gates, in order
-                gates = op.applied_gates() if hasattr(op, "applied_gates") else (
-                    op.table_gates if isinstance(op, Template) else (op,))
-                for g in gates:
-                    tape.append(g)
+        _apply_entries(ops)
         return ops
 
     @property
@@ -662,6 +683,26 @@ class Template(GateSequence):
 
     def __repr__(self):
         return f"{self.name}(wires={list(self.wires)})"
+
+    def __eq__(self, other):
+        """PennyLane's ``op1 == op2``: ``qml.equal`` (the same class, wires, data and
+        hyperparameters); an operator of another kind is not equal.
+
+        >>> QFT(wires=[0, 1]) == QFT(wires=[0, 1]), QFT(wires=[0, 1]) == QFT(wires=[1, 0])
+        (True, False)
+        """
+        from ._operations import compare
+
+        if other is self:
+            return True
+        if not isinstance(other, (GateSequence, Operation, Observable)):
+            return NotImplemented
+        try:
+            return compare(self, other) is True
+        except (GateError, TypeError, ValueError):
+            return False
+
+    __hash__ = object.__hash__  # (identity, as before: equal templates may hash apart)
 
 
 def _operator_arguments(template) -> list:
@@ -1486,6 +1527,35 @@ class StatePrep(Template):
             x = x / np.linalg.norm(x, axis=-1, keepdims=True)
         return state_tensor(x, self.wires, wire_order, self.name)
 
+    def decomposition(self) -> list:
+        """PennyLane's decomposition of a state preparation: one
+        :class:`MottonenStatePreparation` of the prepared state (padded and normalized as
+        asked; a trainable state as given), which the device decomposes further. A state
+        of circuit inputs (while qsym traces) decomposes into its gates.
+
+        >>> StatePrep([0.0, 3.0], wires=0, normalize=True).decomposition()
+        [MottonenStatePreparation(wires=[0])]
+        >>> StatePrep([0.0, 3.0], wires=0, normalize=True).decomposition()[0].state.tolist()
+        [0.0, 1.0]
+        """
+        if isinstance(self, MottonenStatePreparation) or (
+                self._sparse is None and _symbolic(np.asarray(self.state, dtype=object))):
+            return super().decomposition()
+        with recording(Tape()):  # made aside, as the gates of a decomposition are
+            return [MottonenStatePreparation(self._prepared_state(), self.wires)]
+
+    def _prepared_state(self):
+        """The amplitudes prepared, as PennyLane's ``StatePrep.data[0]``: the state as
+        given when it needs no padding or normalizing (a trainable tensor stays one),
+        else the padded, normalized numbers (a batch: one row per state)."""
+        if self._sparse is not None:
+            return self._sparse.toarray()[0]
+        args = self.__dict__.get("_init_args", {})
+        if _unwrapped(args.get("pad_with")) is None and not args.get("normalize"):
+            return args.get("state", self.state)
+        psi = self.state_vector()
+        return psi.reshape(psi.shape[0], -1) if self._batched else psi.reshape(-1)
+
     def operator_gates(self) -> list:
         """As an operator (inverted, controlled, powered) a state preparation is PennyLane's
         Möttönen unitary (:func:`mottonen_gates`), also where it starts the circuit: the
@@ -1638,6 +1708,8 @@ class AmplitudeEmbedding(StatePrep):
     ``qml.AmplitudeEmbedding``): :class:`StatePrep` with ``pad_with`` and ``normalize``.
 
     >>> AmplitudeEmbedding([1.0, 1.0], wires=0, normalize=True).decomposition()
+    [MottonenStatePreparation(wires=[0])]
+    >>> AmplitudeEmbedding([1.0, 1.0], wires=0, normalize=True).gates()
     [RY(1.5707963267948966, wires=[0])]
     """
 

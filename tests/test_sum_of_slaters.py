@@ -155,9 +155,6 @@ def test_register_sizes_follow_the_paper():
      "distinct"),
     (lambda: qml.SumOfSlatersPrep(onp.array([0.6, 0.6]), [0, 1], (1, 2)), qml.errors.GateError,
      "norm 1"),
-    (lambda: qml.list_decomps(qml.SumOfSlatersPrep)[0](onp.array([0.6, 0.8]), wires=[0, 1],
-                                                        indices=(1, 2)),
-     qml.errors.DecompositionUndefinedError, "qml.allocate"),
 ])
 def test_bad_input_is_refused_with_what_to_do(call, error, message):
     with pytest.raises(error, match=message):

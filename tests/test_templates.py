@@ -217,7 +217,10 @@ def test_state_prep_numbers_complex_padding_and_refusals():
     np.testing.assert_allclose(c(), [0.5, 0.5j, -0.5, 0.5 * np.exp(0.3j)], atol=1e-12)
     prep = qml.StatePrep([0.6, 0.8], wires=[1, 0], pad_with=0.0)
     # wire 1 is the most significant bit of the given vector: 0.8 is |w1=0, w0=1>
-    psi = run([(n, p, tuple(ws)) for n, p, ws in listed(prep)], 2)
+    # the gates it applies (its decomposition is PennyLane's one MottonenStatePreparation)
+    gates = [(op.name, tuple(round(float(p), 12) for p in op.params), tuple(op.wires))
+             for op in prep.gates()]
+    psi = run(gates, 2)
     np.testing.assert_allclose(psi, [0.6, 0.0, 0.8, 0.0], atol=1e-12)
     with pytest.raises(qml.GateError, match="vector of norm 1.0"):
         qml.StatePrep([1.0, 1.0], wires=0)
@@ -444,10 +447,10 @@ def test_a_real_state_of_numbers_on_several_wires_is_prepared_by_one_matrix():
     psi = rng.normal(size=16)
     psi[0] = -abs(psi[0])
     psi /= np.linalg.norm(psi)
-    names = [op.name for op in tpl.StatePrep(psi, wires=range(4)).decomposition()]
+    names = [op.name for op in tpl.StatePrep(psi, wires=range(4)).gates()]  # what it applies
     assert names == ["QubitUnitary"]
     assert "RY" in [op.name for op in tpl.StatePrep(psi[:4] / np.linalg.norm(psi[:4]),
-                                                    wires=[0, 1]).decomposition()]
+                                                    wires=[0, 1]).gates()]
     dev = qml.device("default.qubit", wires=5)
 
     @qml.qnode(dev)
