@@ -51,10 +51,13 @@ __all__ = ["PauliWord", "PauliSentence", "pauli_decompose", "pauli_sentence", "i
            "are_pauli_words_qwc", "diagonalize_pauli_word", "diagonalize_qwc_pauli_words",
            "group_observables", "compute_partition_indices", "binary_to_pauli", "pauli_group"]
 
-# the product of two letters: (phase, letter)
-_MUL = {(a, a): (1, "I") for a in "XYZ"}
-_MUL.update({("X", "Y"): (1j, "Z"), ("Y", "Z"): (1j, "X"), ("Z", "X"): (1j, "Y"),
-             ("Y", "X"): (-1j, "Z"), ("Z", "Y"): (-1j, "X"), ("X", "Z"): (-1j, "Y")})
+# the product of two different letters: _MUL[a][b] = (phase, letter) of a @ b (equal letters
+# give the identity, phase 1)
+_MUL = {"X": {"Y": (1j, "Z"), "Z": (-1j, "Y")}, "Y": {"Z": (1j, "X"), "X": (-1j, "Z")},
+        "Z": {"X": (1j, "Y"), "Y": (-1j, "X")}}
+_WORD_LETTERS = frozenset("IXYZ")
+# coefficient types that need no check before scaling or pruning (the common case, fast)
+_PLAIN = (float, complex, int)
 
 
 def _scalar(x) -> bool:
@@ -75,7 +78,7 @@ def _numeric(x) -> bool:
 def _checked_scale(what: str, other):
     """``other`` if it scales a word or sentence: PennyLane's errors otherwise (an array of
     one or more axes, or no number at all)."""
-    if _scalar(other):
+    if type(other) in _PLAIN or _scalar(other):
         return other
     if _numeric(other):
         raise ArgumentError(f"Attempting to multiply a {what} with an array of dimension "
@@ -103,13 +106,27 @@ class PauliWord(dict):
     (X(0) @ Z(2), Wires([0, 2]), 2 * X(0) @ Z(2))
     """
 
+    __slots__ = ("_hashval",)  # PennyLane's: the hash, computed once when first asked
+
     def __init__(self, mapping=None, _skip_filter=False):
-        mapping = dict(mapping or {})
-        bad = [p for p in mapping.values() if p not in ("I", "X", "Y", "Z")]
-        if bad:
+        if type(mapping) is PauliWord:  # already checked, no identities
+            dict.__init__(self, mapping)
+            self._hashval = mapping._hashval
+            return
+        mapping = {} if mapping is None else mapping
+        mapping = mapping if isinstance(mapping, dict) else dict(mapping)
+        values = mapping.values()
+        try:
+            ok = _WORD_LETTERS.issuperset(values)
+        except TypeError:  # an unhashable "letter"
+            ok = False
+        if not ok:
+            bad = [p for p in values if not isinstance(p, str) or p not in _WORD_LETTERS]
             raise MeasurementError(f"a PauliWord maps wires to 'I', 'X', 'Y' or 'Z', got {bad}")
-        super().__init__({w: p for w, p in mapping.items() if p != "I"})
-        self._hashval = None  # PennyLane's: the hash, computed once when first asked
+        if "I" in values:
+            mapping = {w: p for w, p in mapping.items() if p != "I"}
+        dict.__init__(self, mapping)
+        self._hashval = None
 
     def __hash__(self):
         if self._hashval is None:
@@ -152,20 +169,22 @@ class PauliWord(dict):
     __repr__ = __str__
 
     def _matmul(self, other: "PauliWord"):
-        """``(word, phase)`` of the product ``self @ other``."""
-        out, phase = dict(self), 1
-        for w, b in other.items():
-            a = out.get(w)
+        """``(word, phase)`` of the product ``self @ other``; the word's wires in
+        PennyLane's order: the longer word's (``self``'s on a tie), then the other's new ones.
+        """
+        swapped = len(self) < len(other)
+        out, phase = (dict(other), 1) if swapped else (dict(self), 1)
+        get = out.get
+        for w, b in (self if swapped else other).items():
+            a = get(w)
             if a is None:
                 out[w] = b
-                continue
-            ph, c = _MUL[(a, b)]
-            phase *= ph
-            if c == "I":
+            elif a == b:
                 del out[w]
             else:
-                out[w] = c
-        return PauliWord(out), phase
+                ph, out[w] = _MUL[b][a] if swapped else _MUL[a][b]
+                phase *= ph
+        return _word(out), phase
 
     def __matmul__(self, other):
         if isinstance(other, PauliSentence):
@@ -199,13 +218,19 @@ class PauliWord(dict):
 
     def commutes_with(self, other: "PauliWord") -> bool:
         """Whether the two words commute (an even number of wires with different letters)."""
-        return sum(1 for w, p in other.items() if w in self and self[w] != p) % 2 == 0
+        small, large = (self, other) if len(self) <= len(other) else (other, self)
+        get, odd = large.get, False
+        for w, p in small.items():
+            q = get(w)
+            if q is not None and q != p:
+                odd = not odd
+        return not odd
 
     def _commutator(self, other: "PauliWord"):
         """``(word, coefficient)`` of ``[self, other]``: ``(I, 0.0)`` when they commute, else
         twice their product (PennyLane's private ``PauliWord._commutator``)."""
         if self.commutes_with(other):
-            return PauliWord({}), 0.0
+            return _word({}), 0.0
         word, phase = self._matmul(other)
         return word, 2 * phase
 
@@ -218,7 +243,7 @@ class PauliWord(dict):
         """
         if isinstance(other, PauliWord):
             word, coeff = self._commutator(other)
-            return PauliSentence({word: coeff}) if coeff != 0 else PauliSentence()
+            return PauliSentence({word: coeff}) if word else PauliSentence()
         if isinstance(other, PauliSentence):
             return -1.0 * other.commutator(self)
         if isinstance(other, (Operation, Observable)):
@@ -235,9 +260,14 @@ class PauliWord(dict):
         order = list(self.wires) if wire_order is None else list(wires_tuple(wire_order))
         if any(w not in order for w in self):
             raise _missing_wires(order, self.wires, "Pauli word")
-        m = np.array([[coeff]], dtype=complex)
-        for w in order:
-            m = np.kron(m, PAULI[self[w]])
+        if not _plain_number(coeff):
+            m = np.array([[coeff]], dtype=complex)
+            for w in order:
+                m = np.kron(m, PAULI[self[w]])
+            return m
+        rows, cols, values = _word_entries(self, order)
+        m = np.zeros((len(rows),) * 2, dtype=complex)
+        m[rows, cols] = coeff * values
         return m
 
     def operation(self, wire_order=()):
@@ -252,6 +282,32 @@ class PauliWord(dict):
     def map_wires(self, wire_map: dict) -> "PauliWord":
         """The word on the wires ``wire_map`` gives."""
         return PauliWord({wire_map.get(w, w): p for w, p in self.items()})
+
+
+def _word(mapping: dict) -> PauliWord:
+    """A :class:`PauliWord` of ``mapping`` (checked letters, no identities) without the
+    checks: the products' and commutators' fast path."""
+    out = _new_word(PauliWord)
+    _dict_init(out, mapping)
+    out._hashval = None
+    return out
+
+
+_new_word, _dict_init = dict.__new__, dict.__init__
+
+
+def _plain_number(c) -> bool:
+    """A Python or NumPy scalar that is not traced (a matrix entry as it is)."""
+    return type(c) in _PLAIN or isinstance(c, (numbers.Number, np.generic))
+
+
+def _word_entries(word: PauliWord, order: list):
+    """``(rows, cols, values)``: the word's matrix on ``order`` has ``values[i]`` at
+    ``(rows[i], cols[i])`` and zeros elsewhere (one entry per row, a signed permutation)."""
+    x, z, n_y = _word_masks(word, order)
+    rows = np.arange(2 ** len(order))
+    parity = np.bitwise_count(rows & z) & 1
+    return rows, rows ^ x, (-1j) ** n_y * (1 - 2 * parity.astype(np.int8))
 
 
 def _word_masks(word: PauliWord, order: list) -> tuple[int, int, int]:
@@ -326,16 +382,30 @@ class PauliSentence(dict):
                             "(PennyLane's TypeError): convert it with qml.pauli.pauli_sentence")
 
     def __add__(self, other):
-        out = PauliSentence(self)
-        for w, c in self._as_sentence(other).items():
-            out[w] = out[w] + c
+        """PennyLane's order of terms: the longer sentence's words (``other``'s when it is
+        strictly longer), then the other's new ones (a new word's coefficient ``0.0 + c``).
+
+        >>> a = PauliSentence({PauliWord({0: "X"}): 1.0})
+        >>> a + PauliSentence({PauliWord({1: "Z"}): 2.0, PauliWord({0: "X"}): 0.5})
+        2.0 * Z(1)
+        + 1.5 * X(0)
+        """
+        other = self._as_sentence(other)
+        small, large = (self, other) if len(self) < len(other) else (other, self)
+        out = PauliSentence(large)
+        get = out.get
+        for w, c in small.items():
+            out[w] = get(w, 0.0) + c
         return out
 
     __radd__ = __add__
 
     def __iadd__(self, other):
+        """In place; a new word keeps its coefficient as it is (PennyLane's)."""
+        get = self.get
         for w, c in self._as_sentence(other).items():
-            self[w] = self[w] + c
+            old = get(w)
+            self[w] = c if old is None else old + c
         return self
 
     def __sub__(self, other):
@@ -359,10 +429,12 @@ class PauliSentence(dict):
     def __matmul__(self, other):
         other = self._as_sentence(other)
         out = PauliSentence()
+        get, others = out.get, list(other.items())
         for w1, c1 in self.items():
-            for w2, c2 in other.items():
-                word, phase = w1._matmul(w2)
-                out[word] = out[word] + phase * c1 * c2
+            matmul = w1._matmul
+            for w2, c2 in others:
+                word, phase = matmul(w2)
+                out[word] = get(word, 0.0) + phase * c1 * c2
         return out
 
     def commutator(self, other) -> "PauliSentence":
@@ -373,21 +445,28 @@ class PauliSentence(dict):
         >>> PauliSentence({PauliWord({0: "X"}): 1.0}).commutator(PauliWord({0: "Z"}))
         -2j * Y(0)
         """
-        if isinstance(other, PauliWord):
-            other = PauliSentence({other: 1.0})
-        elif not isinstance(other, PauliSentence):
+        out = PauliSentence()
+        get = out.get
+        if isinstance(other, PauliWord):  # PennyLane's: no factor 1.0 for the word
+            for w1, c1 in self.items():
+                word, coeff = w1._commutator(other)
+                if word:
+                    out[word] = get(word, 0.0) + coeff * c1
+            return out
+        if not isinstance(other, PauliSentence):
             if getattr(other, "pauli_rep", None) is None:
                 raise NotImplementedError(
                     "Cannot compute a native commutator of a Pauli word or sentence with the "
                     f"operator {other!r} of type {type(other)}. You can try to use "
                     "qml.commutator(op1, op2, pauli=False) instead.")
             other = other.pauli_rep
-        out = PauliSentence()
+        others = list(other.items())
         for w1, c1 in self.items():
-            for w2, c2 in other.items():
-                word, coeff = w1._commutator(w2)
+            commutator = w1._commutator
+            for w2, c2 in others:
+                word, coeff = commutator(w2)
                 if word:
-                    out[word] = out[word] + coeff * c1 * c2
+                    out[word] = get(word, 0.0) + coeff * c1 * c2
         return out
 
     def prune(self, tol=1e-8) -> None:
@@ -398,7 +477,8 @@ class PauliSentence(dict):
         >>> s.prune(); s
         0.5 * Z(1)
         """
-        for w in [w for w, c in self.items() if _scalar(c) and not isinstance(c, Traced)
+        for w in [w for w, c in self.items()
+                  if (type(c) in _PLAIN or _scalar(c) and not isinstance(c, Traced))
                   and abs(c) <= tol]:
             del self[w]
 
@@ -420,6 +500,12 @@ class PauliSentence(dict):
         order = self._order(wire_order)
         if not self:
             return np.zeros((2 ** len(order),) * 2)
+        if all(_plain_number(c) for c in self.values()):
+            out = np.zeros((2 ** len(order),) * 2, dtype=complex)
+            for w, c in self.items():
+                rows, cols, values = _word_entries(w, order)
+                out[rows, cols] += c * values
+            return out
         out = 0
         for w, c in self.items():
             c = np.asarray(getattr(c, "_value", c), dtype=complex)
