@@ -6,6 +6,7 @@ Usage::
 
     python benchmarks/bench_pauli.py                 # 9 repeats per row, ~2 min
     python benchmarks/bench_pauli.py --repeats 7 --out benchmarks/results/pauli.json
+    python benchmarks/bench_pauli.py --before /path/to/old/checkout   # + a "qsym before" column
 
 Each framework runs in its own process (qsym with this interpreter and ``PYTHONPATH``,
 PennyLane with ``--pl-python``, default ``/work/plvenv/bin/python``); the two alternate
@@ -150,7 +151,7 @@ def propagate(qml, wires=12, layers=5, tol=1e-4):
 
 
 def child(framework: str, repeats: int) -> dict:
-    if framework == "qsym":
+    if framework.startswith("qsym"):
         import qsym as qml
     else:
         import pennylane as qml
@@ -173,6 +174,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     ap.add_argument("--pl-python", default="/work/plvenv/bin/python")
     ap.add_argument("--out", help="write every sample as JSON here")
+    ap.add_argument("--before", help="also time the qsym of this checkout (its root folder)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -182,22 +184,30 @@ def main():
                QSYM_TIER=os.environ.get("QSYM_TIER", "python"))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     pl_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
-    samples = {"qsym": {}, "pennylane": {}}
+    runs = [("qsym", sys.executable, env), ("pennylane", args.pl_python, pl_env)]
+    if args.before:
+        runs.insert(0, ("qsym-before", sys.executable, dict(env, PYTHONPATH=args.before)))
+    samples = {fw: {} for fw, _, _ in runs}
     for _ in range(args.rounds):
-        for fw, py, e in (("qsym", sys.executable, env), ("pennylane", args.pl_python, pl_env)):
+        for fw, py, e in runs:
             res = subprocess.run([py, __file__, "--child", fw, "--repeats", str(args.repeats)],
                                  env=e, capture_output=True, text=True, check=True)
             for name, r in json.loads(res.stdout.strip().splitlines()[-1]).items():
                 entry = samples[fw].setdefault(name, {"times": [], "check": r["check"]})
                 entry["times"] += r["times"]
-    lines = ["| row | qsym (ms) | PennyLane (ms) | PennyLane / qsym | same result |",
-             "|---|---:|---:|---:|---|"]
+    before = "qsym before (ms) | " if args.before else ""
+    lines = [f"| row | {before}qsym (ms) | PennyLane (ms) | PennyLane / qsym | same result |",
+             "|---|" + "---:|" * (4 if args.before else 3) + "---|"]
     for name, q in samples["qsym"].items():
         p = samples["pennylane"][name]
         tq, tp = statistics.median(q["times"]), statistics.median(p["times"])
-        same = all(abs(a - b) <= 1e-9 * max(1.0, abs(b)) for a, b in zip(q["check"], p["check"]))
-        lines.append(f"| {name} | {1e3 * tq:.2f} | {1e3 * tp:.2f} | {tp / tq:.2f} | "
-                     f"{'yes' if same else 'NO ' + str(q['check']) + ' vs ' + str(p['check'])} |")
+        checks = [q["check"]] + ([samples["qsym-before"][name]["check"]] if args.before else [])
+        same = all(abs(a - b) <= 1e-9 * max(1.0, abs(b))
+                   for c in checks for a, b in zip(c, p["check"]))
+        old = (f"{1e3 * statistics.median(samples['qsym-before'][name]['times']):.2f} | "
+               if args.before else "")
+        lines.append(f"| {name} | {old}{1e3 * tq:.2f} | {1e3 * tp:.2f} | {tp / tq:.2f} | "
+                     f"{'yes' if same else 'NO ' + str(checks) + ' vs ' + str(p['check'])} |")
     print(f"CPU time, median of {args.rounds * args.repeats} (rounds x repeats, alternating)")
     print("\n".join(lines))
     if args.out:
