@@ -1909,9 +1909,28 @@ def gate_generator(op) -> "Observable":
         raise GeneratorUndefinedError(
             f"Operation {op.name} does not have a generator (a gate of one parameter t with "
             "U(t) = exp(i t G) has one: RX, IsingXX, PhaseShift, ...)")
-    G = op._row.sympy_generator(None if op.num_wires else len(op.wires), op.hyper)
-    M = -np.array(G.evalf(), dtype=complex)
-    return pauli_decomposition(M, tuple(op.wires))
+    num_wires = None if op.num_wires else len(op.wires)
+    return pauli_decomposition(_generator_matrix(op._row, num_wires, op.hyper), tuple(op.wires))
+
+
+_GENERATOR_MATRICES: dict = {}  # (gate row, number of wires, hyperparameters) -> -G, numeric
+
+
+def _generator_matrix(row, num_wires, hyper) -> np.ndarray:
+    """``-G`` of the table's exact generator as a complex array (read-only), kept per gate
+    row, number of wires and hyperparameters (when those can be hashed): the exact matrix
+    costs sympy work that ``op.generator()`` in a loop would pay at every call."""
+    try:
+        key = (row, num_wires, tuple(hyper))
+        hit = _GENERATOR_MATRICES.get(key)
+    except TypeError:  # an array among the hyperparameters: computed every time
+        key = hit = None
+    if hit is None:
+        hit = -np.array(row.sympy_generator(num_wires, hyper).evalf(), dtype=complex)
+        hit.flags.writeable = False
+        if key is not None:
+            _GENERATOR_MATRICES[key] = hit
+    return hit
 
 
 def pennylane_generator(op) -> "Observable":

@@ -158,3 +158,21 @@ def test_words_made_by_products_hash_copy_and_pickle_as_words():
                   PauliWord(word)):
         assert type(clone) is PauliWord and clone == word and hash(clone) == hash(word)
     assert not hasattr(word, "__dict__")  # PennyLane's __slots__
+
+
+def test_generators_are_the_hand_written_matrices_at_every_call():
+    # op.generator() is kept per gate kind (issue #18 speed): still each gate's own wires,
+    # U(t) = exp(i t G) with G = -X/2, -Z Z/2, -Z Z Z/2 (PennyLane's conventions)
+    import qsym as qml
+
+    for _ in range(2):
+        for op, expected, order in [
+                (qml.RX(0.3, wires=5), -0.5 * MATS["X"], [5]),
+                (qml.IsingZZ(0.2, wires=[2, 0]), -0.5 * np.kron(MATS["Z"], MATS["Z"]), [2, 0]),
+                (qml.MultiRZ(0.1, wires=[0, 1, 2]),
+                 -0.5 * np.kron(np.kron(MATS["Z"], MATS["Z"]), MATS["Z"]), [0, 1, 2]),
+                (qml.MultiRZ(0.1, wires=["a", "b"]), -0.5 * np.kron(MATS["Z"], MATS["Z"]),
+                 ["a", "b"])]:
+            gen = op.generator()
+            assert set(gen.wires) == set(order)  # (PennyLane's order [2, 0]: qsym's [0, 2])
+            np.testing.assert_allclose(qml.matrix(gen, wire_order=order), expected, atol=1e-12)
