@@ -24,7 +24,8 @@ Rows (random words on 10 wires, seeded):
 - ``sentence commutator``: two 40-term sentences;
 - ``simplify``: 50 copies of a 400-term sentence with half its coefficients below tol;
 - ``to_mat``: a 20-term sentence on 6 wires, dense;
-- ``propagation``: Heisenberg-picture Pauli propagation of ``Z0 Z1`` back through 5
+- ``propagation`` (and ``propagation, op.generator()``: the gates' words and angles read
+  from ``qml.RX`` / ``qml.IsingZZ`` operators' ``generator().pauli_rep``): Heisenberg-picture Pauli propagation of ``Z0 Z1`` back through 5
   layers of ``RX`` on every wire and ``ZZ`` rotations on neighbours (12 wires), words
   with a coefficient below 1e-4 dropped, then ``<0|O|0>`` (sum of the coefficients of
   words with only Z): a few hundred words per step, as in PennyLane's "classical
@@ -122,19 +123,29 @@ def setup_rows(qml):
 
     rows["to_mat"] = (mat_data, run_mat)
     rows["propagation"] = (lambda: None, lambda _: propagate(qml))
+    rows["propagation, op.generator()"] = (lambda: None, lambda _: propagate(qml, from_ops=True))
     return rows
 
 
-def propagate(qml, wires=12, layers=5, tol=1e-4):
+def propagate(qml, wires=12, layers=5, tol=1e-4, from_ops=False):
     """``<0|U^dag O U|0>`` by propagating ``O = Z0 Z1`` through the gates in reverse:
     a rotation ``exp(-i t/2 G)`` maps an anticommuting word ``P`` to
-    ``cos t P + i sin t G P`` and leaves a commuting one alone."""
+    ``cos t P + i sin t G P`` and leaves a commuting one alone. With ``from_ops``, each
+    gate's word and angle come from ``qml.RX`` / ``qml.IsingZZ`` operators'
+    ``generator().pauli_rep`` (``U = exp(i t c G)``: the angle is ``-2 c t``)."""
     import math
     PW, PS = qml.pauli.PauliWord, qml.pauli.PauliSentence
     gates = []
     for layer in range(layers):
         gates += [(PW({w: "X"}), 0.3 + 0.1 * w + 0.05 * layer) for w in range(wires)]
         gates += [(PW({w: "Z", w + 1: "Z"}), 0.7 - 0.03 * w) for w in range(wires - 1)]
+    if from_ops:
+        ops = [qml.RX(t, wires=list(g)[0]) if len(g) == 1 else qml.IsingZZ(t, wires=list(g))
+               for g, t in gates]
+        gates = []
+        for op in ops:
+            (word, c), = op.generator().pauli_rep.items()
+            gates.append((word, -2 * c * op.data[0]))
     obs = PS({PW({0: "Z", 1: "Z"}): 1.0})
     for gen, t in reversed(gates):
         c, s = math.cos(t), math.sin(t)

@@ -1040,6 +1040,8 @@ class Operation:
         if self.name in _PAULI_REP_GATES:  # PennyLane's, from the matrix (exact sums)
             terms = pauli_decomposition(np.asarray(self.matrix(), dtype=complex),
                                         tuple(self.wires)).terms
+        elif self.name in ("PauliX", "PauliY", "PauliZ") and len(self.wires) == 1:
+            terms = {((self.wires[0], self.name[-1]),): 1}  # as_observable's, without it
         elif row is None or row.pauli is None or self.name == "Hadamard" or (
                 len(self.wires) != 1 and self.name != "Identity"):
             return None

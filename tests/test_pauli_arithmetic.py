@@ -176,3 +176,13 @@ def test_generators_are_the_hand_written_matrices_at_every_call():
             gen = op.generator()
             assert set(gen.wires) == set(order)  # (PennyLane's order [2, 0]: qsym's [0, 2])
             np.testing.assert_allclose(qml.matrix(gen, wire_order=order), expected, atol=1e-12)
+
+
+def test_pauli_gates_pauli_rep_is_their_word_with_coefficient_float_one():
+    import qsym as qml
+
+    for op, letter, wire in [(qml.X(0), "X", 0), (qml.PauliY("a"), "Y", "a"), (qml.Z(3), "Z", 3)]:
+        rep = op.pauli_rep
+        assert rep == {PauliWord({wire: letter}): 1.0} and type(rep[PauliWord({wire: letter})]) is float
+        assert op.pauli_rep is rep  # stored, as PennyLane's
+        np.testing.assert_allclose(rep.to_mat([wire]), MATS[letter])
