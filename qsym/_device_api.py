@@ -218,12 +218,11 @@ def setup_execution_config(self, config=None, circuit=None):
         method = devices.derivative_methods(self)[0]
         method = updated["gradient_method"] = (
             "adjoint" if method == "backprop" and not no_workers else method)
-    if config.use_device_gradient is None:
-        updated["use_device_gradient"] = method in ("adjoint", "backprop")
-    if config.use_device_jacobian_product is None:
-        updated["use_device_jacobian_product"] = method == "adjoint"
-    if config.grad_on_execution is None:
-        updated["grad_on_execution"] = method == "adjoint"
+    derivatives = {  # (reference.qubit, without derivatives, leaves them unset: PennyLane's)
+        "use_device_gradient": method in ("adjoint", "backprop"),
+        "use_device_jacobian_product": method == "adjoint",
+        "grad_on_execution": method == "adjoint"} if devices.derivative_methods(self) else {}
+    updated.update({k: v for k, v in derivatives.items() if getattr(config, k) is None})
     options = dict(config.device_options)
     for option in DEVICE_OPTIONS:
         options.setdefault(option, getattr(self, f"_{option}"))

@@ -325,8 +325,9 @@ def test_supports_derivatives_is_each_devices_own():
     best = ExecutionConfig(gradient_method="best")
     assert qml.device("lightning.qubit", wires=1).setup_execution_config(best).gradient_method \
         == "adjoint"
-    assert qml.device("reference.qubit", wires=1).setup_execution_config(best).gradient_method \
-        == "best"
+    reference = qml.device("reference.qubit", wires=1).setup_execution_config(best)
+    assert reference.gradient_method == "best"  # no derivatives: nothing filled in
+    assert (reference.use_device_gradient, reference.grad_on_execution) == (None, None)
 
 
 def test_cv_tape_resolves_to_param_shift_cv():
