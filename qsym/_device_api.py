@@ -6,8 +6,10 @@ derivatives are the proved shift rules of :func:`qsym.gradients.param_shift`, th
 executions ``dev.execute``).
 
 On qsym's simulators (``default.qubit``, ``lightning.qubit``, ...) they follow PennyLane's
-``DefaultQubit``: derivatives are supported analytically (``"backprop"``, ``"adjoint"``,
-``"best"``), ``"best"`` resolves to ``"backprop"``, and a device's derivatives are exact
+device of that name: ``default.qubit`` supports derivatives analytically (``"backprop"``,
+``"adjoint"``, ``"best"``: ``"backprop"``), ``lightning.qubit`` by the adjoint method
+(``"best"``: ``"adjoint"``), ``default.mixed`` by backpropagation, ``reference.qubit``
+not at all (``"best"`` is parameter shift); a device's derivatives are exact
 (qsym computes them by the proved parameter-shift rules of each gate, the same numbers as
 PennyLane's adjoint method to rounding). On a user's subclass of ``qml.devices.Device``
 (one that defines ``execute``) they follow PennyLane's base class: no derivatives unless
@@ -35,7 +37,8 @@ import numpy as np
 from . import devices
 from ._tapes import QuantumScript, device_execute, tape_resources
 from ._splitting import broadcast_expand
-from ._capabilities import observable_stopping_condition_factory, validate_mcm_method
+from ._capabilities import (DeviceCapabilities, observable_stopping_condition_factory,
+                            validate_mcm_method)
 from . import _operations as ops, transforms
 from ._transform import CompilePipeline, transform
 from .devices import Device, ExecutionConfig, MCMConfig
@@ -81,10 +84,19 @@ def supports_adjoint(circuit) -> bool:
 
 
 def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
-    """PennyLane's ``supports_derivatives``: qsym's simulators differentiate exactly
-    (``"backprop"``, ``"best"``: analytic circuits; ``"adjoint"``: what
-    :func:`supports_adjoint` takes); a user's device class only if it defines
-    ``compute_derivatives`` (``"device"`` or ``"best"``)."""
+    """PennyLane's ``supports_derivatives``: qsym's simulators differentiate exactly by
+    the methods PennyLane's device of that name has (:func:`qsym.devices.derivative_methods`:
+    ``"backprop"`` analytic circuits; ``"adjoint"`` what :func:`supports_adjoint` takes,
+    on ``lightning.qubit`` expectation values only; ``"best"`` either);
+    a user's device class only if it defines ``compute_derivatives`` (``"device"`` or
+    ``"best"``).
+
+    >>> import qsym as qml
+    >>> config = ExecutionConfig(gradient_method="backprop")
+    >>> [qml.device(n, wires=1).supports_derivatives(config)
+    ...  for n in ("default.qubit", "lightning.qubit", "reference.qubit")]
+    [True, False, False]
+    """
     if _own(self):
         defined = type(self).compute_derivatives is not Device.compute_derivatives
         if execution_config is None:
@@ -94,18 +106,30 @@ def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
             return False
         return defined
     if execution_config is None:
-        return True
+        return self.name != "reference.qubit"
     no_workers = execution_config.device_options.get("max_workers", self._max_workers) is None
     method = execution_config.gradient_method
-    if method in ("backprop", "best") and no_workers:
+    # "best": the first of the device's methods that takes the circuit (PennyLane's order)
+    methods = devices.derivative_methods(self) if method == "best" else (method,)
+    return any(m in devices.derivative_methods(self) and _takes(m, no_workers, circuit)
+               and not (m == "adjoint" and self.name == "lightning.qubit" and circuit
+                        is not None and any(k.kind != "expval" for k in circuit.measurements))
+               for m in methods)
+
+
+def _takes(method, no_workers, circuit) -> bool:
+    """Whether ``method`` (``"backprop"`` or ``"adjoint"``) differentiates ``circuit``
+    (None: any) on qsym's simulators (``lightning.qubit``'s adjoint method takes only
+    expectation values: checked by the caller)."""
+    if method == "backprop":
+        if not no_workers:
+            return False
         if circuit is None:
             return True
         return not circuit.shots and not any(
             type(getattr(m, "obs", None)).__name__ == "SparseHamiltonian"
             for m in circuit.measurements)
-    if method in ("adjoint", "best"):
-        return supports_adjoint(circuit)
-    return False
+    return method == "adjoint" and supports_adjoint(circuit)
 
 
 def supports_jvp(self, execution_config=None, circuit=None) -> bool:
@@ -162,7 +186,8 @@ def default_mcm_method(capabilities, shots: bool) -> str:
 
 def setup_execution_config(self, config=None, circuit=None):
     """PennyLane's ``setup_execution_config``: the options filled in for this device
-    (``"best"`` → ``"backprop"``, or ``"adjoint"`` with ``max_workers``; the device's
+    (``"best"`` → ``"backprop"``, or ``"adjoint"`` with ``max_workers`` and on
+    ``lightning.qubit``, kept on ``reference.qubit``, which has no derivatives; the device's
     gradient used for ``"adjoint"`` and ``"backprop"``; its options in
     ``device_options``; the mid-circuit measurement method). An option the device does
     not have is a :class:`qsym.errors.DeviceError`."""
@@ -173,9 +198,12 @@ def setup_execution_config(self, config=None, circuit=None):
         if self.supports_derivatives(config) and config.gradient_method in ("best", None):
             return dataclasses.replace(config, gradient_method="device")
         shots = bool(circuit is not None and circuit.shots)
-        validate_mcm_method(self.capabilities, config.mcm_config.mcm_method, shots)
-        if config.mcm_config.mcm_method is None and self.capabilities is not None:
-            method = default_mcm_method(self.capabilities, shots)
+        # (a legacy device's capabilities() dict, default.gaussian's, declares no methods)
+        capabilities = self.capabilities if isinstance(self.capabilities,
+                                                       DeviceCapabilities) else None
+        validate_mcm_method(capabilities, config.mcm_config.mcm_method, shots)
+        if config.mcm_config.mcm_method is None and capabilities is not None:
+            method = default_mcm_method(capabilities, shots)
             config = dataclasses.replace(config, mcm_config=dataclasses.replace(
                 config.mcm_config, mcm_method=method))
         return config
@@ -185,15 +213,16 @@ def setup_execution_config(self, config=None, circuit=None):
             raise DeviceError(f"device option {option} not present on {self}")
     updated = {"convert_to_numpy": True}
     method = config.gradient_method
-    if method == "best":
+    if method == "best" and devices.derivative_methods(self):
         no_workers = config.device_options.get("max_workers", self._max_workers) is None
-        method = updated["gradient_method"] = "backprop" if no_workers else "adjoint"
-    if config.use_device_gradient is None:
-        updated["use_device_gradient"] = method in ("adjoint", "backprop")
-    if config.use_device_jacobian_product is None:
-        updated["use_device_jacobian_product"] = method == "adjoint"
-    if config.grad_on_execution is None:
-        updated["grad_on_execution"] = method == "adjoint"
+        method = devices.derivative_methods(self)[0]
+        method = updated["gradient_method"] = (
+            "adjoint" if method == "backprop" and not no_workers else method)
+    derivatives = {  # (reference.qubit, without derivatives, leaves them unset: PennyLane's)
+        "use_device_gradient": method in ("adjoint", "backprop"),
+        "use_device_jacobian_product": method == "adjoint",
+        "grad_on_execution": method == "adjoint"} if devices.derivative_methods(self) else {}
+    updated.update({k: v for k, v in derivatives.items() if getattr(config, k) is None})
     options = dict(config.device_options)
     for option in DEVICE_OPTIONS:
         options.setdefault(option, getattr(self, f"_{option}"))

@@ -1246,6 +1246,11 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
         runs = OneRun(qnode.func)  # PennyLane records the tape once
         counted = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False,
                                           level)
+        if counted is not None and not counted[1]:
+            try:
+                entry, bare = _compiled_once(qnode, args, kwargs, runs)
+            except CustomMeasurementError:  # a measurement class of the user's own: the
+                counted = (counted[0], True)  # tape's counts (qsym compiles no circuit)
         if counted is not None and counted[1]:  # mid-circuit measurements: the tape's only
             wires = qnode.device.wires
             return CircuitSpecs(
@@ -1253,7 +1258,8 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
                 num_device_wires=None if wires is None else len(wires),
                 shots=_as_shots(qnode.configured_shots()),
                 level="gradient" if level is None else level, resources=counted[0])
-        entry, bare = _compiled_once(qnode, args, kwargs, runs)
+        if counted is None:
+            entry, bare = _compiled_once(qnode, args, kwargs, runs)
         c = entry.circuit
         resources = (circuit_resources(c, depth=compute_depth is not False)
                      if counted is None else counted[0])  # (the tape's: PennyLane's counts)

@@ -100,7 +100,7 @@ def count(node, entry, executor, result, runs) -> None:
         tiers.first_answer()
     dev = node.device
     if runs > 1 and not getattr(entry, "broadcast", False) and executor not in VALUES.values() \
-            and pl_best_is_adjoint(node):
+            and pl_best_is_adjoint(node, entry):
         runs = 1  # PennyLane's adjoint derivative: one pass of the circuit (qsym's: shifts)
     dev.num_executions += runs
     dev.num_calls += 1
@@ -155,7 +155,7 @@ def tracker_info(node, entry, executor, result, runs):
         shots = node.current_shots()
         if pl_backpropagates(node) and not shots:
             info["how"] = "values"
-        elif (node.method == "adjoint" or pl_best_is_adjoint(node)) and not shots:
+        elif (node.method == "adjoint" or pl_best_is_adjoint(node, entry)) and not shots:
             info["how"] = "device"
         else:
             info["how"] = "shifts"
@@ -187,21 +187,30 @@ def pl_backpropagates(node) -> bool:
                 and not node.configured_shots() and not pl_best_is_adjoint(node))
 
 
-def pl_best_is_adjoint(node) -> bool:
+def pl_best_is_adjoint(node, entry=None) -> bool:
     """Whether PennyLane's ``"best"`` (``diff_method`` ``"best"`` or not given) resolves to
-    the adjoint method for the QNode ``node``: on ``default.qubit`` with ``max_workers``
-    (no backpropagation through its pool of workers), no shots. PennyLane then runs and
-    records it as ``diff_method="adjoint"``.
+    the adjoint method for the QNode ``node`` (its signature ``entry``, default the last
+    one run), without shots: on ``default.qubit`` with ``max_workers`` (no
+    backpropagation through its pool of workers); on ``lightning.qubit`` (which does not
+    backpropagate) when every measurement is an expectation value (what its adjoint
+    method takes; else parameter shift). PennyLane then runs and records it as
+    ``diff_method="adjoint"``.
 
     >>> import qsym as qml
     >>> f = lambda: qml.expval(qml.Z(0))
     >>> [pl_best_is_adjoint(qml.QNode(f, qml.device("default.qubit", wires=1, max_workers=w)))
     ...  for w in (None, 2)]
     [False, True]
+    >>> pl_best_is_adjoint(qml.QNode(f, qml.device("lightning.qubit", wires=1)))
+    True
     """
-    return bool(node.pl_backprop and node.diff_method == "best"
-                and node.device.name == "default.qubit"
-                and getattr(node.device, "_max_workers", None) and not node.configured_shots())
+    if not (node.pl_backprop and node.diff_method == "best" and not node.configured_shots()):
+        return False
+    name = node.device.name
+    if name == "lightning.qubit":
+        post = getattr(entry if entry is not None else getattr(node, "_last", None), "post", None)
+        return post is None or all(p[0] == "expval" for p in post)
+    return bool(name == "default.qubit" and getattr(node.device, "_max_workers", None))
 
 
 def kind_of(node, entry) -> str:

@@ -5317,7 +5317,8 @@ class MeasurementProcess(Measured):
         >>> qml.probs(wires=[1]).resource_label, qml.probs(op=qml.X(0)).resource_label
         (('probs', '', 1, 0, ()), ('probs', 'PauliX', 0, 1, (0,)))
         """
-        name = self.kind
+        # (a class of the user's own, no kind: PennyLane's _shortname, else its class name)
+        name = self.kind or getattr(self, "_shortname", None) or type(self).__name__
         if self.kind == "state" and self.reduce:
             name = {"vn_entropy": "vnentropy", "density_matrix": "state",
                     "mutual_info": "mutualinfo"}.get(self.reduce[0], self.reduce[0])

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from . import gradients, workflow
+from . import _cv as cv, gradients, workflow
 from ._options import DEFAULT_DIFF_METHOD
 from ._splitting import convert_to_numpy_parameters
 from ._trace import OneRun
@@ -116,7 +116,8 @@ def _resolve_diff_method(initial_config: ExecutionConfig, device, tape=None) -> 
     device (``"best"`` on ``default.qubit``: ``"backprop"``); ``"backprop"``,
     ``"adjoint"``, ``"device"`` it does not support are a
     :class:`~qsym.errors.QuantumFunctionError`; the others become their gradient
-    transforms (``"best"`` and ``"parameter-shift"``: ``qml.gradients.param_shift``).
+    transforms (``"best"`` and ``"parameter-shift"``: ``qml.gradients.param_shift``, on a
+    tape with CV operations ``qml.gradients.param_shift_cv`` with the device as ``dev``).
 
     >>> import qsym as qml
     >>> config = ExecutionConfig(gradient_method="parameter-shift")
@@ -134,6 +135,12 @@ def _resolve_diff_method(initial_config: ExecutionConfig, device, tape=None) -> 
     if "hadamard" in str(method) and method in _HADAMARD_MODES:
         return _resolve_hadamard(initial_config, device)
     if method in ("best", "parameter-shift"):
+        if tape is not None and any(isinstance(op, cv.CVOperator) and op.name != "Identity"
+                                    for op in tape.operations):
+            # a CV circuit: PennyLane's CV rules, with the device for its observables
+            kwargs = {**initial_config.gradient_keyword_arguments, "dev": device}
+            return dataclasses.replace(initial_config, gradient_method=gradients.param_shift_cv,
+                                       gradient_keyword_arguments=kwargs)
         method = gradients.param_shift
     elif method in _GRADIENT_TRANSFORMS:
         method = getattr(gradients, _GRADIENT_TRANSFORMS[method])
@@ -215,8 +222,9 @@ def construct_execution_config(qnode, resolve=True):
 def get_best_diff_method(qnode):
     """``get_best_diff_method(qnode)(*args, **kwargs)``: the gradient method PennyLane's
     ``"best"`` resolves to for this QNode's device and tapes (PennyLane's
-    ``qml.workflow.get_best_diff_method``): ``"backprop"`` on ``default.qubit``, else
-    ``"device"``, ``"parameter-shift"`` or a gradient transform.
+    ``qml.workflow.get_best_diff_method``): ``"backprop"`` on ``default.qubit``, ``"adjoint"``
+    on ``lightning.qubit`` (expectation values), else ``"device"``, ``"parameter-shift"``
+    (CV circuits too) or a gradient transform.
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.mixed", wires=1))
@@ -231,7 +239,8 @@ def get_best_diff_method(qnode):
         batch, _ = _USER_BATCH(qnode, level="user")(*args, **kwargs)
         config = _resolve_execution_config(_qnode_config(qnode, "best"), qnode.device, batch)
         method = config.gradient_method
-        return "parameter-shift" if method is gradients.param_shift else method
+        return ("parameter-shift" if method in (gradients.param_shift, gradients.param_shift_cv)
+                else method)
 
     return wrapper
 

@@ -32,7 +32,7 @@ from autograd.tracer import Box
 
 from . import _autodiff as autodiff, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
-from . import _guards as guards, _mcm as mcm, _shots as shots_mod
+from . import _guards as guards, _mcm as mcm, _shots as shots_mod, devices
 from ._cache import Memo
 from ._arguments import (  # classify: looked up here at each call (tests count its calls)
     DATA,
@@ -994,6 +994,12 @@ class QNode:
         self._per_call_cache = Memo(PER_CALL_STRUCTURES)  # (key, structure) -> Compiled
         self._stand_ins_fail = False  # a per-call trace failed on stand-ins: run on numbers
         vars(self).update(vars(opts))  # the fields of qsym._options.Options (method: what runs)
+        if (self.diff_method == "best" and self.method == "adjoint"
+                and not devices.derivative_methods(device)[:1] == ("backprop",)):
+            # PennyLane's "best" on a device that does not backpropagate (lightning.qubit,
+            # reference.qubit) is its adjoint method or parameter shift (by the circuit):
+            # run as the default does, recorded as PennyLane's (executors.pl_best_is_adjoint)
+            self.method = "parameter-shift"
         self._interface = vars(self).pop("interface")  # read and set as ``interface``
         try:
             self._param_names = tuple(inspect.signature(func).parameters)

@@ -1597,7 +1597,7 @@ def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
     if finish is not None:
         if any(isinstance(d, Box) for d in tape.data):
             refuse_derivative(tape)
-        return finish([_run_one(t, d) for t, d in carried])
+        return _carried_run(tape, device, carried, finish)
     data = tape.data
     if any(np.ndim(d) for d in data):  # a broadcast tape: one argument per parameter
         node = tape_qnode(tape, device, split=True)
@@ -1617,6 +1617,27 @@ def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
             data = [d if i in keep else getval(d) for i, d in enumerate(data)]
         return _plain(node(anp.stack([anp.real(d) for d in data])))
     return _plain(node(np.array([float(np.real(d)) for d in data], dtype=np.float64)))
+
+
+def _carried_run(tape, device, carried, finish):
+    """The result of a tape with measurements of the user's classes from its carrier runs
+    (:func:`qsym._custom_measurements.split_custom`); a :class:`qsym.devices.Tracker` of
+    the device records the tape as PennyLane's device does: one circuit, its own
+    measurements' resources and its result (not the carriers')."""
+    trackers = getattr(device, "trackers", None)
+    if not trackers:
+        return finish([_run_one(t, d) for t, d in carried])
+    kept = list(trackers)
+    trackers[:] = []  # (the list the carriers' rewired devices share)
+    try:
+        value = finish([_run_one(t, d) for t, d in carried])
+    finally:
+        trackers[:] = kept
+    shots = tape.shots
+    for tracker in kept:
+        tracker.record(1, how="values", resources=tape_resources(tape), results=value,
+                       shots_each=shots.total_shots if shots else None)
+    return value
 
 
 def _on_its_wires(device, tape):

@@ -48,6 +48,27 @@ from .math import Interface
 # aliases of qsym's simulator: pure states, exact or sampled, the same numbers
 DEVICE_NAMES = ("default.qubit", "lightning.qubit", "reference.qubit", "qsym.qubit",
                 "default.mixed")
+# PennyLane's derivative methods of each simulator qsym provides (its supports_derivatives;
+# the first is what "best" resolves to): default.qubit backpropagates (the adjoint method
+# with max_workers), lightning.qubit differentiates by the adjoint method only,
+# default.mixed by backpropagation only, reference.qubit not at all (parameter shift)
+DERIVATIVE_METHODS = {"lightning.qubit": ("adjoint",), "default.mixed": ("backprop",),
+                      "reference.qubit": ()}
+
+
+def derivative_methods(dev) -> tuple:
+    """The derivative methods PennyLane's device of ``dev``'s name supports (its
+    ``supports_derivatives``), ``"best"``'s first: :data:`DERIVATIVE_METHODS`, else
+    ``default.qubit``'s (``"backprop"``, ``"adjoint"``).
+
+    >>> import qsym as qml
+    >>> [derivative_methods(qml.device(n, wires=1))
+    ...  for n in ("default.qubit", "lightning.qubit", "reference.qubit")]
+    [('backprop', 'adjoint'), ('adjoint',), ()]
+    """
+    return DERIVATIVE_METHODS.get(getattr(dev, "name", None), ("backprop", "adjoint"))
+
+
 # the density-matrix simulator: noise channels, mixed states (qsym._mixed)
 MIXED_DEVICES = ("default.mixed",)
 # PennyLane device names qsym does not simulate, with what is missing

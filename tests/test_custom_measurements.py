@@ -259,3 +259,54 @@ def test_drawn_with_pennylanes_label():
     drawn = qml.draw(circuit)(0.1).splitlines()
     assert drawn[0] == "0: ──RX(0.10)─╭●─┤  None(wires=[0])  mine(wires=[])"
     assert drawn[1].startswith("1: ───────────╰X─┤  <Z>")
+
+
+class Purity(StateMeasurement):
+    """Tr(rho^2) of its wires, named as PennyLane's labels read it (``_shortname``)."""
+
+    _shortname = "mypurity"
+
+    def process_state(self, state, wire_order):
+        psi = np.reshape(state, (2, -1)) if list(self.wires) == [0] else None
+        rho = psi @ psi.conj().T
+        return float(np.real(np.trace(rho @ rho)))
+
+
+def _entangled(measurement, shots=None):
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.set_shots(shots)
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RY(x, wires=0)
+        qml.CNOT([0, 1])
+        return measurement()
+    return dev, circuit
+
+
+def test_specs_counts_a_measurement_of_the_users_class():
+    """PennyLane 0.45.1's specs label a measurement by its class's ``_shortname``."""
+    _, circuit = _entangled(lambda: Purity(wires=[0]))
+    resources = qml.specs(circuit)(0.4)["resources"]
+    assert resources.gate_types == {"RY": 1, "CNOT": 1}
+    assert resources.measurements == {"mypurity(1 wires)": 1}
+    _, sampled = _entangled(lambda: SumOfSamples(wires=[0, 1]), shots=10)
+    assert qml.specs(sampled)(0.4)["resources"].measurements == {"SumOfSamples(all wires)": 1}
+
+
+def test_tracker_records_the_tape_of_a_users_measurement_once():
+    """One circuit, the tape's own measurement and its result (PennyLane's record), not
+    the carrier run: the purity of RY(x)|0>, CNOT is (1 + cos(x)^2) / 2."""
+    dev, circuit = _entangled(lambda: Purity(wires=[0]))
+    with qml.Tracker(dev) as tracker:
+        value = circuit(0.4)
+    expected = (1 + np.cos(0.4) ** 2) / 2
+    assert value == pytest.approx(expected)
+    assert tracker.totals == {"batches": 1, "simulations": 1, "executions": 1,
+                              "results": pytest.approx(expected)}
+    assert tracker.history["resources"][0].measurements == {"mypurity(1 wires)": 1}
+    dev, sampled = _entangled(lambda: SumOfSamples(wires=[0, 1]), shots=10)
+    with qml.Tracker(dev) as tracker:
+        sampled(0.0)  # |00>: no ones
+    assert tracker.history["shots"] == [10] and tracker.history["results"] == [0]
+    assert tracker.history["resources"][0].measurements == {"SumOfSamples(all wires)": 1}

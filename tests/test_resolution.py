@@ -288,3 +288,93 @@ def test_compile_pipeline_of_an_adjoint_metric_tensor():
     (expanded,), _ = qml.adjoint_metric_tensor.expand_transform(t)
     assert [op.name for op in expanded.operations] == ["RZ", "RY", "RZ"]
     assert onp.allclose(qml.adjoint_metric_tensor(t), onp.diag([0, 0.25, onp.sin(0.2) ** 2 / 4]))
+
+
+# --- "best" per device (PennyLane 0.45.1 with PennyLane-Lightning: each device's own
+# supports_derivatives; the expected names are PennyLane's) ---------------------------------
+def _two_angles(kind):
+    def circuit(x):
+        qml.RX(x[0], wires=0)
+        qml.CNOT([0, 1])
+        qml.RY(x[1], wires=1)
+        return qml.expval(qml.Z(1)) if kind == "expval" else qml.probs(wires=1)
+    return circuit
+
+
+@pytest.mark.parametrize("name, kind, expected", [
+    ("default.qubit", "expval", "backprop"), ("default.qubit", "probs", "backprop"),
+    ("lightning.qubit", "expval", "adjoint"),
+    ("lightning.qubit", "probs", "parameter-shift"),  # its adjoint method: expvals only
+    ("reference.qubit", "expval", "parameter-shift"),  # no derivatives of its own
+    ("default.mixed", "expval", "backprop")])
+def test_best_resolves_as_each_pennylane_device(name, kind, expected):
+    node = qml.QNode(_two_angles(kind), qml.device(name, wires=2))
+    assert get_best_diff_method(node)(onp.array([0.3, 0.2])) == expected
+
+
+def test_supports_derivatives_is_each_devices_own():
+    methods = ("backprop", "adjoint", "best", "device")
+    table = {name: [qml.device(name, wires=1).supports_derivatives(
+        ExecutionConfig(gradient_method=m)) for m in methods]
+        for name in ("default.qubit", "lightning.qubit", "default.mixed", "reference.qubit")}
+    assert table == {"default.qubit": [True, True, True, False],
+                     "lightning.qubit": [False, True, True, False],
+                     "default.mixed": [True, False, True, False],
+                     "reference.qubit": [False, False, False, False]}
+    assert qml.device("reference.qubit", wires=1).supports_derivatives() is False
+    best = ExecutionConfig(gradient_method="best")
+    assert qml.device("lightning.qubit", wires=1).setup_execution_config(best).gradient_method \
+        == "adjoint"
+    reference = qml.device("reference.qubit", wires=1).setup_execution_config(best)
+    assert reference.gradient_method == "best"  # no derivatives: nothing filled in
+    assert (reference.use_device_gradient, reference.grad_on_execution) == (None, None)
+
+
+def test_cv_tape_resolves_to_param_shift_cv():
+    dev = qml.device("default.gaussian", wires=1)
+    tape = qml.tape.QuantumScript([qml.Displacement(0.5, 0.0, wires=0)])
+    config = _resolve_diff_method(ExecutionConfig(gradient_method="parameter-shift"), dev, tape)
+    assert config.gradient_method is qml.gradients.param_shift_cv
+    assert config.gradient_keyword_arguments["dev"] is dev
+    plain = qml.tape.QuantumScript([qml.Identity(wires=0)])
+    config = _resolve_diff_method(ExecutionConfig(gradient_method="parameter-shift"), dev, plain)
+    assert config.gradient_method is qml.gradients.param_shift
+
+    def displaced(x):
+        qml.Displacement(x, 0.0, wires=0)
+        return qml.expval(qml.X(0))
+    assert get_best_diff_method(qml.QNode(displaced, dev, interface=None))(0.5) \
+        == "parameter-shift"
+
+
+@pytest.mark.parametrize("diff_method", [None, "best"])
+def test_best_on_lightning_is_recorded_as_pennylanes_adjoint(diff_method):
+    """PennyLane's "best" on lightning.qubit is its adjoint method: a Jacobian is one
+    execution with one derivative; measuring probabilities it is parameter shift
+    (1 + 2 shifted circuits per parameter)."""
+    from qsym import numpy as pnp
+
+    kw = {} if diff_method is None else {"diff_method": diff_method}
+    x = pnp.array([0.3, 0.2], requires_grad=True)
+    dev = qml.device("lightning.qubit", wires=2)
+    node = qml.QNode(_two_angles("expval"), dev, **kw)
+    with qml.Tracker(dev) as tracker:
+        jac = qml.jacobian(node)(x)
+    # <Z1> = cos(x0) cos(x1)
+    assert onp.allclose(jac, [-math.sin(0.3) * math.cos(0.2), -math.cos(0.3) * math.sin(0.2)])
+    assert tracker.totals["executions"] == 1 and tracker.totals["derivatives"] == 1
+    probs = qml.QNode(_two_angles("probs"), dev, **kw)
+    with qml.Tracker(dev) as tracker:
+        qml.jacobian(probs)(x)
+    assert tracker.totals["executions"] == 5 and "derivatives" not in tracker.totals
+
+
+def test_best_on_reference_qubit_is_parameter_shift():
+    from qsym import numpy as pnp
+
+    dev = qml.device("reference.qubit", wires=2)
+    node = qml.QNode(_two_angles("expval"), dev, diff_method="best")
+    with qml.Tracker(dev) as tracker:
+        jac = qml.jacobian(node)(pnp.array([0.3, 0.2], requires_grad=True))
+    assert onp.allclose(jac, [-math.sin(0.3) * math.cos(0.2), -math.cos(0.3) * math.sin(0.2)])
+    assert tracker.totals["executions"] == 5 and "derivatives" not in tracker.totals
