@@ -1756,6 +1756,18 @@ def _hybrid_jacobian(qnode, tape_fn, kwargs, qnode_options=None):
         out = [_chain_rule(tape, r, cjacs, shapes, listed) for r in rows]
         return tuple(out) if copies else out[0]
 
+    def gradient_tapes(*args, **kw):
+        """The transform's tapes at these arguments and the device's wires: what
+        ``qml.draw`` of the transformed QNode draws, as PennyLane's."""
+        diff = tuple(trainable_indices(args))
+        if not diff:
+            raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
+                                       "differentiated are tensors with requires_grad=True)")
+        tape = _classical_jacobians(qnode, args, kw, diff)[0]
+        tapes = tape_fn(tape, **kwargs)[0] if tape.trainable_params else []
+        return list(tapes), getattr(qnode.device, "wires", None)
+
+    jacobian.gradient_tapes = gradient_tapes
     return jacobian
 
 
