@@ -88,3 +88,16 @@ def test_evolve_of_a_hamiltonian_with_hadamard_is_differentiable():
     assert numpy.isclose(circuit(x), _expm_expval(0.5), atol=1e-10)
     assert numpy.isclose(qml.grad(circuit)(x), fd, atol=1e-6)
     assert numpy.isclose(qml.gradients.hadamard_grad(circuit, aux_wire=2)(x), fd, atol=1e-6)
+
+
+def test_evolve_of_a_hadamard_product_closed_form():
+    # G = H(0) Z(1) squares to I: exp(-i x G) = cos x - i sin x G, so <Z0> = cos^2 x
+    @qml.qnode(qml.device("default.qubit"))
+    def c(x):
+        qml.evolve(qml.H(0) @ qml.Z(1), x)
+        return qml.expval(qml.Z(0))
+
+    x = np.array(0.5)
+    assert numpy.isclose(c(x), numpy.cos(0.5) ** 2, atol=1e-12)
+    assert numpy.isclose(qml.grad(c)(x), -numpy.sin(1.0), atol=1e-10)
+    assert numpy.isclose(qml.gradients.param_shift(c)(x), -numpy.sin(1.0), atol=1e-10)
