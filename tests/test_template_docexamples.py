@@ -1,0 +1,59 @@
+"""Issue #18: PennyLane's template docstring examples: ``ApproxTimeEvolution``'s
+``compute_decomposition(*coeffs_and_time, wires, hamiltonian, n)`` and the QFT's gate
+parameters as Python floats. Expected angles are written out (2 t c / n, pi / 2**k)."""
+
+import math
+
+import numpy
+
+import qsym as qml
+from qsym import ApproxTimeEvolution
+
+
+def test_approx_time_evolution_compute_decomposition_pennylane_signature():
+    H = qml.Hamiltonian([0.1, 0.2, 0.3, 0.7], [qml.Z(0) @ qml.Z(1), qml.X(0), qml.I(0), qml.Y(1)])
+    ops = ApproxTimeEvolution.compute_decomposition(0.1, 0.2, 0.3, 0.7, 0.5, wires=range(2),
+                                                    n=2, hamiltonian=H)
+    # the identity term gives no gate; one round repeated n = 2 times: angle 2 t c / n
+    assert [op.name for op in ops] == ["PauliRot"] * 6
+    assert [op.hyperparameters["pauli_word"] for op in ops] == ["ZZ", "X", "Y"] * 2
+    assert [list(op.wires) for op in ops] == [[0, 1], [0], [1]] * 2
+    assert numpy.allclose([op.data[0] for op in ops], [0.05, 0.1, 0.35] * 2)
+    # PennyLane 0.45 reads the Hamiltonian's own coefficients and the last argument's time
+    with qml.queuing.AnnotatedQueue() as q:
+        ops = ApproxTimeEvolution.compute_decomposition(9.0, 9.0, 9.0, 9.0, 1.5, wires=range(2),
+                                                        n=1, hamiltonian=H)
+    assert q.queue == ops
+    assert numpy.allclose([op.data[0] for op in ops], [0.3, 0.6, 2.1])
+
+
+def test_approx_time_evolution_decomposition_matches_the_template():
+    H = qml.Hamiltonian([0.4, -0.25], [qml.X(0) @ qml.Y(1), qml.Z(1)])
+    ops = ApproxTimeEvolution.compute_decomposition(0.4, -0.25, 0.8, wires=[0, 1], n=3,
+                                                    hamiltonian=H)
+    U = qml.matrix(qml.ApproxTimeEvolution(H, 0.8, 3), wire_order=[0, 1])
+    V = numpy.eye(4)
+    for op in ops:
+        V = qml.matrix(op, wire_order=[0, 1]) @ V
+    assert numpy.allclose(U, V)
+
+
+def test_qft_gates_have_float_parameters():
+    ops = qml.QFT.compute_decomposition(wires=(0, 1, 2))
+    angles = [op.data[0] for op in ops if op.name == "ControlledPhaseShift"]
+    assert angles == [math.pi / 2, math.pi / 4, math.pi / 2]
+    assert all(type(a) is float for a in angles)
+    assert numpy.isclose(numpy.cos(angles[1]), math.sqrt(0.5))  # usable as numbers
+    aqft = qml.AQFT.compute_decomposition((0, 1, 2), order=1)
+    assert [type(op.data[0]) for op in aqft if op.data] == [float, float]
+    # the transform is unchanged: QFT |01> (j = 1) has amplitudes exp(2 pi i j k / 4) / 2
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c():
+        qml.X(1)
+        qml.QFT(wires=[0, 1])
+        return qml.state()
+
+    expected = numpy.exp(2j * numpy.pi * numpy.arange(4) / 4) / 2
+    assert numpy.allclose(c(), expected)
