@@ -5,6 +5,7 @@ parameters as Python floats. Expected angles are written out (2 t c / n, pi / 2*
 import math
 
 import numpy
+import pytest
 
 import qsym as qml
 from qsym import ApproxTimeEvolution
@@ -57,3 +58,43 @@ def test_qft_gates_have_float_parameters():
 
     expected = numpy.exp(2j * numpy.pi * numpy.arange(4) / 4) / 2
     assert numpy.allclose(c(), expected)
+
+
+def test_get_transform_program_is_the_deprecated_pipeline_accessor():
+    from qsym.exceptions import PennyLaneDeprecationWarning
+
+    dev = qml.device("default.qubit")
+
+    @qml.metric_tensor
+    @qml.transforms.merge_rotations
+    @qml.transforms.cancel_inverses
+    @qml.qnode(dev, diff_method="parameter-shift", gradient_kwargs={"shifts": numpy.pi / 4})
+    def circuit():
+        qml.RX(0.5, 0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.warns(PennyLaneDeprecationWarning, match="get_compile_pipeline"):
+        top = qml.workflow.get_transform_program(circuit, level="top")
+    assert len(top) == 0
+    with pytest.warns(PennyLaneDeprecationWarning):
+        two = qml.workflow.get_transform_program(circuit, level=2)
+    assert [t.tape_transform.__name__ for t in two] == ["cancel_inverses", "merge_rotations"]
+    with pytest.warns(PennyLaneDeprecationWarning):
+        device = qml.workflow.get_transform_program(circuit)
+    # PennyLane's default level is "device": the user transforms, the gradient expansion,
+    # then the device's preprocessing
+    names = [t.tape_transform.__name__ for t in device]
+    assert names[:2] == ["cancel_inverses", "merge_rotations"] and "metric_tensor" in names
+    assert "_expand_transform_param_shift" in names and len(names) > 5
+
+    @qml.transforms.cancel_inverses
+    @qml.qnode(dev)
+    def needs_x(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.warns(PennyLaneDeprecationWarning):
+        assert len(qml.workflow.get_transform_program(needs_x, level="user")) == 1
+    with pytest.warns(PennyLaneDeprecationWarning), \
+            pytest.raises(qml.errors.ArgumentError, match="get_compile_pipeline"):
+        qml.workflow.get_transform_program(needs_x)
