@@ -2765,7 +2765,7 @@ class ApproxTimeEvolution(Template):
         >>> H = qml.Hamiltonian([0.1, 0.2], [qml.Z(0) @ qml.Z(1), qml.X(0)])
         >>> ApproxTimeEvolution.compute_decomposition(0.1, 0.2, 0.5, wires=[0, 1],
         ...                                           hamiltonian=H, n=1)
-        [PauliRot(0.1, ZZ, wires=[0, 1]), PauliRot(0.2, X, wires=[0])]
+        [PauliRot(0.1, pauli_word='ZZ', wires=[0, 1]), PauliRot(0.2, pauli_word='X', wires=[0])]
         """
         time = coeffs_and_time[-1]
         tape = Tape()
