@@ -98,3 +98,13 @@ def test_get_transform_program_is_the_deprecated_pipeline_accessor():
     with pytest.warns(PennyLaneDeprecationWarning), \
             pytest.raises(qml.errors.ArgumentError, match="get_compile_pipeline"):
         qml.workflow.get_transform_program(needs_x)
+
+
+def test_order_states_at_pennylanes_template_paths():
+    # the first m = 4 basis states are 0000..0011; 0001 is among them (a fixed point), the
+    # others take the free ones in order: 0000, 0010, 0011
+    states = [[1, 1, 0, 0], [0, 1, 0, 1], [0, 0, 0, 1], [1, 0, 0, 1]]
+    expected = {(0, 0, 0, 1): (0, 0, 0, 1), (1, 1, 0, 0): (0, 0, 0, 0),
+                (0, 1, 0, 1): (0, 0, 1, 0), (1, 0, 0, 1): (0, 0, 1, 1)}
+    assert qml.templates.order_states(states) == expected
+    assert qml.templates.state_preparations.order_states(states) == expected
