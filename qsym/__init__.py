@@ -280,6 +280,8 @@ from ._encodings import ENCODINGS as _ENCODINGS, FABLE, IQP, BasisRotation, Quan
 for _n, _cls in _STATE_PREPARATIONS.items():  # qml.templates.state_preparations.<name>
     setattr(templates.state_preparations, _n, _cls)
     setattr(templates, _n, _cls)
+from ._state_preparations import order_states as _order_states  # noqa: E402
+templates.state_preparations.order_states = templates.order_states = _order_states  # (PennyLane's)
 particle_conserving_u2 = templates.layers.particle_conserving_u2  # (PennyLane's qml.<module>)
 for _n, _cls in _ENCODINGS.items():  # qml.templates.subroutines.<name>
     setattr(templates.subroutines, _n, _cls)

@@ -1073,6 +1073,49 @@ def _without_measurements(circuit: Circuit) -> Circuit:
     return dataclasses.replace(circuit, measurements=())
 
 
+def _tapes_text(tapes, wire_order, show_all_wires, decimals, max_length, show_matrices,
+                show_wire_labels) -> str:
+    """PennyLane's drawing of several tapes (a transform that splits a QNode's circuit, a
+    gradient transform's tapes): each tape's :func:`tape_text`, separated by blank lines,
+    in the device's wire order (else the first tape's wires, sorted where they can be), the
+    matrices numbered across the tapes and printed once, after them."""
+    if not wire_order and tapes:
+        try:
+            wire_order = sorted(tapes[0].wires)
+        except TypeError:
+            wire_order = list(tapes[0].wires)
+    cache = {"tape_offset": 0, "matrices": []}
+    res = [tape_text(t, wire_order=wire_order, show_all_wires=show_all_wires,
+                     decimals=decimals, show_matrices=False, show_wire_labels=show_wire_labels,
+                     max_length=max_length, cache=cache) for t in tapes]
+    text = "\n\n".join(res)
+    if show_matrices and cache["matrices"]:
+        text += "\n" + "".join(f"\nM{i} = \n{m}" for i, m in enumerate(cache["matrices"]))
+    return text
+
+
+
+def _gradient_tapes(fn, wire_order, args, kwargs) -> tuple:
+    """A gradient transform's tapes at these arguments and the wire order they are drawn
+    in (given, else the device's)."""
+    tapes, dev_wires = fn.gradient_tapes(*args, **kwargs)
+    return tapes, wire_order or dev_wires
+
+
+
+def _transformed_drawing(qnode, args, kwargs, level, wire_order, *options) -> str:
+    """``qml.draw`` of a transformed QNode: its one tape at ``level`` drawn as a QNode (with
+    ``level="device"`` its mid-circuit measurements deferred), or each of several tapes
+    (:func:`_tapes_text`) when a transform splits the circuit."""
+    tapes = qnode.pipeline.level_tapes(qnode, args, kwargs, level)
+    if len(tapes) != 1:
+        return _tapes_text(tapes, wire_order or getattr(qnode.device, "wires", None), *options)
+    node = qnode.pipeline.tape_qnode(qnode, args, kwargs, level, tapes)
+    if level == "device":
+        node.defers_measurements = (True, True)
+    return draw(node, wire_order, *options)()
+
+
 def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
          show_all_wires: bool = False, decimals: int | None = 2, max_length: int = 100,
          show_matrices: bool = True, show_wire_labels: bool = True,
@@ -1101,6 +1144,10 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
 
     from ._runtime import QNode
 
+    if callable(getattr(qnode, "gradient_tapes", None)):  # a gradient transform of a QNode
+        return lambda *args, **kwargs: _tapes_text(
+            *_gradient_tapes(qnode, wire_order, args, kwargs), show_all_wires, decimals,
+            max_length, show_matrices, show_wire_labels)
     plain = callable(qnode) and not isinstance(qnode, QNode)  # a quantum function
     if plain:
         if level not in {"gradient", 0, "top"}:
@@ -1114,12 +1161,9 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     def drawer(*args, **kwargs):
         from ._shapes import flat as _flat
 
-        if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
-            node = qnode.pipeline.tape_qnode(qnode, args, kwargs, level)
-            if level == "device":  # mid-circuit measurements deferred there
-                node.defers_measurements = (True, True)
-            return draw(node, wire_order, show_all_wires, decimals, max_length, show_matrices,
-                        show_wire_labels)()
+        if getattr(qnode, "pipeline", None):  # a transformed QNode: its tapes at ``level``
+            return _transformed_drawing(qnode, args, kwargs, level, wire_order, show_all_wires,
+                                        decimals, max_length, show_matrices, show_wire_labels)
         runs = OneRun(qnode.func)  # PennyLane records the circuit once
         run = _numeric_run(qnode, args, kwargs)
 

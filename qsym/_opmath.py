@@ -3927,8 +3927,8 @@ class Exp:
         ``2 s c_z``, with its proved two-term rule) and ``QubitUnitary(V)``. ``s`` may be a
         circuit input; the base's coefficients must be numbers."""
         terms = as_observable(self.base).terms
-        if any(isinstance(h, (Traced, sp.Basic)) or getval(h) is not h or np.ndim(h)
-               for h in terms.values()):
+        if any(isinstance(h, Traced) or (isinstance(h, sp.Basic) and not h.is_number)
+               or getval(h) is not h or np.ndim(h) for h in terms.values()):
             raise GateError(f"{self!r}: the Pauli words of the base do not commute and its "
                             "coefficients are circuit inputs (differentiated, or a batch): the "
                             "exponential "
@@ -4311,6 +4311,8 @@ class Evolution(Exp):
             if isinstance(h, numbers.Number) and complex(h).imag != 0:
                 raise GateError(f"{self!r}: the generator is not Hermitian")
             h = h.real if isinstance(h, complex) else h
+            if isinstance(h, sp.Basic) and h.is_number and getval(self.param) is not self.param:
+                h = float(h)  # an exact coefficient (Hadamard's 1/sqrt(2)) times an autograd box
             out.append((word, 2 * self.param * h))
         return out
 

@@ -31,7 +31,7 @@ from ._splitting import convert_to_numpy_parameters
 from ._trace import OneRun
 from ._transform import CompilePipeline
 from .devices import ExecutionConfig, MCMConfig
-from .errors import QuantumFunctionError
+from .errors import ArgumentError, QuantumFunctionError
 from .math import Interface, get_interface
 from .transforms import module_path
 
@@ -334,6 +334,51 @@ def get_compile_pipeline(qnode, level="user"):
     return wrapper
 
 
+
+def get_transform_program(qnode, level="device", gradient_fn="unset") -> CompilePipeline:
+    """PennyLane 0.45's deprecated ``qml.workflow.get_transform_program(qnode, level="device",
+    gradient_fn="unset")``: with its ``PennyLaneDeprecationWarning``, the QNode's
+    :func:`get_compile_pipeline` at ``level`` for a call without arguments (``gradient_fn``
+    is accepted and not read: the QNode's own method is resolved). A QNode whose function
+    needs arguments is an ``ArgumentError`` beyond ``level="user"`` (PennyLane resolves
+    without calling it): use ``get_compile_pipeline(qnode, level)(*args)``.
+
+    >>> import warnings
+    >>> import qsym as qml
+    >>> @qml.transforms.cancel_inverses
+    ... @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c():
+    ...     return qml.state()
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     print(get_transform_program(c, level="user"))
+    CompilePipeline(
+      [1] cancel_inverses()
+    )
+    """
+    import warnings
+
+    from .exceptions import PennyLaneDeprecationWarning
+
+    warnings.warn("The 'get_transform_program' function is deprecated and will be removed in "
+                  "v0.46. To retrieve the execution pipeline of a QNode, please consider using "
+                  "'pennylane.workflow.get_compile_pipeline'.", PennyLaneDeprecationWarning,
+                  stacklevel=2)
+    import inspect
+
+    func = getattr(qnode, "func", None) or getattr(getattr(qnode, "qnode", None), "func", None)
+    try:
+        if func is not None:
+            inspect.signature(func).bind()
+    except TypeError:
+        if level != "user":
+            raise ArgumentError(
+                "get_transform_program resolves the QNode's configuration by calling its "
+                "function without arguments, and this one needs arguments: use "
+                "qml.workflow.get_compile_pipeline(qnode, level)(*args, **kwargs)") from None
+    return get_compile_pipeline(qnode, level)()
+
+
 _USER_BATCH = workflow.construct_batch  # the QNode's own transforms (levels "top", "user")
 
 
@@ -377,7 +422,7 @@ def construct_batch(qnode, level="user"):
 
 # installed in qml.workflow, and at PennyLane's module paths
 for _f in (construct_batch, construct_execution_config, get_best_diff_method,
-           get_compile_pipeline):
+           get_compile_pipeline, get_transform_program):
     setattr(workflow, _f.__name__, _f)
     module_path(workflow.__name__, _f.__name__, f"PennyLane's path of qml.workflow.{_f.__name__}",
                 **{_f.__name__: _f})
@@ -388,4 +433,5 @@ module_path(workflow.__name__, "resolution", "PennyLane's workflow resolution",
             _resolve_diff_method=_resolve_diff_method, _resolve_interface=_resolve_interface,
             _resolve_mcm_config=_resolve_mcm_config,
             _resolve_execution_config=_resolve_execution_config)
-workflow.__all__ += ["construct_execution_config", "get_best_diff_method", "get_compile_pipeline"]
+workflow.__all__ += ["construct_execution_config", "get_best_diff_method", "get_compile_pipeline",
+                     "get_transform_program"]

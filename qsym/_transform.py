@@ -711,12 +711,19 @@ class CompilePipeline:
         """The level a marker names (None if there is no such marker)."""
         return self._markers.get(label)
 
-    def tape_qnode(self, qnode, args, kwargs, level=None):
-        """A QNode without arguments that applies the one tape this pipeline (up to
-        ``level``) makes of ``qnode`` at these arguments: what ``qml.draw``, ``qml.matrix``
-        and ``qml.specs`` of a transformed QNode look at."""
+    def level_tapes(self, qnode, args, kwargs, level=None) -> list:
+        """The tapes this pipeline (up to ``level``) makes of ``qnode`` at these arguments
+        (``qml.draw`` of a transform that splits the circuit draws them all)."""
         tape = qnode_tape(qnode, args, kwargs)
-        tapes, _ = self[level_slice(self, level)]((tape,))
+        return list(self[level_slice(self, level)]((tape,))[0])
+
+    def tape_qnode(self, qnode, args, kwargs, level=None, tapes=None):
+        """A QNode without arguments that applies the one tape this pipeline (up to
+        ``level``) makes of ``qnode`` at these arguments (or the one of ``tapes``, made by
+        :meth:`level_tapes`): what ``qml.draw``, ``qml.matrix`` and ``qml.specs`` of a
+        transformed QNode look at."""
+        if tapes is None:
+            tapes = self.level_tapes(qnode, args, kwargs, level)
         if len(tapes) != 1:
             raise TransformError(f"the transforms make {len(tapes)} tapes at level {level!r}; "
                                  "qml.draw, qml.matrix and qml.specs show one circuit (use "

@@ -48,7 +48,7 @@ from .exceptions import OperatorPropertyUndefined
 from .transforms import module_path
 from ._transform import batch_postprocessing, transform
 
-__all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_frequencies", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "metric_tensor",
+__all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_frequencies", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "finite_diff_jvp", "metric_tensor",
            "adjoint_metric_tensor", "param_shift_hessian", "generate_multi_shift_rule",
            "generate_shifted_tapes", "generate_multishifted_tapes", "general_shift_rules",
            "parameter_shift", "finite_difference", "spsa_gradient", "jvp", "batch_jvp",
@@ -102,6 +102,82 @@ def finite_diff_coeffs(n, approx_order, strategy):
     order = np.argsort(np.abs(out[1]), kind="stable")
     return out[:, order]
 
+
+
+def _flat_leaves(obj) -> tuple[list, object]:
+    """The leaves of a function's result (tuples, lists and dicts opened, in order) and
+    the structure :func:`_from_leaves` rebuilds it from."""
+    if isinstance(obj, (tuple, list)):
+        parts = [_flat_leaves(o) for o in obj]
+        return [x for leaves, _ in parts for x in leaves], (type(obj), [t for _, t in parts])
+    if isinstance(obj, dict):
+        parts = [_flat_leaves(v) for v in obj.values()]
+        return ([x for leaves, _ in parts for x in leaves],
+                (dict, list(obj), [t for _, t in parts]))
+    return [obj], None
+
+
+def _from_leaves(leaves: list, structure):
+    it = iter(leaves)
+
+    def build(t):
+        if t is None:
+            return next(it)
+        if t[0] is dict:
+            return {k: build(sub) for k, sub in zip(t[1], t[2])}
+        return t[0](build(sub) for sub in t[1])
+
+    return build(structure)
+
+
+def finite_diff_jvp(f, args: tuple, tangents: tuple, *, h: float = 1e-7, approx_order: int = 1,
+                    strategy: str = "forward") -> tuple:
+    """PennyLane's ``qml.gradients.finite_diff_jvp``: ``(f(*args), jvp)``, the
+    Jacobian-vector product of a plain function by finite differences
+    (:func:`finite_diff_coeffs` of the first derivative, step ``h``): for each argument and
+    each entry of its tangent that is not zero, ``f`` at the shifted argument, weighted
+    by ``tangent / h`` times the coefficient. ``f``'s result may be a number, an array or
+    tuples, lists and dicts of them; the jvp has its structure (a zero tangent leaves 0).
+
+    >>> import qsym as qml
+    >>> def f(x, y):
+    ...     return 2 * x * y, x**2
+    >>> results, dresults = qml.gradients.finite_diff_jvp(f, (0.5, 1.2), (1.0, 1.0))
+    >>> results
+    (1.2, 0.25)
+    >>> [round(float(d), 5) for d in dresults]    # d(2xy) = 2y + 2x, d(x^2) = 2x
+    [3.4, 1.0]
+    """
+    coeffs, shifts = finite_diff_coeffs(n=1, approx_order=approx_order, strategy=strategy)
+    initial = f(*args)
+    flat_initial, structure = _flat_leaves(initial)
+    jvps = [0 for _ in flat_initial]
+    for i, t in enumerate(tangents):
+        t = np.array(t) if isinstance(t, (int, float, complex)) else t
+        if np.asarray(args[i]).dtype in (np.float32, np.complex64):
+            warnings.warn("Detected 32 bits precision parameter with finite differences. It is "
+                          "recommended to use 64 bit precision when computing finite "
+                          "differences.", UserWarning, stacklevel=2)
+        shifted = list(args)
+        for index in np.ndindex(np.shape(args[i])):
+            ti = t[index]
+            if np.allclose(ti, 0):
+                continue
+            ti_over_h = ti / h
+            for coeff, shift in zip(coeffs, shifts):
+                if shift == 0:
+                    res = flat_initial
+                else:
+                    if np.ndim(args[i]):
+                        moved = np.array(args[i], copy=True)
+                        moved[index] = moved[index] + h * shift
+                    else:
+                        moved = args[i] + h * shift
+                    shifted[i] = moved
+                    res = _flat_leaves(f(*shifted))[0]
+                for k, r in enumerate(res):
+                    jvps[k] += ti_over_h * coeff * r
+    return initial, _from_leaves(jvps, structure)
 
 def eigvals_to_frequencies(eigvals) -> tuple:
     """The frequencies of ``exp(-i t G)`` from the eigenvalues of ``G``: the distinct
@@ -1756,6 +1832,18 @@ def _hybrid_jacobian(qnode, tape_fn, kwargs, qnode_options=None):
         out = [_chain_rule(tape, r, cjacs, shapes, listed) for r in rows]
         return tuple(out) if copies else out[0]
 
+    def gradient_tapes(*args, **kw):
+        """The transform's tapes at these arguments and the device's wires: what
+        ``qml.draw`` of the transformed QNode draws, as PennyLane's."""
+        diff = tuple(trainable_indices(args))
+        if not diff:
+            raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
+                                       "differentiated are tensors with requires_grad=True)")
+        tape = _classical_jacobians(qnode, args, kw, diff)[0]
+        tapes = tape_fn(tape, **kwargs)[0] if tape.trainable_params else []
+        return list(tapes), getattr(qnode.device, "wires", None)
+
+    jacobian.gradient_tapes = gradient_tapes
     return jacobian
 
 

@@ -2231,7 +2231,7 @@ def _fourier_gates(w: tuple, order: int) -> None:
     for i in range(n):
         _gate("Hadamard", wires=w[i])
         for j in range(i + 1, min(n, i + 1 + order)):
-            _gate("ControlledPhaseShift", sp.pi / 2 ** (j - i), wires=[w[j], w[i]])
+            _gate("ControlledPhaseShift", np.pi / 2 ** (j - i), wires=[w[j], w[i]])  # (PennyLane: a float)
     for i in range(n // 2):
         _gate("SWAP", wires=[w[i], w[n - i - 1]])
 
@@ -2275,7 +2275,7 @@ class AQFT(Template):
         where it is called.
 
         >>> AQFT.compute_decomposition([0, 1, 2], order=1)[1]
-        ControlledPhaseShift(pi/2, wires=[1, 0])
+        ControlledPhaseShift(1.5707963267948966, wires=[1, 0])
         """
         return Template.compute_decomposition.__func__(AQFT, order=order, wires=wires)
 
@@ -2753,6 +2753,29 @@ class ApproxTimeEvolution(Template):
         for _ in range(self.n):
             for letters, ws, c in self.terms:
                 _gate("PauliRot", 2 * self.time * c / self.n, pauli_word=letters, wires=list(ws))
+
+    @classmethod
+    def compute_decomposition(cls, *coeffs_and_time, wires=None, hamiltonian=None, n=1) -> list:
+        """PennyLane's signature ``(*coeffs_and_time, wires, hamiltonian, n)`` and rule: one
+        round of ``PauliRot(2 t c / n)`` per Pauli word of ``hamiltonian`` that is not the
+        identity (``c``: the Hamiltonian's own coefficient, as PennyLane 0.45 reads it; ``t``:
+        the last argument), repeated ``n`` times, recorded where it is called.
+
+        >>> import qsym as qml
+        >>> H = qml.Hamiltonian([0.1, 0.2], [qml.Z(0) @ qml.Z(1), qml.X(0)])
+        >>> ApproxTimeEvolution.compute_decomposition(0.1, 0.2, 0.5, wires=[0, 1],
+        ...                                           hamiltonian=H, n=1)
+        [PauliRot(0.1, pauli_word='ZZ', wires=[0, 1]), PauliRot(0.2, pauli_word='X', wires=[0])]
+        """
+        time = coeffs_and_time[-1]
+        tape = Tape()
+        with recording(tape):
+            for letters, ws, c in pauli_terms(hamiltonian, "ApproxTimeEvolution"):
+                if letters:
+                    _gate("PauliRot", 2 * time * c / n, pauli_word=letters, wires=list(ws))
+        ops = list(tape.items) * n
+        _apply_entries(ops)
+        return ops
 
 
 def _sum_operands(hamiltonian, what: str) -> list:
