@@ -1285,6 +1285,9 @@ class Operation:
         >>> PauliZ(0).eigvals()
         array([ 1., -1.])
         """
+        if self._row is not None and self.name in CONTROLLED_TARGETS:  # PennyLane's ControlledOp
+            with _no_recording():
+                return controlled_eigenvalues(self._target_gate().eigvals(), len(self.wires))
         closed = PENNYLANE_EIGVALS.get(self.name) if self._row is not None else None
         if closed is not None:
             from ._broadcast import Batched
@@ -1740,6 +1743,20 @@ def _closed_eigvals(fn, params) -> np.ndarray:
     (size,) = sizes
     return np.stack([np.asarray(fn(*[float(a[b] if a.ndim else a) for a in arrays]))
                      for b in range(size)])
+
+
+def controlled_eigenvalues(base_eigvals, num_wires: int) -> np.ndarray:
+    """The eigenvalues of a controlled operator on ``num_wires`` wires in PennyLane's order
+    (``Controlled.eigvals``): ones for the states the control leaves alone, then the
+    target's eigenvalues ``base_eigvals`` (a batch: one row per element), whatever the
+    control values.
+
+    >>> controlled_eigenvalues(np.array([1.0, -1.0]), 2)  # CNOT's
+    array([ 1.,  1.,  1., -1.])
+    """
+    ev = np.asarray(base_eigvals)
+    ones = np.ones((*ev.shape[:-1], 2 ** num_wires - ev.shape[-1]), dtype=ev.dtype)
+    return np.concatenate([ones, ev], axis=-1)
 
 
 def _eigenvalues(m: np.ndarray) -> np.ndarray:

@@ -57,6 +57,7 @@ from ._gates import GATES, REGISTRY, GateDef, gate_def, is_sparse_matrix, regist
 from .rules import eigen_frequencies
 from ._operations import (
     CONTROLLED_TARGETS,
+    controlled_eigenvalues,
     GATE_CLASSES,
     METHODS,
     PARAMETRIZED_EVOLUTION,
@@ -462,7 +463,9 @@ def adjoint(fn, lazy=True):
         return inv[0] if len(inv) == 1 else inv
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
         mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
-        return fn.adjoint()
+        out = fn.adjoint()
+        take_over(out, (fn,))  # a queue holds the adjoint in place of the product (PennyLane's)
+        return out
     if isinstance(fn, Observable):
         if not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True):
             return fn  # Hermitian: its own adjoint
@@ -3396,6 +3399,17 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
     def batch_size(self):
         """The base's broadcast batch size (PennyLane's rule)."""
         return getattr(self._base, "batch_size", None)
+
+    def eigvals(self) -> np.ndarray:
+        """PennyLane's ``Controlled.eigvals``: ones for the states the control leaves
+        alone, then the base's eigenvalues.
+
+        >>> import qsym as qml
+        >>> qml.ctrl(qml.Z(0), control=[1, 2], control_values=[0, 1]).eigvals()
+        array([ 1.,  1.,  1.,  1.,  1.,  1.,  1., -1.])
+        """
+        with not_recording():
+            return controlled_eigenvalues(self._base.eigvals(), len(self.wires))
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The identity, with the base's matrix where the controls hold their values."""

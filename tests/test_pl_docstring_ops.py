@@ -1,0 +1,87 @@
+"""Issue #18: PennyLane's own docstring examples of its operators (``pennylane/ops``,
+``op_math``) give PennyLane's numbers on qsym. Expected values are closed forms and
+hand-built matrices, independent of the code under test."""
+import numpy as np
+import pytest
+
+import qsym as qml
+
+
+def _rx(t):
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    return np.array([[c, -1j * s], [-1j * s, c]])
+
+
+def _ry(t):
+    c, s = np.cos(t / 2), np.sin(t / 2)
+    return np.array([[c, -s], [s, c]])
+
+
+def _rz(t):
+    return np.diag([np.exp(-0.5j * t), np.exp(0.5j * t)])
+
+
+# --- qml.adjoint of a product queues only the adjoint (simplify's docstring) ------------
+
+def test_adjoint_of_a_product_replaces_it_in_a_queue():
+    with qml.queuing.AnnotatedQueue() as q:
+        out = qml.adjoint(qml.prod(qml.RX(1.0, 0), qml.RY(2.0, 0)))
+    assert q.queue == [out]
+
+
+@pytest.mark.parametrize("transform", [None, "simplify"])
+def test_adjoint_of_a_product_in_a_transformed_qnode(transform):
+    def f():
+        qml.adjoint(qml.prod(qml.RX(1, 0) ** 1, qml.RY(1, 0), qml.RZ(1, 0)))
+        return qml.probs(wires=0)
+
+    qf = qml.simplify(f) if transform else f
+    circuit = qml.qnode(qml.device("default.qubit", wires=2))(qf)
+    # prod(A, B, C) is the matrix A @ B @ C; its adjoint applied to |0>
+    u = (_rx(1) @ _ry(1) @ _rz(1)).conj().T
+    expected = np.abs(u[:, 0]) ** 2
+    assert np.allclose(circuit(), expected)
+    tape = qml.workflow.construct_tape(circuit)()
+    assert len(tape.operations) == 1
+    assert np.allclose(qml.matrix(tape.operations[0]), u)
+
+
+# --- eigenvalues of controlled operators in PennyLane's order ---------------------------
+
+def _ones_then(ev, n):
+    return np.concatenate([np.ones(2 ** n - len(ev)), ev])
+
+
+@pytest.mark.parametrize("make, base_ev, n", [
+    (lambda: qml.CNOT([0, 1]), [1, -1], 2),
+    (lambda: qml.CY([0, 1]), [1, -1], 2),
+    (lambda: qml.CH([0, 1]), [1, -1], 2),
+    (lambda: qml.Toffoli([0, 1, 2]), [1, -1], 3),
+    (lambda: qml.MultiControlledX(wires=[0, 1, 2], control_values=[0, 1]), [1, -1], 3),
+    (lambda: qml.CSWAP([0, 1, 2]), [1, -1, 1, 1], 3),  # SWAP.eigvals(): PennyLane 0.45.1
+    (lambda: qml.CRY(0.3, [0, 1]), [np.exp(0.15j), np.exp(-0.15j)], 2),
+    (lambda: qml.CRX(0.3, [0, 1]), [np.exp(0.15j), np.exp(-0.15j)], 2),
+    (lambda: qml.CRZ(0.3, [0, 1]), [np.exp(-0.15j), np.exp(0.15j)], 2),
+    (lambda: qml.ctrl(qml.RX(0.3, 0), [1, 2], control_values=[0, 1]),
+     [np.exp(0.15j), np.exp(-0.15j)], 3),
+    (lambda: qml.ControlledQubitUnitary(_ry(0.4), wires=[1, 0]),
+     [np.exp(0.2j), np.exp(-0.2j)], 2),
+])
+def test_controlled_eigvals_are_ones_then_the_targets(make, base_ev, n):
+    op = make()
+    got = np.asarray(op.eigvals())
+    # PennyLane's Controlled.eigvals: ones for the untouched states, then the target's
+    assert np.allclose(got, _ones_then(np.asarray(base_ev), n))
+    assert np.allclose(qml.eigvals(op), got)
+    # the same multiset as the matrix's eigenvalues
+    m = qml.matrix(op)
+    assert np.allclose(np.sort_complex(np.linalg.eigvals(m).round(10)),
+                       np.sort_complex(got.round(10)))
+
+
+def test_controlled_eigvals_broadcast():
+    t = np.array([0.1, 0.2])
+    got = qml.CRX(t, [0, 1]).eigvals()
+    assert got.shape == (2, 4)
+    for row, ti in zip(got, t):
+        assert np.allclose(row, [1, 1, np.exp(0.5j * ti), np.exp(-0.5j * ti)])
