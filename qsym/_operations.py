@@ -3345,9 +3345,28 @@ def as_observable(obj) -> Observable:
             tape.observe(obj)
             out._gates = (obj,)
         return out
+    hermitian = _hermitian_of(obj)
+    if hermitian is not None:
+        return hermitian
     raise MeasurementError(
         f"expected an observable (e.g. qml.PauliZ(0)), got {type(obj).__name__}: {obj!r}"
     )
+
+
+def _hermitian_of(obj):
+    """A Hermitian operator of numbers without a Pauli form (``qml.exp(qml.Z(0), 3)``) as
+    the :class:`Hermitian` of its matrix, which PennyLane's devices measure; None for
+    anything else (not verified Hermitian, parameters that are circuit inputs, a batch)."""
+    if not getattr(obj, "is_verified_hermitian", False) or not callable(getattr(obj, "matrix", None)):
+        return None
+    try:
+        m = np.asarray(obj.matrix(), dtype=complex)
+    except (TypeError, ValueError, AttributeError):  # symbolic parameters: no matrix of numbers
+        return None
+    if m.ndim != 2:
+        return None
+    with _no_recording():
+        return Hermitian(m, wires=list(obj.wires))
 
 
 # --- plain Pauli-sum arithmetic (merged words): what the kernels measure --------------------

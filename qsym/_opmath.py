@@ -2792,6 +2792,8 @@ class AdjointOperation(SymbolicOp):
                     _NO_PL_ADJOINT:
                 return adjoint(base)
             out = base.adjoint()
+            if isinstance(out, AdjointOperation) and out._base is base:
+                return out  # (the base's adjoint is its lazy Adjoint: simplified already)
             return out.simplify() if hasattr(out, "simplify") else out
 
     def eigvals(self) -> np.ndarray:

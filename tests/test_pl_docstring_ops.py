@@ -85,3 +85,41 @@ def test_controlled_eigvals_broadcast():
     assert got.shape == (2, 4)
     for row, ti in zip(got, t):
         assert np.allclose(row, [1, 1, np.exp(0.5j * ti), np.exp(-0.5j * ti)])
+
+
+# --- qml.adjoint(...).simplify() of a controlled product: no endless recursion ----------
+
+def test_simplify_adjoint_of_controlled_product_is_its_inverse():
+    op = qml.ctrl(qml.RX(1.2, wires=0) ** 2 @ qml.RY(0.1, wires=0), control=1)
+    s = qml.simplify(qml.adjoint(op))
+    target = _rx(2.4) @ _ry(0.1)
+    controlled = np.block([[np.eye(2), np.zeros((2, 2))], [np.zeros((2, 2)), target]])
+    assert np.allclose(qml.matrix(s, wire_order=[1, 0]), controlled.conj().T)
+
+
+# --- a Hermitian exponential is measured (qml.exp's docstring) --------------------------
+
+def test_expval_of_a_hermitian_exponential():
+    obs = qml.exp(qml.Z(0), 3)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.RX(x, wires=0)
+        return qml.expval(obs), qml.var(obs)
+
+    x = 0.3
+    p0, p1 = np.cos(x / 2) ** 2, np.sin(x / 2) ** 2
+    mean = p0 * np.exp(3) + p1 * np.exp(-3)
+    var = p0 * np.exp(6) + p1 * np.exp(-6) - mean ** 2
+    assert np.allclose(circuit(x), [mean, var])
+    g = qml.grad(lambda t: circuit(t)[0])(qml.numpy.array(x))
+    assert np.isclose(g, -np.sin(x) / 2 * (np.exp(3) - np.exp(-3)))
+
+
+def test_a_non_hermitian_exponential_is_still_refused():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit():
+        return qml.expval(qml.exp(qml.Z(0), 1j))
+
+    with pytest.raises(qml.errors.MeasurementError):
+        circuit()
