@@ -123,3 +123,34 @@ def test_a_non_hermitian_exponential_is_still_refused():
 
     with pytest.raises(qml.errors.MeasurementError):
         circuit()
+
+
+# --- qml.pauli.grouping.graph_colouring.largest_first: PennyLane's visiting order -------
+
+def test_largest_first_docstring_graph():
+    from qsym.pauli import largest_first
+
+    obs = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    adj = np.array([[0, 0, 1], [0, 0, 1], [1, 1, 0]])
+    # degrees (1, 1, 2): vertex 2 first (colour 1), then 1 and 0 (ties: the later row
+    # first), both adjacent to 2 only: colour 2, in the order visited
+    got = largest_first(obs, adj)
+    assert list(got) == [1, 2]
+    assert [r.tolist() for r in got[1]] == [[0.0, 0.0, 1.0]]
+    assert [r.tolist() for r in got[2]] == [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]
+
+
+def test_largest_first_is_a_proper_colouring():
+    from qsym.pauli import largest_first
+
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        n = int(rng.integers(2, 10))
+        adj = np.triu((rng.random((n, n)) < 0.5).astype(int), 1)
+        adj = adj + adj.T
+        rows = np.eye(n)
+        got = largest_first(rows, adj)
+        members = [[int(np.argmax(r)) for r in group] for group in got.values()]
+        assert sorted(i for g in members for i in g) == list(range(n))
+        for g in members:
+            assert not any(adj[i, j] for i in g for j in g)
