@@ -294,7 +294,7 @@ REAL_PARAMETRIC = frozenset({"SingleExcitation", "DoubleExcitation", "OrbitalRot
 def _pennylane_dtype(name: str, m: np.ndarray, n_params: int) -> np.ndarray:
     """A constant gate's matrix in PennyLane's dtype: ``int64`` where its entries are
     integers (PauliX, PauliZ, CNOT, CZ, SWAP, Toffoli, CSWAP), ``float64`` where they are
-    real (Hadamard, Identity), complex otherwise; so ``full += w * qml.matrix(qml.PauliZ(0))``
+    real (Hadamard, Identity, MultiControlledX), complex otherwise; so ``full += w * qml.matrix(qml.PauliZ(0))``
     on a real array works as in PennyLane. Gates with parameters stay complex, except the
     Givens rotations PennyLane builds real (:data:`REAL_PARAMETRIC`: ``float64``)."""
     if n_params and name in REAL_PARAMETRIC and not np.any(m.imag):
@@ -302,7 +302,7 @@ def _pennylane_dtype(name: str, m: np.ndarray, n_params: int) -> np.ndarray:
     if n_params or np.any(m.imag):
         return m
     real = m.real.copy()
-    if name != "Identity" and np.array_equal(real, np.round(real)):
+    if name not in ("Identity", "MultiControlledX") and np.array_equal(real, np.round(real)):
         return real.astype(np.int64)
     return real
 
@@ -849,13 +849,18 @@ class Operation:
             hyper["dim"], n = dim, int(size).bit_length() - 1
         params, extra = params[:cls.num_params], params[cls.num_params:]
         if extra:  # PennyLane's positional hyperparameters: PauliRot(theta, "XY"), MultiRZ(theta, 2)
-            names = cls._row.hyper or (("num_wires",) if not cls.num_wires else ())
+            names = _MATRIX_ARGUMENTS.get(name) or cls._row.hyper or (
+                ("num_wires",) if not cls.num_wires else ())
             if len(extra) > len(names):
                 raise GateError(f"{name}.compute_matrix takes {cls.num_params} parameter(s) "
                                 f"and {', '.join(names) or 'no hyperparameters'}")
             given = dict(zip(names, extra))
             n = given.pop("num_wires", n)
             hyper = {**given, **hyper}
+        if "control_wires" in hyper:  # MultiControlledX.compute_matrix(control_wires, ...)
+            n = len(list(np.atleast_1d(hyper.pop("control_wires")))) + 1
+            if hyper.get("control_values") is None:
+                hyper.pop("control_values", None)
         if n is None and isinstance(hyper.get("pauli_word"), str):
             n = len(hyper["pauli_word"])
         if not cls.num_wires and n is None:
@@ -1684,6 +1689,10 @@ CONTROLLED_LABELS = {
 # PennyLane's closed-form eigenvalues of the gates that are not diagonal, in its order
 # (``op.eigvals()``, ``compute_eigvals``); tests/test_pl_operators.py proves each equal to
 # its matrix's eigenvalues (as multisets)
+# PennyLane's positional arguments of ``compute_matrix`` after the parameters, where they
+# are not the table row's hyperparameters
+_MATRIX_ARGUMENTS = {"MultiControlledX": ("control_wires", "control_values")}
+
 PENNYLANE_EIGVALS = {
     "IsingXY": lambda phi: np.exp(0.5j * phi * np.array([1, -1, 0, 0])),
     "PSWAP": lambda phi: np.array([1, 1, -np.exp(1j * phi), np.exp(1j * phi)]),

@@ -154,3 +154,22 @@ def test_largest_first_is_a_proper_colouring():
         assert sorted(i for g in members for i in g) == list(range(n))
         for g in members:
             assert not any(adj[i, j] for i in g for j in g)
+
+
+# --- MultiControlledX.compute_matrix(control_wires, control_values) (its docstring) -----
+
+@pytest.mark.parametrize("controls, values", [([0], [1]), ([1], [0]), ([0, 1], None),
+                                              ([0, 1], [1, 0]), ([0, 1, 2], [0, 0, 1])])
+def test_multicontrolledx_compute_matrix_positional(controls, values):
+    n = len(controls) + 1
+    vals = [1] * len(controls) if values is None else values
+    # hand-built: X on the last wire where the controls read vals, identity elsewhere
+    expected = np.eye(2 ** n)
+    base = int("".join(map(str, vals)), 2) << 1
+    expected[[base, base + 1]] = expected[[base + 1, base]]
+    got = qml.MultiControlledX.compute_matrix(controls, values)
+    assert got.dtype == np.float64  # PennyLane's dtype
+    assert np.array_equal(got, expected)
+    kw = qml.MultiControlledX.compute_matrix(control_wires=controls, control_values=values)
+    assert np.array_equal(kw, expected)
+    assert qml.MultiControlledX(wires=[*range(n)], control_values=vals).matrix().dtype == np.float64
