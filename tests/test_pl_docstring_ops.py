@@ -173,3 +173,16 @@ def test_multicontrolledx_compute_matrix_positional(controls, values):
     kw = qml.MultiControlledX.compute_matrix(control_wires=controls, control_values=values)
     assert np.array_equal(kw, expected)
     assert qml.MultiControlledX(wires=[*range(n)], control_values=vals).matrix().dtype == np.float64
+
+
+# --- qml.draw of a decomposition that leaves some of the operator's wires unused --------
+
+def test_draw_of_a_decomposition_on_fewer_wires():
+    # x >= 4 on three bits is "the top bit is 1": one CNOT-like gate from wire 0 to 3
+    ops = qml.IntegerComparator.compute_decomposition(4, wires=[0, 1, 2, 3])
+    u = qml.matrix(qml.prod(*reversed(ops)), wire_order=[0, 1, 2, 3])
+    assert np.allclose(u, qml.matrix(qml.IntegerComparator(4, wires=[0, 1, 2, 3])))
+    text = qml.draw(qml.IntegerComparator.compute_decomposition)(4, wires=[0, 1, 2, 3])
+    lines = text.splitlines()
+    assert lines[0].startswith("0:") and "●" in lines[0]
+    assert lines[-1].startswith("3:") and "X" in lines[-1]
