@@ -186,3 +186,40 @@ def test_draw_of_a_decomposition_on_fewer_wires():
     lines = text.splitlines()
     assert lines[0].startswith("0:") and "●" in lines[0]
     assert lines[-1].startswith("3:") and "X" in lines[-1]
+
+
+# --- a Pauli sum's sparse_matrix is built sparse (SparseHamiltonian's docstring) --------
+
+_PAULI = {"I": np.eye(2), "X": np.array([[0, 1], [1, 0]]), "Y": np.array([[0, -1j], [1j, 0]]),
+          "Z": np.diag([1, -1])}
+
+
+def _kron_word(letters):
+    m = np.array([[1.0 + 0j]])
+    for p in letters:
+        m = np.kron(m, _PAULI[p])
+    return m
+
+
+@pytest.mark.parametrize("wire_order", [None, [2, 0, 1], [3, 1, 0, 2]])
+def test_pauli_sum_sparse_matrix_matches_kronecker_products(wire_order):
+    H = qml.Hamiltonian([0.5, 2.0, -1.5, 0.3j],
+                        [qml.Z(0) @ qml.Y(2), qml.X(1), qml.Y(0) @ qml.X(2) @ qml.Z(1), qml.Y(1)])
+    order = [0, 2, 1] if wire_order is None else wire_order  # default: wires by first use
+    words = [{0: "Z", 2: "Y"}, {1: "X"}, {0: "Y", 2: "X", 1: "Z"}, {1: "Y"}]
+    expected = sum(c * _kron_word([w.get(x, "I") for x in order])
+                   for c, w in zip([0.5, 2.0, -1.5, 0.3j], words))
+    got = H.sparse_matrix(wire_order=wire_order)
+    assert got.format == "csr"
+    assert np.allclose(got.toarray(), expected)
+
+
+def test_sparse_matrix_of_a_twenty_wire_hamiltonian():
+    n = 20
+    M = qml.Hamiltonian([1] * n, [qml.Z(i) for i in range(n)]).sparse_matrix()
+    assert M.shape == (2 ** n, 2 ** n)
+    diag = M.diagonal().real
+    # sum of Z_i on basis state x: n - 2 * popcount(x)
+    for x in [0, 1, 2 ** n - 1, 0b1011, 123456]:
+        assert diag[x] == n - 2 * bin(x).count("1")
+    assert M.nnz <= 2 ** n and (M - M.T).nnz == 0
