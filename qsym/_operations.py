@@ -3897,6 +3897,21 @@ class Prod(_Arithmetic):
            [ 0, -1,  0,  0]])
     """
 
+    def simplify(self):
+        """PennyLane's ``Prod.simplify``: by the Pauli form where every factor has one;
+        else the factors simplified and grouped (Paulis multiplied per wire, equal factors
+        as powers, ``RX``/``RY``/``RZ`` on one wire added, sums expanded).
+
+        >>> import qsym as qml
+        >>> qml.prod(qml.RX(1.0, 0), qml.RX(2.0, 0)).simplify()
+        RX(3.0, wires=[0])
+        """
+        grouped = METHODS.get("prod_simplify")
+        if grouped is None or self._merged is not None or (
+                self.operands and all(_pauli_form(o) is not None for o in self.operands)):
+            return super().simplify()
+        return grouped(self)
+
     def __init__(self, *factors, id=None, _flat=False):
         ops = []
         for f in map(_operand, factors):

@@ -223,3 +223,48 @@ def test_sparse_matrix_of_a_twenty_wire_hamiltonian():
     for x in [0, 1, 2 ** n - 1, 0b1011, 123456]:
         assert diag[x] == n - 2 * bin(x).count("1")
     assert M.nnz <= 2 ** n and (M - M.T).nnz == 0
+
+
+# --- Prod.simplify of factors without a Pauli form: PennyLane's grouping ----------------
+
+def test_prod_simplify_adds_rotations_on_one_wire():
+    s = qml.prod(qml.RX(1.0, 0), qml.RX(2.0, 0)).simplify()
+    assert s.name == "RX" and np.isclose(s.data[0], 3.0)
+    s = qml.prod(qml.RX(5 * np.pi, 0), qml.RY(1.0, 0)).simplify()  # 5 pi mod 4 pi
+    assert [o.name for o in s.operands] == ["RX", "RY"] and np.isclose(s.operands[0].data[0], np.pi)
+
+
+def test_prod_simplify_powers_phases_and_sums():
+    # RX(1.2)**2 is RX(2.4)
+    s = qml.prod(qml.RX(1.2, 0) ** 2, qml.RY(0.1, 0)).simplify()
+    assert [o.name for o in s.operands] == ["RX", "RY"] and np.isclose(s.operands[0].data[0], 2.4)
+    # X(1) Y(1) = i Z(1); the adjoint of RX(2) is RX(-2) = RX(4 pi - 2), added to RX(1)
+    s = qml.prod(qml.RX(1.0, 0) ** 1, qml.adjoint(qml.RX(2.0, 0)), qml.X(1), qml.Y(1)).simplify()
+    assert np.isclose(s.scalar, 1j)
+    assert [o.name for o in s.base.operands] == ["PauliZ", "RX"]
+    assert np.isclose(s.base.operands[1].data[0], 4 * np.pi - 1.0)
+    # S S = S**2 = Z; a sum on another wire expands: Z(0) X(1) + Z(0) Z(1)
+    s = qml.prod(qml.S(0), qml.S(0), qml.X(1) + qml.Z(1)).simplify()
+    z0x1 = np.kron(np.diag([1, -1]), [[0, 1], [1, 0]])
+    z0z1 = np.kron(np.diag([1, -1]), np.diag([1, -1]))
+    assert isinstance(s, qml.ops.Sum) and len(s.operands) == 2
+    assert np.allclose(qml.matrix(s, wire_order=[0, 1]), z0x1 + z0z1)
+    assert qml.prod(qml.Hadamard(0), qml.Hadamard(0)).simplify().name == "Identity"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_prod_simplify_keeps_the_matrix(seed):
+    rng = np.random.default_rng(seed)
+    makers = [lambda w, t: qml.RX(t, w), lambda w, t: qml.RY(t, w), lambda w, t: qml.RZ(t, w),
+              lambda w, t: qml.X(w), lambda w, t: qml.Y(w), lambda w, t: qml.Z(w),
+              lambda w, t: qml.S(w), lambda w, t: qml.Hadamard(w),
+              lambda w, t: qml.CNOT([w, 1 - w])]
+    ops = [makers[rng.integers(len(makers))](int(rng.integers(2)), float(rng.normal()))
+           for _ in range(6)]
+    p = qml.prod(*ops)
+    # the product's matrix by hand: the factors' matrices multiplied left to right
+    expected = np.eye(4)
+    for o in ops:
+        expected = expected @ qml.matrix(o, wire_order=[0, 1])
+    s = p.simplify()
+    assert np.allclose(qml.matrix(s, wire_order=[0, 1]), expected)
