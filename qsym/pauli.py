@@ -1422,7 +1422,7 @@ def largest_first(binary_observables, adj) -> dict:
     ``{colour: [rows of binary_observables]}``; no two rows of one colour are adjacent.
 
     >>> largest_first(np.eye(3), np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]]))
-    {1: [array([1., 0., 0.]), array([0., 0., 1.])], 2: [array([0., 1., 0.])]}
+    {1: [array([0., 1., 0.]), array([0., 0., 1.])], 2: [array([1., 0., 0.])]}
 
     As PennyLane's, the vertices are visited by ``numpy.argsort`` of their degrees,
     reversed (ties: the later row first), and each colour lists its rows in that order.
