@@ -5076,6 +5076,16 @@ class BasisStateProjector(Projector):
         return sparse_of(BasisStateProjector.compute_matrix(basis_state), format)
 
     @staticmethod
+    def compute_eigvals(basis_state) -> np.ndarray:
+        """The diagonal of ``|s><s|``: 1 at the basis state's index, 0 elsewhere
+        (PennyLane's ``BasisStateProjector.compute_eigvals``).
+
+        >>> BasisStateProjector.compute_eigvals([0, 1])
+        array([0., 1., 0., 0.])
+        """
+        return np.diagonal(BasisStateProjector.compute_matrix(basis_state)).copy()
+
+    @staticmethod
     def compute_diagonalizing_gates(basis_state, wires) -> list:
         """None: it is diagonal in the computational basis.
 
@@ -5253,6 +5263,16 @@ class MeasurementProcess(Measured):
             _PLMeasurement.__init__(self, *args, **kwargs)  # (a class of the user's own)
             return
         self._init_kind(*args, **kwargs)
+
+    def eigvals(self):
+        """PennyLane's ``mp.eigvals()``: the eigenvalues given, else the observable's (in
+        the computational basis after its diagonalizing gates), else None.
+
+        >>> import qsym as qml
+        >>> qml.measurements.MeasurementProcess(obs=qml.X(1)).eigvals()
+        array([ 1., -1.])
+        """
+        return _PLMeasurement.eigvals(self)
 
     def _init_kind(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         """A measurement of ``kind`` (qsym's own signature), recorded on the active tape."""

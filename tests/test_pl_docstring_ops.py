@@ -268,3 +268,22 @@ def test_prod_simplify_keeps_the_matrix(seed):
         expected = expected @ qml.matrix(o, wire_order=[0, 1])
     s = p.simplify()
     assert np.allclose(qml.matrix(s, wire_order=[0, 1]), expected)
+
+
+# --- MeasurementProcess.eigvals and BasisStateProjector.compute_eigvals (their docstrings)
+
+def test_measurement_process_eigvals():
+    M = qml.measurements.MeasurementProcess
+    assert np.array_equal(M(obs=qml.X(1)).eigvals(), [1.0, -1.0])
+    # X(0) Z(1) after its diagonalizing gates: Z(0) Z(1), signs (-1)^(b0 + b1)
+    assert np.array_equal(M(obs=qml.X(0) @ qml.Z(1)).eigvals(), [1.0, -1.0, -1.0, 1.0])
+    assert np.array_equal(M(wires=[0], eigvals=[3, 4]).eigvals(), [3, 4])
+    assert M(wires=[0]).eigvals() is None
+
+
+@pytest.mark.parametrize("state", [[0], [1], [0, 1], [1, 1, 0]])
+def test_basis_state_projector_compute_eigvals(state):
+    B = qml.ops.qubit.observables.BasisStateProjector
+    expected = np.zeros(2 ** len(state))
+    expected[int("".join(map(str, state)), 2)] = 1.0
+    assert np.array_equal(B.compute_eigvals(state), expected)
