@@ -384,6 +384,8 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
         group = next((g for g in draw_groups(op, stamp)
                       if level != "device" or g[1].device_applies()), None)
         orig = getattr(op, "_adjoint_of", None)
+        if group is not None and any(w not in index for w in (*group[2], *group[3])):
+            group = None  # (a group on wires the drawing does not have: drawn gate by gate)
         if group is not None:
             key, labeller, wires, controls, values = group
             out.append(("group", key, labeller, tuple(index[w] for w in wires),

@@ -294,7 +294,7 @@ REAL_PARAMETRIC = frozenset({"SingleExcitation", "DoubleExcitation", "OrbitalRot
 def _pennylane_dtype(name: str, m: np.ndarray, n_params: int) -> np.ndarray:
     """A constant gate's matrix in PennyLane's dtype: ``int64`` where its entries are
     integers (PauliX, PauliZ, CNOT, CZ, SWAP, Toffoli, CSWAP), ``float64`` where they are
-    real (Hadamard, Identity), complex otherwise; so ``full += w * qml.matrix(qml.PauliZ(0))``
+    real (Hadamard, Identity, MultiControlledX), complex otherwise; so ``full += w * qml.matrix(qml.PauliZ(0))``
     on a real array works as in PennyLane. Gates with parameters stay complex, except the
     Givens rotations PennyLane builds real (:data:`REAL_PARAMETRIC`: ``float64``)."""
     if n_params and name in REAL_PARAMETRIC and not np.any(m.imag):
@@ -302,7 +302,7 @@ def _pennylane_dtype(name: str, m: np.ndarray, n_params: int) -> np.ndarray:
     if n_params or np.any(m.imag):
         return m
     real = m.real.copy()
-    if name != "Identity" and np.array_equal(real, np.round(real)):
+    if name not in ("Identity", "MultiControlledX") and np.array_equal(real, np.round(real)):
         return real.astype(np.int64)
     return real
 
@@ -849,13 +849,18 @@ class Operation:
             hyper["dim"], n = dim, int(size).bit_length() - 1
         params, extra = params[:cls.num_params], params[cls.num_params:]
         if extra:  # PennyLane's positional hyperparameters: PauliRot(theta, "XY"), MultiRZ(theta, 2)
-            names = cls._row.hyper or (("num_wires",) if not cls.num_wires else ())
+            names = _MATRIX_ARGUMENTS.get(name) or cls._row.hyper or (
+                ("num_wires",) if not cls.num_wires else ())
             if len(extra) > len(names):
                 raise GateError(f"{name}.compute_matrix takes {cls.num_params} parameter(s) "
                                 f"and {', '.join(names) or 'no hyperparameters'}")
             given = dict(zip(names, extra))
             n = given.pop("num_wires", n)
             hyper = {**given, **hyper}
+        if "control_wires" in hyper:  # MultiControlledX.compute_matrix(control_wires, ...)
+            n = len(list(np.atleast_1d(hyper.pop("control_wires")))) + 1
+            if hyper.get("control_values") is None:
+                hyper.pop("control_values", None)
         if n is None and isinstance(hyper.get("pauli_word"), str):
             n = len(hyper["pauli_word"])
         if not cls.num_wires and n is None:
@@ -1287,6 +1292,9 @@ class Operation:
         >>> PauliZ(0).eigvals()
         array([ 1., -1.])
         """
+        if self._row is not None and self.name in CONTROLLED_TARGETS:  # PennyLane's ControlledOp
+            with _no_recording():
+                return controlled_eigenvalues(self._target_gate().eigvals(), len(self.wires))
         closed = PENNYLANE_EIGVALS.get(self.name) if self._row is not None else None
         if closed is not None:
             from ._broadcast import Batched
@@ -1683,6 +1691,10 @@ CONTROLLED_LABELS = {
 # PennyLane's closed-form eigenvalues of the gates that are not diagonal, in its order
 # (``op.eigvals()``, ``compute_eigvals``); tests/test_pl_operators.py proves each equal to
 # its matrix's eigenvalues (as multisets)
+# PennyLane's positional arguments of ``compute_matrix`` after the parameters, where they
+# are not the table row's hyperparameters
+_MATRIX_ARGUMENTS = {"MultiControlledX": ("control_wires", "control_values")}
+
 PENNYLANE_EIGVALS = {
     "IsingXY": lambda phi: np.exp(0.5j * phi * np.array([1, -1, 0, 0])),
     "PSWAP": lambda phi: np.array([1, 1, -np.exp(1j * phi), np.exp(1j * phi)]),
@@ -1742,6 +1754,20 @@ def _closed_eigvals(fn, params) -> np.ndarray:
     (size,) = sizes
     return np.stack([np.asarray(fn(*[float(a[b] if a.ndim else a) for a in arrays]))
                      for b in range(size)])
+
+
+def controlled_eigenvalues(base_eigvals, num_wires: int) -> np.ndarray:
+    """The eigenvalues of a controlled operator on ``num_wires`` wires in PennyLane's order
+    (``Controlled.eigvals``): ones for the states the control leaves alone, then the
+    target's eigenvalues ``base_eigvals`` (a batch: one row per element), whatever the
+    control values.
+
+    >>> controlled_eigenvalues(np.array([1.0, -1.0]), 2)  # CNOT's
+    array([ 1.,  1.,  1., -1.])
+    """
+    ev = np.asarray(base_eigvals)
+    ones = np.ones((*ev.shape[:-1], 2 ** num_wires - ev.shape[-1]), dtype=ev.dtype)
+    return np.concatenate([ones, ev], axis=-1)
 
 
 def _eigenvalues(m: np.ndarray) -> np.ndarray:
@@ -2396,6 +2422,35 @@ def sparse_of(m: np.ndarray, format="csr"):  # noqa: A002  (PennyLane's name)
             f"a broadcast matrix (shape {np.shape(m)}) has no sparse form (sparse matrices do "
             "not support broadcasting, as PennyLane's); give one parameter value at a time")
     return sparse.csr_matrix(np.asarray(m)).asformat(format)
+
+
+def pauli_sum_sparse(terms: dict, order: list, format="csr"):  # noqa: A002
+    """The sparse matrix on the wires ``order`` (the first most significant) of the Pauli
+    sum ``terms`` (``{((wire, letter), ...): coefficient}``), built term by term: each word
+    maps basis state ``x`` to ``x`` with its X/Y bits flipped, times a phase.
+
+    >>> pauli_sum_sparse({((0, "Y"),): 1.0}, [0]).toarray()
+    array([[0.+0.j, 0.-1.j],
+           [0.+1.j, 0.+0.j]])
+    """
+    sparse = sparse_of(np.eye(1), "csr").__class__  # (scipy imported, or its GateError)
+    n = len(order)
+    dim = 2 ** n
+    index = np.arange(dim)
+    shift = {w: n - 1 - k for k, w in enumerate(order)}
+    total = sparse((dim, dim), dtype=complex)
+    for word, coeff in terms.items():
+        flip, phase = 0, np.full(dim, complex(coeff))
+        for w, letter in word:
+            sign = 1 - 2 * ((index >> shift[w]) & 1)  # +1 on |0>, -1 on |1>
+            if letter in "XY":
+                flip |= 1 << shift[w]
+            if letter == "Z":
+                phase *= sign
+            elif letter == "Y":  # Y|0> = i|1>, Y|1> = -i|0>
+                phase *= 1j * sign
+        total = total + sparse((phase, (index ^ flip, index)), shape=(dim, dim))
+    return total.asformat(format)
 
 
 def _declares(cls, attr: str) -> bool:
@@ -3349,9 +3404,28 @@ def as_observable(obj) -> Observable:
             tape.observe(obj)
             out._gates = (obj,)
         return out
+    hermitian = _hermitian_of(obj)
+    if hermitian is not None:
+        return hermitian
     raise MeasurementError(
         f"expected an observable (e.g. qml.PauliZ(0)), got {type(obj).__name__}: {obj!r}"
     )
+
+
+def _hermitian_of(obj):
+    """A Hermitian operator of numbers without a Pauli form (``qml.exp(qml.Z(0), 3)``) as
+    the :class:`Hermitian` of its matrix, which PennyLane's devices measure; None for
+    anything else (not verified Hermitian, parameters that are circuit inputs, a batch)."""
+    if not getattr(obj, "is_verified_hermitian", False) or not callable(getattr(obj, "matrix", None)):
+        return None
+    try:
+        m = np.asarray(obj.matrix(), dtype=complex)
+    except (TypeError, ValueError, AttributeError):  # symbolic parameters: no matrix of numbers
+        return None
+    if m.ndim != 2:
+        return None
+    with _no_recording():
+        return Hermitian(m, wires=list(obj.wires))
 
 
 # --- plain Pauli-sum arithmetic (merged words): what the kernels measure --------------------
@@ -3695,7 +3769,19 @@ class _Arithmetic(Observable):
         return self._rebuild([o.map_wires(wire_map) for o in self.operands])
 
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
-        """The matrix as a SciPy sparse matrix (needs scipy, not a dependency of qsym)."""
+        """The matrix as a SciPy sparse matrix (needs scipy, not a dependency of qsym); a sum
+        of Pauli words is built sparse, never dense (PennyLane's: a Hamiltonian on 20 wires).
+
+        >>> import qsym as qml
+        >>> qml.Hamiltonian([1.0, 2.0], [qml.Z(0), qml.X(1)]).sparse_matrix().nnz
+        8
+        """
+        if self._merged is not None and self._pauli_exact() and self.operands:
+            order = list(self._wires) if wire_order is None else list(wires_tuple(wire_order))
+            missing = [w for w in self._wires if w not in order]
+            if missing:
+                raise WireError(f"wire_order {order} misses the operator's wires {missing}")
+            return pauli_sum_sparse(self.terms, order or [0], format)
         return sparse_of(self.matrix(wire_order=wire_order), format)
 
     @property
@@ -3831,6 +3917,21 @@ class Prod(_Arithmetic):
            [ 1,  0,  0,  0],
            [ 0, -1,  0,  0]])
     """
+
+    def simplify(self):
+        """PennyLane's ``Prod.simplify``: by the Pauli form where every factor has one;
+        else the factors simplified and grouped (Paulis multiplied per wire, equal factors
+        as powers, ``RX``/``RY``/``RZ`` on one wire added, sums expanded).
+
+        >>> import qsym as qml
+        >>> qml.prod(qml.RX(1.0, 0), qml.RX(2.0, 0)).simplify()
+        RX(3.0, wires=[0])
+        """
+        grouped = METHODS.get("prod_simplify")
+        if grouped is None or self._merged is not None or (
+                self.operands and all(_pauli_form(o) is not None for o in self.operands)):
+            return super().simplify()
+        return grouped(self)
 
     def __init__(self, *factors, id=None, _flat=False):
         ops = []
@@ -4996,6 +5097,16 @@ class BasisStateProjector(Projector):
         return sparse_of(BasisStateProjector.compute_matrix(basis_state), format)
 
     @staticmethod
+    def compute_eigvals(basis_state) -> np.ndarray:
+        """The diagonal of ``|s><s|``: 1 at the basis state's index, 0 elsewhere
+        (PennyLane's ``BasisStateProjector.compute_eigvals``).
+
+        >>> BasisStateProjector.compute_eigvals([0, 1])
+        array([0., 1., 0., 0.])
+        """
+        return np.diagonal(BasisStateProjector.compute_matrix(basis_state)).copy()
+
+    @staticmethod
     def compute_diagonalizing_gates(basis_state, wires) -> list:
         """None: it is diagonal in the computational basis.
 
@@ -5173,6 +5284,16 @@ class MeasurementProcess(Measured):
             _PLMeasurement.__init__(self, *args, **kwargs)  # (a class of the user's own)
             return
         self._init_kind(*args, **kwargs)
+
+    def eigvals(self):
+        """PennyLane's ``mp.eigvals()``: the eigenvalues given, else the observable's (in
+        the computational basis after its diagonalizing gates), else None.
+
+        >>> import qsym as qml
+        >>> qml.measurements.MeasurementProcess(obs=qml.X(1)).eigvals()
+        array([ 1., -1.])
+        """
+        return _PLMeasurement.eigvals(self)
 
     def _init_kind(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         """A measurement of ``kind`` (qsym's own signature), recorded on the active tape."""

@@ -40,6 +40,7 @@ import contextlib
 import copy
 import functools
 import inspect
+import itertools
 import numbers
 import warnings
 
@@ -57,6 +58,7 @@ from ._gates import GATES, REGISTRY, GateDef, gate_def, is_sparse_matrix, regist
 from .rules import eigen_frequencies
 from ._operations import (
     CONTROLLED_TARGETS,
+    controlled_eigenvalues,
     GATE_CLASSES,
     METHODS,
     PARAMETRIZED_EVOLUTION,
@@ -462,7 +464,9 @@ def adjoint(fn, lazy=True):
         return inv[0] if len(inv) == 1 else inv
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
         mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
-        return fn.adjoint()
+        out = fn.adjoint()
+        take_over(out, (fn,))  # a queue holds the adjoint in place of the product (PennyLane's)
+        return out
     if isinstance(fn, Observable):
         if not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True):
             return fn  # Hermitian: its own adjoint
@@ -1501,6 +1505,117 @@ def _powered(base, z, ops: list, lazy: bool, principal: bool = False):
     return ops[0] if len(ops) == 1 else ops
 
 
+# Pauli letters multiplied (PennyLane's Prod.simplify): (left, right) -> (phase, letter)
+_LETTER_PRODUCTS = {("X", "Y"): (1j, "Z"), ("Y", "Z"): (1j, "X"), ("Z", "X"): (1j, "Y"),
+                    ("Y", "X"): (-1j, "Z"), ("Z", "Y"): (-1j, "X"), ("X", "Z"): (-1j, "Y")}
+_PAULI_GATE_LETTERS = {"Identity": "I", "PauliX": "X", "PauliY": "Y", "PauliZ": "Z"}
+
+
+def _letter_product(a: str, b: str) -> tuple:
+    if a == "I":
+        return 1, b
+    if b == "I":
+        return 1, a
+    return (1, "I") if a == b else _LETTER_PRODUCTS[(a, b)]
+
+
+class _FactorGroups:
+    """PennyLane's grouping of a product's simplified factors, left to right: Pauli
+    factors multiplied per wire (phases collected), equal non-Pauli factors on the same
+    wires counted as a power, ``RX``/``RY``/``RZ`` on the same wire added; a factor on a
+    wire flushes what waits there of the other kind; a :class:`Sum` flushes its wires and
+    becomes a choice of terms (expanded by the caller)."""
+
+    def __init__(self):
+        self.paulis: dict = {}  # wire -> (phase, letter)
+        self.others: dict = {}  # wires -> [hash, exponent, operator]
+        self.factors: list = []  # tuples of alternatives (a Sum's terms), in order
+        self.phase = 1
+
+    def add(self, factor) -> None:
+        wires = tuple(factor.wires)
+        if isinstance(factor, Prod):
+            for f in factor.operands:
+                self.add(f)
+        elif isinstance(factor, Sum):
+            self.flush(wires)
+            self.factors.append(tuple(factor.operands))
+        elif getattr(factor, "name", None) != "Identity":
+            if isinstance(factor, SProd):
+                self.phase = self.phase * factor.scalar
+                factor = factor.base
+                wires = tuple(factor.wires)
+            letter = _PAULI_GATE_LETTERS.get(getattr(factor, "name", None))
+            if letter is not None and len(wires) <= 1 and isinstance(factor, Operation):
+                for w in wires:
+                    phase, old = self.paulis.get(w, (1, "I"))
+                    extra, new = _letter_product(old, letter)
+                    self.paulis[w] = (phase * extra, new)
+                self._flush_others(wires)
+            else:
+                self._add_other(factor, wires)
+                self._flush_paulis(wires)
+
+    def _add_other(self, factor, wires) -> None:
+        exponent = 1
+        if isinstance(factor, PowOperation):
+            exponent, factor = factor.z, factor.base
+        old = self.others.get(wires)
+        if old is not None and old[2].name in ("RX", "RY", "RZ") and factor.name == old[2].name \
+                and old[1] == 1 and exponent == 1:  # (a rotation's power is simplified first)
+            total = old[2].params[0] + factor.params[0]
+            old[2] = GATE_CLASSES[factor.name](total, wires=list(wires)).simplify()
+            old[0] = factor.hash
+        elif old is not None and old[0] == factor.hash:
+            old[1] = old[1] + exponent
+        else:
+            self._flush_others(wires)
+            self.others[wires] = [factor.hash, exponent, factor]
+
+    def _flush_others(self, wires) -> None:
+        for w in wires:
+            for key in [k for k in self.others if w in k]:
+                _, exponent, op = self.others.pop(key)
+                if exponent == 0:
+                    continue
+                if exponent != 1:
+                    op = pow(op, exponent).simplify()
+                if getattr(op, "name", None) != "Identity":
+                    self.factors.append((op,))
+
+    def _flush_paulis(self, wires) -> None:
+        for w in wires:
+            phase, letter = self.paulis.pop(w, (1, "I"))
+            if letter != "I":
+                self.factors.append((GATE_CLASSES["Pauli" + letter](wires=w),))
+            self.phase = self.phase * phase
+
+    def flush(self, wires) -> None:
+        self._flush_paulis(wires)
+        self._flush_others(wires)
+
+
+def _prod_simplify(op):
+    """PennyLane's ``Prod.simplify`` of a product without a Pauli form: the factors
+    simplified and grouped (:class:`_FactorGroups`), a product of sums expanded into a
+    :class:`Sum`, the collected phase as a scalar. Made aside, not applied."""
+    with not_recording():
+        groups = _FactorGroups()
+        for factor in op.operands:
+            groups.add(factor.simplify() if hasattr(factor, "simplify") else factor)
+        groups.flush(tuple(op.wires))
+        phase, choices = groups.phase, list(itertools.product(*groups.factors))
+        if len(choices) == 1:
+            (chosen,) = choices
+            out = _made("Identity", (), op.wires) if not chosen else (
+                chosen[0] if len(chosen) == 1 else Prod(*chosen))
+            return out if phase == 1 else s_prod(phase, out)
+        terms = [Prod(*c).simplify() if len(c) > 1 else c[0] for c in choices]
+        out = Sum(*terms).simplify()
+        return out if phase == 1 else s_prod(phase, out).simplify()
+
+
+METHODS.update(prod_simplify=_prod_simplify)
 METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, simplify=_gate_simplify, qml_pow=lambda op, z: pow(op, z),
                decomposition=_gate_decomposition,
                decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX", "PCPhase",
@@ -2789,6 +2904,8 @@ class AdjointOperation(SymbolicOp):
                     _NO_PL_ADJOINT:
                 return adjoint(base)
             out = base.adjoint()
+            if isinstance(out, AdjointOperation) and out._base is base:
+                return out  # (the base's adjoint is its lazy Adjoint: simplified already)
             return out.simplify() if hasattr(out, "simplify") else out
 
     def eigvals(self) -> np.ndarray:
@@ -3396,6 +3513,17 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
     def batch_size(self):
         """The base's broadcast batch size (PennyLane's rule)."""
         return getattr(self._base, "batch_size", None)
+
+    def eigvals(self) -> np.ndarray:
+        """PennyLane's ``Controlled.eigvals``: ones for the states the control leaves
+        alone, then the base's eigenvalues.
+
+        >>> import qsym as qml
+        >>> qml.ctrl(qml.Z(0), control=[1, 2], control_values=[0, 1]).eigvals()
+        array([ 1.,  1.,  1.,  1.,  1.,  1.,  1., -1.])
+        """
+        with not_recording():
+            return controlled_eigenvalues(self._base.eigvals(), len(self.wires))
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The identity, with the base's matrix where the controls hold their values."""

@@ -1508,9 +1508,19 @@ def largest_first(binary_observables, adj) -> dict:
     ``{colour: [rows of binary_observables]}``; no two rows of one colour are adjacent.
 
     >>> largest_first(np.eye(3), np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]]))
-    {1: [array([1., 0., 0.]), array([0., 0., 1.])], 2: [array([0., 1., 0.])]}
+    {1: [array([0., 1., 0.]), array([0., 0., 1.])], 2: [array([1., 0., 0.])]}
+
+    As PennyLane's, the vertices are visited by ``numpy.argsort`` of their degrees,
+    reversed (ties: the later row first), and each colour lists its rows in that order.
     """
-    return _colours_of(binary_observables, _colour_largest_first(np.asarray(adj)))
+    adj = np.asarray(adj)
+    colour_of: dict = {}
+    colours: dict = {}
+    for i in np.argsort(adj.sum(axis=0))[::-1].tolist():
+        taken = {colour_of[j] for j in np.flatnonzero(adj[i]).tolist() if j in colour_of}
+        colour_of[i] = next(c for c in range(1, len(adj) + 2) if c not in taken)
+        colours.setdefault(colour_of[i], []).append(binary_observables[i])
+    return colours
 
 
 def recursive_largest_first(binary_observables, adj) -> dict:
