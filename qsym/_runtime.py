@@ -2529,14 +2529,15 @@ class grad(_Derivative):
             self._refuse_qjit_options()
         fun = self.fun
         if _direct(fun):
-            state = trace.RandomState(getattr(fun, "func", None))  # (an attempt: undone)
+            attempt = trace.Attempt(getattr(fun, "func", None))  # (undone if abandoned)
             try:
-                jac, entry, blocks, single = self._jacobian(args, kwargs)
+                with attempt:
+                    jac, entry, blocks, single = self._jacobian(args, kwargs)
             except Boxed:  # inside an outer derivative (qml.jacobian(qml.grad(f)))
-                state.restore()
+                attempt.restore()
                 return self._hybrid(autodiff.grad, args, kwargs)
             except executors.ShadowDerivative:  # by parameter shift on its tapes
-                state.restore()  # PennyLane runs the function once: one shadow seed drawn
+                attempt.restore()  # PennyLane runs the function once: one shadow seed drawn
                 return self._typed(args, self._structured(args, self._hybrid(
                     autodiff.grad, args, kwargs)))
             if not blocks:
@@ -3151,11 +3152,12 @@ class jacobian(_Derivative):
             self._refuse_qjit_options()
         fun = self.fun
         if _direct(fun):
-            state = trace.RandomState(getattr(fun, "func", None))  # (an attempt: undone)
+            attempt = trace.Attempt(getattr(fun, "func", None))  # (undone if abandoned)
             try:
-                jac, entry, blocks, single = self._jacobian(args, kwargs)
+                with attempt:
+                    jac, entry, blocks, single = self._jacobian(args, kwargs)
             except (Boxed, executors.ShadowDerivative):  # (a shadow: parameter shift on tapes)
-                state.restore()  # PennyLane runs the function once: one shadow seed drawn
+                attempt.restore()  # PennyLane runs the function once: one shadow seed drawn
                 return self._hybrid(autodiff.jacobian, args, kwargs)
             if not blocks:
                 return self._nothing(args, kwargs)

@@ -1109,6 +1109,7 @@ def run_traced(fn, args, kwargs, device_wires: tuple, claims: list | None = None
         )
     tape = Tape()
     _CHOICES.log, _CHOICES.recording = [], True
+    before_run()
     try:
         with recording(tape):
             result = fn(*args, **kwargs)
@@ -1452,11 +1453,58 @@ class OneRun:
             self.end.restore()
 
 
+_ATTEMPT = threading.local()  # .current: the innermost Attempt on this thread
+
+
+class Attempt:
+    """A try at an answer that may be abandoned and answered another way (``qml.grad`` first
+    tries the compiled Jacobian): the random state before the first run of a circuit function
+    inside it (:func:`before_run`; taken only then: a snapshot costs about 30 us), so that
+    :meth:`restore` leaves the generators as if the abandoned try had not run.
+
+    >>> attempt = Attempt(None)
+    >>> first = np.random.random()
+    >>> with attempt:
+    ...     before_run()
+    ...     drawn = np.random.random()
+    >>> attempt.restore()
+    >>> bool(np.random.random() == drawn)
+    True
+    """
+
+    __slots__ = ("fn", "state", "outer")
+
+    def __init__(self, fn):
+        self.fn, self.state, self.outer = fn, None, None
+
+    def __enter__(self):
+        self.outer = getattr(_ATTEMPT, "current", None)
+        _ATTEMPT.current = self
+        return self
+
+    def __exit__(self, *exc):
+        _ATTEMPT.current = self.outer
+
+    def restore(self) -> None:
+        if self.state is not None:
+            self.state.restore()
+
+
+def before_run() -> None:
+    """A circuit function is about to run: the random state for each enclosing
+    :class:`Attempt` that has none yet."""
+    attempt = getattr(_ATTEMPT, "current", None)
+    while attempt is not None and attempt.state is None:
+        attempt.state = RandomState(attempt.fn)
+        attempt = attempt.outer
+
+
 def rerunnable(fn):
     """``fn`` wrapped so that every run starts from the random state of this moment
     (:class:`RandomState`): a per-call trace and its replays see the same draws."""
     import functools
 
+    before_run()
     state = RandomState(fn)
 
     @functools.wraps(fn)
@@ -1545,6 +1593,7 @@ def _numeric_run(fn, args, kwargs) -> list:
     diagonalizing gates, as in :func:`to_ir`)."""
     tape = Tape()
     _CHOICES.pos = 0  # the traced run's choices of gates (choice)
+    before_run()
     try:
         with recording(tape), np.errstate(all="ignore"):  # (the replay at zero: log(0), 1/0)
             result = fn(*args, **kwargs)

@@ -190,3 +190,25 @@ def test_a_shadow_gradient_draws_one_seed_from_the_global_generator():
         np.random.seed(5)
         run()
         assert np.random.random() == after_one_run
+
+
+def test_an_attempt_snapshots_the_random_state_only_when_a_circuit_function_runs():
+    """qml.grad's first try is a trace.Attempt: a compiled signature called again runs no
+    circuit function, so no snapshot (about 30 us) is taken; a new signature is traced,
+    so its draws can be undone."""
+    from qsym import _trace as trace
+
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    c(0.1)
+    with trace.Attempt(c.func) as attempt:
+        c(0.2)
+    assert attempt.state is None
+    with trace.Attempt(c.func) as attempt:
+        c(np.array([0.1, 0.2]))  # a broadcast: a new signature, traced
+    assert attempt.state is not None
