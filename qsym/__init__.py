@@ -937,3 +937,51 @@ _register_class_paths()
 from . import _resource_paths as _resource_paths  # noqa: E402
 
 _resource_paths.register()
+
+
+def version() -> str:
+    """qsym's version (PennyLane's ``qml.version()`` returns PennyLane's).
+
+    >>> import qsym as qml
+    >>> qml.version() == qml.__version__
+    True
+    """
+    return __version__
+
+
+from ._opmath import process_queue as _process_queue  # noqa: E402
+
+_TOP = __import__("sys").modules[__name__]
+# PennyLane's names for what qsym defines elsewhere: every operator class and operator
+# function in qml.ops, every template in qml.templates, the error-mitigation functions at the
+# top level, the queuing helpers; (holder, {name: object}) rows, checked by test_api_names.
+_PENNYLANE_ALIASES = (
+    (ops, {n: globals()[n] for n in (
+        "Barrier", "BasisState", "BlockEncode", "ControlledQubitUnitary", "DiagonalQubitUnitary",
+        "IntegerComparator", "QubitCarry", "QubitDensityMatrix", "QubitSum", "Snapshot",
+        "SparseHamiltonian", "SpecialUnitary", "StatePrep", "WireCut", "adjoint",
+        "change_op_basis", "ctrl", "exp", "pow", "prod", "s_prod", "sum", "pauli_measure",
+        "add_decomps", "register_resources", *_unsupported.QUTRIT_NAMES)
+        if n in globals()}),
+    (ops, {"SparseMatrixUndefinedError": exceptions.SparseMatrixUndefinedError,
+           "null_decomp": decomposition.null_decomp,
+           "controlled_resource_rep": decomposition.controlled_resource_rep,
+           "CVObservable": _cv.CVObservable}),
+    (templates, {n: globals()[n] for n in (
+        "CVNeuralNetLayers", "ControlledSequence", "DisplacementEmbedding", "Elbow",
+        "Interferometer", "SqueezingEmbedding", "poly_to_angles", "qsvt", "transform_angles")}),
+    (_TOP, {n: getattr(transforms, n) for n in (
+        "fold_global", "mitigate_with_zne", "richardson_extrapolate", "poly_extrapolate",
+        "exponential_extrapolate", "insert", "gridsynth")}),
+    (_TOP, {"order_states": templates.order_states}),
+    (workflow, {"execute": execute}),
+    (queuing, {"QueuingError": exceptions.QueuingError, "process_queue": _process_queue,
+               "PennyLaneDeprecationWarning": exceptions.PennyLaneDeprecationWarning}),
+    (operation, {"AnnotatedQueue": _AnnotatedQueue, "QueuingManager": QueuingManager,
+                 "Wires": wires.Wires,
+                 "PennyLaneDeprecationWarning": exceptions.PennyLaneDeprecationWarning}),
+)
+for _holder, _names in _PENNYLANE_ALIASES:
+    for _name, _value in _names.items():
+        setattr(_holder, _name, _value)
+ops.__all__ = sorted(_n for _n, _v in vars(ops).items() if isinstance(_v, type) and _n[0] != "_")

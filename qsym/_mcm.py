@@ -34,7 +34,7 @@ import uuid
 import numpy as np
 
 from . import _operations as ops_mod
-from ._opmath import Operator, ctrl
+from ._opmath import OPERATOR_CLASSES, Operator, ctrl
 from ._shapes import format_values, tree_spec
 from ._trace import TAPE_REWRITES, Tape, active_tape, recording
 from .errors import ConditionalTransformError, GateError, MeasurementError, WireError
@@ -332,6 +332,8 @@ class MeasurementValue:
     def __repr__(self):
         return f"MeasurementValue(wires={self.wires.tolist()})"
 
+
+OPERATOR_CLASSES.append(MidMeasure)  # isinstance(m, qml.operation.Operator), as PennyLane's
 
 _MEASUREMENT_IDS = itertools.count(1)
 

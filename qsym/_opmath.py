@@ -65,7 +65,9 @@ from ._operations import (
     PARAMETRIZED_HAMILTONIAN,
     GateSequence,
     Hamiltonian,
+    MeasurementProcess,
     Observable,
+    OperatorRecord,
     Operation,
     Prod,
     SProd,
@@ -4499,19 +4501,26 @@ def evolve(op, coeff=1, num_steps=None, **kwargs):
     return Evolution(op, coeff, num_steps=num_steps)
 
 
+# The classes ``isinstance(x, qml.operation.Operator)`` accepts besides qsym's own operator
+# classes: stages above this one register theirs here (``qsym._mcm``: ``MidMeasure``).
+OPERATOR_CLASSES: list = []
+
+
 class _OperatorType(type):
     """``isinstance(x, qml.operation.Operator)``: true for every operator qsym makes (gates,
-    the arithmetic classes, ``Exp``), as PennyLane's base class; a user's subclass checks
-    as any class does."""
+    the arithmetic classes, ``Exp``, templates, ``Snapshot``/``Barrier``, mid-circuit
+    measurements), as PennyLane's base class; a user's subclass checks as any class does."""
 
     def __instancecheck__(cls, obj):
         if cls is Operator:
-            return isinstance(obj, (Operation, Observable, Exp))
+            return isinstance(obj, (Operation, Observable, Exp, GateSequence, OperatorRecord,
+                                    *OPERATOR_CLASSES))
         return type.__instancecheck__(cls, obj)
 
     def __subclasscheck__(cls, sub):
         if cls is Operator:
-            return isinstance(sub, type) and issubclass(sub, (Operation, Observable, Exp))
+            return isinstance(sub, type) and issubclass(
+                sub, (Operation, Observable, Exp, GateSequence, OperatorRecord, *OPERATOR_CLASSES))
         return type.__subclasscheck__(cls, sub)
 
 
@@ -4526,6 +4535,36 @@ class Operator(Operation, metaclass=_OperatorType):
     """
 
     num_wires = None  # PennyLane's default: any number of wires
+
+
+def process_queue(queue) -> tuple:
+    """The operators and the measurements of a queue, as two lists in queue order
+    (PennyLane's ``qml.queuing.process_queue``): every operator must come before every
+    measurement (``ValueError`` otherwise); an object that is neither raises
+    ``QueuingError``.
+
+    >>> import qsym as qml
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     _ = qml.RX(0.1, wires=0)
+    ...     _ = qml.expval(qml.Z(0))
+    >>> qml.queuing.process_queue(q)
+    ([RX(0.1, wires=[0])], [expval(Z(0))])
+    """
+    ops, measurements = [], []
+    for obj, _ in queue.items():
+        if isinstance(obj, MeasurementProcess):
+            measurements.append(obj)
+        elif isinstance(obj, Operator):
+            if measurements:
+                raise ValueError(f"operation {obj} must occur prior to measurements; "
+                                 "move it before the first measurement")
+            ops.append(obj)
+        else:
+            raise QueuingError(
+                f"{obj} encountered in AnnotatedQueue and is not an object that can be "
+                "processed into a QuantumScript. Queues should contain Operator or "
+                "MeasurementProcess objects only.")
+    return ops, measurements
 
 
 class ErrorOperation(Operation):

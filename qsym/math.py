@@ -642,6 +642,71 @@ def scatter_element_add(tensor, index, value, like=None, **_):
     return tensor + xp.reshape(xp.dot(values, onehot), size)
 
 
+def scatter(indices, array, new_dims, like=None):
+    """A new array of shape ``new_dims``, zeros but ``array``'s values at ``indices`` (a
+    repeated index sums its values), differentiable in ``array`` (PennyLane's
+    ``qml.math.scatter``: ``scatter_element_add(zeros(new_dims), indices, array)``).
+
+    >>> scatter(_np.array([4, 3, 1, 7]), _np.array([9, 10, 11, 12]), 8).tolist()
+    [0, 11, 0, 10, 9, 0, 0, 12]
+    """
+    if like not in _LIKE_OK and not hasattr(like, "shape"):
+        _refuse_like("scatter", like)
+    dims = (int(new_dims),) if _np.ndim(new_dims) == 0 else tuple(int(d) for d in new_dims)
+    if isinstance(array, (_qnp.tensor, _Box)):
+        idx = _np.asarray(indices)
+        flat = _np.atleast_1d(idx if len(dims) == 1 else _np.ravel_multi_index(tuple(idx), dims))
+        onehot = _np.zeros((len(flat), int(_np.prod(dims))))
+        _np.add.at(onehot, (_np.arange(len(flat)), flat), 1.0)
+        return _qnp.reshape(_qnp.dot(_qnp.reshape(array, (-1,)), onehot), dims)
+    values = _np.asarray(array)
+    out = _np.zeros(dims, dtype=values.dtype)
+    idx = _np.asarray(indices)
+    _np.add.at(out, idx if len(dims) == 1 else tuple(idx), values)
+    return out
+
+
+def marginal_prob(prob, axis):
+    """The marginal distribution of the axes (wires) ``axis`` of a joint probability
+    vector of length ``2**N``, in the order of ``range(N)`` (PennyLane's
+    ``qml.math.marginal_prob``; differentiable).
+
+    >>> marginal_prob(_np.array([0.1, 0.2, 0.3, 0.4]), axis=[1]).tolist()
+    [0.4, 0.6000000000000001]
+    """
+    prob = flatten(prob)
+    n = int(round(_np.log2(len(prob))))
+    if 2 ** n != len(prob):
+        raise ValueError(f"marginal_prob: a probability vector of length 2**N expected, "
+                         f"got length {len(prob)}")
+    axis = [int(a) for a in axis]
+    if any(a < 0 or a >= n for a in axis):
+        raise ValueError(f"marginal_prob: axes {axis} outside range({n})")
+    if len(axis) == n:
+        return prob
+    xp = _qnp if get_interface(prob) == "autograd" else _np
+    inactive = tuple(sorted(set(range(n)) - set(axis)))
+    return flatten(xp.sum(xp.reshape(prob, [2] * n), axis=inactive))
+
+
+def get_deep_interface(value) -> str:
+    """The interface of the innermost first element of nested lists and tuples
+    (``"numpy"`` for an empty one): PennyLane's ``qml.math.get_deep_interface``.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> qml.math.get_deep_interface([[np.array(1.0)], [np.array(2.0)]])
+    'autograd'
+    >>> qml.math.get_deep_interface([[1.0, 2.0]]), qml.math.get_deep_interface([])
+    ('numpy', 'numpy')
+    """
+    while isinstance(value, (list, tuple)):
+        if not value:
+            return "numpy"
+        value = value[0]
+    return get_interface(value)
+
+
 def set_index(array, idx, val, like=None):
     """``array[idx] = val`` in place, the array returned (PennyLane's
     ``qml.math.set_index`` for NumPy values; autograd cannot differentiate an assignment:

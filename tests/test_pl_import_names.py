@@ -282,3 +282,105 @@ def test_every_exception_name_of_pennylane_0_45():
         qml.GlobalPhase.compute_diagonalizing_gates(0.1, wires=[0])
     assert isinstance(info.value, qml.GateError)
     assert isinstance(info.value, exceptions.OperatorPropertyUndefined)
+
+
+# --- PennyLane's names of what qsym defines elsewhere (qsym._PENNYLANE_ALIASES) -----------------
+def test_ops_namespace_holds_the_state_preparations_templates_and_op_functions():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.ops.StatePrep(np.array([0.6, 0.0, 0.0, 0.8]), wires=[0, 1])
+        qml.ops.adjoint(qml.ops.prod(qml.X(0), qml.X(1)))
+        return qml.probs(wires=[0, 1])
+
+    # X⊗X maps |00> -> |11>, |11> -> |00>: probabilities 0.36 and 0.64 swapped
+    assert np.allclose(circuit(), [0.64, 0.0, 0.0, 0.36])
+    assert qml.ops.sum(qml.X(0), qml.Z(0)).matrix().tolist() == [[1, 1], [1, -1]]
+    assert "StatePrep" in qml.ops.__all__ and "BasisState" in qml.ops.__all__
+    for name in ("Snapshot", "Barrier", "WireCut", "BlockEncode", "SpecialUnitary"):
+        assert isinstance(getattr(qml.ops, name), type)
+    assert qml.ops.TRX is qml.TRX  # PennyLane's qutrit names: the same refusal as qml.TRX
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def qutrit():
+        qml.ops.TRX(0.1, wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.errors.GateError, match="qutrit"):
+        qutrit()
+
+
+def test_templates_and_top_level_aliases():
+    assert qml.templates.Interferometer is qml.Interferometer
+    assert qml.templates.ControlledSequence is qml.ControlledSequence
+    tape = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
+    folded, _ = qml.fold_global(tape, 3)  # U U† U: three gates, the same value
+    assert [op.name for op in folded[0].operations] == ["RX", "Adjoint(RX)", "RX"]
+    assert qml.version() == qml.__version__
+    assert qml.workflow.execute is qml.execute
+
+
+@pytest.mark.parametrize("make", [
+    lambda: qml.QFT(wires=[0, 1]), lambda: qml.StatePrep([0.6, 0.8], wires=0),
+    lambda: qml.AngleEmbedding([0.1], wires=[0]), lambda: qml.Snapshot(),
+    lambda: qml.Barrier(wires=0), lambda: qml.ops.MidMeasure(0),
+])
+def test_templates_records_and_mid_measures_are_operators(make):
+    assert isinstance(make(), qml.operation.Operator)
+
+
+def test_operator_check_refuses_measurements_and_values():
+    assert not isinstance(qml.expval(qml.Z(0)), qml.operation.Operator)
+    assert not isinstance(0.5, qml.operation.Operator)
+    assert issubclass(qml.QFT, qml.operation.Operator) and not issubclass(int, qml.operation.Operator)
+
+
+def test_process_queue_splits_operators_and_measurements_in_order():
+    with qml.queuing.AnnotatedQueue() as q:
+        a = qml.RX(0.1, 0)
+        b = qml.QFT(wires=[0, 1])
+        m = qml.expval(qml.Z(0))
+    ops, meas = qml.queuing.process_queue(q)
+    assert ops == [a, b] and meas == [m]
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.expval(qml.Z(0))
+        qml.RX(0.1, 0)
+    with pytest.raises(ValueError, match="prior to measurements"):
+        qml.queuing.process_queue(q)
+    with qml.queuing.AnnotatedQueue() as q:
+        q.append("not an operator")
+    with pytest.raises(qml.queuing.QueuingError, match="Operator or MeasurementProcess"):
+        qml.queuing.process_queue(q)
+
+
+def test_marginal_prob_by_hand_and_its_gradient():
+    p = np.array([0.1, 0.2, 0.3, 0.15, 0.05, 0.1, 0.04, 0.06])  # p[b0 b1 b2], b0 most significant
+    # wire 2 (last): sum over b0, b1 of p[.., .., b2]
+    assert np.allclose(qml.math.marginal_prob(p, [2]), [0.1 + 0.3 + 0.05 + 0.04, 0.2 + 0.15 + 0.1 + 0.06])
+    # wires 0 and 2
+    assert np.allclose(qml.math.marginal_prob(p, [0, 2]), [0.4, 0.35, 0.09, 0.16])
+    assert qml.math.marginal_prob(p, [0, 1, 2]) is not None
+    with pytest.raises(ValueError, match="2\\*\\*N"):
+        qml.math.marginal_prob(np.ones(3) / 3, [0])
+    x = qml.numpy.array(p, requires_grad=True)
+    jac = qml.jacobian(lambda v: qml.math.marginal_prob(v, [1]))(x)
+    expected = np.array([[1, 1, 0, 0, 1, 1, 0, 0], [0, 0, 1, 1, 0, 0, 1, 1]], dtype=float)
+    assert np.allclose(jac, expected)
+
+
+def test_scatter_zeros_with_values_summed_at_indices_and_differentiable():
+    assert qml.math.scatter(np.array([4, 3, 1, 7]), np.array([9, 10, 11, 12]), 8).tolist() == \
+        [0, 11, 0, 10, 9, 0, 0, 12]
+    assert qml.math.scatter([1, 1], np.array([2.0, 3.0]), 3).tolist() == [0.0, 5.0, 0.0]
+    assert qml.math.scatter([[0, 1], [1, 0]], np.array([1.0, 2.0]), (2, 2)).tolist() == \
+        [[0.0, 1.0], [2.0, 0.0]]
+    v = qml.numpy.array([1.0, 2.0], requires_grad=True)
+    jac = qml.jacobian(lambda a: qml.math.scatter([2, 0], a, 3))(v)
+    assert np.allclose(jac, [[0, 1], [0, 0], [1, 0]])
+
+
+def test_get_deep_interface():
+    assert qml.math.get_deep_interface([[qml.numpy.array(1.0)], [2.0]]) == "autograd"
+    assert qml.math.get_deep_interface(([1.0, 2.0],)) == "numpy"
+    assert qml.math.get_deep_interface([]) == "numpy"
