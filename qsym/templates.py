@@ -702,7 +702,26 @@ class Template(GateSequence):
         except (GateError, TypeError, ValueError):
             return False
 
-    __hash__ = object.__hash__  # (identity, as before: equal templates may hash apart)
+    @property
+    def hash(self) -> int:
+        """PennyLane's ``op.hash``: equal for templates that ``==`` finds equal (name, wires,
+        hyperparameters, data to 10 digits, as a gate's); ``hash(template)`` is it, so a set
+        or a dict holds equal templates once, as PennyLane's.
+
+        >>> QFT(wires=[0, 1]).hash == QFT(wires=[0, 1]).hash, len({QFT(wires=[0]), QFT(wires=[0])})
+        (True, 1)
+        """
+        def part(value):
+            try:
+                return repr(np.round(np.asarray(value, dtype=float), 10).tolist())
+            except (TypeError, ValueError):
+                return repr(value)
+
+        return hash((self.name, tuple(self.wires), str(list(self.hyperparameters.values())),
+                     tuple(part(d) for d in self.data)))
+
+    def __hash__(self):
+        return self.hash
 
 
 def _operator_arguments(template) -> list:

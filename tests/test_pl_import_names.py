@@ -384,3 +384,14 @@ def test_get_deep_interface():
     assert qml.math.get_deep_interface([[qml.numpy.array(1.0)], [2.0]]) == "autograd"
     assert qml.math.get_deep_interface(([1.0, 2.0],)) == "numpy"
     assert qml.math.get_deep_interface([]) == "numpy"
+
+
+def test_equal_templates_hash_equal_and_dedupe_in_sets():
+    a, b = qml.QFT(wires=[0, 1]), qml.QFT(wires=[0, 1])
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    c = qml.AngleEmbedding([0.1, 0.2], wires=[0, 1])
+    d = qml.AngleEmbedding([0.1, 0.2], wires=[0, 1])
+    e = qml.AngleEmbedding([0.1, 0.3], wires=[0, 1])
+    assert c == d and c.hash == d.hash
+    assert c != e and len({c, d, e}) == 2
+    assert qml.QFT(wires=[1, 0]) != a and len({a, qml.QFT(wires=[1, 0])}) == 2
