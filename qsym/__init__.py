@@ -949,8 +949,6 @@ def version() -> str:
     return __version__
 
 
-from ._opmath import process_queue as _process_queue  # noqa: E402
-
 _TOP = __import__("sys").modules[__name__]
 # PennyLane's names for what qsym defines elsewhere: every operator class and operator
 # function in qml.ops, every template in qml.templates, the error-mitigation functions at the
@@ -975,7 +973,7 @@ _PENNYLANE_ALIASES = (
         "exponential_extrapolate", "insert", "gridsynth")}),
     (_TOP, {"order_states": templates.order_states}),
     (workflow, {"execute": execute}),
-    (queuing, {"QueuingError": exceptions.QueuingError, "process_queue": _process_queue,
+    (queuing, {"QueuingError": exceptions.QueuingError,
                "PennyLaneDeprecationWarning": exceptions.PennyLaneDeprecationWarning}),
     (operation, {"AnnotatedQueue": _AnnotatedQueue, "QueuingManager": QueuingManager,
                  "Wires": wires.Wires,

@@ -65,7 +65,6 @@ from ._operations import (
     PARAMETRIZED_HAMILTONIAN,
     GateSequence,
     Hamiltonian,
-    MeasurementProcess,
     Observable,
     OperatorRecord,
     Operation,
@@ -4535,36 +4534,6 @@ class Operator(Operation, metaclass=_OperatorType):
     """
 
     num_wires = None  # PennyLane's default: any number of wires
-
-
-def process_queue(queue) -> tuple:
-    """The operators and the measurements of a queue, as two lists in queue order
-    (PennyLane's ``qml.queuing.process_queue``): every operator must come before every
-    measurement (``ValueError`` otherwise); an object that is neither raises
-    ``QueuingError``.
-
-    >>> import qsym as qml
-    >>> with qml.queuing.AnnotatedQueue() as q:
-    ...     _ = qml.RX(0.1, wires=0)
-    ...     _ = qml.expval(qml.Z(0))
-    >>> qml.queuing.process_queue(q)
-    ([RX(0.1, wires=[0])], [expval(Z(0))])
-    """
-    ops, measurements = [], []
-    for obj, _ in queue.items():
-        if isinstance(obj, MeasurementProcess):
-            measurements.append(obj)
-        elif isinstance(obj, Operator):
-            if measurements:
-                raise ValueError(f"operation {obj} must occur prior to measurements; "
-                                 "move it before the first measurement")
-            ops.append(obj)
-        else:
-            raise QueuingError(
-                f"{obj} encountered in AnnotatedQueue and is not an object that can be "
-                "processed into a QuantumScript. Queues should contain Operator or "
-                "MeasurementProcess objects only.")
-    return ops, measurements
 
 
 class ErrorOperation(Operation):

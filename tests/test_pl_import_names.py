@@ -336,24 +336,6 @@ def test_operator_check_refuses_measurements_and_values():
     assert issubclass(qml.QFT, qml.operation.Operator) and not issubclass(int, qml.operation.Operator)
 
 
-def test_process_queue_splits_operators_and_measurements_in_order():
-    with qml.queuing.AnnotatedQueue() as q:
-        a = qml.RX(0.1, 0)
-        b = qml.QFT(wires=[0, 1])
-        m = qml.expval(qml.Z(0))
-    ops, meas = qml.queuing.process_queue(q)
-    assert ops == [a, b] and meas == [m]
-    with qml.queuing.AnnotatedQueue() as q:
-        qml.expval(qml.Z(0))
-        qml.RX(0.1, 0)
-    with pytest.raises(ValueError, match="prior to measurements"):
-        qml.queuing.process_queue(q)
-    with qml.queuing.AnnotatedQueue() as q:
-        q.append("not an operator")
-    with pytest.raises(qml.queuing.QueuingError, match="Operator or MeasurementProcess"):
-        qml.queuing.process_queue(q)
-
-
 def test_marginal_prob_by_hand_and_its_gradient():
     p = np.array([0.1, 0.2, 0.3, 0.15, 0.05, 0.1, 0.04, 0.06])  # p[b0 b1 b2], b0 most significant
     # wire 2 (last): sum over b0, b1 of p[.., .., b2]
