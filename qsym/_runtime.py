@@ -2637,37 +2637,31 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     """grad's short path for one remembered signature: ``call(derivative, a)``, the
     gradient at ``a`` (and the derivative's ``forward`` set), or None where the path does
     not apply (the full path then computes it). Every check of the full path that can
-    differ between two calls is made here, at each call, in one Python function with its
-    constants bound: the argument's type and trainability (``_plain_trainable``; with
-    ``argnum``, a list of floats as :func:`qsym._arguments.classify` takes it), dtype,
-    shape and layout, the QNode's method and shots, no circuit being traced; the compiled
-    code refuses a non-finite input (the full path's error). What cannot differ (the
-    signature, the output's shape) was decided once, by :meth:`grad._remember`. On the
-    fused tier the compiled code is called by its entry point (:func:`_entry_point`)
-    into output arrays kept when unshared (:func:`_unshared_counts`)."""
+    differ between two calls is made here, at each call, its constants bound: the
+    argument's type and trainability (with ``argnum``, a list of floats as ``classify``
+    takes it), dtype, shape and layout, the QNode's method and shots, no circuit being
+    traced, what :attr:`QNode.compiled_directly` reads; the compiled code refuses a
+    non-finite input (the full path's error). The signature and the output's shape were
+    decided by :meth:`grad._remember`. On the fused tier the compiled code is called by
+    its entry point (:func:`_entry_point`) into outputs kept when unshared."""
     method, device, diff_method = node.method, node.device, node.diff_method
     bound, own_execute = types.MethodType, type(device).execute
     executor, name, runs = _direct_call(entry, method, node)
-    circuit = entry.circuit
-    # the fused entry point last seen (Compiled._fused) and its ``.fused``'s entry point
-    seen = [None, None]
-    empty = np.empty
-    n_out = entry.module.NUM_OUTPUTS
+    circuit, empty, n_out = entry.circuit, np.empty, entry.module.NUM_OUTPUTS
+    seen = [None, None]  # the fused entry point last seen (Compiled._fused), its entry point
     jac_shape = (n_out, entry.module.NUM_INPUTS)
     ndarray, as_ndarray, as_array = np.ndarray, np.ndarray.view, np.asarray
     recording = trace.RECORDING  # empty: no circuit traced on any thread
     no_data = with_matrix_data(entry, [_NO_DATA])[-1]  # (the key has no data arguments)
     guard = entry.guard  # what the circuit read besides its arguments (qsym._guards)
-    contiguous, typed = _C_CONTIGUOUS, _TYPED_AS_PLAIN
+    contiguous, typed, rc = _C_CONTIGUOUS, _TYPED_AS_PLAIN, sys.getrefcount
     # the fused tier's ``out``, ``jac``, ``jac[0]`` of the last call, written again when
     # only this path refers to them (their counts then: ``alone_*``)
-    rc = sys.getrefcount
     held, (alone_row, alone_jac, alone_out), reuse = _unshared_counts(n_out, jac_shape)
     elements = tuple((i, Ellipsis) for i in range(shape[0]))  # row[i, ...]: a 0-d view
 
     def call(g, a):
-        t = type(a)
-        arr = a
+        t, arr = type(a), a
         if t is tensor:
             if a.requires_grad is not True:
                 return None
@@ -2685,11 +2679,10 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                 or (node._qnode_shots if node._shots_set else dev.given_shots)
                 or recording
                 or (guard is not None and not guard())
-                # what QNode.compiled_directly reads that can change between calls (the
-                # device's run_qnode and applied_transforms: fixed per device object)
+                # compiled_directly's parts that can change (not the device's class, its
+                # run_qnode, applied_transforms: fixed per device object) and a spy
                 or node.pipeline or node.diff_method is not diff_method
                 or ((gkw := node.gradient_kwargs) and gkw.get("argnum") is not None)
-                # an ``execute`` set on the device (a spy): devices.execute_set_on, inline
                 or type(ex := dev.execute) is not bound or ex.__func__ is not own_execute
                 or ex.__self__ is not dev):
             return None
