@@ -21,6 +21,7 @@ import random
 import sys
 import threading
 import time
+import types
 import warnings
 import weakref
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
@@ -63,6 +64,7 @@ from .devices import (  # noqa: F401  (qsym.runtime's names)
     device,
     own_derivatives,
     defines_execute,
+    execute_set_on,
     runs_own_execute,
     state_memory,
 )
@@ -1739,7 +1741,7 @@ class QNode:
         if self.diff_method == "hadamard" and (self.device.trackers or self.configured_shots()):
             return False  # PennyLane's Hadamard tapes: a tracker records them, shots sample them
         # a user's class with its own execute: run there, unless its base execute is running
-        own = route[3] or "execute" in getattr(self.device, "__dict__", ())  # (a spy on it)
+        own = route[3] or execute_set_on(self.device)  # (a spy on it)
         return (route[2] and (not own or not runs_own_execute(self.device))
                 and (not gkw or gkw.get("argnum") is None))
 
@@ -2190,6 +2192,11 @@ def _qnode_wrapper_attributes(node):
     return attrs
 
 
+# ``_key`` of ``argnum=0`` and ``argnum=1`` (one tuple each: the short paths compare keys
+# by identity before equality)
+_INT_KEYS = {0: ((0,), True), 1: ((1,), True)}
+
+
 class _Derivative:
     # the defaults (no argnum, no Catalyst options, not called yet); __init__ sets others
     _key = (None, False)  # (argnum, _single), one attribute: also grad's short path's key
@@ -2219,7 +2226,11 @@ class _Derivative:
         # its function's attributes (functools.update_wrapper's) is kept on the QNode,
         # made once (no weak-key lookup, no memo that could keep anything alive), set by
         # plain assignments, and the common argnums (none, an int) skip normalize_argnum.
-        if type(fun) is QNode and h is None and method is None and fun.compiled_directly:
+        # Whether the QNode's compiled derivatives answer (``compiled_directly``) is not
+        # decided here but at each call: by the full path (``_direct``), or by the short
+        # paths' own checks of what it reads (_short_path, _jacobian_path), which a
+        # derivative kept and called again needs too.
+        if type(fun) is QNode and h is None and method is None:
             base = fun._derivative_attrs
             if base is None:  # (argnum, _single, _key, _forward, _qjit_only: the class's)
                 base = fun._derivative_attrs = _qnode_wrapper_attributes(fun)
@@ -2230,7 +2241,7 @@ class _Derivative:
             self.fun = self.__wrapped__ = self._node = fun
             if argnum is not None or argnums is not None:
                 if argnums is None and type(argnum) is int:
-                    self._key = ((argnum,), True)
+                    self._key = _INT_KEYS.get(argnum) or ((argnum,), True)
                 else:
                     self._key = normalize_argnum(argnum, argnums)
             return
@@ -2521,7 +2532,7 @@ class grad(_Derivative):
         node = self._node
         if node is not None and len(args) == 1 and not kwargs:
             fast = node._grad_fast
-            if fast is not None and fast[0] == self._key:
+            if fast is not None and ((key := fast[0]) is self._key or key == self._key):
                 result = fast[1](self, args[0])
                 if result is not None:
                     return result
@@ -2612,7 +2623,9 @@ def _gradient_path(argnum, node, a, entry, blocks, single):
             or not a.flags.c_contiguous or not entry.simple or node.current_shots()
             or node.method not in ("parameter-shift", "adjoint")
             or node.diff_method == "hadamard"  # (its check at each call: value_and_jacobian)
-            or getattr(entry, "mixed", False)
+            or getattr(entry, "mixed", False) or node._route[3]  # (a user's own execute)
+            # (the first answer is counted by the full path: the flag never comes back)
+            or executors.waiting_for_first_answer
             or node._compiled.get(((TRAIN, a.shape),)) is not entry):
         return None
     # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian
@@ -2624,36 +2637,31 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     """grad's short path for one remembered signature: ``call(derivative, a)``, the
     gradient at ``a`` (and the derivative's ``forward`` set), or None where the path does
     not apply (the full path then computes it). Every check of the full path that can
-    differ between two calls is made here, at each call, in one Python function with its
-    constants bound: the argument's type and trainability (``_plain_trainable``; with
-    ``argnum``, a list of floats as :func:`qsym._arguments.classify` takes it), dtype,
-    shape and layout, the QNode's method and shots, no circuit being traced; the compiled
-    code refuses a non-finite input (the full path's error). What cannot differ (the
-    signature, the output's shape) was decided once, by :meth:`grad._remember`. On the
-    fused tier the compiled code is called by its entry point (:func:`_entry_point`)
-    into output arrays kept when unshared (:func:`_unshared_counts`)."""
-    method = node.method
+    differ between two calls is made here, at each call, its constants bound: the
+    argument's type and trainability (with ``argnum``, a list of floats as ``classify``
+    takes it), dtype, shape and layout, the QNode's method and shots, no circuit being
+    traced, what :attr:`QNode.compiled_directly` reads; the compiled code refuses a
+    non-finite input (the full path's error). The signature and the output's shape were
+    decided by :meth:`grad._remember`. On the fused tier the compiled code is called by
+    its entry point (:func:`_entry_point`) into outputs kept when unshared."""
+    method, device, diff_method = node.method, node.device, node.diff_method
+    bound, own_execute = types.MethodType, type(device).execute
     executor, name, runs = _direct_call(entry, method, node)
-    circuit = entry.circuit
-    # the fused entry point last seen (Compiled._fused) and its ``.fused``'s entry point
-    seen = [None, None]
-    empty = np.empty
-    n_out = entry.module.NUM_OUTPUTS
+    circuit, empty, n_out = entry.circuit, np.empty, entry.module.NUM_OUTPUTS
+    seen = [None, None]  # the fused entry point last seen (Compiled._fused), its entry point
     jac_shape = (n_out, entry.module.NUM_INPUTS)
     ndarray, as_ndarray, as_array = np.ndarray, np.ndarray.view, np.asarray
     recording = trace.RECORDING  # empty: no circuit traced on any thread
     no_data = with_matrix_data(entry, [_NO_DATA])[-1]  # (the key has no data arguments)
     guard = entry.guard  # what the circuit read besides its arguments (qsym._guards)
-    contiguous, typed = _C_CONTIGUOUS, _TYPED_AS_PLAIN
+    contiguous, typed, rc = _C_CONTIGUOUS, _TYPED_AS_PLAIN, sys.getrefcount
     # the fused tier's ``out``, ``jac``, ``jac[0]`` of the last call, written again when
     # only this path refers to them (their counts then: ``alone_*``)
-    rc = sys.getrefcount
     held, (alone_row, alone_jac, alone_out), reuse = _unshared_counts(n_out, jac_shape)
     elements = tuple((i, Ellipsis) for i in range(shape[0]))  # row[i, ...]: a 0-d view
 
     def call(g, a):
-        t = type(a)
-        arr = a
+        t, arr = type(a), a
         if t is tensor:
             if a.requires_grad is not True:
                 return None
@@ -2665,11 +2673,18 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
             except ValueError:
                 return None
         flags = arr.flags.num
+        dev = node.device
         if (arr.dtype is not F64 or arr.shape != shape or not flags & contiguous
-                or node.method != method
-                or (node._qnode_shots if node._shots_set else node.device.given_shots)
+                or node.method != method or dev is not device
+                or (node._qnode_shots if node._shots_set else dev.given_shots)
                 or recording
-                or (guard is not None and not guard())):
+                or (guard is not None and not guard())
+                # compiled_directly's parts that can change (not the device's class, its
+                # run_qnode, applied_transforms: fixed per device object) and a spy
+                or node.pipeline or node.diff_method is not diff_method
+                or ((gkw := node.gradient_kwargs) and gkw.get("argnum") is not None)
+                or type(ex := dev.execute) is not bound or ex.__func__ is not own_execute
+                or ex.__self__ is not dev):
             return None
         row = None
         try:
@@ -2699,8 +2714,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                         seen[:] = (None, None) if ep is None else (vg, ep)
                 except ValueError as exc:
                     executors.raise_nonfinite(circuit, (as_ndarray(arr, ndarray),), (), exc)
-                dev = node.device
-                if dev.trackers or executors.waiting_for_first_answer:
+                if dev.trackers:  # (waiting_for_first_answer is False: _gradient_path)
                     executors.count(node, entry, executor, (out, jac), runs)
                 else:  # executors.count's counters, inline
                     dev.num_executions += runs
@@ -2776,7 +2790,7 @@ def _changed_since(node, entry, key):
                 or node.gradient_kwargs is not gradient_kwargs or node.cache is not store
                 or (node._qnode_shots if node._shots_set else dev.given_shots) is not None
                 or getattr(dev, "applied_transforms", None)
-                or "execute" in getattr(dev, "__dict__", ())  # replaced on the instance
+                or execute_set_on(dev)  # replaced on the instance
                 or compiled.get(key) is not entry or (guard is not None and not guard()))
 
     return changed
@@ -2896,7 +2910,8 @@ def _jacobian_path(node, entry, derivative, args, blocks, single):
     n = len(args)
     if (entry.broadcast or entry.has_state or getattr(entry, "mixed", False)
             or entry.value_only or node.method not in ("parameter-shift", "adjoint")
-            or DERIVATIVE_CHECKS.get(node.diff_method) is not None):
+            or DERIVATIVE_CHECKS.get(node.diff_method) is not None
+            or node._route[3]):  # (a user's class with its own execute)
         return None
     diff = derivative._diff_indices(args)
     key = classify(args, {}, diff, node.static_argnames, node.static_positions)[0]
@@ -2918,7 +2933,10 @@ def _jacobian_path(node, entry, derivative, args, blocks, single):
 
     def call(g, args):
         if (len(args) != n or recording or node.method is not method
-                or changed(node, dev, diff_method, interface, gradient_kwargs, store)):
+                or changed(node, dev, diff_method, interface, gradient_kwargs, store)
+                # the rest of what QNode.compiled_directly reads
+                or getattr(dev, "run_qnode", None) is not None
+                or (gradient_kwargs and gradient_kwargs.get("argnum") is not None)):
             return _MISS
         xs, ds = [], []
         for (t0, kind, spec, grad), a in zip(specs, args):

@@ -628,3 +628,118 @@ def test_fused_short_path_against_the_full_path_on_every_kind_of_call(monkeypatc
             sampled = {"results"} if shots else set()  # (the samples' values differ)
             assert ({k: v for k, v in short_tracker.totals.items() if k not in sampled}
                     == {k: v for k, v in full_tracker.totals.items() if k not in sampled})
+
+
+# --- issue #19's fifth cut: the derivative object decides nothing when made; the short
+# paths check at each call what QNode.compiled_directly reads (every test below: the call
+# just outside the short path goes the general way and gives the general way's answer)
+
+def closed_form_grad(x):
+    """d/dx of cos(x0) cos(x1) (the seed's <Z> after RX(x0) RY(x1))."""
+    return np.array([-np.sin(x[0]) * np.cos(x[1]), -np.cos(x[0]) * np.sin(x[1])])
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_a_spy_set_on_the_device_later_sees_the_kept_and_the_new_derivatives(method):
+    node = seed_node(method)
+    x = qml.numpy.array(X1, requires_grad=True)
+    g, j = qml.grad(node), qml.jacobian(node)
+    for _ in range(2):  # remembered, then the short paths
+        g(x), j(x)
+    assert node._grad_fast is not None and node._jac_fast is not None
+    calls = []
+    real = node.device.execute
+
+    def spy(circuits, execution_config=None):
+        calls.append(len(circuits))
+        return real(circuits, execution_config)
+
+    node.device.execute = spy
+    for f in (g, j, qml.grad(node), qml.jacobian(node)):
+        before = len(calls)
+        assert np.allclose(f(x), closed_form_grad(X1), atol=1e-12)
+        assert len(calls) > before  # through the spy: the general way
+    del node.device.execute
+    before = len(calls)
+    for f in (g, j, qml.grad(node)):
+        assert np.allclose(f(x), closed_form_grad(X1), atol=1e-12)
+    assert len(calls) == before and node._grad_fast is not None
+
+
+def test_a_kept_derivative_follows_a_device_class_with_its_own_execute():
+    class Counting(qml.devices.DefaultQubit):
+        runs = 0
+
+        def execute(self, circuits, execution_config=None):
+            Counting.runs += len(circuits)
+            return super().execute(circuits, execution_config)
+
+    node = seed_node()
+    x = qml.numpy.array(X1, requires_grad=True)
+    g = qml.grad(node)
+    g(x), g(x)
+    node.device = Counting(wires=1)  # (the short path was made for the other device)
+    assert np.allclose(g(x), closed_form_grad(X1), atol=1e-12)
+    assert Counting.runs > 0
+
+
+def test_gradient_kwargs_argnum_set_later_applies_to_a_kept_derivative():
+    node = seed_node()
+    x = qml.numpy.array(X1, requires_grad=True)
+    g = qml.grad(node)
+    g(x), g(x)
+    node.gradient_kwargs = {"argnum": [0]}  # the tape's first parameter only
+    expected = closed_form_grad(X1) * [1.0, 0.0]
+    assert np.allclose(g(x), expected, atol=1e-12)
+    assert np.allclose(qml.grad(node)(x), expected, atol=1e-12)
+    node.gradient_kwargs = {}
+    assert np.allclose(g(x), closed_form_grad(X1), atol=1e-12)
+
+
+def test_a_derivative_of_a_qnode_not_compiled_directly_takes_the_general_way():
+    node = seed_node()
+    node.gradient_kwargs = {"argnum": [1]}
+    assert not node.compiled_directly
+    g = qml.grad(node)  # (made without asking: the call decides)
+    x = qml.numpy.array(X1, requires_grad=True)
+    assert np.allclose(g(x), closed_form_grad(X1) * [0.0, 1.0], atol=1e-12)
+    assert node._grad_fast is None
+
+
+def test_execute_set_on_tells_a_spy_from_the_class_method():
+    from qsym.devices import execute_set_on
+    dev = qml.device("default.qubit", wires=1)
+    assert not execute_set_on(dev)
+    dev.execute = lambda circuits, execution_config=None: ()
+    assert execute_set_on(dev)
+    del dev.execute
+    assert not execute_set_on(dev)
+    other = qml.device("default.qubit", wires=1)
+    dev.execute = other.execute  # the class's method, bound to another device
+    assert execute_set_on(dev)
+
+
+def test_int_argnum_keys_are_shared_and_others_still_compared():
+    node = seed_node()
+    assert qml.grad(node, argnum=0)._key is qml.grad(node, argnum=0)._key
+    assert qml.grad(node, argnum=[0])._key == ((0,), False)
+    qml.grad(node, argnum=0)(X1)
+    qml.grad(node, argnum=0)(X1)
+    with pytest.raises(Exception, match="argnum|argument"):
+        qml.grad(node, argnum=1)(X1)  # another key: the full path's error
+    assert qml.grad(node, argnum=2 - 2)._key is qml.grad(node, argnum=0)._key
+    assert np.array_equal(qml.grad(node, argnum=-1)(X1), full_path_grad(node, X1))
+
+
+def test_a_short_path_is_made_only_once_the_first_answer_was_counted(monkeypatch):
+    from qsym import _executors as executors
+    node = seed_node()
+    g = qml.grad(node, argnum=0)
+    g(X1)
+    assert node._grad_fast is not None and not executors.waiting_for_first_answer
+    entry = node._last
+    monkeypatch.setattr(executors, "waiting_for_first_answer", True)
+    blocks = ((0, 2, (2,)),)
+    assert runtime._gradient_path((0,), node, X1, entry, blocks, True) is None
+    monkeypatch.setattr(executors, "waiting_for_first_answer", False)
+    assert runtime._gradient_path((0,), node, X1, entry, blocks, True) is not None
