@@ -156,7 +156,11 @@ class Device:
             _check_wire_count(len(wires))
             try:
                 labels = Wires(wires)
-            except WireError:
+            except WireError as exc:
+                if "hashable" in str(exc):  # a list or a dict as a label
+                    raise DeviceError(
+                        f"wire labels must be hashable (numbers, strings, tuples), got "
+                        f"{list(wires)!r}") from None
                 raise DeviceError(f"duplicate wire labels {list(wires)}") from None
         # a user's device class on PennyLane's base class (not on one of qsym's simulators)
         user = users_class(type(self))
