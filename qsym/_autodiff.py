@@ -421,7 +421,7 @@ def _check_numbers(value, what: str, error) -> None:
         kind = array.dtype.kind
     except Exception:  # noqa: BLE001 - not convertible: not numbers
         array, kind = None, "X"
-    if kind == "O" and array.size:  # an array of boxes or numbers (a nested derivative)
+    if kind == "O" and array.ndim:  # an array of boxes or numbers (a nested derivative)
         for v in array.flat:
             _check_numbers(getval(v), what, error)
         return
