@@ -726,18 +726,20 @@ def test_whatever_is_planted_at_a_modules_path_the_module_runs_its_own_source(fr
         assert not path.is_symlink() and path.read_text() == source
 
 
-def test_a_failed_numba_cache_write_is_a_warning_not_the_calls_failure(tmp_path, monkeypatch):
+@pytest.mark.parametrize("failure", ["no_compiled_object", "index_is_a_folder"])
+def test_a_failed_numba_cache_write_is_a_warning_not_the_calls_failure(tmp_path, monkeypatch,
+                                                                       failure):
     """numba saves a function's machine code after compiling and installing it; a failure
     there (``RuntimeError: no compiled object yet for <Library ...>`` seen once each by two
-    sessions, a full disk) failed the call although its code was ready. Through qsym's
-    guarded cache class the call returns its value and one CacheWarning says what
-    happened."""
+    sessions; a folder planted at the index file's path, which numba cannot replace) failed
+    the call although its code was ready. Through qsym's guarded cache class the call
+    returns its value and one CacheWarning says what happened."""
     import importlib.util
     import warnings
 
     from numba.core import codegen
 
-    name = f"qsym_test_save_{os.getpid()}"
+    name = f"qsym_test_save_{failure}_{os.getpid()}"
     path = tmp_path / f"{name}.py"
     path.write_text("from numba import njit\n\n\n@njit(cache=True)\n"
                     "def f(x):\n    return 2.0 * x + 1.0\n")
@@ -753,13 +755,21 @@ def test_a_failed_numba_cache_write_is_a_warning_not_the_calls_failure(tmp_path,
         def no_object(self):
             raise RuntimeError(f"no compiled object yet for {self}")
 
-        monkeypatch.setattr(codegen.CPUCodeLibrary, "serialize_using_object_code", no_object)
+        if failure == "no_compiled_object":
+            monkeypatch.setattr(codegen.CPUCodeLibrary, "serialize_using_object_code",
+                                no_object)
+            expected = "no compiled object yet"
+        else:
+            index = Path(mod.f._cache._cache_file._index_path)
+            index.parent.mkdir(parents=True, exist_ok=True)
+            index.mkdir()
+            expected = "IsADirectoryError"
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             assert mod.f(3.0) == 7.0
             assert mod.f(4.0) == 9.0
         said = [str(w.message) for w in caught if issubclass(w.category, CacheWarning)]
-        assert len(said) == 1 and "no compiled object yet" in said[0], said
+        assert len(said) == 1 and expected in said[0], said
         assert not list((tmp_path / "__pycache__").glob("*.nbc"))  # nothing was saved
     finally:
         sys.modules.pop(name, None)
