@@ -414,7 +414,7 @@ def _check_numbers(value, what: str, error) -> None:
         for v in value:
             _check_numbers(getval(v), what, error)
         return
-    if isinstance(value, numbers.Number) and not isinstance(value, (str, bytes)):
+    if isinstance(value, numbers.Number):
         return
     try:
         array = np.asarray(value)

@@ -1109,20 +1109,16 @@ def _saving_cache_class():
     """:class:`numba.core.caching.FunctionCache` whose ``save_overload`` never fails the
     call that compiled (:func:`_save_overload`); None if numba has no such class."""
     global _saving_class
-    if _saving_class is not None:
-        return _saving_class or None
-    try:
-        from numba.core.caching import FunctionCache
-    except ImportError:  # pragma: no cover
-        _saving_class = False
-        return None
-    if not hasattr(FunctionCache, "save_overload"):  # pragma: no cover
-        _saving_class = False
-        return None
-    _saving_class = type("_SavingFunctionCache", (FunctionCache,), {
-        "__doc__": "numba's function cache; a failed save is a warning, not an error.",
-        "save_overload": _save_overload})
-    return _saving_class
+    if _saving_class is None:
+        try:
+            from numba.core.caching import FunctionCache
+        except ImportError:  # pragma: no cover
+            FunctionCache = None
+        _saving_class = hasattr(FunctionCache, "save_overload") and type(
+            "_SavingFunctionCache", (FunctionCache,), {
+                "__doc__": "numba's function cache; a failed save is a warning, not an error.",
+                "save_overload": _save_overload})
+    return _saving_class or None
 
 
 # --- loading cached code without numba's compiler set-up -----------------------------------

@@ -156,11 +156,14 @@ class Device:
             _check_wire_count(len(wires))
             try:
                 labels = Wires(wires)
-            except WireError as exc:
-                if "hashable" in str(exc):  # a list or a dict as a label
-                    raise DeviceError(
-                        f"wire labels must be hashable (numbers, strings, tuples), got "
-                        f"{list(wires)!r}") from None
+            except WireError:
+                for label in wires:  # a list or a dict as a label
+                    try:
+                        hash(label)
+                    except TypeError:
+                        raise DeviceError(
+                            f"wire labels must be hashable (numbers, strings, tuples), got "
+                            f"{label!r} in {list(wires)!r}") from None
                 raise DeviceError(f"duplicate wire labels {list(wires)}") from None
         # a user's device class on PennyLane's base class (not on one of qsym's simulators)
         user = users_class(type(self))

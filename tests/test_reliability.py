@@ -418,7 +418,7 @@ def test_two_processes_on_an_empty_cache_folder_compile_the_kernels_at_once(tmp_
         assert p.returncode == 0, stderr[-3000:]
         res = json.loads(stdout.strip().splitlines()[-1])
         assert res["errors"] == [], res["errors"]
-        results.extend(res["results"])
+        results.extend(tuple(r) for r in res["results"])
     assert len(set(results)) == 1, results
 
 
