@@ -156,15 +156,16 @@ class Device:
             _check_wire_count(len(wires))
             try:
                 labels = Wires(wires)
-            except WireError:
+            except WireError:  # PennyLane's type, qsym's message
                 for label in wires:  # a list or a dict as a label
                     try:
                         hash(label)
                     except TypeError:
-                        raise DeviceError(
+                        raise WireError(
                             f"wire labels must be hashable (numbers, strings, tuples), got "
                             f"{label!r} in {list(wires)!r}") from None
-                raise DeviceError(f"duplicate wire labels {list(wires)}") from None
+                raise WireError(f"duplicate wire labels {list(wires)}: a device's wire "
+                                "labels must be unique") from None
         # a user's device class on PennyLane's base class (not on one of qsym's simulators)
         user = users_class(type(self))
         if user and type(self).execute is Device.execute:  # PennyLane's abstract method
