@@ -332,6 +332,9 @@ def check_argnum(argnum, n: int) -> None:
         if not -n <= i < n:
             raise DifferentiationError(f"argnum {i} is out of range: the function was called "
                                        f"with {n} positional argument(s)")
+    if len({i % n for i in argnum}) != len(argnum):  # [-1, 0] of one argument
+        raise DifferentiationError(f"argnum {list(argnum)} repeats an argument (negative "
+                                   f"indices count from the end of the {n} arguments)")
 
 
 def check_named(args, idx) -> None:

@@ -151,6 +151,9 @@ REFUSED = [
      DifferentiationError, "int"),
     ("argnum: repeated", lambda: qml.grad(_node(), argnum=[0, 0])(_t(0.1)),
      DifferentiationError, "repeats"),
+    ("argnum: the same argument from both ends",
+     lambda: qml.jacobian(_node(), argnum=[-1, 0])(_t(0.1)), DifferentiationError,
+     "repeats"),
     # what is differentiated
     ("grad of something not callable", lambda: qml.grad(3)(0.1), DifferentiationError,
      "function"),
