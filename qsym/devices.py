@@ -746,8 +746,11 @@ def state_memory(num_wires: int, method: str, num_outputs: int = 1) -> int:
     return 16 * (2**num_wires) * states
 
 
-def check_memory(num_wires: int, method: str, num_outputs: int = 1) -> None:
-    """Refuse, with what to do, a gradient whose state vectors do not fit in memory."""
+def check_memory(num_wires: int, method: str, num_outputs: int = 1,
+                 density_wires: int | None = None) -> None:
+    """Refuse, with what to do, a gradient whose state vectors do not fit in memory
+    (``density_wires``: the states are density matrices of that many wires, held as
+    vectors of ``num_wires = 2 * density_wires`` wires)."""
     need = state_memory(num_wires, method, num_outputs)
     have = available_memory()
     if need > have:
@@ -759,8 +762,10 @@ def check_memory(num_wires: int, method: str, num_outputs: int = 1) -> None:
                 "available: use diff_method='parameter-shift' (its memory does not grow "
                 "with the outputs), or measure fewer wires"
             )
+        what = (f"a {num_wires}-wire state vector" if density_wires is None else
+                f"a {density_wires}-wire density matrix (4**{density_wires} entries)")
         raise DeviceError(
-            f"a {num_wires}-wire state vector needs {16 * 2**num_wires / 2**30:.3g} GiB, and a "
+            f"{what} needs {16 * 2**num_wires / 2**30:.3g} GiB, and a "
             f"gradient about {need / 2**30:.3g} GiB; this machine has {have / 2**30:.3g} GiB "
             "available: use fewer wires"
         )

@@ -66,6 +66,8 @@ REFUSED = [
      WireError, "hashable"),
     ("device: a million wires", lambda: qml.device("default.qubit", wires=10 ** 6),
      DeviceError, "wires"),
+    ("device: 20-wire density matrices", lambda: _node(qml.device("default.mixed", wires=20))(
+        0.1), DeviceError, "20-wire density matrix"),
     ("device: misspelt name", lambda: qml.device("default.qbit", wires=2), DeviceError,
      "default.qubit"),
     ("device: negative shots", lambda: qml.device("default.qubit", wires=2, shots=-5),
