@@ -424,10 +424,15 @@ def _check_numbers(value, what: str, error) -> None:
         kind = array.dtype.kind
     except Exception:  # noqa: BLE001 - not convertible: not numbers
         array, kind = None, "X"
-    if kind == "O" and array.ndim:  # an array of boxes or numbers (a nested derivative)
-        for v in array.flat:
-            _check_numbers(getval(v), what, error)
-        return
+    if kind == "O":
+        flat = list(array.flat)
+        if any(isinstance(v, Box) for v in flat):  # autograd would give zeros
+            raise error(
+                f"{what}: the function returned a plain NumPy array holding traced values "
+                "(numpy.array of QNode results): NumPy drops their derivatives; build it "
+                "with qsym's numpy (from qsym import numpy as np) or qml.math.stack")
+        if flat and all(isinstance(v, numbers.Number) for v in flat):
+            return
     if kind not in "biufc":
         raise error(
             f"{what} differentiates functions that return numbers (a float or an array of "

@@ -169,6 +169,12 @@ REFUSED = [
      DifferentiationError, "numbers"),
     ("jacobian of None in a tuple", lambda: qml.jacobian(lambda x: (x, None))(_t([0.1])),
      DifferentiationError, "numbers"),
+    ("jacobian of plain numpy.array of QNode results",
+     lambda: qml.jacobian(lambda v: onp.array([_node()(v[0]), _node()(v[1])]))(_t([0.1, 0.2])),
+     DifferentiationError, "qsym's numpy"),
+    ("grad of plain numpy.array of a QNode result",
+     lambda: qml.grad(lambda v: onp.array(_node()(v)))(_t(0.1)), ScalarOutputError,
+     "qsym's numpy"),
     # arguments
     ("argument: NaN", lambda: _node()(float("nan")), ArgumentError, "finite"),
     ("argument: inf", lambda: _node()(float("inf")), ArgumentError, "finite"),
@@ -221,6 +227,11 @@ ACCEPTED = [
     ("numpy integer shots", lambda: qml.device("default.qubit", wires=1,
                                                shots=onp.int64(5)).shots.total_shots, 5),
     ("grad of a constant", lambda: float(qml.grad(lambda x: 2.0)(_t(0.1))), 0.0),
+    ("grad of an object array of a number",
+     lambda: float(qml.grad(lambda x: onp.array(2.0, dtype=object))(_t(0.1))), 0.0),
+    ("jacobian through qsym.numpy.array", lambda: float(qml.jacobian(
+        lambda v: np.array([_node()(v[0]), _node()(v[1])]))(_t([0.1, 0.2]))[1, 1]),
+     -math.sin(0.2)),
 ]
 
 
