@@ -332,6 +332,9 @@ def check_argnum(argnum, n: int) -> None:
         if not -n <= i < n:
             raise DifferentiationError(f"argnum {i} is out of range: the function was called "
                                        f"with {n} positional argument(s)")
+    if len({i % n for i in argnum}) != len(argnum):  # [-1, 0] of one argument
+        raise DifferentiationError(f"argnum {list(argnum)} repeats an argument (negative "
+                                   f"indices count from the end of the {n} arguments)")
 
 
 def check_named(args, idx) -> None:
@@ -406,12 +409,44 @@ def _vjp(fun, args, kwargs, idx, start):
     return make_vjp(f, start)
 
 
+def _check_numbers(value, what: str, error) -> None:
+    """Refuse a result that is not numbers (a string, None, an object): its derivative is
+    not zero, it does not exist (PennyLane's autograd raises a ``TypeError`` for ``grad``
+    and a ``ValueError`` for ``jacobian``, which ``error`` is)."""
+    if isinstance(value, (tuple, list)):
+        for v in value:
+            _check_numbers(getval(v), what, error)
+        return
+    if isinstance(value, numbers.Number):
+        return
+    try:
+        array = np.asarray(value)
+        kind = array.dtype.kind
+    except Exception:  # noqa: BLE001 - not convertible: not numbers
+        array, kind = None, "X"
+    if kind == "O":
+        flat = list(array.flat)
+        if any(isinstance(v, Box) for v in flat):  # autograd would give zeros
+            raise error(
+                f"{what}: the function returned a plain NumPy array holding traced values "
+                "(numpy.array of QNode results): NumPy drops their derivatives; build it "
+                "with qsym's numpy (from qsym import numpy as np) or qml.math.stack")
+        if flat and all(isinstance(v, numbers.Number) for v in flat):
+            return
+    if kind not in "biufc":
+        raise error(
+            f"{what} differentiates functions that return numbers (a float or an array of "
+            f"floats); this one returned {type(value).__name__} {value!r:.60}: return a "
+            "number, e.g. a QNode's measurement")
+
+
 def grad(fun, args, kwargs, argnum, single):
     """The gradient of a scalar function; ``(gradient, value)``."""
     idx, start = _prepare(args, argnum, "grad")
     if not idx:
         return no_trainable(), fun(*args, **kwargs)
     vjp, ans = _vjp(fun, args, kwargs, idx, start)
+    _check_numbers(getval(ans), "grad", ScalarOutputError)
     # one number, also as an array of one element (shape (1,), (1, 1): PennyLane's rule)
     if isinstance(getval(ans), (tuple, list)) or np.size(getval(ans)) != 1:
         raise ScalarOutputError(
@@ -436,6 +471,8 @@ def jacobian(fun, args, kwargs, argnum, single):
     # several results (also as autograd's tuple box inside an outer derivative)
     several = type(getval(ans)) if isinstance(getval(ans), (tuple, list)) else None
     outputs = [ans[i] for i in range(len(getval(ans)))] if several else [ans]
+    for out in outputs:
+        _check_numbers(getval(out), "jacobian", DifferentiationError)
     sizes = [int(np.size(getval(o))) for o in outputs]
     shapes = [np.shape(getval(o)) for o in outputs]
     per_output = []

@@ -291,7 +291,9 @@ def read_trusted(path) -> bytes | None:
     current user and that other users cannot write; else None. A file refused for its
     owner or mode is reported once per folder (:class:`qsym.errors.CacheWarning`)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # not blocking: a FIFO planted in the cache would wait for a writer forever
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
     try:
@@ -433,7 +435,15 @@ def load_module(source: str):
                                      "writing it")
                 evict(folder, keep=(name,))
         except OSError as exc:
-            folder = _fall_back(folder, exc)
+            if path.is_dir() and not path.is_symlink():
+                # a folder in the way of this one module: the cache folder itself is fine
+                _warn_once(("in-the-way", str(path)),
+                           f"qsym cache: {path} is a folder where qsym keeps a generated "
+                           "module; this circuit's module goes to a private temporary "
+                           "folder instead (remove that folder)")
+                folder = _private_dir()
+            else:
+                folder = _fall_back(folder, exc)
             path = folder / f"{name}.py"
             try:
                 write_file(path, data)
@@ -1074,6 +1084,43 @@ class _private_writer:
         return False
 
 
+# --- saving compiled code: never the call's failure ---------------------------------------
+_saving_class = None
+
+
+def _save_overload(self, sig, data):
+    """numba's ``save_overload``; a failure to write the disk cache is logged and warned
+    about once, never raised: the function is compiled and installed before numba saves
+    it, so the call has its machine code either way (only the next process compiles it
+    again). numba raised ``RuntimeError: no compiled object yet for <Library ...>`` here
+    when the object code of a fresh compile had not been recorded, failing a call whose
+    result was ready; a full disk or a folder removed meanwhile raised ``OSError``."""
+    try:
+        _saving_class.__base__.save_overload(self, sig, data)  # numba's FunctionCache
+    except Exception as exc:  # noqa: BLE001 - the cache is an optimization
+        logger.debug("cache: numba could not save %s%s", self._name, sig, exc_info=True)
+        _warn_once(("numba-save", type(exc).__name__),
+                   f"qsym cache: numba could not write the compiled code of {self._name} to "
+                   f"its disk cache ({type(exc).__name__}: {exc}); it runs compiled in this "
+                   "process and is compiled again in the next (shown once per process)")
+
+
+def _saving_cache_class():
+    """:class:`numba.core.caching.FunctionCache` whose ``save_overload`` never fails the
+    call that compiled (:func:`_save_overload`); None if numba has no such class."""
+    global _saving_class
+    if _saving_class is None:
+        try:
+            from numba.core.caching import FunctionCache
+        except ImportError:  # pragma: no cover
+            FunctionCache = None
+        _saving_class = hasattr(FunctionCache, "save_overload") and type(
+            "_SavingFunctionCache", (FunctionCache,), {
+                "__doc__": "numba's function cache; a failed save is a warning, not an error.",
+                "save_overload": _save_overload})
+    return _saving_class or None
+
+
 # --- loading cached code without numba's compiler set-up -----------------------------------
 # numba versions whose cache loading was checked to need only what _runtime_ready does
 _LAZY_NUMBA_VERSIONS = ((0, 68),)
@@ -1117,13 +1164,14 @@ def _lazy_cache_class():
         _lazy_class = False
         return None
     needed = ("load_overload", "_load_overload", "_guard_against_spurious_io_errors")
-    if version not in _LAZY_NUMBA_VERSIONS or not all(
+    saving = _saving_cache_class()
+    if saving is None or version not in _LAZY_NUMBA_VERSIONS or not all(
         hasattr(FunctionCache, a) for a in needed
     ):  # pragma: no cover
         _lazy_class = False
         return None
 
-    class _LazyFunctionCache(FunctionCache):
+    class _LazyFunctionCache(saving):
         """numba's function cache; a hit is loaded without the compiler's registries."""
 
         def load_overload(self, sig, target_context):
@@ -1208,6 +1256,9 @@ def guard_numba_caches(mod) -> None:
                        f"the functions of {mod.__name__} are compiled in memory instead (fix "
                        "the folder's owner and mode, or set NUMBA_CACHE_DIR)")
             continue
+        saving = _saving_cache_class()
+        if saving is not None and type(cache_obj) is saving.__base__:
+            cache_obj.__class__ = saving
         if lazy is not None and type(cache_obj) is lazy.__base__:
             cache_obj.__class__ = lazy
 

@@ -161,7 +161,8 @@ def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, devic
     changes nothing it computes: docs/pennylane.md), refused with a reason otherwise."""
     if grad_on_execution not in ("best", True, False):
         raise ArgumentError(f"grad_on_execution must be 'best', True or False, got {grad_on_execution!r}")
-    if not (cache in ("auto", True, False, None) or hasattr(cache, "__getitem__")):
+    if not (cache in ("auto", True, False, None) or (
+            hasattr(cache, "__getitem__") and not isinstance(cache, (str, bytes)))):
         raise ArgumentError(f"cache must be 'auto', True, False, None or a dict, got {cache!r}")
     if isinstance(cachesize, bool) or not isinstance(cachesize, numbers.Integral) or cachesize < 0:
         raise ArgumentError(f"cachesize must be a non-negative int, got {cachesize!r}")

@@ -322,7 +322,8 @@ def mixed_entry(target: Target, circuit, s: Symbols, size, readout=None):
     :class:`qsym._mixed.MixedEntry` (no plan, no generated module: NumPy on the density
     matrix), its per-call checks, broadcast like a compiled signature. The density matrix
     and one tangent per input must fit in memory (a state of twice the wires)."""
-    check_memory(2 * circuit.num_wires, "parameter-shift", len(circuit.inputs) + 2)
+    check_memory(2 * circuit.num_wires, "parameter-shift", len(circuit.inputs) + 2,
+                 density_wires=circuit.num_wires)
     entry = MixedEntry(circuit, tuple(s.diff_args), tuple(s.blocks), target.rule_of, readout)
     entry.checks = make_checks(circuit, s.checks)
     return broadcast_entry(entry, s) if size is not None else entry

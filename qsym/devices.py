@@ -157,8 +157,16 @@ class Device:
             _check_wire_count(len(wires))
             try:
                 labels = Wires(wires)
-            except WireError:
-                raise DeviceError(f"duplicate wire labels {list(wires)}") from None
+            except WireError:  # PennyLane's type, qsym's message
+                for label in wires:  # a list or a dict as a label
+                    try:
+                        hash(label)
+                    except TypeError:
+                        raise WireError(
+                            f"wire labels must be hashable (numbers, strings, tuples), got "
+                            f"{label!r} in {list(wires)!r}") from None
+                raise WireError(f"duplicate wire labels {list(wires)}: a device's wire "
+                                "labels must be unique") from None
         # a user's device class on PennyLane's base class (not on one of qsym's simulators)
         user = users_class(type(self))
         if user and type(self).execute is Device.execute:  # PennyLane's abstract method
@@ -760,8 +768,11 @@ def state_memory(num_wires: int, method: str, num_outputs: int = 1) -> int:
     return 16 * (2**num_wires) * states
 
 
-def check_memory(num_wires: int, method: str, num_outputs: int = 1) -> None:
-    """Refuse, with what to do, a gradient whose state vectors do not fit in memory."""
+def check_memory(num_wires: int, method: str, num_outputs: int = 1,
+                 density_wires: int | None = None) -> None:
+    """Refuse, with what to do, a gradient whose state vectors do not fit in memory
+    (``density_wires``: the states are density matrices of that many wires, held as
+    vectors of ``num_wires = 2 * density_wires`` wires)."""
     need = state_memory(num_wires, method, num_outputs)
     have = available_memory()
     if need > have:
@@ -773,8 +784,10 @@ def check_memory(num_wires: int, method: str, num_outputs: int = 1) -> None:
                 "available: use diff_method='parameter-shift' (its memory does not grow "
                 "with the outputs), or measure fewer wires"
             )
+        what = (f"a {num_wires}-wire state vector" if density_wires is None else
+                f"a {density_wires}-wire density matrix (4**{density_wires} entries)")
         raise DeviceError(
-            f"a {num_wires}-wire state vector needs {16 * 2**num_wires / 2**30:.3g} GiB, and a "
+            f"{what} needs {16 * 2**num_wires / 2**30:.3g} GiB, and a "
             f"gradient about {need / 2**30:.3g} GiB; this machine has {have / 2**30:.3g} GiB "
             "available: use fewer wires"
         )

@@ -628,3 +628,148 @@ def test_release_from_the_garbage_collector_never_waits_for_the_lock():
         assert mod.__name__ in sys.modules
     cache.load_module("RELEASE_TEST = 2\n")  # counts the pending release
     assert mod.__name__ not in sys.modules and mod.__name__ not in cache._holders
+
+
+# --- something planted where one generated module goes ---------------------------------------
+def _plant_folder(path, other):
+    path.mkdir()
+
+
+def _plant_link_to_other(path, other):
+    path.symlink_to(other)
+
+
+def _plant_dangling_link(path, other):
+    path.symlink_to(path.parent / "nowhere.py")
+
+
+def _plant_other_content(path, other):
+    path.write_text("VALUE = 666\n")
+
+
+def _plant_truncated(path, other):
+    path.write_text("VAL")
+
+
+def _plant_world_writable(path, other):
+    path.write_text("VALUE = 666\n")
+    os.chmod(path, 0o666)
+
+
+def _plant_other_owner(path, other):
+    path.write_text("VALUE = 666\n")
+    os.chown(path, 65534, 65534)
+
+
+def _plant_fifo(path, other):
+    os.mkfifo(path)
+
+
+PLANTED = {
+    "folder": _plant_folder,
+    "link_to_another_file": _plant_link_to_other,
+    "dangling_link": _plant_dangling_link,
+    "another_modules_content": _plant_other_content,
+    "truncated": _plant_truncated,
+    "writable_by_others": _plant_world_writable,
+    "another_users_file": _plant_other_owner,
+    "fifo": _plant_fifo,
+}
+
+
+@pytest.mark.parametrize("case", list(PLANTED))
+def test_whatever_is_planted_at_a_modules_path_the_module_runs_its_own_source(fresh, case):
+    """A folder, a link (to another file, or to nothing), another module's text, a
+    truncated file, a file others can write or another user owns, or a FIFO at the path of
+    one generated module: the module runs its own source (never the planted text), the
+    link's target is not written through, nothing hangs (a FIFO once blocked the read
+    forever), and the cache folder stays in use for every other module (a folder in the
+    way once sent the whole process to a private temporary folder)."""
+    if case == "another_users_file" and not IS_ROOT:
+        pytest.skip("giving a file to another user needs root")
+    if case == "fifo" and not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    import threading
+    import warnings
+
+    folder = cache.cache_dir()
+    other = folder.parent / "other.py"
+    other.write_text("VALUE = 666\n")
+    source = f"VALUE = {len(case)}\n# {case}\n"
+    path = folder / f"{cache.module_name(source)}.py"
+    PLANTED[case](path, other)
+    got = {}
+
+    def load():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got["module"] = cache.load_module(source)
+        got["warnings"] = [str(w.message) for w in caught]
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "loading the module hangs"
+    assert got["module"].VALUE == len(case)
+    assert other.read_text() == "VALUE = 666\n"
+    # the next module still goes to the configured folder
+    assert cache.cache_dir() == folder
+    second = f"VALUE = -1\n# after {case}\n"
+    cache.load_module(second)
+    assert (folder / f"{cache.module_name(second)}.py").read_text() == second
+    if case == "folder":
+        assert any("is a folder where qsym keeps a generated module" in w
+                   for w in got["warnings"]), got["warnings"]
+        assert not any("private temporary folder instead (nothing" in w
+                       for w in got["warnings"]), got["warnings"]
+    else:  # replaced by the module's own text
+        assert not path.is_symlink() and path.read_text() == source
+
+
+@pytest.mark.parametrize("failure", ["no_compiled_object", "index_is_a_folder"])
+def test_a_failed_numba_cache_write_is_a_warning_not_the_calls_failure(tmp_path, monkeypatch,
+                                                                       failure):
+    """numba saves a function's machine code after compiling and installing it; a failure
+    there (``RuntimeError: no compiled object yet for <Library ...>`` seen once each by two
+    sessions; a folder planted at the index file's path, which numba cannot replace) failed
+    the call although its code was ready. Through qsym's guarded cache class the call
+    returns its value and one CacheWarning says what happened."""
+    import importlib.util
+    import warnings
+
+    from numba.core import codegen
+
+    name = f"qsym_test_save_{failure}_{os.getpid()}"
+    path = tmp_path / f"{name}.py"
+    path.write_text("from numba import njit\n\n\n@njit(cache=True)\n"
+                    "def f(x):\n    return 2.0 * x + 1.0\n")
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    try:
+        spec.loader.exec_module(mod)
+        monkeypatch.setattr(cache, "_warned", set())
+        cache.guard_numba_caches(mod)
+        assert isinstance(mod.f._cache, cache._saving_cache_class())
+
+        def no_object(self):
+            raise RuntimeError(f"no compiled object yet for {self}")
+
+        if failure == "no_compiled_object":
+            monkeypatch.setattr(codegen.CPUCodeLibrary, "serialize_using_object_code",
+                                no_object)
+            expected = "no compiled object yet"
+        else:
+            index = Path(mod.f._cache._cache_file._index_path)
+            index.parent.mkdir(parents=True, exist_ok=True)
+            index.mkdir()
+            expected = "IsADirectoryError"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert mod.f(3.0) == 7.0
+            assert mod.f(4.0) == 9.0
+        said = [str(w.message) for w in caught if issubclass(w.category, CacheWarning)]
+        assert len(said) == 1 and expected in said[0], said
+        assert not list((tmp_path / "__pycache__").glob("*.nbc"))  # nothing was saved
+    finally:
+        sys.modules.pop(name, None)

@@ -267,6 +267,161 @@ def test_many_calls_from_threads_are_bit_identical(rc, method):
     assert len(node._compiled) == 1
 
 
+WARM_RACE = r'''
+import json, sys, threading
+import numpy as np
+import qsym as qml, qsym._tiers as t
+
+rounds = int(sys.argv[1])
+
+
+def hea(w):
+    for layer in range(2):
+        for i in range(4):
+            qml.RY(w[4 * layer + i], wires=i)
+        for i in range(3):
+            qml.CNOT(wires=[i, i + 1])
+    return qml.expval(qml.PauliZ(0) @ qml.PauliZ(3))
+
+
+dev = qml.device("default.qubit", wires=4)
+ps = qml.QNode(hea, dev, diff_method="parameter-shift")
+adj = qml.QNode(hea, dev, diff_method="adjoint")
+pts = [qml.numpy.array(np.random.default_rng(i).uniform(-3, 3, 8), requires_grad=True)
+       for i in range(4)]
+
+
+def run(i):
+    w = pts[i % 4]
+    return [np.asarray(qml.grad(ps)(w)).tobytes().hex(),
+            np.asarray(qml.grad(adj)(w)).tobytes().hex(),
+            np.float64(ps(w)).tobytes().hex(),
+            np.asarray(qml.jacobian(lambda v: qml.math.stack([ps(v), adj(v)]))(w)).tobytes().hex()]
+
+
+first = run(0)  # the process's first answer, on the kernels' twins
+twins = t.twin_calls
+got, errors = [], []
+start = threading.Barrier(5)
+
+
+def worker(j):
+    start.wait()
+    try:
+        for r in range(rounds):
+            got.append(((j + r) % 4, run(j + r)))
+    except BaseException as exc:  # noqa: BLE001 - reported, the test fails
+        errors.append(repr(exc))
+
+
+threads = [threading.Thread(target=worker, args=(j,)) for j in range(4)]
+for th in threads:
+    th.start()
+start.wait()
+t._warm_start.set()  # the kernel warm-up loads the compiled kernels while the threads call
+for th in threads:
+    th.join()
+t._warm_thread.join()
+with t.kernel_compiles_on_call():  # every kernel call compiled from here
+    before = t.twin_calls
+    ref = [run(i) for i in range(4)]
+    compiled = t.twin_calls == before
+print(json.dumps({"twins": twins, "compiled": compiled, "errors": errors,
+                  "first": first == ref[0], "n": len(got),
+                  "mismatches": sum(g != ref[i] for i, g in got)}))
+'''
+
+
+def test_threads_calling_while_the_kernel_warm_up_loads_get_the_same_bits(tmp_path):
+    """A new process (``QSYM_TIER=python``: where two sessions once saw numba's
+    ``no compiled object yet``): four threads take parameter-shift and adjoint gradients,
+    values and a Jacobian of two QNodes while the warm-up thread loads the kernel library's
+    compiled code under them (each call runs a kernel's plain-Python twin or its compiled
+    code, whichever is loaded when it asks). No call raises, and every result is bit for
+    bit the one computed afterwards with every kernel compiled. ``QSYM_STRESS=1``: 20 times
+    the rounds."""
+    rounds = 60 if os.environ.get("QSYM_STRESS", "").strip() in ("1", "true", "yes") else 3
+    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_WARMUP", "QSYM_TIER")}
+    env["QSYM_TIER"] = "python"
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    script = tmp_path / "warm_race.py"
+    script.write_text(WARM_RACE)
+    out = subprocess.run([sys.executable, str(script), str(rounds)], env=env, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=TIMEOUT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    assert res["errors"] == [], res["errors"]
+    assert res["twins"] > 0 and res["compiled"], res  # both kinds of kernel call ran
+    assert res["n"] == 4 * rounds and res["mismatches"] == 0 and res["first"], res
+    assert "Exception ignored" not in out.stderr, out.stderr[-3000:]
+
+
+COLD_RACE = r'''
+import json, threading
+import numpy as np
+import qsym as qml
+
+n = 12
+dev = qml.device("default.qubit", wires=n)
+
+
+@qml.qnode(dev)
+def hea(w):
+    for layer in range(4):
+        for i in range(n):
+            qml.RY(w[layer, i], wires=i)
+        for i in range(n - 1):
+            qml.CNOT(wires=[i, i + 1])
+    return qml.expval(qml.PauliZ(0))
+
+
+w = qml.numpy.array(np.random.default_rng(1).uniform(size=(4, n)), requires_grad=True)
+got, errors = [], []
+
+
+def worker():
+    try:
+        for _ in range(2):
+            got.append((np.asarray(qml.grad(hea)(w)).tobytes().hex(),
+                        np.float64(hea(w)).tobytes().hex()))
+    except BaseException as exc:  # noqa: BLE001 - reported, the test fails
+        errors.append(repr(exc))
+
+
+threads = [threading.Thread(target=worker) for _ in range(4)]
+for th in threads:
+    th.start()
+for th in threads:
+    th.join()
+print(json.dumps({"errors": errors, "results": sorted(set(got))}))
+'''
+
+
+@pytest.mark.skipif(os.environ.get("QSYM_STRESS", "").strip() not in ("1", "true", "yes"),
+                    reason="minutes of numba compiles: set QSYM_STRESS=1")
+def test_two_processes_on_an_empty_cache_folder_compile_the_kernels_at_once(tmp_path):
+    """Two new processes on one empty ``QSYM_CACHE_DIR`` (``QSYM_TIER=python``), four
+    threads each, a 12-wire gradient that needs the compiled kernel library: both compile
+    it at once into the same folder. No call raises, and all eight threads of both
+    processes get the same bits."""
+    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_WARMUP", "QSYM_TIER")}
+    env.update(QSYM_TIER="python", QSYM_CACHE_DIR=str(tmp_path / "cache"))
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    script = tmp_path / "cold_race.py"
+    script.write_text(COLD_RACE)
+    procs = [subprocess.Popen([sys.executable, str(script)], env=env, cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=3 * TIMEOUT) for p in procs]
+    results = []
+    for p, (stdout, stderr) in zip(procs, outs):
+        assert p.returncode == 0, stderr[-3000:]
+        res = json.loads(stdout.strip().splitlines()[-1])
+        assert res["errors"] == [], res["errors"]
+        results.extend(tuple(r) for r in res["results"])
+    assert len(set(results)) == 1, results
+
+
 # --- 2. two processes compile the same new circuit at once ---------------------------------
 @pytest.fixture(scope="module")
 def shared_cache(script_dir, tmp_path_factory):

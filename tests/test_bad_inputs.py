@@ -1,0 +1,240 @@
+"""Bad input at the entry points a user meets first (issue #18, adversarial review).
+
+Each row is an input a hurried or hostile user gives ``qml.device``, ``qml.qnode``'s
+options, a gate, ``qml.grad`` / ``qml.jacobian``'s ``argnum`` or the function they
+differentiate, the shots, the wires or a QNode's arguments (NaN, inf, wrong dtype or
+shape, absurd sizes). Each must raise the named :mod:`qsym.errors` exception (a subclass of
+PennyLane's exception type where PennyLane raises one) with a message that says what is
+wrong, never return a number or a shape. The good rows beside them check that the
+refusals are not too eager, against closed forms.
+"""
+
+import math
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+from qsym.errors import (
+    ArgumentError,
+    DeviceError,
+    DifferentiationError,
+    GateError,
+    MethodError,
+    QNodeError,
+    QsymError,
+    ScalarOutputError,
+    WireError,
+)
+
+
+def _node(dev=None, **options):
+    dev = dev or qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, **options)
+    def circuit(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))  # = cos(x)
+
+    return circuit
+
+
+def _one_wire(body):
+    return qml.qnode(qml.device("default.qubit", wires=1))(body)
+
+
+def _t(x):
+    return np.array(x, requires_grad=True)
+
+
+# (id, call, exception class, a fragment the message must hold)
+REFUSED = [
+    # devices
+    ("device: no wires", lambda: qml.device("default.qubit", wires=0), DeviceError,
+     "at least one wire"),
+    ("device: negative wires", lambda: qml.device("default.qubit", wires=-1), DeviceError,
+     "at least one wire"),
+    ("device: float wires", lambda: qml.device("default.qubit", wires=2.5), DeviceError,
+     "wires must be"),
+    ("device: string wires", lambda: qml.device("default.qubit", wires="ab"), DeviceError,
+     "wires must be"),
+    ("device: duplicate labels", lambda: qml.device("default.qubit", wires=[0, 0]),
+     WireError, "duplicate"),
+    ("device: unhashable label", lambda: qml.device("default.qubit", wires=[[0], 1]),
+     WireError, "hashable"),
+    ("device: a million wires", lambda: qml.device("default.qubit", wires=10 ** 6),
+     DeviceError, "wires"),
+    ("device: 20-wire density matrices", lambda: _node(qml.device("default.mixed", wires=20))(
+        0.1), DeviceError, "20-wire density matrix"),
+    ("device: misspelt name", lambda: qml.device("default.qbit", wires=2), DeviceError,
+     "default.qubit"),
+    ("device: negative shots", lambda: qml.device("default.qubit", wires=2, shots=-5),
+     DeviceError, "at least 1"),
+    ("device: zero shots", lambda: qml.device("default.qubit", wires=2, shots=0),
+     DeviceError, "at least 1"),
+    ("device: fractional shots", lambda: qml.device("default.qubit", wires=2, shots=2.5),
+     DeviceError, "shots must be"),
+    ("device: shots as text", lambda: qml.device("default.qubit", wires=2, shots="10"),
+     DeviceError, "shots must be"),
+    ("device: NaN shots", lambda: qml.device("default.qubit", wires=2, shots=float("nan")),
+     DeviceError, "shots must be"),
+    ("device: shots=True", lambda: qml.device("default.qubit", wires=2, shots=True),
+     DeviceError, "shots must be"),
+    ("device: 10**30 shots", lambda: qml.device("default.qubit", wires=2, shots=10 ** 30),
+     DeviceError, "shots=None"),
+    ("device: shot vector with a negative count",
+     lambda: qml.device("default.qubit", wires=2, shots=[10, -1]), DeviceError, "positive"),
+    ("device: text seed", lambda: qml.device("default.qubit", wires=1, seed="abc"),
+     DeviceError, "seed"),
+    # QNode options
+    ("qnode: unknown diff_method", lambda: _node(diff_method="magic"), QNodeError,
+     "parameter-shift"),
+    ("qnode: unknown interface", lambda: _node(interface="tensorflowx"), ArgumentError,
+     "autograd"),
+    ("qnode: a string for the device",
+     lambda: qml.qnode("default.qubit")(lambda: qml.expval(qml.PauliZ(0))), QNodeError,
+     "qml.device"),
+    ("qnode: cache='yes'", lambda: _node(cache="yes"), ArgumentError, "'auto', True"),
+    ("qnode: negative cachesize", lambda: _node(cachesize=-1), ArgumentError, "cachesize"),
+    ("qnode: finite-diff step 0", lambda: _node(diff_method="finite-diff", h=0.0),
+     DifferentiationError, "h must be > 0"),
+    ("qnode: finite-diff step NaN", lambda: _node(diff_method="finite-diff", h=float("nan")),
+     DifferentiationError, "h must be > 0"),
+    ("qnode: a zero shift", lambda: _node(diff_method="parameter-shift", shifts=[0.0]),
+     DifferentiationError, "shifts must be"),
+    ("qnode: unknown mcm_method", lambda: _node(mcm_method="bogus"), ArgumentError,
+     "mcm_method"),
+    ("qnode: negative max_diff", lambda: _node(max_diff=-1)(0.1), ArgumentError,
+     "max_diff"),
+    ("qnode: fractional max_diff", lambda: _node(max_diff=1.5)(0.1), ArgumentError,
+     "max_diff"),
+    ("qnode: grad_on_execution='maybe'", lambda: _node(grad_on_execution="maybe")(0.1),
+     ArgumentError, "grad_on_execution"),
+    ("qnode: gradient of diff_method=None",
+     lambda: qml.grad(_node(diff_method=None))(_t(0.1)), MethodError, "diff_method"),
+    # gates
+    ("gate: no wires", lambda: qml.RX(0.1), GateError, "wires="),
+    ("gate: too many wires", lambda: qml.RX(0.1, wires=[0, 1]), WireError, "1 wire"),
+    ("gate: two parameters for one", lambda: qml.RX(0.1, 0.2, wires=0), GateError,
+     "1 parameter"),
+    ("gate: text parameter", lambda: qml.RX("a", wires=0), GateError, "real number"),
+    ("gate: complex parameter", lambda: qml.RX(1j, wires=0), GateError, "complex"),
+    ("gate: NaN parameter", lambda: _one_wire(
+        lambda: (qml.RX(float("nan"), wires=0), qml.expval(qml.PauliZ(0)))[1])(),
+     GateError, "finite"),
+    ("gate: inf parameter", lambda: _one_wire(
+        lambda: (qml.RX(float("inf"), wires=0), qml.expval(qml.PauliZ(0)))[1])(),
+     GateError, "finite"),
+    ("gate: CNOT on one wire", lambda: qml.CNOT(wires=0), WireError, "2 wire"),
+    ("gate: CNOT on one wire twice", lambda: qml.CNOT(wires=[0, 0]), WireError,
+     "duplicate"),
+    ("gate: Rot with two angles", lambda: qml.Rot(0.1, 0.2, wires=0), GateError,
+     "3 parameter"),
+    ("gate: unhashable wire", lambda: qml.RX(0.1, wires=[[0]]), WireError, "hashable"),
+    ("gate: QubitUnitary of the wrong size", lambda: qml.QubitUnitary(onp.eye(3), wires=0),
+     GateError, "shape"),
+    ("gate: a wire not on the device", lambda: _one_wire(
+        lambda: (qml.RX(0.1, wires=5), qml.expval(qml.PauliZ(0)))[1])(), WireError,
+     "not on the device"),
+    ("measurement: a wire not on the device", lambda: _one_wire(
+        lambda: qml.probs(wires=[0, 3]))(), WireError, "not on the device"),
+    # argnum
+    ("argnum: out of range", lambda: qml.grad(_node(), argnum=5)(_t(0.1)),
+     DifferentiationError, "out of range"),
+    ("argnum: jacobian out of range", lambda: qml.jacobian(_node(), argnum=3)(_t(0.1)),
+     DifferentiationError, "out of range"),
+    ("argnum: a float", lambda: qml.grad(_node(), argnum=1.0)(_t(0.1)),
+     DifferentiationError, "int"),
+    ("argnum: a string", lambda: qml.grad(_node(), argnum="x")(_t(0.1)),
+     DifferentiationError, "int"),
+    ("argnum: True", lambda: qml.grad(_node(), argnum=True)(_t(0.1)),
+     DifferentiationError, "int"),
+    ("argnum: repeated", lambda: qml.grad(_node(), argnum=[0, 0])(_t(0.1)),
+     DifferentiationError, "repeats"),
+    ("argnum: the same argument from both ends",
+     lambda: qml.jacobian(_node(), argnum=[-1, 0])(_t(0.1)), DifferentiationError,
+     "repeats"),
+    # what is differentiated
+    ("grad of something not callable", lambda: qml.grad(3)(0.1), DifferentiationError,
+     "function"),
+    ("grad of a vector", lambda: qml.grad(lambda x: [x, x])(_t(0.1)), ScalarOutputError,
+     "qml.jacobian"),
+    ("grad of a string", lambda: qml.grad(lambda x: "a")(_t(0.1)), ScalarOutputError,
+     "numbers"),
+    ("grad of None", lambda: qml.grad(lambda x: None)(_t(0.1)), ScalarOutputError,
+     "numbers"),
+    ("jacobian of a string", lambda: qml.jacobian(lambda x: "a")(_t([0.1])),
+     DifferentiationError, "numbers"),
+    ("jacobian of None in a tuple", lambda: qml.jacobian(lambda x: (x, None))(_t([0.1])),
+     DifferentiationError, "numbers"),
+    ("jacobian of plain numpy.array of QNode results",
+     lambda: qml.jacobian(lambda v: onp.array([_node()(v[0]), _node()(v[1])]))(_t([0.1, 0.2])),
+     DifferentiationError, "qsym's numpy"),
+    ("grad of plain numpy.array of a QNode result",
+     lambda: qml.grad(lambda v: onp.array(_node()(v)))(_t(0.1)), ScalarOutputError,
+     "qsym's numpy"),
+    # arguments
+    ("argument: NaN", lambda: _node()(float("nan")), ArgumentError, "finite"),
+    ("argument: inf", lambda: _node()(float("inf")), ArgumentError, "finite"),
+    ("argument: NaN under grad", lambda: qml.grad(_node())(_t(float("nan"))),
+     ArgumentError, "finite"),
+    ("argument: inf in an array", lambda: qml.grad(_node())(_t(float("-inf"))),
+     ArgumentError, "finite"),
+    ("argument: None", lambda: _node()(None), GateError, "real number"),
+    ("argument: a bool", lambda: _node()(True), GateError, "bool"),
+    ("argument: text", lambda: _node()("abc"), GateError, "real number"),
+    ("argument: complex", lambda: _node()(1j), GateError, "complex"),
+    ("argument: an object array", lambda: _node()(onp.array([None], dtype=object)),
+     ArgumentError, "numeric"),
+    ("argument: a text array", lambda: _node()(onp.array("a")), GateError, "real number"),
+    ("call: negative shots", lambda: _node()(0.1, shots=-1), DeviceError, "at least 1"),
+    ("sample without shots", lambda: _one_wire(lambda: qml.sample(qml.PauliZ(0)))(),
+     DeviceError, "shots"),
+]
+
+
+@pytest.mark.parametrize("call,error,fragment", [r[1:] for r in REFUSED],
+                         ids=[r[0] for r in REFUSED])
+def test_bad_input_is_refused_with_a_specific_error(call, error, fragment):
+    with pytest.raises(error) as info:
+        call()
+    assert isinstance(info.value, QsymError)
+    assert fragment in str(info.value), str(info.value)
+
+
+def test_pennylane_exception_types_are_kept():
+    """Where PennyLane raises a built-in type, qsym's exception is one too (code written
+    for PennyLane that catches it keeps working)."""
+    assert issubclass(ScalarOutputError, TypeError)  # autograd's grad of a non-scalar
+    assert issubclass(DifferentiationError, ValueError)  # autograd's jacobian of a str
+    assert issubclass(DeviceError, ValueError)
+    assert issubclass(ArgumentError, TypeError) and issubclass(ArgumentError, ValueError)
+
+
+# inputs near the refused ones that must work, with closed forms (<Z1> = cos x)
+ACCEPTED = [
+    ("a float32 scalar", lambda: _node()(onp.float32(0.25)), math.cos(onp.float32(0.25))),
+    ("an int8 array", lambda: _node()(onp.array(1, dtype=onp.int8)), math.cos(1.0)),
+    ("a long double", lambda: _node()(onp.longdouble(0.3)), math.cos(0.3)),
+    ("2**63 as uint64", lambda: _node()(onp.uint64(2 ** 63)), math.cos(float(2 ** 63))),
+    ("a huge finite angle", lambda: _node()(1e300), math.cos(1e300)),
+    ("a negative argnum", lambda: float(qml.grad(_node(), argnum=-1)(_t(0.3))),
+     -math.sin(0.3)),
+    ("a numpy integer argnum", lambda: float(qml.grad(_node(), argnum=onp.int64(0))(_t(0.3))),
+     -math.sin(0.3)),
+    ("numpy integer shots", lambda: qml.device("default.qubit", wires=1,
+                                               shots=onp.int64(5)).shots.total_shots, 5),
+    ("grad of a constant", lambda: float(qml.grad(lambda x: 2.0)(_t(0.1))), 0.0),
+    ("grad of an object array of a number",
+     lambda: float(qml.grad(lambda x: onp.array(2.0, dtype=object))(_t(0.1))), 0.0),
+    ("jacobian through qsym.numpy.array", lambda: float(qml.jacobian(
+        lambda v: np.array([_node()(v[0]), _node()(v[1])]))(_t([0.1, 0.2]))[1, 1]),
+     -math.sin(0.2)),
+]
+
+
+@pytest.mark.parametrize("call,want", [r[1:] for r in ACCEPTED], ids=[r[0] for r in ACCEPTED])
+def test_inputs_near_the_refused_ones_give_the_closed_form(call, want):
+    assert abs(float(call()) - want) < 1e-12
