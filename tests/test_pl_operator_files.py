@@ -1,0 +1,71 @@
+"""Issue #18: what PennyLane 0.45's operator test files (``ops/op_math``, ``ops/qubit``) use,
+with expected values from hand-written matrices and finite differences."""
+
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym import numpy as pnp
+
+X = np.array([[0, 1], [1, 0]], dtype=complex)
+Z = np.diag([1.0, -1.0]).astype(complex)
+
+
+def _rx(t):
+    return np.array([[np.cos(t / 2), -1j * np.sin(t / 2)], [-1j * np.sin(t / 2), np.cos(t / 2)]])
+
+
+def _ry(t):
+    return np.array([[np.cos(t / 2), -np.sin(t / 2)], [np.sin(t / 2), np.cos(t / 2)]], dtype=complex)
+
+
+def _expected(coeffs, p):
+    psi = _ry(p) @ _rx(p) @ np.array([1, 0], dtype=complex)
+    H = coeffs[0] * X + coeffs[1] * Z
+    return float(np.real(psi.conj() @ H @ psi))
+
+
+def test_simplify_in_a_circuit_measures_the_simplified_operator_with_trainable_coefficients():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(coeffs, p):
+        qml.RX(p, wires=0)
+        qml.RY(p, wires=0)
+        return qml.expval(qml.simplify(qml.ops.LinearCombination(coeffs, [qml.X(0), qml.Z(0)])))
+
+    coeffs = pnp.array([-0.05, 0.17], requires_grad=True)
+    p = pnp.array(1.7, requires_grad=True)
+    assert np.isclose(circuit(coeffs, p), _expected(coeffs, p))
+    g_c, g_p = qml.grad(circuit)(coeffs, p)
+    h = 1e-6
+    fd_c = [(_expected(coeffs + h * e, p) - _expected(coeffs - h * e, p)) / (2 * h) for e in np.eye(2)]
+    fd_p = (_expected(coeffs, p + h) - _expected(coeffs, p - h)) / (2 * h)
+    assert np.allclose(g_c, fd_c, atol=1e-6) and np.isclose(g_p, fd_p, atol=1e-6)
+
+
+def test_simplify_in_a_circuit_replaces_its_input():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def measured():  # the product is measured, not applied
+        qml.RY(0.4, wires=0)
+        return qml.expval(qml.simplify(qml.X(0) @ qml.Z(1)))
+
+    @qml.qnode(dev)
+    def statement():  # a product of gates as a statement: applied, simplified
+        qml.RY(0.4, wires=0)
+        qml.simplify(qml.X(0) @ qml.X(0) @ qml.X(1))
+        return qml.probs(wires=[0, 1])
+
+    @qml.qnode(dev)
+    def unused_sum():
+        qml.simplify(qml.X(0) + qml.Z(0))
+        return qml.expval(qml.Z(0))
+
+    assert np.isclose(measured(), np.sin(0.4))
+    c, s = np.cos(0.2), np.sin(0.2)
+    assert np.allclose(statement(), [0, c * c, 0, s * s])
+    assert "X" not in qml.draw(measured)().split("┤")[0]
+    with pytest.raises(qml.errors.TracingError, match="neither measured nor applied"):
+        unused_sum()
