@@ -4320,6 +4320,18 @@ class SProd(_Arithmetic):
     def _rebuild(self, operands):
         return SProd(self.scalar, operands[0])
 
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
+        """PennyLane's ``SProd.sparse_matrix``: the scalar times the base's sparse matrix
+        (a batched scalar: the dense matrices' stack is refused by SciPy, as PennyLane's).
+
+        >>> import qsym as qml
+        >>> (2.5 * qml.Hadamard(0)).sparse_matrix().toarray()[0, 0] == 2.5 * qml.Hadamard(0).matrix()[0, 0]
+        np.True_
+        """
+        if batched_scalar(self.scalar) or not isinstance(self.scalar, numbers.Number):
+            return _Arithmetic.sparse_matrix(self, wire_order=wire_order, format=format)
+        return (self.base.sparse_matrix(wire_order=wire_order) * self.scalar).asformat(format)
+
     @property
     def batch_size(self):
         """The number of scalars of a batched scalar (PennyLane's batched ``SProd``), else

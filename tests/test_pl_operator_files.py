@@ -69,3 +69,16 @@ def test_simplify_in_a_circuit_replaces_its_input():
     assert "X" not in qml.draw(measured)().split("┤")[0]
     with pytest.raises(qml.errors.TracingError, match="neither measured nor applied"):
         unused_sum()
+
+
+@pytest.mark.parametrize("op", [qml.Hadamard(0), qml.Y(0), qml.X(0) @ qml.Z(1), qml.RX(0.3, 0)])
+def test_sprod_sparse_matrix_is_the_scalar_times_the_bases(op):
+    scipy_sparse = pytest.importorskip("scipy.sparse")
+    s = qml.s_prod(1.23, op)
+    m = s.sparse_matrix()
+    assert isinstance(m, scipy_sparse.csr_matrix)
+    expected = 1.23 * op.matrix()  # element by element, the same products
+    assert np.array_equal(m.toarray(), expected)
+    assert s.sparse_matrix(format="coo").format == "coo"
+    swapped = s.sparse_matrix(wire_order=[1, 0]).toarray()
+    assert np.allclose(swapped, qml.matrix(s, wire_order=[1, 0]))
