@@ -82,3 +82,31 @@ def test_sprod_sparse_matrix_is_the_scalar_times_the_bases(op):
     assert s.sparse_matrix(format="coo").format == "coo"
     swapped = s.sparse_matrix(wire_order=[1, 0]).toarray()
     assert np.allclose(swapped, qml.matrix(s, wire_order=[1, 0]))
+
+
+def test_blockencode_of_a_circuit_input_uses_its_number_at_each_call():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit(m):
+        qml.BlockEncode(m, wires=[0, 1])
+        return qml.expval(qml.Z(0))
+
+    # [[A, sqrt(I - A A^T)], [sqrt(I - A^T A), -A^T]] on |00>: the first column (A's first
+    # column, then sqrt(I - A^T A)'s), <Z(0)> = |A[:, 0]|^2 - |sqrt(I - A^T A)[:, 0]|^2
+    for A in ([[0.1, 0.2], [0.3, 0.4]], [[0.5, 0.0], [0.1, 0.2]]):
+        A = np.array(A)
+        w, v = np.linalg.eigh(np.eye(2) - A.T @ A)
+        lower = (v * np.sqrt(w)) @ v.T
+        assert np.isclose(circuit(A.tolist()), A[:, 0] @ A[:, 0] - lower[:, 0] @ lower[:, 0])
+    for a in (0.3, 0.6):  # a scalar: a|00> + sqrt(1 - a^2)|01>, <Z(0)> = 1
+        assert np.isclose(circuit(pnp.array(a, requires_grad=True)), 1.0)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def one(a):
+        qml.BlockEncode(a, wires=[0])
+        return qml.expval(qml.Z(0))
+
+    assert np.isclose(one(0.3), 0.3**2 - (1 - 0.3**2))
+    with pytest.raises(qml.errors.DifferentiationError, match="number of that input"):
+        qml.grad(one)(pnp.array(0.3, requires_grad=True))
