@@ -668,9 +668,11 @@ class Operation:
             raise MatrixUndefinedError(f"{self.name}: U is sparse matrix. Use sparse_matrix method "
                                        "instead (qml.matrix(op) gives it dense)")
         m = self._own_matrix()
+        if not self.wires and self._row is not None:  # GlobalPhase(x), I(): a multiple of 1
+            m = m[..., :1, :1]  # PennyLane's: on no wires, a 1x1 matrix
         if wire_order is None or list(wire_order) == list(self.wires):
             return m
-        if self.name == "GlobalPhase":  # a multiple of the identity, on any wires
+        if self.name == "GlobalPhase" or (not self.wires and self._row is not None):  # a multiple of the identity, on any wires
             return m[..., :1, :1] * np.eye(2 ** len(list(wire_order)), dtype=m.dtype)
         return expand_matrix(m, self.wires, wire_order)
 

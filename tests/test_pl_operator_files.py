@@ -110,3 +110,18 @@ def test_blockencode_of_a_circuit_input_uses_its_number_at_each_call():
     assert np.isclose(one(0.3), 0.3**2 - (1 - 0.3**2))
     with pytest.raises(qml.errors.DifferentiationError, match="number of that input"):
         qml.grad(one)(pnp.array(0.3, requires_grad=True))
+
+
+def test_a_gate_on_no_wires_has_a_one_by_one_matrix():
+    t = 0.3
+    phase = np.exp(-1j * t)  # GlobalPhase(t) = exp(-i t) times the identity
+    g = qml.GlobalPhase(t)
+    assert g.matrix().shape == (1, 1) and np.isclose(g.matrix()[0, 0], phase)
+    assert np.allclose(g.matrix(wire_order=[0, 1]), phase * np.eye(4))
+    assert np.allclose(g.eigvals(), [phase])
+    assert np.array_equal(qml.Identity().matrix(), [[1.0]])
+    assert np.allclose(qml.Identity().matrix(wire_order=["a"]), np.eye(2))
+    assert np.allclose((qml.Identity() + qml.Identity()).eigvals(), [2.0])
+    # PauliRot of an identity word decomposes into a GlobalPhase on no wires
+    qml.ops.functions.assert_valid(qml.PauliRot(0.5, "III", wires=[0, 1, 2]))
+    assert np.allclose(qml.matrix(qml.PauliRot(0.5, "II", wires=[0, 1])), np.exp(-0.25j) * np.eye(4))
