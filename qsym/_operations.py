@@ -4214,6 +4214,10 @@ class SProd(_Arithmetic):
 
     def __init__(self, scalar, base, id=None, _flat=False):
         base = _operand(base)
+        # a 0-d tensor as given in op.data, with its requires_grad (PennyLane's: a tape's
+        # trainable_params count it), as a gate keeps its tensors (Operation.data)
+        self._scalar_tensor = scalar if getattr(scalar, "requires_grad", None) is not None and \
+            np.ndim(scalar) == 0 and not _flat else None
         scalar = scalar[()] if isinstance(scalar, np.ndarray) and scalar.ndim == 0 else scalar
         if batched_scalar(scalar):  # PennyLane's batched SProd: a matrix per scalar
             self.scalar, self.base = scalar, base
@@ -4300,7 +4304,8 @@ class SProd(_Arithmetic):
         >>> S
         3.0 * RX(0.2, wires=[0])
         """
-        return (self.scalar, *self.base.data)
+        given = getattr(self, "_scalar_tensor", None)
+        return (self.scalar if given is None else given, *self.base.data)
 
     @data.setter
     def data(self, values) -> None:
@@ -4310,7 +4315,9 @@ class SProd(_Arithmetic):
                              f"then the base's); op.data was given {len(values)}")
         if len(values) > 1:
             self.base.data = values[1:]
-        self.scalar = values[0]
+        c = values[0]
+        self._scalar_tensor = c if getattr(c, "requires_grad", None) is not None and np.ndim(c) == 0 else None
+        self.scalar = c[()] if isinstance(c, np.ndarray) and c.ndim == 0 else c
         self._remade()
 
     def _matrix_on(self, order) -> np.ndarray:
@@ -4320,7 +4327,8 @@ class SProd(_Arithmetic):
         return complex(self.scalar) * _expanded(self.base, order)
 
     def _rebuild(self, operands):
-        return SProd(self.scalar, operands[0])
+        given = getattr(self, "_scalar_tensor", None)
+        return SProd(self.scalar if given is None else given, operands[0])
 
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
         """PennyLane's ``SProd.sparse_matrix``: the scalar times the base's sparse matrix

@@ -125,3 +125,15 @@ def test_a_gate_on_no_wires_has_a_one_by_one_matrix():
     # PauliRot of an identity word decomposes into a GlobalPhase on no wires
     qml.ops.functions.assert_valid(qml.PauliRot(0.5, "III", wires=[0, 1, 2]))
     assert np.allclose(qml.matrix(qml.PauliRot(0.5, "II", wires=[0, 1])), np.exp(-0.25j) * np.eye(4))
+
+
+def test_sprod_data_keeps_a_0d_tensors_requires_grad():
+    c = pnp.array(2.2, requires_grad=True)
+    s = qml.s_prod(c, qml.X(0) @ qml.Z(1))
+    assert s.data[0] is c and s.scalar == 2.2
+    assert np.allclose(s.matrix(), 2.2 * np.kron(X, Z))
+    s.data = (pnp.array(0.5, requires_grad=False),)
+    assert s.data[0].requires_grad is False and np.allclose(s.matrix(), 0.5 * np.kron(X, Z))
+    s.data = (0.25,)
+    assert s.data == (0.25,) and np.allclose(s.matrix(), 0.25 * np.kron(X, Z))
+    assert qml.s_prod(np.array(3.0), qml.Y(0)).data[0] == 3.0  # a plain 0-d array: its number
