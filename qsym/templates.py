@@ -1475,7 +1475,11 @@ class StatePrep(Template):
         rows = [self._row(r, pad_with, normalize, validate_norm) for r in (x if x.ndim == 2 else [x])]
         by_mottonen = self._by_mottonen(rows)
         if x.ndim == 2 and any(u is not None for u, _ in rows) and not by_mottonen:
-            raise GateError(f"{self.name}: broadcasting complex states is not supported")
+            # a batch with a complex state: PennyLane's Möttönen gates, broadcast angles
+            if any(u is None and _symbolic(np.asarray(v, dtype=object)) for u, v in rows):
+                raise GateError(f"{self.name}: broadcasting complex states with other states "
+                                "of circuit inputs is not supported (give them as numbers)")
+            by_mottonen = True
         self.state = x
         self._rows = rows
         self._unitary = rows[0][0] if x.ndim == 1 else None

@@ -137,3 +137,28 @@ def test_sprod_data_keeps_a_0d_tensors_requires_grad():
     s.data = (0.25,)
     assert s.data == (0.25,) and np.allclose(s.matrix(), 0.25 * np.kron(X, Z))
     assert qml.s_prod(np.array(3.0), qml.Y(0)).data[0] == 3.0  # a plain 0-d array: its number
+
+
+def test_broadcast_complex_states_are_prepared_row_by_row():
+    dev = qml.device("default.qubit", wires=2)
+    states = np.array([[0.6, 0.8j, 0, 0],
+                       [0, 0, 1j / np.sqrt(2), 1 / np.sqrt(2)],
+                       [0.5, -0.5, 0.5j, 0.5]])
+
+    @qml.qnode(dev)
+    def prepared(s):
+        qml.StatePrep(s, wires=[0, 1])
+        return qml.state()
+
+    out = prepared(states)
+    assert out.shape == (3, 4)
+    assert np.allclose(out, states)  # the amplitudes themselves, global phase included
+
+    @qml.qnode(dev)
+    def embedded():
+        qml.AmplitudeEmbedding(np.array([[1, 1j], [1, -1]]), wires=[1], normalize=True)
+        qml.Hadamard(1)
+        return qml.probs(wires=1)
+
+    # H (|0> + i|1>)/sqrt2 has |amplitudes|^2 1/2, 1/2; H (|0> - |1>)/sqrt2 = |1>
+    assert np.allclose(embedded(), [[0.5, 0.5], [0.0, 1.0]])
