@@ -2985,8 +2985,12 @@ class _Terms(dict):
     PennyLane's ``(coeffs, ops)``."""
 
     written = None  # a LinearCombination's terms as written: (coeffs, ops)
+    structure = None  # a product or sum: PennyLane's terms() of it without a pauli_rep
 
     def __call__(self):
+        if self.written is None and self.structure is not None:
+            self.written = METHODS["structural_terms"](self.structure)
+            self.structure = None
         if self.written is not None:
             return self.written
         return self.listed(identity_wires=[])  # PennyLane's: the identity word as I()
@@ -3671,6 +3675,13 @@ class _Arithmetic(Observable):
                     "PennyLane's batched SProd): it has no Pauli sum to measure; measure each "
                     "element, or scale the result")
             self._merged = pauli_decomposition(m, self._wires).terms
+        if type(self) in (Prod, Sum) and "structural_terms" in METHODS:  # terms(): PennyLane's
+            view = self.__dict__.get("_terms_view")
+            if view is None or view[0] is not self._merged:
+                out = _Terms(self._merged)
+                out.structure = self
+                view = self._terms_view = (self._merged, out)
+            return view[1]
         return self._merged
 
     @terms.setter

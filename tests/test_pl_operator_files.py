@@ -162,3 +162,27 @@ def test_broadcast_complex_states_are_prepared_row_by_row():
 
     # H (|0> + i|1>)/sqrt2 has |amplitudes|^2 1/2, 1/2; H (|0> - |1>)/sqrt2 = |1>
     assert np.allclose(embedded(), [[0.5, 0.5], [0.0, 1.0]])
+
+
+
+@pytest.mark.parametrize("op, coeffs, names", [
+    (qml.prod(qml.Hadamard(0), qml.s_prod(4, qml.X(1)), qml.s_prod(2, qml.X(2))), [8], [["PauliX", "PauliX", "Hadamard"]]),
+    (qml.prod(qml.Hadamard(0), qml.X(1), qml.Identity(2)), [1], [["PauliX", "Hadamard"]]),
+    (qml.prod(qml.Hadamard(0), qml.s_prod(4, qml.Y(1)), qml.sum(qml.X(2), qml.X(3))), [4, 4],
+     [["PauliX", "PauliY", "Hadamard"]] * 2),
+    (qml.prod(qml.X(0), qml.s_prod(2, qml.Y(0)), qml.Hadamard(1)), [2j], [["PauliZ", "Hadamard"]]),  # X Y = iZ
+    (qml.sum(qml.s_prod(2, qml.Hadamard(1)), qml.Hadamard(1), 0.0 * qml.Identity(0), qml.RX(0.2, 0)), [3, 1],
+     [["Hadamard"], ["RX"]]),
+])
+def test_terms_of_operators_without_a_pauli_rep_keep_their_structure(op, coeffs, names):
+    c, ops = op.terms()
+    assert np.allclose(c, coeffs)
+    assert [[f.name for f in getattr(o, "operands", [o])] for o in ops] == names
+    wires = list(op.wires)
+    total = sum(ci * qml.matrix(o, wire_order=wires) for ci, o in zip(c, ops))
+    assert np.allclose(total, qml.matrix(op, wire_order=wires))  # the same operator
+
+
+def test_terms_with_a_pauli_rep_are_the_merged_words():
+    c, ops = (qml.X(0) @ qml.Y(0) + 2 * qml.Z(0)).terms()
+    assert np.allclose(c, [1j + 2]) and ops == [qml.Z(0)]
