@@ -3588,9 +3588,18 @@ class _Arithmetic(Observable):
     from them. An operand without a Pauli form (a rotation, CNOT) keeps the operator usable
     for its matrix, eigenvalues and wires; measured, it is decomposed into Pauli words."""
 
-    arithmetic_depth = 1
-    has_matrix = True
     _merged = None
+
+    @property
+    def arithmetic_depth(self) -> int:
+        """PennyLane's ``CompositeOp.arithmetic_depth``: one more than the deepest operand's
+        (``qml.prod(qml.prod(a, b), c)`` is 2, ``a @ b @ c`` 1)."""
+        return 1 + max((_depth(o) for o in self.operands), default=0)
+
+    @property
+    def has_matrix(self) -> bool:
+        """PennyLane's ``CompositeOp.has_matrix``: whether every operand has a matrix."""
+        return all(bool(getattr(o, "has_matrix", True)) for o in self.operands)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -186,3 +186,18 @@ def test_terms_of_operators_without_a_pauli_rep_keep_their_structure(op, coeffs,
 def test_terms_with_a_pauli_rep_are_the_merged_words():
     c, ops = (qml.X(0) @ qml.Y(0) + 2 * qml.Z(0)).terms()
     assert np.allclose(c, [1j + 2]) and ops == [qml.Z(0)]
+
+
+def test_arithmetic_depth_and_has_matrix_follow_the_operands():
+    inner = qml.prod(qml.RZ(1.32, wires=0), qml.I(0))
+    nested = qml.prod(qml.prod(inner, qml.RX(1.9, wires=1)), qml.X(0))
+    assert (inner.arithmetic_depth, nested.arithmetic_depth) == (1, 3)
+    assert qml.ops.Prod(qml.RZ(1.3, 0), qml.X(0), qml.RX(1.9, 1)).arithmetic_depth == 1
+    assert qml.sum(qml.sum(qml.X(0), qml.Y(0)), qml.Z(1)).arithmetic_depth == 2
+
+    class NoMatrix(qml.RX):
+        has_matrix = False
+
+    assert qml.prod(qml.X(0), NoMatrix(0.2, wires="a")).has_matrix is False
+    assert qml.sum(qml.Hamiltonian([0.5], [qml.X(1)]), NoMatrix(0.2, wires=0)).has_matrix is False
+    assert qml.prod(qml.Hamiltonian([0.5], [qml.X(1)]), qml.RZ(0.2, wires=5)).has_matrix is True
