@@ -4066,6 +4066,20 @@ class Sum(_Arithmetic):
 
     _empty_is_zero = True
 
+    def simplify(self, cutoff=1.0e-12):
+        """Equal Pauli words merged (:meth:`_Arithmetic.simplify`); a sum with an operand
+        without a Pauli form (a rotation, ...) as PennyLane's ``Sum.simplify(cutoff)``: nested sums flattened,
+        equal summands added, those of a coefficient at most ``cutoff`` dropped.
+
+        >>> import qsym as qml
+        >>> qml.sum(-0.9 * qml.RX(1, 0), qml.RX(1, 0), qml.RY(2, 1)).simplify(cutoff=0.2)
+        RY(2, wires=[1])
+        """
+        if self.operands and "structural_simplify" in METHODS and not all(
+                _pauli_form(o) is not None for o in self.operands):
+            return METHODS["structural_simplify"](self, cutoff)
+        return super().simplify()
+
     @classmethod
     def _sort(cls, op_list, wire_map: dict | None = None) -> list:
         """PennyLane's ``Sum._sort``: the summands ordered by their smallest wire label (as a
@@ -4351,16 +4365,20 @@ class SProd(_Arithmetic):
         return SProd(self.scalar if given is None else given, operands[0])
 
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
-        """PennyLane's ``SProd.sparse_matrix``: the scalar times the base's sparse matrix
-        (a batched scalar: the dense matrices' stack is refused by SciPy, as PennyLane's).
+        """PennyLane's ``SProd.sparse_matrix``: the Pauli sum's with a ``pauli_rep``, else the
+        scalar times the base's sparse matrix, zeros not stored (a batched scalar: the dense
+        matrices' stack is refused by SciPy, as PennyLane's).
 
         >>> import qsym as qml
         >>> (2.5 * qml.Hadamard(0)).sparse_matrix().toarray()[0, 0] == 2.5 * qml.Hadamard(0).matrix()[0, 0]
         np.True_
         """
-        if batched_scalar(self.scalar) or not isinstance(self.scalar, numbers.Number):
+        if batched_scalar(self.scalar) or not isinstance(self.scalar, numbers.Number) \
+                or self.pauli_rep is not None:
             return _Arithmetic.sparse_matrix(self, wire_order=wire_order, format=format)
-        return (self.base.sparse_matrix(wire_order=wire_order) * self.scalar).asformat(format)
+        m = self.base.sparse_matrix(wire_order=wire_order).multiply(self.scalar)
+        m.eliminate_zeros()
+        return m.asformat(format)
 
     @property
     def batch_size(self):

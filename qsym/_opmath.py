@@ -1620,7 +1620,7 @@ def _no_pauli_rep(op) -> bool:
     return isinstance(op, (Prod, Sum, SProd)) and getattr(op, "pauli_rep", None) is None
 
 
-def _pl_simplify(op):
+def _pl_simplify(op, cutoff=1.0e-12):
     """PennyLane's ``op.simplify()`` where an operand without a ``pauli_rep`` (``Hadamard``,
     a rotation) keeps the arithmetic structure: a scalar multiple folded, a sum's equal
     summands (by ``hash``) added, a product's factors grouped (:class:`_FactorGroups`);
@@ -1644,7 +1644,7 @@ def _pl_simplify(op):
                 return Sum(*(_pl_simplify(SProd(scalar, s)) for s in new.operands))
             return SProd(scalar, new)
         if isinstance(op, Sum):
-            terms = [o if c == 1 else SProd(c, o) for c, o in zip(*_pl_terms(op))]
+            terms = [o if c == 1 else SProd(c, o) for c, o in zip(*_pl_terms(op, cutoff))]
             if not terms:
                 return SProd(0, _made("Identity", (), op.wires))
             return terms[0] if len(terms) == 1 else Sum(*terms)
@@ -1689,11 +1689,11 @@ def _summands(ops, out: dict) -> dict:
     return out
 
 
-def _pl_terms(op) -> tuple:
+def _pl_terms(op, cutoff=1.0e-12) -> tuple:
     """PennyLane's ``terms()`` of a product or sum without a ``pauli_rep``: ``(coeffs, ops)``
     of the simplified structure (a product: each choice of its factors' terms, the phase
-    and scalars collected; a sum: its summands grouped, those of a coefficient below 1e-12
-    dropped), not the Pauli decomposition of the matrix.
+    and scalars collected; a sum: its summands grouped, those of a coefficient at most
+    ``cutoff`` dropped), not the Pauli decomposition of the matrix.
 
     >>> import qsym as qml
     >>> _pl_terms(qml.prod(qml.Hadamard(0), qml.s_prod(4, qml.X(1)), qml.s_prod(2, qml.X(2))))
@@ -1703,7 +1703,7 @@ def _pl_terms(op) -> tuple:
     with not_recording():
         if isinstance(op, Sum):
             for c, o in _summands(op.operands, {}).values():
-                if c == 1 or abs(c) > 1e-12:
+                if c == 1 or abs(c) > cutoff:
                     coeffs.append(1.0 if c == 1 else c)
                     ops.append(o)
             return coeffs, ops
@@ -1724,7 +1724,8 @@ def _structural_terms(op):
     return _pl_terms(op) if _no_pauli_rep(op) else None
 
 
-METHODS.update(prod_simplify=_prod_simplify, structural_terms=_structural_terms)
+METHODS.update(prod_simplify=_prod_simplify, structural_terms=_structural_terms,
+               structural_simplify=_pl_simplify)
 METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, simplify=_gate_simplify, qml_pow=lambda op, z: pow(op, z),
                decomposition=_gate_decomposition,
                decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX", "PCPhase",

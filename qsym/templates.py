@@ -1794,6 +1794,24 @@ class BasisState(Template):
         _check_fresh(self.wires, self.name)
         self._record()
 
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``[state]``: the bits as an integer array (an integer array given:
+        as given; floats, a list or an integer: cast), the traced bits inside a circuit.
+
+        >>> BasisState(np.array([1.0, 0.0]), wires=[0, 1]).parameters
+        [array([1, 0])]
+        """
+        if any(isinstance(b, sp.Basic) and not b.is_number for b in self.state):
+            return [self.state]
+        cached = self.__dict__.get("_bits_array")
+        if cached is None or cached[0] is not self.state:
+            given = self.__dict__.get("_init_args", {}).get("state")
+            arr = given if isinstance(given, np.ndarray) and given.dtype.kind in "iu" \
+                and given.ndim == 1 else np.array([int(b) for b in self.state], dtype=np.int64)
+            cached = self._bits_array = (self.state, arr)
+        return [cached[1]]
+
     def state_vector(self, wire_order=None) -> np.ndarray:
         """PennyLane's ``op.state_vector(wire_order=None)``: the basis state as a tensor of
         shape ``(2,) * n`` (1.0 at the bits), on ``wire_order`` if given (its other wires

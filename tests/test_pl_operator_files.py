@@ -82,6 +82,7 @@ def test_sprod_sparse_matrix_is_the_scalar_times_the_bases(op):
     assert s.sparse_matrix(format="coo").format == "coo"
     swapped = s.sparse_matrix(wire_order=[1, 0]).toarray()
     assert np.allclose(swapped, qml.matrix(s, wire_order=[1, 0]))
+    assert qml.s_prod(0.0, op).sparse_matrix().nnz == 0  # zeros are not stored
 
 
 def test_blockencode_of_a_circuit_input_uses_its_number_at_each_call():
@@ -201,3 +202,31 @@ def test_arithmetic_depth_and_has_matrix_follow_the_operands():
     assert qml.prod(qml.X(0), NoMatrix(0.2, wires="a")).has_matrix is False
     assert qml.sum(qml.Hamiltonian([0.5], [qml.X(1)]), NoMatrix(0.2, wires=0)).has_matrix is False
     assert qml.prod(qml.Hamiltonian([0.5], [qml.X(1)]), qml.RZ(0.2, wires=5)).has_matrix is True
+
+
+def test_sum_of_operators_without_a_pauli_form_simplifies_by_grouping():
+    s = qml.sum(-0.9 * qml.RX(1, 0), qml.RX(1, 0), qml.RY(2, 1))
+    out = s.simplify()  # -0.9 RX + RX = 0.1 RX
+    assert np.allclose(qml.matrix(out, wire_order=[0, 1]), qml.matrix(s, wire_order=[0, 1]))
+    c, ops = out.terms()
+    assert np.allclose(sorted(np.real(c)), [0.1, 1.0]) and sorted(o.name for o in ops) == ["RX", "RY"]
+    assert out.simplify(cutoff=0.2) == qml.RY(2, 1)  # 0.1 RX(1) dropped below the cutoff
+    dropped = qml.sum(-0.9 * qml.RX(1, 0), qml.RX(1, 0)).simplify(cutoff=0.1)
+    assert np.allclose(qml.matrix(dropped), np.zeros((2, 2)))
+
+
+def test_basis_state_data_is_an_integer_array():
+    for given in (np.array([1.0, 0.0]), [1, 0], 2, (1, 0)):
+        (bits,) = qml.BasisState(given, wires=[0, 1]).data
+        assert bits.dtype == np.int64 and bits.tolist() == [1, 0]
+    ints = np.array([0, 1])
+    op = qml.BasisState(ints, wires=[0, 1])
+    assert op.data[0] is ints and op.data[0] is op.data[0]  # an integer array as given
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def probs(s):
+        qml.BasisState(s, wires=[0, 1])
+        return qml.probs()
+
+    assert np.allclose(probs(np.array([1, 0])), [0, 0, 1, 0])
+    assert np.allclose(probs(np.array([0.0, 1.0])), [0, 1, 0, 0])
