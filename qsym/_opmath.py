@@ -1642,6 +1642,8 @@ def _pl_simplify(op, cutoff=1.0e-12):
             new = _pl_simplify(base)
             if isinstance(new, Sum):
                 return Sum(*(_pl_simplify(SProd(scalar, s)) for s in new.operands))
+            if isinstance(new, SProd):  # the scalars folded
+                return _pl_simplify(SProd(scalar, new))
             return SProd(scalar, new)
         if isinstance(op, Sum):
             terms = [o if c == 1 else SProd(c, o) for c, o in zip(*_pl_terms(op, cutoff))]
@@ -1697,7 +1699,7 @@ def _pl_terms(op, cutoff=1.0e-12) -> tuple:
 
     >>> import qsym as qml
     >>> _pl_terms(qml.prod(qml.Hadamard(0), qml.s_prod(4, qml.X(1)), qml.s_prod(2, qml.X(2))))
-    ([8], [H(0) @ X(1) @ X(2)])
+    ([8.0], [X(1) @ X(2) @ H(0)])
     """
     coeffs, ops = [], []
     with not_recording():
