@@ -280,6 +280,15 @@ def pennylane_entries(make) -> list:
     return ops
 
 
+def _data_key(d):
+    """A parameter as PennyLane's ``op.hash`` reads it: numbers rounded to 10 decimals."""
+    try:
+        a = np.round(np.asarray(d, dtype=complex), 10)
+    except (TypeError, ValueError):
+        return repr(d)
+    return a.shape, a.tobytes()
+
+
 class Template(GateSequence):
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them. A template takes part in
@@ -417,6 +426,18 @@ class Template(GateSequence):
                 tape.append(g)
             take_over(self, tuple(again))
         return self
+
+    @property
+    def hash(self) -> int:
+        """PennyLane's ``op.hash``: the same for templates of one name, wires,
+        hyperparameters and data (numbers compared to 10 decimals); Python's ``hash(op)``
+        stays the object's.
+
+        >>> QFT(wires=[0, 1]).hash == QFT(wires=[0, 1]).hash != QFT(wires=[1, 0]).hash
+        True
+        """
+        return hash((self.name, tuple(self.wires), str(list(self.hyperparameters.values())),
+                     tuple(_data_key(d) for d in self.data)))
 
     def _trainable_data(self) -> bool:
         """Whether a parameter holds a trainable ``qsym.numpy`` tensor: applied whole by
@@ -3264,6 +3285,16 @@ class Barrier(Template):
 
     def __hash__(self):
         return hash(("Barrier", tuple(self.wires), self.only_visual))
+
+    hash = property(__hash__)  # PennyLane's op.hash: the same for equal barriers
+
+    def _controlled(self, wire):
+        """PennyLane's: a barrier controlled is the same barrier (it applies nothing).
+
+        >>> Barrier(wires=[0, 1])._controlled("a")
+        Barrier(wires=[0, 1])
+        """
+        return copy.copy(self)
 
     def pow(self, z) -> list:
         """``[Barrier]`` for any ``z`` (PennyLane's: a barrier's power is a barrier).

@@ -230,3 +230,15 @@ def test_basis_state_data_is_an_integer_array():
 
     assert np.allclose(probs(np.array([1, 0])), [0, 0, 1, 0])
     assert np.allclose(probs(np.array([0.0, 1.0])), [0, 1, 0, 0])
+
+
+def test_template_hash_and_barrier_in_products():
+    assert qml.QFT(wires=[0, 1]).hash == qml.QFT(wires=[0, 1]).hash != qml.QFT(wires=[1, 0]).hash
+    a, b = (qml.AngleEmbedding([0.1, x], wires=[0, 1]) for x in (0.2, 0.3))
+    assert a.hash != b.hash and a.hash == qml.AngleEmbedding([0.1, 0.2], wires=[0, 1]).hash
+    barrier = qml.Barrier((0, 1, 2), only_visual=True)
+    assert qml.equal(barrier._controlled("a"), barrier)
+    # a barrier stops the grouping of S S = Z; an only-visual one does not
+    kept = qml.prod(qml.S(0), qml.Barrier(0), qml.S(0)).simplify()
+    assert [o.name for o in kept.operands] == ["S", "Barrier", "S"]
+    assert qml.prod(qml.S(0), qml.Barrier(0, only_visual=True), qml.S(0)).simplify() == qml.Z(0)
