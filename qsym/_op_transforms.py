@@ -78,8 +78,13 @@ def simplify(input):  # noqa: A002  (PennyLane's name)
         return _measured_again(input, _simplify_operator)
     if isinstance(input, _OPERATORS):
         tape = active_tape()
-        if tape is None or tape.log is None:  # no queue, or a circuit being traced
+        if tape is None:
             return _simplify_operator(input)
+        if tape.log is None:  # a circuit being traced: the result takes the input's place
+            out = _simplify_operator(input)
+            if out is not input:
+                _take_place(tape, input, out)
+            return out
         with not_recording():  # a user's queue: the result takes the input's place
             new = copy.copy(_simplify_operator(input))
         QueuingManager.remove(input)
@@ -88,6 +93,39 @@ def simplify(input):  # noqa: A002  (PennyLane's name)
         return _simplify_tape(input)
     raise GateError(f"Cannot simplify the object {input!r} of type {type(input)}: qml.simplify "
                     "takes an operator, a measurement, a tape, a QNode or a circuit function")
+
+
+def _made_of(op) -> tuple:
+    """The circuit's gates an operator was made of (its and its operands' ``_gates``)."""
+    inner = (*getattr(op, "operands", ()), *([op.base] if isinstance(getattr(op, "base", None), _OPERATORS) else []))
+    return tuple(getattr(op, "_gates", ())) + tuple(g for o in inner for g in _made_of(o))
+
+
+def _leaf_gates(op) -> tuple:
+    """The table gates of the operators an operator is made of."""
+    if isinstance(op, Operation):
+        return tuple(op.table_gates)
+    inner = (*getattr(op, "operands", ()), *([op.base] if isinstance(getattr(op, "base", None), _OPERATORS) else []))
+    return tuple(g for o in inner for g in _leaf_gates(o))
+
+
+def _take_place(tape, old, new) -> None:
+    """In a traced circuit, ``new`` (``old`` simplified) takes ``old``'s place: measured, it is
+    ``new`` that is measured, not ``old``'s gates applied; written as a statement, ``new``'s
+    gates are applied where ``old`` was made (a product of gates), or refused as an unused
+    operator (a sum)."""
+    old_gates = [g for g in _made_of(old) if id(g) in tape.observed]
+    if not old_gates:  # made outside the circuit: nothing of the circuit's is used
+        return
+    applied = None
+    if isinstance(new, Operation):
+        applied = tuple(new.table_gates)
+    elif getattr(new, "is_gate_product", False):
+        applied = new.applied_gates()
+    new_gates = applied if applied is not None else _leaf_gates(new)
+    tape.hand_over(old, old_gates, new, new_gates, applied)
+    if isinstance(new, Observable):  # a measurement of it uses them
+        new._gates = tuple(new_gates)
 
 
 def map_wires(input, wire_map: dict, queue=False, replace=False):  # noqa: A002

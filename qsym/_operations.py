@@ -668,9 +668,11 @@ class Operation:
             raise MatrixUndefinedError(f"{self.name}: U is sparse matrix. Use sparse_matrix method "
                                        "instead (qml.matrix(op) gives it dense)")
         m = self._own_matrix()
+        if not self.wires and self._row is not None:  # GlobalPhase(x), I(): a multiple of 1
+            m = m[..., :1, :1]  # PennyLane's: on no wires, a 1x1 matrix
         if wire_order is None or list(wire_order) == list(self.wires):
             return m
-        if self.name == "GlobalPhase":  # a multiple of the identity, on any wires
+        if self.name == "GlobalPhase" or (not self.wires and self._row is not None):  # a multiple of the identity, on any wires
             return m[..., :1, :1] * np.eye(2 ** len(list(wire_order)), dtype=m.dtype)
         return expand_matrix(m, self.wires, wire_order)
 
@@ -2983,8 +2985,12 @@ class _Terms(dict):
     PennyLane's ``(coeffs, ops)``."""
 
     written = None  # a LinearCombination's terms as written: (coeffs, ops)
+    structure = None  # a product or sum: PennyLane's terms() of it without a pauli_rep
 
     def __call__(self):
+        if self.written is None and self.structure is not None:
+            self.written = METHODS["structural_terms"](self.structure)
+            self.structure = None
         if self.written is not None:
             return self.written
         return self.listed(identity_wires=[])  # PennyLane's: the identity word as I()
@@ -3582,9 +3588,18 @@ class _Arithmetic(Observable):
     from them. An operand without a Pauli form (a rotation, CNOT) keeps the operator usable
     for its matrix, eigenvalues and wires; measured, it is decomposed into Pauli words."""
 
-    arithmetic_depth = 1
-    has_matrix = True
     _merged = None
+
+    @property
+    def arithmetic_depth(self) -> int:
+        """PennyLane's ``CompositeOp.arithmetic_depth``: one more than the deepest operand's
+        (``qml.prod(qml.prod(a, b), c)`` is 2, ``a @ b @ c`` 1)."""
+        return 1 + max((_depth(o) for o in self.operands), default=0)
+
+    @property
+    def has_matrix(self) -> bool:
+        """PennyLane's ``CompositeOp.has_matrix``: whether every operand has a matrix."""
+        return all(bool(getattr(o, "has_matrix", True)) for o in self.operands)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -3669,6 +3684,13 @@ class _Arithmetic(Observable):
                     "PennyLane's batched SProd): it has no Pauli sum to measure; measure each "
                     "element, or scale the result")
             self._merged = pauli_decomposition(m, self._wires).terms
+        if type(self) in (Prod, Sum) and "structural_terms" in METHODS:  # terms(): PennyLane's
+            view = self.__dict__.get("_terms_view")
+            if view is None or view[0] is not self._merged:
+                out = _Terms(self._merged)
+                out.structure = self
+                view = self._terms_view = (self._merged, out)
+            return view[1]
         return self._merged
 
     @terms.setter
@@ -4044,6 +4066,20 @@ class Sum(_Arithmetic):
 
     _empty_is_zero = True
 
+    def simplify(self, cutoff=1.0e-12):
+        """Equal Pauli words merged (:meth:`_Arithmetic.simplify`); a sum with an operand
+        without a Pauli form (a rotation, ...) as PennyLane's ``Sum.simplify(cutoff)``: nested sums flattened,
+        equal summands added, those of a coefficient at most ``cutoff`` dropped.
+
+        >>> import qsym as qml
+        >>> qml.sum(-0.9 * qml.RX(1, 0), qml.RX(1, 0), qml.RY(2, 1)).simplify(cutoff=0.2)
+        RY(2, wires=[1])
+        """
+        if self.operands and "structural_simplify" in METHODS and not all(
+                _pauli_form(o) is not None for o in self.operands):
+            return METHODS["structural_simplify"](self, cutoff)
+        return super().simplify()
+
     @classmethod
     def _sort(cls, op_list, wire_map: dict | None = None) -> list:
         """PennyLane's ``Sum._sort``: the summands ordered by their smallest wire label (as a
@@ -4212,6 +4248,10 @@ class SProd(_Arithmetic):
 
     def __init__(self, scalar, base, id=None, _flat=False):
         base = _operand(base)
+        # a 0-d tensor as given in op.data, with its requires_grad (PennyLane's: a tape's
+        # trainable_params count it), as a gate keeps its tensors (Operation.data)
+        self._scalar_tensor = scalar if getattr(scalar, "requires_grad", None) is not None and \
+            np.ndim(scalar) == 0 and not _flat else None
         scalar = scalar[()] if isinstance(scalar, np.ndarray) and scalar.ndim == 0 else scalar
         if batched_scalar(scalar):  # PennyLane's batched SProd: a matrix per scalar
             self.scalar, self.base = scalar, base
@@ -4298,7 +4338,8 @@ class SProd(_Arithmetic):
         >>> S
         3.0 * RX(0.2, wires=[0])
         """
-        return (self.scalar, *self.base.data)
+        given = getattr(self, "_scalar_tensor", None)
+        return (self.scalar if given is None else given, *self.base.data)
 
     @data.setter
     def data(self, values) -> None:
@@ -4308,7 +4349,9 @@ class SProd(_Arithmetic):
                              f"then the base's); op.data was given {len(values)}")
         if len(values) > 1:
             self.base.data = values[1:]
-        self.scalar = values[0]
+        c = values[0]
+        self._scalar_tensor = c if getattr(c, "requires_grad", None) is not None and np.ndim(c) == 0 else None
+        self.scalar = c[()] if isinstance(c, np.ndarray) and c.ndim == 0 else c
         self._remade()
 
     def _matrix_on(self, order) -> np.ndarray:
@@ -4318,7 +4361,24 @@ class SProd(_Arithmetic):
         return complex(self.scalar) * _expanded(self.base, order)
 
     def _rebuild(self, operands):
-        return SProd(self.scalar, operands[0])
+        given = getattr(self, "_scalar_tensor", None)
+        return SProd(self.scalar if given is None else given, operands[0])
+
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
+        """PennyLane's ``SProd.sparse_matrix``: the Pauli sum's with a ``pauli_rep``, else the
+        scalar times the base's sparse matrix, zeros not stored (a batched scalar: the dense
+        matrices' stack is refused by SciPy, as PennyLane's).
+
+        >>> import qsym as qml
+        >>> (2.5 * qml.Hadamard(0)).sparse_matrix().toarray()[0, 0] == 2.5 * qml.Hadamard(0).matrix()[0, 0]
+        np.True_
+        """
+        if batched_scalar(self.scalar) or not isinstance(self.scalar, numbers.Number) \
+                or self.pauli_rep is not None:
+            return _Arithmetic.sparse_matrix(self, wire_order=wire_order, format=format)
+        m = self.base.sparse_matrix(wire_order=wire_order).multiply(self.scalar)
+        m.eliminate_zeros()
+        return m.asformat(format)
 
     @property
     def batch_size(self):

@@ -73,6 +73,7 @@ from ._operations import (
     Sum,
     wires_tuple,
     as_observable,
+    batched_scalar,
     expand_matrix,
     mark_used,
     matrix_label,
@@ -1616,7 +1617,118 @@ def _prod_simplify(op):
         return out if phase == 1 else s_prod(phase, out).simplify()
 
 
-METHODS.update(prod_simplify=_prod_simplify)
+def _no_pauli_rep(op) -> bool:
+    return isinstance(op, (Prod, Sum, SProd)) and getattr(op, "pauli_rep", None) is None
+
+
+def _pl_simplify(op, cutoff=1.0e-12):
+    """PennyLane's ``op.simplify()`` where an operand without a ``pauli_rep`` (``Hadamard``,
+    a rotation) keeps the arithmetic structure: a scalar multiple folded, a sum's equal
+    summands (by ``hash``) added, a product's factors grouped (:class:`_FactorGroups`);
+    what has a ``pauli_rep`` is qsym's ``simplify()`` (its Pauli words merged).
+
+    >>> import qsym as qml
+    >>> _pl_simplify(qml.s_prod(2.0, qml.Hadamard(0) + qml.Hadamard(0)))
+    4.0 * H(0)
+    """
+    if not _no_pauli_rep(op) or batched_scalar(getattr(op, "scalar", None)):
+        return op.simplify() if hasattr(op, "simplify") else op
+    with not_recording():
+        if isinstance(op, SProd):
+            scalar, base = op.scalar, op.base
+            if isinstance(base, SProd):
+                scalar, base = scalar * base.scalar, base.base
+            if scalar == 1:
+                return _pl_simplify(base)
+            new = _pl_simplify(base)
+            if isinstance(new, Sum):
+                return Sum(*(_pl_simplify(SProd(scalar, s)) for s in new.operands))
+            if isinstance(new, SProd):  # the scalars folded
+                return _pl_simplify(SProd(scalar, new))
+            return SProd(scalar, new)
+        if isinstance(op, Sum):
+            terms = [o if c == 1 else SProd(c, o) for c, o in zip(*_pl_terms(op, cutoff))]
+            if not terms:
+                return SProd(0, _made("Identity", (), op.wires))
+            return terms[0] if len(terms) == 1 else Sum(*terms)
+        phase, choices = _factor_choices(op)
+        terms = [_one_product(c) for c in choices]
+        out = terms[0] if len(terms) == 1 else Sum(*terms)
+        return out if phase == 1 else SProd(phase, out)
+
+
+def _factor_choices(op) -> tuple:
+    """PennyLane's ``Prod._simplify_factors``: the global phase and each choice of factors
+    (one per term of the product of sums)."""
+    groups = _FactorGroups()
+    for factor in op.operands:
+        groups.add(_pl_simplify(factor))
+    groups.flush(tuple(op.wires))
+    return groups.phase, list(itertools.product(*groups.factors))
+
+
+def _one_product(chosen):
+    if not chosen:
+        return _made("Identity", (), ())
+    return chosen[0] if len(chosen) == 1 else Prod(*chosen)
+
+
+def _summands(ops, out: dict) -> dict:
+    """PennyLane's ``_SumSummandsGrouping``: ``{hash: [coefficient, operator]}``, nested sums
+    flattened, scalar multiples unwrapped, equal operators' coefficients added."""
+    for summand in ops:
+        s = summand if isinstance(summand, Sum) else _pl_simplify(summand)
+        if isinstance(s, Sum):
+            _summands(s.operands, out)
+            continue
+        coeff = 1
+        while isinstance(s, SProd):
+            coeff, s = coeff * s.scalar, s.base
+        entry = out.get(s.hash)
+        if entry is None:
+            out[s.hash] = [coeff, s]
+        else:
+            entry[0] = entry[0] + coeff
+    return out
+
+
+def _pl_terms(op, cutoff=1.0e-12) -> tuple:
+    """PennyLane's ``terms()`` of a product or sum without a ``pauli_rep``: ``(coeffs, ops)``
+    of the simplified structure (a product: each choice of its factors' terms, the phase
+    and scalars collected; a sum: its summands grouped, those of a coefficient at most
+    ``cutoff`` dropped), not the Pauli decomposition of the matrix.
+
+    >>> import qsym as qml
+    >>> _pl_terms(qml.prod(qml.Hadamard(0), qml.s_prod(4, qml.X(1)), qml.s_prod(2, qml.X(2))))
+    ([8.0], [X(1) @ X(2) @ H(0)])
+    """
+    coeffs, ops = [], []
+    with not_recording():
+        if isinstance(op, Sum):
+            for c, o in _summands(op.operands, {}).values():
+                if c == 1 or abs(c) > cutoff:
+                    coeffs.append(1.0 if c == 1 else c)
+                    ops.append(o)
+            return coeffs, ops
+        phase, choices = _factor_choices(op)
+        for chosen in choices:
+            f = _pl_simplify(Prod(*chosen)) if len(chosen) > 1 else _one_product(chosen)
+            if isinstance(f, SProd):
+                coeffs.append(phase * f.scalar)
+                ops.append(f.base)
+            else:
+                coeffs.append(phase)
+                ops.append(f)
+    return coeffs, ops
+
+
+def _structural_terms(op):
+    """``op.terms()`` as PennyLane's: :func:`_pl_terms` without a ``pauli_rep``, else None."""
+    return _pl_terms(op) if _no_pauli_rep(op) else None
+
+
+METHODS.update(prod_simplify=_prod_simplify, structural_terms=_structural_terms,
+               structural_simplify=_pl_simplify)
 METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, simplify=_gate_simplify, qml_pow=lambda op, z: pow(op, z),
                decomposition=_gate_decomposition,
                decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX", "PCPhase",

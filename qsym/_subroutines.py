@@ -687,11 +687,13 @@ class BlockEncode(Template):
         # dense block encoding; the operator then has a sparse matrix only, as PennyLane's
         self._issparse = hasattr(A, "toarray") and hasattr(A, "asformat")
         A = A.toarray() if self._issparse else A
-        try:
-            A = np.asarray(unwrap(A), dtype=complex if np.iscomplexobj(A) else float)
+        try:  # a circuit's input is used by its number at each call (not differentiable)
+            A = np.asarray(A, dtype=complex if np.iscomplexobj(A) else float)
+        except QuantumFunctionError:
+            raise  # (TracingError: the circuit is traced again with the call's numbers)
         except TypeError as exc:
-            raise GateError("BlockEncode: A must be numbers; a circuit argument cannot be "
-                            "(give it with requires_grad=False, or build the matrix outside)") from exc
+            raise GateError(f"BlockEncode: A must be numbers (a scalar, a row or a matrix), "
+                            f"got {A!r}") from exc
         if A.size == 1:
             A = A.reshape(1, 1)
             norm = float(abs(A[0, 0]))

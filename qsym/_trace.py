@@ -205,6 +205,26 @@ class Tape:
         PennyLane applies an operator product written as a statement)."""
         self.pending.append((self.items[-1] if self.items else None, op, tuple(gates)))
 
+    def hand_over(self, old, old_gates, new, new_gates, applied) -> None:
+        """``new``, made of the gates ``new_gates`` off the tape, takes the place of ``old``, an
+        operator made of this circuit's gates ``old_gates`` (``qml.simplify`` in a circuit, as
+        PennyLane's replaces its input in the queue): ``old``'s gates are used, ``new``'s wait
+        for a measurement; where ``old`` was a statement, ``applied`` (``new``'s gates in order,
+        or None when ``new`` cannot be applied) is applied in its place."""
+        self.measured(old_gates)
+        for g in new_gates:
+            self.observe(g)
+        entries = []
+        for anchor, op, gates in self.pending:
+            if op is new:
+                continue  # (made as a statement here: its place is old's)
+            if op is old:
+                if applied is None:
+                    continue
+                op, gates = new, tuple(applied)
+            entries.append((anchor, op, gates))
+        self.pending = entries
+
     def apply_pending(self) -> None:
         """Apply the products of gates made as statements (:meth:`pend`) where they were made."""
         for anchor, _op, gates in reversed(self.pending):  # an outer product before its factors

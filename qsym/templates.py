@@ -280,6 +280,15 @@ def pennylane_entries(make) -> list:
     return ops
 
 
+def _data_key(d):
+    """A parameter as PennyLane's ``op.hash`` reads it: numbers rounded to 10 decimals."""
+    try:
+        a = np.round(np.asarray(d, dtype=complex), 10)
+    except (TypeError, ValueError):
+        return repr(d)
+    return a.shape, a.tobytes()
+
+
 class Template(GateSequence):
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them. A template takes part in
@@ -417,6 +426,20 @@ class Template(GateSequence):
                 tape.append(g)
             take_over(self, tuple(again))
         return self
+
+    @property
+    def hash(self) -> int:
+        """PennyLane's ``op.hash``: the same for templates of one name, wires,
+        hyperparameters and data (numbers compared to 10 decimals); ``hash(op)`` is it, so
+        templates that ``==`` finds equal hash equal (a set holds them once, as PennyLane's).
+
+        >>> QFT(wires=[0, 1]).hash == QFT(wires=[0, 1]).hash != QFT(wires=[1, 0]).hash
+        True
+        >>> len({QFT(wires=[0]), QFT(wires=[0])})
+        1
+        """
+        return hash((self.name, tuple(self.wires), str(list(self.hyperparameters.values())),
+                     tuple(_data_key(d) for d in self.data)))
 
     def _trainable_data(self) -> bool:
         """Whether a parameter holds a trainable ``qsym.numpy`` tensor: applied whole by
@@ -701,24 +724,6 @@ class Template(GateSequence):
             return compare(self, other) is True
         except (GateError, TypeError, ValueError):
             return False
-
-    @property
-    def hash(self) -> int:
-        """PennyLane's ``op.hash``: equal for templates that ``==`` finds equal (name, wires,
-        hyperparameters, data to 10 digits, as a gate's); ``hash(template)`` is it, so a set
-        or a dict holds equal templates once, as PennyLane's.
-
-        >>> QFT(wires=[0, 1]).hash == QFT(wires=[0, 1]).hash, len({QFT(wires=[0]), QFT(wires=[0])})
-        (True, 1)
-        """
-        def part(value):
-            try:
-                return repr(np.round(np.asarray(value, dtype=float), 10).tolist())
-            except (TypeError, ValueError):
-                return repr(value)
-
-        return hash((self.name, tuple(self.wires), str(list(self.hyperparameters.values())),
-                     tuple(part(d) for d in self.data)))
 
     def __hash__(self):
         return self.hash
@@ -1494,7 +1499,11 @@ class StatePrep(Template):
         rows = [self._row(r, pad_with, normalize, validate_norm) for r in (x if x.ndim == 2 else [x])]
         by_mottonen = self._by_mottonen(rows)
         if x.ndim == 2 and any(u is not None for u, _ in rows) and not by_mottonen:
-            raise GateError(f"{self.name}: broadcasting complex states is not supported")
+            # a batch with a complex state: PennyLane's Möttönen gates, broadcast angles
+            if any(u is None and _symbolic(np.asarray(v, dtype=object)) for u, v in rows):
+                raise GateError(f"{self.name}: broadcasting complex states with other states "
+                                "of circuit inputs is not supported (give them as numbers)")
+            by_mottonen = True
         self.state = x
         self._rows = rows
         self._unitary = rows[0][0] if x.ndim == 1 else None
@@ -1808,6 +1817,24 @@ class BasisState(Template):
             add_check(self.name, traced, functools.partial(_check_bits, self.name))
         _check_fresh(self.wires, self.name)
         self._record()
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``[state]``: the bits as an integer array (an integer array given:
+        as given; floats, a list or an integer: cast), the traced bits inside a circuit.
+
+        >>> BasisState(np.array([1.0, 0.0]), wires=[0, 1]).parameters
+        [array([1, 0])]
+        """
+        if any(isinstance(b, sp.Basic) and not b.is_number for b in self.state):
+            return [self.state]
+        cached = self.__dict__.get("_bits_array")
+        if cached is None or cached[0] is not self.state:
+            given = self.__dict__.get("_init_args", {}).get("state")
+            arr = given if isinstance(given, np.ndarray) and given.dtype.kind in "iu" \
+                and given.ndim == 1 else np.array([int(b) for b in self.state], dtype=np.int64)
+            cached = self._bits_array = (self.state, arr)
+        return [cached[1]]
 
     def state_vector(self, wire_order=None) -> np.ndarray:
         """PennyLane's ``op.state_vector(wire_order=None)``: the basis state as a tensor of
@@ -3261,6 +3288,16 @@ class Barrier(Template):
 
     def __hash__(self):
         return hash(("Barrier", tuple(self.wires), self.only_visual))
+
+    hash = property(__hash__)  # PennyLane's op.hash: the same for equal barriers
+
+    def _controlled(self, wire):
+        """PennyLane's: a barrier controlled is the same barrier (it applies nothing).
+
+        >>> Barrier(wires=[0, 1])._controlled("a")
+        Barrier(wires=[0, 1])
+        """
+        return copy.copy(self)
 
     def pow(self, z) -> list:
         """``[Barrier]`` for any ``z`` (PennyLane's: a barrier's power is a barrier).

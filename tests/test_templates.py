@@ -582,4 +582,5 @@ def test_template_input_errors_use_pennylanes_words(make, words):
 def test_basis_state_from_a_zero_dimensional_integer_array():
     """A 0-d integer array is the integer (PennyLane: an input of shape () is an integer
     state): 2 on two wires is |10>."""
-    assert qml.BasisEmbedding(np.array(2), wires=[0, 1]).parameters[0] == [1, 0]
+    bits = qml.BasisEmbedding(np.array(2), wires=[0, 1]).parameters[0]
+    assert bits.tolist() == [1, 0] and bits.dtype.kind == "i"  # PennyLane's integer array
