@@ -814,7 +814,9 @@ def _executable_statistic(mp):
     if isinstance(mv, list) or kind == "probs":
         wires = list(mp.wires)
         if kind == "probs":
-            return ops_mod.probs(wires=wires)
+            out = ops_mod.probs(wires=wires)
+            out.of_values = True  # (what one-shot returns when no shot is kept)
+            return out
         if kind == "counts":
             return ops_mod.counts(wires=wires, all_outcomes=getattr(mp, "all_outcomes", False))
         return ops_mod.sample(wires=wires, dtype=getattr(mp, "dtype", None))

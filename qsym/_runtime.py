@@ -1778,6 +1778,16 @@ class QNode:
         with shots_mod.filling_shots():
             return self(*args, **kwargs)
 
+    def _discards_natively(self) -> bool:
+        """Whether this call with shots resolves to PennyLane's one-shot or tree-traversal
+        method (not yet in :func:`qsym._shots.discarding_as` for it): its postselected
+        measurements that keep no shot then give what that method gives
+        (:func:`qsym._shots.discarded_value`)."""
+        options = self._deferral_options()
+        method = options["method"]
+        return (method in ("one-shot", "tree-traversal") and options["user"] is None
+                and shots_mod.discarding_method() != method)
+
     def _deferral_options(self) -> dict:
         """``{"method": ..., "shots": ..., "wires": ..., "device": name}``: the mid-circuit measurement
         method PennyLane's device resolves for this QNode (its shots, its device's wires) (:func:`qsym._mcm.deferring_by_transform`).
@@ -1847,6 +1857,9 @@ class QNode:
                 "circuit function directly, or combine QNode results outside the circuits"
             )
         shots = self.configured_shots()
+        if shots and self._discards_natively():  # no shot kept: as PennyLane's method
+            with shots_mod.discarding_as(self._deferral_options()["method"]):
+                return self(*args, **kwargs)
         if (isinstance(shots, shots_mod.Shots)
                 and (getattr(_SHOT_COUNT, "active", None) or (None,))[0] is not self):
             return self._call_shot_vector(shots, args, kwargs)
