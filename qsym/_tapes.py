@@ -1736,6 +1736,12 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         # its transforms), then the device without them
         tapes, post = device.preprocess_transforms()(list(tapes))
         return tuple(post(execute(tapes, device.original_device, diff_method, interface, **kwargs)))
+    if devices.runs_own_execute(device) and not kwargs.pop("device_preprocessed", False):
+        # a device's own execute (a user's class, a spy on it) gets its tapes after the
+        # device's preprocess_transforms(), as PennyLane's qml.execute sends them
+        tapes, post = device.preprocess_transforms()(list(tapes))
+        return tuple(post(execute(tapes, device, diff_method, interface,
+                                  device_preprocessed=True, **kwargs)))
     gradient = tape_gradient(diff_method, kwargs.get("gradient_kwargs"))
     max_diff = kwargs.get("max_diff", 1)
     cache = execution_cache(kwargs.get("cache", "auto"), kwargs.get("cachesize", 10000), max_diff)

@@ -465,3 +465,36 @@ def test_jvp_of_a_tape_without_parameters_is_zero_and_tracked():
     assert onp.isclose(dev.compute_jvp([one], [(1.0,)], config)[0], -onp.sin(0.3))
     with pytest.raises(qml.errors.DeviceError, match="one number per trainable parameter"):
         dev.compute_jvp([one], [(1.0, 2.0)], config)
+
+
+def test_a_spied_execute_gets_the_tapes_after_the_devices_preprocessing():
+    """PennyLane's QNode sends ``device.execute`` its tapes after the device's
+    ``preprocess_transforms()``: an operator without a matrix arrives decomposed, also
+    when a test spies on a built-in device's ``execute`` (the device keeps its own
+    pipeline: it is not a user's device class)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    class Tripled(qml.operation.Operation):
+        num_wires = 1
+
+        def decomposition(self):
+            return [qml.RX(3 * self.data[0], wires=self.wires)]
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def circuit(x):
+        Tripled(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    seen, original = [], dev.execute
+
+    def spy(circuits, execution_config=None):
+        seen.append(circuits)
+        return original(circuits, execution_config)
+
+    dev.execute = spy
+    names = [str(t) for t in dev.preprocess_transforms()]
+    assert any("decompose" in n for n in names) and any("validate_device_wires" in n for n in names)
+    assert onp.isclose(circuit(qml.numpy.array(0.5)), onp.cos(1.5))
+    tape = seen[0][0]
+    assert [op.name for op in tape.operations] == ["RX"]
+    assert onp.isclose(tape.operations[0].parameters[0], 1.5)
