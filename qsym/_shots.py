@@ -48,7 +48,7 @@ import numpy as np
 
 from . import _kernels as kernels, _shadows as shadows, _tiers as tiers
 from ._plan import finite_difference_inputs
-from .errors import DeviceError, MeasurementError, MethodError
+from .errors import DeviceError, MeasurementError, MethodError, PostselectionError
 from ._ir import observable_apply
 from ._program import lowered
 from ._shapes import finite_differences, measurements
@@ -152,6 +152,8 @@ def postselected_draw(m, state, n: int, shots: int, rng):
     kept_psi = observable_apply(psi.reshape((2,) * n), m.post, {}).reshape(-1)
     norm = float(np.real(np.vdot(kept_psi, kept_psi)))
     kept = kept_shots(norm, shots, rng)
+    if not kept and m.shadow[:1] == ("shadow_expval",):  # no snapshot: NaN (PennyLane's)
+        return np.float64(np.nan) if m.shadow[3] else np.full(len(m.shadow[4]), np.nan)
     if not kept:
         return discarded_value(m, _drawn(m, psi, n, 0, rng))
     return _drawn(m, kept_psi / np.sqrt(norm), n, kept, rng)
@@ -168,9 +170,10 @@ def kept_shots(norm: float, shots: int, rng) -> int:
     """
     if not norm > 1e-15:
         if fills_shots():
-            raise MeasurementError(
-                "postselect_mode='fill-shots' cannot fill the shots: the postselected outcome "
-                "has probability 0 (use postselect_mode='hw-like' to get no samples)")
+            raise PostselectionError(
+                "The probability of the postselected mid-circuit measurement outcome is 0. "
+                "This leads to invalid results when using postselect_mode='fill-shots'. "
+                "(qsym: use postselect_mode='hw-like' to get no samples)")
         return 0
     return shots if fills_shots() else int(rng.binomial(shots, min(norm, 1.0)))
 
