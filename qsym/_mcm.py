@@ -443,6 +443,29 @@ def measure(wires, reset=False, postselect=None) -> MeasurementValue:
     return MeasurementValue([mp])
 
 
+def find_post_processed_mcms(circuit) -> set:
+    """PennyLane's ``_find_post_processed_mcms`` (``qml.devices.qubit.simulate``; also
+    ``qml.measurements.find_post_processed_mcms``): the mid-circuit measurements of a tape
+    that its results need, those postselected and those a terminal measurement collects
+    statistics of.
+
+    >>> import qsym as qml
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     m0, m1, m2 = qml.measure(0, postselect=1), qml.measure(1), qml.measure(2)
+    ...     _ = qml.expval(m2)
+    >>> tape = qml.tape.QuantumScript.from_queue(q)
+    >>> sorted(op.wires[0] for op in find_post_processed_mcms(tape))
+    [0, 2]
+    """
+    found = {op for op in circuit.operations
+             if isinstance(op, MidMeasure) and op.postselect is not None}
+    for m in circuit.measurements:
+        mv = getattr(m, "mv", None)
+        for value in (mv if isinstance(mv, list) else [] if mv is None else [mv]):
+            found |= set(value.measurements)
+    return found
+
+
 def get_mcm_predicates(conditions) -> list:
     """PennyLane's: the exclusive predicates of an if/elif/else chain on measurement values:
     ``[c0, ~c0 & c1, ..., ~c0 & ~c1 & ...]`` (one more than given).

@@ -5690,6 +5690,11 @@ class _PLMeasurement(MeasurementProcess):
         wires = args[1] if len(args) > 1 else kwargs.pop("wires", None)
         eigvals = args[2] if len(args) > 2 else kwargs.pop("eigvals", None)
         options = {k: kwargs.pop(k) for k in ("all_outcomes", "dtype", "id") if k in kwargs}
+        if options.get("id") is not None:  # PennyLane 0.45's deprecation (the id is unused)
+            from .exceptions import PennyLaneDeprecationWarning
+
+            warnings.warn("The 'id' argument is deprecated and will be removed in v0.46.",
+                          PennyLaneDeprecationWarning, stacklevel=3)
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments "
                             f"{sorted(kwargs)}; it takes obs, wires, eigvals")

@@ -604,3 +604,21 @@ def test_every_shot_discarded_gives_what_pennylanes_method_gives(method):
     e, v, p, s, c, em, pm, sm, cm = f(onp.pi)[1]
     assert e == 1.0 and v == 0.0 and list(p) == [1.0, 0.0, 0.0, 0.0]
     assert list(s) == [0] * 7 and c == {"0": 7} and em == 1.0 and list(pm) == [0.0, 1.0]
+
+
+def test_find_post_processed_mcms_names_postselected_and_collected_measurements():
+    # PennyLane's: the postselected measurements and those a terminal measurement collects
+    # (a measurement neither postselected nor collected, m3, is not needed)
+    from qsym.devices.qubit.simulate import _find_post_processed_mcms
+
+    assert qml.measurements.find_post_processed_mcms is _find_post_processed_mcms
+    with qml.queuing.AnnotatedQueue() as q:
+        m0, m1 = qml.measure(0, postselect=1), qml.measure(1)
+        m2, m3 = qml.measure(2), qml.measure(3)
+        qml.expval(m1)
+        qml.sample([m2, m0])
+        qml.expval(qml.Z(3))
+    tape = qml.tape.QuantumScript.from_queue(q)
+    found = _find_post_processed_mcms(tape)
+    assert found == {m0.measurements[0], m1.measurements[0], m2.measurements[0]}
+    assert m3.measurements[0] not in found
