@@ -48,7 +48,7 @@ from ._autodiff import Boxed
 from .exceptions import CompileError
 from .numpy import tensor
 from .errors import (ArgumentError, CustomMeasurementError, DeviceError, DifferentiationError, MethodError,
-                     QNodeError, QsymError, ScalarOutputError, TracingError)
+                     QNodeError, QsymError, QuantumFunctionError, ScalarOutputError, TracingError)
 from ._executors import execute, pl_backpropagates
 from ._gates import REGISTRY as GATE_REGISTRY
 from ._program import Prepared
@@ -1634,6 +1634,7 @@ class QNode:
         self._qfunc_output = rec.result  # (PennyLane's QNode._qfunc_output: see _build_per_call)
         circuit = stages.to_circuit(rec.items, rec.result, rec.wires, syms)  # 3: the IR
         stages.check(target, circuit, args, kwargs, key, syms)  # 4: replays, validation
+        _check_backprop(self, circuit)
         if getattr(self.device, "mixed", False):  # the density-matrix executor (qsym._mixed)
             entry = stages.mixed_entry(target, circuit, syms, size,
                                        getattr(self.device, "readout_prob", None))
@@ -2753,6 +2754,17 @@ _MISS = object()
 # the static arguments the value call's short path compares itself: their static_key
 # is (type name, value)
 _PLAIN_STATIC = {int: "int", bool: "bool", str: "str", float: "float", type(None): "NoneType"}
+
+
+def _check_backprop(node, circuit) -> None:
+    """PennyLane's ``default.qubit`` refuses backpropagation through a ``SparseHamiltonian``
+    expectation (``supports_derivatives``: its resolution raises at the call)."""
+    if (node.diff_method == "backprop" and getattr(node.device, "name", None) == "default.qubit"
+            and any(m.label[1:2] == ("SparseHamiltonian",) for m in circuit.measurements)):
+        raise QuantumFunctionError(
+            f"Device {node.device} does not support backprop with requested circuit. (qsym: "
+            "PennyLane's default.qubit cannot backpropagate through a SparseHamiltonian; use "
+            "diff_method='parameter-shift' or 'adjoint')")
 
 
 def _value_path_applies(node, entry, key, n, names) -> bool:
