@@ -398,3 +398,20 @@ def test_one_shot_takes_a_snapshot_per_shot():
     assert np.mean(out[1]) == 1.0  # reset to |0> in every shot
     again = qml.snapshots(make(5))()  # a seeded device repeats the draws
     assert np.array_equal(out[0], again[0]) and np.array_equal(out["tag"], again["tag"])
+
+
+def test_snapshots_refuse_a_device_with_worker_processes():
+    # PennyLane's debugger does not run in max_workers' processes: its DeviceError; the
+    # same circuit without workers gives its snapshots (H|0> on wire 0)
+    def circuit():
+        qml.Snapshot("tag")
+        qml.Hadamard(wires=0)
+        qml.Snapshot()
+        return qml.expval(qml.PauliX(0))
+
+    pooled = qml.QNode(circuit, qml.devices.DefaultQubit(max_workers=2))
+    with pytest.raises(qml.DeviceError,
+                       match="Debugging with ``Snapshots`` is not available with multiprocessing"):
+        qml.snapshots(pooled)()
+    out = qml.snapshots(qml.QNode(circuit, qml.devices.DefaultQubit()))()
+    assert np.allclose(out[1], [2 ** -0.5, 2 ** -0.5]) and np.isclose(out["execution_results"], 1)
