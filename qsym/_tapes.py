@@ -781,6 +781,39 @@ def _check_queue_order(items) -> None:
                 "in the queue. (qsym: a tape's gates come before its measurements)")
 
 
+def process_queue(queue) -> tuple:
+    """PennyLane's ``qml.queuing.process_queue``: ``(operations, measurements)`` of an
+    ``AnnotatedQueue`` (or a tape) in queue order; an object that is neither an operator nor
+    a measurement raises ``QueuingError``, an operator class with ``_queue_category = None``
+    is left out with PennyLane's deprecation warning, a gate after a measurement raises.
+
+    >>> import qsym as qml
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     _ = qml.RX(0.1, 0), qml.expval(qml.Z(0))
+    >>> process_queue(q)
+    ([RX(0.1, wires=[0])], [expval(Z(0))])
+    """
+    from .exceptions import QueuingError
+
+    kept = []
+    for obj, _ in (queue.items() if hasattr(queue, "items") else ((o, None) for o in queue.queue)):
+        category = ("_measurements" if isinstance(obj, MeasurementProcess)
+                    else getattr(obj, "_queue_category", "_ops" if hasattr(obj, "wires") and
+                                 hasattr(obj, "name") else False))
+        if category is False:
+            raise QueuingError(
+                f"{obj} encountered in AnnotatedQueue and is not an object that can be "
+                "processed into a QuantumScript. Queues should contain Operator or "
+                "MeasurementProcess objects only.")
+        if category is None:
+            warnings.warn("Preventing an object from being queued via `_queue_category=None` "
+                          "is deprecated.", PennyLaneDeprecationWarning, stacklevel=2)
+            continue
+        kept.append(obj)
+    _check_queue_order(kept)
+    return _split_queue(kept)
+
+
 def _split_queue(items) -> tuple:
     """``(operations, measurements)`` of a recorded queue."""
     return ([o for o in items if not isinstance(o, MeasurementProcess)],
