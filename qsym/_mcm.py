@@ -782,7 +782,7 @@ def _check_statistic(kind: str, mv) -> None:
         raise QuantumFunctionError(_ARITHMETIC_LIST)
 
 
-def init_statistic(mp, kind: str, mv, all_outcomes=False, dtype=None) -> None:
+def init_statistic(mp, kind: str, mv, all_outcomes=False, dtype=None, check=True) -> None:
     """Make ``mp`` (a measurement process of ``kind``) a statistic of the measurement value
     ``mv`` (or a list of them): PennyLane's ``mp.mv``; its wires are the measured wires.
     The measurement functions of :mod:`qsym._operations` call this for a measurement value
@@ -792,8 +792,13 @@ def init_statistic(mp, kind: str, mv, all_outcomes=False, dtype=None) -> None:
     >>> mp = o.expval(measure(0))
     >>> mp.mv.wires, mp.obs, mp.wires
     (Wires([0]), None, Wires([0]))
+
+    ``check=False`` (a measurement class made directly, ``ProbabilityMP(obs=...)``, as
+    PennyLane's, which only its measurement functions check) skips the refusals of
+    processed values in lists and of ``probs`` of an expression.
     """
-    _check_statistic(kind, mv)
+    if check:
+        _check_statistic(kind, mv)
     ops_mod.MeasurementProcess.__init__(mp, kind)
     mp.mv = mv if isinstance(mv, MeasurementValue) else list(mv)
     mp.wires = (mv.wires if isinstance(mv, MeasurementValue)

@@ -5684,8 +5684,8 @@ class _PLMeasurement(MeasurementProcess):
             MeasurementProcess.__init__(self, *args, **kwargs)
             return
         obs = args[0] if args else kwargs.pop("obs", None)
-        if is_measurement_value(obs):  # ExpectationMP(obs=m): a statistic of m
-            MID_MEASURE["init"](self, self._kind, obs, **kwargs)
+        if is_measurement_value(obs):  # ExpectationMP(obs=m): a statistic of m (unchecked,
+            MID_MEASURE["init"](self, self._kind, obs, check=False, **kwargs)  # PennyLane's)
             return
         wires = args[1] if len(args) > 1 else kwargs.pop("wires", None)
         eigvals = args[2] if len(args) > 2 else kwargs.pop("eigvals", None)

@@ -622,3 +622,19 @@ def test_find_post_processed_mcms_names_postselected_and_collected_measurements(
     found = _find_post_processed_mcms(tape)
     assert found == {m0.measurements[0], m1.measurements[0], m2.measurements[0]}
     assert m3.measurements[0] not in found
+
+
+def test_a_measurement_class_made_directly_takes_processed_values_unchecked():
+    # PennyLane checks processed values in qml.probs(op=...) only, not in ProbabilityMP(...)
+    from qsym.measurements import ProbabilityMP
+    from qsym.wires import Wires
+
+    m0 = qml.ops.MeasurementValue([qml.ops.MidMeasure(Wires(0), meas_uid="0")], lambda v: v)
+    m1 = qml.ops.MeasurementValue([qml.ops.MidMeasure(Wires(1), meas_uid="1")], lambda v: v)
+    assert repr(ProbabilityMP(obs=[m0, m1])) == (
+        "probs([MeasurementValue(wires=[0]), MeasurementValue(wires=[1])])")
+    assert repr(ProbabilityMP(obs=m0 * m1)) == "probs(MeasurementValue(wires=[0, 1]))"
+    with pytest.raises(qml.QuantumFunctionError, match="unprocessed"):
+        qml.probs(op=[m0 + 1, m1])
+    with pytest.raises(ValueError, match="multiple mid-circuit measurements"):
+        qml.probs(op=m0 * m1)
