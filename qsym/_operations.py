@@ -5591,8 +5591,10 @@ class MeasurementProcess(Measured):
 
 
 def _map_observable_wires(obs, wire_map: dict):
-    """``obs`` (an operator, a measurement value or a plain Pauli-sum
+    """``obs`` (an operator, a measurement value, a list of them or a plain Pauli-sum
     :class:`Observable`) on the wires ``wire_map`` gives."""
+    if isinstance(obs, list):  # measurement values (qml.sample(op=[m0, m1]))
+        return [_map_observable_wires(o, wire_map) for o in obs]
     if hasattr(obs, "map_wires"):
         return obs.map_wires(wire_map)
     if isinstance(obs, Observable):

@@ -638,3 +638,13 @@ def test_a_measurement_class_made_directly_takes_processed_values_unchecked():
         qml.probs(op=[m0 + 1, m1])
     with pytest.raises(ValueError, match="multiple mid-circuit measurements"):
         qml.probs(op=m0 * m1)
+
+
+def test_map_wires_of_a_statistic_of_a_list_of_measurement_values():
+    # PennyLane's mp.map_wires maps each measurement value of a list too
+    m0, m1 = qml.measure("a"), qml.measure("b")
+    mapped = qml.sample(op=[m0, m1]).map_wires({"a": 0, "b": 1})
+    assert list(mapped.wires) == [0, 1]
+    assert [list(v.wires) for v in mapped.mv] == [[0], [1]]
+    assert [v.measurements[0].id for v in mapped.mv] == [m0.measurements[0].id,
+                                                         m1.measurements[0].id]
