@@ -1835,6 +1835,23 @@ def rng_of(device):
     return np.random.default_rng(np.random.randint(2 ** 31))
 
 
+def _deferred_items(qnode, items, result) -> list:
+    """The recorded ``items`` as the snapshots see them: where PennyLane's device defers
+    the mid-circuit measurements (``mcm_method="deferred"``, or none given without shots)
+    PennyLane's deferred operations (the measured wires copied onto new ones by ``CNOT``,
+    conditioned gates controlled by them), the snapshots in their places; else as they are
+    (tree traversal and one-shot take them per branch or shot)."""
+    from ._mcm import Conditional, MidMeasure, defer
+    from ._operations import MeasurementProcess
+
+    if (not any(isinstance(o, (MidMeasure, Conditional)) for o in items)
+            or qnode._deferral_options()["method"] != "deferred"):
+        return list(items)
+    ms = [m for m in (result if isinstance(result, (list, tuple)) else [result])
+          if isinstance(m, MeasurementProcess)]
+    return list(defer(list(items), ms)[0])
+
+
 def snapshot_states(qnode, args, kwargs) -> tuple:
     """``(order, marks)``: the wires the states are over (the device's, the first most
     significant) and, for each :class:`Snapshot` the QNode's function reaches,
@@ -1857,19 +1874,20 @@ def snapshot_states(qnode, args, kwargs) -> tuple:
     _SNAPSHOT_MARKS.marks, _SNAPSHOT_MARKS.tape = marks, tape
     try:
         with recording(tape):
-            qnode.func(*args, **kwargs)
+            result = qnode.func(*args, **kwargs)
     finally:
         _SNAPSHOT_MARKS.marks = _SNAPSHOT_MARKS.tape = None
+    items = _deferred_items(qnode, tape.items, result)
     # every item but the snapshots acts on the state (a mid-circuit measurement too: it is
     # refused by _snapshot_gate, not skipped)
-    gates = [(i, o) for i, o in enumerate(tape.items) if not isinstance(o, Snapshot)]
+    gates = [(i, o) for i, o in enumerate(items) if not isinstance(o, Snapshot)]
     order = list(qnode.device.wires) if qnode.device.wires is not None else []
     for _, o in gates:
         order.extend(w for w in o.wires if w not in order)
     for mark in marks:  # a snapshot's measurement wires are the circuit's (PennyLane's)
         order.extend(w for w in mark.measurement.wires if w not in order)
     out = []
-    place = {id(o): i for i, o in enumerate(tape.items) if isinstance(o, Snapshot)}
+    place = {id(o): i for i, o in enumerate(items) if isinstance(o, Snapshot)}
     # indexed in the order the circuit takes them (qml.adjoint of a function reverses its)
     marks = sorted(marks, key=lambda snap: place.get(id(snap), -1))
     shots = one_shot(qnode)
