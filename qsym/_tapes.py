@@ -1782,6 +1782,13 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     workers = getattr(device, "_max_workers", None)
     tapes = tuple(tapes)
     _check_device_wires(tapes, device)
+    if _derivatives_on_execution(tapes, device, diff_method, kwargs):
+        # PennyLane's forward pass with grad_on_execution: the device's
+        # execute_and_compute_derivatives (its Jacobians kept for a backward pass; tracked so)
+        from .devices import ExecutionConfig
+
+        config = ExecutionConfig(gradient_method=diff_method, grad_on_execution=True)
+        return tuple(device.execute_and_compute_derivatives(tapes, config)[0])
     with devices.one_batch():  # PennyLane's count: one batch of circuits
         if cache is None and workers and workers > 1 and len(tapes) > 1 and not any(
                 isinstance(d, Box) for t in tapes for d in t.data):  # autograd: one thread
@@ -1790,6 +1797,21 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
             return _run_own_batch(tapes, device)
         batch = [] if gradient is not None else None  # their Jacobians: one batch
         return tuple(_run(t, device, gradient, cache, order, batch) for t in tapes)
+
+
+def _derivatives_on_execution(tapes, device, diff_method, kwargs) -> bool:
+    """Whether ``qml.execute`` runs the tapes as PennyLane's does with
+    ``grad_on_execution=True`` and the device's derivatives (``"adjoint"``, ``"device"``):
+    tapes of plain values (not under autograd) with a parameter that requires grad, their
+    measurements ones the adjoint method differentiates, on a built-in device."""
+    from .math import requires_grad
+
+    return (kwargs.get("grad_on_execution") is True and diff_method in ("adjoint", "device")
+            and not devices.runs_own_execute(device)
+            and not any(isinstance(d, Box) for t in tapes for d in t.data)
+            and any(requires_grad(d) for t in tapes for d in t.data)
+            and all(getattr(m, "kind", None) in ("expval", "var", "probs", "state")
+                    and not getattr(m, "reduce", ()) for t in tapes for m in t.measurements))
 
 
 def _check_device_wires(tapes, device) -> None:

@@ -498,3 +498,27 @@ def test_a_spied_execute_gets_the_tapes_after_the_devices_preprocessing():
     tape = seen[0][0]
     assert [op.name for op in tape.operations] == ["RX"]
     assert onp.isclose(tape.operations[0].parameters[0], 1.5)
+
+
+def test_execute_with_grad_on_execution_runs_execute_and_compute_derivatives():
+    """PennyLane's qml.execute with grad_on_execution=True and the adjoint method runs its
+    forward pass through execute_and_compute_derivatives (tracked so); without it one
+    batch of executions. The values are <Z> after RY(a) RX(b): cos(a) cos(b)."""
+    dev = qml.device("default.qubit")
+    a = qml.numpy.array(0.1, requires_grad=True)
+    b = qml.numpy.array(0.2, requires_grad=False)
+
+    def run(**kw):
+        tapes = [qml.tape.QuantumScript([qml.RY(a, wires=w), qml.RX(b, wires=w)],
+                                        [qml.expval(qml.PauliZ(w))]) for w in (0, "a")]
+        with dev.tracker:
+            res = qml.execute(tapes, dev, diff_method="adjoint", **kw)
+        return res, dict(dev.tracker.totals)
+
+    res, totals = run(grad_on_execution=True)
+    assert onp.allclose(res, onp.cos(0.1) * onp.cos(0.2))
+    assert totals["execute_and_derivative_batches"] == 1 and totals["executions"] == 2
+    assert "batches" not in totals
+    res, totals = run(grad_on_execution=False)
+    assert onp.allclose(res, onp.cos(0.1) * onp.cos(0.2))
+    assert totals["batches"] == 1 and "execute_and_derivative_batches" not in totals
