@@ -1747,7 +1747,9 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     (``qml.gradients.param_shift``, ``finite_diff``, ``spsa_grad`` or their method names)
     differentiates the tapes, with its ``gradient_kwargs``: its shifted tapes run on the
     device (:func:`tape_gradient`); PennyLane's other options (``grad_on_execution``,
-    ``cache``, ...) are accepted. ``transform_program`` (a ``CompilePipeline``, e.g. a
+    ``cache``, ...) are accepted (``grad_on_execution=True`` with ``"adjoint"`` or
+    ``"device"`` runs trainable tapes through ``execute_and_compute_derivatives``, as
+    PennyLane's forward pass). ``transform_program`` (a ``CompilePipeline``, e.g. a
     device's ``preprocess_transforms()``) transforms the tapes first and post-processes
     their results, as PennyLane's.
 
