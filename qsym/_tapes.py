@@ -1790,7 +1790,8 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         from .devices import ExecutionConfig
 
         config = ExecutionConfig(gradient_method=diff_method, grad_on_execution=True)
-        return tuple(device.execute_and_compute_derivatives(tapes, config)[0])
+        return tuple(device.execute_and_compute_derivatives(_trainable_by_grad(tapes),
+                                                            config)[0])
     with devices.one_batch():  # PennyLane's count: one batch of circuits
         if cache is None and workers and workers > 1 and len(tapes) > 1 and not any(
                 isinstance(d, Box) for t in tapes for d in t.data):  # autograd: one thread
@@ -1812,8 +1813,22 @@ def _derivatives_on_execution(tapes, device, diff_method, kwargs) -> bool:
             and not devices.runs_own_execute(device)
             and not any(isinstance(d, Box) for t in tapes for d in t.data)
             and any(requires_grad(d) for t in tapes for d in t.data)
+            and all(np.ndim(d) == 0 for t in tapes for d in t.data if requires_grad(d))
             and all(getattr(m, "kind", None) in ("expval", "var", "probs", "state")
                     and not getattr(m, "reduce", ()) for t in tapes for m in t.measurements))
+
+
+def _trainable_by_grad(tapes) -> list:
+    """Copies of ``tapes`` whose trainable parameters are those that require grad (what
+    PennyLane's autograd interface sets before the device differentiates them)."""
+    from .math import requires_grad
+
+    out = []
+    for t in tapes:
+        c = t.copy()
+        c.trainable_params = [i for i, d in enumerate(t.data) if requires_grad(d)]
+        out.append(c)
+    return out
 
 
 def _check_device_wires(tapes, device) -> None:

@@ -522,3 +522,14 @@ def test_execute_with_grad_on_execution_runs_execute_and_compute_derivatives():
     res, totals = run(grad_on_execution=False)
     assert onp.allclose(res, onp.cos(0.1) * onp.cos(0.2))
     assert totals["batches"] == 1 and "execute_and_derivative_batches" not in totals
+    # a parameter that does not require grad (a matrix) is not differentiated there:
+    # <Z> after X then RY(a) is -cos(a), its derivative sin(a)
+    U = qml.numpy.array([[0, 1], [1, 0]], requires_grad=False)
+
+    def cost(a):
+        tape = qml.tape.QuantumScript([qml.QubitUnitary(U, wires=0), qml.RY(a, wires=0)],
+                                      [qml.expval(qml.PauliZ(0))])
+        return qml.execute([tape], dev, diff_method="adjoint", grad_on_execution=True)[0]
+
+    assert onp.isclose(cost(a), -onp.cos(0.1))
+    assert onp.isclose(qml.jacobian(cost)(a), onp.sin(0.1))
