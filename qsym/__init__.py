@@ -486,6 +486,7 @@ __import__("sys").modules[_label_path.__name__] = _label_path
 from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402
 from . import tape  # noqa: E402
 from ._tapes import UNSET_BATCH_SIZE as _UNSET, apply, execute  # noqa: E402
+from ._tapes import process_queue as _process_queue  # noqa: E402
 from ._tapes import bind_new_parameters as _bind_new_parameters  # noqa: E402
 from . import _operator_checks  # noqa: E402,F401  (assert_valid of operator classes users write)
 from ._circuit_graph import CircuitGraph  # noqa: E402
@@ -493,7 +494,7 @@ from . import _circuit_graph as _circuit_graph  # noqa: E402
 ops.functions.bind_new_parameters = _bind_new_parameters  # qml.ops.functions.bind_new_parameters
 queuing = _unsupported.partial_namespace("queuing", AnnotatedQueue=_AnnotatedQueue,
                                          QueuingManager=QueuingManager, WrappedObj=_WrappedObj,
-                                         apply=apply)
+                                         apply=apply, process_queue=_process_queue)
 # qml.capture: enabled() is False; its entry points are refused (PennyLane's tests import them)
 capture = _unsupported.partial_namespace("capture", enabled=_unsupported.capture_enabled,
                                          run_autograph=_unsupported.capture_refused,

@@ -25,7 +25,7 @@ import functools
 
 from ._null_qubit import tape_executions
 from ._tapes import QuantumScript
-from .devices import Device
+from .devices import DefaultQubit, Device
 
 # the methods a modifier wraps when the class defines them (not the base class's), and
 # whether they take a second per-tape argument (tangents, cotangents)
@@ -40,10 +40,9 @@ def _check_class(cls, modifier):
         raise ValueError(f"{modifier.__name__} only accepts subclasses of "
                          "pennylane.devices.Device (qml.devices.Device); got "
                          f"{getattr(cls, '__name__', cls)!r}")
-    if hasattr(cls, "_applied_modifiers"):
-        cls._applied_modifiers.append(modifier)
-    else:
-        cls._applied_modifiers = [modifier]
+    # the class's own list (a subclass of a modified class starts from its base's, which
+    # it leaves unchanged)
+    cls._applied_modifiers = [*getattr(cls, "_applied_modifiers", ()), modifier]
 
 
 def _own_methods(cls):
@@ -165,5 +164,9 @@ def simulator_tracking(cls: type) -> type:
         setattr(cls, name, _track_derivatives(getattr(cls, name), name))
     return cls
 
+
+# PennyLane's DefaultQubit is made with both modifiers (qsym's tracks and takes one tape
+# by its own code): the record of them
+DefaultQubit._applied_modifiers = [single_tape_support, simulator_tracking]
 
 __all__ = ["single_tape_support", "simulator_tracking"]

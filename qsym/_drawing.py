@@ -103,11 +103,16 @@ def _group(strs: list, rows: list) -> None:
             strs[r] = "├" if r in rows else "│"
 
 
-def _obs_label(obs, matrices) -> str | None:
+def _obs_label(obs, matrices, decimals=None) -> str | None:
     """PennyLane's label of a measured observable as written (``X``, ``Z@X``, ``𝓗(M0)``
-    for a Hermitian matrix), or None to label it from its Pauli words."""
-    from ._operations import BasisStateProjector, Observable, Operation, StateVectorProjector
+    for a Hermitian matrix, a sum's ``𝓗`` with up to three parameters and a scalar product's
+    ``2.00*Z`` to ``decimals``), or
+    None to label it from its Pauli words."""
+    from ._operations import (BasisStateProjector, Observable, Operation, SProd,
+                              StateVectorProjector, Sum)
 
+    if isinstance(obs, (Sum, SProd)):  # PennyLane's labels (coefficients to decimals)
+        return obs.label(decimals=decimals, cache={"matrices": matrices}).replace("\n", "")
     if isinstance(obs, Operation):
         return _LABELS.get(obs.name, obs.name)
     if isinstance(obs, (BasisStateProjector, StateVectorProjector)):
@@ -145,9 +150,9 @@ _REDUCED_LABELS = {"density_matrix": "DensityMatrix", "vn_entropy": "vnentropy",
                    "mutual_info": "mutualinfo", "purity": "purity"}
 
 
-def _measurement_label(m, circuit, note=None, matrices=None) -> str:
+def _measurement_label(m, circuit, note=None, matrices=None, decimals=None) -> str:
     if note is not None:
-        obs = _obs_label(note, matrices)
+        obs = _obs_label(note, matrices, decimals)
         if obs is not None:
             return {"expval": f"<{obs}>", "var": f"Var[{obs}]", "probs": f"Probs[{obs}]",
                     "sample": f"Sample[{obs}]", "counts": f"Counts[{obs}]"}[m.kind]
@@ -300,7 +305,8 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                 no_wires = len(written) > 2 and not written[1] and written[2] == 0
                 if (m.kind != "state" or m.reduce) and not no_wires:
                     _group(strs, rs)  # PennyLane groups measurements with wires only
-                label = _measurement_label(m, circuit, m_notes[k] if m_notes else None, matrices)
+                label = _measurement_label(m, circuit, m_notes[k] if m_notes else None, matrices,
+                                           decimals)
                 for r in rs:
                     strs[r] += label
         cw = max(len(s) for s in strs)
@@ -532,7 +538,7 @@ def _measuring_box(op, stamp, level):
     return None
 
 
-def _mp_label(mp, note, matrices) -> str:
+def _mp_label(mp, note, matrices, decimals=None) -> str:
     """PennyLane's label of a terminal measurement (``<Z@Z>``, ``Probs``, ``State``, ...)
     from the measurement as written."""
     if mp.reduce:
@@ -541,7 +547,7 @@ def _mp_label(mp, note, matrices) -> str:
         return str(mp)
     if mp.kind == "state":
         return "State"
-    obs = None if note is None else _obs_label(note, matrices)
+    obs = None if note is None else _obs_label(note, matrices, decimals)
     if obs is None and note is not None:
         terms = list(getattr(note, "terms", {}).items())
         obs = "I" if len(terms) == 1 and terms[0][1] == 1 and not terms[0][0] else "𝓗"
@@ -551,7 +557,7 @@ def _mp_label(mp, note, matrices) -> str:
             "sample": f"Sample[{obs}]", "counts": f"Counts[{obs}]"}.get(mp.kind, obs)
 
 
-def _mcm_measurements(results, matrices) -> list:
+def _mcm_measurements(results, matrices, decimals=None) -> list:
     """The drawn terminal measurements: kind "stat" (a statistic of measurement values:
     ``mcms``, drawn on their classical wires; ``<PPM>``, ... of a Pauli product measurement)
     or "meas" (``wires``; none: every wire)."""
@@ -572,7 +578,7 @@ def _mcm_measurements(results, matrices) -> list:
         wires = mp.raw_wires or (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
                              or getattr(note, "wires", None) or ())
         out.append(SimpleNamespace(kind="meas", obj=mp, wires=tuple(wires), mcms=(),
-                                   label=_mp_label(mp, note, matrices)))
+                                   label=_mp_label(mp, note, matrices, decimals)))
     return out
 
 
@@ -966,7 +972,7 @@ def draw_recording(items, results, wire_order=None, show_all_wires=False, decima
     """
     matrices = [] if matrices is None else matrices
     ops = _mcm_ops(items, stamp, level, decimals, matrices)
-    ms = _mcm_measurements(results, matrices)
+    ms = _mcm_measurements(results, matrices, decimals)
     labels = _mcm_rows(ops + ms, wire_order, show_all_wires, sort_wires)
     if not labels:
         return ""
@@ -1829,6 +1835,23 @@ def rng_of(device):
     return np.random.default_rng(np.random.randint(2 ** 31))
 
 
+def _deferred_items(qnode, items, result) -> list:
+    """The recorded ``items`` as the snapshots see them: where PennyLane's device defers
+    the mid-circuit measurements (``mcm_method="deferred"``, or none given without shots)
+    PennyLane's deferred operations (the measured wires copied onto new ones by ``CNOT``,
+    conditioned gates controlled by them), the snapshots in their places; else as they are
+    (tree traversal and one-shot take them per branch or shot)."""
+    from ._mcm import Conditional, MidMeasure, defer
+    from ._operations import MeasurementProcess
+
+    if (not any(isinstance(o, (MidMeasure, Conditional)) for o in items)
+            or qnode._deferral_options()["method"] != "deferred"):
+        return list(items)
+    ms = [m for m in (result if isinstance(result, (list, tuple)) else [result])
+          if isinstance(m, MeasurementProcess)]
+    return list(defer(list(items), ms)[0])
+
+
 def snapshot_states(qnode, args, kwargs) -> tuple:
     """``(order, marks)``: the wires the states are over (the device's, the first most
     significant) and, for each :class:`Snapshot` the QNode's function reaches,
@@ -1851,19 +1874,20 @@ def snapshot_states(qnode, args, kwargs) -> tuple:
     _SNAPSHOT_MARKS.marks, _SNAPSHOT_MARKS.tape = marks, tape
     try:
         with recording(tape):
-            qnode.func(*args, **kwargs)
+            result = qnode.func(*args, **kwargs)
     finally:
         _SNAPSHOT_MARKS.marks = _SNAPSHOT_MARKS.tape = None
+    items = _deferred_items(qnode, tape.items, result)
     # every item but the snapshots acts on the state (a mid-circuit measurement too: it is
     # refused by _snapshot_gate, not skipped)
-    gates = [(i, o) for i, o in enumerate(tape.items) if not isinstance(o, Snapshot)]
+    gates = [(i, o) for i, o in enumerate(items) if not isinstance(o, Snapshot)]
     order = list(qnode.device.wires) if qnode.device.wires is not None else []
     for _, o in gates:
         order.extend(w for w in o.wires if w not in order)
     for mark in marks:  # a snapshot's measurement wires are the circuit's (PennyLane's)
         order.extend(w for w in mark.measurement.wires if w not in order)
     out = []
-    place = {id(o): i for i, o in enumerate(tape.items) if isinstance(o, Snapshot)}
+    place = {id(o): i for i, o in enumerate(items) if isinstance(o, Snapshot)}
     # indexed in the order the circuit takes them (qml.adjoint of a function reverses its)
     marks = sorted(marks, key=lambda snap: place.get(id(snap), -1))
     shots = one_shot(qnode)

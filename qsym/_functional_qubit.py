@@ -29,7 +29,7 @@ import numpy as np
 from autograd.extend import Box
 
 from ._drawing import Snapshot
-from ._mcm import Conditional, MidMeasure
+from ._mcm import Conditional, MidMeasure, find_post_processed_mcms
 from ._one_shot import combine_measurements_core, measurement_with_no_shots
 from ._operations import (
     CNOT, ExpectationMP, GlobalPhase, Identity, LinearCombination, MultiControlledX, PauliX,
@@ -1066,4 +1066,4 @@ def simulate_tree_mcm(circuit, debugger=None, **execution_kwargs):
 TreeTraversalStack = _refused("TreeTraversalStack")
 simulate_one_shot_native_mcm = _refused("simulate_one_shot_native_mcm")
 split_circuit_at_mcms = _refused("split_circuit_at_mcms")
-_find_post_processed_mcms = _refused("_find_post_processed_mcms")
+_find_post_processed_mcms = find_post_processed_mcms  # (PennyLane's name there)

@@ -97,6 +97,10 @@ class Measurement:
     # ("lincomb" | "sum", ((coeff or None, scalar, word), ...)) each term as written, an
     # expval measured term by term; ("matrix",) the observable's eigenbasis; () not known
     sampling: tuple = field(default=(), compare=False)
+    # a statistic of mid-circuit measurement values (qml.probs(op=m)) rather than of wires
+    # as written: what PennyLane's one-shot method returns when no shot is kept depends on
+    # it (qsym._shots.discarded_value); not compiled code
+    of_values: bool = field(default=False, compare=False)
 
     @property
     def wires(self) -> tuple[int, ...]:

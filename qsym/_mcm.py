@@ -445,6 +445,29 @@ def measure(wires, reset=False, postselect=None) -> MeasurementValue:
     return MeasurementValue([mp])
 
 
+def find_post_processed_mcms(circuit) -> set:
+    """PennyLane's ``_find_post_processed_mcms`` (``qml.devices.qubit.simulate``; also
+    ``qml.measurements.find_post_processed_mcms``): the mid-circuit measurements of a tape
+    that its results need, those postselected and those a terminal measurement collects
+    statistics of.
+
+    >>> import qsym as qml
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     m0, m1, m2 = qml.measure(0, postselect=1), qml.measure(1), qml.measure(2)
+    ...     _ = qml.expval(m2)
+    >>> tape = qml.tape.QuantumScript.from_queue(q)
+    >>> sorted(op.wires[0] for op in find_post_processed_mcms(tape))
+    [0, 2]
+    """
+    found = {op for op in circuit.operations
+             if isinstance(op, MidMeasure) and op.postselect is not None}
+    for m in circuit.measurements:
+        mv = getattr(m, "mv", None)
+        for value in (mv if isinstance(mv, list) else [] if mv is None else [mv]):
+            found |= set(value.measurements)
+    return found
+
+
 def get_mcm_predicates(conditions) -> list:
     """PennyLane's: the exclusive predicates of an if/elif/else chain on measurement values:
     ``[c0, ~c0 & c1, ..., ~c0 & ~c1 & ...]`` (one more than given).
@@ -761,7 +784,7 @@ def _check_statistic(kind: str, mv) -> None:
         raise QuantumFunctionError(_ARITHMETIC_LIST)
 
 
-def init_statistic(mp, kind: str, mv, all_outcomes=False, dtype=None) -> None:
+def init_statistic(mp, kind: str, mv, all_outcomes=False, dtype=None, check=True) -> None:
     """Make ``mp`` (a measurement process of ``kind``) a statistic of the measurement value
     ``mv`` (or a list of them): PennyLane's ``mp.mv``; its wires are the measured wires.
     The measurement functions of :mod:`qsym._operations` call this for a measurement value
@@ -771,8 +794,13 @@ def init_statistic(mp, kind: str, mv, all_outcomes=False, dtype=None) -> None:
     >>> mp = o.expval(measure(0))
     >>> mp.mv.wires, mp.obs, mp.wires
     (Wires([0]), None, Wires([0]))
+
+    ``check=False`` (a measurement class made directly, ``ProbabilityMP(obs=...)``, as
+    PennyLane's, which only its measurement functions check) skips the refusals of
+    processed values in lists and of ``probs`` of an expression.
     """
-    _check_statistic(kind, mv)
+    if check:
+        _check_statistic(kind, mv)
     ops_mod.MeasurementProcess.__init__(mp, kind)
     mp.mv = mv if isinstance(mv, MeasurementValue) else list(mv)
     mp.wires = (mv.wires if isinstance(mv, MeasurementValue)
@@ -816,7 +844,9 @@ def _executable_statistic(mp):
     if isinstance(mv, list) or kind == "probs":
         wires = list(mp.wires)
         if kind == "probs":
-            return ops_mod.probs(wires=wires)
+            out = ops_mod.probs(wires=wires)
+            out.of_values = True  # (what one-shot returns when no shot is kept)
+            return out
         if kind == "counts":
             return ops_mod.counts(wires=wires, all_outcomes=getattr(mp, "all_outcomes", False))
         return ops_mod.sample(wires=wires, dtype=getattr(mp, "dtype", None))

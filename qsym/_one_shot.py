@@ -194,6 +194,22 @@ def _mcm_samples(circuit, results):
     return mcms, samples, is_valid
 
 
+def _one_shot_no_shots(m):
+    """What PennyLane's one-shot processing gives a measurement when no shot is kept
+    (``dynamic_one_shot``'s ``_measurement_with_no_shots``, NaN times ``ones_like`` of the
+    eigenvalues): NaN per eigenvalue for ``probs`` of an observable or of measurement
+    values, a scalar NaN otherwise (``probs`` of wires, which have no eigenvalues, too).
+
+    >>> import qsym as qml
+    >>> _one_shot_no_shots(qml.probs(wires=[0, 1])), _one_shot_no_shots(qml.probs(op=qml.X(0)))
+    (nan, array([nan, nan]))
+    """
+    if m.kind == "probs" and (m.obs is not None or getattr(m, "op", None) is not None
+                              or getattr(m, "mv", None) is not None):
+        return np.full(2 ** len(m.wires), np.nan)
+    return np.nan
+
+
 def parse_native_mid_circuit_measurements(circuit, _removed_arg=None, results=None,
                                           postselect_mode=None):
     """The tape's results from one-shot results: ``results[i]`` are the shots of the
@@ -206,7 +222,7 @@ def parse_native_mid_circuit_measurements(circuit, _removed_arg=None, results=No
     for m in circuit.measurements:
         mv = getattr(m, "mv", None)
         if not np.any(is_valid):
-            out.append(measurement_with_no_shots(m))
+            out.append(_one_shot_no_shots(m))
         elif mv is not None:
             out.append(gather_mcm(m, by_mcm, is_valid, postselect_mode))
         else:

@@ -5651,8 +5651,10 @@ class MeasurementProcess(Measured):
 
 
 def _map_observable_wires(obs, wire_map: dict):
-    """``obs`` (an operator, a measurement value or a plain Pauli-sum
+    """``obs`` (an operator, a measurement value, a list of them or a plain Pauli-sum
     :class:`Observable`) on the wires ``wire_map`` gives."""
+    if isinstance(obs, list):  # measurement values (qml.sample(op=[m0, m1]))
+        return [_map_observable_wires(o, wire_map) for o in obs]
     if hasattr(obs, "map_wires"):
         return obs.map_wires(wire_map)
     if isinstance(obs, Observable):
@@ -5744,12 +5746,17 @@ class _PLMeasurement(MeasurementProcess):
             MeasurementProcess.__init__(self, *args, **kwargs)
             return
         obs = args[0] if args else kwargs.pop("obs", None)
-        if is_measurement_value(obs):  # ExpectationMP(obs=m): a statistic of m
-            MID_MEASURE["init"](self, self._kind, obs, **kwargs)
+        if is_measurement_value(obs):  # ExpectationMP(obs=m): a statistic of m (unchecked,
+            MID_MEASURE["init"](self, self._kind, obs, check=False, **kwargs)  # PennyLane's)
             return
         wires = args[1] if len(args) > 1 else kwargs.pop("wires", None)
         eigvals = args[2] if len(args) > 2 else kwargs.pop("eigvals", None)
         options = {k: kwargs.pop(k) for k in ("all_outcomes", "dtype", "id") if k in kwargs}
+        if options.get("id") is not None:  # PennyLane 0.45's deprecation (the id is unused)
+            from .exceptions import PennyLaneDeprecationWarning
+
+            warnings.warn("The 'id' argument is deprecated and will be removed in v0.46.",
+                          PennyLaneDeprecationWarning, stacklevel=3)
         if kwargs:
             raise TypeError(f"{type(self).__name__} got unexpected keyword arguments "
                             f"{sorted(kwargs)}; it takes obs, wires, eigvals")

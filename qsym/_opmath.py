@@ -2962,6 +2962,26 @@ class AdjointOperation(SymbolicOp):
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         return self._base.label(decimals, base_label, cache) + "†"
 
+    @property
+    def has_sparse_matrix(self) -> bool:
+        """PennyLane's: whether the base has a sparse matrix (``default.qubit`` then runs
+        the adjoint as it is).
+
+        >>> import qsym as qml
+        >>> qml.adjoint(qml.X(0)).has_sparse_matrix, qml.adjoint(qml.S(0)).has_sparse_matrix
+        (True, False)
+        """
+        return bool(getattr(self._base, "has_sparse_matrix", False))
+
+    def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002  (PennyLane's name)
+        """The conjugate transpose of the base's sparse matrix (PennyLane's); its
+        ``SparseMatrixUndefinedError`` when the base has none."""
+        if not self.has_sparse_matrix:
+            raise SparseMatrixUndefinedError(
+                f"{self.name} has no sparse matrix (PennyLane's SparseMatrixUndefinedError): its "
+                f"base {self._base.name} has none; use matrix()")
+        return self._base.sparse_matrix(wire_order=wire_order).conj().T.asformat(format)
+
     def matrix(self, wire_order=None) -> np.ndarray:
         """The conjugate transpose of the base's matrix (on ``wire_order`` if given)."""
         m = np.swapaxes(np.asarray(self._base.matrix(), dtype=complex), -1, -2).conj()

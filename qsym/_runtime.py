@@ -49,7 +49,7 @@ from ._autodiff import Boxed
 from .exceptions import CompileError
 from .numpy import tensor
 from .errors import (ArgumentError, CustomMeasurementError, DeviceError, DifferentiationError, MethodError,
-                     QNodeError, QsymError, ScalarOutputError, TracingError)
+                     QNodeError, QsymError, QuantumFunctionError, ScalarOutputError, TracingError)
 from ._executors import execute, pl_backpropagates
 from ._gates import REGISTRY as GATE_REGISTRY
 from ._program import Prepared
@@ -1636,6 +1636,7 @@ class QNode:
         self._qfunc_output = rec.result  # (PennyLane's QNode._qfunc_output: see _build_per_call)
         circuit = stages.to_circuit(rec.items, rec.result, rec.wires, syms)  # 3: the IR
         stages.check(target, circuit, args, kwargs, key, syms)  # 4: replays, validation
+        _check_backprop(self, circuit)
         if getattr(self.device, "mixed", False):  # the density-matrix executor (qsym._mixed)
             entry = stages.mixed_entry(target, circuit, syms, size,
                                        getattr(self.device, "readout_prob", None))
@@ -1780,6 +1781,16 @@ class QNode:
         with shots_mod.filling_shots():
             return self(*args, **kwargs)
 
+    def _discards_natively(self) -> bool:
+        """Whether this call with shots resolves to PennyLane's one-shot or tree-traversal
+        method (not yet in :func:`qsym._shots.discarding_as` for it): its postselected
+        measurements that keep no shot then give what that method gives
+        (:func:`qsym._shots.discarded_value`)."""
+        options = self._deferral_options()
+        method = options["method"]
+        return (method in ("one-shot", "tree-traversal") and options["user"] is None
+                and shots_mod.discarding_method() != method)
+
     def _deferral_options(self) -> dict:
         """``{"method": ..., "shots": ..., "wires": ..., "device": name}``: the mid-circuit measurement
         method PennyLane's device resolves for this QNode (its shots, its device's wires) (:func:`qsym._mcm.deferring_by_transform`).
@@ -1849,6 +1860,9 @@ class QNode:
                 "circuit function directly, or combine QNode results outside the circuits"
             )
         shots = self.configured_shots()
+        if shots and self._discards_natively():  # no shot kept: as PennyLane's method
+            with shots_mod.discarding_as(self._deferral_options()["method"]):
+                return self(*args, **kwargs)
         if (isinstance(shots, shots_mod.Shots)
                 and (getattr(_SHOT_COUNT, "active", None) or (None,))[0] is not self):
             return self._call_shot_vector(shots, args, kwargs)
@@ -2754,6 +2768,17 @@ _MISS = object()
 # the static arguments the value call's short path compares itself: their static_key
 # is (type name, value)
 _PLAIN_STATIC = {int: "int", bool: "bool", str: "str", float: "float", type(None): "NoneType"}
+
+
+def _check_backprop(node, circuit) -> None:
+    """PennyLane's ``default.qubit`` refuses backpropagation through a ``SparseHamiltonian``
+    expectation (``supports_derivatives``: its resolution raises at the call)."""
+    if (node.diff_method == "backprop" and getattr(node.device, "name", None) == "default.qubit"
+            and any(m.label[1:2] == ("SparseHamiltonian",) for m in circuit.measurements)):
+        raise QuantumFunctionError(
+            f"Device {node.device} does not support backprop with requested circuit. (qsym: "
+            "PennyLane's default.qubit cannot backpropagate through a SparseHamiltonian; use "
+            "diff_method='parameter-shift' or 'adjoint')")
 
 
 def _value_path_applies(node, entry, key, n, names) -> bool:

@@ -48,7 +48,7 @@ import numpy as np
 
 from . import _kernels as kernels, _shadows as shadows, _tiers as tiers
 from ._plan import finite_difference_inputs
-from .errors import DeviceError, MeasurementError, MethodError
+from .errors import DeviceError, MeasurementError, MethodError, PostselectionError
 from ._ir import observable_apply
 from ._program import lowered
 from ._shapes import finite_differences, measurements
@@ -85,6 +85,63 @@ def fills_shots() -> bool:
     return getattr(_FILL, "active", False)
 
 
+_DISCARDED = threading.local()
+
+
+@contextlib.contextmanager
+def discarding_as(method):
+    """Inside, a postselected measurement none of whose shots is kept gives what PennyLane's
+    mid-circuit measurement method ``method`` gives then (:func:`discarded_value`):
+    ``"one-shot"``, ``"tree-traversal"``, or ``"deferred"`` / None (NaN estimates, NaN
+    frequencies, an empty sample, empty counts).
+
+    >>> with discarding_as("one-shot"):
+    ...     discarding_method()
+    'one-shot'
+    """
+    previous = getattr(_DISCARDED, "method", None)
+    _DISCARDED.method = method
+    try:
+        yield
+    finally:
+        _DISCARDED.method = previous
+
+
+def discarding_method():
+    """The mid-circuit measurement method :func:`discarding_as` set, else None.
+
+    >>> discarding_method() is None
+    True
+    """
+    return getattr(_DISCARDED, "method", None)
+
+
+def discarded_value(m, deferred):
+    """The value of measurement ``m`` when every shot was discarded by its postselection,
+    as PennyLane 0.45 gives it under the method :func:`discarding_as` set: with
+    ``"one-shot"`` (``dynamic_one_shot``'s processing) a scalar NaN for every measurement
+    but ``probs`` of an observable or of mid-circuit measurement values (NaN per
+    eigenvalue), ``probs`` of wires included; with ``"tree-traversal"``
+    (``measurement_with_no_shots``) NaN per outcome for ``probs``, a scalar NaN for the
+    others (``sample`` and ``counts`` included); otherwise (deferred) ``deferred``.
+
+    >>> import qsym._ir as ir
+    >>> with discarding_as("one-shot"):
+    ...     discarded_value(ir.Measurement("sample", on=(0,)), [])
+    nan
+    >>> with discarding_as("tree-traversal"):
+    ...     discarded_value(ir.Measurement("probs", on=(0, 1)), None)
+    array([nan, nan, nan, nan])
+    """
+    method = discarding_method()
+    if method not in ("one-shot", "tree-traversal"):
+        return deferred
+    if m.kind == "probs" and (method == "tree-traversal" or m.of_values
+                              or (len(m.label) > 1 and m.label[1])):
+        return np.full(2 ** len(m.on), np.nan)
+    return float("nan")
+
+
 def postselected_draw(m, state, n: int, shots: int, rng):
     """Samples (or counts) of ``m`` after a postselection (``m.post``), as PennyLane's
     ``"hw-like"`` mode: the shots that give the kept outcomes, a binomial number of them,
@@ -95,8 +152,10 @@ def postselected_draw(m, state, n: int, shots: int, rng):
     kept_psi = observable_apply(psi.reshape((2,) * n), m.post, {}).reshape(-1)
     norm = float(np.real(np.vdot(kept_psi, kept_psi)))
     kept = kept_shots(norm, shots, rng)
+    if not kept and m.shadow[:1] == ("shadow_expval",):  # no snapshot: NaN (PennyLane's)
+        return np.float64(np.nan) if m.shadow[3] else np.full(len(m.shadow[4]), np.nan)
     if not kept:
-        return _drawn(m, psi, n, 0, rng)
+        return discarded_value(m, _drawn(m, psi, n, 0, rng))
     return _drawn(m, kept_psi / np.sqrt(norm), n, kept, rng)
 
 
@@ -111,9 +170,10 @@ def kept_shots(norm: float, shots: int, rng) -> int:
     """
     if not norm > 1e-15:
         if fills_shots():
-            raise MeasurementError(
-                "postselect_mode='fill-shots' cannot fill the shots: the postselected outcome "
-                "has probability 0 (use postselect_mode='hw-like' to get no samples)")
+            raise PostselectionError(
+                "The probability of the postselected mid-circuit measurement outcome is 0. "
+                "This leads to invalid results when using postselect_mode='fill-shots'. "
+                "(qsym: use postselect_mode='hw-like' to get no samples)")
         return 0
     return shots if fills_shots() else int(rng.binomial(shots, min(norm, 1.0)))
 
@@ -135,7 +195,10 @@ def postselected_estimate(m, state, n: int, shots: int, rng):
     (a binomial number of the ``shots``, drawn from the projected state), so the estimate
     stays within the observable's eigenvalues; NaN when no shot is kept."""
     sample = dataclasses.replace(m, kind="sample")
-    drawn = np.asarray(postselected_draw(sample, state, n, shots, rng))
+    drawn = postselected_draw(sample, state, n, shots, rng)
+    if isinstance(drawn, float):  # none kept (PennyLane's one-shot or tree-traversal)
+        return discarded_value(m, None)
+    drawn = np.asarray(drawn)
     kept = drawn.shape[0]
     if m.kind == "probs":
         size = 2 ** len(m.on)
@@ -176,6 +239,12 @@ def postselected_plain_values(ms, forms, state, n: int, shots: int, rng) -> dict
 def _kept_statistic(m, drawn):
     if drawn is not None:
         return plain_statistic(m, drawn)
+    if discarding_method() is not None:
+        return discarded_value(m, _no_kept_statistic(m))
+    return _no_kept_statistic(m)
+
+
+def _no_kept_statistic(m):
     if m.kind == "probs":
         return np.full(2 ** len(m.on), np.nan)
     if m.kind in ("expval", "var"):

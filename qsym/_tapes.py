@@ -781,6 +781,39 @@ def _check_queue_order(items) -> None:
                 "in the queue. (qsym: a tape's gates come before its measurements)")
 
 
+def process_queue(queue) -> tuple:
+    """PennyLane's ``qml.queuing.process_queue``: ``(operations, measurements)`` of an
+    ``AnnotatedQueue`` (or a tape) in queue order; an object that is neither an operator nor
+    a measurement raises ``QueuingError``, an operator class with ``_queue_category = None``
+    is left out with PennyLane's deprecation warning, a gate after a measurement raises.
+
+    >>> import qsym as qml
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     _ = qml.RX(0.1, 0), qml.expval(qml.Z(0))
+    >>> process_queue(q)
+    ([RX(0.1, wires=[0])], [expval(Z(0))])
+    """
+    from .exceptions import QueuingError
+
+    kept = []
+    for obj, _ in (queue.items() if hasattr(queue, "items") else ((o, None) for o in queue.queue)):
+        category = ("_measurements" if isinstance(obj, MeasurementProcess)
+                    else getattr(obj, "_queue_category", "_ops" if hasattr(obj, "wires") and
+                                 hasattr(obj, "name") else False))
+        if category is False:
+            raise QueuingError(
+                f"{obj} encountered in AnnotatedQueue and is not an object that can be "
+                "processed into a QuantumScript. Queues should contain Operator or "
+                "MeasurementProcess objects only.")
+        if category is None:
+            warnings.warn("Preventing an object from being queued via `_queue_category=None` "
+                          "is deprecated.", PennyLaneDeprecationWarning, stacklevel=2)
+            continue
+        kept.append(obj)
+    _check_queue_order(kept)
+    return _split_queue(kept)
+
+
 def _split_queue(items) -> tuple:
     """``(operations, measurements)`` of a recorded queue."""
     return ([o for o in items if not isinstance(o, MeasurementProcess)],
@@ -1714,7 +1747,9 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     (``qml.gradients.param_shift``, ``finite_diff``, ``spsa_grad`` or their method names)
     differentiates the tapes, with its ``gradient_kwargs``: its shifted tapes run on the
     device (:func:`tape_gradient`); PennyLane's other options (``grad_on_execution``,
-    ``cache``, ...) are accepted. ``transform_program`` (a ``CompilePipeline``, e.g. a
+    ``cache``, ...) are accepted (``grad_on_execution=True`` with ``"adjoint"`` or
+    ``"device"`` runs trainable tapes through ``execute_and_compute_derivatives``, as
+    PennyLane's forward pass). ``transform_program`` (a ``CompilePipeline``, e.g. a
     device's ``preprocess_transforms()``) transforms the tapes first and post-processes
     their results, as PennyLane's.
 
@@ -1736,6 +1771,12 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         # its transforms), then the device without them
         tapes, post = device.preprocess_transforms()(list(tapes))
         return tuple(post(execute(tapes, device.original_device, diff_method, interface, **kwargs)))
+    if devices.runs_own_execute(device) and not kwargs.pop("device_preprocessed", False):
+        # a device's own execute (a user's class, a spy on it) gets its tapes after the
+        # device's preprocess_transforms(), as PennyLane's qml.execute sends them
+        tapes, post = device.preprocess_transforms()(list(tapes))
+        return tuple(post(execute(tapes, device, diff_method, interface,
+                                  device_preprocessed=True, **kwargs)))
     gradient = tape_gradient(diff_method, kwargs.get("gradient_kwargs"))
     max_diff = kwargs.get("max_diff", 1)
     cache = execution_cache(kwargs.get("cache", "auto"), kwargs.get("cachesize", 10000), max_diff)
@@ -1743,6 +1784,14 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     workers = getattr(device, "_max_workers", None)
     tapes = tuple(tapes)
     _check_device_wires(tapes, device)
+    if _derivatives_on_execution(tapes, device, diff_method, kwargs):
+        # PennyLane's forward pass with grad_on_execution: the device's
+        # execute_and_compute_derivatives (its Jacobians kept for a backward pass; tracked so)
+        from .devices import ExecutionConfig
+
+        config = ExecutionConfig(gradient_method=diff_method, grad_on_execution=True)
+        return tuple(device.execute_and_compute_derivatives(_trainable_by_grad(tapes),
+                                                            config)[0])
     with devices.one_batch():  # PennyLane's count: one batch of circuits
         if cache is None and workers and workers > 1 and len(tapes) > 1 and not any(
                 isinstance(d, Box) for t in tapes for d in t.data):  # autograd: one thread
@@ -1751,6 +1800,35 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
             return _run_own_batch(tapes, device)
         batch = [] if gradient is not None else None  # their Jacobians: one batch
         return tuple(_run(t, device, gradient, cache, order, batch) for t in tapes)
+
+
+def _derivatives_on_execution(tapes, device, diff_method, kwargs) -> bool:
+    """Whether ``qml.execute`` runs the tapes as PennyLane's does with
+    ``grad_on_execution=True`` and the device's derivatives (``"adjoint"``, ``"device"``):
+    tapes of plain values (not under autograd) with a parameter that requires grad, their
+    measurements ones the adjoint method differentiates, on a built-in device."""
+    from .math import requires_grad
+
+    return (kwargs.get("grad_on_execution") is True and diff_method in ("adjoint", "device")
+            and not devices.runs_own_execute(device)
+            and not any(isinstance(d, Box) for t in tapes for d in t.data)
+            and any(requires_grad(d) for t in tapes for d in t.data)
+            and all(np.ndim(d) == 0 for t in tapes for d in t.data if requires_grad(d))
+            and all(getattr(m, "kind", None) in ("expval", "var", "probs", "state")
+                    and not getattr(m, "reduce", ()) for t in tapes for m in t.measurements))
+
+
+def _trainable_by_grad(tapes) -> list:
+    """Copies of ``tapes`` whose trainable parameters are those that require grad (what
+    PennyLane's autograd interface sets before the device differentiates them)."""
+    from .math import requires_grad
+
+    out = []
+    for t in tapes:
+        c = t.copy()
+        c.trainable_params = [i for i, d in enumerate(t.data) if requires_grad(d)]
+        out.append(c)
+    return out
 
 
 def _check_device_wires(tapes, device) -> None:

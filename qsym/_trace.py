@@ -1367,7 +1367,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
                 Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on),
                             all_outcomes=getattr(m, "all_outcomes", False),
                             dtype=getattr(m, "dtype", None), label=label, post=post,
-                            shadow=_shadow(m, wire_index))
+                            shadow=_shadow(m, wire_index),
+                            of_values=getattr(m, "of_values", False))
             )
             continue
         terms = []

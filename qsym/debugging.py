@@ -123,6 +123,10 @@ def _snapshot_run(qnode, per_tape=False):
     """The function of the QNode's arguments :func:`snapshots` returns (``per_tape``:
     PennyLane's path of one tape per snapshot, whose method is checked)."""
     def run(*args, **kwargs):
+        if not per_tape and getattr(qnode.device, "_max_workers", None) is not None:
+            # PennyLane's device debugger cannot run in worker processes
+            raise DeviceError("Debugging with ``Snapshots`` is not available with "
+                              "multiprocessing. (qsym: make the device without max_workers)")
         order, marks = snapshot_states(qnode, args, kwargs)
         _check_tags(mark[0] for mark in marks)
         if per_tape:

@@ -277,6 +277,24 @@ class MeasurementShapeError(MeasurementError):
     """
 
 
+class PostselectionError(MeasurementError, RuntimeError):
+    """``postselect_mode="fill-shots"`` with finite shots and a postselected outcome of
+    probability 0: no shot can be filled (PennyLane's ``RuntimeError``, its message).
+
+    >>> import qsym as qml
+    >>> @qml.qnode(qml.device("default.qubit", wires=2), shots=10, mcm_method="deferred",
+    ...            postselect_mode="fill-shots")
+    ... def circuit():
+    ...     qml.measure(0, postselect=1)
+    ...     return qml.expval(qml.Z(0))
+    >>> try:
+    ...     circuit()
+    ... except RuntimeError as exc:
+    ...     print(str(exc)[:60])
+    The probability of the postselected mid-circuit measurement
+    """
+
+
 class ArgumentError(QsymError, TypeError, ValueError):
     """A circuit argument of the wrong kind (non-numeric, complex, NaN, ...). It is both a
     ``TypeError`` and a ``ValueError``: PennyLane raises one or the other for the same

@@ -34,7 +34,7 @@ from ._operations import (
 from ._shots import ShotCopies, Shots, add_shots
 from ._operations import density_matrix, mutual_info, purity, vn_entropy
 from .errors import MeasurementError
-from ._mcm import MeasurementValue, MidMeasure, get_mcm_predicates, measure
+from ._mcm import MeasurementValue, MidMeasure, find_post_processed_mcms, get_mcm_predicates, measure
 
 MidMeasureMP = MidMeasure  # PennyLane's older name of qml.ops.MidMeasure
 
@@ -49,7 +49,8 @@ _sys.modules.setdefault(_path.__name__, _path)
 __all__ = ["ShotCopies", "Shots", "CountsMP", "ExpectationMP", "MeasurementProcess",
            "ProbabilityMP", "SampleMeasurement", "SampleMP", "StateMeasurement", "StateMP",
            "VarianceMP", "counts", "expval", "probs", "sample", "state", "var",
-           "MidMeasureMP", "MeasurementValue", "measure", "get_mcm_predicates", "add_shots"]
+           "MidMeasureMP", "MeasurementValue", "measure", "get_mcm_predicates", "add_shots",
+           "find_post_processed_mcms"]
 
 
 # classical shadows (qsym._shadows)

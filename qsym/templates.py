@@ -3386,6 +3386,35 @@ class Permute(Template):
         """No data in PennyLane (the state or permutation is a hyperparameter)."""
         return ()
 
+    @property
+    def parameters(self) -> list:
+        """None: the permutation is a hyperparameter (PennyLane's ``num_params`` 0), however
+        it is given (a list of integers is not data).
+
+        >>> Permute([2, 1, 0], (0, 1, 2)).parameters
+        []
+        """
+        return []
+
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's: ``{"permutation": (...)}``, a tuple.
+
+        >>> Permute([1, 0], wires=[0, 1]).hyperparameters
+        {'permutation': (1, 0)}
+        """
+        return {"permutation": tuple(self.permutation)}
+
+    def map_wires(self, wire_map: dict):
+        """A copy on the mapped wires, its permutation's labels mapped too (PennyLane's).
+
+        >>> Permute([1, 0], wires=[0, 1]).map_wires({0: "a", 1: "b"})
+        Permute(('b', 'a'), wires=['a', 'b'])
+        """
+        with recording(Tape()):
+            return Permute([wire_map.get(w, w) for w in self.permutation],
+                           [wire_map.get(w, w) for w in self.wires])
+
     def __init__(self, permutation, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
         perm = wires_tuple(permutation)

@@ -41,6 +41,9 @@ class Wires(tuple):
             return wires
         if wires is None:
             raise TypeError("Must specify a set of wires. None is not a valid wire label.")
+        if isinstance(wires, np.ndarray) and wires.ndim == 0:  # unhashable, not iterable
+            raise WireError(f"Wires must be hashable; got object of type {type(wires)} "
+                            f"({wires!r:.60}) (qsym: a 0-d array: give wires=int(w))")
         if isinstance(wires, (str, numbers.Number, np.generic)) or not isinstance(wires, Iterable):
             labels = (_label(wires),)
         else:

@@ -201,16 +201,21 @@ def test_a_device_without_snapshot_support_warns_and_gives_the_same_values(monke
     assert out == {"z": -1.0, "execution_results": -1.0}
 
 
-def test_a_mid_circuit_measurement_before_a_snapshot_is_refused_not_skipped():
-    @qml.qnode(qml.device("default.qubit", wires=1))
+def test_a_mid_circuit_measurement_before_a_snapshot_is_deferred_not_skipped():
     def c():
         qml.Hadamard(0)
         qml.measure(0, reset=True)  # the state after it is |0>: skipping it would be wrong
         qml.Snapshot("after")
         return qml.expval(qml.Z(0))
 
-    with pytest.raises(qml.MeasurementError, match="has no unitary"):
-        qml.snapshots(c)()
+    # deferred (no shots), as PennyLane's: the outcome is copied onto a new wire, which a
+    # device of one wire does not have (PennyLane's WireError)
+    with pytest.raises(qml.WireError, match="wires not found on the device: {1}"):
+        qml.snapshots(qml.QNode(c, qml.device("default.qubit", wires=1)))()
+    out = qml.snapshots(qml.QNode(c, qml.device("default.qubit", wires=2)))()
+    # wire 0 reset to |0>, wire 1 the outcome: (|00> + |01>)/√2
+    assert np.allclose(out["after"], np.array([1, 1, 0, 0]) / np.sqrt(2))
+    assert np.isclose(out["execution_results"], 1.0)
 
 
 def test_snapshots_inside_an_adjoint_function_are_taken_in_reverse_order():
@@ -398,3 +403,54 @@ def test_one_shot_takes_a_snapshot_per_shot():
     assert np.mean(out[1]) == 1.0  # reset to |0> in every shot
     again = qml.snapshots(make(5))()  # a seeded device repeats the draws
     assert np.array_equal(out[0], again[0]) and np.array_equal(out["tag"], again["tag"])
+
+
+def test_snapshots_refuse_a_device_with_worker_processes():
+    # PennyLane's debugger does not run in max_workers' processes: its DeviceError; the
+    # same circuit without workers gives its snapshots (H|0> on wire 0)
+    def circuit():
+        qml.Snapshot("tag")
+        qml.Hadamard(wires=0)
+        qml.Snapshot()
+        return qml.expval(qml.PauliX(0))
+
+    pooled = qml.QNode(circuit, qml.devices.DefaultQubit(max_workers=2))
+    with pytest.raises(qml.DeviceError,
+                       match="Debugging with ``Snapshots`` is not available with multiprocessing"):
+        qml.snapshots(pooled)()
+    out = qml.snapshots(qml.QNode(circuit, qml.devices.DefaultQubit()))()
+    assert np.allclose(out[1], [2 ** -0.5, 2 ** -0.5]) and np.isclose(out["execution_results"], 1)
+
+
+def test_snapshots_after_deferred_mid_circuit_measurements():
+    # PennyLane defers the measurements without shots: a measured wire used again is
+    # copied onto a new wire by a CNOT, a conditioned gate is controlled by the measured
+    # wire, and the snapshots are states of that circuit
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def copied():
+        qml.Hadamard(wires=0)
+        qml.measure(0)
+        qml.Snapshot("label")
+        return qml.probs(wires=0)
+
+    out = qml.snapshots(copied)()
+    assert np.allclose(out["label"], np.array([1, 0, 0, 1]) / np.sqrt(2))  # (|00> + |11>)/√2
+    assert np.allclose(out["execution_results"], [0.5, 0.5])
+
+    @qml.qnode(dev)
+    def conditioned(x):
+        qml.RX(x, 0)
+        m = qml.measure(0)
+        qml.Snapshot("before")
+        qml.cond(m, qml.X)(1)
+        qml.Snapshot("after")
+        return qml.expval(qml.Z(1))
+
+    x = 0.4
+    c, s = np.cos(x / 2), np.sin(x / 2)  # RX(x)|0> = c|0> - i s|1>
+    out = qml.snapshots(conditioned)(x)
+    assert np.allclose(out["before"], [c, 0, -1j * s, 0])
+    assert np.allclose(out["after"], [c, 0, 0, -1j * s])
+    assert np.isclose(out["execution_results"], c**2 - s**2)

@@ -465,3 +465,71 @@ def test_jvp_of_a_tape_without_parameters_is_zero_and_tracked():
     assert onp.isclose(dev.compute_jvp([one], [(1.0,)], config)[0], -onp.sin(0.3))
     with pytest.raises(qml.errors.DeviceError, match="one number per trainable parameter"):
         dev.compute_jvp([one], [(1.0, 2.0)], config)
+
+
+def test_a_spied_execute_gets_the_tapes_after_the_devices_preprocessing():
+    """PennyLane's QNode sends ``device.execute`` its tapes after the device's
+    ``preprocess_transforms()``: an operator without a matrix arrives decomposed, also
+    when a test spies on a built-in device's ``execute`` (the device keeps its own
+    pipeline: it is not a user's device class)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    class Tripled(qml.operation.Operation):
+        num_wires = 1
+
+        def decomposition(self):
+            return [qml.RX(3 * self.data[0], wires=self.wires)]
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def circuit(x):
+        Tripled(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    seen, original = [], dev.execute
+
+    def spy(circuits, execution_config=None):
+        seen.append(circuits)
+        return original(circuits, execution_config)
+
+    dev.execute = spy
+    names = [str(t) for t in dev.preprocess_transforms()]
+    assert any("decompose" in n for n in names) and any("validate_device_wires" in n for n in names)
+    assert onp.isclose(circuit(qml.numpy.array(0.5)), onp.cos(1.5))
+    tape = seen[0][0]
+    assert [op.name for op in tape.operations] == ["RX"]
+    assert onp.isclose(tape.operations[0].parameters[0], 1.5)
+
+
+def test_execute_with_grad_on_execution_runs_execute_and_compute_derivatives():
+    """PennyLane's qml.execute with grad_on_execution=True and the adjoint method runs its
+    forward pass through execute_and_compute_derivatives (tracked so); without it one
+    batch of executions. The values are <Z> after RY(a) RX(b): cos(a) cos(b)."""
+    dev = qml.device("default.qubit")
+    a = qml.numpy.array(0.1, requires_grad=True)
+    b = qml.numpy.array(0.2, requires_grad=False)
+
+    def run(**kw):
+        tapes = [qml.tape.QuantumScript([qml.RY(a, wires=w), qml.RX(b, wires=w)],
+                                        [qml.expval(qml.PauliZ(w))]) for w in (0, "a")]
+        with dev.tracker:
+            res = qml.execute(tapes, dev, diff_method="adjoint", **kw)
+        return res, dict(dev.tracker.totals)
+
+    res, totals = run(grad_on_execution=True)
+    assert onp.allclose(res, onp.cos(0.1) * onp.cos(0.2))
+    assert totals["execute_and_derivative_batches"] == 1 and totals["executions"] == 2
+    assert "batches" not in totals
+    res, totals = run(grad_on_execution=False)
+    assert onp.allclose(res, onp.cos(0.1) * onp.cos(0.2))
+    assert totals["batches"] == 1 and "execute_and_derivative_batches" not in totals
+    # a parameter that does not require grad (a matrix) is not differentiated there:
+    # <Z> after X then RY(a) is -cos(a), its derivative sin(a)
+    U = qml.numpy.array([[0, 1], [1, 0]], requires_grad=False)
+
+    def cost(a):
+        tape = qml.tape.QuantumScript([qml.QubitUnitary(U, wires=0), qml.RY(a, wires=0)],
+                                      [qml.expval(qml.PauliZ(0))])
+        return qml.execute([tape], dev, diff_method="adjoint", grad_on_execution=True)[0]
+
+    assert onp.isclose(cost(a), -onp.cos(0.1))
+    assert onp.isclose(qml.jacobian(cost)(a), onp.sin(0.1))

@@ -228,3 +228,17 @@ def test_flex_shots_count_zero_shots():
 def test_snapshot_wires_are_its_measurements():
     assert list(qml.Snapshot().wires) == []
     assert list(qml.Snapshot("p", measurement=qml.probs(wires=[2, 0])).wires) == [2, 0]
+
+
+def test_default_qubit_records_both_modifiers_and_a_subclass_its_own_list():
+    # PennyLane's DefaultQubit is made with single_tape_support and simulator_tracking; a
+    # modified subclass gets a list of its own (the base's left as it was)
+    base = [single_tape_support, simulator_tracking]
+    assert qml.devices.DefaultQubit()._applied_modifiers == base
+
+    @single_tape_support
+    class Mine(qml.devices.DefaultQubit):
+        pass
+
+    assert Mine._applied_modifiers == base + [single_tape_support]
+    assert qml.devices.DefaultQubit._applied_modifiers == base

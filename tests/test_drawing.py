@@ -477,3 +477,21 @@ def test_a_template_after_a_discarded_controlled_template_keeps_its_box():
     # four boxes of each template, each drawn on its two (FlipSign: controlled, on 1 and 2) rows
     assert rows[0].count("╭AngleEmbedding(M0)") == 4 and rows[1].count("╰AngleEmbedding(M0)") == 4
     assert rows[0].count("╭●") == 4 and rows[2].count("╰FlipSign") == 4
+
+
+def test_measured_sums_are_labelled_with_their_coefficients_as_pennylanes():
+    # PennyLane's Sum.label: 𝓗 with up to three parameters to `decimals` (none with
+    # decimals=None or more than three); SProd's "2.00*Z"
+    H = qml.Hamiltonian([1.0, 1.0, 1.0], [qml.PauliZ(0), qml.PauliY(0), qml.PauliZ(2)])
+
+    def circuit():
+        qml.Hadamard(wires=0)
+        return qml.expval(H)
+
+    dev = qml.device("default.qubit", wires=3)
+    assert qml.draw(qml.QNode(circuit, dev))() == (
+        "0: ──H─┤ ╭<𝓗(1.00,1.00,1.00)>\n2: ────┤ ╰<𝓗(1.00,1.00,1.00)>")
+    assert qml.draw(qml.QNode(circuit, dev), decimals=None)() == "0: ──H─┤ ╭<𝓗>\n2: ────┤ ╰<𝓗>"
+    four = qml.Hamiltonian([1.0, 2, 3, 4], [qml.Z(0), qml.X(0), qml.Y(0), qml.Z(1)])
+    assert qml.draw(lambda: qml.expval(four))() == "0: ───┤ ╭<𝓗>\n1: ───┤ ╰<𝓗>"
+    assert qml.draw(lambda: qml.expval(qml.s_prod(2.0, qml.Z(0))))() == "0: ───┤  <2.00*Z>"

@@ -185,7 +185,12 @@ def test_postselected_samples_keep_a_binomial_number_of_shots():
     s = post(onp.pi / 3)  # P(wire 0 = 1) = 1/4
     assert s.ndim == 2 and s.shape[1] == 2 and 800 < s.shape[0] < 1200
     assert (s == 1).all()
-    assert post(0.0).shape == (0, 2)  # the kept outcome is impossible: no shots
+    # the kept outcome is impossible: no shots; deferred, an empty sample; with shots and
+    # no mcm_method PennyLane runs one-shot, whose processing gives a scalar NaN instead
+    assert qml.QNode(post.func, post.device, mcm_method="deferred",
+                     shots=4000)(0.0).shape == (0, 2)
+    nothing = post(0.0)
+    assert isinstance(nothing, float) and onp.isnan(nothing)
 
 
 def _post_closed_form(x, y):
@@ -546,3 +551,100 @@ def test_statistics_of_mixed_or_composite_values_raise_pennylanes_errors():
         qml.probs(op=[m0, qml.PauliZ(0)])
     with pytest.raises(ValueError, match=r"Cannot use qp.probs\(\) when measuring multiple"):
         qml.probs(op=m0 + m1)
+
+
+@pytest.mark.parametrize("method", [None, "one-shot", "tree-traversal", "deferred"])
+def test_every_shot_discarded_gives_what_pennylanes_method_gives(method):
+    """A shot vector whose postselection keeps no shot (the outcome has probability 0):
+    PennyLane 0.45's one-shot processing (its method with shots when none is given) gives
+    ``_measurement_with_no_shots``: a scalar NaN for each measurement, ``probs`` of wires,
+    ``sample`` and ``counts`` included, NaN per eigenvalue for ``probs`` of an observable or
+    of a measurement value; tree-traversal NaN per outcome for every ``probs`` and a scalar
+    NaN for the others; the deferred method NaN estimates, an empty sample, empty counts."""
+    dev = qml.device("default.qubit", wires=4, seed=5)  # (a fourth for the deferral)
+
+    @qml.set_shots([5, 7])
+    @qml.qnode(dev, mcm_method=method)
+    def f(x):
+        qml.RX(x, 0)
+        m = qml.measure(0, postselect=1)
+        return (qml.expval(qml.Z(1)), qml.var(qml.Z(1)), qml.probs(wires=[1, 2]),
+                qml.sample(wires=[1]), qml.counts(wires=1), qml.expval(m),
+                qml.probs(op=m), qml.sample(m), qml.counts(m))
+
+    @qml.set_shots(9)
+    @qml.qnode(dev, mcm_method=method)
+    def g(x):
+        qml.RX(x, 0)
+        qml.measure(0, postselect=1)
+        return qml.probs(op=qml.X(1))
+
+    def scalar_nan(v):
+        return isinstance(v, float) and onp.isnan(v)
+
+    def nans(v, size):
+        return isinstance(v, onp.ndarray) and v.shape == (size,) and onp.isnan(v).all()
+
+    results = f(0.0)
+    assert isinstance(results, tuple) and len(results) == 2
+    for r in results:
+        e, v, p, s, c, em, pm, sm, cm = r
+        assert onp.isnan(e) and onp.isnan(v) and onp.isnan(em) and nans(pm, 2)
+        if method in (None, "one-shot"):
+            assert scalar_nan(p) and all(scalar_nan(u) for u in (s, c, sm, cm))
+        elif method == "tree-traversal":
+            assert nans(p, 4) and all(scalar_nan(u) for u in (s, c, sm, cm))
+        else:
+            assert nans(p, 4) and s.shape == (0,) and sm.shape == (0,)
+            assert c == {} and cm == {}
+    # (PennyLane 0.45 itself raises for g with tree-traversal, ZeroDivisionError, and for
+    # f and g deferred, ValueError from an empty reshape; qsym gives NaN per outcome)
+    assert nans(g(0.0), 2)
+    # an outcome that is kept: the usual statistics of the kept shots
+    e, v, p, s, c, em, pm, sm, cm = f(onp.pi)[1]
+    assert e == 1.0 and v == 0.0 and list(p) == [1.0, 0.0, 0.0, 0.0]
+    assert list(s) == [0] * 7 and c == {"0": 7} and em == 1.0 and list(pm) == [0.0, 1.0]
+
+
+def test_find_post_processed_mcms_names_postselected_and_collected_measurements():
+    # PennyLane's: the postselected measurements and those a terminal measurement collects
+    # (a measurement neither postselected nor collected, m3, is not needed)
+    from qsym.devices.qubit.simulate import _find_post_processed_mcms
+
+    assert qml.measurements.find_post_processed_mcms is _find_post_processed_mcms
+    with qml.queuing.AnnotatedQueue() as q:
+        m0, m1 = qml.measure(0, postselect=1), qml.measure(1)
+        m2, m3 = qml.measure(2), qml.measure(3)
+        qml.expval(m1)
+        qml.sample([m2, m0])
+        qml.expval(qml.Z(3))
+    tape = qml.tape.QuantumScript.from_queue(q)
+    found = _find_post_processed_mcms(tape)
+    assert found == {m0.measurements[0], m1.measurements[0], m2.measurements[0]}
+    assert m3.measurements[0] not in found
+
+
+def test_a_measurement_class_made_directly_takes_processed_values_unchecked():
+    # PennyLane checks processed values in qml.probs(op=...) only, not in ProbabilityMP(...)
+    from qsym.measurements import ProbabilityMP
+    from qsym.wires import Wires
+
+    m0 = qml.ops.MeasurementValue([qml.ops.MidMeasure(Wires(0), meas_uid="0")], lambda v: v)
+    m1 = qml.ops.MeasurementValue([qml.ops.MidMeasure(Wires(1), meas_uid="1")], lambda v: v)
+    assert repr(ProbabilityMP(obs=[m0, m1])) == (
+        "probs([MeasurementValue(wires=[0]), MeasurementValue(wires=[1])])")
+    assert repr(ProbabilityMP(obs=m0 * m1)) == "probs(MeasurementValue(wires=[0, 1]))"
+    with pytest.raises(qml.QuantumFunctionError, match="unprocessed"):
+        qml.probs(op=[m0 + 1, m1])
+    with pytest.raises(ValueError, match="multiple mid-circuit measurements"):
+        qml.probs(op=m0 * m1)
+
+
+def test_map_wires_of_a_statistic_of_a_list_of_measurement_values():
+    # PennyLane's mp.map_wires maps each measurement value of a list too
+    m0, m1 = qml.measure("a"), qml.measure("b")
+    mapped = qml.sample(op=[m0, m1]).map_wires({"a": 0, "b": 1})
+    assert list(mapped.wires) == [0, 1]
+    assert [list(v.wires) for v in mapped.mv] == [[0], [1]]
+    assert [v.measurements[0].id for v in mapped.mv] == [m0.measurements[0].id,
+                                                         m1.measurements[0].id]

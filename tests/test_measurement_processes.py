@@ -352,3 +352,21 @@ def test_mutual_info_raw_wires_are_the_two_subsystems():
     qml.assert_equal(mapped, MutualInfoMP(wires=[Wires([0, 1]), Wires([2])]))
     swapped = MutualInfoMP(wires=[Wires([0]), Wires([1])]).map_wires({0: 1, 1: 0})
     assert swapped.raw_wires == [Wires([1]), Wires([0])]
+
+
+def test_the_id_argument_of_a_measurement_process_is_deprecated():
+    # PennyLane 0.45 warns when a measurement process is given an id (none otherwise)
+    import warnings
+
+    class Dummy(qml.measurements.MeasurementProcess):
+        pass
+
+    with pytest.warns(qml.exceptions.PennyLaneDeprecationWarning,
+                      match="The 'id' argument is deprecated"):
+        Dummy(wires=qml.wires.Wires(0), id="something")
+    with pytest.warns(qml.exceptions.PennyLaneDeprecationWarning, match="'id'"):
+        ExpectationMP(qml.Z(0), id="e")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Dummy(wires=qml.wires.Wires(0))
+        ExpectationMP(qml.Z(0))

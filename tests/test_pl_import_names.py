@@ -236,6 +236,9 @@ def test_wires_follow_pennylane_semantics_and_messages():
         Wires([4, 1, 1])
     with pytest.raises(WireError, match="Wires must be hashable"):
         Wires([[0, 1], [2]])
+    with pytest.raises(WireError, match="Wires must be hashable"):  # a 0-d array
+        Wires(np.array(0.0))
+    assert Wires(np.array([0, 1])) == Wires([0, 1]) and Wires(np.int64(3)) == Wires([3])
     w = Wires([4, 0, 1, 5, 6])
     assert w.index(Wires([0])) == 1
     with pytest.raises(WireError, match="Can only retrieve index"):

@@ -183,8 +183,12 @@ def test_fill_shots_keeps_every_shot():
 def test_fill_shots_refusals():
     with pytest.raises(qml.errors.DeviceError, match="only supported with mcm_method='deferred'"):
         _postselected("fill-shots", 0.3)()  # shots and no method: one-shot
-    with pytest.raises(qml.errors.MeasurementError, match="probability 0"):
+    with pytest.raises(qml.errors.MeasurementError, match="measurement outcome is 0"):
         _postselected("fill-shots", 0.0, mcm_method="deferred")()  # |0> never gives 1
+    # PennyLane's error there is a RuntimeError (its message)
+    with pytest.raises(RuntimeError, match="The probability of the postselected mid-circuit "
+                       "measurement outcome is 0. This leads to invalid results"):
+        _postselected("fill-shots", 0.0, mcm_method="deferred")()
 
 
 def test_shots_without_mid_circuit_measurements_keep_the_device_wires():

@@ -64,3 +64,18 @@ def test_controlled_qubit_unitary_of_a_sparse_base():
     expected = np.eye(4)
     expected[2:, 2:] = X  # CNOT
     assert np.allclose(qml.matrix(op), expected)
+
+
+def test_adjoint_of_a_sparse_unitary_has_the_conjugate_transpose_sparse_matrix():
+    # PennyLane's Adjoint: has_sparse_matrix is the base's, and default.qubit then runs it
+    # as it is (stopping_condition); its sparse matrix is the base's conjugate transpose
+    from qsym.devices.default_qubit import stopping_condition
+
+    U = np.array([[0, 1j], [1, 0]])
+    op = qml.adjoint(qml.QubitUnitary(sparse.csr_matrix(U), wires=0))
+    assert op.has_sparse_matrix and stopping_condition(op)
+    assert np.allclose(op.sparse_matrix().toarray(), U.conj().T)
+    assert np.allclose(op.sparse_matrix(wire_order=[1, 0]).toarray(), np.kron(np.eye(2), U.conj().T))
+    assert not qml.adjoint(qml.S(0)).has_sparse_matrix
+    with pytest.raises(qml.operation.SparseMatrixUndefinedError):
+        qml.adjoint(qml.S(0)).sparse_matrix()

@@ -433,3 +433,28 @@ def test_shadow_expval_mp_flatten_unflatten_round_trip():
         new = type(mp)._unflatten(data, metadata)
         qml.assert_equal(new, mp)
         assert (new.seed, new.k, new.H) == (seed, k, H)
+
+
+@pytest.mark.parametrize("shots", [10, (10, 10)])
+def test_shadow_expval_after_a_postselection_that_keeps_nothing_is_nan(shots):
+    """An impossible postselected outcome keeps no snapshot: PennyLane's estimate of no
+    snapshot is NaN (one per observable), and the classical shadow has no snapshot."""
+    dev = qml.device("default.qubit", seed=3)
+
+    def circuit(m):
+        qml.RX(onp.pi, 0)  # wire 0 is |1>: keeping 0 is impossible
+        qml.CNOT([0, 1])
+        qml.measure(0, postselect=0)
+        return qml.apply(m)
+
+    for m, check in [
+        (qml.shadow_expval(qml.Z(0) + qml.X(0)), lambda r: onp.shape(r) == () and onp.isnan(r)),
+        (qml.shadow_expval([qml.Z(0), qml.X(1)]),
+         lambda r: onp.shape(r) == (2,) and onp.isnan(r).all()),
+        (qml.classical_shadow(wires=[0]), lambda r: onp.shape(r) == (2, 0, 1)),
+    ]:
+        node = qml.set_shots(qml.QNode(lambda: circuit(m), dev, mcm_method="deferred"),
+                             shots=shots)
+        result = node()
+        for r in (result if isinstance(shots, tuple) else [result]):
+            assert check(r)

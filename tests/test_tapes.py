@@ -868,3 +868,37 @@ def test_execute_derivatives_of_a_batch_run_as_one_batch():
     assert dev.tracker.totals["batches"] == 2
     assert dev.tracker.history["simulations"] == [1] * 6
     assert onp.allclose(out, [-onp.sin(x), onp.sin(x)])
+
+
+def test_process_queue_splits_a_queue_as_pennylanes():
+    import warnings
+
+    from qsym.exceptions import PennyLaneDeprecationWarning, QueuingError
+
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.RX(0.1, 0)
+        m = qml.measure(0)
+        qml.expval(qml.Z(0))
+        qml.probs(op=m)
+    ops, ms = qml.queuing.process_queue(q)
+    assert [op.name for op in ops] == ["RX", "MidMeasureMP"]
+    assert [type(mp).__name__ for mp in ms] == ["ExpectationMP", "ProbabilityMP"]
+    q = qml.queuing.AnnotatedQueue()
+    q.append(1)
+    with pytest.raises(QueuingError, match="not an object that can be processed"):
+        qml.queuing.process_queue(q)
+
+    class Hidden(qml.operation.Operator):
+        _queue_category = None
+        num_wires = 1
+        num_params = 0
+
+    q = qml.queuing.AnnotatedQueue()
+    q.append(Hidden(wires=[0]))
+    with pytest.warns(PennyLaneDeprecationWarning, match="_queue_category=None"):
+        assert qml.queuing.process_queue(q) == ([], [])
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.expval(qml.Z(0))
+        qml.RX(0.1, 0)
+    with pytest.raises(ValueError, match="must occur prior to measurements"):
+        qml.queuing.process_queue(q)

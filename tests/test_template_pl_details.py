@@ -309,3 +309,18 @@ def test_template_module_paths_are_attributes_too():
 
     assert qml.ops.op_math.condition.Conditional is Conditional is qml.ops.Conditional
     assert cond is qml.cond
+
+
+def test_permute_has_no_data_however_its_permutation_is_given():
+    # PennyLane's Permute: the permutation is a hyperparameter (a tuple), never data, so a
+    # tape holding it has no parameter of it; map_wires maps the permutation's labels
+    for op in (qml.Permute([2, 1, 0], (0, 1, 2)), qml.Permute([2, 1, 0], wires=[0, 1, 2]),
+               qml.Permute(permutation=[2, 1, 0], wires=(0, 1, 2))):
+        assert op.data == () and op.parameters == []
+        assert op.hyperparameters == {"permutation": (2, 1, 0)}
+    tape = qml.tape.QuantumScript([qml.RX(0.3, 0), qml.Permute([1, 0], (0, 1))],
+                                  [qml.expval(qml.Z(0))])
+    assert tape.num_params == 1 and tape.get_parameters() == [0.3]
+    mapped = qml.Permute([2, 1, 0], (0, 1, 2)).map_wires({0: "x"})
+    assert list(mapped.wires) == ["x", 1, 2]
+    assert mapped.hyperparameters == {"permutation": (2, 1, "x")}
