@@ -571,24 +571,24 @@ def test_unitary_to_rot_inside_a_qnode_decomposes_constant_matrices():
     assert onp.isclose(gy, fd(lambda t: by_hand(0.4, t), -0.9), atol=1e-6)
 
 
-def test_unitary_to_rot_of_a_matrix_computed_from_inputs_refuses_its_derivative():
-    """A QubitUnitary's matrix computed from the QNode's inputs is numbers in qsym (the
-    trace runs per call): unitary_to_rot decomposes those numbers, so the value is right at
-    each call (by hand: <X> after H then RZ(z) is cos z) and a derivative by those inputs is
-    refused (DifferentiationError), never a silent zero."""
+def test_unitary_to_rot_of_a_matrix_computed_from_inputs_differentiates():
+    """A QubitUnitary's matrix computed from the QNode's inputs (PennyLane's
+    test_gradient_unitary_to_rot): unitary_to_rot decomposes each call's numbers and the
+    derivative by those inputs is exact (carried by rotations by zero). By hand: <X> after
+    H then RZ(z) is cos z, its derivative -sin z; with and without the transform, for the
+    compiled exact derivative and parameter shift."""
     def f(z):
         qml.Hadamard(wires=0)
         qml.QubitUnitary(np.array([[np.exp(-0.5j * z), 0], [0, np.exp(0.5j * z)]]), wires=0)
         return qml.expval(qml.X(0))
 
-    node = qml.QNode(qml.transforms.unitary_to_rot(f), DEV2)
-    for z in (0.3, 1.7):
-        assert onp.isclose(node(np.array(z, requires_grad=True)), onp.cos(z))
-    with pytest.raises(qml.errors.DifferentiationError, match="used the number of that input"):
-        qml.grad(node)(np.array(0.3, requires_grad=True))
-    node_t = qml.QNode(f, DEV2)  # the same refusal without the transform
-    with pytest.raises(qml.errors.DifferentiationError, match="used the number of that input"):
-        qml.grad(node_t)(np.array(0.3, requires_grad=True))
+    for method in ("best", "parameter-shift"):
+        for node in (qml.QNode(qml.transforms.unitary_to_rot(f), DEV2, diff_method=method),
+                     qml.QNode(f, DEV2, diff_method=method)):
+            for z in (0.3, 1.7):
+                zt = np.array(z, requires_grad=True)
+                assert onp.isclose(node(zt), onp.cos(z))
+                assert onp.isclose(qml.grad(node)(zt), -onp.sin(z), atol=1e-10)
 
 
 def test_batch_partial_fixed_and_preprocessed_arguments():
