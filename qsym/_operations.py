@@ -239,11 +239,17 @@ def traced_unitary(U, n_wires: int):
     (:meth:`Looks.constant`), so one compiled structure serves every call. Else (numbers,
     no per-call trace, a batch, more than :data:`MATRIX_CARRIER_WIRES` wires, a matrix
     that is not unitary along an input) ``(U, None)``: the numbers are then taken as
-    before, and a derivative by those inputs is refused."""
+    before, and a derivative by those inputs is refused.
+
+    >>> traced_unitary([[0, 1], [1, 0]], 1)  # numbers (and outside a per-call trace)
+    ([[0, 1], [1, 0]], None)
+    """
     looks = known()
     if looks is None or isinstance(U, MatrixArgument) or is_sparse_matrix(U):
         return U, None
-    arr = np.asarray(U, dtype=object)
+    arr = np.asarray(U)
+    if arr.dtype != object:  # numbers (the usual matrix): nothing traced in it
+        return U, None
     exprs = [e.expr if isinstance(e, Traced) else e for e in arr.flat]
     syms = set().union(*[e.free_symbols for e in exprs if isinstance(e, sp.Basic)])
     if not syms or arr.ndim != 2 or n_wires > MATRIX_CARRIER_WIRES:

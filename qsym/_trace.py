@@ -1664,7 +1664,15 @@ def _matches(numeric, circuit, floats: dict) -> bool:
 
 def carries(op) -> bool:
     """Whether ``op`` carries a derivative only (a gate only the trace makes: its
-    parameters hold :meth:`Looks.constant` coefficients named ``_carrier<k>``)."""
+    parameters hold :meth:`Looks.constant` coefficients named ``_carrier<k>``).
+
+    >>> from types import SimpleNamespace
+    >>> looks, x = Looks({}), TracedSymbol("x")
+    >>> carries(SimpleNamespace(params=(looks.constant(0.5, carrier=True) * x,)))
+    True
+    >>> carries(SimpleNamespace(params=(2 * x,)))
+    False
+    """
     return any(str(s).startswith(CARRIER) for p in op.params if isinstance(p, sp.Basic)
                for s in p.free_symbols)
 

@@ -498,3 +498,22 @@ def test_a_matrix_of_the_inputs_is_drawn_as_its_matrix_only():
 
     text = qml.draw(c, show_matrices=False)(np.array(0.4, requires_grad=True))
     assert text == "0: ──U(M0)─┤  <Z>"
+
+
+def test_a_matrix_of_the_inputs_refuses_second_derivatives():
+    """The rotations by zero carry the exact first derivative only: a Hessian by the
+    matrix's inputs is refused (DifferentiationError), never the rotations' curvature;
+    the gradient itself matches central differences of the by-hand value."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x):
+        qml.Hadamard(0)
+        qml.QubitUnitary(_u1(x[0]), wires=0)
+        return qml.expval(qml.Y(0))
+
+    def by_hand(x):
+        return _ev([(H1, [0]), (_u1(float(x[0])), [0])], PY, 1)
+
+    x = np.array([0.61], requires_grad=True)
+    assert onp.allclose(qml.grad(c)(x), _fd(by_hand, onp.array(x)), atol=1e-7)
+    with pytest.raises(qml.DifferentiationError, match="second derivatives"):
+        qml.jacobian(qml.grad(c))(x)

@@ -638,6 +638,14 @@ def test_split_to_single_terms_broadcast_constants_and_refusal():
     for obs in (qml.X(0) + qml.Y(1), 3 * (2 * (qml.X(0) + qml.Y(1)) + qml.X(1))):
         with pytest.raises(RuntimeError, match="Cannot split up terms in sums for Measurement"):
             qml.transforms.split_to_single_terms(qml.tape.QuantumScript([], [qml.counts(obs)]))
+    # probs(op=...) of a sum too (PennyLane's: its observable is the sum), not of one that
+    # simplifies to a single term; a variance of a multiple of one word is kept as it is
+    for m in (qml.probs(op=qml.X(0) + qml.Y(0)), qml.probs(op=2.0 * (qml.X(0) + qml.Y(0)))):
+        with pytest.raises(RuntimeError, match="Cannot split up terms in sums for Measurement"):
+            qml.transforms.split_to_single_terms(qml.tape.QuantumScript([], [m]))
+    for m in (qml.probs(op=2.0 * (qml.X(0) + qml.X(0))), qml.var(2.0 * qml.X(0))):
+        tapes, _ = qml.transforms.split_to_single_terms(qml.tape.QuantumScript([], [m]))
+        assert len(tapes) == 1
 
 
 def test_merge_amplitude_embedding_state_is_the_tensor_product():
