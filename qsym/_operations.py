@@ -255,27 +255,38 @@ def traced_unitary(U, n_wires: int):
     if not syms or arr.ndim != 2 or n_wires > MATRIX_CARRIER_WIRES:
         return U, None
     what = "qml.QubitUnitary of a matrix of the inputs (exact first derivatives only)"
-
-    def at(values):
-        return np.array([complex(looks.number(e, what, decides=True)) for e in values],
-                        dtype=complex).reshape(arr.shape)
-
-    U0 = at(exprs)
+    syms = tuple(sorted(syms, key=str))
+    at = [float(looks.number(sym, what, decides=True)) for sym in syms]
+    try:  # U, then dU/ds per input
+        values = _entry_functions(tuple(exprs), syms)(*at)
+        U0 = np.array(values[0], dtype=complex).reshape(arr.shape)
+    except Exception:  # noqa: BLE001  (a function NumPy lacks: the numbers, as before)
+        return U, None
     words = _pauli_words(n_wires)
     mats = [_word_matrix(w) for w in words]
     dim, carriers = 2**n_wires, {None: 0, **{w: 0 for w in words}}
-    for sym in sorted(syms, key=str):
-        A = at([sp.diff(e, sym) if isinstance(e, sp.Basic) else 0 for e in exprs]) @ U0.conj().T
+    for k, sym in enumerate(syms):
+        A = np.array(values[k + 1], dtype=complex).reshape(arr.shape) @ U0.conj().T
         if not np.allclose(A, -A.conj().T, atol=1e-8):  # U not unitary along this input
             looks.by_value.setdefault(sym, what.split(" (")[0] + " that is not unitary "
                                       "along the input")
             continue
         looks.first_order.setdefault(sym, what)
-        s0 = looks.constant(float(looks.number(sym, what, decides=True)), True)
+        s0 = looks.constant(at[k], True)
         carriers[None] += looks.constant(-np.trace(A).imag / dim, True) * (sym - s0)
         for w, P in zip(words, mats):
             carriers[w] += looks.constant((2j * np.trace(P @ A) / dim).real, True) * (sym - s0)
     return U0, [(phi, w) for w, phi in carriers.items()]
+
+
+@functools.lru_cache(maxsize=64)
+def _entry_functions(exprs: tuple, syms: tuple):
+    """A NumPy function of the inputs ``syms`` giving ``[entries, d entries/d s for s in
+    syms]`` of a matrix whose entries are ``exprs`` (sympy's derivatives; one per traced
+    matrix, kept: each call's trace makes the same expressions again)."""
+    entries = [sp.sympify(e) for e in exprs]
+    return sp.lambdify(syms, [entries] + [[sp.diff(e, s) for e in entries] for s in syms],
+                       modules="numpy")
 
 
 def _take_traced_matrix(name: str, hyper: dict, n_wires: int):
