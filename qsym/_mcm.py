@@ -964,7 +964,9 @@ def _copy(op):
     """A fresh, unrecorded copy of gate ``op`` (a deferred branch applies it once per true
     branch)."""
     if isinstance(op, ops_mod.Operation) and type(op).__name__ in ops_mod.GATE_CLASSES:
-        return _unrecorded(type(op), *op.data, wires=list(op.wires), **dict(op.hyper))
+        # (a QubitUnitary's data is its matrix, a hyperparameter here: its parameters then)
+        args = op.data if len(op.data) == len(op.params) else op.params
+        return _unrecorded(type(op), *args, wires=list(op.wires), **dict(op.hyper))
     return op
 
 

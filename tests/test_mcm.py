@@ -546,3 +546,19 @@ def test_statistics_of_mixed_or_composite_values_raise_pennylanes_errors():
         qml.probs(op=[m0, qml.PauliZ(0)])
     with pytest.raises(ValueError, match=r"Cannot use qp.probs\(\) when measuring multiple"):
         qml.probs(op=m0 + m1)
+
+
+def test_cond_of_the_qubit_unitary_class_applies_its_matrix():
+    """qml.cond(m, qml.QubitUnitary)(U, wires) (the matrix given positionally: its data)
+    is deferred as a controlled QubitUnitary (it raised "got 'U' twice"). By hand: H on
+    wire 1, measured; X on wire 0 when 1: <Z0> = 1/2 - 1/2 = 0 and <Z0 Z1> = 1."""
+
+    @qml.qnode(qml.device("default.qubit"))
+    def c():
+        qml.Hadamard(1)
+        m = qml.measure(1)
+        qml.cond(m, qml.QubitUnitary)(onp.array([[0, 1], [1, 0]]), wires=0)
+        return qml.expval(qml.Z(0)), qml.expval(qml.Z(0) @ qml.Z(1))
+
+    z0, zz = c()
+    assert abs(float(z0)) < 1e-12 and abs(float(zz) - 1.0) < 1e-12

@@ -517,3 +517,23 @@ def test_a_matrix_of_the_inputs_refuses_second_derivatives():
     assert onp.allclose(qml.grad(c)(x), _fd(by_hand, onp.array(x)), atol=1e-7)
     with pytest.raises(qml.DifferentiationError, match="second derivatives"):
         qml.jacobian(qml.grad(c))(x)
+
+
+def test_a_matrix_of_the_inputs_in_a_conditional_branch_is_differentiated():
+    """qml.cond(m, qml.QubitUnitary)(U(x), wires): the rotations carrying the derivative
+    are conditioned with the matrix. By hand: H on wire 1, measured; U(x) on wire 0 when
+    1: <Y0> = <0|U^dag Y U|0> / 2, its derivative by central differences."""
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(x):
+        qml.Hadamard(1)
+        m = qml.measure(1)
+        qml.cond(m, qml.QubitUnitary)(_u1(x[0]), wires=0)
+        return qml.expval(qml.Y(0))
+
+    def by_hand(x):
+        return _ev([(_u1(float(x[0])), [0])], PY, 1) / 2
+
+    x = np.array([0.83], requires_grad=True)
+    assert float(c(x)) == pytest.approx(by_hand(onp.array(x)), abs=1e-12)
+    want = _fd(by_hand, onp.array(x))
+    assert abs(want[0]) > 0.05 and onp.allclose(qml.grad(c)(x), want, atol=1e-7)
