@@ -24,7 +24,7 @@ import numpy as np
 from ._ir import Circuit, evaluate, input_values
 from ._plan import finite_difference_inputs
 from ._shapes import fd_circuits
-from ._trace import OneRun
+from ._trace import OneRun, carries
 
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
 from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
@@ -1124,6 +1124,16 @@ def _transformed_drawing(qnode, args, kwargs, level, wire_order, *options) -> st
     return draw(node, wire_order, *options)()
 
 
+def _shown(circuit):
+    """``circuit`` without the gates that only carry a derivative (the rotations by zero
+    after a ``QubitUnitary`` of a matrix of the inputs: PennyLane draws the matrix alone)."""
+    from dataclasses import replace
+
+    if any(carries(op) for op in circuit.ops):
+        return replace(circuit, ops=[op for op in circuit.ops if not carries(op)])
+    return circuit
+
+
 def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
          show_all_wires: bool = False, decimals: int | None = 2, max_length: int = 100,
          show_matrices: bool = True, show_wire_labels: bool = True,
@@ -1196,7 +1206,8 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
             return recorded()
         finally:
             runs.done()
-        circuit = _without_measurements(entry.circuit) if bare() else entry.circuit
+        drawn = _shown(entry.circuit)
+        circuit = _without_measurements(drawn) if bare() else drawn
         order = wire_order
         if order is None and (plain or getattr(qnode.device, "wires", None) is None):
             # PennyLane draws the wires sorted when no device fixes their order
@@ -1207,7 +1218,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         opts = dict(decimals=decimals, wire_order=order, show_all_wires=show_all_wires,
                     max_length=max_length, show_matrices=show_matrices,
                     show_wire_labels=show_wire_labels, matrix_gap=not plain,
-                    annotations=_annotations(qnode, entry.circuit, args, kwargs, level,
+                    annotations=_annotations(qnode, drawn, args, kwargs, level,
                                              run))
         if entry.broadcast:  # the first parameter set of the batch
             x, d = entry.inputs(_flat(xs), _flat(ds))

@@ -30,6 +30,7 @@ from autograd.extend import defvjp, primitive
 from autograd.tracer import Box, getval
 
 from . import _cv as cv
+from . import _mcm as mcm
 from . import devices
 from ._tapes import QuantumScript
 from ._trace import Tape, recording
@@ -665,6 +666,9 @@ def run_qnode(node, args, kwargs):
                       UserWarning)
     total = getattr(shots, "total_shots", shots)
     tape, rebuild = record(node.func, args, kwargs, shots=total)
+    if getattr(node, "defers_measurements", None) and any(
+            isinstance(op, mcm.MidMeasure) for op in tape.operations):
+        mcm.check_deferrable(tape)  # qml.defer_measurements(qnode): PennyLane's refusal
     device = node.device
     trainable = _trainable(tape)
     if not trainable or node.diff_method is None:

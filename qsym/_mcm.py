@@ -996,7 +996,9 @@ def _copy(op):
     """A fresh, unrecorded copy of gate ``op`` (a deferred branch applies it once per true
     branch)."""
     if isinstance(op, ops_mod.Operation) and type(op).__name__ in ops_mod.GATE_CLASSES:
-        return _unrecorded(type(op), *op.data, wires=list(op.wires), **dict(op.hyper))
+        # (a QubitUnitary's data is its matrix, a hyperparameter here: its parameters then)
+        args = op.data if len(op.data) == len(op.params) else op.params
+        return _unrecorded(type(op), *args, wires=list(op.wires), **dict(op.hyper))
     return op
 
 
@@ -1277,6 +1279,7 @@ def defer_measurements(tape=None, reduce_postselected=True, allow_postselect=Tru
     operations = list(tape.operations)
     if not any(isinstance(op, MidMeasure) for op in operations):
         return [tape], _first
+    check_deferrable(tape)
     ops, ms, gates, postselected = defer(operations, list(tape.measurements),
                                          reduce_postselected, allow_postselect)
     if postselected and getattr(tape, "batch_size", None) is not None and any(
@@ -1289,6 +1292,29 @@ def defer_measurements(tape=None, reduce_postselected=True, allow_postselect=Tru
     # lists of defer (the table gates the deferral recorded, the postselected control wires)
     new.deferral = (ops, ms, gates, postselected)
     return [new], _first
+
+
+def check_deferrable(tape) -> None:
+    """PennyLane's refusal of ``qml.defer_measurements`` for a tape with continuous-variable
+    operations or observables (``qml.Rotation``, ``qml.NumberOperator``, ...): a
+    ``MeasurementError`` (PennyLane's ``ValueError``).
+
+    >>> import qsym as qml
+    >>> check_deferrable(qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0))]))
+    >>> check_deferrable(qml.tape.QuantumScript([qml.Rotation(0.1, 0)]))
+    Traceback (most recent call last):
+        ...
+    qsym.errors.MeasurementError: Continuous variable operations and observables are not supported.
+    """
+    from ._cv import CVObservable, CVOperation
+
+    observed = [getattr(m, "written_obs", None) if getattr(m, "obs", None) is not None else None
+                for m in tape.measurements]
+    observed += [getattr(m, "obs", None) for m in tape.measurements]
+    if any(isinstance(op, CVOperation) for op in tape.operations) or any(
+            isinstance(getattr(o, "op", o), CVObservable) for o in observed):
+        raise MeasurementError("Continuous variable operations and observables are not "
+                               "supported.")
 
 
 def _deferring(fn, reduce_postselected, allow_postselect):

@@ -46,7 +46,7 @@ from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import log_base, state_quantity
-from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, outer_box_error, outer_tape,
+from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, known, outer_box_error, outer_tape,
                      not_recording, queue_decompositions, queues_result, take_over)
 from .wires import Wires
 
@@ -221,6 +221,102 @@ def _matrix_hyper(name: str, v, n_wires: int) -> tuple:
     if U.ndim == 3:
         return tuple(tuple(map(tuple, m)) for m in U.tolist())
     return tuple(map(tuple, U.tolist()))
+
+
+MATRIX_CARRIER_WIRES = 4
+"""A ``QubitUnitary`` whose matrix is computed from a QNode's inputs carries its derivative
+by Pauli rotations by zero (:func:`traced_unitary`) on up to this many wires."""
+
+
+def traced_unitary(U, n_wires: int):
+    """``(U0, carriers)`` for a ``QubitUnitary`` matrix ``U`` computed from a QNode's inputs
+    in a per-call trace (its entries traced values): ``U0`` its numbers at this call, and
+    ``carriers`` the ``(angle, word)`` of the gates that carry its exact first derivative
+    (qsym's way for ``qml.SpecialUnitary``): ``U(x) = V(x) U0`` to first order, with
+    ``V = GlobalPhase(phi_0) prod_P PauliRot(phi_P, P)`` after ``U0`` and each angle
+    ``sum_s c_s (s - s_0)``, zero at this call: ``dU/ds U0^dagger = -i c_0 - i/2 sum_P c_P P``
+    (``word`` None for the phase). The coefficients and ``s_0`` are runtime data
+    (:meth:`Looks.constant`), so one compiled structure serves every call. Else (numbers,
+    no per-call trace, a batch, more than :data:`MATRIX_CARRIER_WIRES` wires, a matrix
+    that is not unitary along an input) ``(U, None)``: the numbers are then taken as
+    before, and a derivative by those inputs is refused.
+
+    >>> traced_unitary([[0, 1], [1, 0]], 1)  # numbers (and outside a per-call trace)
+    ([[0, 1], [1, 0]], None)
+    """
+    looks = known()
+    if looks is None or isinstance(U, MatrixArgument) or is_sparse_matrix(U):
+        return U, None
+    arr = np.asarray(U)
+    if arr.dtype != object:  # numbers (the usual matrix): nothing traced in it
+        return U, None
+    exprs = [e.expr if isinstance(e, Traced) else e for e in arr.flat]
+    syms = set().union(*[e.free_symbols for e in exprs if isinstance(e, sp.Basic)])
+    if not syms or arr.ndim != 2 or n_wires > MATRIX_CARRIER_WIRES:
+        return U, None
+    what = "qml.QubitUnitary of a matrix of the inputs (exact first derivatives only)"
+    syms = tuple(sorted(syms, key=str))
+    at = [float(looks.number(sym, what, decides=True)) for sym in syms]
+    try:  # U, then dU/ds per input
+        values = _entry_functions(tuple(exprs), syms)(*at)
+        U0 = np.array(values[0], dtype=complex).reshape(arr.shape)
+    except Exception:  # noqa: BLE001  (a function NumPy lacks: the numbers, as before)
+        return U, None
+    words = _pauli_words(n_wires)
+    mats = [_word_matrix(w) for w in words]
+    dim, carriers = 2**n_wires, {None: 0, **{w: 0 for w in words}}
+    for k, sym in enumerate(syms):
+        A = np.array(values[k + 1], dtype=complex).reshape(arr.shape) @ U0.conj().T
+        if not np.allclose(A, -A.conj().T, atol=1e-8):  # U not unitary along this input
+            looks.by_value.setdefault(sym, what.split(" (")[0] + " that is not unitary "
+                                      "along the input")
+            continue
+        looks.first_order.setdefault(sym, what)
+        s0 = looks.constant(at[k], True)
+        carriers[None] += looks.constant(-np.trace(A).imag / dim, True) * (sym - s0)
+        for w, P in zip(words, mats):
+            carriers[w] += looks.constant((2j * np.trace(P @ A) / dim).real, True) * (sym - s0)
+    return U0, [(phi, w) for w, phi in carriers.items()]
+
+
+@functools.lru_cache(maxsize=64)
+def _entry_functions(exprs: tuple, syms: tuple):
+    """A NumPy function of the inputs ``syms`` giving ``[entries, d entries/d s for s in
+    syms]`` of a matrix whose entries are ``exprs`` (sympy's derivatives; one per traced
+    matrix, kept: each call's trace makes the same expressions again)."""
+    entries = [sp.sympify(e) for e in exprs]
+    return sp.lambdify(syms, [entries] + [[sp.diff(e, s) for e in entries] for s in syms],
+                       modules="numpy")
+
+
+def _take_traced_matrix(name: str, hyper: dict, n_wires: int):
+    """A ``QubitUnitary``'s ``hyper["U"]`` made its numbers if the inputs computed it in a
+    circuit's per-call trace; the carriers of :func:`traced_unitary` (or None)."""
+    if name != "QubitUnitary" or hyper.get("U") is None or active_tape() is None:
+        return None
+    hyper["U"], carriers = traced_unitary(hyper["U"], n_wires)
+    return carriers
+
+
+def _carrier_gates(carriers, wires) -> list:
+    """The gates (recorded) of :func:`traced_unitary`'s ``(angle, word)`` carriers."""
+    return [GATE_CLASSES["GlobalPhase"](phi, wires=wires) if w is None else
+            GATE_CLASSES["PauliRot"](phi, pauli_word=w, wires=wires) for phi, w in carriers]
+
+
+def _pauli_words(n: int) -> list:
+    """The ``4**n - 1`` Pauli words on ``n`` wires other than the identity."""
+    words = [""]
+    for _ in range(n):
+        words = [w + p for w in words for p in "IXYZ"]
+    return [w for w in words if set(w) != {"I"}]
+
+
+def _word_matrix(word: str) -> np.ndarray:
+    out = np.eye(1)
+    for p in word:
+        out = np.kron(out, PAULI[p] if p != "I" else np.eye(2))
+    return out
 
 
 def _deprecated_id(id):  # noqa: A002  (PennyLane's name)
@@ -533,6 +629,7 @@ class Operation:
             raise WireError(f"{name}: wrong number of wires: {name} needs at least one wire, "
                             f"got wires={list(self.wires)}")
         given_u = hyper.get("U")
+        carriers = _take_traced_matrix(name, hyper, len(self.wires))
         self.hyper = _check_hyper(name, hyper, len(self.wires))
         if is_sparse_matrix(given_u):
             self._given_sparse(given_u)
@@ -542,6 +639,8 @@ class Operation:
         tape = active_tape()
         if tape is not None:
             tape.append(self)
+        if carriers is not None:  # the derivative of a matrix of the inputs, after it
+            self._carriers = _carrier_gates(carriers, list(self.wires))
 
     _table_name = None  # a user's subclass of a gate class: the gate's name
     _aux = None  # MultiControlledX's work_wires and work_wire_type, as given

@@ -302,7 +302,7 @@ def split_non_commuting(tape, grouping_strategy="default", shot_dist=None, seed=
                          f"{grouping_strategy!r}")
     if not tape.measurements:
         return [tape], null_postprocessing
-    _check_splittable(tape)
+    check_splittable(tape)
     shot_dist_fn = _shot_dist_function(shot_dist)
     if _one_hamiltonian(tape, grouping_strategy):
         return _shot_vectors(tape, *_split_hamiltonian(tape, shot_dist_fn, seed))
@@ -322,14 +322,28 @@ def _single_post(recipes, n_terms, batch_size, results):
     return _combine(recipes, values, batch_size)
 
 
-def _check_splittable(tape) -> None:
-    """PennyLane's refusal: only expectation values of sums are split into terms."""
+def check_splittable(tape) -> None:
+    """PennyLane's refusal (``RuntimeError``): only expectation values of sums are split
+    into terms; a variance, a sample or ``probs(op=...)`` of a sum is not.
+
+    >>> import qsym as qml
+    >>> check_splittable(qml.tape.QuantumScript([], [qml.expval(qml.X(0) + qml.Z(0))]))
+    >>> check_splittable(qml.tape.QuantumScript([], [qml.probs(op=qml.X(0) + qml.Y(0))]))
+    Traceback (most recent call last):
+        ...
+    RuntimeError: Cannot split up terms in sums for MeasurementProcess ...
+    """
     from ._operations import Prod, SProd, Sum
 
     for m in tape.measurements:
+        if m.kind == "expval":
+            continue
         obs = m.written_obs if m.obs is not None else None
-        if (m.kind != "expval" and isinstance(obs, (Sum, Prod, SProd))
-                and isinstance(getattr(m.obs, "terms", None), dict) and len(m.obs.terms) > 1):
+        op = getattr(m, "op", None) if obs is None else None  # probs(op=...): its operator
+        if isinstance(op, (Prod, SProd)):  # as PennyLane: a sum after simplification
+            op = op.simplify()
+        if (isinstance(obs, (Sum, Prod, SProd)) and isinstance(getattr(m.obs, "terms", None), dict)
+                and len(m.obs.terms) > 1) or isinstance(op, Sum):
             raise RuntimeError(
                 f"Cannot split up terms in sums for MeasurementProcess {type(m)} (only "
                 "expectation values of sums are split: measure each term)")
@@ -349,7 +363,7 @@ def split_to_single_terms(tape):
     """
     if not tape.measurements:
         return [tape], null_postprocessing
-    _check_splittable(tape)
+    check_splittable(tape)
     terms, recipes = single_terms(tape)
     if len(terms) == len(tape.measurements) and all(
             t is m for t, m in zip(terms, tape.measurements)):

@@ -156,14 +156,28 @@ class Tape:
             self.log.append(op)
 
     def remove(self, op) -> bool:
-        """Take ``op`` off the tape (and off its queue); whether it was there."""
+        """Take ``op`` off the tape (and off its queue); whether it was there. A
+        ``QubitUnitary`` of a matrix of the inputs takes its derivative's carriers along
+        (the operator using it, ``qml.adjoint(op)``, applies the matrix only): a derivative
+        by those inputs is then refused (:meth:`Looks.number`'s ``by_value``)."""
         if self.log is not None:
             self.unqueue((op,))
         for i in range(len(self.items) - 1, -1, -1):
             if self.items[i] is op:
                 del self.items[i]
+                self._drop_carriers(op)
                 return True
         return False
+
+    def _drop_carriers(self, op) -> None:
+        looks = known()
+        for carrier in getattr(op, "_carriers", None) or ():
+            self.remove(carrier)
+            for sym in (looks is not None and carrier.params[0].free_symbols) or ():
+                if not str(sym).startswith(CARRIER):
+                    looks.by_value.setdefault(sym, f"{op.name} of a matrix of the inputs "
+                                              "used by another operator (pass the class "
+                                              f"instead: qml.adjoint(qml.{op.name})(U, wires))")
 
     def unqueue(self, objs) -> None:
         """Take ``objs`` off the queue (PennyLane's ``QueuingManager.remove``); no-op without one."""
@@ -559,6 +573,10 @@ def _refusal(what: str, *exprs) -> TracingError:
 _KNOWN = threading.local()  # .looks: the Looks of the per-call trace running on this thread
 
 
+CARRIER = "_carrier"
+"""The name prefix of :meth:`Looks.constant`'s coefficients of gates only a trace makes."""
+
+
 class Looks:
     """What a circuit function traced at one call's numbers (a *per-call* trace,
     :func:`values_known`) looked at: every look at a traced value is answered with its
@@ -600,17 +618,20 @@ class Looks:
             self._exact = {s: sp.Float(float(v)) for s, v in self.values.items()}
         return expr.xreplace(self._exact).evalf(30)
 
-    def constant(self, value: float) -> sp.Symbol:
+    def constant(self, value: float, carrier: bool = False) -> sp.Symbol:
         """A data symbol standing for ``value``, a number this call's trace computed from
         the inputs' numbers (``qml.SpecialUnitary``'s effective generators): runtime data of
         the circuit (``Circuit.constants``), so the structure, and its compiled code, serve
-        every call's numbers.
+        every call's numbers. ``carrier``: a coefficient of a gate that only the trace
+        makes (a ``QubitUnitary`` of a matrix of the inputs carries its derivative by
+        rotations by zero, which a run on numbers does not make: :func:`replay_check`
+        leaves such gates out), named ``_carrier<k>``.
 
         >>> looks = Looks({})
-        >>> looks.constant(0.5), looks.constants
-        (_constant0, [(_constant0, 0.5)])
+        >>> looks.constant(0.5), looks.constant(2.0, carrier=True), looks.constants
+        (_constant0, _carrier1, [(_constant0, 0.5), (_carrier1, 2.0)])
         """
-        sym = TracedSymbol(f"_constant{len(self.constants)}")
+        sym = TracedSymbol(f"{CARRIER if carrier else '_constant'}{len(self.constants)}")
         self.constants.append((sym, float(value)))
         return sym
 
@@ -1646,10 +1667,11 @@ def _matches(numeric, circuit, floats: dict) -> bool:
     """Whether the gates of a numeric run are the traced circuit's at the inputs
     ``floats`` (symbol -> float); sympy Floats of them are made only for a parameter that
     is not one input (an expression)."""
-    if len(numeric) != len(circuit.ops):
+    ops = [op for op in circuit.ops if not carries(op)]
+    if len(numeric) != len(ops):
         return False
     exact = None
-    for got, op in zip(numeric, circuit.ops):
+    for got, op in zip(numeric, ops):
         if got.name != op.name or len(got.params) != len(op.params):
             return False
         for gp, tp in zip(got.params, op.params):
@@ -1659,6 +1681,21 @@ def _matches(numeric, circuit, floats: dict) -> bool:
             if want is not None and not _close(float(gp), want):
                 return False
     return True
+
+
+def carries(op) -> bool:
+    """Whether ``op`` carries a derivative only (a gate only the trace makes: its
+    parameters hold :meth:`Looks.constant` coefficients named ``_carrier<k>``).
+
+    >>> from types import SimpleNamespace
+    >>> looks, x = Looks({}), TracedSymbol("x")
+    >>> carries(SimpleNamespace(params=(looks.constant(0.5, carrier=True) * x,)))
+    True
+    >>> carries(SimpleNamespace(params=(2 * x,)))
+    False
+    """
+    return any(str(s).startswith(CARRIER) for p in op.params if isinstance(p, sp.Basic)
+               for s in p.free_symbols)
 
 
 def replay_check(fn, args, kwargs, circuit, values: dict) -> None:

@@ -893,6 +893,25 @@ class _NotSupported(DifferentiationError, NotImplementedError):
     """What PennyLane's Hadamard gradient does not implement (its NotImplementedError)."""
 
 
+def _check_trainable_observables(tape) -> None:
+    """PennyLane's expansion before ``hadamard_grad``: a tape whose measured observables
+    have trainable data is measured term by term (``split_to_single_terms``), which refuses
+    a sum measured other than by its expectation value: PennyLane's ``ValueError`` (a
+    ``DifferentiationError``)."""
+    from .math import requires_grad
+    from ._splitting import check_splittable
+
+    measured = [m.written_obs if m.obs is not None else getattr(m, "op", None)
+                for m in tape.measurements]
+    if not any(requires_grad(d) for o in measured for d in getattr(o, "data", None) or ()):
+        return
+    try:
+        check_splittable(tape)
+    except RuntimeError as exc:
+        raise DifferentiationError("Can only differentiate Hamiltonian coefficients for "
+                                   f"expectations, not {tape.measurements}.") from exc
+
+
 def _check_hadamard(tape, mode, name):
     kinds = [m.kind for m in tape.measurements]
     if "state" in kinds or any(getattr(m, "return_type", None) in ("VnEntropy", "MutualInfo")
@@ -1092,6 +1111,7 @@ def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="st
     """``chain``: the Jacobian by ``tape``'s own trainable parameters, through the
     decompositions of gates without a generator (a QNode's, a tape run under autograd);
     else by the decomposed tape's (PennyLane's ``hadamard_grad`` of a tape)."""
+    _check_trainable_observables(tape)  # (PennyLane's expansion runs first)
     if mode not in HADAMARD_MODES:
         raise ArgumentError(f"Invalid mode: {mode}")
     name = HADAMARD_MODES[mode]

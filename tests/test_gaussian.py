@@ -353,3 +353,35 @@ def test_cv_neural_net_layers_decomposition_shapes_and_errors():
         return qml.expval(qml.QuadX(0))
     with pytest.raises(qml.DeviceError, match="Kerr"):  # not Gaussian
         _node(circuit, wires=2)()
+
+
+def test_defer_measurements_refuses_continuous_variable_circuits():
+    """qml.defer_measurements of a tape, or of a QNode on default.gaussian, with
+    mid-circuit measurements and CV operations or observables: PennyLane's ValueError
+    ("Continuous variable operations and observables are not supported."), never a
+    deferral onto qumodes; a CV circuit without mid-circuit measurements is returned as
+    it is (PennyLane's), and the QNode without the transform still runs (<n> of the vacuum
+    is 0, by hand)."""
+    from qsym._mcm import MidMeasure
+
+    msg = "Continuous variable operations and observables are not supported"
+    for ops, ms in (([MidMeasure(0), qml.Rotation(0.1, wires=[0])], []),
+                    ([MidMeasure(0)], [qml.expval(qml.NumberOperator(1))])):
+        with pytest.raises(ValueError, match=msg):
+            qml.defer_measurements(qml.tape.QuantumScript(ops, ms))
+    plain = qml.tape.QuantumScript([qml.Rotation(0.1, wires=[0])],
+                                   [qml.expval(qml.NumberOperator(0))])
+    assert qml.defer_measurements(plain)[0][0] is plain
+
+    def circuit():
+        qml.measure(0)
+        return qml.expval(qml.NumberOperator(1))
+
+    with pytest.raises(ValueError, match=msg):
+        qml.defer_measurements(_node(circuit, wires=2))()
+
+    def no_mcm():
+        qml.Displacement(0.0, 0.0, wires=0)
+        return qml.expval(qml.NumberOperator(1))
+
+    assert float(_node(no_mcm, wires=2)()) == pytest.approx(0.0, abs=1e-12)

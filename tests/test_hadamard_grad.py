@@ -450,3 +450,22 @@ def test_pennylanes_mode_names_as_diff_methods(name, mode):
         len(qml.gradients.hadamard_grad(tape, **same.gradient_kwargs)[0])
     with pytest.raises(ValueError, match=f"diff_method={name} cannot be provided with a 'mode'"):
         qml.QNode(_circuit, dev, diff_method=name, gradient_kwargs={"mode": "standard"})
+
+
+@pytest.mark.parametrize("mode", ["standard", "direct", "reversed", "reversed-direct"])
+def test_trainable_observable_data_refuses_sums_not_measured_by_expectation(mode):
+    """PennyLane's expansion before hadamard_grad: with an observable holding trainable
+    data (a Hermitian of a requires_grad tensor) the tape is measured term by term, so a
+    variance or probs(op=...) of a sum is PennyLane's ValueError ("Can only differentiate
+    Hamiltonian coefficients for expectations"), before the mode's own checks; with
+    nothing trainable in the observables the mode's own message comes, as before."""
+    herm = qml.Hermitian(np.array([[1.0, 0.0], [0.0, -1.0]], requires_grad=True), wires=0)
+    x = np.array(0.3, requires_grad=True)
+    for ms in ([qml.expval(herm), qml.var(qml.X(0) + qml.Z(0))],
+               [qml.probs(op=2.0 * (qml.X(0) + qml.Y(0))), qml.expval(herm)]):
+        tape = qml.tape.QuantumScript([qml.RX(x, 0)], ms)
+        with pytest.raises(ValueError, match="Can only differentiate Hamiltonian coefficients"):
+            qml.gradients.hadamard_grad(tape, mode=mode, aux_wire=1)
+    plain = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.var(qml.X(0) + qml.Z(0))])
+    with pytest.raises(ValueError, match="gradient of variances"):
+        qml.gradients.hadamard_grad(plain, mode=mode, aux_wire=1)

@@ -648,3 +648,19 @@ def test_map_wires_of_a_statistic_of_a_list_of_measurement_values():
     assert [list(v.wires) for v in mapped.mv] == [[0], [1]]
     assert [v.measurements[0].id for v in mapped.mv] == [m0.measurements[0].id,
                                                          m1.measurements[0].id]
+
+
+def test_cond_of_the_qubit_unitary_class_applies_its_matrix():
+    """qml.cond(m, qml.QubitUnitary)(U, wires) (the matrix given positionally: its data)
+    is deferred as a controlled QubitUnitary (it raised "got 'U' twice"). By hand: H on
+    wire 1, measured; X on wire 0 when 1: <Z0> = 1/2 - 1/2 = 0 and <Z0 Z1> = 1."""
+
+    @qml.qnode(qml.device("default.qubit"))
+    def c():
+        qml.Hadamard(1)
+        m = qml.measure(1)
+        qml.cond(m, qml.QubitUnitary)(onp.array([[0, 1], [1, 0]]), wires=0)
+        return qml.expval(qml.Z(0)), qml.expval(qml.Z(0) @ qml.Z(1))
+
+    z0, zz = c()
+    assert abs(float(z0)) < 1e-12 and abs(float(zz) - 1.0) < 1e-12

@@ -376,3 +376,164 @@ def test_measurements_equal_in_compiled_code_keep_their_own_details():
     assert set(c(0.0)) == {"0"}  # RX(0): always 0; only outcomes seen are keys
     mode["m"] = 3
     assert {str(k): int(v) for k, v in c(0.0).items()} == {"0": 40, "1": 0}
+
+
+# --- a QubitUnitary of a matrix computed from the inputs: exact first derivatives ----------
+def _u1(x):
+    """A one-qubit unitary of ``x`` with a phase and both diagonal and off-diagonal parts
+    moving (NumPy numbers, or traced values through qsym.numpy)."""
+    lib = np if not isinstance(x, (float, onp.floating)) else onp
+    c, s = lib.cos(x / 3), lib.sin(x / 3)
+    return lib.array([[lib.exp(1j * x) * c, -s * lib.exp(0.2j)],
+                      [s * lib.exp(1j * x - 0.2j), c + 0j]])
+
+
+def _state(ops, n):
+    """The state after ``ops`` (``(matrix, wires)``, wire 0 most significant), by hand."""
+    psi = onp.zeros(2**n, dtype=complex)
+    psi[0] = 1
+    for m, wires in ops:
+        full = onp.eye(1)
+        rest = [w for w in range(n) if w not in wires]
+        perm = list(wires) + rest  # m on `wires`, identity elsewhere, then permuted back
+        big = onp.kron(m, onp.eye(2 ** len(rest)))
+        t = big.reshape([2] * (2 * n))
+        inv = onp.argsort(perm)
+        t = t.transpose(list(inv) + [n + i for i in inv])
+        full = t.reshape(2**n, 2**n)
+        psi = full @ psi
+    return psi
+
+
+def _ev(ops, obs, n):
+    psi = _state(ops, n)
+    return float(onp.real(psi.conj() @ obs @ psi))
+
+
+H1 = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+
+
+def _fd(f, x, h=1e-6):
+    x = onp.asarray(x, dtype=float)
+    return onp.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in onp.eye(len(x))])
+
+
+@pytest.mark.parametrize("method", ["best", "backprop", "parameter-shift"])
+def test_a_matrix_of_the_inputs_is_differentiated_exactly(method):
+    """qml.QubitUnitary(U(x)) with U computed from the inputs by qsym.numpy: the value is
+    U's at each call and the gradient exact (by hand: the circuits as matrices, their
+    derivatives by central finite differences of those): a two-qubit kron of two inputs'
+    matrices, and a controlled one whose phase (a global phase of U) matters."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def kron_circuit(x):
+        qml.Hadamard(0)
+        qml.RY(0.7, wires=1)
+        qml.QubitUnitary(np.kron(_u1(x[0]), _u1(x[1])), wires=[0, 1])
+        qml.CNOT([1, 0])
+        return qml.expval(qml.X(0) @ qml.Y(1))
+
+    def kron_by_hand(x):
+        cnot10 = onp.array([[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]])
+        return _ev([(H1, [0]), (ry(0.7), [1]), (onp.kron(_u1(x[0]), _u1(x[1])), [0, 1]),
+                    (cnot10, [0, 1])], onp.kron(PX, PY), 2)
+
+    def controlled(x):
+        qml.Hadamard(1)
+        qml.ctrl(qml.QubitUnitary, control=1)(_u1(x[0]) * np.exp(1j * x[1]), wires=0)
+        return qml.expval(qml.X(1))
+
+    def controlled_by_hand(x):
+        u = _u1(x[0]) * onp.exp(1j * x[1])
+        cu = onp.block([[I2, 0 * I2], [0 * I2, u]])  # control wire 1 first
+        return _ev([(H1, [1]), (cu, [1, 0])], onp.kron(I2, PX), 2)  # X on wire 1
+
+    x = np.array([0.37, -0.52], requires_grad=True)
+    for fn, by_hand in ((kron_circuit, kron_by_hand), (controlled, controlled_by_hand)):
+        node = qml.QNode(fn, dev, diff_method=method)
+        for shift in (0.0, 0.9):
+            xs = x + shift
+            assert float(node(xs)) == pytest.approx(by_hand(onp.array(xs)), abs=1e-12)
+            want = _fd(by_hand, onp.array(xs))
+            assert onp.allclose(qml.grad(node)(xs), want, atol=1e-7)
+            assert abs(want).max() > 0.05  # (a test that a zero gradient would fail)
+
+
+def test_a_matrix_of_the_inputs_taken_by_another_operator_refuses_its_derivative():
+    """qml.adjoint(qml.QubitUnitary(U(x), 0)) (an instance: the adjoint applies the matrix
+    only) runs at its numbers (by hand: <X> after H and U^dagger) and a derivative by x is
+    refused, never a wrong sign; the class form qml.adjoint(qml.QubitUnitary)(U, 0) is
+    differentiated (central finite differences of the by-hand value)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def by_hand(x):
+        return _ev([(H1, [0]), (_u1(float(x[0])).conj().T, [0])], PX, 1)
+
+    @qml.qnode(dev)
+    def instance(x):
+        qml.Hadamard(0)
+        qml.adjoint(qml.QubitUnitary(_u1(x[0]), wires=0))
+        return qml.expval(qml.X(0))
+
+    @qml.qnode(dev)
+    def by_class(x):
+        qml.Hadamard(0)
+        qml.adjoint(qml.QubitUnitary)(_u1(x[0]), wires=0)
+        return qml.expval(qml.X(0))
+
+    x = np.array([0.37], requires_grad=True)
+    assert float(instance(x)) == pytest.approx(by_hand(onp.array(x)), abs=1e-12)
+    with pytest.raises(qml.DifferentiationError, match=r"x\[0\].*pass the class"):
+        qml.grad(instance)(x)
+    assert onp.allclose(qml.grad(by_class)(x), _fd(by_hand, onp.array(x)), atol=1e-7)
+
+
+def test_a_matrix_of_the_inputs_is_drawn_as_its_matrix_only():
+    """The rotations by zero that carry the derivative are not drawn (PennyLane draws the
+    QubitUnitary alone)."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x):
+        qml.QubitUnitary(_u1(x), wires=0)
+        return qml.expval(qml.Z(0))
+
+    text = qml.draw(c, show_matrices=False)(np.array(0.4, requires_grad=True))
+    assert text == "0: ──U(M0)─┤  <Z>"
+
+
+def test_a_matrix_of_the_inputs_refuses_second_derivatives():
+    """The rotations by zero carry the exact first derivative only: a Hessian by the
+    matrix's inputs is refused (DifferentiationError), never the rotations' curvature;
+    the gradient itself matches central differences of the by-hand value."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x):
+        qml.Hadamard(0)
+        qml.QubitUnitary(_u1(x[0]), wires=0)
+        return qml.expval(qml.Y(0))
+
+    def by_hand(x):
+        return _ev([(H1, [0]), (_u1(float(x[0])), [0])], PY, 1)
+
+    x = np.array([0.61], requires_grad=True)
+    assert onp.allclose(qml.grad(c)(x), _fd(by_hand, onp.array(x)), atol=1e-7)
+    with pytest.raises(qml.DifferentiationError, match="second derivatives"):
+        qml.jacobian(qml.grad(c))(x)
+
+
+def test_a_matrix_of_the_inputs_in_a_conditional_branch_is_differentiated():
+    """qml.cond(m, qml.QubitUnitary)(U(x), wires): the rotations carrying the derivative
+    are conditioned with the matrix. By hand: H on wire 1, measured; U(x) on wire 0 when
+    1: <Y0> = <0|U^dag Y U|0> / 2, its derivative by central differences."""
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(x):
+        qml.Hadamard(1)
+        m = qml.measure(1)
+        qml.cond(m, qml.QubitUnitary)(_u1(x[0]), wires=0)
+        return qml.expval(qml.Y(0))
+
+    def by_hand(x):
+        return _ev([(_u1(float(x[0])), [0])], PY, 1) / 2
+
+    x = np.array([0.83], requires_grad=True)
+    assert float(c(x)) == pytest.approx(by_hand(onp.array(x)), abs=1e-12)
+    want = _fd(by_hand, onp.array(x))
+    assert abs(want[0]) > 0.05 and onp.allclose(qml.grad(c)(x), want, atol=1e-7)

@@ -571,24 +571,24 @@ def test_unitary_to_rot_inside_a_qnode_decomposes_constant_matrices():
     assert onp.isclose(gy, fd(lambda t: by_hand(0.4, t), -0.9), atol=1e-6)
 
 
-def test_unitary_to_rot_of_a_matrix_computed_from_inputs_refuses_its_derivative():
-    """A QubitUnitary's matrix computed from the QNode's inputs is numbers in qsym (the
-    trace runs per call): unitary_to_rot decomposes those numbers, so the value is right at
-    each call (by hand: <X> after H then RZ(z) is cos z) and a derivative by those inputs is
-    refused (DifferentiationError), never a silent zero."""
+def test_unitary_to_rot_of_a_matrix_computed_from_inputs_differentiates():
+    """A QubitUnitary's matrix computed from the QNode's inputs (PennyLane's
+    test_gradient_unitary_to_rot): unitary_to_rot decomposes each call's numbers and the
+    derivative by those inputs is exact (carried by rotations by zero). By hand: <X> after
+    H then RZ(z) is cos z, its derivative -sin z; with and without the transform, for the
+    compiled exact derivative and parameter shift."""
     def f(z):
         qml.Hadamard(wires=0)
         qml.QubitUnitary(np.array([[np.exp(-0.5j * z), 0], [0, np.exp(0.5j * z)]]), wires=0)
         return qml.expval(qml.X(0))
 
-    node = qml.QNode(qml.transforms.unitary_to_rot(f), DEV2)
-    for z in (0.3, 1.7):
-        assert onp.isclose(node(np.array(z, requires_grad=True)), onp.cos(z))
-    with pytest.raises(qml.errors.DifferentiationError, match="used the number of that input"):
-        qml.grad(node)(np.array(0.3, requires_grad=True))
-    node_t = qml.QNode(f, DEV2)  # the same refusal without the transform
-    with pytest.raises(qml.errors.DifferentiationError, match="used the number of that input"):
-        qml.grad(node_t)(np.array(0.3, requires_grad=True))
+    for method in ("best", "parameter-shift"):
+        for node in (qml.QNode(qml.transforms.unitary_to_rot(f), DEV2, diff_method=method),
+                     qml.QNode(f, DEV2, diff_method=method)):
+            for z in (0.3, 1.7):
+                zt = np.array(z, requires_grad=True)
+                assert onp.isclose(node(zt), onp.cos(z))
+                assert onp.isclose(qml.grad(node)(zt), -onp.sin(z), atol=1e-10)
 
 
 def test_batch_partial_fixed_and_preprocessed_arguments():
@@ -638,6 +638,14 @@ def test_split_to_single_terms_broadcast_constants_and_refusal():
     for obs in (qml.X(0) + qml.Y(1), 3 * (2 * (qml.X(0) + qml.Y(1)) + qml.X(1))):
         with pytest.raises(RuntimeError, match="Cannot split up terms in sums for Measurement"):
             qml.transforms.split_to_single_terms(qml.tape.QuantumScript([], [qml.counts(obs)]))
+    # probs(op=...) of a sum too (PennyLane's: its observable is the sum), not of one that
+    # simplifies to a single term; a variance of a multiple of one word is kept as it is
+    for m in (qml.probs(op=qml.X(0) + qml.Y(0)), qml.probs(op=2.0 * (qml.X(0) + qml.Y(0)))):
+        with pytest.raises(RuntimeError, match="Cannot split up terms in sums for Measurement"):
+            qml.transforms.split_to_single_terms(qml.tape.QuantumScript([], [m]))
+    for m in (qml.probs(op=2.0 * (qml.X(0) + qml.X(0))), qml.var(2.0 * qml.X(0))):
+        tapes, _ = qml.transforms.split_to_single_terms(qml.tape.QuantumScript([], [m]))
+        assert len(tapes) == 1
 
 
 def test_merge_amplitude_embedding_state_is_the_tensor_product():
