@@ -26,7 +26,7 @@ from autograd.extend import defvjp, primitive
 from autograd.tracer import Box, getval
 
 from ._cache import Memo
-from ._circuit_graph import CircuitGraph
+from ._circuit_graph import RESOURCE_DEPTH_TYPES, CircuitGraph
 from ._custom_measurements import refuse_derivative, split_custom
 from ._mcm import Conditional, MidMeasure, postselecting
 from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, GateSequence, LinearCombination,
@@ -907,8 +907,12 @@ def _measurement_view(m, i):
 
 
 def tape_view(tape):
-    """``tape`` read as a traced circuit: its operators (name, wires) and measurements."""
-    ops = [SimpleNamespace(name=getattr(op, "name", type(op).__name__), wires=tuple(op.wires))
+    """``tape`` read as a traced circuit: its operators (name, wires; ``counted_by``: the
+    ``resources()`` of a ``qml.resource.ResourcesOperation``, counted by them) and
+    measurements."""
+    counted = tuple(RESOURCE_DEPTH_TYPES)
+    ops = [SimpleNamespace(name=getattr(op, "name", type(op).__name__), wires=tuple(op.wires),
+                           counted_by=op.resources() if isinstance(op, counted) else None)
            for op in tape.operations]
     return SimpleNamespace(ops=ops, measurements=[_measurement_view(m, i) for i, m in
                                                   enumerate(tape.measurements)])

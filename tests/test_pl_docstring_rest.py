@@ -1,0 +1,76 @@
+"""Issue #18: PennyLane's docstring examples outside ops/measurements/math/pauli and
+transforms/gradients/workflow/templates/drawer (``benchmarks/pennylane_docs.py``: resource,
+queuing, operation, shadows, ...) give PennyLane's numbers on qsym. Expected values are
+counted by hand or computed a second way, independent of the code under test."""
+import qsym as qml
+from qsym.resource import Resources, ResourcesOperation
+
+
+class _FiveGates(ResourcesOperation):
+    """Reports 2 Hadamard, 1 CNOT, 2 PauliZ in 3 layers (not its own gates)."""
+    num_wires = 2
+
+    def resources(self):
+        return Resources(num_wires=2, num_gates=5,
+                         gate_types={"Hadamard": 2, "CNOT": 1, "PauliZ": 2},
+                         gate_sizes={1: 4, 2: 1}, depth=3)
+
+
+# --- qml.specs: a TrotterProduct's depth is its gates' (PennyLane's ResourcesOperation) ---
+
+def test_specs_depth_of_a_trotter_product_counts_its_evolutions():
+    H = qml.dot([1.0, 0.5], [qml.X(0), qml.Y(0)])
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.TrotterProduct(H, time=1.0, n=3, order=1)  # 3 steps x 2 terms, all on wire 0
+        return qml.probs(wires=[0, 1])
+
+    r = qml.specs(circuit)(0.1).resources
+    assert r.gate_types == {"RX": 1, "CNOT": 1, "Evolution": 6}
+    assert r.depth == 1 + 1 + 6  # one wire: every gate a layer of its own
+
+
+def test_specs_depth_of_a_trotter_product_beside_a_parallel_gate():
+    H = qml.dot([1.0, 1.0], [qml.Z(0), qml.X(0)])
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit():
+        qml.TrotterProduct(H, time=0.5, n=2, order=2)  # order 2: 2 * 2 * 2 = 8 evolutions
+        qml.Hadamard(1)  # wire 1 only: in the first layer
+        return qml.expval(qml.Z(0))
+
+    r = qml.specs(circuit)().resources
+    assert r.gate_types["Evolution"] == 8
+    assert r.depth == 8
+
+
+# --- the tracker's resources count a ResourcesOperation by its resources() --------------
+
+def test_tracker_resources_count_a_resources_operation_by_its_report():
+    dev = qml.device("null.qubit", wires=[0, 1, 2])
+
+    @qml.set_shots(shots=100)
+    @qml.qnode(dev)
+    def circuit(theta):
+        qml.RZ(theta, wires=0)
+        qml.CNOT(wires=[0, 1])
+        _FiveGates(wires=[1, 2])
+        return qml.expval(qml.Z(1))
+
+    with qml.Tracker(dev) as tracker:
+        circuit(1.23)
+    r = tracker.history["resources"][0]
+    assert r.gate_types == {"RZ": 1, "CNOT": 2, "Hadamard": 2, "PauliZ": 2}
+    assert r.gate_sizes == {1: 5, 2: 2}
+    assert r.num_gates == 7
+    assert r.depth == 1 + 1 + 3  # RZ, then CNOT on wires 0-1, then the 3 reported layers
+
+
+def test_tape_resources_of_a_resources_operation_in_parallel():
+    tape = qml.tape.QuantumScript([_FiveGates(wires=[0, 1]), qml.X(2), qml.CNOT([1, 2])])
+    r = tape.specs["resources"]
+    assert r.gate_types == {"Hadamard": 2, "CNOT": 2, "PauliZ": 2, "PauliX": 1}
+    assert r.depth == 3 + 1  # X(2) beside the operation, CNOT after both
