@@ -1706,8 +1706,11 @@ class QueuingManager:
 
     @staticmethod
     def active_context():
-        """The active recording, or None."""
-        return active_tape()
+        """The active recording, or None: the user's ``qml.queuing.AnnotatedQueue`` itself
+        inside its ``with`` block (PennyLane's ``q is active_context()``), else qsym's
+        recording (a circuit's, a tape's)."""
+        tape = active_tape()
+        return getattr(tape, "owner", tape)
 
     @staticmethod
     def append(obj, **kwargs) -> None:

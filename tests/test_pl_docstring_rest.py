@@ -74,3 +74,20 @@ def test_tape_resources_of_a_resources_operation_in_parallel():
     r = tape.specs["resources"]
     assert r.gate_types == {"Hadamard": 2, "CNOT": 2, "PauliZ": 2, "PauliX": 1}
     assert r.depth == 3 + 1  # X(2) beside the operation, CNOT after both
+
+
+# --- QueuingManager.active_context() is the user's AnnotatedQueue (queuing's docstring) ---
+
+def test_active_context_is_the_annotated_queue_and_nests():
+    assert qml.QueuingManager.active_context() is None
+    with qml.queuing.AnnotatedQueue() as q1:
+        assert qml.QueuingManager.active_context() is q1
+        with qml.queuing.AnnotatedQueue() as q2:
+            assert qml.QueuingManager.active_context() is q2
+            op = qml.X(0)
+        assert qml.QueuingManager.active_context() is q1
+        qml.QueuingManager.active_context().append(qml.Z(1), owner_note="mine")
+    assert q2.queue == [op]
+    assert [o.name for o in q1.queue] == ["PauliZ"]  # (q2's X is queued in q2 only)
+    assert q1[q1.queue[0]] == {"owner_note": "mine"}
+    assert qml.QueuingManager.active_context() is None
