@@ -91,3 +91,23 @@ def test_active_context_is_the_annotated_queue_and_nests():
     assert [o.name for o in q1.queue] == ["PauliZ"]  # (q2's X is queued in q2 only)
     assert q1[q1.queue[0]] == {"owner_note": "mine"}
     assert qml.QueuingManager.active_context() is None
+
+
+# --- ClassicalShadow.entropy(wires=4): PennyLane reads wires that are not a sequence as all ---
+
+def test_shadow_entropy_with_wires_not_a_sequence_uses_every_wire():
+    import itertools
+
+    import numpy as np
+    # wire 0 in |0> (Z gives 0; X, Y give 0 and 1 equally), wire 1 maximally mixed (every
+    # basis, both outcomes): the snapshots' mean is exactly |0><0| (x) I/2
+    w0 = [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 0)]
+    w1 = [(r, b) for r in (0, 1, 2) for b in (0, 1)]
+    rows = list(itertools.product(w0, w1))
+    recipes = np.array([[a[0], b[0]] for a, b in rows])
+    bits = np.array([[a[1], b[1]] for a, b in rows])
+    shadow = qml.ClassicalShadow(bits, recipes)
+    for alpha in (1.0, 2.0, 3.0):
+        assert np.isclose(shadow.entropy(wires=4, alpha=alpha), np.log(2))  # both wires
+        assert np.isclose(shadow.entropy(wires=[0, 1], alpha=alpha), np.log(2))
+        assert np.isclose(shadow.entropy(wires=[0], alpha=alpha), 0.0, atol=1e-12)
