@@ -111,3 +111,29 @@ def test_shadow_entropy_with_wires_not_a_sequence_uses_every_wire():
         assert np.isclose(shadow.entropy(wires=4, alpha=alpha), np.log(2))  # both wires
         assert np.isclose(shadow.entropy(wires=[0, 1], alpha=alpha), np.log(2))
         assert np.isclose(shadow.entropy(wires=[0], alpha=alpha), 0.0, atol=1e-12)
+
+
+# --- NumPy scalars times a PauliWord / PauliSentence (qml.spin.kitaev's docstring) --------
+
+def test_numpy_scalars_scale_pauli_words_and_sentences():
+    import numpy
+    from qsym import numpy as pnp
+    from qsym.pauli import PauliSentence, PauliWord
+    w = PauliWord({0: "X", 1: "Z"})
+    s = PauliSentence({w: 2.0, PauliWord({2: "Y"}): -1.0})
+    for c in (numpy.float64(0.5), numpy.array(0.5), pnp.array([0.5, 0.7])[0]):
+        out = c * s
+        assert type(out) is PauliSentence
+        assert dict(out) == {w: 1.0, PauliWord({2: "Y"}): -0.5}
+        assert type(c * w) is PauliSentence and dict(c * w) == {w: 0.5}
+
+
+def test_kitaev_with_an_array_of_couplings():
+    from qsym import numpy as pnp
+    H = qml.spin.kitaev([2, 2], coupling=pnp.array([0.5, 0.6, 0.7]))
+    # PennyLane's honeycomb of 2 x 2 cells: XX on the 4 cells' bonds, YY and ZZ between
+    expected = {((0, "X"), (1, "X")): 0.5, ((2, "X"), (3, "X")): 0.5, ((4, "X"), (5, "X")): 0.5,
+                ((6, "X"), (7, "X")): 0.5, ((1, "Y"), (2, "Y")): 0.6, ((5, "Y"), (6, "Y")): 0.6,
+                ((1, "Z"), (4, "Z")): 0.7, ((3, "Z"), (6, "Z")): 0.7}
+    got = {tuple(sorted(word.items())): float(c) for word, c in H.pauli_rep.items()}
+    assert got == expected
