@@ -137,3 +137,30 @@ def test_kitaev_with_an_array_of_couplings():
                 ((1, "Z"), (4, "Z")): 0.7, ((3, "Z"), (6, "Z")): 0.7}
     got = {tuple(sorted(word.items())): float(c) for word, c in H.pauli_rep.items()}
     assert got == expected
+
+
+# --- qml.tape.expand_tape (PennyLane 0.45's deprecated function) -------------------------
+
+def test_expand_tape_function_warns_and_expands():
+    import numpy as np
+    import pytest
+    from qsym.exceptions import PennyLaneDeprecationWarning
+    from qsym.tape import expand_tape
+    tape = qml.tape.QuantumScript([qml.Permute((2, 1, 0), wires=(0, 1, 2)), qml.X(0)],
+                                  [qml.expval(qml.X(0))])
+    with pytest.warns(PennyLaneDeprecationWarning, match="expand_tape function is deprecated"):
+        kept = expand_tape(tape, stop_at=lambda op: isinstance(op, qml.X))
+    assert [op.name for op in kept.operations] == ["SWAP", "PauliX"]
+    assert list(kept.operations[0].wires) == [0, 2]
+    with pytest.warns(PennyLaneDeprecationWarning):
+        deeper = expand_tape(tape, depth=3)
+    assert all(op.name != "Permute" for op in deeper.operations)
+    # the expanded gates make the same unitary: SWAP(0, 2) then X(0), by hand
+    x = np.array([[0, 1], [1, 0]])
+    swap02 = np.zeros((8, 8))
+    for b in range(8):
+        b0, b1, b2 = (b >> 2) & 1, (b >> 1) & 1, b & 1
+        swap02[(b2 << 2) | (b1 << 1) | b0, b] = 1
+    expected = np.kron(x, np.eye(4)) @ swap02
+    got = qml.matrix(qml.tape.QuantumScript(deeper.operations), wire_order=[0, 1, 2])
+    assert np.allclose(got, expected)
