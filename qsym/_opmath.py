@@ -2827,6 +2827,9 @@ class AdjointOperation(SymbolicOp):
         if self._gates == () and not isinstance(self._base, Operation) and callable(
                 getattr(self._base, "adjoint", None)):  # a Barrier, a WireCut: their adjoint
             return [self._base.adjoint()]
+        if self._gates is None and getattr(self._base, "has_adjoint", False) and callable(
+                getattr(self._base, "adjoint", None)):  # yours, with an adjoint() (PennyLane's)
+            return [self._base.adjoint()]
         if self._gates is not None or not getattr(self._base, "has_decomposition", False):
             return super().decomposition()
         with recording(Tape()):

@@ -164,3 +164,34 @@ def test_expand_tape_function_warns_and_expands():
     expected = np.kron(x, np.eye(4)) @ swap02
     got = qml.matrix(qml.tape.QuantumScript(deeper.operations), wire_order=[0, 1, 2])
     assert np.allclose(got, expected)
+
+
+# --- Adjoint of an operator of your own with an adjoint() decomposes into it --------------
+
+def test_adjoint_decomposition_of_your_operator_is_its_adjoint():
+    import numpy as np
+
+    class Phase(qml.operation.Operator):
+        num_wires = 1
+
+        @staticmethod
+        def compute_matrix(a):
+            return np.diag([1.0, np.exp(1j * a)])
+
+        def adjoint(self):
+            return Phase(-self.data[0], wires=self.wires)
+
+    with qml.queuing.AnnotatedQueue() as q:
+        op = qml.adjoint(Phase(0.3, wires=0))
+        parts = op.decomposition()
+    assert len(parts) == 1 and isinstance(parts[0], Phase)
+    assert np.isclose(parts[0].data[0], -0.3)
+    assert q.queue[-1] is parts[0]  # queued where it is made (PennyLane's)
+    assert np.allclose(parts[0].matrix(), np.diag([1.0, np.exp(-0.3j)]))  # (by hand)
+
+    class Mine(qml.operation.Operator):
+        def adjoint(self):
+            return self
+
+    base = Mine(wires=0)
+    assert qml.adjoint(base).decomposition() == [base]
