@@ -2673,8 +2673,26 @@ def _make_gate_class(row) -> type:
         row.name,
         (Operation,),
         {"num_params": row.num_params, "num_wires": row.num_wires or None, "__doc__": doc,
-         "_row": row, "has_sparse_matrix": row.name in SPARSE_GATES, **extra},
+         "_row": row, "has_sparse_matrix": row.name in SPARSE_GATES,
+         "resource_keys": _resource_keys(row), **extra},
     )
+
+
+def _resource_keys(row) -> set:
+    """PennyLane's class attribute ``resource_keys``: the names of the instances'
+    ``resource_params`` (the hashable hyperparameters, ``num_wires`` of a gate on any number
+    of wires but ``GlobalPhase``, ``Identity`` and ``PauliRot``; ``MultiControlledX``'s own).
+
+    >>> sorted(_resource_keys(GATES["PCPhase"])), _resource_keys(GATES["CNOT"])
+    (['dim', 'num_wires'], set())
+    """
+    if row.name == "MultiControlledX":
+        return {"num_control_wires", "num_zero_control_values", "num_work_wires",
+                "work_wire_type"}
+    keys = {h for h in row.hyper if h != "U"}
+    if not row.num_wires and row.name not in ("GlobalPhase", "Identity", "PauliRot"):
+        keys.add("num_wires")
+    return keys
 
 
 GATE_CLASSES: dict[str, type] = {name: _make_gate_class(row) for name, row in GATES.items()}

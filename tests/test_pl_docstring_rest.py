@@ -195,3 +195,23 @@ def test_adjoint_decomposition_of_your_operator_is_its_adjoint():
 
     base = Mine(wires=0)
     assert qml.adjoint(base).decomposition() == [base]
+
+
+# --- gate classes declare PennyLane's resource_keys (register_resources' docstring) -------
+
+def test_gate_classes_declare_resource_keys_of_their_resource_params():
+    import numpy as np
+    import pytest
+    assert qml.CNOT.resource_keys == set() and qml.RX.resource_keys == set()
+    assert qml.MultiRZ.resource_keys == {"num_wires"}
+    assert qml.PauliRot.resource_keys == {"pauli_word"}
+    assert qml.QubitUnitary.resource_keys == {"num_wires"}
+    # each instance's resource_params has exactly its class's keys
+    for op in (qml.MultiRZ(0.5, wires=[0, 1, 2]), qml.PauliRot(0.1, "XY", wires=[0, 1]),
+               qml.QubitUnitary(np.eye(4), wires=[0, 1]), qml.CNOT([0, 1]), qml.RX(0.2, 0),
+               qml.PCPhase(0.3, dim=2, wires=[0, 1]), qml.GlobalPhase(0.1),
+               qml.MultiControlledX(wires=[0, 1, 2], control_values=[0, 1])):
+        assert set(op.resource_params) == type(op).resource_keys, op
+    assert qml.resource_rep(qml.MultiRZ, num_wires=3).params == {"num_wires": 3}
+    with pytest.raises(TypeError, match="Missing keyword arguments"):
+        qml.resource_rep(qml.MultiRZ)
