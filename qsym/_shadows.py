@@ -395,12 +395,12 @@ class ShadowExpvalMP(MeasurementTransform):
         if not isinstance(k, numbers.Integral) or k < 1:
             raise MeasurementError(f"k must be a positive int (the number of batches of the "
                                    f"median of means), got {k!r}")
-        labels = []
+        labels = []  # PennyLane's wires: the observables' as written (identities too), in order
+        for h in hs:
+            labels += [w for w in getattr(h, "wires", ()) if w not in labels]
         for h in terms:
             for _, word in h:
                 labels += [w for w, _ in word if w not in labels]
-        for h in hs:
-            labels += [w for w in getattr(h, "wires", ()) if w not in labels]
         MeasurementProcess.__init__(self, "sample", None, tuple(labels))
         if tape is not None:  # PennyLane's queue: the observables leave it
             tape.unqueue(hs)
