@@ -253,3 +253,18 @@ def test_shadow_expval_and_state_of_words_when_the_tape_starts_on_another_wire()
     expected[1, 1] = 1.0  # |01><01|, wire 0 the most significant
     assert np.allclose(rho, expected, atol=0.25)
     assert abs(rho[1, 1] - 1) < 0.1
+
+
+# --- a template prints its data before its wires (PennyLane's Operator.__repr__) ----------
+
+def test_template_repr_shows_its_data():
+    import numpy as np
+    from qsym import numpy as pnp
+    w = pnp.array([[0.5, 0.25]], requires_grad=True)
+    assert repr(qml.BasicEntanglerLayers(w, wires=[0, 1])) == \
+        "BasicEntanglerLayers(tensor([[0.5 , 0.25]], requires_grad=True), wires=[0, 1])"
+    assert repr(qml.StatePrep(np.array([0.0, 1.0]), wires=[0])) == \
+        "StatePrep(array([0., 1.]), wires=[0])"
+    assert repr(qml.QFT(wires=[0, 1])) == "QFT(wires=[0, 1])"  # no data
+    tape = qml.tape.QuantumScript([qml.BasisState(np.array([1, 0]), wires=[0, 1]), qml.S(0)])
+    assert repr(tape.operations[0]).startswith("BasisState(") and "1, 0" in repr(tape.operations[0])
