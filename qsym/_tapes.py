@@ -258,6 +258,10 @@ def bind_new_parameters(op, params):
         return new
 
 
+# PennyLane's ``tape.draw`` is ``qml.drawer.tape_text``: qsym._text_drawer sets it here
+TAPE_TEXT: dict = {}
+
+
 class QuantumScript:
     """PennyLane's ``qml.tape.QuantumScript``: gates, measurements and shots, executable
     with :func:`execute` or ``dev.execute`` and differentiable with ``qml.gradients``.
@@ -652,8 +656,9 @@ class QuantumScript:
         """
         from ._drawing import tape_text
 
-        return tape_text(self, wire_order, show_all_wires=show_all_wires, decimals=decimals,
-                         max_length=max_length, show_matrices=show_matrices)
+        text = TAPE_TEXT.get("tape_text") or tape_text  # qml.drawer.tape_text, once imported
+        return text(self, wire_order, show_all_wires=show_all_wires, decimals=decimals,
+                    max_length=max_length, show_matrices=show_matrices)
 
     def copy(self, copy_operations=False, **update) -> "QuantumScript":
         """A copy of the same class (the lists copied; the gates and measurements

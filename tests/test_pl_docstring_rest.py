@@ -268,3 +268,13 @@ def test_template_repr_shows_its_data():
     assert repr(qml.QFT(wires=[0, 1])) == "QFT(wires=[0, 1])"  # no data
     tape = qml.tape.QuantumScript([qml.BasisState(np.array([1, 0]), wires=[0, 1]), qml.S(0)])
     assert repr(tape.operations[0]).startswith("BasisState(") and "1, 0" in repr(tape.operations[0])
+
+
+# --- tape.draw() is qml.drawer.tape_text (PennyLane's; expand's docstring drawings) -------
+
+def test_tape_draw_is_the_drawer_tape_text():
+    t = qml.tape.QuantumScript([qml.SWAP([0, 2]), qml.GlobalPhase(0.3, wires=[0])],
+                               [qml.expval(qml.X(0))])
+    expected = "0: ─╭SWAP─╭GlobalPhase─┤  <X>\n2: ─╰SWAP─╰GlobalPhase─┤     "  # PennyLane's
+    assert t.draw() == expected
+    assert t.draw() == qml.drawer.tape_text(t)
