@@ -278,3 +278,23 @@ def test_tape_draw_is_the_drawer_tape_text():
     expected = "0: ─╭SWAP─╭GlobalPhase─┤  <X>\n2: ─╰SWAP─╰GlobalPhase─┤     "  # PennyLane's
     assert t.draw() == expected
     assert t.draw() == qml.drawer.tape_text(t)
+
+
+# --- is_verified_hermitian: PennyLane's inconclusive rules for products and scalings ------
+
+def test_is_verified_hermitian_follows_pennylanes_rules():
+    import numpy as np
+    op = (qml.X(0) @ qml.Y(0) - qml.X(0) @ qml.Z(0)) * 1j  # = -(Y + Z): Hermitian
+    assert not op.is_verified_hermitian and qml.is_hermitian(op)  # the docstring's pair
+    cases = [(qml.X(0) @ qml.Y(0), False), (qml.X(0) @ qml.Y(1), True), (2 * qml.X(0), True),
+             (1j * qml.X(0), False), (qml.X(0) @ qml.X(0), False),
+             (1j * (qml.X(0) @ qml.Y(0)), False), (qml.s_prod(1 + 0j, qml.X(0)), True),
+             (qml.X(0) @ qml.Y(1) @ qml.Z(0), False), (2 * (qml.X(0) @ qml.Y(1)), True),
+             (qml.prod(qml.X(0), qml.Hermitian(np.eye(2), 1)), True),
+             ((qml.X(0) + qml.Y(0)) @ qml.Z(1), True), (qml.X(0) + qml.Y(0), True)]
+    for o, expected in cases:  # PennyLane 0.45.1's answers, one by one
+        assert o.is_verified_hermitian is expected, o
+    assert qml.Hermitian(np.eye(2), 0).is_verified_hermitian
+    assert qml.Projector([0], wires=0).is_verified_hermitian
+    # the eigenvalues still come from the (Hermitian) matrix: X(0) @ X(0) is the identity
+    assert np.allclose(sorted(qml.eigvals(qml.X(0) @ qml.X(0))), [1.0, 1.0])
