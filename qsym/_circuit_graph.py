@@ -27,6 +27,10 @@ from ._mcm import Conditional
 from ._opmath import ResourcesOperation
 from .wires import Wires
 
+# the operator types whose depth in a circuit is their ``resources().depth`` (PennyLane's
+# ``ResourcesOperation`` subclasses; ``qsym._resource_paths`` adds ``TrotterProduct``)
+RESOURCE_DEPTH_TYPES = [ResourcesOperation]
+
 __all__ = ["CircuitGraph", "Layer", "LayerData"]
 
 Layer = namedtuple("Layer", ["ops", "param_inds", "ops_inds"])
@@ -293,7 +297,8 @@ class CircuitGraph:
             preds, _ = _predecessors(ops, self.wires)
             finish = []
             for op, ps in zip(ops, preds):
-                weight = op.resources().depth if isinstance(op, ResourcesOperation) else 1
+                weight = (op.resources().depth if isinstance(op, tuple(RESOURCE_DEPTH_TYPES))
+                          else 1)
                 finish.append(weight + max((finish[p] for p in ps), default=0))
             self._depth = max(finish, default=0)
         return self._depth

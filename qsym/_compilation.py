@@ -481,7 +481,7 @@ def merge_amplitude_embedding(tape):
     ...                             qml.X(2), qml.AmplitudeEmbedding([0.6, 0.8], wires=1)])
     >>> new = qml.transforms.merge_amplitude_embedding(t)[0][0]
     >>> new.operations
-    [AmplitudeEmbedding(wires=[0, 1]), X(2)]
+    [AmplitudeEmbedding(array([0. , 0. , 0.6, 0.8]), wires=[0, 1]), X(2)]
     >>> new.operations[0].data[0].tolist()
     [0.0, 0.0, 0.6, 0.8]
     """

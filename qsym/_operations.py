@@ -2774,8 +2774,26 @@ def _make_gate_class(row) -> type:
         row.name,
         (Operation,),
         {"num_params": row.num_params, "num_wires": row.num_wires or None, "__doc__": doc,
-         "_row": row, "has_sparse_matrix": row.name in SPARSE_GATES, **extra},
+         "_row": row, "has_sparse_matrix": row.name in SPARSE_GATES,
+         "resource_keys": _resource_keys(row), **extra},
     )
+
+
+def _resource_keys(row) -> set:
+    """PennyLane's class attribute ``resource_keys``: the names of the instances'
+    ``resource_params`` (the hashable hyperparameters, ``num_wires`` of a gate on any number
+    of wires but ``GlobalPhase``, ``Identity`` and ``PauliRot``; ``MultiControlledX``'s own).
+
+    >>> sorted(_resource_keys(GATES["PCPhase"])), _resource_keys(GATES["CNOT"])
+    (['dim', 'num_wires'], set())
+    """
+    if row.name == "MultiControlledX":
+        return {"num_control_wires", "num_zero_control_values", "num_work_wires",
+                "work_wire_type"}
+    keys = {h for h in row.hyper if h != "U"}
+    if not row.num_wires and row.name not in ("GlobalPhase", "Identity", "PauliRot"):
+        keys.add("num_wires")
+    return keys
 
 
 GATE_CLASSES: dict[str, type] = {name: _make_gate_class(row) for name, row in GATES.items()}
@@ -3521,7 +3539,9 @@ def _hermitian_of(obj):
     """A Hermitian operator of numbers without a Pauli form (``qml.exp(qml.Z(0), 3)``) as
     the :class:`Hermitian` of its matrix, which PennyLane's devices measure; None for
     anything else (not verified Hermitian, parameters that are circuit inputs, a batch)."""
-    if not getattr(obj, "is_verified_hermitian", False) or not callable(getattr(obj, "matrix", None)):
+    by_value = getattr(obj, "_hermitian_by_value", None)  # (a product of non-Pauli factors)
+    hermitian = by_value() if by_value is not None else getattr(obj, "is_verified_hermitian", False)
+    if not hermitian or not callable(getattr(obj, "matrix", None)):
         return None
     try:
         m = np.asarray(obj.matrix(), dtype=complex)
@@ -3755,7 +3775,7 @@ class _Arithmetic(Observable):
         key = self.hash
         if key not in _Arithmetic._eigs:
             m = np.asarray(self.matrix(), dtype=complex)
-            w, u = (np.linalg.eigh if self.is_verified_hermitian else np.linalg.eig)(m)
+            w, u = (np.linalg.eigh if self._hermitian_by_value() else np.linalg.eig)(m)
             _Arithmetic._eigs[key] = {"eigvec": u, "eigval": w}
         return _Arithmetic._eigs[key]
 
@@ -3849,9 +3869,9 @@ class _Arithmetic(Observable):
             new = self._rebuild(self.operands)
         vars(self).update({k: v for k, v in vars(new).items() if k != "id"})
 
-    @property
-    def is_verified_hermitian(self) -> bool:
-        """True if the operator is Hermitian: its Pauli words' coefficients are real."""
+    def _hermitian_by_value(self) -> bool:
+        """True if the operator is Hermitian: its Pauli words' coefficients are real (else
+        its matrix equals its conjugate transpose)."""
         if self._merged is None and not all(_pauli_form(o) is not None for o in self.operands):
             m = self.matrix()
             return bool(np.allclose(m, m.conj().T))
@@ -3860,7 +3880,13 @@ class _Arithmetic(Observable):
         except TypeError:  # traced coefficients: real inputs
             return True
 
-    is_hermitian = is_verified_hermitian
+    @property
+    def is_verified_hermitian(self) -> bool:
+        """Whether the operator is known to be Hermitian (a sum's rule, PennyLane's: its
+        Pauli words' coefficients are real; a product and a scalar product have their own)."""
+        return self._hermitian_by_value()
+
+    is_hermitian = property(_hermitian_by_value)
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The matrix on ``wire_order`` (default: the operands' wires in order of first use)."""
@@ -4038,6 +4064,24 @@ class Prod(_Arithmetic):
            [ 1,  0,  0,  0],
            [ 0, -1,  0,  0]])
     """
+
+    @property
+    def is_verified_hermitian(self) -> bool:
+        """PennyLane's inconclusive check: factors on disjoint wires, each verified
+        Hermitian (``X(0) @ Y(0)`` is not verified; ``qml.is_hermitian`` decides by the
+        matrix).
+
+        >>> import qsym as qml
+        >>> (qml.X(0) @ qml.Y(1)).is_verified_hermitian, (qml.X(0) @ qml.X(0)).is_verified_hermitian
+        (True, False)
+        """
+        seen: set = set()
+        for o in self.operands:
+            wires = set(o.wires)
+            if wires & seen:
+                return False
+            seen |= wires
+        return all(bool(getattr(o, "is_verified_hermitian", False)) for o in self.operands)
 
     def simplify(self):
         """PennyLane's ``Prod.simplify``: by the Pauli form where every factor has one;
@@ -4344,6 +4388,22 @@ class SProd(_Arithmetic):
     >>> S, S.scalar, S.base
     (0.5 * (X(0) @ Z(1)), 0.5, X(0) @ Z(1))
     """
+
+    @property
+    def is_verified_hermitian(self) -> bool:
+        """PennyLane's rule: a verified Hermitian base and a scalar that is not complex
+        (``1j * (X(0) @ Y(0))`` is not verified, though Hermitian; a traced scalar: real).
+
+        >>> import qsym as qml
+        >>> (2 * qml.X(0)).is_verified_hermitian, (1j * (qml.X(0) @ qml.Y(0))).is_verified_hermitian
+        (True, False)
+        """
+        if not getattr(self.base, "is_verified_hermitian", False):
+            return False
+        try:
+            return complex(np.asarray(self.scalar)).imag == 0
+        except TypeError:  # traced (an autograd box): real inputs
+            return True
 
     def __init__(self, scalar, base, id=None, _flat=False):
         base = _operand(base)
@@ -4871,6 +4931,7 @@ class _MatrixObservable(Observable):
     _value = None
     arithmetic_depth = 0  # PennyLane's: an operator of its own, not an arithmetic one
     has_matrix = True
+    is_verified_hermitian = True  # PennyLane's Hermitian, SparseHamiltonian, Projector
     has_sparse_matrix = False  # (PennyLane's: Hermitian, BasisStateProjector and
     # SparseHamiltonian compute one)
 

@@ -1819,8 +1819,11 @@ class QueuingManager:
 
     @staticmethod
     def active_context():
-        """The active recording, or None."""
-        return active_tape()
+        """The active recording, or None: the user's ``qml.queuing.AnnotatedQueue`` itself
+        inside its ``with`` block (PennyLane's ``q is active_context()``), else qsym's
+        recording (a circuit's, a tape's)."""
+        tape = active_tape()
+        return getattr(tape, "owner", tape)
 
     @staticmethod
     def append(obj, **kwargs) -> None:
@@ -2936,6 +2939,9 @@ class AdjointOperation(SymbolicOp):
         base's decomposition, last first (PennyLane's ``Adjoint.decomposition()``)."""
         if self._gates == () and not isinstance(self._base, Operation) and callable(
                 getattr(self._base, "adjoint", None)):  # a Barrier, a WireCut: their adjoint
+            return [self._base.adjoint()]
+        if self._gates is None and getattr(self._base, "has_adjoint", False) and callable(
+                getattr(self._base, "adjoint", None)):  # yours, with an adjoint() (PennyLane's)
             return [self._base.adjoint()]
         if self._gates is not None or not getattr(self._base, "has_decomposition", False):
             return super().decomposition()

@@ -22,7 +22,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from . import _drawing, _template_core, decomposition, pytrees, resource, templates
+from . import _circuit_graph, _drawing, _template_core, decomposition, pytrees, resource, templates
 from ._drawing import matrix, specs
 from ._mcm import Conditional, MidMeasure
 from ._operations import observable_label
@@ -46,6 +46,9 @@ resource.DEFAULT_SHOTS["factory"] = Shots  # PennyLane's Resources().shots: Shot
 _template_core.REAPPLY["apply"] = apply_operation
 _template_core.RESOURCES.update(signature_key=lambda op: op_signature_key(op),
                                 default=lambda *a, **k: default_subroutine_resources(*a, **k))  # SubroutineOp(..., decomposition=ops)
+
+# PennyLane's TrotterProduct is a ResourcesOperation: a circuit's depth counts its gates' depth
+_circuit_graph.RESOURCE_DEPTH_TYPES.append(templates.TrotterProduct)
 
 # operators with an algorithmic error (PennyLane's ErrorOperation subclasses)
 ERROR_OPERATIONS = (ErrorOperation, templates.TrotterProduct, QuantumPhaseEstimation)

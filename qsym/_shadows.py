@@ -38,6 +38,7 @@ import copy as _copy
 import numbers
 import os
 import warnings
+from collections.abc import Iterable
 from string import ascii_letters
 
 import numpy as np
@@ -394,12 +395,12 @@ class ShadowExpvalMP(MeasurementTransform):
         if not isinstance(k, numbers.Integral) or k < 1:
             raise MeasurementError(f"k must be a positive int (the number of batches of the "
                                    f"median of means), got {k!r}")
-        labels = []
+        labels = []  # PennyLane's wires: the observables' as written (identities too), in order
+        for h in hs:
+            labels += [w for w in getattr(h, "wires", ()) if w not in labels]
         for h in terms:
             for _, word in h:
                 labels += [w for w, _ in word if w not in labels]
-        for h in hs:
-            labels += [w for w in getattr(h, "wires", ()) if w not in labels]
         MeasurementProcess.__init__(self, "sample", None, tuple(labels))
         if tape is not None:  # PennyLane's queue: the observables leave it
             tape.unqueue(hs)
@@ -520,14 +521,14 @@ class ClassicalShadow:
             pick = (np.random.choice(np.arange(snapshots), size=snapshots, replace=False)
                     if isinstance(snapshots, numbers.Integral) else np.asarray(snapshots))
             bits, recipes = bits[pick], recipes[pick]
-        if wires is not None:
+        if isinstance(wires, Iterable):  # (PennyLane's rule: anything else, 4, is every wire)
             cols = list(wires)
             bits, recipes = bits[:, cols], recipes[:, cols]
         return bits, recipes
 
     def local_snapshots(self, wires=None, snapshots=None) -> np.ndarray:
         """``(T, n, 2, 2)``: ``3 (I + (-1)^b P) / 2 - I`` per snapshot and wire (``wires``:
-        column indices; ``snapshots``: a number of random snapshots or their indices)."""
+        column indices, all of them when not a sequence, as PennyLane's; ``snapshots``: a number of random snapshots or their indices)."""
         bits, recipes = self._select(wires, snapshots)
         signs = (1 - 2 * bits)[:, :, None, None]
         return 1.5 * (np.eye(2) + signs * PAULIS[recipes]) - np.eye(2)

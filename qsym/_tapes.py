@@ -26,7 +26,7 @@ from autograd.extend import defvjp, primitive
 from autograd.tracer import Box, getval
 
 from ._cache import Memo
-from ._circuit_graph import CircuitGraph
+from ._circuit_graph import RESOURCE_DEPTH_TYPES, CircuitGraph
 from ._custom_measurements import refuse_derivative, split_custom
 from ._mcm import Conditional, MidMeasure, postselecting
 from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, GateSequence, LinearCombination,
@@ -256,6 +256,10 @@ def bind_new_parameters(op, params):
         new = _copy.deepcopy(op)
         new.data = tuple(params)
         return new
+
+
+# PennyLane's ``tape.draw`` is ``qml.drawer.tape_text``: qsym._text_drawer sets it here
+TAPE_TEXT: dict = {}
 
 
 class QuantumScript:
@@ -652,8 +656,9 @@ class QuantumScript:
         """
         from ._drawing import tape_text
 
-        return tape_text(self, wire_order, show_all_wires=show_all_wires, decimals=decimals,
-                         max_length=max_length, show_matrices=show_matrices)
+        text = TAPE_TEXT.get("tape_text") or tape_text  # qml.drawer.tape_text, once imported
+        return text(self, wire_order, show_all_wires=show_all_wires, decimals=decimals,
+                    max_length=max_length, show_matrices=show_matrices)
 
     def copy(self, copy_operations=False, **update) -> "QuantumScript":
         """A copy of the same class (the lists copied; the gates and measurements
@@ -940,8 +945,12 @@ def _measurement_view(m, i):
 
 
 def tape_view(tape):
-    """``tape`` read as a traced circuit: its operators (name, wires) and measurements."""
-    ops = [SimpleNamespace(name=getattr(op, "name", type(op).__name__), wires=tuple(op.wires))
+    """``tape`` read as a traced circuit: its operators (name, wires; ``counted_by``: the
+    ``resources()`` of a ``qml.resource.ResourcesOperation``, counted by them) and
+    measurements."""
+    counted = tuple(RESOURCE_DEPTH_TYPES)
+    ops = [SimpleNamespace(name=getattr(op, "name", type(op).__name__), wires=tuple(op.wires),
+                           counted_by=op.resources() if isinstance(op, counted) else None)
            for op in tape.operations]
     return SimpleNamespace(ops=ops, measurements=[_measurement_view(m, i) for i, m in
                                                   enumerate(tape.measurements)])

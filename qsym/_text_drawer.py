@@ -27,7 +27,7 @@ from ._mcm import Conditional, MeasurementValue, MidMeasure, PauliMeasure
 from ._operations import (CountsMP, DensityMatrixMP, ExpectationMP, GlobalPhase, Identity,
                           MeasurementProcess, ProbabilityMP, SampleMP, StateMP, VarianceMP)
 from ._opmath import Adjoint
-from ._tapes import QuantumScript
+from ._tapes import TAPE_TEXT, QuantumScript
 from ._template_core import SubroutineOp
 
 __all__ = ["tape_text", "drawable_layers", "operator_label"]
@@ -597,3 +597,6 @@ def tape_text(tape, wire_order=None, *, show_all_wires=False, decimals=None, max
     if show_matrices:
         out += "".join(f"\nM{i} = \n{mat}" for i, mat in enumerate(cache["matrices"]))
     return out
+
+
+TAPE_TEXT["tape_text"] = tape_text  # tape.draw() draws as qml.drawer.tape_text (PennyLane's)

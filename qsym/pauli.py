@@ -107,6 +107,7 @@ class PauliWord(dict):
     """
 
     __slots__ = ("_hashval",)  # PennyLane's: the hash, computed once when first asked
+    __array_priority__ = 1000  # NumPy scalars and arrays defer to __rmul__ (PennyLane's)
 
     def __init__(self, mapping=None, _skip_filter=False):
         if type(mapping) is PauliWord:  # already checked, no identities
@@ -333,6 +334,8 @@ class PauliSentence(dict):
     >>> s.operation()
     X(0) + 0.5 * Z(1)
     """
+
+    __array_priority__ = 1000  # NumPy scalars and arrays defer to __rmul__ (PennyLane's)
 
     def __missing__(self, key):
         return 0.0

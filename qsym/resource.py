@@ -592,14 +592,22 @@ def measurement_label(m, num_wires: int) -> str:
 
 def _gate_counts(ops) -> tuple:
     """``(gate types, gate sizes, layer of each wire)`` of operators applied in order: counts
-    by name and by number of wires; each operator one layer after the last on its wires."""
+    by name and by number of wires; each operator one layer after the last on its wires (an
+    operator with ``counted_by`` resources, a ``ResourcesOperation``: by their gates and
+    depth)."""
     types: dict = {}
     sizes: dict = {}
     level: dict = {}
     for op in ops:
-        types[op.name] = types.get(op.name, 0) + 1
-        sizes[len(op.wires)] = sizes.get(len(op.wires), 0) + 1
-        d = max((level.get(w, 0) for w in op.wires), default=0) + 1
+        counted = getattr(op, "counted_by", None)
+        if counted is None:
+            types[op.name] = types.get(op.name, 0) + 1
+            sizes[len(op.wires)] = sizes.get(len(op.wires), 0) + 1
+        else:
+            types = combine_dict(types, dict(counted.gate_types))
+            sizes = combine_dict(sizes, dict(counted.gate_sizes))
+        d = max((level.get(w, 0) for w in op.wires), default=0) + (
+            1 if counted is None else counted.depth)
         level.update((w, d) for w in op.wires)
     return types, sizes, level
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import sys
 import types
 import warnings
@@ -36,7 +37,7 @@ import warnings
 import autograd.numpy as anp
 import numpy as np
 
-from ._operations import Observable
+from ._operations import GATE_CLASSES, Observable
 from ._shadows import (
     PAULIS,
     ClassicalShadow,
@@ -93,6 +94,17 @@ def pauli_basis(wires) -> list:
             for letters in itertools.product("IXYZ", repeat=len(wires))]
 
 
+def _word_products(wires) -> list:
+    """:func:`pauli_basis`'s words as PennyLane's ``shadow_state`` writes them: products of
+    ``Identity``, ``PauliX``, ``PauliY``, ``PauliZ`` on every wire (so the shadow measures
+    ``wires`` in their order, identities included)."""
+    names = {"I": "Identity", "X": "PauliX", "Y": "PauliY", "Z": "PauliZ"}
+    with detached():
+        return [functools.reduce(operator.matmul, [GATE_CLASSES[names[p]](w)
+                                                   for w, p in zip(wires, letters)])
+                for letters in itertools.product("IXYZ", repeat=len(wires))]
+
+
 def state_from_paulis(values, n: int):
     """The matrix ``sum_P values[P] P / 2**n`` of ``4**n`` values in :func:`pauli_basis`'s
     order (the first wire most significant); one wire's Pauli axis contracted at a time
@@ -126,7 +138,7 @@ def _state_diffable(tape, wires):
     if any(len(w) >= 8 for w in wires_list):
         warnings.warn("Differentiable state reconstruction for more than 8 qubits is not "
                       "recommended", UserWarning)
-    observables = [o for w in wires_list for o in pauli_basis(w)]
+    observables = [o for w in wires_list for o in _word_products(w)]
     tapes, _ = replace_obs(tape, shadow_expval, observables)
 
     def postprocessing(results):

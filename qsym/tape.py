@@ -8,16 +8,18 @@
 1
 """
 
+import warnings as _warnings
 from collections.abc import Sequence as _Sequence
 
 from ._tapes import QuantumScript, QuantumTape, expand_tape_state_prep, make_qscript
+from .exceptions import PennyLaneDeprecationWarning
 
 # PennyLane's type names: a batch of tapes
 QuantumScriptBatch = _Sequence[QuantumScript]
 QuantumTapeBatch = _Sequence[QuantumScript]
 QuantumScriptOrBatch = QuantumScript | QuantumScriptBatch  # one tape or a batch
 
-__all__ = ["QuantumScript", "QuantumTape", "make_qscript", "expand_tape_state_prep",
+__all__ = ["QuantumScript", "QuantumTape", "make_qscript", "expand_tape_state_prep", "expand_tape",
            "OperationRecorder"]
 
 
@@ -61,3 +63,23 @@ def __getattr__(name: str):
     raise AttributeError(
         f"qml.tape.{name} is not supported by qsym: {NAMESPACES['tape']} (the PennyLane names "
         "qsym does not provide: docs/pennylane.md, 'Not supported')")
+
+
+def expand_tape(tape, depth=1, stop_at=None, expand_measurements=False):
+    """PennyLane's deprecated ``qml.tape.expand_tape``: :meth:`QuantumScript.expand` as a
+    function (each gate replaced by its decomposition ``depth`` times, those for which
+    ``stop_at(op)`` is true kept; observables sharing a wire rotated to their common basis),
+    with PennyLane 0.45's deprecation warning.
+
+    >>> import qsym as qml
+    >>> with _warnings.catch_warnings():
+    ...     _warnings.simplefilter("ignore")
+    ...     expand_tape(QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0)])).operations
+    [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
+    """
+    _warnings.warn("The expand_tape function is deprecated in PennyLane v0.45 and will be "
+                   "removed in v0.46. Please use the qp.decompose function for decomposing "
+                   "circuits.", PennyLaneDeprecationWarning, stacklevel=2)
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", PennyLaneDeprecationWarning)  # (expand's own warning)
+        return tape.expand(depth=depth, stop_at=stop_at, expand_measurements=expand_measurements)

@@ -705,7 +705,13 @@ class Template(GateSequence):
             "op.matrix() or qml.matrix(op), dense")
 
     def __repr__(self):
-        return f"{self.name}(wires={list(self.wires)})"
+        """PennyLane's: the data, then the wires.
+
+        >>> BasicEntanglerLayers(np.array([[0.5, 0.25]]), wires=[0, 1])
+        BasicEntanglerLayers(array([[0.5 , 0.25]]), wires=[0, 1])
+        """
+        params = "".join(f"{p!r}, " for p in self.data)
+        return f"{self.name}({params}wires={list(self.wires)})"
 
     def __eq__(self, other):
         """PennyLane's ``op1 == op2``: ``qml.equal`` (the same class, wires, data and
@@ -1562,7 +1568,7 @@ class StatePrep(Template):
         of circuit inputs (while qsym traces) decomposes into its gates.
 
         >>> StatePrep([0.0, 3.0], wires=0, normalize=True).decomposition()
-        [MottonenStatePreparation(wires=[0])]
+        [MottonenStatePreparation(array([0., 1.]), wires=[0])]
         >>> StatePrep([0.0, 3.0], wires=0, normalize=True).decomposition()[0].state.tolist()
         [0.0, 1.0]
         """
@@ -1736,7 +1742,7 @@ class AmplitudeEmbedding(StatePrep):
     ``qml.AmplitudeEmbedding``): :class:`StatePrep` with ``pad_with`` and ``normalize``.
 
     >>> AmplitudeEmbedding([1.0, 1.0], wires=0, normalize=True).decomposition()
-    [MottonenStatePreparation(wires=[0])]
+    [MottonenStatePreparation(array([0.70710678, 0.70710678]), wires=[0])]
     >>> AmplitudeEmbedding([1.0, 1.0], wires=0, normalize=True).gates()
     [RY(1.5707963267948966, wires=[0])]
     """
@@ -4163,7 +4169,7 @@ class UCCSD(Template):
     ``d_wires`` entry and a :class:`FermionicSingleExcitation` per ``s_wires`` entry.
 
     >>> UCCSD([0.1], wires=[0, 1, 2], s_wires=[[0, 1, 2]], init_state=np.array([1, 0, 0])).decomposition()
-    [BasisState(wires=[0, 1, 2]), FermionicSingleExcitation(wires=[0, 1, 2])]
+    [BasisState([1, 0, 0], wires=[0, 1, 2]), FermionicSingleExcitation(np.float64(0.1), wires=[0, 1, 2])]
     """
 
     _params = ("weights",)

@@ -339,8 +339,9 @@ def test_tape_and_queue_for_inspection():
     script = qml.tape.QuantumScript(qml.Rot(0.1, 0.2, 0.3, wires=0).decomposition())
     assert [op.name for op in script.operations] == ["RZ", "RY", "RZ"]
     assert isinstance(qml.RX(0.1, 0), qml.operation.Operator)
-    with pytest.raises(AttributeError, match="qml.tape.expand_tape is not supported"):
-        qml.tape.expand_tape
+    # PennyLane 0.45's deprecated qml.tape.expand_tape: tape.expand as a function
+    with pytest.warns(qml.exceptions.PennyLaneDeprecationWarning):
+        assert [op.name for op in qml.tape.expand_tape(script).operations] == ["RZ", "RY", "RZ"]
 
 
 def test_numpy_random_generator_is_a_numpy_generator():
