@@ -4169,7 +4169,7 @@ class UCCSD(Template):
     ``d_wires`` entry and a :class:`FermionicSingleExcitation` per ``s_wires`` entry.
 
     >>> UCCSD([0.1], wires=[0, 1, 2], s_wires=[[0, 1, 2]], init_state=np.array([1, 0, 0])).decomposition()
-    [BasisState([1, 0, 0], wires=[0, 1, 2]), FermionicSingleExcitation(np.float64(0.1), wires=[0, 1, 2])]
+    [BasisState(array([1, 0, 0]), wires=[0, 1, 2]), FermionicSingleExcitation(np.float64(0.1), wires=[0, 1, 2])]
     """
 
     _params = ("weights",)
