@@ -549,8 +549,10 @@ from . import gradients  # noqa: E402
 from .gradients import adjoint_metric_tensor  # noqa: E402
 from ._riemannian import RiemannianGradientOptimizer  # noqa: E402
 optimize.RiemannianGradientOptimizer = RiemannianGradientOptimizer
+from . import _adaptive  # noqa: E402
 from ._adaptive import AdaptiveOptimizer  # noqa: E402
 optimize.AdaptiveOptimizer = AdaptiveOptimizer
+optimize.adaptive = _adaptive  # (PennyLane's module qml.optimize.adaptive: append_gate)
 from . import _shot_adaptive  # noqa: E402
 from ._shot_adaptive import ShotAdaptiveOptimizer  # noqa: E402
 optimize.ShotAdaptiveOptimizer = ShotAdaptiveOptimizer

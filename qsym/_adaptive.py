@@ -36,11 +36,12 @@ import numpy as onp
 
 from . import numpy as qnp
 from ._runtime import QNode, grad
+from ._transform import detached, transform
 from .errors import ArgumentError
 from .optimize import GradientDescentOptimizer
 from .workflow import construct_tape
 
-__all__ = ["AdaptiveOptimizer"]
+__all__ = ["AdaptiveOptimizer", "append_gate"]
 
 
 def _grown(func, gates, values=None):
@@ -66,6 +67,35 @@ def _grown(func, gates, values=None):
         apply(params)
         return out
     return trial
+
+
+def _first_result(results):
+    """The one tape's result (``append_gate`` makes one tape)."""
+    return results[0]
+
+
+@transform
+def append_gate(tape, params, gates):
+    """PennyLane's ``qml.optimize.adaptive.append_gate`` transform: the circuit followed by
+    copies of ``gates``, the ``i``-th at the first parameter ``params[i]`` (its other
+    parameters, wires and hyperparameters kept). On a quantum function it returns the
+    grown function; on a tape ``([new_tape], fn)`` with ``fn`` the lone result.
+
+    >>> import qsym as qml
+    >>> def prep():
+    ...     qml.PauliX(0)
+    ...     return qml.expval(qml.Z(0))
+    >>> grown = append_gate(prep, [0.5], [qml.RY(0.0, wires=0)])
+    >>> tape = qml.workflow.construct_tape(qml.QNode(grown, qml.device("default.qubit")))()
+    >>> tape.operations
+    [X(0), RY(0.5, wires=[0])]
+    """
+    if len(params) != len(gates):
+        raise ArgumentError(f"append_gate: {len(params)} parameters for {len(gates)} gates; "
+                            "give one (first) parameter per gate")
+    with detached():
+        new = [g.remake([p, *list(g.parameters)[1:]]) for p, g in zip(params, gates)]
+    return [tape.copy(operations=[*tape.operations, *new])], _first_result
 
 
 def _check_pool(operator_pool) -> list:
@@ -106,6 +136,12 @@ class AdaptiveOptimizer:
                                 f"{stepsize!r}")
         self.param_steps = param_steps
         self.stepsize = stepsize
+
+    @staticmethod
+    def _circuit(params, gates, initial_circuit):
+        """PennyLane's private circuit function of the optimizer: the quantum function
+        ``initial_circuit`` followed by ``gates`` at ``params`` (``append_gate``), run."""
+        return append_gate(initial_circuit, params, gates)()
 
     def step(self, circuit, operator_pool, params_zero: bool = True):
         """The circuit grown by one gate (``step_and_cost``'s first result)."""

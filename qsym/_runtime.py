@@ -2568,8 +2568,15 @@ class grad(_Derivative):
             if not blocks:
                 return self._nothing(args, kwargs)
             reduce = entry.circuit.measurements[0].reduce
-            if (entry.circuit.output != "scalar" or entry.post[0][3] != () or entry.broadcast
-                    or (entry.has_state and reduce[:1] in ((), ("density_matrix",)))):
+            one_number = entry.circuit.output == "scalar" and entry.post[0][3] == () and not (
+                entry.has_state and reduce[:1] in ((), ("density_matrix",)))
+            if one_number and entry.broadcast and entry.size == 1:
+                # a batch of one parameter set: one number of shape (1,), as autograd's
+                # grad under PennyLane takes it (qml.RX(np.array([0.3]), 0)); by its VJP
+                attempt.restore()
+                return self._typed(args, self._structured(args, self._hybrid(
+                    autodiff.grad, args, kwargs)), fun)
+            if not one_number or entry.broadcast:
                 what = ', '.join(m.kind for m in entry.circuit.measurements)
                 if entry.broadcast:
                     what += f" for a batch of {entry.size} parameter sets"

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from ._autodiff import NO_TRAINABLE
-from .errors import DifferentiationError
+from .errors import ArgumentError, DifferentiationError
 from ._runtime import grad
 
 
@@ -761,12 +761,16 @@ def unflatten_like(flat, model):
     [array([1., 2.]), np.float64(3.0)]
     """
     import numbers
+    from collections.abc import Iterable
 
     def take(flat, model):
         if isinstance(model, (numbers.Number, str)):
             return flat[0], flat[1:]
         if isinstance(model, np.ndarray):
             return np.asarray(flat)[: model.size].reshape(model.shape), flat[model.size:]
+        if not isinstance(model, Iterable):
+            raise ArgumentError(f"Unsupported type in the model: {type(model)}; the model "
+                                "is a number, an array or a nested list or tuple of them")
         out = []
         for m in model:
             v, flat = take(flat, m)

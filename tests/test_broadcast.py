@@ -162,3 +162,36 @@ def test_broadcast_drawing_and_export():
     assert "RX(0.25)" in qml.draw(c)(x)  # the first parameter set of the batch
     with pytest.raises(qml.ExportError, match="broadcast"):
         qml.compile(c, x)
+
+
+def test_grad_of_a_batch_of_one_parameter_set_is_its_one_number_gradient():
+    """A broadcast of one parameter set returns one number of shape (1,): qml.grad takes
+    it as autograd does under PennyLane (its gradient has the argument's shape); a batch
+    of two is still refused."""
+    @qml.qnode(dev)
+    def c(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.7], requires_grad=True)
+    y = np.array(0.4, requires_grad=True)
+    gx, gy = qml.grad(c)(x, y)
+    # <Z> = cos x cos y
+    assert onp.shape(gx) == (1,)
+    onp.testing.assert_allclose(gx, [-onp.sin(0.7) * onp.cos(0.4)], atol=1e-12)
+    onp.testing.assert_allclose(gy, -onp.cos(0.7) * onp.sin(0.4), atol=1e-12)
+    h = 1e-6
+    fd = (c(x + h, y) - c(x - h, y)) / (2 * h)
+    onp.testing.assert_allclose(gx, fd, atol=1e-8)
+
+    @qml.qnode(dev)
+    def first(p):
+        qml.RX(p[0], wires=0)  # p of shape (1, 1): a batch of one angle
+        return qml.expval(qml.PauliZ(0))
+
+    g = qml.grad(first)(np.array([[1.0]], requires_grad=True))
+    assert onp.shape(g) == (1, 1)
+    onp.testing.assert_allclose(g, [[-onp.sin(1.0)]], atol=1e-12)
+    with pytest.raises(DifferentiationError, match="batch of 2"):
+        qml.grad(first)(np.array([[1.0, 2.0]], requires_grad=True))

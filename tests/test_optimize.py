@@ -189,3 +189,8 @@ def test_pennylane_qng_module_path_imports():
     back = _unflatten_np(onp.array(flat), model)
     onp.testing.assert_array_equal(back[0], [[1.0, 2.0], [3.0, 4.0]])
     assert back[1][0] == 5.0 and back[1][1][0].tolist() == [6.0]
+    # a model that is neither a number, an array nor a sequence: PennyLane's TypeError
+    with pytest.raises(TypeError, match="Unsupported type in the model"):
+        _unflatten_np(onp.array(flat), lambda x: x)
+    with pytest.raises(TypeError, match="Unsupported type in the model"):
+        _unflatten_np(onp.array(flat), [np.zeros(2), object()])

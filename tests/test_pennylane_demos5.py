@@ -95,6 +95,59 @@ def test_adaptive_optimizer_drains_the_pool_and_refuses_an_empty_one():
     assert qml.optimize.AdaptiveOptimizer is qml.AdaptiveOptimizer
 
 
+def test_append_gate_and_the_private_circuit_of_the_adaptive_optimizer():
+    """PennyLane's ``qml.optimize.adaptive.append_gate`` on a quantum function and on a
+    tape, and ``AdaptiveOptimizer._circuit`` as a QNode: X then RY(t) gives <Z> = -cos t."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def prep():
+        qml.PauliX(0)
+        return qml.expval(qml.Z(0))
+
+    append_gate = qml.optimize.adaptive.append_gate
+    rot = qml.Rot(0.0, 0.2, 0.3, wires=0)
+    grown = append_gate(prep, np.array([0.5, 0.1]), [qml.RY(0.0, wires=0), rot])
+    ops = qml.workflow.construct_tape(qml.QNode(grown, dev))()
+    assert [op.name for op in ops.operations] == ["PauliX", "RY", "Rot"]
+    assert ops.operations[1].parameters == [0.5]
+    np.testing.assert_allclose(ops.operations[2].parameters, [0.1, 0.2, 0.3])
+    assert rot.parameters == [0.0, 0.2, 0.3]  # the pool gate itself is unchanged
+
+    tape = qml.workflow.construct_tape(qml.QNode(prep, dev))()
+    tapes, fn = append_gate(tape, [0.5], [qml.RY(0.0, wires=0)])
+    assert isinstance(tapes, list) and len(tapes) == 1 and fn(tapes) is tapes[0]
+    assert [op.name for op in tapes[0].operations] == ["PauliX", "RY"]
+    with pytest.raises(ArgumentError, match="one .first. parameter per gate"):
+        append_gate(tape, [0.5, 0.1], [qml.RY(0.0, wires=0)])
+
+    node = qml.QNode(qml.AdaptiveOptimizer._circuit, dev)
+    t = pnp.array([0.8], requires_grad=True)
+    assert np.isclose(node(t, [qml.RY(0.0, wires=0)], prep), -np.cos(0.8), atol=1e-12)
+    g = qml.grad(node, argnum=0)(t, [qml.RY(0.0, wires=0)], prep)
+    np.testing.assert_allclose(g, [np.sin(0.8)], atol=1e-12)
+
+
+def test_adaptive_optimizer_with_a_pool_of_broadcast_gates():
+    """PennyLane's pool ``qml.RX(np.array([1.0]), 0)``: a batch of one angle. From t = 1
+    (params_zero=False) gradient descent on <Z> = cos t with step 0.5 is
+    t <- t + 0.5 sin t; the RZ's gradient on |0> is 0, so the RX is kept."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit():
+        return qml.expval(qml.PauliZ(0))
+
+    pool = [qml.RX(np.array([1.0]), wires=0), qml.RZ(np.array([1.0]), wires=0)]
+    grown, cost, gradient = qml.AdaptiveOptimizer(param_steps=20).step_and_cost(
+        circuit, pool, params_zero=False)
+    t = 1.0
+    for _ in range(20):
+        t += 0.5 * np.sin(t)
+    assert np.isclose(cost, 1.0) and np.isclose(gradient, np.sin(1.0), atol=1e-12)
+    op = qml.workflow.construct_tape(grown)().operations[-1]
+    assert op.name == "RX" and np.shape(op.parameters[0]) == (1,)
+    np.testing.assert_allclose(op.parameters[0], [t], atol=1e-10)
+    np.testing.assert_allclose(grown(), [np.cos(t)], atol=1e-10)
+
+
 def test_adaptive_optimizer_follows_pennylane():
     """Three steps (plain, drained, not from zero) on a 4-qubit excitation pool: the same
     energies, gradients and grown circuits as PennyLane 0.45.1's optimizer."""
