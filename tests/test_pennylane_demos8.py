@@ -1,0 +1,127 @@
+"""What PennyLane's demos (eighth round, issue #18: demos no earlier round ran) needed,
+written from PennyLane 0.45's documented semantics and checked by hand-written drawings and
+hand-computed values."""
+import numpy as np
+
+import qsym as qml
+
+
+def test_state_preparation_of_an_argument_is_drawn_as_a_box_with_the_other_boxes():
+    """A ``StatePrep`` of a QNode argument is traced as its gates (a tree of ``RY`` and
+    ``CNOT``) while the drawing's numeric run prepares the numbers as one matrix: the
+    drawing still shows PennyLane's ``|Ψ⟩`` box, the adjoint of a function's gates with
+    ``†`` and a multi-controlled gate with its dots (the signed-integer block-encoding
+    demo drew the whole circuit as traced gates and a 16x16 ``U(M0)``)."""
+    dev = qml.device("default.qubit", wires=["c", "s", "t", "a0", "a1"])
+
+    def prep():
+        qml.H("s")
+        qml.S("t")
+
+    @qml.qnode(dev)
+    def circuit(state):
+        qml.X("c")
+        qml.StatePrep(state, wires=["a0", "a1"])
+        prep()
+        qml.ctrl(qml.Z("t"), control=["c", "s", "a0"], control_values=[1, 1, 0])
+        qml.adjoint(prep)()
+        return qml.state()
+
+    state = np.array([1.0, 1.0, 1.0, -1.0]) / 2
+    expected = (
+        " c: ──X───╭●─────┤  State\n"
+        " s: ──H───├●──H†─┤  State\n"
+        " t: ──S───├Z──S†─┤  State\n"
+        "a0: ─╭|Ψ⟩─╰○─────┤  State\n"
+        "a1: ─╰|Ψ⟩────────┤  State"
+    )
+    assert qml.draw(circuit)(state) == expected
+    # the drawing does not change what runs: amplitudes by hand. X on c, |+> on s, S|0> = |0>
+    # on t, the state on (a0, a1); the controlled Z acts on |t=0> (no sign), the adjoint
+    # gates undo H and S: the result is |1, 0, 0> (x) state
+    out = circuit(state)
+    want = np.zeros(32)
+    want[16:20] = state  # c=1, s=0, t=0, then (a0, a1)
+    np.testing.assert_allclose(out, want, atol=1e-12)
+
+
+def test_measurements_of_no_wires_are_drawn_on_the_wires_the_gates_use():
+    """``qml.state()``, ``qml.probs()`` and ``qml.sample()`` written without wires have no
+    wires on PennyLane's tape: the drawing shows the wires the gates use (also on a device
+    of more wires), not all of the device's; measurements with wires keep theirs."""
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    def state():
+        qml.X(1)
+        return qml.state()
+
+    @qml.qnode(dev)
+    def two():
+        qml.X(1)
+        return qml.expval(qml.Z(0)), qml.sample()
+
+    @qml.qnode(dev)
+    def probs_all():
+        qml.X(1)
+        return qml.probs(wires=[0, 1, 2, 3])
+
+    assert qml.draw(state)() == "1: ──X─┤  State"
+    assert qml.draw(two)() == "0: ────┤  <Z>  Sample\n1: ──X─┤       Sample"
+    assert qml.draw(probs_all)() == (
+        "0: ────┤ ╭Probs\n1: ──X─┤ ├Probs\n2: ────┤ ├Probs\n3: ────┤ ╰Probs")
+    assert qml.draw(state, show_all_wires=True)() == (
+        "0: ────┤  State\n1: ──X─┤  State\n2: ────┤  State\n3: ────┤  State")
+
+
+def test_adjoint_of_controlled_gates_is_drawn_with_its_label_on_every_wire():
+    """PennyLane draws ``Adjoint(CNOT)``, ``Adjoint(CRX)``, ... as one box labelled on every
+    wire, the control wires included (an ``Adjoint`` has no control dots), a label with
+    parameters in parentheses: ``(RX(0.30))†``."""
+    dev = qml.device("default.qubit", wires=3)
+
+    def gates():
+        qml.CNOT([0, 1])
+        qml.ctrl(qml.H, control=0)(wires=1)
+        qml.ctrl(qml.X(2), control=1, control_values=0)
+        qml.Toffoli([0, 1, 2])
+        qml.CRX(0.3, [0, 2])
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.adjoint(gates)()
+        return qml.state()
+
+    assert qml.draw(circuit)() == (
+        "0: ─╭(RX(0.30))†─╭X†─────╭H†─╭X†─┤  State\n"
+        "1: ─│────────────├X†─╭X†─╰H†─╰X†─┤  State\n"
+        "2: ─╰(RX(0.30))†─╰X†─╰X†─────────┤  State")
+    # the gates run are the adjoints, in reverse order; by hand on |010> (wire 1 set):
+    # CRX and Toffoli and CH and CNOT need wire 0 set (no), the X on wire 2 needs wire 1
+    # unset (no): |010> stays
+    @qml.qnode(dev)
+    def on_010():
+        qml.X(1)
+        qml.adjoint(gates)()
+        return qml.probs()
+
+    np.testing.assert_allclose(on_010()[0b010], 1.0, atol=1e-12)
+
+
+def test_a_controlled_gate_of_a_tensor_keeps_the_tensor():
+    """``qml.ctrl`` of a gate made from a ``qsym.numpy`` tensor keeps the tensor in the
+    controlled gate's data (PennyLane's), so ``qml.matrix`` of a quantum function is a
+    tensor as PennyLane's (the QSVT demo prints ``tensor(0.5, requires_grad=True)``)."""
+    from qsym import numpy as pnp
+
+    t = pnp.array(0.4, requires_grad=True)
+
+    def f(a):
+        qml.ctrl(qml.PCPhase(a, dim=1, wires=[1]), control=0)
+
+    U = qml.matrix(f, wire_order=[0, 1])(t)
+    assert isinstance(U, pnp.tensor) and U.requires_grad
+    # PCPhase(phi, dim=1) on one wire: diag(e^{i phi}, e^{-i phi}); controlled on wire 0
+    want = np.diag([1, 1, np.exp(0.4j), np.exp(-0.4j)])
+    np.testing.assert_allclose(np.asarray(U), want, atol=1e-12)
+    assert not isinstance(qml.matrix(f, wire_order=[0, 1])(0.4), pnp.tensor)
