@@ -290,13 +290,8 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                 if note is not None and note[0] == "group":
                     ctrl_w, ctrl_v, label = note[4], note[5], _group_label(note, decimals, matrices)
                 elif note is not None and note[0] == "adjoint":
-                    orig = note[1]
-                    o_ctrl, _, o_base = _controls(orig)
-                    label = _op_label(orig, o_base, {}, decimals, matrices)
-                    if o_ctrl:  # PennyLane's Adjoint of a controlled gate: no dots, its
-                        ctrl_w, ctrl_v = (), ()  # label on every wire, "(RX(0.30))†"
-                        label = f"({label})" if len(label) > 1 else label
-                    label += "†"
+                    ctrl_w, ctrl_v, label = _adjoint_drawn(note[1], ctrl_w, ctrl_v, decimals,
+                                                           matrices)
                 else:
                     label = _op_label(op, base, values, decimals, matrices)
                 for w, v in zip(ctrl_w, ctrl_v):
@@ -467,10 +462,22 @@ def _gate_item(gate, stamp, level, decimals, matrices):
     ctrl_w, ctrl_v, base = _controls(gate)
     orig = getattr(gate, "_adjoint_of", None)
     if orig is not None:
-        label = _op_label(orig, _controls(orig)[2], {}, decimals, matrices) + "†"
+        ctrl_w, ctrl_v, label = _adjoint_drawn(orig, ctrl_w, ctrl_v, decimals, matrices)
     else:
         label = _op_label(gate, base, {}, decimals, matrices)
     return None, tuple(gate.wires), tuple(ctrl_w), tuple(ctrl_v), label
+
+
+def _adjoint_drawn(orig, ctrl_w, ctrl_v, decimals, matrices) -> tuple:
+    """``(control wires, control values, label)`` of the adjoint of the gate ``orig``
+    (drawn with the dots ``ctrl_w``, ``ctrl_v``): PennyLane's ``Adjoint`` has no control
+    dots, so the adjoint of a controlled gate carries its label on every wire, in
+    parentheses when longer than one letter (``(RX(0.30))†``, ``X†``)."""
+    o_ctrl, _, o_base = _controls(orig)
+    label = _op_label(orig, o_base, {}, decimals, matrices)
+    if o_ctrl:
+        return (), (), (f"({label})" if len(label) > 1 else label) + "†"
+    return ctrl_w, ctrl_v, label + "†"
 
 
 def _table_gate(op) -> bool:

@@ -107,6 +107,19 @@ def test_adjoint_of_controlled_gates_is_drawn_with_its_label_on_every_wire():
 
     np.testing.assert_allclose(on_010()[0b010], 1.0, atol=1e-12)
 
+    # the same where the drawing is the numeric run as recorded (a state of an argument)
+    @qml.qnode(dev)
+    def prepared(state):
+        qml.StatePrep(state, wires=[1, 2])
+        qml.adjoint(qml.CNOT)([0, 1])
+        qml.adjoint(qml.CRX)(0.3, [0, 2])
+        return qml.state()
+
+    assert qml.draw(prepared)(np.array([0.6, 0.0, 0.0, 0.8])) == (
+        "0: ──────╭X†─╭(RX(0.30))†─┤  State\n"
+        "1: ─╭|Ψ⟩─╰X†─│────────────┤  State\n"
+        "2: ─╰|Ψ⟩─────╰(RX(0.30))†─┤  State")
+
 
 def test_a_controlled_gate_of_a_tensor_keeps_the_tensor():
     """``qml.ctrl`` of a gate made from a ``qsym.numpy`` tensor keeps the tensor in the
