@@ -153,3 +153,31 @@ def test_estimator_names_its_missing_resource_framework():
     assert callable(qml.estimator.estimate_shots)
     # 1 / 0.5^2: one group of coefficients (1.0), error 0.5 -> 4 shots
     assert qml.estimator.estimate_shots([np.array([1.0])], error=0.5) == 4
+
+
+def test_drawing_a_circuit_that_draws_random_gates_advances_numpy_as_one_run():
+    """``qml.draw`` records the circuit function once on the numbers, as PennyLane: random
+    draws inside it are made there (qsym refused them in that run and drew the traced
+    circuit instead, leaving NumPy's generator where it was), so the numbers drawn after
+    the drawing are PennyLane's (the barren-gadgets demo draws its random ansatz, then its
+    weights: every later cost differed)."""
+    from qsym import numpy as pnp
+
+    gate_set = [qml.RX, qml.RY, qml.RZ]
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(w):
+        chosen = pnp.random.choice(gate_set, size=(2,))
+        for i, gate in enumerate(chosen):
+            gate.item()(w, wires=i)
+        return qml.expval(qml.Z(0))
+
+    pnp.random.seed(7)
+    text = qml.draw(circuit)(0.5)
+    after = pnp.random.rand()
+    # the same draws by NumPy alone: the gates drawn, then the next number
+    np.random.seed(7)
+    names = [g.__name__ for g in np.random.choice(np.array(gate_set, dtype=object), size=(2,))]
+    assert after == np.random.rand()
+    assert text.startswith(f"0: ──{names[0]}(0.50)")
+    assert f"1: ──{names[1]}(0.50)" in text
