@@ -408,6 +408,14 @@ def _same_gates(items, circuit) -> bool:
         getattr(a, "name", None) == b.name for a, b in zip(items, circuit.ops))
 
 
+def _run_differs(run, circuit, level) -> bool:
+    """Whether ``qml.draw`` draws the numeric ``run`` as recorded: its gates are not the
+    traced ``circuit``'s (a state preparation of a circuit input is traced as its gates,
+    run on numbers as one matrix), so the traced gates cannot take its boxes."""
+    return (run is not None and level != "device" and not run[3]
+            and not _same_gates(run[0], circuit))
+
+
 def _numeric_run(qnode, args, kwargs):
     """``(items, result, stamp, deferred)``: the circuit function run on the numbers and
     recorded (templates mark their boxes, :func:`qsym.templates.draw_groups`), mid-circuit
@@ -1221,10 +1229,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
             except TypeError:
                 pass
         notes = _annotations(qnode, entry.circuit, args, kwargs, level, run)
-        if (notes is None and run is not None and level != "device" and not run[3]
-                and not _same_gates(run[0], circuit)):
-            # the traced gates are not the numeric run's (a state preparation of a circuit
-            # input is traced as its gates, a matrix of numbers): the run as recorded
+        if notes is None and _run_differs(run, circuit, level):
             return recorded()
         opts = dict(decimals=decimals, wire_order=order, show_all_wires=show_all_wires,
                     max_length=max_length, show_matrices=show_matrices,
