@@ -181,3 +181,64 @@ def test_drawing_a_circuit_that_draws_random_gates_advances_numpy_as_one_run():
     assert after == np.random.rand()
     assert text.startswith(f"0: ──{names[0]}(0.50)")
     assert f"1: ──{names[1]}(0.50)" in text
+
+
+def test_gaussian_device_runs_measurements_on_shared_wires_one_by_one():
+    """PennyLane's ``default.gaussian`` takes one measurement per tape; its legacy-device
+    preprocessing splits a tape whose observables share wires into tapes of one each, so
+    ``return qml.expval(qml.QuadX(0)), qml.expval(qml.QuadP(0))`` runs (the
+    superconducting-qubits demo's circuits, their means measured together); measurements on
+    different wires stay one tape, which the device refuses, as PennyLane's."""
+    import pytest
+
+    dev = qml.device("default.gaussian", wires=2)
+    a, phi, rot = 0.5, 0.3, 0.2
+
+    @qml.qnode(dev)
+    def same_wire():
+        qml.Displacement(a, phi, wires=0)
+        qml.Rotation(rot, wires=0)
+        return (qml.expval(qml.QuadX(0)), qml.expval(qml.QuadP(0)), qml.var(qml.QuadP(0)),
+                qml.expval(qml.NumberOperator(0)), qml.expval(qml.QuadX(0)))
+
+    # a coherent state |alpha>, alpha = a e^{i(phi + rot)}, hbar = 2: <x> = 2 Re alpha,
+    # <p> = 2 Im alpha, Var(p) = 1, <n> = |alpha|^2
+    x, p, vp, n, x_again = same_wire()
+    np.testing.assert_allclose([x, p, vp, n, x_again],
+                               [2 * a * np.cos(phi + rot), 2 * a * np.sin(phi + rot), 1.0,
+                                a**2, 2 * a * np.cos(phi + rot)], atol=1e-12)
+
+    @qml.qnode(dev)
+    def two_wires():
+        qml.Displacement(a, 0.0, wires=0)
+        return qml.expval(qml.QuadX(0)), qml.expval(qml.QuadX(1))
+
+    with pytest.raises(qml.exceptions.QuantumFunctionError, match="single measurements"):
+        two_wires()
+
+
+def test_approx_time_evolution_keeps_words_of_zero_coefficient():
+    """PennyLane's ``ApproxTimeEvolution`` applies a ``PauliRot`` for every Pauli word of
+    the Hamiltonian's ``pauli_rep``, one of coefficient 0 included (``PauliRot(0.0)``);
+    qsym dropped it, so a QNode whose coefficients are ``cos(phi)``, ``sin(phi)`` of an
+    argument recorded other gates at ``phi = 0`` than traced (``TracingError`` in the
+    superconducting-qubits demo's ``H_evolve``)."""
+    H = qml.Hamiltonian([1.0, 0.0], [qml.X(0), qml.Y(0)])
+    ops = qml.ApproxTimeEvolution(H, 0.5, 1).decomposition()
+    assert [(op.name, op.hyperparameters["pauli_word"]) for op in ops] == [
+        ("PauliRot", "X"), ("PauliRot", "Y")]
+    assert [float(op.data[0]) for op in ops] == [1.0, 0.0]
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def evolve(phi, time):
+        H = qml.Hamiltonian([np.cos(phi), np.sin(phi)], [qml.X(0), qml.Y(0)])
+        qml.ApproxTimeEvolution(H, time, 1)
+        return qml.state()
+
+    # exp(-i t (cos(phi) X + sin(phi) Y)) |0> = cos(t) |0> - i sin(t) e^{i phi} |1>
+    # (first order: the two words' rotations, each exact; for phi = 0 only X acts)
+    t = np.pi / 6
+    np.testing.assert_allclose(evolve(0.0, t), [np.cos(t), -1j * np.sin(t)], atol=1e-12)
+    for phi in (0.0, np.pi / 2):
+        want = qml.matrix(qml.RY(2 * t * np.sin(phi), 0)) @ qml.matrix(qml.RX(2 * t * np.cos(phi), 0))
+        np.testing.assert_allclose(evolve(phi, t), want[:, 0], atol=1e-12)
