@@ -343,6 +343,8 @@ def _register_device_paths():
     # PennyLane's functional density-matrix simulator qml.devices.qubit_mixed and its modules
     # pennylane.devices.qubit_mixed.{apply_operation, ...}: each is qsym._functional_mixed
     from . import _functional_mixed as _fm
+    # default.mixed's preprocessing decomposes what is not in its gate set (PennyLane's)
+    devices.DefaultMixed.gate_stopping_condition = staticmethod(_fm.stopping_condition)
     devices.qubit_mixed = type(ops)(**{_n: getattr(_fm, _n) for _n in _fm.__all__})
     _sys.modules[f"{__name__}.devices.qubit_mixed"] = devices.qubit_mixed
     for _m in ("apply_operation", "measure", "sampling", "simulate", "initialize_state"):

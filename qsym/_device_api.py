@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import functools
 import warnings
 
 import numpy as np
@@ -422,8 +423,11 @@ def _device_pipeline(self, execution_config=None):
     program = CompilePipeline()
     if deferred:
         program.add_transform(defer_mcms, allow_postselect=True)
-    program.add_transform(decompose, stopping_condition=no_mcms_stopping_condition if deferred
-                          else allow_mcms_stopping_condition, device_wires=self.wires,
+    stop = no_mcms_stopping_condition if deferred else allow_mcms_stopping_condition
+    gates = getattr(type(self), "gate_stopping_condition", None)  # default.mixed's gate set
+    if gates is not None:
+        stop = functools.partial(_own_gates, gates, stop)
+    program.add_transform(decompose, stopping_condition=stop, device_wires=self.wires,
                           target_gates=ALL_DQ_GATES, name=self.name)
     program.add_transform(validate_device_wires, self.wires, name=self.name)
     program.add_transform(validate_measurements, name=self.name)
@@ -435,6 +439,15 @@ def _device_pipeline(self, execution_config=None):
     if config.gradient_method == "adjoint":
         _add_adjoint_transforms(program, self.wires)
     return program
+
+
+def _own_gates(gates, stop, op) -> bool:
+    """A device's stopping condition with its own gate set ``gates`` (PennyLane's
+    ``default.mixed`` decomposes ``IsingZZ`` into ``CNOT RZ CNOT``, so noise inserted on the
+    device follows each of them); mid-circuit measurements as ``stop`` says."""
+    if type(op).__name__ in ("MidMeasure", "MidMeasureMP"):
+        return stop(op)
+    return gates(op)
 
 
 # the observables diagonalize_measurements rotates to the computational basis

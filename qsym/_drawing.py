@@ -171,6 +171,15 @@ def _measurement_label(m, circuit, note=None, matrices=None, decimals=None) -> s
             "counts": f"Counts[{obs}]"}.get(m.kind, obs)
 
 
+def _wireless(m) -> bool:
+    """Whether the measurement ``m`` was written without wires or an observable
+    (``qml.state()``, ``qml.probs()``, ``qml.sample()``): PennyLane's tape gives it no
+    wires, so it is drawn on the wires the gates use, without a bracket."""
+    written = getattr(m, "label", ())  # (name, observable, wires written, ...)
+    return (m.kind == "state" and not m.reduce) or (
+        len(written) > 2 and not written[1] and written[2] == 0)
+
+
 def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
     """What :func:`draw_circuit` and :func:`draw_mpl` draw: the rows (wires shown, in
     order), the ops and measurements in PennyLane's layers, the parameter values; None if
@@ -185,10 +194,8 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
     for op in circuit.ops:
         used.update(op.wires if op.name != "GlobalPhase" else ())
     for m in circuit.measurements:
-        if (m.kind == "state" and not m.reduce) or (
-                m.kind in ("probs", "sample", "counts") and not m.terms
-                and len(m.on) == circuit.num_wires):
-            used.update(range(circuit.num_wires))
+        if _wireless(m):  # state(), probs() of no wires: drawn on the wires used only
+            continue
         used.update(w for part in m.reduce[1:] if isinstance(part, tuple) for w in part)
         used.update(m.wires)
     for note in m_notes or ():
@@ -288,8 +295,8 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                 if note is not None and note[0] == "group":
                     ctrl_w, ctrl_v, label = note[4], note[5], _group_label(note, decimals, matrices)
                 elif note is not None and note[0] == "adjoint":
-                    orig = note[1]
-                    label = _op_label(orig, _controls(orig)[2], {}, decimals, matrices) + "†"
+                    ctrl_w, ctrl_v, label = _adjoint_drawn(note[1], ctrl_w, ctrl_v, decimals,
+                                                           matrices)
                 else:
                     label = _op_label(op, base, values, decimals, matrices)
                 for w, v in zip(ctrl_w, ctrl_v):
@@ -301,9 +308,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
             else:
                 m = meas[k]
                 rs = [row_of[w] for w in m_wires(m) if w in row_of]
-                written = getattr(m, "label", ())  # (name, observable, wires written, ...)
-                no_wires = len(written) > 2 and not written[1] and written[2] == 0
-                if (m.kind != "state" or m.reduce) and not no_wires:
+                if not _wireless(m):
                     _group(strs, rs)  # PennyLane groups measurements with wires only
                 label = _measurement_label(m, circuit, m_notes[k] if m_notes else None, matrices,
                                            decimals)
@@ -380,9 +385,7 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
     for m in results:  # the observable as written: probs(op=X) is Probs[X], Hermitian 𝓗(M0)
         m_notes.append(getattr(m, "op", None) if getattr(m, "diag", ()) or hasattr(m, "op")
                        else getattr(m, "obs", None))
-    if len(items) > len(circuit.ops) or any(
-        getattr(a, "name", None) != b.name for a, b in zip(items, circuit.ops)
-    ):
+    if not _same_gates(items, circuit):
         return None
     index = {w: i for i, w in enumerate(circuit.wire_labels or range(circuit.num_wires))}
     out = []
@@ -402,6 +405,21 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
             out.append(None)
     # the rest are probs(op=...)'s basis changes: PennyLane draws Probs[X] instead
     return out + [("skip",)] * (len(circuit.ops) - len(items)), m_notes
+
+
+def _same_gates(items, circuit) -> bool:
+    """Whether the recorded ``items`` of a numeric run are the traced ``circuit``'s first
+    gates, name by name (the rest: basis changes of ``probs(op=...)``)."""
+    return len(items) <= len(circuit.ops) and all(
+        getattr(a, "name", None) == b.name for a, b in zip(items, circuit.ops))
+
+
+def _run_differs(run, circuit, level) -> bool:
+    """Whether ``qml.draw`` draws the numeric ``run`` as recorded: its gates are not the
+    traced ``circuit``'s (a state preparation of a circuit input is traced as its gates,
+    run on numbers as one matrix), so the traced gates cannot take its boxes."""
+    return (run is not None and level != "device" and not run[3]
+            and not _same_gates(run[0], circuit))
 
 
 def _numeric_run(qnode, args, kwargs):
@@ -458,10 +476,22 @@ def _gate_item(gate, stamp, level, decimals, matrices):
     ctrl_w, ctrl_v, base = _controls(gate)
     orig = getattr(gate, "_adjoint_of", None)
     if orig is not None:
-        label = _op_label(orig, _controls(orig)[2], {}, decimals, matrices) + "†"
+        ctrl_w, ctrl_v, label = _adjoint_drawn(orig, ctrl_w, ctrl_v, decimals, matrices)
     else:
         label = _op_label(gate, base, {}, decimals, matrices)
     return None, tuple(gate.wires), tuple(ctrl_w), tuple(ctrl_v), label
+
+
+def _adjoint_drawn(orig, ctrl_w, ctrl_v, decimals, matrices) -> tuple:
+    """``(control wires, control values, label)`` of the adjoint of the gate ``orig``
+    (drawn with the dots ``ctrl_w``, ``ctrl_v``): PennyLane's ``Adjoint`` has no control
+    dots, so the adjoint of a controlled gate carries its label on every wire, in
+    parentheses when longer than one letter (``(RX(0.30))†``, ``X†``)."""
+    o_ctrl, _, o_base = _controls(orig)
+    label = _op_label(orig, o_base, {}, decimals, matrices)
+    if o_ctrl:
+        return (), (), (f"({label})" if len(label) > 1 else label) + "†"
+    return ctrl_w, ctrl_v, label + "†"
 
 
 def _table_gate(op) -> bool:
@@ -1215,11 +1245,13 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                 order = sorted(circuit.wire_labels or range(circuit.num_wires))
             except TypeError:
                 pass
+        notes = _annotations(qnode, drawn, args, kwargs, level, run)
+        if notes is None and _run_differs(run, circuit, level):
+            return recorded()
         opts = dict(decimals=decimals, wire_order=order, show_all_wires=show_all_wires,
                     max_length=max_length, show_matrices=show_matrices,
                     show_wire_labels=show_wire_labels, matrix_gap=not plain,
-                    annotations=_annotations(qnode, drawn, args, kwargs, level,
-                                             run))
+                    annotations=notes)
         if entry.broadcast:  # the first parameter set of the batch
             x, d = entry.inputs(_flat(xs), _flat(ds))
             text = draw_circuit(circuit, x[0], d[0], **opts)

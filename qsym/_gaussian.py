@@ -532,7 +532,8 @@ class DefaultGaussian(devices.Device):
         return tuple(self._run(t) for t in circuits)
 
     def _run(self, tape):
-        if len(tape.measurements) > 1:
+        ms = list(tape.measurements)
+        if len(ms) > 1 and not split_one_each(ms):
             raise QuantumFunctionError("Default gaussian only support single measurements.")
         self.reset()
         for op in tape.operations:
@@ -546,8 +547,10 @@ class DefaultGaussian(devices.Device):
         shots = tape.shots.total_shots if tape.shots else None
         saved = self.given_shots
         self.given_shots = shots
-        try:
-            return self._measure(tape.measurements[0])
+        try:  # (measurements that PennyLane runs as tapes of one each: on the same state)
+            if len(ms) > 1:
+                return tuple(self._measure(m) for m in ms)
+            return self._measure(ms[0])
         finally:
             self.given_shots = saved
 
@@ -575,6 +578,35 @@ class DefaultGaussian(devices.Device):
     def run_qnode(self, node, args, kwargs):
         """A QNode's call on this device (the QNode's hook): :func:`run_qnode`."""
         return run_qnode(node, args, kwargs)
+
+
+def split_one_each(ms) -> bool:
+    """Whether PennyLane runs the measurements ``ms`` of one tape on ``default.gaussian``
+    as tapes of one measurement each: its legacy-device preprocessing splits a tape whose
+    observables share wires (no ``sample``) into groups of measurements on disjoint wires
+    (the same measurement once), and the device accepts a tape of one measurement only.
+
+    >>> import qsym as qml
+    >>> split_one_each([qml.expval(qml.QuadX(0)), qml.expval(qml.QuadP(0))])
+    True
+    >>> split_one_each([qml.expval(qml.QuadX(0)), qml.expval(qml.QuadX(1))])
+    False
+    """
+    if any(m.kind != "expval" and m.kind != "var" for m in ms):
+        return False
+    unique = {}
+    for m in ms:
+        name, wires, par = observable_of(m)
+        unique.setdefault((m.kind, name, tuple(wires), repr(par)), tuple(wires))
+    groups: list[set] = []
+    for wires in unique.values():  # PennyLane's grouping by wires, in order
+        free = next((g for g in groups if not g & set(wires)), None)
+        if free is None:
+            groups.append(set(wires))
+        else:
+            free.update(wires)
+            return False  # (a group of two measurements: a tape the device refuses)
+    return True
 
 
 def observable_of(m):

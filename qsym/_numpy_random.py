@@ -47,9 +47,11 @@ def _wrap(fn):
 def _traced() -> bool:
     """Whether a circuit function is being traced: a tape is active and it is not a
     user's recording queue (``qml.queuing.AnnotatedQueue``, ``qml.tape.QuantumTape``,
-    which draw like plain Python)."""
+    which draw like plain Python) nor ``qml.draw``'s run on the numbers (PennyLane's one
+    recording: its draws are made, and advance the generator, as PennyLane's)."""
     tape = active_tape()
-    return tape is not None and not hasattr(tape, "add_measurement")
+    return (tape is not None and not hasattr(tape, "add_measurement")
+            and not getattr(tape, "drawn_only", False))
 
 
 def _inside_circuit(fn) -> TracingError:

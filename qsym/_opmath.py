@@ -2060,8 +2060,8 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
         if k == 2:
             return [_make("Toffoli", (), controls + w)]
         return [_make("MultiControlledX", (), controls + w)]
-    if k == 1 and name in _ONE_CONTROL:
-        return [_make(_ONE_CONTROL[name], p, controls + w)]
+    if k == 1 and name in _ONE_CONTROL:  # (the tensors given kept: PennyLane's data)
+        return [_make(_ONE_CONTROL[name], _given_params(op), controls + w)]
     if (name, k) in (("Hadamard", 1), ("PauliZ", 2)):  # PennyLane's CH and CCZ
         return [_make("CH" if name == "Hadamard" else "CCZ", (), controls + w)]
     if name == "GlobalPhase":  # exp(-i t) where every control is 1: a phase on the controls
@@ -2099,7 +2099,7 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
         return [_make("QubitUnitary", (), controls + w, (("U", C),))]
     if row.num_params == 1:
         cname = _controlled_row(name, k, len(w), hyper)
-        return [_make(cname, p, controls + w)]
+        return [_make(cname, _given_params(op), controls + w)]
     raise GateError(f"qml.ctrl of {name} is not supported")
 
 

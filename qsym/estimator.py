@@ -735,3 +735,22 @@ def estimate_error(coeffs, variances=None, shots=1000):
     np.float64(0.0032759684708248507)
     """
     return np.float64(_group_deviations(coeffs, variances) / np.sqrt(shots))
+
+
+def __getattr__(name: str):
+    """Another name of PennyLane's ``qml.estimator`` (its resource-tracking framework:
+    ``estimate``, ``ResourceOperator``, ``CompressedResourceOp``, ``GateCount``, the
+    resource gates ``qre.X``, ``qre.Toffoli``, ...): an ``AttributeError`` that names it as
+    not provided (``hasattr`` is False).
+
+    >>> import qsym as qml
+    >>> hasattr(qml.estimator, "ResourceOperator")
+    False
+    """
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError(
+        f"qml.estimator.{name} is not supported by qsym: PennyLane's resource-tracking "
+        "framework (estimate, ResourceOperator, GateCount, the resource gates) is not "
+        "provided; qsym's qml.estimator has FirstQuantization, DoubleFactorization, "
+        "estimate_shots and estimate_error (docs/pennylane.md, 'Not supported')")

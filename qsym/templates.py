@@ -2745,8 +2745,33 @@ def pauli_terms(hamiltonian, what: str) -> list:
             f"{what}: hamiltonian must be a linear combination of pauli words (a "
             f"qml.Hamiltonian or a Pauli observable), got {hamiltonian!r}"
         ) from exc
-    return [("".join(p for _, p in word), tuple(w for w, _ in word), c)
-            for word, c in obs.terms.items() if word]
+    terms = [("".join(p for _, p in word), tuple(w for w, _ in word), c)
+             for word, c in obs.terms.items() if word]
+    return _with_zero_words(hamiltonian, terms)
+
+
+def _with_zero_words(hamiltonian, terms: list) -> list:
+    """``terms`` with the Pauli words of ``hamiltonian`` whose coefficient is exactly 0
+    put back where its ``pauli_rep`` has them (PennyLane keeps them: ``ApproxTimeEvolution``
+    of ``[1.0, 0.0]``, ``[X0, Y0]`` applies ``PauliRot(0.0, 'Y')``, so a coefficient that is
+    0 on some inputs gives the same gates as on others)."""
+    try:
+        rep = hamiltonian.pauli_rep
+        items = list(rep.items()) if rep is not None else []
+    except Exception:  # noqa: BLE001  (no numeric Pauli form: the terms as they are)
+        return terms
+    zero = [(pw, c) for pw, c in items if len(pw) and isinstance(c, numbers.Number) and c == 0]
+    if not zero:
+        return terms
+    by_word = {frozenset(zip(ws, letters)): (letters, ws, c) for letters, ws, c in terms}
+    out = []
+    for pw, c in items:
+        key = frozenset(pw.items())
+        if key in by_word:
+            out.append(by_word.pop(key))
+        elif len(pw) and isinstance(c, numbers.Number) and c == 0:
+            out.append(("".join(pw.values()), tuple(pw.keys()), c))
+    return out + list(by_word.values())
 
 
 class ApproxTimeEvolution(Template):
