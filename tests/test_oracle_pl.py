@@ -298,3 +298,38 @@ def test_spsa_qnode_without_measurements_is_refused():
 
     with pytest.raises(qml.QuantumFunctionError, match="nonempty sequence of measurements"):
         qml.jacobian(c)(np.array([0.3], requires_grad=True))
+
+
+def test_impossible_postselection_after_a_conditional_gate_is_nan():
+    """A postselection whose outcome is impossible (wire 2 is |0>, kept value 1) with a
+    ``qml.cond`` gate on it: every value is NaN, as PennyLane's (the kept probability's
+    rounding, ~1e-17, was divided into +-inf or arbitrary finite probabilities); first and
+    second derivatives NaN too. A small but possible probability (sin^2(a/2), a = 1e-4)
+    still gives the exact values of the renormalised state."""
+    dev = qml.device("default.qubit")
+
+    def make(diff_method="best", max_diff=1):
+        @qml.qnode(dev, diff_method=diff_method, max_diff=max_diff)
+        def c(x):
+            m = qml.measure(2, postselect=1)
+            qml.cond(m, qml.IsingXX)(x, wires=[0, 1])
+            qml.RX(x, wires=0)
+            qml.CH(wires=[2, 1])
+            return qml.probs(wires=[2, 0])
+        return c
+
+    x = np.array(0.3, requires_grad=True)
+    assert onp.isnan(make()(x)).all()
+    assert onp.isnan(qml.jacobian(make("parameter-shift"))(x)).all()
+    assert onp.isnan(qml.jacobian(qml.jacobian(make("parameter-shift", 2)))(x)).all()
+
+    @qml.qnode(dev)
+    def small(a):
+        qml.RX(a, wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.measure(0, postselect=1)
+        return qml.probs(wires=[1]), qml.expval(qml.PauliZ(1))
+
+    p, z = small(np.array(1e-4))
+    onp.testing.assert_allclose(p, [0.0, 1.0], atol=1e-6)
+    assert z == pytest.approx(-1.0, abs=1e-6)
