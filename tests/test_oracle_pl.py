@@ -333,3 +333,31 @@ def test_impossible_postselection_after_a_conditional_gate_is_nan():
     p, z = small(np.array(1e-4))
     onp.testing.assert_allclose(p, [0.0, 1.0], atol=1e-6)
     assert z == pytest.approx(-1.0, abs=1e-6)
+
+
+def test_adjoint_of_a_function_applying_an_adjoint_keeps_its_parameter_trainable():
+    """``qml.adjoint(f)`` where ``f`` applies ``qml.adjoint(qml.RY)(x)``: the tape holds
+    PennyLane's ``Adjoint(Adjoint(RY(x)))``, ``x`` a trainable tape parameter (was
+    ``Adjoint(RY(-x))`` with ``-x`` a plain number: no trainable parameter, so a gradient
+    transform of the tape had nothing to differentiate). RY(x)|0>: <Z> = cos x, and the
+    tape's parameter-shift gradient is -sin x."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def body(x):
+        qml.adjoint(qml.RY)(x, wires=0)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.adjoint(body)(x)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.7, requires_grad=True)
+    tape = qml.workflow.construct_tape(c)(x)
+    (op,) = tape.operations
+    assert repr(op) == "Adjoint(Adjoint(RY(0.7, wires=[0])))"
+    assert tape.trainable_params == [0]
+    assert tape.get_parameters() == [pytest.approx(0.7)]
+    tapes, fn = qml.gradients.param_shift(tape)
+    assert fn(qml.execute(tapes, dev)) == pytest.approx(-onp.sin(0.7))
+    assert c(x) == pytest.approx(onp.cos(0.7))
+    assert qml.grad(c)(x) == pytest.approx(-onp.sin(0.7))
