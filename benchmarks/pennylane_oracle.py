@@ -274,7 +274,9 @@ def apply(qml, op, x, mcms):
     if kind == "template":
         return apply_template(qml, op, x)
     if kind == "adjoint":
-        return qml.adjoint(gate_fn(qml, op["op"]))(x)
+        inner = op["op"]
+        f = gate_fn(qml, inner) if inner["kind"] == "gate" else (lambda v: apply(qml, inner, v, mcms))
+        return qml.adjoint(f)(x)
     if kind == "ctrl":
         return qml.ctrl(gate_fn(qml, op["op"]), control=op["control"], control_values=op["values"])(x)
     if kind == "basis":
