@@ -865,8 +865,8 @@ def mcmshots_case(rep, case, spec, meas, rng):
     spec = dict(spec, features=[f for f in spec["features"] if f != "mcm_stats"])
     N = 4000
     for mm in ("deferred", "one-shot", "tree-traversal"):
-        q, eq = outcome(lambda: run(qsym, spec, meas, x, shots=N, seed=int(rng.integers(0, 2**31)),
-                                    mcm_method=mm)(qsym.numpy.array(x)))
+        q, eq = outcome(lambda mm=mm: run(qsym, spec, meas, x, shots=N, seed=int(rng.integers(
+            0, 2**31)), mcm_method=mm)(qsym.numpy.array(x)))
         if eq is not None:
             if not isinstance(eq, qsym.QsymError):
                 rep.mismatch(case, f"mcm shots[{mm}]", f"non-qsym {type(eq).__name__}: {eq}")
@@ -892,16 +892,11 @@ def extras(rep, case, spec, meas, rng, families):
         grads_case(rep, case + "/coeffs", c, cm, rng, [m for m in METHODS if m != "spsa"])
         if "hessian" in families:
             hessian_case(rep, case + "/coeffs", c, cm, rng)
-    if "hessian" in families:
-        hessian_case(rep, case, spec, meas, rng)
-    if "multijac" in families:
-        multijac_case(rep, case, spec, meas, rng)
-    if "samples" in families:
-        samples_case(rep, case, spec, meas, rng)
-    if "bshots" in families:
-        bshots_case(rep, case, spec, meas, rng)
-    if "mcmshots" in families:
-        mcmshots_case(rep, case, spec, meas, rng)
+    for name, check in (("hessian", hessian_case), ("multijac", multijac_case),
+                        ("samples", samples_case), ("bshots", bshots_case),
+                        ("mcmshots", mcmshots_case)):
+        if name in families:
+            check(rep, case, spec, meas, rng)
 
 
 # --- adversarial inputs --------------------------------------------------------------------
