@@ -274,7 +274,9 @@ def apply(qml, op, x, mcms):
     if kind == "template":
         return apply_template(qml, op, x)
     if kind == "adjoint":
-        return qml.adjoint(gate_fn(qml, op["op"]))(x)
+        inner = op["op"]
+        f = gate_fn(qml, inner) if inner["kind"] == "gate" else (lambda v: apply(qml, inner, v, mcms))
+        return qml.adjoint(f)(x)
     if kind == "ctrl":
         return qml.ctrl(gate_fn(qml, op["op"]), control=op["control"], control_values=op["values"])(x)
     if kind == "basis":
@@ -290,6 +292,13 @@ def apply(qml, op, x, mcms):
         return qml.exp(pauli_word(qml, op["word"], op["wires"]), 1j * x[..., op["idx"][0]])
     if kind == "cond":
         return qml.cond(mcms[-1], gate_fn(qml, op["op"]))(x)
+    if kind in ("ctrl_block", "adjoint_block"):
+        def body(v, ops=op["ops"]):
+            for inner in ops:
+                apply(qml, inner, v, [])
+        f = body if kind == "adjoint_block" else qml.ctrl(body, control=op["control"],
+                                                          control_values=op["values"])
+        return (qml.adjoint(f) if kind == "adjoint_block" or op["outer_adjoint"] else f)(x)
     raise ValueError(kind)
 
 
@@ -320,6 +329,24 @@ def measure(qml, kind, d):
     raise ValueError(kind)
 
 
+def measure_x(qml, kind, d, x):
+    """The measurements reading the parameters (``coeffs``: trainable Hamiltonian/dot)."""
+    if kind in ("ham_t", "dot_t"):
+        obs = [pauli_word(qml, wd, ws) for wd, ws in d["terms"]]
+        c = qml.math.stack([x[..., i] for i in d["cidx"]]) if kind == "ham_t" else \
+            [x[..., i] for i in d["cidx"]]
+        H = qml.Hamiltonian(c, obs) if kind == "ham_t" else qml.dot(c, obs)
+        return qml.var(H) if d.get("var") else qml.expval(H)
+    if kind == "sample":
+        return qml.sample(pauli_word(qml, d["word"], d["wires"])) if d.get("word") else \
+            qml.sample(wires=d["wires"])
+    if kind == "counts":
+        return qml.counts(wires=d["wires"])
+    if kind == "probs_op":
+        return qml.probs(op=pauli_word(qml, d["word"], d["wires"]))
+    return measure(qml, kind, d)
+
+
 def build(qml, spec, meas):
     spec, meas = relabel(spec, spec["labels"]), relabel(meas, spec["labels"])
 
@@ -327,7 +354,7 @@ def build(qml, spec, meas):
         mcms = []
         for op in spec["ops"]:
             apply(qml, op, x, mcms)
-        res = tuple(measure(qml, k, d) for k, d in meas)
+        res = tuple(measure_x(qml, k, d, x) for k, d in meas)
         if mcms and "mcm_stats" in spec["features"]:  # statistics of the measured values
             res = res + (qml.expval(mcms[0]), qml.probs(op=mcms[-1]))
         return res if len(res) > 1 else res[0]
@@ -433,8 +460,8 @@ def values_case(rep, case, spec, meas):
 def tape_known(spec):
     """Why the tape's parameters differ from PennyLane's by design, or None."""
     def kinds(op):
-        inner = op.get("op")
-        return [(op["kind"], op.get("name"))] + (kinds(inner) if inner else [])
+        inner = [op["op"]] if op.get("op") else op.get("ops", [])
+        return [(op["kind"], op.get("name"))] + [k for o in inner for k in kinds(o)]
     seen = [k for op in spec["ops"] for k in kinds(op)]
     if any(k == "exp" for k, _ in seen):
         return ("qml.exp(P, 1j*x) is recorded as its rotation by a plain angle (PennyLane: "
@@ -466,17 +493,35 @@ def tape_case(rep, case, spec, meas):
         rep.refused(case, "tape", eq)
 
 
-def grads_case(rep, case, spec, meas, rng):
+def pl_reference_jacobian(spec, meas, x):
+    """PennyLane's backprop Jacobian of the flattened measurements; with trainable
+    coefficients (``ham_t``/``dot_t``) central differences (h = 1e-6) of PennyLane's values
+    instead: PennyLane 0.45's autograd Jacobian there is wrong (checked against those
+    differences): 0 for the coefficients beside other measurements, and for ``var`` of a
+    ``qml.dot`` 0 for the gates' parameters from the second QNode made on."""
+    xa = pl.numpy.array(x, requires_grad=True)
+    if not any(k in ("ham_t", "dot_t") for k, _ in meas):
+        return pl.jacobian(lambda v: flat(pl, run(pl, spec, meas, x, "backprop")(v)))(xa)
+    f = run(pl, spec, meas, x, "backprop")
+    h, cols = 1e-6, []
+    for k in range(len(x)):
+        e = onp.zeros(len(x))
+        e[k] = h
+        cols.append((onp.asarray(flat(pl, f(pl.numpy.array(x + e))), dtype=float)
+                     - onp.asarray(flat(pl, f(pl.numpy.array(x - e))), dtype=float)) / (2 * h))
+    return onp.stack(cols, axis=-1)
+
+
+def grads_case(rep, case, spec, meas, rng, methods=METHODS):
     x = spec["params"]
     if not len(x):
         return
-    ref, ep = outcome(lambda: pl.jacobian(lambda v: flat(pl, run(pl, spec, meas, x, "backprop")(v)))(
-        pl.numpy.array(x, requires_grad=True)))
+    ref, ep = outcome(lambda: pl_reference_jacobian(spec, meas, x))
     if ep is not None:
         return
     if onp.isnan(flat(pl, run(pl, spec, meas, x)(pl.numpy.array(x)))).any():
         return  # a postselection of probability 0: nan values, their derivative unspecified
-    for m in METHODS:
+    for m in methods:
         if m == "spsa" and skipped(m, spec):
             continue
         kw, pm, atol = {}, "backprop", 1e-6
@@ -556,7 +601,7 @@ def pl_drops_measurements(meas, q, p):
     measuring a Hamiltonian whose terms repeat one word (PennyLane's known fault)."""
     repeated = any(k == "hamiltonian" and len({(w, tuple(ws)) for w, ws in d["terms"]}) == 1
                    and len(d["terms"]) > 1 for k, d in meas)
-    per_copy = [len(c[1]) for c in p[1]] if p[0] == "tuple" else []
+    per_copy = [len(c[1]) if c and c[0] == "tuple" else 1 for c in p[1]] if p[0] == "tuple" else []
     return repeated and per_copy and all(n < len(meas) for n in per_copy) and len(q[1]) == len(p[1])
 
 
@@ -605,6 +650,253 @@ def broadcast_case(rep, case, spec, meas, rng):
 def _per_batch(res, n_meas):
     res = res if n_meas > 1 else (res,)
     return [tuple(onp.asarray(r)[b] for r in res) for b in range(onp.asarray(res[0]).shape[0])]
+
+
+# --- extra families (drawn from a second random stream: the base circuits stay the same) --
+
+FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots")
+
+
+def draw_block(rng, n, params):
+    """Several gates/templates in one function, under ``qml.ctrl`` (of free wires) or
+    ``qml.adjoint`` (or both, nested)."""
+    c = []
+    if n >= 2 and rng.random() < 0.6:
+        c = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(2, n - 1) + 1))]]
+    rest = [w for w in range(n) if w not in c]
+    inner = []
+    for _ in range(int(rng.integers(2, 4))):
+        op = draw_template(rng, len(rest), params) if rng.random() < 0.3 else \
+            draw_gate(rng, len(rest), params)
+        if rng.random() < 0.25:
+            op = {"kind": "adjoint", "op": op}
+        inner.append(op)
+    inner = relabel(inner, rest)
+    if not c:
+        return {"kind": "adjoint_block", "ops": inner}
+    return {"kind": "ctrl_block", "ops": inner, "control": c,
+            "values": [bool(b) for b in rng.integers(0, 2, size=len(c))],
+            "outer_adjoint": bool(rng.random() < 0.3)}
+
+
+def with_blocks(rng, spec):
+    params, ops = list(spec["params"]), list(spec["ops"])
+    for _ in range(int(rng.integers(1, 3))):
+        ops.insert(int(rng.integers(0, len(ops) + 1)), draw_block(rng, spec["n"], params))
+    return dict(spec, ops=ops, params=onp.array(params))
+
+
+def with_coeffs(rng, spec, meas):
+    """A Hamiltonian (or ``qml.dot``) whose coefficients are circuit parameters."""
+    n, params = spec["n"], list(spec["params"])
+    k = int(rng.integers(1, 4))
+    terms = []
+    for _ in range(k):
+        ws = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(n, 2) + 1))]]
+        terms.append(("".join(rng.choice(list("XYZ"), size=len(ws))), ws))
+    cidx = list(range(len(params), len(params) + k))
+    params.extend(float(rng.normal()) for _ in cidx)
+    kind = str(rng.choice(["ham_t", "dot_t"]))
+    m = [mm for mm in meas if mm[0] not in ("state", "dm")]
+    m.insert(int(rng.integers(0, len(m) + 1)), (kind, {"terms": terms, "cidx": cidx,
+                                                       "var": bool(rng.random() < 0.3)}))
+    return dict(spec, params=onp.array(params)), m
+
+
+def scalar_meas(meas):
+    for k, d in meas:
+        if k in ("expval", "hamiltonian", "ham_t", "dot_t") or (k in ("hermitian", "projector", "sum", "var")):
+            return [(k, d)]
+    return [("expval", {"word": "Z", "wires": [0]})]
+
+
+def hessian_case(rep, case, spec, meas, rng):
+    """``qml.jacobian(qml.jacobian(qnode))`` with ``max_diff=2`` by each method, against
+    PennyLane's backprop Hessian (PennyLane's adjoint returns zeros there: not compared)."""
+    x = spec["params"]
+    if not 0 < len(x) <= 8:
+        return
+    meas = scalar_meas(meas)
+    xa = pl.numpy.array(x, requires_grad=True)
+    ref, ep = outcome(lambda: pl.jacobian(pl.jacobian(run(pl, spec, meas, x, "backprop")))(xa))
+    if ep is not None or onp.isnan(onp.asarray(ref, dtype=float)).any():
+        return
+    for m in ("best", "parameter-shift", "backprop", "adjoint", "finite-diff"):
+        # finite differences of finite differences: central, h = 1e-4 (the default forward
+        # h = 1e-7 nests to rounding / h^2, O(1) noise in qsym's and PennyLane's alike)
+        kw = {"gradient_kwargs": {"h": 1e-4, "approx_order": 2}} if m == "finite-diff" else {}
+
+        def fq(m=m, kw=kw):
+            node = run(qsym, spec, meas, x, m, max_diff=2, **kw)
+            return qsym.jacobian(qsym.jacobian(node))(qsym.numpy.array(x, requires_grad=True))
+        check_pair(rep, case, f"hessian[{m}]", fq, lambda: ref, 1e-4 if m == "finite-diff" else 1e-6)
+
+
+def structure(r):
+    if isinstance(r, (tuple, list)):
+        return (type(r).__name__, tuple(structure(a) for a in r))
+    if isinstance(r, dict):
+        return ("dict", sum(int(v) for v in r.values()))
+    return onp.shape(r)
+
+
+def leaves(r):
+    if isinstance(r, (tuple, list)):
+        return [v for a in r for v in leaves(a)]
+    return [onp.ravel(onp.asarray(r, dtype=complex))]
+
+
+def multijac_case(rep, case, spec, meas, rng):
+    """``qml.jacobian`` of a QNode returning several measurements: the nesting, shapes and
+    values of PennyLane's (a tuple of Jacobians), each method against PennyLane's backprop."""
+    x = spec["params"]
+    meas = [mm for mm in meas if mm[0] not in ("state", "dm")]
+    if not len(x) or len(meas) < 2:
+        return
+    xa = pl.numpy.array(x, requires_grad=True)
+    p, ep = outcome(lambda: pl.jacobian(run(pl, spec, meas, x, "backprop"))(xa))
+    if ep is not None:
+        return
+    m = str(rng.choice(["best", "parameter-shift", "adjoint", "backprop"]))
+    q, eq = outcome(lambda: qsym.jacobian(run(qsym, spec, meas, x, m))(qsym.numpy.array(x, requires_grad=True)))
+    rep.checks += 1
+    if eq is not None:
+        if not isinstance(eq, qsym.QsymError):
+            rep.mismatch(case, f"multi jacobian[{m}]", f"non-qsym {type(eq).__name__}: {eq}")
+        else:
+            rep.refused(case, f"multi jacobian[{m}]", eq)
+    elif structure(q) != structure(p):
+        rep.mismatch(case, f"multi jacobian[{m}]", f"structure qsym {structure(q)}, PennyLane {structure(p)}")
+    else:
+        compare_values(rep, case, f"multi jacobian[{m}] values", onp.concatenate(leaves(q)),
+                       onp.concatenate(leaves(p)), 1e-6)
+
+
+def samples_case(rep, case, spec, meas, rng):
+    """``qml.sample`` (wires, an observable) and ``qml.counts`` with a shot vector: PennyLane's
+    nesting and shapes; with 4000 shots the sample mean of an observable against the exact
+    expectation (z-score)."""
+    if any(op["kind"] == "mcm" for op in spec["ops"]):
+        return
+    n, x = spec["n"], spec["params"]
+    ws = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(n, 3) + 1))]]
+    word = "".join(rng.choice(list("XYZ"), size=len(ws)))
+    sm = [("sample", {"wires": ws}), ("sample", {"word": word, "wires": ws}), ("counts", {"wires": ws}),
+          ("expval", {"word": word, "wires": ws})]
+    sm = [sm[i] for i in sorted(rng.permutation(4)[: int(rng.integers(1, 5))])]
+    shots = [(5, 2), 7] if rng.random() < 0.5 else [(3, 3)]
+    q, eq = outcome(lambda: structure(run(qsym, spec, sm, x, shots=shots, seed=2)(qsym.numpy.array(x))))
+    p, ep = outcome(lambda: structure(run(pl, spec, sm, x, shots=shots, seed=2)(pl.numpy.array(x))))
+    rep.checks += 1
+    if eq is None and ep is None and q != p:
+        rep.mismatch(case, "samples shot vector", f"qsym {q}, PennyLane {p}")
+    elif eq is not None and not isinstance(eq, qsym.QsymError):
+        rep.mismatch(case, "samples shot vector", f"non-qsym {type(eq).__name__}: {eq}")
+    elif eq is not None and ep is None:
+        rep.refused(case, "samples shot vector", eq)
+    obs = [("sample", {"word": word, "wires": ws})]
+    N = 4000
+    s, es = outcome(lambda: run(qsym, spec, obs, x, shots=N, seed=int(rng.integers(0, 2**31)))(qsym.numpy.array(x)))
+    if es is not None:
+        if not isinstance(es, qsym.QsymError):
+            rep.mismatch(case, "sample mean", f"non-qsym {type(es).__name__}: {es}")
+        return
+    moments, ep = outcome(lambda: [float(run(pl, spec, [(k, obs[0][1])], x)(pl.numpy.array(x)))
+                                   for k in ("expval", "var")])
+    if ep is not None:
+        return  # no exact value from PennyLane to compare with
+    ev, var = moments
+    rep.checks += 1
+    s = onp.asarray(s, dtype=float)
+    z = abs(s.mean() - ev) / max(onp.sqrt(var / N), 1e-3 / N)
+    if s.shape != (N,) or not onp.all(onp.isin(s, [-1.0, 1.0])) or z > 6:
+        rep.mismatch(case, "sample mean", f"shape {s.shape}, values {onp.unique(s)[:4]}, z {z:.1f}")
+
+
+def zcheck(rep, case, what, spec, meas, x, xin, q, shots, batch=False):
+    """qsym's finite-shot estimates (expval, probs) against PennyLane's exact values."""
+    ex, ep = outcome(lambda: run(pl, spec, meas, x)(pl.numpy.array(xin)))
+    if ep is not None:
+        return  # no exact value from PennyLane to compare with
+    ex = ex if len(meas) > 1 else (ex,)
+    q = q if len(meas) > 1 else (q,)
+    rep.checks += 1
+    for (k, d), qv, ev in zip(meas, q, ex):
+        ev = onp.asarray(ev, dtype=float)
+        if k == "probs":
+            sd = onp.sqrt(ev * (1 - ev) / shots)
+        else:
+            sd = onp.sqrt(onp.asarray(run(pl, spec, [("var", d)], x)(pl.numpy.array(xin)), dtype=float) / shots)
+        qv = onp.asarray(qv, dtype=float)
+        if qv.shape != ev.shape:
+            rep.mismatch(case, what, f"{k}: shape qsym {qv.shape}, exact {ev.shape}")
+            continue
+        z = onp.abs(qv - ev) / onp.maximum(sd, 1e-3 / shots)
+        if onp.any(z > 6):
+            rep.mismatch(case, what, f"{k}: z {onp.max(z):.1f}: qsym {onp.round(qv, 4).ravel()[:6]} "
+                                     f"exact {onp.round(ev, 4).ravel()[:6]}")
+
+
+def bshots_case(rep, case, spec, meas, rng):
+    """Broadcast parameters with finite shots: each batch element's estimate (z-score)."""
+    x = spec["params"]
+    meas = [(k, d) for k, d in meas if k in ("expval", "probs")]
+    if not len(x) or not meas or any(op["kind"] in ("mcm", "cond") for op in spec["ops"]):
+        return
+    xb = onp.stack([x, x + rng.normal(size=x.shape)])
+    N = 4000
+    q, eq = outcome(lambda: run(qsym, spec, meas, x, shots=N, seed=int(rng.integers(0, 2**31)))(
+        qsym.numpy.array(xb)))
+    if eq is not None:
+        if not isinstance(eq, qsym.QsymError):
+            rep.mismatch(case, "broadcast shots", f"non-qsym {type(eq).__name__}: {eq}")
+        return
+    zcheck(rep, case, "broadcast shots", spec, meas, x, xb, q, N)
+
+
+def mcmshots_case(rep, case, spec, meas, rng):
+    """Mid-circuit measurements (no postselection) with shots, every ``mcm_method``, against
+    PennyLane's exact (deferred) values."""
+    if not any(op["kind"] == "mcm" for op in spec["ops"]) or any(
+            op["kind"] == "mcm" and op["postselect"] is not None for op in spec["ops"]):
+        return
+    x = spec["params"]
+    meas = [(k, d) for k, d in meas if k in ("expval", "probs")] or [("probs", {"wires": [0]})]
+    spec = dict(spec, features=[f for f in spec["features"] if f != "mcm_stats"])
+    N = 4000
+    for mm in ("deferred", "one-shot", "tree-traversal"):
+        q, eq = outcome(lambda mm=mm: run(qsym, spec, meas, x, shots=N, seed=int(rng.integers(
+            0, 2**31)), mcm_method=mm)(qsym.numpy.array(x)))
+        if eq is not None:
+            if not isinstance(eq, qsym.QsymError):
+                rep.mismatch(case, f"mcm shots[{mm}]", f"non-qsym {type(eq).__name__}: {eq}")
+            else:
+                rep.refused(case, f"mcm shots[{mm}]", eq)
+            continue
+        zcheck(rep, case, f"mcm shots[{mm}]", spec, meas, x, x, q, N)
+
+
+def extras(rep, case, spec, meas, rng, families):
+    if "block" in families:
+        b = with_blocks(rng, spec)
+        gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
+        values_case(rep, case + "/block", b, meas)
+        tape_case(rep, case + "/block", b, gm)
+        grads_case(rep, case + "/block", b, gm, rng)
+        broadcast_case(rep, case + "/block", b, meas, rng)
+    if "coeffs" in families:
+        c, cm = with_coeffs(rng, spec, meas)
+        # (no tape check nor spsa: a Hamiltonian's coefficients are not tape parameters in
+        # qsym, docs/pennylane.md; PennyLane's spsa perturbs them in its directions)
+        values_case(rep, case + "/coeffs", c, cm)
+        grads_case(rep, case + "/coeffs", c, cm, rng, [m for m in METHODS if m != "spsa"])
+        if "hessian" in families:
+            hessian_case(rep, case + "/coeffs", c, cm, rng)
+    for name, check in (("hessian", hessian_case), ("multijac", multijac_case),
+                        ("samples", samples_case), ("bshots", bshots_case),
+                        ("mcmshots", mcmshots_case)):
+        if name in families:
+            check(rep, case, spec, meas, rng)
 
 
 # --- adversarial inputs --------------------------------------------------------------------
@@ -676,7 +968,7 @@ def adversarial(rep, rng, case):
 FEATURES = ("prep", "template", "mcm", "ctrl", "adjoint", "pow", "exp", "labels", "mcm_stats")
 
 
-def one(rep, rng, i, max_wires, what):
+def one(rep, rng, i, max_wires, what, families=(), rng2=None):
     n = int(rng.integers(1, max_wires + 1))
     feats = [f for f in FEATURES if rng.random() < 0.6]
     spec = draw_circuit(rng, n, feats)
@@ -697,6 +989,8 @@ def one(rep, rng, i, max_wires, what):
             broadcast_case(rep, case, spec, meas, rng)
         if "shotvec" in what:
             shot_vector_case(rep, case, spec, meas, rng)
+        if families:
+            extras(rep, case, spec, meas, rng2, families)
     except Exception:  # noqa: BLE001 - a bug of the oracle itself: shown, not counted
         print(f"ORACLE ERROR [{case}]\n{traceback.format_exc()}", flush=True)
     return spec, meas
@@ -709,15 +1003,23 @@ def main(argv=None):
     ap.add_argument("--max-wires", type=int, default=4)
     ap.add_argument("--what", default="values,tape,grad,shots,shotvec,broadcast,adversarial",
                     help="comma-separated: values, tape, grad, shots, shotvec, broadcast, adversarial")
+    ap.add_argument("--families", default="",
+                    help="extra families, comma-separated (or 'all'): " + ", ".join(FAMILIES)
+                    + "; drawn from a second random stream, so the base circuits do not change")
     ap.add_argument("--show", action="store_true", help="print each mismatching circuit")
     ap.add_argument("--only", type=int, default=None, help="run circuit number ONLY alone")
     args = ap.parse_args(argv)
     rep = Report()
     what = args.what.split(",")
+    families = FAMILIES if args.families == "all" else [f for f in args.families.split(",") if f]
+    unknown = set(families) - set(FAMILIES)
+    if unknown:
+        ap.error(f"unknown families {sorted(unknown)}; choose from {FAMILIES}")
     for i in range(args.n) if args.only is None else [args.only]:
         rng = onp.random.default_rng([args.seed, i])
         before = len(rep.mismatches)
-        spec, meas = one(rep, rng, i, args.max_wires, what)
+        spec, meas = one(rep, rng, i, args.max_wires, what, families,
+                         onp.random.default_rng([args.seed, i, 2]))
         if args.show and (len(rep.mismatches) > before or args.only is not None):
             print(f"  circuit {i}: {spec['ops']}\n  measurements: {meas}\n  params: {spec['params']}")
     if "adversarial" in what:

@@ -514,10 +514,21 @@ def adjoint(fn, lazy=True):
             if tape is not None:
                 for i in inv:
                     tape.append(i)
-            out += [AdjointOperation(g, inv)] if lazy else _plain(inv)
+            out += [AdjointOperation(_lazy_base(g), inv)] if lazy else _plain(inv)
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _lazy_base(g: Operation) -> Operation:
+    """What ``qml.adjoint`` of a function that applied gate ``g`` takes the adjoint of:
+    ``g`` itself, or, when ``g`` is the inverse gate an inner ``qml.adjoint`` applied,
+    that ``Adjoint(op)`` (PennyLane's ``Adjoint(Adjoint(op))``: its parameters ``op``'s,
+    the circuit's arguments, trainable on the tape, not ``g``'s negated numbers)."""
+    orig = getattr(g, "_adjoint_of", None)
+    if not isinstance(orig, Operation) or isinstance(g, SymbolicOp):
+        return g
+    return AdjointOperation(orig, [g])
 
 
 # PennyLane 0.45's gates without an ``adjoint()`` of their own (``has_adjoint`` False there):

@@ -42,7 +42,7 @@ import sympy as sp
 from ._lambdify import lambdify
 from . import _kernels as kernels
 from ._program import lowered
-from ._shapes import postselected
+from ._shapes import kept_norm, postselected
 
 
 def _printer():
@@ -235,7 +235,7 @@ def ratio2(kind: str, rows, jac, hess):
     ``(ga - f gN) / N`` and Hessian ``(Ha - f HN - g gN^T - gN g^T) / N``; a postselected
     variance is ``f1 - f2^2`` of two such ratios."""
     rows, jac, hess = np.asarray(rows, dtype=float), np.asarray(jac), np.asarray(hess)
-    N, gN, HN = rows[-1], jac[-1], hess[-1]
+    N, gN, HN = kept_norm(rows[-1]), jac[-1], hess[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         f = rows[:-1] / N
         g = (jac[:-1] - f[:, None] * gN[None, :]) / N

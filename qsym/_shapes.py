@@ -66,17 +66,34 @@ def postselected(kind: str, n: int, shape: tuple) -> bool:
     return plain is not None and n == plain + 1
 
 
+# a postselection's kept probability at or below this is 0 (NaN values, as PennyLane's for
+# an impossible outcome): the rows are sums of rounded terms, ~1e-17..1e-15 off, so a
+# smaller norm would divide rounding errors into arbitrary finite numbers or infinities
+POSTSELECTION_ATOL = 1e-12
+
+
+def kept_norm(norm):
+    """A postselection's norm (the kept probability) for dividing by: NaN where it is 0
+    within :data:`POSTSELECTION_ATOL` (its outcome impossible).
+
+    >>> kept_norm(np.array([0.5, 1e-17, -1e-17])).tolist()
+    [0.5, nan, nan]
+    """
+    norm = np.asarray(norm, dtype=float)
+    return np.where(np.abs(norm) <= POSTSELECTION_ATOL, np.nan, norm)
+
+
 def ratio(kind: str, rows, jac=None):
     """``(value, Jacobian)`` of a postselected measurement from its rows (the projected
     rows, then the norm ``N``): expval ``r0 / N``; var ``r0 / N - (r1 / N)^2``; probs
-    ``r / N``; the Jacobian by the quotient rule. ``N = 0`` (the kept outcomes impossible)
-    gives NaN, as PennyLane's.
+    ``r / N``; the Jacobian by the quotient rule. ``N = 0`` (the kept outcomes impossible,
+    within :data:`POSTSELECTION_ATOL`: :func:`kept_norm`) gives NaN, as PennyLane's.
 
     >>> ratio("expval", np.array([0.25, 0.5]))
     (np.float64(0.5), None)
     """
     rows = np.asarray(rows, dtype=float)
-    norm = rows[-1]
+    norm = kept_norm(rows[-1])
     with np.errstate(divide="ignore", invalid="ignore"):
         f = rows[:-1] / norm
         g = None if jac is None else (jac[:-1] - f[:, None] * jac[-1][None, :]) / norm

@@ -298,3 +298,66 @@ def test_spsa_qnode_without_measurements_is_refused():
 
     with pytest.raises(qml.QuantumFunctionError, match="nonempty sequence of measurements"):
         qml.jacobian(c)(np.array([0.3], requires_grad=True))
+
+
+def test_impossible_postselection_after_a_conditional_gate_is_nan():
+    """A postselection whose outcome is impossible (wire 2 is |0>, kept value 1) with a
+    ``qml.cond`` gate on it: every value is NaN, as PennyLane's (the kept probability's
+    rounding, ~1e-17, was divided into +-inf or arbitrary finite probabilities); first and
+    second derivatives NaN too. A small but possible probability (sin^2(a/2), a = 1e-4)
+    still gives the exact values of the renormalised state."""
+    dev = qml.device("default.qubit")
+
+    def make(diff_method="best", max_diff=1):
+        @qml.qnode(dev, diff_method=diff_method, max_diff=max_diff)
+        def c(x):
+            m = qml.measure(2, postselect=1)
+            qml.cond(m, qml.IsingXX)(x, wires=[0, 1])
+            qml.RX(x, wires=0)
+            qml.CH(wires=[2, 1])
+            return qml.probs(wires=[2, 0])
+        return c
+
+    x = np.array(0.3, requires_grad=True)
+    assert onp.isnan(make()(x)).all()
+    assert onp.isnan(qml.jacobian(make("parameter-shift"))(x)).all()
+    assert onp.isnan(qml.jacobian(qml.jacobian(make("parameter-shift", 2)))(x)).all()
+
+    @qml.qnode(dev)
+    def small(a):
+        qml.RX(a, wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.measure(0, postselect=1)
+        return qml.probs(wires=[1]), qml.expval(qml.PauliZ(1))
+
+    p, z = small(np.array(1e-4))
+    onp.testing.assert_allclose(p, [0.0, 1.0], atol=1e-6)
+    assert z == pytest.approx(-1.0, abs=1e-6)
+
+
+def test_adjoint_of_a_function_applying_an_adjoint_keeps_its_parameter_trainable():
+    """``qml.adjoint(f)`` where ``f`` applies ``qml.adjoint(qml.RY)(x)``: the tape holds
+    PennyLane's ``Adjoint(Adjoint(RY(x)))``, ``x`` a trainable tape parameter (was
+    ``Adjoint(RY(-x))`` with ``-x`` a plain number: no trainable parameter, so a gradient
+    transform of the tape had nothing to differentiate). RY(x)|0>: <Z> = cos x, and the
+    tape's parameter-shift gradient is -sin x."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def body(x):
+        qml.adjoint(qml.RY)(x, wires=0)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.adjoint(body)(x)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.7, requires_grad=True)
+    tape = qml.workflow.construct_tape(c)(x)
+    (op,) = tape.operations
+    assert repr(op) == "Adjoint(Adjoint(RY(0.7, wires=[0])))"
+    assert tape.trainable_params == [0]
+    assert tape.get_parameters() == [pytest.approx(0.7)]
+    tapes, fn = qml.gradients.param_shift(tape)
+    assert fn(qml.execute(tapes, dev)) == pytest.approx(-onp.sin(0.7))
+    assert c(x) == pytest.approx(onp.cos(0.7))
+    assert qml.grad(c)(x) == pytest.approx(-onp.sin(0.7))
