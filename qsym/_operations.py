@@ -46,6 +46,7 @@ from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError
 from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import log_base, state_quantity
+from ._lambdify import lambdify
 from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, known, outer_box_error, outer_tape,
                      not_recording, queue_decompositions, queues_result, take_over)
 from .wires import Wires
@@ -285,8 +286,7 @@ def _entry_functions(exprs: tuple, syms: tuple):
     syms]`` of a matrix whose entries are ``exprs`` (sympy's derivatives; one per traced
     matrix, kept: each call's trace makes the same expressions again)."""
     entries = [sp.sympify(e) for e in exprs]
-    return sp.lambdify(syms, [entries] + [[sp.diff(e, s) for e in entries] for s in syms],
-                       modules="numpy")
+    return lambdify(syms, [entries] + [[sp.diff(e, s) for e in entries] for s in syms])
 
 
 def _take_traced_matrix(name: str, hyper: dict, n_wires: int):
