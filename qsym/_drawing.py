@@ -24,7 +24,7 @@ import numpy as np
 from ._ir import Circuit, evaluate, input_values
 from ._plan import finite_difference_inputs
 from ._shapes import fd_circuits
-from ._trace import OneRun, carries
+from ._trace import OneRun, without_carriers
 
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
 from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
@@ -1157,11 +1157,7 @@ def _transformed_drawing(qnode, args, kwargs, level, wire_order, *options) -> st
 def _shown(circuit):
     """``circuit`` without the gates that only carry a derivative (the rotations by zero
     after a ``QubitUnitary`` of a matrix of the inputs: PennyLane draws the matrix alone)."""
-    from dataclasses import replace
-
-    if any(carries(op) for op in circuit.ops):
-        return replace(circuit, ops=[op for op in circuit.ops if not carries(op)])
-    return circuit
+    return without_carriers(circuit)
 
 
 def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
@@ -1356,7 +1352,7 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
         if counted is None:
             entry, bare = _compiled_once(qnode, args, kwargs, runs)
         c = entry.circuit
-        resources = (circuit_resources(c, depth=compute_depth is not False)
+        resources = (circuit_resources(_shown(c), depth=compute_depth is not False)
                      if counted is None else counted[0])  # (the tape's: PennyLane's counts)
         if bare:  # the stand-in measurement is not counted (PennyLane counts none)
             resources = dataclasses.replace(resources, measurements={})

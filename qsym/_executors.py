@@ -17,6 +17,7 @@ from .errors import AnalyticSampleError, ArgumentError, DeviceError, Differentia
 from ._plan import finite_difference_inputs
 from ._shapes import fd_circuits, flat, measurements
 from ._shots import refuse
+from ._trace import without_carriers
 
 NO_SHADOW_GRADIENT = (
     "qml.classical_shadow has no derivative, and qml.shadow_expval is differentiated alone "
@@ -141,7 +142,8 @@ def tracker_info(node, entry, executor, result, runs):
     from .resource import circuit_resources
 
     circuit = getattr(entry, "circuit", None) or entry.element.circuit
-    info = {"resources": circuit_resources(circuit), "circuit": circuit,
+    # (the gates PennyLane's tape has: not those only carrying a derivative)
+    info = {"resources": circuit_resources(without_carriers(circuit)), "circuit": circuit,
             "size": entry.size if entry.broadcast else None}
     if executor in VALUES.values() or executor is broadcast_values:
         info["how"] = "values"

@@ -4218,8 +4218,11 @@ class Sum(_Arithmetic):
         >>> qml.sum(-0.9 * qml.RX(1, 0), qml.RX(1, 0), qml.RY(2, 1)).simplify(cutoff=0.2)
         RY(2, wires=[1])
         """
+        # (structural only without a pauli_rep, the structural simplification's own test:
+        # once the terms are computed, S or T among the operands gives the sum one, and
+        # the two sent each other back and forth)
         if self.operands and "structural_simplify" in METHODS and not all(
-                _pauli_form(o) is not None for o in self.operands):
+                _pauli_form(o) is not None for o in self.operands) and self.pauli_rep is None:
             return METHODS["structural_simplify"](self, cutoff)
         return super().simplify()
 

@@ -1795,7 +1795,8 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     _check_device_wires(tapes, device)
     if _derivatives_on_execution(tapes, device, diff_method, kwargs):
         # PennyLane's forward pass with grad_on_execution: the device's
-        # execute_and_compute_derivatives (its Jacobians kept for a backward pass; tracked so)
+        # execute_and_compute_derivatives (PennyLane keeps its Jacobians for the backward
+        # pass; here the values only, the call made so a tracker records it as PennyLane's)
         from .devices import ExecutionConfig
 
         config = ExecutionConfig(gradient_method=diff_method, grad_on_execution=True)

@@ -1698,6 +1698,23 @@ def carries(op) -> bool:
                for s in p.free_symbols)
 
 
+def without_carriers(circuit):
+    """``circuit`` without the gates that only carry a derivative (:func:`carries`): what
+    PennyLane's tape holds, so what is drawn and counted (``qml.draw``, ``qml.specs``, a
+    tracker's resources); ``circuit`` itself when it has none.
+
+    >>> from types import SimpleNamespace
+    >>> c = SimpleNamespace(ops=[SimpleNamespace(params=())])
+    >>> without_carriers(c) is c
+    True
+    """
+    if not any(carries(op) for op in circuit.ops):
+        return circuit
+    from dataclasses import replace
+
+    return replace(circuit, ops=[op for op in circuit.ops if not carries(op)])
+
+
 def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
     """Run ``fn`` once more on numbers and compare with the traced circuit at those numbers.
 

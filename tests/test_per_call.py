@@ -500,6 +500,29 @@ def test_a_matrix_of_the_inputs_is_drawn_as_its_matrix_only():
     assert text == "0: ──U(M0)─┤  <Z>"
 
 
+def test_a_matrix_of_the_inputs_is_counted_as_its_matrix_only():
+    """The tracker's and qml.specs' resources count the QubitUnitary alone, as PennyLane's
+    (its tape: Hadamard and QubitUnitary, depth 2), not the rotations by zero that carry
+    the derivative (a GlobalPhase and three PauliRots, depth 6)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.Hadamard(0)
+        qml.QubitUnitary(_u1(x), wires=0)
+        return qml.expval(qml.Y(0))
+
+    x = np.array(0.4, requires_grad=True)
+    with qml.Tracker(dev) as tracker:
+        c(x)
+    (res,) = tracker.history["resources"]
+    assert res.gate_types == {"Hadamard": 1, "QubitUnitary": 1}
+    assert res.gate_sizes == {1: 2} and res.depth == 2
+    for level in ("top", "user", "gradient", "device", None):
+        spec = qml.specs(c, level=level)(x)["resources"]
+        assert spec.gate_types == {"Hadamard": 1, "QubitUnitary": 1} and spec.depth == 2
+
+
 def test_a_matrix_of_the_inputs_refuses_second_derivatives():
     """The rotations by zero carry the exact first derivative only: a Hessian by the
     matrix's inputs is refused (DifferentiationError), never the rotations' curvature;

@@ -215,6 +215,26 @@ def test_sum_of_operators_without_a_pauli_form_simplifies_by_grouping():
     assert np.allclose(qml.matrix(dropped), np.zeros((2, 2)))
 
 
+def test_sum_with_an_operand_without_a_pauli_form_simplifies_after_its_hash():
+    """Z(1) + S(0) once hashed (its terms computed) has a Pauli form while S alone has
+    none: simplify() looped between Sum.simplify and the structural simplification
+    (NestingError). By hand: the matrix on wires [0, 1] is S (x) I + I (x) Z."""
+    S = np.diag([1.0, 1j])
+    want = np.kron(S, np.eye(2)) + np.kron(np.eye(2), Z)
+    for touch in (hash, lambda op: op.terms(), lambda op: None):
+        s = qml.Z(1) + qml.S(0)
+        touch(s)
+        assert np.allclose(qml.matrix(s.simplify(), wire_order=[0, 1]), want)
+    # the product that found it: a scalar times that sum, hashed inside Prod.simplify
+    p = qml.prod(qml.RX(0.3, 0), qml.s_prod(-0.5, qml.sum(qml.Z(2), qml.S(0), qml.S(1))))
+    rx = _rx(0.3)
+    inner = (np.kron(np.kron(np.eye(2), np.eye(2)), Z) + np.kron(np.kron(S, np.eye(2)), np.eye(2))
+             + np.kron(np.kron(np.eye(2), S), np.eye(2)))
+    want3 = np.kron(np.kron(rx, np.eye(2)), np.eye(2)) @ (-0.5 * inner)
+    assert np.allclose(qml.matrix(p, wire_order=[0, 1, 2]), want3)
+    assert np.allclose(qml.matrix(p.simplify(), wire_order=[0, 1, 2]), want3)
+
+
 def test_basis_state_data_is_an_integer_array():
     for given in (np.array([1.0, 0.0]), [1, 0], 2, (1, 0)):
         (bits,) = qml.BasisState(given, wires=[0, 1]).data
