@@ -2005,6 +2005,8 @@ def light_cone_params(tape) -> set:
             if everywhere or reach & measured:
                 out.update(range(k, k + n))
         k += n
+    # a measured observable's parameters (coefficients) reach its own measurement
+    out.update(range(k, len(tape.data)))
     return out
 
 

@@ -2808,12 +2808,25 @@ def _find_gradient_methods(tape, trainable_param_indices, use_graph=True):
     """
     reach = light_cone_params(tape) if use_graph else None
     info = tape.par_info
+    n_ops = len(tape.operations)
     out = {}
     for k in trainable_param_indices:
         i = tape.trainable_params[k]
+        if info[i]["op_idx"] >= n_ops:  # a measured observable's parameter
+            out[k] = _observable_parameter_method(info[i])
+            continue
         out[k] = ("0" if reach is not None and i not in reach
                   else getattr(info[i]["op"], "grad_method", None))
     return out
+
+
+def _observable_parameter_method(info) -> str:
+    """The method of a measured observable's parameter: numeric (``"F"``, the shift
+    rules' fallback) for a number (a coefficient, a scalar product's scalar: the result
+    is linear in it, so a finite difference is exact up to rounding), ``"0"`` for an array
+    (a ``Hermitian``'s matrix: PennyLane's zero derivative)."""
+    value = info["op"].data[info["p_idx"]]
+    return "F" if np.ndim(value) == 0 else "0"
 
 
 def _validate_gradient_methods(tape, method, diff_methods):
