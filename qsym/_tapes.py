@@ -2005,8 +2005,9 @@ def light_cone_params(tape) -> set:
             if everywhere or reach & measured:
                 out.update(range(k, k + n))
         k += n
-    # a measured observable's parameters (coefficients) reach its own measurement
-    out.update(range(k, len(tape.data)))
+    # a measured observable's numbers (coefficients) reach its own measurement; an array
+    # (a Hermitian's matrix) has PennyLane's zero derivative
+    out.update(i for i, p in enumerate(tape.data[k:], start=k) if np.ndim(p) == 0)
     return out
 
 
