@@ -551,8 +551,9 @@ class QuantumScript:
         measurements = []
         for m in self.measurements:
             values = list(observable_parameters(m))
-            if any(k + j in new for j in range(len(values))):
-                m = remeasured(m, [new.get(k + j, v) for j, v in enumerate(values)])
+            given = [new.get(k + j, v) for j, v in enumerate(values)]
+            if any(g is not v for g, v in zip(given, values)):  # (the same values: kept)
+                m = remeasured(m, given)
             measurements.append(m)
             k += len(values)
         self.measurements = measurements
