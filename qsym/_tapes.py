@@ -273,9 +273,11 @@ def measured_observable(m):
 def observable_parameters(m) -> tuple:
     """The parameters of measurement ``m``'s observable as written (a ``Hamiltonian``'s
     coefficients, a scalar product's scalar, a ``Hermitian``'s matrix): PennyLane's tape
-    parameters after the gates'."""
+    parameters after the gates' (a CV observable's, ``PolyXP``'s matrix, are not)."""
     obs = measured_observable(m)
     if obs is None or getattr(m, "mv", None) is not None:  # (mid-circuit values: none)
+        return ()
+    if hasattr(obs, "heisenberg_obs"):  # a CV observable's: not counted (docs/pennylane.md)
         return ()
     return tuple(getattr(obs, "data", None) or ())
 
@@ -286,8 +288,8 @@ def remeasured(m, params):
     if m.kind not in _REMEASURE:
         raise ArgumentError(f"qsym cannot change the observable's parameters of {m!r} "
                             "(a measurement of kind expval, var, sample, counts or probs can)")
-    with recording(_Recorder()):
-        obs = bind_new_parameters(measured_observable(m), params)
+    obs = bind_new_parameters(measured_observable(m), params)
+    with not_recording():  # (outside a circuit: a CV observable is measured as data)
         return _REMEASURE[m.kind](m, obs)
 
 
@@ -299,7 +301,8 @@ class QuantumScript:
     """PennyLane's ``qml.tape.QuantumScript``: gates, measurements and shots, executable
     with :func:`execute` or ``dev.execute`` and differentiable with ``qml.gradients``.
 
-    Parameters are the gates' parameters, in order (``tape.get_parameters()``);
+    Parameters are the gates' parameters, then the measured observables' (a Hamiltonian's
+    coefficients: PennyLane's), in order (``tape.get_parameters()``);
     ``trainable_params`` (all of them unless set) are the ones gradient transforms
     differentiate, and ``get_parameters``/``set_parameters``/``num_params`` count them.
 
