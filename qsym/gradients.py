@@ -1466,24 +1466,29 @@ def _broadcast_shift(tape, moves, f0=None, front=False):
             "Computing the gradient of broadcasted tapes with the parameter-shift rule "
             "using broadcasting is not supported (give broadcast=False)")
     tapes, per_param, needs_r0 = [], [], False
+    n_gate = len(tape.get_parameters(trainable_only=False, operations_only=True))
     for terms in moves:
         row, batch = [], []
         for c, mv in terms or ():
             if mv is None:
                 needs_r0 = True
                 row.append((c, None))
-            else:
-                (i, value), = mv.items()
-                row.append((c, (len(tapes), len(batch))))
-                batch.append(value)
+                continue
+            (i, value), = mv.items()
+            if i >= n_gate:  # a measured observable's number: one tape per value, not a batch
+                row.append((c, len(tapes)))
+                tapes.append(tape.bind_new_parameters([value], [i]))
+                continue
+            row.append((c, (len(tapes), len(batch))))
+            batch.append(value)
         if batch:
             tapes.append(tape.bind_new_parameters([np.array(batch)], [i]))
         per_param.append(row)
     front = front or (needs_r0 and f0 is None)
     if front:
         tapes.insert(0, tape)
-        per_param = [[(c, t if not isinstance(t, tuple) else (t[0] + 1, t[1])) for c, t in row]
-                     for row in per_param]
+        per_param = [[(c, t if t is None else (t[0] + 1, t[1]) if isinstance(t, tuple)
+                       else t + 1) for c, t in row] for row in per_param]
 
     def single(results, copy=None):
         results = list(results)
@@ -1538,10 +1543,10 @@ def _add_jacobians(a, b):
 
 def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None,
                       broadcast=False, fallback_fn=None, **_):
+    _observable_parameters(tape, _chosen(tape, argnum))  # (expectation values only)
     _check_measurements(tape, "param_shift")
     if not tape.trainable_params:
         return _no_trainable(tape)
-    _observable_parameters(tape, _chosen(tape, argnum))  # (expectation values only)
     is_var = any(m.kind == "var" for m in tape.measurements)
     if fallback_fn is not None:  # PennyLane's: parameters of grad_method "F" by fallback_fn
         methods = _find_gradient_methods(tape, _chosen(tape, argnum))

@@ -134,3 +134,20 @@ def test_qnode_gradient_by_coefficients_still_agrees():
     dx, dc = qml.grad(circuit)(x, coeffs)
     assert dx == pytest.approx(-2.0 * onp.sin(X0) - 0.5 * onp.cos(X0), abs=1e-10)
     onp.testing.assert_allclose(dc, [onp.cos(X0), -onp.sin(X0)], atol=1e-10)
+
+
+def test_broadcast_shifts_keep_a_coefficient_unbatched():
+    t = _tape()
+    tapes, fn = qml.gradients.param_shift(t, broadcast=True)
+    assert [s.batch_size for s in tapes] == [2, None, None, None, None]
+    dx, dc1, dc2 = fn(_dev().execute(tapes))
+    assert dx == pytest.approx(-2.0 * onp.sin(X0) - 0.5 * onp.cos(X0), abs=1e-12)
+    assert dc1 == pytest.approx(onp.cos(X0), abs=1e-12)
+    assert dc2 == pytest.approx(-onp.sin(X0), abs=1e-12)
+
+
+def test_counts_by_a_coefficient_is_refused_as_pennylane():
+    H = qml.Hamiltonian([2.0, 0.5], [qml.Z(0), qml.Y(0)])
+    t = qml.tape.QuantumScript([qml.RX(X0, 0)], [qml.counts(H)], shots=10, trainable_params=[1])
+    with pytest.raises(DifferentiationError, match="Can only differentiate Hamiltonian coefficients"):
+        qml.gradients.param_shift(t)
