@@ -4413,7 +4413,7 @@ class SProd(_Arithmetic):
         # a 0-d tensor as given in op.data, with its requires_grad (PennyLane's: a tape's
         # trainable_params count it), as a gate keeps its tensors (Operation.data)
         self._scalar_tensor = scalar if getattr(scalar, "requires_grad", None) is not None and \
-            np.ndim(scalar) == 0 and not _flat else None
+            np.ndim(scalar) == 0 and not (_flat and isinstance(base, SProd)) else None
         scalar = scalar[()] if isinstance(scalar, np.ndarray) and scalar.ndim == 0 else scalar
         if batched_scalar(scalar):  # PennyLane's batched SProd: a matrix per scalar
             self.scalar, self.base = scalar, base

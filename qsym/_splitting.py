@@ -21,6 +21,7 @@ from autograd.tracer import getval
 import numpy as np
 
 from ._operations import Observable, as_observable, expval
+from ._tapes import gate_parameters
 from ._transform import detached, null_postprocessing, transform
 
 __all__ = ["split_non_commuting", "split_to_single_terms", "broadcast_expand",
@@ -442,7 +443,7 @@ def _split_batch(tape, indices, size):
     """One tape per batch element: the parameters at ``indices`` (into ``tape.data``)
     replaced by their element ``b``; the gates without such a parameter kept as they are
     (the same objects); the trainable parameters kept (PennyLane's ``_split_operations``)."""
-    params = tape.data
+    params = gate_parameters(tape)
     tapes = []
     for b in range(size):
         ops, k = [], 0
@@ -471,8 +472,9 @@ def batch_params(tape, all_operations=False):
     >>> len(qml.transforms.batch_params(t)[0])
     2
     """
-    params = tape.data
-    indices = list(range(len(params))) if all_operations else list(tape.trainable_params)
+    params = gate_parameters(tape)  # (the gates': observables are not batched)
+    indices = list(range(len(params))) if all_operations else [
+        i for i in tape.trainable_params if i < len(params)]
     if not indices:
         raise ValueError("There are no operations to transform. Either add trainable "
                          "parameters, or specify `all_operations=True`.")
@@ -503,7 +505,7 @@ def batch_input(tape, argnum):
     if any(i in tape.trainable_params for i in argnum):
         raise ValueError("Batched inputs must be non-trainable. Please make sure that the "
                          "parameters indexed by 'argnum' are not marked as trainable.")
-    params = tape.data
+    params = gate_parameters(tape)
     sizes = {np.shape(_numpy(params[i]))[:1] for i in argnum}
     if len(sizes) != 1 or () in sizes:
         raise ValueError("Batch dimension for all gate arguments specified by 'argnum' must "

@@ -258,6 +258,41 @@ def bind_new_parameters(op, params):
         return new
 
 
+def gate_parameters(tape) -> list:
+    """The gates' parameters of ``tape``, in order (its :attr:`QuantumScript.data`
+    without the measured observables'; PennyLane's
+    ``get_parameters(trainable_only=False, operations_only=True)``)."""
+    return [p for op in tape.operations for p in op.data]
+
+
+def measured_observable(m):
+    """The observable measurement ``m`` reads, as written (None without one)."""
+    return m.written_obs if getattr(m, "obs", None) is not None else None
+
+
+def observable_parameters(m) -> tuple:
+    """The parameters of measurement ``m``'s observable as written (a ``Hamiltonian``'s
+    coefficients, a scalar product's scalar, a ``Hermitian``'s matrix): PennyLane's tape
+    parameters after the gates' (a CV observable's, ``PolyXP``'s matrix, are not)."""
+    obs = measured_observable(m)
+    if obs is None or getattr(m, "mv", None) is not None:  # (mid-circuit values: none)
+        return ()
+    if hasattr(obs, "heisenberg_obs"):  # a CV observable's: not counted (docs/pennylane.md)
+        return ()
+    return tuple(getattr(obs, "data", None) or ())
+
+
+def remeasured(m, params):
+    """The measurement ``m`` of its observable with parameters ``params`` (recorded
+    nowhere): PennyLane's ``bind_new_parameters`` of a measurement's observable."""
+    if m.kind not in _REMEASURE:
+        raise ArgumentError(f"qsym cannot change the observable's parameters of {m!r} "
+                            "(a measurement of kind expval, var, sample, counts or probs can)")
+    obs = bind_new_parameters(measured_observable(m), params)
+    with not_recording():  # (outside a circuit: a CV observable is measured as data)
+        return _REMEASURE[m.kind](m, obs)
+
+
 # PennyLane's ``tape.draw`` is ``qml.drawer.tape_text``: qsym._text_drawer sets it here
 TAPE_TEXT: dict = {}
 
@@ -266,7 +301,8 @@ class QuantumScript:
     """PennyLane's ``qml.tape.QuantumScript``: gates, measurements and shots, executable
     with :func:`execute` or ``dev.execute`` and differentiable with ``qml.gradients``.
 
-    Parameters are the gates' parameters, in order (``tape.get_parameters()``);
+    Parameters are the gates' parameters, then the measured observables' (a Hamiltonian's
+    coefficients: PennyLane's), in order (``tape.get_parameters()``);
     ``trainable_params`` (all of them unless set) are the ones gradient transforms
     differentiate, and ``get_parameters``/``set_parameters``/``num_params`` count them.
 
@@ -436,14 +472,29 @@ class QuantumScript:
 
     @property
     def par_info(self) -> list:
-        """``[{"op": gate, "op_idx": k, "p_idx": j}, ...]``: where each parameter is."""
-        return [{"op": op, "op_idx": k, "p_idx": j}
+        """``[{"op": operator, "op_idx": k, "p_idx": j}, ...]``: where each parameter is,
+        the gates' then the measured observables' (PennyLane's: ``op_idx`` of an
+        observable's parameter is ``len(operations)`` plus its measurement's index).
+
+        >>> import qsym as qml
+        >>> t = QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Hamiltonian([0.5], [qml.Z(0)]))])
+        >>> [(i["op_idx"], i["p_idx"]) for i in t.par_info]
+        [(0, 0), (1, 0)]
+        """
+        info = [{"op": op, "op_idx": k, "p_idx": j}
                 for k, op in enumerate(self.operations) for j in range(len(op.data))]
+        n = len(self.operations)
+        for k, m in enumerate(self.measurements):
+            obs = measured_observable(m)
+            info.extend({"op": obs, "op_idx": n + k, "p_idx": j}
+                        for j in range(len(observable_parameters(m))))
+        return info
 
     @property
     def data(self) -> list:
-        """Every parameter (trainable or not), in order."""
-        return [p for op in self.operations for p in op.data]
+        """Every parameter (trainable or not), in order: the gates', then the measured
+        observables' (PennyLane's ``tape.data``)."""
+        return self.get_parameters(trainable_only=False)
 
     @property
     def trainable_params(self) -> list:
@@ -466,12 +517,24 @@ class QuantumScript:
         self._trainable = [int(i) for i in indices]
 
     def get_parameters(self, trainable_only=True, operations_only=False, **_) -> list:
-        """The parameters, in order: the trainable ones unless ``trainable_only=False``."""
-        data = self.data
-        return [data[i] for i in self.trainable_params] if trainable_only else data
+        """The parameters, in order (the gates', then the measured observables' unless
+        ``operations_only``): the trainable ones unless ``trainable_only=False``.
+
+        >>> import qsym as qml
+        >>> t = QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.s_prod(2.0, qml.Z(0)))])
+        >>> t.get_parameters(), t.get_parameters(operations_only=True)
+        ([0.1, 2.0], [0.1])
+        """
+        gates = gate_parameters(self)
+        data = gates + [p for m in self.measurements for p in observable_parameters(m)]
+        if not trainable_only:
+            return gates if operations_only else data
+        return [data[i] for i in self.trainable_params
+                if not (operations_only and i >= len(gates))]
 
     def set_parameters(self, params, trainable_only=True) -> None:
-        """Replace the (trainable) parameters, in order; the gates are made again."""
+        """Replace the (trainable) parameters, in order; the gates and measurements holding
+        them are made again."""
         params = list(params)
         indices = self.trainable_params if trainable_only else list(range(len(self.data)))
         if len(params) != len(indices):
@@ -488,6 +551,15 @@ class QuantumScript:
                        else op)
             k += len(values)
         self.operations = ops
+        measurements = []
+        for m in self.measurements:
+            values = list(observable_parameters(m))
+            given = [new.get(k + j, v) for j, v in enumerate(values)]
+            if any(g is not v for g, v in zip(given, values)):  # (the same values: kept)
+                m = remeasured(m, given)
+            measurements.append(m)
+            k += len(values)
+        self.measurements = measurements
 
     def bind_new_parameters(self, params, indices) -> "QuantumScript":
         """A copy with the parameters at ``indices`` (into :attr:`data`) replaced."""
@@ -1375,7 +1447,7 @@ def _run_by_transform(tape, device, gradient, cache=None, order=None, batch=None
     expand = getattr(gradient[0], "expand_tape", None)
     if expand is not None:
         tape = expand(tape)
-    data = tape.data
+    data = gate_parameters(tape)
     keep = set(tape.trainable_params)
     train = [i for i, d in enumerate(data) if isinstance(d, Box) and i in keep]
     plain = tape.bind_new_parameters([getval(d) for d in data], list(range(len(data))))
@@ -1412,7 +1484,7 @@ defvjp(_own_execute, _own_execute_vjp)
 def _run_own(tape, device):
     """A tape on a user's device class with its own ``execute``: run there; under autograd
     (``qml.grad``) differentiated by parameter shift, the shifted tapes run there too."""
-    data = tape.data
+    data = gate_parameters(tape)
     if not any(isinstance(d, Box) for d in data):
         return device.execute((tape,), None)[0]
     if len(tape.measurements) != 1:
@@ -1513,7 +1585,7 @@ def _run(tape, device, gradient=None, cache=None, order=None, batch=None):
     run before (:func:`_cached_run`)."""
     if order is not None and order < 1 and gradient is not None:
         tape = _constant(tape)
-    if cache is not None and not any(isinstance(d, Box) for d in tape.data):
+    if cache is not None and not any(isinstance(d, Box) for d in gate_parameters(tape)):
         return _cached_run(tape, device, cache)
     if getattr(device, "run_qnode", None) is not None:  # default.gaussian runs its own tapes
         return device.execute((tape,))[0]
@@ -1524,9 +1596,10 @@ def _run(tape, device, gradient=None, cache=None, order=None, batch=None):
 def _constant(tape):
     """``tape`` at its parameters' values (autograd's boxes unwrapped), trainable parameters
     kept: beyond ``max_diff`` PennyLane runs the tapes of a derivative outside autograd."""
-    if not any(isinstance(d, Box) for d in tape.data):
+    if not any(isinstance(d, Box) for d in gate_parameters(tape)):
         return tape
-    plain = tape.bind_new_parameters([getval(d) for d in tape.data], list(range(len(tape.data))))
+    data = gate_parameters(tape)
+    plain = tape.bind_new_parameters([getval(d) for d in data], list(range(len(data))))
     plain.trainable_params = list(tape.trainable_params)
     return plain
 
@@ -1631,16 +1704,16 @@ def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
     split, combine = split_coefficients(tape)
     if combine is not None:
         return combine(_run_one(split, device, gradient, cache, order, batch))
-    if gradient is not None and any(isinstance(d, Box) for d in tape.data):
+    if gradient is not None and any(isinstance(d, Box) for d in gate_parameters(tape)):
         return _run_by_transform(tape, device, gradient, cache, order, batch)
     if devices.runs_own_execute(device):
         return _run_own(tape, device)
     carried, finish = split_custom(tape, device)  # measurement classes of the user's own
     if finish is not None:
-        if any(isinstance(d, Box) for d in tape.data):
+        if any(isinstance(d, Box) for d in gate_parameters(tape)):
             refuse_derivative(tape)
         return _carried_run(tape, device, carried, finish)
-    data = tape.data
+    data = gate_parameters(tape)
     if any(np.ndim(d) for d in data):  # a broadcast tape: one argument per parameter
         node = tape_qnode(tape, device, split=True)
         return _plain(node(*[d if isinstance(d, Box) or np.iscomplexobj(d)  # a Kraus matrix
@@ -1804,7 +1877,7 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
                                                             config)[0])
     with devices.one_batch():  # PennyLane's count: one batch of circuits
         if cache is None and workers and workers > 1 and len(tapes) > 1 and not any(
-                isinstance(d, Box) for t in tapes for d in t.data):  # autograd: one thread
+                isinstance(d, Box) for t in tapes for d in gate_parameters(t)):  # autograd: one thread
             return _run_pooled(tapes, device, workers)
         if cache is None and own_batch(tapes, device):
             return _run_own_batch(tapes, device)
@@ -1821,9 +1894,10 @@ def _derivatives_on_execution(tapes, device, diff_method, kwargs) -> bool:
 
     return (kwargs.get("grad_on_execution") is True and diff_method in ("adjoint", "device")
             and not devices.runs_own_execute(device)
-            and not any(isinstance(d, Box) for t in tapes for d in t.data)
-            and any(requires_grad(d) for t in tapes for d in t.data)
-            and all(np.ndim(d) == 0 for t in tapes for d in t.data if requires_grad(d))
+            and not any(isinstance(d, Box) for t in tapes for d in gate_parameters(t))
+            and any(requires_grad(d) for t in tapes for d in gate_parameters(t))
+            and all(np.ndim(d) == 0 for t in tapes for d in gate_parameters(t)
+                    if requires_grad(d))
             and all(getattr(m, "kind", None) in ("expval", "var", "probs", "state")
                     and not getattr(m, "reduce", ()) for t in tapes for m in t.measurements))
 
@@ -1836,7 +1910,7 @@ def _trainable_by_grad(tapes) -> list:
     out = []
     for t in tapes:
         c = t.copy()
-        c.trainable_params = [i for i, d in enumerate(t.data) if requires_grad(d)]
+        c.trainable_params = [i for i, d in enumerate(gate_parameters(t)) if requires_grad(d)]
         out.append(c)
     return out
 
@@ -1859,7 +1933,7 @@ def own_batch(tapes, device) -> bool:
     ``execute`` (PennyLane's one ``device.execute(tapes)`` call): not under autograd (a
     tape holding boxes runs alone, differentiated by parameter shift)."""
     return (devices.runs_own_execute(device) and getattr(device, "run_qnode", None) is None
-            and not any(isinstance(d, Box) for t in tapes for d in t.data))
+            and not any(isinstance(d, Box) for t in tapes for d in gate_parameters(t)))
 
 
 def _run_own_batch(tapes, device) -> tuple:
@@ -1936,6 +2010,9 @@ def light_cone_params(tape) -> set:
             if everywhere or reach & measured:
                 out.update(range(k, k + n))
         k += n
+    # a measured observable's numbers (coefficients) reach its own measurement; an array
+    # (a Hermitian's matrix) has PennyLane's zero derivative
+    out.update(i for i, p in enumerate(tape.data[k:], start=k) if np.ndim(p) == 0)
     return out
 
 

@@ -38,7 +38,8 @@ from ._operations import MeasurementProcess
 from ._runtime import QNode, typed_results
 from ._shots import Shots
 from .devices import Device, own_derivatives
-from ._tapes import QuantumScript, QuantumTape, apply, device_derivatives, execute
+from ._tapes import (QuantumScript, QuantumTape, apply, device_derivatives, execute,
+                     gate_parameters)
 from ._trace import Tape, active_tape, output_kind, recording
 from .errors import ArgumentError, LevelError, TransformError
 from .exceptions import PennyLaneDeprecationWarning
@@ -1025,7 +1026,7 @@ def _tape_and_result(qnode, args, kwargs):
     # tape's mid-circuit measurements
     return type(tape)(list(tape.operations), list(tape.measurements),
                       shots if isinstance(shots, Shots) else Shots(shots),
-                      trainable_positions(tape.data)), result
+                      trainable_positions(gate_parameters(tape))), result
 
 
 def trainable_positions(params) -> list:
@@ -1124,7 +1125,7 @@ def restrict_trainable(tape, argnum) -> None:
     stay trainable; the others are constants of the tape (zero derivatives)."""
     if argnum is None:
         return
-    boxed = [i for i, d in enumerate(tape.data) if isinstance(d, Box)]
+    boxed = [i for i, d in enumerate(gate_parameters(tape)) if isinstance(d, Box)]
     if not boxed:
         return
     bad = [a for a in argnum if a >= len(boxed)]

@@ -468,6 +468,8 @@ def _get_operation_recipe(tape, t_idx, shifts, order=1):
     """
     if order not in (1, 2):
         raise NotImplementedError("_get_operation_recipe only is implemented for orders 1 and 2.")
+    if _observable_parameters(tape, [t_idx]):  # linear: exact two-point rule, no curvature
+        return np.array([[0.5, 1.0, 1.0], [-0.5, 1.0, -1.0]]) if order == 1 else np.zeros((0, 3))
     info = tape.par_info[tape.trainable_params[t_idx]]
     op, p_idx = info["op"], info["p_idx"]
     recipe = list(getattr(op, "grad_recipe", None) or [None] * (p_idx + 1))[p_idx]
@@ -1118,6 +1120,12 @@ def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="st
     _check_hadamard(tape, mode, name)
     if argnum is None and not tape.trainable_params:
         return _no_trainable(tape)
+    if _observable_parameters(tape, _chosen(tape, argnum)):
+        raise DifferentiationError(
+            f"the {name} gradient transform differentiates gates' parameters, not a measured "
+            "observable's coefficients (PennyLane splits a QNode's into single terms first): "
+            "set tape.trainable_params to the gates' parameters, or use "
+            "qml.gradients.param_shift or finite_diff for the coefficients")
     if mode in ("standard", "reversed") and aux_wire is None:
         from .exceptions import PennyLaneDeprecationWarning
 
@@ -1458,24 +1466,29 @@ def _broadcast_shift(tape, moves, f0=None, front=False):
             "Computing the gradient of broadcasted tapes with the parameter-shift rule "
             "using broadcasting is not supported (give broadcast=False)")
     tapes, per_param, needs_r0 = [], [], False
+    n_gate = len(tape.get_parameters(trainable_only=False, operations_only=True))
     for terms in moves:
         row, batch = [], []
         for c, mv in terms or ():
             if mv is None:
                 needs_r0 = True
                 row.append((c, None))
-            else:
-                (i, value), = mv.items()
-                row.append((c, (len(tapes), len(batch))))
-                batch.append(value)
+                continue
+            (i, value), = mv.items()
+            if i >= n_gate:  # a measured observable's number: one tape per value, not a batch
+                row.append((c, len(tapes)))
+                tapes.append(tape.bind_new_parameters([value], [i]))
+                continue
+            row.append((c, (len(tapes), len(batch))))
+            batch.append(value)
         if batch:
             tapes.append(tape.bind_new_parameters([np.array(batch)], [i]))
         per_param.append(row)
     front = front or (needs_r0 and f0 is None)
     if front:
         tapes.insert(0, tape)
-        per_param = [[(c, t if not isinstance(t, tuple) else (t[0] + 1, t[1])) for c, t in row]
-                     for row in per_param]
+        per_param = [[(c, t if t is None else (t[0] + 1, t[1]) if isinstance(t, tuple)
+                       else t + 1) for c, t in row] for row in per_param]
 
     def single(results, copy=None):
         results = list(results)
@@ -1530,6 +1543,7 @@ def _add_jacobians(a, b):
 
 def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=None,
                       broadcast=False, fallback_fn=None, **_):
+    _observable_parameters(tape, _chosen(tape, argnum))  # (expectation values only)
     _check_measurements(tape, "param_shift")
     if not tape.trainable_params:
         return _no_trainable(tape)
@@ -2808,11 +2822,52 @@ def _find_gradient_methods(tape, trainable_param_indices, use_graph=True):
     """
     reach = light_cone_params(tape) if use_graph else None
     info = tape.par_info
+    n_ops = len(tape.operations)
     out = {}
     for k in trainable_param_indices:
         i = tape.trainable_params[k]
+        if info[i]["op_idx"] >= n_ops:  # a measured observable's parameter
+            out[k] = _observable_parameter_method(info[i])
+            continue
         out[k] = ("0" if reach is not None and i not in reach
                   else getattr(info[i]["op"], "grad_method", None))
+    return out
+
+
+def _observable_parameter_method(info) -> str:
+    """The method of a measured observable's parameter: analytic (``"A"``) for a number (a
+    coefficient, a scalar product's scalar: an expectation value is linear in it, see
+    :func:`_observable_parameters`), ``"0"`` for an array (a ``Hermitian``'s matrix:
+    PennyLane's zero derivative)."""
+    value = info["op"].data[info["p_idx"]]
+    return "A" if np.ndim(value) == 0 else "0"
+
+
+def _observable_parameters(tape, chosen) -> dict:
+    """``{position: measurement}`` of the chosen trainable positions (into
+    ``tape.trainable_params``) that are numbers of a measured observable (a Hamiltonian's
+    coefficient, a scalar product's scalar: PennyLane's tape parameters after the gates').
+    An expectation value is linear in such a number ``c``: its derivative is the
+    expectation of what ``c`` multiplies, exactly ``(f(c + 1) - f(c - 1)) / 2``. Other
+    measurements (a variance: quadratic in ``c``) raise PennyLane's ``ValueError``.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.s_prod(2.0, qml.Z(0)))])
+    >>> _observable_parameters(t, [0, 1])
+    {1: expval(2.0 * Z(0))}
+    """
+    info, n_ops, out = tape.par_info, len(tape.operations), {}
+    for k in chosen:
+        where = info[tape.trainable_params[k]]
+        if where["op_idx"] < n_ops or np.ndim(where["op"].data[where["p_idx"]]):
+            continue
+        m = tape.measurements[where["op_idx"] - n_ops]
+        if m.kind != "expval":
+            raise DifferentiationError(
+                "Can only differentiate Hamiltonian coefficients for expectations, not "
+                f"{m!r} (qsym: set tape.trainable_params to leave the observable's "
+                "parameters out, or measure the expectation value)")
+        out[k] = m
     return out
 
 

@@ -592,8 +592,10 @@ def test_variance_of_a_hamiltonian_with_terms_sharing_wires():
     dev = qml.device("default.qubit", wires=2)
 
     def tape_at(w):
+        # the gates' parameters (H's coefficients are tape parameters too, which PennyLane's
+        # param_shift refuses to differentiate in a variance)
         return qml.tape.QuantumScript([qml.RX(w[0], 0), qml.RY(w[1], 1), qml.CNOT([0, 1])],
-                                      [qml.var(H)])
+                                      [qml.var(H)], trainable_params=[0, 1])
 
     w = onp.array([0.4, 0.5])
     tapes, fn = qml.gradients.param_shift(tape_at(w))

@@ -63,7 +63,8 @@ def test_circuit_counts_are_pennylanes():
     # IsingXX -> XX (1 word): 4 words; the observable has 2 words
     tape = qml.tape.QuantumScript(
         [qml.RX(0.1, 0), qml.CRY(0.2, [0, 1]), qml.IsingXX(0.3, [0, 1])],
-        [qml.expval(qml.PauliZ(0) @ qml.PauliZ(1) + 0.5 * qml.PauliY(1))])
+        [qml.expval(qml.PauliZ(0) @ qml.PauliZ(1) + 0.5 * qml.PauliY(1))],
+        trainable_params=[0, 1, 2])  # the gates' (the 0.5 is a tape parameter too)
     counts = {mode: len(qml.gradients.hadamard_grad(
         tape, mode=mode, aux_wire=2 if mode in ("standard", "reversed") else None)[0])
         for mode in ("standard", "direct", "reversed", "reversed-direct")}

@@ -544,7 +544,8 @@ def test_param_shift_of_an_evolution_tape_uses_its_generators_frequencies(coeffs
     G = a * onp.kron(Z, Z) + b * onp.kron(Z, I2)
     ops = [qml.Hadamard(0), qml.Hadamard(1),
            qml.evolve(a * (qml.Z(0) @ qml.Z(1)) + b * qml.Z(0), pnp.array(0.3, requires_grad=True))]
-    tape = qml.tape.QuantumScript(ops, [qml.expval(qml.X(0) @ qml.Y(1) + 0.5 * qml.X(0))])
+    tape = qml.tape.QuantumScript(ops, [qml.expval(qml.X(0) @ qml.Y(1) + 0.5 * qml.X(0))],
+                                  trainable_params=[0])  # x (the 0.5 is a tape parameter too)
     freqs = tape.operations[-1].parameter_frequencies[0]
     eig = onp.linalg.eigvalsh(G)
     want_freqs = sorted({round(abs(p - q), 8) for p in eig for q in eig if abs(p - q) > 1e-9})
