@@ -1490,15 +1490,27 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
             return _unapplied_pow(base, z) if ops is None else _powered(base, z, ops, lazy, True)
         if base.num_params:
             raise
+        # base.pow(z) is undefined: applied as the principal power (the rotation angles
+        # scaled, or the matrix power); no decomposition (PennyLane's Pow(X, 0.11))
         ops = scaled_pow(base, z)
-        if ops is None and np.ndim(z):
-            raise _pow_undefined(base.name, z) from None
-        if ops is None:
-            w, v = np.linalg.eig(base.matrix())
-            U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
-            ops = [_made("QubitUnitary", (), base.wires, (("U", U),))]
+        if ops is None:  # a batch z (Pow(ISWAP, [0.25, 0.5])): a batch of matrices
+            ops = [_made("QubitUnitary", (), base.wires, (("U", _eigen_power(base, z)),))]
+        return _powered(base, z, ops, lazy, True)
     applied = _principal_power(base, z, ops) if lazy and np.ndim(z) == 0 else ops
     return _powered(base, z, applied, lazy, applied is not ops)
+
+
+def _eigen_power(base: Operation, z) -> np.ndarray:
+    """``base``'s matrix to the power ``z`` through its eigenvalues (principal branch of each);
+    a batch ``z`` gives a batch of matrices, the batch axis first.
+
+    >>> _eigen_power(GATE_CLASSES["PauliZ"](0), [0.5, 1.0]).round(12)[:, 1, 1]
+    array([ 0.+1.j, -1.+0.j])
+    """
+    w, v = np.linalg.eig(np.asarray(base.matrix(), dtype=complex))
+    zz = np.asarray(getval(z), dtype=float)
+    p = w ** (zz[:, None] if zz.ndim else zz)
+    return (v * p[..., None, :]) @ np.linalg.inv(v)
 
 
 def _powered(base, z, ops: list, lazy: bool, principal: bool = False):
@@ -3242,9 +3254,8 @@ class PowOperation(SymbolicOp):
         b = np.asarray(self._base.matrix(), dtype=complex)
         if isinstance(self._z, (int, np.integer)) and self._z >= 0:
             m = np.linalg.matrix_power(b, int(self._z))
-        else:
-            w, v = np.linalg.eig(b)
-            m = (v * w ** self._z) @ np.linalg.inv(v)
+        else:  # a batch of powers (z a list) gives a batch of matrices
+            m = _eigen_power(self._base, self._z)
         return m if wire_order is None else expand_matrix(m, self.wires, wire_order)
 
     @property

@@ -443,3 +443,40 @@ def test_signatures_of_one_keyword_value_compile_by_their_calls_not_their_second
     for _ in range(3):
         qml.grad(plain)(w)
     assert started and not started[0].one_value
+
+
+@pytest.mark.parametrize("dtype, real", [(onp.float64, onp.float64), (onp.int64, onp.float64),
+                                         (onp.int32, onp.float64), (onp.complex128, onp.float64),
+                                         (onp.float32, onp.float32), (onp.int16, onp.float32),
+                                         (onp.complex64, onp.float32)])
+def test_diagonal_unitary_decomposition_keeps_the_precision(dtype, real):
+    # PennyLane 0.45: single-precision input decomposes into complex64 / float32 data
+    cplx = onp.complex64 if real == onp.float32 else onp.complex128
+    Dd = onp.array([1, 1, -1, -1]).astype(dtype)
+    for ops in (qml.DiagonalQubitUnitary(Dd, [0, 1]).decomposition(),
+                qml.DiagonalQubitUnitary.compute_decomposition(Dd, [0, 1])):
+        assert [op.name for op in ops] == ["DiagonalQubitUnitary", "SelectPauliRot"]
+        assert ops[0].data[0].dtype == cplx and ops[1].data[0].dtype == real
+
+
+def test_single_precision_diagonal_unitary_in_a_qnode():
+    # a complex64 diagonal of phases holds them to ~1e-7: accepted (PennyLane's check), and
+    # the circuit's probabilities agree with the double-precision ones to that precision
+    phi = onp.array([0.3, -1.1, 2.0, 0.7])
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def f(Dd):
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        qml.DiagonalQubitUnitary(Dd, wires=[0, 1])
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        return qml.probs(wires=[0, 1])
+
+    Hh = onp.kron(H, H)
+    want = onp.abs(Hh @ onp.diag(onp.exp(1j * phi)) @ Hh[:, 0]) ** 2
+    assert onp.allclose(f(onp.exp(1j * phi)), want, atol=1e-12)
+    assert onp.allclose(f(onp.exp(1j * phi).astype(onp.complex64)), want, atol=1e-6)
+    with pytest.raises(ValueError, match="Operator must be unitary"):
+        qml.DiagonalQubitUnitary(onp.array([1, 1.001], dtype=onp.complex64), wires=0)
