@@ -67,6 +67,7 @@ from ._operations import (
     Hamiltonian,
     Observable,
     OperatorRecord,
+    Projector,
     Operation,
     Prod,
     SProd,
@@ -4674,13 +4675,50 @@ class _OperatorType(type):
         if cls is Operator:
             return isinstance(obj, (Operation, Observable, Exp, GateSequence, OperatorRecord,
                                     *OPERATOR_CLASSES))
+        if cls is PennyLaneOperation:
+            return is_pl_operation(obj)
         return type.__instancecheck__(cls, obj)
 
     def __subclasscheck__(cls, sub):
         if cls is Operator:
             return isinstance(sub, type) and issubclass(
                 sub, (Operation, Observable, Exp, GateSequence, OperatorRecord, *OPERATOR_CLASSES))
+        if cls is PennyLaneOperation:
+            return isinstance(sub, type) and (
+                PennyLaneOperation in sub.__mro__
+                or Operator not in sub.__mro__ and issubclass(sub, _PL_OPERATION_CLASSES))
         return type.__subclasscheck__(cls, sub)
+
+
+def _plain_operator(obj) -> bool:
+    """A user's ``qml.operation.Operator`` subclass that is not an ``Operation`` (PennyLane's
+    plain operator), or ``Adjoint``/``Pow``/``Controlled`` of one (PennyLane adds the
+    ``Operation`` mixin only when the base is one)."""
+    mro = type(obj).__mro__
+    if PennyLaneOperation in mro:
+        return False
+    if Operator in mro:
+        return True
+    return isinstance(obj, SymbolicOp) and _plain_operator(obj.base)
+
+
+def is_pl_operation(obj) -> bool:
+    """``isinstance(obj, qml.operation.Operation)`` with PennyLane 0.45's answers: the gates,
+    templates, ``Exp``/``Evolution``, ``Snapshot``, projectors and a user's ``Operation``
+    subclass are; a user's plain ``Operator`` subclass is not, nor its ``Adjoint``, ``Pow``
+    or ``Controlled``; nor operator arithmetic (``Prod``, ``Sum``, ``SProd``) and matrix
+    observables (``Hermitian``).
+
+    >>> import qsym as qml
+    >>> class Plain(qml.operation.Operator):
+    ...     num_wires = 1
+    >>> [isinstance(op, qml.operation.Operation) for op in
+    ...  (qml.RX(0.1, 0), qml.adjoint(Plain(0)), qml.QFT(wires=[0, 1]), qml.X(0) @ qml.Y(1))]
+    [True, False, True, False]
+    """
+    if _plain_operator(obj):
+        return False
+    return isinstance(obj, _PL_OPERATION_CLASSES)
 
 
 class Operator(Operation, metaclass=_OperatorType):
@@ -4694,6 +4732,25 @@ class Operator(Operation, metaclass=_OperatorType):
     """
 
     num_wires = None  # PennyLane's default: any number of wires
+
+
+class PennyLaneOperation(Operation, metaclass=_OperatorType):
+    """PennyLane's ``qml.operation.Operation`` (``qml.Operation``): subclass it for a gate of
+    your own, as :class:`~qsym.Operation`. ``isinstance`` answers as PennyLane's
+    (:func:`is_pl_operation`): a plain ``Operator`` of yours, and ``qml.adjoint`` /
+    ``qml.pow`` / ``qml.ctrl`` of it, are not operations.
+
+    >>> import qsym as qml
+    >>> class MyGate(qml.operation.Operation):
+    ...     num_wires = 1
+    >>> isinstance(qml.adjoint(MyGate(wires=0)), qml.operation.Operation)
+    True
+    """
+
+
+PennyLaneOperation.__name__ = PennyLaneOperation.__qualname__ = "Operation"
+# what PennyLane derives from Operation (a plain Operator excepted: _plain_operator)
+_PL_OPERATION_CLASSES = (Operation, Exp, Template, OperatorRecord, Projector)
 
 
 class ErrorOperation(Operation):

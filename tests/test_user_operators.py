@@ -288,3 +288,45 @@ def test_ctrl_and_adjoint_of_a_class_of_your_own_apply_its_decomposition():
         qml.ctrl(TwoTurns(wires=1), 0)
         qml.adjoint(TwoTurns(wires=1))
     assert [type(o).__name__ for o in q.queue] == ["ControlledOp", "AdjointOperation"]
+
+
+class _PlainForTests(qml.operation.Operator):
+    num_wires = 1
+    num_params = 1
+
+    @staticmethod
+    def compute_matrix(t):
+        return onp.array([[onp.cos(t), -onp.sin(t)], [onp.sin(t), onp.cos(t)]])
+
+
+class _GateForTests(qml.operation.Operation):
+    num_wires = 1
+
+
+def test_operation_isinstance_answers_as_pennylane():
+    # PennyLane 0.45: Adjoint/Pow/Controlled take the Operation mixin only from an Operation
+    # base; a plain Operator is not one; templates, Exp, Snapshot, projectors are; operator
+    # arithmetic and Hermitian are not (answers written from PennyLane 0.45, not from qsym)
+    Operation, Operator = qml.operation.Operation, qml.operation.Operator
+    plain, gate = _PlainForTests(0.3, wires=0), _GateForTests(wires=0)
+    cases = {
+        "plain": (plain, False), "adjoint(plain)": (qml.adjoint(plain), False),
+        "pow(plain)": (qml.pow(_PlainForTests(0.3, wires=0), 2), False),
+        "ctrl(plain)": (qml.ctrl(_PlainForTests(0.3, wires=0), 1), False),
+        "gate": (gate, True), "adjoint(gate)": (qml.adjoint(gate), True),
+        "RX": (qml.RX(0.1, 0), True), "adjoint(RX)": (qml.adjoint(qml.RX(0.1, 0)), True),
+        "QFT": (qml.QFT(wires=[0, 1]), True), "exp": (qml.exp(qml.X(0), 0.1j), True),
+        "evolve": (qml.evolve(qml.X(0), 0.1), True), "Snapshot": (qml.Snapshot(), True),
+        "Barrier": (qml.Barrier(0), True), "Projector": (qml.Projector([0], 0), True),
+        "prod": (qml.X(0) @ qml.Y(1), False), "sum": (qml.X(0) + qml.Z(0), False),
+        "sprod": (2 * qml.X(0), False), "Hermitian": (qml.Hermitian(onp.eye(2), 0), False),
+    }
+    for name, (op, want) in cases.items():
+        assert isinstance(op, Operation) is want, name
+        assert isinstance(op, Operator), name
+    assert qml.ops.Operation is Operation
+    assert issubclass(_GateForTests, Operation) and issubclass(qml.RX, Operation)
+    assert not issubclass(_PlainForTests, Operation) and issubclass(_PlainForTests, Operator)
+    # a plain operator still works as before: its adjoint's matrix is the inverse
+    onp.testing.assert_allclose(qml.matrix(qml.adjoint(_PlainForTests(0.3, wires=0))),
+                                _PlainForTests.compute_matrix(-0.3), atol=1e-12)
