@@ -4735,7 +4735,7 @@ class Operator(Operation, metaclass=_OperatorType):
 
 
 class PennyLaneOperation(Operation, metaclass=_OperatorType):
-    """PennyLane's ``qml.operation.Operation`` (``qml.Operation``): subclass it for a gate of
+    """PennyLane's ``qml.operation.Operation`` (also ``qml.ops.Operation``): subclass it for a gate of
     your own, as :class:`~qsym.Operation`. ``isinstance`` answers as PennyLane's
     (:func:`is_pl_operation`): a plain ``Operator`` of yours, and ``qml.adjoint`` /
     ``qml.pow`` / ``qml.ctrl`` of it, are not operations.
