@@ -3756,13 +3756,11 @@ class SpecialUnitary(Template):
                 f"The parameters have shape {th.shape}")
         self.theta = th
         self.hyperparameters = {"num_wires": n}
-        if th.ndim == 2:  # a batch: its matrices (matrix(), compute_matrix), no gates
-            if active_tape() is not None:
-                raise GateError("SpecialUnitary with a batch of parameters (broadcasting) "
-                                "is not supported in a circuit: call the QNode once per "
-                                "parameter set")
-            self._ops, self._children = [], []
-            return
+        if th.ndim == 2 and active_tape() is not None:
+            # a batch outside circuits: its matrices, its decomposition (a batched QubitUnitary)
+            raise GateError("SpecialUnitary with a batch of parameters (broadcasting) "
+                            "is not supported in a circuit: call the QNode once per "
+                            "parameter set")
         self._record()
 
     @property

@@ -272,3 +272,15 @@ def test_one_parameter_generators_refusals_as_pennylane():
         op.get_one_parameter_generators("test")
     with pytest.raises(ValueError, match="Broadcasting is not supported"):
         qml.SpecialUnitary(onp.ones((2, 3)), [0]).get_one_parameter_generators("dummy")
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_broadcast_theta_decomposes_to_a_batched_qubit_unitary(n):
+    # PennyLane 0.45: a batch of numbers decomposes into one QubitUnitary of the batch
+    rng = onp.random.default_rng(5)
+    batch = onp.outer([0.2, 1.0, -0.3], rng.normal(size=4**n - 1))
+    (qu,) = qml.SpecialUnitary(batch, wires=list(range(n))).decomposition()
+    assert qu.name == "QubitUnitary" and list(qu.wires) == list(range(n))
+    assert onp.shape(qu.data[0]) == (3, 2**n, 2**n)
+    for b in range(3):
+        assert onp.allclose(qu.data[0][b], expm(generator(batch[b], n)), atol=1e-12)
