@@ -103,8 +103,8 @@ from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E4
 from ._operations import swappable_ops as _swappable_ops  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
 from ._opmath import ControlledOp as _ControlledOp  # noqa: E402
-from ._opmath import AdjointOperation as _AdjointOperation  # noqa: E402
-from ._opmath import Exp as _Exp, Pow as _Pow, PowOperation as _PowOperation  # noqa: E402
+from ._opmath import PennyLaneAdjointOperation as _AdjointOperation  # noqa: E402
+from ._opmath import Exp as _Exp, Pow as _Pow, PennyLanePowOperation as _PowOperation  # noqa: E402
 from ._opbase import CompositeOp as _CompositeOp, ScalarSymbolicOp as _ScalarSymbolicOp  # noqa: E402
 from ._opbase import SymbolicOp as _SymbolicOp  # noqa: E402
 

@@ -3401,11 +3401,13 @@ class _ControlledOpType(type):
     PennyLane's subclasses of it) are instances."""
 
     def __call__(cls, *args, **kwargs):
-        if cls is not ControlledOp:
+        if cls is not ControlledOp and cls is not PlainControlled:
             return type.__call__(cls, *args, **kwargs)
         return _controlled_op(*args, **kwargs)
 
     def __instancecheck__(cls, obj):
+        if cls is ControlledOp and _plain_operator(obj):
+            return False  # PennyLane's Controlled of a plain Operator is not a ControlledOp
         return type.__instancecheck__(cls, obj) or (cls is ControlledOp and isinstance(
             obj, Operation) and (getattr(obj, "_ctrl_of", None) is not None
                                  or obj.name in CONTROLLED_TARGETS))
@@ -3433,7 +3435,11 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
     def made(cls, base, gates, controls, values, work_wires=None, work_wire_type="borrowed"):
         """The operator ``qml.ctrl`` made: ``base`` controlled by ``controls`` on ``values``,
         applied as ``gates`` (the controlled gates of the table it wrote; None for an
-        operator of your own, which qsym does not apply)."""
+        operator of your own, which qsym does not apply). Of a plain operator of yours
+        (PennyLane's ``Operator``, not ``Operation``): a :class:`PlainControlled`, which
+        is not a ``ControlledOp`` to ``isinstance``, as PennyLane's ``Controlled``."""
+        if cls is ControlledOp and _plain_operator(base):
+            cls = PlainControlled
         return type.__call__(cls, base, gates, controls, values, work_wires, work_wire_type)
 
     def __init__(self, base, gates, controls, values, work_wires=None, work_wire_type="borrowed"):
@@ -3767,6 +3773,15 @@ def _base_matrix(base):
     return U
 
 
+
+class PlainControlled(ControlledOp):
+    """PennyLane's ``Controlled`` of a plain ``qml.operation.Operator`` of yours: qsym's
+    :class:`ControlledOp` in all but ``isinstance(op, ControlledOp)``, which is false as in
+    PennyLane (no ``Operation`` mixin without an ``Operation`` base)."""
+
+
+PlainControlled.__name__ = PlainControlled.__qualname__ = "Controlled"
+
 class ControlledQubitUnitary(ControlledOp):
     """PennyLane's ``qml.ControlledQubitUnitary(base, wires, control_values=None,
     unitary_check=False, work_wires=(), work_wire_type="borrowed")``: the unitary ``base``
@@ -3932,7 +3947,8 @@ class Controlled(metaclass=_Marked):
     (CRX(0.1, wires=[0, 1]), True, RX(0.1, wires=[1]), Wires([0]))
     """
 
-    _marks = staticmethod(lambda op: isinstance(op, ControlledOp) or getattr(op, "_ctrl_of", None)
+    _marks = staticmethod(lambda op: type.__instancecheck__(ControlledOp, op)
+                          or isinstance(op, ControlledOp) or getattr(op, "_ctrl_of", None)
                           is not None or op.name in CONTROLLED_TARGETS)
 
     def __new__(cls, base, control_wires, control_values=None, work_wires=None,
@@ -4699,7 +4715,19 @@ def _plain_operator(obj) -> bool:
         return False
     if Operator in mro:
         return True
-    return isinstance(obj, SymbolicOp) and _plain_operator(obj.base)
+    return isinstance(obj, SymbolicOp) and _plain_operator(getattr(obj, "base", None))
+
+
+class _OperationMixin(type):
+    """PennyLane's ``AdjointOperation`` / ``PowOperation`` (``qml.ops.op_math.adjoint``,
+    ``.pow``): the ``Operation`` mixin PennyLane adds to ``Adjoint``/``Pow`` of an
+    ``Operation``; an instance is qsym's class (``cls.of``) but not of a plain operator."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls.of) and not _plain_operator(obj)
+
+    def __subclasscheck__(cls, sub):
+        return isinstance(sub, type) and issubclass(sub, cls.of)
 
 
 def is_pl_operation(obj) -> bool:
@@ -4749,6 +4777,9 @@ class PennyLaneOperation(Operation, metaclass=_OperatorType):
 
 
 PennyLaneOperation.__name__ = PennyLaneOperation.__qualname__ = "Operation"
+# PennyLane's names of the mixins: isinstance as PennyLane's (_OperationMixin)
+PennyLaneAdjointOperation = _OperationMixin("AdjointOperation", (), {"of": AdjointOperation})
+PennyLanePowOperation = _OperationMixin("PowOperation", (), {"of": PowOperation})
 # what PennyLane derives from Operation (a plain Operator excepted: _plain_operator)
 _PL_OPERATION_CLASSES = (Operation, Exp, Template, OperatorRecord, Projector)
 

@@ -330,3 +330,27 @@ def test_operation_isinstance_answers_as_pennylane():
     # a plain operator still works as before: its adjoint's matrix is the inverse
     onp.testing.assert_allclose(qml.matrix(qml.adjoint(_PlainForTests(0.3, wires=0))),
                                 _PlainForTests.compute_matrix(-0.3), atol=1e-12)
+
+
+def test_symbolic_mixins_of_a_plain_operator_as_pennylane():
+    # PennyLane 0.45's TestInheritanceMixins: Adjoint/Pow/Controlled of a plain Operator are
+    # not AdjointOperation / PowOperation / ControlledOp; of an Operation they are
+    from qsym.ops.op_math.adjoint import Adjoint, AdjointOperation
+    from qsym.ops.op_math.pow import Pow, PowOperation
+    from qsym.ops.op_math import Controlled, ControlledOp
+
+    plain = lambda: _PlainForTests(0.3, wires=0)  # noqa: E731
+    gate = lambda: _GateForTests(wires=0)  # noqa: E731
+    for make, is_op in ((plain, False), (gate, True)):
+        adj, pw, ct = Adjoint(make()), Pow(make(), 1.2), Controlled(make(), control_wires=[1])
+        assert isinstance(adj, Adjoint) and isinstance(pw, Pow) and isinstance(ct, Controlled)
+        assert isinstance(adj, AdjointOperation) is is_op
+        assert isinstance(pw, PowOperation) is is_op
+        assert isinstance(ct, ControlledOp) is is_op
+    assert isinstance(qml.CNOT([0, 1]), ControlledOp) and isinstance(qml.CNOT([0, 1]), Controlled)
+    # the plain operator's Controlled still has the controlled matrix
+    m = _PlainForTests.compute_matrix(0.3)
+    want = onp.eye(4, dtype=complex)
+    want[2:, 2:] = m
+    onp.testing.assert_allclose(qml.matrix(qml.ctrl(_PlainForTests(0.3, wires=0), 1),
+                                           wire_order=[1, 0]), want, atol=1e-12)
