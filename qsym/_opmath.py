@@ -3415,9 +3415,13 @@ class _ControlledOpType(type):
 
 def _controlled_op(base, control_wires, control_values=None, work_wires=None,
                    work_wire_type="borrowed", id=None):
-    """``ControlledOp(...)`` with PennyLane's arguments: the base controlled, not flattened."""
-    return _make_ctrl(base, control_wires, control_values, work_wires, work_wire_type,
-                      flatten=False)
+    """``ControlledOp(...)`` with PennyLane's arguments: the base controlled, not flattened;
+    a ``ControlledOp`` even of a plain operator (PennyLane's: the class asked for)."""
+    out = _make_ctrl(base, control_wires, control_values, work_wires, work_wire_type,
+                     flatten=False)
+    if type(out) is PlainControlled:
+        out.__class__ = ControlledOp
+    return out
 
 
 class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):

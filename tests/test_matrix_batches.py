@@ -241,10 +241,10 @@ def test_batched_diagonal_unitary():
         qml.DiagonalQubitUnitary.compute_eigvals(onp.array([1, 0.5]))
 
 
-def test_batched_diagonal_unitary_in_a_qnode():
-    dev = qml.device("default.qubit", wires=2)
+def _between_hadamards():
+    """A QNode: probabilities of ``H H diag H H |00>``."""
 
-    @qml.qnode(dev)
+    @qml.qnode(qml.device("default.qubit", wires=2))
     def c(diag):
         qml.Hadamard(0)
         qml.Hadamard(1)
@@ -253,6 +253,11 @@ def test_batched_diagonal_unitary_in_a_qnode():
         qml.Hadamard(1)
         return qml.probs(wires=[0, 1])
 
+    return c
+
+
+def test_batched_diagonal_unitary_in_a_qnode():
+    c = _between_hadamards()
     got = c(D)
     H2 = onp.kron(H, H)
     for b in range(2):
@@ -463,17 +468,7 @@ def test_single_precision_diagonal_unitary_in_a_qnode():
     # a complex64 diagonal of phases holds them to ~1e-7: accepted (PennyLane's check), and
     # the circuit's probabilities agree with the double-precision ones to that precision
     phi = onp.array([0.3, -1.1, 2.0, 0.7])
-    dev = qml.device("default.qubit", wires=2)
-
-    @qml.qnode(dev)
-    def f(Dd):
-        qml.Hadamard(0)
-        qml.Hadamard(1)
-        qml.DiagonalQubitUnitary(Dd, wires=[0, 1])
-        qml.Hadamard(0)
-        qml.Hadamard(1)
-        return qml.probs(wires=[0, 1])
-
+    f = _between_hadamards()
     Hh = onp.kron(H, H)
     want = onp.abs(Hh @ onp.diag(onp.exp(1j * phi)) @ Hh[:, 0]) ** 2
     assert onp.allclose(f(onp.exp(1j * phi)), want, atol=1e-12)

@@ -354,3 +354,12 @@ def test_symbolic_mixins_of_a_plain_operator_as_pennylane():
     want[2:, 2:] = m
     onp.testing.assert_allclose(qml.matrix(qml.ctrl(_PlainForTests(0.3, wires=0), 1),
                                            wire_order=[1, 0]), want, atol=1e-12)
+
+
+def test_controlled_op_asked_for_is_one_even_of_a_plain_operator():
+    # PennyLane 0.45's test_controlledop_new: ControlledOp(base, ...) directly is that class
+    from qsym.ops.op_math import ControlledOp
+
+    op = ControlledOp(_PlainForTests(0.3, wires="a"), "b")
+    assert type(op) is ControlledOp and isinstance(op, ControlledOp)
+    assert not isinstance(qml.ctrl(_PlainForTests(0.3, wires="a"), "b"), ControlledOp)
