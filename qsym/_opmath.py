@@ -946,8 +946,9 @@ def _gate_decomposition(op: Operation) -> list:
     if op.name == "QubitUnitary":
         return _qubit_unitary_decomposition(op)
     if op.name == "PauliRot":
-        return [_made(n, p, w) for n, p, w in
-                _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
+        word = _hyper_value(op, "pauli_word")  # (a broadcast theta: the rule per element)
+        return [_made(n, p, w) for n, p, w in _broadcast_rule(
+            lambda ps, ws: _pauli_rot_decomposition(ps[0], ws, word), op.params[:1], list(op.wires))]
     if op.name == "MultiControlledX":  # PennyLane's (qsym._controlled_decompositions)
         rule = METHODS.get("mcx_decomposition")
         if rule is None:

@@ -475,3 +475,18 @@ def test_single_precision_diagonal_unitary_in_a_qnode():
     assert onp.allclose(f(onp.exp(1j * phi).astype(onp.complex64)), want, atol=1e-6)
     with pytest.raises(ValueError, match="Operator must be unitary"):
         qml.DiagonalQubitUnitary(onp.array([1, 1.001], dtype=onp.complex64), wires=0)
+
+
+def test_broadcast_identity_pauli_rot_decomposes_to_a_broadcast_global_phase():
+    # PennyLane 0.45: PauliRot(theta, "II") is GlobalPhase(theta / 2); PauliRot(t, "II") is
+    # exp(-i t/2) I, GlobalPhase(p) is exp(-i p) I (closed forms)
+    theta = onp.array([0.4, 0.9, 1.2])
+    (gp,) = qml.PauliRot(theta, "II", wires=[0, 1]).decomposition()
+    assert gp.name == "GlobalPhase"
+    onp.testing.assert_allclose(onp.ravel(gp.data[0]), theta / 2)
+    want = [onp.exp(-0.5j * t) * onp.eye(4) for t in theta]
+    onp.testing.assert_allclose(gp.matrix(wire_order=[0, 1]), want, atol=1e-12)
+    onp.testing.assert_allclose(qml.PauliRot(theta, "II", wires=[0, 1]).matrix(), want, atol=1e-12)
+    # a broadcast word with letters: the same rotations around one broadcast MultiRZ
+    names = [g.name for g in qml.PauliRot(theta, "XY", wires=[0, 1]).decomposition()]
+    assert names == ["Hadamard", "RX", "MultiRZ", "Hadamard", "RX"]
