@@ -35,6 +35,7 @@ CRY(0.2, wires=[0, 1])
 
 from __future__ import annotations
 
+import abc
 import builtins
 import contextlib
 import copy
@@ -4687,10 +4688,11 @@ def evolve(op, coeff=1, num_steps=None, **kwargs):
 OPERATOR_CLASSES: list = []
 
 
-class _OperatorType(type):
+class _OperatorType(abc.ABCMeta):
     """``isinstance(x, qml.operation.Operator)``: true for every operator qsym makes (gates,
     the arithmetic classes, ``Exp``, templates, ``Snapshot``/``Barrier``, mid-circuit
-    measurements), as PennyLane's base class; a user's subclass checks as any class does."""
+    measurements), as PennyLane's base class; a user's subclass checks as any class does.
+    An ``ABCMeta``, as PennyLane's: a user's class may also derive from ``abc.ABC``."""
 
     def __instancecheck__(cls, obj):
         if cls is Operator:

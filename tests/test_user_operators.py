@@ -363,3 +363,18 @@ def test_controlled_op_asked_for_is_one_even_of_a_plain_operator():
     op = ControlledOp(_PlainForTests(0.3, wires="a"), "b")
     assert type(op) is ControlledOp and isinstance(op, ControlledOp)
     assert not isinstance(qml.ctrl(_PlainForTests(0.3, wires="a"), "b"), ControlledOp)
+
+
+def test_operation_and_operator_subclasses_may_mix_in_abc():
+    # PennyLane's Operator is an abc.ABC: a user's class may derive from abc.ABC as well
+    import abc
+
+    class Gate(qml.operation.Operation, abc.ABC):
+        num_wires = 1
+
+    class Plain(qml.operation.Operator, abc.ABC):
+        num_wires = 1
+
+    assert isinstance(Gate(wires=0), qml.operation.Operation)
+    assert not isinstance(Plain(wires=0), qml.operation.Operation)
+    assert isinstance(Plain(wires=0), qml.operation.Operator)
