@@ -103,8 +103,8 @@ from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E4
 from ._operations import swappable_ops as _swappable_ops  # noqa: E402
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Evolution as _Evolution  # noqa: E402
 from ._opmath import ControlledOp as _ControlledOp  # noqa: E402
-from ._opmath import AdjointOperation as _AdjointOperation  # noqa: E402
-from ._opmath import Exp as _Exp, Pow as _Pow, PowOperation as _PowOperation  # noqa: E402
+from ._opmath import PennyLaneAdjointOperation as _AdjointOperation  # noqa: E402
+from ._opmath import Exp as _Exp, Pow as _Pow, PennyLanePowOperation as _PowOperation  # noqa: E402
 from ._opbase import CompositeOp as _CompositeOp, ScalarSymbolicOp as _ScalarSymbolicOp  # noqa: E402
 from ._opbase import SymbolicOp as _SymbolicOp  # noqa: E402
 
@@ -314,7 +314,8 @@ for _name in ("MidMeasure", "MeasurementValue", "measure", "get_mcm_predicates",
 ops.Conditional = ops.op_math.Conditional = _mcm.Conditional
 ops.cond = ops.op_math.cond = cond
 _OP_MATH_MODULES["condition"] = dict(Conditional=_mcm.Conditional, cond=cond)  # its module path
-ops.Operation = Operation  # PennyLane's qml.ops.Operation (isinstance checks)
+from ._opmath import PennyLaneOperation as _PennyLaneOperation  # noqa: E402
+ops.Operation = _PennyLaneOperation  # PennyLane's qml.ops.Operation (isinstance checks)
 from ._operations import density_matrix, mutual_info, purity, vn_entropy  # noqa: E402
 from ._shadows import ClassicalShadow, classical_shadow, shadow_expval  # noqa: E402
 from . import _unsupported as _unsupported  # noqa: E402
@@ -506,7 +507,7 @@ from ._opmath import Operator as _Operator  # noqa: E402
 from ._operations import StatePrepBase as _StatePrepBase, classproperty as _classproperty  # noqa: E402
 from ._opmath import operation_derivative as _operation_derivative, is_trainable as _is_trainable  # noqa: E402
 operation = _unsupported.partial_namespace(
-    "operation", Operation=Operation, Operator=_Operator, Channel=_Channel,
+    "operation", Operation=_PennyLaneOperation, Operator=_Operator, Channel=_Channel,
     CV=_cv.CVOperator, CVOperation=_cv.CVOperation, CVObservable=_cv.CVObservable,
     StatePrepBase=_StatePrepBase,
     classproperty=_classproperty,

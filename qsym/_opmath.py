@@ -35,6 +35,7 @@ CRY(0.2, wires=[0, 1])
 
 from __future__ import annotations
 
+import abc
 import builtins
 import contextlib
 import copy
@@ -67,6 +68,7 @@ from ._operations import (
     Hamiltonian,
     Observable,
     OperatorRecord,
+    Projector,
     Operation,
     Prod,
     SProd,
@@ -945,8 +947,9 @@ def _gate_decomposition(op: Operation) -> list:
     if op.name == "QubitUnitary":
         return _qubit_unitary_decomposition(op)
     if op.name == "PauliRot":
-        return [_made(n, p, w) for n, p, w in
-                _pauli_rot_decomposition(op.params[0], list(op.wires), _hyper_value(op, "pauli_word"))]
+        word = _hyper_value(op, "pauli_word")  # (a broadcast theta: the rule per element)
+        return [_made(n, p, w) for n, p, w in _broadcast_rule(
+            lambda ps, ws: _pauli_rot_decomposition(ps[0], ws, word), op.params[:1], list(op.wires))]
     if op.name == "MultiControlledX":  # PennyLane's (qsym._controlled_decompositions)
         rule = METHODS.get("mcx_decomposition")
         if rule is None:
@@ -1490,15 +1493,27 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
             return _unapplied_pow(base, z) if ops is None else _powered(base, z, ops, lazy, True)
         if base.num_params:
             raise
+        # base.pow(z) is undefined: applied as the principal power (the rotation angles
+        # scaled, or the matrix power); no decomposition (PennyLane's Pow(X, 0.11))
         ops = scaled_pow(base, z)
-        if ops is None and np.ndim(z):
-            raise _pow_undefined(base.name, z) from None
-        if ops is None:
-            w, v = np.linalg.eig(base.matrix())
-            U = (v * w.astype(complex) ** z) @ np.linalg.inv(v)
-            ops = [_made("QubitUnitary", (), base.wires, (("U", U),))]
+        if ops is None:  # a batch z (Pow(ISWAP, [0.25, 0.5])): a batch of matrices
+            ops = [_made("QubitUnitary", (), base.wires, (("U", _eigen_power(base, z)),))]
+        return _powered(base, z, ops, lazy, True)
     applied = _principal_power(base, z, ops) if lazy and np.ndim(z) == 0 else ops
     return _powered(base, z, applied, lazy, applied is not ops)
+
+
+def _eigen_power(base: Operation, z) -> np.ndarray:
+    """``base``'s matrix to the power ``z`` through its eigenvalues (principal branch of each);
+    a batch ``z`` gives a batch of matrices, the batch axis first.
+
+    >>> _eigen_power(GATE_CLASSES["PauliZ"](0), [0.5, 1.0]).round(12)[:, 1, 1]
+    array([ 0.+1.j, -1.+0.j])
+    """
+    w, v = np.linalg.eig(np.asarray(base.matrix(), dtype=complex))
+    zz = np.asarray(getval(z), dtype=float)
+    p = w ** (zz[:, None] if zz.ndim else zz)
+    return (v * p[..., None, :]) @ np.linalg.inv(v)
 
 
 def _powered(base, z, ops: list, lazy: bool, principal: bool = False):
@@ -3242,9 +3257,8 @@ class PowOperation(SymbolicOp):
         b = np.asarray(self._base.matrix(), dtype=complex)
         if isinstance(self._z, (int, np.integer)) and self._z >= 0:
             m = np.linalg.matrix_power(b, int(self._z))
-        else:
-            w, v = np.linalg.eig(b)
-            m = (v * w ** self._z) @ np.linalg.inv(v)
+        else:  # a batch of powers (z a list) gives a batch of matrices
+            m = _eigen_power(self._base, self._z)
         return m if wire_order is None else expand_matrix(m, self.wires, wire_order)
 
     @property
@@ -3389,11 +3403,13 @@ class _ControlledOpType(type):
     PennyLane's subclasses of it) are instances."""
 
     def __call__(cls, *args, **kwargs):
-        if cls is not ControlledOp:
+        if cls is not ControlledOp and cls is not PlainControlled:
             return type.__call__(cls, *args, **kwargs)
         return _controlled_op(*args, **kwargs)
 
     def __instancecheck__(cls, obj):
+        if cls is ControlledOp and _plain_operator(obj):
+            return False  # PennyLane's Controlled of a plain Operator is not a ControlledOp
         return type.__instancecheck__(cls, obj) or (cls is ControlledOp and isinstance(
             obj, Operation) and (getattr(obj, "_ctrl_of", None) is not None
                                  or obj.name in CONTROLLED_TARGETS))
@@ -3401,9 +3417,13 @@ class _ControlledOpType(type):
 
 def _controlled_op(base, control_wires, control_values=None, work_wires=None,
                    work_wire_type="borrowed", id=None):
-    """``ControlledOp(...)`` with PennyLane's arguments: the base controlled, not flattened."""
-    return _make_ctrl(base, control_wires, control_values, work_wires, work_wire_type,
-                      flatten=False)
+    """``ControlledOp(...)`` with PennyLane's arguments: the base controlled, not flattened;
+    a ``ControlledOp`` even of a plain operator (PennyLane's: the class asked for)."""
+    out = _make_ctrl(base, control_wires, control_values, work_wires, work_wire_type,
+                     flatten=False)
+    if type(out) is PlainControlled:
+        out.__class__ = ControlledOp
+    return out
 
 
 class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
@@ -3421,7 +3441,11 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
     def made(cls, base, gates, controls, values, work_wires=None, work_wire_type="borrowed"):
         """The operator ``qml.ctrl`` made: ``base`` controlled by ``controls`` on ``values``,
         applied as ``gates`` (the controlled gates of the table it wrote; None for an
-        operator of your own, which qsym does not apply)."""
+        operator of your own, which qsym does not apply). Of a plain operator of yours
+        (PennyLane's ``Operator``, not ``Operation``): a :class:`PlainControlled`, which
+        is not a ``ControlledOp`` to ``isinstance``, as PennyLane's ``Controlled``."""
+        if cls is ControlledOp and _plain_operator(base):
+            cls = PlainControlled
         return type.__call__(cls, base, gates, controls, values, work_wires, work_wire_type)
 
     def __init__(self, base, gates, controls, values, work_wires=None, work_wire_type="borrowed"):
@@ -3755,6 +3779,15 @@ def _base_matrix(base):
     return U
 
 
+
+class PlainControlled(ControlledOp):
+    """PennyLane's ``Controlled`` of a plain ``qml.operation.Operator`` of yours: qsym's
+    :class:`ControlledOp` in all but ``isinstance(op, ControlledOp)``, which is false as in
+    PennyLane (no ``Operation`` mixin without an ``Operation`` base)."""
+
+
+PlainControlled.__name__ = PlainControlled.__qualname__ = "Controlled"
+
 class ControlledQubitUnitary(ControlledOp):
     """PennyLane's ``qml.ControlledQubitUnitary(base, wires, control_values=None,
     unitary_check=False, work_wires=(), work_wire_type="borrowed")``: the unitary ``base``
@@ -3920,7 +3953,8 @@ class Controlled(metaclass=_Marked):
     (CRX(0.1, wires=[0, 1]), True, RX(0.1, wires=[1]), Wires([0]))
     """
 
-    _marks = staticmethod(lambda op: isinstance(op, ControlledOp) or getattr(op, "_ctrl_of", None)
+    _marks = staticmethod(lambda op: type.__instancecheck__(ControlledOp, op)
+                          or isinstance(op, ControlledOp) or getattr(op, "_ctrl_of", None)
                           is not None or op.name in CONTROLLED_TARGETS)
 
     def __new__(cls, base, control_wires, control_values=None, work_wires=None,
@@ -4654,22 +4688,72 @@ def evolve(op, coeff=1, num_steps=None, **kwargs):
 OPERATOR_CLASSES: list = []
 
 
-class _OperatorType(type):
+class _OperatorType(abc.ABCMeta):
     """``isinstance(x, qml.operation.Operator)``: true for every operator qsym makes (gates,
     the arithmetic classes, ``Exp``, templates, ``Snapshot``/``Barrier``, mid-circuit
-    measurements), as PennyLane's base class; a user's subclass checks as any class does."""
+    measurements), as PennyLane's base class; a user's subclass checks as any class does.
+    An ``ABCMeta``, as PennyLane's: a user's class may also derive from ``abc.ABC``."""
 
     def __instancecheck__(cls, obj):
         if cls is Operator:
             return isinstance(obj, (Operation, Observable, Exp, GateSequence, OperatorRecord,
                                     *OPERATOR_CLASSES))
+        if cls is PennyLaneOperation:
+            return is_pl_operation(obj)
         return type.__instancecheck__(cls, obj)
 
     def __subclasscheck__(cls, sub):
         if cls is Operator:
             return isinstance(sub, type) and issubclass(
                 sub, (Operation, Observable, Exp, GateSequence, OperatorRecord, *OPERATOR_CLASSES))
+        if cls is PennyLaneOperation:
+            return isinstance(sub, type) and (
+                PennyLaneOperation in sub.__mro__
+                or Operator not in sub.__mro__ and issubclass(sub, _PL_OPERATION_CLASSES))
         return type.__subclasscheck__(cls, sub)
+
+
+def _plain_operator(obj) -> bool:
+    """A user's ``qml.operation.Operator`` subclass that is not an ``Operation`` (PennyLane's
+    plain operator), or ``Adjoint``/``Pow``/``Controlled`` of one (PennyLane adds the
+    ``Operation`` mixin only when the base is one)."""
+    mro = type(obj).__mro__
+    if PennyLaneOperation in mro:
+        return False
+    if Operator in mro:
+        return True
+    return isinstance(obj, SymbolicOp) and _plain_operator(getattr(obj, "base", None))
+
+
+class _OperationMixin(type):
+    """PennyLane's ``AdjointOperation`` / ``PowOperation`` (``qml.ops.op_math.adjoint``,
+    ``.pow``): the ``Operation`` mixin PennyLane adds to ``Adjoint``/``Pow`` of an
+    ``Operation``; an instance is qsym's class (``cls.of``) but not of a plain operator."""
+
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, cls.of) and not _plain_operator(obj)
+
+    def __subclasscheck__(cls, sub):
+        return isinstance(sub, type) and issubclass(sub, cls.of)
+
+
+def is_pl_operation(obj) -> bool:
+    """``isinstance(obj, qml.operation.Operation)`` with PennyLane 0.45's answers: the gates,
+    templates, ``Exp``/``Evolution``, ``Snapshot``, projectors and a user's ``Operation``
+    subclass are; a user's plain ``Operator`` subclass is not, nor its ``Adjoint``, ``Pow``
+    or ``Controlled``; nor operator arithmetic (``Prod``, ``Sum``, ``SProd``) and matrix
+    observables (``Hermitian``).
+
+    >>> import qsym as qml
+    >>> class Plain(qml.operation.Operator):
+    ...     num_wires = 1
+    >>> [isinstance(op, qml.operation.Operation) for op in
+    ...  (qml.RX(0.1, 0), qml.adjoint(Plain(0)), qml.QFT(wires=[0, 1]), qml.X(0) @ qml.Y(1))]
+    [True, False, True, False]
+    """
+    if _plain_operator(obj):
+        return False
+    return isinstance(obj, _PL_OPERATION_CLASSES)
 
 
 class Operator(Operation, metaclass=_OperatorType):
@@ -4683,6 +4767,28 @@ class Operator(Operation, metaclass=_OperatorType):
     """
 
     num_wires = None  # PennyLane's default: any number of wires
+
+
+class PennyLaneOperation(Operation, metaclass=_OperatorType):
+    """PennyLane's ``qml.operation.Operation`` (also ``qml.ops.Operation``): subclass it for a gate of
+    your own, as :class:`~qsym.Operation`. ``isinstance`` answers as PennyLane's
+    (:func:`is_pl_operation`): a plain ``Operator`` of yours, and ``qml.adjoint`` /
+    ``qml.pow`` / ``qml.ctrl`` of it, are not operations.
+
+    >>> import qsym as qml
+    >>> class MyGate(qml.operation.Operation):
+    ...     num_wires = 1
+    >>> isinstance(qml.adjoint(MyGate(wires=0)), qml.operation.Operation)
+    True
+    """
+
+
+PennyLaneOperation.__name__ = PennyLaneOperation.__qualname__ = "Operation"
+# PennyLane's names of the mixins: isinstance as PennyLane's (_OperationMixin)
+PennyLaneAdjointOperation = _OperationMixin("AdjointOperation", (), {"of": AdjointOperation})
+PennyLanePowOperation = _OperationMixin("PowOperation", (), {"of": PowOperation})
+# what PennyLane derives from Operation (a plain Operator excepted: _plain_operator)
+_PL_OPERATION_CLASSES = (Operation, Exp, Template, OperatorRecord, Projector)
 
 
 class ErrorOperation(Operation):

@@ -3756,13 +3756,11 @@ class SpecialUnitary(Template):
                 f"The parameters have shape {th.shape}")
         self.theta = th
         self.hyperparameters = {"num_wires": n}
-        if th.ndim == 2:  # a batch: its matrices (matrix(), compute_matrix), no gates
-            if active_tape() is not None:
-                raise GateError("SpecialUnitary with a batch of parameters (broadcasting) "
-                                "is not supported in a circuit: call the QNode once per "
-                                "parameter set")
-            self._ops, self._children = [], []
-            return
+        if th.ndim == 2 and active_tape() is not None:
+            # a batch outside circuits: its matrices, its decomposition (a batched QubitUnitary)
+            raise GateError("SpecialUnitary with a batch of parameters (broadcasting) "
+                            "is not supported in a circuit: call the QNode once per "
+                            "parameter set")
         self._record()
 
     @property
@@ -3830,8 +3828,51 @@ class SpecialUnitary(Template):
         """
         return SpecialUnitary(-self.theta, wires=list(self.wires))
 
+    def _generator_coefficients(self, interface) -> np.ndarray:
+        """``omega[l, m]`` of :func:`special_unitary_generators` at this gate's numbers,
+        after PennyLane's checks (broadcasting first, then the interface)."""
+        if np.ndim(self.theta) > 1:
+            raise ValueError("Broadcasting is not supported.")
+        if interface == "autograd":
+            raise NotImplementedError(
+                "The matrix exponential expm is not differentiable in Autograd. qsym computes "
+                "the generators exactly (eigen-decomposition): pass interface=None")
+        if interface not in (None, "numpy"):
+            raise ValueError(f"The interface {interface} is not supported. qsym computes the "
+                             "generators exactly without an autodiff framework: pass "
+                             "interface=None (or 'numpy')")
+        if _symbolic(np.asarray(self.theta, dtype=object)):
+            raise GateError("SpecialUnitary's one-parameter generators need numbers for theta; "
+                            "it holds circuit inputs here (call it outside the circuit)")
+        return special_unitary_generators(np.asarray(self.theta, dtype=float),
+                                          self.num_wires)[1]
+
+    def get_one_parameter_generators(self, interface=None) -> np.ndarray:
+        """PennyLane's ``get_one_parameter_generators``: ``Omega_l = U^dagger dU/dtheta_l``
+        for each of the ``4**n - 1`` parameters, shape ``(4**n - 1, 2**n, 2**n)``
+        (skew-Hermitian), exact (:func:`special_unitary_generators`). ``interface`` is None
+        or ``"numpy"``; PennyLane's ``"autograd"`` raises ``NotImplementedError`` as there.
+
+        >>> gens = SpecialUnitary([0.3, 0.0, 0.0], wires=0).get_one_parameter_generators()
+        >>> np.allclose(gens[0], [[0, 1j], [1j, 0]])   # d/dtheta_X exp(i theta X) = U (iX)
+        True
+        """
+        omega = self._generator_coefficients(interface)
+        return np.tensordot(1j * omega, _pauli_basis(self.num_wires), axes=[[1], [0]])
+
+    def get_one_parameter_coeffs(self, interface=None) -> np.ndarray:
+        """PennyLane's ``get_one_parameter_coeffs``: ``c[m, l] = tr(P_m Omega_l) / 2**n``, the
+        Pauli-basis coefficients (imaginary) of :meth:`get_one_parameter_generators`, shape
+        ``(4**n - 1, 4**n - 1)``, the Pauli word first.
+
+        >>> SpecialUnitary([0.3, 0.0, 0.0], wires=0).get_one_parameter_coeffs()[:, 0]
+        array([0.+1.j, 0.+0.j, 0.+0.j])
+        """
+        return 1j * self._generator_coefficients(interface).T
+
     def __repr__(self):
         return f"SpecialUnitary({self.theta!r}, wires={list(self.wires)})"
+
 
 
 class TmpPauliRot(Template):
@@ -4568,7 +4609,7 @@ class DiagonalQubitUnitary(Template):
         self.wires, self.id = wires_tuple(wires), id
         d = _array(D, "DiagonalQubitUnitary D")
         if not _symbolic(d):  # PennyLane's check comes first
-            d = np.asarray(d, dtype=complex)
+            d = np.asarray(d, dtype=_complex_precision(d))
             _check_phases(d)
         if d.ndim not in (1, 2) or d.shape[-1] != 2 ** len(self.wires) or not d.size:
             raise GateError(
@@ -4664,15 +4705,25 @@ class DiagonalQubitUnitary(Template):
         else:  # the same gates for numbers (the replay on numbers compares them)
             theta = list(np.moveaxis(np.angle(self.D), -1, 0))
             theta = [float(t) if np.ndim(t) == 0 else t for t in theta]
-        _diagonal_gates(theta, list(self.wires), numbers=not _symbolic(self.D))
+        _diagonal_gates(theta, list(self.wires), numbers=not _symbolic(self.D),
+                        real=np.angle(self.D).dtype if self.D.dtype != object else float)
 
 
-def _diagonal_gates(theta: list, wires: list, numbers: bool) -> None:
+def _complex_precision(d: np.ndarray):
+    """The complex dtype a numeric diagonal is kept in (PennyLane's casts): ``complex64`` for
+    single-precision input (``float32``, ``complex64``, ``int8``/``int16``), else
+    ``complex128``."""
+    return np.result_type(d.dtype, np.complex64) if d.dtype.kind in "biufc" else complex
+
+
+def _diagonal_gates(theta: list, wires: list, numbers: bool, real=float) -> None:
     """Apply ``diag(exp(1j * theta))`` as PennyLane decomposes it (Shende et al., Theorem
     7): each pair of entries (the last wire 0 and 1) is a mean phase on the other wires and
     a ``SelectPauliRot`` RZ of their difference; one wire is ``GlobalPhase`` and ``RZ``. For
     numbers the mean phases are a ``DiagonalQubitUnitary`` entry (PennyLane's decomposition);
-    traced angles recurse directly (exact, no principal angle taken again)."""
+    traced angles recurse directly (exact, no principal angle taken again). The numbers'
+    angles are of dtype ``real`` (``float32`` for a single-precision diagonal, as
+    PennyLane's), the mean phases of the matching complex dtype."""
     mean = [(theta[2 * k] + theta[2 * k + 1]) / 2 for k in range(len(theta) // 2)]
     diff = [theta[2 * k + 1] - theta[2 * k] for k in range(len(theta) // 2)]
     if len(wires) == 1:
@@ -4680,18 +4731,20 @@ def _diagonal_gates(theta: list, wires: list, numbers: bool) -> None:
         _gate("RZ", diff[0], wires=wires[0])
         return
     if numbers:
-        DiagonalQubitUnitary(np.moveaxis(np.exp(1j * np.array(mean, dtype=float)), 0, -1),
+        DiagonalQubitUnitary(np.moveaxis(np.exp(1j * np.array(mean, dtype=real)), 0, -1),
                              wires=wires[:-1])
     else:
         _diagonal_gates(mean, wires[:-1], numbers)
-    SelectPauliRot(np.moveaxis(np.array(diff, dtype=float if numbers else object), 0, -1),
+    SelectPauliRot(np.moveaxis(np.array(diff, dtype=real if numbers else object), 0, -1),
                    control_wires=wires[:-1], target_wire=wires[-1])
 
 
 def _check_phases(d: np.ndarray) -> None:
     """PennyLane's check of a diagonal unitary: every entry of modulus 1 (a ``GateError``,
     a ``ValueError``, with PennyLane's message)."""
-    if d.dtype != object and not np.allclose(np.abs(d), 1.0, atol=1e-10):
+    # single precision holds a phase to ~1e-7 (PennyLane's allclose: 1e-5 relative)
+    atol = 1e-10 if d.dtype in (np.complex128, np.float64) else 1e-6
+    if d.dtype != object and not np.allclose(np.abs(d), 1.0, atol=atol):
         raise GateError("DiagonalQubitUnitary: Operator must be unitary (every entry of D of "
                         "modulus 1).")
 

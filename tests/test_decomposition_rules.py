@@ -175,9 +175,60 @@ def test_a_broadcast_power_rule(name):
         np.testing.assert_allclose(mats[k], _principal_power(U, z), atol=1e-12)
 
 
-def test_a_broadcast_power_without_a_rule_is_refused():
-    with pytest.raises(qml.exceptions.PowUndefinedError):
+def test_a_broadcast_power_without_a_rule_is_its_batch_of_principal_powers():
+    # PennyLane 0.45: Pow(H, [0.5, 0.25]) is a batch of matrices, applied broadcast; no
+    # decomposition (Hadamard.pow(z) is undefined). H^z = P+ + e^{i pi z} P-, P± = (I ± H)/2
+    op = qml.pow(qml.Hadamard(0), [0.5, 0.25])
+    H = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    want = [(np.eye(2) + H) / 2 + np.exp(1j * np.pi * z) * (np.eye(2) - H) / 2 for z in (0.5, 0.25)]
+    np.testing.assert_allclose(qml.matrix(op), want, atol=1e-12)
+    with pytest.raises(qml.exceptions.DecompositionUndefinedError):
+        op.decomposition()
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def f():
         qml.pow(qml.Hadamard(0), [0.5, 0.25])
+        return qml.expval(qml.Z(0))
+
+    Z = np.diag([1, -1])
+    np.testing.assert_allclose(f(), [np.real(u[:, 0].conj() @ Z @ u[:, 0]) for u in want],
+                               atol=1e-12)
+    with pytest.raises(qml.exceptions.PowUndefinedError):
+        qml.Hadamard(0).pow([0.5, 0.25])
+
+
+def test_a_power_without_a_pow_rule_has_no_decomposition():
+    # PennyLane 0.45: PauliX.pow(0.11) is undefined, so Pow(X, 0.11) has no decomposition;
+    # qsym still applies it, as its principal power X^t = e^{i pi t/2} RX(pi t)
+    op = qml.ops.op_math.Pow(qml.PauliX(0), 0.11)
+    with pytest.raises(qml.exceptions.DecompositionUndefinedError):
+        op.decomposition()
+    t = 0.11
+    want = np.exp(1j * np.pi * t / 2) * np.array(
+        [[np.cos(np.pi * t / 2), -1j * np.sin(np.pi * t / 2)],
+         [-1j * np.sin(np.pi * t / 2), np.cos(np.pi * t / 2)]])
+    np.testing.assert_allclose(qml.matrix(op), want, atol=1e-12)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def f():
+        qml.pow(qml.PauliX(0), t)
+        return qml.expval(qml.Z(0))
+
+    assert np.isclose(f(), np.cos(np.pi * t))
+    assert [g.name for g in qml.pow(qml.PauliX(0), 0.5).decomposition()] == ["SX"]
+
+
+def test_a_broadcast_power_of_two_wires_is_its_matrix_batch():
+    # PennyLane's TestSpecialPowDecomps: Pow(ISWAP, [0.25, 0.5]) has a matrix batch; no
+    # Pow(ISWAP) rule applies to a batch z. ISWAP = diag(1) + i (|01><10| + |10><01|)
+    pow_op = qml.pow(qml.ISWAP(wires=[0, 1]), [0.25, 0.5])
+    assert not [r for r in qml.list_decomps("Pow(ISWAP)") if r.is_applicable(**pow_op.resource_params)]
+    mats = qml.matrix(pow_op)
+    for k, z in enumerate([0.25, 0.5]):
+        # on span{|01>, |10>}: i X has eigenvalues ±i, (±i)^z = e^{± i pi z/2}
+        c, s_ = np.cos(np.pi * z / 2), np.sin(np.pi * z / 2)
+        want = np.array([[1, 0, 0, 0], [0, c, 1j * s_, 0], [0, 1j * s_, c, 0], [0, 0, 0, 1]])
+        np.testing.assert_allclose(mats[k], want, atol=1e-12)
 
 
 def test_rules_of_your_own():

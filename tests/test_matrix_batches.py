@@ -241,10 +241,10 @@ def test_batched_diagonal_unitary():
         qml.DiagonalQubitUnitary.compute_eigvals(onp.array([1, 0.5]))
 
 
-def test_batched_diagonal_unitary_in_a_qnode():
-    dev = qml.device("default.qubit", wires=2)
+def _between_hadamards():
+    """A QNode: probabilities of ``H H diag H H |00>``."""
 
-    @qml.qnode(dev)
+    @qml.qnode(qml.device("default.qubit", wires=2))
     def c(diag):
         qml.Hadamard(0)
         qml.Hadamard(1)
@@ -253,6 +253,11 @@ def test_batched_diagonal_unitary_in_a_qnode():
         qml.Hadamard(1)
         return qml.probs(wires=[0, 1])
 
+    return c
+
+
+def test_batched_diagonal_unitary_in_a_qnode():
+    c = _between_hadamards()
     got = c(D)
     H2 = onp.kron(H, H)
     for b in range(2):
@@ -443,3 +448,45 @@ def test_signatures_of_one_keyword_value_compile_by_their_calls_not_their_second
     for _ in range(3):
         qml.grad(plain)(w)
     assert started and not started[0].one_value
+
+
+@pytest.mark.parametrize("dtype, real", [(onp.float64, onp.float64), (onp.int64, onp.float64),
+                                         (onp.int32, onp.float64), (onp.complex128, onp.float64),
+                                         (onp.float32, onp.float32), (onp.int16, onp.float32),
+                                         (onp.complex64, onp.float32)])
+def test_diagonal_unitary_decomposition_keeps_the_precision(dtype, real):
+    # PennyLane 0.45: single-precision input decomposes into complex64 / float32 data
+    cplx = onp.complex64 if real == onp.float32 else onp.complex128
+    Dd = onp.array([1, 1, -1, -1]).astype(dtype)
+    for ops in (qml.DiagonalQubitUnitary(Dd, [0, 1]).decomposition(),
+                qml.DiagonalQubitUnitary.compute_decomposition(Dd, [0, 1])):
+        assert [op.name for op in ops] == ["DiagonalQubitUnitary", "SelectPauliRot"]
+        assert ops[0].data[0].dtype == cplx and ops[1].data[0].dtype == real
+
+
+def test_single_precision_diagonal_unitary_in_a_qnode():
+    # a complex64 diagonal of phases holds them to ~1e-7: accepted (PennyLane's check), and
+    # the circuit's probabilities agree with the double-precision ones to that precision
+    phi = onp.array([0.3, -1.1, 2.0, 0.7])
+    f = _between_hadamards()
+    Hh = onp.kron(H, H)
+    want = onp.abs(Hh @ onp.diag(onp.exp(1j * phi)) @ Hh[:, 0]) ** 2
+    assert onp.allclose(f(onp.exp(1j * phi)), want, atol=1e-12)
+    assert onp.allclose(f(onp.exp(1j * phi).astype(onp.complex64)), want, atol=1e-6)
+    with pytest.raises(ValueError, match="Operator must be unitary"):
+        qml.DiagonalQubitUnitary(onp.array([1, 1.001], dtype=onp.complex64), wires=0)
+
+
+def test_broadcast_identity_pauli_rot_decomposes_to_a_broadcast_global_phase():
+    # PennyLane 0.45: PauliRot(theta, "II") is GlobalPhase(theta / 2); PauliRot(t, "II") is
+    # exp(-i t/2) I, GlobalPhase(p) is exp(-i p) I (closed forms)
+    theta = onp.array([0.4, 0.9, 1.2])
+    (gp,) = qml.PauliRot(theta, "II", wires=[0, 1]).decomposition()
+    assert gp.name == "GlobalPhase"
+    onp.testing.assert_allclose(onp.ravel(gp.data[0]), theta / 2)
+    want = [onp.exp(-0.5j * t) * onp.eye(4) for t in theta]
+    onp.testing.assert_allclose(gp.matrix(wire_order=[0, 1]), want, atol=1e-12)
+    onp.testing.assert_allclose(qml.PauliRot(theta, "II", wires=[0, 1]).matrix(), want, atol=1e-12)
+    # a broadcast word with letters: the same rotations around one broadcast MultiRZ
+    names = [g.name for g in qml.PauliRot(theta, "XY", wires=[0, 1]).decomposition()]
+    assert names == ["Hadamard", "RX", "MultiRZ", "Hadamard", "RX"]

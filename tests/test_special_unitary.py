@@ -238,3 +238,49 @@ def test_wire_limits_say_what_to_do():
     assert onp.allclose(U, expm(generator(theta, 5)), atol=1e-10)
     with pytest.raises(GateError, match="up to 4 wires"):
         qml.templates.special_unitary_generators(theta, 5)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_one_parameter_generators_and_coeffs_methods(n):
+    # PennyLane's SpecialUnitary.get_one_parameter_generators: Omega_l = U^dagger dU/dtheta_l,
+    # shape (4^n - 1, 2^n, 2^n); get_one_parameter_coeffs: tr(P_m Omega_l) / 2^n, [m, l]
+    rng = onp.random.default_rng(11)
+    theta = rng.normal(size=4**n - 1)
+    op = qml.SpecialUnitary(theta, wires=list(range(n)))
+    gens = op.get_one_parameter_generators()
+    coeffs = op.get_one_parameter_coeffs()
+    A = generator(theta, n)
+    U = expm(A)
+    assert gens.shape == (4**n - 1, 2**n, 2**n) and coeffs.shape == (4**n - 1, 4**n - 1)
+    for l, w in enumerate(words(n)):
+        dU = dexpm(A, 1j * word_matrix(w))
+        assert onp.allclose(gens[l], U.conj().T @ dU, atol=1e-11)
+        for m, v in enumerate(words(n)):
+            assert onp.isclose(coeffs[m, l], onp.trace(word_matrix(v) @ gens[l]) / 2**n,
+                               atol=1e-11)
+    assert onp.allclose(coeffs.real, 0, atol=1e-12)
+    assert onp.allclose(op.get_one_parameter_generators("numpy"), gens)
+
+
+def test_one_parameter_generators_refusals_as_pennylane():
+    op = qml.SpecialUnitary(pnp.ones(3), [0])
+    with pytest.raises(NotImplementedError, match="expm is not differentiable in Autograd"):
+        op.get_one_parameter_generators("autograd")
+    with pytest.raises(NotImplementedError, match="expm is not differentiable in Autograd"):
+        op.get_one_parameter_coeffs("autograd")
+    with pytest.raises(ValueError, match="The interface test is not supported"):
+        op.get_one_parameter_generators("test")
+    with pytest.raises(ValueError, match="Broadcasting is not supported"):
+        qml.SpecialUnitary(onp.ones((2, 3)), [0]).get_one_parameter_generators("dummy")
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_broadcast_theta_decomposes_to_a_batched_qubit_unitary(n):
+    # PennyLane 0.45: a batch of numbers decomposes into one QubitUnitary of the batch
+    rng = onp.random.default_rng(5)
+    batch = onp.outer([0.2, 1.0, -0.3], rng.normal(size=4**n - 1))
+    (qu,) = qml.SpecialUnitary(batch, wires=list(range(n))).decomposition()
+    assert qu.name == "QubitUnitary" and list(qu.wires) == list(range(n))
+    assert onp.shape(qu.data[0]) == (3, 2**n, 2**n)
+    for b in range(3):
+        assert onp.allclose(qu.data[0][b], expm(generator(batch[b], n)), atol=1e-12)

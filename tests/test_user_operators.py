@@ -288,3 +288,93 @@ def test_ctrl_and_adjoint_of_a_class_of_your_own_apply_its_decomposition():
         qml.ctrl(TwoTurns(wires=1), 0)
         qml.adjoint(TwoTurns(wires=1))
     assert [type(o).__name__ for o in q.queue] == ["ControlledOp", "AdjointOperation"]
+
+
+class _PlainForTests(qml.operation.Operator):
+    num_wires = 1
+    num_params = 1
+
+    @staticmethod
+    def compute_matrix(t):
+        return onp.array([[onp.cos(t), -onp.sin(t)], [onp.sin(t), onp.cos(t)]])
+
+
+class _GateForTests(qml.operation.Operation):
+    num_wires = 1
+
+
+def test_operation_isinstance_answers_as_pennylane():
+    # PennyLane 0.45: Adjoint/Pow/Controlled take the Operation mixin only from an Operation
+    # base; a plain Operator is not one; templates, Exp, Snapshot, projectors are; operator
+    # arithmetic and Hermitian are not (answers written from PennyLane 0.45, not from qsym)
+    Operation, Operator = qml.operation.Operation, qml.operation.Operator
+    plain, gate = _PlainForTests(0.3, wires=0), _GateForTests(wires=0)
+    cases = {
+        "plain": (plain, False), "adjoint(plain)": (qml.adjoint(plain), False),
+        "pow(plain)": (qml.pow(_PlainForTests(0.3, wires=0), 2), False),
+        "ctrl(plain)": (qml.ctrl(_PlainForTests(0.3, wires=0), 1), False),
+        "gate": (gate, True), "adjoint(gate)": (qml.adjoint(gate), True),
+        "RX": (qml.RX(0.1, 0), True), "adjoint(RX)": (qml.adjoint(qml.RX(0.1, 0)), True),
+        "QFT": (qml.QFT(wires=[0, 1]), True), "exp": (qml.exp(qml.X(0), 0.1j), True),
+        "evolve": (qml.evolve(qml.X(0), 0.1), True), "Snapshot": (qml.Snapshot(), True),
+        "Barrier": (qml.Barrier(0), True), "Projector": (qml.Projector([0], 0), True),
+        "prod": (qml.X(0) @ qml.Y(1), False), "sum": (qml.X(0) + qml.Z(0), False),
+        "sprod": (2 * qml.X(0), False), "Hermitian": (qml.Hermitian(onp.eye(2), 0), False),
+    }
+    for name, (op, want) in cases.items():
+        assert isinstance(op, Operation) is want, name
+        assert isinstance(op, Operator), name
+    assert qml.ops.Operation is Operation
+    assert issubclass(_GateForTests, Operation) and issubclass(qml.RX, Operation)
+    assert not issubclass(_PlainForTests, Operation) and issubclass(_PlainForTests, Operator)
+    # a plain operator still works as before: its adjoint's matrix is the inverse
+    onp.testing.assert_allclose(qml.matrix(qml.adjoint(_PlainForTests(0.3, wires=0))),
+                                _PlainForTests.compute_matrix(-0.3), atol=1e-12)
+
+
+def test_symbolic_mixins_of_a_plain_operator_as_pennylane():
+    # PennyLane 0.45's TestInheritanceMixins: Adjoint/Pow/Controlled of a plain Operator are
+    # not AdjointOperation / PowOperation / ControlledOp; of an Operation they are
+    from qsym.ops.op_math.adjoint import Adjoint, AdjointOperation
+    from qsym.ops.op_math.pow import Pow, PowOperation
+    from qsym.ops.op_math import Controlled, ControlledOp
+
+    plain = lambda: _PlainForTests(0.3, wires=0)  # noqa: E731
+    gate = lambda: _GateForTests(wires=0)  # noqa: E731
+    for make, is_op in ((plain, False), (gate, True)):
+        adj, pw, ct = Adjoint(make()), Pow(make(), 1.2), Controlled(make(), control_wires=[1])
+        assert isinstance(adj, Adjoint) and isinstance(pw, Pow) and isinstance(ct, Controlled)
+        assert isinstance(adj, AdjointOperation) is is_op
+        assert isinstance(pw, PowOperation) is is_op
+        assert isinstance(ct, ControlledOp) is is_op
+    assert isinstance(qml.CNOT([0, 1]), ControlledOp) and isinstance(qml.CNOT([0, 1]), Controlled)
+    # the plain operator's Controlled still has the controlled matrix
+    m = _PlainForTests.compute_matrix(0.3)
+    want = onp.eye(4, dtype=complex)
+    want[2:, 2:] = m
+    onp.testing.assert_allclose(qml.matrix(qml.ctrl(_PlainForTests(0.3, wires=0), 1),
+                                           wire_order=[1, 0]), want, atol=1e-12)
+
+
+def test_controlled_op_asked_for_is_one_even_of_a_plain_operator():
+    # PennyLane 0.45's test_controlledop_new: ControlledOp(base, ...) directly is that class
+    from qsym.ops.op_math import ControlledOp
+
+    op = ControlledOp(_PlainForTests(0.3, wires="a"), "b")
+    assert type(op) is ControlledOp and isinstance(op, ControlledOp)
+    assert not isinstance(qml.ctrl(_PlainForTests(0.3, wires="a"), "b"), ControlledOp)
+
+
+def test_operation_and_operator_subclasses_may_mix_in_abc():
+    # PennyLane's Operator is an abc.ABC: a user's class may derive from abc.ABC as well
+    import abc
+
+    class Gate(qml.operation.Operation, abc.ABC):
+        num_wires = 1
+
+    class Plain(qml.operation.Operator, abc.ABC):
+        num_wires = 1
+
+    assert isinstance(Gate(wires=0), qml.operation.Operation)
+    assert not isinstance(Plain(wires=0), qml.operation.Operation)
+    assert isinstance(Plain(wires=0), qml.operation.Operator)
