@@ -9,12 +9,14 @@ does, and nothing else:
   pennylane.A.B as X`` -> ``import qsym.A.B as X``, ``from pennylane import ...`` ->
   ``from qsym import ...`` (so ``from pennylane import numpy as np`` -> ``from qsym import
   numpy as np``), ``from pennylane.A import ...`` -> ``from qsym.A import ...``. Every
-  other line is left byte for byte (strings such as ``mocker.patch("pennylane.X")``
-  too), except two: a bare ``import pennylane[.A.B]`` (no ``as``; the file then writes
-  ``pennylane.A.B.X``) becomes ``pennylane = __import__("qsym[.A.B]")``, which binds
-  ``pennylane`` to qsym after importing ``qsym.A.B``, as the original binds it to
-  PennyLane; and a ``@pytest.mark.filterwarnings("...::pennylane.A.W")`` marker names
-  ``qsym.A.W`` instead (see ``pytest.ini`` below);
+  other line is left byte for byte (strings such as ``mocker.patch("pennylane.X")`` or
+  ``sys.modules["pennylane.X"]`` too), except three kinds: a bare ``import
+  pennylane[.A.B]`` (no ``as``; the file then writes ``pennylane.A.B.X``) becomes
+  ``pennylane = __import__("qsym[.A.B]")``, which binds ``pennylane`` to qsym after
+  importing ``qsym.A.B`` as the original binds it to PennyLane;
+  ``importlib.import_module("pennylane.A")`` imports ``"qsym.A"``; and a
+  ``@pytest.mark.filterwarnings("...::pennylane.A.W")`` marker names ``qsym.A.W`` (see
+  ``pytest.ini`` below);
 * the top-level ``conftest.py`` is replaced by a minimal one (:data:`CONFTEST`) with the
   same fixtures that does not import PennyLane-only things: ``tol`` (1e-3),
   ``tol_stochastic`` (0.05), ``tf_tol``, ``n_layers`` [1, 2], ``n_subsystems`` [2, 3],
@@ -95,13 +97,15 @@ _IMPORT_BARE = re.compile(r"^(\s*)import pennylane((?:\.\w+)*)(?=\s*(?:#|$))")
 # ``@pytest.mark.filterwarnings("...")``; group 1 is the dotted name after ``pennylane``
 _PL_WARNING = re.compile(r"(?<![\w.])pennylane((?:\.\w+)+)")
 _MARKER = re.compile(r"^\s*@pytest\.mark\.filterwarnings\(")
+_IMPORT_MODULE = re.compile(r"""(\bimport_module\(\s*)(["'])pennylane(?=[."'])""")
 
 
 def rewrite_line(line: str) -> str:
     """One source line with PennyLane's import switched to qsym's (``import pennylane[.A]
     as X``, ``from pennylane[.A] import ...``, and a bare ``import pennylane[.A]``, which
     becomes ``pennylane = __import__("qsym[.A]")`` so the file's ``pennylane.A.X`` names
-    read qsym's); any other line is returned unchanged."""
+    read qsym's; ``importlib.import_module("pennylane.A")`` becomes
+    ``importlib.import_module("qsym.A")``); any other line is returned unchanged."""
     m = _IMPORT_AS.match(line)
     if m:
         return f"{m.group(1)}import qsym{m.group(2)}{m.group(3)}" + line[m.end():]
@@ -112,7 +116,7 @@ def rewrite_line(line: str) -> str:
     if m:
         return (f'{m.group(1)}pennylane = __import__("qsym{m.group(2)}")'
                 + line[m.end():])
-    return line
+    return _IMPORT_MODULE.sub(r"\1\2qsym", line)
 
 
 def _is_filter(lines: list[str], ini: bool) -> list[bool]:

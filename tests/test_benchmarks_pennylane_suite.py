@@ -38,6 +38,10 @@ def suite():
     ("import pennylane.data.data_manager  # noqa\n",
      'pennylane = __import__("qsym.data.data_manager")  # noqa\n'),
     ("        import pennylane\n", '        pennylane = __import__("qsym")\n'),
+    # a dynamic import by name is an import too (a test would otherwise run PennyLane's)
+    ('about = importlib.import_module("pennylane.about")\n',
+     'about = importlib.import_module("qsym.about")\n'),
+    ("m = import_module('pennylane')\n", "m = import_module('qsym')\n"),
 ])
 def test_import_lines_are_rewritten(suite, line, expected):
     assert suite.rewrite_line(line) == expected
@@ -46,6 +50,8 @@ def test_import_lines_are_rewritten(suite, line, expected):
 @pytest.mark.parametrize("line", [
     "import numpy as np\n",
     "import pennylane_lightning\n",
+    'importlib.import_module("pennylane_qiskit")\n',
+    'grouping = sys.modules["pennylane.pauli.grouping.group_observables"]\n',
     "from pennylane_lightning import LightningQubit\n",
     "import pennylane_lightning as pl\n",
     'mocker.patch("pennylane.ops.qubit.RX.compute_matrix")\n',
