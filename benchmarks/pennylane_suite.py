@@ -10,8 +10,13 @@ does, and nothing else:
   ``from qsym import ...`` (so ``from pennylane import numpy as np`` -> ``from qsym import
   numpy as np``), ``from pennylane.A import ...`` -> ``from qsym.A import ...``. Every
   other line is left byte for byte (strings such as ``mocker.patch("pennylane.X")`` or
-  ``@pytest.mark.filterwarnings("ignore::pennylane...")`` too, and a bare ``import
-  pennylane.A`` without ``as``, whose names stay ``pennylane.A...``);
+  ``sys.modules["pennylane.X"]`` too), except three kinds: a bare ``import
+  pennylane[.A.B]`` (no ``as``; the file then writes ``pennylane.A.B.X``) becomes
+  ``pennylane = __import__("qsym[.A.B]")``, which binds ``pennylane`` to qsym after
+  importing ``qsym.A.B`` as the original binds it to PennyLane;
+  ``importlib.import_module("pennylane.A")`` imports ``"qsym.A"``; and a
+  ``@pytest.mark.filterwarnings("...::pennylane.A.W")`` marker names ``qsym.A.W`` (see
+  ``pytest.ini`` below);
 * the top-level ``conftest.py`` is replaced by a minimal one (:data:`CONFTEST`) with the
   same fixtures that does not import PennyLane-only things: ``tol`` (1e-3),
   ``tol_stochastic`` (0.05), ``tf_tol``, ``n_layers`` [1, 2], ``n_subsystems`` [2, 3],
@@ -22,9 +27,13 @@ does, and nothing else:
   tests when those are not installed are the original's; ``helpers/`` stays on
   ``sys.path``, and so does the copy's parent (``from tests.x.conftest import ...`` reads
   the copy, not the ``tests`` package PennyLane installs in site-packages);
-* ``pytest.ini`` keeps its markers, ``xfail_strict`` and ``rng_salt``, but drops the
-  ``filterwarnings`` entries naming a ``pennylane.`` warning class (resolving them would
-  import PennyLane into the qsym run; they only turn PennyLane's own warnings into errors).
+* ``pytest.ini`` keeps its markers, ``xfail_strict`` and ``rng_salt``; its
+  ``filterwarnings`` entries naming a ``pennylane.A.W`` warning class name ``qsym.A.W``
+  instead where ``--python`` (with the harness's environment) resolves that name, so
+  ``error::pennylane.exceptions.PennyLaneDeprecationWarning`` turns qsym's deprecation
+  warnings into errors as the original does PennyLane's; an entry whose class qsym does
+  not have is dropped (resolving ``pennylane.`` would import PennyLane into the qsym run,
+  and pytest stops on a class it cannot import). The same holds for the markers above.
 
 Each test file then runs in its own pytest subprocess (one at a time; ``-p
 no:cacheprovider -p no:xdist -q -rA --tb=line``, ``--timeout`` per test through
@@ -83,18 +92,74 @@ from pathlib import Path
 
 _IMPORT_AS = re.compile(r"^(\s*)import pennylane((?:\.\w+)*)(\s+as\s+\w+)")
 _FROM = re.compile(r"^(\s*)from pennylane((?:\.\w+)*)(\s+import\b)")
+_IMPORT_BARE = re.compile(r"^(\s*)import pennylane((?:\.\w+)*)(?=\s*(?:#|$))")
+# a warning class in a filter: ``action:message:pennylane.A.W`` (ini) or the same inside
+# ``@pytest.mark.filterwarnings("...")``; group 1 is the dotted name after ``pennylane``
+_PL_WARNING = re.compile(r"(?<![\w.])pennylane((?:\.\w+)+)")
+_MARKER = re.compile(r"^\s*@pytest\.mark\.filterwarnings\(")
+_IMPORT_MODULE = re.compile(r"""(\bimport_module\(\s*)(["'])pennylane(?=[."'])""")
 
 
 def rewrite_line(line: str) -> str:
     """One source line with PennyLane's import switched to qsym's (``import pennylane[.A]
-    as X``, ``from pennylane[.A] import ...``); any other line is returned unchanged."""
+    as X``, ``from pennylane[.A] import ...``, and a bare ``import pennylane[.A]``, which
+    becomes ``pennylane = __import__("qsym[.A]")`` so the file's ``pennylane.A.X`` names
+    read qsym's; ``importlib.import_module("pennylane.A")`` becomes
+    ``importlib.import_module("qsym.A")``); any other line is returned unchanged."""
     m = _IMPORT_AS.match(line)
     if m:
         return f"{m.group(1)}import qsym{m.group(2)}{m.group(3)}" + line[m.end():]
     m = _FROM.match(line)
     if m:
         return f"{m.group(1)}from qsym{m.group(2)}{m.group(3)}" + line[m.end():]
-    return line
+    m = _IMPORT_BARE.match(line)
+    if m:
+        return (f'{m.group(1)}pennylane = __import__("qsym{m.group(2)}")'
+                + line[m.end():])
+    return _IMPORT_MODULE.sub(r"\1\2qsym", line)
+
+
+def _is_filter(lines: list[str], ini: bool) -> list[bool]:
+    """Which of ``lines`` are warning filters: in ``pytest.ini`` (``ini``) the indented
+    lines under its ``filterwarnings =`` key, in a test file the one-line
+    ``@pytest.mark.filterwarnings(...)`` markers."""
+    if not ini:
+        return [bool(_MARKER.match(ln)) and ln.count("(") == ln.count(")") for ln in lines]
+    flags, inside = [], False
+    for ln in lines:
+        if ln.strip() and not ln[0].isspace():
+            inside = re.match(r"^filterwarnings\s*=", ln) is not None
+            flags.append(False)
+        else:
+            flags.append(inside and not ln.lstrip().startswith("#"))
+    return flags
+
+
+def warning_names(text: str, ini: bool) -> set[str]:
+    """The ``pennylane.A.W`` names in the warning filters of ``text`` (``pytest.ini``'s
+    ``filterwarnings`` entries if ``ini``, else a test file's ``@pytest.mark.filterwarnings``
+    markers), as ``qsym.A.W``: the names :func:`rewrite_warning_filters` needs resolved."""
+    lines = text.splitlines()
+    return {"qsym" + m.group(1) for ln, f in zip(lines, _is_filter(lines, ini)) if f
+            for m in _PL_WARNING.finditer(ln)}
+
+
+def rewrite_warning_filters(text: str, resolved: set[str], ini: bool) -> tuple[str, int]:
+    """``text`` with each warning filter (see :func:`warning_names`) naming
+    ``pennylane.A.W`` switched to ``qsym.A.W`` where that name is in ``resolved``, and
+    removed where it is not (qsym has no such class). Returns the text and how many lines
+    changed or went."""
+    lines = text.splitlines(keepends=True)
+    out, changed = [], 0
+    for line, is_filter in zip(lines, _is_filter(lines, ini)):
+        names = ["qsym" + m.group(1) for m in _PL_WARNING.finditer(line)] if is_filter else []
+        if not names:
+            out.append(line)
+            continue
+        changed += 1
+        if all(n in resolved for n in names):
+            out.append(_PL_WARNING.sub(r"qsym\1", line))
+    return "".join(out), changed
 
 
 def rewrite_imports(text: str) -> tuple[str, int]:
@@ -108,12 +173,39 @@ def rewrite_imports(text: str) -> tuple[str, int]:
     return "".join(out), changed
 
 
-def rewrite_pytest_ini(text: str) -> str:
-    """PennyLane's ``pytest.ini`` without the ``filterwarnings`` lines that name a
-    ``pennylane.`` warning class (pytest would import PennyLane to resolve them)."""
-    return "".join(line for line in text.splitlines(keepends=True)
-                   if not re.match(r"^\s+\w*::?.*pennylane\.", line)
-                   and not re.match(r"^\s+\w+:.*:pennylane\.", line))
+def rewrite_pytest_ini(text: str, resolved: set[str] = frozenset()) -> str:
+    """PennyLane's ``pytest.ini`` with its ``filterwarnings`` lines naming a
+    ``pennylane.A.W`` warning class switched to ``qsym.A.W`` where that name is in
+    ``resolved`` and dropped otherwise (pytest would import PennyLane to resolve them)."""
+    return rewrite_warning_filters(text, resolved, ini=True)[0]
+
+
+_RESOLVE = """
+import importlib, json, sys
+ok = []
+for name in json.loads(sys.argv[1]):
+    mod, _, attr = name.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(mod), attr)
+    except Exception:
+        continue
+    if isinstance(cls, type) and issubclass(cls, Warning):
+        ok.append(name)
+print(json.dumps(ok))
+"""
+
+
+def resolve_warnings(python: str, names: set[str]) -> set[str]:
+    """Which of ``names`` (``qsym.A.W``) ``python`` imports as a ``Warning`` subclass, in
+    the harness's environment (the one the qsym side's pytest runs in)."""
+    if not names:
+        return set()
+    env = dict(os.environ, QSYM_TIER="python")  # no background compiles for a lookup
+    proc = subprocess.run([python, "-c", _RESOLVE, json.dumps(sorted(names))],
+                          capture_output=True, text=True, timeout=300, env=env)
+    if proc.returncode:
+        raise RuntimeError(f"resolving warning classes with {python} failed:\n{proc.stderr}")
+    return set(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 CONFTEST = '''\
@@ -334,28 +426,37 @@ def pytest_collectreport(report):
 
 # -- preparing the trees ---------------------------------------------------------------
 
-def prepare_trees(pl_tests: Path, out: Path, baseline: bool) -> dict[str, Path]:
-    """Copy ``pl_tests`` to ``out/qsym/tests`` (imports rewritten, conftest replaced) and,
-    with ``baseline``, to ``out/pennylane/tests`` untouched. Returns side -> tests dir."""
+def prepare_trees(pl_tests: Path, out: Path, baseline: bool,
+                  python: str = sys.executable) -> dict[str, Path]:
+    """Copy ``pl_tests`` to ``out/qsym/tests`` (imports and warning filters rewritten,
+    conftest replaced) and, with ``baseline``, to ``out/pennylane/tests`` untouched.
+    ``python`` resolves the warning classes the filters name. Returns side -> tests dir."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     trees = {}
     qdir = out / "qsym" / "tests"
     if qdir.exists():
         shutil.rmtree(qdir)
     shutil.copytree(pl_tests, qdir, ignore=ignore)
+    texts = {path: path.read_text(encoding="utf-8") for path in qdir.rglob("*.py")}
+    ini = qdir / "pytest.ini"
+    ini_text = ini.read_text(encoding="utf-8") if ini.exists() else ""
+    names = warning_names(ini_text, ini=True)
+    for text in texts.values():
+        names |= warning_names(text, ini=False)
+    resolved = resolve_warnings(python, names)
     changed_files = changed_lines = 0
-    for path in qdir.rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
+    for path, text in texts.items():
         new, n = rewrite_imports(text)
-        if n:
+        new, m = rewrite_warning_filters(new, resolved, ini=False)
+        if n + m:
             path.write_text(new, encoding="utf-8")
             changed_files += 1
-            changed_lines += n
+            changed_lines += n + m
     (qdir / "conftest.py").write_text(CONFTEST, encoding="utf-8")
-    ini = qdir / "pytest.ini"
     if ini.exists():
-        ini.write_text(rewrite_pytest_ini(ini.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"qsym tree: {changed_lines} import lines rewritten in {changed_files} files",
+        ini.write_text(rewrite_pytest_ini(ini_text, resolved), encoding="utf-8")
+    print(f"qsym tree: {changed_lines} import and filter lines rewritten in {changed_files} "
+          f"files; warning classes in qsym: {sorted(resolved)}, not: {sorted(names - resolved)}",
           file=sys.stderr)
     trees["qsym"] = qdir
     if baseline:
@@ -733,7 +834,7 @@ def main(argv=None) -> int:
     if not pl_tests.is_dir():
         ap.error(f"no tests/ in {args.pl_site}")
     print(f"work dir: {out}", file=sys.stderr)
-    trees = prepare_trees(pl_tests, out, args.baseline)
+    trees = prepare_trees(pl_tests, out, args.baseline, args.python)
     files = expand_paths(trees["qsym"], args.paths)
     summary = {"pl_site": str(args.pl_site), "python": args.python,
                "timeout": args.timeout, "file_timeout": args.file_timeout,

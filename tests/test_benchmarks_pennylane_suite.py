@@ -33,6 +33,15 @@ def suite():
     ("        from pennylane.exceptions import DeviceError\n",
      "        from qsym.exceptions import DeviceError\n"),
     ("from pennylane import numpy as np\r\n", "from qsym import numpy as np\r\n"),
+    # a bare import binds the name ``pennylane``; the file then writes pennylane.tape.X
+    ("import pennylane.tape\n", 'pennylane = __import__("qsym.tape")\n'),
+    ("import pennylane.data.data_manager  # noqa\n",
+     'pennylane = __import__("qsym.data.data_manager")  # noqa\n'),
+    ("        import pennylane\n", '        pennylane = __import__("qsym")\n'),
+    # a dynamic import by name is an import too (a test would otherwise run PennyLane's)
+    ('about = importlib.import_module("pennylane.about")\n',
+     'about = importlib.import_module("qsym.about")\n'),
+    ("m = import_module('pennylane')\n", "m = import_module('qsym')\n"),
 ])
 def test_import_lines_are_rewritten(suite, line, expected):
     assert suite.rewrite_line(line) == expected
@@ -40,8 +49,9 @@ def test_import_lines_are_rewritten(suite, line, expected):
 
 @pytest.mark.parametrize("line", [
     "import numpy as np\n",
-    "import pennylane.tape\n",  # no `as`: its names stay pennylane.tape.X; left alone
-    "import pennylane\n",
+    "import pennylane_lightning\n",
+    'importlib.import_module("pennylane_qiskit")\n',
+    'grouping = sys.modules["pennylane.pauli.grouping.group_observables"]\n',
     "from pennylane_lightning import LightningQubit\n",
     "import pennylane_lightning as pl\n",
     'mocker.patch("pennylane.ops.qubit.RX.compute_matrix")\n',
@@ -85,19 +95,95 @@ def test_rewrite_imports_counts_and_keeps_the_rest(suite):
     assert suite.rewrite_imports(new) == (new, 0)
 
 
-def test_pytest_ini_drops_only_pennylane_warning_filters(suite):
-    ini = ("[pytest]\nmarkers =\n    logging: marks tests for pennylane logging\n"
-           "filterwarnings =\n    ignore::DeprecationWarning:autograd.numpy.numpy_wrapper\n"
-           "    error::pennylane.exceptions.PennyLaneDeprecationWarning\n"
-           "    error:AutoGraph will not transform:pennylane.capture.autograph.AutoGraphWarning\n"
-           "    error:.*Deprecated NumPy 1\\..*:DeprecationWarning\n"
-           "xfail_strict=true\nrng_salt = v0.45.0\n")
-    out = suite.rewrite_pytest_ini(ini)
-    assert "pennylane." not in out
-    assert out.count("\n") == ini.count("\n") - 2
-    for keep in ("logging: marks tests for pennylane logging", "autograd.numpy.numpy_wrapper",
-                 "Deprecated NumPy", "xfail_strict=true", "rng_salt = v0.45.0"):
+def test_a_bare_import_binds_pennylane_to_qsym(suite):
+    import qsym
+    import qsym.tape
+    ns = {}
+    exec(suite.rewrite_line("import pennylane.tape\n"), ns)
+    assert ns["pennylane"] is qsym
+    assert ns["pennylane"].tape.QuantumTape is qsym.tape.QuantumTape
+    assert "qsym" not in ns  # only the name the original binds
+
+
+INI = ("[pytest]\nmarkers =\n    logging: marks tests for pennylane logging\n"
+       "    drawer: tests of pennylane.drawer.X\n"
+       "filterwarnings =\n    ignore::DeprecationWarning:autograd.numpy.numpy_wrapper\n"
+       "    error::pennylane.exceptions.PennyLaneDeprecationWarning\n"
+       "    # error::pennylane.exceptions.Commented\n"
+       "    error:AutoGraph will not transform:pennylane.capture.autograph.AutoGraphWarning\n"
+       "    error:.*Deprecated NumPy 1\\..*:DeprecationWarning\n"
+       "xfail_strict=true\nrng_salt = v0.45.0\n")
+
+
+def test_pytest_ini_switches_resolved_warning_filters_to_qsym(suite):
+    assert suite.warning_names(INI, ini=True) == {
+        "qsym.exceptions.PennyLaneDeprecationWarning",
+        "qsym.capture.autograph.AutoGraphWarning"}
+    out = suite.rewrite_pytest_ini(INI, {"qsym.exceptions.PennyLaneDeprecationWarning"})
+    assert out == INI.replace("error::pennylane.exceptions.PennyLane",
+                              "error::qsym.exceptions.PennyLane").replace(
+        "    error:AutoGraph will not transform:pennylane.capture.autograph.AutoGraphWarning\n",
+        "")
+    # nothing resolved: every filter naming a pennylane class goes, nothing else
+    out = suite.rewrite_pytest_ini(INI)
+    assert out.count("\n") == INI.count("\n") - 2
+    for keep in ("logging: marks tests for pennylane logging", "tests of pennylane.drawer.X",
+                 "autograd.numpy.numpy_wrapper", "Deprecated NumPy", "xfail_strict=true",
+                 "rng_salt = v0.45.0", "# error::pennylane.exceptions.Commented"):
         assert keep in out
+
+
+def test_filterwarnings_markers_are_switched_or_dropped(suite):
+    src = ('@pytest.mark.filterwarnings("ignore::pennylane.exceptions.PennyLaneDeprecationWarning")\n'
+           "def test_a():\n"
+           '    mocker.patch("pennylane.exceptions.X")\n'
+           '@pytest.mark.filterwarnings("ignore::pennylane.exceptions.NoSuchWarning")\n'
+           "def test_b():\n"
+           "    pass\n")
+    assert suite.warning_names(src, ini=False) == {
+        "qsym.exceptions.PennyLaneDeprecationWarning", "qsym.exceptions.NoSuchWarning"}
+    new, changed = suite.rewrite_warning_filters(
+        src, {"qsym.exceptions.PennyLaneDeprecationWarning"}, ini=False)
+    assert changed == 2
+    assert new == ('@pytest.mark.filterwarnings("ignore::qsym.exceptions.PennyLaneDeprecationWarning")\n'
+                   "def test_a():\n"
+                   '    mocker.patch("pennylane.exceptions.X")\n'
+                   "def test_b():\n"
+                   "    pass\n")
+    compile(new, "t.py", "exec")
+
+
+def test_resolve_warnings_keeps_only_qsym_warning_classes(suite):
+    import sys
+    names = {"qsym.exceptions.PennyLaneDeprecationWarning",  # a Warning subclass in qsym
+             "qsym.capture.autograph.AutoGraphWarning",       # no such module
+             "qsym.exceptions.NoSuchWarning",                 # no such name
+             "qsym.exceptions.DeviceError"}                   # not a Warning
+    assert suite.resolve_warnings(sys.executable, names) == {
+        "qsym.exceptions.PennyLaneDeprecationWarning"}
+    assert suite.resolve_warnings(sys.executable, set()) == set()
+
+
+def test_prepare_trees_rewrites_imports_ini_and_markers(suite, tmp_path):
+    import sys
+    pl = tmp_path / "tests"
+    (pl / "transforms").mkdir(parents=True)
+    (pl / "conftest.py").write_text("import pennylane as qp\n")
+    (pl / "pytest.ini").write_text(INI)
+    (pl / "transforms" / "test_x.py").write_text(
+        "import pennylane.tape\n"
+        '@pytest.mark.filterwarnings("ignore::pennylane.exceptions.PennyLaneDeprecationWarning")\n'
+        "def test_x():\n    pennylane.tape.QuantumTape()\n")
+    trees = suite.prepare_trees(pl, tmp_path / "out", False, sys.executable)
+    q = trees["qsym"]
+    assert (q / "transforms" / "test_x.py").read_text() == (
+        'pennylane = __import__("qsym.tape")\n'
+        '@pytest.mark.filterwarnings("ignore::qsym.exceptions.PennyLaneDeprecationWarning")\n'
+        "def test_x():\n    pennylane.tape.QuantumTape()\n")
+    ini = (q / "pytest.ini").read_text()
+    assert "    error::qsym.exceptions.PennyLaneDeprecationWarning\n" in ini
+    assert "AutoGraph" not in ini
+    assert (q / "conftest.py").read_text() == suite.CONFTEST
 
 
 @pytest.mark.parametrize("reason, expected", [
