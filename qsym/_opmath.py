@@ -504,20 +504,59 @@ def adjoint(fn, lazy=True):
         _arguments_off_tape(args, kwargs)
         tape = active_tape()
         out, call = [], object()
-        for g in reversed(ops):
-            if _is_snapshot(g):  # PennyLane's: its own adjoint, taken in place (reversed)
+        for _, item, gates in reversed(_owned_runs(ops)):
+            if _is_snapshot(item):  # PennyLane's: its own adjoint, taken in place (reversed)
                 if tape is not None:
-                    tape.append(g)
+                    tape.append(item)
                 continue
-            inv = _inverses(g)
-            _adjoint_boxes(g, inv, call)
+            inv = []
+            for g in reversed(gates):
+                inv_g = _inverses(g)
+                _adjoint_boxes(g, inv_g, call)
+                inv += inv_g
             if tape is not None:
                 for i in inv:
                     tape.append(i)
-            out += [AdjointOperation(_lazy_base(g), inv)] if lazy else _plain(inv)
+            base = item if isinstance(item, SymbolicOp) else _lazy_base(item)
+            out += [AdjointOperation(base, inv)] if lazy else _plain(inv)
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _link_gates(op) -> None:
+    """Each table gate a symbolic operator wrote (``qml.ctrl``, ``qml.adjoint``,
+    ``qml.pow`` of a gate) remembers it: :func:`_owned_runs` puts the operator back in the
+    gates' place when a function's gates are inverted or controlled as a whole."""
+    for g in op._gates or ():
+        g._made_by = op
+
+
+def _owned_runs(items) -> list:
+    """The items a function recorded, as ``(index, item, gates)``: each run of table gates
+    that one symbolic operator wrote, in order and whole, as that operator (PennyLane's
+    ``qml.adjoint``/``qml.ctrl`` of a function take each operator it queued:
+    ``Adjoint(Controlled(RX(x)))``, its parameters the circuit's arguments, trainable on the
+    tape, not the numbers of the gates written for it); any other item as itself.
+
+    >>> import qsym as qml
+    >>> c = qml.ctrl(qml.S(1), control=0, control_values=0)
+    >>> [(i, op) for i, op, _ in _owned_runs([qml.H(0), *c.table_gates])]
+    [(0, H(0)), (1, Controlled(S(1), control_wires=[0], control_values=[False]))]
+    """
+    out, i = [], 0
+    while i < len(items):
+        g = items[i]
+        owner = getattr(g, "_made_by", None)
+        gates = tuple(getattr(owner, "_gates", None) or ())
+        if gates and len(gates) <= len(items) - i and all(
+                a is b for a, b in zip(gates, items[i:i + len(gates)])):
+            out.append((i, owner, gates))
+            i += len(gates)
+        else:
+            out.append((i, g, (g,)))
+            i += 1
+    return out
 
 
 def _lazy_base(g: Operation) -> Operation:
@@ -2334,7 +2373,7 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
             return _ctrl_queued(tape.log, controls, values, work_wires, work_wire_type)
         _arguments_off_tape(args, kwargs)
         marks = list(getattr(tape.log, "marks", ()))
-        for i, g in enumerate(tape.items):
+        for i, g, _ in _owned_runs(tape.items):
             while marks and marks[0][0] <= i:
                 take_over(marks.pop(0)[1])  # PennyLane's: not controlled, queued where ctrl is
             if isinstance(g, Operation):  # as qml.ctrl of the gate (PennyLane's Controlled
@@ -2689,6 +2728,7 @@ class SymbolicOp(Operation):
         self.hyper = tuple(hyper) + (("base", base),)
         self.id = None
         self.num_params, self.num_wires = len(self.params), len(self.wires)
+        _link_gates(self)
         # PennyLane's queue: the base and the gates written for it leave, this joins
         take_over(self, (base, *(self._gates or ())))
 
@@ -2738,6 +2778,7 @@ class SymbolicOp(Operation):
             new = self._remake(self._base, {})
         vars(self).update({k: v for k, v in vars(new).items() if k != "_base"})
         self._base_params = vars(self._base).get("params")
+        _link_gates(self)
 
     @property
     def basis(self):
