@@ -2373,19 +2373,27 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
             return _ctrl_queued(tape.log, controls, values, work_wires, work_wire_type)
         _arguments_off_tape(args, kwargs)
         marks = list(getattr(tape.log, "marks", ()))
-        for i, g, _ in _owned_runs(tape.items):
+        runs = _owned_runs(tape.items)  # each operator the function applied, whole
+        flips = [w for w, v in zip(controls, values) if not v] if len(
+            [g for _, g, _ in runs if isinstance(g, Operation) or hasattr(g, "meas_val")]) > 1 else []
+        for w in flips:  # PennyLane's: X on the controls on 0 once around several operators
+            GATE_CLASSES["PauliX"](wires=w)
+        inner = (1,) * len(values) if flips else values
+        for i, g, _ in runs:
             while marks and marks[0][0] <= i:
                 take_over(marks.pop(0)[1])  # PennyLane's: not controlled, queued where ctrl is
-            if isinstance(g, Operation):  # as qml.ctrl of the gate (PennyLane's Controlled
-                # of it: its parameters, trainable, not those of its controlled gates)
-                made = _make_ctrl(g, controls, values, work_wires, work_wire_type, flatten=True)
+            if isinstance(g, Operation):  # as qml.ctrl of the operator (PennyLane's
+                # Controlled of it: its parameters, trainable, not those of its gates)
+                made = _make_ctrl(g, controls, inner, work_wires, work_wire_type, flatten=True)
                 out += made if isinstance(made, list) else [made]
             elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
-                out.append(_ctrl_conditional(g, controls, values, work_wires, work_wire_type))
+                out.append(_ctrl_conditional(g, controls, inner, work_wires, work_wire_type))
             elif type(g).__name__ == "Snapshot" and outer is not None:
                 outer.append(g)  # PennyLane's: not controlled, taken in place (qml.snapshots)
         for _, barrier in marks:
             take_over(barrier)
+        for w in flips:
+            GATE_CLASSES["PauliX"](wires=w)
         return out[0] if len(out) == 1 else out
 
     return wrapper
@@ -2824,9 +2832,17 @@ class SymbolicOp(Operation):
 
     @property
     def shift_gate(self):
-        """The table gate of the same parameters it applies (one), else None."""
-        g = self._gates or ()
-        return g[0] if len(g) == 1 and tuple(g[0].params) == tuple(self.params) else None
+        """The table gate of the same parameters it applies, the only one of its gates with
+        parameters (the others constant: ``X`` around a gate controlled on 0), else None:
+        its frequencies are this operator's."""
+        g = [gate for gate in self._gates or () if len(gate.params)]
+        if len(g) != 1 or len(g[0].params) != len(self.params):
+            return None
+        try:
+            same = all(bool(np.all(a == b)) for a, b in zip(g[0].params, self.params))
+        except (TypeError, ValueError):  # (values that do not compare)
+            return None
+        return g[0] if same else None
 
     @property
     def has_generator(self) -> bool:
