@@ -2839,10 +2839,17 @@ class SymbolicOp(Operation):
         if len(g) != 1 or len(g[0].params) != len(self.params):
             return None
         try:
-            same = all(bool(np.all(a == b)) for a, b in zip(g[0].params, self.params))
+            if all(bool(np.all(a == b)) for a, b in zip(g[0].params, self.params)):
+                return g[0]
+            negated = len(self.params) == 1 and bool(np.all(g[0].params[0] == _neg(self.params[0])))
         except (TypeError, ValueError):  # (values that do not compare)
             return None
-        return g[0] if same else None
+        if not negated:
+            return None
+        # a gate at -t (a controlled inverse): the same gate at t has the same frequencies
+        # (a set closed under t -> -t), so its shift rule holds for this operator's t
+        with recording(Tape()):
+            return _make(g[0].name, tuple(self.params), g[0].wires, g[0].hyper)
 
     @property
     def has_generator(self) -> bool:
