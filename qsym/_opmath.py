@@ -506,20 +506,59 @@ def adjoint(fn, lazy=True):
         _arguments_off_tape(args, kwargs)
         tape = active_tape()
         out, call = [], object()
-        for g in reversed(ops):
-            if _is_snapshot(g):  # PennyLane's: its own adjoint, taken in place (reversed)
+        for _, item, gates in reversed(_owned_runs(ops)):
+            if _is_snapshot(item):  # PennyLane's: its own adjoint, taken in place (reversed)
                 if tape is not None:
-                    tape.append(g)
+                    tape.append(item)
                 continue
-            inv = _inverses(g)
-            _adjoint_boxes(g, inv, call)
+            inv = []
+            for g in reversed(gates):
+                inv_g = _inverses(g)
+                _adjoint_boxes(g, inv_g, call)
+                inv += inv_g
             if tape is not None:
                 for i in inv:
                     tape.append(i)
-            out += [AdjointOperation(_lazy_base(g), inv)] if lazy else _plain(inv)
+            base = item if isinstance(item, SymbolicOp) else _lazy_base(item)
+            out += [AdjointOperation(base, inv)] if lazy else _plain(inv)
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _link_gates(op) -> None:
+    """Each table gate a symbolic operator wrote (``qml.ctrl``, ``qml.adjoint``,
+    ``qml.pow`` of a gate) remembers it: :func:`_owned_runs` puts the operator back in the
+    gates' place when a function's gates are inverted or controlled as a whole."""
+    for g in op._gates or ():
+        g._made_by = op
+
+
+def _owned_runs(items) -> list:
+    """The items a function recorded, as ``(index, item, gates)``: each run of table gates
+    that one symbolic operator wrote, in order and whole, as that operator (PennyLane's
+    ``qml.adjoint``/``qml.ctrl`` of a function take each operator it queued:
+    ``Adjoint(Controlled(RX(x)))``, its parameters the circuit's arguments, trainable on the
+    tape, not the numbers of the gates written for it); any other item as itself.
+
+    >>> import qsym as qml
+    >>> c = qml.ctrl(qml.S(1), control=0, control_values=0)
+    >>> [(i, op) for i, op, _ in _owned_runs([qml.H(0), *c.table_gates])]
+    [(0, H(0)), (1, Controlled(S(1), control_wires=[0], control_values=[False]))]
+    """
+    out, i = [], 0
+    while i < len(items):
+        g = items[i]
+        owner = getattr(g, "_made_by", None)
+        gates = tuple(getattr(owner, "_gates", None) or ())
+        if gates and len(gates) <= len(items) - i and all(
+                a is b for a, b in zip(gates, items[i:i + len(gates)])):
+            out.append((i, owner, gates))
+            i += len(gates)
+        else:
+            out.append((i, g, (g,)))
+            i += 1
+    return out
 
 
 def _lazy_base(g: Operation) -> Operation:
@@ -2349,19 +2388,27 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
             return _ctrl_queued(tape.log, controls, values, work_wires, work_wire_type)
         _arguments_off_tape(args, kwargs)
         marks = list(getattr(tape.log, "marks", ()))
-        for i, g in enumerate(tape.items):
+        runs = _owned_runs(tape.items)  # each operator the function applied, whole
+        flips = [w for w, v in zip(controls, values) if not v] if len(
+            [g for _, g, _ in runs if isinstance(g, Operation) or hasattr(g, "meas_val")]) > 1 else []
+        for w in flips:  # PennyLane's: X on the controls on 0 once around several operators
+            GATE_CLASSES["PauliX"](wires=w)
+        inner = (1,) * len(values) if flips else values
+        for i, g, _ in runs:
             while marks and marks[0][0] <= i:
                 take_over(marks.pop(0)[1])  # PennyLane's: not controlled, queued where ctrl is
-            if isinstance(g, Operation):  # as qml.ctrl of the gate (PennyLane's Controlled
-                # of it: its parameters, trainable, not those of its controlled gates)
-                made = _make_ctrl(g, controls, values, work_wires, work_wire_type, flatten=True)
+            if isinstance(g, Operation):  # as qml.ctrl of the operator (PennyLane's
+                # Controlled of it: its parameters, trainable, not those of its gates)
+                made = _make_ctrl(g, controls, inner, work_wires, work_wire_type, flatten=True)
                 out += made if isinstance(made, list) else [made]
             elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
-                out.append(_ctrl_conditional(g, controls, values, work_wires, work_wire_type))
+                out.append(_ctrl_conditional(g, controls, inner, work_wires, work_wire_type))
             elif type(g).__name__ == "Snapshot" and outer is not None:
                 outer.append(g)  # PennyLane's: not controlled, taken in place (qml.snapshots)
         for _, barrier in marks:
             take_over(barrier)
+        for w in flips:
+            GATE_CLASSES["PauliX"](wires=w)
         return out[0] if len(out) == 1 else out
 
     return wrapper
@@ -2704,6 +2751,7 @@ class SymbolicOp(Operation):
         self.hyper = tuple(hyper) + (("base", base),)
         self.id = None
         self.num_params, self.num_wires = len(self.params), len(self.wires)
+        _link_gates(self)
         # PennyLane's queue: the base and the gates written for it leave, this joins
         take_over(self, (base, *(self._gates or ())))
 
@@ -2753,6 +2801,7 @@ class SymbolicOp(Operation):
             new = self._remake(self._base, {})
         vars(self).update({k: v for k, v in vars(new).items() if k != "_base"})
         self._base_params = vars(self._base).get("params")
+        _link_gates(self)
 
     @property
     def basis(self):
@@ -2798,9 +2847,24 @@ class SymbolicOp(Operation):
 
     @property
     def shift_gate(self):
-        """The table gate of the same parameters it applies (one), else None."""
-        g = self._gates or ()
-        return g[0] if len(g) == 1 and tuple(g[0].params) == tuple(self.params) else None
+        """The table gate of the same parameters it applies, the only one of its gates with
+        parameters (the others constant: ``X`` around a gate controlled on 0), else None:
+        its frequencies are this operator's."""
+        g = [gate for gate in self._gates or () if len(gate.params)]
+        if len(g) != 1 or len(g[0].params) != len(self.params):
+            return None
+        try:
+            if all(bool(np.all(a == b)) for a, b in zip(g[0].params, self.params)):
+                return g[0]
+            negated = len(self.params) == 1 and bool(np.all(g[0].params[0] == _neg(self.params[0])))
+        except (TypeError, ValueError):  # (values that do not compare)
+            return None
+        if not negated:
+            return None
+        # a gate at -t (a controlled inverse): the same gate at t has the same frequencies
+        # (a set closed under t -> -t), so its shift rule holds for this operator's t
+        with recording(Tape()):
+            return _make(g[0].name, tuple(self.params), g[0].wires, g[0].hyper)
 
     @property
     def has_generator(self) -> bool:
