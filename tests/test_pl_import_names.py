@@ -173,9 +173,11 @@ def test_param_shift_broadcast_variance_involutory():
 
 def test_param_shift_broadcast_variance_non_involutory():
     """A = diag(1, 2) after RX(x)|0>: p1 = sin(x/2)^2, var = p1 (1 - p1) = sin(x)^2 / 4,
-    derivative sin(2x) / 4; <A> and <A^2> each take one broadcast tape."""
+    derivative sin(2x) / 4; <A> and <A^2> each take one broadcast tape. (The Hermitian's
+    matrix is a tape parameter too, as in PennyLane: only the gate's is differentiated.)"""
     x = 0.4
-    tape = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.var(qml.Hermitian(np.diag([1.0, 2.0]), 0))])
+    tape = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.var(qml.Hermitian(np.diag([1.0, 2.0]), 0))],
+                                  trainable_params=[0])
     tapes, fn = qml.gradients.param_shift(tape, broadcast=True)
     assert len(tapes) == 3
     assert np.isclose(fn(qml.device("default.qubit", wires=1).execute(tapes)), np.sin(2 * x) / 4)
