@@ -125,6 +125,11 @@ class _TimedKernels:
         return call
 
 
+# a batch entry point -> the single call that gives each of its rows (Compiled._rows)
+_BATCH_ROW = {"batch_value": "value", "batch_value_and_grad": "value_and_grad",
+              "batch_value_and_grad_adjoint": "value_and_grad_adjoint"}
+
+
 @dataclass
 class Compiled:
     """One compiled signature of a QNode: circuit, plan, generated module and entry points.
@@ -779,6 +784,9 @@ class Compiled:
             self._promote_fused(np.zeros(self.module.NUM_INPUTS),
                                 np.zeros(self.module.NUM_DATA))
 
+        if self.tier == "python" and tiers.batch_kernel_deferred(name):
+            fn = self._rows(name)
+
         def run(X, D):
             try:
                 return fn(X, D)
@@ -789,6 +797,31 @@ class Compiled:
                            name)(X, D)
 
         return run
+
+    def _rows(self, name):
+        """Tier 0's batch ``name`` when the kernel library's batch kernel is not compiled in
+        this process (:func:`qsym._tiers.batch_kernel_deferred`: it would be loaded or
+        compiled before the answer, issue #17): row by row through the single call's
+        kernel path (this class's ``value`` / ``value_and_grad`` /
+        ``value_and_grad_adjoint``: the twin's ``prepare``, then the kernel or its twin
+        where :func:`qsym._tiers.kernels_for` finds that cheap). The batch kernel runs
+        the same kernel on each row of the same ``prepare``'s arrays: the same bits."""
+        single = getattr(type(self), _BATCH_ROW[name])
+        n_out, n_in = self.module.NUM_OUTPUTS, self.module.NUM_INPUTS
+
+        def rows(X, D):
+            B = X.shape[0]
+            out = np.empty((B, n_out))
+            if name == "batch_value":
+                for b in range(B):
+                    out[b] = single(self, X[b], D[b])
+                return out
+            jac = np.empty((B, n_out, n_in))
+            for b in range(B):
+                out[b], jac[b] = single(self, X[b], D[b])
+            return out, jac
+
+        return rows
 
     def batch_value(self, X, D=None):
         """Values ``(B, n_out)`` at each row of ``X`` (inputs) and ``D`` (data)."""

@@ -987,6 +987,21 @@ KERNELS = _Kernels(defer=True)
 COMPILED_KERNELS = _Kernels(defer=False)
 
 
+def batch_kernel_deferred(name: str) -> bool:
+    """A circuit on tier 0 about to run the kernel library's batch kernel ``name``
+    (``batch_value``, ``batch_value_and_grad``, ``batch_value_and_grad_adjoint``) should run
+    its rows one by one instead: the batch kernel has no compiled code in this process and
+    :data:`KERNELS` would not hand it over (none on disk, or the warm-up thread has not
+    loaded the kernels yet), so calling it would load or compile it before the answer
+    (issue #17: a first broadcast gradient waited 30-100 s for numba on a machine without
+    it). Inside :func:`kernel_compiles_on_call` (``qsym warmup``) it is called as before.
+
+    >>> batch_kernel_deferred("batch_value") in (True, False)
+    True
+    """
+    return getattr(getattr(KERNELS, name), "twin", False)
+
+
 def kernels_needed_soon(num_wires: int, num_ops: int, adjoint: bool) -> None:
     """A circuit just traced whose gradient will need the compiled kernels (too slow in
     Python: :func:`kernels_for`'s estimate, here from its wires and gates, a parameter-shift
