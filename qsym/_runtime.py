@@ -117,6 +117,7 @@ class _TimedKernels:
         entry, clock = self.entry, time.perf_counter
 
         def call(*args):
+            tiers.note_kernel_call(entry._kernel_sigs, name, args)
             t = clock()
             out = fn(*args)
             entry._twin_seconds(clock() - t)
@@ -204,6 +205,9 @@ class Compiled:
     # kernel twins (sampling_kernels), which see no inputs, starts the background compile
     _last_inputs: Any = field(default=None, init=False, repr=False, compare=False)
     _timed_k: Any = field(default=None, init=False, repr=False, compare=False)
+    # (kernel name, numba signature) of the kernel twins its sampled answers and second
+    # derivatives ran on tier 0: the background compile compiles them too (issue #17)
+    _kernel_sigs: set = field(default_factory=set, init=False, repr=False, compare=False)
     _fused_names: frozenset = field(default=frozenset(), init=False, repr=False,
                                     compare=False)
 
@@ -557,14 +561,17 @@ class Compiled:
                 "it cannot be compiled in the background")
             self._enter("module")
 
-    def _swap(self, ok, err, names, x, d):
+    def _swap(self, ok, err, names, x, d, kernel_sigs=()):
         """In the background job's thread: load what the other process compiled (numba's
-        disk cache, about 15 ms) and move the calls to it."""
+        disk cache, about 15 ms; ``kernel_sigs``: the kernel library overloads its sampled
+        answers ran as twins, :func:`qsym._tiers.note_kernel_call`) and move the calls to
+        it."""
         if not ok:
             logger.warning("qsym: the background compile of %s failed; compiling in this "
                            "process instead: %s", self.module.__name__, err)
         # loads from the disk cache (or compiles here, in this thread, if it failed)
         tiers.run_calls(self.module, tiers.calls_for(names, self.module, x, d))
+        tiers.compile_kernels(kernel_sigs)  # loaded from the disk cache the job filled
         fused = {name for name in _ENTRY_POINTS if f"fused_{name}" in names}
         prepared = "prepare" in names
         with self._lock:
@@ -604,8 +611,10 @@ class Compiled:
         names = self._wanted(need_prepare)
         x = np.array(x, dtype=np.float64)
         d = np.array(d, dtype=np.float64)
+        sigs = sorted(self._kernel_sigs, key=repr)
         self._job = tiers.Job(self.module, self.source, names, x, d,
-                              lambda ok, err: self._swap(ok, err, names, x, d))
+                              lambda ok, err: self._swap(ok, err, names, x, d, sigs),
+                              kernel_sigs=sigs)
         self._job.start()
         logger.debug("%s: background compile of %s started", self.module.__name__,
                      ", ".join(names))
