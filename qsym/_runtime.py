@@ -611,7 +611,7 @@ class Compiled:
         names = self._wanted(need_prepare)
         x = np.array(x, dtype=np.float64)
         d = np.array(d, dtype=np.float64)
-        sigs = sorted(self._kernel_sigs, key=repr)
+        sigs = sorted(list(self._kernel_sigs), key=repr)  # (a copy: one C call, atomic)
         self._job = tiers.Job(self.module, self.source, names, x, d,
                               lambda ok, err: self._swap(ok, err, names, x, d, sigs),
                               kernel_sigs=sigs)
