@@ -1,7 +1,7 @@
 """Issue #17: no user waits for the compiler. Every entry point a new circuit's first call
 can take (values, parameter-shift and adjoint gradients, broadcasting, a batch of one,
 finite shots, Hessians, the metric tensor, ``qml.jacobian`` of several measurements, the
-state) runs in a fresh process with an empty cache folder (nothing of qsym or its kernel
+state, ``default.mixed``, finite differences, a Hamiltonian, samples and counts) runs in a fresh process with an empty cache folder (nothing of qsym or its kernel
 library compiled: a new machine) while numba's compile events are watched: no compile
 may start on the calling thread before the first answer. A sampled circuit promoted to
 the compiled tiers must not compile the sampling kernels in the caller either.
@@ -88,6 +88,11 @@ def state(x):
     qml.RY(x[1], wires=1)
     return qml.state()
 
+def multi_s(x):
+    qml.RX(x[0], wires=0)
+    qml.RY(x[1], wires=1)
+    return qml.sample(wires=[0, 1]), qml.counts(wires=[0, 1])
+
 def node(fn, method="parameter-shift", shots=None, seed=None):
     dev = qml.device("default.qubit", wires=2, seed=seed)
     n = qml.QNode(fn, dev, diff_method=method)
@@ -130,6 +135,24 @@ run("jacobian of several measurements, shots",
     lambda r: close(r, onp.vstack([grad, dp0]), 2 * sd))
 run("state", lambda: node(state)(x),
     lambda r: close(onp.abs(r) ** 2, onp.kron(p0, [onp.cos(B / 2) ** 2, onp.sin(B / 2) ** 2])))
+run("default.mixed grad", lambda: qml.grad(qml.QNode(circ, qml.device("default.mixed", wires=2)))(x),
+    lambda r: close(r, grad))
+run("finite-diff grad", lambda: qml.grad(node(circ, "finite-diff"))(x),
+    lambda r: close(r, grad, 1e-6))
+
+def ham(x):
+    qml.RX(x[0], wires=0)
+    qml.RY(x[1], wires=1)
+    qml.CNOT(wires=[0, 1])
+    return qml.expval(qml.Hamiltonian([0.3, 0.5], [qml.PauliZ(0) @ qml.PauliX(1), qml.PauliY(1)]))
+
+hps = []
+run("hamiltonian grad parameter-shift", lambda: hps.append(qml.grad(node(ham))(x)) or hps[0],
+    lambda r: onp.all(onp.isfinite(r)))
+run("hamiltonian grad adjoint", lambda: qml.grad(node(ham, "adjoint"))(x),
+    lambda r: close(r, hps[0]))  # a second method
+run("samples and counts", lambda: node(multi_s, shots=100, seed=6)(x),
+    lambda r: r[0].shape == (100, 2) and sum(r[1].values()) == 100)
 '''
 
 _PROMOTED = '''
@@ -179,7 +202,7 @@ def test_no_first_answer_compiles_on_the_calling_thread(tmp_path, tier):
     of the kernel library, 30-100 s) in the caller, under ``QSYM_TIER=python`` and on tier
     0 of the default tier alike."""
     lines = _fresh(_SCENARIOS, tmp_path / "cache", QSYM_TIER=tier)
-    assert len(lines) == 19, lines
+    assert len(lines) == 24, lines
     bad = [line for line in lines if not line.endswith(" ok")]
     assert not bad, bad
 
