@@ -117,12 +117,18 @@ class _TimedKernels:
         entry, clock = self.entry, time.perf_counter
 
         def call(*args):
+            tiers.note_kernel_call(entry._kernel_sigs, name, args)
             t = clock()
             out = fn(*args)
             entry._twin_seconds(clock() - t)
             return out
 
         return call
+
+
+# a batch entry point -> the single call that gives each of its rows (Compiled._rows)
+_BATCH_ROW = {"batch_value": "value", "batch_value_and_grad": "value_and_grad",
+              "batch_value_and_grad_adjoint": "value_and_grad_adjoint"}
 
 
 @dataclass
@@ -199,6 +205,9 @@ class Compiled:
     # kernel twins (sampling_kernels), which see no inputs, starts the background compile
     _last_inputs: Any = field(default=None, init=False, repr=False, compare=False)
     _timed_k: Any = field(default=None, init=False, repr=False, compare=False)
+    # (kernel name, numba signature) of the kernel twins its sampled answers and second
+    # derivatives ran on tier 0: the background compile compiles them too (issue #17)
+    _kernel_sigs: set = field(default_factory=set, init=False, repr=False, compare=False)
     _fused_names: frozenset = field(default=frozenset(), init=False, repr=False,
                                     compare=False)
 
@@ -552,14 +561,17 @@ class Compiled:
                 "it cannot be compiled in the background")
             self._enter("module")
 
-    def _swap(self, ok, err, names, x, d):
+    def _swap(self, ok, err, names, x, d, kernel_sigs=()):
         """In the background job's thread: load what the other process compiled (numba's
-        disk cache, about 15 ms) and move the calls to it."""
+        disk cache, about 15 ms; ``kernel_sigs``: the kernel library overloads its sampled
+        answers ran as twins, :func:`qsym._tiers.note_kernel_call`) and move the calls to
+        it."""
         if not ok:
             logger.warning("qsym: the background compile of %s failed; compiling in this "
                            "process instead: %s", self.module.__name__, err)
         # loads from the disk cache (or compiles here, in this thread, if it failed)
         tiers.run_calls(self.module, tiers.calls_for(names, self.module, x, d))
+        tiers.compile_kernels(kernel_sigs)  # loaded from the disk cache the job filled
         fused = {name for name in _ENTRY_POINTS if f"fused_{name}" in names}
         prepared = "prepare" in names
         with self._lock:
@@ -599,8 +611,10 @@ class Compiled:
         names = self._wanted(need_prepare)
         x = np.array(x, dtype=np.float64)
         d = np.array(d, dtype=np.float64)
+        sigs = sorted(list(self._kernel_sigs), key=repr)  # (a copy: one C call, atomic)
         self._job = tiers.Job(self.module, self.source, names, x, d,
-                              lambda ok, err: self._swap(ok, err, names, x, d))
+                              lambda ok, err: self._swap(ok, err, names, x, d, sigs),
+                              kernel_sigs=sigs)
         self._job.start()
         logger.debug("%s: background compile of %s started", self.module.__name__,
                      ", ".join(names))
@@ -779,6 +793,9 @@ class Compiled:
             self._promote_fused(np.zeros(self.module.NUM_INPUTS),
                                 np.zeros(self.module.NUM_DATA))
 
+        if self.tier == "python" and tiers.batch_kernel_deferred(name):
+            fn = self._rows(name)
+
         def run(X, D):
             try:
                 return fn(X, D)
@@ -789,6 +806,31 @@ class Compiled:
                            name)(X, D)
 
         return run
+
+    def _rows(self, name):
+        """Tier 0's batch ``name`` when the kernel library's batch kernel is not compiled in
+        this process (:func:`qsym._tiers.batch_kernel_deferred`: it would be loaded or
+        compiled before the answer, issue #17): row by row through the single call's
+        kernel path (this class's ``value`` / ``value_and_grad`` /
+        ``value_and_grad_adjoint``: the twin's ``prepare``, then the kernel or its twin
+        where :func:`qsym._tiers.kernels_for` finds that cheap). The batch kernel runs
+        the same kernel on each row of the same ``prepare``'s arrays: the same bits."""
+        single = getattr(type(self), _BATCH_ROW[name])
+        n_out, n_in = self.module.NUM_OUTPUTS, self.module.NUM_INPUTS
+
+        def rows(X, D):
+            B = X.shape[0]
+            out = np.empty((B, n_out))
+            if name == "batch_value":
+                for b in range(B):
+                    out[b] = single(self, X[b], D[b])
+                return out
+            jac = np.empty((B, n_out, n_in))
+            for b in range(B):
+                out[b], jac[b] = single(self, X[b], D[b])
+            return out, jac
+
+        return rows
 
     def batch_value(self, X, D=None):
         """Values ``(B, n_out)`` at each row of ``X`` (inputs) and ``D`` (data)."""

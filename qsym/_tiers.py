@@ -58,10 +58,12 @@ from __future__ import annotations
 
 import ast
 import atexit
+import base64
 import contextlib
 import json
 import logging
 import os
+import pickle
 import re
 import subprocess
 import sys
@@ -641,11 +643,43 @@ def run_calls(module, calls) -> None:
             pass
 
 
+# at most this many (kernel, signature) pairs noted per circuit (a bound, never reached by
+# qsym's own calls: a few sampling kernels with one signature each)
+KERNEL_SIGS_MAX = 64
+
+
+def note_kernel_call(sigs: set, name: str, args) -> None:
+    """Add ``(name, signature of args)`` to ``sigs``: a kernel library entry point a
+    circuit ran as its plain-Python twin on tier 0 (its sampled answers, second
+    derivatives), which its background compile then compiles (:func:`compile_kernels`)
+    so that the compiled tiers, which call compiled kernels, load it instead of compiling
+    it in the caller (issue #17)."""
+    from . import _kernels as kernels
+
+    if len(sigs) < KERNEL_SIGS_MAX:
+        disp = getattr(kernels, name)
+        sigs.add((name, tuple(disp.typeof_pyval(a) for a in args)))
+
+
+def compile_kernels(sigs) -> None:
+    """Compile (or load from numba's disk cache) each ``(name, signature)`` of the kernel
+    library (:func:`note_kernel_call`); one that fails is skipped (it compiles at its call,
+    as before)."""
+    from . import _kernels as kernels
+
+    for name, sig in sigs:
+        try:
+            getattr(kernels, name).compile(sig)
+        except Exception as exc:  # noqa: BLE001 - compiled at its call instead
+            logger.debug("kernel %s%s not compiled ahead: %s", name, sig, exc)
+
+
 def _worker() -> None:
-    """The background process: read ``{"source", "names", "x", "d", "modules"}`` (JSON)
-    from stdin, load the module from the cache (:func:`qsym._cache.load_module` checks and
-    signs everything as in the parent) and call its entry points, so numba compiles them and
-    writes its cache files; then load each of ``modules`` (sources of modules that import
+    """The background process: read ``{"source", "names", "x", "d", "modules", "kernels"}``
+    (JSON) from stdin, load the module from the cache (:func:`qsym._cache.load_module`
+    checks and signs everything as in the parent) and call its entry points, so numba
+    compiles them and writes its cache files; compile the kernel library overloads in
+    ``kernels`` (:func:`compile_kernels`, from the parent's pickle); then load each of ``modules`` (sources of modules that import
     it: an optimization loop, :mod:`qsym._minimize`) and call its ``_q_compile()``."""
     from . import _cache as cache
 
@@ -654,6 +688,8 @@ def _worker() -> None:
     x = np.array(job["x"], dtype=np.float64)
     d = np.array(job["d"], dtype=np.float64)
     run_calls(module, calls_for(job["names"], module, x, d))
+    if job.get("kernels"):  # the kernel library overloads its sampled answers ran as twins
+        compile_kernels(pickle.loads(base64.b64decode(job["kernels"])))
     for source in job.get("modules", ()):  # modules that import it: their _q_compile()
         cache.load_module(source)._q_compile()
 
@@ -664,12 +700,14 @@ class Job(threading.Thread):
     the module, each compiled by its ``_q_compile()`` after the module's ``names``
     (:func:`_worker`)."""
 
-    def __init__(self, module, source, names, x, d, done, modules=()):
+    def __init__(self, module, source, names, x, d, done, modules=(), kernel_sigs=()):
         super().__init__(name=f"qsym compile {module.__name__}", daemon=True)
         self.payload = json.dumps({"source": source, "names": list(names),
                                    "x": np.asarray(x, dtype=float).tolist(),
                                    "d": np.asarray(d, dtype=float).tolist(),
-                                   "modules": list(modules)})
+                                   "modules": list(modules),
+                                   "kernels": base64.b64encode(pickle.dumps(
+                                       list(kernel_sigs))).decode() if kernel_sigs else ""})
         self.folder = (module.folder() if isinstance(module, LazyModule)
                        else os.path.dirname(module.__file__))
         self.done = done
@@ -985,6 +1023,21 @@ def _counted_twin(fn):
 
 KERNELS = _Kernels(defer=True)
 COMPILED_KERNELS = _Kernels(defer=False)
+
+
+def batch_kernel_deferred(name: str) -> bool:
+    """A circuit on tier 0 about to run the kernel library's batch kernel ``name``
+    (``batch_value``, ``batch_value_and_grad``, ``batch_value_and_grad_adjoint``) should run
+    its rows one by one instead: the batch kernel has no compiled code in this process and
+    :data:`KERNELS` would not hand it over (none on disk, or the warm-up thread has not
+    loaded the kernels yet), so calling it would load or compile it before the answer
+    (issue #17: a first broadcast gradient waited 30-100 s for numba on a machine without
+    it). Inside :func:`kernel_compiles_on_call` (``qsym warmup``) it is called as before.
+
+    >>> batch_kernel_deferred("batch_value") in (True, False)
+    True
+    """
+    return getattr(getattr(KERNELS, name), "twin", False)
 
 
 def kernels_needed_soon(num_wires: int, num_ops: int, adjoint: bool) -> None:

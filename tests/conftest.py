@@ -377,6 +377,9 @@ SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
     "tests/test_examples.py::": 10,  # a script in a new process, its circuits compiled
     "tests/test_examples.py::test_distributed_multistart_on_a_local_cluster": 30,
     "tests/test_tiers.py::test_background_swap_under_threads": 30,
+    # a background compile of a circuit module and program_state, in a subprocess
+    "tests/test_first_answer_compiles.py::"
+    "test_a_promoted_sampled_circuit_does_not_compile_in_the_caller": 40,
     # each compiles a circuit module's batch and fused entry points
     "tests/test_batch.py::test_entangled_circuit_with_data_and_two_outputs": 19,
     "tests/test_batch.py::test_random_circuits_over_the_gate_table[0]": 18,
