@@ -958,7 +958,7 @@ def version() -> str:
 _TOP = __import__("sys").modules[__name__]
 # PennyLane's names for what qsym defines elsewhere: every operator class and operator
 # function in qml.ops, every template in qml.templates, the error-mitigation functions at the
-# top level, the queuing helpers; (holder, {name: object}) rows, checked by test_api_names.
+# top level, the queuing helpers; (holder, {name: object}) rows (tests/test_pl_import_names.py).
 _PENNYLANE_ALIASES = (
     (ops, {n: globals()[n] for n in (
         "Barrier", "BasisState", "BlockEncode", "ControlledQubitUnitary", "DiagonalQubitUnitary",
