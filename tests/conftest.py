@@ -440,7 +440,7 @@ def slow_first(items, parts):
         target[1].extend(blocks[key][1])
     out, start, n = [], 0, len(items)
     for k, (_, slow) in enumerate(loads):
-        size = n // parts if k < parts - 1 else n - len(out)  # xdist's split: len // parts
+        size = (n - len(out)) // (parts - k)  # xdist's split: what is left // nodes left
         take = max(size - len(slow), 0)
         out.extend(slow + rest[start:start + take])
         start += take
