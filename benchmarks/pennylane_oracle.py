@@ -414,6 +414,27 @@ def compare_values(rep, case, what, q, p, atol=1e-7):
                                  f"PennyLane {onp.round(pa.ravel()[:6], 5)}")
 
 
+def qsym_raised(rep, case, what, eq) -> bool:
+    """Whether qsym raised ``eq``: one of its own errors is a refusal, anything else a
+    mismatch (qsym's errors name what it refuses)."""
+    if eq is None:
+        return False
+    if isinstance(eq, qsym.QsymError):
+        rep.refused(case, what, eq)
+    else:
+        rep.mismatch(case, what, f"non-qsym {type(eq).__name__}: {eq}")
+    return True
+
+
+def judge_structures(rep, case, what, q, eq, p, ep, label=""):
+    """Two results' structures (nesting, shapes): unequal is a mismatch; qsym raising a
+    non-qsym error is one; a qsym error where PennyLane answered is a refusal."""
+    if eq is None and ep is None and q != p:
+        rep.mismatch(case, what, f"qsym {label}{q}, PennyLane {p}")
+    elif eq is not None and (not isinstance(eq, qsym.QsymError) or ep is None):
+        qsym_raised(rep, case, what, eq)
+
+
 def check_pair(rep, case, what, fq, fp, atol=1e-7):
     """Both sides: equal values, or qsym raises one of its errors (PennyLane raising or not)."""
     q, eq = outcome(fq)
@@ -559,11 +580,7 @@ def shots_case(rep, case, spec, meas, rng):
     shots = 4000
     q, eq = outcome(lambda: run(qsym, spec, meas, x, shots=shots, seed=int(rng.integers(0, 2**31)))(
         qsym.numpy.array(x)))
-    if eq is not None:
-        if not isinstance(eq, qsym.QsymError):
-            rep.mismatch(case, "shots", f"non-qsym {type(eq).__name__}: {eq}")
-        else:
-            rep.refused(case, "shots", eq)
+    if qsym_raised(rep, case, "shots", eq):
         return
     exact, ep = outcome(lambda: run(pl, spec, meas, x)(pl.numpy.array(x)))
     if ep is not None:
@@ -628,12 +645,8 @@ def shot_vector_case(rep, case, spec, meas, rng):
         rep.refused(case, "known: shot vector", RuntimeError(
             "PennyLane's bug: a Hamiltonian of repeated words with shots drops the other "
             "measurements"))
-    elif eq is None and ep is None and q != p:
-        rep.mismatch(case, "shot vector", f"qsym nesting/shapes {q}, PennyLane {p}")
-    elif eq is not None and not isinstance(eq, qsym.QsymError):
-        rep.mismatch(case, "shot vector", f"non-qsym {type(eq).__name__}: {eq}")
-    elif eq is not None and ep is None:
-        rep.refused(case, "shot vector", eq)
+    else:
+        judge_structures(rep, case, "shot vector", q, eq, p, ep, "nesting/shapes ")
 
 
 def broadcast_case(rep, case, spec, meas, rng):
@@ -760,12 +773,9 @@ def multijac_case(rep, case, spec, meas, rng):
     m = str(rng.choice(["best", "parameter-shift", "adjoint", "backprop"]))
     q, eq = outcome(lambda: qsym.jacobian(run(qsym, spec, meas, x, m))(qsym.numpy.array(x, requires_grad=True)))
     rep.checks += 1
-    if eq is not None:
-        if not isinstance(eq, qsym.QsymError):
-            rep.mismatch(case, f"multi jacobian[{m}]", f"non-qsym {type(eq).__name__}: {eq}")
-        else:
-            rep.refused(case, f"multi jacobian[{m}]", eq)
-    elif structure(q) != structure(p):
+    if qsym_raised(rep, case, f"multi jacobian[{m}]", eq):
+        return
+    if structure(q) != structure(p):
         rep.mismatch(case, f"multi jacobian[{m}]", f"structure qsym {structure(q)}, PennyLane {structure(p)}")
     else:
         compare_values(rep, case, f"multi jacobian[{m}] values", onp.concatenate(leaves(q)),
@@ -788,12 +798,7 @@ def samples_case(rep, case, spec, meas, rng):
     q, eq = outcome(lambda: structure(run(qsym, spec, sm, x, shots=shots, seed=2)(qsym.numpy.array(x))))
     p, ep = outcome(lambda: structure(run(pl, spec, sm, x, shots=shots, seed=2)(pl.numpy.array(x))))
     rep.checks += 1
-    if eq is None and ep is None and q != p:
-        rep.mismatch(case, "samples shot vector", f"qsym {q}, PennyLane {p}")
-    elif eq is not None and not isinstance(eq, qsym.QsymError):
-        rep.mismatch(case, "samples shot vector", f"non-qsym {type(eq).__name__}: {eq}")
-    elif eq is not None and ep is None:
-        rep.refused(case, "samples shot vector", eq)
+    judge_structures(rep, case, "samples shot vector", q, eq, p, ep)
     obs = [("sample", {"word": word, "wires": ws})]
     N = 4000
     s, es = outcome(lambda: run(qsym, spec, obs, x, shots=N, seed=int(rng.integers(0, 2**31)))(qsym.numpy.array(x)))
@@ -867,11 +872,7 @@ def mcmshots_case(rep, case, spec, meas, rng):
     for mm in ("deferred", "one-shot", "tree-traversal"):
         q, eq = outcome(lambda mm=mm: run(qsym, spec, meas, x, shots=N, seed=int(rng.integers(
             0, 2**31)), mcm_method=mm)(qsym.numpy.array(x)))
-        if eq is not None:
-            if not isinstance(eq, qsym.QsymError):
-                rep.mismatch(case, f"mcm shots[{mm}]", f"non-qsym {type(eq).__name__}: {eq}")
-            else:
-                rep.refused(case, f"mcm shots[{mm}]", eq)
+        if qsym_raised(rep, case, f"mcm shots[{mm}]", eq):
             continue
         zcheck(rep, case, f"mcm shots[{mm}]", spec, meas, x, x, q, N)
 
