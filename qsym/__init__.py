@@ -965,8 +965,7 @@ _PENNYLANE_ALIASES = (
         "IntegerComparator", "QubitCarry", "QubitDensityMatrix", "QubitSum", "Snapshot",
         "SparseHamiltonian", "SpecialUnitary", "StatePrep", "WireCut", "adjoint",
         "change_op_basis", "ctrl", "exp", "pow", "prod", "s_prod", "sum", "pauli_measure",
-        "add_decomps", "register_resources", *_unsupported.QUTRIT_NAMES)
-        if n in globals()}),
+        "add_decomps", "register_resources", *_unsupported.QUTRIT_NAMES)}),
     (ops, {"SparseMatrixUndefinedError": exceptions.SparseMatrixUndefinedError,
            "null_decomp": decomposition.null_decomp,
            "controlled_resource_rep": decomposition.controlled_resource_rep,
