@@ -354,6 +354,12 @@ class _MetricTensor:
         if not self.hybrid:
             return g
         J = anp.reshape(anp.array(jac, dtype=float), (n, -1))
+        if (len(entry.blocks) == 1 and tuple(entry.blocks[0][2]) == () and n == 1
+                and np.allclose(getval(J), 1.0)):
+            # PennyLane's shortcut (``_contract_metric_tensor_with_cjac``): one trainable
+            # scalar that is the circuit's one gate parameter (a classical Jacobian equal to
+            # the identity) gives the tape's tensor, shape (1, 1), not a scalar
+            return g
         out = []
         for start, size, shape in entry.blocks:
             Ja = J[:, start:start + size]

@@ -85,6 +85,37 @@ def test_classical_processing_and_several_arguments():
     onp.testing.assert_allclose(gate, [[0.25, 0.0], [0.0, 0.07298165]], atol=1e-8)
 
 
+
+@pytest.mark.parametrize("approx", [None, "block-diag", "diag"])
+def test_one_scalar_used_once_gives_pennylanes_one_by_one_tensor(approx):
+    # PennyLane 0.45 (its classical Jacobian is the identity: the tape's tensor is
+    # returned, shape (1, 1)); any classical processing gives the contracted scalar.
+    # Expected: RX on |0> has generator X/2, variance 1/4; RX(2x): 4 * 1/4.
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def once(x):
+        qml.RX(x, wires=0)
+        qml.RY(0.2, wires=1)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev)
+    def scaled(x):
+        qml.RX(2 * x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array(0.3, requires_grad=True)
+    g = qml.metric_tensor(once, approx=approx)(x)
+    assert onp.shape(g) == (1, 1) and abs(float(g[0, 0]) - 0.25) < 1e-12
+    g2 = qml.metric_tensor(scaled, approx=approx)(x)
+    assert onp.shape(g2) == () and abs(float(g2) - 1.0) < 1e-12
+    # a second, non-trainable argument does not change it; the QNG step stays a scalar
+    opt = qml.QNGOptimizer(0.1, approx=approx or "block-diag")
+    new = opt.step(once, x)
+    assert onp.shape(new) == ()
+    # x - 0.1 * g^-1 * dC/dx, dC/dx = -sin(x), g = 1/4
+    assert abs(float(new) - (0.3 + 0.1 * 4 * onp.sin(0.3))) < 1e-12
+
 def _tutorial_circuit():
     dev = qml.device("default.qubit", wires=3)
 
