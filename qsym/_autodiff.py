@@ -95,9 +95,46 @@ def _cached(qnode, name, key, compute):
     return value
 
 
+EAGER_BYTES = 1 << 28  # the Jacobians computed with their values, kept until asked for
+
+
+def _keep_eager(memo, key, jac) -> None:
+    """Keep a Jacobian computed with its values (:func:`qnode_values`) until the backward
+    pass asks for it: one per call (a cost that calls the QNode at many points, such as a
+    sum over a data set, has its backward pass ask for each), at most ``EAGER_BYTES`` in
+    all, the oldest dropped first (the backward pass then computes it again)."""
+    eager = memo.setdefault("eager", {})
+    eager.pop(key, None)
+    size = getattr(jac, "nbytes", 0)
+    total = sum(getattr(j, "nbytes", 0) for j in eager.values()) + size
+    while eager and total > EAGER_BYTES:
+        total -= getattr(eager.pop(next(iter(eager))), "nbytes", 0)
+    if size <= EAGER_BYTES:
+        eager[key] = jac
+
+
 @primitive
 def qnode_values(qnode, kwargs, diff, *args):
-    """The QNode's measured values at ``args``, flat."""
+    """The QNode's measured values at ``args``, flat.
+
+    A QNode called with autograd boxes is inside a derivative, whose backward pass asks
+    for the Jacobian at the same point: without shots, the values and the Jacobian are
+    computed here in one run of the QNode's method (its forward values are those of its
+    Jacobian's run, as ``qml.grad`` of the QNode itself gives them), and the Jacobian is
+    kept for :func:`qnode_jacobian`. So a hybrid cost runs the circuit as often as
+    PennyLane does (``qml.Tracker``: one execution for backprop and adjoint, the shifted
+    circuits once for parameter shift), not once more for the value. With shots the
+    value is drawn now and the shifted circuits in the backward pass (PennyLane's two
+    batches); where the Jacobian fails, the values are computed alone and the backward
+    pass raises its error as before."""
+    if not qnode.current_shots():
+        try:
+            values, jac, _ = qnode.flat_jacobian(args, kwargs, diff)
+        except Exception:  # noqa: BLE001 - the value alone, and the error when asked for
+            pass
+        else:
+            _keep_eager(qnode.autodiff_memo, _key(qnode, kwargs, diff, args), jac)
+            return values
     values, _ = qnode.flat_values(args, kwargs, diff)
     return values
 
@@ -118,6 +155,11 @@ def _backward_jacobian(qnode, args, kwargs, diff):
 def qnode_jacobian(qnode, kwargs, diff, *args):
     """``J[v, c]``: flat values by the flat differentiated inputs (arguments ``diff``)."""
     key = _key(qnode, kwargs, diff, args)
+    eager = qnode.autodiff_memo.get("eager")
+    if eager and key in eager:  # computed with the values (qnode_values)
+        jac = eager.pop(key)
+        qnode.autodiff_memo["jac"] = (key, jac)  # for the vjp's further calls
+        return jac
     return _cached(qnode, "jac", key, lambda: _backward_jacobian(qnode, args, kwargs, diff))
 
 
