@@ -124,7 +124,7 @@ def test_hash_tells_measurements_apart():
 def test_copy_copies_the_observable_and_keeps_eigvals():
     m = qml.expval(qml.PauliX(0))
     c = copy.copy(m)
-    assert c.obs is not m.obs and c == m
+    assert c.measured_obs is not m.measured_obs and c == m
     e = ExpectationMP(eigvals=[-0.5, 0.5], wires=qml.wires.Wires(0))
     assert copy.copy(e)._eigvals is e._eigvals
 
