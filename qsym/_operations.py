@@ -5591,6 +5591,42 @@ class MeasurementProcess(Measured):
         written = getattr(self, "_written", None)
         return self.measured_obs if written is None else written
 
+    #: qsym's measured form of the observable (a Pauli sum :class:`Observable`, a matrix
+    #: observable, ...), what qsym's stages read; None for a computational-basis measurement
+    measured_obs = None
+    _written = None  # the observable (or measurement value) as the user wrote it
+
+    @property
+    def obs(self):
+        """The operator measured, as the user passed it (PennyLane's ``mp.obs``:
+        ``qml.expval(qml.X(0)).obs`` is ``X(0)``), or None for a measurement of wires, of
+        eigenvalues or of mid-circuit measurement values (those are :attr:`mv`). qsym's own
+        form, which its stages measure, is :attr:`measured_obs`.
+
+        >>> import qsym as qml
+        >>> m = qml.expval(qml.X(0) @ qml.Z(1))
+        >>> m.obs, type(m.obs).__name__, m.obs == qml.X(0) @ qml.Z(1)
+        (X(0) @ Z(1), 'Prod', True)
+        >>> qml.probs(wires=[0]).obs is None, qml.probs(op=qml.Y(2)).obs
+        (True, Y(2))
+        """
+        written = self._written
+        if written is not None and not is_measurement_value(written):
+            return written
+        if written is None and self.measured_obs is None:
+            return getattr(self, "op", None)  # probs(op=...): PennyLane's obs is the operator
+        return self.measured_obs
+
+    @obs.setter
+    def obs(self, value):
+        # PennyLane's plain attribute (mp.obs = op): the operator as written and qsym's form
+        self._written = value
+        if value is None or isinstance(value, Observable) or is_measurement_value(value):
+            self.measured_obs = value
+        else:
+            with _no_recording():
+                self.measured_obs = as_observable(value)
+
     @property
     def sampling(self) -> tuple:
         """How PennyLane samples this measurement's observable (:func:`sampling_form` of

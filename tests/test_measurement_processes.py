@@ -370,3 +370,64 @@ def test_the_id_argument_of_a_measurement_process_is_deprecated():
         warnings.simplefilter("error")
         Dummy(wires=qml.wires.Wires(0))
         ExpectationMP(qml.Z(0))
+
+
+# --- mp.obs: the operator as the user passed it (PennyLane's), mp.measured_obs: qsym's --
+def test_obs_is_the_operator_the_user_passed():
+    x = qml.PauliX(0)
+    m = qml.expval(x)
+    assert m.obs is x and type(m.obs).__name__ == "PauliX" and m.obs.name == "PauliX"
+    assert m.obs == qml.X(0) and qml.equal(m.obs, qml.X(0)) and list(m.obs.wires) == [0]
+    # qsym's own form, which its stages measure: the Pauli word X on wire 0
+    assert dict(m.measured_obs.terms) == {((0, "X"),): 1}
+    prod = qml.X(0) @ qml.Z(1)
+    assert qml.var(prod).obs is prod and type(qml.var(prod).obs).__name__ == "Prod"
+    h = qml.Hamiltonian([0.5, -2.0], [qml.Z(0), qml.Y(1)])
+    assert qml.expval(h).obs is h
+    herm = qml.Hermitian(np.diag([2.0, -1.0]), wires=3)
+    obs = qml.expval(herm).obs
+    assert obs is herm and np.array_equal(obs.data[0], np.diag([2.0, -1.0]))
+    assert list(obs.wires) == [3]
+
+
+def test_obs_is_none_without_an_operator_and_the_operator_of_probs_op():
+    assert qml.probs(wires=[0, 1]).obs is None and qml.sample(wires=0).obs is None
+    assert qml.counts().obs is None and qml.state().obs is None
+    assert ExpectationMP(eigvals=[1.0, -1.0], wires=qml.wires.Wires(0)).obs is None
+    y = qml.Y(2)
+    assert qml.probs(op=y).obs is y and qml.sample(y).obs is y
+
+
+def test_obs_of_a_mid_circuit_measurement_statistic_is_none():
+    def qfunc():
+        m0 = qml.measure(0)
+        mp = qml.expval(m0)
+        assert mp.obs is None and mp.mv is m0
+    qml.tape.make_qscript(qfunc)()
+
+
+def test_setting_obs_sets_what_is_measured():
+    """PennyLane's ``mp.obs`` is a plain attribute: assigning it changes the measurement;
+    <Z(1)> after RX(t) on wire 1 is cos(t)."""
+    m = qml.expval(qml.X(0))
+    z = qml.Z(1)
+    m.obs = z
+    assert m.obs is z and dict(m.measured_obs.terms) == {((1, "Z"),): 1}
+    assert list(m.wires) == [1]
+    tape = qml.tape.QuantumScript([qml.RX(0.4, wires=1)], [m])
+    (result,) = qml.execute([tape], qml.device("default.qubit", wires=2))
+    assert result == pytest.approx(np.cos(0.4))
+
+
+def test_a_custom_measurement_reads_the_operator_as_written():
+    """A measurement class of the user's own sees its operator as passed in ``self.obs``
+    (a PauliZ with PennyLane's methods), not qsym's Pauli sum."""
+    class ZMatrix(StateMP):
+        def process_state(self, state, wire_order):
+            return np.real(np.vdot(state, np.kron(self.obs.matrix(), np.eye(2)) @ state))
+
+    mp = ZMatrix(obs=qml.Z(0))
+    assert type(mp.obs).__name__ == "PauliZ"
+    # |psi> = (0.6|0> + 0.8|1>) |0>: <Z(0)> = 0.36 - 0.64
+    psi = np.kron([0.6, 0.8], [1.0, 0.0])
+    assert mp.process_state(psi, [0, 1]) == pytest.approx(0.36 - 0.64)
