@@ -3498,7 +3498,16 @@ def as_observable(obj) -> Observable:
             return UnmeasuredOperator(obj, refusal)
         raise MeasurementError(refusal)
     if isinstance(obj, Operation):
-        row = gate_def(obj.name)
+        try:
+            row = gate_def(obj.name)
+        except GateError:  # a user's operator: its Hermitian matrix, else not an observable
+            hermitian = _hermitian_of(obj)
+            if hermitian is not None:
+                return hermitian
+            raise MeasurementError(
+                f"{obj.name} cannot be used as an observable: qsym knows no Pauli form of it "
+                "and it is not a verified Hermitian matrix (write it as a qml.Hermitian or a "
+                "sum of Pauli words)") from None
         if row.pauli is None:
             raise MeasurementError(
                 f"{obj.name} cannot be used as an observable; qsym measures PauliX, PauliY, "
@@ -5024,6 +5033,15 @@ class Hermitian(_MatrixObservable):
 
     def __init__(self, A, wires, id=None):
         wires = wires_tuple(wires)
+        if len(set(wires)) != len(wires):
+            raise WireError(f"Hermitian got duplicate wires {list(wires)}")
+        self._set_matrix(A, wires)
+        self.id = id
+        take_over(self)  # PennyLane's queue: made here (a measurement of it takes it off)
+
+    def _set_matrix(self, A, wires) -> None:
+        """Check the matrix ``A`` on ``wires`` (PennyLane's checks) and make it this
+        observable's: its matrix as given, its Pauli sum (what is measured)."""
         M = np.asarray(A, dtype=complex)
         k = len(wires)
         _check_hermitian_shape(M, k)
@@ -5031,16 +5049,31 @@ class Hermitian(_MatrixObservable):
             raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")
         if not np.allclose(M, M.conj().T, atol=1e-10):
             raise MeasurementError("Hermitian: the matrix is not Hermitian (A != A^dagger)")
-        if len(set(wires)) != k:
-            raise WireError(f"Hermitian got duplicate wires {list(wires)}")
         if k > 8:
             raise MeasurementError("Hermitian on more than 8 wires: write it as a Pauli sum")
         Observable.__init__(self, pauli_decomposition(M, wires).terms)
         self._matrix, self._mwires = M, wires  # for probs(op=...): its eigenbasis
         # as written (qml.draw's show_matrices); a qsym tensor stays itself (trainable)
         self._value = self._given = A if isinstance(A, np.ndarray) else np.asarray(A)
-        self.id = id
-        take_over(self)  # PennyLane's queue: made here (a measurement of it takes it off)
+
+    @property
+    def data(self) -> tuple:
+        """PennyLane's ``op.data``: ``(matrix,)``. Assigning ``h.data = [A]`` replaces the
+        matrix (checked as at construction); its eigenvalues, Pauli sum and what a
+        measurement of it measures follow.
+
+        >>> h = Hermitian(np.diag([1.0, 2.0]), wires=0)
+        >>> h.data = [np.diag([5.0, 7.0])]
+        >>> h.eigvals(), h.terms
+        (array([5., 7.]), {(): 6.0, ((0, 'Z'),): -1.0})
+        """
+        return (self._value,)
+
+    @data.setter
+    def data(self, value):
+        if len(value) != 1:
+            raise MeasurementError(f"Hermitian.data takes one matrix, got {len(value)} entries")
+        self._set_matrix(value[0], self._mwires)
 
     @staticmethod
     def compute_matrix(A) -> np.ndarray:
@@ -5992,6 +6025,8 @@ class _PLMeasurement(MeasurementProcess):
             if isinstance(mv, list):
                 return np.arange(2 ** len(self.wires))
             return np.asarray([mv[i] for i in range(2 ** len(mv.measurements))])
+        if isinstance(self.measured_obs, UnmeasuredOperator):  # PennyLane's obs.eigvals()
+            return self.measured_obs.op.eigvals()
         return None if self.measured_obs is None else _basis_eigvals(self.measured_obs)[1]
 
     def _wires_in(self, wire_order):
@@ -6106,6 +6141,13 @@ class _PLMeasurement(MeasurementProcess):
         np.float64(-0.5)
         """
         self._own_method("process_samples")
+        if isinstance(self.measured_obs, UnmeasuredOperator):
+            try:
+                self.eigvals()
+            except EigvalsUndefinedError as exc:  # PennyLane's text
+                raise EigvalsUndefinedError(
+                    f"Cannot compute samples of {self.measured_obs.op.name}. (it has no "
+                    "eigenvalues: define its compute_eigvals or compute_matrix)") from exc
         samples = np.asarray(samples)
         if samples.ndim == 3:  # a batch of sample sets
             return [self.process_samples(s, wire_order, shot_range, bin_size) for s in samples]
@@ -6757,7 +6799,7 @@ def _sampled(kind, op, wires):
         # the measurement is used: the same here, with what to write instead
         return MeasurementProcess(kind, LiteralObservable(kind, op))
     if op is not None:
-        mp = MeasurementProcess(kind, as_observable(op))
+        mp = MeasurementProcess(kind, measured_operator(op))
         mp._written = op
         return mp
     return MeasurementProcess(kind, wires=None if wires is None else wires_tuple(wires))

@@ -431,3 +431,69 @@ def test_a_custom_measurement_reads_the_operator_as_written():
     # |psi> = (0.6|0> + 0.8|1>) |0>: <Z(0)> = 0.36 - 0.64
     psi = np.kron([0.6, 0.8], [1.0, 0.0])
     assert mp.process_state(psi, [0, 1]) == pytest.approx(0.36 - 0.64)
+
+
+def test_assigning_a_hermitians_data_changes_what_is_measured():
+    """PennyLane's ``obs.data = [A]``: the measurement's eigenvalues and value follow the new
+    matrix. On |10> (X on wire 0) the value of diag(d) on wires [0, 1] is d[2]."""
+    h = qml.Hermitian(np.diag([1.0, 2.0, 3.0, 4.0]), wires=[0, 1])
+    m = qml.expval(h)
+    assert np.array_equal(m.eigvals(), [1.0, 2.0, 3.0, 4.0])
+    h.data = [np.diag([5.0, 6.0, 7.0, 8.0])]
+    assert np.array_equal(m.eigvals(), [5.0, 6.0, 7.0, 8.0])
+    assert np.array_equal(h.matrix(), np.diag([5.0, 6.0, 7.0, 8.0]))
+    tape = qml.tape.QuantumScript([qml.X(0)], [m])
+    (result,) = qml.execute([tape], qml.device("default.qubit", wires=2))
+    assert result == pytest.approx(7.0)
+    with pytest.raises(qml.errors.MeasurementError, match="not Hermitian"):
+        h.data = [np.array([[0.0, 1.0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])]
+    with pytest.raises(qml.errors.MeasurementError, match="shape 4x4"):
+        h.data = [np.eye(2)]
+
+
+class _NoEigvals(qml.operation.Operator):
+    """A user's operator with neither a matrix nor eigenvalues."""
+    num_wires = 1
+
+
+class _UserX(qml.operation.Operator):
+    """A user's operator with a Hermitian matrix (Pauli X written by hand)."""
+    num_wires = 1
+    is_verified_hermitian = True
+
+    @staticmethod
+    def compute_matrix():
+        return np.array([[0.0, 1.0], [1.0, 0.0]])
+
+
+def test_a_user_operator_without_eigenvalues_is_kept_and_refused_when_processed():
+    """PennyLane makes ``qml.sample(op=op)`` of any operator; processing samples of one
+    without eigenvalues raises its EigvalsUndefinedError, and so does ``mp.eigvals()``."""
+    op = _NoEigvals(0)
+    mp = qml.sample(op=op)
+    assert mp.obs is op
+    with pytest.raises(qml.operation.EigvalsUndefinedError, match="Cannot compute samples of _NoEigvals"):
+        mp.process_samples(samples=np.array([[1, 0]]), wire_order=[0])
+    with pytest.raises(qml.operation.EigvalsUndefinedError):
+        qml.expval(_NoEigvals(0)).eigvals()
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit():
+        return qml.expval(_NoEigvals(0))
+
+    with pytest.raises(qml.errors.MeasurementError, match="cannot be used as an observable"):
+        circuit()
+
+
+def test_a_user_operator_with_a_hermitian_matrix_is_measured_by_it():
+    """<X> after RY(t) on |0> is sin(t); its derivative cos(t) (closed forms)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(t):
+        qml.RY(t, wires=0)
+        return qml.expval(_UserX(0))
+
+    t = qml.numpy.array(0.3, requires_grad=True)
+    assert circuit(t) == pytest.approx(np.sin(0.3))
+    assert qml.grad(circuit)(t) == pytest.approx(np.cos(0.3))
