@@ -134,7 +134,7 @@ class CircuitGraph:
             parts.append(op.name + "".join(f"!{p}!" for p in op.data) + str(op.wires.tolist()))
         parts.append("|||")
         for mp in self.observables:
-            obs = getattr(mp, "written_obs", getattr(mp, "obs", None))  # as the user wrote it
+            obs = getattr(mp, "written_obs", getattr(mp, "measured_obs", None))  # as the user wrote it
             obs, data, name = (mp, [], "Identity") if obs is None else (obs, obs.data, str(obs.name))
             parts.append(f"{type(mp).__name__}!{name}" + "".join(f"!{p}!" for p in data)
                          + str(obs.wires.tolist()))

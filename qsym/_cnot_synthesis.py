@@ -284,7 +284,7 @@ def _check_transpilable(tape, graph) -> None:
     if any(w not in graph.nodes for w in tape.wires):
         raise ValueError(f"Not all wires present in coupling map! wires: {tape.wires.tolist()}, "
                          f"coupling map: {graph.nodes}")
-    if any(isinstance(getattr(m, "obs", None), (LinearCombination, Prod))
+    if any(isinstance(getattr(m, "measured_obs", None), (LinearCombination, Prod))
            for m in tape.measurements):
         raise NotImplementedError(
             "Measuring expectation values of tensor products or Hamiltonians is not yet supported")

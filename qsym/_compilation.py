@@ -1030,7 +1030,7 @@ def diagonalize_observable(observable, _visited_obs=None, supported_base_obs=DEF
 def _observable_of(m):
     """The observable measurement ``m`` reads, as written (``qml.probs(op=...)``: its
     operator), or None (wires in the computational basis, a mid-circuit value)."""
-    return m.written_obs if m.obs is not None else getattr(m, "op", None)
+    return m.written_obs if m.measured_obs is not None else getattr(m, "op", None)
 
 
 def _remeasured(m, obs, to_eigvals: bool):
@@ -1181,7 +1181,7 @@ def _check_computational(tape) -> None:
         except MeasurementError:  # (not a Pauli operator: the other path decides)
             raise QuantumFunctionError(f"{obs} is not a Pauli observable") from None
         if any(w in wires and p != "Z" for word in terms for w, p in word):
-            raise QuantumFunctionError(f"{m.obs} does not commute with the computational "
+            raise QuantumFunctionError(f"{m.measured_obs} does not commute with the computational "
                                        "basis measurements of its wires")
 
 

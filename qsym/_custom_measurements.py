@@ -97,12 +97,12 @@ def _mapped(m, wire_map: dict, device_wires=()):
     """A copy of ``m`` on the integer wires the carrier's wire order numbers (its observable
     too), as PennyLane's device maps a tape's wires before measuring."""
     new = copy.copy(m)
-    if getattr(m, "obs", None) is not None and hasattr(m.obs, "map_wires"):
-        new.obs = m.obs.map_wires(wire_map)
+    if getattr(m, "measured_obs", None) is not None and hasattr(m.measured_obs, "map_wires"):
+        new.measured_obs = m.measured_obs.map_wires(wire_map)
     raw = getattr(m, "_wires", None)
     if raw is not None:
         new._wires = tuple(wire_map[w] for w in raw)
-    elif getattr(m, "obs", None) is None:  # every wire: the device's (PennyLane's preprocessing)
+    elif getattr(m, "measured_obs", None) is None:  # every wire: the device's (PennyLane's preprocessing)
         new._wires = tuple(wire_map[w] for w in device_wires if w in wire_map) or None
     return new
 

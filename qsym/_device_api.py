@@ -129,7 +129,7 @@ def _takes(method, no_workers, circuit) -> bool:
         if circuit is None:
             return True
         return not circuit.shots and not any(
-            type(getattr(m, "obs", None)).__name__ == "SparseHamiltonian"
+            type(getattr(m, "measured_obs", None)).__name__ == "SparseHamiltonian"
             for m in circuit.measurements)
     return method == "adjoint" and supports_adjoint(circuit)
 
@@ -281,7 +281,7 @@ def _on_wires(m, wires):
     """A sample, counts, probability or state measurement of no wires made one of the
     device's ``wires`` (PennyLane's ``validate_device_wires`` swaps it out; counts keep
     ``all_outcomes``); others as they are."""
-    if (type(m).__name__ in _WIRELESS and getattr(m, "obs", None) is None
+    if (type(m).__name__ in _WIRELESS and getattr(m, "measured_obs", None) is None
             and not getattr(m, "wires", None) and getattr(m, "mv", None) is None):
         new = type(m)(wires=list(wires))
         if hasattr(m, "all_outcomes"):
@@ -312,7 +312,7 @@ def validate_measurements(tape, analytic_measurements=None, sample_measurements=
     """
     shots = bool(tape.shots)
     for m in tape.measurements:
-        obs = getattr(m, "obs", None)
+        obs = getattr(m, "measured_obs", None)
         refused = isinstance(obs, UnmeasuredOperator) or (
             m.kind == "state" if shots else bool(getattr(m, "shadow", None))) or (
             obs is not None and not observable_accepted(obs, m.kind == "expval" and not shots))
@@ -542,7 +542,7 @@ def adjoint_state_measurements(tape):
     kinds = [getattr(m, "kind", None) for m in tape.measurements]
     if all(k == "expval" for k in kinds):
         return (tape,), _first
-    if any(getattr(m, "obs", None) is not None or getattr(m, "diag", None)
+    if any(getattr(m, "measured_obs", None) is not None or getattr(m, "diag", None)
            for m in tape.measurements):  # an observable, or a basis rotated into (probs(op=))
         raise DeviceError("adjoint diff supports either all expectation values or only "
                           "measurements without observables.")

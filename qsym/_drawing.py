@@ -384,7 +384,7 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
     m_notes = []
     for m in results:  # the observable as written: probs(op=X) is Probs[X], Hermitian 𝓗(M0)
         m_notes.append(getattr(m, "op", None) if getattr(m, "diag", ()) or hasattr(m, "op")
-                       else getattr(m, "obs", None))
+                       else getattr(m, "measured_obs", None))
     if not _same_gates(items, circuit):
         return None
     index = {w: i for i, w in enumerate(circuit.wire_labels or range(circuit.num_wires))}
@@ -604,7 +604,7 @@ def _mcm_measurements(results, matrices, decimals=None) -> list:
                                            else "MCM")))
             continue
         note = (getattr(mp, "op", None) if getattr(mp, "diag", ()) or hasattr(mp, "op")
-                else getattr(mp, "obs", None))
+                else getattr(mp, "measured_obs", None))
         wires = mp.raw_wires or (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
                              or getattr(note, "wires", None) or ())
         out.append(SimpleNamespace(kind="meas", obj=mp, wires=tuple(wires), mcms=(),
@@ -644,7 +644,7 @@ def _measurement_wires(obj) -> tuple:
     """The wires of an operation or a terminal measurement (its observable's)."""
     wires = getattr(obj, "wires", None)
     if not wires and getattr(obj, "kind", None) is not None:  # a measurement of an observable
-        note = getattr(obj, "op", None) or getattr(obj, "obs", None)
+        note = getattr(obj, "op", None) or getattr(obj, "measured_obs", None)
         wires = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
                  or getattr(note, "wires", None))
     return tuple(wires or ())
@@ -1769,8 +1769,8 @@ def snapshot_value(m, state, order: list):
                               VarianceMP)
 
     n = len(order)
-    if isinstance(m, (ExpectationMP, VarianceMP)) and m.obs is not None:
-        o = matrix(m.obs, wire_order=order)
+    if isinstance(m, (ExpectationMP, VarianceMP)) and m.measured_obs is not None:
+        o = matrix(m.measured_obs, wire_order=order)
         mean = float(np.real(np.vdot(state, o @ state)))
         if m.kind == "expval":
             return np.float64(mean)

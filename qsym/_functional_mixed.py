@@ -394,7 +394,7 @@ def csr_dot_products_density_matrix(measurementprocess, state, is_state_batched:
     1.0
     """
     n = _num_wires(state, is_state_batched)
-    obs = measurementprocess.obs
+    obs = measurementprocess.measured_obs
     if pauli.is_pauli_sentence(obs):
         h = pauli.pauli_sentence(obs).to_mat(wire_order=range(n), format="csr")
     else:
@@ -417,7 +417,7 @@ def full_dot_products_density_matrix(measurementprocess, state, is_state_batched
     """
     n = _num_wires(state, is_state_batched)
     rho = _as_matrix(state, n)
-    h = np.asarray(measurementprocess.obs.matrix(wire_order=list(range(n))))
+    h = np.asarray(measurementprocess.measured_obs.matrix(wire_order=list(range(n))))
     return np.real(np.einsum("...ij,ji->...", rho, h))
 
 
@@ -430,7 +430,7 @@ def sum_of_terms_method(measurementprocess, state, is_state_batched: bool = Fals
     1.0
     """
     return sum(measure(ExpectationMP(term), state, is_state_batched=is_state_batched,
-                       readout_errors=readout_errors) for term in measurementprocess.obs)
+                       readout_errors=readout_errors) for term in measurementprocess.measured_obs)
 
 
 def get_measurement_function(measurementprocess, state):
@@ -445,7 +445,7 @@ def get_measurement_function(measurementprocess, state):
     if isinstance(mp, StateMeasurement):
         if getattr(mp, "mv", None) is not None:
             return state_diagonalizing_gates
-        obs = mp.obs
+        obs = mp.measured_obs
         if isinstance(mp, ExpectationMP):
             name = getattr(obs, "name", None)
             if name == "SparseHamiltonian":
@@ -512,8 +512,8 @@ def sample_state(state, shots: int, is_state_batched: bool = False, wires=None, 
 def _apply_diagonalizing_gates(mps, state, is_state_batched=False):
     if len(mps) == 1:
         gates = mps[0].diagonalizing_gates()
-    elif all(mp.obs for mp in mps):
-        gates = pauli.diagonalize_qwc_pauli_words([mp.obs for mp in mps])[0]
+    elif all(mp.measured_obs for mp in mps):
+        gates = pauli.diagonalize_qwc_pauli_words([mp.measured_obs for mp in mps])[0]
     else:
         gates = []
     for op in gates:
@@ -576,7 +576,7 @@ def measure_with_samples(measurements, state, shots, is_state_batched: bool = Fa
     groups, indices = fq.group_measurements(list(measurements))
     results = []
     for group in groups:
-        obs = getattr(group[0], "obs", None)
+        obs = getattr(group[0], "measured_obs", None)
         if isinstance(group[0], ExpectationMP) and isinstance(obs, LinearCombination):
             coeffs, terms = obs.terms()
             results.extend(_measure_terms(terms, coeffs, state, shots, is_state_batched, rng,

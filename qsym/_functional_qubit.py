@@ -434,7 +434,7 @@ def csr_dot_products(measurementprocess, state, is_state_batched: bool = False):
     2.0
     """
     n = np.ndim(state) - is_state_batched
-    h = measurementprocess.obs.sparse_matrix(wire_order=list(range(n)))
+    h = measurementprocess.measured_obs.sparse_matrix(wire_order=list(range(n)))
     kets = np.reshape(np.asarray(state), (-1, 2 ** n))
     res = np.sum(np.conj(kets) * np.asarray((h @ kets.T).T), axis=1)
     return np.real(np.squeeze(res))
@@ -447,7 +447,7 @@ def full_dot_products(measurementprocess, state, is_state_batched: bool = False)
     >>> float(full_dot_products(qml.expval(qml.Z(0)), np.array([0, 1])))
     -1.0
     """
-    ket = apply_operation(measurementprocess.obs, state, is_state_batched=is_state_batched)
+    ket = apply_operation(measurementprocess.measured_obs, state, is_state_batched=is_state_batched)
     axes = tuple(range(int(is_state_batched), np.ndim(state)))
     return np.real(np.sum(np.conj(state) * ket, axis=axes))
 
@@ -460,7 +460,7 @@ def sum_of_terms_method(measurementprocess, state, is_state_batched: bool = Fals
     2.0
     """
     return sum(measure(ExpectationMP(term), state, is_state_batched=is_state_batched)
-               for term in measurementprocess.obs)
+               for term in measurementprocess.measured_obs)
 
 
 def get_measurement_function(measurementprocess, state):
@@ -473,7 +473,7 @@ def get_measurement_function(measurementprocess, state):
     """
     mp = measurementprocess
     if isinstance(mp, StateMeasurement):
-        obs = mp.obs
+        obs = mp.measured_obs
         if isinstance(mp, ExpectationMP) and obs is not None:
             name = getattr(obs, "name", None)
             if name == "SparseHamiltonian":
@@ -524,19 +524,19 @@ def group_measurements(mps):
         return [mps], [[0]]
     words, others, other_idx, bare, bare_idx = [], [], [], [], []
     for i, mp in enumerate(mps):
-        if isinstance(mp.obs, (Sum, SProd, Prod)):
-            mp.obs = simplify(mp.obs)
+        if isinstance(mp.measured_obs, (Sum, SProd, Prod)):
+            mp.measured_obs = simplify(mp.measured_obs)
         if isinstance(mp, (ClassicalShadowMP, ShadowExpvalMP)):
             others.append([mp]), other_idx.append([i])
-        elif mp.obs is None:
+        elif mp.measured_obs is None:
             bare.append(mp), bare_idx.append(i)
-        elif pauli.is_pauli_word(mp.obs):
+        elif pauli.is_pauli_word(mp.measured_obs):
             words.append((i, mp))
         else:
             others.append([mp]), other_idx.append([i])
     groups, indices = [], []
     if words:
-        parts = pauli.compute_partition_indices([mp.obs for _, mp in words])
+        parts = pauli.compute_partition_indices([mp.measured_obs for _, mp in words])
         indices = [[words[j][0] for j in part] for part in parts]
         groups = [[words[j][1] for j in part] for part in parts]
     return (groups + ([bare] if bare else []) + others,
@@ -549,8 +549,8 @@ _group_measurements = group_measurements  # PennyLane's name (its sampling modul
 def _apply_diagonalizing_gates(mps, state, is_state_batched=False):
     if len(mps) == 1:
         gates = mps[0].diagonalizing_gates()
-    elif all(mp.obs for mp in mps):
-        gates = pauli.diagonalize_qwc_pauli_words([mp.obs for mp in mps])[0]
+    elif all(mp.measured_obs for mp in mps):
+        gates = pauli.diagonalize_qwc_pauli_words([mp.measured_obs for mp in mps])[0]
     else:
         gates = []
     for op in gates:
@@ -657,7 +657,7 @@ def measure_with_samples(measurements, state, shots, is_state_batched: bool = Fa
     groups, indices = group_measurements(mps)
     results = []
     for group in groups:
-        obs = getattr(group[0], "obs", None)
+        obs = getattr(group[0], "measured_obs", None)
         if isinstance(group[0], ExpectationMP) and isinstance(obs, LinearCombination):
             coeffs, terms = obs.terms()
             results.extend(_measure_terms(terms, coeffs, state, shots, is_state_batched, rng))

@@ -617,7 +617,7 @@ def observable_of(m):
     >>> observable_of(qml.expval(qml.QuadX(1)))
     ('QuadX', Wires([1]), [])
     """
-    obs = getattr(m.obs, "op", m.obs)
+    obs = getattr(m.measured_obs, "op", m.measured_obs)
     if isinstance(obs, cv.CVObservable):
         return obs.name, obs.wires, [getval(p) for p in obs.parameters]
     if getattr(obs, "terms", None) is not None and set(obs.terms) == {()}:
@@ -665,7 +665,7 @@ def record(func, args, kwargs, shots=None):
     ms, rebuild = _flat_measurements(result)
     ops = [op for op in tape.items
            if not isinstance(op, MeasurementProcess) and op not in ms and
-           not any(getattr(m.obs, "op", None) is op for m in ms)]
+           not any(getattr(m.measured_obs, "op", None) is op for m in ms)]
     return QuantumScript(_expanded(ops), ms, shots=shots), rebuild
 
 
@@ -792,7 +792,7 @@ class _IdentityObservable:
 
 def _observable(m):
     """The CV observable a measurement measures (the identity as first order), or None."""
-    obs = getattr(m.obs, "op", m.obs)
+    obs = getattr(m.measured_obs, "op", m.measured_obs)
     if isinstance(obs, cv.CVObservable):
         return obs
     if getattr(obs, "terms", None) is not None and set(obs.terms) == {()}:
@@ -1225,7 +1225,7 @@ def is_cv(obj) -> bool:
         return getattr(obj.device, "run_qnode", None) is not None
     if isinstance(obj, QuantumScript):
         return any(isinstance(op, cv.CVOperator) for op in obj.operations) or any(
-            isinstance(getattr(m.obs, "op", None), cv.CVOperator) for m in obj.measurements)
+            isinstance(getattr(m.measured_obs, "op", None), cv.CVOperator) for m in obj.measurements)
     return False
 
 

@@ -792,7 +792,7 @@ def init_statistic(mp, kind: str, mv, all_outcomes=False, dtype=None, check=True
 
     >>> from qsym import _operations as o
     >>> mp = o.expval(measure(0))
-    >>> mp.mv.wires, mp.obs, mp.wires
+    >>> mp.mv.wires, mp.measured_obs, mp.wires
     (Wires([0]), None, Wires([0]))
 
     ``check=False`` (a measurement class made directly, ``ProbabilityMP(obs=...)``, as
@@ -925,7 +925,7 @@ def _check_deferrable(measurements) -> None:
                 "Cannot use StateMP as a measurement when using qml.defer_measurements. "
                 "Deferred measurements can occur automatically when using mid-circuit "
                 "measurements on a device that does not support them.")
-        if (mp.kind in ("probs", "sample", "counts") and mp.obs is None and not mp.wires
+        if (mp.kind in ("probs", "sample", "counts") and mp.measured_obs is None and not mp.wires
                 and getattr(mp, "mv", None) is None):
             raise MeasurementError(
                 f"Cannot use {name} as a measurement without specifying wires when using "
@@ -955,7 +955,7 @@ def _wires_of(op) -> tuple:
     """The wires an operation or a final measurement uses (a measurement's observable's)."""
     if getattr(op, "wires", None):
         return tuple(op.wires)
-    obs = getattr(op, "obs", None)
+    obs = getattr(op, "measured_obs", None)
     return tuple(getattr(obs, "wires", None) or ())
 
 
@@ -1131,7 +1131,7 @@ def rewrite_recording(items, result, device_wires=None):
     >>> m = MidMeasure(0, meas_uid="a")
     >>> gates, res = rewrite_recording([o.GATE_CLASSES["RX"](0.5, wires=0), m],
     ...                                o.expval(MeasurementValue([m])))
-    >>> gates, res, res.obs
+    >>> gates, res, res.measured_obs
     ([RX(0.5, wires=[0]), CNOT(wires=[0, 1])], expval(MeasurementValue(wires=[1])), Observable(0.5 * I - 0.5 * Z(1)))
     """
     # the measurements of a returned pytree (nested tuples, lists, dicts), rebuilt after
@@ -1243,7 +1243,7 @@ def one_shot_wires() -> bool:
 def _on_device_wires(mp, device_wires):
     """``mp``, or, a sample, counts or probabilities of no wires (all of them), the same of
     the device's wires (one-shot semantics: the copies the deferral adds are not measured)."""
-    if (mp.kind not in ("probs", "sample", "counts") or mp.obs is not None or mp.wires
+    if (mp.kind not in ("probs", "sample", "counts") or mp.measured_obs is not None or mp.wires
             or getattr(mp, "mv", None) is not None):
         return mp
     wires = list(device_wires)
@@ -1308,9 +1308,9 @@ def check_deferrable(tape) -> None:
     """
     from ._cv import CVObservable, CVOperation
 
-    observed = [getattr(m, "written_obs", None) if getattr(m, "obs", None) is not None else None
+    observed = [getattr(m, "written_obs", None) if getattr(m, "measured_obs", None) is not None else None
                 for m in tape.measurements]
-    observed += [getattr(m, "obs", None) for m in tape.measurements]
+    observed += [getattr(m, "measured_obs", None) for m in tape.measurements]
     if any(isinstance(op, CVOperation) for op in tape.operations) or any(
             isinstance(getattr(o, "op", o), CVObservable) for o in observed):
         raise MeasurementError("Continuous variable operations and observables are not "

@@ -71,7 +71,7 @@ def zero_measurement(mp, num_device_wires: int, shots, batch_size):
 
 
 def _zero_counts(mp, num_device_wires, shots, batch_size):
-    if getattr(mp, "obs", None) is None and getattr(mp, "mv", None) is None:
+    if getattr(mp, "measured_obs", None) is None and getattr(mp, "mv", None) is None:
         n = len(mp.wires or ()) or num_device_wires
         outcomes = [f"{x:0{n}b}" for x in range(2**n)]
     else:  # an observable's (or a mid-circuit value's) eigenvalues: the least gets the shots

@@ -79,7 +79,7 @@ def init_auxiliary_tape(circuit):
     kept = []
     for m in circuit.measurements:
         if getattr(m, "mv", None) is None:
-            kept.append(o.sample(m.obs) if m.kind == "var" else m)
+            kept.append(o.sample(m.measured_obs) if m.kind == "var" else m)
     with _detached():
         kept += [o.sample(MeasurementValue([op])) for op in circuit.operations if is_mcm(op)]
     return QuantumScript(circuit.operations, kept, shots=[1] * circuit.shots.total_shots,
@@ -178,7 +178,7 @@ def measurement_with_no_shots(measurement):
     array([nan, nan, nan, nan])
     """
     if measurement.kind == "probs":
-        n = len(measurement.wires) or len(getattr(measurement.obs, "wires", ()) or ())
+        n = len(measurement.wires) or len(getattr(measurement.measured_obs, "wires", ()) or ())
         return np.nan * np.ones(2 ** max(n, 1))
     return np.nan
 
@@ -204,7 +204,7 @@ def _one_shot_no_shots(m):
     >>> _one_shot_no_shots(qml.probs(wires=[0, 1])), _one_shot_no_shots(qml.probs(op=qml.X(0)))
     (nan, array([nan, nan]))
     """
-    if m.kind == "probs" and (m.obs is not None or getattr(m, "op", None) is not None
+    if m.kind == "probs" and (m.measured_obs is not None or getattr(m, "op", None) is not None
                               or getattr(m, "mv", None) is not None):
         return np.full(2 ** len(m.wires), np.nan)
     return np.nan

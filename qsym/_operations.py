@@ -2343,8 +2343,8 @@ def _compare_measurement_values(v1, v2):
 def _measured_operator(m):
     """The operator a measurement measures, as written (``probs(op=Z(0))`` keeps it though
     it measures wires), or None."""
-    if m.obs is not None:
-        return m.obs
+    if m.measured_obs is not None:
+        return m.measured_obs
     for attr in ("_written", "op"):  # (probs(op=...) keeps its operator as op)
         written = getattr(m, attr, None)
         if isinstance(written, (Operation, Observable)):
@@ -3432,7 +3432,7 @@ class UnmeasuredOperator(Observable):
     >>> m
     expval(RX(0.5, wires=[0]))
     >>> try:
-    ...     m.obs.terms
+    ...     m.measured_obs.terms
     ... except qml.MeasurementError as exc:
     ...     print(str(exc).split(";")[0])
     RX cannot be used as an observable
@@ -3498,7 +3498,16 @@ def as_observable(obj) -> Observable:
             return UnmeasuredOperator(obj, refusal)
         raise MeasurementError(refusal)
     if isinstance(obj, Operation):
-        row = gate_def(obj.name)
+        try:
+            row = gate_def(obj.name)
+        except GateError:  # a user's operator: its Hermitian matrix, else not an observable
+            hermitian = _hermitian_of(obj)
+            if hermitian is not None:
+                return hermitian
+            raise MeasurementError(
+                f"{obj.name} cannot be used as an observable: qsym knows no Pauli form of it "
+                "and it is not a verified Hermitian matrix (write it as a qml.Hermitian or a "
+                "sum of Pauli words)") from None
         if row.pauli is None:
             raise MeasurementError(
                 f"{obj.name} cannot be used as an observable; qsym measures PauliX, PauliY, "
@@ -5024,6 +5033,15 @@ class Hermitian(_MatrixObservable):
 
     def __init__(self, A, wires, id=None):
         wires = wires_tuple(wires)
+        if len(set(wires)) != len(wires):
+            raise WireError(f"Hermitian got duplicate wires {list(wires)}")
+        self._set_matrix(A, wires)
+        self.id = id
+        take_over(self)  # PennyLane's queue: made here (a measurement of it takes it off)
+
+    def _set_matrix(self, A, wires) -> None:
+        """Check the matrix ``A`` on ``wires`` (PennyLane's checks) and make it this
+        observable's: its matrix as given, its Pauli sum (what is measured)."""
         M = np.asarray(A, dtype=complex)
         k = len(wires)
         _check_hermitian_shape(M, k)
@@ -5031,16 +5049,31 @@ class Hermitian(_MatrixObservable):
             raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")
         if not np.allclose(M, M.conj().T, atol=1e-10):
             raise MeasurementError("Hermitian: the matrix is not Hermitian (A != A^dagger)")
-        if len(set(wires)) != k:
-            raise WireError(f"Hermitian got duplicate wires {list(wires)}")
         if k > 8:
             raise MeasurementError("Hermitian on more than 8 wires: write it as a Pauli sum")
         Observable.__init__(self, pauli_decomposition(M, wires).terms)
         self._matrix, self._mwires = M, wires  # for probs(op=...): its eigenbasis
         # as written (qml.draw's show_matrices); a qsym tensor stays itself (trainable)
         self._value = self._given = A if isinstance(A, np.ndarray) else np.asarray(A)
-        self.id = id
-        take_over(self)  # PennyLane's queue: made here (a measurement of it takes it off)
+
+    @property
+    def data(self) -> tuple:
+        """PennyLane's ``op.data``: ``(matrix,)``. Assigning ``h.data = [A]`` replaces the
+        matrix (checked as at construction); its eigenvalues, Pauli sum and what a
+        measurement of it measures follow.
+
+        >>> h = Hermitian(np.diag([1.0, 2.0]), wires=0)
+        >>> h.data = [np.diag([5.0, 7.0])]
+        >>> h.eigvals(), h.terms
+        (array([5., 7.]), {(): 6.0, ((0, 'Z'),): -1.0})
+        """
+        return (self._value,)
+
+    @data.setter
+    def data(self, value):
+        if len(value) != 1:
+            raise MeasurementError(f"Hermitian.data takes one matrix, got {len(value)} entries")
+        self._set_matrix(value[0], self._mwires)
 
     @staticmethod
     def compute_matrix(A) -> np.ndarray:
@@ -5521,7 +5554,7 @@ class MeasurementProcess(Measured):
     def _init_kind(self, kind: str, obs: Observable | None = None, wires=None, diag=()):
         """A measurement of ``kind`` (qsym's own signature), recorded on the active tape."""
         self.kind = kind
-        self.obs = obs
+        self.measured_obs = obs
         tape = active_tape()
         if tape is not None and obs is not None:
             tape.measured(getattr(obs, "_gates", ()))
@@ -5575,7 +5608,7 @@ class MeasurementProcess(Measured):
         >>> expval(PauliX(0)).diagonalizing_gates(), probs(wires=[0]).diagonalizing_gates()
         ([H(0)], [])
         """
-        if self.obs is None:
+        if self.measured_obs is None:
             return list(self.diag)
         with _no_recording():
             return list(self.written_obs.diagonalizing_gates())
@@ -5583,22 +5616,58 @@ class MeasurementProcess(Measured):
     @property
     def written_obs(self):
         """The observable as the user wrote it (``qml.expval(qml.Z(0))``: ``Z(0)``;
-        ``.obs`` holds qsym's measured form), or None.
+        ``.measured_obs`` holds qsym's measured form), or None.
 
         >>> expval(PauliZ(0)).written_obs
         Z(0)
         """
         written = getattr(self, "_written", None)
-        return self.obs if written is None else written
+        return self.measured_obs if written is None else written
+
+    #: qsym's measured form of the observable (a Pauli sum :class:`Observable`, a matrix
+    #: observable, ...), what qsym's stages read; None for a computational-basis measurement
+    measured_obs = None
+    _written = None  # the observable (or measurement value) as the user wrote it
+
+    @property
+    def obs(self):
+        """The operator measured, as the user passed it (PennyLane's ``mp.obs``:
+        ``qml.expval(qml.X(0)).obs`` is ``X(0)``), or None for a measurement of wires, of
+        eigenvalues or of mid-circuit measurement values (those are :attr:`mv`). qsym's own
+        form, which its stages measure, is :attr:`measured_obs`.
+
+        >>> import qsym as qml
+        >>> m = qml.expval(qml.X(0) @ qml.Z(1))
+        >>> m.obs, type(m.obs).__name__, m.obs == qml.X(0) @ qml.Z(1)
+        (X(0) @ Z(1), 'Prod', True)
+        >>> qml.probs(wires=[0]).obs is None, qml.probs(op=qml.Y(2)).obs
+        (True, Y(2))
+        """
+        written = self._written
+        if written is not None and not is_measurement_value(written):
+            return written
+        if written is None and self.measured_obs is None:
+            return getattr(self, "op", None)  # probs(op=...): PennyLane's obs is the operator
+        return self.measured_obs
+
+    @obs.setter
+    def obs(self, value):
+        # PennyLane's plain attribute (mp.obs = op): the operator as written and qsym's form
+        self._written = value
+        if value is None or isinstance(value, Observable) or is_measurement_value(value):
+            self.measured_obs = value
+        else:
+            with _no_recording():
+                self.measured_obs = as_observable(value)
 
     @property
     def sampling(self) -> tuple:
         """How PennyLane samples this measurement's observable (:func:`sampling_form` of
         the observable as written; ``()`` without one)."""
-        if self.obs is None:
+        if self.measured_obs is None:
             return ()
         written = getattr(self, "_written", None)
-        written = self.obs if written is None else written
+        written = self.measured_obs if written is None else written
         if not isinstance(written, (Observable, Operation)):  # mid-circuit measurement values
             return ("values",)
         return sampling_form(written)
@@ -5617,7 +5686,7 @@ class MeasurementProcess(Measured):
                 f"The numeric type of the measurement {type(self).__name__} is not defined.")
         if self.kind == "state":
             return float if self.reduce[:1] not in ((), ("density_matrix",)) else complex
-        if self.kind == "counts" or (self.kind == "sample" and self.obs is None):
+        if self.kind == "counts" or (self.kind == "sample" and self.measured_obs is None):
             return int
         return float
 
@@ -5644,7 +5713,7 @@ class MeasurementProcess(Measured):
             if not shots:
                 raise MeasurementShapeError(
                     "Shots are required to obtain the shape of the measurement SampleMP.")
-            return (shots,) if self.obs is not None else (shots, n_wires)
+            return (shots,) if self.measured_obs is not None else (shots, n_wires)
         raise MeasurementError(f"The shape of the measurement {type(self).__name__} is not "
                                f"defined ({self.kind}: a dict of outcomes)")
 
@@ -5671,11 +5740,11 @@ class MeasurementProcess(Measured):
         written = getattr(self, "_written", None)
         if written is None:
             written = getattr(self, "op", None)
-        if written is None and self.obs is not None:
-            written = self.obs
+        if written is None and self.measured_obs is not None:
+            written = self.measured_obs
         if written is not None:
             wires = tuple(getattr(written, "_mwires", None)  # a Hermitian's matrix wires
-                          or getattr(written, "wires", None) or getattr(self.obs, "wires", ()))
+                          or getattr(written, "wires", None) or getattr(self.measured_obs, "wires", ()))
             return (name, observable_label(written), 0, len(self.diag), wires)
         return (name, "", len(self.wires or ()), 0, ())
 
@@ -5705,7 +5774,7 @@ class MeasurementProcess(Measured):
         the given eigenvalues; the wires and options, hashable (``_unflatten`` remakes it)."""
         mv = getattr(self, "mv", None)
         written = getattr(self, "_written", None)
-        obs = mv if mv is not None else (written if written is not None else self.obs)
+        obs = mv if mv is not None else (written if written is not None else self.measured_obs)
         if self.reduce[:1] == ("mutual_info",):
             meta = [("wires", (tuple(self.reduce[1]), tuple(self.reduce[2]))),
                     ("log_base", self.reduce[3])]
@@ -5732,8 +5801,8 @@ class MeasurementProcess(Measured):
         """A new measurement of the same kind, the observable copied (PennyLane's)."""
         new = object.__new__(type(self))
         vars(new).update(vars(self))
-        if self.obs is not None:
-            new.obs = copy.copy(self.obs)
+        if self.measured_obs is not None:
+            new.measured_obs = copy.copy(self.measured_obs)
         written = getattr(self, "_written", None)
         if written is not None:
             new._written = copy.copy(written)
@@ -5769,7 +5838,7 @@ class MeasurementProcess(Measured):
         """The hash of the kind, wires and observable's words (or measurement values)."""
         if getattr(self, "mv", None) is not None:
             return hash((self.kind, repr(self.mv)))
-        obs = self.obs
+        obs = self.measured_obs
         terms = None if obs is None else tuple(sorted(map(repr, obs.terms)))
         return hash((self.kind, self.wires, terms))
 
@@ -5785,7 +5854,7 @@ class MeasurementProcess(Measured):
             return f"{name}(wires={list(self.wires)})"
         written = getattr(self, "_written", None)
         written = getattr(self, "op", None) if written is None else written
-        written = self.obs if written is None else written
+        written = self.measured_obs if written is None else written
         if mv is not None:
             inner = repr(mv)
         elif written is not None:
@@ -5810,7 +5879,7 @@ class MeasurementProcess(Measured):
         >>> counts(wires=0).samples_computational_basis, sample(PauliX(0)).samples_computational_basis
         (True, False)
         """
-        return self.obs is None and getattr(self, "shadow", None) is None
+        return self.measured_obs is None and getattr(self, "shadow", None) is None
 
 
 def _map_observable_wires(obs, wire_map: dict):
@@ -5952,19 +6021,21 @@ class _PLMeasurement(MeasurementProcess):
         if self._eigvals is not None:
             return self._eigvals
         mv = getattr(self, "mv", None)
-        if mv is not None and self.obs is None:  # PennyLane's: each branch's value
+        if mv is not None and self.measured_obs is None:  # PennyLane's: each branch's value
             if isinstance(mv, list):
                 return np.arange(2 ** len(self.wires))
             return np.asarray([mv[i] for i in range(2 ** len(mv.measurements))])
-        return None if self.obs is None else _basis_eigvals(self.obs)[1]
+        if isinstance(self.measured_obs, UnmeasuredOperator):  # PennyLane's obs.eigvals()
+            return self.measured_obs.op.eigvals()
+        return None if self.measured_obs is None else _basis_eigvals(self.measured_obs)[1]
 
     def _wires_in(self, wire_order):
-        if self.obs is not None:
-            return _basis_eigvals(self.obs)[0]
+        if self.measured_obs is not None:
+            return _basis_eigvals(self.measured_obs)[0]
         return tuple(self.wires) if self.wires else tuple(wire_order)
 
     def _valued(self) -> bool:
-        return self.obs is not None or self._eigvals is not None
+        return self.measured_obs is not None or self._eigvals is not None
 
     def _eigvals_of_samples(self, samples, wire_order):
         eig = self.eigvals()
@@ -6070,6 +6141,13 @@ class _PLMeasurement(MeasurementProcess):
         np.float64(-0.5)
         """
         self._own_method("process_samples")
+        if isinstance(self.measured_obs, UnmeasuredOperator):
+            try:
+                self.eigvals()
+            except EigvalsUndefinedError as exc:  # PennyLane's text
+                raise EigvalsUndefinedError(
+                    f"Cannot compute samples of {self.measured_obs.op.name}. (it has no "
+                    "eigenvalues: define its compute_eigvals or compute_matrix)") from exc
         samples = np.asarray(samples)
         if samples.ndim == 3:  # a batch of sample sets
             return [self.process_samples(s, wire_order, shot_range, bin_size) for s in samples]
@@ -6721,7 +6799,7 @@ def _sampled(kind, op, wires):
         # the measurement is used: the same here, with what to write instead
         return MeasurementProcess(kind, LiteralObservable(kind, op))
     if op is not None:
-        mp = MeasurementProcess(kind, as_observable(op))
+        mp = MeasurementProcess(kind, measured_operator(op))
         mp._written = op
         return mp
     return MeasurementProcess(kind, wires=None if wires is None else wires_tuple(wires))
@@ -6735,9 +6813,9 @@ class LiteralObservable:
 
     >>> import qsym as qml
     >>> mp = qml.counts(0)
-    >>> type(mp).__name__, mp.obs
+    >>> type(mp).__name__, mp.measured_obs
     ('CountsMP', LiteralObservable(0))
-    >>> mp.obs.wires
+    >>> mp.measured_obs.wires
     Traceback (most recent call last):
     ...
     qsym.errors.MeasurementError: qml.counts(0): 0 is not an observable; write qml.counts(wires=0) for the outcomes of wire 0, or give an operator (qml.Z(0))

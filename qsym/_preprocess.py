@@ -263,7 +263,7 @@ def validate_adjoint_trainable_params(tape):
                 "Differentiating with respect to the input parameters of state-prep "
                 "operations is not supported with the adjoint differentiation method.")
     for m in tape.measurements:
-        obs = getattr(m, "obs", None)
+        obs = getattr(m, "measured_obs", None)
         if obs is not None and _trainable_data(obs):
             warnings.warn(
                 f"Differentiating with respect to the input parameters of {obs.name} is not "
@@ -289,7 +289,7 @@ def validate_observables(tape, stopping_condition, stopping_condition_shots=None
     if stopping_condition_shots is not None and tape.shots:
         stopping_condition = stopping_condition_shots
     for m in tape.measurements:
-        obs = getattr(m, "obs", None)
+        obs = getattr(m, "measured_obs", None)
         if obs is not None and not stopping_condition(obs):
             raise DeviceError(f"Observable {obs!r} not supported on {name}")
     return (tape,), null_postprocessing
@@ -334,7 +334,7 @@ def _measured_bases(tape, name: str) -> list:
     raises, as PennyLane's ``diagonalize_measurements`` does."""
     basis: dict = {}
     for m in tape.measurements:
-        obs = m.obs
+        obs = m.measured_obs
         if obs is None and not m.wires:
             raise RuntimeError(f"Please apply validate_device_wires transform before {name}: "
                                f"{m} measures no wires")

@@ -130,7 +130,7 @@ def _factors(obs) -> list:
 def _terminal_measurements(m) -> list:
     """The measurements a graph holds for the tape's measurement ``m``: one per factor of
     a product observable, one ``sample(Projector([1]))`` per wire of a basis sample."""
-    obs = getattr(m, "obs", None)
+    obs = getattr(m, "measured_obs", None)
     factors = _factors(obs)
     if factors:
         if isinstance(m, SampleMP):
@@ -196,7 +196,7 @@ def _measurements_of(meas: list) -> list:
                          "measurements are supported in graph_to_tape")
     if kind is SampleMP:
         return meas
-    observables = [getattr(m, "written_obs", None) or m.obs for m in meas]  # as written
+    observables = [getattr(m, "written_obs", None) or m.measured_obs for m in meas]  # as written
     if len(observables) == 1:
         return [expval(observables[0])]
     return [expval(prod(*observables))]

@@ -146,10 +146,10 @@ def _measurement_label(m, num_wires: int) -> str:
     kind = getattr(m, "_shortname", type(m).__name__)
     if getattr(m, "mv", None) is not None:
         return f"{kind}(mcm)"
-    if m.obs is None:
+    if m.measured_obs is None:
         n = len(m.wires)
         return f"{kind}(all wires)" if n in (0, num_wires) else f"{kind}({n} wires)"
-    return f"{kind}({observable_label(getattr(m.obs, 'op', m.obs))})"  # PennyLane's _obs_to_str
+    return f"{kind}({observable_label(getattr(m.measured_obs, 'op', m.measured_obs))})"  # PennyLane's _obs_to_str
 
 
 def resources_from_tape(tape, compute_depth: bool = True, compute_errors: bool = False):

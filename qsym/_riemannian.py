@@ -136,11 +136,11 @@ class RiemannianGradientOptimizer:
         self.stepsize = stepsize
         self.nqubits = len(circuit.device.wires)
         measured = circuit.func()
-        self.hamiltonian = getattr(measured, "obs", None)
+        self.hamiltonian = getattr(measured, "measured_obs", None)
         if not isinstance(self.hamiltonian, LinearCombination):
             raise TypeError(
                 "circuit must return the expectation value of a Hamiltonian,"
-                f"received {type(getattr(measured, 'obs', measured))}")
+                f"received {type(getattr(measured, 'measured_obs', measured))}")
         self.coeffs, self.observables = self.hamiltonian.terms()
         if self.nqubits > 4:
             warnings.warn(

@@ -154,7 +154,7 @@ class ShotAdaptiveOptimizer(GradientDescentOptimizer):
             raise ValueError(
                 "The Rosalin optimizer needs a QNode that returns one expectation value "
                 f"(qml.expval), got {tape.measurements}")
-        obs = tape.measurements[0].obs
+        obs = tape.measurements[0].measured_obs
         coeffs, observables = obs.terms() if isinstance(obs, Hamiltonian) else ([1.0], [obs])
         if self.lipschitz is None:
             self.check_learning_rate(coeffs)

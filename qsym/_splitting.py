@@ -6,7 +6,7 @@ so a QNode transformed by them is differentiated through it.
 >>> import qsym as qml
 >>> t = qml.tape.QuantumScript([qml.H(0)], [qml.expval(qml.X(0) + qml.Z(0))])
 >>> tapes, fn = qml.transforms.split_non_commuting(t)
->>> len(tapes), [m.obs for tp in tapes for m in tp.measurements]
+>>> len(tapes), [m.measured_obs for tp in tapes for m in tp.measurements]
 (2, [Observable(1 * X(0)), Observable(1 * Z(0))])
 """
 
@@ -32,7 +32,7 @@ __all__ = ["split_non_commuting", "split_to_single_terms", "broadcast_expand",
 
 def _is_sum(m) -> bool:
     """Whether ``m`` is the expectation of a sum of Pauli words (to be split)."""
-    obs = m.obs
+    obs = m.measured_obs
     return (m.kind == "expval" and obs is not None and getattr(obs, "_matrix", None) is None
             and isinstance(getattr(obs, "terms", None), dict) and len(obs.terms) >= 1
             and not (len(obs.terms) == 1 and _unit(obs)))
@@ -58,7 +58,7 @@ def single_terms(tape):
     terms, index, recipes = [], {}, []
     for m in tape.measurements:
         parts = ([((), m, None)] if not _is_sum(m) else
-                 [(word, None, c) for word, c in m.obs.terms.items()])
+                 [(word, None, c) for word, c in m.measured_obs.terms.items()])
         offset, uses = 0, []
         for word, whole, coeff in parts:
             if whole is None and not word:
@@ -75,7 +75,7 @@ def single_terms(tape):
 
 
 def _key(m):
-    obs = m.obs
+    obs = m.measured_obs
     if m.kind == "expval" and obs is not None and isinstance(getattr(obs, "terms", None), dict) \
             and getattr(obs, "_matrix", None) is None:
         if len(obs.terms) == 1 and _unit(obs):
@@ -102,7 +102,7 @@ def _combine(recipes, values, batch_size=None):
 def _letters(m) -> dict | None:
     """``{wire: Pauli letter}`` a single-term measurement reads (bit strings of some wires:
     Z on them); None if it is not a Pauli word (a matrix, the state, every wire)."""
-    obs = m.obs
+    obs = m.measured_obs
     if obs is None and getattr(m, "op", None) is not None:  # probs(op=X(0)): X's word
         obs = as_observable(m.op)
     if obs is None:
@@ -119,7 +119,7 @@ def _wires_of(m, tape) -> set:
     letters = _letters(m)
     if letters is not None:
         return set(letters)
-    return set(m.wires or ()) or set(getattr(m.obs, "wires", ()) or ()) or set(tape.wires)
+    return set(m.wires or ()) or set(getattr(m.measured_obs, "wires", ()) or ()) or set(tape.wires)
 
 
 def _groups(terms, tape, strategy):
@@ -235,7 +235,7 @@ def _hamiltonian_post(groups, offset, results):
 
 
 def _split_hamiltonian(tape, shot_dist, seed):
-    groups, offset = _hamiltonian_groups(tape.measurements[0].obs)
+    groups, offset = _hamiltonian_groups(tape.measurements[0].measured_obs)
     total = tape.shots.total_shots
     if total is None or shot_dist is None:
         tapes = [tape.copy(measurements=[m for m, _ in g]) for g in groups]
@@ -273,7 +273,7 @@ def _one_hamiltonian(tape, strategy) -> bool:
     if len(tape.measurements) != 1:
         return False
     m = tape.measurements[0]
-    obs = m.obs
+    obs = m.measured_obs
     if m.kind != "expval" or obs is None or not callable(getattr(obs, "terms", None)) \
             or getattr(obs, "_matrix", None) is not None or len(obs.terms) < 2:
         return False
@@ -339,12 +339,12 @@ def check_splittable(tape) -> None:
     for m in tape.measurements:
         if m.kind == "expval":
             continue
-        obs = m.written_obs if m.obs is not None else None
+        obs = m.written_obs if m.measured_obs is not None else None
         op = getattr(m, "op", None) if obs is None else None  # probs(op=...): its operator
         if isinstance(op, (Prod, SProd)):  # as PennyLane: a sum after simplification
             op = op.simplify()
-        if (isinstance(obs, (Sum, Prod, SProd)) and isinstance(getattr(m.obs, "terms", None), dict)
-                and len(m.obs.terms) > 1) or isinstance(op, Sum):
+        if (isinstance(obs, (Sum, Prod, SProd)) and isinstance(getattr(m.measured_obs, "terms", None), dict)
+                and len(m.measured_obs.terms) > 1) or isinstance(op, Sum):
             raise RuntimeError(
                 f"Cannot split up terms in sums for MeasurementProcess {type(m)} (only "
                 "expectation values of sums are split: measure each term)")
@@ -359,7 +359,7 @@ def split_to_single_terms(tape):
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([], [qml.expval(qml.Z(0) + 2 * qml.X(0))])
     >>> tapes, fn = qml.transforms.split_to_single_terms(t)
-    >>> [m.obs for m in tapes[0].measurements]
+    >>> [m.measured_obs for m in tapes[0].measurements]
     [Observable(1 * Z(0)), Observable(1 * X(0))]
     """
     if not tape.measurements:
@@ -620,20 +620,20 @@ def convert_measurement_to_numpy_data(m):
     >>> import qsym as qml
     >>> from qsym import numpy as np
     >>> m = convert_measurement_to_numpy_data(qml.expval(qml.Hermitian(np.eye(2), 0)))
-    >>> type(m.obs.data[0]).__name__
+    >>> type(m.measured_obs.data[0]).__name__
     'ndarray'
     """
     from ._tapes import bind_new_parameters
-    if m.obs is None:
+    if m.measured_obs is None:
         eigvals = m.eigvals() if callable(getattr(m, "eigvals", None)) else None
         if eigvals is None or not _wrapped(eigvals):
             return m
         with detached():
             return type(m)(wires=m.wires, eigvals=_numpy(eigvals))
-    if not any(_wrapped(d) for d in getattr(m.obs, "data", ())):  # (a Pauli sum has none)
+    if not any(_wrapped(d) for d in getattr(m.measured_obs, "data", ())):  # (a Pauli sum has none)
         return m
     with detached():
-        return type(m)(obs=bind_new_parameters(m.obs, [_numpy(d) for d in m.obs.data]))
+        return type(m)(obs=bind_new_parameters(m.measured_obs, [_numpy(d) for d in m.measured_obs.data]))
 
 
 # --- sign_expand (the Xi decomposition of arXiv:2207.09479) ---------------------------------
@@ -792,7 +792,7 @@ def sign_expand(tape, circuit=False, J=10, delta=0.0, controls=("Hadamard", "Tar
     if circuit:
         reach = abs(offset) + sum(gaps)  # max |eigenvalue|
         times = [np.pi / (2 * (reach + abs(m))) for m in mids]
-        tapes = _sign_circuits(tape, tape.measurements[0].obs, mids, times, phases, controls)
+        tapes = _sign_circuits(tape, tape.measurements[0].measured_obs, mids, times, phases, controls)
         weights = anp.array(gaps)
         if expectation:
             return tapes, lambda results: anp.sum(anp.stack(list(results)) * weights) + offset

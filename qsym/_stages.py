@@ -449,7 +449,7 @@ def _measured_wires(result, device_wires=()) -> list:
     ``device_wires``)."""
     out: list = []
     for m in _measurements(result):
-        ws = m.obs.wires if m.obs is not None else m.wires
+        ws = m.measured_obs.wires if m.measured_obs is not None else m.wires
         out.extend(ws if len(ws) else device_wires)
     return out
 

@@ -76,7 +76,7 @@ _NOT_QWC = ("Only observables that are qubit-wise commuting Pauli words can be r
 def _measured_op(m):
     """The operator a measurement reads (its observable as written, ``probs(op=...)``'s
     operator), None for the computational basis."""
-    return m.written_obs if m.obs is not None else getattr(m, "op", None)
+    return m.written_obs if m.measured_obs is not None else getattr(m, "op", None)
 
 
 def _check_basis_sampling(tape) -> None:
@@ -165,7 +165,7 @@ STATE_PREPARATIONS = frozenset({"StatePrep", "BasisState", "AmplitudeEmbedding",
 def measured_wires(m) -> tuple:
     """A measurement's wires: its observable's, else the wires given (PennyLane's
     ``mp.wires``)."""
-    obs = getattr(m, "obs", None)
+    obs = getattr(m, "measured_obs", None)
     return tuple(obs.wires if obs is not None else (getattr(m, "wires", None) or ()))
 
 
@@ -173,7 +173,7 @@ def _copied_measurement(m):
     """A copy of the measurement ``m`` with its own observable objects (PennyLane's
     ``copy(mp)``: the parameters themselves shared)."""
     new = _copy.copy(m)
-    for name in ("obs", "_written"):
+    for name in ("measured_obs", "_written"):
         if getattr(m, name, None) is not None:
             setattr(new, name, _copy.copy(getattr(m, name)))
     return new
@@ -184,8 +184,8 @@ def mapped_measurement(m, wire_map: dict):
     from ._opfunctions import map_wires
 
     new = _copy.copy(m)
-    if getattr(m, "obs", None) is not None:
-        new.obs = map_wires(m.obs, wire_map)
+    if getattr(m, "measured_obs", None) is not None:
+        new.measured_obs = map_wires(m.measured_obs, wire_map)
     if getattr(m, "_written", None) is not None:  # the observable as written (its printing)
         new._written = map_wires(m._written, wire_map)
     if getattr(m, "raw_wires", None) is not None:  # given wires (not an observable's)
@@ -267,7 +267,7 @@ def gate_parameters(tape) -> list:
 
 def measured_observable(m):
     """The observable measurement ``m`` reads, as written (None without one)."""
-    return m.written_obs if getattr(m, "obs", None) is not None else None
+    return m.written_obs if getattr(m, "measured_obs", None) is not None else None
 
 
 def observable_parameters(m) -> tuple:
@@ -592,7 +592,7 @@ class QuantumScript:
     def observables(self) -> list:
         """PennyLane's ``tape.observables``: each measurement's observable as written (the
         measurement itself where it has none)."""
-        return [m.written_obs if m.obs is not None else m for m in self.measurements]
+        return [m.written_obs if m.measured_obs is not None else m for m in self.measurements]
 
     @property
     def output_dim(self) -> int:
@@ -616,10 +616,10 @@ class QuantumScript:
         out, seen, late = [], set(), []
         with recording(_Recorder()):
             for m in self.measurements:
-                if m.obs is None:
+                if m.measured_obs is None:
                     out.extend(g for g in getattr(m, "diag", ()) if _first(seen, repr(g)))
                     continue
-                for obs in _base_observables(getattr(m, "written_obs", None) or m.obs, late):
+                for obs in _base_observables(getattr(m, "written_obs", None) or m.measured_obs, late):
                     if getattr(obs, "_matrix", None) is not None:
                         if _first(seen, ("H", tuple(obs._mwires), obs._matrix.tobytes())):
                             out.extend(obs.diagonalizing_gates())
@@ -1002,7 +1002,7 @@ def make_qscript(fn, shots=None):
 def _measurement_view(m, i):
     """A tape's measurement as :func:`qsym.devices.qpu_executions` and
     :func:`qsym.resource.circuit_resources` read an IR measurement."""
-    obs = getattr(m, "obs", None)
+    obs = getattr(m, "measured_obs", None)
     terms = ()
     if obs is not None:
         written = getattr(obs, "terms", None)
@@ -1133,7 +1133,7 @@ def _value_key(p):
 
 
 def _mp_key(m):
-    obs = m.obs
+    obs = m.measured_obs
     if obs is None:
         okey = None
     elif getattr(obs, "_matrix", None) is not None:
@@ -1514,7 +1514,7 @@ def _sequence(r):
 
 
 def _boxed_coefficients(m) -> bool:
-    terms = getattr(getattr(m, "obs", None), "terms", None)
+    terms = getattr(getattr(m, "measured_obs", None), "terms", None)
     return isinstance(terms, dict) and any(isinstance(c, Box) for c in terms.values())
 
 
@@ -1545,7 +1545,7 @@ def split_coefficients(tape):
                 "Can only differentiate Hamiltonian coefficients for expectations, not "
                 f"{tape.measurements}.")
         terms = []
-        for word, c in m.obs.terms.items():
+        for word, c in m.measured_obs.terms.items():
             if not word:  # the identity: the coefficient itself
                 terms.append((c, None))
                 continue
@@ -1670,11 +1670,11 @@ def eigvals_as_observables(tape):
     >>> import qsym as qml
     >>> from qsym.measurements import ExpectationMP
     >>> t = QuantumScript([], [ExpectationMP(eigvals=[2.0, 0.0, 0.0, -2.0], wires=[0, 1])])
-    >>> eigvals_as_observables(t).measurements[0].obs
+    >>> eigvals_as_observables(t).measurements[0].measured_obs
     Observable(1.0 * Z(1) + 1.0 * Z(0))
     """
     def of_eigvals(m):
-        return (m.obs is None and getattr(m, "_eigvals", None) is not None
+        return (m.measured_obs is None and getattr(m, "_eigvals", None) is not None
                 and m.kind in ("expval", "var", "sample", "counts"))
 
     if not any(map(of_eigvals, tape.measurements)):
@@ -1991,12 +1991,12 @@ def light_cone_params(tape) -> set:
     def wires_of(op):
         return set(op.wires) or every
 
-    everywhere = any(not m.wires and m.obs is None for m in tape.measurements)
+    everywhere = any(not m.wires and m.measured_obs is None for m in tape.measurements)
     measured = set()
     for m in tape.measurements:
-        if m.obs is not None:
-            measured |= {w for word in m.obs.terms for w, _ in word}
-            measured |= set(getattr(m.obs, "_mwires", ()) or ())
+        if m.measured_obs is not None:
+            measured |= {w for word in m.measured_obs.terms for w, _ in word}
+            measured |= set(getattr(m.measured_obs, "_mwires", ()) or ())
         measured |= set(m.raw_wires or ())
     out, k = set(), 0
     ops = tape.operations

@@ -1284,7 +1284,7 @@ def _measured_alike(other, shared, mine):
     """``{wire: letter}`` if the observable measured by ``other`` uses the ``shared``
     wires only with the Pauli letter each is rotated from there (``mine``: a
     ``probs(op=...)``'s rotations; measured after them as ``Z``), else None."""
-    obs = getattr(other, "obs", None)
+    obs = getattr(other, "measured_obs", None)
     terms = getattr(obs, "terms", None)
     if not shared or mine is None or getattr(other, "diag", ()) or not isinstance(terms, dict):
         return None
@@ -1353,8 +1353,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
             if other is m:
                 continue
             used = (set(device_wires) if other.kind == "state" or (
-                        other.obs is None and not other.wires)
-                    else set(other.wires) if other.obs is None else set(other.obs.wires))
+                        other.measured_obs is None and not other.wires)
+                    else set(other.wires) if other.measured_obs is None else set(other.measured_obs.wires))
             theirs = _rotations(other) if getattr(other, "diag", ()) else {}
             shared = used & set(m.wires)
             letters = _measured_alike(other, shared, mine)
@@ -1382,7 +1382,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
             measurements.append(Measurement("state", reduce=_reduce(m, wire_index), label=label,
                                             post=post))
             continue
-        if m.kind == "probs" or (m.kind in ("sample", "counts") and m.obs is None):
+        if m.kind == "probs" or (m.kind in ("sample", "counts") and m.measured_obs is None):
             on = m.wires or device_wires
             measurements.append(
                 Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on),
@@ -1393,11 +1393,11 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
             )
             continue
         terms = []
-        for word, coeff in m.obs.terms.items():
+        for word, coeff in m.measured_obs.terms.items():
             w = tuple(sorted((wire_index(wire, "an observable"), "Z" if wire in frame else p)
                              for wire, p in word))
             terms.append((_coefficient(coeff), w))
-        grouping = getattr(m.obs, "grouping_indices", None)
+        grouping = getattr(m.measured_obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
                                         sampling=_sampling(getattr(m, "sampling", ()),
                                                            wire_index),

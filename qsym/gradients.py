@@ -773,7 +773,7 @@ def _with_aux_y(tape, m, aux):
         if op is None:
             op = prod(*[_gate("PauliZ", wires=w) for w in (m.wires or tape.wires)])
         return probs(op=prod(op, y))
-    return expval(simplify(m.obs @ y))  # (PennyLane's simplify)
+    return expval(simplify(m.measured_obs @ y))  # (PennyLane's simplify)
 
 
 def _aux_probs(r):
@@ -903,7 +903,7 @@ def _check_trainable_observables(tape) -> None:
     from .math import requires_grad
     from ._splitting import check_splittable
 
-    measured = [m.written_obs if m.obs is not None else getattr(m, "op", None)
+    measured = [m.written_obs if m.measured_obs is not None else getattr(m, "op", None)
                 for m in tape.measurements]
     if not any(requires_grad(d) for o in measured for d in getattr(o, "data", None) or ()):
         return
@@ -973,7 +973,7 @@ def _auto_mode(tape, op, aux_wire):
     standard = True
     if len(tape.measurements) == 1:
         gens = [w for _, w in _pauli_terms(op.generator())]
-        obs = [w for _, w in _pauli_terms(tape.measurements[0].obs)]
+        obs = [w for _, w in _pauli_terms(tape.measurements[0].measured_obs)]
         standard = _qwc_groups(obs) * len(gens) <= _qwc_groups(gens) * len(obs)
     if aux_wire is None:
         return "direct" if standard else "reversed-direct"
@@ -993,7 +993,7 @@ def _hadamard_tapes(tape, j, mode, aux):
     circuits as PennyLane builds them (``standard``: a result holding ``probs`` with the
     auxiliary wire's outcome last, combined by :func:`_aux_probs`)."""
     _, op = _op_of(tape, j)
-    if any(m.kind != "probs" and m.obs is None for m in tape.measurements):
+    if any(m.kind != "probs" and m.measured_obs is None for m in tape.measurements):
         raise DifferentiationError(
             "diff_method='hadamard': qsym does not build the Hadamard test of an expectation "
             "value or variance of mid-circuit measurement values (qml.expval(m)); measure "
@@ -1070,7 +1070,7 @@ def _reversed_hadamard_test(tape, trainable_param_idx, aux_wire):
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
     >>> tapes, coeffs = _reversed_hadamard_test(t, 0, 1)
-    >>> len(tapes), coeffs, tapes[0].measurements[0].obs.wires.tolist()
+    >>> len(tapes), coeffs, tapes[0].measurements[0].measured_obs.wires.tolist()
     (1, [-1.0], [0, 1])
     """
     from ._opmath import adjoint
@@ -1079,7 +1079,7 @@ def _reversed_hadamard_test(tape, trainable_param_idx, aux_wire):
     undo = [adjoint(g) for g in reversed(after)]
     measured = [expval(op.generator() @ _gate("PauliY", wires=aux_wire))]
     batch, coeffs = [], []
-    for c, word in _pauli_terms(tape.measurements[0].obs):
+    for c, word in _pauli_terms(tape.measurements[0].measured_obs):
         new = list(tape.operations) + [_gate("Hadamard", wires=aux_wire),
                                        _ctrl_word(word, aux_wire),
                                        _gate("Hadamard", wires=aux_wire)] + undo
@@ -1097,14 +1097,14 @@ def _reversed_direct_hadamard_test(tape, trainable_param_idx, aux_wire=None):
     >>> obs = qml.X(0) + 2 * qml.Z(0)  # two words: four tapes, each measuring RX's generator
     >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(obs)])
     >>> tapes, coeffs = _reversed_direct_hadamard_test(t, 0)
-    >>> coeffs, {repr(s.measurements[0].obs) for s in tapes}
+    >>> coeffs, {repr(s.measurements[0].measured_obs) for s in tapes}
     ([0.5, -0.5, 1.0, -1.0], {'-0.5 * X(0)'})
     """
     from ._opmath import adjoint
 
     op, _, after = _split_at(tape, trainable_param_idx)
     undo = [adjoint(g) for g in reversed(after)]
-    return _evolved_pairs(tape, list(tape.operations), undo, tape.measurements[0].obs,
+    return _evolved_pairs(tape, list(tape.operations), undo, tape.measurements[0].measured_obs,
                           [expval(op.generator())], 0.5)
 
 
@@ -1400,9 +1400,9 @@ def _var_transform(tape, argnum, shifts, gradient_recipes, broadcast=False):
     where A^2 is not a constant, i.e. A not a Pauli word); ``broadcast``: the shifted
     values of each parameter as one broadcast tape (PennyLane's ``broadcast=True``)."""
     meas = tape.measurements
-    exp_tape = tape.copy(measurements=[expval(m.obs) if m.kind == "var" else m for m in meas],
+    exp_tape = tape.copy(measurements=[expval(m.measured_obs) if m.kind == "var" else m for m in meas],
                          trainable_params=tape.trainable_params)
-    squares = {i: _square(m.obs) for i, m in enumerate(meas) if m.kind == "var"}
+    squares = {i: _square(m.measured_obs) for i, m in enumerate(meas) if m.kind == "var"}
     squares = {i: a2 for i, a2 in squares.items() if not _constant(a2)}
     # PennyLane's: both by expval_param_shift, called through its module path; the
     # unshifted tape first (its <A>), run once more unless the rules' tapes begin with it
@@ -2093,7 +2093,7 @@ def _expand_transform_param_shift(tape, argnum=None, shifts=None, gradient_recip
                                            "MidMeasure"},
                            stopping_condition=_param_shift_stops, strict=False)
     if any(requires_grad(d) for m in tape.measurements
-           for d in getattr(getattr(m, "obs", None), "data", ()) or ()):
+           for d in getattr(getattr(m, "measured_obs", None), "data", ()) or ()):
         batch, fn = split_to_single_terms(new)
     else:
         batch = [new]

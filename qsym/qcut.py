@@ -122,7 +122,7 @@ def _get_measurements(group, measurements) -> list:
     if not isinstance(measurements[0], ExpectationMP):
         raise ValueError("The circuit cutting workflow only supports circuits with "
                          "expectation value measurements")
-    return [expval(copy.copy(measurements[0].obs) @ g) for g in group]
+    return [expval(copy.copy(measurements[0].measured_obs) @ g) for g in group]
 
 
 def expand_fragment_tape(tape) -> tuple:
@@ -275,12 +275,12 @@ def _cut_circuit_expand(tape, use_opt_einsum=False, device_wires=None, max_depth
     cut circuit each); each tape is decomposed until its wire cuts show."""
     tapes, fn = [tape], (lambda res: res[0])
     meas = tape.measurements
-    if meas and isinstance(getattr(meas[0], "obs", None), Sum):
+    if meas and isinstance(getattr(meas[0], "measured_obs", None), Sum):
         if len(meas) > 1:
             raise NotImplementedError("Hamiltonian expansion is supported only with a single "
                                       "Hamiltonian")
         with detached():
-            new = type(meas[0])(obs=LinearCombination(*meas[0].obs.terms()))
+            new = type(meas[0])(obs=LinearCombination(*meas[0].measured_obs.terms()))
         tapes, fn = split_non_commuting(tape.copy(measurements=[new]), grouping_strategy=None)
     return [cutcircuit._qcut_expand_fn(t, max_depth, auto_cutter) for t in tapes], fn
 
@@ -459,7 +459,7 @@ def _check_mc_tape(tape, kwargs) -> None:
     if not all(isinstance(m, SampleMP) for m in tape.measurements):
         raise ValueError("The Monte Carlo circuit cutting workflow only supports circuits "
                          "with sampling-based measurements")
-    if any(m.obs is not None for m in tape.measurements):
+    if any(m.measured_obs is not None for m in tape.measurements):
         raise ValueError("The Monte Carlo circuit cutting workflow only supports "
                          "measurements in the computational basis. Please only specify "
                          "wires to be sampled within qml.sample(), do not pass observables.")

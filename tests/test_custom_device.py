@@ -128,7 +128,7 @@ class CheckedDefaultQubit(qml.devices.DefaultQubit):
     def execute(self, circuits, execution_config=None):
         self.seen = getattr(self, "seen", 0) + len(circuits)
         for t in circuits:
-            if any(isinstance(m.obs, qml.ops.Sum) for m in t.measurements):
+            if any(isinstance(m.measured_obs, qml.ops.Sum) for m in t.measurements):
                 raise ValueError("this device takes no sums")
         return super().execute(circuits, execution_config)
 

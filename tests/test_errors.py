@@ -206,7 +206,7 @@ def test_gate_that_is_not_an_observable():
     with pytest.raises(qml.MeasurementError, match="cannot be used as an observable"):
         qml.execute([tape], qml.device("default.qubit", wires=1))
     with pytest.raises(qml.MeasurementError, match="cannot be used as an observable"):
-        qml.var(qml.CNOT(wires=[0, 1])).obs.terms
+        qml.var(qml.CNOT(wires=[0, 1])).measured_obs.terms
 
 
 def test_argnum_out_of_range_and_non_float_arguments():

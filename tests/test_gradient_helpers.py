@@ -423,7 +423,7 @@ def test_legacy_device_module_paths_import_and_refuse():
         qml.GellMann(0, 3)
     measured = qml.sample(qml.GellMann(0, 3))  # data; refused when it runs
     with pytest.raises(qml.MeasurementError, match="qutrit operator"):
-        measured.obs.terms
+        measured.measured_obs.terms
     # the attribute: membership by name, operator or class; the diagonal gates
     for op in (qml.RZ(0.1, 0), qml.CZ([0, 1]), qml.MultiRZ(0.2, [0, 1, 2]), qml.S(0),
                qml.DiagonalQubitUnitary([1, -1], 0)):

@@ -124,7 +124,7 @@ def test_hash_tells_measurements_apart():
 def test_copy_copies_the_observable_and_keeps_eigvals():
     m = qml.expval(qml.PauliX(0))
     c = copy.copy(m)
-    assert c.obs is not m.obs and c == m
+    assert c.measured_obs is not m.measured_obs and c == m
     e = ExpectationMP(eigvals=[-0.5, 0.5], wires=qml.wires.Wires(0))
     assert copy.copy(e)._eigvals is e._eigvals
 
@@ -370,3 +370,130 @@ def test_the_id_argument_of_a_measurement_process_is_deprecated():
         warnings.simplefilter("error")
         Dummy(wires=qml.wires.Wires(0))
         ExpectationMP(qml.Z(0))
+
+
+# --- mp.obs: the operator as the user passed it (PennyLane's), mp.measured_obs: qsym's --
+def test_obs_is_the_operator_the_user_passed():
+    x = qml.PauliX(0)
+    m = qml.expval(x)
+    assert m.obs is x and type(m.obs).__name__ == "PauliX" and m.obs.name == "PauliX"
+    assert m.obs == qml.X(0) and qml.equal(m.obs, qml.X(0)) and list(m.obs.wires) == [0]
+    # qsym's own form, which its stages measure: the Pauli word X on wire 0
+    assert dict(m.measured_obs.terms) == {((0, "X"),): 1}
+    prod = qml.X(0) @ qml.Z(1)
+    assert qml.var(prod).obs is prod and type(qml.var(prod).obs).__name__ == "Prod"
+    h = qml.Hamiltonian([0.5, -2.0], [qml.Z(0), qml.Y(1)])
+    assert qml.expval(h).obs is h
+    herm = qml.Hermitian(np.diag([2.0, -1.0]), wires=3)
+    obs = qml.expval(herm).obs
+    assert obs is herm and np.array_equal(obs.data[0], np.diag([2.0, -1.0]))
+    assert list(obs.wires) == [3]
+
+
+def test_obs_is_none_without_an_operator_and_the_operator_of_probs_op():
+    assert qml.probs(wires=[0, 1]).obs is None and qml.sample(wires=0).obs is None
+    assert qml.counts().obs is None and qml.state().obs is None
+    assert ExpectationMP(eigvals=[1.0, -1.0], wires=qml.wires.Wires(0)).obs is None
+    y = qml.Y(2)
+    assert qml.probs(op=y).obs is y and qml.sample(y).obs is y
+
+
+def test_obs_of_a_mid_circuit_measurement_statistic_is_none():
+    def qfunc():
+        m0 = qml.measure(0)
+        mp = qml.expval(m0)
+        assert mp.obs is None and mp.mv is m0
+    qml.tape.make_qscript(qfunc)()
+
+
+def test_setting_obs_sets_what_is_measured():
+    """PennyLane's ``mp.obs`` is a plain attribute: assigning it changes the measurement;
+    <Z(1)> after RX(t) on wire 1 is cos(t)."""
+    m = qml.expval(qml.X(0))
+    z = qml.Z(1)
+    m.obs = z
+    assert m.obs is z and dict(m.measured_obs.terms) == {((1, "Z"),): 1}
+    assert list(m.wires) == [1]
+    tape = qml.tape.QuantumScript([qml.RX(0.4, wires=1)], [m])
+    (result,) = qml.execute([tape], qml.device("default.qubit", wires=2))
+    assert result == pytest.approx(np.cos(0.4))
+
+
+def test_a_custom_measurement_reads_the_operator_as_written():
+    """A measurement class of the user's own sees its operator as passed in ``self.obs``
+    (a PauliZ with PennyLane's methods), not qsym's Pauli sum."""
+    class ZMatrix(StateMP):
+        def process_state(self, state, wire_order):
+            return np.real(np.vdot(state, np.kron(self.obs.matrix(), np.eye(2)) @ state))
+
+    mp = ZMatrix(obs=qml.Z(0))
+    assert type(mp.obs).__name__ == "PauliZ"
+    # |psi> = (0.6|0> + 0.8|1>) |0>: <Z(0)> = 0.36 - 0.64
+    psi = np.kron([0.6, 0.8], [1.0, 0.0])
+    assert mp.process_state(psi, [0, 1]) == pytest.approx(0.36 - 0.64)
+
+
+def test_assigning_a_hermitians_data_changes_what_is_measured():
+    """PennyLane's ``obs.data = [A]``: the measurement's eigenvalues and value follow the new
+    matrix. On |10> (X on wire 0) the value of diag(d) on wires [0, 1] is d[2]."""
+    h = qml.Hermitian(np.diag([1.0, 2.0, 3.0, 4.0]), wires=[0, 1])
+    m = qml.expval(h)
+    assert np.array_equal(m.eigvals(), [1.0, 2.0, 3.0, 4.0])
+    h.data = [np.diag([5.0, 6.0, 7.0, 8.0])]
+    assert np.array_equal(m.eigvals(), [5.0, 6.0, 7.0, 8.0])
+    assert np.array_equal(h.matrix(), np.diag([5.0, 6.0, 7.0, 8.0]))
+    tape = qml.tape.QuantumScript([qml.X(0)], [m])
+    (result,) = qml.execute([tape], qml.device("default.qubit", wires=2))
+    assert result == pytest.approx(7.0)
+    with pytest.raises(qml.errors.MeasurementError, match="not Hermitian"):
+        h.data = [np.array([[0.0, 1.0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])]
+    with pytest.raises(qml.errors.MeasurementError, match="shape 4x4"):
+        h.data = [np.eye(2)]
+
+
+class _NoEigvals(qml.operation.Operator):
+    """A user's operator with neither a matrix nor eigenvalues."""
+    num_wires = 1
+
+
+class _UserX(qml.operation.Operator):
+    """A user's operator with a Hermitian matrix (Pauli X written by hand)."""
+    num_wires = 1
+    is_verified_hermitian = True
+
+    @staticmethod
+    def compute_matrix():
+        return np.array([[0.0, 1.0], [1.0, 0.0]])
+
+
+def test_a_user_operator_without_eigenvalues_is_kept_and_refused_when_processed():
+    """PennyLane makes ``qml.sample(op=op)`` of any operator; processing samples of one
+    without eigenvalues raises its EigvalsUndefinedError, and so does ``mp.eigvals()``."""
+    op = _NoEigvals(0)
+    mp = qml.sample(op=op)
+    assert mp.obs is op
+    with pytest.raises(qml.operation.EigvalsUndefinedError, match="Cannot compute samples of _NoEigvals"):
+        mp.process_samples(samples=np.array([[1, 0]]), wire_order=[0])
+    with pytest.raises(qml.operation.EigvalsUndefinedError):
+        qml.expval(_NoEigvals(0)).eigvals()
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit():
+        return qml.expval(_NoEigvals(0))
+
+    with pytest.raises(qml.errors.MeasurementError, match="cannot be used as an observable"):
+        circuit()
+
+
+def test_a_user_operator_with_a_hermitian_matrix_is_measured_by_it():
+    """<X> after RY(t) on |0> is sin(t); its derivative cos(t) (closed forms)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(t):
+        qml.RY(t, wires=0)
+        return qml.expval(_UserX(0))
+
+    t = qml.numpy.array(0.3, requires_grad=True)
+    assert circuit(t) == pytest.approx(np.sin(0.3))
+    assert qml.grad(circuit)(t) == pytest.approx(np.cos(0.3))

@@ -82,7 +82,7 @@ def test_to_eigvals_gives_the_original_statistics_and_probabilities():
                                   [qml.expval(qml.X(1) + qml.Y(2)), qml.var(qml.X(1) + qml.Y(2))])
     (new,), _ = diagonalize_measurements(tape, to_eigvals=True)
     assert [type(m) for m in new.measurements] == [ExpectationMP, VarianceMP]
-    assert new.measurements[0].obs is None and list(new.measurements[0].wires) == [1, 2]
+    assert new.measurements[0].measured_obs is None and list(new.measurements[0].wires) == [1, 2]
     # X(1) + Y(2) read as Z(1) + Z(2): +2 on |00>, 0 on |01> and |10>, -2 on |11>
     assert onp.allclose(new.measurements[0].eigvals(), [2.0, 0.0, 0.0, -2.0])
     got = qml.execute([new], DEV)[0]
@@ -113,7 +113,7 @@ def test_supported_observables_are_kept():
     (new,), _ = diagonalize_measurements(tape, supported_base_obs=[qml.X, qml.Z])
     assert new.operations == [qml.Z(2), qml.S(2), qml.Hadamard(2)]
     assert new.measurements[0] == qml.expval(qml.X(0))
-    assert new.measurements[1].obs == qml.X(0) @ (2.3 * qml.Z(2))
+    assert new.measurements[1].measured_obs == qml.X(0) @ (2.3 * qml.Z(2))
     assert new.measurements[1].all_outcomes  # (kept)
 
 

@@ -167,7 +167,7 @@ def test_queues_as_pennylane():
             m.expval(m.Z(0) + m.X(1))
             m.Hadamard(1)
             m.apply(m.RZ(0.1, 0))
-        return [(type(o).__name__, list(o.obs.wires)) if hasattr(o, "obs") else
+        return [(type(o).__name__, list(o.measured_obs.wires)) if hasattr(o, "measured_obs") else
                 (o.name, list(o.wires)) for o in q.queue]
 
     assert record(qml) == record(pl)

@@ -27,7 +27,7 @@ def test_qwc_groups_are_valid_and_as_few_as_brute_force():
                         if colours[i] == colours[j]))
     assert fewest == 2 and len(tapes) == 2  # first-fit in order needs 3
     for t in tapes:
-        words = [dict(next(iter(m.obs.pauli_rep))) for m in t.measurements]
+        words = [dict(next(iter(m.measured_obs.pauli_rep))) for m in t.measurements]
         assert all(w in WORDS for w in words)
         assert all(_qwc(a, b) for a, b in itertools.combinations(words, 2))
 

@@ -317,7 +317,7 @@ def test_apply_hash_diagonalizing_gates_and_op_keyword():
     other = qml.tape.QuantumScript([qml.RY(0.3, wires=0)], [qml.expval(qml.PauliX(0))])
     assert tape.hash == same.hash and tape.hash != other.hash
     assert [g.name for g in tape.diagonalizing_gates] == ["Hadamard"]  # X's eigenbasis
-    assert qml.var(op=qml.PauliZ(1)).obs.terms == qml.var(qml.PauliZ(1)).obs.terms
+    assert qml.var(op=qml.PauliZ(1)).measured_obs.terms == qml.var(qml.PauliZ(1)).measured_obs.terms
 
 
 def test_math_takes_pennylanes_like_argument():
@@ -649,7 +649,7 @@ def test_expand_rotates_observables_sharing_a_wire_and_keeps_their_values():
         new = tape.expand()
     assert [op.name for op in new.operations[2:]] == ["RY", "RX"]  # to the Z basis
     assert new.operations[2].data[0] == pytest.approx(-onp.pi / 2)
-    assert all(set(w for word in m.obs.terms for _, w in word) == {"Z"}
+    assert all(set(w for word in m.measured_obs.terms for _, w in word) == {"Z"}
                for m in new.measurements)
     # by hand: <X0> = sin(0.3), <Y1> = -sin(0.4), Var(X0 Y1) = 1 - (sin 0.3 sin 0.4)^2
     expected = [onp.sin(0.3), 1 - (onp.sin(0.3) * onp.sin(0.4)) ** 2, -onp.sin(0.4)]

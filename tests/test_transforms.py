@@ -709,8 +709,8 @@ def test_convert_to_numpy_parameters_unwraps_observables_and_keeps_the_value():
         [qml.expval(qml.Hermitian(M, 0)), qml.expval(qml.s_prod(np.array(3.0), qml.PauliZ(0))),
          qml.probs(wires=0)])
     (new,), fn = qml.transforms.convert_to_numpy_parameters(tape)
-    assert all(type(d) in (onp.ndarray, onp.float64) for d in new.measurements[0].obs.data)
-    assert all(type(d) in (onp.ndarray, onp.float64) for d in new.measurements[1].obs.data)
+    assert all(type(d) in (onp.ndarray, onp.float64) for d in new.measurements[0].measured_obs.data)
+    assert all(type(d) in (onp.ndarray, onp.float64) for d in new.measurements[1].measured_obs.data)
     assert new.measurements[2] is tape.measurements[2]
     psi = rx(x) @ onp.array([1, 0])
     h_value = onp.real(onp.conj(psi) @ onp.asarray(M) @ psi)  # cos(x) by hand
