@@ -2749,11 +2749,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     # the fused tier's ``out``, ``jac``, ``jac[0]`` of the last call, written again when
     # only this path refers to them (their counts then: ``alone_*``)
     held, (alone_row, alone_jac, alone_out), reuse = _unshared_counts(n_out, jac_shape)
-    elements = tuple((i, Ellipsis) for i in range(shape[0]))  # row[i, ...]: a 0-d view
-    # the 0-d views of a list argument's gradient, all in one C call (a tuple of them)
-    views = operator.itemgetter(*elements) if len(elements) > 1 else None
-    # the entry point's attribute, read directly (no getattr call by name)
-    read_entry = operator.attrgetter(name) if name is not None else None
+    views, read_entry = _path_getters(shape[0], name)
 
     def call(g, a):
         t, arr = type(a), a
@@ -2822,11 +2818,20 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
             row = jac[0]
         if t is list:
             if whole:  # _structured's list of 0-d arrays (here views of the row)
-                return [*views(row)] if views is not None else [row[elements[0]]]
+                return [*views(row)] if shape[0] > 1 else [views(row)]
             return g._structured((a,), pick(row, blocks, single))
         return row if whole else pick(row, blocks, single)
 
     return call
+
+
+def _path_getters(n, name):
+    """grad's short path's two getters (C calls, no frame of their own): the 0-d views
+    ``row[i, ...]`` of a gradient row of length ``n``, for a list argument (a tuple of
+    them for ``n > 1``, else the one view), and the entry point ``name`` of a compiled
+    signature (None for None)."""
+    views = operator.itemgetter(*((i, Ellipsis) for i in range(n)))
+    return views, None if name is None else operator.attrgetter(name)
 
 
 def _direct_call(entry, method, node):
