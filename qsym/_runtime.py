@@ -17,6 +17,7 @@ import copy
 import functools
 import inspect
 import logging
+import operator
 import random
 import sys
 import threading
@@ -2248,6 +2249,28 @@ def _qnode_wrapper_attributes(node):
     return attrs
 
 
+class _TheNode:
+    """``fun`` and ``__wrapped__`` of a derivative of a QNode (``qml.grad(circuit)``):
+    its ``_node``, read when asked, not stored per derivative made (two stores of its
+    0.25 us; the seed's spelling makes one per call). Not a data descriptor: a derivative
+    of any other function keeps its own values, which come first. On the class: no such
+    attribute (``inspect.unwrap`` of the class stops there)."""
+
+    __slots__ = ("name",)
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, cls=None):
+        node = None if obj is None else obj._node
+        if node is None:
+            raise AttributeError(self.name)
+        return node
+
+
+# what grad.__call__'s first positional parameter holds when no argument was given
+_NO_ARGUMENT = object()
+
 # ``_key`` of ``argnum=0`` and ``argnum=1`` (one tuple each: the short paths compare keys
 # by identity before equality)
 _INT_KEYS = {0: ((0,), True), 1: ((1,), True)}
@@ -2262,6 +2285,7 @@ class _Derivative:
     _forward = None
     _qjit_only = None
     _node = None  # the QNode, for grad's short path (None: another function, or options)
+    fun = __wrapped__ = _TheNode()  # (a QNode's derivative: _node; any other: its own)
 
     @property
     def __name__(self) -> str:
@@ -2294,7 +2318,7 @@ class _Derivative:
                 self.__module__, _, self.__qualname__, self.__doc__, self.__annotations__ = base
             else:
                 self.__dict__.update(base)
-            self.fun = self.__wrapped__ = self._node = fun
+            self._node = fun  # (``fun`` and ``__wrapped__``: _TheNode reads it)
             if argnum is not None or argnums is not None:
                 if argnums is None and type(argnum) is int:
                     self._key = _INT_KEYS.get(argnum) or ((argnum,), True)
@@ -2584,14 +2608,18 @@ class grad(_Derivative):
     tensor(-0.51043865, requires_grad=True)
     """
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, first: Any = _NO_ARGUMENT, /, *args: Any, **kwargs: Any) -> Any:
+        # (the first argument apart: one positional argument is the short path's case,
+        # and CPython packs fewer arguments; ``args`` is all of them below)
         node = self._node
-        if node is not None and len(args) == 1 and not kwargs:
+        if node is not None and not args and not kwargs and first is not _NO_ARGUMENT:
             fast = node._grad_fast
             if fast is not None and ((key := fast[0]) is self._key or key == self._key):
-                result = fast[1](self, args[0])
+                result = fast[1](self, first)
                 if result is not None:
                     return result
+        if first is not _NO_ARGUMENT:
+            args = (first, *args)
         if self._qjit_only is not None:
             self._refuse_qjit_options()
         fun = self.fun
@@ -2721,7 +2749,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     # the fused tier's ``out``, ``jac``, ``jac[0]`` of the last call, written again when
     # only this path refers to them (their counts then: ``alone_*``)
     held, (alone_row, alone_jac, alone_out), reuse = _unshared_counts(n_out, jac_shape)
-    elements = tuple((i, Ellipsis) for i in range(shape[0]))  # row[i, ...]: a 0-d view
+    views, read_entry = _path_getters(shape[0], name)
 
     def call(g, a):
         t, arr = type(a), a
@@ -2756,7 +2784,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                 out, jac = execute(node, entry, executor, x, no_data, ((x,), ()))
             else:
                 try:
-                    vg = getattr(entry, name)  # the entry point now (the tiers swap it)
+                    vg = read_entry(entry)  # the entry point now (the tiers swap it)
                     if vg is seen[0] and flags & typed == typed:  # fused: its body, inline
                         out, jac, row = held  # reused where nothing else refers to them
                         if row is None or rc(row) != alone_row or rc(jac) != alone_jac:
@@ -2790,11 +2818,20 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
             row = jac[0]
         if t is list:
             if whole:  # _structured's list of 0-d arrays (here views of the row)
-                return [row[k] for k in elements]
+                return [*views(row)] if shape[0] > 1 else [views(row)]
             return g._structured((a,), pick(row, blocks, single))
         return row if whole else pick(row, blocks, single)
 
     return call
+
+
+def _path_getters(n, name):
+    """grad's short path's two getters (C calls, no frame of their own): the 0-d views
+    ``row[i, ...]`` of a gradient row of length ``n``, for a list argument (a tuple of
+    them for ``n > 1``, else the one view), and the entry point ``name`` of a compiled
+    signature (None for None)."""
+    views = operator.itemgetter(*((i, Ellipsis) for i in range(n)))
+    return views, None if name is None else operator.attrgetter(name)
 
 
 def _direct_call(entry, method, node):

@@ -743,3 +743,104 @@ def test_a_short_path_is_made_only_once_the_first_answer_was_counted(monkeypatch
     assert runtime._gradient_path((0,), node, X1, entry, blocks, True) is None
     monkeypatch.setattr(executors, "waiting_for_first_answer", False)
     assert runtime._gradient_path((0,), node, X1, entry, blocks, True) is not None
+
+
+def _scaled_node():
+    """<Z> after RX(scale * p[0]) RY(p[1]): cos(scale p0) cos(p1)."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(p, scale=1.0):
+        qml.RX(scale * p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    return circuit
+
+
+def _scaled_grad(p, s):
+    """The closed-form gradient of _scaled_node by ``p`` (and by ``s``)."""
+    return (np.array([-s * np.sin(s * p[0]) * np.cos(p[1]), -np.cos(s * p[0]) * np.sin(p[1])]),
+            -p[0] * np.sin(s * p[0]) * np.cos(p[1]))
+
+
+def test_grad_call_with_other_than_one_positional_argument_goes_the_general_way():
+    """grad.__call__ takes its first argument apart (the short path's case is exactly one
+    positional argument): none, two, or keyword arguments after a remembered one-argument
+    call go the general way, with its results and errors."""
+    from qsym import numpy as qnp
+    node = _scaled_node()
+    p = qnp.array([0.54, 0.12])
+    g = qml.grad(node)
+    g(p)
+    assert node._grad_fast is not None  # remembered: the next one-argument call is short
+    assert np.allclose(g(p), _scaled_grad(p, 1.0)[0], rtol=0, atol=1e-12)
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'p'"):
+        g()
+    assert np.allclose(g(p, 2.0), _scaled_grad(p, 2.0)[0], rtol=0, atol=1e-12)
+    assert np.allclose(g(p, scale=2.0), _scaled_grad(p, 2.0)[0], rtol=0, atol=1e-12)
+    both = g(p, qnp.array(2.0))  # two trainable arguments: a tuple
+    want = _scaled_grad(p, 2.0)
+    assert isinstance(both, tuple) and len(both) == 2
+    assert np.allclose(both[0], want[0], rtol=0, atol=1e-12)
+    assert np.allclose(both[1], want[1], rtol=0, atol=1e-12)
+    with pytest.warns(UserWarning, match="no trainable"):  # a keyword: not trainable
+        assert g(p=p) == ()
+    assert np.allclose(qml.grad(node, argnum=1)(p, 2.0), want[1], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_list_of_other_lengths_gets_its_own_zero_d_arrays(n):
+    """The short path's list result (0-d views of the gradient row, made together where
+    there are several) for one and three floats: the full path's bits, one 0-d float64
+    array per element, and a kept result is not written by the next call."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(p):
+        for k in range(n):
+            (qml.RX if k % 2 == 0 else qml.RY)(p[k], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    lists = [[0.54, 0.12, -0.7][:n], [-1.3, 2.2, 0.4][:n]]
+    wants = [full_path_grad(circuit, lst) for lst in lists]
+    # closed forms: one rotation cos(a); RX RY cos(a) cos(b); RX RY RX about different
+    # axes: checked against central finite differences of the value
+    for lst, want in zip(lists, wants):
+        h = 1e-6
+        fd = [(circuit(np.array(lst) + h * e) - circuit(np.array(lst) - h * e)) / (2 * h)
+              for e in np.eye(n)]
+        assert np.allclose(np.array(want, dtype=float), fd, rtol=0, atol=1e-8)
+    qml.grad(circuit, argnum=0)(lists[0])  # full path, remembered
+    assert circuit._grad_fast is not None
+    first = qml.grad(circuit, argnum=0)(lists[0])
+    second = qml.grad(circuit, argnum=0)(lists[1])
+    for got, want in ((first, wants[0]), (second, wants[1])):
+        assert type(got) is list and len(got) == n
+        for a, b in zip(got, want):
+            assert type(a) is np.ndarray and a.shape == () and a.dtype == np.float64
+            assert np.array_equal(a, b)
+
+
+def test_a_qnode_derivatives_fun_and_wrapped_are_its_qnode():
+    """``fun`` and ``__wrapped__`` of ``qml.grad(circuit)`` are the QNode (read from the
+    derivative's ``_node``, not stored); a derivative of a plain function, or of a QNode
+    with Catalyst's options, keeps its own; the class has neither attribute."""
+    import inspect
+    node = seed_node()
+    for g in (qml.grad(node), qml.grad(node, argnum=0), qml.jacobian(node)):
+        assert g.fun is node and g.__wrapped__ is node and "fun" not in vars(g)
+        assert inspect.unwrap(g) is inspect.unwrap(node)
+        assert str(inspect.signature(g)) == "(p)" and g.__name__ == f"<{type(g).__name__}: circuit>"
+
+    def cost(x):
+        return node(x) ** 2
+
+    h = qml.grad(cost)
+    assert h.fun is cost and h.__wrapped__ is cost and h._node is None
+    with_options = qml.grad(node, h=0.1)
+    assert with_options.fun is node and with_options._node is None
+    assert not hasattr(qml.grad, "fun") and not hasattr(qml.grad, "__wrapped__")
+    assert list(inspect.signature(qml.grad).parameters) == [
+        "fun", "argnum", "argnums", "h", "method"]
+    # the gradient of the plain function: 2 f grad f (f = cos p0 cos p1)
+    x = qml.numpy.array([0.54, 0.12])
+    f = np.cos(x[0]) * np.cos(x[1])
+    want = 2 * f * np.array([-np.sin(x[0]) * np.cos(x[1]), -np.cos(x[0]) * np.sin(x[1])])
+    assert np.allclose(h(x), want, rtol=0, atol=1e-12)
