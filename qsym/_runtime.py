@@ -2614,10 +2614,10 @@ class grad(_Derivative):
                 entry.has_state and reduce[:1] in ((), ("density_matrix",)))
             if one_number and entry.broadcast and entry.size == 1:
                 # a batch of one parameter set: one number of shape (1,), as autograd's
-                # grad under PennyLane takes it (qml.RX(np.array([0.3]), 0)); by its VJP
-                attempt.restore()
-                return self._typed(args, self._structured(args, self._hybrid(
-                    autodiff.grad, args, kwargs)), fun)
+                # grad under PennyLane takes it (qml.RX(np.array([0.3]), 0)): the one row
+                # of the Jacobian just computed (the circuit runs once)
+                return self._typed(args, self._structured(args, pick(jac[0][0], blocks, single)),
+                                   fun)
             if not one_number or entry.broadcast:
                 what = ', '.join(m.kind for m in entry.circuit.measurements)
                 if entry.broadcast:
