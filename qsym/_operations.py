@@ -265,7 +265,7 @@ def traced_unitary(U, n_wires: int):
         return U, None
     words = _pauli_words(n_wires)
     mats = [_word_matrix(w) for w in words]
-    dim, carriers = 2**n_wires, {None: 0, **{w: 0 for w in words}}
+    dim, carriers, carried = 2**n_wires, {None: 0, **{w: 0 for w in words}}, False
     for k, sym in enumerate(syms):
         A = np.array(values[k + 1], dtype=complex).reshape(arr.shape) @ U0.conj().T
         if not np.allclose(A, -A.conj().T, atol=1e-8):  # U not unitary along this input
@@ -273,11 +273,15 @@ def traced_unitary(U, n_wires: int):
                                       "along the input")
             continue
         looks.first_order.setdefault(sym, what)
+        carried = True
         s0 = looks.constant(at[k], True)
         carriers[None] += looks.constant(-np.trace(A).imag / dim, True) * (sym - s0)
         for w, P in zip(words, mats):
             carriers[w] += looks.constant((2j * np.trace(P @ A) / dim).real, True) * (sym - s0)
-    return U0, [(phi, w) for w, phi in carriers.items()]
+    # (no input the matrix is unitary along, e.g. a matrix argument's own entries: no
+    # carrier gates; gates by a plain zero were not the trace's own, and the numeric
+    # replay, which records none, differed: a TracingError)
+    return U0, [(phi, w) for w, phi in carriers.items()] if carried else []
 
 
 @functools.lru_cache(maxsize=64)
