@@ -1884,7 +1884,7 @@ def _deferred_items(qnode, items, result) -> list:
     from ._operations import MeasurementProcess
 
     if (not any(isinstance(o, (MidMeasure, Conditional)) for o in items)
-            or qnode._deferral_options()["method"] != "deferred"):
+            or qnode.deferral_options()["method"] != "deferred"):
         return list(items)
     ms = [m for m in (result if isinstance(result, (list, tuple)) else [result])
           if isinstance(m, MeasurementProcess)]

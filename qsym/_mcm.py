@@ -36,7 +36,7 @@ import numpy as np
 from . import _operations as ops_mod
 from ._opmath import OPERATOR_CLASSES, Operator, ctrl
 from ._shapes import format_values, tree_spec
-from ._trace import TAPE_REWRITES, Tape, active_tape, recording
+from ._trace import TAPE_REWRITES, Tape, active_tape, recording, thread_setting
 from .errors import ConditionalTransformError, GateError, MeasurementError, WireError
 from .exceptions import QuantumFunctionError
 from .wires import Wires
@@ -908,12 +908,8 @@ def running_natively():
     ...     native_method()
     True
     """
-    previous = native_method()
-    _NATIVE.active = True
-    try:
+    with thread_setting(_NATIVE, "active", True):
         yield
-    finally:
-        _NATIVE.active = previous
 
 
 # --- the deferral (PennyLane's defer_measurements, tape form) --------------------------------
@@ -1205,12 +1201,8 @@ def deferring_by_transform(options):
     ...     by_transform(), one_shot_wires()
     (False, True)
     """
-    previous = getattr(_BY_TRANSFORM, "options", None)
-    _BY_TRANSFORM.options = options
-    try:
+    with thread_setting(_BY_TRANSFORM, "options", options):
         yield
-    finally:
-        _BY_TRANSFORM.options = previous
 
 
 def by_transform(user=False) -> bool:

@@ -265,7 +265,7 @@ def traced_unitary(U, n_wires: int):
         return U, None
     words = _pauli_words(n_wires)
     mats = [_word_matrix(w) for w in words]
-    dim, carriers = 2**n_wires, {None: 0, **{w: 0 for w in words}}
+    dim, carriers, carried = 2**n_wires, {None: 0, **{w: 0 for w in words}}, False
     for k, sym in enumerate(syms):
         A = np.array(values[k + 1], dtype=complex).reshape(arr.shape) @ U0.conj().T
         if not np.allclose(A, -A.conj().T, atol=1e-8):  # U not unitary along this input
@@ -273,11 +273,15 @@ def traced_unitary(U, n_wires: int):
                                       "along the input")
             continue
         looks.first_order.setdefault(sym, what)
+        carried = True
         s0 = looks.constant(at[k], True)
         carriers[None] += looks.constant(-np.trace(A).imag / dim, True) * (sym - s0)
         for w, P in zip(words, mats):
             carriers[w] += looks.constant((2j * np.trace(P @ A) / dim).real, True) * (sym - s0)
-    return U0, [(phi, w) for w, phi in carriers.items()]
+    # (no input the matrix is unitary along, e.g. a matrix argument's own entries: no
+    # carrier gates; gates by a plain zero were not the trace's own, and the numeric
+    # replay, which records none, differed: a TracingError)
+    return U0, [(phi, w) for w, phi in carriers.items()] if carried else []
 
 
 @functools.lru_cache(maxsize=64)
@@ -4008,8 +4012,9 @@ class _Arithmetic(Observable):
         >>> (qml.X(0) + qml.X(0) + qml.Z(1)).simplify()
         2.0 * X(0) + Z(1)
         """
-        if self._merged is None and not (self.operands and all(_pauli_form(o) is not None for o in self.operands)):
-            return self
+        if not _has_pauli_rep(self):  # PennyLane's rule: the Pauli form only with a pauli_rep
+            structural = METHODS.get("structural_simplify")
+            return self if structural is None or not self.operands else structural(self)
         merged = dict(self.terms)
         coeffs, ops = _Terms(merged).listed()
         # PennyLane's PauliSentence.operation(wire_order=op.wires): the identity word acts on
@@ -4029,10 +4034,10 @@ class _Arithmetic(Observable):
     @property
     def pauli_rep(self):
         """The operator as a ``qml.pauli.PauliSentence``, or None without a Pauli form."""
-        if self._merged is None and not (self.operands and all(_pauli_form(o) is not None for o in self.operands)):
-            return None
-        if not all(map(_has_pauli_rep, self.operands)):
+        if not _has_pauli_rep(self):
             return None  # PennyLane's: an operand without one (Hadamard, a rotation) has none
+        # (every operand has one: the terms, of the operands' Pauli forms or, for S, T, SX,
+        # ..., of the matrix; the same whether or not terms() ran before)
         return METHODS["pauli_rep"](self.terms)
 
 
@@ -4102,8 +4107,7 @@ class Prod(_Arithmetic):
         RX(3.0, wires=[0])
         """
         grouped = METHODS.get("prod_simplify")
-        if grouped is None or self._merged is not None or (
-                self.operands and all(_pauli_form(o) is not None for o in self.operands)):
+        if grouped is None or _has_pauli_rep(self):
             return super().simplify()
         return grouped(self)
 
@@ -4230,8 +4234,7 @@ class Sum(_Arithmetic):
         # (structural only without a pauli_rep, the structural simplification's own test:
         # once the terms are computed, S or T among the operands gives the sum one, and
         # the two sent each other back and forth)
-        if self.operands and "structural_simplify" in METHODS and not all(
-                _pauli_form(o) is not None for o in self.operands) and self.pauli_rep is None:
+        if self.operands and "structural_simplify" in METHODS and not _has_pauli_rep(self):
             return METHODS["structural_simplify"](self, cutoff)
         return super().simplify()
 
@@ -4800,6 +4803,16 @@ class LinearCombination(Sum):
         >>> qml.Hamiltonian([1.0, -1.0, 0.5], [qml.Z(0), qml.Z(0), qml.X(1)]).simplify()
         0.0 * Z(0) + 0.5 * X(1)
         """
+        if self._ops and not _has_pauli_rep(self) and "structural_simplify" in METHODS:
+            # PennyLane's: qml.dot(coeffs, ops).simplify(), its terms (Hadamard kept, not
+            # its Pauli words with symbolic coefficients)
+            with not_recording():
+                out = METHODS["structural_simplify"](Sum(*(SProd(c, o) for c, o in zip(self._coeffs, self._ops))))
+                if isinstance(out, SProd):
+                    return LinearCombination([out.scalar], [out.base])
+                ops = list(out.operands) if isinstance(out, Sum) else [out]
+                return LinearCombination([o.scalar if isinstance(o, SProd) else 1.0 for o in ops],
+                                         [o.base if isinstance(o, SProd) else o for o in ops])
         merged = {}
         for c, o in zip(self._coeffs, self._ops):
             form = _pauli_form(o)

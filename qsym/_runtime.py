@@ -1563,7 +1563,7 @@ class QNode:
         t0 = time.perf_counter()
         target = stages.Target(trace.rerunnable(self.func), self.device.wires, self.method,
                                self.static_argnames, self._param_names, self.rule_of,
-                               self._deferral_options())
+                               self.deferral_options())
         rec = stages.record_signature(target, args, kwargs, key, per_call=True,
                                       numbers=numbers and self._stand_ins_fail)
         items, syms, size, looks = rec.items, rec.syms, rec.size, rec.looks
@@ -1671,7 +1671,7 @@ class QNode:
         names = self.static_argnames if self._values_needed is None else (
             self.static_argnames | self._values_needed[0])
         target = stages.Target(self.func, self.device.wires, self.method, names,
-                               self._param_names, self.rule_of, self._deferral_options())
+                               self._param_names, self.rule_of, self.deferral_options())
         # 1-2: symbols, the recording (a TracingError says which arguments' values it
         # needed: compiled makes them static)
         rec = stages.record_signature(target, args, kwargs, key)
@@ -1818,7 +1818,7 @@ class QNode:
         if "shots" in kwargs and not self._qfunc_uses_shots_arg:  # (the copy's call fills)
             node, kwargs = self.per_call_shots(kwargs)
             return node(*args, **kwargs)
-        if self._deferral_options()["method"] != "deferred":
+        if self.deferral_options()["method"] != "deferred":
             raise DeviceError("Using postselect_mode='fill-shots' is only supported with "
                               "mcm_method='deferred'.")
         with shots_mod.filling_shots():
@@ -1829,12 +1829,12 @@ class QNode:
         method (not yet in :func:`qsym._shots.discarding_as` for it): its postselected
         measurements that keep no shot then give what that method gives
         (:func:`qsym._shots.discarded_value`)."""
-        options = self._deferral_options()
+        options = self.deferral_options()
         method = options["method"]
         return (method in ("one-shot", "tree-traversal") and options["user"] is None
                 and shots_mod.discarding_method() != method)
 
-    def _deferral_options(self) -> dict:
+    def deferral_options(self) -> dict:
         """``{"method": ..., "shots": ..., "wires": ..., "device": name}``: the mid-circuit measurement
         method PennyLane's device resolves for this QNode (its shots, its device's wires) (:func:`qsym._mcm.deferring_by_transform`).
         ``"deferred"`` on ``default.mixed``, with ``mcm_method="deferred"``, or unset without
@@ -1842,7 +1842,19 @@ class QNode:
         (:mod:`qsym._deferral`); ``"one-shot"`` unset with shots; otherwise the one given
         (qsym defers those as well, by :func:`qsym._mcm.defer` directly: the same
         statistics); ``"user"``: the options of ``qml.defer_measurements`` applied to the
-        QNode, whose tape function the trace then runs first."""
+        QNode, whose tape function the trace then runs first. (qsym's own: what the
+        drawers and ``qml.snapshots`` read to show the deferred operations.)
+
+        >>> import qsym as qml
+        >>> @qml.qnode(qml.device("default.qubit", wires=1))
+        ... def circuit(x):
+        ...     qml.RX(x, wires=0)
+        ...     return qml.expval(qml.Z(0))
+        >>> circuit.deferral_options()["method"]
+        'deferred'
+        >>> qml.set_shots(circuit, shots=10).deferral_options()["method"]
+        'one-shot'
+        """
         method, shots = self._init_args["mcm_method"], self.configured_shots()
         if getattr(self.device, "mixed", False) or method == "deferred" or (
                 method is None and not shots):
@@ -1904,7 +1916,7 @@ class QNode:
             )
         shots = self.configured_shots()
         if shots and self._discards_natively():  # no shot kept: as PennyLane's method
-            with shots_mod.discarding_as(self._deferral_options()["method"]):
+            with shots_mod.discarding_as(self.deferral_options()["method"]):
                 return self(*args, **kwargs)
         if (isinstance(shots, shots_mod.Shots)
                 and (getattr(_SHOT_COUNT, "active", None) or (None,))[0] is not self):
@@ -2642,10 +2654,10 @@ class grad(_Derivative):
                 entry.has_state and reduce[:1] in ((), ("density_matrix",)))
             if one_number and entry.broadcast and entry.size == 1:
                 # a batch of one parameter set: one number of shape (1,), as autograd's
-                # grad under PennyLane takes it (qml.RX(np.array([0.3]), 0)); by its VJP
-                attempt.restore()
-                return self._typed(args, self._structured(args, self._hybrid(
-                    autodiff.grad, args, kwargs)), fun)
+                # grad under PennyLane takes it (qml.RX(np.array([0.3]), 0)): the one row
+                # of the Jacobian just computed (the circuit runs once)
+                return self._typed(args, self._structured(args, pick(jac[0][0], blocks, single)),
+                                   fun)
             if not one_number or entry.broadcast:
                 what = ', '.join(m.kind for m in entry.circuit.measurements)
                 if entry.broadcast:

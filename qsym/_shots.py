@@ -51,6 +51,7 @@ from ._plan import finite_difference_inputs
 from .errors import DeviceError, MeasurementError, MethodError, PostselectionError
 from ._ir import observable_apply
 from ._program import lowered
+from ._trace import thread_setting
 from ._shapes import finite_differences, measurements
 
 
@@ -68,12 +69,8 @@ def filling_shots():
     ...     fills_shots()
     True
     """
-    previous = getattr(_FILL, "active", False)
-    _FILL.active = True
-    try:
+    with thread_setting(_FILL, "active", True):
         yield
-    finally:
-        _FILL.active = previous
 
 
 def fills_shots() -> bool:
@@ -99,12 +96,8 @@ def discarding_as(method):
     ...     discarding_method()
     'one-shot'
     """
-    previous = getattr(_DISCARDED, "method", None)
-    _DISCARDED.method = method
-    try:
+    with thread_setting(_DISCARDED, "method", method):
         yield
-    finally:
-        _DISCARDED.method = previous
 
 
 def discarding_method():

@@ -1831,7 +1831,8 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     device (:func:`tape_gradient`); PennyLane's other options (``grad_on_execution``,
     ``cache``, ...) are accepted (``grad_on_execution=True`` with ``"adjoint"`` or
     ``"device"`` runs trainable tapes through ``execute_and_compute_derivatives``, as
-    PennyLane's forward pass). ``transform_program`` (a ``CompilePipeline``, e.g. a
+    PennyLane's forward pass; under autograd its Jacobians are the backward pass's, the
+    device not asked again). ``transform_program`` (a ``CompilePipeline``, e.g. a
     device's ``preprocess_transforms()``) transforms the tapes first and post-processes
     their results, as PennyLane's.
 
@@ -1867,14 +1868,7 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     tapes = tuple(tapes)
     _check_device_wires(tapes, device)
     if _derivatives_on_execution(tapes, device, diff_method, kwargs):
-        # PennyLane's forward pass with grad_on_execution: the device's
-        # execute_and_compute_derivatives (PennyLane keeps its Jacobians for the backward
-        # pass; here the values only, the call made so a tracker records it as PennyLane's)
-        from .devices import ExecutionConfig
-
-        config = ExecutionConfig(gradient_method=diff_method, grad_on_execution=True)
-        return tuple(device.execute_and_compute_derivatives(_trainable_by_grad(tapes),
-                                                            config)[0])
+        return _executed_with_derivatives(tapes, device, diff_method)
     with devices.one_batch():  # PennyLane's count: one batch of circuits
         if cache is None and workers and workers > 1 and len(tapes) > 1 and not any(
                 isinstance(d, Box) for t in tapes for d in gate_parameters(t)):  # autograd: one thread
@@ -1888,18 +1882,79 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
 def _derivatives_on_execution(tapes, device, diff_method, kwargs) -> bool:
     """Whether ``qml.execute`` runs the tapes as PennyLane's does with
     ``grad_on_execution=True`` and the device's derivatives (``"adjoint"``, ``"device"``):
-    tapes of plain values (not under autograd) with a parameter that requires grad, their
-    measurements ones the adjoint method differentiates, on a built-in device."""
+    tapes with a parameter that requires grad (plain values, or under one autograd
+    derivative: boxes of numbers, not boxes of boxes, and real results, not states), each
+    such parameter a number, their measurements ones the adjoint method differentiates,
+    on a built-in device."""
     from .math import requires_grad
 
+    params = [d for t in tapes for d in gate_parameters(t)]
+    boxed = [d for d in params if isinstance(d, Box)]
+    kinds = ("expval", "var", "probs") if boxed else ("expval", "var", "probs", "state")
     return (kwargs.get("grad_on_execution") is True and diff_method in ("adjoint", "device")
             and not devices.runs_own_execute(device)
-            and not any(isinstance(d, Box) for t in tapes for d in gate_parameters(t))
-            and any(requires_grad(d) for t in tapes for d in gate_parameters(t))
-            and all(np.ndim(d) == 0 for t in tapes for d in gate_parameters(t)
-                    if requires_grad(d))
-            and all(getattr(m, "kind", None) in ("expval", "var", "probs", "state")
-                    and not getattr(m, "reduce", ()) for t in tapes for m in t.measurements))
+            and not any(isinstance(getval(d), Box) or isinstance(d._value, Box) for d in boxed)
+            and any(requires_grad(d) for d in params)
+            and all(np.ndim(d) == 0 for d in params if isinstance(d, Box) or requires_grad(d))
+            and all(getattr(m, "kind", None) in kinds and not getattr(m, "reduce", ())
+                    for t in tapes for m in t.measurements))
+
+
+def _executed_with_derivatives(tapes, device, diff_method) -> tuple:
+    """PennyLane's forward pass with ``grad_on_execution=True``: one call of the device's
+    ``execute_and_compute_derivatives`` (not the execution cache, which PennyLane's
+    ``DeviceDerivatives.execute_and_cache_jacobian`` also bypasses). Under autograd the
+    Jacobians it returns are the backward pass's (the derivative by each boxed parameter:
+    the cotangent times those Jacobians; the device is not asked again); outside it the
+    values only, as PennyLane's Jacobians then serve no backward pass."""
+    from .devices import ExecutionConfig
+
+    config = ExecutionConfig(gradient_method=diff_method, grad_on_execution=True)
+    if not any(isinstance(d, Box) for t in tapes for d in gate_parameters(t)):
+        return tuple(device.execute_and_compute_derivatives(_trainable_by_grad(tapes), config)[0])
+    boxes, plain = [], []
+    for t in tapes:
+        data = gate_parameters(t)
+        trainable = [i for i, d in enumerate(data) if isinstance(d, Box)]
+        boxes += [data[i] for i in trainable]
+        c = t.bind_new_parameters([getval(d) for d in data], list(range(len(data))))
+        c.trainable_params = trainable
+        plain.append(c)
+    results, jacs = device.execute_and_compute_derivatives(plain, config)
+    shapes, flat, rows, col = [], [], [], 0
+    for tape, result, jac in zip(plain, results, jacs):
+        n, many = len(tape.trainable_params), len(tape.measurements) > 1
+        per_m = list(jac) if many and n else [jac] * len(tape.measurements)
+        for value, j in zip(list(result) if many else [result], per_m):
+            value = np.asarray(value, dtype=float)
+            block = np.zeros((value.size, len(boxes)))  # these results by every boxed parameter
+            for k, x in enumerate([] if n == 0 else [j] if n == 1 else list(j)):
+                block[:, col + k] = np.asarray(x, dtype=float).ravel()
+            shapes.append(value.shape)
+            flat.append(value.ravel())
+            rows.append(block)
+        col += n
+    matrix = np.concatenate(rows) if rows else np.zeros((0, len(boxes)))
+    values = _with_jacobian(anp.stack(boxes), np.concatenate(flat) if flat else np.zeros(0), matrix)
+    out, start = [], 0
+    for tape in plain:
+        parts = []
+        for _ in range(len(tape.measurements)):
+            shape = shapes.pop(0)
+            size = int(np.prod(shape))
+            parts.append(anp.reshape(values[start:start + size], shape))
+            start += size
+        out.append(parts[0] if len(parts) == 1 else ag_tuple(parts))
+    return tuple(out)
+
+
+@primitive
+def _with_jacobian(params, values, matrix):
+    """``values``, whose Jacobian by ``params`` is ``matrix`` (computed with them)."""
+    return values
+
+
+defvjp(_with_jacobian, lambda ans, params, values, matrix: lambda g: np.asarray(g) @ matrix)
 
 
 def _trainable_by_grad(tapes) -> list:

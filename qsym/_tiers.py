@@ -77,6 +77,7 @@ import numba
 import numpy as np
 
 from ._parsing import parse
+from ._trace import thread_setting
 
 logger = logging.getLogger("qsym.tiers")
 
@@ -974,12 +975,8 @@ def kernel_compiles_on_call():
     """Inside (this thread), a tier-0 call of a kernel library entry point that is not
     loaded runs the compiled code (loaded, or compiled if it is not on disk) instead of its
     twin: ``qsym warmup`` compiles the library through a circuit's tier-0 calls."""
-    before = getattr(_compiling_on_call, "on", False)
-    _compiling_on_call.on = True
-    try:
+    with thread_setting(_compiling_on_call, "on", True):
         yield
-    finally:
-        _compiling_on_call.on = before
 
 
 class _Kernels:

@@ -40,6 +40,33 @@ from .errors import (ClosureDerivativeError, CustomMeasurementError, Measurement
                      WireError)
 
 # this thread's stack of tapes being recorded (active_tape)
+_UNSET = object()
+
+
+@contextmanager
+def thread_setting(local: threading.local, name: str, value):
+    """Inside the ``with`` block, ``local.name`` is ``value`` on this thread only (``local``
+    a ``threading.local``); after it, however the block ends, the value before (or none)
+    is back. Other threads see their own value throughout.
+
+    >>> where = threading.local()
+    >>> with thread_setting(where, "on", True):
+    ...     where.on
+    True
+    >>> hasattr(where, "on")
+    False
+    """
+    previous = getattr(local, name, _UNSET)
+    setattr(local, name, value)
+    try:
+        yield value
+    finally:
+        if previous is _UNSET:
+            delattr(local, name)
+        else:
+            setattr(local, name, previous)
+
+
 LOCAL = threading.local()
 # every tape being recorded, on any thread: grad's short path (qsym._runtime) reads it,
 # one truth test where LOCAL's per-thread lookup costs a few times more; while anything

@@ -195,3 +195,44 @@ def test_grad_of_a_batch_of_one_parameter_set_is_its_one_number_gradient():
     onp.testing.assert_allclose(g, [[-onp.sin(1.0)]], atol=1e-12)
     with pytest.raises(DifferentiationError, match="batch of 2"):
         qml.grad(first)(np.array([[1.0, 2.0]], requires_grad=True))
+
+
+@pytest.mark.parametrize("diff_method", ["best", "parameter-shift", "adjoint"])
+def test_grad_of_a_batch_of_one_runs_the_circuit_once(diff_method):
+    """qml.grad of a batch of one parameter set (a broadcast argument of length 1) answers
+    from the one compiled Jacobian: one device execution per call (it ran the circuit a
+    second time through autograd), the numbers and types as before (closed form
+    <Z_1> = cos(x) cos(y) after RX(x) on 0, RY(y) on 1, CNOT; finite differences)."""
+    local = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(local, diff_method=diff_method)
+    def c(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=1)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))
+
+    def counted(*args, **kwargs):
+        with qml.Tracker(local) as tracker:
+            out = qml.grad(c, **kwargs)(*args)
+        return out, tracker.totals["executions"]
+
+    x = np.array([0.3], requires_grad=True)
+    y = np.array(0.5, requires_grad=True)
+    # what one parameter set (not a batch) costs with this method: 1 run, or 1 + 2 shifts
+    # per parameter with the parameter-shift rule
+    one = 1 + 2 * 2 if diff_method == "parameter-shift" else 1
+    (sx, sy), unbatched = counted(np.array(0.3, requires_grad=True), y)
+    assert unbatched == one
+    for call in range(3):
+        (gx, gy), executions = counted(x, y)
+        assert executions == one, call
+    assert onp.shape(gx) == (1,) and onp.shape(gy) == ()
+    assert type(gy) is type(sy)
+    onp.testing.assert_allclose(gx, [-onp.sin(0.3) * onp.cos(0.5)], atol=1e-12)
+    onp.testing.assert_allclose(gy, -onp.cos(0.3) * onp.sin(0.5), atol=1e-12)
+    h = 1e-6
+    onp.testing.assert_allclose(gy, (c(x, y + h) - c(x, y - h))[0] / (2 * h), atol=1e-8)
+    g0, executions = counted(x, y, argnum=0)
+    assert executions == (1 + 2 if diff_method == "parameter-shift" else 1)
+    onp.testing.assert_allclose(g0, gx, atol=1e-14)

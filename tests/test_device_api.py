@@ -533,3 +533,34 @@ def test_execute_with_grad_on_execution_runs_execute_and_compute_derivatives():
 
     assert onp.isclose(cost(a), -onp.cos(0.1))
     assert onp.isclose(qml.jacobian(cost)(a), onp.sin(0.1))
+
+
+def test_grad_on_execution_under_autograd_uses_the_forward_passs_jacobians():
+    """Under qml.jacobian, qml.execute with grad_on_execution=True and the adjoint method
+    runs the device once (execute_and_compute_derivatives: PennyLane 0.45's counts, one
+    batch of three tapes) and its backward pass is those Jacobians: the device is not asked
+    again (it ran the tapes again by parameter shift, four more executions). Expected
+    values: central finite differences of the same cost, and grad_on_execution=False."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def cost(x, goe=True):
+        t1 = qml.tape.QuantumScript([qml.RX(x[0], 0), qml.RY(x[1], 1), qml.CNOT([0, 1]), qml.RZ(0.3, 1)],
+                                    [qml.expval(qml.Z(1)), qml.probs(wires=[0, 1])])
+        t2 = qml.tape.QuantumScript([qml.RY(x[0] * x[1], 0)], [qml.expval(qml.X(0))])
+        t3 = qml.tape.QuantumScript([qml.RY(0.2, 0)], [qml.expval(qml.Z(0))])  # not trainable
+        r = qml.execute([t1, t2, t3], dev, diff_method="adjoint", grad_on_execution=goe)
+        return qml.numpy.hstack([r[0][0], r[0][1], r[1], r[2]])
+
+    x = qml.numpy.array([0.4, 0.9], requires_grad=True)
+    with qml.Tracker(dev) as tracker:
+        jac = qml.jacobian(cost)(x)
+    assert dict(tracker.totals) == {"execute_and_derivative_batches": 1, "executions": 3,
+                                    "derivatives": 3}
+    h = 1e-6
+    fd = onp.stack([(cost(x + h * e) - cost(x - h * e)) / (2 * h) for e in onp.eye(2)], axis=1)
+    onp.testing.assert_allclose(jac, fd, atol=1e-7)
+    other = qml.jacobian(lambda x: cost(x, goe=False))(x)
+    onp.testing.assert_allclose(jac, other, atol=1e-10)
+    assert onp.allclose(jac[-1], 0.0)  # the tape without trainable parameters
+    # d<Z1>/dx0 by hand: <Z1> = cos(x0) cos(x1) (RZ commutes with Z)
+    assert onp.isclose(jac[0, 0], -onp.sin(0.4) * onp.cos(0.9))

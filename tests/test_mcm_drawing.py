@@ -295,3 +295,33 @@ def test_tape_draw_method():
         "0: ──H──┤↗├────┤       \n"
         "1: ──────║───X─┤       \n"
         "         ╚═══╩═╡  <MCM>")
+
+
+@pytest.mark.parametrize("device, mcm_method, shots, method", [
+    ("default.qubit", None, None, "deferred"),      # PennyLane's device: none given, no shots
+    ("default.qubit", None, 10, "one-shot"),        # none given, shots
+    ("default.qubit", "tree-traversal", 10, "tree-traversal"),
+    ("default.qubit", "deferred", 10, "deferred"),
+    ("default.mixed", None, 10, "deferred"),        # the mixed device always defers
+])
+def test_deferral_options_is_the_public_resolution_the_drawers_read(device, mcm_method, shots, method):
+    """QNode.deferral_options() (public: the drawers and qml.snapshots read it; it was a
+    private method called from another module) resolves PennyLane's mid-circuit
+    measurement method as PennyLane's device does (the table above, from PennyLane's
+    default.qubit / default.mixed preprocessing)."""
+    dev = qml.device(device, wires=2)
+
+    @qml.qnode(dev, mcm_method=mcm_method)
+    def circuit(x):
+        qml.RX(x, wires=0)
+        qml.measure(0)
+        return qml.expval(qml.Z(0))
+
+    node = qml.set_shots(circuit, shots=shots)
+    options = node.deferral_options()
+    assert options["method"] == method
+    assert options["shots"] == shots and list(options["wires"]) == [0, 1]
+    assert not hasattr(node, "_deferral_options")
+    import qsym._drawing as drawing
+    import inspect
+    assert "._deferral_options" not in inspect.getsource(drawing)

@@ -900,3 +900,49 @@ def test_arithmetic_hash_and_eigendecomposition():
     assert zz._eigs[zz.hash] is d
     m = (qml.X(0) + qml.Z(0)).eigendecomposition   # eigenvalues of X + Z: +-sqrt(2)
     onp.testing.assert_allclose(m["eigval"], [-onp.sqrt(2), onp.sqrt(2)])
+
+
+HAD = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+S_GATE = onp.diag([1, 1j])
+
+
+@pytest.mark.parametrize("prepare", ["nothing", "terms", "hash", "pauli_rep"])
+def test_simplify_keeps_hadamard_and_does_not_depend_on_what_ran_before(prepare):
+    """PennyLane 0.45's qml.simplify keeps an operand without a pauli_rep (Hadamard, RX) as it
+    is (printed forms copied from a PennyLane session), gives plain numbers (no symbolic
+    sqrt(2)/2 coefficients), and the same result whether terms()/hash/pauli_rep ran first."""
+    def prepared(op):
+        if prepare == "terms":
+            op.terms()
+        elif prepare == "hash":
+            hash(op)
+        elif prepare == "pauli_rep":
+            op.pauli_rep
+        return op
+
+    cases = [(lambda: qml.Hadamard(0) @ qml.X(1), "X(1) @ H(0)"),
+             (lambda: qml.RX(0.5, 0) @ qml.X(1), "X(1) @ RX(0.5, wires=[0])"),
+             (lambda: qml.Hadamard(0) + qml.Hadamard(0), "2 * H(0)"),
+             (lambda: 2.0 * qml.Hadamard(0), "2.0 * H(0)"),
+             (lambda: qml.Hamiltonian([1.0, 2.0], [qml.Hadamard(0), qml.X(0)]), "1.0 * H(0) + 2.0 * X(0)")]
+    for make, printed in cases:
+        out = qml.simplify(prepared(make()))
+        assert repr(out) == printed
+    out = qml.simplify(prepared(qml.Hadamard(0) @ qml.X(1)))
+    onp.testing.assert_allclose(qml.matrix(2.0 * out, wire_order=[0, 1]), 2.0 * onp.kron(HAD, X), atol=1e-12)
+    assert (qml.Hadamard(0) @ qml.X(1)).pauli_rep is None
+
+
+@pytest.mark.parametrize("prepare", [False, True])
+def test_simplify_by_pauli_rep_of_s_and_t_whether_or_not_terms_ran(prepare):
+    """S has a pauli_rep in PennyLane ((1+i)/2 I + (1-i)/2 Z): S(0) @ X(1) simplifies to its
+    Pauli words before and after terms() (it was left as a product until terms() ran)."""
+    op = qml.S(0) @ qml.X(1)
+    if prepare:
+        op.terms()
+    assert op.pauli_rep is not None
+    out = qml.simplify(op)
+    coeffs, ops = out.terms()
+    assert all(isinstance(c, (int, float, complex)) for c in coeffs)
+    assert sorted(repr(o) for o in ops) == ["X(1)", "Z(0) @ X(1)"]
+    onp.testing.assert_allclose(qml.matrix(out, wire_order=[0, 1]), onp.kron(S_GATE, X), atol=1e-12)

@@ -560,3 +560,36 @@ def test_a_matrix_of_the_inputs_in_a_conditional_branch_is_differentiated():
     assert float(c(x)) == pytest.approx(by_hand(onp.array(x)), abs=1e-12)
     want = _fd(by_hand, onp.array(x))
     assert abs(want[0]) > 0.05 and onp.allclose(qml.grad(c)(x), want, atol=1e-7)
+
+
+def test_a_real_matrix_argument_to_qubitunitary_runs_and_refuses_its_derivative():
+    """A QNode argument that is a real unitary matrix (a rotation), given to
+    qml.QubitUnitary, runs with each call's numbers (it raised TracingError: the matrix,
+    not unitary along any one of its entries, left carrier gates by a plain zero that the
+    numeric replay does not record), plain, tensor or trainable tensor alike; by hand
+    <Z> = cos^2(t) - sin^2(t) = cos(2t) for the rotation by t on |0>. A derivative by its
+    entries is refused by name; a second trainable argument differentiates (finite
+    differences) and with both trainable the same refusal."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(U, t):
+        qml.QubitUnitary(U, wires=0)
+        qml.RY(t, wires=0)
+        return qml.expval(qml.Z(0))
+
+    def rot(a):
+        return onp.array([[onp.cos(a), -onp.sin(a)], [onp.sin(a), onp.cos(a)]])
+
+    for a in (0.3, 1.1):
+        for U in (rot(a), np.array(rot(a), requires_grad=False), np.array(rot(a), requires_grad=True)):
+            assert float(circuit(U, 0.0)) == pytest.approx(onp.cos(2 * a), abs=1e-12)
+    U = np.array(rot(0.3), requires_grad=True)
+    t = np.array(0.2, requires_grad=True)
+    for call in (lambda: qml.grad(circuit)(U, t), lambda: qml.grad(circuit, argnum=0)(U, t)):
+        with pytest.raises(qml.DifferentiationError, match=r"U\[0, 0\].*not unitary along"):
+            call()
+    h = 1e-6
+    fd = (circuit(U, t + h) - circuit(U, t - h)) / (2 * h)
+    assert float(qml.grad(circuit, argnum=1)(U, t)) == pytest.approx(float(fd), abs=1e-7)
+    assert float(fd) == pytest.approx(-onp.sin(0.6 + 0.2), abs=1e-7)

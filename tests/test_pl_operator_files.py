@@ -112,6 +112,24 @@ def test_blockencode_of_a_circuit_input_uses_its_number_at_each_call():
     with pytest.raises(qml.errors.DifferentiationError, match="number of that input"):
         qml.grad(one)(pnp.array(0.3, requires_grad=True))
 
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def two(m, t):
+        qml.RY(t, wires=0)
+        qml.BlockEncode(m, wires=[0, 1])
+        return qml.expval(qml.Z(0))
+
+    # with another trainable argument the same refusal (once a TracingError), naming the
+    # matrix's entries and what to do; differentiating the other argument alone works
+    m = pnp.array([[0.1, 0.2], [0.3, 0.4]], requires_grad=True)
+    t = pnp.array(0.5, requires_grad=True)
+    for call in (lambda: qml.grad(two)(m, t), lambda: qml.jacobian(two)(m, t),
+                 lambda: qml.grad(lambda m, t: two(m, t) * t)(m, t)):
+        with pytest.raises(qml.errors.DifferentiationError, match=r"m\[0, 0\].*requires_grad=False"):
+            call()
+    h = 1e-6
+    fd = (two(m, t + h) - two(m, t - h)) / (2 * h)
+    assert np.isclose(qml.grad(two, argnum=1)(m, t), fd, atol=1e-7)
+
 
 def test_a_gate_on_no_wires_has_a_one_by_one_matrix():
     t = 0.3

@@ -1099,3 +1099,39 @@ def test_sampling_kernel_twins_time_counts_on_the_promotion_clock(tmp_path):
     out = _run_fresh(_SAMPLED_CLOCK, NUMBA_CACHE_DIR=str(tmp_path))
     assert out.stdout.split() == ["python", "(1,", "0)", "True", "True"], (out.stdout,
                                                                            out.stderr)
+
+
+def test_a_sampled_value_only_circuit_is_promoted_as_an_exact_one(monkeypatch):
+    """By design (docs/design.md, "Tiers"): a circuit is compiled after
+    tiers.COMPILE_AFTER_CALLS = 100 calls of its tier-0 ``prepare`` or
+    COMPILE_AFTER_SECONDS of their Python time, not within a few calls; a sampled value
+    call counts as an exact one (its ``prepare``; the sampling is the same on every tier
+    and not on the clock). Counted here with the clock out of the way: no promotion in 99
+    sampled calls, promotion at the 100th."""
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev, shots=50)
+    def sampled(x):
+        qml.RX(x[0], 0)
+        qml.RY(x[1], 1)
+        qml.CNOT([0, 1])
+        qml.RZ(x[2], 2)
+        return qml.expval(qml.Z(1))
+
+    x = np.array([0.1, 0.2, 0.3])
+    started = []
+    def promote(self, xx, dd):  # (recorded, not compiled: no background job here)
+        self._promoted = True
+        started.append(self._calls)
+
+    monkeypatch.setattr(runtime.Compiled, "_promote", promote)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)
+    assert tiers.COMPILE_AFTER_CALLS == 100
+    for _ in range(99):
+        sampled(x)
+    (entry,) = [e for e in sampled._compiled.values() if isinstance(e, runtime.Compiled)]
+    if entry.tier != "python":
+        pytest.skip("the circuit's compiled code was in the disk cache: loaded, not promoted")
+    assert entry._calls == 99 and not started
+    sampled(x)
+    assert started == [100]
