@@ -51,7 +51,7 @@ from ._plan import finite_difference_inputs
 from .errors import DeviceError, MeasurementError, MethodError, PostselectionError
 from ._ir import observable_apply
 from ._program import lowered
-from ._shapes import finite_differences, measurements
+from ._shapes import finite_differences, measurements, postselection_impossible
 
 
 
@@ -168,7 +168,7 @@ def kept_shots(norm: float, shots: int, rng) -> int:
     ...     kept_shots(0.25, 100, None)
     100
     """
-    if not norm > 1e-15:
+    if postselection_impossible(norm):  # the one rule (qsym._shapes.POSTSELECTION_ATOL)
         if fills_shots():
             raise PostselectionError(
                 "The probability of the postselected mid-circuit measurement outcome is 0. "

@@ -458,3 +458,85 @@ def test_hessian_of_a_variance_with_trainable_coefficients_after_resets(first, s
         assert abs(expected[:6, :6]).max() > 0.1  # the angles' second derivatives are checked
     if first == 0.0:
         onp.testing.assert_allclose(hess, onp.diag([0.0] * 6 + [2.0, 2.0]), atol=1e-9)
+
+
+def _postselected_circuit(dev, **kw):
+    @qml.qnode(dev, **kw)
+    def c(a, b):
+        qml.RX(a, wires=0)
+        qml.CRY(b, wires=[0, 1])
+        qml.RX(0.4, wires=1)
+        qml.measure(0, postselect=1)
+        return (qml.expval(qml.PauliZ(1)), qml.expval(qml.PauliX(1)), qml.var(qml.PauliX(1)),
+                qml.probs(wires=[1]))
+    return c
+
+
+def _kept_closed_form(b):
+    """Wire 1 when wire 0 is kept at 1: RX(0.4) RY(b) |0>; <Z>, <X>, Var X, probs."""
+    psi = onp.array([onp.cos(b / 2), onp.sin(b / 2)], complex)
+    psi = onp.array([[onp.cos(0.2), -1j * onp.sin(0.2)], [-1j * onp.sin(0.2), onp.cos(0.2)]]) @ psi
+    z = abs(psi[0]) ** 2 - abs(psi[1]) ** 2
+    x = 2 * (onp.conj(psi[0]) * psi[1]).real
+    return z, x, 1 - x * x, abs(psi) ** 2
+
+
+@pytest.mark.parametrize("p", [1e-4, 1e-8, 1e-10])
+def test_postselected_values_at_a_small_kept_probability(p):
+    """RX(a) with sin^2(a/2) = p keeps wire 0's outcome 1 with probability p; the kept
+    state of wire 1 is RX(0.4) RY(b)|0> whatever p. qsym's values are ratios of rows whose
+    rounding is absolute: the documented relative error is about 1e-16 / p (docs/pennylane.md,
+    qsym._shapes.POSTSELECTION_ATOL; PennyLane renormalises the projected state: ~1e-16)."""
+    a, b = 2 * onp.arcsin(onp.sqrt(p)), 1.3
+    z, x, v, probs = _kept_closed_form(b)
+    got = _postselected_circuit(qml.device("default.qubit"))(a, b)
+    rtol = 1e-12 + 1e-15 / p
+    assert float(got[0]) == pytest.approx(z, rel=rtol)
+    assert float(got[1]) == pytest.approx(x, rel=rtol)
+    assert float(got[2]) == pytest.approx(v, rel=10 * rtol)
+    onp.testing.assert_allclose(got[3], probs, rtol=rtol)
+
+
+def test_postselection_threshold_is_one_rule_on_both_sides():
+    """One rule (qsym._shapes.POSTSELECTION_ATOL = 1e-12) for an impossible outcome, with
+    and without shots: kept probability 1e-11 gives the renormalised state's values (no
+    shots: to the 1e-16 / p bound; "fill-shots": every shot from it, so wire 1's sample
+    mean estimates <Z>; "hw-like": a binomial number of shots, here none), the reduced
+    density matrix too; 1e-13 gives NaN values, NaN density matrix, no kept shot with
+    "hw-like" and PostselectionError with "fill-shots" (was: values down to 1e-15 there)."""
+    b = 1.3
+    z, x, v, probs = _kept_closed_form(b)
+    dev = qml.device("default.qubit", seed=7)
+    above, below = 2 * onp.arcsin(onp.sqrt(1e-11)), 2 * onp.arcsin(onp.sqrt(1e-13))
+    c = _postselected_circuit(dev)
+    got = c(above, b)
+    assert float(got[0]) == pytest.approx(z, rel=1e-3) and float(got[1]) == pytest.approx(x, rel=1e-3)
+    assert onp.isnan(onp.hstack([onp.ravel(g) for g in c(below, b)])).all()
+
+    @qml.qnode(dev)
+    def dm(a):
+        qml.RX(a, wires=0)
+        qml.CRY(b, wires=[0, 1])
+        qml.RX(0.4, wires=1)
+        qml.measure(0, postselect=1)
+        return qml.density_matrix(wires=[1])
+
+    onp.testing.assert_allclose(onp.diag(dm(above)).real, probs, atol=1e-9)
+    assert onp.isnan(dm(below)).all()
+
+    def sampled(a, mode):
+        @qml.qnode(dev, postselect_mode=mode, mcm_method="deferred")
+        def s(a):
+            qml.RX(a, wires=0)
+            qml.CRY(b, wires=[0, 1])
+            qml.RX(0.4, wires=1)
+            qml.measure(0, postselect=1)
+            return qml.sample(wires=[1])
+        return qml.set_shots(s, shots=2000)(a)
+
+    kept = onp.asarray(sampled(above, "fill-shots")).ravel()
+    assert kept.size == 2000 and abs((1 - 2 * kept.mean()) - z) < 6 * onp.sqrt((1 - z * z) / 2000)
+    assert onp.asarray(sampled(above, "hw-like")).size == 0  # binomial(2000, 1e-11): none
+    assert onp.asarray(sampled(below, "hw-like")).size == 0
+    with pytest.raises(qml.errors.PostselectionError, match="probability of the postselected"):
+        sampled(below, "fill-shots")
