@@ -2168,6 +2168,27 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
     raise GateError(f"qml.ctrl of {name} is not supported")
 
 
+def _given_params_of(params, tensors) -> tuple:
+    """``params`` with the given tensors in their places (``None``: the number kept)."""
+    return tuple(p if t is None else t for t, p in zip(tensors, params)) if tensors else tuple(params)
+
+
+def _same_params(a, b) -> bool:
+    """Whether two gates' parameter lists are the same values (numbers, arrays or traced
+    expressions, compared as they are).
+
+    >>> _same_params((0.5,), (0.5,)), _same_params((-0.5,), (0.5,)), _same_params((), (1.0,))
+    (True, False, False)
+    """
+    if len(a) != len(b):
+        return False
+    try:
+        return all(np.array_equal(np.asarray(u, dtype=object), np.asarray(v, dtype=object))
+                   for u, v in zip(a, b))
+    except (TypeError, ValueError):
+        return False
+
+
 def _bare(name, params, wires, hyper) -> Operation:
     with recording(Tape()):
         return _make(name, params, wires, hyper)
@@ -2311,9 +2332,15 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
         if (len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not yours
                 and not isinstance(op, SymbolicOp)):
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
-            if len(out[0].params) == len(op.params) and any(
-                    t is not None for t in getattr(op, "_tensors", ())):
-                out[0]._tensors = op._tensors  # CRX of RX(tensor): the tensors kept (PennyLane's data)
+            tensors = getattr(op, "_tensors", ())
+            if any(t is not None for t in tensors):
+                # CRX of RX(tensor): the tensors kept (PennyLane's data, trainable); a
+                # controlled GlobalPhase(t) is ControlledPhaseShift(-t): its data the tensor
+                # -t (the tensor t was its data: the gate's parameter with the wrong sign)
+                if op.name == "GlobalPhase":
+                    tensors = tuple(None if t is None else -t for t in tensors)
+                if _same_params(out[0].params, _given_params_of(op.params, tensors)):
+                    out[0]._tensors = tensors
             return out[0]
         return ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
     if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)

@@ -540,3 +540,39 @@ def test_postselection_threshold_is_one_rule_on_both_sides():
     assert onp.asarray(sampled(below, "hw-like")).size == 0
     with pytest.raises(qml.errors.PostselectionError, match="probability of the postselected"):
         sampled(below, "fill-shots")
+
+
+def test_controlled_global_phase_of_a_tensor_keeps_its_sign_on_the_tape():
+    """``qml.ctrl`` of a function applying ``GlobalPhase(t)`` (t a trainable tensor) records
+    ``ControlledPhaseShift(-t)`` on the controls (exp(-i t) where both are 1); its data is
+    the tensor -t (was the tensor t: the tape's parameter had the wrong sign, so the tape
+    executed gave the negated value, -0.00838 -> +0.00838 here, and its gradients were of
+    the wrong gate). Found by the oracle (seed 66, case 31 of ``block``)."""
+    dev = qml.device("default.qubit", wires=3)
+
+    def body(v):
+        qml.RY(v[0], wires=0)
+        qml.GlobalPhase(v[1], wires=0)
+
+    @qml.qnode(dev)
+    def c(v):
+        qml.RX(0.4, wires=1)
+        qml.RY(0.3, wires=2)
+        qml.ctrl(body, control=[1, 2])(v)
+        qml.CNOT(wires=[2, 1])
+        qml.RX(0.2, wires=2)
+        return qml.expval(qml.PauliX(1) @ qml.PauliY(2))
+
+    x = np.array([0.3, 0.7], requires_grad=True)
+    tape = qml.workflow.construct_tape(c)(x)
+    op = tape.operations[-3]
+    assert op.name == "ControlledPhaseShift" and float(op.data[0]) == pytest.approx(-0.7)
+    onp.testing.assert_allclose(qml.matrix(op), onp.diag([1, 1, 1, onp.exp(-0.7j)]), atol=1e-12)
+    onp.testing.assert_allclose(qml.matrix(qml.ControlledPhaseShift(*op.data, wires=op.wires)),
+                                qml.matrix(op), atol=1e-12)
+    assert float(qml.execute([tape], dev)[0]) == pytest.approx(float(c(x)), abs=1e-12)
+    # the tape's derivative by its own parameters (RY's t0 and the phase's -t1) is the
+    # QNode's by (t0, t1) with the second sign flipped
+    tapes, fn = qml.gradients.param_shift(tape)
+    onp.testing.assert_allclose(onp.array(fn(qml.execute(tapes, dev))),
+                                qml.jacobian(c)(x) * onp.array([1, -1]), atol=1e-9)
