@@ -460,13 +460,18 @@ def test_hessian_of_a_variance_with_trainable_coefficients_after_resets(first, s
         onp.testing.assert_allclose(hess, onp.diag([0.0] * 6 + [2.0, 2.0]), atol=1e-9)
 
 
+def _kept_on_wire_0(a, b):
+    """Wire 0 kept at 1 (probability sin^2(a/2)), wire 1 RX(0.4) RY(b)|0> when it is."""
+    qml.RX(a, wires=0)
+    qml.CRY(b, wires=[0, 1])
+    qml.RX(0.4, wires=1)
+    qml.measure(0, postselect=1)
+
+
 def _postselected_circuit(dev, **kw):
     @qml.qnode(dev, **kw)
     def c(a, b):
-        qml.RX(a, wires=0)
-        qml.CRY(b, wires=[0, 1])
-        qml.RX(0.4, wires=1)
-        qml.measure(0, postselect=1)
+        _kept_on_wire_0(a, b)
         return (qml.expval(qml.PauliZ(1)), qml.expval(qml.PauliX(1)), qml.var(qml.PauliX(1)),
                 qml.probs(wires=[1]))
     return c
@@ -515,10 +520,7 @@ def test_postselection_threshold_is_one_rule_on_both_sides():
 
     @qml.qnode(dev)
     def dm(a):
-        qml.RX(a, wires=0)
-        qml.CRY(b, wires=[0, 1])
-        qml.RX(0.4, wires=1)
-        qml.measure(0, postselect=1)
+        _kept_on_wire_0(a, b)
         return qml.density_matrix(wires=[1])
 
     onp.testing.assert_allclose(onp.diag(dm(above)).real, probs, atol=1e-9)
@@ -527,10 +529,7 @@ def test_postselection_threshold_is_one_rule_on_both_sides():
     def sampled(a, mode):
         @qml.qnode(dev, postselect_mode=mode, mcm_method="deferred")
         def s(a):
-            qml.RX(a, wires=0)
-            qml.CRY(b, wires=[0, 1])
-            qml.RX(0.4, wires=1)
-            qml.measure(0, postselect=1)
+            _kept_on_wire_0(a, b)
             return qml.sample(wires=[1])
         return qml.set_shots(s, shots=2000)(a)
 
