@@ -2168,11 +2168,6 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
     raise GateError(f"qml.ctrl of {name} is not supported")
 
 
-def _given_params_of(params, tensors) -> tuple:
-    """``params`` with the given tensors in their places (``None``: the number kept)."""
-    return tuple(p if t is None else t for t, p in zip(tensors, params)) if tensors else tuple(params)
-
-
 def _same_params(a, b) -> bool:
     """Whether two gates' parameter lists are the same values (numbers, arrays or traced
     expressions, compared as they are).
@@ -2330,17 +2325,15 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                 and op.name in ("PauliX", "CNOT")):  # PennyLane's: X on 2 controls with work
             out = [_with_work_wires(out[0], work, work_wire_type)]  # wires: MultiControlledX
         if (len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not yours
-                and not isinstance(op, SymbolicOp)):
+                and not isinstance(op, SymbolicOp) and op.name != "GlobalPhase"):
+            # (PennyLane's ctrl of a GlobalPhase is C(GlobalPhase) on any number of
+            # controls, not the ControlledPhaseShift(-t) two controls make here)
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
-            tensors = getattr(op, "_tensors", ())
-            if any(t is not None for t in tensors):
-                # CRX of RX(tensor): the tensors kept (PennyLane's data, trainable); a
-                # controlled GlobalPhase(t) is ControlledPhaseShift(-t): its data the tensor
-                # -t (the tensor t was its data: the gate's parameter with the wrong sign)
-                if op.name == "GlobalPhase":
-                    tensors = tuple(None if t is None else -t for t in tensors)
-                if _same_params(out[0].params, _given_params_of(op.params, tensors)):
-                    out[0]._tensors = tensors
+            if any(t is not None for t in getattr(op, "_tensors", ())) and _same_params(
+                    out[0].params, op.params):
+                # CRX of RX(tensor): the tensors kept (PennyLane's data, trainable), only
+                # where the controlled gate's parameters are the base's own
+                out[0]._tensors = op._tensors
             return out[0]
         return ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
     if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)
