@@ -731,7 +731,15 @@ def hessian_case(rep, case, spec, meas, rng):
         return
     meas = scalar_meas(meas)
     xa = pl.numpy.array(x, requires_grad=True)
-    ref, ep = outcome(lambda: pl.jacobian(pl.jacobian(run(pl, spec, meas, x, "backprop")))(xa))
+    ref_atol = 1e-6
+    if pl_hessian_fault(spec, meas):
+        rep.refused(case, "known: PennyLane's backprop Hessian of var(H), H with trainable "
+                    "coefficients and a degenerate spectrum (benchmarks/pl_fault_var_degenerate.py)"
+                    "; compared with central differences of its values", RuntimeError("skipped"))
+        ref, ep = outcome(lambda: pl_values_hessian(spec, meas, x))
+        ref_atol = 1e-5
+    else:
+        ref, ep = outcome(lambda: pl.jacobian(pl.jacobian(run(pl, spec, meas, x, "backprop")))(xa))
     if ep is not None or onp.isnan(onp.asarray(ref, dtype=float)).any():
         return
     for m in ("best", "parameter-shift", "backprop", "adjoint", "finite-diff"):
@@ -742,7 +750,37 @@ def hessian_case(rep, case, spec, meas, rng):
         def fq(m=m, kw=kw):
             node = run(qsym, spec, meas, x, m, max_diff=2, **kw)
             return qsym.jacobian(qsym.jacobian(node))(qsym.numpy.array(x, requires_grad=True))
-        check_pair(rep, case, f"hessian[{m}]", fq, lambda: ref, 1e-4 if m == "finite-diff" else 1e-6)
+        check_pair(rep, case, f"hessian[{m}]", fq, lambda: ref, 1e-4 if m == "finite-diff" else ref_atol)
+
+
+def pl_hessian_fault(spec, meas):
+    """PennyLane 0.45.1's known fault (benchmarks/pl_fault_var_degenerate.py): its backprop
+    Hessian of ``qml.var`` of an observable with trainable coefficients differentiates the
+    observable's eigendecomposition, wrong (nan, or finite garbage up to O(1)) where the
+    spectrum is degenerate; its values are right. Exactly that case: ``var`` of ``ham_t`` /
+    ``dot_t`` whose matrix (on its own wires) repeats an eigenvalue."""
+    (kind, d), = meas
+    if kind not in ("ham_t", "dot_t") or not d.get("var"):
+        return False
+    H = pl.dot([float(spec["params"][i]) for i in d["cidx"]],
+               [pauli_word(pl, wd, ws) for wd, ws in d["terms"]])
+    ev = onp.linalg.eigvalsh(pl.matrix(H))
+    return bool(onp.min(onp.diff(ev)) < 1e-6 * max(1.0, onp.max(abs(ev)))) if len(ev) > 1 else False
+
+
+def pl_values_hessian(spec, meas, x, h=1e-4):
+    """The Hessian by central differences of PennyLane's values (error ~1e-8 at h = 1e-4)."""
+    f = run(pl, spec, meas, x, "backprop")
+    n, out = len(x), onp.zeros((len(x), len(x)))
+
+    def val(v):
+        return float(onp.real(f(pl.numpy.array(v))))
+    for i in range(n):
+        for j in range(i, n):
+            ei, ej = onp.eye(n)[i] * h, onp.eye(n)[j] * h
+            out[i, j] = out[j, i] = (val(x + ei + ej) - val(x + ei - ej) - val(x - ei + ej)
+                                     + val(x - ei - ej)) / (4 * h * h)
+    return out
 
 
 def structure(r):

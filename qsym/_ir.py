@@ -33,6 +33,7 @@ import sympy as sp
 
 from ._lambdify import lambdify
 from .errors import GateError, MeasurementError, WireError
+from ._shapes import postselection_impossible
 from ._channels import channel_def, is_channel
 from ._gates import (PAULI, REGISTRY, definition_key, gate_def, numeric_derivative_function,
                      numeric_matrix_function)
@@ -909,7 +910,8 @@ def state_hessian(c: Circuit, x, d=()) -> tuple:
 
 def postselected_state(psi: np.ndarray, post, values=None) -> np.ndarray:
     """The state ``P psi / |P psi|`` (any shape) for the projector ``P`` (``post``: Z words);
-    NaN everywhere when the kept outcomes have probability 0 (PennyLane's).
+    NaN everywhere when the kept outcomes are impossible (probability 0 under the one rule
+    of :func:`qsym._shapes.postselection_impossible`, as the rows' values).
 
     >>> postselected_state(np.array([0.6, 0.8]), ((0.5, ()), (-0.5, ((0, "Z"),)))).real
     array([0., 1.])
@@ -917,7 +919,7 @@ def postselected_state(psi: np.ndarray, post, values=None) -> np.ndarray:
     kept = observable_apply(np.asarray(psi, dtype=complex).reshape((2,) * int(np.log2(psi.size))),
                             post, values or {}).reshape(np.shape(psi))
     norm = np.linalg.norm(kept)
-    if np.isclose(norm, 0.0):
+    if postselection_impossible(norm**2):
         return np.full(np.shape(psi), np.nan, dtype=complex)
     return kept / norm
 

@@ -2168,6 +2168,22 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
     raise GateError(f"qml.ctrl of {name} is not supported")
 
 
+def _same_params(a, b) -> bool:
+    """Whether two gates' parameter lists are the same values (numbers, arrays or traced
+    expressions, compared as they are).
+
+    >>> _same_params((0.5,), (0.5,)), _same_params((-0.5,), (0.5,)), _same_params((), (1.0,))
+    (True, False, False)
+    """
+    if len(a) != len(b):
+        return False
+    try:
+        return all(np.array_equal(np.asarray(u, dtype=object), np.asarray(v, dtype=object))
+                   for u, v in zip(a, b))
+    except (TypeError, ValueError):
+        return False
+
+
 def _bare(name, params, wires, hyper) -> Operation:
     with recording(Tape()):
         return _make(name, params, wires, hyper)
@@ -2309,11 +2325,15 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                 and op.name in ("PauliX", "CNOT")):  # PennyLane's: X on 2 controls with work
             out = [_with_work_wires(out[0], work, work_wire_type)]  # wires: MultiControlledX
         if (len(out) == 1 and out[0].name in _PENNYLANE_CONTROLLED and not yours
-                and not isinstance(op, SymbolicOp)):
+                and not isinstance(op, SymbolicOp) and op.name != "GlobalPhase"):
+            # (PennyLane's ctrl of a GlobalPhase is C(GlobalPhase) on any number of
+            # controls, not the ControlledPhaseShift(-t) two controls make here)
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
-            if len(out[0].params) == len(op.params) and any(
-                    t is not None for t in getattr(op, "_tensors", ())):
-                out[0]._tensors = op._tensors  # CRX of RX(tensor): the tensors kept (PennyLane's data)
+            if any(t is not None for t in getattr(op, "_tensors", ())) and _same_params(
+                    out[0].params, op.params):
+                # CRX of RX(tensor): the tensors kept (PennyLane's data, trainable), only
+                # where the controlled gate's parameters are the base's own
+                out[0]._tensors = op._tensors
             return out[0]
         return ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
     if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)

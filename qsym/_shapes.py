@@ -66,10 +66,27 @@ def postselected(kind: str, n: int, shape: tuple) -> bool:
     return plain is not None and n == plain + 1
 
 
-# a postselection's kept probability at or below this is 0 (NaN values, as PennyLane's for
-# an impossible outcome): the rows are sums of rounded terms, ~1e-17..1e-15 off, so a
-# smaller norm would divide rounding errors into arbitrary finite numbers or infinities
+# The one rule for a postselection's kept probability p (analytic and with shots alike):
+# p <= POSTSELECTION_ATOL is an impossible outcome (PennyLane's "norm of the projected
+# state is 0"): NaN values without shots; with shots none kept ("hw-like": NaN estimates,
+# empty samples) or PostselectionError ("fill-shots"). Above it the values are those of
+# the renormalised state, with shots a binomial number of them kept. PennyLane 0.45's
+# bound is p <= 1e-16 (its `allclose(norm, 0)` on the projected state's norm, atol 1e-8);
+# qsym's is larger because its analytic values are ratios of linear rows (Pauli sums
+# between projectors, then the projector) whose rounding is absolute, ~1e-17..1e-16 of
+# the whole state: their relative error is about 1e-16 / p (1e-12 at p = 1e-4, 1e-9 at
+# 1e-8, 1e-6 at 1e-10), and below 1e-12 it would divide rounding into arbitrary numbers.
 POSTSELECTION_ATOL = 1e-12
+
+
+def postselection_impossible(p) -> bool:
+    """Whether a postselection keeping probability ``p`` is impossible under the one rule
+    (``p <= POSTSELECTION_ATOL``, NaN too): no value, no kept shot.
+
+    >>> postselection_impossible(1e-13), postselection_impossible(1e-11), postselection_impossible(float("nan"))
+    (True, False, True)
+    """
+    return not p > POSTSELECTION_ATOL
 
 
 def kept_norm(norm):

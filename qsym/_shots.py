@@ -52,7 +52,7 @@ from .errors import DeviceError, MeasurementError, MethodError, PostselectionErr
 from ._ir import observable_apply
 from ._program import lowered
 from ._trace import thread_setting
-from ._shapes import finite_differences, measurements
+from ._shapes import finite_differences, measurements, postselection_impossible
 
 
 
@@ -161,7 +161,7 @@ def kept_shots(norm: float, shots: int, rng) -> int:
     ...     kept_shots(0.25, 100, None)
     100
     """
-    if not norm > 1e-15:
+    if postselection_impossible(norm):  # the one rule (qsym._shapes.POSTSELECTION_ATOL)
         if fills_shots():
             raise PostselectionError(
                 "The probability of the postselected mid-circuit measurement outcome is 0. "
