@@ -2948,6 +2948,20 @@ def _decomposes(op) -> bool:
             and user_declares(type(op), "compute_decomposition", "decomposition"))
 
 
+def _base_grad_method(base, num_params):
+    """PennyLane's ``grad_method`` of ``Adjoint(base)`` and ``Controlled(base)``: the base's;
+    a template's (a gate sequence, not one gate) None unless it declares one, so gradient
+    transforms decompose it first, as PennyLane's do.
+
+    >>> import qsym as qml
+    >>> _base_grad_method(qml.RX(0.1, 0), 1), _base_grad_method(qml.QFT(wires=[0, 1]), 0)
+    ('A', None)
+    """
+    if not isinstance(base, Operation):
+        return getattr(base, "grad_method", None)
+    return getattr(base, "grad_method", "A" if num_params else None)
+
+
 def _no_gates(op) -> bool:
     """An operator of the user's own (or made from one): qsym writes no gates for it."""
     return (op._row is None and not isinstance(op, SymbolicOp)) or (
@@ -2973,6 +2987,15 @@ def _record_gates(op) -> None:
 
 # the gates whose PennyLane class defines no adjoint(): Adjoint(S(0)).simplify() stays
 _NO_PL_ADJOINT = frozenset({"S", "T", "SX", "ISWAP", "SISWAP"})
+
+
+def _own_adjoint(base) -> bool:
+    """Whether PennyLane's ``Adjoint(base).decomposition()`` is ``[base.adjoint()]``: the
+    base has an ``adjoint()`` of its own (``has_adjoint``; not ``S``, ``T``, ``SX``,
+    ``ISWAP``, ``SISWAP``, templates, or a ``Controlled`` of one); else it is the adjoint of
+    each operator of the base's decomposition, last first."""
+    return (bool(getattr(base, "has_adjoint", False)) and callable(getattr(base, "adjoint", None))
+            and (isinstance(base, SymbolicOp) or getattr(base, "name", None) not in NO_ADJOINT_METHOD))
 
 
 class AdjointOperation(SymbolicOp):
@@ -3021,8 +3044,8 @@ class AdjointOperation(SymbolicOp):
 
     @property
     def grad_method(self):
-        """The base's (PennyLane's rule)."""
-        return getattr(self._base, "grad_method", "A" if self.num_params else None)
+        """The base's (PennyLane's rule; a template's: None, gradient transforms decompose it)."""
+        return _base_grad_method(self._base, self.num_params)
 
     def decomposition(self) -> list:
         """The inverse table gates; of a base of your own, the adjoint of each gate of the
@@ -3030,10 +3053,9 @@ class AdjointOperation(SymbolicOp):
         if self._gates == () and not isinstance(self._base, Operation) and callable(
                 getattr(self._base, "adjoint", None)):  # a Barrier, a WireCut: their adjoint
             return [self._base.adjoint()]
-        if self._gates is None and getattr(self._base, "has_adjoint", False) and callable(
-                getattr(self._base, "adjoint", None)):  # yours, with an adjoint() (PennyLane's)
+        if _own_adjoint(self._base):  # PennyLane's: the base's adjoint()
             return [self._base.adjoint()]
-        if self._gates is not None or not getattr(self._base, "has_decomposition", False):
+        if not getattr(self._base, "has_decomposition", False):
             return super().decomposition()
         with recording(Tape()):
             parts = list(self._base.decomposition())
@@ -3566,8 +3588,8 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
 
     @property
     def grad_method(self):
-        """The base's (PennyLane's rule)."""
-        return getattr(self._base, "grad_method", "A" if self.num_params else None)
+        """The base's (PennyLane's rule; a template's: None, gradient transforms decompose it)."""
+        return _base_grad_method(self._base, self.num_params)
 
     def decomposition(self) -> list:
         """The table gates it applies; of a base of your own, each gate of the base's
