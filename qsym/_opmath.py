@@ -530,16 +530,18 @@ def _link_gates(op) -> None:
     """Each table gate a symbolic operator wrote (``qml.ctrl``, ``qml.adjoint``,
     ``qml.pow`` of a gate) remembers it: :func:`_owned_runs` puts the operator back in the
     gates' place when a function's gates are inverted or controlled as a whole."""
-    for g in op._gates or ():
-        g._made_by = op
+    gates = tuple(op._gates or ())
+    for g in gates:
+        g._made_by = (op, gates)  # (a template's gates too: templates.Template._record)
 
 
-def _owned_runs(items) -> list:
+def _owned_runs(items, templates=True) -> list:
     """The items a function recorded, as ``(index, item, gates)``: each run of table gates
     that one symbolic operator wrote, in order and whole, as that operator (PennyLane's
     ``qml.adjoint``/``qml.ctrl`` of a function take each operator it queued:
     ``Adjoint(Controlled(RX(x)))``, its parameters the circuit's arguments, trainable on the
-    tape, not the numbers of the gates written for it); any other item as itself.
+    tape, not the numbers of the gates written for it), a template's gates as the template
+    (``templates``); any other item as itself.
 
     >>> import qsym as qml
     >>> c = qml.ctrl(qml.S(1), control=0, control_values=0)
@@ -549,8 +551,9 @@ def _owned_runs(items) -> list:
     out, i = [], 0
     while i < len(items):
         g = items[i]
-        owner = getattr(g, "_made_by", None)
-        gates = tuple(getattr(owner, "_gates", None) or ())
+        owner, gates = getattr(g, "_made_by", None) or (None, ())
+        if not templates and not isinstance(owner, Operation):
+            gates = ()
         if gates and len(gates) <= len(items) - i and all(
                 a is b for a, b in zip(gates, items[i:i + len(gates)])):
             out.append((i, owner, gates))
@@ -2388,7 +2391,7 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
             return _ctrl_queued(tape.log, controls, values, work_wires, work_wire_type)
         _arguments_off_tape(args, kwargs)
         marks = list(getattr(tape.log, "marks", ()))
-        runs = _owned_runs(tape.items)  # each operator the function applied, whole
+        runs = _owned_runs(tape.items, templates=False)  # each operator applied, whole
         flips = [w for w, v in zip(controls, values) if not v] if len(
             [g for _, g, _ in runs if isinstance(g, Operation) or hasattr(g, "meas_val")]) > 1 else []
         for w in flips:  # PennyLane's: X on the controls on 0 once around several operators
