@@ -209,3 +209,37 @@ def test_adjoint_of_a_function_takes_powers_whole():
     fd = finite_differences(lambda v: float(circuit(pnp.array(v))), 0.45)
     got = tape_gradient(tape, qml.gradients.finite_diff, h=1e-7, approx_order=2)
     assert np.isclose(got.sum(), fd, atol=1e-5)
+
+
+def _qft_embedding_ry(w, y):
+    qml.QFT(wires=[0, 1])
+    qml.AngleEmbedding(w, wires=[0, 1])
+    qml.RY(y, wires=1)
+
+
+def test_adjoint_of_a_function_takes_templates_whole():
+    """PennyLane 0.45: ``[Adjoint(RY(y)), Adjoint(AngleEmbedding(w)), Adjoint(QFT),
+    RX(y)]``, trainable ``[0, 1, 2]`` (qsym recorded the templates' gates one by one: the
+    ``ControlledPhaseShift(pi/2)`` of the QFT a parameter, the RX's index 4, not 2). The
+    circuit's value and gradient against a hand-built state and finite differences."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit(w, y):
+        qml.adjoint(_qft_embedding_ry)(w, y)
+        qml.RX(y, wires=0)
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    w, y = pnp.array([0.2, 0.5], requires_grad=True), pnp.array(0.8, requires_grad=True)
+    tape = qml.workflow.construct_tape(circuit)(w, y)
+    assert [o.name for o in tape.operations] == [
+        "Adjoint(RY)", "Adjoint(AngleEmbedding)", "Adjoint(QFT)", "RX"]
+    assert tape.trainable_params == [0, 1, 2]
+    assert [np.shape(p) for p in tape.get_parameters()] == [(), (2,), ()]
+    qft = np.array([[1, 1, 1, 1], [1, 1j, -1, -1j], [1, -1, 1, -1], [1, -1j, -1, 1j]]) / 2
+    forward = on(ry(0.8), 1, 2) @ on(rx(0.5), 1, 2) @ on(rx(0.2), 0, 2) @ qft
+    state = on(rx(0.8), 0, 2) @ forward.conj().T @ np.eye(4)[0]
+    zz = np.diag([1, -1, -1, 1])
+    assert np.isclose(float(circuit(w, y)), np.real(state.conj() @ zz @ state))
+    fd = finite_differences(lambda v: float(circuit(w, pnp.array(v))), 0.8)
+    assert np.isclose(qml.grad(circuit, argnum=1)(w, y), fd, atol=1e-6)
