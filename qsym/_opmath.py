@@ -302,15 +302,31 @@ class _Dagger:
     """The label of an adjoint template's box: the template's with a dagger (PennyLane's
     ``Adjoint.label``)."""
 
-    def __init__(self, base):
-        self.base = base
+    def __init__(self, base, of_controlled=False):
+        self.base, self.of_controlled = base, of_controlled  # (a Controlled's box: bracketed)
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
-        return self.base.label(decimals, base_label, cache) + "†"
+        label = self.base.label(decimals, base_label, cache)
+        return f"({label})†" if self.of_controlled else _daggered(self.base, label)
+
+    @property
+    def arithmetic_depth(self) -> int:
+        return 1 + getattr(self.base, "arithmetic_depth", 0)
 
     def device_applies(self) -> bool:
         applies = getattr(self.base, "device_applies", None)  # a template's; a gate: yes
         return True if applies is None else applies()
+
+
+def _daggered(base, label: str) -> str:
+    """PennyLane's label of ``Adjoint(base)``: the base's label with a dagger, in brackets
+    where the base is itself made from another (``(QFT†)†``).
+
+    >>> import qsym as qml
+    >>> _daggered(qml.QFT(wires=[0]), "QFT"), _daggered(qml.adjoint(qml.S(0)), "S†")
+    ('QFT†', '(S†)†')
+    """
+    return f"({label})†" if getattr(base, "arithmetic_depth", 0) > 0 else label + "†"
 
 
 def _adjoint_boxes(op, inverses, call) -> None:
@@ -318,8 +334,12 @@ def _adjoint_boxes(op, inverses, call) -> None:
     boxes of the templates ``op`` belongs to, daggered (``call``: a token of the
     ``qml.adjoint`` call, one box per call and template)."""
     for key, labeller, wires, controls, values in reversed(current_draw_groups(op)):
+        ctrl_box = isinstance(key, tuple) and key[0] == "ctrl"  # Adjoint(C(U)): one box
+        if ctrl_box:  # on all its wires, no control dots, labelled (U)† (PennyLane's)
+            controls, values = (), ()
         for g in inverses:
-            add_draw_group(g, ("adjoint", key, call), _Dagger(labeller), wires, controls, values)
+            add_draw_group(g, ("adjoint", key, call), _Dagger(labeller, ctrl_box), wires,
+                           controls, values)
 
 
 _SUPERSCRIPT = str.maketrans("0123456789.+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⋅⁺⁻")
@@ -334,6 +354,10 @@ class _Powered:
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         return self.base.label(decimals, base_label, cache) + format(self.z).translate(_SUPERSCRIPT)
+
+    @property
+    def arithmetic_depth(self) -> int:  # (a power's box: its adjoint's label bracketed)
+        return getattr(self.base, "arithmetic_depth", 0) + (self.z != "")
 
     def device_applies(self) -> bool:
         return True
@@ -364,6 +388,29 @@ def _inverse_ops(op: Operation) -> list:
     if len(out) == 1 and getattr(op, "_adjoint_of", None) is None:
         out[0]._adjoint_of = op
     return out
+
+
+def _boxed_inverses(op: Operation) -> list:
+    """:func:`_inverses` of ``op``; of an operator made by ``qml.adjoint`` or ``qml.ctrl``
+    (``Adjoint(QFT)``), the inverse of each of its gates drawn in the boxes that gate is
+    drawn in, daggered (``qml.adjoint(qml.adjoint(qml.QFT(...)))``: ``(QFT†)†``)."""
+    if not isinstance(op, SymbolicOp) or not op._gates:
+        return _inverses(op)
+    out, call = [], object()
+    for g in reversed(op.table_gates):
+        inv = _inverse_ops(g)
+        _adjoint_boxes(g, inv, call)
+        out += inv
+    _controlled_template_box(op, out, call)
+    return out
+
+
+def _controlled_template_box(op, inverses, call) -> None:
+    """While ``qml.draw`` runs: the inverse gates of ``Controlled(template)`` drawn as
+    PennyLane draws its ``Adjoint``: one box on all its wires, ``(QFT)†``, no control dots."""
+    if isinstance(op, ControlledOp) and not isinstance(op.base, Operation):
+        for g in inverses:
+            add_draw_group(g, ("adjoint", BoxKey(op), call), _Dagger(op, True), op.wires)
 
 
 def _inverses(op: Operation) -> list:
@@ -457,7 +504,7 @@ def adjoint(fn, lazy=True):
         return _in_place_of(fn, AdjointOperation(fn, None))
     if isinstance(fn, Operation):
         _take_off_tape(fn)
-        inv = _inverses(fn)
+        inv = _boxed_inverses(fn)
         tape = active_tape()
         if tape is not None:
             for g in inv:
@@ -516,6 +563,7 @@ def adjoint(fn, lazy=True):
                 inv_g = _inverses(g)
                 _adjoint_boxes(g, inv_g, call)
                 inv += inv_g
+            _controlled_template_box(item, inv, call)
             if tape is not None:
                 for i in inv:
                     tape.append(i)
@@ -535,13 +583,13 @@ def _link_gates(op) -> None:
         g._made_by = (op, gates)  # (a template's gates too: templates.Template._record)
 
 
-def _owned_runs(items, templates=True) -> list:
+def _owned_runs(items) -> list:
     """The items a function recorded, as ``(index, item, gates)``: each run of table gates
     that one symbolic operator wrote, in order and whole, as that operator (PennyLane's
     ``qml.adjoint``/``qml.ctrl`` of a function take each operator it queued:
     ``Adjoint(Controlled(RX(x)))``, its parameters the circuit's arguments, trainable on the
-    tape, not the numbers of the gates written for it), a template's gates as the template
-    (``templates``); any other item as itself.
+    tape, not the numbers of the gates written for it), a template's gates as the template;
+    any other item as itself.
 
     >>> import qsym as qml
     >>> c = qml.ctrl(qml.S(1), control=0, control_values=0)
@@ -552,8 +600,6 @@ def _owned_runs(items, templates=True) -> list:
     while i < len(items):
         g = items[i]
         owner, gates = getattr(g, "_made_by", None) or (None, ())
-        if not templates and not isinstance(owner, Operation):
-            gates = ()
         if gates and len(gates) <= len(items) - i and all(
                 a is b for a, b in zip(gates, items[i:i + len(gates)])):
             out.append((i, owner, gates))
@@ -2391,17 +2437,18 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
             return _ctrl_queued(tape.log, controls, values, work_wires, work_wire_type)
         _arguments_off_tape(args, kwargs)
         marks = list(getattr(tape.log, "marks", ()))
-        runs = _owned_runs(tape.items, templates=False)  # each operator applied, whole
+        runs = _owned_runs(tape.items)  # each operator applied, whole (a template too)
         flips = [w for w, v in zip(controls, values) if not v] if len(
-            [g for _, g, _ in runs if isinstance(g, Operation) or hasattr(g, "meas_val")]) > 1 else []
+            [g for _, g, _ in runs if isinstance(g, (Operation, Template))
+             or hasattr(g, "meas_val")]) > 1 else []
         for w in flips:  # PennyLane's: X on the controls on 0 once around several operators
             GATE_CLASSES["PauliX"](wires=w)
         inner = (1,) * len(values) if flips else values
         for i, g, _ in runs:
             while marks and marks[0][0] <= i:
                 take_over(marks.pop(0)[1])  # PennyLane's: not controlled, queued where ctrl is
-            if isinstance(g, Operation):  # as qml.ctrl of the operator (PennyLane's
-                # Controlled of it: its parameters, trainable, not those of its gates)
+            if isinstance(g, (Operation, Template)):  # as qml.ctrl of the operator
+                # (PennyLane's Controlled of it: its parameters, trainable, not its gates')
                 made = _make_ctrl(g, controls, inner, work_wires, work_wire_type, flatten=True)
                 out += made if isinstance(made, list) else [made]
             elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
@@ -3081,7 +3128,7 @@ class AdjointOperation(SymbolicOp):
         return [-omega, -theta, -phi]
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
-        return self._base.label(decimals, base_label, cache) + "†"
+        return _daggered(self._base, self._base.label(decimals, base_label, cache))
 
     @property
     def has_sparse_matrix(self) -> bool:
