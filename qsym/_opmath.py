@@ -534,7 +534,8 @@ def adjoint(fn, lazy=True):
                 out.append(inv)
                 if tape is not None:
                     tape.append(inv)
-        return AdjointOperation(fn, out) if lazy else out
+        # lazy=False: PennyLane's Adjoint(template) still where it has no adjoint() of its own
+        return AdjointOperation(fn, out) if lazy or not fn.has_adjoint else out
     if fn is None:  # PennyLane's ValueError texts (GateError is one)
         raise GateError("None is not callable: qml.adjoint takes a gate or a function of "
                         "gates. This error might occur if you apply adjoint to the output of a "
@@ -568,7 +569,8 @@ def adjoint(fn, lazy=True):
                 for i in inv:
                     tape.append(i)
             base = item if isinstance(item, SymbolicOp) else _lazy_base(item)
-            out += [AdjointOperation(base, inv)] if lazy else _plain(inv)
+            whole = lazy or not isinstance(base, Operation) and not getattr(base, "has_adjoint", False)
+            out += [AdjointOperation(base, inv)] if whole else _plain(inv)  # (a template: whole)
         return out[0] if len(out) == 1 else out
 
     return wrapper

@@ -406,3 +406,25 @@ def test_gradients_through_adjoint_and_controlled_templates():
     assert np.isclose(float(got[1]), by_tape[0])
     assert np.allclose(np.ravel(got[0]), by_tape[1:3][::-1])
     assert np.allclose(np.ravel(got[2]), by_tape[3:])
+
+
+def test_adjoint_of_a_template_with_lazy_false_is_still_one_adjoint():
+    """PennyLane 0.45: a template has no ``adjoint()``, so ``qml.adjoint(qml.QFT(...),
+    lazy=False)`` is ``Adjoint(QFT)`` too (qsym returned the inverse gates and left the
+    ``QFT`` itself on the tape: the tape applied the QFT and then its inverse, the identity);
+    the tape's state is the hand-built inverse DFT's column."""
+    with qml.tape.QuantumTape() as tape:
+        out = qml.adjoint(qml.QFT(wires=[0, 1]), lazy=False)
+        qml.state()
+    assert isinstance(out, Adjoint) and [o.name for o in tape.operations] == ["Adjoint(QFT)"]
+    (state,) = qml.execute([tape], qml.device("default.qubit", wires=2))
+    assert np.allclose(state, QFT2.conj().T[:, 0])
+
+    w = pnp.array([0.2, 0.5], requires_grad=False)
+    with qml.tape.QuantumTape() as tape:
+        out = qml.adjoint(_qft_and_embedding, lazy=False)(w)
+        qml.state()
+    assert [o.name for o in tape.operations] == ["Adjoint(AngleEmbedding)", "Adjoint(QFT)"]
+    (state,) = qml.execute([tape], qml.device("default.qubit", wires=2))
+    forward = on(rx(0.5), 1, 2) @ on(rx(0.2), 0, 2) @ QFT2
+    assert np.allclose(state, forward.conj().T[:, 0])
