@@ -428,3 +428,44 @@ def test_adjoint_of_a_template_with_lazy_false_is_still_one_adjoint():
     (state,) = qml.execute([tape], qml.device("default.qubit", wires=2))
     forward = on(rx(0.5), 1, 2) @ on(rx(0.2), 0, 2) @ QFT2
     assert np.allclose(state, forward.conj().T[:, 0])
+
+
+def test_gradient_transforms_of_a_tape_open_adjoint_and_controlled_templates():
+    """``param_shift``/``finite_diff`` of a tape (not a QNode) holding trainable
+    ``Adjoint(AngleEmbedding(w))`` and ``C(StronglyEntanglingLayers(W))`` run PennyLane's
+    expansion first (its ``expand_transform``): the Jacobian has one entry per parameter of
+    ``Adjoint(RX)``, ``CRot`` (8; PennyLane's 28 and 9 tapes), equal to central finite
+    differences of the hand-built circuit (qsym refused the array parameters:
+    ``BroadcastGradientError``)."""
+    w0 = np.array([0.3, 0.7])
+    W0 = np.array([[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]])
+    w, W = pnp.array(w0, requires_grad=True), pnp.array(W0, requires_grad=True)
+    ops = [qml.Hadamard(0), qml.Hadamard(2), qml.adjoint(qml.AngleEmbedding(w, wires=[0, 1])),
+           qml.ctrl(qml.StronglyEntanglingLayers(W, wires=[0, 1]), control=2)]
+    tape = qml.tape.QuantumScript(ops, [qml.expval(qml.Z(0) @ qml.Y(1))])
+
+    def hand(flat):  # (w0, w1, the six angles) -> <Z0 Y1>
+        a, b, r = flat[0], flat[1], flat[2:]
+        h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+        x = np.array([[0, 1], [1, 0]])
+
+        def rot(p, t, o):
+            return rz(o) @ ry(t) @ rz(p)
+        u = controlled(x, 1, 0, 1, 3) @ controlled(x, 0, 1, 1, 3) @ on(rot(*r[3:]), 1, 3) @ on(rot(*r[:3]), 0, 3)
+        p1 = on(np.diag([0.0, 1.0]), 2, 3)
+        state = (p1 @ u + np.eye(8) - p1) @ on(rx(-a), 0, 3) @ on(rx(-b), 1, 3) @ on(h, 2, 3) @ on(h, 0, 3) @ np.eye(8)[0]
+        y = np.array([[0, -1j], [1j, 0]])
+        obs = np.kron(np.kron(Z, y), np.eye(2))
+        return float(np.real(state.conj() @ obs @ state))
+
+    flat = np.concatenate([w0, W0.ravel()])
+    fd = []
+    for i in range(flat.size):
+        e = np.eye(flat.size)[i] * 1e-6
+        fd.append((hand(flat + e) - hand(flat - e)) / 2e-6)
+    want = np.array([fd[1], fd[0], *fd[2:]])  # Adjoint(RX(w1)) first: PennyLane's order
+    for transform, n_tapes in ((qml.gradients.param_shift, 28), (qml.gradients.finite_diff, 9)):
+        tapes, _ = transform(tape)
+        assert len(tapes) == n_tapes
+        got = tape_gradient(tape, transform)
+        assert np.allclose(np.ravel(got), want, atol=1e-5)
