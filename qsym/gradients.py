@@ -34,7 +34,7 @@ from . import rules as _rules
 from ._autodiff import trainable_indices
 from ._natural_gradient import get_aux_wire
 from ._metric_tapes import QNodeMetricTensor, metric_tensor
-from ._operations import expval, user_declares
+from ._operations import GateSequence, expval, user_declares
 from ._opmath import Pow
 from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
@@ -2013,7 +2013,36 @@ def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_
                   broadcast=broadcast)
     if fallback_fn is not None:
         kwargs["fallback_fn"] = fallback_fn
-    return _dispatch(tape, _tape_param_shift, {"diff_method": "parameter-shift"}, kwargs, hybrid)
+    return _dispatch(_opened(tape), _tape_param_shift, {"diff_method": "parameter-shift"},
+                     kwargs, hybrid)
+
+
+def _opens(op) -> bool:
+    """Whether PennyLane's expansion opens ``op``: trainable, with a decomposition and a
+    ``grad_method`` of None (a template's, ``Adjoint``/``Controlled`` of one); an operator
+    qsym differentiates by a rule of its own without declaring one (``Evolution``) is not."""
+    return not _param_shift_stops(op) and (isinstance(op, GateSequence)
+                                           or hasattr(op, "grad_method"))
+
+
+def _opened(tape):
+    """A tape given to ``param_shift`` or ``finite_diff`` after PennyLane's expansion (their
+    ``expand_transform``, which PennyLane runs on a tape first): each trainable operator
+    without a gradient method (a template, ``Adjoint(AngleEmbedding)``) opened into gates
+    with one (``Adjoint(RX)``); anything else (a QNode, a batch) as it is.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> w = pnp.array([0.1, 0.2])
+    >>> t = qml.tape.QuantumScript([qml.adjoint(qml.AngleEmbedding(w, wires=[0, 1]))],
+    ...                            [qml.expval(qml.Z(0))])
+    >>> _opened(t).operations
+    [Adjoint(RX(0.2, wires=[1])), Adjoint(RX(0.1, wires=[0]))]
+    """
+    if not isinstance(tape, QuantumScript) or not any(map(_opens, tape.operations)):
+        return tape
+    batch, _ = _expand_transform_param_shift(tape)
+    return batch[0] if len(batch) == 1 else tape  # (observable terms split: qsym's own rule)
 
 
 def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forward", f0=None,
@@ -2030,7 +2059,7 @@ def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forwar
     """
     if _gaussian.is_cv(tape):  # a CV circuit (default.gaussian)
         return _gaussian.cv_finite_diff_transform(tape, argnum, h, approx_order, strategy)
-    return _dispatch(tape, _tape_finite_diff,
+    return _dispatch(_opened(tape), _tape_finite_diff,
                      {"diff_method": "finite-diff", "h": h, "approx_order": approx_order,
                       "strategy": strategy},
                      dict(argnum=argnum, h=h, approx_order=approx_order, n=n, strategy=strategy,
