@@ -2013,7 +2013,36 @@ def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_
                   broadcast=broadcast)
     if fallback_fn is not None:
         kwargs["fallback_fn"] = fallback_fn
+    if isinstance(tape, QuantumScript) or _is_batch(tape):  # PennyLane's expansion first
+        return _dispatch(tape, _expanded_param_shift, {}, kwargs)
     return _dispatch(tape, _tape_param_shift, {"diff_method": "parameter-shift"}, kwargs, hybrid)
+
+
+def _expanded(tape, expand, tape_fn, **kwargs):
+    """PennyLane's transform of a tape with an ``expand_transform``: the expansion's tapes
+    (decomposed templates, one measurement per term of an observable with trainable
+    coefficients), each transformed by ``tape_fn``, and the expansion's processing of
+    their Jacobians. A tape the expansion leaves as it is goes to ``tape_fn`` itself.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> t = qml.tape.QuantumScript([qml.RX(pnp.array(0.3), 0)], [qml.expval(
+    ...     qml.Hamiltonian(pnp.array([2.0, 1.0]), [qml.Z(0), qml.X(0)]))])
+    >>> tapes, fn = _expanded(t, _expand_transform_param_shift, _tape_param_shift)
+    >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 10)
+    (2, -0.5910404134)
+    """
+    batch, expand_fn = expand(tape)
+    if len(batch) == 1 and batch[0] is tape:
+        return tape_fn(tape, **kwargs)
+    tapes, fn = _over_batch(batch, tape_fn, **kwargs)
+    return tapes, lambda results: expand_fn(fn(results))
+
+
+def _expanded_param_shift(tape, **kwargs):
+    """``param_shift`` of a tape: :func:`_expand_transform_param_shift`, then the shift
+    rules on each tape it gives."""
+    return _expanded(tape, _expand_transform_param_shift, _tape_param_shift, **kwargs)
 
 
 def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forward", f0=None,
