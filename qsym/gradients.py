@@ -40,7 +40,8 @@ from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
 from ._trace import outside_recordings
-from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params, tape_qnode
+from ._tapes import (DEVICE_GRADIENT, QuantumScript, light_cone_params, observable_parameters,
+                     tape_qnode)
 from . import _gaussian
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
                      RuleError)
@@ -1793,8 +1794,12 @@ def _classical_jacobians(qnode, args, kwargs, diff):
         def f(a, i=i):
             full = list(args)
             full[i] = a
-            ops = _templates_expanded(record(qnode.func, full, kwargs)[0].operations)
-            data = [p for op in ops for p in op.data]
+            recorded = record(qnode.func, full, kwargs)[0]
+            ops = _templates_expanded(recorded.operations)
+            # the gates' parameters, then the measured observables' (a Hamiltonian's
+            # coefficients: PennyLane's tape parameters, differentiated by the transform)
+            data = [p for op in ops for p in op.data] + [
+                p for m in recorded.measurements for p in observable_parameters(m)]
             boxed.update(k for k, d in enumerate(data) if isinstance(d, Box))
             if any(np.ndim(d) and _boxed(d) for d in data):
                 raise DifferentiationError(

@@ -100,3 +100,61 @@ def test_param_shift_of_a_batch_expands_each_tape():
     assert len(tapes) == 6
     j1, j2 = fn(_run(tapes))
     assert onp.shape(j1) == (2,) and onp.isclose(j2, -onp.sin(0.9))
+
+
+def _coefficient_qnode():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit(x, cs):
+        qml.RX(x, 0)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Hamiltonian(cs, [qml.Z(1), qml.X(0)]))
+
+    return circuit
+
+
+@pytest.mark.parametrize("transform", [qml.gradients.param_shift, qml.gradients.finite_diff])
+def test_gradient_transform_of_a_qnode_differentiates_coefficients(transform):
+    # <a Z1 + b X0> after RX(x), CNOT = a cos x: d/dx = -a sin x, d/da = cos x, d/db = 0
+    x, cs = pnp.array(0.4), pnp.array([0.5, 0.3])
+    dx, dcs = transform(_coefficient_qnode())(x, cs)
+    assert onp.isclose(dx, -0.5 * onp.sin(0.4), atol=1e-6)
+    assert onp.allclose(dcs, [onp.cos(0.4), 0.0], atol=1e-6)
+
+
+def test_gradient_transform_of_a_qnode_coefficient_by_a_gate_argument():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Hamiltonian([x ** 2, 0.5], [qml.Z(0), qml.X(0)]))
+
+    x = 0.4
+    expected = 2 * x * onp.cos(x) - x ** 2 * onp.sin(x)  # d/dx x^2 cos x
+    assert onp.isclose(qml.gradients.param_shift(circuit)(pnp.array(x)), expected)
+
+
+def test_gradient_transform_of_a_qnode_refuses_coefficients_of_a_variance():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(x, cs):
+        qml.RX(x, 0)
+        return qml.var(qml.Hamiltonian(cs, [qml.Z(0), qml.X(0)]))
+
+    with pytest.raises(qml.errors.DifferentiationError, match="expectations, not var"):
+        qml.gradients.param_shift(circuit)(pnp.array(0.4), pnp.array([0.5, 0.3]))
+
+
+def test_execute_on_default_gaussian_takes_tapes_as_they_are():
+    dev = qml.device("default.gaussian", wires=1)
+    tape = qml.tape.QuantumScript([qml.Displacement(0.1, 0.0, wires=0), qml.Rotation(0.2, wires=0)],
+                                  [qml.expval(qml.QuadX(0))])
+    tape.trainable_params = [0, 1]
+    # <x> = 2 a cos(theta) (hbar = 2)
+    assert onp.isclose(qml.execute([tape], dev, None)[0], 2 * 0.1 * onp.cos(0.2))
+    tapes, fn = qml.gradients.param_shift_cv(tape, dev)
+    assert onp.allclose(fn(qml.execute(tapes, dev, None)),
+                        [2 * onp.cos(0.2), -2 * 0.1 * onp.sin(0.2)])
