@@ -2098,8 +2098,21 @@ def _param_shift_stops(op) -> bool:
     if not getattr(op, "has_decomposition", False):
         return True
     if any(requires_grad(p) for p in getattr(op, "data", ()) or ()):
-        return getattr(op, "grad_method", None) is not None
+        return _expansion_grad_method(op) is not None
     return True
+
+
+def _expansion_grad_method(op):
+    """PennyLane's ``grad_method`` of ``op`` as ``param_shift``'s expansion reads it: a
+    template's None (it is opened), an operator of qsym's without one (``qml.evolve``'s
+    ``Evolution``, ``qml.exp``) ``"A"`` (kept: its generator's rule), else the operator's
+    own. (``qml.pow`` of a gate keeps qsym's ``"A"``: PennyLane opens ``RX(x)**2`` into an
+    ``RX(2x)`` whose angle is no longer trainable, qsym differentiates it by ``x``.)"""
+    from .templates import Template
+
+    if isinstance(op, Template) and not hasattr(op, "grad_method"):
+        return None
+    return getattr(op, "grad_method", "A")
 
 
 @transform

@@ -158,3 +158,16 @@ def test_execute_on_default_gaussian_takes_tapes_as_they_are():
     tapes, fn = qml.gradients.param_shift_cv(tape, dev)
     assert onp.allclose(fn(qml.execute(tapes, dev, None)),
                         [2 * onp.cos(0.2), -2 * 0.1 * onp.sin(0.2)])
+
+
+def test_param_shift_expansion_keeps_pow_and_an_evolution():
+    # qml.pow(RX(x), 2) is kept (PennyLane's RX(2x) would not be trainable): qsym's refusal
+    t = qml.tape.QuantumScript([qml.pow(qml.RX(pnp.array(0.3), 0), 2)], [qml.expval(qml.Z(0))])
+    with pytest.raises(qml.errors.DifferentiationError, match="lazy=False"):
+        qml.gradients.param_shift(t)
+    # qml.evolve(G, x) keeps its generator's rule: d/dx <X0> of exp(-i x Z0 Z1)|++> = -2 sin 2x
+    ev = qml.evolve(1.0 * (qml.Z(0) @ qml.Z(1)) + 0.0 * qml.Z(0), pnp.array(0.3))
+    t = qml.tape.QuantumScript([qml.Hadamard(0), qml.Hadamard(1), ev], [qml.expval(qml.X(0))])
+    tapes, fn = qml.gradients.param_shift(t)
+    assert type(tapes[0].operations[-1]).__name__ == "Evolution"
+    assert onp.isclose(fn(_run(tapes)), -2 * onp.sin(0.6))
