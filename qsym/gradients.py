@@ -2034,8 +2034,8 @@ def _expanded(tape, expand, tape_fn, **kwargs):
     >>> t = qml.tape.QuantumScript([qml.RX(pnp.array(0.3), 0)], [qml.expval(
     ...     qml.Hamiltonian(pnp.array([2.0, 1.0]), [qml.Z(0), qml.X(0)]))])
     >>> tapes, fn = _expanded(t, _expand_transform_param_shift, _tape_param_shift)
-    >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 10)
-    (2, -0.5910404134)
+    >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 8)
+    (2, -0.59104041)
     """
     batch, expand_fn = expand(tape)
     if len(batch) == 1 and batch[0] is tape:
