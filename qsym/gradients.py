@@ -2141,7 +2141,13 @@ def _expand_transform_param_shift(tape, argnum=None, shifts=None, gradient_recip
                            stopping_condition=_param_shift_stops, strict=False)
     if any(requires_grad(d) for m in tape.measurements
            for d in getattr(getattr(m, "obs", None), "data", ()) or ()):
-        batch, fn = split_to_single_terms(new)
+        try:
+            batch, fn = split_to_single_terms(new)
+        except RuntimeError as exc:  # PennyLane's ValueError
+            raise DifferentiationError(
+                "Can only differentiate Hamiltonian coefficients for expectations, not "
+                f"{tape.measurements} (qsym: measure the expectation value, or make the "
+                "coefficients requires_grad=False)") from exc
     else:
         batch = [new]
     if len(batch) > 1 or batch[0] is not tape:

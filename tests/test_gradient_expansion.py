@@ -171,3 +171,11 @@ def test_param_shift_expansion_keeps_pow_and_an_evolution():
     tapes, fn = qml.gradients.param_shift(t)
     assert type(tapes[0].operations[-1]).__name__ == "Evolution"
     assert onp.isclose(fn(_run(tapes)), -2 * onp.sin(0.6))
+
+
+@pytest.mark.parametrize("measure", [qml.var, qml.counts])
+def test_param_shift_refuses_trainable_coefficients_of_a_non_expectation(measure):
+    H = qml.Hamiltonian(pnp.array([0.5, 0.2]), [qml.Z(0), qml.X(0)])
+    tape = qml.tape.QuantumScript([qml.RX(pnp.array(0.3), 0)], [measure(H)])
+    with pytest.raises(qml.errors.DifferentiationError, match="for expectations, not"):
+        qml.gradients.param_shift(tape)
