@@ -40,7 +40,8 @@ from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
 from ._trace import outside_recordings
-from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params, tape_qnode
+from ._tapes import (DEVICE_GRADIENT, QuantumScript, light_cone_params, observable_parameters,
+                     tape_qnode)
 from . import _gaussian
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
                      RuleError)
@@ -1793,8 +1794,12 @@ def _classical_jacobians(qnode, args, kwargs, diff):
         def f(a, i=i):
             full = list(args)
             full[i] = a
-            ops = _templates_expanded(record(qnode.func, full, kwargs)[0].operations)
-            data = [p for op in ops for p in op.data]
+            recorded = record(qnode.func, full, kwargs)[0]
+            ops = _templates_expanded(recorded.operations)
+            # the gates' parameters, then the measured observables' (a Hamiltonian's
+            # coefficients: PennyLane's tape parameters, differentiated by the transform)
+            data = [p for op in ops for p in op.data] + [
+                p for m in recorded.measurements for p in observable_parameters(m)]
             boxed.update(k for k, d in enumerate(data) if isinstance(d, Box))
             if any(np.ndim(d) and _boxed(d) for d in data):
                 raise DifferentiationError(
@@ -2013,8 +2018,9 @@ def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_
                   broadcast=broadcast)
     if fallback_fn is not None:
         kwargs["fallback_fn"] = fallback_fn
-    return _dispatch(_opened(tape), _tape_param_shift, {"diff_method": "parameter-shift"},
-                     kwargs, hybrid)
+    if isinstance(tape, QuantumScript) or _is_batch(tape):  # PennyLane's expansion first
+        return _dispatch(tape, _expanded_param_shift, {}, kwargs)
+    return _dispatch(tape, _tape_param_shift, {"diff_method": "parameter-shift"}, kwargs, hybrid)
 
 
 def _opens(op) -> bool:
@@ -2043,6 +2049,33 @@ def _opened(tape):
         return tape
     batch, _ = _expand_transform_param_shift(tape)
     return batch[0] if len(batch) == 1 else tape  # (observable terms split: qsym's own rule)
+
+
+def _expanded(tape, expand, tape_fn, **kwargs):
+    """PennyLane's transform of a tape with an ``expand_transform``: the expansion's tapes
+    (decomposed templates, one measurement per term of an observable with trainable
+    coefficients), each transformed by ``tape_fn``, and the expansion's processing of
+    their Jacobians. A tape the expansion leaves as it is goes to ``tape_fn`` itself.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> t = qml.tape.QuantumScript([qml.RX(pnp.array(0.3), 0)], [qml.expval(
+    ...     qml.Hamiltonian(pnp.array([2.0, 1.0]), [qml.Z(0), qml.X(0)]))])
+    >>> tapes, fn = _expanded(t, _expand_transform_param_shift, _tape_param_shift)
+    >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 8)
+    (2, -0.59104041)
+    """
+    batch, expand_fn = expand(tape)
+    if len(batch) == 1 and batch[0] is tape:
+        return tape_fn(tape, **kwargs)
+    tapes, fn = _over_batch(batch, tape_fn, **kwargs)
+    return tapes, lambda results: expand_fn(fn(results))
+
+
+def _expanded_param_shift(tape, **kwargs):
+    """``param_shift`` of a tape: :func:`_expand_transform_param_shift`, then the shift
+    rules on each tape it gives."""
+    return _expanded(tape, _expand_transform_param_shift, _tape_param_shift, **kwargs)
 
 
 def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forward", f0=None,
@@ -2093,8 +2126,21 @@ def _param_shift_stops(op) -> bool:
     if not getattr(op, "has_decomposition", False):
         return True
     if any(requires_grad(p) for p in getattr(op, "data", ()) or ()):
-        return getattr(op, "grad_method", None) is not None
+        return _expansion_grad_method(op) is not None
     return True
+
+
+def _expansion_grad_method(op):
+    """PennyLane's ``grad_method`` of ``op`` as ``param_shift``'s expansion reads it: a
+    template's None (it is opened), an operator of qsym's without one (``qml.evolve``'s
+    ``Evolution``, ``qml.exp``) ``"A"`` (kept: its generator's rule), else the operator's
+    own. (``qml.pow`` of a gate keeps qsym's ``"A"``: PennyLane opens ``RX(x)**2`` into an
+    ``RX(2x)`` whose angle is no longer trainable, qsym differentiates it by ``x``.)"""
+    from .templates import Template
+
+    if isinstance(op, Template) and not hasattr(op, "grad_method"):
+        return None
+    return getattr(op, "grad_method", "A")
 
 
 @transform
@@ -2123,7 +2169,13 @@ def _expand_transform_param_shift(tape, argnum=None, shifts=None, gradient_recip
                            stopping_condition=_param_shift_stops, strict=False)
     if any(requires_grad(d) for m in tape.measurements
            for d in getattr(getattr(m, "measured_obs", None), "data", ()) or ()):
-        batch, fn = split_to_single_terms(new)
+        try:
+            batch, fn = split_to_single_terms(new)
+        except RuntimeError as exc:  # PennyLane's ValueError
+            raise DifferentiationError(
+                "Can only differentiate Hamiltonian coefficients for expectations, not "
+                f"{tape.measurements} (qsym: measure the expectation value, or make the "
+                "coefficients requires_grad=False)") from exc
     else:
         batch = [new]
     if len(batch) > 1 or batch[0] is not tape:
