@@ -2032,8 +2032,9 @@ def _opens(op) -> bool:
 
 
 def _opened(tape):
-    """A tape given to ``param_shift`` or ``finite_diff`` after PennyLane's expansion (their
-    ``expand_transform``, which PennyLane runs on a tape first): each trainable operator
+    """A tape given to ``finite_diff`` after PennyLane's expansion (its ``expand_transform``,
+    which PennyLane runs on a tape first; unlike ``param_shift``'s it splits no observable
+    with trainable coefficients into terms): each trainable operator
     without a gradient method (a template, ``Adjoint(AngleEmbedding)``) opened into gates
     with one (``Adjoint(RX)``); anything else (a QNode, a batch) as it is.
 
@@ -2045,10 +2046,14 @@ def _opened(tape):
     >>> _opened(t).operations
     [Adjoint(RX(0.2, wires=[1])), Adjoint(RX(0.1, wires=[0]))]
     """
+    from .math import get_trainable_indices
+
     if not isinstance(tape, QuantumScript) or not any(map(_opens, tape.operations)):
         return tape
-    batch, _ = _expand_transform_param_shift(tape)
-    return batch[0] if len(batch) == 1 else tape  # (observable terms split: qsym's own rule)
+    new, _ = _decomposed_for_gradient(tape)  # (no split of observable terms: finite_diff's
+    # expansion has none, and dropping a split's processing would lose the coefficients)
+    new.trainable_params = sorted(get_trainable_indices(new.get_parameters(trainable_only=False)))
+    return new
 
 
 def _expanded(tape, expand, tape_fn, **kwargs):
@@ -2143,6 +2148,19 @@ def _expansion_grad_method(op):
     return getattr(op, "grad_method", "A")
 
 
+def _decomposed_for_gradient(tape):
+    """``(tape, fn)``: the tape with its trainable operators that have no gradient method
+    (templates, ``Adjoint``/``Controlled`` of one) decomposed towards ``RX``, ``RY``,
+    ``RZ``, ``CNOT`` (the decomposition both PennyLane's ``param_shift`` and
+    ``finite_diff`` expansions make), the tape itself when none is."""
+    from ._compilation import decompose
+
+    (new,), fn = decompose(tape, gate_set={"RX", "RY", "RZ", "CNOT", "Identity", "GlobalPhase",
+                                           "MidMeasure"},
+                           stopping_condition=_param_shift_stops, strict=False)
+    return new, fn
+
+
 @transform
 def _expand_transform_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None,
                                   fallback_fn=None, f0=None, broadcast=False):
@@ -2160,13 +2178,10 @@ def _expand_transform_param_shift(tape, argnum=None, shifts=None, gradient_recip
     >>> new.operations, new.trainable_params
     ([RX(0.1, wires=[0]), RX(0.2, wires=[1])], [0, 1])
     """
-    from ._compilation import decompose
     from ._splitting import split_to_single_terms
     from .math import get_trainable_indices, requires_grad
 
-    (new,), fn = decompose(tape, gate_set={"RX", "RY", "RZ", "CNOT", "Identity", "GlobalPhase",
-                                           "MidMeasure"},
-                           stopping_condition=_param_shift_stops, strict=False)
+    new, fn = _decomposed_for_gradient(tape)
     if any(requires_grad(d) for m in tape.measurements
            for d in getattr(getattr(m, "measured_obs", None), "data", ()) or ()):
         try:

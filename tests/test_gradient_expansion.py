@@ -179,3 +179,26 @@ def test_param_shift_refuses_trainable_coefficients_of_a_non_expectation(measure
     tape = qml.tape.QuantumScript([qml.RX(pnp.array(0.3), 0)], [measure(H)])
     with pytest.raises(qml.errors.DifferentiationError, match="for expectations, not"):
         qml.gradients.param_shift(tape)
+
+
+
+def test_finite_diff_of_a_template_with_trainable_coefficients():
+    """finite_diff's expansion opens the template but splits no term (PennyLane's): the
+    Jacobian is of the Hamiltonian's value, by the angles and the coefficients (was: the
+    terms' values without their coefficients, a silently wrong Jacobian)."""
+    w = pnp.array([0.4, 0.5], requires_grad=True)
+    c = pnp.array([0.1, 0.2, 0.3], requires_grad=True)
+    obs = [qml.PauliZ(0), qml.PauliZ(0) @ qml.PauliX(1), qml.PauliY(0)]
+    tape = qml.tape.QuantumScript(
+        [qml.AngleEmbedding(w, wires=[0, 1], rotation="Y"), qml.CNOT([0, 1])],
+        [qml.expval(qml.Hamiltonian(c, obs))])
+    # RY(x)_0 RY(y)_1 then CNOT: <Z0> = cos x, <Z0 X1> = cos x sin y, <Y0> = 0 (real
+    # amplitudes), so the value is a cos x + b cos x sin y
+    (a, b, _), (x, y) = c, w
+    expected = [-onp.sin(x) * (a + b * onp.sin(y)), b * onp.cos(x) * onp.cos(y),
+                onp.cos(x), onp.cos(x) * onp.sin(y), 0.0]
+    tapes, fn = qml.gradients.finite_diff(tape, h=1e-7)
+    assert len(tapes) == 6  # the unshifted tape and one per parameter: no term split
+    jac = onp.array(fn(_run(tapes)), dtype=float).ravel()
+    assert jac.shape == (5,)
+    assert onp.allclose(jac, expected, atol=1e-5)
