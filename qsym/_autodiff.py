@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -96,21 +97,36 @@ def _cached(qnode, name, key, compute):
 
 
 EAGER_BYTES = 1 << 28  # the Jacobians computed with their values, kept until asked for
+_EAGER_LOCK = threading.Lock()  # the kept Jacobians' tables (a QNode called from threads)
 
 
 def _keep_eager(memo, key, jac) -> None:
     """Keep a Jacobian computed with its values (:func:`qnode_values`) until the backward
     pass asks for it: one per call (a cost that calls the QNode at many points, such as a
     sum over a data set, has its backward pass ask for each), at most ``EAGER_BYTES`` in
-    all, the oldest dropped first (the backward pass then computes it again)."""
-    eager = memo.setdefault("eager", {})
-    eager.pop(key, None)
+    all (their sum kept as ``memo["eager_bytes"]``), the oldest dropped first (the backward
+    pass then computes it again). Under :data:`_EAGER_LOCK`: threads share a QNode."""
     size = getattr(jac, "nbytes", 0)
-    total = sum(getattr(j, "nbytes", 0) for j in eager.values()) + size
-    while eager and total > EAGER_BYTES:
-        total -= getattr(eager.pop(next(iter(eager))), "nbytes", 0)
-    if size <= EAGER_BYTES:
-        eager[key] = jac
+    with _EAGER_LOCK:
+        eager = memo.setdefault("eager", {})
+        total = memo.get("eager_bytes", 0) - getattr(eager.pop(key, None), "nbytes", 0)
+        while eager and total + size > EAGER_BYTES:
+            total -= getattr(eager.pop(next(iter(eager))), "nbytes", 0)
+        if size <= EAGER_BYTES:
+            eager[key] = jac
+            total += size
+        memo["eager_bytes"] = total
+
+
+def _take_eager(memo, key):
+    """The Jacobian :func:`_keep_eager` kept for ``key``, taken out of the table (None
+    without one; one check-and-take, as another thread may take it meanwhile)."""
+    with _EAGER_LOCK:
+        eager = memo.get("eager")
+        jac = eager.pop(key, None) if eager else None
+        if jac is not None:
+            memo["eager_bytes"] = memo.get("eager_bytes", 0) - getattr(jac, "nbytes", 0)
+    return jac
 
 
 @primitive
@@ -155,9 +171,8 @@ def _backward_jacobian(qnode, args, kwargs, diff):
 def qnode_jacobian(qnode, kwargs, diff, *args):
     """``J[v, c]``: flat values by the flat differentiated inputs (arguments ``diff``)."""
     key = _key(qnode, kwargs, diff, args)
-    eager = qnode.autodiff_memo.get("eager")
-    if eager and key in eager:  # computed with the values (qnode_values)
-        jac = eager.pop(key)
+    jac = _take_eager(qnode.autodiff_memo, key)
+    if jac is not None:  # computed with the values (qnode_values)
         qnode.autodiff_memo["jac"] = (key, jac)  # for the vjp's further calls
         return jac
     return _cached(qnode, "jac", key, lambda: _backward_jacobian(qnode, args, kwargs, diff))

@@ -295,3 +295,48 @@ def test_jacobians_kept_for_the_backward_pass_are_bounded(monkeypatch):
     with qml.Tracker(dev2) as t:
         assert abs(qml.grad(cost)(x) - exact) < 1e-12
     assert t.totals["executions"] == len(data) + 2
+
+
+def test_a_kept_jacobian_taken_by_another_thread_is_computed_again():
+    """Two threads differentiating the same QNode at the same point: one backward pass
+    takes the kept Jacobian between the other's check and its taking it (simulated by a
+    table whose membership test lets the other thread take it). The second computes the
+    Jacobian again (was: KeyError out of the backward pass)."""
+
+    class Racing(dict):
+        def __contains__(self, key):
+            found = dict.__contains__(self, key)
+            if found:
+                dict.pop(self, key)  # the other thread's backward pass takes it now
+            return found
+
+    @qml.qnode(dev1)
+    def node(x):
+        qml.RY(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node.autodiff_memo["eager"] = Racing()
+    x = np.array(0.7, requires_grad=True)
+    assert abs(qml.grad(lambda x: node(x) ** 2)(x) + onp.sin(1.4)) < 1e-12  # d cos^2 = -sin 2x
+
+
+def test_kept_jacobians_budget_counts_what_is_kept(monkeypatch):
+    """The bytes kept are counted as Jacobians come and go: a budget of two 1x1 Jacobians
+    keeps the last two points of each forward pass, gradient after gradient."""
+    from qsym import _autodiff
+
+    @qml.qnode(dev1, diff_method="adjoint")
+    def node(x, d):
+        qml.RX(d, wires=0)
+        qml.RY(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    data = [0.1, 0.2, 0.3]
+    x = np.array(0.7, requires_grad=True)
+    exact = sum(-onp.sin(0.7) * onp.cos(d) for d in data)  # <Z> = cos(d) cos(x)
+    monkeypatch.setattr(_autodiff, "EAGER_BYTES", 16)
+    for _ in range(3):
+        with qml.Tracker(dev1) as t:
+            assert abs(qml.grad(lambda x: sum(node(x, d) for d in data))(x) - exact) < 1e-12
+        assert t.totals["executions"] == len(data) + 1  # the first point computed again
+        assert node.autodiff_memo.get("eager_bytes", 0) == 0 and not node.autodiff_memo["eager"]
