@@ -2897,19 +2897,23 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
             row = jac[0]
         if t is list:
             if whole:  # _structured's list of 0-d arrays (here views of the row)
-                return [*views(row)] if shape[0] > 1 else [views(row)]
+                return [*views(row)] if shape[0] != 1 else [views(row)]
             return g._structured((a,), pick(row, blocks, single))
         return row if whole else pick(row, blocks, single)
 
     return call
 
 
+def _no_views(row) -> tuple:
+    return ()
+
+
 def _path_getters(n, name):
     """grad's short path's two getters (C calls, no frame of their own): the 0-d views
     ``row[i, ...]`` of a gradient row of length ``n``, for a list argument (a tuple of
-    them for ``n > 1``, else the one view), and the entry point ``name`` of a compiled
-    signature (None for None)."""
-    views = operator.itemgetter(*((i, Ellipsis) for i in range(n)))
+    them for ``n > 1``, else the one view; none for ``n = 0``, an empty argument), and the
+    entry point ``name`` of a compiled signature (None for None)."""
+    views = operator.itemgetter(*((i, Ellipsis) for i in range(n))) if n else _no_views
     return views, None if name is None else operator.attrgetter(name)
 
 

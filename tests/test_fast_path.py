@@ -844,3 +844,20 @@ def test_a_qnode_derivatives_fun_and_wrapped_are_its_qnode():
     f = np.cos(x[0]) * np.cos(x[1])
     want = 2 * f * np.array([-np.sin(x[0]) * np.cos(x[1]), -np.cos(x[0]) * np.sin(x[1])])
     assert np.allclose(h(x), want, rtol=0, atol=1e-12)
+
+
+def test_grad_of_an_empty_array_argument_is_empty_every_call():
+    """A QNode whose one argument is an empty array (no gate reads it): its gradient is
+    the empty array, PennyLane's ``[]``, at the first call and on the short path after it
+    (was: TypeError from building the short path's getters for zero elements)."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(p):
+        for k, v in enumerate(p):
+            qml.RX(v, wires=0)
+        qml.RY(0.3, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    empty = qml.numpy.array([], requires_grad=True)
+    for _ in range(3):
+        got = qml.grad(circuit)(empty)
+        assert np.shape(got) == (0,)
