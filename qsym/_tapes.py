@@ -1888,7 +1888,8 @@ def _derivatives_on_execution(tapes, device, diff_method, kwargs) -> bool:
     tapes with a parameter that requires grad (plain values, or under one autograd
     derivative: boxes of numbers, not boxes of boxes, and real results, not states), each
     such parameter a number, their measurements ones the adjoint method differentiates,
-    on a built-in device."""
+    their observables' parameters not differentiated (the device's Jacobians are by the
+    gates' only), on a built-in device."""
     from .math import requires_grad
 
     params = [d for t in tapes for d in gate_parameters(t)]
@@ -1900,7 +1901,9 @@ def _derivatives_on_execution(tapes, device, diff_method, kwargs) -> bool:
             and any(requires_grad(d) for d in params)
             and all(np.ndim(d) == 0 for d in params if isinstance(d, Box) or requires_grad(d))
             and all(getattr(m, "kind", None) in kinds and not getattr(m, "reduce", ())
-                    for t in tapes for m in t.measurements))
+                    for t in tapes for m in t.measurements)
+            and not any(isinstance(d, Box) for t in tapes for m in t.measurements
+                        for d in observable_parameters(m)))  # (coefficients: the general way)
 
 
 def _executed_with_derivatives(tapes, device, diff_method) -> tuple:

@@ -564,3 +564,21 @@ def test_grad_on_execution_under_autograd_uses_the_forward_passs_jacobians():
     assert onp.allclose(jac[-1], 0.0)  # the tape without trainable parameters
     # d<Z1>/dx0 by hand: <Z1> = cos(x0) cos(x1) (RZ commutes with Z)
     assert onp.isclose(jac[0, 0], -onp.sin(0.4) * onp.cos(0.9))
+
+
+def test_grad_on_execution_with_trainable_coefficients_goes_the_general_way():
+    """Trainable Hamiltonian coefficients under autograd with grad_on_execution=True: the
+    device's Jacobians are by the gates' parameters only, so such tapes take the general
+    path (was: ValueError 'setting an array element with a sequence'). Closed form:
+    <RY(x)| a Z + b X |RY(x)> = a cos x + b sin x."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def cost(x, c):
+        H = qml.Hamiltonian(c, [qml.Z(0), qml.X(0)])
+        t = qml.tape.QuantumScript([qml.RY(x, 0)], [qml.expval(H)])
+        return qml.execute([t], dev, diff_method="adjoint", grad_on_execution=True)[0]
+
+    x, c = qml.numpy.array(0.3, requires_grad=True), qml.numpy.array([0.5, -0.2], requires_grad=True)
+    gx, gc = qml.grad(cost, argnum=[0, 1])(x, c)
+    assert onp.isclose(gx, -0.5 * onp.sin(0.3) - 0.2 * onp.cos(0.3))
+    assert onp.allclose(gc, [onp.cos(0.3), onp.sin(0.3)])
