@@ -65,15 +65,21 @@ def has_box(value) -> bool:
 
 def _value_key(v):
     """An exact key of an argument's value (numbers by their bytes, never a repr that
-    NumPy shortens)."""
+    NumPy shortens): a dict, or a list or tuple that is no array of numbers (ragged,
+    holding arrays of several shapes), by the keys of its items."""
     v = getval(v)
+    if isinstance(v, dict):
+        return ("dict", type(v).__name__,
+                tuple((_value_key(k), _value_key(x)) for k, x in v.items()))
     try:
         a = np.asarray(v)
-    except Exception:  # ragged or exotic: its repr (static arguments are hashable reprs)
-        return ("repr", type(v).__name__, repr(v))
-    if a.dtype.kind in "biufc":
+    except Exception:  # ragged or exotic: its items' keys, else its repr
+        a = None
+    if a is not None and a.dtype.kind in "biufc":
         return (a.dtype.str, a.shape, a.tobytes())
-    return ("repr", type(v).__name__, repr(v))
+    if isinstance(v, (list, tuple)):
+        return (type(v).__name__, tuple(_value_key(x) for x in v))
+    return ("repr", type(v).__name__, repr(v))  # (static arguments are hashable reprs)
 
 
 def _key(qnode, kwargs, diff, args):
