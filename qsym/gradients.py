@@ -2036,7 +2036,7 @@ def _opened(tape):
     which PennyLane runs on a tape first; unlike ``param_shift``'s it splits no observable
     with trainable coefficients into terms): each trainable operator
     without a gradient method (a template, ``Adjoint(AngleEmbedding)``) opened into gates
-    with one (``Adjoint(RX)``); anything else (a QNode, a batch) as it is.
+    with one (``Adjoint(RX)``); each tape of a batch so; anything else (a QNode) as it is.
 
     >>> import qsym as qml
     >>> from qsym import numpy as pnp
@@ -2048,6 +2048,8 @@ def _opened(tape):
     """
     from .math import get_trainable_indices
 
+    if _is_batch(tape):  # each tape of a batch (PennyLane's transform of a batch)
+        return [_opened(t) for t in tape]
     if not isinstance(tape, QuantumScript) or not any(map(_opens, tape.operations)):
         return tape
     new, _ = _decomposed_for_gradient(tape)  # (no split of observable terms: finite_diff's

@@ -202,3 +202,18 @@ def test_finite_diff_of_a_template_with_trainable_coefficients():
     jac = onp.array(fn(_run(tapes)), dtype=float).ravel()
     assert jac.shape == (5,)
     assert onp.allclose(jac, expected, atol=1e-5)
+
+
+def test_finite_diff_of_a_batch_opens_each_tape():
+    """finite_diff of a batch opens each tape's trainable template, as of one tape and as
+    param_shift of a batch (it raised ArgumentError): PennyLane's 3 tapes per tape (forward
+    differences of two angles). Closed form: RY(x)_0 RY(y)_1 CNOT, <Z1> = cos x cos y."""
+    w = pnp.array([0.4, 0.5], requires_grad=True)
+    tape = qml.tape.QuantumScript([qml.AngleEmbedding(w, wires=[0, 1], rotation="Y"),
+                                   qml.CNOT([0, 1])], [qml.expval(qml.Z(1))])
+    tapes, fn = qml.gradients.finite_diff([tape, tape])
+    assert len(tapes) == 6
+    x, y = 0.4, 0.5
+    for jac in fn(_run(tapes)):
+        assert onp.allclose(onp.array(jac, dtype=float),
+                            [-onp.sin(x) * onp.cos(y), -onp.cos(x) * onp.sin(y)], atol=1e-6)
