@@ -96,9 +96,13 @@ def _carrier(order, shots, device):
 def _mapped(m, wire_map: dict, device_wires=()):
     """A copy of ``m`` on the integer wires the carrier's wire order numbers (its observable
     too), as PennyLane's device maps a tape's wires before measuring."""
+    from ._opfunctions import map_wires
+
     new = copy.copy(m)
-    if getattr(m, "measured_obs", None) is not None and hasattr(m.measured_obs, "map_wires"):
-        new.measured_obs = m.measured_obs.map_wires(wire_map)
+    for name in ("measured_obs", "_written"):  # qsym's form, and ``self.obs`` as passed
+        obs = getattr(m, name, None)
+        if obs is not None and hasattr(obs, "wires"):
+            setattr(new, name, map_wires(obs, wire_map))
     raw = getattr(m, "_wires", None)
     if raw is not None:
         new._wires = tuple(wire_map[w] for w in raw)

@@ -497,3 +497,29 @@ def test_a_user_operator_with_a_hermitian_matrix_is_measured_by_it():
     t = qml.numpy.array(0.3, requires_grad=True)
     assert circuit(t) == pytest.approx(np.sin(0.3))
     assert qml.grad(circuit)(t) == pytest.approx(np.cos(0.3))
+
+
+@pytest.mark.parametrize("labels", [(0, 1), ("a", "b")])
+def test_a_custom_measurement_sees_its_operator_on_the_states_wires(labels):
+    """PennyLane's device maps a tape's wires before measuring: a measurement class of the
+    user's own reading ``self.obs.wires`` finds its operator's wire in ``wire_order``. X on
+    the second wire only, <Z> of the first: +1 (was -1 on integer wires, the state's order
+    being [1, 0], and ValueError on labels: ``self.obs`` kept the unmapped wires)."""
+    from qsym.measurements import StateMeasurement
+
+    class ZOn(StateMeasurement):
+        def process_state(self, state, wire_order):
+            n = len(wire_order)
+            k = list(wire_order).index(self.obs.wires[0])
+            p = np.abs(np.asarray(state).reshape((2,) * n)) ** 2
+            p = p.sum(axis=tuple(i for i in range(n) if i != k))
+            return float(p[0] - p[1])
+
+    first, second = labels
+
+    @qml.qnode(qml.device("default.qubit", wires=list(labels)))
+    def circuit():
+        qml.X(second)
+        return ZOn(obs=qml.Z(first))
+
+    assert circuit() == pytest.approx(1.0)
