@@ -39,8 +39,7 @@ from ._shapes import tree_spec
 from .errors import (ClosureDerivativeError, CustomMeasurementError, MeasurementError, TracingError,
                      WireError)
 
-# this thread's stack of tapes being recorded (active_tape)
-_UNSET = object()
+_UNSET = object()  # (thread_setting: no value before the block)
 
 
 @contextmanager
@@ -67,6 +66,7 @@ def thread_setting(local: threading.local, name: str, value):
             setattr(local, name, previous)
 
 
+# this thread's stack of tapes being recorded (active_tape)
 LOCAL = threading.local()
 # every tape being recorded, on any thread: grad's short path (qsym._runtime) reads it,
 # one truth test where LOCAL's per-thread lookup costs a few times more; while anything
