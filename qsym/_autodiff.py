@@ -109,8 +109,9 @@ _EAGER_LOCK = threading.Lock()  # the kept Jacobians' tables (a QNode called fro
 def _keep_eager(memo, key, jac) -> None:
     """Keep a Jacobian computed with its values (:func:`qnode_values`) until the backward
     pass asks for it: one per call (a cost that calls the QNode at many points, such as a
-    sum over a data set, has its backward pass ask for each), at most ``EAGER_BYTES`` in
-    all (their sum kept as ``memo["eager_bytes"]``), the oldest dropped first (the backward
+    sum over a data set, has its backward pass ask for each), at most ``EAGER_BYTES`` of
+    them per QNode (their sum kept as ``memo["eager_bytes"]``; the keys, which hold the
+    arguments' bytes, are not counted), the oldest dropped first (the backward
     pass then computes it again). Under :data:`_EAGER_LOCK`: threads share a QNode."""
     size = getattr(jac, "nbytes", 0)
     with _EAGER_LOCK:
