@@ -306,9 +306,8 @@ zeros_like = _creation("zeros_like")
 ones_like = _creation("ones_like")
 empty_like = _creation("empty_like")
 full_like = _creation("full_like")
-fromstring = _creation("fromstring")  # arrays read from text, bytes, iterables, a function
-frombuffer = _creation("frombuffer")
-fromiter = _creation("fromiter")
+fromstring = _creation("fromstring")  # arrays read from text, bytes, a function (fromiter:
+frombuffer = _creation("frombuffer")  # with the array-building functions below)
 fromfunction = _creation("fromfunction")
 
 

@@ -250,6 +250,7 @@ def test_numpy_arrays_read_from_text_bytes_iterables_and_functions_are_tensors()
     grid = np.fromfunction(lambda i, j: i + 2 * j, (2, 2))
     assert isinstance(grid, np.tensor) and onp.array_equal(grid, [[0, 2], [1, 3]])
     assert not np.fromstring("1 2", sep=" ", requires_grad=False).requires_grad
+    assert not np.fromiter([1, 1, 2], dtype=float, requires_grad=False).requires_grad
     with pytest.raises(TypeError, match=r"unhashable type: 'numpy\.tensor'"):
         set(np.array([[1, 2], [3, 4]]))
 
