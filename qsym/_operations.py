@@ -4572,10 +4572,18 @@ class SProd(_Arithmetic):
         >>> import qsym as qml
         >>> (qml.X(0) * np.array([0.5, 0.6, 0.7])).batch_size, (2 * qml.X(0)).batch_size
         (3, None)
+
+        A batched scalar and a base broadcast over another number of values do not match
+        (PennyLane's ``ValueError``, a :class:`GateError`).
         """
-        if batched_scalar(self.scalar):
-            return int(np.shape(self.scalar)[0])
-        return _Arithmetic.batch_size.fget(self)
+        base = _Arithmetic.batch_size.fget(self)
+        if not batched_scalar(self.scalar):
+            return base
+        size = int(np.shape(self.scalar)[0])
+        if base is not None and base != size:
+            raise GateError("Broadcasting was attempted but the broadcasted dimensions do not "
+                            f"match: {size}, {base}.")
+        return size
 
     @property
     def has_matrix(self) -> bool:
