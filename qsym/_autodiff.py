@@ -110,19 +110,32 @@ def _keep_eager(memo, key, jac) -> None:
     """Keep a Jacobian computed with its values (:func:`qnode_values`) until the backward
     pass asks for it: one per call (a cost that calls the QNode at many points, such as a
     sum over a data set, has its backward pass ask for each), at most ``EAGER_BYTES`` of
-    them per QNode (their sum kept as ``memo["eager_bytes"]``; the keys, which hold the
-    arguments' bytes, are not counted), the oldest dropped first (the backward
-    pass then computes it again). Under :data:`_EAGER_LOCK`: threads share a QNode."""
-    size = getattr(jac, "nbytes", 0)
+    them per QNode with their keys, which hold the arguments' bytes (the sum kept as
+    ``memo["eager_bytes"]``), the oldest dropped first (the backward pass then computes
+    it again). Under :data:`_EAGER_LOCK`: threads share a QNode."""
+    size = _entry_bytes(key, jac)
     with _EAGER_LOCK:
         eager = memo.setdefault("eager", {})
-        total = memo.get("eager_bytes", 0) - getattr(eager.pop(key, None), "nbytes", 0)
+        old = eager.pop(key, None)
+        total = memo.get("eager_bytes", 0) - (0 if old is None else _entry_bytes(key, old))
         while eager and total + size > EAGER_BYTES:
-            total -= getattr(eager.pop(next(iter(eager))), "nbytes", 0)
+            oldest = next(iter(eager))
+            total -= _entry_bytes(oldest, eager.pop(oldest))
         if size <= EAGER_BYTES:
             eager[key] = jac
             total += size
         memo["eager_bytes"] = total
+
+
+def _entry_bytes(key, jac) -> int:
+    """The bytes a kept Jacobian holds: its array's and its key's (the arguments' bytes)."""
+    def key_bytes(k):
+        if isinstance(k, (bytes, str)):
+            return len(k)
+        if isinstance(k, tuple):
+            return sum(key_bytes(v) for v in k)
+        return 8
+    return getattr(jac, "nbytes", 0) + key_bytes(key)
 
 
 def _take_eager(memo, key):
@@ -132,7 +145,7 @@ def _take_eager(memo, key):
         eager = memo.get("eager")
         jac = eager.pop(key, None) if eager else None
         if jac is not None:
-            memo["eager_bytes"] = memo.get("eager_bytes", 0) - getattr(jac, "nbytes", 0)
+            memo["eager_bytes"] = memo.get("eager_bytes", 0) - _entry_bytes(key, jac)
     return jac
 
 

@@ -312,7 +312,9 @@ def test_jacobians_kept_for_the_backward_pass_are_bounded(monkeypatch):
     with qml.Tracker(dev2) as t:
         assert abs(qml.grad(cost)(x) - exact) < 1e-12
     assert t.totals["executions"] == len(data)
-    monkeypatch.setattr(_autodiff, "EAGER_BYTES", 16)  # room for two 1x1 Jacobians
+    # room for two 1x1 Jacobians with their keys (the two arguments' bytes)
+    one = _autodiff._entry_bytes(_autodiff._key(node, {}, (0,), (0.7, 0.1)), onp.zeros((1, 1)))
+    monkeypatch.setattr(_autodiff, "EAGER_BYTES", 2 * one)
     with qml.Tracker(dev2) as t:
         assert abs(qml.grad(cost)(x) - exact) < 1e-12
     assert t.totals["executions"] == len(data) + 2
@@ -355,7 +357,8 @@ def test_kept_jacobians_budget_counts_what_is_kept(monkeypatch):
     data = [0.1, 0.2, 0.3]
     x = np.array(0.7, requires_grad=True)
     exact = sum(-onp.sin(0.7) * onp.cos(d) for d in data)  # <Z> = cos(d) cos(x)
-    monkeypatch.setattr(_autodiff, "EAGER_BYTES", 16)
+    one = _autodiff._entry_bytes(_autodiff._key(node, {}, (0,), (0.7, 0.1)), onp.zeros((1, 1)))
+    monkeypatch.setattr(_autodiff, "EAGER_BYTES", 2 * one)
     for _ in range(3):
         with qml.Tracker(dev1) as t:
             assert abs(qml.grad(lambda x: sum(node(x, d) for d in data))(x) - exact) < 1e-12
