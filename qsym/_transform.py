@@ -1190,6 +1190,9 @@ def run_qnode(qnode, args, kwargs):
     returned measurement: its value, not a 1-tuple, as PennyLane's QNode). A pipeline of
     rewrites only runs, from its third call, as one QNode traced once (:func:`_fused`)."""
     pipeline = qnode.pipeline if qnode.pipeline is not None else CompilePipeline()
+    final = _final_call(qnode, pipeline)
+    if final is not None:
+        return final(*args, **kwargs)
     if getattr(qnode.device, "applied_transforms", None):
         # a transformed device: after the QNode's transforms, the device's preprocessing
         # (templates decomposed, as PennyLane's device does) and then its transforms
@@ -1218,6 +1221,28 @@ def run_qnode(qnode, args, kwargs):
     if not isinstance(out, Box):  # PennyLane's result types, as the QNode's own
         out = typed_results(qnode, out, args, kwargs)
     return _fuse_next(qnode, pipeline, rewrites and _fusable(result), tape, args, kwargs, out)
+
+
+def _final_call(qnode, pipeline):
+    """A QNode whose pipeline ends with a gradient transform (``param_shift(qnode)``; its
+    transform has a ``qnode_call``, :func:`qsym.gradients._gradient_transform`): the
+    function computing that transform's Jacobian of the QNode without it, else None.
+    Transforms before it are refused: the Jacobian is of the circuit function's own tape."""
+    last = pipeline[-1] if len(pipeline) else None
+    call = getattr(getattr(last, "transform_object", None), "qnode_call", None)
+    if call is None:
+        return None
+    rest = _copy.copy(pipeline)
+    rest.pop()  # (and its expansion)
+    if len(rest) or getattr(qnode.device, "applied_transforms", None):
+        raise TransformError(
+            f"qsym computes {last!r} of a QNode from its circuit function's tape, and this "
+            f"QNode has transforms before it ({rest!r}) or on its device: apply the gradient "
+            "transform to the untransformed QNode, or use qml.jacobian of the transformed "
+            "QNode; qml.workflow.construct_batch(qnode, level=...) lists its tapes")
+    inner = _copy.copy(qnode)
+    inner.pipeline = None
+    return call(inner, last.args, last.kwargs)
 
 
 # A transformed QNode whose pipeline only rewrites its one tape (every transform returns

@@ -20,6 +20,7 @@ trainable arguments by that method (qsym's compiled gradient).
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math as _math
 import numbers
@@ -44,10 +45,10 @@ from ._tapes import (DEVICE_GRADIENT, QuantumScript, light_cone_params, observab
                      tape_qnode)
 from . import _gaussian
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
-                     RuleError)
+                     RuleError, TransformError)
 from .exceptions import OperatorPropertyUndefined
 from .transforms import module_path
-from ._transform import batch_postprocessing, transform
+from ._transform import BoundTransform, batch_postprocessing, transform
 
 __all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_frequencies", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "finite_diff_jvp", "metric_tensor",
            "adjoint_metric_tensor", "param_shift_hessian", "generate_multi_shift_rule",
@@ -1203,7 +1204,6 @@ def hadamard_grad(tape, argnum=None, aux_wire=None, device_wires=None, mode="sta
 
 
 DEVICE_GRADIENT["hadamard"] = _tape_hadamard
-hadamard_grad.qsym_diff_method = "hadamard"
 
 
 def _hadamard_options(qnode) -> dict:
@@ -2185,11 +2185,49 @@ def _expand_transform_param_shift(tape, argnum=None, shifts=None, gradient_recip
     return batch, fn
 
 
-param_shift.expand_transform = _expand_transform_param_shift  # PennyLane's (qml.workflow's levels)
+def _classical_cotransform(*_args, **_kwargs):
+    """The classical co-transform PennyLane's gradient transforms carry (the Jacobian of
+    the gate parameters by the QNode's arguments): qsym's transformed QNode applies its own
+    chain rule (:func:`_classical_jacobians`, :func:`_chain_rule`); this marker is what
+    ``has_classical_cotransform()`` of its pipeline sees, and is never called."""
+    raise TransformError("qsym applies a gradient transform's classical chain rule when the "
+                         "transformed QNode is called (call the QNode)")
+
+
+def _gradient_transform(public, expand=None, diff_method=None):
+    """PennyLane's gradient transform of the function ``public`` (``param_shift``, ...): a
+    final :class:`~qsym.transforms.core.Transform` with PennyLane's ``repr``, signature,
+    ``expand_transform`` and classical co-transform. Tapes and batches go to ``public`` as
+    before (``(tapes, fn)``); a QNode becomes a transformed QNode (its pipeline ends with
+    the transform, ``qml.workflow.construct_batch`` lists it) whose call gives the
+    Jacobian of ``public`` on the QNode (:func:`_transformed_call`)."""
+    from ._transform import Transform, with_transform
+
+    out = Transform(public, expand_transform=expand, classical_cotransform=_classical_cotransform,
+                    final_transform=True)
+    for kind in (QuantumScript, list, tuple):  # PennyLane's results on tapes, unchanged
+        out.register(kind)(public)
+
+    def on_qnode(qnode, *targs, **tkwargs):
+        if getattr(qnode.device, "run_qnode", None) is not None:
+            return public(qnode, *targs, **tkwargs)  # (default.gaussian runs QNodes itself)
+        targs, tkwargs = out.setup_inputs(*targs, **tkwargs)
+        return with_transform(qnode, BoundTransform(out, targs, tkwargs))
+
+    out.register(QNode)(on_qnode)
+    out.qnode_call = lambda qnode, targs, tkwargs: public(qnode, *targs, **tkwargs)
+    out.qsym_diff_method = diff_method
+    sig = inspect.signature(public)  # PennyLane's: ``hybrid`` is the QNode call's, not listed
+    out.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values()
+                                                if p.name != "hybrid"])
+    return out
+
+
+hadamard_grad = _gradient_transform(hadamard_grad, diff_method="hadamard")
+param_shift = _gradient_transform(param_shift, _expand_transform_param_shift, "parameter-shift")
+finite_diff = _gradient_transform(finite_diff, diff_method="finite-diff")
+spsa_grad = _gradient_transform(spsa_grad, diff_method="spsa")
 DEVICE_GRADIENT["param_shift"] = param_shift  # a device's own execute: qsym._tapes
-param_shift.qsym_diff_method = "parameter-shift"  # diff_method=qml.gradients.param_shift
-finite_diff.qsym_diff_method = "finite-diff"
-spsa_grad.qsym_diff_method = "spsa"
 # the transforms a QNode's (or qml.execute's) method differentiates its tapes with
 DEVICE_GRADIENT.update({"parameter-shift": _tape_param_shift, "finite-diff": _tape_finite_diff,
                         "spsa": _tape_spsa})
