@@ -20,6 +20,7 @@ trainable arguments by that method (qsym's compiled gradient).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import itertools
 import math as _math
@@ -2216,6 +2217,19 @@ def _gradient_transform(public, expand=None, diff_method=None):
 
     out.register(QNode)(on_qnode)
     out.qnode_call = lambda qnode, targs, tkwargs: public(qnode, *targs, **tkwargs)
+
+    def qnode_tapes(qnode, targs, tkwargs):
+        """``qml.draw`` of the transformed QNode: the transform's tapes at the arguments
+        (``gradient_tapes`` of :func:`_hybrid_jacobian`), None if it has other transforms."""
+        rest = copy.copy(qnode.pipeline)
+        rest.pop()
+        if len(rest):
+            return None
+        inner = copy.copy(qnode)
+        inner.pipeline = None
+        return getattr(public(inner, *targs, **tkwargs), "gradient_tapes", None)
+
+    out.qnode_tapes = qnode_tapes
     out.qsym_diff_method = diff_method
     sig = inspect.signature(public)  # PennyLane's: ``hybrid`` is the QNode call's, not listed
     out.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values()
