@@ -1,0 +1,139 @@
+"""Issue #18: a gradient transform of a QNode is a transformed QNode (PennyLane 0.45's
+``qml.gradients.param_shift(qnode)``): the transform is a final ``Transform`` at the end of
+the QNode's compile pipeline; calling the QNode gives the Jacobian. Expected values are
+closed forms: <Z(1)> = cos(x) cos(y) after RX(x, 0), RY(y, 1), CNOT(0, 1)."""
+
+import inspect
+
+import numpy
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+from qsym.errors import TransformError
+from qsym.transforms.core import Transform
+
+GRADS = [qml.gradients.param_shift, qml.gradients.finite_diff, qml.gradients.hadamard_grad]
+
+
+def _circuit(wires=3):
+    @qml.qnode(qml.device("default.qubit", wires=wires))
+    def c(x, y):
+        qml.RX(x, 0)
+        qml.RY(y, 1)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Z(1))
+
+    return c
+
+
+@pytest.mark.parametrize("grad", GRADS + [qml.gradients.spsa_grad])
+def test_gradient_transforms_are_final_transforms(grad):
+    assert isinstance(grad, Transform)
+    assert grad.is_final_transform
+    assert grad.classical_cotransform is not None
+    assert repr(grad) == f"<transform: {grad.__name__}>"
+
+
+def test_signatures_list_the_supported_gradient_kwargs():
+    names = set()
+    for g in GRADS + [qml.gradients.spsa_grad]:
+        names |= set(inspect.signature(g).parameters)
+    assert "hybrid" not in names
+    assert names - {"tape"} <= set(qml.gradients.SUPPORTED_GRADIENT_KWARGS)
+
+
+@pytest.mark.parametrize("grad", GRADS)
+def test_transformed_qnode_gives_the_closed_form_jacobian(grad):
+    c = _circuit()
+    t = grad(c)
+    assert isinstance(t, qml.QNode) and t is not c
+    assert t.compile_pipeline[-1].tape_transform is grad.tape_transform
+    assert t.compile_pipeline.has_final_transform
+    assert t.compile_pipeline.has_classical_cotransform()
+    assert not c.compile_pipeline  # the original QNode is unchanged
+    x, y = np.array(0.3), np.array(0.7)
+    dx, dy = t(x, y)
+    atol = 1e-6 if grad is qml.gradients.finite_diff else 1e-10
+    assert numpy.isclose(dx, -numpy.sin(0.3) * numpy.cos(0.7), atol=atol)
+    assert numpy.isclose(dy, -numpy.cos(0.3) * numpy.sin(0.7), atol=atol)
+    assert numpy.isclose(c(x, y), numpy.cos(0.3) * numpy.cos(0.7))  # the value, as before
+
+
+def test_spsa_of_one_parameter_is_a_central_difference():
+    @qml.gradients.spsa_grad(h=1e-4, sampler_rng=7)
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    assert isinstance(c, qml.QNode)
+    assert numpy.isclose(c(np.array(0.4)), -numpy.sin(0.4), atol=1e-6)
+
+
+def test_decorator_with_options_and_the_expansion_in_the_pipeline():
+    @qml.gradients.finite_diff(h=1e-3, approx_order=2, strategy="center")
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x):
+        qml.RY(2 * x, 0)
+        return qml.expval(qml.Z(0))
+
+    bound = c.compile_pipeline[-1]
+    assert bound.kwargs == {"h": 1e-3, "approx_order": 2, "strategy": "center"}
+    # d/dx cos(2x) = -2 sin(2x); central differences of order 2: error ~ h^2
+    assert numpy.isclose(c(np.array(0.25)), -2 * numpy.sin(0.5), atol=1e-5)
+    ps = qml.gradients.param_shift(_circuit())
+    names = [b.tape_transform.__name__ for b in ps.compile_pipeline]
+    assert names == ["_expand_transform_param_shift", "param_shift"]
+
+
+def test_construct_batch_lists_the_shifted_tapes():
+    @qml.gradients.param_shift
+    @qml.transforms.merge_rotations
+    @qml.qnode(qml.device("default.qubit"))
+    def c(x):
+        qml.RX(x, 0)
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    names = [b.tape_transform.__name__ for b in qml.workflow.get_compile_pipeline(c)(0.5)]
+    assert names == ["merge_rotations", "_expand_transform_param_shift", "param_shift"]
+    batch, fn = qml.workflow.construct_batch(c, level="device")(0.5)
+    angles = sorted(float(t.operations[0].data[0]) for t in batch)
+    assert numpy.allclose(angles, [1.0 - numpy.pi / 2, 1.0 + numpy.pi / 2])
+    shifted_up = [t for t in batch if float(t.operations[0].data[0]) > 1.0][0]
+    results = (1.0, 2.0) if batch[0] is shifted_up else (2.0, 1.0)
+    assert numpy.isclose(fn(results)[0], (1.0 - 2.0) / 2)  # (f(+) - f(-)) / 2
+    # transforms before the gradient transform: its call is refused, not a silent Jacobian
+    # of the untransformed circuit
+    with pytest.raises(TransformError, match="transforms before it"):
+        c(np.array(0.5))
+
+
+def test_two_final_transforms_are_refused():
+    with pytest.raises(TransformError, match="terminal transform"):
+        qml.gradients.finite_diff(qml.gradients.param_shift(_circuit()))
+
+
+def test_shots_and_a_second_derivative_of_the_transformed_qnode():
+    c = _circuit()
+    t = qml.gradients.param_shift(c)
+    x, y = np.array(0.3), np.array(0.7)
+    sampled = qml.set_shots(t, shots=20000)
+    assert isinstance(sampled, qml.QNode)
+    dx, dy = sampled(x, y)
+    assert numpy.isclose(dx, -numpy.sin(0.3) * numpy.cos(0.7), atol=0.05)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def one(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    second = qml.grad(qml.gradients.param_shift(one))(np.array(0.3))
+    assert numpy.isclose(second, -numpy.cos(0.3))
+
+
+def test_draw_of_the_transformed_qnode_draws_the_shifted_tapes():
+    t = qml.gradients.param_shift(_circuit(wires=2))
+    text = qml.draw(t)(np.array(0.5), np.array(0.2, requires_grad=False))
+    assert "RX(2.07)" in text and "RX(-1.07)" in text and text.count("RY(0.20)") == 2
