@@ -2230,7 +2230,8 @@ def _gradient_transform(public, expand=None, diff_method=None):
         return getattr(public(inner, *targs, **tkwargs), "gradient_tapes", None)
 
     out.qnode_tapes = qnode_tapes
-    out.qsym_diff_method = diff_method
+    if diff_method is not None:  # diff_method=qml.gradients.param_shift: the QNode's method
+        out.qsym_diff_method = diff_method
     sig = inspect.signature(public)  # PennyLane's: ``hybrid`` is the QNode call's, not listed
     out.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values()
                                                 if p.name != "hybrid"])
@@ -2677,6 +2678,9 @@ def param_shift_hessian(tape, argnum=None, diagonal_shifts=None, off_diagonal_sh
     if isinstance(tape, QNode):
         return _qnode_param_shift_hessian(tape, kwargs, hybrid)
     raise ArgumentError(f"param_shift_hessian takes a tape or a QNode, got {tape!r}")
+
+
+param_shift_hessian = _gradient_transform(param_shift_hessian)
 
 
 def _arr(x):

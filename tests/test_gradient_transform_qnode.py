@@ -137,3 +137,23 @@ def test_draw_of_the_transformed_qnode_draws_the_shifted_tapes():
     t = qml.gradients.param_shift(_circuit(wires=2))
     text = qml.draw(t)(np.array(0.5), np.array(0.2, requires_grad=False))
     assert "RX(2.07)" in text and "RX(-1.07)" in text and text.count("RY(0.20)") == 2
+
+
+def test_param_shift_hessian_of_a_qnode_is_a_transformed_qnode():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x, y):
+        qml.RX(x, 0)
+        qml.RY(y, 0)
+        return qml.expval(qml.Z(0))  # cos(x) cos(y)
+
+    h = qml.gradients.param_shift_hessian(c)
+    assert isinstance(h, qml.QNode) and h.compile_pipeline.has_final_transform
+    assert repr(qml.gradients.param_shift_hessian) == "<transform: param_shift_hessian>"
+    x, y = np.array(0.5), np.array(0.2)
+    # PennyLane's blocks per argument: d2f/dx2, d2f/dy2 (both -cos x cos y)
+    assert numpy.allclose(h(x, y), [-numpy.cos(0.5) * numpy.cos(0.2)] * 2)
+    full = qml.gradients.param_shift_hessian(c, hybrid=False)(x, y)
+    cross = numpy.sin(0.5) * numpy.sin(0.2)
+    assert numpy.allclose(numpy.array(full, dtype=float),
+                          [[-numpy.cos(0.5) * numpy.cos(0.2), cross],
+                           [cross, -numpy.cos(0.5) * numpy.cos(0.2)]])
