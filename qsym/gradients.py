@@ -2186,16 +2186,45 @@ def _expand_transform_param_shift(tape, argnum=None, shifts=None, gradient_recip
     return batch, fn
 
 
-def _classical_cotransform(*_args, **_kwargs):
-    """The classical co-transform PennyLane's gradient transforms carry (the Jacobian of
-    the gate parameters by the QNode's arguments): qsym's transformed QNode applies its own
-    chain rule (:func:`_classical_jacobians`, :func:`_chain_rule`); this marker is what
-    ``has_classical_cotransform()`` of its pipeline sees, and is never called."""
-    raise TransformError("qsym applies a gradient transform's classical chain rule when the "
-                         "transformed QNode is called (call the QNode)")
+def contract_qjac_with_cjac(qjac, cjac, tape):
+    """PennyLane's ``contract_qjac_with_cjac``, the classical co-transform of the
+    first-order gradient transforms: the tape's Jacobian ``qjac`` (per measurement, per
+    trainable parameter; per shot copy with a shot vector) contracted over the trainable
+    parameters with ``cjac``, the Jacobian of those parameters by the QNode's argument (a
+    tuple of them: one result per argument).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 0)], [qml.expval(qml.Z(0))])
+    >>> contract_qjac_with_cjac((np.array(1.0), np.array(2.0)), np.array([3.0, 4.0]), t)
+    array(11.)
+    """
+    if tape.shots.has_partitioned_shots:
+        return tuple(_contract_one_copy(q, cjac, tape) for q in qjac)
+    return _contract_one_copy(qjac, cjac, tape)
 
 
-def _gradient_transform(public, expand=None, diff_method=None):
+def _contract_one_copy(qjac, cjac, tape):
+    single = len(tape.trainable_params) == 1
+
+    def one(qj):
+        rows = anp.stack([qj] if single else list(qj))  # (parameter, *measurement shape)
+        if isinstance(cjac, (tuple, list)):
+            return tuple(anp.tensordot(rows, c, axes=[[0], [0]]) for c in cjac)
+        return anp.tensordot(rows, cjac, axes=[[0], [0]])
+
+    return one(qjac) if len(tape.measurements) == 1 else tuple(one(q) for q in qjac)
+
+
+def _hessian_cotransform(qhess, cjac, tape):
+    """The classical co-transform ``param_shift_hessian`` carries: qsym applies the
+    Hessian's chain rule (with its curvature term) when the transformed QNode is called."""
+    raise TransformError("qsym applies param_shift_hessian's classical chain rule when the "
+                         "transformed QNode is called: call the QNode (or use "
+                         "hybrid=False for the Hessian by the tape's parameters)")
+
+
+def _gradient_transform(public, expand=None, diff_method=None,
+                        cotransform=contract_qjac_with_cjac):
     """PennyLane's gradient transform of the function ``public`` (``param_shift``, ...): a
     final :class:`~qsym.transforms.core.Transform` with PennyLane's ``repr``, signature,
     ``expand_transform`` and classical co-transform. Tapes and batches go to ``public`` as
@@ -2204,7 +2233,7 @@ def _gradient_transform(public, expand=None, diff_method=None):
     Jacobian of ``public`` on the QNode (:func:`_transformed_call`)."""
     from ._transform import Transform, with_transform
 
-    out = Transform(public, expand_transform=expand, classical_cotransform=_classical_cotransform,
+    out = Transform(public, expand_transform=expand, classical_cotransform=cotransform,
                     final_transform=True)
     for kind in (QuantumScript, list, tuple):  # PennyLane's results on tapes, unchanged
         out.register(kind)(public)
@@ -2680,7 +2709,7 @@ def param_shift_hessian(tape, argnum=None, diagonal_shifts=None, off_diagonal_sh
     raise ArgumentError(f"param_shift_hessian takes a tape or a QNode, got {tape!r}")
 
 
-param_shift_hessian = _gradient_transform(param_shift_hessian)
+param_shift_hessian = _gradient_transform(param_shift_hessian, cotransform=_hessian_cotransform)
 
 
 def _arr(x):
@@ -3313,6 +3342,7 @@ parameter_shift_hessian = _module(
 gradient_transform = _module(
     "gradient_transform", "PennyLane's qml.gradients.gradient_transform",
     SUPPORTED_GRADIENT_KWARGS=SUPPORTED_GRADIENT_KWARGS,
+    contract_qjac_with_cjac=contract_qjac_with_cjac,
     choose_trainable_param_indices=choose_trainable_param_indices,
     _find_gradient_methods=_find_gradient_methods,
     _validate_gradient_methods=_validate_gradient_methods)

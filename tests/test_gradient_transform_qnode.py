@@ -11,7 +11,7 @@ import pytest
 import qsym as qml
 from qsym import numpy as np
 from qsym.errors import TransformError
-from qsym.transforms.core import Transform
+from qsym.transforms.core import BoundTransform, Transform
 
 GRADS = [qml.gradients.param_shift, qml.gradients.finite_diff, qml.gradients.hadamard_grad]
 
@@ -157,3 +157,56 @@ def test_param_shift_hessian_of_a_qnode_is_a_transformed_qnode():
     assert numpy.allclose(numpy.array(full, dtype=float),
                           [[-numpy.cos(0.5) * numpy.cos(0.2), cross],
                            [cross, -numpy.cos(0.5) * numpy.cos(0.2)]])
+
+
+def _two_arg_circuit():
+    @qml.gradients.param_shift
+    @qml.transforms.split_non_commuting
+    @qml.qnode(qml.device("default.qubit"))
+    def c(x, y):
+        qml.RX(2 * x, 0)
+        qml.RY(x * y, 0)
+        return qml.expval(qml.Z(0)), qml.expval(qml.X(0))
+
+    return c
+
+
+def test_cotransform_cache_gives_the_classical_jacobian():
+    from qsym.transforms.core.cotransform_cache import CotransformCache
+
+    c = _two_arg_circuit()
+    x, y = np.array(0.5), np.array(3.0)
+    cache = CotransformCache(c, (x, y), {})
+    for i in range(2):  # gate parameters (2x, xy): by x (2, y), by y (0, x)
+        jx, jy = cache.get_classical_jacobian(c.compile_pipeline[-1], i)
+        assert numpy.allclose(jx, [2.0, 3.0]) and numpy.allclose(jy, [0.0, 0.5])
+    assert cache.get_argnums(c.compile_pipeline[-1]) is None
+    with pytest.raises(ValueError, match="Could not find"):
+        cache.get_classical_jacobian(BoundTransform(qml.transforms.merge_rotations), 0)
+    assert cache.get_classical_jacobian(c.compile_pipeline[0], 0) is None  # no co-transform
+    with pytest.raises(qml.QuantumFunctionError, match="No trainable parameters"):
+        CotransformCache(c, (0.5, 3.0), {}).get_classical_jacobian(c.compile_pipeline[-1], 0)
+
+
+def test_pipeline_with_the_classical_component_gives_the_qnode_jacobian():
+    c = _two_arg_circuit()
+    x, y = np.array(0.5), np.array(3.0)
+    pipeline = c.compile_pipeline
+    pipeline.set_classical_component(c, (x, y), {})
+    tape = qml.workflow.construct_tape(c, level="top")(x, y)
+    tapes, fn = pipeline((tape,))
+    (got,) = fn(qml.execute(tapes, qml.device("default.qubit")))
+    # <Z> = cos(2x) cos(xy) after RX(2x), RY(xy)
+    a, b = 2 * 0.5, 0.5 * 3.0
+    dz = (-2 * numpy.sin(a) * numpy.cos(b) - 3.0 * numpy.cos(a) * numpy.sin(b),
+          -0.5 * numpy.cos(a) * numpy.sin(b))
+    assert numpy.allclose(numpy.array(got[0], dtype=float), dz)
+    # <X> = cos(2x) sin(xy)
+    dxx = (3.0 * numpy.cos(b) * numpy.cos(a) - 2 * numpy.sin(b) * numpy.sin(a),
+           0.5 * numpy.cos(b) * numpy.cos(a))
+    assert numpy.allclose(numpy.array(got[1], dtype=float), dxx)
+    # without the classical component: the tape's Jacobian by its two gate parameters
+    bare = qml.QNode(c.func, qml.device("default.qubit"))
+    plain = qml.gradients.param_shift(bare, hybrid=False).compile_pipeline
+    plain.set_classical_component(bare, (x, y), {})
+    assert plain.cotransform_cache is None
