@@ -1189,10 +1189,10 @@ def hadamard_grad(tape, argnum=None, aux_wire=None, device_wires=None, mode="sta
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.PauliZ(0))])
-    >>> tapes, fn = hadamard_grad(t, mode="direct")
+    >>> tapes, fn = qml.gradients.hadamard_grad(t, mode="direct")
     >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 10)
     (2, -0.2955202067)
-    >>> tapes, fn = hadamard_grad(t, aux_wire=1)  # standard: one circuit on 2 wires
+    >>> tapes, fn = qml.gradients.hadamard_grad(t, aux_wire=1)  # standard: one circuit on 2 wires
     >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 10)
     (1, -0.2955202067)
     """
@@ -2011,7 +2011,7 @@ def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.CRX(0.4, wires=[0, 1])], [qml.expval(qml.Z(1))])
-    >>> tapes, fn = param_shift(t)
+    >>> tapes, fn = qml.gradients.param_shift(t)
     >>> len(tapes)  # CRX's four-term rule
     4
     """
@@ -2087,7 +2087,7 @@ def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forwar
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0), qml.RY(0.1, 0)], [qml.expval(qml.Z(0))])
-    >>> tapes, fn = finite_diff(t)
+    >>> tapes, fn = qml.gradients.finite_diff(t)
     >>> len(tapes)
     3
     """
@@ -2109,7 +2109,7 @@ def spsa_grad(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center",
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
-    >>> tapes, fn = spsa_grad(t, sampler_rng=42)
+    >>> tapes, fn = qml.gradients.spsa_grad(t, sampler_rng=42)
     >>> len(tapes)
     2
     """
@@ -2692,7 +2692,8 @@ def param_shift_hessian(tape, argnum=None, diagonal_shifts=None, off_diagonal_sh
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.5, 0), qml.RY(0.2, 0)], [qml.expval(qml.Z(0))])
-    >>> tapes, fn = param_shift_hessian(t)
+    >>> import numpy as np
+    >>> tapes, fn = qml.gradients.param_shift_hessian(t)
     >>> len(tapes)  # unshifted, one at x + pi per diagonal entry, 4 for the off-diagonal one
     7
     >>> h = np.array(fn(qml.device("default.qubit", wires=1).execute(tapes)))
