@@ -2231,7 +2231,7 @@ def _gradient_transform(public, expand=None, diff_method=None,
     before (``(tapes, fn)``); a QNode becomes a transformed QNode (its pipeline ends with
     the transform, ``qml.workflow.construct_batch`` lists it) whose call gives the
     Jacobian of ``public`` on the QNode (:func:`_transformed_call`)."""
-    from ._transform import Transform, with_transform
+    from ._transform import CompilePipeline, Transform, apply_transform, with_transform
 
     out = Transform(public, expand_transform=expand, classical_cotransform=cotransform,
                     final_transform=True)
@@ -2245,6 +2245,13 @@ def _gradient_transform(public, expand=None, diff_method=None,
         return with_transform(qnode, BoundTransform(out, targs, tkwargs))
 
     out.register(QNode)(on_qnode)
+
+    def on_other(obj, *targs, **tkwargs):  # a pipeline gets the transform appended;
+        if isinstance(obj, CompilePipeline):  # anything else is refused by ``public``
+            return apply_transform(out, obj, targs, tkwargs)
+        return public(obj, *targs, **tkwargs)
+
+    out.register(object)(on_other)
     out.qnode_call = lambda qnode, targs, tkwargs: public(qnode, *targs, **tkwargs)
 
     def qnode_tapes(qnode, targs, tkwargs):

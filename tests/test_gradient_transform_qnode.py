@@ -210,3 +210,11 @@ def test_pipeline_with_the_classical_component_gives_the_qnode_jacobian():
     plain = qml.gradients.param_shift(bare, hybrid=False).compile_pipeline
     plain.set_classical_component(bare, (x, y), {})
     assert plain.cotransform_cache is None
+
+
+def test_a_gradient_transform_of_a_pipeline_is_appended_last():
+    p = qml.gradients.param_shift(qml.CompilePipeline(qml.transforms.merge_rotations))
+    assert [b.tape_transform.__name__ for b in p] == [
+        "merge_rotations", "_expand_transform_param_shift", "param_shift"]
+    with pytest.raises(qml.ArgumentError):
+        qml.gradients.finite_diff(lambda x: x)  # a quantum function: not a tape or QNode
