@@ -117,7 +117,7 @@ class Transform:
     :class:`CompilePipeline`; called with keywords only, a :class:`BoundTransform`.
 
     ``expand_transform`` runs before the transform on each tape; ``classical_cotransform``
-    is kept (qsym's gradient transforms do not use it); ``is_informative`` transforms
+    runs when the pipeline holds a :class:`CotransformCache`; ``is_informative`` transforms
     return the postprocessing of the tapes themselves (nothing runs); ``final_transform``
     marks a transform that must be last in a pipeline.
 
@@ -162,7 +162,7 @@ class Transform:
     tape_transform = property(lambda self: self._tape_transform, doc="the tape function")
     expand_transform = property(lambda self: self._expand_transform, doc="the expansion")
     classical_cotransform = property(lambda self: self._classical_cotransform,
-                                     doc="the classical co-transform (kept, not used)")
+                                     doc="the classical co-transform (run with a CotransformCache)")
     is_informative = property(lambda self: self._is_informative,
                               doc="whether the transform's result is its postprocessing of "
                                   "the tapes (nothing executes)")
