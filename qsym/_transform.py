@@ -450,7 +450,10 @@ class CotransformCache:
         index = self._index(bound)
         if bound.classical_cotransform is None:
             return None
-        diff = [i for i, a in enumerate(self.args) if requires_grad(a)]
+        # (trainable: autograd values and tensors with requires_grad=True; any other
+        # argument, a graph or a plain float, a constant)
+        diff = [i for i, a in enumerate(self.args)
+                if isinstance(a, Box) or getattr(a, "requires_grad", False) is True]
         if not diff:
             raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
                                        "differentiated are tensors with requires_grad=True)")

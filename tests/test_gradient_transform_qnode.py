@@ -218,3 +218,12 @@ def test_a_gradient_transform_of_a_pipeline_is_appended_last():
         "merge_rotations", "_expand_transform_param_shift", "param_shift"]
     with pytest.raises(qml.ArgumentError):
         qml.gradients.finite_diff(lambda x: x)  # a quantum function: not a tape or QNode
+
+
+def test_cotransform_cache_of_arguments_that_are_not_numbers():
+    from qsym.transforms.core.cotransform_cache import CotransformCache
+
+    c = _two_arg_circuit()
+    cache = CotransformCache(c, (object(), np.array(3.0, requires_grad=False)), {})
+    with pytest.raises(qml.QuantumFunctionError, match="No trainable parameters"):
+        cache.get_classical_jacobian(c.compile_pipeline[-1], 0)
