@@ -1308,23 +1308,41 @@ def run_qnode(qnode, args, kwargs):
 def _final_call(qnode, pipeline):
     """A QNode whose pipeline ends with a gradient transform (``param_shift(qnode)``; its
     transform has a ``qnode_call``, :func:`qsym.gradients._gradient_transform`): the
-    function computing that transform's Jacobian of the QNode without it, else None.
-    Transforms before it are refused: the Jacobian is of the circuit function's own tape."""
+    function computing that transform's Jacobian of the QNode without it, else None. With
+    transforms before it, PennyLane's mechanism: the pipeline with the call's
+    :class:`CotransformCache` on the QNode's tape, the tapes executed, the classical
+    co-transform contracting each tape's Jacobian (:func:`_pipeline_jacobian`)."""
     last = pipeline[-1] if len(pipeline) else None
     call = getattr(getattr(last, "transform_object", None), "qnode_call", None)
     if call is None:
         return None
     rest = _copy.copy(pipeline)
     rest.pop()  # (and its expansion)
-    if len(rest) or getattr(qnode.device, "applied_transforms", None):
+    if getattr(qnode.device, "applied_transforms", None):
         raise TransformError(
-            f"qsym computes {last!r} of a QNode from its circuit function's tape, and this "
-            f"QNode has transforms before it ({rest!r}) or on its device: apply the gradient "
-            "transform to the untransformed QNode, or use qml.jacobian of the transformed "
-            "QNode; qml.workflow.construct_batch(qnode, level=...) lists its tapes")
+            f"qsym computes {last!r} of a QNode on a transformed device only without the "
+            "device's transforms: apply them to the QNode instead")
+    if len(rest):
+        return functools.partial(_pipeline_jacobian, qnode, pipeline)
     inner = _copy.copy(qnode)
     inner.pipeline = None
     return call(inner, last.args, last.kwargs)
+
+
+def _pipeline_jacobian(qnode, pipeline, *args, **kwargs):
+    """The Jacobian a QNode's pipeline ending with a gradient transform computes (the
+    transforms before it applied to the QNode's tape first): PennyLane's execution with the
+    classical component set, its result for the one tape."""
+    if _boxed_args(args, kwargs):
+        raise TransformError(
+            "differentiating a gradient transform of a QNode with other transforms before "
+            "it (inside qml.grad or qml.jacobian) is not supported: differentiate the "
+            "transformed QNode twice instead (qml.jacobian(qml.jacobian(circuit)))")
+    full = _copy.copy(pipeline)
+    full.set_classical_component(qnode, args, kwargs)
+    tapes, post = full((qnode_tape(qnode, args, kwargs),))
+    results = execute(list(tapes), qnode.device) if tapes else ()
+    return post(results)[0]
 
 
 # A transformed QNode whose pipeline only rewrites its one tape (every transform returns

@@ -104,10 +104,11 @@ def test_construct_batch_lists_the_shifted_tapes():
     shifted_up = [t for t in batch if float(t.operations[0].data[0]) > 1.0][0]
     results = (1.0, 2.0) if batch[0] is shifted_up else (2.0, 1.0)
     assert numpy.isclose(fn(results)[0], (1.0 - 2.0) / 2)  # (f(+) - f(-)) / 2
-    # transforms before the gradient transform: its call is refused, not a silent Jacobian
-    # of the untransformed circuit
-    with pytest.raises(TransformError, match="transforms before it"):
-        c(np.array(0.5))
+    # transforms before the gradient transform: the Jacobian of the merged circuit
+    # RX(2x) by x (the classical co-transform), -2 sin(2x); a second derivative refused
+    assert numpy.isclose(c(np.array(0.5)), -2 * numpy.sin(1.0))
+    with pytest.raises(TransformError, match="other transforms before"):
+        qml.grad(c)(np.array(0.5))
 
 
 def test_two_final_transforms_are_refused():
@@ -210,6 +211,9 @@ def test_pipeline_with_the_classical_component_gives_the_qnode_jacobian():
     plain = qml.gradients.param_shift(bare, hybrid=False).compile_pipeline
     plain.set_classical_component(bare, (x, y), {})
     assert plain.cotransform_cache is None
+    # called, the QNode runs the same pipeline with its classical component
+    (dx, dy), (xx, xy) = c(x, y)
+    assert numpy.allclose([dx, dy], dz) and numpy.allclose([xx, xy], dxx)
 
 
 def test_a_gradient_transform_of_a_pipeline_is_appended_last():
