@@ -1133,11 +1133,26 @@ def _tapes_text(tapes, wire_order, show_all_wires, decimals, max_length, show_ma
 
 
 
-def _gradient_tapes(fn, wire_order, args, kwargs) -> tuple:
+def _gradient_tapes(gradient_tapes, wire_order, args, kwargs) -> tuple:
     """A gradient transform's tapes at these arguments and the wire order they are drawn
     in (given, else the device's)."""
-    tapes, dev_wires = fn.gradient_tapes(*args, **kwargs)
+    tapes, dev_wires = gradient_tapes(*args, **kwargs)
     return tapes, wire_order or dev_wires
+
+
+def _final_gradient_tapes(qnode):
+    """The function giving a gradient transform's tapes of a QNode (``gradient_tapes(*args,
+    **kwargs) -> (tapes, device wires)``) when ``qnode`` is one (its pipeline's last
+    transform has a ``qnode_tapes``: ``qml.gradients.param_shift(qnode)``), else None."""
+    own = getattr(qnode, "gradient_tapes", None)
+    if callable(own):
+        return own
+    pipeline = getattr(qnode, "pipeline", None)
+    if not pipeline:
+        return None
+    last = pipeline[-1]
+    hook = getattr(getattr(last, "transform_object", None), "qnode_tapes", None)
+    return hook(qnode, last.args, last.kwargs) if hook is not None else None
 
 
 
@@ -1188,9 +1203,10 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
 
     from ._runtime import QNode
 
-    if callable(getattr(qnode, "gradient_tapes", None)):  # a gradient transform of a QNode
+    grad = _final_gradient_tapes(qnode)
+    if grad is not None:  # a gradient transform of a QNode
         return lambda *args, **kwargs: _tapes_text(
-            *_gradient_tapes(qnode, wire_order, args, kwargs), show_all_wires, decimals,
+            *_gradient_tapes(grad, wire_order, args, kwargs), show_all_wires, decimals,
             max_length, show_matrices, show_wire_labels)
     plain = callable(qnode) and not isinstance(qnode, QNode)  # a quantum function
     if plain:

@@ -41,7 +41,7 @@ from .devices import Device, own_derivatives
 from ._tapes import (QuantumScript, QuantumTape, apply, device_derivatives, execute,
                      gate_parameters)
 from ._trace import Tape, active_tape, output_kind, recording
-from .errors import ArgumentError, LevelError, TransformError
+from .errors import ArgumentError, LevelError, QuantumFunctionError, TransformError
 from .exceptions import PennyLaneDeprecationWarning
 from .math import requires_grad
 
@@ -117,7 +117,7 @@ class Transform:
     :class:`CompilePipeline`; called with keywords only, a :class:`BoundTransform`.
 
     ``expand_transform`` runs before the transform on each tape; ``classical_cotransform``
-    is kept (qsym's gradient transforms do not use it); ``is_informative`` transforms
+    runs when the pipeline holds a :class:`CotransformCache`; ``is_informative`` transforms
     return the postprocessing of the tapes themselves (nothing runs); ``final_transform``
     marks a transform that must be last in a pipeline.
 
@@ -162,7 +162,7 @@ class Transform:
     tape_transform = property(lambda self: self._tape_transform, doc="the tape function")
     expand_transform = property(lambda self: self._expand_transform, doc="the expansion")
     classical_cotransform = property(lambda self: self._classical_cotransform,
-                                     doc="the classical co-transform (kept, not used)")
+                                     doc="the classical co-transform (run with a CotransformCache)")
     is_informative = property(lambda self: self._is_informative,
                               doc="whether the transform's result is its postprocessing of "
                                   "the tapes (nothing executes)")
@@ -406,19 +406,76 @@ class ProtectedLevel(str, enum.Enum):
 
 
 class CotransformCache:
-    """PennyLane's cache of classical Jacobians for classical co-transforms: qsym's
-    gradient transforms do not use co-transforms, so making one raises.
+    """PennyLane's ``CotransformCache``: a QNode and the arguments of one call, from which
+    a transform with a classical co-transform (a gradient transform) gets the classical
+    Jacobian of each of its input tapes' trainable parameters by the QNode's trainable
+    arguments (autograd through the QNode's tape and the transforms before it).
 
-    >>> try:
-    ...     CotransformCache(None, (), {})
-    ... except TransformError as exc:
-    ...     print(str(exc).split(":")[0])
-    classical co-transforms are not used by qsym
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> @qml.gradients.param_shift
+    ... @qml.qnode(qml.device("default.qubit", wires=1))
+    ... def c(x):
+    ...     qml.RX(2 * x, 0)
+    ...     qml.RY(x ** 2, 0)
+    ...     return qml.expval(qml.Z(0))
+    >>> cache = CotransformCache(c, (pnp.array(3.0),), {})
+    >>> cache.get_classical_jacobian(c.compile_pipeline[-1], 0)
+    array([2., 6.])
     """
 
     def __init__(self, qnode, args, kwargs):
-        raise TransformError("classical co-transforms are not used by qsym: its gradients of "
-                             "transformed QNodes go through autograd")
+        self.qnode = qnode
+        self.args = args
+        self.kwargs = kwargs
+
+    def __eq__(self, other):
+        return (isinstance(other, CotransformCache) and self.qnode == other.qnode
+                and self.args == other.args and self.kwargs == other.kwargs)
+
+    __hash__ = None
+
+    def _index(self, bound) -> int:
+        for i, item in enumerate(self.qnode.compile_pipeline):
+            if item == bound:
+                return i
+        raise ValueError(f"Could not find {bound} in qnode's transform program.")
+
+    def get_classical_jacobian(self, bound, tape_idx: int):
+        """The Jacobian of the trainable parameters of the ``tape_idx``-th tape the
+        transforms before ``bound`` make, by the trainable arguments (one: an array; several:
+        a tuple, as ``qml.jacobian``); None if ``bound`` has no classical co-transform."""
+        from autograd import jacobian as ajacobian
+
+        index = self._index(bound)
+        if bound.classical_cotransform is None:
+            return None
+        # (trainable: autograd values and tensors with requires_grad=True; any other
+        # argument, a graph or a plain float, a constant)
+        diff = [i for i, a in enumerate(self.args)
+                if isinstance(a, Box) or getattr(a, "requires_grad", False) is True]
+        if not diff:
+            raise QuantumFunctionError("No trainable parameters. (qsym: the arguments "
+                                       "differentiated are tensors with requires_grad=True)")
+        before = self.qnode.compile_pipeline[:index]
+
+        def params(*args):
+            tapes, _ = before((qnode_tape(self.qnode, args, self.kwargs),))
+            data = tapes[tape_idx].get_parameters(trainable_only=True)
+            return anp.stack(data) if data else anp.zeros(0)
+
+        jacs = []
+        for i in diff:
+            def one(a, i=i):
+                return params(*self.args[:i], a, *self.args[i + 1:])
+            jacs.append(ajacobian(one)(self.args[i]))
+        return jacs[0] if len(jacs) == 1 else tuple(jacs)
+
+    def get_argnums(self, bound):
+        """PennyLane's trainable positions from a transform's ``argnums`` under JAX: None
+        (qsym differentiates with autograd, where ``argnum`` selects tape parameters)."""
+        self._index(bound)
+        return None
 
 
 def _one_transform(bound: BoundTransform, tapes):
@@ -427,13 +484,28 @@ def _one_transform(bound: BoundTransform, tapes):
     fn_of_tape = bound.tape_transform
     if fn_of_tape is None:
         raise NotImplementedError(f"transform {bound} has no defined tape transform.")
+    # (PennyLane's: ``argnums`` and ``hybrid`` are the QNode's, not the tape function's)
+    kwargs = {k: v for k, v in bound.kwargs.items() if k not in ("argnums", "hybrid")}
     out, fns, slices = [], [], []
     for tape in tapes:
-        new, fn = fn_of_tape(tape, *bound.args, **bound.kwargs)
+        new, fn = fn_of_tape(tape, *bound.args, **kwargs)
         slices.append(slice(len(out), len(out) + len(new)))
         out.extend(new)
         fns.append(fn)
     return tuple(out), functools.partial(batch_postprocessing, individual_fns=fns, slices=slices)
+
+
+def _cotransform_step(bound, tapes, cache):
+    """The postprocessing of the classical co-transform of ``bound`` on its input
+    ``tapes`` (each tape's result contracted with its classical Jacobian from ``cache``),
+    or None when there is none (no co-transform, no cache)."""
+    cotransform = bound.classical_cotransform
+    if cotransform is None or cache is None:
+        return None
+    fns = [functools.partial(cotransform, cjac=cache.get_classical_jacobian(bound, i), tape=t)
+           for i, t in enumerate(tapes)]
+    return functools.partial(batch_postprocessing, individual_fns=fns,
+                             slices=list(range(len(tapes))))
 
 
 class CompilePipeline:
@@ -600,6 +672,14 @@ class CompilePipeline:
         """Whether a transform has a classical co-transform."""
         return any(b.classical_cotransform is not None for b in self._items)
 
+    def set_classical_component(self, qnode, args, kwargs) -> None:
+        """Keep ``qnode`` and a call's arguments (a :class:`CotransformCache`) when a
+        transform has a classical co-transform and the last is hybrid (no
+        ``hybrid=False``): calling the pipeline on tapes then contracts the gradient
+        transform's results with the classical Jacobian by the arguments."""
+        if self.has_classical_cotransform() and self._items[-1].kwargs.get("hybrid", True):
+            self.cotransform_cache = CotransformCache(qnode, args, kwargs)
+
     def append(self, transform) -> None:
         """Add a transform (and before it its expansion, if it has one) at the end."""
         if isinstance(transform, (list, tuple, CompilePipeline)):
@@ -752,8 +832,10 @@ class CompilePipeline:
             tapes = (obj,) if isinstance(obj, QuantumScript) else tuple(obj)
             stack = []
             for bound in self._items:
-                tapes, fn = _one_transform(bound, tapes)
-                stack.append(fn)
+                new, fn = _one_transform(bound, tapes)
+                contract = _cotransform_step(bound, tapes, self.cotransform_cache)
+                stack += [fn] if contract is None else [contract, fn]
+                tapes = new
             return tapes, functools.partial(apply_postprocessing_stack,
                                             postprocessing_stack=stack)
         before = getattr(obj, "pipeline", None)
@@ -1190,6 +1272,9 @@ def run_qnode(qnode, args, kwargs):
     returned measurement: its value, not a 1-tuple, as PennyLane's QNode). A pipeline of
     rewrites only runs, from its third call, as one QNode traced once (:func:`_fused`)."""
     pipeline = qnode.pipeline if qnode.pipeline is not None else CompilePipeline()
+    final = _final_call(qnode, pipeline)
+    if final is not None:
+        return final(*args, **kwargs)
     if getattr(qnode.device, "applied_transforms", None):
         # a transformed device: after the QNode's transforms, the device's preprocessing
         # (templates decomposed, as PennyLane's device does) and then its transforms
@@ -1218,6 +1303,46 @@ def run_qnode(qnode, args, kwargs):
     if not isinstance(out, Box):  # PennyLane's result types, as the QNode's own
         out = typed_results(qnode, out, args, kwargs)
     return _fuse_next(qnode, pipeline, rewrites and _fusable(result), tape, args, kwargs, out)
+
+
+def _final_call(qnode, pipeline):
+    """A QNode whose pipeline ends with a gradient transform (``param_shift(qnode)``; its
+    transform has a ``qnode_call``, :func:`qsym.gradients._gradient_transform`): the
+    function computing that transform's Jacobian of the QNode without it, else None. With
+    transforms before it, PennyLane's mechanism: the pipeline with the call's
+    :class:`CotransformCache` on the QNode's tape, the tapes executed, the classical
+    co-transform contracting each tape's Jacobian (:func:`_pipeline_jacobian`)."""
+    last = pipeline[-1] if len(pipeline) else None
+    call = getattr(getattr(last, "transform_object", None), "qnode_call", None)
+    if call is None:
+        return None
+    rest = _copy.copy(pipeline)
+    rest.pop()  # (and its expansion)
+    if getattr(qnode.device, "applied_transforms", None):
+        raise TransformError(
+            f"qsym computes {last!r} of a QNode on a transformed device only without the "
+            "device's transforms: apply them to the QNode instead")
+    if len(rest):
+        return functools.partial(_pipeline_jacobian, qnode, pipeline)
+    inner = _copy.copy(qnode)
+    inner.pipeline = None
+    return call(inner, last.args, last.kwargs)
+
+
+def _pipeline_jacobian(qnode, pipeline, *args, **kwargs):
+    """The Jacobian a QNode's pipeline ending with a gradient transform computes (the
+    transforms before it applied to the QNode's tape first): PennyLane's execution with the
+    classical component set, its result for the one tape."""
+    if _boxed_args(args, kwargs):
+        raise TransformError(
+            "differentiating a gradient transform of a QNode with other transforms before "
+            "it (inside qml.grad or qml.jacobian) is not supported: differentiate the "
+            "transformed QNode twice instead (qml.jacobian(qml.jacobian(circuit)))")
+    full = _copy.copy(pipeline)
+    full.set_classical_component(qnode, args, kwargs)
+    tapes, post = full((qnode_tape(qnode, args, kwargs),))
+    results = execute(list(tapes), qnode.device) if tapes else ()
+    return post(results)[0]
 
 
 # A transformed QNode whose pipeline only rewrites its one tape (every transform returns

@@ -20,6 +20,8 @@ trainable arguments by that method (qsym's compiled gradient).
 
 from __future__ import annotations
 
+import copy
+import inspect
 import itertools
 import math as _math
 import numbers
@@ -44,10 +46,10 @@ from ._tapes import (DEVICE_GRADIENT, QuantumScript, light_cone_params, observab
                      tape_qnode)
 from . import _gaussian
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
-                     RuleError)
+                     RuleError, TransformError)
 from .exceptions import OperatorPropertyUndefined
 from .transforms import module_path
-from ._transform import batch_postprocessing, transform
+from ._transform import BoundTransform, batch_postprocessing, transform
 
 __all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_frequencies", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "finite_diff_jvp", "metric_tensor",
            "adjoint_metric_tensor", "param_shift_hessian", "generate_multi_shift_rule",
@@ -1187,10 +1189,10 @@ def hadamard_grad(tape, argnum=None, aux_wire=None, device_wires=None, mode="sta
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.PauliZ(0))])
-    >>> tapes, fn = hadamard_grad(t, mode="direct")
+    >>> tapes, fn = qml.gradients.hadamard_grad(t, mode="direct")
     >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 10)
     (2, -0.2955202067)
-    >>> tapes, fn = hadamard_grad(t, aux_wire=1)  # standard: one circuit on 2 wires
+    >>> tapes, fn = qml.gradients.hadamard_grad(t, aux_wire=1)  # standard: one circuit on 2 wires
     >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 10)
     (1, -0.2955202067)
     """
@@ -1203,7 +1205,6 @@ def hadamard_grad(tape, argnum=None, aux_wire=None, device_wires=None, mode="sta
 
 
 DEVICE_GRADIENT["hadamard"] = _tape_hadamard
-hadamard_grad.qsym_diff_method = "hadamard"
 
 
 def _hadamard_options(qnode) -> dict:
@@ -2010,7 +2011,7 @@ def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.CRX(0.4, wires=[0, 1])], [qml.expval(qml.Z(1))])
-    >>> tapes, fn = param_shift(t)
+    >>> tapes, fn = qml.gradients.param_shift(t)
     >>> len(tapes)  # CRX's four-term rule
     4
     """
@@ -2093,7 +2094,7 @@ def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forwar
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0), qml.RY(0.1, 0)], [qml.expval(qml.Z(0))])
-    >>> tapes, fn = finite_diff(t)
+    >>> tapes, fn = qml.gradients.finite_diff(t)
     >>> len(tapes)
     3
     """
@@ -2115,7 +2116,7 @@ def spsa_grad(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center",
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(qml.Z(0))])
-    >>> tapes, fn = spsa_grad(t, sampler_rng=42)
+    >>> tapes, fn = qml.gradients.spsa_grad(t, sampler_rng=42)
     >>> len(tapes)
     2
     """
@@ -2202,11 +2203,99 @@ def _expand_transform_param_shift(tape, argnum=None, shifts=None, gradient_recip
     return batch, fn
 
 
-param_shift.expand_transform = _expand_transform_param_shift  # PennyLane's (qml.workflow's levels)
+def contract_qjac_with_cjac(qjac, cjac, tape):
+    """PennyLane's ``contract_qjac_with_cjac``, the classical co-transform of the
+    first-order gradient transforms: the tape's Jacobian ``qjac`` (per measurement, per
+    trainable parameter; per shot copy with a shot vector) contracted over the trainable
+    parameters with ``cjac``, the Jacobian of those parameters by the QNode's argument (a
+    tuple of them: one result per argument).
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 0)], [qml.expval(qml.Z(0))])
+    >>> contract_qjac_with_cjac((np.array(1.0), np.array(2.0)), np.array([3.0, 4.0]), t)
+    array(11.)
+    """
+    if tape.shots.has_partitioned_shots:
+        return tuple(_contract_one_copy(q, cjac, tape) for q in qjac)
+    return _contract_one_copy(qjac, cjac, tape)
+
+
+def _contract_one_copy(qjac, cjac, tape):
+    single = len(tape.trainable_params) == 1
+
+    def one(qj):
+        rows = anp.stack([qj] if single else list(qj))  # (parameter, *measurement shape)
+        if isinstance(cjac, (tuple, list)):
+            return tuple(anp.tensordot(rows, c, axes=[[0], [0]]) for c in cjac)
+        return anp.tensordot(rows, cjac, axes=[[0], [0]])
+
+    return one(qjac) if len(tape.measurements) == 1 else tuple(one(q) for q in qjac)
+
+
+def _hessian_cotransform(qhess, cjac, tape):
+    """The classical co-transform ``param_shift_hessian`` carries: qsym applies the
+    Hessian's chain rule (with its curvature term) when the transformed QNode is called."""
+    raise TransformError("qsym applies param_shift_hessian's classical chain rule when the "
+                         "transformed QNode is called: call the QNode (or use "
+                         "hybrid=False for the Hessian by the tape's parameters)")
+
+
+def _gradient_transform(public, expand=None, diff_method=None,
+                        cotransform=contract_qjac_with_cjac):
+    """PennyLane's gradient transform of the function ``public`` (``param_shift``, ...): a
+    final :class:`~qsym.transforms.core.Transform` with PennyLane's ``repr``, signature,
+    ``expand_transform`` and classical co-transform. Tapes and batches go to ``public`` as
+    before (``(tapes, fn)``); a QNode becomes a transformed QNode (its pipeline ends with
+    the transform, ``qml.workflow.construct_batch`` lists it) whose call gives the
+    Jacobian of ``public`` on the QNode (:func:`_transformed_call`)."""
+    from ._transform import CompilePipeline, Transform, apply_transform, with_transform
+
+    out = Transform(public, expand_transform=expand, classical_cotransform=cotransform,
+                    final_transform=True)
+    for kind in (QuantumScript, list, tuple):  # PennyLane's results on tapes, unchanged
+        out.register(kind)(public)
+
+    def on_qnode(qnode, *targs, **tkwargs):
+        if getattr(qnode.device, "run_qnode", None) is not None:
+            return public(qnode, *targs, **tkwargs)  # (default.gaussian runs QNodes itself)
+        targs, tkwargs = out.setup_inputs(*targs, **tkwargs)
+        return with_transform(qnode, BoundTransform(out, targs, tkwargs))
+
+    out.register(QNode)(on_qnode)
+
+    def on_other(obj, *targs, **tkwargs):  # a pipeline gets the transform appended;
+        if isinstance(obj, CompilePipeline):  # anything else is refused by ``public``
+            return apply_transform(out, obj, targs, tkwargs)
+        return public(obj, *targs, **tkwargs)
+
+    out.register(object)(on_other)
+    out.qnode_call = lambda qnode, targs, tkwargs: public(qnode, *targs, **tkwargs)
+
+    def qnode_tapes(qnode, targs, tkwargs):
+        """``qml.draw`` of the transformed QNode: the transform's tapes at the arguments
+        (``gradient_tapes`` of :func:`_hybrid_jacobian`), None if it has other transforms."""
+        rest = copy.copy(qnode.pipeline)
+        rest.pop()
+        if len(rest):
+            return None
+        inner = copy.copy(qnode)
+        inner.pipeline = None
+        return getattr(public(inner, *targs, **tkwargs), "gradient_tapes", None)
+
+    out.qnode_tapes = qnode_tapes
+    if diff_method is not None:  # diff_method=qml.gradients.param_shift: the QNode's method
+        out.qsym_diff_method = diff_method
+    sig = inspect.signature(public)  # PennyLane's: ``hybrid`` is the QNode call's, not listed
+    out.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values()
+                                                if p.name != "hybrid"])
+    return out
+
+
+hadamard_grad = _gradient_transform(hadamard_grad, diff_method="hadamard")
+param_shift = _gradient_transform(param_shift, _expand_transform_param_shift, "parameter-shift")
+finite_diff = _gradient_transform(finite_diff, diff_method="finite-diff")
+spsa_grad = _gradient_transform(spsa_grad, diff_method="spsa")
 DEVICE_GRADIENT["param_shift"] = param_shift  # a device's own execute: qsym._tapes
-param_shift.qsym_diff_method = "parameter-shift"  # diff_method=qml.gradients.param_shift
-finite_diff.qsym_diff_method = "finite-diff"
-spsa_grad.qsym_diff_method = "spsa"
 # the transforms a QNode's (or qml.execute's) method differentiates its tapes with
 DEVICE_GRADIENT.update({"parameter-shift": _tape_param_shift, "finite-diff": _tape_finite_diff,
                         "spsa": _tape_spsa})
@@ -2627,7 +2716,8 @@ def param_shift_hessian(tape, argnum=None, diagonal_shifts=None, off_diagonal_sh
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RX(0.5, 0), qml.RY(0.2, 0)], [qml.expval(qml.Z(0))])
-    >>> tapes, fn = param_shift_hessian(t)
+    >>> import numpy as np
+    >>> tapes, fn = qml.gradients.param_shift_hessian(t)
     >>> len(tapes)  # unshifted, one at x + pi per diagonal entry, 4 for the off-diagonal one
     7
     >>> h = np.array(fn(qml.device("default.qubit", wires=1).execute(tapes)))
@@ -2642,6 +2732,9 @@ def param_shift_hessian(tape, argnum=None, diagonal_shifts=None, off_diagonal_sh
     if isinstance(tape, QNode):
         return _qnode_param_shift_hessian(tape, kwargs, hybrid)
     raise ArgumentError(f"param_shift_hessian takes a tape or a QNode, got {tape!r}")
+
+
+param_shift_hessian = _gradient_transform(param_shift_hessian, cotransform=_hessian_cotransform)
 
 
 def _arr(x):
@@ -3274,6 +3367,7 @@ parameter_shift_hessian = _module(
 gradient_transform = _module(
     "gradient_transform", "PennyLane's qml.gradients.gradient_transform",
     SUPPORTED_GRADIENT_KWARGS=SUPPORTED_GRADIENT_KWARGS,
+    contract_qjac_with_cjac=contract_qjac_with_cjac,
     choose_trainable_param_indices=choose_trainable_param_indices,
     _find_gradient_methods=_find_gradient_methods,
     _validate_gradient_methods=_validate_gradient_methods)

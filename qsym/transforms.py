@@ -101,6 +101,8 @@ _module("core.compile_pipeline", "PennyLane's module path of CompilePipeline",
         null_postprocessing=_transform_mod.results_unchanged, ProtectedLevel=ProtectedLevel,
         CotransformCache=CotransformCache, _batch_postprocessing=batch_postprocessing,
         _apply_postprocessing_stack=apply_postprocessing_stack)
+_module("core.cotransform_cache", "PennyLane's module path of CotransformCache",
+        CotransformCache=CotransformCache)
 # from pennylane.transforms.dynamic_one_shot import fill_in_value, gather_non_mcm, ...
 _module("dynamic_one_shot", "PennyLane's module path of qml.transforms.dynamic_one_shot",
         **{_n: getattr(_one_shot_mod, _n) for _n in _one_shot_mod.__all__},
