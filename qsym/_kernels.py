@@ -2088,63 +2088,211 @@ def _bstep_diag(psi, lam, n, w, amats, aoff, dmats, doff):
 
 
 @njit(cache=True)
-def _chunk_forward(st, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_off, mats):
-    """The ops ``q0 .. q1-1`` of group ``g``, in order, on a small state ``st``."""
-    for q in range(q0, q1):
-        if grp[q] == g:
+def diag_flush_plan(seg, grp, loc, op_nw, op_kind):
+    """Where a block segment's one-wire diagonals are applied: ``fl[q]``, the op of its
+    group before which diagonal ``q`` is applied together with the other diagonals pending
+    then (one pass for all: :func:`_diag_flush_forward`), the segment's end ``q1`` for
+    those still pending there; -1 for every other op (and for a diagonal that would be
+    applied alone). ``fb[q, g]``: whether diagonals of group ``g`` are applied right before
+    op ``q`` (``q = q1``: at the segment's end). Ops on other wires commute with a
+    diagonal, so it waits until an op of its group touches a pending wire."""
+    n_ops = op_nw.shape[0]
+    fl = np.full(n_ops, -1, dtype=np.int64)
+    fb = np.zeros((n_ops + 1, 2), dtype=np.bool_)
+    pend = np.empty(n_ops, dtype=np.int64)
+    for s in range(seg.shape[0]):
+        if seg[s, 0] != SEG_BLOCK:
+            continue
+        q0 = seg[s, 1]
+        q1 = seg[s, 2]
+        for g in range(2):
+            npend = 0
+            for q in range(q0, q1 + 1):
+                if q < q1:
+                    if grp[q] != g:
+                        continue
+                    if op_nw[q] == 1 and op_kind[q] == DIAGONAL:
+                        pend[npend] = q
+                        npend += 1
+                        continue
+                hit = q == q1
+                for i in range(npend):
+                    for j in range(op_nw[q] if q < q1 else 0):
+                        hit = hit or loc[pend[i], 0] == loc[q, j]
+                if not hit:
+                    continue
+                if npend >= 2:
+                    for i in range(npend):
+                        fl[pend[i]] = q
+                    fb[q, g] = True
+                npend = 0
+    return fl, fb
+
+
+@njit(cache=True)
+def _diag_tables(nloc, q0, q1, at, g, grp, fl, loc, op_off, mats):
+    """The product of the diagonals of group ``g`` applied before op ``at`` on a small
+    state of ``nloc`` wires: ``T[x]`` over the low ``B = min(nloc, 8)`` index bits, ``H[y]``
+    over the others (the factor of amplitude ``y 2^B + x`` is ``T[x] H[y]``)."""
+    B = min(nloc, _CHUNK)
+    T = np.ones(1 << B, dtype=np.complex128)
+    H = np.ones(1 << (nloc - B), dtype=np.complex128)
+    for r in range(q0, q1):
+        if grp[r] != g or fl[r] != at:
+            continue
+        b = nloc - 1 - loc[r, 0]
+        d0 = mats[op_off[r]]
+        d1 = mats[op_off[r] + 1]
+        if b < B:
+            for x in range(T.shape[0]):
+                T[x] *= d1 if (x >> b) & 1 else d0
+        else:
+            for y in range(H.shape[0]):
+                H[y] *= d1 if (y >> (b - B)) & 1 else d0
+    return T, H
+
+
+@njit(cache=True)
+def _diag_flush_forward(st, T, H):
+    """``st[y 2^B + x] *= T[x] H[y]`` (:func:`_diag_tables`)."""
+    W = T.shape[0]
+    for y in range(H.shape[0]):
+        h = H[y]
+        v = st[y * W : (y + 1) * W]
+        for x in range(W):
+            v[x] *= T[x] * h
+
+
+@njit(cache=True)
+def _diag_flush_backward(ps, lam, lo, nloc, q0, q1, at, g, grp, fl, loc, op_off, amats,
+                         a_lo, a_hi, adj_off, dmats, part, c):
+    """The backward step of the diagonals of group ``g`` applied before op ``at`` (see
+    :func:`diag_flush_plan`), in one pass over ``ps`` and ``lam[:, lo : lo + len(ps)]``.
+    A unitary diagonal leaves ``w[i] = conj(lam[i]) psi[i]`` as it is, so every overlap
+    of the group comes from the same ``w``: ``Re <lam| dU |U^+ psi> = Re sum_v g_v W_v``
+    with ``g_v = dU_v (U^+)_v`` and ``W_v`` the sum of ``w`` where the op's bit is ``v``.
+    ``w`` is summed per value of the low ``B`` bits (``S[m, 0]``) and, for each higher
+    bit, over the rows where it is set (``S[m, 1 + j]``); then psi and lambda are
+    multiplied by the product of the inverses."""
+    n_out = lam.shape[0]
+    B = min(nloc, _CHUNK)
+    W = 1 << B
+    nh = nloc - B
+    T, H = _diag_tables(nloc, q0, q1, at, g, grp, fl, loc, op_off, amats)
+    S = np.zeros((n_out, nh + 1, W), dtype=np.complex128)
+    wr = np.empty(W, dtype=np.complex128)
+    for y in range(1 << nh):
+        h = H[y]
+        pv = ps[y * W : (y + 1) * W]
+        for m in range(n_out):
+            lv = lam[m, lo + y * W : lo + (y + 1) * W]
+            s0 = S[m, 0]
+            for x in range(W):
+                f = T[x] * h
+                w = np.conj(lv[x]) * pv[x]
+                wr[x] = w
+                s0[x] += w
+                lv[x] *= f
+            for j in range(nh):
+                if (y >> j) & 1:
+                    sj = S[m, 1 + j]
+                    for x in range(W):
+                        sj[x] += wr[x]
+        for x in range(W):
+            pv[x] *= T[x] * h
+    for r in range(q0, q1):
+        if grp[r] != g or fl[r] != at:
+            continue
+        b = nloc - 1 - loc[r, 0]
+        for m in range(n_out):
+            tot = 0j
+            one = 0j
+            for x in range(W):
+                tot += S[m, 0, x]
+                if b < B and (x >> b) & 1:
+                    one += S[m, 0, x]
+                elif b >= B:
+                    one += S[m, 1 + b - B, x]
+            for a in range(a_lo[r], a_hi[r]):
+                g0 = dmats[adj_off[a]] * amats[op_off[r]]
+                g1 = dmats[adj_off[a] + 1] * amats[op_off[r] + 1]
+                part[c, a, m] += (g0 * (tot - one) + g1 * one).real
+
+
+@njit(cache=True)
+def _chunk_forward(st, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb):
+    """The ops ``q0 .. q1-1`` of group ``g``, in order, on a small state ``st``; the
+    one-wire diagonals where :func:`diag_flush_plan` puts them."""
+    for q in range(q0, q1 + 1):
+        if fb[q, g]:
+            T, H = _diag_tables(nloc, q0, q1, q, g, grp, fl, loc, op_off, mats)
+            _diag_flush_forward(st, T, H)
+        if q < q1 and grp[q] == g and fl[q] < 0:
             apply_row(st, nloc, loc, q, op_nw[q], op_kind[q], mats, op_off[q])
 
 
 @njit(cache=True)
 def _chunk_backward(ps, lam, lo, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
-                    a_lo, a_hi, adj_off, dmats, part, c):
+                    a_lo, a_hi, adj_off, dmats, part, c, fl, fb):
     """The adjoint's backward step over ops ``q1-1 .. q0`` of group ``g`` on a small state
-    ``ps`` and ``lam[:, lo : lo + len(ps)]``: ``psi <- U^+ psi``, each differentiated slot's
-    ``Re <lambda| dU |psi>`` on this chunk into ``part[c, slot, output]``, ``lambda <- U^+
-    lambda``."""
+    ``ps`` and ``lam[:, lo : lo + len(ps)]`` (:func:`_op_backward`), the one-wire diagonals
+    that :func:`diag_flush_plan` groups in one step each (:func:`_diag_flush_backward`):
+    the forward order of :func:`_chunk_forward`, reversed."""
+    for q in range(q1, q0 - 1, -1):
+        if q < q1 and grp[q] == g and fl[q] < 0:
+            _op_backward(ps, lam, lo, nloc, q, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi,
+                         adj_off, dmats, part, c)
+        if fb[q, g]:
+            _diag_flush_backward(ps, lam, lo, nloc, q0, q1, q, g, grp, fl, loc, op_off, amats,
+                                 a_lo, a_hi, adj_off, dmats, part, c)
+
+
+@njit(cache=True)
+def _op_backward(ps, lam, lo, nloc, q, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi, adj_off,
+                 dmats, part, c):
+    """Op ``q``'s backward step on a small state ``ps`` and ``lam[:, lo : lo + len(ps)]``:
+    ``psi <- U^+ psi``, each differentiated slot's ``Re <lambda| dU |psi>`` on this chunk
+    into ``part[c, slot, output]``, ``lambda <- U^+ lambda``."""
     B = ps.shape[0]
     n_out = lam.shape[0]
-    for q in range(q1 - 1, q0 - 1, -1):
-        if grp[q] != g:
-            continue
-        nw = op_nw[q]
-        kind = op_kind[q]
-        off = op_off[q]
-        a0 = a_lo[q]
-        a1 = a_hi[q]
-        if n_out == 1 and nw == 1 and a1 - a0 == 1:
-            if kind == DIAGONAL:
-                part[c, a0, 0] += _bstep_diag(ps, lam[0, lo : lo + B], nloc, loc[q, 0], amats,
-                                              off, dmats, adj_off[a0])
-            elif kind == REAL:
-                part[c, a0, 0] += _bstep_real(ps, lam[0, lo : lo + B], nloc, loc[q, 0], amats,
-                                              off, dmats, adj_off[a0])
-            else:
-                part[c, a0, 0] += _step1(ps, lam[0, lo : lo + B], nloc, loc[q, 0], kind,
-                                         amats, off, dmats, adj_off[a0])
-            continue
-        apply_row(ps, nloc, loc, q, nw, kind, amats, off)
-        for a in range(a0, a1):
-            if nw == 1:
-                for m in range(n_out):
-                    part[c, a, m] += overlap1(lam[m, lo : lo + B], ps, nloc, loc[q, 0],
-                                               kind == DIAGONAL, dmats, adj_off[a])
-                continue
-            phi = ps.copy()
-            apply_row(phi, nloc, loc, q, nw, kind, dmats, adj_off[a])
+    nw = op_nw[q]
+    kind = op_kind[q]
+    off = op_off[q]
+    a0 = a_lo[q]
+    a1 = a_hi[q]
+    if n_out == 1 and nw == 1 and a1 - a0 == 1:
+        if kind == DIAGONAL:
+            part[c, a0, 0] += _bstep_diag(ps, lam[0, lo : lo + B], nloc, loc[q, 0], amats,
+                                          off, dmats, adj_off[a0])
+        elif kind == REAL:
+            part[c, a0, 0] += _bstep_real(ps, lam[0, lo : lo + B], nloc, loc[q, 0], amats,
+                                          off, dmats, adj_off[a0])
+        else:
+            part[c, a0, 0] += _step1(ps, lam[0, lo : lo + B], nloc, loc[q, 0], kind,
+                                     amats, off, dmats, adj_off[a0])
+        return
+    apply_row(ps, nloc, loc, q, nw, kind, amats, off)
+    for a in range(a0, a1):
+        if nw == 1:
             for m in range(n_out):
-                acc = 0.0
-                for i in range(B):
-                    v = np.conj(lam[m, lo + i]) * phi[i]
-                    acc += v.real
-                part[c, a, m] += acc
+                part[c, a, m] += overlap1(lam[m, lo : lo + B], ps, nloc, loc[q, 0],
+                                           kind == DIAGONAL, dmats, adj_off[a])
+            continue
+        phi = ps.copy()
+        apply_row(phi, nloc, loc, q, nw, kind, dmats, adj_off[a])
         for m in range(n_out):
-            apply_row(lam[m, lo : lo + B], nloc, loc, q, nw, kind, amats, off)
+            acc = 0.0
+            for i in range(B):
+                v = np.conj(lam[m, lo + i]) * phi[i]
+                acc += v.real
+            part[c, a, m] += acc
+    for m in range(n_out):
+        apply_row(lam[m, lo : lo + B], nloc, loc, q, nw, kind, amats, off)
 
 
 @njit(cache=True)
 def _high_backward(psi, lam, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
-                   a_lo, a_hi, adj_off, dmats, part):
+                   a_lo, a_hi, adj_off, dmats, part, fl, fb):
     """:func:`_chunk_backward` on high buffer ``j`` (gathered, stepped, scattered back)."""
     n_out = lam.shape[0]
     Bh = 1 << (n - k + lL)
@@ -2155,18 +2303,19 @@ def _high_backward(psi, lam, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_o
     for m in range(n_out):
         _gather_high(lam[m], bl[m], j, n, k, lL)
     _chunk_backward(bp, bl, np.int64(0), n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw,
-                    op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, j)
+                    op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, j, fl, fb)
     _scatter_high(bp, psi, j, n, k, lL)
     for m in range(n_out):
         _scatter_high(bl[m], lam[m], j, n, k, lL)
 
 
 @njit(cache=True)
-def _high_forward(st, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off, mats):
+def _high_forward(st, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb):
     Bh = 1 << (n - k + lL)
     buf = np.empty(Bh, dtype=np.complex128)
     _gather_high(st, buf, j, n, k, lL)
-    _chunk_forward(buf, n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw, op_kind, op_off, mats)
+    _chunk_forward(buf, n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw, op_kind, op_off, mats,
+                   fl, fb)
     _scatter_high(buf, st, j, n, k, lL)
 
 
@@ -2325,7 +2474,8 @@ def _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits):
     k, lL = block_geometry(n, bits)
     n_chunks = max(1 << (n - k), 1 << (k - lL))
     part = np.zeros((n_chunks, adj_op.shape[0], n_out))
-    return seg, grp, loc, a_lo, a_hi, k, lL, part
+    fl, fb = diag_flush_plan(seg, grp, loc, op_nw, op_kind)
+    return seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb
 
 
 def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
@@ -2340,8 +2490,8 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     n_out = lam.shape[0]
     n_lin = C.shape[0]
     dim = psi.shape[0]
-    seg, grp, loc, a_lo, a_hi, k, lL, part = _blocked_setup(n, op_wires, op_nw, op_kind,
-                                                            adj_op, n_out, bits)
+    seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb = _blocked_setup(n, op_wires, op_nw,
+                                                                    op_kind, adj_op, n_out, bits)
     nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
     reset_state(psi)
     cur = psi
@@ -2354,11 +2504,11 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
             if lo:
                 for c in prange(1 << (n - k)):
                     _chunk_forward(cur[c << k : (c + 1) << k], k, np.int64(0), q0, q1, grp, loc,
-                                   op_nw, op_kind, op_off, mats)
+                                   op_nw, op_kind, op_off, mats, fl, fb)
             if hi:
                 for j in prange(1 << (k - lL)):
                     _high_forward(cur, np.int64(j), n, k, lL, q0, q1, grp, loc, op_nw, op_kind,
-                                  op_off, mats)
+                                  op_off, mats, fl, fb)
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(False))
             for blk in prange(nb):
@@ -2386,12 +2536,13 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
             if hi:
                 for j in prange(1 << (k - lL)):
                     _high_backward(cur, lcur, np.int64(j), n, k, lL, q0, q1, grp, loc, op_nw,
-                                   op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part)
+                                   op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl,
+                                   fb)
             if lo:
                 for c in prange(1 << (n - k)):
                     _chunk_backward(cur[c << k : (c + 1) << k], lcur, np.int64(c) << k, k,
                                     np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
-                                    a_lo, a_hi, adj_off, dmats, part, np.int64(c))
+                                    a_lo, a_hi, adj_off, dmats, part, np.int64(c), fl, fb)
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(True))
             for blk in prange(nb):
