@@ -2291,32 +2291,123 @@ def _op_backward(ps, lam, lo, nloc, q, loc, op_nw, op_kind, op_off, amats, a_lo,
 
 
 @njit(cache=True)
-def _high_backward(psi, lam, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
-                   a_lo, a_hi, adj_off, dmats, part, fl, fb):
-    """:func:`_chunk_backward` on high buffer ``j`` (gathered, stepped, scattered back)."""
-    n_out = lam.shape[0]
+def gather_run(src, dst, d0, n, tables, y0, count):
+    """``dst[d0 + i] = src[P^-1(y0 + i)]`` for ``i < count``: :func:`gather_block` over
+    any run of indices (the tables of :func:`cnot_tables`)."""
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    W = 1 << _CHUNK
+    y = y0
+    end = y0 + count
+    o = d0 - y0
+    while y < end:
+        vh = np.uint64(0)
+        for c in range(1, n_chunks):
+            vh ^= tables[c * W + ((y >> (c * _CHUNK)) & (W - 1))]
+        e = min(end, (y | (W - 1)) + 1)
+        for x in range(y, e):
+            dst[o + x] = src[tables[x & (W - 1)] ^ vh]
+        y = e
+
+
+@njit(cache=True)
+def _gather_high_p(src, buf, j, n, k, lL, tables, perm):
+    """:func:`_gather_high`, through the permutation of ``tables`` with ``perm`` (a CNOT
+    run taken along by the pass: :func:`gather_run`)."""
+    if not perm:
+        _gather_high(src, buf, j, n, k, lL)
+        return
+    L = 1 << lL
+    for hi in range(1 << (n - k)):
+        gather_run(src, buf, hi << lL, n, tables, _high_index(hi, j, n, k, lL), L)
+
+
+@njit(cache=True)
+def _low_forward(src, dst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
+                 mats, fl, fb):
+    """The low ops of a block segment on chunk ``c`` of ``src`` in place, or with ``perm``
+    on chunk ``c`` of ``dst``, gathered from ``src`` through the permutation first."""
+    lo = c << k
+    B = 1 << k
+    st = src[lo : lo + B]
+    if perm:
+        gather_run(src, dst, lo, n, tables, lo, B)
+        st = dst[lo : lo + B]
+    _chunk_forward(st, k, np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb)
+
+
+@njit(cache=True)
+def _low_backward(psrc, pdst, lsrc, ldst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw,
+                  op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb):
+    """:func:`_chunk_backward` on chunk ``c`` of psi and lambda in place, or with ``perm``
+    on the chunk of ``pdst`` and ``ldst`` gathered through the permutation (one output)."""
+    lo = c << k
+    B = 1 << k
+    ps = psrc[lo : lo + B]
+    lam = lsrc
+    if perm:
+        gather_run(psrc, pdst, lo, n, tables, lo, B)
+        gather_run(lsrc[0], ldst[0], lo, n, tables, lo, B)
+        ps = pdst[lo : lo + B]
+        lam = ldst
+    _chunk_backward(ps, lam, lo, k, np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off,
+                    amats, a_lo, a_hi, adj_off, dmats, part, c, fl, fb)
+
+
+@njit(cache=True)
+def _high_backward(psrc, pdst, lsrc, ldst, j, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw,
+                   op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb):
+    """:func:`_chunk_backward` on high buffer ``j`` (gathered, through the permutation with
+    ``perm``, stepped, scattered back into ``pdst`` and ``ldst``)."""
+    n_out = lsrc.shape[0]
     Bh = 1 << (n - k + lL)
     buf = np.empty((1 + n_out) * Bh, dtype=np.complex128)
     bp = buf[:Bh]
     bl = buf[Bh:].reshape((n_out, Bh))
-    _gather_high(psi, bp, j, n, k, lL)
+    _gather_high_p(psrc, bp, j, n, k, lL, tables, perm)
     for m in range(n_out):
-        _gather_high(lam[m], bl[m], j, n, k, lL)
+        _gather_high_p(lsrc[m], bl[m], j, n, k, lL, tables, perm)
     _chunk_backward(bp, bl, np.int64(0), n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw,
                     op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, j, fl, fb)
-    _scatter_high(bp, psi, j, n, k, lL)
+    _scatter_high(bp, pdst, j, n, k, lL)
     for m in range(n_out):
-        _scatter_high(bl[m], lam[m], j, n, k, lL)
+        _scatter_high(bl[m], ldst[m], j, n, k, lL)
 
 
 @njit(cache=True)
-def _high_forward(st, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb):
+def _pass_forward(g, src, dst, c, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw, op_kind,
+                  op_off, mats, fl, fb):
+    """Chunk ``c`` of a block segment's low pass (``g = 0``) or high buffer ``c`` of its
+    high pass, in place or, with ``perm``, gathered through the permutation into ``dst``."""
+    if g == 0:
+        _low_forward(src, dst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
+                     mats, fl, fb)
+    else:
+        _high_forward(src, dst if perm else src, c, n, k, lL, tables, perm, q0, q1, grp, loc,
+                      op_nw, op_kind, op_off, mats, fl, fb)
+
+
+@njit(cache=True)
+def _pass_backward(g, psrc, pdst, lsrc, ldst, c, n, k, lL, tables, perm, q0, q1, grp, loc,
+                   op_nw, op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb):
+    """:func:`_pass_forward`'s backward step (psi and lambda)."""
+    if g == 0:
+        _low_backward(psrc, pdst, lsrc, ldst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw,
+                      op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb)
+    else:
+        _high_backward(psrc, pdst if perm else psrc, lsrc, ldst if perm else lsrc, c, n, k, lL,
+                       tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo,
+                       a_hi, adj_off, dmats, part, fl, fb)
+
+
+@njit(cache=True)
+def _high_forward(src, dst, j, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
+                  mats, fl, fb):
     Bh = 1 << (n - k + lL)
     buf = np.empty(Bh, dtype=np.complex128)
-    _gather_high(st, buf, j, n, k, lL)
+    _gather_high_p(src, buf, j, n, k, lL, tables, perm)
     _chunk_forward(buf, n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw, op_kind, op_off, mats,
                    fl, fb)
-    _scatter_high(buf, st, j, n, k, lL)
+    _scatter_high(buf, dst, j, n, k, lL)
 
 
 @njit(cache=True)
@@ -2483,37 +2574,45 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     """:func:`_adjoint_into` in blocked passes (large states; see BLOCK_MIN_WIRES), chunks
     of about ``2^bits`` amplitudes (``_BLOCK_BITS``). One driver for both forms: compiled
     plainly (``_adjoint_blocked_into``, where ``prange`` is ``range``) and with
-    ``parallel=True`` (``_adjoint_blocked_into_parallel``: each pass's chunks, buffers and
-    permutation blocks on numba's threads). The chunks do not depend on the thread count
-    and the overlaps are summed per chunk, then in chunk order, so both give the same bits
-    for any number of threads."""
+    ``parallel=True`` (``_adjoint_blocked_into_parallel``: each pass's chunks on numba's
+    threads; the overlaps summed per chunk, then in chunk order: the same bits for any
+    number of threads). A CNOT run is taken along by the next block pass (``perm``)."""
     n_out = lam.shape[0]
     n_lin = C.shape[0]
     dim = psi.shape[0]
     seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb = _blocked_setup(n, op_wires, op_nw,
                                                                     op_kind, adj_op, n_out, bits)
     nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
+    n_seg = seg.shape[0]
     reset_state(psi)
     cur = psi
     other = phi
-    for s in range(seg.shape[0]):
+    tables = np.zeros(1, dtype=np.uint64)
+    perm = False
+    for s in range(n_seg + 1):
+        if perm and (s == n_seg or seg[s, 0] != SEG_BLOCK):  # no block pass to take it
+            for blk in prange(nb):
+                gather_block(cur, other, n, tables, np.int64(blk))
+            cur, other = other, cur
+            perm = False
+        if s == n_seg:
+            break
         q0 = seg[s, 1]
         q1 = seg[s, 2]
         if seg[s, 0] == SEG_BLOCK:
             lo, hi = _groups_in(grp, q0, q1)
-            if lo:
-                for c in prange(1 << (n - k)):
-                    _chunk_forward(cur[c << k : (c + 1) << k], k, np.int64(0), q0, q1, grp, loc,
-                                   op_nw, op_kind, op_off, mats, fl, fb)
-            if hi:
-                for j in prange(1 << (k - lL)):
-                    _high_forward(cur, np.int64(j), n, k, lL, q0, q1, grp, loc, op_nw, op_kind,
-                                  op_off, mats, fl, fb)
+            for g in range(2):  # the low ops' pass, then the high ops'
+                if not (lo if g == 0 else hi):
+                    continue
+                for c in prange((1 << (n - k)) if g == 0 else (1 << (k - lL))):
+                    _pass_forward(g, cur, other, np.int64(c), n, k, lL, tables, perm, q0, q1,
+                                  grp, loc, op_nw, op_kind, op_off, mats, fl, fb)
+                if perm:
+                    cur, other = other, cur
+                    perm = False
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(False))
-            for blk in prange(nb):
-                gather_block(cur, other, n, tables, np.int64(blk))
-            cur, other = other, cur
+            perm = True
         else:
             apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
     pauli_expvals(cur, word_flip, word_z, word_ny, e)
@@ -2526,38 +2625,44 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
     first = adj_op[0]
     lcur = lam
-    for s in range(seg.shape[0] - 1, -1, -1):
+    lother = np.empty((1, dim if n_out == 1 else 0), dtype=np.complex128)
+    for s in range(n_seg - 1, -1, -1):
         q0 = seg[s, 1]
         q1 = seg[s, 2]
         if q1 <= first:
-            break
+            break  # (a permutation still pending: psi and lambda are not read any more)
+        if perm and seg[s, 0] != SEG_BLOCK:
+            for blk in prange(nb):
+                gather_block(cur, other, n, tables, np.int64(blk))
+                gather_block(lcur[0], lother[0], n, tables, np.int64(blk))
+            cur, other = other, cur
+            lcur, lother = lother, lcur
+            perm = False
         if seg[s, 0] == SEG_BLOCK:
             lo, hi = _groups_in(grp, q0, q1)
-            if hi:
-                for j in prange(1 << (k - lL)):
-                    _high_backward(cur, lcur, np.int64(j), n, k, lL, q0, q1, grp, loc, op_nw,
-                                   op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl,
-                                   fb)
-            if lo:
-                for c in prange(1 << (n - k)):
-                    _chunk_backward(cur[c << k : (c + 1) << k], lcur, np.int64(c) << k, k,
-                                    np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
-                                    a_lo, a_hi, adj_off, dmats, part, np.int64(c), fl, fb)
+            for g in range(1, -1, -1):  # the high ops' pass, then the low ops'
+                if not (lo if g == 0 else hi):
+                    continue
+                for c in prange((1 << (n - k)) if g == 0 else (1 << (k - lL))):
+                    _pass_backward(g, cur, other, lcur, lother, np.int64(c), n, k, lL, tables,
+                                   perm, q0, q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo,
+                                   a_hi, adj_off, dmats, part, fl, fb)
+                if perm:
+                    cur, other = other, cur
+                    lcur, lother = lother, lcur
+                    perm = False
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(True))
+            if n_out == 1:
+                perm = True  # taken along by the next pass (one lambda: one spare buffer)
+                continue
             for blk in prange(nb):
                 gather_block(cur, other, n, tables, np.int64(blk))
             cur, other = other, cur
             for m in range(n_out):
-                lm = lcur[m]
                 for blk in prange(nb):
-                    gather_block(lm, other, n, tables, np.int64(blk))
-                if n_out == 1:
-                    t = lcur[0]
-                    lcur = other.reshape((1, dim))
-                    other = t
-                else:
-                    _copy(other, lcur[m])
+                    gather_block(lcur[m], other, n, tables, np.int64(blk))
+                _copy(other, lcur[m])
         else:
             _apply_seg_op_backward(cur, other, lcur, n, q0, op_wires, op_nw, op_kind, op_off,
                                    amats, a_lo, a_hi, adj_slot, adj_off, dmats, de)

@@ -178,13 +178,15 @@ def test_blocked_adjoint_against_dense_reference(n, bits, n_lin, seed):
 
 def _check_blocked(rng, n, bits, n_lin, ops, dense=True):
     """The blocked adjoint of ``ops`` against dense matrices (with ``dense``), the op-by-op
-    kernel, and its parallel form on 1 and 2 threads (bit for bit)."""
+    kernel, and its parallel form on 1 and 2 threads (bit for bit); then without the
+    probabilities (one output with ``n_lin == 1``: the backward passes take the CNOT runs
+    along) against the first run's columns."""
     tables = _tables(n, ops)
     words, pw = _words(n, rng)
     C = rng.normal(size=(n_lin, words[0].shape[0]))
     C[:, -4:] = 0.0
     n_out = n_lin + 4
-    e, de = _run(kernels._adjoint_blocked_into, n, tables, words, C, n_out, bits)
+    e, de = _check_forms(n, bits, tables, words, C, n_out)
     if dense:
         ref_v, ref_de = _reference(n, ops, C, words, pw)
         np.testing.assert_allclose(_values(e, C), ref_v, atol=1e-12)
@@ -192,6 +194,16 @@ def _check_blocked(rng, n, bits, n_lin, ops, dense=True):
     e0, de0 = _run(kernels._adjoint_into, n, tables, words, C, n_out)  # op by op (n < 14)
     np.testing.assert_allclose(e, e0, atol=1e-12)
     np.testing.assert_allclose(de, de0, atol=1e-12)
+    lin_words = [w[:-4] for w in words]
+    e1, de1 = _check_forms(n, bits, tables, lin_words, np.ascontiguousarray(C[:, :-4]), n_lin)
+    np.testing.assert_allclose(e1, e[:-4], atol=1e-12)
+    np.testing.assert_allclose(de1, de[:, :n_lin], atol=1e-12)
+
+
+def _check_forms(n, bits, tables, words, C, n_out):
+    """The serial blocked adjoint's result, checked equal bit for bit to the parallel
+    form's on 1 and 2 threads."""
+    e, de = _run(kernels._adjoint_blocked_into, n, tables, words, C, n_out, bits)
     old = numba.get_num_threads()
     try:
         for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
@@ -201,6 +213,21 @@ def _check_blocked(rng, n, bits, n_lin, ops, dense=True):
             assert np.array_equal(ep, e) and np.array_equal(dep, de), threads
     finally:
         numba.set_num_threads(old)
+    return e, de
+
+
+def _one_wire_op(rng, w):
+    """A one-wire op on wire ``w`` of a random kind, with a random derivative."""
+    kind = [DENSE, REAL, DIAGONAL][rng.integers(3)]
+    if kind == DENSE:
+        m = random_unitary(rng, 2).ravel()
+    elif kind == REAL:
+        m = np.linalg.qr(rng.normal(size=(2, 2)))[0].ravel().astype(complex)
+    else:
+        m = np.exp(1j * rng.uniform(0, 6, 2))
+    size = 2 if kind == DIAGONAL else 4  # a real gate's derivative is real
+    d = rng.normal(size=size) + (0 if kind == REAL else 1j * rng.normal(size=size))
+    return (kind, [w], m, [d])
 
 
 def _diagonal_heavy_ops(rng, n, layers):
@@ -210,15 +237,7 @@ def _diagonal_heavy_ops(rng, n, layers):
     ops = []
     for _ in range(layers):
         for w in range(n):
-            kind = [DENSE, REAL, DIAGONAL][rng.integers(3)]
-            if kind == DENSE:
-                m = random_unitary(rng, 2).ravel()
-            elif kind == REAL:
-                m = np.linalg.qr(rng.normal(size=(2, 2)))[0].ravel().astype(complex)
-            else:
-                m = np.exp(1j * rng.uniform(0, 6, 2))
-            size = 2 if kind == DIAGONAL else 4
-            ops.append((kind, [w], m, [rng.normal(size=size) + 1j * rng.normal(size=size)]))
+            ops.append(_one_wire_op(rng, w))
             for _ in range(1 + int(rng.random() < 0.3)):
                 m = np.exp(1j * rng.uniform(0, 6, 2))
                 d = 1j * m * rng.normal(size=2)
@@ -249,6 +268,23 @@ def test_blocked_adjoint_groups_one_wire_diagonals(n, bits, n_lin, seed):
     fl, fb = kernels.diag_flush_plan(seg, grp, loc, op_nw, op_kind)
     assert (fl >= 0).sum() >= 2 * n and fb.any()  # the grouped path is taken
     _check_blocked(rng, n, bits, n_lin, ops, dense=n <= 8)
+
+
+@pytest.mark.parametrize("n, bits, n_lin, seed", [(7, 3, 1, 11), (6, 2, 1, 12), (7, 3, 2, 13)])
+def test_blocked_adjoint_takes_cnot_runs_along(n, bits, n_lin, seed):
+    """Block segments of low ops only, of high ops only and of both, each after a CNOT
+    run: the run is taken along by the next pass, forward and backward (the low pass's or
+    the high pass's chunks gathered through the permutation: kernels.gather_run); with
+    several outputs backward the runs are passes of their own."""
+    rng = np.random.default_rng(seed)
+    k, _ = kernels.block_geometry(n, bits)
+    low, high = list(range(n - k, n)), list(range(n - k))
+    ops = []
+    for wires in (low, high, low + high, high, low, low):
+        ops += [_one_wire_op(rng, w) for w in wires for _ in range(2)]
+        start = n - k - 1 if wires == low else 0  # after low ops: from the crossing CNOT on
+        ops += [(CX, [i, i + 1], None, None) for i in range(start, n - 1)]
+    _check_blocked(rng, n, bits, n_lin, ops)
 
 
 def test_diag_flush_plan_of_a_layer():
