@@ -2571,12 +2571,11 @@ def _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits):
 
 def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
                      C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats, bits):
-    """:func:`_adjoint_into` in blocked passes (large states; see BLOCK_MIN_WIRES), chunks
-    of about ``2^bits`` amplitudes (``_BLOCK_BITS``). One driver for both forms: compiled
-    plainly (``_adjoint_blocked_into``, where ``prange`` is ``range``) and with
-    ``parallel=True`` (``_adjoint_blocked_into_parallel``: each pass's chunks on numba's
-    threads; the overlaps summed per chunk, then in chunk order: the same bits for any
-    number of threads). A CNOT run is taken along by the next block pass (``perm``)."""
+    """:func:`_adjoint_into` in blocked passes (large states; BLOCK_MIN_WIRES), chunks of
+    about ``2^bits`` amplitudes. One driver for both forms: compiled plainly
+    (``_adjoint_blocked_into``: ``prange`` is ``range``) and with ``parallel=True``
+    (``_adjoint_blocked_into_parallel``; the overlaps summed per chunk, then in chunk
+    order: the same bits for any number of threads). ``perm``: a CNOT run to take along."""
     n_out = lam.shape[0]
     n_lin = C.shape[0]
     dim = psi.shape[0]
@@ -2604,7 +2603,8 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
             for g in range(2):  # the low ops' pass, then the high ops'
                 if not (lo if g == 0 else hi):
                     continue
-                for c in prange((1 << (n - k)) if g == 0 else (1 << (k - lL))):
+                # 2^(n-k) chunks or 2^(k-lL) buffers (a branch here left the loop serial)
+                for c in prange(1 << (n - k - g * (n - 2 * k + lL))):
                     _pass_forward(g, cur, other, np.int64(c), n, k, lL, tables, perm, q0, q1,
                                   grp, loc, op_nw, op_kind, op_off, mats, fl, fb)
                 if perm:
@@ -2643,7 +2643,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
             for g in range(1, -1, -1):  # the high ops' pass, then the low ops'
                 if not (lo if g == 0 else hi):
                     continue
-                for c in prange((1 << (n - k)) if g == 0 else (1 << (k - lL))):
+                for c in prange(1 << (n - k - g * (n - 2 * k + lL))):
                     _pass_backward(g, cur, other, lcur, lother, np.int64(c), n, k, lL, tables,
                                    perm, q0, q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo,
                                    a_hi, adj_off, dmats, part, fl, fb)
