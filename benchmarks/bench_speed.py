@@ -583,8 +583,9 @@ def adjoint_traffic(qml, row: Row) -> dict:
     (``kernels._adjoint_into``: a pass per gate forward, one per word for lambda, psi and
     lambda per gate backward) and ``"blocked"`` as the blocked kernel does from
     ``kernels.BLOCK_MIN_WIRES`` wires (``kernels.block_plan``'s segments: a pass per group
-    of a block segment, one per CNOT run); per phase (forward, measure, lambda, backward).
-    Bytes = units x 16 * 2^n."""
+    of a block segment, a CNOT run taken along by a block pass or one pass of its own); per
+    phase (forward, measure, lambda, backward); and the blocked kernel's parallel regions
+    (each a barrier with several threads). Bytes = units x 16 * 2^n."""
     from qsym import _kernels as K
     node = build_qnode(qml, row, "default.qubit", "adjoint")
     p = qml.numpy.array(row.param_values(), requires_grad=True)
@@ -616,15 +617,24 @@ def adjoint_traffic(qml, row: Row) -> dict:
            "lambda": 3 * len(wf),
            "backward": sum(op_units(q, True) for q in range(first, n_ops))}
     seg, grp, _, _, _ = K.block_plan(n, op_wires, op_nw, op_kind, adj_op, K._BLOCK_BITS)
+    n_out = int(ints[K.H_OUTPUTS])
     fwd = bwd = 0
-    for kind, q0, q1 in seg:
+    regions = 1  # lambda's single-Z words
+    for s, (kind, q0, q1) in enumerate(seg):
         groups = len({int(g) for g in grp[q0:q1]})
         if kind == K.SEG_BLOCK:
             fwd += 2 * groups
             bwd += 4 * groups if q1 > first else 0
+            regions += groups + (groups if q1 > first else 0)
         elif kind == K.SEG_CNOT:
-            fwd += 2
-            bwd += 4 if q1 > first else 0
+            # taken along by the next block pass (forward) and, with one output, by the
+            # block pass before it (backward); else one permutation pass (psi, each lambda)
+            if not (s + 1 < len(seg) and seg[s + 1][0] == K.SEG_BLOCK):
+                fwd += 2
+                regions += 1
+            if q1 > first and not (n_out == 1 and s > 0 and seg[s - 1][0] == K.SEG_BLOCK):
+                bwd += 2 + 2 * n_out
+                regions += 1 if n_out == 1 else 1 + n_out
         else:
             fwd += op_units(q0, False)
             bwd += op_units(q0, True) if q1 > first else 0
@@ -632,7 +642,7 @@ def adjoint_traffic(qml, row: Row) -> dict:
            "backward": bwd}
     return {"n": n, "state_bytes": 16 * 2**n, "ops": n_ops, "params": len(adj_op),
             "segments": len(seg), "op by op": old, "blocked": new,
-            "blocked_used": n >= K.BLOCK_MIN_WIRES}
+            "blocked_used": n >= K.BLOCK_MIN_WIRES, "parallel_regions": regions}
 
 
 def child_onegrad(spec: dict) -> dict:
@@ -1623,7 +1633,8 @@ def main(argv=None) -> int:
             "gate forward, one per word for λ = Hψ, ψ and λ per gate backward), **blocked** "
             "as the kernel does from `kernels.BLOCK_MIN_WIRES` wires (the local ops of a "
             "run in two passes, low wires in cache-sized chunks and high wires on gathered "
-            "buffers; a CNOT run as one permutation; λ's single-Z words in one pass). "
+            "buffers; a CNOT run taken along by the next block pass, or one permutation "
+            "pass; λ's single-Z words in one pass). "
             f"Floor = blocked bytes / copy bandwidth ({bw / 1e9:.1f} GB/s). The 1- and "
             "2-thread times are one gradient (`kernels.program_value_and_grad_adjoint_parallel`, "
             "NUMBA_NUM_THREADS=2, `numba.set_num_threads`, alternated; medians) in a child "

@@ -2088,86 +2088,326 @@ def _bstep_diag(psi, lam, n, w, amats, aoff, dmats, doff):
 
 
 @njit(cache=True)
-def _chunk_forward(st, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_off, mats):
-    """The ops ``q0 .. q1-1`` of group ``g``, in order, on a small state ``st``."""
-    for q in range(q0, q1):
-        if grp[q] == g:
+def diag_flush_plan(seg, grp, loc, op_nw, op_kind):
+    """Where a block segment's one-wire diagonals are applied: ``fl[q]``, the op of its
+    group before which diagonal ``q`` is applied together with the other diagonals pending
+    then (one pass for all: :func:`_diag_flush_forward`), the segment's end ``q1`` for
+    those still pending there; -1 for every other op (and for a diagonal that would be
+    applied alone). ``fb[q, g]``: whether diagonals of group ``g`` are applied right before
+    op ``q`` (``q = q1``: at the segment's end). Ops on other wires commute with a
+    diagonal, so it waits until an op of its group touches a pending wire."""
+    n_ops = op_nw.shape[0]
+    fl = np.full(n_ops, -1, dtype=np.int64)
+    fb = np.zeros((n_ops + 1, 2), dtype=np.bool_)
+    pend = np.empty(n_ops, dtype=np.int64)
+    for s in range(seg.shape[0]):
+        if seg[s, 0] != SEG_BLOCK:
+            continue
+        q0 = seg[s, 1]
+        q1 = seg[s, 2]
+        for g in range(2):
+            npend = 0
+            for q in range(q0, q1 + 1):
+                if q < q1:
+                    if grp[q] != g:
+                        continue
+                    if op_nw[q] == 1 and op_kind[q] == DIAGONAL:
+                        pend[npend] = q
+                        npend += 1
+                        continue
+                hit = q == q1
+                for i in range(npend):
+                    for j in range(op_nw[q] if q < q1 else 0):
+                        hit = hit or loc[pend[i], 0] == loc[q, j]
+                if not hit:
+                    continue
+                if npend >= 2:
+                    for i in range(npend):
+                        fl[pend[i]] = q
+                    fb[q, g] = True
+                npend = 0
+    return fl, fb
+
+
+@njit(cache=True)
+def _diag_tables(nloc, q0, q1, at, g, grp, fl, loc, op_off, mats):
+    """The product of the diagonals of group ``g`` applied before op ``at`` on a small
+    state of ``nloc`` wires: ``T[x]`` over the low ``B = min(nloc, 8)`` index bits, ``H[y]``
+    over the others (the factor of amplitude ``y 2^B + x`` is ``T[x] H[y]``)."""
+    B = min(nloc, _CHUNK)
+    T = np.ones(1 << B, dtype=np.complex128)
+    H = np.ones(1 << (nloc - B), dtype=np.complex128)
+    for r in range(q0, q1):
+        if grp[r] != g or fl[r] != at:
+            continue
+        b = nloc - 1 - loc[r, 0]
+        d0 = mats[op_off[r]]
+        d1 = mats[op_off[r] + 1]
+        if b < B:
+            for x in range(T.shape[0]):
+                T[x] *= d1 if (x >> b) & 1 else d0
+        else:
+            for y in range(H.shape[0]):
+                H[y] *= d1 if (y >> (b - B)) & 1 else d0
+    return T, H
+
+
+@njit(cache=True)
+def _diag_flush_forward(st, T, H):
+    """``st[y 2^B + x] *= T[x] H[y]`` (:func:`_diag_tables`)."""
+    W = T.shape[0]
+    for y in range(H.shape[0]):
+        h = H[y]
+        v = st[y * W : (y + 1) * W]
+        for x in range(W):
+            v[x] *= T[x] * h
+
+
+@njit(cache=True)
+def _diag_flush_backward(ps, lam, lo, nloc, q0, q1, at, g, grp, fl, loc, op_off, amats,
+                         a_lo, a_hi, adj_off, dmats, part, c):
+    """The backward step of the diagonals of group ``g`` applied before op ``at`` (see
+    :func:`diag_flush_plan`), in one pass over ``ps`` and ``lam[:, lo : lo + len(ps)]``.
+    A unitary diagonal leaves ``w[i] = conj(lam[i]) psi[i]`` as it is, so every overlap
+    of the group comes from the same ``w``: ``Re <lam| dU |U^+ psi> = Re sum_v g_v W_v``
+    with ``g_v = dU_v (U^+)_v`` and ``W_v`` the sum of ``w`` where the op's bit is ``v``.
+    ``w`` is summed per value of the low ``B`` bits (``S[m, 0]``) and, for each higher
+    bit, over the rows where it is set (``S[m, 1 + j]``); then psi and lambda are
+    multiplied by the product of the inverses."""
+    n_out = lam.shape[0]
+    B = min(nloc, _CHUNK)
+    W = 1 << B
+    nh = nloc - B
+    T, H = _diag_tables(nloc, q0, q1, at, g, grp, fl, loc, op_off, amats)
+    S = np.zeros((n_out, nh + 1, W), dtype=np.complex128)
+    wr = np.empty(W, dtype=np.complex128)
+    for y in range(1 << nh):
+        h = H[y]
+        pv = ps[y * W : (y + 1) * W]
+        for m in range(n_out):
+            lv = lam[m, lo + y * W : lo + (y + 1) * W]
+            s0 = S[m, 0]
+            for x in range(W):
+                f = T[x] * h
+                w = np.conj(lv[x]) * pv[x]
+                wr[x] = w
+                s0[x] += w
+                lv[x] *= f
+            for j in range(nh):
+                if (y >> j) & 1:
+                    sj = S[m, 1 + j]
+                    for x in range(W):
+                        sj[x] += wr[x]
+        for x in range(W):
+            pv[x] *= T[x] * h
+    for r in range(q0, q1):
+        if grp[r] != g or fl[r] != at:
+            continue
+        b = nloc - 1 - loc[r, 0]
+        for m in range(n_out):
+            tot = 0j
+            one = 0j
+            for x in range(W):
+                tot += S[m, 0, x]
+                if b < B and (x >> b) & 1:
+                    one += S[m, 0, x]
+                elif b >= B:
+                    one += S[m, 1 + b - B, x]
+            for a in range(a_lo[r], a_hi[r]):
+                g0 = dmats[adj_off[a]] * amats[op_off[r]]
+                g1 = dmats[adj_off[a] + 1] * amats[op_off[r] + 1]
+                part[c, a, m] += (g0 * (tot - one) + g1 * one).real
+
+
+@njit(cache=True)
+def _chunk_forward(st, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb):
+    """The ops ``q0 .. q1-1`` of group ``g``, in order, on a small state ``st``; the
+    one-wire diagonals where :func:`diag_flush_plan` puts them."""
+    for q in range(q0, q1 + 1):
+        if fb[q, g]:
+            T, H = _diag_tables(nloc, q0, q1, q, g, grp, fl, loc, op_off, mats)
+            _diag_flush_forward(st, T, H)
+        if q < q1 and grp[q] == g and fl[q] < 0:
             apply_row(st, nloc, loc, q, op_nw[q], op_kind[q], mats, op_off[q])
 
 
 @njit(cache=True)
 def _chunk_backward(ps, lam, lo, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
-                    a_lo, a_hi, adj_off, dmats, part, c):
+                    a_lo, a_hi, adj_off, dmats, part, c, fl, fb):
     """The adjoint's backward step over ops ``q1-1 .. q0`` of group ``g`` on a small state
-    ``ps`` and ``lam[:, lo : lo + len(ps)]``: ``psi <- U^+ psi``, each differentiated slot's
-    ``Re <lambda| dU |psi>`` on this chunk into ``part[c, slot, output]``, ``lambda <- U^+
-    lambda``."""
-    B = ps.shape[0]
-    n_out = lam.shape[0]
-    for q in range(q1 - 1, q0 - 1, -1):
-        if grp[q] != g:
-            continue
-        nw = op_nw[q]
-        kind = op_kind[q]
-        off = op_off[q]
-        a0 = a_lo[q]
-        a1 = a_hi[q]
-        if n_out == 1 and nw == 1 and a1 - a0 == 1:
-            if kind == DIAGONAL:
-                part[c, a0, 0] += _bstep_diag(ps, lam[0, lo : lo + B], nloc, loc[q, 0], amats,
-                                              off, dmats, adj_off[a0])
-            elif kind == REAL:
-                part[c, a0, 0] += _bstep_real(ps, lam[0, lo : lo + B], nloc, loc[q, 0], amats,
-                                              off, dmats, adj_off[a0])
-            else:
-                part[c, a0, 0] += _step1(ps, lam[0, lo : lo + B], nloc, loc[q, 0], kind,
-                                         amats, off, dmats, adj_off[a0])
-            continue
-        apply_row(ps, nloc, loc, q, nw, kind, amats, off)
-        for a in range(a0, a1):
-            if nw == 1:
-                for m in range(n_out):
-                    part[c, a, m] += overlap1(lam[m, lo : lo + B], ps, nloc, loc[q, 0],
-                                               kind == DIAGONAL, dmats, adj_off[a])
-                continue
-            phi = ps.copy()
-            apply_row(phi, nloc, loc, q, nw, kind, dmats, adj_off[a])
-            for m in range(n_out):
-                acc = 0.0
-                for i in range(B):
-                    v = np.conj(lam[m, lo + i]) * phi[i]
-                    acc += v.real
-                part[c, a, m] += acc
-        for m in range(n_out):
-            apply_row(lam[m, lo : lo + B], nloc, loc, q, nw, kind, amats, off)
+    ``ps`` and ``lam[:, lo : lo + len(ps)]`` (:func:`_op_backward`), the one-wire diagonals
+    that :func:`diag_flush_plan` groups in one step each (:func:`_diag_flush_backward`):
+    the forward order of :func:`_chunk_forward`, reversed."""
+    for q in range(q1, q0 - 1, -1):
+        if q < q1 and grp[q] == g and fl[q] < 0:
+            _op_backward(ps, lam, lo, nloc, q, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi,
+                         adj_off, dmats, part, c)
+        if fb[q, g]:
+            _diag_flush_backward(ps, lam, lo, nloc, q0, q1, q, g, grp, fl, loc, op_off, amats,
+                                 a_lo, a_hi, adj_off, dmats, part, c)
 
 
 @njit(cache=True)
-def _high_backward(psi, lam, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
-                   a_lo, a_hi, adj_off, dmats, part):
-    """:func:`_chunk_backward` on high buffer ``j`` (gathered, stepped, scattered back)."""
+def _op_backward(ps, lam, lo, nloc, q, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi, adj_off,
+                 dmats, part, c):
+    """Op ``q``'s backward step on a small state ``ps`` and ``lam[:, lo : lo + len(ps)]``:
+    ``psi <- U^+ psi``, each differentiated slot's ``Re <lambda| dU |psi>`` on this chunk
+    into ``part[c, slot, output]``, ``lambda <- U^+ lambda``."""
+    B = ps.shape[0]
     n_out = lam.shape[0]
+    nw = op_nw[q]
+    kind = op_kind[q]
+    off = op_off[q]
+    a0 = a_lo[q]
+    a1 = a_hi[q]
+    if n_out == 1 and nw == 1 and a1 - a0 == 1:
+        if kind == DIAGONAL:
+            part[c, a0, 0] += _bstep_diag(ps, lam[0, lo : lo + B], nloc, loc[q, 0], amats,
+                                          off, dmats, adj_off[a0])
+        elif kind == REAL:
+            part[c, a0, 0] += _bstep_real(ps, lam[0, lo : lo + B], nloc, loc[q, 0], amats,
+                                          off, dmats, adj_off[a0])
+        else:
+            part[c, a0, 0] += _step1(ps, lam[0, lo : lo + B], nloc, loc[q, 0], kind,
+                                     amats, off, dmats, adj_off[a0])
+        return
+    apply_row(ps, nloc, loc, q, nw, kind, amats, off)
+    for a in range(a0, a1):
+        if nw == 1:
+            for m in range(n_out):
+                part[c, a, m] += overlap1(lam[m, lo : lo + B], ps, nloc, loc[q, 0],
+                                           kind == DIAGONAL, dmats, adj_off[a])
+            continue
+        phi = ps.copy()
+        apply_row(phi, nloc, loc, q, nw, kind, dmats, adj_off[a])
+        for m in range(n_out):
+            acc = 0.0
+            for i in range(B):
+                v = np.conj(lam[m, lo + i]) * phi[i]
+                acc += v.real
+            part[c, a, m] += acc
+    for m in range(n_out):
+        apply_row(lam[m, lo : lo + B], nloc, loc, q, nw, kind, amats, off)
+
+
+@njit(cache=True)
+def gather_run(src, dst, d0, n, tables, y0, count):
+    """``dst[d0 + i] = src[P^-1(y0 + i)]`` for ``i < count``: :func:`gather_block` over
+    any run of indices (the tables of :func:`cnot_tables`)."""
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    W = 1 << _CHUNK
+    y = y0
+    end = y0 + count
+    o = d0 - y0
+    while y < end:
+        vh = np.uint64(0)
+        for c in range(1, n_chunks):
+            vh ^= tables[c * W + ((y >> (c * _CHUNK)) & (W - 1))]
+        e = min(end, (y | (W - 1)) + 1)
+        for x in range(y, e):
+            dst[o + x] = src[tables[x & (W - 1)] ^ vh]
+        y = e
+
+
+@njit(cache=True)
+def _gather_high_p(src, buf, j, n, k, lL, tables, perm):
+    """:func:`_gather_high`, through the permutation of ``tables`` with ``perm`` (a CNOT
+    run taken along by the pass: :func:`gather_run`)."""
+    if not perm:
+        _gather_high(src, buf, j, n, k, lL)
+        return
+    L = 1 << lL
+    for hi in range(1 << (n - k)):
+        gather_run(src, buf, hi << lL, n, tables, _high_index(hi, j, n, k, lL), L)
+
+
+@njit(cache=True)
+def _low_forward(src, dst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
+                 mats, fl, fb):
+    """The low ops of a block segment on chunk ``c`` of ``src`` in place, or with ``perm``
+    on chunk ``c`` of ``dst``, gathered from ``src`` through the permutation first."""
+    lo = c << k
+    B = 1 << k
+    st = src[lo : lo + B]
+    if perm:
+        gather_run(src, dst, lo, n, tables, lo, B)
+        st = dst[lo : lo + B]
+    _chunk_forward(st, k, np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb)
+
+
+@njit(cache=True)
+def _low_backward(psrc, pdst, lsrc, ldst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw,
+                  op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb):
+    """:func:`_chunk_backward` on chunk ``c`` of psi and lambda in place, or with ``perm``
+    on the chunk of ``pdst`` and ``ldst`` gathered through the permutation (one output)."""
+    lo = c << k
+    B = 1 << k
+    ps = psrc[lo : lo + B]
+    lam = lsrc
+    if perm:
+        gather_run(psrc, pdst, lo, n, tables, lo, B)
+        gather_run(lsrc[0], ldst[0], lo, n, tables, lo, B)
+        ps = pdst[lo : lo + B]
+        lam = ldst
+    _chunk_backward(ps, lam, lo, k, np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off,
+                    amats, a_lo, a_hi, adj_off, dmats, part, c, fl, fb)
+
+
+@njit(cache=True)
+def _high_backward(psrc, pdst, lsrc, ldst, j, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw,
+                   op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb):
+    """:func:`_chunk_backward` on high buffer ``j`` (gathered, through the permutation with
+    ``perm``, stepped, scattered back into ``pdst`` and ``ldst``)."""
+    n_out = lsrc.shape[0]
     Bh = 1 << (n - k + lL)
     buf = np.empty((1 + n_out) * Bh, dtype=np.complex128)
     bp = buf[:Bh]
     bl = buf[Bh:].reshape((n_out, Bh))
-    _gather_high(psi, bp, j, n, k, lL)
+    _gather_high_p(psrc, bp, j, n, k, lL, tables, perm)
     for m in range(n_out):
-        _gather_high(lam[m], bl[m], j, n, k, lL)
+        _gather_high_p(lsrc[m], bl[m], j, n, k, lL, tables, perm)
     _chunk_backward(bp, bl, np.int64(0), n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw,
-                    op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, j)
-    _scatter_high(bp, psi, j, n, k, lL)
+                    op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, j, fl, fb)
+    _scatter_high(bp, pdst, j, n, k, lL)
     for m in range(n_out):
-        _scatter_high(bl[m], lam[m], j, n, k, lL)
+        _scatter_high(bl[m], ldst[m], j, n, k, lL)
 
 
 @njit(cache=True)
-def _high_forward(st, j, n, k, lL, q0, q1, grp, loc, op_nw, op_kind, op_off, mats):
+def _pass_forward(g, src, dst, c, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw, op_kind,
+                  op_off, mats, fl, fb):
+    """Chunk ``c`` of a block segment's low pass (``g = 0``) or high buffer ``c`` of its
+    high pass, in place or, with ``perm``, gathered through the permutation into ``dst``."""
+    if g == 0:
+        _low_forward(src, dst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
+                     mats, fl, fb)
+    else:
+        _high_forward(src, dst if perm else src, c, n, k, lL, tables, perm, q0, q1, grp, loc,
+                      op_nw, op_kind, op_off, mats, fl, fb)
+
+
+@njit(cache=True)
+def _pass_backward(g, psrc, pdst, lsrc, ldst, c, n, k, lL, tables, perm, q0, q1, grp, loc,
+                   op_nw, op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb):
+    """:func:`_pass_forward`'s backward step (psi and lambda)."""
+    if g == 0:
+        _low_backward(psrc, pdst, lsrc, ldst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw,
+                      op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb)
+    else:
+        _high_backward(psrc, pdst if perm else psrc, lsrc, ldst if perm else lsrc, c, n, k, lL,
+                       tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo,
+                       a_hi, adj_off, dmats, part, fl, fb)
+
+
+@njit(cache=True)
+def _high_forward(src, dst, j, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
+                  mats, fl, fb):
     Bh = 1 << (n - k + lL)
     buf = np.empty(Bh, dtype=np.complex128)
-    _gather_high(st, buf, j, n, k, lL)
-    _chunk_forward(buf, n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw, op_kind, op_off, mats)
-    _scatter_high(buf, st, j, n, k, lL)
+    _gather_high_p(src, buf, j, n, k, lL, tables, perm)
+    _chunk_forward(buf, n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw, op_kind, op_off, mats,
+                   fl, fb)
+    _scatter_high(buf, dst, j, n, k, lL)
 
 
 @njit(cache=True)
@@ -2325,45 +2565,54 @@ def _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits):
     k, lL = block_geometry(n, bits)
     n_chunks = max(1 << (n - k), 1 << (k - lL))
     part = np.zeros((n_chunks, adj_op.shape[0], n_out))
-    return seg, grp, loc, a_lo, a_hi, k, lL, part
+    fl, fb = diag_flush_plan(seg, grp, loc, op_nw, op_kind)
+    return seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb
 
 
 def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
                      C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats, bits):
-    """:func:`_adjoint_into` in blocked passes (large states; see BLOCK_MIN_WIRES), chunks
-    of about ``2^bits`` amplitudes (``_BLOCK_BITS``). One driver for both forms: compiled
-    plainly (``_adjoint_blocked_into``, where ``prange`` is ``range``) and with
-    ``parallel=True`` (``_adjoint_blocked_into_parallel``: each pass's chunks, buffers and
-    permutation blocks on numba's threads). The chunks do not depend on the thread count
-    and the overlaps are summed per chunk, then in chunk order, so both give the same bits
-    for any number of threads."""
+    """:func:`_adjoint_into` in blocked passes (large states; BLOCK_MIN_WIRES), chunks of
+    about ``2^bits`` amplitudes. One driver for both forms: compiled plainly
+    (``_adjoint_blocked_into``: ``prange`` is ``range``) and with ``parallel=True``
+    (``_adjoint_blocked_into_parallel``; the overlaps summed per chunk, then in chunk
+    order: the same bits for any number of threads). ``perm``: a CNOT run to take along."""
     n_out = lam.shape[0]
     n_lin = C.shape[0]
     dim = psi.shape[0]
-    seg, grp, loc, a_lo, a_hi, k, lL, part = _blocked_setup(n, op_wires, op_nw, op_kind,
-                                                            adj_op, n_out, bits)
+    seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb = _blocked_setup(n, op_wires, op_nw,
+                                                                    op_kind, adj_op, n_out, bits)
     nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
+    n_seg = seg.shape[0]
     reset_state(psi)
     cur = psi
     other = phi
-    for s in range(seg.shape[0]):
+    tables = np.zeros(1, dtype=np.uint64)
+    perm = False
+    for s in range(n_seg + 1):
+        if perm and (s == n_seg or seg[s, 0] != SEG_BLOCK):  # no block pass to take it
+            for blk in prange(nb):
+                gather_block(cur, other, n, tables, np.int64(blk))
+            cur, other = other, cur
+            perm = False
+        if s == n_seg:
+            break
         q0 = seg[s, 1]
         q1 = seg[s, 2]
         if seg[s, 0] == SEG_BLOCK:
             lo, hi = _groups_in(grp, q0, q1)
-            if lo:
-                for c in prange(1 << (n - k)):
-                    _chunk_forward(cur[c << k : (c + 1) << k], k, np.int64(0), q0, q1, grp, loc,
-                                   op_nw, op_kind, op_off, mats)
-            if hi:
-                for j in prange(1 << (k - lL)):
-                    _high_forward(cur, np.int64(j), n, k, lL, q0, q1, grp, loc, op_nw, op_kind,
-                                  op_off, mats)
+            for g in range(2):  # the low ops' pass, then the high ops'
+                if not (lo if g == 0 else hi):
+                    continue
+                # 2^(n-k) chunks or 2^(k-lL) buffers (a branch here left the loop serial)
+                for c in prange(1 << (n - k - g * (n - 2 * k + lL))):
+                    _pass_forward(g, cur, other, np.int64(c), n, k, lL, tables, perm, q0, q1,
+                                  grp, loc, op_nw, op_kind, op_off, mats, fl, fb)
+                if perm:
+                    cur, other = other, cur
+                    perm = False
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(False))
-            for blk in prange(nb):
-                gather_block(cur, other, n, tables, np.int64(blk))
-            cur, other = other, cur
+            perm = True
         else:
             apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
     pauli_expvals(cur, word_flip, word_z, word_ny, e)
@@ -2376,37 +2625,44 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
     first = adj_op[0]
     lcur = lam
-    for s in range(seg.shape[0] - 1, -1, -1):
+    lother = np.empty((1, dim if n_out == 1 else 0), dtype=np.complex128)
+    for s in range(n_seg - 1, -1, -1):
         q0 = seg[s, 1]
         q1 = seg[s, 2]
         if q1 <= first:
-            break
+            break  # (a permutation still pending: psi and lambda are not read any more)
+        if perm and seg[s, 0] != SEG_BLOCK:
+            for blk in prange(nb):
+                gather_block(cur, other, n, tables, np.int64(blk))
+                gather_block(lcur[0], lother[0], n, tables, np.int64(blk))
+            cur, other = other, cur
+            lcur, lother = lother, lcur
+            perm = False
         if seg[s, 0] == SEG_BLOCK:
             lo, hi = _groups_in(grp, q0, q1)
-            if hi:
-                for j in prange(1 << (k - lL)):
-                    _high_backward(cur, lcur, np.int64(j), n, k, lL, q0, q1, grp, loc, op_nw,
-                                   op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part)
-            if lo:
-                for c in prange(1 << (n - k)):
-                    _chunk_backward(cur[c << k : (c + 1) << k], lcur, np.int64(c) << k, k,
-                                    np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
-                                    a_lo, a_hi, adj_off, dmats, part, np.int64(c))
+            for g in range(1, -1, -1):  # the high ops' pass, then the low ops'
+                if not (lo if g == 0 else hi):
+                    continue
+                for c in prange(1 << (n - k - g * (n - 2 * k + lL))):
+                    _pass_backward(g, cur, other, lcur, lother, np.int64(c), n, k, lL, tables,
+                                   perm, q0, q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo,
+                                   a_hi, adj_off, dmats, part, fl, fb)
+                if perm:
+                    cur, other = other, cur
+                    lcur, lother = lother, lcur
+                    perm = False
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(True))
+            if n_out == 1:
+                perm = True  # taken along by the next pass (one lambda: one spare buffer)
+                continue
             for blk in prange(nb):
                 gather_block(cur, other, n, tables, np.int64(blk))
             cur, other = other, cur
             for m in range(n_out):
-                lm = lcur[m]
                 for blk in prange(nb):
-                    gather_block(lm, other, n, tables, np.int64(blk))
-                if n_out == 1:
-                    t = lcur[0]
-                    lcur = other.reshape((1, dim))
-                    other = t
-                else:
-                    _copy(other, lcur[m])
+                    gather_block(lcur[m], other, n, tables, np.int64(blk))
+                _copy(other, lcur[m])
         else:
             _apply_seg_op_backward(cur, other, lcur, n, q0, op_wires, op_nw, op_kind, op_off,
                                    amats, a_lo, a_hi, adj_slot, adj_off, dmats, de)

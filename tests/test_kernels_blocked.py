@@ -173,18 +173,37 @@ def test_blocked_adjoint_against_dense_reference(n, bits, n_lin, seed):
     serial form against the parallel one on 1 and 2 threads, bit for bit; and the
     unblocked kernel to rounding."""
     rng = np.random.default_rng(seed)
-    ops = _random_ops(rng, n, 12 * n)
+    _check_blocked(rng, n, bits, n_lin, _random_ops(rng, n, 12 * n))
+
+
+def _check_blocked(rng, n, bits, n_lin, ops, dense=True):
+    """The blocked adjoint of ``ops`` against dense matrices (with ``dense``), the op-by-op
+    kernel, and its parallel form on 1 and 2 threads (bit for bit); then without the
+    probabilities (one output with ``n_lin == 1``: the backward passes take the CNOT runs
+    along) against the first run's columns."""
     tables = _tables(n, ops)
     words, pw = _words(n, rng)
     C = rng.normal(size=(n_lin, words[0].shape[0]))
     C[:, -4:] = 0.0
     n_out = n_lin + 4
-    ref_v, ref_de = _reference(n, ops, C, words, pw)
-    e, de = _run(kernels._adjoint_blocked_into, n, tables, words, C, n_out, bits)
-    np.testing.assert_allclose(_values(e, C), ref_v, atol=1e-12)
-    np.testing.assert_allclose(de[: ref_de.shape[0]], ref_de, atol=1e-11)
+    e, de = _check_forms(n, bits, tables, words, C, n_out)
+    if dense:
+        ref_v, ref_de = _reference(n, ops, C, words, pw)
+        np.testing.assert_allclose(_values(e, C), ref_v, atol=1e-12)
+        np.testing.assert_allclose(de[: ref_de.shape[0]], ref_de, atol=1e-11)
     e0, de0 = _run(kernels._adjoint_into, n, tables, words, C, n_out)  # op by op (n < 14)
+    np.testing.assert_allclose(e, e0, atol=1e-12)
     np.testing.assert_allclose(de, de0, atol=1e-12)
+    lin_words = [w[:-4] for w in words]
+    e1, de1 = _check_forms(n, bits, tables, lin_words, np.ascontiguousarray(C[:, :-4]), n_lin)
+    np.testing.assert_allclose(e1, e[:-4], atol=1e-12)
+    np.testing.assert_allclose(de1, de[:, :n_lin], atol=1e-12)
+
+
+def _check_forms(n, bits, tables, words, C, n_out):
+    """The serial blocked adjoint's result, checked equal bit for bit to the parallel
+    form's on 1 and 2 threads."""
+    e, de = _run(kernels._adjoint_blocked_into, n, tables, words, C, n_out, bits)
     old = numba.get_num_threads()
     try:
         for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
@@ -194,6 +213,103 @@ def test_blocked_adjoint_against_dense_reference(n, bits, n_lin, seed):
             assert np.array_equal(ep, e) and np.array_equal(dep, de), threads
     finally:
         numba.set_num_threads(old)
+    return e, de
+
+
+def _one_wire_op(rng, w):
+    """A one-wire op on wire ``w`` of a random kind, with a random derivative."""
+    kind = [DENSE, REAL, DIAGONAL][rng.integers(3)]
+    if kind == DENSE:
+        m = random_unitary(rng, 2).ravel()
+    elif kind == REAL:
+        m = np.linalg.qr(rng.normal(size=(2, 2)))[0].ravel().astype(complex)
+    else:
+        m = np.exp(1j * rng.uniform(0, 6, 2))
+    size = 2 if kind == DIAGONAL else 4  # a real gate's derivative is real
+    d = rng.normal(size=size) + (0 if kind == REAL else 1j * rng.normal(size=size))
+    return (kind, [w], m, [d])
+
+
+def _diagonal_heavy_ops(rng, n, layers):
+    """Layers of a hardware-efficient ansatz with more diagonals: per wire a one-wire op
+    of any kind and one or two one-wire diagonals (constant ones, ones with two slots), a
+    two-wire diagonal now and then, a CNOT chain."""
+    ops = []
+    for _ in range(layers):
+        for w in range(n):
+            ops.append(_one_wire_op(rng, w))
+            for _ in range(1 + int(rng.random() < 0.3)):
+                m = np.exp(1j * rng.uniform(0, 6, 2))
+                d = 1j * m * rng.normal(size=2)
+                r = rng.random()
+                ops.append((DIAGONAL, [w], m, [d] if r < 0.7 else ([] if r < 0.85
+                                                                    else [d, 0.3j * d])))
+            if rng.random() < 0.1:
+                v = [w, int(rng.integers(n))]
+                if v[0] != v[1]:
+                    m = np.exp(1j * rng.uniform(0, 6, 4))
+                    ops.append((DIAGONAL, v, m, [1j * m * rng.normal(size=4)]))
+        ops += [(CX, [i, i + 1], None, None) for i in range(n - 1)]
+    return ops
+
+
+@pytest.mark.parametrize("n, bits, n_lin, seed", [(6, 2, 1, 5), (7, 3, 2, 6), (8, 4, 1, 7),
+                                                  (5, 5, 1, 8), (8, 8, 1, 9), (11, 9, 2, 10)])
+def test_blocked_adjoint_groups_one_wire_diagonals(n, bits, n_lin, seed):
+    """The one-wire diagonals of a block segment applied and differentiated together, one
+    pass per group (kernels.diag_flush_plan), on circuits full of them (several outputs,
+    ops with two slots and none, two diagonals on one wire, a diagonal state of fewer wires
+    than a table's 8 bits and, at 11 wires, of more: there against the op-by-op kernel
+    only): against dense matrices, the op-by-op kernel and the parallel form."""
+    rng = np.random.default_rng(seed)
+    ops = _diagonal_heavy_ops(rng, n, 3)
+    op_wires, op_nw, op_kind, _, _, adj_op, _, _ = _tables(n, ops)
+    seg, grp, loc, _, _ = kernels.block_plan(n, op_wires, op_nw, op_kind, adj_op, bits)
+    fl, fb = kernels.diag_flush_plan(seg, grp, loc, op_nw, op_kind)
+    assert (fl >= 0).sum() >= 2 * n and fb.any()  # the grouped path is taken
+    _check_blocked(rng, n, bits, n_lin, ops, dense=n <= 8)
+
+
+@pytest.mark.parametrize("n, bits, n_lin, seed", [(7, 3, 1, 11), (6, 2, 1, 12), (7, 3, 2, 13)])
+def test_blocked_adjoint_takes_cnot_runs_along(n, bits, n_lin, seed):
+    """Block segments of low ops only, of high ops only and of both, each after a CNOT
+    run: the run is taken along by the next pass, forward and backward (the low pass's or
+    the high pass's chunks gathered through the permutation: kernels.gather_run); with
+    several outputs backward the runs are passes of their own."""
+    rng = np.random.default_rng(seed)
+    k, _ = kernels.block_geometry(n, bits)
+    low, high = list(range(n - k, n)), list(range(n - k))
+    ops = []
+    for wires in (low, high, low + high, high, low, low):
+        ops += [_one_wire_op(rng, w) for w in wires for _ in range(2)]
+        start = n - k - 1 if wires == low else 0  # after low ops: from the crossing CNOT on
+        ops += [(CX, [i, i + 1], None, None) for i in range(start, n - 1)]
+    _check_blocked(rng, n, bits, n_lin, ops)
+
+
+def test_diag_flush_plan_of_a_layer():
+    """A hardware-efficient layer on 16 wires (RY, RZ per wire, a CNOT chain; chunks of
+    2^12): the twelve low RZs applied together at the block segment's end, the four high
+    ones together before CNOT(0, 1), the first op of the high group that touches their
+    wires; a lone diagonal is not grouped."""
+    n = 16
+    ops = [(k, [w]) for w in range(n) for k in (REAL, DIAGONAL)]
+    ops += [(CX, [i, i + 1]) for i in range(n - 1)] + [(DIAGONAL, [0]), (REAL, [0])]
+    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
+    for q, (_, w) in enumerate(ops):
+        op_wires[q, : len(w)] = w
+    op_nw = np.array([len(w) for _, w in ops], dtype=np.int64)
+    op_kind = np.array([k for k, _ in ops], dtype=np.int64)
+    seg, grp, loc, _, _ = kernels.block_plan(n, op_wires, op_nw, op_kind,
+                                             np.arange(len(ops), dtype=np.int64), 12)
+    fl, fb = kernels.diag_flush_plan(seg, grp, loc, op_nw, op_kind)
+    end = 2 * n + 3  # the block segment: the one-wire ops and CNOT(0, 1) .. CNOT(2, 3)
+    assert seg[0].tolist() == [kernels.SEG_BLOCK, 0, end]
+    assert fl[1 : 8 : 2].tolist() == [2 * n] * 4  # RZ on wires 0-3: before CNOT(0, 1)
+    assert fl[9 : 2 * n : 2].tolist() == [end] * 12
+    assert (fl[0 : 2 * n : 2] == -1).all() and (fl[2 * n :] == -1).all()
+    assert np.flatnonzero(fb[:, 1]).tolist() == [2 * n]
+    assert np.flatnonzero(fb[:, 0]).tolist() == [end]
 
 
 def test_blocked_plan_segments():
