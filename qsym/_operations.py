@@ -4485,6 +4485,8 @@ class SProd(_Arithmetic):
         ([1.5], [CNOT(wires=[0, 1])])
         >>> qml.s_prod(2, qml.X(0) + 0.5 * qml.Z(1)).terms()
         ([2.0, 1.0], [X(0), Z(1)])
+        >>> qml.s_prod(2, qml.X(0) + qml.Hadamard(1)).terms()
+        ([2.0, 2.0], [X(0), H(1)])
         """
         if batched_scalar(self.scalar):
             raise MeasurementError(
@@ -4492,9 +4494,13 @@ class SProd(_Arithmetic):
                 "scalar multiple (PennyLane's batched SProd) has a matrix per scalar, no Pauli "
                 "sum to measure; measure each multiple, or scale the result")
         merged = _Arithmetic.terms.fget(self)
-        if isinstance(self.base, _Arithmetic):
+        if isinstance(self.base, _Arithmetic) and getattr(self.base, "pauli_rep", None) is not None:
             return merged
         out = _Terms(merged)
+        if isinstance(self.base, _Arithmetic):  # no pauli_rep: the base's terms() scaled
+            coeffs, ops = self.base.terms()
+            out.written = ([self.scalar * c for c in coeffs], list(ops))
+            return out
         out.written = ([self.scalar], [self.base])
         return out
 
@@ -6596,6 +6602,8 @@ def probs(wires=None, op=None) -> MeasurementProcess:
         tape = active_tape()
         if tape is not None:
             tape.measured(getattr(op, "_gates", ()))
+            if not isinstance(op, Operation):  # a product or sum: it leaves the user's queue
+                take_over(mp, (op,))
         return mp
     if wires is not None and not wires_tuple(wires):
         raise MeasurementError("Cannot set an empty list of wires. (qml.probs(): every wire)")
