@@ -3942,7 +3942,12 @@ class _Arithmetic(Observable):
             if missing:
                 raise WireError(f"wire_order {order} misses the operator's wires {missing}")
             return pauli_sum_sparse(self.terms, order or [0], format)
-        return sparse_of(self.matrix(wire_order=wire_order), format)
+        try:
+            return sparse_of(self.matrix(wire_order=wire_order), format)
+        except MatrixUndefinedError:
+            for o in self.operands:  # an operand's own refusal first (PennyLane's
+                o.sparse_matrix()  # SparseMatrixUndefinedError of a factor)
+            raise
 
     @property
     def parameters(self) -> list:
