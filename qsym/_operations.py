@@ -4669,6 +4669,9 @@ class LinearCombination(Sum):
             raise MeasurementError("observables must be an Iterable of Operator's, and not an "
                                    f"Operator itself: write [{observables!r}]")
         self._given = type(coeffs) if isinstance(coeffs, (list, tuple)) else None
+        # a tensor of coefficients (qml.numpy's, with requires_grad) is H.coeffs as given
+        self._given_array = coeffs if isinstance(coeffs, np.ndarray) and type(coeffs) is not np.ndarray \
+            and coeffs.ndim == 1 else None
         if not isinstance(coeffs, list):
             coeffs = list(np.asarray(coeffs, dtype=object).ravel())
         coeffs = [c[()] if isinstance(c, np.ndarray) and c.ndim == 0 else c for c in coeffs]
@@ -4725,6 +4728,8 @@ class LinearCombination(Sum):
         given = getattr(self, "_given", None)
         if given is not None:
             return given(self._coeffs)
+        if getattr(self, "_given_array", None) is not None:
+            return self._given_array
         return coefficient_array(self._coeffs)
 
     @property
@@ -4872,10 +4877,14 @@ class LinearCombination(Sum):
             if set(self.wires) & set(other.wires):
                 raise MeasurementError("LinearCombinations can only be multiplied together if "
                                        "they act on different sets of wires")
-            return LinearCombination([a * b for a in self._coeffs for b in other._coeffs],
-                                     [Prod(a, b, _flat=True) for a in self._ops for b in other._ops])
+            out = LinearCombination([a * b for a in self._coeffs for b in other._coeffs],
+                                    [Prod(a, b, _flat=True) for a in self._ops for b in other._ops])
+            take_over(out, (self, other))  # PennyLane's queue: the factors leave, the product joins
+            return out
         if isinstance(other, OPERATORS) and _depth(other) == 0:
-            return LinearCombination(list(self._coeffs), [Prod(o, other, _flat=True) for o in self._ops])
+            out = LinearCombination(list(self._coeffs), [Prod(o, other, _flat=True) for o in self._ops])
+            take_over(out, (self, other))
+            return out
         if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rmatmul__
             return NotImplemented
         return Observable.__matmul__(self, other)
