@@ -3919,8 +3919,16 @@ class _Arithmetic(Observable):
 
     def eigvals(self) -> np.ndarray:
         """The eigenvalues, as ``qml.eigvals`` gives them (PennyLane's order); of one Pauli
-        word exactly (its signs, as PennyLane's product of the factors' eigenvalues)."""
-        if self._merged is not None and len(self.terms) == 1 and self._pauli_exact():
+        word exactly (its signs, as PennyLane's product of the factors' eigenvalues); a
+        sum of several operands on one wire by its matrix (``X(0) + X(0)``: ``[-2, 2]``,
+        ascending, as PennyLane's eigendecomposition).
+
+        >>> import qsym as qml
+        >>> (qml.X(0) @ qml.Z(1)).eigvals(), (qml.X(0) + qml.X(0)).eigvals()
+        (array([ 1., -1., -1.,  1.]), array([-2.,  2.]))
+        """
+        if self._merged is not None and len(self.terms) == 1 and self._pauli_exact() and not (
+                isinstance(self, Sum) and len(self.operands) > 1):
             return _basis_eigvals(self)[1]
         return METHODS["eigvals"](self)
 
