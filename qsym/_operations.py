@@ -2239,7 +2239,34 @@ def _compare_operands(o1, o2, rtol, atol):
     return True
 
 
-def _compare_observables(o1, o2, rtol, atol):
+def _compare_observables(o1, o2, rtol, atol, check_interface=True, check_trainability=True):
+    if type(o1) is type(o2) and isinstance(o1, Hermitian):  # by the matrices (PennyLane's data)
+        if list(o1.wires) != list(o2.wires):
+            return f"op1 and op2 have different wires. Got {list(o1.wires)} and {list(o2.wires)}."
+        m1, m2 = (np.asarray(o._matrix) for o in (o1, o2))
+        if m1.shape != m2.shape or not np.allclose(m1, m2, rtol=rtol, atol=atol):
+            return f"op1 and op2 have different data.\nGot {o1.data} and {o2.data}"
+    else:
+        why = _compare_pauli_terms(o1, o2, rtol, atol)
+        if why is not True:
+            return why
+    data1, data2 = _observable_data(o1), _observable_data(o2)
+    if len(data1) == len(data2):  # (PennyLane's: the parameters' interfaces and trainability)
+        for a, b in zip(data1, data2):
+            why = parameters_differ(a, b, check_interface, check_trainability)
+            if why is not None:
+                return why
+    return True
+
+
+def _observable_data(o) -> tuple:
+    try:
+        return tuple(o.data)
+    except (AttributeError, TypeError, MeasurementError):  # (a qsym Pauli sum of traced terms)
+        return ()
+
+
+def _compare_pauli_terms(o1, o2, rtol, atol):
     try:
         o1.terms, o2.terms
     except MatrixUndefinedError:  # operands of your own without a matrix: no Pauli form
@@ -2287,7 +2314,7 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
             return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
         return _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol)
     if isinstance(op1, Observable) and isinstance(op2, Observable):
-        return _compare_observables(op1, op2, rtol, atol)
+        return _compare_observables(op1, op2, rtol, atol, check_interface, check_trainability)
     if isinstance(op1, GateSequence) and isinstance(op2, GateSequence):
         return _compare_templates(op1, op2, check_interface, check_trainability, rtol, atol)
     if isinstance(op1, MeasurementProcess) and isinstance(op2, MeasurementProcess):
@@ -2313,6 +2340,10 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         if len(op1.data) != len(op2.data) or not all(
                 _same_number(a, b, rtol, atol) for a, b in zip(op1.data, op2.data)):
             return f"op1 and op2 have different data.\nGot {op1.data} and {op2.data}"
+        for a, b in zip(op1.data, op2.data):
+            why = parameters_differ(a, b, check_interface, check_trainability)
+            if why is not None:
+                return why
         why = compare(op1.base, op2.base, check_interface, check_trainability, rtol, atol)
         return True if why is True else f"op1 and op2 have different bases. {why}"
     if hasattr(op1, "heisenberg_expand"):  # qml.ops.cv operations and templates (qsym._cv)
