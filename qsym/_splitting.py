@@ -173,7 +173,8 @@ def _groups(terms, tape, strategy):
                     break
             else:
                 groups.append([k])
-                used.append(set(w) if (m.raw_wires or letters[k] is not None) else set())
+                used.append(set(w) if (m.raw_wires or letters[k] is not None
+                                       or m.measured_obs is not None) else set())
         return groups
     from .pauli import PauliWord, compute_partition_indices
     with detached():  # PennyLane's colouring of qubit-wise commuting words (largest first)
@@ -310,6 +311,8 @@ def _one_hamiltonian(tape, strategy) -> bool:
     if m.kind != "expval" or obs is None or not callable(getattr(obs, "terms", None)) \
             or getattr(obs, "_matrix", None) is not None or len(obs.terms) < 2:
         return False
+    if getattr(m.obs, "pauli_rep", None) is None:  # terms as written, not all Pauli words
+        return False  # (PennyLane's: measured by single_terms, grouped by wires)
     return strategy in ("default", "qwc") or obs.grouping_indices is not None
 
 
