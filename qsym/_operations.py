@@ -4613,9 +4613,16 @@ class SProd(_Arithmetic):
         >>> (qml.X(0) * np.array([0.5, 0.6, 0.7])).batch_size, (2 * qml.X(0)).batch_size
         (3, None)
         """
+        base = _Arithmetic.batch_size.fget(self)
         if batched_scalar(self.scalar):
-            return int(np.shape(self.scalar)[0])
-        return _Arithmetic.batch_size.fget(self)
+            size = int(np.shape(self.scalar)[0])
+            if base is not None and base != size:  # (PennyLane's ValueError and words)
+                raise GateError(
+                    "Broadcasting was attempted but the broadcasted dimensions do not match: "
+                    f"{size}, {base} (the scalars' and the base's batch sizes: give as many "
+                    "scalars as the base has parameter sets)")
+            return size
+        return base
 
     @property
     def has_matrix(self) -> bool:
