@@ -2133,7 +2133,7 @@ def _compare_controlled(op1, op2, check_interface, check_trainability, rtol, ato
     if c1 != c2:
         return f"op1 and op2 have different control dictionaries. Got {c1} and {c2}"
     why = compare(h1["base"], h2["base"], check_interface, check_trainability, rtol, atol)
-    return True if why is True else f"op1 and op2 have different base operations. {why}"
+    return True if why is True else f"op1 and op2 have different base operations because {why}"
 
 
 def _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol):
@@ -2179,7 +2179,8 @@ def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
     if h1.keys() != h2.keys() or not all(
             compare(h1[k], h2[k], check_interface, check_trainability, rtol, atol) is True
             if isinstance(h1[k], (Operation, GateSequence, Observable)) else _same_number(h1[k], h2[k], 0, 0)
-            if not isinstance(h1[k], (str, tuple)) else h1[k] == h2[k] for k in h1):
+            if not isinstance(h1[k], (str, tuple)) and None not in (h1[k], h2[k])
+            else h1[k] == h2[k] for k in h1):
         return f"The hyperparameters are not equal for op1 and op2.\nGot {h1}\n and {h2}."
     if len(op1.params) != len(op2.params) or not all(
             _same_number(a, b, rtol, atol) for a, b in zip(op1.params, op2.params)):
@@ -2252,11 +2253,20 @@ def _compare_observables(o1, o2, rtol, atol, check_interface=True, check_trainab
             return why
     data1, data2 = _observable_data(o1), _observable_data(o2)
     if len(data1) == len(data2):  # (PennyLane's: the parameters' interfaces and trainability)
+        return _interfaces_then_trainability(data1, data2, check_interface,
+                                             check_trainability) or True
+    return True
+
+
+def _interfaces_then_trainability(data1, data2, check_interface, check_trainability):
+    """Why two operators' parameters differ, the interfaces checked first (PennyLane's
+    order for scalar products and exponentials), or None."""
+    for flags in ((check_interface, False), (False, check_trainability)):
         for a, b in zip(data1, data2):
-            why = parameters_differ(a, b, check_interface, check_trainability)
+            why = parameters_differ(a, b, *flags)
             if why is not None:
                 return why
-    return True
+    return None
 
 
 def _observable_data(o) -> tuple:
@@ -2272,6 +2282,10 @@ def _compare_pauli_terms(o1, o2, rtol, atol):
     except MatrixUndefinedError:  # operands of your own without a matrix: no Pauli form
         return _compare_operands(o1, o2, rtol, atol)
     w1, w2 = set(o1.terms), set(o2.terms)
+    if w1 != w2 and all(type(o).__name__ in ("Sum", "LinearCombination") for o in (o1, o2)) \
+            and len(o1.operands) != len(o2.operands):  # (PennyLane's message for sums)
+        return ("op1 and op2 have different number of operands. Got "
+                f"{len(o1.operands)} and {len(o2.operands)}")
     if w1 != w2:
         return ("op1 and op2 have different operands because their Pauli words differ: "
                 f"{sorted(map(repr, w1 ^ w2))}")
@@ -2327,6 +2341,10 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         return pauli
     if type(op1) is not type(op2):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+    if type(op1).__name__ == "MidMeasure":  # (qsym._mcm's: wires, meas_uid, reset, postselect)
+        return True if op1 == op2 else (
+            "op1 and op2 are different mid-circuit measurements (wires, meas_uid, reset or "
+            f"postselect). Got {op1!r} and {op2!r}")
     if getattr(op1, "is_measurement_value", False):  # measure(0) * measure(1), ...
         return _compare_measurement_values(op1, op2)
     if {"meas_val", "base"} <= set(getattr(op1, "hyperparameters", ())):  # qml.cond's ops
@@ -2337,15 +2355,16 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
     if "measurement" in getattr(op1, "hyperparameters", ()):  # qml.Snapshot
         return _compare_snapshots(op1, op2, check_interface, check_trainability, rtol, atol)
     if all(hasattr(op1, a) for a in ("base", "coeff", "num_steps")):  # qml.exp, qml.evolve
+        why = _interfaces_then_trainability(op1.data, op2.data, check_interface, check_trainability)
+        if why is not None:
+            return why
+        if not _same_number(op1.coeff, op2.coeff, rtol, atol):
+            return f"op1 and op2 have different coefficients. Got {op1.coeff} and {op2.coeff}"
         if len(op1.data) != len(op2.data) or not all(
                 _same_number(a, b, rtol, atol) for a, b in zip(op1.data, op2.data)):
             return f"op1 and op2 have different data.\nGot {op1.data} and {op2.data}"
-        for a, b in zip(op1.data, op2.data):
-            why = parameters_differ(a, b, check_interface, check_trainability)
-            if why is not None:
-                return why
         why = compare(op1.base, op2.base, check_interface, check_trainability, rtol, atol)
-        return True if why is True else f"op1 and op2 have different bases. {why}"
+        return True if why is True else f"op1 and op2 have different base operations because {why}"
     if hasattr(op1, "heisenberg_expand"):  # qml.ops.cv operations and templates (qsym._cv)
         return _compare_cv(op1, op2, rtol, atol)
     raise GateError(f"qml.equal compares gates, observables, measurements and tapes; got {op1!r}")

@@ -434,3 +434,37 @@ def test_complex_expectation_is_refused_with_the_way_out():
     assert onp.isclose(circuit(1.0), 1.0)
     with pytest.raises(qml.MeasurementError, match="not Hermitian.*multiply the result by c"):
         circuit(1j)
+
+
+def test_equal_messages_and_measurement_operators():
+    """PennyLane's texts: scalar products and exponentials check interfaces first; an
+    exponential's coefficient; a controlled or exponentiated base 'because'; sums of
+    different lengths; mid-circuit and Pauli measurements by wires, id, reset, postselect."""
+    pnp = qml.numpy
+    with pytest.raises(AssertionError, match="Parameters have different interfaces"):
+        qml.assert_equal(qml.s_prod(0.12, qml.X(0)), qml.s_prod(pnp.array(0.12), qml.X(0)))
+    with pytest.raises(AssertionError, match="different coefficients. Got 0.5j and 1j"):
+        qml.assert_equal(qml.exp(qml.X(0), 0.5j), qml.exp(qml.X(0), 1j))
+    with pytest.raises(AssertionError, match="different base operations because op1 and op2"):
+        qml.assert_equal(qml.exp(qml.X(0), 1j), qml.exp(qml.Y(0), 1j))
+    with pytest.raises(AssertionError, match="different number of operands. Got 2 and 1"):
+        qml.assert_equal(qml.sum(qml.X(0), qml.Y(1)), qml.sum(qml.Y(1)))
+    W = qml.wires.Wires
+    mid = qml.ops.MidMeasure(wires=W([0]), reset=True, meas_uid="a")
+    assert qml.equal(mid, qml.ops.MidMeasure(wires=W([0]), reset=True, meas_uid="a"))
+    for other in (qml.ops.MidMeasure(wires=W([1]), reset=True, meas_uid="a"),
+                  qml.ops.MidMeasure(wires=W([0]), reset=False, meas_uid="a"),
+                  qml.ops.MidMeasure(wires=W([0]), reset=True, meas_uid="b")):
+        assert not qml.equal(mid, other)
+    pm = qml.ops.PauliMeasure
+    p = pm("XY", wires=W([0, 1]), meas_uid="a")
+    assert qml.equal(p, pm("XY", wires=W([0, 1]), meas_uid="a"))
+    assert not qml.equal(p, pm("XY", wires=W([0, 1]), postselect=1, meas_uid="a"))
+    assert not qml.equal(p, pm("XZ", wires=W([0, 1]), meas_uid="a"))
+
+
+def test_sprod_batch_sizes_must_match():
+    base = qml.RX(onp.array([1.2, 2.3, 3.4]), 0)
+    assert qml.s_prod(onp.array([0.1, 1.2, 2.3]), base).batch_size == 3
+    with pytest.raises(ValueError, match="broadcasted dimensions do not match: 4, 3"):
+        _ = qml.s_prod(onp.array([0.1, 1.2, 2.3, 3.4]), base).batch_size
