@@ -3783,6 +3783,19 @@ class _Arithmetic(Observable):
         """PennyLane's ``CompositeOp.has_matrix``: whether every operand has a matrix."""
         return all(bool(getattr(o, "has_matrix", True)) for o in self.operands)
 
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's: ``{"operands": ...}`` of a product or sum (a linear combination's
+        as its terms ``c * o``), ``{"base": ...}`` of a scalar product; a new dict.
+
+        >>> import qsym as qml
+        >>> (qml.S(0) @ qml.S(1)).hyperparameters, (2 * qml.X(0)).hyperparameters
+        ({'operands': (S(0), S(1))}, {'base': X(0)})
+        """
+        if isinstance(self, SProd):
+            return {"base": self.base}
+        return {"operands": tuple(self.operands)}
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         guard_nesting(cls)  # PennyLane's: deep nesting raises a RuntimeError saying what to do
@@ -4173,6 +4186,24 @@ class Prod(_Arithmetic):
         if grouped is None or _has_pauli_rep(self):
             return super().simplify()
         return grouped(self)
+
+    resource_keys = frozenset({"resources"})  # PennyLane's: the factors' resource forms
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's ``{"resources": {resource_rep: count}}`` of the factors (what its
+        decomposition rule, the factors applied last first, costs).
+
+        >>> import qsym as qml
+        >>> (qml.X(0) @ qml.Y(1) @ qml.X(2)).resource_params
+        {'resources': {PauliX: 2, PauliY: 1}}
+        """
+        rep = METHODS["resource_rep"]  # qsym.decomposition's (registered there)
+        counts: dict = {}
+        for o in self.operands:
+            key = rep(type(o), **(getattr(o, "resource_params", None) or {}))
+            counts[key] = counts.get(key, 0) + 1
+        return {"resources": counts}
 
     def __init__(self, *factors, id=None, _flat=False):
         ops = []

@@ -468,3 +468,20 @@ def test_sprod_batch_sizes_must_match():
     assert qml.s_prod(onp.array([0.1, 1.2, 2.3]), base).batch_size == 3
     with pytest.raises(ValueError, match="broadcasted dimensions do not match: 4, 3"):
         _ = qml.s_prod(onp.array([0.1, 1.2, 2.3, 3.4]), base).batch_size
+
+
+def test_arithmetic_hyperparameters_and_the_product_rule():
+    """PennyLane's ``hyperparameters`` of the arithmetic classes, ``Prod``'s resource
+    parameters and its registered rule (the factors applied, the last first)."""
+    s0, s1 = qml.S(0), qml.S(1)
+    op = qml.prod(s0, s1, qml.T(0), qml.Y(1))
+    assert op.hyperparameters["operands"] == op.operands
+    assert (2 * qml.X(0)).hyperparameters["base"] == qml.X(0)
+    assert qml.ops.Prod.resource_keys == frozenset({"resources"})
+    rep = qml.resource_rep
+    assert op.resource_params == {"resources": {rep(qml.S): 2, rep(qml.T): 1, rep(qml.Y): 1}}
+    sol = qml.decomposition.DecompositionGraph([op], gate_set={"S", "T", "PauliY"}).solve()
+    with qml.queuing.AnnotatedQueue() as q:
+        sol.decomposition(op)(**op.hyperparameters)
+    assert q.queue == list(op.operands[::-1])
+    assert sol.resource_estimate(op).gate_counts == {rep(qml.S): 2, rep(qml.T): 1, rep(qml.Y): 1}
