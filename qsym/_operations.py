@@ -2497,6 +2497,8 @@ def _compare_templates(t1, t2, check_interface, check_trainability, rtol, atol):
     data (to ``rtol``/``atol``) and hyperparameters."""
     if type(t1) is not type(t2):
         return f"op1 and op2 are of different types.  Got {type(t1)} and {type(t2)}."
+    if type(t1).__name__ in ("HilbertSchmidt", "LocalHilbertSchmidt"):
+        return _compare_hilbert_schmidt(t1, t2, check_interface, check_trainability, rtol, atol)
     if list(t1.wires) != list(t2.wires):
         return f"op1 and op2 have different wires. Got {list(t1.wires)} and {list(t2.wires)}."
     d1, d2 = tuple(getattr(t1, "data", ())), tuple(getattr(t2, "data", ()))
@@ -2505,6 +2507,29 @@ def _compare_templates(t1, t2, check_interface, check_trainability, rtol, atol):
     h1, h2 = getattr(t1, "hyperparameters", {}), getattr(t2, "hyperparameters", {})
     if set(h1) != set(h2) or not all(_same_value(h1[k], h2[k], rtol, atol) for k in h1):
         return f"The hyperparameters are not equal for op1 and op2.\nGot {h1}\n and {h2}."
+    return True
+
+
+def _compare_hilbert_schmidt(t1, t2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of two ``HilbertSchmidt`` operators: their data (values, then
+    trainability, then interfaces) and the operators of ``U`` and of ``V`` (their
+    hyperparameters, a tape's operations), one by one; not their wires."""
+    d1, d2 = tuple(t1.data), tuple(t2.data)
+    if not all(_same_value(a, b, rtol, atol) for a, b in zip(d1, d2)):
+        return f"op1 and op2 have different data.\nGot {d1} and {d2}"
+    for a, b in zip(d1, d2):
+        why = parameters_differ(a, b, check_interface, check_trainability)
+        if why is not None:
+            return why
+    for key in ("U", "V"):
+        ops1, ops2 = (list(getattr(h, "operations", h)) for h in
+                      (t1.hyperparameters[key], t2.hyperparameters[key]))
+        if len(ops1) != len(ops2):
+            return f"op1 and op2 have different numbers of {key} operators."
+        for a, b in zip(ops1, ops2):
+            why = compare(a, b, check_interface, check_trainability, rtol, atol)
+            if why is not True:
+                return f"op1 and op2 have different {key} operators: {why}"
     return True
 
 

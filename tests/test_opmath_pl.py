@@ -504,3 +504,21 @@ def test_qnode_tape_counts_trainable_observable_parameters():
     x = qml.numpy.array(0.1, requires_grad=True)
     assert qml.workflow.construct_tape(circuit)(x, U).trainable_params == [0, 1]
     assert onp.isclose(circuit(x, U), 0.0)  # <Z0 X1> on |psi>|0>: 0
+
+
+def test_equal_hilbert_schmidt_by_its_u_and_v_operators():
+    """PennyLane compares two ``HilbertSchmidt`` by their data and the operators of U and
+    V (hyperparameters), not their wires: replacing U's operators makes them equal."""
+    import copy
+
+    op1 = qml.HilbertSchmidt(V=qml.RZ(0.2, wires=1), U=[qml.RX(0.2, 0)])
+    op4 = qml.HilbertSchmidt(V=qml.RZ(0.2, wires=1), U=[qml.Hadamard(2)])
+    assert qml.equal(op1, qml.HilbertSchmidt(V=qml.RZ(0.2, wires=1), U=[qml.RX(0.2, 0)]))
+    assert not qml.equal(op1, op4)
+    new = copy.deepcopy(op4)
+    new.hyperparameters["U"] = op1.hyperparameters["U"]
+    assert qml.equal(op1, new)
+    trained = qml.HilbertSchmidt(V=qml.RZ(0.2, wires=1), U=[qml.RX(qml.numpy.array(0.2), 0)])
+    assert not qml.equal(op1, trained)
+    assert qml.equal(op1, trained, check_interface=False, check_trainability=False)
+    assert not qml.equal(op1, qml.HilbertSchmidt(V=qml.RZ(0.3, wires=1), U=[qml.RX(0.2, 0)]))
