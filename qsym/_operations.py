@@ -2173,6 +2173,17 @@ def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
         return _compare_controlled(op1, op2, check_interface, check_trainability, rtol, atol)
     if "base" in dict(op1.hyper) and "base" in dict(op2.hyper):  # Adjoint, Pow, SymbolicOp
         return _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol)
+    if op1.name == "MultiControlledX":  # (PennyLane's ControlledOp: controls in any order)
+        h1, h2 = op1.hyperparameters, op2.hyperparameters
+        c1, c2 = (dict(zip(h["control_wires"], map(bool, h["control_values"]))) for h in (h1, h2))
+        if c1 != c2:
+            return f"op1 and op2 have different control dictionaries. Got {c1} and {c2}"
+        if list(op1.wires)[-1:] != list(op2.wires)[-1:]:
+            return (f"op1 and op2 have different base operations because op1 and op2 have "
+                    f"different wires. Got {list(op1.wires)[-1:]} and {list(op2.wires)[-1:]}.")
+        if list(h1["work_wires"]) != list(h2["work_wires"]):
+            return f"op1 and op2 have different work wires. Got {h1['work_wires']} and {h2['work_wires']}"
+        return True
     if list(op1.wires) != list(op2.wires):
         return f"op1 and op2 have different wires. Got {list(op1.wires)} and {list(op2.wires)}."
     h1, h2 = dict(op1.hyper), dict(op2.hyper)

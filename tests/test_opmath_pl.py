@@ -522,3 +522,14 @@ def test_equal_hilbert_schmidt_by_its_u_and_v_operators():
     assert not qml.equal(op1, trained)
     assert qml.equal(op1, trained, check_interface=False, check_trainability=False)
     assert not qml.equal(op1, qml.HilbertSchmidt(V=qml.RZ(0.3, wires=1), U=[qml.RX(0.2, 0)]))
+
+
+def test_equal_multi_controlled_x_by_its_control_dictionary():
+    """PennyLane compares controlled operators by {control wire: value}, in any order."""
+    C = qml.ops.op_math.Controlled
+    a = C(qml.X(0), control_wires=[1, 2], control_values=[0, 1])
+    assert qml.equal(a, C(qml.X(0), control_wires=[2, 1], control_values=[1, 0]))
+    assert not qml.equal(a, C(qml.X(0), control_wires=[2, 1], control_values=[0, 1]))
+    assert not qml.equal(qml.MultiControlledX(wires=[1, 2, 0]), qml.MultiControlledX(wires=[1, 2, 3]))
+    assert not qml.equal(qml.MultiControlledX(wires=[1, 2, 0], work_wires=[5]),
+                         qml.MultiControlledX(wires=[1, 2, 0]))
