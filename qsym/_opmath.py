@@ -2702,6 +2702,15 @@ class ControlledSequence(Template):
         """PennyLane's data: the parameters of the operators it powers."""
         return tuple(p for g in self.base_ops for p in g.parameters)
 
+    @property
+    def arithmetic_depth(self) -> int:
+        """PennyLane's (a ``SymbolicOp``): one more than the base's.
+
+        >>> ControlledSequence(GATE_CLASSES["PauliX"](0), control=[2]).arithmetic_depth
+        1
+        """
+        return 1 + getattr(self.base, "arithmetic_depth", 0)
+
     def __init__(self, base, control, id=None):
         self.base_ops = _powered_ops(base, "ControlledSequence: base")
         self.base = base

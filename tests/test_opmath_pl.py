@@ -533,3 +533,11 @@ def test_equal_multi_controlled_x_by_its_control_dictionary():
     assert not qml.equal(qml.MultiControlledX(wires=[1, 2, 0]), qml.MultiControlledX(wires=[1, 2, 3]))
     assert not qml.equal(qml.MultiControlledX(wires=[1, 2, 0], work_wires=[5]),
                          qml.MultiControlledX(wires=[1, 2, 0]))
+
+
+def test_controlled_sequence_arithmetic_depth():
+    """PennyLane's ControlledSequence is a symbolic operator: one more than its base's."""
+    a = qml.ControlledSequence(qml.X(0), control=[2])
+    b = qml.ControlledSequence(qml.X(0) @ qml.Y(1), control=[2])
+    assert (a.arithmetic_depth, b.arithmetic_depth) == (1, 2)
+    assert not qml.equal(a, b)
