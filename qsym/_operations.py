@@ -2508,8 +2508,9 @@ def _compare_templates(t1, t2, check_interface, check_trainability, rtol, atol):
     data (to ``rtol``/``atol``) and hyperparameters."""
     if type(t1) is not type(t2):
         return f"op1 and op2 are of different types.  Got {type(t1)} and {type(t2)}."
-    if type(t1).__name__ in ("HilbertSchmidt", "LocalHilbertSchmidt"):
-        return _compare_hilbert_schmidt(t1, t2, check_interface, check_trainability, rtol, atol)
+    special = _TEMPLATE_COMPARISONS.get(type(t1).__name__)
+    if special is not None:  # PennyLane's own comparisons (and messages) of these templates
+        return special(t1, t2, check_interface, check_trainability, rtol, atol)
     if list(t1.wires) != list(t2.wires):
         return f"op1 and op2 have different wires. Got {list(t1.wires)} and {list(t2.wires)}."
     d1, d2 = tuple(getattr(t1, "data", ())), tuple(getattr(t2, "data", ()))
@@ -2542,6 +2543,51 @@ def _compare_hilbert_schmidt(t1, t2, check_interface, check_trainability, rtol, 
             if why is not True:
                 return f"op1 and op2 have different {key} operators: {why}"
     return True
+
+
+def _compare_controlled_sequence(t1, t2, *args):
+    if list(t1.wires) != list(t2.wires):
+        return f"op1 and op2 have different wires. Got {t1.wires} and {t2.wires}."
+    if t1.arithmetic_depth != t2.arithmetic_depth:
+        return ("op1 and op2 have different arithmetic depths. Got "
+                f"{t1.arithmetic_depth} and {t2.arithmetic_depth}")
+    why = compare(t1.base, t2.base, *args)
+    return True if why is True else f"op1 and op2 have different base operations because {why}"
+
+
+def _compare_select(t1, t2, *args):
+    h1, h2 = t1.hyperparameters, t2.hyperparameters
+    if list(h1["control"]) != list(h2["control"]):
+        return f"op1 and op2 have different control wires. Got {h1['control']} and {h2['control']}."
+    if len(h1["ops"]) != len(h2["ops"]):
+        return ("op1 and op2 have different number of target operators. Got "
+                f"{len(h1['ops'])} and {len(h2['ops'])}.")
+    for idx, (a, b) in enumerate(zip(h1["ops"], h2["ops"])):
+        why = compare(a, b, *args)
+        if why is not True:
+            return f"got different operations at index {idx}: {a} and {b}. They differ because {why}."
+    return True
+
+
+def _compare_qsvt(t1, t2, *args):
+    h1, h2 = t1.hyperparameters, t2.hyperparameters
+    if compare(h1["UA"], h2["UA"], *args) is not True:
+        return f"op1 and op2 have different block encodings UA. Got {h1['UA']} and {h2['UA']}."
+    p1, p2 = list(h1["projectors"]), list(h2["projectors"])
+    if len(p1) != len(p2):
+        return f"op1 and op2 have a different number of projectors. Got {p1} and {p2}."
+    for i, (a, b) in enumerate(zip(p1, p2)):
+        why = compare(a, b, *args)
+        if why is not True:
+            return (f"op1 and op2 have different projectors at position {i}. Got {a} and {b}, "
+                    f"which differ: {why}.")
+    return True
+
+
+_TEMPLATE_COMPARISONS = {"HilbertSchmidt": _compare_hilbert_schmidt,
+                         "LocalHilbertSchmidt": _compare_hilbert_schmidt,
+                         "ControlledSequence": _compare_controlled_sequence,
+                         "Select": _compare_select, "QSVT": _compare_qsvt}
 
 
 def _is_tape(obj) -> bool:

@@ -541,3 +541,26 @@ def test_controlled_sequence_arithmetic_depth():
     b = qml.ControlledSequence(qml.X(0) @ qml.Y(1), control=[2])
     assert (a.arithmetic_depth, b.arithmetic_depth) == (1, 2)
     assert not qml.equal(a, b)
+
+
+def test_equal_select_qsvt_controlled_sequence_messages():
+    """PennyLane's comparisons of these templates and their reasons."""
+    def why(a, b):
+        with pytest.raises(AssertionError) as info:
+            qml.assert_equal(a, b)
+        return str(info.value)
+
+    sel = qml.Select((qml.X(0), qml.Y(0)), control=2)
+    assert qml.equal(sel, qml.Select((qml.X(0), qml.Y(0)), control=2))
+    assert "different control wires" in why(qml.Select((qml.X(0),), control=2),
+                                            qml.Select((qml.X(0),), control=3))
+    assert "different number of target operators. Got 2 and 1" in why(
+        sel, qml.Select((qml.X(0),), control=2))
+    assert "different operations at index 1" in why(sel, qml.Select((qml.X(0), qml.X(0)), control=2))
+    proj = [qml.PCPhase(0.2, dim=1, wires=[0])]
+    assert qml.equal(qml.QSVT(qml.X(0), proj), qml.QSVT(qml.X(0), [qml.PCPhase(0.2, dim=1, wires=[0])]))
+    assert "different block encodings" in why(qml.QSVT(qml.X(0), proj), qml.QSVT(qml.Y(0), proj))
+    assert "different projectors at position 0" in why(
+        qml.QSVT(qml.X(0), proj), qml.QSVT(qml.X(0), [qml.PCPhase(0.3, dim=1, wires=[0])]))
+    assert "different base operations because" in why(
+        qml.ControlledSequence(qml.X(0), control=[2]), qml.ControlledSequence(qml.Y(0), control=[2]))
