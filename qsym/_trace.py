@@ -247,9 +247,11 @@ class Tape:
         this circuit (operands made before the QNode ran) are its operands as if made here."""
         gates = tuple(gates)
         here = {id(item) for item in self.items}
-        for g in gates:
-            if id(g) not in self.observed and id(g) not in here:
-                self.observe(g)
+        outside = tuple(g for g in gates if id(g) not in self.observed and id(g) not in here)
+        for g in outside:
+            self.observe(g)
+        if outside and hasattr(op, "_gates"):  # an operator using op uses these gates too
+            op._gates = tuple(op._gates) + outside
         self.pending.append((self.items[-1] if self.items else None, op, gates))
 
     def hand_over(self, old, old_gates, new, new_gates, applied) -> None:
