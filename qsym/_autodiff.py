@@ -106,9 +106,15 @@ def _keep_eager(memo, key, jac) -> None:
     eager = memo.setdefault("eager", {})
     eager.pop(key, None)
     size = getattr(jac, "nbytes", 0)
-    total = sum(getattr(j, "nbytes", 0) for j in eager.values()) + size
-    while eager and total > EAGER_BYTES:
-        total -= getattr(eager.pop(next(iter(eager))), "nbytes", 0)
+    # (list() of a dict is one step under the GIL: another thread's calls may change the
+    # table between these lines, never during an iteration)
+    kept = list(eager.items())
+    total = sum(getattr(j, "nbytes", 0) for _, j in kept) + size
+    for old, j in kept:  # the oldest first
+        if total <= EAGER_BYTES:
+            break
+        eager.pop(old, None)
+        total -= getattr(j, "nbytes", 0)
     if size <= EAGER_BYTES:
         eager[key] = jac
 
@@ -155,9 +161,8 @@ def _backward_jacobian(qnode, args, kwargs, diff):
 def qnode_jacobian(qnode, kwargs, diff, *args):
     """``J[v, c]``: flat values by the flat differentiated inputs (arguments ``diff``)."""
     key = _key(qnode, kwargs, diff, args)
-    eager = qnode.autodiff_memo.get("eager")
-    if eager and key in eager:  # computed with the values (qnode_values)
-        jac = eager.pop(key)
+    jac = qnode.autodiff_memo.get("eager", {}).pop(key, None)
+    if jac is not None:  # computed with the values (qnode_values)
         qnode.autodiff_memo["jac"] = (key, jac)  # for the vjp's further calls
         return jac
     return _cached(qnode, "jac", key, lambda: _backward_jacobian(qnode, args, kwargs, diff))

@@ -177,7 +177,7 @@ class CVOperator:
     ((0.1, 0.2), Wires([1]), 2, 1)
     """
 
-    num_params = 1  # PennyLane's default (a subclass of its own names its count)
+    num_params = None  # PennyLane's default: as many as given (a subclass may fix its count)
     num_wires = None  # PennyLane's AnyWires
     arg_names: tuple = ()  # PennyLane's names of the parameters
     grad_method = None
@@ -200,13 +200,18 @@ class CVOperator:
         if named:
             raise TypeError(f"{self.name}() got unexpected keyword arguments {sorted(named)}; "
                             f"its parameters are {list(self.arg_names)} and wires")
-        if wires is None and len(params) == self.num_params + 1:  # the wires last, by position
-            wires, params = params[-1], params[:-1]
+        count = type(self).num_params  # None: PennyLane's default, as many as given
+        if isinstance(count, property):  # a subclass's own property (of no data)
+            count = count.fget(self)
+        if wires is None and params and (count is None or len(params) == count + 1):
+            wires, params = params[-1], params[:-1]  # the wires last, by position
         if wires is None:
             raise GateError(f"{self.name}: must specify the wires that the operation acts on")
-        if len(params) != self.num_params:
+        if count is None:
+            self.num_params = len(params)
+        elif len(params) != count:
             raise ValueError(f"{self.name}: wrong number of parameters. {len(params)} "
-                             f"parameters passed, {self.num_params} expected.")
+                             f"parameters passed, {count} expected.")
         self.data, self.wires, self.id = tuple(params), Wires(wires), id
         if isinstance(self.num_wires, int) and len(self.wires) != self.num_wires:
             raise ValueError(f"{self.name}: wrong number of wires. {len(self.wires)} wires "

@@ -415,7 +415,9 @@ def _device_pipeline(self, execution_config=None):
     if _own(self):
         if type(self).preprocess is not Device.preprocess:
             return self.preprocess(execution_config)[0] if execution_config else self.preprocess()[0]
-        if not self.capabilities:
+        if not self.capabilities or not hasattr(self.capabilities, "observables"):
+            # none declared, or a legacy device's capabilities method (default.gaussian's
+            # dictionary): its own execute takes the tapes as they are
             return CompilePipeline()
         return capabilities_pipeline(self, execution_config or ExecutionConfig())
     config = execution_config or ExecutionConfig()

@@ -286,8 +286,9 @@ def state(entry, x, d):
     if getattr(entry, "mixed", False):
         return entry.density(x, d)
     module = entry.module
-    # (on tier 0 the kernel's twin until its compiled code is loaded: the same bits)
-    k = getattr(entry, "value_kernels", kernels)
+    # (the kernel's twin until its compiled code is loaded or compiled: the same bits; a
+    # twin's call noted for the circuit's background compile, issue #17)
+    k = getattr(entry, "sampling_kernels", None) or getattr(entry, "value_kernels", kernels)
     psi = k.program_state(*module.PROGRAM, entry.prepare(x, d, 0).mats)
     # numba returns an equal but not NumPy's own complex128 dtype object: PennyLane code
     # tests ``state.dtype is np.dtype("complex128")``

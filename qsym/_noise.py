@@ -98,6 +98,9 @@ class Channel(Operation):
 
     def __init__(self, *args, wires=None, id=None, **kwargs):
         row = self._channel
+        if row is None:  # a channel class of the user's own (PennyLane's Channel subclass)
+            self._init_users(args, wires, id, kwargs)
+            return
         name = row.name
         hyper, args = self._hyperparameters(row, args, kwargs)
         named = [p for p in row.params if p in kwargs]
@@ -126,6 +129,25 @@ class Channel(Operation):
         tape = active_tape()
         if tape is not None:
             tape.append(self)
+
+    def _init_users(self, args, wires, id, kwargs) -> None:  # noqa: A002 (PennyLane's)
+        """A user's channel class (no table row): its parameters (the wires last when not
+        given by name), wires and keyword hyperparameters, as PennyLane's ``Operator``
+        takes them; its Kraus matrices come from its ``compute_kraus_matrices``. qsym's
+        mixed-state simulator applies the channels of its table only, so making one in a
+        circuit or queue raises :class:`GateError`."""
+        name, args = type(self).__name__, list(args)
+        if wires is None and args:
+            wires, args = args[-1], args[:-1]
+        if wires is None:
+            raise GateError(f"{name}: must specify the wires that the channel acts on")
+        if active_tape() is not None:
+            raise GateError(
+                f"{name} is a noise channel class of your own: qsym's mixed-state simulator "
+                "applies its table's channels only; give your Kraus matrices as "
+                "qml.QubitChannel(K_list, wires) instead")
+        self.params, self._tensors = tuple(args), (None,) * len(args)
+        self.wires, self.hyper, self.id = Wires(wires_tuple(wires)), tuple(kwargs.items()), id
 
     @staticmethod
     def _hyperparameters(row, args, kwargs):
@@ -164,17 +186,17 @@ class Channel(Operation):
 
     @property
     def name(self) -> str:
-        return self._channel.name
+        return type(self).__name__ if self._channel is None else self._channel.name
 
     @property
     def num_params(self) -> int:
         if "K_list" in dict(self.hyper):
             return len(dict(self.hyper)["K_list"])
-        return len(self._channel.params)
+        return len(self.params if self._channel is None else self._channel.params)
 
     @property
     def num_wires(self) -> int:
-        return self._channel.num_wires or len(self.wires)
+        return (self._channel is not None and self._channel.num_wires) or len(self.wires)
 
     @property
     def grad_method(self):
@@ -218,6 +240,8 @@ class Channel(Operation):
             raise GateError(f"{self.name}.kraus_matrices() needs numeric parameters; inside a "
                             "circuit its parameters are traced inputs")
         hyper = dict(self.hyper)
+        if self._channel is None:  # a user's class: its own compute_kraus_matrices
+            return type(self).compute_kraus_matrices(*self.params, **hyper)
         if "K_list" in hyper:
             return [np.array(k) for k in hyper["K_list"]]
         if any(isinstance(p, Box) for p in self.params):
@@ -235,6 +259,8 @@ class Channel(Operation):
         4
         """
         row = cls._channel
+        if row is None:  # a user's class defines its own (PennyLane's base raises too)
+            raise NotImplementedError(f"{cls.__name__} defines no compute_kraus_matrices")
         if row.hyper == ("K_list",):
             return list(params)
         if row.hyper == ("operators",):

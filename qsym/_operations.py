@@ -3266,6 +3266,16 @@ class _Terms(dict):
         return coeffs, ops  # lists, as PennyLane's Sum.terms() / Prod.terms()
 
 
+def _requires_grad(c) -> bool:
+    """Whether ``c`` is an array marked trainable (``qsym.numpy.tensor`` with
+    ``requires_grad=True``), read by its attribute (``numpy`` is imported later).
+
+    >>> _requires_grad(np.array([0.5])), _requires_grad(0.5)
+    (False, False)
+    """
+    return isinstance(c, np.ndarray) and bool(getattr(c, "requires_grad", False))
+
+
 def coefficient_array(coeffs) -> np.ndarray:
     """Coefficients as one array: float, else complex (complex numbers), else object
     (traced coefficients).
@@ -4744,17 +4754,18 @@ class SProd(_Arithmetic):
         >>> import qsym as qml
         >>> (qml.X(0) * np.array([0.5, 0.6, 0.7])).batch_size, (2 * qml.X(0)).batch_size
         (3, None)
+
+        A batched scalar and a base broadcast over another number of values do not match
+        (PennyLane's ``ValueError``, a :class:`GateError`).
         """
         base = _Arithmetic.batch_size.fget(self)
-        if batched_scalar(self.scalar):
-            size = int(np.shape(self.scalar)[0])
-            if base is not None and base != size:  # (PennyLane's ValueError and words)
-                raise GateError(
-                    "Broadcasting was attempted but the broadcasted dimensions do not match: "
-                    f"{size}, {base} (the scalars' and the base's batch sizes: give as many "
-                    "scalars as the base has parameter sets)")
-            return size
-        return base
+        if not batched_scalar(self.scalar):
+            return base
+        size = int(np.shape(self.scalar)[0])
+        if base is not None and base != size:
+            raise GateError("Broadcasting was attempted but the broadcasted dimensions do not "
+                            f"match: {size}, {base}.")
+        return size
 
     @property
     def has_matrix(self) -> bool:
@@ -4847,12 +4858,15 @@ class LinearCombination(Sum):
             raise MeasurementError("observables must be an Iterable of Operator's, and not an "
                                    f"Operator itself: write [{observables!r}]")
         self._given = type(coeffs) if isinstance(coeffs, (list, tuple)) else None
-        # a tensor of coefficients (qml.numpy's, with requires_grad) is H.coeffs as given
-        self._given_array = coeffs if isinstance(coeffs, np.ndarray) and type(coeffs) is not np.ndarray \
-            and coeffs.ndim == 1 else None
-        if not isinstance(coeffs, list):
+        # a trainable array (``pnp.array(..., requires_grad=True)``) is kept as given and
+        # its elements stay trainable 0-d tensors: PennyLane's ``H.data``, tape parameters
+        self._trainable = coeffs if _requires_grad(coeffs) else None
+        if self._trainable is not None:
+            coeffs = list(coeffs.ravel())
+        elif not isinstance(coeffs, list):
             coeffs = list(np.asarray(coeffs, dtype=object).ravel())
-        coeffs = [c[()] if isinstance(c, np.ndarray) and c.ndim == 0 else c for c in coeffs]
+        coeffs = [c[()] if isinstance(c, np.ndarray) and c.ndim == 0 and not _requires_grad(c)
+                  else c for c in coeffs]
         observables = [_operand(o) for o in observables]
         if len(coeffs) != len(observables):
             raise MeasurementError(
@@ -4906,8 +4920,8 @@ class LinearCombination(Sum):
         given = getattr(self, "_given", None)
         if given is not None:
             return given(self._coeffs)
-        if getattr(self, "_given_array", None) is not None:
-            return self._given_array
+        if getattr(self, "_trainable", None) is not None:
+            return self._trainable
         return coefficient_array(self._coeffs)
 
     @property

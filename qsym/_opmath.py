@@ -327,15 +327,31 @@ class _Dagger:
     """The label of an adjoint template's box: the template's with a dagger (PennyLane's
     ``Adjoint.label``)."""
 
-    def __init__(self, base):
-        self.base = base
+    def __init__(self, base, of_controlled=False):
+        self.base, self.of_controlled = base, of_controlled  # (a Controlled's box: bracketed)
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
-        return self.base.label(decimals, base_label, cache) + "†"
+        label = self.base.label(decimals, base_label, cache)
+        return f"({label})†" if self.of_controlled else _daggered(self.base, label)
+
+    @property
+    def arithmetic_depth(self) -> int:
+        return 1 + getattr(self.base, "arithmetic_depth", 0)
 
     def device_applies(self) -> bool:
         applies = getattr(self.base, "device_applies", None)  # a template's; a gate: yes
         return True if applies is None else applies()
+
+
+def _daggered(base, label: str) -> str:
+    """PennyLane's label of ``Adjoint(base)``: the base's label with a dagger, in brackets
+    where the base is itself made from another (``(QFT†)†``).
+
+    >>> import qsym as qml
+    >>> _daggered(qml.QFT(wires=[0]), "QFT"), _daggered(qml.adjoint(qml.S(0)), "S†")
+    ('QFT†', '(S†)†')
+    """
+    return f"({label})†" if getattr(base, "arithmetic_depth", 0) > 0 else label + "†"
 
 
 def _adjoint_boxes(op, inverses, call) -> None:
@@ -343,8 +359,12 @@ def _adjoint_boxes(op, inverses, call) -> None:
     boxes of the templates ``op`` belongs to, daggered (``call``: a token of the
     ``qml.adjoint`` call, one box per call and template)."""
     for key, labeller, wires, controls, values in reversed(current_draw_groups(op)):
+        ctrl_box = isinstance(key, tuple) and key[0] == "ctrl"  # Adjoint(C(U)): one box
+        if ctrl_box:  # on all its wires, no control dots, labelled (U)† (PennyLane's)
+            controls, values = (), ()
         for g in inverses:
-            add_draw_group(g, ("adjoint", key, call), _Dagger(labeller), wires, controls, values)
+            add_draw_group(g, ("adjoint", key, call), _Dagger(labeller, ctrl_box), wires,
+                           controls, values)
 
 
 _SUPERSCRIPT = str.maketrans("0123456789.+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⋅⁺⁻")
@@ -359,6 +379,10 @@ class _Powered:
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         return self.base.label(decimals, base_label, cache) + format(self.z).translate(_SUPERSCRIPT)
+
+    @property
+    def arithmetic_depth(self) -> int:  # (a power's box: its adjoint's label bracketed)
+        return getattr(self.base, "arithmetic_depth", 0) + (self.z != "")
 
     def device_applies(self) -> bool:
         return True
@@ -389,6 +413,29 @@ def _inverse_ops(op: Operation) -> list:
     if len(out) == 1 and getattr(op, "_adjoint_of", None) is None:
         out[0]._adjoint_of = op
     return out
+
+
+def _boxed_inverses(op: Operation) -> list:
+    """:func:`_inverses` of ``op``; of an operator made by ``qml.adjoint`` or ``qml.ctrl``
+    (``Adjoint(QFT)``), the inverse of each of its gates drawn in the boxes that gate is
+    drawn in, daggered (``qml.adjoint(qml.adjoint(qml.QFT(...)))``: ``(QFT†)†``)."""
+    if not isinstance(op, SymbolicOp) or not op._gates:
+        return _inverses(op)
+    out, call = [], object()
+    for g in reversed(op.table_gates):
+        inv = _inverse_ops(g)
+        _adjoint_boxes(g, inv, call)
+        out += inv
+    _controlled_template_box(op, out, call)
+    return out
+
+
+def _controlled_template_box(op, inverses, call) -> None:
+    """While ``qml.draw`` runs: the inverse gates of ``Controlled(template)`` drawn as
+    PennyLane draws its ``Adjoint``: one box on all its wires, ``(QFT)†``, no control dots."""
+    if isinstance(op, ControlledOp) and not isinstance(op.base, Operation):
+        for g in inverses:
+            add_draw_group(g, ("adjoint", BoxKey(op), call), _Dagger(op, True), op.wires)
 
 
 def _inverses(op: Operation) -> list:
@@ -482,7 +529,7 @@ def adjoint(fn, lazy=True):
         return _in_place_of(fn, AdjointOperation(fn, None))
     if isinstance(fn, Operation):
         _take_off_tape(fn)
-        inv = _inverses(fn)
+        inv = _boxed_inverses(fn)
         tape = active_tape()
         if tape is not None:
             for g in inv:
@@ -512,7 +559,8 @@ def adjoint(fn, lazy=True):
                 out.append(inv)
                 if tape is not None:
                     tape.append(inv)
-        return AdjointOperation(fn, out) if lazy else out
+        # lazy=False: PennyLane's Adjoint(template) still where it has no adjoint() of its own
+        return AdjointOperation(fn, out) if lazy or not fn.has_adjoint else out
     if fn is None:  # PennyLane's ValueError texts (GateError is one)
         raise GateError("None is not callable: qml.adjoint takes a gate or a function of "
                         "gates. This error might occur if you apply adjoint to the output of a "
@@ -541,11 +589,13 @@ def adjoint(fn, lazy=True):
                 inv_g = _inverses(g)
                 _adjoint_boxes(g, inv_g, call)
                 inv += inv_g
+            _controlled_template_box(item, inv, call)
             if tape is not None:
                 for i in inv:
                     tape.append(i)
             base = item if isinstance(item, SymbolicOp) else _lazy_base(item)
-            out += [AdjointOperation(base, inv)] if lazy else _plain(inv)
+            whole = lazy or not isinstance(base, Operation) and not getattr(base, "has_adjoint", False)
+            out += [AdjointOperation(base, inv)] if whole else _plain(inv)  # (a template: whole)
         return out[0] if len(out) == 1 else out
 
     return wrapper
@@ -555,8 +605,9 @@ def _link_gates(op) -> None:
     """Each table gate a symbolic operator wrote (``qml.ctrl``, ``qml.adjoint``,
     ``qml.pow`` of a gate) remembers it: :func:`_owned_runs` puts the operator back in the
     gates' place when a function's gates are inverted or controlled as a whole."""
-    for g in op._gates or ():
-        g._made_by = op
+    gates = tuple(op._gates or ())
+    for g in gates:
+        g._made_by = (op, gates)  # (a template's gates too: templates.Template._record)
 
 
 def _owned_runs(items) -> list:
@@ -564,7 +615,8 @@ def _owned_runs(items) -> list:
     that one symbolic operator wrote, in order and whole, as that operator (PennyLane's
     ``qml.adjoint``/``qml.ctrl`` of a function take each operator it queued:
     ``Adjoint(Controlled(RX(x)))``, its parameters the circuit's arguments, trainable on the
-    tape, not the numbers of the gates written for it); any other item as itself.
+    tape, not the numbers of the gates written for it), a template's gates as the template;
+    any other item as itself.
 
     >>> import qsym as qml
     >>> c = qml.ctrl(qml.S(1), control=0, control_values=0)
@@ -574,8 +626,7 @@ def _owned_runs(items) -> list:
     out, i = [], 0
     while i < len(items):
         g = items[i]
-        owner = getattr(g, "_made_by", None)
-        gates = tuple(getattr(owner, "_gates", None) or ())
+        owner, gates = getattr(g, "_made_by", None) or (None, ())
         if gates and len(gates) <= len(items) - i and all(
                 a is b for a, b in zip(gates, items[i:i + len(gates)])):
             out.append((i, owner, gates))
@@ -2433,17 +2484,18 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
             return _ctrl_queued(tape.log, controls, values, work_wires, work_wire_type)
         _arguments_off_tape(args, kwargs)
         marks = list(getattr(tape.log, "marks", ()))
-        runs = _owned_runs(tape.items)  # each operator the function applied, whole
+        runs = _owned_runs(tape.items)  # each operator applied, whole (a template too)
         flips = [w for w, v in zip(controls, values) if not v] if len(
-            [g for _, g, _ in runs if isinstance(g, Operation) or hasattr(g, "meas_val")]) > 1 else []
+            [g for _, g, _ in runs if isinstance(g, (Operation, Template))
+             or hasattr(g, "meas_val")]) > 1 else []
         for w in flips:  # PennyLane's: X on the controls on 0 once around several operators
             GATE_CLASSES["PauliX"](wires=w)
         inner = (1,) * len(values) if flips else values
         for i, g, _ in runs:
             while marks and marks[0][0] <= i:
                 take_over(marks.pop(0)[1])  # PennyLane's: not controlled, queued where ctrl is
-            if isinstance(g, Operation):  # as qml.ctrl of the operator (PennyLane's
-                # Controlled of it: its parameters, trainable, not those of its gates)
+            if isinstance(g, (Operation, Template)):  # as qml.ctrl of the operator
+                # (PennyLane's Controlled of it: its parameters, trainable, not its gates')
                 made = _make_ctrl(g, controls, inner, work_wires, work_wire_type, flatten=True)
                 out += made if isinstance(made, list) else [made]
             elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
@@ -3002,6 +3054,20 @@ def _decomposes(op) -> bool:
             and user_declares(type(op), "compute_decomposition", "decomposition"))
 
 
+def _base_grad_method(base, num_params):
+    """PennyLane's ``grad_method`` of ``Adjoint(base)`` and ``Controlled(base)``: the base's;
+    a template's (a gate sequence, not one gate) None unless it declares one, so gradient
+    transforms decompose it first, as PennyLane's do.
+
+    >>> import qsym as qml
+    >>> _base_grad_method(qml.RX(0.1, 0), 1), _base_grad_method(qml.QFT(wires=[0, 1]), 0)
+    ('A', None)
+    """
+    if not isinstance(base, Operation):
+        return getattr(base, "grad_method", None)
+    return getattr(base, "grad_method", "A" if num_params else None)
+
+
 def _no_gates(op) -> bool:
     """An operator of the user's own (or made from one): qsym writes no gates for it."""
     return (op._row is None and not isinstance(op, SymbolicOp)) or (
@@ -3027,6 +3093,15 @@ def _record_gates(op) -> None:
 
 # the gates whose PennyLane class defines no adjoint(): Adjoint(S(0)).simplify() stays
 _NO_PL_ADJOINT = frozenset({"S", "T", "SX", "ISWAP", "SISWAP"})
+
+
+def _own_adjoint(base) -> bool:
+    """Whether PennyLane's ``Adjoint(base).decomposition()`` is ``[base.adjoint()]``: the
+    base has an ``adjoint()`` of its own (``has_adjoint``; not ``S``, ``T``, ``SX``,
+    ``ISWAP``, ``SISWAP``, templates, or a ``Controlled`` of one); else it is the adjoint of
+    each operator of the base's decomposition, last first."""
+    return (bool(getattr(base, "has_adjoint", False)) and callable(getattr(base, "adjoint", None))
+            and (isinstance(base, SymbolicOp) or getattr(base, "name", None) not in NO_ADJOINT_METHOD))
 
 
 class AdjointOperation(SymbolicOp):
@@ -3075,8 +3150,8 @@ class AdjointOperation(SymbolicOp):
 
     @property
     def grad_method(self):
-        """The base's (PennyLane's rule)."""
-        return getattr(self._base, "grad_method", "A" if self.num_params else None)
+        """The base's (PennyLane's rule; a template's: None, gradient transforms decompose it)."""
+        return _base_grad_method(self._base, self.num_params)
 
     def decomposition(self) -> list:
         """The inverse table gates; of a base of your own, the adjoint of each gate of the
@@ -3084,10 +3159,9 @@ class AdjointOperation(SymbolicOp):
         if self._gates == () and not isinstance(self._base, Operation) and callable(
                 getattr(self._base, "adjoint", None)):  # a Barrier, a WireCut: their adjoint
             return [self._base.adjoint()]
-        if self._gates is None and getattr(self._base, "has_adjoint", False) and callable(
-                getattr(self._base, "adjoint", None)):  # yours, with an adjoint() (PennyLane's)
+        if _own_adjoint(self._base):  # PennyLane's: the base's adjoint()
             return [self._base.adjoint()]
-        if self._gates is not None or not getattr(self._base, "has_decomposition", False):
+        if not getattr(self._base, "has_decomposition", False):
             return super().decomposition()
         with recording(Tape()):
             parts = list(self._base.decomposition())
@@ -3110,7 +3184,7 @@ class AdjointOperation(SymbolicOp):
         return [-omega, -theta, -phi]
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
-        return self._base.label(decimals, base_label, cache) + "†"
+        return _daggered(self._base, self._base.label(decimals, base_label, cache))
 
     @property
     def has_sparse_matrix(self) -> bool:
@@ -3620,8 +3694,8 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
 
     @property
     def grad_method(self):
-        """The base's (PennyLane's rule)."""
-        return getattr(self._base, "grad_method", "A" if self.num_params else None)
+        """The base's (PennyLane's rule; a template's: None, gradient transforms decompose it)."""
+        return _base_grad_method(self._base, self.num_params)
 
     def decomposition(self) -> list:
         """The table gates it applies; of a base of your own, each gate of the base's

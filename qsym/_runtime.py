@@ -211,6 +211,12 @@ class Compiled:
     _kernel_sigs: set = field(default_factory=set, init=False, repr=False, compare=False)
     _fused_names: frozenset = field(default=frozenset(), init=False, repr=False,
                                     compare=False)
+    # what the compiled tiers have compiled code for (the names of qsym._tiers.calls_for
+    # a background compile or a load from the disk cache ran), or None: everything, compiled
+    # at its first call in this process (QSYM_TIER=compiled, no disk cache, a singular
+    # point). A use outside it after a swap runs on tier 0 until a later background
+    # compile adds it (Compiled._late): no compile in the caller (issue #17)
+    _ready: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         self.post = ir.post_layout(self.circuit)
@@ -263,12 +269,7 @@ class Compiled:
         until they are used often: a small circuit's background compile first compiles
         only the fused entry points it has used, which do not call it)."""
         if tier == "python" or not prepared:
-            if self._twin is None:
-                # (a LazyModule's twin is its namespace's: no source needed)
-                self._twin = tiers.python_twin(
-                    self.module, None if isinstance(self.module, tiers.LazyModule)
-                    else self.source, self._counted)
-            ns = self._twin
+            ns = self._twin_ns()
             late = tier != "python"
             self._prepare = self._late_prepare if late else self._python_prepare
             self._prepare_adjoint = (self._late_prepare_adjoint if late
@@ -276,12 +277,14 @@ class Compiled:
         else:
             ns = tiers.loaded(self.module)
             self._prepare = ns.prepare
-            self._prepare_adjoint = ns.prepare_adjoint
+            self._prepare_adjoint = (ns.prepare_adjoint if self._has_compiled("prepare_adjoint")
+                                     else self._late_prepare_adjoint)
         self._prepared = tier != "python" and prepared
         self._ns = ns
         self._k_value, self._k_grad, self._k_adjoint = (
             self._k_python if tier == "python" else
-            (tiers.COMPILED_KERNELS if k is tiers.KERNELS else k for k in self._k_python))
+            (tiers.COMPILED_KERNELS if k is tiers.KERNELS and self._has_compiled(name) else k
+             for k, name in zip(self._k_python, tiers.KERNEL_CALLS)))
         self._fused_names = frozenset(fused) if tier == "fused" else frozenset()
         for name in _ENTRY_POINTS:
             if name in self._fused_names:
@@ -295,6 +298,22 @@ class Compiled:
         self.tier = tier
         logger.debug("%s: tier %s%s", self.module.__name__, tier,
                      f" (fused: {', '.join(sorted(fused))})" if fused else "")
+
+    def _twin_ns(self):
+        """The module's plain-Python twin (tier 0's functions), made at first use."""
+        if self._twin is None:
+            # (a LazyModule's twin is its namespace's: no source needed)
+            self._twin = tiers.python_twin(
+                self.module, None if isinstance(self.module, tiers.LazyModule)
+                else self.source, self._counted)
+        return self._twin
+
+    def _has_compiled(self, name) -> bool:
+        """The compiled tiers have compiled code for ``name`` (a name of
+        :func:`qsym._tiers.calls_for`: ``prepare_adjoint``, ``batch``, ``kernel_value``,
+        ...): compiled by a background process or found on disk (:attr:`_ready`), or
+        compiled at its first call in this process (``_ready`` None)."""
+        return self._ready is None or name in self._ready
 
     def _load_cached(self):
         """Compiled by an earlier process: tier 0 answers while a thread finds what numba's
@@ -310,15 +329,22 @@ class Compiled:
             prepared = tiers.has_cached(self.module, "prepare")
             fused = {name for name in _ENTRY_POINTS
                      if self.fused and tiers.has_cached(self.module, f"fused_{name}")}
-            found[:] = [fused, prepared]
-            return (["prepare"] if prepared else []) + [f"fused_{n}" for n in sorted(fused)]
+            wanted = (["prepare"] if prepared else []) + [f"fused_{n}" for n in sorted(fused)]
+            # on disk too, loaded at their first call (milliseconds, no compile)
+            on_disk = [n for n in ("prepare_adjoint", "batch", "batch_adjoint")
+                       if prepared and tiers.has_cached(self.module, n)]
+            on_disk += [n for n in tiers.BATCH_CALLS if tiers.kernel_on_disk(n) and (
+                "batch_adjoint" if n.endswith("adjoint") else "batch") in on_disk]
+            found[:] = [fused, prepared, set(wanted + on_disk)]
+            return wanted
 
         def done():
-            fused, prepared = found or (set(), False)
+            fused, prepared, ready = found or (set(), False, set())
             with self._lock:
                 if self.tier != "python":
                     return
                 if fused or prepared:
+                    self._ready = ready
                     self._enter_compiled(fused, prepared)
                 else:
                     self._promoted = False
@@ -365,6 +391,9 @@ class Compiled:
         the kernel library not compiled on this machine yet, or not loaded yet): time that
         compiling removes, so it counts on the promotion clock beside ``prepare``'s."""
         if self._holds:
+            return
+        if self.tier != "python":  # a kernel not compiled with the circuit's code
+            self._late(x, d)
             return
         self._python_seconds += seconds
         self._check_promotion(x, d)
@@ -462,16 +491,42 @@ class Compiled:
     def _late_prepare(self, x, d, mode):
         """``prepare`` on the fused tier before it is compiled (shots, the state, an entry
         point not fused): tier 0's, compiled in the background once used often."""
-        self._late_calls += 1
-        if self._late_calls >= tiers.COMPILE_AFTER_CALLS and not self._fusing:
-            self._promote_fused(x, d)
+        self._late(x, d)
         return self._python_prepare(x, d, mode)
 
     def _late_prepare_adjoint(self, x, d):
-        self._late_calls += 1
-        if self._late_calls >= tiers.COMPILE_AFTER_CALLS and not self._fusing:
-            self._promote_fused(x, d)
+        """``prepare_adjoint`` on a compiled tier whose background compile did not compile
+        it (the adjoint method first used after the swap): tier 0's, as ``_late_prepare``."""
+        self._late(x, d)
         return self._python_prepare_adjoint(x, d)
+
+    def _late(self, x, d):
+        """One call on a compiled tier ran code of tier 0 (``prepare``, ``prepare_adjoint``,
+        a batch function or a kernel library entry point its background compile did not
+        compile: first used after the swap); after ``COMPILE_AFTER_CALLS`` such calls, a
+        background compile of everything the circuit has used (:meth:`_promote_late`)."""
+        if self._holds:
+            return
+        self._late_calls += 1
+        if self._late_calls >= tiers.COMPILE_AFTER_CALLS:
+            self._promote_late(x, d)
+
+    def _promote_late(self, x, d):
+        """A compiled tier's background compile of what the circuit has used since
+        (:meth:`_wanted`, the kernel twins it noted), unless one is running: its uses run on
+        tier 0's code until the swap, never compiled in the caller. Without a disk cache to
+        hand it over, the fused entry points and ``prepare`` compile here, as before."""
+        with self._lock:
+            job = self._job
+            if self.tier == "python" or (job is not None and job.is_alive()):
+                return
+            self._late_calls = 0
+            self._fusing = True
+            if tiers.background_possible(self.module):
+                self._start_job(x, d, need_prepare=True)
+            else:
+                self._ready = None
+                self._enter("fused" if self.fused else "module", _ENTRY_POINTS)
 
     def _compile_now(self, why):
         """Leave tier 0 for the module compiled in this process (numba compiles at the next
@@ -480,6 +535,7 @@ class Compiled:
             self._promoted = True
             if self.tier == "python":
                 tiers.say_compiling_here(why)
+                self._ready = None
                 self._enter("module")
         return self.module
 
@@ -493,7 +549,7 @@ class Compiled:
         names = [] if fused_only else ["prepare"]
         if "adjoint" in used and not fused_only:
             names.append("prepare_adjoint")
-        names += [n for n in ("batch", "batch_adjoint") if n in used]
+        names += [n for n in ("batch", "batch_adjoint", *tiers.BATCH_CALLS) if n in used]
         if not fused_only:  # the kernels the compiled tier calls, ready before the swap
             names += [name for name, use, k in zip(
                 ("kernel_value", "kernel_grad", "kernel_adjoint"), (0, 1, "adjoint"),
@@ -560,6 +616,7 @@ class Compiled:
             tiers.say_compiling_here(
                 "the disk cache is off or not writable (QSYM_CACHE=0, QSYM_CACHE_DIR), so "
                 "it cannot be compiled in the background")
+            self._ready = None
             self._enter("module")
 
     def _swap(self, ok, err, names, x, d, kernel_sigs=()):
@@ -574,10 +631,11 @@ class Compiled:
         tiers.run_calls(self.module, tiers.calls_for(names, self.module, x, d))
         tiers.compile_kernels(kernel_sigs)  # loaded from the disk cache the job filled
         fused = {name for name in _ENTRY_POINTS if f"fused_{name}" in names}
-        prepared = "prepare" in names
         with self._lock:
-            if self.tier in ("python", "module") or not self._prepared:
-                self._enter_compiled(fused | self._fused_names, prepared)
+            if self._ready is not None or self.tier == "python":
+                # (None on a compiled tier: everything compiles at its call here already)
+                self._ready = (self._ready or set()) | set(names) | set(kernel_sigs)
+            self._enter_compiled(fused | self._fused_names, "prepare" in names or self._prepared)
 
     def _counting(self, name):
         """``name`` on the module tier of a small circuit: fused after FUSE_AFTER_CALLS
@@ -605,6 +663,7 @@ class Compiled:
             if tiers.background_possible(self.module):
                 self._start_job(x, d, need_prepare=not self._prepared)
             else:
+                self._ready = None
                 self._enter("fused", _ENTRY_POINTS)  # numba compiles each at its next call
 
     def _start_job(self, x, d, need_prepare=False):
@@ -689,15 +748,19 @@ class Compiled:
         (:class:`qsym._shots.Sampler`, :mod:`qsym._second_order`): on tier 0, a call that
         runs a kernel's plain-Python twin puts its time on the promotion clock, as the
         exact entry points' twin calls do (:meth:`_timed`), at the inputs of the last
-        ``prepare``; the compiled kernels as they are."""
-        return self._timed_kernels(self._k_value)
+        ``prepare``; the compiled kernels as they are. On a compiled tier the same (a
+        circuit whose kernel calls are cheap in Python): a kernel its background compile
+        did not compile (a sampled answer, the state, a Hessian first asked after the
+        swap) runs as its twin and is compiled by a later one (:meth:`_late`), not in the
+        caller (issue #17); a kernel loaded or on disk runs compiled."""
+        return self._timed_kernels(self._k_python[0])
 
     @property
     def gradient_kernels(self):
         """:attr:`sampling_kernels` for calls the size of a parameter-shift gradient (an
         exact Hessian's gate-level gradients, :mod:`qsym._second_order`): the kernels the
-        gradient entry point runs on this tier, a twin's time on the promotion clock."""
-        return self._timed_kernels(self._k_grad)
+        gradient entry point runs on tier 0, a twin's time on the promotion clock."""
+        return self._timed_kernels(self._k_python[1])
 
     def _timed_kernels(self, k):
         if k is not tiers.KERNELS:
@@ -711,8 +774,9 @@ class Compiled:
         """A kernel twin called through :attr:`sampling_kernels` or :attr:`gradient_kernels`
         ran for ``seconds``: on the promotion clock, at the last ``prepare``'s inputs."""
         inputs = self._last_inputs
-        if inputs is not None:
-            self._kernel_seconds(seconds, *inputs)
+        if inputs is None:  # (a compiled prepare ran: any point makes the compile)
+            inputs = np.zeros(self.module.NUM_INPUTS), np.zeros(self.module.NUM_DATA)
+        self._kernel_seconds(seconds, *inputs)
 
     def value(self, x, d):
         """Measured values at flat inputs ``x`` and data ``d``."""
@@ -784,17 +848,20 @@ class Compiled:
         return X, np.ascontiguousarray(D)
 
     def _batch(self, used, name):
-        """The batch function ``name`` of the current tier (noting its use on tier 0)."""
+        """The batch function ``name`` of the current tier (noting its use on tier 0). On a
+        compiled tier, a batch whose code was not compiled with the circuit's (first used
+        after the swap) runs as on tier 0 and starts a background compile of it
+        (:meth:`_promote_late`): numba never compiles it in the caller (issue #17)."""
         ns = self._ns
-        if ns is not self._twin:
+        if ns is not self._twin and self._has_compiled(used) and self._has_compiled(name):
             return getattr(ns, name)
-        self._used.add(used)
-        fn = getattr(ns, name)
-        if self.tier != "python" and not self._fusing:  # a batch after a fused-only swap
-            self._promote_fused(np.zeros(self.module.NUM_INPUTS),
-                                np.zeros(self.module.NUM_DATA))
+        self._used.update((used, name))
+        fn = getattr(self._twin_ns(), name)
+        if self.tier != "python":  # a batch first used after the swap
+            self._promote_late(np.zeros(self.module.NUM_INPUTS),
+                               np.zeros(self.module.NUM_DATA))
 
-        if self.tier == "python" and tiers.batch_kernel_deferred(name):
+        if tiers.batch_kernel_deferred(name):
             fn = self._rows(name)
 
         def run(X, D):

@@ -127,7 +127,10 @@ def _combine(recipes, values, batch_size=None):
         if not uses and batch_size is not None:  # a constant of a broadcast tape: one per
             total = offset * anp.ones(batch_size)  # parameter set (PennyLane's)
         for k, c in uses:
-            total = total + (values[k] if c is None else c * values[k])
+            # a term's Jacobian (a tuple, one entry per parameter: a gradient transform's
+            # tapes split) is summed as one array, PennyLane's
+            v = anp.array(values[k]) if isinstance(values[k], tuple) else values[k]
+            total = total + (v if c is None else c * v)
         out.append(total)
     return out[0] if len(out) == 1 else tuple(out)
 

@@ -1698,6 +1698,9 @@ def eigvals_as_observables(tape):
 
 
 def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
+    expand = None if gradient is None else getattr(gradient[0], "expand_tape", None)
+    if expand is not None and any(isinstance(d, Box) for d in gate_parameters(tape)):
+        tape = expand(tape)  # before lowering: Adjoint(template) as PennyLane's Adjoint(g)s
     tape = eigvals_as_observables(lowered(tape))
     if not tape.measurements:  # nothing measured: no values (PennyLane's empty tuple)
         return ()

@@ -603,9 +603,16 @@ def calls_for(names, module, x, d):
             out.append(("fused_value_into", (x, d, np.empty(n_out))))
         elif name in ("fused_value_and_grad", "fused_value_and_grad_adjoint"):
             out.append((name + "_into", (x, d, np.empty(n_out), np.empty((n_out, n_in)))))
+        elif name in BATCH_CALLS:  # the batch function: its kernel library batch kernel too
+            out.append((name, (x[None, :].copy(), d[None, :].copy())))
         elif name in KERNEL_CALLS:
             out.append((name, (x, d)))
     return out
+
+
+# a circuit's batch functions (each calls ``_q_batch_prepare`` or its adjoint form, then
+# the kernel library's batch kernel of the same name): a background compile runs them
+BATCH_CALLS = ("batch_value", "batch_value_and_grad", "batch_value_and_grad_adjoint")
 
 
 # the kernel library entry points a circuit's compiled tier calls after its ``prepare``

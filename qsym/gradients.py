@@ -34,13 +34,14 @@ from . import rules as _rules
 from ._autodiff import trainable_indices
 from ._natural_gradient import get_aux_wire
 from ._metric_tapes import QNodeMetricTensor, metric_tensor
-from ._operations import expval, user_declares
+from ._operations import GateSequence, expval, user_declares
 from ._opmath import Pow
 from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
 from ._trace import outside_recordings
-from ._tapes import DEVICE_GRADIENT, QuantumScript, light_cone_params, tape_qnode
+from ._tapes import (DEVICE_GRADIENT, QuantumScript, light_cone_params, observable_parameters,
+                     tape_qnode)
 from . import _gaussian
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
                      RuleError)
@@ -1793,8 +1794,12 @@ def _classical_jacobians(qnode, args, kwargs, diff):
         def f(a, i=i):
             full = list(args)
             full[i] = a
-            ops = _templates_expanded(record(qnode.func, full, kwargs)[0].operations)
-            data = [p for op in ops for p in op.data]
+            recorded = record(qnode.func, full, kwargs)[0]
+            ops = _templates_expanded(recorded.operations)
+            # the gates' parameters, then the measured observables' (a Hamiltonian's
+            # coefficients: PennyLane's tape parameters, differentiated by the transform)
+            data = [p for op in ops for p in op.data] + [
+                p for m in recorded.measurements for p in observable_parameters(m)]
             boxed.update(k for k, d in enumerate(data) if isinstance(d, Box))
             if any(np.ndim(d) and _boxed(d) for d in data):
                 raise DifferentiationError(
@@ -2013,7 +2018,64 @@ def param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, fallback_
                   broadcast=broadcast)
     if fallback_fn is not None:
         kwargs["fallback_fn"] = fallback_fn
+    if isinstance(tape, QuantumScript) or _is_batch(tape):  # PennyLane's expansion first
+        return _dispatch(tape, _expanded_param_shift, {}, kwargs)
     return _dispatch(tape, _tape_param_shift, {"diff_method": "parameter-shift"}, kwargs, hybrid)
+
+
+def _opens(op) -> bool:
+    """Whether PennyLane's expansion opens ``op``: trainable, with a decomposition and a
+    ``grad_method`` of None (a template's, ``Adjoint``/``Controlled`` of one); an operator
+    qsym differentiates by a rule of its own without declaring one (``Evolution``) is not."""
+    return not _param_shift_stops(op) and (isinstance(op, GateSequence)
+                                           or hasattr(op, "grad_method"))
+
+
+def _opened(tape):
+    """A tape given to ``param_shift`` or ``finite_diff`` after PennyLane's expansion (their
+    ``expand_transform``, which PennyLane runs on a tape first): each trainable operator
+    without a gradient method (a template, ``Adjoint(AngleEmbedding)``) opened into gates
+    with one (``Adjoint(RX)``); anything else (a QNode, a batch) as it is.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> w = pnp.array([0.1, 0.2])
+    >>> t = qml.tape.QuantumScript([qml.adjoint(qml.AngleEmbedding(w, wires=[0, 1]))],
+    ...                            [qml.expval(qml.Z(0))])
+    >>> _opened(t).operations
+    [Adjoint(RX(0.2, wires=[1])), Adjoint(RX(0.1, wires=[0]))]
+    """
+    if not isinstance(tape, QuantumScript) or not any(map(_opens, tape.operations)):
+        return tape
+    batch, _ = _expand_transform_param_shift(tape)
+    return batch[0] if len(batch) == 1 else tape  # (observable terms split: qsym's own rule)
+
+
+def _expanded(tape, expand, tape_fn, **kwargs):
+    """PennyLane's transform of a tape with an ``expand_transform``: the expansion's tapes
+    (decomposed templates, one measurement per term of an observable with trainable
+    coefficients), each transformed by ``tape_fn``, and the expansion's processing of
+    their Jacobians. A tape the expansion leaves as it is goes to ``tape_fn`` itself.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> t = qml.tape.QuantumScript([qml.RX(pnp.array(0.3), 0)], [qml.expval(
+    ...     qml.Hamiltonian(pnp.array([2.0, 1.0]), [qml.Z(0), qml.X(0)]))])
+    >>> tapes, fn = _expanded(t, _expand_transform_param_shift, _tape_param_shift)
+    >>> len(tapes), round(float(fn(qml.execute(tapes, qml.device("default.qubit")))), 8)
+    (2, -0.59104041)
+    """
+    batch, expand_fn = expand(tape)
+    if len(batch) == 1 and batch[0] is tape:
+        return tape_fn(tape, **kwargs)
+    tapes, fn = _over_batch(batch, tape_fn, **kwargs)
+    return tapes, lambda results: expand_fn(fn(results))
+
+
+def _expanded_param_shift(tape, **kwargs):
+    """``param_shift`` of a tape: :func:`_expand_transform_param_shift`, then the shift
+    rules on each tape it gives."""
+    return _expanded(tape, _expand_transform_param_shift, _tape_param_shift, **kwargs)
 
 
 def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forward", f0=None,
@@ -2030,7 +2092,7 @@ def finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1, strategy="forwar
     """
     if _gaussian.is_cv(tape):  # a CV circuit (default.gaussian)
         return _gaussian.cv_finite_diff_transform(tape, argnum, h, approx_order, strategy)
-    return _dispatch(tape, _tape_finite_diff,
+    return _dispatch(_opened(tape), _tape_finite_diff,
                      {"diff_method": "finite-diff", "h": h, "approx_order": approx_order,
                       "strategy": strategy},
                      dict(argnum=argnum, h=h, approx_order=approx_order, n=n, strategy=strategy,
@@ -2064,8 +2126,21 @@ def _param_shift_stops(op) -> bool:
     if not getattr(op, "has_decomposition", False):
         return True
     if any(requires_grad(p) for p in getattr(op, "data", ()) or ()):
-        return getattr(op, "grad_method", None) is not None
+        return _expansion_grad_method(op) is not None
     return True
+
+
+def _expansion_grad_method(op):
+    """PennyLane's ``grad_method`` of ``op`` as ``param_shift``'s expansion reads it: a
+    template's None (it is opened), an operator of qsym's without one (``qml.evolve``'s
+    ``Evolution``, ``qml.exp``) ``"A"`` (kept: its generator's rule), else the operator's
+    own. (``qml.pow`` of a gate keeps qsym's ``"A"``: PennyLane opens ``RX(x)**2`` into an
+    ``RX(2x)`` whose angle is no longer trainable, qsym differentiates it by ``x``.)"""
+    from .templates import Template
+
+    if isinstance(op, Template) and not hasattr(op, "grad_method"):
+        return None
+    return getattr(op, "grad_method", "A")
 
 
 @transform
@@ -2094,7 +2169,13 @@ def _expand_transform_param_shift(tape, argnum=None, shifts=None, gradient_recip
                            stopping_condition=_param_shift_stops, strict=False)
     if any(requires_grad(d) for m in tape.measurements
            for d in getattr(getattr(m, "measured_obs", None), "data", ()) or ()):
-        batch, fn = split_to_single_terms(new)
+        try:
+            batch, fn = split_to_single_terms(new)
+        except RuntimeError as exc:  # PennyLane's ValueError
+            raise DifferentiationError(
+                "Can only differentiate Hamiltonian coefficients for expectations, not "
+                f"{tape.measurements} (qsym: measure the expectation value, or make the "
+                "coefficients requires_grad=False)") from exc
     else:
         batch = [new]
     if len(batch) > 1 or batch[0] is not tape:

@@ -94,7 +94,7 @@ class tensor(_np.ndarray):
     def __hash__(self):
         if self.ndim == 0:  # a scalar hashes as its number (a dict key, a wire label)
             return hash(self.item())
-        raise TypeError("unhashable type: 'tensor' (only 0-d tensors are hashable)")
+        raise TypeError("unhashable type: 'numpy.tensor' (only 0-d tensors are hashable)")
 
     def __repr__(self):
         # NumPy's repr of the subclass (its name, ``tensor(``, sets the indentation of
@@ -306,6 +306,9 @@ zeros_like = _creation("zeros_like")
 ones_like = _creation("ones_like")
 empty_like = _creation("empty_like")
 full_like = _creation("full_like")
+fromstring = _creation("fromstring")  # arrays read from text, bytes, a function (fromiter:
+frombuffer = _creation("frombuffer")  # with the array-building functions below)
+fromfunction = _creation("fromfunction")
 
 
 

@@ -230,6 +230,33 @@ def test_records():
     assert len(cv.__ops__) == 21 and len(cv.__obs__) == 7 and "QuadX" in cv.__obs__
 
 
+def test_a_users_class_takes_as_many_parameters_as_given():
+    # PennyLane's Operator.num_params default: the count passed (a class may fix it)
+    class Free(qml.operation.CVOperation):
+        num_wires = 1
+
+    assert Free(wires=1).num_params == 0 and Free(wires=1).data == ()
+    two = Free(0.1, 0.2, 5)  # the wires last, by position
+    assert two.num_params == 2 and two.data == (0.1, 0.2) and two.wires == Wires([5])
+
+    class Fixed(qml.operation.CVOperation):
+        num_wires = 1
+
+        @property
+        def num_params(self):
+            return 2
+
+    with pytest.raises(ValueError, match="1 parameters passed, 2 expected"):
+        Fixed(0.1, wires=0)
+    op = Free(wires=1)  # heisenberg_expand's checks on a record of no parameters
+    with pytest.raises(ValueError, match="do not exist on this device"):
+        op.heisenberg_expand(np.eye(3), Wires(["a", "b"]))
+    with pytest.raises(ValueError, match="wrong size"):
+        op.heisenberg_expand(np.eye(1), op.wires)
+    with pytest.raises(ValueError, match="order-1 and order-2"):
+        op.heisenberg_expand(np.zeros((3, 3, 3)), op.wires)
+
+
 def test_qubit_circuits_refuse_them():
     dev = qml.device("default.qubit", wires=1)
 

@@ -276,3 +276,115 @@ def test_tier_0_rows_give_the_batch_kernels_bits(monkeypatch, method):
         step[:, j] = h
         fd = (entry.batch_value(X + step, None) - entry.batch_value(X - step, None)) / (2 * h)
         assert np.allclose(values[2][:, :, j], fd, atol=1e-6)
+
+
+# A circuit promoted by its parameter-shift Jacobian, then used for the first time in every
+# other way (the adjoint method, values, a Hessian, batches, shots, broadcasting) and a
+# state circuit promoted by its states: each "use" prints the harness's verdict and, at the
+# end, a digest of its numbers' bits (compared with the same script run on tier 0 alone).
+_LATE = '''
+import hashlib
+import qsym._tiers as t
+t.COMPILE_AFTER_CALLS = 3
+A, B = 0.4, -0.7
+x = np.array([A, B], requires_grad=True)
+xx = onp.array([A, B])
+got = {}
+
+def use(name, fn, check):
+    run(name, lambda: got.setdefault(name, fn()), check)
+
+def digest(out):
+    h = hashlib.sha256()
+    for a in (out if isinstance(out, (tuple, list)) else [out]):
+        h.update(onp.ascontiguousarray(onp.asarray(a, dtype=complex)).tobytes())
+    return h.hexdigest()[:16]
+
+def circ(x):
+    qml.RX(x[0], wires=0)
+    qml.RY(x[1], wires=1)
+    qml.CNOT(wires=[0, 1])
+    qml.CRX(x[0] * x[1], wires=[1, 2])
+    return qml.expval(qml.PauliZ(1)), qml.var(qml.PauliX(2))
+
+def state(x):
+    qml.RX(x[0], wires=0)
+    qml.RY(x[1], wires=1)
+    return qml.state()
+
+dev = qml.device("default.qubit", wires=3, seed=8)
+c = qml.QNode(circ, dev, diff_method="parameter-shift")
+jac = qml.jacobian(lambda v: qml.math.hstack(c(v)))
+for _ in range(5):
+    jac(x)
+entry, _, _ = c.compiled((x,), {})
+s = qml.QNode(state, dev)
+for _ in range(5):
+    s(x)
+s_entry = s.compiled((x,), {}, derivatives=False)[0]
+print("tiers", entry.wait(), s_entry.wait(), flush=True)
+f = onp.cos(A) * onp.cos(B)
+g = [-onp.sin(A) * onp.cos(B), -onp.cos(A) * onp.sin(B)]
+h = [[-f, onp.sin(A) * onp.sin(B)], [onp.sin(A) * onp.sin(B), -f]]
+close = lambda a, b, tol=1e-12: onp.allclose(onp.asarray(a, dtype=float), b, atol=tol)
+d = onp.zeros(entry.module.NUM_DATA)
+X = onp.array([xx, -xx])
+assert close(entry.value_and_grad(xx, d)[0][:1], [f])
+rows = [entry.value_and_grad(v, d) for v in X]  # (the compiled rows: a second method)
+same = lambda r, b: close(r[0], rows[b][0]) and close(r[1], rows[b][1])
+use("adjoint after promotion", lambda: entry.value_and_grad_adjoint(xx, d),
+    lambda r: same(r, 0))
+use("value after promotion", lambda: c(x), lambda r: close(r, [f, 1]))
+use("hessian after promotion", lambda: qml.hessian(lambda v: c(v)[0])(x),
+    lambda r: close(r, h, 1e-10))
+use("batch after promotion", lambda: entry.batch_value_and_grad(X, d),
+    lambda r: all(same((r[0][b], r[1][b]), b) for b in (0, 1)))
+use("adjoint batch after promotion", lambda: entry.batch_value_and_grad_adjoint(X, d),
+    lambda r: all(same((r[0][b], r[1][b]), b) for b in (0, 1)))
+use("broadcast after promotion", lambda: c(np.array([[A, -A], [B, B]])),
+    lambda r: close(r[0], [f, f]))
+sd = 4 / onp.sqrt(4000)
+use("shots after promotion", lambda: qml.set_shots(c, 4000)(x),
+    lambda r: close(r[0], f, sd))
+use("shots jacobian after promotion",
+    lambda: qml.jacobian(lambda v: qml.set_shots(c, 4000)(v)[0])(x),
+    lambda r: close(r, g, 2 * sd))
+p = onp.kron([onp.cos(A / 2) ** 2, onp.sin(A / 2) ** 2], [onp.cos(B / 2) ** 2, onp.sin(B / 2) ** 2])
+use("state after promotion", lambda: s(x),
+    lambda r: close(onp.abs(r) ** 2, onp.kron(p, [1, 0])))
+for name, out in got.items():
+    print("bits", name, digest(out), flush=True)
+'''
+
+
+def test_first_uses_after_promotion_do_not_compile_in_the_caller(tmp_path):
+    """Issue #17: a use a promoted circuit had not made on tier 0 (the adjoint method, a
+    value, a Hessian, batches, broadcasting, shots; a state circuit's states) never compiles
+    in the caller: it runs tier 0's code (``prepare``'s twin, the kernels' twins) until a
+    later background compile adds it. The kernel library is seeded but for the kernels
+    these uses call (``program_state``, the Hessian's and the sampled gradient's
+    shift-term kernels, the batch kernels, the adjoint kernel): before, each compiled on
+    the calling thread (the state: ``program_state``, not noted on tier 0). The numbers
+    are bit for bit those of the same script on tier 0 alone (``QSYM_TIER=python``), and
+    right (closed forms)."""
+    from conftest import seed_kernel_cache
+
+    from qsym import _cache as cache
+
+    for folder in ("auto", "python"):
+        seed_kernel_cache(tmp_path / folder)
+        for name in ("program_state", "program_gate_gradient", "accumulate_terms",
+                     "shift_finish", "pauli_expvals", "batch_value",
+                     "batch_value_and_grad", "batch_value_and_grad_adjoint",
+                     "program_value_and_grad_adjoint"):
+            for f in cache.kernel_cache_dir(tmp_path / folder).glob(f"_kernels.{name}-*"):
+                f.unlink()
+    lines = _fresh(_LATE, tmp_path / "auto")
+    assert lines[0] in {f"tiers {a} {b}" for a in ("fused", "module")
+                        for b in ("fused", "module")}, lines
+    verdicts = [line for line in lines[1:] if not line.startswith("bits ")]
+    assert len(verdicts) == 9 and all(v.endswith(" ok") for v in verdicts), lines
+    reference = _fresh(_LATE, tmp_path / "python", QSYM_TIER="python")
+    assert reference[0] == "tiers python python", reference
+    bits = [line for line in lines if line.startswith("bits ")]
+    assert len(bits) == 9 and bits == [line for line in reference if line.startswith("bits ")]

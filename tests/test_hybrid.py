@@ -295,3 +295,41 @@ def test_jacobians_kept_for_the_backward_pass_are_bounded(monkeypatch):
     with qml.Tracker(dev2) as t:
         assert abs(qml.grad(cost)(x) - exact) < 1e-12
     assert t.totals["executions"] == len(data) + 2
+
+
+def test_hybrid_gradients_of_one_qnode_from_several_threads():
+    """Threads differentiating costs of one QNode at their own points each get their own
+    point's gradient (the kept Jacobians are keyed by the exact inputs)."""
+    import threading
+
+    @qml.qnode(dev1)
+    def node(x, d):
+        qml.RX(d, wires=0)
+        qml.RY(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    def cost(x, data):
+        return sum(node(x, d) ** 2 for d in data)
+
+    def by_hand(x, data):  # <Z> = cos(d) cos(x); d/dx cos^2 = -2 cos^2(d) cos x sin x
+        return sum(-2 * onp.cos(d) ** 2 * onp.cos(x) * onp.sin(x) for d in data)
+
+    errors = []
+
+    def work(k):
+        try:
+            data = [0.1 * k, 0.2 * k, 0.05 + 0.1 * k]
+            for i in range(40):
+                x = np.array(0.3 + 0.01 * i + k, requires_grad=True)
+                g = qml.grad(cost)(x, data)
+                if abs(float(g) - by_hand(float(x), data)) > 1e-12:
+                    errors.append((k, i, float(g), by_hand(float(x), data)))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

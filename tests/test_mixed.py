@@ -143,6 +143,39 @@ def test_pauli_error_and_qubit_channel():
     assert all(onp.allclose(a, b) for a, b in zip(op.kraus_matrices(), K))
 
 
+def test_a_users_channel_class_gives_its_own_kraus_matrices():
+    # PennyLane's Channel subclass: parameters as given, Kraus matrices from its own
+    # compute_kraus_matrices; a circuit refuses it (qsym's simulator runs its table's)
+    class Flip(qml.operation.Channel):
+        num_wires = 1
+        grad_method = "F"
+
+        @staticmethod
+        def compute_kraus_matrices(p):
+            return [onp.sqrt(p) * X, onp.sqrt(1 - p) * I2]
+
+    op = Flip(0.1, wires=0)
+    assert op.name == "Flip" and op.num_params == 1 and op.data == (0.1,)
+    assert op.wires == qml.wires.Wires([0]) and Flip(0.3, 2).wires == qml.wires.Wires([2])
+    ks = op.kraus_matrices()
+    onp.testing.assert_allclose(ks[0], [[0, onp.sqrt(0.1)], [onp.sqrt(0.1), 0]])
+    onp.testing.assert_allclose(ks[1], onp.sqrt(0.9) * I2)
+
+    class Bare(qml.operation.Channel):
+        num_wires = 1
+
+    with pytest.raises(NotImplementedError):
+        Bare(0.1, wires=0).kraus_matrices()
+
+    @qml.qnode(qml.device("default.mixed", wires=1))
+    def c():
+        Flip(0.1, wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.errors.GateError, match="QubitChannel"):
+        c()
+
+
 @pytest.mark.filterwarnings("error")
 def test_complex_kraus_matrices_on_a_tape_run_exactly_and_quietly():
     """A tape's QubitChannel of complex Kraus matrices (a Y error): <Y> after RX(t) is

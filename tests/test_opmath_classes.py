@@ -811,6 +811,19 @@ def test_an_operator_scaled_by_an_array_is_a_batched_sprod():
     for H in (qml.X(0) * scalar + qml.Z(0), (qml.X(0) * scalar) @ qml.Z(1)):
         with pytest.raises(MeasurementError, match="batched"):
             circuit(H)
+
+
+def test_a_batched_scalar_of_a_broadcast_base_must_match_its_batch():
+    """PennyLane's ``SProd.batch_size``: a batched scalar times a broadcast base has the
+    common batch size; different sizes raise (it returned the scalar's, silently)."""
+    base = qml.RX(onp.array([1.2, 2.3, 3.4]), 0)
+    assert qml.s_prod(onp.array([0.1, 1.2, 2.3]), base).batch_size == 3
+    assert qml.s_prod(2.0, base).batch_size == 3
+    assert qml.s_prod(onp.array([0.1, 1.2]), qml.RX(0.3, 0)).batch_size == 2
+    with pytest.raises(ValueError, match="broadcasted dimensions do not match: 4, 3"):
+        _ = qml.s_prod(onp.array([0.1, 1.2, 2.3, 3.4]), base).batch_size
+
+
 @pytest.mark.parametrize("nest", [
     lambda op: qml.prod(qml.I(0), op), lambda op: qml.sum(op, qml.RY(0.2, wires=1)),
     lambda op: qml.s_prod(1, op)])

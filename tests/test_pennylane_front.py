@@ -240,6 +240,21 @@ def test_numpy_creation_functions_return_tensors():
     assert qml.grad(lambda p: np.sum(np.cos(p)))(np.zeros(2)) == pytest.approx([0.0, 0.0])
 
 
+def test_numpy_arrays_read_from_text_bytes_iterables_and_functions_are_tensors():
+    made = {"fromstring": np.fromstring("5, 4, 1, 2", dtype=int, sep=","),
+            "frombuffer": np.frombuffer(bytes([5, 4, 1, 2]), dtype=onp.uint8),
+            "fromiter": np.fromiter(iter([5, 4, 1, 2]), dtype=int)}
+    for name, t in made.items():
+        assert isinstance(t, np.tensor) and t.requires_grad, name
+        assert onp.array_equal(t, [5, 4, 1, 2]), name
+    grid = np.fromfunction(lambda i, j: i + 2 * j, (2, 2))
+    assert isinstance(grid, np.tensor) and onp.array_equal(grid, [[0, 2], [1, 3]])
+    assert not np.fromstring("1 2", sep=" ", requires_grad=False).requires_grad
+    assert not np.fromiter([1, 1, 2], dtype=float, requires_grad=False).requires_grad
+    with pytest.raises(TypeError, match=r"unhashable type: 'numpy\.tensor'"):
+        set(np.array([[1, 2], [3, 4]]))
+
+
 # --- qml.math --------------------------------------------------------------------------------
 def test_math():
     m = qml.math
