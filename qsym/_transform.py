@@ -1026,7 +1026,7 @@ def _tape_and_result(qnode, args, kwargs):
     # tape's mid-circuit measurements
     return type(tape)(list(tape.operations), list(tape.measurements),
                       shots if isinstance(shots, Shots) else Shots(shots),
-                      trainable_positions(tape.get_parameters(trainable_only=False))), result
+                      trainable_positions(gate_parameters(tape))), result
 
 
 def trainable_positions(params) -> list:

@@ -487,25 +487,6 @@ def test_arithmetic_hyperparameters_and_the_product_rule():
     assert sol.resource_estimate(op).gate_counts == {rep(qml.S): 2, rep(qml.T): 1, rep(qml.Y): 1}
 
 
-def test_qnode_tape_counts_trainable_observable_parameters():
-    """PennyLane's QNode tape: the trainable parameters are every tensor with
-    ``requires_grad`` among the tape's parameters, the observables' included (the matrix
-    of a ``qml.Hermitian`` in a product is parameter 1, after the gate's)."""
-    dev = qml.device("default.qubit", wires=2)
-
-    @qml.qnode(dev)
-    def circuit(x, U):
-        qml.RX(x, 0)
-        return qml.expval(qml.prod(qml.Hermitian(U, 0), qml.PauliX(1)))
-
-    x = qml.numpy.array(0.1, requires_grad=False)
-    U = qml.numpy.array([[1.0, 0.0], [0.0, -1.0]], requires_grad=True)
-    assert qml.workflow.construct_tape(circuit)(x, U).trainable_params == [1]
-    x = qml.numpy.array(0.1, requires_grad=True)
-    assert qml.workflow.construct_tape(circuit)(x, U).trainable_params == [0, 1]
-    assert onp.isclose(circuit(x, U), 0.0)  # <Z0 X1> on |psi>|0>: 0
-
-
 def test_equal_hilbert_schmidt_by_its_u_and_v_operators():
     """PennyLane compares two ``HilbertSchmidt`` by their data and the operators of U and
     V (hyperparameters), not their wires: replacing U's operators makes them equal."""
