@@ -375,8 +375,12 @@ def validate(c: Circuit) -> Circuit:
             if _not_real(sp.sympify(coeff)):
                 raise MeasurementError(
                     f"observable coefficient {coeff} is not real: the observable is not "
-                    "Hermitian (a product of Paulis on the same wire gives an imaginary "
-                    "coefficient; check the order of @ products)"
+                    "Hermitian, and qsym measures Hermitian observables only (PennyLane "
+                    "returns a complex expectation value here). For a complex multiple "
+                    "c * O measure O and multiply the result by c; for a general A, measure "
+                    "(A + A^dagger)/2 and (A - A^dagger)/2j and combine them as re + 1j * im "
+                    "(a product of Paulis on the same wire gives an imaginary coefficient: "
+                    "check the order of @ products)"
                 )
     return c
 

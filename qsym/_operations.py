@@ -2133,7 +2133,7 @@ def _compare_controlled(op1, op2, check_interface, check_trainability, rtol, ato
     if c1 != c2:
         return f"op1 and op2 have different control dictionaries. Got {c1} and {c2}"
     why = compare(h1["base"], h2["base"], check_interface, check_trainability, rtol, atol)
-    return True if why is True else f"op1 and op2 have different base operations. {why}"
+    return True if why is True else f"op1 and op2 have different base operations because {why}"
 
 
 def _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol):
@@ -2173,13 +2173,25 @@ def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
         return _compare_controlled(op1, op2, check_interface, check_trainability, rtol, atol)
     if "base" in dict(op1.hyper) and "base" in dict(op2.hyper):  # Adjoint, Pow, SymbolicOp
         return _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol)
+    if op1.name == "MultiControlledX":  # (PennyLane's ControlledOp: controls in any order)
+        h1, h2 = op1.hyperparameters, op2.hyperparameters
+        c1, c2 = (dict(zip(h["control_wires"], map(bool, h["control_values"]))) for h in (h1, h2))
+        if c1 != c2:
+            return f"op1 and op2 have different control dictionaries. Got {c1} and {c2}"
+        if list(op1.wires)[-1:] != list(op2.wires)[-1:]:
+            return (f"op1 and op2 have different base operations because op1 and op2 have "
+                    f"different wires. Got {list(op1.wires)[-1:]} and {list(op2.wires)[-1:]}.")
+        if list(h1["work_wires"]) != list(h2["work_wires"]):
+            return f"op1 and op2 have different work wires. Got {h1['work_wires']} and {h2['work_wires']}"
+        return True
     if list(op1.wires) != list(op2.wires):
         return f"op1 and op2 have different wires. Got {list(op1.wires)} and {list(op2.wires)}."
     h1, h2 = dict(op1.hyper), dict(op2.hyper)
     if h1.keys() != h2.keys() or not all(
             compare(h1[k], h2[k], check_interface, check_trainability, rtol, atol) is True
             if isinstance(h1[k], (Operation, GateSequence, Observable)) else _same_number(h1[k], h2[k], 0, 0)
-            if not isinstance(h1[k], (str, tuple)) else h1[k] == h2[k] for k in h1):
+            if not isinstance(h1[k], (str, tuple)) and None not in (h1[k], h2[k])
+            else h1[k] == h2[k] for k in h1):
         return f"The hyperparameters are not equal for op1 and op2.\nGot {h1}\n and {h2}."
     if len(op1.params) != len(op2.params) or not all(
             _same_number(a, b, rtol, atol) for a, b in zip(op1.params, op2.params)):
@@ -2239,12 +2251,52 @@ def _compare_operands(o1, o2, rtol, atol):
     return True
 
 
-def _compare_observables(o1, o2, rtol, atol):
+def _compare_observables(o1, o2, rtol, atol, check_interface=True, check_trainability=True):
+    if type(o1) is type(o2) and isinstance(o1, Hermitian):  # by the matrices (PennyLane's data)
+        if list(o1.wires) != list(o2.wires):
+            return f"op1 and op2 have different wires. Got {list(o1.wires)} and {list(o2.wires)}."
+        m1, m2 = (np.asarray(o._matrix) for o in (o1, o2))
+        if m1.shape != m2.shape or not np.allclose(m1, m2, rtol=rtol, atol=atol):
+            return f"op1 and op2 have different data.\nGot {o1.data} and {o2.data}"
+    else:
+        why = _compare_pauli_terms(o1, o2, rtol, atol)
+        if why is not True:
+            return why
+    data1, data2 = _observable_data(o1), _observable_data(o2)
+    if len(data1) == len(data2):  # (PennyLane's: the parameters' interfaces and trainability)
+        return _interfaces_then_trainability(data1, data2, check_interface,
+                                             check_trainability) or True
+    return True
+
+
+def _interfaces_then_trainability(data1, data2, check_interface, check_trainability):
+    """Why two operators' parameters differ, the interfaces checked first (PennyLane's
+    order for scalar products and exponentials), or None."""
+    for flags in ((check_interface, False), (False, check_trainability)):
+        for a, b in zip(data1, data2):
+            why = parameters_differ(a, b, *flags)
+            if why is not None:
+                return why
+    return None
+
+
+def _observable_data(o) -> tuple:
+    try:
+        return tuple(o.data)
+    except (AttributeError, TypeError, MeasurementError):  # (a qsym Pauli sum of traced terms)
+        return ()
+
+
+def _compare_pauli_terms(o1, o2, rtol, atol):
     try:
         o1.terms, o2.terms
     except MatrixUndefinedError:  # operands of your own without a matrix: no Pauli form
         return _compare_operands(o1, o2, rtol, atol)
     w1, w2 = set(o1.terms), set(o2.terms)
+    if w1 != w2 and all(type(o).__name__ in ("Sum", "LinearCombination") for o in (o1, o2)) \
+            and len(o1.operands) != len(o2.operands):  # (PennyLane's message for sums)
+        return ("op1 and op2 have different number of operands. Got "
+                f"{len(o1.operands)} and {len(o2.operands)}")
     if w1 != w2:
         return ("op1 and op2 have different operands because their Pauli words differ: "
                 f"{sorted(map(repr, w1 ^ w2))}")
@@ -2287,7 +2339,7 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
             return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
         return _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol)
     if isinstance(op1, Observable) and isinstance(op2, Observable):
-        return _compare_observables(op1, op2, rtol, atol)
+        return _compare_observables(op1, op2, rtol, atol, check_interface, check_trainability)
     if isinstance(op1, GateSequence) and isinstance(op2, GateSequence):
         return _compare_templates(op1, op2, check_interface, check_trainability, rtol, atol)
     if isinstance(op1, MeasurementProcess) and isinstance(op2, MeasurementProcess):
@@ -2300,6 +2352,10 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         return pauli
     if type(op1) is not type(op2):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+    if type(op1).__name__ == "MidMeasure":  # (qsym._mcm's: wires, meas_uid, reset, postselect)
+        return True if op1 == op2 else (
+            "op1 and op2 are different mid-circuit measurements (wires, meas_uid, reset or "
+            f"postselect). Got {op1!r} and {op2!r}")
     if getattr(op1, "is_measurement_value", False):  # measure(0) * measure(1), ...
         return _compare_measurement_values(op1, op2)
     if {"meas_val", "base"} <= set(getattr(op1, "hyperparameters", ())):  # qml.cond's ops
@@ -2310,11 +2366,16 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
     if "measurement" in getattr(op1, "hyperparameters", ()):  # qml.Snapshot
         return _compare_snapshots(op1, op2, check_interface, check_trainability, rtol, atol)
     if all(hasattr(op1, a) for a in ("base", "coeff", "num_steps")):  # qml.exp, qml.evolve
+        why = _interfaces_then_trainability(op1.data, op2.data, check_interface, check_trainability)
+        if why is not None:
+            return why
+        if not _same_number(op1.coeff, op2.coeff, rtol, atol):
+            return f"op1 and op2 have different coefficients. Got {op1.coeff} and {op2.coeff}"
         if len(op1.data) != len(op2.data) or not all(
                 _same_number(a, b, rtol, atol) for a, b in zip(op1.data, op2.data)):
             return f"op1 and op2 have different data.\nGot {op1.data} and {op2.data}"
         why = compare(op1.base, op2.base, check_interface, check_trainability, rtol, atol)
-        return True if why is True else f"op1 and op2 have different bases. {why}"
+        return True if why is True else f"op1 and op2 have different base operations because {why}"
     if hasattr(op1, "heisenberg_expand"):  # qml.ops.cv operations and templates (qsym._cv)
         return _compare_cv(op1, op2, rtol, atol)
     raise GateError(f"qml.equal compares gates, observables, measurements and tapes; got {op1!r}")
@@ -2447,6 +2508,9 @@ def _compare_templates(t1, t2, check_interface, check_trainability, rtol, atol):
     data (to ``rtol``/``atol``) and hyperparameters."""
     if type(t1) is not type(t2):
         return f"op1 and op2 are of different types.  Got {type(t1)} and {type(t2)}."
+    special = _TEMPLATE_COMPARISONS.get(type(t1).__name__)
+    if special is not None:  # PennyLane's own comparisons (and messages) of these templates
+        return special(t1, t2, check_interface, check_trainability, rtol, atol)
     if list(t1.wires) != list(t2.wires):
         return f"op1 and op2 have different wires. Got {list(t1.wires)} and {list(t2.wires)}."
     d1, d2 = tuple(getattr(t1, "data", ())), tuple(getattr(t2, "data", ()))
@@ -2456,6 +2520,74 @@ def _compare_templates(t1, t2, check_interface, check_trainability, rtol, atol):
     if set(h1) != set(h2) or not all(_same_value(h1[k], h2[k], rtol, atol) for k in h1):
         return f"The hyperparameters are not equal for op1 and op2.\nGot {h1}\n and {h2}."
     return True
+
+
+def _compare_hilbert_schmidt(t1, t2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of two ``HilbertSchmidt`` operators: their data (values, then
+    trainability, then interfaces) and the operators of ``U`` and of ``V`` (their
+    hyperparameters, a tape's operations), one by one; not their wires."""
+    d1, d2 = tuple(t1.data), tuple(t2.data)
+    if not all(_same_value(a, b, rtol, atol) for a, b in zip(d1, d2)):
+        return f"op1 and op2 have different data.\nGot {d1} and {d2}"
+    for a, b in zip(d1, d2):
+        why = parameters_differ(a, b, check_interface, check_trainability)
+        if why is not None:
+            return why
+    for key in ("U", "V"):
+        ops1, ops2 = (list(getattr(h, "operations", h)) for h in
+                      (t1.hyperparameters[key], t2.hyperparameters[key]))
+        if len(ops1) != len(ops2):
+            return f"op1 and op2 have different numbers of {key} operators."
+        for a, b in zip(ops1, ops2):
+            why = compare(a, b, check_interface, check_trainability, rtol, atol)
+            if why is not True:
+                return f"op1 and op2 have different {key} operators: {why}"
+    return True
+
+
+def _compare_controlled_sequence(t1, t2, *args):
+    if list(t1.wires) != list(t2.wires):
+        return f"op1 and op2 have different wires. Got {t1.wires} and {t2.wires}."
+    if t1.arithmetic_depth != t2.arithmetic_depth:
+        return ("op1 and op2 have different arithmetic depths. Got "
+                f"{t1.arithmetic_depth} and {t2.arithmetic_depth}")
+    why = compare(t1.base, t2.base, *args)
+    return True if why is True else f"op1 and op2 have different base operations because {why}"
+
+
+def _compare_select(t1, t2, *args):
+    h1, h2 = t1.hyperparameters, t2.hyperparameters
+    if list(h1["control"]) != list(h2["control"]):
+        return f"op1 and op2 have different control wires. Got {h1['control']} and {h2['control']}."
+    if len(h1["ops"]) != len(h2["ops"]):
+        return ("op1 and op2 have different number of target operators. Got "
+                f"{len(h1['ops'])} and {len(h2['ops'])}.")
+    for idx, (a, b) in enumerate(zip(h1["ops"], h2["ops"])):
+        why = compare(a, b, *args)
+        if why is not True:
+            return f"got different operations at index {idx}: {a} and {b}. They differ because {why}."
+    return True
+
+
+def _compare_qsvt(t1, t2, *args):
+    h1, h2 = t1.hyperparameters, t2.hyperparameters
+    if compare(h1["UA"], h2["UA"], *args) is not True:
+        return f"op1 and op2 have different block encodings UA. Got {h1['UA']} and {h2['UA']}."
+    p1, p2 = list(h1["projectors"]), list(h2["projectors"])
+    if len(p1) != len(p2):
+        return f"op1 and op2 have a different number of projectors. Got {p1} and {p2}."
+    for i, (a, b) in enumerate(zip(p1, p2)):
+        why = compare(a, b, *args)
+        if why is not True:
+            return (f"op1 and op2 have different projectors at position {i}. Got {a} and {b}, "
+                    f"which differ: {why}.")
+    return True
+
+
+_TEMPLATE_COMPARISONS = {"HilbertSchmidt": _compare_hilbert_schmidt,
+                         "LocalHilbertSchmidt": _compare_hilbert_schmidt,
+                         "ControlledSequence": _compare_controlled_sequence,
+                         "Select": _compare_select, "QSVT": _compare_qsvt}
 
 
 def _is_tape(obj) -> bool:
@@ -3743,6 +3875,19 @@ class _Arithmetic(Observable):
         """PennyLane's ``CompositeOp.has_matrix``: whether every operand has a matrix."""
         return all(bool(getattr(o, "has_matrix", True)) for o in self.operands)
 
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's: ``{"operands": ...}`` of a product or sum (a linear combination's
+        as its terms ``c * o``), ``{"base": ...}`` of a scalar product; a new dict.
+
+        >>> import qsym as qml
+        >>> (qml.S(0) @ qml.S(1)).hyperparameters, (2 * qml.X(0)).hyperparameters
+        ({'operands': (S(0), S(1))}, {'base': X(0)})
+        """
+        if isinstance(self, SProd):
+            return {"base": self.base}
+        return {"operands": tuple(self.operands)}
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         guard_nesting(cls)  # PennyLane's: deep nesting raises a RuntimeError saying what to do
@@ -3929,8 +4074,16 @@ class _Arithmetic(Observable):
 
     def eigvals(self) -> np.ndarray:
         """The eigenvalues, as ``qml.eigvals`` gives them (PennyLane's order); of one Pauli
-        word exactly (its signs, as PennyLane's product of the factors' eigenvalues)."""
-        if self._merged is not None and len(self.terms) == 1 and self._pauli_exact():
+        word exactly (its signs, as PennyLane's product of the factors' eigenvalues); a
+        sum of several operands on one wire by its matrix (``X(0) + X(0)``: ``[-2, 2]``,
+        ascending, as PennyLane's eigendecomposition).
+
+        >>> import qsym as qml
+        >>> (qml.X(0) @ qml.Z(1)).eigvals(), (qml.X(0) + qml.X(0)).eigvals()
+        (array([ 1., -1., -1.,  1.]), array([-2.,  2.]))
+        """
+        if self._merged is not None and len(self.terms) == 1 and self._pauli_exact() and not (
+                isinstance(self, Sum) and len(self.operands) > 1):
             return _basis_eigvals(self)[1]
         return METHODS["eigvals"](self)
 
@@ -3952,7 +4105,12 @@ class _Arithmetic(Observable):
             if missing:
                 raise WireError(f"wire_order {order} misses the operator's wires {missing}")
             return pauli_sum_sparse(self.terms, order or [0], format)
-        return sparse_of(self.matrix(wire_order=wire_order), format)
+        try:
+            return sparse_of(self.matrix(wire_order=wire_order), format)
+        except MatrixUndefinedError:
+            for o in self.operands:  # an operand's own refusal first (PennyLane's
+                o.sparse_matrix()  # SparseMatrixUndefinedError of a factor)
+            raise
 
     @property
     def parameters(self) -> list:
@@ -4120,6 +4278,24 @@ class Prod(_Arithmetic):
         if grouped is None or _has_pauli_rep(self):
             return super().simplify()
         return grouped(self)
+
+    resource_keys = frozenset({"resources"})  # PennyLane's: the factors' resource forms
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's ``{"resources": {resource_rep: count}}`` of the factors (what its
+        decomposition rule, the factors applied last first, costs).
+
+        >>> import qsym as qml
+        >>> (qml.X(0) @ qml.Y(1) @ qml.X(2)).resource_params
+        {'resources': {PauliX: 2, PauliY: 1}}
+        """
+        rep = METHODS["resource_rep"]  # qsym.decomposition's (registered there)
+        counts: dict = {}
+        for o in self.operands:
+            key = rep(type(o), **(getattr(o, "resource_params", None) or {}))
+            counts[key] = counts.get(key, 0) + 1
+        return {"resources": counts}
 
     def __init__(self, *factors, id=None, _flat=False):
         ops = []
@@ -4495,6 +4671,8 @@ class SProd(_Arithmetic):
         ([1.5], [CNOT(wires=[0, 1])])
         >>> qml.s_prod(2, qml.X(0) + 0.5 * qml.Z(1)).terms()
         ([2.0, 1.0], [X(0), Z(1)])
+        >>> qml.s_prod(2, qml.X(0) + qml.Hadamard(1)).terms()
+        ([2.0, 2.0], [X(0), H(1)])
         """
         if batched_scalar(self.scalar):
             raise MeasurementError(
@@ -4502,9 +4680,13 @@ class SProd(_Arithmetic):
                 "scalar multiple (PennyLane's batched SProd) has a matrix per scalar, no Pauli "
                 "sum to measure; measure each multiple, or scale the result")
         merged = _Arithmetic.terms.fget(self)
-        if isinstance(self.base, _Arithmetic):
+        if isinstance(self.base, _Arithmetic) and getattr(self.base, "pauli_rep", None) is not None:
             return merged
         out = _Terms(merged)
+        if isinstance(self.base, _Arithmetic):  # no pauli_rep: the base's terms() scaled
+            coeffs, ops = self.base.terms()
+            out.written = ([self.scalar * c for c in coeffs], list(ops))
+            return out
         out.written = ([self.scalar], [self.base])
         return out
 
@@ -4887,10 +5069,14 @@ class LinearCombination(Sum):
             if set(self.wires) & set(other.wires):
                 raise MeasurementError("LinearCombinations can only be multiplied together if "
                                        "they act on different sets of wires")
-            return LinearCombination([a * b for a in self._coeffs for b in other._coeffs],
-                                     [Prod(a, b, _flat=True) for a in self._ops for b in other._ops])
+            out = LinearCombination([a * b for a in self._coeffs for b in other._coeffs],
+                                    [Prod(a, b, _flat=True) for a in self._ops for b in other._ops])
+            take_over(out, (self, other))  # PennyLane's queue: the factors leave, the product joins
+            return out
         if isinstance(other, OPERATORS) and _depth(other) == 0:
-            return LinearCombination(list(self._coeffs), [Prod(o, other, _flat=True) for o in self._ops])
+            out = LinearCombination(list(self._coeffs), [Prod(o, other, _flat=True) for o in self._ops])
+            take_over(out, (self, other))
+            return out
         if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rmatmul__
             return NotImplemented
         return Observable.__matmul__(self, other)
@@ -6622,6 +6808,8 @@ def probs(wires=None, op=None) -> MeasurementProcess:
         tape = active_tape()
         if tape is not None:
             tape.measured(getattr(op, "_gates", ()))
+            if not isinstance(op, Operation):  # a product or sum: it leaves the user's queue
+                take_over(mp, (op,))
         return mp
     if wires is not None and not wires_tuple(wires):
         raise MeasurementError("Cannot set an empty list of wires. (qml.probs(): every wire)")

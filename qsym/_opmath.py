@@ -110,24 +110,49 @@ def _check_operands(fn: str, ops) -> None:
         raise MeasurementError(
             f"qml.{fn} of a function (of the gates it applies) is not supported; "
             "apply the gates in the circuit, or give operators")
+    if fn == "prod" and len(ops) == 1 and not isinstance(ops[0], (Operation, Observable)):
+        raise ArgumentError(  # (PennyLane's TypeError and words)
+            f"Unexpected argument of type {type(ops[0]).__name__} passed to qp.prod "
+            "(qml.prod takes operators, or one quantum function)")
+
+
+def _operator_leaves(tree) -> list:
+    """The operators among the leaves of nested tuples, lists and dicts."""
+    if isinstance(tree, (tuple, list)):
+        return [o for t in tree for o in _operator_leaves(t)]
+    if isinstance(tree, dict):
+        return _operator_leaves(list(tree.values()))
+    return [tree] if isinstance(tree, (Operation, Observable)) else []
 
 
 def _prod_of_function(fn, id, lazy):
-    """``qml.prod(qfunc)``: a function giving the product of the gates ``qfunc`` makes
-    (outside a circuit), the last one first, as PennyLane."""
+    """``qml.prod(qfunc)``: a function giving the product of the operators ``qfunc``
+    queues, the last one first, as PennyLane (the operators as queued: a product made
+    there is one factor, flattened with ``lazy=False``; in a user's queue the operators
+    passed as arguments leave it, and the product, or the one operator, is queued)."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         tape = active_tape()
-        if tape is not None:  # in a circuit: the gates made here, applied unless used
+        if tape is not None and tape.log is None:  # in a circuit: applied unless used
             start = len(tape.items)
             fn(*args, **kwargs)
             ops = [op for op in tape.items[start:] if isinstance(op, Operation)]
             if len(ops) == 1:
                 return ops[0]
             return Prod(*ops[::-1], id=id, _flat=not lazy)
-        ops = _record(fn, args, kwargs)
-        return ops[0] if len(ops) == 1 else Prod(*ops[::-1], id=id, _flat=not lazy)
+        if tape is not None:
+            tape.unqueue(_operator_leaves((args, kwargs)))
+        with AnnotatedQueue() as q:
+            fn(*args, **kwargs)
+        ops = [op for op in q.queue if isinstance(op, (Operation, Observable))]
+        if len(ops) != 1:
+            return Prod(*ops[::-1], id=id, _flat=not lazy)
+        if tape is not None:  # (PennyLane's qml.apply: a copy queued)
+            with not_recording():
+                ops[0] = copy.copy(ops[0])
+            tape.log.append(ops[0])
+        return ops[0]
 
     return wrapper
 
@@ -2728,6 +2753,15 @@ class ControlledSequence(Template):
     def label_data(self) -> tuple:
         """PennyLane's data: the parameters of the operators it powers."""
         return tuple(p for g in self.base_ops for p in g.parameters)
+
+    @property
+    def arithmetic_depth(self) -> int:
+        """PennyLane's (a ``SymbolicOp``): one more than the base's.
+
+        >>> ControlledSequence(GATE_CLASSES["PauliX"](0), control=[2]).arithmetic_depth
+        1
+        """
+        return 1 + getattr(self.base, "arithmetic_depth", 0)
 
     def __init__(self, base, control, id=None):
         self.base_ops = _powered_ops(base, "ControlledSequence: base")

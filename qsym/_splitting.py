@@ -57,21 +57,54 @@ def single_terms(tape):
     """
     terms, index, recipes = [], {}, []
     for m in tape.measurements:
-        parts = ([((), m, None)] if not _is_sum(m) else
-                 [(word, None, c) for word, c in m.measured_obs.terms.items()])
+        parts = _operand_terms(m)
+        if parts is None:
+            parts = ([(_key(m), m, None)] if not _is_sum(m) else
+                     [(("word", word), None, c) for word, c in m.measured_obs.terms.items()])
         offset, uses = 0, []
-        for word, whole, coeff in parts:
-            if whole is None and not word:
+        for key, whole, coeff in parts:
+            if key == ("word", ()):
                 offset = offset + coeff
                 continue
-            key = ("word", word) if whole is None else _key(whole)
             if key not in index:
                 index[key] = len(terms)
                 with detached():
-                    terms.append(whole if whole is not None else expval(Observable({word: 1})))
+                    terms.append(whole if whole is not None else expval(Observable({key[1]: 1})))
             uses.append((index[key], coeff))
         recipes.append((offset, uses))
     return terms, recipes
+
+
+def _operand_terms(m):
+    """PennyLane's split of the expectation of a sum, product or scalar multiple written
+    without a ``pauli_rep`` (a Hadamard, a projector, a Hermitian among its operands): its
+    ``terms()`` as written, ``[(key, measurement, coefficient), ...]`` (a Pauli word by its
+    word, measured as :func:`single_terms` measures words; an identity as a constant; any
+    other operator's expectation as it is, equal operators measured once); None for every
+    other measurement (a Pauli sum is split by its words)."""
+    from ._operations import Identity, Prod, SProd, Sum
+
+    obs = m.obs if m.kind == "expval" else None
+    if not isinstance(obs, (Sum, Prod, SProd)) or obs.pauli_rep is not None:
+        return None
+    coeffs, ops = obs.terms()
+    parts = []
+    with detached():
+        for c, o in zip(coeffs, ops):
+            rep = getattr(o, "pauli_rep", None)
+            if isinstance(o, Identity):
+                parts.append((("word", ()), None, c))
+            elif rep is not None and len(rep) == 1 and _unit_rep(rep):
+                parts.append((("word", next(iter(as_observable(o).terms))), None, c))
+            else:
+                parts.append((("op", o.hash), expval(o), c))
+    return parts
+
+
+def _unit_rep(rep) -> bool:
+    """Whether a ``pauli_rep`` is one Pauli word (or the identity) of coefficient 1."""
+    (_, v), = rep.items()
+    return not hasattr(v, "_value") and np.isclose(complex(v), 1.0)
 
 
 def _key(m):
@@ -143,7 +176,8 @@ def _groups(terms, tape, strategy):
                     break
             else:
                 groups.append([k])
-                used.append(set(w) if (m.raw_wires or letters[k] is not None) else set())
+                used.append(set(w) if (m.raw_wires or letters[k] is not None
+                                       or m.measured_obs is not None) else set())
         return groups
     from .pauli import PauliWord, compute_partition_indices
     with detached():  # PennyLane's colouring of qubit-wise commuting words (largest first)
@@ -280,6 +314,8 @@ def _one_hamiltonian(tape, strategy) -> bool:
     if m.kind != "expval" or obs is None or not callable(getattr(obs, "terms", None)) \
             or getattr(obs, "_matrix", None) is not None or len(obs.terms) < 2:
         return False
+    if getattr(m.obs, "pauli_rep", None) is None:  # terms as written, not all Pauli words
+        return False  # (PennyLane's: measured by single_terms, grouped by wires)
     return strategy in ("default", "qwc") or obs.grouping_indices is not None
 
 

@@ -243,8 +243,16 @@ class Tape:
     def pend(self, op, gates) -> None:
         """``op`` (a product of ``gates``, taken off the tape as operands) was made here: if no
         measurement or other operator uses it, it is applied here, ``gates`` in order (as
-        PennyLane applies an operator product written as a statement)."""
-        self.pending.append((self.items[-1] if self.items else None, op, tuple(gates)))
+        PennyLane applies an operator product written as a statement). Gates made outside
+        this circuit (operands made before the QNode ran) are its operands as if made here."""
+        gates = tuple(gates)
+        here = {id(item) for item in self.items}
+        outside = tuple(g for g in gates if id(g) not in self.observed and id(g) not in here)
+        for g in outside:
+            self.observe(g)
+        if outside and hasattr(op, "_gates"):  # an operator using op uses these gates too
+            op._gates = tuple(op._gates) + outside
+        self.pending.append((self.items[-1] if self.items else None, op, gates))
 
     def hand_over(self, old, old_gates, new, new_gates, applied) -> None:
         """``new``, made of the gates ``new_gates`` off the tape, takes the place of ``old``, an

@@ -1018,6 +1018,12 @@ def _change_op_basis_decomp(*_, wires=None, operands, **__) -> None:
         reapply(op)
 
 
+def _prod_decomp(*_, wires=None, operands, **__) -> None:
+    """PennyLane's rule for ``Prod``: its factors applied, the last first."""
+    for op in operands[::-1]:
+        reapply(op)
+
+
 def _controlled_change_op_basis_decomp(*_, control_wires, control_values=None, work_wires=None,
                                        work_wire_type="borrowed", base, **__) -> None:
     """PennyLane's rule for ``C(ChangeOpBasis)``: only the target operator controlled."""
@@ -1126,6 +1132,8 @@ add_decomps("GateFabric", _template_rule(templates.GateFabric, _gate_fabric_reso
 METHODS["resource_rep"] = resource_rep  # for ChangeOpBasis.resource_params (qsym._opmath)
 # the rules a user's operator class falls back on (qsym._operations.added_rules)
 METHODS["added_rules"] = lambda cls: tuple(_ADDED.get(_type_name(cls), ()))
+add_decomps("Prod", DecompositionRule(_prod_decomp, lambda resources: dict(resources),
+                                      name="_prod_decomp"))
 add_decomps("ChangeOpBasis", DecompositionRule(_change_op_basis_decomp,
                                                _change_op_basis_resources))
 add_decomps("C(ChangeOpBasis)", DecompositionRule(_controlled_change_op_basis_decomp, exact=False))

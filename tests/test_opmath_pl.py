@@ -267,3 +267,281 @@ def test_pow_of_a_template_repeats_it():
 
     with pytest.raises(qml.errors.PowUndefinedError):
         rooted()
+
+
+# -- qml.prod of a quantum function, queues, products made of operators made outside -------
+
+def test_prod_of_qfunc_takes_the_operators_as_queued():
+    """A product made inside the function is one factor (flattened with lazy=False), the
+    last operator first; its matrix is the product of the gates' matrices, by hand."""
+    def qfunc(x):
+        qml.prod(qml.RX(x, 0), qml.PauliZ(1))
+        qml.CNOT([0, 1])
+
+    op = qml.prod(qfunc, lazy=False)(1.1)
+    assert len(op.operands) == 3
+    c, s = onp.cos(0.55), onp.sin(0.55)
+    rx = onp.array([[c, -1j * s], [-1j * s, c]])
+    z = onp.diag([1.0, -1.0])
+    cnot = onp.eye(4)[[0, 1, 3, 2]]
+    assert onp.allclose(op.matrix(wire_order=[0, 1]), cnot @ onp.kron(rx, z))
+    assert isinstance(qml.prod(qfunc)(1.1).operands[1], qml.ops.Prod)  # lazy: kept nested
+
+
+def test_prod_of_qfunc_in_a_queue_dequeues_its_arguments():
+    def f(op):
+        qml.apply(op)
+
+    def f2(op, op2=None):
+        qml.X(0)
+        qml.apply(op)
+        qml.apply(op2)
+
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.prod(f)(qml.Z(0))
+        qml.prod(f2)(qml.Y(0), op2=qml.Z(0))
+    assert len(q.queue) == 2
+    qml.assert_equal(q.queue[0], qml.Z(0))
+    qml.assert_equal(q.queue[1], qml.Z(0) @ qml.Y(0) @ qml.X(0))
+
+
+def test_prod_of_a_non_callable_is_a_type_error():
+    with pytest.raises(TypeError, match="Unexpected argument of type int"):
+        qml.prod(1)
+
+
+def test_product_of_operators_made_outside_the_circuit_is_applied():
+    """Prod(H, CNOT, RX, IsingZZ) written as a statement applies IsingZZ first (the
+    matrix product); its operands were made before the QNode ran (they were dropped)."""
+    operands = (qml.Hadamard(0), qml.CNOT([0, 1]), qml.RX(1.23, 1), qml.IsingZZ(0.56, [0, 2]))
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.ops.Prod(*operands)
+        return qml.state()
+
+    expected = qml.ops.Prod(*operands).matrix(wire_order=[0, 1, 2])[:, 0]
+    assert onp.allclose(circuit(), expected)
+
+    zx = (qml.Z(0), qml.X(1))
+
+    @qml.qnode(dev)
+    def measured():  # measured, not applied: <Z0 X1> after RY(0.3) on wire 0 is 0
+        qml.RY(0.3, 0)
+        return qml.expval(qml.ops.Prod(*zx))
+
+    assert onp.isclose(measured(), 0.0)
+    assert len(qml.workflow.construct_tape(measured)().operations) == 1
+
+
+def test_probs_of_a_product_leaves_the_queue():
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.Hadamard(0)
+        m = qml.probs(op=qml.Z(0) @ qml.Z(2))
+    assert len(q.queue) == 2 and q.queue[1] is m
+
+
+# -- LinearCombination: queue of @, coefficients as given ----------------------------------
+
+@pytest.mark.parametrize("h1, h2", [
+    (lambda: qml.ops.LinearCombination([], []), lambda: qml.X(2)),
+    (lambda: qml.ops.LinearCombination([0.2], [qml.Z(1)]), lambda: qml.X(2)),
+    (lambda: qml.ops.LinearCombination([1.0], [qml.Z(0)]),
+     lambda: qml.ops.LinearCombination([2.0], [qml.Z(1)])),
+])
+def test_linear_combination_matmul_replaces_its_factors_in_the_queue(h1, h2):
+    with qml.queuing.AnnotatedQueue() as q:
+        a, b = h1(), h2()
+        a.queue()
+        b.queue()
+        out = a @ b
+    assert len(q.queue) == 1 and q.queue[0] is out
+
+
+def test_linear_combination_keeps_a_tensor_of_coefficients():
+    coeffs = qml.numpy.array([1.0, 2.0], requires_grad=True)
+    h = qml.ops.LinearCombination(coeffs, [qml.X(0), qml.Z(1)])
+    c, _ = h.terms()
+    assert all(isinstance(x, qml.numpy.tensor) and x.requires_grad for x in c)
+    assert onp.allclose(c, [1.0, 2.0])
+    assert isinstance(qml.ops.LinearCombination([1.0, 2.0], [qml.X(0), qml.Z(1)]).coeffs, list)
+
+
+# -- eigenvalues, sparse matrices -----------------------------------------------------------
+
+def test_eigvals_of_a_sum_on_one_wire_ascending():
+    """X + X + X = 3X, eigenvalues -3, 3 in ascending order (PennyLane's eigendecomposition
+    of the overlapping operands); one operand keeps its own order."""
+    assert onp.allclose((qml.X(0) + qml.X(0) + qml.X(0)).eigvals(), [-3.0, 3.0])
+    assert onp.allclose((qml.X(0) + qml.X(0)).eigvals(), [-2.0, 2.0])
+    assert onp.allclose(qml.sum(qml.Z(0)).eigvals(), [1.0, -1.0])
+    assert onp.allclose((qml.X(0) @ qml.Z(1)).eigvals(), [1.0, -1.0, -1.0, 1.0])
+
+
+def test_sparse_matrix_of_a_product_raises_its_factors_refusal():
+    class NoSparse(qml.operation.Operation):
+        num_wires = 1
+
+        def sparse_matrix(self, wire_order=None):
+            raise qml.operation.SparseMatrixUndefinedError
+
+    for op in (qml.prod(qml.X(0), NoSparse(wires=1)), qml.sum(qml.X(0), NoSparse(wires=1))):
+        with pytest.raises(qml.operation.SparseMatrixUndefinedError):
+            op.sparse_matrix()
+
+
+# -- qml.equal: observables' interfaces and trainability, Hermitian matrices to tolerance --
+
+def test_equal_checks_observable_parameter_interfaces_and_trainability():
+    pnp = qml.numpy
+    a, b = qml.s_prod(0.12, qml.X(0)), qml.s_prod(pnp.array(0.12), qml.X(0))
+    assert not qml.equal(a, b)
+    assert qml.equal(a, b, check_interface=False, check_trainability=False)
+    with pytest.raises(AssertionError, match="different interfaces|different trainability"):
+        qml.assert_equal(a, b)
+    a = qml.s_prod(pnp.array(0.12, requires_grad=False), qml.X(0))
+    b = qml.s_prod(pnp.array(0.12, requires_grad=True), qml.X(0))
+    assert not qml.equal(a, b, check_interface=False)
+    assert qml.equal(a, b, check_trainability=False)
+    a, b = qml.exp(qml.X(0), 1.2), qml.exp(qml.X(0), pnp.array(1.2))
+    assert not qml.equal(a, b, check_trainability=False)
+    assert qml.equal(a, b, check_interface=False, check_trainability=False)
+    # equal as operators still: reordered factors and merged terms
+    assert qml.equal(qml.X(0) @ qml.Y(1), qml.Y(1) @ qml.X(0))
+
+
+def test_equal_compares_hermitian_matrices_to_tolerance():
+    m = onp.eye(2)
+    assert not qml.equal(qml.expval(qml.Hermitian(m, 0)), qml.expval(qml.Hermitian(m + 1e-3, 0)))
+    assert qml.equal(qml.expval(qml.Hermitian(m, 0)), qml.expval(qml.Hermitian(m + 1e-3, 0)),
+                     atol=1e-1)
+    d = onp.diag([1 + 1e-3, 1 - 1e-3])
+    assert not qml.equal(qml.Hermitian(m, 0), qml.Hermitian(d, 0))
+    assert qml.equal(qml.Hermitian(m, 0), qml.Hermitian(d, 0), rtol=1e-2)
+    assert not qml.equal(qml.Hermitian(m, 0), qml.Hermitian(m, 1))
+    t1, t2 = qml.numpy.eye(2, requires_grad=True), qml.numpy.eye(2, requires_grad=False)
+    assert not qml.equal(qml.expval(qml.Hermitian(t1, 0)), qml.expval(qml.Hermitian(t2, 0)))
+    assert qml.equal(qml.expval(qml.Hermitian(t1, 0)), qml.expval(qml.Hermitian(t2, 0)),
+                     check_trainability=False)
+
+
+def test_complex_expectation_is_refused_with_the_way_out():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(c):
+        return qml.expval(c * qml.Z(0))
+
+    assert onp.isclose(circuit(1.0), 1.0)
+    with pytest.raises(qml.MeasurementError, match="not Hermitian.*multiply the result by c"):
+        circuit(1j)
+
+
+def test_equal_messages_and_measurement_operators():
+    """PennyLane's texts: scalar products and exponentials check interfaces first; an
+    exponential's coefficient; a controlled or exponentiated base 'because'; sums of
+    different lengths; mid-circuit and Pauli measurements by wires, id, reset, postselect."""
+    pnp = qml.numpy
+    with pytest.raises(AssertionError, match="Parameters have different interfaces"):
+        qml.assert_equal(qml.s_prod(0.12, qml.X(0)), qml.s_prod(pnp.array(0.12), qml.X(0)))
+    with pytest.raises(AssertionError, match="different coefficients. Got 0.5j and 1j"):
+        qml.assert_equal(qml.exp(qml.X(0), 0.5j), qml.exp(qml.X(0), 1j))
+    with pytest.raises(AssertionError, match="different base operations because op1 and op2"):
+        qml.assert_equal(qml.exp(qml.X(0), 1j), qml.exp(qml.Y(0), 1j))
+    with pytest.raises(AssertionError, match="different number of operands. Got 2 and 1"):
+        qml.assert_equal(qml.sum(qml.X(0), qml.Y(1)), qml.sum(qml.Y(1)))
+    W = qml.wires.Wires
+    mid = qml.ops.MidMeasure(wires=W([0]), reset=True, meas_uid="a")
+    assert qml.equal(mid, qml.ops.MidMeasure(wires=W([0]), reset=True, meas_uid="a"))
+    for other in (qml.ops.MidMeasure(wires=W([1]), reset=True, meas_uid="a"),
+                  qml.ops.MidMeasure(wires=W([0]), reset=False, meas_uid="a"),
+                  qml.ops.MidMeasure(wires=W([0]), reset=True, meas_uid="b")):
+        assert not qml.equal(mid, other)
+    pm = qml.ops.PauliMeasure
+    p = pm("XY", wires=W([0, 1]), meas_uid="a")
+    assert qml.equal(p, pm("XY", wires=W([0, 1]), meas_uid="a"))
+    assert not qml.equal(p, pm("XY", wires=W([0, 1]), postselect=1, meas_uid="a"))
+    assert not qml.equal(p, pm("XZ", wires=W([0, 1]), meas_uid="a"))
+
+
+def test_sprod_batch_sizes_must_match():
+    base = qml.RX(onp.array([1.2, 2.3, 3.4]), 0)
+    assert qml.s_prod(onp.array([0.1, 1.2, 2.3]), base).batch_size == 3
+    with pytest.raises(ValueError, match="broadcasted dimensions do not match: 4, 3"):
+        _ = qml.s_prod(onp.array([0.1, 1.2, 2.3, 3.4]), base).batch_size
+
+
+def test_arithmetic_hyperparameters_and_the_product_rule():
+    """PennyLane's ``hyperparameters`` of the arithmetic classes, ``Prod``'s resource
+    parameters and its registered rule (the factors applied, the last first)."""
+    s0, s1 = qml.S(0), qml.S(1)
+    op = qml.prod(s0, s1, qml.T(0), qml.Y(1))
+    assert op.hyperparameters["operands"] == op.operands
+    assert (2 * qml.X(0)).hyperparameters["base"] == qml.X(0)
+    assert qml.ops.Prod.resource_keys == frozenset({"resources"})
+    rep = qml.resource_rep
+    assert op.resource_params == {"resources": {rep(qml.S): 2, rep(qml.T): 1, rep(qml.Y): 1}}
+    sol = qml.decomposition.DecompositionGraph([op], gate_set={"S", "T", "PauliY"}).solve()
+    with qml.queuing.AnnotatedQueue() as q:
+        sol.decomposition(op)(**op.hyperparameters)
+    assert q.queue == list(op.operands[::-1])
+    assert sol.resource_estimate(op).gate_counts == {rep(qml.S): 2, rep(qml.T): 1, rep(qml.Y): 1}
+
+
+def test_equal_hilbert_schmidt_by_its_u_and_v_operators():
+    """PennyLane compares two ``HilbertSchmidt`` by their data and the operators of U and
+    V (hyperparameters), not their wires: replacing U's operators makes them equal."""
+    import copy
+
+    op1 = qml.HilbertSchmidt(V=qml.RZ(0.2, wires=1), U=[qml.RX(0.2, 0)])
+    op4 = qml.HilbertSchmidt(V=qml.RZ(0.2, wires=1), U=[qml.Hadamard(2)])
+    assert qml.equal(op1, qml.HilbertSchmidt(V=qml.RZ(0.2, wires=1), U=[qml.RX(0.2, 0)]))
+    assert not qml.equal(op1, op4)
+    new = copy.deepcopy(op4)
+    new.hyperparameters["U"] = op1.hyperparameters["U"]
+    assert qml.equal(op1, new)
+    trained = qml.HilbertSchmidt(V=qml.RZ(0.2, wires=1), U=[qml.RX(qml.numpy.array(0.2), 0)])
+    assert not qml.equal(op1, trained)
+    assert qml.equal(op1, trained, check_interface=False, check_trainability=False)
+    assert not qml.equal(op1, qml.HilbertSchmidt(V=qml.RZ(0.3, wires=1), U=[qml.RX(0.2, 0)]))
+
+
+def test_equal_multi_controlled_x_by_its_control_dictionary():
+    """PennyLane compares controlled operators by {control wire: value}, in any order."""
+    C = qml.ops.op_math.Controlled
+    a = C(qml.X(0), control_wires=[1, 2], control_values=[0, 1])
+    assert qml.equal(a, C(qml.X(0), control_wires=[2, 1], control_values=[1, 0]))
+    assert not qml.equal(a, C(qml.X(0), control_wires=[2, 1], control_values=[0, 1]))
+    assert not qml.equal(qml.MultiControlledX(wires=[1, 2, 0]), qml.MultiControlledX(wires=[1, 2, 3]))
+    assert not qml.equal(qml.MultiControlledX(wires=[1, 2, 0], work_wires=[5]),
+                         qml.MultiControlledX(wires=[1, 2, 0]))
+
+
+def test_controlled_sequence_arithmetic_depth():
+    """PennyLane's ControlledSequence is a symbolic operator: one more than its base's."""
+    a = qml.ControlledSequence(qml.X(0), control=[2])
+    b = qml.ControlledSequence(qml.X(0) @ qml.Y(1), control=[2])
+    assert (a.arithmetic_depth, b.arithmetic_depth) == (1, 2)
+    assert not qml.equal(a, b)
+
+
+def test_equal_select_qsvt_controlled_sequence_messages():
+    """PennyLane's comparisons of these templates and their reasons."""
+    def why(a, b):
+        with pytest.raises(AssertionError) as info:
+            qml.assert_equal(a, b)
+        return str(info.value)
+
+    sel = qml.Select((qml.X(0), qml.Y(0)), control=2)
+    assert qml.equal(sel, qml.Select((qml.X(0), qml.Y(0)), control=2))
+    assert "different control wires" in why(qml.Select((qml.X(0),), control=2),
+                                            qml.Select((qml.X(0),), control=3))
+    assert "different number of target operators. Got 2 and 1" in why(
+        sel, qml.Select((qml.X(0),), control=2))
+    assert "different operations at index 1" in why(sel, qml.Select((qml.X(0), qml.X(0)), control=2))
+    proj = [qml.PCPhase(0.2, dim=1, wires=[0])]
+    assert qml.equal(qml.QSVT(qml.X(0), proj), qml.QSVT(qml.X(0), [qml.PCPhase(0.2, dim=1, wires=[0])]))
+    assert "different block encodings" in why(qml.QSVT(qml.X(0), proj), qml.QSVT(qml.Y(0), proj))
+    assert "different projectors at position 0" in why(
+        qml.QSVT(qml.X(0), proj), qml.QSVT(qml.X(0), [qml.PCPhase(0.3, dim=1, wires=[0])]))
+    assert "different base operations because" in why(
+        qml.ControlledSequence(qml.X(0), control=[2]), qml.ControlledSequence(qml.Y(0), control=[2]))

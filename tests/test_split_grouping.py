@@ -60,3 +60,67 @@ def test_a_constant_term_of_a_broadcast_tape_has_one_value_per_parameter_set():
     z, const = fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))
     assert np.allclose(z, np.cos(xs))
     assert np.shape(const) == (2,) and np.allclose(const, 1.5)
+
+
+# -- a sum without a pauli_rep is split by its terms as written (PennyLane 0.45) -----------
+
+@pytest.mark.parametrize("other", [qml.Hadamard(1), qml.Projector([0], wires=[1])])
+def test_split_to_single_terms_keeps_non_pauli_operands(other):
+    """``Hadamard(1) + Z(3)`` is measured as ``H(1)`` and ``Z(3)``, not as the Pauli words
+    of the Hadamard ((X + Z)/sqrt 2) or of the projector (I/2 + Z/2); the postprocessing
+    adds the values given with the written coefficients (2 * (H + I): 2 h + 2)."""
+    tape = qml.tape.QuantumScript([qml.RX(1.2, 0)], [
+        qml.expval(qml.X(0) + qml.Y(0) + qml.X(1)), qml.expval(other + qml.Z(3)),
+        qml.expval(2 * (other + qml.I(0)))])
+    (new,), fn = qml.transforms.split_to_single_terms(tape)
+    expected = [qml.expval(qml.X(0)), qml.expval(qml.Y(0)), qml.expval(qml.X(1)),
+                qml.expval(other), qml.expval(qml.Z(3))]
+    assert len(new.measurements) == 5
+    for got, want in zip(new.measurements, expected):
+        qml.assert_equal(got, want)
+    assert type(new.measurements[3].obs) is type(other)
+    values = [0.1, 0.2, 0.3, 0.4, 0.5]
+    assert np.allclose(fn([values]), (0.1 + 0.2 + 0.3, 0.4 + 0.5, 2 * 0.4 + 2))
+
+
+def test_split_sum_of_projectors_runs_one_circuit_with_the_value():
+    """|0><0| + |1><1| is the identity in Pauli form (nothing to run); PennyLane measures
+    both projectors: one execution, value 1 after a Hadamard (1/2 + 1/2)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.transforms.split_to_single_terms
+    @qml.qnode(dev)
+    def circuit():
+        qml.Hadamard(0)
+        return qml.expval(qml.Projector([0], wires=[0]) + qml.Projector([1], wires=[0]))
+
+    with qml.Tracker(dev) as tracker:
+        res = circuit()
+    assert tracker.totals["simulations"] == 1
+    assert np.isclose(res, 1.0)
+
+
+def test_split_non_commuting_non_pauli_term_values():
+    """Each split term measured on its own, recombined: <X0> + <Y0 Z1> + 2<X1> + <H0 X1>
+    after RY(a) on wire 0 and RY(b) on wire 1, in closed form (<H> = (cos a + sin a)/sqrt 2)."""
+    a, b = 0.4, 1.1
+    obs = qml.X(0) + qml.Y(0) @ qml.Z(1) + 2.0 * qml.X(1) + qml.Hadamard(0) @ qml.X(1)
+    tape = qml.tape.QuantumScript([qml.RY(a, 0), qml.RY(b, 1)], [qml.expval(obs)])
+    dev = qml.device("default.qubit", wires=2)
+    for strategy in ("default", "wires", None):
+        tapes, fn = qml.transforms.split_non_commuting(tape, grouping_strategy=strategy)
+        assert any(type(m.obs).__name__ == "Prod" and "Hadamard" in
+                   [type(f).__name__ for f in m.obs.operands]
+                   for t in tapes for m in t.measurements)
+        expected = np.sin(a) + 0.0 + 2 * np.sin(b) + (np.cos(a) + np.sin(a)) / np.sqrt(2) * np.sin(b)
+        assert np.isclose(fn(qml.execute(tapes, dev)), expected)
+
+
+def test_sprod_terms_of_a_base_without_pauli_rep():
+    """PennyLane's ``SProd.terms()``: the base's terms scaled (not the Pauli words of the
+    Hadamard)."""
+    coeffs, ops = (2 * (qml.X(0) + qml.Hadamard(1))).terms()
+    assert coeffs == [2.0, 2.0]
+    assert [type(o).__name__ for o in ops] == ["PauliX", "Hadamard"]
+    coeffs, ops = (3 * (2 * (qml.X(0) + qml.Y(1)))).terms()  # a pauli_rep: its words
+    assert coeffs == [6.0, 6.0] and [type(o).__name__ for o in ops] == ["PauliX", "PauliY"]
