@@ -3165,8 +3165,8 @@ class QNodeAdjointMetricTensor(QNodeMetricTensor):
     ...     qml.RX(x, 0)
     ...     return qml.expval(qml.Z(0))
     >>> g = qml.adjoint_metric_tensor(c)
-    >>> round(float(g(np.array(0.3))), 12), g.compile_pipeline[-1].tape_transform.__name__
-    (0.25, '_adjoint_metric_tensor')
+    >>> np.round(g(np.array(0.3)), 12).tolist(), g.compile_pipeline[-1].tape_transform.__name__
+    ([[0.25]], '_adjoint_metric_tensor')
     """
 
     def __init__(self, qnode):
