@@ -857,14 +857,20 @@ def _executable_statistic(mp):
 
 
 def _observable_statistic(mp, kind, mv, obs):
+    # PennyLane's type of the values (its mp.eigvals(): an array of the processed values of
+    # every branch): bool for comparisons, int64 for sums of bits, float64 once a float enters
+    values_dtype = np.asarray([v for _, v in mv.items()]).dtype
     if kind == "counts":
-        return ops_mod.counts(obs, all_outcomes=getattr(mp, "all_outcomes", False))
-    if kind == "sample":  # PennyLane's type of the values: bool, int or float
-        values = [v for _, v in mv.items()]
-        dtype = getattr(mp, "dtype", None) or (
-            bool if all(isinstance(v, (bool, np.bool_)) for v in values) else
-            np.int64 if all(float(v).is_integer() for v in values) else None)
-        return ops_mod.sample(obs, dtype=dtype)
+        out = ops_mod.counts(obs, all_outcomes=getattr(mp, "all_outcomes", False))
+        # the keys' type (np.True_, np.int64(2), ...), as PennyLane's deferred counts; its
+        # one-shot processing (mcm_method unset with shots) keys them by floats
+        options = getattr(_BY_TRANSFORM, "options", None) or {}
+        if not one_shot_wires() or options.get("user"):
+            out._outcome_dtype = values_dtype
+        return out
+    if kind == "sample":
+        dtype = getattr(mp, "dtype", None)
+        return ops_mod.sample(obs, dtype=values_dtype if dtype is None else dtype)
     return ops_mod.expval(obs) if kind == "expval" else ops_mod.var(obs)
 
 
@@ -1313,14 +1319,17 @@ def _deferring(fn, reduce_postselected, allow_postselect):
     """``qml.defer_measurements`` of a QNode or a circuit function. qsym defers every
     measurement when it traces, so the results are the same; what changes is the tape PennyLane
     shows (``qml.workflow.construct_tape``): the deferred one. A QNode is marked
-    (``defers_measurements``): a copy of it, as PennyLane's transforms return a new QNode and
-    leave the one given unchanged; a circuit function recorded on a tape records its deferred
+    (``defers_measurements``): a copy of it with its own compiled signatures, as PennyLane's
+    transforms return a new QNode and leave the one given unchanged; a circuit function recorded on a tape records its deferred
     operations there."""
     if hasattr(fn, "func") and hasattr(fn, "device"):  # a QNode
         import copy
 
         marked = copy.copy(fn)
         marked.defers_measurements = (reduce_postselected, allow_postselect)
+        # its own compiled signatures: its trace defers as PennyLane's transform, not as the
+        # device's one-shot method (the wires it may add, the types of counts' keys)
+        marked._compiled = {}
         return marked
 
     import functools

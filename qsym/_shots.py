@@ -1063,10 +1063,11 @@ def statistic(m, values, every=()):
         return np.float64(np.var(values))
     if m.kind == "sample":
         return values if m.dtype is None else values.astype(m.dtype)
+    key = np.float64 if m.dtype is None else m.dtype.type  # (bool, int64: mid-circuit values)
     keys, counts = np.unique(values, return_counts=True)
-    out = {np.float64(v): np.int64(c) for v, c in zip(keys, counts)}
+    out = {key(v): np.int64(c) for v, c in zip(keys, counts)}
     if m.all_outcomes:  # every eigenvalue, unseen ones with count 0
-        out = {np.float64(v): out.get(float(v), np.int64(0)) for v in np.unique(every)}
+        out = {key(v): out.get(key(v), np.int64(0)) for v in np.unique(every)}
     return out
 
 

@@ -1328,6 +1328,14 @@ def _measured_alike(other, shared, mine):
     return None
 
 
+def _values_dtype(m):
+    """The NumPy type of a measurement's values: ``qml.sample(dtype=...)``'s, or the keys'
+    type of ``qml.counts`` of a mid-circuit measurement value (its processed values',
+    PennyLane's); None for floats."""
+    dtype = getattr(m, "dtype", None)
+    return getattr(m, "_outcome_dtype", None) if dtype is None else dtype
+
+
 def _check_compiled(m) -> None:
     """Refuse a measurement qsym does not compute in a compiled circuit: one it refuses by
     name (``refusal``), or a class of the user's own (:mod:`qsym._custom_measurements`
@@ -1429,8 +1437,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
                                         sampling=_sampling(getattr(m, "sampling", ()),
                                                            wire_index),
                                         all_outcomes=getattr(m, "all_outcomes", False),
-                                        dtype=getattr(m, "dtype", None), label=label,
-                                        post=post))
+                                        dtype=_values_dtype(m), label=label, post=post))
     return Circuit(
         num_wires=len(device_wires),
         ops=tuple(ir_ops),

@@ -273,6 +273,60 @@ def test_samples_and_counts_of_values():
     assert 800 < s0.sum() < 1200
 
 
+@pytest.mark.parametrize("expr, dtype, keys", [
+    (lambda a, b: a, onp.int64, {0, 1}),               # a bit: its integer values
+    (lambda a, b: a == b, onp.bool_, {False, True}),   # a comparison: booleans
+    (lambda a, b: a & b, onp.bool_, {False, True}),
+    (lambda a, b: a + b, onp.int64, {0, 1, 2}),        # a sum of bits: integers
+    (lambda a, b: 2.0 * a, onp.float64, {0.0, 2.0}),   # a float factor: floats, even 2.0
+    (lambda a, b: 0.5 * a + b, onp.float64, {0.0, 0.5, 1.0, 1.5}),
+])
+@pytest.mark.parametrize("all_outcomes", [False, True])
+def test_deferred_counts_and_samples_keep_the_values_type(expr, dtype, keys, all_outcomes):
+    # PennyLane 0.45's deferred counts of a measurement value are keyed by the type of its
+    # processed values (np.True_, np.int64(2), np.float64(0.5)), and its samples have it:
+    # the NumPy type of the values the expression gives on the branches, written out above
+    dev = qml.device("default.qubit", seed=3)
+
+    @qml.set_shots(400)
+    @qml.qnode(dev, mcm_method="deferred")
+    def f():
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        a, b = qml.measure(0), qml.measure(1)
+        return qml.counts(expr(a, b), all_outcomes=all_outcomes), qml.sample(expr(a, b))
+
+    counts, samples = f()
+    assert samples.dtype == dtype
+    assert all(type(k) is dtype for k in counts)  # np.bool_ is NumPy's bool type
+    assert set(counts) == keys  # (400 shots of uniform bits: every value is drawn)
+    assert sum(counts.values()) == 400
+    # the same numbers as the samples' own tally
+    values, tally = onp.unique(samples, return_counts=True)
+    assert {v: c for v, c in zip(values.tolist(), tally.tolist())} == {
+        k.item(): int(c) for k, c in counts.items() if c}
+
+
+def test_one_shot_counts_of_values_keep_float_keys():
+    # PennyLane's one-shot processing (mcm_method unset with shots) keys counts of a
+    # measurement value by floats whatever its type; qml.defer_measurements applied to the
+    # QNode defers first, so the device sees no measurement to run in one-shot mode
+    dev = qml.device("default.qubit", seed=5)
+
+    @qml.set_shots(300)
+    @qml.qnode(dev)
+    def f():
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        a, b = qml.measure(0), qml.measure(1)
+        return qml.counts(a == b)
+
+    assert {type(k) for k in f()} == {onp.float64}
+    deferred = qml.defer_measurements(f)()
+    assert set(deferred) == {False, True} and {type(k) for k in deferred} == {onp.bool_}
+    assert sum(deferred.values()) == 300
+
+
 def test_tape_transform_structure():
     m1 = qml.ops.MidMeasure(0, meas_uid="foo")
     m2 = qml.ops.MidMeasure(0, meas_uid="bar")
