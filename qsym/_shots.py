@@ -1063,7 +1063,7 @@ def statistic(m, values, every=()):
         return np.float64(np.var(values))
     if m.kind == "sample":
         return values if m.dtype is None else values.astype(m.dtype)
-    key = np.float64 if m.dtype is None else m.dtype.type  # (bool, int64: mid-circuit values)
+    key = _key_type(m.dtype, np.float64)  # (bool, int64: mid-circuit values; one-shot: float)
     keys, counts = np.unique(values, return_counts=True)
     out = {key(v): np.int64(c) for v, c in zip(keys, counts)}
     if m.all_outcomes:  # every eigenvalue, unseen ones with count 0
@@ -1083,7 +1083,16 @@ def wires_statistic(m, drawn):
         tally = np.bincount(outcomes, minlength=2**k)
         return {format(b, f"0{k}b"): np.int64(tally[b]) for b in range(2**k)}
     keys, counts = np.unique(outcomes, return_counts=True)
-    return {np.str_(format(int(b), f"0{k}b")): np.int64(c) for b, c in zip(keys, counts)}
+    key = _key_type(m.dtype, np.str_)  # (one-shot counts of values: Python strings)
+    return {key(format(int(b), f"0{k}b")): np.int64(c) for b, c in zip(keys, counts)}
+
+
+def _key_type(dtype, default):
+    """The type of counts' keys: ``default``, a Python type given (``float``, ``str``), or
+    a NumPy dtype's scalar type."""
+    if dtype is None:
+        return default
+    return dtype if isinstance(dtype, type) else np.dtype(dtype).type
 
 
 def plain_statistic(m, drawn):

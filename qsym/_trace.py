@@ -1331,7 +1331,8 @@ def _measured_alike(other, shared, mine):
 def _values_dtype(m):
     """The NumPy type of a measurement's values: ``qml.sample(dtype=...)``'s, or the keys'
     type of ``qml.counts`` of a mid-circuit measurement value (its processed values',
-    PennyLane's); None for floats."""
+    PennyLane's; Python ``float`` or ``str`` as PennyLane's one-shot processing keys
+    counts); None for the defaults."""
     dtype = getattr(m, "dtype", None)
     return getattr(m, "_outcome_dtype", None) if dtype is None else dtype
 
@@ -1422,7 +1423,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
             measurements.append(
                 Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on),
                             all_outcomes=getattr(m, "all_outcomes", False),
-                            dtype=getattr(m, "dtype", None), label=label, post=post,
+                            dtype=_values_dtype(m), label=label, post=post,
                             shadow=_shadow(m, wire_index),
                             of_values=getattr(m, "of_values", False))
             )

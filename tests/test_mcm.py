@@ -307,9 +307,11 @@ def test_deferred_counts_and_samples_keep_the_values_type(expr, dtype, keys, all
         k.item(): int(c) for k, c in counts.items() if c}
 
 
-def test_one_shot_counts_of_values_keep_float_keys():
-    # PennyLane's one-shot processing (mcm_method unset with shots) keys counts of a
-    # measurement value by floats whatever its type; qml.defer_measurements applied to the
+def test_one_shot_counts_keyed_as_pennylanes_one_shot_processing():
+    # PennyLane's one-shot processing (mcm_method unset with shots, or "tree-traversal")
+    # keys counts of a measurement value, and of an observable measured beside mid-circuit
+    # measurements, by Python floats whatever their type, counts of a list of values by
+    # Python strings (wires' counts stay np.str_); qml.defer_measurements applied to the
     # QNode defers first, so the device sees no measurement to run in one-shot mode
     dev = qml.device("default.qubit", seed=5)
 
@@ -319,12 +321,23 @@ def test_one_shot_counts_of_values_keep_float_keys():
         qml.Hadamard(0)
         qml.Hadamard(1)
         a, b = qml.measure(0), qml.measure(1)
-        return qml.counts(a == b)
+        return (qml.counts(a == b), qml.counts(qml.Z(1)), qml.counts([a, b]),
+                qml.counts(wires=[1]))
 
-    assert {type(k) for k in f()} == {onp.float64}
+    same, z1, pair, wires = f()
+    assert {type(k) for k in same} == {float} and set(same) == {0.0, 1.0}
+    assert {type(k) for k in z1} == {float} and set(z1) == {-1.0, 1.0}
+    assert {type(k) for k in pair} == {str} and set(pair) == {"00", "01", "10", "11"}
+    assert {type(k) for k in wires} == {onp.str_}
+    # the same shots: wire 1 reads b, and a == b counted from the pairs
+    assert wires["1"] == pair["01"] + pair["11"]
+    assert same[1.0] == pair["00"] + pair["11"]
+    assert sum(z1.values()) == 300
     deferred = qml.defer_measurements(f)()
-    assert set(deferred) == {False, True} and {type(k) for k in deferred} == {onp.bool_}
-    assert sum(deferred.values()) == 300
+    assert set(deferred[0]) == {False, True} and {type(k) for k in deferred[0]} == {onp.bool_}
+    assert {type(k) for k in deferred[1]} == {onp.float64}
+    assert {type(k) for k in deferred[2]} == {onp.str_}
+    assert sum(deferred[0].values()) == 300
 
 
 def test_tape_transform_structure():
