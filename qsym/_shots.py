@@ -1066,8 +1066,11 @@ def statistic(m, values, every=()):
     key = _key_type(m.dtype, np.float64)  # (bool, int64: mid-circuit values; one-shot: float)
     keys, counts = np.unique(values, return_counts=True)
     out = {key(v): np.int64(c) for v, c in zip(keys, counts)}
-    if m.all_outcomes:  # every eigenvalue, unseen ones with count 0
-        out = {key(v): out.get(key(v), np.int64(0)) for v in np.unique(every)}
+    if m.all_outcomes:  # every eigenvalue, unseen ones with count 0, in the order of
+        # ``every`` (PennyLane's: its eigvals, [1, -1] for a Pauli word; the branches'
+        # order for mid-circuit values)
+        distinct, first = np.unique(np.asarray(every), return_index=True)
+        out = {key(v): out.get(key(v), np.int64(0)) for v in distinct[np.argsort(first)]}
     return out
 
 

@@ -307,6 +307,43 @@ def test_deferred_counts_and_samples_keep_the_values_type(expr, dtype, keys, all
         k.item(): int(c) for k, c in counts.items() if c}
 
 
+def test_all_outcomes_keys_in_pennylanes_order():
+    # PennyLane lists every outcome in its eigvals' order: the branches (a, b) = 00, 01,
+    # 10, 11 for mid-circuit values (first appearance), [1, -1] for a Pauli word, a
+    # Hermitian's eigenvalues ascending (-1 -+ 2 sqrt 2 for [[1, 2], [2, -3]])
+    dev = qml.device("default.qubit", seed=2)
+
+    @qml.set_shots(50)
+    @qml.qnode(dev, mcm_method="deferred")
+    def values():
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        a, b = qml.measure(0), qml.measure(1)
+        return (qml.counts(a == b, all_outcomes=True), qml.counts(b - a, all_outcomes=True),
+                qml.counts(2 * b + a, all_outcomes=True))
+
+    same, diff, weighted = values()
+    assert list(same) == [True, False]
+    assert list(diff) == [0, 1, -1]
+    assert list(weighted) == [0, 2, 1, 3]
+
+    H = qml.Hermitian(np.array([[1.0, 2.0], [2.0, -3.0]]), wires=0)
+
+    @qml.set_shots(50)
+    @qml.qnode(dev)
+    def observables():
+        qml.RY(0.3, 0)
+        qml.RX(0.5, 1)
+        return (qml.counts(qml.Z(0), all_outcomes=True),
+                qml.counts(qml.Z(0) @ qml.Z(1), all_outcomes=True),
+                qml.counts(H, all_outcomes=True))
+
+    z, zz, h = observables()
+    assert list(z) == [1.0, -1.0] and list(zz) == [1.0, -1.0]
+    assert onp.allclose(list(h), [-1 - 2 * onp.sqrt(2), -1 + 2 * onp.sqrt(2)])
+    assert sum(h.values()) == 50
+
+
 def test_one_shot_counts_keyed_as_pennylanes_one_shot_processing():
     # PennyLane's one-shot processing (mcm_method unset with shots, or "tree-traversal")
     # keys counts of a measurement value, and of an observable measured beside mid-circuit
