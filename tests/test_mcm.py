@@ -273,6 +273,19 @@ def test_samples_and_counts_of_values():
     assert 800 < s0.sum() < 1200
 
 
+def _two_coins(shots, seed, returns, **qnode_options):
+    """A QNode measuring two wires in |+> mid-circuit (a, b), returning ``returns(a, b)``."""
+    @qml.set_shots(shots)
+    @qml.qnode(qml.device("default.qubit", seed=seed), **qnode_options)
+    def f():
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        a, b = qml.measure(0), qml.measure(1)
+        return returns(a, b)
+
+    return f
+
+
 @pytest.mark.parametrize("expr, dtype, keys", [
     (lambda a, b: a, onp.int64, {0, 1}),               # a bit: its integer values
     (lambda a, b: a == b, onp.bool_, {False, True}),   # a comparison: booleans
@@ -286,16 +299,8 @@ def test_deferred_counts_and_samples_keep_the_values_type(expr, dtype, keys, all
     # PennyLane 0.45's deferred counts of a measurement value are keyed by the type of its
     # processed values (np.True_, np.int64(2), np.float64(0.5)), and its samples have it:
     # the NumPy type of the values the expression gives on the branches, written out above
-    dev = qml.device("default.qubit", seed=3)
-
-    @qml.set_shots(400)
-    @qml.qnode(dev, mcm_method="deferred")
-    def f():
-        qml.Hadamard(0)
-        qml.Hadamard(1)
-        a, b = qml.measure(0), qml.measure(1)
-        return qml.counts(expr(a, b), all_outcomes=all_outcomes), qml.sample(expr(a, b))
-
+    f = _two_coins(400, 3, lambda a, b: (qml.counts(expr(a, b), all_outcomes=all_outcomes),
+                                         qml.sample(expr(a, b))), mcm_method="deferred")
     counts, samples = f()
     assert samples.dtype == dtype
     assert all(type(k) is dtype for k in counts)  # np.bool_ is NumPy's bool type
@@ -312,16 +317,9 @@ def test_all_outcomes_keys_in_pennylanes_order():
     # 10, 11 for mid-circuit values (first appearance), [1, -1] for a Pauli word, a
     # Hermitian's eigenvalues ascending (-1 -+ 2 sqrt 2 for [[1, 2], [2, -3]])
     dev = qml.device("default.qubit", seed=2)
-
-    @qml.set_shots(50)
-    @qml.qnode(dev, mcm_method="deferred")
-    def values():
-        qml.Hadamard(0)
-        qml.Hadamard(1)
-        a, b = qml.measure(0), qml.measure(1)
-        return (qml.counts(a == b, all_outcomes=True), qml.counts(b - a, all_outcomes=True),
-                qml.counts(2 * b + a, all_outcomes=True))
-
+    values = _two_coins(50, 2, lambda a, b: (
+        qml.counts(a == b, all_outcomes=True), qml.counts(b - a, all_outcomes=True),
+        qml.counts(2 * b + a, all_outcomes=True)), mcm_method="deferred")
     same, diff, weighted = values()
     assert list(same) == [True, False]
     assert list(diff) == [0, 1, -1]
@@ -350,17 +348,8 @@ def test_one_shot_counts_keyed_as_pennylanes_one_shot_processing():
     # measurements, by Python floats whatever their type, counts of a list of values by
     # Python strings (wires' counts stay np.str_); qml.defer_measurements applied to the
     # QNode defers first, so the device sees no measurement to run in one-shot mode
-    dev = qml.device("default.qubit", seed=5)
-
-    @qml.set_shots(300)
-    @qml.qnode(dev)
-    def f():
-        qml.Hadamard(0)
-        qml.Hadamard(1)
-        a, b = qml.measure(0), qml.measure(1)
-        return (qml.counts(a == b), qml.counts(qml.Z(1)), qml.counts([a, b]),
-                qml.counts(wires=[1]))
-
+    f = _two_coins(300, 5, lambda a, b: (qml.counts(a == b), qml.counts(qml.Z(1)),
+                                         qml.counts([a, b]), qml.counts(wires=[1])))
     same, z1, pair, wires = f()
     assert {type(k) for k in same} == {float} and set(same) == {0.0, 1.0}
     assert {type(k) for k in z1} == {float} and set(z1) == {-1.0, 1.0}
