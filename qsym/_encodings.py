@@ -428,7 +428,7 @@ class BasisRotation(Template):
     >>> import qsym as qml
     >>> U = np.array([[0.6, -0.8], [0.8, 0.6]])
     >>> [str(g) for g in qml.BasisRotation(wires=[0, 1], unitary_matrix=U).decomposition()]
-    ['SingleExcitation(-1.8545904360032244, wires=[0, 1])']
+    ['SingleExcitation(np.float64(-1.8545904360032244), wires=[0, 1])']
     """
 
     _params = ("unitary_matrix",)
@@ -458,7 +458,7 @@ class BasisRotation(Template):
 
         >>> import qsym as qml
         >>> qml.BasisRotation.compute_decomposition(np.eye(2), wires=[0, 1])
-        [SingleExcitation(0.0, wires=[0, 1])]
+        [SingleExcitation(np.float64(0.0), wires=[0, 1])]
         """
         return super().compute_decomposition(wires=wires, unitary_matrix=unitary_matrix,
                                              check=check)

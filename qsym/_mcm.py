@@ -848,7 +848,10 @@ def _executable_statistic(mp):
             out.of_values = True  # (what one-shot returns when no shot is kept)
             return out
         if kind == "counts":
-            return ops_mod.counts(wires=wires, all_outcomes=getattr(mp, "all_outcomes", False))
+            out = ops_mod.counts(wires=wires, all_outcomes=getattr(mp, "all_outcomes", False))
+            if _one_shot_counts():  # (PennyLane's one-shot keys: Python strings)
+                out._outcome_dtype = str
+            return out
         return ops_mod.sample(wires=wires, dtype=getattr(mp, "dtype", None))
     obs = ops_mod.Observable(diagonal_terms(mv))
     out = _observable_statistic(mp, kind, mv, obs)
@@ -857,14 +860,18 @@ def _executable_statistic(mp):
 
 
 def _observable_statistic(mp, kind, mv, obs):
+    # PennyLane's type of the values (its mp.eigvals(): an array of the processed values of
+    # every branch): bool for comparisons, int64 for sums of bits, float64 once a float enters
+    values_dtype = np.asarray([v for _, v in mv.items()]).dtype
     if kind == "counts":
-        return ops_mod.counts(obs, all_outcomes=getattr(mp, "all_outcomes", False))
-    if kind == "sample":  # PennyLane's type of the values: bool, int or float
-        values = [v for _, v in mv.items()]
-        dtype = getattr(mp, "dtype", None) or (
-            bool if all(isinstance(v, (bool, np.bool_)) for v in values) else
-            np.int64 if all(float(v).is_integer() for v in values) else None)
-        return ops_mod.sample(obs, dtype=dtype)
+        out = ops_mod.counts(obs, all_outcomes=getattr(mp, "all_outcomes", False))
+        # the keys' type (np.True_, np.int64(2), ...), as PennyLane's deferred counts; its
+        # one-shot processing (mcm_method unset with shots) keys them by Python floats
+        out._outcome_dtype = float if _one_shot_counts() else values_dtype
+        return out
+    if kind == "sample":
+        dtype = getattr(mp, "dtype", None)
+        return ops_mod.sample(obs, dtype=values_dtype if dtype is None else dtype)
     return ops_mod.expval(obs) if kind == "expval" else ops_mod.var(obs)
 
 
@@ -1109,7 +1116,8 @@ def _execution_form(deferral, device_wires):
                 "measured wire that is used again, reset or measured again onto a new wire: "
                 "create the device with more wires, or without wires=)")
     with recording(Tape()):
-        ms = [_executable_statistic(m) if getattr(m, "mv", None) is not None else m for m in ms]
+        ms = [_executable_statistic(m) if getattr(m, "mv", None) is not None
+              else _one_shot_observable_counts(m) for m in ms]
     if postselected and any(m.kind == "sample" for m in ms) and any(
             getattr(g, "batch_size", None) is not None for g in gates):
         raise MeasurementError("Returning qp.sample is not supported when postselecting "
@@ -1117,6 +1125,26 @@ def _execution_form(deferral, device_wires):
     if postselected:  # measured on the projected, renormalised state (qsym._ir.Measurement.post)
         ms = [postselecting(m, postselected) for m in ms]
     return gates, ms
+
+
+def _one_shot_counts() -> bool:
+    """Whether counts are keyed as PennyLane's one-shot processing keys them (Python
+    floats, and strings for lists of values): its method runs the recording's mid-circuit
+    measurements (not ``qml.defer_measurements`` applied to the QNode)."""
+    options = getattr(_BY_TRANSFORM, "options", None) or {}
+    return one_shot_wires() and not options.get("user")
+
+
+def _one_shot_observable_counts(mp):
+    """``mp``, or, counts of an observable under one-shot semantics, a copy keyed by Python
+    floats (PennyLane's one-shot processing)."""
+    if mp.kind != "counts" or mp.measured_obs is None or not _one_shot_counts():
+        return mp
+    import copy
+
+    out = copy.copy(mp)
+    out._outcome_dtype = float
+    return out
 
 
 def rewrite_recording(items, result, device_wires=None):
@@ -1313,14 +1341,17 @@ def _deferring(fn, reduce_postselected, allow_postselect):
     """``qml.defer_measurements`` of a QNode or a circuit function. qsym defers every
     measurement when it traces, so the results are the same; what changes is the tape PennyLane
     shows (``qml.workflow.construct_tape``): the deferred one. A QNode is marked
-    (``defers_measurements``): a copy of it, as PennyLane's transforms return a new QNode and
-    leave the one given unchanged; a circuit function recorded on a tape records its deferred
+    (``defers_measurements``): a copy of it with its own compiled signatures, as PennyLane's
+    transforms return a new QNode and leave the one given unchanged; a circuit function recorded on a tape records its deferred
     operations there."""
     if hasattr(fn, "func") and hasattr(fn, "device"):  # a QNode
         import copy
 
         marked = copy.copy(fn)
         marked.defers_measurements = (reduce_postselected, allow_postselect)
+        # its own compiled signatures: its trace defers as PennyLane's transform, not as the
+        # device's one-shot method (the wires it may add, the types of counts' keys)
+        marked._compiled = {}
         return marked
 
     import functools

@@ -166,7 +166,7 @@ def expand_metric_tensor(tape, argnum=None, approx=None, allow_nonunitary=True,
     >>> t = qml.tape.QuantumScript([qml.Rot(*np.array([0.1, 0.2, 0.3]), wires=0)])
     >>> [new], _ = expand_metric_tensor(t)
     >>> new.operations, new.trainable_params
-    ([RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])], [0, 1, 2])
+    ([RZ(tensor(0.1, requires_grad=True), wires=[0]), RY(tensor(0.2, requires_grad=True), wires=[0]), RZ(tensor(0.3, requires_grad=True), wires=[0])], [0, 1, 2])
     """
     del argnum, allow_nonunitary, aux_wire, device_wires
     _check_approx(approx)

@@ -1224,7 +1224,7 @@ class Operation:
 
         >>> op = PauliRot(0.2, "XY", wires=[0, 1])
         >>> type(op)._unflatten(*op._flatten())
-        PauliRot(0.2, pauli_word='XY', wires=[0, 1])
+        PauliRot(0.2, XY, wires=[0, 1])
         """
         wires, hyper = metadata
         return cls(*data, wires=list(wires), **dict(hyper))
@@ -1260,7 +1260,13 @@ class Operation:
         if self.name == "MultiControlledX":  # PennyLane's: the wires, then the control values
             values = dict(self.hyper).get("control_values") or (1,) * (len(self.wires) - 1)
             return f"MultiControlledX(wires={list(self.wires)}, control_values={[bool(v) for v in values]})"
-        pars = ", ".join([str(p) for p in self.params] + [f"{h}={v!r}" for h, v in self.hyper])
+        # each parameter as PennyLane shows it, its repr: 0.5, np.float64(0.5), tensor(0.5,
+        # requires_grad=True), array([0.1, 0.2]) for a broadcast one
+        given = self.data[len(self._matrix_data()):]
+        if self.name == "PauliRot":  # PennyLane's own form (its str of the angle)
+            word = dict(self.hyper).get("pauli_word")
+            return f"PauliRot({given[0]}, {word}, wires={list(self.wires)})"
+        pars = ", ".join([repr(p) for p in given] + [f"{h}={v!r}" for h, v in self.hyper])
         return f"{self.name}({pars + ', ' if pars else ''}wires={list(self.wires)})"
 
     # --- PennyLane's Operator interface ------------------------------------------------------

@@ -399,7 +399,7 @@ def construct_batch(qnode, level="user"):
     >>> [t.operations for t in construct_batch(c, level="user")(x)[0]]
     [[AngleEmbedding(tensor([0.1, 0.2], requires_grad=True), wires=[0, 1])]]
     >>> [t.operations for t in construct_batch(c, level="gradient")(x)[0]]
-    [[RX(0.1, wires=[0]), RX(0.2, wires=[1])]]
+    [[RX(tensor(0.1, requires_grad=True), wires=[0]), RX(tensor(0.2, requires_grad=True), wires=[1])]]
     """
     beyond_user = level is None or level in ("gradient", "device") or isinstance(level, slice) \
         or (isinstance(level, int) and not isinstance(level, bool))

@@ -1063,10 +1063,14 @@ def statistic(m, values, every=()):
         return np.float64(np.var(values))
     if m.kind == "sample":
         return values if m.dtype is None else values.astype(m.dtype)
+    key = _key_type(m.dtype, np.float64)  # (bool, int64: mid-circuit values; one-shot: float)
     keys, counts = np.unique(values, return_counts=True)
-    out = {np.float64(v): np.int64(c) for v, c in zip(keys, counts)}
-    if m.all_outcomes:  # every eigenvalue, unseen ones with count 0
-        out = {np.float64(v): out.get(float(v), np.int64(0)) for v in np.unique(every)}
+    out = {key(v): np.int64(c) for v, c in zip(keys, counts)}
+    if m.all_outcomes:  # every eigenvalue, unseen ones with count 0, in the order of
+        # ``every`` (PennyLane's: its eigvals, [1, -1] for a Pauli word; the branches'
+        # order for mid-circuit values)
+        distinct, first = np.unique(np.asarray(every), return_index=True)
+        out = {key(v): out.get(key(v), np.int64(0)) for v in distinct[np.argsort(first)]}
     return out
 
 
@@ -1082,7 +1086,16 @@ def wires_statistic(m, drawn):
         tally = np.bincount(outcomes, minlength=2**k)
         return {format(b, f"0{k}b"): np.int64(tally[b]) for b in range(2**k)}
     keys, counts = np.unique(outcomes, return_counts=True)
-    return {np.str_(format(int(b), f"0{k}b")): np.int64(c) for b, c in zip(keys, counts)}
+    key = _key_type(m.dtype, np.str_)  # (one-shot counts of values: Python strings)
+    return {key(format(int(b), f"0{k}b")): np.int64(c) for b, c in zip(keys, counts)}
+
+
+def _key_type(dtype, default):
+    """The type of counts' keys: ``default``, a Python type given (``float``, ``str``), or
+    a NumPy dtype's scalar type."""
+    if dtype is None:
+        return default
+    return dtype if isinstance(dtype, type) else np.dtype(dtype).type
 
 
 def plain_statistic(m, drawn):

@@ -456,7 +456,7 @@ def broadcast_expand(tape):
     >>> t = qml.tape.QuantumScript([qml.RX(qml.numpy.array([0.1, 0.2]), 0)], [qml.expval(qml.Z(0))])
     >>> tapes, fn = qml.transforms.broadcast_expand(t)
     >>> [tp.operations for tp in tapes]
-    [[RX(0.1, wires=[0])], [RX(0.2, wires=[0])]]
+    [[RX(tensor(0.1, requires_grad=True), wires=[0])], [RX(tensor(0.2, requires_grad=True), wires=[0])]]
     """
     size = tape.batch_size
     if size is None:

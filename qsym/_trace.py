@@ -1336,6 +1336,15 @@ def _measured_alike(other, shared, mine):
     return None
 
 
+def _values_dtype(m):
+    """The NumPy type of a measurement's values: ``qml.sample(dtype=...)``'s, or the keys'
+    type of ``qml.counts`` of a mid-circuit measurement value (its processed values',
+    PennyLane's; Python ``float`` or ``str`` as PennyLane's one-shot processing keys
+    counts); None for the defaults."""
+    dtype = getattr(m, "dtype", None)
+    return getattr(m, "_outcome_dtype", None) if dtype is None else dtype
+
+
 def _check_compiled(m) -> None:
     """Refuse a measurement qsym does not compute in a compiled circuit: one it refuses by
     name (``refusal``), or a class of the user's own (:mod:`qsym._custom_measurements`
@@ -1422,7 +1431,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
             measurements.append(
                 Measurement(m.kind, (), tuple(wire_index(w, m.kind) for w in on),
                             all_outcomes=getattr(m, "all_outcomes", False),
-                            dtype=getattr(m, "dtype", None), label=label, post=post,
+                            dtype=_values_dtype(m), label=label, post=post,
                             shadow=_shadow(m, wire_index),
                             of_values=getattr(m, "of_values", False))
             )
@@ -1437,8 +1446,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
                                         sampling=_sampling(getattr(m, "sampling", ()),
                                                            wire_index),
                                         all_outcomes=getattr(m, "all_outcomes", False),
-                                        dtype=getattr(m, "dtype", None), label=label,
-                                        post=post))
+                                        dtype=_values_dtype(m), label=label, post=post))
     return Circuit(
         num_wires=len(device_wires),
         ops=tuple(ir_ops),

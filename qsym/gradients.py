@@ -2179,7 +2179,7 @@ def _expand_transform_param_shift(tape, argnum=None, shifts=None, gradient_recip
     ...                            [qml.expval(qml.Z(0))])
     >>> (new,), _ = _expand_transform_param_shift(t)
     >>> new.operations, new.trainable_params
-    ([RX(0.1, wires=[0]), RX(0.2, wires=[1])], [0, 1])
+    ([RX(tensor(0.1, requires_grad=True), wires=[0]), RX(tensor(0.2, requires_grad=True), wires=[1])], [0, 1])
     """
     from ._splitting import split_to_single_terms
     from .math import get_trainable_indices, requires_grad

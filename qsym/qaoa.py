@@ -124,7 +124,7 @@ def cost_layer(gamma, hamiltonian):
 
     >>> import qsym as qml
     >>> cost_layer(0.5, qml.PauliZ(0) @ qml.PauliZ(1)).decomposition()
-    [PauliRot(1.0, pauli_word='ZZ', wires=[0, 1])]
+    [PauliRot(1.0, ZZ, wires=[0, 1])]
     """
     if not _diagonal(hamiltonian):
         raise GateError(
@@ -138,7 +138,7 @@ def mixer_layer(alpha, hamiltonian):
     """The QAOA mixer layer ``exp(-i alpha H_M)``: ``ApproxTimeEvolution(H_M, alpha, 1)``.
 
     >>> mixer_layer(0.25, x_mixer([0, 1])).decomposition()
-    [PauliRot(0.5, pauli_word='X', wires=[0]), PauliRot(0.5, pauli_word='X', wires=[1])]
+    [PauliRot(0.5, X, wires=[0]), PauliRot(0.5, X, wires=[1])]
     """
     return ApproxTimeEvolution(hamiltonian, alpha, 1)
 

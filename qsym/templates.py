@@ -15,7 +15,7 @@ PennyLane's to rounding. ``template.decomposition()`` lists them.
 >>> qml.StronglyEntanglingLayers.shape(n_layers=2, n_wires=3)
 (2, 3, 3)
 >>> qml.AngleEmbedding([0.1, 0.2], wires=[0, 1], rotation="Y").decomposition()
-[RY(0.1, wires=[0]), RY(0.2, wires=[1])]
+[RY(np.float64(0.1), wires=[0]), RY(np.float64(0.2), wires=[1])]
 """
 
 from __future__ import annotations
@@ -1921,7 +1921,7 @@ class AngleEmbedding(Template):
     features than wires leave the last wires alone; a 2-D array broadcasts.
 
     >>> AngleEmbedding([0.5], wires=[0, 1]).decomposition()
-    [RX(0.5, wires=[0])]
+    [RX(np.float64(0.5), wires=[0])]
     """
 
     def __init__(self, features, wires, rotation="X", id=None):
@@ -2786,7 +2786,7 @@ class ApproxTimeEvolution(Template):
     >>> H = qml.Hamiltonian([1.0, 0.5], [qml.PauliX(0), qml.PauliZ(0) @ qml.PauliZ(1)])
     >>> ops = qml.ApproxTimeEvolution(H, 0.3, 2).decomposition()  # two rounds of two
     >>> len(ops), ops[0], ops[1]
-    (4, PauliRot(0.3, pauli_word='X', wires=[0]), PauliRot(0.15, pauli_word='ZZ', wires=[0, 1]))
+    (4, PauliRot(0.3, X, wires=[0]), PauliRot(0.15, ZZ, wires=[0, 1]))
     """
 
     def label_data(self) -> tuple:
@@ -2844,7 +2844,7 @@ class ApproxTimeEvolution(Template):
         >>> H = qml.Hamiltonian([0.1, 0.2], [qml.Z(0) @ qml.Z(1), qml.X(0)])
         >>> ApproxTimeEvolution.compute_decomposition(0.1, 0.2, 0.5, wires=[0, 1],
         ...                                           hamiltonian=H, n=1)
-        [PauliRot(0.1, pauli_word='ZZ', wires=[0, 1]), PauliRot(0.2, pauli_word='X', wires=[0])]
+        [PauliRot(0.1, ZZ, wires=[0, 1]), PauliRot(0.2, X, wires=[0])]
         """
         time = coeffs_and_time[-1]
         tape = Tape()
@@ -2932,7 +2932,7 @@ class TrotterProduct(Template):
     >>> op.decomposition()
     [Evolution(0.1j PauliX), Evolution(0.1j 0.5 * Z(0)), Evolution(0.1j 0.5 * Z(0)), Evolution(0.1j PauliX)]
     >>> [str(g) for g in op.gates()]
-    ["PauliRot(-0.2, pauli_word='X', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.1, pauli_word='Z', wires=[0])", "PauliRot(-0.2, pauli_word='X', wires=[0])"]
+    ['PauliRot(-0.2, X, wires=[0])', 'PauliRot(-0.1, Z, wires=[0])', 'PauliRot(-0.1, Z, wires=[0])', 'PauliRot(-0.2, X, wires=[0])']
     """
 
     def label_data(self) -> tuple:
@@ -3487,7 +3487,7 @@ class RandomLayers(Template):
 
     >>> RandomLayers([[0.1, -2.1, 1.4]], wires=["a", "b"], ratio_imprim=0.3,
     ...              rotations=[GATE_CLASSES["RY"], GATE_CLASSES["RX"]]).decomposition()
-    [RX(0.1, wires=['a']), RY(-2.1, wires=['b']), CNOT(wires=['a', 'b']), RX(1.4, wires=['b'])]
+    [RX(np.float64(0.1), wires=['a']), RY(np.float64(-2.1), wires=['b']), CNOT(wires=['a', 'b']), RX(np.float64(1.4), wires=['b'])]
     >>> RandomLayers.shape(n_layers=2, n_rotations=3)
     (2, 3)
     """
@@ -3883,7 +3883,7 @@ class TmpPauliRot(Template):
     a numeric ``theta`` of exactly 0 (no matrix of its own).
 
     >>> TmpPauliRot(0.0, "X", wires=0).decomposition(), TmpPauliRot(0.5, "X", wires=0).decomposition()
-    ([], [PauliRot(0.5, pauli_word='X', wires=[0])])
+    ([], [PauliRot(0.5, X, wires=[0])])
     """
 
     has_matrix = False

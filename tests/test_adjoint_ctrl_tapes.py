@@ -168,7 +168,8 @@ def test_nested_adjoints_of_a_gate_keep_its_parameter(depth):
 
     tape = qml.workflow.construct_tape(circuit)(pnp.array(0.3, requires_grad=True))
     (op,) = tape.operations
-    assert repr(op) == "Adjoint(" * depth + "RX(0.3, wires=[0])" + ")" * depth
+    assert repr(op) == ("Adjoint(" * depth + "RX(tensor(0.3, requires_grad=True), wires=[0])"
+                        + ")" * depth)  # (the tape holds the tensor: PennyLane's repr)
     assert tape.trainable_params == [0]
     sign = -1 if depth % 2 else 1
     assert np.allclose(qml.matrix(op), rx(sign * 0.3))

@@ -273,6 +273,99 @@ def test_samples_and_counts_of_values():
     assert 800 < s0.sum() < 1200
 
 
+def _two_coins(shots, seed, returns, **qnode_options):
+    """A QNode measuring two wires in |+> mid-circuit (a, b), returning ``returns(a, b)``."""
+    @qml.set_shots(shots)
+    @qml.qnode(qml.device("default.qubit", seed=seed), **qnode_options)
+    def f():
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        a, b = qml.measure(0), qml.measure(1)
+        return returns(a, b)
+
+    return f
+
+
+@pytest.mark.parametrize("expr, dtype, keys", [
+    (lambda a, b: a, onp.int64, {0, 1}),               # a bit: its integer values
+    (lambda a, b: a == b, onp.bool_, {False, True}),   # a comparison: booleans
+    (lambda a, b: a & b, onp.bool_, {False, True}),
+    (lambda a, b: a + b, onp.int64, {0, 1, 2}),        # a sum of bits: integers
+    (lambda a, b: 2.0 * a, onp.float64, {0.0, 2.0}),   # a float factor: floats, even 2.0
+    (lambda a, b: 0.5 * a + b, onp.float64, {0.0, 0.5, 1.0, 1.5}),
+])
+@pytest.mark.parametrize("all_outcomes", [False, True])
+def test_deferred_counts_and_samples_keep_the_values_type(expr, dtype, keys, all_outcomes):
+    # PennyLane 0.45's deferred counts of a measurement value are keyed by the type of its
+    # processed values (np.True_, np.int64(2), np.float64(0.5)), and its samples have it:
+    # the NumPy type of the values the expression gives on the branches, written out above
+    f = _two_coins(400, 3, lambda a, b: (qml.counts(expr(a, b), all_outcomes=all_outcomes),
+                                         qml.sample(expr(a, b))), mcm_method="deferred")
+    counts, samples = f()
+    assert samples.dtype == dtype
+    assert all(type(k) is dtype for k in counts)  # np.bool_ is NumPy's bool type
+    assert set(counts) == keys  # (400 shots of uniform bits: every value is drawn)
+    assert sum(counts.values()) == 400
+    # the same numbers as the samples' own tally
+    values, tally = onp.unique(samples, return_counts=True)
+    assert {v: c for v, c in zip(values.tolist(), tally.tolist())} == {
+        k.item(): int(c) for k, c in counts.items() if c}
+
+
+def test_all_outcomes_keys_in_pennylanes_order():
+    # PennyLane lists every outcome in its eigvals' order: the branches (a, b) = 00, 01,
+    # 10, 11 for mid-circuit values (first appearance), [1, -1] for a Pauli word, a
+    # Hermitian's eigenvalues ascending (-1 -+ 2 sqrt 2 for [[1, 2], [2, -3]])
+    dev = qml.device("default.qubit", seed=2)
+    values = _two_coins(50, 2, lambda a, b: (
+        qml.counts(a == b, all_outcomes=True), qml.counts(b - a, all_outcomes=True),
+        qml.counts(2 * b + a, all_outcomes=True)), mcm_method="deferred")
+    same, diff, weighted = values()
+    assert list(same) == [True, False]
+    assert list(diff) == [0, 1, -1]
+    assert list(weighted) == [0, 2, 1, 3]
+
+    H = qml.Hermitian(np.array([[1.0, 2.0], [2.0, -3.0]]), wires=0)
+
+    @qml.set_shots(50)
+    @qml.qnode(dev)
+    def observables():
+        qml.RY(0.3, 0)
+        qml.RX(0.5, 1)
+        return (qml.counts(qml.Z(0), all_outcomes=True),
+                qml.counts(qml.Z(0) @ qml.Z(1), all_outcomes=True),
+                qml.counts(H, all_outcomes=True))
+
+    z, zz, h = observables()
+    assert list(z) == [1.0, -1.0] and list(zz) == [1.0, -1.0]
+    assert onp.allclose(list(h), [-1 - 2 * onp.sqrt(2), -1 + 2 * onp.sqrt(2)])
+    assert sum(h.values()) == 50
+
+
+def test_one_shot_counts_keyed_as_pennylanes_one_shot_processing():
+    # PennyLane's one-shot processing (mcm_method unset with shots, or "tree-traversal")
+    # keys counts of a measurement value, and of an observable measured beside mid-circuit
+    # measurements, by Python floats whatever their type, counts of a list of values by
+    # Python strings (wires' counts stay np.str_); qml.defer_measurements applied to the
+    # QNode defers first, so the device sees no measurement to run in one-shot mode
+    f = _two_coins(300, 5, lambda a, b: (qml.counts(a == b), qml.counts(qml.Z(1)),
+                                         qml.counts([a, b]), qml.counts(wires=[1])))
+    same, z1, pair, wires = f()
+    assert {type(k) for k in same} == {float} and set(same) == {0.0, 1.0}
+    assert {type(k) for k in z1} == {float} and set(z1) == {-1.0, 1.0}
+    assert {type(k) for k in pair} == {str} and set(pair) == {"00", "01", "10", "11"}
+    assert {type(k) for k in wires} == {onp.str_}
+    # the same shots: wire 1 reads b, and a == b counted from the pairs
+    assert wires["1"] == pair["01"] + pair["11"]
+    assert same[1.0] == pair["00"] + pair["11"]
+    assert sum(z1.values()) == 300
+    deferred = qml.defer_measurements(f)()
+    assert set(deferred[0]) == {False, True} and {type(k) for k in deferred[0]} == {onp.bool_}
+    assert {type(k) for k in deferred[1]} == {onp.float64}
+    assert {type(k) for k in deferred[2]} == {onp.str_}
+    assert sum(deferred[0].values()) == 300
+
+
 def test_tape_transform_structure():
     m1 = qml.ops.MidMeasure(0, meas_uid="foo")
     m2 = qml.ops.MidMeasure(0, meas_uid="bar")

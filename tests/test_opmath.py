@@ -331,7 +331,8 @@ def test_hamiltonian_isinstance_ops_namespace_matrix_and_template_transforms():
     # on its gates
     adj = qml.adjoint(qml.AngleEmbedding([0.1, 0.2], wires=[0, 1]))
     assert repr(adj) == "Adjoint(AngleEmbedding([0.1, 0.2], wires=[0, 1]))"  # data, wires
-    assert [repr(g) for g in adj.table_gates] == ["RX(-0.2, wires=[1])", "RX(-0.1, wires=[0])"]
+    assert [repr(g) for g in adj.table_gates] == [
+        "RX(np.float64(-0.2), wires=[1])", "RX(np.float64(-0.1), wires=[0])"]  # (NumPy angles)
     c = qml.ctrl(qml.BasicEntanglerLayers([[0.1, 0.2]], wires=[1, 2]), control=0)
     assert isinstance(c, qml.ops.Controlled) and list(c.control_wires) == [0]
     assert [g.name for g in c.table_gates] == ["CRX", "CRX", "Toffoli"]

@@ -354,7 +354,7 @@ def test_adjoint_of_a_function_applying_an_adjoint_keeps_its_parameter_trainable
     x = np.array(0.7, requires_grad=True)
     tape = qml.workflow.construct_tape(c)(x)
     (op,) = tape.operations
-    assert repr(op) == "Adjoint(Adjoint(RY(0.7, wires=[0])))"
+    assert repr(op) == "Adjoint(Adjoint(RY(tensor(0.7, requires_grad=True), wires=[0])))"
     assert tape.trainable_params == [0]
     assert tape.get_parameters() == [pytest.approx(0.7)]
     tapes, fn = qml.gradients.param_shift(tape)
@@ -567,7 +567,8 @@ def test_controlled_global_phase_on_two_controls_is_pennylanes_controlled_op():
     x = np.array([0.3, 0.7], requires_grad=True)
     tape = qml.workflow.construct_tape(c)(x)
     op = tape.operations[-3]
-    assert repr(op) == "Controlled(GlobalPhase(0.7, wires=[0]), control_wires=[1, 2])"
+    assert repr(op) == ("Controlled(GlobalPhase(tensor(0.7, requires_grad=True), wires=[0]), "
+                        "control_wires=[1, 2])")
     assert list(op.wires) == [1, 2, 0] and float(op.data[0]) == pytest.approx(0.7)
     assert tape.trainable_params == [2, 3]
     # exp(-i t) where both controls are 1 (basis order wires 1, 2, 0)
