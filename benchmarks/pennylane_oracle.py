@@ -667,7 +667,7 @@ def _per_batch(res, n_meas):
 
 # --- extra families (drawn from a second random stream: the base circuits stay the same) --
 
-FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots")
+FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots", "hybrid")
 
 
 def draw_block(rng, n, params):
@@ -915,6 +915,68 @@ def mcmshots_case(rep, case, spec, meas, rng):
         zcheck(rep, case, f"mcm shots[{mm}]", spec, meas, x, x, q, N)
 
 
+def hybrid_cost(qml, spec, meas, hy, diff_method):
+    """A cost over a data set: a QNode ``c(d, x)`` (``AngleEmbedding`` of the data row ``d``,
+    then the circuit) called once per row (``loop``) or once on the whole data set
+    (broadcast), summed squared errors against targets; the data trainable or not."""
+    labels = spec["labels"]
+    emb = [labels[w] for w in hy["wires"]]
+    inner = build(qml, spec, meas)
+    wires = None if any(op["kind"] == "mcm" for op in spec["ops"]) else labels
+
+    def circuit(d, x):
+        qml.AngleEmbedding(d, wires=emb, rotation=hy["rotation"])
+        return inner(x)
+    node = qml.QNode(circuit, qml.device("default.qubit", wires=wires), diff_method=diff_method)
+    y = onp.asarray(hy["y"])
+
+    def cost(d, x):
+        if hy["loop"]:
+            return sum((node(d[i], x) - y[i]) ** 2 for i in range(len(y)))
+        return qml.math.sum((node(d, x) - y) ** 2)
+    return cost
+
+
+def hybrid_case(rep, case, spec, meas, rng):
+    """``qml.grad`` of a cost calling a QNode over a data set (a loop of calls, or one
+    broadcast call), with respect to the weights (data ``requires_grad=False``) or to both
+    (a tuple of gradients): each method against PennyLane's backprop."""
+    x = spec["params"]
+    mcm = any(op["kind"] in ("mcm", "cond") for op in spec["ops"])
+    if not len(x):
+        return
+    n = spec["n"]
+    k = int(rng.integers(1, n + 1))
+    hy = {"wires": [int(w) for w in rng.permutation(n)[:k]], "rotation": str(rng.choice(["X", "Y", "Z"])),
+          "loop": bool(mcm or rng.random() < 0.5), "y": list(rng.normal(size=3) * 0.5)}
+    data, both = rng.uniform(-3, 3, size=(3, k)), bool(rng.random() < 0.4)
+    meas = scalar_meas(meas)
+    # (the embedding comes first: the circuit's state preparation, which must, is left out)
+    spec = dict(spec, features=[f for f in spec["features"] if f != "mcm_stats"],
+                ops=[op for op in spec["ops"] if op["kind"] not in ("basis", "stateprep")])
+    argnum = [0, 1] if both else 1
+
+    def grad(qml, m):
+        d = qml.numpy.array(data, requires_grad=both)
+        return qml.grad(hybrid_cost(qml, spec, meas, hy, m), argnums=argnum)(
+            d, qml.numpy.array(x, requires_grad=True))
+
+    ref, ep = outcome(lambda: grad(pl, "backprop"))
+    if ep is not None or onp.isnan(onp.concatenate(leaves(ref)).real).any():
+        return
+    for m in ("best", "parameter-shift", "adjoint", "backprop", "finite-diff"):
+        q, eq = outcome(lambda m=m: grad(qsym, m))
+        rep.checks += 1
+        what = f"hybrid grad[{m}]{' (data trainable)' if both else ''}{'' if hy['loop'] else ' broadcast'}"
+        if qsym_raised(rep, case, what, eq):
+            continue
+        if structure(q) != structure(ref):
+            rep.mismatch(case, what, f"structure qsym {structure(q)}, PennyLane {structure(ref)}")
+        else:
+            compare_values(rep, case, what, onp.concatenate(leaves(q)), onp.concatenate(leaves(ref)),
+                           2e-4 if m == "finite-diff" else 1e-6)
+
+
 def extras(rep, case, spec, meas, rng, families):
     if "block" in families:
         b = with_blocks(rng, spec)
@@ -933,7 +995,7 @@ def extras(rep, case, spec, meas, rng, families):
             hessian_case(rep, case + "/coeffs", c, cm, rng)
     for name, check in (("hessian", hessian_case), ("multijac", multijac_case),
                         ("samples", samples_case), ("bshots", bshots_case),
-                        ("mcmshots", mcmshots_case)):
+                        ("mcmshots", mcmshots_case), ("hybrid", hybrid_case)):
         if name in families:
             check(rep, case, spec, meas, rng)
 
