@@ -33,6 +33,7 @@ from pathlib import Path
 import autograd.numpy as anp
 import numpy as np
 import sympy as sp
+from autograd.numpy.numpy_boxes import ArrayBox
 from autograd.tracer import Box
 
 from ._cache import Memo
@@ -3396,6 +3397,25 @@ class Observable:
 
 
 OPERATORS = (Observable, Operation, GateSequence)  # the operands of operator arithmetic
+
+
+def _box_defers_to_operators(method):
+    """autograd's ``ArrayBox`` binary operator ``method``, deferring to an operator: ``box *
+    op`` (``box + op``, ``box - op``) returns ``NotImplemented`` there, so Python calls the
+    operator's reflected method (an ``SProd`` whose coefficient is the box), as NumPy's
+    arrays defer to an operator's higher ``__array_priority__``. (autograd's own calls
+    ``np.multiply`` on the box's value: a number times the operator, an ``SProd`` autograd
+    cannot box, a ``TypeError``, under a second derivative through tapes.)"""
+    @functools.wraps(method)
+    def deferring(self, other):
+        if isinstance(other, OPERATORS):
+            return NotImplemented
+        return method(self, other)
+    return deferring
+
+
+for _name in ("__mul__", "__add__", "__sub__"):
+    setattr(ArrayBox, _name, _box_defers_to_operators(getattr(ArrayBox, _name)))
 
 
 class OperatorRecord:
