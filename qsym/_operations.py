@@ -1676,7 +1676,7 @@ class Operation:
         return _add_operator(other, self)
 
     def __sub__(self, other):
-        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic)):
+        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic, Box)):
             return self + (-other)  # a multiple of the identity (PennyLane's op - 5)
         if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rsub__
             return NotImplemented
@@ -3372,7 +3372,7 @@ class Observable:
         return _add_operator(other, self)
 
     def __sub__(self, other):
-        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic)):
+        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic, Box)):
             return self + (-other)  # a multiple of the identity (PennyLane's op - 5)
         if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rsub__
             return NotImplemented
@@ -4408,11 +4408,12 @@ def _add_operator(a, b):
     if not all(isinstance(x, (*OPERATORS, numbers.Number, np.ndarray, Traced, sp.Basic, Box))
                for x in (a, b)):
         return NotImplemented
-    if isinstance(b, (numbers.Number, np.ndarray, Traced, sp.Basic)) and not isinstance(b, Observable):
+    scalar = (numbers.Number, np.ndarray, Traced, sp.Basic, Box)  # (Box: an autograd value)
+    if isinstance(b, scalar) and not isinstance(b, Observable):
         if isinstance(b, numbers.Number) and b == 0:
             return a
         return Sum(a, SProd(b, _identity_on(a.wires)), _flat=True)
-    if isinstance(a, (numbers.Number, np.ndarray, Traced, sp.Basic)):
+    if isinstance(a, scalar):
         return _add_operator(b, a)
     return Sum(a, b, _flat=True)
 
