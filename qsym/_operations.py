@@ -3322,7 +3322,8 @@ class Observable:
             m = np.array([[1.0 + 0j]])
             for w in order:
                 m = np.kron(m, PAULI[letters.get(w, "I")])
-            out += complex(c) * m
+            # an autograd value (a trainable coefficient under qml.grad) stays one
+            out = out + c * m if isinstance(c, Box) else out + complex(c) * m
         return out
 
     @property

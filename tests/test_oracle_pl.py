@@ -625,3 +625,17 @@ def test_an_autograd_box_times_an_operator_is_a_scaled_operator():
     assert autograd.grad(f)(0.5) == pytest.approx(3.0)
     assert seen[0] == ("SProd", True)
     assert seen[1] == ["SProd", "SProd", "SProd"]
+
+
+def test_matrix_of_a_sum_with_autograd_coefficients_is_differentiable():
+    """``qml.matrix`` of an operator whose coefficients are autograd values keeps them
+    (was ``complex(box)``: a TypeError). M = c0 Z(x)I + c1 X(x)Y: M[0,0] = c0, M[3,3] = -c0,
+    M[1,2] = <0|X|1><1|Y|0> = i c1, so M[0,0] + Im M[1,2] + M[3,3] = c1."""
+
+    def f(c):
+        M = qml.matrix(c[0] * qml.PauliZ(0) + c[1] * (qml.PauliX(0) @ qml.PauliY(1)), wire_order=[0, 1])
+        return qml.math.real(M[0, 0] + qml.math.imag(M[1, 2]) + M[3, 3])
+
+    c = np.array([0.5, 0.8], requires_grad=True)
+    assert float(f(c)) == pytest.approx(0.8)
+    onp.testing.assert_allclose(qml.grad(f)(c), [0.0, 1.0], atol=1e-12)
