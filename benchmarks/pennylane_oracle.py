@@ -329,13 +329,21 @@ def measure(qml, kind, d):
     raise ValueError(kind)
 
 
+TRAINABLE_COEFFS = ("ham_t", "dot_t", "arith_t")
+
+
 def measure_x(qml, kind, d, x):
     """The measurements reading the parameters (``coeffs``: trainable Hamiltonian/dot)."""
-    if kind in ("ham_t", "dot_t"):
+    if kind in TRAINABLE_COEFFS:
         obs = [pauli_word(qml, wd, ws) for wd, ws in d["terms"]]
         c = qml.math.stack([x[..., i] for i in d["cidx"]]) if kind == "ham_t" else \
             [x[..., i] for i in d["cidx"]]
-        H = qml.Hamiltonian(c, obs) if kind == "ham_t" else qml.dot(c, obs)
+        if kind == "arith_t":  # operator arithmetic: c0 * P0 + c1 * P1 + ...
+            H = c[0] * obs[0]
+            for ci, o in zip(c[1:], obs[1:]):
+                H = H + ci * o
+        else:
+            H = qml.Hamiltonian(c, obs) if kind == "ham_t" else qml.dot(c, obs)
         return qml.var(H) if d.get("var") else qml.expval(H)
     if kind == "sample":
         return qml.sample(pauli_word(qml, d["word"], d["wires"])) if d.get("word") else \
@@ -516,12 +524,12 @@ def tape_case(rep, case, spec, meas):
 
 def pl_reference_jacobian(spec, meas, x):
     """PennyLane's backprop Jacobian of the flattened measurements; with trainable
-    coefficients (``ham_t``/``dot_t``) central differences (h = 1e-6) of PennyLane's values
+    coefficients (``ham_t``/``dot_t``/``arith_t``) central differences (h = 1e-6) of PennyLane's values
     instead: PennyLane 0.45's autograd Jacobian there is wrong (checked against those
     differences): 0 for the coefficients beside other measurements, and for ``var`` of a
     ``qml.dot`` 0 for the gates' parameters from the second QNode made on."""
     xa = pl.numpy.array(x, requires_grad=True)
-    if not any(k in ("ham_t", "dot_t") for k, _ in meas):
+    if not any(k in TRAINABLE_COEFFS for k, _ in meas):
         return pl.jacobian(lambda v: flat(pl, run(pl, spec, meas, x, "backprop")(v)))(xa)
     f = run(pl, spec, meas, x, "backprop")
     h, cols = 1e-6, []
@@ -667,7 +675,8 @@ def _per_batch(res, n_meas):
 
 # --- extra families (drawn from a second random stream: the base circuits stay the same) --
 
-FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots")
+FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots", "hybrid",
+            "arith")
 
 
 def draw_block(rng, n, params):
@@ -699,8 +708,9 @@ def with_blocks(rng, spec):
     return dict(spec, ops=ops, params=onp.array(params))
 
 
-def with_coeffs(rng, spec, meas):
-    """A Hamiltonian (or ``qml.dot``) whose coefficients are circuit parameters."""
+def with_coeffs(rng, spec, meas, kinds=("ham_t", "dot_t")):
+    """A Hamiltonian (``qml.Hamiltonian``, ``qml.dot``, or operator arithmetic ``c0 * P0 +
+    c1 * P1``) whose coefficients are circuit parameters."""
     n, params = spec["n"], list(spec["params"])
     k = int(rng.integers(1, 4))
     terms = []
@@ -709,7 +719,7 @@ def with_coeffs(rng, spec, meas):
         terms.append(("".join(rng.choice(list("XYZ"), size=len(ws))), ws))
     cidx = list(range(len(params), len(params) + k))
     params.extend(float(rng.normal()) for _ in cidx)
-    kind = str(rng.choice(["ham_t", "dot_t"]))
+    kind = str(rng.choice(list(kinds)))
     m = [mm for mm in meas if mm[0] not in ("state", "dm")]
     m.insert(int(rng.integers(0, len(m) + 1)), (kind, {"terms": terms, "cidx": cidx,
                                                        "var": bool(rng.random() < 0.3)}))
@@ -718,7 +728,7 @@ def with_coeffs(rng, spec, meas):
 
 def scalar_meas(meas):
     for k, d in meas:
-        if k in ("expval", "hamiltonian", "ham_t", "dot_t") or (k in ("hermitian", "projector", "sum", "var")):
+        if k in ("expval", "hamiltonian", *TRAINABLE_COEFFS, "hermitian", "projector", "sum", "var"):
             return [(k, d)]
     return [("expval", {"word": "Z", "wires": [0]})]
 
@@ -758,9 +768,9 @@ def pl_hessian_fault(spec, meas):
     Hessian of ``qml.var`` of an observable with trainable coefficients differentiates the
     observable's eigendecomposition, wrong (nan, or finite garbage up to O(1)) where the
     spectrum is degenerate; its values are right. Exactly that case: ``var`` of ``ham_t`` /
-    ``dot_t`` whose matrix (on its own wires) repeats an eigenvalue."""
+    ``dot_t`` / ``arith_t`` whose matrix (on its own wires) repeats an eigenvalue."""
     (kind, d), = meas
-    if kind not in ("ham_t", "dot_t") or not d.get("var"):
+    if kind not in TRAINABLE_COEFFS or not d.get("var"):
         return False
     H = pl.dot([float(spec["params"][i]) for i in d["cidx"]],
                [pauli_word(pl, wd, ws) for wd, ws in d["terms"]])
@@ -915,6 +925,79 @@ def mcmshots_case(rep, case, spec, meas, rng):
         zcheck(rep, case, f"mcm shots[{mm}]", spec, meas, x, x, q, N)
 
 
+def hybrid_cost(qml, spec, meas, hy, diff_method):
+    """A cost over a data set: a QNode ``c(d, x)`` (``AngleEmbedding`` of the data row ``d``,
+    then the circuit) called once per row (``loop``) or once on the whole data set
+    (broadcast), summed squared errors against targets; the data trainable or not."""
+    labels = spec["labels"]
+    emb = [labels[w] for w in hy["wires"]]
+    inner = build(qml, spec, meas)
+    wires = None if any(op["kind"] == "mcm" for op in spec["ops"]) else labels
+
+    def circuit(d, x):
+        qml.AngleEmbedding(d, wires=emb, rotation=hy["rotation"])
+        return inner(x)
+    node = qml.QNode(circuit, qml.device("default.qubit", wires=wires), diff_method=diff_method)
+    y = onp.asarray(hy["y"])
+
+    def cost(d, x):
+        if hy["loop"]:
+            return sum((node(d[i], x) - y[i]) ** 2 for i in range(len(y)))
+        return qml.math.sum((node(d, x) - y) ** 2)
+    return cost
+
+
+def hybrid_case(rep, case, spec, meas, rng):
+    """``qml.grad`` of a cost calling a QNode over a data set (a loop of calls, or one
+    broadcast call), with respect to the weights (data ``requires_grad=False``) or to both
+    (a tuple of gradients): each method against PennyLane's backprop."""
+    x = spec["params"]
+    mcm = any(op["kind"] in ("mcm", "cond") for op in spec["ops"])
+    if not len(x):
+        return
+    n = spec["n"]
+    k = int(rng.integers(1, n + 1))
+    hy = {"wires": [int(w) for w in rng.permutation(n)[:k]], "rotation": str(rng.choice(["X", "Y", "Z"])),
+          "loop": bool(mcm or rng.random() < 0.5), "y": list(rng.normal(size=3) * 0.5)}
+    data, both = rng.uniform(-3, 3, size=(3, k)), bool(rng.random() < 0.4)
+    meas = scalar_meas(meas)
+    # (the embedding comes first: the circuit's state preparation, which must, is left out)
+    spec = dict(spec, features=[f for f in spec["features"] if f != "mcm_stats"],
+                ops=[op for op in spec["ops"] if op["kind"] not in ("basis", "stateprep")])
+    argnum = [0, 1] if both else 1
+
+    def grad(qml, m):
+        d = qml.numpy.array(data, requires_grad=both)
+        return qml.grad(hybrid_cost(qml, spec, meas, hy, m), argnums=argnum)(
+            d, qml.numpy.array(x, requires_grad=True))
+
+    ref, ep = outcome(lambda: grad(pl, "backprop"))
+    if ep is not None or onp.isnan(onp.concatenate(leaves(ref)).real).any():
+        return
+    for m in ("best", "parameter-shift", "adjoint", "backprop", "finite-diff"):
+        q, eq = outcome(lambda m=m: grad(qsym, m))
+        rep.checks += 1
+        what = f"hybrid grad[{m}]{' (data trainable)' if both else ''}{'' if hy['loop'] else ' broadcast'}"
+        if qsym_raised(rep, case, what, eq):
+            continue
+        if structure(q) != structure(ref):
+            rep.mismatch(case, what, f"structure qsym {structure(q)}, PennyLane {structure(ref)}")
+        else:
+            compare_values(rep, case, what, onp.concatenate(leaves(q)), onp.concatenate(leaves(ref)),
+                           2e-4 if m == "finite-diff" else 1e-6)
+
+
+def coeffs_case(rep, case, spec, meas, rng, families, kinds=("ham_t", "dot_t")):
+    """A measured Hamiltonian whose coefficients are parameters: values, gradients, Hessian.
+    (No tape check nor spsa: a Hamiltonian's coefficients are not tape parameters in qsym,
+    docs/pennylane.md; PennyLane's spsa perturbs them in its directions.)"""
+    c, cm = with_coeffs(rng, spec, meas, kinds)
+    values_case(rep, case, c, cm)
+    grads_case(rep, case, c, cm, rng, [m for m in METHODS if m != "spsa"])
+    if "hessian" in families:
+        hessian_case(rep, case, c, cm, rng)
+
+
 def extras(rep, case, spec, meas, rng, families):
     if "block" in families:
         b = with_blocks(rng, spec)
@@ -924,18 +1007,14 @@ def extras(rep, case, spec, meas, rng, families):
         grads_case(rep, case + "/block", b, gm, rng)
         broadcast_case(rep, case + "/block", b, meas, rng)
     if "coeffs" in families:
-        c, cm = with_coeffs(rng, spec, meas)
-        # (no tape check nor spsa: a Hamiltonian's coefficients are not tape parameters in
-        # qsym, docs/pennylane.md; PennyLane's spsa perturbs them in its directions)
-        values_case(rep, case + "/coeffs", c, cm)
-        grads_case(rep, case + "/coeffs", c, cm, rng, [m for m in METHODS if m != "spsa"])
-        if "hessian" in families:
-            hessian_case(rep, case + "/coeffs", c, cm, rng)
+        coeffs_case(rep, case + "/coeffs", spec, meas, rng, families)
     for name, check in (("hessian", hessian_case), ("multijac", multijac_case),
                         ("samples", samples_case), ("bshots", bshots_case),
-                        ("mcmshots", mcmshots_case)):
+                        ("mcmshots", mcmshots_case), ("hybrid", hybrid_case)):
         if name in families:
             check(rep, case, spec, meas, rng)
+    if "arith" in families:  # (last: the families before it draw the same numbers without it)
+        coeffs_case(rep, case + "/arith", spec, meas, rng, families, ("arith_t",))
 
 
 # --- adversarial inputs --------------------------------------------------------------------

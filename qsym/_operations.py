@@ -33,6 +33,7 @@ from pathlib import Path
 import autograd.numpy as anp
 import numpy as np
 import sympy as sp
+from autograd.numpy.numpy_boxes import ArrayBox
 from autograd.tracer import Box
 
 from ._cache import Memo
@@ -1681,7 +1682,7 @@ class Operation:
         return _add_operator(other, self)
 
     def __sub__(self, other):
-        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic)):
+        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic, Box)):
             return self + (-other)  # a multiple of the identity (PennyLane's op - 5)
         if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rsub__
             return NotImplemented
@@ -3459,7 +3460,8 @@ class Observable:
             m = np.array([[1.0 + 0j]])
             for w in order:
                 m = np.kron(m, PAULI[letters.get(w, "I")])
-            out += complex(c) * m
+            # an autograd value (a trainable coefficient under qml.grad) stays one
+            out = out + c * m if isinstance(c, Box) else out + complex(c) * m
         return out
 
     @property
@@ -3509,7 +3511,7 @@ class Observable:
         return _add_operator(other, self)
 
     def __sub__(self, other):
-        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic)):
+        if isinstance(other, (numbers.Number, np.ndarray, Traced, sp.Basic, Box)):
             return self + (-other)  # a multiple of the identity (PennyLane's op - 5)
         if not isinstance(other, OPERATORS):  # Python's TypeError, or the other's __rsub__
             return NotImplemented
@@ -3534,6 +3536,25 @@ class Observable:
 
 
 OPERATORS = (Observable, Operation, GateSequence)  # the operands of operator arithmetic
+
+
+def _box_defers_to_operators(method):
+    """autograd's ``ArrayBox`` binary operator ``method``, deferring to an operator: ``box *
+    op`` (``box + op``, ``box - op``) returns ``NotImplemented`` there, so Python calls the
+    operator's reflected method (an ``SProd`` whose coefficient is the box), as NumPy's
+    arrays defer to an operator's higher ``__array_priority__``. (autograd's own calls
+    ``np.multiply`` on the box's value: a number times the operator, an ``SProd`` autograd
+    cannot box, a ``TypeError``, under a second derivative through tapes.)"""
+    @functools.wraps(method)
+    def deferring(self, other):
+        if isinstance(other, OPERATORS):
+            return NotImplemented
+        return method(self, other)
+    return deferring
+
+
+for _name in ("__mul__", "__add__", "__sub__"):
+    setattr(ArrayBox, _name, _box_defers_to_operators(getattr(ArrayBox, _name)))
 
 
 class OperatorRecord:
@@ -4570,11 +4591,12 @@ def _add_operator(a, b):
     if not all(isinstance(x, (*OPERATORS, numbers.Number, np.ndarray, Traced, sp.Basic, Box))
                for x in (a, b)):
         return NotImplemented
-    if isinstance(b, (numbers.Number, np.ndarray, Traced, sp.Basic)) and not isinstance(b, Observable):
+    scalar = (numbers.Number, np.ndarray, Traced, sp.Basic, Box)  # (Box: an autograd value)
+    if isinstance(b, scalar) and not isinstance(b, Observable):
         if isinstance(b, numbers.Number) and b == 0:
             return a
         return Sum(a, SProd(b, _identity_on(a.wires)), _flat=True)
-    if isinstance(a, (numbers.Number, np.ndarray, Traced, sp.Basic)):
+    if isinstance(a, scalar):
         return _add_operator(b, a)
     return Sum(a, b, _flat=True)
 

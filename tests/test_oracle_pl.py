@@ -578,3 +578,65 @@ def test_controlled_global_phase_on_two_controls_is_pennylanes_controlled_op():
     assert float(qml.execute([tape], dev)[0]) == pytest.approx(float(c(x)), abs=1e-12)
     tapes, fn = qml.gradients.param_shift(tape)
     onp.testing.assert_allclose(onp.array(fn(qml.execute(tapes, dev))), qml.jacobian(c)(x), atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["finite-diff", "parameter-shift", "backprop"])
+def test_hessian_of_coefficients_written_with_operator_arithmetic(method):
+    """Coefficients that are circuit parameters, written with operator arithmetic (``x1 *
+    Z + x2 * X``, a box plus and minus an operator): the Hessian with ``max_diff=2`` by every
+    method. Finite differences run the tapes under two autograd boxes, and ``box * op``
+    was autograd's ``np.multiply`` of the number and the operator, an SProd autograd cannot
+    box (a TypeError); ``box + op`` a MeasurementError. Found by the oracle (seed 71, case 0
+    of ``arith``). <psi|Z|psi> = cos x0 and <psi|X|psi> = 0 after RX(x0)."""
+    dev = qml.device("default.qubit", wires=1)
+    kw = {"gradient_kwargs": {"h": 1e-4, "approx_order": 2}} if method == "finite-diff" else {}
+
+    @qml.qnode(dev, diff_method=method, max_diff=2, **kw)
+    def c(x):
+        qml.RX(x[0], wires=0)
+        H = x[1] * qml.PauliZ(0) + x[2] * qml.PauliX(0)
+        return qml.expval(H), qml.expval(x[2] - x[1] * qml.PauliZ(0) + (x[1] + qml.PauliX(0)))
+
+    x0, x1, x2 = 0.3, 0.7, -0.4
+    x = np.array([x0, x1, x2], requires_grad=True)
+    # f = x1 cos x0; g = x2 - x1 cos x0 + x1
+    onp.testing.assert_allclose(c(x), [x1 * onp.cos(x0), x2 - x1 * onp.cos(x0) + x1], atol=1e-12)
+    hess = qml.jacobian(qml.jacobian(lambda v: qml.math.stack(c(v))))(x)
+    f_hess = [[-x1 * onp.cos(x0), -onp.sin(x0), 0], [-onp.sin(x0), 0, 0], [0, 0, 0]]
+    onp.testing.assert_allclose(hess[0], f_hess, atol=1e-6)
+    onp.testing.assert_allclose(hess[1], -onp.array(f_hess), atol=1e-6)
+
+
+def test_an_autograd_box_times_an_operator_is_a_scaled_operator():
+    """``box * op`` under autograd is the operator scaled by the box (the operator's
+    ``__rmul__``, as NumPy's arrays defer to it; was autograd's ``np.multiply``, an SProd
+    it cannot box: a TypeError); ``box + op`` and ``box - op`` add a multiple of the
+    identity with the box as its coefficient."""
+    import autograd
+
+    seen = []
+
+    def f(c):
+        op = c * qml.PauliZ(0)
+        seen.append((type(op).__name__, op.scalar is c))
+        s = c - qml.PauliX(0) + c
+        seen.append(sorted(type(o).__name__ for o in s.operands))
+        return 3.0 * op.scalar
+
+    assert autograd.grad(f)(0.5) == pytest.approx(3.0)
+    assert seen[0] == ("SProd", True)
+    assert seen[1] == ["SProd", "SProd", "SProd"]
+
+
+def test_matrix_of_a_sum_with_autograd_coefficients_is_differentiable():
+    """``qml.matrix`` of an operator whose coefficients are autograd values keeps them
+    (was ``complex(box)``: a TypeError). M = c0 Z(x)I + c1 X(x)Y: M[0,0] = c0, M[3,3] = -c0,
+    M[1,2] = <0|X|1><1|Y|0> = i c1, so M[0,0] + Im M[1,2] + M[3,3] = c1."""
+
+    def f(c):
+        M = qml.matrix(c[0] * qml.PauliZ(0) + c[1] * (qml.PauliX(0) @ qml.PauliY(1)), wire_order=[0, 1])
+        return qml.math.real(M[0, 0] + qml.math.imag(M[1, 2]) + M[3, 3])
+
+    c = np.array([0.5, 0.8], requires_grad=True)
+    assert float(f(c)) == pytest.approx(0.8)
+    onp.testing.assert_allclose(qml.grad(f)(c), [0.0, 1.0], atol=1e-12)
