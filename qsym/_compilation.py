@@ -884,7 +884,7 @@ def opened_templates(operations) -> list:
 
     >>> import qsym as qml
     >>> opened_templates([qml.adjoint(qml.S(0)), qml.BasicEntanglerLayers([[0.5]], wires=[1])])
-    [PhaseShift(-pi/2, wires=[0]), RX(np.float64(0.5), wires=[1])]
+    [PhaseShift(-1.5707963267948966, wires=[0]), RX(np.float64(0.5), wires=[1])]
     """
     from .templates import Template
     from ._operations import StatePrepBase

@@ -2045,7 +2045,7 @@ def _opened(tape):
     >>> t = qml.tape.QuantumScript([qml.adjoint(qml.AngleEmbedding(w, wires=[0, 1]))],
     ...                            [qml.expval(qml.Z(0))])
     >>> _opened(t).operations
-    [Adjoint(RX(0.2, wires=[1])), Adjoint(RX(0.1, wires=[0]))]
+    [Adjoint(RX(tensor(0.2, requires_grad=True), wires=[1])), Adjoint(RX(tensor(0.1, requires_grad=True), wires=[0]))]
     """
     from .math import get_trainable_indices
 
