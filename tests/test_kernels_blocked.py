@@ -287,6 +287,16 @@ def test_blocked_adjoint_takes_cnot_runs_along(n, bits, n_lin, seed):
     _check_blocked(rng, n, bits, n_lin, ops)
 
 
+def _op_arrays(ops):
+    """``(op_wires, op_nw, op_kind)`` of a list of ``(kind, wires)``, as a program holds them."""
+    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
+    for q, (_, w) in enumerate(ops):
+        op_wires[q, : len(w)] = w
+    op_nw = np.array([len(w) for _, w in ops], dtype=np.int64)
+    op_kind = np.array([k for k, _ in ops], dtype=np.int64)
+    return op_wires, op_nw, op_kind
+
+
 def test_diag_flush_plan_of_a_layer():
     """A hardware-efficient layer on 16 wires (RY, RZ per wire, a CNOT chain; chunks of
     2^12): the twelve low RZs applied together at the block segment's end, the four high
@@ -295,11 +305,7 @@ def test_diag_flush_plan_of_a_layer():
     n = 16
     ops = [(k, [w]) for w in range(n) for k in (REAL, DIAGONAL)]
     ops += [(CX, [i, i + 1]) for i in range(n - 1)] + [(DIAGONAL, [0]), (REAL, [0])]
-    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
-    for q, (_, w) in enumerate(ops):
-        op_wires[q, : len(w)] = w
-    op_nw = np.array([len(w) for _, w in ops], dtype=np.int64)
-    op_kind = np.array([k for k, _ in ops], dtype=np.int64)
+    op_wires, op_nw, op_kind = _op_arrays(ops)
     seg, grp, loc, _, _ = kernels.block_plan(n, op_wires, op_nw, op_kind,
                                              np.arange(len(ops), dtype=np.int64), 12)
     fl, fb = kernels.diag_flush_plan(seg, grp, loc, op_nw, op_kind)
@@ -318,11 +324,7 @@ def test_blocked_plan_segments():
     one that crosses the split on as one permutation."""
     n = 16
     ops = [(REAL, [w]) for w in range(n)] + [(CX, [i, i + 1]) for i in range(n - 1)]
-    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
-    for q, (_, w) in enumerate(ops):
-        op_wires[q, : len(w)] = w
-    op_nw = np.array([len(w) for _, w in ops], dtype=np.int64)
-    op_kind = np.array([k for k, _ in ops], dtype=np.int64)
+    op_wires, op_nw, op_kind = _op_arrays(ops)
     seg, grp, loc, a_lo, a_hi = kernels.block_plan(n, op_wires, op_nw, op_kind,
                                                    np.arange(n, dtype=np.int64), 12)
     # wires 0-3 are the high bits 15-12; CNOT(3, 4) crosses
