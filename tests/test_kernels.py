@@ -145,7 +145,7 @@ def test_gate_rows_marked_real_have_real_matrices():
     and each dense row with a real matrix is marked (the fast kernel is not forgotten)."""
     import sympy as sp
 
-    from qsym._gates import GATES
+    from qsym._gates import GATES, REGISTRY
 
     def is_real(row, nw, hyper):
         m = row.sympy_matrix(num_wires=nw or row.num_wires or 2, hyper=hyper)
@@ -158,7 +158,10 @@ def test_gate_rows_marked_real_have_real_matrices():
         real = all(is_real(row, nw, hyper) for nw, hyper in row.variants())
         if row.structure == "real":
             assert real, name
-        elif row.structure == "dense":
+        elif row.structure == "dense" and name in REGISTRY.builtin:
+            # (the table's own rows; a row derived while the process runs, such as a
+            # controlled PauliRot of one word made by qml.ctrl in an earlier test, keeps
+            # its base's kind: dense is always right, only slower)
             assert not real, f"{name} has a real matrix: mark it structure='real'"
 
 
