@@ -236,6 +236,7 @@ def test_tiered_switch_happens_after_the_threshold(monkeypatch):
     monkeypatch.setenv("QSYM_CACHE", "0")
     monkeypatch.delenv("QSYM_TIER", raising=False)
     monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 2)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)  # calls only
     monkeypatch.setattr(tiers, "_warned", True)  # (its stderr line: tests/test_tiers.py)
     monkeypatch.setattr(runtime, "FUSE_AFTER_CALLS", 3)
     node = qml.QNode(random_circuit_function(11, 2, n_ops=4), qml.device("default.qubit", wires=2))

@@ -216,6 +216,7 @@ def test_qsym_tier_setting(monkeypatch):
     the choices; QSYM_TIER=compiled starts compiled (fused for a small circuit)."""
     monkeypatch.setenv("QSYM_TIER", "python")
     monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 3)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)  # calls only
     node = _node()
     for _ in range(6):
         node(X, scale=SCALE)
@@ -256,6 +257,7 @@ def test_without_a_disk_cache_it_compiles_here_and_says_so_once(monkeypatch, cap
     monkeypatch.setenv("QSYM_CACHE", "0")
     monkeypatch.delenv("QSYM_TIER", raising=False)
     monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 3)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)  # calls only
     monkeypatch.setattr(tiers, "_warned", False)
 
     def f(x):
@@ -298,6 +300,7 @@ def test_background_swap_under_threads(tmp_path, monkeypatch):
     monkeypatch.delenv("QSYM_CACHE", raising=False)
     monkeypatch.delenv("QSYM_TIER", raising=False)
     monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 20)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)  # calls only
 
     def f(x):
         qml.RX(x[0], wires=0)
@@ -406,6 +409,7 @@ def test_a_cancelled_background_compile_hands_nothing_over(tmp_path, monkeypatch
     monkeypatch.delenv("QSYM_CACHE", raising=False)
     monkeypatch.delenv("QSYM_TIER", raising=False)
     monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 3)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)  # calls only
 
     def f(x):
         qml.RY(x[0], wires=0)
