@@ -76,11 +76,12 @@ def _entry(node, x):
 
 
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
-def test_first_answer_is_every_paths_bits_on_random_circuits(method):
+def test_first_answer_is_every_paths_bits_on_random_circuits(method, monkeypatch):
     """Random circuits of every fixed gate of the table: the first value and the first
     Jacobian of a new QNode, bit for bit, are what the same entry gives through
     ``prepare`` and the compiled kernels, and through the kernels' plain-Python twins;
     the Jacobian agrees with central differences of the values."""
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)  # calls only
     twins = tiers._kernel_twins()
     assert twins, "qsym/kernel_twins.json missing or stale"
 

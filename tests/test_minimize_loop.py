@@ -486,11 +486,15 @@ def test_python_tier_gives_the_compiled_loops_bits(monkeypatch, method, form):
     assert tiered.tier == "python"
 
 
-def test_a_new_circuits_first_minimize_compiles_nothing():
+def test_a_new_circuits_first_minimize_compiles_nothing(monkeypatch):
     """The first ``minimize`` of a circuit new to this process runs its loop on tier 0:
     no loop module compiled or loaded, the circuit's numba module not even imported; the
     result says which tier ran; the iterates are the optimizer's Python ``step``'s
     (1e-12: the written-out step computes in its own order)."""
+    from qsym import _tiers as tiers
+
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)  # calls only
+
     @qml.qnode(dev2, diff_method="parameter-shift")
     def fresh(p):
         qml.RY(p[0], wires=0)
