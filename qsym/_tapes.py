@@ -1656,6 +1656,8 @@ def lowered(tape):
         k, count = k + n, count + m
     if keep is None:
         trainable = None
+    else:  # the measured observables' parameters (after the gates'): moved along with them
+        trainable += [count + i - k for i in sorted(keep) if i >= k]
     cls = type(tape) if type(tape) is QuantumScript else QuantumScript
     return cls(ops, tape.measurements, shots=tape.shots, trainable_params=trainable)
 

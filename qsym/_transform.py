@@ -38,8 +38,7 @@ from ._operations import MeasurementProcess
 from ._runtime import QNode, typed_results
 from ._shots import Shots
 from .devices import Device, own_derivatives
-from ._tapes import (QuantumScript, QuantumTape, apply, device_derivatives, execute,
-                     gate_parameters)
+from ._tapes import QuantumScript, QuantumTape, apply, device_derivatives, execute
 from ._trace import Tape, active_tape, output_kind, recording
 from .errors import ArgumentError, LevelError, QuantumFunctionError, TransformError
 from .exceptions import PennyLaneDeprecationWarning
@@ -1106,9 +1105,12 @@ def _tape_and_result(qnode, args, kwargs):
     shots = qnode.configured_shots()
     # the recorded operators themselves (as PennyLane's tape): a qml.cond keeps naming the
     # tape's mid-circuit measurements
-    return type(tape)(list(tape.operations), list(tape.measurements),
-                      shots if isinstance(shots, Shots) else Shots(shots),
-                      trainable_positions(gate_parameters(tape))), result
+    script = type(tape)(list(tape.operations), list(tape.measurements),
+                        shots if isinstance(shots, Shots) else Shots(shots))
+    # PennyLane's QNode tape: every parameter autograd differentiates is trainable, the
+    # measured observables' (a Hamiltonian's coefficients) after the gates'
+    script.trainable_params = trainable_positions(script.data)
+    return script, result
 
 
 def trainable_positions(params) -> list:
@@ -1207,7 +1209,7 @@ def restrict_trainable(tape, argnum) -> None:
     stay trainable; the others are constants of the tape (zero derivatives)."""
     if argnum is None:
         return
-    boxed = [i for i, d in enumerate(gate_parameters(tape)) if isinstance(d, Box)]
+    boxed = [i for i, d in enumerate(tape.data) if isinstance(d, Box)]
     if not boxed:
         return
     bad = [a for a in argnum if a >= len(boxed)]

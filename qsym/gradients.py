@@ -1123,7 +1123,8 @@ def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="st
     _check_hadamard(tape, mode, name)
     if argnum is None and not tape.trainable_params:
         return _no_trainable(tape)
-    if _observable_parameters(tape, _chosen(tape, argnum)):
+    coefficients = _observable_parameters(tape, _chosen(tape, argnum))
+    if coefficients and not chain:
         raise DifferentiationError(
             f"the {name} gradient transform differentiates gates' parameters, not a measured "
             "observable's coefficients (PennyLane splits a QNode's into single terms first): "
@@ -1139,14 +1140,26 @@ def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="st
     aux = (get_aux_wire(aux_wire, tape, device_wires)
            if mode in ("standard", "reversed") or (mode == "auto" and aux_wire is not None)
            else None)
-    expanded, columns = _hadamard_expand(tape)
+    # a QNode's coefficients (PennyLane's QNode measures their terms apart and differentiates
+    # them classically): each by its exact two-point rule; the gates by Hadamard tests
+    gates = tape if not coefficients else tape.copy(trainable_params=[
+        i for k, i in enumerate(tape.trainable_params) if k not in coefficients])
+    expanded, columns = _hadamard_expand(gates)
     if not chain and expanded is not tape:
         tape, columns = expanded, [[(j, 1.0)] for j in expanded.trainable_params]
     chosen = set(_chosen(tape, argnum))
     reach = light_cone_params(expanded)
     tapes, standard, per_param, made = [], [], [], {}
-    for k, column in enumerate(columns):
-        terms = []
+    columns = iter(columns)
+    for k in range(len(tape.trainable_params)):
+        if k in coefficients:
+            i = tape.trainable_params[k]
+            tapes += [_shifted_tape(tape, {i: tape.data[i] + 1.0}),
+                      _shifted_tape(tape, {i: tape.data[i] - 1.0})]
+            standard += [False, False]
+            per_param.append([(0.5, len(tapes) - 2), (-0.5, len(tapes) - 1)])
+            continue
+        column, terms = next(columns), []
         for j, weight in column if k in chosen else ():
             if j not in reach:
                 continue
@@ -1251,6 +1264,10 @@ def _hadamard_outcome(qnode, args, kwargs, diff, options):
         warnings.simplefilter("always")
         try:
             tape = construct_tape(qnode)(*args, **kwargs)
+            # PennyLane's QNode measures the terms of an observable with trainable
+            # coefficients apart (split_to_single_terms): they are no tape parameters there
+            n = len(tape.get_parameters(trainable_only=False, operations_only=True))
+            tape.trainable_params = [i for i in tape.trainable_params if i < n]
             tapes, _ = _tape_hadamard(tape, **options)
         except QsymError as exc:  # PennyLane's refusal (the aux wire, variances, ...)
             return exc, list(caught), None
@@ -1923,14 +1940,20 @@ def _split(values, jac, arg_shapes):
 
 
 def _tape_level(qnode, tape_fn, kwargs):
-    """``hybrid=False``: the Jacobian by the gate parameters of the QNode's tape at the
-    arguments (no chain rule to the arguments), as PennyLane's."""
+    """``hybrid=False``: the Jacobian by the trainable parameters of the QNode's tape at
+    the arguments (the gates', then the measured observables'; no chain rule to the
+    arguments), after the transform's expansion of that tape (templates opened), as
+    PennyLane's."""
     from ._tapes import execute
     from .workflow import construct_tape
 
     def jacobian(*args, **kw):
         tape = construct_tape(qnode)(*args, **kw)
-        tapes, fn = tape_fn(tape, **kwargs)
+        if tape_fn is _tape_param_shift:
+            tapes, fn = _expanded_param_shift(tape, **kwargs)
+        else:  # finite_diff's expansion (spsa_grad and hadamard_grad expand their own)
+            tapes, fn = tape_fn(_opened(tape) if tape_fn is _tape_finite_diff else tape,
+                                **kwargs)
         return fn(execute(tapes, qnode.device))
 
     return jacobian

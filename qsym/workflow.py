@@ -16,7 +16,7 @@ set_shots``, PennyLane's module path).
 
 from ._mcm import defer
 from ._runtime import QNode, qnode, set_shots
-from ._tapes import QuantumScript, gate_parameters
+from ._tapes import QuantumScript
 from ._transform import level_slice, qnode_tape, trainable_positions
 from .transforms import module_path
 from .devices import ExecutionConfig, MCMConfig
@@ -60,7 +60,7 @@ def construct_batch(qnode, level="user"):
         if deferring:  # qml.defer_measurements(qnode): PennyLane's deferred tape
             ops, meas, _, _ = defer(tape.operations, list(tape.measurements), *deferring)
             tape = QuantumScript(ops, meas, shots=tape.shots)
-            tape.trainable_params = trainable_positions(gate_parameters(tape))
+            tape.trainable_params = trainable_positions(tape.data)
         pipeline = qnode.compile_pipeline
         part = pipeline[level_slice(pipeline, level)]
         return part((tape,))
