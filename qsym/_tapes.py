@@ -1535,6 +1535,15 @@ def split_coefficients(tape):
     if not any(_boxed_coefficients(m) for m in tape.measurements):
         return tape, None
     measurements, plan = [], []
+    n = len(gate_parameters(tape))
+    moved = {i: i for i in range(n)}  # tape.data index -> the split tape's (the kept ones)
+    old = new = n
+    for m in tape.measurements:
+        count = len(observable_parameters(m))
+        if not _boxed_coefficients(m):
+            moved.update((old + j, new + j) for j in range(count))
+            new += count
+        old += count
     for m in tape.measurements:
         if not _boxed_coefficients(m):
             plan.append([(None, len(measurements))])
@@ -1565,7 +1574,9 @@ def split_coefficients(tape):
             out.append(sum(c * (1.0 if i is None else results[i]) for c, i in terms))
         return out[0] if len(out) == 1 else tuple(out)
 
-    return tape.copy(measurements=measurements, trainable_params=tape._trainable), combine
+    trainable = (None if tape._trainable is None
+                 else [moved[i] for i in tape._trainable if i in moved])
+    return tape.copy(measurements=measurements, trainable_params=trainable), combine
 
 
 def _pauli(letter, wire):

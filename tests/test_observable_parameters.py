@@ -151,3 +151,100 @@ def test_counts_by_a_coefficient_is_refused_as_pennylane():
     t = qml.tape.QuantumScript([qml.RX(X0, 0)], [qml.counts(H)], shots=10, trainable_params=[1])
     with pytest.raises(DifferentiationError, match="Can only differentiate Hamiltonian coefficients"):
         qml.gradients.param_shift(t)
+
+
+def test_a_qnodes_tape_counts_its_trainable_observable_parameters():
+    # PennyLane's QNode tape: the parameters that require grad, the gates' then the
+    # measured observables' (a Hamiltonian's coefficients, a scalar product's scalar)
+    @qml.qnode(_dev())
+    def circuit(x, coeffs, a, b):
+        qml.RX(x, 0)
+        qml.RY(0.2, 1)
+        return (qml.expval(qml.Hamiltonian(coeffs, [qml.Z(0), qml.Y(0)])),
+                qml.expval(qml.s_prod(a, qml.X(1))), qml.expval(qml.s_prod(b, qml.Z(1))))
+
+    args = (pnp.array(X0), pnp.array([2.0, 0.5]), pnp.array(1.5),
+            pnp.array(0.7, requires_grad=False))
+    tape = qml.workflow.construct_tape(circuit)(*args)
+    assert tape.get_parameters(trainable_only=False) == [X0, 0.2, 2.0, 0.5, 1.5, 0.7]
+    assert tape.trainable_params == [0, 2, 3, 4] and tape.num_params == 4
+    assert tape.get_parameters() == [X0, 2.0, 0.5, 1.5]
+    # finite_diff (PennyLane's expansion splits no observable) takes every column
+    tapes, fn = qml.gradients.finite_diff(tape)
+    (dx0, dc1, dc2, da0), (dx1, _, _, da1), _ = fn(_dev().execute(tapes))
+    assert dx0 == pytest.approx(-2.0 * onp.sin(X0) - 0.5 * onp.cos(X0), abs=1e-6)
+    assert (dc1, dc2) == pytest.approx((onp.cos(X0), -onp.sin(X0)), abs=1e-6)
+    assert (da0, dx1) == pytest.approx((0.0, 0.0), abs=1e-6)
+    assert da1 == pytest.approx(onp.sin(0.2), abs=1e-6)
+    # the Jacobian by the arguments agrees (closed forms)
+    jac = qml.jacobian(lambda *a: qml.math.stack(circuit(*a)))(*args[:3], args[3])
+    onp.testing.assert_allclose(jac[1][0], [onp.cos(X0), -onp.sin(X0)], atol=1e-10)
+    onp.testing.assert_allclose(jac[2], [0.0, onp.sin(0.2), 0.0], atol=1e-10)
+
+
+def _embedding_circuit(w, coeffs):
+    qml.AngleEmbedding(w, wires=[0, 1])  # RX(w0) on 0, RX(w1) on 1
+    return qml.expval(qml.Hamiltonian(coeffs, [qml.Z(0), qml.Y(1)]))
+
+
+def test_hybrid_false_expands_a_template_with_trainable_coefficients():
+    # <c1 Z0 + c2 Y1> = c1 cos w0 - c2 sin w1; the columns are the expanded tape's (the
+    # template's RX gates), then the coefficients where the expansion keeps them
+    w, c = pnp.array([0.3, 0.8]), pnp.array([2.0, 0.5])
+    circuit = qml.QNode(_embedding_circuit, _dev())
+    gates = [-2.0 * onp.sin(0.3), -0.5 * onp.cos(0.8)]
+    fd = qml.gradients.finite_diff(circuit, hybrid=False)(w, c)
+    onp.testing.assert_allclose(fd, gates + [onp.cos(0.3), -onp.sin(0.8)], atol=1e-6)
+    # param_shift's expansion measures the terms apart (PennyLane's split_to_single_terms):
+    # the coefficients are then classical, no column of the tape's Jacobian
+    ps = qml.gradients.param_shift(circuit, hybrid=False)(w, c)
+    onp.testing.assert_allclose(ps, gates, atol=1e-12)
+    # by the arguments, every method gives the full Jacobian
+    for grad in (qml.gradients.param_shift, qml.gradients.finite_diff):
+        dw, dc = grad(circuit)(w, c)
+        onp.testing.assert_allclose(dw, gates, atol=1e-6)
+        onp.testing.assert_allclose(dc, [onp.cos(0.3), -onp.sin(0.8)], atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["standard", "direct"])
+def test_hadamard_on_a_qnode_differentiates_coefficients(mode):
+    dev = qml.device("default.qubit", wires=3)
+
+    def f(x, c):
+        qml.RX(x, 0)
+        return qml.expval(qml.Hamiltonian(c, [qml.Z(0), qml.Y(0)]))
+
+    x, c = pnp.array(X0), pnp.array([2.0, 0.5])
+    expected_x = -2.0 * onp.sin(X0) - 0.5 * onp.cos(X0)
+    opts = {"aux_wire": 2} if mode == "standard" else {"mode": mode}
+    dx, dc = qml.gradients.hadamard_grad(qml.QNode(f, dev), **opts)(x, c)
+    assert dx == pytest.approx(expected_x, abs=1e-12)
+    onp.testing.assert_allclose(dc, [onp.cos(X0), -onp.sin(X0)], atol=1e-12)
+    node = qml.QNode(f, dev, diff_method="hadamard", gradient_kwargs=opts)
+    dx, dc = qml.jacobian(node)(x, c)
+    assert dx == pytest.approx(expected_x, abs=1e-10)
+    onp.testing.assert_allclose(dc, [onp.cos(X0), -onp.sin(X0)], atol=1e-10)
+
+
+def test_lowering_and_splitting_keep_observable_parameters_trainable():
+    from qsym._tapes import lowered, split_coefficients
+
+    H = qml.Hamiltonian([2.0, 0.5], [qml.Z(0), qml.Y(0)])
+    t = qml.tape.QuantumScript([qml.QFT(wires=[0, 1]), qml.RX(X0, 0)], [qml.expval(H)],
+                               trainable_params=[0, 2])  # the RX angle and 0.5
+    low = lowered(t)
+    assert len(low.operations) > 2  # QFT made of table gates (with parameters)
+    assert low.get_parameters() == [X0, 0.5]
+    seen = {}
+
+    def cost(c):
+        s = qml.tape.QuantumScript(
+            [qml.RX(X0, 0)], [qml.expval(qml.Hamiltonian(c, [qml.Z(0), qml.Y(0)])),
+                              qml.expval(qml.s_prod(1.5, qml.X(0)))], trainable_params=[0, 1, 3])
+        split, _ = split_coefficients(s)  # the coefficients leave; 1.5 stays trainable
+        seen["params"] = split.get_parameters()
+        return qml.execute([s], _dev())[0][0]
+
+    g = qml.grad(cost)(pnp.array([2.0, 0.5]))
+    assert seen["params"] == [X0, 1.5]
+    onp.testing.assert_allclose(g, [onp.cos(X0), -onp.sin(X0)], atol=1e-10)
