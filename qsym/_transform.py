@@ -38,7 +38,8 @@ from ._operations import MeasurementProcess
 from ._runtime import QNode, typed_results
 from ._shots import Shots
 from .devices import Device, own_derivatives
-from ._tapes import QuantumScript, QuantumTape, apply, device_derivatives, execute
+from ._tapes import (QuantumScript, QuantumTape, apply, device_derivatives, execute,
+                     gate_parameters)
 from ._trace import Tape, active_tape, output_kind, recording
 from .errors import ArgumentError, LevelError, QuantumFunctionError, TransformError
 from .exceptions import PennyLaneDeprecationWarning
@@ -1209,13 +1210,15 @@ def restrict_trainable(tape, argnum) -> None:
     stay trainable; the others are constants of the tape (zero derivatives)."""
     if argnum is None:
         return
-    boxed = [i for i, d in enumerate(tape.data) if isinstance(d, Box)]
+    # (the gates': PennyLane's gradient expansion measures trainable coefficients' terms
+    # apart, so its argnum positions are among the gates' parameters)
+    boxed = [i for i, d in enumerate(gate_parameters(tape)) if isinstance(d, Box)]
     if not boxed:
         return
     bad = [a for a in argnum if a >= len(boxed)]
     if bad:
         raise ArgumentError(f"gradient_kwargs' argnum {list(argnum)} names positions beyond "
-                            f"the tape's {len(boxed)} trainable parameters")
+                            f"the tape's {len(boxed)} trainable gate parameters")
     tape.trainable_params = [boxed[a] for a in argnum]
 
 
