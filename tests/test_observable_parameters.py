@@ -248,3 +248,15 @@ def test_lowering_and_splitting_keep_observable_parameters_trainable():
     g = qml.grad(cost)(pnp.array([2.0, 0.5]))
     assert seen["params"] == [X0, 1.5]
     onp.testing.assert_allclose(g, [onp.cos(X0), -onp.sin(X0)], atol=1e-10)
+
+
+def test_classical_jacobian_has_rows_for_the_coefficients():
+    # the QNode's tape parameters (2x, c1, c2) by the arguments (x, c), as PennyLane's
+    @qml.qnode(_dev())
+    def circuit(x, c):
+        qml.RX(2 * x, 0)
+        return qml.expval(qml.Hamiltonian(c, [qml.Z(0), qml.Y(0)]))
+
+    by_x, by_c = qml.gradients.classical_jacobian(circuit)(pnp.array(X0), pnp.array([2.0, 0.5]))
+    onp.testing.assert_allclose(by_x, [2.0, 0.0, 0.0])
+    onp.testing.assert_allclose(by_c, [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
