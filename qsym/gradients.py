@@ -2507,6 +2507,8 @@ def _hessian_checks(tape, argnum, diagonal_shifts, off_diagonal_shifts):
     for i, g in methods.items():
         if g == "0":
             mask[i] = mask[:, i] = False
+    for i in _observable_parameters(tape, chosen):  # an expectation is linear in each: its
+        mask[i, i] = False  # second derivative 0; the mixed ones by first-order rules (exact)
     return mask, methods
 
 
@@ -2750,8 +2752,9 @@ def param_shift_hessian(tape, argnum=None, diagonal_shifts=None, off_diagonal_sh
     """
     kwargs = dict(argnum=argnum, diagonal_shifts=diagonal_shifts,
                   off_diagonal_shifts=off_diagonal_shifts, f0=f0)
-    if isinstance(tape, QuantumScript):
-        return _tape_param_shift_hessian(tape, **kwargs)
+    if isinstance(tape, QuantumScript):  # after PennyLane's expansion (param_shift's)
+        return _expanded(tape, _expand_transform_param_shift, _tape_param_shift_hessian,
+                         **kwargs)
     if isinstance(tape, QNode):
         return _qnode_param_shift_hessian(tape, kwargs, hybrid)
     raise ArgumentError(f"param_shift_hessian takes a tape or a QNode, got {tape!r}")

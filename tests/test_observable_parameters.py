@@ -260,3 +260,23 @@ def test_classical_jacobian_has_rows_for_the_coefficients():
     by_x, by_c = qml.gradients.classical_jacobian(circuit)(pnp.array(X0), pnp.array([2.0, 0.5]))
     onp.testing.assert_allclose(by_x, [2.0, 0.0, 0.0])
     onp.testing.assert_allclose(by_c, [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+
+
+def test_hessian_by_gates_and_coefficients():
+    # E = c1 cos t - c2 sin t: d2E/dt2 = -c1 cos t + c2 sin t, d2E/dt dc1 = -sin t,
+    # d2E/dt dc2 = -cos t, and 0 by two coefficients (E is linear in each)
+    t0 = 0.6
+    H = qml.Hamiltonian([2.0, 0.5], [qml.Z(0), qml.Y(0)])
+    tape = qml.tape.QuantumScript([qml.RX(t0, 0)], [qml.expval(H)])
+    tapes, fn = qml.gradients.param_shift_hessian(tape)
+    hess = onp.array(fn(_dev().execute(tapes)), dtype=float)
+    expected = onp.array([[-2.0 * onp.cos(t0) + 0.5 * onp.sin(t0), -onp.sin(t0), -onp.cos(t0)],
+                          [-onp.sin(t0), 0.0, 0.0], [-onp.cos(t0), 0.0, 0.0]])
+    onp.testing.assert_allclose(hess, expected, atol=1e-12)
+    # coefficients that require gradients: PennyLane's expansion measures the terms apart,
+    # the Hessian is by the gate's angle only
+    H = qml.Hamiltonian(pnp.array([2.0, 0.5]), [qml.Z(0), qml.Y(0)])
+    tape = qml.tape.QuantumScript([qml.RX(pnp.array(t0), 0)], [qml.expval(H)])
+    assert tape.num_params == 3
+    tapes, fn = qml.gradients.param_shift_hessian(tape)
+    assert fn(_dev().execute(tapes)) == pytest.approx(expected[0, 0], abs=1e-12)
