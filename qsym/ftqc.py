@@ -1,0 +1,555 @@
+"""PennyLane's ``qml.ftqc`` (fault-tolerant and measurement-based workloads): mid-circuit
+measurements in other bases than the computational one, and the classical bookkeeping
+measurement-based programs use.
+
+* :class:`ParametricMidMeasure` (a measurement along an axis at ``angle`` in the plane
+  ``"XY"``, ``"ZX"`` or ``"YZ"`` of the Bloch sphere), :class:`XMidMeasure`,
+  :class:`YMidMeasure`, made by :func:`measure_arbitrary_basis`, :func:`measure_x`,
+  :func:`measure_y` (:func:`measure_z` is ``qml.measure``). Each is a ``MidMeasure`` whose
+  ``diagonalizing_gates()`` rotate its basis onto the computational basis; qsym's deferral
+  applies them before the ``Z`` measurement, so a circuit measures in the basis it names
+  with or without :func:`diagonalize_mcms` (PennyLane's devices need the transform; the
+  numbers are the same).
+* :func:`diagonalize_mcms`: PennyLane's transform writing that rotation into the tape.
+* :func:`parity`, :class:`QubitMgr` (``pennylane.ftqc.utils``).
+
+>>> import qsym as qml
+>>> from qsym import numpy as np
+>>> dev = qml.device("default.qubit", wires=2)
+>>> @qml.qnode(dev)
+... def f(x):
+...     qml.RY(x, wires=0)
+...     m = qml.ftqc.measure_x(0)      # outcome 1 with probability (1 - sin x) / 2
+...     return qml.expval(m)
+>>> bool(np.isclose(f(0.3), (1 - np.sin(0.3)) / 2))
+True
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import hashlib
+import operator
+import sys
+import threading
+import uuid
+
+import numpy as np
+
+from . import _operations as ops_mod
+from ._mcm import Conditional, MeasurementValue, MidMeasure, measure
+from ._opmath import Operator, adjoint
+from ._trace import Tape, recording
+from ._transform import transform
+from .exceptions import QuantumFunctionError
+from .wires import Wires
+
+__all__ = [
+    "ParametricMidMeasure", "XMidMeasure", "YMidMeasure", "measure_arbitrary_basis",
+    "measure_x", "measure_y", "measure_z", "diagonalize_mcms", "cond_measure", "QubitMgr",
+    "parity",
+]
+
+_PLANES = ("XY", "ZX", "YZ")
+_SUPERSCRIPTS = {"X": "ˣ", "Y": "ʸ", "Z": "ᶻ"}
+
+
+def _gate(name: str, *params, wires):
+    """Table gate ``name`` made without recording it."""
+    with recording(Tape()):
+        return ops_mod.GATE_CLASSES[name](*params, wires=wires)
+
+
+def _outcome_label(mp, head: str) -> str:
+    """The drawing label's tail PennyLane writes: postselected value, then reset or not."""
+    out = head + {None: "", 0: "₀", 1: "₁"}[mp.postselect]
+    return out + ("│  │0⟩" if mp.reset else "├")
+
+
+class ParametricMidMeasure(MidMeasure):
+    """PennyLane's ``ParametricMidMeasure``: a mid-circuit measurement of one wire in the
+    basis at ``angle`` in ``plane`` of the Bloch sphere, outcome 0 for the state
+
+    * ``"XY"``: ``(|0> + e^{i angle}|1>) / sqrt(2)`` (``angle`` 0: ``X``, ``pi/2``: ``Y``),
+    * ``"ZX"``: ``cos(angle/2)|0> + sin(angle/2)|1>`` (0: ``Z``, ``pi/2``: ``X``),
+    * ``"YZ"``: ``cos(angle/2)|0> - i sin(angle/2)|1>`` (0: ``Z``, ``pi/2``: ``-Y``),
+
+    and 1 for the orthogonal state. ``diagonalizing_gates()`` map that basis onto
+    ``|0>, |1>`` (``PhaseShift(-angle)`` then ``H``; ``RY(-angle)``; ``RX(-angle)``); the
+    deferral applies them before measuring ``Z``. After the measurement the wire holds the
+    computational basis state of its outcome (PennyLane's diagonalized circuit).
+
+    >>> mp = ParametricMidMeasure([0], angle=0.5, plane="ZX", meas_uid="a")
+    >>> mp, mp.diagonalizing_gates()
+    (measure_zx(wires=[0], angle=0.5), [RY(-0.5, wires=[0])])
+    >>> mp.label(decimals=2)
+    '┤↗ᶻˣ(0.50)├'
+    """
+
+    name = "ParametricMidMeasure"
+    _shortname = "measure"
+    has_diagonalizing_gates = True
+
+    def __init__(self, wires, *, angle, plane, reset=False, postselect=None, meas_uid=None,
+                 id=None):  # noqa: A002 (PennyLane's keyword)
+        super().__init__(wires=Wires(wires), reset=reset, postselect=postselect,
+                         meas_uid=meas_uid, id=id)
+        self._hyperparameters["plane"] = plane
+        self._hyperparameters["angle"] = angle
+
+    @property
+    def plane(self) -> str:
+        """The plane of the measurement axis: ``"XY"``, ``"ZX"`` or ``"YZ"``."""
+        return self.hyperparameters["plane"]
+
+    @property
+    def angle(self):
+        """The angle of the measurement axis in its plane (radians)."""
+        return self.hyperparameters["angle"]
+
+    @property
+    def hash(self) -> int:
+        """PennyLane's ``op.hash``: class, plane, angle, wires and ``meas_uid``."""
+        angle = np.ascontiguousarray(np.asarray(self.angle, dtype=float))
+        digest = hashlib.sha256(angle.tobytes()).hexdigest()
+        return hash((type(self).__name__, self.plane, digest, tuple(self.wires.tolist()),
+                     self.meas_uid))
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and self.hash == other.hash
+                and self.reset == other.reset and self.postselect == other.postselect)
+
+    def __hash__(self):
+        return self.hash
+
+    def _flatten(self):
+        meta = (("reset", self.reset), ("postselect", self.postselect),
+                ("meas_uid", self.meas_uid), ("plane", self.plane))
+        return (self.angle,), (self.wires, meta)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        wires, meta = metadata
+        with recording(Tape()):
+            if cls is ParametricMidMeasure:
+                return cls(wires, angle=data[0], **dict(meta))
+            return cls(wires, **dict(meta))
+
+    def _same_on(self, wires):
+        """This measurement (same ``meas_uid``) on ``wires``, unrecorded."""
+        data, (_, meta) = self._flatten()
+        return type(self)._unflatten(data, (Wires(wires), meta))
+
+    def map_wires(self, wire_map: dict):
+        """The same measurement on ``wire_map[wire]``.
+
+        >>> XMidMeasure(0, meas_uid="a").map_wires({0: 2})
+        measure_x(wires=[2])
+        """
+        w = self.wires[0]
+        return self._same_on([wire_map.get(w, w)])
+
+    def __repr__(self):
+        return (f"{self._shortname}_{self.plane.lower()}(wires={self.wires.tolist()}, "
+                f"angle={self.angle})")
+
+    def diagonalizing_gates(self) -> list:
+        """The gates that rotate the measurement basis onto the computational basis
+        (unrecorded; a plane other than XY, ZX, YZ is a ``NotImplementedError``)."""
+        w = list(self.wires)
+        if self.plane == "XY":
+            return [_gate("PhaseShift", -self.angle, wires=w), _gate("Hadamard", wires=w)]
+        if self.plane == "ZX":
+            return [_gate("RY", -self.angle, wires=w)]
+        if self.plane == "YZ":
+            return [_gate("RX", -self.angle, wires=w)]
+        raise NotImplementedError(f"{self.plane} plane not implemented. Available plans are "
+                                  "'XY' 'ZX' and 'YZ'.")
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label: ``┤↗ˣʸ├`` with the angle when ``decimals`` is given."""
+        head = "┤↗" + "".join(_SUPERSCRIPTS[c] for c in self.plane)
+        if decimals is not None:
+            head += f"({float(self.angle):.{decimals}f})"
+        return _outcome_label(self, head)
+
+
+class XMidMeasure(ParametricMidMeasure):
+    """PennyLane's ``XMidMeasure``: a mid-circuit measurement in the ``X`` basis (outcome 0
+    for ``|+>``), the ``"XY"`` measurement at angle 0 diagonalized by ``H``.
+
+    >>> XMidMeasure(0).diagonalizing_gates()
+    [H(0)]
+    """
+
+    name = "XMidMeasure"
+    _shortname = "measure_x"
+    _angle = 0.0
+    _head = "┤↗ˣ"
+
+    def __init__(self, wires, reset=False, postselect=None, meas_uid=None, id=None):  # noqa: A002
+        super().__init__(wires, angle=self._angle, plane="XY", reset=reset,
+                         postselect=postselect, meas_uid=meas_uid, id=id)
+
+    def _flatten(self):
+        meta = (("reset", self.reset), ("postselect", self.postselect),
+                ("meas_uid", self.meas_uid))
+        return (), (self.wires, meta)
+
+    def __repr__(self):
+        return f"{self._shortname}(wires={self.wires.tolist()})"
+
+    def diagonalizing_gates(self) -> list:
+        """``[H]``."""
+        return [_gate("Hadamard", wires=list(self.wires))]
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """PennyLane's drawing label ``┤↗ˣ├``."""
+        return _outcome_label(self, self._head)
+
+
+class YMidMeasure(XMidMeasure):
+    """PennyLane's ``YMidMeasure``: a mid-circuit measurement in the ``Y`` basis (outcome 0
+    for ``(|0> + i|1>)/sqrt(2)``), the ``"XY"`` measurement at ``pi/2``, diagonalized by
+    ``adjoint(S)`` then ``H``.
+
+    >>> YMidMeasure(0).angle == np.pi / 2
+    True
+    """
+
+    name = "YMidMeasure"
+    _shortname = "measure_y"
+    _angle = np.pi / 2
+    _head = "┤↗ʸ"
+
+    def diagonalizing_gates(self) -> list:
+        """``[adjoint(S), H]``."""
+        w = list(self.wires)
+        with recording(Tape()):
+            return [adjoint(ops_mod.GATE_CLASSES["S"](wires=w)), _gate("Hadamard", wires=w)]
+
+
+def _single_wire(wires) -> Wires:
+    wires = Wires(wires)
+    if len(wires) > 1:
+        raise QuantumFunctionError(
+            "Only a single qubit can be measured in the middle of the circuit")
+    return wires
+
+
+def _measured(cls, wires, **kwargs) -> MeasurementValue:
+    """A ``cls`` measurement of ``wires`` (recorded), with a fresh ``meas_uid``, as a value."""
+    return MeasurementValue([cls(wires=wires, meas_uid=str(uuid.uuid4()), **kwargs)])
+
+
+def measure_arbitrary_basis(wires, angle, plane, reset=False, postselect=None):
+    """Measure one wire in the middle of a circuit in the basis at ``angle`` in ``plane``
+    (``"XY"``, ``"ZX"``, ``"YZ"``; see :class:`ParametricMidMeasure`); outcomes 0 and 1.
+    Returns the ``MeasurementValue`` (for ``qml.cond`` and measurement statistics).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def f():
+    ...     m = measure_arbitrary_basis(0, angle=np.pi / 3, plane="ZX")  # on |0>
+    ...     return qml.expval(m)
+    >>> bool(np.isclose(f(), np.sin(np.pi / 6) ** 2))
+    True
+    """
+    return _measured(ParametricMidMeasure, _single_wire(wires), angle=angle, plane=plane,
+                     reset=reset, postselect=postselect)
+
+
+def measure_x(wires, reset=False, postselect=None):
+    """Measure one wire in the ``X`` basis in the middle of a circuit (outcome 0: ``|+>``).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def f():
+    ...     qml.Hadamard(0)
+    ...     return qml.expval(measure_x(0))
+    >>> round(float(f()), 12)
+    0.0
+    """
+    return _measured(XMidMeasure, _single_wire(wires), reset=reset, postselect=postselect)
+
+
+def measure_y(wires, reset=False, postselect=None):
+    """Measure one wire in the ``Y`` basis in the middle of a circuit (outcome 0:
+    ``(|0> + i|1>)/sqrt(2)``).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev)
+    ... def f():
+    ...     qml.RX(-np.pi / 2, wires=0)    # (|0> + i|1>)/sqrt(2)
+    ...     return qml.expval(measure_y(0))
+    >>> round(float(f()), 12)
+    0.0
+    """
+    return _measured(YMidMeasure, _single_wire(wires), reset=reset, postselect=postselect)
+
+
+def measure_z(wires, reset=False, postselect=None):
+    """Measure one wire in the computational basis: ``qml.measure``.
+
+    >>> type(measure_z(0).measurements[0]).__name__
+    'MidMeasure'
+    """
+    return measure(wires, reset=reset, postselect=postselect)
+
+
+def cond_measure(condition, true_fn, false_fn):
+    """PennyLane's ``cond_measure``: measure in the basis ``true_fn`` measures when
+    ``condition`` (a ``MeasurementValue``) is true, else in ``false_fn``'s. Both must be
+    measurement functions (``measure_x``, ``partial(measure_arbitrary_basis, angle=...,
+    plane=...)``, ...) of the same wire, reset and postselection. Returns a function of their
+    arguments that records both measurements conditioned on their branch and returns the
+    outcome (a value over both measurements: the one made). A ``condition`` that is not a
+    measurement value picks the branch at once.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=2)
+    >>> @qml.qnode(dev)
+    ... def f():
+    ...     qml.Hadamard(1)
+    ...     m = qml.measure(0)                            # 0
+    ...     m2 = cond_measure(m, measure_y, measure_x)(1)  # X basis: outcome 0
+    ...     return qml.expval(m2)
+    >>> round(float(f()), 12)
+    0.0
+    """
+    if not isinstance(condition, MeasurementValue):
+        return true_fn if condition else false_fn
+    if not (callable(true_fn) and callable(false_fn)) or any(
+            isinstance(fn, Operator) for fn in (true_fn, false_fn)):
+        raise ValueError(
+            "Only measurement functions can be applied conditionally by `cond_measure`.")
+
+    @functools.wraps(true_fn)
+    def wrapper(*args, **kwargs):
+        with recording(Tape()):
+            made = [getattr(fn(*args, **kwargs), "measurements", [None])[0]
+                    for fn in (true_fn, false_fn)]
+        _check_branches(*made)
+        Conditional(condition, made[0])
+        Conditional(~condition, made[1])
+        return MeasurementValue(made, lambda v1, v2: v1 or v2)
+
+    return wrapper
+
+
+def _check_branches(true_meas, false_meas) -> None:
+    if not (isinstance(true_meas, MidMeasure) and isinstance(false_meas, MidMeasure)):
+        raise ValueError("Only measurement functions that return a measurement value can be "
+                         "used in `cond_measure`")
+    if not (true_meas.wires == false_meas.wires and true_meas.reset == false_meas.reset
+            and true_meas.postselect == false_meas.postselect):
+        raise ValueError(
+            "When applying a mid-circuit measurement in `cond_measure`, the `wire`, "
+            "`postselect` and `reset` behaviour must be consistent for both branches of the "
+            "conditional. Only the basis of the measurement (defined by measurement type or "
+            "by `plane` and `angle`) can vary.")
+
+
+def _plain(mp) -> MidMeasure:
+    """The computational-basis measurement replacing ``mp`` (same wire, uid, reset,
+    postselection), unrecorded."""
+    with recording(Tape()):
+        return MidMeasure(mp.wires, reset=mp.reset, postselect=mp.postselect,
+                          meas_uid=mp.meas_uid)
+
+
+def _remapped(mv, mapping):
+    """Measurement value(s) ``mv`` over the measurements ``mapping`` replaces."""
+    if isinstance(mv, MeasurementValue):
+        return MeasurementValue([mapping.get(m, m) for m in mv.measurements],
+                                mv._processing_fn if mv.has_processing else None)
+    return [_remapped(v, mapping) for v in mv]
+
+
+def _conditioned(expr, gates) -> list:
+    with recording(Tape()):
+        return [Conditional(expr, g) for g in gates]
+
+
+def _diagonalized_pair(true_cond, false_cond, mapping) -> list:
+    """A ``cond_measure`` pair (conditional measurements of one wire): each branch's
+    rotation conditioned on its expression, then one computational-basis measurement."""
+    out = []
+    for c in (true_cond, false_cond):
+        expr = _remapped(c.meas_val, mapping)
+        out.extend(_conditioned(expr, c.base.diagonalizing_gates()
+                                if getattr(c.base, "has_diagonalizing_gates", False) else []))
+    new = _plain(true_cond.base)
+    mapping[true_cond.base] = mapping[false_cond.base] = new
+    return out + [new]
+
+
+@transform
+def diagonalize_mcms(tape):
+    """PennyLane's transform: each :class:`ParametricMidMeasure` becomes its diagonalizing
+    gates and a computational-basis ``MidMeasure`` (same wire, ``meas_uid``, reset and
+    postselection), conditionals and statistics of its value refer to the new measurement;
+    a pair of conditional measurements (``cond_measure``) becomes both branches' rotations,
+    conditioned, and one measurement. qsym's circuits measure in the named basis without
+    it: the transform changes the tape, not the numbers.
+
+    >>> import qsym as qml
+    >>> tape = qml.tape.QuantumScript([XMidMeasure(0, meas_uid="a")])
+    >>> (new,), _ = diagonalize_mcms(tape)
+    >>> new.operations
+    [H(0), MidMeasure(wires=[0], postselect=None, reset=False)]
+    """
+    ops, mapping, i = list(tape.operations), {}, 0
+    new_ops = []
+    while i < len(ops):
+        op = ops[i]
+        if isinstance(op, ParametricMidMeasure):
+            new = _plain(op)
+            new_ops.extend(op.diagonalizing_gates() + [new])
+            mapping[op] = new
+        elif isinstance(op, Conditional) and isinstance(op.base, MidMeasure):
+            if i + 1 >= len(ops) or not isinstance(ops[i + 1], Conditional):
+                raise QuantumFunctionError(
+                    "a conditional mid-circuit measurement must be followed by the one of "
+                    "the other branch (as cond_measure records them)")
+            new_ops.extend(_diagonalized_pair(op, ops[i + 1], mapping))
+            i += 1
+        elif isinstance(op, Conditional):
+            with recording(Tape()):
+                new_ops.append(Conditional(_remapped(op.meas_val, mapping), op.base))
+        else:
+            new_ops.append(op)
+        i += 1
+    measurements = []
+    for mp in tape.measurements:
+        if getattr(mp, "mv", None) is not None:
+            mp = copy.copy(mp)
+            mp.mv = _remapped(mp.mv, mapping)
+        measurements.append(mp)
+    return (tape.copy(operations=new_ops, measurements=measurements),), _first
+
+
+def _first(results):
+    return results[0]
+
+
+# --- pennylane.ftqc.utils --------------------------------------------------------------------
+def parity(*args):
+    """The parity (XOR) of bits, or of mid-circuit measurement values (a new value over all
+    their measurements; constants enter its processing).
+
+    >>> parity(0, 1, 1), parity(1, 1, 1)
+    (0, 1)
+    >>> m0 = MeasurementValue([MidMeasure(0, meas_uid="a")])
+    >>> m1 = MeasurementValue([MidMeasure(1, meas_uid="b")])
+    >>> int(parity(m0, m1, 1).processing_fn(1, 0))
+    0
+    """
+    if args and isinstance(args[0], MeasurementValue):
+        return functools.reduce(operator.xor, args)
+    return functools.reduce(np.bitwise_xor, np.asarray(args).astype(int).tolist())
+
+
+class QubitMgr:
+    """PennyLane's ``QubitMgr``: the wire indices ``start_idx .. start_idx + num_qubits - 1``
+    split into ``active`` (in use) and ``inactive`` (free, assumed reset to ``|0>``), for
+    programs that recycle measured and reset wires. Acquiring takes the smallest free index.
+    Thread-safe (one re-entrant lock).
+
+    >>> mgr = QubitMgr(num_qubits=3, start_idx=5)
+    >>> mgr.acquire_qubits(2), mgr.inactive
+    ([5, 6], {7})
+    >>> mgr.release_qubit(5); sorted(mgr.inactive)
+    [5, 7]
+    """
+
+    def __init__(self, num_qubits: int = 0, start_idx: int = 0):
+        self._lock = threading.RLock()
+        ok = [isinstance(x, int) and not isinstance(x, bool) and x >= 0
+              for x in (num_qubits, start_idx)]
+        if not all(ok):
+            raise TypeError("Index counts and starting values must be positive integers. "
+                            f"Received {num_qubits} and {start_idx}.")
+        self._num_qubits = num_qubits
+        self._active = set()
+        self._inactive = set(range(start_idx, start_idx + num_qubits))
+
+    def __repr__(self):
+        return (f"QubitMgr(num_qubits={self.num_qubits}, active={self.active}, "
+                f"inactive={self.inactive})")
+
+    @property
+    def num_qubits(self) -> int:
+        """How many wire indices are tracked."""
+        return self._num_qubits
+
+    @property
+    def active(self) -> set:
+        """The wire indices in use."""
+        with self._lock:
+            return self._active
+
+    @property
+    def inactive(self) -> set:
+        """The free wire indices (in ``|0>``)."""
+        with self._lock:
+            return self._inactive
+
+    @property
+    def all_qubits(self) -> set:
+        """Active and inactive indices."""
+        with self._lock:
+            return self._active | self._inactive
+
+    def acquire_qubit(self) -> int:
+        """Take the smallest free index and make it active (``RuntimeError`` if none)."""
+        with self._lock:
+            if not self._inactive:
+                raise RuntimeError(
+                    "Cannot allocate any additional wire indices. Execution aborted.")
+            idx = min(self._inactive)
+            self._inactive.remove(idx)
+            self._active.add(idx)
+            return idx
+
+    def acquire_qubits(self, num_qubits: int) -> list:
+        """Take ``num_qubits`` free indices (``RuntimeError`` if there are fewer; none
+        taken then)."""
+        with self._lock:
+            if num_qubits > len(self._inactive):
+                raise RuntimeError(
+                    "Cannot allocate any additional wire indices. Execution aborted.")
+            return [self.acquire_qubit() for _ in range(max(num_qubits, 0))]
+
+    def release_qubit(self, idx: int) -> None:
+        """Make active index ``idx`` free again (``RuntimeError`` if it is not active)."""
+        with self._lock:
+            if idx not in self._active:
+                raise RuntimeError(
+                    f"Wire index {idx} not found in active set. Execution aborted.")
+            self._active.remove(idx)
+            self._inactive.add(idx)
+
+    def release_qubits(self, indices) -> None:
+        """:meth:`release_qubit` of each index."""
+        with self._lock:
+            for idx in indices:
+                self.release_qubit(idx)
+
+    def reserve_qubit(self, idx: int) -> None:
+        """Make the free index ``idx`` active (``RuntimeError`` if it is not free)."""
+        with self._lock:
+            if idx not in self._inactive:
+                raise RuntimeError(
+                    f"Qubit index {idx} not found in inactive set. Execution aborted.")
+            self._inactive.remove(idx)
+            self._active.add(idx)
+
+
+# PennyLane's module paths (pennylane.ftqc.utils, .parametric_midmeasure): this module
+for _path in ("utils", "parametric_midmeasure", "conditional_measure"):
+    sys.modules.setdefault(f"{__name__}.{_path}", sys.modules[__name__])
