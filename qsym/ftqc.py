@@ -39,7 +39,8 @@ import numpy as np
 
 from . import _operations as ops_mod
 from ._mcm import Conditional, MeasurementValue, MidMeasure, measure
-from ._opmath import Operator, adjoint
+from ._opmath import Operator, PennyLaneOperation, adjoint
+from .decomposition import add_decomps, register_resources
 from ._trace import Tape, recording
 from ._transform import transform
 from .exceptions import QuantumFunctionError
@@ -48,7 +49,8 @@ from .wires import Wires
 __all__ = [
     "ParametricMidMeasure", "XMidMeasure", "YMidMeasure", "measure_arbitrary_basis",
     "measure_x", "measure_y", "measure_z", "diagonalize_mcms", "cond_measure", "QubitMgr",
-    "parity",
+    "parity", "RotXZX", "pauli_to_xz", "xz_to_pauli", "pauli_prod", "commute_clifford_op",
+    "get_byproduct_corrections",
 ]
 
 _PLANES = ("XY", "ZX", "YZ")
@@ -550,6 +552,240 @@ class QubitMgr:
             self._active.add(idx)
 
 
-# PennyLane's module paths (pennylane.ftqc.utils, .parametric_midmeasure): this module
-for _path in ("utils", "parametric_midmeasure", "conditional_measure"):
+# --- RotXZX (pennylane.ftqc.operations) ----------------------------------------------------
+def _rx(t):
+    c, s_ = np.cos(t / 2), np.sin(t / 2)
+    return np.array([[c, -1j * s_], [-1j * s_, c]])
+
+
+class RotXZX(PennyLaneOperation):
+    """PennyLane's ``RotXZX(phi, theta, omega, wires)``: ``RX(omega) RZ(theta) RX(phi)``
+    (``RX(phi)`` applied first), the one-qubit rotation of the MBQC gate set; in a circuit
+    its decomposition (three table gates, each differentiated by its shift rule).
+
+    >>> op = RotXZX(0.1, 0.2, 0.3, wires=0)
+    >>> op.decomposition()
+    [RX(0.1, wires=[0]), RZ(0.2, wires=[0]), RX(0.3, wires=[0])]
+    >>> op.adjoint()
+    RotXZX(-0.3, -0.2, -0.1, wires=[0])
+    """
+
+    num_wires = 1
+    num_params = 3
+    ndim_params = (0, 0, 0)
+    grad_method = "A"
+    parameter_frequencies = [(1,), (1,), (1,)]
+
+    def __init__(self, phi, theta, omega, wires, id=None):  # noqa: A002
+        super().__init__(phi, theta, omega, wires=wires, id=id)
+
+    @property
+    def resource_params(self) -> dict:
+        """No resource parameters (PennyLane's)."""
+        return {}
+
+    @staticmethod
+    def compute_matrix(phi, theta, omega):  # noqa: D102
+        """``RX(omega) @ RZ(theta) @ RX(phi)``."""
+        rz = np.diag([np.exp(-0.5j * theta), np.exp(0.5j * theta)])
+        return _rx(omega) @ rz @ _rx(phi)
+
+    @staticmethod
+    def compute_decomposition(phi, theta, omega, wires):  # noqa: D102
+        """``[RX(phi), RZ(theta), RX(omega)]``."""
+        return [ops_mod.GATE_CLASSES["RX"](phi, wires=wires),
+                ops_mod.GATE_CLASSES["RZ"](theta, wires=wires),
+                ops_mod.GATE_CLASSES["RX"](omega, wires=wires)]
+
+    def adjoint(self):
+        """``RotXZX(-omega, -theta, -phi)``."""
+        phi, theta, omega = self.parameters
+        return RotXZX(-omega, -theta, -phi, wires=self.wires)
+
+    def single_qubit_rot_angles(self) -> tuple:
+        """``(phi, theta, omega)``."""
+        return tuple(self.data)
+
+
+@register_resources({ops_mod.GATE_CLASSES["RX"]: 2, ops_mod.GATE_CLASSES["RZ"]: 1})
+def _xzx_decompose(phi, theta, omega, wires, **_):
+    RotXZX.compute_decomposition(phi, theta, omega, wires)
+
+
+add_decomps(RotXZX, _xzx_decompose)
+
+
+# --- the Pauli tracker (pennylane.ftqc.pauli_tracker) ----------------------------------------
+# a Pauli as its bits (x, z): P = X^x Z^z up to a phase
+_XZ = {"Identity": (0, 0), "PauliX": (1, 0), "PauliY": (1, 1), "PauliZ": (0, 1)}
+_PAULI_OF = {xz: name for name, xz in _XZ.items()}
+
+
+def pauli_to_xz(op) -> tuple:
+    """The bits ``(x, z)`` of a Pauli operator or class (``I``, ``X``, ``Y``, ``Z``).
+
+    >>> import qsym as qml
+    >>> pauli_to_xz(qml.Y(0)), pauli_to_xz(qml.Z)
+    ((1, 1), (0, 1))
+    """
+    cls = op if isinstance(op, type) else type(op)
+    name = cls.__name__
+    if name not in _XZ or ops_mod.GATE_CLASSES.get(name) is not cls:
+        raise NotImplementedError(f"{cls} gate does not support xz encoding.")
+    return _XZ[name]
+
+
+def xz_to_pauli(x: int, z: int):
+    """The Pauli class of bits ``(x, z)``.
+
+    >>> xz_to_pauli(1, 1).__name__
+    'PauliY'
+    """
+    if x in (0, 1) and z in (0, 1):
+        return ops_mod.GATE_CLASSES[_PAULI_OF[(int(x), int(z))]]
+    raise ValueError("x and z should either 0 or 1.")
+
+
+def pauli_prod(ops) -> tuple:
+    """The bits ``(x, z)`` of the product of Pauli operators (up to a phase).
+
+    >>> import qsym as qml
+    >>> pauli_prod([qml.X(0), qml.Z(0)])     # XZ = -iY
+    (1, 1)
+    """
+    if len(ops) == 0:
+        raise ValueError("Please ensure that a valid list of operators are passed to the "
+                         "method.")
+    x, z = 0, 0
+    for op in ops:
+        ox, oz = pauli_to_xz(op)
+        x, z = x ^ ox, z ^ oz
+    return x, z
+
+
+def commute_clifford_op(clifford_op, xz) -> list:
+    """Move Paulis (bits ``xz``, one pair per wire of ``clifford_op``) from before the
+    Clifford gate ``H``, ``S`` or ``CNOT`` to after it: ``C P = P' C`` (up to a phase);
+    returns ``P'``'s bits.
+
+    >>> import qsym as qml
+    >>> commute_clifford_op(qml.H(0), [(1, 0)])          # H X = Z H
+    [(0, 1)]
+    >>> commute_clifford_op(qml.CNOT([0, 1]), [(1, 0), (0, 0)])   # X on the control spreads
+    [(1, 0), (1, 0)]
+    """
+    if len(xz) != clifford_op.num_wires:
+        raise ValueError("Please ensure that the length of xz matches the number of wires of "
+                         "the clifford_op.")
+    if not all(len(e) == 2 for e in xz):
+        raise ValueError("Please ensure there are 2 elements instead of in each tuple in the "
+                         "xz list.")
+    if not all(b in (0, 1) for e in xz for b in e):
+        raise ValueError("Please ensure xz are either 0 or 1.")
+    name = type(clifford_op).__name__
+    if name == "Hadamard":  # H X H = Z, H Z H = X
+        (x, z), = xz
+        return [(z, x)]
+    if name == "S":  # S X S^dagger = Y, S Z S^dagger = Z
+        (x, z), = xz
+        return [(x, x ^ z)]
+    if name == "CNOT":  # X_c -> X_c X_t, Z_t -> Z_c Z_t
+        (xc, zc), (xt, zt) = xz
+        return [(xc, zc ^ zt), (xc ^ xt, zt)]
+    raise NotImplementedError("Only qp.H, qp.S and qp.CNOT are supported.")
+
+
+# the byproduct Paulis of the measurement patterns of one gate (Raussendorf, Browne and
+# Briegel, PRA 68, 022312 (2003)): (x, z) as parities of the pattern's outcomes, for
+# integers or mid-circuit measurement values alike
+def _single_xz_corrections(op, m1, m2, m3, m4) -> tuple:
+    name = type(op).__name__
+    if name in ("RZ", "RotXZX"):
+        return m2 ^ m4, m1 ^ m3
+    if name == "Hadamard":
+        return parity(m1, m3, m4), m2 ^ m3
+    if name == "S":
+        return m2 ^ m4, parity(m1, m2, m3, 1)
+    raise NotImplementedError(f"Received unsupported gate of type {op}")
+
+
+def _cnot_xz_corrections(measurements) -> list:
+    m1, m2, m3, m4, m5, m6, m8, m9, m10, m11, m12, m13, m14 = measurements
+    return [(parity(m2, m3, m5, m6), parity(m1, m3, m4, m5, m8, m9, m11, 1)),
+            (parity(m2, m3, m8, m10, m12, m14), parity(m9, m11, m13))]
+
+
+_CLIFFORDS = ("Hadamard", "S", "CNOT")
+_ROTATIONS = ("RZ", "RotXZX")
+
+
+def _parse_mid_measurements(tape, mid_meas) -> list:
+    """The byproducts of each gate of ``tape`` from the flat list of pattern outcomes
+    ``mid_meas`` (4 per one-qubit gate, 13 per ``CNOT``; Paulis take none), last gate
+    first."""
+    out, offset, used = [], 0, {}
+    for op in tape.operations:
+        name = type(op).__name__
+        for w in op.wires:
+            used[w] = used.get(w, 0) + 1
+        if name in _XZ:
+            continue
+        n = 4 if op.num_wires == 1 else 13
+        ms = list(mid_meas[offset:offset + n])
+        if name == "CNOT":
+            out.append(_cnot_xz_corrections(ms))
+        elif name in ("Hadamard", "S") or name in _ROTATIONS:
+            if name in _ROTATIONS and used[op.wires[0]] > 1:
+                raise NotImplementedError(
+                    "The current implementation requires that only a single non-Clifford "
+                    "gate comes before Clifford and Pauli gates for each wire.")
+            out.append([_single_xz_corrections(op, *ms)])
+        else:
+            raise NotImplementedError(f"{op.name} is not supported.")
+        offset += n
+    return out[::-1]
+
+
+def _xz_record(tape, by_ops) -> tuple:
+    """The Pauli frame ``(x bits, z bits)`` per wire after the tape's gates: each gate's
+    byproducts, earlier frames moved through Cliffords, Paulis of the tape added."""
+    n = max(tape.wires) + 1
+    x, z = np.zeros(n, dtype=np.uint8), np.zeros(n, dtype=np.uint8)
+    for op in tape.operations:
+        wires, name = list(op.wires), type(op).__name__
+        frame = [(int(x[w]), int(z[w])) for w in wires]
+        if name in _ROTATIONS:
+            new = [by_ops.pop()[0]]
+        elif name in _CLIFFORDS:
+            moved = commute_clifford_op(op, frame)
+            new = [(a ^ c, b ^ d) for (a, b), (c, d) in zip(by_ops.pop(), moved)]
+        else:
+            px, pz = pauli_to_xz(op)
+            new = [(frame[0][0] ^ px, frame[0][1] ^ pz)]
+        for w, (a, b) in zip(wires, new):
+            x[w], z[w] = int(a), int(b)
+    return x, z
+
+
+def get_byproduct_corrections(tape, mid_meas, measurement_vals):
+    """PennyLane's offline Pauli-frame correction: the computational-basis samples
+    ``measurement_vals`` of the tape's (one) sample measurement, corrected by the X
+    byproducts that the gates' measurement patterns (outcomes ``mid_meas``) leave on the
+    measured wires. Supports ``H``, ``S``, ``CNOT``, Paulis and, first on its wire, ``RZ``
+    or :class:`RotXZX`.
+
+    >>> import qsym as qml
+    >>> tape = qml.tape.QuantumScript([qml.H(0)], [qml.sample(wires=[0])])
+    >>> get_byproduct_corrections(tape, [1, 0, 0, 0], [0])   # x = m1 ^ m3 ^ m4 = 1
+    array([1])
+    """
+    by_ops = _parse_mid_measurements(tape, mid_meas)
+    x, _ = _xz_record(tape, by_ops)
+    wires = tape.measurements[0].wires
+    return np.bitwise_xor(np.array(measurement_vals), np.array([x[w] for w in wires]))
+
+
+# PennyLane's module paths (pennylane.ftqc.utils, .pauli_tracker, ...): this module
+for _path in ("utils", "parametric_midmeasure", "conditional_measure", "operations",
+              "pauli_tracker"):
     sys.modules.setdefault(f"{__name__}.{_path}", sys.modules[__name__])
