@@ -570,6 +570,7 @@ class RotXZX(PennyLaneOperation):
     RotXZX(-0.3, -0.2, -0.1, wires=[0])
     """
 
+    AS_USER_CLASS = True  # applied as a user's decomposing class (qsym._operations._users)
     num_wires = 1
     num_params = 3
     ndim_params = (0, 0, 0)
