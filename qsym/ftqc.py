@@ -40,6 +40,7 @@ import numpy as np
 from . import _operations as ops_mod
 from ._mcm import Conditional, MeasurementValue, MidMeasure, measure
 from ._opmath import Operator, PennyLaneOperation, adjoint
+from ._qubit_graph import MAX_TRAVERSAL_DEPTH, Lattice, QubitGraph, generate_lattice
 from .decomposition import add_decomps, register_resources
 from ._trace import Tape, recording
 from ._transform import transform
@@ -50,7 +51,8 @@ __all__ = [
     "ParametricMidMeasure", "XMidMeasure", "YMidMeasure", "measure_arbitrary_basis",
     "measure_x", "measure_y", "measure_z", "diagonalize_mcms", "cond_measure", "QubitMgr",
     "parity", "RotXZX", "pauli_to_xz", "xz_to_pauli", "pauli_prod", "commute_clifford_op",
-    "get_byproduct_corrections",
+    "get_byproduct_corrections", "GraphStatePrep", "make_graph_state", "QubitGraph",
+    "Lattice", "generate_lattice",
 ]
 
 _PLANES = ("XY", "ZX", "YZ")
@@ -616,6 +618,88 @@ def _xzx_decompose(phi, theta, omega, wires, **_):
 add_decomps(RotXZX, _xzx_decompose)
 
 
+# --- graph states (pennylane.ftqc.graph_state_preparation) ---------------------------------
+_H, _CZ = ops_mod.GATE_CLASSES["Hadamard"], ops_mod.GATE_CLASSES["CZ"]
+
+
+class GraphStatePrep(PennyLaneOperation):
+    """PennyLane's ``GraphStatePrep``: the graph state of ``graph`` (a networkx graph or a
+    :class:`QubitGraph`) on ``wires``: ``one_qubit_ops`` (``H``) on every wire, then
+    ``two_qubit_ops`` (``CZ``) on every edge. The graph's sorted node labels are matched to
+    ``wires`` in order (so the state does not depend on the order the graph stores its
+    nodes); a ``QubitGraph`` without ``wires`` acts on its children.
+
+    >>> import qsym as qml
+    >>> import networkx as nx
+    >>> GraphStatePrep(nx.path_graph(3), wires=["a", "b", "c"]).decomposition()
+    [H('a'), H('b'), H('c'), CZ(wires=['a', 'b']), CZ(wires=['b', 'c'])]
+    """
+
+    AS_USER_CLASS = True  # applied by its decomposition (qsym._operations._users)
+    has_matrix = False
+    num_wires = None
+    num_params = 0
+    grad_method = None
+
+    def __init__(self, graph, one_qubit_ops=_H, two_qubit_ops=_CZ, wires=None):
+        if isinstance(graph, QubitGraph):
+            if wires is not None and len(set(wires)) != len(set(graph.node_labels)):
+                raise ValueError("Please ensure the length of wires objects match the number "
+                                 "of children in QubitGraph.")
+            wires = wires if wires is not None else list(graph.children)
+        else:
+            if wires is None:
+                raise ValueError("Please ensure wires is specified.")
+            if len(wires) != len(set(graph.nodes)):
+                raise ValueError("Please ensure the length of wires objects match that of "
+                                 "labels in graph.")
+        super().__init__(wires=list(wires))
+        self.hyperparameters.update(graph=graph, one_qubit_ops=one_qubit_ops,
+                                    two_qubit_ops=two_qubit_ops)
+
+    def label(self, decimals=None, base_label=None, cache=None) -> str:
+        """``GraphStatePrep(Hadamard, CZ)``."""
+        return repr(self)
+
+    def __repr__(self):
+        one = self.hyperparameters["one_qubit_ops"]
+        with recording(Tape()):
+            one_name = one(wires=0).name
+        return f"GraphStatePrep({one_name}, {self.hyperparameters['two_qubit_ops'].__name__})"
+
+    @staticmethod
+    def compute_decomposition(wires, graph, one_qubit_ops=_H, two_qubit_ops=_CZ):  # noqa: D102
+        """The one-qubit gates on ``wires``, then the two-qubit gates on the edges."""
+        qubit_graph = isinstance(graph, QubitGraph)
+        nodes = graph.node_labels if qubit_graph else graph.nodes
+        try:
+            ordered = sorted(nodes)
+        except TypeError as exc:
+            raise TypeError("GraphStatePrep requires the node labels of the input graph to be "
+                            "sortable") from exc
+        wire_of = dict(zip(ordered, wires))
+        edges = graph.edge_labels if qubit_graph else graph.edges
+        return ([one_qubit_ops(wires=w) for w in wires]
+                + [two_qubit_ops(wires=[wire_of[a], wire_of[b]]) for a, b, *_ in edges])
+
+
+def make_graph_state(graph, wires, one_qubit_ops=_H, two_qubit_ops=_CZ) -> None:
+    """Prepare ``graph``'s graph state on ``wires``: a :class:`GraphStatePrep`.
+
+    >>> import qsym as qml
+    >>> import networkx as nx
+    >>> dev = qml.device("default.qubit", wires=2)
+    >>> @qml.qnode(dev)
+    ... def f():
+    ...     make_graph_state(nx.path_graph(2), wires=[0, 1])
+    ...     return qml.state()
+    >>> (f() * 2).real.round(12).tolist()      # (|00> + |01> + |10> - |11>) / 2
+    [1.0, 1.0, 1.0, -1.0]
+    """
+    GraphStatePrep(graph=graph, wires=wires, one_qubit_ops=one_qubit_ops,
+                   two_qubit_ops=two_qubit_ops)
+
+
 # --- the Pauli tracker (pennylane.ftqc.pauli_tracker) ----------------------------------------
 # a Pauli as its bits (x, z): P = X^x Z^z up to a phase
 _XZ = {"Identity": (0, 0), "PauliX": (1, 0), "PauliY": (1, 1), "PauliZ": (0, 1)}
@@ -788,5 +872,6 @@ def get_byproduct_corrections(tape, mid_meas, measurement_vals):
 
 # PennyLane's module paths (pennylane.ftqc.utils, .pauli_tracker, ...): this module
 for _path in ("utils", "parametric_midmeasure", "conditional_measure", "operations",
-              "pauli_tracker"):
+              "pauli_tracker", "graph_state_preparation", "qubit_graph", "lattice"):
     sys.modules.setdefault(f"{__name__}.{_path}", sys.modules[__name__])
+    globals()[_path] = sys.modules[__name__]
