@@ -38,11 +38,14 @@ import uuid
 import numpy as np
 
 from . import _operations as ops_mod
-from ._mcm import Conditional, MeasurementValue, MidMeasure, measure
-from ._opmath import Operator, PennyLaneOperation, adjoint
+from ._mcm import Conditional, MeasurementValue, MidMeasure, cond, measure
+from ._opmath import AnnotatedQueue, Operator, PennyLaneOperation, adjoint
 from ._qubit_graph import MAX_TRAVERSAL_DEPTH, Lattice, QubitGraph, generate_lattice
-from .decomposition import add_decomps, register_resources
+from ._compilation import decompose
+from ._linalg import xzx_rotation_angles
+from .decomposition import add_decomps, enabled_graph, gate_sets, register_resources
 from ._trace import Tape, recording
+from ._tapes import QuantumScript
 from ._transform import transform
 from .exceptions import QuantumFunctionError
 from .wires import Wires
@@ -52,7 +55,8 @@ __all__ = [
     "measure_x", "measure_y", "measure_z", "diagonalize_mcms", "cond_measure", "QubitMgr",
     "parity", "RotXZX", "pauli_to_xz", "xz_to_pauli", "pauli_prod", "commute_clifford_op",
     "get_byproduct_corrections", "GraphStatePrep", "make_graph_state", "QubitGraph",
-    "Lattice", "generate_lattice",
+    "Lattice", "generate_lattice", "convert_to_mbqc_formalism",
+    "convert_to_mbqc_gateset",
 ]
 
 _PLANES = ("XY", "ZX", "YZ")
@@ -700,6 +704,212 @@ def make_graph_state(graph, wires, one_qubit_ops=_H, two_qubit_ops=_CZ) -> None:
                    two_qubit_ops=two_qubit_ops)
 
 
+# --- the MBQC formalism (pennylane.ftqc.decomposition) -----------------------------------------
+# one-qubit gates by measurement patterns on a chain of 4 graph qubits after the input
+# (Raussendorf, Browne and Briegel 2003): the bases of the input and the first three graph
+# qubits; an angle ("a", k) is the gate's k-th angle, its sign chosen by earlier outcomes
+# (_ADAPTIVE: which outcomes' parity flips it)
+_PATTERNS = {
+    "RZ": ("X", "X", ("a", 0), "X"),
+    "RotXZX": ("X", ("a", 0), ("a", 1), ("a", 2)),
+    "Hadamard": ("X", "Y", "Y", "Y"),
+    "S": ("X", "X", "Y", "X"),
+}
+_ADAPTIVE = {("RZ", 2): (1,), ("RotXZX", 1): (0,), ("RotXZX", 2): (1,), ("RotXZX", 3): (0, 2)}
+# CNOT: a 13-qubit graph (_CNOT_EDGES) joined to the control (at node 0) and target (node 7);
+# the bases of control, nodes 0-4, 6, target, nodes 7-11; outputs on nodes 5 and 12
+_CNOT_BASES = ("X", "Y", "Y", "Y", "Y", "Y", "Y", "X", "X", "X", "Y", "X", "X")
+_CNOT_EDGES = ((0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (2, 6), (6, 9), (7, 8), (8, 9), (9, 10),
+               (10, 11), (11, 12))
+
+
+def _measure_in(basis, wire, diagonalize: bool, condition=None, angle=None):
+    """One pattern measurement with reset: ``"X"``, ``"Y"``, or the XY-plane angle
+    ``+angle`` when ``condition`` (a measurement value or a bit) is true, else ``-angle``;
+    as a measurement in that basis or (``diagonalize``) its rotation and ``qml.measure``."""
+    if basis == "X":
+        if not diagonalize:
+            return measure_x(wire, reset=True)
+        ops_mod.GATE_CLASSES["Hadamard"](wires=wire)
+    elif basis == "Y":
+        if not diagonalize:
+            return measure_y(wire, reset=True)
+        adjoint(ops_mod.GATE_CLASSES["S"](wires=wire))
+        ops_mod.GATE_CLASSES["Hadamard"](wires=wire)
+    else:
+        plus = functools.partial(measure_arbitrary_basis, angle=angle)
+        minus = functools.partial(measure_arbitrary_basis, angle=-angle)
+        if not diagonalize:
+            return cond_measure(condition, plus, minus)(plane="XY", wires=wire, reset=True)
+        shift = ops_mod.GATE_CLASSES["PhaseShift"]
+        cond(condition, functools.partial(shift, phi=-angle),
+             functools.partial(shift, phi=angle))(wires=wire)
+        ops_mod.GATE_CLASSES["Hadamard"](wires=wire)
+    return measure(wire, reset=True)
+
+
+def queue_measurements(op, wires, diagonalize_mcms=False) -> list:
+    """Record the measurement pattern of one-qubit gate ``op`` (``RZ``, :class:`RotXZX`,
+    ``H``, ``S``) on ``wires`` (the input, then the graph qubits); its four outcomes."""
+    name = getattr(op, "__name__", None) or type(op).__name__
+    if name not in _PATTERNS or isinstance(op, type):
+        raise NotImplementedError(f"Received unsupported gate of type {op}")
+    out = []
+    for k, basis in enumerate(_PATTERNS[name]):
+        angle = condition = None
+        if isinstance(basis, tuple):
+            angle = op.parameters[basis[1]]
+            flips = [out[i] for i in _ADAPTIVE[(name, k)]]
+            condition = flips[0] if len(flips) == 1 else parity(*flips)
+        out.append(_measure_in(basis, wires[k], diagonalize_mcms, condition, angle))
+    return out
+
+
+def queue_single_qubit_gate(q_mgr, op, in_wire, diagonalize_mcms=False) -> tuple:
+    """Gate ``op`` on ``in_wire`` in the MBQC formalism: a 4-qubit chain graph state on
+    wires from ``q_mgr``, joined to the input by ``CZ``, the gate's measurement pattern
+    (measured wires reset and released); ``(output wire, outcomes)``."""
+    graph_wires = q_mgr.acquire_qubits(4)
+    wires = [in_wire] + graph_wires
+    chain = Lattice("chain", nodes=range(4), edges=[(i, i + 1) for i in range(3)]).graph
+    make_graph_state(chain, wires=graph_wires)
+    ops_mod.GATE_CLASSES["CZ"](wires=wires[:2])
+    outcomes = queue_measurements(op, wires, diagonalize_mcms)
+    q_mgr.release_qubits(wires[:-1])
+    return wires[-1], outcomes
+
+
+def queue_corrections(op, measurements):
+    """A function of a wire recording ``op``'s byproduct corrections (``Z`` then ``X``,
+    conditioned on the pattern's outcomes)."""
+    x_corr, z_corr = _single_xz_corrections(op, *measurements)
+
+    def corrections(wire):
+        cond(z_corr, ops_mod.GATE_CLASSES["PauliZ"])(wire)
+        cond(x_corr, ops_mod.GATE_CLASSES["PauliX"])(wire)
+
+    return corrections
+
+
+def cnot_measurements(wires, diagonalize_mcms=False) -> list:
+    """Record the CNOT pattern's 13 measurements; ``wires`` is ``(control, target, the
+    13 graph wires)``."""
+    ctrl, target, graph = wires
+    order = [ctrl] + list(graph[0:5]) + [graph[6], target] + list(graph[7:12])
+    return [_measure_in(b, w, diagonalize_mcms) for b, w in zip(_CNOT_BASES, order)]
+
+
+def cnot_corrections(measurements):
+    """A function ``(ctrl_wire, target_wire)`` recording the CNOT pattern's byproducts."""
+    (xc, zc), (xt, zt) = _cnot_xz_corrections(measurements)
+
+    def corrections(ctrl_wire, target_wire):
+        for bit, gate, wire in ((zc, "PauliZ", ctrl_wire), (xc, "PauliX", ctrl_wire),
+                                (zt, "PauliZ", target_wire), (xt, "PauliX", target_wire)):
+            cond(bit, ops_mod.GATE_CLASSES[gate])(wire)
+
+    return corrections
+
+
+def queue_cnot(q_mgr, ctrl_idx, target_idx, diagonalize_mcms=False) -> tuple:
+    """``CNOT`` in the MBQC formalism: the 13-qubit graph state, ``CZ`` to control and
+    target, the pattern; ``(output control wire, output target wire, outcomes)``."""
+    graph_wires = q_mgr.acquire_qubits(13)
+    graph = Lattice("cnot", nodes=range(13), edges=_CNOT_EDGES).graph
+    make_graph_state(graph, wires=graph_wires)
+    ops_mod.GATE_CLASSES["CZ"](wires=[ctrl_idx, graph_wires[0]])
+    ops_mod.GATE_CLASSES["CZ"](wires=[target_idx, graph_wires[7]])
+    outcomes = cnot_measurements((ctrl_idx, target_idx, graph_wires), diagonalize_mcms)
+    q_mgr.release_qubit(ctrl_idx)
+    q_mgr.release_qubit(target_idx)
+    q_mgr.release_qubits(graph_wires[0:5] + graph_wires[6:-1])
+    return graph_wires[5], graph_wires[12], outcomes
+
+
+@transform
+def convert_to_mbqc_formalism(tape, diagonalize_mcms=False):
+    """PennyLane's transform: a tape of the MBQC gate set (``RZ``, :class:`RotXZX`, ``H``,
+    ``S``, ``CNOT``, Paulis, ``Identity``, ``GlobalPhase``) ending in one ``qml.sample``
+    rewritten as graph states, measurement patterns and online byproduct corrections;
+    wires are recycled (reset after measurement) and each logical qubit moves to the output
+    wire of its last gate. ``diagonalize_mcms=True`` writes the measurements as rotations
+    and computational-basis measurements.
+
+    >>> import qsym as qml
+    >>> tape = qml.tape.QuantumScript([qml.H(0)], [qml.sample(wires=[0])], shots=10)
+    >>> (new,), _ = convert_to_mbqc_formalism(tape)
+    >>> [type(o).__name__ for o in new.operations][:3], new.measurements[0].wires
+    (['GraphStatePrep', 'CZ', 'XMidMeasure'], Wires([4]))
+    """
+    if len(tape.measurements) != 1 or tape.measurements[0].kind != "sample" or getattr(
+            tape.measurements[0], "measured_obs", None) is not None:
+        raise NotImplementedError(
+            "Transforming to the MBQC formalism is not implemented for circuits where the "
+            "final measurements have not been converted to a single samples measurement")
+    mp = tape.measurements[0]
+    meas_wires = mp.wires if mp.wires else tape.wires
+    q_mgr = QubitMgr(num_qubits=len(tape.wires) + 13, start_idx=0)
+    wire_map = {w: q_mgr.acquire_qubit() for w in tape.wires}
+    with AnnotatedQueue() as q:
+        for op in tape.operations:
+            name = type(op).__name__
+            if name == "GlobalPhase":
+                ops_mod.GATE_CLASSES["GlobalPhase"](*op.data)
+            elif name == "CNOT":
+                c, t = op.wires
+                wire_map[c], wire_map[t], outcomes = queue_cnot(
+                    q_mgr, wire_map[c], wire_map[t], diagonalize_mcms)
+                cnot_corrections(outcomes)(wire_map[c], wire_map[t])
+            elif name in _XZ:
+                type(op)(wires=[wire_map[w] for w in op.wires])
+            elif name in _PATTERNS:
+                w = op.wires[0]
+                wire_map[w], outcomes = queue_single_qubit_gate(
+                    q_mgr, op, wire_map[w], diagonalize_mcms)
+                queue_corrections(op, outcomes)(wire_map[w])
+            else:
+                raise NotImplementedError(f"Received unsupported gate of type {op}")
+    ops = QuantumScript.from_queue(q).operations
+    new = tape.copy(operations=ops, measurements=[
+        _unrecorded_sample([wire_map[w] for w in meas_wires])])
+    return (new,), _first
+
+
+@register_resources({RotXZX: 1})
+def _rot_to_xzx(phi, theta, omega, wires, **_):
+    """``Rot(phi, theta, omega)`` as one :class:`RotXZX` (its X-Z-X Euler angles; equal up
+    to a global phase)."""
+    matrix = np.asarray(ops_mod.GATE_CLASSES["Rot"].compute_matrix(phi, theta, omega))
+    RotXZX(*xzx_rotation_angles(matrix), wires)
+
+
+@transform
+def convert_to_mbqc_gateset(tape):
+    """PennyLane's transform: decompose a tape to the MBQC gate set
+    (``qml.decomposition.gate_sets.MBQC_GATES``: ``CNOT``, ``H``, ``S``, :class:`RotXZX`,
+    ``RZ``, Paulis, ``Identity``, ``GlobalPhase``, mid-circuit measurements), ``Rot`` by its
+    X-Z-X angles. Needs the graph-based decompositions (``qml.decomposition.enable_graph()``).
+
+    >>> import qsym as qml
+    >>> qml.decomposition.enable_graph()
+    >>> tape = qml.tape.QuantumScript([qml.RY(0.5, 0)])
+    >>> [type(o).__name__ for o in convert_to_mbqc_gateset(tape)[0][0].operations]
+    ['RotXZX']
+    >>> qml.decomposition.disable_graph()
+    """
+    if not enabled_graph():
+        raise RuntimeError("Using `convert_to_mbqc_gateset` requires the graph-based "
+                           "decomposition method. This can be toggled by calling "
+                           "`qp.decomposition.enable_graph()`")
+    return decompose(tape, gate_set=gate_sets.MBQC_GATES,
+                     alt_decomps={ops_mod.GATE_CLASSES["Rot"]: [_rot_to_xzx]})
+
+
+def _unrecorded_sample(wires):
+    with recording(Tape()):
+        return ops_mod.sample(wires=wires)
+
+
 # --- the Pauli tracker (pennylane.ftqc.pauli_tracker) ----------------------------------------
 # a Pauli as its bits (x, z): P = X^x Z^z up to a phase
 _XZ = {"Identity": (0, 0), "PauliX": (1, 0), "PauliY": (1, 1), "PauliZ": (0, 1)}
@@ -872,6 +1082,7 @@ def get_byproduct_corrections(tape, mid_meas, measurement_vals):
 
 # PennyLane's module paths (pennylane.ftqc.utils, .pauli_tracker, ...): this module
 for _path in ("utils", "parametric_midmeasure", "conditional_measure", "operations",
-              "pauli_tracker", "graph_state_preparation", "qubit_graph", "lattice"):
+              "pauli_tracker", "graph_state_preparation", "qubit_graph", "lattice",
+              "decomposition"):
     sys.modules.setdefault(f"{__name__}.{_path}", sys.modules[__name__])
     globals()[_path] = sys.modules[__name__]
