@@ -56,7 +56,7 @@ __all__ = [
     "parity", "RotXZX", "pauli_to_xz", "xz_to_pauli", "pauli_prod", "commute_clifford_op",
     "get_byproduct_corrections", "GraphStatePrep", "make_graph_state", "QubitGraph",
     "Lattice", "generate_lattice", "convert_to_mbqc_formalism",
-    "convert_to_mbqc_gateset",
+    "convert_to_mbqc_gateset", "ppr_to_mbqc",
 ]
 
 _PLANES = ("XY", "ZX", "YZ")
@@ -903,6 +903,11 @@ def convert_to_mbqc_gateset(tape):
                            "`qp.decomposition.enable_graph()`")
     return decompose(tape, gate_set=gate_sets.MBQC_GATES,
                      alt_decomps={ops_mod.GATE_CLASSES["Rot"]: [_rot_to_xzx]})
+
+
+#: PennyLane's ``ppr_to_mbqc``: a compiler pass (Catalyst's ``ppr-to-mbqc``) with no tape
+#: implementation; applied to a tape or run without ``qjit`` it raises ``NotImplementedError``
+ppr_to_mbqc = transform(pass_name="ppr-to-mbqc")
 
 
 def _unrecorded_sample(wires):
