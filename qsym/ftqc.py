@@ -257,7 +257,7 @@ def measure_arbitrary_basis(wires, angle, plane, reset=False, postselect=None):
     Returns the ``MeasurementValue`` (for ``qml.cond`` and measurement statistics).
 
     >>> import qsym as qml
-    >>> dev = qml.device("default.qubit", wires=1)
+    >>> dev = qml.device("default.qubit")
     >>> @qml.qnode(dev)
     ... def f():
     ...     m = measure_arbitrary_basis(0, angle=np.pi / 3, plane="ZX")  # on |0>
@@ -273,7 +273,7 @@ def measure_x(wires, reset=False, postselect=None):
     """Measure one wire in the ``X`` basis in the middle of a circuit (outcome 0: ``|+>``).
 
     >>> import qsym as qml
-    >>> dev = qml.device("default.qubit", wires=1)
+    >>> dev = qml.device("default.qubit")
     >>> @qml.qnode(dev)
     ... def f():
     ...     qml.Hadamard(0)
@@ -289,7 +289,7 @@ def measure_y(wires, reset=False, postselect=None):
     ``(|0> + i|1>)/sqrt(2)``).
 
     >>> import qsym as qml
-    >>> dev = qml.device("default.qubit", wires=1)
+    >>> dev = qml.device("default.qubit")
     >>> @qml.qnode(dev)
     ... def f():
     ...     qml.RX(-np.pi / 2, wires=0)    # (|0> + i|1>)/sqrt(2)
@@ -319,7 +319,7 @@ def cond_measure(condition, true_fn, false_fn):
     measurement value picks the branch at once.
 
     >>> import qsym as qml
-    >>> dev = qml.device("default.qubit", wires=2)
+    >>> dev = qml.device("default.qubit")
     >>> @qml.qnode(dev)
     ... def f():
     ...     qml.Hadamard(1)
@@ -459,7 +459,7 @@ def parity(*args):
     """
     if args and isinstance(args[0], MeasurementValue):
         return functools.reduce(operator.xor, args)
-    return functools.reduce(np.bitwise_xor, np.asarray(args).astype(int).tolist())
+    return int(np.bitwise_xor.reduce(np.asarray(args).astype(int)))
 
 
 class QubitMgr:
@@ -892,9 +892,9 @@ def convert_to_mbqc_gateset(tape):
 
     >>> import qsym as qml
     >>> qml.decomposition.enable_graph()
-    >>> tape = qml.tape.QuantumScript([qml.RY(0.5, 0)])
+    >>> tape = qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, 0), qml.CZ([0, 1])])
     >>> [type(o).__name__ for o in convert_to_mbqc_gateset(tape)[0][0].operations]
-    ['RotXZX']
+    ['RotXZX', 'Hadamard', 'CNOT', 'Hadamard']
     >>> qml.decomposition.disable_graph()
     """
     if not enabled_graph():
