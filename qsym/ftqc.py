@@ -406,8 +406,8 @@ def diagonalize_mcms(tape):
     it: the transform changes the tape, not the numbers.
 
     >>> import qsym as qml
-    >>> tape = qml.tape.QuantumScript([XMidMeasure(0, meas_uid="a")])
-    >>> (new,), _ = diagonalize_mcms(tape)
+    >>> tape = qml.tape.QuantumScript([qml.ftqc.XMidMeasure(0, meas_uid="a")])
+    >>> (new,), _ = qml.ftqc.diagonalize_mcms(tape)
     >>> new.operations
     [H(0), MidMeasure(wires=[0], postselect=None, reset=False)]
     """
@@ -837,7 +837,7 @@ def convert_to_mbqc_formalism(tape, diagonalize_mcms=False):
 
     >>> import qsym as qml
     >>> tape = qml.tape.QuantumScript([qml.H(0)], [qml.sample(wires=[0])], shots=10)
-    >>> (new,), _ = convert_to_mbqc_formalism(tape)
+    >>> (new,), _ = qml.ftqc.convert_to_mbqc_formalism(tape)
     >>> [type(o).__name__ for o in new.operations][:3], new.measurements[0].wires
     (['GraphStatePrep', 'CZ', 'XMidMeasure'], Wires([4]))
     """
@@ -893,7 +893,7 @@ def convert_to_mbqc_gateset(tape):
     >>> import qsym as qml
     >>> qml.decomposition.enable_graph()
     >>> tape = qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, 0), qml.CZ([0, 1])])
-    >>> [type(o).__name__ for o in convert_to_mbqc_gateset(tape)[0][0].operations]
+    >>> [type(o).__name__ for o in qml.ftqc.convert_to_mbqc_gateset(tape)[0][0].operations]
     ['RotXZX', 'Hadamard', 'CNOT', 'Hadamard']
     >>> qml.decomposition.disable_graph()
     """

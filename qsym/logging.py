@@ -77,12 +77,25 @@ def enable_logging(config_file: str = "log_config.toml") -> None:
 
 
 def config_path() -> str:
-    """The path of qsym's default logging configuration (``log_config.toml``)."""
+    """The path of qsym's default logging configuration (``log_config.toml``).
+
+    >>> import qsym as qml
+    >>> with open(qml.logging.config_path()) as f:
+    ...     "[loggers.qsym]" in f.read()
+    True
+    """
     return os.path.join(_HERE, "log_config.toml")
 
 
 def show_system_config() -> None:
-    """Open the default configuration in the web browser (PennyLane's)."""
+    """Open the default configuration in the web browser (PennyLane's).
+
+    >>> import qsym as qml, unittest.mock
+    >>> with unittest.mock.patch("webbrowser.open") as opened:
+    ...     qml.logging.show_system_config()
+    >>> opened.call_args[0][0] == qml.logging.config_path()
+    True
+    """
     import webbrowser
 
     webbrowser.open(config_path())
@@ -91,7 +104,12 @@ def show_system_config() -> None:
 def edit_system_config(wait_on_close: bool = False) -> None:
     """Open the default configuration in ``$EDITOR`` (waiting for it to close when
     ``wait_on_close``), else the system's opener (``xdg-open`` on Linux, ``open`` on macOS,
-    the file's association on Windows)."""
+    the file's association on Windows).
+
+    >>> import qsym as qml, os, unittest.mock
+    >>> with unittest.mock.patch.dict(os.environ, {"EDITOR": "true"}):   # /bin/true
+    ...     qml.logging.edit_system_config(wait_on_close=True)
+    """
     editor = os.getenv("EDITOR")
     if editor:
         with subprocess.Popen((editor, config_path())) as proc:
@@ -145,12 +163,23 @@ def debug_logger(func):
 
 
 def debug_logger_init(func):
-    """As :func:`debug_logger`, logged after the call with the result."""
+    """As :func:`debug_logger`, logged after the call with the result.
+
+    >>> import qsym as qml
+    >>> qml.logging.debug_logger_init(lambda a: 2 * a)(3)
+    6
+    """
     return _logged(func, logging.DEBUG, before=False)
 
 
 class LocalProcessFilter(logging.Filter):
-    """Keep the records of the process that made the filter (not those of workers)."""
+    """Keep the records of the process that made the filter (not those of workers).
+
+    >>> import logging, qsym as qml
+    >>> record = logging.LogRecord("qsym", logging.INFO, "f.py", 1, "m", (), None)
+    >>> qml.logging.LocalProcessFilter().filter(record)
+    True
+    """
 
     def __init__(self):
         super().__init__()
@@ -161,7 +190,13 @@ class LocalProcessFilter(logging.Filter):
 
 
 class DebugOnlyFilter(logging.Filter):
-    """Keep records at ``DEBUG`` and below."""
+    """Keep records at ``DEBUG`` and below.
+
+    >>> import logging, qsym as qml
+    >>> record = logging.LogRecord("qsym", logging.INFO, "f.py", 1, "m", (), None)
+    >>> qml.logging.DebugOnlyFilter().filter(record)
+    False
+    """
 
     def filter(self, record) -> bool:
         return record.levelno <= logging.DEBUG
@@ -169,7 +204,13 @@ class DebugOnlyFilter(logging.Filter):
 
 class DefaultFormatter(logging.Formatter):
     """Time, level, process, logger and function, then the message; each level in its
-    colour on a terminal's standard output."""
+    colour on a terminal's standard output.
+
+    >>> import logging, qsym as qml
+    >>> record = logging.LogRecord("qsym.x", logging.DEBUG, "f.py", 1, "hello", (), None)
+    >>> "qsym.x" in qml.logging.DefaultFormatter().format(record)
+    True
+    """
 
     _COLOURS = {TRACE: "38;2;110;110;110", logging.DEBUG: "38;2;45;145;210",
                 logging.INFO: "38;2;80;170;80", logging.WARNING: "38;2;225;165;0",
@@ -186,7 +227,13 @@ class DefaultFormatter(logging.Formatter):
 
 
 class SimpleFormatter(logging.Formatter):
-    """Time, level, logger and the message, without colour."""
+    """Time, level, logger and the message, without colour.
+
+    >>> import logging, qsym as qml
+    >>> record = logging.LogRecord("qsym.x", logging.INFO, "f.py", 1, "hello", (), None)
+    >>> qml.logging.SimpleFormatter().format(record).endswith("qsym.x - INFO - hello")
+    True
+    """
 
     def __init__(self):
         super().__init__("[%(asctime)s] - %(name)s - %(levelname)s - %(message)s")
