@@ -119,8 +119,11 @@ class ParametricMidMeasure(MidMeasure):
     @property
     def hash(self) -> int:
         """PennyLane's ``op.hash``: class, plane, angle, wires and ``meas_uid``."""
-        angle = np.ascontiguousarray(np.asarray(self.angle, dtype=float))
-        digest = hashlib.sha256(angle.tobytes()).hexdigest()
+        if isinstance(self.angle, (int, float, np.number, np.ndarray)):
+            angle = np.ascontiguousarray(np.asarray(self.angle, dtype=float)).tobytes()
+        else:  # (a traced input of a circuit: its expression, as PennyLane's abstract angle)
+            angle = repr(self.angle).encode()
+        digest = hashlib.sha256(angle).hexdigest()
         return hash((type(self).__name__, self.plane, digest, tuple(self.wires.tolist()),
                      self.meas_uid))
 

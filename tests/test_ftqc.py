@@ -350,3 +350,16 @@ def test_qubit_manager_and_parity():
     assert par.measurements == [v.measurements[0] for v in m]
     assert [bool(par.processing_fn(*b)) for b in ((0, 0, 0), (1, 0, 0), (1, 1, 0))] == [
         True, False, True]
+
+
+def test_the_measurement_angle_is_differentiable():
+    # RY(0.7)|0> measured along the ZX axis at a: P(1) = sin^2((a - 0.7)/2)
+    @qml.qnode(DEV)
+    def f(a):
+        qml.RY(0.7, 0)
+        m = ftqc.measure_arbitrary_basis(0, angle=a, plane="ZX")
+        return qml.expval(m + qml.measure(1))
+
+    a = qml.numpy.array(0.4, requires_grad=True)
+    assert np.isclose(f(a), np.sin((0.4 - 0.7) / 2) ** 2)
+    assert np.isclose(qml.grad(f)(a), np.sin(0.4 - 0.7) / 2)
