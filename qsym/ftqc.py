@@ -44,7 +44,7 @@ from ._qubit_graph import MAX_TRAVERSAL_DEPTH, Lattice, QubitGraph, generate_lat
 from ._compilation import decompose
 from ._linalg import xzx_rotation_angles
 from .decomposition import add_decomps, enabled_graph, gate_sets, register_resources
-from ._trace import Tape, recording
+from ._trace import Tape, not_recording, recording
 from ._tapes import QuantumScript
 from ._transform import transform
 from .exceptions import QuantumFunctionError
@@ -65,7 +65,7 @@ _SUPERSCRIPTS = {"X": "ˣ", "Y": "ʸ", "Z": "ᶻ"}
 
 def _gate(name: str, *params, wires):
     """Table gate ``name`` made without recording it."""
-    with recording(Tape()):
+    with not_recording():
         return ops_mod.GATE_CLASSES[name](*params, wires=wires)
 
 

@@ -363,3 +363,16 @@ def test_the_measurement_angle_is_differentiable():
     a = qml.numpy.array(0.4, requires_grad=True)
     assert np.isclose(f(a), np.sin((0.4 - 0.7) / 2) ** 2)
     assert np.isclose(qml.grad(f)(a), np.sin(0.4 - 0.7) / 2)
+    assert np.isclose(qml.grad(ftqc.diagonalize_mcms(f))(a), np.sin(0.4 - 0.7) / 2)
+
+
+@pytest.mark.parametrize("diagonalize", [False, True])
+def test_converted_tape_computes_the_circuit(diagonalize):
+    # H then RZ(0.3) on |0>, in the MBQC formalism: <X>, <Y>, <Z> = cos 0.3, sin 0.3, 0
+    tape = qml.tape.QuantumScript([qml.H(0), qml.RZ(0.3, 0)], [qml.sample(wires=[0])], shots=10)
+    (new,), _ = ftqc.convert_to_mbqc_formalism(tape, diagonalize_mcms=diagonalize)
+    out = new.measurements[0].wires[0]
+    exact = qml.tape.QuantumScript(new.operations,
+                                   [qml.expval(P(out)) for P in (qml.X, qml.Y, qml.Z)])
+    res = qml.execute([exact], qml.device("default.qubit"))[0]
+    assert np.allclose(res, [np.cos(0.3), np.sin(0.3), 0.0])
