@@ -748,6 +748,8 @@ from ._openqasm import to_openqasm  # noqa: E402  (PennyLane's qml.to_openqasm)
 from . import io  # noqa: E402  (PennyLane's qml.io: converter plugins, entry points 'qsym.io')
 from .io import (from_pyquil, from_qasm, from_qiskit, from_qiskit_noise,  # noqa: E402
                  from_qiskit_op, from_quil, from_quil_file)
+from . import ftqc  # noqa: E402  (PennyLane's qml.ftqc: measurements in other bases, MBQC)
+from . import logging  # noqa: E402  (PennyLane's qml.logging on the 'qsym' loggers)
 from ._control_flow import for_loop, while_loop  # noqa: E402  (Python loops, as PennyLane's without qjit)
 from .errors import CacheWarning, TransformError  # noqa: E402
 
@@ -766,7 +768,7 @@ __all__ = [
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
-    "CompilePipeline", "decompose", "decomp_inspector", "commutation_dag", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "shadows", "qcut", "cut_circuit", "cut_circuit_mc", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "debugging", "breakpoint", "debug_state", "debug_expval", "debug_probs", "debug_tape", "check",
+    "CompilePipeline", "decompose", "decomp_inspector", "commutation_dag", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "ftqc", "logging", "shadows", "qcut", "cut_circuit", "cut_circuit_mc", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "debugging", "breakpoint", "debug_state", "debug_expval", "debug_probs", "debug_tape", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",

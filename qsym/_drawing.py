@@ -535,7 +535,7 @@ def _mcm_ops(items, stamp, level, decimals, matrices) -> list:
             continue
         if isinstance(op, (MidMeasure, PauliMeasure)):  # a Pauli product's letter per wire
             labels = ([op.label(wire=w) for w in op.wires] if isinstance(op, PauliMeasure)
-                      else [op.label()])
+                      else [op.label(decimals=decimals)])
             out.append(SimpleNamespace(kind="mid", mcm=op, obj=op, wires=tuple(op.wires),
                                        controls=(), values=(), label=labels))
             continue

@@ -974,7 +974,7 @@ def _all_wires(operations, measurements) -> list:
 def _controlled(op: Conditional, control_wires: dict, reduce_postselected: bool) -> list:
     """The gates of a deferred :class:`Conditional`: its base controlled by the control
     wires of its measurements, one per true branch (recorded on the active tape)."""
-    mv = op.meas_val
+    mv = by_control_wire(op.meas_val, control_wires)
     if reduce_postselected:
         control = [control_wires[m.meas_uid] for m in mv.measurements if m.postselect is None]
         items = list(mv.postselected_items())
@@ -1005,6 +1005,73 @@ def _copy(op):
     return op
 
 
+def _is_conditional_measurement(op) -> bool:
+    return isinstance(op, Conditional) and isinstance(op.base, MidMeasure)
+
+
+def unconditioned_measurements(operations) -> tuple:
+    """``operations`` with each conditional mid-circuit measurement (the pair of
+    ``Conditional``s of measurements of one wire that ``qml.ftqc.cond_measure`` records:
+    which basis is measured depends on earlier outcomes) written as each branch's basis
+    rotation (its ``diagonalizing_gates()``) conditioned on its branch, then one
+    computational-basis measurement carrying the first branch's ``meas_uid``; and
+    ``{second meas_uid: first meas_uid}``, the measurements that read the same outcome.
+
+    >>> from qsym import _operations as o
+    >>> m = MidMeasure(0, meas_uid="a")
+    >>> t = _unrecorded(Conditional, MeasurementValue([m]), MidMeasure(1, meas_uid="b"))
+    >>> f = _unrecorded(Conditional, ~MeasurementValue([m]), MidMeasure(1, meas_uid="c"))
+    >>> unconditioned_measurements([m, t, f])
+    ([MidMeasure(wires=[0], postselect=None, reset=False), MidMeasure(wires=[1], postselect=None, reset=False)], {'c': 'b'})
+    """
+    if not any(_is_conditional_measurement(op) for op in operations):
+        return list(operations), {}
+    out, aliases, ops, i = [], {}, list(operations), 0
+    while i < len(ops):
+        op = ops[i]
+        if not _is_conditional_measurement(op):
+            out.append(op)
+            i += 1
+            continue
+        other = ops[i + 1] if i + 1 < len(ops) else None
+        if not (_is_conditional_measurement(other) and other.base.wires == op.base.wires
+                and other.base.reset == op.base.reset
+                and other.base.postselect == op.base.postselect):
+            raise ConditionalTransformError(
+                "a conditional mid-circuit measurement must be one of a pair measuring one "
+                "wire (qml.ftqc.cond_measure records both branches): " + repr(op))
+        for branch in (op, other):
+            base = branch.base
+            for gate in (base.diagonalizing_gates()
+                         if getattr(base, "has_diagonalizing_gates", False) else []):
+                out.append(_unrecorded(Conditional, branch.meas_val, gate))
+        out.append(_unrecorded(MidMeasure, op.base.wires, reset=op.base.reset,
+                               postselect=op.base.postselect, meas_uid=op.base.meas_uid))
+        aliases[other.base.meas_uid] = op.base.meas_uid
+        i += 2
+    return out, aliases
+
+
+def by_control_wire(mv: MeasurementValue, control_wires: dict) -> MeasurementValue:
+    """``mv`` over its distinct outcome bits: measurements whose outcome sits on one control
+    wire (the branches of a conditional measurement, one measurement listed twice) are one
+    argument of the processing function.
+
+    >>> a, b = MidMeasure(0, meas_uid="a"), MidMeasure(0, meas_uid="b")
+    >>> v = by_control_wire(MeasurementValue([a, b], lambda x, y: 2 * x + y), {"a": 3, "b": 3})
+    >>> v.measurements == [a], v.processing_fn(1)
+    (True, 3)
+    """
+    wires = [control_wires.get(m.meas_uid, m.wires[0]) for m in mv.measurements]
+    distinct = list(dict.fromkeys(wires))
+    if len(distinct) == len(wires):
+        return mv
+    keep = [mv.measurements[wires.index(w)] for w in distinct]
+    pos = [distinct.index(w) for w in wires]
+    fn = mv.processing_fn
+    return MeasurementValue(keep, lambda *x: fn(*(x[i] for i in pos)))
+
+
 def defer(operations, measurements, reduce_postselected=True, allow_postselect=True):
     """PennyLane's ``defer_measurements`` on a circuit's operations and measurements:
     ``(operations, measurements, gates, postselected)``. ``operations`` and
@@ -1022,6 +1089,7 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
     [X(1), CNOT(wires=[0, 1])]
     """
     _check_deferrable(measurements)
+    operations, aliases = unconditioned_measurements(operations)
     measured, reused, repeated, post = _reuse(operations, measurements)
     if post and not allow_postselect:
         raise MeasurementError(
@@ -1037,6 +1105,10 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
             if isinstance(op, MidMeasure):
                 measured.pop(0)
                 w = op.wires[0]
+                if getattr(op, "has_diagonalizing_gates", False):  # another basis (qml.ftqc's)
+                    for gate in op.diagonalizing_gates():  # its rotation onto Z, then Z
+                        gate.queue()
+                        new_ops.append(gate)
                 if op.postselect is not None:
                     new_ops.append(_unrecorded(ops_mod.Projector, [op.postselect], wires=[w]))
                 if w in reused or w in measured:
@@ -1050,6 +1122,9 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
                     cur += 1
                 else:
                     control_wires[op.meas_uid] = w
+                if op.meas_uid in aliases.values():  # (the other branch's measurement)
+                    control_wires.update({k: control_wires[op.meas_uid]
+                                          for k, v in aliases.items() if v == op.meas_uid})
                 if op.postselect is not None:
                     postselected[control_wires[op.meas_uid]] = op.postselect
             elif isinstance(op, Conditional):
@@ -1071,6 +1146,7 @@ def _moved_statistic(mp, control_wires: dict):
         return mp
 
     def moved(v):
+        v = by_control_wire(v, control_wires)
         return MeasurementValue(
             [m.map_wires({m.wires[0]: control_wires.get(m.meas_uid, m.wires[0])})
              for m in v.measurements],  # (a measurement not on this tape: deferred already)

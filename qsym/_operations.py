@@ -1187,7 +1187,8 @@ class Operation:
         hyper = dict(self.hyper)
         if "U" in hyper and len(params) == len(self.params) + 1:  # PennyLane's data: (U,)
             hyper.pop("U")  # the matrix given (a tape's parameters: ControlledQubitUnitary)
-        if not getattr(type(self).__init__, "__module__", "qsym").startswith("qsym"):
+        if (not getattr(type(self).__init__, "__module__", "qsym").startswith("qsym")
+                or vars(type(self)).get("AS_USER_CLASS", False)):
             try:  # a user's class with its own __init__: made by it if it takes these
                 inspect.signature(type(self)).bind(*params, wires=list(self.wires), **hyper)
             except TypeError:  # else PennyLane's way, a copy with the new parameters
@@ -2730,7 +2731,9 @@ def user_declares(cls, *attrs: str) -> bool:
 
 
 def _users(cls) -> bool:
-    return cls.__module__.split(".")[0] != "qsym" and issubclass(cls, Operation)
+    # (a class of qsym's written as a user writes one, PennyLane's RotXZX, says so itself)
+    return ((cls.__module__.split(".")[0] != "qsym" or vars(cls).get("AS_USER_CLASS", False))
+            and issubclass(cls, Operation))
 
 
 def table_gates(op, depth: int = 0) -> list:

@@ -508,6 +508,14 @@ def _template_ops(obj):
     return ops
 
 
+def _own_adjoint(op) -> bool:
+    """Whether ``op``'s class (a user's, not one of qsym's) writes its own ``adjoint()``."""
+    for k in type(op).__mro__:
+        if "adjoint" in vars(k):
+            return not k.__module__.startswith("qsym._")
+    return False
+
+
 def adjoint(fn, lazy=True):
     """The inverse of a gate, or of all the gates a function applies (PennyLane's
     ``qml.adjoint``).
@@ -537,6 +545,9 @@ def adjoint(fn, lazy=True):
         if lazy:  # PennyLane's Adjoint(fn), applied as the inverse gates
             return AdjointOperation(fn, inv)
         _plain(inv)
+        if _own_adjoint(fn) and getattr(fn, "has_adjoint", True):  # PennyLane's lazy=False: the class's adjoint() (the same gates)
+            with recording(Tape()):
+                return fn.adjoint()
         return inv[0] if len(inv) == 1 else inv
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
         mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
