@@ -561,6 +561,7 @@ def make_checks(circuit, raw) -> tuple:
             test(np.asarray(f(*x, *d[:n]), dtype=complex))
 
         check.derivative = derivative
+        check.test = test
         out.append(check)
     return tuple(out)
 
