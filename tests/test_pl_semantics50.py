@@ -115,3 +115,63 @@ def test_unnormalized_batch_of_states_is_refused():
     c = _prep_circuit("backprop", lambda: qml.expval(qml.Z(0)))
     with pytest.raises(DifferentiationError, match="batch of state vectors"):
         qml.jacobian(c)(np.array([[0.6, 0.8], [1.0, 0.0]], requires_grad=True))
+
+
+# --- 2. qml.exp(H, c) of a real c measured: the observable exp(c H) ----------------------
+def _expm_h(H, c):
+    lam, V = onp.linalg.eigh(H)
+    return (V * onp.exp(c * lam)) @ V.conj().T
+
+
+def _bell_like(x):
+    """H(0), RY(0.7) on 1, CNOT: the state, by matrices."""
+    h = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+    ry = onp.array([[onp.cos(0.35), -onp.sin(0.35)], [onp.sin(0.35), onp.cos(0.35)]])
+    cnot = onp.eye(4)[[0, 1, 3, 2]]
+    return cnot @ onp.kron(h, ry) @ onp.array([1, 0, 0, 0], dtype=complex)
+
+
+@pytest.mark.parametrize("base, H", [
+    (lambda: qml.Z(0), onp.kron(Z, onp.eye(2))),
+    (lambda: qml.Z(0) @ qml.Z(1) + 0.5 * qml.X(0) @ qml.X(1),       # commuting words
+     onp.kron(Z, Z) + 0.5 * onp.kron(X, X)),
+    (lambda: qml.Z(0) + 0.5 * qml.X(0), onp.kron(Z + 0.5 * X, onp.eye(2))),  # non-commuting
+])
+def test_exp_of_real_coefficient_measured_as_observable(base, H):
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.Hadamard(0)
+        qml.RY(0.7, 1)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.exp(base(), x)), qml.var(qml.exp(base(), 0.3))
+
+    psi = _bell_like(0)
+
+    def expval(x):
+        return float(onp.real(psi.conj() @ _expm_h(H, x) @ psi))
+
+    x = 0.4
+    E = _expm_h(H, 0.3)
+    var = float(onp.real(psi.conj() @ E @ E @ psi)) - float(onp.real(psi.conj() @ E @ psi)) ** 2
+    res = c(np.array(x, requires_grad=True))
+    assert onp.allclose(res, [expval(x), var], atol=1e-12)
+    grad = qml.grad(lambda x: c(x)[0])(np.array(x, requires_grad=True))
+    assert onp.isclose(grad, (expval(x + 1e-6) - expval(x - 1e-6)) / 2e-6, atol=1e-7)
+
+
+def test_exp_of_real_coefficient_not_measured_is_refused():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c():
+        qml.exp(qml.Z(0), 0.5)
+        return qml.expval(qml.Z(0))
+    with pytest.raises(qml.errors.GateError, match="not unitary.*measure it"):
+        c()
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def rotation(t):  # an imaginary coefficient is still a gate: exp(-i t/2 X) = RX(t)
+        qml.exp(qml.X(0), -0.5j * t)
+        return qml.expval(qml.Z(0))
+    assert onp.isclose(rotation(np.array(0.8, requires_grad=True)), onp.cos(0.8))
+    assert onp.isclose(qml.grad(rotation)(np.array(0.8, requires_grad=True)), -onp.sin(0.8))
