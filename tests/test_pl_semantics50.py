@@ -175,3 +175,22 @@ def test_exp_of_real_coefficient_not_measured_is_refused():
         return qml.expval(qml.Z(0))
     assert onp.isclose(rotation(np.array(0.8, requires_grad=True)), onp.cos(0.8))
     assert onp.isclose(qml.grad(rotation)(np.array(0.8, requires_grad=True)), -onp.sin(0.8))
+
+
+# --- 4. qml.gradients.param_shift_cv is a final Transform --------------------------------
+def test_param_shift_cv_is_a_final_transform():
+    T = qml.gradients.param_shift_cv
+    assert isinstance(T, qml.transforms.core.Transform) and repr(T) == "<transform: param_shift_cv>"
+    dev = qml.device("default.gaussian", wires=1)
+    t = qml.tape.QuantumScript([qml.Squeezing(0.3, 0.0, wires=0)], [qml.expval(qml.NumberOperator(0))])
+    tapes, fn = T(t, dev)
+    # <n> = sinh(r)^2 after squeezing the vacuum: d/dr = 2 sinh r cosh r, d/dphi = 0
+    assert onp.allclose(fn(dev.execute(tapes)), [onp.sinh(0.6), 0.0])
+
+    @qml.qnode(dev)
+    def c(r):
+        qml.Squeezing(r, 0.0, wires=0)
+        return qml.expval(qml.NumberOperator(0))
+    r = np.array(0.3, requires_grad=True)
+    assert onp.isclose(T(c, dev)(r), onp.sinh(0.6))
+    assert onp.isclose(qml.grad(qml.QNode(c.func, dev, diff_method=T))(r), onp.sinh(0.6))
