@@ -1605,7 +1605,11 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
         ops = _gate_pow(base, z)
     except GateError as exc:
         if base.num_params and lazy and isinstance(exc, PowUndefinedError) and np.ndim(z) == 0:
-            # PennyLane's lazy Pow(Rot, 1.2): applied by its matrix if numbers, else refused
+            # PennyLane's lazy Pow(Rot, 1.2): applied by its matrix if numbers, else refused;
+            # a negative integer power (U2 ** -1): the adjoint's gates |z| times, exact
+            ops = _inverse_power(base, z)
+            if ops is not None:
+                return _powered(base, z, ops, lazy, True)
             ops = _principal_power(base, z, None)
             return _unapplied_pow(base, z) if ops is None else _powered(base, z, ops, lazy, True)
         if base.num_params:
@@ -1618,6 +1622,24 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
         return _powered(base, z, ops, lazy, True)
     applied = _principal_power(base, z, ops) if lazy and np.ndim(z) == 0 else ops
     return _powered(base, z, applied, lazy, applied is not ops)
+
+
+def _inverse_power(base: Operation, z):
+    """The gates of ``base ** z`` for a negative integer ``z``: ``base.adjoint()`` applied
+    ``-z`` times (the same unitary as PennyLane's matrix power, exact, and differentiable by
+    the base's parameters); None for another ``z`` or a base without an adjoint.
+
+    >>> U = GATE_CLASSES["U2"](0.3, 0.4, wires=0)
+    >>> ops = _inverse_power(U, -1)
+    >>> bool(np.allclose(gates_matrix(ops, [0]) @ U.matrix(), np.eye(2)))
+    True
+    """
+    if not _is_integer(z) or int(z) >= 0:
+        return None
+    try:  # (made where pow is called: the gates it applies, as _gate_pow's)
+        return [base.adjoint() for _ in range(-int(z))]
+    except (AdjointUndefinedError, GateError, AttributeError):
+        return None
 
 
 def _eigen_power(base: Operation, z) -> np.ndarray:

@@ -194,3 +194,46 @@ def test_param_shift_cv_is_a_final_transform():
     r = np.array(0.3, requires_grad=True)
     assert onp.isclose(T(c, dev)(r), onp.sinh(0.6))
     assert onp.isclose(qml.grad(qml.QNode(c.func, dev, diff_method=T))(r), onp.sinh(0.6))
+
+
+# --- 6. a negative integer power of a gate without pow(z): its adjoint's gates ------------
+def _u2(phi, lam):
+    return onp.array([[1, -onp.exp(1j * lam)], [onp.exp(1j * phi), onp.exp(1j * (phi + lam))]]) / onp.sqrt(2)
+
+
+def _rot(a, b, c):
+    rz = lambda t: onp.diag([onp.exp(-0.5j * t), onp.exp(0.5j * t)])
+    ry = onp.array([[onp.cos(b / 2), -onp.sin(b / 2)], [onp.sin(b / 2), onp.cos(b / 2)]])
+    return rz(c) @ ry @ rz(a)
+
+
+def test_negative_integer_power_of_u2_and_rot_is_applied():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(0.3, 0)
+        qml.U2(x, 0.4, wires=0) ** -1
+        qml.pow(qml.Rot(0.1, x, 0.3, wires=0), -2)
+        return qml.expval(qml.Y(0))
+
+    def ref(x):
+        U = onp.linalg.matrix_power(onp.linalg.inv(_rot(0.1, x, 0.3)), 2) @ onp.linalg.inv(_u2(x, 0.4))
+        psi = U @ rx(0.3) @ onp.array([1, 0], dtype=complex)
+        return float(onp.real(psi.conj() @ Y @ psi))
+
+    x = np.array(0.7, requires_grad=True)
+    assert onp.isclose(c(x), ref(0.7), atol=1e-12)
+    assert onp.isclose(qml.grad(c)(x), (ref(0.7 + 1e-6) - ref(0.7 - 1e-6)) / 2e-6, atol=1e-8)
+    with pytest.raises(qml.exceptions.DecompositionUndefinedError):  # PennyLane's: none
+        (qml.U2(0.3, 0.4, wires=0) ** -1).decomposition()
+
+    @qml.set_shots(20000)
+    @qml.qnode(qml.device("default.qubit", wires=1, seed=7))
+    def sampled():
+        qml.RX(0.3, 0)
+        qml.U2(0.7, 0.4, wires=0) ** -1
+        return qml.expval(qml.Z(0))
+
+    psi = onp.linalg.inv(_u2(0.7, 0.4)) @ rx(0.3) @ onp.array([1, 0], dtype=complex)
+    assert abs(sampled() - float(onp.real(psi.conj() @ Z @ psi))) < 0.05
