@@ -237,3 +237,29 @@ def test_negative_integer_power_of_u2_and_rot_is_applied():
 
     psi = onp.linalg.inv(_u2(0.7, 0.4)) @ rx(0.3) @ onp.array([1, 0], dtype=complex)
     assert abs(sampled() - float(onp.real(psi.conj() @ Z @ psi))) < 0.05
+
+
+# --- 7. second derivatives of qml.var by trainable Hamiltonian coefficients ---------------
+@pytest.mark.parametrize("method", ["finite-diff", "parameter-shift"])
+def test_var_hessian_by_hamiltonian_coefficients(method):
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method=method, max_diff=2)
+    def c(x, coeffs):
+        qml.RX(x, 0)
+        qml.RY(2 * x, 1)
+        qml.CNOT([0, 1])
+        return qml.var(qml.Hamiltonian(coeffs, [qml.Z(0), qml.X(0) @ qml.X(1), qml.Y(0)]))
+
+    # var(sum c_i P_i) = c^T C c with C_ij = <{P_i, P_j}>/2 - <P_i><P_j>: Hessian 2 C
+    ry = onp.array([[onp.cos(0.4), -onp.sin(0.4)], [onp.sin(0.4), onp.cos(0.4)]])
+    psi = onp.eye(4)[[0, 1, 3, 2]] @ onp.kron(rx(0.4), ry) @ onp.array([1, 0, 0, 0], dtype=complex)
+    P = [onp.kron(Z, onp.eye(2)), onp.kron(X, X), onp.kron(Y, onp.eye(2))]
+    ev = lambda A: float(onp.real(psi.conj() @ A @ psi))
+    C = onp.array([[ev(a @ b + b @ a) / 2 - ev(a) * ev(b) for b in P] for a in P])
+    x = np.array(0.4, requires_grad=True)
+    co = np.array([0.5, 0.3, -0.2], requires_grad=True)
+    hess = qml.jacobian(qml.jacobian(c, argnum=1), argnum=1)(x, co)
+    assert onp.allclose(hess, 2 * C, atol=1e-5)
+    assert onp.allclose(qml.jacobian(c, argnum=1)(x, co), 2 * C @ onp.array([0.5, 0.3, -0.2]),
+                        atol=1e-5)
