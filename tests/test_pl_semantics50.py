@@ -263,3 +263,18 @@ def test_var_hessian_by_hamiltonian_coefficients(method):
     assert onp.allclose(hess, 2 * C, atol=1e-5)
     assert onp.allclose(qml.jacobian(c, argnum=1)(x, co), 2 * C @ onp.array([0.5, 0.3, -0.2]),
                         atol=1e-5)
+
+
+# --- 8. a batch of one under PennyLane's backpropagation: qml.grad gives a tensor ---------
+def test_grad_of_a_batch_of_one_is_a_trainable_tensor_under_backprop():
+    dev = qml.device("default.qubit", wires=1)
+    for method, kind in (("best", np.tensor), ("backprop", np.tensor), ("adjoint", onp.ndarray)):
+        @qml.qnode(dev, diff_method=method)
+        def c(x):
+            qml.RX(x, 0)
+            return qml.expval(qml.Z(0))
+        for _ in range(2):  # (the second call as the first)
+            g = qml.grad(c)(np.array([0.3], requires_grad=True))
+            assert type(g) is kind and onp.allclose(g, [-onp.sin(0.3)])
+        if kind is np.tensor:
+            assert g.requires_grad
