@@ -278,3 +278,32 @@ def test_grad_of_a_batch_of_one_is_a_trainable_tensor_under_backprop():
             assert type(g) is kind and onp.allclose(g, [-onp.sin(0.3)])
         if kind is np.tensor:
             assert g.requires_grad
+
+
+# --- 9. one-shot: terminal measurements in the branch of each shot's mid-circuit values ---
+@pytest.mark.parametrize("method", ["one-shot", "tree-traversal", None])
+def test_one_shot_counts_and_samples_share_the_mid_circuit_values(method):
+    dev = qml.device("default.qubit", wires=3, seed=11)
+
+    @qml.set_shots(400)
+    @qml.qnode(dev, mcm_method=method)
+    def c(x):
+        qml.RX(x, 0)
+        m = qml.measure(0)
+        qml.CNOT([0, 1])  # wire 1 copies the measured bit: Z(1) = 1 - 2 m in every shot
+        return qml.sample(m), qml.sample(qml.Z(1)), qml.counts(m), qml.counts(qml.Z(1))
+
+    ms, z1, cm, cz = c(1.1)
+    assert onp.array_equal(1 - 2 * onp.asarray(ms), onp.asarray(z1))
+    assert cm.get(1.0, 0) == cz.get(-1.0, 0) and cm.get(0.0, 0) == cz.get(1.0, 0)
+    # the marginal is still P(m = 1) = sin(x/2)^2 (within 5 standard deviations)
+    p = onp.sin(0.55) ** 2
+    assert abs(onp.mean(ms) - p) < 5 * onp.sqrt(p * (1 - p) / 400)
+
+
+def test_conditional_draw_keeps_the_given_outcomes():
+    from qsym._shots import conditional_draw
+    psi = onp.array([0.6, 0.0, 0.0, 0.8j])  # 0.6|00> + 0.8i|11>: the bits always agree
+    given = onp.array([1, 0, 0, 1, 1])
+    d = conditional_draw(psi, 2, given, (0,), onp.random.default_rng(2))
+    assert d.bits([0, 1]).tolist() == [[g, g] for g in given]
