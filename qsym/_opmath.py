@@ -4307,7 +4307,7 @@ class Exp:
         value of the circuit inputs): ``exp(coeff * base)`` is then a Hermitian observable
         (PennyLane measures ``qml.exp(qml.Z(0), 0.5)``); never for ``qml.evolve``'s
         ``exp(-i t G)`` (a traced ``t`` has no coefficient)."""
-        if self.coeff is None:
+        if self.coeff is None or np.ndim(self.coeff) > 0:  # (a batch: applied, or refused)
             return False
         try:
             terms = self._exponent_terms()
@@ -4321,6 +4321,10 @@ class Exp:
                     return False
                 continue
             t = np.asarray(getval(t))
+            if t.dtype == object:  # (traced values in an array)
+                if any(sp.simplify(sp.im(sp.sympify(e))) != 0 for e in t.flat):
+                    return False
+                continue
             if np.any(t.imag != 0) or (np.iscomplexobj(t) and not np.any(t.real)):
                 return False  # (a complex zero: 1j * x at x = 0, a rotation's exponent)
         return True

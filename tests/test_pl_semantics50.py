@@ -307,3 +307,12 @@ def test_conditional_draw_keeps_the_given_outcomes():
     given = onp.array([1, 0, 0, 1, 1])
     d = conditional_draw(psi, 2, given, (0,), onp.random.default_rng(2))
     assert d.bits([0, 1]).tolist() == [[g, g] for g in given]
+
+
+def test_exp_of_a_batch_of_imaginary_coefficients_is_still_applied():
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x):
+        qml.exp(qml.X(0), 0.5j * x)  # RX(-x): <Y> = sin(x)
+        return qml.expval(qml.Y(0))
+    x = np.array([1.234, 2.34, 3.456])
+    assert onp.allclose(c(x), onp.sin(x))
