@@ -4745,9 +4745,14 @@ class Exp:
         return None
 
     def matrix(self, wire_order=None) -> np.ndarray:
-        """``exp(coeff * M)`` of the base's matrix ``M`` (by its eigendecomposition)."""
+        """``exp(coeff * M)`` of the base's matrix ``M`` (by its eigendecomposition); for a
+        trainable coefficient and a base without diagonalizing gates, PennyLane's warning
+        that the matrix is not differentiable."""
         from ._operations import expand_matrix
 
+        if getattr(self.coeff, "requires_grad", False) and not self.has_diagonalizing_gates:
+            warnings.warn(f"The autograd matrix for {self} is not differentiable. Use a "
+                          "different interface if you need backpropagation.", UserWarning)
         m = np.asarray(self.base.matrix(), dtype=complex)
         if self.batch_size is not None:  # one matrix per batch element, batch first
             n = self.batch_size

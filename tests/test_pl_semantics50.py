@@ -316,3 +316,12 @@ def test_exp_of_a_batch_of_imaginary_coefficients_is_still_applied():
         return qml.expval(qml.Y(0))
     x = np.array([1.234, 2.34, 3.456])
     assert onp.allclose(c(x), onp.sin(x))
+
+
+def test_exp_matrix_of_a_trainable_coefficient_warns_without_diagonalizing_gates():
+    op = qml.exp(qml.RX(2.0, wires=0), np.array(0.4, requires_grad=True))
+    with pytest.warns(UserWarning, match="The autograd matrix for "):
+        mat = op.matrix()
+    c, s = onp.cos(1.0), onp.sin(1.0)  # exp(0.4 RX(2)) by its eigendecomposition
+    lam, V = onp.linalg.eig(onp.array([[c, -1j * s], [-1j * s, c]]))
+    assert onp.allclose(mat, V @ onp.diag(onp.exp(0.4 * lam)) @ onp.linalg.inv(V))
