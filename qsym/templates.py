@@ -1556,6 +1556,16 @@ class StatePrep(Template):
         return True
 
     _box = "|Ψ⟩"
+    resource_keys = frozenset({"num_wires"})  # PennyLane's
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's ``resource_params``: the number of wires.
+
+        >>> StatePrep([0, 0, 0, 1], wires=(0, 1)).resource_params
+        {'num_wires': 2}
+        """
+        return {"num_wires": len(self.wires)}
 
     def __init__(self, state, wires, pad_with=None, normalize=False, validate_norm=True, id=None):
         self.wires = wires_tuple(wires)

@@ -325,3 +325,18 @@ def test_exp_matrix_of_a_trainable_coefficient_warns_without_diagonalizing_gates
     c, s = onp.cos(1.0), onp.sin(1.0)  # exp(0.4 RX(2)) by its eigendecomposition
     lam, V = onp.linalg.eig(onp.array([[c, -1j * s], [-1j * s, c]]))
     assert onp.allclose(mat, V @ onp.diag(onp.exp(0.4 * lam)) @ onp.linalg.inv(V))
+
+
+def test_stateprep_resources_and_decomposition_rule():
+    assert qml.StatePrep.resource_keys == frozenset({"num_wires"})
+    assert qml.StatePrep([0, 0, 0, 1], wires=(0, 1)).resource_params == {"num_wires": 2}
+    rule = qml.list_decomps(qml.StatePrep)[0]
+    res = rule.compute_resources(num_wires=2)
+    assert res.num_gates == 1
+    assert res.gate_counts == {qml.resource_rep(qml.MottonenStatePreparation, num_wires=2): 1}
+    with qml.queuing.AnnotatedQueue() as q:
+        rule(onp.array([0.0, 0.6, 0.0, 0.8]), wires=(0, 1))
+    (op,) = q.queue
+    assert isinstance(op, qml.MottonenStatePreparation) and list(op.wires) == [0, 1]
+    # its gates prepare the state: the matrix's first column
+    assert onp.allclose(qml.matrix(op, wire_order=[0, 1])[:, 0], [0.0, 0.6, 0.0, 0.8])
