@@ -1557,6 +1557,13 @@ class StatePrep(Template):
 
     _box = "|Ψ⟩"
     resource_keys = frozenset({"num_wires"})  # PennyLane's
+    _device_prepares = True  # PennyLane's device starts from it when first (not Mottonen)
+
+    def _unnormalized_first(self) -> bool:
+        """Whether PennyLane's backpropagation differentiates its amplitudes unnormalized:
+        the circuit's first operation, one PennyLane's device prepares itself
+        (:class:`UnnormalizedPrep`)."""
+        return self._device_prepares and self.__dict__.get("_first_op", False)
 
     @property
     def resource_params(self) -> dict:
@@ -1804,14 +1811,14 @@ class StatePrep(Template):
                 _gate("QubitUnitary", _real_state_unitary(psi / np.linalg.norm(psi)),
                       wires=list(self.wires))
                 return
-            _real_state_gates(values, self.wires, unnormalized=self.__dict__.get("_first_op", False))
+            _real_state_gates(values, self.wires, unnormalized=self._unnormalized_first())
             return
         per_row = []  # the same gates for every row; their angles differ
         for _, values in self._rows:
             tape = Tape()
             with recording(tape):
                 _real_state_gates(values, self.wires, keep_zeros=True,
-                                  unnormalized=self.__dict__.get("_first_op", False))
+                                  unnormalized=self._unnormalized_first())
             per_row.append(tape.items)
         for ops in zip(*per_row):
             if ops[0].params:
@@ -2787,6 +2794,7 @@ class MottonenStatePreparation(StatePrep):
               "norm": "state_vector has to be of norm 1.0, got norm(s) {norm}: normalize it "
                       "first"}
 
+    _device_prepares = False  # PennyLane's: an operation, decomposed by the device
     resource_keys = frozenset({"num_wires"})  # PennyLane's
 
     @property
