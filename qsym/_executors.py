@@ -596,6 +596,9 @@ def state_jacobian(node, entry, xs, ds):
     else:
         values, jacs = measurements(entry.post, *rows_jacobian(node, entry, xs, ds))
     psi = state(entry, x, d)
+    if unnormalized_prep(node, entry):  # PennyLane's backprop: the unnormalized amplitudes
+        dpsi = templates.unnormalized_state(entry, x, d, psi, dpsi,
+                                            getattr(entry, "mixed", False))
     values = with_state(entry, values, psi)
     return values, with_state(entry, jacs, psi, dpsi)
 

@@ -1329,6 +1329,29 @@ def unnormalized_rows(entry, x, d, result) -> tuple:
     return rows, new_jac, new_hess
 
 
+def unnormalized_state(entry, x, d, psi, dpsi, mixed: bool):
+    """The state's Jacobian ``dpsi`` (``psi.shape + (inputs,)``) as PennyLane's
+    backpropagation differentiates a first state preparation's unnormalized amplitudes
+    (:class:`UnnormalizedPrep`): the state is ``|a|`` times the normalized one (a density
+    matrix ``|a|^2`` times), so ``dpsi + psi dN / 2`` (``+ rho dN``) where ``N = |a|^2``
+    is 1 to 1e-10; elsewhere unchanged."""
+    marks = [c.test for c in entry.checks if isinstance(getattr(c, "test", None), UnnormalizedPrep)]
+    if not marks:
+        return dpsi
+    circuit = entry.circuit
+    inputs = tuple(circuit.inputs)
+    N, dN, _ = marks[0].squared_norm(inputs, inputs + tuple(circuit.data), x, d, 1)
+    psi, dpsi = np.asarray(psi), np.asarray(dpsi)
+    if not np.isclose(np.sqrt(N), 1.0, atol=1e-10):
+        return dpsi
+    if dpsi.shape != psi.shape + dN.shape:
+        raise DifferentiationError(
+            "the derivative of the state of a circuit whose first state preparation's "
+            "amplitudes are differentiated by PennyLane's backpropagation is not supported "
+            "here; use diff_method='parameter-shift' (the normalized state's derivative)")
+    return dpsi + (1.0 if mixed else 0.5) * np.multiply.outer(psi, dN)
+
+
 class ZeroBlock(DifferentiationError):
     """A block of two or more input amplitudes of a state preparation is all zero: the RY
     angles are not differentiable there (polar coordinates at the origin), though the

@@ -340,3 +340,21 @@ def test_stateprep_resources_and_decomposition_rule():
     assert isinstance(op, qml.MottonenStatePreparation) and list(op.wires) == [0, 1]
     # its gates prepare the state: the matrix's first column
     assert onp.allclose(qml.matrix(op, wire_order=[0, 1])[:, 0], [0.0, 0.6, 0.0, 0.8])
+
+
+def test_unnormalized_state_jacobian_under_backprop():
+    a = np.array([0.6, 0.8], requires_grad=True)
+
+    @qml.qnode(qml.device("default.qubit", wires=1), diff_method="backprop")
+    def pure(a):
+        qml.StatePrep(a, wires=0)
+        return qml.state()
+    assert onp.allclose(qml.jacobian(pure)(a), onp.eye(2))  # the state is a itself
+
+    @qml.qnode(qml.device("default.mixed", wires=1), diff_method="backprop")
+    def mixed(a):
+        qml.StatePrep(a, wires=0)
+        return qml.state()
+    # rho = a a^T: d rho_ij / d a_k = delta_ik a_j + a_i delta_jk
+    expected = onp.einsum("ik,j->ijk", onp.eye(2), a) + onp.einsum("i,jk->ijk", a, onp.eye(2))
+    assert onp.allclose(qml.jacobian(mixed)(a), expected)
