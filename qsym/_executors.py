@@ -627,6 +627,8 @@ def state_hessian(node, entry, xs, ds):
         raise DifferentiationError(
             "qml.state() is not twice differentiable at these inputs (a state preparation's "
             "angles are singular here); differentiate probs, expval or var instead")
+    if unnormalized_prep(node, entry):  # PennyLane's backprop: the unnormalized amplitudes
+        dpsi, d2psi = templates.unnormalized_state2(entry, x, d, psi, dpsi, d2psi)
     if entry.is_state:
         values = jacs = hessians = [None] * len(entry.post)
     else:

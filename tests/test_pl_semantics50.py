@@ -358,3 +358,25 @@ def test_unnormalized_state_jacobian_under_backprop():
     # rho = a a^T: d rho_ij / d a_k = delta_ik a_j + a_i delta_jk
     expected = onp.einsum("ik,j->ijk", onp.eye(2), a) + onp.einsum("i,jk->ijk", a, onp.eye(2))
     assert onp.allclose(qml.jacobian(mixed)(a), expected)
+
+
+def test_unnormalized_state_hessian_under_backprop():
+    a = np.array([0.6, 0.8], requires_grad=True)
+
+    @qml.qnode(qml.device("default.qubit", wires=1), diff_method="backprop", max_diff=2)
+    def c(a):
+        qml.StatePrep(a, wires=0)
+        qml.RY(a[0], 0)
+        return qml.state()
+
+    def f(v):  # the unnormalized state RY(v0) v, by its matrix
+        t = v[0] / 2
+        return onp.array([[onp.cos(t), -onp.sin(t)], [onp.sin(t), onp.cos(t)]]) @ v
+
+    def jac(v, h=1e-5):
+        return onp.stack([(f(v + h * e) - f(v - h * e)) / (2 * h) for e in onp.eye(2)], axis=-1)
+
+    v = onp.array([0.6, 0.8])
+    hess = onp.stack([(jac(v + 1e-4 * e) - jac(v - 1e-4 * e)) / 2e-4 for e in onp.eye(2)], axis=-1)
+    assert onp.allclose(qml.jacobian(c)(a), jac(v), atol=1e-7)
+    assert onp.allclose(qml.jacobian(qml.jacobian(c))(a), hess, atol=1e-5)
