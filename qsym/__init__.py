@@ -565,7 +565,6 @@ from . import _null_qubit as _null_qubit  # noqa: E402  (qml.device("null.qubit"
 # default.gaussian (qsym._gaussian): PennyLane's device module, qml.gradients.param_shift_cv
 from . import _gaussian as _gaussian  # noqa: E402
 devices.default_gaussian = __import__("sys").modules[f"{__name__}.devices.default_gaussian"] = _gaussian
-gradients.param_shift_cv = _gaussian.param_shift_cv
 gradients.parameter_shift_cv = __import__("sys").modules.setdefault(
     f"{__name__}.gradients.parameter_shift_cv", _gaussian)
 from . import _device_modifiers as _device_modifiers  # noqa: E402

@@ -83,7 +83,29 @@ def execute(node, entry, executor, x, d, arrays):
         raise_nonfinite(entry.circuit, *arrays, exc)
     if runs is not None:
         count(node, entry, executor, result, runs)
+    values = executor is broadcast_values if entry.broadcast else executor in VALUES.values()
+    if not values and unnormalized_prep(node, entry):
+        if entry.broadcast:
+            raise DifferentiationError(UNNORMALIZED_BATCH)
+        result = templates.unnormalized_rows(entry, x, d, result)
     return result
+
+
+UNNORMALIZED_BATCH = (
+    "the derivative of a batch of state vectors prepared first in the circuit "
+    "(qml.StatePrep, qml.AmplitudeEmbedding) by PennyLane's backpropagation (the "
+    "unnormalized amplitudes) is not supported; differentiate one state at a time, or use "
+    "diff_method='parameter-shift' (the derivative of the normalized state)")
+
+
+def unnormalized_prep(node, entry) -> bool:
+    """Whether ``entry``'s first operation is a state preparation of traced amplitudes
+    that PennyLane would differentiate unnormalized (its backpropagation without shots,
+    :func:`pl_backpropagates`; :class:`qsym.templates.UnnormalizedPrep`)."""
+    checks = entry.element.checks if entry.broadcast else entry.checks
+    return (bool(checks) and any(isinstance(getattr(c, "test", None), templates.UnnormalizedPrep)
+                                 for c in checks)
+            and pl_backpropagates(node) and not node.current_shots())
 
 
 # True until the process's first answer (count tells qsym._tiers, whose kernel warm-up
@@ -540,7 +562,10 @@ def rows_jacobian(node, entry, xs, ds):
     try:
         return execute(node, entry, executor, flat(xs), flat(ds), (xs, ds))
     except templates.ZeroBlock as exc:  # a zero block of a state preparation's inputs
-        return templates.zero_block_jacobian(node, entry, executor, flat(xs), flat(ds), exc)
+        result = templates.zero_block_jacobian(node, entry, executor, flat(xs), flat(ds), exc)
+        if unnormalized_prep(node, entry):
+            result = templates.unnormalized_rows(entry, flat(xs), flat(ds), result)
+        return result
 
 
 def state_jacobian(node, entry, xs, ds):
@@ -571,6 +596,9 @@ def state_jacobian(node, entry, xs, ds):
     else:
         values, jacs = measurements(entry.post, *rows_jacobian(node, entry, xs, ds))
     psi = state(entry, x, d)
+    if unnormalized_prep(node, entry):  # PennyLane's backprop: the unnormalized amplitudes
+        dpsi = templates.unnormalized_state(entry, x, d, psi, dpsi,
+                                            getattr(entry, "mixed", False))
     values = with_state(entry, values, psi)
     return values, with_state(entry, jacs, psi, dpsi)
 
@@ -599,6 +627,8 @@ def state_hessian(node, entry, xs, ds):
         raise DifferentiationError(
             "qml.state() is not twice differentiable at these inputs (a state preparation's "
             "angles are singular here); differentiate probs, expval or var instead")
+    if unnormalized_prep(node, entry):  # PennyLane's backprop: the unnormalized amplitudes
+        dpsi, d2psi = templates.unnormalized_state2(entry, x, d, psi, dpsi, d2psi)
     if entry.is_state:
         values = jacs = hessians = [None] * len(entry.post)
     else:

@@ -265,6 +265,10 @@ class Circuit:
             ``|0>`` and not in its state, last); ``()`` for the index order. Not compiled
             code: :mod:`qsym._shots` draws the basis states in this order, so a seed gives
             PennyLane's samples.
+        one_shot: recorded under PennyLane's one-shot semantics of mid-circuit
+            measurements (``mcm_method="one-shot"``, ``"tree-traversal"``, or unset with
+            shots): every shot's terminal measurements see that shot's mid-circuit values
+            (:mod:`qsym._shots` draws the other measurements given the values' draw).
     """
 
     num_wires: int
@@ -276,6 +280,7 @@ class Circuit:
     wire_labels: tuple = ()
     constants: tuple = ()
     sample_order: tuple = ()
+    one_shot: bool = False
 
 
 def _fmt_word(word: Word) -> str:

@@ -3712,6 +3712,15 @@ def as_observable(obj) -> Observable:
             tape.observe(obj)
             out._gates = (obj,)
         return out
+    pauli = getattr(obj, "pauli_observable", None)  # (qml.exp(qml.Z(0), 0.5): a Pauli sum)
+    if callable(pauli):
+        tape = active_tape()
+        if tape is not None:  # measured, not applied
+            tape.remove(obj)
+            tape.measured((obj,))
+        out = pauli()
+        if out is not None:
+            return out
     hermitian = _hermitian_of(obj)
     if hermitian is not None:
         return hermitian

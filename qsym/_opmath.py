@@ -68,6 +68,8 @@ from ._operations import (
     Hamiltonian,
     Observable,
     OperatorRecord,
+    merge_matmul,
+    pauli_decomposition,
     Projector,
     Operation,
     Prod,
@@ -1614,7 +1616,11 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
         ops = _gate_pow(base, z)
     except GateError as exc:
         if base.num_params and lazy and isinstance(exc, PowUndefinedError) and np.ndim(z) == 0:
-            # PennyLane's lazy Pow(Rot, 1.2): applied by its matrix if numbers, else refused
+            # PennyLane's lazy Pow(Rot, 1.2): applied by its matrix if numbers, else refused;
+            # a negative integer power (U2 ** -1): the adjoint's gates |z| times, exact
+            ops = _inverse_power(base, z)
+            if ops is not None:
+                return _powered(base, z, ops, lazy, True)
             ops = _principal_power(base, z, None)
             return _unapplied_pow(base, z) if ops is None else _powered(base, z, ops, lazy, True)
         if base.num_params:
@@ -1627,6 +1633,24 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
         return _powered(base, z, ops, lazy, True)
     applied = _principal_power(base, z, ops) if lazy and np.ndim(z) == 0 else ops
     return _powered(base, z, applied, lazy, applied is not ops)
+
+
+def _inverse_power(base: Operation, z):
+    """The gates of ``base ** z`` for a negative integer ``z``: ``base.adjoint()`` applied
+    ``-z`` times (the same unitary as PennyLane's matrix power, exact, and differentiable by
+    the base's parameters); None for another ``z`` or a base without an adjoint.
+
+    >>> U = GATE_CLASSES["U2"](0.3, 0.4, wires=0)
+    >>> ops = _inverse_power(U, -1)
+    >>> bool(np.allclose(gates_matrix(ops, [0]) @ U.matrix(), np.eye(2)))
+    True
+    """
+    if not _is_integer(z) or int(z) >= 0:
+        return None
+    try:  # (made where pow is called: the gates it applies, as _gate_pow's)
+        return [base.adjoint() for _ in range(-int(z))]
+    except (AdjointUndefinedError, GateError, AttributeError):
+        return None
 
 
 def _eigen_power(base: Operation, z) -> np.ndarray:
@@ -4253,6 +4277,17 @@ class Exp:
         try:
             obs = self._pauli_form(base)  # a gate with a Pauli form leaves the tape here
             tape.measured(obs._gates)  # ... and is used: not a dropped observable
+            root = recording_root()
+            if (root is None or getattr(root, "log", None) is None) and self._hermitian():
+                # in a circuit, exp(c H) of a real c: a measurement takes it as its
+                # observable (PennyLane's); else refused when the circuit is traced
+                tape.unqueue((base,))
+                tape.hold(self, f"{self!r} is not unitary (coeff * base is Hermitian, not "
+                                "anti-Hermitian): qsym cannot apply it as a gate (PennyLane "
+                                "applies its matrix, which does not keep the state normalized); "
+                                "measure it (qml.expval(qml.exp(H, c)) is the observable "
+                                "exp(c H)) or use an imaginary coeff, e.g. qml.exp(P, 1j * t)")
+                return
             gates = self._rotations()
         except GateError:
             root = recording_root()
@@ -4266,6 +4301,113 @@ class Exp:
         tape.unqueue((base,))  # an operator sum or product too leaves a user's queue (PennyLane's)
         for g in gates:
             tape.append(g)
+
+    def _exponent_terms(self):
+        """``{word: c h}``: the exponent ``coeff * base`` as Pauli words (numbers,
+        autograd boxes or sympy expressions of the circuit inputs)."""
+        out = {}
+        for word, h in self._pauli_form(self.base).terms.items():
+            if isinstance(self.coeff, (Traced, sp.Basic)) or isinstance(h, sp.Basic):
+                out[word] = sp.expand(sp.sympify(self.coeff * h))
+            else:
+                out[word] = self.coeff * h
+        return out
+
+    def _hermitian(self) -> bool:
+        """Whether ``coeff * base`` is Hermitian (real on every Pauli word, for every
+        value of the circuit inputs): ``exp(coeff * base)`` is then a Hermitian observable
+        (PennyLane measures ``qml.exp(qml.Z(0), 0.5)``); never for ``qml.evolve``'s
+        ``exp(-i t G)`` (a traced ``t`` has no coefficient)."""
+        if self.coeff is None or np.ndim(self.coeff) > 0:  # (a batch: applied, or refused)
+            return False
+        try:
+            terms = self._exponent_terms()
+        except GateError:
+            return False
+        if not terms:  # a zero exponent (a replay at zero drops its words): the identity
+            return False
+        for t in terms.values():  # decided by the form, the same for every value of the
+            if isinstance(t, sp.Basic):  # inputs (the replay on numbers: at 0 too)
+                if sp.simplify(sp.im(t)) != 0:
+                    return False
+                continue
+            t = np.asarray(getval(t))
+            if t.dtype == object:  # (traced values in an array)
+                if any(sp.simplify(sp.im(sp.sympify(e))) != 0 for e in t.flat):
+                    return False
+                continue
+            if np.any(t.imag != 0) or (np.iscomplexobj(t) and not np.any(t.real)):
+                return False  # (a complex zero: 1j * x at x = 0, a rotation's exponent)
+        return True
+
+    def pauli_observable(self):
+        """The observable ``exp(c H)`` of a Hermitian exponent ``c H = sum_w t_w P_w``
+        whose Pauli words commute, as a Pauli sum: the product of ``cosh(t_w) I + sinh(t_w)
+        P_w`` (``P_w^2 = I``), exact and differentiable by the inputs in ``c`` and ``H``;
+        None where the words do not commute (then measured by its matrix, numbers only).
+        A non-Hermitian exponent raises :class:`~qsym.errors.MeasurementError`.
+
+        >>> import qsym as qml
+        >>> terms = qml.exp(qml.Z(0), 0.5).pauli_observable().terms  # cosh 0.5 I + sinh 0.5 Z
+        >>> bool(np.isclose(terms[()], np.cosh(0.5)) and np.isclose(terms[((0, "Z"),)], np.sinh(0.5)))
+        True
+        """
+        if self.coeff is not None and not self._exponent_terms():
+            return Observable({(): 1.0})  # exp(0) = I
+        if not self._hermitian():
+            raise MeasurementError(
+                f"{self!r} is measured but is not Hermitian (its coefficient times the base "
+                "is not Hermitian for every value of the circuit inputs): qsym measures "
+                "Hermitian observables only; use a real coefficient and a Hermitian base")
+        terms = self._exponent_terms()
+        words = list(terms)
+        if any(not _commute(a, b) for i, a in enumerate(words) for b in words[i + 1:]):
+            return self._eigen_observable()
+        out = Observable({(): 1.0})
+        for word, t in terms.items():
+            if isinstance(t, sp.Basic):
+                t = sp.re(t) if t.free_symbols else complex(t).real
+                ch, sh, ex = ((sp.cosh(t), sp.sinh(t), sp.exp(t)) if isinstance(t, sp.Basic)
+                              else (np.cosh(t), np.sinh(t), np.exp(t)))
+            else:
+                t = anp.real(t)
+                ch, sh, ex = anp.cosh(t), anp.sinh(t), anp.exp(t)
+            factor = Observable({word: sh, (): ch} if word else {(): ex})
+            out = merge_matmul(out, factor)
+        return out
+
+    def _eigen_observable(self):
+        """``exp(c H) = sum_l exp(c l) P_l`` (``P_l`` the projector on the eigenspace of the
+        eigenvalue ``l`` of the numeric base ``H``) as a Pauli sum, exact in ``c`` (numbers
+        or inputs); a base whose Pauli words do not commute and whose coefficients are
+        circuit inputs raises :class:`~qsym.errors.MeasurementError`."""
+        try:
+            H = np.asarray(self.base.matrix(), dtype=complex)
+        except (TypeError, ValueError, AttributeError, GateError, MatrixUndefinedError):
+            H = None
+        if H is None or H.ndim != 2:
+            raise MeasurementError(
+                f"{self!r}: the exponential of a base whose Pauli words do not commute and "
+                "whose coefficients are circuit inputs is not measured by qsym (it measures "
+                "it by the base's eigenspaces, a matrix of numbers); pass those coefficients "
+                "as numbers, or keep the inputs in the exponential's coefficient")
+        c = self.coeff
+        c = sp.re(sp.sympify(c)) if isinstance(c, (Traced, sp.Basic)) else anp.real(c)
+        lam, V = np.linalg.eigh(H)
+        out: dict = {}
+        start = 0
+        while start < len(lam):  # eigenvalues equal to 1e-9: one eigenspace
+            stop = start + 1
+            while stop < len(lam) and lam[stop] - lam[start] < 1e-9:
+                stop += 1
+            Vg = V[:, start:stop]
+            l = float(np.mean(lam[start:stop]))
+            weight = sp.exp(c * l) if isinstance(c, sp.Basic) else anp.exp(c * l)
+            for word, v in pauli_decomposition(Vg @ Vg.conj().T, tuple(self.base.wires)).terms.items():
+                if abs(v) > 1e-14:
+                    out[word] = out.get(word, 0.0) + weight * float(np.real(v))
+            start = stop
+        return Observable(out)
 
     def _pauli_form(self, base):
         """The base's Pauli form (its observable), or a :class:`GateError`: qsym applies an
@@ -4614,9 +4756,14 @@ class Exp:
         return None
 
     def matrix(self, wire_order=None) -> np.ndarray:
-        """``exp(coeff * M)`` of the base's matrix ``M`` (by its eigendecomposition)."""
+        """``exp(coeff * M)`` of the base's matrix ``M`` (by its eigendecomposition); for a
+        trainable coefficient and a base without diagonalizing gates, PennyLane's warning
+        that the matrix is not differentiable."""
         from ._operations import expand_matrix
 
+        if getattr(self.coeff, "requires_grad", False) and not self.has_diagonalizing_gates:
+            warnings.warn(f"The autograd matrix for {self} is not differentiable. Use a "
+                          "different interface if you need backpropagation.", UserWarning)
         m = np.asarray(self.base.matrix(), dtype=complex)
         if self.batch_size is not None:  # one matrix per batch element, batch first
             n = self.batch_size

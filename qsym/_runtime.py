@@ -2722,9 +2722,13 @@ class grad(_Derivative):
             if one_number and entry.broadcast and entry.size == 1:
                 # a batch of one parameter set: one number of shape (1,), as autograd's
                 # grad under PennyLane takes it (qml.RX(np.array([0.3]), 0)): the one row
-                # of the Jacobian just computed (the circuit runs once)
-                return self._typed(args, self._structured(args, pick(jac[0][0], blocks, single)),
-                                   fun)
+                # of the Jacobian just computed (the circuit runs once); PennyLane's
+                # backpropagation gives it as a trainable tensor (its output's type)
+                result = self._typed(args, self._structured(args, pick(jac[0][0], blocks, single)),
+                                     fun)
+                if isinstance(fun, QNode) and pl_backpropagates(fun) and type(result) is np.ndarray:
+                    result = tensor(result, requires_grad=True)
+                return result
             if not one_number or entry.broadcast:
                 what = ', '.join(m.kind for m in entry.circuit.measurements)
                 if entry.broadcast:

@@ -464,6 +464,11 @@ class Sampler:
         # PennyLane's groups, when every measurement is drawn as PennyLane draws it
         ready = all(pl_ready(m, f) for m, f in zip(ms, self.forms))
         self.groups = measurement_groups(ms, self.forms) if ready else None
+        # one-shot semantics: the wires holding mid-circuit measurement values, whose draw
+        # every other group's draw is conditioned on (each shot one branch)
+        self.joint = (tuple(sorted({w for m, f in zip(ms, self.forms) if f == ("values",)
+                                    for _, word in m.terms for w, _ in word}))
+                      if entry.circuit.one_shot else ())
         # the compiled words from those draws (gradients): not from an eigenbasis
         self.word_groups = self.groups if ready and all(
             f == ("pauli",) or not m.terms or (m.kind == "expval" and f[0] in ("lincomb", "sum"))
@@ -573,7 +578,7 @@ class Sampler:
         if self.groups is not None and drawable(shots):  # PennyLane's draws and arithmetic
             return pl_values(entry.circuit.measurements, self.forms, self.groups,
                              [np.asarray(self.state(mats))], self.n, [shots], rng,
-                             self.order)[0][0]
+                             self.order, self.joint)[0][0]
         rows, _ = self.estimate_rows(mats, pre.C, shots, rng)
         values, _ = measurements(entry.post, rows)
         ms = entry.circuit.measurements
@@ -605,7 +610,7 @@ class Sampler:
         vector (:func:`pl_values`); needs :attr:`groups`."""
         psis = [np.asarray(self.state(self.entry.prepare(x, d, 0).mats)) for x, d in inputs]
         return pl_values(self.entry.circuit.measurements, self.forms, self.groups, psis,
-                         self.n, counts, rng, self.order)
+                         self.n, counts, rng, self.order, self.joint)
 
     # --- gradients ---------------------------------------------------------------------
     def sampled_slot_derivatives(self, mats, smats, e, shots, rng) -> np.ndarray:
@@ -1188,14 +1193,19 @@ def pl_ready(m, form) -> bool:
     return all(getattr(c, "is_number", True) and complex(c).imag == 0 for c, _ in m.terms)
 
 
-def pl_values(ms, forms, groups, psis, n, counts, rng, order=()):
+def pl_values(ms, forms, groups, psis, n, counts, rng, order=(), joint=()):
     """Every measurement's value from PennyLane's draws (``groups``:
     :func:`measurement_groups`) for each state of the batch ``psis`` and each count of the
     shots ``counts``: ``out[b][k]``, a list over the measurements. A group draws
     ``sum(counts)`` shots per state, each count its bin of them, as PennyLane does, the
-    basis states in PennyLane's order of the wires (``order``: :func:`draw_bits`)."""
+    basis states in PennyLane's order of the wires (``order``: :func:`draw_bits`).
+    ``joint``: the wires of mid-circuit measurement values under one-shot semantics: the
+    first group's draw fixes each shot's values there, and every later group that does
+    not rotate them is drawn given them (:func:`conditional_draw`), as PennyLane's one
+    execution per shot measures everything in that shot's branch."""
     out = [[[None] * len(ms) for _ in counts] for _ in psis]
     total, edges = int(sum(counts)), bins(counts)
+    given = None  # each state's outcomes on the ``joint`` wires, once drawn
     for g in groups:
         m, form = ms[g[0]], forms[g[0]]
         if form[:1] in (("lincomb",), ("sum",)) and m.kind == "expval" and m.terms:
@@ -1204,12 +1214,52 @@ def pl_values(ms, forms, groups, psis, n, counts, rng, order=()):
                     out[b][k][g[0]] = v
             continue
         rotated, stat = _group_statistics(ms, forms, g, psis, n)
-        for b, drawn in enumerate(draw_batch(rotated, n, total, rng, order)):
+        if joint and given is not None and not set(_rotated_wires(ms, forms, g)) & set(joint):
+            draws = [conditional_draw(psi, n, given[b], joint, rng) for b, psi in enumerate(rotated)]
+        else:
+            draws = draw_batch(rotated, n, total, rng, order)
+            if joint and given is None and not set(_rotated_wires(ms, forms, g)) & set(joint):
+                given = [d.outcomes(joint) for d in draws]
+        for b, drawn in enumerate(draws):
             for k, (lo, hi) in enumerate(edges):
                 shots = drawn if len(edges) == 1 else drawn[lo:hi]
                 for i in g:
                     out[b][k][i] = stat(ms[i], shots)
     return out
+
+
+def _rotated_wires(ms, forms, g) -> list:
+    """The wires a group's draw rotates before sampling (:func:`_group_statistics`)."""
+    m, form = ms[g[0]], forms[g[0]]
+    if not m.terms or form in (("values",), ("basis",)) or form[0] == "basis":
+        return []
+    if form == ("pauli",):
+        return list(group_rotation([ms[i] for i in g]))
+    if form[0] == "hadamard":
+        return [w for w, _ in form[2]]
+    return [w for _, word in m.terms for w, _ in word]
+
+
+def conditional_draw(psi, n, given, wires, rng):
+    """``len(given)`` outcomes of every wire of ``psi`` (:class:`Drawn`), shot ``s`` drawn
+    from ``|psi|^2`` restricted to the basis states whose outcome on ``wires`` is
+    ``given[s]`` (renormalized): a draw that agrees shot by shot with an earlier draw of
+    ``wires``.
+
+    >>> psi = np.array([0.6, 0, 0, 0.8])                 # 0.6|00> + 0.8|11>
+    >>> d = conditional_draw(psi, 2, np.array([1, 0, 1]), (0,), np.random.default_rng(1))
+    >>> d.bits([0, 1]).tolist()
+    [[1, 1], [0, 0], [1, 1]]
+    """
+    probs = np.diagonal(psi).real if psi.ndim == 2 else psi.real**2 + psi.imag**2
+    key = Drawn(np.arange(2**n, dtype=np.int64), n).outcomes(wires)
+    samples = np.empty(len(given), dtype=np.int64)
+    for r in np.unique(given):
+        idx = np.flatnonzero(key == r)
+        q = probs[idx]
+        pos = np.flatnonzero(given == r)
+        samples[pos] = idx[choice(rng, np.ascontiguousarray(q / q.sum()), int(len(pos)))]
+    return Drawn(samples, n)
 
 
 def _group_statistics(ms, forms, g, psis, n):

@@ -65,6 +65,7 @@ class Symbols:
     checks: list = field(default_factory=list)  # (what, exprs, test): run at every call
     claims: list = field(default_factory=list)  # trace.Tape.claims of the recording
     constants: list = field(default_factory=list)  # (symbol, number): Looks.constants
+    one_shot: bool = False  # recorded with one-shot mid-circuit measurements (Circuit.one_shot)
 
     def add(self, what, name, arr, kind):
         """Symbols for argument ``what`` named ``name`` of kind ``kind`` with the numbers
@@ -114,6 +115,7 @@ def record(target: Target, s: Symbols):
     claims: list = []
     with trace.collecting_checks() as checks, mcm.deferring_by_transform(target.deferral):
         items, result = trace.run_traced(target.func, s.args, s.kwargs, wires, claims)
+        s.one_shot = mcm.one_shot_wires()
         if wires is not None and mcm.one_shot_wires():  # the deferral's own wires, after
             extra = [w for op in items for w in getattr(op, "wires", ()) if w not in wires]
             if extra:
@@ -264,6 +266,8 @@ def to_circuit(items, result, wires, s: Symbols) -> ir.Circuit:
     circuit = trace.to_ir(items, result, wires, s.inputs, s.data,
                           [number for _, number in s.constants])
     order = sample_order(items, result, s.claims, tuple(wires))
+    if s.one_shot:
+        circuit = replace(circuit, one_shot=True)
     return replace(circuit, sample_order=order) if order else circuit
 
 
@@ -561,6 +565,7 @@ def make_checks(circuit, raw) -> tuple:
             test(np.asarray(f(*x, *d[:n]), dtype=complex))
 
         check.derivative = derivative
+        check.test = test
         out.append(check)
     return tuple(out)
 

@@ -31,7 +31,7 @@ from ._custom_measurements import refuse_derivative, split_custom
 from ._mcm import Conditional, MidMeasure, postselecting
 from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, GateSequence, LinearCombination,
                           MeasurementProcess, Observable, Projector, SProd, Sum, as_observable,
-                          counts, expval, probs, sample, var)
+                          counts, expval, merge_matmul, probs, sample, var)
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
@@ -1534,7 +1534,7 @@ def split_coefficients(tape):
 
     if not any(_boxed_coefficients(m) for m in tape.measurements):
         return tape, None
-    measurements, plan = [], []
+    measurements, plan, index = [], [], {}
     n = len(gate_parameters(tape))
     moved = {i: i for i in range(n)}  # tape.data index -> the split tape's (the kept ones)
     old = new = n
@@ -1544,39 +1544,69 @@ def split_coefficients(tape):
             moved.update((old + j, new + j) for j in range(count))
             new += count
         old += count
+
+    def word_index(word):
+        """The position of ``<word>`` among the new measurements (None: the identity)."""
+        if not word:
+            return None
+        if word not in index:
+            factors = [_pauli(p, w) for w, p in word]
+            index[word] = len(measurements)
+            measurements.append(expval(factors[0] if len(factors) == 1 else prod(*factors)))
+        return index[word]
+
     for m in tape.measurements:
         if not _boxed_coefficients(m):
-            plan.append([(None, len(measurements))])
+            plan.append(("plain", len(measurements)))
             measurements.append(m)
             continue
-        if m.kind != "expval":
+        if m.kind not in ("expval", "var"):
             raise DifferentiationError(
-                "Can only differentiate Hamiltonian coefficients for expectations, not "
-                f"{tape.measurements}.")
-        terms = []
-        for word, c in m.measured_obs.terms.items():
-            if not word:  # the identity: the coefficient itself
-                terms.append((c, None))
-                continue
-            factors = [_pauli(p, w) for w, p in word]
-            terms.append((c, len(measurements)))
-            measurements.append(expval(factors[0] if len(factors) == 1 else prod(*factors)))
-        plan.append(terms)
+                "Can only differentiate Hamiltonian coefficients for expectations and "
+                f"variances, not {tape.measurements}.")
+        terms = list(m.measured_obs.terms.items())
+        mean = [(c, word_index(word)) for word, c in terms]
+        if m.kind == "expval":
+            plan.append(("expval", mean))
+            continue
+        plan.append(("var", mean, _squared_terms(terms, word_index)))
     single = len(measurements) == 1
 
     def combine(results):
         results = (results,) if single else tuple(results)
+
+        def total(pairs):
+            return sum(c * (1.0 if i is None else results[i]) for c, i in pairs)
+
         out = []
-        for terms in plan:
-            if terms[0][0] is None:
-                out.append(results[terms[0][1]])
-                continue
-            out.append(sum(c * (1.0 if i is None else results[i]) for c, i in terms))
+        for kind, *parts in plan:
+            if kind == "plain":
+                out.append(results[parts[0]])
+            elif kind == "expval":
+                out.append(total(parts[0]))
+            else:  # var(H) = <H^2> - <H>^2
+                out.append(total(parts[1]) - total(parts[0]) ** 2)
         return out[0] if len(out) == 1 else tuple(out)
 
     trainable = (None if tape._trainable is None
                  else [moved[i] for i in tape._trainable if i in moved])
     return tape.copy(measurements=measurements, trainable_params=trainable), combine
+
+
+def _squared_terms(terms, word_index) -> list:
+    """``H^2 = sum_{w,v} c_w c_v P_w P_v`` of ``H = sum_w c_w P_w`` (``terms``) as
+    ``(coefficient, measurement index)`` pairs: a pair of commuting words is ``+-`` one word
+    (:func:`~qsym._operations.merge_matmul`); anticommuting pairs cancel with their
+    mirror (``P_w P_v + P_v P_w = 0``) and are left out."""
+    out = []
+    with recording(Tape()):
+        for w, cw in terms:
+            for v, cv in terms:
+                (u, phase), = merge_matmul(Observable({w: 1.0}), Observable({v: 1.0})).terms.items()
+                if abs(complex(phase).imag) > 1e-12:
+                    continue
+                out.append((cw * cv * float(complex(phase).real), word_index(u)))
+    return out
 
 
 def _pauli(letter, wire):

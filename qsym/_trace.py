@@ -36,7 +36,7 @@ import numpy as np
 import sympy as sp
 
 from ._shapes import tree_spec
-from .errors import (ClosureDerivativeError, CustomMeasurementError, MeasurementError, TracingError,
+from .errors import (ClosureDerivativeError, CustomMeasurementError, GateError, MeasurementError, TracingError,
                      WireError)
 
 _UNSET = object()  # (thread_setting: no value before the block)
@@ -134,6 +134,7 @@ class Tape:
         # gates taken off the tape to become (part of) an observable, until a measurement
         # uses that observable: any left at the end were neither applied nor measured
         self.observed: dict = {}
+        self.unapplied: dict = {}  # operators only a measurement can use (:meth:`hold`)
         # products of gates made here as statements: (the gate before them, the product,
         # its gates in the order they apply); applied there unless measured or used
         self.pending: list = []
@@ -239,6 +240,13 @@ class Tape:
         """The observable made of ``ops`` is measured."""
         for op in ops:
             self.observed.pop(id(op), None)
+            self.unapplied.pop(id(op), None)
+
+    def hold(self, op, refusal: str) -> None:
+        """``op`` was made here but cannot be applied (a Hermitian ``qml.exp(qml.Z(0),
+        0.5)``): a measurement may take it as its observable (:meth:`measured`); else
+        :meth:`check_observed` raises ``GateError(refusal)``."""
+        self.unapplied[id(op)] = (op, refusal)
 
     def pend(self, op, gates) -> None:
         """``op`` (a product of ``gates``, taken off the tape as operands) was made here: if no
@@ -292,6 +300,8 @@ class Tape:
         """Apply the products of gates made as statements (:meth:`pend`), then refuse gates that became an observable which no measurement used: PennyLane
         applies such a product or sum as an operation; qsym would silently drop it."""
         self.apply_pending()
+        for _, refusal in self.unapplied.values():
+            raise GateError(refusal)
         if self.observed:
             names = ", ".join(f"{type(op).__name__}(wires={list(op.wires)})"
                               for op in self.observed.values())

@@ -1124,6 +1124,18 @@ _MOTTONEN_RULE = _template_rule(templates.MottonenStatePreparation, _mottonen_re
 add_decomps("MottonenStatePreparation", _MOTTONEN_RULE)
 # PennyLane's module path of the rule (qml.templates.state_preparations.mottonen)
 templates.state_preparations.mottonen.mottonen_decomp = _MOTTONEN_RULE
+
+
+def _state_prep_decomp(state, wires, **_):
+    """PennyLane's rule of ``StatePrep``: one ``MottonenStatePreparation`` of the state as
+    given, recorded where the rule is called."""
+    templates.MottonenStatePreparation(state, wires)
+
+
+add_decomps("StatePrep", DecompositionRule(
+    _state_prep_decomp,
+    lambda num_wires: {resource_rep(templates.MottonenStatePreparation, num_wires=num_wires): 1},
+    name="_state_prep_decomp"))
 add_decomps("ParticleConservingU1", _template_rule(
     templates.ParticleConservingU1, _particle_conserving_u1_resources,
     name="_particle_conserving_u1_decomposition"))

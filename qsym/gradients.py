@@ -2318,6 +2318,9 @@ hadamard_grad = _gradient_transform(hadamard_grad, diff_method="hadamard")
 param_shift = _gradient_transform(param_shift, _expand_transform_param_shift, "parameter-shift")
 finite_diff = _gradient_transform(finite_diff, diff_method="finite-diff")
 spsa_grad = _gradient_transform(spsa_grad, diff_method="spsa")
+# PennyLane's CV parameter shift (default.gaussian, qsym._gaussian): a final transform too;
+# as a QNode's diff_method, default.gaussian's "parameter-shift" is this rule
+param_shift_cv = _gradient_transform(_gaussian.param_shift_cv, diff_method="parameter-shift")
 DEVICE_GRADIENT["param_shift"] = param_shift  # a device's own execute: qsym._tapes
 # the transforms a QNode's (or qml.execute's) method differentiates its tapes with
 DEVICE_GRADIENT.update({"parameter-shift": _tape_param_shift, "finite-diff": _tape_finite_diff,

@@ -45,6 +45,7 @@ from ._ir import apply_matrix
 from . import rules
 from ._trace import Tape, active_tape, add_check, aside_tape, choice, known, not_recording, recording, take_over, unwrap
 from .wires import Wires
+from ._lambdify import lambdify
 
 
 def _unwrapped(x):
@@ -370,9 +371,12 @@ class Template(GateSequence):
     def _record(self):
         if not isinstance(self.wires, Wires):  # PennyLane's Wires (a tuple of labels)
             self.wires = Wires(self.wires)
+        outer = active_tape()
+        building = _building()
+        # first in the circuit (not inside another template): PennyLane's StatePrepBase there
+        self._first_op = outer is not None and not outer.items and not building
         tape = aside_tape()
         self._children = []  # (start, length, template): templates this one applies
-        building = _building()
         building.append(self)
         self._tape = tape  # what _build records on: a template made there is one entry of it
         try:
@@ -1082,16 +1086,21 @@ def _uniform_ry(angles: list, controls: tuple, target, keep_zeros: bool = False)
         _gate("CNOT", wires=[controls[k - 1 - bit], target])
 
 
-def _real_state_gates(x: list, wires: tuple, keep_zeros: bool = False) -> None:
+def _real_state_gates(x: list, wires: tuple, keep_zeros: bool = False,
+                      unnormalized: bool = False) -> None:
     """RY and CNOT gates taking |0...0> to the real vector ``x / |x|`` (wire 0 most
     significant): at level j, the RY of wire j under each pattern of wires 0..j-1 splits
     the block's norm between its two halves (the last level keeps the signs); with
     ``keep_zeros`` every RY is kept, also of a zero angle (one gate structure for every
-    row of a batch)."""
+    row of a batch). ``unnormalized``: a ``StatePrep`` (a PennyLane ``StatePrepBase``)
+    of traced amplitudes first in the circuit, marked for PennyLane's backpropagation
+    (:class:`UnnormalizedPrep`)."""
     n = len(wires)
     prep = _Prep(x)
     tape = active_tape()
     start = len(tape.items) if tape is not None else 0
+    if unnormalized:
+        add_check("StatePrep", prep.values, UnnormalizedPrep(prep.values), derivative=True)
     only = _single(x)  # one amplitude not a padded zero: the state is sign(x[only]) |only>
     for j in range(n):
         size = 2 ** (n - j)
@@ -1257,6 +1266,109 @@ class _Prep:
     def __init__(self, values):
         self.values = [sp.sympify(v) for v in values]
         self.params = frozenset()
+
+
+class UnnormalizedPrep:
+    """The mark (a per-call check that checks nothing) of a state preparation of traced
+    real amplitudes ``a`` that is the circuit's first operation. PennyLane's
+    ``default.qubit`` (and ``default.mixed``) starts the simulation from ``a`` itself
+    there, not from ``a / |a|`` (``StatePrep._preprocess`` normalizes only a state whose
+    norm is not within 1e-10 of 1), so its backpropagation differentiates the
+    unnormalized amplitudes: every expectation (a row) is ``|a|^2`` times the normalized
+    state's, which qsym's gates prepare (:func:`unnormalized_rows`)."""
+
+    def __init__(self, values):
+        self.values = list(values)
+        self._derivatives = {}
+
+    def __call__(self, values) -> None:
+        """Nothing to check (the norm check is the preparation's own)."""
+
+    def squared_norm(self, inputs: tuple, syms: tuple, x, d, order: int) -> tuple:
+        """``(N, dN, d2N)``: ``N = |a|^2`` at the call's numbers and its derivatives by
+        the flat ``inputs`` (``d2N`` None for ``order`` 1); ``syms`` the circuit's
+        symbols (inputs, then data) the numbers ``x, d`` stand for."""
+        key = (syms, order)
+        f = self._derivatives.get(key)
+        if f is None:
+            N = sp.Add(*[v**2 for v in self.values])
+            exprs = [N] + [sp.diff(N, s) for s in inputs]
+            if order > 1:
+                exprs += [sp.diff(N, s, t) for s in inputs for t in inputs]
+            f = self._derivatives[key] = lambdify(syms, exprs)
+        k = len(inputs)
+        values = np.real(np.asarray(f(*x, *d[:len(syms) - len(inputs)]), dtype=complex))
+        hess = values[1 + k:].reshape(k, k) if order > 1 else None
+        return float(values[0]), values[1:1 + k], hess
+
+
+def unnormalized_rows(entry, x, d, result) -> tuple:
+    """``result`` (``(rows, jac)`` or ``(rows, jac, hess)`` of the normalized state's
+    expectations by the flat inputs) as PennyLane's backpropagation differentiates a
+    first state preparation's unnormalized amplitudes (:class:`UnnormalizedPrep`): the
+    rows times ``N = |a|^2`` by the product rule, where ``|a|`` is within 1e-10 of 1
+    (elsewhere PennyLane too prepares ``a / |a|``: ``result`` unchanged). The rows keep
+    their values (``N`` is 1 to within 2e-10 there)."""
+    marks = [c.test for c in entry.checks if isinstance(getattr(c, "test", None), UnnormalizedPrep)]
+    if not marks:
+        return result
+    circuit = entry.circuit
+    inputs = tuple(circuit.inputs)
+    syms = inputs + tuple(circuit.data)
+    order = len(result) - 1
+    N, dN, d2N = marks[0].squared_norm(inputs, syms, x, d, order)
+    if not np.isclose(np.sqrt(N), 1.0, atol=1e-10):
+        return result
+    rows, jac = np.asarray(result[0], dtype=float), np.asarray(result[1], dtype=float)
+    new_jac = N * jac + np.outer(rows, dN)
+    if order == 1:
+        return rows, new_jac
+    hess = np.asarray(result[2], dtype=float)
+    new_hess = (N * hess + rows[:, None, None] * d2N
+                + jac[:, :, None] * dN[None, None, :] + dN[None, :, None] * jac[:, None, :])
+    return rows, new_jac, new_hess
+
+
+def unnormalized_state(entry, x, d, psi, dpsi, mixed: bool):
+    """The state's Jacobian ``dpsi`` (``psi.shape + (inputs,)``) as PennyLane's
+    backpropagation differentiates a first state preparation's unnormalized amplitudes
+    (:class:`UnnormalizedPrep`): the state is ``|a|`` times the normalized one (a density
+    matrix ``|a|^2`` times), so ``dpsi + psi dN / 2`` (``+ rho dN``) where ``N = |a|^2``
+    is 1 to 1e-10; elsewhere unchanged."""
+    marks = [c.test for c in entry.checks if isinstance(getattr(c, "test", None), UnnormalizedPrep)]
+    if not marks:
+        return dpsi
+    circuit = entry.circuit
+    inputs = tuple(circuit.inputs)
+    N, dN, _ = marks[0].squared_norm(inputs, inputs + tuple(circuit.data), x, d, 1)
+    psi, dpsi = np.asarray(psi), np.asarray(dpsi)
+    if not np.isclose(np.sqrt(N), 1.0, atol=1e-10):
+        return dpsi
+    if dpsi.shape != psi.shape + dN.shape:
+        raise DifferentiationError(
+            "the derivative of the state of a circuit whose first state preparation's "
+            "amplitudes are differentiated by PennyLane's backpropagation is not supported "
+            "here; use diff_method='parameter-shift' (the normalized state's derivative)")
+    return dpsi + (1.0 if mixed else 0.5) * np.multiply.outer(psi, dN)
+
+
+def unnormalized_state2(entry, x, d, psi, dpsi, d2psi) -> tuple:
+    """``(dpsi, d2psi)`` of a pure state as :func:`unnormalized_state` makes its Jacobian:
+    the state ``r psi`` (``r = |a|``, 1 to 1e-10 here) differentiated twice by the product
+    rule, ``dr = dN / 2``, ``d2r = d2N / 2 - dN dN / 4``."""
+    marks = [c.test for c in entry.checks if isinstance(getattr(c, "test", None), UnnormalizedPrep)]
+    if not marks:
+        return dpsi, d2psi
+    circuit = entry.circuit
+    inputs = tuple(circuit.inputs)
+    N, dN, d2N = marks[0].squared_norm(inputs, inputs + tuple(circuit.data), x, d, 2)
+    if not np.isclose(np.sqrt(N), 1.0, atol=1e-10):
+        return dpsi, d2psi
+    psi, dpsi, d2psi = np.asarray(psi), np.asarray(dpsi), np.asarray(d2psi)
+    dr, d2r = dN / 2, d2N / 2 - np.outer(dN, dN) / 4
+    new_d2 = (d2psi + np.multiply.outer(dpsi, dr) + np.einsum("...j,k->...kj", dpsi, dr)
+              + np.multiply.outer(psi, d2r))
+    return dpsi + np.multiply.outer(psi, dr), new_d2
 
 
 class ZeroBlock(DifferentiationError):
@@ -1486,6 +1598,23 @@ class StatePrep(Template):
         return True
 
     _box = "|Ψ⟩"
+    resource_keys = frozenset({"num_wires"})  # PennyLane's
+    _device_prepares = True  # PennyLane's device starts from it when first (not Mottonen)
+
+    def _unnormalized_first(self) -> bool:
+        """Whether PennyLane's backpropagation differentiates its amplitudes unnormalized:
+        the circuit's first operation, one PennyLane's device prepares itself
+        (:class:`UnnormalizedPrep`)."""
+        return self._device_prepares and self.__dict__.get("_first_op", False)
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's ``resource_params``: the number of wires.
+
+        >>> StatePrep([0, 0, 0, 1], wires=(0, 1)).resource_params
+        {'num_wires': 2}
+        """
+        return {"num_wires": len(self.wires)}
 
     def __init__(self, state, wires, pad_with=None, normalize=False, validate_norm=True, id=None):
         self.wires = wires_tuple(wires)
@@ -1724,13 +1853,14 @@ class StatePrep(Template):
                 _gate("QubitUnitary", _real_state_unitary(psi / np.linalg.norm(psi)),
                       wires=list(self.wires))
                 return
-            _real_state_gates(values, self.wires)
+            _real_state_gates(values, self.wires, unnormalized=self._unnormalized_first())
             return
         per_row = []  # the same gates for every row; their angles differ
         for _, values in self._rows:
             tape = Tape()
             with recording(tape):
-                _real_state_gates(values, self.wires, keep_zeros=True)
+                _real_state_gates(values, self.wires, keep_zeros=True,
+                                  unnormalized=self._unnormalized_first())
             per_row.append(tape.items)
         for ops in zip(*per_row):
             if ops[0].params:
@@ -2706,6 +2836,7 @@ class MottonenStatePreparation(StatePrep):
               "norm": "state_vector has to be of norm 1.0, got norm(s) {norm}: normalize it "
                       "first"}
 
+    _device_prepares = False  # PennyLane's: an operation, decomposed by the device
     resource_keys = frozenset({"num_wires"})  # PennyLane's
 
     @property
