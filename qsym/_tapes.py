@@ -829,9 +829,13 @@ class QuantumTape(QuantumScript):
         self.measurements += meas
         self._update()
         outer = active_tape()
-        if outer is not None:  # a tape inside a tape is queued on the outer one
-            outer.append(self)
+        if outer is not None:
+            self._queue_on(outer)
         return out
+
+    def _queue_on(self, outer) -> None:
+        """A tape recorded inside another recording is queued on it as one item."""
+        outer.append(self)
 
     def adjoint(self) -> "QuantumTape":
         """:meth:`QuantumScript.adjoint`, queued on the tape being recorded (PennyLane's)."""
