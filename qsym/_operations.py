@@ -5279,6 +5279,7 @@ class Hermitian(_MatrixObservable):
     """
 
     has_sparse_matrix = True  # (PennyLane's)
+    has_diagonalizing_gates = True  # (its eigenvectors' conjugate transpose)
 
     _written_name = "Hermitian"
     _eigs: dict = {}
@@ -5490,6 +5491,7 @@ class Projector(_MatrixObservable):
     # (PennyLane's Projector makes a BasisStateProjector or a StateVectorProjector: the
     # class itself has no matrix)
     has_matrix = has_sparse_matrix = False
+    has_diagonalizing_gates = True  # (PennyLane's: a basis-state projector needs none)
 
     _written_name = "Projector"
 

@@ -280,3 +280,20 @@ def test_broadcast_parameter_data_is_one_array_object():
     assert cond.data == op.data
     op.data = (np.array([0.5, 0.25]),)
     np.testing.assert_allclose(op.data[0], [0.5, 0.25])
+
+
+def test_hermitian_and_projectors_declare_their_diagonalizing_gates():
+    """PennyLane's Hermitian and Projector have ``has_diagonalizing_gates`` (it was
+    missing: AttributeError); their gates diagonalize the hand-written matrices."""
+    cases = [(qml.Hermitian(np.array([[1.0, 2.0], [2.0, 4.0]]), wires=0),
+              np.array([[1.0, 2.0], [2.0, 4.0]])),
+             (qml.Projector([1], wires=0), np.diag([0.0, 1.0])),
+             (qml.Projector(np.array([1.0, 1.0]) / np.sqrt(2), wires=0),
+              np.full((2, 2), 0.5))]
+    for op, m in cases:
+        assert op.has_diagonalizing_gates is True
+        u = np.eye(2)
+        for g in op.diagonalizing_gates():
+            u = qml.matrix(g, wire_order=[0]) @ u
+        d = u @ m @ u.conj().T
+        assert np.allclose(d, np.diag(np.diag(d)), atol=1e-12)
