@@ -1324,7 +1324,8 @@ class Operation:
         """
         if user_declares(cls, "compute_diagonalizing_gates", "diagonalizing_gates"):
             return True
-        return (cls._row.name if cls._row is not None else cls.__name__) in _DIAGONALIZING
+        name = cls._row.name if cls._row is not None else cls.__name__
+        return name in _DIAGONALIZING or CONTROLLED_TARGETS.get(name) in _DIAGONALIZING
 
     @property
     def grad_method(self):
@@ -5290,6 +5291,7 @@ class Hermitian(_MatrixObservable):
     """
 
     has_sparse_matrix = True  # (PennyLane's)
+    has_diagonalizing_gates = True  # (its eigenvectors' conjugate transpose)
 
     _written_name = "Hermitian"
     _eigs: dict = {}
@@ -5501,6 +5503,7 @@ class Projector(_MatrixObservable):
     # (PennyLane's Projector makes a BasisStateProjector or a StateVectorProjector: the
     # class itself has no matrix)
     has_matrix = has_sparse_matrix = False
+    has_diagonalizing_gates = True  # (PennyLane's: a basis-state projector needs none)
 
     _written_name = "Projector"
 
@@ -6986,6 +6989,11 @@ def diagonalizing_gates(op) -> list:
     """``op.diagonalizing_gates()``: the gates :func:`_diagonalizing` finds for ``op``,
     made again where the caller is (recorded on an active tape, as PennyLane queues them).
     A gate that is not an observable: PennyLane's ``DiagGatesUndefinedError``."""
+    if isinstance(op, Operation) and CONTROLLED_TARGETS.get(op.name) in _DIAGONALIZING:
+        # a controlled Pauli, Hadamard (CNOT, CY, CZ, CH, Toffoli, CCZ, MultiControlledX):
+        # |0><0| (x) I + |1><1| (x) B shares B's eigenbasis on the target (PennyLane's
+        # Controlled.diagonalizing_gates: the base's)
+        return op.base.diagonalizing_gates()
     if isinstance(op, Operation) and op.name not in _DIAGONALIZING:
         raise DiagGatesUndefinedError(f"{op.name} has no diagonalizing gates (PennyLane's "
                                       "DiagGatesUndefinedError): it is not an observable")

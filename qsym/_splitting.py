@@ -643,7 +643,10 @@ def convert_op_to_numpy_data(op):
     if not any(_wrapped(d) for d in op.data):
         return op
     with detached():
-        return op.remake(tuple(_numpy(d) for d in op.data))
+        if hasattr(op, "remake"):
+            return op.remake(tuple(_numpy(d) for d in op.data))
+        from ._tapes import bind_new_parameters  # operator arithmetic: Sum, SProd, Prod, ...
+        return bind_new_parameters(op, [_numpy(d) for d in op.data])
 
 
 def _wrapped(x) -> bool:

@@ -139,6 +139,28 @@ def _diagonalized(tape) -> tuple:
     return rotations, measurements
 
 
+def _eigvals_measurements(ops, measurements, depth, stop_at) -> tuple:
+    """PennyLane's ``expand(expand_measurements=True)``: each measurement of an observable
+    with diagonalizing gates becomes those gates (expanded ``depth - 1`` more times) and
+    the same measurement of the observable's eigenvalues on its wires."""
+    ops, out = list(ops), []
+    for m in measurements:
+        obs = getattr(m, "obs", None)
+        if obs is None or (stop_at is not None and stop_at(m)):
+            out.append(m)
+            continue
+        try:
+            with recording(_Recorder()):
+                gates = obs.diagonalizing_gates()
+                new = type(m)(eigvals=obs.eigvals(), wires=obs.wires)
+        except GateError:  # no diagonalizing gates or eigenvalues: measured as it is
+            out.append(m)
+            continue
+        out.append(new)
+        ops.extend(_expanded(gates, depth - 1, stop_at))
+    return ops, out
+
+
 def _first(seen: set, key) -> bool:
     """Whether ``key`` is new (and note it)."""
     if key in seen:
@@ -646,8 +668,9 @@ class QuantumScript:
         0.45 does. As PennyLane's, observables sharing a wire must commute qubit-wise
         (else :class:`~qsym.errors.QuantumFunctionError`): the rotations to their common
         basis are appended and they are measured as ``Z`` words. Other measurements are
-        kept (``expand_measurements`` is accepted; qsym applies diagonalizing gates when it
-        runs the tape, so PennyLane's eigenvalue measurements are not made).
+        kept; with ``expand_measurements=True``, as PennyLane's, a measurement of an
+        observable with diagonalizing gates becomes those gates and a measurement of its
+        eigenvalues on its wires.
 
         >>> import qsym as qml
         >>> import warnings
@@ -665,8 +688,10 @@ class QuantumScript:
         if self.samples_computational_basis and len(self.measurements) > 1:
             _check_basis_sampling(self)
         rotations, measurements = _diagonalized(self)
-        return type(self)(_expanded(self.operations + rotations, depth, stop_at),
-                          measurements, shots=self.shots)
+        ops = _expanded(self.operations + rotations, depth, stop_at)
+        if expand_measurements:
+            ops, measurements = _eigvals_measurements(ops, measurements, depth, stop_at)
+        return type(self)(ops, measurements, shots=self.shots)
 
     def adjoint(self) -> "QuantumScript":
         """PennyLane's ``tape.adjoint()``: the state preparations that open the script,
@@ -829,9 +854,13 @@ class QuantumTape(QuantumScript):
         self.measurements += meas
         self._update()
         outer = active_tape()
-        if outer is not None:  # a tape inside a tape is queued on the outer one
-            outer.append(self)
+        if outer is not None:
+            self._queue_on(outer)
         return out
+
+    def _queue_on(self, outer) -> None:
+        """A tape recorded inside another recording is queued on it as one item."""
+        outer.append(self)
 
     def adjoint(self) -> "QuantumTape":
         """:meth:`QuantumScript.adjoint`, queued on the tape being recorded (PennyLane's)."""

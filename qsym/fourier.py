@@ -161,10 +161,24 @@ def get_spectrum(op, decimals):
     """
     from ._gates import GATES
 
-    if op.name not in GATES or len(op.parameters) != 1:
-        raise SpectrumError(f"Operation {op.name} does not have a generator qsym knows (only "
-                            "one-parameter gates of qsym's table have a spectrum)")
-    return _gate_spectrum(op, 0, decimals)
+    if op.name in GATES and len(op.parameters) == 1:
+        return _gate_spectrum(op, 0, decimals)
+    return _generator_spectrum(op, decimals)
+
+
+def _generator_spectrum(op, decimals):
+    """The spectrum of an operation outside qsym's table (a user's class) from its
+    ``generator()``: the rounded differences of the generator's eigenvalues, and 0; one
+    without a generator raises PennyLane's ``GeneratorUndefinedError``."""
+    from ._opmath import generator
+
+    if len(op.parameters) != 1:
+        raise SpectrumError(f"Operation {op.name} has {len(op.parameters)} parameters: a "
+                            "spectrum is that of a gate of one parameter")
+    gen = generator(op, format="observable")  # GeneratorUndefinedError without one
+    evals = _onp.linalg.eigvalsh(_onp.asarray(gen.matrix(wire_order=op.wires)))
+    diffs = [b - a for i, a in enumerate(evals) for b in evals[i + 1:]]
+    return set(_onp.round(_onp.array(diffs, dtype=float), decimals=decimals)) | {0}
 
 
 def circuit_spectrum(qnode, encoding_gates=None, decimals=8):

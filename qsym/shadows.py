@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import operator
 import sys
 import types
 import warnings
@@ -37,7 +36,7 @@ import warnings
 import autograd.numpy as anp
 import numpy as np
 
-from ._operations import GATE_CLASSES, Observable
+from ._operations import GATE_CLASSES, Observable, Prod
 from ._shadows import (
     PAULIS,
     ClassicalShadow,
@@ -99,9 +98,10 @@ def _word_products(wires) -> list:
     ``Identity``, ``PauliX``, ``PauliY``, ``PauliZ`` on every wire (so the shadow measures
     ``wires`` in their order, identities included)."""
     names = {"I": "Identity", "X": "PauliX", "Y": "PauliY", "Z": "PauliZ"}
-    with detached():
-        return [functools.reduce(operator.matmul, [GATE_CLASSES[names[p]](w)
-                                                   for w, p in zip(wires, letters)])
+    with detached():  # one Prod of all factors per word (what PennyLane's ``@`` chain
+        # flattens to), the 4 n factors made once and shared (4**n words)
+        factors = [{p: GATE_CLASSES[names[p]](w) for p in "IXYZ"} for w in wires]
+        return [Prod(*[f[p] for f, p in zip(factors, letters)])
                 for letters in itertools.product("IXYZ", repeat=len(wires))]
 
 

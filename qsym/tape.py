@@ -45,13 +45,30 @@ class OperationRecorder(QuantumTape):
     """
 
     @property
+    def ops(self) -> list:
+        """The recorded operators (PennyLane's ``rec.ops``)."""
+        return self.operations
+
+    @property
+    def obs(self) -> list:
+        """The recorded measurements' observables, a measurement without one as itself
+        (PennyLane's ``rec.obs``, the tape's ``observables``)."""
+        return [m.obs if getattr(m, "obs", None) is not None else m for m in self.measurements]
+
+    @property
     def queue(self) -> list:
-        """The recorded operators, then the measurements."""
-        return self.operations + self.measurements
+        """The recorded operators, then the observables (PennyLane's ``ops + obs``)."""
+        return self.ops + self.obs
+
+    def _queue_on(self, outer) -> None:
+        """Inside another recording (a QNode's, a tape's) each recorded operator and
+        measurement is queued there too, as PennyLane's recorder re-queues its items."""
+        for item in self.operations + self.measurements:
+            outer.append(item)
 
     def __str__(self) -> str:
-        ops = "".join(f"{op!r}\n" for op in self.operations)
-        obs = "".join(f"{m!r}\n" for m in self.measurements)
+        ops = "".join(f"{op!r}\n" for op in self.ops)
+        obs = "".join(f"{o!r}\n" for o in self.obs)
         return f"Operations\n==========\n{ops}\nObservables\n===========\n{obs}"
 
 

@@ -207,3 +207,27 @@ def test_reconstruct_refuses_what_it_cannot_do():
     rec = qml.fourier.reconstruct(circuit, nums_frequency={"y": {(): 0}})(
         np.array([0.4, -0.9]), np.array(0.25))
     assert rec["y"][()](5.0) == circuit(np.array([0.4, -0.9]), np.array(0.25))
+
+
+def test_get_spectrum_of_a_user_gate_from_its_generator():
+    """A gate class outside qsym's table: its spectrum from its ``generator()``. For
+    G = 1.5 Z0 Z1 + 0.5 X0 the eigenvalues are +-sqrt(1.5^2 + 0.5^2) = +-sqrt(2.5), each
+    twice (Z0 Z1 and X0 anticommute), so the frequencies are {0, 2 sqrt(2.5)}; a class
+    without a generator raises PennyLane's GeneratorUndefinedError."""
+    from qsym.fourier.utils import get_spectrum
+
+    class Gen(qml.operation.Operation):
+        num_wires = 2
+        num_params = 1
+
+        def generator(self):
+            w = self.wires
+            return 1.5 * qml.PauliZ(w[0]) @ qml.PauliZ(w[1]) + 0.5 * qml.PauliX(w[0])
+
+    class NoGen(qml.operation.Operation):
+        num_wires = 1
+        num_params = 1
+
+    assert get_spectrum(Gen(0.3, wires=[0, 1]), decimals=8) == {0, round(2 * 2.5 ** 0.5, 8)}
+    with pytest.raises(qml.operation.GeneratorUndefinedError, match="does not have a generator"):
+        get_spectrum(NoGen(0.5, wires=0), decimals=10)

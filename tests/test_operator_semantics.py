@@ -84,6 +84,32 @@ def test_representations_of_your_operator_raise_pennylanes_errors():
             call()
 
 
+def test_controlled_paulis_share_their_targets_diagonalizing_gates():
+    """PennyLane's Controlled.diagonalizing_gates: a controlled Pauli or Hadamard is
+    |0><0| (x) I + |1><1| (x) B, diagonal in B's eigenbasis on the target; the gates are
+    the target's, and they diagonalize the hand-written matrices of CNOT and CY (the gate
+    matrix conjugated by them is diagonal). A controlled rotation or SWAP has none."""
+    X = np.array([[0, 1], [1, 0]])
+    Y = np.array([[0, -1j], [1j, 0]])
+    P0, P1 = np.diag([1, 0]), np.diag([0, 1])
+    for op, matrix in [(qml.CNOT([0, 1]), np.kron(P0, np.eye(2)) + np.kron(P1, X)),
+                       (qml.CY([0, 1]), np.kron(P0, np.eye(2)) + np.kron(P1, Y))]:
+        assert op.has_diagonalizing_gates
+        gates = op.diagonalizing_gates()
+        assert gates == op.base.diagonalizing_gates() and all(g.wires == op.wires[1:] for g in gates)
+        u = np.eye(4)
+        for g in gates:
+            u = qml.matrix(g, wire_order=[0, 1]) @ u
+        d = u @ matrix @ u.conj().T
+        assert np.allclose(d, np.diag(np.diag(d)), atol=1e-12)
+    assert qml.Toffoli(wires=[1, 2, 0]).diagonalizing_gates() == [qml.Hadamard(0)]
+    assert qml.CZ([0, 1]).diagonalizing_gates() == [] and qml.CCZ([0, 1, 2]).has_diagonalizing_gates
+    for op in (qml.CRX(0.1, [0, 1]), qml.CSWAP([0, 1, 2])):
+        assert not op.has_diagonalizing_gates
+        with pytest.raises(qml.operation.DiagGatesUndefinedError):
+            op.diagonalizing_gates()
+
+
 def test_has_decomposition_and_diagonalizing_gates_read_on_the_class():
     class Dec(qml.operation.Operator):
         num_wires = 1
@@ -254,3 +280,20 @@ def test_broadcast_parameter_data_is_one_array_object():
     assert cond.data == op.data
     op.data = (np.array([0.5, 0.25]),)
     np.testing.assert_allclose(op.data[0], [0.5, 0.25])
+
+
+def test_hermitian_and_projectors_declare_their_diagonalizing_gates():
+    """PennyLane's Hermitian and Projector have ``has_diagonalizing_gates`` (it was
+    missing: AttributeError); their gates diagonalize the hand-written matrices."""
+    cases = [(qml.Hermitian(np.array([[1.0, 2.0], [2.0, 4.0]]), wires=0),
+              np.array([[1.0, 2.0], [2.0, 4.0]])),
+             (qml.Projector([1], wires=0), np.diag([0.0, 1.0])),
+             (qml.Projector(np.array([1.0, 1.0]) / np.sqrt(2), wires=0),
+              np.full((2, 2), 0.5))]
+    for op, m in cases:
+        assert op.has_diagonalizing_gates is True
+        u = np.eye(2)
+        for g in op.diagonalizing_gates():
+            u = qml.matrix(g, wire_order=[0]) @ u
+        d = u @ m @ u.conj().T
+        assert np.allclose(d, np.diag(np.diag(d)), atol=1e-12)

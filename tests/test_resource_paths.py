@@ -274,3 +274,33 @@ def test_operation_recorder_records_a_layer():
     assert [(op.name, op.parameters, list(op.wires)) for op in rec.operations] == [
         ("RY", [0.1], [1]), ("RY", [0.2], [1]), ("RY", [0.3], [1])]
     assert rec.queue == rec.operations
+
+
+def test_operation_recorder_lists_observables_and_requeues_inside_a_qnode():
+    """PennyLane's recorder: ``obs``/``queue``/``str`` list the measurements' observables
+    (a measurement without one as itself), and inside a QNode the recorded gates are the
+    circuit's too (values by hand below)."""
+    with qml.tape.OperationRecorder() as rec:
+        qml.RZ(3, wires=0)
+        qml.var(qml.PauliZ(0))
+        qml.probs(wires=0)
+    assert rec.obs[0] == qml.PauliZ(0) and isinstance(rec.obs[1], qml.measurements.ProbabilityMP)
+    assert rec.queue == rec.operations + rec.obs
+    assert str(rec).endswith("Observables\n===========\nZ(0)\nprobs(wires=[0])\n")
+
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def recorded(b, c):
+        qml.RY(b, wires=1)
+        with qml.tape.OperationRecorder():
+            qml.PauliY(0)
+            qml.RZ(c, wires=0)
+            qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(0)), qml.expval(qml.PauliZ(1))
+
+    b = 0.3
+    z0, z1 = recorded(b, 0.4)
+    # wire 0 ends in |1> (Y|0> = i|1>, RZ a phase): <Z0> = -1; the CNOT flips wire 1's
+    # RY(b)|0> to X RY(b)|0>: <Z1> = -cos(b)
+    assert np.allclose([z0, z1], [-1.0, -np.cos(b)], atol=1e-12)

@@ -288,3 +288,20 @@ def test_shadow_state_errors():
 
     with pytest.raises(MeasurementError, match="must return qml.classical_shadow"):
         qml.shadows.shadow_state(expval, wires=[0])()
+
+
+def test_shadow_state_diffable_measures_every_word_as_a_product_of_all_wires():
+    """shadow_state(diffable=True)'s 4**n observables are PennyLane's products of I, X, Y, Z
+    on every wire, in itertools.product order of "IXYZ" (first wire most significant): each
+    one's matrix is the Kronecker product of the hand-written Pauli matrices."""
+    from qsym.shadows import _word_products
+
+    mats = {"I": onp.eye(2), "X": onp.array([[0, 1], [1, 0]]),
+            "Y": onp.array([[0, -1j], [1j, 0]]), "Z": onp.diag([1, -1])}
+    words = _word_products(["a", "b", "c"])
+    assert len(words) == 64
+    for word, letters in zip(words, itertools.product("IXYZ", repeat=3)):
+        assert isinstance(word, qml.ops.Prod) and len(word.operands) == 3
+        assert [w for o in word.operands for w in o.wires] == ["a", "b", "c"]
+        expected = reduce(onp.kron, [mats[p] for p in letters])
+        assert onp.allclose(qml.matrix(word, wire_order=["a", "b", "c"]), expected)

@@ -435,6 +435,34 @@ def test_expand_measurements_refuses_measurements_in_two_bases_on_a_wire():
             bad.expand(expand_measurements=True)
 
 
+def test_expand_measurements_measures_eigenvalues_after_the_diagonalizing_gates():
+    """PennyLane's expand(expand_measurements=True): an observable's diagonalizing gates
+    are appended and it is measured by its eigenvalues on its wires; the values are the
+    tape's. By hand: |11> -> CNOT -> |1, 0>, RY(0.2) on "a": <Z_a H_b> = cos(0.2) / sqrt(2)
+    (b in |0>: <H> = 1/sqrt(2)); M = [[1, 2], [2, 4]] on |0>: <M> = 1, <M^2> = 5, Var = 4
+    (eigenvalues 0 and 5)."""
+    from qsym.exceptions import PennyLaneDeprecationWarning
+
+    tape = qml.tape.QuantumScript(
+        [qml.BasisState(onp.array([1, 1]), wires=[0, "a"]), qml.CNOT(wires=[0, "a"]),
+         qml.RY(0.2, wires="a")],
+        [qml.probs(wires=0), qml.expval(qml.PauliZ("a") @ qml.Hadamard("b")),
+         qml.var(qml.Hermitian(onp.array([[1.0, 2.0], [2.0, 4.0]]), wires=[1]))])
+    with pytest.warns(PennyLaneDeprecationWarning):
+        new = tape.expand(expand_measurements=True)
+    assert len(new.operations) == 6 and [op.name for op in new.operations[4:]] == [
+        "RY", "QubitUnitary"]
+    assert new.measurements[0] is tape.measurements[0]
+    assert [m.obs for m in new.measurements] == [None, None, None]
+    assert onp.allclose(new.measurements[1].eigvals(), [1, -1, -1, 1])
+    assert onp.allclose(new.measurements[2].eigvals(), [0, 5])
+    dev = qml.device("default.qubit", wires=[0, "a", "b", 1])
+    expected = [[0.0, 1.0], onp.cos(0.2) / onp.sqrt(2), 4.0]
+    for t in (tape, new):
+        got = qml.execute([t], dev)[0]
+        assert onp.allclose(got[0], expected[0]) and onp.allclose(got[1:], expected[1:])
+
+
 def test_refusals_of_broadcast_trainables_and_of_qnodes_without_trainables():
     batched = qml.tape.QuantumScript([qml.RX([0.4, 0.2], 0)], [qml.expval(qml.PauliZ(0))])
     for transform in (qml.gradients.param_shift, qml.gradients.finite_diff,

@@ -721,6 +721,19 @@ def test_convert_to_numpy_parameters_unwraps_observables_and_keeps_the_value():
     assert _convert_measurement_to_numpy_data(ev) is ev
 
 
+def test_convert_op_to_numpy_data_unwraps_operator_arithmetic():
+    """An arithmetic operator (Sum of SProds: no ``remake``) gets plain NumPy data too, its
+    terms kept: the matrix of 2 X + 3 Y written out by hand."""
+    from qsym.transforms.convert_to_numpy_parameters import _convert_op_to_numpy_data
+
+    op = qml.sum(qml.s_prod(np.array(2.0, requires_grad=True), qml.PauliX(0)),
+                 qml.s_prod(np.array(3.0, requires_grad=True), qml.PauliY(0)))
+    new = _convert_op_to_numpy_data(op)
+    assert qml.math.get_interface(*new.data) == "numpy"
+    assert [float(d) for d in new.data] == [2.0, 3.0]
+    assert onp.allclose(qml.matrix(new), onp.array([[0, 2 - 3j], [2 + 3j, 0]]), atol=1e-15)
+
+
 def test_gridsynth_is_a_compiler_pass_name_without_a_tape_implementation():
     """PennyLane's qml.transforms.gridsynth names Catalyst's pass: keyword arguments
     checked, no tape implementation (qsym has no qjit; clifford_t_decomposition with
