@@ -692,10 +692,11 @@ def _worker() -> None:
     from . import _cache as cache
 
     job = json.loads(sys.stdin.read())
-    module = cache.load_module(job["source"])
-    x = np.array(job["x"], dtype=np.float64)
-    d = np.array(job["d"], dtype=np.float64)
-    run_calls(module, calls_for(job["names"], module, x, d))
+    if job["source"]:  # (none: kernel library signatures only, request_kernel_compile)
+        module = cache.load_module(job["source"])
+        x = np.array(job["x"], dtype=np.float64)
+        d = np.array(job["d"], dtype=np.float64)
+        run_calls(module, calls_for(job["names"], module, x, d))
     if job.get("kernels"):  # the kernel library overloads its sampled answers ran as twins
         compile_kernels(pickle.loads(base64.b64decode(job["kernels"])))
     for source in job.get("modules", ()):  # modules that import it: their _q_compile()
@@ -708,16 +709,18 @@ class Job(threading.Thread):
     the module, each compiled by its ``_q_compile()`` after the module's ``names``
     (:func:`_worker`)."""
 
-    def __init__(self, module, source, names, x, d, done, modules=(), kernel_sigs=()):
-        super().__init__(name=f"qsym compile {module.__name__}", daemon=True)
+    def __init__(self, module, source, names, x, d, done, modules=(), kernel_sigs=(),
+                 folder=None):
+        super().__init__(name=f"qsym compile {module.__name__ if module else 'kernels'}",
+                         daemon=True)
         self.payload = json.dumps({"source": source, "names": list(names),
                                    "x": np.asarray(x, dtype=float).tolist(),
                                    "d": np.asarray(d, dtype=float).tolist(),
                                    "modules": list(modules),
                                    "kernels": base64.b64encode(pickle.dumps(
                                        list(kernel_sigs))).decode() if kernel_sigs else ""})
-        self.folder = (module.folder() if isinstance(module, LazyModule)
-                       else os.path.dirname(module.__file__))
+        self.folder = (folder if module is None else module.folder()
+                       if isinstance(module, LazyModule) else os.path.dirname(module.__file__))
         self.done = done
         self.returncode = None
         self.slots = _compile_slots()  # here: a bad QSYM_COMPILE_WORKERS raises in the caller
@@ -1005,10 +1008,15 @@ class _Kernels:
         from . import _kernels as kernels
 
         disp = getattr(kernels, name)
-        if disp.overloads or getattr(_compiling_on_call, "on", False) or not (
+        if getattr(_compiling_on_call, "on", False):
+            return disp  # (qsym warmup, this thread only: compiled at the call)
+        if disp.overloads or not (
                 _warm_up_pending() or (self._defer and not kernel_on_disk(name))):
-            setattr(self, name, disp)  # loaded, or loaded on this call as before
-            return disp
+            # loaded, or loaded on this call as before; tier 0: a new signature is not
+            # compiled here (_Guarded)
+            fn = _Guarded(disp, name) if self._defer else disp
+            setattr(self, name, fn)
+            return fn
         twin = _kernel_twins().get(name)
         if twin is None:
             return disp
@@ -1027,6 +1035,126 @@ def _counted_twin(fn):
 
 KERNELS = _Kernels(defer=True)
 COMPILED_KERNELS = _Kernels(defer=False)
+
+# --- a loaded kernel called with a new signature (issue #17) ---------------------------------
+# The library calls each kernel with one signature (qsym._kernels: constants as np.int64,
+# ...), but a kernel with compiled code in this process, called on tier 0 with argument
+# types it has not compiled (an integer dtype, a layout or a read-only array no earlier
+# call had), would compile at the call, in the user's thread: seconds. _Guarded runs such a
+# call as the kernel's plain-Python twin (the same bits) and has a background process
+# compile that signature into numba's disk cache (:func:`request_kernel_compile`); a later
+# call loads it (milliseconds).
+def _type_key(a):
+    """What numba's type of ``a`` depends on, cheaply (no numba call): an array's class,
+    dtype, dimensions and flags (contiguity, alignment, writeability), a scalar's class
+    (an int's range too), a tuple's items' keys."""
+    t = type(a)
+    if t is int:
+        return (t, -(1 << 63) <= a < (1 << 63))
+    if t is tuple:
+        return (t, tuple(map(_type_key, a)))
+    if isinstance(a, np.ndarray):
+        return (t, a.dtype, a.ndim, a.flags.num)
+    return t
+
+
+_kernel_jobs: dict = {}  # (kernel name, numba signature) -> "running", "done", "failed", "python"
+_kernel_jobs_lock = threading.Lock()
+_sig_seen: dict = {}  # (kernel name, signature) -> (monotonic time of the look, on disk)
+
+
+def _signature_on_disk(name: str, disp, sig) -> bool:
+    """numba's cache index lists ``sig`` of kernel ``name`` for this machine (looked up at
+    most every :data:`ON_DISK_RECHECK_SECONDS` per signature, as :func:`kernel_on_disk`)."""
+    now = time.monotonic()
+    seen = _sig_seen.get((name, sig))
+    if seen is not None and (seen[1] or now - seen[0] < ON_DISK_RECHECK_SECONDS):
+        return seen[1]
+    found = sig in cached_signatures(disp)
+    _sig_seen[(name, sig)] = (now, found)
+    return found
+
+
+def request_kernel_compile(name: str, sig) -> bool:
+    """Have a background process compile kernel ``name`` for ``sig`` into numba's disk
+    cache (once per process and signature; :class:`Job` without a circuit module, queued
+    behind the other compiles). True if the caller may run the twin meanwhile; False if
+    it must compile here, as before: ``QSYM_TIER=compiled``, the disk cache off or not
+    the configured folder (nothing to hand over), or that background compile failed.
+    ``QSYM_TIER=python`` compiles nothing: the twin runs (True)."""
+    from . import _cache as cache
+
+    key = (name, sig)
+    with _kernel_jobs_lock:
+        state = _kernel_jobs.get(key)
+        if state is not None:
+            return state != "failed"
+        how = mode()
+        if how == "python":
+            _kernel_jobs[key] = "python"
+            return True
+        try:
+            folder = os.path.realpath(str(cache.cache_dir()))
+            usable = (how == "auto" and cache.enabled()
+                      and folder == os.path.realpath(str(cache.configured_dir())))
+        except Exception:  # noqa: BLE001 - no cache folder: compiled here
+            usable = False
+        if not usable:
+            return False
+        _kernel_jobs[key] = "running"
+
+    def done(ok, err):
+        with _kernel_jobs_lock:
+            _kernel_jobs[key] = "done" if ok else "failed"
+        _sig_seen.pop(key, None)  # look at the disk again at the next call
+        if not ok:
+            logger.warning("background compile of kernel %s%s failed (compiled at its next "
+                           "call instead): %s", name, sig, err)
+
+    try:
+        Job(None, "", (), (), (), done, kernel_sigs=[key], folder=folder).start()
+    except Exception:  # noqa: BLE001 - (a bad QSYM_COMPILE_WORKERS raises here)
+        with _kernel_jobs_lock:
+            _kernel_jobs.pop(key, None)
+        raise
+    return True
+
+
+class _Guarded:
+    """A kernel library entry point with compiled code in this process, as tier 0 calls
+    it (:data:`KERNELS`): arguments of a signature it has compiled, or that numba's disk
+    cache holds for this machine (loaded at the call), run compiled; a new signature runs
+    the plain-Python twin while :func:`request_kernel_compile` compiles it elsewhere."""
+
+    __slots__ = ("disp", "name", "known")
+    twin = False  # (compiled code; a twin's call is counted by twin_calls)
+
+    def __init__(self, disp, name):
+        self.disp, self.name, self.known = disp, name, set()
+
+    def __call__(self, *args):
+        key = tuple(map(_type_key, args))
+        if key in self.known:
+            return self.disp(*args)
+        return self._new(key, args)
+
+    def __getattr__(self, attr):  # (the dispatcher's attributes: overloads, py_func, ...)
+        return getattr(self.disp, attr)
+
+    def _new(self, key, args):
+        global twin_calls
+        disp = self.disp
+        sig = tuple(disp.typeof_pyval(a) for a in args)
+        if sig not in disp.overloads and not _signature_on_disk(self.name, disp, sig):
+            twin = _kernel_twins().get(self.name)
+            if twin is not None and request_kernel_compile(self.name, sig):
+                twin_calls += 1
+                return twin(*args)
+        out = disp(*args)  # compiled, loaded now, or compiled here (no background)
+        if sig in disp.overloads:
+            self.known.add(key)
+        return out
+
 
 
 def batch_kernel_deferred(name: str) -> bool:

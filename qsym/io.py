@@ -32,9 +32,18 @@ __all__ = ["from_qiskit", "from_qiskit_op", "from_qiskit_noise", "from_qasm", "f
 #: the entry-point group qsym's converters register under
 ENTRY_POINT_GROUP = "qsym.io"
 
-#: the installed converters: entry-point name -> entry point (``.load()`` gives the converter)
-plugin_converters = {entry.name: entry
-                     for entry in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def __getattr__(name):
+    """``plugin_converters``, the installed converters (entry-point name -> entry point;
+    ``.load()`` gives the converter), read from the installed packages' metadata at its
+    first use, then kept: reading it scans every installed distribution (6 ms of CPU, more
+    wall time, at each ``import qsym`` before; issue #17)."""
+    if name == "plugin_converters":
+        found = {entry.name: entry for entry in metadata.entry_points(group=ENTRY_POINT_GROUP)}
+        return globals().setdefault("plugin_converters", found)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # PennyLane's module path qml.io.io (its functions' module): this module
 io = sys.modules[__name__]
@@ -52,7 +61,7 @@ def _converter(name: str, missing: str | None = None):
     """The converter registered as ``name`` (loaded); a missing one is a ``RuntimeError``
     (``missing``, else one naming the entry point to install)."""
     try:
-        entry = plugin_converters[name]
+        entry = getattr(sys.modules[__name__], "plugin_converters")[name]
     except KeyError as exc:
         raise RuntimeError(missing or (
             f"no converter {name!r} is installed for qsym: qml.io reads converters from "

@@ -480,3 +480,23 @@ def test_import_does_not_load_rare_subpackages_and_their_names_resolve():
 
     with pytest.raises(AttributeError):
         qsym.not_a_qsym_name  # noqa: B018
+
+
+def test_import_does_not_read_the_io_converter_entry_points():
+    """``import qsym`` does not scan the installed packages for ``qsym.io`` converters
+    (issue #17: import time); ``qml.io.plugin_converters`` reads them at its first use, the
+    same entry points as the package metadata lists (read independently here), kept."""
+    code = ("import sys, qsym\n"
+            "print('plugin_converters' in vars(qsym.io))\n"
+            "from importlib import metadata\n"
+            "want = {e.name: e for e in metadata.entry_points(group='qsym.io')}\n"
+            "got = qsym.io.plugin_converters\n"
+            "print(got == want, qsym.io.plugin_converters is got, "
+            "'plugin_converters' in vars(qsym.io))\n")
+    read, used = _new_process_lines(code)
+    assert read == "False"
+    assert used.split() == ["True"] * 3
+    import qsym
+
+    with pytest.raises(AttributeError, match="no attribute 'not_an_io_name'"):
+        qsym.io.not_an_io_name  # noqa: B018

@@ -745,7 +745,90 @@ def test_a_kernel_not_compiled_on_this_machine_runs_as_its_twin_on_tier_0(monkey
     assert tiers.twin_calls == before + 1
     assert compiled.program_value_and_grad is fake
     on_disk["value"] = True  # written meanwhile (a background compile, `qsym warmup`)
-    assert deferring.program_value_and_grad is fake
+    # (tier 0: the dispatcher itself, behind the guard of new signatures)
+    assert deferring.program_value_and_grad.disp is fake
+
+
+def _odd_parity_samples():
+    """Samples and their count of odd parity on mask 0b101, by hand: 0 (even), 1 (odd),
+    5 (even), 4 (odd), 7 (even), 6 (odd)."""
+    return np.array([0, 1, 5, 4, 7, 6], dtype=np.int64), 0b101, 3
+
+
+def test_a_loaded_kernel_called_with_a_new_signature_runs_its_twin_on_tier_0(monkeypatch):
+    """tiers.KERNELS (tier 0): a kernel with compiled code in this process, called with
+    argument types it has not compiled (here int32 samples, a read-only array), runs its
+    plain-Python twin instead of compiling at the call (numba's cache-miss counter and
+    its signatures unchanged) and asks for a background compile of that signature; the
+    known signature runs compiled. QSYM_TIER=python: no process started."""
+    samples, mask, odd = _odd_parity_samples()
+    disp = kernels.odd_parity_count
+    assert disp(samples, mask) == odd  # compiled or loaded: the int64 signature
+    monkeypatch.setattr(tiers, "_kernel_jobs", {})
+    monkeypatch.setattr(tiers, "_sig_seen", {})
+    monkeypatch.setattr(tiers, "cached_signatures", lambda d: [])  # nothing else on disk
+    started = []
+    monkeypatch.setattr(tiers.Job, "start", lambda job: started.append(job))
+    monkeypatch.setenv("QSYM_TIER", "python")
+    guarded = tiers._Kernels(defer=True).odd_parity_count
+    assert isinstance(guarded, tiers._Guarded) and guarded.disp is disp
+    sigs, misses = list(disp.signatures), sum(disp.stats.cache_misses.values())
+    readonly = samples.copy()
+    readonly.flags.writeable = False
+    before = tiers.twin_calls
+    for new in (samples.astype(np.int32), readonly):
+        assert guarded(new, mask) == odd
+    assert tiers.twin_calls == before + 2
+    assert list(disp.signatures) == sigs
+    assert sum(disp.stats.cache_misses.values()) == misses
+    assert sorted(state for state in tiers._kernel_jobs.values()) == ["python", "python"]
+    assert guarded(samples, mask) == odd and tiers.twin_calls == before + 2  # compiled
+    assert not started
+    # auto: a background job per new signature, once; a compiled tier compiles at the call
+    monkeypatch.setenv("QSYM_TIER", "auto")
+    monkeypatch.setattr(tiers, "_kernel_jobs", {})
+    assert guarded(samples.astype(np.int16), mask) == odd
+    assert guarded(samples.astype(np.int16), mask) == odd
+    assert len(started) == 1 and started[0].folder
+    assert list(disp.signatures) == sigs
+    assert tiers._Kernels(defer=False).odd_parity_count is disp
+
+
+def test_a_new_kernel_signature_is_compiled_in_the_background_then_loaded(tmp_path):
+    """End to end, in a new process on a cache folder with the suite's kernel library: a
+    loaded kernel called on tier 0 with a new signature answers from its twin, with no
+    compile in the process; a background process compiles that signature; the next call
+    loads it from numba's disk cache (a cache hit, still no miss)."""
+    import subprocess
+    import sys
+
+    from conftest import seed_kernel_cache
+
+    seed_kernel_cache(tmp_path)
+    script = """
+import time, numpy as np
+from qsym import _kernels as kernels, _tiers as tiers
+disp = kernels.odd_parity_count
+samples = np.array([0, 1, 5, 4, 7, 6], dtype=np.int64)
+assert disp(samples, 0b101) == 3
+misses, hits = dict(disp.stats.cache_misses), sum(disp.stats.cache_hits.values())
+new = samples.astype(np.uint8)  # (no qsym call has this signature)
+assert tiers.KERNELS.odd_parity_count(new, 0b101) == 3
+assert tiers.twin_calls == 1 and len(disp.signatures) == 1
+deadline = time.monotonic() + 300
+while set(tiers._kernel_jobs.values()) == {"running"} and time.monotonic() < deadline:
+    time.sleep(0.2)
+assert set(tiers._kernel_jobs.values()) == {"done"}, tiers._kernel_jobs
+assert tiers.KERNELS.odd_parity_count(new, 0b101) == 3
+assert tiers.twin_calls == 1 and len(disp.signatures) == 2
+assert dict(disp.stats.cache_misses) == misses, disp.stats.cache_misses
+assert sum(disp.stats.cache_hits.values()) == hits + 1
+print("ok")
+"""
+    env = dict(os.environ, QSYM_CACHE_DIR=str(tmp_path), QSYM_TIER="auto", QSYM_WARMUP="0")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-3000:]
 
 
 def test_kernel_on_disk_reads_numbas_index_for_this_machine(monkeypatch, tmp_path):
