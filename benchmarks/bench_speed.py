@@ -619,17 +619,31 @@ def adjoint_traffic(qml, row: Row) -> dict:
     seg, grp, _, _, _ = K.block_plan(n, op_wires, op_nw, op_kind, adj_op, K._BLOCK_BITS)
     n_out = int(ints[K.H_OUTPUTS])
     fwd = bwd = 0
-    regions = 1  # lambda's single-Z words
+    # one region at the forward's end: lambda's single-Z words, their values (the tree's
+    # sums, when there are SINGLE_Z_TREE of them) and a CNOT run still pending
+    regions = 1
     for s, (kind, q0, q1) in enumerate(seg):
         groups = len({int(g) for g in grp[q0:q1]})
         if kind == K.SEG_BLOCK:
-            fwd += 2 * groups
+            if s == 0 and groups == 2:
+                # from |0..0>: the low ops on chunk 0 alone, serially (the high pass starts
+                # from it): 2 units of one chunk, no region
+                k, _ = K.block_geometry(n, K._BLOCK_BITS)
+                fwd += 2 + 2 / 2 ** (n - k)
+                regions += 1
+            else:
+                fwd += 2 * groups
+                regions += groups
             bwd += 4 * groups if q1 > first else 0
-            regions += groups + (groups if q1 > first else 0)
+            regions += groups if q1 > first else 0
         elif kind == K.SEG_CNOT:
-            # taken along by the next block pass (forward) and, with one output, by the
-            # block pass before it (backward); else one permutation pass (psi, each lambda)
-            if not (s + 1 < len(seg) and seg[s + 1][0] == K.SEG_BLOCK):
+            # taken along by the next block pass (forward), by the measuring pass when it
+            # is the last segment (the permuted state written there: one unit) and, with one
+            # output, by the block pass before it (backward); else one permutation pass (psi,
+            # each lambda)
+            if s + 1 == len(seg):
+                fwd += 1
+            elif seg[s + 1][0] != K.SEG_BLOCK:
                 fwd += 2
                 regions += 1
             if q1 > first and not (n_out == 1 and s > 0 and seg[s - 1][0] == K.SEG_BLOCK):
@@ -638,11 +652,24 @@ def adjoint_traffic(qml, row: Row) -> dict:
         else:
             fwd += op_units(q0, False)
             bwd += op_units(q0, True) if q1 > first else 0
-    new = {"forward": fwd, "measure": measure, "lambda": 2 + 3 * (len(wf) - single),
-           "backward": bwd}
+    # the single-Z tree's sums are taken in the lambda pass (no pass of their own)
+    new = {"forward": fwd, "measure": 0 if single >= K.SINGLE_Z_TREE else len(wf),
+           "lambda": 2 + 3 * (len(wf) - single), "backward": bwd}
     return {"n": n, "state_bytes": 16 * 2**n, "ops": n_ops, "params": len(adj_op),
             "segments": len(seg), "op by op": old, "blocked": new,
             "blocked_used": n >= K.BLOCK_MIN_WIRES, "parallel_regions": regions}
+
+
+def _thread_cpu() -> dict:
+    """CPU nanoseconds of each of this process's threads (``/proc/self/task/*/schedstat``,
+    Linux; empty elsewhere)."""
+    out = {}
+    for d in Path("/proc/self/task").glob("*") if Path("/proc/self/task").exists() else ():
+        try:
+            out[d.name] = int((d / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
 
 
 def child_onegrad(spec: dict) -> dict:
@@ -679,16 +706,28 @@ def child_onegrad(spec: dict) -> dict:
         res["identical"] = bool(all(np.array_equal(a, b) for a, b in zip(got[1], got[2]))
                                 and all(np.array_equal(a, b) for a, b in zip(got[1], serial)))
         ts = {1: [], 2: []}
+        cpu = {1: [], 2: []}  # process CPU seconds
+        busiest = {1: [], 2: []}  # the busiest thread's CPU seconds
         meter = core.OtherLoad()
         for _ in range(spec["repeats"]):
             for threads in (1, 2):
                 numba.set_num_threads(threads)
+                s0 = _thread_cpu()
+                c0 = time.process_time()
                 t0 = time.perf_counter()
                 call()
                 ts[threads].append(time.perf_counter() - t0)
+                cpu[threads].append(time.process_time() - c0)
+                s1 = _thread_cpu()
+                busiest[threads].append(max((s1[t] - s0.get(t, 0)) * 1e-9 for t in s1))
         res.update(t1=ts[1], t2=ts[2], median1=statistics.median(ts[1]),
-                   median2=statistics.median(ts[2]), other_cores=meter.cores())
+                   median2=statistics.median(ts[2]), other_cores=meter.cores(),
+                   cpu1=statistics.median(cpu[1]), cpu2=statistics.median(cpu[2]),
+                   busiest1=statistics.median(busiest[1]),
+                   busiest2=statistics.median(busiest[2]))
         res["speedup"] = res["median1"] / res["median2"]
+        res["speedup_busiest"] = res["busiest1"] / res["busiest2"]
+        res["load"] = os.getloadavg()[0]
         out["rows"][rn] = res
     return out
 

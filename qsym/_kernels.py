@@ -778,7 +778,7 @@ def _parity(v):
 @njit(cache=True)
 def pauli_expvals(state, word_flip, word_z, word_ny, out):
     """``out[t] = <state| P_t |state>`` for every Pauli word ``t`` (real by Hermiticity)."""
-    _measure_words(state, word_flip, word_z, word_ny, out.reshape((1, out.shape[0])), 0)
+    _measure_words(state, word_flip, word_z, word_ny, out.reshape((1, out.shape[0])), np.int64(0))
 
 
 @njit(cache=True)
@@ -871,6 +871,19 @@ _ZBLOCK = 1 << 12
 
 @njit(cache=True, inline="always")
 def _measure_words(state, word_flip, word_z, word_ny, out, row):
+    tree, n_prob = _single_z_tree(word_flip, word_z)
+    if not tree and n_prob == 0:  # one pass per word (no allocation)
+        for t in range(word_flip.shape[0]):
+            out[row, t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
+        return
+    _measure_words_given(state, word_flip, word_z, word_ny, out, row, tree,
+                         _z_marginals(state) if tree else np.zeros(1))
+
+
+@njit(cache=True, inline="always")
+def _single_z_tree(word_flip, word_z):
+    """Whether the single-Z words are measured together (``_z_marginals``: from
+    SINGLE_Z_TREE of them on), and the number of probability words."""
     n_single = 0
     n_prob = 0
     for t in range(word_flip.shape[0]):
@@ -879,12 +892,13 @@ def _measure_words(state, word_flip, word_z, word_ny, out, row):
             n_single += 1
         elif word_flip[t] < 0:
             n_prob += 1
-    if n_single < SINGLE_Z_TREE and n_prob == 0:  # one pass per word (no allocation)
-        for t in range(word_flip.shape[0]):
-            out[row, t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
-        return
-    tree = n_single >= SINGLE_Z_TREE
-    marg = _z_marginals(state) if tree else np.zeros(1)
+    return n_single >= SINGLE_Z_TREE, n_prob
+
+
+@njit(cache=True)
+def _measure_words_given(state, word_flip, word_z, word_ny, out, row, tree, marg):
+    """:func:`_measure_words` with the single-Z words' values in ``marg`` (with ``tree``:
+    :func:`_z_marginals` of ``state``, or the same sums taken elsewhere)."""
     hist = np.zeros(1)
     hz = -1
     for t in range(word_flip.shape[0]):
@@ -956,8 +970,7 @@ def _deposit(j, z):
 def _z_marginals(state):
     """``m[b] = sum_i |state_i|^2 (-1)^(bit b of i)`` for every bit ``b``: the expectation
     of Z on the wire of bit ``b``, all of them from one pass over the state. Blocks of
-    ``_ZBLOCK`` amplitudes: the low bits by a tree of halving sums in a small buffer, the
-    high bits (constant in a block) from the block's total."""
+    ``_ZBLOCK`` amplitudes (:func:`_z_block`), their sums added in block order."""
     dim = state.shape[0]
     nb = 0
     while (1 << nb) < dim:
@@ -966,34 +979,42 @@ def _z_marginals(state):
     if dim == 1:
         return m
     B = min(dim, _ZBLOCK)
+    q = np.empty(B >> 1)  # small: no page faults, no contention between threads
+    for base in range(0, dim, B):
+        _z_block(state, base, B, nb, q, m)
+    return m
+
+
+@njit(cache=True)
+def _z_block(state, base, B, nb, q, m):
+    """Block ``state[base : base + B]``'s part of :func:`_z_marginals`, added to ``m``
+    (``B`` a power of two from 2, ``nb`` the state's index bits, ``q`` scratch of
+    ``B / 2``): the low bits by a tree of halving sums, the high bits (constant in a
+    block) from the block's total."""
     lb = 0
     while (1 << lb) < B:
         lb += 1
-    s = state.view(np.float64)
-    q = np.empty(B >> 1)  # small: no page faults, no contention between threads
-    for base in range(0, dim, B):
-        blk = s[2 * base : 2 * (base + B)]
+    blk = state.view(np.float64)[2 * base : 2 * (base + B)]
+    acc = 0.0
+    for j in range(B >> 1):
+        p0 = blk[4 * j] * blk[4 * j] + blk[4 * j + 1] * blk[4 * j + 1]
+        p1 = blk[4 * j + 2] * blk[4 * j + 2] + blk[4 * j + 3] * blk[4 * j + 3]
+        acc += p0 - p1
+        q[j] = p0 + p1
+    m[0] += acc
+    size = B >> 1
+    for b in range(1, lb):
+        size >>= 1
         acc = 0.0
-        for j in range(B >> 1):
-            p0 = blk[4 * j] * blk[4 * j] + blk[4 * j + 1] * blk[4 * j + 1]
-            p1 = blk[4 * j + 2] * blk[4 * j + 2] + blk[4 * j + 3] * blk[4 * j + 3]
+        for j in range(size):
+            p0 = q[2 * j]
+            p1 = q[2 * j + 1]
             acc += p0 - p1
             q[j] = p0 + p1
-        m[0] += acc
-        size = B >> 1
-        for b in range(1, lb):
-            size >>= 1
-            acc = 0.0
-            for j in range(size):
-                p0 = q[2 * j]
-                p1 = q[2 * j + 1]
-                acc += p0 - p1
-                q[j] = p0 + p1
-            m[b] += acc
-        total = q[0]
-        for b in range(lb, nb):
-            m[b] += -total if (base >> b) & 1 else total
-    return m
+        m[b] += acc
+    total = q[0]
+    for b in range(lb, nb):
+        m[b] += -total if (base >> b) & 1 else total
 
 
 @njit(cache=True)
@@ -2572,10 +2593,10 @@ def _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits):
 def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
                      C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats, bits):
     """:func:`_adjoint_into` in blocked passes (large states; BLOCK_MIN_WIRES), chunks of
-    about ``2^bits`` amplitudes. One driver for both forms: compiled plainly
-    (``_adjoint_blocked_into``: ``prange`` is ``range``) and with ``parallel=True``
-    (``_adjoint_blocked_into_parallel``; the overlaps summed per chunk, then in chunk
-    order: the same bits for any number of threads). ``perm``: a CNOT run to take along."""
+    about ``2^bits`` amplitudes, ``lam`` of any contents. One driver for both forms: compiled
+    plainly (``_adjoint_blocked_into``: ``prange`` is ``range``) and with ``parallel=True``
+    (``_adjoint_blocked_into_parallel``). ``perm``: a CNOT run to take along; ``start``: 1
+    while the first pass writes |0..0>, 2 while the high pass starts from ``seed``."""
     n_out = lam.shape[0]
     n_lin = C.shape[0]
     dim = psi.shape[0]
@@ -2583,43 +2604,46 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
                                                                     op_kind, adj_op, n_out, bits)
     nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
     n_seg = seg.shape[0]
-    reset_state(psi)
-    cur = psi
-    other = phi
-    tables = np.zeros(1, dtype=np.uint64)
-    perm = False
-    for s in range(n_seg + 1):
-        if perm and (s == n_seg or seg[s, 0] != SEG_BLOCK):  # no block pass to take it
+    cur, other, tables, perm = psi, phi, np.zeros(1, dtype=np.uint64), False
+    start = np.int64(1) if n_seg > 0 and seg[0, 0] == SEG_BLOCK else np.int64(0)
+    if start == 0:
+        reset_state(psi)
+    seed = np.zeros(1, dtype=np.complex128)
+    for s in range(n_seg):
+        if perm and seg[s, 0] != SEG_BLOCK:  # no block pass to take it
             for blk in prange(nb):
                 gather_block(cur, other, n, tables, np.int64(blk))
-            cur, other = other, cur
-            perm = False
-        if s == n_seg:
-            break
-        q0 = seg[s, 1]
-        q1 = seg[s, 2]
+            cur, other, perm = other, cur, False
+        q0, q1 = seg[s, 1], seg[s, 2]
         if seg[s, 0] == SEG_BLOCK:
             lo, hi = _groups_in(grp, q0, q1)
             for g in range(2):  # the low ops' pass, then the high ops'
                 if not (lo if g == 0 else hi):
                     continue
+                if start == 1 and g == 0 and hi:  # from |0..0> only chunk 0 is not zero
+                    seed = _seed_chunk(k, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb)
+                    start = 2  # (the high pass starts from it: one parallel region fewer)
+                    continue
                 # 2^(n-k) chunks or 2^(k-lL) buffers (a branch here left the loop serial)
                 for c in prange(1 << (n - k - g * (n - 2 * k + lL))):
+                    _start_part(cur, seed, start, g, np.int64(c), n, k, lL)
                     _pass_forward(g, cur, other, np.int64(c), n, k, lL, tables, perm, q0, q1,
                                   grp, loc, op_nw, op_kind, op_off, mats, fl, fb)
+                start = 0
                 if perm:
-                    cur, other = other, cur
-                    perm = False
+                    cur, other, perm = other, cur, False
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(False))
             perm = True
         else:
             apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
-    pauli_expvals(cur, word_flip, word_z, word_ny, e)
-    w, T = lam_weights(n, C[:n_lin], word_flip, word_z)
-    for blk in prange(nb):
-        lam_start_block(lam, cur, w, T, np.int64(blk))
-    _lam_rest(lam, cur, C, word_flip, word_z, word_ny, n_lin)
+    # one pass for a CNOT run still pending, lambda's single-Z words and their values
+    w, T, tree, B, zpart = _measure_plan(n, dim, C[:n_lin], word_flip, word_z)
+    for zb in prange(dim // B):
+        _measure_block(cur, other, lam, n, tables, perm, w, T, tree, zpart, np.int64(zb), B)
+    if perm:
+        cur, other, perm = other, cur, False
+    _measure_finish(cur, lam, zpart, tree, C, word_flip, word_z, word_ny, e, n_lin)
     if adj_op.shape[0] == 0:
         return
     adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
@@ -2627,17 +2651,14 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     lcur = lam
     lother = np.empty((1, dim if n_out == 1 else 0), dtype=np.complex128)
     for s in range(n_seg - 1, -1, -1):
-        q0 = seg[s, 1]
-        q1 = seg[s, 2]
+        q0, q1 = seg[s, 1], seg[s, 2]
         if q1 <= first:
             break  # (a permutation still pending: psi and lambda are not read any more)
         if perm and seg[s, 0] != SEG_BLOCK:
             for blk in prange(nb):
                 gather_block(cur, other, n, tables, np.int64(blk))
                 gather_block(lcur[0], lother[0], n, tables, np.int64(blk))
-            cur, other = other, cur
-            lcur, lother = lother, lcur
-            perm = False
+            cur, other, lcur, lother, perm = other, cur, lother, lcur, False
         if seg[s, 0] == SEG_BLOCK:
             lo, hi = _groups_in(grp, q0, q1)
             for g in range(1, -1, -1):  # the high ops' pass, then the low ops'
@@ -2648,9 +2669,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
                                    perm, q0, q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo,
                                    a_hi, adj_off, dmats, part, fl, fb)
                 if perm:
-                    cur, other = other, cur
-                    lcur, lother = lother, lcur
-                    perm = False
+                    cur, other, lcur, lother, perm = other, cur, lother, lcur, False
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(True))
             if n_out == 1:
@@ -2667,6 +2686,100 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
             _apply_seg_op_backward(cur, other, lcur, n, q0, op_wires, op_nw, op_kind, op_off,
                                    amats, a_lo, a_hi, adj_slot, adj_off, dmats, de)
     _block_sums(part, adj_slot, de)
+
+
+@njit(cache=True)
+def _seed_chunk(k, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb):
+    """Chunk 0 of the state after the low ops ``q0 .. q1-1`` from |0..0> (the other chunks
+    stay zero)."""
+    seed = np.zeros(1 << k, dtype=np.complex128)
+    seed[0] = 1.0
+    _chunk_forward(seed, k, np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl,
+                   fb)
+    return seed
+
+
+@njit(cache=True)
+def _start_part(state, seed, start, g, c, n, k, lL):
+    """What chunk or buffer ``c`` of the first passes reads: with ``start == 1`` written
+    as in |0..0> (:func:`_reset_part`), with ``start == 2`` from ``seed``
+    (:func:`_seed_high`)."""
+    if start == 1:
+        _reset_part(state, g, c, n, k, lL)
+    elif start == 2:
+        _seed_high(state, seed, c, n, k, lL)
+
+
+@njit(cache=True)
+def _measure_plan(n, dim, C, word_flip, word_z):
+    """The tables of :func:`_measure_block` (:func:`lam_weights`), whether the single-Z
+    words are measured there, its block size and the blocks' sums."""
+    w, T = lam_weights(n, C, word_flip, word_z)
+    tree, _ = _single_z_tree(word_flip, word_z)
+    B = min(dim, _ZBLOCK)
+    return w, T, tree, B, np.zeros((dim // B if tree else 0, max(n, 1)))
+
+
+@njit(cache=True)
+def _measure_finish(cur, lam, zpart, tree, C, word_flip, word_z, word_ny, e, n_lin):
+    """The word values (the single-Z ones from the blocks' sums, added in block order as
+    :func:`_z_marginals` adds them) and the rest of lambda (:func:`_lam_rest`)."""
+    marg = np.zeros(zpart.shape[1])
+    for zb in range(zpart.shape[0]):
+        for b in range(zpart.shape[1]):
+            marg[b] += zpart[zb, b]
+    _measure_words_given(cur, word_flip, word_z, word_ny, e.reshape((1, e.shape[0])),
+                         np.int64(0), tree, marg)
+    _lam_rest(lam, cur, C, word_flip, word_z, word_ny, n_lin)
+
+
+@njit(cache=True)
+def _reset_part(state, g, c, n, k, lL):
+    """The amplitudes of chunk ``c`` (``g = 0``) or high buffer ``c`` (``g = 1``) set as
+    in ``|0..0>``: the first pass of a forward sweep writes the start state where it reads
+    it (no serial pass before it)."""
+    if g == 0:
+        st = state[c << k : (c + 1) << k]
+        st[:] = 0.0
+    else:
+        L = 1 << lL
+        for hi in range(1 << (n - k)):
+            s = _high_index(hi, c, n, k, lL)
+            state[s : s + L] = 0.0
+    if c == 0:
+        state[0] = 1.0
+
+
+@njit(cache=True)
+def _seed_high(state, seed, j, n, k, lL):
+    """The rows of high buffer ``j`` set as in a state that is ``seed`` on chunk 0 and
+    zero elsewhere (the forward's first low pass done on chunk 0 alone)."""
+    L = 1 << lL
+    for hi in range(1 << (n - k)):
+        s = _high_index(hi, j, n, k, lL)
+        if hi == 0:
+            for x in range(L):
+                state[s + x] = seed[s + x]
+        else:
+            state[s : s + L] = 0.0
+
+
+@njit(cache=True)
+def _measure_block(cur, other, lam, n, tables, perm, w, T, tree, zpart, zb, B):
+    """Block ``zb`` of ``B`` amplitudes at the end of the forward sweep: gathered through
+    the pending CNOT run into ``other`` (with ``perm``), lambda's single-Z words
+    (:func:`lam_start_block`) and, with ``tree``, the block's single-Z sums into
+    ``zpart[zb]`` (:func:`_z_block`)."""
+    gb = max(B >> _CHUNK, 1)  # blocks of lam_start_block / gather_block
+    src = other if perm else cur
+    for m in range(w.shape[0], lam.shape[0]):  # the probabilities' rows (set by _lam_rest)
+        lam[m, zb * B : (zb + 1) * B] = 0.0
+    for blk in range(zb * gb, (zb + 1) * gb):
+        if perm:
+            gather_block(cur, other, n, tables, blk)
+        lam_start_block(lam, src, w, T, blk)
+    if tree:
+        _z_block(src, zb * B, B, n, np.empty(B >> 1), zpart[zb])
 
 
 def _named(fn, name):
@@ -2709,7 +2822,7 @@ def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C
     n_out = ints[H_OUTPUTS]
     n_words = word_flip.shape[0]
     n_slots = ints[H_SLOTS]
-    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0])
+    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0], np.bool_(False))
     fl = np.zeros(n_words + n_slots * n_out)
     e = fl[:n_words]
     de = fl[n_words:].reshape((n_slots, n_out))
@@ -2731,7 +2844,7 @@ def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc
     n_out = ints[H_OUTPUTS]
     n_words = word_flip.shape[0]
     n_slots = ints[H_SLOTS]
-    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0])
+    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0], np.bool_(False))
     fl = np.zeros(n_words + n_slots * n_out)
     e = fl[:n_words]
     de = fl[n_words:].reshape((n_slots, n_out))
@@ -2810,13 +2923,14 @@ def _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, 
 
 
 @njit(cache=True)
-def _adjoint_work(n, n_out, n_mats):
+def _adjoint_work(n, n_out, n_mats, zero):
     """One allocation for the adjoint method's complex work memory: ``psi``, ``phi``,
-    ``lam`` (zeroed) and ``amats``."""
+    ``lam`` (zeroed with ``zero``: the blocked driver writes all of it) and ``amats``."""
     dim = 1 << n
     work = np.empty((2 + n_out) * dim + n_mats, dtype=np.complex128)
     lam = work[2 * dim : (2 + n_out) * dim].reshape((n_out, dim))
-    lam[:] = 0.0
+    if zero:
+        lam[:] = 0.0
     return work[:dim], work[dim : 2 * dim], lam, work[(2 + n_out) * dim :]
 
 
@@ -2829,7 +2943,7 @@ def adjoint_jacobian(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     Memory: the state, one ``lambda`` per measurement and one work vector. ``dmats`` holds
     each differentiated slot's derivative matrix at ``adj_off``; slots are sorted by op.
     """
-    psi, phi, lam, amats = _adjoint_work(n, C.shape[0], mats.shape[0])
+    psi, phi, lam, amats = _adjoint_work(n, C.shape[0], mats.shape[0], np.bool_(True))
     e = np.empty(word_flip.shape[0])
     de = np.zeros((n_slots, C.shape[0]))
     _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
@@ -2855,7 +2969,7 @@ def program_value_and_grad_adjoint_into(ints, floats, mats, dmats, ch, C, cc, ou
     n_out = ints[H_OUTPUTS]
     n_words = word_flip.shape[0]
     n_slots = ints[H_SLOTS]
-    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0])
+    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0], np.bool_(True))
     fl = np.zeros(n_words + n_slots * n_out)
     e = fl[:n_words]
     de = fl[n_words:].reshape((n_slots, n_out))

@@ -153,7 +153,9 @@ def _reference(n, ops, C, words, pw):
 def _run(fn, n, tables, words, C, n_out, *extra):
     op_wires, op_nw, op_kind, op_off, mats, adj_op, adj_off, dmats = tables
     flip, z, ny = words
-    psi, phi, lam, amats = kernels._adjoint_work(n, n_out, mats.shape[0])
+    psi, phi, lam, amats = kernels._adjoint_work(n, n_out, mats.shape[0], np.bool_(True))
+    if extra:  # the blocked driver writes all of lambda (its entry points do not zero it)
+        lam[:] = np.nan
     e = np.zeros(flip.shape[0])
     de = np.zeros((max(adj_op.shape[0], 1), n_out))
     fn(n, op_wires, op_nw, op_kind, op_off, mats, flip, z, ny, C, adj_op,
@@ -487,3 +489,92 @@ def test_openmp_threads_wait_passively_unless_the_user_chose(given):
                           "print(os.environ['OMP_WAIT_POLICY'])"], env=env,
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == [given or "PASSIVE"]
+
+
+def _hea_ops(rng, n, layers, first=None):
+    """Layers of a hardware-efficient ansatz on ``n`` wires (a random one-wire op per wire,
+    then a CNOT chain), after the ops ``first``: the circuit ends with the chain's run
+    from the op that crosses the split on (a CNOT run pending at the forward's end)."""
+    ops = list(first or [])
+    for _ in range(layers):
+        ops += [_one_wire_op(rng, w) for w in range(n)]
+        ops += [(CX, [i, i + 1], None, None) for i in range(n - 1)]
+    return ops
+
+
+@pytest.mark.parametrize("start, n_lin, seed", [("low", 1, 20), ("high", 2, 21),
+                                                 ("crossing", 1, 22)])
+def test_blocked_adjoint_at_block_min_wires(start, n_lin, seed):
+    """Random layered circuits at BLOCK_MIN_WIRES with the shipped chunk size
+    (_BLOCK_BITS), ending with a CNOT run (taken along by the pass that starts lambda and
+    measures the single-Z words), starting with a block segment of low ops only, of high
+    ops only (the first pass writes |0..0> into its chunks or buffers) or with an op that
+    crosses the split (|0..0> written before it): against the op-by-op kernel to 1e-12,
+    the parallel form on 1 and 2 threads bit for bit, lambda's memory not zeroed first."""
+    n = kernels.BLOCK_MIN_WIRES
+    rng = np.random.default_rng(seed)
+    k, _ = kernels.block_geometry(n, kernels._BLOCK_BITS)
+    low, high = list(range(n - k, n)), list(range(n - k))
+    group = {"low": low, "high": high, "crossing": []}[start]
+    crossing = (DENSE, [0, n - 1], random_unitary(rng, 4).ravel(),
+                [rng.normal(size=16) + 1j * rng.normal(size=16)])
+    ops = _hea_ops(rng, n, 2, [_one_wire_op(rng, w) for w in group] + [crossing])
+    op_wires, op_nw, op_kind, _, _, adj_op, _, _ = _tables(n, ops)
+    seg, grp, _, _, _ = kernels.block_plan(n, op_wires, op_nw, op_kind, adj_op,
+                                           kernels._BLOCK_BITS)
+    assert seg[-1, 0] == kernels.SEG_CNOT
+    if start == "crossing":
+        assert seg[0, 0] == kernels.SEG_OP
+    else:  # a first block segment of one group: its pass is the forward's first
+        assert seg[0].tolist() == [kernels.SEG_BLOCK, 0, len(group)]
+        assert set(grp[: len(group)].tolist()) == {0 if start == "low" else 1}
+    _check_blocked(rng, n, kernels._BLOCK_BITS, n_lin, ops, dense=False)
+
+
+def test_large_hea_gradient_against_parameter_shift():
+    """A 14-wire hardware-efficient circuit through a QNode (the blocked adjoint; its
+    single-Z words measured in the pass that starts lambda): the value against the
+    reference interpreter, the gradient against the op-by-op adjoint kernel and
+    parameter shift to 1e-12, the parallel form on 2 threads bit for bit."""
+    import qsym as qml
+    from qsym import _ir as ir
+    from qsym._shapes import flat
+
+    n = kernels.BLOCK_MIN_WIRES
+    dev = qml.device("default.qubit", wires=n)
+
+    @qml.qnode(dev, diff_method="adjoint")
+    def circuit(p):
+        for layer in range(2):
+            for i in range(n):
+                qml.RY(p[layer, i, 0], wires=i)
+                qml.RZ(p[layer, i, 1], wires=i)
+            for i in range(n - 1):
+                qml.CNOT(wires=[i, i + 1])
+        H = qml.PauliZ(0)
+        for i in range(1, n):
+            H = H + (0.1 * i) * qml.PauliZ(i)
+        return qml.expval(H + 0.4 * qml.PauliX(1) @ qml.PauliZ(5))
+
+    p = qml.numpy.array(np.random.default_rng(23).uniform(-np.pi, np.pi, (2, n, 2)),
+                        requires_grad=True)
+    entry, xs, ds = circuit.compiled((p,), {})
+    x = np.asarray(flat(xs), dtype=float).ravel()
+    d = np.asarray(flat(ds), dtype=float).ravel()
+    out, jac = entry.value_and_grad_adjoint(x, d)
+    np.testing.assert_allclose(out, ir.simulate(entry.circuit, x, d), atol=1e-12)
+    mats, dmats, ch, C, cc, _ = entry._prepare_adjoint(x, d)
+    o0, j0 = kernels.program_value_and_grad_adjoint(entry._ints, entry._floats, mats, dmats,
+                                                    ch, C, cc)
+    np.testing.assert_allclose(out, o0, atol=1e-12)
+    np.testing.assert_allclose(jac, j0, atol=1e-12)
+    _, ps = entry.value_and_grad(x, d)
+    np.testing.assert_allclose(jac, ps, atol=1e-12)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        op, jp = kernels.program_value_and_grad_adjoint_parallel(entry._ints, entry._floats,
+                                                                 mats, dmats, ch, C, cc)
+    finally:
+        numba.set_num_threads(old)
+    assert np.array_equal(op, out) and np.array_equal(jp, jac)
