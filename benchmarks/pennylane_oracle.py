@@ -676,7 +676,7 @@ def _per_batch(res, n_meas):
 # --- extra families (drawn from a second random stream: the base circuits stay the same) --
 
 FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots", "hybrid",
-            "arith")
+            "arith", "manyterms")
 
 
 def draw_block(rng, n, params):
@@ -974,6 +974,9 @@ def hybrid_case(rep, case, spec, meas, rng):
     ref, ep = outcome(lambda: grad(pl, "backprop"))
     if ep is not None or onp.isnan(onp.concatenate(leaves(ref)).real).any():
         return
+    value = hybrid_cost(pl, spec, meas, hy, "backprop")(pl.numpy.array(data), pl.numpy.array(x))
+    if onp.isnan(value).any():
+        return  # a postselection of probability 0: a nan cost, its derivative unspecified
     for m in ("best", "parameter-shift", "adjoint", "backprop", "finite-diff"):
         q, eq = outcome(lambda m=m: grad(qsym, m))
         rep.checks += 1
@@ -985,6 +988,33 @@ def hybrid_case(rep, case, spec, meas, rng):
         else:
             compare_values(rep, case, what, onp.concatenate(leaves(q)), onp.concatenate(leaves(ref)),
                            2e-4 if m == "finite-diff" else 1e-6)
+
+
+def draw_many_terms(rng, n):
+    """A ``qml.Hamiltonian`` of 6 to 16 Pauli words of 1 to 3 letters on random wires, the
+    last word a repeat of the first (a molecule's or a lattice model's observable)."""
+    k = int(rng.integers(6, 17))
+    terms = []
+    for _ in range(k):
+        wires = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(n, 3) + 1))]]
+        terms.append(("".join(rng.choice(list("XYZ"), size=len(wires))), wires))
+    terms[-1] = terms[0]
+    return ("hamiltonian", {"coeffs": list(rng.normal(size=k)), "terms": terms})
+
+
+def manyterms_case(rep, case, spec, meas, rng):
+    """A Hamiltonian of many terms (:func:`draw_many_terms`), alone or beside one of the
+    circuit's expval/probs measurements: values, the tape, every method's Jacobian, 4000
+    shots (z-scores) and a broadcast batch, each against PennyLane."""
+    m = [draw_many_terms(rng, spec["n"])]
+    if rng.random() < 0.5:
+        m += [d for d in meas if d[0] in ("expval", "probs")][:1]
+    c = case + "/manyterms"
+    values_case(rep, c, spec, m)
+    tape_case(rep, c, spec, m)
+    grads_case(rep, c, spec, m, rng)
+    shots_case(rep, c, spec, m, rng)
+    broadcast_case(rep, c, spec, m, rng)
 
 
 def coeffs_case(rep, case, spec, meas, rng, families, kinds=("ham_t", "dot_t")):
@@ -1013,8 +1043,10 @@ def extras(rep, case, spec, meas, rng, families):
                         ("mcmshots", mcmshots_case), ("hybrid", hybrid_case)):
         if name in families:
             check(rep, case, spec, meas, rng)
-    if "arith" in families:  # (last: the families before it draw the same numbers without it)
+    if "arith" in families:  # (the families before it draw the same numbers without it)
         coeffs_case(rep, case + "/arith", spec, meas, rng, families, ("arith_t",))
+    if "manyterms" in families:  # (after arith: the same numbers before it)
+        manyterms_case(rep, case, spec, meas, rng)
 
 
 # --- adversarial inputs --------------------------------------------------------------------

@@ -28,7 +28,7 @@ from autograd.tracer import Box, getval
 from ._cache import Memo
 from ._circuit_graph import RESOURCE_DEPTH_TYPES, CircuitGraph
 from ._custom_measurements import refuse_derivative, split_custom
-from ._mcm import Conditional, MidMeasure, postselecting
+from ._mcm import Conditional, MidMeasure, PauliMeasure, postselecting
 from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, GateSequence, LinearCombination,
                           MeasurementProcess, Observable, Projector, SProd, Sum, as_observable,
                           counts, expval, merge_matmul, probs, sample, var)
@@ -2118,6 +2118,18 @@ def light_cone_params(tape) -> set:
     A gate without wires (``qml.GlobalPhase(x)``) acts on every wire of the tape, as in
     PennyLane's graph: its parameter is reached, and it links the wires of the gates before
     it to all the others.
+
+    A mid-circuit measurement reached this way reaches the operations conditioned on it
+    (``qml.cond``), as PennyLane's circuit graph links a ``MidMeasureMP`` to each
+    ``Conditional`` on it: a gate before ``qml.measure(1)`` reaches ``qml.cond(m, qml.RX)(y,
+    wires=0)`` and so ``expval(Z(0))``.
+
+    >>> def f():
+    ...     qml.RY(0.3, wires=1)
+    ...     qml.cond(qml.measure(1), qml.RX)(0.5, wires=0)
+    >>> t = qml.tape.make_qscript(f)()
+    >>> sorted(light_cone_params(t.copy(measurements=[qml.expval(qml.Z(0))])))
+    [0, 1]
     """
     every = set(tape.wires)
 
@@ -2136,10 +2148,13 @@ def light_cone_params(tape) -> set:
     for i, op in enumerate(ops):
         n = len(op.data)
         if n:
-            reach = wires_of(op)
+            reach, mcms = wires_of(op), set()
             for later in ops[i + 1:]:
-                if reach & wires_of(later):
+                if reach & wires_of(later) or (isinstance(later, Conditional) and any(
+                        m in mcms for m in later.meas_val.measurements)):
                     reach |= wires_of(later)
+                    if isinstance(later, (MidMeasure, PauliMeasure)):
+                        mcms.add(later)
             if everywhere or reach & measured:
                 out.update(range(k, k + n))
         k += n

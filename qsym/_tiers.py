@@ -656,17 +656,49 @@ def run_calls(module, calls) -> None:
 KERNEL_SIGS_MAX = 64
 
 
+# (kernel name, the arguments' kinds: _arg_kind) -> numba's signature of such arguments
+_SIGNATURES: dict = {}
+_SIGNATURES_MAX = 4096
+
+
+def _arg_kind(a):
+    """What numba's type of the argument ``a`` depends on, found without numba: an array's
+    dtype, dimensions, layout and flags, a sequence's items' kinds, else the Python type
+    (numba's ``typeof_pyval`` of each argument cost tens of microseconds a kernel call).
+
+    >>> _arg_kind(np.zeros((2, 3))) == _arg_kind(np.ones((4, 5)))
+    True
+    >>> _arg_kind(np.zeros(2)) == _arg_kind(np.zeros(2, dtype=complex))
+    False
+    """
+    t = type(a)
+    if t is np.ndarray:
+        f = a.flags
+        return (a.dtype.str, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable, f.aligned)
+    if t is tuple or t is list:
+        return (t, *map(_arg_kind, a))
+    return t
+
+
 def note_kernel_call(sigs: set, name: str, args) -> None:
     """Add ``(name, signature of args)`` to ``sigs``: a kernel library entry point a
     circuit ran as its plain-Python twin on tier 0 (its sampled answers, second
     derivatives), which its background compile then compiles (:func:`compile_kernels`)
     so that the compiled tiers, which call compiled kernels, load it instead of compiling
-    it in the caller (issue #17)."""
-    from . import _kernels as kernels
+    it in the caller (issue #17). numba's signature of arguments of kinds seen before
+    (:func:`_arg_kind`) is remembered, not asked of numba at every call."""
+    if len(sigs) >= KERNEL_SIGS_MAX:
+        return
+    key = (name, tuple(map(_arg_kind, args)))
+    sig = _SIGNATURES.get(key)
+    if sig is None:
+        from . import _kernels as kernels
 
-    if len(sigs) < KERNEL_SIGS_MAX:
         disp = getattr(kernels, name)
-        sigs.add((name, tuple(disp.typeof_pyval(a) for a in args)))
+        sig = tuple(disp.typeof_pyval(a) for a in args)
+        if len(_SIGNATURES) < _SIGNATURES_MAX:
+            _SIGNATURES[key] = sig
+    sigs.add((name, sig))
 
 
 def compile_kernels(sigs) -> None:

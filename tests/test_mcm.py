@@ -757,3 +757,47 @@ def test_cond_of_the_qubit_unitary_class_applies_its_matrix():
 
     z0, zz = c()
     assert abs(float(z0)) < 1e-12 and abs(float(zz) - 1.0) < 1e-12
+
+
+def _mcm_then_cond(qml_mod, diff_method, **kw):
+    @qml_mod.qnode(qml_mod.device("default.qubit"), diff_method=diff_method, **kw)
+    def f(x):
+        qml_mod.RY(x[0], wires=1)
+        m = qml_mod.measure(1)
+        qml_mod.cond(m, qml_mod.RX)(x[1], wires=0)
+        qml_mod.RY(x[2], wires=2)  # off the measured light cone: a zero derivative
+        return qml_mod.expval(qml_mod.PauliZ(0))
+    return f
+
+
+def _mcm_then_cond_value(x):
+    # P(m=1) = sin^2(x0/2); RX(x1) on |0> when m=1: <Z0> = 1 - sin^2(x0/2) (1 - cos x1)
+    return 1 - onp.sin(x[0] / 2) ** 2 * (1 - onp.cos(x[1]))
+
+
+def test_a_gate_before_a_measurement_reaches_the_operations_conditioned_on_it():
+    # the light cone (PennyLane's circuit graph) links a mid-circuit measurement to each
+    # qml.cond on it: RY(x0) reaches expval(Z0) through the conditioned RX; the SPSA
+    # estimate perturbed only x1 (column 0 was 0 while d/dx0 = -sin(x0)/2 (1 - cos x1))
+    from qsym._tapes import light_cone_params
+
+    def ops():
+        qml.RY(0.3, wires=1)
+        qml.cond(qml.measure(1), qml.RX)(0.5, wires=0)
+        qml.RY(0.7, wires=2)
+
+    t = qml.tape.make_qscript(ops)().copy(measurements=[qml.expval(qml.PauliZ(0))])
+    assert sorted(light_cone_params(t)) == [0, 1]
+    x, h, seed = onp.array([0.3, 0.5, 0.7]), 1e-5, 11
+    # one Rademacher direction, drawn as PennyLane's spsa_grad draws it for the two
+    # parameters on the light cone, then the central difference along it
+    d = onp.random.default_rng(seed).choice([-1, 1], size=2)
+    step = onp.array([d[0], d[1], 0.0]) * h
+    slope = (_mcm_then_cond_value(x + step) - _mcm_then_cond_value(x - step)) / (2 * h)
+    f = _mcm_then_cond(qml, "spsa", gradient_kwargs={"sampler_rng": seed})
+    g = qml.jacobian(f)(np.array(x, requires_grad=True))
+    assert onp.allclose(g, [slope * d[0], slope * d[1], 0.0], atol=1e-8)
+    exact = qml.jacobian(_mcm_then_cond(qml, "parameter-shift"))(np.array(x, requires_grad=True))
+    assert onp.allclose(exact, [-onp.sin(0.3) / 2 * (1 - onp.cos(0.5)),
+                                -onp.sin(0.15) ** 2 * onp.sin(0.5), 0.0],
+                        atol=1e-10)
