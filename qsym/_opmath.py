@@ -4305,12 +4305,14 @@ class Exp:
     def _exponent_terms(self):
         """``{word: c h}``: the exponent ``coeff * base`` as Pauli words (numbers,
         autograd boxes or sympy expressions of the circuit inputs)."""
-        out = {}
+        out, coeff = {}, self.coeff
+        if isinstance(coeff, np.ndarray) and coeff.ndim == 0:
+            coeff = coeff[()]  # (a 0-d array, qml.evolve(G, np.array(t)): its number)
         for word, h in self._pauli_form(self.base).terms.items():
-            if isinstance(self.coeff, (Traced, sp.Basic)) or isinstance(h, sp.Basic):
-                out[word] = sp.expand(sp.sympify(self.coeff * h))
+            if isinstance(coeff, (Traced, sp.Basic)) or isinstance(h, sp.Basic):
+                out[word] = sp.expand(sp.sympify(coeff * h))
             else:
-                out[word] = self.coeff * h
+                out[word] = coeff * h
         return out
 
     def _hermitian(self) -> bool:
@@ -4320,6 +4322,10 @@ class Exp:
         ``exp(-i t G)`` (a traced ``t`` has no coefficient)."""
         if self.coeff is None or np.ndim(self.coeff) > 0:  # (a batch: applied, or refused)
             return False
+        c = getval(self.coeff)
+        if not isinstance(c, (Traced, sp.Basic)) and np.iscomplexobj(c) and not np.any(
+                np.real(c)):  # a complex zero (-1j * t at t = 0: a rotation's exponent,
+            return False  # which sympy's product with a word's number would make a real 0)
         try:
             terms = self._exponent_terms()
         except GateError:
