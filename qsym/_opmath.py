@@ -69,7 +69,6 @@ from ._operations import (
     Observable,
     OperatorRecord,
     merge_matmul,
-    pauli_decomposition,
     Projector,
     Operation,
     Prod,

@@ -40,7 +40,8 @@ import numpy as np
 from . import _operations as ops_mod
 from ._mcm import Conditional, MeasurementValue, MidMeasure, cond, measure
 from ._opmath import AnnotatedQueue, Operator, PennyLaneOperation, adjoint
-from ._qubit_graph import MAX_TRAVERSAL_DEPTH, Lattice, QubitGraph, generate_lattice
+from ._qubit_graph import (MAX_TRAVERSAL_DEPTH,  # noqa: F401 - pennylane.ftqc.qubit_graph's
+                           Lattice, QubitGraph, generate_lattice)
 from ._compilation import decompose
 from ._linalg import xzx_rotation_angles
 from .decomposition import add_decomps, enabled_graph, gate_sets, register_resources
