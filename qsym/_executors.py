@@ -61,6 +61,7 @@ def execute(node, entry, executor, x, d, arrays):
         x = x.view(np.ndarray)
     if type(d) is not np.ndarray:
         d = d.view(np.ndarray)
+    diff = False  # a derivative with per-call checks (a mark among them: unnormalized_prep)
     if entry.broadcast:  # its element's checks, per batch element
         checks = entry.element.checks
         if checks:
@@ -83,8 +84,7 @@ def execute(node, entry, executor, x, d, arrays):
         raise_nonfinite(entry.circuit, *arrays, exc)
     if runs is not None:
         count(node, entry, executor, result, runs)
-    values = executor is broadcast_values if entry.broadcast else executor in VALUES.values()
-    if not values and unnormalized_prep(node, entry):
+    if diff and unnormalized_prep(node, entry):
         if entry.broadcast:
             raise DifferentiationError(UNNORMALIZED_BATCH)
         result = templates.unnormalized_rows(entry, x, d, result)
