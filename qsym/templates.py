@@ -1302,6 +1302,18 @@ class UnnormalizedPrep:
         return float(values[0]), values[1:1 + k], hess
 
 
+def _squared_norm_at(entry, x, d, order: int):
+    """``(N, dN, d2N)`` of :meth:`UnnormalizedPrep.squared_norm` for ``entry``'s mark at the
+    call's numbers, or None where there is no mark or ``|a|`` is not within 1e-10 of 1
+    (PennyLane prepares ``a / |a|`` there too: nothing to change)."""
+    marks = [c.test for c in entry.checks if isinstance(getattr(c, "test", None), UnnormalizedPrep)]
+    if not marks:
+        return None
+    inputs = tuple(entry.circuit.inputs)
+    N, dN, d2N = marks[0].squared_norm(inputs, inputs + tuple(entry.circuit.data), x, d, order)
+    return (N, dN, d2N) if np.isclose(np.sqrt(N), 1.0, atol=1e-10) else None
+
+
 def unnormalized_rows(entry, x, d, result) -> tuple:
     """``result`` (``(rows, jac)`` or ``(rows, jac, hess)`` of the normalized state's
     expectations by the flat inputs) as PennyLane's backpropagation differentiates a
@@ -1309,16 +1321,11 @@ def unnormalized_rows(entry, x, d, result) -> tuple:
     rows times ``N = |a|^2`` by the product rule, where ``|a|`` is within 1e-10 of 1
     (elsewhere PennyLane too prepares ``a / |a|``: ``result`` unchanged). The rows keep
     their values (``N`` is 1 to within 2e-10 there)."""
-    marks = [c.test for c in entry.checks if isinstance(getattr(c, "test", None), UnnormalizedPrep)]
-    if not marks:
-        return result
-    circuit = entry.circuit
-    inputs = tuple(circuit.inputs)
-    syms = inputs + tuple(circuit.data)
     order = len(result) - 1
-    N, dN, d2N = marks[0].squared_norm(inputs, syms, x, d, order)
-    if not np.isclose(np.sqrt(N), 1.0, atol=1e-10):
+    norm = _squared_norm_at(entry, x, d, order)
+    if norm is None:
         return result
+    N, dN, d2N = norm
     rows, jac = np.asarray(result[0], dtype=float), np.asarray(result[1], dtype=float)
     new_jac = N * jac + np.outer(rows, dN)
     if order == 1:
@@ -1335,15 +1342,11 @@ def unnormalized_state(entry, x, d, psi, dpsi, mixed: bool):
     (:class:`UnnormalizedPrep`): the state is ``|a|`` times the normalized one (a density
     matrix ``|a|^2`` times), so ``dpsi + psi dN / 2`` (``+ rho dN``) where ``N = |a|^2``
     is 1 to 1e-10; elsewhere unchanged."""
-    marks = [c.test for c in entry.checks if isinstance(getattr(c, "test", None), UnnormalizedPrep)]
-    if not marks:
+    norm = _squared_norm_at(entry, x, d, 1)
+    if norm is None:
         return dpsi
-    circuit = entry.circuit
-    inputs = tuple(circuit.inputs)
-    N, dN, _ = marks[0].squared_norm(inputs, inputs + tuple(circuit.data), x, d, 1)
+    _, dN, _ = norm
     psi, dpsi = np.asarray(psi), np.asarray(dpsi)
-    if not np.isclose(np.sqrt(N), 1.0, atol=1e-10):
-        return dpsi
     if dpsi.shape != psi.shape + dN.shape:
         raise DifferentiationError(
             "the derivative of the state of a circuit whose first state preparation's "
@@ -1356,14 +1359,10 @@ def unnormalized_state2(entry, x, d, psi, dpsi, d2psi) -> tuple:
     """``(dpsi, d2psi)`` of a pure state as :func:`unnormalized_state` makes its Jacobian:
     the state ``r psi`` (``r = |a|``, 1 to 1e-10 here) differentiated twice by the product
     rule, ``dr = dN / 2``, ``d2r = d2N / 2 - dN dN / 4``."""
-    marks = [c.test for c in entry.checks if isinstance(getattr(c, "test", None), UnnormalizedPrep)]
-    if not marks:
+    norm = _squared_norm_at(entry, x, d, 2)
+    if norm is None:
         return dpsi, d2psi
-    circuit = entry.circuit
-    inputs = tuple(circuit.inputs)
-    N, dN, d2N = marks[0].squared_norm(inputs, inputs + tuple(circuit.data), x, d, 2)
-    if not np.isclose(np.sqrt(N), 1.0, atol=1e-10):
-        return dpsi, d2psi
+    _, dN, d2N = norm
     psi, dpsi, d2psi = np.asarray(psi), np.asarray(dpsi), np.asarray(d2psi)
     dr, d2r = dN / 2, d2N / 2 - np.outer(dN, dN) / 4
     new_d2 = (d2psi + np.multiply.outer(dpsi, dr) + np.einsum("...j,k->...kj", dpsi, dr)
