@@ -672,11 +672,14 @@ def _arg_kind(a):
     False
     """
     t = type(a)
-    if t is np.ndarray:
+    if isinstance(a, np.ndarray):  # (a subclass too: its class is part of the kind)
         f = a.flags
-        return (a.dtype.str, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable, f.aligned)
+        return (t, a.dtype.str, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable,
+                f.aligned)
     if t is tuple or t is list:
         return (t, *map(_arg_kind, a))
+    if t is int:  # (int64, or uint64 beyond it)
+        return (t, -(1 << 63) <= a < (1 << 63))
     return t
 
 
@@ -1076,20 +1079,6 @@ COMPILED_KERNELS = _Kernels(defer=False)
 # call as the kernel's plain-Python twin (the same bits) and has a background process
 # compile that signature into numba's disk cache (:func:`request_kernel_compile`); a later
 # call loads it (milliseconds).
-def _type_key(a):
-    """What numba's type of ``a`` depends on, cheaply (no numba call): an array's class,
-    dtype, dimensions and flags (contiguity, alignment, writeability), a scalar's class
-    (an int's range too), a tuple's items' keys."""
-    t = type(a)
-    if t is int:
-        return (t, -(1 << 63) <= a < (1 << 63))
-    if t is tuple:
-        return (t, tuple(map(_type_key, a)))
-    if isinstance(a, np.ndarray):
-        return (t, a.dtype, a.ndim, a.flags.num)
-    return t
-
-
 _kernel_jobs: dict = {}  # (kernel name, numba signature) -> "running", "done", "failed", "python"
 _kernel_jobs_lock = threading.Lock()
 _sig_seen: dict = {}  # (kernel name, signature) -> (monotonic time of the look, on disk)
@@ -1165,7 +1154,7 @@ class _Guarded:
         self.disp, self.name, self.known = disp, name, set()
 
     def __call__(self, *args):
-        key = tuple(map(_type_key, args))
+        key = tuple(map(_arg_kind, args))
         if key in self.known:
             return self.disp(*args)
         return self._new(key, args)
