@@ -7,7 +7,7 @@ import pytest
 
 import qsym as qml
 from qsym import numpy as np
-from qsym.errors import DifferentiationError
+from qsym.errors import DifferentiationError, MeasurementError
 
 Z = onp.diag([1.0, -1.0])
 X = onp.array([[0.0, 1.0], [1.0, 0.0]])
@@ -380,3 +380,25 @@ def test_unnormalized_state_hessian_under_backprop():
     hess = onp.stack([(jac(v + 1e-4 * e) - jac(v - 1e-4 * e)) / 2e-4 for e in onp.eye(2)], axis=-1)
     assert onp.allclose(qml.jacobian(c)(a), jac(v), atol=1e-7)
     assert onp.allclose(qml.jacobian(qml.jacobian(c))(a), hess, atol=1e-5)
+
+
+def test_measured_exponentials_qsym_cannot_measure_are_refused_precisely():
+    """exp(c H) measured: a non-Hermitian exponent (an imaginary c), and a base whose words
+    do not commute with coefficients that are circuit inputs (no eigenspaces of numbers),
+    each raise MeasurementError saying why, never a number."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def inputs_in_base(x):
+        qml.RX(0.2, wires=0)
+        return qml.expval(qml.exp(x * qml.Z(0) + qml.X(0), 0.3))
+
+    @qml.qnode(dev)
+    def imaginary(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.exp(qml.Z(0), 0.3j))
+
+    with pytest.raises(MeasurementError, match="do not commute and whose coefficients"):
+        inputs_in_base(np.array(0.4))
+    with pytest.raises(MeasurementError, match="is not Hermitian"):
+        imaginary(np.array(0.4))
