@@ -598,8 +598,8 @@ for _n, _v in _MITIGATION.items():  # PennyLane's qml.transforms.mitigate_with_z
     setattr(transforms, _n, _v)
 from .transforms import (  # noqa: E402
     CompilePipeline, apply_controlled_Q, batch_input, batch_params, batch_partial,
-    clifford_t_decomposition, commutation_dag, decomp_inspector, decompose, quantum_monte_carlo,
-    transform,
+    clifford_t_decomposition, commutation_dag, decomp_inspector, decompose, pattern_matching,
+    pattern_matching_optimization, quantum_monte_carlo, transform,
 )
 from . import pytrees  # noqa: E402  (qml.fourier, qml.kernels: loaded at first use)
 # qml.compile (ahead of time, or PennyLane's compile transform without example arguments)
@@ -767,7 +767,7 @@ __all__ = [
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
-    "CompilePipeline", "decompose", "decomp_inspector", "commutation_dag", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "ftqc", "logging", "shadows", "qcut", "cut_circuit", "cut_circuit_mc", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "debugging", "breakpoint", "debug_state", "debug_expval", "debug_probs", "debug_tape", "check",
+    "CompilePipeline", "decompose", "decomp_inspector", "commutation_dag", "pattern_matching", "pattern_matching_optimization", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "ftqc", "logging", "shadows", "qcut", "cut_circuit", "cut_circuit_mc", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "debugging", "breakpoint", "debug_state", "debug_expval", "debug_probs", "debug_tape", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 
 from ._op_transforms import map_wires
+from ._operations import GATE_CLASSES
 from ._opfunctions import is_commuting
 from ._transform import detached, transform
 from .wires import Wires
@@ -47,6 +48,27 @@ def commutation_dag(tape):
         return CommutationDAG(tapes[0])
 
     return [tape], processing_fn
+
+
+def relabelled(op, wire_map: dict):
+    """``op`` on the wires ``wire_map`` gives, as PennyLane's ``qml.map_wires`` makes it for a
+    DAG node: a ``MultiControlledX`` with every control on 1 and one control (or two and no
+    work wires) becomes the ``CNOT`` (``Toffoli``) it equals, which is the gate PennyLane's
+    nodes and pattern matching see.
+
+    >>> import qsym as qml
+    >>> relabelled(qml.MultiControlledX(wires=["a", "b", "c"]), {"a": 0, "b": 1, "c": 2})
+    Toffoli(wires=[0, 1, 2])
+    """
+    new = map_wires(op, wire_map)
+    if getattr(op, "name", None) != "MultiControlledX":
+        return new
+    n_controls = len(new.wires) - 1
+    values = getattr(new, "control_values", None)
+    if (values is not None and not all(values)) or not (
+            n_controls == 1 or (n_controls == 2 and not len(getattr(new, "work_wires", ())))):
+        return new
+    return GATE_CLASSES["CNOT" if n_controls == 1 else "Toffoli"](wires=new.wires)
 
 
 class CommutationDAGNode:
@@ -96,7 +118,7 @@ class CommutationDAG:
         relabel = dict(zip(tape.wires, Wires(range(len(tape.wires)))))
         with detached():
             for op in tape.operations:
-                self.add_node(map_wires(op, relabel))
+                self.add_node(relabelled(op, relabel))
             self.observables = [map_wires(obs, relabel) for obs in tape.observables]
         self._add_successors()
 

@@ -28,6 +28,11 @@ from . import _clifford_t as _clifford_t_mod
 from ._commutation_dag import CommutationDAG, CommutationDAGNode, commutation_dag
 from ._clifford_t import clifford_t_decomposition
 from ._decomp_inspector import DecompGraphInspector, decomp_inspector
+from . import _pattern_matching as _pattern_matching_mod
+from ._pattern_matching import (
+    match_controlled_iX_gate, match_relative_phase_toffoli, pattern_matching,
+    pattern_matching_optimization,
+)
 from ._deferral import defer_measurements  # qml.defer_measurements, also here
 from . import _one_shot as _one_shot_mod
 from ._one_shot import dynamic_one_shot
@@ -62,7 +67,9 @@ __all__ = ["transform", "CompilePipeline", "TransformError", "cancel_inverses",
            "expand_nonunitary_gen", "expand_invalid_trainable",
            "clifford_t_decomposition", "decompositions", "apply_controlled_Q",
            "quantum_monte_carlo", "merge_amplitude_embedding", "commutation_dag", "gridsynth", "CommutationDAG",
-           "CommutationDAGNode", "decomp_inspector", "DecompGraphInspector"]
+           "CommutationDAGNode", "decomp_inspector", "DecompGraphInspector", "pattern_matching",
+           "pattern_matching_optimization", "match_relative_phase_toffoli",
+           "match_controlled_iX_gate"]
 
 
 def module_path(package: str, name: str, doc: str, **names) -> _types.ModuleType:
@@ -152,8 +159,22 @@ _module("optimization", "PennyLane's qml.transforms.optimization",
         cancel_inverses=cancel_inverses, merge_rotations=merge_rotations,
         commute_controlled=commute_controlled, single_qubit_fusion=single_qubit_fusion,
         undo_swaps=undo_swaps, remove_barrier=remove_barrier,
-        merge_amplitude_embedding=merge_amplitude_embedding)
+        merge_amplitude_embedding=merge_amplitude_embedding, pattern_matching=pattern_matching,
+        pattern_matching_optimization=pattern_matching_optimization,
+        match_relative_phase_toffoli=match_relative_phase_toffoli,
+        match_controlled_iX_gate=match_controlled_iX_gate)
 optimization = _sys.modules[f"{__name__}.optimization"]
+# from pennylane.transforms.optimization.pattern_matching import ForwardMatch, _update_qubits, ...
+optimization.pattern_matching = _module(
+    "optimization.pattern_matching", "PennyLane's qml.transforms.optimization.pattern_matching",
+    **{_n: getattr(_pattern_matching_mod, _n) for _n in _pattern_matching_mod.__all__
+       if _n not in ("match_relative_phase_toffoli", "match_controlled_iX_gate", "update_qubits")},
+    _update_qubits=_pattern_matching_mod.update_qubits)
+optimization.relative_phases = _module(
+    "optimization.relative_phases", "PennyLane's qml.transforms.optimization.relative_phases",
+    match_relative_phase_toffoli=match_relative_phase_toffoli,
+    match_controlled_iX_gate=match_controlled_iX_gate,
+    pattern_matching_optimization=pattern_matching_optimization)
 _module("decomp_inspector", "PennyLane's module path of qml.transforms.decomp_inspector",
         decomp_inspector=decomp_inspector, DecompGraphInspector=DecompGraphInspector)
 _module("unitary_to_rot", "PennyLane's module path of qml.transforms.unitary_to_rot",
