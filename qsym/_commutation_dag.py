@@ -23,6 +23,7 @@ import functools
 from ._op_transforms import map_wires
 from ._operations import GATE_CLASSES
 from ._opfunctions import is_commuting
+from ._trace import Traced
 from ._transform import detached, transform
 from .wires import Wires
 
@@ -48,6 +49,31 @@ def commutation_dag(tape):
         return CommutationDAG(tapes[0])
 
     return [tape], processing_fn
+
+
+def _unseen(op) -> bool:
+    """Whether a gate holds parameters a pass must not look at: trainable (autograd boxes,
+    ``requires_grad`` tensors), traced inputs of a QNode's circuit function or expressions of
+    them."""
+    return any(hasattr(v, "_value") or bool(getattr(v, "requires_grad", False))
+               or isinstance(v, Traced) or bool(getattr(v, "free_symbols", None))
+               or getattr(v, "dtype", None) == object for v in op.data)
+
+
+def commute(op1, op2) -> bool:
+    """Whether two DAG gates commute (``qml.is_commuting``); gates on disjoint wires do, and
+    two sharing a wire are kept ordered when one has trainable or traced parameters (whether
+    they commute could depend on the values).
+
+    >>> import qsym as qml
+    >>> commute(qml.RX(0.2, 0), qml.CNOT([1, 0])), commute(qml.RX(0.2, 0), qml.CNOT([0, 1]))
+    (True, False)
+    """
+    if not set(op1.wires) & set(op2.wires):
+        return True
+    if _unseen(op1) or _unseen(op2):
+        return False
+    return is_commuting(op1, op2)
 
 
 def relabelled(op, wire_map: dict):
@@ -148,7 +174,7 @@ class CommutationDAG:
         commute with it gets one unless it already precedes it (then its ancestors do)."""
         op, above = self.get_node(new).op, set()
         for earlier in range(new - 1, -1, -1):
-            if earlier in above or is_commuting(self.get_node(earlier).op, op):
+            if earlier in above or commute(self.get_node(earlier).op, op):
                 continue
             self.add_edge(earlier, new)
             above.add(earlier)

@@ -35,7 +35,8 @@ from ._op_transforms import map_wires
 from ._operations import GATE_CLASSES
 from ._opmath import AdjointOperation, adjoint, ctrl
 from ._tapes import QuantumScript
-from ._transform import detached, null_postprocessing, transform
+from ._trace import Traced
+from ._transform import VALUES_UNSEEN, detached, null_postprocessing, transform
 from .errors import ArgumentError, QuantumFunctionError, TransformError
 
 __all__ = ["pattern_matching_optimization", "pattern_matching", "ForwardMatch", "BackwardMatch",
@@ -200,13 +201,25 @@ def pattern_matching(circuit_dag, pattern_dag) -> list:
     return maximal.max_match_list
 
 
+def _hidden(data) -> bool:
+    """Whether gate parameters are values a pass must not look at: trainable (autograd
+    boxes, ``requires_grad`` tensors), traced inputs of a QNode's circuit function (or
+    expressions of them), or any value while the transform runs inside such a trace (the
+    circuit's structure must not depend on them)."""
+    return bool(data) and (VALUES_UNSEEN.get() or any(
+        hasattr(d, "_value") or bool(getattr(d, "requires_grad", False))
+        or isinstance(d, Traced) or bool(getattr(d, "free_symbols", None)) for d in data))
+
+
 def _same_operation(node_1, node_2) -> bool:
-    """The same gate with the same parameters on as many wires (wires not compared)."""
+    """The same gate with the same parameters on as many wires (wires not compared); a gate
+    whose parameters cannot be looked at (:func:`_hidden`) matches no gate with parameters."""
     d1, d2 = node_1.op.data, node_2.op.data
-    return (node_1.op.name == node_2.op.name and len(node_1.wires) == len(node_2.wires)
-            and len(d1) == len(d2)
-            and all(np.allclose(np.asarray(a, dtype=complex), np.asarray(b, dtype=complex))
-                    for a, b in zip(d1, d2)))
+    if (node_1.op.name != node_2.op.name or len(node_1.wires) != len(node_2.wires)
+            or len(d1) != len(d2) or _hidden(d1) or _hidden(d2)):
+        return False
+    return all(np.allclose(np.asarray(a, dtype=complex), np.asarray(b, dtype=complex))
+               for a, b in zip(d1, d2))
 
 
 def _first_match_qubits(node_c, node_p, n_qubits_p) -> list:
