@@ -480,16 +480,17 @@ class BackwardMatch:
     ``match_final`` holds the longest :class:`Match` es found.
 
     >>> import qsym as qml
-    >>> c = qml.transforms.commutation_dag(qml.tape.QuantumScript([qml.Y(0), qml.X(0)]))
-    >>> p = qml.transforms.commutation_dag(qml.tape.QuantumScript([qml.X(0), qml.Z(0), qml.Y(0)]))
-    >>> w, t, ctl = update_qubits(c, [0])
+    >>> c = qml.transforms.commutation_dag(qml.tape.QuantumScript([qml.Z(1), qml.X(0)]))
+    >>> p = qml.transforms.commutation_dag(qml.tape.QuantumScript(
+    ...     [qml.X(0), qml.Z(1), qml.X(0), qml.Z(1)]))
+    >>> w, t, ctl = update_qubits(c, [1, 0])  # pattern wire 0 on X's wire, 1 on Z's
     >>> f = ForwardMatch(c, p, 1, 0, w, t, ctl)
     >>> f.run_forward_match()
-    >>> b = BackwardMatch(c, p, [0], f.match, f.circuit_matched_with, f.circuit_blocked,
+    >>> b = BackwardMatch(c, p, [1, 0], f.match, f.circuit_matched_with, f.circuit_blocked,
     ...                   f.pattern_matched_with, 1, 0, w, ctl, t)
     >>> b.run_backward_match()
-    >>> b.match_final[0].match
-    [[0, 1], [2, 0]]
+    >>> [m.match for m in b.match_final]  # the circuit's Z is either of the pattern's
+    [[[0, 1], [3, 0]], [[0, 1], [1, 0]]]
     """
 
     def __init__(self, circuit_dag, pattern_dag, qubits_conf, forward_matches, circuit_matched,
@@ -836,7 +837,7 @@ def match_relative_phase_toffoli(tape):
     >>> import qsym as qml
     >>> tape = qml.tape.QuantumScript([qml.CCZ([0, 1, 3]), qml.ctrl(qml.S(1), control=[0]),
     ...     qml.ctrl(qml.S(2), control=[0, 1]), qml.MultiControlledX([0, 1, 2, 3])])
-    >>> [new], _ = match_relative_phase_toffoli(tape)
+    >>> [new], _ = qml.transforms.match_relative_phase_toffoli(tape)
     >>> len(new.operations), new.operations[:3]
     (18, [H(3), T(3), CNOT(wires=[2, 3])])
     """
@@ -859,7 +860,7 @@ def match_controlled_iX_gate(tape, num_controls=1):  # noqa: N802 - PennyLane's 
 
     >>> import qsym as qml
     >>> tape = qml.tape.QuantumScript([qml.ctrl(qml.S(1), control=[0]), qml.Toffoli([0, 1, 2])])
-    >>> [new], _ = match_controlled_iX_gate(tape, 1)
+    >>> [new], _ = qml.transforms.match_controlled_iX_gate(tape, 1)
     >>> new.operations[:4]
     [H(2), Adjoint(T(2)), CNOT(wires=[1, 2]), T(2)]
     """

@@ -229,3 +229,55 @@ def test_dag_nodes_show_small_multicontrolled_x_as_pennylane_does():
             qml.MultiControlledX(wires=[0, 1, 2, 3])]
     for op in kept:
         assert relabelled(op, {}).name == "MultiControlledX"
+
+
+def test_forward_and_backward_match_of_the_papers_example():
+    """Iten et al. (doi.org/10.1145/3498325), figures 4 to 6: the forward match of the
+    example and its two maximal backward extensions."""
+    from qsym.transforms.optimization.pattern_matching import (
+        BackwardMatch, ForwardMatch, _update_qubits)
+
+    circuit = qml.commutation_dag(qml.tape.QuantumScript([
+        qml.CNOT([6, 7]), qml.CNOT([7, 5]), qml.CNOT([6, 7]), qml.Toffoli([7, 6, 5]),
+        qml.CNOT([6, 7]), qml.CNOT([1, 4]), qml.CNOT([6, 3]), qml.CNOT([3, 4]), qml.CNOT([4, 5]),
+        qml.CNOT([0, 5]), qml.Z(3), qml.X(4), qml.CNOT([4, 3]), qml.CNOT([3, 1]), qml.X(4),
+        qml.CNOT([1, 2]), qml.CNOT([3, 1]), qml.CNOT([3, 5]), qml.CNOT([3, 6]), qml.X(3),
+        qml.CNOT([4, 5])]))
+    pattern = qml.commutation_dag(qml.tape.QuantumScript([
+        qml.CNOT([3, 0]), qml.X(4), qml.Z(0), qml.CNOT([4, 2]), qml.CNOT([0, 1]),
+        qml.CNOT([3, 4]), qml.CNOT([1, 2]), qml.X(1), qml.CNOT([1, 0]), qml.X(1),
+        qml.CNOT([1, 2]), qml.CNOT([0, 3])]))
+    qubits = [0, 5, 1, 2, 4]
+    wires, target_wires, control_wires = _update_qubits(circuit, qubits)
+    forward = ForwardMatch(circuit, pattern, 6, 0, wires, target_wires, control_wires)
+    forward.run_forward_match()
+    assert sorted(forward.match) == [[0, 6], [2, 10], [4, 7], [6, 8], [7, 11], [8, 12],
+                                     [9, 14], [10, 20], [11, 18]]
+    backward = BackwardMatch(circuit, pattern, qubits, forward.match,
+                             forward.circuit_matched_with, forward.circuit_blocked,
+                             forward.pattern_matched_with, 6, 0, wires, control_wires,
+                             target_wires)
+    backward.run_backward_match()
+    first, second = (sorted(m.match) for m in backward.match_final[:2])
+    assert first == sorted(forward.match + [[5, 4]])
+    assert second == sorted([m for m in forward.match if m != [11, 18]] + [[3, 1], [5, 2]])
+    assert backward.match_final[0].qubit == [qubits]
+
+
+def test_parametrized_pattern_on_numbers():
+    tape = qml.tape.QuantumScript([qml.RZ(0.1, 0), qml.RZ(-0.1, 0), qml.RX(0.3, 1),
+                                   qml.RZ(0.2, 0), qml.RZ(-0.2, 0)])
+    pattern = qml.tape.QuantumScript([qml.RZ(0.1, 0), qml.RZ(-0.1, 0)])
+    [new], _ = qml.transforms.pattern_matching_optimization(tape, pattern_tapes=[pattern])
+    # only the pair of angle 0.1 is the pattern's: it goes; the 0.2 pair stays
+    assert new.operations == [qml.RX(0.3, 1), qml.RZ(0.2, 0), qml.RZ(-0.2, 0)]
+
+
+def test_dag_keeps_trainable_gates_ordered_with_gates_on_their_wires():
+    from qsym._commutation_dag import commute
+
+    x = qml.numpy.array(0.3, requires_grad=True)
+    assert commute(qml.RX(0.3, 0), qml.CNOT([1, 0])) is True  # numbers: they commute
+    assert commute(qml.RX(x, 0), qml.CNOT([1, 0])) is False  # trainable: kept ordered
+    assert commute(qml.RX(x, 0), qml.CNOT([1, 2])) is True  # disjoint wires
+    assert commute(qml.RX(0.3, 0), qml.CNOT([0, 1])) is False
