@@ -165,7 +165,8 @@ _module("optimization", "PennyLane's qml.transforms.optimization",
         match_controlled_iX_gate=match_controlled_iX_gate)
 optimization = _sys.modules[f"{__name__}.optimization"]
 # from pennylane.transforms.optimization.pattern_matching import ForwardMatch, _update_qubits, ...
-optimization.pattern_matching = _module(
+# (the attribute optimization.pattern_matching stays the function, as PennyLane's)
+_module(
     "optimization.pattern_matching", "PennyLane's qml.transforms.optimization.pattern_matching",
     **{_n: getattr(_pattern_matching_mod, _n) for _n in _pattern_matching_mod.__all__
        if _n not in ("match_relative_phase_toffoli", "match_controlled_iX_gate", "update_qubits")},
