@@ -51,19 +51,31 @@ def commutation_dag(tape):
     return [tape], processing_fn
 
 
-def _unseen(op) -> bool:
-    """Whether a gate holds parameters a pass must not look at: trainable (autograd boxes,
+def trainable(op) -> bool:
+    """Whether a gate has parameters a pass must not decide on: trainable (autograd boxes,
     ``requires_grad`` tensors), traced inputs of a QNode's circuit function or expressions of
-    them."""
+    them.
+
+    >>> import qsym as qml
+    >>> trainable(qml.RX(qml.numpy.array(0.2, requires_grad=True), 0)), trainable(qml.RX(0.2, 0))
+    (True, False)
+    """
     return any(hasattr(v, "_value") or bool(getattr(v, "requires_grad", False))
                or isinstance(v, Traced) or bool(getattr(v, "free_symbols", None))
+               for v in op.data)
+
+
+def _unseen(op) -> bool:
+    """Whether a gate holds parameters without a numeric matrix: autograd boxes (while
+    differentiated), traced inputs of a QNode's circuit function or expressions of them."""
+    return any(hasattr(v, "_value") or isinstance(v, Traced) or bool(getattr(v, "free_symbols", None))
                or getattr(v, "dtype", None) == object for v in op.data)
 
 
 def commute(op1, op2) -> bool:
     """Whether two DAG gates commute (``qml.is_commuting``); gates on disjoint wires do, and
-    two sharing a wire are kept ordered when one has trainable or traced parameters (whether
-    they commute could depend on the values).
+    two sharing a wire are kept ordered when one has parameters without numbers (boxed while
+    differentiated, or traced: whether they commute could depend on the values).
 
     >>> import qsym as qml
     >>> commute(qml.RX(0.2, 0), qml.CNOT([1, 0])), commute(qml.RX(0.2, 0), qml.CNOT([0, 1]))
@@ -100,15 +112,17 @@ def relabelled(op, wire_map: dict):
 class CommutationDAGNode:
     """A gate of a :class:`CommutationDAG` (PennyLane's ``CommutationDAGNode``): ``op``,
     its ``wires``, ``target_wires`` and ``control_wires`` (lists), ``node_id``, the sorted
-    ids of all its ``successors`` and ``predecessors``, and ``reachable`` (bookkeeping of
-    the construction).
+    ids of all its ``successors`` and ``predecessors``, ``reachable`` (bookkeeping of
+    the construction) and ``trainable`` (qsym's: whether the tape's gate has trainable or
+    traced parameters, whose values a pass must not decide on; ``op`` is on the relabelled
+    wires and holds their numbers).
 
     >>> CommutationDAGNode(node_id=3).successors
     []
     """
 
     __slots__ = ["op", "wires", "target_wires", "control_wires", "node_id", "successors",
-                 "predecessors", "reachable"]
+                 "predecessors", "reachable", "trainable"]
 
     def __init__(self, op=None, wires=None, target_wires=None, control_wires=None,
                  successors=None, predecessors=None, reachable=None, node_id=-1):
@@ -120,6 +134,7 @@ class CommutationDAGNode:
         self.successors = [] if successors is None else successors
         self.predecessors = [] if predecessors is None else predecessors
         self.reachable = reachable
+        self.trainable = False
 
 
 class CommutationDAG:
@@ -145,6 +160,7 @@ class CommutationDAG:
         with detached():
             for op in tape.operations:
                 self.add_node(relabelled(op, relabel))
+                self.get_node(self.node_id).trainable = trainable(op)
             self.observables = [map_wires(obs, relabel) for obs in tape.observables]
         self._add_successors()
 

@@ -29,13 +29,12 @@ import itertools
 import numpy as np
 
 from ._attributes import symmetric_over_all_wires
-from ._commutation_dag import CommutationDAG
+from ._commutation_dag import CommutationDAG, trainable
 from ._drawing import matrix
 from ._op_transforms import map_wires
 from ._operations import GATE_CLASSES
 from ._opmath import AdjointOperation, adjoint, ctrl
 from ._tapes import QuantumScript
-from ._trace import Traced
 from ._transform import VALUES_UNSEEN, detached, null_postprocessing, transform
 from .errors import ArgumentError, QuantumFunctionError, TransformError
 
@@ -201,14 +200,12 @@ def pattern_matching(circuit_dag, pattern_dag) -> list:
     return maximal.max_match_list
 
 
-def _hidden(data) -> bool:
-    """Whether gate parameters are values a pass must not look at: trainable (autograd
-    boxes, ``requires_grad`` tensors), traced inputs of a QNode's circuit function (or
-    expressions of them), or any value while the transform runs inside such a trace (the
-    circuit's structure must not depend on them)."""
-    return bool(data) and (VALUES_UNSEEN.get() or any(
-        hasattr(d, "_value") or bool(getattr(d, "requires_grad", False))
-        or isinstance(d, Traced) or bool(getattr(d, "free_symbols", None)) for d in data))
+def _hidden(node) -> bool:
+    """Whether a DAG gate's parameters are values a pass must not look at: trainable or
+    traced (``node.trainable``, or boxed), or any value while the transform runs inside a
+    QNode's trace (the circuit's structure must not depend on them)."""
+    return bool(node.op.data) and (VALUES_UNSEEN.get() or getattr(node, "trainable", False)
+                                   or trainable(node.op))
 
 
 def _same_operation(node_1, node_2) -> bool:
@@ -216,7 +213,7 @@ def _same_operation(node_1, node_2) -> bool:
     whose parameters cannot be looked at (:func:`_hidden`) matches no gate with parameters."""
     d1, d2 = node_1.op.data, node_2.op.data
     if (node_1.op.name != node_2.op.name or len(node_1.wires) != len(node_2.wires)
-            or len(d1) != len(d2) or _hidden(d1) or _hidden(d2)):
+            or len(d1) != len(d2) or _hidden(node_1) or _hidden(node_2)):
         return False
     return all(np.allclose(np.asarray(a, dtype=complex), np.asarray(b, dtype=complex))
                for a, b in zip(d1, d2))

@@ -273,11 +273,27 @@ def test_parametrized_pattern_on_numbers():
     assert new.operations == [qml.RX(0.3, 1), qml.RZ(0.2, 0), qml.RZ(-0.2, 0)]
 
 
-def test_dag_keeps_trainable_gates_ordered_with_gates_on_their_wires():
+def test_dag_keeps_gates_without_numbers_ordered_with_gates_on_their_wires():
     from qsym._commutation_dag import commute
 
-    x = qml.numpy.array(0.3, requires_grad=True)
+    from autograd.numpy.numpy_boxes import ArrayBox
+
+    boxed = ArrayBox(0.3, 0, None)  # a parameter while autograd differentiates
     assert commute(qml.RX(0.3, 0), qml.CNOT([1, 0])) is True  # numbers: they commute
-    assert commute(qml.RX(x, 0), qml.CNOT([1, 0])) is False  # trainable: kept ordered
-    assert commute(qml.RX(x, 0), qml.CNOT([1, 2])) is True  # disjoint wires
+    assert commute(qml.RX(qml.numpy.array(0.3, requires_grad=True), 0), qml.CNOT([1, 0]))
+    assert commute(qml.RX(boxed, 0), qml.CNOT([1, 0])) is False  # no numbers: kept ordered
+    assert commute(qml.RX(boxed, 0), qml.CNOT([1, 2])) is True  # disjoint wires
     assert commute(qml.RX(0.3, 0), qml.CNOT([0, 1])) is False
+
+
+def test_a_trainable_parameter_is_not_matched_by_its_value():
+    """RX(x) RX(-0.1) is the identity only at x = 0.1; its derivative there is not zero, so
+    a trainable x must not be matched by the pattern's 0.1."""
+    x = qml.numpy.array(0.1, requires_grad=True)
+    tape = qml.tape.QuantumScript([qml.RX(x, 0), qml.RX(-0.1, 0)])
+    pattern = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RX(-0.1, 0)])
+    [new], _ = qml.transforms.pattern_matching_optimization(tape, pattern_tapes=[pattern])
+    assert [op.name for op in new.operations] == ["RX", "RX"]
+    plain = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RX(-0.1, 0)])
+    [new], _ = qml.transforms.pattern_matching_optimization(plain, pattern_tapes=[pattern])
+    assert new.operations == []
