@@ -505,8 +505,7 @@ def _written_shift(circuit, program) -> list[str]:
     """The circuit module's written-out ``fused_value_and_grad_into`` without its checks
     (:func:`qsym._emit.unrolled_functions`), the shifted gates' matrices from the
     unshifted ones' sines and cosines (:func:`_shifted_body`): the same circuits in the
-    same order, the shifted matrices equal up to rounding (tested to 1e-12), the products
-    by a literal zero left out (:func:`qsym._emit.fold_zero_terms`: the same bits)."""
+    same order, the shifted matrices equal up to rounding (tested to 1e-12)."""
     from . import _emit as emit
 
     p = program
@@ -532,9 +531,7 @@ def _written_shift(circuit, program) -> list[str]:
     walk = emit.Walk(p)
     e = walk.measure(walk.run(walk.zero, 0))
     walk.finish(e, walk.shifts(e))
-    # without the products by a literal zero (the same bits: qsym._emit.fold_zero_terms);
-    # the seed's step 291 -> 143 operations
-    return emit.fold_zero_terms(head + mats + smats + walk.u.lines)
+    return head + mats + smats + walk.u.lines
 
 
 def step_form(entry, method: str) -> tuple[str, list[str] | None]:
@@ -558,6 +555,13 @@ def step_form(entry, method: str) -> tuple[str, list[str] | None]:
                                        max_ops=STEP_MAX_OPS)
         else:
             lines = _written_shift(entry.circuit, program)
+            # the same circuits written out as before (the count of the whole lines), without
+            # their products by a literal zero (the same bits; the seed's step 291 -> 143
+            # operations, 36 -> 29 ns: benchmarks/bench_adjoint_step.py)
+            if emit.arithmetic(lines) > STEP_MAX_OPS:
+                lines = None
+            else:
+                lines = emit.fold_zero_terms(lines)
         if lines is not None and emit.arithmetic(lines) <= STEP_MAX_OPS:
             return "written out", lines
     if (method == "adjoint" and program.num_outputs == 1 and program.num_lin == 1

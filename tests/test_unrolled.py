@@ -328,14 +328,14 @@ def test_written_out_shift_without_zero_products_keeps_every_bit(monkeypatch, fn
     from qsym._program import lower
 
     monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
+    monkeypatch.setattr(mm, "STEP_MAX_OPS", 10**6)
     node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires),
                      diff_method="parameter-shift")
     entry, xs, ds = node.compiled((X, Y), {"data": DATA})
     program = lower(entry.circuit, entry.plan)
-    folded = mm._written_shift(entry.circuit, program)
-    with monkeypatch.context() as m:
-        m.setattr(emit, "fold_zero_terms", list)
-        whole = mm._written_shift(entry.circuit, program)
+    form, folded = mm.step_form(entry, "parameter-shift")
+    assert form == "written out"
+    whole = mm._written_shift(entry.circuit, program)
     assert emit.arithmetic(folded) < emit.arithmetic(whole)  # products by zero dropped
     mod = entry.module
     assert mod.UNROLLED
