@@ -663,11 +663,12 @@ def seed_adjoint(p):
 seed_shift = qml.QNode(seed_adjoint.func, dev1, diff_method="parameter-shift")
 
 
-def by_hand(node, x0, rule, eta, steps):
+def by_hand(node, x0, rule, eta, steps, b1=0.9, b2=0.99):
     """A plain Python loop: ``qml.grad(node)`` at each point (a trainable tensor), the
     optimizer's update written here in NumPy from its textbook form (not qsym.optimize):
     gradient descent ``x - eta g``; Adam with PennyLane's bias correction
-    ``eta sqrt(1 - b2^t) / (1 - b1^t)``, ``b1 = 0.9``, ``b2 = 0.99``, ``eps = 1e-8``."""
+    ``eta sqrt(1 - b2^t) / (1 - b1^t)`` (``b1 = 0.9``, ``b2 = 0.99`` unless given),
+    ``eps = 1e-8``."""
     x = onp.array(x0, dtype=float)
     m, v = onp.zeros_like(x), onp.zeros_like(x)
     for t in range(1, steps + 1):
@@ -675,9 +676,9 @@ def by_hand(node, x0, rule, eta, steps):
         if rule == "gd":
             x = x - eta * g
         else:
-            m = 0.9 * m + (1 - 0.9) * g
-            v = 0.99 * v + (1 - 0.99) * g**2
-            x = x - eta * onp.sqrt(1 - 0.99**t) / (1 - 0.9**t) * m / (onp.sqrt(v) + 1e-8)
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g**2
+            x = x - eta * onp.sqrt(1 - b2**t) / (1 - b1**t) * m / (onp.sqrt(v) + 1e-8)
     return x
 
 
@@ -710,3 +711,19 @@ def test_loop_iterates_are_a_python_loop_calling_grad(monkeypatch, node, form, r
         onp.testing.assert_allclose(res.x, ref, rtol=0, atol=1e-12)
         onp.testing.assert_allclose(loop_x, ref, rtol=0, atol=1e-12)
     onp.testing.assert_allclose(res.cost_history[-1], node(np.array(res.x)), rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("b1, b2", [(0.5, 0.9), (0.0, 0.8), (0.9, 0.5)])
+def test_adam_bias_corrections_saturating_one_at_a_time_keep_the_bits(b1, b2):
+    """Adam's powers ``b**t`` are skipped once ``1 - b**t`` is 1.0, each on its own (``b1 =
+    0.5`` after 54 steps, ``b2 = 0.9`` after 355; ``b1 = 0`` from the first): 420 steps of
+    the compiled loop (the written-out adjoint step) equal, bit for bit, a Python loop
+    calling ``qml.grad`` with the powers computed at every step."""
+    x0 = POINTS[0][:2]
+    opt = qml.AdamOptimizer(0.05, beta1=b1, beta2=b2)
+    res = qml.minimize(seed_adjoint, x0, optimizer=opt, steps=420)
+    assert res.compiled
+    ref = by_hand(seed_adjoint, x0, "adam", 0.05, 420, b1, b2)
+    entry, _ = entry_of(seed_adjoint, x0)
+    loop_x = compiled_run(entry, "adjoint", x0, 5, [0.05, 0, 0, 1e-8, b1, b2], 420)
+    assert onp.asarray(res.x).tobytes() == ref.tobytes() == loop_x.tobytes()
