@@ -203,7 +203,6 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
     end = k1 + 1 if finish else k1
     at_x = False  # Nesterov, converged: evaluate once more at x itself
     saturated = False  # Adam: 1 - b1**t and 1 - b2**t have reached 1.0
-    q1_done = False  # Adam: 1 - b1**t has
     q1 = 1.0
     q2 = 1.0
     k = k0
@@ -275,15 +274,12 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
             if not saturated:
                 t = float(k + 1)
                 q2 = 1.0 - b2**t
-                # b**t only falls (0 <= b <= 1 - 1e-12): once it is below half an ulp of
-                # 1, 1 - b**t is 1.0 at every later step, and its power is skipped (the
-                # same bits; most of a tiny circuit's step): b1's alone once it is (0.9:
-                # after about 355 steps; 0.99 after about 3700), then both, and eta_t is
-                # eta * 1.0 / 1.0
-                if not q1_done:
-                    q1 = 1.0 - b1**t
-                    q1_done = q1 == 1.0 and 0.0 <= b1 <= 1.0 - 1e-12
-                saturated = q1_done and q2 == 1.0 and 0.0 <= b2 <= 1.0 - 1e-12
+                q1 = 1.0 - b1**t
+                # b**t only falls (0 <= b <= 1 - 1e-12): once both are below half an ulp
+                # of 1, 1 - b**t is 1.0 at every later step, and eta_t is eta * 1.0 / 1.0
+                # without the two powers (the same bits; most of a tiny circuit's step)
+                saturated = (q1 == 1.0 and q2 == 1.0 and 0.0 <= b1 <= 1.0 - 1e-12
+                             and 0.0 <= b2 <= 1.0 - 1e-12)
             eta_t = eta * math.sqrt(q2) / q1
             for j in range(n):
                 s1[j] = b1 * s1[j] + (1.0 - b1) * g[j]

@@ -714,11 +714,11 @@ def test_loop_iterates_are_a_python_loop_calling_grad(monkeypatch, node, form, r
 
 
 @pytest.mark.parametrize("b1, b2", [(0.5, 0.9), (0.0, 0.8), (0.9, 0.5)])
-def test_adam_bias_corrections_saturating_one_at_a_time_keep_the_bits(b1, b2):
-    """Adam's powers ``b**t`` are skipped once ``1 - b**t`` is 1.0, each on its own (``b1 =
-    0.5`` after 54 steps, ``b2 = 0.9`` after 355; ``b1 = 0`` from the first): 420 steps of
-    the compiled loop (the written-out adjoint step) equal, bit for bit, a Python loop
-    calling ``qml.grad`` with the powers computed at every step."""
+def test_adam_bias_corrections_saturated_keep_the_bits(b1, b2):
+    """Adam's powers ``b**t`` are skipped once both ``1 - b**t`` are 1.0 (``0.5`` after 54
+    steps, ``0.9`` after 355, ``0`` from the first): 420 steps of the compiled loop (the
+    written-out adjoint step) equal, bit for bit, a Python loop calling ``qml.grad`` with
+    the powers computed at every step."""
     x0 = POINTS[0][:2]
     opt = qml.AdamOptimizer(0.05, beta1=b1, beta2=b2)
     res = qml.minimize(seed_adjoint, x0, optimizer=opt, steps=420)
