@@ -1,6 +1,6 @@
 #!/usr/bin/env python
-"""The loop's written-out adjoint step with and without its products by zero folded away
-(issue #19; ``qsym._emit.fold_zero_terms``), against the written-out parameter shift.
+"""The loop's written-out steps (adjoint and parameter shift) with and without their
+products by zero folded away (issue #19; ``qsym._emit.fold_zero_terms``).
 
 Usage::
 
@@ -8,10 +8,9 @@ Usage::
 
 For the seed (RX RY, <Z>), a one-wire circuit of three gates with a two-term observable
 and a two-wire circuit of four gates (CNOT, CRX), the loop module's ``_q_step`` is built
-twice in this process (the adjoint lines whole, ``fold_zero_terms`` replaced by ``list``,
-and folded, as qsym makes them), with parameter shift's beside them where it is written
-out; each runs in a numba loop of dependent gradient-descent steps (``x -= 0.01 * jac``,
-restarted every 5000 steps, as ``qml.minimize`` chains them). The two adjoint forms'
+twice per method in this process (the lines whole, ``fold_zero_terms`` replaced by
+``list``, and folded, as qsym makes them; parameter shift where it is written out); each runs in a numba loop of dependent gradient-descent steps (``x -= 0.01 * jac``,
+restarted every 5000 steps, as ``qml.minimize`` chains them). Each method's two forms'
 iterates are checked equal to every bit first. Prints this thread's CPU ns per step,
 median (min) of 9 interleaved repeats of 100 000 steps.
 """
@@ -76,23 +75,24 @@ def main():
                              ("two wires, four gates", two_wires, dev2, 3)):
         x0 = onp.array([0.54, 0.12, -0.3][:n])
         loops = {}
-        for label in ("adjoint, whole", "adjoint, folded"):
-            emit.fold_zero_terms = list if label.endswith("whole") else fold
-            try:
-                entry, _, _ = qml.qnode(dev, diff_method="adjoint")(fn).compiled(
-                    (x0,), {}, diff=(0,))
-                tiers.loaded(entry.module)
-                mod = cache.load_module(mm._make_loop_source(entry, "adjoint"))
-            finally:
-                emit.fold_zero_terms = fold
-            loops[label] = chain_of(mod._q_step)
-        entry, _, _ = qml.qnode(dev, diff_method="parameter-shift")(fn).compiled(
-            (x0,), {}, diff=(0,))
-        if mm.step_form(entry, "parameter-shift")[0] == "written out":
-            loops["parameter shift"] = chain_of(mm._loop_module(entry, "parameter-shift")._q_step)
+        for method, short in (("adjoint", "adjoint"), ("parameter-shift", "shift")):
+            for how in ("whole", "folded"):
+                emit.fold_zero_terms = list if how == "whole" else fold
+                try:
+                    entry, _, _ = qml.qnode(dev, diff_method=method)(fn).compiled(
+                        (x0,), {}, diff=(0,))
+                    if mm.step_form(entry, method)[0] != "written out":
+                        continue
+                    tiers.loaded(entry.module)
+                    mod = cache.load_module(mm._make_loop_source(entry, method))
+                finally:
+                    emit.fold_zero_terms = fold
+                loops[f"{short}, {how}"] = chain_of(mod._q_step)
         d, out, jac = onp.zeros(0), onp.empty(1), onp.empty((1, n))
         ends = {k: f(x0, 20000, out, jac, d) for k, f in loops.items()}
-        assert ends["adjoint, whole"].tobytes() == ends["adjoint, folded"].tobytes()
+        for short in ("adjoint", "shift"):
+            if f"{short}, whole" in ends:
+                assert ends[f"{short}, whole"].tobytes() == ends[f"{short}, folded"].tobytes()
         times = {k: [] for k in loops}
         for _ in range(9):
             for k, f in loops.items():

@@ -1015,14 +1015,16 @@ def unrolled_functions(circuit: Circuit, program: Program, gradient: bool = True
     if not gradient:
         if arithmetic(value_lines) > UNROLL_MAX_OPS:
             return None
-        return _UNROLLED_VALUE.format(value_body=indent(value_lines)) + "\n\n" + _GRAD_KERNELS
+        return (_UNROLLED_VALUE.format(value_body=indent(fold_zero_terms(value_lines)))
+                + "\n\n" + _GRAD_KERNELS)
     grad = Walk(program)
     e = grad.measure(grad.run(grad.zero, 0))
     grad.finish(e, grad.shifts(e))
     grad_lines = head + mats + smats + grad.u.lines
     if arithmetic(value_lines) + arithmetic(grad_lines) > UNROLL_MAX_OPS:
         return None
-    return _UNROLLED.format(value_body=indent(value_lines), grad_body=indent(grad_lines))
+    return _UNROLLED.format(value_body=indent(fold_zero_terms(value_lines)),
+                           grad_body=indent(fold_zero_terms(grad_lines)))
 
 
 # --- the adjoint method written out (fused_value_and_grad_adjoint_into) -------------------

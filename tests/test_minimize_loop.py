@@ -650,3 +650,80 @@ def test_adjoint_loop_iterates_are_parameter_shifts(node_of):
             assert x.tobytes() == onp.asarray(p).tobytes() == runs["adjoint"].tobytes()
     assert onp.max(onp.abs(runs["adjoint"] - POINTS[1])) > 0.1  # it moved
     onp.testing.assert_allclose(runs["adjoint"], runs["parameter-shift"], rtol=0, atol=1e-12)
+
+
+@qml.qnode(dev1, diff_method="adjoint")
+def seed_adjoint(p):
+    """issue #19's seed (RX RY, <Z>): the bench's compiled-loop problem."""
+    qml.RX(p[0], wires=0)
+    qml.RY(p[1], wires=0)
+    return qml.expval(qml.PauliZ(0))
+
+
+seed_shift = qml.QNode(seed_adjoint.func, dev1, diff_method="parameter-shift")
+
+
+def by_hand(node, x0, rule, eta, steps, b1=0.9, b2=0.99):
+    """A plain Python loop: ``qml.grad(node)`` at each point (a trainable tensor), the
+    optimizer's update written here in NumPy from its textbook form (not qsym.optimize):
+    gradient descent ``x - eta g``; Adam with PennyLane's bias correction
+    ``eta sqrt(1 - b2^t) / (1 - b1^t)`` (``b1 = 0.9``, ``b2 = 0.99`` unless given),
+    ``eps = 1e-8``."""
+    x = onp.array(x0, dtype=float)
+    m, v = onp.zeros_like(x), onp.zeros_like(x)
+    for t in range(1, steps + 1):
+        g = onp.asarray(qml.grad(node)(np.array(x, requires_grad=True)))
+        if rule == "gd":
+            x = x - eta * g
+        else:
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g**2
+            x = x - eta * onp.sqrt(1 - b2**t) / (1 - b1**t) * m / (onp.sqrt(v) + 1e-8)
+    return x
+
+
+@pytest.mark.parametrize("rule", ["gd", "adam"])
+@pytest.mark.parametrize("node, form", [
+    (seed_adjoint, "written out"), (seed_shift, "written out"),
+    (three_wires, "kernels, sweep"), (three_wires, "kernels")],
+    ids=["seed adjoint", "seed shift", "sweep", "kernels"])
+def test_loop_iterates_are_a_python_loop_calling_grad(monkeypatch, node, form, rule):
+    """``qml.minimize``'s compiled loop (each step form) against a plain Python loop that
+    calls ``qml.grad`` and updates by hand, 60 steps: the adjoint method's iterates to every
+    bit (the loop's step computes the gradient ``qml.grad`` returns, with the same bits),
+    the written-out parameter shift to 1e-12 (its shifted matrices by angle addition); the
+    cost history is the circuit's value at each iterate."""
+    force(monkeypatch, form)
+    x0 = POINTS[0][:2] if node is not three_wires else POINTS[0]
+    eta = 0.1 if rule == "gd" else 0.05
+    opt = qml.GradientDescentOptimizer(eta) if rule == "gd" else qml.AdamOptimizer(eta)
+    entry, _ = entry_of(node, x0)
+    assert minimize_module.step_form(entry, node.diff_method)[0] == form
+    res = qml.minimize(node, x0, optimizer=opt, steps=60)
+    assert res.compiled and res.nit == 60
+    ref = by_hand(node, x0, rule, eta, 60)
+    assert onp.max(onp.abs(ref - x0)) > 0.05  # it moved
+    kind, hp = (0, [eta]) if rule == "gd" else (5, [eta, 0, 0, 1e-8, 0.9, 0.99])
+    loop_x = compiled_run(entry, node.diff_method, x0, kind, hp, 60)  # the numba module
+    if node.diff_method == "adjoint":
+        assert onp.asarray(res.x).tobytes() == ref.tobytes() == loop_x.tobytes()
+    else:
+        onp.testing.assert_allclose(res.x, ref, rtol=0, atol=1e-12)
+        onp.testing.assert_allclose(loop_x, ref, rtol=0, atol=1e-12)
+    onp.testing.assert_allclose(res.cost_history[-1], node(np.array(res.x)), rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("b1, b2", [(0.5, 0.9), (0.0, 0.8), (0.9, 0.5)])
+def test_adam_bias_corrections_saturated_keep_the_bits(b1, b2):
+    """Adam's powers ``b**t`` are skipped once both ``1 - b**t`` are 1.0 (``0.5`` after 54
+    steps, ``0.9`` after 355, ``0`` from the first): 420 steps of the compiled loop (the
+    written-out adjoint step) equal, bit for bit, a Python loop calling ``qml.grad`` with
+    the powers computed at every step."""
+    x0 = POINTS[0][:2]
+    opt = qml.AdamOptimizer(0.05, beta1=b1, beta2=b2)
+    res = qml.minimize(seed_adjoint, x0, optimizer=opt, steps=420)
+    assert res.compiled
+    ref = by_hand(seed_adjoint, x0, "adam", 0.05, 420, b1, b2)
+    entry, _ = entry_of(seed_adjoint, x0)
+    loop_x = compiled_run(entry, "adjoint", x0, 5, [0.05, 0, 0, 1e-8, b1, b2], 420)
+    assert onp.asarray(res.x).tobytes() == ref.tobytes() == loop_x.tobytes()

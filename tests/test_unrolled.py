@@ -9,6 +9,7 @@ on 2 and 3 wires) and every word kind (Z only, X, Y) are written out.
 """
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -305,3 +306,55 @@ def test_written_out_adjoint_has_the_kernels_bits_at_exact_zeros(monkeypatch, fn
         got = entry._fused("value_and_grad_adjoint")(x, d)
         for u, v in zip(ref, got):
             assert u.shape == v.shape and u.tobytes() == v.tobytes(), x
+
+
+def _exec_step(lines, x, d, n_out, n_in):
+    """Run a written-out step's straight-line ``lines`` in plain Python (IEEE doubles, as
+    the compiled code) and return ``(out, jac)``'s bits."""
+    out, jac = np.full(n_out, np.nan), np.full((n_out, n_in), np.nan)
+    exec("\n".join(lines), {"math": math, "np": np}, {"x": x, "d": d, "out": out, "jac": jac})
+    return out.tobytes(), jac.tobytes()
+
+
+@pytest.mark.parametrize("fn,n_wires", [pytest.param(seed_like, 2, id="two-wires"),
+                                        pytest.param(one_expectation, 2, id="one-output")])
+def test_written_out_shift_without_zero_products_keeps_every_bit(monkeypatch, fn, n_wires):
+    """Parameter shift written out (the module's ``fused_value_and_grad_into`` and
+    qsym.minimize's loop step) without its products by zero: the lines as they were,
+    run in plain Python, give the same bits (signs of zeros included) at points whose
+    amplitudes and shifted values are exact zeros (angles 0 and pi); the module's entry
+    points give the kernels' bits there."""
+    import qsym._minimize as mm
+    from qsym._program import lower
+
+    monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
+    monkeypatch.setattr(mm, "STEP_MAX_OPS", 10**6)
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires),
+                     diff_method="parameter-shift")
+    entry, xs, ds = node.compiled((X, Y), {"data": DATA})
+    program = lower(entry.circuit, entry.plan)
+    form, folded = mm.step_form(entry, "parameter-shift")
+    assert form == "written out"
+    whole = mm._written_shift(entry.circuit, program)
+    assert emit.arithmetic(folded) < emit.arithmetic(whole)  # products by zero dropped
+    mod = entry.module
+    assert mod.UNROLLED
+    text = emit.unrolled_functions(entry.circuit, program)
+    with monkeypatch.context() as m:
+        m.setattr(emit, "fold_zero_terms", list)
+        assert emit.arithmetic(text.splitlines()) < emit.arithmetic(
+            emit.unrolled_functions(entry.circuit, program).splitlines())
+    x0, d = flat(xs), flat(ds)
+    n_out, n_in = mod.NUM_OUTPUTS, mod.NUM_INPUTS
+    for head in (X, np.zeros(3), np.array([np.pi, 0.0, -0.0]), np.array([0.0, np.pi, np.pi / 2])):
+        x = x0.copy()
+        x[:3] = head
+        if n_out == 1:
+            assert _exec_step(folded, x, d, n_out, n_in) == _exec_step(whole, x, d, n_out, n_in)
+        for name in ("value", "value_and_grad"):
+            ref = getattr(type(entry), name)(entry, x, d)  # prepare, then the kernels
+            got = entry._fused(name)(x, d)
+            ref, got = (v if isinstance(v, tuple) else (v,) for v in (ref, got))
+            assert len(ref) == len(got)
+            for u, v in zip(ref, got):
+                assert u.shape == v.shape and u.tobytes() == v.tobytes(), (name, x)
