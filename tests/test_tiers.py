@@ -914,6 +914,45 @@ def test_tier_0_kernel_time_counts_and_the_compiled_tiers_use_compiled_kernels(m
     assert e._k_grad is tiers.KERNELS
 
 
+
+def _burn(seconds):
+    """Busy for ``seconds`` of this thread's CPU time."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+
+def test_the_promotion_clock_counts_cpu_time_not_waiting(monkeypatch, python_tier):
+    """The promotion clock (``tiers.clock``) is the calling thread's CPU time: a twin kernel
+    call that waits 0.3 s (a loaded machine: the process waits for a core) does not promote
+    a circuit due after 0.2 s, one that computes for 0.2 s does (issue #17: by wall time a
+    new 12x8 HEA's first call on a loaded machine was promoted and made its module's text
+    before it answered)."""
+    node = _node(fn=_hea_mixed, wires=4)
+    w = np.linspace(-1.1, 0.9, 8)
+    e = _entry(node, w)
+    assert e.tier == "python"
+    started = []
+    monkeypatch.setattr(type(e), "_promote", lambda self, x, d: started.append(1))
+    e._promoted = False
+    e._python_seconds = 0.0
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 0.2)
+    d = np.zeros(0)
+
+    def waits():
+        time.sleep(0.3)
+        return 1.0
+
+    def computes():
+        _burn(0.2)
+        return 2.0
+
+    assert e._timed(w, d, tiers._counted_twin(waits)) == 1.0
+    assert e._python_seconds < 0.1 and not started
+    assert e._timed(w, d, tiers._counted_twin(computes)) == 2.0
+    assert e._python_seconds >= 0.2 and started == [1]
+
+
 def test_the_background_compile_runs_the_kernels_of_the_compiled_tier(monkeypatch):
     """calls_for's ``kernel_value`` / ``kernel_grad`` / ``kernel_adjoint``: the module's
     ``prepare`` (or ``prepare_adjoint``) and then the kernel library entry point on its
@@ -1149,9 +1188,11 @@ state = twins["program_state"]
 
 slow = []
 
-def slowed(*args):  # a twin that takes 50 ms: a sampled call's Python kernel time
+def slowed(*args):  # a twin that computes for 50 ms: a sampled call's Python kernel time
     slow.append(1)
-    time.sleep(0.05)
+    end = time.thread_time() + 0.05  # (CPU time: the promotion clock's, tiers.clock)
+    while time.thread_time() < end:
+        pass
     return state(*args)
 
 twins["program_state"] = slowed
