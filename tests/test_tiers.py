@@ -592,6 +592,50 @@ def test_kernel_twins_give_the_kernels_bits(python_tier):
     assert np.allclose(g, fd, atol=1e-7)
 
 
+
+def test_whole_state_twins_of_the_diagonal_and_cnot_steps_give_the_kernels_bits():
+    """The NumPy twins of a one-wire diagonal gate (``apply_diag1``), of the adjoint
+    method's step over one (``adjoint_step1_diag``) and of a CNOT, which work on the whole
+    state at once (a diagonal spread over the basis, CNOT index pairs made once per size):
+    the compiled kernels' bits on every wire (a low bit is a short run of amplitudes) of
+    random 5-wire states, and the same states again (the memoized tables reused); the
+    diagonal step's overlap also against its definition, Re <lam| D A psi>."""
+    twins = tiers._kernel_twins()
+    assert twins, "qsym/kernel_twins.json missing or stale"
+    rng = np.random.default_rng(51)
+    n, dim = 5, 32
+
+    def state():
+        return rng.normal(size=dim) + 1j * rng.normal(size=dim)
+
+    for w in range(n):
+        for _ in range(2):
+            mats = np.exp(1j * rng.uniform(-3, 3, 2))  # diag(a0, a1)
+            dmats = rng.normal(size=2) + 1j * rng.normal(size=2)
+            psi, lam = state(), state()
+            got = [psi.copy()]
+            want = [psi.copy()]
+            twins["apply_diag1"](got[0], n, w, mats, 0)
+            kernels.apply_diag1(want[0], n, w, mats, 0)
+            assert got[0].tobytes() == want[0].tobytes()
+            p1, l1, p2, l2 = psi.copy(), lam.copy(), psi.copy(), lam.copy()
+            acc1 = twins["adjoint_step1_diag"](p1, l1, n, w, mats, 0, dmats, 0)
+            acc2 = kernels.adjoint_step1_diag(p2, l2, n, w, mats, 0, dmats, 0)
+            assert (float(acc1), p1.tobytes(), l1.tobytes()) == (float(acc2), p2.tobytes(),
+                                                                 l2.tobytes())
+            bit = (np.arange(dim) >> (n - 1 - w)) & 1
+            expected = np.real(np.vdot(lam, dmats[bit] * mats[bit] * psi))
+            assert abs(acc1 - expected) < 1e-12 * max(1.0, abs(expected))
+            for c in range(n):
+                t = (c + 1 + w) % n
+                if t == c:
+                    continue
+                a, b = psi.copy(), psi.copy()
+                twins["apply_cnot"](a, n, c, t)
+                kernels.apply_cnot(b, n, c, t)
+                assert a.tobytes() == b.tobytes()
+
+
 def test_shipped_kernel_twins_are_current(tmp_path):
     """qsym/kernel_twins.json is what qsym makes of the kernel library now (if this fails,
     the kernels, their twins or aot.tier0_source changed: regenerate it with
