@@ -75,16 +75,24 @@ def apply_real1(state, n, w, mats, off):
     t[:, 1] = hi
 
 
-def _np_scale(t, d):
-    """``t *= d`` (complex ``d``) on a complex view, as numba multiplies."""
-    a, b = t.real.copy(), t.imag.copy()
-    t.real, t.imag = _np_cmul(a, b, d.real, d.imag)
+def _np_bit_set(dim, b):
+    """Whether bit ``b`` of each basis index ``0 .. dim - 1`` is 1 (made once per size)."""
+    return _np_memo(("bit", dim, b),
+                    lambda: ((np.arange(dim, dtype=np.int64) >> b) & 1).astype(np.bool_))
+
+
+def _np_diag_full(dim, b, z0, z1):
+    """A one-wire diagonal over the whole basis: ``z0`` where bit ``b`` is 0, ``z1`` where
+    it is 1, real and imaginary parts apart. The kernels' per-amplitude products with it
+    are then computed over the whole contiguous state at once (the same products of the
+    same numbers: the same bits), not over two strided halves (slow for a low bit)."""
+    hi = _np_bit_set(dim, b)
+    return np.where(hi, z1.real, z0.real), np.where(hi, z1.imag, z0.imag)
 
 
 def apply_diag1(state, n, w, mats, off):
-    t = _np_pairs(state, n - 1 - w)
-    _np_scale(t[:, 0], mats[off])
-    _np_scale(t[:, 1], mats[off + 1])
+    dr, di = _np_diag_full(state.shape[0], n - 1 - w, mats[off], mats[off + 1])
+    state.real, state.imag = _np_cmul(state.real, state.imag, dr, di)
 
 
 def _np_bits_zero(dim, mask):
@@ -93,11 +101,16 @@ def _np_bits_zero(dim, mask):
     return idx[(idx & mask) == 0]
 
 
+def _np_cnot_pairs(dim, cbit, tbit):
+    i0 = _np_bits_zero(dim, cbit | tbit) | cbit
+    return i0, i0 | tbit
+
+
 def apply_cnot(state, n, c, t):
     cbit = 1 << (n - 1 - c)
     tbit = 1 << (n - 1 - t)
-    i0 = _np_bits_zero(state.shape[0], cbit | tbit) | cbit
-    i1 = i0 | tbit
+    dim = state.shape[0]
+    i0, i1 = _np_memo(("cnot pair", dim, cbit, tbit), lambda: _np_cnot_pairs(dim, cbit, tbit))
     x = state[i0]
     state[i0] = state[i1]
     state[i1] = x
@@ -341,21 +354,16 @@ def _step1_real(psi, lam, n, w, amats, aoff, dmats, doff):
 
 
 def adjoint_step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
-    b = n - 1 - w
-    p = _np_pairs(psi, b)
-    lt = _np_pairs(lam, b)
-    terms = []
-    for h in (0, 1):
-        a = amats[aoff + h]
-        d = dmats[doff + h]
-        pr, pi = _np_cmul(a.real, a.imag, p[:, h].real, p[:, h].imag)
-        p[:, h].real = pr
-        p[:, h].imag = pi
-        qr, qi = _np_cmul(d.real, d.imag, pr, pi)
-        lr, li = lt[:, h].real.copy(), lt[:, h].imag.copy()
-        terms.append(lr * qr + li * qi)
-        lt[:, h].real, lt[:, h].imag = _np_cmul(a.real, a.imag, lr, li)
-    return _np_seqsum(np.stack(terms, axis=1))
+    dim, b = psi.shape[0], n - 1 - w
+    ar, ai = _np_diag_full(dim, b, amats[aoff], amats[aoff + 1])
+    dr, di = _np_diag_full(dim, b, dmats[doff], dmats[doff + 1])
+    pr, pi = _np_cmul(ar, ai, psi.real, psi.imag)
+    psi.real, psi.imag = pr, pi
+    qr, qi = _np_cmul(dr, di, pr, pi)
+    lr, li = lam.real.copy(), lam.imag.copy()
+    acc = _np_seqsum(lr * qr + li * qi)  # (index order: the kernel's sum)
+    lam.real, lam.imag = _np_cmul(ar, ai, lr, li)
+    return acc
 
 
 def adjoint_step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):

@@ -318,15 +318,53 @@ def rows_circuit(c: Circuit) -> Circuit:
     return replace(c, measurements=ms, output="tuple")
 
 
+def symbol_text(e) -> str:
+    """``str(e)``, without sympy's printer for a symbol that prints as its name (``Symbol``
+    and subclasses that change nothing of its printing, such as the traced inputs'): a new
+    circuit's trace, checks and hash ask for the text of every input and parameter, and the
+    printer costs about 5 us each (a 12x8 HEA's first gradient: some 900 of them, issue
+    #17). Everything else (a ``Dummy`` prints as ``_name``) goes through ``str``.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> symbol_text(x), symbol_text(2 * x + 1), symbol_text(sp.Dummy("d"))
+    ('x', '2*x + 1', '_d')
+    """
+    plain = _PLAIN_SYMBOL.get(type(e))
+    if plain is None:
+        plain = _PLAIN_SYMBOL[type(e)] = _prints_as_name(type(e))
+    return e.name if plain else str(e)
+
+
+_PLAIN_SYMBOL: dict = {}  # class -> whether str() of its instances is their name
+
+
+def _prints_as_name(cls) -> bool:
+    """Whether sympy's ``str`` of an instance of ``cls`` is its ``name``: a ``Symbol``
+    subclass none of whose classes before ``Symbol`` has a printer method of its own
+    (``_sympystr``, or ``StrPrinter._print_<class name>``)."""
+    from sympy.printing.str import StrPrinter
+
+    if not issubclass(cls, sp.Symbol):
+        return False
+    for k in cls.__mro__:
+        if k is sp.Symbol:
+            return True
+        if "_sympystr" in vars(k) or hasattr(StrPrinter, f"_print_{k.__name__}"):
+            return False
+    return False  # pragma: no cover - (Symbol is in the MRO)
+
+
 def format_circuit(c: Circuit) -> str:
     """One line per op; parameters as exact expressions of the inputs."""
     plural = "s" if c.num_wires != 1 else ""
-    lines = [f"circuit on {c.num_wires} wire{plural}; inputs: " + ", ".join(map(str, c.inputs))]
+    lines = [f"circuit on {c.num_wires} wire{plural}; inputs: "
+             + ", ".join(map(symbol_text, c.inputs))]
     if c.data:
-        lines[0] += "; data: " + ", ".join(map(str, c.data))
+        lines[0] += "; data: " + ", ".join(map(symbol_text, c.data))
     width = len(str(max(len(c.ops) - 1, 0)))
     for k, op in enumerate(c.ops):
-        items = [str(p) for p in op.params] + [
+        items = [symbol_text(p) for p in op.params] + [
             f"{h}={v!r}" if h != "U" else "U=<matrix>" for h, v in op.hyper
         ]
         pars = f"({', '.join(items)})" if items else ""
@@ -568,8 +606,8 @@ def structural_hash(c: Circuit, *extra) -> str:
     parts = [
         repr(c.num_wires),
         repr(c.output),
-        repr([str(s) for s in c.inputs]),
-        repr([str(s) for s in c.data]),
+        repr([symbol_text(s) for s in c.inputs]),
+        repr([symbol_text(s) for s in c.data]),
     ]
     for op in c.ops:
         parts.append(repr((op.name, op.wires, [_exact_text(p) for p in op.params],

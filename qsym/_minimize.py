@@ -791,7 +791,7 @@ class Loop:
         if mod is not None:
             return mod.run(*args), "compiled"
         saved = (x.copy(), s1.copy(), s2.copy())
-        t = time.perf_counter()
+        t = tiers.clock()
         try:
             # the circuit's calls here do not promote it: the loop's compile serves it
             with self.entry.held():
@@ -802,7 +802,7 @@ class Loop:
             x[:], s1[:], s2[:] = saved
             return self._compile_here("a singular point of the classical processing"
                                       ).run(*args), "compiled"
-        self._tick(time.perf_counter() - t, x, D[0])
+        self._tick(tiers.clock() - t, x, D[0])
         return out, "python"
 
     def _tick(self, seconds, x, d):

@@ -55,6 +55,11 @@ from .wires import Wires
 
 def wires_tuple(wires) -> tuple:
     """PennyLane accepts a single label or an iterable of labels."""
+    kind = type(wires)
+    if kind is int:  # (the common cases first: a gate's wires as ints)
+        return (wires,)
+    if (kind is list or kind is tuple) and all(type(w) is int for w in wires):
+        return tuple(wires)
     labels = wires.ravel() if isinstance(wires, np.ndarray) else wires
     if isinstance(wires, Traced) or (
         isinstance(labels, (list, tuple, np.ndarray)) and any(isinstance(w, Traced) for w in labels)

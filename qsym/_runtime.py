@@ -115,7 +115,7 @@ class _TimedKernels:
         fn = getattr(tiers.KERNELS, name)
         if not getattr(fn, "twin", False):
             return fn
-        entry, clock = self.entry, time.perf_counter
+        entry, clock = self.entry, tiers.clock
 
         def call(*args):
             tiers.note_kernel_call(entry._kernel_sigs, name, args)
@@ -365,7 +365,7 @@ class Compiled:
         """The twin's ``prepare``, counting calls and Python seconds (the promotion clock)."""
         if name != "prepare":
             return fn
-        clock = time.perf_counter
+        clock = tiers.clock
 
         def prepare(x, d, mode):
             t = clock()
@@ -438,7 +438,7 @@ class Compiled:
         into = self._twin.raw[f"fused_{name}_into"]
         n_out, n_in = self.module.NUM_OUTPUTS, self.module.NUM_INPUTS
         use = _USE_OF[name]
-        clock = time.perf_counter
+        clock = tiers.clock
         slow = getattr(type(self), name)
         empty = np.empty
 
@@ -791,9 +791,9 @@ class Compiled:
         it ran as Python (a twin: compiling removes that time, not a compiled kernel's)."""
         if not getattr(fn, "twin", False):
             return fn(*args)
-        t = time.perf_counter()
+        t = tiers.clock()
         out = fn(*args)
-        self._kernel_seconds(time.perf_counter() - t, x, d)
+        self._kernel_seconds(tiers.clock() - t, x, d)
         return out
 
     def value_and_grad(self, x, d):

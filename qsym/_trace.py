@@ -35,6 +35,7 @@ from contextlib import contextmanager
 import numpy as np
 import sympy as sp
 
+from ._ir import symbol_text
 from ._shapes import tree_spec
 from .errors import (ClosureDerivativeError, CustomMeasurementError, GateError, MeasurementError, TracingError,
                      WireError)
@@ -202,7 +203,7 @@ class Tape:
         for carrier in getattr(op, "_carriers", None) or ():
             self.remove(carrier)
             for sym in (looks is not None and carrier.params[0].free_symbols) or ():
-                if not str(sym).startswith(CARRIER):
+                if not symbol_text(sym).startswith(CARRIER):
                     looks.by_value.setdefault(sym, f"{op.name} of a matrix of the inputs "
                                               "used by another operator (pass the class "
                                               f"instead: qml.adjoint(qml.{op.name})(U, wires))")
@@ -1747,8 +1748,8 @@ def carries(op) -> bool:
     >>> carries(SimpleNamespace(params=(2 * x,)))
     False
     """
-    return any(str(s).startswith(CARRIER) for p in op.params if isinstance(p, sp.Basic)
-               for s in p.free_symbols)
+    return any(symbol_text(s).startswith(CARRIER) for p in op.params
+               if isinstance(p, sp.Basic) for s in p.free_symbols)
 
 
 def without_carriers(circuit):

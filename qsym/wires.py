@@ -39,6 +39,9 @@ class Wires(tuple):
     def __new__(cls, wires=(), _override=False):
         if isinstance(wires, Wires):
             return wires
+        if (type(wires) is tuple and all(type(w) is int for w in wires)
+                and len(set(wires)) == len(wires)):
+            return super().__new__(cls, wires)  # (distinct ints: nothing to check)
         if wires is None:
             raise TypeError("Must specify a set of wires. None is not a valid wire label.")
         if isinstance(wires, np.ndarray) and wires.ndim == 0:  # unhashable, not iterable

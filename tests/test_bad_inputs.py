@@ -238,3 +238,24 @@ ACCEPTED = [
 @pytest.mark.parametrize("call,want", [r[1:] for r in ACCEPTED], ids=[r[0] for r in ACCEPTED])
 def test_inputs_near_the_refused_ones_give_the_closed_form(call, want):
     assert abs(float(call()) - want) < 1e-12
+
+
+def test_int_wires_take_the_short_path_with_the_same_labels_and_errors():
+    """A gate's wires given as ints (an int, a list or tuple of ints) skip the general label
+    checks (issue #17: a 12x8 HEA's trace and checks make 900 gates): the same ``Wires``
+    as from the general path (numpy integers, a range), the same errors for repeated
+    labels; a bool label is not an int here (True == 1: a duplicate of wire 1)."""
+    from qsym.wires import Wires
+
+    assert qml.CNOT(wires=[2, 5]).wires == qml.CNOT(wires=range(2, 7, 3)).wires == (2, 5)
+    assert qml.RX(0.1, wires=3).wires == qml.RX(0.1, wires=onp.int64(3)).wires == (3,)
+    for w in (Wires((0, 4)), qml.CNOT(wires=(0, 4)).wires, qml.RY(0.2, wires=4).wires):
+        assert type(w) is Wires and all(type(x) is int for x in w)
+    assert Wires((0, 4)) == Wires([onp.int64(0), onp.int64(4)])
+    for bad in ([0, 0], (1, 1), [True, 1]):
+        with pytest.raises(WireError, match="duplicate"):
+            qml.CNOT(wires=bad)
+    with pytest.raises(WireError, match="unique"):
+        Wires((3, 3))
+    with pytest.raises(WireError, match="unique"):
+        Wires((True, 1))

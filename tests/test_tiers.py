@@ -592,6 +592,50 @@ def test_kernel_twins_give_the_kernels_bits(python_tier):
     assert np.allclose(g, fd, atol=1e-7)
 
 
+
+def test_whole_state_twins_of_the_diagonal_and_cnot_steps_give_the_kernels_bits():
+    """The NumPy twins of a one-wire diagonal gate (``apply_diag1``), of the adjoint
+    method's step over one (``adjoint_step1_diag``) and of a CNOT, which work on the whole
+    state at once (a diagonal spread over the basis, CNOT index pairs made once per size):
+    the compiled kernels' bits on every wire (a low bit is a short run of amplitudes) of
+    random 5-wire states, and the same states again (the memoized tables reused); the
+    diagonal step's overlap also against its definition, Re <lam| D A psi>."""
+    twins = tiers._kernel_twins()
+    assert twins, "qsym/kernel_twins.json missing or stale"
+    rng = np.random.default_rng(51)
+    n, dim = 5, 32
+
+    def state():
+        return rng.normal(size=dim) + 1j * rng.normal(size=dim)
+
+    for w in range(n):
+        for _ in range(2):
+            mats = np.exp(1j * rng.uniform(-3, 3, 2))  # diag(a0, a1)
+            dmats = rng.normal(size=2) + 1j * rng.normal(size=2)
+            psi, lam = state(), state()
+            got = [psi.copy()]
+            want = [psi.copy()]
+            twins["apply_diag1"](got[0], n, w, mats, 0)
+            kernels.apply_diag1(want[0], n, w, mats, 0)
+            assert got[0].tobytes() == want[0].tobytes()
+            p1, l1, p2, l2 = psi.copy(), lam.copy(), psi.copy(), lam.copy()
+            acc1 = twins["adjoint_step1_diag"](p1, l1, n, w, mats, 0, dmats, 0)
+            acc2 = kernels.adjoint_step1_diag(p2, l2, n, w, mats, 0, dmats, 0)
+            assert (float(acc1), p1.tobytes(), l1.tobytes()) == (float(acc2), p2.tobytes(),
+                                                                 l2.tobytes())
+            bit = (np.arange(dim) >> (n - 1 - w)) & 1
+            expected = np.real(np.vdot(lam, dmats[bit] * mats[bit] * psi))
+            assert abs(acc1 - expected) < 1e-12 * max(1.0, abs(expected))
+            for c in range(n):
+                t = (c + 1 + w) % n
+                if t == c:
+                    continue
+                a, b = psi.copy(), psi.copy()
+                twins["apply_cnot"](a, n, c, t)
+                kernels.apply_cnot(b, n, c, t)
+                assert a.tobytes() == b.tobytes()
+
+
 def test_shipped_kernel_twins_are_current(tmp_path):
     """qsym/kernel_twins.json is what qsym makes of the kernel library now (if this fails,
     the kernels, their twins or aot.tier0_source changed: regenerate it with
@@ -914,6 +958,45 @@ def test_tier_0_kernel_time_counts_and_the_compiled_tiers_use_compiled_kernels(m
     assert e._k_grad is tiers.KERNELS
 
 
+
+def _burn(seconds):
+    """Busy for ``seconds`` of this thread's CPU time."""
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+
+
+def test_the_promotion_clock_counts_cpu_time_not_waiting(monkeypatch, python_tier):
+    """The promotion clock (``tiers.clock``) is the calling thread's CPU time: a twin kernel
+    call that waits 0.3 s (a loaded machine: the process waits for a core) does not promote
+    a circuit due after 0.2 s, one that computes for 0.2 s does (issue #17: by wall time a
+    new 12x8 HEA's first call on a loaded machine was promoted and made its module's text
+    before it answered)."""
+    node = _node(fn=_hea_mixed, wires=4)
+    w = np.linspace(-1.1, 0.9, 8)
+    e = _entry(node, w)
+    assert e.tier == "python"
+    started = []
+    monkeypatch.setattr(type(e), "_promote", lambda self, x, d: started.append(1))
+    e._promoted = False
+    e._python_seconds = 0.0
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 0.2)
+    d = np.zeros(0)
+
+    def waits():
+        time.sleep(0.3)
+        return 1.0
+
+    def computes():
+        _burn(0.2)
+        return 2.0
+
+    assert e._timed(w, d, tiers._counted_twin(waits)) == 1.0
+    assert e._python_seconds < 0.1 and not started
+    assert e._timed(w, d, tiers._counted_twin(computes)) == 2.0
+    assert e._python_seconds >= 0.2 and started == [1]
+
+
 def test_the_background_compile_runs_the_kernels_of_the_compiled_tier(monkeypatch):
     """calls_for's ``kernel_value`` / ``kernel_grad`` / ``kernel_adjoint``: the module's
     ``prepare`` (or ``prepare_adjoint``) and then the kernel library entry point on its
@@ -1149,9 +1232,11 @@ state = twins["program_state"]
 
 slow = []
 
-def slowed(*args):  # a twin that takes 50 ms: a sampled call's Python kernel time
+def slowed(*args):  # a twin that computes for 50 ms: a sampled call's Python kernel time
     slow.append(1)
-    time.sleep(0.05)
+    end = time.thread_time() + 0.05  # (CPU time: the promotion clock's, tiers.clock)
+    while time.thread_time() < end:
+        pass
     return state(*args)
 
 twins["program_state"] = slowed
