@@ -852,6 +852,7 @@ def _register_decomposition_paths():
     for _n in ("adjoint_resource_rep", "pow_resource_rep", "custom_ctrl_op_to_base", "auto_wrap"):
         setattr(decomposition.resources, _n, getattr(_symd, _n))
         setattr(decomposition, _n, getattr(_symd, _n))
+    decomposition.resources.change_op_basis_resource_rep = decomposition.change_op_basis_resource_rep
     decomposition.decomposition_graph.list_decomps = decomposition.list_decomps  # (a patch point)
     decomposition.inspect_decomps = _symd.inspect_decomps
     globals()["inspect_decomps"] = _symd.inspect_decomps  # qml.inspect_decomps

@@ -195,7 +195,8 @@ def decomp_inspector(tape, *, gate_set=None, num_work_wires=0, minimize_work_wir
     Decomposition 2 (name: _hadamard_to_rz_ry)
     0: ──RZ(3.14)──RY(1.57)──GlobalPhase(-1.57)─┤
     First-Level Expansion Gates: {RZ: 1, RY: 1, GlobalPhase: 1}
-    Missing Ops: {RY}
+    Full Expansion Gates: {RZ: 3, RX: 1, GlobalPhase: 1}
+    Weighted Cost: 5.0
     """
     if not enabled_graph():
         raise ValueError("The decomp_inspector transform is only relevant with the new "

@@ -505,6 +505,44 @@ def _batched(param) -> bool:
 
     return isinstance(param, Batched)
 
+
+class _ClassReadableName(property):
+    """An operator's ``name`` property that, read on the class (``qml.CZ.name``), gives the
+    name its instances have (PennyLane's controlled gates and ``Projector`` have it as a class
+    attribute; qsym gives it for every gate class); read on an instance it is the property.
+    ``class_name(cls)`` says what the class's is."""
+
+    def __init__(self, fget, fset=None, class_name=None):
+        super().__init__(fget, fset)
+        self.class_name = class_name
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self.class_name(cls) if cls is not None else self
+        return self.fget(obj)
+
+    def setter(self, fset):
+        return type(self)(self.fget, fset, self.class_name)
+
+
+class _GateName(_ClassReadableName):
+    """``Operation.name``: :class:`_ClassReadableName` with the instance's read written out
+    (``op.name`` is read often: one Python call, not two)."""
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return _gate_class_name(cls) if cls is not None else self
+        return obj._own_name or obj._table_name or type(obj).__name__
+
+
+def _gate_class_name(cls) -> str:
+    """The name an instance of a gate class has (a user's subclass of a gate: the gate's)."""
+    row = cls._row
+    if row is not None and cls.__name__ not in GATES and GATES.get(row.name) is row:
+        return row.name
+    return cls.__name__
+
+
 def _written_name_property() -> property:
     """PennyLane's ``op._name`` (``Operator.__init__`` sets it to the class name; ``op.name``
     returns it): here ``op.name``; set, it sets ``op.name`` where that can be set, else it
@@ -514,7 +552,8 @@ def _written_name_property() -> property:
         return self.__dict__.get("_given_name") or self.name
 
     def put(self, value):
-        if isinstance(getattr(type(self), "name", None), property) and type(self).name.fset:
+        declared = inspect.getattr_static(type(self), "name", None)
+        if isinstance(declared, property) and declared.fset:
             self.name = value
         else:
             self.__dict__["_given_name"] = value
@@ -748,14 +787,14 @@ class Operation:
                 return v.__get__(self, type(self)) if hasattr(v, "__get__") else v
         return None
 
-    @property
-    def name(self) -> str:
+    def _get_name(self) -> str:
         return self._own_name or self._table_name or type(self).__name__
 
-    @name.setter
-    def name(self, value: str) -> None:
+    def _set_name(self, value: str) -> None:
         """PennyLane's ``op.name = ...`` (a label of the operator; the gate it is stays)."""
         self._own_name = value
+
+    name = _GateName(_get_name, _set_name, _gate_class_name)  # (its read is _get_name's)
 
     _own_name = None
     _name = _written_name_property()
@@ -1334,8 +1373,19 @@ class Operation:
 
     @property
     def grad_method(self):
-        """``"A"`` (analytic, by a shift rule) for a gate with parameters, else None."""
-        return "A" if self.num_params else None
+        """``"A"`` (analytic, by a shift rule) for a gate with parameters, else None; for a
+        class of your own PennyLane's default: ``"A"`` where it gives a ``grad_recipe`` or
+        parameter frequencies (``parameter_frequencies``, or a ``generator`` of its one
+        parameter), else ``"F"`` (finite differences)."""
+        if not self.num_params:
+            return None
+        if not _yours(type(self)) or any(r is not None for r in self.grad_recipe):
+            return "A"
+        try:
+            self.parameter_frequencies
+        except ParameterFrequenciesUndefinedError:
+            return "F"
+        return "A"
 
     @property
     def grad_recipe(self) -> list:
@@ -5229,9 +5279,8 @@ class _MatrixObservable(Observable):
         is its Pauli sum; qsym measures that sum)."""
         return None
 
-    @property
-    def name(self) -> str:
-        return self._written_name
+    name = _ClassReadableName(lambda self: self._written_name,
+                              class_name=lambda cls: cls._written_name)
 
     @property
     def data(self) -> tuple:

@@ -509,7 +509,7 @@ def _template_ops(obj):
     return ops
 
 
-def _own_adjoint(op) -> bool:
+def _user_adjoint(op) -> bool:
     """Whether ``op``'s class (a user's, not one of qsym's) writes its own ``adjoint()``."""
     for k in type(op).__mro__:
         if "adjoint" in vars(k):
@@ -546,7 +546,7 @@ def adjoint(fn, lazy=True):
         if lazy:  # PennyLane's Adjoint(fn), applied as the inverse gates
             return AdjointOperation(fn, inv)
         _plain(inv)
-        if _own_adjoint(fn) and getattr(fn, "has_adjoint", True):  # PennyLane's lazy=False: the class's adjoint() (the same gates)
+        if _user_adjoint(fn) and getattr(fn, "has_adjoint", True):  # PennyLane's lazy=False: the class's adjoint() (the same gates)
             with recording(Tape()):
                 return fn.adjoint()
         return inv[0] if len(inv) == 1 else inv

@@ -1039,9 +1039,10 @@ class QNode:
     pipeline = None
     # compiled_directly's part decided by the options and the device's class, once: (the
     # device it was decided for, whether the device leaves execution and derivatives to
-    # qsym); diff_method and grad_on_execution are fixed when the QNode is made (update()
-    # makes a new QNode)
-    _route = (None, None, False, False)  # compiled_directly: (device, diff_method, answer, own class)
+    # qsym, the class's execute then: a class-level spy or patch decides again);
+    # diff_method and grad_on_execution are fixed when the QNode is made (update() makes a
+    # new QNode)
+    _route = (None, None, False, False, None)  # (device, diff_method, answer, own class, execute)
     _value_fast = None  # the value call's short path (_value_path)
     _jac_fast = None  # jacobian's short path: (key, call) (_jacobian_path)
     _last_key = None
@@ -1842,12 +1843,13 @@ class QNode:
         if (self.pipeline or getattr(self.device, "applied_transforms", None)
                 or getattr(self.device, "run_qnode", None) is not None):  # default.gaussian
             return False
-        route = self._route  # (the device and method it was decided for, the answer)
-        if route[0] is not self.device or route[1] is not self.diff_method:
-            route = self._route = (self.device, self.diff_method, self.diff_method != "spsa"
-                                   and own_derivatives(self.device, self.diff_method,
+        route, dev = self._route, self.device  # (the device, method, class's execute it was
+        execute = getattr(type(dev), "execute", None)  # decided for, the answer)
+        if route[0] is not dev or route[1] is not self.diff_method or route[4] is not execute:
+            route = self._route = (dev, self.diff_method, self.diff_method != "spsa"
+                                   and own_derivatives(dev, self.diff_method,
                                                        self.grad_on_execution) is None,
-                                   defines_execute(self.device))
+                                   defines_execute(dev), execute)
         gkw = self.gradient_kwargs
         if self.diff_method == "hadamard" and (self.device.trackers or self.configured_shots()):
             return False  # PennyLane's Hadamard tapes: a tracker records them, shots sample them
@@ -2978,8 +2980,10 @@ def _changed_since(node, entry, key):
     :func:`_jacobian_path`): another device, ``diff_method``, interface,
     ``gradient_kwargs`` or cache object, transforms, per-call tracing, shots, the
     signature dropped or rebuilt, or its guard failing (what the circuit read besides its
-    arguments changed). Each is decided again by the full path."""
+    arguments changed), its ``execute`` replaced on it or on its class. Each is decided again
+    by the full path."""
     compiled, guard = node._compiled, entry.guard
+    bound, own_execute = types.MethodType, getattr(type(node.device), "execute", None)
 
     def changed(node, dev, diff_method, interface, gradient_kwargs, store):
         return (node.device is not dev or node.diff_method is not diff_method
@@ -2988,7 +2992,9 @@ def _changed_since(node, entry, key):
                 or node.gradient_kwargs is not gradient_kwargs or node.cache is not store
                 or (node._qnode_shots if node._shots_set else dev.given_shots) is not None
                 or getattr(dev, "applied_transforms", None)
-                or execute_set_on(dev)  # replaced on the instance
+                # replaced on the instance or on its class (a spy)
+                or type(ex := dev.execute) is not bound or ex.__func__ is not own_execute
+                or ex.__self__ is not dev
                 or compiled.get(key) is not entry or (guard is not None and not guard()))
 
     return changed

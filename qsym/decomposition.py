@@ -51,7 +51,8 @@ from .errors import DecompositionError, GateError, PowUndefinedError
 from .exceptions import DecompositionWarning
 from ._operations import GATE_CLASSES, METHODS
 from ._trace import QueueLog, Tape, recording
-from ._opmath import ctrl, reapply, rotation_and_phase, scaled_pow
+from ._mcm import MidMeasure
+from ._opmath import adjoint, change_op_basis, ctrl, reapply, rotation_and_phase, scaled_pow
 from ._opmath import Adjoint as _Adjoint, Controlled as _Controlled, Pow as _Pow
 from ._unitary_decompositions import QUBIT_UNITARY_RULES
 from . import templates
@@ -62,6 +63,7 @@ __all__ = ["DecompCollection", "DecompositionRule", "CompressedResourceOp", "Res
            "disable_graph", "toggle_graph_ctx", "get_decomp_kwargs", "local_decomps", "GateSet",
            "DecompositionGraph", "DecompGraphSolution", "translate_op_alias", "to_name",
            "controlled_resource_rep", "adjoint_resource_rep", "pow_resource_rep",
+           "change_op_basis_resource_rep",
            "wrap_resource_key", "resolve_work_wire_type"]
 
 
@@ -208,7 +210,10 @@ class Resources:
 # PennyLane's short names of operators (``decomposition.utils.OP_NAME_ALIASES``)
 OP_NAME_ALIASES = {"X": "PauliX", "Y": "PauliY", "Z": "PauliZ", "I": "Identity",
                    "H": "Hadamard", "measure": "MidMeasureMP", "MidMeasure": "MidMeasureMP",
-                   "Elbow": "TemporaryAND", "BasisEmbedding": "BasisState"}
+                   "MidCircuitMeasure": "MidMeasureMP", "ppm": "PauliMeasure",
+                   "pauli_measure": "PauliMeasure", "Elbow": "TemporaryAND",
+                   "BasisStateProjector": "Projector", "StateVectorProjector": "Projector",
+                   "BasisEmbedding": "BasisState"}
 
 
 def translate_op_alias(name: str) -> str:
@@ -379,9 +384,12 @@ def _check_resource_keys(op_type, params) -> None:
 
 
 def _operator_class(t) -> bool:
-    """Whether ``t`` is an operator class (qsym's gates, templates, symbolic classes)."""
-    return isinstance(t, type) and (t.__name__ in _SYMBOLIC_KINDS or any(
-        hasattr(t, a) for a in ("compute_decomposition", "decomposition", "compute_matrix")))
+    """Whether ``t`` is an operator class (qsym's gates, templates, symbolic classes, the
+    mid-circuit measurement)."""
+    return isinstance(t, type) and (t.__name__ in _SYMBOLIC_KINDS or issubclass(t, MidMeasure)
+                                    or any(hasattr(t, a) for a in (
+                                        "compute_decomposition", "decomposition",
+                                        "compute_matrix")))
 
 
 def wrap_resource_key(op_type) -> CompressedResourceOp:
@@ -898,8 +906,85 @@ def _pennylane_gate_rules() -> dict:
         G["GlobalPhase"](-np.pi / 2)
 
     _GATE_RULES.update(CNOT=[cnot_to_cz_h], CZ=[cz_to_cnot], CRX=[crx_to_rx_cz, crx_to_h_crz],
-                       Hadamard=[hadamard_to_rz_rx, hadamard_to_rz_ry])
+                       Hadamard=[hadamard_to_rz_rx, hadamard_to_rz_ry], **_rotation_rules())
     return _GATE_RULES
+
+
+def _rotation_rules() -> dict:
+    """PennyLane 0.45's rules of ``RX``, ``RY`` and ``RZ`` (named as its functions): as a
+    ``Rot``, as the other two rotations, as a ``PauliRot``, as a ``PhaseShift`` (``RZ``), and
+    as the other rotations in a Clifford-changed basis (a ``ChangeOpBasis``)."""
+    G = GATE_CLASSES
+    H, S, rot = G["Hadamard"], G["S"], G["Rot"]
+    adj_s_rep = adjoint_resource_rep(S)
+    hs = {"H S": resource_rep("Prod", resources={adj_s_rep: 1, resource_rep(H): 1}),
+          "S H": resource_rep("Prod", resources={resource_rep(S): 1, resource_rep(H): 1})}
+
+    def rules(axis, to_rot, others, cliff):
+        """The rules of ``R<axis>``: ``to_rot(phi)`` its Rot angles; ``others`` the two
+        rotations (outer, inner) it is made of (with the outer's angles at each side);
+        ``cliff`` per other rotation its basis change (compute, uncompute: functions of the
+        wires, and their resource forms)."""
+        made = []
+
+        @register_resources({rot: 1}, name=f"_r{axis}_to_rot")
+        def to_rot_rule(phi, wires, **_):
+            rot(*to_rot(phi), wires=wires)
+
+        made.append(to_rot_rule)
+        (outer, sign), inner = others
+        r_out, r_in = G["R" + outer.upper()], G["R" + inner.upper()]
+
+        @register_resources({r_out: 2, r_in: 1}, name=f"_r{axis}_to_r{outer}_r{inner}")
+        def other_rule(phi, wires, **_):
+            r_out(sign * np.pi / 2, wires=wires)
+            r_in(phi, wires=wires)
+            r_out(-sign * np.pi / 2, wires=wires)
+
+        made.append(other_rule)
+        ppr = resource_rep("PauliRot", pauli_word=axis.upper())
+
+        @register_resources({ppr: 1}, name=f"_r{axis}_to_ppr")
+        def ppr_rule(phi, wires, **_):
+            G["PauliRot"](phi, axis.upper(), wires=wires)
+
+        made.append(ppr_rule)
+        for target, (compute, uncompute, reps) in cliff.items():
+            made.append(_basis_change_rule(f"_r{axis}_to_r{target}_cliff",
+                                           G["R" + target.upper()], compute, uncompute, reps))
+        return made
+
+    def adj_s(w):
+        return adjoint(S(w))
+
+    rx = rules("x", lambda phi: (np.pi / 2, phi, 3.5 * np.pi), (("z", 1), "y"), {
+        "y": (lambda w: S(w), None, (S, None)),
+        "z": (lambda w: H(w), lambda w: H(w), (H, H))})
+    ry = rules("y", lambda phi: (0, phi, 0), (("z", -1), "x"), {
+        "x": (adj_s, lambda w: S(w), (adj_s_rep, S)),
+        "z": (lambda w: H(w) @ adj_s(w), lambda w: S(w) @ H(w), (hs["H S"], hs["S H"]))})
+
+    @register_resources({G["PhaseShift"]: 1, G["GlobalPhase"]: 1}, name="_rz_to_ps")
+    def rz_to_ps(phi, wires, **_):
+        G["PhaseShift"](phi, wires), G["GlobalPhase"](phi / 2)
+
+    rz = [rz_to_ps] + rules("z", lambda phi: (0, 0, phi), (("y", 1), "x"), {
+        "x": (lambda w: H(w), lambda w: H(w), (H, H)),
+        "y": (lambda w: S(w) @ H(w), lambda w: H(w) @ adj_s(w), (hs["S H"], hs["H S"]))})
+    return {"RX": rx, "RY": ry, "RZ": rz}
+
+
+def _basis_change_rule(name, target, compute, uncompute, reps):
+    """A rule ``change_op_basis(compute(wires), target(phi, wires), uncompute(wires))``
+    (``uncompute`` None: the compute operator's adjoint), ``reps`` the resource forms of
+    compute and uncompute (None: the adjoint's)."""
+
+    @register_resources({change_op_basis_resource_rep(reps[0], target, reps[1]): 1}, name=name)
+    def rule(phi, wires, **_):
+        change_op_basis(compute(wires), target(phi, wires=wires),
+                        None if uncompute is None else uncompute(wires))
+
+    return rule
 
 
 _GATE_RULES: dict = {}  # name -> PennyLane's rules of the gate (made on first use)
@@ -936,7 +1021,7 @@ def list_decomps(op_type) -> list:
 def has_decomp(op_type) -> bool:
     """Whether :func:`list_decomps` has a rule for the operator type.
 
-    >>> has_decomp(GATE_CLASSES["CNOT"]), has_decomp(GATE_CLASSES["RX"])
+    >>> has_decomp(GATE_CLASSES["CNOT"]), has_decomp(GATE_CLASSES["DoubleExcitationPlus"])
     (True, False)
     """
     return bool(list_decomps(op_type))
@@ -1324,6 +1409,22 @@ def pow_resource_rep(base_class, base_params, z) -> CompressedResourceOp:
     base = resource_rep(base_class, **dict(base_params or {}))
     return CompressedResourceOp(_Pow, {"base_class": base.op_type, "base_params": base.params,
                                         "z": z})
+
+
+def change_op_basis_resource_rep(compute_op, target_op, uncompute_op=None) -> CompressedResourceOp:
+    """The resource form of a :func:`qsym.change_op_basis` of operator types (PennyLane's
+    ``qml.decomposition.change_op_basis_resource_rep``): each a class, a name or a resource
+    form; the uncompute operator defaults to the compute operator's adjoint.
+
+    >>> rep = change_op_basis_resource_rep(GATE_CLASSES["S"], GATE_CLASSES["RY"])
+    >>> rep.name, rep.params["uncompute_op"].name
+    ('ChangeOpBasis', 'Adjoint(S)')
+    """
+    compute_op, target_op = wrap_resource_key(compute_op), wrap_resource_key(target_op)
+    if uncompute_op is None:
+        uncompute_op = adjoint_resource_rep(compute_op.op_type, compute_op.params)
+    return resource_rep("ChangeOpBasis", compute_op=compute_op, target_op=target_op,
+                        uncompute_op=wrap_resource_key(uncompute_op))
 
 
 class DecompGraphSolution:

@@ -4471,6 +4471,23 @@ class kUpCCGSD(Template):  # noqa: N801 - PennyLane's name
         self.init_state = _init_bits(init_state, n, "kUpCCGSD")
         self._record()
 
+    @property
+    def hyperparameters(self) -> dict:
+        """PennyLane's: the initial state, the singles' and pair doubles' wires, ``k``,
+        ``delta_sz``.
+
+        >>> op = kUpCCGSD(np.zeros((1, 6)), wires=range(4), init_state=[1, 1, 0, 0])
+        >>> op.hyperparameters["d_wires"]
+        [[[0, 1], [2, 3]], [[2, 3], [0, 1]]]
+        """
+        return {"init_state": self.init_state, "s_wires": self.s_wires,
+                "d_wires": self.d_wires, "k": self.k, "delta_sz": self.delta_sz}
+
+    def _flatten(self):
+        """PennyLane's: the singles' and pair doubles' wires left out (made from the wires)."""
+        hyper = tuple((key, self.hyperparameters[key]) for key in ("k", "delta_sz", "init_state"))
+        return tuple(self.data), (Wires(self.wires), hyper)
+
     def _build(self):
         BasisEmbedding(np.array(self.init_state), wires=list(self.wires))
         _excitations(self.weights, self.s_wires, self.d_wires)

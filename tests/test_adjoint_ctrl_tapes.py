@@ -431,6 +431,22 @@ def test_adjoint_of_a_template_with_lazy_false_is_still_one_adjoint():
     assert np.allclose(state, forward.conj().T[:, 0])
 
 
+def test_adjoint_of_a_gate_with_lazy_false_returns_the_gate_it_queued():
+    """PennyLane 0.45: ``qml.adjoint(op, lazy=False)`` queues the adjoint gate it returns (the
+    same object), whether ``op`` was made inside the queue (taken off it) or outside;
+    ``RX(x)``'s is ``RX(-x)`` (its matrix the conjugate transpose, written here)."""
+    for inside in (True, False):
+        base = qml.RX(1.2, wires="b")
+        with qml.queuing.AnnotatedQueue() as q:
+            if inside:
+                base = qml.RX(1.2, wires="b")
+            out = qml.adjoint(base, lazy=False)
+        assert len(q.queue) == 1 and q.queue[0] is out
+        assert isinstance(out, qml.RX) and out.data == (-1.2,)
+        c, s = np.cos(0.6), np.sin(0.6)
+        assert np.allclose(out.matrix(), [[c, 1j * s], [1j * s, c]])
+
+
 def test_gradient_transforms_of_a_tape_open_adjoint_and_controlled_templates():
     """``param_shift``/``finite_diff`` of a tape (not a QNode) holding trainable
     ``Adjoint(AngleEmbedding(w))`` and ``C(StronglyEntanglingLayers(W))`` run PennyLane's

@@ -346,4 +346,68 @@ def test_inspect_decomps_shows_each_rule():
     assert text.startswith("Decomposition 0 (name: SWAP)") and "Gate Count: {CNOT: 3}" in text
     with pytest.raises(TypeError, match="concrete operator instance"):
         qml.inspect_decomps(qml.SWAP)
-    assert str(qml.inspect_decomps(qml.RX(0.1, wires=0))) == "No available decomposition rules."
+    op = qml.DoubleExcitationPlus(0.1, wires=[0, 1, 2, 3])  # (no rules in PennyLane 0.45)
+    assert str(qml.inspect_decomps(op)) == "No available decomposition rules."
+    assert str(qml.inspect_decomps(qml.RX(0.1, wires=0))).startswith(
+        "Decomposition 0 (name: _rx_to_rot)\n0: ──Rot(1.57,0.10,11.00)─┤  \nGate Count: {Rot: 1}")
+
+
+def test_mid_circuit_measurements_in_rules_and_gate_sets():
+    # PennyLane 0.45's aliases: "measure" / "ppm" name the mid-circuit measurements in a
+    # gate set; a rule may declare a MidMeasure or PauliMeasure among its resources
+    from qsym.ops.mid_measure import MidMeasure
+    from qsym.ops.mid_measure.pauli_measure import PauliMeasure
+    assert [translate_op_alias(n) for n in ("measure", "MidCircuitMeasure", "ppm",
+                                            "pauli_measure", "BasisStateProjector")] == [
+        "MidMeasureMP", "MidMeasureMP", "PauliMeasure", "PauliMeasure", "Projector"]
+    assert resource_rep(MidMeasure).name == "MidMeasureMP"
+    assert resource_rep(PauliMeasure).name == "PauliMeasure"
+
+    class Custom(qml.operation.Operation):
+        num_wires = 2
+        resource_keys = set()
+
+        @property
+        def resource_params(self):
+            return {}
+
+    @qml.register_resources({qml.H: 2, MidMeasure: 1})
+    def cheap(wires, **_):
+        qml.H(wires[0])
+        qml.cond(qml.measure(wires[0]), qml.H)(wires[1])
+
+    @qml.register_resources({qml.H: 3, qml.X: 2, qml.CNOT: 1})
+    def dear(wires, **_):
+        raise AssertionError("the cheaper rule has a way to the gate set")
+
+    def circuit(custom):
+        if custom:
+            Custom(wires=[0, 1])
+        else:  # what the cheap rule makes, by hand
+            qml.H(0)
+            qml.cond(qml.measure(0), qml.H)(1)
+        return qml.probs(wires=[0, 1])
+
+    with qml.decomposition.toggle_graph_ctx(True):
+        node = qml.transforms.decompose(
+            qml.QNode(circuit, qml.device("default.qubit")),
+            gate_set={qml.RX, qml.RY, qml.RZ, qml.CNOT, "measure"},
+            fixed_decomps={qml.GlobalPhase: qml.decomposition.null_decomp},
+            alt_decomps={Custom: [cheap, dear]})
+        tape = qml.workflow.construct_tape(node, level="user")(True)
+        probs = node(True)
+    assert [type(o).__name__ for o in tape.operations] == [
+        "RZ", "RY", "MidMeasure", "Conditional", "Conditional"]
+    # H|0> measured: 0 or 1, half each; on 1, H on wire 1 gives |+>: probs of |00>, |1+>
+    np.testing.assert_allclose(probs, [0.5, 0, 0.25, 0.25], atol=1e-12)
+
+
+def test_change_op_basis_resource_rep_is_pennylanes():
+    from qsym.decomposition.resources import change_op_basis_resource_rep
+    rep = change_op_basis_resource_rep(qml.S, qml.RY)  # uncompute: the compute's adjoint
+    assert rep.name == "ChangeOpBasis"
+    assert rep.params == {"compute_op": resource_rep(qml.S), "target_op": resource_rep(qml.RY),
+                          "uncompute_op": adjoint_resource_rep(qml.S)}
+    op = qml.change_op_basis(qml.H(0), qml.RZ(0.3, 0), qml.H(0))  # the operator's own form
+    assert change_op_basis_resource_rep(qml.H, qml.RZ, qml.H) == resource_rep(
+        type(op), **op.resource_params)

@@ -44,7 +44,10 @@ def _gate(name, params=None):
 def _product(ops, wires):
     m = np.eye(2 ** len(wires), dtype=complex)
     for g in ops:
-        gm = g.matrix(wire_order=wires) if g.wires else g.matrix()[0, 0] * np.eye(2 ** len(wires))
+        if not g.has_matrix:  # a ChangeOpBasis: the product of its operators
+            gm = qml.matrix(g, wire_order=wires)
+        else:
+            gm = g.matrix(wire_order=wires) if g.wires else g.matrix()[0, 0] * np.eye(2 ** len(wires))
         m = gm @ m
     return m
 
@@ -82,7 +85,10 @@ def test_every_rule_multiplies_back_to_the_gate(name):
         if name not in ("PauliRot", "MultiControlledX", "MultiRZ"):  # counts from the row's wires
             counts = rule.compute_resources(**op.resource_params).gate_counts
             if rule.exact_resources:
-                assert counts == dict(Counter(qml.resource_rep(g.name) for g in made))
+                # the gates made, by name, or with their resource parameters (a PauliRot's
+                # word, a ChangeOpBasis's operators: PennyLane's rotation rules declare them)
+                assert counts in (dict(Counter(qml.resource_rep(g.name) for g in made)), dict(
+                    Counter(qml.resource_rep(type(g), **g.resource_params) for g in made)))
             else:  # an upper bound (PennyLane's QubitUnitary rules: a phase may be left out)
                 bound = Counter()
                 for k, v in counts.items():
@@ -93,7 +99,47 @@ def test_every_rule_multiplies_back_to_the_gate(name):
 def test_a_gate_without_a_decomposition_says_so():
     with pytest.raises(qml.exceptions.DecompositionUndefinedError, match="no decomposition"):
         qml.RX(0.1, wires=0).decomposition()
-    assert qml.list_decomps(qml.RX) == []
+    assert qml.list_decomps(qml.DoubleExcitationPlus) == []  # (none in PennyLane 0.45 either)
+
+
+def test_the_rotations_have_pennylanes_rules():
+    # PennyLane 0.45's rules of RX, RY, RZ by name (the op has no decomposition of its own);
+    # each multiplies back to its gate (test_every_rule_multiplies_back_to_the_gate)
+    assert [r.name for r in qml.list_decomps(qml.RX)] == [
+        "_rx_to_rot", "_rx_to_rz_ry", "_rx_to_ppr", "_rx_to_ry_cliff", "_rx_to_rz_cliff"]
+    assert [r.name for r in qml.list_decomps(qml.RY)] == [
+        "_ry_to_rot", "_ry_to_rz_rx", "_ry_to_ppr", "_ry_to_rx_cliff", "_ry_to_rz_cliff"]
+    assert [r.name for r in qml.list_decomps(qml.RZ)] == [
+        "_rz_to_ps", "_rz_to_rot", "_rz_to_ry_rx", "_rz_to_ppr", "_rz_to_rx_cliff",
+        "_rz_to_ry_cliff"]
+    s, sdg = qml.S(0).matrix(), qml.adjoint(qml.S(0)).matrix()
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    for gate, rule, outer in ((qml.RX, "_rx_to_ry_cliff", (s, sdg)),
+                              (qml.RY, "_ry_to_rz_cliff", (h @ sdg, s @ h))):
+        with qml.queuing.AnnotatedQueue() as q:
+            qml.list_decomps(gate)[rule](0.7, wires=[0])
+        (made,) = q.queue
+        assert isinstance(made, qml.ops.ChangeOpBasis)  # compute first, target, uncompute
+        target = (qml.RY if gate is qml.RX else qml.RZ)(0.7, 0).matrix()
+        np.testing.assert_allclose(qml.matrix(made), outer[1] @ target @ outer[0], atol=1e-12)
+
+
+def test_convert_to_mbqc_gateset_takes_rotations_to_its_gate_set():
+    qml.decomposition.enable_graph()
+    try:
+        tape = qml.tape.QuantumScript([qml.RX(0.3, 0), qml.RY(0.2, 0), qml.RZ(0.1, 0)])
+        (out,), _ = qml.ftqc.convert_to_mbqc_gateset(tape)
+    finally:
+        qml.decomposition.disable_graph()
+    allowed = {"CNOT", "Hadamard", "S", "RotXZX", "RZ", "PauliX", "PauliY", "PauliZ",
+               "Identity", "GlobalPhase"}
+    assert {type(o).__name__ for o in out.operations} <= allowed
+    rz = lambda t: np.diag([np.exp(-0.5j * t), np.exp(0.5j * t)])  # noqa: E731
+    ry = lambda t: np.array([[np.cos(t / 2), -np.sin(t / 2)], [np.sin(t / 2), np.cos(t / 2)]])  # noqa: E731
+    rx = lambda t: h @ rz(t) @ h  # noqa: E731
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    np.testing.assert_allclose(qml.matrix(out, wire_order=[0]), rz(0.1) @ ry(0.2) @ rx(0.3),
+                               atol=1e-12)
 
 
 ZS = (0, 1, 2, 3, 5, -1, -2, -3, 0.5, 0.25, -0.5, 1.5, 2.5, 4.5, 1.234, -0.3)

@@ -666,6 +666,41 @@ def test_a_spy_set_on_the_device_later_sees_the_kept_and_the_new_derivatives(met
     assert len(calls) == before and node._grad_fast is not None
 
 
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_a_spy_set_on_the_device_class_later_sees_values_and_derivatives(method, monkeypatch):
+    class Device(qml.devices.DefaultQubit):  # (a class of the test's own to patch)
+        pass
+
+    dev = Device(wires=1)
+
+    @qml.qnode(dev, diff_method=method)
+    def node(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = qml.numpy.array(X1, requires_grad=True)
+    for _ in range(3):  # the route decided, the short paths remembered
+        node(x), qml.grad(node)(x), qml.jacobian(node)(x)
+    calls, real = [], Device.execute
+
+    def spy(self, circuits, execution_config=None):
+        calls.append(len(circuits))
+        return real(self, circuits, execution_config)
+
+    monkeypatch.setattr(Device, "execute", spy)  # what mocker.spy(Device, "execute") does
+    value = np.cos(X1[0]) * np.cos(X1[1])
+    for f, expected in ((node, value), (qml.grad(node), closed_form_grad(X1)),
+                        (qml.jacobian(node), closed_form_grad(X1))):
+        before = len(calls)
+        assert np.allclose(f(x), expected, atol=1e-12)
+        assert len(calls) > before  # through the class's new execute
+    monkeypatch.undo()
+    before = len(calls)
+    assert np.allclose(qml.grad(node)(x), closed_form_grad(X1), atol=1e-12)
+    assert np.allclose(node(x), value, atol=1e-12) and len(calls) == before
+
+
 def test_a_kept_derivative_follows_a_device_class_with_its_own_execute():
     class Counting(qml.devices.DefaultQubit):
         runs = 0

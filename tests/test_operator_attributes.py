@@ -214,3 +214,57 @@ def test_fractional_matrix_power_and_udv():
     q2, _ = onp.linalg.qr(rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4)))
     u, d, v = _compute_udv(q, q2)
     assert onp.allclose(u @ onp.diag(d) @ v, q) and onp.allclose(u @ onp.diag(d.conj()) @ v, q2)
+
+
+def test_a_gate_class_has_its_name_on_the_class():
+    # PennyLane's controlled gates and Projector have ``name`` as a class attribute
+    # (qml.CZ.name == "CZ"); qsym gives every gate class the name its instances have
+    assert (qml.CZ.name, qml.CNOT.name, qml.Toffoli.name, qml.CRX.name) == (
+        "CZ", "CNOT", "Toffoli", "CRX")
+    assert qml.CPhase.name == "ControlledPhaseShift" == qml.CPhase(0.1, wires=[0, 1]).name
+    assert qml.Projector.name == "Projector" and qml.Hermitian.name == "Hermitian"
+    for name, cls in GATE_CLASSES.items():
+        if cls._row is not None:
+            assert cls.name == name, name
+
+    class MyCNOT(qml.CNOT):  # a user's subclass of a gate: that gate's name, as its instances
+        pass
+
+    assert MyCNOT.name == "CNOT" == MyCNOT(wires=[0, 1]).name
+    op = qml.RX(0.1, wires=0)
+    op.name = "label"  # an instance's own name stays settable; the class's is unchanged
+    assert op.name == "label" and qml.RX.name == "RX" and qml.RX(0.2, wires=0).name == "RX"
+    op2 = qml.CZ(wires=[0, 1])
+    op2._name = "mine"  # PennyLane's private attribute sets the name
+    assert op2.name == "mine"
+
+
+def test_grad_method_of_a_class_of_your_own_is_pennylanes_default():
+    # "A" with a grad_recipe, parameter frequencies or a generator; "F" with none of them;
+    # None without parameters; the table's gates with parameters: "A"
+    class Bare(qml.operation.Operation):
+        num_wires = 1
+
+    class WithGenerator(qml.operation.Operation):
+        num_wires = 1
+
+        def generator(self):
+            return qml.PauliX(self.wires)
+
+    class WithRecipe(qml.operation.Operation):
+        num_wires = 1
+        grad_recipe = ([[0.5, 1, 0.1], [-0.5, 1, -0.1]],)
+
+    class WithFrequencies(qml.operation.Operation):
+        num_wires = 1
+        parameter_frequencies = [(1,)]
+
+    class NoParameters(qml.operation.Operation):
+        num_wires = 1
+        num_params = 0
+
+    assert Bare(0.6, wires=0).grad_method == "F"
+    assert [c(0.6, wires=0).grad_method for c in (WithGenerator, WithRecipe, WithFrequencies)] \
+        == ["A", "A", "A"]
+    assert NoParameters(wires=0).grad_method is None
+    assert (qml.RX(0.1, 0).grad_method, qml.Hadamard(0).grad_method) == ("A", None)

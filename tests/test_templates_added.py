@@ -210,6 +210,21 @@ def test_chemistry_templates_gate_lists():
         qml.UCCSD([0.1], wires=range(3), s_wires=[[0, 1, 2]], init_state=onp.array([1.0, 0, 0]))
 
 
+def test_kupccgsd_hyperparameters_are_pennylanes():
+    # the generalized singles (r to p, spin kept: wires of the same parity, all wires between)
+    # and the pair doubles (pairs (0, 1), (2, 3) moved onto each other), written out here
+    op = qml.kUpCCGSD(onp.zeros((1, 6)), wires=range(4), k=1, delta_sz=0,
+                      init_state=onp.array([1, 1, 0, 0]))
+    assert op.hyperparameters == {
+        "init_state": (1, 1, 0, 0), "s_wires": [[0, 1, 2], [1, 2, 3], [2, 1, 0], [3, 2, 1]],
+        "d_wires": [[[0, 1], [2, 3]], [[2, 3], [0, 1]]], "k": 1, "delta_sz": 0}
+    data, (wires, hyper) = op._flatten()  # the derived wires are not flattened
+    assert [k for k, _ in hyper] == ["k", "delta_sz", "init_state"]
+    again = type(op)._unflatten(data, (wires, hyper))
+    assert again.hyperparameters == op.hyperparameters
+    assert qml.map_wires(op, {0: "a"}).hyperparameters["d_wires"][0] == [["a", 1], [2, 3]]
+
+
 @pytest.mark.parametrize("template", ["UCCSD", "kUpCCGSD", "ParticleConservingU1",
                                       "ParticleConservingU2", "GateFabric"])
 def test_particle_number_is_conserved_and_gradients_match_finite_differences(template):
