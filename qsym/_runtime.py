@@ -1097,7 +1097,9 @@ class QNode:
             grad_on_execution=grad_on_execution,
             cache=cache, cachesize=cachesize, max_diff=max_diff, device_vjp=device_vjp,
             gradient_kwargs=gradient_kwargs, postselect_mode=postselect_mode,
-            mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph)
+            mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph,
+            device_supports=lambda name: device.supports_derivatives(
+                devices.ExecutionConfig(gradient_method=name)))
         self.func = func
         self.device = device
         self.trace = options.check_trace(trace)
