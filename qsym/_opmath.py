@@ -2551,7 +2551,8 @@ def _ctrl_queued(log, controls, values, work_wires, work_wire_type):
     ``Barrier`` or ``Snapshot`` queued uncontrolled in its place; measurements left out."""
     out = []
     operators = [g for g in log if getattr(g, "name", None) in ("Barrier", "Snapshot") or
-                 isinstance(g, (Operation, Template)) or hasattr(g, "meas_val")]
+                 isinstance(g, (Operation, Template)) or hasattr(g, "meas_val")
+                 or hasattr(g, "_applied")]
     flips = [w for w, v in zip(controls, values) if not v]
     if len([g for g in operators if getattr(g, "name", None) not in ("Barrier", "Snapshot")]) < 2:
         flips = []  # PennyLane's: X on the controls on 0 once around several operators
@@ -2566,6 +2567,10 @@ def _ctrl_queued(log, controls, values, work_wires, work_wire_type):
         elif isinstance(g, (Operation, Template)):
             made = _make_ctrl(g, controls, inner, work_wires, work_wire_type, flatten=True)
             out += made if isinstance(made, list) else [made]
+        elif hasattr(g, "_applied"):  # an Evolution: the rotations it applied, controlled
+            for r in g._applied:  # (PennyLane's C(Evolution) of a queue; the same gate)
+                made = _make_ctrl(r, controls, inner, work_wires, work_wire_type, flatten=True)
+                out += made if isinstance(made, list) else [made]
     for w in flips:
         GATE_CLASSES["PauliX"](wires=w)
     return out[0] if len(out) == 1 else out
@@ -4263,6 +4268,11 @@ class Exp:
     name = "Exp"
     has_matrix = True
     _queue_category = "_ops"  # PennyLane's: an exponential is an operation of the circuit
+    # whether a user's queue (a QNode's tape) holds the operator itself rather than the
+    # rotations it applies: Evolution's real parameter is a tape parameter every gradient
+    # method takes; an Exp's coefficient stays its rotations' angles (qsym differentiates a
+    # traced imaginary coefficient, PennyLane's tape methods give 0: docs/pennylane.md)
+    _queued_whole = False
 
     def __init__(self, base, coeff=1.0, num_steps=None, id=None):
         if not isinstance(base, (Operation, Observable)):
@@ -4300,6 +4310,9 @@ class Exp:
         tape.unqueue((base,))  # an operator sum or product too leaves a user's queue (PennyLane's)
         for g in gates:
             tape.append(g)
+        if self._queued_whole:  # PennyLane's queue (a QNode's tape, qml.tape.QuantumTape):
+            self._applied = tuple(gates)  # the evolution is one entry, not the rotations it
+            take_over(self, gates)  # applies (qml.ctrl of a function controls those)
 
     def _exponent_terms(self):
         """``{word: c h}``: the exponent ``coeff * base`` as Pauli words (numbers,
@@ -4861,6 +4874,7 @@ class Evolution(Exp):
     """
 
     name = "Evolution"
+    _queued_whole = True  # PennyLane's tape holds the Evolution (its Hadamard tests by term)
 
     def __init__(self, generator, param=1, num_steps=None, id=None):
         self.param = param

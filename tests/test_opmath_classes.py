@@ -725,7 +725,9 @@ def test_exponential_of_a_sum_leaves_its_base_off_the_tape():
         qml.evolve(qml.X(0) + qml.X(1), 0.3)
         qml.exp(qml.X(0) @ qml.Y(1), -0.5j)
         qml.expval(qml.Z(0))
-    assert [op.name for op in tape.operations] == ["RX", "RX", "PauliRot"]
+    # the evolution is one entry (PennyLane 0.45's tape), the Exp its rotation (PennyLane's
+    # tape holds the Exp too: qsym keeps its rotation, docs/pennylane.md)
+    assert [op.name for op in tape.operations] == ["Evolution", "PauliRot"]
 
     dev = qml.device("default.qubit", wires=2)
 
@@ -959,3 +961,20 @@ def test_simplify_by_pauli_rep_of_s_and_t_whether_or_not_terms_ran(prepare):
     assert all(isinstance(c, (int, float, complex)) for c in coeffs)
     assert sorted(repr(o) for o in ops) == ["X(1)", "Z(0) @ X(1)"]
     onp.testing.assert_allclose(qml.matrix(out, wire_order=[0, 1]), onp.kron(S_GATE, X), atol=1e-12)
+
+
+def test_controlled_function_of_an_evolution_in_a_queue_keeps_its_rotation():
+    """In a user's queue an Evolution is one entry; qml.ctrl of a function applying one
+    controls its rotation (it was dropped from the queue once the Evolution replaced its
+    gates there): exp(-0.3i X1 Y2) is PauliRot(0.6, XY), controlled by wire 0."""
+    def f(t):
+        qml.evolve(qml.X(1) @ qml.Y(2), t)
+
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.ctrl(f, control=0)(0.3)
+    (op,) = q.queue
+    xy = onp.kron([[0, 1], [1, 0]], [[0, -1j], [1j, 0]])
+    u = onp.cos(0.3) * onp.eye(4) - 1j * onp.sin(0.3) * xy
+    expected = onp.eye(8, dtype=complex)
+    expected[4:, 4:] = u
+    onp.testing.assert_allclose(qml.matrix(op, wire_order=[0, 1, 2]), expected, atol=1e-12)
