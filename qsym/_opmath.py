@@ -550,6 +550,8 @@ def adjoint(fn, lazy=True):
             with recording(Tape()):
                 return fn.adjoint()
         return inv[0] if len(inv) == 1 else inv
+    if isinstance(fn, Exp) and fn._applies():  # PennyLane's Adjoint(Exp), Adjoint(Evolution)
+        return _adjoint_exponential(fn)
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
         mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
         out = fn.adjoint()
@@ -611,6 +613,23 @@ def adjoint(fn, lazy=True):
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _adjoint_exponential(op):
+    """``qml.adjoint`` of an exponential applied as rotations (PennyLane's ``Adjoint(Exp)``):
+    in a circuit the rotations it applied there are taken off and their inverses applied in
+    their place (made elsewhere, its rotations are made aside and inverted); with
+    ``lazy=False`` too, as PennyLane's (an exponential has no ``adjoint()`` of its own)."""
+    tape = active_tape()
+    gates = getattr(op, "_applied", None)
+    if gates is None or tape is None or not all([tape.remove(g) for g in gates]):
+        with not_recording():
+            gates = op._rotations()
+    inv = [i for g in reversed(gates) for i in _inverse_ops(g)]
+    if tape is not None:
+        for g in inv:
+            tape.append(g)
+    return AdjointOperation(op, inv)
 
 
 def _link_gates(op) -> None:
@@ -2552,7 +2571,7 @@ def _ctrl_queued(log, controls, values, work_wires, work_wire_type):
     out = []
     operators = [g for g in log if getattr(g, "name", None) in ("Barrier", "Snapshot") or
                  isinstance(g, (Operation, Template)) or hasattr(g, "meas_val")
-                 or hasattr(g, "_applied")]
+                 or isinstance(g, Exp) and hasattr(g, "_applied")]
     flips = [w for w, v in zip(controls, values) if not v]
     if len([g for g in operators if getattr(g, "name", None) not in ("Barrier", "Snapshot")]) < 2:
         flips = []  # PennyLane's: X on the controls on 0 once around several operators
@@ -2567,7 +2586,7 @@ def _ctrl_queued(log, controls, values, work_wires, work_wire_type):
         elif isinstance(g, (Operation, Template)):
             made = _make_ctrl(g, controls, inner, work_wires, work_wire_type, flatten=True)
             out += made if isinstance(made, list) else [made]
-        elif hasattr(g, "_applied"):  # an Evolution: the rotations it applied, controlled
+        elif isinstance(g, Exp):  # an Evolution: the rotations it applied, controlled
             for r in g._applied:  # (PennyLane's C(Evolution) of a queue; the same gate)
                 made = _make_ctrl(r, controls, inner, work_wires, work_wire_type, flatten=True)
                 out += made if isinstance(made, list) else [made]
@@ -3266,7 +3285,10 @@ class AdjointOperation(SymbolicOp):
             return self._base
         if isinstance(self._base, Operation) and self._base._row is not None:  # a table gate
             return self._base.queue()
-        return _copy(self._base)
+        b = self._base
+        if isinstance(b, Exp) and not hasattr(b, "remake"):  # made again, applied here
+            return Exp(b.base, b.coeff, num_steps=b.num_steps, id=b.id)
+        return _copy(b)
 
     def _remake(self, base, wire_map):
         return adjoint(base)
@@ -4310,9 +4332,9 @@ class Exp:
         tape.unqueue((base,))  # an operator sum or product too leaves a user's queue (PennyLane's)
         for g in gates:
             tape.append(g)
+        self._applied = tuple(gates)  # (qml.adjoint of it takes them back, qml.ctrl controls)
         if self._queued_whole:  # PennyLane's queue (a QNode's tape, qml.tape.QuantumTape):
-            self._applied = tuple(gates)  # the evolution is one entry, not the rotations it
-            take_over(self, gates)  # applies (qml.ctrl of a function controls those)
+            take_over(self, gates)  # the evolution is one entry, not the rotations it applies
 
     def _exponent_terms(self):
         """``{word: c h}``: the exponent ``coeff * base`` as Pauli words (numbers,
@@ -4326,6 +4348,18 @@ class Exp:
             else:
                 out[word] = coeff * h
         return out
+
+    def _applies(self) -> bool:
+        """Whether qsym applies this exponential as a gate (its rotations): recorded so in a
+        circuit, or of an exponent that is not Hermitian and has a Pauli form."""
+        if getattr(self, "_applied", None) is not None:
+            return True
+        try:
+            with not_recording():
+                self._pauli_form(self.base)
+        except GateError:
+            return False
+        return not self._hermitian()
 
     def _hermitian(self) -> bool:
         """Whether ``coeff * base`` is Hermitian (real on every Pauli word, for every

@@ -978,3 +978,42 @@ def test_controlled_function_of_an_evolution_in_a_queue_keeps_its_rotation():
     expected = onp.eye(8, dtype=complex)
     expected[4:, 4:] = u
     onp.testing.assert_allclose(qml.matrix(op, wire_order=[0, 1, 2]), expected, atol=1e-12)
+
+
+def test_adjoint_of_an_exponential_inverts_it_in_place():
+    """qml.adjoint of an Evolution / an Exp made in the circuit (PennyLane's Adjoint(...);
+    it raised "not callable"): its rotations are taken back and inverted there, exact even
+    for a base whose words do not commute; checked against expm by hand, the derivative by
+    central differences; tape.adjoint() of such a tape undoes it (the state returns to |00>)."""
+    from scipy.linalg import expm
+
+    x1 = onp.array([[0, 1], [1, 0]])
+    y1 = onp.array([[0, -1j], [1j, 0]])
+    z1 = onp.diag([1, -1])
+    eye = onp.eye(2)
+    h = onp.kron(x1, z1) + 0.3 * onp.kron(y1, eye)
+    obs = onp.kron(z1, x1) + onp.kron(y1, eye)
+
+    def by_hand(x):
+        psi = onp.kron(expm(-0.2j * y1), expm(-0.45j * x1)) @ onp.array([1, 0, 0, 0])
+        psi = onp.kron(eye, expm(-0.5j * x * y1)).conj().T @ expm(-1j * x * h).conj().T @ psi
+        return float(onp.real(psi.conj() @ obs @ psi))
+
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RY(0.4, 0)
+        qml.RX(0.9, 1)
+        qml.adjoint(qml.evolve(qml.X(0) @ qml.Z(1) + 0.3 * qml.Y(0), x))
+        qml.adjoint(qml.exp(qml.Y(1), -0.5j * x))
+        return qml.expval(qml.Z(0) @ qml.X(1) + qml.Y(0))
+
+    x = pnp.array(0.7, requires_grad=True)
+    assert onp.isclose(c(x), by_hand(0.7), atol=1e-12)
+    assert onp.isclose(qml.grad(c)(x), (by_hand(0.7 + 1e-6) - by_hand(0.7 - 1e-6)) / 2e-6,
+                       atol=1e-7)
+    tape = qml.workflow.construct_tape(c)(x)
+    assert [op.name for op in tape.operations[2:]] == ["Adjoint(Evolution)", "Adjoint(Exp)"]
+    undone = qml.tape.QuantumScript(tape.operations + tape.adjoint().operations, [qml.state()])
+    onp.testing.assert_allclose(qml.execute([undone], dev)[0], [1, 0, 0, 0], atol=1e-12)
