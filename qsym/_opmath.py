@@ -615,6 +615,25 @@ def adjoint(fn, lazy=True):
     return wrapper
 
 
+def _ctrl_exponential(op, controls, values, work_wires, work_wire_type):
+    """``qml.ctrl`` of an exponential applied as rotations (PennyLane's ``Controlled(Exp)``,
+    the same unitary): each rotation it applied controlled in its place (made elsewhere,
+    its rotations are made aside and controlled here); a queue holds the controlled
+    rotations instead of the exponential."""
+    gates = getattr(op, "_applied", None)
+    if gates is None:
+        with not_recording():
+            gates = op._rotations()
+    made = []
+    for g in gates:
+        m = _make_ctrl(g, controls, values, work_wires, work_wire_type, flatten=True)
+        made += m if isinstance(m, list) else [m]
+    tape = active_tape()
+    if tape is not None:
+        tape.unqueue((op,))
+    return made[0] if len(made) == 1 else made
+
+
 def _adjoint_exponential(op):
     """``qml.adjoint`` of an exponential applied as rotations (PennyLane's ``Adjoint(Exp)``):
     in a circuit the rotations it applied there are taken off and their inverses applied in
@@ -2433,6 +2452,8 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                             f"wires. (qml.ctrl: the control wires {list(controls)} overlap the "
                             f"wires of {op.name} {list(op.wires)})")
         return _in_place_of(op, ControlledOp.made(op, None, controls, values, work_wires, work_wire_type))
+    if isinstance(op, Exp) and op._applies():  # its rotations controlled (PennyLane's C(Exp))
+        return _ctrl_exponential(op, controls, values, work_wires, work_wire_type)
     if isinstance(op, ControlledQubitUnitary):  # PennyLane's: one with more controls
         _take_off_tape(op)
         return ControlledQubitUnitary(op.data[0], controls + tuple(op.wires),

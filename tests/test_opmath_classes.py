@@ -1017,3 +1017,41 @@ def test_adjoint_of_an_exponential_inverts_it_in_place():
     assert [op.name for op in tape.operations[2:]] == ["Adjoint(Evolution)", "Adjoint(Exp)"]
     undone = qml.tape.QuantumScript(tape.operations + tape.adjoint().operations, [qml.state()])
     onp.testing.assert_allclose(qml.execute([undone], dev)[0], [1, 0, 0, 0], atol=1e-12)
+
+
+def test_controlled_exponential_controls_its_rotations():
+    """qml.ctrl of an Evolution / an Exp made in the circuit (it raised "not an Operator or
+    callable"): the rotations it applied, controlled in place (control values too); values
+    and derivative against expm and projectors written by hand."""
+    from functools import reduce
+
+    from scipy.linalg import expm
+
+    x1, y1 = onp.array([[0, 1], [1, 0]]), onp.array([[0, -1j], [1j, 0]])
+    z1, eye, had = onp.diag([1, -1]), onp.eye(2), onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+    p0, p1 = onp.diag([1, 0]), onp.diag([0, 1])
+
+    def k(*a):
+        return reduce(onp.kron, a)
+
+    def by_hand(x):
+        psi = k(had, expm(-0.2j * y1), expm(-0.45j * x1)) @ onp.eye(8)[0]
+        h = k(x1, z1) + 0.3 * k(y1, eye)
+        psi = (k(p0, eye, eye) + k(p1, expm(-1j * x * h))) @ psi
+        psi = (k(p1, eye, eye) + k(p0, eye, expm(-0.5j * x * y1))) @ psi
+        obs = k(eye, z1, x1) + k(eye, y1, eye) + k(x1, eye, eye)
+        return float(onp.real(psi.conj() @ obs @ psi))
+
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def c(x):
+        qml.Hadamard(0)
+        qml.RY(0.4, 1)
+        qml.RX(0.9, 2)
+        qml.ctrl(qml.evolve(qml.X(1) @ qml.Z(2) + 0.3 * qml.Y(1), x), control=0)
+        qml.ctrl(qml.exp(qml.Y(2), -0.5j * x), control=0, control_values=0)
+        return qml.expval(qml.Z(1) @ qml.X(2) + qml.Y(1) + qml.X(0))
+
+    x = pnp.array(0.7, requires_grad=True)
+    assert onp.isclose(c(x), by_hand(0.7), atol=1e-12)
+    assert onp.isclose(qml.grad(c)(x), (by_hand(0.7 + 1e-6) - by_hand(0.7 - 1e-6)) / 2e-6,
+                       atol=1e-7)
