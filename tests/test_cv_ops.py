@@ -294,3 +294,16 @@ def test_expectation_of_a_cv_observable_has_no_eigenvalues():
     m = qml.expval(op=qml.NumberOperator(wires=0))
     with pytest.raises(qml.operation.EigvalsUndefinedError, match="NumberOperator"):
         m.eigvals()
+
+
+def test_measurements_of_operators_qsym_does_not_measure_compare_by_the_operator():
+    """qml.equal of qml.expval(op) for an op qsym measures on no qubit device (a CV
+    observable, a gate without a Pauli form) compares the operators, as PennyLane's (it
+    raised the MeasurementError of measuring them)."""
+    e = qml.expval
+    assert qml.equal(e(qml.NumberOperator(0)), e(qml.NumberOperator(0)))
+    assert not qml.equal(e(qml.NumberOperator(0)), e(qml.NumberOperator(1)))
+    assert not qml.equal(e(qml.NumberOperator(0)), e(qml.QuadX(0)))
+    assert qml.equal(e(qml.RX(0.5, 0)), e(qml.RX(0.5, 0)))
+    assert not qml.equal(e(qml.RX(0.5, 0)), e(qml.RX(0.6, 0)))
+    assert not qml.equal(e(qml.RX(0.5, 0)), e(qml.Z(0)))
