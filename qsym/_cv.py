@@ -27,7 +27,7 @@ import numpy as np
 
 from ._operations import classproperty
 from ._trace import active_tape, not_recording
-from .errors import AdjointUndefinedError, GateError
+from .errors import AdjointUndefinedError, EigvalsUndefinedError, GateError, MatrixUndefinedError
 from .wires import Wires
 
 HBAR = 2.0  # PennyLane's convention: x = sqrt(hbar / 2) (a + a^†)
@@ -222,6 +222,44 @@ class CVOperator:
     @property
     def name(self) -> str:
         return type(self).__name__
+
+    has_matrix = False  # an operator on an infinite-dimensional space: no finite matrix
+
+    @classmethod
+    def compute_matrix(cls, *params, **hyper):
+        """PennyLane's: a continuous-variable operator has no matrix (``MatrixUndefinedError``).
+
+        >>> from qsym.ops import cv
+        >>> cv.NumberOperator(wires=0).matrix()
+        Traceback (most recent call last):
+        ...
+        qsym.errors.MatrixUndefinedError: NumberOperator acts on an infinite-dimensional ...
+        """
+        raise MatrixUndefinedError(
+            f"{cls.__name__} acts on an infinite-dimensional mode: it has no matrix "
+            "(PennyLane's MatrixUndefinedError); its Heisenberg representation is "
+            "heisenberg_tr / heisenberg_obs")
+
+    def matrix(self, wire_order=None):
+        return self.compute_matrix(*self.data)
+
+    @classmethod
+    def compute_eigvals(cls, *params, **hyper):
+        """PennyLane's: a continuous-variable operator has no eigenvalues
+        (``EigvalsUndefinedError``, so ``qml.expval(qml.NumberOperator(0)).eigvals()`` too).
+
+        >>> from qsym.ops import cv
+        >>> cv.QuadX(wires=0).eigvals()
+        Traceback (most recent call last):
+        ...
+        qsym.errors.EigvalsUndefinedError: QuadX has no eigenvalues ...
+        """
+        raise EigvalsUndefinedError(
+            f"{cls.__name__} has no eigenvalues (PennyLane's EigvalsUndefinedError): a "
+            "continuous-variable operator has a continuous or unbounded spectrum")
+
+    def eigvals(self):
+        return self.compute_eigvals(*self.data)
 
     def remake(self, params):
         """A copy with other parameters, recorded nowhere (a tape's shifted copies).

@@ -2471,7 +2471,9 @@ def _compare_measurement_values(v1, v2):
 
 def _measured_operator(m):
     """The operator a measurement measures, as written (``probs(op=Z(0))`` keeps it though
-    it measures wires), or None."""
+    it measures wires; of an operator qsym cannot measure, that operator), or None."""
+    if isinstance(m.measured_obs, UnmeasuredOperator):  # (qml.expval(qml.NumberOperator(0)))
+        return m.measured_obs.op
     if m.measured_obs is not None:
         return m.measured_obs
     for attr in ("_written", "op"):  # (probs(op=...) keeps its operator as op)

@@ -550,6 +550,8 @@ def adjoint(fn, lazy=True):
             with recording(Tape()):
                 return fn.adjoint()
         return inv[0] if len(inv) == 1 else inv
+    if isinstance(fn, Exp) and fn._applies():  # PennyLane's Adjoint(Exp), Adjoint(Evolution)
+        return _adjoint_exponential(fn)
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
         mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
         out = fn.adjoint()
@@ -611,6 +613,42 @@ def adjoint(fn, lazy=True):
         return out[0] if len(out) == 1 else out
 
     return wrapper
+
+
+def _ctrl_exponential(op, controls, values, work_wires, work_wire_type):
+    """``qml.ctrl`` of an exponential applied as rotations (PennyLane's ``Controlled(Exp)``,
+    the same unitary): each rotation it applied controlled in its place (made elsewhere,
+    its rotations are made aside and controlled here); a queue holds the controlled
+    rotations instead of the exponential."""
+    gates = getattr(op, "_applied", None)
+    if gates is None:
+        with not_recording():
+            gates = op._rotations()
+    made = []
+    for g in gates:
+        m = _make_ctrl(g, controls, values, work_wires, work_wire_type, flatten=True)
+        made += m if isinstance(m, list) else [m]
+    tape = active_tape()
+    if tape is not None:
+        tape.unqueue((op,))
+    return made[0] if len(made) == 1 else made
+
+
+def _adjoint_exponential(op):
+    """``qml.adjoint`` of an exponential applied as rotations (PennyLane's ``Adjoint(Exp)``):
+    in a circuit the rotations it applied there are taken off and their inverses applied in
+    their place (made elsewhere, its rotations are made aside and inverted); with
+    ``lazy=False`` too, as PennyLane's (an exponential has no ``adjoint()`` of its own)."""
+    tape = active_tape()
+    gates = getattr(op, "_applied", None)
+    if gates is None or tape is None or not all([tape.remove(g) for g in gates]):
+        with not_recording():
+            gates = op._rotations()
+    inv = [i for g in reversed(gates) for i in _inverse_ops(g)]
+    if tape is not None:
+        for g in inv:
+            tape.append(g)
+    return AdjointOperation(op, inv)
 
 
 def _link_gates(op) -> None:
@@ -2414,6 +2452,8 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                             f"wires. (qml.ctrl: the control wires {list(controls)} overlap the "
                             f"wires of {op.name} {list(op.wires)})")
         return _in_place_of(op, ControlledOp.made(op, None, controls, values, work_wires, work_wire_type))
+    if isinstance(op, Exp) and op._applies():  # its rotations controlled (PennyLane's C(Exp))
+        return _ctrl_exponential(op, controls, values, work_wires, work_wire_type)
     if isinstance(op, ControlledQubitUnitary):  # PennyLane's: one with more controls
         _take_off_tape(op)
         return ControlledQubitUnitary(op.data[0], controls + tuple(op.wires),
@@ -2551,7 +2591,8 @@ def _ctrl_queued(log, controls, values, work_wires, work_wire_type):
     ``Barrier`` or ``Snapshot`` queued uncontrolled in its place; measurements left out."""
     out = []
     operators = [g for g in log if getattr(g, "name", None) in ("Barrier", "Snapshot") or
-                 isinstance(g, (Operation, Template)) or hasattr(g, "meas_val")]
+                 isinstance(g, (Operation, Template)) or hasattr(g, "meas_val")
+                 or isinstance(g, Exp) and hasattr(g, "_applied")]
     flips = [w for w, v in zip(controls, values) if not v]
     if len([g for g in operators if getattr(g, "name", None) not in ("Barrier", "Snapshot")]) < 2:
         flips = []  # PennyLane's: X on the controls on 0 once around several operators
@@ -2566,6 +2607,10 @@ def _ctrl_queued(log, controls, values, work_wires, work_wire_type):
         elif isinstance(g, (Operation, Template)):
             made = _make_ctrl(g, controls, inner, work_wires, work_wire_type, flatten=True)
             out += made if isinstance(made, list) else [made]
+        elif isinstance(g, Exp):  # an Evolution: the rotations it applied, controlled
+            for r in g._applied:  # (PennyLane's C(Evolution) of a queue; the same gate)
+                made = _make_ctrl(r, controls, inner, work_wires, work_wire_type, flatten=True)
+                out += made if isinstance(made, list) else [made]
     for w in flips:
         GATE_CLASSES["PauliX"](wires=w)
     return out[0] if len(out) == 1 else out
@@ -3261,7 +3306,10 @@ class AdjointOperation(SymbolicOp):
             return self._base
         if isinstance(self._base, Operation) and self._base._row is not None:  # a table gate
             return self._base.queue()
-        return _copy(self._base)
+        b = self._base
+        if isinstance(b, Exp) and not hasattr(b, "remake"):  # made again, applied here
+            return Exp(b.base, b.coeff, num_steps=b.num_steps, id=b.id)
+        return _copy(b)
 
     def _remake(self, base, wire_map):
         return adjoint(base)
@@ -4263,6 +4311,11 @@ class Exp:
     name = "Exp"
     has_matrix = True
     _queue_category = "_ops"  # PennyLane's: an exponential is an operation of the circuit
+    # whether a user's queue (a QNode's tape) holds the operator itself rather than the
+    # rotations it applies: Evolution's real parameter is a tape parameter every gradient
+    # method takes; an Exp's coefficient stays its rotations' angles (qsym differentiates a
+    # traced imaginary coefficient, PennyLane's tape methods give 0: docs/pennylane.md)
+    _queued_whole = False
 
     def __init__(self, base, coeff=1.0, num_steps=None, id=None):
         if not isinstance(base, (Operation, Observable)):
@@ -4300,6 +4353,9 @@ class Exp:
         tape.unqueue((base,))  # an operator sum or product too leaves a user's queue (PennyLane's)
         for g in gates:
             tape.append(g)
+        self._applied = tuple(gates)  # (qml.adjoint of it takes them back, qml.ctrl controls)
+        if self._queued_whole:  # PennyLane's queue (a QNode's tape, qml.tape.QuantumTape):
+            take_over(self, gates)  # the evolution is one entry, not the rotations it applies
 
     def _exponent_terms(self):
         """``{word: c h}``: the exponent ``coeff * base`` as Pauli words (numbers,
@@ -4313,6 +4369,18 @@ class Exp:
             else:
                 out[word] = coeff * h
         return out
+
+    def _applies(self) -> bool:
+        """Whether qsym applies this exponential as a gate (its rotations): recorded so in a
+        circuit, or of an exponent that is not Hermitian and has a Pauli form."""
+        if getattr(self, "_applied", None) is not None:
+            return True
+        try:
+            with not_recording():
+                self._pauli_form(self.base)
+        except GateError:
+            return False
+        return not self._hermitian()
 
     def _hermitian(self) -> bool:
         """Whether ``coeff * base`` is Hermitian (real on every Pauli word, for every
@@ -4861,6 +4929,7 @@ class Evolution(Exp):
     """
 
     name = "Evolution"
+    _queued_whole = True  # PennyLane's tape holds the Evolution (its Hadamard tests by term)
 
     def __init__(self, generator, param=1, num_steps=None, id=None):
         self.param = param

@@ -64,14 +64,22 @@ DIFF_METHODS = ("parameter-shift", "adjoint", "finite-diff", "best", "backprop",
                 "hadamard", "spsa")
 
 
-def check_diff_method(diff_method) -> None:
+def check_diff_method(diff_method, device_supports=None) -> None:
     """PennyLane's checks of ``diff_method=`` (a name of :data:`DIFF_METHODS`, a gradient
-    transform, or None), with its messages and a :class:`~qsym.errors.QNodeError`.
+    transform, or None), with its messages and a :class:`~qsym.errors.QNodeError`. Another
+    name is accepted where ``device_supports(name)`` (the QNode's device's
+    ``supports_derivatives`` of that ``gradient_method``) says yes: PennyLane's device
+    derivatives under a name of the device's own (:func:`is_device_method`).
 
     >>> check_diff_method("adjoint") is None
     True
+    >>> check_diff_method("hello", device_supports=lambda name: name == "hello") is None
+    True
     """
     if diff_method is None or diff_method in DIFF_METHODS:
+        return
+    if isinstance(diff_method, str) and device_supports is not None and device_supports(
+            diff_method):
         return
     if isinstance(diff_method, str):
         raise QNodeError(
@@ -80,6 +88,19 @@ def check_diff_method(diff_method) -> None:
     raise QNodeError(
         f"Differentiation method {diff_method!r} must be a str, Transform, or None: one of "
         f"{DIFF_METHODS}, or a gradient transform such as qml.gradients.param_shift.")
+
+
+def is_device_method(diff_method) -> bool:
+    """Whether ``diff_method`` names a derivative method of the device's own (a name not in
+    :data:`DIFF_METHODS` that its ``supports_derivatives`` accepted): the device's
+    ``compute_derivatives`` differentiates, as with ``"device"``.
+
+    >>> is_device_method("hello"), is_device_method("device"), is_device_method(None)
+    (True, False, False)
+    """
+    return isinstance(diff_method, str) and diff_method not in DIFF_METHODS
+
+
 INTERFACES = ("auto", "autograd", "numpy", None)
 UNSUPPORTED_INTERFACES = ("jax", "jax-jit", "jax-python", "JAX", "torch", "pytorch", "tf",
                            "tensorflow", "tf-autograph", "tensorflow-autograph")
@@ -270,8 +291,10 @@ def hadamard_alias(diff_method, gradient_kwargs):
 def resolve(diff_method=DEFAULT_DIFF_METHOD, h=None, approx_order=1, interface="auto",
             shifts=None, *, strategy="forward", grad_on_execution="best", cache="auto", cachesize=10000,
             max_diff=1, device_vjp=False, gradient_kwargs=None, postselect_mode=None,
-            mcm_method=None, executor_backend=None, autograph=True) -> Options:
-    """Check a QNode's keywords; the :class:`Options` they give.
+            mcm_method=None, executor_backend=None, autograph=True,
+            device_supports=None) -> Options:
+    """Check a QNode's keywords; the :class:`Options` they give (``device_supports``: the
+    device's answer to a ``diff_method`` name of its own, :func:`check_diff_method`).
 
     >>> resolve(diff_method="best").method, resolve(diff_method="best", shifts={"RX": 0.5}).method
     ('adjoint', 'parameter-shift')
@@ -283,7 +306,7 @@ def resolve(diff_method=DEFAULT_DIFF_METHOD, h=None, approx_order=1, interface="
     # a gradient transform (qml.gradients.param_shift, finite_diff) names its method
     diff_method = getattr(diff_method, "qsym_diff_method", diff_method)
     diff_method, gradient_kwargs = hadamard_alias(diff_method, gradient_kwargs)
-    check_diff_method(diff_method)
+    check_diff_method(diff_method, device_supports)
     interface = check_interface(interface)
     gkw = check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp,
                                   gradient_kwargs, postselect_mode, mcm_method,
@@ -320,8 +343,10 @@ def resolve(diff_method=DEFAULT_DIFF_METHOD, h=None, approx_order=1, interface="
     # differentiated (PennyLane)
     # "device": the device's own method (default.qubit's, lightning's: adjoint); "hadamard":
     # the Hadamard test's exact derivative, which parameter shift computes; "spsa": the
-    # QNode's tapes differentiated by qml.gradients.spsa_grad (qsym._tapes.tape_gradient)
-    method = "parameter-shift" if diff_method is DEFAULT_DIFF_METHOD else {
+    # QNode's tapes differentiated by qml.gradients.spsa_grad (qsym._tapes.tape_gradient);
+    # a device's own name: as "device"
+    method = "parameter-shift" if diff_method is DEFAULT_DIFF_METHOD else "adjoint" if (
+        is_device_method(diff_method)) else {
               "best": "parameter-shift" if shifts else "adjoint", "backprop": "adjoint",
               "device": "adjoint", "hadamard": "parameter-shift", "spsa": "parameter-shift",
               None: "parameter-shift"}.get(diff_method, diff_method)

@@ -971,6 +971,11 @@ def _set_entry_source(self, text) -> None:
 Compiled.source = property(_entry_source, _set_entry_source)
 
 
+def _supports_method(device, name) -> bool:
+    """Whether ``device`` differentiates by the method ``name`` (its ``supports_derivatives``
+    of that ``gradient_method``): a ``diff_method`` name of the device's own."""
+    return device.supports_derivatives(devices.ExecutionConfig(gradient_method=name))
+
 
 class QNode:
     """A circuit function bound to a device, compiled on first call for each signature.
@@ -1095,12 +1100,12 @@ class QNode:
             func = func.func
         opts = options.resolve(
             diff_method, h, approx_order, interface, shifts, strategy=strategy,
-            grad_on_execution=grad_on_execution,
-            cache=cache, cachesize=cachesize, max_diff=max_diff, device_vjp=device_vjp,
-            gradient_kwargs=gradient_kwargs, postselect_mode=postselect_mode,
-            mcm_method=mcm_method, executor_backend=executor_backend, autograph=autograph)
-        self.func = func
-        self.device = device
+            grad_on_execution=grad_on_execution, cache=cache, cachesize=cachesize,
+            max_diff=max_diff, device_vjp=device_vjp, gradient_kwargs=gradient_kwargs,
+            postselect_mode=postselect_mode, mcm_method=mcm_method,
+            executor_backend=executor_backend, autograph=autograph,
+            device_supports=functools.partial(_supports_method, device))
+        self.func, self.device = func, device
         self.trace = options.check_trace(trace)
         # why this QNode traces at every call (None: once per signature; _switch_per_call)
         self.per_call = "trace='per-call'" if trace == "per-call" else None

@@ -1342,11 +1342,13 @@ def tape_gradient(diff_method, gradient_kwargs=None):
                                    if k in keys}
 
 
-def device_derivatives(device, method="compute_derivatives"):
+def device_derivatives(device, method="compute_derivatives", gradient_method=None):
     """A tape gradient (``tape -> ((), fn)``, for :func:`tape_gradient`) whose Jacobian is
     the device's own ``compute_derivatives`` (or the derivatives of its
     ``execute_and_compute_derivatives``): PennyLane's device derivatives, for a user's
-    device class that defines them (:func:`qsym.devices.own_derivatives`).
+    device class that defines them (:func:`qsym.devices.own_derivatives`). With
+    ``gradient_method`` (the QNode's ``diff_method``) the device is passed PennyLane's
+    execution config: that method, set up by the device's ``setup_execution_config``.
 
     >>> import qsym as qml
     >>> class Twice(qml.devices.DefaultQubit):
@@ -1359,7 +1361,9 @@ def device_derivatives(device, method="compute_derivatives"):
     """
     def transform(tape, **_):
         def fn(_results):
-            out = getattr(device, method)((tape,), None)
+            config = None if gradient_method is None else device.setup_execution_config(
+                devices.ExecutionConfig(gradient_method=gradient_method), tape)
+            out = getattr(device, method)((tape,), config)
             return (out[1] if method == "execute_and_compute_derivatives" else out)[0]
         return (), fn
     transform.qsym_tape_gradient = True

@@ -1242,7 +1242,8 @@ def qnode_gradient(qnode) -> dict:
     """
     own = own_derivatives(qnode.device, qnode.diff_method, qnode.grad_on_execution)
     if own is not None:  # the device class's own derivatives (PennyLane calls them)
-        return {"diff_method": device_derivatives(qnode.device, own), "max_diff": None}
+        return {"diff_method": device_derivatives(qnode.device, own, qnode.diff_method),
+                "max_diff": None}
     if qnode.shifts:
         return {}
     kwargs = dict(qnode.gradient_kwargs)

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ArgumentError, DeviceError, WireError
-from ._options import check_mcm_options
+from ._options import check_mcm_options, is_device_method
 from ._capabilities import DeviceCapabilities, ExecutionCondition, OperatorProperties
 from ._shots import check_shots
 from .wires import Wires
@@ -447,7 +447,8 @@ def base_execute(dev):
 def own_derivatives(dev, diff_method, grad_on_execution="best"):
     """The name of the derivative method of a user's device class a QNode differentiates
     with, as PennyLane's device derivatives: with ``diff_method="device"`` or
-    ``"adjoint"``, ``compute_derivatives`` (``grad_on_execution`` False; ``"best"`` for
+    ``"adjoint"`` (or a name of the device's own, :func:`qsym._options.is_device_method`,
+    as ``"device"``), ``compute_derivatives`` (``grad_on_execution`` False; ``"best"`` for
     ``"device"``) or ``execute_and_compute_derivatives`` (True; ``"best"`` for
     ``"adjoint"``), if the class defines its own; else None (qsym's exact derivative).
 
@@ -457,7 +458,8 @@ def own_derivatives(dev, diff_method, grad_on_execution="best"):
     >>> own_derivatives(Twice(wires=1), "device"), own_derivatives(Twice(wires=1), "adjoint")
     ('compute_derivatives', None)
     """
-    if diff_method not in ("device", "adjoint") or not isinstance(dev, Device):
+    if (diff_method not in ("device", "adjoint") and not is_device_method(diff_method)
+            or not isinstance(dev, Device)):
         return None
     on_execution = (diff_method == "adjoint" if grad_on_execution == "best"
                     else bool(grad_on_execution))

@@ -223,3 +223,45 @@ def test_a_batch_of_tapes_is_one_execute_call_with_the_config_as_keyword():
     dev.calls.clear()
     assert onp.allclose(circuit(x), onp.cos(x), atol=1e-12)
     assert [c[0] for c in dev.calls] == [4]
+
+
+class Hello(qml.devices.DefaultQubit):
+    """A device whose own derivative method is named "hello" (PennyLane's
+    supports_derivatives / setup_execution_config / compute_derivatives of a device): its
+    Jacobian is a constant the exact one is not, so the test sees which one ran."""
+
+    def supports_derivatives(self, execution_config=None, circuit=None):
+        return getattr(execution_config, "gradient_method", None) == "hello"
+
+    def setup_execution_config(self, config=None, circuit=None):
+        return config
+
+    def compute_derivatives(self, circuits, execution_config=None):
+        self.configs = getattr(self, "configs", []) + [execution_config]
+        return tuple(7.0 for _ in circuits)
+
+
+def test_a_diff_method_named_by_the_device_runs_its_derivatives():
+    """PennyLane's QNode accepts a diff_method name the device's supports_derivatives
+    accepts, and differentiates by the device's compute_derivatives, passed the execution
+    config of that method; the value is the simulation's (cos x)."""
+    dev = Hello(wires=1)
+
+    @qml.qnode(dev, diff_method="hello")
+    def circuit(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    x = pnp.array(0.5, requires_grad=True)
+    assert circuit.diff_method == "hello"
+    assert abs(circuit(x) - onp.cos(0.5)) < 1e-12
+    assert qml.grad(circuit)(x) == 7.0
+    assert [c.gradient_method for c in dev.configs] == ["hello"]
+
+
+def test_a_diff_method_the_device_does_not_accept_is_refused():
+    with pytest.raises(qml.exceptions.QuantumFunctionError, match="hello not recognized"):
+        qml.QNode(lambda: qml.expval(qml.Z(0)), qml.device("default.qubit", wires=1),
+                  diff_method="hello")
+    with pytest.raises(qml.exceptions.QuantumFunctionError, match="hi not recognized"):
+        qml.QNode(lambda: qml.expval(qml.Z(0)), Hello(wires=1), diff_method="hi")

@@ -273,3 +273,37 @@ def test_qubit_circuits_refuse_them():
         applies()
     with pytest.raises(qml.errors.MeasurementError, match=r"qml\.QuadX is a continuous-var"):
         measures(cv.QuadX(0))
+
+
+@pytest.mark.parametrize("op", [cv.NumberOperator(wires=0), cv.QuadX(wires=1),
+                                cv.Squeezing(0.1, 0.2, wires=0)])
+def test_cv_operators_have_no_matrix_or_eigenvalues(op):
+    """PennyLane's: an operator on an infinite-dimensional mode has no matrix and no
+    eigenvalues (MatrixUndefinedError, EigvalsUndefinedError), and a measurement of one
+    raises the latter from its eigvals() (it raised AttributeError)."""
+    assert op.has_matrix is False
+    with pytest.raises(qml.operation.MatrixUndefinedError):
+        op.matrix()
+    with pytest.raises(qml.operation.EigvalsUndefinedError):
+        op.eigvals()
+    with pytest.raises(qml.operation.EigvalsUndefinedError):
+        type(op).compute_eigvals(*op.data)
+
+
+def test_expectation_of_a_cv_observable_has_no_eigenvalues():
+    m = qml.expval(op=qml.NumberOperator(wires=0))
+    with pytest.raises(qml.operation.EigvalsUndefinedError, match="NumberOperator"):
+        m.eigvals()
+
+
+def test_measurements_of_operators_qsym_does_not_measure_compare_by_the_operator():
+    """qml.equal of qml.expval(op) for an op qsym measures on no qubit device (a CV
+    observable, a gate without a Pauli form) compares the operators, as PennyLane's (it
+    raised the MeasurementError of measuring them)."""
+    e = qml.expval
+    assert qml.equal(e(qml.NumberOperator(0)), e(qml.NumberOperator(0)))
+    assert not qml.equal(e(qml.NumberOperator(0)), e(qml.NumberOperator(1)))
+    assert not qml.equal(e(qml.NumberOperator(0)), e(qml.QuadX(0)))
+    assert qml.equal(e(qml.RX(0.5, 0)), e(qml.RX(0.5, 0)))
+    assert not qml.equal(e(qml.RX(0.5, 0)), e(qml.RX(0.6, 0)))
+    assert not qml.equal(e(qml.RX(0.5, 0)), e(qml.Z(0)))

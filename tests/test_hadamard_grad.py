@@ -470,3 +470,26 @@ def test_trainable_observable_data_refuses_sums_not_measured_by_expectation(mode
     plain = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.var(qml.X(0) + qml.Z(0))])
     with pytest.raises(ValueError, match="gradient of variances"):
         qml.gradients.hadamard_grad(plain, mode=mode, aux_wire=1)
+
+
+@pytest.mark.parametrize("method, executions", [("hadamard", 3), ("reversed-hadamard", 2),
+                                                ("direct-hadamard", 5),
+                                                ("reversed-direct-hadamard", 3)])
+def test_an_evolution_is_one_operator_of_the_qnode_tape(method, executions):
+    """qml.evolve(X0 + X1, x) is one Evolution on the QNode's tape (PennyLane's queue; it
+    was its two RX rotations), so the Hadamard tests are PennyLane's: one per generator word
+    (standard: 2 tests, direct: 2 x 2 shifted circuits; reversed: one test of the whole
+    generator), counted with the forward circuit. <Z0> = cos(2x): the derivative -2 sin 2x."""
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev, diff_method=method, gradient_kwargs={"aux_wire": 2})
+    def c(x):
+        qml.evolve(qml.X(0) + qml.X(1), x)
+        return qml.expval(qml.Z(0))
+
+    x = qml.numpy.array(1.2, requires_grad=True)
+    assert [op.name for op in qml.workflow.construct_tape(c)(x).operations] == ["Evolution"]
+    with dev.tracker:
+        g = qml.grad(c)(x)
+    assert np.isclose(g, -2 * np.sin(2.4))
+    assert dev.tracker.totals["executions"] == executions

@@ -725,7 +725,9 @@ def test_exponential_of_a_sum_leaves_its_base_off_the_tape():
         qml.evolve(qml.X(0) + qml.X(1), 0.3)
         qml.exp(qml.X(0) @ qml.Y(1), -0.5j)
         qml.expval(qml.Z(0))
-    assert [op.name for op in tape.operations] == ["RX", "RX", "PauliRot"]
+    # the evolution is one entry (PennyLane 0.45's tape), the Exp its rotation (PennyLane's
+    # tape holds the Exp too: qsym keeps its rotation, docs/pennylane.md)
+    assert [op.name for op in tape.operations] == ["Evolution", "PauliRot"]
 
     dev = qml.device("default.qubit", wires=2)
 
@@ -959,3 +961,97 @@ def test_simplify_by_pauli_rep_of_s_and_t_whether_or_not_terms_ran(prepare):
     assert all(isinstance(c, (int, float, complex)) for c in coeffs)
     assert sorted(repr(o) for o in ops) == ["X(1)", "Z(0) @ X(1)"]
     onp.testing.assert_allclose(qml.matrix(out, wire_order=[0, 1]), onp.kron(S_GATE, X), atol=1e-12)
+
+
+def test_controlled_function_of_an_evolution_in_a_queue_keeps_its_rotation():
+    """In a user's queue an Evolution is one entry; qml.ctrl of a function applying one
+    controls its rotation (it was dropped from the queue once the Evolution replaced its
+    gates there): exp(-0.3i X1 Y2) is PauliRot(0.6, XY), controlled by wire 0."""
+    def f(t):
+        qml.evolve(qml.X(1) @ qml.Y(2), t)
+
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.ctrl(f, control=0)(0.3)
+    (op,) = q.queue
+    xy = onp.kron([[0, 1], [1, 0]], [[0, -1j], [1j, 0]])
+    u = onp.cos(0.3) * onp.eye(4) - 1j * onp.sin(0.3) * xy
+    expected = onp.eye(8, dtype=complex)
+    expected[4:, 4:] = u
+    onp.testing.assert_allclose(qml.matrix(op, wire_order=[0, 1, 2]), expected, atol=1e-12)
+
+
+def test_adjoint_of_an_exponential_inverts_it_in_place():
+    """qml.adjoint of an Evolution / an Exp made in the circuit (PennyLane's Adjoint(...);
+    it raised "not callable"): its rotations are taken back and inverted there, exact even
+    for a base whose words do not commute; checked against expm by hand, the derivative by
+    central differences; tape.adjoint() of such a tape undoes it (the state returns to |00>)."""
+    from scipy.linalg import expm
+
+    x1 = onp.array([[0, 1], [1, 0]])
+    y1 = onp.array([[0, -1j], [1j, 0]])
+    z1 = onp.diag([1, -1])
+    eye = onp.eye(2)
+    h = onp.kron(x1, z1) + 0.3 * onp.kron(y1, eye)
+    obs = onp.kron(z1, x1) + onp.kron(y1, eye)
+
+    def by_hand(x):
+        psi = onp.kron(expm(-0.2j * y1), expm(-0.45j * x1)) @ onp.array([1, 0, 0, 0])
+        psi = onp.kron(eye, expm(-0.5j * x * y1)).conj().T @ expm(-1j * x * h).conj().T @ psi
+        return float(onp.real(psi.conj() @ obs @ psi))
+
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RY(0.4, 0)
+        qml.RX(0.9, 1)
+        qml.adjoint(qml.evolve(qml.X(0) @ qml.Z(1) + 0.3 * qml.Y(0), x))
+        qml.adjoint(qml.exp(qml.Y(1), -0.5j * x))
+        return qml.expval(qml.Z(0) @ qml.X(1) + qml.Y(0))
+
+    x = pnp.array(0.7, requires_grad=True)
+    assert onp.isclose(c(x), by_hand(0.7), atol=1e-12)
+    assert onp.isclose(qml.grad(c)(x), (by_hand(0.7 + 1e-6) - by_hand(0.7 - 1e-6)) / 2e-6,
+                       atol=1e-7)
+    tape = qml.workflow.construct_tape(c)(x)
+    assert [op.name for op in tape.operations[2:]] == ["Adjoint(Evolution)", "Adjoint(Exp)"]
+    undone = qml.tape.QuantumScript(tape.operations + tape.adjoint().operations, [qml.state()])
+    onp.testing.assert_allclose(qml.execute([undone], dev)[0], [1, 0, 0, 0], atol=1e-12)
+
+
+def test_controlled_exponential_controls_its_rotations():
+    """qml.ctrl of an Evolution / an Exp made in the circuit (it raised "not an Operator or
+    callable"): the rotations it applied, controlled in place (control values too); values
+    and derivative against expm and projectors written by hand."""
+    from functools import reduce
+
+    from scipy.linalg import expm
+
+    x1, y1 = onp.array([[0, 1], [1, 0]]), onp.array([[0, -1j], [1j, 0]])
+    z1, eye, had = onp.diag([1, -1]), onp.eye(2), onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+    p0, p1 = onp.diag([1, 0]), onp.diag([0, 1])
+
+    def k(*a):
+        return reduce(onp.kron, a)
+
+    def by_hand(x):
+        psi = k(had, expm(-0.2j * y1), expm(-0.45j * x1)) @ onp.eye(8)[0]
+        h = k(x1, z1) + 0.3 * k(y1, eye)
+        psi = (k(p0, eye, eye) + k(p1, expm(-1j * x * h))) @ psi
+        psi = (k(p1, eye, eye) + k(p0, eye, expm(-0.5j * x * y1))) @ psi
+        obs = k(eye, z1, x1) + k(eye, y1, eye) + k(x1, eye, eye)
+        return float(onp.real(psi.conj() @ obs @ psi))
+
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def c(x):
+        qml.Hadamard(0)
+        qml.RY(0.4, 1)
+        qml.RX(0.9, 2)
+        qml.ctrl(qml.evolve(qml.X(1) @ qml.Z(2) + 0.3 * qml.Y(1), x), control=0)
+        qml.ctrl(qml.exp(qml.Y(2), -0.5j * x), control=0, control_values=0)
+        return qml.expval(qml.Z(1) @ qml.X(2) + qml.Y(1) + qml.X(0))
+
+    x = pnp.array(0.7, requires_grad=True)
+    assert onp.isclose(c(x), by_hand(0.7), atol=1e-12)
+    assert onp.isclose(qml.grad(c)(x), (by_hand(0.7 + 1e-6) - by_hand(0.7 - 1e-6)) / 2e-6,
+                       atol=1e-7)
