@@ -546,10 +546,14 @@ def adjoint(fn, lazy=True):
         if lazy:  # PennyLane's Adjoint(fn), applied as the inverse gates
             return AdjointOperation(fn, inv)
         _plain(inv)
-        if _user_adjoint(fn) and getattr(fn, "has_adjoint", True):  # PennyLane's lazy=False: the class's adjoint() (the same gates)
+        # PennyLane's lazy=False: the operator's adjoint() (the same gates) where a user's
+        # class writes one or a symbolic operator has one (Adjoint(op).adjoint() is op)
+        if ((_user_adjoint(fn) and getattr(fn, "has_adjoint", True))
+                or (isinstance(fn, SymbolicOp) and _own_adjoint(fn))):
             with recording(Tape()):
                 return fn.adjoint()
-        return inv[0] if len(inv) == 1 else inv
+        # one inverse gate is that gate; several stay PennyLane's Adjoint(op), never a list
+        return inv[0] if len(inv) == 1 else AdjointOperation(fn, inv)
     if isinstance(fn, Exp) and fn._applies():  # PennyLane's Adjoint(Exp), Adjoint(Evolution)
         return _adjoint_exponential(fn)
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
