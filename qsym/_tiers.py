@@ -1108,7 +1108,8 @@ def request_kernel_compile(name: str, sig) -> bool:
     cache (once per process and signature; :class:`Job` without a circuit module, queued
     behind the other compiles). True if the caller may run the twin meanwhile; False if
     it must compile here, as before: ``QSYM_TIER=compiled``, the disk cache off or not
-    the configured folder (nothing to hand over), or that background compile failed.
+    the configured folder (nothing to hand over), or that background compile failed or
+    finished without writing the signature (the caller asks only when it is not on disk).
     ``QSYM_TIER=python`` compiles nothing: the twin runs (True)."""
     from . import _cache as cache
 
@@ -1116,7 +1117,10 @@ def request_kernel_compile(name: str, sig) -> bool:
     with _kernel_jobs_lock:
         state = _kernel_jobs.get(key)
         if state is not None:
-            return state != "failed"
+            # "done": the caller found the signature still not on disk, so the background
+            # process (which exits 0 when a kernel signature fails to compile) wrote nothing:
+            # compiled here (loaded, if it was written meanwhile), not the twin at every call
+            return state in ("running", "python")
         how = mode()
         if how == "python":
             _kernel_jobs[key] = "python"

@@ -838,6 +838,36 @@ def test_a_loaded_kernel_called_with_a_new_signature_runs_its_twin_on_tier_0(mon
     assert tiers._Kernels(defer=False).odd_parity_count is disp
 
 
+def test_a_background_kernel_compile_that_wrote_nothing_compiles_at_the_next_call(
+        monkeypatch):
+    """The background process exits 0 even when its compile of a kernel signature failed
+    (compile_kernels skips it, for the circuit jobs' sake): a job reported done whose
+    signature is still not on disk is a failed one, and the next call compiles (or loads)
+    it at the call, once, rather than running the plain-Python twin on every call for the
+    life of the process with no warning (review51)."""
+    samples, mask, odd = _odd_parity_samples()
+    disp = kernels.odd_parity_count
+    assert disp(samples, mask) == odd
+    monkeypatch.setattr(tiers, "_kernel_jobs", {})
+    monkeypatch.setattr(tiers, "_sig_seen", {})
+    monkeypatch.setattr(tiers, "cached_signatures", lambda d: [])  # nothing written
+    monkeypatch.setattr(tiers.Job, "start", lambda job: job.done(True, ""))  # "ok", no file
+    monkeypatch.setenv("QSYM_TIER", "auto")
+    guarded = tiers._Guarded(disp, "odd_parity_count")
+    new = samples.astype(np.uint16)  # (no qsym call has this signature)
+    sig = (numba.typeof(new), numba.typeof(mask))
+    if sig in disp.overloads or not tiers.request_kernel_compile("odd_parity_count", ()):
+        pytest.skip("uint16 already compiled here, or no usable cache folder")
+    monkeypatch.setattr(tiers, "_kernel_jobs", {})
+    before = tiers.twin_calls
+    assert guarded(new, mask) == odd  # the twin; the job "succeeds"
+    assert tiers.twin_calls == before + 1
+    assert tiers._kernel_jobs[("odd_parity_count", sig)] == "done"
+    assert guarded(new, mask) == odd  # nothing on disk: compiled here, not the twin again
+    assert tiers.twin_calls == before + 1 and sig in disp.overloads
+    assert guarded(new, mask) == odd and tiers.twin_calls == before + 1
+
+
 def test_a_new_kernel_signature_is_compiled_in_the_background_then_loaded(tmp_path):
     """End to end, in a new process on a cache folder with the suite's kernel library: a
     loaded kernel called on tier 0 with a new signature answers from its twin, with no
