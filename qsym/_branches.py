@@ -39,7 +39,7 @@ from ._ir import evaluate, input_values
 from ._shapes import postselection_impossible
 from .errors import PostselectionError
 
-__all__ = ["BranchPlan", "NotClassical", "branch_plan", "branches", "branch_memory"]
+__all__ = ["BranchPlan", "NotClassical", "branch_plan", "branches", "branch_memory", "copy_wires"]
 
 
 class NotClassical(Exception):
@@ -75,9 +75,16 @@ class BranchPlan:
         return sum(1 for s in self.steps if s[0] == "measure")
 
 
-def _copies(ops) -> set:
-    """Wires written only by one ``CNOT`` onto a fresh wire, then used as controls or
-    flipped by ``X`` (checked numerically at each call: :func:`_block`)."""
+def copy_wires(ops) -> set:
+    """Wires written only by one ``CNOT`` onto a fresh wire (gates, or a recording's
+    operations: their ``name`` and ``wires``), candidates for classical copies (used as
+    controls or flipped by ``X`` afterwards: checked numerically at each call).
+
+    >>> import qsym._ir as ir
+    >>> sorted(copy_wires([ir.Op("Hadamard", (0,)), ir.Op("CNOT", (0, 1)), ir.Op("CNOT", (0, 2)),
+    ...                    ir.Op("CNOT", (0, 2))]))
+    [1]
+    """
     touched, copies, bad = set(), set(), set()
     for op in ops:
         if op.name == "CNOT" and op.wires[1] not in touched and op.wires[0] not in copies:
@@ -135,7 +142,7 @@ def branch_plan(circuit) -> BranchPlan | None:
     True
     """
     n = circuit.num_wires
-    copies = _copies(circuit.ops)
+    copies = copy_wires(circuit.ops)
     own = n
     while own > 0 and own - 1 in copies:
         own -= 1
