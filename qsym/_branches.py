@@ -44,7 +44,12 @@ __all__ = ["BranchPlan", "NotClassical", "branch_plan", "branches", "branch_memo
 
 class NotClassical(Exception):
     """A gate that, at the call's numbers, does not keep the copies' bits classical (it
-    would put a copy wire in superposition): the circuit is simulated deferred instead."""
+    would put a copy wire in superposition), or whose parameters are not numbers of the
+    inputs: the circuit is simulated deferred instead.
+
+    >>> issubclass(NotClassical, Exception)
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,13 @@ class BranchPlan:
             positions of the copies among its wires)``.
         required: ``{copy: bit}`` that a postselection keeps (its final value).
         flips_after: for each step, the copies flipped an odd number of times after it.
+
+    >>> import qsym._ir as ir
+    >>> c = ir.Circuit(2, (ir.Op("Hadamard", (0,)), ir.Op("CNOT", (0, 1)), ir.Op("PauliX", (1,))),
+    ...                (ir.Measurement("probs", on=(1,)),))
+    >>> plan = branch_plan(c)
+    >>> plan.steps[2], plan.flips_after[1], plan.depth
+    (('flip', 1), frozenset({1}), 1)
     """
 
     num_wires: int
@@ -174,7 +186,14 @@ def branch_plan(circuit) -> BranchPlan | None:
 
 
 def branch_memory(plan: BranchPlan) -> int:
-    """Bytes of the states :func:`branches` keeps at once (two per measurement depth)."""
+    """Bytes of the states :func:`branches` keeps at once (two per measurement depth).
+
+    >>> import qsym._ir as ir
+    >>> c = ir.Circuit(2, (ir.Op("Hadamard", (0,)), ir.Op("CNOT", (0, 1))),
+    ...                (ir.Measurement("probs", on=(1,)),))
+    >>> branch_memory(branch_plan(c))   # one own wire, one measurement: four 2-amplitude states
+    128
+    """
     return 16 * 2**plan.own * (2 * plan.depth + 2)
 
 
@@ -184,7 +203,10 @@ def _matrices(plan: BranchPlan, circuit, x, d) -> dict:
     for i, step in enumerate(plan.steps):
         if step[0] in ("gate", "controlled"):
             op = step[1]
-            pars = [evaluate(p, values) for p in op.params]
+            try:
+                pars = [evaluate(p, values) for p in op.params]
+            except TypeError as exc:  # (a parameter not a number of the inputs given)
+                raise NotClassical(f"{op.name}'s parameters are not numbers here") from exc
             out[i] = np.asarray(numeric_matrix_function(*op.variant)(*pars), dtype=complex)
     return out
 
