@@ -511,6 +511,13 @@ class Sampler:
 
     # --- one circuit -----------------------------------------------------------------
     def state(self, mats):
+        if self.native is not None and 3 * 16 * 2.0**self.n > _physical_memory() / 2:
+            raise DeviceError(
+                f"this one-shot circuit is drawn branch by branch on its {self.native.own} "
+                f"own wires; its deferred state ({self.n} wires, about "
+                f"{3 * 16 * 2.0**self.n / 2**30:.3g} GiB), which its derivatives under "
+                "shots need, does not fit in memory: differentiate with shots=None, or "
+                "measure fewer reused wires")
         return self.k.program_state(self.ints, self.floats, mats)
 
     def estimate_words(self, mats, shots, rng):

@@ -309,3 +309,25 @@ def test_walsh_expansion_of_measurement_values(k):
     for bits in itertools.product((0, 1), repeat=k):
         value = sum(c * np.prod([(-1) ** bits[w] for w, _ in word]) for word, c in terms.items())
         assert np.isclose(value, sum((i + 1) * b for i, b in enumerate(bits)) % 3)
+
+
+def test_a_derivative_that_needs_the_deferred_state_is_refused(monkeypatch):
+    """Drawn branch by branch because the deferred state does not fit: a parameter-shift
+    derivative under shots, which samples the deferred state, is refused before it."""
+    monkeypatch.setattr(_shots, "_physical_memory", lambda: 2.0**11)  # (1 KiB for states)
+
+    @qml.qnode(qml.device("default.qubit", wires=3, seed=1), shots=10, mcm_method="one-shot",
+               diff_method="parameter-shift")
+    def f(x):
+        qml.RX(x, 0)
+        m = qml.measure(0, reset=True)
+        qml.cond(m, qml.RX)(x, wires=1)
+        qml.RX(x, 0)
+        m2 = qml.measure(0, reset=True)
+        qml.cond(m2, qml.PauliX)(2)
+        return qml.expval(qml.Z(1))
+
+    x = qml.numpy.array(0.5, requires_grad=True)
+    assert -1 <= f(x) <= 1  # (the value: branch by branch, 3 own wires)
+    with pytest.raises(DeviceError, match="deferred state"):
+        qml.grad(f)(x)
