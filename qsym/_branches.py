@@ -226,31 +226,69 @@ def _block(mat, k: int, cpos: tuple, bits: tuple):
     return None if np.array_equal(block, np.eye(2**q)) else block  # (a control not met)
 
 
-def _apply(psi, mat, wires):
-    """``mat`` on ``wires`` of the state tensor ``psi``: one ``einsum`` over the state's
-    axes (the reference interpreter's ``tensordot`` and axis moves cost several times
-    more per gate)."""
-    n, k = psi.ndim, len(wires)
-    result = list(range(n))
-    for j, w in enumerate(wires):
-        result[w] = n + j
-    return np.einsum(mat.reshape((2,) * (2 * k)), list(range(n, n + k)) + list(wires),
-                     psi, list(range(n)), result)
+class _State:
+    """A branch's state of the own wires: a tensor over the wires in ``wires`` (its axes in
+    that order) times basis states of the others (``known``: wire -> bit), which a
+    measurement detaches and a gate attaches again (a measured wire leaves the tensor
+    until a gate acts on it, so the tensor is of the wires in use only)."""
+
+    __slots__ = ("psi", "wires", "known")
+
+    def __init__(self, psi, wires, known):
+        self.psi, self.wires, self.known = psi, wires, known
+
+    def attach(self, wires) -> list:
+        """The axes of ``wires``, each known wire put back into the tensor first."""
+        for w in wires:
+            if w in self.known:
+                unit = np.zeros(2, dtype=complex)
+                unit[self.known.pop(w)] = 1.0
+                self.psi = np.multiply.outer(self.psi, unit)
+                self.wires = self.wires + [w]
+        return [self.wires.index(w) for w in wires]
+
+    def apply(self, mat, wires) -> None:
+        """``mat`` on ``wires``: one ``einsum`` over the tensor's axes (the reference
+        interpreter's ``tensordot`` and axis moves cost several times more per gate); an
+        ``X`` on a known wire flips its bit."""
+        if len(wires) == 1 and wires[0] in self.known and _is_x(mat):
+            self.known[wires[0]] ^= 1
+            return
+        axes = self.attach(wires)
+        n, k = self.psi.ndim, len(axes)
+        result = list(range(n))
+        for j, a in enumerate(axes):
+            result[a] = n + j
+        self.psi = np.einsum(mat.reshape((2,) * (2 * k)), list(range(n, n + k)) + axes,
+                             self.psi, list(range(n)), result)
+
+    def probabilities(self, wire: int):
+        """The two outcomes' probabilities of ``wire``."""
+        if wire in self.known:
+            return (1.0, 0.0) if self.known[wire] == 0 else (0.0, 1.0)
+        axis = self.wires.index(wire)
+        p1 = float(np.sum(np.abs(np.take(self.psi, 1, axis=axis)) ** 2))
+        p1 = min(max(p1, 0.0), 1.0)
+        return 1.0 - p1, p1
+
+    def collapsed(self, wire: int, v: int, p: float) -> "_State":
+        """The state after outcome ``v`` (probability ``p``) of ``wire``, renormalized;
+        the wire detached (its bit known)."""
+        if wire in self.known:
+            return _State(self.psi, self.wires, dict(self.known))
+        axis = self.wires.index(wire)
+        psi = np.take(self.psi, v, axis=axis) / np.sqrt(p)
+        return _State(psi, self.wires[:axis] + self.wires[axis + 1:], {**self.known, wire: v})
+
+    def tensor(self):
+        """The state tensor of every own wire (axis ``w`` is wire ``w``)."""
+        s = _State(self.psi, self.wires, dict(self.known))
+        s.attach(sorted(self.known))
+        return np.transpose(s.psi, np.argsort(s.wires))
 
 
-def _split(psi, wire: int):
-    """The two outcomes' probabilities of ``wire`` of the state tensor ``psi``."""
-    p1 = float(np.sum(np.abs(np.take(psi, 1, axis=wire)) ** 2))
-    p1 = min(max(p1, 0.0), 1.0)
-    return 1.0 - p1, p1
-
-
-def _collapsed(psi, wire: int, v: int, p: float):
-    out = np.zeros_like(psi)
-    index = [slice(None)] * psi.ndim
-    index[wire] = v
-    out[tuple(index)] = psi[tuple(index)] / np.sqrt(p)
-    return out
+def _is_x(mat) -> bool:
+    return mat.shape == (2, 2) and np.array_equal(mat, np.array([[0, 1], [1, 0]]))
 
 
 def _outcome_counts(plan, i, copy, probs, count, rng, fill):
@@ -279,15 +317,14 @@ def branches(plan: BranchPlan, circuit, x, d, shots: int, rng, fill: bool = Fals
     shot kept, an impossible outcome refused)."""
     mats = _matrices(plan, circuit, x, d)
     n, blocks = plan.num_wires, {}
-    psi = np.zeros((2,) * plan.own, dtype=complex)
-    psi[(0,) * plan.own] = 1.0
-    stack = [(0, psi, 0, int(shots))]
+    state = _State(np.ones((), dtype=complex), [], {w: 0 for w in range(plan.own)})
+    stack = [(0, state, 0, int(shots))]
     while stack:
-        i, psi, bits, count = stack.pop()
+        i, state, bits, count = stack.pop()
         while i < len(plan.steps):
             step = plan.steps[i]
             if step[0] == "gate":
-                psi = _apply(psi, mats[i], list(step[1].wires))
+                state.apply(mats[i], list(step[1].wires))
             elif step[0] == "flip":
                 bits ^= 1 << (n - 1 - step[1])
             elif step[0] == "controlled":
@@ -296,20 +333,19 @@ def branches(plan: BranchPlan, circuit, x, d, shots: int, rng, fill: bool = Fals
                 if (i, value) not in blocks:
                     blocks[(i, value)] = _block(mats[i], len(op.wires), cpos, value)
                 block = blocks[(i, value)]
-                rest = [w for p, w in enumerate(op.wires) if p not in cpos]
                 if block is not None:
-                    psi = _apply(psi, block, rest) if rest else psi * block[0, 0]
+                    state.apply(block, [w for p, w in enumerate(op.wires) if p not in cpos])
             else:
                 _, wire, copy = step
-                probs = _split(psi, wire)
+                probs = state.probabilities(wire)
                 counts, discarded = _outcome_counts(plan, i, copy, probs, count, rng, fill)
                 if discarded:
                     yield None, bits, discarded
                 for v in (1, 0):  # (0 popped first)
                     if counts.get(v):
-                        stack.append((i + 1, _collapsed(psi, wire, v, probs[v]),
+                        stack.append((i + 1, state.collapsed(wire, v, probs[v]),
                                       bits ^ (v << (n - 1 - copy)), counts[v]))
                 break
             i += 1
         else:
-            yield psi, bits, count
+            yield state.tensor(), bits, count
