@@ -99,11 +99,12 @@ def copy_wires(ops) -> set:
     """
     touched, copies, bad = set(), set(), set()
     for op in ops:
-        if op.name == "CNOT" and op.wires[1] not in touched and op.wires[0] not in copies:
-            copies.add(op.wires[1])
-        elif op.name == "CNOT" and op.wires[1] in copies:
-            bad.add(op.wires[1])  # written twice
-        touched.update(op.wires)
+        name, wires = getattr(op, "name", None), tuple(getattr(op, "wires", None) or ())
+        if name == "CNOT" and wires[1] not in touched and wires[0] not in copies:
+            copies.add(wires[1])
+        elif name == "CNOT" and wires[1] in copies:
+            bad.add(wires[1])  # written twice
+        touched.update(wires)
     return copies - bad
 
 

@@ -331,3 +331,27 @@ def test_a_derivative_that_needs_the_deferred_state_is_refused(monkeypatch):
     assert -1 <= f(x) <= 1  # (the value: branch by branch, 3 own wires)
     with pytest.raises(DeviceError, match="deferred state"):
         qml.grad(f)(x)
+
+
+def test_a_device_without_wires_checks_the_memory_without_the_copies(monkeypatch):
+    """12 reused measurements on a device without wires: 15 wires deferred, too many for
+    the memory given here; the 3 own wires fit, and the circuit is drawn branch by branch
+    (it was refused at its recording)."""
+    monkeypatch.setattr(qml.devices, "available_memory", lambda: 2.0**20)
+    monkeypatch.setattr(_shots, "_physical_memory", lambda: 2.0**21)
+    x, shots = 0.9, 2000
+
+    @qml.qnode(qml.device("default.qubit", seed=6), shots=shots, mcm_method="one-shot")
+    def f(x):
+        ms = []
+        for _ in range(12):
+            qml.RX(x, 0)
+            ms.append(qml.measure(0, reset=True))
+            qml.cond(ms[-1], qml.PauliX)(1)
+        qml.Hadamard(2)
+        return qml.expval(ms[5]), qml.expval(qml.PauliX(2))
+
+    value, x2 = f(x)
+    p = np.sin(x / 2) ** 2
+    assert abs(value - p) < 5 * np.sqrt(p * (1 - p) / shots)
+    assert x2 == 1.0
