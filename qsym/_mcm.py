@@ -827,14 +827,14 @@ def diagonal_terms(mv: MeasurementValue) -> dict:
     wires = [m.wires[0] for m in mv.measurements]
     k = len(wires)
     values = np.array([float(v) for _, v in mv.items()])  # bits in binary order, first high
-    terms = {}
-    for subset in itertools.product((0, 1), repeat=k):
-        signs = np.array([(-1) ** sum(b * s for b, s in zip(bits, subset))
-                          for bits in itertools.product((0, 1), repeat=k)])
-        c = float(values @ signs) / 2**k
-        if abs(c) > 1e-15:
-            terms[tuple((w, "Z") for w, s in zip(wires, subset) if s)] = c
-    return terms
+    # the fast Walsh-Hadamard transform, one wire (axis) at a time: k 2^k operations
+    v = values.reshape((2,) * k)
+    for axis in range(k):
+        a, b = np.take(v, 0, axis=axis), np.take(v, 1, axis=axis)
+        v = np.stack((a + b, a - b), axis=axis)
+    coeffs = np.reshape(v, -1) / 2**k  # subset S's at its bits' index, first wire high
+    return {tuple((w, "Z") for i, w in enumerate(wires) if (s >> (k - 1 - i)) & 1):
+            float(coeffs[s]) for s in np.flatnonzero(np.abs(coeffs) > 1e-15).tolist()}
 
 
 def _executable_statistic(mp):

@@ -47,6 +47,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _kernels as kernels, _shadows as shadows, _tiers as tiers
+from ._branches import NotClassical, branch_memory, branch_plan, branches
 from ._plan import finite_difference_inputs
 from .errors import DeviceError, MeasurementError, MethodError, PostselectionError
 from ._ir import observable_apply
@@ -469,6 +470,9 @@ class Sampler:
         self.joint = (tuple(sorted({w for m, f in zip(ms, self.forms) if f == ("values",)
                                     for _, word in m.terms for w, _ in word}))
                       if entry.circuit.one_shot else ())
+        # a one-shot circuit whose deferral added copy wires: drawn branch by branch on
+        # the circuit's own wires where that is cheaper or the only way (native_plan)
+        self.native = native_plan(entry.circuit, self.forms) if entry.circuit.one_shot else None
         # the compiled words from those draws (gradients): not from an eigenbasis
         self.word_groups = self.groups if ready and all(
             f == ("pauli",) or not m.terms or (m.kind == "expval" and f[0] in ("lincomb", "sum"))
@@ -507,6 +511,13 @@ class Sampler:
 
     # --- one circuit -----------------------------------------------------------------
     def state(self, mats):
+        if self.native is not None and 3 * 16 * 2.0**self.n > _physical_memory() / 2:
+            raise DeviceError(
+                f"this one-shot circuit is drawn branch by branch on its {self.native.own} "
+                f"own wires; its deferred state ({self.n} wires, about "
+                f"{3 * 16 * 2.0**self.n / 2**30:.3g} GiB), which its derivatives under "
+                "shots need, does not fit in memory: differentiate with shots=None, or "
+                "measure fewer reused wires")
         return self.k.program_state(self.ints, self.floats, mats)
 
     def estimate_words(self, mats, shots, rng):
@@ -573,6 +584,11 @@ class Sampler:
     def values(self, x, d, shots, rng):
         """Every measurement's estimated value (as :func:`qsym._shapes.measurements`)."""
         entry = self.entry
+        if self.native is not None and drawable(shots):
+            try:
+                return native_values(self, x, d, [shots], rng)[0]
+            except NotClassical:  # (a gate mixes a copy at these numbers: deferred)
+                self.native = None
         pre = entry.prepare(x, d, 0)
         mats = pre.mats
         if self.groups is not None and drawable(shots):  # PennyLane's draws and arithmetic
@@ -608,6 +624,11 @@ class Sampler:
         """Every measurement's value at each ``(x, d)`` of ``inputs`` and each count of
         ``counts`` (``out[b][k]``), drawn as PennyLane draws a broadcast tape with a shot
         vector (:func:`pl_values`); needs :attr:`groups`."""
+        if self.native is not None:
+            try:
+                return [native_values(self, x, d, counts, rng) for x, d in inputs]
+            except NotClassical:
+                self.native = None
         psis = [np.asarray(self.state(self.entry.prepare(x, d, 0).mats)) for x, d in inputs]
         return pl_values(self.entry.circuit.measurements, self.forms, self.groups, psis,
                          self.n, counts, rng, self.order, self.joint)
@@ -685,6 +706,116 @@ class Sampler:
         if self.read is None:  # (once per circuit)
             self.read = finite_difference_inputs(entry.circuit)[0]
         return finite_differences(rows_at, x, h, order, strategy=strategy, columns=self.read)
+
+
+#: a one-shot circuit whose deferral added copy wires (:mod:`qsym._branches`) is drawn
+#: branch by branch from this many wires on, the copies included (or where its deferred
+#: state does not fit in memory); below, the deferred state's compiled kernels are cheaper
+NATIVE_FROM_WIRES = 20
+
+
+def native_plan(circuit, forms):
+    """The :class:`qsym._branches.BranchPlan` a one-shot ``circuit`` is drawn by (its
+    measurements drawn as PennyLane draws them, a postselection aside; from
+    :data:`NATIVE_FROM_WIRES` wires on or where the deferred state does not fit), else
+    None; a :class:`DeviceError` with the memory each way needs where neither fits.
+
+    >>> import qsym._ir as ir
+    >>> c = ir.Circuit(2, (ir.Op("Hadamard", (0,)), ir.Op("CNOT", (0, 1)), ir.Op("RX", (0,), (0.3,))),
+    ...                (ir.Measurement("sample", on=(0, 1)),), one_shot=True)
+    >>> native_plan(c, [()]) is None   # two wires: the deferred state is cheaper
+    True
+    """
+    plan = branch_plan(circuit)
+    ms = circuit.measurements
+    if plan is not None and not all(
+            pl_ready(dataclasses.replace(m, post=()), f)
+            and not (f[:1] in (("lincomb",), ("sum",)) and m.kind == "expval" and m.terms)
+            for m, f in zip(ms, forms)):
+        plan = None
+    budget = _physical_memory() / 2
+    deferred = 3 * 16 * 2.0**circuit.num_wires  # the state, a rotated copy, probabilities
+    if plan is not None and (circuit.num_wires >= NATIVE_FROM_WIRES or deferred > budget):
+        if branch_memory(plan) <= budget:
+            return plan
+    if deferred > budget:
+        own = (f"; branch by branch on its {plan.own} own wires about "
+               f"{branch_memory(plan) / 2**30:.3g} GiB" if plan is not None else
+               " (it cannot run branch by branch: a measurement or a gate reads a copy "
+               "in another basis, or a postselection is of a wire used again)")
+        raise DeviceError(
+            f"this one-shot circuit's mid-circuit measurements make it a "
+            f"{circuit.num_wires}-wire state when deferred (a copy wire per measurement of "
+            f"a wire used again): about {deferred / 2**30:.3g} GiB{own}, and this machine "
+            f"has {budget / 2**30:.3g} GiB for it: measure fewer reused wires, or reset "
+            "fewer wires (a fresh wire per measurement, where the device has them)")
+    return None
+
+
+def _native_leaf(sampler, groups, psi, count, rng) -> list:
+    """One branch's draws (its state ``psi`` on the own wires, ``count`` shots) for each
+    group of measurements, as :func:`pl_values` draws one state: ``(samples, stat)`` per
+    group, ``samples`` basis indices of the own wires of which only the wires the group
+    reads are drawn (from their marginal distribution; the others 0); the groups that do
+    not rotate the wires of mid-circuit values still on the own wires drawn given the first
+    one's outcomes there."""
+    ms, forms, own = sampler.entry.circuit.measurements, sampler.forms, sampler.native.own
+    joint = [w for w in sampler.joint if w < own]
+    flat, given, out = psi.reshape(-1), None, []
+    for g in groups:
+        (rotated,), stat = _group_statistics(ms, forms, g, [flat], own)
+        read = sorted({w for i in g for w in ms[i].wires if w < own} | set(joint))
+        amps = np.sqrt(marginal(rotated.real**2 + rotated.imag**2, own, read))
+        free = not set(_rotated_wires(ms, forms, g)) & set(joint)
+        at = [read.index(w) for w in joint]
+        if joint and given is not None and free:
+            drawn = conditional_draw(amps, len(read), given, at, rng)
+        else:
+            drawn = draw_bits(amps, len(read), count, rng)
+            if joint and given is None and free:
+                given = drawn.outcomes(at)
+        samples = np.zeros(count, dtype=np.int64)
+        for j, w in enumerate(read):  # (each read wire's bit at its place among the own)
+            samples |= ((drawn.samples >> (len(read) - 1 - j)) & 1) << (own - 1 - w)
+        out.append((samples, stat))
+    return out
+
+
+def native_values(sampler, x, d, counts, rng) -> list:
+    """Every measurement's value for each count of ``counts`` (``out[k]``), drawn branch by
+    branch (:func:`qsym._branches.branches`): each branch's shots drawn from its state on
+    the own wires, the copies' bits set in every sample, the shots put in a random order
+    (each shot's branch independent of its place, as shot-by-shot execution gives),
+    then binned; the shots a postselection discarded are in no bin's statistic (none
+    kept: :func:`_kept_statistic`)."""
+    plan, circuit = sampler.native, sampler.entry.circuit
+    ms = circuit.measurements
+    groups = measurement_groups(ms, sampler.forms)
+    shift = plan.num_wires - plan.own
+    pooled, stats, discarded = [[] for _ in groups], [None] * len(groups), 0
+    for psi, bits, count in branches(plan, circuit, x, d, int(sum(counts)), rng,
+                                     fills_shots()):
+        if psi is None:
+            discarded += count
+            continue
+        for j, (samples, stat) in enumerate(_native_leaf(sampler, groups, psi, count, rng)):
+            pooled[j].append((samples << shift) | bits)
+            stats[j] = stat
+    kept = sum(len(p) for p in pooled[0]) if groups else 0
+    slots = rng.permutation(kept + discarded)[:kept]  # each kept shot's place
+    order = np.argsort(slots, kind="stable")
+    samples = [np.concatenate(p)[order] if p else None for p in pooled]
+    placed = slots[order]
+    out = []
+    for lo, hi in bins(counts):
+        a, b = np.searchsorted(placed, lo), np.searchsorted(placed, hi)
+        values = [None] * len(ms)
+        for j, g in enumerate(groups):
+            for i in g:
+                values[i] = (stats[j](ms[i], Drawn(samples[j][a:b], plan.num_wires))
+                             if b > a else _kept_statistic(ms[i], None))
+        out.append(values)
+    return out
 
 
 def shadow_value(m, state, n, shots, rng, mixed=False):
