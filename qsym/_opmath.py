@@ -517,6 +517,19 @@ def _user_adjoint(op) -> bool:
     return False
 
 
+def _adjoint_now(fn, inv):
+    """``qml.adjoint(fn, lazy=False)`` of a gate ``fn`` whose inverse gates ``inv`` are applied:
+    PennyLane's ``fn.adjoint()`` (the same gates) where a user's class writes one or a
+    symbolic operator has one (``Adjoint(op).adjoint()`` is ``op``); else the one inverse
+    gate, or PennyLane's ``Adjoint(fn)`` for several (never a list)."""
+    _plain(inv)
+    if ((_user_adjoint(fn) and getattr(fn, "has_adjoint", True))
+            or (isinstance(fn, SymbolicOp) and _own_adjoint(fn))):
+        with recording(Tape()):
+            return fn.adjoint()
+    return inv[0] if len(inv) == 1 else AdjointOperation(fn, inv)
+
+
 def adjoint(fn, lazy=True):
     """The inverse of a gate, or of all the gates a function applies (PennyLane's
     ``qml.adjoint``).
@@ -545,15 +558,7 @@ def adjoint(fn, lazy=True):
                 tape.append(g)
         if lazy:  # PennyLane's Adjoint(fn), applied as the inverse gates
             return AdjointOperation(fn, inv)
-        _plain(inv)
-        # PennyLane's lazy=False: the operator's adjoint() (the same gates) where a user's
-        # class writes one or a symbolic operator has one (Adjoint(op).adjoint() is op)
-        if ((_user_adjoint(fn) and getattr(fn, "has_adjoint", True))
-                or (isinstance(fn, SymbolicOp) and _own_adjoint(fn))):
-            with recording(Tape()):
-                return fn.adjoint()
-        # one inverse gate is that gate; several stay PennyLane's Adjoint(op), never a list
-        return inv[0] if len(inv) == 1 else AdjointOperation(fn, inv)
+        return _adjoint_now(fn, inv)
     if isinstance(fn, Exp) and fn._applies():  # PennyLane's Adjoint(Exp), Adjoint(Evolution)
         return _adjoint_exponential(fn)
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
