@@ -377,6 +377,11 @@ def validate(c: Circuit) -> Circuit:
                 raise WireError(f"observable {_fmt_word(word)} outside the device's wires")
             if len({w for w, _ in word}) != len(word):
                 raise MeasurementError(f"Pauli word {word} repeats a wire")
+            if sp.sympify(coeff).has(sp.nan, sp.oo, -sp.oo, sp.zoo):
+                raise MeasurementError(
+                    f"observable coefficient {coeff} of {_fmt_word(word) or 'I'} is not "
+                    "finite: give finite coefficients (a NaN or infinite coefficient makes "
+                    "every expectation value NaN)")
             if _not_real(sp.sympify(coeff)):
                 raise MeasurementError(
                     f"observable coefficient {coeff} is not real: the observable is not "
