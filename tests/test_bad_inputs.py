@@ -199,6 +199,9 @@ REFUSED = [
     ("observable: a NaN Hamiltonian coefficient", lambda: _one_wire(
         lambda: qml.expval(qml.Hamiltonian([1.0, onp.nan], [qml.PauliZ(0), qml.PauliX(0)])))(),
      MeasurementError, "not finite"),
+    ("observable: a coefficient beyond a float's range", lambda: _one_wire(
+        lambda: qml.expval(qml.Hamiltonian([10 ** 400], [qml.PauliZ(0)])))(),
+     MeasurementError, "not finite"),
     ("observable: an infinite scalar multiple", lambda: _one_wire(
         lambda: qml.var(onp.inf * qml.PauliZ(0)))(), MeasurementError, "not finite"),
     ("observable: a NaN coefficient with shots", lambda: qml.qnode(qml.device(
