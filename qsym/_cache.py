@@ -1423,8 +1423,8 @@ def relocate_numba_cache(py_file, folder) -> None:
 def guard_export_caches(mod, folder) -> None:
     """:func:`guard_numba_caches` for an exported module run by :func:`qsym.load`: its
     functions' numba caches must be in ``folder`` (:func:`relocate_numba_cache`); one that
-    is anywhere else (``NUMBA_CACHE_DIR`` set, the folder not writable) is turned off, and
-    compiles in memory."""
+    is anywhere else (the folder not writable, ``NUMBA_CACHE_LOCATOR_CLASSES`` replacing
+    numba's locators) is turned off, and compiles in memory."""
     for value in numba_cached_functions(mod):
         cache_file = value._cache._cache_file
         if os.path.abspath(str(cache_file._cache_path)) != os.path.abspath(str(folder)):
@@ -1515,22 +1515,16 @@ def _entries(folder: Path) -> dict:
                 add("temp", entry.name, entry.path)
             elif entry.name.endswith(".json"):
                 add(kind, entry.name, entry.path)
-    for sub in scan(folder / KERNELS):  # one folder per copy of qsym: numba's files
-        if not sub.is_dir(follow_symlinks=False):
-            continue
-        for entry in scan(sub.path):
-            if _is_temp(entry.name) or ".tmp." in entry.name:
-                add("temp", entry.name, entry.path)
-            elif entry.name.endswith((".nbi", ".nbc")):
-                add("kernels", sub.name, entry.path)
-    for sub in scan(folder / EXPORTS):  # one folder per loaded export: numba's files
-        if not sub.is_dir(follow_symlinks=False):
-            continue
-        for entry in scan(sub.path):
-            if _is_temp(entry.name) or ".tmp." in entry.name:
-                add("temp", entry.name, entry.path)
-            elif entry.name.endswith((".nbi", ".nbc")):
-                add("exports", sub.name, entry.path)
+    # numba's files: one folder per copy of qsym (kernels), one per loaded export
+    for kind, top in (("kernels", KERNELS), ("exports", EXPORTS)):
+        for sub in scan(folder / top):
+            if not sub.is_dir(follow_symlinks=False):
+                continue
+            for entry in scan(sub.path):
+                if _is_temp(entry.name) or ".tmp." in entry.name:
+                    add("temp", entry.name, entry.path)
+                elif entry.name.endswith((".nbi", ".nbc")):
+                    add(kind, sub.name, entry.path)
     return groups
 
 
