@@ -46,6 +46,7 @@ import inspect
 import json
 import os
 import re
+import subprocess
 import sys
 import types
 from builtins import compile as builtins_compile
@@ -55,7 +56,7 @@ import numba
 import numpy as np
 
 from ._parsing import parse
-from . import _aot_numpy as aot_numpy, _ir as ir, _kernels as kernels, _shapes as shapes, _tiers as tiers
+from . import _aot_numpy as aot_numpy, _cache as cache, _ir as ir, _kernels as kernels, _shapes as shapes, _tiers as tiers
 from ._version import __version__
 from .errors import QsymError
 from ._gates import REGISTRY
@@ -1096,8 +1097,21 @@ def load(path, expected_hash: str | None = None, check_version: bool = True):
             f"{path.name} was exported by qsym {meta.get('qsym_version')}, this is qsym "
             f"{__version__}: export it again (or load with check_version=False)"
         )
-    name = module_name(path, m.group(1).decode())
+    module = _run_export(path, data, module_name(path, m.group(1).decode()),
+                         cache.export_cache_dir(digest))
+    module.FILE_SHA256 = digest
+    return module
+
+
+def _run_export(path, data: bytes, name: str, folder):
+    """Run the checked bytes ``data`` of the export at ``path`` as module ``name``, numba's
+    cache of its functions in the qsym cache's ``folder`` (checked and signed there), not
+    in the ``__pycache__`` beside the file: numba would unpickle whatever that holds (files
+    planted or shipped beside an export whose bytes ``load`` checked). Its background
+    compile (the module's ``_t_background``) runs these bytes again in a process of qsym's
+    (:func:`_compile_loaded`), not the file's bytes at that time."""
     code = builtins_compile(data, str(path), "exec", dont_inherit=True)
+    cache.relocate_numba_cache(path, folder)
     module = types.ModuleType(name)
     module.__file__ = str(path)
     module.__loader__ = None
@@ -1105,11 +1119,57 @@ def load(path, expected_hash: str | None = None, check_version: bool = True):
     sys.modules[name] = module  # numba's cache finds functions through sys.modules
     try:
         exec(code, module.__dict__)
+        cache.guard_export_caches(module, folder)
     except BaseException:
         if previous is None:
             sys.modules.pop(name, None)
         else:
             sys.modules[name] = previous
         raise
-    module.FILE_SHA256 = digest
+    if callable(module.__dict__.get("_t_background")):
+        module._t_background = _background_of(module, path, hashlib.sha256(data).hexdigest(),
+                                              folder)
     return module
+
+
+def _background_of(module, path, digest: str, folder):
+    """The loaded module's background compile: a Python process that runs
+    :func:`_compile_loaded` on the file's bytes if they still have ``digest`` (nothing
+    else), caching in ``folder``; the module's own thread loads the result
+    (``_t_poll``). Without a process, the module's thread compiles it here."""
+
+    def background(x, d):
+        payload = json.dumps({"path": str(path), "sha256": digest, "name": module.__name__,
+                              "folder": str(folder), "x": [float(v) for v in x],
+                              "d": [float(v) for v in d]})
+        env = dict(os.environ, QSYM_EXPORT_TIER="numba")
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"]
+                                    if env.get("PYTHONPATH") else "")
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", "from qsym._aot import _compile_loaded; "
+                 "_compile_loaded()"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, env=env)
+            proc.stdin.write(payload.encode())
+            proc.stdin.close()
+        except (OSError, ValueError):
+            proc = None
+        module._T["job"] = proc
+        if proc is None:
+            module._t_load()
+
+    return background
+
+
+def _compile_loaded() -> None:
+    """The background process of an export run by :func:`load`: read ``{"path", "sha256",
+    "name", "folder", "x", "d"}`` (JSON) from stdin, run the file's bytes if they still
+    have that SHA-256 (else exit with status 3: nothing of a changed file runs), numba's
+    cache in ``folder`` as in the parent, and compile its entry points there."""
+    job = json.loads(sys.stdin.read())
+    data = Path(job["path"]).read_bytes()
+    if hashlib.sha256(data).hexdigest() != job["sha256"]:
+        sys.exit(3)
+    module = _run_export(job["path"], data, job["name"], job["folder"])
+    module._t_compile_here(json.dumps({"x": job["x"], "d": job["d"]}))

@@ -163,6 +163,16 @@ def _rectangular(value) -> bool:
     return all(_rectangular(v) for v in value)
 
 
+def _float_list(value):
+    """A list starting with a float as a float64 array; None when it is none (other items,
+    a ragged nesting such as ``[0.1, [0.2, 0.3]]``: :func:`numeric` decides)."""
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # ragged
+        return None
+    return arr if arr.dtype == F64 else None
+
+
 def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
     """Split call arguments into the signature and the numeric inputs.
 
@@ -195,7 +205,7 @@ def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
             arr, shape = a, ()
         elif t is np.ndarray and a.dtype == F64:
             arr, shape = a, a.shape
-        elif t is list and type(a[0] if a else None) is float and (arr := np.asarray(a)).dtype == F64:
+        elif t is list and type(a[0] if a else None) is float and (arr := _float_list(a)) is not None:
             shape = arr.shape
         else:
             what = f"argument {i}"

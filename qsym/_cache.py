@@ -1332,6 +1332,15 @@ def _locator_class():
 
         @classmethod
         def from_function(cls, py_func, py_file):
+            moved = _relocated.get(os.path.abspath(py_file)) if py_file else None
+            if moved is not None:  # an export run by qsym.load: in its own folder, always
+                self = cls(py_func, py_file, moved)
+                try:
+                    self.ensure_cache_path()
+                except OSError as exc:
+                    logger.debug("cache: numba cannot cache in %s (%s)", moved, exc)
+                    return None  # guard_export_caches turns numba's cache off then
+                return self
             if config.CACHE_DIR or not _is_package_file(py_file):
                 return None
             if not os.path.exists(py_file):
@@ -1388,6 +1397,41 @@ def _register_locator() -> None:
         classes.insert(0, cls)  # the list object is shared by numba's subclasses
 
 
+EXPORTS = "exports"  # the cache folder's subfolder for numba's files of loaded exports
+_relocated: dict = {}  # an exported file run by qsym.load -> the folder numba caches it in
+
+
+def export_cache_dir(digest: str, folder=None) -> Path:
+    """The folder numba caches an exported module run by :func:`qsym.load` in:
+    ``exports/<its SHA-256>`` in the cache folder (default :func:`cache_dir`), never the
+    ``__pycache__`` beside the file, whose files numba would unpickle whoever wrote them.
+
+    >>> export_cache_dir("ab" * 32, "/some/cache") == Path("/some/cache/exports/" + "ab" * 16)
+    True
+    """
+    folder = cache_dir() if folder is None else Path(folder)
+    return folder / EXPORTS / digest[:32]
+
+
+def relocate_numba_cache(py_file, folder) -> None:
+    """numba's cache of the ``cache=True`` functions that the code compiled with file name
+    ``py_file`` defines from now on goes to ``folder`` (checked and signed there by
+    :func:`guard_export_caches`), whatever the file system holds beside ``py_file``."""
+    _relocated[os.path.abspath(str(py_file))] = str(folder)
+
+
+def guard_export_caches(mod, folder) -> None:
+    """:func:`guard_numba_caches` for an exported module run by :func:`qsym.load`: its
+    functions' numba caches must be in ``folder`` (:func:`relocate_numba_cache`); one that
+    is anywhere else (the folder not writable, ``NUMBA_CACHE_LOCATOR_CLASSES`` replacing
+    numba's locators) is turned off, and compiles in memory."""
+    for value in numba_cached_functions(mod):
+        cache_file = value._cache._cache_file
+        if os.path.abspath(str(cache_file._cache_path)) != os.path.abspath(str(folder)):
+            value._cache.disable()
+    guard_numba_caches(mod)
+
+
 def kernel_cache_dirs() -> list:
     """The folders numba caches qsym's kernel library in for this process (normally one:
     :func:`kernel_cache_dir` when the library was imported; none if ``NUMBA_CACHE_DIR``
@@ -1432,8 +1476,9 @@ def _entries(folder: Path) -> dict:
     ``{(kind, name): [(path, size, last_used, mtime), ...]}``. A generated module is one
     entry with numba's files for it; a record is one entry; a writer's leftover temporary
     file is kind ``"temp"``; numba's files of the kernel library are one entry
-    ``("kernels", "qsym_<hash>")`` per copy of qsym; anything else (the keys, unknown
-    files) is not listed."""
+    ``("kernels", "qsym_<hash>")`` per copy of qsym; numba's files of an export run by
+    ``qsym.load`` are one entry ``("exports", "<its SHA-256>")``; anything else (the keys,
+    unknown files) is not listed."""
     groups: dict = {}
 
     def add(kind, name, path):
@@ -1470,14 +1515,16 @@ def _entries(folder: Path) -> dict:
                 add("temp", entry.name, entry.path)
             elif entry.name.endswith(".json"):
                 add(kind, entry.name, entry.path)
-    for sub in scan(folder / KERNELS):  # one folder per copy of qsym: numba's files
-        if not sub.is_dir(follow_symlinks=False):
-            continue
-        for entry in scan(sub.path):
-            if _is_temp(entry.name) or ".tmp." in entry.name:
-                add("temp", entry.name, entry.path)
-            elif entry.name.endswith((".nbi", ".nbc")):
-                add("kernels", sub.name, entry.path)
+    # numba's files: one folder per copy of qsym (kernels), one per loaded export
+    for kind, top in (("kernels", KERNELS), ("exports", EXPORTS)):
+        for sub in scan(folder / top):
+            if not sub.is_dir(follow_symlinks=False):
+                continue
+            for entry in scan(sub.path):
+                if _is_temp(entry.name) or ".tmp." in entry.name:
+                    add("temp", entry.name, entry.path)
+                elif entry.name.endswith((".nbi", ".nbc")):
+                    add(kind, sub.name, entry.path)
     return groups
 
 
@@ -1562,7 +1609,8 @@ def _note_written(folder, nbytes: int) -> None:
 def cache_info(folder=None) -> dict:
     """What the cache folder (default: the configured one) holds: ``path``, ``size``
     (bytes, everything qsym wrote there), ``max_size`` (bytes, or None), ``entries`` per
-    kind (generated ``modules``, numba's ``numba files`` for them, derived ``rules``,
+    kind (generated ``modules``, numba's ``numba files`` for them and for exports run by
+    ``qsym.load``, derived ``rules``,
     printed ``gate-code``, ``module-names`` (a program's generated module, by the key of
     :mod:`qsym._interp`), numba's ``kernel files`` of qsym's kernel library, writers'
     leftover ``temp`` files), ``kernels`` (the folder this process's kernel library is
@@ -1592,6 +1640,8 @@ def cache_info(folder=None) -> dict:
                 counts["numba files"] += len(files) - pys
             elif kind == "kernels":
                 counts["kernel files"] += len(files)
+            elif kind == "exports":  # numba's files of exports run by qsym.load
+                counts["numba files"] += len(files)
             else:
                 counts[kind] += len(files)
     kernels = kernel_cache_dirs()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -415,6 +416,11 @@ def validate(c: Circuit) -> Circuit:
                 raise WireError(f"observable {_fmt_word(word)} outside the device's wires")
             if len({w for w, _ in word}) != len(word):
                 raise MeasurementError(f"Pauli word {word} repeats a wire")
+            if _not_finite(sp.sympify(coeff)):
+                raise MeasurementError(
+                    f"observable coefficient {coeff} of {_fmt_word(word) or 'I'} is not "
+                    "finite: give finite coefficients (a NaN or infinite coefficient makes "
+                    "every expectation value NaN)")
             if _not_real(sp.sympify(coeff)):
                 raise MeasurementError(
                     f"observable coefficient {coeff} is not real: the observable is not "
@@ -426,6 +432,20 @@ def validate(c: Circuit) -> Circuit:
                     "check the order of @ products)"
                 )
     return c
+
+
+def _not_finite(coeff) -> bool:
+    """Whether an observable's coefficient is NaN or infinite, or a number beyond a
+    float's range (``10**400``: its float is infinite)."""
+    if coeff.has(sp.nan, sp.oo, -sp.oo, sp.zoo):
+        return True
+    if coeff.is_number:
+        try:
+            v = complex(coeff)
+        except (OverflowError, TypeError, ValueError):
+            return True
+        return not (math.isfinite(v.real) and math.isfinite(v.imag))
+    return False
 
 
 def _not_real(coeff) -> bool:

@@ -117,16 +117,31 @@ def _check_param(name: str, value):
     if isinstance(value, (bool, np.bool_)):
         raise GateError(f"{name}: parameter must be a real number, got a bool {value!r}")
     if isinstance(value, numbers.Real):
-        v = float(value)
+        try:
+            v = float(value)
+        except OverflowError:  # an int beyond a float's range (10**400)
+            raise GateError(f"{name}: parameter is an integer of {len(str(abs(value)))} "
+                            "digits, too large for a float; gate angles are floats: reduce "
+                            "it modulo 2*pi first") from None
         if not np.isfinite(v):
             raise GateError(f"{name}: parameter is {v}; gate angles must be finite")
         return value
     if isinstance(value, numbers.Complex):
         raise GateError(f"{name}: parameter {value!r} is complex; gate angles must be real")
     if isinstance(value, (np.ndarray, list, tuple)):
-        shape = np.shape(np.asarray(value, dtype=object))
+        try:
+            shape = np.shape(np.asarray(value, dtype=object))
+        except ValueError:  # NumPy cannot make even an object array of it: ragged
+            shape = (len(value),)
         if len(shape) == 1 and shape[0] > 0:  # broadcast: one value per batch element
             from ._broadcast import Batched
+
+            if any(np.ndim(v) for v in value if not isinstance(v, (Traced, sp.Basic, Box))):
+                raise GateError(  # a ragged nested list: rows of different lengths
+                    f"{name}: a parameter must be a scalar or a 1-D array to broadcast over "
+                    f"a batch, got a sequence of rows of lengths "
+                    f"{[len(v) if np.ndim(v) else 0 for v in value]}; index it (e.g. "
+                    "params[0]) or give one number per batch element")
 
             return Batched(_check_param(name, v) for v in value)
         raise GateError(

@@ -1377,6 +1377,7 @@ class QNode:
     def _call_shot_vector(self, shots, args, kwargs):
         """One result per count of the shot vector (PennyLane's tuple), each sampled with
         that many shots."""
+        shots_mod.check_copies(shots)
         try:
             node, _ = self.pin(args, kwargs)  # (traced at every call: one trace, one draw)
         except CustomMeasurementError:  # a measurement class of the user's own: its tape

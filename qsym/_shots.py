@@ -871,6 +871,31 @@ def draw(m, state, prob, n, shots, rng, reduced=None):
         ) from None
 
 
+# bytes a shot vector's copy costs at least: its count in the list of counts, one result
+# object and its slot in the returned tuple (a float: 24 + 8 + 8 + 28 bytes, rounded up)
+COPY_BYTES = 100
+
+
+def check_copies(shots) -> None:
+    """A shot vector whose copies' results (one per copy, in a tuple) cannot fit in memory
+    is a :class:`DeviceError`, before any is run (``[(10, 10**9)]``: 10**9 results, a
+    loop of hours and tens of GB).
+
+    >>> check_copies(Shots([(10, 3)]))
+    >>> try:
+    ...     check_copies(Shots([(10, 10**15)]))
+    ... except DeviceError as exc:
+    ...     print(str(exc)[:46])
+    a shot vector of 1000000000000000 copies (one
+    """
+    copies = shots.num_copies
+    if copies * COPY_BYTES > _physical_memory():
+        raise DeviceError(
+            f"a shot vector of {copies} copies (one result each, returned as a tuple) does "
+            "not fit in memory: use fewer copies, or one count of their total shots "
+            f"(shots={shots.total_shots}) for the same statistics in one result")
+
+
 @functools.lru_cache(maxsize=1)
 def _physical_memory() -> float:
     """Bytes of physical memory (infinity where the platform does not say); read once

@@ -23,6 +23,7 @@ True
 import hashlib
 import os
 import socket
+import stat
 import sys
 import tempfile
 import threading
@@ -64,11 +65,42 @@ def _state():
 
 def folder() -> str:
     """Where a worker writes the modules it receives (numba caches their machine code
-    next to them): ``$QSYM_WORKER_DIR``, else ``<temp>/qsym-worker-<user id>``."""
-    path = os.environ.get("QSYM_WORKER_DIR") or os.path.join(
+    next to them): ``$QSYM_WORKER_DIR``, else ``<temp>/qsym-worker-<user id>``.
+
+    numba unpickles the cache files it finds there without checking who wrote them, so
+    the folder must be ours and writable by no one else (:func:`_folder_problem`): a
+    ``$QSYM_WORKER_DIR`` that is not is an error; a default folder that is not (made in
+    the shared temporary folder by another user first, or a link) is replaced by a
+    private folder of this process."""
+    chosen = os.environ.get("QSYM_WORKER_DIR")
+    path = chosen or os.path.join(
         tempfile.gettempdir(), f"qsym-worker-{os.getuid() if hasattr(os, 'getuid') else 0}")
     os.makedirs(path, mode=0o700, exist_ok=True)
-    return path
+    problem = _folder_problem(path, follow=bool(chosen))
+    if problem is None:
+        return path
+    if chosen:
+        raise PermissionError(f"QSYM_WORKER_DIR {path} {problem}; numba would load machine "
+                              "code others could have planted there: use a folder that "
+                              "belongs to you and only you can write (mode 700)")
+    st = _state()
+    private = st.__dict__.get("private")
+    if private is None or not os.path.isdir(private):
+        private = st.private = tempfile.mkdtemp(prefix="qsym-worker-")
+    return private
+
+
+def _folder_problem(path, follow: bool):
+    """Why the worker folder ``path`` cannot be trusted, or None: it must be a folder
+    (not a link, unless ``follow``), belong to this user and be writable by no one else."""
+    st = os.stat(path) if follow else os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        return "is not a folder (a link or a file)"
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return f"belongs to another user (uid {st.st_uid})"
+    if os.name == "posix" and st.st_mode & 0o022:
+        return f"can be written by other users (mode {stat.S_IMODE(st.st_mode):o})"
+    return None
 
 
 def _write(path, data: bytes):

@@ -267,6 +267,25 @@ def test_more_shots_than_numpy_can_count_is_a_device_error(shots):
     assert qml.device("default.qubit", wires=1, shots=2**63 - 1).shots.total_shots == 2**63 - 1
 
 
+@pytest.mark.parametrize("where", ["device", "call"])
+def test_a_shot_vector_whose_results_do_not_fit_in_memory_is_a_device_error(where):
+    """Before: a Python loop over 10**9 copies (a list of 10**9 counts first): hours and
+    tens of GB for a tuple of 10**9 results. Now refused before any copy runs; a few
+    copies still give one result each."""
+    vector = [(10, 10**9)]
+    dev = qml.device("default.qubit", wires=1, shots=vector if where == "device" else None)
+
+    @qml.qnode(dev)
+    def node(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    call = (lambda: node(0.0)) if where == "device" else (lambda: node(0.0, shots=vector))
+    with pytest.raises(qml.DeviceError, match="10000000000 copies|1000000000 copies"):
+        call()
+    assert node(0.0, shots=[(10, 3), 5]) == (1.0, 1.0, 1.0, 1.0)  # <Z> = 1 exactly at x = 0
+
+
 def test_samples_that_do_not_fit_in_memory_are_a_device_error():
     """Before: NumPy's MemoryError (7 TiB for 10**12 samples)."""
     dev = qml.device("default.qubit", wires=1, shots=10**12)

@@ -175,8 +175,10 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
     assert second["tier_after"] == "numba"
     assert second["misses"] == 0, "the second import compiled again instead of using numba's cache"
     assert second["hits"] >= 2
-    # qml.load runs the module under the same collision-free name as a plain import: it uses
-    # the same numba disk cache (no recompilation) and gives the same bits
+    # qml.load runs the module under the same collision-free name as a plain import, with
+    # numba's cache in qsym's cache folder (signed; never the __pycache__ beside the file):
+    # its background process compiles into it and this one loads it (no miss here), the
+    # same bits
     load_script = script.replace(
         "import circuit_grad as m",
         f"import qsym; m = qsym.load({str(path)!r}, expected_hash={_sha(path)!r}); "
@@ -184,11 +186,11 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
     )
     env = dict(os.environ, PYTHONPATH=str(Path(qml.__file__).parent.parent))
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(load_script)],
-                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=900)
+                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=1800)
     assert result.returncode == 0, result.stderr
     third = json.loads(result.stdout)
     assert third["out"] == first["out"] and third["tier_after"] == "numba"
-    assert third["misses"] == 0, "qml.load compiled again instead of using numba's cache"
+    assert third["misses"] == 0, "qml.load compiled in the caller instead of loading the cache"
 
 
 def test_exported_module_checks_its_arguments(exported, tmp_path):
@@ -614,3 +616,71 @@ def test_compiled_gradients_differentiate_what_qml_grad_does(tmp_path):
     mod = qml.load(by_tensor.export(tmp_path / "by_tensor.py"), expected_hash=by_tensor.export_sha256)
     assert mod.LAYOUT[1][0] == "data"
     assert np.array_equal(mod.grad(np.array(w), s), g)
+
+
+class _Touch:
+    """Unpickling it creates a file: a stand-in for the code a planted pickle would run."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_load_never_unpickles_numba_files_planted_beside_a_checked_export(exported, tmp_path,
+                                                                         monkeypatch):
+    """A file whose bytes qml.load checked (expected_hash) shipped with a __pycache__ of
+    pickles at the names numba reads: none is unpickled (numba's cache of a loaded module
+    is in qsym's cache folder, signed), and the numbers are the export's own."""
+    import pickle
+
+    from qsym import _cache
+
+    _, compiled, path, _ = exported
+    bundle = tmp_path / "bundle"
+    (bundle / "__pycache__").mkdir(parents=True)
+    target = bundle / path.name
+    target.write_bytes(path.read_bytes())
+    sentinel = tmp_path / "unpickled.txt"
+    monkeypatch.setenv("QSYM_EXPORT_TIER", "auto")
+    first = qml.load(path)
+    names = [f._cache._cache_file._index_name for f in _cache.numba_cached_functions(first)]
+    assert names and all(n.startswith(path.stem + ".") for n in names)
+    evil = pickle.dumps(_Touch(str(sentinel)))
+    for name in names:  # the index numba reads first, and a data file per index
+        (bundle / "__pycache__" / name).write_bytes(evil)
+        (bundle / "__pycache__" / name.replace(".nbi", ".1.nbc")).write_bytes(evil)
+    mod = qml.load(target, expected_hash=compiled.export_sha256)
+    mod._t_background = lambda x, d: None  # (no background compile in the test)
+    w = np.array(EXAMPLE[0])
+    data = np.array(EXAMPLE_KW["data"])
+    got = mod.value(w, EXAMPLE[1], EXAMPLE[2], data=data)  # reads numba's index: auto tier
+    assert not sentinel.exists()
+    assert _same_bits(got, compiled.value(w, EXAMPLE[1], EXAMPLE[2], data=data))
+    for f in _cache.numba_cached_functions(mod):  # what numba reads: qsym's signed index
+        f._cache._cache_file._load_index()  # (the same bytes' compile, if one ran before)
+    assert not sentinel.exists()
+    folders = {f._cache._cache_file._cache_path for f in _cache.numba_cached_functions(mod)}
+    assert folders == {str(_cache.export_cache_dir(compiled.export_sha256))}
+
+
+def test_a_loaded_exports_background_compile_runs_only_the_checked_bytes(exported,
+                                                                         tmp_path):
+    """The background process of a loaded module reads the file again: if its bytes no
+    longer have the SHA-256 qml.load checked (changed after the load), it runs none of them
+    (exit status 3) and compiles nothing."""
+    _, compiled, path, _ = exported
+    target = tmp_path / path.name
+    target.write_bytes(path.read_bytes())
+    sentinel = tmp_path / "ran.txt"
+    target.write_text(f"open({str(sentinel)!r}, 'w').close()\n" + target.read_text())
+    payload = json.dumps({"path": str(target), "sha256": compiled.export_sha256,
+                          "name": "qsym_export_test", "folder": str(tmp_path / "numba"),
+                          "x": [0.0], "d": []})
+    env = dict(os.environ, PYTHONPATH=str(Path(qml.__file__).parent.parent))
+    result = subprocess.run([sys.executable, "-c", "from qsym._aot import _compile_loaded; "
+                             "_compile_loaded()"], input=payload, capture_output=True,
+                            text=True, env=env, timeout=600)
+    assert result.returncode == 3, result.stderr
+    assert not sentinel.exists() and not (tmp_path / "numba").exists()

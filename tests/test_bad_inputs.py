@@ -21,6 +21,7 @@ from qsym.errors import (
     DeviceError,
     DifferentiationError,
     GateError,
+    MeasurementError,
     MethodError,
     QNodeError,
     QsymError,
@@ -189,6 +190,24 @@ REFUSED = [
     ("argument: an object array", lambda: _node()(onp.array([None], dtype=object)),
      ArgumentError, "numeric"),
     ("argument: a text array", lambda: _node()(onp.array("a")), GateError, "real number"),
+    ("argument: an int beyond a float's range", lambda: _node()(10 ** 400), GateError,
+     "too large for a float"),
+    ("argument: a ragged nested list as a gate angle",
+     lambda: _node()([[0.1], [0.2, 0.3]]), GateError, "rows of lengths [1, 2]"),
+    ("argument: a list of a number and a list as a gate angle",
+     lambda: _node()([0.1, [0.2, 0.3]]), GateError, "rows of lengths [0, 2]"),
+    ("observable: a NaN Hamiltonian coefficient", lambda: _one_wire(
+        lambda: qml.expval(qml.Hamiltonian([1.0, onp.nan], [qml.PauliZ(0), qml.PauliX(0)])))(),
+     MeasurementError, "not finite"),
+    ("observable: a coefficient beyond a float's range", lambda: _one_wire(
+        lambda: qml.expval(qml.Hamiltonian([10 ** 400], [qml.PauliZ(0)])))(),
+     MeasurementError, "not finite"),
+    ("observable: an infinite scalar multiple", lambda: _one_wire(
+        lambda: qml.var(onp.inf * qml.PauliZ(0)))(), MeasurementError, "not finite"),
+    ("observable: a NaN coefficient with shots", lambda: qml.qnode(qml.device(
+        "default.qubit", wires=1, shots=10))(
+        lambda: qml.expval(qml.Hamiltonian([onp.nan], [qml.Identity(0)])))(),
+     MeasurementError, "not finite"),
     ("call: negative shots", lambda: _node()(0.1, shots=-1), DeviceError, "at least 1"),
     ("sample without shots", lambda: _one_wire(lambda: qml.sample(qml.PauliZ(0)))(),
      DeviceError, "shots"),
@@ -226,6 +245,10 @@ ACCEPTED = [
      -math.sin(0.3)),
     ("numpy integer shots", lambda: qml.device("default.qubit", wires=1,
                                                shots=onp.int64(5)).shots.total_shots, 5),
+    ("a ragged list the circuit indexes", lambda: qml.qnode(qml.device(
+        "default.qubit", wires=1))(lambda v: (qml.RX(v[1][1], wires=0),
+                                            qml.expval(qml.PauliZ(0)))[1])([0.1, [0.2, 0.3]]),
+     math.cos(0.3)),
     ("grad of a constant", lambda: float(qml.grad(lambda x: 2.0)(_t(0.1))), 0.0),
     ("grad of an object array of a number",
      lambda: float(qml.grad(lambda x: onp.array(2.0, dtype=object))(_t(0.1))), 0.0),

@@ -567,6 +567,23 @@ def test_cache_info_and_clear_command(fresh, capsys):
     assert qml.clear_cache()["files"] == 0
 
 
+def test_numba_files_of_loaded_exports_are_counted_evicted_and_cleared(fresh, monkeypatch):
+    """qml.load caches an export's numba files in exports/<SHA-256> of the cache folder:
+    cache_info counts them with numba's files, eviction removes the least recently used
+    export's files as one entry, clear removes them all."""
+    folder = cache.cache_dir()
+    sub = [folder / cache.EXPORTS / (c * 32) for c in "ab"]
+    for k, d in enumerate(sub):
+        d.mkdir(parents=True)
+        for name in ("m.f-10.py311.nbi", "m.f-10.py311.1.nbc"):
+            (d / name).write_bytes(b"x" * 1000)
+            os.utime(d / name, (1000 + k, 1000 + k))  # "a" used longest ago
+    assert qml.cache_info()["entries"]["numba files"] == 4
+    freed = cache.evict(folder, limit=2500)
+    assert freed == 2000 and not any(sub[0].iterdir()) and len(list(sub[1].iterdir())) == 2
+    assert qml.clear_cache()["files"] == 2 and qml.cache_info()["entries"]["numba files"] == 0
+
+
 def test_clear_refuses_a_folder_it_does_not_trust(tmp_path, monkeypatch, capsys):
     path = _make_unusable(tmp_path, "other_writable")
     (path / "qsym_gen_000000000000000000000001.py").write_text("X = 1\n")

@@ -272,3 +272,55 @@ def test_bad_arguments_raise_qsym_errors():
     # a qsym tensor among the arguments is taken as a plain array (what workers unpickle)
     v, _ = qml.sweep(model, P[:3], kwargs={"x": qml.numpy.array(0.3, requires_grad=False)})
     assert onp.allclose(v, onp.cos(0.3 + P[:3, 0]) * onp.cos(P[:3, 1]), atol=1e-14)
+
+
+def test_a_worker_folder_others_can_write_is_refused(tmp_path, monkeypatch):
+    """numba unpickles the cache files in the worker folder without asking who wrote them:
+    a QSYM_WORKER_DIR other users can write is an error naming the folder (a worker task
+    fails with it), never a folder whose planted files numba would load."""
+    from qsym import _worker
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    monkeypatch.setenv("QSYM_WORKER_DIR", str(shared))
+    with pytest.raises(PermissionError, match="can be written by other users"):
+        _worker.folder()
+    with pytest.raises(RuntimeError, match=r"qsym worker .*cannot import or compile .*"
+                       r"PermissionError: QSYM_WORKER_DIR .*mode 700"):
+        _worker.load({"key": "planted-folder-test", "export": b"", "sha256": "", "loop": None})
+    os.chmod(shared, 0o700)
+    assert _worker.folder() == str(shared)
+
+
+@pytest.mark.parametrize("plant", ["open to all", "link", "another user's"])
+def test_a_squatted_default_worker_folder_is_not_used(tmp_path, monkeypatch, plant):
+    """The default worker folder sits in the shared temporary folder under a guessable
+    name: one made there first by someone else (writable by all, a link, another owner)
+    is replaced by a private folder of this process."""
+    import tempfile
+
+    from qsym import _worker
+
+    monkeypatch.delenv("QSYM_WORKER_DIR", raising=False)
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(_worker._state(), "private", None, raising=False)
+    default = tmp_path / f"qsym-worker-{os.getuid()}"
+    if plant == "open to all":
+        default.mkdir()
+        os.chmod(default, 0o777)
+    elif plant == "link":
+        target = tmp_path / "elsewhere"
+        target.mkdir(mode=0o700)
+        default.symlink_to(target)
+    else:
+        if os.getuid() != 0:
+            pytest.skip("giving a folder to another user needs root")
+        default.mkdir(mode=0o700)
+        os.chown(default, 65534, 65534)
+    got = _worker.folder()
+    assert os.path.realpath(got) not in (str(default), str(tmp_path / "elsewhere"))
+    st = os.lstat(got)
+    assert st.st_uid == os.getuid() and st.st_mode & 0o077 == 0
+    assert _worker.folder() == got  # one private folder per process
+    os.rmdir(got)
