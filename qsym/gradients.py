@@ -1795,6 +1795,15 @@ def _templates_expanded(ops) -> list:
     return out
 
 
+def _tape_data(recorded) -> list:
+    """The parameters ``tape.trainable_params`` of :func:`_classical_jacobians` index: the
+    gates' (templates expanded), then the measured observables' (a Hamiltonian's
+    coefficients: PennyLane's tape parameters, differentiated by the transform)."""
+    ops = _templates_expanded(recorded.operations)
+    return [p for op in ops for p in op.data] + [
+        p for m in recorded.measurements for p in observable_parameters(m)]
+
+
 def _classical_jacobians(qnode, args, kwargs, diff):
     """``(tape, cjacs, listed)``: the QNode's tape at the arguments (its trainable
     parameters: the gate parameters that depend on a differentiated argument), per
@@ -1812,12 +1821,7 @@ def _classical_jacobians(qnode, args, kwargs, diff):
         def f(a, i=i):
             full = list(args)
             full[i] = a
-            recorded = record(qnode.func, full, kwargs)[0]
-            ops = _templates_expanded(recorded.operations)
-            # the gates' parameters, then the measured observables' (a Hamiltonian's
-            # coefficients: PennyLane's tape parameters, differentiated by the transform)
-            data = [p for op in ops for p in op.data] + [
-                p for m in recorded.measurements for p in observable_parameters(m)]
+            data = _tape_data(record(qnode.func, full, kwargs)[0])
             boxed.update(k for k, d in enumerate(data) if isinstance(d, Box))
             if any(np.ndim(d) and _boxed(d) for d in data):
                 raise DifferentiationError(
@@ -2622,7 +2626,7 @@ def _classical_hessians(qnode, args, kwargs, diff, tape):
         def f(a, i=i):
             full = list(args)
             full[i] = a
-            data = record(qnode.func, full, kwargs)[0].data
+            data = _tape_data(record(qnode.func, full, kwargs)[0])
             return anp.stack([anp.real(data[k]) for k in tape.trainable_params])
         a0 = np.asarray(getval(args[i]), dtype=float)
         with warnings.catch_warnings():  # a linear dependence: autograd's "independent" note
