@@ -640,3 +640,69 @@ def test_matrix_of_a_sum_with_autograd_coefficients_is_differentiable():
     c = np.array([0.5, 0.8], requires_grad=True)
     assert float(f(c)) == pytest.approx(0.8)
     onp.testing.assert_allclose(qml.grad(f)(c), [0.0, 1.0], atol=1e-12)
+
+
+def _hessian_circuit():
+    """A constant two-wire AngleEmbedding before RX(x0^2), RY(x1) and constant RZ's: the
+    template expands to two gate parameters, so the tape's parameter positions are not the
+    recorded operations' (the curvature term must read the expanded ones)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
+    def c(x):
+        qml.AngleEmbedding(onp.array([0.2, 0.5]), wires=[0, 1])
+        qml.RX(x[0] ** 2, wires=0)
+        qml.RY(x[1], wires=1)
+        qml.RZ(0.3, wires=0)
+        qml.RZ(0.4, wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+    return dev, c
+
+
+def test_param_shift_hessian_of_a_qnode_reads_the_expanded_tapes_parameters():
+    """``param_shift_hessian`` of a QNode on its tapes (a ``qml.Tracker`` counting them)
+    adds ``df/dtheta d2theta/dx2`` for a parameter nonlinear in its argument; the second
+    derivatives were read at the positions of the recorded operations, not the template-
+    expanded tape's (here RY(x1) and RZ(0.3) instead of RX(x0^2) and RY(x1): no curvature
+    found, d2f/dx0^2 silently missed the -2 sin(a) term). Closed form: f = cos(a) cos(0.5)
+    cos(x1), a = 0.2 + x0^2."""
+    dev, c = _hessian_circuit()
+    x0, x1 = 0.7, -0.4
+    a = 0.2 + x0**2
+    k = onp.cos(0.5)
+    want = [[(-onp.cos(a) * 4 * x0**2 - 2 * onp.sin(a)) * k * onp.cos(x1), 2 * x0 * onp.sin(a) * k * onp.sin(x1)],
+            [2 * x0 * onp.sin(a) * k * onp.sin(x1), -onp.cos(a) * k * onp.cos(x1)]]
+    x = np.array([x0, x1], requires_grad=True)
+    with qml.Tracker(dev) as tracker:
+        got = qml.gradients.param_shift_hessian(c)(x)
+    assert tracker.totals["executions"] > 0  # the tapes ran (not the compiled Hessian)
+    onp.testing.assert_allclose(onp.asarray(got), want, atol=1e-8)
+
+
+def test_param_shift_hessian_with_argnum_refuses_a_nonlinear_parameter_behind_a_template():
+    """With ``argnum`` the curvature term cannot be added: refused, also where a template
+    comes first (the curvature was read at the wrong positions, found none, and the Hessian
+    without it was returned)."""
+    _, c = _hessian_circuit()
+    with pytest.raises(qml.DifferentiationError, match="nonlinearly"):
+        qml.gradients.param_shift_hessian(c, argnum=[0, 1])(np.array([0.7, -0.4], requires_grad=True))
+
+
+def test_spsa_refuses_trainable_amplitudes():
+    """``diff_method="spsa"`` runs the QNode as a tape under autograd; an
+    ``AmplitudeEmbedding`` (a ``StatePrep``) of trainable features raised a TypeError
+    there: now qsym's DifferentiationError naming the methods that differentiate them
+    (backprop, checked: d<Z>/dx of the normalized (x0, x1) is (4 x0 x1^2, -4 x0^2 x1)/|x|^4)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def circuit(x):
+        qml.AmplitudeEmbedding(x, wires=[0], normalize=True)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.6, -1.1], requires_grad=True)
+    spsa = qml.QNode(circuit, dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 1})
+    with pytest.raises(qml.DifferentiationError, match="backprop"):
+        qml.jacobian(spsa)(x)
+    n2 = 0.6**2 + 1.1**2
+    onp.testing.assert_allclose(qml.jacobian(qml.QNode(circuit, dev, diff_method="backprop"))(x),
+                                [4 * 0.6 * 1.1**2 / n2**2, -4 * 0.6**2 * -1.1 / n2**2], atol=1e-10)
