@@ -3359,6 +3359,24 @@ class PowOperation(SymbolicOp):
         self._z = z
 
     @property
+    def shift_gate(self):
+        """The gate it writes, for ``z = 1`` or ``-1`` only (the same parameters, or
+        negated: the same frequencies); else None: ``U(t)**z`` is ``U(z t)``, its
+        frequencies scaled by ``|z|``, although ``z t`` equals ``t`` at ``t = 0`` (the
+        comparison of values :class:`SymbolicOp` makes would take the gate's rule there).
+
+        >>> import qsym as qml
+        >>> with qml.tape.QuantumTape() as tape:
+        ...     qml.pow(qml.RX(0.0, wires=0), 2)
+        ...     qml.pow(qml.RX(0.0, wires=0), -1)
+        >>> [op.shift_gate is None for op in tape.operations]
+        [True, False]
+        """
+        if np.ndim(self._z) != 0 or not any(self._z == k for k in (1, -1)):
+            return None
+        return super().shift_gate
+
+    @property
     def table_gates(self) -> tuple:
         """The gates of ``base.pow(z)``; none for a power that is not defined, or exponents
         whose number is not the base's batch size (the ``GateError`` of :attr:`batch_size`)."""

@@ -688,21 +688,63 @@ def test_param_shift_hessian_with_argnum_refuses_a_nonlinear_parameter_behind_a_
         qml.gradients.param_shift_hessian(c, argnum=[0, 1])(np.array([0.7, -0.4], requires_grad=True))
 
 
-def test_spsa_refuses_trainable_amplitudes():
-    """``diff_method="spsa"`` runs the QNode as a tape under autograd; an
+@pytest.mark.parametrize("method", ["spsa", "hadamard"])
+def test_spsa_and_hadamard_refuse_trainable_amplitudes(method):
+    """``diff_method="spsa"``/``"hadamard"`` run the QNode as a tape under autograd; an
     ``AmplitudeEmbedding`` (a ``StatePrep``) of trainable features raised a TypeError
     there: now qsym's DifferentiationError naming the methods that differentiate them
     (backprop, checked: d<Z>/dx of the normalized (x0, x1) is (4 x0 x1^2, -4 x0^2 x1)/|x|^4)."""
-    dev = qml.device("default.qubit", wires=1)
+    dev = qml.device("default.qubit", wires=2)
 
     def circuit(x):
         qml.AmplitudeEmbedding(x, wires=[0], normalize=True)
         return qml.expval(qml.PauliZ(0))
 
     x = np.array([0.6, -1.1], requires_grad=True)
-    spsa = qml.QNode(circuit, dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 1})
+    kw = {"gradient_kwargs": {"sampler_rng": 1}} if method == "spsa" else {}
     with pytest.raises(qml.DifferentiationError, match="backprop"):
-        qml.jacobian(spsa)(x)
+        qml.jacobian(qml.QNode(circuit, dev, diff_method=method, **kw))(x)
     n2 = 0.6**2 + 1.1**2
     onp.testing.assert_allclose(qml.jacobian(qml.QNode(circuit, dev, diff_method="backprop"))(x),
                                 [4 * 0.6 * 1.1**2 / n2**2, -4 * 0.6**2 * -1.1 / n2**2], atol=1e-10)
+
+
+def test_param_shift_of_a_power_at_zero_is_not_the_base_gates_rule():
+    """``qml.pow(RX(t), 2)`` applies RX(2t): twice the frequency. Its shift gate was found by
+    comparing values, and at t = 0 the written RX(2t) = RX(0) looked like RX(t): the base
+    rule (shifts +-pi/2 of t) gave 0 silently. <Y> after RY(a), RX(2t) is -cos(a) sin(2t),
+    so d/dt at 0 is -2 cos(a) != 0: the tape transform now refuses the power at t = 0 as
+    at every other t (no rule of its own; ``lazy=False`` writes the gate)."""
+    a = 0.4
+    ops = [qml.RY(a, 0), qml.pow(qml.RX(0.0, 0), 2)]
+    t = qml.tape.QuantumScript(ops, [qml.expval(qml.PauliY(0))])
+    t.trainable_params = [1]
+    with pytest.raises(qml.DifferentiationError, match="lazy=False"):
+        qml.gradients.param_shift(t)
+    t2 = qml.tape.QuantumScript([qml.RY(a, 0), qml.pow(qml.RX(0.0, 0), 2, lazy=False)],
+                                [qml.expval(qml.PauliY(0))])
+    t2.trainable_params = [1]
+    tapes, fn = qml.gradients.param_shift(t2)
+    # the written RX(2t)'s own parameter 2t: d<Y>/d(2t) at 0 is -cos(a)
+    onp.testing.assert_allclose(fn(qml.execute(tapes, qml.device("default.qubit"))), -onp.cos(a), atol=1e-12)
+
+
+def test_param_shift_hessian_on_tapes_of_a_power_at_zero_refuses():
+    """The QNode's ``param_shift_hessian`` on its tapes (a Tracker) of ``pow(MultiRZ(t), 2)``
+    at t = 0 returned zeros (d2f/dx dt = 2 sin(x) cos... is not 0 here: checked with
+    ``qml.jacobian(qml.jacobian)``); now the refusal it gives at t != 0."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
+    def c(x):
+        qml.RY(x[0], wires=0)
+        qml.pow(qml.MultiRZ(x[1], wires=[0]), 2)
+        qml.SX(wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.4, 0.0], requires_grad=True)
+    # <Z> after RY(x0), RZ(2 x1), SX: SX maps Z to -Y... f = sin(x0) sin(2 x1):
+    # d2f/dx0 dx1 at x1 = 0 is 2 cos(x0)
+    onp.testing.assert_allclose(qml.jacobian(qml.jacobian(c))(x)[0, 1], 2 * onp.cos(0.4), atol=1e-8)
+    with qml.Tracker(dev), pytest.raises(qml.DifferentiationError, match="lazy=False"):
+        qml.gradients.param_shift_hessian(c)(x)
