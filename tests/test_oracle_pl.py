@@ -731,8 +731,8 @@ def test_param_shift_of_a_power_at_zero_is_not_the_base_gates_rule():
 
 def test_param_shift_hessian_on_tapes_of_a_power_at_zero_refuses():
     """The QNode's ``param_shift_hessian`` on its tapes (a Tracker) of ``pow(MultiRZ(t), 2)``
-    at t = 0 returned zeros (d2f/dx dt = 2 sin(x) cos... is not 0 here: checked with
-    ``qml.jacobian(qml.jacobian)``); now the refusal it gives at t != 0."""
+    at t = 0 returned zeros (the mixed entry is 2 cos(x0), below); now the refusal it gives
+    at t != 0."""
     dev = qml.device("default.qubit", wires=1)
 
     @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
@@ -743,8 +743,8 @@ def test_param_shift_hessian_on_tapes_of_a_power_at_zero_refuses():
         return qml.expval(qml.PauliZ(0))
 
     x = np.array([0.4, 0.0], requires_grad=True)
-    # <Z> after RY(x0), RZ(2 x1), SX: SX maps Z to -Y... f = sin(x0) sin(2 x1):
-    # d2f/dx0 dx1 at x1 = 0 is 2 cos(x0)
+    # Bloch vector after RY(x0), RZ(2 x1): (sin x0 cos 2x1, sin x0 sin 2x1, cos x0); SX
+    # (RX(pi/2)) sends y to z: f = sin(x0) sin(2 x1), d2f/dx0 dx1 at x1 = 0 is 2 cos(x0)
     onp.testing.assert_allclose(qml.jacobian(qml.jacobian(c))(x)[0, 1], 2 * onp.cos(0.4), atol=1e-8)
     with qml.Tracker(dev), pytest.raises(qml.DifferentiationError, match="lazy=False"):
         qml.gradients.param_shift_hessian(c)(x)
