@@ -748,3 +748,23 @@ def test_param_shift_hessian_on_tapes_of_a_power_at_zero_refuses():
     onp.testing.assert_allclose(qml.jacobian(qml.jacobian(c))(x)[0, 1], 2 * onp.cos(0.4), atol=1e-8)
     with qml.Tracker(dev), pytest.raises(qml.DifferentiationError, match="lazy=False"):
         qml.gradients.param_shift_hessian(c)(x)
+
+
+def test_a_powers_frequencies_scale_with_the_exponent():
+    """``U(t)**z`` is ``U(z t)``: by ``t`` its frequencies are ``|z|`` times the gate's
+    (PennyLane's, from the generator ``z G``); they were the written gate's by its own
+    parameter (RX**2: 1 instead of 2), and the second-order shift rule built from them
+    silently gave 0 for d2/dt2 of sin(a) sin(2t) (RY(a), MultiRZ(t)**2, SX measuring Z:
+    the Bloch vector's y, sin(a) sin(2t), rotated to z), -4 sin(a) sin(2t)."""
+    with qml.tape.QuantumTape() as tape:
+        qml.pow(qml.RX(0.3, wires=0), 2)
+        qml.pow(qml.RX(0.3, wires=0), -0.5)
+        qml.pow(qml.IsingXX(0.3, wires=[0, 1]), 3)
+    assert [op.parameter_frequencies for op in tape.operations] == [[(2.0,)], [(0.5,)], [(3.0,)]]
+    a, t = 0.4, 0.3
+    tape = qml.tape.QuantumScript([qml.RY(a, 0), qml.pow(qml.MultiRZ(t, wires=[0]), 2), qml.SX(0)],
+                                  [qml.expval(qml.PauliZ(0))])
+    tape.trainable_params = [1]
+    tapes, fn = qml.gradients.param_shift_hessian(tape)
+    got = fn(qml.execute(tapes, qml.device("default.qubit")))
+    onp.testing.assert_allclose(got, -4 * onp.sin(a) * onp.sin(2 * t), atol=1e-10)
