@@ -768,3 +768,16 @@ def test_a_powers_frequencies_scale_with_the_exponent():
     tapes, fn = qml.gradients.param_shift_hessian(tape)
     got = fn(qml.execute(tapes, qml.device("default.qubit")))
     onp.testing.assert_allclose(got, -4 * onp.sin(a) * onp.sin(2 * t), atol=1e-10)
+
+
+def test_param_shift_hessian_of_a_global_phase_is_zero():
+    """A ``GlobalPhase``'s shift recipes have no rows (no frequencies): the Hessian's
+    diagonal entry raised an IndexError and its off-diagonal ones a ValueError from
+    ``np.stack`` (PennyLane's tape transform fails alike; its QNode answers). An
+    expectation does not see a global phase: its entries are 0, and the RX entry is
+    d2 cos(t)/dt2 = -cos(t)."""
+    t = qml.tape.QuantumScript([qml.GlobalPhase(0.3), qml.RX(0.5, 0)], [qml.expval(qml.PauliZ(0))])
+    t.trainable_params = [0, 1]
+    tapes, fn = qml.gradients.param_shift_hessian(t)
+    got = onp.asarray(fn(qml.execute(tapes, qml.device("default.qubit"))))
+    onp.testing.assert_allclose(got, [[0.0, 0.0], [0.0, -onp.cos(0.5)]], atol=1e-12)
