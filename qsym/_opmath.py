@@ -3367,8 +3367,8 @@ class PowOperation(SymbolicOp):
 
         >>> import qsym as qml
         >>> with qml.tape.QuantumTape() as tape:
-        ...     qml.pow(qml.RX(0.0, wires=0), 2)
-        ...     qml.pow(qml.RX(0.0, wires=0), -1)
+        ...     p = qml.pow(qml.RX(0.0, wires=0), 2)
+        ...     q = qml.pow(qml.RX(0.0, wires=0), -1)
         >>> [op.shift_gate is None for op in tape.operations]
         [True, False]
         """
@@ -3384,7 +3384,7 @@ class PowOperation(SymbolicOp):
 
         >>> import qsym as qml
         >>> with qml.tape.QuantumTape() as tape:
-        ...     qml.pow(qml.RX(0.3, wires=0), 2)
+        ...     p = qml.pow(qml.RX(0.3, wires=0), 2)
         >>> tape.operations[0].parameter_frequencies
         [(2.0,)]
         """
