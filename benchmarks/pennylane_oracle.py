@@ -1149,8 +1149,8 @@ def metric_approx(rep, case, approx, fq, fp, ref):
         return onp.linalg.eigvalsh((m + m.T) / 2).min() > -1e-8
     if rows is not None and psd(q) and onp.allclose(dq[rows], dr[rows], atol=1e-6) and (
             not psd(p) or not onp.allclose(dp[rows], dr[rows], atol=1e-6)):
-        rep.refused(case, f"known: PennyLane's {what} (its diagonal is not the exact metric's; "
-                    "qsym's is)", RuntimeError("compared with the exact metric"))
+        rep.refused(case, f"known: PennyLane's {what} (not positive semidefinite, or its diagonal is not the exact "
+                    "metric's where qsym's is)", RuntimeError("compared with the exact metric"))
         return
     rep.mismatch(case, what, f"qsym diag {onp.round(onp.diag(q), 5)}, PennyLane "
                              f"{onp.round(onp.diag(p), 5)}, exact {onp.round(onp.diag(ref), 5)}")
