@@ -273,6 +273,8 @@ def apply(qml, op, x, mcms):
         return apply_gate(qml, op, x)
     if kind == "template":
         return apply_template(qml, op, x)
+    if kind == "embedding":
+        return apply_embedding(qml, op, x)
     if kind == "adjoint":
         inner = op["op"]
         f = gate_fn(qml, inner) if inner["kind"] == "gate" else (lambda v: apply(qml, inner, v, mcms))
@@ -329,7 +331,7 @@ def measure(qml, kind, d):
     raise ValueError(kind)
 
 
-TRAINABLE_COEFFS = ("ham_t", "dot_t", "arith_t")
+TRAINABLE_COEFFS = ("ham_t", "dot_t", "arith_t", "sprod_t")
 
 
 def measure_x(qml, kind, d, x):
@@ -342,6 +344,10 @@ def measure_x(qml, kind, d, x):
             H = c[0] * obs[0]
             for ci, o in zip(c[1:], obs[1:]):
                 H = H + ci * o
+        elif kind == "sprod_t":  # qml.sum of qml.s_prod, the first nested: 2 (c0 P0) + c1 P1 + ...
+            terms = [qml.s_prod(ci, o) for ci, o in zip(c, obs)]
+            terms[0] = qml.s_prod(2.0, terms[0])
+            H = terms[0] if len(terms) == 1 else qml.sum(*terms)
         else:
             H = qml.Hamiltonian(c, obs) if kind == "ham_t" else qml.dot(c, obs)
         return qml.var(H) if d.get("var") else qml.expval(H)
@@ -495,6 +501,9 @@ def tape_known(spec):
     if any(k == "exp" for k, _ in seen):
         return ("qml.exp(P, 1j*x) is recorded as its rotation by a plain angle (PennyLane: "
                 "the coefficient)")
+    if any(k == "embedding" and n == "AmplitudeEmbedding" for k, n in seen):
+        return ("an AmplitudeEmbedding's tape parameter is its features as given in qsym "
+                "(PennyLane: the padded, normalized state)")
     if any(n == "QubitUnitary" for k, n in seen):
         return "a QubitUnitary's matrix is not a tape parameter in qsym (PennyLane: data (U,))"
     return None
@@ -510,12 +519,14 @@ def tape_case(rep, case, spec, meas):
     def params(qml):
         node = run(qml, spec, meas, x)
         t = qml.workflow.construct_tape(node)(qml.numpy.array(x, requires_grad=True))
-        return list(t.trainable_params), [float(onp.real(p)) for p in t.get_parameters()]
+        return list(t.trainable_params), onp.concatenate(
+            [onp.ravel(onp.real(onp.asarray(p, dtype=complex))) for p in t.get_parameters()] or [[]])
 
     q, eq = outcome(lambda: params(qsym))
     p, ep = outcome(lambda: params(pl))
     rep.checks += 1
-    if eq is None and ep is None and (q[0] != p[0] or not onp.allclose(q[1], p[1], atol=1e-9)):
+    if eq is None and ep is None and (q[0] != p[0] or q[1].shape != p[1].shape
+                                      or not onp.allclose(q[1], p[1], atol=1e-9)):
         rep.mismatch(case, "tape parameters", f"qsym {q[0]} {onp.round(q[1], 4)}, "
                                               f"PennyLane {p[0]} {onp.round(p[1], 4)}")
     elif eq is not None and ep is None:
@@ -676,7 +687,7 @@ def _per_batch(res, n_meas):
 # --- extra families (drawn from a second random stream: the base circuits stay the same) --
 
 FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots", "hybrid",
-            "arith", "manyterms")
+            "arith", "manyterms", "sprod", "metric", "pshessian", "bshotvec", "embed")
 
 
 def draw_block(rng, n, params):
@@ -772,7 +783,9 @@ def pl_hessian_fault(spec, meas):
     (kind, d), = meas
     if kind not in TRAINABLE_COEFFS or not d.get("var"):
         return False
-    H = pl.dot([float(spec["params"][i]) for i in d["cidx"]],
+    c = [float(spec["params"][i]) for i in d["cidx"]]
+    c[0] *= 2 if kind == "sprod_t" else 1  # (its first term nested in qml.s_prod(2.0, .))
+    H = pl.dot(c,
                [pauli_word(pl, wd, ws) for wd, ws in d["terms"]])
     ev = onp.linalg.eigvalsh(pl.matrix(H))
     return bool(onp.min(onp.diff(ev)) < 1e-6 * max(1.0, onp.max(abs(ev)))) if len(ev) > 1 else False
@@ -1047,6 +1060,210 @@ def extras(rep, case, spec, meas, rng, families):
         coeffs_case(rep, case + "/arith", spec, meas, rng, families, ("arith_t",))
     if "manyterms" in families:  # (after arith: the same numbers before it)
         manyterms_case(rep, case, spec, meas, rng)
+    if "sprod" in families:  # (the families from here on run after the ones above)
+        coeffs_case(rep, case + "/sprod", spec, meas, rng, families, ("sprod_t",))
+    for name, check in NEW_FAMILIES:
+        if name in families:
+            check(rep, case, spec, meas, rng)
+
+
+# --- families of widely used features (metric tensor, QNG, param_shift_hessian, broadcast
+# shot vectors, embeddings with trainable inputs, scalar products with inputs) -------------
+
+def no_mcm(spec):
+    return not any(op["kind"] in ("mcm", "cond") for op in spec["ops"])
+
+
+def pl_state_jacobian(spec, x):
+    """The state and its Jacobian (PennyLane's backprop of the real and imaginary parts)."""
+    node = run(pl, spec, [("state", {})], x, "backprop")
+    xa = pl.numpy.array(x, requires_grad=True)
+    re = pl.jacobian(lambda v: pl.math.real(node(v)))(xa)
+    im = pl.jacobian(lambda v: pl.math.imag(node(v)))(xa)
+    return onp.asarray(node(pl.numpy.array(x)), dtype=complex), onp.asarray(re) + 1j * onp.asarray(im)
+
+
+def fubini_study(spec, x):
+    """The metric tensor of the QNode's arguments, Re(<d_i psi|d_j psi> - <d_i psi|psi><psi|d_j psi>),
+    from PennyLane's state and its exact Jacobian (independent of any metric-tensor code)."""
+    psi, J = pl_state_jacobian(spec, x)
+    J = J.reshape(-1, len(x))
+    a = J.conj().T @ psi
+    return onp.real(J.conj().T @ J - onp.outer(a, a.conj()))
+
+
+def metric_case(rep, case, spec, meas, rng):
+    """``qml.metric_tensor`` of a QNode (``approx=None``: against the Fubini-Study metric from
+    PennyLane's state; ``"block-diag"``/``"diag"``: against PennyLane's) and one
+    ``QNGOptimizer`` step (``approx=None``, ``lam=0.01``: against ``x - eta (g + lam)^+ grad``
+    from that metric and PennyLane's backprop gradient)."""
+    x = spec["params"]
+    if not 0 < len(x) <= 10 or not no_mcm(spec):
+        return
+    meas = scalar_meas(meas)
+    spec = dict(spec, features=[f for f in spec["features"] if f != "mcm_stats"])
+    ref, ep = outcome(lambda: fubini_study(spec, x))
+    if ep is not None or onp.isnan(ref).any():
+        return
+
+    def mt(qml, approx):
+        node = run(qml, spec, meas, x)
+        return qml.metric_tensor(node, approx=approx)(qml.numpy.array(x, requires_grad=True))
+    check_pair(rep, case, "metric_tensor[None]", lambda: mt(qsym, None), lambda: ref, 1e-6)
+    approx = str(rng.choice(["block-diag", "diag"]))
+    metric_approx(rep, case, approx, lambda: mt(qsym, approx), lambda: mt(pl, approx), ref)
+    eta, lam = 0.1, 0.01
+    grad, ep = outcome(lambda: pl.grad(lambda v: run(pl, spec, meas, x, "backprop")(v))(
+        pl.numpy.array(x, requires_grad=True)))
+    if ep is not None:
+        return
+    step = x - eta * onp.linalg.pinv(ref + lam * onp.eye(len(x))) @ onp.asarray(grad, dtype=float)
+
+    def qng():
+        opt = qsym.QNGOptimizer(stepsize=eta, approx=None, lam=lam)
+        return opt.step(run(qsym, spec, meas, x), qsym.numpy.array(x, requires_grad=True))
+    check_pair(rep, case, "QNGOptimizer step", qng, lambda: step, 1e-6)
+
+
+def metric_approx(rep, case, approx, fq, fp, ref):
+    """An approximate metric tensor against PennyLane's; where they differ, PennyLane's is
+    wrong if it is not positive semidefinite or its diagonal in the rows that differ is not
+    the exact metric's while qsym's is (each argument entering one gate parameter, the
+    approximations keep the diagonal exact): PennyLane 0.45.1's block-diagonal
+    entries of ``CRX``, ``PhaseShift``, ``ControlledPhaseShift`` and ``qml.exp(P, 1j*x)``
+    are wrong, listed as known. (Where an argument enters several gate parameters, as
+    ``U2``/``U3`` decompose, the approximation's diagonal is not the exact one's.)"""
+    what = f"metric_tensor[{approx}]"
+    q, eq = outcome(fq)
+    p, ep = outcome(fp)
+    if qsym_raised(rep, case, what, eq) or ep is not None:
+        return
+    q, p = onp.asarray(q, dtype=float), onp.asarray(p, dtype=float)
+    rep.checks += 1
+    if q.shape == p.shape and onp.allclose(q, p, atol=1e-6, rtol=1e-6):
+        return
+    # the arguments whose rows differ: there qsym's diagonal exact, PennyLane's not
+    rows = ~onp.all(onp.isclose(q, p, atol=1e-6, rtol=1e-6), axis=1) if q.shape == p.shape else None
+    dq, dp, dr = onp.diag(q), onp.diag(p), onp.diag(ref)
+    def psd(m):
+        return onp.linalg.eigvalsh((m + m.T) / 2).min() > -1e-8
+    if rows is not None and psd(q) and onp.allclose(dq[rows], dr[rows], atol=1e-6) and (
+            not psd(p) or not onp.allclose(dp[rows], dr[rows], atol=1e-6)):
+        rep.refused(case, f"known: PennyLane's {what} (not positive semidefinite, or its diagonal is not the exact "
+                    "metric's where qsym's is)", RuntimeError("compared with the exact metric"))
+        return
+    rep.mismatch(case, what, f"qsym diag {onp.round(onp.diag(q), 5)}, PennyLane "
+                             f"{onp.round(onp.diag(p), 5)}, exact {onp.round(onp.diag(ref), 5)}")
+
+
+def pshessian_case(rep, case, spec, meas, rng):
+    """``qml.gradients.param_shift_hessian`` of a QNode (an expectation), against PennyLane's
+    backprop Hessian."""
+    x = spec["params"]
+    if not 0 < len(x) <= 6 or not no_mcm(spec):
+        return
+    meas = [m for m in scalar_meas(meas) if m[0] in ("expval", "hamiltonian", "hermitian", "projector")
+            and not m[1].get("var")] or [("expval", {"word": "Z", "wires": [0]})]
+    spec = dict(spec, features=[f for f in spec["features"] if f != "mcm_stats"])
+    xa = pl.numpy.array(x, requires_grad=True)
+    ref, ep = outcome(lambda: pl.jacobian(pl.jacobian(run(pl, spec, meas, x, "backprop")))(xa))
+    if ep is not None or onp.isnan(onp.asarray(ref, dtype=float)).any():
+        return
+    check_pair(rep, case, "param_shift_hessian", lambda: qsym.gradients.param_shift_hessian(
+        run(qsym, spec, meas, x, "parameter-shift", max_diff=2))(qsym.numpy.array(x, requires_grad=True)),
+        lambda: ref, 1e-6)
+
+
+def bshotvec_case(rep, case, spec, meas, rng):
+    """Broadcast parameters, several measurements and a shot vector: PennyLane's nesting and
+    shapes, and each component's estimates against the exact values (z-scores)."""
+    x = spec["params"]
+    meas = [(k, d) for k, d in meas if k in ("expval", "probs")]
+    if not len(x) or not meas or not no_mcm(spec):
+        return
+    meas = meas + [("probs", {"wires": [0]})] if len(meas) < 2 else meas
+    spec = dict(spec, features=[f for f in spec["features"] if f != "mcm_stats"])
+    xb = onp.stack([x, x + rng.normal(size=x.shape), x - 1.0])
+    shots = [(1500, 2), 3000]
+    seed = int(rng.integers(0, 2**31))
+    q, eq = outcome(lambda: run(qsym, spec, meas, x, shots=shots, seed=seed)(qsym.numpy.array(xb)))
+    p, ep = outcome(lambda: structure(run(pl, spec, meas, x, shots=shots, seed=seed)(pl.numpy.array(xb))))
+    rep.checks += 1
+    judge_structures(rep, case, "broadcast shot vector", None if eq else structure(q), eq, p, ep)
+    if eq is None and ep is None and structure(q) == p:
+        for r, N in zip(q, (1500, 1500, 3000)):
+            zcheck(rep, case, "broadcast shot vector", spec, meas, x, xb, r, N)
+
+
+def draw_embedding(rng, n, params):
+    """A template with trainable inputs and its options: ``AmplitudeEmbedding`` (normalize,
+    pad_with), ``AngleEmbedding`` (rotation), ``BasicEntanglerLayers`` (rotation),
+    ``StronglyEntanglingLayers`` (ranges, imprimitive), ``IQPEmbedding`` is not differentiable."""
+    name = str(rng.choice(["AmplitudeEmbedding", "AngleEmbedding", "BasicEntanglerLayers",
+                           "StronglyEntanglingLayers"]))
+    k = int(rng.integers(1, n + 1))
+    wires = [int(w) for w in rng.permutation(n)[:k]]
+    layers = int(rng.integers(1, 3))
+    hyper = {"layers": layers}
+    if name == "AmplitudeEmbedding":
+        pad = bool(rng.random() < 0.4)
+        size = int(rng.integers(max(1, 2 ** (k - 1) + 1), 2**k)) if pad and k > 1 else 2**k
+        hyper.update(pad=float(rng.uniform(0.1, 1)) if size < 2**k else None)
+        shape = (size,)
+    elif name == "AngleEmbedding":
+        shape = (int(rng.integers(1, k + 1)),)
+        hyper["rotation"] = str(rng.choice(["X", "Y", "Z"]))
+    elif name == "BasicEntanglerLayers":
+        shape = (layers, k)
+        hyper["rotation"] = str(rng.choice(["RX", "RY", "RZ"]))
+    else:
+        shape = (layers, k, 3)
+        hyper["ranges"] = [int(rng.integers(1, k)) for _ in range(layers)] if k > 1 else None
+        hyper["imprimitive"] = str(rng.choice(["CNOT", "CZ"]))
+    hyper["shape"] = shape
+    idx = list(range(len(params), len(params) + int(onp.prod(shape))))
+    params.extend(float(rng.uniform(-2, 2)) for _ in idx)
+    return {"kind": "embedding", "name": name, "wires": wires, "idx": idx, "hyper": hyper}
+
+
+def apply_embedding(qml, op, x):
+    name, w, h = op["name"], op["wires"], op["hyper"]
+    p = qml.math.stack([x[..., i] for i in op["idx"]], axis=-1)
+    p = qml.math.reshape(p, x.shape[:-1] + h["shape"])
+    if name == "AmplitudeEmbedding":
+        return qml.AmplitudeEmbedding(p, wires=w, normalize=True, pad_with=h["pad"])
+    if name == "AngleEmbedding":
+        return qml.AngleEmbedding(p, wires=w, rotation=h["rotation"])
+    if name == "BasicEntanglerLayers":
+        return qml.BasicEntanglerLayers(p, wires=w, rotation=getattr(qml, h["rotation"]))
+    return qml.StronglyEntanglingLayers(p, wires=w, ranges=h["ranges"],
+                                        imprimitive=getattr(qml, h["imprimitive"]))
+
+
+def with_embeddings(rng, spec):
+    """The circuit with an ``AmplitudeEmbedding`` of trainable features first (in place of its
+    state preparation) or an embedding/layer template inserted anywhere."""
+    params, ops = list(spec["params"]), [op for op in spec["ops"] if op["kind"] not in ("basis", "stateprep")]
+    op = draw_embedding(rng, spec["n"], params)
+    at = 0 if op["name"] == "AmplitudeEmbedding" else int(rng.integers(0, len(ops) + 1))
+    ops.insert(at, op)
+    return dict(spec, ops=ops, params=onp.array(params))
+
+
+def embed_case(rep, case, spec, meas, rng):
+    """Templates with trainable inputs (:func:`draw_embedding`): values, tape, every method's
+    Jacobian, a broadcast batch, each against PennyLane."""
+    e = with_embeddings(rng, spec)
+    gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
+    c = case + "/embed"
+    values_case(rep, c, e, meas)
+    tape_case(rep, c, e, gm)
+    grads_case(rep, c, e, gm, rng)
+    broadcast_case(rep, c, e, meas, rng)
+
+
+NEW_FAMILIES = (("metric", metric_case), ("pshessian", pshessian_case), ("bshotvec", bshotvec_case),
+                ("embed", embed_case))
 
 
 # --- adversarial inputs --------------------------------------------------------------------

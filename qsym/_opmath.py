@@ -3416,6 +3416,44 @@ class PowOperation(SymbolicOp):
         self._z = z
 
     @property
+    def shift_gate(self):
+        """The gate it writes, for ``z = 1`` or ``-1`` only (the same parameters, or
+        negated: the same frequencies); else None: ``U(t)**z`` is ``U(z t)``, its
+        frequencies scaled by ``|z|``, although ``z t`` equals ``t`` at ``t = 0`` (the
+        comparison of values :class:`SymbolicOp` makes would take the gate's rule there).
+
+        >>> import qsym as qml
+        >>> with qml.tape.QuantumTape() as tape:
+        ...     p = qml.pow(qml.RX(0.0, wires=0), 2)
+        ...     q = qml.pow(qml.RX(0.0, wires=0), -1)
+        >>> [op.shift_gate is None for op in tape.operations]
+        [True, False]
+        """
+        if np.ndim(self._z) != 0 or not any(self._z == k for k in (1, -1)):
+            return None
+        return super().shift_gate
+
+    @property
+    def parameter_frequencies(self) -> list:
+        """The written gate's frequencies times ``|z|`` (PennyLane's, from the generator
+        ``z G``): ``U(t)**z`` is ``U(z t)``, a function of ``t`` of ``|z|`` times the
+        frequencies (they were the written gate's by its own parameter ``z t``).
+
+        >>> import qsym as qml
+        >>> with qml.tape.QuantumTape() as tape:
+        ...     p = qml.pow(qml.RX(0.3, wires=0), 2)
+        >>> tape.operations[0].parameter_frequencies
+        [(2.0,)]
+        """
+        freqs = super().parameter_frequencies
+        if len(freqs) != 1 or np.ndim(self._z) != 0 or isinstance(self._z, complex):
+            raise ParameterFrequenciesUndefinedError(
+                f"Operation {self.name} does not have parameter frequencies defined: a power "
+                "of one real exponent of a one-parameter gate has them")
+        z = abs(float(self._z))
+        return [tuple(z * f for f in freqs[0])]
+
+    @property
     def table_gates(self) -> tuple:
         """The gates of ``base.pow(z)``; none for a power that is not defined, or exponents
         whose number is not the base's batch size (the ``GateError`` of :attr:`batch_size`)."""

@@ -227,7 +227,7 @@ def generate_shift_rule(frequencies, shifts=None, order=1):
     terms = [(0.0, 1.0)]
     for _ in range(int(order)):
         terms = [(s0 + sft, c0 * c) for s0, c0 in terms for c, sft in first]
-    if order > 1:  # shifts equal modulo the period (2 pi / gcd, PennyLane's) merge
+    if order > 1 and len(frequencies):  # shifts equal modulo the period (2 pi / gcd) merge
         period = frequencies_to_period(frequencies)
         terms = [(sft - period * np.floor((sft + period / 2) / period + 1e-9), c)
                  for sft, c in terms]
@@ -494,7 +494,7 @@ def _get_operation_recipe(tape, t_idx, shifts, order=1):
         raise rule_error
     if recipe is not None:
         recipe = np.array(recipe, dtype=float)
-        period = None if freqs is None else frequencies_to_period(freqs)
+        period = None if freqs is None or not len(freqs) else frequencies_to_period(freqs)
         if np.allclose(recipe[:, 1], 1.0):  # unit multipliers: iterate (c, s), keep m = 1
             c, sft = process_shifts(_iterate_shift_rule(recipe[:, ::2], order, period)).T
             return np.stack([c, np.ones_like(c), sft]).T
@@ -1795,6 +1795,15 @@ def _templates_expanded(ops) -> list:
     return out
 
 
+def _tape_data(recorded) -> list:
+    """The parameters ``tape.trainable_params`` of :func:`_classical_jacobians` index: the
+    gates' (templates expanded), then the measured observables' (a Hamiltonian's
+    coefficients: PennyLane's tape parameters, differentiated by the transform)."""
+    ops = _templates_expanded(recorded.operations)
+    return [p for op in ops for p in op.data] + [
+        p for m in recorded.measurements for p in observable_parameters(m)]
+
+
 def _classical_jacobians(qnode, args, kwargs, diff):
     """``(tape, cjacs, listed)``: the QNode's tape at the arguments (its trainable
     parameters: the gate parameters that depend on a differentiated argument), per
@@ -1812,12 +1821,7 @@ def _classical_jacobians(qnode, args, kwargs, diff):
         def f(a, i=i):
             full = list(args)
             full[i] = a
-            recorded = record(qnode.func, full, kwargs)[0]
-            ops = _templates_expanded(recorded.operations)
-            # the gates' parameters, then the measured observables' (a Hamiltonian's
-            # coefficients: PennyLane's tape parameters, differentiated by the transform)
-            data = [p for op in ops for p in op.data] + [
-                p for m in recorded.measurements for p in observable_parameters(m)]
+            data = _tape_data(record(qnode.func, full, kwargs)[0])
             boxed.update(k for k, d in enumerate(data) if isinstance(d, Box))
             if any(np.ndim(d) and _boxed(d) for d in data):
                 raise DifferentiationError(
@@ -2419,7 +2423,7 @@ def _combine_shift_rules(rules):
     for parts in itertools.product(*rules):
         c, m, s = np.stack([np.asarray(p, dtype=float) for p in parts]).T
         rows.append(np.concatenate([[np.prod(c)], m, s]))
-    return np.stack(rows)
+    return np.stack(rows) if rows else np.zeros((0, 1 + 2 * len(rules)))
 
 
 def _generate_offdiag_tapes(tape, idx, first_order_recipes, add_unshifted, tapes, coeffs):
@@ -2437,6 +2441,9 @@ def _generate_offdiag_tapes(tape, idx, first_order_recipes, add_unshifted, tapes
     """
     rules = _combine_shift_rules([first_order_recipes[idx[0]], first_order_recipes[idx[1]]])
     unshifted = None
+    if not len(rules):  # a recipe without rows (a GlobalPhase's): the entry is 0
+        coeffs.append(np.zeros(0))
+        return add_unshifted, None
     if np.allclose(rules[0, 1:3], 1.0) and np.allclose(rules[0, 3:5], 0.0):
         if add_unshifted:
             tapes.insert(0, tape)
@@ -2457,9 +2464,9 @@ def _generate_diag_tapes(tape, idx, diag_recipes, add_unshifted, tapes, coeffs):
     >>> _generate_diag_tapes(t, 0, [np.array([[-0.5, 1, 0], [0.5, 1, -np.pi]])], True, tapes, coeffs)
     (False, np.float64(-0.5))
     """
-    c, m, s = np.asarray(diag_recipes[idx], dtype=float).T
+    c, m, s = np.asarray(diag_recipes[idx], dtype=float).reshape(-1, 3).T
     unshifted = None
-    if s[0] == 0 and m[0] == 1.0:
+    if len(s) and s[0] == 0 and m[0] == 1.0:  # (no rows: a GlobalPhase's, the entry 0)
         if add_unshifted:
             tapes.insert(0, tape)
             add_unshifted = False
@@ -2622,7 +2629,7 @@ def _classical_hessians(qnode, args, kwargs, diff, tape):
         def f(a, i=i):
             full = list(args)
             full[i] = a
-            data = record(qnode.func, full, kwargs)[0].data
+            data = _tape_data(record(qnode.func, full, kwargs)[0])
             return anp.stack([anp.real(data[k]) for k in tape.trainable_params])
         a0 = np.asarray(getval(args[i]), dtype=float)
         with warnings.catch_warnings():  # a linear dependence: autograd's "independent" note

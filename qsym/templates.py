@@ -1815,6 +1815,12 @@ class StatePrep(Template):
         if len(x) < dim:
             x = np.concatenate([np.asarray(x, dtype=object), np.full(dim - len(x), pad_with, dtype=object)])
         values = _mark_padding(list(x), given, pad_with)
+        if any(isinstance(a, Box) for a in x):  # on a tape under autograd ("spsa", "hadamard")
+            raise DifferentiationError(
+                f"{self.name}: trainable amplitudes on a QNode's tape (diff_method='spsa' "
+                "and 'hadamard' differentiate gate parameters; a state is not one) are not "
+                "supported: use diff_method='backprop', 'parameter-shift' or 'adjoint', or "
+                "make the state requires_grad=False")
         if not _symbolic(np.asarray(x, dtype=object)):
             v = np.asarray(x, dtype=complex)
             if not np.all(np.isfinite(v)):

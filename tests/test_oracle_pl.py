@@ -640,3 +640,144 @@ def test_matrix_of_a_sum_with_autograd_coefficients_is_differentiable():
     c = np.array([0.5, 0.8], requires_grad=True)
     assert float(f(c)) == pytest.approx(0.8)
     onp.testing.assert_allclose(qml.grad(f)(c), [0.0, 1.0], atol=1e-12)
+
+
+def _hessian_circuit():
+    """A constant two-wire AngleEmbedding before RX(x0^2), RY(x1) and constant RZ's: the
+    template expands to two gate parameters, so the tape's parameter positions are not the
+    recorded operations' (the curvature term must read the expanded ones)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
+    def c(x):
+        qml.AngleEmbedding(onp.array([0.2, 0.5]), wires=[0, 1])
+        qml.RX(x[0] ** 2, wires=0)
+        qml.RY(x[1], wires=1)
+        qml.RZ(0.3, wires=0)
+        qml.RZ(0.4, wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+    return dev, c
+
+
+def test_param_shift_hessian_of_a_qnode_reads_the_expanded_tapes_parameters():
+    """``param_shift_hessian`` of a QNode on its tapes (a ``qml.Tracker`` counting them)
+    adds ``df/dtheta d2theta/dx2`` for a parameter nonlinear in its argument; the second
+    derivatives were read at the positions of the recorded operations, not the template-
+    expanded tape's (here RY(x1) and RZ(0.3) instead of RX(x0^2) and RY(x1): no curvature
+    found, d2f/dx0^2 silently missed the -2 sin(a) term). Closed form: f = cos(a) cos(0.5)
+    cos(x1), a = 0.2 + x0^2."""
+    dev, c = _hessian_circuit()
+    x0, x1 = 0.7, -0.4
+    a = 0.2 + x0**2
+    k = onp.cos(0.5)
+    want = [[(-onp.cos(a) * 4 * x0**2 - 2 * onp.sin(a)) * k * onp.cos(x1), 2 * x0 * onp.sin(a) * k * onp.sin(x1)],
+            [2 * x0 * onp.sin(a) * k * onp.sin(x1), -onp.cos(a) * k * onp.cos(x1)]]
+    x = np.array([x0, x1], requires_grad=True)
+    with qml.Tracker(dev) as tracker:
+        got = qml.gradients.param_shift_hessian(c)(x)
+    assert tracker.totals["executions"] > 0  # the tapes ran (not the compiled Hessian)
+    onp.testing.assert_allclose(onp.asarray(got), want, atol=1e-8)
+
+
+def test_param_shift_hessian_with_argnum_refuses_a_nonlinear_parameter_behind_a_template():
+    """With ``argnum`` the curvature term cannot be added: refused, also where a template
+    comes first (the curvature was read at the wrong positions, found none, and the Hessian
+    without it was returned)."""
+    _, c = _hessian_circuit()
+    with pytest.raises(qml.DifferentiationError, match="nonlinearly"):
+        qml.gradients.param_shift_hessian(c, argnum=[0, 1])(np.array([0.7, -0.4], requires_grad=True))
+
+
+@pytest.mark.parametrize("method", ["spsa", "hadamard"])
+def test_spsa_and_hadamard_refuse_trainable_amplitudes(method):
+    """``diff_method="spsa"``/``"hadamard"`` run the QNode as a tape under autograd; an
+    ``AmplitudeEmbedding`` (a ``StatePrep``) of trainable features raised a TypeError
+    there: now qsym's DifferentiationError naming the methods that differentiate them
+    (backprop, checked: d<Z>/dx of the normalized (x0, x1) is (4 x0 x1^2, -4 x0^2 x1)/|x|^4)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def circuit(x):
+        qml.AmplitudeEmbedding(x, wires=[0], normalize=True)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.6, -1.1], requires_grad=True)
+    kw = {"gradient_kwargs": {"sampler_rng": 1}} if method == "spsa" else {}
+    with pytest.raises(qml.DifferentiationError, match="backprop"):
+        qml.jacobian(qml.QNode(circuit, dev, diff_method=method, **kw))(x)
+    n2 = 0.6**2 + 1.1**2
+    onp.testing.assert_allclose(qml.jacobian(qml.QNode(circuit, dev, diff_method="backprop"))(x),
+                                [4 * 0.6 * 1.1**2 / n2**2, -4 * 0.6**2 * -1.1 / n2**2], atol=1e-10)
+
+
+def test_param_shift_of_a_power_at_zero_is_not_the_base_gates_rule():
+    """``qml.pow(RX(t), 2)`` applies RX(2t): twice the frequency. Its shift gate was found by
+    comparing values, and at t = 0 the written RX(2t) = RX(0) looked like RX(t): the base
+    rule (shifts +-pi/2 of t) gave 0 silently. <Y> after RY(a), RX(2t) is -cos(a) sin(2t),
+    so d/dt at 0 is -2 cos(a) != 0: the tape transform now refuses the power at t = 0 as
+    at every other t (no rule of its own; ``lazy=False`` writes the gate)."""
+    a = 0.4
+    ops = [qml.RY(a, 0), qml.pow(qml.RX(0.0, 0), 2)]
+    t = qml.tape.QuantumScript(ops, [qml.expval(qml.PauliY(0))])
+    t.trainable_params = [1]
+    with pytest.raises(qml.DifferentiationError, match="lazy=False"):
+        qml.gradients.param_shift(t)
+    t2 = qml.tape.QuantumScript([qml.RY(a, 0), qml.pow(qml.RX(0.0, 0), 2, lazy=False)],
+                                [qml.expval(qml.PauliY(0))])
+    t2.trainable_params = [1]
+    tapes, fn = qml.gradients.param_shift(t2)
+    # the written RX(2t)'s own parameter 2t: d<Y>/d(2t) at 0 is -cos(a)
+    onp.testing.assert_allclose(fn(qml.execute(tapes, qml.device("default.qubit"))), -onp.cos(a), atol=1e-12)
+
+
+def test_param_shift_hessian_on_tapes_of_a_power_at_zero_refuses():
+    """The QNode's ``param_shift_hessian`` on its tapes (a Tracker) of ``pow(MultiRZ(t), 2)``
+    at t = 0 returned zeros (the mixed entry is 2 cos(x0), below); now the refusal it gives
+    at t != 0."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method="parameter-shift", max_diff=2)
+    def c(x):
+        qml.RY(x[0], wires=0)
+        qml.pow(qml.MultiRZ(x[1], wires=[0]), 2)
+        qml.SX(wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.4, 0.0], requires_grad=True)
+    # Bloch vector after RY(x0), RZ(2 x1): (sin x0 cos 2x1, sin x0 sin 2x1, cos x0); SX
+    # (RX(pi/2)) sends y to z: f = sin(x0) sin(2 x1), d2f/dx0 dx1 at x1 = 0 is 2 cos(x0)
+    onp.testing.assert_allclose(qml.jacobian(qml.jacobian(c))(x)[0, 1], 2 * onp.cos(0.4), atol=1e-8)
+    with qml.Tracker(dev), pytest.raises(qml.DifferentiationError, match="lazy=False"):
+        qml.gradients.param_shift_hessian(c)(x)
+
+
+def test_a_powers_frequencies_scale_with_the_exponent():
+    """``U(t)**z`` is ``U(z t)``: by ``t`` its frequencies are ``|z|`` times the gate's
+    (PennyLane's, from the generator ``z G``); they were the written gate's by its own
+    parameter (RX**2: 1 instead of 2), and the second-order shift rule built from them
+    silently gave 0 for d2/dt2 of sin(a) sin(2t) (RY(a), MultiRZ(t)**2, SX measuring Z:
+    the Bloch vector's y, sin(a) sin(2t), rotated to z), -4 sin(a) sin(2t)."""
+    with qml.tape.QuantumTape() as tape:
+        qml.pow(qml.RX(0.3, wires=0), 2)
+        qml.pow(qml.RX(0.3, wires=0), -0.5)
+        qml.pow(qml.IsingXX(0.3, wires=[0, 1]), 3)
+    assert [op.parameter_frequencies for op in tape.operations] == [[(2.0,)], [(0.5,)], [(3.0,)]]
+    a, t = 0.4, 0.3
+    tape = qml.tape.QuantumScript([qml.RY(a, 0), qml.pow(qml.MultiRZ(t, wires=[0]), 2), qml.SX(0)],
+                                  [qml.expval(qml.PauliZ(0))])
+    tape.trainable_params = [1]
+    tapes, fn = qml.gradients.param_shift_hessian(tape)
+    got = fn(qml.execute(tapes, qml.device("default.qubit")))
+    onp.testing.assert_allclose(got, -4 * onp.sin(a) * onp.sin(2 * t), atol=1e-10)
+
+
+def test_param_shift_hessian_of_a_global_phase_is_zero():
+    """A ``GlobalPhase``'s shift recipes have no rows (no frequencies): the Hessian's
+    diagonal entry raised an IndexError and its off-diagonal ones a ValueError from
+    ``np.stack`` (PennyLane's tape transform fails alike; its QNode answers). An
+    expectation does not see a global phase: its entries are 0, and the RX entry is
+    d2 cos(t)/dt2 = -cos(t)."""
+    t = qml.tape.QuantumScript([qml.GlobalPhase(0.3), qml.RX(0.5, 0)], [qml.expval(qml.PauliZ(0))])
+    t.trainable_params = [0, 1]
+    tapes, fn = qml.gradients.param_shift_hessian(t)
+    got = onp.asarray(fn(qml.execute(tapes, qml.device("default.qubit"))))
+    onp.testing.assert_allclose(got, [[0.0, 0.0], [0.0, -onp.cos(0.5)]], atol=1e-12)
