@@ -1649,8 +1649,13 @@ class Operation:
         aux = self.aux_keywords
         if "work_wires" in aux:
             aux["work_wires"] = [wire_map.get(w, w) for w in aux["work_wires"]]
-        with _no_recording():
-            return type(self)(*self.params, wires=[wire_map.get(w, w) for w in self.wires],
+        # (autograd-boxed parameters, a tape's under qml.grad inside a QNode's transforms:
+        # kept, as a gradient transform's expansion keeps them; else not queued)
+        boxed = any(isinstance(p, Box) for p in self.params)
+        given = getattr(self, "_tensors", ()) or (None,) * len(self.params)
+        params = [g if g is not None else p for g, p in zip(given, self.params)]  # (tensors kept)
+        with _outside_recordings() if boxed else _no_recording():
+            return type(self)(*params, wires=[wire_map.get(w, w) for w in self.wires],
                               **dict(self.hyper), **aux)
 
     def __eq__(self, other):
@@ -3378,6 +3383,12 @@ def _no_recording():
     from ._trace import Tape, recording
 
     return recording(Tape())
+
+
+def _outside_recordings():
+    from ._trace import outside_recordings
+
+    return outside_recordings()
 
 
 class Observable:

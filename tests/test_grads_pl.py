@@ -303,3 +303,24 @@ def test_qnode_pipeline_at_a_level():
         qnode_pipeline_at(c, ["bah"])
     with pytest.raises(ValueError, match="Level bla not found"):
         qnode_pipeline_at(c, "bla")
+
+
+def test_map_wires_of_a_qnode_is_differentiated_and_keeps_trainable_tensors():
+    """qml.map_wires of a QNode under qml.grad: its tape's gates are made again on the new
+    wires with their autograd-boxed parameters (was a ClosureDerivativeError); a gate's
+    trainable tensor stays the tensor, as PennyLane's map_wires keeps it."""
+    dev = qml.device("default.qubit", wires=["a", "b"])
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, 0)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Z(1))
+
+    moved = qml.map_wires(c, {0: "a", 1: "b"})
+    x = np.array(0.4, requires_grad=True)
+    assert onp.isclose(moved(x), onp.cos(0.4), atol=1e-12)  # <Z1> after RX, CNOT: cos x
+    assert onp.isclose(qml.grad(moved)(x), -onp.sin(0.4), atol=1e-12)
+    op = qml.RX(x, wires=0).map_wires({0: 1})
+    assert isinstance(op.data[0], np.tensor) and op.data[0].requires_grad
+    assert op.wires.tolist() == [1]
