@@ -811,6 +811,9 @@ class Job(threading.Thread):
             self.returncode = proc.returncode
         except OSError as exc:
             err = str(exc).encode()
+        except Exception as exc:  # (anything else: a failed compile, reported, not lost)
+            self.returncode = None
+            err = f"{type(exc).__name__}: {exc}".encode()
         with _load_lock:
             if not _exiting and not self.cancelled:
                 self.done(self.returncode == 0, err.decode(errors="replace")[-2000:])

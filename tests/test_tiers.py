@@ -398,6 +398,22 @@ def test_background_compiles_are_queued_not_started_all_at_once(monkeypatch):
     assert tiers.compile_workers() >= 1
 
 
+def test_a_background_compile_that_fails_unexpectedly_reports_a_failure(monkeypatch):
+    """A background compile whose start fails with an error other than OSError (here a
+    ValueError from starting the process) calls ``done(False, message)``: the circuit is
+    not left "compiling" for the rest of the process (its twin at every call)."""
+    def broken(*args, **kwargs):
+        raise ValueError("no such interpreter setting")
+
+    monkeypatch.setattr(tiers.subprocess, "Popen", broken)
+    reports = []
+    module = type("M", (), {"__name__": "m", "__file__": __file__})()
+    job = tiers.Job(module, "", [], [0.0], [0.0], lambda ok, err: reports.append((ok, err)))
+    job.start()
+    job.join(30)
+    assert reports == [(False, "ValueError: no such interpreter setting")]
+
+
 def test_a_cancelled_background_compile_hands_nothing_over(tmp_path, monkeypatch):
     """``tiers.Job.cancel`` (tests/conftest.py cancels the compiles a test leaves running):
     the process is stopped, nothing is handed over and nothing compiled in this process in
