@@ -23,6 +23,7 @@ import functools
 from ._op_transforms import map_wires
 from ._operations import GATE_CLASSES
 from ._opfunctions import is_commuting
+from ._opmath import is_trainable
 from ._trace import Traced
 from ._transform import detached, transform
 from .wires import Wires
@@ -51,25 +52,29 @@ def commutation_dag(tape):
     return [tape], processing_fn
 
 
+def _symbolic(v) -> bool:
+    """Whether a parameter is a traced input of a QNode's circuit function or an
+    expression of them."""
+    return isinstance(v, Traced) or bool(getattr(v, "free_symbols", None))
+
+
 def trainable(op) -> bool:
-    """Whether a gate has parameters a pass must not decide on: trainable (autograd boxes,
-    ``requires_grad`` tensors), traced inputs of a QNode's circuit function or expressions of
-    them.
+    """Whether a gate has parameters a pass must not decide on: trainable
+    (:func:`qsym._opmath.is_trainable`: autograd boxes, ``requires_grad`` tensors), traced
+    inputs of a QNode's circuit function or expressions of them.
 
     >>> import qsym as qml
     >>> trainable(qml.RX(qml.numpy.array(0.2, requires_grad=True), 0)), trainable(qml.RX(0.2, 0))
     (True, False)
     """
-    return any(hasattr(v, "_value") or bool(getattr(v, "requires_grad", False))
-               or isinstance(v, Traced) or bool(getattr(v, "free_symbols", None))
-               for v in op.data)
+    return is_trainable(op) or any(_symbolic(v) for v in op.data)
 
 
 def _unseen(op) -> bool:
     """Whether a gate holds parameters without a numeric matrix: autograd boxes (while
     differentiated), traced inputs of a QNode's circuit function or expressions of them."""
-    return any(hasattr(v, "_value") or isinstance(v, Traced) or bool(getattr(v, "free_symbols", None))
-               or getattr(v, "dtype", None) == object for v in op.data)
+    return any(hasattr(v, "_value") or _symbolic(v) or getattr(v, "dtype", None) == object
+               for v in op.data)
 
 
 def commute(op1, op2) -> bool:
@@ -112,17 +117,16 @@ def relabelled(op, wire_map: dict):
 class CommutationDAGNode:
     """A gate of a :class:`CommutationDAG` (PennyLane's ``CommutationDAGNode``): ``op``,
     its ``wires``, ``target_wires`` and ``control_wires`` (lists), ``node_id``, the sorted
-    ids of all its ``successors`` and ``predecessors``, ``reachable`` (bookkeeping of
-    the construction) and ``trainable`` (qsym's: whether the tape's gate has trainable or
-    traced parameters, whose values a pass must not decide on; ``op`` is on the relabelled
-    wires and holds their numbers).
+    ids of all its ``successors`` and ``predecessors``, and ``reachable`` (bookkeeping of
+    the construction); ``op`` is on the relabelled wires and keeps the tape gate's
+    parameters (trainable tensors and autograd boxes too: :func:`trainable` reads them).
 
     >>> CommutationDAGNode(node_id=3).successors
     []
     """
 
     __slots__ = ["op", "wires", "target_wires", "control_wires", "node_id", "successors",
-                 "predecessors", "reachable", "trainable"]
+                 "predecessors", "reachable"]
 
     def __init__(self, op=None, wires=None, target_wires=None, control_wires=None,
                  successors=None, predecessors=None, reachable=None, node_id=-1):
@@ -134,7 +138,6 @@ class CommutationDAGNode:
         self.successors = [] if successors is None else successors
         self.predecessors = [] if predecessors is None else predecessors
         self.reachable = reachable
-        self.trainable = False
 
 
 class CommutationDAG:
@@ -160,7 +163,6 @@ class CommutationDAG:
         with detached():
             for op in tape.operations:
                 self.add_node(relabelled(op, relabel))
-                self.get_node(self.node_id).trainable = trainable(op)
             self.observables = [map_wires(obs, relabel) for obs in tape.observables]
         self._add_successors()
 

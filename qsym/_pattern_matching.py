@@ -202,10 +202,9 @@ def pattern_matching(circuit_dag, pattern_dag) -> list:
 
 def _hidden(node) -> bool:
     """Whether a DAG gate's parameters are values a pass must not look at: trainable or
-    traced (``node.trainable``, or boxed), or any value while the transform runs inside a
-    QNode's trace (the circuit's structure must not depend on them)."""
-    return bool(node.op.data) and (VALUES_UNSEEN.get() or getattr(node, "trainable", False)
-                                   or trainable(node.op))
+    traced (:func:`qsym._commutation_dag.trainable`), or any value while the transform runs
+    inside a QNode's trace (the circuit's structure must not depend on them)."""
+    return bool(node.op.data) and (VALUES_UNSEEN.get() or trainable(node.op))
 
 
 def _same_operation(node_1, node_2) -> bool:
