@@ -624,6 +624,16 @@ def adjoint(fn, lazy=True):
     return wrapper
 
 
+def _ctrl_each(gates, controls, values, work_wires, work_wire_type) -> list:
+    """``qml.ctrl`` of each of ``gates`` in order (:func:`_make_ctrl`, flattened): the
+    controlled operators made, one list."""
+    out = []
+    for g in gates:
+        made = _make_ctrl(g, controls, values, work_wires, work_wire_type, flatten=True)
+        out += made if isinstance(made, list) else [made]
+    return out
+
+
 def _ctrl_exponential(op, controls, values, work_wires, work_wire_type):
     """``qml.ctrl`` of an exponential applied as rotations (PennyLane's ``Controlled(Exp)``,
     the same unitary): each rotation it applied controlled in its place (made elsewhere,
@@ -633,10 +643,7 @@ def _ctrl_exponential(op, controls, values, work_wires, work_wire_type):
     if gates is None:
         with not_recording():
             gates = op._rotations()
-    made = []
-    for g in gates:
-        m = _make_ctrl(g, controls, values, work_wires, work_wire_type, flatten=True)
-        made += m if isinstance(m, list) else [m]
+    made = _ctrl_each(gates, controls, values, work_wires, work_wire_type)
     tape = active_tape()
     if tape is not None:
         tape.unqueue((op,))
@@ -2579,8 +2586,7 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
                 take_over(marks.pop(0)[1])  # PennyLane's: not controlled, queued where ctrl is
             if isinstance(g, (Operation, Template)):  # as qml.ctrl of the operator
                 # (PennyLane's Controlled of it: its parameters, trainable, not its gates')
-                made = _make_ctrl(g, controls, inner, work_wires, work_wire_type, flatten=True)
-                out += made if isinstance(made, list) else [made]
+                out += _ctrl_each((g,), controls, inner, work_wires, work_wire_type)
             elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
                 out.append(_ctrl_conditional(g, controls, inner, work_wires, work_wire_type))
             elif type(g).__name__ == "Snapshot" and outer is not None:
@@ -2614,12 +2620,10 @@ def _ctrl_queued(log, controls, values, work_wires, work_wire_type):
         elif hasattr(g, "meas_val") and hasattr(g, "controlled"):
             out.append(_ctrl_conditional(g, controls, inner, work_wires, work_wire_type))
         elif isinstance(g, (Operation, Template)):
-            made = _make_ctrl(g, controls, inner, work_wires, work_wire_type, flatten=True)
-            out += made if isinstance(made, list) else [made]
+            out += _ctrl_each((g,), controls, inner, work_wires, work_wire_type)
         elif isinstance(g, Exp):  # an Evolution: the rotations it applied, controlled
-            for r in g._applied:  # (PennyLane's C(Evolution) of a queue; the same gate)
-                made = _make_ctrl(r, controls, inner, work_wires, work_wire_type, flatten=True)
-                out += made if isinstance(made, list) else [made]
+            # (PennyLane's C(Evolution) of a queue; the same gate)
+            out += _ctrl_each(g._applied, controls, inner, work_wires, work_wire_type)
     for w in flips:
         GATE_CLASSES["PauliX"](wires=w)
     return out[0] if len(out) == 1 else out
