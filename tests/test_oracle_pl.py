@@ -781,3 +781,17 @@ def test_param_shift_hessian_of_a_global_phase_is_zero():
     tapes, fn = qml.gradients.param_shift_hessian(t)
     got = onp.asarray(fn(qml.execute(tapes, qml.device("default.qubit"))))
     onp.testing.assert_allclose(got, [[0.0, 0.0], [0.0, -onp.cos(0.5)]], atol=1e-12)
+
+
+def test_a_power_of_a_several_parameter_gate_has_no_frequencies():
+    """Only a power of a one-parameter gate has frequencies (|z| times the gate's): a
+    power of ``Rot`` refuses, as PennyLane's ``Pow(Rot)`` does (no generator), while the
+    same power of ``RX`` has RX's."""
+    from qsym.exceptions import ParameterFrequenciesUndefinedError
+
+    with qml.tape.QuantumTape() as tape:
+        qml.pow(qml.Rot(0.1, 0.2, 0.3, wires=0), 1)
+        qml.pow(qml.RX(0.3, wires=0), 1)
+    with pytest.raises(ParameterFrequenciesUndefinedError, match="one-parameter gate"):
+        tape.operations[0].parameter_frequencies
+    assert tape.operations[1].parameter_frequencies == [(1.0,)]
