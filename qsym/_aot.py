@@ -1097,8 +1097,8 @@ def load(path, expected_hash: str | None = None, check_version: bool = True):
             f"{path.name} was exported by qsym {meta.get('qsym_version')}, this is qsym "
             f"{__version__}: export it again (or load with check_version=False)"
         )
-    module = _run_export(path, data, module_name(path, m.group(1).decode()),
-                         cache.export_cache_dir(digest))
+    name = module_name(path, m.group(1).decode())
+    module = _run_export(path, data, name, cache.export_cache_dir(digest, name))
     module.FILE_SHA256 = digest
     return module
 

@@ -1401,16 +1401,24 @@ EXPORTS = "exports"  # the cache folder's subfolder for numba's files of loaded 
 _relocated: dict = {}  # an exported file run by qsym.load -> the folder numba caches it in
 
 
-def export_cache_dir(digest: str, folder=None) -> Path:
+def export_cache_dir(digest: str, name: str, folder=None) -> Path:
     """The folder numba caches an exported module run by :func:`qsym.load` in:
-    ``exports/<its SHA-256>`` in the cache folder (default :func:`cache_dir`), never the
+    ``exports/<hash>`` in the cache folder (default :func:`cache_dir`), never the
     ``__pycache__`` beside the file, whose files numba would unpickle whoever wrote them.
 
-    >>> export_cache_dir("ab" * 32, "/some/cache") == Path("/some/cache/exports/" + "ab" * 16)
-    True
+    The hash is of the file's SHA-256 ``digest`` and the module's name ``name``
+    (:func:`qsym._aot.module_name`, which depends on where the file is): numba's index is
+    keyed by the file's contents, but its data files name the module they were compiled
+    in, so a copy of the same bytes elsewhere cannot use them (it would find the index,
+    fail to load the code and compile in a thread instead of a background process).
+
+    >>> a = export_cache_dir("ab" * 32, "qsym_export_1", "/some/cache")
+    >>> a.parent == Path("/some/cache/exports"), a == export_cache_dir("ab" * 32, "qsym_export_2", "/some/cache")
+    (True, False)
     """
     folder = cache_dir() if folder is None else Path(folder)
-    return folder / EXPORTS / digest[:32]
+    key = hashlib.sha256(f"{digest}\0{name}".encode()).hexdigest()
+    return folder / EXPORTS / key[:32]
 
 
 def relocate_numba_cache(py_file, folder) -> None:
@@ -1477,7 +1485,7 @@ def _entries(folder: Path) -> dict:
     entry with numba's files for it; a record is one entry; a writer's leftover temporary
     file is kind ``"temp"``; numba's files of the kernel library are one entry
     ``("kernels", "qsym_<hash>")`` per copy of qsym; numba's files of an export run by
-    ``qsym.load`` are one entry ``("exports", "<its SHA-256>")``; anything else (the keys,
+    ``qsym.load`` are one entry ``("exports", "<hash>")`` (:func:`export_cache_dir`); anything else (the keys,
     unknown files) is not listed."""
     groups: dict = {}
 

@@ -191,6 +191,20 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
     third = json.loads(result.stdout)
     assert third["out"] == first["out"] and third["tier_after"] == "numba"
     assert third["misses"] == 0, "qml.load compiled in the caller instead of loading the cache"
+    # the same bytes in another folder: numba's index there would match (it is keyed by the
+    # file's contents) but its code names the first copy's module, so the copy has its own
+    # folder and is not "cached" (it compiles in a background process, not in a thread of
+    # the caller); the first copy, loaded again, is
+    copy = tmp_path / "elsewhere" / path.name
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    again = qml.load(path, expected_hash=_sha(path))
+    moved = qml.load(copy, expected_hash=_sha(path))
+    assert again.__name__ != moved.__name__
+    folder = {f._cache._cache_file._cache_path for f in qml._cache.numba_cached_functions(again)}
+    assert folder.isdisjoint(
+        f._cache._cache_file._cache_path for f in qml._cache.numba_cached_functions(moved))
+    assert again._t_cached() and not moved._t_cached()
 
 
 def test_exported_module_checks_its_arguments(exported, tmp_path):
@@ -662,7 +676,7 @@ def test_load_never_unpickles_numba_files_planted_beside_a_checked_export(export
         f._cache._cache_file._load_index()  # (the same bytes' compile, if one ran before)
     assert not sentinel.exists()
     folders = {f._cache._cache_file._cache_path for f in _cache.numba_cached_functions(mod)}
-    assert folders == {str(_cache.export_cache_dir(compiled.export_sha256))}
+    assert folders == {str(_cache.export_cache_dir(compiled.export_sha256, mod.__name__))}
 
 
 def test_a_loaded_exports_background_compile_runs_only_the_checked_bytes(exported,
