@@ -36,7 +36,7 @@ import numpy as np
 from . import _operations as ops_mod
 from ._opmath import OPERATOR_CLASSES, Operator, ctrl
 from ._shapes import format_values, tree_spec
-from ._trace import TAPE_REWRITES, Tape, active_tape, recording, thread_setting
+from ._trace import TAPE_REWRITES, QueueLog, Tape, active_tape, recording, thread_setting
 from .errors import ConditionalTransformError, GateError, MeasurementError, WireError
 from .exceptions import QuantumFunctionError
 from .wires import Wires
@@ -372,7 +372,7 @@ class PauliMeasure(Operator):
                 f"Pauli word {pauli_word} has length {len(pauli_word)} and {len(wires)} "
                 f"wires were given: {wires}.")
         tape = active_tape()
-        if tape is not None and tape.log is None and not tape.drawn_only:
+        if tape is not None and tape.log is None and not (tape.drawn_only or tape.branch):
             raise MeasurementError(
                 f"qml.ops.PauliMeasure('{pauli_word}') in a circuit: a Pauli product "
                 "measurement runs on no device (PennyLane's neither); rotate each wire's "
@@ -685,6 +685,8 @@ def dequeue_arguments(args, kwargs) -> None:
     for a in list(args) + list(kwargs.values()):
         if isinstance(a, ops_mod.Operation):
             tape.remove(a)
+        elif getattr(a, "is_gate_product", False):  # a product of gates made as a statement
+            tape.hand_off(a)
 
 
 _COND_MEASURED = "Only quantum functions that contain no measurements can be applied conditionally."
@@ -692,20 +694,34 @@ _COND_MEASURED = "Only quantum functions that contain no measurements can be app
 
 def _conditioned(condition, fn, args, kwargs) -> None:
     """Record ``fn(*args, **kwargs)``'s gates on the active tape as :class:`Conditional`
-    on ``condition``."""
+    on ``condition``; on a user's queue (``qml.queuing.AnnotatedQueue``, a tape), each
+    operator the function queues is conditioned as PennyLane queues it (a template, a
+    product: one entry), the recorded gates as before."""
+    outer = active_tape()
     inner = Tape()
+    inner.branch = True
+    if outer is not None and outer.log is not None:
+        inner.log = QueueLog()
     with recording(inner):
         result = fn(*args, **kwargs)
-    inner.apply_pending()
+    inner.apply_pending(whole=True)  # (a product of gates: one conditioned operation)
     if isinstance(result, ops_mod.MeasurementProcess) or any(
-            isinstance(op, (MidMeasure, Conditional)) for op in inner.items):
+            isinstance(op, (MidMeasure, Conditional, PauliMeasure, ops_mod.MeasurementProcess))
+            for op in list(inner.items) + list(inner.log or ())):
         raise ConditionalTransformError(_COND_MEASURED)
     if not inner.items and hasattr(result, "wires") and hasattr(result, "matrix"):
         # an operator the function made without recording anything (qml.simplify, qml.prod
         # of operators given as arguments): PennyLane's queue holds it, so it is conditioned
         inner.append(result)
-    for op in inner.items:
-        Conditional(condition, op)
+    if inner.log is None:
+        for op in inner.items:
+            Conditional(condition, op)
+        return
+    with recording(Tape()):  # (made here, placed below)
+        gates = [Conditional(condition, op) for op in inner.items]
+        queued = [Conditional(condition, op) for op in inner.log]
+    outer.items.extend(gates)
+    outer.log.extend(queued)
 
 
 def cond(condition, true_fn=None, false_fn=None, elifs=()):
@@ -1440,12 +1456,21 @@ def _deferring(fn, reduce_postselected, allow_postselect):
                 outer.defers_measurements = True
             return fn(*args, **kwargs)
         inner = Tape()
+        if outer.log is not None:  # a user's queue: operators as queued (a template: one),
+            inner.log = QueueLog()  # measurements taking their observables off it
+            inner.add_measurement = inner.items.append
         with recording(inner):
             result = fn(*args, **kwargs)
         results = list(result) if isinstance(result, (tuple, list)) else [result]
-        ops, ms, _, _ = defer(inner.items, results, reduce_postselected, allow_postselect)
-        for op in ops:
-            outer.append(op)
+        written = [op for op in (inner.items if inner.log is None else inner.log)
+                   if not isinstance(op, ops_mod.MeasurementProcess)]
+        ops, ms, gates, _ = defer(written, results, reduce_postselected, allow_postselect)
+        if inner.log is None:
+            for op in ops:
+                outer.append(op)
+        else:  # (the gates qsym runs recorded, the deferred operators queued)
+            outer.items.extend(gates)
+            outer.log.extend(ops)
         for m in ms:
             outer.add_measurement(m)
         return type(result)(ms) if isinstance(result, (tuple, list)) else ms[0]

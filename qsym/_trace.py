@@ -159,6 +159,9 @@ class Tape:
     # True for the numeric run ``qml.draw`` records (never executed): operators no device
     # runs (a Pauli product measurement) may be recorded there to be drawn
     drawn_only = False
+    # True for the recording of a branch of ``qml.cond`` on measurement values: a measurement
+    # made there is refused by ``qml.cond`` itself (PennyLane's ConditionalTransformError)
+    branch = False
 
     @property
     def queue(self) -> list:
@@ -283,9 +286,19 @@ class Tape:
             entries.append((anchor, op, gates))
         self.pending = entries
 
-    def apply_pending(self) -> None:
-        """Apply the products of gates made as statements (:meth:`pend`) where they were made."""
-        for anchor, _op, gates in reversed(self.pending):  # an outer product before its factors
+    def hand_off(self, op) -> None:
+        """``op``, a product made here as a statement (:meth:`pend`), is given to another
+        recording (a branch of ``qml.cond`` takes its arguments): it is not applied here, and
+        its gates are used."""
+        for _anchor, pended, gates in self.pending:
+            if pended is op:
+                self.measured(gates)
+        self.pending = [entry for entry in self.pending if entry[1] is not op]
+
+    def apply_pending(self, whole=False) -> None:
+        """Apply the products of gates made as statements (:meth:`pend`) where they were made
+        (``whole=True``: each product as one operation, as PennyLane's queue holds it)."""
+        for anchor, op, gates in reversed(self.pending):  # an outer product before its factors
             if not gates or not all(id(g) in self.observed for g in gates):
                 continue  # measured, or an operand of a later operator
             at = next((i + 1 for i in range(len(self.items) - 1, -1, -1)
@@ -294,7 +307,7 @@ class Tape:
                 continue
             for g in gates:
                 self.observed.pop(id(g), None)
-            self.items[at:at] = gates
+            self.items[at:at] = [op] if whole else gates
         self.pending = []
 
     def check_observed(self) -> None:

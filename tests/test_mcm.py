@@ -801,3 +801,63 @@ def test_a_gate_before_a_measurement_reaches_the_operations_conditioned_on_it():
     assert onp.allclose(exact, [-onp.sin(0.3) / 2 * (1 - onp.cos(0.5)),
                                 -onp.sin(0.15) ** 2 * onp.sin(0.5), 0.0],
                         atol=1e-10)
+
+
+def test_cond_of_a_product_of_gates_made_in_the_circuit_closed_form_and_gradient():
+    # H, m = measure(0); when m = 1: RX(x) on wire 0 and X RY(0.3 x) on wire 1 (a product
+    # made as an argument in the circuit). <Z0 Z1> = 1/2 + 1/2 cos x cos(0.3 x)
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def f(x):
+        qml.Hadamard(0)
+        m = qml.measure(0)
+        qml.cond(m, qml.prod)(qml.RX(x, 0), qml.prod(qml.PauliX(1), qml.RY(0.3 * x, 1)))
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    for x in (0.4, 1.3):
+        assert onp.isclose(f(x), 0.5 + 0.5 * onp.cos(x) * onp.cos(0.3 * x), atol=1e-12)
+        g = qml.grad(f)(np.array(x, requires_grad=True))
+        exact = -0.5 * (onp.sin(x) * onp.cos(0.3 * x) + 0.3 * onp.cos(x) * onp.sin(0.3 * x))
+        assert onp.isclose(g, exact, atol=1e-10)
+
+
+def test_cond_on_a_users_queue_conditions_a_product_and_a_template_whole():
+    # PennyLane's queue: the operator the branch queues is conditioned as one entry
+    p = qml.prod(qml.PauliX(1), qml.PauliZ(1))
+    with qml.queuing.AnnotatedQueue() as q:
+        m = qml.measure(0)
+        qml.cond(m, qml.prod)(qml.T(0), p)
+        qml.cond(m, qml.AngleEmbedding)(features=[1.0, 2.0], wires=[1, 2], rotation="Z")
+    kinds = [type(op).__name__ for op in q.queue]
+    assert kinds == ["MidMeasure", "Conditional", "Conditional"]
+    assert q.queue[1].base.name == "Prod" and len(q.queue[1].base.operands) == 2
+    assert q.queue[2].base.name == "AngleEmbedding"
+    onp.testing.assert_allclose(q.queue[2].data[0], [1.0, 2.0])
+
+
+def test_defer_measurements_of_a_function_keeps_a_conditioned_template_whole():
+    # PennyLane's deferred tape: the template controlled by the measured wire (as qml.ctrl
+    # of the template gives). H on wire 1, RZ(1) on it when m = 1: <X1> = 1/2 (1 + cos 1)
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    @qml.defer_measurements
+    def f():
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        m = qml.measure(0)
+        qml.cond(m, qml.AngleEmbedding)(features=[1.0, 2.0], wires=[1, 2], rotation="Z")
+        return qml.expval(qml.PauliX(1))
+
+    assert onp.isclose(f(), 0.5 * (1 + onp.cos(1.0)), atol=1e-12)
+    ops = qml.workflow.construct_tape(f)().operations
+    assert [op.name for op in ops[:2]] == ["Hadamard", "Hadamard"] and len(ops) == 3
+    assert isinstance(ops[2], qml.ops.op_math.Controlled)
+    assert ops[2].base.name == "AngleEmbedding" and list(ops[2].control_wires) == [0]
+
+
+def test_a_pauli_product_measurement_in_a_branch_is_refused_by_cond():
+    m = qml.measure(1)
+    with pytest.raises(qml.errors.ConditionalTransformError, match="no measurements"):
+        qml.cond(m, qml.pauli_measure)("X", wires=[0])
