@@ -34,9 +34,9 @@ import uuid
 import numpy as np
 
 from . import _operations as ops_mod
-from ._opmath import OPERATOR_CLASSES, Operator, ctrl
+from ._opmath import OPERATOR_CLASSES, Operator, ctrl, owned_runs
 from ._shapes import format_values, tree_spec
-from ._trace import TAPE_REWRITES, Tape, active_tape, recording, thread_setting
+from ._trace import TAPE_REWRITES, Tape, active_tape, recording, take_over, thread_setting
 from .errors import ConditionalTransformError, GateError, MeasurementError, WireError
 from .exceptions import QuantumFunctionError
 from .wires import Wires
@@ -602,8 +602,9 @@ class Conditional:
             base = self.base.remake(params)
         return Conditional(self.meas_val, base)
 
-    def __repr__(self):
-        return f"Conditional({self.base!r})"
+    def __repr__(self):  # PennyLane's operator form: Conditional(RX)(0.3, wires=[0])
+        params = [repr(p) for p in self.data] + [f"wires={list(self.wires)}"]
+        return f"{self.name}({', '.join(params)})"
 
 
 class CondCallable:
@@ -704,8 +705,10 @@ def _conditioned(condition, fn, args, kwargs) -> None:
         # an operator the function made without recording anything (qml.simplify, qml.prod
         # of operators given as arguments): PennyLane's queue holds it, so it is conditioned
         inner.append(result)
-    for op in inner.items:
-        Conditional(condition, op)
+    for _, owner, gates in owned_runs(inner.items):  # one Conditional per operator queued
+        made = [Conditional(condition, g) for g in gates]  # (PennyLane's), run gate by gate
+        if owner is not gates[0]:  # a template's or symbolic operator's gates: a queue holds
+            take_over(_unrecorded(Conditional, condition, owner), made)  # Conditional(owner)
 
 
 def cond(condition, true_fn=None, false_fn=None, elifs=()):
