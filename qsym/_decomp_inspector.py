@@ -71,7 +71,7 @@ class DecompGraphInspector:
     >>> g = DecompositionGraph([qml.SWAP([0, 1])], {"CNOT"})
     >>> inspector = DecompGraphInspector(g, g.solve(lazy=False))
     >>> print(inspector.inspect_decomps(qml.SWAP([0, 1])))
-    CHOSEN: Decomposition 0 (name: SWAP)
+    CHOSEN: Decomposition 0 (name: _swap_to_cnot)
     0: ─╭●─╭X─╭●─┤
     1: ─╰X─╰●─╰X─┤
     First-Level Expansion Gates: {CNOT: 3}
@@ -135,7 +135,11 @@ def _inspection(graph, node, op, num_work_wires, show_not_applicable):
             text += "\n" + _graph_text(graph, edge[1])
         if ok or show_not_applicable:
             entries.append((i, rule.name, text.rstrip("\n")))
-    return DecompInGraphInspection(entries, chosen)
+    # shown as PennyLane's graph lists an operator's rules (its predecessors): the last
+    # registered first, numbered in that order
+    last = len(graph.rules_for(node)) - 1
+    entries = [(last - i, name, text) for i, name, text in reversed(entries)]
+    return DecompInGraphInspection(entries, None if chosen is None else last - chosen)
 
 
 def _graph_text(graph, counts) -> str:
