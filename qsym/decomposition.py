@@ -736,7 +736,7 @@ def _example_call(name: str, resource_params: dict) -> tuple:
 # (:func:`_pennylane_gate_rules`); None: PennyLane has no such rule (its rules of the gate,
 # in :func:`_pennylane_gate_rules`, are the gate's only ones); a gate not listed keeps its
 # own name (qsym's rule)
-PENNYLANE_RULE_NAMES = {
+_PENNYLANE_RULE_NAMES = {
     "Hadamard": None, "CRZ": None, "ControlledPhaseShift": None, "SX": None,
     "CCZ": "_ccz", "CH": "_ch_to_ry_cz_ry", "CPhaseShift00": "_cphaseshift00",
     "CPhaseShift01": "_cphaseshift01", "CPhaseShift10": "_cphaseshift10",
@@ -761,14 +761,14 @@ PENNYLANE_RULE_NAMES = {
 
 def _pennylane_rule_name(name: str) -> tuple:
     """``(rule name, place)`` of gate ``name``'s own decomposition among its rules
-    (:data:`PENNYLANE_RULE_NAMES`; not listed: the gate's name, first; None: not a rule).
+    (:data:`_PENNYLANE_RULE_NAMES`; not listed: the gate's name, first; None: not a rule).
 
     >>> _pennylane_rule_name("PauliRot"), _pennylane_rule_name("CRX"), _pennylane_rule_name("PCPhase")
     (('_pauli_rot_decomposition', 0), ('_crx_to_rz_ry', 1), ('PCPhase', 0))
     >>> _pennylane_rule_name("Hadamard") is None  # (PennyLane's rules only)
     True
     """
-    entry = PENNYLANE_RULE_NAMES.get(name, name)
+    entry = _PENNYLANE_RULE_NAMES.get(name, name)
     return entry if isinstance(entry, tuple) or entry is None else (entry, 0)
 
 
