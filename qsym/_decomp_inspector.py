@@ -184,10 +184,10 @@ def decomp_inspector(tape, *, gate_set=None, num_work_wires=0, minimize_work_wir
     ...         qml.H(0)
     ...         return qml.probs()
     ...     print(circuit().inspect_decomps(qml.H(0)))
-    Decomposition 0 (name: Hadamard)
-    0: ──Rϕ(1.57)──RX(1.57)──Rϕ(1.57)─┤
-    First-Level Expansion Gates: {PhaseShift: 2, RX: 1}
-    Full Expansion Gates: {RZ: 2, GlobalPhase: 2, RX: 1}
+    Decomposition 0 (name: _hadamard_to_rz_ry)
+    0: ──RZ(3.14)──RY(1.57)──GlobalPhase(-1.57)─┤
+    First-Level Expansion Gates: {RZ: 1, RY: 1, GlobalPhase: 1}
+    Full Expansion Gates: {RZ: 3, RX: 1, GlobalPhase: 1}
     Weighted Cost: 5.0
     <BLANKLINE>
     CHOSEN: Decomposition 1 (name: _hadamard_to_rz_rx)
@@ -195,12 +195,6 @@ def decomp_inspector(tape, *, gate_set=None, num_work_wires=0, minimize_work_wir
     First-Level Expansion Gates: {RZ: 2, RX: 1, GlobalPhase: 1}
     Full Expansion Gates: {RZ: 2, RX: 1, GlobalPhase: 1}
     Weighted Cost: 4.0
-    <BLANKLINE>
-    Decomposition 2 (name: _hadamard_to_rz_ry)
-    0: ──RZ(3.14)──RY(1.57)──GlobalPhase(-1.57)─┤
-    First-Level Expansion Gates: {RZ: 1, RY: 1, GlobalPhase: 1}
-    Full Expansion Gates: {RZ: 3, RX: 1, GlobalPhase: 1}
-    Weighted Cost: 5.0
     """
     if not enabled_graph():
         raise ValueError("The decomp_inspector transform is only relevant with the new "

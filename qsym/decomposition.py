@@ -581,11 +581,11 @@ class DecompCollection(list):
 
     >>> import qsym as qml
     >>> rules = list_decomps(qml.SWAP)
-    >>> rules["SWAP"] is rules[0], "SWAP" in rules
+    >>> rules["_swap_to_cnot"] is rules[0], "_swap_to_cnot" in rules
     (True, True)
     >>> print(rules)
     Available Decomposition Rules:
-    0: SWAP
+    0: _swap_to_cnot
     """
 
     def __getitem__(self, key):
@@ -1495,7 +1495,7 @@ class DecompGraphSolution:
     >>> import qsym as qml
     >>> sol = DecompositionGraph([qml.CRX(0.5, wires=[0, 1])], {"RY", "RZ", "CNOT"}).solve()
     >>> sol.decomposition(qml.CRX(0.5, wires=[0, 1])).name, sol.resource_estimate(qml.CRX(0.5, wires=[0, 1])).gate_counts
-    ('CRX', {RZ: 2, RY: 2, CNOT: 2})
+    ('_crx_to_rz_ry', {RZ: 2, RY: 2, CNOT: 2})
     """
 
     def __init__(self, graph, num_work_wires=0):
