@@ -764,7 +764,7 @@ def solve_graph(operations, gate_set, fixed_decomps=None, alt_decomps=None, stri
 
     >>> import qsym as qml
     >>> solve_graph([qml.SWAP([0, 1])], {"CNOT"}).decomposition(qml.SWAP([0, 1])).name
-    'SWAP'
+    '_swap_to_cnot'
     """
     graph = DecompositionGraph(operations, gate_set, fixed_decomps=fixed_decomps,
                                alt_decomps=alt_decomps, strict=strict)

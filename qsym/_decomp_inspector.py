@@ -71,7 +71,7 @@ class DecompGraphInspector:
     >>> g = DecompositionGraph([qml.SWAP([0, 1])], {"CNOT"})
     >>> inspector = DecompGraphInspector(g, g.solve(lazy=False))
     >>> print(inspector.inspect_decomps(qml.SWAP([0, 1])))
-    CHOSEN: Decomposition 0 (name: SWAP)
+    CHOSEN: Decomposition 0 (name: _swap_to_cnot)
     0: ─╭●─╭X─╭●─┤
     1: ─╰X─╰●─╰X─┤
     First-Level Expansion Gates: {CNOT: 3}
@@ -135,7 +135,11 @@ def _inspection(graph, node, op, num_work_wires, show_not_applicable):
             text += "\n" + _graph_text(graph, edge[1])
         if ok or show_not_applicable:
             entries.append((i, rule.name, text.rstrip("\n")))
-    return DecompInGraphInspection(entries, chosen)
+    # shown as PennyLane's graph lists an operator's rules (its predecessors): the last
+    # registered first, numbered in that order
+    last = len(graph.rules_for(node)) - 1
+    entries = [(last - i, name, text) for i, name, text in reversed(entries)]
+    return DecompInGraphInspection(entries, None if chosen is None else last - chosen)
 
 
 def _graph_text(graph, counts) -> str:
@@ -180,10 +184,10 @@ def decomp_inspector(tape, *, gate_set=None, num_work_wires=0, minimize_work_wir
     ...         qml.H(0)
     ...         return qml.probs()
     ...     print(circuit().inspect_decomps(qml.H(0)))
-    Decomposition 0 (name: Hadamard)
-    0: ──Rϕ(1.57)──RX(1.57)──Rϕ(1.57)─┤
-    First-Level Expansion Gates: {PhaseShift: 2, RX: 1}
-    Full Expansion Gates: {RZ: 2, GlobalPhase: 2, RX: 1}
+    Decomposition 0 (name: _hadamard_to_rz_ry)
+    0: ──RZ(3.14)──RY(1.57)──GlobalPhase(-1.57)─┤
+    First-Level Expansion Gates: {RZ: 1, RY: 1, GlobalPhase: 1}
+    Full Expansion Gates: {RZ: 3, RX: 1, GlobalPhase: 1}
     Weighted Cost: 5.0
     <BLANKLINE>
     CHOSEN: Decomposition 1 (name: _hadamard_to_rz_rx)
@@ -191,12 +195,6 @@ def decomp_inspector(tape, *, gate_set=None, num_work_wires=0, minimize_work_wir
     First-Level Expansion Gates: {RZ: 2, RX: 1, GlobalPhase: 1}
     Full Expansion Gates: {RZ: 2, RX: 1, GlobalPhase: 1}
     Weighted Cost: 4.0
-    <BLANKLINE>
-    Decomposition 2 (name: _hadamard_to_rz_ry)
-    0: ──RZ(3.14)──RY(1.57)──GlobalPhase(-1.57)─┤
-    First-Level Expansion Gates: {RZ: 1, RY: 1, GlobalPhase: 1}
-    Full Expansion Gates: {RZ: 3, RX: 1, GlobalPhase: 1}
-    Weighted Cost: 5.0
     """
     if not enabled_graph():
         raise ValueError("The decomp_inspector transform is only relevant with the new "

@@ -1486,7 +1486,7 @@ def matrix(op, wire_order=None):
            [ 0.,  1.,  0., -1.],
            [ 1.,  0., -1.,  0.]])
     """
-    from ._operations import GateSequence, Observable, Operation
+    from ._operations import GateSequence, Observable, Operation, Prod, SProd, Sum
     from ._opmath import Exp
     from ._runtime import QNode
 
@@ -1499,6 +1499,8 @@ def matrix(op, wire_order=None):
                                               else wire_order), op.operations)
     if isinstance(op, (list, tuple)):  # operators applied in order (PennyLane: as a tape)
         return _like_parameters(_sequence_matrix(op, wire_order), op)
+    if isinstance(op, (Prod, Sum, SProd)):  # (in its parameters' interface, as a gate's)
+        return _like_parameters(_own_or_decomposed(op, wire_order), [op])
     if isinstance(op, Observable):  # (PennyLane's: a plain array, Hermitian's too)
         return _own_or_decomposed(op, wire_order)
     if hasattr(op, "to_mat") and not callable(op):  # a PauliWord / PauliSentence

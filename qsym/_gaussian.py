@@ -620,7 +620,7 @@ def observable_of(m):
     obs = getattr(m.measured_obs, "op", m.measured_obs)
     if isinstance(obs, cv.CVObservable):
         return obs.name, obs.wires, [getval(p) for p in obs.parameters]
-    if getattr(obs, "terms", None) is not None and set(obs.terms) == {()}:
+    if isinstance(getattr(obs, "terms", None), dict) and set(obs.terms) == {()}:
         return "Identity", obs.wires, []
     raise DeviceError(f"Observable {obs!r} not supported on device default.gaussian: measure a "
                       "CV observable (qml.QuadX, qml.NumberOperator, qml.PolyXP, ...)")
@@ -795,7 +795,7 @@ def _observable(m):
     obs = getattr(m.measured_obs, "op", m.measured_obs)
     if isinstance(obs, cv.CVObservable):
         return obs
-    if getattr(obs, "terms", None) is not None and set(obs.terms) == {()}:
+    if isinstance(getattr(obs, "terms", None), dict) and set(obs.terms) == {()}:
         return _IdentityObservable(m.wires)
     return None
 

@@ -602,8 +602,9 @@ class Conditional:
             base = self.base.remake(params)
         return Conditional(self.meas_val, base)
 
-    def __repr__(self):
-        return f"Conditional({self.base!r})"
+    def __repr__(self):  # PennyLane's operator form: Conditional(RX)(0.3, wires=[0])
+        params = [repr(p) for p in self.data] + [f"wires={list(self.wires)}"]
+        return f"{self.name}({', '.join(params)})"
 
 
 class CondCallable:
@@ -1265,8 +1266,10 @@ def rewrite_recording(items, result, device_wires=None):
         check_native_measurements(results)
     if one_shot_wires():  # (a replay has no device wires: the QNode's)
         own = device_wires if device_wires is not None else _BY_TRANSFORM.options.get("wires")
-        if own is not None:
-            results = [_on_device_wires(m, own) for m in results]
+        if own is None:  # a device without wires: the circuit's, before the deferral's copies
+            own = Wires.all_wires([getattr(op, "wires", ()) for op in items]
+                                  + [m.wires for m in results])
+        results = [_on_device_wires(m, own) for m in results]
     # by qml.defer_measurements's tape function where the QNode runs it, else directly
     deferral = _transformed(items, results) or defer(items, results)
     gates, ms = _execution_form(deferral, device_wires)
@@ -1349,7 +1352,8 @@ def one_shot_wires() -> bool:
     False
     """
     options = getattr(_BY_TRANSFORM, "options", None) or {}
-    return options.get("method") in ("one-shot", "tree-traversal") and bool(options.get("shots"))
+    method = options.get("method")  # (analytic tree-traversal needs no wire per copy either)
+    return method == "tree-traversal" or method == "one-shot" and bool(options.get("shots"))
 
 
 def _on_device_wires(mp, device_wires):

@@ -37,7 +37,7 @@ from autograd.numpy.numpy_boxes import ArrayBox
 from autograd.tracer import Box
 
 from ._cache import Memo
-from .exceptions import DiagGatesUndefinedError, ParameterFrequenciesUndefinedError
+from .exceptions import DiagGatesUndefinedError, ParameterFrequenciesUndefinedError, TermsUndefinedError
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, NestingError,
                      EigvalsUndefinedError, MatrixUndefinedError, AdjointUndefinedError,
                      GeneratorUndefinedError, MeasurementError, MeasurementShapeError,
@@ -1454,6 +1454,25 @@ class Operation:
                 self._check_batching()
             return self._ndim_params
         return (0,) * len(self.params)
+
+    def terms(self):
+        """PennyLane's ``op.terms()`` of a gate: refused, as PennyLane's gates have no
+        representation as a sum of terms (``TermsUndefinedError``); an observable, a
+        ``Sum``, ``Prod``, ``SProd`` or ``Hamiltonian`` gives ``(coeffs, ops)``.
+
+        >>> import qsym as qml
+        >>> try:
+        ...     RX(0.3, wires=0).terms()
+        ... except qml.operation.TermsUndefinedError as exc:
+        ...     print(str(exc).split(" (")[0])
+        RX has no terms
+        >>> qml.s_prod(2.0, qml.X(0)).terms()
+        ([2.0], [X(0)])
+        """
+        raise TermsUndefinedError(
+            f"{self.name} has no terms (no representation as a sum of operators, "
+            "PennyLane's TermsUndefinedError): use qml.pauli_decompose(qml.matrix(op)) for its "
+            "Pauli sum")
 
     def generator(self) -> "Observable":
         """The generator ``G`` with ``U(t) = exp(i t G)``, PennyLane's convention, as the
@@ -3978,12 +3997,26 @@ def guard_nesting(cls, inherited: bool = False) -> None:
                                         attr.__doc__))
 
 
+def _adjoint_base_of(op):
+    """``.base`` of a sum or product that ``qml.adjoint`` made (PennyLane's
+    ``Adjoint(Sum).base``): the operator it is the adjoint of; other sums and products have
+    none (``AttributeError``, as PennyLane's ``Sum`` has no ``base``)."""
+    if op._adjoint_base is None:
+        raise AttributeError(f"'{type(op).__name__}' object has no attribute 'base'")
+    return op._adjoint_base
+
+
 class _Arithmetic(Observable):
     """The base of PennyLane's operator-arithmetic classes (:class:`Prod`, :class:`Sum`,
     :class:`SProd`, :class:`LinearCombination`): the operands as written (``repr``,
     ``operands``, ``terms()``), and the merged Pauli sum that qsym measures (``terms``), made
     from them. An operand without a Pauli form (a rotation, CNOT) keeps the operator usable
     for its matrix, eigenvalues and wires; measured, it is decomposed into Pauli words."""
+
+    # qml.adjoint of a non-Hermitian sum or product: the conjugated operator, written and
+    # given ``.base`` as PennyLane's Adjoint(op) until qml.simplify (:func:`_adjoint_base_of`)
+    _adjoint_base = None
+
 
     _merged = None
 
@@ -4370,6 +4403,8 @@ class Prod(_Arithmetic):
            [ 0, -1,  0,  0]])
     """
 
+    base = property(_adjoint_base_of)
+
     @property
     def is_verified_hermitian(self) -> bool:
         """PennyLane's inconclusive check: factors on disjoint wires, each verified
@@ -4514,6 +4549,8 @@ class Prod(_Arithmetic):
     has_decomposition = True
 
     def __repr__(self):
+        if self._adjoint_base is not None:  # qml.adjoint of a product: PennyLane's Adjoint(Prod)
+            return f"Adjoint({self._adjoint_base!r})"
         if not self.operands:
             return "Prod()"
         return " @ ".join(f"({o})" if _depth(o) > 0 else f"{o}" for o in self.operands)
@@ -4528,6 +4565,8 @@ class Sum(_Arithmetic):
     >>> S, S.operands, S.terms()
     (X(0) + 0.5 * Z(1), (X(0), 0.5 * Z(1)), ([1.0, 0.5], [X(0), Z(1)]))
     """
+
+    base = property(_adjoint_base_of)
 
     _empty_is_zero = True
 
@@ -4668,9 +4707,13 @@ class Sum(_Arithmetic):
         return cls(*data, _grouping_indices=metadata[0])
 
     def __str__(self):
+        if self._adjoint_base is not None:  # qml.adjoint of a sum: PennyLane's Adjoint(Sum)
+            return f"Adjoint({self._adjoint_base})"
         return " + ".join(str(o) for o in self.operands)
 
     def __repr__(self):
+        if self._adjoint_base is not None:
+            return f"Adjoint({self._adjoint_base!r})"
         text = str(self)
         if not self.operands:
             return "Sum()"

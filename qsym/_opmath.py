@@ -50,7 +50,7 @@ import sympy as sp
 import autograd.numpy as anp
 from autograd.tracer import getval
 
-from .exceptions import ParameterFrequenciesUndefinedError, QueuingError
+from .exceptions import ParameterFrequenciesUndefinedError, QueuingError, TermsUndefinedError
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError,
                      EigvalsUndefinedError, GateError, GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
@@ -567,9 +567,15 @@ def adjoint(fn, lazy=True):
         take_over(out, (fn,))  # a queue holds the adjoint in place of the product (PennyLane's)
         return out
     if isinstance(fn, Observable):
-        if not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True):
-            return fn  # Hermitian: its own adjoint
-        out = fn.adjoint()  # complex coefficients, non-Hermitian operands: conjugated
+        hermitian = not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True)
+        if not isinstance(fn, (Sum, Prod)):
+            if hermitian:
+                return fn  # its own adjoint
+            out = fn.adjoint()  # complex coefficients: conjugated
+        else:  # PennyLane's Adjoint(Sum), Adjoint(Prod): shown so, with its .base, until
+            # qml.simplify; the operator itself if Hermitian, else the operands conjugated
+            out = copy.copy(fn) if hermitian else fn.adjoint()
+            out._adjoint_base = fn
         take_over(out, (fn,))
         return out
     ops = _template_ops(fn)
@@ -602,7 +608,7 @@ def adjoint(fn, lazy=True):
         _arguments_off_tape(args, kwargs)
         tape = active_tape()
         out, call = [], object()
-        for _, item, gates in reversed(_owned_runs(ops)):
+        for _, item, gates in reversed(owned_runs(ops)):
             if _is_snapshot(item):  # PennyLane's: its own adjoint, taken in place (reversed)
                 if tape is not None:
                     tape.append(item)
@@ -669,14 +675,14 @@ def _adjoint_exponential(op):
 
 def _link_gates(op) -> None:
     """Each table gate a symbolic operator wrote (``qml.ctrl``, ``qml.adjoint``,
-    ``qml.pow`` of a gate) remembers it: :func:`_owned_runs` puts the operator back in the
+    ``qml.pow`` of a gate) remembers it: :func:`owned_runs` puts the operator back in the
     gates' place when a function's gates are inverted or controlled as a whole."""
     gates = tuple(op._gates or ())
     for g in gates:
         g._made_by = (op, gates)  # (a template's gates too: templates.Template._record)
 
 
-def _owned_runs(items) -> list:
+def owned_runs(items) -> list:
     """The items a function recorded, as ``(index, item, gates)``: each run of table gates
     that one symbolic operator wrote, in order and whole, as that operator (PennyLane's
     ``qml.adjoint``/``qml.ctrl`` of a function take each operator it queued:
@@ -686,7 +692,7 @@ def _owned_runs(items) -> list:
 
     >>> import qsym as qml
     >>> c = qml.ctrl(qml.S(1), control=0, control_values=0)
-    >>> [(i, op) for i, op, _ in _owned_runs([qml.H(0), *c.table_gates])]
+    >>> [(i, op) for i, op, _ in owned_runs([qml.H(0), *c.table_gates])]
     [(0, H(0)), (1, Controlled(S(1), control_wires=[0], control_values=[False]))]
     """
     out, i = [], 0
@@ -2574,7 +2580,7 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
             return _ctrl_queued(tape.log, controls, values, work_wires, work_wire_type)
         _arguments_off_tape(args, kwargs)
         marks = list(getattr(tape.log, "marks", ()))
-        runs = _owned_runs(tape.items)  # each operator applied, whole (a template too)
+        runs = owned_runs(tape.items)  # each operator applied, whole (a template too)
         flips = [w for w, v in zip(controls, values) if not v] if len(
             [g for _, g, _ in runs if isinstance(g, (Operation, Template))
              or hasattr(g, "meas_val")]) > 1 else []
@@ -4246,7 +4252,11 @@ class _Marked(type):
     ``qml.pow`` made (qsym writes them as gates of the table, which remember their base)."""
 
     def __instancecheck__(cls, obj):
+        if isinstance(obj, Observable):  # a sum or product qml.adjoint made: Adjoint
+            return cls._marks_observable(obj)
         return isinstance(obj, Operation) and cls._marks(obj)
+
+    _marks_observable = staticmethod(lambda obj: False)
 
 
 class Adjoint(metaclass=_Marked):
@@ -4262,6 +4272,7 @@ class Adjoint(metaclass=_Marked):
 
     _marks = staticmethod(lambda op: isinstance(op, AdjointOperation)
                           or getattr(op, "_adjoint_of", None) is not None)
+    _marks_observable = staticmethod(lambda obj: getattr(obj, "_adjoint_base", None) is not None)
 
     def __new__(cls, base, id=None):
         return adjoint(base)
@@ -4793,6 +4804,20 @@ class Exp:
                 f"Operation {self.name} does not have parameter frequencies defined: the "
                 "coefficient must be imaginary, the base Hermitian and without parameters")
         return self._base_frequencies()
+
+    def terms(self):
+        """Refused, as PennyLane's ``Exp.terms()``: an exponential is no sum of terms.
+
+        >>> import qsym as qml
+        >>> try:
+        ...     qml.exp(qml.X(0), 1j).terms()
+        ... except qml.operation.TermsUndefinedError:
+        ...     print("no terms")
+        no terms
+        """
+        raise TermsUndefinedError(
+            "Exp has no terms (no representation as a sum of operators, PennyLane's "
+            "TermsUndefinedError): use qml.pauli_decompose(qml.matrix(op)) for its Pauli sum")
 
     def generator(self):
         """The base, when :attr:`has_generator` (PennyLane's ``Exp.generator()``)."""

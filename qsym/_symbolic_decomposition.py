@@ -816,7 +816,7 @@ def inspect_decomps(op, *rules, show_not_applicable=True, num_work_wires=None):
 
     >>> import qsym as qml
     >>> print(inspect_decomps(qml.SWAP(wires=[0, 1])))
-    Decomposition 0 (name: SWAP)
+    Decomposition 0 (name: _swap_to_cnot)
     0: ─╭●─╭X─╭●─┤
     1: ─╰X─╰●─╰X─┤
     Gate Count: {CNOT: 3}

@@ -23,8 +23,8 @@ each operator's rule of least total weight to the gate set (:class:`Decompositio
 instead of applying ``op.decomposition()``.
 
 >>> import qsym as qml
->>> [rule.name for rule in qml.list_decomps(qml.CZ)]  # its decomposition, PennyLane's rules
-['CZ', '_cz_to_cnot']
+>>> [rule.name for rule in qml.list_decomps(qml.CZ)]  # PennyLane's rules (names, order)
+['_cz_to_cps', '_cz_to_cnot']
 >>> with qml.queuing.AnnotatedQueue() as q:
 ...     qml.list_decomps("Pow(PauliX)")[-1](wires=[0], z=0.5)
 >>> q.queue
@@ -581,11 +581,11 @@ class DecompCollection(list):
 
     >>> import qsym as qml
     >>> rules = list_decomps(qml.SWAP)
-    >>> rules["SWAP"] is rules[0], "SWAP" in rules
+    >>> rules["_swap_to_cnot"] is rules[0], "_swap_to_cnot" in rules
     (True, True)
     >>> print(rules)
     Available Decomposition Rules:
-    0: SWAP
+    0: _swap_to_cnot
     """
 
     def __getitem__(self, key):
@@ -705,8 +705,8 @@ def _counted(make):
         with recording(tape):
             make(**resource_params)
         counts: dict = {}
-        for g in tape.log:
-            key = resource_rep(g.name)
+        for g in tape.log:  # (by resource form: MultiRZ(num_wires=3), as PennyLane counts)
+            key = resource_rep(g.name, **(getattr(g, "resource_params", None) or {}))
             counts[key] = counts.get(key, 0) + 1
         return counts
 
@@ -731,8 +731,50 @@ def _example_call(name: str, resource_params: dict) -> tuple:
     return [0.1] * row.num_params, list(range(n)), rp
 
 
+# PennyLane 0.45's name of the rule that applies the gates of the gate's own decomposition
+# (the same gates, counted alike), and its place among PennyLane's rules qsym also has
+# (:func:`_pennylane_gate_rules`); None: PennyLane has no such rule (its rules of the gate,
+# in :func:`_pennylane_gate_rules`, are the gate's only ones); a gate not listed keeps its
+# own name (qsym's rule)
+_PENNYLANE_RULE_NAMES = {
+    "Hadamard": None, "CRZ": None, "ControlledPhaseShift": None, "SX": None,
+    "CCZ": "_ccz", "CH": "_ch_to_ry_cz_ry", "CPhaseShift00": "_cphaseshift00",
+    "CPhaseShift01": "_cphaseshift01", "CPhaseShift10": "_cphaseshift10",
+    "CRX": ("_crx_to_rz_ry", 1), "CRY": "_cry", "CRot": "_crot", "CSWAP": "_cswap",
+    "CY": "_cy", "CZ": "_cz_to_cps", "DoubleExcitation": "_doublexcit",
+    "ECR": "_ecr_decomp", "FermionicSWAP": "_fermionic_swap_decomp",
+    "ISWAP": "_iswap_decomp", "Identity": "null_decomp",
+    "IsingXX": "_isingxx_to_cnot_rx_cnot", "IsingXY": "_isingxy_to_h_cy",
+    "IsingYY": "_isingyy_to_cy_ry_cy", "IsingZZ": "_isingzz_to_cnot_rz_cnot",
+    "MultiRZ": "_multi_rz_decomposition", "OrbitalRotation": "_orbital_rotation_decomp",
+    "PSWAP": "_pswap_to_swap_cnot_phaseshift_cnot", "PauliRot": "_pauli_rot_decomposition",
+    "PauliX": "_paulix_to_rx", "PauliY": "_pauliy_to_ry_gp", "PauliZ": "_pauliz_to_ps",
+    "PhaseShift": "_phaseshift_to_rz_gp", "Rot": "_rot_to_rz_ry_rz", "S": "_s_phaseshift",
+    "SISWAP": "_siswap_decomp", "SWAP": "_swap_to_cnot",
+    "SingleExcitation": "_single_excitation_decomp",
+    "SingleExcitationMinus": "_single_excitation_minus_decomp",
+    "SingleExcitationPlus": "_single_excitation_plus_decomp", "T": "_t_phaseshift",
+    "Toffoli": "_toffoli", "U1": "_u1_phaseshift", "U2": "_u2_phaseshift_rot",
+    "U3": "_u3_phaseshift_rot",
+}
+
+
+def _pennylane_rule_name(name: str) -> tuple:
+    """``(rule name, place)`` of gate ``name``'s own decomposition among its rules
+    (:data:`_PENNYLANE_RULE_NAMES`; not listed: the gate's name, first; None: not a rule).
+
+    >>> _pennylane_rule_name("PauliRot"), _pennylane_rule_name("CRX"), _pennylane_rule_name("PCPhase")
+    (('_pauli_rot_decomposition', 0), ('_crx_to_rz_ry', 1), ('PCPhase', 0))
+    >>> _pennylane_rule_name("Hadamard") is None  # (PennyLane's rules only)
+    True
+    """
+    entry = _PENNYLANE_RULE_NAMES.get(name, name)
+    return entry if isinstance(entry, tuple) or entry is None else (entry, 0)
+
+
 def _gate_rule(name: str) -> DecompositionRule:
-    """The gate's own decomposition (``op.decomposition()``) as a rule."""
+    """The gate's own decomposition (``op.decomposition()``) as a rule, named as
+    PennyLane's rule of the same gates (:func:`_pennylane_rule_name`)."""
 
     row = GATE_CLASSES[name]._row
     keep = set(row.hyper if row is not None else ()) | (
@@ -752,7 +794,7 @@ def _gate_rule(name: str) -> DecompositionRule:
         params, wires, hyper = _example_call(name, resource_params)
         return rule(*params, wires=wires, **hyper)
 
-    return DecompositionRule(rule, _counted(example), name=name)
+    return DecompositionRule(rule, _counted(example), name=_pennylane_rule_name(name)[0])
 
 
 def _base_of(base_class, params, wires):
@@ -905,8 +947,25 @@ def _pennylane_gate_rules() -> dict:
         G["RZ"](np.pi, wires=wires), G["RY"](np.pi / 2, wires=wires)
         G["GlobalPhase"](-np.pi / 2)
 
+    @register_resources({G["RZ"]: 2, G["CNOT"]: 2}, name="_crz")
+    def crz_to_rz_cnot(phi, wires, **_):
+        G["RZ"](phi / 2, wires=wires[1]), G["CNOT"](wires=wires)
+        G["RZ"](-phi / 2, wires=wires[1]), G["CNOT"](wires=wires)
+
+    @register_resources({G["RZ"]: 3, G["CNOT"]: 2, G["GlobalPhase"]: 1}, name="_cphase_to_rz_cnot")
+    def cphase_to_rz_cnot(phi, wires, **_):
+        G["RZ"](phi / 2, wires=wires[0]), G["CNOT"](wires=wires)
+        G["RZ"](-phi / 2, wires=wires[1]), G["CNOT"](wires=wires)
+        G["RZ"](phi / 2, wires=wires[1]), G["GlobalPhase"](-phi / 4)
+
+    @register_resources({G["RX"]: 1, G["GlobalPhase"]: 1}, name="_sx_to_rx")
+    def sx_to_rx(wires, **_):
+        G["RX"](np.pi / 2, wires=wires), G["GlobalPhase"](-np.pi / 4, wires=wires)
+
     _GATE_RULES.update(CNOT=[cnot_to_cz_h], CZ=[cz_to_cnot], CRX=[crx_to_rx_cz, crx_to_h_crz],
-                       Hadamard=[hadamard_to_rz_rx, hadamard_to_rz_ry], **_rotation_rules())
+                       Hadamard=[hadamard_to_rz_rx, hadamard_to_rz_ry], CRZ=[crz_to_rz_cnot],
+                       ControlledPhaseShift=[cphase_to_rz_cnot], SX=[sx_to_rx],
+                       **_rotation_rules())
     return _GATE_RULES
 
 
@@ -994,8 +1053,10 @@ def list_decomps(op_type) -> list:
     """The decomposition rules registered for an operator type or name (PennyLane's
     ``qml.list_decomps``): qsym's, then those added with :func:`add_decomps`.
 
-    >>> [r.name for r in list_decomps(GATE_CLASSES["Hadamard"])]  # the gate's, PennyLane's
-    ['Hadamard', '_hadamard_to_rz_rx', '_hadamard_to_rz_ry']
+    >>> [r.name for r in list_decomps(GATE_CLASSES["Hadamard"])]  # PennyLane's
+    ['_hadamard_to_rz_rx', '_hadamard_to_rz_ry']
+    >>> [r.name for r in list_decomps(GATE_CLASSES["PCPhase"])]  # the gate's (qsym's)
+    ['PCPhase']
     >>> [rule.name for rule in list_decomps("Pow(PauliZ)")]
     ['pow_PauliZ', 'pow_PauliZ_scaled']
     """
@@ -1003,10 +1064,10 @@ def list_decomps(op_type) -> list:
     rules = []
     if name == "QubitUnitary":
         rules += [_qubit_unitary_rule(*row) for row in QUBIT_UNITARY_RULES]
-    elif name in GATE_CLASSES and GATE_CLASSES[name]._row is not None \
-            and name in METHODS.get("decompositions", ()):
-        rules.append(_gate_rule(name))
     rules += _pennylane_gate_rules().get(name, [])
+    if name != "QubitUnitary" and name in GATE_CLASSES and GATE_CLASSES[name]._row is not None \
+            and name in METHODS.get("decompositions", ()) and _pennylane_rule_name(name):
+        rules.insert(_pennylane_rule_name(name)[1], _gate_rule(name))  # in PennyLane's place
     if name.startswith("Adjoint(") and name.endswith(")") and name[8:-1] in GATE_CLASSES:
         rules += _adjoint_rules(name[8:-1])
     if name.startswith("Pow(") and name.endswith(")") and name[4:-1] in GATE_CLASSES:
@@ -1434,7 +1495,7 @@ class DecompGraphSolution:
     >>> import qsym as qml
     >>> sol = DecompositionGraph([qml.CRX(0.5, wires=[0, 1])], {"RY", "RZ", "CNOT"}).solve()
     >>> sol.decomposition(qml.CRX(0.5, wires=[0, 1])).name, sol.resource_estimate(qml.CRX(0.5, wires=[0, 1])).gate_counts
-    ('CRX', {RZ: 2, RY: 2, CNOT: 2})
+    ('_crx_to_rz_ry', {RZ: 2, RY: 2, CNOT: 2})
     """
 
     def __init__(self, graph, num_work_wires=0):

@@ -387,7 +387,7 @@ class Template(GateSequence):
             del self._tape
         self._ops = list(tape.items)
         for op in self._ops:  # qml.adjoint of a function takes the template whole
-            op._made_by = (self, tuple(self._ops))  # (qsym._opmath._owned_runs)
+            op._made_by = (self, tuple(self._ops))  # (qsym._opmath.owned_runs)
         controls, values = self.draw_controls()
         for op in self._ops:
             add_draw_group(op, BoxKey(self), self, self.wires, controls, values)

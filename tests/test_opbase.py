@@ -207,7 +207,9 @@ def test_adjoint_of_an_observable_that_is_not_hermitian():
     s = qml.adjoint(qml.s_prod(1j, qml.X(0)))
     assert np.allclose(s.matrix(), -1j * X)
     h = qml.X(0) + qml.Z(1)
-    assert qml.adjoint(h) is h  # Hermitian: itself
+    a = qml.adjoint(h)  # Hermitian: PennyLane's Adjoint(Sum), the same matrix
+    assert a.base is h and repr(a) == "Adjoint(X(0) + Z(1))"
+    assert np.allclose(a.matrix(), np.kron(X, np.eye(2)) + np.kron(np.eye(2), np.diag([1, -1])))
     st = qml.S(0) + qml.T(1)
     s_m, t_m = np.diag([1, 1j]), np.diag([1, np.exp(1j * np.pi / 4)])
     assert np.allclose(qml.adjoint(st).matrix(), (np.kron(s_m, I2) + np.kron(I2, t_m)).conj().T)
