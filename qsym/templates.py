@@ -3438,6 +3438,11 @@ class CommutingEvolution(Template):
     grad_method = None  # PennyLane's: "A" with frequencies and a fixed Hamiltonian
 
     def __init__(self, hamiltonian, time, frequencies=None, shifts=None, id=None):
+        if getattr(hamiltonian, "pauli_rep", None) is None:  # PennyLane's check (a TypeError)
+            raise ArgumentError(
+                "CommutingEvolution: hamiltonian must be a linear combination of pauli words. "
+                f"Got {type(hamiltonian).__name__} without a Pauli form: write it with "
+                "qml.PauliX/Y/Z and qml.Identity terms")
         pauli_terms(hamiltonian, "CommutingEvolution")  # a sum of Pauli words, else GateError
         self.hamiltonian, self.time, self.id = hamiltonian, time, id
         self.frequencies, self.shifts = frequencies, shifts

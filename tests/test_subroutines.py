@@ -564,3 +564,11 @@ def test_prepselprep_resource_params_and_rule_block_encode_the_combination():
                   ([[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]], np.eye(2)))
     A = 0.5 * np.kron(X, I) - 1.5 * np.kron(I, Z) + 1.0j * np.kron(X, Y)
     np.testing.assert_allclose(U[:4, :4], A / 3.0, atol=1e-12)
+
+
+def test_commuting_evolution_refuses_an_operator_without_pauli_form_as_a_type_error():
+    """PennyLane raises TypeError for a Hamiltonian without a Pauli form (a Hermitian)."""
+    with pytest.raises(TypeError, match="linear combination of pauli words"):
+        qml.CommutingEvolution(qml.Hermitian(np.eye(2), 0), 1.0)
+    with pytest.raises(qml.errors.ArgumentError, match="CommutingEvolution"):
+        qml.CommutingEvolution(qml.Hermitian(np.eye(2), 0), 1.0)
