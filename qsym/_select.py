@@ -12,6 +12,10 @@ order in ``qml.list_decomps(qml.Select)``:
    the work wire, the operator is controlled by it, the ``X`` is undone; applicable with
    at least one work wire.
 
+``qml.list_decomps(qml.PrepSelPrep)`` holds PennyLane's one rule of ``PrepSelPrep``
+(``StatePrep`` of the square roots of the coefficients' sizes, ``Select``, the
+preparation undone), also here.
+
 Each rule is called as PennyLane's: ``rule(ops=..., control=..., work_wires=...,
 partial=...)``; it applies (records where it is called) the operators and returns the
 list the unary iterator builds (the others return None, as PennyLane's). PennyLane's
@@ -34,11 +38,13 @@ from itertools import product
 
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import adjoint, ctrl, reapply
-from ._subroutines import (QROM, bitstrings, partial_select_controls, qrom_select_swap, Select,
-                           template_module)
+from ._subroutines import (QROM, PrepSelPrep, bitstrings, partial_select_controls,
+                           qrom_select_swap, Select, template_module)
+from ._trace import Tape, recording
+from .templates import StatePrep
 from ._arithmetic import TemporaryAND
-from .decomposition import (add_decomps, controlled_resource_rep, register_condition, register_resources,
-                            resource_rep)
+from .decomposition import (add_decomps, change_op_basis_resource_rep, controlled_resource_rep,
+                            register_condition, register_resources, resource_rep)
 from .errors import WireError
 
 
@@ -253,6 +259,37 @@ def select_multi_control_work_wire(*_, ops, control, work_wires, partial=False, 
 
 
 add_decomps(Select, select_multi_control, select_unary, select_multi_control_work_wire)
+
+
+def _prepselprep_resources(op_reps, num_control, **_):
+    """PennyLane's: one change of basis, ``StatePrep`` on the control wires around the
+    partial ``Select`` of each operator times a ``GlobalPhase``."""
+    phase = resource_rep(GATE_CLASSES["GlobalPhase"])
+    phased = tuple(resource_rep("Prod", resources={phase: 1, rep: 1}) for rep in op_reps)
+    select = resource_rep(Select, op_reps=phased, num_control_wires=num_control, partial=True,
+                          num_work_wires=0)
+    return {change_op_basis_resource_rep(resource_rep(StatePrep, num_wires=num_control),
+                                         select): 1}
+
+
+@register_resources(_prepselprep_resources)
+def prepselprep_decomp(*_, lcu, control, **__):
+    """PennyLane's ``_prepselprep_decomp``: ``change_op_basis(StatePrep(sqrt|c|,
+    normalize=True, pad_with=0), Select(ops, partial=True))``, recorded where it is called
+    (:meth:`qsym._subroutines.PrepSelPrep.change_of_basis`).
+
+    >>> import qsym as qml
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     prepselprep_decomp(lcu=qml.dot([1.0, 3.0], [qml.X(1), qml.Z(1)]), control=[0])
+    >>> [o.name for o in q.queue[0].decomposition()]
+    ['StatePrep', 'Select', 'Adjoint(StatePrep)']
+    """
+    with recording(Tape()):
+        op = PrepSelPrep(lcu, control)
+    op.change_of_basis(StatePrep)
+
+
+add_decomps(PrepSelPrep, prepselprep_decomp)
 vars(sys.modules["qsym.templates.subroutines.select"]).update(
     _select_decomp_multi_control=select_multi_control, _select_decomp_unary=select_unary,
     _select_decomp_multi_control_work_wire=select_multi_control_work_wire)

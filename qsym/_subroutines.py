@@ -378,6 +378,20 @@ class PrepSelPrep(Template):
     resource_keys = frozenset({"num_control", "op_reps"})  # PennyLane's
 
     @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the ``qml.resource_rep`` of each operator of the linear
+        combination, the number of control wires.
+
+        >>> import qsym as qml
+        >>> qml.PrepSelPrep(qml.dot([1.0, 2.0], [qml.X(0), qml.Z(0)]), control=[1]).resource_params
+        {'op_reps': (PauliX, PauliZ), 'num_control': 1}
+        """
+        resource_rep = METHODS["resource_rep"]  # qsym.decomposition's (registered there)
+        reps = tuple(resource_rep(type(op), **(getattr(op, "resource_params", None) or {}))
+                     for op in self.lcu.terms()[1])
+        return {"op_reps": reps, "num_control": len(self.control)}
+
+    @property
     def parameters(self) -> list:
         """PennyLane's ``op.parameters``: the linear combination's."""
         return list(self.lcu.data)
@@ -439,14 +453,24 @@ class PrepSelPrep(Template):
         >>> [o.name for o in op.decomposition()[0].decomposition()]
         ['AmplitudeEmbedding', 'Select', 'Adjoint(AmplitudeEmbedding)']
         """
-        def make():
-            coeffs, ops = _lcu_terms(self.lcu, "PrepSelPrep")
-            phased = [prod(op, GATE_CLASSES["GlobalPhase"](-float(np.angle(c)), wires=list(op.wires)))
-                      for c, op in zip(coeffs, ops)]
-            prepare = templates.AmplitudeEmbedding(np.sqrt(np.abs(coeffs)), normalize=True,
-                                                   pad_with=0, wires=self.control)
-            return [change_op_basis(prepare, Select(phased, self.control, partial=True))]
-        return pennylane_entries(make)
+        return pennylane_entries(lambda: [self.change_of_basis(templates.AmplitudeEmbedding)])
+
+    def change_of_basis(self, prepare):
+        """``change_op_basis(prepare(sqrt|c|, normalize=True, pad_with=0), Select(ops,
+        partial=True))``, each operator times the ``GlobalPhase`` that removes its
+        coefficient's phase, recorded where it is called: PennyLane's decomposition
+        (``prepare`` ``AmplitudeEmbedding``) and its rule (``StatePrep``).
+
+        >>> import qsym as qml
+        >>> op = qml.PrepSelPrep(qml.dot([0.5, -0.5], [qml.Z(1), qml.X(1)]), control=[0])
+        >>> [o.name for o in op.change_of_basis(qml.StatePrep).decomposition()]
+        ['StatePrep', 'Select', 'Adjoint(StatePrep)']
+        """
+        coeffs, ops = _lcu_terms(self.lcu, "PrepSelPrep")
+        phased = [prod(op, GATE_CLASSES["GlobalPhase"](-float(np.angle(c)), wires=list(op.wires)))
+                  for c, op in zip(coeffs, ops)]
+        state = prepare(np.sqrt(np.abs(coeffs)), normalize=True, pad_with=0, wires=self.control)
+        return change_op_basis(state, Select(phased, self.control, partial=True))
 
     def _build(self):
         prep = self._prepare()

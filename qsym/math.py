@@ -1692,7 +1692,22 @@ def __getattr__(name):
             f"qsym.math has no {name!r} (neither a NumPy function nor one of PennyLane's "
             "qml.math helpers qsym provides)"
         ) from None
-    return _dispatching(fn) if callable(fn) and not isinstance(fn, type) else fn
+    if not callable(fn) or isinstance(fn, type):
+        return fn
+    plain = getattr(_np, name, None) if hasattr(_qnp, name) else getattr(_np.linalg, name, None)
+    return _dispatching(fn, plain if callable(plain) else None)
+
+
+def _numpy_only(value) -> bool:
+    """Whether ``value`` is of PennyLane's "numpy" interface: Python numbers, strings,
+    ``None``, NumPy arrays (not object arrays, not ``qsym.numpy`` tensors) and scalars, or
+    lists and tuples of them; a tensor, an autograd box or a traced circuit input is not."""
+    if isinstance(value, (list, tuple)):
+        return all(_numpy_only(v) for v in value)
+    if type(value) is _np.ndarray:
+        return value.dtype != object
+    return value is None or type(value) in (bool, int, float, complex, str) or isinstance(
+        value, _np.generic)
 
 
 _LIKE_OK = ("numpy", "autograd", "auto", None)
@@ -1744,11 +1759,17 @@ def _constructor(fn):
     return call
 
 
-def _dispatching(fn):
+def _dispatching(fn, plain=None):
     """``fn`` taking PennyLane's dispatch argument ``like=``: an interface name (qsym has
     NumPy and autograd only, ``"numpy"`` / ``"autograd"``; another raises
-    ``ArgumentError``) or a value whose interface to use (NumPy/autograd: left out)."""
+    ``ArgumentError``) or a value whose interface to use (NumPy/autograd: left out).
+    NumPy's own function ``plain`` (if given) computes where every argument is NumPy's
+    and no interface is asked (PennyLane's dispatch to NumPy: a plain array, not a
+    trainable tensor)."""
     def call(*args, like=None, **kwargs):
+        if (plain is not None and like is None and _numpy_only(args)
+                and _numpy_only(tuple(kwargs.values()))):
+            return plain(*args, **kwargs)
         args = tuple(_stacked(a) for a in args)
         if isinstance(like, str) or like is None:
             if like not in _LIKE_OK:

@@ -1550,7 +1550,7 @@ class QubitDensityMatrix(Template):
 
     def __init__(self, state, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
-        self.state = state
+        self.state = np.asarray(state) if isinstance(state, (list, tuple)) else state  # PennyLane's
         shape = np.shape(state)
         if shape != (2 ** len(self.wires),) * 2:
             raise GateError(f"QubitDensityMatrix: the state must be a density matrix of shape "
@@ -1563,6 +1563,37 @@ class QubitDensityMatrix(Template):
 
     def _build(self):
         pass
+
+
+def _stored_state(state, dim: int, pad_with, normalize: bool, checked: bool):
+    """A state of numbers as PennyLane's ``StatePrep`` stores it (its ``data[0]``): an
+    array (a list converted, a trainable tensor kept one), padded to ``dim`` with
+    ``pad_with`` (which means normalize), as floats where ``normalize`` or ``checked``,
+    divided by its norm (per row) where normalizing and the norm is not within 1e-10 of 1.
+
+    >>> _stored_state([1, 1, 1], 4, 1, False, False).tolist()
+    [0.5, 0.5, 0.5, 0.5]
+    >>> _stored_state([0, 1], 2, None, False, False).dtype.kind
+    'i'
+    """
+    x = np.asarray(state) if isinstance(state, (list, tuple)) else state
+    if not isinstance(x, np.ndarray):  # an autograd box, or another array type: as given
+        return state
+    if pad_with is not None:
+        normalize = True
+        if x.shape[-1] < dim:
+            x = np.concatenate([x, np.full(x.shape[:-1] + (dim - x.shape[-1],), pad_with)],
+                               axis=-1)
+    if normalize or checked:
+        if x.dtype.kind in "biu":
+            x = x.astype(float)
+        norm = np.linalg.norm(x, axis=-1)
+        if normalize and not np.allclose(norm, 1.0, atol=1e-10):
+            x = np.asarray(x) / np.reshape(norm, np.shape(norm) + (1,))
+    if x is not state and hasattr(state, "requires_grad"):  # a tensor stays one, as trainable
+        x = x.view(type(state))
+        x.requires_grad = state.requires_grad
+    return x
 
 
 class StatePrep(Template):
@@ -1709,16 +1740,36 @@ class StatePrep(Template):
             return [MottonenStatePreparation(self._prepared_state(), self.wires)]
 
     def _prepared_state(self):
-        """The amplitudes prepared, as PennyLane's ``StatePrep.data[0]``: the state as
-        given when it needs no padding or normalizing (a trainable tensor stays one),
-        else the padded, normalized numbers (a batch: one row per state)."""
+        """The amplitudes prepared, as PennyLane's ``StatePrep.data[0]`` (:attr:`parameters`;
+        a sparse state as a dense row)."""
         if self._sparse is not None:
             return self._sparse.toarray()[0]
+        return self.parameters[0]
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``[state]`` as its ``StatePrep`` stores it: a list as an array,
+        padded with ``pad_with``, integers as floats where the norm is checked or made 1
+        (``normalize``, ``validate_norm``), and divided by its norm (per row) where
+        ``normalize`` or ``pad_with`` is given and the norm is not within 1e-10 of 1; a
+        trainable tensor stays one. A state of circuit inputs (while qsym traces) as given;
+        a sparse state: the checked, padded, normalized ``csr_matrix``.
+
+        >>> StatePrep([3, 4], wires=0, normalize=True).parameters
+        [array([0.6, 0.8])]
+        >>> StatePrep([3.0], wires=0, pad_with=4.0).data
+        (array([0.6, 0.8]),)
+        """
+        if self._sparse is not None:
+            return [self._sparse]
         args = self.__dict__.get("_init_args", {})
-        if _unwrapped(args.get("pad_with")) is None and not args.get("normalize"):
-            return args.get("state", self.state)
-        psi = self.state_vector()
-        return psi.reshape(psi.shape[0], -1) if self._batched else psi.reshape(-1)
+        given = args.get("state", args.get("state_vector", self.state))
+        pad_with = _unwrapped(args.get("pad_with"))
+        if (_symbolic(np.asarray(self.state, dtype=object))
+                or _symbolic(np.asarray([pad_with], dtype=object))):
+            return [given]
+        return [_stored_state(given, 2 ** len(self.wires), pad_with, bool(args.get("normalize")),
+                              bool(args.get("validate_norm")))]
 
     def operator_gates(self) -> list:
         """As an operator (inverted, controlled, powered) a state preparation is PennyLane's
@@ -1884,8 +1935,10 @@ class AmplitudeEmbedding(StatePrep):
     [RY(1.5707963267948966, wires=[0])]
     """
 
-    def __init__(self, features, wires, pad_with=None, normalize=False, id=None):
-        super().__init__(features, wires, pad_with=pad_with, normalize=normalize, id=id)
+    def __init__(self, features, wires, pad_with=None, normalize=False, id=None,
+                 validate_norm=True):
+        super().__init__(features, wires, pad_with=pad_with, normalize=normalize,
+                         validate_norm=validate_norm, id=id)
 
 
 def _bits(state, n: int, what: str):
@@ -3385,6 +3438,11 @@ class CommutingEvolution(Template):
     grad_method = None  # PennyLane's: "A" with frequencies and a fixed Hamiltonian
 
     def __init__(self, hamiltonian, time, frequencies=None, shifts=None, id=None):
+        if getattr(hamiltonian, "pauli_rep", None) is None:  # PennyLane's check (a TypeError)
+            raise ArgumentError(
+                "CommutingEvolution: hamiltonian must be a linear combination of pauli words. "
+                f"Got {type(hamiltonian).__name__} without a Pauli form: write it with "
+                "qml.PauliX/Y/Z and qml.Identity terms")
         pauli_terms(hamiltonian, "CommutingEvolution")  # a sum of Pauli words, else GateError
         self.hamiltonian, self.time, self.id = hamiltonian, time, id
         self.frequencies, self.shifts = frequencies, shifts

@@ -348,3 +348,25 @@ def test_transpose_gather_and_unknown_objects():
     with pytest.raises(ValueError, match="in backpropagation"):
         qml.math.in_backprop(stranger)
     assert qml.math.requires_grad(0.5) is False and qml.math.requires_grad(None) is False
+
+
+def test_numpy_functions_of_numpy_values_give_plain_numpy():
+    """PennyLane dispatches ``qml.math.<numpy function>`` of NumPy values (lists, arrays,
+    numbers) to NumPy: a plain array, not a trainable tensor."""
+    out = qml.math.sqrt([0.25, 0.75])
+    assert type(out) is onp.ndarray
+    onp.testing.assert_allclose(out, [0.5, 0.75 ** 0.5])
+    assert type(qml.math.exp(onp.array([0.0, 1.0]))) is onp.ndarray
+    assert type(qml.math.sqrt(0.25)) is onp.float64
+    assert type(qml.math.stack([onp.array(1.0), onp.array(2.0)])) is onp.ndarray
+
+
+def test_numpy_functions_of_tensors_stay_tensors_and_differentiate():
+    t = np.array([0.25, 0.75], requires_grad=False)
+    out = qml.math.sqrt(t)
+    assert isinstance(out, np.tensor) and not out.requires_grad
+    assert isinstance(qml.math.stack([np.array(1.0), 2.0]), np.tensor)
+    # d/dx sum(sin(x)) = cos(x)
+    x = np.array([0.3, 1.1], requires_grad=True)
+    grad = qml.grad(lambda v: qml.math.sum(qml.math.sin(v)))(x)
+    onp.testing.assert_allclose(grad, onp.cos([0.3, 1.1]), atol=1e-15)

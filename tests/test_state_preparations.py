@@ -514,3 +514,73 @@ def test_a_block_of_float_zeros_has_a_finite_derivative():
 
         jac = qml.jacobian(c)(qml.numpy.array([x0, x1], requires_grad=True))
         onp.testing.assert_allclose(jac, expected, atol=1e-12)
+
+
+# --- the data a state preparation stores (PennyLane's op.data) ----------------------------
+@pytest.mark.parametrize("make, expected", [
+    # normalize: [1, 1, 0, 0] / sqrt(2)
+    (lambda: qml.StatePrep([1, 1, 0, 0], wires=[0, 1], normalize=True),
+     [2 ** -0.5, 2 ** -0.5, 0.0, 0.0]),
+    # pad_with means normalize: [3, 0] padded with 4 -> [3, 0, 4, 4] / sqrt(41)
+    (lambda: qml.StatePrep(onp.array([3.0, 0.0]), wires=[0, 1], pad_with=4.0),
+     [3 / 41 ** 0.5, 0.0, 4 / 41 ** 0.5, 4 / 41 ** 0.5]),
+    (lambda: qml.AmplitudeEmbedding([3, 4], wires=0, normalize=True), [0.6, 0.8]),
+    (lambda: qml.AmplitudeEmbedding([1.0, 1.0, 1.0], wires=[0, 1], pad_with=1.0), [0.5] * 4),
+    # complex amplitudes: (1, i) / sqrt(2)
+    (lambda: qml.StatePrep([1, 1j], wires=0, normalize=True), [2 ** -0.5, 1j * 2 ** -0.5]),
+    # one norm per row of a batch: rows [1, 1] / sqrt(2) and [0, 2] / 2
+    (lambda: qml.StatePrep(onp.array([[1, 1], [0, 2]]), wires=0, normalize=True),
+     [[2 ** -0.5, 2 ** -0.5], [0.0, 1.0]]),
+])
+def test_state_preparation_data_is_the_padded_normalized_state(make, expected):
+    op = make()
+    assert isinstance(op.data[0], onp.ndarray)
+    onp.testing.assert_allclose(op.data[0], expected, atol=1e-15)
+    onp.testing.assert_allclose(op.parameters[0], expected, atol=1e-15)
+    # the same operator again from its data and hyperparameters
+    again = type(op)._unflatten(*op._flatten())
+    onp.testing.assert_allclose(again.data[0], expected, atol=1e-15)
+
+
+def test_state_preparation_data_keeps_a_state_of_norm_one_as_given():
+    state = onp.array([0.6, 0.0, 0.0, 0.8])
+    assert qml.StatePrep(state, wires=[0, 1], normalize=True).data[0] is state
+    assert qml.MottonenStatePreparation(state, wires=[0, 1]).data[0] is state
+    listed = qml.MottonenStatePreparation([0.6, 0.8], wires=0).data[0]
+    assert isinstance(listed, onp.ndarray) and listed.tolist() == [0.6, 0.8]
+
+
+def test_a_normalized_trainable_state_stays_trainable():
+    op = qml.StatePrep(pnp.array([3.0, 4.0], requires_grad=True), wires=0, normalize=True)
+    assert isinstance(op.data[0], pnp.tensor) and op.data[0].requires_grad
+    onp.testing.assert_allclose(op.data[0], [0.6, 0.8])
+    padded = qml.AmplitudeEmbedding(pnp.array([1.0], requires_grad=False), wires=0, pad_with=1.0)
+    assert isinstance(padded.data[0], pnp.tensor) and not padded.data[0].requires_grad
+    onp.testing.assert_allclose(padded.data[0], [2 ** -0.5, 2 ** -0.5])
+
+
+def test_amplitude_embedding_takes_validate_norm():
+    op = qml.AmplitudeEmbedding([0.6, 0.8], wires=0, validate_norm=False)
+    assert op.hyperparameters == {"pad_with": None, "normalize": False, "validate_norm": False}
+    with pytest.raises(Exception, match="norm"):
+        qml.AmplitudeEmbedding([1.0, 1.0], wires=0)
+
+
+def test_density_matrix_data_is_an_array():
+    op = qml.QubitDensityMatrix([[1.0, 0.0], [0.0, 0.0]], wires=0)
+    assert isinstance(op.data[0], onp.ndarray)
+    assert op.data[0].tolist() == [[1.0, 0.0], [0.0, 0.0]]
+
+
+def test_a_normalized_state_in_a_circuit_prepares_the_normalized_state():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.AmplitudeEmbedding([1.0, 2.0, 2.0], wires=[0, 1], pad_with=4.0)
+        return qml.state()
+
+    # [1, 2, 2, 4] / 5
+    onp.testing.assert_allclose(circuit(), onp.array([1, 2, 2, 4]) / 5, atol=1e-12)
+    tape = qml.workflow.construct_tape(circuit)()
+    onp.testing.assert_allclose(tape.operations[0].data[0], [0.2, 0.4, 0.4, 0.8], atol=1e-15)

@@ -540,3 +540,35 @@ def test_commuting_evolution_grad_recipe_from_frequencies():
         x = pnp.array(t, requires_grad=True)
         fd = (two(t + 1e-6) - two(t - 1e-6)) / 2e-6
         assert np.isclose(qml.gradients.param_shift(two)(x), fd, atol=1e-6)
+
+
+def test_prepselprep_resource_params_and_rule_block_encode_the_combination():
+    """PennyLane's resource_params and registered rule of PrepSelPrep: the rule's
+    operators multiply to a unitary whose top-left block (control wires in |0>) is
+    ``sum_j c_j U_j / sum_j |c_j|``, computed here from the Pauli matrices."""
+    coeffs = [0.5, -1.5, 1.0j]
+    ops = [qml.X(0), qml.Z(1), qml.X(0) @ qml.Y(1)]
+    op = qml.PrepSelPrep(qml.dot(coeffs, ops), control=(2, 3))
+    params = op.resource_params
+    assert params["num_control"] == 2
+    assert [rep.name for rep in params["op_reps"]] == ["PauliX", "PauliZ", "Prod"]
+    rule = qml.list_decomps(qml.PrepSelPrep)[0]
+    counts = rule.compute_resources(**params).gate_counts
+    assert len(counts) == 1 and list(counts.values()) == [1]
+    with qml.queuing.AnnotatedQueue() as q:
+        rule(*op.data, wires=op.wires, **op.hyperparameters)
+    assert [o.name for o in q.queue[0].decomposition()] == [
+        "StatePrep", "Select", "Adjoint(StatePrep)"]
+    U = qml.matrix(q.queue[0], wire_order=[2, 3, 0, 1])
+    X, Y, Z, I = (np.array(m, dtype=complex) for m in
+                  ([[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]], np.eye(2)))
+    A = 0.5 * np.kron(X, I) - 1.5 * np.kron(I, Z) + 1.0j * np.kron(X, Y)
+    np.testing.assert_allclose(U[:4, :4], A / 3.0, atol=1e-12)
+
+
+def test_commuting_evolution_refuses_an_operator_without_pauli_form_as_a_type_error():
+    """PennyLane raises TypeError for a Hamiltonian without a Pauli form (a Hermitian)."""
+    with pytest.raises(TypeError, match="linear combination of pauli words"):
+        qml.CommutingEvolution(qml.Hermitian(np.eye(2), 0), 1.0)
+    with pytest.raises(qml.errors.ArgumentError, match="CommutingEvolution"):
+        qml.CommutingEvolution(qml.Hermitian(np.eye(2), 0), 1.0)
