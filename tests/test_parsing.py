@@ -42,3 +42,39 @@ def test_parses_in_many_threads_give_the_same_trees():
     for t in threads:
         t.join()
     assert errors == [] and len(seen) == 160 and set(seen) == {expected}
+
+
+def test_a_collision_with_a_parse_outside_the_lock_is_parsed_again(monkeypatch):
+    """A parse the lock does not cover (Python 3.11's traceback places its carets with
+    ast.parse, in any thread) can still corrupt the converter's shared depth: that
+    SystemError is retried, any other error is raised as it is."""
+    import pytest
+
+    real = ast.parse
+    calls = []
+
+    def flaky(source, *args, **kwargs):
+        calls.append(source)
+        if len(calls) == 1:
+            raise SystemError("AST constructor recursion depth mismatch (before=33, after=106)")
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", flaky)
+    assert ast.dump(parse("a + b")) == ast.dump(real("a + b")) and len(calls) == 2
+
+    def broken(source, *args, **kwargs):
+        raise SystemError("something else")
+
+    monkeypatch.setattr(ast, "parse", broken)
+    with pytest.raises(SystemError, match="something else"):
+        parse("a + b")
+
+    def always(source, *args, **kwargs):
+        calls.append(source)
+        raise SystemError("AST constructor recursion depth mismatch (before=1, after=2)")
+
+    calls.clear()
+    monkeypatch.setattr(ast, "parse", always)
+    with pytest.raises(SystemError, match="mismatch"):  # not forever
+        parse("a + b")
+    assert 1 < len(calls) < 10
