@@ -17,6 +17,7 @@ import copy
 import functools
 import inspect
 import logging
+import math
 import operator
 import random
 import sys
@@ -2801,8 +2802,8 @@ def _gradient_path(argnum, node, a, entry, blocks, single):
     the result split by ``blocks``, ``single``), or None where it does not apply."""
     if type(a) is list and argnum is not None and a and type(a[0]) is float:
         a = np.asarray(a)  # (the full path took it: classify's list of floats)
-    if (not _plain_trainable(a, argnum) or a.dtype is not F64 or a.ndim != 1
-            or not a.flags.c_contiguous or not entry.simple or node.current_shots()
+    if (not _plain_trainable(a, argnum) or a.dtype is not F64 or a.ndim < 1
+            or (a.ndim > 1 and type(a) is list) or not a.flags.c_contiguous or not entry.simple or node.current_shots()
             or node.method not in ("parameter-shift", "adjoint")
             or node.diff_method == "hadamard"  # (its check at each call: value_and_jacobian)
             or getattr(entry, "mixed", False) or node._route[3]  # (a user's own execute)
@@ -2810,8 +2811,9 @@ def _gradient_path(argnum, node, a, entry, blocks, single):
             or executors.waiting_for_first_answer
             or node._compiled.get(((TRAIN, a.shape),)) is not entry):
         return None
-    # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian
-    whole = single and blocks == ((0, a.shape[0], a.shape),)
+    # a 1-D argument differentiated alone: the gradient is row 0 of the Jacobian (of
+    # an n-D array, its flat order: row 0 reshaped by pick; the kernel takes it flat)
+    whole = single and a.ndim == 1 and blocks == ((0, a.shape[0], a.shape),)
     return _short_path(node, entry, a.shape, argnum is not None, whole, blocks, single)
 
 
@@ -2823,9 +2825,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     argument's type and trainability (with ``argnum``, a list of floats as ``classify``
     takes it), dtype, shape and layout, the QNode's method and shots, no circuit being
     traced, what :attr:`QNode.compiled_directly` reads; the compiled code refuses a
-    non-finite input (the full path's error). The signature and the output's shape were
-    decided by :meth:`grad._remember`. On the fused tier the compiled code is called by
-    its entry point (:func:`_entry_point`) into outputs kept when unshared."""
+    non-finite input (the full path's error). Signature: :meth:`grad._remember`."""
     method, device, diff_method = node.method, node.device, node.diff_method
     bound, own_execute = types.MethodType, type(device).execute
     executor, name, runs = _direct_call(entry, method, node)
@@ -2837,10 +2837,9 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     no_data = with_matrix_data(entry, [_NO_DATA])[-1]  # (the key has no data arguments)
     guard = entry.guard  # what the circuit read besides its arguments (qsym._guards)
     contiguous, typed, rc = _C_CONTIGUOUS, _TYPED_AS_PLAIN, sys.getrefcount
-    # the fused tier's ``out``, ``jac``, ``jac[0]`` of the last call, written again when
-    # only this path refers to them (their counts then: ``alone_*``)
+    # the fused tier's last out, jac, jac[0], written again while only this path has them
     held, (alone_row, alone_jac, alone_out), reuse = _unshared_counts(n_out, jac_shape)
-    views, read_entry = _path_getters(shape[0], name)
+    views, read_entry, flat_size = _path_getters(shape, name)
 
     def call(g, a):
         t, arr = type(a), a
@@ -2869,6 +2868,8 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                 or ex.__self__ is not dev):
             return None
         row = None
+        if flat_size is not None:  # an n-D array: its C-order flat view (the full path's)
+            arr, t = as_ndarray(arr, ndarray).reshape(flat_size), ndarray
         try:
             if name is None:
                 x = arr if t is not tensor else as_ndarray(a, ndarray)
@@ -2895,7 +2896,8 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                         ep = None if into is None else _entry_point(into, x, no_data, out, jac)
                         seen[:] = (None, None) if ep is None else (vg, ep)
                 except ValueError as exc:
-                    executors.raise_nonfinite(circuit, (as_ndarray(arr, ndarray),), (), exc)
+                    executors.raise_nonfinite(circuit, (as_ndarray(
+                        arr if flat_size is None else a, ndarray),), (), exc)
                 if dev.trackers:  # (waiting_for_first_answer is False: _gradient_path)
                     executors.count(node, entry, executor, (out, jac), runs)
                 else:  # executors.count's counters, inline
@@ -2920,13 +2922,17 @@ def _no_views(row) -> tuple:
     return ()
 
 
-def _path_getters(n, name):
-    """grad's short path's two getters (C calls, no frame of their own): the 0-d views
-    ``row[i, ...]`` of a gradient row of length ``n``, for a list argument (a tuple of
-    them for ``n > 1``, else the one view; none for ``n = 0``, an empty argument), and the
-    entry point ``name`` of a compiled signature (None for None)."""
+def _path_getters(shape, name):
+    """grad's short path's two getters (C calls, no frame of their own) for an argument
+    of ``shape``: the 0-d views ``row[i, ...]`` of a gradient row of length ``n =
+    shape[0]``, for a list argument (a tuple of them for ``n > 1``, else the one view;
+    none for ``n = 0``, an empty argument), and the entry point ``name`` of a compiled
+    signature (None for None); and the size of an n-D argument's flat view (None for a
+    1-D one)."""
+    n = shape[0]
     views = operator.itemgetter(*((i, Ellipsis) for i in range(n))) if n else _no_views
-    return views, None if name is None else operator.attrgetter(name)
+    return (views, None if name is None else operator.attrgetter(name),
+            None if len(shape) == 1 else math.prod(shape))
 
 
 def _direct_call(entry, method, node):

@@ -896,3 +896,74 @@ def test_grad_of_an_empty_array_argument_is_empty_every_call():
     for _ in range(3):
         got = qml.grad(circuit)(empty)
         assert np.shape(got) == (0,)
+
+
+def layered_node(diff_method):
+    """A circuit of a (2, 2, 2) weights array (layers, wires, two angles), as
+    PennyLane's templates take their weights."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method=diff_method)
+    def circuit(w):
+        for layer in range(2):
+            for i in range(2):
+                qml.RY(w[layer, i, 0], wires=i)
+                qml.RZ(w[layer, i, 1], wires=i)
+            qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1) + 0.5 * qml.PauliX(1))
+
+    return circuit
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_short_path_takes_an_n_dimensional_weights_tensor(monkeypatch, method):
+    """A trainable tensor of several dimensions takes the short path (its flat C-order
+    view into the compiled code, the gradient in its shape): the full path's bits and
+    type, central finite differences to 1e-7, ``forward`` the circuit's value; a
+    Fortran-ordered array of the same shape goes the full way with the same numbers."""
+    node = layered_node(method)
+    rng = np.random.default_rng(3)
+    points = [qml.numpy.array(rng.uniform(-np.pi, np.pi, (2, 2, 2)), requires_grad=True)
+              for _ in range(3)]
+    expected = []
+    for w in points:
+        node._grad_fast = None
+        expected.append(qml.grad(node)(w))
+        node._grad_fast = None
+    qml.grad(node)(points[0])  # the full path, remembered
+    assert node._grad_fast is not None
+    count = CountClassify(monkeypatch)
+    for w, want in zip(points, expected):
+        g, before = qml.grad(node), count.calls
+        got = g(w)
+        assert count.calls == before  # the short path answered
+        assert type(got) is type(want) and got.shape == (2, 2, 2)
+        assert got.tobytes() == want.tobytes()
+        assert np.isclose(g.forward, node(w), rtol=0, atol=1e-14)
+        fd = np.zeros((2, 2, 2))
+        for idx in np.ndindex(2, 2, 2):
+            e = np.zeros((2, 2, 2))
+            e[idx] = 1e-6
+            fd[idx] = (node(np.asarray(w) + e) - node(np.asarray(w) - e)) / 2e-6
+        np.testing.assert_allclose(got, fd, rtol=0, atol=1e-7)
+    fortran = qml.numpy.array(np.asfortranarray(np.asarray(points[1])), requires_grad=True)
+    assert not fortran.flags.c_contiguous
+    before = count.calls
+    np.testing.assert_allclose(qml.grad(node)(fortran), expected[1], rtol=0, atol=1e-15)
+    assert count.calls == before + 1  # the full path
+
+
+def test_short_path_n_dimensional_refuses_a_non_finite_input_as_the_full_path():
+    """A NaN in an n-D weights tensor on the short path raises the full path's error."""
+    node = layered_node("adjoint")
+    w = qml.numpy.array(np.full((2, 2, 2), 0.3), requires_grad=True)
+    qml.grad(node)(w)
+    assert node._grad_fast is not None
+    bad = w.copy()
+    bad[1, 0, 1] = np.nan
+    with pytest.raises(Exception) as short:
+        qml.grad(node)(bad)
+    node._grad_fast = None
+    with pytest.raises(Exception) as full:
+        qml.grad(node)(bad)
+    assert type(short.value) is type(full.value) and str(short.value) == str(full.value)

@@ -689,6 +689,52 @@ def test_adam_bias_corrections_saturated_keep_the_bits(b1, b2):
     assert onp.asarray(res.x).tobytes() == ref.tobytes() == loop_x.tobytes()
 
 
+TINY = 5e-324  # the smallest subnormal float64
+
+
+@pytest.mark.parametrize("node", [seed_adjoint, seed_shift], ids=["adjoint", "shift"])
+@pytest.mark.parametrize("b1, eta", [(0.9, 0.01), (0.9, 0.3), (0.6, 0.3), (0.3, 0.05)])
+@pytest.mark.parametrize("at_zero", [False, True], ids=["point", "origin"])
+def test_adam_at_an_exact_zero_gradient_keeps_the_bits(node, b1, eta, at_zero):
+    """Adam where the gradient is exactly zero (the squared error at a point whose value is
+    its target: ``2 r g`` with ``r = 0``): the first moment decays into the subnormal
+    numbers and stops at a fixed point (``b1 * m`` rounds back to ``m``), whose steps the
+    loop does not compute again once the step size is constant (``b2 = 0.9``: from step
+    about 350). 2500 steps of the compiled loop from moments seeded
+    normal, subnormal, zero and negative equal, bit for bit, the textbook update written
+    here in NumPy (IEEE arithmetic, subnormals kept): the moments and the point (at the
+    origin, where the steps' subnormal sizes move it, its value staying 1.0)."""
+    x0 = onp.array([0.0, -0.0]) if at_zero else POINTS[0][:2]
+    entry, _ = entry_of(node, x0)
+    loop = minimize_module._loop_module(entry, node.diff_method)
+    cost, gn = onp.zeros(2), onp.zeros(2)
+    x = x0.copy()
+    loop.run(x, onp.zeros((1, 0)), onp.zeros(1), 0, 0, onp.array([0.0] * 6), x, x, 0, 0,
+             True, 0.0, cost, gn)
+    target = onp.array([cost[0]])  # the loop's own value at x0: r = 0 exactly
+    steps, moved = 2500, False
+    for m0, v0 in [([1e-300, 7 * TINY], [1e-6, 1e-300]), ([-3e-310, 0.0], [0.0, 2.0]),
+                   ([TINY, -TINY], [1e-9, 3e-320])]:
+        s1, s2 = onp.array(m0), onp.array(v0)
+        x = x0.copy()
+        cost, gn = onp.zeros(steps + 1), onp.zeros(steps + 1)
+        hp = onp.array([eta, 0.0, 0.0, 1e-8, b1, 0.9])
+        assert loop.run(x, onp.zeros((1, 0)), target, 1, 5, hp, s1, s2, 0, steps, False,
+                        0.0, cost, gn) == (steps, 0)
+        assert not gn.any()  # the gradient was exactly zero at every step
+        m, v, ref = onp.array(m0), onp.array(v0), x0.copy()
+        for t in range(1, steps + 1):
+            g = onp.zeros(2)
+            m = b1 * m + (1 - b1) * g
+            v = 0.9 * v + (1 - 0.9) * g**2
+            ref = ref - eta * onp.sqrt(1 - 0.9**t) / (1 - b1**t) * m / (onp.sqrt(v) + 1e-8)
+        assert (0 < onp.abs(m[m != 0])).all() and (onp.abs(m) < 2.3e-308).all()  # subnormal
+        assert s1.tobytes() == m.tobytes() and s2.tobytes() == v.tobytes()
+        assert x.tobytes() == ref.tobytes()
+        moved = moved or x.tobytes() != x0.tobytes()
+    assert moved == at_zero
+
+
 # Last in the file: its new process shares the test cache folder (QSYM_CACHE_DIR), and
 # its circuit is the seed's, whose written-out loops the tests above compiled: it loads
 # them from numba's disk cache instead of compiling them again (cold, 4.9 s of CPU
