@@ -795,3 +795,34 @@ def test_a_power_of_a_several_parameter_gate_has_no_frequencies():
     with pytest.raises(ParameterFrequenciesUndefinedError, match="one-parameter gate"):
         tape.operations[0].parameter_frequencies
     assert tape.operations[1].parameter_frequencies == [(1.0,)]
+
+
+def test_matrix_of_an_operator_made_in_a_circuit_is_not_applied():
+    """``qml.matrix(op)`` of an operator made in a circuit takes it off the queue (PennyLane's
+    rule): neither the gate nor a product of gates written as its argument is applied (both
+    were: |11> instead of |00>), and the matrix may be applied by ``QubitUnitary``:
+    ``H(0)`` then ``RY(x)`` on wire 1 gives probabilities (1/2)(cos^2, sin^2, cos^2, sin^2)(x/2)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c():
+        qml.matrix(qml.PauliX(0))
+        qml.matrix(qml.prod(qml.PauliX(1), qml.PauliY(0)))
+        qml.matrix(qml.CNOT(wires=[0, 1]) @ qml.RX(0.3, wires=1))
+        return qml.probs(wires=[0, 1])
+
+    onp.testing.assert_allclose(c(), [1, 0, 0, 0], atol=1e-12)
+
+    @qml.qnode(dev)
+    def u(x):
+        qml.Hadamard(0)
+        qml.QubitUnitary(qml.matrix(qml.RY(x, wires=0)), wires=1)
+        return qml.probs(wires=[0, 1])
+
+    x = 0.5
+    c2, s2 = onp.cos(x / 2) ** 2, onp.sin(x / 2) ** 2
+    onp.testing.assert_allclose(u(x), [c2 / 2, s2 / 2, c2 / 2, s2 / 2], atol=1e-12)
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.RX(0.2, wires=0)
+        qml.matrix(qml.X(1) @ qml.Z(0))
+    assert [op.name for op in q.queue] == ["RX"]
