@@ -1392,8 +1392,8 @@ def evolve_case(rep, case, spec, meas, rng):
     """:func:`with_evolutions`: values and every method's Jacobian (but spsa), against
     PennyLane's values of a plain array and their central differences (h = 1e-6): PennyLane
     0.45.1's ``qml.exp``/``qml.evolve`` of a sum is not unitary when its argument is a
-    trainable autograd tensor (the state's norm 1.49 for ``exp(0.7 X0 + Z1 Y0, -0.4j)``), a
-    known fault, listed where its trainable values differ from its plain ones."""
+    trainable autograd tensor (the state's norm 1.49 for ``exp(0.7 X0 + Z1 Y0, -0.4j)``:
+    benchmarks/pl_fault_exp_sum.py), a known fault, listed where its trainable values differ from its plain ones."""
     e = with_evolutions(rng, spec)
     x = e["params"]
     gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
