@@ -845,3 +845,26 @@ def test_finite_diff_of_a_variance_differences_the_variances():
 
     expected = (onp.sin(x + h) ** 2 - onp.sin(x) ** 2) / h
     assert abs(qml.grad(c)(np.array(x, requires_grad=True)) - expected) < 1e-9
+
+
+def test_probs_of_two_measured_values_of_one_wire_has_four_entries():
+    """``qml.probs(op=[a, b])`` of two mid-circuit measurements of one wire has a bit per value:
+    shape (4,) (was (2,), the wires' count), so ``spsa`` (whose zero derivatives take that
+    shape) no longer fails stacking them; on |0> both values are 0: probabilities (1, 0, 0, 0)
+    for every x, a zero Jacobian."""
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 1})
+    def c(x):
+        a = qml.measure(0)
+        b = qml.measure(0)
+        qml.RY(x[0], wires=1)
+        return qml.expval(qml.Z(1)), qml.probs(op=[a, b])
+
+    x = np.array([0.3, 0.5], requires_grad=True)
+    tape = qml.workflow.construct_tape(c)(x)
+    assert tape.measurements[1].shape(None, 2) == (4,)
+    onp.testing.assert_allclose(c(x)[1], [1, 0, 0, 0], atol=1e-12)
+    jac = qml.jacobian(lambda v: qml.math.hstack([qml.math.ravel(r) for r in c(v)]))(x)
+    assert jac.shape == (5, 2)
+    onp.testing.assert_allclose(jac[1:], onp.zeros((4, 2)), atol=1e-9)  # (rounding / h)
