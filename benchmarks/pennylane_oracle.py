@@ -53,6 +53,9 @@ METHODS = ["best", "parameter-shift", "adjoint", "backprop", "finite-diff", "had
 SKIPS = [
     ("spsa", "exp", ("PennyLane's spsa_grad returns 0 for qml.exp(P, 1j*x) (its complex "
      "coefficient); qsym's estimates the derivative (the exact methods agree)")),
+    ("finite-diff", "exp", ("PennyLane's finite_diff returns 0 for qml.exp(P, 1j*x) (it perturbs the "
+     "complex coefficient's tape parameter); compared with PennyLane's backprop (grads_case), "
+     "the fdorder family leaves it out")),
     ("hadamard", "mcm", ("PennyLane's Hadamard test of a circuit with mid-circuit measurements "
      "differentiates the deferred circuit wrongly (checked against the other methods); "
      "qsym's is compared with PennyLane's backprop, as every exact method")),
@@ -294,6 +297,27 @@ def apply(qml, op, x, mcms):
         return qml.exp(pauli_word(qml, op["word"], op["wires"]), 1j * x[..., op["idx"][0]])
     if kind == "cond":
         return qml.cond(mcms[-1], gate_fn(qml, op["op"]))(x)
+    if kind == "cond_expr":  # on an expression of the last two measured values, with an else
+        a, b = mcms[-2], mcms[-1]
+        cond = {"and": lambda: a & b, "or": lambda: a | b, "not": lambda: ~a,
+                "sum": lambda: a + b == 1, "xor": lambda: a != b}[op["expr"]]()
+        return qml.cond(cond, gate_fn(qml, op["op"]), gate_fn(qml, op["else"]))(x)
+    if kind == "evolve":  # exp(-i t H), H a fixed Hamiltonian of several (overlapping) words
+        H = qml.Hamiltonian(op["coeffs"], [pauli_word(qml, wd, ws) for wd, ws in op["terms"]])
+        return qml.evolve(H, x[..., op["idx"][0]])
+    if kind == "exp_sum":  # qml.exp(c0 P0 + c1 P1, -1j t)
+        S = qml.sum(*[qml.s_prod(c, pauli_word(qml, wd, ws)) for c, (wd, ws) in
+                      zip(op["coeffs"], op["terms"])])
+        return qml.exp(S, -1j * x[..., op["idx"][0]])
+    if kind == "unitary_t":  # QubitUnitary(cos t I - i sin t P) built with qml.math
+        t = x[..., op["idx"][0]]
+        P = onp.eye(1)
+        for c in op["word"]:
+            P = onp.kron(P, {"X": [[0, 1], [1, 0]], "Y": [[0, -1j], [1j, 0]], "Z": [[1, 0], [0, -1]]}[c])
+        U = qml.math.cos(t) * onp.eye(len(P)) + qml.math.sin(t) * (-1j * P)
+        return qml.QubitUnitary(U, wires=op["wires"])
+    if kind == "midprep":
+        return qml.StatePrep(op["vec"], wires=op["wires"])
     if kind in ("ctrl_block", "adjoint_block"):
         def body(v, ops=op["ops"]):
             for inner in ops:
@@ -324,6 +348,8 @@ def measure(qml, kind, d):
         w = pauli_word(qml, d["word"], d["wires"])
         S = qml.sum(qml.s_prod(d["c"], w), qml.Identity(d["wires"][0]), w)
         return qml.var(S) if d["var"] else qml.expval(S)
+    if kind == "hermham":
+        return herm_ham(qml, d)
     if kind == "state":
         return qml.state()
     if kind == "dm":
@@ -371,9 +397,12 @@ def build(qml, spec, meas):
         res = tuple(measure_x(qml, k, d, x) for k, d in meas)
         if mcms and "mcm_stats" in spec["features"]:  # statistics of the measured values
             res = res + (qml.expval(mcms[0]), qml.probs(op=mcms[-1]))
+        if len(mcms) > 1 and "mcm_expr_stats" in spec["features"]:  # of expressions of them
+            res = res + (qml.expval(2 * mcms[-2] + mcms[-1]), qml.probs(op=[mcms[-2], mcms[-1]]))
         return res if len(res) > 1 else res[0]
-    circuit.n_meas = len(meas) + (2 if "mcm_stats" in spec["features"] and any(
-        op["kind"] == "mcm" for op in spec["ops"]) else 0)
+    n_mcm = sum(op["kind"] == "mcm" for op in spec["ops"])
+    circuit.n_meas = len(meas) + (2 if "mcm_stats" in spec["features"] and n_mcm else 0) + (
+        2 if "mcm_expr_stats" in spec["features"] and n_mcm > 1 else 0)
     return circuit
 
 
@@ -417,12 +446,12 @@ def outcome(f):
         return None, e
 
 
-def compare_values(rep, case, what, q, p, atol=1e-7):
+def compare_values(rep, case, what, q, p, atol=1e-7, rtol=1e-6):
     rep.checks += 1
     qa, pa = onp.asarray(q, dtype=complex), onp.asarray(p, dtype=complex)
     if qa.shape != pa.shape:
         rep.mismatch(case, what, f"shape qsym {qa.shape} vs PennyLane {pa.shape}")
-    elif not onp.allclose(qa, pa, atol=atol, rtol=1e-6, equal_nan=True):
+    elif not onp.allclose(qa, pa, atol=atol, rtol=rtol, equal_nan=True):
         err = onp.nanmax(abs(qa - pa)) if qa.size else 0
         rep.mismatch(case, what, f"max |diff| {err:.3g}; qsym {onp.round(qa.ravel()[:6], 5)} "
                                  f"PennyLane {onp.round(pa.ravel()[:6], 5)}")
@@ -687,7 +716,8 @@ def _per_batch(res, n_meas):
 # --- extra families (drawn from a second random stream: the base circuits stay the same) --
 
 FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots", "hybrid",
-            "arith", "manyterms", "sprod", "metric", "pshessian", "bshotvec", "embed")
+            "arith", "manyterms", "sprod", "metric", "pshessian", "bshotvec", "embed", "mcmexpr",
+            "evolve", "fdorder", "hermham")
 
 
 def draw_block(rng, n, params):
@@ -763,6 +793,8 @@ def hessian_case(rep, case, spec, meas, rng):
         ref, ep = outcome(lambda: pl.jacobian(pl.jacobian(run(pl, spec, meas, x, "backprop")))(xa))
     if ep is not None or onp.isnan(onp.asarray(ref, dtype=float)).any():
         return
+    if pl_values_nan(spec, meas, x):
+        return  # a postselection of probability 0: nan values, their derivatives unspecified
     for m in ("best", "parameter-shift", "backprop", "adjoint", "finite-diff"):
         # finite differences of finite differences: central, h = 1e-4 (the default forward
         # h = 1e-7 nests to rounding / h^2, O(1) noise in qsym's and PennyLane's alike)
@@ -772,6 +804,12 @@ def hessian_case(rep, case, spec, meas, rng):
             node = run(qsym, spec, meas, x, m, max_diff=2, **kw)
             return qsym.jacobian(qsym.jacobian(node))(qsym.numpy.array(x, requires_grad=True))
         check_pair(rep, case, f"hessian[{m}]", fq, lambda: ref, 1e-4 if m == "finite-diff" else ref_atol)
+
+
+def pl_values_nan(spec, meas, x):
+    """Whether PennyLane's values are nan (a postselection of probability 0), or it fails."""
+    v, ev = outcome(lambda: flat(pl, run(pl, spec, meas, x)(pl.numpy.array(x))))
+    return ev is not None or bool(onp.isnan(onp.asarray(v, dtype=complex)).any())
 
 
 def pl_hessian_fault(spec, meas):
@@ -999,8 +1037,10 @@ def hybrid_case(rep, case, spec, meas, rng):
         if structure(q) != structure(ref):
             rep.mismatch(case, what, f"structure qsym {structure(q)}, PennyLane {structure(ref)}")
         else:
+            # (finite differences: a forward step's truncation h f''/2 grows with the cost's
+            # curvature, large for a squared error of a Hermitian's variance: relative 1e-5 too)
             compare_values(rep, case, what, onp.concatenate(leaves(q)), onp.concatenate(leaves(ref)),
-                           2e-4 if m == "finite-diff" else 1e-6)
+                           2e-4 if m == "finite-diff" else 1e-6, 1e-5 if m == "finite-diff" else 1e-6)
 
 
 def draw_many_terms(rng, n):
@@ -1111,7 +1151,8 @@ def metric_case(rep, case, spec, meas, rng):
         return qml.metric_tensor(node, approx=approx)(qml.numpy.array(x, requires_grad=True))
     check_pair(rep, case, "metric_tensor[None]", lambda: mt(qsym, None), lambda: ref, 1e-6)
     approx = str(rng.choice(["block-diag", "diag"]))
-    metric_approx(rep, case, approx, lambda: mt(qsym, approx), lambda: mt(pl, approx), ref)
+    metric_approx(rep, case, approx, lambda: mt(qsym, approx), lambda: mt(pl, approx), ref,
+                  spreads(spec))
     eta, lam = 0.1, 0.01
     grad, ep = outcome(lambda: pl.grad(lambda v: run(pl, spec, meas, x, "backprop")(v))(
         pl.numpy.array(x, requires_grad=True)))
@@ -1125,14 +1166,26 @@ def metric_case(rep, case, spec, meas, rng):
     check_pair(rep, case, "QNGOptimizer step", qng, lambda: step, 1e-6)
 
 
-def metric_approx(rep, case, approx, fq, fp, ref):
+def spreads(spec):
+    """Whether a gate of the circuit spreads one argument over several gate parameters of
+    its decomposition (``U2``, ``U3``, ``Rot``, ``CRot``: rotations and a global phase)."""
+    def names(op):
+        inner = [op["op"]] if op.get("op") else op.get("ops", [])
+        return [op.get("name")] + [n for o in inner for n in names(o)]
+    return any(n in ("U2", "U3", "Rot", "CRot") for op in spec["ops"] for n in names(op))
+
+
+def metric_approx(rep, case, approx, fq, fp, ref, spread=True):
     """An approximate metric tensor against PennyLane's; where they differ, PennyLane's is
     wrong if it is not positive semidefinite or its diagonal in the rows that differ is not
     the exact metric's while qsym's is (each argument entering one gate parameter, the
     approximations keep the diagonal exact): PennyLane 0.45.1's block-diagonal
     entries of ``CRX``, ``PhaseShift``, ``ControlledPhaseShift`` and ``qml.exp(P, 1j*x)``
-    are wrong, listed as known. (Where an argument enters several gate parameters, as
-    ``U2``/``U3`` decompose, the approximation's diagonal is not the exact one's.)"""
+    are wrong, listed as known. Where an argument enters several gate parameters, as
+    ``U2``/``U3`` decompose (a controlled ``U2``'s angle is also its controlled global phase),
+    the approximation drops cross terms that depend on the decomposition: neither diagonal
+    is the exact one's in that row, listed as known too in a circuit with such a gate (:func:`spreads`; each
+    differing row is one of the two)."""
     what = f"metric_tensor[{approx}]"
     q, eq = outcome(fq)
     p, ep = outcome(fp)
@@ -1142,16 +1195,27 @@ def metric_approx(rep, case, approx, fq, fp, ref):
     rep.checks += 1
     if q.shape == p.shape and onp.allclose(q, p, atol=1e-6, rtol=1e-6):
         return
-    # the arguments whose rows differ: there qsym's diagonal exact, PennyLane's not
-    rows = ~onp.all(onp.isclose(q, p, atol=1e-6, rtol=1e-6), axis=1) if q.shape == p.shape else None
     dq, dp, dr = onp.diag(q), onp.diag(p), onp.diag(ref)
+
     def psd(m):
         return onp.linalg.eigvalsh((m + m.T) / 2).min() > -1e-8
-    if rows is not None and psd(q) and onp.allclose(dq[rows], dr[rows], atol=1e-6) and (
-            not psd(p) or not onp.allclose(dp[rows], dr[rows], atol=1e-6)):
-        rep.refused(case, f"known: PennyLane's {what} (not positive semidefinite, or its diagonal is not the exact "
-                    "metric's where qsym's is)", RuntimeError("compared with the exact metric"))
-        return
+    if q.shape == p.shape and psd(q):
+        # the arguments whose rows differ: qsym's diagonal exact and PennyLane's not (or
+        # PennyLane's not positive semidefinite), or neither diagonal exact (several parameters)
+        # (an entry between such an argument and another differs too)
+        bad = ~onp.isclose(q, p, atol=1e-6, rtol=1e-6)
+        exact_q, exact_p = onp.isclose(dq, dr, atol=1e-6), onp.isclose(dp, dr, atol=1e-6)
+        several = ~exact_q & ~exact_p & bad.any(axis=1) & spread
+        pl_wrong = exact_q & (~exact_p | (not psd(p))) & bad.any(axis=1)
+        known = pl_wrong | several
+        if not (bad & ~known[:, None] & ~known[None, :]).any():
+            why = ("PennyLane's (not positive semidefinite, or its diagonal is not the exact "
+                   "metric's where qsym's is)" if pl_wrong.any() else "")
+            why += ("; " if why and several.any() else "") + (
+                "an argument entering several gate parameters (decomposition-dependent; neither "
+                "diagonal exact)" if several.any() else "")
+            rep.refused(case, f"known: {what}: {why}", RuntimeError("compared with the exact metric"))
+            return
     rep.mismatch(case, what, f"qsym diag {onp.round(onp.diag(q), 5)}, PennyLane "
                              f"{onp.round(onp.diag(p), 5)}, exact {onp.round(onp.diag(ref), 5)}")
 
@@ -1264,6 +1328,198 @@ def embed_case(rep, case, spec, meas, rng):
 
 NEW_FAMILIES = (("metric", metric_case), ("pshessian", pshessian_case), ("bshotvec", bshotvec_case),
                 ("embed", embed_case))
+
+
+# --- families of widely used features, second round (mid-circuit expressions, evolutions,
+# finite-difference orders, Hermitian Hamiltonians) ----------------------------------------
+
+def with_mcm_expr(rng, spec):
+    """Two mid-circuit measurements (each reset or postselected at random) and a ``qml.cond``
+    on an expression of their values (``&``, ``|``, ``~``, ``a + b == 1``, ``a != b``) with a
+    gate in each branch, inserted anywhere; their statistics (``expval(2 a + b)``,
+    ``probs(op=[a, b])``) measured at random."""
+    n, params, ops = spec["n"], list(spec["params"]), list(spec["ops"])
+    new = [{"kind": "mcm", "wire": int(rng.integers(0, n)), "reset": bool(rng.random() < 0.3),
+            "postselect": int(rng.integers(0, 2)) if rng.random() < 0.25 else None} for _ in range(2)]
+    free = [w for w in range(n) if w not in {o["wire"] for o in new}]
+    if free:
+        branches = [relabel(draw_gate(rng, len(free), params), free) for _ in range(2)]
+        new.append({"kind": "cond_expr", "expr": str(rng.choice(["and", "or", "not", "sum", "xor"])),
+                    "op": branches[0], "else": branches[1]})
+    at = int(rng.integers(sum(op["kind"] in ("basis", "stateprep") for op in ops), len(ops) + 1))
+    ops[at:at] = new
+    feats = list(spec["features"]) + (["mcm_expr_stats"] if rng.random() < 0.6 else [])
+    return dict(spec, ops=ops, params=onp.array(params), features=feats)
+
+
+def mcmexpr_case(rep, case, spec, meas, rng):
+    """:func:`with_mcm_expr`: values (deferred and tree-traversal), every method's Jacobian
+    against PennyLane's backprop, and (without postselection) 4000 shots by every
+    ``mcm_method`` (z-scores)."""
+    e = with_mcm_expr(rng, spec)
+    gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
+    c = case + "/mcmexpr"
+    values_case(rep, c, e, gm)
+    grads_case(rep, c, e, gm, rng)
+    mcmshots_case(rep, c, dict(e, features=[f for f in e["features"] if f != "mcm_expr_stats"]), gm, rng)
+
+
+def draw_evolution(rng, n, params):
+    """``qml.evolve(H, t)`` of a Hamiltonian of 2 or 3 overlapping words, ``qml.exp(sum, -1j t)``,
+    a ``QubitUnitary`` of ``cos t I - i sin t P`` built with ``qml.math`` (t trainable), or a
+    ``StatePrep`` of some wires in the middle of the circuit."""
+    kind = str(rng.choice(["evolve", "exp_sum", "unitary_t", "midprep"]))
+    k = int(rng.integers(1, min(n, 3) + 1))
+    ws = [int(w) for w in rng.permutation(n)[:k]]
+    if kind == "midprep":
+        v = rng.normal(size=2**k) + 1j * rng.normal(size=2**k)
+        return {"kind": kind, "vec": v / onp.linalg.norm(v), "wires": ws}
+    params.append(draw_param(rng))
+    if kind == "unitary_t":
+        return {"kind": kind, "word": "".join(rng.choice(list("XYZ"), size=k)), "wires": ws,
+                "idx": [len(params) - 1]}
+    terms = []
+    for _ in range(int(rng.integers(2, 4))):
+        tw = [int(w) for w in rng.permutation(ws)[: int(rng.integers(1, k + 1))]]
+        terms.append(("".join(rng.choice(list("XYZ"), size=len(tw))), tw))
+    return {"kind": kind, "terms": terms, "coeffs": [float(c) for c in rng.normal(size=len(terms))],
+            "idx": [len(params) - 1]}
+
+
+def with_evolutions(rng, spec):
+    params, ops = list(spec["params"]), list(spec["ops"])
+    first = sum(op["kind"] in ("basis", "stateprep") for op in ops)
+    for _ in range(int(rng.integers(1, 3))):
+        ops.insert(int(rng.integers(first, len(ops) + 1)), draw_evolution(rng, spec["n"], params))
+    return dict(spec, ops=ops, params=onp.array(params))
+
+
+def pl_plain(spec, meas, x):
+    """PennyLane's values of a plain (not trainable) array."""
+    return flat(pl, run(pl, spec, meas, x)(pl.numpy.array(x, requires_grad=False)))
+
+
+def evolve_case(rep, case, spec, meas, rng):
+    """:func:`with_evolutions`: values and every method's Jacobian (but spsa), against
+    PennyLane's values of a plain array and their central differences (h = 1e-6): PennyLane
+    0.45.1's ``qml.exp``/``qml.evolve`` of a sum is not unitary when its argument is a
+    trainable autograd tensor (the state's norm 1.49 for ``exp(0.7 X0 + Z1 Y0, -0.4j)``:
+    benchmarks/pl_fault_exp_sum.py), a known fault, listed where its trainable values differ from its plain ones."""
+    e = with_evolutions(rng, spec)
+    x = e["params"]
+    gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
+    c = case + "/evolve"
+    check_pair(rep, c, "values", lambda: flat(qsym, run(qsym, e, meas, x)(qsym.numpy.array(x))),
+               lambda: pl_plain(e, meas, x))
+    plain, ep = outcome(lambda: pl_plain(e, gm, x))
+    if ep is not None or not len(x) or onp.isnan(onp.asarray(plain, dtype=complex)).any():
+        return
+    trained, et = outcome(lambda: flat(pl, run(pl, e, gm, x)(pl.numpy.array(x))))
+    if et is None and not onp.allclose(onp.asarray(trained, dtype=complex), onp.asarray(plain, dtype=complex)):
+        rep.refused(c, "known: PennyLane's qml.exp/qml.evolve of a sum with a trainable argument is not "
+                    "unitary (compared with its values of a plain array)", RuntimeError("PennyLane's fault"))
+    h, cols = 1e-6, []
+    for k in range(len(x)):
+        d = onp.eye(len(x))[k] * h
+        cols.append((onp.asarray(pl_plain(e, gm, x + d), dtype=float)
+                     - onp.asarray(pl_plain(e, gm, x - d), dtype=float)) / (2 * h))
+    ref = onp.stack(cols, axis=-1)
+    for m in METHODS[:-1]:
+        def fq(m=m):
+            node = run(qsym, e, gm, x, m)
+            return qsym.jacobian(lambda v: flat(qsym, node(v)))(qsym.numpy.array(x, requires_grad=True))
+        check_pair(rep, c, f"jacobian[{m}]", fq, lambda: ref, 2e-4 if m == "finite-diff" else 1e-5)
+
+
+FD_RULES = ((1, "forward"), (1, "backward"), (2, "center"), (2, "forward"), (3, "backward"),
+            (4, "center"))
+
+
+def fdorder_case(rep, case, spec, meas, rng):
+    """``diff_method="finite-diff"`` with ``approx_order`` 1 to 4, each ``strategy`` and a step
+    ``h`` of 1e-3 to 1e-5, against PennyLane's with the same ``gradient_kwargs`` (the same
+    rule: equal up to rounding / h)."""
+    x = spec["params"]
+    gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
+    if not len(x) or pl_values_nan(spec, gm, x):
+        return
+    if skipped("finite-diff", spec):
+        rep.refused(case + "/fdorder", "known: PennyLane's finite-diff", RuntimeError(skipped("finite-diff", spec)[0]))
+        return
+    order, strategy = FD_RULES[int(rng.integers(0, len(FD_RULES)))]
+    h = float(rng.choice([1e-3, 1e-4, 1e-5]))
+    kw = {"approx_order": order, "strategy": strategy, "h": h}
+
+    def jac(qml):
+        node = run(qml, spec, gm, x, "finite-diff", gradient_kwargs=kw)
+        return qml.jacobian(lambda v: flat(qml, node(v)))(qml.numpy.array(x, requires_grad=True))
+    check_pair(rep, case + "/fdorder", f"jacobian[finite-diff order {order} {strategy} h {h:g}]",
+               lambda: jac(qsym), lambda: jac(pl), 1e-7 + 1e-11 / h)
+
+
+def draw_herm_ham(rng, n):
+    """A ``qml.Hamiltonian`` of 2 to 5 terms: ``Hermitian`` matrices on one to three wires, their
+    products with a Pauli word on other wires, Pauli words; the first term repeated at the
+    end; ``expval`` or ``var``."""
+    terms = []
+    for _ in range(int(rng.integers(2, 6))):
+        ws = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(n, 3) + 1))]]
+        r = rng.random()
+        cut = int(rng.integers(1, len(ws))) if r < 0.35 and len(ws) > 1 else len(ws)
+        if r < 0.7:
+            a = rng.normal(size=(2**cut,) * 2) + 1j * rng.normal(size=(2**cut,) * 2)
+            hw, pw = ws[:cut], ws[cut:]
+            terms.append({"A": a + a.conj().T, "wires": hw, "p": {
+                "word": "".join(rng.choice(list("XYZ"), size=len(pw))), "wires": pw} if pw else None})
+        else:
+            terms.append({"A": None, "wires": [], "p": {
+                "word": "".join(rng.choice(list("XYZ"), size=len(ws))), "wires": ws}})
+    terms.append(terms[0])
+    return ("hermham", {"coeffs": [float(c) for c in rng.normal(size=len(terms))], "hterms": terms,
+                        "var": bool(rng.random() < 0.4)})
+
+
+def herm_ham(qml, d):
+    obs = []
+    for t in d["hterms"]:
+        f = ([qml.Hermitian(t["A"], wires=t["wires"])] if t["A"] is not None else []) + (
+            [pauli_word(qml, t["p"]["word"], t["p"]["wires"])] if t["p"] else [])
+        obs.append(f[0] if len(f) == 1 else qml.prod(*f))
+    H = qml.Hamiltonian(d["coeffs"], obs)
+    return qml.var(H) if d["var"] else qml.expval(H)
+
+
+def hermham_case(rep, case, spec, meas, rng):
+    """:func:`draw_herm_ham`, alone or beside a ``var``/``probs``: values, tape, every method's
+    Jacobian, a broadcast batch and the Jacobian of a broadcast batch (one method drawn),
+    each against PennyLane's (backprop)."""
+    n = spec["n"]
+    m = [draw_herm_ham(rng, n)]
+    ws = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(n, 2) + 1))]]
+    extra = [("var", {"word": "".join(rng.choice(list("XYZ"), size=len(ws))), "wires": ws}),
+             ("probs", {"wires": ws})]
+    m += [extra[i] for i in range(2) if rng.random() < 0.5]
+    c = case + "/hermham"
+    values_case(rep, c, spec, m)
+    tape_case(rep, c, spec, m)
+    grads_case(rep, c, spec, m, rng)
+    broadcast_case(rep, c, spec, m, rng)
+    x = spec["params"]
+    if not len(x) or not no_mcm(spec):
+        return
+    xb = onp.stack([x, x + rng.normal(size=x.shape)])
+    meth = str(rng.choice(["best", "parameter-shift", "backprop", "adjoint", "finite-diff"]))
+
+    def bjac(qml, meth):
+        node = run(qml, spec, m, x, meth)
+        return qml.jacobian(lambda v: flat(qml, node(v)))(qml.numpy.array(xb, requires_grad=True))
+    check_pair(rep, c, f"broadcast jacobian[{meth}]", lambda: bjac(qsym, meth), lambda: bjac(pl, "backprop"),
+               2e-4 if meth == "finite-diff" else 1e-6)
+
+
+NEW_FAMILIES += (("mcmexpr", mcmexpr_case), ("evolve", evolve_case), ("fdorder", fdorder_case),
+                 ("hermham", hermham_case))
+
 
 
 # --- adversarial inputs --------------------------------------------------------------------

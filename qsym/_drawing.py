@@ -24,12 +24,12 @@ import numpy as np
 from ._ir import Circuit, evaluate, input_values
 from ._plan import finite_difference_inputs
 from ._shapes import fd_circuits
-from ._trace import OneRun, without_carriers
+from ._trace import OneRun, active_tape, without_carriers
 
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
 from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
 from ._operations import OperatorRecord  # noqa: E402
-from .errors import CustomMeasurementError  # noqa: E402
+from .errors import CustomMeasurementError, GateError  # noqa: E402
 
 
 def _fmt(v: float, decimals: int) -> str:
@@ -1487,7 +1487,7 @@ def matrix(op, wire_order=None):
            [ 1.,  0., -1.,  0.]])
     """
     from ._operations import GateSequence, Observable, Operation, Prod, SProd, Sum
-    from ._opmath import Exp
+    from ._opmath import Exp, QueuingManager
     from ._runtime import QNode
 
     if isinstance(op, QNode) and op.pipeline:  # a transformed QNode: its one tape
@@ -1499,6 +1499,8 @@ def matrix(op, wire_order=None):
                                               else wire_order), op.operations)
     if isinstance(op, (list, tuple)):  # operators applied in order (PennyLane: as a tape)
         return _like_parameters(_sequence_matrix(op, wire_order), op)
+    if isinstance(op, (Operation, GateSequence, Exp, Observable, Prod, Sum, SProd)):
+        _not_applied(op, QueuingManager)
     if isinstance(op, (Prod, Sum, SProd)):  # (in its parameters' interface, as a gate's)
         return _like_parameters(_own_or_decomposed(op, wire_order), [op])
     if isinstance(op, Observable):  # (PennyLane's: a plain array, Hermitian's too)
@@ -1516,6 +1518,21 @@ def matrix(op, wire_order=None):
             f"got {op!r}"
         )
     return _like_parameters(_own_or_decomposed(op, wire_order), [op])
+
+
+def _not_applied(op, queuing) -> None:
+    """``op``, made in a circuit to have its matrix, is not applied there (PennyLane's
+    ``qml.matrix`` takes its operator off the queue): off the tape, and a product of gates
+    made as a statement is not applied where it was made either (its gates are used)."""
+    queuing.remove(op)
+    tape = active_tape()
+    if tape is None:
+        return
+    try:
+        gates = tuple(getattr(op, "table_gates", ()))
+    except GateError:  # an operator of your own: no gates recorded
+        gates = ()
+    tape.used(op, gates)
 
 
 def _like_parameters(U, ops):

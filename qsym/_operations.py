@@ -6096,6 +6096,8 @@ class MeasurementProcess(Measured):
             raise MeasurementError(
                 f"The shape of the measurement {type(self).__name__} is not defined")
         n_wires = len(self.wires) if self.wires else num_device_wires
+        if isinstance(getattr(self, "mv", None), (list, tuple)):
+            n_wires = len(self.mv)  # probs(op=[m0, m1]): a bit per value (two of one wire too)
         if self.reduce:
             return (2**n_wires, 2**n_wires) if self.reduce[0] == "density_matrix" else ()
         if self.kind in ("expval", "var"):

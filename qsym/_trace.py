@@ -246,6 +246,14 @@ class Tape:
             self.observed.pop(id(op), None)
             self.unapplied.pop(id(op), None)
 
+    def used(self, op, gates=()) -> None:
+        """``op`` (made of ``gates``) was used whole, not applied (``qml.matrix`` of it): its
+        gates and those of a product of gates made as a statement (:meth:`pend`) are
+        neither applied nor left waiting for a measurement."""
+        made = tuple(g for _, o, gs in self.pending if o is op for g in gs)
+        self.pending = [p for p in self.pending if p[1] is not op]
+        self.measured((op, *gates, *made, *getattr(op, "_gates", ())))
+
     def hold(self, op, refusal: str) -> None:
         """``op`` was made here but cannot be applied (a Hermitian ``qml.exp(qml.Z(0),
         0.5)``): a measurement may take it as its observable (:meth:`measured`); else

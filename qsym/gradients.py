@@ -588,7 +588,7 @@ def _measurement_shape(tape, m):
     if getattr(m, "shadow", ()):  # qml.shadow_expval: () or one per observable
         return m.shape(tape.shots.total_shots, len(tape.wires))
     if m.kind == "probs":
-        return (2 ** len(m.wires or tape.wires),)
+        return m.shape(None, len(tape.wires))
     return ()
 
 
