@@ -898,7 +898,14 @@ def _cf_save(self, key, data):
     overloads = self._load_index()  # again: another process may have added its entries
     if overloads.get(key) != data_name:
         overloads[key] = data_name
-        self._save_index(overloads)
+        try:
+            self._save_index(overloads)
+        except BaseException:  # no index names it: the data file is not left behind
+            try:
+                os.unlink(self._data_path(data_name))
+            except OSError:
+                pass
+            raise
     _compile_done(self._index_name, key, self._data_path(data_name), len(payload))
     _note_written(os.path.dirname(os.path.abspath(self._cache_path)), len(payload))
 
