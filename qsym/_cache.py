@@ -879,25 +879,66 @@ def _cf_save_index(self, overloads):
 
 
 def _cf_save(self, key, data):
+    """Save ``data`` (numba's compiled code for ``key``): its data file first, then the
+    index entry that names it, so that whatever moment the writer is killed at, the
+    index never lists code that is not on disk (numba's own order, index first, left an
+    entry whose load failed: the next process found the signature "cached" and compiled
+    it in the thread that was to load it). The data file is created under a name no
+    other file has (:func:`_claim_data_file`): a process saving another signature of the
+    same function at the same time never replaces this one's code with its own, which
+    an index entry written by this process would then name."""
     secret = self._secret()
     if secret is None:
         return
-    overloads = self._load_index()
-    data_name = overloads.get(key)
-    if data_name is None:
-        used = set(overloads.values())
-        data_name = next(
-            n for n in map(self._data_name, itertools.count(1)) if n not in used
-        )
-        overloads[key] = data_name
-        self._save_index(overloads)
     payload = self._dump(data)
-    mac = _mac(secret, b"data", self._index_name.encode(), data_name.encode(),
-               repr(key).encode(), payload)
-    with self._open_for_write(self._data_path(data_name)) as fh:
-        fh.write(payload + _TRAILER + mac)
+    overloads = self._load_index()
+    data_name = _claim_data_file(self, key, overloads, payload, secret)
+    if data_name is None:
+        return
+    overloads = self._load_index()  # again: another process may have added its entries
+    if overloads.get(key) != data_name:
+        overloads[key] = data_name
+        try:
+            self._save_index(overloads)
+        except BaseException:  # no index names it: the data file is not left behind
+            try:
+                os.unlink(self._data_path(data_name))
+            except OSError:
+                pass
+            raise
     _compile_done(self._index_name, key, self._data_path(data_name), len(payload))
     _note_written(os.path.dirname(os.path.abspath(self._cache_path)), len(payload))
+
+
+def _claim_data_file(self, key, overloads, payload, secret) -> str | None:
+    """Write ``key``'s signed data file and return its name: the name the index gives
+    ``key`` if it has one, else the first ``<function>.<n>.nbc`` that the index does not
+    list and no file holds (created exclusively; a file of that name, another process's
+    code not yet in the index or left by one killed before writing it, is never
+    replaced unless it holds this very key's signed code). None if nothing could be
+    written."""
+    used = set(overloads.values())
+    names = itertools.chain(
+        [overloads[key]] if isinstance(overloads.get(key), str) else [],
+        (n for n in map(self._data_name, itertools.count(1)) if n not in used))
+    for tries, data_name in enumerate(names):
+        if tries > 64:  # pragma: no cover - a folder full of other files
+            return None
+        path = self._data_path(data_name)
+        mac = _mac(secret, b"data", self._index_name.encode(), data_name.encode(),
+                   repr(key).encode(), payload)
+        signed = payload + _TRAILER + mac
+        context = (b"data", self._index_name.encode(), data_name.encode(), repr(key).encode())
+        mine = tries == 0 and data_name == overloads.get(key)
+        try:
+            with _private_writer(path, exclusive=not mine,
+                                 keep=lambda old: _signed(old, secret, *context) is not None
+                                 ) as fh:
+                fh.write(signed)
+        except FileExistsError:
+            continue  # another key's file: the next free name
+        return data_name
+    return None  # pragma: no cover
 
 
 def _cf_load(self, key):
@@ -1057,10 +1098,15 @@ def _compile_done(index_name: str, key, path, nbytes: int) -> None:
 
 
 class _private_writer:
-    """Write ``path`` through a private (0o600) temporary file, then rename it."""
+    """Write ``path`` through a private (0o600) temporary file, then rename it. With
+    ``exclusive``, a file already at ``path`` is replaced only if ``keep(its trusted
+    bytes)`` is true; else :class:`FileExistsError` is raised after the ``with`` block
+    (and nothing is replaced)."""
 
-    def __init__(self, path):
+    def __init__(self, path, exclusive=False, keep=None):
         self.path = path
+        self.exclusive = exclusive
+        self.keep = keep
 
     def __enter__(self):
         folder = os.path.dirname(self.path) or "."
@@ -1074,8 +1120,19 @@ class _private_writer:
     def __exit__(self, kind, value, tb):
         self.fh.close()
         try:
-            if kind is None:
+            if kind is None and not self.exclusive:
                 os.replace(self.tmp, self.path)
+            elif kind is None:
+                try:
+                    os.link(self.tmp, self.path)  # creates path only if absent
+                except FileExistsError:
+                    if not self.keep(read_trusted(self.path)):
+                        raise
+                    os.replace(self.tmp, self.path)  # this key's own file: rewritten
+                except OSError:  # no hard links on this file system
+                    if os.path.exists(self.path) and not self.keep(read_trusted(self.path)):
+                        raise FileExistsError(self.path) from None
+                    os.replace(self.tmp, self.path)
         finally:
             try:
                 os.unlink(self.tmp)

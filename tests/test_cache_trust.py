@@ -411,6 +411,80 @@ def test_checked_cache_file_never_unpickles_unsigned_files(tmp_path):
     assert not marker.exists()
 
 
+_KILLED_WRITER = """
+import os, signal, sys
+from qsym import _cache as cache
+cf = cache._checked_cache_file_class()(cache_path=sys.argv[1], filename_base="f-1.py311",
+                                        source_stamp="stamp")
+cf.save("first", {"compiled": 1})
+real = {"replace": os.replace, "link": os.link}
+def landed(name):
+    def call(src, dst, *args, **kwargs):
+        real[name](src, dst, *args, **kwargs)
+        if str(dst).endswith((".nbi", ".nbc")):  # the first file of the save is on disk
+            os.kill(os.getpid(), signal.SIGKILL)
+    return call
+os.replace, os.link = landed("replace"), landed("link")
+cf.save("second", {"compiled": 2})
+"""
+
+
+def _listed_codes_load(cf) -> dict:
+    """Every signature the index lists, loaded (None where the load fails: the next
+    process would find it "cached" and compile it in the thread that was to load it)."""
+    return {key: cf.load(key) for key in cf._load_index()}
+
+
+@pytest.mark.skipif(not hasattr(os, "kill") or os.name != "posix", reason="SIGKILL")
+def test_a_numba_save_killed_after_its_first_file_never_lists_missing_code(tmp_path):
+    """A process killed (SIGKILL) right after the first file of a numba save landed: the
+    index lists only code that loads (numba's order wrote the index first: it listed the
+    second signature, whose data file was never written)."""
+    cls = cache._checked_cache_file_class()
+    if cls is None:
+        pytest.skip("this numba's cache files are not laid out as qsym expects")
+    folder = tmp_path / "nb"
+    folder.mkdir(mode=0o700)
+    root = str(Path(qml.__file__).parents[1])
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(folder)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr[-2000:]
+    cf = cls(cache_path=str(folder), filename_base="f-1.py311", source_stamp="stamp")
+    loaded = _listed_codes_load(cf)
+    assert loaded.get("first") == {"compiled": 1}
+    assert None not in loaded.values(), loaded
+    cf.save("second", {"compiled": 2})  # the next process compiles and saves it
+    assert _listed_codes_load(cf) == {"first": {"compiled": 1}, "second": {"compiled": 2}}
+
+
+def test_two_writers_of_one_functions_cache_never_replace_each_others_code(tmp_path):
+    """Two processes save different signatures of one function at once: B read the index
+    before A's entry was in it, and A's index write lands last. A's entry must still name
+    A's code (numba's numbering gave B the same data file name, and B's code replaced A's:
+    the index promised A's signature and the load failed)."""
+    cls = cache._checked_cache_file_class()
+    if cls is None:
+        pytest.skip("this numba's cache files are not laid out as qsym expects")
+    folder = tmp_path / "nb"
+    folder.mkdir(mode=0o700)
+    a = cls(cache_path=str(folder), filename_base="f-1.py311", source_stamp="stamp")
+    b = cls(cache_path=str(folder), filename_base="f-1.py311", source_stamp="stamp")
+    a.save("sig a", {"compiled": "a"})
+    a_index = a._load_index()
+    stale = [{}]  # B's first look at the index: before A's entry
+    real = b._load_index
+    b._load_index = lambda: stale.pop() if stale else real()
+    b.save("sig b", {"compiled": "b"})
+    a._save_index(a_index)  # A's index write, last
+    assert a.load("sig a") == {"compiled": "a"}
+    assert None not in _listed_codes_load(a).values()
+    b._load_index = real
+    b.save("sig b", {"compiled": "b"})  # saved again: both listed, both load
+    assert _listed_codes_load(a) == {"sig a": {"compiled": "a"}, "sig b": {"compiled": "b"}}
+    assert len(list(folder.glob("*.nbc"))) == 2  # B's first data file reused, not a third
+
+
 def test_kernel_library_cache_is_checked_and_private():
     from qsym import _kernels as kernels
 
