@@ -1470,7 +1470,8 @@ def export_cache_dir(digest: str, name: str, folder=None) -> Path:
     fail to load the code and compile in a thread instead of a background process).
 
     >>> a = export_cache_dir("ab" * 32, "qsym_export_1", "/some/cache")
-    >>> a.parent == Path("/some/cache/exports"), a == export_cache_dir("ab" * 32, "qsym_export_2", "/some/cache")
+    >>> b = export_cache_dir("ab" * 32, "qsym_export_2", "/some/cache")
+    >>> a.parent == b.parent == Path("/some/cache/exports"), a == b
     (True, False)
     """
     folder = cache_dir() if folder is None else Path(folder)
@@ -1542,8 +1543,8 @@ def _entries(folder: Path) -> dict:
     entry with numba's files for it; a record is one entry; a writer's leftover temporary
     file is kind ``"temp"``; numba's files of the kernel library are one entry
     ``("kernels", "qsym_<hash>")`` per copy of qsym; numba's files of an export run by
-    ``qsym.load`` are one entry ``("exports", "<hash>")`` (:func:`export_cache_dir`); anything else (the keys,
-    unknown files) is not listed."""
+    ``qsym.load`` are one entry ``("exports", "<hash>")`` (:func:`export_cache_dir`);
+    anything else (the keys, unknown files) is not listed."""
     groups: dict = {}
 
     def add(kind, name, path):
