@@ -2803,8 +2803,7 @@ def _gradient_path(argnum, node, a, entry, blocks, single):
     if type(a) is list and argnum is not None and a and type(a[0]) is float:
         a = np.asarray(a)  # (the full path took it: classify's list of floats)
     if (not _plain_trainable(a, argnum) or a.dtype is not F64 or a.ndim < 1
-            or (a.ndim > 1 and type(a) is list) or not a.flags.c_contiguous
-            or not entry.simple or node.current_shots()
+            or not a.flags.c_contiguous or not entry.simple or node.current_shots()
             or node.method not in ("parameter-shift", "adjoint")
             or node.diff_method == "hadamard"  # (its check at each call: value_and_jacobian)
             or getattr(entry, "mixed", False) or node._route[3]  # (a user's own execute)
