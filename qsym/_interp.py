@@ -145,13 +145,19 @@ CONSTANT_CODE.append(constant_entries)
 
 def program_key(program: Program, circuit_key: str, values_only: bool) -> str:
     """A digest of everything the generated module's text is made from (qsym's version, the
-    kernels, the circuit's structural hash, the program, a module for values): the key
-    under which the module's name is recorded once it is written (:class:`InterpretedModule`).
+    kernels, the printer's file, the numba and NumPy versions the text names, the circuit's
+    structural hash, the program, a module for values): the key under which the module's
+    name is recorded once it is written (:class:`InterpretedModule`). A record made by
+    another printer or numba therefore never names a module this process would not make
+    (it would be taken as compiled and then compiled in the caller's thread).
     """
+    import numba
+
     p = program
     ints, floats = p.pack()
     h = hashlib.sha256()
-    for part in (__version__, emit.KERNELS_HASH, circuit_key, repr(values_only),
+    for part in (__version__, emit.KERNELS_HASH, cache.file_digest(emit.__file__),
+                 numba.__version__, np.__version__, circuit_key, repr(values_only),
                  repr(p.mats0), repr(p.mdata), repr(p.affine), repr(p.code),
                  repr(p.variants), repr(p.derivs), repr(p.c0), repr(p.ch0)):
         h.update(part.encode())

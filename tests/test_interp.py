@@ -244,6 +244,38 @@ def test_the_module_name_is_recorded_for_the_next_process(tmp_path, monkeypatch)
     assert again.source() == e.source
 
 
+def test_the_module_name_record_is_keyed_by_what_makes_the_text(monkeypatch):
+    """The record naming a program's module is keyed by everything its text depends on: a
+    record written under another numba, NumPy or printer (``_emit.py``) is not found, so a
+    stale name is never taken as this process's compiled module (which would then be
+    compiled in the caller's thread)."""
+    import numba
+
+    from qsym import _cache as cache, _emit as emit
+
+    node = qml.QNode(lambda x: (qml.RX(x[0], wires=0), qml.expval(qml.PauliZ(0)))[-1],
+                     qml.device("default.qubit", wires=1))
+    x = np.array([0.3], requires_grad=True)
+    node(x)
+    e = _entry(node, x)
+    from qsym import _ir as ir
+    from qsym._program import lower
+
+    program, circuit_key = lower(e.circuit, e.plan), ir.structural_hash(e.circuit)
+    key = lambda: interp.program_key(program, circuit_key, False)  # noqa: E731
+    base = key()
+    assert key() == base  # deterministic
+    monkeypatch.setattr(numba, "__version__", numba.__version__ + ".other")
+    assert key() != base
+    monkeypatch.undo()
+    monkeypatch.setattr(onp, "__version__", onp.__version__ + ".other")
+    assert key() != base
+    monkeypatch.undo()
+    assert key() == base
+    monkeypatch.setitem(cache._file_digests, str(emit.__file__), "0" * 64)
+    assert key() != base
+
+
 def test_the_move_to_the_text_under_threads():
     """Threads calling a tiny circuit across ``TEXT_AFTER_CALLS``: every call gives the
     first call's bits, and the circuit ends on its written-out code."""
