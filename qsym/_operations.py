@@ -3997,6 +3997,13 @@ def guard_nesting(cls, inherited: bool = False) -> None:
                                         attr.__doc__))
 
 
+def _adjoint_label(base, decimals, base_label, cache) -> str:
+    """PennyLane's ``Adjoint.label``: the base's label and a dagger, the label in parentheses
+    for an arithmetic base whose label is longer than one character."""
+    text = base.label(decimals, base_label, cache)
+    return f"({text})†" if _depth(base) > 0 and len(text) > 1 else f"{text}†"
+
+
 def _adjoint_base_of(op):
     """``.base`` of a sum or product that ``qml.adjoint`` made (PennyLane's
     ``Adjoint(Sum).base``): the operator it is the adjoint of; other sums and products have
@@ -4312,6 +4319,8 @@ class _Arithmetic(Observable):
         >>> (qml.X(0) @ qml.RX(1.234, 1)).label(decimals=2), (qml.X(0) @ (qml.Y(1) + qml.Z(0))).label()
         ('X@RX\\n(1.23)', 'X@(𝓗)')
         """
+        if self._adjoint_base is not None:  # PennyLane's Adjoint(Prod)
+            return _adjoint_label(self._adjoint_base, decimals, base_label, cache)
         if base_label is None:
             base_label = [None] * len(self.operands)
         elif isinstance(base_label, str) or len(base_label) != len(self.operands):
@@ -4689,6 +4698,8 @@ class Sum(_Arithmetic):
         >>> (qml.X(0) + qml.RX(1.2, 1)).label(decimals=2), (qml.X(0) + qml.Y(1)).label()
         ('𝓗\\n(1.20)', '𝓗')
         """
+        if self._adjoint_base is not None:  # PennyLane's Adjoint(Sum)
+            return _adjoint_label(self._adjoint_base, decimals, base_label, cache)
         params = self.data
         if decimals is None or not params or len(params) > 3:
             return base_label or "𝓗"

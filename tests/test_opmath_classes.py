@@ -1055,3 +1055,14 @@ def test_controlled_exponential_controls_its_rotations():
     assert onp.isclose(c(x), by_hand(0.7), atol=1e-12)
     assert onp.isclose(qml.grad(c)(x), (by_hand(0.7 + 1e-6) - by_hand(0.7 - 1e-6)) / 2e-6,
                        atol=1e-7)
+
+
+def test_adjoint_of_an_observable_sum_or_product_is_labelled_with_a_dagger():
+    """Issue #18: PennyLane's Adjoint.label is the base's label and "†" (in parentheses for
+    an arithmetic base with a label longer than one character); the adjoint of a sum was
+    labelled like the sum itself. Expected strings from PennyLane 0.45.1's Adjoint.label
+    (/work/plvenv)."""
+    assert qml.ops.Adjoint(qml.S(0) + qml.T(0)).label() == "𝓗†"
+    assert qml.adjoint(1j * qml.X(0) @ qml.Z(1) + qml.Y(0)).label() == "𝓗†"
+    assert qml.adjoint(qml.RX(1.2, 0) + qml.Z(0)).label(decimals=2) == "(𝓗\n(1.20))†"
+    assert (qml.S(0) + qml.T(0)).label() == "𝓗"  # the sum itself: no dagger
