@@ -576,6 +576,36 @@ def _written_name_property() -> property:
     return property(get, put)
 
 
+def like_data(m, op):
+    """``m`` (a matrix of ``op``) in the interface of ``op``'s parameters, as PennyLane's
+    ``op.matrix()``: a ``qsym.numpy`` tensor when a parameter is one (trainable when one
+    is), else ``m`` as it is (an autograd box inside ``qml.grad`` stays one)."""
+    try:
+        data = op.data
+    except Exception:  # noqa: BLE001 - an operator without data: nothing to follow
+        return m
+    found = [p for p in data if isinstance(p, np.ndarray) and hasattr(p, "requires_grad")]
+    if not found or not isinstance(m, np.ndarray) or type(m) is type(found[0]):
+        return m
+    return type(found[0])(m, requires_grad=any(bool(p.requires_grad) for p in found))
+
+
+def matrix_in_data_interface(cls) -> None:
+    """The ``matrix`` a class defines returns its result through :func:`like_data`
+    (PennyLane's ``qml.RX(pnp.array(0.1), 0).matrix()`` is a trainable tensor); the operator
+    base classes' ``__init_subclass__`` call it for every operator class."""
+    fn = cls.__dict__.get("matrix")
+    if not callable(fn) or getattr(fn, "_in_data_interface", False):
+        return
+
+    @functools.wraps(fn)
+    def matrix(self, *args, **kwargs):
+        return like_data(fn(self, *args, **kwargs), self)
+
+    matrix._in_data_interface = True
+    cls.matrix = matrix
+
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -596,6 +626,7 @@ class Operation:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         queue_decompositions(cls)  # op.decomposition() queues its operators, as PennyLane's
+        matrix_in_data_interface(cls)
         if cls.__module__.split(".")[0] == "qsym":
             return  # qsym's own classes (qml.operation.Operator) say what they have
         # PennyLane's has_matrix of a class of your own: whether it defines a matrix
@@ -3410,6 +3441,9 @@ def _outside_recordings():
     return outside_recordings()
 
 
+matrix_in_data_interface(Operation)  # (its subclasses: in __init_subclass__)
+
+
 class Observable:
     """A Hermitian observable as a sum of Pauli words: ``{word: coefficient}``.
 
@@ -3432,6 +3466,7 @@ class Observable:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         queue_decompositions(cls)  # op.decomposition() queues its operators, as PennyLane's
+        matrix_in_data_interface(cls)
 
     # the circuit's gates this observable was made from (see qsym._trace.Tape.observed)
     _gates: tuple = ()
@@ -3661,6 +3696,9 @@ def _box_defers_to_operators(method):
 
 for _name in ("__mul__", "__add__", "__sub__"):
     setattr(ArrayBox, _name, _box_defers_to_operators(getattr(ArrayBox, _name)))
+
+
+matrix_in_data_interface(Observable)  # (its subclasses: in __init_subclass__)
 
 
 class OperatorRecord:
