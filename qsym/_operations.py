@@ -579,7 +579,10 @@ def _written_name_property() -> property:
 def like_data(m, op):
     """``m`` (a matrix of ``op``) in the interface of ``op``'s parameters, as PennyLane's
     ``op.matrix()``: a ``qsym.numpy`` tensor when a parameter is one (trainable when one
-    is), else ``m`` as it is (an autograd box inside ``qml.grad`` stays one)."""
+    is), else ``m`` as it is (an autograd box inside ``qml.grad`` stays one; an observable
+    given by numbers, ``plain_matrix``, gives a plain array as PennyLane's Hermitian)."""
+    if getattr(op, "plain_matrix", False):
+        return m
     try:
         data = op.data
     except Exception:  # noqa: BLE001 - an operator without data: nothing to follow
@@ -5379,6 +5382,8 @@ def _pauli_terms(M: np.ndarray, wires: tuple) -> dict:
 class _MatrixObservable(Observable):
     """An observable given by numbers (a matrix or a state), kept as written: PennyLane's
     ``name``, ``data``/``parameters``, ``wires`` and ``label``, measured as its exact Pauli sum."""
+
+    plain_matrix = True  # PennyLane's Hermitian, Projector: matrix() a plain array (like_data)
 
     num_params = 1
     _value = None

@@ -1094,3 +1094,7 @@ def test_matrix_is_in_the_parameters_interface():
     assert qml.math.get_interface(frozen) == "autograd" and not frozen.requires_grad
     assert type(qml.RX(t, 0).matrix()) is onp.ndarray  # plain numbers: a plain array
     assert type(qml.Hadamard(0).matrix()) is onp.ndarray
+    # PennyLane's Hermitian gives its matrix as a plain array (a multiple of it: a tensor)
+    herm = qml.Hermitian(qml.numpy.array([[1.0, 0.0], [0.0, -1.0]]), 0)
+    assert type(herm.matrix()) is onp.ndarray
+    assert qml.math.get_interface((qml.numpy.array(2.0) * herm).matrix()) == "autograd"
