@@ -576,6 +576,39 @@ def _written_name_property() -> property:
     return property(get, put)
 
 
+def like_data(m, op):
+    """``m`` (a matrix of ``op``) in the interface of ``op``'s parameters, as PennyLane's
+    ``op.matrix()``: a ``qsym.numpy`` tensor when a parameter is one (trainable when one
+    is), else ``m`` as it is (an autograd box inside ``qml.grad`` stays one; an observable
+    given by numbers, ``plain_matrix``, gives a plain array as PennyLane's Hermitian)."""
+    if getattr(op, "plain_matrix", False):
+        return m
+    try:
+        data = op.data
+    except Exception:  # noqa: BLE001 - an operator without data: nothing to follow
+        return m
+    found = [p for p in data if isinstance(p, np.ndarray) and hasattr(p, "requires_grad")]
+    if not found or not isinstance(m, np.ndarray) or type(m) is type(found[0]):
+        return m
+    return type(found[0])(m, requires_grad=any(bool(p.requires_grad) for p in found))
+
+
+def matrix_in_data_interface(cls) -> None:
+    """The ``matrix`` a class defines returns its result through :func:`like_data`
+    (PennyLane's ``qml.RX(pnp.array(0.1), 0).matrix()`` is a trainable tensor); the operator
+    base classes' ``__init_subclass__`` call it for every operator class."""
+    fn = cls.__dict__.get("matrix")
+    if not callable(fn) or getattr(fn, "_in_data_interface", False):
+        return
+
+    @functools.wraps(fn)
+    def matrix(self, *args, **kwargs):
+        return like_data(fn(self, *args, **kwargs), self)
+
+    matrix._in_data_interface = True
+    cls.matrix = matrix
+
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -596,6 +629,7 @@ class Operation:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         queue_decompositions(cls)  # op.decomposition() queues its operators, as PennyLane's
+        matrix_in_data_interface(cls)
         if cls.__module__.split(".")[0] == "qsym":
             return  # qsym's own classes (qml.operation.Operator) say what they have
         # PennyLane's has_matrix of a class of your own: whether it defines a matrix
@@ -3410,6 +3444,9 @@ def _outside_recordings():
     return outside_recordings()
 
 
+matrix_in_data_interface(Operation)  # (its subclasses: in __init_subclass__)
+
+
 class Observable:
     """A Hermitian observable as a sum of Pauli words: ``{word: coefficient}``.
 
@@ -3432,6 +3469,7 @@ class Observable:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         queue_decompositions(cls)  # op.decomposition() queues its operators, as PennyLane's
+        matrix_in_data_interface(cls)
 
     # the circuit's gates this observable was made from (see qsym._trace.Tape.observed)
     _gates: tuple = ()
@@ -3661,6 +3699,9 @@ def _box_defers_to_operators(method):
 
 for _name in ("__mul__", "__add__", "__sub__"):
     setattr(ArrayBox, _name, _box_defers_to_operators(getattr(ArrayBox, _name)))
+
+
+matrix_in_data_interface(Observable)  # (its subclasses: in __init_subclass__)
 
 
 class OperatorRecord:
@@ -3997,6 +4038,13 @@ def guard_nesting(cls, inherited: bool = False) -> None:
                                         attr.__doc__))
 
 
+def _adjoint_label(base, decimals, base_label, cache) -> str:
+    """PennyLane's ``Adjoint.label``: the base's label and a dagger, the label in parentheses
+    for an arithmetic base whose label is longer than one character."""
+    text = base.label(decimals, base_label, cache)
+    return f"({text})†" if _depth(base) > 0 and len(text) > 1 else f"{text}†"
+
+
 def _adjoint_base_of(op):
     """``.base`` of a sum or product that ``qml.adjoint`` made (PennyLane's
     ``Adjoint(Sum).base``): the operator it is the adjoint of; other sums and products have
@@ -4312,6 +4360,8 @@ class _Arithmetic(Observable):
         >>> (qml.X(0) @ qml.RX(1.234, 1)).label(decimals=2), (qml.X(0) @ (qml.Y(1) + qml.Z(0))).label()
         ('X@RX\\n(1.23)', 'X@(𝓗)')
         """
+        if self._adjoint_base is not None:  # PennyLane's Adjoint(Prod)
+            return _adjoint_label(self._adjoint_base, decimals, base_label, cache)
         if base_label is None:
             base_label = [None] * len(self.operands)
         elif isinstance(base_label, str) or len(base_label) != len(self.operands):
@@ -4689,6 +4739,8 @@ class Sum(_Arithmetic):
         >>> (qml.X(0) + qml.RX(1.2, 1)).label(decimals=2), (qml.X(0) + qml.Y(1)).label()
         ('𝓗\\n(1.20)', '𝓗')
         """
+        if self._adjoint_base is not None:  # PennyLane's Adjoint(Sum)
+            return _adjoint_label(self._adjoint_base, decimals, base_label, cache)
         params = self.data
         if decimals is None or not params or len(params) > 3:
             return base_label or "𝓗"
@@ -5330,6 +5382,8 @@ def _pauli_terms(M: np.ndarray, wires: tuple) -> dict:
 class _MatrixObservable(Observable):
     """An observable given by numbers (a matrix or a state), kept as written: PennyLane's
     ``name``, ``data``/``parameters``, ``wires`` and ``label``, measured as its exact Pauli sum."""
+
+    plain_matrix = True  # PennyLane's Hermitian, Projector: matrix() a plain array (like_data)
 
     num_params = 1
     _value = None

@@ -5455,7 +5455,7 @@ class ChangeOpBasis(Prod):
                 for g in _gates_of(op):
                     tape.remove(g)
         super().__init__(uncompute_op, target_op, compute_op, id=id)
-        if tape is not None:
+        if tape is not None and self.is_gate_product:  # (else an observable: measured)
             self._gates = self.applied_gates()
             for g in self._gates:
                 tape.observe(g)

@@ -1170,6 +1170,20 @@ def _prod_decomp(*_, wires=None, operands, **__) -> None:
         reapply(op)
 
 
+def _controlled_change_op_basis_resources(*_, num_control_wires, num_zero_control_values=0,
+                                          num_work_wires=0, work_wire_type="borrowed",
+                                          base_params, **__) -> dict:
+    """PennyLane's counts for ``C(ChangeOpBasis)``: the compute and uncompute operators
+    once each, the controlled target once (so the graph can choose the rule)."""
+    target = base_params["target_op"]
+    counts: dict = {base_params["compute_op"]: 1}
+    rep = controlled_resource_rep(target.op_type, target.params, num_control_wires,
+                                  num_zero_control_values, num_work_wires, work_wire_type)
+    counts[rep] = counts.get(rep, 0) + 1
+    counts[base_params["uncompute_op"]] = counts.get(base_params["uncompute_op"], 0) + 1
+    return counts
+
+
 def _controlled_change_op_basis_decomp(*_, control_wires, control_values=None, work_wires=None,
                                        work_wire_type="borrowed", base, **__) -> None:
     """PennyLane's rule for ``C(ChangeOpBasis)``: only the target operator controlled."""
@@ -1294,7 +1308,9 @@ add_decomps("Prod", DecompositionRule(_prod_decomp, lambda resources: dict(resou
                                       name="_prod_decomp"))
 add_decomps("ChangeOpBasis", DecompositionRule(_change_op_basis_decomp,
                                                _change_op_basis_resources))
-add_decomps("C(ChangeOpBasis)", DecompositionRule(_controlled_change_op_basis_decomp, exact=False))
+add_decomps("C(ChangeOpBasis)", DecompositionRule(_controlled_change_op_basis_decomp,
+                                                  _controlled_change_op_basis_resources,
+                                                  name="_controlled_change_op_basis_decomposition"))
 
 
 class GateSet(Mapping):

@@ -112,3 +112,24 @@ def test_errors():
     S = Subroutine(lambda x, wires: qml.RX(x, wires[0]))
     with pytest.raises(TypeError, match="call it with the arguments of its definition"):
         S.operator(0.1, 0, 5)
+
+
+def test_measured_change_op_basis_of_an_observable():
+    """Issue #18: ``qml.expval(qml.change_op_basis(qml.Hermitian(U, 0), qml.X(1)))`` inside a
+    QNode is an observable (``U @ X(1) @ U``, the uncompute the adjoint of the Hermitian
+    ``U``), measured; it raised AttributeError (its operands taken for gates). Reference by
+    hand: RX(x) on wire 0, H on wire 1 gives <U^2>_0 <X>_1 = 4 cos^2(x/2) + sin^2(x/2)."""
+    dev = qml.device("default.qubit", wires=2)
+    U = qml.numpy.array([[2.0, 0.0], [0.0, 1.0]], requires_grad=True)
+
+    @qml.qnode(dev)
+    def circuit(x, U):
+        qml.RX(x, 0)
+        qml.Hadamard(1)
+        return qml.expval(qml.change_op_basis(qml.Hermitian(U, 0), qml.PauliX(1)))
+
+    x = qml.numpy.array(0.7, requires_grad=False)
+    assert np.isclose(circuit(x, U), 4 * np.cos(0.35) ** 2 + np.sin(0.35) ** 2)
+    # PennyLane's trainable parameters: U twice (the compute and the uncompute Hermitian)
+    tape = qml.workflow.construct_tape(circuit)(x, U)
+    assert tape.trainable_params == [1, 2]

@@ -295,3 +295,28 @@ def test_rules_of_your_own():
     assert qml.decomposition.enabled_graph() is False
     from qsym.decomposition.reconstruct import get_decomp_kwargs
     assert get_decomp_kwargs(qml.pow(qml.X(0), 0.5))["z"] == 0.5
+
+
+def test_controlled_change_op_basis_rule_has_resources_and_controls_the_target_only():
+    """Issue #18: PennyLane's ``C(ChangeOpBasis)`` rule counts the compute and uncompute
+    operators once and the controlled target once (PennyLane 0.45.1 in /work/plvenv:
+    num_gates=3, SWAP 1, Controlled(PhaseAdder) 1, Adjoint(SWAP) 1); without resources the
+    graph could not choose it (and compute_resources raised NotImplementedError). Checked:
+    the graph decomposition controls only the target, and its matrix is the operator's."""
+    op = qml.ctrl(qml.change_op_basis(qml.SWAP([1, 2]), qml.PhaseAdder(1, x_wires=[1, 2])), control=0)
+    (rule,) = qml.list_decomps("C(ChangeOpBasis)")
+    res = rule.compute_resources(**op.resource_params)
+    assert res.num_gates == 3
+    counts = {str(k).split(",")[0]: v for k, v in res.gate_counts.items()}
+    assert counts == {"SWAP": 1, "Controlled(PhaseAdder": 1, "Adjoint(SWAP)": 1}
+    qml.decomposition.enable_graph()
+    try:
+        (out,), _ = qml.transforms.decompose(qml.tape.QuantumScript([op]),
+                                             gate_set=qml.gate_sets.ALL_OPS, max_expansion=1)
+    finally:
+        qml.decomposition.disable_graph()
+    names = [o.name for o in out.operations]
+    assert names[0] == "SWAP" and names[2] == "SWAP" and "CSWAP" not in names
+    order = [0, 1, 2]
+    np.testing.assert_allclose(qml.matrix(out, wire_order=order), qml.matrix(op, wire_order=order),
+                               atol=1e-12)

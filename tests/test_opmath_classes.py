@@ -1055,3 +1055,46 @@ def test_controlled_exponential_controls_its_rotations():
     assert onp.isclose(c(x), by_hand(0.7), atol=1e-12)
     assert onp.isclose(qml.grad(c)(x), (by_hand(0.7 + 1e-6) - by_hand(0.7 - 1e-6)) / 2e-6,
                        atol=1e-7)
+
+
+def test_adjoint_of_an_observable_sum_or_product_is_labelled_with_a_dagger():
+    """Issue #18: PennyLane's Adjoint.label is the base's label and "†" (in parentheses for
+    an arithmetic base with a label longer than one character); the adjoint of a sum was
+    labelled like the sum itself. Expected strings from PennyLane 0.45.1's Adjoint.label
+    (/work/plvenv)."""
+    assert qml.ops.Adjoint(qml.S(0) + qml.T(0)).label() == "𝓗†"
+    assert qml.adjoint(1j * qml.X(0) @ qml.Z(1) + qml.Y(0)).label() == "𝓗†"
+    assert qml.adjoint(qml.RX(1.2, 0) + qml.Z(0)).label(decimals=2) == "(𝓗\n(1.20))†"
+    assert (qml.S(0) + qml.T(0)).label() == "𝓗"  # the sum itself: no dagger
+
+
+def test_matrix_is_in_the_parameters_interface():
+    """Issue #18: PennyLane's ``op.matrix()`` is in its parameters' interface: a trainable
+    ``qml.numpy`` tensor when a parameter is one (``requires_grad`` as the parameters'), a
+    plain array for plain numbers (PennyLane 0.45.1 in /work/plvenv: ``tensor`` /
+    ``requires_grad`` for RX, CRX, ctrl, pow, prod, s_prod of a tensor angle). Matrices by
+    hand."""
+    t = 1.2345
+    rx = onp.array([[onp.cos(t / 2), -1j * onp.sin(t / 2)], [-1j * onp.sin(t / 2), onp.cos(t / 2)]])
+    X = onp.array([[0, 1], [1, 0]])
+    x = qml.numpy.array(t)
+    cases = [
+        (qml.RX(x, 0), rx),
+        (qml.ops.Adjoint(qml.RX(x, 0)), rx.conj().T),
+        (qml.pow(qml.RX(x, 0), 2), rx @ rx),
+        (qml.ctrl(qml.RX(x, 1), 0), onp.block([[onp.eye(2), onp.zeros((2, 2))], [onp.zeros((2, 2)), rx]])),
+        (qml.prod(qml.RX(x, 0), qml.X(1)), onp.kron(rx, X)),
+        (x * qml.X(1), t * X),
+    ]
+    for op, want in cases:
+        m = op.matrix()
+        assert qml.math.get_interface(m) == "autograd" and m.requires_grad, op
+        assert onp.allclose(m, want)
+    frozen = qml.RX(qml.numpy.array(t, requires_grad=False), 0).matrix()
+    assert qml.math.get_interface(frozen) == "autograd" and not frozen.requires_grad
+    assert type(qml.RX(t, 0).matrix()) is onp.ndarray  # plain numbers: a plain array
+    assert type(qml.Hadamard(0).matrix()) is onp.ndarray
+    # PennyLane's Hermitian gives its matrix as a plain array (a multiple of it: a tensor)
+    herm = qml.Hermitian(qml.numpy.array([[1.0, 0.0], [0.0, -1.0]]), 0)
+    assert type(herm.matrix()) is onp.ndarray
+    assert qml.math.get_interface((qml.numpy.array(2.0) * herm).matrix()) == "autograd"
