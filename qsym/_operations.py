@@ -27,6 +27,7 @@ import inspect
 import numbers
 import sys
 import warnings
+import types
 from collections.abc import Hashable, Iterable
 from pathlib import Path
 
@@ -598,7 +599,8 @@ def matrix_in_data_interface(cls) -> None:
     (PennyLane's ``qml.RX(pnp.array(0.1), 0).matrix()`` is a trainable tensor); the operator
     base classes' ``__init_subclass__`` call it for every operator class."""
     fn = cls.__dict__.get("matrix")
-    if not callable(fn) or getattr(fn, "_in_data_interface", False):
+    # (a plain function only: a staticmethod or property named matrix is left as written)
+    if not isinstance(fn, types.FunctionType) or getattr(fn, "_in_data_interface", False):
         return
 
     @functools.wraps(fn)
