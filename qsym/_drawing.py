@@ -1301,15 +1301,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         circuit = _without_measurements(drawn) if bare() else drawn
         order = wire_order
         if order is None and (plain or getattr(qnode.device, "wires", None) is None):
-            # PennyLane draws the wires sorted when no device fixes their order (a
-            # barrier's wires among them)
-            barred = [w for _, b in (run[4] if run is not None and level != "device" else ())
-                      for w in b.wires]
-            try:
-                order = sorted(dict.fromkeys(
-                    [*(circuit.wire_labels or range(circuit.num_wires)), *barred]))
-            except TypeError:
-                pass
+            order = _sorted_wires(circuit, run, level)
         notes = _annotations(qnode, drawn, args, kwargs, level, run)
         if notes is None and _run_differs(run, circuit, level):
             return recorded()
@@ -1327,6 +1319,17 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         return text
 
     return drawer
+
+
+def _sorted_wires(circuit, run, level):
+    """The drawn wires sorted, as PennyLane draws them when no device fixes their order (a
+    barrier's wires among them); None where labels do not compare."""
+    barred = [w for _, b in (run[4] if run is not None and level != "device" else ())
+              for w in b.wires]
+    try:
+        return sorted(dict.fromkeys([*(circuit.wire_labels or range(circuit.num_wires)), *barred]))
+    except TypeError:
+        return None
 
 
 def circuit_depth(circuit: Circuit) -> int:
