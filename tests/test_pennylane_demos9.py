@@ -138,3 +138,49 @@ def test_a_first_layer_longer_than_max_length_is_wrapped_before_it():
         "2: ··· ──RX─┤  State\n\n"
         "M0 = \n"
         "[[0.1 0.1]]")
+
+
+def test_a_tensor_argument_used_by_value_leaves_numpys_results():
+    """PennyLane takes a QNode's interface from its tape's parameters: a tensor argument
+    that reaches the gates only by value (``x.item()``, ``float(x)``, a matrix made by
+    ``scipy.linalg.expm`` of it) leaves them NumPy's, so the results are ``np.float64``
+    and arrays, not tensors (the stochastic parameter-shift demo's cross-resonance
+    circuit, traced at every call; the types are PennyLane 0.45.1's for the same
+    circuits). A tensor a gate holds still gives tensors."""
+    from scipy.linalg import expm
+
+    dev = qml.device("default.qubit", wires=2)
+    X = np.array([[0, 1], [1, 0]])
+
+    @qml.qnode(dev)
+    def by_float(x):
+        qml.RX(float(x), 0)
+        return qml.expval(qml.Z(0))
+
+    @qml.qnode(dev)
+    def by_matrix(x):
+        qml.QubitUnitary(expm(-1j * x * X), wires=0)  # exp(-i x X) = RX(2x)
+        return qml.expval(qml.Z(0))
+
+    @qml.qnode(dev)
+    def by_item(x):
+        qml.RY(np.sin(x.item()), 0)
+        return qml.probs(wires=0)
+
+    @qml.qnode(dev)
+    def held(x):  # x used by value (the branch) and as a gate parameter
+        qml.RX(x, 0)
+        if x > 0:
+            qml.H(0)
+        return qml.expval(qml.Z(0))
+
+    x = qml.numpy.array(0.3, requires_grad=True)
+    r = by_float(x)
+    assert type(r) is np.float64 and np.isclose(r, np.cos(0.3))
+    r = by_matrix(x)
+    assert type(r) is np.float64 and np.isclose(r, np.cos(0.6))
+    r = by_item(x)
+    a = np.sin(0.3) / 2
+    assert type(r) is np.ndarray and np.allclose(r, [np.cos(a) ** 2, np.sin(a) ** 2])
+    r = held(qml.numpy.array(-0.3, requires_grad=True))  # no H: <Z> = cos(-0.3)
+    assert isinstance(r, qml.numpy.tensor) and np.isclose(r, np.cos(0.3))
