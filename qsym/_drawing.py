@@ -187,9 +187,13 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
     values = input_values(circuit, x, d)
     m_notes = None
     if annotations is not None:
-        annotations, m_notes = annotations
-        circuit, annotations = _grouped(circuit, annotations)
+        annotations, m_notes, *barriers = annotations
+        circuit, annotations = _grouped(circuit, annotations, *barriers)
     labels = list(circuit.wire_labels) or list(range(circuit.num_wires))
+    for op in circuit.ops:  # a barrier's wires are the tape's (drawn, though no gate acts there)
+        if isinstance(op, _BarrierOp):
+            labels += [w for w in op.labels if w not in labels]
+            op.wires = tuple(labels.index(w) for w in op.labels)
     used = set()
     for op in circuit.ops:
         used.update(op.wires if op.name != "GlobalPhase" else ())
@@ -287,6 +291,13 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
         for k in layer:
             if is_op:
                 op = ops[k]
+                if isinstance(op, _BarrierOp):  # PennyLane's ||, bracketed if it has wires
+                    rs = [row_of[w] for w in op.wires if w in row_of] or range(n)
+                    if op.wires:
+                        _group(strs, rs)
+                    for r in rs:
+                        strs[r] += "||"
+                    continue
                 ws = op.wires if op.name != "GlobalPhase" else tuple(rows_w for rows_w in rows)
                 rs = [row_of[w] for w in ws if w in row_of]
                 _group(strs, rs)
@@ -319,7 +330,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
         # PennyLane's wrapping: a line that would pass max_length (keeping room for the
         # " ···" that ends a wrapped line) continues below, after "··· "
         limit = max_length - 4 if i < len(all_layers) - 1 else max_length
-        if len(totals[0]) + cw > limit - 1 and i > 0:
+        if len(totals[0]) + cw > limit - 1:  # (the first layer too: PennyLane's)
             finished += [t + " ···" for t in totals]
             finished[-1] += "\n"
             totals = start(continuation=True)
@@ -342,12 +353,27 @@ class _Box:
         self.name, self.wires, self.params, self.hyper = "|Ψ⟩", tuple(wires), (), ()
 
 
-def _grouped(circuit, annotations):
-    """The circuit's ops with each run of one group replaced by a single box."""
+class _BarrierOp:
+    """A drawn ``qml.Barrier`` (``||``) on the wires labelled ``labels`` (none: every drawn
+    wire, without a bracket, as PennyLane draws a barrier made without wires); ``wires``,
+    their indices among the drawing's wires, are set by :func:`_layout`."""
+
+    def __init__(self, labels):
+        self.name, self.labels, self.params, self.hyper = "Barrier", tuple(labels), (), ()
+        self.wires = ()
+
+
+def _grouped(circuit, annotations, barriers=()):
+    """The circuit's ops with each run of one group replaced by a single box, and the
+    barriers (``(index of the op they precede, _BarrierOp)``) in their places."""
     from dataclasses import replace
 
     ops, notes, seen = [], [], set()
-    for op, note in zip(circuit.ops, annotations):
+    barriers = list(barriers)
+    for k, (op, note) in enumerate(zip(circuit.ops, annotations)):
+        while barriers and barriers[0][0] <= k:
+            ops.append(barriers.pop(0)[1])
+            notes.append(None)
         if note is not None and note[0] == "skip":
             continue
         if note is not None and note[0] == "group":
@@ -358,6 +384,9 @@ def _grouped(circuit, annotations):
         else:
             ops.append(op)
         notes.append(note)
+    for _, barrier in barriers:  # after the last gate
+        ops.append(barrier)
+        notes.append(None)
     return replace(circuit, ops=tuple(ops)), notes
 
 
@@ -403,8 +432,14 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
             out.append(("adjoint", orig))
         else:
             out.append(None)
+    # PennyLane's barriers (not at level="device": its preprocessing removes them), where
+    # the recording has them among the traced gates
+    barriers = []
+    if level != "device" and len(run) > 4 and len(items) == len(run[0]):
+        for pos, barrier in run[4]:
+            barriers.append((pos, _BarrierOp(tuple(barrier.wires))))
     # the rest are probs(op=...)'s basis changes: PennyLane draws Probs[X] instead
-    return out + [("skip",)] * (len(circuit.ops) - len(items)), m_notes
+    return out + [("skip",)] * (len(circuit.ops) - len(items)), m_notes, barriers
 
 
 def _same_gates(items, circuit) -> bool:
@@ -431,14 +466,26 @@ def _numeric_run(qnode, args, kwargs):
     from .templates import drawing_run
 
     tape = Tape()
-    tape.drawn_only = True
+    tape.drawn_only, tape.barriers = True, []
     try:
         with drawing_run() as stamp, recording(tape):
             result = qnode.func(*args, **kwargs)
         tape.apply_pending()
     except Exception:  # noqa: BLE001  (drawn from the traced circuit, or its error)
         return None
-    return list(tape.items), result, stamp, bool(getattr(tape, "defers_measurements", False))
+    return (list(tape.items), result, stamp, bool(getattr(tape, "defers_measurements", False)),
+            list(tape.barriers))
+
+
+def _with_barriers(items, barriers) -> list:
+    """The recorded ``items`` with each ``qml.Barrier`` of the run (``(number of items
+    before it, barrier)``) in its place: PennyLane's tape holds it, and draws it ``||``."""
+    out, k = [], 0
+    for pos, barrier in barriers:
+        out.extend(items[k:pos])
+        k = max(k, pos)
+        out.append(barrier)
+    return out + list(items[k:])
 
 
 # --- mid-circuit measurements: the recorded circuit with PennyLane's classical wires ---------
@@ -877,7 +924,8 @@ class _McmText:
                 if b not in bits:
                     strs[b] += "║"
         rows = [self.row_of[w] for w in it.wires] or list(range(self.n))
-        _group(strs, rows)
+        if it.wires or getattr(it.obj, "name", None) != "Barrier":  # (PennyLane's _add_op:
+            _group(strs, rows)  # a barrier made without wires has no bracket)
         for w, v in zip(it.controls, it.values):
             strs[self.row_of[w]] += "●" if v else "○"
         for r in ([self.row_of[w] for w in it.wires if w not in it.controls] or rows):
@@ -1229,8 +1277,9 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
 
         def recorded():  # the run drawn as recorded (PennyLane's tape drawing)
             dev_wires = None if plain else getattr(qnode.device, "wires", None)
+            items = run[0] if level == "device" else _with_barriers(run[0], run[4])
             return draw_recording(
-                run[0], [] if bare() else _results(run[1]),
+                items, [] if bare() else _results(run[1]),
                 list(dev_wires) if wire_order is None and dev_wires is not None else wire_order,
                 show_all_wires, decimals, max_length, show_matrices, show_wire_labels,
                 run[2], level, matrix_gap=not plain)
@@ -1252,11 +1301,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         circuit = _without_measurements(drawn) if bare() else drawn
         order = wire_order
         if order is None and (plain or getattr(qnode.device, "wires", None) is None):
-            # PennyLane draws the wires sorted when no device fixes their order
-            try:
-                order = sorted(circuit.wire_labels or range(circuit.num_wires))
-            except TypeError:
-                pass
+            order = _sorted_wires(circuit, run, level)
         notes = _annotations(qnode, drawn, args, kwargs, level, run)
         if notes is None and _run_differs(run, circuit, level):
             return recorded()
@@ -1274,6 +1319,17 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         return text
 
     return drawer
+
+
+def _sorted_wires(circuit, run, level):
+    """The drawn wires sorted, as PennyLane draws them when no device fixes their order (a
+    barrier's wires among them); None where labels do not compare."""
+    barred = [w for _, b in (run[4] if run is not None and level != "device" else ())
+              for w in b.wires]
+    try:
+        return sorted(dict.fromkeys([*(circuit.wire_labels or range(circuit.num_wires)), *barred]))
+    except TypeError:
+        return None
 
 
 def circuit_depth(circuit: Circuit) -> int:

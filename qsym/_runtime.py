@@ -1669,6 +1669,7 @@ class QNode:
             entry = self.complete(circuit, gplan, syms, size, t0, time.perf_counter(),
                                   guard=False)  # (traced again at every call: no guard)
         entry.tensor_constants = _tensor_constants(items)
+        entry.whole_templates = any(trainable for _, _, trainable in syms.claims)
         entry.per_call = True
         entry.by_value = by_value
         entry.first_order = {sym: what for sym, what in looks.first_order.items()
@@ -2535,10 +2536,11 @@ def _has_tensor(args, kwargs) -> bool:
 
 def _reads_arguments(entry) -> bool:
     """Whether a gate parameter or an observable's coefficient of the entry's circuit is
-    an expression of the arguments, or may hold a tensor (a per-call trace's, whose
-    inputs may be used by value; a template the device applies whole whose data hold a
-    trainable tensor, PennyLane's parameters; an observable with coefficients or a
-    matrix: always).
+    an expression of the arguments, or may hold a tensor (a template the device applies
+    whole whose data hold a trainable tensor, PennyLane's parameters; an observable with
+    coefficients or a matrix: always). A per-call trace's input used by value
+    (``x.item()``, ``float(x)``) is a number in the gate, as in PennyLane's tape; a gate
+    that holds a tensor made from it is a tensor constant (``entry.tensor_constants``).
     PennyLane takes its interface from the tape's parameters: a tensor argument no gate
     uses leaves them NumPy's (``np.float64`` results). Kept on the entry after the
     first call.
@@ -2555,8 +2557,7 @@ def _reads_arguments(entry) -> bool:
     held = getattr(entry, "reads_arguments", None)
     if held is None:
         c = getattr(getattr(entry, "element", entry), "circuit", None)
-        held = (c is None or getattr(entry, "per_call", False)
-                or getattr(entry, "whole_templates", True)
+        held = (c is None or getattr(entry, "whole_templates", True)
                 or any(getattr(p, "free_symbols", None) for op in c.ops for p in op.params)
                 or any(len(m.terms) > 1 or m.sampling[:1] not in ((), ("pauli",))
                        or any(cf != 1 for cf, _ in m.terms) for m in c.measurements))

@@ -159,6 +159,10 @@ class Tape:
     # True for the numeric run ``qml.draw`` records (never executed): operators no device
     # runs (a Pauli product measurement) may be recorded there to be drawn
     drawn_only = False
+    # on that run: ``(number of gates recorded before it, Barrier)`` per qml.Barrier made
+    # in the circuit function itself (qsym records no gate for it; qml.draw draws it);
+    # None on other tapes
+    barriers: list | None = None
     # True for the recording of a branch of ``qml.cond`` on measurement values: a measurement
     # made there is refused by ``qml.cond`` itself (PennyLane's ConditionalTransformError)
     branch = False

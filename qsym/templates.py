@@ -3498,7 +3498,12 @@ class Barrier(Template):
 
     def __init__(self, wires=(), only_visual=False, id=None):
         self.wires, self.only_visual, self.id = wires_tuple(wires), bool(only_visual), id
+        nested = bool(_building())
         self._record()
+        tape = active_tape()
+        if tape is not None and tape.barriers is not None and not nested:  # qml.draw's run:
+            # where the barrier stands among the recorded gates (PennyLane draws it, ``||``)
+            tape.barriers.append((len(tape.items), self))
 
     def _build(self):
         pass
