@@ -1546,7 +1546,8 @@ def draw_layout(rng, n_params, mcm):
     """The parameters cut into 1 to 3 positional arguments (a one-element chunk a scalar at
     random; each trainable at random, one at least) and at random a keyword argument ``w``
     (data, never differentiated), and a batch of data rows ``d`` (``AngleEmbedding`` first,
-    positional non-trainable or keyword), then the ``argnums`` differentiated."""
+    positional non-trainable or keyword) in ``AngleEmbedding``, ``AmplitudeEmbedding``
+    (normalized) or ``IQPEmbedding``, then the ``argnums`` differentiated."""
     kw = n_params > 1 and rng.random() < 0.4
     n_pos = n_params - (int(rng.integers(1, n_params)) if kw else 0)
     k = int(rng.integers(1, min(3, n_pos) + 1))
@@ -1564,7 +1565,8 @@ def draw_layout(rng, n_params, mcm):
     data = None
     if not mcm and rng.random() < 0.35:
         data = {"rows": int(rng.integers(2, 4)), "rotation": str(rng.choice(["X", "Y", "Z"])),
-                "keyword": bool(rng.random() < 0.5)}
+                "keyword": bool(rng.random() < 0.5),
+                "template": str(rng.choice(["AngleEmbedding", "AmplitudeEmbedding", "IQPEmbedding"]))}
     tr = [j for j in range(k) if trainable[j]]
     r = rng.random()
     argnums = None if r < 0.4 else (int(rng.choice(tr)) if r < 0.7 else sorted(
@@ -1575,14 +1577,19 @@ def draw_layout(rng, n_params, mcm):
 
 def layout_node(qml, spec, meas, lay, diff_method, flatten):
     """A QNode ``circuit(a[, b[, c]][, d][, w=..., d=...])`` reading the parameters through
-    :class:`ArgView` (the data rows ``d``, if any, embedded first)."""
+    :class:`ArgView` (the data rows ``d``, if any, embedded first: the circuit's state
+    preparation is left out by the callers)."""
     inner = build(qml, spec, meas)
     n, k, dat = len(spec["params"]), len(lay["chunks"]), lay["data"]
     emb = spec["labels"][: spec["n"]]
     wires = None if any(op["kind"] == "mcm" for op in spec["ops"]) else spec["labels"]
 
     def body(args, w, d):
-        if d is not None:
+        if d is not None and dat["template"] == "AmplitudeEmbedding":  # (2**k features, normalized)
+            qml.AmplitudeEmbedding(d, wires=emb[: int(math.log2(d.shape[-1]))], normalize=True)
+        elif d is not None and dat["template"] == "IQPEmbedding":
+            qml.IQPEmbedding(d, wires=emb[: d.shape[-1]], n_repeats=2)
+        elif d is not None:
             qml.AngleEmbedding(d, wires=emb[: d.shape[-1]], rotation=dat["rotation"])
         out = inner(ArgView(list(args) + [w], lay["where"], n))
         return flat(qml, out) if flatten else out
@@ -1635,7 +1642,10 @@ def argnum_case(rep, case, spec, meas, rng):
         gm = scalar_meas(gm)
     lay = draw_layout(rng, len(x), mcm)
     dat = lay["data"]
-    rows = rng.uniform(-3, 3, size=(dat["rows"], int(rng.integers(1, spec["n"] + 1)))) if dat else None
+    rows = None
+    if dat:  # (AmplitudeEmbedding: 2**k features, k wires)
+        k = int(rng.integers(1, spec["n"] + 1))
+        rows = rng.uniform(-3, 3, size=(dat["rows"], 2**k if dat["template"] == "AmplitudeEmbedding" else k))
     if dat is not None and not scalar:
         gm = [m for m in gm if m[0] != "probs"] or scalar_meas(gm)  # (a batch flattened: one shape)
     an = lay["argnums"]
