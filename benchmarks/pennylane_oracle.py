@@ -618,7 +618,25 @@ def grads_case(rep, case, spec, meas, rng, methods=METHODS):
             node = run(pl, spec, meas, x, pm, gradient_kwargs=kw)
             return pl.jacobian(lambda v: flat(pl, node(v)))(pl.numpy.array(x, requires_grad=True))
 
+        if m == "spsa" and pl_spsa_probs_fault(spec, meas, ref, fp):
+            rep.refused(case, "known: PennyLane's spsa of probs(op=[a, b]) with a zero derivative "
+                        "(its shape (2,) for four values: ValueError); qsym's compared with the exact 0",
+                        RuntimeError("PennyLane's fault"))
+            check_pair(rep, case, f"jacobian[{m}]", fq, lambda: ref, atol)
+            continue
         check_pair(rep, case, f"jacobian[{m}]", fq, fp, atol)
+
+
+def pl_spsa_probs_fault(spec, meas, ref, fp) -> bool:
+    """PennyLane 0.45.1's ``MeasurementProcess.shape`` of ``qml.probs(op=[a, b])`` (two
+    mid-circuit measurements) is (2,), a bit per wire, not (4,): its ``spsa_grad`` of a circuit
+    where no parameter reaches any measurement stacks a zero of that shape beside the measured
+    (4,) and fails ("shape-mismatch for sum"; qsym fixed the same fault in its own shapes,
+    CHANGELOG). Exactly that: the statistics measured, the exact Jacobian 0, that error."""
+    if "mcm_expr_stats" not in spec["features"] or not onp.allclose(onp.asarray(ref, dtype=float), 0, atol=1e-12):
+        return False
+    _, ep = outcome(fp)
+    return isinstance(ep, ValueError) and "shape-mismatch" in str(ep)
 
 
 def shots_case(rep, case, spec, meas, rng):
@@ -1412,9 +1430,23 @@ def evolve_case(rep, case, spec, meas, rng):
     x = e["params"]
     gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
     c = case + "/evolve"
+    fault = pl_pow_fault(e, x)
+    if fault and any(op["kind"] in ("evolve", "exp_sum") for op in e["ops"]):
+        rep.refused(c, "known: PennyLane's qml.pow of a plain parameter and qml.exp of a sum of a "
+                    "trainable one, both not unitary: no reference", RuntimeError("PennyLane's faults"))
+        return
+    if fault:
+        rep.refused(c, "known: PennyLane's qml.pow(op, z) (z not an integer) of a plain parameter "
+                    "where op's matrix is -I is not unitary (benchmarks/pl_fault_pow_plain.py); "
+                    "compared with its values of a trainable array", RuntimeError("PennyLane's fault"))
+
+    def plv(mm, v):
+        if fault:
+            return flat(pl, run(pl, e, mm, x)(pl.numpy.array(v)))
+        return pl_plain(e, mm, v)
     check_pair(rep, c, "values", lambda: flat(qsym, run(qsym, e, meas, x)(qsym.numpy.array(x))),
-               lambda: pl_plain(e, meas, x))
-    plain, ep = outcome(lambda: pl_plain(e, gm, x))
+               lambda: plv(meas, x))
+    plain, ep = outcome(lambda: plv(gm, x))
     if ep is not None or not len(x) or onp.isnan(onp.asarray(plain, dtype=complex)).any():
         return
     trained, et = outcome(lambda: flat(pl, run(pl, e, gm, x)(pl.numpy.array(x))))
@@ -1424,14 +1456,29 @@ def evolve_case(rep, case, spec, meas, rng):
     h, cols = 1e-6, []
     for k in range(len(x)):
         d = onp.eye(len(x))[k] * h
-        cols.append((onp.asarray(pl_plain(e, gm, x + d), dtype=float)
-                     - onp.asarray(pl_plain(e, gm, x - d), dtype=float)) / (2 * h))
+        cols.append((onp.asarray(plv(gm, x + d), dtype=float)
+                     - onp.asarray(plv(gm, x - d), dtype=float)) / (2 * h))
     ref = onp.stack(cols, axis=-1)
     for m in METHODS[:-1]:
         def fq(m=m):
             node = run(qsym, e, gm, x, m)
             return qsym.jacobian(lambda v: flat(qsym, node(v)))(qsym.numpy.array(x, requires_grad=True))
         check_pair(rep, c, f"jacobian[{m}]", fq, lambda: ref, 2e-4 if m == "finite-diff" else 1e-5)
+
+
+def pl_pow_fault(spec, x) -> bool:
+    """PennyLane 0.45.1's ``qml.pow(op, z)``, z not an integer, of a plain (not trainable)
+    parameter takes ``fractional_matrix_power`` of op's matrix, which is not unitary where
+    that matrix is -I up to rounding (``RX(2 pi) ** 0.5``: probabilities 0.30 and 2.32,
+    benchmarks/pl_fault_pow_plain.py); a trainable parameter gives ``RX(pi)``. Whether the
+    circuit has such a power (its matrix from PennyLane, checked for unitarity)."""
+    xs = pl.numpy.array(x, requires_grad=False)
+    for op in spec["ops"]:
+        if op["kind"] == "pow" and float(op["z"]) != int(op["z"]):
+            M = onp.asarray(pl.matrix(pl.pow(apply_gate(pl, op["op"], xs), op["z"])), dtype=complex)
+            if not onp.allclose(M @ M.conj().T, onp.eye(len(M)), atol=1e-8):
+                return True
+    return False
 
 
 FD_RULES = ((1, "forward"), (1, "backward"), (2, "center"), (2, "forward"), (3, "backward"),
@@ -1456,8 +1503,26 @@ def fdorder_case(rep, case, spec, meas, rng):
     def jac(qml):
         node = run(qml, spec, gm, x, "finite-diff", gradient_kwargs=kw)
         return qml.jacobian(lambda v: flat(qml, node(v)))(qml.numpy.array(x, requires_grad=True))
-    check_pair(rep, case + "/fdorder", f"jacobian[finite-diff order {order} {strategy} h {h:g}]",
-               lambda: jac(qsym), lambda: jac(pl), 1e-7 + 1e-11 / h)
+    what = f"jacobian[finite-diff order {order} {strategy} h {h:g}]"
+    if any(is_variance(k, d) for k, d in gm) and order < 4:
+        # qsym differences the moments and chains them (var' = d<A^2> - 2 <A> d<A>), PennyLane
+        # differences the variances: equal to O(h^order) (tests/test_oracle_pl.py, strict
+        # xfail, not fixed); compared within that, a larger difference is a mismatch
+        q, eq = outcome(lambda: jac(qsym))
+        p, ep = outcome(lambda: jac(pl))
+        if eq is None and ep is None and onp.shape(q) == onp.shape(p) and not onp.allclose(
+                q, p, atol=1e-7 + 1e-11 / h) and onp.allclose(q, p, atol=1e-7 + 1e-11 / h + 100 * h**order):
+            rep.refused(case + "/fdorder", f"known: {what} of a variance: qsym chains the moments' "
+                        "differences, PennyLane differences the variances (O(h^order) apart)",
+                        RuntimeError("tests/test_oracle_pl.py xfail"))
+            return
+    check_pair(rep, case + "/fdorder", what, lambda: jac(qsym), lambda: jac(pl), 1e-7 + 1e-11 / h)
+
+
+def is_variance(kind, d):
+    """Whether a measurement of the description is a variance."""
+    return kind == "var" or (kind in ("hermitian", "projector", "sum", "opexpr", "hermham",
+                                      *TRAINABLE_COEFFS) and bool(d.get("var")))
 
 
 def draw_herm_ham(rng, n):
