@@ -7,7 +7,9 @@ not unitary either way).
 
     /work/plvenv/bin/python benchmarks/pl_fault_pow_plain.py
 
-Found by the differential oracle's ``evolve`` family (seed 142, circuit 16), which compares
+More generally the plain parameter gets the principal root, a trainable one ``op.pow(z)``
+(the angle scaled): ``qml.pow(qml.PhaseShift(-6.76), 0.5)`` after a Hadamard gives <X> 0.972
+plain and -0.972 trainable (PhaseShift(-3.38), qsym's). Found by the differential oracle's ``evolve`` family (seed 142, circuit 16; seed 147, circuit 0), which compares
 with PennyLane's values of a plain array; it lists this fault (``pl_pow_fault``).
 """
 
