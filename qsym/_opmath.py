@@ -2307,11 +2307,14 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
         for g, v in (("RZ", p[0]), ("RY", p[1]), ("RZ", p[2])):
             out += _controlled_ops(_bare(g, (v,), w, ()), controls)
         return out
-    if name in ("U3", "U2"):  # U3(t, f, d) = exp(i (f + d)/2) RZ(f) RY(t) RZ(d)
+    if name in ("U3", "U2"):
+        # PennyLane's decomposition, U3(t, f, d) = P(f) P(d) RZ(-d) RY(t) RZ(d) (no global
+        # phase): t and f each one gate parameter, so the metric tensor's approximations
+        # see each alone, as PennyLane's do (a controlled phase (f + d)/2 mixed f with d)
         theta, phi, delta = (p if name == "U3" else (sp.pi / 2, *p))
         out = []
-        phase = _elementwise(lambda f, d: -(f + d) / 2, phi, delta)
-        for g, v in (("RZ", delta), ("RY", theta), ("RZ", phi), ("GlobalPhase", phase)):
+        for g, v in (("RZ", delta), ("RY", theta), ("RZ", _neg(delta)), ("PhaseShift", delta),
+                     ("PhaseShift", phi)):
             out += _controlled_ops(_bare(g, (v,), w, ()), controls)
         return out
     if name == "QubitUnitary" and op.batch_size is not None and len(w) == 1:

@@ -375,3 +375,44 @@ def test_momentum_qng_iterates_follow_the_momentum_update_by_hand(momentum):
 def test_momentum_qng_apply_grad_before_a_step_is_refused():
     with pytest.raises(qml.errors.ArgumentError, match="call step first"):
         qml.MomentumQNGOptimizer().apply_grad([onp.zeros(2)], [np.zeros(2)])
+
+
+@pytest.mark.parametrize("approx", ["diag", "block-diag"])
+def test_approximate_metric_of_a_controlled_u3_keeps_theta_and_phi_exact(approx):
+    """``qml.ctrl(qml.U3)`` follows PennyLane's decomposition of U3, ``P(phi) P(delta)
+    RZ(-delta) RY(theta) RZ(delta)``, each controlled: theta and phi enter one gate parameter
+    each, so the approximations' diagonal for them is the exact metric's (PennyLane 0.45.1:
+    ``[0.05738, 0.18147, 0.24525]`` on the diagonal of ``approx="diag"``, its phi exact; it
+    loses theta's parameter in its numeric decomposition of the 2-controlled Rot). A
+    controlled phase ``(phi + delta)/2`` used to mix phi with delta: phi's entry 0.09656 (the
+    oracle, seed 142 #38). Reference: central differences of the state written by hand."""
+    x = onp.array([3.08452045, -5.96777579, 2.24485568])
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(v):
+        qml.Hadamard(wires=1)
+        qml.Hadamard(wires=2)
+        qml.RY(0.4, wires=0)
+        qml.ctrl(qml.U3, control=[2, 1], control_values=[False, True])(v[0], v[1], v[2], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    def state(v):  # wires (0, 1, 2), wire 0 most significant
+        t, f, d = v
+        u3 = onp.array([[onp.cos(t / 2), -onp.exp(1j * d) * onp.sin(t / 2)],
+                        [onp.exp(1j * f) * onp.sin(t / 2), onp.exp(1j * (f + d)) * onp.cos(t / 2)]])
+        ry = onp.array([[onp.cos(0.2), -onp.sin(0.2)], [onp.sin(0.2), onp.cos(0.2)]])
+        psi = onp.kron(ry @ [1, 0], onp.kron([1, 1], [1, 1]) / 2).reshape(2, 2, 2).astype(complex)
+        psi[:, 1, 0] = u3 @ psi[:, 1, 0]  # control wire 1 = 1, wire 2 = 0
+        return psi.ravel()
+
+    h, n = 1e-5, len(x)
+    psi = state(x)
+    J = onp.stack([(state(x + h * e) - state(x - h * e)) / (2 * h) for e in onp.eye(n)], axis=1)
+    a = J.conj().T @ psi
+    exact = onp.real(J.conj().T @ J - onp.outer(a, a.conj()))
+    g = qml.metric_tensor(c, approx=approx)(np.array(x, requires_grad=True))
+    onp.testing.assert_allclose(onp.diag(g)[:2], onp.diag(exact)[:2], atol=1e-8)
+    onp.testing.assert_allclose(onp.diag(g)[:2], [0.06105, 0.18147], atol=1e-5)
+    # no gate parameter depends on two arguments: the approximation is diagonal
+    onp.testing.assert_allclose(g - onp.diag(onp.diag(g)), 0.0, atol=1e-12)
