@@ -43,7 +43,7 @@ import numpy as np
 from autograd.tracer import Box, getval
 
 from . import numpy as qnp
-from ._arguments import TRAIN, classify
+from ._autodiff import trainable_indices
 from ._natural_gradient import gate_ancestors, get_aux_wire
 from ._natural_gradient import metric_tensor as qnode_metric_tensor
 from ._operations import GATE_CLASSES, expval, pauli_decomposition, probs
@@ -490,8 +490,8 @@ class QNodeMetricTensor:
         options = dict(self.options)
         if options["device_wires"] is None:
             options["device_wires"] = getattr(self.qnode.device, "wires", None) or None
-        key = classify(args, kwargs, None, frozenset())[0]  # the QNode's trainable arguments
-        trainable = [i for i in range(len(args)) if key[i][0] == TRAIN]
+        # PennyLane's trainable arguments: requires_grad tensors, not floats or lists
+        trainable = list(trainable_indices(args, getattr(self.qnode, "static_positions", ())))
         if self.hybrid and not trainable:
             raise QuantumFunctionError("No trainable parameters.")
         args = tuple(qnp.array(a, requires_grad=True) if i in trainable else a

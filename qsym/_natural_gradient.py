@@ -42,6 +42,7 @@ import sympy as sp
 
 from autograd.tracer import Box, getval
 
+from ._autodiff import trainable_indices
 from ._lambdify import lambdify
 from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, WireError
 from ._gates import REGISTRY, gate_def, numeric_matrix_function
@@ -270,8 +271,9 @@ class _MetricTensor:
         if boxed:  # under qml.jacobian: the boxed arguments are the trainable ones
             plain = [getval(a) for a in args]
             entry, xs, ds = qnode.compiled(plain, kwargs, diff=boxed)
-        else:
-            entry, xs, ds = qnode.compiled(args, kwargs)
+        else:  # PennyLane's trainable arguments: requires_grad tensors, not floats or lists
+            diff = trainable_indices(args, getattr(qnode, "static_positions", ()))
+            entry, xs, ds = qnode.compiled(args, kwargs, diff=diff)
         if entry.broadcast:
             raise DifferentiationError(
                 "qml.metric_tensor of a broadcast QNode is not supported: call it once per "
@@ -283,13 +285,14 @@ class _MetricTensor:
         if not pieces and self.hybrid and not len(flat(xs)):
             raise QuantumFunctionError(
                 "No trainable parameters. (qml.metric_tensor of a QNode is with respect to its "
-                "trainable arguments: qsym.numpy arrays with requires_grad=True, or floats; "
-                "hybrid=False gives the tensor over the gate parameters)")
+                "trainable arguments: qsym.numpy arrays with requires_grad=True, not floats, "
+                "lists or plain NumPy arrays; hybrid=False gives the tensor over the gate "
+                "parameters)")
         if not pieces:
             warnings.warn(
                 "Attempted to compute the metric tensor of a QNode with no trainable "
                 "parameters. If this is unintended, mark the trainable arguments (qsym.numpy "
-                "arrays with requires_grad=True, or floats).", UserWarning, stacklevel=2)
+                "arrays with requires_grad=True).", UserWarning, stacklevel=2)
             return ()
         c = entry.circuit  # (d may end with matrix data: qsym._ir.matrix_data)
         n_values = len(c.inputs) + len(c.data)

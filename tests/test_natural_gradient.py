@@ -263,7 +263,10 @@ def test_refusals_and_warnings():
         return qml.expval(qml.PauliZ(0))
 
     # with shots, PennyLane's estimate from sampled tapes (Var(X) on |0> is 1: g = 1/4)
-    assert abs(float(qml.metric_tensor(sampled)(0.3)) - 0.25) < 0.05
+    assert abs(float(qml.metric_tensor(sampled)(np.array(0.3))) - 0.25) < 0.05
+    # a float is not trainable (PennyLane 0.45.1 in /work/plvenv: "No trainable parameters.")
+    with pytest.raises(qml.QuantumFunctionError, match="No trainable parameters"):
+        qml.metric_tensor(sampled)(0.3)
     with pytest.raises(qml.DifferentiationError, match="shots"):
         qml.QNGOptimizer(0.1).step(sampled, np.array(0.3))
     dev = qml.device("default.qubit", wires=2)
@@ -375,3 +378,34 @@ def test_momentum_qng_iterates_follow_the_momentum_update_by_hand(momentum):
 def test_momentum_qng_apply_grad_before_a_step_is_refused():
     with pytest.raises(qml.errors.ArgumentError, match="call step first"):
         qml.MomentumQNGOptimizer().apply_grad([onp.zeros(2)], [np.zeros(2)])
+
+
+def test_trainable_arguments_are_pennylanes_requires_grad_tensors():
+    """Issue #18: the metric tensor is over the arguments ``qml.grad`` differentiates
+    (PennyLane 0.45.1 in /work/plvenv: a float, a list or a plain NumPy array is a constant;
+    with none trainable, ``QuantumFunctionError("No trainable parameters.")``)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def two(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev)
+    def one(w):
+        qml.RX(w[0], wires=0)
+        qml.RY(w[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    # only y: Var(Y/2) after RX(0.1)|0> = (1 - sin(0.1)^2) / 4 = cos(0.1)^2 / 4, a 1x1 tensor
+    # as PennyLane's (it returned [[0.24750832]])
+    for approx in (None, "block-diag"):
+        g = qml.metric_tensor(two, approx=approx)(0.1, np.array(0.2))
+        assert onp.shape(g) == (1, 1)
+        assert abs(float(g[0, 0]) - onp.cos(0.1) ** 2 / 4) < 1e-12
+    for args in ((0.1, 0.2), ([0.1, 0.2],), (onp.array([0.1, 0.2]),),
+                 (np.array([0.1, 0.2], requires_grad=False),)):
+        circuit = two if len(args) == 2 else one
+        with pytest.raises(qml.QuantumFunctionError, match="No trainable parameters"):
+            qml.metric_tensor(circuit)(*args)
