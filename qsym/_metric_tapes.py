@@ -49,7 +49,7 @@ from ._natural_gradient import metric_tensor as qnode_metric_tensor
 from ._operations import GATE_CLASSES, expval, probs
 from ._runtime import QNode
 from ._tapes import QuantumScript, rebuild_op
-from ._trace import Tape, recording
+from ._trace import Tape, outside_recordings, recording
 from ._transform import CompilePipeline, transform
 from .errors import ArgumentError, DifferentiationError, GateError, QuantumFunctionError
 from .math import requires_grad
@@ -77,7 +77,9 @@ def _requires_grad(p) -> bool:
 
 
 def _decomposition(op):
-    with recording(Tape()):
+    """``op.decomposition()`` queued nowhere, its gates keeping autograd-boxed parameters
+    (a tape's metric tensor under ``qml.jacobian``: the shots path's classical Jacobian)."""
+    with outside_recordings():
         return op.decomposition()
 
 

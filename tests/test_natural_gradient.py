@@ -445,3 +445,20 @@ def test_approximations_decompose_as_pennylanes_expansion():
         onp.testing.assert_allclose(
             qml.metric_tensor(crot, approx=approx)(np.array([0.1, 0.2, 0.3])), pennylane,
             atol=1e-12)
+
+
+def test_sampled_approximation_of_a_decomposed_gate():
+    """With shots, the tapes of a gate PennyLane decomposes (``DoubleExcitation``) and the
+    classical Jacobian of its decomposition's parameters (their autograd boxes kept through
+    the decomposition; was a ``DifferentiationError``): PennyLane's diag(1/16, 1/4)."""
+    dev = qml.device("default.qubit", wires=4, seed=3)
+
+    @qml.set_shots(shots=20000)
+    @qml.qnode(dev)
+    def double(params):
+        qml.DoubleExcitation(params[0], wires=[0, 1, 2, 3])
+        qml.RY(params[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    g = qml.metric_tensor(double, approx="block-diag")(np.array([0.311, -0.52]))
+    onp.testing.assert_allclose(g, onp.diag([1 / 16, 1 / 4]), atol=0.01)
