@@ -214,9 +214,12 @@ def _layers(ops, pieces) -> list:
     return layer_of
 
 
-def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
+def _gate_metric(num_wires: int, ops, pieces, params, layers=None) -> np.ndarray:
     """``Re[<d_i psi|d_j psi> - <d_i psi|psi><psi|d_j psi>]`` over the pieces, from exact
-    gate-matrix derivatives (NumPy statevector, ``O(P G 2^n)``)."""
+    gate-matrix derivatives (NumPy statevector, ``O(P G 2^n)``). With ``layers`` (the
+    approximations) only the entries of pieces in one layer, the others 0: each derivative
+    state is carried to its layer's last gate only (the gates after it are common to the
+    states and cancel), so a decomposed gate's many pieces cost little."""
     n = num_wires
     mats = [numeric_matrix_function(*op.variant)(*params[k]) for k, op in enumerate(ops)]
     state = np.zeros((2,) * n, dtype=complex)
@@ -225,17 +228,28 @@ def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
     for k, op in enumerate(ops):
         before.append(state)
         state = apply_matrix(state, mats[k], op.wires)
-    psi = state.reshape(-1)
-    D = np.empty((psi.size, len(pieces)), dtype=complex)
-    for c, (k, p) in enumerate(pieces):
-        dmat = matrix_derivative(ops[k].variant, p)(*params[k])
-        phi = apply_matrix(before[k], dmat, ops[k].wires)
-        for j in range(k + 1, len(ops)):
-            phi = apply_matrix(phi, mats[j], ops[j].wires)
-        D[:, c] = phi.reshape(-1)
-    a = psi.conj() @ D  # <psi|d_j psi>
-    Q = D.conj().T @ D - np.outer(a.conj(), a)
-    return Q.real
+    before.append(state)  # before[k + 1]: the state after gate k
+    if layers is None:
+        groups = [(list(range(len(pieces))), len(ops) - 1)]
+    else:
+        groups = []
+        for layer in dict.fromkeys(int(v) for v in layers):
+            cols = [c for c in range(len(pieces)) if int(layers[c]) == layer]
+            groups.append((cols, max(pieces[c][0] for c in cols)))
+    Q = np.zeros((len(pieces), len(pieces)))
+    for cols, end in groups:
+        psi = before[end + 1].reshape(-1)
+        D = np.empty((psi.size, len(cols)), dtype=complex)
+        for i, c in enumerate(cols):
+            k, p = pieces[c]
+            dmat = matrix_derivative(ops[k].variant, p)(*params[k])
+            phi = apply_matrix(before[k], dmat, ops[k].wires)
+            for j in range(k + 1, end + 1):
+                phi = apply_matrix(phi, mats[j], ops[j].wires)
+            D[:, i] = phi.reshape(-1)
+        a = psi.conj() @ D  # <psi|d_j psi>
+        Q[np.ix_(cols, cols)] = (D.conj().T @ D - np.outer(a.conj(), a)).real
+    return Q
 
 
 def _autograd_modules() -> list:
@@ -403,7 +417,8 @@ class _MetricTensor:
             g = _gate_metric_autograd(entry.circuit.num_wires, ops, pieces, params)
         else:
             params = [np.asarray(p, dtype=float) for p in params]
-            g = _gate_metric(entry.circuit.num_wires, ops, pieces, params)
+            g = _gate_metric(entry.circuit.num_wires, ops, pieces, params,
+                             None if self.approx is None else layers)
         return self._finish(g, layers, len(pieces), entry, jac_fn(*values))
 
     def _check_aux_wire(self, circuit, layers) -> None:
