@@ -43,16 +43,15 @@ import numpy as np
 from autograd.tracer import Box, getval
 
 from . import numpy as qnp
-from ._arguments import TRAIN, classify
-from ._natural_gradient import gate_ancestors, get_aux_wire
+from ._autodiff import trainable_indices
+from ._natural_gradient import gate_ancestors, generator_terms, get_aux_wire
 from ._natural_gradient import metric_tensor as qnode_metric_tensor
-from ._operations import GATE_CLASSES, expval, pauli_decomposition, probs
+from ._operations import GATE_CLASSES, expval, probs
 from ._runtime import QNode
 from ._tapes import QuantumScript, rebuild_op
-from ._trace import Tape, recording
+from ._trace import Tape, outside_recordings, recording
 from ._transform import CompilePipeline, transform
-from .errors import (ArgumentError, DifferentiationError, GateError, QsymError,
-                     QuantumFunctionError)
+from .errors import ArgumentError, DifferentiationError, GateError, QuantumFunctionError
 from .math import requires_grad
 from .wires import Wires
 
@@ -69,37 +68,6 @@ def _check_approx(approx) -> None:
             "'diag', 'block-diag' and None.")
 
 
-def generator_terms(op):
-    """The generator ``G`` of a one-parameter gate (``U(t) = exp(i t G)``) as Pauli words
-    ``[(coeff, {wire: letter}), ...]`` if its words use one letter per wire (so that
-    single-qubit rotations diagonalize it), else None (also for gates without a generator).
-
-    >>> import qsym as qml
-    >>> generator_terms(qml.RY(0.3, wires=1))
-    [(-0.5, {1: 'Y'})]
-    >>> sorted(generator_terms(qml.PhaseShift(0.3, wires=0)), key=str)   # (I - Z) / 2
-    [(-0.5, {0: 'Z'}), (0.5, {})]
-    >>> generator_terms(qml.IsingXY(0.3, wires=[0, 1])) is None   # XX + YY
-    True
-    """
-    if len(op.data) != 1:
-        return None
-    try:
-        gen = op.generator()
-        wires = tuple(op.wires)
-        matrix = np.asarray(gen.matrix(wire_order=list(wires)), dtype=complex)
-    except (QsymError, AttributeError, NotImplementedError, TypeError):
-        return None
-    terms = [(float(np.real(c)), dict(word))
-             for word, c in pauli_decomposition(matrix, wires).terms.items()]
-    letters: dict = {}
-    for _, word in terms:
-        for w, p in word.items():
-            if letters.setdefault(w, p) != p:
-                return None
-    return terms
-
-
 def _needs_expansion(op) -> bool:
     return len(op.data) > 0 and generator_terms(op) is None
 
@@ -109,7 +77,9 @@ def _requires_grad(p) -> bool:
 
 
 def _decomposition(op):
-    with recording(Tape()):
+    """``op.decomposition()`` queued nowhere, its gates keeping autograd-boxed parameters
+    (a tape's metric tensor under ``qml.jacobian``: the shots path's classical Jacobian)."""
+    with outside_recordings():
         return op.decomposition()
 
 
@@ -490,8 +460,8 @@ class QNodeMetricTensor:
         options = dict(self.options)
         if options["device_wires"] is None:
             options["device_wires"] = getattr(self.qnode.device, "wires", None) or None
-        key = classify(args, kwargs, None, frozenset())[0]  # the QNode's trainable arguments
-        trainable = [i for i in range(len(args)) if key[i][0] == TRAIN]
+        # PennyLane's trainable arguments: requires_grad tensors, not floats or lists
+        trainable = list(trainable_indices(args, getattr(self.qnode, "static_positions", ())))
         if self.hybrid and not trainable:
             raise QuantumFunctionError("No trainable parameters.")
         args = tuple(qnp.array(a, requires_grad=True) if i in trainable else a

@@ -42,21 +42,37 @@ import sympy as sp
 
 from autograd.tracer import Box, getval
 
+from ._autodiff import trainable_indices
 from ._lambdify import lambdify
-from .errors import ArgumentError, DifferentiationError, QuantumFunctionError, WireError
+from .errors import (ArgumentError, DifferentiationError, QsymError, QuantumFunctionError,
+                     WireError)
 from ._gates import REGISTRY, gate_def, numeric_matrix_function
 from ._ir import Op, apply_matrix
+from ._operations import GATE_CLASSES, pauli_decomposition
 from .optimize import GradientDescentOptimizer, requires_grad
 from ._shapes import flat
 from ._symbolic import matrix_derivative
+from ._trace import Tape, recording
 from .wires import Wires
 
 _APPROX = (None, "block-diag", "diag")
 
 
-def _decomposed(op: Op) -> list:
-    """``op`` as PennyLane's metric tensor sees it: multi-parameter gates decomposed into
-    one-parameter gates (PennyLane's own decompositions), others unchanged."""
+def _decomposed(op: Op, inputs=frozenset(), depth: int = 0) -> list:
+    """``op`` as PennyLane's approximations of the metric tensor see it (its
+    ``expand_metric_tensor``): a gate with a trainable parameter (one depending on
+    ``inputs``) whose generator single-qubit rotations do not diagonalize (multi-parameter
+    gates, ``IsingXY``, ``SingleExcitation``, ``DoubleExcitation``, ...) replaced by its
+    decomposition, nested; others unchanged. ``Rot``, ``U3``, ``U2``: PennyLane's
+    decompositions written out.
+
+    >>> t = sp.Symbol("t")
+    >>> [(o.name, o.params) for o in _decomposed(Op("IsingXY", (0, 1), (t,)), {t})
+    ...  if o.params]
+    [('RY', (t/2,)), ('RX', (-t/2,))]
+    >>> [o.name for o in _decomposed(Op("CRX", (0, 1), (t,)), {t})]   # (Z0 X1 - X1)/4
+    ['CRX']
+    """
     if op.name == "Rot":  # Rot(phi, theta, omega) = RZ(omega) RY(theta) RZ(phi)
         phi, theta, omega = op.params
         return [Op("RZ", op.wires, (phi,)), Op("RY", op.wires, (theta,)),
@@ -71,7 +87,78 @@ def _decomposed(op: Op) -> list:
         return [Op("RZ", op.wires, (delta,)), Op("RY", op.wires, (sp.pi / 2,)),
                 Op("RZ", op.wires, (-delta,)), Op("PhaseShift", op.wires, (delta,)),
                 Op("PhaseShift", op.wires, (phi,))]
-    return [op]
+    if depth >= _MAX_DEPTH or not _is_trainable(op, inputs) or not _expanded_by_pennylane(op):
+        return [op]
+    try:
+        with recording(Tape()):
+            parts = GATE_CLASSES[op.name](*op.params, wires=list(op.wires)).decomposition()
+    except (QsymError, NotImplementedError, TypeError):
+        return [op]  # no decomposition: its own block (PennyLane refuses its tapes)
+    return [piece for part in parts for piece in _decomposed(
+        Op(part.name, tuple(int(w) for w in part.wires),
+           tuple(sp.sympify(getval(p)) for p in part.data)), inputs, depth + 1)]
+
+
+_MAX_DEPTH = 10  # nested decompositions followed before a gate is kept as it is
+
+
+def _is_trainable(op: Op, inputs) -> bool:
+    return any(sp.sympify(e).free_symbols & inputs for e in op.params)
+
+
+def _expanded_by_pennylane(op: Op) -> bool:
+    """Whether PennyLane's ``expand_metric_tensor`` decomposes a gate of ``op``'s name:
+    several parameters, or a generator :func:`generator_terms` cannot measure."""
+    key = (op.name, len(op.wires), len(op.params))
+    known = _EXPANDED.get(key)
+    if known is None:
+        cls = GATE_CLASSES.get(op.name)
+        if cls is None or not op.wires:
+            known = False  # not a table gate's class, or a global phase: applied as it is
+        else:
+            try:
+                probe = cls(*[0.3] * len(op.params), wires=list(range(len(op.wires))))
+            except (QsymError, TypeError, ValueError):
+                probe = None
+            known = probe is not None and generator_terms(probe) is None
+        _EXPANDED[key] = known
+    return known
+
+
+_EXPANDED: dict = {}
+
+
+def generator_terms(op):
+    """The generator ``G`` of a one-parameter gate (``U(t) = exp(i t G)``) as Pauli words
+    ``[(coeff, {wire: letter}), ...]`` if its words use one letter per wire (so that
+    single-qubit rotations diagonalize it), else None (also for gates without a generator).
+
+    >>> import qsym as qml
+    >>> generator_terms(qml.RY(0.3, wires=1))
+    [(-0.5, {1: 'Y'})]
+    >>> sorted(generator_terms(qml.PhaseShift(0.3, wires=0)), key=str)   # (I - Z) / 2
+    [(-0.5, {0: 'Z'}), (0.5, {})]
+    >>> generator_terms(qml.IsingXY(0.3, wires=[0, 1])) is None   # XX + YY
+    True
+    """
+    if len(op.data) != 1:
+        return None
+    try:
+        gen = op.generator()
+        wires = tuple(op.wires)
+        matrix = np.asarray(gen.matrix(wire_order=list(wires)), dtype=complex)
+    except (QsymError, AttributeError, NotImplementedError, TypeError):
+        return None
+    terms = [(float(np.real(c)), dict(word))
+             for word, c in pauli_decomposition(matrix, wires).terms.items()]
+    letters: dict = {}
+    for _, word in terms:
+        for w, p in word.items():
+            if letters.setdefault(w, p) != p:
+                return None
+    return terms
+
+
 
 
 def _pieces(ops, inputs) -> list:
@@ -127,9 +214,12 @@ def _layers(ops, pieces) -> list:
     return layer_of
 
 
-def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
+def _gate_metric(num_wires: int, ops, pieces, params, layers=None) -> np.ndarray:
     """``Re[<d_i psi|d_j psi> - <d_i psi|psi><psi|d_j psi>]`` over the pieces, from exact
-    gate-matrix derivatives (NumPy statevector, ``O(P G 2^n)``)."""
+    gate-matrix derivatives (NumPy statevector, ``O(P G 2^n)``). With ``layers`` (the
+    approximations) only the entries of pieces in one layer, the others 0: each derivative
+    state is carried to its layer's last gate only (the gates after it are common to the
+    states and cancel), so a decomposed gate's many pieces cost little."""
     n = num_wires
     mats = [numeric_matrix_function(*op.variant)(*params[k]) for k, op in enumerate(ops)]
     state = np.zeros((2,) * n, dtype=complex)
@@ -138,17 +228,28 @@ def _gate_metric(num_wires: int, ops, pieces, params) -> np.ndarray:
     for k, op in enumerate(ops):
         before.append(state)
         state = apply_matrix(state, mats[k], op.wires)
-    psi = state.reshape(-1)
-    D = np.empty((psi.size, len(pieces)), dtype=complex)
-    for c, (k, p) in enumerate(pieces):
-        dmat = matrix_derivative(ops[k].variant, p)(*params[k])
-        phi = apply_matrix(before[k], dmat, ops[k].wires)
-        for j in range(k + 1, len(ops)):
-            phi = apply_matrix(phi, mats[j], ops[j].wires)
-        D[:, c] = phi.reshape(-1)
-    a = psi.conj() @ D  # <psi|d_j psi>
-    Q = D.conj().T @ D - np.outer(a.conj(), a)
-    return Q.real
+    before.append(state)  # before[k + 1]: the state after gate k
+    if layers is None:
+        groups = [(list(range(len(pieces))), len(ops) - 1)]
+    else:
+        groups = []
+        for layer in dict.fromkeys(int(v) for v in layers):
+            cols = [c for c in range(len(pieces)) if int(layers[c]) == layer]
+            groups.append((cols, max(pieces[c][0] for c in cols)))
+    Q = np.zeros((len(pieces), len(pieces)))
+    for cols, end in groups:
+        psi = before[end + 1].reshape(-1)
+        D = np.empty((psi.size, len(cols)), dtype=complex)
+        for i, c in enumerate(cols):
+            k, p = pieces[c]
+            dmat = matrix_derivative(ops[k].variant, p)(*params[k])
+            phi = apply_matrix(before[k], dmat, ops[k].wires)
+            for j in range(k + 1, end + 1):
+                phi = apply_matrix(phi, mats[j], ops[j].wires)
+            D[:, i] = phi.reshape(-1)
+        a = psi.conj() @ D  # <psi|d_j psi>
+        Q[np.ix_(cols, cols)] = (D.conj().T @ D - np.outer(a.conj(), a)).real
+    return Q
 
 
 def _autograd_modules() -> list:
@@ -235,7 +336,8 @@ class _MetricTensor:
         if self.approx is None:
             ops = list(circuit.ops)
         else:
-            ops = [piece for op in circuit.ops for piece in _decomposed(op)]
+            ops = [piece for op in circuit.ops
+                   for piece in _decomposed(op, frozenset(circuit.inputs))]
             inputs = set(circuit.inputs)
             multi = sorted({op.name for op in ops if len(op.params) > 1 and any(
                 sp.sympify(e).free_symbols & inputs for e in op.params)})
@@ -270,8 +372,9 @@ class _MetricTensor:
         if boxed:  # under qml.jacobian: the boxed arguments are the trainable ones
             plain = [getval(a) for a in args]
             entry, xs, ds = qnode.compiled(plain, kwargs, diff=boxed)
-        else:
-            entry, xs, ds = qnode.compiled(args, kwargs)
+        else:  # PennyLane's trainable arguments: requires_grad tensors, not floats or lists
+            diff = trainable_indices(args, getattr(qnode, "static_positions", ()))
+            entry, xs, ds = qnode.compiled(args, kwargs, diff=diff)
         if entry.broadcast:
             raise DifferentiationError(
                 "qml.metric_tensor of a broadcast QNode is not supported: call it once per "
@@ -283,13 +386,14 @@ class _MetricTensor:
         if not pieces and self.hybrid and not len(flat(xs)):
             raise QuantumFunctionError(
                 "No trainable parameters. (qml.metric_tensor of a QNode is with respect to its "
-                "trainable arguments: qsym.numpy arrays with requires_grad=True, or floats; "
-                "hybrid=False gives the tensor over the gate parameters)")
+                "trainable arguments: qsym.numpy arrays with requires_grad=True, not floats, "
+                "lists or plain NumPy arrays; hybrid=False gives the tensor over the gate "
+                "parameters)")
         if not pieces:
             warnings.warn(
                 "Attempted to compute the metric tensor of a QNode with no trainable "
                 "parameters. If this is unintended, mark the trainable arguments (qsym.numpy "
-                "arrays with requires_grad=True, or floats).", UserWarning, stacklevel=2)
+                "arrays with requires_grad=True).", UserWarning, stacklevel=2)
             return ()
         c = entry.circuit  # (d may end with matrix data: qsym._ir.matrix_data)
         n_values = len(c.inputs) + len(c.data)
@@ -313,7 +417,8 @@ class _MetricTensor:
             g = _gate_metric_autograd(entry.circuit.num_wires, ops, pieces, params)
         else:
             params = [np.asarray(p, dtype=float) for p in params]
-            g = _gate_metric(entry.circuit.num_wires, ops, pieces, params)
+            g = _gate_metric(entry.circuit.num_wires, ops, pieces, params,
+                             None if self.approx is None else layers)
         return self._finish(g, layers, len(pieces), entry, jac_fn(*values))
 
     def _check_aux_wire(self, circuit, layers) -> None:
