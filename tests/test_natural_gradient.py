@@ -380,6 +380,91 @@ def test_momentum_qng_apply_grad_before_a_step_is_refused():
         qml.MomentumQNGOptimizer().apply_grad([onp.zeros(2)], [np.zeros(2)])
 
 
+def test_trainable_arguments_are_pennylanes_requires_grad_tensors():
+    """Issue #18: the metric tensor is over the arguments ``qml.grad`` differentiates
+    (PennyLane 0.45.1 in /work/plvenv: a float, a list or a plain NumPy array is a constant;
+    with none trainable, ``QuantumFunctionError("No trainable parameters.")``)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def two(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev)
+    def one(w):
+        qml.RX(w[0], wires=0)
+        qml.RY(w[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    # only y: Var(Y/2) after RX(0.1)|0> = (1 - sin(0.1)^2) / 4 = cos(0.1)^2 / 4, a 1x1 tensor
+    # as PennyLane's (it returned [[0.24750832]])
+    for approx in (None, "block-diag"):
+        g = qml.metric_tensor(two, approx=approx)(0.1, np.array(0.2))
+        assert onp.shape(g) == (1, 1)
+        assert abs(float(g[0, 0]) - onp.cos(0.1) ** 2 / 4) < 1e-12
+    for args in ((0.1, 0.2), ([0.1, 0.2],), (onp.array([0.1, 0.2]),),
+                 (np.array([0.1, 0.2], requires_grad=False),)):
+        circuit = two if len(args) == 2 else one
+        with pytest.raises(qml.QuantumFunctionError, match="No trainable parameters"):
+            qml.metric_tensor(circuit)(*args)
+
+
+def test_approximations_decompose_as_pennylanes_expansion():
+    """Issue #18: the block-diagonal and diagonal approximations are those of PennyLane's
+    tape after its ``expand_metric_tensor``: a trainable gate whose generator single-qubit
+    rotations do not diagonalize (``DoubleExcitation``, ``CRot``, ...) is decomposed first,
+    so its blocks are those of its decomposition's parameters, contracted with their
+    Jacobian. Expected numbers: PennyLane 0.45.1 in /work/plvenv (and its
+    optimize/test_momentum_qng.py's ``expected_mt``); the full tensor stays the state's."""
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    def double(params):
+        qml.DoubleExcitation(params[0], wires=[0, 1, 2, 3])
+        qml.RY(params[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    v = np.array([0.311, -0.52])
+    onp.testing.assert_allclose(qml.metric_tensor(double, approx="block-diag")(v),
+                                onp.diag([1 / 16, 1 / 4]), atol=1e-12)
+    onp.testing.assert_allclose(qml.metric_tensor(double, approx="diag")(v),
+                                onp.diag([1 / 32, 1 / 4]), atol=1e-12)
+    # exact: DoubleExcitation leaves |0000> alone, so its row of the full tensor is 0
+    onp.testing.assert_allclose(qml.metric_tensor(double, approx=None)(v),
+                                onp.diag([0.0, 1 / 4]), atol=1e-12)
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def crot(x):
+        qml.Hadamard(0)
+        qml.CRot(x[0], x[1], x[2], wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))
+
+    pennylane = [[0.0625, 0.0, 0.0625], [0.0, 0.125, 0.0], [0.0625, 0.0, 0.06745852170725462]]
+    for approx in ("block-diag", "diag"):
+        onp.testing.assert_allclose(
+            qml.metric_tensor(crot, approx=approx)(np.array([0.1, 0.2, 0.3])), pennylane,
+            atol=1e-12)
+
+
+def test_sampled_approximation_of_a_decomposed_gate():
+    """With shots, the tapes of a gate PennyLane decomposes (``DoubleExcitation``) and the
+    classical Jacobian of its decomposition's parameters (their autograd boxes kept through
+    the decomposition; was a ``DifferentiationError``): PennyLane's diag(1/16, 1/4)."""
+    dev = qml.device("default.qubit", wires=4, seed=3)
+
+    @qml.set_shots(shots=20000)
+    @qml.qnode(dev)
+    def double(params):
+        qml.DoubleExcitation(params[0], wires=[0, 1, 2, 3])
+        qml.RY(params[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    g = qml.metric_tensor(double, approx="block-diag")(np.array([0.311, -0.52]))
+    onp.testing.assert_allclose(g, onp.diag([1 / 16, 1 / 4]), atol=0.01)
+
+
 @pytest.mark.parametrize("approx", ["diag", "block-diag"])
 def test_approximate_metric_of_a_controlled_u3_keeps_theta_and_phi_exact(approx):
     """``qml.ctrl(qml.U3)`` follows PennyLane's decomposition of U3, ``P(phi) P(delta)
@@ -419,78 +504,3 @@ def test_approximate_metric_of_a_controlled_u3_keeps_theta_and_phi_exact(approx)
     onp.testing.assert_allclose(onp.diag(g)[:2], [0.06105, 0.18147], atol=1e-5)
     # no gate parameter depends on two arguments: the approximation is diagonal
     onp.testing.assert_allclose(g - onp.diag(onp.diag(g)), 0.0, atol=1e-12)
-def test_trainable_arguments_are_pennylanes_requires_grad_tensors():
-    """Issue #18: the metric tensor is over the arguments ``qml.grad`` differentiates
-    (PennyLane 0.45.1 in /work/plvenv: a float, a list or a plain NumPy array is a constant;
-    with none trainable, ``QuantumFunctionError("No trainable parameters.")``)."""
-    dev = qml.device("default.qubit", wires=1)
-
-    def two(x, y):
-        qml.RX(x, wires=0)
-        qml.RY(y, wires=0)
-
-    def one(w):
-        qml.RX(w[0], wires=0)
-        qml.RY(w[1], wires=0)
-
-    # only y: Var(Y/2) after RX(0.1)|0> = (1 - sin(0.1)^2) / 4 = cos(0.1)^2 / 4, a 1x1 tensor
-    # as PennyLane's (it returned [[0.24750832]])
-    for approx in (None, "block-diag"):
-        g = qml.metric_tensor(two, approx=approx)(0.1, np.array(0.2))
-        assert onp.shape(g) == (1, 1)
-        assert abs(float(g[0, 0]) - onp.cos(0.1) ** 2 / 4) < 1e-12
-    for args in ((0.1, 0.2), ([0.1, 0.2],), (onp.array([0.1, 0.2]),),
-                 (np.array([0.1, 0.2], requires_grad=False),)):
-        circuit = two if len(args) == 2 else one
-        with pytest.raises(qml.QuantumFunctionError, match="No trainable parameters"):
-            qml.metric_tensor(circuit)(*args)
-
-
-def test_approximations_decompose_as_pennylanes_expansion():
-    """Issue #18: the block-diagonal and diagonal approximations are those of PennyLane's
-    tape after its ``expand_metric_tensor``: a trainable gate whose generator single-qubit
-    rotations do not diagonalize (``DoubleExcitation``, ``CRot``, ...) is decomposed first,
-    so its blocks are those of its decomposition's parameters, contracted with their
-    Jacobian. Expected numbers: PennyLane 0.45.1 in /work/plvenv (and its
-    optimize/test_momentum_qng.py's ``expected_mt``); the full tensor stays the state's."""
-    dev = qml.device("default.qubit", wires=4)
-
-    def double(params):
-        qml.DoubleExcitation(params[0], wires=[0, 1, 2, 3])
-        qml.RY(params[1], wires=0)
-
-    v = np.array([0.311, -0.52])
-    onp.testing.assert_allclose(qml.metric_tensor(double, approx="block-diag")(v),
-                                onp.diag([1 / 16, 1 / 4]), atol=1e-12)
-    onp.testing.assert_allclose(qml.metric_tensor(double, approx="diag")(v),
-                                onp.diag([1 / 32, 1 / 4]), atol=1e-12)
-    # exact: DoubleExcitation leaves |0000> alone, so its row of the full tensor is 0
-    onp.testing.assert_allclose(qml.metric_tensor(double, approx=None)(v),
-                                onp.diag([0.0, 1 / 4]), atol=1e-12)
-
-    @qml.qnode(qml.device("default.qubit", wires=2))
-    def crot(x):
-        qml.Hadamard(0)
-        qml.CRot(x[0], x[1], x[2], wires=[0, 1])
-        return qml.expval(qml.PauliZ(1))
-
-    pennylane = [[0.0625, 0.0, 0.0625], [0.0, 0.125, 0.0], [0.0625, 0.0, 0.06745852170725462]]
-    for approx in ("block-diag", "diag"):
-        onp.testing.assert_allclose(
-            qml.metric_tensor(crot, approx=approx)(np.array([0.1, 0.2, 0.3])), pennylane,
-            atol=1e-12)
-
-
-def test_sampled_approximation_of_a_decomposed_gate():
-    """With shots, the tapes of a gate PennyLane decomposes (``DoubleExcitation``) and the
-    classical Jacobian of its decomposition's parameters (their autograd boxes kept through
-    the decomposition; was a ``DifferentiationError``): PennyLane's diag(1/16, 1/4)."""
-    dev = qml.device("default.qubit", wires=4, seed=3)
-
-    @qml.set_shots(shots=20000)
-    def double(params):
-        qml.DoubleExcitation(params[0], wires=[0, 1, 2, 3])
-        qml.RY(params[1], wires=0)
-
-    g = qml.metric_tensor(double, approx="block-diag")(np.array([0.311, -0.52]))
-    onp.testing.assert_allclose(g, onp.diag([1 / 16, 1 / 4]), atol=0.01)
