@@ -696,6 +696,7 @@ class Operation:
         given_u = hyper.get("U")
         carriers = _take_traced_matrix(name, hyper, len(self.wires))
         self.hyper = _check_hyper(name, hyper, len(self.wires))
+        self._keep_given_matrix(given_u)
         if is_sparse_matrix(given_u):
             self._given_sparse(given_u)
         if unitary_check:
@@ -710,6 +711,30 @@ class Operation:
     _table_name = None  # a user's subclass of a gate class: the gate's name
     _aux = None  # MultiControlledX's work_wires and work_wire_type, as given
     sparse_given = None  # a QubitUnitary's U given as a SciPy sparse matrix (CSR)
+
+    def _keep_given_matrix(self, U) -> None:
+        """A ``QubitUnitary``'s matrix as given, its ``data[0]`` (PennyLane's: the object
+        itself, ``op.data[0] is U``; a list made an array once, its dtype NumPy's)."""
+        if U is None or "U" not in dict(self.hyper):
+            return
+        if isinstance(U, (list, tuple)):
+            try:
+                U = np.asarray(U)
+            except ValueError:  # ragged (refused by the checks before)
+                return
+        if isinstance(U, np.ndarray) and U.dtype != object:
+            self._u_given = U
+
+    def __deepcopy__(self, memo):
+        """PennyLane's deep copy: everything copied but the parameters, which are shared
+        (``copy.deepcopy(op).data[0] is op.data[0]``: PennyLane keeps tensors that cannot
+        be deep-copied so)."""
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            new.__dict__[key] = value if key in ("_u_given", "_tensors", "params") \
+                else copy.deepcopy(value, memo)
+        return new
 
     def _given_sparse(self, U) -> None:
         """PennyLane's ``QubitUnitary`` of a SciPy sparse matrix: ``sparse_matrix()`` is it
@@ -873,6 +898,9 @@ class Operation:
         if any(isinstance(p, sp.Basic) and any(isinstance(s, TracedSymbol) for s in p.free_symbols)
                for p in self.params):
             return _symbolic_matrix(self)
+        if "_u_given" in self.__dict__:  # a QubitUnitary's matrix: as given (PennyLane's)
+            (U,) = self._matrix_data()
+            return U
         return _pennylane_dtype(self.name, _gate_matrix(
             self.name,
             *[float(p) for p in self.params],
@@ -908,7 +936,11 @@ class Operation:
         U = dict(self.hyper).get("U")
         if U is None or isinstance(U, MatrixArgument):  # (a stand-in: as it is)
             return () if U is None else (U,)
-        return (np.array(U, dtype=complex),)
+        numbers = np.array(U, dtype=complex)
+        given = self.__dict__.get("_u_given")
+        if given is not None and given.shape == numbers.shape and np.array_equal(given, numbers):
+            return (given,)  # (changed in place since: the matrix the gate applies, below)
+        return (numbers,)
 
     @data.setter
     def data(self, values) -> None:
@@ -925,6 +957,8 @@ class Operation:
             hyper = dict(self.hyper)
             hyper["U"] = values[0]
             self.hyper, values = _check_hyper(self.name, hyper, len(self.wires)), values[1:]
+            self.__dict__.pop("_u_given", None)
+            self._keep_given_matrix(hyper["U"])
         if len(values) != len(self.params):
             raise ValueError(f"{self.name} has {len(self.data)} parameter(s); op.data was given "
                              f"{len(values)}: give one value per parameter")
