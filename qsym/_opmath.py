@@ -416,6 +416,22 @@ def _inverse_ops(op: Operation) -> list:
     return out
 
 
+def _adjoint_of_product(prod) -> "AdjointOperation":
+    """PennyLane's ``Adjoint(Prod)`` of a product of gates (``qml.adjoint(qml.S(0) @
+    qml.T(0))``): its base the product, its gates the inverses of the product's gates in
+    reverse order (applied in a circuit where it is made; a queue holds it in place of
+    the product)."""
+    inv = [g for gate in reversed(prod.applied_gates()) for g in _inverse_ops(gate)]
+    call = object()
+    for g in inv:  # drawn as PennyLane draws it: one box on its wires, (S@T)†
+        add_draw_group(g, ("adjoint", BoxKey(prod), call), _Dagger(prod), prod.wires)
+    tape = active_tape()
+    if tape is not None:
+        for g in inv:
+            tape.append(g)
+    return AdjointOperation(prod, inv)
+
+
 def _boxed_inverses(op: Operation) -> list:
     """:func:`_inverses` of ``op``; of an operator made by ``qml.adjoint`` or ``qml.ctrl``
     (``Adjoint(QFT)``), the inverse of each of its gates drawn in the boxes that gate is
@@ -563,6 +579,8 @@ def adjoint(fn, lazy=True):
         return _adjoint_exponential(fn)
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
         mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
+        if lazy:  # PennyLane's Adjoint(Prod), applied as the inverse gates
+            return _adjoint_of_product(fn)
         out = fn.adjoint()
         take_over(out, (fn,))  # a queue holds the adjoint in place of the product (PennyLane's)
         return out
