@@ -48,9 +48,9 @@ from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import log_base, state_quantity
 from ._lambdify import lambdify
-from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, TracedSymbol, active_tape, add_check,
-                     known, outer_box_error, outer_tape, not_recording, queue_decompositions,
-                     queues_result, take_over)
+from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, TracedSymbol, active_tape,
+                     add_check, known, outer_box_error, outer_tape, not_recording,
+                     queue_decompositions, queues_result, take_over)
 from .wires import Wires
 
 

@@ -10,10 +10,17 @@ import pytest
 import qsym as qml
 from qsym import numpy as np
 
-RXm = lambda t: onp.array([[onp.cos(t / 2), -1j * onp.sin(t / 2)],  # noqa: E731
-                           [-1j * onp.sin(t / 2), onp.cos(t / 2)]])
-RYm = lambda t: onp.array([[onp.cos(t / 2), -onp.sin(t / 2)],  # noqa: E731
-                           [onp.sin(t / 2), onp.cos(t / 2)]], dtype=complex)
+
+def RXm(t):
+    return onp.array([[onp.cos(t / 2), -1j * onp.sin(t / 2)],
+                      [-1j * onp.sin(t / 2), onp.cos(t / 2)]])
+
+
+def RYm(t):
+    return onp.array([[onp.cos(t / 2), -onp.sin(t / 2)],
+                      [onp.sin(t / 2), onp.cos(t / 2)]], dtype=complex)
+
+
 A1 = [[1.0, 0.3], [0.3, -0.5]]
 
 
