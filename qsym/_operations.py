@@ -49,8 +49,9 @@ from ._gates import GATES, PAULI, REGISTRY, gate_def, is_sparse_matrix
 from ._gates import matrix as _gate_matrix
 from ._ir import log_base, state_quantity
 from ._lambdify import lambdify
-from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, active_tape, known, outer_box_error, outer_tape,
-                     not_recording, queue_decompositions, queues_result, take_over)
+from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, TracedSymbol, active_tape,
+                     add_check, known, outer_box_error, outer_tape, not_recording,
+                     queue_decompositions, queues_result, take_over)
 from .wires import Wires
 
 
@@ -731,6 +732,7 @@ class Operation:
         given_u = hyper.get("U")
         carriers = _take_traced_matrix(name, hyper, len(self.wires))
         self.hyper = _check_hyper(name, hyper, len(self.wires))
+        self._keep_given_matrix(given_u)
         if is_sparse_matrix(given_u):
             self._given_sparse(given_u)
         if unitary_check:
@@ -745,6 +747,30 @@ class Operation:
     _table_name = None  # a user's subclass of a gate class: the gate's name
     _aux = None  # MultiControlledX's work_wires and work_wire_type, as given
     sparse_given = None  # a QubitUnitary's U given as a SciPy sparse matrix (CSR)
+
+    def _keep_given_matrix(self, U) -> None:
+        """A ``QubitUnitary``'s matrix as given, its ``data[0]`` (PennyLane's: the object
+        itself, ``op.data[0] is U``; a list made an array once, its dtype NumPy's)."""
+        if U is None or "U" not in dict(self.hyper):
+            return
+        if isinstance(U, (list, tuple)):
+            try:
+                U = np.asarray(U)
+            except ValueError:  # ragged (refused by the checks before)
+                return
+        if isinstance(U, np.ndarray) and U.dtype != object:
+            self._u_given = U
+
+    def __deepcopy__(self, memo):
+        """PennyLane's deep copy: everything copied but the parameters, which are shared
+        (``copy.deepcopy(op).data[0] is op.data[0]``: PennyLane keeps tensors that cannot
+        be deep-copied so)."""
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            new.__dict__[key] = value if key in ("_u_given", "_tensors", "params") \
+                else copy.deepcopy(value, memo)
+        return new
 
     def _given_sparse(self, U) -> None:
         """PennyLane's ``QubitUnitary`` of a SciPy sparse matrix: ``sparse_matrix()`` is it
@@ -905,6 +931,12 @@ class Operation:
                     "parameter with a generator only: differentiate a QNode (its derivative "
                     "is compiled), or take the matrix at a number")
             return traced
+        if any(isinstance(p, sp.Basic) and any(isinstance(s, TracedSymbol) for s in p.free_symbols)
+               for p in self.params):
+            return _symbolic_matrix(self)
+        if "_u_given" in self.__dict__:  # a QubitUnitary's matrix: as given (PennyLane's)
+            (U,) = self._matrix_data()
+            return U
         return _pennylane_dtype(self.name, _gate_matrix(
             self.name,
             *[float(p) for p in self.params],
@@ -940,7 +972,11 @@ class Operation:
         U = dict(self.hyper).get("U")
         if U is None or isinstance(U, MatrixArgument):  # (a stand-in: as it is)
             return () if U is None else (U,)
-        return (np.array(U, dtype=complex),)
+        numbers = np.array(U, dtype=complex)
+        given = self.__dict__.get("_u_given")
+        if given is not None and given.shape == numbers.shape and np.array_equal(given, numbers):
+            return (given,)  # (changed in place since: the matrix the gate applies, below)
+        return (numbers,)
 
     @data.setter
     def data(self, values) -> None:
@@ -957,6 +993,8 @@ class Operation:
             hyper = dict(self.hyper)
             hyper["U"] = values[0]
             self.hyper, values = _check_hyper(self.name, hyper, len(self.wires)), values[1:]
+            self.__dict__.pop("_u_given", None)
+            self._keep_given_matrix(hyper["U"])
         if len(values) != len(self.params):
             raise ValueError(f"{self.name} has {len(self.data)} parameter(s); op.data was given "
                              f"{len(values)}: give one value per parameter")
@@ -2147,6 +2185,20 @@ def operator_label(base_label: str, data, decimals=None, cache=None) -> str:
         elif isinstance(cache, dict) and isinstance(cache.get("matrices"), list):
             parts.append(matrix_label("", p, cache)[2:-1])
     return f"{base_label}\n(" + ",\n".join(parts) + ")" if parts else base_label
+
+
+def _symbolic_matrix(op) -> np.ndarray:
+    """The matrix of a table gate whose parameters are expressions of a circuit's traced
+    inputs (``qml.matrix(qml.RY(x, wires=0))`` inside a QNode): an object array of
+    :class:`~qsym._trace.Traced` entries, the table's exact matrix at those expressions,
+    which ``qml.QubitUnitary`` takes (and differentiates, :func:`traced_unitary`) and
+    ``qsym.numpy`` arithmetic combines like any other traced values."""
+    num_wires = None if op.num_wires else max(len(op.wires), 1)
+    M = op._row.sympy_matrix([sp.sympify(p) for p in op.params], num_wires, op.hyper)
+    out = np.empty(M.shape, dtype=object)
+    for (i, j), e in np.ndenumerate(np.empty(M.shape)):
+        out[i, j] = Traced(M[i, j])
+    return out
 
 
 def _traced_matrix(op):
@@ -3985,6 +4037,8 @@ def _expanded(op, order) -> np.ndarray:
         raise MatrixUndefinedError(f"{op!r} has no matrix (PennyLane's MatrixUndefinedError): "
                                    "a sum or product holding it cannot be measured")
     m = op.matrix(wire_order=list(order))
+    if isinstance(m, np.ndarray) and m.dtype == object:  # traced entries (a circuit's inputs)
+        return m
     return np.asarray(m, dtype=complex)
 
 
@@ -5460,6 +5514,95 @@ def _check_hermitian_shape(M, k: int) -> None:
                                f"{k} wire(s))")
 
 
+TRACED_HERMITIAN_WIRES = 4
+"""A ``qml.Hermitian`` whose matrix is computed from a QNode's inputs is measured as its
+Pauli sum of traced coefficients on up to this many wires (``4^k`` words, each a sum of
+``4^k`` entries)."""
+
+
+def _traced_entries(A):
+    """``A`` as an object array when an entry is a traced value of a circuit's inputs
+    (a QNode's trainable matrix, or one computed from its inputs); else None."""
+    if isinstance(A, np.ndarray) and A.dtype != object:
+        return None
+    try:
+        arr = np.asarray(A, dtype=object)
+    except ValueError:  # ragged: the numeric checks say so
+        return None
+    if not any(isinstance(e, Traced) for e in arr.flat):
+        return None
+    return arr
+
+
+def _traced_hermitian(obs, A, wires) -> bool:
+    """Make ``obs`` the ``qml.Hermitian`` of a matrix of traced inputs (True), else False.
+
+    It is measured as its Pauli sum ``sum_P Re tr(P A) / 2^k P``, whose coefficients are
+    expressions of the inputs (as a Hamiltonian's trainable coefficients are), so every
+    method differentiates it; by an entry ``A_ij`` the derivative of ``<A>`` is
+    ``Re(rho_ji)``, autograd's derivative of ``Re(psi^dagger A psi)`` with each entry its
+    own real input, as PennyLane's backpropagation gives it. That ``A`` is Hermitian is
+    checked on every call's numbers. What needs its eigenbasis (``probs(op=...)``,
+    samples) needs its numbers: refused at the trace (:meth:`Hermitian.eigendecomposition`)."""
+    arr = _traced_entries(A)
+    if arr is None:
+        return False
+    k = len(wires)
+    _check_hermitian_shape(arr, k)
+    if k > TRACED_HERMITIAN_WIRES:  # its numbers (a per-call trace), not differentiated
+        obs._set_matrix(_traced_numbers(arr, (
+            f"qml.Hermitian of the inputs on {k} wires (qsym differentiates one on up to "
+            f"{TRACED_HERMITIAN_WIRES}: write it as a qml.Hamiltonian of trainable "
+            "coefficients)")), wires)
+        return True
+    exprs = [sp.sympify(e.expr if isinstance(e, Traced) else e) for e in arr.flat]
+    add_check("Hermitian", exprs, functools.partial(_check_traced_hermitian, 2**k))
+    coeffs = pauli_coefficients(np.array(exprs, dtype=object).reshape(arr.shape), k)
+    terms = {}
+    for index, c in enumerate(coeffs):
+        c = sp.re(sp.expand(sp.sympify(c)))
+        if c == 0:
+            continue
+        letters = [(index >> (2 * (k - 1 - q))) & 3 for q in range(k)]
+        word = tuple(sorted(((w, "IXYZ"[a]) for w, a in zip(wires, letters) if a),
+                            key=lambda t: repr(t[0])))
+        terms[word] = terms.get(word, 0) + (float(c) if c.is_number else c)
+    Observable.__init__(obs, terms)
+    obs._matrix, obs._mwires = arr, wires
+    obs._value = obs._given = A if isinstance(A, np.ndarray) else arr
+    return True
+
+
+EIGENBASIS = ("qml.Hermitian's eigenbasis (probs(op=...), samples, diagonalizing gates), not "
+              "differentiated: measure qml.expval or qml.var of it to differentiate by its "
+              "matrix")
+
+
+def _traced_numbers(M: np.ndarray, what: str = EIGENBASIS) -> np.ndarray:
+    """A traced ``Hermitian`` matrix's numbers, for what needs them (its eigenbasis:
+    ``probs(op=...)``, samples, its diagonalizing gates): at a per-call trace's numbers
+    (noted as ``what``: no derivative by those inputs); traced once, a ``TracingError``
+    that makes the QNode trace at every call."""
+    looks = known()
+    if looks is None:
+        syms = set().union(*[e.expr.free_symbols for e in M.flat if isinstance(e, Traced)])
+        err = TracingError(f"{what.split(', not')[0]} needs the numbers of the traced "
+                           f"input(s) {', '.join(sorted(map(str, syms)))}: the QNode traces "
+                           "it at every call")
+        err.symbols = frozenset(syms)
+        raise err
+    return np.asarray(looks.numeric(M, what), dtype=complex)
+
+
+def _check_traced_hermitian(dim: int, values: np.ndarray) -> None:
+    """A traced ``Hermitian`` matrix's numbers at a call: finite and Hermitian."""
+    M = values.reshape(dim, dim)
+    if not np.all(np.isfinite(M)):
+        raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")
+    if not np.allclose(M, M.conj().T, atol=1e-10):
+        raise MeasurementError("Hermitian: the matrix is not Hermitian (A != A^dagger)")
+
+
 class Hermitian(_MatrixObservable):
     """A Hermitian matrix as an observable (PennyLane's ``qml.Hermitian``).
 
@@ -5479,6 +5622,24 @@ class Hermitian(_MatrixObservable):
     """PennyLane's cache of eigendecompositions: a matrix's entries (a tuple) ->
     ``{"eigval": ..., "eigvec": ...}`` (``numpy.linalg.eigh``), shared by all instances."""
 
+    @property
+    def _matrix(self):
+        """The matrix as numbers (complex); one of a circuit's traced inputs at this
+        call's numbers (:func:`_traced_numbers`: its eigenbasis is taken at them)."""
+        M = self.__dict__.get("_matrix_given")
+        return _traced_numbers(M) if self.traced else M
+
+    @_matrix.setter
+    def _matrix(self, M) -> None:
+        self.__dict__["_matrix_given"] = M
+
+    @property
+    def traced(self) -> bool:
+        """Whether the matrix is computed from a circuit's traced inputs (in a QNode's
+        trace: a trainable matrix argument, or one computed from the inputs)."""
+        M = self.__dict__.get("_matrix_given")
+        return isinstance(M, np.ndarray) and M.dtype == object
+
     def __init__(self, A, wires, id=None):
         wires = wires_tuple(wires)
         if len(set(wires)) != len(wires):
@@ -5490,8 +5651,10 @@ class Hermitian(_MatrixObservable):
     def _set_matrix(self, A, wires) -> None:
         """Check the matrix ``A`` on ``wires`` (PennyLane's checks) and make it this
         observable's: its matrix as given, its Pauli sum (what is measured)."""
-        M = np.asarray(A, dtype=complex)
         k = len(wires)
+        if _traced_hermitian(self, A, wires):
+            return
+        M = np.asarray(A, dtype=complex)
         _check_hermitian_shape(M, k)
         if not np.all(np.isfinite(M)):
             raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")
@@ -5536,7 +5699,10 @@ class Hermitian(_MatrixObservable):
         >>> Hermitian([[0, 1], [1, 0]], wires=0).eigendecomposition["eigval"]
         array([-1.,  1.])
         """
-        key = tuple(np.asarray(self._given).flatten().tolist())
+        given = self._given
+        if isinstance(given, np.ndarray) and given.dtype == object:  # traced: its numbers
+            given = self._matrix
+        key = tuple(np.asarray(given).flatten().tolist())
         if key not in Hermitian._eigs:
             val, vec = np.linalg.eigh(self._matrix)
             Hermitian._eigs[key] = {"eigval": val, "eigvec": vec}
@@ -7231,6 +7397,8 @@ def sampling_form(op) -> tuple:
         return ("pauli",)
     if isinstance(op, BasisStateProjector):  # no rotation, eigenvalue 1 at the state
         return ("basis", tuple(op._mwires), tuple(int(b) for b in np.ravel(op._value)))
+    if isinstance(op, Hermitian) and op.traced:  # its Pauli sum of the inputs' expressions
+        return ("matrix",)
     if isinstance(op, (Hermitian, StateVectorProjector)) and op._matrix is not None:
         return ("eigen", tuple(op._mwires), np.asarray(op._matrix))  # eigh, wires as written
     base, scalar = (op.base, op.scalar) if isinstance(op, SProd) else (op, 1)

@@ -416,6 +416,27 @@ def _inverse_ops(op: Operation) -> list:
     return out
 
 
+def _adjoint_of_product(prod, lazy: bool):
+    """PennyLane's ``Adjoint(Prod)`` of a product of gates (``qml.adjoint(qml.S(0) @
+    qml.T(0))``): its base the product, its gates the inverses of the product's gates in
+    reverse order (applied in a circuit where it is made; a queue holds it in place of
+    the product); ``lazy=False``: the product of the factors' adjoints, reversed."""
+    mark_used(prod)  # replaced by its adjoint
+    if not lazy:
+        out = prod.adjoint()
+        take_over(out, (prod,))  # a queue holds the adjoint in place of the product
+        return out
+    inv = [g for gate in reversed(prod.applied_gates()) for g in _inverse_ops(gate)]
+    call = object()
+    for g in inv:  # drawn as PennyLane draws it: one box on its wires, (S@T)†
+        add_draw_group(g, ("adjoint", BoxKey(prod), call), _Dagger(prod), prod.wires)
+    tape = active_tape()
+    if tape is not None:
+        for g in inv:
+            tape.append(g)
+    return AdjointOperation(prod, inv)
+
+
 def _boxed_inverses(op: Operation) -> list:
     """:func:`_inverses` of ``op``; of an operator made by ``qml.adjoint`` or ``qml.ctrl``
     (``Adjoint(QFT)``), the inverse of each of its gates drawn in the boxes that gate is
@@ -562,10 +583,7 @@ def adjoint(fn, lazy=True):
     if isinstance(fn, Exp) and fn._applies():  # PennyLane's Adjoint(Exp), Adjoint(Evolution)
         return _adjoint_exponential(fn)
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
-        mark_used(fn)  # replaced by its adjoint: the factors' adjoints, reversed
-        out = fn.adjoint()
-        take_over(out, (fn,))  # a queue holds the adjoint in place of the product (PennyLane's)
-        return out
+        return _adjoint_of_product(fn, lazy)
     if isinstance(fn, Observable):
         hermitian = not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True)
         if not isinstance(fn, (Sum, Prod)):

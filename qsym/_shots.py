@@ -183,6 +183,21 @@ def _numeric_terms(m) -> bool:
     return all(getattr(c, "is_number", True) for c, _ in m.terms)
 
 
+def at_call(m, circuit, x, d):
+    """``m`` with its observable's coefficients at the call's inputs ``x`` and data ``d``
+    (a trainable coefficient, a ``qml.Hermitian`` of trainable entries: the eigenvalues
+    drawn are the observable's at these numbers); ``m`` itself when they are numbers."""
+    if _numeric_terms(m):
+        return m
+    import sympy as sp
+
+    values = {**dict(zip(circuit.inputs, map(float, np.ravel(x)))),
+              **dict(zip(circuit.data, map(float, np.ravel(d)[:len(circuit.data)])))}
+    return dataclasses.replace(m, terms=tuple(
+        (complex(sp.sympify(c).xreplace(values)) if not getattr(c, "is_number", True) else c, w)
+        for c, w in m.terms))
+
+
 def postselected_estimate(m, state, n: int, shots: int, rng):
     """``expval`` / ``var`` / ``probs`` after a postselection with finite shots, as
     PennyLane's ``"hw-like"`` mode: the mean, variance or frequencies of the kept shots
@@ -617,7 +632,8 @@ class Sampler:
                 elif m.shadow:  # a classical shadow: each snapshot in its own bases
                     values[i] = shadow_value(m, state, self.n, shots, rng)
                 elif m.kind in ("sample", "counts"):
-                    values[i] = draw(m, state, prob, self.n, shots, rng)
+                    values[i] = draw(at_call(m, entry.circuit, x, d), state, prob, self.n,
+                                     shots, rng)
         return values
 
     def batch_values(self, inputs, counts, rng):

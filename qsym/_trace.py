@@ -301,7 +301,11 @@ class Tape:
     def hand_off(self, op) -> None:
         """``op``, a product made here as a statement (:meth:`pend`), is given to another
         recording (a branch of ``qml.cond`` takes its arguments): it is not applied here, and
-        its gates are used."""
+        its gates are used; off the queue too (PennyLane's ``qml.cond`` dequeues its
+        arguments: ``qml.cond(m, qml.prod)(qml.T(0), qml.X(1) @ qml.Z(2))`` queues one
+        ``Conditional``)."""
+        if self.log is not None:
+            self.unqueue((op,))
         for _anchor, pended, gates in self.pending:
             if pended is op:
                 self.measured(gates)

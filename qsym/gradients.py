@@ -1836,7 +1836,9 @@ def _classical_jacobians(qnode, args, kwargs, diff):
     shots = qnode.configured_shots()
     shots = shots if isinstance(shots, Shots) else Shots(shots)
     ops = _templates_expanded(tape.operations)
-    tape = (tape.copy(shots=shots) if len(ops) == len(tape.operations)
+    same = len(ops) == len(tape.operations) and all(a is b for a, b in zip(ops, tape.operations))
+    # (a template opened into as many gates, BasisState([1, 0]) into X(0): not the same)
+    tape = (tape.copy(shots=shots) if same
             else QuantumScript(ops, tape.measurements, shots=shots))
     tape.trainable_params = sorted(boxed)
     return tape, cjacs, isinstance(result, list)

@@ -231,3 +231,20 @@ def test_cotransform_cache_of_arguments_that_are_not_numbers():
     cache = CotransformCache(c, (object(), np.array(3.0, requires_grad=False)), {})
     with pytest.raises(qml.QuantumFunctionError, match="No trainable parameters"):
         cache.get_classical_jacobian(c.compile_pipeline[-1], 0)
+
+
+def test_a_template_opened_into_as_many_gates_keeps_the_parameters_in_place():
+    """qml.BasisState(np.array([1, 0])) (a trainable bit array, opened into one X gate:
+    as many operations as before) then RX(w): param_shift of the QNode differentiates w
+    (<Z0 Z1> = -cos w, d/dw = sin w; PennyLane 0.45.1: 0.09983342 at w = 0.1). The
+    opened tape was taken for the unopened one, so the parameters' indices pointed at the
+    BasisState: ArgumentError "Cannot differentiate with respect to parameter(s) [0]"."""
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(w):
+        qml.BasisState(np.array([1, 0]), wires=[0, 1])
+        qml.RX(w, wires=0)
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    for w in (0.1, 1.3):
+        got = qml.gradients.param_shift(c)(np.array(w, requires_grad=True))
+        assert float(got) == pytest.approx(numpy.sin(w), abs=1e-10)

@@ -465,3 +465,37 @@ def test_value_and_gradient_calls_with_new_matrices_trace_no_more(monkeypatch):
         if seed == 1:
             traced = len(runs)
     assert len(runs) == traced
+
+
+# --- QubitUnitary.data: the matrix object as given (PennyLane 0.45.1's, checked in /work/plvenv)
+def test_qubitunitary_data_is_the_matrix_given():
+    """``op.data[0] is U`` (a tensor too, trainable), a real matrix stays real, a list
+    becomes NumPy's array of it (int64), ``op.matrix()`` is the matrix given;
+    ``copy.copy``, ``copy.deepcopy`` and ``bind_new_parameters`` share it; ``op.data =``
+    keeps the new one."""
+    import copy
+
+    U = onp.array([[0, 1], [1, 0]], dtype=complex)
+    op = qml.QubitUnitary(U, wires=0)
+    assert op.data[0] is U and op.parameters[0] is U and op.matrix() is U
+    T = np.array([[0, 1], [1, 0]], dtype=complex, requires_grad=True)
+    assert qml.QubitUnitary(T, wires=0).data[0] is T
+    R = onp.array([[0.0, 1.0], [1.0, 0.0]])
+    real = qml.QubitUnitary(R, wires=0)
+    assert real.data[0] is R and real.matrix().dtype == onp.float64
+    listed = qml.QubitUnitary([[0, 1], [1, 0]], wires=0).data[0]
+    assert type(listed) is onp.ndarray and listed.dtype == onp.int64
+    assert copy.copy(real).data[0] is R and copy.deepcopy(real).data[0] is R
+    assert qml.ops.functions.bind_new_parameters(op, [R]).data[0] is R
+    real.data = (onp.eye(2),)
+    assert real.matrix().dtype == onp.float64 and onp.array_equal(real.matrix(), onp.eye(2))
+
+
+def test_a_matrix_changed_in_place_after_the_gate_is_not_what_data_shows():
+    """qsym keeps the numbers a gate was made with (PennyLane reads the array again): a
+    matrix changed in place afterwards is not shown as the gate's data, which stays the
+    matrix the gate applies."""
+    U = onp.array([[0, 1], [1, 0]], dtype=complex)
+    op = qml.QubitUnitary(U, wires=0)
+    U[0, 0] = 5
+    assert op.data[0] is not U and onp.array_equal(op.data[0], [[0, 1], [1, 0]])

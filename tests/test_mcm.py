@@ -861,3 +861,22 @@ def test_a_pauli_product_measurement_in_a_branch_is_refused_by_cond():
     m = qml.measure(1)
     with pytest.raises(qml.errors.ConditionalTransformError, match="no measurements"):
         qml.cond(m, qml.pauli_measure)("X", wires=[0])
+
+
+def test_cond_of_prod_given_a_product_queues_one_conditional_in_a_qnode():
+    """qml.cond(m, qml.prod)(qml.T(1), qml.prod(qml.X(1), qml.Z(2))) in a QNode: the product
+    given as an argument is taken off the queue (PennyLane's cond dequeues its arguments),
+    so the tape and qml.specs hold one Conditional, as PennyLane 0.45.1's (checked in
+    /work/plvenv: gate_types {'Hadamard': 1, 'MidMeasureMP': 1, 'Conditional(Prod)': 1})."""
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def c():
+        qml.Hadamard(0)
+        m = qml.measure(0)
+        qml.cond(m, qml.prod)(qml.T(1), qml.prod(qml.PauliX(1), qml.PauliZ(2)))
+        return qml.expval(qml.Z(1))
+
+    ops = qml.workflow.construct_tape(c)().operations
+    assert [type(o).__name__ for o in ops] == ["Hadamard", "MidMeasure", "Conditional"]
+    assert dict(qml.specs(c)()["resources"].gate_types) == {
+        "Hadamard": 1, "MidMeasureMP": 1, "Conditional(Prod)": 1}
+    assert abs(float(c())) < 1e-12  # <Z1>: +1 when m = 0, -1 (X flips it) when m = 1

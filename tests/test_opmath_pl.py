@@ -545,3 +545,32 @@ def test_equal_select_qsvt_controlled_sequence_messages():
         qml.QSVT(qml.X(0), proj), qml.QSVT(qml.X(0), [qml.PCPhase(0.3, dim=1, wires=[0])]))
     assert "different base operations because" in why(
         qml.ControlledSequence(qml.X(0), control=[2]), qml.ControlledSequence(qml.Y(0), control=[2]))
+
+
+def test_adjoint_of_a_product_of_gates_is_pennylanes_adjoint_of_prod():
+    """qml.adjoint(qml.S(0) @ qml.T(1)): PennyLane's Adjoint(Prod) (its repr, name, base,
+    queue entry, one drawn box ``(S@T)†``, qml.specs' 'Adjoint(Prod)'; PennyLane 0.45.1's,
+    checked in /work/plvenv), applied as the inverse gates: matrices by hand."""
+    import numpy as onp
+
+    op = qml.adjoint(qml.S(0) @ qml.T(0))
+    assert repr(op) == "Adjoint(S(0) @ T(0))" and op.name == "Adjoint(Prod)"
+    assert isinstance(op, qml.ops.op_math.Adjoint) and repr(op.base) == "S(0) @ T(0)"
+    assert op.data == () and op.label() == "(S@T)†"
+    want = onp.diag([1, onp.exp(-0.75j * onp.pi)])  # (S T)^dagger = diag(1, e^{-3i pi/4})
+    assert onp.allclose(qml.matrix(op), want, atol=1e-12)
+    with qml.queuing.AnnotatedQueue() as q:
+        qml.adjoint(qml.S(0) @ qml.T(1))
+    assert [repr(o) for o in q.queue] == ["Adjoint(S(0) @ T(1))"]
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c():
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        qml.adjoint(qml.S(0) @ qml.T(1))
+        return qml.expval(qml.Y(0))
+
+    assert float(c()) == pytest.approx(-1.0, abs=1e-12)  # S^dagger |+> = |-i>
+    assert qml.draw(c)() == ("0: ──H─╭(S@T)†─┤  <Y>\n"
+                             "1: ──H─╰(S@T)†─┤     ")
+    assert dict(qml.specs(c)()["resources"].gate_types) == {"Hadamard": 2, "Adjoint(Prod)": 1}

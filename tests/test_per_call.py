@@ -459,6 +459,62 @@ def test_a_matrix_of_the_inputs_is_differentiated_exactly(method):
             assert abs(want).max() > 0.05  # (a test that a zero gradient would fail)
 
 
+@pytest.mark.parametrize("method", ["best", "backprop", "parameter-shift", "adjoint"])
+def test_the_matrix_of_a_gate_of_the_inputs_is_a_matrix_of_the_inputs(method):
+    """qml.QubitUnitary(qml.matrix(qml.RY(x, wires=0)), wires=0): the gate's matrix at a
+    traced parameter is its exact matrix in traced entries (it raised TracingError, then
+    refused the derivative), so the unitary is differentiated as RY(x) is: <Z> = cos x."""
+
+    @qml.qnode(qml.device("default.qubit", wires=1), diff_method=method)
+    def c(x):
+        qml.QubitUnitary(qml.matrix(qml.RY(x, wires=0)), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    for x in (0.3, -1.2):
+        x = np.array(x, requires_grad=True)
+        assert float(c(x)) == pytest.approx(onp.cos(x), abs=1e-12)
+        assert float(qml.grad(c)(x)) == pytest.approx(-onp.sin(x), abs=1e-10)
+
+
+# computed with PennyLane 0.45.1 in /work/plvenv (diff_method="best": backprop), the same
+# circuits: value, then d/dx, d/dy
+_PL_GATE_MATRICES = {
+    "rot": (0.1863572034769409, [0.6143310453323465, 0.26780542703165533]),
+    "wire_order": (0.2369632034637019, [0.09477960829985949, 0.0]),
+    "prod": (0.3847654316692167, [0.2748409716906888, -0.41539267641745115]),
+    "isingxx": (0.1894817282819762, [0.05715228719469492, -0.024493837369154968]),
+}
+
+
+@pytest.mark.parametrize("method", ["best", "parameter-shift"])
+@pytest.mark.parametrize("case", sorted(_PL_GATE_MATRICES))
+def test_matrices_of_gates_of_the_inputs_match_pennylane(case, method):
+    """The matrices of gates of several parameters, on a wire order, of a product of gates
+    (``qml.matrix(qml.RY(x, 0) @ qml.RZ(y, 0))``: its operands' traced matrices multiplied)
+    and of a gate of an expression of two inputs, as QubitUnitary: PennyLane's numbers."""
+    make = {
+        "rot": lambda x, y: qml.QubitUnitary(qml.matrix(qml.Rot(x, y, 0.2, wires=0)), wires=0),
+        "wire_order": lambda x, y: qml.QubitUnitary(
+            qml.matrix(qml.RY(x, wires=1), wire_order=[0, 1]), wires=[0, 1]),
+        "prod": lambda x, y: qml.QubitUnitary(
+            qml.matrix(qml.RY(x, wires=0) @ qml.RZ(y, wires=0)), wires=0),
+        "isingxx": lambda x, y: qml.QubitUnitary(
+            qml.matrix(qml.IsingXX(x * y, wires=[0, 1])), wires=[0, 1]),
+    }[case]
+
+    @qml.qnode(qml.device("default.qubit", wires=2), diff_method=method)
+    def c(x, y):
+        qml.RX(0.4, wires=1)
+        qml.RX(0.9, wires=0)
+        make(x, y)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1) + 0.5 * qml.PauliY(0) + 0.3 * qml.PauliX(1))
+
+    x, y = np.array(0.3, requires_grad=True), np.array(-0.7, requires_grad=True)
+    value, grad = _PL_GATE_MATRICES[case]
+    assert float(c(x, y)) == pytest.approx(value, abs=1e-12)
+    assert onp.allclose([float(g) for g in qml.jacobian(c)(x, y)], grad, atol=1e-10)
+
+
 def test_a_matrix_of_the_inputs_taken_by_another_operator_refuses_its_derivative():
     """qml.adjoint(qml.QubitUnitary(U(x), 0)) (an instance: the adjoint applies the matrix
     only) runs at its numbers (by hand: <X> after H and U^dagger) and a derivative by x is
