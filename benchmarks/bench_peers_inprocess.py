@@ -5,7 +5,8 @@
 separate processes drift with the load. Here every side is built by ``bench_speed``'s
 ``make_case`` (the same circuits, the same gradient checks) in one process, the gradients
 are checked equal to 1e-8 first, and the repeats are interleaved, timed in process CPU
-time and wall time (medians; each measurement as many calls as fill ``--min-time``); each peer's first call (trace + compile + one run) is
+time and wall time (medians; each measurement as many calls as fill ``--min-time``);
+each peer's first call (trace + compile + one run) is
 reported apart. One thread each: ``NUMBA_NUM_THREADS=1``, XLA without its thread pool.
 
 Usage (a Python with qsym's dependencies and the peers: the ``.[bench]`` extras)::
@@ -14,7 +15,8 @@ Usage (a Python with qsym's dependencies and the peers: the ``.[bench]`` extras)
         python benchmarks/bench_peers_inprocess.py [--repeats 7]
 
 qsym's parameter-shift gradient is timed beside its adjoint (``QSYM_PS=0``: not), and
-every ratio is to qsym's best method's median CPU time. ``ROWS`` among bench_speed's rows (seed, hea4, hea8, hea12, hea16, hea20, crx6), ``PEERS``
+every ratio is to qsym's best method's median CPU time. ``ROWS`` among bench_speed's rows
+(seed, hea4, hea8, hea12, hea16, hea20, crx6), ``PEERS``
 among its compiled methods (catalyst-adjoint, catalyst-ps, jax-bp, jax-lightning-adjoint,
 tc-jax). Results of 2026-12-05 are in README ("Speed", issue #19) and docs/design.md.
 """
@@ -51,10 +53,12 @@ def main(argv=None) -> int:
         row = B.ROWS[rn]
         cases = {"qsym-adjoint": B.make_case("qsym-adjoint", row)}
         reference = np.ravel(cases["qsym-adjoint"].grad())
-        if os.environ.get("QSYM_PS", "1") == "1":  # qsym's other method: its best is the reference
+        if os.environ.get("QSYM_PS", "1") == "1":  # qsym's other method (the best of both:
+            # every ratio's reference)
             cases["qsym-ps"] = B.make_case("qsym-ps", row)
             g = np.ravel(np.asarray(cases["qsym-ps"].grad()))
-            assert np.allclose(g, reference, atol=1e-8), ("qsym-ps", float(np.abs(g - reference).max()))
+            assert np.allclose(g, reference, atol=1e-8), (
+                "qsym-ps", float(np.abs(g - reference).max()))
         for m in peers:
             t0, w0 = time.process_time(), time.perf_counter()
             case = B.make_case(m, row)

@@ -2373,9 +2373,10 @@ class _FromNode:
         return self.value
 
     @staticmethod
-    def install(cls):
-        own = cls.__dict__
-        cls.__doc__ = _FromNode(3, own.get("__doc__"))  # (the type calls __get__ for it)
+    def install(derivative_class):
+        own = derivative_class.__dict__
+        # (the type calls __get__ for it: ``grad.__doc__`` is the class's docstring)
+        derivative_class.__doc__ = _FromNode(3, own.get("__doc__"))
 
 
 class _TheNode:

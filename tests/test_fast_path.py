@@ -286,7 +286,7 @@ def test_a_qnodes_derivative_reads_its_docstring_and_qualname_from_the_qnode():
         assert "__doc__" not in vars(d) and "__qualname__" not in vars(d)
         assert d.__wrapped__ is node
         with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
-            d.nothing_here
+            getattr(d, "nothing_here")
     assert qml.grad.__doc__.startswith("The gradient of a scalar-valued function")
     assert MyGrad.__doc__ == "my own derivative" and MyGrad.__module__ == __name__
     assert qml.jacobian.__doc__ == qml.jacobian.__dict__["__doc__"].value
