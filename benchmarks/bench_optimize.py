@@ -33,7 +33,8 @@ Targets (issue 7): compiled loop >= 1000x PennyLane default.qubit on the qubit r
 ``--problems loops`` (or a list that includes it) adds the compiled loops against JAX
 (issue 19): ``qsym.minimize`` with each method against a ``jax.lax.fori_loop`` over a
 jitted default.qubit backprop gradient, gradient descent and Adam (written by hand in
-JAX), on the seed and the 4 x 4 HEA; iterates checked equal to 1e-10 first; each timed
+JAX; ``--optimizers`` adds momentum, nesterov, rmsprop, adagrad), on the seed and the
+4 x 4 HEA (``--loop-problems``); iterates checked equal to 1e-10 first; each timed
 call right after an untimed short call of the same loop (``--cold``: right after the
 other framework's, whose caches it then inherits). Needs JAX
 and PennyLane (run with the benchmark environment's Python)::
@@ -197,7 +198,13 @@ def git_state():
 LOOP_PROBLEMS = {"seed": "seed (1 wire, RX RY, <Z>)",
                  "hea4": "HEA 4 wires x 4 layers (32 parameters, H = sum Z_i)"}
 LOOP_OPTIMIZERS = {"gd": "gradient descent, step size 0.01",
-                   "adam": "Adam, step size 0.01 (beta1 0.9, beta2 0.99, eps 1e-8)"}
+                   "adam": "Adam, step size 0.01 (beta1 0.9, beta2 0.99, eps 1e-8)",
+                   "momentum": "momentum, step size 0.01, momentum 0.9",
+                   "nesterov": "Nesterov momentum, step size 0.01, momentum 0.9",
+                   "rmsprop": "RMSProp, step size 0.01, decay 0.9, eps 1e-8",
+                   "adagrad": "Adagrad, step size 0.01, eps 1e-8"}
+# the optimizers timed (``--optimizers``; the default: gradient descent and Adam)
+LOOP_RUN_OPTIMIZERS = ["gd", "adam"]
 # steps per timed call; parameter shift on the HEA runs 65 circuits a step
 LOOP_STEPS = {("seed", "parameter-shift"): 10000, ("seed", "adjoint"): 10000,
               ("seed", "jax"): 10000, ("hea4", "parameter-shift"): 200,
@@ -206,7 +213,8 @@ LOOP_CHECK_STEPS = 20
 # Adam divides by sqrt(v) + eps: a gradient that is zero in exact arithmetic (the HEA's
 # last RZ layer commutes with H) is rounding noise (1e-17) in every method, and Adam moves
 # its parameter by about eta * noise / eps (1e-11) per step, differently per method
-LOOP_CHECK_TOL = {"gd": 1e-10, "adam": 1e-8}
+LOOP_CHECK_TOL = {"gd": 1e-10, "adam": 1e-8, "momentum": 1e-10, "nesterov": 1e-10,
+                  "rmsprop": 1e-8, "adagrad": 1e-8}  # (RMSProp, Adagrad: eps as Adam's)
 LOOP_TARGET = 2.0
 
 
@@ -242,13 +250,22 @@ def loop_start(problem):
     return onp.random.default_rng(7).uniform(-onp.pi, onp.pi, size=(4, 4, 2))
 
 
+def loop_optimizer(qsym, opt):
+    """The optimizer ``opt`` (a LOOP_OPTIMIZERS key) with the settings described there."""
+    return {"gd": lambda: qsym.GradientDescentOptimizer(0.01),
+            "adam": lambda: qsym.AdamOptimizer(0.01),
+            "momentum": lambda: qsym.MomentumOptimizer(0.01, momentum=0.9),
+            "nesterov": lambda: qsym.NesterovMomentumOptimizer(0.01, momentum=0.9),
+            "rmsprop": lambda: qsym.RMSPropOptimizer(0.01, decay=0.9, eps=1e-8),
+            "adagrad": lambda: qsym.AdagradOptimizer(0.01, eps=1e-8)}[opt]()
+
+
 def loop_qsym(qsym, problem, method, opt):
     node = loop_build(qsym, problem, method)
     compiled_loop(node, loop_start(problem))
 
     def run(steps):
-        optimizer = (qsym.GradientDescentOptimizer(0.01) if opt == "gd"
-                     else qsym.AdamOptimizer(0.01))
+        optimizer = loop_optimizer(qsym, opt)
         x0 = loop_start(problem)
         c0, h0, t0 = time.process_time(), time.thread_time(), time.perf_counter()
         res = qsym.minimize(node, x0, optimizer=optimizer, steps=steps, progress=False)
@@ -275,14 +292,33 @@ def loop_jax(pl, jax, problem, opt):
         def call(x0, steps):
             return loop(x0, steps)
     else:
-        def body(i, state):
-            x, m, v = state
-            g = grad(x)
-            t = (i + 1).astype(jnp.float64)
-            eta_t = eta * jnp.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-            m = b1 * m + (1.0 - b1) * g
-            v = b2 * v + (1.0 - b2) * (g * g)
-            return x - eta_t * m / (jnp.sqrt(v) + eps), m, v
+        if opt == "adam":
+            def body(i, state):
+                x, m, v = state
+                g = grad(x)
+                t = (i + 1).astype(jnp.float64)
+                eta_t = eta * jnp.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+                m = b1 * m + (1.0 - b1) * g
+                v = b2 * v + (1.0 - b2) * (g * g)
+                return x - eta_t * m / (jnp.sqrt(v) + eps), m, v
+        elif opt in ("momentum", "nesterov"):  # PennyLane's: a = m a + eta g; x - a
+            def body(i, state):
+                x, a, _ = state
+                g = grad(x - 0.9 * a if opt == "nesterov" else x)
+                a = 0.9 * a + eta * g
+                return x - a, a, a
+        elif opt == "rmsprop":  # a = decay a + (1 - decay) g^2; x - eta / sqrt(a + eps) g
+            def body(i, state):
+                x, a, _ = state
+                g = grad(x)
+                a = 0.9 * a + (1.0 - 0.9) * (g * g)
+                return x - (eta / jnp.sqrt(a + eps)) * g, a, a
+        else:  # Adagrad: a = a + g^2; x - eta / sqrt(a + eps) g
+            def body(i, state):
+                x, a, _ = state
+                g = grad(x)
+                a = a + g * g
+                return x - (eta / jnp.sqrt(a + eps)) * g, a, a
 
         loop = jax.jit(lambda x, n: jax.lax.fori_loop(
             0, n, body, (x, jnp.zeros_like(x), jnp.zeros_like(x)))[0])
@@ -311,7 +347,7 @@ def loops_report(repeats, quick, cold=False):
     rows = []
     load0 = os.getloadavg()[0]
     for problem in LOOP_PROBLEMS:
-        for opt in LOOP_OPTIMIZERS:
+        for opt in LOOP_RUN_OPTIMIZERS:
             entries = [("JAX fori_loop, default.qubit backprop", loop_jax(pl, jax, problem, opt),
                         "jax"),
                        ("qsym.minimize, parameter shift",
@@ -387,7 +423,7 @@ def loops_report(repeats, quick, cold=False):
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     verdicts = []
     for problem in LOOP_PROBLEMS:
-        for opt in LOOP_OPTIMIZERS:
+        for opt in LOOP_RUN_OPTIMIZERS:
             group = [r for r in rows if r["problem"] == problem and r["opt"] == opt]
             peer = group[0]
             for r in group:
@@ -416,10 +452,21 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--out", type=Path, default=None, help="write the markdown report here")
     ap.add_argument("--problems", default="rotation,hea8")
+    ap.add_argument("--optimizers", default="gd,adam",
+                    help="loops: comma list among " + ",".join(LOOP_OPTIMIZERS))
+    ap.add_argument("--loop-problems", default=",".join(LOOP_PROBLEMS),
+                    help="loops: comma list among " + ",".join(LOOP_PROBLEMS))
     ap.add_argument("--cold", action="store_true",
                     help="loops: time each call right after another framework's (no untimed "
                          "warm call of the same loop before it)")
     args = ap.parse_args(argv)
+    LOOP_RUN_OPTIMIZERS[:] = [o for o in args.optimizers.split(",") if o]
+    for o in LOOP_RUN_OPTIMIZERS:
+        if o not in LOOP_OPTIMIZERS:
+            ap.error(f"--optimizers: {o!r} is not among {', '.join(LOOP_OPTIMIZERS)}")
+    for p in list(LOOP_PROBLEMS):
+        if p not in args.loop_problems.split(","):
+            del LOOP_PROBLEMS[p]
     repeats = 3 if args.quick else args.repeats
     scale = 0.2 if args.quick else 1.0
     warnings.filterwarnings("ignore")

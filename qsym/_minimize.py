@@ -199,15 +199,24 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
     direct = rows == 1 and loss == 0
     g = jac[0] if direct else np.empty(n)
     d = D[0]  # one data row (the common case): no view made per step
-    # Adam at an exact zero of a gradient component: its first moment decays into the
-    # subnormal numbers and stops there (b1 * s1 rounds back to s1), where every product
-    # with it takes the CPU's slow path (about 0.2 us a step on the seed). A step whose
-    # inputs are those of a fixed point held here (s1's bits, the zero's sign, eta_t)
-    # reuses its results: the same operations on the same bits, not done again
-    held = np.zeros(n if kind == 5 else 0, dtype=np.bool_)
-    held_bits = np.zeros(n if kind == 5 else 0, dtype=np.int64)
-    held_num = np.zeros((n if kind == 5 else 0, 3))  # eta_t, the zero's sign, eta_t * s1
+    # At an exact zero of a gradient component, a decaying accumulator (momentum's and
+    # Nesterov's velocity, RMSProp's and Adam's second moment, Adam's first moment) falls
+    # into the subnormal numbers and stops there (c * s rounds back to s), where every
+    # product, quotient and square root with it takes the CPU's slow path (40-90 ns each).
+    # A step whose inputs are those of a fixed point held here (the accumulator's bits,
+    # the zero's sign, Adam's eta_t) reuses its results: the same operations on the same
+    # bits, not done again. held/held_bits/held_num: s1's fixed point; held2/held2_bits:
+    # Adam's s2's; held_q: Adam's quotient u / (sqrt(s2) + eps) valid for both held
+    holds = kind == 1 or kind == 2 or kind == 4 or kind == 5
+    held = np.zeros(n if holds else 0, dtype=np.bool_)
+    held_bits = np.zeros(n if holds else 0, dtype=np.int64)
+    # eta_t, the zero's sign, eta_t * s1 (Adam) or m * s1 (Nesterov), u / (sqrt(s2) + eps)
+    held_num = np.zeros((n if holds else 0, 4))
+    held2 = np.zeros(n if kind == 5 else 0, dtype=np.bool_)
+    held2_bits = np.zeros(n if kind == 5 else 0, dtype=np.int64)
+    held_q = np.zeros(n if kind == 5 else 0, dtype=np.bool_)
     s1_bits = s1.view(np.int64)
+    s2_bits = s2.view(np.int64)
 {setup}
     end = k1 + 1 if finish else k1
     at_x = False  # Nesterov, converged: evaluate once more at x itself
@@ -220,7 +229,10 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
         if kind == 2:  # Nesterov: the look-ahead point, or x itself at the end
             if not last and not at_x:
                 for j in range(n):
-                    y[j] = x[j] - m * s1[j]
+                    if held[j] and s1_bits[j] == held_bits[j]:
+                        y[j] = x[j] - held_num[j, 2]  # m * s1[j], kept with the fixed point
+                    else:
+                        y[j] = x[j] - m * s1[j]
             else:
                 for j in range(n):
                     y[j] = x[j]
@@ -269,7 +281,17 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
                 x[j] = x[j] - eta * g[j]
         elif kind == 1 or kind == 2:  # momentum, Nesterov momentum
             for j in range(n):
-                s1[j] = m * s1[j] + eta * g[j]
+                gj = g[j]
+                if not (gj == 0.0 and held[j] and s1_bits[j] == held_bits[j]
+                        and math.copysign(1.0, gj) == held_num[j, 1]):
+                    before = s1_bits[j]
+                    s1[j] = m * s1[j] + eta * gj
+                    if gj == 0.0:  # s1[j] its own next value: held (see above)
+                        held[j] = s1_bits[j] == before
+                        held_bits[j] = before
+                        held_num[j, 1] = math.copysign(1.0, gj)
+                        if held[j] and kind == 2:
+                            held_num[j, 2] = m * s1[j]  # Nesterov's look-ahead product
                 x[j] = x[j] - s1[j]
         elif kind == 3:  # Adagrad
             for j in range(n):
@@ -277,8 +299,14 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
                 x[j] = x[j] - (eta / math.sqrt(s1[j] + eps)) * g[j]
         elif kind == 4:  # RMSProp
             for j in range(n):
-                s1[j] = decay * s1[j] + (1.0 - decay) * (g[j] * g[j])
-                x[j] = x[j] - (eta / math.sqrt(s1[j] + eps)) * g[j]
+                gj = g[j]
+                if not (gj == 0.0 and held[j] and s1_bits[j] == held_bits[j]):
+                    before = s1_bits[j]  # (gj * gj is +0.0 for either zero)
+                    s1[j] = decay * s1[j] + (1.0 - decay) * (gj * gj)
+                    if gj == 0.0:
+                        held[j] = s1_bits[j] == before
+                        held_bits[j] = before
+                x[j] = x[j] - (eta / math.sqrt(s1[j] + eps)) * gj
         else:  # Adam, PennyLane's form of the bias correction
             if not saturated:
                 t = float(k + 1)
@@ -295,7 +323,9 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
                 if (gj == 0.0 and held[j] and s1_bits[j] == held_bits[j]
                         and eta_t == held_num[j, 0] and math.copysign(1.0, gj) == held_num[j, 1]):
                     u = held_num[j, 2]  # s1[j] is its own next value (held above)
+                    same_u = True
                 else:
+                    same_u = False
                     before = s1_bits[j]
                     s1[j] = b1 * s1[j] + (1.0 - b1) * gj
                     u = eta_t * s1[j]
@@ -305,8 +335,24 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
                         held_num[j, 0] = eta_t
                         held_num[j, 1] = math.copysign(1.0, gj)
                         held_num[j, 2] = u
-                s2[j] = b2 * s2[j] + (1.0 - b2) * (gj * gj)
-                x[j] = x[j] - u / (math.sqrt(s2[j]) + eps)
+                        held_q[j] = False
+                if gj == 0.0 and held2[j] and s2_bits[j] == held2_bits[j]:
+                    # s2[j] its own next value; the quotient as computed with this u, s2
+                    if same_u and held_q[j]:
+                        x[j] = x[j] - held_num[j, 3]
+                        continue
+                else:
+                    before = s2_bits[j]  # (gj * gj is +0.0 for either zero)
+                    s2[j] = b2 * s2[j] + (1.0 - b2) * (gj * gj)
+                    if gj == 0.0:
+                        held2[j] = s2_bits[j] == before
+                        held2_bits[j] = before
+                        held_q[j] = False
+                q = u / (math.sqrt(s2[j]) + eps)
+                if same_u and gj == 0.0 and held2[j] and s2_bits[j] == held2_bits[j]:
+                    held_num[j, 3] = q  # (u held, s2 held: the same inputs while both are)
+                    held_q[j] = True
+                x[j] = x[j] - q
         k += 1
     return k1, 0
 

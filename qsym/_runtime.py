@@ -2338,6 +2338,48 @@ def _qnode_wrapper_attributes(node):
     return attrs
 
 
+def _node_attributes(node):
+    """The five attributes a derivative of QNode ``node`` copies (:data:`_FIVE`), as a
+    tuple, or None (no QNode, or its function's attributes are a dictionary: set on the
+    derivative when made)."""
+    if node is None:
+        return None
+    base = node._derivative_attrs
+    if base is None:
+        base = node._derivative_attrs = _qnode_wrapper_attributes(node)
+    return base if type(base) is tuple else None
+
+
+class _FromNode:
+    """``__doc__`` of a derivative class (its own docstring) that, read on a derivative of
+    a QNode, is its QNode's (``functools.update_wrapper``'s copy), read when asked, not
+    stored per derivative made: the seed's ``qml.grad(circuit)(p)`` makes one per call
+    (issue #19). ``__qualname__`` the same, by ``_Derivative.__getattr__``. ``__module__``
+    and ``__annotations__`` are still stored: the class's own must stay a plain ``str``
+    and a dictionary (pickle, ``typing.get_type_hints`` read them raw). Not a data
+    descriptor: a derivative of any other function keeps its own values (in its
+    ``__dict__``), which come first. Installed on every subclass of ``_Derivative``
+    (``__init_subclass__``), whose class body's values it keeps for the class."""
+
+    __slots__ = ("index", "value")
+
+    def __init__(self, index, value):
+        self.index, self.value = index, value
+
+    def __get__(self, obj, cls=None):
+        if obj is not None:
+            base = _node_attributes(obj._node)
+            if base is not None:
+                return base[self.index]
+        return self.value
+
+    @staticmethod
+    def install(derivative_class):
+        own = derivative_class.__dict__
+        # (the type calls __get__ for it: ``grad.__doc__`` is the class's docstring)
+        derivative_class.__doc__ = _FromNode(3, own.get("__doc__"))
+
+
 class _TheNode:
     """``fun`` and ``__wrapped__`` of a derivative of a QNode (``qml.grad(circuit)``):
     its ``_node``, read when asked, not stored per derivative made (two stores of its
@@ -2367,6 +2409,19 @@ _INT_KEYS = {0: ((0,), True), 1: ((1,), True)}
 
 class _Derivative:
     # the defaults (no argnum, no Catalyst options, not called yet); __init__ sets others
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _FromNode.install(cls)
+
+    def __getattr__(self, name):
+        # ``__qualname__`` of a QNode's derivative (no class attribute of that name can
+        # be set: the type's own qualname; see _FromNode)
+        if name == "__qualname__":
+            base = _node_attributes(self._node)
+            if base is not None:
+                return base[2]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     _key = (None, False)  # (argnum, _single), one attribute: also grad's short path's key
     argnum = property(lambda self: self._key[0], doc="the differentiated arguments' "
                       "indices (a tuple), or None: the trainable ones")
@@ -2403,8 +2458,9 @@ class _Derivative:
             base = fun._derivative_attrs
             if base is None:  # (argnum, _single, _key, _forward, _qjit_only: the class's)
                 base = fun._derivative_attrs = _qnode_wrapper_attributes(fun)
-            if type(base) is tuple:  # (__name__ is the class's property: PennyLane's)
-                self.__module__, _, self.__qualname__, self.__doc__, self.__annotations__ = base
+            if type(base) is tuple:  # (__name__ is the class's property: PennyLane's;
+                # __doc__ and __qualname__ read from _node when asked: _FromNode)
+                self.__module__, self.__annotations__ = base[0], base[4]
             else:
                 self.__dict__.update(base)
             self._node = fun  # (``fun`` and ``__wrapped__``: _TheNode reads it)

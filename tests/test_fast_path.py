@@ -257,6 +257,47 @@ def test_grad_copies_the_wrapped_functions_attributes():
         qml.grad(3)
 
 
+def test_a_qnodes_derivative_reads_its_docstring_and_qualname_from_the_qnode():
+    """``qml.grad(circuit)`` (made per call in the seed's spelling) stores neither its
+    QNode's ``__doc__`` nor ``__qualname__`` (read from the QNode when asked): the values
+    are ``functools.update_wrapper``'s all the same, for grad, jacobian and hessian and a
+    subclass; the classes keep their own docstrings, module and annotations (pickle,
+    ``typing.get_type_hints``); a missing attribute is an AttributeError naming it."""
+    import functools
+    import pickle
+    import typing
+
+    def f(p: float):
+        """doc of the circuit"""
+        qml.RX(p[0], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(f, qml.device("default.qubit", wires=1))
+
+    class MyGrad(qml.grad):
+        """my own derivative"""
+
+    for cls in (qml.grad, qml.jacobian, qml.hessian, MyGrad):
+        d = cls(node)
+        ref = type("Ref", (), {})()
+        functools.update_wrapper(ref, node, updated=())
+        for name in ("__module__", "__qualname__", "__doc__", "__annotations__"):
+            assert getattr(d, name) == getattr(ref, name), (cls, name)
+        assert "__doc__" not in vars(d) and "__qualname__" not in vars(d)
+        assert d.__wrapped__ is node
+        with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
+            getattr(d, "nothing_here")
+    assert qml.grad.__doc__.startswith("The gradient of a scalar-valued function")
+    assert MyGrad.__doc__ == "my own derivative" and MyGrad.__module__ == __name__
+    assert qml.jacobian.__doc__ == qml.jacobian.__dict__["__doc__"].value
+    assert type(qml.grad.__module__) is str and pickle.loads(pickle.dumps(qml.grad)) is qml.grad
+    assert typing.get_type_hints(qml.grad) == {}
+    # a derivative of a plain function keeps its own copies (update_wrapper's)
+    h = qml.grad(f)
+    assert (h.__doc__, h.__qualname__) == ("doc of the circuit", f.__qualname__)
+    assert "__doc__" in vars(h)
+
+
 def test_a_trainable_tensor_takes_the_short_path_and_a_frozen_one_does_not(monkeypatch):
     """A qsym.numpy tensor with requires_grad=True is differentiated as a plain array is
     (the same bits as the full path, no classify call); with requires_grad=False it has

@@ -735,6 +735,55 @@ def test_adam_at_an_exact_zero_gradient_keeps_the_bits(node, b1, eta, at_zero):
     assert moved == at_zero
 
 
+@pytest.mark.parametrize("node", [seed_adjoint, seed_shift], ids=["adjoint", "shift"])
+@pytest.mark.parametrize("kind, c", [(1, 0.9), (2, 0.9), (2, 0.5), (3, 0.0), (4, 0.9), (4, 0.6)],
+                         ids=["momentum", "nesterov", "nesterov 0.5", "adagrad", "rmsprop",
+                              "rmsprop 0.6"])
+def test_accumulators_at_an_exact_zero_gradient_keep_the_bits(node, kind, c):
+    """Momentum, Nesterov, Adagrad and RMSProp where the gradient is exactly zero (the
+    squared error at a point whose value is its target): a decaying accumulator (the
+    velocity ``c * v``, RMSProp's ``c * a``) falls into the subnormal numbers and stops at
+    a fixed point (``c * v`` rounds back to ``v``), whose steps the loop does not compute
+    again. 2500 steps of the compiled loop from accumulators seeded normal, subnormal, zero
+    and negative equal, bit for bit, the update written here in NumPy (IEEE arithmetic,
+    subnormals kept) in qsym.optimize's order of operations: the accumulator and the
+    point."""
+    x0 = POINTS[0][:2]
+    entry, _ = entry_of(node, x0)
+    loop = minimize_module._loop_module(entry, node.diff_method)
+    cost, gn = onp.zeros(2), onp.zeros(2)
+    x = x0.copy()
+    loop.run(x, onp.zeros((1, 0)), onp.zeros(1), 0, 0, onp.array([0.0] * 6), x, x, 0, 0,
+             True, 0.0, cost, gn)
+    target = onp.array([cost[0]])  # the loop's own value at x0: r = 0 exactly
+    steps, eta, eps = 2500, 0.3, 1e-8
+    seeds = [[1e-300, 7 * TINY], [-3e-310, 0.0], [TINY, -TINY], [-1e-290, 2.5e-309]]
+    for v0 in seeds if kind != 3 else seeds + [[1e-3, 2.0]]:
+        s1, s2 = onp.array(v0), onp.zeros(2)
+        x = x0.copy()
+        cost, gn = onp.zeros(steps + 1), onp.zeros(steps + 1)
+        hp = onp.array([eta, c if kind in (1, 2) else 0.0, c if kind == 4 else 0.0, eps,
+                        0.0, 0.0])
+        assert loop.run(x, onp.zeros((1, 0)), target, 1, kind, hp, s1, s2, 0, steps, False,
+                        0.0, cost, gn) == (steps, 0)
+        assert not gn.any()  # the gradient was exactly zero at every step
+        a, ref = onp.array(v0), x0.copy()
+        g = onp.zeros(2)
+        for _ in range(steps):
+            if kind in (1, 2):  # (Nesterov's look-ahead point: its value is the target)
+                a = c * a + eta * g
+                ref = ref - a
+            elif kind == 3:
+                a = a + g * g
+                ref = ref - (eta / onp.sqrt(a + eps)) * g
+            else:
+                a = c * a + (1.0 - c) * (g * g)
+                ref = ref - (eta / onp.sqrt(a + eps)) * g
+        if kind != 3:
+            assert (onp.abs(a) < 2.3e-308).all()  # subnormal or zero
+        assert s1.tobytes() == a.tobytes() and x.tobytes() == ref.tobytes()
+
+
 # Last in the file: its new process shares the test cache folder (QSYM_CACHE_DIR), and
 # its circuit is the seed's, whose written-out loops the tests above compiled: it loads
 # them from numba's disk cache instead of compiling them again (cold, 4.9 s of CPU
