@@ -28,6 +28,7 @@ import numbers
 import sys
 import warnings
 import types
+import weakref
 from collections.abc import Hashable, Iterable
 from pathlib import Path
 
@@ -4154,11 +4155,12 @@ class _Arithmetic(Observable):
         # (its own members: what it inherits from here is guarded here, below the class)
     _empty_is_zero = False  # PennyLane's Sum() of no operands is the zero operator; Prod() has no Pauli form
 
-    def _finish(self, operands, merge):
+    def _finish(self, operands, merge, forms=None):
         """Set ``operands``, the wires and the merged Pauli sum (``merge`` of the operands'
-        Pauli forms), or mark the operator matrix-only."""
+        Pauli forms, ``forms`` if the caller made them), or mark the operator matrix-only."""
         self.operands = operands = tuple(operands)
-        forms = [_pauli_form(o) for o in operands]
+        if forms is None:
+            forms = [_pauli_form(o) for o in operands]
         self._wires = _union_wires(operands)
         self.id = None
         # the gates taken off the tape as observables (a measurement or qml.apply uses them)
@@ -4719,11 +4721,60 @@ class Sum(_Arithmetic):
         ops = []
         for f in map(_operand, summands):
             ops.extend(f.operands if _flat and type(f) is Sum else (f,))
-        self._finish(ops, merge_terms)
+        kept = _KeptForms.of(summands[0]) if _flat and summands else None
+        self._finish_sum(ops, kept)
         take_over(self, summands)  # (the summands as given, a sum flattened into this one)
         self.id = id
         if grouping_type is not None:
             self.compute_grouping(grouping_type, method)
+
+    def _finish_sum(self, operands, kept) -> None:
+        """:meth:`_finish` with :func:`merge_terms` for a sum, the same operands, wires,
+        merged terms (bit for bit, in the same order) and gates, that also keeps its
+        operands' Pauli forms (:class:`_KeptForms`): a sum extended by ``+`` (``kept``,
+        the first summand's, still valid) makes only the new operands' forms and adds only
+        their words, so ``Z(0) + Z(1) + ... + Z(n-1)`` costs n forms and n tape look-ups,
+        not n^2/2 of each."""
+        self.operands = operands = tuple(operands)
+        self.id = None
+        k = 0 if kept is None else len(kept.forms)
+        forms = [] if kept is None else list(kept.forms)
+        for i in () if kept is None else kept.recheck:  # gates made off this tape: perhaps
+            forms[i] = _pauli_form(operands[i])          # applied on it since
+        forms += [_pauli_form(o) for o in operands[k:]]
+        # the gates taken off the tape as observables (a measurement or qml.apply uses them)
+        if kept is None or kept.recheck:
+            gates = tuple(g for f in forms if f is not None for g in f._gates)
+        else:
+            gates = kept.gates + tuple(g for f in forms[k:] if f is not None for g in f._gates)
+        self._gates = gates + _take_gates(o for o, f in zip(operands[k:], forms[k:]) if f is None)
+        if kept is None:
+            self._wires = _union_wires(operands)
+        else:
+            seen, wires = set(kept.wires), list(kept.wires)
+            for w in _union_wires(operands[k:]):
+                if w not in seen:
+                    seen.add(w)
+                    wires.append(w)
+            self._wires = tuple(wires)
+        if any(f is None for f in forms[k:]):  # matrix-only (an operand without a Pauli
+            take_over(self, operands)          # form): as _finish
+            return
+        raw = {} if kept is None else dict(kept.raw)
+        zeros = set() if kept is None else set(kept.zeros)
+        for f in forms[k:] if kept is not None else forms:
+            for w, c in f.terms.items():
+                raw[w] = v = raw.get(w, 0) + c
+                if isinstance(v, numbers.Number) and v == 0:
+                    zeros.add(w)
+                else:
+                    zeros.discard(w)
+        # (as Observable(raw).terms: the words of a zero coefficient dropped)
+        self._merged = _Terms((w, c) for w, c in raw.items() if w not in zeros) if zeros \
+            else _Terms(raw)
+        self._order = list(self._wires)
+        self._kept = _KeptForms(self, forms, raw, zeros, gates, kept)
+        take_over(self, operands)  # PennyLane's queue: the operands leave, the operator joins
 
     def _matrix_on(self, order) -> np.ndarray:
         return sum(_expanded(o, order) for o in self.operands)
@@ -4830,6 +4881,71 @@ class Sum(_Arithmetic):
         return text
 
 
+def _no_kept():
+    return None
+
+
+class _KeptForms:
+    """What a :class:`Sum` whose operands all have Pauli forms keeps so that ``s + op``
+    need not make them again (:meth:`Sum._finish_sum`): the forms (a gate's
+    :func:`as_observable`, an observable operand itself), the merged words before the
+    zeros are dropped (``raw``; ``zeros`` the words of a zero coefficient), the gates taken
+    off the tape, the wires. They hold while the sum's operands and merged terms are the
+    ones they were made with, each observable operand still has the terms and gates it
+    had, and the recording is the same tape with no gate of an observable measured or
+    applied again since (:attr:`qsym._trace.Tape.epoch`; a user's queue, which
+    :func:`take_over` rewrites, never); a gate that was not on the tape (made outside
+    it) is looked at again (``recheck``). Not copied (``copy.deepcopy``, pickling):
+    a copy makes its forms again."""
+
+    __slots__ = ("operands", "merged", "forms", "raw", "zeros", "gates", "wires", "tape",
+                 "epoch", "watch", "recheck")
+
+    def __init__(self, s, forms, raw, zeros, gates, prev):
+        tape = active_tape()
+        self.operands, self.merged, self.forms = s.operands, s._merged, tuple(forms)
+        self.raw, self.zeros, self.gates, self.wires = raw, frozenset(zeros), gates, s._wires
+        self.tape = None if tape is None else weakref.ref(tape)
+        self.epoch = None if tape is None else tape.epoch
+        k = 0 if prev is None else len(prev.forms)  # (the operands past prev's only)
+        new = range(k, len(self.forms))
+        self.watch = (() if prev is None else prev.watch) + tuple(
+            (i, s.operands[i], _KeptForms._key(s.operands[i])) for i in new
+            if isinstance(s.operands[i], Observable))
+        self.recheck = () if tape is None else tuple(
+            i for i in (*(() if prev is None else prev.recheck), *new)
+            if not isinstance(s.operands[i], Observable) and not self.forms[i]._gates)
+
+    @staticmethod
+    def _key(o):
+        return (o.__dict__.get("_merged") if isinstance(o, _Arithmetic) else o.terms), o._gates
+
+    @staticmethod
+    def of(s):
+        """``s``'s kept forms if they still hold (see the class), else None."""
+        kept = s.__dict__.get("_kept") if type(s) is Sum else None
+        if kept is None or s.operands is not kept.operands or s._merged is not kept.merged:
+            return None
+        tape = active_tape()
+        if tape is None:
+            if kept.tape is not None:
+                return None
+        elif kept.tape is None or kept.tape() is not tape or tape.epoch != kept.epoch \
+                or tape.log is not None:
+            return None
+        for _, o, (terms, gates) in kept.watch:
+            now, now_gates = _KeptForms._key(o)
+            if now is not terms or now_gates is not gates:
+                return None
+        return kept
+
+    def __reduce__(self):
+        return _no_kept, ()
+
+    def __deepcopy__(self, memo):
+        return None
+
+
 def _add_operator(a, b):
     """``a + b`` as PennyLane adds: a number is that multiple of the identity on ``a``'s
     wires, 0 is nothing; sums are flattened (``lazy=False``). Anything else is
@@ -4900,10 +5016,9 @@ class SProd(_Arithmetic):
             scalar, base = scalar * base.scalar, base.base
             c = _scalar(scalar)
         self.scalar, self.base = scalar, base
-        form = _pauli_form(base)
-        self._finish([base], lambda forms: Observable({w: c * v for w, v in forms[0].terms.items()}))
-        if form is not None:
-            self._gates = form._gates
+        form = _pauli_form(base)  # (made once: its gates are the multiple's)
+        self._finish([base], lambda forms: Observable({w: c * v for w, v in forms[0].terms.items()}),
+                     [form])
         self.operands = (base,)
         take_over(self, (given,))  # (the operand as given, a multiple folded into this one)
         self.id = id

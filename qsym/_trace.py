@@ -166,6 +166,11 @@ class Tape:
     # True for the recording of a branch of ``qml.cond`` on measurement values: a measurement
     # made there is refused by ``qml.cond`` itself (PennyLane's ConditionalTransformError)
     branch = False
+    # Counts the events after which a gate taken off as (part of) an observable may be
+    # back on the tape or no longer waiting for a measurement (:attr:`observed` loses it,
+    # or it is appended again): a sum's kept Pauli forms (qsym._operations._KeptForms) are
+    # what its operands would make again only while this is unchanged
+    epoch = 0
 
     @property
     def queue(self) -> list:
@@ -188,6 +193,8 @@ class Tape:
 
     def append(self, op) -> None:
         self.items.append(op)
+        if self.observed and id(op) in self.observed:  # an observable's gate applied again
+            self.epoch += 1
         if self.log is not None and not (self.log and self.log[-1] is op):
             self.log.append(op)
 
@@ -246,6 +253,7 @@ class Tape:
 
     def measured(self, ops) -> None:
         """The observable made of ``ops`` is measured."""
+        self.epoch += 1
         for op in ops:
             self.observed.pop(id(op), None)
             self.unapplied.pop(id(op), None)
@@ -321,6 +329,7 @@ class Tape:
                        if self.items[i] is anchor), 0 if anchor is None else None)
             if at is None:  # the gate before it was taken off since: keep the error below
                 continue
+            self.epoch += 1
             for g in gates:
                 self.observed.pop(id(g), None)
             self.items[at:at] = [op] if whole else gates
