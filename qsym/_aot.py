@@ -46,6 +46,7 @@ import inspect
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import types
@@ -101,7 +102,29 @@ def file_sha256(path) -> str:
     >>> qml.file_sha256(path)  # FIPS 180-2's test vector for "abc"
     'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
     """
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(_read_file(path)).hexdigest()
+
+
+def _read_file(path) -> bytes:
+    """The bytes of the file at ``path``, read without blocking on something that is not a
+    regular file (a FIFO would wait for a writer forever, a device such as ``/dev/zero``
+    never ends): :class:`ExportError` for those. A missing or unreadable file raises the
+    ``OSError`` that names it."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ExportError(
+                f"{path} is not a regular file (a folder, a FIFO, a device or a socket): give the path "
+                "of the exported .py file")
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
 
 
 def _self_hash(data: bytes, stated: str) -> str:
@@ -1026,7 +1049,7 @@ def read_metadata(path) -> dict:
     >>> meta["diff_method"], meta["executions_per_gradient"], meta["rules"]["RX"][0][0]
     ('parameter-shift', 3, 0.5)
     """
-    return _metadata(Path(path).read_text(encoding="utf-8", errors="replace"), path)
+    return _metadata(_read_file(path).decode("utf-8", errors="replace"), path)
 
 
 def load(path, expected_hash: str | None = None, check_version: bool = True):
@@ -1065,7 +1088,7 @@ def load(path, expected_hash: str | None = None, check_version: bool = True):
     ry.py is not the file expected
     """
     path = Path(path)
-    data = path.read_bytes()
+    data = _read_file(path)
     digest = hashlib.sha256(data).hexdigest()
     text = data.decode("utf-8", errors="replace")
     if expected_hash is not None:
@@ -1168,7 +1191,10 @@ def _compile_loaded() -> None:
     have that SHA-256 (else exit with status 3: nothing of a changed file runs), numba's
     cache in ``folder`` as in the parent, and compile its entry points there."""
     job = json.loads(sys.stdin.read())
-    data = Path(job["path"]).read_bytes()
+    try:
+        data = _read_file(job["path"])
+    except (OSError, ExportError):
+        sys.exit(3)
     if hashlib.sha256(data).hexdigest() != job["sha256"]:
         sys.exit(3)
     module = _run_export(job["path"], data, job["name"], job["folder"])

@@ -339,6 +339,23 @@ def test_load_reports_version_and_circuit_mismatches(exported, tmp_path):
         qml.load(Path(__file__))
 
 
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_load_refuses_what_is_not_a_regular_file_without_blocking(tmp_path):
+    """A FIFO at the path made qml.load (and read_metadata, file_sha256) wait for a writer
+    forever; a device such as /dev/zero never ends; a folder raised IsADirectoryError.
+    Each is an ExportError now, before anything is read (no export needed: the check comes
+    first)."""
+    fifo = tmp_path / "circuit_grad.py"
+    os.mkfifo(fifo)
+    targets = [fifo, tmp_path] + ([Path("/dev/zero")] if Path("/dev/zero").exists() else [])
+    for target in targets:
+        for read in (qml.load, qml.read_metadata, qml.file_sha256):
+            with pytest.raises(qml.ExportError, match="not a regular file"):
+                read(target)
+    with pytest.raises(FileNotFoundError):  # a missing file: the OSError that names it
+        qml.load(tmp_path / "missing.py")
+
 def test_cli_compile_writes_the_same_module(exported, tmp_path):
     _, _, path, src_dir = exported
     out = tmp_path / "circuit_grad.py"  # same file name: the header names the module
