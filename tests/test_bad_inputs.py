@@ -345,3 +345,19 @@ def test_optimizer_stepsize_accepts_exactly_the_finite_reals():
                 qml.AdamOptimizer(value)
 
     check()
+
+
+@pytest.mark.parametrize("options, fragment", [
+    (dict(steps=True), "steps must be an int"),
+    (dict(steps=10**20), "more than qml.minimize records"),  # was numpy's 'Maximum allowed
+    (dict(tol="a"), "tol must be a number"),                  # dimension exceeded'
+    (dict(tol=1j), "tol must be a number"),
+    (dict(tol=None), "tol must be a number"),
+    (dict(threads=1.5), "threads must be an int"),            # was int(1.5): 1, silently
+    (dict(threads="2"), "threads must be an int"),
+    (dict(threads=True), "threads must be an int"),
+    (dict(optimizer=qml.GradientDescentOptimizer(0.1), threads=0), "threads must be >= 1"),
+])
+def test_minimize_options_are_refused_with_a_specific_error(options, fragment):
+    with pytest.raises(ArgumentError, match=fragment):
+        qml.minimize(_node(), np.array(0.3), **{"steps": 2, **options})
