@@ -49,6 +49,7 @@ import re
 import stat
 import subprocess
 import sys
+import threading
 import types
 from builtins import compile as builtins_compile
 from pathlib import Path
@@ -125,6 +126,26 @@ def _read_file(path) -> bytes:
             chunks.append(chunk)
     finally:
         os.close(fd)
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Make ``path`` hold ``data`` atomically: a new file written beside it and renamed over
+    it, so a process that opens or imports the path meanwhile (a server loading the export
+    while it is exported again) reads the old file or the new one, whole, never a mix or
+    a truncated file, and a writer killed midway leaves the old file as it was. The new
+    file has the mode a plain write would give it (``0o666`` less the umask)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _self_hash(data: bytes, stated: str) -> str:
@@ -479,7 +500,7 @@ class CompiledCircuit:
         digest = hashlib.sha256(blank).hexdigest()
         data = blank.replace(b'SELF_SHA256 = ""', f'SELF_SHA256 = "{digest}"'.encode(), 1)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        _replace_file(path, data)
         self.export_sha256 = hashlib.sha256(data).hexdigest()
         return path
 

@@ -340,6 +340,25 @@ def test_load_reports_version_and_circuit_mismatches(exported, tmp_path):
 
 
 
+def test_export_replaces_the_file_whole_never_in_place(exported, tmp_path):
+    """export wrote the path in place (truncate, then write): a process that had opened or
+    was importing the old export meanwhile (a server loading it) read a mix or a truncated
+    file, and a writer killed midway left half a file. Now the new file is renamed over
+    the old one: a reader of the old file keeps its bytes whole, no temporary file stays,
+    and the mode is a plain write's."""
+    _, compiled, _, _ = exported
+    target = tmp_path / "circuit_grad.py"
+    old = b"# the previous export, still being read\n" * 5000
+    target.write_bytes(old)
+    mode = target.stat().st_mode
+    with open(target, "rb") as reader:
+        head = reader.read(100)
+        compiled.export(target)
+        assert head + reader.read() == old  # the reader's file is the old one, whole
+    assert qml.file_sha256(target) == compiled.export_sha256
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["circuit_grad.py"]
+    assert target.stat().st_mode == mode
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_load_refuses_what_is_not_a_regular_file_without_blocking(tmp_path):
     """A FIFO at the path made qml.load (and read_metadata, file_sha256) wait for a writer
