@@ -211,6 +211,11 @@ REFUSED = [
     ("call: negative shots", lambda: _node()(0.1, shots=-1), DeviceError, "at least 1"),
     ("sample without shots", lambda: _one_wire(lambda: qml.sample(qml.PauliZ(0)))(),
      DeviceError, "shots"),
+    # default.gaussian's hbar: a NaN made every number NaN, a negative one a bare math
+    # domain error at the first displacement
+    *[(f"device: default.gaussian hbar={h!r}", lambda h=h: qml.device(
+        "default.gaussian", wires=1, hbar=h), DeviceError, "hbar must be a finite number > 0")
+      for h in (onp.nan, onp.inf, -1.0, 0, "2", None, 1j)],
 ]
 
 
@@ -250,6 +255,10 @@ ACCEPTED = [
                                             qml.expval(qml.PauliZ(0)))[1])([0.1, [0.2, 0.3]]),
      math.cos(0.3)),
     ("grad of a constant", lambda: float(qml.grad(lambda x: 2.0)(_t(0.1))), 0.0),
+    ("default.gaussian with an int hbar: <x> = sqrt(2 hbar) Re(alpha)",
+     lambda: float(qml.qnode(qml.device("default.gaussian", wires=1, hbar=1))(
+         lambda: (qml.Displacement(0.5, 0.0, wires=0), qml.expval(qml.QuadX(0)))[1])()),
+     math.sqrt(2) * 0.5),
     ("grad of an object array of a number",
      lambda: float(qml.grad(lambda x: onp.array(2.0, dtype=object))(_t(0.1))), 0.0),
     ("jacobian through qsym.numpy.array", lambda: float(qml.jacobian(
