@@ -5434,7 +5434,13 @@ class Hermitian(_MatrixObservable):
     def _set_matrix(self, A, wires) -> None:
         """Check the matrix ``A`` on ``wires`` (PennyLane's checks) and make it this
         observable's: its matrix as given, its Pauli sum (what is measured)."""
-        M = np.asarray(A, dtype=complex)
+        try:  # text ("x", or "1" that complex() would read) or None is not a matrix
+            if np.asarray(A).dtype.kind in "USV":
+                raise TypeError
+            M = np.asarray(A, dtype=complex)
+        except (TypeError, ValueError):
+            raise MeasurementError(f"Hermitian takes a square matrix of numbers, got "
+                                   f"{str(A)[:60]!r}") from None
         k = len(wires)
         _check_hermitian_shape(M, k)
         if not np.all(np.isfinite(M)):

@@ -211,6 +211,9 @@ REFUSED = [
     ("call: negative shots", lambda: _node()(0.1, shots=-1), DeviceError, "at least 1"),
     ("sample without shots", lambda: _one_wire(lambda: qml.sample(qml.PauliZ(0)))(),
      DeviceError, "shots"),
+    *[(f"observable: Hermitian({A!r})", lambda A=A: qml.Hermitian(A, wires=0),
+       MeasurementError, "Hermitian takes a square matrix of numbers")
+      for A in ("x", [["1", "0"], ["0", "1"]])],  # a bare ValueError, or text read as 1
     # default.gaussian's hbar: a NaN made every number NaN, a negative one a bare math
     # domain error at the first displacement
     *[(f"device: default.gaussian hbar={h!r}", lambda h=h: qml.device(
