@@ -116,8 +116,8 @@ def _read_file(path) -> bytes:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise ExportError(
-                f"{path} is not a regular file (a folder, a FIFO, a device or a socket): give the path "
-                "of the exported .py file")
+                f"{path} is not a regular file (a folder, a FIFO, a device or a socket): "
+                "give the path of the exported .py file")
         chunks = []
         while True:
             chunk = os.read(fd, 1 << 20)

@@ -330,7 +330,9 @@ def test_optimizer_hyperparameters_refuse_what_is_not_a_finite_real_in_range(nam
 def test_optimizer_hyperparameters_in_range_keep_pennylanes_updates():
     """Zero and negative step sizes (no step, ascent), NumPy scalars, 0-d tensors and real
     arrays stay allowed and give the closed forms: x - eta * 2x for the cost sum(x**2)."""
-    cost = lambda x: np.sum(x ** 2)  # noqa: E731 - gradient 2x
+    def cost(x):  # gradient 2x
+        return np.sum(x ** 2)
+
     for eta, value in [(0.0, 0), (-0.3, -0.3), (0.25, onp.float64(0.25)),
                        (0.1, np.array(0.1)), (2, onp.int64(2))]:
         out = qml.GradientDescentOptimizer(value).step(cost, np.array([1.5]))
@@ -342,7 +344,8 @@ def test_optimizer_hyperparameters_in_range_keep_pennylanes_updates():
 
 
 def test_optimizer_stepsize_accepts_exactly_the_finite_reals():
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     @settings(max_examples=30, deadline=None, derandomize=True)
     @given(st.one_of(st.floats(), st.complex_numbers(), st.integers(-10**6, 10**6),
@@ -360,15 +363,15 @@ def test_optimizer_stepsize_accepts_exactly_the_finite_reals():
 
 
 @pytest.mark.parametrize("options, fragment", [
-    (dict(steps=True), "steps must be an int"),
-    (dict(steps=10**20), "more than qml.minimize records"),  # was numpy's 'Maximum allowed
-    (dict(tol="a"), "tol must be a number"),                  # dimension exceeded'
-    (dict(tol=1j), "tol must be a number"),
-    (dict(tol=None), "tol must be a number"),
-    (dict(threads=1.5), "threads must be an int"),            # was int(1.5): 1, silently
-    (dict(threads="2"), "threads must be an int"),
-    (dict(threads=True), "threads must be an int"),
-    (dict(optimizer=qml.GradientDescentOptimizer(0.1), threads=0), "threads must be >= 1"),
+    ({"steps": True}, "steps must be an int"),
+    ({"steps": 10**20}, "more than qml.minimize records"),  # was numpy's 'Maximum allowed
+    ({"tol": "a"}, "tol must be a number"),                  # dimension exceeded'
+    ({"tol": 1j}, "tol must be a number"),
+    ({"tol": None}, "tol must be a number"),
+    ({"threads": 1.5}, "threads must be an int"),            # was int(1.5): 1, silently
+    ({"threads": "2"}, "threads must be an int"),
+    ({"threads": True}, "threads must be an int"),
+    ({"optimizer": qml.GradientDescentOptimizer(0.1), "threads": 0}, "threads must be >= 1"),
 ])
 def test_minimize_options_are_refused_with_a_specific_error(options, fragment):
     with pytest.raises(ArgumentError, match=fragment):
