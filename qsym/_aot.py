@@ -46,8 +46,10 @@ import inspect
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
+import threading
 import types
 from builtins import compile as builtins_compile
 from pathlib import Path
@@ -101,7 +103,49 @@ def file_sha256(path) -> str:
     >>> qml.file_sha256(path)  # FIPS 180-2's test vector for "abc"
     'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
     """
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return hashlib.sha256(_read_file(path)).hexdigest()
+
+
+def _read_file(path) -> bytes:
+    """The bytes of the file at ``path``, read without blocking on something that is not a
+    regular file (a FIFO would wait for a writer forever, a device such as ``/dev/zero``
+    never ends): :class:`ExportError` for those. A missing or unreadable file raises the
+    ``OSError`` that names it."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ExportError(
+                f"{path} is not a regular file (a folder, a FIFO, a device or a socket): "
+                "give the path of the exported .py file")
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """Make ``path`` hold ``data`` atomically: a new file written beside it and renamed over
+    it, so a process that opens or imports the path meanwhile (a server loading the export
+    while it is exported again) reads the old file or the new one, whole, never a mix or
+    a truncated file, and a writer killed midway leaves the old file as it was. The new
+    file has the mode a plain write would give it (``0o666`` less the umask)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _self_hash(data: bytes, stated: str) -> str:
@@ -456,7 +500,7 @@ class CompiledCircuit:
         digest = hashlib.sha256(blank).hexdigest()
         data = blank.replace(b'SELF_SHA256 = ""', f'SELF_SHA256 = "{digest}"'.encode(), 1)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        _replace_file(path, data)
         self.export_sha256 = hashlib.sha256(data).hexdigest()
         return path
 
@@ -1026,7 +1070,7 @@ def read_metadata(path) -> dict:
     >>> meta["diff_method"], meta["executions_per_gradient"], meta["rules"]["RX"][0][0]
     ('parameter-shift', 3, 0.5)
     """
-    return _metadata(Path(path).read_text(encoding="utf-8", errors="replace"), path)
+    return _metadata(_read_file(path).decode("utf-8", errors="replace"), path)
 
 
 def load(path, expected_hash: str | None = None, check_version: bool = True):
@@ -1065,7 +1109,7 @@ def load(path, expected_hash: str | None = None, check_version: bool = True):
     ry.py is not the file expected
     """
     path = Path(path)
-    data = path.read_bytes()
+    data = _read_file(path)
     digest = hashlib.sha256(data).hexdigest()
     text = data.decode("utf-8", errors="replace")
     if expected_hash is not None:
@@ -1168,7 +1212,10 @@ def _compile_loaded() -> None:
     have that SHA-256 (else exit with status 3: nothing of a changed file runs), numba's
     cache in ``folder`` as in the parent, and compile its entry points there."""
     job = json.loads(sys.stdin.read())
-    data = Path(job["path"]).read_bytes()
+    try:
+        data = _read_file(job["path"])
+    except (OSError, ExportError):
+        sys.exit(3)
     if hashlib.sha256(data).hexdigest() != job["sha256"]:
         sys.exit(3)
     module = _run_export(job["path"], data, job["name"], job["folder"])

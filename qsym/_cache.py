@@ -586,6 +586,13 @@ def _mac(key: bytes, *parts: bytes) -> bytes:
 
 
 # --- records ----------------------------------------------------------------------------------
+# the kinds of record qsym keeps (a folder each): shift rules (qsym.rules), printed gate
+# code (qsym._emit), a program's module name (qsym._interp), an optimization loop's source
+# (qsym._minimize); cache_info counts each (records of any other folder are counted,
+# evicted and cleared as well)
+RECORD_KINDS = ("rules", "gate-code", "module-names", "loop-source")
+
+
 def _record_path(kind: str, key: str) -> Path:
     return cache_dir() / kind / (hashlib.sha256(key.encode()).hexdigest() + ".json")
 
@@ -1575,12 +1582,16 @@ def _entries(folder: Path) -> dict:
             add("temp", name, entry.path)
         elif name.startswith("qsym_gen_"):
             add("modules", name.split(".", 1)[0], entry.path)
-    for kind in ("rules", "gate-code", "module-names"):
-        for entry in scan(folder / kind):
+    # records (save_record): every folder of the cache's top level but numba's, whatever
+    # its kind (RECORD_KINDS and any other), so no kind escapes the bound, info or clear
+    for sub in scan(folder):
+        if sub.name in ("__pycache__", KERNELS, EXPORTS) or not sub.is_dir(follow_symlinks=False):
+            continue
+        for entry in scan(sub.path):
             if _is_temp(entry.name):
                 add("temp", entry.name, entry.path)
             elif entry.name.endswith(".json"):
-                add(kind, entry.name, entry.path)
+                add(sub.name, entry.name, entry.path)
     # numba's files: one folder per copy of qsym (kernels), one per loaded export
     for kind, top in (("kernels", KERNELS), ("exports", EXPORTS)):
         for sub in scan(folder / top):
@@ -1678,7 +1689,8 @@ def cache_info(folder=None) -> dict:
     kind (generated ``modules``, numba's ``numba files`` for them and for exports run by
     ``qsym.load``, derived ``rules``,
     printed ``gate-code``, ``module-names`` (a program's generated module, by the key of
-    :mod:`qsym._interp`), numba's ``kernel files`` of qsym's kernel library, writers'
+    :mod:`qsym._interp`), ``loop-source`` (an optimization loop's text,
+    :mod:`qsym._minimize`), numba's ``kernel files`` of qsym's kernel library, writers'
     leftover ``temp`` files), ``kernels`` (the folder this process's kernel library is
     cached in, or None: :func:`kernel_cache_dirs`) and ``problem`` (why qsym does not use
     the folder, or None).
@@ -1687,15 +1699,16 @@ def cache_info(folder=None) -> dict:
     >>> sorted(info)
     ['entries', 'kernels', 'max_size', 'path', 'problem', 'size']
     >>> sorted(info["entries"])
-    ['gate-code', 'kernel files', 'module-names', 'modules', 'numba files', 'rules', 'temp']
+    ['gate-code', 'kernel files', 'loop-source', 'module-names', 'modules', 'numba files',
+     'rules', 'temp']
     """
     if folder is not None:
         folder = Path(folder)
     else:
         folder = configured_dir() if enabled() else _private_dir()
     problem = _dir_problem(folder, create=False) if folder.exists() else None
-    counts = {"modules": 0, "numba files": 0, "rules": 0, "gate-code": 0,
-              "module-names": 0, "kernel files": 0, "temp": 0}
+    counts = {"modules": 0, "numba files": 0, "kernel files": 0, "temp": 0,
+              **{kind: 0 for kind in RECORD_KINDS}}
     size = 0
     if problem is None:
         for (kind, _), files in _entries(folder).items():
@@ -1708,8 +1721,9 @@ def cache_info(folder=None) -> dict:
                 counts["kernel files"] += len(files)
             elif kind == "exports":  # numba's files of exports run by qsym.load
                 counts["numba files"] += len(files)
-            else:
+            elif kind in counts:  # a record kind of RECORD_KINDS, or leftover temp files
                 counts[kind] += len(files)
+            # records of another folder (a test's): in the size, evicted and cleared
     kernels = kernel_cache_dirs()
     return {"path": str(folder), "size": size, "max_size": max_bytes(),
             "entries": counts, "kernels": str(kernels[0]) if kernels else None,

@@ -396,6 +396,12 @@ class DefaultGaussian(devices.Device):
         if wires is None:
             raise TypeError("DefaultGaussian.__init__() missing 1 required positional "
                             "argument: 'wires' (default.gaussian needs its number of modes)")
+        if (isinstance(hbar, bool) or not isinstance(hbar, (int, float, np.integer, np.floating))
+                or not math.isfinite(hbar) or hbar <= 0):
+            # the vacuum's covariance is hbar/2, displacements scale by sqrt(2 hbar): a NaN
+            # made every number NaN, a negative one a bare math domain error or nonsense
+            raise DeviceError(f"default.gaussian: hbar must be a finite number > 0 (the "
+                              f"convention's constant, 2 by default), got {hbar!r}")
         super().__init__("default.gaussian", wires=wires, shots=shots, seed=None)
         self._operation_map = dict(type(self)._operation_map)
         self._observable_map = dict(type(self)._observable_map)

@@ -1414,6 +1414,9 @@ def _arguments(fun, opt, x0, kwargs, data, targets, loss, multistart, compiled, 
     return rows, y, loss_code, loss_name, n_rows, X0, starts, rule, reason
 
 
+MAX_STEPS = 1 << 32  # 64 GiB of cost history a start: more is a typo, not a run
+
+
 def _checked_options(optimizer, steps, tol):
     """The optimizer (default: plain gradient descent), ``steps`` and ``tol``, checked."""
     opt = GradientDescentOptimizer() if optimizer is None else optimizer
@@ -1421,13 +1424,24 @@ def _checked_options(optimizer, steps, tol):
         raise ArgumentError(
             f"optimizer must be one of qsym's optimizers (e.g. qml.AdamOptimizer()); got {opt!r}"
         )
-    try:  # an int (1.5 steps, or "5", is not a number of steps)
+    try:  # an int (1.5 steps, "5" or True is not a number of steps)
+        if isinstance(steps, bool):
+            raise TypeError
         steps = operator.index(steps)
     except TypeError:
         raise ArgumentError(f"steps must be an int, got {steps!r}") from None
     if steps < 0:
         raise ArgumentError(f"steps must be >= 0, got {steps}")
-    tol = float(tol)
+    if steps > MAX_STEPS:  # the compiled loop keeps each step's cost and gradient norm
+        raise ArgumentError(
+            f"steps={steps} is more than qml.minimize records ({MAX_STEPS}: each step's cost "
+            "and gradient norm are kept); give fewer steps, with tol= to stop earlier")
+    try:
+        if isinstance(tol, bool):
+            raise TypeError
+        tol = float(tol)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"tol must be a number >= 0 (0: run every step), got {tol!r}") from None
     if not tol >= 0:
         raise ArgumentError(f"tol must be >= 0 (0: run every step), got {tol}")
     return opt, steps, tol
@@ -1646,9 +1660,15 @@ def _run_compiled(mod, D, work, y, loss, rule, starts, steps, tol, threads, bar,
     states = []
     for s in starts:
         x = np.ascontiguousarray(s, dtype=float).reshape(-1).copy()
+        try:
+            history = np.zeros(steps + 1), np.zeros(steps + 1)
+        except MemoryError:
+            raise ArgumentError(
+                f"steps={steps}: the cost and gradient norm of every step ({16 * (steps + 1)} "
+                "bytes a start) do not fit in memory; give fewer steps, with tol= to stop "
+                "earlier") from None
         states.append(dict(x=x, s1=np.zeros(x.shape[0]), s2=np.zeros(x.shape[0]),
-                           cost=np.zeros(steps + 1), gnorm=np.zeros(steps + 1),
-                           done=0, conv=False))
+                           cost=history[0], gnorm=history[1], done=0, conv=False))
 
     def advance(st, k0, k1, finish):
         try:
@@ -1766,7 +1786,13 @@ def _threads(threads, n_starts):
         except Exception:  # pragma: no cover
             cores = os.cpu_count() or 1
         threads = cores
-    threads = int(threads)
+    try:  # a count of threads: 1.5 or "4" is not one
+        if isinstance(threads, bool):
+            raise TypeError
+        threads = operator.index(threads)
+    except TypeError:
+        raise ArgumentError(f"threads must be an int >= 1 (or None: all cores), got "
+                            f"{threads!r}") from None
     if threads < 1:
         raise ArgumentError(f"threads must be >= 1, got {threads}")
     return max(1, min(threads, n_starts))

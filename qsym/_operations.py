@@ -5766,10 +5766,23 @@ class Hermitian(_MatrixObservable):
     def _set_matrix(self, A, wires) -> None:
         """Check the matrix ``A`` on ``wires`` (PennyLane's checks) and make it this
         observable's: its matrix as given, its Pauli sum (what is measured)."""
+        def refuse():
+            return MeasurementError(f"Hermitian takes a square matrix of numbers, got "
+                                    f"{str(A)[:60]!r}")
+
+        try:  # text ("x", or "1" that complex() would read) or None is not a matrix
+            text = np.asarray(A).dtype.kind in "USV"
+        except (TypeError, ValueError):
+            text = False  # (a ragged list: refused below)
+        if text:
+            raise refuse()
         k = len(wires)
         if _traced_hermitian(self, A, wires):
             return
-        M = np.asarray(A, dtype=complex)
+        try:
+            M = np.asarray(A, dtype=complex)
+        except (TypeError, ValueError):
+            raise refuse() from None
         _check_hermitian_shape(M, k)
         if not np.all(np.isfinite(M)):
             raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")

@@ -90,6 +90,50 @@ def _get_gradient(objective_fn, args):
     return _gradient_fn(objective_fn, trainable) if trainable else _NoGradient(objective_fn)
 
 
+class _Hyperparameter:
+    """An optimizer's hyperparameter (``stepsize``, ``momentum``, ...), checked whenever it
+    is set (in ``__init__`` and after, as a schedule sets ``opt.stepsize``): a finite real
+    number (or a NumPy array of them, as PennyLane's update rules broadcast), within
+    ``[low, high]`` (``high`` excluded if ``open_high``). A NaN, infinite, complex, text or
+    None value made every later step NaN, complex or a TypeError deep in the update;
+    ``beta1 = 1`` divides by zero. The value is kept as given."""
+
+    def __init__(self, low=None, high=None, open_high=False, why=""):
+        self.low, self.high, self.open_high, self.why = low, high, open_high, why
+
+    def __set_name__(self, owner, name):
+        self.name, self.slot = name, "_" + name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        try:
+            return obj.__dict__[self.slot]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, obj, value):
+        try:
+            a = np.asarray(value)
+        except Exception:  # noqa: BLE001 - refused below with the value named
+            a = np.asarray(None)
+        ok = a.dtype.kind in "iuf" and bool(np.all(np.isfinite(a)))
+        if ok and self.low is not None:
+            ok = bool(np.all(a >= self.low))
+        if ok and self.high is not None:
+            ok = bool(np.all(a < self.high if self.open_high else a <= self.high))
+        if not ok:
+            bounds = ""
+            if self.low is not None and self.high is not None:
+                bounds = f" in [{self.low}, {self.high}{')' if self.open_high else ']'}"
+            elif self.low is not None:
+                bounds = f" >= {self.low}"
+            raise ArgumentError(
+                f"{type(obj).__name__}: {self.name} must be a finite real number{bounds}"
+                f"{self.why}, got {value!r}")
+        obj.__dict__[self.slot] = value
+
+
 __all__ = ["GradientDescentOptimizer", "MomentumOptimizer", "NesterovMomentumOptimizer",
            "AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer", "SPSAOptimizer"]
 
@@ -105,6 +149,8 @@ class GradientDescentOptimizer:
     >>> opt.apply_grad((1.0,), (0.5,))              # a plain float is not trainable
     [0.5]
     """
+
+    stepsize = _Hyperparameter()
 
     def __init__(self, stepsize: float = 0.01) -> None:
         self.stepsize = stepsize
@@ -205,6 +251,8 @@ class MomentumOptimizer(GradientDescentOptimizer):
     [0.46 0.92]
     """
 
+    momentum = _Hyperparameter()
+
     def __init__(self, stepsize: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(stepsize)
         self.momentum = momentum
@@ -262,6 +310,8 @@ class AdagradOptimizer(GradientDescentOptimizer):
     [0.9 1.9]
     """
 
+    eps = _Hyperparameter(low=0, why=" (added under a square root)")
+
     def __init__(self, stepsize: float = 0.01, eps: float = 1e-8) -> None:
         super().__init__(stepsize)
         self.eps = eps
@@ -296,6 +346,8 @@ class RMSPropOptimizer(AdagradOptimizer):
     [0.683772 1.683772]
     """
 
+    decay = _Hyperparameter(low=0, high=1)
+
     def __init__(self, stepsize: float = 0.01, decay: float = 0.9, eps: float = 1e-8) -> None:
         super().__init__(stepsize, eps)
         self.decay = decay
@@ -318,6 +370,11 @@ class AdamOptimizer(GradientDescentOptimizer):
     >>> print(opt.step(cost, x))  # the first step: 0.1 * m_hat / sqrt(v_hat) = 0.1 * sign(g)
     [0.9 1.9]
     """
+
+    beta1 = _Hyperparameter(low=0, high=1, open_high=True,
+                            why=" (the bias correction divides by 1 - beta1**t)")
+    beta2 = _Hyperparameter(low=0, high=1)
+    eps = _Hyperparameter(low=0, why=" (added to a square root)")
 
     def __init__(
         self, stepsize: float = 0.01, beta1: float = 0.9, beta2: float = 0.99, eps: float = 1e-8

@@ -339,6 +339,42 @@ def test_load_reports_version_and_circuit_mismatches(exported, tmp_path):
         qml.load(Path(__file__))
 
 
+
+def test_export_replaces_the_file_whole_never_in_place(exported, tmp_path):
+    """export wrote the path in place (truncate, then write): a process that had opened or
+    was importing the old export meanwhile (a server loading it) read a mix or a truncated
+    file, and a writer killed midway left half a file. Now the new file is renamed over
+    the old one: a reader of the old file keeps its bytes whole, no temporary file stays,
+    and the mode is a plain write's."""
+    _, compiled, _, _ = exported
+    target = tmp_path / "circuit_grad.py"
+    old = b"# the previous export, still being read\n" * 5000
+    target.write_bytes(old)
+    mode = target.stat().st_mode
+    with open(target, "rb") as reader:
+        head = reader.read(100)
+        compiled.export(target)
+        assert head + reader.read() == old  # the reader's file is the old one, whole
+    assert qml.file_sha256(target) == compiled.export_sha256
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["circuit_grad.py"]
+    assert target.stat().st_mode == mode
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_load_refuses_what_is_not_a_regular_file_without_blocking(tmp_path):
+    """A FIFO at the path made qml.load (and read_metadata, file_sha256) wait for a writer
+    forever; a device such as /dev/zero never ends; a folder raised IsADirectoryError.
+    Each is an ExportError now, before anything is read (no export needed: the check comes
+    first)."""
+    fifo = tmp_path / "circuit_grad.py"
+    os.mkfifo(fifo)
+    targets = [fifo, tmp_path] + ([Path("/dev/zero")] if Path("/dev/zero").exists() else [])
+    for target in targets:
+        for read in (qml.load, qml.read_metadata, qml.file_sha256):
+            with pytest.raises(qml.ExportError, match="not a regular file"):
+                read(target)
+    with pytest.raises(FileNotFoundError):  # a missing file: the OSError that names it
+        qml.load(tmp_path / "missing.py")
+
 def test_cli_compile_writes_the_same_module(exported, tmp_path):
     _, _, path, src_dir = exported
     out = tmp_path / "circuit_grad.py"  # same file name: the header names the module

@@ -211,6 +211,14 @@ REFUSED = [
     ("call: negative shots", lambda: _node()(0.1, shots=-1), DeviceError, "at least 1"),
     ("sample without shots", lambda: _one_wire(lambda: qml.sample(qml.PauliZ(0)))(),
      DeviceError, "shots"),
+    *[(f"observable: Hermitian({A!r})", lambda A=A: qml.Hermitian(A, wires=0),
+       MeasurementError, "Hermitian takes a square matrix of numbers")
+      for A in ("x", [["1", "0"], ["0", "1"]])],  # a bare ValueError, or text read as 1
+    # default.gaussian's hbar: a NaN made every number NaN, a negative one a bare math
+    # domain error at the first displacement
+    *[(f"device: default.gaussian hbar={h!r}", lambda h=h: qml.device(
+        "default.gaussian", wires=1, hbar=h), DeviceError, "hbar must be a finite number > 0")
+      for h in (onp.nan, onp.inf, -1.0, 0, "2", None, 1j)],
 ]
 
 
@@ -250,6 +258,10 @@ ACCEPTED = [
                                             qml.expval(qml.PauliZ(0)))[1])([0.1, [0.2, 0.3]]),
      math.cos(0.3)),
     ("grad of a constant", lambda: float(qml.grad(lambda x: 2.0)(_t(0.1))), 0.0),
+    ("default.gaussian with an int hbar: <x> = sqrt(2 hbar) Re(alpha)",
+     lambda: float(qml.qnode(qml.device("default.gaussian", wires=1, hbar=1))(
+         lambda: (qml.Displacement(0.5, 0.0, wires=0), qml.expval(qml.QuadX(0)))[1])()),
+     math.sqrt(2) * 0.5),
     ("grad of an object array of a number",
      lambda: float(qml.grad(lambda x: onp.array(2.0, dtype=object))(_t(0.1))), 0.0),
     ("jacobian through qsym.numpy.array", lambda: float(qml.jacobian(
@@ -282,3 +294,85 @@ def test_int_wires_take_the_short_path_with_the_same_labels_and_errors():
         Wires((3, 3))
     with pytest.raises(WireError, match="unique"):
         Wires((True, 1))
+
+
+# --- optimizers' hyperparameters ---------------------------------------------------------
+# A NaN, infinite, complex, text or None step size was taken as given: every later iterate
+# NaN, infinite or complex (x - (1j) * g), or a TypeError inside the update; Adam's
+# beta1 = 1 divides by zero. Each is an ArgumentError when set (in __init__ and after).
+_OPTIMIZERS = {
+    "stepsize": [qml.GradientDescentOptimizer, qml.MomentumOptimizer,
+                 qml.NesterovMomentumOptimizer, qml.AdagradOptimizer, qml.RMSPropOptimizer,
+                 qml.AdamOptimizer, qml.QNGOptimizer, qml.MomentumQNGOptimizer],
+    "momentum": [qml.MomentumOptimizer, qml.NesterovMomentumOptimizer],
+    "eps": [qml.AdagradOptimizer, qml.RMSPropOptimizer, qml.AdamOptimizer],
+    "decay": [qml.RMSPropOptimizer],
+    "beta1": [qml.AdamOptimizer],
+    "beta2": [qml.AdamOptimizer],
+}
+_NOT_NUMBERS = [float("nan"), float("inf"), -float("inf"), 1j, 0.1 + 0j, None, "0.1", True,
+                [0.1, float("nan")], object()]
+_OUT_OF_RANGE = {"eps": [-1e-8], "decay": [-0.1, 1.5], "beta1": [1.0, -0.1, 2.0],
+                 "beta2": [1.5, -0.1]}
+
+
+@pytest.mark.parametrize("name", sorted(_OPTIMIZERS))
+def test_optimizer_hyperparameters_refuse_what_is_not_a_finite_real_in_range(name):
+    for cls in _OPTIMIZERS[name]:
+        for bad in _NOT_NUMBERS + _OUT_OF_RANGE.get(name, []):
+            with pytest.raises(ArgumentError, match=f"{cls.__name__}: {name} must be"):
+                cls(**{name: bad})
+            opt = cls()
+            with pytest.raises(ArgumentError, match=f"{name} must be"):  # a schedule's set
+                setattr(opt, name, bad)
+
+
+def test_optimizer_hyperparameters_in_range_keep_pennylanes_updates():
+    """Zero and negative step sizes (no step, ascent), NumPy scalars, 0-d tensors and real
+    arrays stay allowed and give the closed forms: x - eta * 2x for the cost sum(x**2)."""
+    def cost(x):  # gradient 2x
+        return np.sum(x ** 2)
+
+    for eta, value in [(0.0, 0), (-0.3, -0.3), (0.25, onp.float64(0.25)),
+                       (0.1, np.array(0.1)), (2, onp.int64(2))]:
+        out = qml.GradientDescentOptimizer(value).step(cost, np.array([1.5]))
+        assert math.isclose(float(out[0]), 1.5 - eta * 3.0, rel_tol=1e-15)
+    opt = qml.GradientDescentOptimizer(np.array([0.1, 0.2]))  # per-coordinate, broadcast
+    assert onp.allclose(opt.step(cost, np.array([1.0, 1.0])), [0.8, 0.6])
+    opt = qml.AdamOptimizer(0.1, beta1=0.0, beta2=1.0, eps=0.0)  # the closed ends allowed
+    assert opt.beta1 == 0.0 and opt.beta2 == 1.0 and opt.eps == 0.0
+
+
+def test_optimizer_stepsize_accepts_exactly_the_finite_reals():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=30, deadline=None, derandomize=True)
+    @given(st.one_of(st.floats(), st.complex_numbers(), st.integers(-10**6, 10**6),
+                     st.text(max_size=3), st.none(), st.booleans()))
+    def check(value):
+        finite_real = (isinstance(value, (int, float)) and not isinstance(value, bool)
+                       and math.isfinite(value))
+        if finite_real:
+            assert qml.AdamOptimizer(value).stepsize == value
+        else:
+            with pytest.raises(ArgumentError, match="stepsize must be a finite real number"):
+                qml.AdamOptimizer(value)
+
+    check()
+
+
+@pytest.mark.parametrize("options, fragment", [
+    ({"steps": True}, "steps must be an int"),
+    ({"steps": 10**20}, "more than qml.minimize records"),  # was numpy's 'Maximum allowed
+    ({"tol": "a"}, "tol must be a number"),                  # dimension exceeded'
+    ({"tol": 1j}, "tol must be a number"),
+    ({"tol": None}, "tol must be a number"),
+    ({"threads": 1.5}, "threads must be an int"),            # was int(1.5): 1, silently
+    ({"threads": "2"}, "threads must be an int"),
+    ({"threads": True}, "threads must be an int"),
+    ({"optimizer": qml.GradientDescentOptimizer(0.1), "threads": 0}, "threads must be >= 1"),
+])
+def test_minimize_options_are_refused_with_a_specific_error(options, fragment):
+    with pytest.raises(ArgumentError, match=fragment):
+        qml.minimize(_node(), np.array(0.3), **{"steps": 2, **options})

@@ -629,7 +629,8 @@ def test_cache_info_and_clear_command(fresh, capsys):
     info = qml.cache_info()
     assert info["path"] == str(folder) and info["problem"] is None
     assert info["entries"] == {"modules": 2, "numba files": 4, "rules": 1, "gate-code": 1,
-                               "module-names": 0, "kernel files": 0, "temp": 0}
+                               "module-names": 0, "loop-source": 0, "kernel files": 0,
+                               "temp": 0}
     assert info["size"] == _size(folder)
     assert cli.main(["cache", "info"]) == 0
     out = capsys.readouterr().out
@@ -640,6 +641,28 @@ def test_cache_info_and_clear_command(fresh, capsys):
     assert (folder / cache.KEY_NAME).exists()  # the key stays
     assert qml.clear_cache()["files"] == 0
 
+
+
+def test_records_of_every_kind_are_counted_evicted_and_cleared(fresh):
+    """qml.minimize keeps its loops' text as loop-source records: cache_info did not count
+    them, eviction never removed them and qsym cache clear left them (the bound and clear
+    knew only rules, gate-code and module-names). Every record folder is one now."""
+    folder = cache.cache_dir()
+    cache.save_record("loop-source", "loop key", '"""qsym loop text"""')
+    cache.save_record("some-new-kind", "its key", [1, 2])
+    entries = qml.cache_info()["entries"]
+    assert entries["loop-source"] == 1 and "some-new-kind" not in entries
+    assert qml.cache_info()["size"] == _size(folder)  # counted in the size all the same
+    for kind in ("loop-source", "some-new-kind"):
+        for f in (folder / kind).iterdir():
+            os.utime(f, (1000, 1000))  # used long ago: past the grace period
+    assert cache.evict(folder, limit=1) > 0
+    assert not any((folder / "loop-source").iterdir())
+    assert not any((folder / "some-new-kind").iterdir())
+    cache.save_record("loop-source", "loop key", '"""qsym loop text"""')
+    assert qml.clear_cache()["files"] == 1 and qml.cache_info()["entries"]["loop-source"] == 0
+    assert qml.cache_info()["size"] == 0
+    assert (folder / cache.KEY_NAME).exists()  # the key stays
 
 def test_numba_files_of_loaded_exports_are_counted_evicted_and_cleared(fresh, monkeypatch):
     """qml.load caches an export's numba files in exports/<SHA-256> of the cache folder:
