@@ -54,6 +54,7 @@ from math import sqrt
 from typing import Any
 
 import numpy as np
+from autograd.tracer import getval
 
 from ._autodiff import NO_TRAINABLE
 from .errors import ArgumentError, DifferentiationError
@@ -96,7 +97,9 @@ class _Hyperparameter:
     number (or a NumPy array of them, as PennyLane's update rules broadcast), within
     ``[low, high]`` (``high`` excluded if ``open_high``). A NaN, infinite, complex, text or
     None value made every later step NaN, complex or a TypeError deep in the update;
-    ``beta1 = 1`` divides by zero. The value is kept as given."""
+    ``beta1 = 1`` divides by zero. The value is kept as given: a hyperparameter being
+    differentiated (an autograd box, as in meta-learning ``qml.grad`` of a loss through
+    ``opt.step`` by the stepsize) is checked by the number it carries."""
 
     def __init__(self, low=None, high=None, open_high=False, why=""):
         self.low, self.high, self.open_high, self.why = low, high, open_high, why
@@ -114,7 +117,7 @@ class _Hyperparameter:
 
     def __set__(self, obj, value):
         try:
-            a = np.asarray(value)
+            a = np.asarray(getval(value))  # an autograd box: the number it carries
         except Exception:  # noqa: BLE001 - refused below with the value named
             a = np.asarray(None)
         ok = a.dtype.kind in "iuf" and bool(np.all(np.isfinite(a)))

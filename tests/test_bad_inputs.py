@@ -343,6 +343,29 @@ def test_optimizer_hyperparameters_in_range_keep_pennylanes_updates():
     assert opt.beta1 == 0.0 and opt.beta2 == 1.0 and opt.eps == 0.0
 
 
+def test_optimizer_stepsize_being_differentiated_is_checked_by_its_number():
+    """Meta-learning: qml.grad of a loss through opt.step by the step size (an autograd box
+    when set, in __init__ or by a schedule) is allowed, as PennyLane's. One step on
+    sum(x**2) from x0: x1 = (1 - 2 eta) x0, loss = |x0|^2 (1 - 2 eta)^2, by hand
+    d loss / d eta = -4 |x0|^2 (1 - 2 eta)."""
+    def cost(x):
+        return np.sum(x ** 2)
+
+    def by_init(eta):
+        return cost(qml.GradientDescentOptimizer(eta).step(cost, np.array([1.0, 2.0])))
+
+    def by_set(eta):
+        opt = qml.MomentumOptimizer(0.5)  # momentum's first step is gradient descent's
+        opt.stepsize = eta
+        return cost(opt.step(cost, np.array([1.0, 2.0])))
+
+    for f in (by_init, by_set):
+        d = qml.grad(f)(np.array(0.25, requires_grad=True))
+        assert math.isclose(float(d), -4 * 5.0 * (1 - 2 * 0.25), rel_tol=1e-12)
+    with pytest.raises(ArgumentError, match="stepsize must be a finite real number"):
+        qml.grad(by_init)(np.array(float("nan"), requires_grad=True))
+
+
 def test_optimizer_stepsize_accepts_exactly_the_finite_reals():
     from hypothesis import given, settings
     from hypothesis import strategies as st
