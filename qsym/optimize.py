@@ -116,6 +116,12 @@ class _Hyperparameter:
             raise AttributeError(self.name) from None
 
     def __set__(self, obj, value):
+        if type(value) is float:  # a schedule's plain number: checked without NumPy
+            lo, hi = self.low, self.high
+            if (value - value == 0 and (lo is None or value >= lo)
+                    and (hi is None or (value < hi if self.open_high else value <= hi))):
+                obj.__dict__[self.slot] = value
+                return
         try:
             a = np.asarray(getval(value))  # an autograd box: the number it carries
         except Exception:  # noqa: BLE001 - refused below with the value named
