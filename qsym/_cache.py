@@ -81,6 +81,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import pickle
 import stat
 import sys
@@ -1540,6 +1541,9 @@ def max_bytes() -> int | None:
     return int(value * (1 << 20))
 
 
+_RECORD_NAME = re.compile(r"(?:[0-9a-f]{64}\.json|\.[0-9a-f]{64}\..*\.tmp)\Z")
+
+
 def _is_temp(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")
 
@@ -1587,7 +1591,13 @@ def _entries(folder: Path) -> dict:
     for sub in scan(folder):
         if sub.name in ("__pycache__", KERNELS, EXPORTS) or not sub.is_dir(follow_symlinks=False):
             continue
+        known = sub.name in RECORD_KINDS
         for entry in scan(sub.path):
+            # another folder's files only if named as save_record names them (a record's
+            # key digest): QSYM_CACHE_DIR may be a shared folder (~/.cache), whose other
+            # programs' .json files (matplotlib/fontlist.json) are not qsym's to evict
+            if not known and not _RECORD_NAME.match(entry.name):
+                continue
             if _is_temp(entry.name):
                 add("temp", entry.name, entry.path)
             elif entry.name.endswith(".json"):

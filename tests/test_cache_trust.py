@@ -664,6 +664,27 @@ def test_records_of_every_kind_are_counted_evicted_and_cleared(fresh):
     assert qml.cache_info()["size"] == 0
     assert (folder / cache.KEY_NAME).exists()  # the key stays
 
+def test_another_programs_files_in_a_shared_cache_folder_are_left_alone(fresh):
+    """QSYM_CACHE_DIR may be a shared folder (~/.cache): eviction and clear_cache counted
+    every .json (and .*.tmp) file of every sub-folder as a record, deleting other
+    programs' files (matplotlib/fontlist.json). Only files named as save_record names
+    them (a key's SHA-256) are qsym's outside its own record folders."""
+    folder = cache.cache_dir()
+    other = folder / "matplotlib"
+    other.mkdir()
+    for name in ("fontlist-v390.json", ".lock.tmp"):
+        (other / name).write_text("{}")
+        os.utime(other / name, (1000, 1000))  # past the grace period
+    cache.save_record("some-new-kind", "its key", [1, 2])
+    for f in (folder / "some-new-kind").iterdir():
+        os.utime(f, (1000, 1000))
+    cache.evict(folder, limit=1)
+    assert not any((folder / "some-new-kind").iterdir())  # a record: evicted
+    cache.save_record("some-new-kind", "its key", [1, 2])
+    assert qml.clear_cache()["files"] == 1
+    assert sorted(p.name for p in other.iterdir()) == [".lock.tmp", "fontlist-v390.json"]
+
+
 def test_numba_files_of_loaded_exports_are_counted_evicted_and_cleared(fresh, monkeypatch):
     """qml.load caches an export's numba files in exports/<SHA-256> of the cache folder:
     cache_info counts them with numba's files, eviction removes the least recently used
