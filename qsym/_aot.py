@@ -133,12 +133,21 @@ def _replace_file(path: Path, data: bytes) -> None:
     it, so a process that opens or imports the path meanwhile (a server loading the export
     while it is exported again) reads the old file or the new one, whole, never a mix or
     a truncated file, and a writer killed midway leaves the old file as it was. The new
-    file has the mode a plain write would give it (``0o666`` less the umask)."""
+    file has the mode a plain write would give it (``0o666`` less the umask; an existing
+    file's own mode, as a write in place kept it). A symbolic link at ``path`` stays one:
+    its target is replaced (the rename would have put a plain file in the link's place)."""
+    path = Path(os.path.realpath(path))
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mode = None
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

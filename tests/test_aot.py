@@ -359,6 +359,25 @@ def test_export_replaces_the_file_whole_never_in_place(exported, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["circuit_grad.py"]
     assert target.stat().st_mode == mode
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_export_through_a_symbolic_link_keeps_the_link_and_the_files_mode(exported, tmp_path):
+    """The rename of the new export put a plain file in place of a symbolic link at the
+    path (a deployment's current -> release link broken, the release file left old) and
+    gave an existing file the umask's mode; a write in place kept both."""
+    _, compiled, _, _ = exported
+    release = tmp_path / "release"
+    release.mkdir()
+    target = release / "circuit_grad.py"
+    target.write_bytes(b"# old\n")
+    os.chmod(target, 0o640)
+    link = tmp_path / "circuit_grad.py"
+    os.symlink(target, link)
+    compiled.export(link)
+    assert link.is_symlink() and qml.file_sha256(target) == compiled.export_sha256
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in release.iterdir()) == ["circuit_grad.py"]
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
 def test_load_refuses_what_is_not_a_regular_file_without_blocking(tmp_path):
     """A FIFO at the path made qml.load (and read_metadata, file_sha256) wait for a writer
