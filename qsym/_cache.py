@@ -81,8 +81,8 @@ import itertools
 import json
 import logging
 import os
-import re
 import pickle
+import re
 import stat
 import sys
 import tempfile
