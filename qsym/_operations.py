@@ -3878,6 +3878,7 @@ def as_observable(obj) -> Observable:
         except GateError:  # a user's operator: its Hermitian matrix, else not an observable
             hermitian = _hermitian_of(obj)
             if hermitian is not None:
+                _measured_not_applied(obj)
                 return hermitian
             raise MeasurementError(
                 f"{obj.name} cannot be used as an observable: qsym knows no Pauli form of it "
@@ -3922,10 +3923,25 @@ def as_observable(obj) -> Observable:
             return out
     hermitian = _hermitian_of(obj)
     if hermitian is not None:
+        _measured_not_applied(obj)
         return hermitian
     raise MeasurementError(
         f"expected an observable (e.g. qml.PauliZ(0)), got {type(obj).__name__}: {obj!r}"
     )
+
+
+def _measured_not_applied(obj) -> None:
+    """``obj``, an operator made in the circuit and measured (as the :class:`Hermitian` of
+    its matrix), leaves the tape with the gates it applied there (a symbolic operator's
+    :attr:`table_gates`: ``qml.adjoint(qml.X(0) @ qml.Y(1))`` recorded ``Y``, ``X``):
+    PennyLane's measurement takes its observable off the queue, so a later measurement
+    must not see them applied."""
+    tape = active_tape()
+    if tape is None:
+        return
+    gates = vars(obj).get("_gates") if isinstance(obj, Operation) else None
+    for g in (*(gates or ()), obj):
+        tape.remove(g)
 
 
 def _hermitian_of(obj):
