@@ -584,14 +584,21 @@ def like_data(m, op):
     ``op.matrix()``: a ``qsym.numpy`` tensor when a parameter is one (trainable when one
     is), else ``m`` as it is (an autograd box inside ``qml.grad`` stays one; an observable
     given by numbers, ``plain_matrix``, gives a plain array as PennyLane's Hermitian)."""
-    if getattr(op, "plain_matrix", False):
+    if not isinstance(m, np.ndarray) or getattr(op, "plain_matrix", False):
         return m
-    try:
-        data = op.data
-    except Exception:  # noqa: BLE001 - an operator without data: nothing to follow
-        return m
+    given_u = op.__dict__.get("_u_given") if isinstance(op, Operation) else None
+    if isinstance(op, Operation) and type(op).data is Operation.data and (
+            given_u is None or m is given_u):
+        # (op.data's tensors without making op.data, a hot path: its tensor parameters are
+        # _tensors, its given matrix the one matrix() returned; else op.data is read)
+        data = (*(getattr(op, "_tensors", ()) or ()), *(() if given_u is None else (given_u,)))
+    else:
+        try:
+            data = op.data
+        except Exception:  # noqa: BLE001 - an operator without data: nothing to follow
+            return m
     found = [p for p in data if isinstance(p, np.ndarray) and hasattr(p, "requires_grad")]
-    if not found or not isinstance(m, np.ndarray) or type(m) is type(found[0]):
+    if not found or type(m) is type(found[0]):
         return m
     return type(found[0])(m, requires_grad=any(bool(p.requires_grad) for p in found))
 
@@ -3878,6 +3885,7 @@ def as_observable(obj) -> Observable:
         except GateError:  # a user's operator: its Hermitian matrix, else not an observable
             hermitian = _hermitian_of(obj)
             if hermitian is not None:
+                _measured_not_applied(obj)
                 return hermitian
             raise MeasurementError(
                 f"{obj.name} cannot be used as an observable: qsym knows no Pauli form of it "
@@ -3922,10 +3930,25 @@ def as_observable(obj) -> Observable:
             return out
     hermitian = _hermitian_of(obj)
     if hermitian is not None:
+        _measured_not_applied(obj)
         return hermitian
     raise MeasurementError(
         f"expected an observable (e.g. qml.PauliZ(0)), got {type(obj).__name__}: {obj!r}"
     )
+
+
+def _measured_not_applied(obj) -> None:
+    """``obj``, an operator made in the circuit and measured (as the :class:`Hermitian` of
+    its matrix), leaves the tape with the gates it applied there (a symbolic operator's
+    :attr:`table_gates`: ``qml.adjoint(qml.X(0) @ qml.Y(1))`` recorded ``Y``, ``X``):
+    PennyLane's measurement takes its observable off the queue, so a later measurement
+    must not see them applied."""
+    tape = active_tape()
+    if tape is None:
+        return
+    gates = vars(obj).get("_gates") if isinstance(obj, Operation) else None
+    for g in (*(gates or ()), obj):
+        tape.remove(g)
 
 
 def _hermitian_of(obj):

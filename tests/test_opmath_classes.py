@@ -1098,3 +1098,39 @@ def test_matrix_is_in_the_parameters_interface():
     herm = qml.Hermitian(qml.numpy.array([[1.0, 0.0], [0.0, -1.0]]), 0)
     assert type(herm.matrix()) is onp.ndarray
     assert qml.math.get_interface((qml.numpy.array(2.0) * herm).matrix()) == "autograd"
+
+
+def test_measured_adjoint_leaves_the_circuit():
+    """A symbolic operator made in the circuit and measured (``qml.adjoint`` of a product
+    of gates, of a gate) is taken off the queue, as PennyLane's measurement takes its
+    observable: its inverse gates were left applied, so a later ``expval(Z(0))`` saw the
+    ``X`` of ``adjoint(X(0) @ Y(1))`` (-cos x instead of cos x). By hand: after RY(x) on 0
+    and RX(-0.4) on 1, <X0 Y1> = sin(x) sin(0.4), <X0> = sin(x), <Z0> = cos(x) (PennyLane
+    0.45.1 in /work/plvenv gives (0.1150809889967686, 0.9553364891256059) at x = 0.3)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def product_first(x):
+        qml.RY(x, 0)
+        qml.RX(-0.4, 1)
+        return qml.expval(qml.adjoint(qml.X(0) @ qml.Y(1))), qml.expval(qml.Z(0))
+
+    @qml.qnode(dev)
+    def made_before(x):
+        qml.RY(x, 0)
+        qml.RX(-0.4, 1)
+        o = qml.adjoint(qml.X(0))
+        return qml.expval(o), qml.expval(qml.Z(0))
+
+    @qml.qnode(dev)
+    def as_a_statement(x):  # not measured: applied (X on wire 0)
+        qml.RY(x, 0)
+        qml.adjoint(qml.X(0) @ qml.Y(1))
+        return qml.expval(qml.Z(0))
+
+    x = 0.3
+    assert onp.allclose(product_first(x), (onp.sin(x) * onp.sin(0.4), onp.cos(x)), atol=1e-12)
+    assert onp.allclose(made_before(x), (onp.sin(x), onp.cos(x)), atol=1e-12)
+    assert onp.isclose(as_a_statement(x), -onp.cos(x), atol=1e-12)
+    g = qml.grad(lambda v: product_first(v)[1])(qml.numpy.array(x))
+    assert onp.isclose(g, -onp.sin(x), atol=1e-10)
