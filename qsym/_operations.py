@@ -237,7 +237,18 @@ def _matrix_hyper(name: str, v, n_wires: int) -> tuple:
                 f"{name}: a sparse matrix on {n_wires} wires: qsym applies a QubitUnitary as "
                 f"a dense matrix, up to {SPARSE_DENSE_WIRES} wires; write the operation as gates")
         v = v.toarray()
-    U = np.asarray(v, dtype=complex)
+    try:
+        U = np.asarray(v, dtype=complex)
+    except TypeError:
+        if isinstance(v, Box) or any(isinstance(e, Box) for e in np.ravel(np.asarray(v, dtype=object))):
+            # (a transform rebuilding the gate from autograd values of its matrix entries:
+            # the Hadamard test's classical Jacobian of a matrix made of trainable inputs)
+            raise DifferentiationError(
+                f"{name}: its matrix holds autograd values (computed from parameters being "
+                "differentiated), which qsym cannot take as a gate's matrix here; build the "
+                "matrix inside the QNode from its arguments, or differentiate with "
+                "diff_method='backprop', 'adjoint' or 'parameter-shift'") from None
+        raise
     if U.ndim not in (2, 3) or U.shape[-2:] != (dim, dim) or (U.ndim == 3 and not len(U)):
         raise GateError(
             f"{name}: Input unitary must be of shape {(dim, dim)} or (batch_size, {dim}, {dim}) "

@@ -399,3 +399,20 @@ def test_optimizer_stepsize_accepts_exactly_the_finite_reals():
 def test_minimize_options_are_refused_with_a_specific_error(options, fragment):
     with pytest.raises(ArgumentError, match=fragment):
         qml.minimize(_node(), np.array(0.3), **{"steps": 2, **options})
+
+
+def test_a_gate_matrix_of_autograd_values_is_a_differentiation_error():
+    """A ``QubitUnitary`` made from autograd values of its entries (under ``qml.grad``
+    outside a circuit, or a transform rebuilding the gate from boxed parameters: the
+    Hadamard test's classical Jacobian, oracle seed 150 #19) raised NumPy's bare
+    ``TypeError: must be real number, not ArrayBox``; now qsym's DifferentiationError."""
+    import autograd
+    import autograd.numpy as anp
+
+    def f(t):
+        U = anp.array([[anp.cos(t), -anp.sin(t)], [anp.sin(t), anp.cos(t)]])
+        qml.QubitUnitary(U, wires=0)
+        return t
+
+    with pytest.raises(qml.errors.DifferentiationError, match="autograd values"):
+        autograd.grad(f)(0.3)
