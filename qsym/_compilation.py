@@ -588,7 +588,8 @@ def decompose_qubit_unitary(op) -> list:
         # input: inside a QNode's trace, a matrix computed from the inputs was made numbers
         # by QubitUnitary itself, which makes that trace per call and refuses derivatives by
         # those inputs): its numbers may decide the gates, as they decide QubitUnitary's
-        if op.data and any(_trainable_matrix(d) for d in op.data):
+        held = dict(op.hyper).get("U")  # (the numbers qsym holds, not the object given)
+        if held is not None and _trainable_matrix(held):
             raise TransformError(
                 "unitary_to_rot computes rotation angles from the numbers of a QubitUnitary's "
                 "matrix: a trainable matrix is not supported by qsym; give a matrix that does "

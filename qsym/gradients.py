@@ -3203,7 +3203,7 @@ class QNodeAdjointMetricTensor(QNodeMetricTensor):
     ...     qml.RX(x, 0)
     ...     return qml.expval(qml.Z(0))
     >>> g = qml.adjoint_metric_tensor(c)
-    >>> np.round(g(np.array(0.3)), 12).tolist(), g.compile_pipeline[-1].tape_transform.__name__
+    >>> np.round(g(qml.numpy.array(0.3)), 12).tolist(), g.compile_pipeline[-1].tape_transform.__name__
     ([[0.25]], '_adjoint_metric_tensor')
     """
 
