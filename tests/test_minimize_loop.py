@@ -692,6 +692,18 @@ def test_adam_bias_corrections_saturated_keep_the_bits(b1, b2):
 TINY = 5e-324  # the smallest subnormal float64
 
 
+def _loop_and_zero_residual_target(node, x0):
+    """The compiled loop of ``node`` and, as the target, its own value at ``x0``: the
+    squared error's residual there is exactly 0, so is every gradient."""
+    entry, _ = entry_of(node, x0)
+    loop = minimize_module._loop_module(entry, node.diff_method)
+    cost, gn = onp.zeros(2), onp.zeros(2)
+    x = x0.copy()
+    loop.run(x, onp.zeros((1, 0)), onp.zeros(1), 0, 0, onp.array([0.0] * 6), x, x, 0, 0,
+             True, 0.0, cost, gn)
+    return loop, onp.array([cost[0]])
+
+
 @pytest.mark.parametrize("node", [seed_adjoint, seed_shift], ids=["adjoint", "shift"])
 @pytest.mark.parametrize("b1, eta", [(0.9, 0.01), (0.9, 0.3), (0.6, 0.3), (0.3, 0.05)])
 @pytest.mark.parametrize("at_zero", [False, True], ids=["point", "origin"])
@@ -705,13 +717,7 @@ def test_adam_at_an_exact_zero_gradient_keeps_the_bits(node, b1, eta, at_zero):
     here in NumPy (IEEE arithmetic, subnormals kept): the moments and the point (at the
     origin, where the steps' subnormal sizes move it, its value staying 1.0)."""
     x0 = onp.array([0.0, -0.0]) if at_zero else POINTS[0][:2]
-    entry, _ = entry_of(node, x0)
-    loop = minimize_module._loop_module(entry, node.diff_method)
-    cost, gn = onp.zeros(2), onp.zeros(2)
-    x = x0.copy()
-    loop.run(x, onp.zeros((1, 0)), onp.zeros(1), 0, 0, onp.array([0.0] * 6), x, x, 0, 0,
-             True, 0.0, cost, gn)
-    target = onp.array([cost[0]])  # the loop's own value at x0: r = 0 exactly
+    loop, target = _loop_and_zero_residual_target(node, x0)
     steps, moved = 2500, False
     for m0, v0 in [([1e-300, 7 * TINY], [1e-6, 1e-300]), ([-3e-310, 0.0], [0.0, 2.0]),
                    ([TINY, -TINY], [1e-9, 3e-320])]:
@@ -749,13 +755,7 @@ def test_accumulators_at_an_exact_zero_gradient_keep_the_bits(node, kind, c):
     subnormals kept) in qsym.optimize's order of operations: the accumulator and the
     point."""
     x0 = POINTS[0][:2]
-    entry, _ = entry_of(node, x0)
-    loop = minimize_module._loop_module(entry, node.diff_method)
-    cost, gn = onp.zeros(2), onp.zeros(2)
-    x = x0.copy()
-    loop.run(x, onp.zeros((1, 0)), onp.zeros(1), 0, 0, onp.array([0.0] * 6), x, x, 0, 0,
-             True, 0.0, cost, gn)
-    target = onp.array([cost[0]])  # the loop's own value at x0: r = 0 exactly
+    loop, target = _loop_and_zero_residual_target(node, x0)
     steps, eta, eps = 2500, 0.3, 1e-8
     seeds = [[1e-300, 7 * TINY], [-3e-310, 0.0], [TINY, -TINY], [-1e-290, 2.5e-309]]
     for v0 in seeds if kind != 3 else seeds + [[1e-3, 2.0]]:
