@@ -486,7 +486,7 @@ def _mcx_many_workers_resource(num_control_wires, work_wire_type, num_work_wires
     middle = resource_rep("Toffoli") if num_work_wires == used else resource_rep(
         "MultiControlledX", num_control_wires=2, num_zero_control_values=0,
         num_work_wires=num_work_wires - used, work_wire_type="zeroed")
-    return {resource_rep("TemporaryAND"): used, resource_rep("Adjoint(TemporaryAND)"): used,
+    return {resource_rep("TemporaryAND"): used, adjoint_resource_rep(TemporaryAND): used,
             middle: 1}
 
 
@@ -587,7 +587,7 @@ def _mcx_one_worker_resource(num_control_wires, work_wire_type, **_):
     if work_wire_type == "zeroed":
         n = 2 * num_control_wires - 5
         return {resource_rep("Toffoli"): n, resource_rep("TemporaryAND"): 1,
-                resource_rep("Adjoint(TemporaryAND)"): 1, resource_rep("PauliX"): n - 1}
+                adjoint_resource_rep(TemporaryAND): 1, resource_rep("PauliX"): n - 1}
     n = 4 * num_control_wires - 8
     return {resource_rep("Toffoli"): n, resource_rep("PauliX"): n - 4}
 
@@ -621,7 +621,7 @@ def _mcx_two_workers_resource(num_control_wires, work_wire_type, **_):
     if work_wire_type == "zeroed":
         n, pairs = 2 * num_control_wires - 3, 2 - small
         return {resource_rep("Toffoli"): n - 2 * pairs, resource_rep("PauliX"): n - 3 if small else n - 5,
-                resource_rep("TemporaryAND"): pairs, resource_rep("Adjoint(TemporaryAND)"): pairs}
+                resource_rep("TemporaryAND"): pairs, adjoint_resource_rep(TemporaryAND): pairs}
     n = 4 * num_control_wires - 8
     return {resource_rep("Toffoli"): n, resource_rep("PauliX"): n - 4 if small else n - 8}
 
@@ -799,7 +799,7 @@ def _mcx_to_cnot_or_toffoli(wires, control_wires=None, control_values=None, **_)
 @register_condition(lambda num_control_wires, work_wire_type="borrowed", num_work_wires=0, **_:
                     num_work_wires >= 1 and num_control_wires == 2 and work_wire_type == "zeroed")
 @register_resources(lambda **_: {resource_rep("TemporaryAND"): 1, resource_rep("CNOT"): 1,
-                                 resource_rep("Adjoint(TemporaryAND)"): 1})
+                                 adjoint_resource_rep(TemporaryAND): 1})
 def _2cx_elbow_explicit(wires, work_wires, control_values=(1, 1), **_) -> None:
     """Two controls and a zeroed work wire: their AND on the work wire (``Elbow``), a
     ``CNOT`` from it onto the target, the AND undone (PennyLane's rule)."""
