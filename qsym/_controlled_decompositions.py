@@ -53,6 +53,10 @@ from .wires import Wires
 __all__ = ["ctrl_decomp_zyz", "ctrl_decomp_bisect", "decompose_mcx",
            "decompose_mcx_many_workers_explicit", "decompose_mcx_one_worker_explicit",
            "decompose_mcx_two_workers_explicit", "decompose_mcx_with_no_worker",
+           "decompose_mcx_many_borrowed_workers", "decompose_mcx_many_zeroed_workers",
+           "decompose_mcx_two_borrowed_workers", "decompose_mcx_two_zeroed_workers",
+           "decompose_mcx_one_borrowed_worker", "decompose_mcx_one_zeroed_worker",
+           "decompose_mcx_two_controls_elbows",
            "ctrl_decomp_bisect_rule", "mcx_decomposition", "is_single_qubit_special_unitary"]
 
 _X = np.array([[0, 1], [1, 0]], dtype=complex)
@@ -802,7 +806,15 @@ def _mcx_to_cnot_or_toffoli(wires, control_wires=None, control_values=None, **_)
                                  adjoint_resource_rep(TemporaryAND): 1})
 def _2cx_elbow_explicit(wires, work_wires, control_values=(1, 1), **_) -> None:
     """Two controls and a zeroed work wire: their AND on the work wire (``Elbow``), a
-    ``CNOT`` from it onto the target, the AND undone (PennyLane's rule)."""
+    ``CNOT`` from it onto the target, the AND undone (PennyLane's rule).
+
+    >>> import qsym as qml
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     decompose_mcx_two_controls_elbows(wires=[0, 1, 2], work_wires=[3],
+    ...         control_wires=[0, 1], control_values=[0, 1])
+    >>> [op.name for op in q.queue]
+    ['PauliX', 'TemporaryAND', 'CNOT', 'Adjoint(TemporaryAND)', 'PauliX']
+    """
     wires = list(wires_tuple(wires))
     work0 = list(wires_tuple(work_wires))[0]
     elbow = [wires[0], wires[1], work0]
