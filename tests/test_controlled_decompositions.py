@@ -430,3 +430,22 @@ def test_multicontrolled_x_rule_conditions(n, work, kind, allowed):
               "work_wire_type": kind}
     got = {r.name for r in qml.list_decomps(qml.MultiControlledX) if r.is_applicable(**params)}
     assert got == allowed
+
+
+def test_pennylanes_rule_check_skips_rules_that_do_not_apply_and_allocates():
+    """PennyLane's ``_test_decomposition_rule`` (its test of every MultiControlledX rule on
+    one operator): a rule whose conditions the operator does not meet is not checked; a rule
+    allocating its own work wires is checked on new zeroed wires, and a wrong one fails."""
+    from qsym.ops.functions.assert_valid import _test_decomposition_rule
+
+    mcx = qml.MultiControlledX(wires=[2, 1, 0, 3], control_values=[0, 0, 1])
+    for rule in qml.list_decomps(qml.MultiControlledX):
+        _test_decomposition_rule(mcx, rule)
+
+    @qml.register_resources({qml.Toffoli: 1})
+    def wrong(wires, **_):  # the AND of two controls, left on the work wire
+        with qml.allocate(1, state="zero", restored=True) as w:
+            qml.Toffoli([wires[0], wires[1], w[0]])
+
+    with pytest.raises(AssertionError, match="matrix differs"):
+        _test_decomposition_rule(qml.MultiControlledX(wires=[0, 1, 2]), wrong)
