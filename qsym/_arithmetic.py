@@ -530,6 +530,11 @@ class TemporaryAND(Template):
     def parameters(self) -> list:
         return []
 
+    @property
+    def resource_params(self) -> dict:
+        """None (PennyLane's: the control values do not change its cost)."""
+        return {}
+
     def _flatten(self):
         return (), (self.wires, self.hyperparameters["control_values"])
 

@@ -44,13 +44,19 @@ from ._opmath import AnnotatedQueue, QueuingManager, adjoint, ctrl
 from ._opmath import pow as op_pow
 from ._operations import GATE_CLASSES, METHODS, Operation, wires_tuple
 from ._trace import Traced
-from .decomposition import register_condition, register_resources, resource_rep
+from .allocation import allocate
+from .decomposition import (add_decomps, adjoint_resource_rep, controlled_resource_rep,
+                            register_condition, register_resources, resource_rep)
 from .errors import GateError, RotAnglesUndefinedError
 from .wires import Wires
 
 __all__ = ["ctrl_decomp_zyz", "ctrl_decomp_bisect", "decompose_mcx",
            "decompose_mcx_many_workers_explicit", "decompose_mcx_one_worker_explicit",
            "decompose_mcx_two_workers_explicit", "decompose_mcx_with_no_worker",
+           "decompose_mcx_many_borrowed_workers", "decompose_mcx_many_zeroed_workers",
+           "decompose_mcx_two_borrowed_workers", "decompose_mcx_two_zeroed_workers",
+           "decompose_mcx_one_borrowed_worker", "decompose_mcx_one_zeroed_worker",
+           "decompose_mcx_two_controls_elbows",
            "ctrl_decomp_bisect_rule", "mcx_decomposition", "is_single_qubit_special_unitary"]
 
 _X = np.array([[0, 1], [1, 0]], dtype=complex)
@@ -484,7 +490,7 @@ def _mcx_many_workers_resource(num_control_wires, work_wire_type, num_work_wires
     middle = resource_rep("Toffoli") if num_work_wires == used else resource_rep(
         "MultiControlledX", num_control_wires=2, num_zero_control_values=0,
         num_work_wires=num_work_wires - used, work_wire_type="zeroed")
-    return {resource_rep("TemporaryAND"): used, resource_rep("Adjoint(TemporaryAND)"): used,
+    return {resource_rep("TemporaryAND"): used, adjoint_resource_rep(TemporaryAND): used,
             middle: 1}
 
 
@@ -585,7 +591,7 @@ def _mcx_one_worker_resource(num_control_wires, work_wire_type, **_):
     if work_wire_type == "zeroed":
         n = 2 * num_control_wires - 5
         return {resource_rep("Toffoli"): n, resource_rep("TemporaryAND"): 1,
-                resource_rep("Adjoint(TemporaryAND)"): 1, resource_rep("PauliX"): n - 1}
+                adjoint_resource_rep(TemporaryAND): 1, resource_rep("PauliX"): n - 1}
     n = 4 * num_control_wires - 8
     return {resource_rep("Toffoli"): n, resource_rep("PauliX"): n - 4}
 
@@ -619,7 +625,7 @@ def _mcx_two_workers_resource(num_control_wires, work_wire_type, **_):
     if work_wire_type == "zeroed":
         n, pairs = 2 * num_control_wires - 3, 2 - small
         return {resource_rep("Toffoli"): n - 2 * pairs, resource_rep("PauliX"): n - 3 if small else n - 5,
-                resource_rep("TemporaryAND"): pairs, resource_rep("Adjoint(TemporaryAND)"): pairs}
+                resource_rep("TemporaryAND"): pairs, adjoint_resource_rep(TemporaryAND): pairs}
     n = 4 * num_control_wires - 8
     return {resource_rep("Toffoli"): n, resource_rep("PauliX"): n - 4 if small else n - 8}
 
@@ -652,14 +658,15 @@ def _mcx_two_workers(wires, work_wires, work_wire_type="borrowed", **_) -> None:
 def _no_worker_resource(num_control_wires, **_):
     k1 = (num_control_wires + 1) // 2
     k2 = num_control_wires - k1
+    x = GATE_CLASSES["PauliX"]
     out = {resource_rep("Hadamard"): 2, resource_rep("QubitUnitary", num_wires=1): 2,
-           resource_rep("Adjoint(QubitUnitary)", num_wires=1): 2}
-    if k1 == k2:
-        out[resource_rep("MultiControlledX", num_control_wires=k2, num_work_wires=k1)] = 4
-    else:
-        out[resource_rep("MultiControlledX", num_control_wires=k2, num_work_wires=k1)] = 2
-        out[resource_rep("MultiControlledX", num_control_wires=k1, num_work_wires=k2)] = 2
-    out[resource_rep("C(GlobalPhase)", num_control_wires=num_control_wires)] = 1
+           adjoint_resource_rep("QubitUnitary", {"num_wires": 1}): 2}
+    for k, work in ((k2, k1), (k1, k2)):  # the controlled X of each half, twice
+        rep = controlled_resource_rep(x, {}, num_control_wires=k, num_work_wires=work,
+                                      work_wire_type="borrowed")
+        out[rep] = out.get(rep, 0) + 2
+    out[controlled_resource_rep(GATE_CLASSES["GlobalPhase"], {},
+                                num_control_wires=num_control_wires)] = 1
     return out
 
 
@@ -699,13 +706,134 @@ def _flip_zero_control(inner, name):
             _gate("PauliX", wires=w)
 
     rule.__name__ = name
-    return register_condition(applicable)(register_resources(resources)(rule))
+    return register_condition(applicable)(register_resources(
+        resources, work_wires=inner.work_wire_spec, exact=inner.exact_resources)(rule))
 
 
 decompose_mcx_many_workers_explicit = _flip_zero_control(_mcx_many_workers, "many_explicit_workers")
 decompose_mcx_one_worker_explicit = _flip_zero_control(_mcx_one_worker, "one_explicit_worker")
 decompose_mcx_two_workers_explicit = _flip_zero_control(_mcx_two_workers, "two_explicit_workers")
 decompose_mcx_with_no_worker = _flip_zero_control(_decompose_mcx_with_no_worker, "no_workers")
+
+
+def _allocated(inner, count, state, work_wire_type):
+    """``inner`` on ``count`` work wires allocated for it (``qml.allocate``, restored in
+    ``state``): PennyLane's borrowed- and zeroed-work-wire rules of an operator given none."""
+
+    def rule(wires, **kwargs):
+        n = count(len(wires_tuple(wires)) - 1)
+        with allocate(n, state=state, restored=True) as work_wires:
+            kwargs.update(work_wires=list(work_wires), work_wire_type=work_wire_type)
+            inner(wires, **kwargs)
+
+    return rule
+
+
+def _mcx_with_allocated(name, inner, resources, least_controls, count):
+    """The rule ``name`` (with the ``X`` flips of zero controls): ``inner`` on ``count(n)``
+    work wires it allocates itself, for ``least_controls`` controls or more and no work wires
+    given; its resources are ``resources(n, work_wire_type)``."""
+    kind = "zeroed" if name.endswith(("zeroed_workers", "zeroed_worker")) else "borrowed"
+    state = "zero" if kind == "zeroed" else "any"
+    rule = register_condition(lambda num_work_wires=0, **_: not num_work_wires)(
+        register_condition(lambda num_control_wires, **_: num_control_wires >= least_controls)(
+            register_resources(lambda num_control_wires, **_: resources(num_control_wires, kind),
+                               work_wires=lambda num_control_wires, **_: {
+                                   kind: count(num_control_wires)})(
+                _allocated(inner, count, state, kind))))
+    rule.name = "_" + name
+    return _flip_zero_control(rule, name)
+
+
+def _many(n):
+    return n - 2
+
+
+def _two(_n):
+    return 2
+
+
+def _one(_n):
+    return 1
+
+
+decompose_mcx_many_borrowed_workers = _mcx_with_allocated(
+    "many_borrowed_workers", _mcx_many_workers,
+    lambda n, kind: _mcx_many_workers_resource(n, kind, n - 2), 4, _many)
+decompose_mcx_many_zeroed_workers = _mcx_with_allocated(
+    "many_zeroed_workers", _mcx_many_workers,
+    lambda n, kind: _mcx_many_workers_resource(n, kind, n - 2), 4, _many)
+decompose_mcx_two_borrowed_workers = _mcx_with_allocated(
+    "two_borrowed_workers", _mcx_two_workers, _mcx_two_workers_resource, 6, _two)
+decompose_mcx_two_zeroed_workers = _mcx_with_allocated(
+    "two_zeroed_workers", _mcx_two_workers, _mcx_two_workers_resource, 6, _two)
+decompose_mcx_one_borrowed_worker = _mcx_with_allocated(
+    "one_borrowed_worker", _mcx_one_worker, _mcx_one_worker_resource, 3, _one)
+decompose_mcx_one_zeroed_worker = _mcx_with_allocated(
+    "one_zeroed_worker", _mcx_one_worker, _mcx_one_worker_resource, 3, _one)
+
+
+def _mcx_to_cnot_or_toffoli_resource(num_control_wires, num_zero_control_values=0, **_):
+    if num_control_wires == 1:
+        return {resource_rep("CNOT"): 1, resource_rep("PauliX"): num_zero_control_values}
+    return {resource_rep("Toffoli"): 1, resource_rep("PauliX"): 2 * num_zero_control_values}
+
+
+@register_condition(lambda num_control_wires, **_: num_control_wires < 3)
+@register_resources(_mcx_to_cnot_or_toffoli_resource)
+def _mcx_to_cnot_or_toffoli(wires, control_wires=None, control_values=None, **_) -> None:
+    """One or two controls: a ``CNOT`` (then ``X`` on the target for a control value 0) or
+    a ``Toffoli`` between the ``X`` flips of the zero controls (PennyLane's rule)."""
+    wires = list(wires_tuple(wires))
+    controls = wires[:-1] if control_wires is None else list(wires_tuple(control_wires))
+    values = [1] * len(controls) if control_values is None else list(control_values)
+    if len(wires) == 2:
+        _gate("CNOT", wires=wires)
+        if not values[0]:
+            _gate("PauliX", wires=wires[1])
+    elif len(wires) == 3:
+        flips = [w for w, v in zip(controls, values) if not v]
+        for w in flips:
+            _gate("PauliX", wires=w)
+        _toffoli(wires)
+        for w in flips:
+            _gate("PauliX", wires=w)
+
+
+@register_condition(lambda num_control_wires, work_wire_type="borrowed", num_work_wires=0, **_:
+                    num_work_wires >= 1 and num_control_wires == 2 and work_wire_type == "zeroed")
+@register_resources(lambda **_: {resource_rep("TemporaryAND"): 1, resource_rep("CNOT"): 1,
+                                 adjoint_resource_rep(TemporaryAND): 1})
+def _2cx_elbow_explicit(wires, work_wires, control_values=(1, 1), **_) -> None:
+    """Two controls and a zeroed work wire: their AND on the work wire (``Elbow``), a
+    ``CNOT`` from it onto the target, the AND undone (PennyLane's rule).
+
+    >>> import qsym as qml
+    >>> with qml.queuing.AnnotatedQueue() as q:
+    ...     decompose_mcx_two_controls_elbows(wires=[0, 1, 2], work_wires=[3],
+    ...         control_wires=[0, 1], control_values=[0, 1])
+    >>> [op.name for op in q.queue]
+    ['PauliX', 'TemporaryAND', 'CNOT', 'Adjoint(TemporaryAND)', 'PauliX']
+    """
+    wires = list(wires_tuple(wires))
+    work0 = list(wires_tuple(work_wires))[0]
+    elbow = [wires[0], wires[1], work0]
+    TemporaryAND(wires=elbow, control_values=tuple(control_values))
+    _gate("CNOT", wires=[work0, wires[2]])
+    adjoint(TemporaryAND(wires=elbow, control_values=tuple(control_values)))
+
+
+decompose_mcx_two_controls_elbows = _flip_zero_control(
+    _2cx_elbow_explicit, "flip_zero_ctrl_values(_2cx_elbow_explicit)")
+
+# PennyLane 0.45's rules of MultiControlledX, in its order (qml.list_decomps)
+add_decomps(GATE_CLASSES["MultiControlledX"], _mcx_to_cnot_or_toffoli,
+            decompose_mcx_many_workers_explicit, decompose_mcx_many_borrowed_workers,
+            decompose_mcx_many_zeroed_workers, decompose_mcx_two_workers_explicit,
+            decompose_mcx_two_borrowed_workers, decompose_mcx_two_zeroed_workers,
+            decompose_mcx_one_worker_explicit, decompose_mcx_one_borrowed_worker,
+            decompose_mcx_one_zeroed_worker, decompose_mcx_with_no_worker,
+            decompose_mcx_two_controls_elbows)
 
 
 def mcx_decomposition(wires, work_wires, control_values, work_wire_type) -> list:

@@ -25,13 +25,13 @@ import copy
 
 import numpy as np
 
-from .decomposition import (ADDED_RULES, GRAPH_RULE_SOURCES, add_decomps, list_decomps, null_decomp, wrap_resource_key, CompressedResourceOp, DecompCollection, DecompositionRule, controlled_resource_rep,
+from .decomposition import (ADDED_RULES, GRAPH_RULE_SOURCES, add_decomps, list_decomps, null_decomp, wrap_resource_key, CompressedResourceOp, DecompCollection, DecompositionGraph, DecompositionRule, controlled_resource_rep,
                             register_condition, register_resources, resource_rep, to_name)
 from ._operations import GATE_CLASSES
 from ._trace import Tape, recording
 from .allocation import allocate
 from ._drawing import draw
-from ._opmath import Adjoint, Pow, Controlled, adjoint, ctrl, pow as op_pow, reapply
+from ._opmath import AnnotatedQueue, Adjoint, Pow, Controlled, adjoint, ctrl, pow as op_pow, reapply
 
 __all__ = ["auto_wrap", "adjoint_resource_rep", "pow_resource_rep", "custom_ctrl_op_to_base",
            "register_reconstructor", "has_reconstructor", "reconstruct", "make_adjoint_decomp",
@@ -746,10 +746,10 @@ add_decomps("C(GlobalPhase)", controlled_global_phase_decomp)
 
 def _gate_counts(op, rule) -> tuple:
     """The gates a rule makes for ``op`` by resource form, and its wire allocations."""
-    with recording(Tape()) as tape:
+    with AnnotatedQueue() as queue:  # the operators as made (templates and ctrl unexpanded)
         rule(*op.data, wires=op.wires, **get_decomp_kwargs(op))
     counts, allocations = {}, {}
-    for g in tape.items:
+    for g in queue.queue:
         g = g.base if type(g).__name__ == "Conditional" else g
         kind = type(g).__name__
         if kind == "Allocate":
@@ -758,7 +758,7 @@ def _gate_counts(op, rule) -> tuple:
             continue
         if kind == "Deallocate":
             continue
-        key = resource_rep(to_name(g), **(getattr(g, "resource_params", None) or {}))
+        key = DecompositionGraph.node_of(g)
         counts[key] = counts.get(key, 0) + 1
     return counts, allocations
 

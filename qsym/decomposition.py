@@ -738,6 +738,7 @@ def _example_call(name: str, resource_params: dict) -> tuple:
 # own name (qsym's rule)
 _PENNYLANE_RULE_NAMES = {
     "Hadamard": None, "CRZ": None, "ControlledPhaseShift": None, "SX": None,
+    "MultiControlledX": None,  # its twelve rules: _controlled_decompositions adds them
     "CCZ": "_ccz", "CH": "_ch_to_ry_cz_ry", "CPhaseShift00": "_cphaseshift00",
     "CPhaseShift01": "_cphaseshift01", "CPhaseShift10": "_cphaseshift10",
     "CRX": ("_crx_to_rz_ry", 1), "CRY": "_cry", "CRot": "_crot", "CSWAP": "_cswap",

@@ -329,3 +329,123 @@ def test_mcx_zeroed_work_wire_decomposition_compares_equal():
     mcx = onp.eye(16)
     mcx[[14, 15]] = mcx[[15, 14]]
     assert onp.allclose(m[::2, ::2], mcx)  # work wire (last) in |0> in and out
+
+
+# Issue #18: PennyLane 0.45.1's rules of MultiControlledX (names and order as printed by
+# qml.list_decomps(qml.MultiControlledX) in /work/plvenv)
+PENNYLANE_MCX_RULES = [
+    "_mcx_to_cnot_or_toffoli", "many_explicit_workers", "many_borrowed_workers",
+    "many_zeroed_workers", "two_explicit_workers", "two_borrowed_workers", "two_zeroed_workers",
+    "one_explicit_worker", "one_borrowed_worker", "one_zeroed_worker", "no_workers",
+    "flip_zero_ctrl_values(_2cx_elbow_explicit)"]
+
+
+def test_multicontrolled_x_lists_pennylanes_rules():
+    assert [r.name for r in qml.list_decomps(qml.MultiControlledX)] == PENNYLANE_MCX_RULES
+
+
+def _rep_of(op):
+    """An emitted gate's resource form, by the public resource functions."""
+    dec = qml.decomposition
+    if type(op).__name__ == "Adjoint":
+        return dec.adjoint_resource_rep(type(op.base), op.base.resource_params)
+    if type(op).__name__ in ("Controlled", "ControlledOp"):
+        return dec.controlled_resource_rep(type(op.base), op.base.resource_params,
+                                           num_control_wires=len(op.control_wires))
+    return dec.resource_rep(type(op), **op.resource_params)
+
+
+# (rule, controls' values, work wires given (their type), work wires the rule allocates)
+MCX_RULE_CASES = [
+    ("_mcx_to_cnot_or_toffoli", [1], None, 0), ("_mcx_to_cnot_or_toffoli", [0], None, 0),
+    ("_mcx_to_cnot_or_toffoli", [0, 1], None, 0), ("_mcx_to_cnot_or_toffoli", [1, 1], None, 0),
+    ("many_explicit_workers", [1, 0, 1, 1], (2, "borrowed"), 0),
+    ("many_explicit_workers", [1, 0, 1, 1], (2, "zeroed"), 0),
+    ("many_explicit_workers", [0, 1, 1, 1], (3, "zeroed"), 0),
+    ("many_borrowed_workers", [1, 1, 0, 1], None, 2),
+    ("many_zeroed_workers", [1, 1, 0, 1, 1], None, 3),
+    ("two_explicit_workers", [1, 0, 1, 1], (1, "borrowed"), 0),
+    ("two_explicit_workers", [1, 1, 1, 0, 1, 1], (2, "zeroed"), 0),
+    ("two_borrowed_workers", [1, 1, 1, 1, 0, 1], None, 2),
+    ("two_zeroed_workers", [0, 1, 1, 1, 1, 1], None, 2),
+    ("one_explicit_worker", [1, 0, 1], (1, "borrowed"), 0),
+    ("one_explicit_worker", [1, 1, 0, 1, 1], (1, "zeroed"), 0),
+    ("one_borrowed_worker", [1, 1, 0, 1], None, 1),
+    ("one_zeroed_worker", [0, 1, 1], None, 1),
+    ("no_workers", [1, 0, 1], None, 0), ("no_workers", [1, 1, 0, 1], None, 0),
+    ("flip_zero_ctrl_values(_2cx_elbow_explicit)", [0, 1], (1, "zeroed"), 0),
+]
+
+
+@pytest.mark.parametrize("name, values, given, allocated", MCX_RULE_CASES)
+def test_multicontrolled_x_rule_matrix_and_resources(name, values, given, allocated):
+    """Each rule's gates: the permutation matrix of MultiControlledX built by hand (zeroed
+    work wires: on the block where they start in 0, where they also end), and exactly the
+    gates its resources declare (counted here)."""
+    n = len(values)
+    n_given, kind = given or (0, "borrowed")
+    work = list(range(n + 1, n + 1 + n_given))
+    op = qml.MultiControlledX(wires=list(range(n + 1)), control_values=values, work_wires=work,
+                              work_wire_type=kind)
+    rule = next(r for r in qml.list_decomps(qml.MultiControlledX) if r.name == name)
+    assert rule.is_applicable(**op.resource_params)
+    spec = rule.get_work_wire_spec(**op.resource_params)
+    assert (spec.zeroed + spec.borrowed, spec.zeroed > 0) == (
+        allocated, allocated > 0 and "zeroed" in name)
+    with qml.queuing.AnnotatedQueue() as q:
+        rule(wires=op.wires, **op.hyperparameters)
+    tape = qml.tape.QuantumScript(q.queue)
+    new = list(range(n + 1 + n_given, n + 1 + n_given + allocated))
+    if allocated:  # the rule's own work wires put on wires after the others
+        (tape,), _ = qml.transforms.resolve_dynamic_wires(
+            tape, **({"zeroed": new} if spec.zeroed else {"any_state": new}))
+    gates = tape.operations
+    counted = {}
+    for g in gates:
+        counted[_rep_of(g)] = counted.get(_rep_of(g), 0) + 1
+    assert counted == dict(rule.compute_resources(**op.resource_params).gate_counts)
+    zeroed = n_given if kind == "zeroed" else 0
+    zeroed += allocated if spec.zeroed else 0
+    got = ops_matrix(gates, list(range(n + 1)) + work + new)
+    want = mcx_by_hand(n, values, n_given + allocated)
+    if zeroed:  # the zeroed wires are the last ones
+        got, want = zeroed_block(got, n + 1 + n_given + allocated - zeroed, zeroed), \
+            zeroed_block(want, n + 1 + n_given + allocated - zeroed, zeroed)
+    onp.testing.assert_allclose(got, want, atol=1e-9)
+
+
+@pytest.mark.parametrize("n, work, kind, allowed", [
+    (2, 0, "borrowed", {"_mcx_to_cnot_or_toffoli"}),
+    (2, 1, "zeroed", {"_mcx_to_cnot_or_toffoli", "flip_zero_ctrl_values(_2cx_elbow_explicit)"}),
+    (3, 0, "borrowed", {"one_borrowed_worker", "one_zeroed_worker", "no_workers"}),
+    (4, 2, "borrowed", {"many_explicit_workers", "two_explicit_workers", "no_workers"}),
+    (6, 0, "borrowed", {"many_borrowed_workers", "many_zeroed_workers", "two_borrowed_workers",
+                        "two_zeroed_workers", "one_borrowed_worker", "one_zeroed_worker",
+                        "no_workers"}),
+])
+def test_multicontrolled_x_rule_conditions(n, work, kind, allowed):
+    """Which rules apply, as PennyLane 0.45.1's conditions say (each rule's
+    ``register_condition`` read there: controls fewer than 3; at least n - 2 work wires; ...)."""
+    params = {"num_control_wires": n, "num_zero_control_values": 0, "num_work_wires": work,
+              "work_wire_type": kind}
+    got = {r.name for r in qml.list_decomps(qml.MultiControlledX) if r.is_applicable(**params)}
+    assert got == allowed
+
+
+def test_pennylanes_rule_check_skips_rules_that_do_not_apply_and_allocates():
+    """PennyLane's ``_test_decomposition_rule`` (its test of every MultiControlledX rule on
+    one operator): a rule whose conditions the operator does not meet is not checked; a rule
+    allocating its own work wires is checked on new zeroed wires, and a wrong one fails."""
+    from qsym.ops.functions.assert_valid import _test_decomposition_rule
+
+    mcx = qml.MultiControlledX(wires=[2, 1, 0, 3], control_values=[0, 0, 1])
+    for rule in qml.list_decomps(qml.MultiControlledX):
+        _test_decomposition_rule(mcx, rule)
+
+    @qml.register_resources({qml.Toffoli: 1})
+    def wrong(wires, **_):  # the AND of two controls, left on the work wire
+        with qml.allocate(1, state="zero", restored=True) as w:
+            qml.Toffoli([wires[0], wires[1], w[0]])
+
+    with pytest.raises(AssertionError, match="matrix differs"):
+        _test_decomposition_rule(qml.MultiControlledX(wires=[0, 1, 2]), wrong)

@@ -103,3 +103,44 @@ def test_drawing_a_function_that_allocates_a_wire():
     lines = qml.draw(f)().splitlines()
     assert len(lines) == 2 and lines[0].startswith("0: ─╭●─╭●─┤")
     assert lines[1].split(": ", 1)[1].startswith("─╰X─╰X─┤")
+
+
+def test_multicontrolled_x_rules_inspected_as_pennylane():
+    """Issue #18: MultiControlledX's twelve rules, in the inspector's order, the zeroed
+    work wire's rule chosen with one work wire free; its first-level gates and allocation
+    lines as PennyLane 0.45.1 prints them (copied from its output in /work/plvenv)."""
+    import qsym as qp
+    from qsym.transforms import decomp_inspector
+
+    @decomp_inspector(gate_set=qp.gate_sets.ROTATIONS_PLUS_CNOT, num_work_wires=2)
+    @qp.qnode(qp.device("default.qubit"))
+    def circuit():
+        qp.MultiControlledX([0, 1, 2, 3])
+        return qp.probs()
+
+    with qp.decomposition.local_decomps():
+        qp.decomposition.enable_graph()
+        try:
+            text = str(circuit().inspect_decomps(qp.MultiControlledX([0, 1, 2, 3]),
+                                                 num_work_wires=1))
+        finally:
+            qp.decomposition.disable_graph()
+    titles = [line for line in text.splitlines() if line.startswith(("Decomposition", "CHOSEN"))]
+    assert titles == [  # PennyLane 0.45.1's
+        "Decomposition 0 (name: flip_zero_ctrl_values(_2cx_elbow_explicit))",
+        "Decomposition 1 (name: no_workers)",
+        "CHOSEN: Decomposition 2 (name: one_zeroed_worker)",
+        "Decomposition 3 (name: one_borrowed_worker)",
+        "Decomposition 4 (name: one_explicit_worker)",
+        "Decomposition 5 (name: two_zeroed_workers)",
+        "Decomposition 6 (name: two_borrowed_workers)",
+        "Decomposition 7 (name: two_explicit_workers)",
+        "Decomposition 8 (name: many_zeroed_workers)",
+        "Decomposition 9 (name: many_borrowed_workers)",
+        "Decomposition 10 (name: many_explicit_workers)",
+        "Decomposition 11 (name: _mcx_to_cnot_or_toffoli)"]
+    chosen = text.split("CHOSEN: Decomposition 2 (name: one_zeroed_worker)")[1].split("Decomposition 3 (")[0]
+    assert "First-Level Expansion Gates: {Toffoli: 1, TemporaryAND: 1, Adjoint(TemporaryAND): 1}" \
+        in chosen.splitlines()
+    assert "Wire Allocations: {'zero': 1}" in chosen.splitlines()
+    assert "Estimated" not in text
