@@ -67,6 +67,20 @@ def reference():
     return qml.minimize(bloch, STARTS, multistart=True, steps=60, optimizer=OPT)
 
 
+def _two_workers_answer(client, timeout=300.0) -> dict:
+    """Wait until two workers answer ``client.run`` and return their pids by address.
+    Asked of the workers themselves, not of the cluster's or the scheduler's lists, which
+    may still name a worker that was killed (a broadcast to it is a closed connection,
+    hence on_error="ignore") or not yet name its replacement; polled, not slept."""
+    deadline = time.monotonic() + timeout
+    alive = client.run(os.getpid, on_error="ignore")
+    while len(alive) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = client.run(os.getpid, on_error="ignore")
+    assert len(alive) == 2, f"only {len(alive)} worker(s) answered within {timeout} s"
+    return alive
+
+
 def _same_runs(a, b):
     assert onp.array_equal(a.x, b.x)
     assert onp.array_equal(a.fun, b.fun) and onp.array_equal(a.nit, b.nit)
@@ -195,17 +209,9 @@ def test_a_worker_killed_mid_run_changes_nothing(client):
     run.join(300)
     assert "res" in box
     _same_runs(box["res"], one)
-    # the nanny restarts the killed worker under a new address: wait until the scheduler
-    # has dropped the dead one and counts two again, so that later tests see both workers
-    # (one joining later would miss what they set up with client.run). Until then the
-    # scheduler may still broadcast to the dead address: such a reply is a closed
-    # connection, not a pid, hence on_error="ignore".
-    deadline = time.monotonic() + 120
-    alive = client.run(os.getpid, on_error="ignore")
-    while (len(alive) < 2 or victim in alive) and time.monotonic() < deadline:
-        time.sleep(0.1)
-        alive = client.run(os.getpid, on_error="ignore")
-    assert victim not in alive and len(alive) == 2, alive  # the killed one was replaced
+    # the nanny restarts the killed worker: wait until two workers answer again, so that
+    # later tests see both (one joining later would miss what they set up with client.run)
+    alive = _two_workers_answer(client)
     assert pids[victim] not in alive.values()  # it was really killed
 
 
@@ -221,10 +227,11 @@ def test_a_worker_that_cannot_load_the_module_names_itself(client):
 
     # every worker up (a worker restarted after an earlier test's kill would join later,
     # without the setting below, and load the module where it can)
-    client.wait_for_workers(2, timeout=120)
-    old = client.run(eval, "__import__('os').environ.get('QSYM_WORKER_DIR')")
+    up = list(_two_workers_answer(client))  # asked by address: not a dead one still listed
+    old = client.run(eval, "__import__('os').environ.get('QSYM_WORKER_DIR')", workers=up)
     assert len(old) == 2
-    client.run(exec, "import os; os.environ['QSYM_WORKER_DIR'] = '/proc/qsym-cannot-write'")
+    client.run(exec, "import os; os.environ['QSYM_WORKER_DIR'] = '/proc/qsym-cannot-write'",
+               workers=up)
     try:
         with pytest.raises(qml.WorkerError, match=r"qsym worker tcp://[\d.:]+ \(host .*, pid "
                            r"\d+\): cannot import or compile the circuit module .*"
