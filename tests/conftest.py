@@ -15,9 +15,9 @@ import sys
 import tempfile
 import threading
 
-# Bytecode. Where the environment says to write none (PYTHONDONTWRITEBYTECODE: set on the
-# developers' shells; CI's environment may not have it) and qsym is an editable install (no .pyc files: pip
-# writes them for an installed package only), every Python process of the suite compiled
+# Bytecode. Where the environment says to write none (PYTHONDONTWRITEBYTECODE: set in the
+# developers' shells; CI's environment may not have it) and qsym is an editable install (no
+# .pyc files: pip writes them for an installed package only), every Python process of the suite compiled
 # qsym's 150 sources (115 000 lines) again: each xdist worker, each subprocess test's
 # interpreter, each background compile process (tiers.Job), each example script; `import
 # qsym` in a fresh process took 2.7-3.3 s of CPU against 1.2-1.5 s with the .pyc files
