@@ -15,6 +15,25 @@ import sys
 import tempfile
 import threading
 
+# Bytecode. Where the environment says to write none (PYTHONDONTWRITEBYTECODE: set in the
+# developers' shells; CI's environment may not have it) and qsym is an editable install (no
+# .pyc files: pip writes them for an installed package only), every Python process of the
+# suite compiled qsym's 150 sources (115 000 lines) again: each xdist worker, each
+# subprocess test's interpreter, each background compile process (tiers.Job), each example
+# script. `import qsym` in a fresh process took 2.7-3.3 s of CPU against 1.2-1.5 s with the
+# .pyc files (load 16), and collecting the whole suite in one process 39 s of CPU against 11
+# s with the test modules' rewritten .pyc files kept from the run before (load 20). So the
+# test session's own processes write the .pyc files of what they import at two known
+# moments, where Python keeps them (the __pycache__ folders beside the sources, as an
+# installed package has them): this conftest's imports (numpy, sympy, numba, qsym) and a
+# worker's collection (the test modules, rewritten by pytest, and qsym's modules, which the
+# doctests import). Every other moment and process still writes none (the variable is left
+# as it is for the children): a module a test writes, imports and changes (an export
+# tampered in place) is never run from a .pyc of its old text.
+WRITE_BYTECODE_AT_IMPORT = sys.dont_write_bytecode and not sys.pycache_prefix
+if WRITE_BYTECODE_AT_IMPORT:
+    sys.dont_write_bytecode = False
+
 import numpy as np
 import pytest
 
@@ -25,6 +44,22 @@ os.environ.setdefault("QSYM_QUIET", "1")
 
 import qsym as qml  # noqa: E402
 from qsym._gates import GATES  # noqa: E402
+
+if WRITE_BYTECODE_AT_IMPORT:
+    sys.dont_write_bytecode = True  # no test writes bytecode (see WRITE_BYTECODE_AT_IMPORT)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session):
+    """A worker's (or the single process's) collection writes the .pyc files of what it
+    imports (see WRITE_BYTECODE_AT_IMPORT): the next process reads them."""
+    if not WRITE_BYTECODE_AT_IMPORT:
+        return (yield)
+    sys.dont_write_bytecode = False
+    try:
+        return (yield)
+    finally:
+        sys.dont_write_bytecode = True
 
 
 def seed_kernel_cache(folder) -> None:

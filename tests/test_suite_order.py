@@ -259,3 +259,24 @@ def test_kernel_groups_cover_the_library_and_keep_callers_with_their_callees():
     for group in KERNEL_GROUPS:
         for name in group:
             assert not (_kernel_calls(name) & set(entries)) - set(group), name
+
+
+def test_qsyms_bytecode_is_kept_and_no_test_writes_any():
+    """Where the environment says to write no bytecode, the session still keeps the .pyc
+    files of qsym's modules (every subprocess and compile job reads them instead of
+    compiling 115 000 lines again), and a test itself writes none (a module a test writes
+    and changes is never run from a stale .pyc)."""
+    import importlib.util
+
+    import conftest
+    import qsym
+    from qsym import _about
+
+    if sys.pycache_prefix and not conftest.WRITE_BYTECODE_AT_IMPORT:
+        import pytest
+
+        pytest.skip("a bytecode prefix chosen by the environment: where it writes is its own")
+    for module in (qsym, _about):
+        assert os.path.exists(importlib.util.cache_from_source(module.__file__)), module
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        assert conftest.WRITE_BYTECODE_AT_IMPORT and sys.dont_write_bytecode
