@@ -180,10 +180,12 @@ def _wireless(m) -> bool:
         len(written) > 2 and not written[1] and written[2] == 0)
 
 
-def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
+def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations, on_device=None):
     """What :func:`draw_circuit` and :func:`draw_mpl` draw: the rows (wires shown, in
     order), the ops and measurements in PennyLane's layers, the parameter values; None if
-    no wire is shown."""
+    no wire is shown. ``on_device`` (the device's wires, at ``level="device"``): a measurement
+    written without wires is on every one of them, as PennyLane's device preprocessing
+    gives it them."""
     values = input_values(circuit, x, d)
     m_notes = None
     if annotations is not None:
@@ -197,8 +199,12 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
     used = set()
     for op in circuit.ops:
         used.update(op.wires if op.name != "GlobalPhase" else ())
+    if on_device is not None:  # the device's wires: those of a measurement without wires
+        labels += [w for w in on_device if w not in labels]
     for m in circuit.measurements:
         if _wireless(m):  # state(), probs() of no wires: drawn on the wires used only
+            if on_device is not None:
+                used.update(labels.index(w) for w in on_device)
             continue
         used.update(w for part in m.reduce[1:] if isinstance(part, tuple) for w in part)
         used.update(m.wires)
@@ -227,6 +233,8 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
     meas = list(circuit.measurements)
 
     def m_wires(m):
+        if on_device is not None and _wireless(m):
+            return [labels.index(w) for w in on_device]
         if m.reduce:
             return [w for part in m.reduce[1:] if isinstance(part, tuple) for w in part]
         if m.kind == "state" or (m.kind in ("probs", "sample", "counts") and not m.terms):
@@ -245,7 +253,7 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
     m_spans = [span(m_wires(m)) for m in meas]
     op_layers = _layers(op_spans)
     m_layers = _layers(m_spans)
-    return SimpleNamespace(values=values, circuit=circuit, annotations=annotations,
+    return SimpleNamespace(on_device=on_device, values=values, circuit=circuit, annotations=annotations,
                            m_notes=m_notes, labels=labels, rows=rows, row_of=row_of, n=n,
                            ops=ops, meas=meas, m_wires=m_wires, op_layers=op_layers,
                            m_layers=m_layers)
@@ -253,7 +261,8 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
 
 def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                  show_all_wires=False, max_length=100, show_matrices=True,
-                 annotations=None, show_wire_labels=True, matrix_gap=True) -> str:
+                 annotations=None, show_wire_labels=True, matrix_gap=True,
+                 on_device=None) -> str:
     """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``,
     in PennyLane's text format (``qml.draw``): one row per wire, gates in layers, the
     measurements after ``┤``; ``decimals=None`` leaves parameters out; matrices of
@@ -264,7 +273,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     same key as one box (a template: its label, ``|Ψ⟩`` for a state preparation; dots on
     the control wires of a controlled one); ``("adjoint", original gate)`` labels an op as the adjoint of
     the original (``RX(0.50)†``)."""
-    lay = _layout(circuit, x, d, wire_order, show_all_wires, annotations)
+    lay = _layout(circuit, x, d, wire_order, show_all_wires, annotations, on_device)
     if lay is None:
         return ""
     values, circuit, annotations, m_notes = lay.values, lay.circuit, lay.annotations, lay.m_notes
@@ -319,7 +328,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
             else:
                 m = meas[k]
                 rs = [row_of[w] for w in m_wires(m) if w in row_of]
-                if not _wireless(m):
+                if on_device is not None or not _wireless(m):
                     _group(strs, rs)  # PennyLane groups measurements with wires only
                 label = _measurement_label(m, circuit, m_notes[k] if m_notes else None, matrices,
                                            decimals)
@@ -1308,7 +1317,9 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         opts = dict(decimals=decimals, wire_order=order, show_all_wires=show_all_wires,
                     max_length=max_length, show_matrices=show_matrices,
                     show_wire_labels=show_wire_labels, matrix_gap=not plain,
-                    annotations=notes)
+                    annotations=notes,  # at level="device" the device's wires (PennyLane's)
+                    on_device=tuple(qnode.device.wires) if level == "device" and not plain
+                    and getattr(qnode.device, "wires", None) is not None else None)
         if entry.broadcast:  # the first parameter set of the batch
             x, d = entry.inputs(_flat(xs), _flat(ds))
             text = draw_circuit(circuit, x[0], d[0], **opts)
