@@ -126,8 +126,9 @@ def _obs_label(obs, matrices, decimals=None) -> str | None:
         (word, c), = obs.terms.items()
         letters = dict(word)
         order = getattr(obs, "_order", None) or [w for w, _ in word]
-        if c == 1 and word:
-            return "@".join(letters[w] for w in order if w in letters)
+        if c == 1 and word:  # (an identity factor written in a product: its I, PennyLane's)
+            return "@".join(letters.get(w, "I") for w in order
+                            if w in letters or getattr(obs, "_order", None))
     return None
 
 
@@ -246,7 +247,8 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations, on_
             note = _notes.get(id(m))
             own = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
                    or getattr(note, "wires", None))
-            if m.kind in ("expval", "var") and own and not _plain(m):
+            if m.kind in ("expval", "var") and own and (
+                    not _plain(m) or getattr(note, "_order", None)):  # (identities written too)
                 return [row_w for row_w in (labels.index(w) for w in own)]
             return _plain(m)
 

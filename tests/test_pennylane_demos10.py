@@ -1,7 +1,7 @@
-"""What PennyLane's demos (tenth round of issue #18: quantum volume, beyond classical
+"""What PennyLane's demos (eleventh round of issue #18: quantum volume, beyond classical
 computing with qsim, quantum embeddings and metric learning, the quantum Chebyshev
-transform, QFTs and groups) do with the import switched, each cut to a small instance of
-the demo's own code path. References are independent of qsym: the discrete Fourier and
+transform, QFTs and groups, parallel gradients with Amazon Braket) do with the import
+switched, each cut to a small instance of the demo's own code path. References are independent of qsym: the discrete Fourier and
 Walsh transforms and the Chebyshev amplitudes computed here, finite differences, and
 (where marked) numbers and drawings PennyLane 0.45.1 printed for the same code in
 /work/plvenv (a throwaway script), never qsym's own output.
@@ -347,3 +347,90 @@ def test_draw_at_device_level_gives_wireless_measurements_the_device_wires():
         "2: ──────────────┤ ╰State ╰Probs     ")
     assert qml.draw(c)(0.1) == ("0: ──RX(0.10)─╭●─┤  State  Probs  <Z>\n"
                                 "1: ───────────╰X─┤  State  Probs     ")
+
+
+# --- computing gradients in parallel with Amazon Braket (braket-parallel-gradients;
+# --- braket.aws.qubit replaced by default.qubit, 25 wires cut to 4, the 20-node graph to 6)
+
+
+def test_braket_demo_product_with_identities_and_qaoa_adagrad():
+    n_wires = 4
+    dev_local = qml.device("default.qubit", wires=n_wires)
+
+    def circuit(params):
+        for i in range(n_wires):
+            qml.RX(params[i], wires=i)
+        for i in range(n_wires):
+            qml.CNOT(wires=[i, (i + 1) % n_wires])
+        observables = [qml.PauliZ(n_wires - 1)] + [qml.Identity(i) for i in range(n_wires - 1)]
+        return qml.expval(qml.prod(*observables))
+
+    qnode_local = qml.QNode(circuit, dev_local)
+    np.random.seed(0)
+    params = np.random.random(n_wires)
+    # PennyLane 0.45.1 printed this drawing (the identities written are drawn, qsym drew <Z>
+    # on wire 3 alone), value and gradient
+    assert qml.draw(qnode_local)(params) == (
+        "0: ──RX(0.55)─╭●───────╭X─┤ ╭<Z@I@I@I>\n"
+        "1: ──RX(0.72)─╰X─╭●────│──┤ ├<Z@I@I@I>\n"
+        "2: ──RX(0.60)────╰X─╭●─│──┤ ├<Z@I@I@I>\n"
+        "3: ──RX(0.54)───────╰X─╰●─┤ ╰<Z@I@I@I>")
+    assert onp.isclose(qnode_local(params), 0.4537536916236583, atol=1e-12)
+    grad = qml.grad(qnode_local)(params)
+    assert onp.allclose(grad, [-0.277458540200144, -0.39412700365889086, -0.31227386140459085,
+                               -0.27501419149078277], atol=1e-12, rtol=0)
+    e = onp.zeros(n_wires)
+    e[1] = 1e-6
+    fd = (qnode_local(params + e) - qnode_local(params - e)) / 2e-6
+    assert onp.isclose(grad[1], fd, atol=1e-8)
+
+    import networkx as nx
+
+    g = nx.gnm_random_graph(6, 9, seed=1967)
+    cost_h, mixer_h = qml.qaoa.maxcut(g)
+    dev = qml.device("default.qubit", wires=6)
+
+    def qaoa_layer(gamma, alpha):
+        qml.qaoa.cost_layer(gamma, cost_h)
+        qml.qaoa.mixer_layer(alpha, mixer_h)
+
+    def qaoa(params, **kwargs):
+        for i in range(6):
+            qml.Hadamard(wires=i)
+        qml.layer(qaoa_layer, 2, params[0], params[1])
+        return qml.expval(cost_h)
+
+    cost_function = qml.QNode(qaoa, dev)
+    optimizer = qml.AdagradOptimizer(stepsize=0.01)
+    np.random.seed(1967)
+    params = 0.01 * np.random.uniform(size=[2, 2], requires_grad=True)
+    costs = []
+    for _ in range(3):
+        params, cost_before = optimizer.step_and_cost(cost_function, params)
+        costs.append(cost_before)
+    # PennyLane 0.45.1's costs and parameters
+    assert onp.allclose(costs, [-4.497854919330952, -4.499266048836763, -4.499971678387993],
+                        atol=1e-10, rtol=0)
+    assert onp.isclose(cost_function(params), -4.500350615921198, atol=1e-10)
+    assert onp.allclose(params, [[0.002546618367453986, 0.0014684561830488954],
+                                 [-0.0033781399710927887, -0.0027093722049592187]],
+                        atol=1e-12, rtol=0)
+
+
+def test_draw_labels_identity_factors_written_in_a_measured_product():
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, 0)
+        qml.CNOT([0, 1])
+        return (qml.expval(qml.prod(qml.Z(0), qml.Z(1))),
+                qml.expval(qml.prod(qml.Z(1), qml.Identity(0))),
+                qml.expval(qml.Z(0) @ qml.Identity(2)), qml.expval(qml.Identity(2)),
+                qml.var(qml.prod(qml.X(1), qml.I(0))))
+
+    # PennyLane 0.45.1 printed this drawing
+    assert qml.draw(c)(0.1) == (
+        "0: ──RX(0.10)─╭●─┤ ╭<Z@Z> ╭<Z@I> ╭<Z@I> ╭Var[X@I]\n"
+        "1: ───────────╰X─┤ ╰<Z@Z> ╰<Z@I> │      ╰Var[X@I]\n"
+        "2: ──────────────┤               ╰<Z@I>  <I>     ")
