@@ -4151,8 +4151,9 @@ PlainControlled.__name__ = PlainControlled.__qualname__ = "Controlled"
 class ControlledQubitUnitary(ControlledOp):
     """PennyLane's ``qml.ControlledQubitUnitary(base, wires, control_values=None,
     unitary_check=False, work_wires=(), work_wire_type="borrowed")``: the unitary ``base``
-    (a ``2**t x 2**t`` matrix, a stack of them to broadcast, or a ``QubitUnitary``) on the
-    last ``t`` of ``wires``, controlled by the others (``control_values``: the control
+    (a ``2**t x 2**t`` matrix, a stack of them to broadcast, or a ``QubitUnitary`` on those
+    wires; another operator is PennyLane 0.45's "Base must be a matrix", a
+    :class:`~qsym.errors.GateError`) on the last ``t`` of ``wires``, controlled by the others (``control_values``: the control
     state, one 0/1 or bool per control wire or a string of bits; default all 1). It is
     PennyLane's ``Controlled`` of a ``QubitUnitary`` (``.base``, ``.control_wires``,
     ``.target_wires``, ``.control_values``, ``data == (base matrix,)``), what
