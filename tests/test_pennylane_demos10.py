@@ -1,7 +1,8 @@
 """What PennyLane's demos (eleventh round of issue #18: quantum volume, beyond classical
 computing with qsim, quantum embeddings and metric learning, the quantum Chebyshev
-transform, QFTs and groups, parallel gradients with Amazon Braket) do with the import
-switched, each cut to a small instance of the demo's own code path. References are independent of qsym: the discrete Fourier and
+transform, QFTs and groups, parallel gradients with Amazon Braket, BlueQubit) do with the
+import switched, each cut to a small instance of the demo's own code path. References are
+independent of qsym: the discrete Fourier and
 Walsh transforms and the Chebyshev amplitudes computed here, finite differences, and
 (where marked) numbers and drawings PennyLane 0.45.1 printed for the same code in
 /work/plvenv (a throwaway script), never qsym's own output.
@@ -434,3 +435,50 @@ def test_draw_labels_identity_factors_written_in_a_measured_product():
         "0: ──RX(0.10)─╭●─┤ ╭<Z@Z> ╭<Z@I> ╭<Z@I> ╭Var[X@I]\n"
         "1: ───────────╰X─┤ ╰<Z@Z> ╰<Z@I> │      ╰Var[X@I]\n"
         "2: ──────────────┤               ╰<Z@I>  <I>     ")
+
+
+# --- running large circuits with BlueQubit (tutorial_bluequbit; bluequbit.cpu replaced by
+# --- default.qubit, the four 6-qubit registers cut to 2, 2, 2 and 4 qubits)
+
+
+def _draper_adder(wires_a, wires_b, kind="fixed", include_qft=True, include_iqft=True):
+    """The demo's Draper adder (QFT, controlled phase shifts, inverse QFT)."""
+    m, n = len(wires_a), len(wires_b)
+    wires_sum = [min(wires_b) - 1] + wires_b if kind == "half" else wires_b
+    if include_qft:
+        qml.QFT(wires=wires_sum)
+    for j in range(m):
+        for k in range(n - j):
+            qml.ControlledPhaseShift(onp.pi / 2 ** k, wires=[wires_a[-j - 1], wires_sum[j + k]])
+    if kind == "half":
+        for j in range(m):
+            qml.ControlledPhaseShift(onp.pi / 2 ** (j + 1 + n - m), wires=[wires_a[j], wires_sum[-1]])
+    if include_iqft:
+        qml.adjoint(qml.QFT)(wires=wires_sum)
+
+
+def test_bluequbit_demo_draper_adder_sums_uniform_registers():
+    def bell_pair():
+        qml.Hadamard(0)
+        qml.CNOT(wires=(0, 1))
+        return qml.probs()
+
+    bell = qml.QNode(bell_pair, qml.device("default.qubit", wires=2))
+    assert onp.allclose(bell(), [0.5, 0, 0, 0.5], atol=1e-15)
+
+    @qml.qnode(qml.device("default.qubit", wires=10))
+    def add_uniforms():
+        regs = [[0, 1], [2, 3], [4, 5], [6, 7, 8, 9]]
+        for reg in regs:
+            for j in range(2):
+                qml.Hadamard(reg[-j - 1])
+        _draper_adder(regs[0], regs[3][-2:], kind="half")
+        _draper_adder(regs[1], regs[3][-3:], kind="half", include_iqft=False)
+        _draper_adder(regs[2], regs[3], include_qft=False)
+        return qml.probs(wires=regs[3])
+
+    # the sum of four independent uniform variables on 0..3: the fourfold convolution
+    u = onp.ones(4) / 4
+    expected = onp.zeros(16)
+    expected[:13] = onp.convolve(onp.convolve(onp.convolve(u, u), u), u)
+    assert onp.allclose(add_uniforms(), expected, atol=1e-14, rtol=0)
