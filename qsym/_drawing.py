@@ -431,7 +431,7 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
     out = []
     for op in items:
         group = next((g for g in draw_groups(op, stamp)
-                      if level != "device" or g[1].device_applies()), None)
+                      if level != "device" or _device_draws(g[1])), None)
         orig = getattr(op, "_adjoint_of", None)
         if group is not None and any(w not in index for w in (*group[2], *group[3])):
             group = None  # (a group on wires the drawing does not have: drawn gate by gate)
@@ -460,12 +460,19 @@ def _same_gates(items, circuit) -> bool:
         getattr(a, "name", None) == b.name for a, b in zip(items, circuit.ops))
 
 
+def _device_draws(labeller) -> bool:
+    """Whether a box is kept at ``level="device"``: the template's ``device_draws()``
+    where it has one (a state preparation: only where it opens the circuit), else whether
+    ``default.qubit`` applies it whole (``device_applies()``)."""
+    draws = getattr(labeller, "device_draws", None)
+    return draws() if draws is not None else labeller.device_applies()
+
+
 def _run_differs(run, circuit, level) -> bool:
     """Whether ``qml.draw`` draws the numeric ``run`` as recorded: its gates are not the
     traced ``circuit``'s (a state preparation of a circuit input is traced as its gates,
     run on numbers as one matrix), so the traced gates cannot take its boxes."""
-    return (run is not None and level != "device" and not run[3]
-            and not _same_gates(run[0], circuit))
+    return (run is not None and not run[3] and not _same_gates(run[0], circuit))
 
 
 def _numeric_run(qnode, args, kwargs):
@@ -522,7 +529,7 @@ def _gate_item(gate, stamp, level, decimals, matrices):
     from .templates import draw_groups
 
     group = next((g for g in draw_groups(gate, stamp)
-                  if level != "device" or g[1].device_applies()), None)
+                  if level != "device" or _device_draws(g[1])), None)
     if group is not None:
         key, labeller, wires, controls, values = group
         label = labeller.label(decimals=decimals, cache={"matrices": matrices}).replace("\n", "")

@@ -482,3 +482,40 @@ def test_bluequbit_demo_draper_adder_sums_uniform_registers():
     expected = onp.zeros(16)
     expected[:13] = onp.convolve(onp.convolve(onp.convolve(u, u), u), u)
     assert onp.allclose(add_uniforms(), expected, atol=1e-14, rtol=0)
+
+
+def test_draw_at_device_level_keeps_only_an_initial_state_preparation():
+    # the QFTs-and-groups demo's circuit (StatePrep of a QNode argument, then QFT); every
+    # expected drawing is what PennyLane 0.45.1 printed: default.qubit prepares an initial
+    # StatePrep itself and decomposes a later one
+    dev = qml.device("default.qubit", wires=3)
+    v = onp.arange(1, 9) / onp.linalg.norm(onp.arange(1, 9))
+
+    @qml.qnode(dev)
+    def first(x):
+        qml.StatePrep(x, wires=range(3))
+        qml.QFT(wires=range(3))
+        return qml.expval(qml.Z(0))
+
+    @qml.qnode(dev)
+    def later(x):
+        qml.RX(0.2, 0)
+        qml.StatePrep(x, wires=range(1, 3))
+        return qml.expval(qml.Z(0))
+
+    @qml.qnode(dev)
+    def embedding(x):
+        qml.AmplitudeEmbedding(x, wires=range(3))
+        return qml.expval(qml.Z(0))
+
+    assert qml.draw(first, level="device")(v) == ("0: ─╭|Ψ⟩─╭QFT─┤  <Z>\n"
+                                                  "1: ─├|Ψ⟩─├QFT─┤     \n"
+                                                  "2: ─╰|Ψ⟩─╰QFT─┤     ")
+    w = v[:4] / onp.linalg.norm(v[:4])
+    assert qml.draw(later, level="device")(w) == (
+        "0: ──RX(0.20)─────────────────┤  <Z>\n"
+        "1: ──RY(2.30)─╭●───────────╭●─┤     \n"
+        "2: ──RY(2.03)─╰X──RY(0.18)─╰X─┤     ")
+    assert qml.draw(embedding, level="device")(v) == ("0: ─╭|Ψ⟩─┤  <Z>\n"
+                                                      "1: ─├|Ψ⟩─┤     \n"
+                                                      "2: ─╰|Ψ⟩─┤     ")
