@@ -126,8 +126,9 @@ def _obs_label(obs, matrices, decimals=None) -> str | None:
         (word, c), = obs.terms.items()
         letters = dict(word)
         order = getattr(obs, "_order", None) or [w for w, _ in word]
-        if c == 1 and word:
-            return "@".join(letters[w] for w in order if w in letters)
+        if c == 1 and word:  # (an identity factor written in a product: its I, PennyLane's)
+            return "@".join(letters.get(w, "I") for w in order
+                            if w in letters or getattr(obs, "_order", None))
     return None
 
 
@@ -180,10 +181,12 @@ def _wireless(m) -> bool:
         len(written) > 2 and not written[1] and written[2] == 0)
 
 
-def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
+def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations, on_device=None):
     """What :func:`draw_circuit` and :func:`draw_mpl` draw: the rows (wires shown, in
     order), the ops and measurements in PennyLane's layers, the parameter values; None if
-    no wire is shown."""
+    no wire is shown. ``on_device`` (the device's wires, at ``level="device"``): a measurement
+    written without wires is on every one of them, as PennyLane's device preprocessing
+    gives it them."""
     values = input_values(circuit, x, d)
     m_notes = None
     if annotations is not None:
@@ -197,8 +200,12 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
     used = set()
     for op in circuit.ops:
         used.update(op.wires if op.name != "GlobalPhase" else ())
+    if on_device is not None:  # the device's wires: those of a measurement without wires
+        labels += [w for w in on_device if w not in labels]
     for m in circuit.measurements:
         if _wireless(m):  # state(), probs() of no wires: drawn on the wires used only
+            if on_device is not None:
+                used.update(labels.index(w) for w in on_device)
             continue
         used.update(w for part in m.reduce[1:] if isinstance(part, tuple) for w in part)
         used.update(m.wires)
@@ -227,6 +234,8 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
     meas = list(circuit.measurements)
 
     def m_wires(m):
+        if on_device is not None and _wireless(m):
+            return [labels.index(w) for w in on_device]
         if m.reduce:
             return [w for part in m.reduce[1:] if isinstance(part, tuple) for w in part]
         if m.kind == "state" or (m.kind in ("probs", "sample", "counts") and not m.terms):
@@ -238,14 +247,15 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
             note = _notes.get(id(m))
             own = (getattr(note, "_mwires", None) or getattr(note, "_source_wires", None)
                    or getattr(note, "wires", None))
-            if m.kind in ("expval", "var") and own and not _plain(m):
+            if m.kind in ("expval", "var") and own and (
+                    not _plain(m) or getattr(note, "_order", None)):  # (identities written too)
                 return [row_w for row_w in (labels.index(w) for w in own)]
             return _plain(m)
 
     m_spans = [span(m_wires(m)) for m in meas]
     op_layers = _layers(op_spans)
     m_layers = _layers(m_spans)
-    return SimpleNamespace(values=values, circuit=circuit, annotations=annotations,
+    return SimpleNamespace(on_device=on_device, values=values, circuit=circuit, annotations=annotations,
                            m_notes=m_notes, labels=labels, rows=rows, row_of=row_of, n=n,
                            ops=ops, meas=meas, m_wires=m_wires, op_layers=op_layers,
                            m_layers=m_layers)
@@ -253,7 +263,8 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations):
 
 def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                  show_all_wires=False, max_length=100, show_matrices=True,
-                 annotations=None, show_wire_labels=True, matrix_gap=True) -> str:
+                 annotations=None, show_wire_labels=True, matrix_gap=True,
+                 on_device=None) -> str:
     """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``,
     in PennyLane's text format (``qml.draw``): one row per wire, gates in layers, the
     measurements after ``┤``; ``decimals=None`` leaves parameters out; matrices of
@@ -264,7 +275,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     same key as one box (a template: its label, ``|Ψ⟩`` for a state preparation; dots on
     the control wires of a controlled one); ``("adjoint", original gate)`` labels an op as the adjoint of
     the original (``RX(0.50)†``)."""
-    lay = _layout(circuit, x, d, wire_order, show_all_wires, annotations)
+    lay = _layout(circuit, x, d, wire_order, show_all_wires, annotations, on_device)
     if lay is None:
         return ""
     values, circuit, annotations, m_notes = lay.values, lay.circuit, lay.annotations, lay.m_notes
@@ -319,7 +330,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
             else:
                 m = meas[k]
                 rs = [row_of[w] for w in m_wires(m) if w in row_of]
-                if not _wireless(m):
+                if on_device is not None or not _wireless(m):
                     _group(strs, rs)  # PennyLane groups measurements with wires only
                 label = _measurement_label(m, circuit, m_notes[k] if m_notes else None, matrices,
                                            decimals)
@@ -420,7 +431,7 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
     out = []
     for op in items:
         group = next((g for g in draw_groups(op, stamp)
-                      if level != "device" or g[1].device_applies()), None)
+                      if level != "device" or _device_draws(g[1])), None)
         orig = getattr(op, "_adjoint_of", None)
         if group is not None and any(w not in index for w in (*group[2], *group[3])):
             group = None  # (a group on wires the drawing does not have: drawn gate by gate)
@@ -449,12 +460,19 @@ def _same_gates(items, circuit) -> bool:
         getattr(a, "name", None) == b.name for a, b in zip(items, circuit.ops))
 
 
+def _device_draws(labeller) -> bool:
+    """Whether a box is kept at ``level="device"``: the template's ``device_draws()``
+    where it has one (a state preparation: only where it opens the circuit), else whether
+    ``default.qubit`` applies it whole (``device_applies()``)."""
+    draws = getattr(labeller, "device_draws", None)
+    return draws() if draws is not None else labeller.device_applies()
+
+
 def _run_differs(run, circuit, level) -> bool:
     """Whether ``qml.draw`` draws the numeric ``run`` as recorded: its gates are not the
     traced ``circuit``'s (a state preparation of a circuit input is traced as its gates,
     run on numbers as one matrix), so the traced gates cannot take its boxes."""
-    return (run is not None and level != "device" and not run[3]
-            and not _same_gates(run[0], circuit))
+    return (run is not None and not run[3] and not _same_gates(run[0], circuit))
 
 
 def _numeric_run(qnode, args, kwargs):
@@ -511,7 +529,7 @@ def _gate_item(gate, stamp, level, decimals, matrices):
     from .templates import draw_groups
 
     group = next((g for g in draw_groups(gate, stamp)
-                  if level != "device" or g[1].device_applies()), None)
+                  if level != "device" or _device_draws(g[1])), None)
     if group is not None:
         key, labeller, wires, controls, values = group
         label = labeller.label(decimals=decimals, cache={"matrices": matrices}).replace("\n", "")
@@ -1308,7 +1326,9 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         opts = dict(decimals=decimals, wire_order=order, show_all_wires=show_all_wires,
                     max_length=max_length, show_matrices=show_matrices,
                     show_wire_labels=show_wire_labels, matrix_gap=not plain,
-                    annotations=notes)
+                    annotations=notes,  # at level="device" the device's wires (PennyLane's)
+                    on_device=tuple(qnode.device.wires) if level == "device" and not plain
+                    and getattr(qnode.device, "wires", None) is not None else None)
         if entry.broadcast:  # the first parameter set of the batch
             x, d = entry.inputs(_flat(xs), _flat(ds))
             text = draw_circuit(circuit, x[0], d[0], **opts)

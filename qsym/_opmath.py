@@ -4115,6 +4115,14 @@ def _base_matrix(base):
     """The matrix a ``ControlledQubitUnitary`` is given: an array (a stack of them: a
     broadcast), a SciPy sparse matrix, or a ``QubitUnitary`` (taken off the tape)."""
     if isinstance(base, Operation):
+        if base.name != "QubitUnitary":
+            # PennyLane 0.45 refuses every operator ("Base must be a matrix."); before 0.41 an
+            # operator's own wires were the targets and ``wires`` the controls, so taking its
+            # matrix onto the last of ``wires`` would silently move it
+            raise GateError(
+                f"ControlledQubitUnitary: Base must be a matrix; got the operator {base!r}. "
+                f"To control it, use qml.ctrl({base.name}(..., wires=...), control=[...]); or "
+                f"give its matrix, qml.matrix(op), with wires= the control wires then its wires")
         _take_off_tape(base)
         given = getattr(base, "sparse_given", None)  # a QubitUnitary given sparse: as given
         return given if given is not None else base.matrix()
@@ -4143,8 +4151,9 @@ PlainControlled.__name__ = PlainControlled.__qualname__ = "Controlled"
 class ControlledQubitUnitary(ControlledOp):
     """PennyLane's ``qml.ControlledQubitUnitary(base, wires, control_values=None,
     unitary_check=False, work_wires=(), work_wire_type="borrowed")``: the unitary ``base``
-    (a ``2**t x 2**t`` matrix, a stack of them to broadcast, or a ``QubitUnitary``) on the
-    last ``t`` of ``wires``, controlled by the others (``control_values``: the control
+    (a ``2**t x 2**t`` matrix, a stack of them to broadcast, or a ``QubitUnitary`` on those
+    wires; another operator is PennyLane 0.45's "Base must be a matrix", a
+    :class:`~qsym.errors.GateError`) on the last ``t`` of ``wires``, controlled by the others (``control_values``: the control
     state, one 0/1 or bool per control wire or a string of bits; default all 1). It is
     PennyLane's ``Controlled`` of a ``QubitUnitary`` (``.base``, ``.control_wires``,
     ``.target_wires``, ``.control_values``, ``data == (base matrix,)``), what
@@ -4172,6 +4181,13 @@ class ControlledQubitUnitary(ControlledOp):
                 f"ControlledQubitUnitary: wires must list the control wires then the {t} "
                 f"target wire(s) of the {U.shape[-1]}x{U.shape[-1]} base; got {list(all_wires)}")
         controls, targets = all_wires[:-t], all_wires[-t:]
+        if isinstance(base, Operation) and tuple(base.wires) != tuple(targets):
+            raise WireError(
+                f"ControlledQubitUnitary: the QubitUnitary acts on {list(base.wires)} but "
+                f"wires={list(all_wires)} puts its matrix on {list(targets)} (wires lists the "
+                f"control wires, then the target wires: PennyLane 0.45's form); give "
+                f"wires={list(w for w in all_wires if w not in base.wires) + list(base.wires)}"
+                f", or use qml.ctrl(op, control=[...])")
         if len(set(all_wires)) != len(all_wires):
             raise WireError(f"ControlledQubitUnitary: the control wires {list(controls)} and the "
                             f"target wires {list(targets)} must all be different")

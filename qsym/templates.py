@@ -1627,6 +1627,12 @@ class StatePrep(Template):
         """``default.qubit`` applies it as a matrix."""
         return True
 
+    def device_draws(self) -> bool:
+        """Whether ``qml.draw(..., level="device")`` keeps its box: where it opens the
+        circuit (PennyLane's preprocessing skips the initial state preparation; elsewhere
+        it decomposes it)."""
+        return bool(self.__dict__.get("_first_op", False))
+
     _box = "|Ψ⟩"
     resource_keys = frozenset({"num_wires"})  # PennyLane's
     _device_prepares = True  # PennyLane's device starts from it when first (not Mottonen)
@@ -1993,6 +1999,12 @@ class BasisState(Template):
     def device_applies(self) -> bool:
         """``default.qubit`` applies it as a matrix."""
         return True
+
+    def device_draws(self) -> bool:
+        """Whether ``qml.draw(..., level="device")`` keeps its box: where it opens the
+        circuit (PennyLane's preprocessing skips the initial state preparation; elsewhere
+        it decomposes it)."""
+        return bool(self.__dict__.get("_first_op", False))
 
     _box = "|Ψ⟩"
 
