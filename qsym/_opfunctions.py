@@ -41,14 +41,27 @@ def _wires_of(*ops) -> list:
     return seen
 
 
+# utility operations that PennyLane's is_commuting says commute with nothing on their wires
+_BLOCKING = ("Barrier", "WireCut")
+
+
 def is_commuting(operation1, operation2) -> bool:
     """Whether two operators commute (PennyLane's ``qml.is_commuting``): exactly, by their
-    Pauli words when both have a Pauli form, else by their matrices.
+    Pauli words when both have a Pauli form, else by their matrices; a ``Barrier`` (or
+    ``WireCut``) commutes only with operators on other wires, as PennyLane's.
 
     >>> import qsym as qml
     >>> qml.is_commuting(qml.X(0), qml.Z(0)), qml.is_commuting(qml.CNOT([0, 1]), qml.Z(0))
     (False, True)
+    >>> qml.is_commuting(qml.Barrier(wires=0), qml.I(0)), qml.is_commuting(qml.Barrier(wires=0), qml.X(1))
+    (False, True)
     """
+    barriers = [op for op in (operation1, operation2) if type(op).__name__ in _BLOCKING]
+    if barriers:  # PennyLane's: a barrier commutes with nothing on its wires (it blocks moves)
+        for op in (operation1, operation2):
+            if op not in barriers:
+                _check(op, "is_commuting")
+        return not set(operation1.wires) & set(operation2.wires)
     _check(operation1, "is_commuting")
     _check(operation2, "is_commuting")
     p1, p2 = getattr(operation1, "pauli_rep", None), getattr(operation2, "pauli_rep", None)

@@ -1183,3 +1183,14 @@ def test_matrix_of_a_pauli_word_on_several_wires_needs_a_wire_order():
             qml.matrix(word)
         onp.testing.assert_allclose(qml.matrix(word, wire_order=[0, 1]), onp.kron(X, X))
     onp.testing.assert_allclose(qml.matrix(PauliWord({0: "X"})), X)
+
+
+@pytest.mark.parametrize("wire, commutes", [(0, False), (1, True)])
+def test_a_barrier_commutes_only_with_operators_on_other_wires(wire, commutes):
+    # PennyLane's qml.is_commuting: Barrier (and WireCut) are in its list of operations that
+    # commute with nothing on their wires (a barrier blocks reordering), even with U3(0, 0, 0),
+    # whose matrix is the identity; on other wires they commute
+    u3 = qml.U3(0.0, 0.0, 0.0, wires=0)
+    assert qml.is_commuting(u3, qml.Barrier(wires=wire)) is commutes
+    assert qml.is_commuting(qml.Barrier(wires=wire), u3) is commutes
+    assert qml.is_commuting(qml.WireCut(wires=wire), qml.X(0)) is commutes
