@@ -97,6 +97,8 @@ from . import pauli  # noqa: E402
 from .pauli import pauli_decompose  # noqa: E402
 from ._opfunctions import check_decomposition_rule as _check_decomposition_rule  # noqa: E402
 from ._opfunctions import assert_valid as _assert_valid, commutator, eigvals, is_commuting, map_wires  # noqa: E402
+
+comm = commutator  # PennyLane's alias, qml.comm
 from ._opfunctions import is_hermitian, is_unitary  # noqa: E402
 from . import _opfunctions as _opfunctions_mod  # noqa: E402
 from ._operations import Prod as _Prod, SProd as _SProd, Sum as _Sum  # noqa: E402
@@ -205,6 +207,12 @@ from .templates import (  # noqa: E402
     trotterize,
 )
 ops.qubit.SpecialUnitary = SpecialUnitary  # PennyLane's qml.ops.qubit.special_unitary
+# PennyLane's modules of the parametric gates (qml.ops.qubit.parametric_ops_single_qubit.RX)
+ops.qubit.parametric_ops_single_qubit = type(ops)(**{n: GATE_CLASSES[n] for n in (
+    "RX", "RY", "RZ", "PhaseShift", "Rot", "U1", "U2", "U3")})
+ops.qubit.parametric_ops_multi_qubit = type(ops)(**{n: GATE_CLASSES[n] for n in (
+    "MultiRZ", "PauliRot", "PCPhase", "IsingXX", "IsingYY", "IsingZZ", "IsingXY", "PSWAP",
+    "CPhaseShift00", "CPhaseShift01", "CPhaseShift10")})
 # PennyLane's qml.ops.qubit.observables (from pennylane.ops.qubit.observables import ...)
 from ._operations import BasisStateProjector as _BSP, StateVectorProjector as _SVP  # noqa: E402
 ops.qubit.observables = type(ops)(
@@ -772,7 +780,7 @@ __all__ = [
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",
     "templates", "layer", "trotterize", "ops", "qaoa", "spin", "fermi", "qchem", "estimator", "FermiC", "FermiA", "FermiWord", "FermiSentence", "jordan_wigner", "parity_transform", "bravyi_kitaev", "bose", "BoseWord", "BoseSentence", "binary_mapping", "unary_mapping", "christiansen_mapping", "symmetry_generators", "paulix_ops", "taper", "taper_operation", "pauli", "pauli_decompose", "liealg", "lie_closure", "structure_constants", "center", "exp", "evolve", "change_op_basis", "ChangeOpBasis", "QSVT", "GQSP", "qsvt", "BBQRAM", "HybridQRAM", "SelectOnlyQRAM", "SumOfSlatersPrep", "poly_to_angles", "transform_angles", "apply", "is_commuting", "is_hermitian", "is_unitary", "iterative_qpe",
-    "commutator", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
+    "commutator", "comm", "map_wires", "eigvals", "equal", "assert_equal", "generator", "simplify", "CPhase", "SQISW", "CacheWarning", "cache_info", "clear_cache",
     "decomposition", "list_decomps", "add_decomps", "register_resources", "register_condition",
     "resource_rep",
     *templates.TEMPLATES, *_SUBROUTINES, *_ARITHMETIC, *_STATE_PREPARATIONS, *_ENCODINGS, *GATE_CLASSES, *_CHANNEL_CLASSES,

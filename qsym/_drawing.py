@@ -29,7 +29,7 @@ from ._trace import OneRun, active_tape, without_carriers
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
 from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
 from ._operations import OperatorRecord  # noqa: E402
-from .errors import CustomMeasurementError, GateError  # noqa: E402
+from .errors import CustomMeasurementError, GateError, WireError  # noqa: E402
 
 
 def _fmt(v: float, decimals: int) -> str:
@@ -1583,8 +1583,9 @@ def matrix(op, wire_order=None):
         return _own_or_decomposed(op, wire_order)
     if hasattr(op, "to_mat") and not callable(op):  # a PauliWord / PauliSentence
         if wire_order is None and len(op.wires) > 1:
-            raise TypeError("qml.matrix of a PauliWord or PauliSentence on several wires needs "
-                            "a wire_order (PennyLane's rule)")
+            raise WireError("wire_order is required by qml.matrix() for PauliWords or "
+                            "PauliSentences with more than one wire (PennyLane's ValueError): "
+                            f"give wire_order=, e.g. {sorted(op.wires, key=str)}")
         return op.to_mat(wire_order=wire_order)
     if callable(op) and not isinstance(op, Operation):  # a function, or an operator class
         return _qfunc_matrix(op, wire_order)  # (qml.matrix(qml.QSVT)(UA, projectors))

@@ -199,7 +199,10 @@ def _check_hyper(name: str, hyper: dict, n_wires: int) -> tuple:
                     f"(pauli_word {v!r} has {len(v)} letters for {n_wires} wires).")
         elif h == "dim":
             if not isinstance(v, numbers.Integral) or not 0 <= v <= 2**n_wires:
-                raise GateError(f"{name}: dim must be an int in 0..{2**n_wires}, got {v!r}")
+                raise GateError(  # PennyLane's wording first
+                    f"The projected dimension {v!r} must be an integer that is less than or equal "
+                    f"to the max size of the matrix {2**n_wires}. Try adding more wires. ({name}: "
+                    f"dim must be an int in 0..{2**n_wires}, got {v!r})")
             v = int(v)
         elif h == "control_values":
             v = _control_bits(name, v, n_wires)
@@ -528,6 +531,20 @@ class classproperty:
 UNSET_BATCH_SIZE = -1
 
 
+def _keep_given(op, args) -> None:
+    """0-d tensors and broadcast ones (one value per batch element) as given: ``op.data``
+    keeps their ``requires_grad``, as PennyLane's does (a QNode's tape's trainable_params);
+    a broadcast parameter given as a NumPy array: ``op.data`` holds that array, as
+    PennyLane's does (``op.data[0] is phi``; decompositions pass it on)."""
+    op._tensors = tuple(a if getattr(a, "requires_grad", None) is not None
+                        and (np.ndim(a) == 0 or _batched(p)) else None
+                        for a, p in zip(args, op.params))
+    for i, (a, p) in enumerate(zip(args, op.params)):
+        if (_batched(p) and type(a) is np.ndarray and a.ndim == 1
+                and a.dtype.kind in "fiu" and op._tensors[i] is None):
+            op.__dict__.setdefault("_batch_arrays", {})[i] = (p, a)
+
+
 def _batched(param) -> bool:
     """Whether a gate's parameter is broadcast (one value per batch element)."""
     from ._broadcast import Batched
@@ -716,11 +733,7 @@ class Operation:
                                 "the wires where the operation acts on)")
             wires = ()  # a global phase (any wire will do), or PennyLane's qml.I(): 1
         self.params = tuple(_check_param(name, a) for a in args)
-        # 0-d tensors and broadcast ones (one value per batch element) as given: op.data
-        # keeps their requires_grad, as PennyLane's does (a QNode's tape's trainable_params)
-        self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None
-                              and (np.ndim(a) == 0 or _batched(p)) else None
-                              for a, p in zip(args, self.params))
+        _keep_given(self, args)
         labels = wires_tuple(wires)
         try:
             duplicate = len(set(labels)) != len(labels)
@@ -1024,9 +1037,15 @@ class Operation:
 
     @property
     def parameters(self) -> list:
-        """The gate's parameters as a list (PennyLane's ``op.parameters``; a
-        ``QubitUnitary``'s matrix first, as its ``data``)."""
-        return list(self._matrix_data()) + list(self.params)
+        """The gate's parameters as a list: ``list(op.data)``, as PennyLane's
+        ``op.parameters`` (a ``QubitUnitary``'s matrix first; a broadcast parameter as its
+        array, the one given).
+
+        >>> phi = np.array([0.1, 0.2])
+        >>> RX(phi, wires=0).parameters[0] is phi
+        True
+        """
+        return list(self.data)
 
     @property
     def hyperparameters(self) -> dict:

@@ -41,14 +41,27 @@ def _wires_of(*ops) -> list:
     return seen
 
 
+# utility operations that PennyLane's is_commuting says commute with nothing on their wires
+_BLOCKING = ("Barrier", "WireCut")
+
+
 def is_commuting(operation1, operation2) -> bool:
     """Whether two operators commute (PennyLane's ``qml.is_commuting``): exactly, by their
-    Pauli words when both have a Pauli form, else by their matrices.
+    Pauli words when both have a Pauli form, else by their matrices; a ``Barrier`` (or
+    ``WireCut``) commutes only with operators on other wires, as PennyLane's.
 
     >>> import qsym as qml
     >>> qml.is_commuting(qml.X(0), qml.Z(0)), qml.is_commuting(qml.CNOT([0, 1]), qml.Z(0))
     (False, True)
+    >>> qml.is_commuting(qml.Barrier(wires=0), qml.I(0)), qml.is_commuting(qml.Barrier(wires=0), qml.X(1))
+    (False, True)
     """
+    barriers = [op for op in (operation1, operation2) if type(op).__name__ in _BLOCKING]
+    if barriers:  # PennyLane's: a barrier commutes with nothing on its wires (it blocks moves)
+        for op in (operation1, operation2):
+            if op not in barriers:
+                _check(op, "is_commuting")
+        return not set(operation1.wires) & set(operation2.wires)
     _check(operation1, "is_commuting")
     _check(operation2, "is_commuting")
     p1, p2 = getattr(operation1, "pauli_rep", None), getattr(operation2, "pauli_rep", None)
@@ -225,6 +238,8 @@ def eigvals(op, k=1, which="SA") -> np.ndarray:
     >>> qml.eigvals(qml.Hamiltonian([1.0, 2.0], [qml.X(0), qml.Z(1)]))
     array([ 3., -1.,  1., -3.])
     """
+    if type(op).__name__ == "SparseHamiltonian" and isinstance(op, Observable):
+        return _sparse_eigvals(op, k, which)
     if isinstance(op, (Operation, Exp)):
         return op.eigvals()
     if callable(op) and not isinstance(op, Observable) and "matrix" in METHODS:
@@ -251,11 +266,28 @@ def eigvals(op, k=1, which="SA") -> np.ndarray:
     return out.real if np.iscomplexobj(out) and np.allclose(out.imag, 0) else out
 
 
+def _sparse_eigvals(op, k, which) -> np.ndarray:
+    """PennyLane's ``qml.eigvals`` of a ``SparseHamiltonian``: ``k`` eigenvalues by
+    ``scipy.sparse.linalg.eigsh(..., which=which)`` while ``k < N - 1`` (its limit), else all
+    of them, ascending, from the dense matrix."""
+    m = op.sparse_matrix()  # (scipy imported, or qsym's GateError saying it is needed)
+    if k < m.shape[0] - 1:
+        from scipy.sparse.linalg import eigsh
+
+        return eigsh(m, k=k, which=which)[0]
+    return np.linalg.eigvalsh(m.toarray())
+
+
 def _matrix_eigvals(op, order) -> np.ndarray:
-    m = op.matrix(wire_order=order)
-    if np.allclose(m, m.conj().T):
+    """The eigenvalues of ``op``'s matrix as PennyLane's ``eigendecomposition`` orders them:
+    ascending (``eigh``) where ``op.is_verified_hermitian``, else ``eig``'s order (so
+    ``qml.prod(qml.I(1), qml.Z(1))``, not verified Hermitian, has ``[1, -1]``); real where
+    every imaginary part is 0 to rounding."""
+    m = np.asarray(op.matrix(wire_order=order))
+    if getattr(op, "is_verified_hermitian", False):
         return np.linalg.eigvalsh(m)
-    return np.linalg.eigvals(m)
+    w = np.linalg.eigvals(m)
+    return w.real if np.allclose(w.imag, 0) else w
 
 
 def assert_valid(op, skip_pickle=False, skip_wire_mapping=False, skip_differentiation=False,

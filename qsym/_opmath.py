@@ -975,11 +975,24 @@ def _cphase_core(phi, w):
             ("CNOT", (), w), ("PhaseShift", (-phi / 2,), w[1:]), ("CNOT", (), w)]
 
 
+class _Element(float):
+    """One element of a broadcast parameter, as :func:`_broadcast_rule` gives it to a rule
+    (a float: the rule's arithmetic gives plain floats)."""
+
+
+class _BroadcastConstant(float):
+    """A rule's ``ones_like(param) * value`` of an :class:`_Element`: the same value for every
+    element, kept broadcast (PennyLane's is an array of the batch's size)."""
+
+
 def _constant_like(param, value):
     """``value``, as a ``qsym.numpy`` tensor like ``param`` when ``param`` is one (PennyLane's
-    ``ones_like(param) * value``: its trainability); else the number."""
+    ``ones_like(param) * value``: its trainability); broadcast when ``param`` is an element of
+    a broadcast parameter; else the number."""
     if getattr(param, "requires_grad", None) is not None and isinstance(param, np.ndarray):
         return param * 0 + value
+    if isinstance(param, _Element):
+        return _BroadcastConstant(value)
     return value
 
 
@@ -1154,7 +1167,8 @@ def _gate_decomposition(op: Operation) -> list:
     if op.name == "PauliRot":
         word = _hyper_value(op, "pauli_word")  # (a broadcast theta: the rule per element)
         return [_made(n, p, w) for n, p, w in _broadcast_rule(
-            lambda ps, ws: _pauli_rot_decomposition(ps[0], ws, word), op.params[:1], list(op.wires))]
+            lambda ps, ws: _pauli_rot_decomposition(ps[0], ws, word), op.params[:1], list(op.wires),
+            op)]
     if op.name == "MultiControlledX":  # PennyLane's (qsym._controlled_decompositions)
         rule = METHODS.get("mcx_decomposition")
         if rule is None:
@@ -1167,7 +1181,7 @@ def _gate_decomposition(op: Operation) -> list:
         raise DecompositionUndefinedError(
             f"{op.name} has no decomposition (PennyLane's DecompositionUndefinedError): it is "
             f"applied as it is; gates with one: {', '.join(sorted(DECOMPOSITIONS))}")
-    return [_made(n, p, w) for n, p, w in _broadcast_rule(rule, _given_params(op), list(op.wires))]
+    return [_made(n, p, w) for n, p, w in _broadcast_rule(rule, _given_params(op), list(op.wires), op)]
 
 
 def _qubit_unitary_decomposition(op: Operation) -> list:
@@ -1185,23 +1199,43 @@ def _qubit_unitary_decomposition(op: Operation) -> list:
     return multi_qubit_decomposition(U, op.wires)
 
 
-def _broadcast_rule(rule, params: tuple, wires: list) -> list:
+def _broadcast_rule(rule, params: tuple, wires: list, op=None) -> list:
     """A row of :data:`DECOMPOSITIONS` applied to parameters some of which are broadcast
     (Batched): the rule of each element (the same gates on the same wires), each
-    parameter broadcast where the elements differ."""
+    parameter broadcast where the elements differ or where the rule makes an array of the
+    batch's size (:func:`_constant_like`); a parameter the rule passes on unchanged is
+    ``op``'s array (its ``op.data``, as PennyLane's gates pass theirs on)."""
     from ._broadcast import Batched
+
+    tensors = (getattr(op, "_tensors", ()) or (None,) * len(op.params)) if op is not None else ()
+    given = {} if op is None else {id(p): t if t is not None else op._batch_array(i, p)
+                                   for i, (t, p) in enumerate(zip(tensors, op.params))
+                                   if isinstance(p, Batched)}
 
     sizes = {len(p) for p in params if isinstance(p, Batched)}
     if not sizes:
         return rule(params, wires)
     (size,) = sizes
-    per = [rule(tuple(p[b] if isinstance(p, Batched) else p for p in params), wires)
+
+    def element(v):
+        return _Element(v) if isinstance(v, (float, np.floating)) else v
+
+    elements = [[element(p[b]) for b in range(size)] if isinstance(p, Batched) else None
+                for p in params]
+    per = [rule(tuple(p if e is None else e[b] for p, e in zip(params, elements)), wires)
            for b in range(size)]
+
+    def column(c):
+        for p, e in zip(params, elements):  # a parameter passed on: the same one (op.data's
+            if e is not None and all(v is x for v, x in zip(c, e)):  # array, given arrays)
+                return given.get(id(p), p)
+        if not isinstance(c[0], _BroadcastConstant) and all(v is c[0] or v == c[0] for v in c):
+            return c[0]
+        return Batched([float(v) if isinstance(v, float) else v for v in c])
+
     out = []
     for k, (name, ps, w) in enumerate(per[0]):
-        columns = [[e[k][1][i] for e in per] for i in range(len(ps))]
-        out.append((name, tuple(c[0] if all(v is c[0] or v == c[0] for v in c) else Batched(c)
-                                for c in columns), w))
+        out.append((name, tuple(column([e[k][1][i] for e in per]) for i in range(len(ps))), w))
     return out
 
 

@@ -490,3 +490,57 @@ def test_broadcast_identity_pauli_rot_decomposes_to_a_broadcast_global_phase():
     # a broadcast word with letters: the same rotations around one broadcast MultiRZ
     names = [g.name for g in qml.PauliRot(theta, "XY", wires=[0, 1]).decomposition()]
     assert names == ["Hadamard", "RX", "MultiRZ", "Hadamard", "RX"]
+
+
+def test_broadcast_parameters_are_the_arrays_given_and_decompositions_pass_them_on():
+    # PennyLane's op.data (and op.parameters, list(op.data)) holds the array given, and a
+    # decomposition's gates hold their parent's arrays: qml.Rot(phi, ...).decomposition()[0]
+    # has data (phi,), the same object (PennyLane's test_Rot_decomposition_broadcasted)
+    phi, theta, omega = onp.array([0.1, 2.1]), onp.array([0.4, -0.2]), onp.array([1.1, 0.2])
+    rot = qml.Rot(phi, theta, omega, wires=0)
+    assert rot.data[0] is phi and rot.parameters == [phi, theta, omega]
+    for ops in (rot.decomposition(), qml.Rot.compute_decomposition(phi, theta, omega, wires=0)):
+        assert [g.name for g in ops] == ["RZ", "RY", "RZ"]
+        assert [g.parameters for g in ops] == [[phi], [theta], [omega]]
+        u = onp.eye(2)[None]
+        for g in ops:
+            u = g.matrix() @ u
+        assert onp.allclose(u, rot.matrix())  # (the product is still Rot's matrix, per element)
+    t = np.array([0.3, 0.5], requires_grad=True)  # a qsym.numpy tensor: kept too
+    assert qml.Rot(t, theta, omega, wires=0).decomposition()[0].data[0] is t
+
+
+def test_broadcast_u2_decomposition_has_a_broadcast_constant_angle():
+    # PennyLane's U2.compute_decomposition: Rot(lam, ones_like(lam) * pi / 2, -lam),
+    # PhaseShift(lam), PhaseShift(phi): with a broadcast lam the middle angle is an array of
+    # the batch's size (PennyLane's test_U2_decomposition_broadcasted)
+    phi, lam = onp.array([0.1, 2.1]), onp.array([1.2, 4.9])
+    op = qml.U2(phi, lam, wires=0)
+    ops = op.decomposition()
+    assert [g.name for g in ops] == ["Rot", "PhaseShift", "PhaseShift"]
+    assert onp.allclose(ops[0].parameters, [lam, onp.full(2, onp.pi / 2), -lam])
+    assert ops[1].parameters[0] is lam and ops[2].parameters[0] is phi
+    u = onp.eye(2)[None]
+    for g in ops:
+        u = g.matrix() @ u
+    assert onp.allclose(u, op.matrix())
+    # not broadcast: the number, as before
+    assert qml.U2(0.1, 1.2, wires=0).decomposition()[0].parameters[1] == onp.pi / 2
+
+
+@pytest.mark.parametrize("dim", [3, 1.5, -1])
+def test_pcphase_dim_out_of_range_says_pennylanes_message(dim):
+    # PennyLane: ValueError "The projected dimension {dim} must be an integer that is less
+    # than or equal to the max size of the matrix {2 ** n}. Try adding more wires."
+    with pytest.raises(ValueError, match=f"The projected dimension {dim} .*max size of the matrix 2"):
+        qml.PCPhase(1.23, dim=dim, wires=0)
+
+
+def test_parametric_gates_have_pennylanes_module_paths():
+    # pennylane.ops.qubit.parametric_ops_single_qubit / parametric_ops_multi_qubit name the
+    # gate classes (PennyLane's test_op_aliases_are_valid)
+    from qsym.ops.qubit import RX, MultiRZ, CPhaseShift01
+
+    assert qml.ops.qubit.parametric_ops_single_qubit.RX is RX is qml.RX
+    assert qml.ops.qubit.parametric_ops_multi_qubit.MultiRZ is MultiRZ is qml.MultiRZ
+    assert qml.ops.qubit.parametric_ops_multi_qubit.CPhaseShift01 is CPhaseShift01

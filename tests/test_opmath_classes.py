@@ -261,6 +261,38 @@ def test_commuting_and_eigenvalues():
     qml.ops.functions.assert_valid(qml.IsingXX(0.3, wires=[0, 1]))
 
 
+def test_eigenvalues_of_operands_on_shared_wires_in_pennylanes_order():
+    # PennyLane's CompositeOp.eigendecomposition: eigh (ascending) only where the operator is
+    # verified Hermitian, else eig, whose order for a diagonal matrix is the diagonal's. A
+    # product of operands sharing a wire is not verified Hermitian (PennyLane's inconclusive
+    # check), so I(1) Z(1), whose matrix is diag(1, -1), has [1, -1]; X(0) I(1) Z(1) the
+    # Kronecker product [1, -1] x [1, -1] (PennyLane's test_tensor_product: [1, -1, -1, 1])
+    onp.testing.assert_allclose(qml.eigvals(qml.prod(qml.I(1), qml.Z(1))), [1, -1])
+    onp.testing.assert_allclose(qml.eigvals(qml.Z(1) @ qml.I(1)), [1, -1])
+    onp.testing.assert_allclose(
+        qml.eigvals(qml.prod(qml.X(0), qml.I(1), qml.Z(1), lazy=False)), [1, -1, -1, 1])
+    # a sum of verified-Hermitian operands is verified: ascending
+    onp.testing.assert_allclose(qml.eigvals(qml.Z(0) + qml.X(0)), [-onp.sqrt(2), onp.sqrt(2)])
+    # not Hermitian: eig's values (diag(1 + i, 1 - i), PennyLane's test_sum_eigvals)
+    onp.testing.assert_allclose(qml.eigvals(qml.sum(qml.s_prod(1j, qml.Z(0)), qml.I(0))),
+                                [1 + 1j, 1 - 1j])
+
+
+def test_eigenvalues_of_a_sparse_hamiltonian_take_k_and_which():
+    # PennyLane's qml.eigvals(SparseHamiltonian, k, which): scipy's eigsh while k < N - 1,
+    # else all eigenvalues, ascending; checked against NumPy's eigvalsh of the dense matrix
+    sparse = pytest.importorskip("scipy.sparse")
+    rng = onp.random.default_rng(7)
+    a = rng.normal(size=(8, 8))
+    a = a + a.T
+    h = qml.SparseHamiltonian(sparse.csr_matrix(a), wires=range(3))
+    exact = onp.linalg.eigvalsh(a)
+    onp.testing.assert_allclose(qml.eigvals(h), exact[:1], atol=1e-10)  # k=1, "SA"
+    onp.testing.assert_allclose(onp.sort(qml.eigvals(h, k=3)), exact[:3], atol=1e-10)
+    onp.testing.assert_allclose(onp.sort(qml.eigvals(h, k=2, which="LA")), exact[-2:], atol=1e-10)
+    onp.testing.assert_allclose(qml.eigvals(h, k=7), exact, atol=1e-10)  # k >= N - 1: all
+
+
 def test_users_operator_classes():
     class MyRX(qml.RX):
         pass
@@ -1134,3 +1166,31 @@ def test_measured_adjoint_leaves_the_circuit():
     assert onp.isclose(as_a_statement(x), -onp.cos(x), atol=1e-12)
     g = qml.grad(lambda v: product_first(v)[1])(qml.numpy.array(x))
     assert onp.isclose(g, -onp.sin(x), atol=1e-10)
+
+
+def test_comm_is_pennylanes_alias_of_commutator():
+    # qml.comm(A, B) is qml.commutator(A, B) (PennyLane's alias): [X, Y] = XY - YX = 2i Z
+    assert qml.comm is qml.commutator
+    onp.testing.assert_allclose(qml.matrix(qml.comm(qml.X(0), qml.Y(0))), 2j * Z)
+    assert qml.comm(qml.X(0), qml.Y(0), pauli=True) == PauliSentence({PauliWord({0: "Z"}): 2j})
+
+
+def test_matrix_of_a_pauli_word_on_several_wires_needs_a_wire_order():
+    # PennyLane's qml.matrix: a PauliWord or PauliSentence on more than one wire without
+    # wire_order raises ValueError "wire_order is required ..."; on one wire, its matrix
+    for word in (PauliWord({0: "X", 1: "X"}), PauliSentence({PauliWord({0: "X", 1: "X"}): 1.0})):
+        with pytest.raises(ValueError, match="wire_order is required"):
+            qml.matrix(word)
+        onp.testing.assert_allclose(qml.matrix(word, wire_order=[0, 1]), onp.kron(X, X))
+    onp.testing.assert_allclose(qml.matrix(PauliWord({0: "X"})), X)
+
+
+@pytest.mark.parametrize("wire, commutes", [(0, False), (1, True)])
+def test_a_barrier_commutes_only_with_operators_on_other_wires(wire, commutes):
+    # PennyLane's qml.is_commuting: Barrier (and WireCut) are in its list of operations that
+    # commute with nothing on their wires (a barrier blocks reordering), even with U3(0, 0, 0),
+    # whose matrix is the identity; on other wires they commute
+    u3 = qml.U3(0.0, 0.0, 0.0, wires=0)
+    assert qml.is_commuting(u3, qml.Barrier(wires=wire)) is commutes
+    assert qml.is_commuting(qml.Barrier(wires=wire), u3) is commutes
+    assert qml.is_commuting(qml.WireCut(wires=wire), qml.X(0)) is commutes
