@@ -5049,7 +5049,11 @@ class SProd(_Arithmetic):
         if _flat and isinstance(base, SProd):
             scalar, base = scalar * base.scalar, base.base
             c = _scalar(scalar)
-        self.scalar, self.base = scalar, base
+        # PennyLane keeps the scalar as given: a 0-d tensor stays that object (``op.scalar is
+        # s``), its number read by _scalar wherever qsym computes with it
+        self.scalar = self._scalar_tensor if given is base and self._scalar_tensor is not None \
+            else scalar
+        self.base = base
         form = _pauli_form(base)  # (made once: its gates are the multiple's)
         self._finish([base], lambda forms: Observable({w: c * v for w, v in forms[0].terms.items()}),
                      [form])
@@ -5141,7 +5145,8 @@ class SProd(_Arithmetic):
             self.base.data = values[1:]
         c = values[0]
         self._scalar_tensor = c if getattr(c, "requires_grad", None) is not None and np.ndim(c) == 0 else None
-        self.scalar = c[()] if isinstance(c, np.ndarray) and c.ndim == 0 else c
+        self.scalar = c if self._scalar_tensor is not None else \
+            c[()] if isinstance(c, np.ndarray) and c.ndim == 0 else c
         self._remade()
 
     def _matrix_on(self, order) -> np.ndarray:

@@ -574,3 +574,26 @@ def test_adjoint_of_a_product_of_gates_is_pennylanes_adjoint_of_prod():
     assert qml.draw(c)() == ("0: ──H─╭(S@T)†─┤  <Y>\n"
                              "1: ──H─╰(S@T)†─┤     ")
     assert dict(qml.specs(c)()["resources"].gate_types) == {"Hadamard": 2, "Adjoint(Prod)": 1}
+
+
+# -- SProd keeps its scalar as given (PennyLane's ``op.scalar is s`` for a 0-d tensor) --------
+
+def test_sprod_keeps_a_zero_dim_tensor_scalar_as_given():
+    from qsym import numpy as pnp
+    s = pnp.array(5)
+    for op in (qml.RX(1.23, wires=0) * s, s * qml.RX(1.23, wires=0),
+               (qml.RX(1.23, wires=0) + s)[1]):
+        assert op.scalar is s
+    c, h = onp.cos(1.23 / 2), -1j * onp.sin(1.23 / 2)
+    assert onp.allclose(qml.matrix(qml.RX(1.23, wires=0) * s), 5 * onp.array([[c, h], [h, c]]))
+    # its number is what qsym measures: <5 X> in |+> is 5 (hand value)
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.Hadamard(0)
+        return qml.expval(s * qml.X(0))
+
+    assert onp.isclose(circuit(), 5.0)
+    assert onp.allclose(qml.eigvals(s * qml.X(0)), [-5, 5]) or onp.allclose(
+        qml.eigvals(s * qml.X(0)), [5, -5])
