@@ -2965,6 +2965,26 @@ def _with_zero_words(hamiltonian, terms: list) -> list:
     return out + list(by_word.values())
 
 
+def _operator_params(op, params, inner, time=None) -> tuple:
+    """``(inner operator, time)`` of template ``op`` remade with ``params`` in PennyLane's
+    data order: the data of ``inner`` (a Hamiltonian's coefficients, then its operators'
+    data), with the time first (``time="first"``), last (``"last"``) or none (None); the
+    operator's own data bound through ``bind_new_parameters`` (so a tape's new parameters
+    reach the gates, as ``finite_diff`` and ``param_shift`` need)."""
+    data = tuple(op.data)
+    params = data if params is None else tuple(params)
+    if len(params) != len(data):
+        raise GateError(f"{op.name} takes {len(data)} parameters (its data), got {len(params)}")
+    t = None
+    if time == "first":
+        t, params = params[0], params[1:]
+    elif time == "last":
+        t, params = params[-1], params[:-1]
+    if not inner.data:
+        return inner, t
+    return METHODS["bind_new_parameters"](inner, list(params)), t
+
+
 class ApproxTimeEvolution(Template):
     """PennyLane's ``qml.ApproxTimeEvolution(hamiltonian, time, n)``: the first-order
     Trotter product of ``exp(-i H t)``, ``n`` rounds of ``PauliRot(2 * c * t / n, word)``
@@ -3016,6 +3036,28 @@ class ApproxTimeEvolution(Template):
     @classmethod
     def _unflatten(cls, data, metadata):
         return cls(data[0], data[1], n=metadata[0])
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.parameters``: the Hamiltonian's data, then the time.
+
+        >>> import qsym as qml
+        >>> qml.ApproxTimeEvolution(qml.Hamiltonian([1.0, 0.5], [qml.X(0), qml.Z(0)]), 0.3, 2).data
+        (1.0, 0.5, 0.3)
+        """
+        return [*self.hamiltonian.data, self.time]
+
+    def remake(self, params=None):
+        """A copy with ``params`` (the Hamiltonian's data, then the time), made where it is
+        called (what ``bind_new_parameters`` and the gradient transforms use).
+
+        >>> import qsym as qml
+        >>> op = qml.ApproxTimeEvolution(qml.Hamiltonian([1.0, 0.5], [qml.X(0), qml.Z(0)]), 0.3, 2)
+        >>> op.remake([2.0, 0.5, 0.1]).decomposition()[0]
+        PauliRot(0.2, X, wires=[0])
+        """
+        hamiltonian, time = _operator_params(self, params, self.hamiltonian, time="last")
+        return type(self)(hamiltonian, time, self.n)
 
     def _build(self):
         for _ in range(self.n):
@@ -3222,6 +3264,18 @@ class TrotterProduct(Template):
     def parameters(self) -> list:
         """PennyLane's ``op.parameters``: the Hamiltonian's coefficients, then the time."""
         return [*self.hamiltonian.data, self.time]
+
+    def remake(self, params=None):
+        """A copy with ``params`` (the Hamiltonian's data, then the time), made where it is
+        called (what ``bind_new_parameters`` and the gradient transforms use).
+
+        >>> import qsym as qml
+        >>> op = qml.TrotterProduct(qml.dot([1.0, 0.5], [qml.X(0), qml.Z(0)]), 0.2)
+        >>> op.remake([2.0, 0.5, 0.1]).parameters
+        [2.0, 0.5, 0.1]
+        """
+        hamiltonian, time = _operator_params(self, params, self.hamiltonian, time="last")
+        return type(self)(hamiltonian, time, self.n, self.order, self.check_hermitian)
 
     @property
     def hyperparameters(self) -> dict:
@@ -3470,6 +3524,18 @@ class CommutingEvolution(Template):
 
     def _build(self):
         ApproxTimeEvolution(self.hamiltonian, self.time, 1)
+
+    def remake(self, params=None):
+        """A copy with ``params`` (the time, then the Hamiltonian's data), made where it is
+        called (what ``bind_new_parameters`` and the gradient transforms use).
+
+        >>> import qsym as qml
+        >>> op = qml.CommutingEvolution(qml.Hamiltonian([1.0], [qml.X(0) @ qml.X(1)]), 0.3)
+        >>> op.remake([0.3, 2.0]).hamiltonian
+        2.0 * (X(0) @ X(1))
+        """
+        hamiltonian, time = _operator_params(self, params, self.hamiltonian, time="first")
+        return type(self)(hamiltonian, time, self.frequencies, self.shifts)
 
     def adjoint(self):
         """The evolution backwards in time (PennyLane's ``CommutingEvolution.adjoint``)."""
