@@ -2172,11 +2172,11 @@ def matrix_label(base_label: str, U, cache=None) -> str:
     mats = cache.get("matrices") if isinstance(cache, dict) else None
     if not isinstance(mats, list):
         return base_label
-    U = np.asarray(U)
+    given, U = U, np.asarray(U)
     idx = next((i for i, M in enumerate(mats) if np.shape(M) == U.shape
                 and np.allclose(M, U)), None)
-    if idx is None:
-        mats.append(U)
+    if idx is None:  # the matrix as given (PennyLane's: ``cache["matrices"] == [U]`` holds)
+        mats.append(given)
         idx = len(mats) - 1
     return f"{base_label}\n(M{idx})"
 

@@ -597,3 +597,15 @@ def test_sprod_keeps_a_zero_dim_tensor_scalar_as_given():
     assert onp.isclose(circuit(), 5.0)
     assert onp.allclose(qml.eigvals(s * qml.X(0)), [-5, 5]) or onp.allclose(
         qml.eigvals(s * qml.X(0)), [5, -5])
+
+
+def test_label_cache_holds_the_matrix_as_given():
+    """PennyLane's ``Operator.label(cache=...)`` appends ``op.data[0]`` itself, so
+    ``cache["matrices"] == [U]`` holds (a list compares its items by identity first)."""
+    from qsym import numpy as pnp
+    U = pnp.eye(2)
+    base = qml.QubitUnitary(U, wires=0)
+    cache = {"matrices": []}
+    assert qml.ops.Controlled(base, ["a", "b"]).label(cache=cache) == "U\n(M0)"
+    assert base.label(cache=cache) == "U\n(M0)"  # found again, not appended
+    assert len(cache["matrices"]) == 1 and cache["matrices"][0] is U
