@@ -3566,9 +3566,14 @@ class Barrier(Template):
         self.wires, self.only_visual, self.id = wires_tuple(wires), bool(only_visual), id
         nested = bool(_building())
         self._record()
-        tape = active_tape()
-        if tape is not None and tape.barriers is not None and not nested:  # qml.draw's run:
-            # where the barrier stands among the recorded gates (PennyLane draws it, ``||``)
+        if not nested:
+            self.mark_drawn(active_tape())
+
+    def mark_drawn(self, tape) -> None:
+        """In ``qml.draw``'s run (a tape keeping barriers): where the barrier stands among
+        the recorded gates, which PennyLane draws (``||``); made there, or applied there by
+        ``qml.apply``."""
+        if tape is not None and tape.barriers is not None:
             tape.barriers.append((len(tape.items), self))
 
     def _build(self):
