@@ -2136,7 +2136,11 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
         base_label = (CONTROLLED_LABELS[name][1] if name in CONTROLLED_LABELS
                       else "R" + dict(op.hyper)["pauli_word"] if name == "PauliRot"
                       else LABELS.get(name, name))
-    if name == "QubitUnitary":  # stored complex: a real matrix listed real (as qml.draw's)
+    if name == "QubitUnitary":
+        given = op.__dict__.get("_u_given")
+        if given is not None:  # the matrix as given (PennyLane's op.data[0], cached as it is)
+            return matrix_label(base_label, given, cache)
+        # stored complex: a real matrix listed real (as qml.draw's)
         U = np.asarray(dict(op.hyper)["U"])
         real = U.dtype.kind == "c" and not np.any(U.imag)
         return matrix_label(base_label, U.real if real else U, cache)

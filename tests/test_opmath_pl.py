@@ -609,3 +609,11 @@ def test_label_cache_holds_the_matrix_as_given():
     assert qml.ops.Controlled(base, ["a", "b"]).label(cache=cache) == "U\n(M0)"
     assert base.label(cache=cache) == "U\n(M0)"  # found again, not appended
     assert len(cache["matrices"]) == 1 and cache["matrices"][0] is U
+
+
+def test_label_cache_of_a_nested_product_holds_the_given_matrix():
+    U = onp.array([[1, 0], [0, -1]])  # integers, as given (PennyLane's op.data[0])
+    cache = {"matrices": []}
+    op = qml.prod(qml.X(0), qml.prod(qml.Y(1), qml.QubitUnitary(U, wires=0)))
+    assert "U\n(M0)" in op.label(cache=cache)
+    assert cache["matrices"] == [U] and cache["matrices"][0] is U
