@@ -3271,8 +3271,8 @@ class TrotterProduct(Template):
 
         >>> import qsym as qml
         >>> op = qml.TrotterProduct(qml.dot([1.0, 0.5], [qml.X(0), qml.Z(0)]), 0.2)
-        >>> op.remake([2.0, 0.5, 0.1]).parameters
-        [2.0, 0.5, 0.1]
+        >>> op.parameters, op.remake([0.25, 0.1]).parameters  # X + 0.5 * Z: one coefficient
+        ([0.5, 0.2], [0.25, 0.1])
         """
         hamiltonian, time = _operator_params(self, params, self.hamiltonian, time="last")
         return type(self)(hamiltonian, time, self.n, self.order, self.check_hermitian)
@@ -3486,7 +3486,7 @@ class CommutingEvolution(Template):
     >>> import qsym as qml
     >>> H = qml.Hamiltonian([1.0, 0.5], [qml.X(0) @ qml.X(1), qml.Z(0) @ qml.Z(1)])
     >>> qml.CommutingEvolution(H, 0.3).decomposition()
-    [ApproxTimeEvolution(wires=[0, 1])]
+    [ApproxTimeEvolution(1.0, 0.5, 0.3, wires=[0, 1])]
     """
 
     grad_method = None  # PennyLane's: "A" with frequencies and a fixed Hamiltonian
