@@ -2179,8 +2179,9 @@ def matrix_label(base_label: str, U, cache=None) -> str:
     given, U = U, np.asarray(U)
     idx = next((i for i, M in enumerate(mats) if np.shape(M) == U.shape
                 and np.allclose(M, U)), None)
-    if idx is None:  # the matrix as given (PennyLane's: ``cache["matrices"] == [U]`` holds)
-        mats.append(given)
+    if idx is None:  # an array as given (PennyLane's: ``cache["matrices"] == [U]`` holds;
+        # a list is an array, as PennyLane's operators make their list parameters)
+        mats.append(given if isinstance(given, np.ndarray) else U)
         idx = len(mats) - 1
     return f"{base_label}\n(M{idx})"
 
