@@ -425,7 +425,7 @@ class PrepSelPrep(Template):
     def remake(self, params=None):
         """A copy with ``params`` (the linear combination's data), made where it is called
         (``bind_new_parameters``)."""
-        lcu, _ = templates._operator_params(self, params, self.lcu)
+        lcu, _ = templates.operator_params(self, params, self.lcu)
         return type(self)(lcu, self.control)
 
     def _flatten(self):
@@ -516,7 +516,7 @@ class Qubitization(Template):
     def remake(self, params=None):
         """A copy with ``params`` (the Hamiltonian's data), made where it is called
         (``bind_new_parameters``)."""
-        hamiltonian, _ = templates._operator_params(self, params, self.hamiltonian)
+        hamiltonian, _ = templates.operator_params(self, params, self.hamiltonian)
         return type(self)(hamiltonian, self.control)
 
     @property
@@ -1078,7 +1078,7 @@ class QDrift(Template):
     def remake(self, params=None):
         """A copy with ``params`` (the Hamiltonian's data, then the time), the same ``n`` and
         ``seed``, made where it is called (``bind_new_parameters``)."""
-        hamiltonian, time = templates._operator_params(self, params, self.hamiltonian,
+        hamiltonian, time = templates.operator_params(self, params, self.hamiltonian,
                                                        time="last")
         return type(self)(hamiltonian, time, self.n, self.seed)
 

@@ -2965,12 +2965,18 @@ def _with_zero_words(hamiltonian, terms: list) -> list:
     return out + list(by_word.values())
 
 
-def _operator_params(op, params, inner, time=None) -> tuple:
+def operator_params(op, params, inner, time=None) -> tuple:
     """``(inner operator, time)`` of template ``op`` remade with ``params`` in PennyLane's
     data order: the data of ``inner`` (a Hamiltonian's coefficients, then its operators'
     data), with the time first (``time="first"``), last (``"last"``) or none (None); the
     operator's own data bound through ``bind_new_parameters`` (so a tape's new parameters
-    reach the gates, as ``finite_diff`` and ``param_shift`` need)."""
+    reach the gates, as ``finite_diff`` and ``param_shift`` need).
+
+    >>> import qsym as qml
+    >>> op = qml.ApproxTimeEvolution(qml.Hamiltonian([1.0, 0.5], [qml.X(0), qml.Z(0)]), 0.3, 1)
+    >>> operator_params(op, [2.0, 0.5, 0.1], op.hamiltonian, time="last")
+    (2.0 * X(0) + 0.5 * Z(0), 0.1)
+    """
     data = tuple(op.data)
     params = data if params is None else tuple(params)
     if len(params) != len(data):
@@ -3056,7 +3062,7 @@ class ApproxTimeEvolution(Template):
         >>> op.remake([2.0, 0.5, 0.1]).decomposition()[0]
         PauliRot(0.2, X, wires=[0])
         """
-        hamiltonian, time = _operator_params(self, params, self.hamiltonian, time="last")
+        hamiltonian, time = operator_params(self, params, self.hamiltonian, time="last")
         return type(self)(hamiltonian, time, self.n)
 
     def _build(self):
@@ -3274,7 +3280,7 @@ class TrotterProduct(Template):
         >>> op.parameters, op.remake([0.25, 0.1]).parameters  # X + 0.5 * Z: one coefficient
         ([0.5, 0.2], [0.25, 0.1])
         """
-        hamiltonian, time = _operator_params(self, params, self.hamiltonian, time="last")
+        hamiltonian, time = operator_params(self, params, self.hamiltonian, time="last")
         return type(self)(hamiltonian, time, self.n, self.order, self.check_hermitian)
 
     @property
@@ -3534,7 +3540,7 @@ class CommutingEvolution(Template):
         >>> op.remake([0.3, 2.0]).hamiltonian
         2.0 * (X(0) @ X(1))
         """
-        hamiltonian, time = _operator_params(self, params, self.hamiltonian, time="first")
+        hamiltonian, time = operator_params(self, params, self.hamiltonian, time="first")
         return type(self)(hamiltonian, time, self.frequencies, self.shifts)
 
     def adjoint(self):
