@@ -108,6 +108,11 @@ class FABLE(Template):
         n = (a.shape[0] - 1).bit_length() if a.shape[0] > 1 else 1
         if len(w) != 2 * n + 1:
             raise GateError(f"Number of wires is incorrect, expected {2 * n + 1} but got {len(w)}")
+        if not is_symbolic(a) and isinstance(input_matrix, np.ndarray) and \
+                hasattr(input_matrix, "requires_grad"):
+            # PennyLane's data: the matrix in its interface (a qsym.numpy tensor stays one,
+            # so qml.matrix(FABLE(tensor)) is a tensor, as PennyLane's)
+            a = type(input_matrix)(a, requires_grad=input_matrix.requires_grad)
         self.input_matrix, self.tol, self.id, self.wires = a, tol, id, Wires(w)
         self._hyperparameters = {"tol": tol}
         self._record()

@@ -2155,7 +2155,11 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
         base_label = (CONTROLLED_LABELS[name][1] if name in CONTROLLED_LABELS
                       else "R" + dict(op.hyper)["pauli_word"] if name == "PauliRot"
                       else LABELS.get(name, name))
-    if name == "QubitUnitary":  # stored complex: a real matrix listed real (as qml.draw's)
+    if name == "QubitUnitary":
+        given = op.__dict__.get("_u_given")
+        if given is not None:  # the matrix as given (PennyLane's op.data[0], cached as it is)
+            return matrix_label(base_label, given, cache)
+        # stored complex: a real matrix listed real (as qml.draw's)
         U = np.asarray(dict(op.hyper)["U"])
         real = U.dtype.kind == "c" and not np.any(U.imag)
         return matrix_label(base_label, U.real if real else U, cache)
@@ -2191,11 +2195,12 @@ def matrix_label(base_label: str, U, cache=None) -> str:
     mats = cache.get("matrices") if isinstance(cache, dict) else None
     if not isinstance(mats, list):
         return base_label
-    U = np.asarray(U)
+    given, U = U, np.asarray(U)
     idx = next((i for i, M in enumerate(mats) if np.shape(M) == U.shape
                 and np.allclose(M, U)), None)
-    if idx is None:
-        mats.append(U)
+    if idx is None:  # an array as given (PennyLane's: ``cache["matrices"] == [U]`` holds;
+        # a list is an array, as PennyLane's operators make their list parameters)
+        mats.append(given if isinstance(given, np.ndarray) else U)
         idx = len(mats) - 1
     return f"{base_label}\n(M{idx})"
 
@@ -5068,7 +5073,11 @@ class SProd(_Arithmetic):
         if _flat and isinstance(base, SProd):
             scalar, base = scalar * base.scalar, base.base
             c = _scalar(scalar)
-        self.scalar, self.base = scalar, base
+        # PennyLane keeps the scalar as given: a 0-d tensor stays that object (``op.scalar is
+        # s``), its number read by _scalar wherever qsym computes with it
+        self.scalar = self._scalar_tensor if given is base and self._scalar_tensor is not None \
+            else scalar
+        self.base = base
         form = _pauli_form(base)  # (made once: its gates are the multiple's)
         self._finish([base], lambda forms: Observable({w: c * v for w, v in forms[0].terms.items()}),
                      [form])
@@ -5160,7 +5169,8 @@ class SProd(_Arithmetic):
             self.base.data = values[1:]
         c = values[0]
         self._scalar_tensor = c if getattr(c, "requires_grad", None) is not None and np.ndim(c) == 0 else None
-        self.scalar = c[()] if isinstance(c, np.ndarray) and c.ndim == 0 else c
+        self.scalar = c if self._scalar_tensor is not None else \
+            c[()] if isinstance(c, np.ndarray) and c.ndim == 0 else c
         self._remade()
 
     def _matrix_on(self, order) -> np.ndarray:

@@ -37,7 +37,7 @@ from ._subroutines import BlockEncode, PrepSelPrep, Qubitization, operator_gates
 from ._encodings import FABLE
 from ._trace import Tape, recording
 from .decomposition import add_decomps, register_resources
-from .templates import Template, pennylane_entries
+from .templates import Template, operator_params, pennylane_entries
 from .wires import Wires
 
 __all__ = ["QSVT", "GQSP", "qsvt", "poly_to_angles", "transform_angles", "complementary_poly",
@@ -244,6 +244,13 @@ class GQSP(Template):
     def parameters(self) -> list:
         """PennyLane's ``op.data``: the angles, then the unitary's data."""
         return [self.angles, *self._hyperparameters["unitary"].data]
+
+    def remake(self, params=None):
+        """A copy with ``params`` (the angles, then the unitary's data), made where it is
+        called (``bind_new_parameters``)."""
+        unitary, angles = operator_params(self, params, self._hyperparameters["unitary"],
+                                           time="first")
+        return type(self)(unitary, angles, self._hyperparameters["control"])
 
     def decomposition(self) -> list:
         """PennyLane's: the four gates of each rotation (``X``, ``U3``, ``X``, ``Z`` on the

@@ -422,6 +422,12 @@ class PrepSelPrep(Template):
     def __repr__(self):
         return f"PrepSelPrep(lcu={self.lcu}, control={self.control!r})"
 
+    def remake(self, params=None):
+        """A copy with ``params`` (the linear combination's data), made where it is called
+        (``bind_new_parameters``)."""
+        lcu, _ = templates.operator_params(self, params, self.lcu)
+        return type(self)(lcu, self.control)
+
     def _flatten(self):
         """PennyLane's pytree protocol: ``((lcu,), (control,))``."""
         return (self.lcu,), (self.control,)
@@ -506,6 +512,12 @@ class Qubitization(Template):
     def parameters(self) -> list:
         """PennyLane's ``op.parameters``: the Hamiltonian's."""
         return list(self.hamiltonian.data)
+
+    def remake(self, params=None):
+        """A copy with ``params`` (the Hamiltonian's data), made where it is called
+        (``bind_new_parameters``)."""
+        hamiltonian, _ = templates.operator_params(self, params, self.hamiltonian)
+        return type(self)(hamiltonian, self.control)
 
     @property
     def hyperparameters(self) -> dict:
@@ -1062,6 +1074,13 @@ class QDrift(Template):
         self._record()
 
     parameters = TrotterProduct.parameters  # the Hamiltonian's data, then the time
+
+    def remake(self, params=None):
+        """A copy with ``params`` (the Hamiltonian's data, then the time), the same ``n`` and
+        ``seed``, made where it is called (``bind_new_parameters``)."""
+        hamiltonian, time = templates.operator_params(self, params, self.hamiltonian,
+                                                       time="last")
+        return type(self)(hamiltonian, time, self.n, self.seed)
 
     @property
     def hyperparameters(self) -> dict:

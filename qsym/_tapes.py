@@ -29,7 +29,8 @@ from ._cache import Memo
 from ._circuit_graph import RESOURCE_DEPTH_TYPES, CircuitGraph
 from ._custom_measurements import refuse_derivative, split_custom
 from ._mcm import Conditional, MidMeasure, PauliMeasure, postselecting
-from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, GateSequence, LinearCombination,
+from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, METHODS, GateSequence,
+                          LinearCombination,
                           MeasurementProcess, Observable, Projector, SProd, Sum, as_observable,
                           counts, expval, merge_matmul, probs, sample, var)
 from ._runtime import CACHED_SHOTS_WARNING
@@ -278,6 +279,10 @@ def bind_new_parameters(op, params):
         new = _copy.deepcopy(op)
         new.data = tuple(params)
         return new
+
+
+# a template holding an operator (a Hamiltonian) binds its data through it (qsym.templates)
+METHODS["bind_new_parameters"] = bind_new_parameters
 
 
 def gate_parameters(tape) -> list:

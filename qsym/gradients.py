@@ -1782,13 +1782,18 @@ def _qnode_jacobian(qnode, method_options, argnum=None):
 
 def _templates_expanded(ops) -> list:
     """``ops`` with each template holding an array parameter (``StronglyEntanglingLayers``'
-    weights) replaced by its gates, again until none is left: PennyLane's expansion before
-    a gradient transform (a shift rule differentiates one number at a time)."""
+    weights) or numbers without a gradient method (a Hamiltonian's coefficients) replaced
+    by its gates, again until none is left: PennyLane's expansion before a gradient
+    transform (a shift rule differentiates one number at a time)."""
     from .templates import Template
 
     out = []
     for op in ops:
-        if isinstance(op, Template) and any(np.ndim(_unboxed(p)) for p in op.data):
+        # an array parameter, or numbers without a gradient method of the template's own
+        # (CommutingEvolution of trainable coefficients: PennyLane's grad_method None)
+        if isinstance(op, Template) and op.data and (
+                any(np.ndim(_unboxed(p)) for p in op.data)
+                or _expansion_grad_method(op) is None):
             out += _templates_expanded(op.decomposition())
         else:
             out.append(op)

@@ -2977,6 +2977,32 @@ def _with_zero_words(hamiltonian, terms: list) -> list:
     return out + list(by_word.values())
 
 
+def operator_params(op, params, inner, time=None) -> tuple:
+    """``(inner operator, time)`` of template ``op`` remade with ``params`` in PennyLane's
+    data order: the data of ``inner`` (a Hamiltonian's coefficients, then its operators'
+    data), with the time first (``time="first"``), last (``"last"``) or none (None); the
+    operator's own data bound through ``bind_new_parameters`` (so a tape's new parameters
+    reach the gates, as ``finite_diff`` and ``param_shift`` need).
+
+    >>> import qsym as qml
+    >>> op = qml.ApproxTimeEvolution(qml.Hamiltonian([1.0, 0.5], [qml.X(0), qml.Z(0)]), 0.3, 1)
+    >>> operator_params(op, [2.0, 0.5, 0.1], op.hamiltonian, time="last")
+    (2.0 * X(0) + 0.5 * Z(0), 0.1)
+    """
+    data = tuple(op.data)
+    params = data if params is None else tuple(params)
+    if len(params) != len(data):
+        raise GateError(f"{op.name} takes {len(data)} parameters (its data), got {len(params)}")
+    t = None
+    if time == "first":
+        t, params = params[0], params[1:]
+    elif time == "last":
+        t, params = params[-1], params[:-1]
+    if not inner.data:
+        return inner, t
+    return METHODS["bind_new_parameters"](inner, list(params)), t
+
+
 class ApproxTimeEvolution(Template):
     """PennyLane's ``qml.ApproxTimeEvolution(hamiltonian, time, n)``: the first-order
     Trotter product of ``exp(-i H t)``, ``n`` rounds of ``PauliRot(2 * c * t / n, word)``
@@ -3028,6 +3054,28 @@ class ApproxTimeEvolution(Template):
     @classmethod
     def _unflatten(cls, data, metadata):
         return cls(data[0], data[1], n=metadata[0])
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.parameters``: the Hamiltonian's data, then the time.
+
+        >>> import qsym as qml
+        >>> qml.ApproxTimeEvolution(qml.Hamiltonian([1.0, 0.5], [qml.X(0), qml.Z(0)]), 0.3, 2).data
+        (1.0, 0.5, 0.3)
+        """
+        return [*self.hamiltonian.data, self.time]
+
+    def remake(self, params=None):
+        """A copy with ``params`` (the Hamiltonian's data, then the time), made where it is
+        called (what ``bind_new_parameters`` and the gradient transforms use).
+
+        >>> import qsym as qml
+        >>> op = qml.ApproxTimeEvolution(qml.Hamiltonian([1.0, 0.5], [qml.X(0), qml.Z(0)]), 0.3, 2)
+        >>> op.remake([2.0, 0.5, 0.1]).decomposition()[0]
+        PauliRot(0.2, X, wires=[0])
+        """
+        hamiltonian, time = operator_params(self, params, self.hamiltonian, time="last")
+        return type(self)(hamiltonian, time, self.n)
 
     def _build(self):
         for _ in range(self.n):
@@ -3234,6 +3282,18 @@ class TrotterProduct(Template):
     def parameters(self) -> list:
         """PennyLane's ``op.parameters``: the Hamiltonian's coefficients, then the time."""
         return [*self.hamiltonian.data, self.time]
+
+    def remake(self, params=None):
+        """A copy with ``params`` (the Hamiltonian's data, then the time), made where it is
+        called (what ``bind_new_parameters`` and the gradient transforms use).
+
+        >>> import qsym as qml
+        >>> op = qml.TrotterProduct(qml.dot([1.0, 0.5], [qml.X(0), qml.Z(0)]), 0.2)
+        >>> op.parameters, op.remake([0.25, 0.1]).parameters  # X + 0.5 * Z: one coefficient
+        ([0.5, 0.2], [0.25, 0.1])
+        """
+        hamiltonian, time = operator_params(self, params, self.hamiltonian, time="last")
+        return type(self)(hamiltonian, time, self.n, self.order, self.check_hermitian)
 
     @property
     def hyperparameters(self) -> dict:
@@ -3444,7 +3504,7 @@ class CommutingEvolution(Template):
     >>> import qsym as qml
     >>> H = qml.Hamiltonian([1.0, 0.5], [qml.X(0) @ qml.X(1), qml.Z(0) @ qml.Z(1)])
     >>> qml.CommutingEvolution(H, 0.3).decomposition()
-    [ApproxTimeEvolution(wires=[0, 1])]
+    [ApproxTimeEvolution(1.0, 0.5, 0.3, wires=[0, 1])]
     """
 
     grad_method = None  # PennyLane's: "A" with frequencies and a fixed Hamiltonian
@@ -3483,6 +3543,18 @@ class CommutingEvolution(Template):
     def _build(self):
         ApproxTimeEvolution(self.hamiltonian, self.time, 1)
 
+    def remake(self, params=None):
+        """A copy with ``params`` (the time, then the Hamiltonian's data), made where it is
+        called (what ``bind_new_parameters`` and the gradient transforms use).
+
+        >>> import qsym as qml
+        >>> op = qml.CommutingEvolution(qml.Hamiltonian([1.0], [qml.X(0) @ qml.X(1)]), 0.3)
+        >>> op.remake([0.3, 2.0]).hamiltonian
+        2.0 * (X(0) @ X(1))
+        """
+        hamiltonian, time = operator_params(self, params, self.hamiltonian, time="first")
+        return type(self)(hamiltonian, time, self.frequencies, self.shifts)
+
     def adjoint(self):
         """The evolution backwards in time (PennyLane's ``CommutingEvolution.adjoint``)."""
         return CommutingEvolution(self.hamiltonian, -unwrap(self.time), self.frequencies, self.shifts)
@@ -3512,9 +3584,14 @@ class Barrier(Template):
         self.wires, self.only_visual, self.id = wires_tuple(wires), bool(only_visual), id
         nested = bool(_building())
         self._record()
-        tape = active_tape()
-        if tape is not None and tape.barriers is not None and not nested:  # qml.draw's run:
-            # where the barrier stands among the recorded gates (PennyLane draws it, ``||``)
+        if not nested:
+            self.mark_drawn(active_tape())
+
+    def mark_drawn(self, tape) -> None:
+        """In ``qml.draw``'s run (a tape keeping barriers): where the barrier stands among
+        the recorded gates, which PennyLane draws (``||``); made there, or applied there by
+        ``qml.apply``."""
+        if tape is not None and tape.barriers is not None:
             tape.barriers.append((len(tape.items), self))
 
     def _build(self):

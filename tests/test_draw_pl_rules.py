@@ -82,3 +82,28 @@ def test_a_subroutine_returning_a_measurement_is_one_box_its_classical_wire_star
         "0: ─────g─┤            \n"
         "1: ──X──║─┤            \n"
         "        ╚═╡  Probs[MCM]")
+
+
+def test_barrier_applied_with_qml_apply_is_drawn_where_applied():
+    """A barrier made outside the circuit and applied there by ``qml.apply`` is drawn as one
+    made there (expected strings: PennyLane 0.45.1's qml.draw, run in /work/plvenv)."""
+    everywhere, pair = qml.Barrier(), qml.Barrier(wires=[0, 1])
+
+    def after_mcm():
+        qml.X(0)
+        qml.X(1)
+        m = qml.measure(0)
+        qml.cond(m, qml.X)(0)
+        qml.apply(everywhere)
+        return qml.expval(qml.Z(0))
+
+    def on_two():
+        qml.X(0)
+        qml.apply(pair)
+        qml.Y(1)
+        return qml.expval(qml.Z(0))
+
+    assert qml.draw(after_mcm)() == ("0: ──X──┤↗├──X──||─┤  <Z>\n"
+                                     "1: ──X───║───║──||─┤     \n"
+                                     "         ╚═══╝           ")
+    assert qml.draw(on_two)() == "0: ──X─╭||────┤  <Z>\n1: ────╰||──Y─┤     "

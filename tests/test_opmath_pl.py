@@ -574,3 +574,46 @@ def test_adjoint_of_a_product_of_gates_is_pennylanes_adjoint_of_prod():
     assert qml.draw(c)() == ("0: ──H─╭(S@T)†─┤  <Y>\n"
                              "1: ──H─╰(S@T)†─┤     ")
     assert dict(qml.specs(c)()["resources"].gate_types) == {"Hadamard": 2, "Adjoint(Prod)": 1}
+
+
+# -- SProd keeps its scalar as given (PennyLane's ``op.scalar is s`` for a 0-d tensor) --------
+
+def test_sprod_keeps_a_zero_dim_tensor_scalar_as_given():
+    from qsym import numpy as pnp
+    s = pnp.array(5)
+    for op in (qml.RX(1.23, wires=0) * s, s * qml.RX(1.23, wires=0),
+               (qml.RX(1.23, wires=0) + s)[1]):
+        assert op.scalar is s
+    c, h = onp.cos(1.23 / 2), -1j * onp.sin(1.23 / 2)
+    assert onp.allclose(qml.matrix(qml.RX(1.23, wires=0) * s), 5 * onp.array([[c, h], [h, c]]))
+    # its number is what qsym measures: <5 X> in |+> is 5 (hand value)
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit():
+        qml.Hadamard(0)
+        return qml.expval(s * qml.X(0))
+
+    assert onp.isclose(circuit(), 5.0)
+    assert onp.allclose(qml.eigvals(s * qml.X(0)), [-5, 5]) or onp.allclose(
+        qml.eigvals(s * qml.X(0)), [5, -5])
+
+
+def test_label_cache_holds_the_matrix_as_given():
+    """PennyLane's ``Operator.label(cache=...)`` appends ``op.data[0]`` itself, so
+    ``cache["matrices"] == [U]`` holds (a list compares its items by identity first)."""
+    from qsym import numpy as pnp
+    U = pnp.eye(2)
+    base = qml.QubitUnitary(U, wires=0)
+    cache = {"matrices": []}
+    assert qml.ops.Controlled(base, ["a", "b"]).label(cache=cache) == "U\n(M0)"
+    assert base.label(cache=cache) == "U\n(M0)"  # found again, not appended
+    assert len(cache["matrices"]) == 1 and cache["matrices"][0] is U
+
+
+def test_label_cache_of_a_nested_product_holds_the_given_matrix():
+    U = onp.array([[1, 0], [0, -1]])  # integers, as given (PennyLane's op.data[0])
+    cache = {"matrices": []}
+    op = qml.prod(qml.X(0), qml.prod(qml.Y(1), qml.QubitUnitary(U, wires=0)))
+    assert "U\n(M0)" in op.label(cache=cache)
+    assert cache["matrices"] == [U] and cache["matrices"][0] is U

@@ -324,3 +324,64 @@ def test_permute_has_no_data_however_its_permutation_is_given():
     mapped = qml.Permute([2, 1, 0], (0, 1, 2)).map_wires({0: "x"})
     assert list(mapped.wires) == ["x", 1, 2]
     assert mapped.hyperparameters == {"permutation": (2, 1, "x")}
+
+
+# -- templates holding a Hamiltonian: PennyLane's data, and new parameters that reach it -----
+
+def _ham():
+    return qml.Hamiltonian([0.5, -0.3], [qml.X(0) @ qml.X(1), qml.Z(0)])
+
+
+@pytest.mark.parametrize("make, data", [
+    # PennyLane 0.45.1's op.data (printed in /work/plvenv): the time first for
+    # CommutingEvolution, last for the Trotter-type templates, none for the block encodings
+    (lambda: qml.CommutingEvolution(_ham(), 0.7), (0.7, 0.5, -0.3)),
+    (lambda: qml.ApproxTimeEvolution(_ham(), 0.7, 2), (0.5, -0.3, 0.7)),
+    (lambda: qml.TrotterProduct(_ham(), 0.7, n=2), (0.5, -0.3, 0.7)),
+    (lambda: qml.QDrift(_ham(), 0.7, n=2, seed=1), (0.5, -0.3, 0.7)),
+    (lambda: qml.Qubitization(_ham(), control=[2]), (0.5, -0.3)),
+    (lambda: qml.PrepSelPrep(_ham(), control=[2]), (0.5, -0.3)),
+])
+def test_hamiltonian_template_data_and_new_parameters(make, data):
+    op = make()
+    assert np.allclose([float(d) for d in op.data], data)
+    new = [d + 0.125 for d in data]
+    tape = qml.tape.QuantumScript([op], [qml.expval(qml.Z(0))])
+    bound = tape.bind_new_parameters(new, list(range(len(data)))).operations[0]
+    assert type(bound) is type(op)
+    assert np.allclose([float(d) for d in bound.data], new)
+
+
+def test_approx_time_evolution_new_coefficients_reach_its_gates():
+    op = qml.ApproxTimeEvolution(_ham(), 0.7, 2)
+    bound = qml.tape.QuantumScript([op]).bind_new_parameters([2.0, 1.0, 0.25], [0, 1, 2])
+    gates = bound.operations[0].decomposition()
+    # PauliRot(2 c t / n): 2 * 2.0 * 0.25 / 2 = 0.5 and 2 * 1.0 * 0.25 / 2 = 0.25 (by hand)
+    assert [g.name for g in gates[:2]] == ["PauliRot", "PauliRot"]
+    assert np.allclose([float(g.data[0]) for g in gates[:2]], [0.5, 0.25])
+
+
+def test_commuting_evolution_gradient_by_its_coefficients():
+    """PennyLane's test_differentiable_hamiltonian: finite differences, the parameter-shift
+    rule (the template opened, as PennyLane's grad_method None) and autograd agree; the
+    values are PennyLane 0.45.1's (/work/plvenv) and a central difference by hand."""
+    from qsym import numpy as pnp
+
+    obs = [qml.PauliX(0) @ qml.PauliY(1), qml.PauliY(0) @ qml.PauliX(1)]
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(time, coeffs):
+        qml.PauliX(0)
+        qml.CommutingEvolution(qml.Hamiltonian(coeffs, obs), time, (2, 4))
+        return qml.expval(qml.PauliZ(0))
+
+    x, c = pnp.array(0.7, requires_grad=True), pnp.array([1.0, -1.0], requires_grad=True)
+    h = 1e-5
+    central = [(circuit(x, c + h * e) - circuit(x, c - h * e)) / (2 * h) for e in np.eye(2)]
+    expected = [0.46898341, -0.46898341]  # PennyLane 0.45.1's param_shift and qml.grad
+    assert np.allclose(central, expected, atol=1e-6)
+    for method in (qml.gradients.finite_diff, qml.gradients.param_shift):
+        d_time, d_coeffs = method(circuit)(x, c)
+        assert np.allclose(d_coeffs, expected, atol=1e-5)
+        assert np.isclose(d_time, 1.3399526, atol=1e-5)  # PennyLane 0.45.1's
+    assert np.allclose(qml.grad(circuit)(x, c)[1], expected, atol=1e-7)

@@ -369,3 +369,19 @@ def test_two_local_swap_network_fermionic_and_errors():
         qml.templates.TwoLocalSwapNetwork([0, 1, 2], lambda index, wires, param: None, [0.1])
     with pytest.warns(UserWarning, match="Weights are being provided without acquaintances"):
         qml.templates.TwoLocalSwapNetwork([0, 1], weights=[0.1])
+
+
+def test_fable_matrix_of_a_tensor_is_a_tensor():
+    """PennyLane's qml.matrix(FABLE(A)) is in A's interface: a qml.numpy tensor gives a
+    tensor (PennyLane's test_fable test_autograd), with the same block encoding: the
+    top-left block of the matrix is A / 2 for a 2 x 2 A (FABLE's subnormalisation, by hand)."""
+    from qsym import numpy as pnp
+
+    A = onp.array([[0.1, 0.2], [0.3, -0.4]])
+    plain = qml.matrix(qml.FABLE(A, wires=range(3), tol=0))
+    given = pnp.array(A)
+    op = qml.FABLE(given, wires=range(3), tol=0)
+    M = qml.matrix(op)
+    assert type(plain) is onp.ndarray and isinstance(M, pnp.tensor) and M.requires_grad
+    assert qml.math.get_interface(M) == "autograd"
+    assert onp.allclose(M, plain) and onp.allclose(onp.asarray(M)[:2, :2], A / 2)
