@@ -24,6 +24,7 @@ import abc
 import copy
 import functools
 import inspect
+import math
 import numbers
 import sys
 import warnings
@@ -102,6 +103,11 @@ def _check_param(name: str, value):
     """A gate parameter: a real number or a (real) sympy expression of traced inputs."""
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
+    kind = type(value)
+    if kind is float or kind is np.float64:  # (the common case first: what the rest gives)
+        if math.isfinite(value):
+            return value
+        raise GateError(f"{name}: parameter is {float(value)}; gate angles must be finite")
     if isinstance(value, Traced):
         value = value.expr
     if isinstance(value, sp.Basic):
@@ -681,8 +687,16 @@ class Operation:
                 setattr(cls, has, any(_declares(cls, d) for d in defined))
 
     def __init__(self, *args, wires=None, id=None, **hyper):
-        name = type(self).__name__
         row = self._row
+        if (not hyper and id is None and wires is not None and row is not None
+                and not row.hyper and len(args) == self.num_params
+                and GATES.get(type(self).__name__) is row):
+            # the common case (a table gate of its own class, parameters by position,
+            # wires given, no hyperparameters, no id): the checks below that hold for it
+            # by these conditions skipped (issue #17: a 12x8 HEA's trace and replays make
+            # 900 gates); the same object as the general path makes
+            return self._init_gate(type(self).__name__, args, wires, {}, {}, False, None)
+        name = type(self).__name__
         if row is None and _user_operator(type(self)):
             return self._init_user(args, wires, id, hyper)
         if row is not None and name not in GATES and GATES.get(row.name) is row:
@@ -732,6 +746,12 @@ class Operation:
                 raise GateError(f"{name} needs wires=, e.g. {name}(..., wires=0) (Must specify "
                                 "the wires where the operation acts on)")
             wires = ()  # a global phase (any wire will do), or PennyLane's qml.I(): 1
+        self._init_gate(name, args, wires, hyper, aux, unitary_check, id)
+
+    def _init_gate(self, name, args, wires, hyper, aux, unitary_check, id):  # noqa: A002
+        """The rest of :meth:`__init__` once the arguments are sorted: ``args`` the
+        parameters, ``hyper`` the hyperparameters by name, ``aux`` MultiControlledX's
+        work wires (PennyLane's keywords qsym checks but does not apply)."""
         self.params = tuple(_check_param(name, a) for a in args)
         _keep_given(self, args)
         labels = wires_tuple(wires)
@@ -761,14 +781,18 @@ class Operation:
         if not self.wires and name not in ("GlobalPhase", "Identity"):
             raise WireError(f"{name}: wrong number of wires: {name} needs at least one wire, "
                             f"got wires={list(self.wires)}")
-        given_u = hyper.get("U")
-        carriers = _take_traced_matrix(name, hyper, len(self.wires))
-        self.hyper = _check_hyper(name, hyper, len(self.wires))
-        self._keep_given_matrix(given_u)
-        if is_sparse_matrix(given_u):
-            self._given_sparse(given_u)
-        if unitary_check:
-            _warn_unitary_check(dict(self.hyper)["U"])
+        carriers = None
+        if hyper or self._row.hyper:
+            given_u = hyper.get("U")
+            carriers = _take_traced_matrix(name, hyper, len(self.wires))
+            self.hyper = _check_hyper(name, hyper, len(self.wires))
+            self._keep_given_matrix(given_u)
+            if is_sparse_matrix(given_u):
+                self._given_sparse(given_u)
+            if unitary_check:
+                _warn_unitary_check(dict(self.hyper)["U"])
+        else:  # (no hyperparameters: what the calls above give for none)
+            self.hyper = ()
         self.id = _deprecated_id(id)
         tape = active_tape()
         if tape is not None:

@@ -240,18 +240,21 @@ def _op_tables(circuit: Circuit) -> dict:
                          "op_type", "parametric")}
     variants, mats0, mdata = [], [], []
     at = len(circuit.data)  # the matrix data after the circuit's data
+    poff = 0  # the parameters of the ops before (a running sum: linear in the ops)
     for k, op in enumerate(circuit.ops):
+        variant = op.variant
         t["op_wires"].append(tuple(op.wires) + (0,) * (maxw - len(op.wires)))
         t["op_nw"].append(len(op.wires))
-        t["op_kind"].append(KIND[storage(*op.variant)])
+        t["op_kind"].append(KIND[storage(*variant)])
         t["op_off"].append(len(mats0))
-        t["op_poff"].append(sum(t["op_np"]))
+        t["op_poff"].append(poff)
         t["op_np"].append(len(op.params))
+        poff += len(op.params)
         if any(p.free_symbols & known for p in op.params):
             t["parametric"].append(k)
-            if op.variant not in variants:
-                variants.append(op.variant)
-            t["op_type"].append(variants.index(op.variant))
+            if variant not in variants:
+                variants.append(variant)
+            t["op_type"].append(variants.index(variant))
             mats0.extend([0j] * stored_size(op.name, len(op.wires), op.hyper))
         elif op.name in MATRIX_DATA_GATES:  # runtime data: read from d by prepare
             t["op_type"].append(-1)
