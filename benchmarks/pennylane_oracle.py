@@ -2096,16 +2096,17 @@ def multibatch_case(rep, case, spec, meas, rng):
     def node(qml, m, ms):
         inner = build(qml, spec, ms)
 
-        def circuit(a, b):
-            return flat(qml, inner(BatchView([a, b], where, len(x), (B,))))
-        return qml.QNode(circuit, qml.device("default.qubit", wires=spec["labels"]), diff_method=m)
+        def circuit(a, b):  # (measurements returned: PennyLane takes no array of them)
+            return inner(BatchView([a, b], where, len(x), (B,)))
+        q = qml.QNode(circuit, qml.device("default.qubit", wires=spec["labels"]), diff_method=m)
+        return lambda a, b: flat(qml, q(a, b))
     what = f"two arguments, batched {batched}"
     check_pair(rep, c, f"values ({what})", lambda: node(qsym, "best", meas)(*[qsym.numpy.array(v) for v in vals]),
                lambda: node(pl, "backprop", meas)(*[pl.numpy.array(v) for v in vals]))
 
     def jac(qml, m):
         f = node(qml, m, gm)
-        return qml.jacobian(f, argnum=[0, 1])(*[qml.numpy.array(v, requires_grad=True) for v in vals])
+        return qml.jacobian(f, argnums=[0, 1])(*[qml.numpy.array(v, requires_grad=True) for v in vals])
     ref, ep = outcome(lambda: jac(pl, "backprop"))
     if ep is not None or onp.isnan(onp.concatenate(leaves(ref)).real).any():
         return
@@ -2122,7 +2123,7 @@ def multibatch_case(rep, case, spec, meas, rng):
 
 
 def hessgrad_case(rep, case, spec, meas, rng):
-    """``qml.jacobian(qml.grad(qnode, argnum=...), argnum=...)`` of a scalar QNode of two
+    """``qml.jacobian(qml.grad(qnode, argnums=...), argnums=...)`` of a scalar QNode of two
     arguments (the parameters cut in two): the blocks of the Hessian, the inner and outer
     ``argnum`` drawn, by each method with ``max_diff=2``, against PennyLane's backprop."""
     x = spec["params"]
@@ -2143,11 +2144,11 @@ def hessgrad_case(rep, case, spec, meas, rng):
         kw = {"gradient_kwargs": {"h": 1e-4, "approx_order": 2}} if m == "finite-diff" else {}
         node = layout_node(qml, spec, gm, lay, m, flatten=False, max_diff=2, **kw)
         args, _ = layout_args(qml, spec, lay, None)
-        return qml.jacobian(qml.grad(node, argnum=inner_an), argnum=outer_an)(*args)
+        return qml.jacobian(qml.grad(node, argnums=inner_an), argnums=outer_an)(*args)
     ref, ep = outcome(lambda: hess(pl, "backprop"))
     if ep is not None or onp.isnan(onp.concatenate(leaves(ref)).real).any():
         return
-    what = f"jacobian(grad(argnum={inner_an}), argnum={outer_an})"
+    what = f"jacobian(grad(argnums={inner_an}), argnums={outer_an})"
     for m in ("best", "parameter-shift", "adjoint", "backprop", "finite-diff"):
         q, eq = outcome(lambda m=m: hess(qsym, m))
         rep.checks += 1
