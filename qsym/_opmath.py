@@ -3460,8 +3460,22 @@ class AdjointOperation(SymbolicOp):
         >>> import qsym as qml
         >>> qml.adjoint(qml.RY(0.3, wires=0)).generator()
         0.5 * Y(0)
+
+        A base without a generator applied as one gate (the adjoint of an adjoint of a
+        one-qubit ``AngleEmbedding`` is ``RY(t)``): that gate's generator in ``t``.
         """
-        return -1 * self._base.generator()
+        if getattr(self._base, "has_generator", False):
+            return -1 * self._base.generator()
+        gates = self._gates or ()
+        if len(gates) == 1 and gates[0].has_generator:
+            at_t = SymbolicOp.shift_gate.fget(self)  # the gate at its own parameter t
+            if at_t is gates[0]:
+                return at_t.generator()
+            if at_t is not None:  # applied at -t: exp(i t G) = exp(-i t (-G))
+                return -1 * at_t.generator()
+        raise GeneratorUndefinedError(
+            f"{self.name} has no generator: its base {self._base.name} has none and it is not "
+            "applied as one gate of its parameters")
 
 
 class PowOperation(SymbolicOp):

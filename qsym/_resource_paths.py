@@ -90,7 +90,9 @@ def count_resources(tape, compute_depth: bool = True) -> SpecsResources:
 def _specs_tape_resources(qnode, args, kwargs, compute_depth, level=None):
     """``(resources, mcm)``: ``qml.specs``' counts of a QNode's tape, as PennyLane counts
     them (a template, ``Adjoint(...)``, ``C(...)`` one operator; ``MidMeasureMP``,
-    ``Conditional(...)``), and whether it has mid-circuit measurements. At
+    ``Conditional(...)``), and whether it has mid-circuit measurements. At the default
+    ``level`` (``"gradient"``) the tape after the gradient method's expansion (with
+    ``diff_method="parameter-shift"`` a trainable template's gates). At
     ``level="device"`` the tape is the one the device's ``preprocess_transforms()`` make
     of it (also a slice to the end: :func:`device_level`; templates decomposed into the
     gates the device runs); None when they make several tapes (the caller counts the
@@ -107,7 +109,16 @@ def _specs_tape_resources(qnode, args, kwargs, compute_depth, level=None):
     >>> _specs_tape_resources(c, (w,), {}, True, "device")[0].gate_types
     {'RX': 2, 'CNOT': 1}
     """
-    tape = qnode_tape(qnode, args, kwargs)
+    if level is None or level == "gradient" or device_level(level):
+        # PennyLane's "gradient" level (the default) and the device's start from the tape
+        # after the gradient method's expansion (parameter shift decomposes a trainable
+        # template into gates it has rules for): one recording, the configuration resolved
+        batch, _ = construct_batch(qnode, level="gradient")(*args, **kwargs)
+        if len(batch) != 1:
+            return None
+        tape = batch[0]
+    else:
+        tape = qnode_tape(qnode, args, kwargs)
     mcm = any(isinstance(op, (MidMeasure, Conditional)) for op in tape.operations)
     if not mcm:
         tapes = _device_batch(qnode, (tape,), level)

@@ -521,22 +521,27 @@ def qpu_executions(circuit) -> int:
     ``state``) one group, and every observable of several terms (a Hamiltonian, a sum) its
     groups: those of ``H.compute_grouping()`` if it was called (``grouping_indices``),
     else groups of words on disjoint wires, and for a ``qml.sum`` qubit-wise commuting
-    groups (PennyLane 0.45.1's counts, measured); a product or a projector whose Pauli form
-    has several words is one observable, one circuit (PennyLane splits only sums)."""
+    groups (PennyLane 0.45.1's counts, measured); a product, a projector or a ``Hermitian``
+    whose Pauli form has several words is one observable, one circuit, and so is the
+    variance of a sum (PennyLane splits only the expectation of a sum or a Hamiltonian; a
+    ``Hermitian`` is no Pauli word, its own circuit even when its matrix is one)."""
     words, others, plain = [], 0, False
     for m in circuit.measurements:
         if getattr(m, "shadow", None):  # counted per snapshot: shadow_measurements
             continue
         terms = [word for _, word in m.terms if word]
+        written = "".join(getattr(m, "label", ())[1:2])
         if not m.terms:
             plain = True
+        elif written.startswith(("Hermitian", "Projector")):  # no Pauli word: its own circuit
+            others += 1
         elif len(m.terms) == 1:
             words.append(m.terms[0][1])
         else:
             # a qml.sum's words in qubit-wise commuting groups, a Hamiltonian's on disjoint
-            # wires (PennyLane 0.45.1's split_non_commuting, measured)
-            written = "".join(getattr(m, "label", ())[1:2])
-            if written.startswith(("Prod(", "Projector")):  # one operator, measured as one
+            # wires (PennyLane 0.45.1's split_non_commuting, measured); anything else (a
+            # product, a variance or another statistic of a sum) one operator, measured as one
+            if getattr(m, "kind", "expval") != "expval" or written.startswith("Prod("):
                 others += 1
                 continue
             split = _qubit_wise_groups if written.startswith("Sum(") else _wire_groups

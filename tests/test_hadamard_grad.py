@@ -493,3 +493,29 @@ def test_an_evolution_is_one_operator_of_the_qnode_tape(method, executions):
         g = qml.grad(c)(x)
     assert np.isclose(g, -2 * np.sin(2.4))
     assert dev.tracker.totals["executions"] == executions
+
+
+def test_the_adjoint_of_an_adjoint_template_uses_the_gate_it_applies():
+    """qml.adjoint of a function holding qml.adjoint(AngleEmbedding) on one wire applies
+    RY(t): the Hadamard test reads that gate's generator (it asked the template for one, an
+    AttributeError; oracle seed 153 #2, block family). H, RY(t), H on |0>: <Z> = cos t, the
+    derivative -sin t by hand; the unused argument's 0."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def body(x):
+        qml.Hadamard(0)
+        qml.adjoint(lambda v: qml.AngleEmbedding(v, wires=[0], rotation="Y"))(x[1:2])
+
+    @qml.qnode(dev, diff_method="hadamard")
+    def c(x):
+        qml.Hadamard(0)
+        qml.adjoint(body)(x)
+        return qml.expval(qml.Z(0))
+
+    x = np.array([0.3, 0.5], requires_grad=True)
+    assert np.isclose(c(x), np.cos(0.5))
+    assert np.allclose(qml.jacobian(c)(x), [0.0, -np.sin(0.5)])
+    twice = qml.adjoint(qml.adjoint(qml.AngleEmbedding(np.array([0.5]), wires=[0], rotation="Y")))
+    assert twice.has_generator
+    # RY's (PennyLane's convention U = exp(i t G): -Y/2)
+    assert np.allclose(qml.matrix(twice.generator()), -qml.matrix(qml.Y(0)) / 2)

@@ -306,3 +306,70 @@ def test_specs_of_a_level_with_several_tapes_is_one_count_per_tape():
     assert top.measurements == {"expval(PauliX)": 1,
                                 "expval(Prod(num_wires=2, num_terms=2))": 1}
     assert "Batched tape a:" in str(info) and "Batched tape b:" in str(info)
+
+
+def test_specs_default_level_is_after_the_parameter_shift_expansion():
+    # PennyLane's default level "gradient" is the tape after the gradient method's expansion:
+    # parameter shift decomposes a template with trainable parameters into its gates (one
+    # layer on 2 wires, by hand: RX per wire, one CNOT); backprop expands nothing, nor does
+    # parameter shift a template of constants. (PennyLane 0.45.1 in /work/plvenv gives these
+    # counts; qsym counted the template whole, the oracle's specs family, seed 900 #2.)
+    dev = qml.device("default.qubit", wires=2)
+
+    def make(diff_method, shots=None):
+        @qml.qnode(dev, diff_method=diff_method, shots=shots)
+        def c(x):
+            qml.BasicEntanglerLayers(x[:2].reshape(1, 2), wires=[0, 1])
+            qml.RY(x[2], wires=0)
+            return qml.expval(qml.Z(0))
+        return c
+
+    x = qml.numpy.array([0.1, 0.2, 0.3])
+    gates = {"RX": 2, "CNOT": 1, "RY": 1}
+    whole = {"BasicEntanglerLayers": 1, "RY": 1}
+    shift = make("parameter-shift")
+    assert qml.specs(shift)(x).resources.gate_types == gates
+    assert qml.specs(shift, level="gradient")(x).resources.gate_types == gates
+    assert qml.specs(shift, level="device")(x).resources.gate_types == gates
+    assert qml.specs(shift, level="top")(x).resources.gate_types == whole
+    res = qml.specs(shift)(x).resources
+    assert res.num_gates == 4 and res.depth == 3 and res.gate_sizes == {1: 3, 2: 1}
+    assert qml.specs(shift)(qml.numpy.array(x, requires_grad=False)).resources.gate_types == whole
+    assert qml.specs(make("backprop"))(x).resources.gate_types == whole
+    # with shots "best" is parameter shift
+    assert qml.specs(make("best", shots=100))(x).resources.gate_types == gates
+
+
+def test_tracker_executions_split_only_the_expectation_of_a_sum():
+    # PennyLane's default.qubit records as executions one circuit per group of qubit-wise
+    # commuting Pauli words, and one per other observable: it splits only the expectation
+    # of a Hamiltonian or a sum. A Hermitian (no Pauli word) or a variance of a sum is one
+    # circuit. Counts of PennyLane 0.45.1 (/work/plvenv), 100 shots each; qsym split a
+    # Hermitian into its Pauli words' groups (oracle seed 153, specs family).
+    A = np.array([[1.0, 0.5 - 0.2j], [0.5 + 0.2j, -0.3]])
+    H = qml.Hamiltonian([0.4, 0.7, 0.2], [qml.X(0), qml.Z(0) @ qml.Y(1), qml.Y(0)])
+    cases = [
+        (lambda: [qml.expval(qml.Hermitian(A, wires=0))], 1),
+        (lambda: [qml.var(qml.Hermitian(A, wires=0))], 1),
+        (lambda: [qml.expval(H)], 3),
+        (lambda: [qml.var(H)], 1),
+        (lambda: [qml.expval(qml.sum(qml.X(0), qml.Z(0)))], 2),
+        (lambda: [qml.var(qml.sum(qml.X(0), qml.Z(0)))], 1),
+        (lambda: [qml.var(qml.X(1) @ qml.Y(0)), qml.expval(qml.Hermitian(A, wires=1))], 2),
+        (lambda: [qml.expval(qml.Hermitian(np.kron(A, A), wires=[0, 1])), qml.expval(qml.Z(0))], 2),
+        (lambda: [qml.expval(qml.Hermitian(np.diag([1.0, -1.0]), wires=0)), qml.expval(qml.Z(1))], 2),
+        (lambda: [qml.expval(H), qml.expval(qml.Z(1))], 4),
+        (lambda: [qml.expval(qml.prod(qml.Hermitian(A, wires=0), qml.X(1)))], 1),
+    ]
+    for measure, executions in cases:
+        dev = qml.device("default.qubit", wires=2)
+
+        @qml.qnode(dev, shots=100)
+        def c(x, measure=measure):
+            qml.RX(x, wires=0)
+            qml.CNOT(wires=[0, 1])
+            return tuple(measure())
+
+        with qml.Tracker(dev) as t:
+            c(0.3)
+        assert (t.totals["executions"], t.totals["shots"]) == (executions, 100 * executions)
