@@ -879,9 +879,7 @@ def unrolled_prepare(circuit, p: Program, checks: bool = True) -> tuple[list, li
         """Op ``k``'s matrix (or term ``t``'s shifted one) into locals."""
         lines = [f"{prefix}p{j} = _q_th{p.op_poff[k] + j}" for j in range(p.op_np[k])]
         if t is not None:
-            q = p.term_pos[t]
-            lines.append(f"{prefix}p{q} = {p.term_mult[t]!r} * {prefix}p{q} "
-                         f"+ {p.term_shift[t]!r}")
+            lines += shifted_parameter(p, t, f"{prefix}p{p.term_pos[t]}")
         return lines + renamed(gate_body(*circuit.ops[k].variant), prefix, names)
 
     mats = []
@@ -902,6 +900,29 @@ def unrolled_prepare(circuit, p: Program, checks: bool = True) -> tuple[list, li
 
 def local(name, i):
     return f"{name}{i}r", f"{name}{i}i"
+
+
+def shifted_parameter(p: Program, t: int, name: str) -> list[str]:
+    """Straight-line code setting the local ``name`` (holding the unshifted parameter) to
+    term ``t``'s shifted parameter, ``mult * rules.reduced_angle(name, period) + shift``:
+    ``prepare``'s arithmetic with the term's numbers as literals (the same bits).
+
+    >>> from types import SimpleNamespace
+    >>> q = SimpleNamespace(term_mult=(1.0,), term_shift=(0.5,), term_period=(12.566370614359172,))
+    >>> for line in shifted_parameter(q, 0, "a"):
+    ...     print(line)
+    if abs(a) > 12.566370614359172:
+        a = 2.0 * math.atan2(math.sin(a / 2.0), math.cos(a / 2.0))
+    a = 1.0 * a + 0.5
+    """
+    lines = []
+    period = float(p.term_period[t])
+    if period > 0.0:
+        m = period / 6.283185307179586
+        lines += [f"if abs({name}) > {period!r}:",
+                  f"    {name} = {m!r} * math.atan2(math.sin({name} / {m!r}), "
+                  f"math.cos({name} / {m!r}))"]
+    return lines + [f"{name} = {p.term_mult[t]!r} * {name} + {p.term_shift[t]!r}"]
 
 
 class Walk:
@@ -1560,7 +1581,12 @@ def prepare(x, d, mode):
             for j in range(_q_OP_NP[k]):
                 p[j] = th[_q_OP_POFF[k] + j]
             j = _q_T_POS[t]
-            p[j] = _q_T_MULT[t] * p[j] + _q_T_SHIFT[t]
+            v = p[j]
+            per = _q_T_PERIOD[t]
+            if per > 0.0 and abs(v) > per:  # qsym.rules.reduced_angle: exact at any angle
+                m = per / 6.283185307179586
+                v = m * math.atan2(math.sin(v / m), math.cos(v / m))
+            p[j] = _q_T_MULT[t] * v + _q_T_SHIFT[t]
             _q_gate(_q_OP_TYPE[k], p, smats, _q_T_OFF[t])
     return mats, smats, ch, C, cc, th
 
@@ -1830,6 +1856,7 @@ def _tables(program: Program, unrolled: bool, adjoint_unrolled: bool = False,
         _array("_q_T_POS", p.term_pos, "int64"),
         _array("_q_T_MULT", p.term_mult, "float64"),
         _array("_q_T_SHIFT", p.term_shift, "float64"),
+        _array("_q_T_PERIOD", p.term_period, "float64"),
         _array("_q_T_ZERO", p.term_zero, "bool"),
         _array("_q_T_OFF", p.term_off, "int64"),
         f"_q_NSMATS = {p.num_smats}",

@@ -667,8 +667,9 @@ def parity_transforms(wire=0) -> dict:
 
 def _peel_syllables(so3: SO3Matrix):
     """The syllables T, HT, SHT read off the left of ``so3`` by its parities (Lemmas 4.10,
-    6.3, 6.4 of arXiv:1312.6584), the first column ``(a, c) / sqrt(2)^k`` of their product's
-    exact matrix and the phase so far."""
+    6.3, 6.4 of arXiv:1312.6584), the first row ``(a, c) / sqrt(2)^k`` of their product's
+    exact matrix (a row: each syllable ``G`` read off the left multiplies it on the right,
+    ``row @ G``, computed as ``G^T @ (a, c)``) and the phase so far."""
     a, c, k, names, bits, phase = _ONE, _ZERO, 0, [], [], 0.0
     while (vec := tuple(int(v) for v in so3.parity_vec)) != (1, 1, 1):
         syllable, inverse = _PARITY[vec]
@@ -704,10 +705,11 @@ def ma_normal_form(op: SO3Matrix, compressed: bool = False, upper_bounded_size=N
     for name in _CLIFFORDS[index] if index >= 0 else ():
         names.append(name)
         su2, gp = _SU2[name]
-        a, c, k = su2.a * a + su2.b * c, su2.c * a + su2.d * c, k + su2.k
+        # the first row times the gate: su2^T @ (a, c) (Y is not symmetric)
+        a, c, k = su2.a * a + su2.c * c, su2.b * a + su2.d * c, k + su2.k
         phase -= gp
-    su2 = op.matrix  # same first column up to the global phase: compare a nonzero entry
-    ratio = (complex(su2.a) / complex(a) if a != 0 else complex(su2.c) / complex(c)) * \
+    su2 = op.matrix  # same first row up to the global phase: compare a nonzero entry
+    ratio = (complex(su2.a) / complex(a) if a != 0 else complex(su2.b) / complex(c)) * \
         SQRT2 ** (k - su2.k)
     phase = -float(np.angle(ratio)) / math.pi - phase
     if not compressed:
@@ -820,6 +822,12 @@ def rs_decomposition(op, epsilon, is_qjit=False, *, max_search_trials=20,
         angle = -_concrete_angle(op) / 2
         exact, phase = _synthesize(angle, epsilon, max_search_trials, max_factoring_trials)
         gates, g_phase = ma_normal_form(SO3Matrix(exact), wire=wire)
+        # PennyLane's order: the normal form's gates (matrix-product order, their product
+        # exp(i pi g_phase) exact) applied as a circuit in that order, which makes the
+        # transpose of their product: every gate of the form is symmetric but Y (Y^T = -Y),
+        # so the circuit is (-1)^#Y exp(i pi g_phase) exact^T; exact^T approximates the
+        # diagonal target as well as exact does
+        g_phase += sum(g.name == "PauliY" for g in gates)
         phase += (angle if name == "PhaseShift" else 0.0) + (g_phase % 2) * math.pi
         gates = [g for g in gates if g.name != "Identity"] or gates  # the Clifford I
         gates = gates + [GATE_CLASSES["GlobalPhase"](phase)]

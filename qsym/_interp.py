@@ -52,6 +52,7 @@ import numpy as np
 from . import _cache as cache, _emit as emit, _kernels as kernels, _tiers as tiers
 from ._gates import gate_def, stored_size
 from ._program import CONSTANT_CODE, Program
+from .rules import reduced_angle
 from ._version import __version__
 
 MODULE_NAMES = "module-names"  # cache records: interpreter key -> the module's name
@@ -201,8 +202,9 @@ def _prepare(p: Program, ns: dict):
     par = [(gates[p.op_type[k]], p.op_poff[k], p.op_poff[k] + p.op_np[k], p.op_off[k])
            for k in p.parametric]
     terms = [(gates[p.op_type[k]], p.op_poff[k], p.op_poff[k] + p.op_np[k], j, mult, shift,
-              off) for k, j, mult, shift, off, zero_term in
-             zip(p.term_op, p.term_pos, p.term_mult, p.term_shift, p.term_off, p.term_zero)
+              period, off) for k, j, mult, shift, period, off, zero_term in
+             zip(p.term_op, p.term_pos, p.term_mult, p.term_shift, p.term_period, p.term_off,
+                 p.term_zero)
              if not zero_term]
     mdata = [(off, src, n) for _, n, off, src in p.mdata]
     isfinite, empty = np.isfinite, np.empty
@@ -239,9 +241,9 @@ def _prepare(p: Program, ns: dict):
             q[:b - a] = th[a:b]
             gate(q, mats, off)
         if mode == 1:
-            for gate, a, b, j, mult, shift, off in terms:
+            for gate, a, b, j, mult, shift, period, off in terms:
                 q[:b - a] = th[a:b]
-                q[j] = mult * q[j] + shift
+                q[j] = mult * reduced_angle(float(q[j]), period) + shift
                 gate(q, smats, off)
         return mats, smats, ch, C, cc, th
 

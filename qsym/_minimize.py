@@ -592,8 +592,7 @@ def _written_shift(circuit, program) -> list[str]:
             body = _shifted_body(circuit.ops[k].variant, q, float(p.term_shift[t]))
         smats += [f"{prefix}p{j} = _q_th{p.op_poff[k] + j}" for j in range(p.op_np[k])]
         if body is None:  # the module's form: the gate code at the shifted parameter
-            smats.append(f"{prefix}p{q} = {p.term_mult[t]!r} * {prefix}p{q} "
-                         f"+ {p.term_shift[t]!r}")
+            smats += emit.shifted_parameter(p, t, f"{prefix}p{q}")
             body = emit.gate_body(*circuit.ops[k].variant)
         smats += emit.renamed(body, prefix, names)
     walk = emit.Walk(p)

@@ -50,6 +50,7 @@ from ._channels import check_domain, is_channel, superoperator
 from .errors import DifferentiationError, MeasurementError
 from ._gates import PAULI, numeric_derivative_function, numeric_matrix_function
 from ._shapes import finite_differences
+from .rules import reduced_angle
 from ._shots import (draw, marginal, measurement_groups, pl_ready, pl_values, sampling_form,
                      shadow_value)
 
@@ -179,9 +180,11 @@ class MixedEntry:
             return self._apply_op(rho, "S", dS, op.wires, 0)
         if shift:
             out = np.zeros_like(rho)
-            for cf, mult, s in self.rule_of(op, pos).numeric():
+            rule = self.rule_of(op, pos)
+            period = rule.period() if hasattr(rule, "period") else 0.0
+            for cf, mult, s in rule.numeric():
                 q = list(pars)
-                q[pos] = mult * q[pos] + s
+                q[pos] = mult * reduced_angle(float(q[pos]), period) + s
                 U = numeric_matrix_function(*op.variant)(*q)
                 out += cf * self._apply_op(rho, "U", U, op.wires, 0)
             return out

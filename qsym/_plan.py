@@ -63,6 +63,9 @@ class ShiftTerm:
     coeff: float
     mult: float
     shift: float
+    # a period of the circuit's value in theta_slot (qsym.rules.ShiftRule.period; 0.0:
+    # none known): the shifted parameter is reduced_angle(theta, period) + shift
+    period: float = 0.0
 
     @property
     def zero(self) -> bool:
@@ -313,8 +316,11 @@ def shift_terms(
     out = []
     for s in sorted(needed, key=lambda s: (slots[s].op, slots[s].pos)):
         slot = slots[s]
-        for coeff, mult, shift in rule_of(circuit.ops[slot.op], slot.pos).numeric():
-            out.append(ShiftTerm(s, slot.op, slot.pos, coeff, mult, shift))
+        rule = rule_of(circuit.ops[slot.op], slot.pos)
+        # (a rule of the caller's own without a period: its shifts are added as given)
+        period = rule.period() if hasattr(rule, "period") else 0.0
+        for coeff, mult, shift in rule.numeric():
+            out.append(ShiftTerm(s, slot.op, slot.pos, coeff, mult, shift, period))
     return tuple(out)
 
 

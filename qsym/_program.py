@@ -115,6 +115,8 @@ class Program:
     term_coeff: tuple
     term_mult: tuple
     term_shift: tuple
+    # the shifted parameter is mult * rules.reduced_angle(th[slot], period) + shift
+    term_period: tuple
     # chain rule: ch[k] = d th[ch_slot[k]] / d x[ch_x[k]]; constant ones in ch0
     ch_slot: tuple
     ch_x: tuple
@@ -219,6 +221,7 @@ def lower(circuit: Circuit, plan: GradientPlan) -> Program:
         term_off=term_off, term_coeff=tuple(float(t.coeff) for t in terms),
         term_mult=tuple(float(t.mult) for t in terms),
         term_shift=tuple(float(t.shift) for t in terms),
+        term_period=tuple(float(t.period) for t in terms),
         ch_slot=tuple(e.slot for e in plan.chain), ch_x=tuple(e.input for e in plan.chain),
         ch0=ch0, c0=c0,
         cc_m=tuple(e.measurement for e in plan.coeff_chain),

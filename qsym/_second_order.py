@@ -42,6 +42,7 @@ import sympy as sp
 from ._lambdify import lambdify
 from . import _kernels as kernels
 from ._program import lowered
+from .rules import reduced_angle
 from ._shapes import kept_norm, postselected
 
 
@@ -167,7 +168,8 @@ def _gate_level(entry, x, d, gradient=None):
         if p.term_zero[t]:  # the unshifted gradient (accumulate_terms reads de)
             continue
         q0 = th[p.op_poff[k] : p.op_poff[k] + p.op_np[k]].copy()
-        q0[p.term_pos[t]] = p.term_mult[t] * q0[p.term_pos[t]] + p.term_shift[t]
+        j = p.term_pos[t]
+        q0[j] = p.term_mult[t] * reduced_angle(float(q0[j]), p.term_period[t]) + p.term_shift[t]
         # only op k changes: its matrix, and the shifted matrices of its own terms
         m2 = mats.copy()
         entry.gate_entries(p.op_type[k], q0, m2, p.op_off[k])
@@ -175,7 +177,8 @@ def _gate_level(entry, x, d, gradient=None):
         for u in range(len(p.term_op)):
             if p.term_op[u] == k and not p.term_zero[u]:
                 q = q0.copy()
-                q[p.term_pos[u]] = p.term_mult[u] * q[p.term_pos[u]] + p.term_shift[u]
+                i = p.term_pos[u]
+                q[i] = p.term_mult[u] * reduced_angle(float(q[i]), p.term_period[u]) + p.term_shift[u]
                 entry.gate_entries(p.op_type[k], q, s2, p.term_off[u])
         vals[t] = gradient(m2, s2)[1].ravel()
     sec = lib.unpack_program(ints)

@@ -53,6 +53,7 @@ __all__ = [
     "rule_for_op",
     "exact_matrix",
     "exact_generator",
+    "reduced_angle",
 ]
 
 _I = sp.I
@@ -159,6 +160,20 @@ class ShiftRule:
             return self._floats[1]
         return tuple(_to_float(f) for f in self._frequencies)
 
+    def period(self) -> float:
+        """A period ``P`` of every ``f`` this rule is exact for, ``2 pi 2^k`` (``k >= 0``, the
+        smallest with every frequency times ``2^k`` an integer), or ``0.0`` if there is none
+        of that form (or a term has ``mult != 1``). A shifted parameter ``g`` is evaluated at
+        ``reduced_angle(g, P) + shift`` (:func:`reduced_angle`): ``g + shift`` in floats
+        loses the shift once ``|g|`` is near ``2^53 |shift|``.
+
+        >>> rule_for_gate("RX", 0).period(), rule_for_gate("CRX", 0).period()
+        (6.283185307179586, 12.566370614359172)
+        """
+        if any(m != 1.0 for _, m, _ in self.numeric()):
+            return 0.0
+        return _period(self.numeric_frequencies())
+
     def __eq__(self, other):
         if not isinstance(other, ShiftRule):
             return NotImplemented
@@ -178,6 +193,45 @@ class ShiftRule:
 
     def __reduce__(self):
         return (ShiftRule, (self.terms, self.frequencies))
+
+
+_TWO_PI = 2.0 * math.pi
+_MAX_PERIOD_EXPONENT = 8  # periods 2 pi, 4 pi, ..., 512 pi
+
+
+@lru_cache(maxsize=4096)
+def _period(frequencies) -> float:
+    if not frequencies:
+        return 0.0
+    for k in range(_MAX_PERIOD_EXPONENT + 1):
+        if all(float(w) * 2.0 ** k == math.floor(float(w) * 2.0 ** k) for w in frequencies):
+            return _TWO_PI * 2.0 ** k
+    return 0.0
+
+
+def reduced_angle(g: float, period: float) -> float:
+    """``g`` reduced modulo ``period`` (``2 pi 2^k``, :meth:`ShiftRule.period`) to
+    ``[-period/2, period/2]`` when ``|g| > period``, else ``g`` itself (the same bits).
+
+    The reduction is the one the C library's ``sin`` and ``cos`` make (exact, Payne and
+    Hanek's for huge arguments): ``m atan2(sin(g/m), cos(g/m))`` with ``m = 2^k`` (``g/m``
+    exact), within a few units in the last place of ``period``, at every finite ``g``.
+    Subtracting a float multiple of ``period`` would not do: ``2 pi`` in floats is off by
+    ``2.4e-16``, and at ``g = 1e16`` that is off by ``0.4`` after the subtraction.
+    Every path that forms a shifted gate parameter (the generated ``prepare``, the
+    written-out code, the interpreter, Hessians, the density-matrix executor) does it
+    with this arithmetic, in this order.
+
+    >>> reduced_angle(1.0, 2 * math.pi)
+    1.0
+    >>> x = 1e16
+    >>> abs(math.cos(reduced_angle(x, 2 * math.pi)) - math.cos(x)) < 1e-15
+    True
+    """
+    if period > 0.0 and abs(g) > period:
+        m = period / _TWO_PI
+        return m * math.atan2(math.sin(g / m), math.cos(g / m))
+    return g
 
 
 @lru_cache(maxsize=4096)

@@ -1478,6 +1478,22 @@ def _check_norm(name: str, v: np.ndarray) -> None:
         )
 
 
+def _check_unvalidated_norm(name: str, v: np.ndarray) -> None:
+    """``validate_norm=False``: a state of norm other than 1 (within 1e-10) is refused in a
+    circuit. PennyLane's ``default.qubit`` then starts from the unnormalized vector (its
+    values ``|v|^2`` times the normalized state's, its shots refused); qsym's gates prepare
+    only unit vectors, and the normalized state's numbers would differ silently."""
+    if not np.all(np.isfinite(v)):
+        raise GateError(f"{name}: the state has NaN or infinite amplitudes")
+    norm = float(np.linalg.norm(v))
+    if not np.isclose(norm, 1.0, atol=1e-10):
+        raise GateError(
+            f"{name}: validate_norm=False with a state of norm {norm}: qsym prepares unit "
+            "vectors only (PennyLane's device would start from the unnormalized vector, "
+            "every expectation |v|^2 times the normalized state's); pass normalize=True, "
+            "or a state of norm 1.")
+
+
 def _is_sparse(x) -> bool:
     """Whether ``x`` is a SciPy sparse matrix or array (SciPy imported only if loaded)."""
     sparse = sys.modules.get("scipy.sparse")
@@ -1788,6 +1804,7 @@ class StatePrep(Template):
         if self._mottonen is not None or self._batched or (
                 self._unitary is None and _symbolic(np.asarray(self._rows[0][1], dtype=object))):
             return self.gates()
+        self._refuse_unchecked_norm()
         tape = Tape()
         with recording(tape):
             mottonen_gates(self._mid_circuit_state(), self.wires)
@@ -1887,18 +1904,29 @@ class StatePrep(Template):
                 raise GateError(f"{self.name}: the state is the zero vector")
             if not normalize and validate_norm and not np.isclose(norm, 1.0, atol=1e-10):
                 raise GateError(f"{self.name}: " + self._texts["norm"].format(norm=norm))
+            if not normalize and not np.isclose(norm, 1.0, atol=1e-10):
+                self._unchecked_norm = norm  # validate_norm=False: refused where applied
             if np.any(np.abs(v.imag) > 0):
                 return _complex_state_unitary(v / norm), None
             return None, _mark_padding([float(a) for a in v.real], given, pad_with)
         if any(isinstance(a, (complex, np.complexfloating)) and a.imag != 0 for a in values):
             raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
-        if not normalize and validate_norm:  # checked on every call's numbers
-            add_check(self.name, values, functools.partial(_check_norm, self.name))
+        if not normalize:  # checked on every call's numbers
+            add_check(self.name, values, functools.partial(
+                _check_norm if validate_norm else _check_unvalidated_norm, self.name))
         elif normalize:  # a zero vector has no normalized state (not |0...0>)
             add_check(self.name, values, functools.partial(_check_nonzero, self.name))
         return None, values
 
+    def _refuse_unchecked_norm(self) -> None:
+        """``validate_norm=False`` and a state whose norm is not 1 (within 1e-10) applied in
+        a circuit: refused (:func:`_check_unvalidated_norm`)."""
+        norm = self.__dict__.get("_unchecked_norm")
+        if norm is not None:
+            _check_unvalidated_norm(self.name, np.array([norm]))
+
     def _build(self):
+        self._refuse_unchecked_norm()
         if self._mottonen is not None:
             mottonen_gates(self._mottonen, self.wires)
             return

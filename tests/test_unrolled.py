@@ -108,6 +108,23 @@ def test_written_out_code_gives_the_kernels_bits(monkeypatch, fn, n_wires):
     _adjoint_written_out_is_the_kernels(entry, x, d)
 
 
+@pytest.mark.parametrize("fn,n_wires", CASES[1:])  # (one_wire: a coefficient x[0] * y)
+def test_written_out_code_gives_the_kernels_bits_at_huge_angles(monkeypatch, fn, n_wires):
+    """The shifted parameters reduced modulo their rules' periods (qsym.rules.reduced_angle)
+    in the written-out code as in prepare: the same bits, and the exact derivative (without
+    the reduction ``x + pi/2`` is ``x`` at 3e16: every shifted circuit the unshifted one)."""
+    monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires))
+    entry, xs, ds = node.compiled((np.array([1e15, -3e16, 1e14]), Y), {"data": DATA})
+    x, d = flat(xs), flat(ds)
+    mod = entry.module
+    assert mod.UNROLLED
+    two_call = type(entry).value_and_grad(entry, x, d)
+    _same(two_call, mod.fused_value_and_grad(x, d))
+    np.testing.assert_allclose(two_call[1], symbolic.exact_jacobian(entry.circuit, x, d),
+                               atol=1e-10)
+
+
 def _adjoint_written_out_is_the_kernels(entry, x, d):
     """The written-out adjoint (qsym._emit.unrolled_adjoint) against prepare_adjoint and
     the adjoint kernel, bit for bit, and against the exact derivative."""

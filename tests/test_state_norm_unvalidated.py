@@ -1,0 +1,69 @@
+"""``qml.StatePrep(v, normalize=False, validate_norm=False)`` with ``|v| != 1`` in a circuit.
+
+PennyLane 0.45.1's ``default.qubit`` starts the simulation from the unnormalized ``v``
+there (computed in /work/plvenv: ``v = [1, 1, 0, 0]``, ``RX(0.3)`` on wire 0, ``<Z0>`` is
+1.9106729782512117, twice the normalized state's 0.9553364891256...; with shots it raises
+"probabilities do not sum to 1"). qsym's gates prepare unit vectors only: it used to return
+the normalized state's 0.955 silently; now every path refuses, with what to do. A state of
+norm 1 is accepted as before.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+from qsym.errors import GateError
+
+
+def _node(method, device="default.qubit", shots=None, batch=False):
+    def f(v, x):
+        qml.StatePrep(v, wires=[0, 1], normalize=False, validate_norm=False)
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    return qml.QNode(f, qml.device(device, wires=2), diff_method=method, shots=shots)
+
+
+CASES = [("parameter-shift", "default.qubit", None), ("adjoint", "default.qubit", None),
+         ("backprop", "default.qubit", None), ("finite-diff", "default.qubit", None),
+         ("parameter-shift", "default.qubit", 100), ("parameter-shift", "default.mixed", None)]
+
+
+@pytest.mark.parametrize("method,device,shots", CASES)
+@pytest.mark.parametrize("trainable", [False, True])
+def test_an_unnormalized_unvalidated_state_is_refused_on_every_path(method, device, shots,
+                                                                    trainable):
+    node = _node(method, device, shots)
+    v = np.array([1.0, 1.0, 0.0, 0.0], requires_grad=trainable)
+    x = np.array(0.3, requires_grad=True)
+    with pytest.raises(GateError, match="validate_norm=False with a state of norm 1.41"):
+        node(v, x)
+    with pytest.raises(GateError, match="normalize=True"):
+        qml.grad(node)(v, x)
+
+
+def test_an_unnormalized_unvalidated_constant_state_and_a_batch_are_refused():
+    def f(x):
+        qml.StatePrep(np.array([1.0, 1.0, 0.0, 0.0]), wires=[0, 1], validate_norm=False)
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(f, qml.device("default.qubit", wires=2))
+    with pytest.raises(GateError, match="validate_norm=False"):
+        node(np.array(0.3, requires_grad=True))
+    batch = np.array([[0.6, 0.8, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]], requires_grad=False)
+    with pytest.raises(GateError, match="validate_norm=False"):
+        _node("parameter-shift")(batch, np.array(0.3, requires_grad=True))
+
+
+def test_a_unit_state_without_validation_is_the_normalized_answer():
+    v = np.array([0.6, 0.8, 0.0, 0.0], requires_grad=False)
+    x = np.array(0.3, requires_grad=True)
+    node = _node("parameter-shift")
+    # by hand: |psi> = 0.6|00> + 0.8|01>: wire 0 in |0>, <Z0> = cos x, d/dx = -sin x
+    assert float(node(v, x)) == pytest.approx(math.cos(0.3), abs=1e-12)
+    assert float(qml.grad(node, argnum=1)(v, x)) == pytest.approx(-math.sin(0.3), abs=1e-12)
