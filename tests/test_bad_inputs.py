@@ -536,3 +536,25 @@ def test_an_export_runs_the_qnodes_per_call_checks(tmp_path):
         for f in (compiled.value, compiled.grad, compiled.jacobian):
             with pytest.raises(GateError, match=message):
                 f(*args)
+
+
+def test_minimize_checks_every_data_row_as_the_qnode_does():
+    """``qml.minimize(..., data=...)``'s compiled loop ran every data row without the
+    QNode's per-call checks: ``BasisState`` bits 0.5 and 2.0 as data rows were optimized
+    on (numbers of a rotation by ``pi b``) where the QNode raises ``GateError``."""
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(x, b=None):
+        qml.BasisState(b, wires=[1])
+        qml.RX(x[0], wires=0)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))  # = (-1)^b cos x
+
+    targets = onp.array([0.0, 0.0])
+    for rows in (onp.array([[0.5], [0.0]]), onp.array([[1.0], [2.0]])):
+        with pytest.raises(GateError, match="0s and 1s"):
+            qml.minimize(circuit, onp.array([0.3]), data={"b": rows}, targets=targets, steps=3)
+    result = qml.minimize(circuit, onp.array([0.3]), data={"b": onp.array([[1.0], [0.0]])},
+                          targets=targets, steps=3)
+    x = 0.3  # cost mean(cos^2 x) = cos^2 x, gradient -sin 2x, step size 0.01
+    for _ in range(3):
+        x += 0.01 * math.sin(2 * x)
+    assert result.compiled and result.x == pytest.approx([x], abs=1e-12)
