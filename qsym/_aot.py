@@ -312,6 +312,13 @@ class CompiledCircuit:
         # has no tensors to ask): trainable_arguments
         self.diff = trainable_arguments(qnode, args, kwargs, argnum)
         self.entry, _, _ = qnode.compiled(args, kwargs, self.diff)
+        # the static arguments the signature was traced with (those the QNode has learned
+        # to need by value too): later calls are checked against this signature and run
+        # its entry, whatever the QNode's memo of signatures holds meanwhile (a call of
+        # another signature, a failed call, a bounded memo may drop or rebuild it)
+        self._static = (qnode.static_argnames, qnode.static_positions)
+        if qnode._values_needed is not None:
+            self._static = qnode._needing_values(args, kwargs, self.diff)
         if getattr(qnode, "per_call", None) is not None:
             raise ExportError(
                 f"this QNode traces its circuit function at every call ({qnode.per_call}): "
@@ -366,10 +373,20 @@ class CompiledCircuit:
                 f"this circuit was compiled with an earlier definition of {', '.join(changed)} "
                 "(changed since by qsym.define_gate / undefine_gate): call qsym.compile again"
             )
+        guard = getattr(self.entry, "guard", None)
+        if guard is not None and not guard():
+            names = ", ".join(guard.changed()) or "a value it reads"
+            raise ExportError(
+                f"this circuit was compiled when {names} (read by the circuit function "
+                "besides its arguments) had another value: the QNode traces it again, this "
+                "compiled circuit would give the old value's numbers. Call qsym.compile "
+                "again, or pass the value as an argument of the circuit function"
+            )
 
     # --- the argument layout ------------------------------------------------------------
     def _layout(self):
         key, _, _ = self._classify(self._args, self._kwargs)
+        self._key = key
         names = {_TRAIN: "trainable", "d": "data", _STATIC: "static"}
         out = []
         for i, a in enumerate(self._args):
@@ -384,32 +401,47 @@ class CompiledCircuit:
     def _classify(self, args, kwargs):
         from ._runtime import classify
 
-        return classify(args, kwargs, self.diff, self.qnode.static_argnames,
-                        self.qnode.static_positions)
+        return classify(args, kwargs, self.diff, *self._static)
 
     def _inputs(self, args, kwargs):
+        from ._runtime import with_matrix_data
+
         self._check_gates()
-        entry, xs, ds = self.qnode.compiled(args, kwargs, self.diff)
-        if entry is not self.entry:
+        key, xs, ds = self._classify(args, kwargs)
+        if key != self._key:
             raise ExportError(
                 "these arguments do not match the compiled signature "
                 f"{self.layout}: compile again for them"
             )
-        return shapes.flat(xs), shapes.flat(ds)
+        return xs, with_matrix_data(self.entry, ds)
+
+    def _run(self, name, args, kwargs):
+        """The entry's ``name`` at these arguments, after the circuit's per-call checks (a
+        ``BasisState`` of input bits that are not 0 or 1, a traced ``Hermitian`` that is
+        not Hermitian, a state of the wrong norm: the QNode's errors, never its numbers);
+        a NaN or infinite input, or gate parameter, is the QNode's ``ArgumentError``."""
+        from ._executors import raise_nonfinite
+
+        xs, ds = self._inputs(args, kwargs)
+        x, d = shapes.flat(xs), shapes.flat(ds)
+        derivative = name != "value"
+        for check in getattr(self.entry, "checks", None) or ():
+            if derivative or not check.derivative:
+                check(x, d)
+        try:
+            return getattr(self.entry, name)(x, d)
+        except ValueError as exc:
+            raise_nonfinite(self.circuit, xs, ds, exc)
 
     # --- plain functions -----------------------------------------------------------------
     def value(self, *args, **kwargs):
         """The circuit's value(s), as the QNode returns them."""
-        x, d = self._inputs(args, kwargs)
-        values, _ = shapes.measurements(self.entry.post, self.entry.value(x, d))
+        values, _ = shapes.measurements(self.entry.post, self._run("value", args, kwargs))
         return shapes.format_values(self.circuit.output, values)
 
     def _jac(self, args, kwargs):
-        x, d = self._inputs(args, kwargs)
-        if self.diff_method == "adjoint":
-            out, jac = self.entry.value_and_grad_adjoint(x, d)
-        else:
-            out, jac = self.entry.value_and_grad(x, d)
+        name = "value_and_grad_adjoint" if self.diff_method == "adjoint" else "value_and_grad"
+        out, jac = self._run(name, args, kwargs)
         _, jacs = shapes.measurements(self.entry.post, out, jac)
         return jacs, self.single
 
@@ -466,6 +498,7 @@ class CompiledCircuit:
             adjoint=repr(self.diff_method == "adjoint"),
             method=self.diff_method,
             calls=calls,
+            checks=_checks_source(self.entry),
         )
         # only what the API reaches: the kernels, shapes and generated functions it runs
         sections = reachable_sections(
@@ -752,27 +785,118 @@ def _inputs(args, kwargs):
     return flat(xs), (np.concatenate([d, _MATRIX_DATA]) if _MATRIX_DATA.size else d)
 
 
+{checks}
+
+
 {calls}
 
 
 def value(*args, **kwargs):
     """The circuit's value(s) at these arguments."""
-    return format_values(_OUTPUT, measurements(_POST, _value(*_inputs(args, kwargs)))[0])
+    x, d = _inputs(args, kwargs)
+    _checks(x, d, False)
+    return format_values(_OUTPUT, measurements(_POST, _value(x, d))[0])
 
 
 def grad(*args, **kwargs):
     """The gradient by every trainable argument (exact, {method})."""
     if _OUTPUT != "scalar" or _POST[0][3] != ():
         raise ValueError("grad needs a circuit with one scalar result: use jacobian")
-    out, jac = _value_and_grad(*_inputs(args, kwargs))
+    x, d = _inputs(args, kwargs)
+    _checks(x, d, True)
+    out, jac = _value_and_grad(x, d)
     return pick(measurements(_POST, out, jac)[1][0], _BLOCKS, _SINGLE)
 
 
 def jacobian(*args, **kwargs):
     """The Jacobian: per measurement, the gradient by every trainable argument."""
-    out, jac = _value_and_grad(*_inputs(args, kwargs))
+    x, d = _inputs(args, kwargs)
+    _checks(x, d, True)
+    out, jac = _value_and_grad(x, d)
     rows = [pick(j, _BLOCKS, _SINGLE) for j in measurements(_POST, out, jac)[1]]
     return rows[0] if _OUTPUT == "scalar" else tuple(rows)'''
+
+
+# The per-call checks of a circuit's inputs (qsym._stages.make_checks) as an export writes
+# them: by the function that tests the numbers, its source with ``v`` the checked values
+# (a complex array) and ``arg`` the partial's argument; qsym's messages, as ValueError
+_CHECK_TESTS = {
+    "_check_bits": (
+        "w = numpy.real(v)\n"
+        "if not numpy.all((w == 0) | (w == 1)):\n"
+        "    raise ValueError(f'{arg}: Basis state must only consist of 0s and 1s; got "
+        "{w.tolist()}')"),
+    "_check_norm": (
+        "if not numpy.all(numpy.isfinite(v)):\n"
+        "    raise ValueError(f'{arg}: the state has NaN or infinite amplitudes')\n"
+        "norm = float(numpy.linalg.norm(v))\n"
+        "if not numpy.isclose(norm, 1.0, atol=1e-10):\n"
+        "    raise ValueError(f'{arg}: The state must be a vector of norm 1.0; got norm "
+        "{norm}. Use normalize=True to automatically normalize.')"),
+    "_check_nonzero": (
+        "if not numpy.all(numpy.isfinite(v)):\n"
+        "    raise ValueError(f'{arg}: the state has NaN or infinite amplitudes')\n"
+        "if not numpy.any(v):\n"
+        "    raise ValueError(f'{arg}: the state is the zero vector, which cannot be "
+        "normalized')"),
+    "_check_traced_hermitian": (
+        "M = v.reshape(arg, arg)\n"
+        "if not numpy.all(numpy.isfinite(M)):\n"
+        "    raise ValueError('Hermitian: the matrix has NaN or infinite entries')\n"
+        "if not numpy.allclose(M, M.conj().T, atol=1e-10):\n"
+        "    raise ValueError('Hermitian: the matrix is not Hermitian (A != A^dagger)')"),
+    "_check_unit_norm": (
+        "norm = float(numpy.linalg.norm(v))\n"
+        "if not numpy.isclose(norm, 1.0):\n"
+        "    raise ValueError(f'The input superposition must be normalized (got norm {norm}).')"),
+    "_check_split": (
+        "if not numpy.any(v):\n"
+        "    raise ValueError('the derivative of a state preparation where a block of input "
+        "amplitudes is all zero is not computed by an export (the QNode computes it): move "
+        "the amplitudes off zero (e.g. by 1e-9)')"),
+    "_no_coefficient_gradient": (
+        "raise ValueError(\"The QDrift template currently doesn't support differentiation "
+        "through the coefficients of the input Hamiltonian.\")"),
+}
+
+
+def _checks_source(entry) -> str:
+    """``_checks(x, d, derivative)`` of an export: the per-call checks the QNode runs on
+    this signature's inputs (``BasisState`` bits that are 0 or 1, a traced ``Hermitian``
+    that is Hermitian, a state's norm; those marked ``derivative`` only for ``grad`` and
+    ``jacobian``), so that an export refuses what the QNode refuses, never giving numbers
+    for it. A check of a kind it cannot write is an :class:`ExportError`."""
+    import sympy as sp
+    from sympy.printing.numpy import NumPyPrinter
+
+    checks = getattr(entry, "checks", None) or ()
+    c = entry.circuit
+    syms = tuple(c.inputs) + tuple(c.data)
+    names = {s: sp.Symbol(f"_a[{k}]") for k, s in enumerate(syms)}
+    printer = NumPyPrinter()
+    lines = ["def _checks(x, d, derivative):",
+             '    """The QNode\'s per-call checks of the inputs (qsym\'s errors, as ValueError)."""',
+             "    import numpy",
+             f"    _a = list(x) + list(d[:{len(c.data)}])"]
+    for check in checks:
+        test = check.test
+        func = getattr(test, "func", test)
+        kind = getattr(func, "__name__", type(test).__name__)
+        if type(test).__name__ == "UnnormalizedPrep":
+            continue  # (a mark: nothing to check)
+        body = _CHECK_TESTS.get(kind)
+        if body is None or not hasattr(check, "exprs"):
+            raise ExportError(
+                f"this circuit checks its inputs at every call ({getattr(check, 'what', kind)}) "
+                "in a way an export cannot write yet: call the QNode or qml.compile's "
+                "functions in this process")
+        arg = test.args[0] if getattr(test, "args", None) else None
+        values = ", ".join(printer.doprint(sp.sympify(e).xreplace(names)) for e in check.exprs)
+        lines.append(f"    if {'derivative' if check.derivative else 'True'}:  # {check.what}")
+        lines.append(f"        arg = {arg!r}")
+        lines.append(f"        v = numpy.array([{values}], dtype=complex)")
+        lines.extend("        " + line for line in body.split("\n"))
+    return "\n".join(lines)
 
 
 # The exported module's tiers (not formatted: written as is after _ENTRIES and _TIER0_SOURCE).

@@ -1602,6 +1602,18 @@ def _compiled_setup(node, x, args, kwargs, rows, y):
             D[i] = flat(ds_i)
     if D.size and not np.isfinite(D).all():
         raise ArgumentError("the data (data=, args, kwargs) contain NaN or infinite values")
+    checks = getattr(entry, "checks", None) or ()
+    if checks:  # the QNode's per-call checks of its inputs (BasisState bits, a state's norm)
+        inputs = set(entry.circuit.inputs)
+        if any(not hasattr(c, "exprs") or inputs & set().union(
+                *(e.free_symbols for e in c.exprs)) for c in checks):
+            return None, ("the circuit checks the optimized parameters at every call (a "
+                          "state preparation or basis state of them): the compiled loop "
+                          "does not")
+        x0 = np.asarray(x, dtype=np.float64).reshape(-1)
+        for row in D:  # of the data alone: every row once, as the QNode at each call
+            for check in checks:
+                check(x0, row)
     return (loop(entry, node.method), np.ascontiguousarray(D), work), None
 
 

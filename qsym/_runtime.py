@@ -1461,6 +1461,7 @@ class QNode:
                     except QsymError:
                         raise
                     except Exception as exc:  # a library refused the traced inputs
+                        kept = self._traced_state()
                         if not self._switch_per_call(exc, failed=True):
                             raise
                         switched = "tentative"
@@ -1468,7 +1469,9 @@ class QNode:
                 try:
                     return self.compiled(args, kwargs, diff, derivatives)
                 except Exception:
-                    self.per_call = None
+                    # the function fails on these arguments (a wrong shape, a bad call):
+                    # the QNode stays as it was, its signatures too
+                    self._restore_traced(kept)
                     raise
             if learned or switched:  # (outside the lock: the build takes it again)
                 return self.compiled(args, kwargs, diff, derivatives)
@@ -1586,6 +1589,23 @@ class QNode:
                 "calls (each change traces and compiles the circuit again); pass such a value "
                 "as an argument of the circuit function instead (numeric arguments never "
                 "recompile)", UserWarning, stacklevel=4)
+
+    def _traced_state(self):
+        """The signatures traced once, which :meth:`_switch_per_call` drops (for
+        :meth:`_restore_traced`)."""
+        return GATE_REGISTRY.redefinitions, dict(self._compiled)
+
+    def _restore_traced(self, kept) -> None:
+        """Undo a tentative :meth:`_switch_per_call` whose per-call run failed too: the
+        QNode traces once again, with the signatures it had (unless a gate was defined
+        again meanwhile: then they may hold its old definition and stay dropped). The
+        short paths are made again at the next call."""
+        generation, compiled = kept
+        with self._lock:
+            self.per_call = None
+            if generation == GATE_REGISTRY.redefinitions:
+                for key, entry in compiled.items():
+                    self._compiled.setdefault(key, entry)
 
     def _switch_per_call(self, exc, failed=False) -> bool:
         """Whether this QNode now traces its circuit function at every call (``trace``

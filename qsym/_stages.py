@@ -570,6 +570,7 @@ def make_checks(circuit, raw) -> tuple:
 
         check.derivative = derivative
         check.test = test
+        check.what, check.exprs = what, tuple(exprs)  # (an export writes it: qsym._aot)
         out.append(check)
     return tuple(out)
 

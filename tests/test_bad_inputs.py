@@ -416,3 +416,145 @@ def test_a_gate_matrix_of_autograd_values_is_a_differentiation_error():
 
     with pytest.raises(qml.errors.DifferentiationError, match="autograd values"):
         autograd.grad(f)(0.3)
+
+
+# --- a compiled circuit (qml.compile) after bad calls, changed globals, bad inputs --------
+def _two_angles(dev=None):
+    @qml.qnode(dev or qml.device("default.qubit", wires=1))
+    def circuit(params):
+        qml.RX(params[0], wires=0)
+        qml.RY(params[1], wires=0)
+        return qml.expval(qml.PauliZ(0))  # = cos(p0) cos(p1)
+
+    return circuit
+
+
+@pytest.mark.parametrize("bad", [
+    lambda f: f([0.5]),  # the function indexes params[1]: IndexError
+    lambda f: f([[0.5, 0.2]]),  # a nested list: RX of a list, a TypeError in the function
+], ids=["too-short", "nested"])
+def test_a_call_the_function_fails_on_keeps_the_qnodes_signatures(bad):
+    """A call whose arguments the circuit function itself fails on (an ``IndexError``
+    raised by the user's code, tried once more per call) used to drop every signature the
+    QNode had compiled: the QNode traced and compiled them again, and a ``qml.compile``
+    result of it refused every later call ("do not match the compiled signature")."""
+    circuit = _two_angles()
+    compiled = qml.compile(circuit, [0.54, 0.12])
+    entry = circuit.compiled(([0.1, 0.2],), {}, compiled.diff)[0]
+    with pytest.raises((IndexError, TypeError, QsymError)):
+        bad(circuit)
+    with pytest.raises((IndexError, TypeError, QsymError)):
+        bad(compiled.value)
+    assert circuit.per_call is None
+    assert circuit.compiled(([0.1, 0.2],), {}, compiled.diff)[0] is entry  # not traced again
+    p = [0.3, -0.7]
+    assert compiled.value(p) == pytest.approx(math.cos(0.3) * math.cos(-0.7), abs=1e-12)
+    assert compiled.grad(p) == pytest.approx(
+        [-math.sin(0.3) * math.cos(-0.7), -math.cos(0.3) * math.sin(-0.7)], abs=1e-12)
+
+
+SCALE = 1.0
+
+
+def test_a_compiled_circuit_refuses_a_changed_global_by_name_and_runs_when_it_is_back():
+    """The QNode traces again when a global it reads changes; its compiled circuit would
+    give the old value's numbers, so it raises naming the value (it said "these arguments
+    do not match the compiled signature", also after the value was put back)."""
+    global SCALE
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.RX(SCALE * x, wires=0)
+        return qml.expval(qml.PauliZ(0))  # = cos(SCALE x)
+
+    compiled = qml.compile(circuit, 0.4)
+    try:
+        SCALE = 2.0
+        assert float(circuit(0.4)) == pytest.approx(math.cos(0.8), abs=1e-12)
+        with pytest.raises(qml.ExportError, match="SCALE.*compile again"):
+            compiled.value(0.4)
+        with pytest.raises(qml.ExportError, match="SCALE"):
+            compiled.export("/nonexistent-folder/never_written.py")
+    finally:
+        SCALE = 1.0
+    assert compiled.value(0.4) == pytest.approx(math.cos(0.4), abs=1e-12)
+    assert compiled.grad(0.4) == pytest.approx(-math.sin(0.4), abs=1e-12)
+
+
+def test_a_compiled_circuit_runs_the_qnodes_per_call_checks_and_names_a_nan_input():
+    """``qml.compile``'s value/grad/jacobian ran the compiled code alone: bits of a
+    ``BasisState`` given as inputs that are not 0 or 1 gave numbers (``cos`` of a rotation
+    by ``pi b``) where the QNode raises ``GateError``, and a NaN input a bare
+    ``ValueError("qsym: non-finite input")``."""
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(bits, x):
+        qml.BasisState(bits, wires=[0, 1])
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))  # = -cos(x) for bits (1, 0)
+
+    compiled = qml.compile(circuit, onp.array([1.0, 0.0]), 0.3, argnum=1)
+    assert compiled.value(onp.array([1.0, 0.0]), 0.3) == pytest.approx(-math.cos(0.3), abs=1e-12)
+    assert compiled.grad(onp.array([1.0, 0.0]), 0.3) == pytest.approx(math.sin(0.3), abs=1e-12)
+    for bits in ([0.5, 0.0], [2.0, 0.0]):
+        for f in (compiled.value, compiled.grad, compiled.jacobian):
+            with pytest.raises(GateError, match="0s and 1s"):
+                f(onp.array(bits), 0.3)
+    two = qml.compile(_two_angles(), [0.54, 0.12])
+    for f in (two.value, two.grad, two.jacobian):
+        with pytest.raises(ArgumentError, match="NaN"):
+            f([float("nan"), 0.12])
+        with pytest.raises(ArgumentError, match="infinite"):
+            f([0.1, float("inf")])
+
+
+def test_an_export_runs_the_qnodes_per_call_checks(tmp_path):
+    """An exported module (``export`` then ``qml.load``) ran the compiled code alone:
+    ``BasisState`` bits of 0.5 or 2 and an ``AmplitudeEmbedding`` state of norm 1.08 gave
+    numbers where the QNode raises. The export now writes the checks (numpy only) and
+    raises ``ValueError`` with the QNode's message (one export: it takes seconds)."""
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(f, b, x):
+        qml.AmplitudeEmbedding(f, wires=0)
+        qml.BasisState(b, wires=[1])
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))  # f = (a, c): (a^2 - c^2) cos x (-1)^b
+
+    good = (onp.array([0.6, 0.8]), onp.array([1.0]), 0.3)
+    value, derivative = 0.28 * math.cos(0.3), -0.28 * math.sin(0.3)
+    compiled = qml.compile(circuit, *good, argnum=2)
+    path = compiled.export(str(tmp_path / "checked_export.py"))
+    mod = qml.load(path, expected_hash=compiled.export_sha256)
+    assert float(mod.value(*good)) == pytest.approx(value, abs=1e-12)
+    assert float(mod.grad(*good)) == pytest.approx(derivative, abs=1e-12)
+    assert float(compiled.grad(*good)) == pytest.approx(derivative, abs=1e-12)
+    for args, message in [((good[0], onp.array([0.5]), 0.3), "0s and 1s"),
+                          ((good[0], onp.array([2.0]), 0.3), "0s and 1s"),
+                          ((onp.array([0.6, 0.9]), good[1], 0.3), "norm 1.0")]:
+        for f in (mod.value, mod.grad, mod.jacobian):
+            with pytest.raises(ValueError, match=message):
+                f(*args)
+        for f in (compiled.value, compiled.grad, compiled.jacobian):
+            with pytest.raises(GateError, match=message):
+                f(*args)
+
+
+def test_minimize_checks_every_data_row_as_the_qnode_does():
+    """``qml.minimize(..., data=...)``'s compiled loop ran every data row without the
+    QNode's per-call checks: ``BasisState`` bits 0.5 and 2.0 as data rows were optimized
+    on (numbers of a rotation by ``pi b``) where the QNode raises ``GateError``."""
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(x, b=None):
+        qml.BasisState(b, wires=[1])
+        qml.RX(x[0], wires=0)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))  # = (-1)^b cos x
+
+    targets = onp.array([0.0, 0.0])
+    for rows in (onp.array([[0.5], [0.0]]), onp.array([[1.0], [2.0]])):
+        with pytest.raises(GateError, match="0s and 1s"):
+            qml.minimize(circuit, onp.array([0.3]), data={"b": rows}, targets=targets, steps=3)
+    result = qml.minimize(circuit, onp.array([0.3]), data={"b": onp.array([[1.0], [0.0]])},
+                          targets=targets, steps=3)
+    x = 0.3  # cost mean(cos^2 x) = cos^2 x, gradient -sin 2x, step size 0.01
+    for _ in range(3):
+        x += 0.01 * math.sin(2 * x)
+    assert result.compiled and result.x == pytest.approx([x], abs=1e-12)
