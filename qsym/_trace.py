@@ -1763,13 +1763,15 @@ def _matches(numeric, circuit, floats: dict) -> bool:
     if len(numeric) != len(ops):
         return False
     # the wires too: a wire chosen by Python the tracer cannot see (`w = 0 if
-    # isinstance(x, float) else 1`) records the same gates on other wires
+    # isinstance(x, float) else 1`) records the same gates on other wires; a gate made
+    # without wires (qml.GlobalPhase(x), qml.I()) is on a wire of the IR's choosing
     index = {label: i for i, label in enumerate(circuit.wire_labels)}
     exact = None
     for got, op in zip(numeric, ops):
         if got.name != op.name or len(got.params) != len(op.params):
             return False
-        if index and tuple(index.get(w, -1) for w in got.wires) != tuple(op.wires):
+        if index and len(got.wires) and \
+                tuple(index.get(w, -1) for w in got.wires) != tuple(op.wires):
             return False
         for gp, tp in zip(got.params, op.params):
             if exact is None and not (tp.is_Symbol and tp in floats):
