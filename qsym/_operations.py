@@ -5297,7 +5297,12 @@ class SProd(_Arithmetic):
     def adjoint(self):
         """``conj(scalar) * adjoint(base)``."""
         b = self.base.adjoint() if hasattr(self.base, "adjoint") else self.base
-        return SProd(np.conj(self.scalar) if isinstance(self.scalar, numbers.Number) else self.scalar, b)
+        c = self.scalar
+        if isinstance(c, numbers.Number):
+            c = np.conj(c)
+        elif isinstance(c, np.ndarray) and np.iscomplexobj(c):  # a 0-d tensor kept as given
+            c = c.conj()
+        return SProd(c, b)
 
     def _flatten(self):
         return (self.scalar, self.base), ()
