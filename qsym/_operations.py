@@ -39,6 +39,7 @@ import sympy as sp
 from autograd.numpy.numpy_boxes import ArrayBox
 from autograd.tracer import Box
 
+from ._broadcast import Batched
 from ._cache import Memo
 from .exceptions import DiagGatesUndefinedError, ParameterFrequenciesUndefinedError, TermsUndefinedError
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, NestingError,
@@ -553,8 +554,6 @@ def _keep_given(op, args) -> None:
 
 def _batched(param) -> bool:
     """Whether a gate's parameter is broadcast (one value per batch element)."""
-    from ._broadcast import Batched
-
     return isinstance(param, Batched)
 
 
@@ -1004,8 +1003,6 @@ class Operation:
     def data(self) -> tuple:
         """The gate's parameters (PennyLane's ``op.data``); a ``qsym.numpy`` tensor given
         as a parameter is kept, with its ``requires_grad``."""
-        from ._broadcast import Batched
-
         given = getattr(self, "_tensors", ()) or (None,) * len(self.params)
         return self._matrix_data() + tuple(
             g if g is not None else self._batch_array(i, p) if isinstance(p, Batched) else p
