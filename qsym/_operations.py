@@ -144,8 +144,6 @@ def _check_param(name: str, value):
         except ValueError:  # NumPy cannot make even an object array of it: ragged
             shape = (len(value),)
         if len(shape) == 1 and shape[0] > 0:  # broadcast: one value per batch element
-            from ._broadcast import Batched
-
             if any(np.ndim(v) for v in value if not isinstance(v, (Traced, sp.Basic, Box))):
                 raise GateError(  # a ragged nested list: rows of different lengths
                     f"{name}: a parameter must be a scalar or a 1-D array to broadcast over "
@@ -957,8 +955,6 @@ class Operation:
         return expand_matrix(m, self.wires, wire_order)
 
     def _own_matrix(self) -> np.ndarray:
-        from ._broadcast import Batched
-
         if self._row is None:  # a user's operator: its own compute_matrix
             if not _declares(type(self), "compute_matrix"):
                 raise MatrixUndefinedError(f"{self.name} has no matrix (PennyLane's "
@@ -1560,8 +1556,6 @@ class Operation:
     @property
     def batch_size(self):
         """The broadcast batch size of the parameters, or None (PennyLane's ``batch_size``)."""
-        from ._broadcast import Batched
-
         if _yours(type(self)):  # PennyLane's, from ndim_params
             if getattr(self, "_batch_size", UNSET_BATCH_SIZE) is UNSET_BATCH_SIZE:
                 self._check_batching()
@@ -1633,8 +1627,6 @@ class Operation:
                 return controlled_eigenvalues(self._target_gate().eigvals(), len(self.wires))
         closed = PENNYLANE_EIGVALS.get(self.name) if self._row is not None else None
         if closed is not None:
-            from ._broadcast import Batched
-
             return _closed_eigvals(closed, [np.array(p) if isinstance(p, Batched) else p
                                             for p in self.params])
         try:
