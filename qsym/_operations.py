@@ -692,7 +692,8 @@ class Operation:
             # wires given, no hyperparameters, no id): the checks below that hold for it
             # by these conditions skipped (issue #17: a 12x8 HEA's trace and replays make
             # 900 gates); the same object as the general path makes
-            return self._init_gate(type(self).__name__, args, wires, {}, {}, False, None)
+            self._init_gate(type(self).__name__, args, wires, {}, {}, False, None)
+            return
         name = type(self).__name__
         if row is None and _user_operator(type(self)):
             return self._init_user(args, wires, id, hyper)
@@ -745,7 +746,7 @@ class Operation:
             wires = ()  # a global phase (any wire will do), or PennyLane's qml.I(): 1
         self._init_gate(name, args, wires, hyper, aux, unitary_check, id)
 
-    def _init_gate(self, name, args, wires, hyper, aux, unitary_check, id):  # noqa: A002
+    def _init_gate(self, name, args, wires, hyper, aux, unitary_check, id):
         """The rest of :meth:`__init__` once the arguments are sorted: ``args`` the
         parameters, ``hyper`` the hyperparameters by name, ``aux`` MultiControlledX's
         work wires (PennyLane's keywords qsym checks but does not apply)."""
