@@ -39,6 +39,7 @@ import sympy as sp
 from autograd.numpy.numpy_boxes import ArrayBox
 from autograd.tracer import Box
 
+from ._broadcast import Batched
 from ._cache import Memo
 from .exceptions import DiagGatesUndefinedError, ParameterFrequenciesUndefinedError, TermsUndefinedError
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, NestingError,
@@ -143,8 +144,6 @@ def _check_param(name: str, value):
         except ValueError:  # NumPy cannot make even an object array of it: ragged
             shape = (len(value),)
         if len(shape) == 1 and shape[0] > 0:  # broadcast: one value per batch element
-            from ._broadcast import Batched
-
             if any(np.ndim(v) for v in value if not isinstance(v, (Traced, sp.Basic, Box))):
                 raise GateError(  # a ragged nested list: rows of different lengths
                     f"{name}: a parameter must be a scalar or a 1-D array to broadcast over "
@@ -553,8 +552,6 @@ def _keep_given(op, args) -> None:
 
 def _batched(param) -> bool:
     """Whether a gate's parameter is broadcast (one value per batch element)."""
-    from ._broadcast import Batched
-
     return isinstance(param, Batched)
 
 
@@ -695,7 +692,8 @@ class Operation:
             # wires given, no hyperparameters, no id): the checks below that hold for it
             # by these conditions skipped (issue #17: a 12x8 HEA's trace and replays make
             # 900 gates); the same object as the general path makes
-            return self._init_gate(type(self).__name__, args, wires, {}, {}, False, None)
+            self._init_gate(type(self).__name__, args, wires, {}, {}, False, None)
+            return
         name = type(self).__name__
         if row is None and _user_operator(type(self)):
             return self._init_user(args, wires, id, hyper)
@@ -748,7 +746,7 @@ class Operation:
             wires = ()  # a global phase (any wire will do), or PennyLane's qml.I(): 1
         self._init_gate(name, args, wires, hyper, aux, unitary_check, id)
 
-    def _init_gate(self, name, args, wires, hyper, aux, unitary_check, id):  # noqa: A002
+    def _init_gate(self, name, args, wires, hyper, aux, unitary_check, id):
         """The rest of :meth:`__init__` once the arguments are sorted: ``args`` the
         parameters, ``hyper`` the hyperparameters by name, ``aux`` MultiControlledX's
         work wires (PennyLane's keywords qsym checks but does not apply)."""
@@ -958,8 +956,6 @@ class Operation:
         return expand_matrix(m, self.wires, wire_order)
 
     def _own_matrix(self) -> np.ndarray:
-        from ._broadcast import Batched
-
         if self._row is None:  # a user's operator: its own compute_matrix
             if not _declares(type(self), "compute_matrix"):
                 raise MatrixUndefinedError(f"{self.name} has no matrix (PennyLane's "
@@ -1004,8 +1000,6 @@ class Operation:
     def data(self) -> tuple:
         """The gate's parameters (PennyLane's ``op.data``); a ``qsym.numpy`` tensor given
         as a parameter is kept, with its ``requires_grad``."""
-        from ._broadcast import Batched
-
         given = getattr(self, "_tensors", ()) or (None,) * len(self.params)
         return self._matrix_data() + tuple(
             g if g is not None else self._batch_array(i, p) if isinstance(p, Batched) else p
@@ -1563,8 +1557,6 @@ class Operation:
     @property
     def batch_size(self):
         """The broadcast batch size of the parameters, or None (PennyLane's ``batch_size``)."""
-        from ._broadcast import Batched
-
         if _yours(type(self)):  # PennyLane's, from ndim_params
             if getattr(self, "_batch_size", UNSET_BATCH_SIZE) is UNSET_BATCH_SIZE:
                 self._check_batching()
@@ -1636,8 +1628,6 @@ class Operation:
                 return controlled_eigenvalues(self._target_gate().eigvals(), len(self.wires))
         closed = PENNYLANE_EIGVALS.get(self.name) if self._row is not None else None
         if closed is not None:
-            from ._broadcast import Batched
-
             return _closed_eigvals(closed, [np.array(p) if isinstance(p, Batched) else p
                                             for p in self.params])
         try:
@@ -5297,7 +5287,12 @@ class SProd(_Arithmetic):
     def adjoint(self):
         """``conj(scalar) * adjoint(base)``."""
         b = self.base.adjoint() if hasattr(self.base, "adjoint") else self.base
-        return SProd(np.conj(self.scalar) if isinstance(self.scalar, numbers.Number) else self.scalar, b)
+        c = self.scalar
+        if isinstance(c, numbers.Number):
+            c = np.conj(c)
+        elif isinstance(c, np.ndarray) and np.iscomplexobj(c):  # a 0-d tensor kept as given
+            c = c.conj()
+        return SProd(c, b)
 
     def _flatten(self):
         return (self.scalar, self.base), ()

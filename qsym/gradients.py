@@ -1785,13 +1785,17 @@ def _templates_expanded(ops) -> list:
     weights) or numbers without a gradient method (a Hamiltonian's coefficients) replaced
     by its gates, again until none is left: PennyLane's expansion before a gradient
     transform (a shift rule differentiates one number at a time)."""
+    from ._opmath import SymbolicOp
     from .templates import Template
 
     out = []
     for op in ops:
+        inner = op  # (an adjoint, a power or a controlled form of a template: that template)
+        while isinstance(inner, SymbolicOp) and getattr(inner, "grad_method", "A") is None:
+            inner = inner.base
         # an array parameter, or numbers without a gradient method of the template's own
         # (CommutingEvolution of trainable coefficients: PennyLane's grad_method None)
-        if isinstance(op, Template) and op.data and (
+        if isinstance(inner, Template) and op.data and (
                 any(np.ndim(_unboxed(p)) for p in op.data)
                 or _expansion_grad_method(op) is None):
             out += _templates_expanded(op.decomposition())

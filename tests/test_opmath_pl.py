@@ -617,3 +617,19 @@ def test_label_cache_of_a_nested_product_holds_the_given_matrix():
     op = qml.prod(qml.X(0), qml.prod(qml.Y(1), qml.QubitUnitary(U, wires=0)))
     assert "U\n(M0)" in op.label(cache=cache)
     assert cache["matrices"] == [U] and cache["matrices"][0] is U
+
+
+def test_adjoint_of_an_sprod_conjugates_a_complex_tensor_scalar():
+    """A 0-d complex tensor scalar kept as given is conjugated by the adjoint, as a number
+    is (it was kept unconjugated: adjoint((0.5+1j) X) had the matrix (0.5+1j) X). By hand:
+    (c X)^dagger = conj(c) X; PennyLane 0.45.1 gives the same matrix (/work/plvenv)."""
+    from qsym import numpy as pnp
+
+    s = pnp.array(0.5 + 1j, requires_grad=True)
+    want = onp.conj(0.5 + 1j) * onp.array([[0, 1], [1, 0]])
+    op = qml.s_prod(s, qml.X(0))
+    assert onp.allclose(qml.matrix(op.adjoint()), want)
+    assert onp.allclose(qml.matrix(qml.adjoint(op)), want)
+    assert op.adjoint().scalar.requires_grad  # still a tensor, as PennyLane's
+    real = pnp.array(0.5, requires_grad=True)
+    assert qml.s_prod(real, qml.X(0)).adjoint().scalar is real

@@ -385,3 +385,35 @@ def test_commuting_evolution_gradient_by_its_coefficients():
         assert np.allclose(d_coeffs, expected, atol=1e-5)
         assert np.isclose(d_time, 1.3399526, atol=1e-5)  # PennyLane 0.45.1's
     assert np.allclose(qml.grad(circuit)(x, c)[1], expected, atol=1e-7)
+
+
+@pytest.mark.parametrize("wrap", ["adjoint", "ctrl"])
+def test_gradient_transforms_open_an_adjoint_or_controlled_template_of_numbers(wrap):
+    """qml.gradients.param_shift / finite_diff of a QNode holding qml.adjoint (or qml.ctrl)
+    of an ApproxTimeEvolution with a trainable coefficient: the template inside the wrapper
+    is opened as the bare template is (they returned [0, 0] silently). References: a
+    central difference by hand and autograd (backprop); PennyLane 0.45.1's param_shift of
+    the adjoint case gives [-0.046244, -0.225503] (/work/plvenv)."""
+    from qsym import numpy as pnp
+
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def circuit(x, t):
+        qml.RX(0.4, wires=0)
+        qml.RY(0.3, wires=1)
+        qml.Hadamard(2)
+        H = qml.Hamiltonian([x, 0.5], [qml.X(0) @ qml.X(1), qml.Z(1)])
+        if wrap == "adjoint":
+            qml.adjoint(qml.ApproxTimeEvolution(H, t, 1))
+        else:
+            qml.ctrl(qml.ApproxTimeEvolution(H, t, 1), control=2)
+        return qml.expval(qml.Z(0) + 0.5 * qml.Y(0) + qml.X(1))
+
+    x, t = pnp.array(0.7, requires_grad=True), pnp.array(0.3, requires_grad=True)
+    h = 1e-6
+    central = [(circuit(x + h, t) - circuit(x - h, t)) / (2 * h),
+               (circuit(x, t + h) - circuit(x, t - h)) / (2 * h)]
+    if wrap == "adjoint":
+        assert np.allclose(central, [-0.046244, -0.225503], atol=1e-6)  # PennyLane's
+    assert np.allclose(qml.grad(circuit)(x, t), central, atol=1e-6)
+    for method in (qml.gradients.param_shift, qml.gradients.finite_diff):
+        assert np.allclose(method(circuit)(x, t), central, atol=1e-5)

@@ -498,3 +498,22 @@ def test_the_replay_compares_input_parameters_without_sympy(monkeypatch):
     calls.clear()
     assert computed(np.array([0.3])) == pytest.approx(math.cos(0.6))
     assert calls  # 2*x[0] at the numbers: sympy's evaluation
+
+
+def test_the_replay_accepts_a_gate_made_without_wires():
+    """qml.GlobalPhase(x) and qml.I() made without wires: the IR puts them on a wire of its
+    own; the replay's wire comparison (which raised TracingError for them) leaves them out.
+    The state by hand: RX(x)|0> on wire 0 times exp(-i x) (PennyLane's GlobalPhase)."""
+    dev2 = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev2)
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.GlobalPhase(x)
+        qml.adjoint(qml.GlobalPhase(x / 2))
+        qml.I()
+        return qml.state()
+
+    x = 0.3
+    want = onp.exp(-0.5j * x) * onp.array([onp.cos(x / 2), 0, -1j * onp.sin(x / 2), 0])
+    assert onp.allclose(c(np.array(x)), want, atol=1e-14)
