@@ -361,31 +361,6 @@ def test_a_type_test_the_tracer_cannot_see_is_caught_by_the_replay_at_the_traced
         c(0.9)
 
 
-def test_a_wire_chosen_by_a_type_test_the_tracer_cannot_see_is_caught_by_the_replay():
-    """The same gates on other wires: the replay compares wires too (it compared names
-    and parameters only, and the traced circuit's RX on wire 1 gave <Z0> = 1 where
-    PennyLane, and the function run on the float 0.3, put it on wire 0: cos 0.3)."""
-    dev2 = qml.device("default.qubit", wires=["a", "b"])
-
-    @qml.qnode(dev2)
-    def c(x):
-        qml.RX(x, wires="a" if isinstance(x, float) else "b")  # "b" while tracing
-        return qml.expval(qml.PauliZ("a"))
-
-    with pytest.raises(qml.TracingError, match="cannot see"):
-        c(0.3)
-
-    # the same circuit with its wire as a plain argument: both wires, the exact values
-    @qml.qnode(dev2)
-    def d(x, w):
-        qml.RX(x, wires=w)
-        qml.CNOT(wires=[w, "b" if w == "a" else "a"])
-        return qml.expval(qml.PauliZ("a"))
-
-    assert d(np.array(0.3), "a") == pytest.approx(onp.cos(0.3), abs=1e-15)
-    assert d(np.array(0.3), "b") == pytest.approx(onp.cos(0.3), abs=1e-15)
-
-
 def test_plain_numpy_random_and_changing_state_inside_a_circuit_are_named_nondeterministic():
     """Plain numpy.random (or Python's random, or state that changes between calls) inside
     the circuit function cannot be seen while tracing; the replay on numbers that every
