@@ -1466,11 +1466,16 @@ def _check_nonzero(name: str, v: np.ndarray) -> None:
         raise GateError(f"{name}: the state is the zero vector, which cannot be normalized")
 
 
-def _check_norm(name: str, v: np.ndarray) -> None:
-    """A state's amplitudes must have norm 1 (PennyLane's check, with its message)."""
+def _finite_norm(name: str, v: np.ndarray) -> float:
+    """The norm of a state's amplitudes, which must be finite."""
     if not np.all(np.isfinite(v)):
         raise GateError(f"{name}: the state has NaN or infinite amplitudes")
-    norm = float(np.linalg.norm(v))
+    return float(np.linalg.norm(v))
+
+
+def _check_norm(name: str, v: np.ndarray) -> None:
+    """A state's amplitudes must have norm 1 (PennyLane's check, with its message)."""
+    norm = _finite_norm(name, v)
     if not np.isclose(norm, 1.0, atol=1e-10):
         raise GateError(
             f"{name}: The state must be a vector of norm 1.0; got norm {norm}. "
@@ -1483,9 +1488,7 @@ def _check_unvalidated_norm(name: str, v: np.ndarray) -> None:
     circuit. PennyLane's ``default.qubit`` then starts from the unnormalized vector (its
     values ``|v|^2`` times the normalized state's, its shots refused); qsym's gates prepare
     only unit vectors, and the normalized state's numbers would differ silently."""
-    if not np.all(np.isfinite(v)):
-        raise GateError(f"{name}: the state has NaN or infinite amplitudes")
-    norm = float(np.linalg.norm(v))
+    norm = _finite_norm(name, v)
     if not np.isclose(norm, 1.0, atol=1e-10):
         raise GateError(
             f"{name}: validate_norm=False with a state of norm {norm}: qsym prepares unit "

@@ -67,3 +67,25 @@ def test_a_unit_state_without_validation_is_the_normalized_answer():
     # by hand: |psi> = 0.6|00> + 0.8|01>: wire 0 in |0>, <Z0> = cos x, d/dx = -sin x
     assert float(node(v, x)) == pytest.approx(math.cos(0.3), abs=1e-12)
     assert float(qml.grad(node, argnum=1)(v, x)) == pytest.approx(-math.sin(0.3), abs=1e-12)
+
+
+def test_an_export_writes_the_unvalidated_norm_check():
+    """An export runs the QNode's per-call checks as NumPy code (qsym._aot._checks_source):
+    the unvalidated norm's check is one it writes (it was an ExportError: the kind was
+    missing from the export's table), refusing |v| != 1 and passing a unit state."""
+    import numpy as onp
+
+    from qsym import _aot
+
+    def f(v):
+        qml.StatePrep(v, wires=0, validate_norm=False)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(f, qml.device("default.qubit", wires=1))
+    unit = onp.array([0.6, 0.8])
+    assert node(unit) == pytest.approx(0.36 - 0.64, abs=1e-15)  # by hand
+    namespace = {}
+    exec(_aot._checks_source(qml.compile(node, unit).entry), namespace)
+    namespace["_checks"](unit, onp.zeros(0), False)  # a unit state passes
+    with pytest.raises(ValueError, match="validate_norm=False with a state of norm 1.44"):
+        namespace["_checks"](onp.array([1.2, 0.8]), onp.zeros(0), False)
