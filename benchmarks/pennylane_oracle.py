@@ -882,6 +882,16 @@ def leaves(r):
     return [onp.ravel(onp.asarray(r, dtype=complex))]
 
 
+def compare_trees(rep, case, what, q, ref, atol, rtol=1e-6):
+    """A result or derivative of qsym's (nested tuples/lists of arrays) against PennyLane's:
+    the nesting and shapes first, then every value."""
+    if structure(q) != structure(ref):
+        rep.mismatch(case, what, f"structure qsym {structure(q)}, PennyLane {structure(ref)}")
+        return
+    flat = [onp.concatenate(leaves(t) or [onp.zeros(0)]) for t in (q, ref)]
+    compare_values(rep, case, what, *flat, atol, rtol)
+
+
 def multijac_case(rep, case, spec, meas, rng):
     """``qml.jacobian`` of a QNode returning several measurements: the nesting, shapes and
     values of PennyLane's (a tuple of Jacobians), each method against PennyLane's backprop."""
@@ -898,11 +908,7 @@ def multijac_case(rep, case, spec, meas, rng):
     rep.checks += 1
     if qsym_raised(rep, case, f"multi jacobian[{m}]", eq):
         return
-    if structure(q) != structure(p):
-        rep.mismatch(case, f"multi jacobian[{m}]", f"structure qsym {structure(q)}, PennyLane {structure(p)}")
-    else:
-        compare_values(rep, case, f"multi jacobian[{m}] values", onp.concatenate(leaves(q)),
-                       onp.concatenate(leaves(p)), 1e-6)
+    compare_trees(rep, case, f"multi jacobian[{m}]", q, p, 1e-6)
 
 
 def samples_case(rep, case, spec, meas, rng):
@@ -1059,13 +1065,10 @@ def hybrid_case(rep, case, spec, meas, rng):
         what = f"hybrid grad[{m}]{' (data trainable)' if both else ''}{'' if hy['loop'] else ' broadcast'}"
         if qsym_raised(rep, case, what, eq):
             continue
-        if structure(q) != structure(ref):
-            rep.mismatch(case, what, f"structure qsym {structure(q)}, PennyLane {structure(ref)}")
-        else:
-            # (finite differences: a forward step's truncation h f''/2 grows with the cost's
-            # curvature, large for a squared error of a Hermitian's variance: relative 1e-5 too)
-            compare_values(rep, case, what, onp.concatenate(leaves(q)), onp.concatenate(leaves(ref)),
-                           2e-4 if m == "finite-diff" else 1e-6, 1e-5 if m == "finite-diff" else 1e-6)
+        # (finite differences: a forward step's truncation h f''/2 grows with the cost's
+        # curvature, large for a squared error of a Hermitian's variance: relative 1e-5 too)
+        compare_trees(rep, case, what, q, ref, 2e-4 if m == "finite-diff" else 1e-6,
+                      1e-5 if m == "finite-diff" else 1e-6)
 
 
 def draw_many_terms(rng, n):
@@ -1768,11 +1771,8 @@ def argnum_case(rep, case, spec, meas, rng):
         rep.checks += 1
         if qsym_raised(rep, case + "/argnum", f"{what} [{m}]", eq):
             continue
-        if structure(q) != structure(ref):
-            rep.mismatch(case + "/argnum", f"{what} [{m}]", f"structure qsym {structure(q)}, PennyLane {structure(ref)}")
-        else:
-            compare_values(rep, case + "/argnum", f"{what} [{m}]", onp.concatenate(leaves(q) or [onp.zeros(0)]),
-                           onp.concatenate(leaves(ref) or [onp.zeros(0)]), 2e-4 if m == "finite-diff" else 1e-6)
+        compare_trees(rep, case + "/argnum", f"{what} [{m}]", q, ref,
+                      2e-4 if m == "finite-diff" else 1e-6)
 
 
 OPTIMIZERS = (("GradientDescentOptimizer", {"stepsize": 0.2}),
@@ -2121,11 +2121,8 @@ def multibatch_case(rep, case, spec, meas, rng):
         rep.checks += 1
         if qsym_raised(rep, c, f"jacobian ({what}) [{m}]", eq):
             continue
-        if structure(q) != structure(ref):
-            rep.mismatch(c, f"jacobian ({what}) [{m}]", f"structure qsym {structure(q)}, PennyLane {structure(ref)}")
-        else:
-            compare_values(rep, c, f"jacobian ({what}) [{m}]", onp.concatenate(leaves(q)),
-                           onp.concatenate(leaves(ref)), 2e-4 if m == "finite-diff" else 1e-6)
+        compare_trees(rep, c, f"jacobian ({what}) [{m}]", q, ref,
+                      2e-4 if m == "finite-diff" else 1e-6)
 
 
 def hessgrad_case(rep, case, spec, meas, rng):
@@ -2160,11 +2157,8 @@ def hessgrad_case(rep, case, spec, meas, rng):
         rep.checks += 1
         if qsym_raised(rep, case + "/hessgrad", f"{what} [{m}]", eq):
             continue
-        if structure(q) != structure(ref):
-            rep.mismatch(case + "/hessgrad", f"{what} [{m}]", f"structure qsym {structure(q)}, PennyLane {structure(ref)}")
-        else:
-            compare_values(rep, case + "/hessgrad", f"{what} [{m}]", onp.concatenate(leaves(q)),
-                           onp.concatenate(leaves(ref)), 1e-4 if m == "finite-diff" else 1e-6)
+        compare_trees(rep, case + "/hessgrad", f"{what} [{m}]", q, ref,
+                      1e-4 if m == "finite-diff" else 1e-6)
 
 
 def blockmetric_case(rep, case, spec, meas, rng):
