@@ -512,7 +512,7 @@ def _exact_text(e) -> str:
         return f"#I{e.p}" if isinstance(e, sp.Integer) else f"#Q{e.p}/{e.q}"
     if t in _WALKED or _sympy_function(t):
         return f"{t.__name__}({', '.join([_exact_text(a) for a in e.args])})"
-    if t is sp.Symbol:
+    if t is sp.Symbol or isinstance(e, sp.Symbol):
         return _symbol_text(e)
     return sp.srepr(e)
 
@@ -532,8 +532,49 @@ def _sympy_function(t) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _symbol_text(s) -> str:
     """``srepr`` of a symbol (its name and assumptions), kept: the few symbols of a
-    circuit appear in most of its parameters."""
-    return sp.srepr(s)
+    circuit appear in most of its parameters. Written without sympy's printer
+    (:func:`_plain_srepr`, about 5 us a symbol: a 12x8 HEA's 192 traced inputs, issue #17)
+    for a class whose ``srepr`` is the printer's plain symbol form, checked on the first
+    symbol of each class (:data:`_PLAIN_SREPR`).
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> _symbol_text(x) == sp.srepr(x) == "Symbol('x', real=True)"
+    True
+    """
+    t = type(s)
+    plain = _PLAIN_SREPR.get(t)
+    if plain is None:  # the first symbol of its class: srepr's text, compared
+        text = sp.srepr(s)
+        _PLAIN_SREPR[t] = _plain_printed(t) and _plain_srepr(s) == text
+        return text
+    return _plain_srepr(s) if plain else sp.srepr(s)
+
+
+_PLAIN_SREPR: dict = {}  # symbol class -> whether srepr prints it as _plain_srepr does
+
+
+def _plain_printed(t) -> bool:
+    """Whether ``srepr`` prints instances of the symbol class ``t`` by the printer's
+    ``_print_Symbol`` (no printer method of its own before ``Symbol`` in its classes, not a
+    ``Dummy``, whose index is printed too), with the assumptions it was made with."""
+    from sympy.printing.repr import ReprPrinter
+
+    mro = t.__mro__
+    if sp.Symbol not in mro or issubclass(t, sp.Dummy):
+        return False
+    own = mro[:mro.index(sp.Symbol)]
+    return not any("_sympyrepr" in vars(c) or hasattr(ReprPrinter, f"_print_{c.__name__}")
+                   for c in own)
+
+
+def _plain_srepr(s) -> str:
+    """``ReprPrinter._print_Symbol``'s text of ``s``: its class, name and the assumptions
+    it was made with (``_assumptions_orig``; a sympy without it: ``srepr`` itself)."""
+    d = getattr(s, "_assumptions_orig", None)
+    if not isinstance(d, dict):
+        return sp.srepr(s)
+    attrs = "".join(f", {k}={v}" for k, v in d.items())
+    return f"{type(s).__name__}({s.name!r}{attrs})"
 
 
 MATRIX_DATA_GATES = frozenset({"QubitUnitary"})

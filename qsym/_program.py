@@ -244,6 +244,7 @@ def _op_tables(circuit: Circuit) -> dict:
     variants, mats0, mdata = [], [], []
     at = len(circuit.data)  # the matrix data after the circuit's data
     poff = 0  # the parameters of the ops before (a running sum: linear in the ops)
+    fixed = {}  # variant -> stored entries of a gate of no parameters (CNOT, H, ...)
     for k, op in enumerate(circuit.ops):
         variant = op.variant
         t["op_wires"].append(tuple(op.wires) + (0,) * (maxw - len(op.wires)))
@@ -267,7 +268,13 @@ def _op_tables(circuit: Circuit) -> dict:
             mats0.extend([0j] * size)
         else:
             t["op_type"].append(-1)
-            mats0.extend(complex(v) for v in constant_entries(op))
+            if op.params or op.hyper:
+                mats0.extend(complex(v) for v in constant_entries(op))
+            else:  # (no parameters nor hyperparameters: entries made once per circuit)
+                entries = fixed.get(op.variant)
+                if entries is None:
+                    entries = fixed[op.variant] = [complex(v) for v in constant_entries(op)]
+                mats0.extend(entries)
     return {**{k: tuple(v) for k, v in t.items()}, "variants": tuple(variants),
             "mats0": tuple(mats0), "mdata": tuple(mdata)}
 

@@ -261,3 +261,39 @@ def test_design_doc_shows_the_seed_program():
     text = program.format_program(program.lower(seed, make_plan(seed)))
     doc = (Path(__file__).parent.parent / "docs" / "design.md").read_text()
     assert "```\n" + text + "\n```" in doc
+
+
+def test_a_gate_of_no_parameters_is_made_once_per_circuit(monkeypatch):
+    """Issue #17: lowering stores each constant gate's entries; a gate of no parameters
+    nor hyperparameters (CNOT, H, CZ, SWAP, Toffoli) is made once per variant and circuit
+    (a 12x8 HEA's 96 CNOTs: one), constant gates with numbers each time; the stored
+    entries are what each op's own ``constant_entries`` gives, by hand for CNOT and H."""
+    calls = []
+    real = program.constant_entries
+
+    def counting(op):
+        calls.append(op.name)
+        return real(op)
+
+    monkeypatch.setattr(program, "constant_entries", counting)
+    ops = []
+    for layer in range(3):
+        ops += [Op("RY", (w,), (a if w else b,)) for w in range(3)]
+        ops += [Op("CNOT", (w, (w + 1) % 3)) for w in range(3)]
+        ops += [Op("Hadamard", (w,)) for w in range(3)]
+        ops += [Op("RZ", (1,), (sp.Float(0.25 * (layer + 1)),)), Op("Toffoli", (0, 1, 2))]
+    c = Circuit(3, tuple(ops), (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),),
+                inputs=(a, b))
+    tables = program._op_tables(c)
+    assert sorted(calls) == sorted(["CNOT", "Hadamard", "Toffoli"] + ["RZ"] * 3)
+    mats0, off = tables["mats0"], tables["op_off"]
+    for k, op in enumerate(ops):
+        if k in tables["parametric"]:
+            continue
+        end = off[k + 1] if k + 1 < len(ops) else len(mats0)
+        np.testing.assert_array_equal(np.array(mats0[off[k]:end]), real(op))
+    cnot, h = ops.index(Op("CNOT", (0, 1))), ops.index(Op("Hadamard", (0,)))
+    stored = {k: np.array(mats0[off[k]:off[k + 1]]) for k in (cnot, h)}
+    # by hand: CNOT's 4x4 matrix row by row, H's 2x2 (1, 1; 1, -1) / sqrt(2)
+    assert np.array_equal(stored[cnot], np.eye(4)[[0, 1, 3, 2]].ravel())
+    assert np.allclose(stored[h], np.array([1, 1, 1, -1]) / np.sqrt(2), rtol=0, atol=1e-15)

@@ -67,3 +67,79 @@ def test_the_text_is_one_to_one_as_srepr_is():
     assert len(by_text) > 150  # (the sample is varied)
     assert _exact_text(x + 2 * y) == _exact_text(y * 2 + x)
     assert _exact_text(sp.sin(x)) != _exact_text(sp.sin(sp.Symbol("x")))  # assumptions
+
+
+def test_a_symbols_text_is_srepr_without_the_printer(monkeypatch):
+    """Issue #17: a symbol's exact text (a traced input, a plain or assumed ``Symbol``)
+    is written without sympy's printer once its class is known to print as the printer's
+    plain symbol form, and is ``srepr``'s text exactly (so every hash is as before);
+    ``Dummy`` (whose index ``srepr`` prints) and a class with a printer of its own keep
+    ``srepr``."""
+    from sympy.printing.repr import ReprPrinter
+
+    from qsym import _ir
+    from qsym._trace import TracedSymbol
+
+    class Printed(sp.Symbol):  # a user's subclass with its own srepr
+        def _sympyrepr(self, printer):
+            return f"Printed<{self.name}>"
+
+    names = ["x", "w[0, 1]", "a'b", 'q"', "é", "x_1"]
+    symbols = ([TracedSymbol(n) for n in names]
+               + [sp.Symbol(n, **kw) for n in names
+                  for kw in ({}, {"real": True}, {"positive": True, "integer": True},
+                             {"commutative": False})]
+               + [sp.Dummy("d"), sp.Dummy("d", real=True), sp.Wild("w"), Printed("p")])
+    want = [sp.srepr(s) for s in symbols]
+    _ir._symbol_text.cache_clear()
+    _ir._PLAIN_SREPR.clear()
+    first = [_ir._exact_text(s) for s in symbols]  # (each class's first symbol: srepr)
+    _ir._symbol_text.cache_clear()
+    printed = []
+    real_print = ReprPrinter._print_Symbol
+
+    def counting(self, expr):
+        printed.append(expr)
+        return real_print(self, expr)
+
+    monkeypatch.setattr(ReprPrinter, "_print_Symbol", counting)
+    again = [_ir._exact_text(s) for s in symbols]
+    assert first == want and again == want
+    assert _ir._PLAIN_SREPR[TracedSymbol] and _ir._PLAIN_SREPR[sp.Symbol]
+    assert not _ir._PLAIN_SREPR[sp.Dummy] and not _ir._PLAIN_SREPR[Printed]
+    # the printer ran again only for the Dummies (the plain classes are written directly)
+    assert all(isinstance(s, sp.Dummy) for s in printed) and len(printed) == 2
+    assert again[-1] == "Printed<p>"
+
+
+def test_a_traced_circuits_hash_prints_no_symbol():
+    """The hash of a traced 12-parameter circuit asks sympy's printer for no symbol (the
+    traced inputs' class is known after its first), and is the hash the printer's texts
+    give."""
+    from sympy.printing.repr import ReprPrinter
+
+    from qsym import _ir
+    from qsym._trace import TracedSymbol
+
+    xs = [TracedSymbol(f"h[{i}]") for i in range(12)]
+    ops = tuple(Op("RY" if i % 2 else "RZ", (i % 3,), (x,)) for i, x in enumerate(xs))
+    c = Circuit(3, ops, (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),),
+                inputs=tuple(xs))
+    _ir._symbol_text(TracedSymbol("h[first]"))  # the class seen once
+    _ir._symbol_text.cache_clear()
+    calls = []
+    real_print = ReprPrinter._print_Symbol
+    try:
+        ReprPrinter._print_Symbol = lambda self, e: calls.append(e) or real_print(self, e)
+        fast = structural_hash(c)
+    finally:
+        ReprPrinter._print_Symbol = real_print
+    assert calls == []
+    _ir._PLAIN_SREPR.clear()  # every symbol through srepr, as before
+    _ir._PLAIN_SREPR[TracedSymbol] = False
+    _ir._symbol_text.cache_clear()
+    try:
+        assert structural_hash(c) == fast
+    finally:
+        _ir._PLAIN_SREPR.clear()
+        _ir._symbol_text.cache_clear()
