@@ -560,11 +560,10 @@ def _plain_printed(t) -> bool:
     from sympy.printing.repr import ReprPrinter
 
     mro = t.__mro__
-    if sp.Symbol not in mro or issubclass(t, sp.Dummy):
+    if sp.Symbol not in mro or issubclass(t, sp.Dummy) or hasattr(t, "_sympyrepr"):
         return False
     own = mro[:mro.index(sp.Symbol)]
-    return not any("_sympyrepr" in vars(c) or hasattr(ReprPrinter, f"_print_{c.__name__}")
-                   for c in own)
+    return not any(hasattr(ReprPrinter, f"_print_{c.__name__}") for c in own)
 
 
 def _plain_srepr(s) -> str:

@@ -84,12 +84,20 @@ def test_a_symbols_text_is_srepr_without_the_printer(monkeypatch):
         def _sympyrepr(self, printer):
             return f"Printed<{self.name}>"
 
+    class _Repr:  # a printer method coming after Symbol in the classes
+        def _sympyrepr(self, printer):
+            return f"Mixed<{self.name}>"
+
+    class Mixed(sp.Symbol, _Repr):
+        pass
+
     names = ["x", "w[0, 1]", "a'b", 'q"', "é", "x_1"]
     symbols = ([TracedSymbol(n) for n in names]
                + [sp.Symbol(n, **kw) for n in names
                   for kw in ({}, {"real": True}, {"positive": True, "integer": True},
                              {"commutative": False})]
-               + [sp.Dummy("d"), sp.Dummy("d", real=True), sp.Wild("w"), Printed("p")])
+               + [sp.Dummy("d"), sp.Dummy("d", real=True), sp.Wild("w"), Mixed("m"),
+                  Printed("p")])
     want = [sp.srepr(s) for s in symbols]
     _ir._symbol_text.cache_clear()
     _ir._PLAIN_SREPR.clear()
@@ -106,10 +114,11 @@ def test_a_symbols_text_is_srepr_without_the_printer(monkeypatch):
     again = [_ir._exact_text(s) for s in symbols]
     assert first == want and again == want
     assert _ir._PLAIN_SREPR[TracedSymbol] and _ir._PLAIN_SREPR[sp.Symbol]
-    assert not _ir._PLAIN_SREPR[sp.Dummy] and not _ir._PLAIN_SREPR[Printed]
+    assert not (_ir._PLAIN_SREPR[sp.Dummy] or _ir._PLAIN_SREPR[Printed]
+                or _ir._PLAIN_SREPR[Mixed])
     # the printer ran again only for the Dummies (the plain classes are written directly)
     assert all(isinstance(s, sp.Dummy) for s in printed) and len(printed) == 2
-    assert again[-1] == "Printed<p>"
+    assert again[-2:] == ["Mixed<m>", "Printed<p>"]
 
 
 def test_a_traced_circuits_hash_prints_no_symbol():
