@@ -1762,9 +1762,17 @@ def _matches(numeric, circuit, floats: dict) -> bool:
     ops = [op for op in circuit.ops if not carries(op)]
     if len(numeric) != len(ops):
         return False
+    # the wires too, in order: a wire chosen by Python the tracer cannot see (`w = 0 if
+    # isinstance(x, float) else 1`) records the same gate on another wire (as to_ir numbers
+    # them: a gate on no wires, GlobalPhase(), on wire 0). Two runs of one program record
+    # the same gates in the same order: mid-circuit measurements are numbered as they are
+    # made (_mcm.new_meas_uid; random ids ordered a conditioned gate's controls anew)
+    index = {label: i for i, label in enumerate(circuit.wire_labels)}
     exact = None
     for got, op in zip(numeric, ops):
         if got.name != op.name or len(got.params) != len(op.params):
+            return False
+        if index and (tuple(index.get(w, -1) for w in got.wires) or (0,)) != tuple(op.wires):
             return False
         for gp, tp in zip(got.params, op.params):
             if exact is None and not (tp.is_Symbol and tp in floats):
