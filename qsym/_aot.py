@@ -833,11 +833,19 @@ _CHECK_TESTS = {
         "if not numpy.isclose(norm, 1.0, atol=1e-10):\n"
         "    raise ValueError(f'{arg}: The state must be a vector of norm 1.0; got norm "
         "{norm}. Use normalize=True to automatically normalize.')"),
+    "_check_norm_as_given": (
+        "if not numpy.all(numpy.isfinite(v)):\n"
+        "    raise ValueError(f'{arg}: the state has NaN or infinite amplitudes')\n"
+        "norm = float(numpy.linalg.norm(v))\n"
+        "if abs(norm - 1.0) > 1e-10:\n"
+        "    raise ValueError(f'{arg}: a state of norm {norm!r}, not 1 within 1e-10: the "
+        "export prepares unit vectors only (PennyLane starts from the vector as given); "
+        "normalize it in double precision or pass normalize=True.')"),
     "_check_unvalidated_norm": (
         "if not numpy.all(numpy.isfinite(v)):\n"
         "    raise ValueError(f'{arg}: the state has NaN or infinite amplitudes')\n"
         "norm = float(numpy.linalg.norm(v))\n"
-        "if not numpy.isclose(norm, 1.0, atol=1e-10):\n"
+        "if abs(norm - 1.0) > 1e-10:\n"
         "    raise ValueError(f'{arg}: validate_norm=False with a state of norm {norm}: the "
         "export prepares unit vectors only; pass normalize=True, or a state of norm 1.')"),
     "_check_nonzero": (
