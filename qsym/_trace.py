@@ -1492,6 +1492,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
             terms.append((_coefficient(coeff), w))
         grouping = getattr(m.measured_obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
+                                        split=_split_form(getattr(m, "obs", None), index_or_none),
                                         sampling=_sampling(getattr(m, "sampling", ()),
                                                            wire_index),
                                         all_outcomes=getattr(m, "all_outcomes", False),
@@ -1692,6 +1693,24 @@ def _shadow(m, wire_index) -> tuple:
     return (name, seed, k, single, tuple(
         tuple((c, tuple(sorted((wire_index(w, "qml.shadow_expval"), p) for w, p in word)))
               for c, word in h) for h in hs))
+
+
+def _split_form(obs, index_or_none) -> tuple:
+    """:attr:`qsym._ir.Measurement.split` of an observable as written: PennyLane's
+    ``split_non_commuting`` splits a ``Sum`` by its flattened terms and a
+    ``LinearCombination`` by its own operands; any other observable (``2 * (X + Z)``, an
+    ``SProd`` of a sum, a product) is measured as one."""
+    name = getattr(obs, "name", None)
+    if name == "Sum":
+        return ("sum",)
+    if name in ("LinearCombination", "Hamiltonian"):
+        ops = getattr(obs, "ops", None)
+        if ops is None:
+            return ()
+        return ("hamiltonian", tuple(
+            tuple(i for i in map(index_or_none, getattr(op, "wires", ())) if i is not None)
+            for op in ops))
+    return ("one",) if obs is not None else ()
 
 
 def _close(a: float, b: float) -> bool:
