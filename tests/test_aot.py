@@ -760,7 +760,7 @@ def test_a_path_that_is_not_one_is_named_and_bytes_are_a_path(exported, tmp_path
     TypeError ("expected str, bytes or os.PathLike object"), and a bytes path, which open()
     takes, the same; now bytes are a path and anything else an ArgumentError (a TypeError
     still) saying what to pass."""
-    circuit, compiled, path, _ = exported
+    _, compiled, path, _ = exported
     for bad in (5, None, ["circuit.py"]):
         for call in (qml.load, qml.read_metadata, qml.file_sha256, compiled.export):
             with pytest.raises(qml.ArgumentError, match=r"path must be .*str, bytes or os.PathLike"):

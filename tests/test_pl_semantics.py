@@ -266,16 +266,19 @@ def test_tracker_splits_an_expectation_by_the_observables_type_as_written(shots)
         (lambda: qml.prod(X(0) + Z(0), Z(1)), 1),
     ]
     dev = qml.device("default.qubit", wires=2)
-    for make, executions in cases:
-        obs = make()
 
+    def node(make):
         @qml.qnode(dev, shots=shots)
         def c():
             qml.RX(0.3, wires=0)
-            return qml.expval(obs)
+            return qml.expval(make())
 
+        return c
+
+    for make, executions in cases:
         with qml.Tracker(dev) as t:
-            c()
+            node(make)()
+        obs = make()
         assert t.totals["executions"] == executions, repr(obs)
         assert t.totals.get("shots") == (None if shots is None else shots * executions)
 
