@@ -60,7 +60,7 @@ import numpy as np
 from ._parsing import parse
 from . import _aot_numpy as aot_numpy, _cache as cache, _ir as ir, _kernels as kernels, _shapes as shapes, _tiers as tiers
 from ._version import __version__
-from .errors import QsymError
+from .errors import ArgumentError, QsymError
 from ._gates import REGISTRY
 from ._arguments import STATIC as _STATIC, TRAIN as _TRAIN
 from ._runtime import QNode
@@ -103,6 +103,7 @@ def file_sha256(path) -> str:
     >>> qml.file_sha256(path)  # FIPS 180-2's test vector for "abc"
     'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
     """
+    path = _path_argument(path, "qml.file_sha256(path)", "a file's path")
     return hashlib.sha256(_read_file(path)).hexdigest()
 
 
@@ -126,6 +127,29 @@ def _read_file(path) -> bytes:
             chunks.append(chunk)
     finally:
         os.close(fd)
+
+
+def _path_argument(path, call: str, what: str) -> Path:
+    """``path`` (a ``str``, ``bytes`` or ``os.PathLike``, as ``open`` takes) as a ``Path``;
+    anything else an :class:`~qsym.errors.ArgumentError` (a ``TypeError``) saying what to
+    pass (``Path`` raised a bare ``TypeError`` naming neither the call nor the argument).
+
+    >>> _path_argument(b"ry.py", "qml.load(path)", "the exported .py file").name
+    'ry.py'
+    >>> _path_argument(5, "qml.load(path)", "the exported .py file")
+    Traceback (most recent call last):
+    ...
+    qsym.errors.ArgumentError: qml.load(path): path must be the exported .py file, as a str, bytes or os.PathLike (e.g. "circuit.py" or pathlib.Path("circuit.py")); got int 5
+    """
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    try:
+        return Path(path)
+    except TypeError:
+        raise ArgumentError(
+            f"{call}: path must be {what}, as a str, bytes or os.PathLike (e.g. "
+            f'"circuit.py" or pathlib.Path("circuit.py")); got {type(path).__name__} '
+            f"{path!r:.80}") from None
 
 
 def _replace_file(path: Path, data: bytes) -> None:
@@ -475,7 +499,7 @@ class CompiledCircuit:
         e.g. ``("fused_value_and_grad_adjoint",)`` for the compiled loops that
         :mod:`qsym._distributed` ships with the module."""
         self._check_gates()
-        path = Path(path)
+        path = _path_argument(path, "export(path)", "the .py file to write")
         if path.suffix != ".py" or not path.stem.isidentifier():
             raise ExportError(f"export to a .py file with an importable name, got {path.name!r}")
         layout = list(self.layout)
@@ -833,11 +857,19 @@ _CHECK_TESTS = {
         "if not numpy.isclose(norm, 1.0, atol=1e-10):\n"
         "    raise ValueError(f'{arg}: The state must be a vector of norm 1.0; got norm "
         "{norm}. Use normalize=True to automatically normalize.')"),
+    "_check_norm_as_given": (
+        "if not numpy.all(numpy.isfinite(v)):\n"
+        "    raise ValueError(f'{arg}: the state has NaN or infinite amplitudes')\n"
+        "norm = float(numpy.linalg.norm(v))\n"
+        "if abs(norm - 1.0) > 1e-10:\n"
+        "    raise ValueError(f'{arg}: a state of norm {norm!r}, not 1 within 1e-10: the "
+        "export prepares unit vectors only (PennyLane starts from the vector as given); "
+        "normalize it in double precision or pass normalize=True.')"),
     "_check_unvalidated_norm": (
         "if not numpy.all(numpy.isfinite(v)):\n"
         "    raise ValueError(f'{arg}: the state has NaN or infinite amplitudes')\n"
         "norm = float(numpy.linalg.norm(v))\n"
-        "if not numpy.isclose(norm, 1.0, atol=1e-10):\n"
+        "if abs(norm - 1.0) > 1e-10:\n"
         "    raise ValueError(f'{arg}: validate_norm=False with a state of norm {norm}: the "
         "export prepares unit vectors only; pass normalize=True, or a state of norm 1.')"),
     "_check_nonzero": (
@@ -1210,6 +1242,7 @@ def read_metadata(path) -> dict:
     >>> meta["diff_method"], meta["executions_per_gradient"], meta["rules"]["RX"][0][0]
     ('parameter-shift', 3, 0.5)
     """
+    path = _path_argument(path, "qml.read_metadata(path)", "the exported .py file")
     return _metadata(_read_file(path).decode("utf-8", errors="replace"), path)
 
 
@@ -1248,7 +1281,7 @@ def load(path, expected_hash: str | None = None, check_version: bool = True):
     ...     print(str(exc).split(":")[0])
     ry.py is not the file expected
     """
-    path = Path(path)
+    path = _path_argument(path, "qml.load(path)", "the exported .py file")
     data = _read_file(path)
     digest = hashlib.sha256(data).hexdigest()
     text = data.decode("utf-8", errors="replace")

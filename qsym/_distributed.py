@@ -186,6 +186,9 @@ class Backend:
                 "running and reachable? client.scheduler_info() lists them); the tasks "
                 "were cancelled"
             )
+        if worker.PREFIX in text and f": {worker.DATA_ROW} " in text:  # the user's data
+            return ArgumentError(f"{what}: {text[text.index(worker.PREFIX):]} (the "
+                                 "one-process loop refuses the same row)")
         if worker.PREFIX in text:
             return WorkerError(f"{what}: {text[text.index(worker.PREFIX):]}")
         if type(exc).__name__ == "KilledWorker":
@@ -313,7 +316,7 @@ class ShardedObjective:
         x_like = np.zeros(np.shape(x_like))
         mats = [task(obj.ref, x_like, tuple(plain(a) for a in args),
                      {k: plain(v) for k, v in kwargs.items()},
-                     {k: blocks[i] for k, blocks in cols.items()}, b - a)
+                     {k: blocks[i] for k, blocks in cols.items()}, b - a, a)
                 for i, (a, b) in enumerate(bounds)]
         futs = obj.be.client.compute(mats)
         yfuts = (obj.be.client.compute(ys) if ys is not None

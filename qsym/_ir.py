@@ -84,6 +84,12 @@ class Measurement:
     # (name, observable label or "", wires written (0: all), basis-change gates appended,
     # the observable's wires as written, identities included)
     label: tuple = field(default=(), compare=False)
+    # how PennyLane's split_non_commuting splits an expectation's observable, by its type
+    # as written (qml.Tracker's executions only: not compiled code): ("sum",) a Sum, its
+    # terms flattened; ("hamiltonian", wires of each operand) a LinearCombination, its own
+    # operands; ("one",) anything else (a scalar product or power of a sum, a Prod): one
+    # observable; () not known (the terms' count)
+    split: tuple = field(default=(), compare=False)
     # postselection (deferred mid-circuit measurements, qml.measure(..., postselect=v)):
     # the projector onto the kept outcomes as Z words of device indices, ``()`` for none;
     # the value is then that of the projected, renormalised state (PennyLane's): its

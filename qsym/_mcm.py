@@ -338,6 +338,19 @@ OPERATOR_CLASSES.append(MidMeasure)  # isinstance(m, qml.operation.Operator), as
 _MEASUREMENT_IDS = itertools.count(1)
 
 
+def new_meas_uid() -> str:
+    """A fresh ``meas_uid``: a UUID string numbered in the order the measurements are made
+    (PennyLane's are random UUIDs). Merged values order their measurements by id, so with
+    random ids a circuit recorded its conditioned gates' controls in another order on each
+    run; numbered, every run of the same program records the same gates.
+
+    >>> a, b = new_meas_uid(), new_meas_uid()
+    >>> a < b, len(a)
+    (True, 36)
+    """
+    return str(uuid.UUID(int=next(_MEASUREMENT_IDS)))
+
+
 class PauliMeasure(Operator):
     """PennyLane's ``qml.ops.PauliMeasure``: a measurement of the Pauli product
     ``pauli_word`` (letters X, Y, Z, one per wire) in the middle of a circuit, with an
@@ -425,7 +438,7 @@ def pauli_measure(pauli_word: str, wires, postselect=None) -> MeasurementValue:
     ([PauliMeasure('XY', wires=[0, 1])], True)
     """
     return MeasurementValue([PauliMeasure(pauli_word, wires, postselect,
-                                          meas_uid=str(uuid.uuid4()))])
+                                          meas_uid=new_meas_uid())])
 
 
 def measure(wires, reset=False, postselect=None) -> MeasurementValue:
@@ -438,10 +451,7 @@ def measure(wires, reset=False, postselect=None) -> MeasurementValue:
     >>> m.measurements[0].reset, m.wires
     (True, Wires([0]))
     """
-    # ids in the order the measurements are made (PennyLane's are random UUIDs): merged
-    # values order their measurements by id, so a circuit records the same gates each run
-    mp = MidMeasure(wires, reset=reset, postselect=postselect,
-                    meas_uid=str(uuid.UUID(int=next(_MEASUREMENT_IDS))))
+    mp = MidMeasure(wires, reset=reset, postselect=postselect, meas_uid=new_meas_uid())
     return MeasurementValue([mp])
 
 

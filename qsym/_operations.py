@@ -545,8 +545,9 @@ def _keep_given(op, args) -> None:
                         and (np.ndim(a) == 0 or _batched(p)) else None
                         for a, p in zip(args, op.params))
     for i, (a, p) in enumerate(zip(args, op.params)):
-        if (_batched(p) and type(a) is np.ndarray and a.ndim == 1
-                and a.dtype.kind in "fiu" and op._tensors[i] is None):
+        # (a tensor too: op.data holds it, _tensors; its values are read from it again
+        # where it has changed, Operation._refresh_given)
+        if _batched(p) and isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in "fiu":
             op.__dict__.setdefault("_batch_arrays", {})[i] = (p, a)
 
 
@@ -823,7 +824,7 @@ class Operation:
         memo[id(self)] = new
         for key, value in self.__dict__.items():
             new.__dict__[key] = value if key in ("_u_given", "_tensors", "params") \
-                else copy.deepcopy(value, memo)
+                else dict(value) if key == "_batch_arrays" else copy.deepcopy(value, memo)
         return new
 
     def _given_sparse(self, U) -> None:
@@ -946,6 +947,7 @@ class Operation:
         if self.sparse_given is not None:
             raise MatrixUndefinedError(f"{self.name}: U is sparse matrix. Use sparse_matrix method "
                                        "instead (qml.matrix(op) gives it dense)")
+        self._refresh_given()
         m = self._own_matrix()
         if not self.wires and self._row is not None:  # GlobalPhase(x), I(): a multiple of 1
             m = m[..., :1, :1]  # PennyLane's: on no wires, a 1x1 matrix
@@ -1004,6 +1006,31 @@ class Operation:
         return self._matrix_data() + tuple(
             g if g is not None else self._batch_array(i, p) if isinstance(p, Batched) else p
             for i, (g, p) in enumerate(zip(given, self.params)))
+
+    def _refresh_given(self) -> None:
+        """The broadcast parameters again from their arrays (``op.data``'s): PennyLane's
+        operator holds the array given (``op.data[0] is phi``) and computes its matrix,
+        decomposition and execution from it, so ``phi[0] = 5`` after ``RX(phi, 0)`` changes
+        them all; qsym keeps each parameter's values too, made again here where one of those
+        arrays has changed (each number checked as the constructor checks it).
+
+        >>> phi = np.array([0.1, 0.2]); op = RX(phi, wires=0); phi[0] = np.pi
+        >>> bool(np.allclose(op.matrix()[0], [[0, -1j], [-1j, 0]]))
+        True
+        """
+        kept = self.__dict__.get("_batch_arrays")
+        if not kept:
+            return
+        params = list(self.params)
+        for i, (p, a) in list(kept.items()):
+            if i >= len(params) or params[i] is not p or not isinstance(p, Batched):
+                continue
+            if a.shape == (len(p),) and all(x == y for x, y in zip(a.tolist(), p)):
+                continue
+            new = _check_param(self.name, a)
+            params[i] = new
+            kept[i] = (new, a)
+        self.params = tuple(params)
 
     def _batch_array(self, i: int, p) -> np.ndarray:
         """Broadcast parameter ``i`` as one array: the same object while the parameter is
@@ -1623,6 +1650,7 @@ class Operation:
         >>> PauliZ(0).eigvals()
         array([ 1., -1.])
         """
+        self._refresh_given()
         if self._row is not None and self.name in CONTROLLED_TARGETS:  # PennyLane's ControlledOp
             with _no_recording():
                 return controlled_eigenvalues(self._target_gate().eigvals(), len(self.wires))
@@ -1679,6 +1707,7 @@ class Operation:
             raise AdjointUndefinedError(f"{self.name} has no adjoint (PennyLane's "
                                         "AdjointUndefinedError): define adjoint(), or use "
                                         "qml.adjoint(op) (lazy)")
+        self._refresh_given()
         return METHODS["adjoint"](self)
 
     def pow(self, z) -> list:
@@ -1688,6 +1717,7 @@ class Operation:
         >>> RZ(0.2, wires=0).pow(3)
         [RZ(0.6000000000000001, wires=[0])]
         """
+        self._refresh_given()
         return METHODS["pow"](self, z)
 
     @queues_result
@@ -1699,6 +1729,7 @@ class Operation:
         >>> Rot(0.1, 0.2, 0.3, wires=0).decomposition()
         [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
         """
+        self._refresh_given()
         if user_declares(type(self), "compute_decomposition"):
             from ._trace import not_recording
 
@@ -1832,6 +1863,7 @@ class Operation:
         >>> tape.items
         [RX(0.1, wires=[0])]
         """
+        self._refresh_given()
         tape = active_tape()
         if tape is not None:
             gates = tuple(self.table_gates)

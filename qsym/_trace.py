@@ -1492,6 +1492,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
             terms.append((_coefficient(coeff), w))
         grouping = getattr(m.measured_obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
+                                        split=_split_form(getattr(m, "obs", None), index_or_none),
                                         sampling=_sampling(getattr(m, "sampling", ()),
                                                            wire_index),
                                         all_outcomes=getattr(m, "all_outcomes", False),
@@ -1694,6 +1695,24 @@ def _shadow(m, wire_index) -> tuple:
               for c, word in h) for h in hs))
 
 
+def _split_form(obs, index_or_none) -> tuple:
+    """:attr:`qsym._ir.Measurement.split` of an observable as written: PennyLane's
+    ``split_non_commuting`` splits a ``Sum`` by its flattened terms and a
+    ``LinearCombination`` by its own operands; any other observable (``2 * (X + Z)``, an
+    ``SProd`` of a sum, a product) is measured as one."""
+    name = getattr(obs, "name", None)
+    if name == "Sum":
+        return ("sum",)
+    if name in ("LinearCombination", "Hamiltonian"):
+        ops = getattr(obs, "ops", None)
+        if ops is None:
+            return ()
+        return ("hamiltonian", tuple(
+            tuple(i for i in map(index_or_none, getattr(op, "wires", ())) if i is not None)
+            for op in ops))
+    return ("one",) if obs is not None else ()
+
+
 def _close(a: float, b: float) -> bool:
     """``np.isclose(a, b, rtol=1e-9, atol=1e-9)`` for two floats, without NumPy's per-call
     cost (about 30 us; a replay compares every gate parameter)."""
@@ -1762,9 +1781,17 @@ def _matches(numeric, circuit, floats: dict) -> bool:
     ops = [op for op in circuit.ops if not carries(op)]
     if len(numeric) != len(ops):
         return False
+    # the wires too, in order: a wire chosen by Python the tracer cannot see (`w = 0 if
+    # isinstance(x, float) else 1`) records the same gate on another wire (as to_ir numbers
+    # them: a gate on no wires, GlobalPhase(), on wire 0). Two runs of one program record
+    # the same gates in the same order: mid-circuit measurements are numbered as they are
+    # made (_mcm.new_meas_uid; random ids ordered a conditioned gate's controls anew)
+    index = {label: i for i, label in enumerate(circuit.wire_labels)}
     exact = None
     for got, op in zip(numeric, ops):
         if got.name != op.name or len(got.params) != len(op.params):
+            return False
+        if index and (tuple(index.get(w, -1) for w in got.wires) or (0,)) != tuple(op.wires):
             return False
         for gp, tp in zip(got.params, op.params):
             if exact is None and not (tp.is_Symbol and tp in floats):

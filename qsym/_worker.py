@@ -32,6 +32,7 @@ import types
 import numpy as np
 
 PREFIX = "qsym worker "
+DATA_ROW = "refused data row"  # (shard_matrix: the driver raises it as an ArgumentError)
 MODULE_PLACEHOLDER = "__QSYM_CIRCUIT_MODULE__"
 _STATE = "_qsym_worker_state"
 
@@ -229,23 +230,34 @@ def _rows_of(columns, i):
     return {k: v[i] for k, v in columns.items()}
 
 
-def shard_matrix(payload, x_like, args, kwargs, columns, n_rows):
+def shard_matrix(payload, x_like, args, kwargs, columns, n_rows, first=0):
     """The data matrix of one shard (row ``i``: the circuit's flat data inputs for row
     ``i`` of ``columns``, ``{keyword: array}``), made on the worker by the exported module's
-    own argument layout."""
+    own argument layout, each row checked as the one-process loop checks it: its shape and
+    finiteness (the module's ``_inputs``) and the QNode's per-call checks of its inputs
+    (``_checks``: a state's norm, ``BasisState`` bits, ...). A refused row (``first + i``
+    of the whole data) is a :data:`DATA_ROW` failure, which the driver raises as the
+    ``ArgumentError`` of bad data."""
     mods = load(payload)
-    try:
-        mod = mods["circuit"]
-        rows = []
-        for i in range(n_rows):
+    mod = mods["circuit"]
+    checks = getattr(mod, "_checks", None)
+    rows = []
+    for i in range(n_rows):
+        try:
             kw = dict(kwargs)
             kw.update({k: np.asarray(v, dtype=np.float64)
                        if np.asarray(v).dtype.kind in "iub" else v
                        for k, v in _rows_of(columns, i).items()})
-            rows.append(mod._inputs((x_like,) + tuple(args), kw)[1])
+            x, d = mod._inputs((x_like,) + tuple(args), kw)
+            if checks is not None:
+                checks(x, d, True)
+        except Exception as exc:
+            raise fail(f"{DATA_ROW} {first + i}", exc) from None
+        rows.append(d)
+    try:
         D = np.ascontiguousarray(np.array(rows, dtype=np.float64).reshape(n_rows, -1))
     except Exception as exc:
-        raise fail("a data row does not fit the circuit", exc) from None
+        raise fail("the data rows do not make one matrix", exc) from None
     return D
 
 

@@ -33,11 +33,10 @@ too: a QNode takes a fresh wire instead (PennyLane's ``mcm_method="deferred"`` d
 
 from __future__ import annotations
 
-import uuid
 from contextlib import contextmanager
 from enum import Enum
 
-from ._mcm import MidMeasure, rewrite_recording
+from ._mcm import MidMeasure, new_meas_uid, rewrite_recording
 from ._opmath import Operator
 from ._shapes import format_values, tree_spec
 from ._trace import TAPE_REWRITES, not_recording
@@ -235,7 +234,7 @@ class _WirePool:
         else:  # a wire in any state, reset to |0> (a mid-circuit measurement, reset=True)
             wire = anything.pop()
             with not_recording():
-                ops = [MidMeasure(wire, reset=True, meas_uid=str(uuid.uuid4()))]
+                ops = [MidMeasure(wire, reset=True, meas_uid=new_meas_uid())]
         self.loaned[wire] = back
         return wire, ops
 

@@ -541,10 +541,15 @@ def qpu_executions(circuit) -> int:
             # a qml.sum's words in qubit-wise commuting groups, a Hamiltonian's on disjoint
             # wires (PennyLane 0.45.1's split_non_commuting, measured); anything else (a
             # product, a variance or another statistic of a sum) one operator, measured as one
-            if getattr(m, "kind", "expval") != "expval" or written.startswith("Prod("):
+            form = getattr(m, "split", ())
+            if (getattr(m, "kind", "expval") != "expval" or written.startswith("Prod(")
+                    or form[:1] == ("one",)):
                 others += 1
                 continue
-            split = _qubit_wise_groups if written.startswith("Sum(") else _wire_groups
+            if form[:1] == ("hamiltonian",):  # its own operands (a sum among them: one)
+                terms = [tuple((w, "Z") for w in wires) for wires in form[1]]
+            split = (_qubit_wise_groups if form[:1] == ("sum",) or (
+                not form and written.startswith("Sum(")) else _wire_groups)
             others += max(getattr(m, "groups", 0) or split(terms), 1)
     return _qubit_wise_groups(words) + int(plain) + others
 

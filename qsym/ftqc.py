@@ -33,12 +33,11 @@ import hashlib
 import operator
 import sys
 import threading
-import uuid
 
 import numpy as np
 
 from . import _operations as ops_mod
-from ._mcm import Conditional, MeasurementValue, MidMeasure, cond, measure
+from ._mcm import Conditional, MeasurementValue, MidMeasure, cond, measure, new_meas_uid
 from ._opmath import AnnotatedQueue, Operator, PennyLaneOperation, adjoint
 from ._qubit_graph import (MAX_TRAVERSAL_DEPTH,  # noqa: F401 - pennylane.ftqc.qubit_graph's
                            Lattice, QubitGraph, generate_lattice)
@@ -252,7 +251,7 @@ def _single_wire(wires) -> Wires:
 
 def _measured(cls, wires, **kwargs) -> MeasurementValue:
     """A ``cls`` measurement of ``wires`` (recorded), with a fresh ``meas_uid``, as a value."""
-    return MeasurementValue([cls(wires=wires, meas_uid=str(uuid.uuid4()), **kwargs)])
+    return MeasurementValue([cls(wires=wires, meas_uid=new_meas_uid(), **kwargs)])
 
 
 def measure_arbitrary_basis(wires, angle, plane, reset=False, postselect=None):

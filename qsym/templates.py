@@ -1311,7 +1311,7 @@ def _squared_norm_at(entry, x, d, order: int):
         return None
     inputs = tuple(entry.circuit.inputs)
     N, dN, d2N = marks[0].squared_norm(inputs, inputs + tuple(entry.circuit.data), x, d, order)
-    return (N, dN, d2N) if np.isclose(np.sqrt(N), 1.0, atol=1e-10) else None
+    return (N, dN, d2N) if _unit_norm(float(np.sqrt(N))) else None
 
 
 def unnormalized_rows(entry, x, d, result) -> tuple:
@@ -1473,8 +1473,16 @@ def _finite_norm(name: str, v: np.ndarray) -> float:
     return float(np.linalg.norm(v))
 
 
+def _unit_norm(norm: float) -> bool:
+    """Whether ``norm`` is 1 within 1e-10 (PennyLane's ``TOLERANCE``), with no relative
+    part: NumPy's ``isclose`` adds 1e-5 relative, which let a state of norm ``1 + 1e-6``
+    (or a single-precision unit vector, ``1 + 2.4e-8``) pass as one of norm 1."""
+    return abs(norm - 1.0) <= 1e-10
+
+
 def _check_norm(name: str, v: np.ndarray) -> None:
-    """A state's amplitudes must have norm 1 (PennyLane's check, with its message)."""
+    """A state's amplitudes must have norm 1 (PennyLane's check, with its message and its
+    tolerance: ``allclose(norm, 1, atol=1e-10)``, so 1e-5 relative too)."""
     norm = _finite_norm(name, v)
     if not np.isclose(norm, 1.0, atol=1e-10):
         raise GateError(
@@ -1483,13 +1491,32 @@ def _check_norm(name: str, v: np.ndarray) -> None:
         )
 
 
+def _as_given_message(name: str, norm: float) -> str:
+    return (f"{name}: a state of norm {norm!r}, not 1 within 1e-10 (a single-precision unit "
+            "vector is one): PennyLane's check lets it pass (it allows 1e-5 relative) and its "
+            "device starts a circuit from the vector as given, unnormalized (every value "
+            "|v|^2 times the normalized state's), where qsym's gates prepare unit vectors "
+            "only: normalize it in double precision (v = np.asarray(v, dtype=complex); "
+            "v = v / np.linalg.norm(v)) or pass normalize=True")
+
+
+def _check_norm_as_given(name: str, v: np.ndarray) -> None:
+    """:func:`_check_norm` for a preparation PennyLane's device starts the circuit from
+    (the first operation): a norm PennyLane's check passes but not 1 within 1e-10 is
+    refused too, as the state would be prepared normalized, not as given."""
+    _check_norm(name, v)
+    norm = _finite_norm(name, v)
+    if not _unit_norm(norm):
+        raise GateError(_as_given_message(name, norm))
+
+
 def _check_unvalidated_norm(name: str, v: np.ndarray) -> None:
     """``validate_norm=False``: a state of norm other than 1 (within 1e-10) is refused in a
     circuit. PennyLane's ``default.qubit`` then starts from the unnormalized vector (its
     values ``|v|^2`` times the normalized state's, its shots refused); qsym's gates prepare
     only unit vectors, and the normalized state's numbers would differ silently."""
     norm = _finite_norm(name, v)
-    if not np.isclose(norm, 1.0, atol=1e-10):
+    if not _unit_norm(norm):
         raise GateError(
             f"{name}: validate_norm=False with a state of norm {norm}: qsym prepares unit "
             "vectors only (PennyLane's device would start from the unnormalized vector, "
@@ -1907,29 +1934,72 @@ class StatePrep(Template):
                 raise GateError(f"{self.name}: the state is the zero vector")
             if not normalize and validate_norm and not np.isclose(norm, 1.0, atol=1e-10):
                 raise GateError(f"{self.name}: " + self._texts["norm"].format(norm=norm))
-            if not normalize and not np.isclose(norm, 1.0, atol=1e-10):
-                self._unchecked_norm = norm  # validate_norm=False: refused where applied
+            if not normalize and not _unit_norm(norm):
+                if validate_norm:  # (within PennyLane's 1e-5: refused where it starts a circuit)
+                    self._as_given_norm = norm
+                else:  # validate_norm=False: refused where applied
+                    self._unchecked_norm = norm
             if np.any(np.abs(v.imag) > 0):
                 return _complex_state_unitary(v / norm), None
             return None, _mark_padding([float(a) for a in v.real], given, pad_with)
         if any(isinstance(a, (complex, np.complexfloating)) and a.imag != 0 for a in values):
             raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
         if not normalize:  # checked on every call's numbers
+            outer = active_tape()
+            first = (self._device_prepares and outer is not None and not outer.items
+                     and not _building())  # (as _record's _first_op)
             add_check(self.name, values, functools.partial(
-                _check_norm if validate_norm else _check_unvalidated_norm, self.name))
+                (_check_norm_as_given if first else _check_norm) if validate_norm
+                else _check_unvalidated_norm, self.name))
         elif normalize:  # a zero vector has no normalized state (not |0...0>)
             add_check(self.name, values, functools.partial(_check_nonzero, self.name))
         return None, values
 
     def _refuse_unchecked_norm(self) -> None:
         """``validate_norm=False`` and a state whose norm is not 1 (within 1e-10) applied in
-        a circuit: refused (:func:`_check_unvalidated_norm`)."""
+        a circuit: refused (:func:`_check_unvalidated_norm`). Made outside any recording
+        it is kept (PennyLane's constructor takes it: ``state_vector()`` is the vector as
+        given) and refused where its gates are used (:meth:`queue`, :meth:`gates`)."""
         norm = self.__dict__.get("_unchecked_norm")
         if norm is not None:
             _check_unvalidated_norm(self.name, np.array([norm]))
 
-    def _build(self):
+    def queue(self, context=None):
         self._refuse_unchecked_norm()
+        return super().queue(context)
+
+    queue.__doc__ = Template.queue.__doc__
+
+    def gates(self) -> list:
+        """The gates this preparation applies (refused for an unnormalized state given
+        with ``validate_norm=False``: :meth:`_refuse_unchecked_norm`).
+
+        >>> StatePrep([0.0, 1.0], wires=0).gates()
+        [RY(3.141592653589793, wires=[0])]
+        """
+        self._refuse_unchecked_norm()
+        return super().gates()
+
+    @property
+    def table_gates(self) -> tuple:
+        """:meth:`gates` as a tuple (what operator arithmetic applies)."""
+        self._refuse_unchecked_norm()
+        return tuple(self._ops)
+
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """The unitary of the preparation's gates (``qml.matrix(op)``; refused, as
+        PennyLane's, for an unnormalized state given with ``validate_norm=False``)."""
+        self._refuse_unchecked_norm()
+        return super().matrix(wire_order)
+
+    def _build(self):
+        if not getattr(self._tape, "aside", False):  # (recorded: in a circuit or a queue)
+            self._refuse_unchecked_norm()
+            norm = self.__dict__.get("_as_given_norm")
+            if norm is not None and self._device_prepares and self.__dict__.get("_first_op"):
+                # PennyLane's device starts from the vector as given (elsewhere it applies
+                # Möttönen's gates, which prepare the normalized state, as qsym's)
+                raise GateError(_as_given_message(self.name, norm))
         if self._mottonen is not None:
             mottonen_gates(self._mottonen, self.wires)
             return

@@ -753,3 +753,22 @@ def test_a_loaded_exports_background_compile_runs_only_the_checked_bytes(exporte
                             text=True, env=env, timeout=600)
     assert result.returncode == 3, result.stderr
     assert not sentinel.exists() and not (tmp_path / "numba").exists()
+
+
+def test_a_path_that_is_not_one_is_named_and_bytes_are_a_path(exported, tmp_path):
+    """qml.load(5), compiled.export(5) (and read_metadata, file_sha256) raised Path's bare
+    TypeError ("expected str, bytes or os.PathLike object"), and a bytes path, which open()
+    takes, the same; now bytes are a path and anything else an ArgumentError (a TypeError
+    still) saying what to pass."""
+    _, compiled, path, _ = exported
+    for bad in (5, None, ["circuit.py"]):
+        for call in (qml.load, qml.read_metadata, qml.file_sha256, compiled.export):
+            with pytest.raises(qml.ArgumentError, match=r"path must be .*str, bytes or os.PathLike"):
+                call(bad)
+    out = compiled.export(os.fsencode(tmp_path / "as_bytes.py"))
+    assert out == tmp_path / "as_bytes.py"
+    assert qml.file_sha256(os.fsencode(out)) == compiled.export_sha256
+    mod = qml.load(os.fsencode(out), expected_hash=compiled.export_sha256)
+    meta = qml.read_metadata(os.fsencode(out))
+    assert meta["circuit_hash"] == qml.read_metadata(path)["circuit_hash"]
+    assert callable(mod.value)

@@ -339,3 +339,45 @@ def test_a_squatted_default_worker_folder_is_not_used(tmp_path, monkeypatch, pla
     assert st.st_uid == os.getuid() and st.st_mode & 0o077 == 0
     assert _worker.folder() == got  # one private folder per process
     os.rmdir(got)
+
+
+@qml.qnode(dev)
+def prepared(w, v=None):
+    """A data row is a state: the QNode checks its norm at every call."""
+    qml.StatePrep(v, wires=0)
+    qml.RY(w[0], wires=0)
+    qml.RX(w[1], wires=0)
+    return qml.expval(qml.PauliZ(0))
+
+
+def test_data_rows_made_on_the_workers_are_checked_as_the_one_process_loop_checks_them(client):
+    """Dask arrays' rows are made into the data matrix on the workers (shard_matrix): a row
+    the one-process loop refuses (a state of norm 2 here: the QNode's per-call norm check;
+    a NaN) is refused there too, as the ArgumentError of bad data naming the row (the
+    norm check did not run on the workers: the bad row's state was prepared normalized)."""
+    da = pytest.importorskip("dask.array")
+    good = onp.tile([0.6, 0.8], (6, 1))
+    Yv = onp.zeros(6)
+    bad = good.copy()
+    bad[4] = [1.2, 1.6]  # norm 2
+    with pytest.raises(qml.QsymError, match="norm"):
+        qml.minimize(prepared, [0.1, 0.2], data={"v": bad}, targets=Yv, steps=2, optimizer=OPT)
+    with pytest.raises(qml.ArgumentError, match="refused data row 4.*norm"):
+        qml.minimize(prepared, [0.1, 0.2], data={"v": da.from_array(bad, chunks=3)},
+                     targets=da.from_array(Yv, chunks=3), steps=2, optimizer=OPT,
+                     executor=client, shards=2)
+    nan = X.copy()
+    nan[7] = onp.nan
+    with pytest.raises(qml.ArgumentError, match="NaN"):
+        qml.minimize(model, [0.1, 0.2], data={"x": nan}, targets=Y, steps=2, optimizer=OPT)
+    with pytest.raises(qml.ArgumentError, match="refused data row 7.*NaN"):
+        qml.minimize(model, [0.1, 0.2], data={"x": da.from_array(nan, chunks=4)},
+                     targets=da.from_array(Y, chunks=4), steps=2, optimizer=OPT,
+                     executor=client, shards=2)
+    # the good rows: the one-process answer (state 0.6|0> + 0.8|1>: not refused)
+    one = qml.minimize(prepared, [0.1, 0.2], data={"v": good}, targets=Yv, steps=3,
+                       optimizer=OPT)
+    res = qml.minimize(prepared, [0.1, 0.2], data={"v": da.from_array(good, chunks=3)},
+                       targets=da.from_array(Yv, chunks=3), steps=3, optimizer=OPT,
+                       executor=client, shards=2)
+    assert onp.allclose(res.x, one.x, atol=1e-12, rtol=0)

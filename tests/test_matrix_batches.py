@@ -544,3 +544,32 @@ def test_parametric_gates_have_pennylanes_module_paths():
     assert qml.ops.qubit.parametric_ops_single_qubit.RX is RX is qml.RX
     assert qml.ops.qubit.parametric_ops_multi_qubit.MultiRZ is MultiRZ is qml.MultiRZ
     assert qml.ops.qubit.parametric_ops_multi_qubit.CPhaseShift01 is CPhaseShift01
+
+
+def test_a_broadcast_array_changed_in_place_changes_the_gate_as_pennylane():
+    """PennyLane 0.45.1 keeps the caller's array (op.data[0] is phi) and computes the matrix
+    from it at each call: after phi[0] = 5, op.data and op.matrix() both use 5 (checked in
+    /work/plvenv). qsym changed op.data but kept the old matrix (0.1)."""
+    phi = onp.array([0.1, 0.2])
+    op = qml.RX(phi, wires=0)
+    first = op.matrix()  # (computed once before the change)
+    onp.testing.assert_allclose(first[0], qml.RX.compute_matrix(0.1), atol=1e-15)
+    phi[0] = 5.0
+    c, s = onp.cos(2.5), onp.sin(2.5)  # RX(5) by hand: [[cos 5/2, -i sin 5/2], ...]
+    want = onp.array([[c, -1j * s], [-1j * s, c]])
+    assert op.data[0] is phi
+    onp.testing.assert_allclose(op.matrix()[0], want, atol=1e-15)
+    # (PennyLane 0.45.1's order, plvenv: exp(+2.5i) first)
+    onp.testing.assert_allclose(op.eigvals()[0], [onp.exp(2.5j), onp.exp(-2.5j)], atol=1e-15)
+    onp.testing.assert_allclose(op.adjoint().matrix()[0], want.conj().T, atol=1e-15)
+    assert repr(op) == "RX(array([5. , 0.2]), wires=[0])"  # (PennyLane's repr, plvenv)
+    # a qsym.numpy tensor given: the same
+    t = np.array([0.1, 0.2], requires_grad=True)
+    rot = qml.Rot(t, 0.0, 0.0, wires=0)
+    t[0] = 5.0
+    onp.testing.assert_allclose(rot.matrix()[0], qml.RZ.compute_matrix(5.0), atol=1e-15)
+    assert rot.decomposition()[0].data[0] is t
+    # a change to a value no gate takes is refused where the gate is used again
+    phi[1] = onp.inf
+    with pytest.raises(qml.GateError, match="finite"):
+        op.matrix()

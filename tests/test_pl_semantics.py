@@ -249,6 +249,40 @@ def test_tracker_executions_count_measurement_groups_shots_and_batches():
         assert totals == expected, (fn.__name__, shots)
 
 
+@pytest.mark.parametrize("shots", [None, 100])
+def test_tracker_splits_an_expectation_by_the_observables_type_as_written(shots):
+    """PennyLane's split_non_commuting splits a Sum by its flattened terms and a
+    LinearCombination by its own operands; a scalar product of a sum (2 * (X + Z)) is
+    one observable, one circuit. qsym counted the terms of every sum it met (2 for
+    2 * (X + Z)). Counts by PennyLane 0.45.1's default.qubit (plvenv), RX(0.3) then:"""
+    X, Y, Z = qml.PauliX, qml.PauliY, qml.PauliZ
+    cases = [
+        (lambda: 2 * (X(0) + Z(0)), 1), (lambda: qml.s_prod(2.0, qml.sum(X(0), Y(0))), 1),
+        (lambda: -(X(0) + Z(0)), 1), (lambda: 2.0 * (3.0 * (X(0) + Z(0))), 1),
+        (lambda: X(0) + Z(0), 2), (lambda: qml.sum(2 * (X(0) + Z(0))), 2),
+        (lambda: 0.5 * (X(0) + Y(0)) + Z(0), 3),
+        (lambda: qml.Hamiltonian([2.0, 1.0], [X(0), Z(0)]), 2),
+        (lambda: qml.Hamiltonian([2.0], [X(0) + Z(0)]), 1),
+        (lambda: qml.prod(X(0) + Z(0), Z(1)), 1),
+    ]
+    dev = qml.device("default.qubit", wires=2)
+
+    def node(make):
+        @qml.qnode(dev, shots=shots)
+        def c():
+            qml.RX(0.3, wires=0)
+            return qml.expval(make())
+
+        return c
+
+    for make, executions in cases:
+        with qml.Tracker(dev) as t:
+            node(make)()
+        obs = make()
+        assert t.totals["executions"] == executions, repr(obs)
+        assert t.totals.get("shots") == (None if shots is None else shots * executions)
+
+
 def test_tracker_sampled_gradient_records_shots_per_circuit():
     c = qml.QNode(crx, qml.device("default.qubit", wires=2, seed=1), shots=100)
     with qml.Tracker(c.device) as t:

@@ -361,6 +361,48 @@ def test_a_type_test_the_tracer_cannot_see_is_caught_by_the_replay_at_the_traced
         c(0.9)
 
 
+def test_a_wire_chosen_by_a_type_test_the_tracer_cannot_see_is_caught_by_the_replay():
+    """The same gates on other wires: the replay compares wires too (it compared names
+    and parameters only, and the traced circuit's RX on wire "b" gave <Z_a> = 1 where
+    PennyLane, and the function run on the float 0.3, put it on wire "a": cos 0.3, by hand)."""
+    dev2 = qml.device("default.qubit", wires=["a", "b"])
+
+    @qml.qnode(dev2)
+    def c(x):
+        qml.RX(x, wires="a" if isinstance(x, float) else "b")  # "b" while tracing
+        return qml.expval(qml.PauliZ("a"))
+
+    with pytest.raises(qml.TracingError, match="cannot see"):
+        c(0.3)
+
+    # the same circuit with its wire as a plain argument: both wires, the exact values
+    @qml.qnode(dev2)
+    def d(x, w):
+        qml.RX(x, wires=w)
+        qml.CNOT(wires=[w, "b" if w == "a" else "a"])
+        return qml.expval(qml.PauliZ("a"))
+
+    assert d(np.array(0.3), "a") == pytest.approx(onp.cos(0.3), abs=1e-15)
+    assert d(np.array(0.3), "b") == pytest.approx(onp.cos(0.3), abs=1e-15)
+
+
+def test_merged_measurement_values_order_their_measurements_as_they_were_made():
+    """Every kind of mid-circuit measurement (qml.measure, qml.pauli_measure's record, the
+    ftqc measurements) is numbered as it is made, so a merged value (``m1 + m0``) lists
+    them in that order on every run: with random ids (ftqc's were uuid4) a conditioned
+    gate's controls came in another order in the replay than in the trace."""
+    from qsym import ftqc
+
+    with qml.queuing.AnnotatedQueue():
+        ms = [ftqc.measure_x(0), qml.measure(1), ftqc.measure_y(2),
+              ftqc.measure_arbitrary_basis(3, angle=0.1, plane="XY"), qml.measure(4),
+              ftqc.measure_z(5), ftqc.measure_x(6), ftqc.measure_y(7)]
+    total = ms[-1]
+    for m in reversed(ms[:-1]):
+        total = total + m
+    assert [m.measurements[0] for m in ms] == total.measurements
+
+
 def test_plain_numpy_random_and_changing_state_inside_a_circuit_are_named_nondeterministic():
     """Plain numpy.random (or Python's random, or state that changes between calls) inside
     the circuit function cannot be seen while tracing; the replay on numbers that every
