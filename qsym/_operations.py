@@ -2834,7 +2834,49 @@ def _compare_qsvt(t1, t2, *args):
     return True
 
 
+def _argument_leaves(value) -> tuple[list, object]:
+    """The leaves of a subroutine's dynamic argument (nested lists, tuples and dicts) and
+    its structure (PennyLane's ``flatten`` of the argument's pytree)."""
+    if isinstance(value, (list, tuple)):
+        parts = [_argument_leaves(v) for v in value]
+        return [x for p in parts for x in p[0]], (type(value), tuple(p[1] for p in parts))
+    if isinstance(value, dict):
+        parts = {k: _argument_leaves(v) for k, v in value.items()}
+        return ([x for p in parts.values() for x in p[0]],
+                (dict, tuple((k, p[1]) for k, p in parts.items())))
+    return ([], None) if value is None else ([value], "leaf")
+
+
+def _compare_subroutine_ops(t1, t2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of two ``SubroutineOp`` (``qml.templates.Subroutine`` applied):
+    the same subroutine, equal static arguments and wire registers, and each dynamic
+    argument of the same pytree structure with leaves of the same trainability and
+    interface and values equal to ``rtol``/``atol``."""
+    if t1.subroutine != t2.subroutine:
+        return f"op1 is {t1.subroutine} and op2 is {t2.subroutine}"
+    a1, a2 = t1.bound_args.arguments, t2.bound_args.arguments
+    for names, what in ((t1.subroutine.static_argnames, "input"),
+                        (t1.subroutine.wire_argnames, "register")):
+        for name in names:
+            if not _same_value(a1[name], a2[name], 0.0, 0.0):
+                return f"op1 has value {a1[name]} and op2 has value {a2[name]} for {what} {name}"
+    for name in t1.subroutine.dynamic_argnames:
+        (vals1, tree1), (vals2, tree2) = _argument_leaves(a1[name]), _argument_leaves(a2[name])
+        if tree1 != tree2:
+            return f"op1 and op2 have different pytree structures for {name}."
+        for v1, v2 in zip(vals1, vals2):
+            (g1, i1), (g2, i2) = _trainability(v1), _trainability(v2)
+            if check_trainability and g1 != g2:
+                return f"{name} has different trainability for {v1} and {v2}."
+            if check_interface and i1 != i2:
+                return f"{name} has different interfaces for {v1} and {v2}."
+            if not _same_value(v1, v2, rtol, atol):
+                return f"{name} has different values {v1} and {v2}."
+    return True
+
+
 _TEMPLATE_COMPARISONS = {"HilbertSchmidt": _compare_hilbert_schmidt,
+                         "SubroutineOp": _compare_subroutine_ops,
                          "LocalHilbertSchmidt": _compare_hilbert_schmidt,
                          "ControlledSequence": _compare_controlled_sequence,
                          "Select": _compare_select, "QSVT": _compare_qsvt}

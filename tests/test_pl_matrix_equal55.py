@@ -1,0 +1,207 @@
+"""PennyLane 0.45.1's ``qml.matrix`` wire-order rules and ``qml.equal`` of subroutine
+operators (issue #18, PennyLane's ops/functions/test_matrix.py and test_equal.py).
+
+Expected matrices are written by hand from the gates' definitions; the errors are those
+PennyLane 0.45.1 raises (read in its ``pennylane/ops/functions/matrix.py`` and
+``equal.py``, and checked in /work/plvenv: e.g. ``qml.matrix(lambda x: qml.RX(x, 0))(0.3)``
+raises ``ValueError: wire_order is required by qp.matrix() for quantum functions.``).
+"""
+
+from functools import partial, reduce
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as pnp
+
+I2 = onp.eye(2)
+X = onp.array([[0, 1], [1, 0]], dtype=complex)
+Y = onp.array([[0, -1j], [1j, 0]])
+Z = onp.diag([1.0, -1.0]).astype(complex)
+H = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+CNOT = onp.eye(4)[[0, 1, 3, 2]]
+
+
+def ry(t):
+    c, s = onp.cos(t / 2), onp.sin(t / 2)
+    return onp.array([[c, -s], [s, c]])
+
+
+# --- qml.matrix: where wire_order is required ----------------------------------------------
+def test_a_quantum_function_needs_wire_order():
+    def qfunc(x):
+        qml.RY(x, wires=0)
+
+    with pytest.raises(ValueError, match="wire_order is required by qml.matrix"):
+        qml.matrix(qfunc)
+    assert onp.allclose(qml.matrix(qfunc, wire_order=[0])(0.3), ry(0.3))
+
+
+def test_an_operator_class_needs_wire_order_unless_it_acts_on_one_wire():
+    with pytest.raises(ValueError, match="wire_order is required"):
+        qml.matrix(qml.CNOT)(wires=[0, 1])
+    assert onp.allclose(qml.matrix(qml.Hadamard)(wires=0), H)
+    assert onp.allclose(qml.matrix(qml.CNOT, wire_order=[1, 0])(wires=[0, 1]),
+                        onp.eye(4)[[0, 3, 2, 1]])
+
+
+@pytest.mark.parametrize("ops", [[qml.X(1), qml.X(0)], []])
+def test_a_tape_on_several_wires_or_none_needs_wire_order(ops):
+    with pytest.raises(ValueError, match="wire_order is required"):
+        qml.matrix(qml.tape.QuantumScript(ops))
+    # one wire: no order needed; its measurement's wires count as the tape's (PennyLane's)
+    assert onp.allclose(qml.matrix(qml.tape.QuantumScript([qml.X(1)])), X)
+    with pytest.raises(ValueError, match="wire_order is required"):
+        qml.matrix(qml.tape.QuantumScript([qml.X(0)], [qml.expval(qml.Z(1))]))
+
+
+def test_a_qnode_on_a_device_without_wires_needs_wire_order():
+    @qml.qnode(qml.device("default.qubit"))
+    def c():
+        qml.PauliX(0)
+        return qml.state()
+
+    with pytest.raises(ValueError, match="wire_order is required"):
+        qml.matrix(c)
+    assert onp.allclose(qml.matrix(c, wire_order=[0])(), X)
+
+
+# --- qml.matrix: what wire_order must hold ---------------------------------------------------
+def test_wire_order_missing_a_wire_of_the_circuit_is_a_transform_error():
+    def circuit():
+        qml.PauliX(wires=1)
+        qml.PauliZ(wires=0)
+
+    with pytest.raises(qml.TransformError,
+                       match=r"Wires in circuit \[1, 0\] are inconsistent with those in wire_order \[0, 'b'\]"):
+        qml.matrix(circuit, wire_order=[0, "b"])()
+    with pytest.raises(qml.TransformError, match=r"Wires in circuit \[0\] are inconsistent"):
+        qml.matrix(qml.PauliX(0), wire_order=[1])
+
+
+def test_a_qnodes_wire_order_may_leave_out_untouched_device_wires_and_add_others():
+    dev = qml.device("default.qubit", wires=[1, 0, 2, 3])
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.PauliX(wires=0)
+        qml.RY(x, wires=1)
+        qml.PauliZ(wires=2)
+        return qml.expval(qml.PauliZ(0))
+
+    x = 0.5
+    assert onp.allclose(qml.matrix(c)(x), reduce(onp.kron, [ry(x), X, Z, I2]))  # device order
+    assert onp.allclose(qml.matrix(c, wire_order=[1, 0, 2])(x), reduce(onp.kron, [ry(x), X, Z]))
+    assert onp.allclose(qml.matrix(c, wire_order=[2, 7, 0, 1])(x),
+                        reduce(onp.kron, [Z, I2, X, ry(x)]))
+    with pytest.raises(qml.TransformError, match=r"Wires in circuit \[0, 1, 2\]"):
+        qml.matrix(c, wire_order=[0, 1])(x)
+
+
+# --- qml.matrix of a quantum function: the operators it queues --------------------------------
+def test_an_operator_made_by_arithmetic_in_a_quantum_function_is_its_matrix():
+    def ansatz(x):
+        return qml.PauliZ(0) @ qml.PauliY(1) - x * qml.PauliX(1)
+
+    x = 0.5
+    want = reduce(onp.kron, [Y, Z, I2]) - x * onp.kron(X, onp.eye(4))
+    assert onp.allclose(qml.matrix(ansatz, wire_order=[1, 0, 2])(x), want)
+
+
+def test_operators_given_to_the_quantum_function_leave_the_callers_queue():
+    def func(op, op1=None):
+        qml.apply(op)
+        if op1:
+            qml.apply(op1)
+
+    with qml.queuing.AnnotatedQueue() as q:
+        mat = qml.matrix(func, wire_order=[0])(qml.X(0), op1=qml.Z(0))
+        qml.QubitUnitary(mat, wires=[0])
+    assert len(q.queue) == 1 and isinstance(q.queue[0], qml.QubitUnitary)
+    assert onp.allclose(mat, Z @ X)
+
+
+def test_a_quantum_function_of_a_trainable_tensor_keeps_its_interface():
+    t = pnp.array(0.5, requires_grad=True)
+    m = qml.matrix(lambda x: qml.RY(x, wires=0), wire_order=[0])(t)
+    assert isinstance(m, pnp.tensor) and onp.allclose(m, ry(0.5))
+
+
+# --- qml.matrix: operators without gates, and what it does not take --------------------------
+def test_an_operator_with_an_empty_decomposition_is_the_identity():
+    assert onp.allclose(qml.matrix(qml.Snapshot(), wire_order=[0, 1]), onp.eye(4))
+    assert onp.allclose(qml.matrix(qml.Barrier([0, 1])), onp.eye(4))
+
+
+def test_an_operator_without_matrix_or_decomposition_says_so_as_pennylane():
+    class NoMatrix(qml.operation.Operation):
+        has_matrix = False
+        has_sparse_matrix = False
+        has_decomposition = False
+        num_params = 1
+        num_wires = 1
+
+    with pytest.raises(qml.MatrixUndefinedError,
+                       match="Operator must define a matrix, sparse matrix, or decomposition"):
+        qml.matrix(NoMatrix(0.5, wires=0))
+
+
+def test_something_that_is_not_a_circuit_is_a_transform_error():
+    with pytest.raises(qml.TransformError,
+                       match="Input is not an Operator, tape, QNode, or quantum function"):
+        qml.matrix(None)
+
+
+# --- qml.equal of SubroutineOp ---------------------------------------------------------------
+def _op(subroutine, *args):
+    return qml.tape.make_qscript(subroutine)(*args)[0]
+
+
+def test_subroutine_ops_of_different_subroutines_differ():
+    @qml.templates.Subroutine
+    def One(wires):
+        qml.X(wires)
+
+    @qml.templates.Subroutine
+    def Two(wires):
+        qml.Y(wires)
+
+    assert not qml.equal(_op(One, 0), _op(Two, 0))
+    with pytest.raises(AssertionError, match="op1 is <Subroutine: One>"):
+        qml.assert_equal(_op(One, 0), _op(Two, 0))
+    assert qml.equal(_op(One, 0), _op(One, 0))
+
+
+def test_subroutine_ops_compare_static_arguments_and_registers():
+    @partial(qml.templates.Subroutine, static_argnames=("a",))
+    def f(a, wires):
+        pass
+
+    assert not qml.equal(_op(f, "val1", 0), _op(f, "val2", 0))
+    with pytest.raises(AssertionError, match="op2 has value val2 for input a"):
+        qml.assert_equal(_op(f, "val1", 0), _op(f, "val2", 0))
+
+    @partial(qml.templates.Subroutine, wire_argnames=("reg1", "reg2"))
+    def g(reg1, reg2):
+        pass
+
+    assert not qml.equal(_op(g, (0,), (1,)), _op(g, (1,), (0,)))
+    with pytest.raises(AssertionError, match=r"has value Wires\(\[1\]\) for register reg1"):
+        qml.assert_equal(_op(g, (0,), (1,)), _op(g, (1,), (0,)))
+
+
+def test_subroutine_ops_compare_dynamic_arguments_structure_values_and_trainability():
+    @qml.templates.Subroutine
+    def f(x, wires):
+        pass
+
+    with pytest.raises(AssertionError, match="have different pytree structures for x"):
+        qml.assert_equal(_op(f, (0.5,), 0), _op(f, (0.5, 0.6), 0))
+    a, b = _op(f, onp.array(0.5), 0), _op(f, onp.array(0.5 + 1e-5), 0)
+    assert not qml.equal(a, b)  # |difference| 1e-5 > atol + rtol * 0.5
+    assert qml.equal(a, b, rtol=1e-4) and qml.equal(a, b, atol=1e-4)
+    c = _op(f, pnp.array(0.5, requires_grad=False), 0)
+    assert not qml.equal(a, c) and qml.equal(a, c, check_interface=False)
+    d = _op(f, pnp.array(0.5), 0)
+    assert not qml.equal(c, d) and qml.equal(c, d, check_trainability=False)
