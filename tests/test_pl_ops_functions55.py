@@ -1,5 +1,6 @@
-"""PennyLane 0.45.1's ``qml.matrix`` wire-order rules and ``qml.equal`` of subroutine
-operators (issue #18, PennyLane's ops/functions/test_matrix.py and test_equal.py).
+"""PennyLane 0.45.1's ``qml.matrix`` wire-order rules, ``qml.equal`` of subroutine
+operators and ``qml.is_commuting``'s refusals (issue #18, PennyLane's
+ops/functions/test_matrix.py, test_equal.py and test_is_commuting.py).
 
 Expected matrices are written by hand from the gates' definitions; the errors are those
 PennyLane 0.45.1 raises (read in its ``pennylane/ops/functions/matrix.py`` and
@@ -205,3 +206,35 @@ def test_subroutine_ops_compare_dynamic_arguments_structure_values_and_trainabil
     assert not qml.equal(a, c) and qml.equal(a, c, check_interface=False)
     d = _op(f, pnp.array(0.5), 0)
     assert not qml.equal(c, d) and qml.equal(c, d, check_trainability=False)
+
+
+# --- qml.is_commuting: PennyLane's refusals and its list of non-commuting templates ----------
+@pytest.mark.parametrize("op", [qml.PauliRot(1.0, "X", wires=0), qml.exp(qml.PauliX(0), 1.2),
+                                qml.BitFlip(0.1, wires=0)])
+def test_is_commuting_refuses_what_pennylanes_rules_do_not_cover(op):
+    with pytest.raises(qml.QuantumFunctionError, match=f"Operation {op.name} not supported"):
+        qml.is_commuting(qml.PauliX(wires=0), op)
+    with pytest.raises(qml.QuantumFunctionError, match=f"Operation {op.name} not supported"):
+        qml.is_commuting(op, qml.PauliX(wires=3))  # (refused by name, before the wires)
+
+
+def test_is_commuting_refuses_arithmetic_without_a_pauli_form_on_shared_wires():
+    with pytest.raises(qml.QuantumFunctionError, match="must have a valid Pauli representation"):
+        qml.is_commuting(qml.prod(qml.PauliX(1), qml.PauliY(2)), qml.s_prod(0.5, qml.Hadamard(1)))
+    # on disjoint wires they commute; with a Pauli form they are decided by it: [X1 Y2, Z1 Z2] = 0
+    assert qml.is_commuting(qml.prod(qml.PauliX(0), qml.Hadamard(1)), qml.PauliY(2))
+    assert qml.is_commuting(qml.prod(qml.PauliX(1), qml.PauliY(2)), qml.Z(1) @ qml.Z(2))
+
+
+def test_is_commuting_of_a_listed_template_is_false_on_shared_wires():
+    # PennyLane 0.45.1 (/work/plvenv): is_commuting(X(0), QFT([1, 0])) is False, X(2) True
+    assert qml.is_commuting(qml.PauliX(wires=0), qml.QFT(wires=[1, 0])) is False
+    assert qml.is_commuting(qml.QFT(wires=[1, 0]), qml.PauliX(wires=2)) is True
+
+
+def test_qsyms_passes_still_decide_pauli_rotations_exactly():
+    from qsym._opfunctions import commutes_exactly
+
+    # exp(-i t X / 2) commutes with X and not with Z (by hand)
+    assert commutes_exactly(qml.X(0), qml.PauliRot(0.3, "X", wires=0))
+    assert not commutes_exactly(qml.Z(0), qml.PauliRot(0.3, "X", wires=0))
