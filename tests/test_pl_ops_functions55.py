@@ -238,3 +238,60 @@ def test_qsyms_passes_still_decide_pauli_rotations_exactly():
     # exp(-i t X / 2) commutes with X and not with Z (by hand)
     assert commutes_exactly(qml.X(0), qml.PauliRot(0.3, "X", wires=0))
     assert not commutes_exactly(qml.Z(0), qml.PauliRot(0.3, "X", wires=0))
+
+
+# --- qml.equal of controlled gates, arithmetic depth, objects it cannot compare ---------------
+def _why(a, b):
+    try:
+        qml.assert_equal(a, b)
+    except AssertionError as exc:
+        return str(exc)
+    return True
+
+
+def test_controlled_gates_of_the_table_compare_as_pennylanes_controlled():
+    # PennyLane 0.45.1's messages (/work/plvenv): its CY, CRX, CNOT are ControlledOp classes
+    assert _why(qml.CY([2, 1]), qml.CY([2, 0])).startswith(
+        "op1 and op2 have different base operations because op1 and op2 have different wires.")
+    assert _why(qml.CRX(0.1, [0, 1]), qml.CRX(0.2, [0, 1])).startswith(
+        "op1 and op2 have different base operations because op1 and op2 have different data.")
+    assert _why(qml.CNOT([0, 1]), qml.CNOT([2, 1])) == (
+        "op1 and op2 have different control dictionaries. Got {0: True} and {2: True}")
+    assert _why(qml.Toffoli([0, 1, 2]), qml.Toffoli([1, 0, 2])) is True  # controls in any order
+    assert _why(qml.CRX(0.1, [0, 1]), qml.CRX(0.1, [0, 1])) is True
+    # Adjoint and Pow of a controlled gate still compare their exponent and base
+    assert not qml.equal(qml.pow(qml.CRX(1.23, [0, 1]), 2), qml.pow(qml.CRX(1.23, [0, 1]), -2))
+
+
+def test_operators_of_different_arithmetic_depth_differ_by_it():
+    from qsym.ops.op_math import Controlled
+
+    base = qml.MultiRZ(1.23, [0, 1])
+    once = Controlled(base, control_wires=5)
+    assert _why(once, Controlled(once, control_wires=6)) == (
+        "op1 and op2 have different arithmetic depths. Got 1 and 2")
+
+    class Deeper(qml.operation.Operator):
+        def __init__(self, op):
+            self._op = op
+
+        @property
+        def arithmetic_depth(self):
+            return 1 + self._op.arithmetic_depth
+
+        @property
+        def wires(self):
+            return self._op.wires
+
+    op = qml.operation.Operator(wires=0)
+    # op2 of a subclass of op1's class is compared (PennyLane's isinstance), not the reverse
+    assert _why(op, Deeper(op)) == "op1 and op2 have different arithmetic depths. Got 0 and 1"
+    assert _why(Deeper(op), op).startswith("op1 and op2 are of different types.")
+
+
+def test_equal_of_objects_it_has_no_comparison_for_is_not_implemented():
+    dev = qml.device("default.qubit", wires=1)
+    with pytest.raises(NotImplementedError, match="Comparison of"):
+        qml.equal(dev, dev)
+    with pytest.raises(qml.errors.ComparisonUndefinedError):
+        qml.equal(dev, dev)
