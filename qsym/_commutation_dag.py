@@ -22,7 +22,7 @@ import functools
 
 from ._op_transforms import map_wires
 from ._operations import GATE_CLASSES
-from ._opfunctions import is_commuting
+from ._opfunctions import commutes_exactly
 from ._opmath import is_trainable
 from ._trace import Traced
 from ._transform import detached, transform
@@ -78,8 +78,8 @@ def _unseen(op) -> bool:
 
 
 def commute(op1, op2) -> bool:
-    """Whether two DAG gates commute (``qml.is_commuting``); gates on disjoint wires do, and
-    two sharing a wire are kept ordered when one has parameters without numbers (boxed while
+    """Whether two DAG gates commute (``qml.is_commuting``, decided exactly: ``PauliRot``
+    too); gates on disjoint wires do, and two sharing a wire are kept ordered when one has parameters without numbers (boxed while
     differentiated, or traced: whether they commute could depend on the values).
 
     >>> import qsym as qml
@@ -90,7 +90,7 @@ def commute(op1, op2) -> bool:
         return True
     if _unseen(op1) or _unseen(op2):
         return False
-    return is_commuting(op1, op2)
+    return commutes_exactly(op1, op2)
 
 
 def relabelled(op, wire_map: dict):

@@ -29,7 +29,7 @@ from ._trace import OneRun, active_tape, without_carriers
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
 from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
 from ._operations import OperatorRecord  # noqa: E402
-from .errors import CustomMeasurementError, GateError, WireError  # noqa: E402
+from .errors import CustomMeasurementError, GateError, TransformError, WireError  # noqa: E402
 
 
 def _fmt(v: float, decimals: int) -> str:
@@ -1534,13 +1534,17 @@ def _stand_in_measured(qnode):
 
 def matrix(op, wire_order=None):
     """The numeric matrix of a gate created outside a circuit, of an observable (a sum of
-    Pauli words, on ``wire_order``), of a tape's gates (default order: the tape's wires), or
-    of a QNode's circuit (``qml.matrix``).
+    Pauli words, on ``wire_order``), of a tape's gates, of a quantum function's or of a
+    QNode's circuit (``qml.matrix``).
 
     Of a QNode, ``qml.matrix(qnode)`` is a function of the QNode's arguments returning the
     unitary of its gates (measurements left out), wire 0 of ``wire_order`` the most
-    significant bit; the default order is the device's wires, or on a device made without
-    ``wires=`` the circuit's wires in order of first use (PennyLane's rule).
+    significant bit; the default order is the device's wires. As PennyLane 0.45,
+    ``wire_order`` is required (``ValueError``, a ``WireError``) for a QNode whose device was
+    made without ``wires=``, a quantum function or an operator class acting on more than
+    one wire, and a tape, a list of operators, a ``PauliWord`` or a ``PauliSentence`` on
+    more than one wire (or none); a ``wire_order`` that misses a wire of the circuit raises
+    PennyLane's ``TransformError``, and one with more wires puts the identity on them.
 
     >>> import qsym as qml
     >>> qml.matrix(qml.RZ(np.pi, wires=0)).round(12)
@@ -1561,40 +1565,67 @@ def matrix(op, wire_order=None):
            [ 0.,  1.,  0.,  1.],
            [ 0.,  1.,  0., -1.],
            [ 1.,  0., -1.,  0.]])
+    >>> qml.matrix(lambda: qml.CNOT(wires=[0, 1]))
+    Traceback (most recent call last):
+        ...
+    qsym.errors.WireError: wire_order is required by qml.matrix() for quantum functions. (give wire_order=[...], the wires in the order of the matrix's tensor factors)
     """
     from ._operations import GateSequence, Observable, Operation, Prod, SProd, Sum
     from ._opmath import Exp, QueuingManager
     from ._runtime import QNode
 
-    if isinstance(op, QNode) and op.pipeline:  # a transformed QNode: its one tape
-        return lambda *a, **k: matrix(op.pipeline.tape_qnode(op, a, k), wire_order)()
     if isinstance(op, QNode):
+        if wire_order is None and op.device.wires is None:
+            _wire_order_required("QNodes if the device does not have wires specified")
+        if op.pipeline:  # a transformed QNode: its one tape
+            return lambda *a, **k: matrix(op.pipeline.tape_qnode(op, a, k), wire_order)()
         return _qnode_matrix(op, wire_order)
     if hasattr(op, "operations") and hasattr(op, "measurements"):  # a tape
-        return _like_parameters(_gates_matrix(op.operations, op.wires if wire_order is None
-                                              else wire_order), op.operations)
+        return _like_parameters(_sequence_matrix(op.operations, wire_order, list(op.wires)),
+                                op.operations)
     if isinstance(op, (list, tuple)):  # operators applied in order (PennyLane: as a tape)
         return _like_parameters(_sequence_matrix(op, wire_order), op)
     if isinstance(op, (Operation, GateSequence, Exp, Observable, Prod, Sum, SProd)):
         _not_applied(op, QueuingManager)
+        _check_covers(getattr(op, "wires", ()), wire_order)
     if isinstance(op, (Prod, Sum, SProd)):  # (in its parameters' interface, as a gate's)
         return _like_parameters(_own_or_decomposed(op, wire_order), [op])
     if isinstance(op, Observable):  # (PennyLane's: a plain array, Hermitian's too)
         return _own_or_decomposed(op, wire_order)
     if hasattr(op, "to_mat") and not callable(op):  # a PauliWord / PauliSentence
         if wire_order is None and len(op.wires) > 1:
-            raise WireError("wire_order is required by qml.matrix() for PauliWords or "
-                            "PauliSentences with more than one wire (PennyLane's ValueError): "
-                            f"give wire_order=, e.g. {sorted(op.wires, key=str)}")
+            _wire_order_required("PauliWords or PauliSentences with more than one wire")
         return op.to_mat(wire_order=wire_order)
     if callable(op) and not isinstance(op, Operation):  # a function, or an operator class
+        if wire_order is None and getattr(op, "num_wires", 0) != 1:
+            _wire_order_required("quantum functions")
         return _qfunc_matrix(op, wire_order)  # (qml.matrix(qml.QSVT)(UA, projectors))
+    if not isinstance(op, (Operation, GateSequence, Exp)) and hasattr(op, "decomposition") \
+            and hasattr(op, "wires"):  # an operator record (qml.Snapshot): its gates'
+        _check_covers(op.wires, wire_order)
+        return _sequence_matrix(op.decomposition(), wire_order or list(op.wires))
     if not isinstance(op, (Operation, GateSequence, Exp)):
-        raise TypeError(
-            f"qml.matrix takes a gate (e.g. qml.RX(0.1, wires=0)), an observable or a QNode; "
-            f"got {op!r}"
-        )
+        raise TransformError(
+            "Input is not an Operator, tape, QNode, or quantum function (qml.matrix takes a "
+            f"gate, e.g. qml.RX(0.1, wires=0), an observable, a tape, a QNode or a quantum "
+            f"function; got {op!r})")
     return _like_parameters(_own_or_decomposed(op, wire_order), [op])
+
+
+def _wire_order_required(what: str) -> None:
+    """PennyLane 0.45's ``ValueError`` of ``qml.matrix`` without ``wire_order`` where the
+    order of the wires is not determined (a ``WireError``, which is a ``ValueError``)."""
+    raise WireError(f"wire_order is required by qml.matrix() for {what}. (give "
+                    "wire_order=[...], the wires in the order of the matrix's tensor factors)")
+
+
+def _check_covers(wires, wire_order) -> None:
+    """PennyLane's ``TransformError`` when ``wire_order`` misses one of ``wires`` (the
+    circuit's or the operator's)."""
+    wires = list(wires)
+    if wire_order is not None and not all(w in list(wire_order) for w in wires):
+        raise TransformError(f"Wires in circuit {wires} are inconsistent with those in "
+                             f"wire_order {list(wire_order)}")
 
 
 def _not_applied(op, queuing) -> None:
@@ -1633,6 +1664,11 @@ def _like_parameters(U, ops):
     return tensor(U, requires_grad=any(p.requires_grad for p in found))
 
 
+# PennyLane's message of qml.matrix for an operator without any of the three
+_MATRIX_UNDEFINED = ("Operator must define a matrix, sparse matrix, or decomposition for use "
+                     "with qp.matrix.")
+
+
 def _own_or_decomposed(op, wire_order) -> np.ndarray:
     """``op``'s matrix; an operator without one (``MatrixUndefinedError``: e.g.
     ``qml.change_op_basis``) that has a decomposition: its gates' (PennyLane's
@@ -1641,24 +1677,29 @@ def _own_or_decomposed(op, wire_order) -> np.ndarray:
 
     try:
         return op.matrix(wire_order=wire_order)
-    except MatrixUndefinedError:
+    except MatrixUndefinedError as exc:
         if getattr(op, "sparse_given", None) is not None:  # a QubitUnitary given sparse
             return op.sparse_matrix(wire_order=wire_order).toarray()
         if not getattr(op, "has_decomposition", False):
-            raise
+            if str(exc).startswith(_MATRIX_UNDEFINED):
+                raise
+            raise MatrixUndefinedError(f"{_MATRIX_UNDEFINED} ({exc})") from exc
     return _gates_matrix(op.decomposition(), op.wires if wire_order is None else wire_order)
 
 
-def _sequence_matrix(ops, wire_order) -> np.ndarray:
-    """``qml.matrix([op, ...], wire_order)``: the unitary of the operators applied in order;
-    as PennyLane, ``wire_order`` may be left out only when they act on one wire."""
-    wires = list(dict.fromkeys(w for o in ops for w in getattr(o, "wires", ())))
+def _sequence_matrix(ops, wire_order, wires=None) -> np.ndarray:
+    """``qml.matrix([op, ...], wire_order)``: the unitary of the operators applied in order
+    (of a tape's operations: ``wires`` are the tape's, its measurements' included); as
+    PennyLane, ``wire_order`` may be left out only when they act on one wire, and must hold
+    every wire they act on."""
+    if wires is None:
+        wires = list(dict.fromkeys(w for o in ops for w in getattr(o, "wires", ())))
     if wire_order is None:
         if len(wires) != 1:
-            raise ValueError(
-                "wire_order is required by qp.matrix() for tapes or sequences of operators "
-                + ("without wires." if not wires else "with more than one wire."))
+            _wire_order_required("tapes or sequences of operators "
+                                 + ("without wires" if not wires else "with more than one wire"))
         wire_order = wires
+    _check_covers(wires, wire_order)
     return _gates_matrix(ops, wire_order)
 
 
@@ -1677,28 +1718,47 @@ def _gates_matrix(ops, wire_order) -> np.ndarray:
 
 def _qfunc_matrix(fn, wire_order):
     """``qml.matrix(qfunc, wire_order=...)``: a function of ``qfunc``'s arguments returning
-    the unitary of the gates it applies, run on numbers (PennyLane's matrix of a quantum
-    function; measurements it returns are left out), wire 0 of ``wire_order`` the most
-    significant bit; the default order is the wires in order of first use."""
-    from ._trace import aside_tape, recording
+    the unitary of the operators it queues, run on numbers (PennyLane's matrix of a quantum
+    function: the operators of its tape, measurements left out; an operator made by
+    arithmetic, ``qml.Z(0) @ qml.Y(1) - x * qml.X(1)``, is one operator), wire 0 of
+    ``wire_order`` the most significant bit; without ``wire_order`` (an operator class on
+    one wire, ``qml.matrix(qml.Hadamard)(wires=0)``) the tape's wires."""
+    from ._operations import MeasurementProcess
+    from ._opmath import QueuingManager
+    from ._trace import QueueLog, aside_tape, recording
 
     def unitary(*args, **kwargs):
+        for leaf in _operator_leaves((args, kwargs)):  # (PennyLane's: off the caller's queue)
+            QueuingManager.remove(leaf)
         tape = aside_tape()  # outside a circuit: gates may hold autograd values (qml.grad)
+        tape.log = QueueLog()  # PennyLane's queue: what the function makes, as made
         with recording(tape):
             fn(*args, **kwargs)
         tape.apply_pending()
-        ops = [o for o in tape.items if hasattr(o, "matrix")]
-        order = [] if wire_order is None else list(wire_order)
-        if wire_order is None:
-            for o in ops:
-                order.extend(w for w in o.wires if w not in order)
-        return _like_parameters(_gates_matrix(ops, order), ops)
+        ops = [o for o in tape.log if not isinstance(o, MeasurementProcess)]
+        wires = list(dict.fromkeys(w for o in tape.log for w in (getattr(o, "wires", None) or ())))
+        return _like_parameters(_sequence_matrix(ops, wire_order, wires), ops)
 
     return unitary
 
 
+def _operator_leaves(tree):
+    """The operators in nested lists, tuples and dicts of arguments (PennyLane's leaves of
+    a transformed quantum function's arguments that are operators)."""
+    if isinstance(tree, (list, tuple)):
+        return [x for t in tree for x in _operator_leaves(t)]
+    if isinstance(tree, dict):
+        return _operator_leaves(list(tree.values()))
+    return [tree] if hasattr(tree, "wires") and hasattr(tree, "name") else []
+
+
 def _qnode_matrix(qnode, wire_order):
-    from .errors import ArgumentError, WireError
+    """``qml.matrix(qnode, wire_order)``: a function of the QNode's arguments returning the
+    unitary of its gates on ``wire_order`` (default: the device's wires), which must hold
+    every wire the circuit acts on or measures (PennyLane's ``TransformError``); wires of
+    ``wire_order`` the circuit does not touch get the identity, device wires it does not
+    touch may be left out."""
+    from .errors import ArgumentError
     from ._ir import apply_matrix as _apply
     from ._gates import numeric_matrix_function
     from ._shapes import flat
@@ -1712,32 +1772,33 @@ def _qnode_matrix(qnode, wire_order):
             )
         c = entry.circuit
         labels = list(c.wire_labels)
-        if wire_order is None:
-            if qnode.device.wires is not None:
-                order = labels
-            else:  # the circuit's wires in order of first use (the tape's wires)
-                order = []
-                for o in c.ops:
-                    order.extend(labels[w] for w in o.wires if labels[w] not in order)
-                order.extend(w for w in labels if w not in order)
-        else:
-            order = list(wire_order)
-            if sorted(map(repr, order)) != sorted(map(repr, labels)):
-                raise WireError(
-                    f"wire_order {order} must list the circuit's wires {labels} exactly"
-                )
-        n = c.num_wires
+        order = labels if wire_order is None else list(wire_order)
+        _check_covers([labels[w] for w in _circuit_wires(c)], order)
+        m = len(order)
         values = input_values(c, flat(xs), flat(ds))
-        N = 2**n
-        U = np.eye(N, dtype=complex).reshape((2,) * n + (N,))
+        U = np.eye(2**m, dtype=complex).reshape((2,) * m + (2**m,))
         for o in c.ops:
             pars = [evaluate(p, values) for p in o.params]
-            U = _apply(U, numeric_matrix_function(*o.variant)(*pars), o.wires)
-        perm = [labels.index(w) for w in order]
-        U = np.transpose(U.reshape((2,) * n + (2,) * n), perm + [n + p for p in perm])
-        return U.reshape(N, N)
+            U = _apply(U, numeric_matrix_function(*o.variant)(*pars),
+                       tuple(order.index(labels[w]) for w in o.wires))
+        return U.reshape(2**m, 2**m)
 
     return unitary
+
+
+def _circuit_wires(c) -> list:
+    """The wire indices a traced circuit's gates act on and its measurements name, in order
+    of first use (PennyLane's ``tape.wires``; a measurement of every wire, ``qml.state()``
+    or ``qml.probs()``, names none)."""
+    seen = {}
+    for o in c.ops:
+        seen.update(dict.fromkeys(o.wires))
+    for meas in c.measurements:
+        for _, word in meas.terms:
+            seen.update(dict.fromkeys(w for w, _ in word))
+        if len(meas.on) < c.num_wires:
+            seen.update(dict.fromkeys(meas.on))
+    return list(seen)
 
 
 # --- qml.Snapshot / qml.snapshots ------------------------------------------------------------

@@ -43,6 +43,7 @@ from ._broadcast import Batched
 from ._cache import Memo
 from .exceptions import DiagGatesUndefinedError, ParameterFrequenciesUndefinedError, TermsUndefinedError
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, NestingError,
+                     ComparisonUndefinedError,
                      EigvalsUndefinedError, MatrixUndefinedError, AdjointUndefinedError,
                      GeneratorUndefinedError, MeasurementError, MeasurementShapeError,
                      DecompositionUndefinedError, PowUndefinedError, QuantumFunctionError,
@@ -2400,19 +2401,44 @@ def _trainability(p) -> tuple:
     return bool(rg), ("autograd" if rg is not None else "numpy")
 
 
+def _control_parts(op) -> tuple:
+    """``(work wires, work wire type, {control wire: value}, base)`` of a controlled
+    operator: ``qml.ctrl``'s (its hyperparameters) or a controlled gate of the table
+    (``CNOT``, ``CRX``, ...: every control on 1, no work wires), as PennyLane's
+    ``Controlled`` holds them."""
+    h = dict(op.hyper)
+    if "control_wires" in h and "base" in h:
+        return (list(h["work_wires"]), h["work_wire_type"],
+                dict(zip(h["control_wires"], h["control_values"])), h["base"])
+    values = getattr(op, "control_values", None) or [True] * len(op.control_wires)
+    return (list(getattr(op, "work_wires", None) or ()),
+            getattr(op, "work_wire_type", None) or "borrowed",
+            dict(zip(op.control_wires, map(bool, values))), op.base)
+
+
+def _is_controlled(op) -> bool:
+    h = dict(op.hyper)  # (a symbolic operator, Adjoint or Pow, holds its base: not controlled)
+    return {"base", "control_wires", "control_values", "work_wires"} <= h.keys() or (
+        "base" not in h and bool(getattr(op, "control_wires", None))
+        and getattr(op, "base", None) is not None)
+
+
 def _compare_controlled(op1, op2, check_interface, check_trainability, rtol, atol):
-    """PennyLane's comparison of two ``Controlled`` operators: the same work wires, the same
-    value on each control wire (in any order), equal bases."""
-    h1, h2 = dict(op1.hyper), dict(op2.hyper)
-    if list(h1["work_wires"]) != list(h2["work_wires"]):
-        return f"op1 and op2 have different work wires. Got {h1['work_wires']} and {h2['work_wires']}"
-    if h1["work_wire_type"] != h2["work_wire_type"]:
-        return (f"op1 and op2 have different work wire types. Got {h1['work_wire_type']} and "
-                f"{h2['work_wire_type']}")
-    c1, c2 = (dict(zip(h["control_wires"], h["control_values"])) for h in (h1, h2))
+    """PennyLane's comparison of two ``Controlled`` operators (``qml.ctrl``'s, and the
+    controlled gates of the table, PennyLane's ``ControlledOp`` classes): the same
+    arithmetic depth, work wires, the same value on each control wire (in any order),
+    equal bases."""
+    d1, d2 = op1.arithmetic_depth, op2.arithmetic_depth
+    if d1 != d2:
+        return f"op1 and op2 have different arithmetic depths. Got {d1} and {d2}"
+    (w1, t1, c1, b1), (w2, t2, c2, b2) = _control_parts(op1), _control_parts(op2)
+    if w1 != w2:
+        return f"op1 and op2 have different work wires. Got {w1} and {w2}"
+    if t1 != t2:
+        return f"op1 and op2 have different work wire types. Got {t1} and {t2}"
     if c1 != c2:
         return f"op1 and op2 have different control dictionaries. Got {c1} and {c2}"
-    why = compare(h1["base"], h2["base"], check_interface, check_trainability, rtol, atol)
+    why = compare(b1, b2, check_interface, check_trainability, rtol, atol)
     return True if why is True else f"op1 and op2 have different base operations because {why}"
 
 
@@ -2448,11 +2474,14 @@ def _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol)
 def _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol):
     if op1.name == "Identity":
         return True  # all identities are equal, whatever their wires (PennyLane's rule)
-    if all({"base", "control_wires", "control_values", "work_wires"} <= dict(o.hyper).keys()
-           for o in (op1, op2)):  # qml.ctrl's operators (PennyLane's Controlled)
+    if op1.name != "MultiControlledX" and all(_is_controlled(o) for o in (op1, op2)):
+        # qml.ctrl's operators and the table's controlled gates (PennyLane's Controlled)
         return _compare_controlled(op1, op2, check_interface, check_trainability, rtol, atol)
     if "base" in dict(op1.hyper) and "base" in dict(op2.hyper):  # Adjoint, Pow, SymbolicOp
         return _compare_symbolic(op1, op2, check_interface, check_trainability, rtol, atol)
+    d1, d2 = op1.arithmetic_depth, op2.arithmetic_depth
+    if d1 != d2:  # (PennyLane's first check of two other operators)
+        return f"op1 and op2 have different arithmetic depths. Got {d1} and {d2}"
     if op1.name == "MultiControlledX":  # (PennyLane's ControlledOp: controls in any order)
         h1, h2 = op1.hyperparameters, op2.hyperparameters
         c1, c2 = (dict(zip(h["control_wires"], map(bool, h["control_values"]))) for h in (h1, h2))
@@ -2615,7 +2644,7 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
             and isinstance(op1, Observable) != isinstance(op2, Observable):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
     if isinstance(op1, Operation) and isinstance(op2, Operation):
-        if type(op1) is not type(op2):
+        if not isinstance(op2, type(op1)):  # (PennyLane's: op2 may be of a subclass)
             return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
         return _compare_gates(op1, op2, check_interface, check_trainability, rtol, atol)
     if isinstance(op1, Observable) and isinstance(op2, Observable):
@@ -2658,7 +2687,9 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
         return True if why is True else f"op1 and op2 have different base operations because {why}"
     if hasattr(op1, "heisenberg_expand"):  # qml.ops.cv operations and templates (qsym._cv)
         return _compare_cv(op1, op2, rtol, atol)
-    raise GateError(f"qml.equal compares gates, observables, measurements and tapes; got {op1!r}")
+    raise ComparisonUndefinedError(
+        f"Comparison of {type(op1)} and {type(op2)} not implemented (qml.equal compares "
+        f"operators, measurements, tapes and Pauli words or sentences; got {op1!r})")
 
 
 def _compare_cv(op1, op2, rtol, atol):
@@ -2866,7 +2897,49 @@ def _compare_qsvt(t1, t2, *args):
     return True
 
 
+def _argument_leaves(value) -> tuple[list, object]:
+    """The leaves of a subroutine's dynamic argument (nested lists, tuples and dicts) and
+    its structure (PennyLane's ``flatten`` of the argument's pytree)."""
+    if isinstance(value, (list, tuple)):
+        parts = [_argument_leaves(v) for v in value]
+        return [x for p in parts for x in p[0]], (type(value), tuple(p[1] for p in parts))
+    if isinstance(value, dict):
+        parts = {k: _argument_leaves(v) for k, v in value.items()}
+        return ([x for p in parts.values() for x in p[0]],
+                (dict, tuple((k, p[1]) for k, p in parts.items())))
+    return ([], None) if value is None else ([value], "leaf")
+
+
+def _compare_subroutine_ops(t1, t2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of two ``SubroutineOp`` (``qml.templates.Subroutine`` applied):
+    the same subroutine, equal static arguments and wire registers, and each dynamic
+    argument of the same pytree structure with leaves of the same trainability and
+    interface and values equal to ``rtol``/``atol``."""
+    if t1.subroutine != t2.subroutine:
+        return f"op1 is {t1.subroutine} and op2 is {t2.subroutine}"
+    a1, a2 = t1.bound_args.arguments, t2.bound_args.arguments
+    for names, what in ((t1.subroutine.static_argnames, "input"),
+                        (t1.subroutine.wire_argnames, "register")):
+        for name in names:
+            if not _same_value(a1[name], a2[name], 0.0, 0.0):
+                return f"op1 has value {a1[name]} and op2 has value {a2[name]} for {what} {name}"
+    for name in t1.subroutine.dynamic_argnames:
+        (vals1, tree1), (vals2, tree2) = _argument_leaves(a1[name]), _argument_leaves(a2[name])
+        if tree1 != tree2:
+            return f"op1 and op2 have different pytree structures for {name}."
+        for v1, v2 in zip(vals1, vals2):
+            (g1, i1), (g2, i2) = _trainability(v1), _trainability(v2)
+            if check_trainability and g1 != g2:
+                return f"{name} has different trainability for {v1} and {v2}."
+            if check_interface and i1 != i2:
+                return f"{name} has different interfaces for {v1} and {v2}."
+            if not _same_value(v1, v2, rtol, atol):
+                return f"{name} has different values {v1} and {v2}."
+    return True
+
+
 _TEMPLATE_COMPARISONS = {"HilbertSchmidt": _compare_hilbert_schmidt,
+                         "SubroutineOp": _compare_subroutine_ops,
                          "LocalHilbertSchmidt": _compare_hilbert_schmidt,
                          "ControlledSequence": _compare_controlled_sequence,
                          "Select": _compare_select, "QSVT": _compare_qsvt}

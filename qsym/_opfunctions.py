@@ -43,18 +43,83 @@ def _wires_of(*ops) -> list:
 
 # utility operations that PennyLane's is_commuting says commute with nothing on their wires
 _BLOCKING = ("Barrier", "WireCut")
+# PennyLane 0.45's is_commuting: operators it refuses by name (QuantumFunctionError), and
+# those it says commute with nothing on their wires (its ``non_commuting_operations``; qsym
+# answers so for those it has no matrix of: templates and state preparations)
+PL_UNSUPPORTED = frozenset({"PauliRot", "QubitDensityMatrix", "CVNeuralNetLayers",
+                            "ApproxTimeEvolution", "ArbitraryUnitary", "CommutingEvolution",
+                            "DisplacementEmbedding", "SqueezingEmbedding", "Exp"})
+PL_NON_COMMUTING = frozenset({
+    "StatePrep", "BasisState", "ArbitraryStatePreparation", "MottonenStatePreparation",
+    "QubitCarry", "QubitSum", "SingleExcitation", "SingleExcitationMinus",
+    "SingleExcitationPlus", "DoubleExcitation", "DoubleExcitationPlus", "DoubleExcitationMinus",
+    "BasicEntanglerLayers", "GateFabric", "ParticleConservingU1", "ParticleConservingU2",
+    "RandomLayers", "SimplifiedTwoDesign", "StronglyEntanglingLayers", "AllSinglesDoubles",
+    "FermionicDoubleExcitation", "FermionicSingleExcitation", "Grover", "kUpCCGSD", "Permute",
+    "QFT", "QuantumMonteCarlo", "QuantumPhaseEstimation", "UCCSD", "MPS", "TTN",
+    "AmplitudeEmbedding", "AngleEmbedding", "BasisEmbedding", "IQPEmbedding", "QAOAEmbedding",
+    "Barrier", "WireCut", "Snapshot"})
+_EXACT_HINT = ("; to decide it exactly compare the matrices: A, B = qml.matrix(op1, "
+               "wire_order=w), qml.matrix(op2, wire_order=w); qml.math.allclose(A @ B, B @ A)")
+
+
+def _refuse_as_pennylane(op1, op2) -> None:
+    """PennyLane's ``QuantumFunctionError`` for operators its ``is_commuting`` has no rule
+    for: those named in its list, noise channels and continuous-variable operations, and
+    (on shared wires) products, sums and scalar products without a Pauli form."""
+    from .errors import QuantumFunctionError
+
+    for op in (op1, op2):
+        name = getattr(op, "name", type(op).__name__)
+        if name in PL_UNSUPPORTED or hasattr(op, "kraus_matrices") \
+                or hasattr(op, "heisenberg_expand"):
+            raise QuantumFunctionError(f"Operation {name} not supported.{_EXACT_HINT}")
+    if not set(op1.wires) & set(op2.wires):
+        return
+    for op in (op1, op2):
+        if isinstance(op, (Prod, SProd, Sum)) and getattr(op, "pauli_rep", None) is None:
+            raise QuantumFunctionError(
+                f"Operation {op} currently not supported. Prod, Sprod, and Sum instances must "
+                f"have a valid Pauli representation.{_EXACT_HINT}")
 
 
 def is_commuting(operation1, operation2) -> bool:
     """Whether two operators commute (PennyLane's ``qml.is_commuting``): exactly, by their
     Pauli words when both have a Pauli form, else by their matrices; a ``Barrier`` (or
-    ``WireCut``) commutes only with operators on other wires, as PennyLane's.
+    ``WireCut``) commutes only with operators on other wires, as PennyLane's, and so do the
+    templates PennyLane lists as commuting with nothing (``qml.QFT``, embeddings, state
+    preparations). As PennyLane 0.45, it raises ``QuantumFunctionError`` for what its rules
+    do not cover: ``PauliRot``, ``qml.exp``, noise channels, CV operations, and products or
+    sums without a Pauli form sharing a wire (compare their ``qml.matrix`` instead).
 
     >>> import qsym as qml
     >>> qml.is_commuting(qml.X(0), qml.Z(0)), qml.is_commuting(qml.CNOT([0, 1]), qml.Z(0))
     (False, True)
     >>> qml.is_commuting(qml.Barrier(wires=0), qml.I(0)), qml.is_commuting(qml.Barrier(wires=0), qml.X(1))
     (False, True)
+    >>> qml.is_commuting(qml.X(0), qml.QFT(wires=[1, 0]))
+    False
+    """
+    _refuse_as_pennylane(operation1, operation2)
+    listed = [op for op in (operation1, operation2)
+              if not isinstance(op, _OPERATOR) and getattr(op, "name", None) in PL_NON_COMMUTING]
+    if listed:
+        for op in (operation1, operation2):
+            if op not in listed:
+                _check(op, "is_commuting")
+        return not set(operation1.wires) & set(operation2.wires)
+    return commutes_exactly(operation1, operation2)
+
+
+def commutes_exactly(operation1, operation2) -> bool:
+    """Whether two operators commute, decided exactly (:func:`is_commuting` without
+    PennyLane's refusals: ``PauliRot`` and other gates by their matrices; qsym's passes use
+    it): by their Pauli words when both have a Pauli form, else by their matrices; a
+    ``Barrier`` (or ``WireCut``) commutes only with operators on other wires.
+
+    >>> import qsym as qml
+    >>> commutes_exactly(qml.X(0), qml.PauliRot(0.3, "X", wires=0))
+    True
     """
     barriers = [op for op in (operation1, operation2) if type(op).__name__ in _BLOCKING]
     if barriers:  # PennyLane's: a barrier commutes with nothing on its wires (it blocks moves)

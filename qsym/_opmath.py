@@ -146,7 +146,8 @@ def _prod_of_function(fn, id, lazy):
             tape.unqueue(_operator_leaves((args, kwargs)))
         with AnnotatedQueue() as q:
             fn(*args, **kwargs)
-        ops = [op for op in q.queue if isinstance(op, (Operation, Observable))]
+        # (templates too: qml.FlipSign, qml.QFT, ... are factors, as PennyLane's operators)
+        ops = [op for op in q.queue if isinstance(op, (Operation, Observable, GateSequence))]
         if len(ops) != 1:
             return Prod(*ops[::-1], id=id, _flat=not lazy)
         if tape is not None:  # (PennyLane's qml.apply: a copy queued)

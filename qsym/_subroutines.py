@@ -25,7 +25,7 @@ from ._operations import (GATE_CLASSES, METHODS, GateSequence, Operation, Prod, 
                           sparse_of, wires_tuple)
 from ._opmath import adjoint, change_op_basis, ctrl, evolve, prod, reapply
 from ._operations import LinearCombination, SProd, Sum
-from ._trace import Tape, active_tape, add_check, recording, unwrap
+from ._trace import Tape, active_tape, add_check, choice, recording, unwrap
 from .errors import QuantumFunctionError, GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
 from . import templates
 from .templates import (QFT, ApproxTimeEvolution, BasisEmbedding, CommutingEvolution, Template,
@@ -1070,7 +1070,10 @@ class QDrift(Template):
             add_check("QDrift", traced, _no_coefficient_gradient, derivative=True)
         self.hamiltonian, self.time, self.n, self.seed, self.id = hamiltonian, time, n, seed, id
         self.wires = Wires(tuple(hamiltonian.wires))
-        self._sample = sample_decomposition(coeffs, ops, unwrap(time), n=n, seed=seed)
+        # without a seed, a fresh draw (PennyLane's default_rng(None)) made once per trace:
+        # the trace's replay (and a per-call trace's reruns) reuse the traced run's seed
+        draw = seed if seed is not None else choice(int(np.random.SeedSequence().entropy))
+        self._sample = sample_decomposition(coeffs, ops, unwrap(time), n=n, seed=draw)
         self._record()
 
     parameters = TrotterProduct.parameters  # the Hamiltonian's data, then the time

@@ -142,6 +142,20 @@ class RotAnglesUndefinedError(GateError, NotImplementedError):
     """
 
 
+class ComparisonUndefinedError(GateError, NotImplementedError):
+    """``qml.equal`` given objects it has no comparison for (PennyLane raises
+    ``NotImplementedError`` "Comparison of ... not implemented"; this is one too): it
+    compares operators, measurements, tapes and Pauli words or sentences.
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.equal(qml.device("default.qubit", wires=1), qml.device("default.qubit", wires=1))
+    ... except NotImplementedError as exc:
+    ...     print(type(exc).__name__)
+    ComparisonUndefinedError
+    """
+
+
 class RemovedGateError(GateError, AttributeError):
     """``qml.<name>`` of a gate removed by :func:`qsym.undefine_gate`: a :class:`GateError`,
     and an ``AttributeError`` as for any missing attribute (``hasattr`` is False).
