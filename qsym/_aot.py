@@ -192,6 +192,74 @@ def _module_body(path_or_module) -> str:
     return "\n".join(lines[start:])
 
 
+def _error_stand_ins() -> str:
+    """For a module without qsym: each of qsym's error classes (:mod:`qsym.errors`, which
+    the carried sections import relatively, an import an export cannot run) as a class of
+    the same name and message deriving from the builtin exceptions it derives from
+    (``MeasurementError(ValueError)``), so that an exported function raising one raises
+    what ``except ValueError`` catches, never a ``NameError``. An export carries only those
+    its functions name (:func:`reachable_sections`)."""
+    from . import errors
+
+    out = []
+    for name, cls in vars(errors).items():
+        if not (isinstance(cls, type) and issubclass(cls, BaseException)
+                and cls.__module__ == errors.__name__):
+            continue
+        bases = [b for b in cls.__mro__[1:] if b.__module__ == "builtins"
+                 and b not in (object, BaseException, Exception)]
+        bases = [b for b in bases if not any(o is not b and issubclass(o, b) for o in bases)]
+        out.append(f"class {name}({', '.join(b.__name__ for b in bases) or 'Exception'}):\n"
+                   f"    \"\"\"qsym.errors.{name}, in a module without qsym.\"\"\"")
+    return "\n\n\n".join(out) + "\n"
+
+
+def unbound_globals(source: str, provided=()) -> dict:
+    """``{scope: [names]}``: the names ``source`` (a module) reads as globals that nothing
+    binds, neither its top level, a ``global`` assignment, a builtin, a module attribute
+    (``__file__``) nor ``provided``. An export must have none: a function that calls a
+    function pruned away (or a name qsym imports, which an export cannot) would raise
+    ``NameError`` at its first plain-Python call, and fail numba's compile of every entry
+    point that reaches it. Python's own symbol tables (:mod:`symtable`) decide what is
+    local, free or global.
+
+    >>> unbound_globals("import math\nA = 1\ndef f(x):\n    return math.pi * A * x + B")
+    {'f': ['B']}
+    """
+    import builtins
+
+    bound, read = _globals_of(source)
+    bound |= set(provided)
+    missing = {scope: sorted(n for n in names if n not in bound and not hasattr(builtins, n))
+               for scope, names in read.items()}
+    return {k: v for k, v in missing.items() if v}
+
+
+def _globals_of(source: str):
+    """``(bound, read)``: the module-level names ``source`` binds (at its top level, by an
+    import or a ``global`` assignment, and the module attributes such as ``__file__``) and
+    ``{scope: names}`` read as globals, by :mod:`symtable`."""
+    import symtable
+
+    top = symtable.symtable(source, "<export>", "exec")
+    bound = {"__file__", "__name__", "__builtins__", "__doc__", "__spec__", "__loader__",
+             "__package__"}
+    tables = [top]
+    for table in tables:  # (grows: every nested scope, in order)
+        tables.extend(table.get_children())
+    read: dict = {}
+    for table in tables:
+        for sym in table.get_symbols():
+            if table is not top and not sym.is_global():
+                continue
+            if sym.is_assigned() or sym.is_imported():
+                bound.add(sym.get_name())
+            if sym.is_referenced():
+                scope = "<module>" if table is top else table.get_name()
+                read.setdefault(scope, set()).add(sym.get_name())
+    return bound, read
+
+
 def _bound_names(stmt) -> set:
     """Names a top-level statement binds (a def, an assignment to names, an import)."""
     if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
@@ -502,7 +570,8 @@ class CompiledCircuit:
         )
         # only what the API reaches: the kernels, shapes and generated functions it runs
         sections = reachable_sections(
-            [("qsym.kernels", _module_body(kernels)), ("qsym.shapes", _module_body(shapes)),
+            [("qsym.errors (stand-ins)", _error_stand_ins()),
+             ("qsym.kernels", _module_body(kernels)), ("qsym.shapes", _module_body(shapes)),
              ("the circuit's generated module", generated)],
             _used_names(parse(api + "\n\n" + _TIERS)) | set(carry))
         defined = {node.name for _, text in sections for node in parse(text).body
@@ -538,6 +607,7 @@ class CompiledCircuit:
             marker=_MARKER,
             prefix=_MODULE_PREFIX,
         )
+        _check_closed(header + body + "\n", tier_tables)
         blank = (header + body + "\n").encode()
         digest = hashlib.sha256(blank).hexdigest()
         data = blank.replace(b'SELF_SHA256 = ""', f'SELF_SHA256 = "{digest}"'.encode(), 1)
@@ -545,6 +615,20 @@ class CompiledCircuit:
         _replace_file(path, data)
         self.export_sha256 = hashlib.sha256(data).hexdigest()
         return path
+
+
+def _check_closed(text: str, tier_tables: str) -> None:
+    """Refuse to write a module some function of which reads a name the module does not
+    bind (:func:`unbound_globals`), the plain-Python tier's functions included (they run in
+    a copy of the module's namespace, ``_t_twin``)."""
+    missing = unbound_globals(text)
+    tier0 = ast.literal_eval(parse(tier_tables).body[1].value)
+    missing.update(unbound_globals(tier0, provided=_globals_of(text)[0]))
+    if missing:
+        raise ExportError(
+            "the exported module would read names it does not define ("
+            + "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(missing.items()))
+            + "): what the pruning kept is not closed, a qsym bug, please report it")
 
 
 EVERY_FLOAT = "every float"  # argnum of qsym's own callers (qml.sweep, qml.minimize's executors)
