@@ -665,6 +665,51 @@ def test_an_export_whose_pruning_lost_a_callee_is_refused(monkeypatch, tmp_path)
     assert not (tmp_path / "lossy.py").exists()
 
 
+def test_an_export_carries_only_the_gate_kernels_of_its_ops_kinds(tmp_path, monkeypatch):
+    """The interpreter's gate dispatch (apply_row, the adjoint's _step1) is cut to the
+    (kind, wires) pairs of the circuit's ops: an RY/RZ/CNOT circuit carries the real
+    one-wire, diagonal and CNOT kernels and none of the others (the dense, Pauli, PCPhase,
+    multi-controlled ones), gives the QNode's numbers, and an op of another kind (its
+    program edited) raises, never running another kernel."""
+    def ladder(w):
+        for i in range(3):
+            qml.RY(w[i], wires=i)
+            qml.RZ(w[i + 3], wires=i)
+        qml.CNOT(wires=[0, 1])
+        qml.CNOT(wires=[1, 2])
+        return qml.expval(qml.PauliZ(0) @ qml.PauliX(2))
+
+    x = np.linspace(0.2, 1.2, 6)
+    for method in ("parameter-shift", "adjoint"):
+        compiled = qml.compile(qml.QNode(ladder, qml.device("default.qubit", wires=3),
+                                         diff_method=method), x)
+        path = compiled.export(tmp_path / f"ladder_{method[0]}.py")
+        text = path.read_text()
+        for kept in ("def apply_real1(", "def apply_diag1(", "def apply_cnot("):
+            assert kept in text, (method, kept)
+        for dropped in ("def apply_dense1(", "def apply_dense2(", "def apply_dense(",
+                        "def apply_pauli(", "def apply_pcphase(", "def apply_cx(",
+                        "def apply_diag(", "def adjoint_step1_dense("):
+            assert dropped not in text, (method, dropped)
+        assert "def apply_dense" in Path(qml._kernels.__file__).read_text()
+        monkeypatch.setenv("QSYM_EXPORT_TIER", "python")
+        mod = qml.load(path)
+        assert _same_bits(mod.value(x), compiled.value(x))
+        assert _same_bits(mod.grad(x), compiled.grad(x))
+        # against an independent method: central differences
+        h = 1e-6
+        fd = [(compiled.value(x + h * e) - compiled.value(x - h * e)) / (2 * h)
+              for e in np.eye(6)]
+        assert np.allclose(mod.grad(x), fd, atol=1e-8, rtol=0)
+        kinds = qml._aot.program_kinds(mod.PROGRAM_INTS)
+        assert kinds == {(qml._kernels.REAL, 1), (qml._kernels.DIAGONAL, 1),
+                         (qml._kernels.CONTROLLED_X, 2)}
+        (_, _, op_kind, *_), = [qml._kernels.unpack_program.py_func(mod.PROGRAM_INTS)]
+        op_kind[0] = qml._kernels.PAULI  # (a view of the module's program)
+        with pytest.raises(ValueError, match="carries no kernel for an op of this kind"):
+            mod.grad(x)
+
+
 def test_an_export_carries_qsyms_errors_as_builtin_ones(exported, tmp_path):
     """What a carried function raises by qsym's error classes (shapes.stacked: a
     MeasurementError) is, in a module without qsym, a class of that name deriving from the
