@@ -250,75 +250,81 @@ def specialize_dispatch(source: str, pairs, dispatch=None, constants=None) -> st
             pairs = all_pairs
         if not pairs:  # never called: as written (a function that only raises has no type)
             continue
-        exprs = {"_q_kind": kind_expr, "_q_wires": wires_expr}
-        exprs = {k: ast.dump(parse(v, mode="eval").body) for k, v in exprs.items() if v}
-        tracked = {n.id for v in (kind_expr, wires_expr) if v
-                   for n in ast.walk(parse(v, mode="eval")) if isinstance(n, ast.Name)}
-
-        class Placeholders(ast.NodeTransformer):
-            def visit(self, n):
-                for name, dump in exprs.items():
-                    if isinstance(n, ast.expr) and ast.dump(n) == dump:
-                        return ast.copy_location(ast.Name(name, ast.Load()), n)
-                return super().visit(n)
-
-        def decide(test, alive):
-            """The pairs of ``alive`` for which ``test`` holds; None if it reads anything
-            but the kind, the wire count and the module's integer constants."""
-            test = Placeholders().visit(copy.deepcopy(test))
-            names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
-            if not names <= set(constants) | set(exprs) or any(
-                    isinstance(n, (ast.Call, ast.Attribute, ast.Subscript)) for n in ast.walk(test)):
-                return None
-            code = builtins_compile(ast.fix_missing_locations(ast.Expression(test)),
-                                    "<dispatch>", "eval")
-            return frozenset(p for p in alive if eval(code, {"__builtins__": {}}, dict(  # noqa: S307
-                constants, _q_kind=p[0], _q_wires=p[1])))
-
-        def dead():
-            return parse(f"raise ValueError({_NOT_EXPORTED!r})").body[0]
-
-        def cut(stmts, alive):
-            """``stmts`` reached by the ops ``alive``: the cut statements, and the ops
-            that get past them."""
-            out = []
-            for stmt in stmts:
-                if not alive:  # reached by no op
-                    out.append(dead())
-                    return out, alive
-                taken = decide(stmt.test, alive) if isinstance(stmt, ast.If) else None
-                if isinstance(stmt, ast.If) and taken is not None:
-                    body, after_t = cut(stmt.body, taken) if taken else ([dead()], frozenset())
-                    rest = alive - taken
-                    if rest:
-                        orelse, after_f = cut(stmt.orelse, rest) if stmt.orelse else ([], rest)
-                    else:
-                        orelse, after_f = ([dead()] if stmt.orelse else []), frozenset()
-                    stmt.body, stmt.orelse = body, orelse
-                    alive = after_t | after_f
-                elif isinstance(stmt, ast.If):
-                    stmt.body, after_t = cut(stmt.body, alive)
-                    stmt.orelse, after_f = cut(stmt.orelse, alive) if stmt.orelse else ([], alive)
-                    alive = after_t | after_f
-                elif isinstance(stmt, (ast.For, ast.While)):  # every pass: any op again
-                    stmt.body, _ = cut(stmt.body, pairs)
-                    if stmt.orelse:
-                        stmt.orelse, _ = cut(stmt.orelse, pairs)
-                    alive = pairs
-                elif isinstance(stmt, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
-                    alive = frozenset()
-                out.append(stmt)
-                if alive and any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
-                                 and n.id in tracked for n in ast.walk(stmt)):
-                    alive = pairs  # the kind's expression reads another op from here on
-            return out, alive
-
-        node.body, _ = cut(node.body, pairs)
+        node.body = _cut_dispatch(node.body, pairs, kind_expr, wires_expr, constants)
         start = min([node.lineno] + [d.lineno for d in node.decorator_list])
         edits.append((start, node.end_lineno, ast.unparse(ast.fix_missing_locations(node))))
     for start, end, text in sorted(edits, reverse=True):
         lines[start - 1:end] = text.splitlines()
     return "\n".join(lines)
+
+
+def _cut_dispatch(stmts, pairs, kind_expr, wires_expr, constants):
+    """:func:`specialize_dispatch`'s cut of one function's body ``stmts`` to the ops
+    ``pairs``, the kind and wire count read by ``kind_expr`` and ``wires_expr``."""
+    exprs = {"_q_kind": kind_expr, "_q_wires": wires_expr}
+    exprs = {k: ast.dump(parse(v, mode="eval").body) for k, v in exprs.items() if v}
+    tracked = {n.id for v in (kind_expr, wires_expr) if v
+               for n in ast.walk(parse(v, mode="eval")) if isinstance(n, ast.Name)}
+
+    class Placeholders(ast.NodeTransformer):
+        def visit(self, n):
+            for name, dump in exprs.items():
+                if isinstance(n, ast.expr) and ast.dump(n) == dump:
+                    return ast.copy_location(ast.Name(name, ast.Load()), n)
+            return super().visit(n)
+
+    def decide(test, alive):
+        """The pairs of ``alive`` for which ``test`` holds; None if it reads anything
+        but the kind, the wire count and the module's integer constants."""
+        test = Placeholders().visit(copy.deepcopy(test))
+        names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+        if not names <= set(constants) | set(exprs) or any(
+                isinstance(n, (ast.Call, ast.Attribute, ast.Subscript)) for n in ast.walk(test)):
+            return None
+        code = builtins_compile(ast.fix_missing_locations(ast.Expression(test)),
+                                "<dispatch>", "eval")
+        return frozenset(p for p in alive if eval(code, {"__builtins__": {}}, dict(
+            constants, _q_kind=p[0], _q_wires=p[1])))
+
+    def dead():
+        return parse(f"raise ValueError({_NOT_EXPORTED!r})").body[0]
+
+    def cut(stmts, alive):
+        """``stmts`` reached by the ops ``alive``: the cut statements, and the ops
+        that get past them."""
+        out = []
+        for stmt in stmts:
+            if not alive:  # reached by no op
+                out.append(dead())
+                return out, alive
+            taken = decide(stmt.test, alive) if isinstance(stmt, ast.If) else None
+            if isinstance(stmt, ast.If) and taken is not None:
+                body, after_t = cut(stmt.body, taken) if taken else ([dead()], frozenset())
+                rest = alive - taken
+                if rest:
+                    orelse, after_f = cut(stmt.orelse, rest) if stmt.orelse else ([], rest)
+                else:
+                    orelse, after_f = ([dead()] if stmt.orelse else []), frozenset()
+                stmt.body, stmt.orelse = body, orelse
+                alive = after_t | after_f
+            elif isinstance(stmt, ast.If):
+                stmt.body, after_t = cut(stmt.body, alive)
+                stmt.orelse, after_f = cut(stmt.orelse, alive) if stmt.orelse else ([], alive)
+                alive = after_t | after_f
+            elif isinstance(stmt, (ast.For, ast.While)):  # every pass: any op again
+                stmt.body, _ = cut(stmt.body, pairs)
+                if stmt.orelse:
+                    stmt.orelse, _ = cut(stmt.orelse, pairs)
+                alive = pairs
+            elif isinstance(stmt, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+                alive = frozenset()
+            out.append(stmt)
+            if alive and any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                             and n.id in tracked for n in ast.walk(stmt)):
+                alive = pairs  # the kind's expression reads another op from here on
+        return out, alive
+
+    return cut(stmts, pairs)[0]
 
 
 def _error_stand_ins() -> str:

@@ -640,7 +640,7 @@ def test_pruning_keeps_what_a_kernel_reaches_through_a_table_or_a_helper():
     assert names == {"njit", "SCALE", "_scaled", "apply_a", "apply_b", "APPLY", "run"}
     assert qml._aot.unbound_globals(kept) == {}
     ns = {}
-    exec(kept, ns)
+    exec(kept, ns)  # noqa: S102 - the test's own source
     assert ns["run"](0, 1.5) == 2.0 * 1.5 + 1.0 and ns["run"](1, 1.5) == -1.5
     cut = kept.replace("APPLY = (apply_a, apply_b)", "")
     assert qml._aot.unbound_globals(cut) == {"run": ["APPLY"]}
@@ -656,7 +656,7 @@ def test_an_export_whose_pruning_lost_a_callee_is_refused(monkeypatch, tmp_path)
 
     def lossy(sections, roots):
         out = real(sections, roots)
-        drop = re.compile(r"^@njit\(cache=True\)\ndef apply_dense1\(.*?(?=^\S)", re.M | re.S)
+        drop = re.compile(r"^@njit\(cache=True\)\ndef apply_dense1\(.*?(?=^\S)", re.MULTILINE | re.DOTALL)
         return [(t, drop.sub("", text)) for t, text in out]
 
     monkeypatch.setattr(qml._aot, "reachable_sections", lossy)
