@@ -41,6 +41,7 @@ False
 from __future__ import annotations
 
 import ast
+import copy
 import hashlib
 import inspect
 import json
@@ -214,6 +215,208 @@ def _module_body(path_or_module) -> str:
             for i in range(node.lineno - 1, node.end_lineno):
                 lines[i] = ""
     return "\n".join(lines[start:])
+
+
+# The kernel library's functions that choose a gate kernel by an op's storage kind and
+# wire count (the expressions that read them there; an int: the wire count of every op
+# it is called for, _step1 being called for one-wire ops only). An export's program
+# is fixed, so :func:`specialize_dispatch` cuts them to the (kind, wires) pairs its ops
+# have, and the pruning (:func:`reachable_sections`) then drops the gate kernels only the
+# other kinds use: the interpreter no longer links every gate kind's kernel.
+KIND_DISPATCH = {"apply_row": ("kind", "k"), "_step1": ("kind", 1),
+                 "_adjoint_into_flat": ("op_kind[k]", "op_nw[k]")}
+_NOT_EXPORTED = ("qsym: this exported module carries no kernel for an op of this kind (its "
+                 "circuit has none): a qsym bug, please report it")
+
+
+def program_kinds(ints) -> frozenset:
+    """The ``(kind, wires)`` pairs of a packed program's ops (``PROGRAM_INTS``)."""
+    (_, op_nw, op_kind, *_rest) = kernels.unpack_program.py_func(np.asarray(ints, np.int64))
+    return frozenset(zip(op_kind.tolist(), op_nw.tolist()))
+
+
+def specialize_dispatch(source: str, pairs, dispatch=None, constants=None) -> str:
+    r"""``source`` (the kernel library's) with each function of ``dispatch`` (name: its
+    kind and wire-count arguments, :data:`KIND_DISPATCH`) cut to the ops ``pairs`` (``(kind,
+    wires)``): an ``if`` whose test reads only those arguments and integer constants of the
+    module (``kind == DIAGONAL``, ``k == 1``) is decided for every pair that reaches it; a
+    branch no pair takes, and code after a ``return`` every pair takes, becomes ``raise
+    ValueError`` (never another kernel's numbers), every other line stays as written (the
+    same arithmetic: the same bits). What the cut functions no longer call is then not
+    carried.
+
+    >>> src = ("A = 0\nB = 1\ndef f(kind, x):\n    if kind == A:\n        return g(x)\n"
+    ...        "    return h(x)\n")
+    >>> print(specialize_dispatch(src, {(1, 1)}, {"f": ("kind", None)}, {"A": 0, "B": 1}))
+    A = 0
+    B = 1
+    def f(kind, x):
+        if kind == A:
+            raise ValueError('qsym: this exported module carries no kernel for an op of this kind (its circuit has none): a qsym bug, please report it')
+        return h(x)
+    """
+    dispatch = KIND_DISPATCH if dispatch is None else dispatch
+    if constants is None:
+        constants = {k: v for k, v in vars(kernels).items()
+                     if type(v) is int and k.isupper()}
+    all_pairs = frozenset(pairs)
+    tree = parse(source)
+    lines = source.splitlines()
+    edits = []
+    for node in tree.body:
+        if not (isinstance(node, ast.FunctionDef) and node.name in dispatch) or not all_pairs:
+            continue
+        kind_expr, wires_expr = dispatch[node.name]
+        if isinstance(wires_expr, int):  # called for ops of that many wires only
+            pairs = frozenset(p for p in all_pairs if p[1] == wires_expr)
+            wires_expr = None
+        else:
+            pairs = all_pairs
+        if not pairs:  # never called: as written (a function that only raises has no type)
+            continue
+        node.body = _cut_dispatch(node.body, pairs, kind_expr, wires_expr, constants)
+        start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        edits.append((start, node.end_lineno, ast.unparse(ast.fix_missing_locations(node))))
+    for start, end, text in sorted(edits, reverse=True):
+        lines[start - 1:end] = text.splitlines()
+    return "\n".join(lines)
+
+
+def _cut_dispatch(stmts, pairs, kind_expr, wires_expr, constants):
+    """:func:`specialize_dispatch`'s cut of one function's body ``stmts`` to the ops
+    ``pairs``, the kind and wire count read by ``kind_expr`` and ``wires_expr``."""
+    exprs = {"_q_kind": kind_expr, "_q_wires": wires_expr}
+    exprs = {k: ast.dump(parse(v, mode="eval").body) for k, v in exprs.items() if v}
+    tracked = {n.id for v in (kind_expr, wires_expr) if v
+               for n in ast.walk(parse(v, mode="eval")) if isinstance(n, ast.Name)}
+
+    class Placeholders(ast.NodeTransformer):
+        def visit(self, n):
+            for name, dump in exprs.items():
+                if isinstance(n, ast.expr) and ast.dump(n) == dump:
+                    return ast.copy_location(ast.Name(name, ast.Load()), n)
+            return super().visit(n)
+
+    def decide(test, alive):
+        """The pairs of ``alive`` for which ``test`` holds; None if it reads anything
+        but the kind, the wire count and the module's integer constants."""
+        test = Placeholders().visit(copy.deepcopy(test))
+        names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+        if not names <= set(constants) | set(exprs) or any(
+                isinstance(n, (ast.Call, ast.Attribute, ast.Subscript)) for n in ast.walk(test)):
+            return None
+        code = builtins_compile(ast.fix_missing_locations(ast.Expression(test)),
+                                "<dispatch>", "eval")
+        return frozenset(p for p in alive if eval(code, {"__builtins__": {}}, dict(
+            constants, _q_kind=p[0], _q_wires=p[1])))
+
+    def dead():
+        return parse(f"raise ValueError({_NOT_EXPORTED!r})").body[0]
+
+    def cut(stmts, alive):
+        """``stmts`` reached by the ops ``alive``: the cut statements, and the ops
+        that get past them."""
+        out = []
+        for stmt in stmts:
+            if not alive:  # reached by no op
+                out.append(dead())
+                return out, alive
+            taken = decide(stmt.test, alive) if isinstance(stmt, ast.If) else None
+            if isinstance(stmt, ast.If) and taken is not None:
+                body, after_t = cut(stmt.body, taken) if taken else ([dead()], frozenset())
+                rest = alive - taken
+                if rest:
+                    orelse, after_f = cut(stmt.orelse, rest) if stmt.orelse else ([], rest)
+                else:
+                    orelse, after_f = ([dead()] if stmt.orelse else []), frozenset()
+                stmt.body, stmt.orelse = body, orelse
+                alive = after_t | after_f
+            elif isinstance(stmt, ast.If):
+                stmt.body, after_t = cut(stmt.body, alive)
+                stmt.orelse, after_f = cut(stmt.orelse, alive) if stmt.orelse else ([], alive)
+                alive = after_t | after_f
+            elif isinstance(stmt, (ast.For, ast.While)):  # every pass: any op again
+                stmt.body, _ = cut(stmt.body, pairs)
+                if stmt.orelse:
+                    stmt.orelse, _ = cut(stmt.orelse, pairs)
+                alive = pairs
+            elif isinstance(stmt, (ast.Return, ast.Raise, ast.Continue, ast.Break)):
+                alive = frozenset()
+            out.append(stmt)
+            if alive and any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                             and n.id in tracked for n in ast.walk(stmt)):
+                alive = pairs  # the kind's expression reads another op from here on
+        return out, alive
+
+    return cut(stmts, pairs)[0]
+
+
+def _error_stand_ins() -> str:
+    """For a module without qsym: each of qsym's error classes (:mod:`qsym.errors`, which
+    the carried sections import relatively, an import an export cannot run) as a class of
+    the same name and message deriving from the builtin exceptions it derives from
+    (``MeasurementError(ValueError)``), so that an exported function raising one raises
+    what ``except ValueError`` catches, never a ``NameError``. An export carries only those
+    its functions name (:func:`reachable_sections`)."""
+    from . import errors
+
+    out = []
+    for name, cls in vars(errors).items():
+        if not (isinstance(cls, type) and issubclass(cls, BaseException)
+                and cls.__module__ == errors.__name__):
+            continue
+        bases = [b for b in cls.__mro__[1:] if b.__module__ == "builtins"
+                 and b not in (object, BaseException, Exception)]
+        bases = [b for b in bases if not any(o is not b and issubclass(o, b) for o in bases)]
+        out.append(f"class {name}({', '.join(b.__name__ for b in bases) or 'Exception'}):\n"
+                   f"    \"\"\"qsym.errors.{name}, in a module without qsym.\"\"\"")
+    return "\n\n\n".join(out) + "\n"
+
+
+def unbound_globals(source: str, provided=()) -> dict:
+    r"""``{scope: [names]}``: the names ``source`` (a module) reads as globals that nothing
+    binds, neither its top level, a ``global`` assignment, a builtin, a module attribute
+    (``__file__``) nor ``provided``. An export must have none: a function that calls a
+    function pruned away (or a name qsym imports, which an export cannot) would raise
+    ``NameError`` at its first plain-Python call, and fail numba's compile of every entry
+    point that reaches it. Python's own symbol tables (:mod:`symtable`) decide what is
+    local, free or global.
+
+    >>> unbound_globals("import math\nA = 1\ndef f(x):\n    return math.pi * A * x + B")
+    {'f': ['B']}
+    """
+    import builtins
+
+    bound, read = _globals_of(source)
+    bound |= set(provided)
+    missing = {scope: sorted(n for n in names if n not in bound and not hasattr(builtins, n))
+               for scope, names in read.items()}
+    return {k: v for k, v in missing.items() if v}
+
+
+def _globals_of(source: str):
+    """``(bound, read)``: the module-level names ``source`` binds (at its top level, by an
+    import or a ``global`` assignment, and the module attributes such as ``__file__``) and
+    ``{scope: names}`` read as globals, by :mod:`symtable`."""
+    import symtable
+
+    top = symtable.symtable(source, "<export>", "exec")
+    bound = {"__file__", "__name__", "__builtins__", "__doc__", "__spec__", "__loader__",
+             "__package__"}
+    tables = [top]
+    for table in tables:  # (grows: every nested scope, in order)
+        tables.extend(table.get_children())
+    read: dict = {}
+    for table in tables:
+        for sym in table.get_symbols():
+            if table is not top and not sym.is_global():
+                continue
+            if sym.is_assigned() or sym.is_imported():
+                bound.add(sym.get_name())
+            if sym.is_referenced():
+                scope = "<module>" if table is top else table.get_name()
+                read.setdefault(scope, set()).add(sym.get_name())
+    return bound, read
 
 
 def _bound_names(stmt) -> set:
@@ -524,9 +727,15 @@ class CompiledCircuit:
             calls=calls,
             checks=_checks_source(self.entry),
         )
-        # only what the API reaches: the kernels, shapes and generated functions it runs
+        # only what the API reaches: the kernels, shapes and generated functions it runs,
+        # the interpreter's gate dispatch cut to the kinds of this circuit's ops
+        library = _module_body(kernels)
+        ints = getattr(self.entry, "_ints", None)
+        if ints is not None:
+            library = specialize_dispatch(library, program_kinds(ints))
         sections = reachable_sections(
-            [("qsym.kernels", _module_body(kernels)), ("qsym.shapes", _module_body(shapes)),
+            [("qsym.errors (stand-ins)", _error_stand_ins()),
+             ("qsym.kernels", library), ("qsym.shapes", _module_body(shapes)),
              ("the circuit's generated module", generated)],
             _used_names(parse(api + "\n\n" + _TIERS)) | set(carry))
         defined = {node.name for _, text in sections for node in parse(text).body
@@ -562,6 +771,7 @@ class CompiledCircuit:
             marker=_MARKER,
             prefix=_MODULE_PREFIX,
         )
+        _check_closed(header + body + "\n", tier_tables)
         blank = (header + body + "\n").encode()
         digest = hashlib.sha256(blank).hexdigest()
         data = blank.replace(b'SELF_SHA256 = ""', f'SELF_SHA256 = "{digest}"'.encode(), 1)
@@ -569,6 +779,20 @@ class CompiledCircuit:
         _replace_file(path, data)
         self.export_sha256 = hashlib.sha256(data).hexdigest()
         return path
+
+
+def _check_closed(text: str, tier_tables: str) -> None:
+    """Refuse to write a module some function of which reads a name the module does not
+    bind (:func:`unbound_globals`), the plain-Python tier's functions included (they run in
+    a copy of the module's namespace, ``_t_twin``)."""
+    missing = unbound_globals(text)
+    tier0 = ast.literal_eval(parse(tier_tables).body[1].value)
+    missing.update(unbound_globals(tier0, provided=_globals_of(text)[0]))
+    if missing:
+        raise ExportError(
+            "the exported module would read names it does not define ("
+            + "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(missing.items()))
+            + "): what the pruning kept is not closed, a qsym bug, please report it")
 
 
 EVERY_FLOAT = "every float"  # argnum of qsym's own callers (qml.sweep, qml.minimize's executors)

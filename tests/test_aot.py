@@ -6,8 +6,10 @@ module is exported per test session and shared; the tiers' agreement is checked 
 process on the plain-Python tier against qsym's own compiled entry points.
 """
 
+import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -151,9 +153,16 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
         jitted = [f for f in vars(m).values() if hasattr(f, "stats")]
         misses = sum(sum(f.stats.cache_misses.values()) for f in jitted)
         hits = sum(sum(f.stats.cache_hits.values()) for f in jitted)
+        import ast, inspect
+        api = [n.func.id for f in (m._numba_value, m._numba_value_and_grad)
+               for n in ast.walk(ast.parse(inspect.getsource(f)))
+               if isinstance(n, ast.Call) and hasattr(getattr(m, n.func.id, None), "stats")]
         print(json.dumps({"out": out, "after": after, "tier": tier, "swapped": swapped,
                           "tier_after": m.tier(), "misses": misses, "hits": hits,
-                          "threads_same": same, "threads_tiers": sorted(tiers)}))
+                          "threads_same": same, "threads_tiers": sorted(tiers),
+                          "entries": sorted(m._ENTRIES), "api_entries": sorted(set(api)),
+                          "entries_loaded": all(getattr(m, n).overloads
+                                                for n in m._ENTRIES)}))
     '''
     first = json.loads(_run_without_qsym(path, script, tmp_path))
     for (w, y, data), (v, j) in zip(cases, first["out"]):
@@ -175,22 +184,47 @@ def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_not
     assert second["tier_after"] == "numba"
     assert second["misses"] == 0, "the second import compiled again instead of using numba's cache"
     assert second["hits"] >= 2
-    # qml.load runs the module under the same collision-free name as a plain import, with
-    # numba's cache in qsym's cache folder (signed; never the __pycache__ beside the file):
-    # its background process compiles into it and this one loads it (no miss here), the
-    # same bits
-    load_script = script.replace(
-        "import circuit_grad as m",
-        f"import qsym; m = qsym.load({str(path)!r}, expected_hash={_sha(path)!r}); "
-        "assert m.__name__.startswith('qsym_export_')",
-    )
-    env = dict(os.environ, PYTHONPATH=str(Path(qml.__file__).parent.parent))
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(load_script)],
+    # every compiled entry point of the module was compiled there (a callee the pruning
+    # dropped fails numba's compile: no swap) and loaded here
+    assert first["entries"] == first["api_entries"] and first["entries_loaded"], first
+
+
+def test_a_loaded_export_compiles_into_qsyms_cache_and_a_later_load_compiles_nothing(
+        tmp_path):
+    """qml.load runs a module under the same collision-free name as a plain import, with
+    numba's cache in qsym's cache folder (signed; never the __pycache__ beside the file):
+    its background process compiles into it and the calling process loads it (no miss),
+    the same bits as the compiled circuit. (The seed's module: what is checked is where the
+    compile goes and that it is found, not the kernels; the 3-wire module's own compile is
+    checked by the plain import above.)"""
+    compiled = qml.compile(_seed("parameter-shift"), np.array([0.54, 0.12]))
+    path = compiled.export(tmp_path / "seed_loaded.py")
+    points = [[0.54, 0.12], [-1.3, 2.2]]
+    script = f'''
+        import json, numpy as np, qsym
+        m = qsym.load({str(path)!r}, expected_hash={_sha(path)!r})
+        assert m.__name__.startswith("qsym_export_")
+        points = {points!r}
+        out = [m.grad(np.array(p)).tolist() for p in points]
+        tier = m.tier()
+        swapped = m.wait_for_numba(timeout=1700)
+        after = [m.grad(np.array(p)).tolist() for p in points]
+        jitted = [f for f in vars(m).values() if hasattr(f, "stats")]
+        print(json.dumps({{"out": out, "after": after, "tier": tier, "swapped": swapped,
+                          "misses": sum(sum(f.stats.cache_misses.values()) for f in jitted),
+                          "hits": sum(sum(f.stats.cache_hits.values()) for f in jitted)}}))
+    '''
+    env = dict(os.environ, PYTHONPATH=str(Path(qml.__file__).parent.parent),
+               QSYM_EXPORT_TIER="auto")
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(script)],
                             capture_output=True, text=True, cwd=tmp_path, env=env, timeout=1800)
     assert result.returncode == 0, result.stderr
-    third = json.loads(result.stdout)
-    assert third["out"] == first["out"] and third["tier_after"] == "numba"
-    assert third["misses"] == 0, "qml.load compiled in the caller instead of loading the cache"
+    got = json.loads(result.stdout)
+    want = [compiled.grad(np.array(p)).tolist() for p in points]
+    assert got["tier"] == "python" and got["swapped"], got
+    assert got["out"] == want and got["after"] == want  # bit for bit (JSON keeps every digit)
+    assert got["misses"] == 0, "qml.load compiled in the caller instead of loading the cache"
+    assert got["hits"] >= 2
     # the same bytes in another folder: numba's index there would match (it is keyed by the
     # file's contents) but its code names the first copy's module, so the copy has its own
     # folder and is not "cached" (it compiles in a background process, not in a thread of
@@ -561,6 +595,136 @@ def test_reachable_sections_keeps_what_is_used_in_order():
     assert out[1] == ("b", "Y = f()\nZ = 2\nprint(Z)")
     with pytest.raises(qml.ExportError, match="cannot carry"):
         qml._aot.reachable_sections([("c", "from . import _cache as cache\nA = cache\n")], {"A"})
+
+
+def test_pruning_keeps_what_a_kernel_reaches_through_a_table_or_a_helper():
+    """A kernel that calls its gate kernels through a module-level table (a tuple of
+    functions, indexed at run time) and a helper that reads a constant: the pruning keeps
+    the table, every function in it, the helper and the constant, and nothing else; the
+    result binds every name it reads (and runs); a cut that loses the table is caught."""
+    kernels = textwrap.dedent('''
+        import numpy as np
+
+        def njit(f):  # (numba's, without a compile in the test)
+            return f
+
+        SCALE = 2.0
+        UNUSED = 3.0
+
+        @njit
+        def _scaled(v):
+            return SCALE * v
+
+        @njit
+        def apply_a(v):
+            return _scaled(v) + 1.0
+
+        @njit
+        def apply_b(v):
+            return -v
+
+        @njit
+        def apply_c(v):
+            return v * UNUSED
+
+        APPLY = (apply_a, apply_b)
+
+        def run(kind, v):
+            return APPLY[kind](v)
+
+        def other(v):
+            return apply_c(v)
+    ''')
+    (_, kept), = qml._aot.reachable_sections([("k", kernels)], {"run"})
+    names = {n for stmt in ast.parse(kept).body for n in qml._aot._bound_names(stmt)}
+    assert names == {"njit", "SCALE", "_scaled", "apply_a", "apply_b", "APPLY", "run"}
+    assert qml._aot.unbound_globals(kept) == {}
+    ns = {}
+    exec(kept, ns)  # noqa: S102 - the test's own source
+    assert ns["run"](0, 1.5) == 2.0 * 1.5 + 1.0 and ns["run"](1, 1.5) == -1.5
+    cut = kept.replace("APPLY = (apply_a, apply_b)", "")
+    assert qml._aot.unbound_globals(cut) == {"run": ["APPLY"]}
+
+
+def test_an_export_whose_pruning_lost_a_callee_is_refused(monkeypatch, tmp_path):
+    """If the pruning dropped a function a carried one calls, the module would raise
+    NameError in plain Python and fail numba's compile of every entry point reaching it:
+    export refuses to write it, naming the function and what it misses."""
+    compiled = qml.compile(qml.QNode(_mixed, qml.device("default.qubit", wires=3)),
+                           np.linspace(0.1, 0.6, 6))
+    real = qml._aot.reachable_sections
+
+    def lossy(sections, roots):
+        out = real(sections, roots)
+        drop = re.compile(r"^@njit\(cache=True\)\ndef apply_dense1\(.*?(?=^\S)", re.MULTILINE | re.DOTALL)
+        return [(t, drop.sub("", text)) for t, text in out]
+
+    monkeypatch.setattr(qml._aot, "reachable_sections", lossy)
+    with pytest.raises(qml.ExportError, match=r"apply_row: apply_dense1|: apply_dense1"):
+        compiled.export(tmp_path / "lossy.py")
+    assert not (tmp_path / "lossy.py").exists()
+
+
+def test_an_export_carries_only_the_gate_kernels_of_its_ops_kinds(tmp_path, monkeypatch):
+    """The interpreter's gate dispatch (apply_row, the adjoint's _step1) is cut to the
+    (kind, wires) pairs of the circuit's ops: an RY/RZ/CNOT circuit carries the real
+    one-wire, diagonal and CNOT kernels and none of the others (the dense, Pauli, PCPhase,
+    multi-controlled ones), gives the QNode's numbers, and an op of another kind (its
+    program edited) raises, never running another kernel."""
+    def ladder(w):
+        for i in range(3):
+            qml.RY(w[i], wires=i)
+            qml.RZ(w[i + 3], wires=i)
+        qml.CNOT(wires=[0, 1])
+        qml.CNOT(wires=[1, 2])
+        return qml.expval(qml.PauliZ(0) @ qml.PauliX(2))
+
+    x = np.linspace(0.2, 1.2, 6)
+    for method in ("parameter-shift", "adjoint"):
+        compiled = qml.compile(qml.QNode(ladder, qml.device("default.qubit", wires=3),
+                                         diff_method=method), x)
+        path = compiled.export(tmp_path / f"ladder_{method[0]}.py")
+        text = path.read_text()
+        for kept in ("def apply_real1(", "def apply_diag1(", "def apply_cnot("):
+            assert kept in text, (method, kept)
+        for dropped in ("def apply_dense1(", "def apply_dense2(", "def apply_dense(",
+                        "def apply_pauli(", "def apply_pcphase(", "def apply_cx(",
+                        "def apply_diag(", "def adjoint_step1_dense("):
+            assert dropped not in text, (method, dropped)
+        assert "def apply_dense" in Path(qml._kernels.__file__).read_text()
+        monkeypatch.setenv("QSYM_EXPORT_TIER", "python")
+        mod = qml.load(path)
+        assert _same_bits(mod.value(x), compiled.value(x))
+        assert _same_bits(mod.grad(x), compiled.grad(x))
+        # against an independent method: central differences
+        h = 1e-6
+        fd = [(compiled.value(x + h * e) - compiled.value(x - h * e)) / (2 * h)
+              for e in np.eye(6)]
+        assert np.allclose(mod.grad(x), fd, atol=1e-8, rtol=0)
+        kinds = qml._aot.program_kinds(mod.PROGRAM_INTS)
+        assert kinds == {(qml._kernels.REAL, 1), (qml._kernels.DIAGONAL, 1),
+                         (qml._kernels.CONTROLLED_X, 2)}
+        (_, _, op_kind, *_), = [qml._kernels.unpack_program.py_func(mod.PROGRAM_INTS)]
+        op_kind[0] = qml._kernels.PAULI  # (a view of the module's program)
+        with pytest.raises(ValueError, match="carries no kernel for an op of this kind"):
+            mod.grad(x)
+
+
+def test_an_export_carries_qsyms_errors_as_builtin_ones(exported, tmp_path):
+    """What a carried function raises by qsym's error classes (shapes.stacked: a
+    MeasurementError) is, in a module without qsym, a class of that name deriving from the
+    builtin exception qsym's does (ValueError), not a NameError."""
+    _, _, path, _ = exported
+    got = _run_as_python(path, '''
+        import json, numpy as np, circuit_grad as m
+        try:
+            m.stacked((2,), [np.zeros(2), np.zeros(3)])
+        except ValueError as exc:
+            print(json.dumps({"type": type(exc).__name__, "msg": str(exc)}))
+    ''', tmp_path)
+    assert got["type"] == "MeasurementError" and "one shape" in got["msg"]
+    for name in ("DifferentiationError", "QsymError"):  # only what its functions raise
+        assert f"class {name}(" not in path.read_text()
 
 
 # --- the exported module's tiers -------------------------------------------------------------
