@@ -195,35 +195,35 @@ def pytest_cmdline_main(config):
 
 
 # The kernel library's entry points, compiled by the controller as the session starts (the
-# workers wait for them before their first test), in two processes (one per core; each
-# group shares its helper kernels; the second starts when the first has compiled the
-# SHARED_KERNELS): otherwise both workers compile the same kernels at
-# the same time (about 55 s of CPU each, cold), and every subprocess test that seeds its
-# cache folder from a half-compiled library (seed_kernel_cache) compiles the rest again.
-# Warm (the files are there): nothing is run. An entry point that calls another is in that
-# one's group (numba compiles a callee again in each process that has not got it yet):
-# batch_value_and_grad_adjoint runs the blocked adjoint from BLOCK_MIN_WIRES wires, so the
-# adjoint entry points are one group (in two groups, the blocked adjoint, the largest part
-# of the library, was compiled by both processes, issue #17). Measured cold at load about
-# 20: 134 and 106 s of CPU (the old groups: 143 s for the second, the first stopped by the
-# 1800 s bound; the whole library in one process: 215 s). With one signature per kernel
-# (no constant or prange index passed on: tests/test_kernels.py), 121 and 100 s at load 20.
+# workers wait for them before their first test), in three processes: otherwise both
+# workers compile the same kernels at the same time (about 55 s of CPU each, cold), and
+# every subprocess test that seeds its cache folder from a half-compiled library
+# (seed_kernel_cache) compiles the rest again. Warm (the files are there): nothing is run.
+# An entry point that calls another one is in that one's process, or in a process that
+# starts when that one is in the cache (KERNEL_WAITS) and loads it: numba compiles a callee
+# again in each process that has not got it yet (in two processes, the blocked adjoint,
+# the largest part of the library, was compiled twice: issue #17). The groups follow the
+# calls and the measured costs (2026-12-06, cold, CPU of numba's compiles at load 10; an
+# entry's callees compiled in the same process counted with the first entry that needs
+# them): the blocked adjoint alone (74 s) is the longest chain and starts at once; the
+# adjoint and parameter-shift entry points (32 + 27 s) beside it, with the few small
+# kernels both reach (gate kernels, unpack_program: some seconds) compiled by both; the
+# batch kernels (prange loops around the entry points: 21 s for the adjoint one, 12 and 7
+# s for the others) when what they call is cached. Before (two processes, the second
+# waiting for the gate kernels of the first): 128 and 47 s of CPU, so one core compiled
+# for about 80 s while the other only collected the tests.
 KERNEL_GROUPS = (
-    ("program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked",
-     "batch_value_and_grad_adjoint"),
-    ("program_value", "program_value_and_grad", "program_state", "batch_value",
-     "batch_value_and_grad", "choice_into"),
+    ("program_value_and_grad_adjoint_blocked",),
+    ("program_value", "program_value_and_grad", "program_value_and_grad_adjoint",
+     "program_state", "choice_into", "batch_value_and_grad"),
+    ("batch_value", "batch_value_and_grad_adjoint"),
 )
-# The kernels both groups call (the gate kernels, run_ops, the expectation values): the
-# first group compiles them as it starts, the second group's process starts when they are
-# in the cache (or the first has ended) and loads them instead of compiling them a second
-# time at the same moment (issue #17: both processes compiled these 13, cold, 2026-12-03).
-# The workers' start-up and collection use the second core meanwhile.
-SHARED_KERNELS = (
-    "unpack_program", "apply_cx", "apply_diag", "apply_pauli", "apply_real1", "apply_dense1",
-    "apply_dense2", "apply_dense", "run_ops", "_word_value", "_z_marginals", "marginal_probs",
-    "pauli_expvals",
-)
+# The entry points a group's process waits for in the cache before it starts (the
+# entry points of other groups that its own call; a group not named starts at once).
+KERNEL_WAITS = {
+    2: ("program_value", "program_value_and_grad_adjoint",
+        "program_value_and_grad_adjoint_blocked"),
+}
 
 _PRECOMPILE = """
 import os, sys, types
@@ -305,16 +305,17 @@ class Precompile(threading.Thread):
 
 def precompile_kernel_library(ready):
     """Start compiling the kernel library's entry points into the session's cache folder,
-    in two processes (see KERNEL_GROUPS; the second started when the first has compiled
-    the SHARED_KERNELS); a :class:`Precompile` thread (started) makes the file ``ready``
-    when they have ended, or None (and ``ready`` made now) when there is nothing to
-    compile. A failure is reported and ignored: the tests then compile what they use, as
-    without this."""
+    one process per group of KERNEL_GROUPS that has entry points to compile (a group of
+    KERNEL_WAITS started when the entry points it waits for are cached); a
+    :class:`Precompile` thread (started) makes the file ``ready`` when they have ended, or
+    None (and ``ready`` made now) when there is nothing to compile. A failure is reported
+    and ignored: the tests then compile what they use, as without this."""
     import subprocess
 
     from qsym import _cache as cache
 
-    groups = [g for g in (_kernels_missing(g) for g in KERNEL_GROUPS) if g]
+    groups = [(k, g) for k, g in ((k, _kernels_missing(g)) for k, g in enumerate(KERNEL_GROUPS))
+              if g]
     if not cache.enabled() or os.environ.get("NUMBA_CACHE_DIR") or not groups:
         # nothing would be shared with the workers (or not where we look), or all cached
         with open(ready, "w"):
@@ -328,8 +329,9 @@ def precompile_kernel_library(ready):
         return subprocess.Popen([sys.executable, "-c", _PRECOMPILE, *group], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
-    thread = Precompile([start(groups[0])], ready,
-                        [(SHARED_KERNELS, lambda g=g: start(g)) for g in groups[1:]])
+    thread = Precompile([start(g) for k, g in groups if k not in KERNEL_WAITS], ready,
+                        [(KERNEL_WAITS[k], lambda g=g: start(g))
+                         for k, g in groups if k in KERNEL_WAITS])
     thread.start()
     return thread
 
@@ -344,7 +346,7 @@ READY_TIMEOUT = 4000.0
 def pytest_sessionstart(session):
     """In the xdist controller: :func:`precompile_kernel_library` started, not waited for.
     The workers start meanwhile (start-up and collection, about 25 s of CPU each, overlap
-    the compile: one of its two processes often ends well before the other) and wait for
+    the compile) and wait for
     it before their first test (:func:`pytest_runtestloop`), so no test compiles a kernel
     the compile processes are compiling, and no subprocess test seeds its cache folder from
     a half-compiled library."""
@@ -391,49 +393,55 @@ def pytest_runtestloop(session):
                          f"{READY_TIMEOUT:.0f} s; the tests compile what they use\n")
 
 
-# The slow tests, with their cold cost in seconds of CPU (issue #17: a cold run, 2 workers,
-# 2026-12-03 at load 10-20, CPU of the test's process and of the subprocesses it waited
-# for, after this round's cuts; a script's background compiles that run_script stops are
-# not in these figures). The xdist workers (``--dist worksteal``) each start with one
-# contiguous part of the collection and then steal from the end of another's queue: a slow
-# test collected late ends the run on one worker while the other idles. So the slow ones are
-# moved to the front of the parts, shared between them by cost (the longest first); a file
-# whose tests share a costly module fixture (a Dask cluster, an export) moves as one block
-# and stays on one worker.
+# The slow tests, with their cold cost in seconds (issue #17: the medians of three CI
+# emulations of 2026-12-06, two workers, cold caches: pytest's 25 slowest durations of
+# each; a file's cost is the sum of its tests there plus an estimate of the rest; a
+# test of the table that none of the three listed, whose 25th was about 20 s, is put at
+# its old cost or at 18 if that was higher; a script's background compiles that run_script
+# stops are not in these figures). The xdist workers (``--dist worksteal``) each start
+# with one contiguous part of the collection and then steal from the end of another's
+# queue: a slow test collected late ends the run on one worker while the other idles. So
+# the slow ones are moved to the front of the parts, shared between them by cost (the
+# longest first); a file whose tests share a costly module fixture (a Dask cluster, an
+# export) moves as one block and stays on one worker.
 SLOW_FILES = {  # file: cost of the whole file (its tests stay together)
-    "tests/test_minimize_loop.py": 150,  # written-out and compiled loops, a 14-wire one
-    "tests/test_reliability.py": 140,  # module fixtures that run a dozen subprocesses
+    "tests/test_aot.py": 230,  # an exported module compiled cold by numba, in a subprocess
+    "tests/test_minimize_loop.py": 200,  # written-out and compiled loops, a 14-wire one
+    "tests/test_reliability.py": 160,  # module fixtures that run a dozen subprocesses
     "tests/test_kernels_blocked.py": 105,  # the blocked kernels for any chunk size; 14 wires
-    "tests/test_aot.py": 100,  # an exported module compiled cold by numba, in a subprocess
     "tests/test_distributed.py": 60,  # a 2-process Dask cluster; a worker killed mid-run
     "tests/test_oracle.py": 55,  # hypothesis against the NumPy oracle, every path
 }
 SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
     "tests/test_examples.py::": 10,  # a script in a new process, its circuits compiled
-    "tests/test_examples.py::test_distributed_multistart_on_a_local_cluster": 30,
-    "tests/test_tiers.py::test_background_swap_under_threads": 30,
+    "tests/test_examples.py::test_distributed_multistart_on_a_local_cluster": 32,
+    "tests/test_examples.py::test_variational_classifier": 24,
+    "tests/test_tiers.py::test_background_swap_under_threads": 20,
     # a background compile of a circuit module and program_state, in a subprocess
     "tests/test_first_answer_compiles.py::"
-    "test_a_promoted_sampled_circuit_does_not_compile_in_the_caller": 40,
+    "test_a_promoted_sampled_circuit_does_not_compile_in_the_caller": 18,
+    "tests/test_first_answer_compiles.py::"
+    "test_first_uses_after_promotion_do_not_compile_in_the_caller": 24,
     # each compiles a circuit module's batch and fused entry points
-    "tests/test_batch.py::test_entangled_circuit_with_data_and_two_outputs": 19,
-    "tests/test_batch.py::test_random_circuits_over_the_gate_table[0]": 18,
-    "tests/test_batch.py::test_random_circuits_over_the_gate_table[1]": 18,
-    "tests/test_batch.py::test_random_circuits_over_the_gate_table[2]": 18,
-    "tests/test_batch.py::test_parallel_batches_are_bit_identical_to_single_calls[1]": 16,
+    "tests/test_batch.py::test_entangled_circuit_with_data_and_two_outputs": 27,
+    "tests/test_batch.py::test_random_circuits_over_the_gate_table[0]": 25,
+    "tests/test_batch.py::test_random_circuits_over_the_gate_table[1]": 24,
+    "tests/test_batch.py::test_random_circuits_over_the_gate_table[2]": 26,
+    "tests/test_batch.py::test_parallel_batches_are_bit_identical_to_single_calls[1]": 21,
     "tests/test_property.py::test_singular_points_of_the_classical_processing": 9,
     "tests/test_cache_trust.py::test_unusable_cache_dirs_run_the_seed_circuit": 8,
     # written-out code compiled against the kernels, and other compiling tests
-    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[two-wires]": 30,
-    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[three-wires]": 22,
+    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[two-wires]": 22,
+    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[three-wires]": 18,
     "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[one-wire]": 15,
     "tests/test_unrolled.py::test_written_out_adjoint_with_one_expectation": 14,
     "tests/test_matrix_data.py::test_special_unitary_theta_is_runtime_data_one_module"
-    "[parameter-shift]": 31,
-    "tests/test_tiers.py::test_every_tier_gives_the_same_bits": 24,
+    "[parameter-shift]": 33,
+    "tests/test_tiers.py::test_every_tier_gives_the_same_bits": 34,
     "tests/test_latency_cache.py::test_cache_hits_load_without_registries_and_give_the_same_bits":
-        24,
-    "tests/test_gradients.py::test_fused_and_two_call_paths_are_bit_identical[1-8-True]": 15,
+        23,
+    "tests/test_minimize.py::test_loop_module_is_cached_on_disk": 21,
+    "tests/test_gradients.py::test_fused_and_two_call_paths_are_bit_identical[1-8-True]": 20,
     "tests/test_gradients.py::test_fused_and_two_call_paths_are_bit_identical[0-3-True]": 14,
     "tests/test_wide.py::test_written_out_probabilities_give_the_kernels_bits": 12,
 }
