@@ -1130,13 +1130,13 @@ class QNode:
         # PennyLane: a circuit function with its own ``shots`` parameter keeps the keyword
         self._shots_set, self._qnode_shots, self._qfunc_uses_shots_arg = options.qnode_shots(
             shots, self._param_names)
-        # caches, all this QNode's own
-        # signature -> Compiled (or broadcast.Broadcast)
+        # caches, all this QNode's own; signature -> Compiled (or broadcast.Broadcast)
         self._compiled: dict = {}
         self._lock = threading.Lock()  # one build at a time
         self._last: Compiled | None = None  # the last signature called
         self._grad_fast = None  # grad's short path: (key, call) (see grad._remember)
         self._value_fast = None  # the value call's short path (see _value_path)
+        self.pipeline = None  # (the class's, here too: a read the short paths' CPython specializes)
         self._divert = self._diversion()  # a call not on the pipeline as it is (see there)
         self._jac_fast = None  # jacobian's short path: (key, call) (see _jacobian_path)
         self._last_key = None  # the signature compiled() last answered (_value_path's)
@@ -2374,9 +2374,11 @@ class _FromNode:
     """``__doc__`` of a derivative class (its own docstring) that, read on a derivative of
     a QNode, is its QNode's (``functools.update_wrapper``'s copy), read when asked, not
     stored per derivative made: the seed's ``qml.grad(circuit)(p)`` makes one per call
-    (issue #19). ``__qualname__`` the same, by ``_Derivative.__getattr__``. ``__module__``
-    and ``__annotations__`` are still stored: the class's own must stay a plain ``str``
-    and a dictionary (pickle, ``typing.get_type_hints`` read them raw). Not a data
+    (issue #19). ``__module__``, ``__annotations__`` and ``__qualname__`` are stored: the
+    class's own must stay a plain ``str`` and a dictionary (pickle,
+    ``typing.get_type_hints`` read them raw), and no class attribute can be named
+    ``__qualname__`` (the type's own; a ``__getattr__`` for it slowed every attribute
+    read of a derivative: see ``_Derivative``). Not a data
     descriptor: a derivative of any other function keeps its own values (in its
     ``__dict__``), which come first. Installed on every subclass of ``_Derivative``
     (``__init_subclass__``), whose class body's values it keeps for the class."""
@@ -2422,9 +2424,10 @@ class _TheNode:
 # what grad.__call__'s first positional parameter holds when no argument was given
 _NO_ARGUMENT = object()
 
-# ``_key`` of ``argnum=0`` and ``argnum=1`` (one tuple each: the short paths compare keys
-# by identity before equality)
+# ``_key`` of ``argnum=0`` and ``argnum=1`` and of none given (one tuple each: the short
+# paths compare keys by identity before equality)
 _INT_KEYS = {0: ((0,), True), 1: ((1,), True)}
+_NO_KEY = (None, False)
 
 
 class _Derivative:
@@ -2433,16 +2436,13 @@ class _Derivative:
         super().__init_subclass__(**kwargs)
         _FromNode.install(cls)
 
-    def __getattr__(self, name):
-        # ``__qualname__`` of a QNode's derivative (no class attribute of that name can
-        # be set: the type's own qualname; see _FromNode)
-        if name == "__qualname__":
-            base = _node_attributes(self._node)
-            if base is not None:
-                return base[2]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+    # No ``__getattr__`` here (it served ``__qualname__`` lazily): a class with one loses
+    # CPython 3.11's specialized attribute reads for every attribute of its instances
+    # (``slot_tp_getattr_hook``: two type lookups and the generic lookup per read, about
+    # 300 instructions each, counted by callgrind), and the short path reads ``_node``
+    # and ``_key`` at each call. ``__qualname__`` is stored with ``__module__`` instead.
 
-    _key = (None, False)  # (argnum, _single), one attribute: also grad's short path's key
+    _key = _NO_KEY  # (argnum, _single), one attribute: also grad's short path's key
     argnum = property(lambda self: self._key[0], doc="the differentiated arguments' "
                       "indices (a tuple), or None: the trainable ones")
     _single = property(lambda self: self._key[1])  # one argnum given as an int
@@ -2479,16 +2479,20 @@ class _Derivative:
             if base is None:  # (argnum, _single, _key, _forward, _qjit_only: the class's)
                 base = fun._derivative_attrs = _qnode_wrapper_attributes(fun)
             if type(base) is tuple:  # (__name__ is the class's property: PennyLane's;
-                # __doc__ and __qualname__ read from _node when asked: _FromNode)
+                # __doc__ read from _node when asked: _FromNode)
                 self.__module__, self.__annotations__ = base[0], base[4]
+                self.__qualname__ = base[2]
             else:
                 self.__dict__.update(base)
             self._node = fun  # (``fun`` and ``__wrapped__``: _TheNode reads it)
-            if argnum is not None or argnums is not None:
-                if argnums is None and type(argnum) is int:
-                    self._key = _INT_KEYS.get(argnum) or ((argnum,), True)
-                else:
-                    self._key = normalize_argnum(argnum, argnums)
+            # ``_key`` always in the instance's dictionary (grad.__call__ reads it at each
+            # call; CPython 3.11 specializes that read only where the instance holds it)
+            if argnum is None and argnums is None:
+                self._key = _NO_KEY
+            elif argnums is None and type(argnum) is int:
+                self._key = _INT_KEYS.get(argnum) or ((argnum,), True)
+            else:
+                self._key = normalize_argnum(argnum, argnums)
             return
         if not callable(fun):
             raise DifferentiationError(
@@ -2904,7 +2908,8 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     traced, what :attr:`QNode.compiled_directly` reads; the compiled code refuses a
     non-finite input (the full path's error). Signature: :meth:`grad._remember`."""
     method, device, diff_method = node.method, node.device, node.diff_method
-    bound, own_execute = types.MethodType, type(device).execute
+    bound = types.MethodType  # own: ``dev.execute`` now; unequal to one a spy replaced
+    own = bound(type(device).execute, device)  # (on the device or its class)
     executor, name, runs = _direct_call(entry, method, node)
     circuit, empty, n_out = entry.circuit, np.empty, entry.module.NUM_OUTPUTS
     seen = [None, None]  # the fused entry point last seen (Compiled._fused), its entry point
@@ -2941,8 +2946,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                 # run_qnode, applied_transforms: fixed per device object) and a spy
                 or node.pipeline or node.diff_method is not diff_method
                 or ((gkw := node.gradient_kwargs) and gkw.get("argnum") is not None)
-                or type(ex := dev.execute) is not bound or ex.__func__ is not own_execute
-                or ex.__self__ is not dev):
+                or type(ex := dev.execute) is not bound or ex != own):
             return None
         row = None
         if flat_size is not None:  # an n-D array: its C-order flat view (the full path's)

@@ -257,9 +257,9 @@ def test_grad_copies_the_wrapped_functions_attributes():
         qml.grad(3)
 
 
-def test_a_qnodes_derivative_reads_its_docstring_and_qualname_from_the_qnode():
-    """``qml.grad(circuit)`` (made per call in the seed's spelling) stores neither its
-    QNode's ``__doc__`` nor ``__qualname__`` (read from the QNode when asked): the values
+def test_a_qnodes_derivative_reads_its_docstring_from_the_qnode():
+    """``qml.grad(circuit)`` (made per call in the seed's spelling) does not store its
+    QNode's ``__doc__`` (read from the QNode when asked): the values
     are ``functools.update_wrapper``'s all the same, for grad, jacobian and hessian and a
     subclass; the classes keep their own docstrings, module and annotations (pickle,
     ``typing.get_type_hints``); a missing attribute is an AttributeError naming it."""
@@ -283,7 +283,7 @@ def test_a_qnodes_derivative_reads_its_docstring_and_qualname_from_the_qnode():
         functools.update_wrapper(ref, node, updated=())
         for name in ("__module__", "__qualname__", "__doc__", "__annotations__"):
             assert getattr(d, name) == getattr(ref, name), (cls, name)
-        assert "__doc__" not in vars(d) and "__qualname__" not in vars(d)
+        assert "__doc__" not in vars(d)
         assert d.__wrapped__ is node
         with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
             getattr(d, "nothing_here")
@@ -296,6 +296,32 @@ def test_a_qnodes_derivative_reads_its_docstring_and_qualname_from_the_qnode():
     h = qml.grad(f)
     assert (h.__doc__, h.__qualname__) == ("doc of the circuit", f.__qualname__)
     assert "__doc__" in vars(h)
+
+
+def test_derivative_classes_keep_cpythons_plain_attribute_lookup():
+    """No derivative class defines ``__getattr__``: on CPython 3.11 a class with one
+    loses the interpreter's specialized attribute reads for all its instances
+    (``slot_tp_getattr_hook`` on every read), and the short path reads the derivative's
+    ``_node`` and ``_key`` at each call (as ``test_custom_device`` keeps it for qsym's
+    devices). ``__qualname__`` is PennyLane's (``functools.update_wrapper``'s) all the
+    same, and a missing attribute an AttributeError naming it. The attributes the short
+    path reads at each call are in the instances' own dictionaries (a read that misses
+    them and falls back to the class is not specialized either): a derivative's ``_key``
+    and a QNode's ``pipeline``."""
+    import types
+
+    node = seed_node()
+    assert "pipeline" in vars(node) and node.pipeline is None
+    assert all("_key" in vars(qml.grad(node, **kw)) for kw in ({}, {"argnum": 0}))
+    for cls in (qml.grad, qml.jacobian, qml.hessian):
+        assert all("__getattr__" not in vars(k) for k in cls.__mro__ if k is not object), cls
+        assert type(cls).__getattribute__ is type.__getattribute__
+        d = cls(node)
+        assert type(d).__getattribute__ is object.__getattribute__
+        assert d.__qualname__ == node.__qualname__
+        with pytest.raises(AttributeError, match="'nothing_here'"):
+            _ = d.nothing_here
+    assert isinstance(qml.grad.__call__, types.FunctionType)
 
 
 def test_a_trainable_tensor_takes_the_short_path_and_a_frozen_one_does_not(monkeypatch):
