@@ -8,6 +8,7 @@ Usage::
     python benchmarks/bench_callpath.py --values   # value, grad, jacobian, minimize per step
     python benchmarks/bench_callpath.py --steps    # grad's and jacobian's full path, per step
     python benchmarks/bench_callpath.py --pennylane   # the seed against PennyLane default.qubit
+    python benchmarks/bench_callpath.py --callgrind   # instructions a call (valgrind; ~15 min)
 
 With ``--jax`` (JAX and PennyLane importable) it also times, side by side in this
 process and interleaved repeat by repeat, ``qml.grad(circuit)(params)`` against
@@ -26,6 +27,13 @@ differences are the steps' costs. Times are this thread's CPU time
 loaded machine, CPU time is far steadier than wall time (waiting for a core is not
 counted), which is what a per-step breakdown needs; the wall-time comparison with the
 peers is bench_speed.py's.
+
+With ``--callgrind`` (valgrind installed) it counts instead of timing: for each call of
+:data:`COUNTED` it runs this script twice under ``valgrind --tool=callgrind
+--instr-atstart=no`` (``--count N CASE``: 300 warm-up calls, then the instrumentation
+switched on with ``callgrind_control -i on`` around N calls), N = 1000 and 3000, and
+prints the difference over 2000: one call's instructions, the same at any load (a
+shared machine's timers cannot resolve a cut of 50 ns; these counts can).
 """
 
 from __future__ import annotations
@@ -348,7 +356,70 @@ def steps_table(qml, np, reps=7):
              "|---|---|---|---|---|"] + rows)
 
 
+# the calls --callgrind counts (``--count N CASE``)
+COUNTED = ("grad", "list", "adjoint")
+
+
+def count_calls(n: int, case: str) -> int:
+    """``--count N CASE``: warm the seed up, then make N calls of ``case`` with callgrind's
+    instrumentation on (``callgrind_control -i on`` / ``off`` for this process)."""
+    import subprocess
+
+    import qsym as qml
+    from qsym import numpy as np
+
+    def seed(method):
+        @qml.qnode(qml.device("default.qubit", wires=1), diff_method=method)
+        def circuit(params):
+            qml.RX(params[0], wires=0)
+            qml.RY(params[1], wires=0)
+            return qml.expval(qml.PauliZ(0))
+        return circuit
+
+    ps, adj = seed("best"), seed("adjoint")
+    p, lst = np.array([0.54, 0.12], requires_grad=True), [0.54, 0.12]
+    fn = {"grad": lambda: qml.grad(ps)(p), "list": lambda: qml.grad(ps, argnum=0)(lst),
+          "adjoint": lambda: qml.grad(adj)(p)}[case]
+    for _ in range(300):
+        fn()
+    control = ["callgrind_control", "-i", None, str(os.getpid())]
+    subprocess.run(control[:2] + ["on"] + control[3:], capture_output=True, check=False)
+    for _ in range(n):
+        fn()
+    subprocess.run(control[:2] + ["off"] + control[3:], capture_output=True, check=False)
+    return 0
+
+
+def callgrind_table() -> list[str]:
+    """``--callgrind``: instructions per call of each :data:`COUNTED` case (see the
+    module's docstring)."""
+    import re
+    import subprocess
+    import tempfile
+
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    rows = ["| call | instructions a call |", "|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for case in COUNTED:
+            total = {}
+            for n in (1000, 3000):
+                out = subprocess.run(
+                    ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                     f"--callgrind-out-file={tmp}/cg.out", sys.executable,
+                     os.path.abspath(__file__), "--count", str(n), case],
+                    capture_output=True, text=True, env=env, check=True)
+                total[n] = int(re.search(r"refs:\s+([\d,]+)", out.stderr)[1].replace(",", ""))
+            rows.append(f"| {case} | {(total[3000] - total[1000]) / 2000:.0f} |")
+    return rows
+
+
 def main() -> int:
+    if "--count" in sys.argv[1:]:
+        i = sys.argv.index("--count")
+        return count_calls(int(sys.argv[i + 1]), sys.argv[i + 2])
+    if "--callgrind" in sys.argv[1:]:
+        print("\n".join(callgrind_table()))
+        return 0
     import numpy as onp
 
     import qsym as qml
