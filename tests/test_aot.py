@@ -710,6 +710,27 @@ def test_an_export_carries_only_the_gate_kernels_of_its_ops_kinds(tmp_path, monk
             mod.grad(x)
 
 
+def test_the_dispatch_table_names_the_kernel_librarys_dispatch():
+    """KIND_DISPATCH names functions of the kernel library that test the expressions it
+    gives (a renamed function or argument would silently carry every kernel again), and
+    the cut decides each of their tests on the kind (nothing left to numba's runtime
+    but the kinds the program has)."""
+    import inspect
+
+    for name, (kind, wires) in qml._aot.KIND_DISPATCH.items():
+        fn = getattr(qml._kernels, name)
+        source = inspect.getsource(fn.py_func)
+        assert f"{kind} ==" in source, name
+        assert wires is None or isinstance(wires, int) or f"{wires} ==" in source, name
+    library = qml._aot._module_body(qml._kernels)
+    one = qml._aot.specialize_dispatch(library, {(qml._kernels.REAL, 1)})
+    assert one != library
+    (_, kept), = qml._aot.reachable_sections([("k", one)], {"run_ops", "_step1"})
+    assert "def apply_real1(" in kept and "def _step1_real(" in kept
+    for gone in ("def apply_dense1(", "def apply_cnot(", "def adjoint_step1_diag("):
+        assert gone not in kept, gone
+
+
 def test_an_export_carries_qsyms_errors_as_builtin_ones(exported, tmp_path):
     """What a carried function raises by qsym's error classes (shapes.stacked: a
     MeasurementError) is, in a module without qsym, a class of that name deriving from the
