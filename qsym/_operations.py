@@ -2401,44 +2401,58 @@ def _trainability(p) -> tuple:
     return bool(rg), ("autograd" if rg is not None else "numpy")
 
 
-def _control_parts(op) -> tuple:
-    """``(work wires, work wire type, {control wire: value}, base)`` of a controlled
-    operator: ``qml.ctrl``'s (its hyperparameters) or a controlled gate of the table
-    (``CNOT``, ``CRX``, ...: every control on 1, no work wires), as PennyLane's
-    ``Controlled`` holds them."""
-    h = dict(op.hyper)
-    if "control_wires" in h and "base" in h:
-        return (list(h["work_wires"]), h["work_wire_type"],
-                dict(zip(h["control_wires"], h["control_values"])), h["base"])
-    values = getattr(op, "control_values", None) or [True] * len(op.control_wires)
-    return (list(getattr(op, "work_wires", None) or ()),
-            getattr(op, "work_wire_type", None) or "borrowed",
-            dict(zip(op.control_wires, map(bool, values))), op.base)
-
-
 def _is_controlled(op) -> bool:
-    h = dict(op.hyper)  # (a symbolic operator, Adjoint or Pow, holds its base: not controlled)
+    """Whether ``op`` is ``qml.ctrl``'s operator (PennyLane's ``Controlled``) or a controlled
+    gate of the table with a fixed number of controls (``CNOT``, ``CRX``, ``Toffoli``, ...:
+    PennyLane's ``ControlledOp`` classes)."""
+    h = dict(op.hyper)
     return {"base", "control_wires", "control_values", "work_wires"} <= h.keys() or (
-        "base" not in h and bool(getattr(op, "control_wires", None))
-        and getattr(op, "base", None) is not None)
+        "base" not in h and op.name in CONTROLLED_LABELS)
+
+
+def _compare_table_controlled(op1, op2, check_interface, check_trainability, rtol, atol):
+    """PennyLane's comparison of two controlled gates of one class of the table: the control
+    dictionary (every control on 1, in any order), then the target part (its wires, then the
+    parameters), read from the gates themselves (not from how ``qml.ctrl`` made them)."""
+    k = CONTROLLED_LABELS[op1.name][0]
+    c1, c2 = ({w: True for w in list(o.wires)[:k]} for o in (op1, op2))
+    if c1 != c2:
+        return f"op1 and op2 have different control dictionaries. Got {c1} and {c2}"
+    t1, t2 = (Wires(list(o.wires)[k:]) for o in (op1, op2))
+    because = "op1 and op2 have different base operations because "
+    if t1 != t2:
+        return f"{because}op1 and op2 have different wires. Got {t1!r} and {t2!r}."
+    if not all(_same_number(a, b, rtol, atol) for a, b in zip(op1.params, op2.params)):
+        return f"{because}op1 and op2 have different data.\nGot {op1.data} and {op2.data}"
+    for a, b in zip(op1.data, op2.data):
+        why = parameters_differ(a, b, check_interface, check_trainability)
+        if why is not None:
+            return because + why
+    return True
 
 
 def _compare_controlled(op1, op2, check_interface, check_trainability, rtol, atol):
-    """PennyLane's comparison of two ``Controlled`` operators (``qml.ctrl``'s, and the
-    controlled gates of the table, PennyLane's ``ControlledOp`` classes): the same
+    """PennyLane's comparison of two ``Controlled`` operators (``qml.ctrl``'s; the
+    controlled gates of the table by :func:`_compare_table_controlled`): the same
     arithmetic depth, work wires, the same value on each control wire (in any order),
     equal bases."""
     d1, d2 = op1.arithmetic_depth, op2.arithmetic_depth
     if d1 != d2:
         return f"op1 and op2 have different arithmetic depths. Got {d1} and {d2}"
-    (w1, t1, c1, b1), (w2, t2, c2, b2) = _control_parts(op1), _control_parts(op2)
-    if w1 != w2:
-        return f"op1 and op2 have different work wires. Got {w1} and {w2}"
-    if t1 != t2:
-        return f"op1 and op2 have different work wire types. Got {t1} and {t2}"
+    if "base" not in dict(op1.hyper) and "base" not in dict(op2.hyper):
+        return _compare_table_controlled(op1, op2, check_interface, check_trainability, rtol, atol)
+    h1, h2 = dict(op1.hyper), dict(op2.hyper)
+    if "base" not in h1 or "base" not in h2:  # (a ControlledOp and a table gate: by type)
+        return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+    if list(h1["work_wires"]) != list(h2["work_wires"]):
+        return f"op1 and op2 have different work wires. Got {h1['work_wires']} and {h2['work_wires']}"
+    if h1["work_wire_type"] != h2["work_wire_type"]:
+        return (f"op1 and op2 have different work wire types. Got {h1['work_wire_type']} and "
+                f"{h2['work_wire_type']}")
+    c1, c2 = (dict(zip(h["control_wires"], h["control_values"])) for h in (h1, h2))
     if c1 != c2:
         return f"op1 and op2 have different control dictionaries. Got {c1} and {c2}"
-    why = compare(b1, b2, check_interface, check_trainability, rtol, atol)
+    why = compare(h1["base"], h2["base"], check_interface, check_trainability, rtol, atol)
     return True if why is True else f"op1 and op2 have different base operations because {why}"
 
 

@@ -259,6 +259,11 @@ def test_controlled_gates_of_the_table_compare_as_pennylanes_controlled():
         "op1 and op2 have different control dictionaries. Got {0: True} and {2: True}")
     assert _why(qml.Toffoli([0, 1, 2]), qml.Toffoli([1, 0, 2])) is True  # controls in any order
     assert _why(qml.CRX(0.1, [0, 1]), qml.CRX(0.1, [0, 1])) is True
+    # a table gate compares by its own wires and parameters, however qml.ctrl made it
+    assert qml.ctrl(qml.CNOT(wires=[1, 2]), control=[0]) == qml.Toffoli(wires=[0, 1, 2])
+    seq = qml.ControlledSequence(qml.RX(0.25, wires=3), control=["a", 1])
+    made = seq.compute_decomposition(base=seq.base, control_wires=seq.control, lazy=False)
+    assert made[0] == qml.CRX(0.5, wires=["a", 3]) and made[1] == qml.CRX(0.25, wires=[1, 3])
     # Adjoint and Pow of a controlled gate still compare their exponent and base
     assert not qml.equal(qml.pow(qml.CRX(1.23, [0, 1]), 2), qml.pow(qml.CRX(1.23, [0, 1]), -2))
 
