@@ -16,7 +16,6 @@ import pytest
 import qsym as qml
 from qsym import numpy as np
 
-
 # --- here comes the SU(N) (demonstrations_v2/tutorial_here_comes_the_sun) -------------
 
 
@@ -293,7 +292,7 @@ def _qcnn(num_wires):
         qml.AmplitudeEmbedding(features=features, wires=wires, pad_with=0.5)
         qml.Barrier(wires=wires, only_visual=True)
         for j in range(weights.shape[1]):
-            convolutional_layer(weights[:15, j], wires, skip_first_layer=(not j == 0))
+            convolutional_layer(weights[:15, j], wires, skip_first_layer=(j != 0))
             pooling_layer(weights[15:, j], wires)
             wires = wires[::2]
             qml.Barrier(wires=wires, only_visual=True)
