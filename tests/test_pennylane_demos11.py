@@ -256,6 +256,24 @@ def test_draw_broadcast_parameters_as_pennylane_matrix_references():
         "1: ──Rot(0.10,0.70,0.30)──────────────────────╰RX(M0)──RZ(1.40)─┤     ")
 
 
+def test_label_and_tape_text_of_a_broadcast_gate_as_pennylane():
+    """``op.label`` of a gate holding a broadcast parameter, and ``qml.drawer.tape_text`` of
+    a tape with one, as PennyLane 0.45.1's (its ``M<i>`` with a drawing cache; nothing
+    for the array without one); qsym drew ``RX`` alone."""
+    a = onp.array([0.1, 0.2])
+    # PennyLane 0.45.1's labels and tape_text (/work/plvenv)
+    cache = {"matrices": []}
+    rot = qml.Rot(0.1, a, 0.3, wires=0)
+    assert rot.label(decimals=2, cache=cache) == "Rot\n(0.10,\nM0,\n0.30)"
+    assert rot.label(decimals=None, cache=cache) == "Rot\n(M0)"
+    assert rot.label(decimals=2) == "Rot\n(0.10,\n0.30)"
+    assert len(cache["matrices"]) == 1
+    assert qml.RX(a, 0).label(decimals=2) == "RX"
+    tape = qml.tape.QuantumScript([qml.RX(a, 0), qml.RZ(0.3, 0)], [qml.probs(wires=0)])
+    assert qml.drawer.tape_text(tape, decimals=2) == (
+        "0: ──RX(M0)──RZ(0.30)─┤  Probs\nM0 = \n[0.1 0.2]")
+
+
 # --- generalization of QCNNs from few data (demonstrations_v2/tutorial_learning_few_data)
 
 _QCNN_DRAWING = (
