@@ -1,6 +1,6 @@
 """What PennyLane's demos (twelfth round of issue #18: here comes the SU(N), the quantum
 circuit Born machine, optimizing a QML model with JAX and Optax, generalization of QCNNs
-from few data) do with the import switched, each cut to a small instance of the demo's own
+from few data, contextuality and inductive bias) do with the import switched, each cut to a small instance of the demo's own
 code path. The demos are written for JAX (and Optax); the same conversion runs on both
 sides (``jax.numpy`` as ``pennylane.numpy`` / ``qsym.numpy``, ``jax.grad`` as ``qml.grad``,
 Optax's Adam as ``qml.AdamOptimizer``, ``jax.vmap`` as a loop, scikit-learn's digits
@@ -362,3 +362,114 @@ def test_qcnn_demo_cost_and_gradient_match_pennylane():
         0.020979410719113425, -0.04389338041504347, -0.0003828710485732287,
         -0.09155325396476623, -0.012142734327352654, 0.057023382817190806,
         0.04941669858535108, 0.0, 0.0], atol=1e-12, rtol=0)
+
+
+# --- contextuality and inductive bias (demonstrations_v2/tutorial_contextuality) -------
+
+
+def test_contextuality_demo_bias_invariant_model_matches_pennylane():
+    """The demo's rock-paper-scissors data (4 strategy matrices of its 2000, seed 666), its
+    bias-invariant model (``PauliRot`` ``XX``/``YY``/``ZZ`` swap rotations, ``ZZ`` data
+    encodings, three ``PauliZ`` expectations; ``jax.vmap`` as a loop), the negative log
+    likelihood and its gradient, and the generic ``StronglyEntanglingLayers`` model's."""
+    A01 = onp.array([[1, -1, 1], [1, -1, -1], [-1, 1, 0]])
+    A02 = onp.array([[1, -1, 1], [1, 0, -1], [-1, 1, -1]])
+    A12 = onp.array([[0, -1, 1], [1, 1, -1], [-1, 1, -1]])
+    A10, A20, A21 = -A01.T, -A02.T, -A12.T
+    blocks, layers = 1, 2
+    rng = onp.random.RandomState(666)  # the demo's np.random.seed(666) and its draws
+    X = rng.rand(4, 3, 3)
+    X = X / X.sum(axis=2, keepdims=True)
+
+    def payoff_probs(X):
+        n0 = X[0] @ A01 @ X[1] + X[0] @ A02 @ X[2]
+        n1 = X[1] @ A10 @ X[0] + X[1] @ A12 @ X[2]
+        n2 = X[2] @ A20 @ X[0] + X[2] @ A21 @ X[1]
+        return (onp.array([n0, n1, n2]) / 2 + 1) / 2
+
+    P = onp.array([payoff_probs(x) for x in X])
+    Y = onp.where(P > rng.rand(*P.shape), 1, -1)
+
+    def swap_rot(weights, wires):
+        qml.PauliRot(weights, "XX", wires=wires)
+        qml.PauliRot(weights, "YY", wires=wires)
+        qml.PauliRot(weights, "ZZ", wires=wires)
+
+    def param_unitary(weights):
+        for b in range(blocks):
+            for q in range(3):
+                qml.RZ(weights[b, q], wires=q)
+            qml.PauliRot(weights[b, 3], "ZZ", wires=[0, 1])
+            qml.PauliRot(weights[b, 4], "ZZ", wires=[0, 2])
+            qml.PauliRot(weights[b, 5], "ZZ", wires=[1, 2])
+            swap_rot(weights[b, 6], wires=[0, 1])
+            swap_rot(weights[b, 7], wires=[1, 2])
+            swap_rot(weights[b, 8], wires=[0, 2])
+
+    def encodings(x):
+        x1 = np.array([x[0, 0], x[1, 1], x[2, 2]])
+        x2 = np.array([x[0, 1] - x[0, 2], x[1, 2] - x[1, 0], x[2, 0] - x[2, 1]])
+        return x1, x2
+
+    def data_encoding(x):
+        for q in range(3):
+            qml.RZ(x[q], wires=q)
+
+    def data_encoding_pairs(x):
+        qml.PauliRot(x[0] * x[1], "ZZ", wires=[0, 1])
+        qml.PauliRot(x[1] * x[2], "ZZ", wires=[1, 2])
+        qml.PauliRot(x[0] * x[2], "ZZ", wires=[0, 2])
+
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def model(weights, x):
+        qml.Hadamard(wires=0)
+        qml.Hadamard(wires=1)
+        qml.Hadamard(wires=2)
+        qml.RY(weights[2 * layers + 1, 0][0], wires=0)
+        qml.RY(weights[2 * layers + 1, 0][0] + onp.pi, wires=1)
+        x1, x2 = encodings(x)
+        for l in range(0, 2 * layers, 2):
+            param_unitary(weights[l])
+            data_encoding(x1)
+            param_unitary(weights[l + 1])
+            data_encoding_pairs(x2)
+        param_unitary(weights[2 * layers])
+        return [qml.expval(qml.PauliZ(i)) for i in range(3)]
+
+    @qml.qnode(dev)
+    def generic_model(weights, x):
+        x1, x2 = encodings(x)
+        for l in range(0, 2 * layers, 2):
+            qml.StronglyEntanglingLayers(weights[l], wires=range(3))
+            data_encoding(x1)
+            qml.StronglyEntanglingLayers(weights[l + 1], wires=range(3))
+            data_encoding_pairs(x2)
+        qml.StronglyEntanglingLayers(weights[2 * layers], wires=range(3))
+        return [qml.expval(qml.PauliZ(i)) for i in range(3)]
+
+    def likelihood(weights, model):
+        expvals = np.stack([np.stack(model(weights, x)) for x in X])
+        return -np.sum(np.log((1 + Y * expvals) / 2)) / len(X) / 3
+
+    w = np.array(rng.rand(2 * layers + 2, blocks, 9), requires_grad=True)
+    wg = np.array(rng.rand(2 * layers + 1, 1, 3, 3), requires_grad=True)
+    out = onp.array([model(w, x) for x in X])
+    assert onp.allclose(out.sum(axis=1), 0, atol=1e-13)  # the model's zero-sum bias
+    g = qml.grad(likelihood, argnums=0)(w, model)
+    gg = qml.grad(likelihood, argnums=0)(wg, generic_model)
+    # PennyLane 0.45.1 (/work/plvenv, the same code)
+    assert onp.allclose(out, [
+        [-0.15389660243399905, 0.5047037358254661, -0.3508071333914663],
+        [-0.17654314417958944, 0.3697142676076216, -0.19317112342803305],
+        [0.10140077145094784, 0.2946070018008571, -0.3960077732518062],
+        [0.13249727349024937, 0.1612406726006662, -0.29373794609091514]], atol=1e-12, rtol=0)
+    assert likelihood(w, model) == pytest.approx(0.6690909109666, abs=1e-12)
+    assert onp.allclose(g[0, 0], [
+        -0.08477129556828926, -0.013355584733217553, 0.0981268803015069,
+        0.1147021631342153, -0.13600625625292864, 0.021304093118713487,
+        0.3754403228010986, 0.04859739944140241, 0.014337986758141678], atol=1e-12, rtol=0)
+    assert likelihood(wg, generic_model) == pytest.approx(0.5733906435122277, abs=1e-12)
+    assert onp.allclose(gg[0, 0, 0], [0.0, 0.0012542393802992997, 0.04050876748959951],
+                        atol=1e-12, rtol=0)
