@@ -36,12 +36,30 @@ def _fmt(v: float, decimals: int) -> str:
     return f"{v:.{decimals}f}"
 
 
-def _value(p, values: dict) -> float:
-    """A gate parameter's number: a traced expression at ``values``; a recorded number as
-    it is (a broadcast one: its first value, as ``qml.draw`` shows a batch)."""
+def _value(p, values):
+    """A gate parameter's number: a traced expression at ``values`` (a list of them, one per
+    parameter set of a broadcast call: the array of its values, or one number where they all
+    agree); a recorded number as it is (an array where it is broadcast)."""
     if hasattr(p, "free_symbols"):
+        if isinstance(values, list):
+            batch = np.array([evaluate(p, v) for v in values])
+            return float(batch[0]) if np.all(batch == batch[0]) else batch
         return evaluate(p, values)
-    return float(np.ravel(np.asarray(p, dtype=float))[0])
+    a = np.asarray(p)
+    return a if a.ndim else float(np.real(a))
+
+
+def _param_text(v, decimals, matrices) -> str:
+    """PennyLane's text of one gate parameter in a label: a number to ``decimals`` (nothing
+    where ``decimals`` is None), an array (a broadcast parameter) as ``M<i>``, its entry in
+    the drawing's list of matrices (the first one ``allclose`` to it, else a new one)."""
+    if np.ndim(v) == 0:
+        return "" if decimals is None else _fmt(v, decimals)
+    for i, M in enumerate(matrices):
+        if np.shape(M) == np.shape(v) and np.allclose(M, v):
+            return f"M{i}"
+    matrices.append(v)
+    return f"M{len(matrices) - 1}"
 
 
 def _results(result) -> list:
@@ -74,9 +92,8 @@ def _op_label(op, base: str, values: dict, decimals, matrices: list) -> str:
         return f"U(M{_matrix_index(U.real if not np.any(U.imag) else U, matrices)})"
     if op.name == "PauliRot":
         base = "R" + dict(op.hyper)["pauli_word"]
-    if decimals is None or not op.params:
-        return base
-    return base + "(" + ",".join(_fmt(_value(p, values), decimals) for p in op.params) + ")"
+    texts = [t for p in op.params if (t := _param_text(_value(p, values), decimals, matrices))]
+    return base + "(" + ",".join(texts) + ")" if texts else base
 
 
 def _layers(spans: list) -> list[list[int]]:
@@ -264,7 +281,7 @@ def _layout(circuit: Circuit, x, d, wire_order, show_all_wires, annotations, on_
 def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                  show_all_wires=False, max_length=100, show_matrices=True,
                  annotations=None, show_wire_labels=True, matrix_gap=True,
-                 on_device=None) -> str:
+                 on_device=None, batch=None) -> str:
     """Draw a traced circuit with its parameters evaluated at inputs ``x`` and data ``d``,
     in PennyLane's text format (``qml.draw``): one row per wire, gates in layers, the
     measurements after ``┤``; ``decimals=None`` leaves parameters out; matrices of
@@ -274,10 +291,14 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     labeller, wire indices, control indices, control values)`` draws the ops with the
     same key as one box (a template: its label, ``|Ψ⟩`` for a state preparation; dots on
     the control wires of a controlled one); ``("adjoint", original gate)`` labels an op as the adjoint of
-    the original (``RX(0.50)†``)."""
+    the original (``RX(0.50)†``). ``batch`` (``(xs, ds)``, one row per parameter set of a
+    broadcast call): a parameter whose values differ between the sets is drawn ``M<i>``
+    and its values listed below, as PennyLane draws a broadcast parameter."""
     lay = _layout(circuit, x, d, wire_order, show_all_wires, annotations, on_device)
     if lay is None:
         return ""
+    if batch is not None:
+        lay.values = [input_values(circuit, bx, bd) for bx, bd in zip(*batch)]
     values, circuit, annotations, m_notes = lay.values, lay.circuit, lay.annotations, lay.m_notes
     labels, rows, row_of, n, ops, meas = lay.labels, lay.rows, lay.row_of, lay.n, lay.ops, lay.meas
     m_wires, op_layers, m_layers = lay.m_wires, lay.op_layers, lay.m_layers
@@ -1329,9 +1350,9 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                     annotations=notes,  # at level="device" the device's wires (PennyLane's)
                     on_device=tuple(qnode.device.wires) if level == "device" and not plain
                     and getattr(qnode.device, "wires", None) is not None else None)
-        if entry.broadcast:  # the first parameter set of the batch
+        if entry.broadcast:  # every parameter set: a broadcast parameter drawn as M<i>
             x, d = entry.inputs(_flat(xs), _flat(ds))
-            text = draw_circuit(circuit, x[0], d[0], **opts)
+            text = draw_circuit(circuit, x[0], d[0], batch=(x, d), **opts)
         else:
             text = draw_circuit(circuit, _flat(xs), _flat(ds), **opts)
         if bare():  # PennyLane's rows end "┤  " with no measurement after them

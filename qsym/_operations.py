@@ -2220,10 +2220,13 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
         if not op.params:
             return f'{base_label}("{ident}")'
     pars = ""
-    if decimals is not None and op.params:
+    data = op.params if any(hasattr(p, "free_symbols") for p in op.params) else op.data
+    if any(isinstance(p, tuple) or np.ndim(p) for p in data):  # broadcast: M<i>, PennyLane's
+        pars = operator_label("", [np.asarray(p) for p in data], decimals, cache)[2:-1]
+    elif decimals is not None and op.params:
         try:
             pars = ",\n".join(format(float(p), f".{decimals}f") for p in op.params)
-        except TypeError:  # traced (or broadcast) parameters: no numbers to show
+        except TypeError:  # traced parameters: no numbers to show
             pars = ""
     if ident is not None:
         pars = f'{pars},"{ident}"' if pars else f'"{ident}"'
