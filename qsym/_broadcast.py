@@ -118,7 +118,8 @@ def collapse(items, original, size, substitutions, literals=None):
     if len(items) != len(original):
         raise ArgumentError("broadcasting: the circuit records a different number of gates "
                             "when its batch axes are shared; it cannot be broadcast")
-    for op, orig in zip(items, original):
+    items = list(items)
+    for i, (op, orig) in enumerate(zip(items, original)):
         if op.name != orig.name or op.wires != orig.wires:
             raise ArgumentError("broadcasting: the circuit's gates depend on the batch element")
         params = []
@@ -153,7 +154,14 @@ def collapse(items, original, size, substitutions, literals=None):
                         "next to x[:, 1])"
                     )
             params.append(p)
-        op.params = tuple(params)
+        if tuple(params) != tuple(op.params):
+            # a copy: the recorded gate may be the user's own operator (qml.apply(op)),
+            # whose parameters stay its numbers (made the literal's symbol, a second QNode
+            # or a new trace applying it failed: "parameter _literal0 uses unknown symbols")
+            import copy
+
+            op = items[i] = copy.copy(op)
+            op.params = tuple(params)
     return items
 
 

@@ -13,8 +13,10 @@ cells and its default arguments, and snapshots their values after the build; the
 returns is run at every call of the signature (:meth:`qsym._runtime.QNode.compiled`,
 grad's short path). Numbers, strings, ``None``, NumPy scalars and arrays, and lists,
 tuples, dicts and sets of them are compared by value (an array mutated in place counts);
-other objects (an operator, a Hamiltonian) and containers of more than 100 000 elements
-by identity (assigning a new one counts, changing one in place does not). A function of
+a gate by identity and its parameters by value, with the arrays it holds as given (a
+broadcast parameter's array changed in place, ``op.data = ...``: both count); other
+objects (a template, a Hamiltonian) and containers of more than 100 000 elements by
+identity (assigning a new one counts, changing one in place does not). A function of
 the user's that the circuit function calls by name is followed, and watched by identity
 (a helper defined again counts); modules, classes and other functions are not watched, but
 attributes the code reads by name from the user's modules and classes are, like
@@ -115,6 +117,14 @@ def freeze(value, _budget=None):
             if isinstance(value, (set, frozenset)):
                 return (type(value), frozenset(freeze(v, _budget) for v in value))
             return (type(value), tuple(freeze(v, _budget) for v in value))
+    own = getattr(value, "__dict__", None)
+    if isinstance(own, dict) and "params" in own and "wires" in own:
+        # a gate (qsym._operations.Operation): itself, and its parameters by value with
+        # the arrays it holds as given (op.data: a broadcast parameter is the caller's
+        # array, changed in place by phi[0] = 5; op.data = ... replaces the parameters)
+        kept = own.get("_batch_arrays") or {}
+        return (_Identity(value), freeze(tuple(own["params"]), _budget),
+                tuple(freeze(a, _budget) for _, (_, a) in sorted(kept.items())))
     return _Identity(value)
 
 

@@ -1028,7 +1028,8 @@ class Operation:
                 continue
             if a.shape == (len(p),) and all(x == y for x, y in zip(a.tolist(), p)):
                 continue
-            new = _check_param(self.name, a)
+            with _no_recording():  # (numbers, not a circuit's literals: the array as it is)
+                new = _check_param(self.name, np.array(a, dtype=float))
             params[i] = new
             kept[i] = (new, a)
         self.params = tuple(params)
@@ -1469,6 +1470,7 @@ class Operation:
         >>> RX(0.1, wires=0).table_gates
         (RX(0.1, wires=[0]),)
         """
+        self._refresh_given()  # (qml.apply(op): a broadcast array changed since, read again)
         return (self,)
 
     def __repr__(self):

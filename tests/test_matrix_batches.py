@@ -573,3 +573,37 @@ def test_a_broadcast_array_changed_in_place_changes_the_gate_as_pennylane():
     phi[1] = onp.inf
     with pytest.raises(qml.GateError, match="finite"):
         op.matrix()
+
+
+def test_an_operator_a_circuit_applies_is_read_again_when_changed_between_calls():
+    """PennyLane runs the circuit function at every call, so qml.apply(op) of an operator
+    made outside uses its data as they are then. qsym's guard watched such an operator
+    by identity only (a changed array or op.data = ... kept the first trace's numbers), and
+    a broadcast operator applied by a second QNode failed ("parameter _literal0 uses
+    unknown symbols": the first trace had made the user's operator's parameter its
+    symbol). Values by hand: <Z> after RX(a) is cos a, after RX(b) RY(c) cos b cos c."""
+    dev = qml.device("default.qubit", wires=1)
+    phi = onp.array([0.1, 0.2])
+    op = qml.RX(phi, wires=0)
+
+    def f():
+        qml.apply(op)
+        return qml.expval(qml.PauliZ(0))
+
+    c = qml.QNode(f, dev)
+    onp.testing.assert_allclose(c(), onp.cos([0.1, 0.2]), atol=1e-15)
+    onp.testing.assert_allclose(qml.QNode(f, dev)(), onp.cos([0.1, 0.2]), atol=1e-15)
+    assert op.data[0] is phi and op.params[0] == (0.1, 0.2)
+    phi[0] = 5.0
+    onp.testing.assert_allclose(c(), onp.cos([5.0, 0.2]), atol=1e-15)
+    ry = qml.RY(0.3, wires=0)
+
+    @qml.qnode(dev)
+    def d(x):
+        qml.RX(x, wires=0)
+        qml.apply(ry)
+        return qml.expval(qml.PauliZ(0))
+
+    assert d(0.1) == pytest.approx(onp.cos(0.1) * onp.cos(0.3), abs=1e-15)
+    ry.data = (0.7,)
+    assert d(0.1) == pytest.approx(onp.cos(0.1) * onp.cos(0.7), abs=1e-15)
