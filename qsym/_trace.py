@@ -1698,7 +1698,8 @@ def _shadow(m, wire_index) -> tuple:
 def _split_form(obs, index_or_none) -> tuple:
     """:attr:`qsym._ir.Measurement.split` of an observable as written: PennyLane's
     ``split_non_commuting`` splits a ``Sum`` by its flattened terms and a
-    ``LinearCombination`` by its own operands; any other observable (``2 * (X + Z)``, an
+    ``LinearCombination`` by its own operands (Identity operands left out: an offset);
+    any other observable (``2 * (X + Z)``, an
     ``SProd`` of a sum, a product) is measured as one."""
     name = getattr(obs, "name", None)
     if name == "Sum":
@@ -1707,9 +1708,22 @@ def _split_form(obs, index_or_none) -> tuple:
         ops = getattr(obs, "ops", None)
         if ops is None:
             return ()
-        return ("hamiltonian", tuple(
-            tuple(i for i in map(index_or_none, getattr(op, "wires", ())) if i is not None)
-            for op in ops))
+        # an Identity operand is a constant offset, measured by no circuit (PennyLane's
+        # _split_all_multi_term_obs_mps); a product of identities is not one; equal
+        # operands (Z(2) @ Z(3) and Z(3) @ Z(2)) are measured once
+        seen, wires = set(), []
+        for op in ops:
+            if getattr(op, "name", None) == "Identity":
+                continue
+            try:
+                key = hash(op)
+            except TypeError:
+                key = id(op)
+            if key not in seen:
+                seen.add(key)
+                wires.append(tuple(i for i in map(index_or_none, getattr(op, "wires", ()))
+                                   if i is not None))
+        return ("hamiltonian", tuple(wires))
     return ("one",) if obs is not None else ()
 
 
