@@ -195,35 +195,35 @@ def pytest_cmdline_main(config):
 
 
 # The kernel library's entry points, compiled by the controller as the session starts (the
-# workers wait for them before their first test), in three processes: otherwise both
-# workers compile the same kernels at the same time (about 55 s of CPU each, cold), and
-# every subprocess test that seeds its cache folder from a half-compiled library
-# (seed_kernel_cache) compiles the rest again. Warm (the files are there): nothing is run.
-# An entry point that calls another one is in that one's process, or in a process that
-# starts when that one is in the cache (KERNEL_WAITS) and loads it: numba compiles a callee
-# again in each process that has not got it yet (in two processes, the blocked adjoint,
-# the largest part of the library, was compiled twice: issue #17). The groups follow the
-# calls and the measured costs (2026-12-06, cold, CPU of numba's compiles at load 10; an
-# entry's callees compiled in the same process counted with the first entry that needs
-# them): the blocked adjoint alone (74 s) is the longest chain and starts at once; the
-# adjoint and parameter-shift entry points (32 + 27 s) beside it, with the few small
-# kernels both reach (gate kernels, unpack_program: some seconds) compiled by both; the
-# batch kernels (prange loops around the entry points: 21 s for the adjoint one, 12 and 7
-# s for the others) when what they call is cached. Before (two processes, the second
-# waiting for the gate kernels of the first): 128 and 47 s of CPU, so one core compiled
-# for about 80 s while the other only collected the tests.
+# workers wait for them before their first test), in two processes (one per core; each
+# group shares its helper kernels; the second starts when the first has compiled the
+# SHARED_KERNELS): otherwise both workers compile the same kernels at
+# the same time (about 55 s of CPU each, cold), and every subprocess test that seeds its
+# cache folder from a half-compiled library (seed_kernel_cache) compiles the rest again.
+# Warm (the files are there): nothing is run. An entry point that calls another is in that
+# one's group (numba compiles a callee again in each process that has not got it yet):
+# batch_value_and_grad_adjoint runs the blocked adjoint from BLOCK_MIN_WIRES wires, so the
+# adjoint entry points are one group (in two groups, the blocked adjoint, the largest part
+# of the library, was compiled by both processes, issue #17). Measured cold at load about
+# 20: 134 and 106 s of CPU (the old groups: 143 s for the second, the first stopped by the
+# 1800 s bound; the whole library in one process: 215 s). With one signature per kernel
+# (no constant or prange index passed on: tests/test_kernels.py), 121 and 100 s at load 20.
 KERNEL_GROUPS = (
-    ("program_value_and_grad_adjoint_blocked",),
-    ("program_value", "program_value_and_grad", "program_value_and_grad_adjoint",
-     "program_state", "choice_into", "batch_value_and_grad"),
-    ("batch_value", "batch_value_and_grad_adjoint"),
+    ("program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked",
+     "batch_value_and_grad_adjoint"),
+    ("program_value", "program_value_and_grad", "program_state", "batch_value",
+     "batch_value_and_grad", "choice_into"),
 )
-# The entry points a group's process waits for in the cache before it starts (the
-# entry points of other groups that its own call; a group not named starts at once).
-KERNEL_WAITS = {
-    2: ("program_value", "program_value_and_grad_adjoint",
-        "program_value_and_grad_adjoint_blocked"),
-}
+# The kernels both groups call (the gate kernels, run_ops, the expectation values): the
+# first group compiles them as it starts, the second group's process starts when they are
+# in the cache (or the first has ended) and loads them instead of compiling them a second
+# time at the same moment (issue #17: both processes compiled these 13, cold, 2026-12-03).
+# The workers' start-up and collection use the second core meanwhile.
+SHARED_KERNELS = (
+    "unpack_program", "apply_cx", "apply_diag", "apply_pauli", "apply_real1", "apply_dense1",
+    "apply_dense2", "apply_dense", "run_ops", "_word_value", "_z_marginals", "marginal_probs",
+    "pauli_expvals",
+)
 
 _PRECOMPILE = """
 import os, sys, types
@@ -305,17 +305,16 @@ class Precompile(threading.Thread):
 
 def precompile_kernel_library(ready):
     """Start compiling the kernel library's entry points into the session's cache folder,
-    one process per group of KERNEL_GROUPS that has entry points to compile (a group of
-    KERNEL_WAITS started when the entry points it waits for are cached); a
-    :class:`Precompile` thread (started) makes the file ``ready`` when they have ended, or
-    None (and ``ready`` made now) when there is nothing to compile. A failure is reported
-    and ignored: the tests then compile what they use, as without this."""
+    in two processes (see KERNEL_GROUPS; the second started when the first has compiled
+    the SHARED_KERNELS); a :class:`Precompile` thread (started) makes the file ``ready``
+    when they have ended, or None (and ``ready`` made now) when there is nothing to
+    compile. A failure is reported and ignored: the tests then compile what they use, as
+    without this."""
     import subprocess
 
     from qsym import _cache as cache
 
-    groups = [(k, g) for k, g in ((k, _kernels_missing(g)) for k, g in enumerate(KERNEL_GROUPS))
-              if g]
+    groups = [g for g in (_kernels_missing(g) for g in KERNEL_GROUPS) if g]
     if not cache.enabled() or os.environ.get("NUMBA_CACHE_DIR") or not groups:
         # nothing would be shared with the workers (or not where we look), or all cached
         with open(ready, "w"):
@@ -329,9 +328,8 @@ def precompile_kernel_library(ready):
         return subprocess.Popen([sys.executable, "-c", _PRECOMPILE, *group], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
-    thread = Precompile([start(g) for k, g in groups if k not in KERNEL_WAITS], ready,
-                        [(KERNEL_WAITS[k], lambda g=g: start(g))
-                         for k, g in groups if k in KERNEL_WAITS])
+    thread = Precompile([start(groups[0])], ready,
+                        [(SHARED_KERNELS, lambda g=g: start(g)) for g in groups[1:]])
     thread.start()
     return thread
 
@@ -346,7 +344,7 @@ READY_TIMEOUT = 4000.0
 def pytest_sessionstart(session):
     """In the xdist controller: :func:`precompile_kernel_library` started, not waited for.
     The workers start meanwhile (start-up and collection, about 25 s of CPU each, overlap
-    the compile) and wait for
+    the compile: one of its two processes often ends well before the other) and wait for
     it before their first test (:func:`pytest_runtestloop`), so no test compiles a kernel
     the compile processes are compiling, and no subprocess test seeds its cache folder from
     a half-compiled library."""

@@ -149,11 +149,10 @@ def test_the_kernel_compile_is_waited_for_and_its_marker_made_whatever_the_outco
     assert slow.returncode is not None and os.path.exists(ready2)
 
 
-def test_a_deferred_compile_starts_when_the_kernels_it_waits_for_are_cached(monkeypatch,
-                                                                           tmp_path):
-    """A kernel group of conftest.KERNEL_WAITS starts its process when the entry points it
-    calls are in the cache (it then loads them, not compiles them a second time), or when
-    every earlier process has ended (a kernel that never shows up makes it wait, not
+def test_a_deferred_compile_starts_when_the_shared_kernels_are_cached(monkeypatch, tmp_path):
+    """The second kernel group's process starts when the first has compiled the kernels
+    both use (conftest.SHARED_KERNELS are then loaded, not compiled twice at once), or
+    when every earlier process has ended (a kernel that never shows up makes it wait, not
     hang), and never after the session's end stopped the compile."""
     import conftest
 
@@ -201,22 +200,20 @@ def test_a_deferred_compile_starts_when_the_kernels_it_waits_for_are_cached(monk
     assert not started and slow.returncode is not None and os.path.exists(tmp_path / "ready3")
 
 
-def test_waited_for_kernels_are_entry_points_of_earlier_started_groups():
-    """conftest.KERNEL_WAITS: a group waits only for entry points of other groups, each
-    a cached numba function of the library, and never for a group that itself waits (a
-    wait for something no process compiles would last until every other process ends)."""
-    from conftest import KERNEL_GROUPS, KERNEL_WAITS
+def test_shared_kernels_are_kernels_every_group_calls():
+    """conftest.SHARED_KERNELS, which the second group waits for: each a cached numba
+    function of the library that an entry point of every group reaches (else the second
+    group would wait for a kernel the first does not compile, until the first ends)."""
+    from conftest import KERNEL_GROUPS, SHARED_KERNELS
 
     from qsym import _kernels as kernels
 
-    for k, names in KERNEL_WAITS.items():
-        assert 0 <= k < len(KERNEL_GROUPS) and names, k
-        for name in names:
-            fn = getattr(kernels, name)
-            assert type(fn).__name__ == "CPUDispatcher", name
-            assert type(fn._cache).__name__ != "NullCache", name  # njit(cache=True)
-            owner = [j for j, group in enumerate(KERNEL_GROUPS) if name in group]
-            assert owner and owner[0] != k and owner[0] not in KERNEL_WAITS, (k, name)
+    for name in SHARED_KERNELS:
+        fn = getattr(kernels, name)
+        assert type(fn).__name__ == "CPUDispatcher", name
+        assert type(fn._cache).__name__ != "NullCache", name  # njit(cache=True)
+        for group in KERNEL_GROUPS:
+            assert any(name in _kernel_calls(entry) for entry in group), (name, group)
 
 
 def _kernel_calls(entry) -> set:
@@ -248,11 +245,10 @@ def _kernel_calls(entry) -> set:
 
 def test_kernel_groups_cover_the_library_and_keep_callers_with_their_callees():
     """The controller's kernel compile (KERNEL_GROUPS, one process per group): every entry
-    point of ``qsym warmup`` once, and an entry point that calls another one is in that
-    one's group or in a group that waits for it (KERNEL_WAITS: started when it is cached,
-    so it loads it), else two processes compile the callee (the blocked adjoint, called
-    by the batch adjoint, was compiled twice: issue #17)."""
-    from conftest import KERNEL_GROUPS, KERNEL_WAITS
+    point of ``qsym warmup`` once, and an entry point that calls another one in that one's
+    group, else both processes compile the callee (the blocked adjoint, called by the batch
+    adjoint, was compiled twice: issue #17)."""
+    from conftest import KERNEL_GROUPS
 
     from qsym import _cli
 
@@ -260,10 +256,9 @@ def test_kernel_groups_cover_the_library_and_keep_callers_with_their_callees():
     assert sorted(entries) == sorted(k for _, k in _cli._WARMUP_STEPS)
     assert _kernel_calls("batch_value_and_grad_adjoint") >= {
         "program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked"}
-    for k, group in enumerate(KERNEL_GROUPS):
+    for group in KERNEL_GROUPS:
         for name in group:
-            others = (_kernel_calls(name) & set(entries)) - set(group)
-            assert not others - set(KERNEL_WAITS.get(k, ())), name
+            assert not (_kernel_calls(name) & set(entries)) - set(group), name
 
 
 def test_qsyms_bytecode_is_kept_and_no_test_writes_any():
