@@ -403,7 +403,10 @@ def pytest_runtestloop(session):
 # longest first); a file whose tests share a costly module fixture (a Dask cluster, an
 # export) moves as one block and stays on one worker.
 SLOW_FILES = {  # file: cost of the whole file (its tests stay together)
-    "tests/test_aot.py": 230,  # an exported module compiled cold by numba, in a subprocess
+    # an exported module compiled cold by numba, in a subprocess (230 s in the emulations
+    # above; compiled once and carrying only its ops' gate kernels since export55: 106 s
+    # at load 5-6 for the whole file, 147 s for the file at higher load)
+    "tests/test_aot.py": 140,
     "tests/test_minimize_loop.py": 200,  # written-out and compiled loops, a 14-wire one
     "tests/test_reliability.py": 160,  # module fixtures that run a dozen subprocesses
     "tests/test_kernels_blocked.py": 105,  # the blocked kernels for any chunk size; 14 wires
