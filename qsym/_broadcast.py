@@ -37,6 +37,8 @@ True
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import sympy as sp
 
@@ -158,8 +160,6 @@ def collapse(items, original, size, substitutions, literals=None):
             # a copy: the recorded gate may be the user's own operator (qml.apply(op)),
             # whose parameters stay its numbers (made the literal's symbol, a second QNode
             # or a new trace applying it failed: "parameter _literal0 uses unknown symbols")
-            import copy
-
             op = items[i] = copy.copy(op)
             op.params = tuple(params)
     return items

@@ -1480,15 +1480,16 @@ def _unit_norm(norm: float) -> bool:
     return abs(norm - 1.0) <= 1e-10
 
 
-def _check_norm(name: str, v: np.ndarray) -> None:
+def _check_norm(name: str, v: np.ndarray) -> float:
     """A state's amplitudes must have norm 1 (PennyLane's check, with its message and its
-    tolerance: ``allclose(norm, 1, atol=1e-10)``, so 1e-5 relative too)."""
+    tolerance: ``allclose(norm, 1, atol=1e-10)``, so 1e-5 relative too); the norm."""
     norm = _finite_norm(name, v)
     if not np.isclose(norm, 1.0, atol=1e-10):
         raise GateError(
             f"{name}: The state must be a vector of norm 1.0; got norm {norm}. "
             "Use 'normalize=True' to automatically normalize."
         )
+    return norm
 
 
 def _as_given_message(name: str, norm: float) -> str:
@@ -1504,8 +1505,7 @@ def _check_norm_as_given(name: str, v: np.ndarray) -> None:
     """:func:`_check_norm` for a preparation PennyLane's device starts the circuit from
     (the first operation): a norm PennyLane's check passes but not 1 within 1e-10 is
     refused too, as the state would be prepared normalized, not as given."""
-    _check_norm(name, v)
-    norm = _finite_norm(name, v)
+    norm = _check_norm(name, v)  # (a per-call check: the norm computed once)
     if not _unit_norm(norm):
         raise GateError(_as_given_message(name, norm))
 
