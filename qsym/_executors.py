@@ -14,8 +14,8 @@ import sympy as sp
 from . import _ir as ir, _kernels as kernels, _mixed as mixed, _second_order as second_order, templates, _tiers as tiers
 from . import _shots as shots_mod
 from .errors import AnalyticSampleError, ArgumentError, DeviceError, DifferentiationError, GateError, MeasurementError, QsymError
-from ._plan import finite_difference_inputs
-from ._shapes import fd_circuits, flat, measurements
+from ._plan import finite_difference_inputs, state_difference_inputs
+from ._shapes import fd_circuits, finite_differences, flat, measurements
 from ._shots import refuse
 from ._trace import without_carriers
 
@@ -582,6 +582,8 @@ def state_jacobian(node, entry, xs, ds):
             "the derivative of qml.state() for a batch of parameter sets is not "
             "supported; differentiate one parameter set at a time")
     x, d = flat(xs), flat(ds)
+    if node.method == "finite-diff":  # the values differenced, as every finite difference
+        return fd_state_jacobian(node, entry, xs, ds)
     try:
         _, dpsi = (entry.density_jacobian(x, d) if getattr(entry, "mixed", False)
                    else ir.state_jacobian(entry.circuit, x, d))
@@ -601,6 +603,43 @@ def state_jacobian(node, entry, xs, ds):
                                             getattr(entry, "mixed", False))
     values = with_state(entry, values, psi)
     return values, with_state(entry, jacs, psi, dpsi)
+
+
+def fd_state_jacobian(node, entry, xs, ds):
+    """:func:`state_jacobian` with ``diff_method="finite-diff"``: the Jacobians of
+    ``qml.state()`` and its quantities (``qml.density_matrix``, ``qml.purity``,
+    ``qml.vn_entropy``, ``qml.mutual_info``, ...) are finite differences of their values
+    (PennyLane's ``finite_diff`` differences its shifted circuits' results; the exact
+    state Jacobian chained through a nonlinear quantity would differ from it by O(h)), the
+    other measurements' as :func:`rows_jacobian` makes them."""
+    x, d = flat(xs), flat(ds)
+    blank = [None] * len(entry.post)
+    at = [i for i, (kind, *_) in enumerate(entry.post) if kind == "state"]
+
+    def quantities(v):
+        got = with_state(entry, blank, state(entry, v, d))
+        return np.concatenate([np.ravel(got[i]) for i in at])
+
+    try:
+        values, jac = finite_differences(quantities, x, node.h, node.approx_order,
+                                         strategy=node.strategy,
+                                         columns=state_difference_inputs(entry.circuit))
+    except ValueError as exc:
+        raise_nonfinite(entry.circuit, xs, ds, exc)
+    if entry.is_state:
+        out, jacs = [None] * len(entry.post), [None] * len(entry.post)
+    else:
+        out, jacs = measurements(entry.post, *rows_jacobian(node, entry, xs, ds))
+    psi = state(entry, x, d)
+    out = with_state(entry, out, psi)
+    first = 0
+    for i in at:
+        shape, real = np.shape(out[i]), not np.iscomplexobj(out[i])
+        size = int(np.prod(shape))
+        block = jac[first : first + size].reshape(shape + (x.shape[0],))
+        jacs[i] = block.real.copy() if real else block
+        first += size
+    return out, jacs
 
 
 def state_hessian(node, entry, xs, ds):

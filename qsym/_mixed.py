@@ -296,9 +296,10 @@ class MixedEntry:
         return self._value_and_grad(x, d, shift=False)
 
     def value_and_grad_fd(self, x, d, h, order, strategy="forward", columns=None):
-        """Rows and their finite-difference Jacobian (``columns``: the inputs stepped)."""
+        """Rows and their finite-difference Jacobian (``columns``: the inputs stepped), of
+        the measurements' finished values (:func:`qsym._shapes.finished_rows`)."""
         return finite_differences(lambda v: self.value(v, d), np.asarray(x, dtype=float),
-                                  h, order, strategy=strategy, columns=columns)
+                                  h, order, strategy=strategy, columns=columns, post=self.post)
 
     def batch_value(self, X, D=None):
         D = np.zeros((X.shape[0], 0)) if D is None else D

@@ -152,6 +152,12 @@ def light_cone(circuit: Circuit) -> tuple[bool, ...]:
     live = set()
     for m in circuit.measurements:
         live.update(m.wires)
+    return _cone(circuit, live)
+
+
+def _cone(circuit: Circuit, live: set) -> tuple[bool, ...]:
+    """For each op: can it influence one of the wires ``live``?"""
+    live = set(live)
     out = []
     for op in reversed(circuit.ops):
         hit = bool(live.intersection(op.wires))
@@ -201,6 +207,31 @@ def finite_difference_inputs(circuit: Circuit) -> tuple[tuple[int, ...], int]:
                 used |= syms
                 count += 1
     return tuple(sorted(index[s] for s in used)), count
+
+
+def state_difference_inputs(circuit: Circuit) -> tuple[int, ...]:
+    """The inputs a finite difference of the circuit's ``qml.state()`` measurements (and
+    their quantities: ``qml.density_matrix``, ``qml.purity``, ...) steps: those a gate
+    parameter reads that can influence the wires they are of (every wire for the state or
+    a postselected one), as :func:`finite_difference_inputs` for the other measurements.
+
+    >>> import sympy as sp
+    >>> from qsym._ir import Circuit, Op, Measurement
+    >>> a, b = sp.symbols("a b", real=True)
+    >>> ops = (Op("RX", (0,), (a,)), Op("RX", (1,), (b,)))
+    >>> state_difference_inputs(Circuit(2, ops, (Measurement("state", reduce=("purity", (1,))),), inputs=(a, b)))
+    (1,)
+    """
+    index = {s: j for j, s in enumerate(circuit.inputs)}
+    live: set = set()
+    for m in circuit.measurements:
+        if m.kind == "state":
+            live.update(range(circuit.num_wires) if not m.reduce or m.post else
+                        (w for part in m.reduce[1:] if isinstance(part, tuple) for w in part))
+    cone = _cone(circuit, live)
+    used = {s for slot in slots_of(circuit) if cone[slot.op]
+            for s in getattr(slot.expr, "free_symbols", set()) & index.keys()}
+    return tuple(sorted({index[s] for s in used} | set(finite_difference_inputs(circuit)[0])))
 
 
 def chain_rule(slots, inputs) -> tuple[ChainEntry, ...]:

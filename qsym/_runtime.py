@@ -945,10 +945,12 @@ class Compiled:
 
     def value_and_grad_fd(self, x, d, h, order, strategy="forward", columns=None):
         """Values and Jacobian by finite differences (PennyLane's stencils:
-        :func:`qsym._shapes.finite_differences`); ``columns``: the inputs to step (the
-        others' columns exactly 0; default all)."""
+        :func:`qsym._shapes.finite_differences`) of the measurements' finished values (a
+        variance's, a postselected ratio's: :func:`qsym._shapes.finished_rows`, the rows
+        returned); ``columns``: the inputs to step (the others' columns exactly 0; default
+        all)."""
         return finite_differences(lambda v: self.value(v, d), x, h, order, strategy=strategy,
-                                  columns=columns)
+                                  columns=columns, post=self.post)
 
     @property
     def executions(self) -> int:

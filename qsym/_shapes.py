@@ -372,25 +372,118 @@ def fd_circuits(order: int, strategy: str, n_params: int) -> int:
     return 1 + (len(st) > shifted) + n_params * shifted
 
 
-def finite_differences(f, x, h, order, base=None, strategy="forward", columns=None):
-    """``(f(x), jac)`` with ``jac[:, j]`` the finite difference of ``f`` along ``x_j``
-    (:func:`stencil`); ``f`` returns a 1-D array. Runs ``f`` once at ``x`` (unless
-    ``base`` is given) and once per shifted point and input; ``columns``: the inputs to
-    step (default all), the others' columns are exactly zero (inputs ``f`` does not read).
+def finite_differences(f, x, h, order, base=None, strategy="forward", columns=None,
+                       post=None):
+    """``(f(x), jac)`` with ``jac[..., j]`` the finite difference of ``f`` along ``x_j``
+    (:func:`stencil`); ``f`` returns an array (real or complex). Runs ``f`` once at ``x``
+    (unless ``base`` is given) and once per shifted point and input; ``columns``: the
+    inputs to step (default all), the others' columns are exactly zero (inputs ``f`` does
+    not read).
+
+    ``post`` (the measurements' layout, :func:`measurements`): ``f`` returns a circuit's
+    linear rows, and what is differenced is each measurement's FINISHED value (a variance
+    ``<A^2> - <A>^2``, a postselected ratio ``r / N``), as PennyLane's ``finite_diff``
+    differences the results of its shifted circuits; the rows returned are
+    :func:`finished_rows` (the same values through :func:`measurements`, which then gives
+    these differences as the Jacobian). Differencing the rows and finishing them by the
+    chain rule would be another O(h) approximation, not PennyLane's numbers.
 
     >>> v, j = finite_differences(lambda v: np.array([np.sin(v[0])]), np.array([0.3]), 1e-3, 4, strategy="center")
     >>> bool(abs(j[0, 0] - np.cos(0.3)) < 1e-12)
     True
+    >>> post = (("var", 0, 2, ()),)   # rows <A^2>, <A> of var = 1 - cos(x)^2 = sin(x)^2
+    >>> rows = lambda v: np.array([1.0, np.cos(v[0])])
+    >>> out, jac = finite_differences(rows, np.array([0.7]), 1e-3, 1, post=post)
+    >>> d = measurements(post, out, jac)[1][0][0]   # not -2 cos x (cos(x + h) - cos x) / h
+    >>> bool(abs(d - (np.sin(0.701) ** 2 - np.sin(0.7) ** 2) / 1e-3) < 1e-10)
+    True
     """
+    if post is not None:
+        live = live_rows(post, (base if base is not None else f(x)).shape[0])
+        g = functools.partial(_finished_of, f, post)
+        v, jac = finite_differences(g, x, h, order, None if base is None else g(None, base),
+                                    strategy, columns)
+        jac[~live] = 0.0  # the constant rows (a finished variance's 0, a norm's 1)
+        return v, jac
     v = f(x) if base is None else base
-    jac = np.zeros((v.shape[0], x.shape[0]))
+    jac = np.zeros(v.shape + x.shape, dtype=np.result_type(v.dtype, np.float64))
     for j in range(x.shape[0]) if columns is None else columns:
         for offset, weight in stencil(order, strategy):
             if offset == 0:
-                jac[:, j] += weight * v
+                jac[..., j] += weight * v
                 continue
             moved = x.copy()
             moved[j] += offset * h
-            jac[:, j] += weight * f(moved)
-        jac[:, j] /= h
+            jac[..., j] += weight * f(moved)
+        jac[..., j] /= h
     return v, jac
+
+
+def _finished_of(f, post, v, rows=None):
+    return finished_rows(post, f(v) if rows is None else rows)
+
+
+def finished_rows(post, rows):
+    """``rows`` (a circuit's linear rows, laid out by ``post``) with each measurement that
+    is finished nonlinearly replaced by its finished value in rows that
+    :func:`measurements` reads back unchanged: a variance ``(var, 0)``, a postselected
+    measurement ``(values, [0,] 1)`` (the norm 1). Linear measurements keep their rows.
+    :func:`measurements` gives the same values from both, bit for bit, and from a Jacobian
+    of these rows (zero in the constant ones) exactly that Jacobian: what a difference
+    method differences (:func:`finite_differences`).
+
+    >>> post = (("var", 0, 2, ()), ("expval", 2, 2, ()))   # the second one postselected
+    >>> finished_rows(post, np.array([1.0, 0.5, 0.25, 0.5])).tolist()
+    [0.75, 0.0, 0.5, 1.0]
+    """
+    out = np.array(rows, dtype=float)
+    for kind, r, n, shape in post:
+        if postselected(kind, n, shape):
+            value = ratio(kind, out[r : r + n])[0]
+            out[r : r + n] = 0.0
+            if kind == "probs":
+                out[r : r + n - 1] = value
+            else:
+                out[r] = value
+            out[r + n - 1] = 1.0
+        elif kind == "var":
+            out[r], out[r + 1] = out[r] - out[r + 1] ** 2, 0.0
+    return out
+
+
+def finished_jacobian(post, rows, jac):
+    """The Jacobian of :func:`finished_rows` from the rows' own Jacobian ``jac`` (rows by
+    inputs) by the chain rule (:func:`measurements`'): for an exact column placed among
+    finite differences of finished values (:func:`qsym.templates.zero_block_jacobian`).
+
+    >>> finished_jacobian((("var", 0, 2, ()),), np.array([1.0, 0.5]), np.array([[0.0], [2.0]])).tolist()
+    [[-2.0], [0.0]]
+    """
+    rows, out = np.asarray(rows, dtype=float), np.array(jac, dtype=float)
+    for kind, r, n, shape in post:
+        if postselected(kind, n, shape):
+            g = ratio(kind, rows[r : r + n], out[r : r + n])[1]
+            out[r : r + n] = 0.0
+            if kind == "probs":
+                out[r : r + n - 1] = g
+            else:
+                out[r] = g
+        elif kind == "var":
+            out[r], out[r + 1] = out[r] - 2.0 * rows[r + 1] * out[r + 1], 0.0
+    return out
+
+
+def live_rows(post, size: int) -> np.ndarray:
+    """Which of :func:`finished_rows`' ``size`` rows vary (the others are the constant
+    zeros and norms it writes).
+
+    >>> live_rows((("var", 0, 2, ()), ("expval", 2, 2, ())), 4).tolist()
+    [True, False, True, False]
+    """
+    live = np.ones(size, dtype=bool)
+    for kind, r, n, shape in post:
+        if postselected(kind, n, shape):
+            live[r + (n - 1 if kind == "probs" else 1) : r + n] = False
+        elif kind == "var":
+            live[r + 1] = False
+    return live

@@ -721,7 +721,10 @@ class Sampler:
         # derivative 0 exactly, as for PennyLane: stepping it would divide sampling noise by h
         if self.read is None:  # (once per circuit)
             self.read = finite_difference_inputs(entry.circuit)[0]
-        return finite_differences(rows_at, x, h, order, strategy=strategy, columns=self.read)
+        # the finished values differenced (a variance's, a postselected ratio's), as
+        # PennyLane differences its shifted circuits' results
+        return finite_differences(rows_at, x, h, order, strategy=strategy, columns=self.read,
+                                  post=entry.post)
 
 
 #: a one-shot circuit whose deferral added copy wires (:mod:`qsym._branches`) is drawn
