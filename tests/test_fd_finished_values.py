@@ -1,0 +1,168 @@
+"""``diff_method="finite-diff"`` differences the FINISHED values a user sees (a variance, a
+postselected ratio, a quantity of the state), as PennyLane's ``finite_diff`` differences
+its shifted circuits' results: qsym differenced the compiled linear rows (moments,
+projected rows and the kept norm, the state) and finished them by the chain rule, O(h)
+apart from PennyLane's numbers (task fd56; qsym._shapes.finished_rows).
+
+The expected numbers are PennyLane 0.45.1's, computed in /work/plvenv and pasted (the
+comment at each says so), together with hand differences of the values where the step
+makes them readable. A large step (1e-2) makes the O(h) difference 1e-4..1e-2, against
+rounding of 1e-13 here.
+"""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+from qsym import _shapes as shapes
+
+KW = {"h": 1e-2, "approx_order": 1, "strategy": "forward"}
+X = (0.4, 0.9, -0.6)
+
+
+def _body(x):
+    qml.RX(x[0], 0)
+    qml.CNOT([0, 1])
+    qml.RY(x[1], 1)
+    qml.CRZ(x[2], [1, 0])
+
+
+def _jacobian(device, measure, kw=KW, x=X, body=_body):
+    @qml.qnode(device, diff_method="finite-diff", gradient_kwargs=kw)
+    def c(v):
+        body(v)
+        return measure()
+
+    return c, qml.jacobian(c)(np.array(x, requires_grad=True))
+
+
+def test_postselected_probabilities_difference_the_renormalised_values():
+    """The brief's reproducer: qsym's column 0 was 7e-7 off PennyLane's (the projected rows
+    and the norm differenced, then ``(dr - f dN) / N``)."""
+    x, h = (-0.333, -4.9), 1e-4
+
+    def body(v):
+        qml.IsingXX(v[0], [0, 2])
+        qml.SingleExcitationPlus(v[1], [2, 3])
+        qml.SISWAP([0, 1])
+        qml.measure(0, postselect=0)
+
+    c, jac = _jacobian(qml.device("default.qubit", wires=5), lambda: qml.probs([3, 1, 0]),
+                       {"h": h, "approx_order": 1, "strategy": "backward"}, x, body)
+    # PennyLane 0.45.1 (/work/plvenv), the same circuit and gradient_kwargs
+    pl = onp.zeros((8, 2))
+    pl[0] = [8.4024467741361519e-02, 1.1102230246251565e-12]
+    pl[2] = [-4.9848035154342885e-02, -6.8401365863404728e-03]
+    pl[6] = [-3.4176432586472197e-02, 6.8401365863317992e-03]
+    onp.testing.assert_allclose(jac, pl, rtol=0, atol=1e-10)
+    # the backward difference of the values themselves
+    f0 = onp.asarray(c(np.array(x)))
+    for j in range(2):
+        moved = onp.array(x)
+        moved[j] -= h
+        onp.testing.assert_allclose(jac[:, j], (f0 - onp.asarray(c(np.array(moved)))) / h,
+                                    rtol=0, atol=1e-10)
+
+
+# PennyLane 0.45.1's Jacobians (/work/plvenv) of _body's circuit, finite-diff with KW
+PL_JACOBIANS = {
+    "postselected var": ("default.qubit",
+                         lambda: (qml.measure(1, postselect=1), qml.var(qml.X(0)))[1],
+                         [-0.5821583168209465, 0.28800115723770503, 0.4727621794612391]),
+    "var of a Hamiltonian": ("default.qubit", lambda: qml.var(qml.Hamiltonian(
+        [0.3, -1.2], [qml.Z(0), qml.X(0) @ qml.Y(1)])), [-1.3609460062441792, 0.0,
+                                                        -0.09904944994292286]),
+    "purity": ("default.qubit", lambda: qml.purity([0]),
+               [-0.3427316413177506, 0.006433166505159793, -0.013038856297376]),
+    "mutual_info": ("default.qubit", lambda: qml.mutual_info([0], [1]),
+                    [1.1971615481632614, -0.022605449308110703, 0.04580168478729996]),
+    "vn_entropy on default.mixed": ("default.mixed", lambda: qml.vn_entropy([1]),
+                                    [0.5985807740816584, -0.011302724654066454,
+                                     0.02290084239361667]),
+    "var on default.mixed": ("default.mixed", lambda: qml.var(qml.Y(0)),
+                             [-0.0033895213671697455, -0.0011236450718321578,
+                              0.004481764008412714]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PL_JACOBIANS))
+def test_nonlinear_finishes_are_differenced_as_pennylane(name):
+    device, measure, pl = PL_JACOBIANS[name]
+    c, jac = _jacobian(qml.device(device, wires=3), measure)
+    onp.testing.assert_allclose(jac, pl, rtol=0, atol=1e-10)
+    # the forward difference of the values themselves (step 1e-2)
+    f0 = float(c(np.array(X)))
+    for j in range(3):
+        moved = onp.array(X)
+        moved[j] += 1e-2
+        assert jac[j] == pytest.approx((float(c(np.array(moved))) - f0) / 1e-2, abs=1e-10)
+
+
+def test_the_state_is_differenced_as_pennylane():
+    """``qml.state()``'s Jacobian under finite-diff: differences of the states (was the exact
+    state Jacobian, 1e-3 apart at h = 1e-2)."""
+    c, _ = _jacobian(qml.device("default.qubit", wires=2), qml.state)
+    jr = qml.jacobian(lambda v: qml.math.real(c(v)))(np.array(X, requires_grad=True))
+    ji = qml.jacobian(lambda v: qml.math.imag(c(v)))(np.array(X, requires_grad=True))
+    # PennyLane 0.45.1 (/work/plvenv): the same circuit, real and imaginary parts
+    pl_real = [[-0.0905483592702816, -0.21424982347327814, 0.0],
+               [-0.04178626864722035, 0.421030498557573, 0.062480089641120395],
+               [0.0, 0.0, 0.0],
+               [-0.13033138629113122, 0.012834616732450982, 0.08551638285555357]]
+    pl_imag = [[0.0, 0.0, 0.0],
+               [-0.012926007628513703, 0.13023999539507058, -0.20378429626299738],
+               [0.21303868546934807, 0.08933722126635707, 0.0],
+               [-0.4213259404793557, 0.04149082672544324, -0.026219249297324]]
+    onp.testing.assert_allclose(jr, pl_real, rtol=0, atol=1e-10)
+    onp.testing.assert_allclose(ji, pl_imag, rtol=0, atol=1e-10)
+
+
+def test_a_reduced_state_steps_only_the_inputs_its_wires_see():
+    """A gate on another, unentangled wire has derivative exactly 0 (not stepped: rounding
+    divided by h), as PennyLane's finite_diff's zero gradient method."""
+    def body(v):
+        qml.RX(v[0], 0)
+        qml.RY(v[1], 1)
+
+    _, jac = _jacobian(qml.device("default.qubit", wires=2), lambda: qml.density_matrix([0]),
+                       KW, (0.3, 0.8), body)
+    assert not onp.any(jac[..., 1])
+    # d/dx of [[cos^2 x/2, i sin x/2 cos x/2], ...] at RX: the forward differences by hand
+    h, x = 1e-2, 0.3
+    onp.testing.assert_allclose(jac[0, 0, 0], (onp.cos((x + h) / 2) ** 2 - onp.cos(x / 2) ** 2) / h,
+                                atol=1e-12)
+
+
+def test_a_zero_block_column_is_finished_too():
+    """A state preparation's zero block (its exact columns, qsym.templates.zero_block_jacobian)
+    among the finished rows of finite differences: var(H) of the amplitudes (0, 0, .6, -.8)
+    is 1 - <H>^2 with <H> = (<X0> + <Z0>) / sqrt 2; by hand its gradient is
+    d<X0> + d<Z0> = (1.2, -1.6, 0, 0)."""
+    def body(f):
+        qml.AmplitudeEmbedding(f, wires=[0, 1], normalize=True)
+
+    _, jac = _jacobian(qml.device("default.qubit", wires=2), lambda: qml.var(qml.Hadamard(0)),
+                       {"h": 1e-6}, (0.0, 0.0, 0.6, -0.8), body)
+    onp.testing.assert_allclose(jac, [1.2, -1.6, 0.0, 0.0], atol=1e-6)
+
+
+def test_finished_rows_read_back_unchanged_and_their_jacobian_is_the_chain_rule():
+    post = (("var", 0, 2, ()), ("probs", 2, 3, (2,)), ("var", 5, 3, ()), ("expval", 8, 1, ()))
+    rng = onp.random.default_rng(5)
+    rows = onp.concatenate([[1.0, 0.3], [0.2, 0.4, 0.5], [0.4, 0.1, 0.5], [0.7]])
+    jac = rng.normal(size=(9, 2))
+    values, jacs = shapes.measurements(post, rows, jac)
+    fin = shapes.finished_rows(post, rows)
+    again, _ = shapes.measurements(post, fin, onp.zeros_like(jac))
+    for a, b in zip(values, again):
+        assert onp.array_equal(a, b)
+    # by hand: var = 1 - 0.09; the postselected probs (0.2, 0.4) / 0.5; var (0.4 - 0.01)/0.5
+    assert fin.tolist() == [1.0 - 0.3 ** 2, 0.0, 0.4, 0.8, 1.0, 0.4 / 0.5 - (0.1 / 0.5) ** 2,
+                            0.0, 1.0, 0.7]
+    assert shapes.live_rows(post, 9).tolist() == [True, False, True, True, False, True, False,
+                                                 False, True]
+    fj = shapes.finished_jacobian(post, rows, jac)
+    _, jacs2 = shapes.measurements(post, fin, fj)
+    for a, b in zip(jacs, jacs2):
+        onp.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
