@@ -14,9 +14,10 @@ import sympy as sp
 from . import _ir as ir, _kernels as kernels, _mixed as mixed, _second_order as second_order, templates, _tiers as tiers
 from . import _shots as shots_mod
 from .errors import AnalyticSampleError, ArgumentError, DeviceError, DifferentiationError, GateError, MeasurementError, QsymError
-from ._plan import finite_difference_inputs, state_difference_inputs
-from ._shapes import fd_circuits, finite_differences, flat, measurements
+from ._plan import finite_difference_inputs, state_cone, state_difference_inputs
+from ._shapes import fd_circuits, flat, measurements, parameter_differences
 from ._shots import refuse
+from ._gates import numeric_matrix_function
 from ._trace import without_carriers
 
 NO_SHADOW_GRADIENT = (
@@ -307,11 +308,16 @@ def state(entry, x, d):
     ``PROGRAM``); on ``default.mixed`` the density matrix."""
     if getattr(entry, "mixed", False):
         return entry.density(x, d)
+    return state_of(entry, entry.prepare(x, d, 0).mats)
+
+
+def state_of(entry, mats):
+    """The state vector of ``entry``'s circuit with the gate matrices ``mats``."""
     module = entry.module
     # (the kernel's twin until its compiled code is loaded or compiled: the same bits; a
     # twin's call noted for the circuit's background compile, issue #17)
     k = getattr(entry, "sampling_kernels", None) or getattr(entry, "value_kernels", kernels)
-    psi = k.program_state(*module.PROGRAM, entry.prepare(x, d, 0).mats)
+    psi = k.program_state(*module.PROGRAM, mats)
     # numba returns an equal but not NumPy's own complex128 dtype object: PennyLane code
     # tests ``state.dtype is np.dtype("complex128")``
     return psi if psi.dtype is _C128 else psi.view(_C128)
@@ -615,15 +621,23 @@ def fd_state_jacobian(node, entry, xs, ds):
     x, d = flat(xs), flat(ds)
     blank = [None] * len(entry.post)
     at = [i for i, (kind, *_) in enumerate(entry.post) if kind == "state"]
-
-    def quantities(v):
-        got = with_state(entry, blank, state(entry, v, d))
-        return np.concatenate([np.ravel(got[i]) for i in at])
-
+    columns = state_difference_inputs(entry.circuit)
     try:
-        values, jac = finite_differences(quantities, x, node.h, node.approx_order,
-                                         strategy=node.strategy,
-                                         columns=state_difference_inputs(entry.circuit))
+        if getattr(entry, "mixed", False):
+            chain, _, moved = entry.fd_steps(x, d, columns, state=True)
+            dim = 2 ** entry.n
+
+            def psi_at(step):
+                return moved(step)[0].reshape(dim, dim)
+        else:
+            chain, psi_at = ir_state_steps(entry.circuit, x, d, columns)
+
+        def quantities(step):
+            got = with_state(entry, blank, psi_at(step))
+            return np.concatenate([np.ravel(got[i]) for i in at])
+
+        _, jac = parameter_differences(quantities, x.shape[0], chain, node.h,
+                                            node.approx_order, node.strategy)
     except ValueError as exc:
         raise_nonfinite(entry.circuit, xs, ds, exc)
     if entry.is_state:
@@ -640,6 +654,40 @@ def fd_state_jacobian(node, entry, xs, ds):
         jacs[i] = block.real.copy() if real else block
         first += size
     return out, jacs
+
+
+def ir_state_steps(c, x, d, columns) -> tuple:
+    """``(chain, psi_at)`` of a finite difference of the state in the gate parameters
+    (:func:`qsym._shapes.parameter_differences`), by the reference interpreter (as the
+    exact state Jacobian, :func:`qsym._ir.state_jacobian`): ``chain`` holds ``((op,
+    position), input, d theta / d x)`` for the ``columns`` inputs and the ops that can
+    influence a state measurement's wires (:func:`qsym._plan.state_cone`); ``psi_at(step)``
+    is the final state with ``step`` (``None`` or ``("slot", (op, position), t)``)."""
+    values = ir.input_values(c, x, d)
+    pars = [[ir.evaluate(p, values) for p in op.params] for op in c.ops]
+    column = {s: j for j, s in enumerate(c.inputs)}
+    wanted, cone = set(columns), state_cone(c)
+    chain = []
+    for k, op in enumerate(c.ops):
+        for pos, p in enumerate(op.params):
+            free = sorted((s for s in sp.sympify(p).free_symbols
+                           if s in column and column[s] in wanted), key=column.get)
+            if cone[k]:
+                chain.extend(((k, pos), column[s], ir.evaluate(sp.diff(p, s), values))
+                             for s in free)
+
+    def psi_at(step):
+        psi = np.zeros((2,) * c.num_wires, dtype=complex)
+        psi[(0,) * c.num_wires] = 1.0
+        for k, op in enumerate(c.ops):
+            q = pars[k]
+            if step is not None and step[1][0] == k:
+                q = list(q)
+                q[step[1][1]] += step[2]
+            psi = ir.apply_matrix(psi, numeric_matrix_function(*op.variant)(*q), op.wires)
+        return psi.reshape(-1)
+
+    return chain, psi_at
 
 
 def state_hessian(node, entry, xs, ds):

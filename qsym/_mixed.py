@@ -49,7 +49,8 @@ from ._ir import partial_trace
 from ._channels import check_domain, is_channel, superoperator
 from .errors import DifferentiationError, MeasurementError
 from ._gates import PAULI, numeric_derivative_function, numeric_matrix_function
-from ._shapes import finite_differences
+from ._plan import light_cone
+from ._shapes import parameter_differences
 from .rules import reduced_angle
 from ._shots import (draw, marginal, measurement_groups, pl_ready, pl_values, sampling_form,
                      shadow_value)
@@ -196,11 +197,16 @@ class MixedEntry:
         a = _apply(_apply(rho, dU, rows), U.conj(), cols)
         return a + _apply(_apply(rho, U, rows), dU.conj(), cols)
 
-    def run(self, x, d, tangents=False, shift=False):
+    def run(self, x, d, tangents=False, shift=False, step=None):
         """``(rho, drho, args)``: the final density tensor, its tangents ``(k, ...)`` (or
-        None) and the symbols' values."""
+        None) and the symbols' values; ``step``: ``((op, position), t)``, that gate
+        parameter moved by ``t`` (a finite difference's)."""
         n, k = self.n, len(self.circuit.inputs)
         args, pars = self._values(x, d)
+        if step is not None:
+            (o, pos), t = step
+            pars[o] = np.array(pars[o], dtype=float)
+            pars[o][pos] += t
         rho = np.zeros((2,) * (2 * n), dtype=complex)
         rho[(0,) * (2 * n)] = 1.0
         T = np.zeros((k,) + rho.shape, dtype=complex) if tangents else None
@@ -296,10 +302,47 @@ class MixedEntry:
         return self._value_and_grad(x, d, shift=False)
 
     def value_and_grad_fd(self, x, d, h, order, strategy="forward", columns=None):
-        """Rows and their finite-difference Jacobian (``columns``: the inputs stepped), of
-        the measurements' finished values (:func:`qsym._shapes.finished_rows`)."""
-        return finite_differences(lambda v: self.value(v, d), np.asarray(x, dtype=float),
-                                  h, order, strategy=strategy, columns=columns, post=self.post)
+        """Rows and their finite-difference Jacobian, as PennyLane's ``finite_diff`` takes
+        them (each gate or channel parameter stepped alone, chained by the exact
+        ``d theta / d x``; the finished values differenced: the finished rows returned,
+        :func:`qsym._shapes.parameter_differences`); ``columns``: the inputs stepped."""
+        x = np.asarray(x, dtype=float)
+        chain, coefficients, moved = self.fd_steps(x, d, columns)
+
+        def rows(step):
+            rho, coeffs = moved(step)
+            return self._outputs(self._read(rho, 0), 0, coeffs)
+
+        return parameter_differences(rows, x.shape[0], chain, h, order, strategy, self.post,
+                                     coefficients)
+
+    def fd_steps(self, x, d, columns=None, state=False):
+        """As :meth:`qsym._runtime.Compiled.fd_steps`: ``moved(step)`` gives ``(rho,
+        coefficients)``; the slots are ``(op, position)``, those inside the measured wires'
+        light cone (all with ``state``)."""
+        x = np.asarray(x, dtype=float)
+        args, _ = self._values(x, d)
+        wanted = set(range(x.shape[0]) if columns is None else columns)
+        cone = (True,) * len(self.circuit.ops) if state else light_cone(self.circuit)
+        chain = [((o, pos), j, slope) for (o, pos, j), slope in zip(self._where,
+                                                                     self._slopes(*args))
+                 if j in wanted and cone[o]]
+        coefficients = [] if state else sorted({j for _, j in self._dwhere if j in wanted})
+        coeffs = self._coeffs(*args)
+        held = []  # the unshifted state, made once
+
+        def moved(step):
+            if step is not None and step[0] == "slot":
+                return self.run(x, d, step=(step[1], step[2]))[0], coeffs
+            if not held:
+                held.append(self.run(x, d)[0])
+            if step is None:
+                return held[0], coeffs
+            at = x.copy()
+            at[step[1]] += step[2]
+            return held[0], self._coeffs(*self._values(at, d)[0])
+
+        return chain, coefficients, moved
 
     def batch_value(self, X, D=None):
         D = np.zeros((X.shape[0], 0)) if D is None else D

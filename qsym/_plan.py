@@ -209,6 +209,17 @@ def finite_difference_inputs(circuit: Circuit) -> tuple[tuple[int, ...], int]:
     return tuple(sorted(index[s] for s in used)), count
 
 
+def state_cone(circuit: Circuit) -> tuple[bool, ...]:
+    """For each op: can it influence the wires of a ``qml.state()`` measurement (every
+    wire for the state or a postselected one; a quantity's own wires)?"""
+    live: set = set()
+    for m in circuit.measurements:
+        if m.kind == "state":
+            live.update(range(circuit.num_wires) if not m.reduce or m.post else
+                        (w for part in m.reduce[1:] if isinstance(part, tuple) for w in part))
+    return _cone(circuit, live)
+
+
 def state_difference_inputs(circuit: Circuit) -> tuple[int, ...]:
     """The inputs a finite difference of the circuit's ``qml.state()`` measurements (and
     their quantities: ``qml.density_matrix``, ``qml.purity``, ...) steps: those a gate
@@ -223,12 +234,7 @@ def state_difference_inputs(circuit: Circuit) -> tuple[int, ...]:
     (1,)
     """
     index = {s: j for j, s in enumerate(circuit.inputs)}
-    live: set = set()
-    for m in circuit.measurements:
-        if m.kind == "state":
-            live.update(range(circuit.num_wires) if not m.reduce or m.post else
-                        (w for part in m.reduce[1:] if isinstance(part, tuple) for w in part))
-    cone = _cone(circuit, live)
+    cone = state_cone(circuit)
     used = {s for slot in slots_of(circuit) if cone[slot.op]
             for s in getattr(slot.expr, "free_symbols", set()) & index.keys()}
     return tuple(sorted({index[s] for s in used} | set(finite_difference_inputs(circuit)[0])))

@@ -54,8 +54,8 @@ from .errors import (ArgumentError, CustomMeasurementError, DeviceError, Differe
                      QNodeError, QsymError, QuantumFunctionError, ScalarOutputError, TracingError)
 from ._executors import execute, pl_backpropagates
 from ._gates import REGISTRY as GATE_REGISTRY
-from ._program import Prepared
-from ._shapes import finite_differences, flat, format_rows, format_values, measurements, pick
+from ._program import Prepared, lowered
+from ._shapes import flat, format_rows, format_values, measurements, parameter_differences, pick
 from .devices import (  # noqa: F401  (qsym.runtime's names)
     DEVICE_NAMES,
     Device,
@@ -944,13 +944,53 @@ class Compiled:
         return "program_value_and_grad_adjoint_blocked"
 
     def value_and_grad_fd(self, x, d, h, order, strategy="forward", columns=None):
-        """Values and Jacobian by finite differences (PennyLane's stencils:
-        :func:`qsym._shapes.finite_differences`) of the measurements' finished values (a
-        variance's, a postselected ratio's: :func:`qsym._shapes.finished_rows`, the rows
-        returned); ``columns``: the inputs to step (the others' columns exactly 0; default
-        all)."""
-        return finite_differences(lambda v: self.value(v, d), x, h, order, strategy=strategy,
-                                  columns=columns, post=self.post)
+        """Values and Jacobian by finite differences as PennyLane's ``finite_diff`` takes
+        them on the tape: each gate parameter stepped alone by ``h`` (PennyLane's
+        stencils), chained to the inputs by the exact ``d theta / d x``; an observable
+        coefficient's inputs stepped in the coefficients; the measurements' finished
+        values differenced (a variance's, a postselected ratio's). The finished rows are
+        returned (:func:`qsym._shapes.parameter_differences`). ``columns``: the inputs
+        whose columns are computed (the others' exactly 0; default all)."""
+        chain, coefficients, moved = self.fd_steps(x, d, columns)
+        k, ints, floats = self._k_value, self._ints, self._floats
+        return parameter_differences(lambda step: k.program_value(ints, floats, *moved(step)),
+                                     x.shape[0], chain, h, order, strategy, self.post,
+                                     coefficients)
+
+    def fd_steps(self, x, d, columns=None, state=False):
+        """``(chain, coefficients, moved)`` of a finite difference in the gate parameters
+        (:func:`qsym._shapes.parameter_differences`): ``chain`` holds ``(slot, input,
+        d theta / d x)`` for the inputs ``columns`` (default all) and the slots the
+        parameter shift differentiates (inside the measured wires' light cone; every
+        parametric slot with ``state``: the state's own differences), ``coefficients`` the
+        inputs an observable coefficient reads, and ``moved(step)`` the ``(mats, C)`` the
+        kernels run with a step applied (``None``, ``("slot", a, t)``, ``("input", j, t)``
+        in the coefficients only)."""
+        p = lowered(self)
+        mats, _, ch, C, _, th = self._prepare(x, d, 0)
+        wanted = set(range(x.shape[0]) if columns is None else columns)
+        shifted = set(p.term_slot)
+        chain = [(s, j, ch[k]) for k, (s, j) in enumerate(zip(p.ch_slot, p.ch_x))
+                 if j in wanted and (state or s in shifted)]
+        coefficients = [] if state else sorted({j for j in p.cc_x if j in wanted})
+        op_of = {p.op_poff[k] + i: k for k in range(len(p.op_np)) for i in range(p.op_np[k])}
+
+        def moved(step):
+            if step is None:
+                return mats, C
+            kind, key, t = step
+            if kind == "slot":
+                k = op_of[key]
+                q = th[p.op_poff[k]: p.op_poff[k] + p.op_np[k]].copy()
+                q[key - p.op_poff[k]] += t
+                m = mats.copy()
+                self.gate_entries(p.op_type[k], q, m, p.op_off[k])
+                return m, C
+            at = x.copy()
+            at[key] += t
+            return mats, self._prepare(at, d, 0)[3]
+
+        return chain, coefficients, moved
 
     @property
     def executions(self) -> int:

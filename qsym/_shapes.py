@@ -372,55 +372,64 @@ def fd_circuits(order: int, strategy: str, n_params: int) -> int:
     return 1 + (len(st) > shifted) + n_params * shifted
 
 
-def finite_differences(f, x, h, order, base=None, strategy="forward", columns=None,
-                       post=None):
-    """``(f(x), jac)`` with ``jac[..., j]`` the finite difference of ``f`` along ``x_j``
-    (:func:`stencil`); ``f`` returns an array (real or complex). Runs ``f`` once at ``x``
-    (unless ``base`` is given) and once per shifted point and input; ``columns``: the
-    inputs to step (default all), the others' columns are exactly zero (inputs ``f`` does
-    not read).
+def parameter_differences(f, n_inputs, chain, h, order, strategy="forward", post=None,
+                          coefficients=()):
+    """``(f(None), jac)``: finite differences as PennyLane's ``finite_diff`` takes them on
+    a QNode's tape, one trainable gate parameter at a time, each stepped by ``h`` alone
+    (:func:`stencil`) and chained to the inputs by the parameters' exact derivatives (as
+    autograd chains the tape's Jacobian through the classical processing).
 
-    ``post`` (the measurements' layout, :func:`measurements`): ``f`` returns a circuit's
-    linear rows, and what is differenced is each measurement's FINISHED value (a variance
-    ``<A^2> - <A>^2``, a postselected ratio ``r / N``), as PennyLane's ``finite_diff``
-    differences the results of its shifted circuits; the rows returned are
+    ``f(step)`` returns the rows with ``step`` applied: ``None`` (unshifted),
+    ``("slot", a, t)`` (gate parameter ``a`` moved by ``t``) or ``("input", j, t)`` (input
+    ``j`` moved by ``t`` in the observables' coefficients only); ``chain`` holds
+    ``(slot, input, d slot / d input)``, ``coefficients`` the inputs a coefficient reads.
+    With ``post`` (the measurements' layout, :func:`measurements`) ``f`` returns a
+    circuit's linear rows, and what is differenced is each measurement's FINISHED value (a
+    variance ``<A^2> - <A>^2``, a postselected ratio ``r / N``), as PennyLane's
+    ``finite_diff`` differences the results of its shifted circuits; the rows returned are
     :func:`finished_rows` (the same values through :func:`measurements`, which then gives
     these differences as the Jacobian). Differencing the rows and finishing them by the
     chain rule would be another O(h) approximation, not PennyLane's numbers.
 
-    >>> v, j = finite_differences(lambda v: np.array([np.sin(v[0])]), np.array([0.3]), 1e-3, 4, strategy="center")
-    >>> bool(abs(j[0, 0] - np.cos(0.3)) < 1e-12)
+    >>> th = lambda x: (2 * x[0], x[0] * x[1])   # RX(2 x0) RY(x0 x1): <Z> = cos t1 cos t2
+    >>> x = np.array([0.4, 0.9])
+    >>> def f(step):
+    ...     t = list(th(x))
+    ...     if step is not None:
+    ...         t[step[1]] += step[2]
+    ...     return np.array([np.cos(t[0]) * np.cos(t[1])])
+    >>> v, jac = parameter_differences(f, 2, ((0, 0, 2.0), (1, 0, 0.9), (1, 1, 0.4)), 1e-2, 1)
+    >>> d2 = (np.cos(0.8) * np.cos(0.37) - v[0]) / 1e-2
+    >>> bool(abs(jac[0, 1] - 0.4 * d2) < 1e-15)
     True
-    >>> post = (("var", 0, 2, ()),)   # rows <A^2>, <A> of var = 1 - cos(x)^2 = sin(x)^2
-    >>> rows = lambda v: np.array([1.0, np.cos(v[0])])
-    >>> out, jac = finite_differences(rows, np.array([0.7]), 1e-3, 1, post=post)
+    >>> post = (("var", 0, 2, ()),)   # rows <A^2>, <A> of RX(x): var = 1 - cos(x)^2
+    >>> rows = lambda step: np.array([1.0, np.cos(0.7 + (0 if step is None else step[2]))])
+    >>> out, jac = parameter_differences(rows, 1, ((0, 0, 1.0),), 1e-3, 1, post=post)
     >>> d = measurements(post, out, jac)[1][0][0]   # not -2 cos x (cos(x + h) - cos x) / h
     >>> bool(abs(d - (np.sin(0.701) ** 2 - np.sin(0.7) ** 2) / 1e-3) < 1e-10)
     True
     """
+    finish = (lambda rows: finished_rows(post, rows)) if post is not None else np.asarray
+    v = finish(f(None))
+    jac = np.zeros(v.shape + (n_inputs,), dtype=np.result_type(v.dtype, np.float64))
+    st = stencil(order, strategy)
+
+    def difference(kind, key):
+        acc = np.zeros(jac.shape[:-1], dtype=jac.dtype)
+        for offset, weight in st:
+            acc += weight * (v if offset == 0 else finish(f((kind, key, offset * h))))
+        return acc / h
+
+    done = {}
+    for slot, j, factor in chain:
+        if slot not in done:
+            done[slot] = difference("slot", slot)
+        jac[..., j] += factor * done[slot]
+    for j in coefficients:
+        jac[..., j] += difference("input", j)
     if post is not None:
-        live = live_rows(post, (base if base is not None else f(x)).shape[0])
-        g = functools.partial(_finished_of, f, post)
-        v, jac = finite_differences(g, x, h, order, None if base is None else g(None, base),
-                                    strategy, columns)
-        jac[~live] = 0.0  # the constant rows (a finished variance's 0, a norm's 1)
-        return v, jac
-    v = f(x) if base is None else base
-    jac = np.zeros(v.shape + x.shape, dtype=np.result_type(v.dtype, np.float64))
-    for j in range(x.shape[0]) if columns is None else columns:
-        for offset, weight in stencil(order, strategy):
-            if offset == 0:
-                jac[..., j] += weight * v
-                continue
-            moved = x.copy()
-            moved[j] += offset * h
-            jac[..., j] += weight * f(moved)
-        jac[..., j] /= h
+        jac[~live_rows(post, v.shape[0])] = 0.0
     return v, jac
-
-
-def _finished_of(f, post, v, rows=None):
-    return finished_rows(post, f(v) if rows is None else rows)
 
 
 def finished_rows(post, rows):
@@ -430,7 +439,7 @@ def finished_rows(post, rows):
     measurement ``(values, [0,] 1)`` (the norm 1). Linear measurements keep their rows.
     :func:`measurements` gives the same values from both, bit for bit, and from a Jacobian
     of these rows (zero in the constant ones) exactly that Jacobian: what a difference
-    method differences (:func:`finite_differences`).
+    method differences (:func:`parameter_differences`).
 
     >>> post = (("var", 0, 2, ()), ("expval", 2, 2, ()))   # the second one postselected
     >>> finished_rows(post, np.array([1.0, 0.5, 0.25, 0.5])).tolist()

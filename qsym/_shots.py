@@ -53,7 +53,7 @@ from .errors import DeviceError, MeasurementError, MethodError, PostselectionErr
 from ._ir import observable_apply
 from ._program import lowered
 from ._trace import thread_setting
-from ._shapes import finite_differences, measurements, postselection_impossible
+from ._shapes import measurements, parameter_differences, postselection_impossible
 
 
 
@@ -712,19 +712,17 @@ class Sampler:
             stacklevel=4,
         )
         entry = self.entry
-
-        def rows_at(v):
-            pre = entry.prepare(v, d, 0)
-            return self.estimate_rows(pre.mats, pre.C, shots, rng)[0]
-
         # an input no gate parameter inside the light cone or coefficient reads has
         # derivative 0 exactly, as for PennyLane: stepping it would divide sampling noise by h
         if self.read is None:  # (once per circuit)
             self.read = finite_difference_inputs(entry.circuit)[0]
-        # the finished values differenced (a variance's, a postselected ratio's), as
-        # PennyLane differences its shifted circuits' results
-        return finite_differences(rows_at, x, h, order, strategy=strategy, columns=self.read,
-                                  post=entry.post)
+        # each gate parameter stepped alone, every shifted circuit sampled, the finished
+        # values differenced (a variance's, a postselected ratio's): PennyLane's
+        # finite_diff on the tape (qsym._shapes.parameter_differences)
+        chain, coefficients, moved = entry.fd_steps(x, d, self.read)
+        return parameter_differences(
+            lambda step: self.estimate_rows(*moved(step), shots, rng)[0], x.shape[0], chain,
+            h, order, strategy, entry.post, coefficients)
 
 
 #: a one-shot circuit whose deferral added copy wires (:mod:`qsym._branches`) is drawn

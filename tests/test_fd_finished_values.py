@@ -168,15 +168,12 @@ def test_finished_rows_read_back_unchanged_and_their_jacobian_is_the_chain_rule(
         onp.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
 
 
-@pytest.mark.xfail(strict=True, reason="qsym steps each QNode input x_j by h; PennyLane steps "
-                   "each trainable tape parameter (gate angle) by h and chains the angles' "
-                   "exact derivatives by autograd: O(h) apart where an input is read by "
-                   "several gates or through classical processing (RX(2x), RY(x y)); found "
-                   "by task fd56, not fixed (docs/differentiation.md)")
 def test_finite_diff_steps_the_gate_angles_as_pennylane():
     """``RX(2 x0) RY(x0 x1)``, ``<Z> = cos(t1) cos(t2)`` of the angles ``t1 = 2 x0``,
-    ``t2 = x0 x1``: PennyLane's forward differences in the angles, times their exact
-    derivatives (2, x1; x0)."""
+    ``t2 = x0 x1``: PennyLane's forward differences in the angles (its tape's parameters),
+    times their exact derivatives (2, x1; x0), as autograd chains them. qsym stepped each
+    QNode input by h, O(h) apart where an input is read by several gates or through
+    classical processing (qsym._shapes.parameter_differences)."""
     x0, x1, h = 0.4, 0.9, 1e-2
 
     @qml.qnode(qml.device("default.qubit", wires=1), diff_method="finite-diff",
@@ -197,3 +194,42 @@ def test_finite_diff_steps_the_gate_angles_as_pennylane():
     onp.testing.assert_allclose(hand, pl, atol=1e-12)
     onp.testing.assert_allclose(qml.jacobian(c)(np.array([x0, x1], requires_grad=True)), pl,
                                 atol=1e-10)
+
+
+def _processed(x):
+    qml.RX(x[0], 0)
+    qml.CNOT([0, 1])
+    qml.RY(x[1], 1)
+    qml.CRZ(x[2] * x[0], [1, 0])
+    qml.RX(x[1] ** 2, 1)
+
+
+# PennyLane 0.45.1's Jacobians (/work/plvenv) of _processed's circuit (inputs read twice and
+# through products and powers), finite-diff with KW: each gate angle stepped alone
+PL_PROCESSED = {
+    "var": ("default.qubit", lambda: qml.var(qml.X(0) @ qml.Z(1)),
+            [-0.2741822072508904, -0.2591501923582995, -0.024294920525931296]),
+    "postselected var": ("default.qubit",
+                         lambda: (qml.measure(1, postselect=1), qml.var(qml.X(0)))[1],
+                         [-0.5447239544520932, 0.3436599245406957, -0.09223988744266443]),
+    "var of a Hamiltonian": ("default.qubit", lambda: qml.var(qml.Hamiltonian(
+        [0.3, -1.2], [qml.Z(0), qml.X(0) @ qml.Y(1)])),
+        [-0.9806769295890305, 0.6626126285141876, 0.055206975082455756]),
+    "purity": ("default.qubit", lambda: qml.purity([0]),
+               [-0.3557031748176098, 0.0010556678744944037, -0.0021666075354564995]),
+    "mutual_info": ("default.qubit", lambda: qml.mutual_info([0], [1]),
+                    [1.2281006882708478, -0.0036666110118876993, 0.007524384249866234]),
+    "purity on default.mixed": ("default.mixed", lambda: qml.purity([0]),
+                                [-0.35570317481767644, 0.0010556678744055858,
+                                 -0.0021666075354564995]),
+    "vn_entropy on default.mixed": ("default.mixed", lambda: qml.vn_entropy([0]),
+                                    [0.614050344135379, -0.001833305505835603,
+                                     0.003762192125018604]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PL_PROCESSED))
+def test_classical_processing_is_chained_after_the_angles_differences(name):
+    device, measure, pl = PL_PROCESSED[name]
+    _, jac = _jacobian(qml.device(device, wires=3), measure, body=_processed)
+    onp.testing.assert_allclose(jac, pl, rtol=0, atol=1e-10)
