@@ -56,3 +56,66 @@ def test_qutrit_arithmetic_is_refused_where_a_number_is_needed():
 
     with pytest.raises(qml.GateError, match="qutrit operator"):
         circuit()
+
+
+# ---- bind_new_parameters of an Evolution, a controlled operator product, a Projector ------
+
+def test_bind_new_parameters_evolution_takes_its_parameter_and_a_new_base():
+    op = qml.evolve(qml.X(0), 0.5)
+    new = bind_new_parameters(op, [-0.5])
+    # PennyLane 0.45.1: equal to qml.evolve(qml.X(0), -0.5), its base a new object
+    assert qml.equal(new, qml.evolve(qml.X(0), -0.5)) and new.base is not op.base
+    # by hand: exp(-i (-0.5) X) = cos(0.5) I + i sin(0.5) X
+    expected = np.cos(0.5) * np.eye(2) + 1j * np.sin(0.5) * np.array([[0, 1], [1, 0]])
+    assert np.allclose(qml.matrix(new), expected, atol=1e-12)
+    assert qml.equal(op, qml.evolve(qml.X(0), 0.5))  # op unchanged
+
+
+def test_bind_new_parameters_ctrl_of_a_scalar_product():
+    op = qml.ctrl(qml.s_prod(0.5, qml.RX(0.123, 0)), [1])
+    new = bind_new_parameters(op, [-0.5, 0.456])
+    # PennyLane 0.45.1: equal to qml.ctrl(qml.s_prod(-0.5, qml.RX(0.456, 0)), [1]); a new base
+    assert qml.equal(new, qml.ctrl(qml.s_prod(-0.5, qml.RX(0.456, 0)), [1]))
+    assert new.base is not op.base
+    # by hand: control 1 first in the wire order: blockdiag(I, -0.5 RX(0.456))
+    c, s = np.cos(0.228), np.sin(0.228)
+    rx = np.array([[c, -1j * s], [-1j * s, c]])
+    expected = np.block([[np.eye(2), np.zeros((2, 2))], [np.zeros((2, 2)), -0.5 * rx]])
+    assert np.allclose(qml.matrix(new, wire_order=[1, 0]), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("state, new_state, expected", [
+    ([1, 0, 0, 0], [0, 0], np.diag([1.0, 0, 0, 0])),  # a basis state: |00><00|
+    ([1, 1], [0.5] * 4, np.full((4, 4), 0.25)),  # a state vector: |v><v|, v = (1/2, ...)
+])
+def test_bind_new_parameters_projector_takes_the_kind_of_its_new_state(state, new_state, expected):
+    op = qml.Projector(state, [0, 1])
+    new = bind_new_parameters(op, [new_state])
+    # PennyLane 0.45.1: equal to qml.Projector(new_state, [0, 1])
+    assert qml.equal(new, qml.Projector(new_state, [0, 1])) and new is not op
+    assert np.allclose(qml.matrix(new), expected, atol=1e-12)
+
+
+# ---- qml.eigvals of an operator without eigenvalues: its decomposition's -----------------
+
+def test_eigvals_of_an_operator_without_eigenvalues_uses_its_decomposition():
+    class Mine(qml.operation.Operation):
+        num_params, num_wires = 0, 2
+
+        @staticmethod
+        def compute_decomposition(wires):
+            return [qml.Hadamard(wires[0]), qml.CNOT(wires)]
+
+    h = np.array([[1, 1], [1, -1]]) / np.sqrt(2)
+    cnot = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0]])
+    expected = np.linalg.eigvals(cnot @ np.kron(h, np.eye(2)))  # by hand: CNOT (H x I)
+    # PennyLane 0.45.1: the gates share a wire, so the warning and their matrix's eigenvalues
+    with pytest.warns(UserWarning, match="the eigenvalues will be computed numerically"):
+        res = qml.eigvals(Mine(wires=[0, 1]))
+    assert np.allclose(np.sort_complex(np.round(res, 12)), np.sort_complex(np.round(expected, 12)))
+
+    class Bare(qml.operation.Operation):  # no eigenvalues, no matrix, no decomposition
+        num_params, num_wires = 0, 1
+
+    with pytest.raises(qml.operation.EigvalsUndefinedError):
+        qml.eigvals(Bare(wires=0))
