@@ -685,6 +685,17 @@ def matrix_in_data_interface(cls) -> None:
     cls.matrix = matrix
 
 
+
+def _set_wires(op, wires) -> None:
+    """Give ``op`` its wires: PennyLane's ``_wires`` where its class reads them through a
+    ``wires`` property of its own without a setter (PennyLane's ``Operator.wires`` returns
+    ``self._wires``; a subclass may override it), else the attribute ``wires``."""
+    attr = getattr(type(op), "wires", None)  # (on the class: the property itself)
+    if isinstance(attr, property) and attr.fset is None:
+        op._wires = wires
+    else:
+        op.wires = wires
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -907,7 +918,7 @@ class Operation:
         args = tuple(np.array(a) if isinstance(a, (list, tuple)) else a for a in args)
         self.params = tuple(args)
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None else None for a in args)
-        self.wires = Wires(wires_tuple(wires))
+        _set_wires(self, Wires(wires_tuple(wires)))
         if _declares(type(self), "num_wires") and isinstance(self.num_wires, int) \
                 and len(self.wires) != self.num_wires:
             raise WireError(f"{name}: wrong number of wires. {len(self.wires)} wires given, "
@@ -1852,7 +1863,7 @@ class Operation:
         """
         if _yours(type(self)):  # PennyLane's: a copy on the new wires (no __init__ call)
             moved = copy.copy(self)
-            moved.wires = Wires([wire_map.get(w, w) for w in self.wires])
+            _set_wires(moved, Wires([wire_map.get(w, w) for w in self.wires]))
             rep = vars(self).get("_pauli_rep")
             if rep is not None and hasattr(rep, "map_wires"):  # (set by the class: mapped too)
                 moved._pauli_rep = rep.map_wires(wire_map)

@@ -119,3 +119,35 @@ def test_eigvals_of_an_operator_without_eigenvalues_uses_its_decomposition():
 
     with pytest.raises(qml.operation.EigvalsUndefinedError):
         qml.eigvals(Bare(wires=0))
+
+
+# ---- an operator class of your own with a read-only ``wires`` property -------------------
+
+def test_operator_class_with_its_own_wires_property():
+    class Flip(qml.operation.Operation):
+        num_params, num_wires = 0, 1
+
+        @property
+        def wires(self):  # PennyLane's Operator.wires: self._wires
+            return self._wires
+
+        @staticmethod
+        def compute_decomposition(wires):
+            return [qml.X(wires[0])]
+
+    op = Flip(wires=0)
+    assert op.wires == qml.wires.Wires([0])
+    assert op.map_wires({0: "a"}).wires == qml.wires.Wires(["a"]) and op.wires == qml.wires.Wires([0])
+
+    class Pinned(qml.operation.Operator):  # wires that map_wires cannot move
+        def __init__(self, inner):
+            self.hyperparameters["inner"] = inner
+            super().__init__(wires=inner.wires)
+
+        @property
+        def wires(self):
+            return self.hyperparameters["inner"].wires
+
+    # PennyLane 0.45.1's assert_valid: AssertionError "wires must be mappable with map_wires"
+    with pytest.raises(AssertionError, match="wires must be mappable"):
+        qml.ops.functions.assert_valid(Pinned(qml.X(0)), skip_pickle=True)
