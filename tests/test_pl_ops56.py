@@ -151,3 +151,21 @@ def test_operator_class_with_its_own_wires_property():
     # PennyLane 0.45.1's assert_valid: AssertionError "wires must be mappable with map_wires"
     with pytest.raises(AssertionError, match="wires must be mappable"):
         qml.ops.functions.assert_valid(Pinned(qml.X(0)), skip_pickle=True)
+
+
+# ---- qml.draw of a transformed QNode whose tape measures nothing -------------------------
+
+def test_draw_of_a_transform_giving_a_tape_without_measurements():
+    @qml.transform
+    def only_x(_):
+        return (qml.tape.QuantumScript([qml.PauliX(0)]),), lambda res: res[0]
+
+    @only_x
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(x):
+        qml.RX(x, wires=0)
+        qml.SWAP(wires=(0, 1))
+        return qml.probs(wires=(0, 1))
+
+    # PennyLane 0.45.1: '0: ──X─┤  ' (the device's unused wire 1 not drawn)
+    assert qml.draw(circuit)(1.234) == "0: ──X─┤  "
