@@ -1252,8 +1252,9 @@ def _transformed_drawing(qnode, args, kwargs, level, wire_order, *options) -> st
         return _tapes_text(  # tape, as PennyLane's; there is no circuit to run)
             tapes, wire_order or getattr(qnode.device, "wires", None), *options)
     node = qnode.pipeline.tape_qnode(qnode, args, kwargs, level, tapes)
-    if level == "device":
+    if level == "device":  # (and the templates default.qubit decomposes drawn as their gates)
         node.defers_measurements = (True, True)
+        return draw(node, wire_order, *options, level="device")()
     return draw(node, wire_order, *options)()
 
 

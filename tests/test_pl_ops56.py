@@ -169,3 +169,21 @@ def test_draw_of_a_transform_giving_a_tape_without_measurements():
 
     # PennyLane 0.45.1: '0: ──X─┤  ' (the device's unused wire 1 not drawn)
     assert qml.draw(circuit)(1.234) == "0: ──X─┤  "
+
+
+def test_draw_of_a_transformed_qnode_at_device_level_decomposes_templates():
+    @qml.transforms.cancel_inverses
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def circuit(x):
+        qml.Permute([2, 1, 0], wires=(0, 1, 2))
+        qml.PauliX(0)
+        qml.PauliX(0)
+        qml.RX(x, wires=1)
+        return qml.expval(qml.PauliZ(0))
+
+    # PennyLane 0.45.1: default.qubit decomposes Permute into a SWAP at level="device"
+    assert qml.draw(circuit, level="device")(0.5) == (
+        "0: ─╭SWAP───────────┤  <Z>\n1: ─│──────RX(0.50)─┤     \n2: ─╰SWAP───────────┤     ")
+    assert qml.draw(circuit, level="user")(0.5) == (
+        "0: ─╭Permute───────────┤  <Z>\n1: ─├Permute──RX(0.50)─┤     \n"
+        "2: ─╰Permute───────────┤     ")
