@@ -23,7 +23,7 @@ import numpy as np
 
 from ._drawing import matrix
 from ._operations import (GateSequence, MeasurementProcess, Observable, Operation, counts, expval,
-                          sample, var)
+                          is_qutrit_record, sample, var)
 from ._opfunctions import eigvals as _eigvals_operator, map_wires as _map_operator
 from ._opmath import Exp, QueuingManager, simplify as _simplify_operator
 from ._tapes import QuantumScript, apply
@@ -205,11 +205,15 @@ def eigvals(op, k=1, which="SA"):
     """
     if isinstance(op, GateSequence) and not isinstance(op, _OPERATORS):  # a template
         return _eigvals_tape(QuantumScript(list(op.decomposition())), k=k, which=which)
+    if is_qutrit_record(op):  # (PennyLane's qutrit operators: refused, naming them)
+        return op.eigvals()
     if isinstance(op, _OPERATORS):
         try:
             return _eigvals_operator(op, k, which)
         except EigvalsUndefinedError as exc:  # PennyLane's: its decomposition's gates' (an
-            try:  # operator of your own made of templates: their matrix, with the warning)
+            if not isinstance(op, Operation):  # operator of your own made of templates: their
+                raise  # matrix, with the warning); operator arithmetic: its operands' refusal
+            try:
                 with not_recording():
                     gates = list(op.decomposition())
             except DecompositionUndefinedError:

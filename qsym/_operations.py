@@ -2747,7 +2747,7 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
             return f"op1 and op2 have different data.\nGot {op1.data} and {op2.data}"
         why = compare(op1.base, op2.base, check_interface, check_trainability, rtol, atol)
         return True if why is True else f"op1 and op2 have different base operations because {why}"
-    if hasattr(op1, "heisenberg_expand") or _is_qutrit_record(op1):  # qml.ops.cv (qsym._cv),
+    if hasattr(op1, "heisenberg_expand") or is_qutrit_record(op1):  # qml.ops.cv (qsym._cv),
         return _compare_cv(op1, op2, rtol, atol)  # qutrit records: wires, data, hyperparameters
     raise ComparisonUndefinedError(
         f"Comparison of {type(op1)} and {type(op2)} not implemented (qml.equal compares "
@@ -4241,13 +4241,13 @@ def _depth(op) -> int:
 def _operand(op):
     """An operand of PennyLane's operator arithmetic: a gate or an observable (or a qutrit
     operator's record, qsym._unsupported: kept as written, refused where its matrix is needed)."""
-    if isinstance(op, (*OPERATORS, OperatorRecord)) or _is_qutrit_record(op):
+    if isinstance(op, (*OPERATORS, OperatorRecord)) or is_qutrit_record(op):
         return op
     raise MeasurementError(
         f"operator arithmetic takes gates and observables (e.g. qml.X(0)), got {op!r}")
 
 
-def _is_qutrit_record(op) -> bool:
+def is_qutrit_record(op) -> bool:
     """A record of PennyLane's qutrit operator (``qml.THermitian``, ``qml.GellMann``, ...:
     qsym._unsupported's stand-ins, which refuse to be applied, measured or given a matrix)."""
     return isinstance(getattr(type(op), "unsupported", None), str) and callable(

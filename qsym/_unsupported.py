@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import types
 
-from .errors import DeviceError, GateError, MatrixUndefinedError
+from .errors import DeviceError, EigvalsUndefinedError, GateError, MatrixUndefinedError
 
 CHANNELS = ("KrausChannel",)
 
@@ -262,6 +262,11 @@ def cv_class(name: str, family: str = "qutrit") -> type:
             "an operator holding it cannot be measured or applied (docs/pennylane.md, "
             "'Not supported')")
 
+    def eigvals(self):
+        raise EigvalsUndefinedError(
+            f"qml.{name} is {what}: qsym simulates qubits only, so it has no eigenvalues here "
+            "(docs/pennylane.md, 'Not supported')")
+
     def _hash(self):
         return hash((name, tuple(self.wires), repr(self.data), repr(self.hyperparameters)))
 
@@ -280,7 +285,7 @@ def cv_class(name: str, family: str = "qutrit") -> type:
     refusal = (f"qml.{name} is {what}: qsym simulates qubits only, so it cannot be measured "
                "(docs/pennylane.md, 'Not supported')")
     return type(name, (), {"__init__": __init__, "__repr__": __repr__, "name": name,
-                           "label": label, "matrix": matrix,
+                           "label": label, "matrix": matrix, "eigvals": eigvals,
                            "_row": None,  # (no gate-table row: no Pauli form)
                            "hash": property(_hash),
                            "unsupported": refusal,  # (a measurement of one: refused at run)

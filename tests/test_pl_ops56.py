@@ -187,3 +187,13 @@ def test_draw_of_a_transformed_qnode_at_device_level_decomposes_templates():
     assert qml.draw(circuit, level="user")(0.5) == (
         "0: ─╭Permute───────────┤  <Z>\n1: ─├Permute──RX(0.50)─┤     \n"
         "2: ─╰Permute───────────┤     ")
+
+
+def test_qutrit_records_have_no_eigenvalues_here():
+    # PennyLane computes them (qutrit matrices); qsym simulates qubits only: refused, named
+    for make in (lambda: qml.GellMann(0, 1), lambda: qml.prod(qml.GellMann(0, 1), qml.GellMann(1, 8)),
+                 lambda: qml.sum(qml.GellMann(0, 1), qml.THermitian(A, 1))):
+        with pytest.raises(qml.operation.EigvalsUndefinedError, match="qutrit operator"):
+            qml.eigvals(make())
+    with pytest.raises(qml.operation.EigvalsUndefinedError, match="qml.GellMann is a qutrit"):
+        qml.prod(qml.GellMann(0, 1), qml.GellMann(1, 8)).eigvals()
