@@ -256,20 +256,6 @@ def cv_class(name: str, family: str = "qutrit") -> type:
             return f"GellMann{self.hyperparameters['index']}(wires=[{self.wires[0]}])"
         return f"{name}({', '.join(map(repr, self.data))}, wires={self.wires.tolist()})"
 
-    def matrix(self, wire_order=None):  # (a GateError: qml.equal then compares operands)
-        raise MatrixUndefinedError(
-            f"qml.{name} is {what}: qsym simulates qubits only, so it has no matrix here and "
-            "an operator holding it cannot be measured or applied (docs/pennylane.md, "
-            "'Not supported')")
-
-    def eigvals(self):
-        raise EigvalsUndefinedError(
-            f"qml.{name} is {what}: qsym simulates qubits only, so it has no eigenvalues here "
-            "(docs/pennylane.md, 'Not supported')")
-
-    def _hash(self):
-        return hash((name, tuple(self.wires), repr(self.data), repr(self.hyperparameters)))
-
     def label(self, decimals=None, base_label=None, cache=None):
         """PennyLane's default ``Operator.label``: the name, then the scalar parameters
         rounded to ``decimals`` on a second line."""
@@ -285,14 +271,33 @@ def cv_class(name: str, family: str = "qutrit") -> type:
     refusal = (f"qml.{name} is {what}: qsym simulates qubits only, so it cannot be measured "
                "(docs/pennylane.md, 'Not supported')")
     return type(name, (), {"__init__": __init__, "__repr__": __repr__, "name": name,
-                           "label": label, "matrix": matrix, "eigvals": eigvals,
-                           "_row": None,  # (no gate-table row: no Pauli form)
-                           "hash": property(_hash),
+                           "label": label, **_refusing_methods(name, what),
                            "unsupported": refusal,  # (a measurement of one: refused at run)
                            "parameters": property(lambda self: list(self.data)),
                            "num_params": property(lambda self: len(self.data)),
                            "__doc__": f"PennyLane's {what.split(' (')[0][2:]} {name}: made, "
                                       "never applied (qsym simulates qubits only)."})
+
+
+def _refusing_methods(name: str, what: str) -> dict:
+    """A qutrit record's ``matrix`` and ``eigvals`` (refused, naming it: a
+    ``MatrixUndefinedError``, so ``qml.equal`` compares operator arithmetic holding one by its
+    operands), its ``hash``, and no gate-table row (no Pauli form)."""
+    def matrix(self, wire_order=None):
+        raise MatrixUndefinedError(
+            f"qml.{name} is {what}: qsym simulates qubits only, so it has no matrix here and "
+            "an operator holding it cannot be measured or applied (docs/pennylane.md, "
+            "'Not supported')")
+
+    def eigvals(self):
+        raise EigvalsUndefinedError(
+            f"qml.{name} is {what}: qsym simulates qubits only, so it has no eigenvalues here "
+            "(docs/pennylane.md, 'Not supported')")
+
+    def hash_(self):
+        return hash((name, tuple(self.wires), repr(self.data), repr(self.hyperparameters)))
+
+    return {"matrix": matrix, "eigvals": eigvals, "hash": property(hash_), "_row": None}
 
 
 # PennyLane functions qsym does not provide, importable by their module paths (a program or
