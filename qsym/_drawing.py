@@ -1246,13 +1246,15 @@ def _final_gradient_tapes(qnode):
 def _transformed_drawing(qnode, args, kwargs, level, wire_order, *options) -> str:
     """``qml.draw`` of a transformed QNode: its one tape at ``level`` drawn as a QNode (with
     ``level="device"`` its mid-circuit measurements deferred), or each of several tapes
-    (:func:`_tapes_text`) when a transform splits the circuit."""
+    (:func:`_tapes_text`) when a transform splits the circuit or its tape measures nothing."""
     tapes = qnode.pipeline.level_tapes(qnode, args, kwargs, level)
-    if len(tapes) != 1:
-        return _tapes_text(tapes, wire_order or getattr(qnode.device, "wires", None), *options)
+    if len(tapes) != 1 or not tapes[0].measurements:  # (one measuring nothing: drawn as a
+        return _tapes_text(  # tape, as PennyLane's; there is no circuit to run)
+            tapes, wire_order or getattr(qnode.device, "wires", None), *options)
     node = qnode.pipeline.tape_qnode(qnode, args, kwargs, level, tapes)
-    if level == "device":
+    if level == "device":  # (and the templates default.qubit decomposes drawn as their gates)
         node.defers_measurements = (True, True)
+        return draw(node, wire_order, *options, level="device")()
     return draw(node, wire_order, *options)()
 
 

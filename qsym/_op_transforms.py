@@ -23,13 +23,13 @@ import numpy as np
 
 from ._drawing import matrix
 from ._operations import (GateSequence, MeasurementProcess, Observable, Operation, counts, expval,
-                          sample, var)
+                          is_qutrit_record, sample, var)
 from ._opfunctions import eigvals as _eigvals_operator, map_wires as _map_operator
 from ._opmath import Exp, QueuingManager, simplify as _simplify_operator
 from ._tapes import QuantumScript, apply
 from ._trace import active_tape, not_recording
 from ._transform import null_postprocessing, transform
-from .errors import GateError, TransformError
+from .errors import DecompositionUndefinedError, EigvalsUndefinedError, GateError, TransformError
 from .pauli import PauliSentence, PauliWord
 
 __all__ = ["simplify", "map_wires", "eigvals"]
@@ -205,8 +205,20 @@ def eigvals(op, k=1, which="SA"):
     """
     if isinstance(op, GateSequence) and not isinstance(op, _OPERATORS):  # a template
         return _eigvals_tape(QuantumScript(list(op.decomposition())), k=k, which=which)
+    if is_qutrit_record(op):  # (PennyLane's qutrit operators: refused, naming them)
+        return op.eigvals()
     if isinstance(op, _OPERATORS):
-        return _eigvals_operator(op, k, which)
+        try:
+            return _eigvals_operator(op, k, which)
+        except EigvalsUndefinedError as exc:  # PennyLane's: its decomposition's gates' (an
+            if not isinstance(op, Operation):  # operator of your own made of templates: their
+                raise  # matrix, with the warning); operator arithmetic: its operands' refusal
+            try:
+                with not_recording():
+                    gates = list(op.decomposition())
+            except DecompositionUndefinedError:
+                raise exc from None
+            return _eigvals_tape(QuantumScript(gates), k=k, which=which)
     if isinstance(op, type):  # an operator class: the function that makes one (PennyLane's)
         cls = op
 

@@ -685,6 +685,17 @@ def matrix_in_data_interface(cls) -> None:
     cls.matrix = matrix
 
 
+
+def _set_wires(op, wires) -> None:
+    """Give ``op`` its wires: PennyLane's ``_wires`` where its class reads them through a
+    ``wires`` property of its own without a setter (PennyLane's ``Operator.wires`` returns
+    ``self._wires``; a subclass may override it), else the attribute ``wires``."""
+    attr = getattr(type(op), "wires", None)  # (on the class: the property itself)
+    if isinstance(attr, property) and attr.fset is None:
+        op._wires = wires
+    else:
+        op.wires = wires
+
 class Operation:
     """A gate application. Subclasses are made from the gate table, one per row.
 
@@ -907,7 +918,7 @@ class Operation:
         args = tuple(np.array(a) if isinstance(a, (list, tuple)) else a for a in args)
         self.params = tuple(args)
         self._tensors = tuple(a if getattr(a, "requires_grad", None) is not None else None for a in args)
-        self.wires = Wires(wires_tuple(wires))
+        _set_wires(self, Wires(wires_tuple(wires)))
         if _declares(type(self), "num_wires") and isinstance(self.num_wires, int) \
                 and len(self.wires) != self.num_wires:
             raise WireError(f"{name}: wrong number of wires. {len(self.wires)} wires given, "
@@ -1852,7 +1863,7 @@ class Operation:
         """
         if _yours(type(self)):  # PennyLane's: a copy on the new wires (no __init__ call)
             moved = copy.copy(self)
-            moved.wires = Wires([wire_map.get(w, w) for w in self.wires])
+            _set_wires(moved, Wires([wire_map.get(w, w) for w in self.wires]))
             rep = vars(self).get("_pauli_rep")
             if rep is not None and hasattr(rep, "map_wires"):  # (set by the class: mapped too)
                 moved._pauli_rep = rep.map_wires(wire_map)
@@ -2736,8 +2747,8 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
             return f"op1 and op2 have different data.\nGot {op1.data} and {op2.data}"
         why = compare(op1.base, op2.base, check_interface, check_trainability, rtol, atol)
         return True if why is True else f"op1 and op2 have different base operations because {why}"
-    if hasattr(op1, "heisenberg_expand"):  # qml.ops.cv operations and templates (qsym._cv)
-        return _compare_cv(op1, op2, rtol, atol)
+    if hasattr(op1, "heisenberg_expand") or is_qutrit_record(op1):  # qml.ops.cv (qsym._cv),
+        return _compare_cv(op1, op2, rtol, atol)  # qutrit records: wires, data, hyperparameters
     raise ComparisonUndefinedError(
         f"Comparison of {type(op1)} and {type(op2)} not implemented (qml.equal compares "
         f"operators, measurements, tapes and Pauli words or sentences; got {op1!r})")
@@ -4228,11 +4239,19 @@ def _depth(op) -> int:
 
 
 def _operand(op):
-    """An operand of PennyLane's operator arithmetic: a gate or an observable."""
-    if isinstance(op, (*OPERATORS, OperatorRecord)):
+    """An operand of PennyLane's operator arithmetic: a gate or an observable (or a qutrit
+    operator's record, qsym._unsupported: kept as written, refused where its matrix is needed)."""
+    if isinstance(op, (*OPERATORS, OperatorRecord)) or is_qutrit_record(op):
         return op
     raise MeasurementError(
         f"operator arithmetic takes gates and observables (e.g. qml.X(0)), got {op!r}")
+
+
+def is_qutrit_record(op) -> bool:
+    """A record of PennyLane's qutrit operator (``qml.THermitian``, ``qml.GellMann``, ...:
+    qsym._unsupported's stand-ins, which refuse to be applied, measured or given a matrix)."""
+    return isinstance(getattr(type(op), "unsupported", None), str) and callable(
+        getattr(op, "matrix", None)) and not hasattr(op, "heisenberg_expand")
 
 
 def _pauli_form(op):

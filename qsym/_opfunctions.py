@@ -19,7 +19,8 @@ import pickle
 import numpy as np
 
 from .errors import GateError, MeasurementError
-from ._operations import METHODS, MeasurementProcess, Observable, Operation, Prod, SProd, Sum
+from ._operations import (METHODS, MeasurementProcess, Observable, Operation, Prod, SProd, Sum,
+                          is_qutrit_record)
 from ._opmath import Exp
 from ._trace import Tape, recording
 from .templates import gates_matrix
@@ -305,7 +306,7 @@ def eigvals(op, k=1, which="SA") -> np.ndarray:
     """
     if type(op).__name__ == "SparseHamiltonian" and isinstance(op, Observable):
         return _sparse_eigvals(op, k, which)
-    if isinstance(op, (Operation, Exp)):
+    if isinstance(op, (Operation, Exp)) or is_qutrit_record(op):  # (a qutrit record refuses)
         return op.eigvals()
     if callable(op) and not isinstance(op, Observable) and "matrix" in METHODS:
         # a QNode or a function of gates: the eigenvalues of qml.matrix of it

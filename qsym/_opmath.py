@@ -3189,7 +3189,11 @@ class SymbolicOp(Operation):
         """A copy with ``params`` (the base's; default: its own), its gates made where it is
         called (in a circuit: applied)."""
         with recording(Tape()):
-            base = self._base.remake(params)
+            if hasattr(self._base, "remake"):
+                base = self._base.remake(params)
+            else:  # an operator of operator arithmetic (qml.ctrl(qml.s_prod(0.5, RX))): its own
+                base = METHODS["bind_new_parameters"](  # copy (qsym._tapes), PennyLane's order
+                    self._base, self._base.data if params is None else params)
         return self._remake(base, {})
 
     def map_wires(self, wire_map: dict):

@@ -34,7 +34,7 @@ from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, METHODS, GateSequence,
                           MeasurementProcess, Observable, Projector, SProd, Sum, as_observable,
                           counts, expval, merge_matmul, probs, sample, var)
 from ._runtime import CACHED_SHOTS_WARNING
-from ._opmath import Exp, SymbolicOp, apply_operation, prod
+from ._opmath import Evolution, Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
 from ._trace import QueueLog, Tape, active_tape, not_recording, recording
 from . import devices
@@ -248,6 +248,11 @@ def bind_new_parameters(op, params):
             return type(op)(bind_new_parameters(op.base, params[1:]), params[0],
                             num_steps=op.num_steps)
     with recording(_Recorder()):
+        if isinstance(op, Evolution):  # PennyLane's data: the parameter, then the base's
+            return Evolution(bind_new_parameters(op.base, params[1:]), params[0],
+                             num_steps=op.num_steps, id=op.id)
+        if isinstance(op, Projector):  # PennyLane's: Projector(state, wires), the class by
+            return Projector(*params, wires=op.wires)  # the state (basis or vector)
         if hasattr(op, "remake") and not isinstance(op, (Sum, SProd)) and not hasattr(op, "operands"):
             return op.remake(params)
         if isinstance(op, SProd):

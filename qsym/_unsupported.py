@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import types
 
-from .errors import DeviceError, GateError
+from .errors import DeviceError, EigvalsUndefinedError, GateError, MatrixUndefinedError
 
 CHANNELS = ("KrausChannel",)
 
@@ -183,6 +183,10 @@ QUTRIT_NAMES = ("TRX", "TRY", "TRZ", "TShift", "TClock", "TAdd", "TSWAP", "THada
 # the stand-ins whose first positional argument is the wires (PennyLane's signatures)
 _WIRES_FIRST = frozenset({"GellMann"})
 
+# the stand-ins' hyperparameters (after the data, by position or name) and their defaults:
+# PennyLane's GellMann(wires, index=1) has no data (num_params 0)
+_HYPERPARAMETERS = {"GellMann": {"index": 1}}
+
 _FAMILIES = {"qutrit": "a qutrit operator (PennyLane's qml.ops.qutrit)"}
 
 
@@ -204,8 +208,22 @@ def cv_class(name: str, family: str = "qutrit") -> type:
     ... except qml.GateError as exc:
     ...     print(str(exc)[:56])
     qml.TRX is a qutrit operator (PennyLane's qml.ops.qutrit
-    >>> qml.GellMann(0, 3).data, qml.GellMann(0, 3).wires
-    ((3,), Wires([0]))
+    >>> qml.GellMann(0, 3).data, qml.GellMann(0, 3).hyperparameters, qml.GellMann(0, 3).wires
+    ((), {'index': 3}, Wires([0]))
+
+    Like PennyLane's, they are operands of operator arithmetic (a test module's
+    ``qml.sum(qml.THermitian(A, 0), qml.GellMann(0, 2))``), compared by ``qml.equal`` (class,
+    wires, data, hyperparameters) and rebound by ``bind_new_parameters``; anything that
+    needs their matrix (measuring such a sum, ``qml.matrix``) raises the GateError above.
+
+    >>> s = qml.sum(qml.TRX(0.5, wires=0), qml.GellMann(0, 2))
+    >>> qml.equal(s, qml.sum(qml.TRX(0.5, wires=0), qml.GellMann(0, 2)))
+    True
+    >>> try:
+    ...     qml.matrix(s)
+    ... except qml.GateError as exc:
+    ...     print("qml.TRX is a qutrit operator" in str(exc))
+    True
     """
     from ._trace import active_tape
     from .wires import Wires
@@ -225,9 +243,17 @@ def cv_class(name: str, family: str = "qutrit") -> type:
             wires, params = params[-1], params[:-1]
         if wires is None:
             raise GateError(f"qml.{name}: must specify the wires that the operation acts on")
+        self.hyperparameters = {}
+        if name in _HYPERPARAMETERS:  # GellMann's index: a hyperparameter, not data
+            keys = _HYPERPARAMETERS[name]
+            given = dict(zip(keys, params))
+            self.hyperparameters = {k: given.get(k, default) for k, default in keys.items()}
+            params = params[len(given):]
         self.data, self.wires, self.id = tuple(params), Wires(wires), id
 
     def __repr__(self):
+        if name == "GellMann":  # PennyLane's: GellMann2(wires=[0])
+            return f"GellMann{self.hyperparameters['index']}(wires=[{self.wires[0]}])"
         return f"{name}({', '.join(map(repr, self.data))}, wires={self.wires.tolist()})"
 
     def label(self, decimals=None, base_label=None, cache=None):
@@ -245,12 +271,33 @@ def cv_class(name: str, family: str = "qutrit") -> type:
     refusal = (f"qml.{name} is {what}: qsym simulates qubits only, so it cannot be measured "
                "(docs/pennylane.md, 'Not supported')")
     return type(name, (), {"__init__": __init__, "__repr__": __repr__, "name": name,
-                           "label": label,
+                           "label": label, **_refusing_methods(name, what),
                            "unsupported": refusal,  # (a measurement of one: refused at run)
                            "parameters": property(lambda self: list(self.data)),
                            "num_params": property(lambda self: len(self.data)),
                            "__doc__": f"PennyLane's {what.split(' (')[0][2:]} {name}: made, "
                                       "never applied (qsym simulates qubits only)."})
+
+
+def _refusing_methods(name: str, what: str) -> dict:
+    """A qutrit record's ``matrix`` and ``eigvals`` (refused, naming it: a
+    ``MatrixUndefinedError``, so ``qml.equal`` compares operator arithmetic holding one by its
+    operands), its ``hash``, and no gate-table row (no Pauli form)."""
+    def matrix(self, wire_order=None):
+        raise MatrixUndefinedError(
+            f"qml.{name} is {what}: qsym simulates qubits only, so it has no matrix here and "
+            "an operator holding it cannot be measured or applied (docs/pennylane.md, "
+            "'Not supported')")
+
+    def eigvals(self):
+        raise EigvalsUndefinedError(
+            f"qml.{name} is {what}: qsym simulates qubits only, so it has no eigenvalues here "
+            "(docs/pennylane.md, 'Not supported')")
+
+    def hash_(self):
+        return hash((name, tuple(self.wires), repr(self.data), repr(self.hyperparameters)))
+
+    return {"matrix": matrix, "eigvals": eigvals, "hash": property(hash_), "_row": None}
 
 
 # PennyLane functions qsym does not provide, importable by their module paths (a program or

@@ -160,7 +160,9 @@ def test_qutrit_stand_in_takes_its_parameter_by_name():
     from qsym.devices.preprocess import validate_observables
 
     obs = qml.GellMann(wires=0, index=2)
-    assert obs.data == (2,) and obs.wires == qml.wires.Wires([0])
+    # PennyLane 0.45.1 (/work/plvenv): data (), hyperparameters {'index': 2}, GellMann2(wires=[0])
+    assert obs.data == () and obs.hyperparameters == {"index": 2}
+    assert obs.wires == qml.wires.Wires([0]) and repr(obs) == "GellMann2(wires=[0])"
     tape = qml.tape.QuantumScript([], [qml.expval(obs)])
     with pytest.raises(qml.DeviceError, match="not supported on abc"):
         validate_observables(tape, lambda o: o.name == "PauliX", name="abc")
