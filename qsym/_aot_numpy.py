@@ -90,9 +90,19 @@ def _np_diag_full(dim, b, z0, z1):
     return np.where(hi, z1.real, z0.real), np.where(hi, z1.imag, z0.imag)
 
 
+def _np_bit_index(dim, b):
+    """Bit ``b`` of each basis index ``0 .. dim - 1``, 0 or 1 (an index; made once per size)."""
+    return _np_memo(("bit index", dim, b), lambda: (np.arange(dim, dtype=np.int64) >> b) & 1)
+
+
 def apply_diag1(state, n, w, mats, off):
-    dr, di = _np_diag_full(state.shape[0], n - 1 - w, mats[off], mats[off + 1])
-    state.real, state.imag = _np_cmul(state.real, state.imag, dr, di)
+    """``state[i] *= d``: the diagonal over the basis by one index into its two entries,
+    the kernel's products (``_np_cmul``'s) written straight into the state."""
+    d = mats[off:off + 2].take(_np_bit_index(state.shape[0], n - 1 - w))
+    xr, xi = state.real, state.imag
+    rr, ii, ri, ir = xr * d.real, xi * d.imag, xr * d.imag, xi * d.real
+    np.subtract(rr, ii, out=xr)
+    np.add(ri, ir, out=xi)
 
 
 def _np_bits_zero(dim, mask):
@@ -529,8 +539,7 @@ def fast_adjoint_step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
     """``adjoint_step1_diag`` (``A``, ``D`` diagonal)."""
     if not _np_fast(n):
         return exact_adjoint_step1_diag(psi, lam, n, w, amats, aoff, dmats, doff)
-    bit = _np_memo(("bit index", psi.shape[0], n - 1 - w),
-                   lambda: (np.arange(psi.shape[0], dtype=np.int64) >> (n - 1 - w)) & 1)
+    bit = _np_bit_index(psi.shape[0], n - 1 - w)
     a = amats[aoff:aoff + 2].take(bit)
     psi *= a
     acc = _np_dot(lam.view(np.float64), (dmats[doff:doff + 2].take(bit) * psi).view(np.float64))
