@@ -33,7 +33,11 @@ def _np_cmul(ar, ai, br, bi):
 
 
 def _np_parity(v):
-    """``_parity`` of every element of an int64 array."""
+    """``_parity`` of every element of an int64 array of non-negative numbers (basis indices
+    and masks): ``np.bitwise_count`` from NumPy 2.0 (one pass), else six shifts and xors."""
+    count = getattr(np, "bitwise_count", None)
+    if count is not None:
+        return count(v) & 1
     v = v.copy()
     for s in (32, 16, 8, 4, 2, 1):
         v ^= v >> s
