@@ -954,13 +954,15 @@ def _has_int_power(node) -> bool:
                and c.func.id == "_q_ipow" for c in ast.walk(_IntPowers().visit(node)))
 
 
-def tier0_source(sections) -> str:
+def tier0_source(sections, extra_roots=()) -> str:
     """The plain-Python tier of an exported module: the numba functions of ``sections``
     (``(title, source)``, as :func:`reachable_sections` keeps them) that compute a power
     with a constant integer exponent, again without ``@njit`` and with numba's arithmetic
     for it (``_q_ipow``); then the NumPy twins (:mod:`qsym._aot_numpy`) of the kernels
     carried whose loops run over the state. The module runs every other numba function as
-    its ``py_func`` in the same namespace, so these replace their namesakes there."""
+    its ``py_func`` in the same namespace, so these replace their namesakes there.
+    ``extra_roots``: more names of :mod:`qsym._aot_numpy` to carry (qsym's own tier 0:
+    :func:`ship_kernel_twins`; an export carries none)."""
     carried, defs = set(), []
     for _, text in sections:
         for node in parse(text).body:
@@ -972,7 +974,7 @@ def tier0_source(sections) -> str:
                 defs.append(ast.unparse(ast.fix_missing_locations(node)))
     twins = _module_body(aot_numpy)
     roots = {n.name for n in parse(twins).body
-             if isinstance(n, ast.FunctionDef) and n.name in carried}
+             if isinstance(n, ast.FunctionDef) and n.name in carried} | set(extra_roots)
     (_, kept), = reachable_sections([("qsym.aot_numpy", twins)], roots)
     ipow = inspect.getsource(tiers.ipow).replace("def ipow(", "def _q_ipow(", 1)
     return "\n\n".join([ipow] + defs + ([kept] if roots else [])) + "\n"
@@ -989,7 +991,9 @@ def ship_kernel_twins(path=None) -> dict:
 
         python -c "from qsym import _aot as aot; aot.ship_kernel_twins()"
     """
-    source = tier0_source([("qsym.kernels", _module_body(kernels))])
+    # the adjoint steps' faster forms for large states, qsym's tier 0 only (not exports')
+    fast = {"FAST_STEPS"} | {f for f, _ in aot_numpy.FAST_STEPS.values()}
+    source = tier0_source([("qsym.kernels", _module_body(kernels))], fast)
     table = {"digest": tiers.kernel_twins_digest(source), "source": source}
     target = Path(path) if path is not None else tiers.KERNEL_TWINS
     target.write_text(json.dumps(table, indent=0) + "\n")

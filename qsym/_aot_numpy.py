@@ -33,7 +33,11 @@ def _np_cmul(ar, ai, br, bi):
 
 
 def _np_parity(v):
-    """``_parity`` of every element of an int64 array."""
+    """``_parity`` of every element of an int64 array of non-negative numbers (basis indices
+    and masks): ``np.bitwise_count`` from NumPy 2.0 (one pass), else six shifts and xors."""
+    count = getattr(np, "bitwise_count", None)
+    if count is not None:
+        return count(v) & 1
     v = v.copy()
     for s in (32, 16, 8, 4, 2, 1):
         v ^= v >> s
@@ -90,9 +94,19 @@ def _np_diag_full(dim, b, z0, z1):
     return np.where(hi, z1.real, z0.real), np.where(hi, z1.imag, z0.imag)
 
 
+def _np_bit_index(dim, b):
+    """Bit ``b`` of each basis index ``0 .. dim - 1``, 0 or 1 (an index; made once per size)."""
+    return _np_memo(("bit index", dim, b), lambda: (np.arange(dim, dtype=np.int64) >> b) & 1)
+
+
 def apply_diag1(state, n, w, mats, off):
-    dr, di = _np_diag_full(state.shape[0], n - 1 - w, mats[off], mats[off + 1])
-    state.real, state.imag = _np_cmul(state.real, state.imag, dr, di)
+    """``state[i] *= d``: the diagonal over the basis by one index into its two entries,
+    the kernel's products (``_np_cmul``'s) written straight into the state."""
+    d = mats[off:off + 2].take(_np_bit_index(state.shape[0], n - 1 - w))
+    xr, xi = state.real, state.imag
+    rr, ii, ri, ir = xr * d.real, xi * d.imag, xr * d.imag, xi * d.real
+    np.subtract(rr, ii, out=xr)
+    np.add(ri, ir, out=xi)
 
 
 def _np_bits_zero(dim, mask):
@@ -317,6 +331,29 @@ def add_pauli_word(lam, psi, c, flip, z, ny):
     lam.imag[dst] += vi
 
 
+def adjoint_mats_into(mats, op_nw, op_kind, op_off, amats):
+    """The kernel's loop over ops as whole-table index operations (each entry conjugated
+    or copied as there: the same numbers). A ``CONTROLLED_X`` op's entries are left out:
+    no kernel reads them (its stored matrix is not read), so nothing read differs."""
+    keep = op_kind != CONTROLLED_X
+    nw, kind, off = op_nw[keep], op_kind[keep], op_off[keep]
+    if nw.shape[0] == 0:
+        return
+    dim = np.left_shift(1, nw.astype(np.int64))
+    diag = kind == DIAGONAL
+    pauli = kind == PAULI
+    pc = kind == PCPHASE
+    cnt = np.where(diag, dim, np.where(pauli, 5, np.where(pc, 3, dim * dim)))
+    first = np.cumsum(cnt) - cnt
+    j = np.arange(first[-1] + cnt[-1]) - np.repeat(first, cnt)  # the entry within its op
+    d = np.repeat(dim, cnt)
+    src = np.where(np.repeat(diag | pauli | pc, cnt), j, (j % d) * d + j // d)
+    base = np.repeat(off.astype(np.int64), cnt)
+    v = mats[base + src]
+    np.conjugate(v, out=v, where=(j < 2) | ~np.repeat(pauli | pc, cnt))
+    amats[base + j] = v
+
+
 def overlap1(lam, psi, n, w, diag, dmats, off):
     b = n - 1 - w
     if diag:
@@ -444,3 +481,90 @@ def choice_into(p, u, out):
 def odd_parity_count(samples, mask):
     """``odd_parity_count``: the parities of ``samples & mask``, counted (an exact int sum)."""
     return int(_np_parity(samples & mask).sum())
+
+
+# --- qsym's own first tier on large states: the adjoint steps, faster, not bit for bit ---
+# (issue #17) The twins above give the kernels' bits, so they spell out every real product
+# and sum in the kernel's order and sum in index order: about 25 NumPy passes per adjoint
+# step, 70-120 us of a 12-wire state's step. qsym's in-process tier 0 (not an exported
+# module: qsym._aot's exports carry only the twins above) runs the three adjoint steps
+# below instead from FAST_STEPS_MIN_WIRES wires (qsym._tiers._kernel_twins puts them in
+# place of their namesakes): the same step as whole-state NumPy operations (complex
+# products, a 2x2 matrix as one matrix product, the overlap as one einsum dot product), 6-8
+# passes. Their arithmetic is not the kernel's (fused multiply-adds, BLAS's and einsum's
+# summation orders), so the gradient differs from the compiled kernel's in the last bits
+# (docs/design.md, "The adjoint steps on large states"); the forward pass, and so the
+# value, is the twins' above, bit for bit. Up to FAST_STEPS_MAX_WIRES wires only: there
+# every matrix product is below OpenBLAS's size for threads (M N K <= 2^18; its threads
+# wait for a core on a shared machine: a 16384-entry np.dot took 26 ms, not 3 us, at load
+# 10), and the dot products are einsum's (no BLAS at all).
+FAST_STEPS_MIN_WIRES = 10
+FAST_STEPS_MAX_WIRES = 13
+
+
+def _np_fast(n):
+    return FAST_STEPS_MIN_WIRES <= n <= FAST_STEPS_MAX_WIRES
+
+
+def _np_dot(x, y):
+    """``sum(x * y)`` of two float64 arrays (einsum: no BLAS, so no threads)."""
+    return np.einsum("i,i->", x, y)
+
+
+def _np_fast_1q(x, m, b, width):
+    """A 2x2 matrix ``m`` (real on a complex state's float64 view, ``width`` 2; complex on
+    the state itself, ``width`` 1) applied on bit ``b`` of the flat ``x``: a new array. A
+    low bit (runs of at most 8 entries) as one matrix product of ``x`` by ``kron(m, I)``
+    transposed, a higher one as ``m`` times the ``(groups, 2, run)`` view."""
+    run = width << b
+    groups = x.shape[0] // (2 * run)
+    if run <= 8:
+        eye = _np_memo(("eye", run), lambda: np.eye(run))
+        k = (m.T[:, None, :, None] * eye[None, :, None, :]).reshape(2 * run, 2 * run)
+        return (x.reshape(groups, 2 * run) @ k).reshape(-1)
+    return np.matmul(m, x.reshape(groups, 2, run)).reshape(-1)
+
+
+def fast_step1_real(psi, lam, n, w, amats, aoff, dmats, doff):
+    """``_step1_real``: ``psi <- A psi``, ``Re <lam| D |psi>`` returned, ``lam <- A lam``
+    (``A``, ``D`` real)."""
+    if not _np_fast(n):
+        return exact_step1_real(psi, lam, n, w, amats, aoff, dmats, doff)
+    b = n - 1 - w
+    a = amats[aoff:aoff + 4].real.reshape((2, 2))
+    x, y = psi.view(np.float64), lam.view(np.float64)
+    x[:] = _np_fast_1q(x, a, b, 2)
+    acc = _np_dot(y, _np_fast_1q(x, dmats[doff:doff + 4].real.reshape((2, 2)), b, 2))
+    y[:] = _np_fast_1q(y, a, b, 2)
+    return acc
+
+
+def fast_adjoint_step1_diag(psi, lam, n, w, amats, aoff, dmats, doff):
+    """``adjoint_step1_diag`` (``A``, ``D`` diagonal)."""
+    if not _np_fast(n):
+        return exact_adjoint_step1_diag(psi, lam, n, w, amats, aoff, dmats, doff)
+    bit = _np_bit_index(psi.shape[0], n - 1 - w)
+    a = amats[aoff:aoff + 2].take(bit)
+    psi *= a
+    acc = _np_dot(lam.view(np.float64), (dmats[doff:doff + 2].take(bit) * psi).view(np.float64))
+    lam *= a
+    return acc
+
+
+def fast_adjoint_step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
+    """``adjoint_step1_dense`` (``A``, ``D`` complex 2x2)."""
+    if not _np_fast(n):
+        return exact_adjoint_step1_dense(psi, lam, n, w, amats, aoff, dmats, doff)
+    b = n - 1 - w
+    a = amats[aoff:aoff + 4].reshape((2, 2))
+    psi[:] = _np_fast_1q(psi, a, b, 1)
+    q = _np_fast_1q(psi, dmats[doff:doff + 4].reshape((2, 2)), b, 1)
+    acc = _np_dot(lam.view(np.float64), q.view(np.float64))
+    lam[:] = _np_fast_1q(lam, a, b, 1)
+    return acc
+
+
+# qsym's tier 0: kernel name -> (its fast step, the name its exact twin is given)
+FAST_STEPS = {"_step1_real": ("fast_step1_real", "exact_step1_real"),
+              "adjoint_step1_diag": ("fast_adjoint_step1_diag", "exact_adjoint_step1_diag"),
+              "adjoint_step1_dense": ("fast_adjoint_step1_dense", "exact_adjoint_step1_dense")}

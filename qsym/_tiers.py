@@ -989,6 +989,12 @@ def _kernel_twins() -> dict:
                         ns[key] = types.FunctionType(py.__code__, ns, py.__name__,
                                                      py.__defaults__, py.__closure__)
                 lazy_exec(source, ns, str(KERNEL_TWINS), powers=False)
+                # large states: the adjoint steps' faster forms (qsym._aot_numpy's
+                # FAST_STEPS, not bit for bit) in place of the exact twins they fall
+                # back to below their wire count
+                for name, (fast, exact) in ns.get("FAST_STEPS", {}).items():
+                    ns[exact] = ns[name]
+                    ns[name] = ns[fast]
             except Exception as exc:  # noqa: BLE001 - no twins: the compiled kernels
                 logger.debug("kernel twins not used: %s", exc)
                 ns = {}

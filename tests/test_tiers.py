@@ -6,7 +6,9 @@ go on, from several threads, without a bit changing; without a disk cache it is 
 here, with one line on stderr.
 
 Independent checks: every tier is compared with the others bit for bit, and the values
-with closed forms (cos, sin) and with finite differences of the values.
+with closed forms (cos, sin) and with finite differences of the values. (One exception,
+tested in tests/test_fast_adjoint_steps.py: the adjoint gradient of a 10-13-wire circuit on
+the python tier agrees with the compiled one to 1e-12, not bit for bit.)
 """
 
 from __future__ import annotations
