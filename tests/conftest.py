@@ -225,13 +225,79 @@ SHARED_KERNELS = (
     "pauli_expvals",
 )
 
+# Kernels the tests reach that ``qsym warmup`` does not compile (issue #17: each was compiled
+# inside the tests, by every worker that reached it first, often both at once, and again in
+# the subprocess tests whose cache folder was seeded before: measured CPU cold, kernel
+# library cached, load 10-100, so high; 2026-12-06): the fused small-circuit gradient
+# (every small generated module's fused entry point links it, 5 s), the parameter shift on
+# threads (7.6 s), the Hessian's gate gradient (2 s); compiled in the second group's
+# process after its warmup steps (they call none of the first group's kernels). Then,
+# in a third process started when the blocked adjoint is cached (they call the first
+# group's kernels: compiled in another process at the same moment they were compiled
+# twice), qsym.minimize's adjoint step (6 s: the kernels' step form) and the blocked
+# adjoint on threads (16 s). tests/test_suite_order.py checks the placement.
+EXTRA_KERNELS = ("program_value_and_grad_small_into", "program_value_and_grad_parallel",
+                 "program_gate_gradient")
+LATE_KERNELS = ("adjoint_step_into", "program_value_and_grad_adjoint_parallel")
+LATE_WAITS = ("program_value_and_grad_adjoint_blocked",)
+
 _PRECOMPILE = """
 import os, sys, types
 os.environ["QSYM_TIER"] = "python"
 from qsym import _cli
 wanted = set(sys.argv[1:])
-_cli._WARMUP_STEPS = tuple(s for s in _cli._WARMUP_STEPS if s[1] in wanted)
-sys.exit(_cli.cmd_warmup(types.SimpleNamespace(target=None, batch=True)))
+warmup = tuple(s for s in _cli._WARMUP_STEPS if s[1] in wanted)
+if warmup:
+    _cli._WARMUP_STEPS = warmup
+    status = _cli.cmd_warmup(types.SimpleNamespace(target=None, batch=True))
+    if status:
+        sys.exit(status)
+extra = wanted - {s[1] for s in warmup}
+if not extra:
+    sys.exit(0)
+
+# the kernels outside qsym warmup (EXTRA_KERNELS, LATE_KERNELS), called with the argument
+# types the library's callers pass them (the same numba signature, so loaded later)
+import numpy as np
+import qsym as qml
+from qsym import _kernels as kernels, _shapes as shapes, _tiers as tiers
+
+def tiny(p):
+    qml.RX(p[0], wires=0)
+    qml.CNOT(wires=[0, 1])
+    qml.RY(p[1], wires=1)
+    return qml.expval(qml.PauliZ(1))
+
+dev2 = qml.device("default.qubit", wires=2)
+x2 = qml.numpy.array([0.3, 0.4], requires_grad=True)
+if "program_value_and_grad_small_into" in extra:  # from a compiled module's fused entry
+    os.environ["QSYM_TIER"] = "compiled"
+    entry = qml.QNode(tiny, dev2, diff_method="parameter-shift").compiled((x2,), {})[0]
+    entry.module.fused_value_and_grad_into(np.array([0.3, 0.4]), np.zeros(0), np.empty(1),
+                                           np.empty((1, 2)))
+if "adjoint_step_into" in extra:  # from a loop module's kernels' step
+    os.environ["QSYM_TIER"] = "compiled"
+    minimize = sys.modules["qsym._minimize"]
+    minimize.STEP_MAX_OPS = minimize.SWEEP_MAX_OPS = 0
+    entry = qml.QNode(tiny, dev2, diff_method="adjoint").compiled((x2,), {}, diff=(0,))[0]
+    minimize._loop_module(entry, "adjoint")
+os.environ["QSYM_TIER"] = "python"  # the rest: called from Python, as the runtime does
+with tiers.kernel_compiles_on_call():
+    fn, _ = _cli._warmup_circuit(qml)
+    dev = qml.device("default.qubit", wires=10)
+    p = qml.numpy.array(np.linspace(0.1, 0.9, 20), requires_grad=True)
+    if extra & {"program_value_and_grad_parallel", "program_gate_gradient"}:
+        entry, xs, ds = qml.QNode(fn, dev, diff_method="parameter-shift").compiled((p,), {})
+        mats, smats, ch, C, cc, _ = entry._prepare(shapes.flat(xs), shapes.flat(ds), 1)
+        if "program_value_and_grad_parallel" in extra:
+            kernels.program_value_and_grad_parallel(entry._ints, entry._floats, mats, smats,
+                                                    ch, C, cc, 2)
+        if "program_gate_gradient" in extra:
+            kernels.program_gate_gradient(entry._ints, entry._floats, mats, smats)
+    if "program_value_and_grad_adjoint_parallel" in extra:
+        entry, xs, ds = qml.QNode(fn, dev, diff_method="adjoint").compiled((p,), {})
+        entry.value_and_grad_adjoint(shapes.flat(xs), shapes.flat(ds),
+                                     kernel="program_value_and_grad_adjoint_parallel")
 """
 
 
@@ -305,8 +371,10 @@ class Precompile(threading.Thread):
 
 def precompile_kernel_library(ready):
     """Start compiling the kernel library's entry points into the session's cache folder,
-    in two processes (see KERNEL_GROUPS; the second started when the first has compiled
-    the SHARED_KERNELS); a :class:`Precompile` thread (started) makes the file ``ready``
+    in two processes (see KERNEL_GROUPS; the second, which also compiles the
+    EXTRA_KERNELS, started when the first has compiled the SHARED_KERNELS) and a third for
+    the LATE_KERNELS (started when the LATE_WAITS are cached, or the others have ended); a
+    :class:`Precompile` thread (started) makes the file ``ready``
     when they have ended, or None (and ``ready`` made now) when there is nothing to
     compile. A failure is reported and ignored: the tests then compile what they use, as
     without this."""
@@ -314,8 +382,11 @@ def precompile_kernel_library(ready):
 
     from qsym import _cache as cache
 
-    groups = [g for g in (_kernels_missing(g) for g in KERNEL_GROUPS) if g]
-    if not cache.enabled() or os.environ.get("NUMBA_CACHE_DIR") or not groups:
+    groups = [_kernels_missing(g) for g in KERNEL_GROUPS[:-1]]
+    groups.append(_kernels_missing(KERNEL_GROUPS[-1] + EXTRA_KERNELS))
+    late = _kernels_missing(LATE_KERNELS)
+    groups = [g for g in groups if g]
+    if not cache.enabled() or os.environ.get("NUMBA_CACHE_DIR") or not (groups or late):
         # nothing would be shared with the workers (or not where we look), or all cached
         with open(ready, "w"):
             pass
@@ -328,8 +399,12 @@ def precompile_kernel_library(ready):
         return subprocess.Popen([sys.executable, "-c", _PRECOMPILE, *group], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
-    thread = Precompile([start(groups[0])], ready,
-                        [(SHARED_KERNELS, lambda g=g: start(g)) for g in groups[1:]])
+    if not groups:  # (only the late kernels are missing)
+        groups, late = [late], []
+    deferred = [(SHARED_KERNELS, lambda g=g: start(g)) for g in groups[1:]]
+    if late:
+        deferred.append((LATE_WAITS, lambda: start(late)))
+    thread = Precompile([start(groups[0])], ready, deferred)
     thread.start()
     return thread
 

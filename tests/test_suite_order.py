@@ -280,3 +280,76 @@ def test_qsyms_bytecode_is_kept_and_no_test_writes_any():
         assert os.path.exists(importlib.util.cache_from_source(module.__file__)), module
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         assert conftest.WRITE_BYTECODE_AT_IMPORT and sys.dont_write_bytecode
+
+
+def test_the_kernels_outside_warmup_are_placed_by_what_they_call():
+    """conftest.EXTRA_KERNELS (compiled in the second group's process) reach none of the
+    kernels only the first group compiles (else two processes compile them at once); the
+    LATE_KERNELS reach some (so they wait, in a third process, for the blocked adjoint:
+    LATE_WAITS); none is a warmup entry point (those are KERNEL_GROUPS')."""
+    from conftest import EXTRA_KERNELS, KERNEL_GROUPS, LATE_KERNELS, LATE_WAITS
+
+    from qsym import _kernels as kernels
+
+    def reach(group):
+        return set().union(*(_kernel_calls(name) | {name} for name in group))
+
+    first, rest = reach(KERNEL_GROUPS[0]), reach(KERNEL_GROUPS[1])
+    entries = {name for group in KERNEL_GROUPS for name in group}
+    assert LATE_WAITS[0] in KERNEL_GROUPS[0]
+    for name in EXTRA_KERNELS + LATE_KERNELS:
+        fn = getattr(kernels, name)
+        assert type(fn).__name__ == "CPUDispatcher" and name not in entries, name
+        assert type(fn._cache).__name__ != "NullCache", name  # njit(cache=True)
+    for name in EXTRA_KERNELS:
+        assert not _kernel_calls(name) & (first - rest), name
+    for name in LATE_KERNELS:
+        assert _kernel_calls(name) & (first - rest), name
+
+
+def test_the_session_compiles_the_kernels_outside_warmup(monkeypatch, tmp_path):
+    """With nothing cached, precompile_kernel_library starts the first group at once, then
+    the second group with the EXTRA_KERNELS (deferred: when the SHARED_KERNELS are
+    cached) and a third process for the LATE_KERNELS (when the LATE_WAITS are); with only
+    the late kernels missing, their process alone, at once. (The processes are recorded,
+    not run.)"""
+    import conftest
+
+    from qsym import _cache as cache
+
+    missing = {}
+    monkeypatch.setattr(conftest, "_kernels_missing",
+                        lambda names: [n for n in names if n in missing])
+    monkeypatch.setattr(cache, "enabled", lambda: True)
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    started = []
+
+    class Recorded:
+        def __init__(self, argv, **kwargs):
+            started.append(argv[3:])
+
+    class Thread:
+        def __init__(self, procs, ready, deferred=()):
+            self.procs, self.deferred = procs, deferred
+
+        def start(self):
+            pass
+
+    monkeypatch.setattr(subprocess, "Popen", Recorded)
+    monkeypatch.setattr(conftest, "Precompile", Thread)
+    everything = [n for g in conftest.KERNEL_GROUPS for n in g]
+    missing.update(dict.fromkeys(everything + list(conftest.EXTRA_KERNELS + conftest.LATE_KERNELS)))
+    thread = conftest.precompile_kernel_library(str(tmp_path / "ready"))
+    assert started == [list(conftest.KERNEL_GROUPS[0])]
+    assert [waits for waits, _ in thread.deferred] == [conftest.SHARED_KERNELS,
+                                                        conftest.LATE_WAITS]
+    for _, start in thread.deferred:
+        start()
+    assert started[1:] == [list(conftest.KERNEL_GROUPS[1] + conftest.EXTRA_KERNELS),
+                           list(conftest.LATE_KERNELS)]
+
+    started.clear()
+    missing.clear()
+    missing.update(dict.fromkeys(conftest.LATE_KERNELS))
+    thread = conftest.precompile_kernel_library(str(tmp_path / "ready2"))
+    assert started == [list(conftest.LATE_KERNELS)] and thread.deferred == []
