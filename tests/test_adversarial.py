@@ -526,3 +526,22 @@ def test_a_fork_while_a_background_load_holds_the_lock_gives_a_child_that_can_ex
                          text=True, timeout=300, env=env, cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "child 0", out.stdout + out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("name", ["GradientDescentOptimizer", "AdamOptimizer",
+                                  "NesterovMomentumOptimizer", "RMSPropOptimizer"])
+def test_an_optimizer_refuses_a_trainable_integer_tensor_as_qml_grad_does(name):
+    """``opt.step(cost, np.array([1, 2]))``: PennyLane 0.45.1 raises "Autograd does not
+    support differentiation of ints." (its ``qml.grad`` without argnums; run in
+    /work/plvenv), as qsym's ``qml.grad(cost)`` does; qsym's optimizers passed the
+    trainable positions as ``argnum`` and stepped the integers as floats."""
+    opt = getattr(qml, name)(0.1)
+    cost = lambda x: np.sum(np.sin(x))  # noqa: E731
+    with pytest.raises(qml.DifferentiationError, match="differentiation of ints.*dtype=float"):
+        opt.step(cost, np.array([1, 2]))
+    with pytest.raises(ValueError, match="differentiation of ints"):
+        opt.step_and_cost(cost, np.array([1, 2]), np.array([0.5]))
+    # a float tensor beside a non-trainable integer one is stepped as before
+    x, k = opt.step(lambda x, k: np.sum(np.sin(x)) * k[0], np.array([0.5]),
+                    np.array([2], requires_grad=False))
+    assert x[0] < 0.5 and k.dtype.kind == "i"
