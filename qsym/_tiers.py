@@ -171,6 +171,25 @@ def _at_exit():
         _warm_thread.join()
 
 
+# A fork while a background thread holds _load_lock (loading a swapped-in module, or
+# compiling it in that thread after its compile process failed: seconds, under numba's
+# compiler lock) gave a child in which the lock, and numba's, stay held by a thread that
+# does not exist there: the child's first numba compile and its exit (_at_exit) waited
+# forever. A fork therefore waits for the load under way (as it waits for the kernel
+# warm-up, _join_warm_up), and the child starts with the lock free.
+def _before_fork() -> None:
+    _load_lock.acquire()
+
+
+def _after_fork() -> None:
+    _load_lock.release()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork,
+                        after_in_child=_after_fork)
+
+
 def mode() -> str:
     """The tier mode from ``QSYM_TIER``: ``auto`` (default), ``python`` or ``compiled``."""
     value = os.environ.get("QSYM_TIER", "auto").strip().lower() or "auto"

@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 from autograd.tracer import getval
 
-from ._autodiff import NO_TRAINABLE
+from ._autodiff import NO_TRAINABLE, trainable_indices
 from .errors import ArgumentError, DifferentiationError
 from ._runtime import grad
 
@@ -87,6 +87,10 @@ class _NoGradient:
 
 
 def _get_gradient(objective_fn, args):
+    # PennyLane's qml.grad(objective_fn) without argnums: a trainable integer tensor is
+    # its DifferentiationError (the argnum given below would differentiate it as floats,
+    # and the step moved integer parameters that qml.grad refuses)
+    trainable_indices(args)
     trainable = [i for i, a in enumerate(args) if requires_grad(a)]
     return _gradient_fn(objective_fn, trainable) if trainable else _NoGradient(objective_fn)
 

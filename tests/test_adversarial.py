@@ -481,3 +481,67 @@ def test_attributes_of_user_modules_and_classes_changed_after_the_first_call_are
     assert qml.grad(configured)(x) == pytest.approx(-onp.sin(0.75), abs=1e-12)
     config.SCALE = 4.0  # straight on grad's short path
     assert qml.grad(configured)(x) == pytest.approx(-2 * onp.sin(1.5), abs=1e-12)
+
+
+# --- adversarial review, stop 56 ------------------------------------------------------------
+
+_FORK_DURING_A_LOAD = r"""
+import os, sys, threading, types
+import numpy as np
+from qsym import _tiers
+
+entered, release = threading.Event(), threading.Event()
+
+def names():  # runs in the loading thread, under the load lock
+    entered.set()
+    release.wait()
+    return []
+
+os.register_at_fork(before=release.set)  # registered after qsym's: runs before them
+_tiers._warm_start.set()  # (the load would wait for the process's first answer)
+module = types.SimpleNamespace(__name__="m", NUM_OUTPUTS=1, NUM_INPUTS=1)
+loader = _tiers.load_in_background(module, names, np.zeros(1), np.zeros(0), lambda: None)
+entered.wait()
+sys.setswitchinterval(1000)  # the loading thread runs only when this thread waits
+pid = os.fork()
+if pid == 0:
+    os._exit(3 if _tiers._load_lock.locked() else 0)
+_, status = os.waitpid(pid, 0)
+loader.join()
+print("child", os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_fork_while_a_background_load_holds_the_lock_gives_a_child_that_can_exit(tmp_path):
+    """A fork (``multiprocessing``'s default on Linux) while a circuit's compiled code was
+    being loaded in the background, or compiled in that thread after its compile process
+    died (a Ctrl-C to the process group): the child inherited the load lock (and numba's
+    compiler lock) held by a thread that does not exist there, so its exit waited forever
+    (qsym's exit handler takes the lock; reproduced with a real QNode whose compile
+    process was killed). Now a fork waits for the load under way and the child's lock is
+    free. Deterministic: the load ends only when the fork is asked for, and this thread
+    keeps the GIL until it forks unless something makes it wait."""
+    env = dict(os.environ, QSYM_WARMUP="0")
+    out = subprocess.run([sys.executable, "-c", _FORK_DURING_A_LOAD], capture_output=True,
+                         text=True, timeout=300, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "child 0", out.stdout + out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("name", ["GradientDescentOptimizer", "AdamOptimizer",
+                                  "NesterovMomentumOptimizer", "RMSPropOptimizer"])
+def test_an_optimizer_refuses_a_trainable_integer_tensor_as_qml_grad_does(name):
+    """``opt.step(cost, np.array([1, 2]))``: PennyLane 0.45.1 raises "Autograd does not
+    support differentiation of ints." (its ``qml.grad`` without argnums; run in
+    /work/plvenv), as qsym's ``qml.grad(cost)`` does; qsym's optimizers passed the
+    trainable positions as ``argnum`` and stepped the integers as floats."""
+    opt = getattr(qml, name)(0.1)
+    cost = lambda x: np.sum(np.sin(x))  # noqa: E731
+    with pytest.raises(qml.DifferentiationError, match="differentiation of ints.*dtype=float"):
+        opt.step(cost, np.array([1, 2]))
+    with pytest.raises(ValueError, match="differentiation of ints"):
+        opt.step_and_cost(cost, np.array([1, 2]), np.array([0.5]))
+    # a float tensor beside a non-trainable integer one is stepped as before
+    x, k = opt.step(lambda x, k: np.sum(np.sin(x)) * k[0], np.array([0.5]),
+                    np.array([2], requires_grad=False))
+    assert x[0] < 0.5 and k.dtype.kind == "i"
