@@ -1,0 +1,104 @@
+"""PennyLane 0.45.1's decomposition-graph rule of a subroutine and ``qml.ctrl`` of a
+``MultiControlledX`` that has work wires (issue #18; PennyLane's
+templates/test_subroutine.py and decomposition/test_symbolic_decomposition.py).
+
+Expected gates and matrices are written by hand; PennyLane 0.45.1's outputs quoted below
+were computed in /work/plvenv (``import pennylane as qp``).
+"""
+
+from functools import partial
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+
+X = onp.array([[0, 1], [1, 0]])
+
+
+@pytest.fixture
+def graph():
+    qml.decomposition.enable_graph()
+    try:
+        yield
+    finally:
+        qml.decomposition.disable_graph()
+
+
+def _layer(gate):
+    def resources(params, wires):
+        return {gate: qml.math.shape(params)[0]}
+
+    @partial(qml.templates.Subroutine, compute_resources=resources)
+    def layer(params, wires):
+        for p, w in zip(params, wires):
+            gate(p, wires=w)
+
+    return layer
+
+
+# --- a SubroutineOp is a node of the decomposition graph -------------------------------------
+def test_a_subroutine_op_has_pennylanes_rule_with_its_resources():
+    # PennyLane 0.45.1: list_decomps(SubroutineOp) lists one rule, "_Subroutine_decomp",
+    # whose resources are the subroutine's compute_resources
+    rules = qml.list_decomps(qml.templates.SubroutineOp)
+    assert [r.name for r in rules] == ["_Subroutine_decomp"]
+    layer = _layer(qml.RZ)
+    op = layer.operator(onp.array([0.1, 0.2, 0.3, 0.4]), wires=[0, 1, 2, 3])
+    assert dict(rules[0].compute_resources(**op.resource_params).gate_counts) == {
+        qml.resource_rep(qml.RZ): 4}
+
+
+def test_the_graph_chooses_the_rule_whose_subroutine_reaches_the_gate_set(graph):
+    rx_layer, ry_layer = _layer(qml.RX), _layer(qml.RY)
+    shapes = (qml.templates.AbstractArray((2,), float), qml.templates.AbstractArray((2,)))
+    rx_rep = qml.templates.subroutine_resource_rep(rx_layer, *shapes)
+    ry_rep = qml.templates.subroutine_resource_rep(ry_layer, *shapes)
+
+    class TwoWays(qml.operation.Operator):
+        resource_keys = frozenset()
+
+        @property
+        def resource_params(self):
+            return {}
+
+    @qml.register_resources({rx_rep: 1})
+    def by_rx(wires, **_):
+        rx_layer(onp.array([0.5, 0.7]), wires)
+
+    @qml.register_resources({ry_rep: 1})
+    def by_ry(wires, **_):
+        ry_layer(onp.array([0.5, 0.7]), wires)
+
+    with qml.decomposition.local_decomps():
+        qml.add_decomps(TwoWays, by_rx, by_ry)
+        tape = qml.tape.QuantumScript([TwoWays(wires=[3, 5])])
+        for gate in (qml.RX, qml.RY):  # the second rule only when the gate set wants RY
+            [out], _ = qml.decompose(tape, gate_set={gate})
+            assert out.operations == [gate(0.5, wires=3), gate(0.7, wires=5)]
+
+
+# --- qml.ctrl of a MultiControlledX keeps its work wires -------------------------------------
+@pytest.mark.parametrize("inner_type, outer, outer_type, work, kind", [
+    # PennyLane 0.45.1 (/work/plvenv): qp.ctrl(qp.MultiControlledX(wires=[0, 1, 2, 3],
+    # control_values=[1, 0, 1], work_wires=[4], work_wire_type=...), control=[6], ...)
+    # .work_wires / .work_wire_type
+    ("borrowed", [7], "borrowed", [7, 4], "borrowed"),
+    ("zeroed", [7], "zeroed", [7, 4], "zeroed"),
+    ("zeroed", None, "borrowed", [4], "zeroed"),
+    ("borrowed", [7], "zeroed", [7, 4], "borrowed"),
+    ("zeroed", [7], "borrowed", [7, 4], "borrowed"),
+])
+def test_ctrl_of_a_multicontrolledx_adds_its_work_wires(inner_type, outer, outer_type, work, kind):
+    base = qml.MultiControlledX(wires=[0, 1, 2, 3], control_values=[1, 0, 1], work_wires=[4],
+                                work_wire_type=inner_type)
+    op = qml.ctrl(base, control=[6], work_wires=outer, work_wire_type=outer_type)
+    assert op.name == "MultiControlledX"
+    assert list(op.wires) == [6, 0, 1, 2, 3]
+    assert list(op.work_wires) == work and op.work_wire_type == kind
+    # X on wire 3 when wires 6, 0, 1, 2 read 1, 1, 0, 1 (work wires change no matrix)
+    expected = onp.eye(32)
+    i = 0b11010
+    expected[[i, i + 1]] = expected[[i + 1, i]]
+    assert onp.allclose(qml.matrix(op, wire_order=[6, 0, 1, 2, 3]), expected)
+
