@@ -4281,6 +4281,18 @@ class ControlledQubitUnitary(ControlledOp):
     def name(self) -> str:
         return "ControlledQubitUnitary"
 
+    resource_keys = frozenset({"num_target_wires", "num_control_wires", "num_zero_control_values",
+                               "num_work_wires", "work_wire_type"})  # PennyLane's
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the numbers of target, control and work wires, of zero control
+        values, and the work wires' type (not ``Controlled``'s base class and parameters)."""
+        return {"num_target_wires": len(self.target_wires),
+                "num_control_wires": len(self.control_wires),
+                "num_zero_control_values": len([v for v in self.control_values if not v]),
+                "num_work_wires": len(self.work_wires), "work_wire_type": self.work_wire_type}
+
     @property
     def data(self) -> tuple:
         """PennyLane's: ``(base matrix,)``, as given."""

@@ -6,6 +6,7 @@ Expected gates and matrices are written by hand; PennyLane 0.45.1's outputs quot
 were computed in /work/plvenv (``import pennylane as qp``).
 """
 
+import warnings
 from functools import partial
 
 import numpy as onp
@@ -102,3 +103,83 @@ def test_ctrl_of_a_multicontrolledx_adds_its_work_wires(inner_type, outer, outer
     expected[[i, i + 1]] = expected[[i + 1, i]]
     assert onp.allclose(qml.matrix(op, wire_order=[6, 0, 1, 2, 3]), expected)
 
+
+
+# --- ControlledQubitUnitary in the decomposition graph ---------------------------------------
+def test_controlled_qubit_unitary_resource_params_are_pennylanes():
+    op = qml.ControlledQubitUnitary(onp.eye(4), wires=[5, 6, 2, 3, 0, 1],
+                                    control_values=[0, 1, 1, 0], work_wires=[9])
+    # PennyLane 0.45.1's op.resource_params
+    assert op.resource_params == {"num_target_wires": 2, "num_control_wires": 4,
+                                  "num_zero_control_values": 2, "num_work_wires": 1,
+                                  "work_wire_type": "borrowed"}
+
+
+@pytest.mark.parametrize("base_type", ["borrowed", "zeroed"])
+def test_a_controlled_qubit_unitary_rep_is_a_controlledqubitunitary(base_type):
+    rep = qml.decomposition.resource_rep
+    crep = qml.decomposition.controlled_resource_rep
+    # PennyLane 0.45.1: controlled_resource_rep(qp.QubitUnitary, {"num_wires": 2}, 2, 2, 2,
+    # "zeroed") and of a ControlledQubitUnitary (controls, zero values, work wires joined)
+    assert crep(qml.QubitUnitary, {"num_wires": 2}, 2, 2, 2, "zeroed") == rep(
+        qml.ControlledQubitUnitary, num_target_wires=2, num_control_wires=2,
+        num_zero_control_values=2, num_work_wires=2, work_wire_type="zeroed")
+    base = rep(qml.ControlledQubitUnitary, num_target_wires=1, num_control_wires=2,
+               num_zero_control_values=1, num_work_wires=1, work_wire_type=base_type)
+    assert crep(qml.ControlledQubitUnitary, dict(base.params), 2, 2, 2, "zeroed") == rep(
+        qml.ControlledQubitUnitary, num_target_wires=1, num_control_wires=4,
+        num_zero_control_values=3, num_work_wires=3, work_wire_type=base_type)
+
+
+def _controlled(U, n_controls, values):
+    """The matrix of U on the last wires, applied where the controls read ``values``."""
+    d = U.shape[0]
+    m = onp.eye(d << n_controls, dtype=complex)
+    k = int("".join(map(str, values)), 2) * d
+    m[k:k + d, k:k + d] = U
+    return m
+
+
+def _rz(t):
+    return onp.diag([onp.exp(-0.5j * t), onp.exp(0.5j * t)])
+
+
+@pytest.mark.parametrize("op, wire_order, expected", [
+    (lambda: qml.ctrl(qml.RZ(0.3, wires=0), control=[1, 2, 3]), [1, 2, 3, 0],
+     _controlled(_rz(0.3), 3, [1, 1, 1])),
+    (lambda: qml.ctrl(qml.RZ(0.7, wires=0), control=[1, 2], control_values=[1, 0]), [1, 2, 0],
+     _controlled(_rz(0.7), 2, [1, 0])),
+    (lambda: qml.ControlledQubitUnitary(onp.array([[0, 1j], [1j, 0]]), wires=[1, 0],
+                                        control_values=[0]), [1, 0],
+     _controlled(onp.array([[0, 1j], [1j, 0]]), 1, [0])),
+    (lambda: qml.ControlledQubitUnitary(onp.kron(X, _rz(0.4)), wires=[2, 3, 0, 1],
+                                        control_values=[0, 1]), [2, 3, 0, 1],
+     _controlled(onp.kron(X, _rz(0.4)), 2, [0, 1])),
+])
+def test_the_graph_decomposes_controlled_unitaries_to_rotations_and_cnots(graph, op, wire_order,
+                                                                          expected):
+    # PennyLane's rules of ControlledQubitUnitary (Barenco's Z-Y-Z lemmas, Vale's bisection,
+    # the controlled two-qubit decomposition): the graph reaches the gate set (it warned
+    # "unable to find a decomposition for {'C(RZ)'}" and fell back)
+    gate_set = {"RX", "RY", "RZ", "CNOT", "GlobalPhase"}
+    tape = qml.tape.QuantumScript([op()])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", qml.exceptions.DecompositionWarning)
+        [out], _ = qml.decompose(tape, gate_set=gate_set)
+    assert {g.name for g in out.operations} <= gate_set
+    assert onp.allclose(qml.matrix(out, wire_order=wire_order), expected)
+
+
+def test_to_controlled_qubit_unitary_counts_a_controlledqubitunitary():
+    op = qml.ctrl(qml.Rot(0.1, 0.2, 0.3, wires=0), control=[1, 2, 3], work_wires=[4, 5])
+    rule = qml.decomposition.symbolic_decomposition.to_controlled_qubit_unitary
+    # PennyLane 0.45.1's resources of the rule
+    assert dict(rule.compute_resources(**op.resource_params).gate_counts) == {
+        qml.decomposition.resource_rep(
+            qml.ControlledQubitUnitary, num_target_wires=1, num_control_wires=3,
+            num_zero_control_values=0, num_work_wires=2, work_wire_type="borrowed"): 1}
+    assert [r.name for r in qml.list_decomps(qml.ControlledQubitUnitary)] == [
+        "flip_zero_ctrl_values(ctrl_decomp_bisect_rule)",
+        "flip_zero_ctrl_values(single_ctrl_decomp_zyz_rule)",
+        "flip_zero_ctrl_values(multi_control_decomp_zyz_rule)",
+        "controlled_two_qubit_unitary_rule"]  # PennyLane's first four (not _to_general_c_qu)
