@@ -183,3 +183,56 @@ def test_to_controlled_qubit_unitary_counts_a_controlledqubitunitary():
         "flip_zero_ctrl_values(single_ctrl_decomp_zyz_rule)",
         "flip_zero_ctrl_values(multi_control_decomp_zyz_rule)",
         "controlled_two_qubit_unitary_rule"]  # PennyLane's first four (not _to_general_c_qu)
+
+
+# --- split_non_commuting measures a named observable whole -----------------------------------
+def _ry_state_tape(measurements):
+    return qml.tape.QuantumScript([qml.RY(0.5, wires=0)], measurements)
+
+
+def test_a_hadamard_or_projector_observable_is_not_split_into_pauli_words():
+    # PennyLane 0.45.1: only Sum, Prod and SProd observables are split into terms;
+    # split_non_commuting(expval(H(0))) is the tape as it is, expval(H(0)) and expval(Z(0))
+    # two tapes [expval(H(0))], [expval(Z(0))] (checked in /work/plvenv)
+    for transform in (partial(qml.transforms.split_non_commuting, grouping_strategy="qwc"),
+                      qml.transforms.split_to_single_terms):
+        for obs in (qml.H(0), qml.Projector([1], wires=0)):
+            tapes, fn = transform(_ry_state_tape([qml.expval(obs)]))
+            assert [m.obs for t in tapes for m in t.measurements] == [obs]
+    tapes, fn = qml.transforms.split_non_commuting(
+        _ry_state_tape([qml.expval(qml.H(0)), qml.expval(qml.Z(0))]), grouping_strategy="qwc")
+    assert [[m.obs for m in t.measurements] for t in tapes] == [[qml.H(0)], [qml.Z(0)]]
+    h, z = fn(qml.execute(tapes, qml.device("default.qubit", wires=1)))
+    # <H> = (<X> + <Z>) / sqrt(2) for RY(0.5)|0>: (sin 0.5 + cos 0.5) / sqrt(2)
+    assert isinstance(h, (float, onp.floating, onp.ndarray))
+    assert onp.isclose(h, (onp.sin(0.5) + onp.cos(0.5)) / onp.sqrt(2))
+    assert onp.isclose(z, onp.cos(0.5))
+
+
+def test_a_device_declaring_hadamard_not_paulix_measures_hadamard(tmp_path):
+    # PennyLane's preprocessing of a device with a TOML file: observables Hadamard and PauliZ
+    # declared (not PauliX): expval(H(0)) passes validation (qsym split it into X and Z and
+    # refused "Observable ... 1 * X(0) not supported")
+    toml = tmp_path / "dev.toml"
+    toml.write_text("schema = 3\n\n[operators.gates]\n\n[operators.observables]\n\n"
+                    "[pennylane.operators.observables]\n\n[measurement_processes]\n\n"
+                    "[pennylane.measurement_processes]\n\n[compilation]\n")
+    from qsym.devices.capabilities import OperatorProperties
+
+    class HadamardDevice(qml.devices.Device):
+        config_filepath = str(toml)
+
+        def __init__(self):
+            super().__init__()
+            self.capabilities.observables.update(
+                {"Hadamard": OperatorProperties(), "PauliZ": OperatorProperties()})
+            self.capabilities.measurement_processes.update({"ExpectationMP": []})
+
+        def execute(self, circuits, execution_config=None):
+            return (0,)
+
+    program = HadamardDevice().preprocess_transforms()
+    [out], _ = program((qml.tape.QuantumScript([], [qml.expval(qml.H(0))]),))
+    assert [m.obs for m in out.measurements] == [qml.H(0)]
+    with pytest.raises(qml.exceptions.DeviceError, match="not supported"):
+        program((qml.tape.QuantumScript([], [qml.expval(qml.X(0))]),))
