@@ -141,9 +141,16 @@ class CompressedResourceOp:
                 return f"Pow({base!r}, z={params.get('z')})"
             rest = "".join(f", {k}={v}" for k, v in sorted(params.items()))
             return f"Controlled({base!r}{rest})"
+        shown = _REPR_NAMES.get(self.name, self.name)
         if not self.params:
-            return self.name
-        return f"{self.name}({', '.join(f'{k}={v}' for k, v in sorted(self.params.items()))})"
+            return shown
+        return f"{shown}({', '.join(f'{k}={v}' for k, v in sorted(self.params.items()))})"
+
+
+_REPR_NAMES = {"MidMeasureMP": "MidMeasure"}
+"""Where PennyLane's ``repr`` of a resource form (its class name) differs from its ``name``:
+a mid-circuit measurement is named ``MidMeasureMP`` (gate sets use it) and shown as its
+class, ``MidMeasure`` (PennyLane 0.45's ``qml.ops.MidMeasure``)."""
 
 
 @dataclass(frozen=True)

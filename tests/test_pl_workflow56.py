@@ -236,3 +236,20 @@ def test_a_device_declaring_hadamard_not_paulix_measures_hadamard(tmp_path):
     assert [m.obs for m in out.measurements] == [qml.H(0)]
     with pytest.raises(qml.exceptions.DeviceError, match="not supported"):
         program((qml.tape.QuantumScript([], [qml.expval(qml.X(0))]),))
+
+
+# --- a mid-circuit measurement's resource form -----------------------------------------------
+def test_a_mid_circuit_measurement_resource_is_shown_as_pennylanes_class():
+    # PennyLane 0.45.1: resource_rep(qp.ops.MidMeasure) is named "MidMeasureMP" (gate sets
+    # name it so) and shown as its class, MidMeasure; a rule's counts print
+    # "{MidMeasure: 1, Hadamard: 1}" (decomposition/test_decomposition_rule.py's texts)
+    rep = qml.decomposition.resource_rep(qml.ops.MidMeasure)
+    assert rep.name == "MidMeasureMP" and repr(rep) == "MidMeasure"
+    assert "MidMeasureMP" in qml.gate_sets.ROTATIONS_PLUS_CNOT
+
+    @qml.register_resources({qml.ops.MidMeasure: 1, qml.H: 1})
+    def rule(wires, **_):
+        qml.H(wires[0])
+        qml.measure(wires[0])
+
+    assert repr(rule.compute_resources().gate_counts) == "{MidMeasure: 1, Hadamard: 1}"
