@@ -880,3 +880,122 @@ def controlled_su2_decomposition(op):
 
 
 METHODS["controlled_su2_decomposition"] = controlled_su2_decomposition
+
+
+# --- PennyLane 0.45's rules of ControlledQubitUnitary (the decomposition graph's) -------------
+def _ctrl_x_rep(n, work, kind):
+    return controlled_resource_rep(GATE_CLASSES["PauliX"], {}, num_control_wires=n,
+                                   num_work_wires=work, work_wire_type=kind)
+
+
+def _ctrl_phase_rep(n, work=0, kind="borrowed"):
+    return controlled_resource_rep(GATE_CLASSES["GlobalPhase"], {}, num_control_wires=n,
+                                   num_work_wires=work, work_wire_type=kind)
+
+
+def _bisect_resources(num_target_wires, num_control_wires, **_):
+    """PennyLane's (an overestimate: the general case's counts)."""
+    k1 = (num_control_wires + 1) // 2
+    k2 = num_control_wires - k1
+    qu = resource_rep("QubitUnitary", num_wires=num_target_wires)
+    counts = {qu: 4, adjoint_resource_rep(GATE_CLASSES["QubitUnitary"],
+                                          {"num_wires": num_target_wires}): 4}
+    if k1 == k2:
+        counts[_ctrl_x_rep(k2, k1, "borrowed")] = 6
+    else:
+        counts[_ctrl_x_rep(k2, k1, "borrowed")] = 4
+        counts[_ctrl_x_rep(k1, k2, "borrowed")] = 2
+    counts[resource_rep("Hadamard")] = 2
+    counts[_ctrl_phase_rep(num_control_wires, 1, "borrowed")] = 1
+    return counts
+
+
+ctrl_decomp_bisect_rule = register_condition(
+    lambda num_target_wires, num_control_wires, **_: num_target_wires == 1
+    and num_control_wires > 1)(register_resources(_bisect_resources, exact=False)(
+        ctrl_decomp_bisect_rule))
+
+
+def _zyz_of(U) -> tuple:
+    return tuple(zyz_rotation_angles(np.asarray(U, dtype=complex), return_global_phase=True))
+
+
+@register_condition(lambda num_target_wires, num_control_wires, **_: num_target_wires == 1
+                    and num_control_wires == 1)
+@register_resources(lambda **_: {resource_rep("RZ"): 3, resource_rep("RY"): 2,
+                                 resource_rep("CNOT"): 2, _ctrl_phase_rep(1): 1}, exact=False)
+def single_ctrl_decomp_zyz_rule(U, wires, **_) -> None:
+    """PennyLane's rule of a ``ControlledQubitUnitary`` of one control and one target
+    (Barenco et al. 1995, Lemma 5.1), its phase a controlled ``GlobalPhase``."""
+    phi, theta, omega, phase = _zyz_of(U)
+    _single_control_zyz(phi, theta, omega, list(wires))
+    if _not_zero(phase):
+        _ctrl_global_phase(phase, list(wires)[:-1])
+
+
+def _multi_zyz_resources(num_control_wires, num_work_wires=0, work_wire_type="borrowed", **_):
+    return {resource_rep("CRZ"): 3, resource_rep("CRY"): 2,
+            _ctrl_x_rep(num_control_wires - 1, num_work_wires, work_wire_type): 2,
+            _ctrl_phase_rep(num_control_wires, 1, "borrowed"): 1}
+
+
+@register_condition(lambda num_target_wires, num_control_wires, **_: num_target_wires == 1
+                    and num_control_wires > 1)
+@register_resources(_multi_zyz_resources, exact=False)
+def multi_control_decomp_zyz_rule(U, wires, work_wires=None, work_wire_type="borrowed",
+                                  **_) -> None:
+    """PennyLane's rule of a ``ControlledQubitUnitary`` of one target and several controls
+    (Barenco et al. 1995, Lemma 7.9); its phase a ``GlobalPhase`` controlled by the controls
+    with the target borrowed as a work wire."""
+    wires = list(wires)
+    phi, theta, omega, phase = _zyz_of(U)
+    _multi_control_zyz(phi, theta, omega, wires, work_wires, work_wire_type)
+    if _not_zero(phase):
+        _ctrl_global_phase(phase, wires[:-1], wires[-1:], "borrowed")
+
+
+def _two_qubit_rule():
+    from .decomposition import list_decomps  # (the rules of QubitUnitary, made on demand)
+
+    return next(r for r in list_decomps("QubitUnitary") if r.name == "two_qubit_decomp_rule")
+
+
+def _controlled_two_qubit_resources(num_target_wires, num_control_wires,
+                                    num_zero_control_values=0, num_work_wires=0,
+                                    work_wire_type="borrowed", **_):
+    base = _two_qubit_rule().compute_resources(num_wires=num_target_wires).gate_counts
+    counts = {controlled_resource_rep(rep.op_type, dict(rep.params), num_control_wires, 0,
+                                      num_work_wires, work_wire_type): n
+              for rep, n in base.items()}
+    counts[resource_rep("PauliX")] = 2 * num_zero_control_values
+    return counts
+
+
+@register_condition(lambda num_target_wires, **_: num_target_wires == 2)
+@register_resources(_controlled_two_qubit_resources, exact=False)
+def controlled_two_qubit_unitary_rule(U, wires, control_values, work_wires=None,
+                                      work_wire_type="borrowed", **_) -> None:
+    """PennyLane's rule of a ``ControlledQubitUnitary`` of two target wires: the two-qubit
+    decomposition of ``U``, each gate controlled (``X`` around the controls that are 0)."""
+    wires = list(wires)
+    flips = [w for w, v in zip(wires[:-2], control_values) if not v]
+    for w in flips:
+        _gate("PauliX", wires=w)
+    rule = _two_qubit_rule()
+    ctrl(lambda: rule(U, wires=wires[-2:]), control=wires[:-2], work_wires=work_wires,
+         work_wire_type=work_wire_type)()
+    for w in flips:
+        _gate("PauliX", wires=w)
+
+
+# PennyLane 0.45's rules of ControlledQubitUnitary, in its order (not its fifth,
+# _to_general_c_qu for three target wires or more: qsym's Controlled(QubitUnitary) is a
+# ControlledQubitUnitary again)
+add_decomps("ControlledQubitUnitary",
+            _flip_zero_control(ctrl_decomp_bisect_rule,
+                               "flip_zero_ctrl_values(ctrl_decomp_bisect_rule)"),
+            _flip_zero_control(single_ctrl_decomp_zyz_rule,
+                               "flip_zero_ctrl_values(single_ctrl_decomp_zyz_rule)"),
+            _flip_zero_control(multi_control_decomp_zyz_rule,
+                               "flip_zero_ctrl_values(multi_control_decomp_zyz_rule)"),
+            controlled_two_qubit_unitary_rule)

@@ -2550,6 +2550,8 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
             made = _apply_ctrl(g, controls, values)  # recorded
             _controlled_boxes(g, made, controls, values, call)
             out += made
+        if op.name == "MultiControlledX" and not yours:
+            work, work_wire_type = _with_own_work_wires(op, work, work_wire_type)
         if len(out) == 1 and (out[0].name == "MultiControlledX" and (
                 work or work_wire_type != "borrowed") or out[0].name == "Toffoli" and work
                 and op.name in ("PauliX", "CNOT")):  # PennyLane's: X on 2 controls with work
@@ -2738,6 +2740,23 @@ def _nested_controls(op):
         base = op._ctrl_of if made_by_ctrl else op._target_gate()
         return base, controls, (1,) * len(controls), (), "borrowed"
     return None
+
+
+def _with_own_work_wires(mcx, work, work_wire_type) -> tuple:
+    """``(work wires, type)`` of ``qml.ctrl(mcx, ..., work, work_wire_type)`` for a
+    ``MultiControlledX`` given: its own work wires after those given to ``qml.ctrl``,
+    borrowed if either set is borrowed (PennyLane's ``resolve_work_wire_type``).
+
+    >>> mcx = GATE_CLASSES["MultiControlledX"](wires=[0, 1, 2], work_wires=[4])
+    >>> _with_own_work_wires(mcx, (7,), "zeroed")
+    ((7, 4), 'borrowed')
+    """
+    own = tuple(mcx.work_wires)
+    if not own:
+        return work, work_wire_type
+    kind = "borrowed" if mcx.work_wire_type == "borrowed" or (
+        work and work_wire_type == "borrowed") else "zeroed"
+    return tuple(work) + tuple(w for w in own if w not in work), kind
 
 
 def _with_work_wires(mcx, work_wires, work_wire_type):
@@ -4265,6 +4284,18 @@ class ControlledQubitUnitary(ControlledOp):
     @property
     def name(self) -> str:
         return "ControlledQubitUnitary"
+
+    resource_keys = frozenset({"num_target_wires", "num_control_wires", "num_zero_control_values",
+                               "num_work_wires", "work_wire_type"})  # PennyLane's
+
+    @property
+    def resource_params(self) -> dict:
+        """PennyLane's: the numbers of target, control and work wires, of zero control
+        values, and the work wires' type (not ``Controlled``'s base class and parameters)."""
+        return {"num_target_wires": len(self.target_wires),
+                "num_control_wires": len(self.control_wires),
+                "num_zero_control_values": len([v for v in self.control_values if not v]),
+                "num_work_wires": len(self.work_wires), "work_wire_type": self.work_wire_type}
 
     @property
     def data(self) -> tuple:

@@ -462,6 +462,36 @@ def subroutine_resource_rep(subroutine, *args, **kwargs):
                                       signature_key=signature_key(subroutine, *args, **kwargs))
 
 
+def _subroutine_resources(subroutine, signature_key):
+    """The resources of a ``SubroutineOp`` node of the decomposition graph: the subroutine's
+    ``compute_resources`` on its signature key (each dynamic argument rebuilt from its
+    pytree structure and the ``AbstractArray`` of each leaf; PennyLane's
+    ``_calculate_resources``)."""
+    bound = subroutine.signature.bind(*signature_key)
+    for name in subroutine.dynamic_argnames:
+        struct, shapes = bound.arguments[name]
+        bound.arguments[name] = pytrees.unflatten(list(shapes), struct)
+    return subroutine.compute_resources(**bound.arguments)
+
+
+@decomposition.register_resources(_subroutine_resources)
+def _Subroutine_decomp(*_, wires, decomposition, **__):  # noqa: N802 pylint: disable=redefined-outer-name,invalid-name
+    """PennyLane's rule of a ``SubroutineOp``: the operators its definition recorded, applied
+    again (so the graph weighs a rule making a subroutine by the subroutine's resources).
+
+    >>> import qsym as qml
+    >>> S = qml.templates.Subroutine(lambda x, wires: qml.RY(x, wires[0]))
+    >>> op = S.operator(0.25, wires=[1])
+    >>> dict(_Subroutine_decomp.compute_resources(**op.resource_params).gate_counts)
+    {RY: 1}
+    """
+    for op in decomposition:
+        apply_operation(op)
+
+
+decomposition.add_decomps(_template_core.SubroutineOp, _Subroutine_decomp)
+
+
 def _adjoint_rep(rep):
     return decomposition.adjoint_resource_rep(rep.op_type, dict(rep.params))
 

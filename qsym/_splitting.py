@@ -31,8 +31,17 @@ __all__ = ["split_non_commuting", "split_to_single_terms", "broadcast_expand",
 
 
 def _is_sum(m) -> bool:
-    """Whether ``m`` is the expectation of a sum of Pauli words (to be split)."""
-    obs = m.measured_obs
+    """Whether ``m`` is the expectation of a sum of Pauli words (to be split): written as
+    operator arithmetic (``Sum``, ``Prod``, ``SProd``, a ``LinearCombination``) or as qsym's
+    own Pauli sum; as PennyLane's, an observable with a name of its own (``Hadamard``, a
+    ``Projector``) is measured whole, not split into the Pauli words of its form (an
+    ``Identity`` is PennyLane's constant)."""
+    from ._operations import Identity, Observable, Prod, SProd, Sum
+
+    obs, written = m.measured_obs, getattr(m, "obs", None)
+    if written is not None and not (isinstance(written, (Sum, Prod, SProd, Identity))
+                                    or type(written) is Observable):
+        return False
     return (m.kind == "expval" and obs is not None and getattr(obs, "_matrix", None) is None
             and isinstance(getattr(obs, "terms", None), dict) and len(obs.terms) >= 1
             and not (len(obs.terms) == 1 and _unit(obs)))

@@ -141,9 +141,16 @@ class CompressedResourceOp:
                 return f"Pow({base!r}, z={params.get('z')})"
             rest = "".join(f", {k}={v}" for k, v in sorted(params.items()))
             return f"Controlled({base!r}{rest})"
+        shown = _REPR_NAMES.get(self.name, self.name)
         if not self.params:
-            return self.name
-        return f"{self.name}({', '.join(f'{k}={v}' for k, v in sorted(self.params.items()))})"
+            return shown
+        return f"{shown}({', '.join(f'{k}={v}' for k, v in sorted(self.params.items()))})"
+
+
+_REPR_NAMES = {"MidMeasureMP": "MidMeasure"}
+"""Where PennyLane's ``repr`` of a resource form (its class name) differs from its ``name``:
+a mid-circuit measurement is named ``MidMeasureMP`` (gate sets use it) and shown as its
+class, ``MidMeasure`` (PennyLane 0.45's ``qml.ops.MidMeasure``)."""
 
 
 @dataclass(frozen=True)
@@ -331,6 +338,10 @@ def controlled_resource_rep(base_class, base_params, num_control_wires, num_zero
     if name in ("PauliX", "MultiControlledX"):
         return _controlled_x_rep(params, num_control_wires, num_zero_control_values,
                                  num_work_wires, work_wire_type, name == "MultiControlledX")
+    if name in ("QubitUnitary", "ControlledQubitUnitary"):
+        return _controlled_qubit_unitary_rep(params, num_control_wires, num_zero_control_values,
+                                             num_work_wires, work_wire_type,
+                                             name == "ControlledQubitUnitary")
     return CompressedResourceOp(_Controlled, {
         "base_class": GATE_CLASSES.get(name, base_class), "base_params": dict(params),
         "num_control_wires": num_control_wires, "num_zero_control_values": num_zero_control_values,
@@ -364,6 +375,25 @@ def _controlled_x_rep(params, n, zeros, work, work_type, nested) -> CompressedRe
         return resource_rep("CNOT" if n == 1 else "Toffoli")
     return resource_rep("MultiControlledX", num_control_wires=n, num_zero_control_values=zeros,
                         num_work_wires=work, work_wire_type=work_type)
+
+
+def _controlled_qubit_unitary_rep(params, n, zeros, work, work_type, nested) -> CompressedResourceOp:
+    """PennyLane's controlled ``QubitUnitary``: a ``ControlledQubitUnitary`` (of a
+    ``ControlledQubitUnitary``: the controls and work wires joined).
+
+    >>> controlled_resource_rep(GATE_CLASSES["QubitUnitary"], {"num_wires": 1}, 2)
+    ControlledQubitUnitary(num_control_wires=2, num_target_wires=1, num_work_wires=0, num_zero_control_values=0, work_wire_type=borrowed)
+    """
+    if not nested:
+        return resource_rep("ControlledQubitUnitary", num_target_wires=params["num_wires"],
+                            num_control_wires=n, num_zero_control_values=zeros,
+                            num_work_wires=work, work_wire_type=work_type)
+    work_type = resolve_work_wire_type(params["num_work_wires"], params["work_wire_type"], work,
+                                       work_type)
+    return resource_rep("ControlledQubitUnitary", num_target_wires=params["num_target_wires"],
+                        num_control_wires=n + params["num_control_wires"],
+                        num_zero_control_values=zeros + params["num_zero_control_values"],
+                        num_work_wires=work + params["num_work_wires"], work_wire_type=work_type)
 
 
 def _check_resource_keys(op_type, params) -> None:
