@@ -1,0 +1,68 @@
+"""What PennyLane's demos (thirteenth round of issue #18: differentiable Hartree-Fock, ...)
+do with the import switched, each cut to a small instance of the demo's own code path
+(loops cut, plots left out, numbers printed where the demo plots them, the same edits on
+both sides). References are independent of qsym: finite differences, identities the demos
+state, and (where marked) numbers PennyLane 0.45.1 printed for the same code in
+/work/plvenv (a throwaway script), never qsym's own output.
+"""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+
+# --- differentiable Hartree-Fock (demonstrations/tutorial_differentiable_HF, the autograd
+# --- version; demonstrations_v2's JAX version converted the same way) ------------------
+
+
+def test_differentiable_hf_demo_orbitals_and_circuit_gradient_match_pennylane():
+    """The demo's H2 at a displaced geometry: the Hartree-Fock energy by trainable
+    coordinates, ``mol.mo_coefficients = mol.mo_coefficients.T`` then
+    ``mol.molecular_orbital(0)`` (PennyLane's row), and the VQE's gradient by the circuit
+    parameter given as a list holding a one-element array (autograd's list argument)."""
+    symbols = ["H", "H"]
+    geometry = np.array([[0.0, 0.02, -0.672943567415407], [0.1, 0.0, 0.672943567415407]],
+                        requires_grad=True)
+    mol = qml.qchem.Molecule(symbols, geometry)
+    e_hf = qml.qchem.hf_energy(mol)(geometry)  # traced args: it sets mol.mo_coefficients
+    mol.mo_coefficients = mol.mo_coefficients.T
+    mo = np.asarray(mol.mo_coefficients)
+    # PennyLane 0.45.1 (/work/plvenv, the same code): the energy, the transposed MO
+    # coefficients (orbitals as rows) and the two orbitals at (0.3, 0.1, 0.2)
+    assert float(e_hf) == pytest.approx(-1.1175017091715211, abs=1e-9)
+    assert onp.allclose(onp.abs(mo), [[0.5460748193826854, 0.5460748193822584],
+                                      [1.243680887787626, 1.2436808877875096]], atol=1e-9)
+    bonding, antibonding = mol.molecular_orbital(0), mol.molecular_orbital(1)
+    assert abs(float(bonding(0.3, 0.1, 0.2))) == pytest.approx(0.359087, abs=1e-6)
+    assert abs(float(antibonding(0.3, 0.1, 0.2))) == pytest.approx(0.21185028, abs=1e-8)
+    # the antibonding orbital is odd under the swap of the two atoms: zero at the midpoint
+    mid = onp.mean(onp.asarray(geometry), axis=0)
+    assert float(antibonding(*mid)) == pytest.approx(0.0, abs=1e-12)
+    dev = qml.device("default.qubit", wires=4)
+
+    def energy(mol):
+        @qml.qnode(dev, interface="autograd")
+        def circuit(*args):
+            qml.BasisState(np.array([1, 1, 0, 0]), wires=range(4))
+            qml.DoubleExcitation(*args[0][0], wires=[0, 1, 2, 3])
+            H = qml.qchem.molecular_hamiltonian(
+                mol.symbols, mol.coordinates, alpha=mol.alpha, coeff=mol.coeff, args=args[1:]
+            )[0]
+            return qml.expval(H)
+        return circuit
+
+    circuit_param = [np.array([0.3], requires_grad=True)]
+    args = [circuit_param, geometry]
+    g_param = qml.grad(energy(mol), argnums=0)(*args)
+    assert isinstance(g_param, list) and onp.shape(g_param[0]) == (1,)  # autograd's
+    circuit_param = circuit_param - 0.25 * g_param[0]
+    assert onp.shape(circuit_param) == (1, 1)
+    e = energy(mol)(circuit_param, geometry)
+    # PennyLane 0.45.1: the gradient 0.07122352656705593, then the energy
+    assert float(g_param[0][0]) == pytest.approx(0.07122352656705593, abs=1e-9)
+    assert float(e) == pytest.approx(-1.135043867125521, abs=1e-9)
+    f = energy(mol)
+    h = 1e-5
+    fd = (f([np.array([0.3 + h])], geometry) - f([np.array([0.3 - h])], geometry)) / (2 * h)
+    assert float(g_param[0][0]) == pytest.approx(float(fd), abs=1e-8)
