@@ -66,3 +66,66 @@ def test_differentiable_hf_demo_orbitals_and_circuit_gradient_match_pennylane():
     h = 1e-5
     fd = (f([np.array([0.3 + h])], geometry) - f([np.array([0.3 - h])], geometry)) / (2 * h)
     assert float(g_param[0][0]) == pytest.approx(float(fd), abs=1e-8)
+
+
+# --- g-sim: Lie-algebraic classical simulations (demonstrations_v2/tutorial_liesim; 4
+# --- qubits instead of 10, depth 6; jax.numpy as NumPy, jax.grad of the QNode as qml.grad)
+
+
+def test_gsim_demo_dla_simulation_matches_the_state_vector_qnode():
+    """The demo's TFIM DLA (``lie_closure(pauli=True)`` of ``PauliSentence`` generators),
+    the initial expectation vector by ``PauliSentence.trace``, the adjoint representation by
+    ``structure_constants``, and the state-vector QNode of ``qml.exp(-1j * theta[i] *
+    dla[mu].operation())``: its value and gradient equal g-sim's (the demo's check)."""
+    from scipy.linalg import expm
+
+    from qsym import I, X, Z
+
+    n = 4
+    generators = [X(i) @ X(i + 1) for i in range(n - 1)]
+    generators += [Z(i) for i in range(n)]
+    generators = [op.pauli_rep for op in generators]
+    dla = qml.lie_closure(generators, pauli=True)
+    dim_g = len(dla)
+    assert dim_g == 2 * n * (2 * n - 1) // 2  # the demo's dimension
+    e_in = onp.zeros(dim_g)
+    for i, h_i in enumerate(dla):
+        rho_in = qml.prod(*(I(i) + Z(i) for i in h_i.wires)).pauli_rep
+        e_in[i] = (h_i @ rho_in).trace()
+    w = onp.zeros(dim_g)
+    w[:len(generators)] = 0.5
+    adjoint_repr = qml.structure_constants(dla)
+    assert adjoint_repr.shape == (dim_g, dim_g, dim_g)
+    depth = 6
+    rng = onp.random.RandomState(3)  # the demo's np.random.choice, seeded here
+    gate_choice = rng.choice(dim_g, size=depth)
+    gates = adjoint_repr[gate_choice]
+
+    def forward(theta):
+        e_t = e_in
+        for i in range(depth):
+            e_t = expm(theta[i] * gates[i]) @ e_t
+        return (w @ e_t).real
+
+    theta = np.array(rng.normal(size=depth), requires_grad=True)
+    h = 1e-6
+    backward = [(forward(theta + h * onp.eye(depth)[k]) - forward(theta - h * onp.eye(depth)[k]))
+                / (2 * h) for k in range(depth)]
+    H = 0.5 * qml.sum(*[op.operation() for op in generators])
+
+    @qml.qnode(qml.device("default.qubit"))
+    def qnode(theta):
+        for i, mu in enumerate(gate_choice):
+            qml.exp(-1j * theta[i] * dla[mu].operation())
+        return qml.expval(H)
+
+    value, grad = qnode(theta), qml.grad(qnode)(theta)
+    assert float(value) == pytest.approx(forward(theta), abs=1e-12)
+    assert onp.allclose(grad, backward, atol=1e-8)
+    # PennyLane 0.45.1 with JAX (/work/jaxvenv, the demo's own jax.grad of the QNode; with
+    # autograd PennyLane cannot make qml.exp of an ArrayBox * operator)
+    assert list(gate_choice) == [10, 24, 25, 3, 24, 8]
+    assert float(value) == pytest.approx(-0.298183179790688, abs=1e-12)
+    assert onp.allclose(grad, [-0.21126636796577147, 0.07431062892462408, -0.062177028229763176,
+                               0.3967722677760308, 0.07431062892462362, -0.08834934382732501],
+                        atol=1e-12)
