@@ -211,3 +211,72 @@ def test_grad_forward_has_pennylanes_type(device, kwargs, expected):
         assert float(g.forward) == pytest.approx(float(c(p)), abs=1e-14)
     # lightning.qubit's variance: adjoint is not its method (parameter shift): an ndarray
     assert " ".join(found) == expected
+
+
+# --- fixed-depth Hamiltonian simulation via Cartan decomposition (demonstrations_v2/
+# --- tutorial_fixed_depth_hamiltonian_simulation_via_cartan_decomposition; jax.numpy as
+# --- qsym.numpy, jax.grad as qml.grad, the 1000 L-BFGS epochs of optax not run)
+
+
+def test_cartan_demo_khk_cost_and_cartan_subalgebra_match_pennylane():
+    """The demo's Heisenberg chain on 4 wires: its DLA (60), the even-odd Cartan
+    decomposition (24 + 36), the horizontal Cartan subalgebra (12; not unique: PennyLane's
+    choice among equal kernel vectors, which the demo's numbers depend on), the cost
+    ``<K v K^dag, H>`` and its gradient at the initial angles, the coefficients of
+    ``K^dag H K`` in the subalgebra, and a Trotter product's error."""
+    from qsym import X, Y, Z
+    from qsym.liealg import cartan_decomp, even_odd_involution, horizontal_cartan_subalgebra
+
+    n_wires = 4
+    gens = [X(i) @ X(i + 1) for i in range(n_wires - 1)]
+    gens += [Y(i) @ Y(i + 1) for i in range(n_wires - 1)]
+    gens += [Z(i) @ Z(i + 1) for i in range(n_wires - 1)]
+    H = qml.sum(*gens)
+    g = [op.pauli_rep for op in qml.lie_closure(gens)]
+    assert even_odd_involution(X(0)) and not even_odd_involution(X(0) @ Y(3))
+    k, m = cartan_decomp(g, even_odd_involution)
+    assert (len(g), len(k), len(m)) == (60, 24, 36)
+    assert not any(even_odd_involution(op) for op in H.operands)
+    g, k, mtilde, h, _ = horizontal_cartan_subalgebra(k, m, tol=1e-8)
+    assert (len(g), len(k), len(mtilde), len(h)) == (60, 24, 24, 12)
+    assert qml.liealg.check_abelian(h)
+    gammas = [onp.pi**i % 2 for i in range(1, len(h) + 1)]
+    v_m = np.array(qml.matrix(qml.dot(gammas, h), wire_order=range(n_wires)))
+    H_m = np.array(qml.matrix(H, wire_order=range(n_wires)))
+
+    def K(theta, k):
+        for th, k_j in zip(theta, k):
+            qml.exp(-1j * th * k_j.operation())
+
+    def loss(theta):
+        K_m = qml.matrix(K, wire_order=range(n_wires))(theta, k)
+        A = K_m @ v_m @ qml.math.conj(K_m).T
+        return np.real(np.trace(qml.math.conj(A).T @ H_m))
+
+    theta = np.array(onp.random.RandomState(0).normal(size=len(k)), requires_grad=True)
+    value, grad = loss(theta), qml.grad(loss)(theta)
+    Kc_m = qml.matrix(K, wire_order=range(n_wires))(theta, k)
+    h_0_m = qml.math.conj(Kc_m).T @ H_m @ Kc_m
+    basis = [qml.matrix(op, wire_order=range(n_wires)) for op in h]
+    coeffs = qml.pauli.trace_inner_product(h_0_m, basis)
+    # PennyLane 0.45.1 with JAX (/work/jaxvenv, the demo's code with theta0 drawn by
+    # numpy.random.RandomState(0) on both sides): the cost, the first six derivatives and
+    # the coefficients (they depend on which subalgebra basis was chosen)
+    assert float(value) == pytest.approx(-10.620932486299587, abs=1e-10)
+    assert onp.allclose(grad[:6], [36.48444176768138, 19.14786185259606, -62.64370432220722,
+                                   19.183552478846575, -69.45773805692642, -124.77144573727055],
+                        atol=1e-9)
+    assert onp.allclose(onp.real(coeffs), [
+        0.5550002327613774, -0.28277584157661034, 0.29519507396370115, -0.7715086148549438,
+        -0.4921181936742834, -0.6081820679685305, -0.5243286123876375, 0.9862461123809213,
+        0.06518001847288861, 0.43301981755989066, 0.29117385557884284, 0.3457598092089733],
+        atol=1e-10)
+    h_eps = 1e-6  # the gradient by central differences too
+    e0 = onp.eye(len(k))[0]
+    fd = (loss(theta + h_eps * e0) - loss(theta - h_eps * e0)) / (2 * h_eps)
+    assert float(grad[0]) == pytest.approx(float(fd), abs=1e-5)
+    U_exact = qml.matrix(qml.exp(-1j * 1.0 * H), wire_order=range(n_wires))
+    U_trotter = qml.matrix(qml.TrotterProduct(H, time=-1.0, n=5, order=4),
+                           wire_order=range(n_wires))
+    res = 1 - abs(onp.einsum("ij,ji->", U_exact.conj(), U_trotter)) / 2**n_wires
+    assert res == pytest.approx(1.6675737568583315e-07, abs=1e-12)  # PennyLane's, t = 1
