@@ -280,3 +280,62 @@ def test_cartan_demo_khk_cost_and_cartan_subalgebra_match_pennylane():
                            wire_order=range(n_wires))
     res = 1 - abs(onp.einsum("ij,ji->", U_exact.conj(), U_trotter)) / 2**n_wires
     assert res == pytest.approx(1.6675737568583315e-07, abs=1e-12)  # PennyLane's, t = 1
+
+
+# --- multidimensional regression with a variational quantum circuit (demonstrations_v2/
+# --- tutorial_qnn_multivariate_regression; jax/optax as qsym.numpy and AdamOptimizer, the
+# --- 30 x 30 grid cut to 4 x 4, 3 steps of 300, vmap as a loop and as broadcasting)
+
+
+def test_multivariate_regression_demo_matches_pennylane():
+    """The demo's model: ``AngleEmbedding(rotation='Z')`` between
+    ``StronglyEntanglingLayers`` slices reshaped from the parameter array, ``Z @ Z``; its
+    mean squared error over the grid trained by Adam, then the predictions broadcast over
+    the whole grid and the R^2 score."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def S(x):
+        qml.AngleEmbedding(x, wires=[0, 1], rotation="Z")
+
+    def W(params):
+        qml.StronglyEntanglingLayers(params, wires=[0, 1])
+
+    @qml.qnode(dev)
+    def quantum_neural_network(params, x):
+        layers = len(params[:, 0, 0]) - 1
+        n_wires = len(params[0, :, 0])
+        n_params_rot = len(params[0, 0, :])
+        for i in range(layers):
+            W(params[i, :, :].reshape(1, n_wires, n_params_rot))
+            S(x)
+        W(params[-1, :, :].reshape(1, n_wires, n_params_rot))
+        return qml.expval(qml.PauliZ(wires=0) @ qml.PauliZ(wires=1))
+
+    x1_mesh, x2_mesh = np.meshgrid(np.linspace(-1, 1, 4), np.linspace(-1, 1, 4))
+    x_train = np.array(np.stack((x1_mesh.flatten(), x2_mesh.flatten()), axis=1),
+                       requires_grad=False)
+    y_train = (1 / 2 * (x1_mesh**2 + x2_mesh**2)).reshape(-1, 1)
+
+    def loss_fn(params, x, targets):
+        preds = [quantum_neural_network(params, xi) for xi in x]
+        return sum((p - t[0]) ** 2 for p, t in zip(preds, targets)) / len(x)
+
+    shape = qml.StronglyEntanglingLayers.shape(n_layers=5, n_wires=2)
+    params = np.array(onp.random.default_rng(7).random(size=shape), requires_grad=True)
+    opt = qml.AdamOptimizer(0.05)
+    losses = []
+    for _ in range(3):
+        (params, _, _), loss = opt.step_and_cost(loss_fn, params, x_train, y_train)
+        losses.append(float(loss))
+    y_pred = quantum_neural_network(params, x_train)  # the grid broadcast at once
+    assert y_pred.shape == (16,)
+    assert onp.allclose(y_pred, [float(quantum_neural_network(params, x)) for x in x_train],
+                        atol=1e-14)
+    r2 = 1 - onp.sum((y_train[:, 0] - y_pred) ** 2) / onp.sum((y_train - y_train.mean()) ** 2)
+    # PennyLane 0.45.1 (/work/plvenv, the same code): the three losses, the first
+    # predictions and R^2
+    assert onp.allclose(losses, [0.27028051002000975, 0.1825079007493872, 0.13152387444122218],
+                        atol=1e-13, rtol=0)
+    assert onp.allclose(y_pred[:4], [0.4348176391399503, 0.8287391717092625, 0.777989909751714,
+                                     0.3757727996550786], atol=1e-13)
+    assert float(r2) == pytest.approx(-0.08097296417975097, abs=1e-12)
