@@ -113,11 +113,13 @@ def static_key(value, what):
 
 
 def is_number_container(value) -> bool:
-    """A non-empty (nested) list or tuple of real numbers."""
+    """A non-empty (nested) list or tuple of real numbers or real arrays (``[x[0], x[1]]``
+    of a tensor: 0-d tensors; ``[np.array([0.0])]``: the differentiable Hartree-Fock
+    demo's circuit parameters, a list autograd differentiates as its array)."""
     if isinstance(value, (list, tuple)):
         return all(is_number_container(v) for v in value) and len(value) > 0
-    if isinstance(value, np.ndarray):  # e.g. [x[0], x[1]] of a tensor: 0-d tensors
-        return value.ndim == 0 and value.dtype.kind in "iuf"
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "iuf" and (value.ndim == 0 or value.size > 0)
     return isinstance(value, numbers.Number) and not isinstance(value, bool)
 
 
@@ -142,10 +144,10 @@ def numeric(value, what):
         try:
             return as_float_array(value, what)
         except ArgumentError:
-            if _rectangular(value):
+            if _rectangular(value) and not _holds_array(value):
                 raise
-            # no array, e.g. wires of excitations [[0, 2], [0, 1, 2, 3]]: static (PennyLane
-            # does not differentiate it either)
+            # no array, e.g. wires of excitations [[0, 2], [0, 1, 2, 3]] or arrays of two
+            # shapes: static (PennyLane does not differentiate it either)
             return None
     return None
 
@@ -161,6 +163,13 @@ def _rectangular(value) -> bool:
     if not all(kids) or len({len(v) for v in value}) != 1:
         return False
     return all(_rectangular(v) for v in value)
+
+
+def _holds_array(value) -> bool:
+    """Whether a nested list or tuple holds an array of one dimension or more."""
+    if isinstance(value, (list, tuple)):
+        return any(_holds_array(v) for v in value)
+    return isinstance(value, np.ndarray) and value.ndim > 0
 
 
 def _float_list(value):

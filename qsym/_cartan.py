@@ -50,11 +50,9 @@ def null_space(a, rcond=None) -> np.ndarray:
     >>> null_space(np.array([[1.0, 1.0]])).round(6).T
     array([[-0.707107,  0.707107]])
     """
-    a = np.asarray(a)
-    _, s, vh = np.linalg.svd(a, full_matrices=True)
-    rcond = np.finfo(float).eps * max(a.shape) if rcond is None else rcond
-    rank = int(np.sum(s > rcond * (s[0] if s.size else 0.0)))
-    return vh[rank:].conj().T
+    from scipy.linalg import null_space as scipy_null_space
+
+    return scipy_null_space(np.asarray(a), rcond=rcond)
 
 
 def intersect_bases(basis_0, basis_1, rcond=None) -> np.ndarray:

@@ -2568,8 +2568,11 @@ class _Derivative:
         if f is None:
             return None
         if type(f) is np.ndarray:  # grad's short path: a QNode's one value, ``out``
-            return f[0]
-        return format_values(*f[1]) if f[0] == "qnode" else f[1]
+            return _pl_forward_type(self.fun, f[0])
+        if f[0] != "qnode":
+            return f[1]
+        value = format_values(*f[1])
+        return _pl_forward_type(self.fun, value) if f[1][0] == "scalar" else value
 
     def _refuse_qjit_options(self):
         method, h = self._qjit_only
@@ -2635,6 +2638,25 @@ class _Derivative:
         result, ans = how(self.fun, args, kwargs, self.argnum, self._single)
         self._forward = ("plain", ans)
         return result
+
+
+def _pl_forward_type(node, value):
+    """``value`` (a QNode's one expectation value or variance, the ``forward`` of its
+    gradient) as PennyLane 0.45.1's ``grad.forward`` holds it: autograd's unboxed answer,
+    a 0-d ndarray from a device's derivatives (``lightning.qubit``, parameter shift,
+    adjoint, shots), and from ``default.qubit``'s backpropagation too, except where its
+    measurement is a dot product or a sum (``np.float64``): the expectation of a
+    ``Hermitian``, ``SparseHamiltonian``, ``Sum`` or ``Hamiltonian``, and a variance."""
+    if not isinstance(node, QNode) or np.ndim(value) != 0:
+        return value
+    found = getattr(getattr(getattr(node, "_last", None), "circuit", None), "measurements", None)
+    if not found or len(found) != 1 or found[0].kind not in ("expval", "var"):
+        return value
+    m = found[0]
+    if pl_backpropagates(node) and (m.kind == "var" or m.split[0] in ("sum", "hamiltonian")
+                                    or m.label[1] in ("Hermitian", "SparseHamiltonian")):
+        return np.float64(value)
+    return np.asarray(value)
 
 
 def _direct(fun) -> bool:

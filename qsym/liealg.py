@@ -234,8 +234,8 @@ def _orthonormal_rows(x) -> np.ndarray:
 def _independent(v, a, tol) -> bool:
     """Whether the vector ``v`` is outside the span of the columns of ``a``."""
     v = v / np.linalg.norm(v)
-    coeffs, *_ = np.linalg.lstsq(a, v, rcond=None)
-    return np.linalg.norm(v - a @ coeffs) > tol
+    v = v - a @ np.linalg.solve(a.conj().T @ a, a.conj().T) @ v  # PennyLane's projection
+    return np.linalg.norm(v) > tol
 
 
 def _complement_rows(a, m, tol) -> np.ndarray:
@@ -257,6 +257,9 @@ def _abelian_in_m(adj, np_m, np_a, tol, verbose) -> np.ndarray:
             kernel = intersect_bases(kernel.T, null_space(np.tensordot(adj, h, axes=[[1], [0]]),
                                                           rcond=tol), rcond=tol).T
         for vec in _orthonormal_rows(kernel) if len(kernel) else []:
+            # normalized again before it is kept, as PennyLane's check normalizes it in
+            # place: its last bits choose among equal candidates in the next kernels
+            vec = vec / np.linalg.norm(vec)
             if _independent(vec, np.asarray(np_a).T, tol):
                 np_a = np.vstack([np_a, vec])
                 break

@@ -412,19 +412,22 @@ class Molecule:
         return orbital
 
     def molecular_orbital(self, index):
-        """The molecular orbital ``index`` (column ``index`` of the coefficients of the
-        last :func:`scf`) as a function of ``(x, y, z)``. PennyLane 0.45 takes row ``index``
-        of ``mo_coefficients`` instead, which is not an orbital; qsym takes the column.
+        """The function of ``(x, y, z)`` whose atomic-orbital coefficients are row ``index``
+        of ``mol.mo_coefficients``, as PennyLane 0.45's ``Molecule.molecular_orbital``.
+        :func:`scf` (and :func:`hf_energy`) store the orbitals as columns, so the orbital
+        ``index`` is ``molecular_orbital(index)`` after ``mol.mo_coefficients =
+        mol.mo_coefficients.T``, as PennyLane's differentiable Hartree-Fock demo does.
 
         >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
         >>> _ = scf(mol)()
+        >>> mol.mo_coefficients = mol.mo_coefficients.T  # orbitals as rows
         >>> round(abs(float(mol.molecular_orbital(1)(0.0, 0.0, 0.7))), 6)  # antibonding: a node
         0.0
         """
         if self.mo_coefficients is None:
             raise ArgumentError("Molecule.molecular_orbital needs the molecular orbitals: run "
                                 "qml.qchem.scf(mol)() first")
-        c = np.asarray(self.mo_coefficients)[:, index]
+        c = np.asarray(self.mo_coefficients)[index]
 
         def orbital(x, y, z):
             return sum(c[i] * self.atomic_orbital(i)(x, y, z) for i in range(self.n_orbitals))
@@ -705,6 +708,7 @@ def _hf_energy_traced(mol: Molecule, args):
     eri = _repulsion_traced(basis, basis_args)
     h = kin + att
     result = ints.scf(getval(s), getval(h), getval(eri), mol.n_electrons)
+    mol.mo_coefficients = result.coefficients  # as PennyLane's scf sets it, args or none
     occ = result.coefficients[:, : mol.n_electrons // 2]
     d = 2 * occ @ occ.T
     w = 2 * occ @ np.diag(result.energies[: mol.n_electrons // 2]) @ occ.T

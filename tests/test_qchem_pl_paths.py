@@ -236,6 +236,7 @@ def test_basis_data():
 def test_orbitals_are_normalized_on_a_grid():
     mol = qml.qchem.Molecule(["H", "H"], onp.array([[0.0, 0.0, -0.7], [0.0, 0.0, 0.7]]))
     qml.qchem.scf(mol)()
+    mol.mo_coefficients = mol.mo_coefficients.T  # PennyLane's molecular_orbital takes a row
     x = onp.linspace(-7, 7, 71)
     X, Y, Z = onp.meshgrid(x, x, x, indexing="ij")
     dv = (x[1] - x[0]) ** 3
