@@ -297,7 +297,10 @@ def test_template_module_paths_are_attributes_too():
 
     # every module path qsym registers under qsym.templates is reachable by attribute as well
     # as by import (PennyLane's tests write qml.templates.subroutines.select._select_decomp_unary)
-    for name, mod in list(sys.modules.items()):
+    # a copy made by one C call (dict.copy): iterating the live dict, or list() of its items,
+    # can run a garbage collection whose finalizers let another thread import a module
+    # midway ("dictionary changed size during iteration", seen once in a -n 2 run)
+    for name, mod in sys.modules.copy().items():
         if name.startswith("qsym.templates."):
             parent, _, leaf = name.rpartition(".")
             assert getattr(sys.modules[parent], leaf) is mod, name
