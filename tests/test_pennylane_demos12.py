@@ -339,3 +339,134 @@ def test_multivariate_regression_demo_matches_pennylane():
     assert onp.allclose(y_pred[:4], [0.4348176391399503, 0.8287391717092625, 0.777989909751714,
                                      0.3757727996550786], atol=1e-13)
     assert float(r2) == pytest.approx(-0.08097296417975097, abs=1e-12)
+
+
+# --- dropout for quantum neural networks (demonstrations_v2/tutorial_quantum_dropout;
+# --- jax.lax.cond as a Python branch on the dropout list, vmap as a loop, optax's Adam as
+# --- qml.AdamOptimizer, scikit-learn's split and scaler written out; 3 qubits, 2 layers,
+# --- 8 points, 3 epochs of 700; the dropout lists drawn by numpy.random.RandomState(5))
+
+
+def _dropout_circuit(n_qubits, layers, inner_layers=3):
+    params_per_layer = n_qubits * inner_layers
+
+    def embedding(x, wires):
+        assert len(x) == 1
+        for i in wires:
+            qml.RY(np.arcsin(x), wires=i)
+        for i in wires:
+            qml.RZ(np.arccos(x**2), wires=i)
+
+    def var_ansatz(theta, wires, rotations=(qml.RX, qml.RZ, qml.RX), keep_rotation=None):
+        N = len(wires)
+        assert len(theta) == 3 * N
+        wires = list(wires)
+        for counter, rots in enumerate(keep_rotation):
+            for qb, keep_or_drop in enumerate(rots):
+                angle = theta[counter * N + qb]
+                rotations[counter](0.0 if keep_or_drop < 0 else angle, wires=wires[qb])
+            for qb in wires[:-1]:
+                qml.CNOT(wires=[wires[qb], wires[qb + 1]])
+
+    @qml.qnode(qml.device("default.qubit", wires=n_qubits))
+    def circuit(x, theta, keep_rot):
+        for i in range(layers):
+            embedding(x, wires=range(n_qubits))
+            var_ansatz(theta[i * params_per_layer:(i + 1) * params_per_layer],
+                       wires=range(n_qubits), keep_rotation=keep_rot[i])
+        return qml.expval(qml.PauliZ(wires=0))
+
+    return circuit
+
+
+def test_quantum_dropout_demo_matches_pennylane():
+    """The demo's one-layer drawing (a one-element ``x``: every embedding angle a
+    broadcast parameter of one value, drawn ``M0``, ``M1`` as PennyLane draws it) and its
+    training with rotations dropped by an integer array of indices (``-1``: dropped)."""
+    n_qubits, inner_layers = 3, 3
+    circ = _dropout_circuit(n_qubits, 1)
+    keep_all_rot = [[list(range(n_qubits)) for _ in range(inner_layers)]]
+    numbered = np.array(range(9), dtype=float)
+    # PennyLane 0.45.1's drawing (/work/plvenv, the same code)
+    assert qml.draw(circ, decimals=2)(np.array([0]), numbered, keep_all_rot) == (
+        "0: ──RY(M0)──RZ(M1)──RX(0.00)─╭●──RZ(3.00)───────────╭●──RX(6.00)───────────╭●────┤  <Z>\n"
+        "1: ──RY(M0)──RZ(M1)──RX(1.00)─╰X─╭●─────────RZ(4.00)─╰X─╭●─────────RX(7.00)─╰X─╭●─┤     \n"
+        "2: ──RY(M0)──RZ(M1)──RX(2.00)────╰X─────────RZ(5.00)────╰X─────────RX(8.00)────╰X─┤     \n"
+        "\n"
+        "M0 = \n"
+        "[0.]\n"
+        "M1 = \n"
+        "[1.57079633]")
+    out = circ(np.array([0]), numbered, keep_all_rot)
+    assert onp.shape(out) == (1,)  # a batch of one, as PennyLane's
+    assert float(out[0]) == pytest.approx(0.9601702866503662, abs=1e-12)  # PennyLane 0.45.1
+    layers, params_per_layer = 2, 9
+    qnn_tmp = _dropout_circuit(n_qubits, layers)
+    rng = onp.random.RandomState(5)
+
+    def make_dropout(layer_drop_rate, rot_drop_rate):
+        drop = [lay for lay in range(layers)
+                if rng.choice(2, p=[1 - layer_drop_rate, layer_drop_rate]) == 1]
+        keep_rot = []
+        for i in range(layers):
+            keep = [list(range(n_qubits)) for _ in range(inner_layers)]
+            if i in drop:
+                keep, inner = [], []
+                for param in range(params_per_layer):
+                    out = rng.choice(2, p=[1 - rot_drop_rate, rot_drop_rate])
+                    inner.append(param % n_qubits if out == 0 else -1)
+                    if param % n_qubits == n_qubits - 1:
+                        keep.append(inner)
+                        inner = []
+            keep_rot.append(keep)
+        return onp.array(keep_rot)
+
+    assert make_dropout(0.5, 0.3)[0].tolist() == [[0, 1, 2]] * 3
+    x_ax = onp.linspace(-1, 1, 8)
+    noise = onp.random.RandomState(123).normal(0, 0.5, (8, 1)) * 0.4
+    y_all = onp.sin(x_ax * onp.pi).reshape(-1, 1) + noise
+    X, X_test, y, y_test = x_ax[:6].reshape(-1, 1), x_ax[6:].reshape(-1, 1), y_all[:6], y_all[6:]
+    lo, hi = y.min(), y.max()  # MinMaxScaler(feature_range=(-1, 1)) fitted on the training set
+    y = (2 * (y - lo) / (hi - lo) - 1).reshape(-1)
+    y_test = (2 * (y_test - lo) / (hi - lo) - 1).reshape(-1)
+
+    def cost_fn(X, y, theta, keep_rot):
+        yp = qml.math.stack([qnn_tmp(x, theta, keep_rot) for x in X]).T
+        return np.mean((yp - y) ** 2)
+
+    opt = qml.AdamOptimizer(0.01)
+    params = np.array(onp.random.RandomState(0).normal(size=layers * params_per_layer),
+                      requires_grad=True)
+    full = onp.array([[list(range(n_qubits))] * inner_layers] * layers)
+    costs, drops = [], []
+    for _ in range(3):
+        keep_rot = make_dropout(0.7, 0.7)
+        drops.append(keep_rot.tolist())
+        params, _ = opt.step_and_cost(lambda theta: cost_fn(X, y, theta, keep_rot), params)
+        costs.append((float(cost_fn(X, y, params, full)),
+                      float(cost_fn(X_test, y_test, params, full))))
+    # PennyLane 0.45.1 (the same code): the dropout lists, then train and test costs
+    assert drops[0] == [[[0, -1, 2], [-1, 1, -1], [-1, -1, 2]], [[0, 1, -1], [0, 1, -1], [-1, 1, 2]]]
+    assert onp.allclose(costs, [(0.3920028317067305, 0.36395333878540376),
+                                (0.38895861881879346, 0.36024561162445334),
+                                (0.38668967256415643, 0.3569296033501822)], atol=1e-11, rtol=0)
+
+
+@pytest.mark.parametrize("x, expected", [
+    ([0.5, 0.5], "[0.52359878 0.52359878]"),  # equal values: still a broadcast parameter
+    ([0.5, 0.4], "[0.52359878 0.41151685]"),
+    ([0.5], "[0.52359878]"),  # a batch of one (no batch axis to find)
+])
+def test_broadcast_parameters_are_drawn_as_matrices_whatever_their_values(x, expected):
+    """A gate parameter computed from a broadcast input is drawn ``M0`` with its values
+    below, as PennyLane 0.45.1 draws it (printed in /work/plvenv for these calls); the
+    parameters not broadcast keep their numbers."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x, t):
+        qml.RY(np.arcsin(x), wires=0)
+        qml.RX(t, wires=0)
+        qml.RZ(0.5 * t, wires=0)
+        return qml.expval(qml.Z(0))
+
+    assert qml.draw(c)(np.array(x), 0.3) == (
+        f"0: ──RY(M0)──RX(0.30)──RZ(0.15)─┤  <Z>\n\nM0 = \n{expected}")
