@@ -470,3 +470,102 @@ def test_broadcast_parameters_are_drawn_as_matrices_whatever_their_values(x, exp
 
     assert qml.draw(c)(np.array(x), 0.3) == (
         f"0: ──RY(M0)──RX(0.30)──RZ(0.15)─┤  <Z>\n\nM0 = \n{expected}")
+
+
+# --- post-variational quantum neural networks (demonstrations_v2/tutorial_post-variational_
+# --- quantum_neural_networks; scikit-learn's digits synthesized (4 images), optax's Adam as
+# --- qml.AdamOptimizer with the dict's two entries as arguments (2 steps of 200), vmap as a
+# --- loop; 1-local observables and first-order ansatz expansion; the MLP classifier not run)
+
+
+def test_post_variational_demo_matches_pennylane():
+    """The demo's 8-qubit feature map (Hadamards, ``AngleEmbedding`` rows alternating X and
+    Z) and ansatz; the variational baseline's costs and accuracy; the observable
+    construction (``qml.pauli.string_to_pauli_word`` of every 1-local string, 25
+    expectations); the ansatz expansion, its 33 shifted parameter sets broadcast at once."""
+    from itertools import combinations
+
+    rs = onp.random.RandomState(1)
+    X_train = np.array(rs.randint(0, 17, size=(4, 8, 8)) / 16 * 2 * onp.pi, requires_grad=False)
+    y_train = np.array([-1.0, 1.0, 1.0, -1.0], requires_grad=False)
+
+    def feature_map(features):
+        for i in range(len(features[0])):
+            qml.Hadamard(i)
+        for i in range(len(features)):
+            rotation = "Z" if i % 2 else "X"
+            qml.AngleEmbedding(features=features[i], wires=range(8), rotation=rotation)
+
+    def ansatz(params):
+        for i in range(8):
+            qml.RY(params[i], wires=i)
+        for i in range(8):
+            qml.CNOT(wires=[(i - 1) % 8, i % 8])
+        for i in range(8):
+            qml.RY(params[i + 8], wires=i)
+        for i in range(8):
+            qml.CNOT(wires=[(8 - 2 - i) % 8, (8 - i - 1) % 8])
+
+    dev = qml.device("default.qubit", wires=8)
+
+    @qml.qnode(dev)
+    def circuit(params, features):
+        feature_map(features)
+        ansatz(params)
+        return qml.expval(qml.PauliZ(0))
+
+    def cost(params, X, Y):
+        predictions = [circuit(params["weights"], x) + params["bias"] for x in X]
+        return np.mean((Y - qml.math.stack(predictions)) ** 2)
+
+    w = np.array(0.01 * onp.random.RandomState(0).randn(16), requires_grad=True)
+    b = np.array(0.0, requires_grad=True)
+    opt = qml.AdamOptimizer(0.05)
+    costs = []
+    for _ in range(2):
+        (w, b, _, _), c = opt.step_and_cost(
+            lambda w, b, X, Y: cost({"weights": w, "bias": b}, X, Y), w, b, X_train, y_train)
+        costs.append(float(c))
+    preds = [circuit(w, x) + b for x in X_train]
+    acc = sum(np.sign(l) == np.sign(p) for l, p in zip(y_train, preds)) / len(y_train)
+
+    def generate_paulis(identities, paulis, output, qubits, locality):
+        if len(output) == qubits:
+            yield output
+        else:
+            yield from generate_paulis(identities + 1, paulis, output + "I", qubits, locality)
+            if paulis < locality:
+                for p in "XYZ":
+                    yield from generate_paulis(identities, paulis + 1, output + p, qubits,
+                                               locality)
+
+    measurements = list(generate_paulis(0, 0, "", 8, 1))
+    assert len(measurements) == 25
+
+    @qml.qnode(dev)
+    def observables(features):
+        feature_map(features)
+        return [qml.expval(qml.pauli.string_to_pauli_word(m)) for m in measurements]
+
+    new_X = np.asarray([observables(x) for x in X_train]).T
+    assert new_X.shape == (25, 4)
+    assert onp.allclose(new_X[0], 1.0)  # "IIIIIIII": the identity
+
+    shifts = [onp.zeros((1, 16))]
+    for pos in combinations(range(16), 1):
+        s = onp.zeros((2, 16))
+        s[0, pos[0]], s[1, pos[0]] = -1, 1  # the demo's binary patterns of order 1
+        shifts.append(s)
+    to_measure = onp.concatenate(shifts) * onp.pi / 2
+    res = circuit(to_measure.T, X_train[0])  # 33 parameter sets at once
+    assert res.shape == (33,)
+    # PennyLane 0.45.1 (/work/plvenv, the same code)
+    assert onp.allclose(costs, [2.0723968948981053, 1.9637288521897989], atol=1e-12, rtol=0)
+    assert float(acc) == 0.25
+    assert onp.allclose(new_X[:4, 0], [0.999999999999999, 0.6694941848536824,
+                                       -0.6900922349267804, 0.2748640459224569], atol=1e-12)
+    assert onp.allclose(new_X[:, 1:].sum(axis=0),
+                        [0.5270808483408985, 0.3385362447150415, 2.654395207587343], atol=1e-12)
+    assert onp.allclose(res[:5], [0.14644660940672594, 0.923879532511286, -0.9238795325112859,
+                                  0.14644660940672583, 0.146446609406726], atol=1e-12)
+    assert float(res[0]) == pytest.approx(onp.sin(onp.pi / 8) ** 2, abs=1e-12)  # closed form
