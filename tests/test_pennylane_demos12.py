@@ -569,3 +569,85 @@ def test_post_variational_demo_matches_pennylane():
     assert onp.allclose(res[:5], [0.14644660940672594, 0.923879532511286, -0.9238795325112859,
                                   0.14644660940672583, 0.146446609406726], atol=1e-12)
     assert float(res[0]) == pytest.approx(onp.sin(onp.pi / 8) ** 2, abs=1e-12)  # closed form
+
+
+# --- equivariant quantum neural networks for a force field (demonstrations_v2/
+# --- tutorial_eqnn_force_field; jax.scipy's expm as SciPy's, depth 2 of 6, two water
+# --- geometries written here; the training needs the derivative of expm (JAX only))
+
+
+def test_eqnn_force_field_demo_energies_match_pennylane():
+    """The demo's VQLM: singlets, ``QubitUnitary`` of ``expm(-i alpha x.sigma / 2)`` per
+    atom and of the exponentiated Heisenberg coupling, ``Barrier``, the symmetry-breaking
+    ``RZ`` layer, a nested dict of parameters (``epsilon`` ``None`` or an array), the
+    Heisenberg ``qml.Hamiltonian`` measured."""
+    from scipy.linalg import expm
+
+    X = onp.array([[0, 1], [1, 0]])
+    Y = onp.array([[0, -1.0j], [1.0j, 0]])
+    Z = onp.array([[1, 0], [0, -1]])
+    sigmas = np.array(onp.array([X, Y, Z]))
+    sigmas_sigmas = np.array(onp.array([onp.kron(X, X), onp.kron(Y, Y), onp.kron(Z, Z)]))
+
+    def singlet(wires):
+        qml.Hadamard(wires=wires[0])
+        qml.PauliZ(wires=wires[0])
+        qml.PauliX(wires=wires[1])
+        qml.CNOT(wires=wires)
+
+    def equivariant_encoding(alpha, data, wires):
+        U = expm(-1.0j * alpha * np.einsum("i,ijk", data, sigmas) / 2)
+        qml.QubitUnitary(U, wires=wires)
+
+    def trainable_layer(weight, wires):
+        U = expm(-1.0j * weight * np.einsum("ijk->jk", sigmas_sigmas))
+        qml.QubitUnitary(U, wires=wires)
+
+    Observable = qml.Hamiltonian(onp.ones(3), [qml.PauliX(0) @ qml.PauliX(1),
+                                               qml.PauliY(0) @ qml.PauliY(1),
+                                               qml.PauliZ(0) @ qml.PauliZ(1)])
+    D, B, rep, active_atoms = 2, 1, 2, 2
+    num_qubits = active_atoms * rep
+
+    @qml.qnode(qml.device("default.qubit", wires=num_qubits))
+    def vqlm(data, params):
+        weights = params["params"]["weights"]
+        alphas = params["params"]["alphas"]
+        epsilon = params["params"]["epsilon"]
+        for i in range(rep):
+            singlet(wires=onp.arange(active_atoms * i, active_atoms * (1 + i)))
+        for i in range(num_qubits):
+            equivariant_encoding(alphas[i, 0], np.asarray(data, dtype=complex)[i % active_atoms],
+                                 wires=[i])
+        for d in range(D):
+            qml.Barrier()
+            for b in range(B):
+                for i in list(range(0, num_qubits - 1, 2)) + list(range(1, num_qubits, 2)):
+                    trainable_layer(weights[i, min(d + 1, D - 1), b],
+                                    wires=[i, (i + 1) % num_qubits])
+            if epsilon is not None:
+                for k, w in enumerate(range(num_qubits)):
+                    qml.RZ(epsilon[d, k], wires=[w])
+            for i in range(num_qubits):
+                equivariant_encoding(alphas[i, d + 1],
+                                     np.asarray(data, dtype=complex)[i % active_atoms], wires=[i])
+        return qml.expval(Observable)
+
+    weights = onp.zeros((num_qubits, D, B))
+    weights[0] = onp.random.RandomState(42).uniform(0, onp.pi, 1)
+    weights[1], weights[2] = 0.3, -0.2
+    net_params = {"params": {"weights": np.array(weights),
+                             "alphas": np.array(onp.ones((num_qubits, D + 1))), "epsilon": None}}
+    data = onp.array([[[0.5, 0.2, -0.3], [-0.4, 0.6, 0.1]], [[0.1, 0.2, 0.3], [0.7, -0.1, 0.2]]])
+    energies = [float(vqlm(np.array(x), net_params)) for x in data]
+    net_params["params"]["epsilon"] = np.array(onp.random.RandomState(1).normal(0, 0.1, (D, 4)))
+    energies.append(float(vqlm(np.array(data[0]), net_params)))
+    # PennyLane 0.45.1 with JAX (/work/jaxvenv, the demo's own jax.scipy expm)
+    assert onp.allclose(energies, [-1.8423534548909815, -2.3615853187378066,
+                                   -1.5010629919868665], atol=1e-12, rtol=0)
+    # rotational invariance, the demo's premise: rotating both atoms leaves the energy
+    net_params["params"]["epsilon"] = None
+    c, s = onp.cos(0.7), onp.sin(0.7)
+    R = onp.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+    assert float(vqlm(np.array(data[0] @ R.T), net_params)) == pytest.approx(energies[0],
+                                                                            abs=1e-12)
