@@ -1363,9 +1363,8 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                     and getattr(qnode.device, "wires", None) is not None else None)
         if entry.broadcast:  # every parameter set: a broadcast parameter drawn as M<i>
             x, d = entry.inputs(_flat(xs), _flat(ds))
-            batched = (entry.batched_symbols(circuit) if hasattr(entry, "batched_symbols")
-                       else None)
-            text = draw_circuit(circuit, x[0], d[0], batch=(x, d, batched), **opts)
+            text = draw_circuit(circuit, x[0], d[0], batch=(x, d, _batched(entry, circuit)),
+                                **opts)
         else:
             text = draw_circuit(circuit, _flat(xs), _flat(ds), **opts)
         if bare():  # PennyLane's rows end "┤  " with no measurement after them
@@ -1373,6 +1372,12 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         return text
 
     return drawer
+
+
+def _batched(entry, circuit):
+    """The symbols of a broadcast signature's drawn ``circuit`` that come from a batch
+    (:meth:`qsym._broadcast.Broadcast.batched_symbols`), None for another entry."""
+    return entry.batched_symbols(circuit) if hasattr(entry, "batched_symbols") else None
 
 
 def _sorted_wires(circuit, run, level):
