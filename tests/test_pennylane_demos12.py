@@ -1,5 +1,8 @@
-"""What PennyLane's demos (thirteenth round of issue #18: differentiable Hartree-Fock, ...)
-do with the import switched, each cut to a small instance of the demo's own code path
+"""What PennyLane's demos (thirteenth round of issue #18: differentiable Hartree-Fock, g-sim,
+modelling chemical reactions, fixed-depth Hamiltonian simulation via Cartan decomposition,
+multidimensional regression, quantum dropout, post-variational quantum neural networks,
+equivariant force fields) do with the import switched, each cut to a small instance of the
+demo's own code path
 (loops cut, plots left out, numbers printed where the demo plots them, the same edits on
 both sides). References are independent of qsym: finite differences, identities the demos
 state, and (where marked) numbers PennyLane 0.45.1 printed for the same code in
