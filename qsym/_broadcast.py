@@ -62,6 +62,12 @@ def batch_size(items) -> int | None:
     return sizes.pop()
 
 
+def batched_symbols(items) -> frozenset:
+    """The symbols the broadcast parameters of a recorded tape use."""
+    return frozenset(s for op in items for p in op.params if isinstance(p, Batched)
+                     for e in p for s in sp.sympify(e).free_symbols)
+
+
 def find_axes(items, size, arrays: dict) -> dict:
     """The batch axis of each argument (``{key: axis}``; arguments without one are left
     out). ``arrays`` maps an argument key to its object array of symbols."""
@@ -128,7 +134,7 @@ def collapse(items, original, size, substitutions, literals=None):
         for p, q in zip(op.params, orig.params):
             if isinstance(p, Batched) and literals is not None and all(
                 not sp.sympify(e).free_symbols for e in p
-            ) and any(sp.sympify(e) != sp.sympify(p[0]) for e in p[1:]):
+            ):  # (equal numbers too: a drawing shows the parameter as PennyLane's M<i>)
                 from ._trace import TracedSymbol
 
                 sym = TracedSymbol(f"_literal{len(literals)}")
@@ -182,6 +188,16 @@ def gather_index(shapes, axes, size):
     return np.ascontiguousarray(np.concatenate(cols, axis=1), dtype=np.int64)
 
 
+def _batched_columns(shapes, axes, size) -> list:
+    """Per element column (in :func:`gather_index`'s order): whether it comes from an
+    argument's batch axis."""
+    flags = []
+    for shape, axis in zip(shapes, axes):
+        n = int(np.prod(shape, dtype=np.int64))
+        flags += [axis is not None] * (n // size if axis is not None else n)
+    return flags
+
+
 class Broadcast:
     """A broadcast signature of a QNode: the compiled single-element circuit, the batch
     size, and where each element's inputs are in the full (batched) inputs."""
@@ -196,7 +212,7 @@ class Broadcast:
     by_value = first_order = cache_key = None
 
     def __init__(self, element, size, x_shapes, x_axes, d_shapes, d_axes, blocks, diff_args,
-                 literals=None):
+                 literals=None, batched=frozenset()):
         self.element = element
         self.size = size
         self.circuit = element.circuit
@@ -211,9 +227,24 @@ class Broadcast:
         self.gx = gather_index(x_shapes, x_axes, size)
         self.gd = gather_index(d_shapes, d_axes, size)
         self.nx = int(sum(int(np.prod(s, dtype=np.int64)) for s in x_shapes))
+        # which element columns come from a batch axis (x, then d before the literals)
+        self.x_batched = _batched_columns(x_shapes, x_axes, size)
+        self.d_batched = _batched_columns(d_shapes, d_axes, size)
+        self.n_literals = len(literals) if literals else 0
+        self.used_by_batches = frozenset(batched)  # (a batch of one: no batch axis)
         # numbers broadcast in the circuit itself: data columns after the arguments' data
         self.literals = (np.ascontiguousarray(np.array(literals, dtype=np.float64).T)
                          if literals else None)
+
+    def batched_symbols(self, circuit) -> set:
+        """The symbols of ``circuit`` (the element circuit, or one drawn from it) whose
+        values come from a batch axis: the inputs of broadcast arguments and the numbers
+        broadcast in the circuit itself, whatever their values (all equal in a batch of
+        one), so a drawing shows their gates' parameters as PennyLane's ``M<i>``."""
+        d_flags = [*self.d_batched, *([True] * self.n_literals)]
+        return ({s for s, b in zip(circuit.inputs, self.x_batched) if b}
+                | {s for s, b in zip(circuit.data, d_flags) if b}
+                | (self.used_by_batches & {*circuit.inputs, *circuit.data}))
 
     def inputs(self, x, d):
         """Per-element inputs ``X[b]`` and data ``D[b]`` of the compiled element circuit."""

@@ -43,10 +43,20 @@ def _value(p, values):
     if hasattr(p, "free_symbols"):
         if isinstance(values, list):
             batch = np.array([evaluate(p, v) for v in values])
+            batched = getattr(values, "batched", None)
+            if batched is not None:  # PennyLane's M<i>: a parameter of a batched input
+                return batch if p.free_symbols & batched else float(batch[0])
             return float(batch[0]) if np.all(batch == batch[0]) else batch
         return evaluate(p, values)
     a = np.asarray(p)
     return a if a.ndim else float(np.real(a))
+
+
+class _Sets(list):
+    """The input values of each parameter set of a broadcast call; ``batched``: the
+    symbols whose values come from a batch axis (None: decided by the values)."""
+
+    batched = None
 
 
 def _param_text(v, decimals, matrices) -> str:
@@ -298,7 +308,8 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     if lay is None:
         return ""
     if batch is not None:
-        lay.values = [input_values(circuit, bx, bd) for bx, bd in zip(*batch)]
+        lay.values = _Sets(input_values(circuit, bx, bd) for bx, bd in zip(*batch[:2]))
+        lay.values.batched = batch[2] if len(batch) > 2 else None
     values, circuit, annotations, m_notes = lay.values, lay.circuit, lay.annotations, lay.m_notes
     labels, rows, row_of, n, ops, meas = lay.labels, lay.rows, lay.row_of, lay.n, lay.ops, lay.meas
     m_wires, op_layers, m_layers = lay.m_wires, lay.op_layers, lay.m_layers
@@ -1354,7 +1365,8 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                     and getattr(qnode.device, "wires", None) is not None else None)
         if entry.broadcast:  # every parameter set: a broadcast parameter drawn as M<i>
             x, d = entry.inputs(_flat(xs), _flat(ds))
-            text = draw_circuit(circuit, x[0], d[0], batch=(x, d), **opts)
+            text = draw_circuit(circuit, x[0], d[0], batch=(x, d, _batched(entry, circuit)),
+                                **opts)
         else:
             text = draw_circuit(circuit, _flat(xs), _flat(ds), **opts)
         if bare():  # PennyLane's rows end "┤  " with no measurement after them
@@ -1362,6 +1374,12 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
         return text
 
     return drawer
+
+
+def _batched(entry, circuit):
+    """The symbols of a broadcast signature's drawn ``circuit`` that come from a batch
+    (:meth:`qsym._broadcast.Broadcast.batched_symbols`), None for another entry."""
+    return entry.batched_symbols(circuit) if hasattr(entry, "batched_symbols") else None
 
 
 def _sorted_wires(circuit, run, level):

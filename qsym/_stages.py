@@ -67,6 +67,9 @@ class Symbols:
     claims: list = field(default_factory=list)  # trace.Tape.claims of the recording
     constants: list = field(default_factory=list)  # (symbol, number): Looks.constants
     one_shot: bool = False  # recorded with one-shot mid-circuit measurements (Circuit.one_shot)
+    # the input symbols a broadcast parameter of the first recording used (a batch of one
+    # has no batch axis: these say which parameters a drawing shows as PennyLane's M<i>)
+    batched: frozenset = frozenset()
 
     def add(self, what, name, arr, kind):
         """Symbols for argument ``what`` named ``name`` of kind ``kind`` with the numbers
@@ -238,6 +241,7 @@ def record_signature(target: Target, args, kwargs, key, per_call=False,
         else:
             items, result, wires = record(target, syms)
         items = collapse(items, first, syms)
+        syms.batched = broadcast.batched_symbols(first[0])
     if last is not None and last.constants:  # per-call numbers made data: the last of d
         syms.constants = list(last.constants)  # (after a broadcast's literals)
         syms.data.extend(sym for sym, _ in last.constants)
@@ -402,7 +406,7 @@ def broadcast_entry(element, s: Symbols):
             d_axes.append(s.axes.get(what))
     return broadcast.Broadcast(element, s.size, x_shapes, x_axes, d_shapes, d_axes,
                                tuple(full_blocks), element.diff_args,
-                               [v for _, v in s.literals])
+                               [v for _, v in s.literals], batched=s.batched)
 
 
 def _used_wires(items, claims) -> list:

@@ -1,5 +1,8 @@
-"""What PennyLane's demos (thirteenth round of issue #18: differentiable Hartree-Fock, ...)
-do with the import switched, each cut to a small instance of the demo's own code path
+"""What PennyLane's demos (thirteenth round of issue #18: differentiable Hartree-Fock, g-sim,
+modelling chemical reactions, fixed-depth Hamiltonian simulation via Cartan decomposition,
+multidimensional regression, quantum dropout, post-variational quantum neural networks,
+equivariant force fields) do with the import switched, each cut to a small instance of the
+demo's own code path
 (loops cut, plots left out, numbers printed where the demo plots them, the same edits on
 both sides). References are independent of qsym: finite differences, identities the demos
 state, and (where marked) numbers PennyLane 0.45.1 printed for the same code in
@@ -339,3 +342,315 @@ def test_multivariate_regression_demo_matches_pennylane():
     assert onp.allclose(y_pred[:4], [0.4348176391399503, 0.8287391717092625, 0.777989909751714,
                                      0.3757727996550786], atol=1e-13)
     assert float(r2) == pytest.approx(-0.08097296417975097, abs=1e-12)
+
+
+# --- dropout for quantum neural networks (demonstrations_v2/tutorial_quantum_dropout;
+# --- jax.lax.cond as a Python branch on the dropout list, vmap as a loop, optax's Adam as
+# --- qml.AdamOptimizer, scikit-learn's split and scaler written out; 3 qubits, 2 layers,
+# --- 8 points, 3 epochs of 700; the dropout lists drawn by numpy.random.RandomState(5))
+
+
+def _dropout_circuit(n_qubits, layers, inner_layers=3):
+    params_per_layer = n_qubits * inner_layers
+
+    def embedding(x, wires):
+        assert len(x) == 1
+        for i in wires:
+            qml.RY(np.arcsin(x), wires=i)
+        for i in wires:
+            qml.RZ(np.arccos(x**2), wires=i)
+
+    def var_ansatz(theta, wires, rotations=(qml.RX, qml.RZ, qml.RX), keep_rotation=None):
+        N = len(wires)
+        assert len(theta) == 3 * N
+        wires = list(wires)
+        for counter, rots in enumerate(keep_rotation):
+            for qb, keep_or_drop in enumerate(rots):
+                angle = theta[counter * N + qb]
+                rotations[counter](0.0 if keep_or_drop < 0 else angle, wires=wires[qb])
+            for qb in wires[:-1]:
+                qml.CNOT(wires=[wires[qb], wires[qb + 1]])
+
+    @qml.qnode(qml.device("default.qubit", wires=n_qubits))
+    def circuit(x, theta, keep_rot):
+        for i in range(layers):
+            embedding(x, wires=range(n_qubits))
+            var_ansatz(theta[i * params_per_layer:(i + 1) * params_per_layer],
+                       wires=range(n_qubits), keep_rotation=keep_rot[i])
+        return qml.expval(qml.PauliZ(wires=0))
+
+    return circuit
+
+
+def test_quantum_dropout_demo_matches_pennylane():
+    """The demo's one-layer drawing (a one-element ``x``: every embedding angle a
+    broadcast parameter of one value, drawn ``M0``, ``M1`` as PennyLane draws it) and its
+    training with rotations dropped by an integer array of indices (``-1``: dropped)."""
+    n_qubits, inner_layers = 3, 3
+    circ = _dropout_circuit(n_qubits, 1)
+    keep_all_rot = [[list(range(n_qubits)) for _ in range(inner_layers)]]
+    numbered = np.array(range(9), dtype=float)
+    # PennyLane 0.45.1's drawing (/work/plvenv, the same code)
+    assert qml.draw(circ, decimals=2)(np.array([0]), numbered, keep_all_rot) == (
+        "0: ──RY(M0)──RZ(M1)──RX(0.00)─╭●──RZ(3.00)───────────╭●──RX(6.00)───────────╭●────┤  <Z>\n"
+        "1: ──RY(M0)──RZ(M1)──RX(1.00)─╰X─╭●─────────RZ(4.00)─╰X─╭●─────────RX(7.00)─╰X─╭●─┤     \n"
+        "2: ──RY(M0)──RZ(M1)──RX(2.00)────╰X─────────RZ(5.00)────╰X─────────RX(8.00)────╰X─┤     \n"
+        "\n"
+        "M0 = \n"
+        "[0.]\n"
+        "M1 = \n"
+        "[1.57079633]")
+    out = circ(np.array([0]), numbered, keep_all_rot)
+    assert onp.shape(out) == (1,)  # a batch of one, as PennyLane's
+    assert float(out[0]) == pytest.approx(0.9601702866503662, abs=1e-12)  # PennyLane 0.45.1
+    layers, params_per_layer = 2, 9
+    qnn_tmp = _dropout_circuit(n_qubits, layers)
+    rng = onp.random.RandomState(5)
+
+    def make_dropout(layer_drop_rate, rot_drop_rate):
+        drop = [lay for lay in range(layers)
+                if rng.choice(2, p=[1 - layer_drop_rate, layer_drop_rate]) == 1]
+        keep_rot = []
+        for i in range(layers):
+            keep = [list(range(n_qubits)) for _ in range(inner_layers)]
+            if i in drop:
+                keep, inner = [], []
+                for param in range(params_per_layer):
+                    out = rng.choice(2, p=[1 - rot_drop_rate, rot_drop_rate])
+                    inner.append(param % n_qubits if out == 0 else -1)
+                    if param % n_qubits == n_qubits - 1:
+                        keep.append(inner)
+                        inner = []
+            keep_rot.append(keep)
+        return onp.array(keep_rot)
+
+    assert make_dropout(0.5, 0.3)[0].tolist() == [[0, 1, 2]] * 3
+    x_ax = onp.linspace(-1, 1, 8)
+    noise = onp.random.RandomState(123).normal(0, 0.5, (8, 1)) * 0.4
+    y_all = onp.sin(x_ax * onp.pi).reshape(-1, 1) + noise
+    X, X_test, y, y_test = x_ax[:6].reshape(-1, 1), x_ax[6:].reshape(-1, 1), y_all[:6], y_all[6:]
+    lo, hi = y.min(), y.max()  # MinMaxScaler(feature_range=(-1, 1)) fitted on the training set
+    y = (2 * (y - lo) / (hi - lo) - 1).reshape(-1)
+    y_test = (2 * (y_test - lo) / (hi - lo) - 1).reshape(-1)
+
+    def cost_fn(X, y, theta, keep_rot):
+        yp = qml.math.stack([qnn_tmp(x, theta, keep_rot) for x in X]).T
+        return np.mean((yp - y) ** 2)
+
+    opt = qml.AdamOptimizer(0.01)
+    params = np.array(onp.random.RandomState(0).normal(size=layers * params_per_layer),
+                      requires_grad=True)
+    full = onp.array([[list(range(n_qubits))] * inner_layers] * layers)
+    costs, drops = [], []
+    for _ in range(3):
+        keep_rot = make_dropout(0.7, 0.7)
+        drops.append(keep_rot.tolist())
+        params, _ = opt.step_and_cost(lambda theta: cost_fn(X, y, theta, keep_rot), params)
+        costs.append((float(cost_fn(X, y, params, full)),
+                      float(cost_fn(X_test, y_test, params, full))))
+    # PennyLane 0.45.1 (the same code): the dropout lists, then train and test costs
+    assert drops[0] == [[[0, -1, 2], [-1, 1, -1], [-1, -1, 2]], [[0, 1, -1], [0, 1, -1], [-1, 1, 2]]]
+    assert onp.allclose(costs, [(0.3920028317067305, 0.36395333878540376),
+                                (0.38895861881879346, 0.36024561162445334),
+                                (0.38668967256415643, 0.3569296033501822)], atol=1e-11, rtol=0)
+
+
+@pytest.mark.parametrize("x, expected", [
+    ([0.5, 0.5], "[0.52359878 0.52359878]"),  # equal values: still a broadcast parameter
+    ([0.5, 0.4], "[0.52359878 0.41151685]"),
+    ([0.5], "[0.52359878]"),  # a batch of one (no batch axis to find)
+])
+def test_broadcast_parameters_are_drawn_as_matrices_whatever_their_values(x, expected):
+    """A gate parameter computed from a broadcast input is drawn ``M0`` with its values
+    below, as PennyLane 0.45.1 draws it (printed in /work/plvenv for these calls); the
+    parameters not broadcast keep their numbers."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x, t):
+        qml.RY(np.arcsin(x), wires=0)
+        qml.RX(t, wires=0)
+        qml.RZ(0.5 * t, wires=0)
+        return qml.expval(qml.Z(0))
+
+    assert qml.draw(c)(np.array(x), 0.3) == (
+        f"0: ──RY(M0)──RX(0.30)──RZ(0.15)─┤  <Z>\n\nM0 = \n{expected}")
+
+
+# --- post-variational quantum neural networks (demonstrations_v2/tutorial_post-variational_
+# --- quantum_neural_networks; scikit-learn's digits synthesized (4 images), optax's Adam as
+# --- qml.AdamOptimizer with the dict's two entries as arguments (2 steps of 200), vmap as a
+# --- loop; 1-local observables and first-order ansatz expansion; the MLP classifier not run)
+
+
+def test_post_variational_demo_matches_pennylane():
+    """The demo's 8-qubit feature map (Hadamards, ``AngleEmbedding`` rows alternating X and
+    Z) and ansatz; the variational baseline's costs and accuracy; the observable
+    construction (``qml.pauli.string_to_pauli_word`` of every 1-local string, 25
+    expectations); the ansatz expansion, its 33 shifted parameter sets broadcast at once."""
+    from itertools import combinations
+
+    rs = onp.random.RandomState(1)
+    X_train = np.array(rs.randint(0, 17, size=(4, 8, 8)) / 16 * 2 * onp.pi, requires_grad=False)
+    y_train = np.array([-1.0, 1.0, 1.0, -1.0], requires_grad=False)
+
+    def feature_map(features):
+        for i in range(len(features[0])):
+            qml.Hadamard(i)
+        for i in range(len(features)):
+            rotation = "Z" if i % 2 else "X"
+            qml.AngleEmbedding(features=features[i], wires=range(8), rotation=rotation)
+
+    def ansatz(params):
+        for i in range(8):
+            qml.RY(params[i], wires=i)
+        for i in range(8):
+            qml.CNOT(wires=[(i - 1) % 8, i % 8])
+        for i in range(8):
+            qml.RY(params[i + 8], wires=i)
+        for i in range(8):
+            qml.CNOT(wires=[(8 - 2 - i) % 8, (8 - i - 1) % 8])
+
+    dev = qml.device("default.qubit", wires=8)
+
+    @qml.qnode(dev)
+    def circuit(params, features):
+        feature_map(features)
+        ansatz(params)
+        return qml.expval(qml.PauliZ(0))
+
+    def cost(params, X, Y):
+        predictions = [circuit(params["weights"], x) + params["bias"] for x in X]
+        return np.mean((Y - qml.math.stack(predictions)) ** 2)
+
+    w = np.array(0.01 * onp.random.RandomState(0).randn(16), requires_grad=True)
+    b = np.array(0.0, requires_grad=True)
+    opt = qml.AdamOptimizer(0.05)
+    costs = []
+    for _ in range(2):
+        (w, b, _, _), c = opt.step_and_cost(
+            lambda w, b, X, Y: cost({"weights": w, "bias": b}, X, Y), w, b, X_train, y_train)
+        costs.append(float(c))
+    preds = [circuit(w, x) + b for x in X_train]
+    acc = sum(np.sign(l) == np.sign(p) for l, p in zip(y_train, preds)) / len(y_train)
+
+    def generate_paulis(identities, paulis, output, qubits, locality):
+        if len(output) == qubits:
+            yield output
+        else:
+            yield from generate_paulis(identities + 1, paulis, output + "I", qubits, locality)
+            if paulis < locality:
+                for p in "XYZ":
+                    yield from generate_paulis(identities, paulis + 1, output + p, qubits,
+                                               locality)
+
+    measurements = list(generate_paulis(0, 0, "", 8, 1))
+    assert len(measurements) == 25
+
+    @qml.qnode(dev)
+    def observables(features):
+        feature_map(features)
+        return [qml.expval(qml.pauli.string_to_pauli_word(m)) for m in measurements]
+
+    new_X = np.asarray([observables(x) for x in X_train]).T
+    assert new_X.shape == (25, 4)
+    assert onp.allclose(new_X[0], 1.0)  # "IIIIIIII": the identity
+
+    shifts = [onp.zeros((1, 16))]
+    for pos in combinations(range(16), 1):
+        s = onp.zeros((2, 16))
+        s[0, pos[0]], s[1, pos[0]] = -1, 1  # the demo's binary patterns of order 1
+        shifts.append(s)
+    to_measure = onp.concatenate(shifts) * onp.pi / 2
+    res = circuit(to_measure.T, X_train[0])  # 33 parameter sets at once
+    assert res.shape == (33,)
+    # PennyLane 0.45.1 (/work/plvenv, the same code)
+    assert onp.allclose(costs, [2.0723968948981053, 1.9637288521897989], atol=1e-12, rtol=0)
+    assert float(acc) == 0.25
+    assert onp.allclose(new_X[:4, 0], [0.999999999999999, 0.6694941848536824,
+                                       -0.6900922349267804, 0.2748640459224569], atol=1e-12)
+    assert onp.allclose(new_X[:, 1:].sum(axis=0),
+                        [0.5270808483408985, 0.3385362447150415, 2.654395207587343], atol=1e-12)
+    assert onp.allclose(res[:5], [0.14644660940672594, 0.923879532511286, -0.9238795325112859,
+                                  0.14644660940672583, 0.146446609406726], atol=1e-12)
+    assert float(res[0]) == pytest.approx(onp.sin(onp.pi / 8) ** 2, abs=1e-12)  # closed form
+
+
+# --- equivariant quantum neural networks for a force field (demonstrations_v2/
+# --- tutorial_eqnn_force_field; jax.scipy's expm as SciPy's, depth 2 of 6, two water
+# --- geometries written here; the training needs the derivative of expm (JAX only))
+
+
+def test_eqnn_force_field_demo_energies_match_pennylane():
+    """The demo's VQLM: singlets, ``QubitUnitary`` of ``expm(-i alpha x.sigma / 2)`` per
+    atom and of the exponentiated Heisenberg coupling, ``Barrier``, the symmetry-breaking
+    ``RZ`` layer, a nested dict of parameters (``epsilon`` ``None`` or an array), the
+    Heisenberg ``qml.Hamiltonian`` measured."""
+    from scipy.linalg import expm
+
+    X = onp.array([[0, 1], [1, 0]])
+    Y = onp.array([[0, -1.0j], [1.0j, 0]])
+    Z = onp.array([[1, 0], [0, -1]])
+    sigmas = np.array(onp.array([X, Y, Z]))
+    sigmas_sigmas = np.array(onp.array([onp.kron(X, X), onp.kron(Y, Y), onp.kron(Z, Z)]))
+
+    def singlet(wires):
+        qml.Hadamard(wires=wires[0])
+        qml.PauliZ(wires=wires[0])
+        qml.PauliX(wires=wires[1])
+        qml.CNOT(wires=wires)
+
+    def equivariant_encoding(alpha, data, wires):
+        U = expm(-1.0j * alpha * np.einsum("i,ijk", data, sigmas) / 2)
+        qml.QubitUnitary(U, wires=wires)
+
+    def trainable_layer(weight, wires):
+        U = expm(-1.0j * weight * np.einsum("ijk->jk", sigmas_sigmas))
+        qml.QubitUnitary(U, wires=wires)
+
+    Observable = qml.Hamiltonian(onp.ones(3), [qml.PauliX(0) @ qml.PauliX(1),
+                                               qml.PauliY(0) @ qml.PauliY(1),
+                                               qml.PauliZ(0) @ qml.PauliZ(1)])
+    D, B, rep, active_atoms = 2, 1, 2, 2
+    num_qubits = active_atoms * rep
+
+    @qml.qnode(qml.device("default.qubit", wires=num_qubits))
+    def vqlm(data, params):
+        weights = params["params"]["weights"]
+        alphas = params["params"]["alphas"]
+        epsilon = params["params"]["epsilon"]
+        for i in range(rep):
+            singlet(wires=onp.arange(active_atoms * i, active_atoms * (1 + i)))
+        for i in range(num_qubits):
+            equivariant_encoding(alphas[i, 0], np.asarray(data, dtype=complex)[i % active_atoms],
+                                 wires=[i])
+        for d in range(D):
+            qml.Barrier()
+            for b in range(B):
+                for i in list(range(0, num_qubits - 1, 2)) + list(range(1, num_qubits, 2)):
+                    trainable_layer(weights[i, min(d + 1, D - 1), b],
+                                    wires=[i, (i + 1) % num_qubits])
+            if epsilon is not None:
+                for k, w in enumerate(range(num_qubits)):
+                    qml.RZ(epsilon[d, k], wires=[w])
+            for i in range(num_qubits):
+                equivariant_encoding(alphas[i, d + 1],
+                                     np.asarray(data, dtype=complex)[i % active_atoms], wires=[i])
+        return qml.expval(Observable)
+
+    weights = onp.zeros((num_qubits, D, B))
+    weights[0] = onp.random.RandomState(42).uniform(0, onp.pi, 1)
+    weights[1], weights[2] = 0.3, -0.2
+    net_params = {"params": {"weights": np.array(weights),
+                             "alphas": np.array(onp.ones((num_qubits, D + 1))), "epsilon": None}}
+    data = onp.array([[[0.5, 0.2, -0.3], [-0.4, 0.6, 0.1]], [[0.1, 0.2, 0.3], [0.7, -0.1, 0.2]]])
+    energies = [float(vqlm(np.array(x), net_params)) for x in data]
+    net_params["params"]["epsilon"] = np.array(onp.random.RandomState(1).normal(0, 0.1, (D, 4)))
+    energies.append(float(vqlm(np.array(data[0]), net_params)))
+    # PennyLane 0.45.1 with JAX (/work/jaxvenv, the demo's own jax.scipy expm)
+    assert onp.allclose(energies, [-1.8423534548909815, -2.3615853187378066,
+                                   -1.5010629919868665], atol=1e-12, rtol=0)
+    # rotational invariance, the demo's premise: rotating both atoms leaves the energy
+    net_params["params"]["epsilon"] = None
+    c, s = onp.cos(0.7), onp.sin(0.7)
+    R = onp.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+    assert float(vqlm(np.array(data[0] @ R.T), net_params)) == pytest.approx(energies[0],
+                                                                            abs=1e-12)
