@@ -43,15 +43,21 @@ def _is_operator(x) -> bool:
 
 
 def null_space(a, rcond=None) -> np.ndarray:
-    """An orthonormal basis (columns) of the null space of the matrix ``a``, by its SVD;
-    singular values up to ``rcond * s_max`` (default ``eps * max(a.shape)``) count as zero.
+    """An orthonormal basis (columns) of the null space of the matrix ``a``, SciPy's (its SVD;
+    singular values up to ``rcond * s_max`` (default ``eps * max(a.shape)``) count as zero):
+    PennyLane's, so the bases ``qml.liealg`` picks are its bases.
 
     >>> from qsym._cartan import null_space
     >>> null_space(np.array([[1.0, 1.0]])).round(6).T
     array([[-0.707107,  0.707107]])
     """
-    from scipy.linalg import null_space as scipy_null_space
-
+    try:
+        from scipy.linalg import null_space as scipy_null_space
+    except ImportError:  # pragma: no cover - scipy is in the test extra
+        raise ImportError("qsym's Lie-algebra functions (qml.liealg, qml.center) take null "
+                          "spaces from SciPy, as PennyLane's do (the basis they pick depends "
+                          "on it), and qsym does not depend on SciPy: pip install scipy"
+                          ) from None
     return scipy_null_space(np.asarray(a), rcond=rcond)
 
 
