@@ -545,3 +545,33 @@ def test_an_optimizer_refuses_a_trainable_integer_tensor_as_qml_grad_does(name):
     x, k = opt.step(lambda x, k: np.sum(np.sin(x)) * k[0], np.array([0.5]),
                     np.array([2], requires_grad=False))
     assert x[0] < 0.5 and k.dtype.kind == "i"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: qml.matrix(qml.PauliX(0), wire_order=[0, 0]),
+    lambda: qml.matrix(qml.CNOT(wires=[0, 1]), wire_order=[0, 1, 1]),
+    lambda: qml.matrix(lambda: qml.PauliX(0), wire_order=[0, 0])(),
+    lambda: qml.matrix(qml.PauliX(0) + qml.PauliZ(1), wire_order=[0, 1, 0]),
+    lambda: (qml.PauliX(0) + qml.PauliZ(1)).matrix(wire_order=[0, 1, 0]),
+    lambda: (qml.PauliX(0) @ qml.PauliZ(1)).matrix(wire_order=[1, 0, 1]),
+    lambda: qml.RX(0.1, wires=0).matrix(wire_order=[1, 0, 1]),
+    lambda: qml.Hermitian(onp.eye(2), wires=0).matrix(wire_order=[0, 0]),
+    lambda: qml.pauli.PauliWord({0: "X"}).to_mat(wire_order=[0, 0]),
+    lambda: qml.math.expand_matrix(onp.eye(2), [0], [0, 0]),
+], ids=["gate", "cnot", "qfunc", "sum", "sum.matrix", "prod.matrix", "gate.matrix",
+        "hermitian", "pauli-word", "expand_matrix"])
+def test_a_wire_order_naming_a_wire_twice_is_a_wire_error(make):
+    """PennyLane 0.45.1 (run in /work/plvenv): ``qml.matrix(qml.X(0), wire_order=[0, 0])``
+    raises ``WireError: Wires must be unique; got [0, 0].``. qsym gave a bare NumPy reshape
+    error for a gate and, for ``X(0) + Z(1)`` on ``[0, 1, 0]``, an 8x8 matrix of wrong
+    entries."""
+    with pytest.raises(qml.WireError, match="[Ww]ires must be unique"):
+        make()
+
+
+def test_a_wire_order_of_distinct_wires_still_orders_the_matrix():
+    # X(0) + Z(1) on [1, 0]: Z (x) I + I (x) X, written out by hand
+    expected = onp.array([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, -1, 1], [0, 0, 1, -1]])
+    assert onp.array_equal(qml.matrix(qml.PauliX(0) + qml.PauliZ(1), wire_order=[1, 0]),
+                           expected)
+    assert onp.array_equal((qml.PauliX(0) + qml.PauliZ(1)).matrix(wire_order=[1, 0]), expected)
