@@ -575,3 +575,16 @@ def test_a_wire_order_of_distinct_wires_still_orders_the_matrix():
     assert onp.array_equal(qml.matrix(qml.PauliX(0) + qml.PauliZ(1), wire_order=[1, 0]),
                            expected)
     assert onp.array_equal((qml.PauliX(0) + qml.PauliZ(1)).matrix(wire_order=[1, 0]), expected)
+
+
+@pytest.mark.parametrize("z", ["a", None, 1j, onp.array([1j]), onp.array(["2"])])
+def test_qml_pow_of_a_gate_by_what_is_not_a_real_number_is_a_gate_error(z):
+    """``qml.pow(qml.X(0), "a")`` raised Python's bare ``TypeError: not all arguments
+    converted during string formatting`` (the ``%`` of the exponent deep in the power),
+    ``None`` and ``1j`` a bare TypeError of ``%`` too; now a GateError saying what to give.
+    Real exponents are unchanged: X**2 is the identity, X**0.5 squares to X (by hand)."""
+    with pytest.raises(qml.GateError, match="exponent must be a real number"):
+        qml.pow(qml.PauliX(0), z)
+    assert onp.allclose(qml.matrix(qml.pow(qml.PauliX(0), 2)), onp.eye(2), atol=1e-12)
+    half = qml.matrix(qml.pow(qml.PauliX(0), 0.5))
+    assert onp.allclose(half @ half, [[0, 1], [1, 0]], atol=1e-12)
