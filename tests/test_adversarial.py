@@ -588,3 +588,24 @@ def test_qml_pow_of_a_gate_by_what_is_not_a_real_number_is_a_gate_error(z):
     assert onp.allclose(qml.matrix(qml.pow(qml.PauliX(0), 2)), onp.eye(2), atol=1e-12)
     half = qml.matrix(qml.pow(qml.PauliX(0), 0.5))
     assert onp.allclose(half @ half, [[0, 1], [1, 0]], atol=1e-12)
+
+
+def test_a_masked_array_with_masked_entries_is_an_argument_error():
+    """``circuit(np.ma.array([0.3, 0.4], mask=[0, 1]))`` ran at 0.4, the masked entry's
+    number, as if it were not masked (PennyLane 0.45.1 gives yet another number, from
+    NumPy's masked constant); now an ArgumentError saying what to pass. A masked array
+    with nothing masked is its numbers: cos(0.3) cos(0.4), by hand."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    masked = onp.ma.array([0.3, 0.4], mask=[0, 1])
+    for call in (circuit, qml.grad(circuit, argnum=0), qml.jacobian(circuit, argnum=0)):
+        with pytest.raises(qml.ArgumentError, match="masked entries.*filled"):
+            call(masked)
+    assert circuit(onp.ma.array([0.3, 0.4])) == pytest.approx(onp.cos(0.3) * onp.cos(0.4),
+                                                              abs=1e-12)
