@@ -609,3 +609,17 @@ def test_a_masked_array_with_masked_entries_is_an_argument_error():
             call(masked)
     assert circuit(onp.ma.array([0.3, 0.4])) == pytest.approx(onp.cos(0.3) * onp.cos(0.4),
                                                               abs=1e-12)
+
+
+def test_a_relative_cache_folder_is_the_same_folder_for_the_background_compile(tmp_path):
+    """``QSYM_CACHE_DIR=cache`` (relative): the background compile process runs in qsym's
+    own folder, so it read and wrote ``<qsym>/../cache`` (files in the installation, the
+    compile redone in the calling process, which looked in ``./cache``). The folder is
+    now made absolute where it is read, and the compile process is given that path."""
+    env = dict(os.environ, QSYM_CACHE_DIR="cache", QSYM_WARMUP="0")
+    code = "from qsym import _cache\nprint(_cache.cache_dir())\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert Path(out.stdout.strip().splitlines()[-1]) == tmp_path / "cache"
+    assert (tmp_path / "cache").is_dir()
