@@ -1011,6 +1011,29 @@ _FUSED = {fused}
 _ADJOINT = {adjoint}  # the QNode's diff_method was the adjoint method
 
 
+def _real_array(what, a):
+    """``a`` as a float64 array if it holds real numbers only: complex numbers (whose
+    imaginary part the conversion dropped with only a warning), text ("0.5" was read as
+    0.5), bools and None are refused, as the QNode refuses them."""
+    import numbers
+
+    try:
+        raw = np.asarray(a)
+    except (TypeError, ValueError):  # a ragged list
+        raw = None
+    kind = None if raw is None else raw.dtype.kind
+    if kind == "O":
+        items = raw.ravel().tolist()
+        if all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+               for v in items):
+            return raw.astype(np.float64)
+    elif kind is not None and kind in "iuf":
+        return np.asarray(raw, dtype=np.float64)
+    got = "a ragged sequence" if raw is None else f"dtype {{raw.dtype}}"
+    raise ValueError(f"{{what}} must be real numbers (floats), got {{got}}: pass e.g. "
+                     "np.array([...], dtype=float)")
+
+
 def _inputs(args, kwargs):
     """Flat float64 inputs (trainable, data) from arguments in the circuit's layout."""
     positional = [item for item in LAYOUT if len(item) == 2]
@@ -1027,7 +1050,7 @@ def _inputs(args, kwargs):
             if a != info:
                 raise ValueError(f"{{what}} was compiled as the constant {{info!r}}, got {{a!r}}")
             continue
-        arr = np.asarray(a, dtype=np.float64)
+        arr = _real_array(what, a)
         if arr.shape != tuple(info):
             raise ValueError(f"{{what}} must have shape {{tuple(info)}}, got {{arr.shape}}")
         if not np.all(np.isfinite(arr)):

@@ -139,6 +139,13 @@ def numeric(value, what):
     if isinstance(value, float) or isinstance(value, np.floating):
         return np.asarray(value, dtype=np.float64)
     if isinstance(value, np.ndarray):
+        if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+            # (its masked entries' numbers were used as if unmasked; PennyLane gives
+            # another number again, from NumPy's masked constant)
+            raise ArgumentError(
+                f"{what} is a masked array with masked entries, which have no value to "
+                "run the circuit at: pass value.filled(x) (x in their place) or the "
+                "entries you mean, e.g. value.compressed()")
         return as_float_array(value, what)
     if isinstance(value, (list, tuple)) and is_number_container(value):
         try:

@@ -182,7 +182,10 @@ def configured_dir() -> Path:
     """The cache folder as configured: ``$QSYM_CACHE_DIR``, else :func:`default_dir`.
     :func:`cache_dir` is the folder actually used."""
     if os.environ.get("QSYM_CACHE_DIR"):
-        return Path(os.environ["QSYM_CACHE_DIR"])
+        # absolute: a relative folder was another folder for the background compile
+        # process, which runs in qsym's own folder (it wrote there, and the compile was
+        # redone in this process)
+        return Path(os.path.abspath(os.environ["QSYM_CACHE_DIR"]))
     return default_dir()
 
 

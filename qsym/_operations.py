@@ -86,6 +86,17 @@ def wires_tuple(wires) -> tuple:
     raise WireError(f"wires must be a label or a list of labels, got {wires!r}")
 
 
+def order_tuple(wire_order) -> tuple:
+    """A matrix's ``wire_order`` as :func:`wires_tuple` reads it, each wire once
+    (PennyLane's ``Wires(wire_order)``: a ``WireError``; a wire named twice made a matrix
+    of the wrong size and wrong entries, or a bare NumPy reshape error)."""
+    order = wires_tuple(wire_order)
+    if len(set(order)) != len(order):
+        raise WireError(f"Wires must be unique; got {list(order)}. (wire_order lists each "
+                        "wire once, in the order of the matrix's tensor factors)")
+    return order
+
+
 def check_param(name: str, value):
     """A gate parameter: a real number or a (real) sympy expression of traced inputs (the
     traced value's expression); anything else is a :class:`GateError` naming ``name``.
@@ -2206,6 +2217,9 @@ def expand_matrix(m, wires, wire_order):
     [[0, 0, 1, 0], [0, 0, 0, 1], [2, 0, 3, 0], [0, 2, 0, 3]]
     """
     order, wires = list(wire_order), list(wires)
+    if len(set(order)) != len(order):  # (the reshape below failed, or made a wrong matrix)
+        raise WireError(f"expand_matrix: Wires must be unique; got wire_order {order}: list "
+                        "each wire once")
     missing = [w for w in wires if w not in order]
     if missing or len(set(wires)) != len(wires):
         raise ValueError(f"expand_matrix: wire_order {order} must contain each of the "
@@ -3870,7 +3884,7 @@ class Observable:
         if wire_order is None:
             order = [w for w in (getattr(self, "_order", None) or self.wires)]
         else:
-            order = list(wires_tuple(wire_order))
+            order = list(order_tuple(wire_order))
         if not order:
             order = [0]
         missing = [w for w in self.wires if w not in order]
@@ -4570,7 +4584,7 @@ class _Arithmetic(Observable):
         if not self.operands:
             raise MatrixUndefinedError(f"{self!r} has no operands, so no matrix (PennyLane's "
                                        "neither): give it operators")
-        order = list(self._wires) if wire_order is None else list(wires_tuple(wire_order))
+        order = list(self._wires) if wire_order is None else list(order_tuple(wire_order))
         missing = [w for w in self._wires if w not in order]
         if missing:
             raise WireError(f"wire_order {order} misses the operator's wires {missing}")
@@ -4609,7 +4623,7 @@ class _Arithmetic(Observable):
         8
         """
         if self._merged is not None and self._pauli_exact() and self.operands:
-            order = list(self._wires) if wire_order is None else list(wires_tuple(wire_order))
+            order = list(self._wires) if wire_order is None else list(order_tuple(wire_order))
             missing = [w for w in self._wires if w not in order]
             if missing:
                 raise WireError(f"wire_order {order} misses the operator's wires {missing}")

@@ -1710,7 +1710,17 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
     >>> pow(GATE_CLASSES["S"](wires=0), 2, lazy=False)
     Z(0)
     """
-    if isinstance(base, Observable) and hasattr(base, "matrix"):
+    observable = isinstance(base, Observable) and hasattr(base, "matrix")
+    if z is None or isinstance(z, (str, bytes)) or (
+            not observable and isinstance(z, (complex, np.complexfloating))) or (
+            isinstance(z, np.ndarray) and z.dtype.kind not in ("biufcO" if observable
+                                                               else "biufO")):
+        # (a bare TypeError of Python's % deep in the power: "not all arguments converted
+        # during string formatting" for qml.pow(X(0), "a"); an operator's matrix power may
+        # take a complex exponent, a gate's not)
+        raise GateError(f"qml.pow: the exponent must be a real number (or a 1-D array of "
+                        f"them, to broadcast), e.g. qml.pow(qml.X(0), 2); got {z!r}")
+    if observable:
         # an arithmetic operator (X(0) + Y(1)): PennyLane's Pow of it, its matrix power;
         # not applied (no gates: not unitary in general)
         return _in_place_of(base, PowOperation(base, None, z))

@@ -41,6 +41,7 @@ from ._operations import (
     Sum,
     pauli_coefficients,
     sparse_of,
+    order_tuple,
     wires_tuple,
 )
 from ._trace import Tape, Traced, recording
@@ -258,7 +259,7 @@ class PauliWord(dict):
         significant, times ``coeff``."""
         if format != "dense":  # SciPy's, where scipy is installed
             return sparse_of(self.to_mat(wire_order, "dense", coeff), format)
-        order = list(self.wires) if wire_order is None else list(wires_tuple(wire_order))
+        order = list(self.wires) if wire_order is None else list(order_tuple(wire_order))
         if any(w not in order for w in self):
             raise _missing_wires(order, self.wires, "Pauli word")
         if not _plain_number(coeff):
@@ -490,7 +491,7 @@ class PauliSentence(dict):
         self.prune(tol)
 
     def _order(self, wire_order) -> list:
-        order = list(self.wires) if wire_order is None else list(wires_tuple(wire_order))
+        order = list(self.wires) if wire_order is None else list(order_tuple(wire_order))
         if any(w not in order for w in self.wires):
             raise _missing_wires(order, self.wires, "Pauli sentence")
         return order
@@ -546,7 +547,7 @@ class PauliSentence(dict):
         with recording(Tape()):
             if not self:
                 return SProd(0, PauliWord({}).operation(wire_order))
-            order = list(wires_tuple(wire_order)) if len(wire_order or ()) else list(self.wires)
+            order = list(order_tuple(wire_order)) if len(wire_order or ()) else list(self.wires)
             terms = [w.operation(order) if _scalar(c) and not isinstance(c, Traced) and c == 1
                      else SProd(c, w.operation(order)) for w, c in self.items()]
             return terms[0] if len(terms) == 1 else Sum(*terms)
@@ -815,7 +816,7 @@ def _decomposition_size(shape, wire_order, sparse=False) -> tuple[int, list]:
         raise ArgumentError(f"Dimension of the matrix should be a power of 2, got {shape}. Use "
                             "'padding=True' for these matrices.")
     n = max(shape[0], 1).bit_length() - 1
-    wires = list(range(n)) if wire_order is None else list(wires_tuple(wire_order))
+    wires = list(range(n)) if wire_order is None else list(order_tuple(wire_order))
     if len(wires) != n:
         raise ArgumentError(f"number of wires {len(wires)} is not compatible with the number of "
                             f"qubits {n}")

@@ -545,3 +545,81 @@ def test_an_optimizer_refuses_a_trainable_integer_tensor_as_qml_grad_does(name):
     x, k = opt.step(lambda x, k: np.sum(np.sin(x)) * k[0], np.array([0.5]),
                     np.array([2], requires_grad=False))
     assert x[0] < 0.5 and k.dtype.kind == "i"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: qml.matrix(qml.PauliX(0), wire_order=[0, 0]),
+    lambda: qml.matrix(qml.CNOT(wires=[0, 1]), wire_order=[0, 1, 1]),
+    lambda: qml.matrix(lambda: qml.PauliX(0), wire_order=[0, 0])(),
+    lambda: qml.matrix(qml.PauliX(0) + qml.PauliZ(1), wire_order=[0, 1, 0]),
+    lambda: (qml.PauliX(0) + qml.PauliZ(1)).matrix(wire_order=[0, 1, 0]),
+    lambda: (qml.PauliX(0) @ qml.PauliZ(1)).matrix(wire_order=[1, 0, 1]),
+    lambda: qml.RX(0.1, wires=0).matrix(wire_order=[1, 0, 1]),
+    lambda: qml.Hermitian(onp.eye(2), wires=0).matrix(wire_order=[0, 0]),
+    lambda: qml.pauli.PauliWord({0: "X"}).to_mat(wire_order=[0, 0]),
+    lambda: qml.math.expand_matrix(onp.eye(2), [0], [0, 0]),
+], ids=["gate", "cnot", "qfunc", "sum", "sum.matrix", "prod.matrix", "gate.matrix",
+        "hermitian", "pauli-word", "expand_matrix"])
+def test_a_wire_order_naming_a_wire_twice_is_a_wire_error(make):
+    """PennyLane 0.45.1 (run in /work/plvenv): ``qml.matrix(qml.X(0), wire_order=[0, 0])``
+    raises ``WireError: Wires must be unique; got [0, 0].``. qsym gave a bare NumPy reshape
+    error for a gate and, for ``X(0) + Z(1)`` on ``[0, 1, 0]``, an 8x8 matrix of wrong
+    entries."""
+    with pytest.raises(qml.WireError, match="[Ww]ires must be unique"):
+        make()
+
+
+def test_a_wire_order_of_distinct_wires_still_orders_the_matrix():
+    # X(0) + Z(1) on [1, 0]: Z (x) I + I (x) X, written out by hand
+    expected = onp.array([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, -1, 1], [0, 0, 1, -1]])
+    assert onp.array_equal(qml.matrix(qml.PauliX(0) + qml.PauliZ(1), wire_order=[1, 0]),
+                           expected)
+    assert onp.array_equal((qml.PauliX(0) + qml.PauliZ(1)).matrix(wire_order=[1, 0]), expected)
+
+
+@pytest.mark.parametrize("z", ["a", None, 1j, onp.array([1j]), onp.array(["2"])])
+def test_qml_pow_of_a_gate_by_what_is_not_a_real_number_is_a_gate_error(z):
+    """``qml.pow(qml.X(0), "a")`` raised Python's bare ``TypeError: not all arguments
+    converted during string formatting`` (the ``%`` of the exponent deep in the power),
+    ``None`` and ``1j`` a bare TypeError of ``%`` too; now a GateError saying what to give.
+    Real exponents are unchanged: X**2 is the identity, X**0.5 squares to X (by hand)."""
+    with pytest.raises(qml.GateError, match="exponent must be a real number"):
+        qml.pow(qml.PauliX(0), z)
+    assert onp.allclose(qml.matrix(qml.pow(qml.PauliX(0), 2)), onp.eye(2), atol=1e-12)
+    half = qml.matrix(qml.pow(qml.PauliX(0), 0.5))
+    assert onp.allclose(half @ half, [[0, 1], [1, 0]], atol=1e-12)
+
+
+def test_a_masked_array_with_masked_entries_is_an_argument_error():
+    """``circuit(np.ma.array([0.3, 0.4], mask=[0, 1]))`` ran at 0.4, the masked entry's
+    number, as if it were not masked (PennyLane 0.45.1 gives yet another number, from
+    NumPy's masked constant); now an ArgumentError saying what to pass. A masked array
+    with nothing masked is its numbers: cos(0.3) cos(0.4), by hand."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x[0], wires=0)
+        qml.RY(x[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    masked = onp.ma.array([0.3, 0.4], mask=[0, 1])
+    for call in (circuit, qml.grad(circuit, argnum=0), qml.jacobian(circuit, argnum=0)):
+        with pytest.raises(qml.ArgumentError, match="masked entries.*filled"):
+            call(masked)
+    assert circuit(onp.ma.array([0.3, 0.4])) == pytest.approx(onp.cos(0.3) * onp.cos(0.4),
+                                                              abs=1e-12)
+
+
+def test_a_relative_cache_folder_is_the_same_folder_for_the_background_compile(tmp_path):
+    """``QSYM_CACHE_DIR=cache`` (relative): the background compile process runs in qsym's
+    own folder, so it read and wrote ``<qsym>/../cache`` (files in the installation, the
+    compile redone in the calling process, which looked in ``./cache``). The folder is
+    now made absolute where it is read, and the compile process is given that path."""
+    env = dict(os.environ, QSYM_CACHE_DIR="cache", QSYM_WARMUP="0")
+    code = "from qsym import _cache\nprint(_cache.cache_dir())\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert Path(out.stdout.strip().splitlines()[-1]) == tmp_path / "cache"
+    assert (tmp_path / "cache").is_dir()

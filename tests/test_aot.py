@@ -242,10 +242,19 @@ def test_a_loaded_export_compiles_into_qsyms_cache_and_a_later_load_compiles_not
 
 
 def test_exported_module_checks_its_arguments(exported, tmp_path):
+    """Shapes, constants, NaN and keywords; and (adversarial review, stop 56) what is not
+    real numbers: the export converted every argument with ``np.asarray(a,
+    dtype=float64)``, so a complex array ran at its real part (NumPy's ComplexWarning the
+    only sign), text (``"0.5"``) was read as numbers and bools as 0 and 1, where the QNode
+    refuses all three. Now a ``ValueError`` naming the argument and the dtype; real
+    numbers of another type (an object array of floats, lists, ints) give what float64
+    gives."""
     _, _, path, _ = exported
     script = '''
+        import warnings
         import numpy as np
         import circuit_grad as m
+        warnings.simplefilter("error")  # a ComplexWarning would be an error
         for bad, kw in [((np.zeros((2, 2)), 0.1, 2), {"data": np.ones(3)}),
                         ((np.zeros((3, 2)), 0.1, 3), {"data": np.ones(3)}),
                         ((np.zeros((3, 2)), float("nan"), 2), {"data": np.ones(3)}),
@@ -254,11 +263,32 @@ def test_exported_module_checks_its_arguments(exported, tmp_path):
                 m.value(*bad, **kw)
             except (ValueError, TypeError) as exc:
                 print(type(exc).__name__, exc)
+        w = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+        kw = {"data": np.array([1.0, 0.5, -1.5])}
+        none = w.astype(object)
+        none[1, 1] = None
+        for bad in [w + 1j, w.astype(str), w > 0.3, none,
+                    [[0.1, 0.2], [0.3], [0.5, 0.6]]]:
+            try:
+                m.value(bad, 0.7, 2, **kw)
+                print("ran", bad)
+            except ValueError as exc:
+                print(type(exc).__name__, exc)
+        ref = m.value(w, 0.7, 2, **kw)
+        for good in [w.astype(object), w.tolist()]:
+            print("same", bool(np.array_equal(m.value(good, 0.7, 2, **kw), ref)))
+        print("ints", bool(np.array_equal(m.value(np.ones((3, 2), dtype=int), 0.7, 2, **kw),
+                                          m.value(np.ones((3, 2)), 0.7, 2, **kw))))
     '''
     out = _run_without_qsym(path, script, tmp_path).splitlines()
-    assert len(out) == 4
+    assert len(out) == 12, out
     assert "shape (3, 2)" in out[0] and "constant 2" in out[1]
     assert "NaN" in out[2] and "keyword arguments" in out[3]
+    for line, dtype in zip(out[4:9], ["complex128", "<U", "bool", "object",
+                                      "a ragged sequence"]):
+        assert line.startswith("ValueError argument 0 must be real numbers"), line
+        assert dtype in line, line
+    assert out[9:] == ["same True"] * 2 + ["ints True"], out
 
 
 def _sha(path):
