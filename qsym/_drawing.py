@@ -339,7 +339,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                     if op.wires:
                         _group(strs, rs)
                     for r in rs:
-                        strs[r] += "||"
+                        strs[r] += op.text
                     continue
                 ws = op.wires if op.name != "GlobalPhase" else tuple(rows_w for rows_w in rows)
                 rs = [row_of[w] for w in ws if w in row_of]
@@ -401,9 +401,9 @@ class _BarrierOp:
     wire, without a bracket, as PennyLane draws a barrier made without wires); ``wires``,
     their indices among the drawing's wires, are set by :func:`_layout`."""
 
-    def __init__(self, labels):
+    def __init__(self, labels, text="||"):
         self.name, self.labels, self.params, self.hyper = "Barrier", tuple(labels), (), ()
-        self.wires = ()
+        self.wires, self.text = (), text  # (a qml.Snapshot's: |Snap|, drawn as a barrier)
 
 
 def _grouped(circuit, annotations, barriers=()):
@@ -478,9 +478,9 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
     # PennyLane's barriers (not at level="device": its preprocessing removes them), where
     # the recording has them among the traced gates
     barriers = []
-    if level != "device" and len(run) > 4 and len(items) == len(run[0]):
-        for pos, barrier in run[4]:
-            barriers.append((pos, _BarrierOp(tuple(barrier.wires))))
+    if len(run) > 4 and len(items) == len(run[0]):
+        for pos, barrier in _drawn_marks(run[4], level):
+            barriers.append((pos, _BarrierOp(tuple(barrier.wires), barrier.label())))
     # the rest are probs(op=...)'s basis changes: PennyLane draws Probs[X] instead
     return out + [("skip",)] * (len(circuit.ops) - len(items)), m_notes, barriers
 
@@ -525,6 +525,12 @@ def _numeric_run(qnode, args, kwargs):
         return None
     return (list(tape.items), result, stamp, bool(getattr(tape, "defers_measurements", False)),
             list(tape.barriers))
+
+
+def _drawn_marks(marks, level) -> list:
+    """The barriers and snapshots of a drawing run (``(position, op)``) drawn at ``level``:
+    at ``"device"`` the snapshots only (PennyLane's preprocessing removes barriers)."""
+    return [(pos, op) for pos, op in marks if level != "device" or isinstance(op, Snapshot)]
 
 
 def _with_barriers(items, barriers) -> list:
@@ -974,8 +980,9 @@ class _McmText:
                 if b not in bits:
                     strs[b] += "║"
         rows = [self.row_of[w] for w in it.wires] or list(range(self.n))
-        if it.wires or getattr(it.obj, "name", None) != "Barrier":  # (PennyLane's _add_op:
-            _group(strs, rows)  # a barrier made without wires has no bracket)
+        if it.wires or not (getattr(it.obj, "name", None) == "Barrier"
+                            or isinstance(it.obj, Snapshot)):  # (PennyLane's _add_op: a
+            _group(strs, rows)  # barrier or snapshot without wires has no bracket)
         for w, v in zip(it.controls, it.values):
             strs[self.row_of[w]] += "●" if v else "○"
         for r in ([self.row_of[w] for w in it.wires if w not in it.controls] or rows):
@@ -1329,7 +1336,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
 
         def recorded():  # the run drawn as recorded (PennyLane's tape drawing)
             dev_wires = None if plain else getattr(qnode.device, "wires", None)
-            items = run[0] if level == "device" else _with_barriers(run[0], run[4])
+            items = _with_barriers(run[0], _drawn_marks(run[4], level))
             return draw_recording(
                 items, [] if bare() else _results(run[1]),
                 list(dev_wires) if wire_order is None and dev_wires is not None else wire_order,
@@ -1385,7 +1392,7 @@ def _batched(entry, circuit):
 def _sorted_wires(circuit, run, level):
     """The drawn wires sorted, as PennyLane draws them when no device fixes their order (a
     barrier's wires among them); None where labels do not compare."""
-    barred = [w for _, b in (run[4] if run is not None and level != "device" else ())
+    barred = [w for _, b in (_drawn_marks(run[4], level) if run is not None else ())
               for w in b.wires]
     try:
         return sorted(dict.fromkeys([*(circuit.wire_labels or range(circuit.num_wires)), *barred]))
@@ -1912,12 +1919,22 @@ class Snapshot(OperatorRecord):
 
             shots = Shots(shots)  # PennyLane's: a Shots object unless "workflow"
         self.hyperparameters = {"tag": tag, "measurement": measurement, "shots": shots}
+        self.reapply()
+
+    def reapply(self) -> None:
+        """Where it is made, or applied by ``qml.apply``: inside :func:`snapshots` an item
+        where the state is taken; in ``qml.draw``'s run a mark drawn ``|Snap|`` (on the
+        wires of its measurement, else on every drawn wire), as PennyLane draws it."""
+        from ._trace import active_tape
+
+        tape = active_tape()
         marks = getattr(_SNAPSHOT_MARKS, "marks", None)
         if marks is not None:  # inside qml.snapshots: it is an item where the state is taken
-            tape = active_tape()
             if tape is not None:
                 tape.append(self)  # (qml.ctrl of a function passes it on to its caller's)
             marks.append(self)
+        if tape is not None and getattr(tape, "barriers", None) is not None:
+            tape.barriers.append((len(tape.items), self))
 
     @property
     def tag(self):

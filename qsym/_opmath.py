@@ -2079,6 +2079,10 @@ def apply_operation(op):
             for g in op.decomposition():
                 apply_operation(g)
         return op
+    if isinstance(op, OperatorRecord) and callable(getattr(op, "reapply", None)):
+        if tape is not None:  # a qml.Snapshot made outside: a point of the circuit here
+            op.reapply()
+        return op
     if isinstance(op, Exp):  # qml.apply(qml.evolve(H, t)): its rotations again
         if tape is not None:
             tape.measured(as_observable(op.base)._gates)

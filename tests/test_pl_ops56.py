@@ -197,3 +197,46 @@ def test_qutrit_records_have_no_eigenvalues_here():
             qml.eigvals(make())
     with pytest.raises(qml.operation.EigvalsUndefinedError, match="qml.GellMann is a qutrit"):
         qml.prod(qml.GellMann(0, 1), qml.GellMann(1, 8)).eigvals()
+
+
+# ---- qml.Snapshot drawn, and applied by qml.apply ----------------------------------------
+
+def test_snapshots_are_drawn_as_pennylane_draws_them():
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def circuit(x):
+        qml.RX(x, 0)
+        qml.Snapshot()
+        qml.CNOT([0, 1])
+        qml.Snapshot("p", measurement=qml.probs(wires=[1]))
+        qml.Snapshot("e", measurement=qml.expval(qml.Z(0)))
+        return qml.expval(qml.Z(0))
+
+    # PennyLane 0.45.1: on every wire without a measurement's wires, else on those
+    assert qml.draw(circuit)(0.3) == (
+        "0: ──RX(0.30)──|Snap|─╭●──|Snap|─┤  <Z>\n"
+        "1: ────────────|Snap|─╰X──|Snap|─┤     ")
+
+
+def test_a_snapshot_made_outside_is_applied_by_qml_apply():
+    snap = qml.Snapshot()
+
+    def func():
+        qml.X(0)
+        qml.X(1)
+        m = qml.measure(0)
+        qml.cond(m, qml.X)(0)
+        qml.apply(snap)
+        return qml.expval(qml.Z(0))
+
+    # PennyLane 0.45.1's drawing (mid-circuit measurement: the recorded circuit)
+    assert qml.draw(func)() == (
+        "0: ──X──┤↗├──X──|Snap|─┤  <Z>\n1: ──X───║───║──|Snap|─┤     \n         ╚═══╝               ")
+
+    def plain():
+        qml.X(0)
+        qml.apply(snap)
+        return qml.expval(qml.Z(0))
+
+    # by hand: the state after X on wire 0 of two wires is |10>
+    out = qml.snapshots(qml.QNode(plain, qml.device("default.qubit", wires=2)))()
+    assert np.allclose(out[0], [0, 0, 1, 0]) and np.isclose(out["execution_results"], -1.0)
