@@ -2,7 +2,9 @@
 postselected ratio, a quantity of the state), as PennyLane's ``finite_diff`` differences
 its shifted circuits' results: qsym differenced the compiled linear rows (moments,
 projected rows and the kept norm, the state) and finished them by the chain rule, O(h)
-apart from PennyLane's numbers (task fd56; qsym._shapes.finished_rows).
+apart from PennyLane's numbers (task fd56; qsym._shapes.finished_rows). And the steps are
+PennyLane's: each gate angle (its tape parameter) alone, chained to the QNode's inputs by
+the angles' exact derivatives (qsym stepped each input: qsym._shapes.parameter_differences).
 
 The expected numbers are PennyLane 0.45.1's, computed in /work/plvenv and pasted (the
 comment at each says so), together with hand differences of the values where the step
