@@ -14,7 +14,7 @@ import sympy as sp
 from . import _ir as ir, _kernels as kernels, _mixed as mixed, _second_order as second_order, templates, _tiers as tiers
 from . import _shots as shots_mod
 from .errors import AnalyticSampleError, ArgumentError, DeviceError, DifferentiationError, GateError, MeasurementError, QsymError
-from ._plan import finite_difference_inputs, state_cone, state_difference_inputs
+from ._plan import finite_difference_inputs, negated_angle, state_cone, state_difference_inputs
 from ._shapes import fd_circuits, flat, measurements, parameter_differences
 from ._shots import refuse
 from ._gates import numeric_matrix_function
@@ -623,6 +623,9 @@ def fd_state_jacobian(node, entry, xs, ds):
     at = [i for i, (kind, *_) in enumerate(entry.post) if kind == "state"]
     columns = state_difference_inputs(entry.circuit)
     try:
+        c = entry.circuit
+        negated = frozenset((k, pos) for k, op in enumerate(c.ops)
+                            for pos, p in enumerate(op.params) if negated_angle(p))
         if getattr(entry, "mixed", False):
             chain, _, moved = entry.fd_steps(x, d, columns, state=True)
             dim = 2 ** entry.n
@@ -630,14 +633,14 @@ def fd_state_jacobian(node, entry, xs, ds):
             def psi_at(step):
                 return moved(step)[0].reshape(dim, dim)
         else:
-            chain, psi_at = ir_state_steps(entry.circuit, x, d, columns)
+            chain, psi_at = ir_state_steps(c, x, d, columns)
 
         def quantities(step):
             got = with_state(entry, blank, psi_at(step))
             return np.concatenate([np.ravel(got[i]) for i in at])
 
         _, jac = parameter_differences(quantities, x.shape[0], chain, node.h,
-                                            node.approx_order, node.strategy)
+                                       node.approx_order, node.strategy, negated=negated)
     except ValueError as exc:
         raise_nonfinite(entry.circuit, xs, ds, exc)
     if entry.is_state:

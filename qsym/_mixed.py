@@ -49,7 +49,7 @@ from ._ir import partial_trace
 from ._channels import check_domain, is_channel, superoperator
 from .errors import DifferentiationError, MeasurementError
 from ._gates import PAULI, numeric_derivative_function, numeric_matrix_function
-from ._plan import light_cone
+from ._plan import light_cone, negated_angle
 from ._shapes import parameter_differences
 from .rules import reduced_angle
 from ._shots import (draw, marginal, measurement_groups, pl_ready, pl_values, sampling_form,
@@ -314,7 +314,13 @@ class MixedEntry:
             return self._outputs(self._read(rho, 0), 0, coeffs)
 
         return parameter_differences(rows, x.shape[0], chain, h, order, strategy, self.post,
-                                     coefficients)
+                                     coefficients, self.negated_slots())
+
+    def negated_slots(self) -> frozenset:
+        """The ``(op, position)`` slots whose angle is a negated parameter (an adjoint
+        folded in: :func:`qsym._plan.negated_angle`)."""
+        return frozenset((k, pos) for k, op in enumerate(self.circuit.ops)
+                         for pos, p in enumerate(op.params) if negated_angle(p))
 
     def fd_steps(self, x, d, columns=None, state=False):
         """As :meth:`qsym._runtime.Compiled.fd_steps`: ``moved(step)`` gives ``(rho,

@@ -209,6 +209,27 @@ def finite_difference_inputs(circuit: Circuit) -> tuple[tuple[int, ...], int]:
     return tuple(sorted(index[s] for s in used)), count
 
 
+def negated_angle(expr) -> bool:
+    """Whether a gate angle is ``a * x + b`` of one symbol with ``a < 0``: an adjoint folded
+    into the angle (``qml.adjoint(qml.RZ(x))`` is ``RZ(-x)``, ``qml.adjoint(qml.Rot(a, b,
+    c))`` is ``Rot(-c, -b, -a)``), whose tape parameter ``x`` PennyLane's ``finite_diff``
+    steps by ``h``, the angle by ``-h`` (:func:`qsym._shapes.parameter_differences`). An
+    angle written so by the user (``qml.RZ(-x)``: PennyLane steps ``-x`` itself) reads the
+    same, O(h) apart there; other angles (products, functions: a state preparation's) are
+    stepped as they are.
+
+    >>> x, y = sp.symbols("x y")
+    >>> negated_angle(-x), negated_angle(-2 * x + 1), negated_angle(-x * y), negated_angle(2 * x)
+    (True, True, False, False)
+    """
+    expr = sp.sympify(expr)
+    syms = expr.free_symbols
+    if len(syms) != 1:
+        return False
+    slope = sp.diff(expr, next(iter(syms)))
+    return bool(slope.is_number and slope < 0)
+
+
 def state_cone(circuit: Circuit) -> tuple[bool, ...]:
     """For each op: can it influence the wires of a ``qml.state()`` measurement (every
     wire for the state or a postselected one; a quantity's own wires)?"""

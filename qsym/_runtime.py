@@ -955,7 +955,17 @@ class Compiled:
         k, ints, floats = self._k_value, self._ints, self._floats
         return parameter_differences(lambda step: k.program_value(ints, floats, *moved(step)),
                                      x.shape[0], chain, h, order, strategy, self.post,
-                                     coefficients)
+                                     coefficients, self.negated_slots())
+
+    def negated_slots(self) -> frozenset:
+        """The slots whose angle is a negated parameter (:func:`qsym._plan.negated_angle`:
+        an adjoint folded in), found once per signature."""
+        held = self.__dict__.get("_negated")
+        if held is None:
+            p = lowered(self)
+            held = self.__dict__["_negated"] = frozenset(
+                p.op_poff[s.op] + s.pos for s in self.plan.slots if plan.negated_angle(s.expr))
+        return held
 
     def fd_steps(self, x, d, columns=None, state=False):
         """``(chain, coefficients, moved)`` of a finite difference in the gate parameters

@@ -373,7 +373,7 @@ def fd_circuits(order: int, strategy: str, n_params: int) -> int:
 
 
 def parameter_differences(f, n_inputs, chain, h, order, strategy="forward", post=None,
-                          coefficients=()):
+                          coefficients=(), negated=frozenset()):
     """``(f(None), jac)``: finite differences as PennyLane's ``finite_diff`` takes them on
     a QNode's tape, one trainable gate parameter at a time, each stepped by ``h`` alone
     (:func:`stencil`) and chained to the inputs by the parameters' exact derivatives (as
@@ -383,6 +383,10 @@ def parameter_differences(f, n_inputs, chain, h, order, strategy="forward", post
     ``("slot", a, t)`` (gate parameter ``a`` moved by ``t``) or ``("input", j, t)`` (input
     ``j`` moved by ``t`` in the observables' coefficients only); ``chain`` holds
     ``(slot, input, d slot / d input)``, ``coefficients`` the inputs a coefficient reads.
+    ``negated``: the slots whose angle is the negative of the tape's parameter (an adjoint
+    folded into the angle, ``qml.adjoint(qml.RZ(x))`` is ``RZ(-x)``: PennyLane steps ``x``,
+    so the angle is stepped by ``-h``: :func:`qsym._plan.negated_angle`).
+
     With ``post`` (the measurements' layout, :func:`measurements`) ``f`` returns a
     circuit's linear rows, and what is differenced is each measurement's FINISHED value (a
     variance ``<A^2> - <A>^2``, a postselected ratio ``r / N``), as PennyLane's
@@ -414,16 +418,16 @@ def parameter_differences(f, n_inputs, chain, h, order, strategy="forward", post
     jac = np.zeros(v.shape + (n_inputs,), dtype=np.result_type(v.dtype, np.float64))
     st = stencil(order, strategy)
 
-    def difference(kind, key):
+    def difference(kind, key, sign=1.0):
         acc = np.zeros(jac.shape[:-1], dtype=jac.dtype)
         for offset, weight in st:
-            acc += weight * (v if offset == 0 else finish(f((kind, key, offset * h))))
-        return acc / h
+            acc += weight * (v if offset == 0 else finish(f((kind, key, sign * offset * h))))
+        return sign * acc / h
 
     done = {}
     for slot, j, factor in chain:
         if slot not in done:
-            done[slot] = difference("slot", slot)
+            done[slot] = difference("slot", slot, -1.0 if slot in negated else 1.0)
         jac[..., j] += factor * done[slot]
     for j in coefficients:
         jac[..., j] += difference("input", j)

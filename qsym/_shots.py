@@ -722,7 +722,7 @@ class Sampler:
         chain, coefficients, moved = entry.fd_steps(x, d, self.read)
         return parameter_differences(
             lambda step: self.estimate_rows(*moved(step), shots, rng)[0], x.shape[0], chain,
-            h, order, strategy, entry.post, coefficients)
+            h, order, strategy, entry.post, coefficients, entry.negated_slots())
 
 
 #: a one-shot circuit whose deferral added copy wires (:mod:`qsym._branches`) is drawn
