@@ -253,3 +253,33 @@ def test_a_mid_circuit_measurement_resource_is_shown_as_pennylanes_class():
         qml.measure(wires[0])
 
     assert repr(rule.compute_resources().gate_counts) == "{MidMeasure: 1, Hadamard: 1}"
+
+
+def _u2(a, b, c, phase):
+    """A one-qubit unitary written out: exp(i phase) RZ(a) RY(b) RZ(c)."""
+    ry = onp.array([[onp.cos(b / 2), -onp.sin(b / 2)], [onp.sin(b / 2), onp.cos(b / 2)]])
+    return onp.exp(1j * phase) * _rz(a) @ ry @ _rz(c)
+
+
+@pytest.mark.parametrize("name, U, n_controls, values", [
+    ("flip_zero_ctrl_values(ctrl_decomp_bisect_rule)", _u2(0.3, 1.1, -0.4, 0.2), 3, [1, 0, 1]),
+    ("flip_zero_ctrl_values(ctrl_decomp_bisect_rule)", X.astype(complex), 2, [1, 1]),  # a real off-diagonal
+    ("flip_zero_ctrl_values(ctrl_decomp_bisect_rule)",  # RX(0.9): a real main diagonal
+     onp.array([[onp.cos(0.45), -1j * onp.sin(0.45)], [-1j * onp.sin(0.45), onp.cos(0.45)]]), 2,
+     [0, 1]),
+    ("flip_zero_ctrl_values(multi_control_decomp_zyz_rule)", _u2(-0.7, 0.4, 1.3, 0.5), 3,
+     [0, 1, 1]),
+    ("flip_zero_ctrl_values(single_ctrl_decomp_zyz_rule)", _u2(0.2, 2.1, 0.6, -0.3), 1, [0]),
+    ("controlled_two_qubit_unitary_rule", onp.kron(_u2(0.1, 0.2, 0.3, 0.4), _u2(0.5, 0.6, 0.7, 0))
+     @ onp.eye(4)[[0, 1, 3, 2]], 2, [1, 0]),
+])
+def test_each_controlledqubitunitary_rule_gives_the_controlled_matrix(name, U, n_controls, values):
+    t = U.shape[0].bit_length() - 1
+    wires = list(range(1, n_controls + 1)) + [0] if t == 1 else [2, 3][:n_controls] + [0, 1]
+    op = qml.ControlledQubitUnitary(U, wires=wires, control_values=values)
+    [rule] = [r for r in qml.list_decomps(qml.ControlledQubitUnitary) if r.name == name]
+    assert rule.is_applicable(**op.resource_params)
+    with qml.queuing.AnnotatedQueue() as q:
+        rule(*op.parameters, wires=op.wires, **op.hyperparameters)
+    got = qml.matrix(qml.tape.QuantumScript(q.queue), wire_order=wires)
+    assert onp.allclose(got, _controlled(U, n_controls, values))
