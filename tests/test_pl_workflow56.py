@@ -283,3 +283,25 @@ def test_each_controlledqubitunitary_rule_gives_the_controlled_matrix(name, U, n
         rule(*op.parameters, wires=op.wires, **op.hyperparameters)
     got = qml.matrix(qml.tape.QuantumScript(q.queue), wire_order=wires)
     assert onp.allclose(got, _controlled(U, n_controls, values))
+
+
+# --- the adjoint TemporaryAND rule counts its mid-circuit measurement ------------------------
+def test_the_measurement_uncompute_of_temporary_and_needs_a_measurement_in_the_gate_set(graph):
+    # PennyLane 0.45.1: list_decomps("Adjoint(TemporaryAND)") is _adjoint_temporary_and
+    # {Hadamard: 1, MidMeasure: 1, CZ: 1, PauliX: 2} and _adjoint_temporary_and_to_toffoli
+    # {Toffoli: 1, PauliX: 2}; without the measurement counted, the graph chose the first for a
+    # gate set that has no mid-circuit measurement and its output measured
+    op = qml.adjoint(qml.TemporaryAND(wires=[0, 1, 2]))
+    rules = qml.list_decomps("Adjoint(TemporaryAND)")
+    assert [r.name for r in rules] == ["_adjoint_temporary_and",
+                                       "_adjoint_temporary_and_to_toffoli"]
+    assert repr(rules[0].compute_resources(**op.resource_params).gate_counts) == (
+        "{Hadamard: 1, MidMeasure: 1, CZ: 1, PauliX: 2}")
+    assert [r.name for r in qml.list_decomps(qml.TemporaryAND)] == [
+        "_temporary_and", "_temporary_and_to_toffoli"]
+    tape = qml.tape.QuantumScript([op])
+    weights = {"Hadamard": 1, "CZ": 1, "PauliX": 1, "Toffoli": 10}
+    [out], _ = qml.decompose(tape, gate_set=weights)
+    assert [g.name for g in out.operations] == ["Toffoli"]
+    [out], _ = qml.decompose(tape, gate_set={**weights, "MidMeasureMP": 1})
+    assert [g.name for g in out.operations][:2] == ["Hadamard", "MidMeasureMP"]
