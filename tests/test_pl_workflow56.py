@@ -305,3 +305,14 @@ def test_the_measurement_uncompute_of_temporary_and_needs_a_measurement_in_the_g
     assert [g.name for g in out.operations] == ["Toffoli"]
     [out], _ = qml.decompose(tape, gate_set={**weights, "MidMeasureMP": 1})
     assert [g.name for g in out.operations][:2] == ["Hadamard", "MidMeasureMP"]
+
+
+# --- ExecutionConfig's gradient_method -------------------------------------------------------
+@pytest.mark.parametrize("method", [123, True, lambda tape: tape])
+def test_execution_config_refuses_a_gradient_method_that_is_not_a_transform(method):
+    # PennyLane 0.45.1: "Differentiation method <...> must be a str, Transform, or None. Got
+    # <class 'function'> instead." (a plain function was accepted)
+    with pytest.raises(ValueError, match="must be a str, Transform, or None"):
+        qml.devices.ExecutionConfig(gradient_method=method)
+    for ok in ("parameter-shift", None, qml.gradients.param_shift):
+        assert qml.devices.ExecutionConfig(gradient_method=ok).gradient_method is ok
