@@ -30,7 +30,7 @@ import types
 import numpy as np
 
 from .errors import ArgumentError, MatrixUndefinedError
-from ._mcm import cond, measure
+from ._mcm import MidMeasure, cond, measure
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import ControlledSequence, adjoint, change_op_basis, ctrl, prod
 from ._trace import Tape, recording
@@ -892,11 +892,11 @@ def _temporary_and(wires, **hyper) -> None:
     _temporary_and_gates(wires, hyper["control_values"])
 
 
-def _and_to_toffoli(wires, **hyper) -> None:
+def _temporary_and_to_toffoli(wires, **hyper) -> None:
     _toffoli_gates(wires, hyper["control_values"])
 
 
-def _adjoint_and_by_measurement(wires, **hyper) -> None:
+def _adjoint_temporary_and(wires, **hyper) -> None:
     """Uncompute ``a AND b`` by measuring the target in the X basis (reset to 0) and, on
     outcome 1, a ``CZ`` between the controls (the phase the measurement left)."""
     values = hyper["base"].hyperparameters["control_values"]
@@ -907,20 +907,21 @@ def _adjoint_and_by_measurement(wires, **hyper) -> None:
     _flip_zero_controls(wires, values)
 
 
-def _adjoint_and_to_toffoli(wires, **hyper) -> None:
+def _adjoint_temporary_and_to_toffoli(wires, **hyper) -> None:
     _toffoli_gates(wires, hyper["base"].hyperparameters["control_values"])
 
 
 _AND_RULES = (
     register_resources({GATE_CLASSES["Toffoli"]: 1, GATE_CLASSES["PauliX"]: 2},
-                       _and_to_toffoli, exact=False),
+                       _temporary_and_to_toffoli, exact=False),
     register_resources({GATE_CLASSES["Hadamard"]: 2, GATE_CLASSES["T"]: 4, GATE_CLASSES["CNOT"]: 3,
                         GATE_CLASSES["S"]: 1, GATE_CLASSES["PauliX"]: 4}, _temporary_and, exact=False))
 _ADJOINT_AND_RULES = (
-    register_resources({GATE_CLASSES["Hadamard"]: 1, GATE_CLASSES["CZ"]: 1,
-                        GATE_CLASSES["PauliX"]: 2}, _adjoint_and_by_measurement, exact=False),
+    # (the measurement counted, as PennyLane's: a gate set without one takes the Toffoli rule)
+    register_resources({GATE_CLASSES["Hadamard"]: 1, MidMeasure: 1, GATE_CLASSES["CZ"]: 1,
+                        GATE_CLASSES["PauliX"]: 2}, _adjoint_temporary_and, exact=False),
     register_resources({GATE_CLASSES["Toffoli"]: 1, GATE_CLASSES["PauliX"]: 2},
-                       _adjoint_and_to_toffoli, exact=False))
+                       _adjoint_temporary_and_to_toffoli, exact=False))
 add_decomps(TemporaryAND, _AND_RULES[1], _AND_RULES[0])  # PennyLane's order
 add_decomps("Adjoint(TemporaryAND)", *_ADJOINT_AND_RULES)
 

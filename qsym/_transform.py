@@ -37,6 +37,7 @@ import numpy as np
 from ._operations import MeasurementProcess
 from ._runtime import QNode, typed_results
 from ._shots import Shots
+from . import devices as _devices
 from .devices import Device, own_derivatives
 from ._tapes import (QuantumScript, QuantumTape, apply, device_derivatives, execute,
                      gate_parameters)
@@ -237,6 +238,9 @@ class Transform:
         return BoundTransform(self) * n
 
     __rmul__ = __mul__
+
+
+_devices.GRADIENT_METHOD_TYPES.append(Transform)  # PennyLane's ExecutionConfig check
 
 
 def _register(table: dict, kind):

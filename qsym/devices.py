@@ -89,6 +89,10 @@ UNSIMULATED_DEVICES = {
 # by :func:`register_device_class`; ``qml.device(name, ...)`` makes one
 DEVICE_CLASSES: dict = {}
 
+# the class of gradient transforms (qsym._transform, above this module, adds its Transform):
+# PennyLane's ExecutionConfig takes a gradient_method that is a str, one of them, or None
+GRADIENT_METHOD_TYPES: list = []
+
 
 def register_device_class(cls) -> None:
     """Make ``qml.device(cls.name, ...)`` create ``cls`` (a :class:`Device` subclass of a
@@ -997,8 +1001,10 @@ class ExecutionConfig:
                 raise TypeError(f"Got invalid type {type(value)} for '{name}'")
             if isinstance(value, dict):  # PennyLane's: read-only once configured
                 object.__setattr__(self, name, FrozenMapping(value))
+        transforms = tuple(GRADIENT_METHOD_TYPES)
         if not (self.gradient_method is None or isinstance(self.gradient_method, str)
-                or callable(self.gradient_method)):
+                or (isinstance(self.gradient_method, transforms) if transforms
+                    else callable(self.gradient_method))):
             raise ValueError(f"Differentiation method {self.gradient_method} must be a str, "
                              f"Transform, or None. Got {type(self.gradient_method)} instead.")
         if isinstance(self.mcm_config, dict):
