@@ -300,8 +300,15 @@ if "adjoint_step_into" in extra:  # last: from a loop module's kernels' step
     import time
     from qsym import _cache as cache
 
-    folder, end = cache.kernel_cache_dir(), time.monotonic() + 900
-    while (time.monotonic() < end  # EXTRA_WAITS: its first-group callees cached
+    def running(pid):  # the first group's process (reaped by the session when it ends)
+        try:
+            os.kill(int(pid), 0)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    folder, first = cache.kernel_cache_dir(), os.environ.get("QSYM_PRECOMPILE_FIRST", "")
+    while (running(first)  # EXTRA_WAITS: its first-group callees cached
            and not all(list(folder.glob(f"_kernels.{n}-*.nbi")) for n in WAITS)):
         time.sleep(0.5)
     os.environ["QSYM_TIER"] = "compiled"
@@ -408,8 +415,13 @@ def precompile_kernel_library(ready):
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
 
     def start(group):
-        return subprocess.Popen([sys.executable, "-c", _PRECOMPILE, *group], env=env,
+        proc = subprocess.Popen([sys.executable, "-c", _PRECOMPILE, *group], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # the later processes' waits (EXTRA_WAITS) end when the first process has ended
+        env.setdefault("QSYM_PRECOMPILE_FIRST", str(proc.pid))
+        return proc
+
+    env.pop("QSYM_PRECOMPILE_FIRST", None)  # (one of another session: not ours)
 
     if not groups:  # (only the late kernels are missing)
         groups, late = [late], []

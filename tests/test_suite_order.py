@@ -330,9 +330,13 @@ def test_the_session_compiles_the_kernels_outside_warmup(monkeypatch, tmp_path):
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     started = []
 
+    envs = []
+
     class Recorded:
-        def __init__(self, argv, **kwargs):
+        def __init__(self, argv, env, **kwargs):
             started.append(argv[3:])
+            envs.append(env.get("QSYM_PRECOMPILE_FIRST"))
+            self.pid = 1000 + len(started)
 
     class Thread:
         def __init__(self, procs, ready, deferred=()):
@@ -353,9 +357,14 @@ def test_the_session_compiles_the_kernels_outside_warmup(monkeypatch, tmp_path):
         start()
     assert started[1:] == [list(conftest.KERNEL_GROUPS[1] + conftest.EXTRA_KERNELS),
                            list(conftest.LATE_KERNELS)]
+    # the later processes know the first (EXTRA_WAITS end when it has ended)
+    assert envs == [None, "1001", "1001"]
 
     started.clear()
+    envs.clear()
+    monkeypatch.setenv("QSYM_PRECOMPILE_FIRST", "7")  # another session's: not passed on
     missing.clear()
     missing.update(dict.fromkeys(conftest.LATE_KERNELS))
     thread = conftest.precompile_kernel_library(str(tmp_path / "ready2"))
     assert started == [list(conftest.LATE_KERNELS)] and thread.deferred == []
+    assert envs == [None]
