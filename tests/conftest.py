@@ -230,15 +230,17 @@ SHARED_KERNELS = (
 # the subprocess tests whose cache folder was seeded before: measured CPU cold, kernel
 # library cached, load 10-100, so high; 2026-12-06): the fused small-circuit gradient
 # (every small generated module's fused entry point links it, 5 s), the parameter shift on
-# threads (7.6 s), the Hessian's gate gradient (2 s); compiled in the second group's
-# process after its warmup steps (they call none of the first group's kernels). Then,
-# in a third process started when the blocked adjoint is cached (they call the first
-# group's kernels: compiled in another process at the same moment they were compiled
-# twice), qsym.minimize's adjoint step (6 s: the kernels' step form) and the blocked
-# adjoint on threads (16 s). tests/test_suite_order.py checks the placement.
+# threads (7.6 s), the Hessian's gate gradient (2 s) and qsym.minimize's adjoint step (the
+# kernels' step form, 6 s), compiled in the second group's process after its warmup steps;
+# the adjoint step waits there for its callees of the first group (EXTRA_WAITS: compiled
+# in two processes at once they were compiled twice; the first group has them long before).
+# The blocked adjoint on threads (16 s), which calls the blocked adjoint's kernels, in a
+# third process started when that is cached (LATE_WAITS), beside the first group's last
+# entry point. tests/test_suite_order.py checks the placement.
 EXTRA_KERNELS = ("program_value_and_grad_small_into", "program_value_and_grad_parallel",
-                 "program_gate_gradient")
-LATE_KERNELS = ("adjoint_step_into", "program_value_and_grad_adjoint_parallel")
+                 "program_gate_gradient", "adjoint_step_into")
+EXTRA_WAITS = {"adjoint_step_into": ("program_value_and_grad_adjoint",)}
+LATE_KERNELS = ("program_value_and_grad_adjoint_parallel",)
 LATE_WAITS = ("program_value_and_grad_adjoint_blocked",)
 
 _PRECOMPILE = """
@@ -255,9 +257,11 @@ if warmup:
 extra = wanted - {s[1] for s in warmup}
 if not extra:
     sys.exit(0)
+WAITS = __WAITS__
 
 # the kernels outside qsym warmup (EXTRA_KERNELS, LATE_KERNELS), called with the argument
-# types the library's callers pass them (the same numba signature, so loaded later)
+# types the library's callers pass them (the same numba signature, so loaded later); the
+# adjoint step last, after its first-group callees are cached (WAITS: EXTRA_WAITS)
 import numpy as np
 import qsym as qml
 from qsym import _kernels as kernels, _shapes as shapes, _tiers as tiers
@@ -275,13 +279,7 @@ if "program_value_and_grad_small_into" in extra:  # from a compiled module's fus
     entry = qml.QNode(tiny, dev2, diff_method="parameter-shift").compiled((x2,), {})[0]
     entry.module.fused_value_and_grad_into(np.array([0.3, 0.4]), np.zeros(0), np.empty(1),
                                            np.empty((1, 2)))
-if "adjoint_step_into" in extra:  # from a loop module's kernels' step
-    os.environ["QSYM_TIER"] = "compiled"
-    minimize = sys.modules["qsym._minimize"]
-    minimize.STEP_MAX_OPS = minimize.SWEEP_MAX_OPS = 0
-    entry = qml.QNode(tiny, dev2, diff_method="adjoint").compiled((x2,), {}, diff=(0,))[0]
-    minimize._loop_module(entry, "adjoint")
-os.environ["QSYM_TIER"] = "python"  # the rest: called from Python, as the runtime does
+os.environ["QSYM_TIER"] = "python"  # called from Python, as the runtime does
 with tiers.kernel_compiles_on_call():
     fn, _ = _cli._warmup_circuit(qml)
     dev = qml.device("default.qubit", wires=10)
@@ -298,7 +296,28 @@ with tiers.kernel_compiles_on_call():
         entry, xs, ds = qml.QNode(fn, dev, diff_method="adjoint").compiled((p,), {})
         entry.value_and_grad_adjoint(shapes.flat(xs), shapes.flat(ds),
                                      kernel="program_value_and_grad_adjoint_parallel")
+if "adjoint_step_into" in extra:  # last: from a loop module's kernels' step
+    import time
+    from qsym import _cache as cache
+
+    def running(pid):  # the first group's process (reaped by the session when it ends)
+        try:
+            os.kill(int(pid), 0)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    folder, first = cache.kernel_cache_dir(), os.environ.get("QSYM_PRECOMPILE_FIRST", "")
+    while (running(first)  # EXTRA_WAITS: its first-group callees cached
+           and not all(list(folder.glob(f"_kernels.{n}-*.nbi")) for n in WAITS)):
+        time.sleep(0.5)
+    os.environ["QSYM_TIER"] = "compiled"
+    minimize = sys.modules["qsym._minimize"]
+    minimize.STEP_MAX_OPS = minimize.SWEEP_MAX_OPS = 0
+    entry = qml.QNode(tiny, dev2, diff_method="adjoint").compiled((x2,), {}, diff=(0,))[0]
+    minimize._loop_module(entry, "adjoint")
 """
+_PRECOMPILE = _PRECOMPILE.replace("__WAITS__", repr(EXTRA_WAITS["adjoint_step_into"]))
 
 
 def _kernels_missing(names) -> list:
@@ -396,8 +415,13 @@ def precompile_kernel_library(ready):
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
 
     def start(group):
-        return subprocess.Popen([sys.executable, "-c", _PRECOMPILE, *group], env=env,
+        proc = subprocess.Popen([sys.executable, "-c", _PRECOMPILE, *group], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # the later processes' waits (EXTRA_WAITS) end when the first process has ended
+        env.setdefault("QSYM_PRECOMPILE_FIRST", str(proc.pid))
+        return proc
+
+    env.pop("QSYM_PRECOMPILE_FIRST", None)  # (one of another session: not ours)
 
     if not groups:  # (only the late kernels are missing)
         groups, late = [late], []

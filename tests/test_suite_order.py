@@ -284,10 +284,12 @@ def test_qsyms_bytecode_is_kept_and_no_test_writes_any():
 
 def test_the_kernels_outside_warmup_are_placed_by_what_they_call():
     """conftest.EXTRA_KERNELS (compiled in the second group's process) reach none of the
-    kernels only the first group compiles (else two processes compile them at once); the
-    LATE_KERNELS reach some (so they wait, in a third process, for the blocked adjoint:
-    LATE_WAITS); none is a warmup entry point (those are KERNEL_GROUPS')."""
-    from conftest import EXTRA_KERNELS, KERNEL_GROUPS, LATE_KERNELS, LATE_WAITS
+    kernels only the first group compiles (else two processes compile them at once) but
+    through an entry point they wait for (EXTRA_WAITS: a first-group entry point that
+    reaches every such kernel they reach); the LATE_KERNELS reach some (so they wait, in a
+    third process, for the blocked adjoint: LATE_WAITS); none is a warmup entry point
+    (those are KERNEL_GROUPS')."""
+    from conftest import EXTRA_KERNELS, EXTRA_WAITS, KERNEL_GROUPS, LATE_KERNELS, LATE_WAITS
 
     from qsym import _kernels as kernels
 
@@ -302,7 +304,11 @@ def test_the_kernels_outside_warmup_are_placed_by_what_they_call():
         assert type(fn).__name__ == "CPUDispatcher" and name not in entries, name
         assert type(fn._cache).__name__ != "NullCache", name  # njit(cache=True)
     for name in EXTRA_KERNELS:
-        assert not _kernel_calls(name) & (first - rest), name
+        waits = EXTRA_WAITS.get(name, ())
+        assert set(waits) <= set(KERNEL_GROUPS[0]), name
+        assert not _kernel_calls(name) & (first - rest) - reach(waits), name
+    assert set(EXTRA_WAITS) <= set(EXTRA_KERNELS)
+    assert "_adjoint_into" in _kernel_calls("adjoint_step_into") & (first - rest)
     for name in LATE_KERNELS:
         assert _kernel_calls(name) & (first - rest), name
 
@@ -324,9 +330,13 @@ def test_the_session_compiles_the_kernels_outside_warmup(monkeypatch, tmp_path):
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     started = []
 
+    envs = []
+
     class Recorded:
-        def __init__(self, argv, **kwargs):
+        def __init__(self, argv, env, **kwargs):
             started.append(argv[3:])
+            envs.append(env.get("QSYM_PRECOMPILE_FIRST"))
+            self.pid = 1000 + len(started)
 
     class Thread:
         def __init__(self, procs, ready, deferred=()):
@@ -347,9 +357,14 @@ def test_the_session_compiles_the_kernels_outside_warmup(monkeypatch, tmp_path):
         start()
     assert started[1:] == [list(conftest.KERNEL_GROUPS[1] + conftest.EXTRA_KERNELS),
                            list(conftest.LATE_KERNELS)]
+    # the later processes know the first (EXTRA_WAITS end when it has ended)
+    assert envs == [None, "1001", "1001"]
 
     started.clear()
+    envs.clear()
+    monkeypatch.setenv("QSYM_PRECOMPILE_FIRST", "7")  # another session's: not passed on
     missing.clear()
     missing.update(dict.fromkeys(conftest.LATE_KERNELS))
     thread = conftest.precompile_kernel_library(str(tmp_path / "ready2"))
     assert started == [list(conftest.LATE_KERNELS)] and thread.deferred == []
+    assert envs == [None]
