@@ -970,18 +970,17 @@ class Compiled:
     def fd_steps(self, x, d, columns=None, state=False):
         """``(chain, coefficients, moved)`` of a finite difference in the gate parameters
         (:func:`qsym._shapes.parameter_differences`): ``chain`` holds ``(slot, input,
-        d theta / d x)`` for the inputs ``columns`` (default all) and the slots the
-        parameter shift differentiates (inside the measured wires' light cone; every
-        parametric slot with ``state``: the state's own differences), ``coefficients`` the
-        inputs an observable coefficient reads, and ``moved(step)`` the ``(mats, C)`` the
-        kernels run with a step applied (``None``, ``("slot", a, t)``, ``("input", j, t)``
-        in the coefficients only)."""
+        d theta / d x)`` for the inputs ``columns`` (default all) and the slots the plan
+        differentiates (inside the measured wires' light cone), ``coefficients`` the inputs
+        an observable coefficient reads (none with ``state``), and ``moved(step)`` the
+        ``(mats, C)`` the kernels run with a step applied (``None``, ``("slot", a, t)``,
+        ``("input", j, t)`` in the coefficients only)."""
         p = lowered(self)
         mats, _, ch, C, _, th = self._prepare(x, d, 0)
         wanted = set(range(x.shape[0]) if columns is None else columns)
-        shifted = set(p.term_slot)
+        # (the plan's chain holds the slots inside the light cone: qsym._plan.make_plan)
         chain = [(s, j, ch[k]) for k, (s, j) in enumerate(zip(p.ch_slot, p.ch_x))
-                 if j in wanted and (state or s in shifted)]
+                 if j in wanted]
         coefficients = [] if state else sorted({j for j in p.cc_x if j in wanted})
         op_of = {p.op_poff[k] + i: k for k in range(len(p.op_np)) for i in range(p.op_np[k])}
 
