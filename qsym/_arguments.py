@@ -29,6 +29,7 @@ checked by :mod:`qsym._options`.
 from __future__ import annotations
 
 import numbers
+import sys
 
 import numpy as np
 
@@ -139,7 +140,8 @@ def numeric(value, what):
     if isinstance(value, float) or isinstance(value, np.floating):
         return np.asarray(value, dtype=np.float64)
     if isinstance(value, np.ndarray):
-        if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        ma = sys.modules.get("numpy.ma")  # (np.ma would import it: a masked array made it)
+        if ma is not None and isinstance(value, ma.MaskedArray) and ma.is_masked(value):
             # (its masked entries' numbers were used as if unmasked; PennyLane gives
             # another number again, from NumPy's masked constant)
             raise ArgumentError(
