@@ -1898,7 +1898,6 @@ class Snapshot(OperatorRecord):
 
     def __init__(self, tag=None, measurement=None, shots="workflow"):
         from ._opmath import QueuingManager
-        from ._trace import active_tape
         from ._operations import MeasurementProcess, state
 
         if tag is not None and not isinstance(tag, (str, int)):
@@ -1925,8 +1924,6 @@ class Snapshot(OperatorRecord):
         """Where it is made, or applied by ``qml.apply``: inside :func:`snapshots` an item
         where the state is taken; in ``qml.draw``'s run a mark drawn ``|Snap|`` (on the
         wires of its measurement, else on every drawn wire), as PennyLane draws it."""
-        from ._trace import active_tape
-
         tape = active_tape()
         marks = getattr(_SNAPSHOT_MARKS, "marks", None)
         if marks is not None:  # inside qml.snapshots: it is an item where the state is taken
