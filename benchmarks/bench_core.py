@@ -93,7 +93,20 @@ REPO = HERE.parent
 # copies qsym/ to a temp dir at start and benchmarks that snapshot everywhere (QSYM_SRC_ENV
 # tells its child processes), since qsym is edited while benchmarks run.
 QSYM_SRC_ENV = "QSYM_BENCH_SRC"
-_QSYM_SRC = os.environ.get(QSYM_SRC_ENV) or str(REPO)
+
+
+def _pythonpath_qsym():
+    """The first ``PYTHONPATH`` folder holding a ``qsym`` package (a snapshot to measure,
+    ``PYTHONPATH=/tmp/before python benchmarks/...``): without this the working tree's
+    qsym, put first on ``sys.path`` below, shadowed it, and a before/after comparison of
+    scripts importing this module measured the same code twice."""
+    for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        if entry and os.path.isfile(os.path.join(entry, "qsym", "__init__.py")):
+            return os.path.abspath(entry)
+    return None
+
+
+_QSYM_SRC = os.environ.get(QSYM_SRC_ENV) or _pythonpath_qsym() or str(REPO)
 if _QSYM_SRC not in sys.path:
     sys.path.insert(0, _QSYM_SRC)
 

@@ -140,8 +140,15 @@ def numeric(value, what):
     if isinstance(value, float) or isinstance(value, np.floating):
         return np.asarray(value, dtype=np.float64)
     if isinstance(value, np.ndarray):
-        ma = sys.modules.get("numpy.ma")  # (np.ma would import it: a masked array made it)
-        if ma is not None and isinstance(value, ma.MaskedArray) and ma.is_masked(value):
+        # numpy.ma only if imported (np.ma would import it: a masked array made it); then by
+        # an import statement, which waits for an import of it under way in another thread
+        # (the kernels' background warm-up: sys.modules held it partly initialized, without
+        # MaskedArray yet, an AttributeError in the caller); no MaskedArray yet: no instance
+        ma = None
+        if "numpy.ma" in sys.modules:
+            import numpy.ma as ma
+        masked = getattr(ma, "MaskedArray", None)
+        if masked is not None and isinstance(value, masked) and ma.is_masked(value):
             # (its masked entries' numbers were used as if unmasked; PennyLane gives
             # another number again, from NumPy's masked constant)
             raise ArgumentError(
