@@ -140,15 +140,7 @@ def numeric(value, what):
     if isinstance(value, float) or isinstance(value, np.floating):
         return np.asarray(value, dtype=np.float64)
     if isinstance(value, np.ndarray):
-        # numpy.ma only if imported (np.ma would import it: a masked array made it); then by
-        # an import statement, which waits for an import of it under way in another thread
-        # (the kernels' background warm-up: sys.modules held it partly initialized, without
-        # MaskedArray yet, an AttributeError in the caller); no MaskedArray yet: no instance
-        ma = None
-        if "numpy.ma" in sys.modules:
-            import numpy.ma as ma
-        masked = getattr(ma, "MaskedArray", None)
-        if masked is not None and isinstance(value, masked) and ma.is_masked(value):
+        if type(value) is not np.ndarray and _masked(value):
             # (its masked entries' numbers were used as if unmasked; PennyLane gives
             # another number again, from NumPy's masked constant)
             raise ArgumentError(
@@ -179,6 +171,17 @@ def _rectangular(value) -> bool:
     if not all(kids) or len({len(v) for v in value}) != 1:
         return False
     return all(_rectangular(v) for v in value)
+
+
+def _masked(value) -> bool:
+    """Whether ``value`` is a NumPy masked array with masked entries, found by its class
+    (no import of the lazily loaded ``numpy.ma``: a masked array exists only once it was
+    loaded, and ``sys.modules`` may hold it partly initialized while the kernels'
+    background warm-up imports it in another thread)."""
+    for cls in type(value).__mro__:
+        if cls.__name__ == "MaskedArray" and cls.__module__ in ("numpy.ma", "numpy.ma.core"):
+            return bool(sys.modules["numpy.ma.core"].is_masked(value))
+    return False
 
 
 def _holds_array(value) -> bool:
