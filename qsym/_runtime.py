@@ -303,11 +303,14 @@ class Compiled:
     def _twin_ns(self):
         """The module's plain-Python twin (tier 0's functions), made at first use."""
         if self._twin is None:
-            # (a LazyModule's twin is its namespace's: no source needed)
-            self._twin = tiers.python_twin(
-                self.module, None if isinstance(self.module, tiers.LazyModule)
-                else self.source, self._counted)
+            self._twin = self._make_twin()
         return self._twin
+
+    def _make_twin(self):
+        """A new plain-Python twin of the module (a LazyModule's is its namespace's: no
+        source needed)."""
+        return tiers.python_twin(self.module, None if isinstance(self.module, tiers.LazyModule)
+                                 else self.source, self._counted)
 
     def _has_compiled(self, name) -> bool:
         """The compiled tiers have compiled code for ``name`` (a name of
@@ -414,7 +417,9 @@ class Compiled:
         module.to_text()
         with self._lock:
             if self.tier == "python":
-                self._twin = None
+                # the new twin made before it replaces the old one: another thread's call
+                # on tier 0 reads self._twin meanwhile (set to None first, it read None)
+                self._twin = self._make_twin()
                 self._enter("python")
 
     def _written_out(self, name) -> bool:
