@@ -421,7 +421,7 @@ def broadcast_values(node, entry, x, d):
 # --- Jacobians: (node, entry, x, d) -> ((rows, jac[row, input]), circuits run) -----------
 def shift(node, entry, x, d):
     """Parameter shift: the value circuit and one per shift term."""
-    return entry.value_and_grad(x, d), entry.plan.executions
+    return entry.value_and_grad(x, d), entry.plan.counted_executions
 
 
 def adjoint(node, entry, x, d):
@@ -457,7 +457,7 @@ def sampled_shift(node, entry, x, d):
     sampler = entry.sampler()
     forward = not getattr(node, "backward_pass", False)
     return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng, forward),
-            entry.plan.executions)
+            entry.plan.counted_executions)
 
 
 def sampled_adjoint(node, entry, x, d):
@@ -489,7 +489,7 @@ JACOBIANS = {
 
 
 def batch_shift(node, element, X, D):
-    return element.batch_value_and_grad(X, D), X.shape[0] * element.plan.executions
+    return element.batch_value_and_grad(X, D), X.shape[0] * element.plan.counted_executions
 
 
 def batch_adjoint(node, element, X, D):

@@ -127,16 +127,27 @@ class GradientPlan:
     diff_slots: tuple[int, ...] = ()
     probs: int = 0
     derivatives: bool = True
+    # shifted circuits PennyLane's parameter shift runs for the slots of inputs in its light
+    # cone but not in qsym's (:func:`graph_cone`: gates reaching only an identity factor's
+    # wire): their derivative is exactly 0, computed without a circuit; counted, not run
+    idle_runs: int = 0
 
     @property
     def num_outputs(self) -> int:
         """The number of outputs: linear rows, then probabilities."""
         return len(self.coeffs) + self.probs
 
-    @cached_property  # read on every gradient call (qsym.Tracker counts)
+    @cached_property
     def executions(self) -> int:
         """Circuit executions for one gradient: the value circuit plus each shifted one."""
         return 1 + sum(1 for t in self.terms if not t.zero)
+
+    @cached_property  # read on every gradient call (qml.Tracker counts)
+    def counted_executions(self) -> int:
+        """The circuits one parameter-shift gradient runs as PennyLane counts them
+        (``qml.Tracker``): :attr:`executions` and PennyLane's circuits for derivatives
+        qsym knows are 0 (:attr:`idle_runs`)."""
+        return self.executions + self.idle_runs
 
 
 def light_cone(circuit: Circuit) -> tuple[bool, ...]:
@@ -152,6 +163,38 @@ def light_cone(circuit: Circuit) -> tuple[bool, ...]:
     live = set()
     for m in circuit.measurements:
         live.update(m.wires)
+    return _cone(circuit, live)
+
+
+def graph_wires(m) -> set:
+    """The wires of a measurement in PennyLane's circuit graph (``mp.wires``): those it
+    measures, and an observable's wires as written (``m.label[4]``, device indices), identity
+    factors included: ``qml.Z(1) @ qml.I(0)`` and ``qml.Hamiltonian([a, b], [qml.Z(1),
+    qml.I(0)])`` are on wires 1 and 0, though only wire 1 is measured.
+
+    >>> import sympy as sp
+    >>> from qsym._ir import Measurement
+    >>> z1 = ((sp.S(1), ((1, "Z"),)),)
+    >>> sorted(graph_wires(Measurement("expval", z1, label=("expval", "Prod", 0, 0, (1, 0)))))
+    [0, 1]
+    """
+    wires = set(m.wires)
+    if len(m.label) > 4:
+        wires.update(m.label[4])
+    return wires
+
+
+def graph_cone(circuit: Circuit) -> tuple[bool, ...]:
+    """For each op: is it in PennyLane's light cone of the measurements, the ops its
+    gradient transforms differentiate (the others get its ``"0"`` method: no circuit)?
+    :func:`light_cone` but with each measurement on its :func:`graph_wires`, identity
+    factors included: an op that reaches only an identity factor's wire is in this cone and
+    not in :func:`light_cone` (its derivative is exactly 0, which qsym computes without a
+    circuit; PennyLane runs the circuits, and they are counted as it counts them:
+    :attr:`GradientPlan.counted_executions`, :func:`finite_difference_inputs`)."""
+    live = set()
+    for m in circuit.measurements:
+        live |= graph_wires(m)
     return _cone(circuit, live)
 
 
@@ -190,15 +233,24 @@ def finite_difference_inputs(circuit: Circuit) -> tuple[tuple[int, ...], int]:
     ...                (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),), inputs=(a, b, c))
     >>> finite_difference_inputs(circ)       # b acts on an unmeasured wire, c on nothing
     ((0,), 2)
+
+    The count is of PennyLane's light cone (:func:`graph_cone`): with ``qml.Z(0) @
+    qml.I(1)`` measured, PennyLane steps ``b`` too (a derivative of exactly 0 that qsym
+    does not step) and counts its circuit.
+
+    >>> z0_i1 = Measurement("expval", ((sp.S(1), ((0, "Z"),)),), label=("expval", "Prod", 0, 0, (0, 1)))
+    >>> finite_difference_inputs(Circuit(2, circ.ops, (z0_i1,), inputs=(a, b, c)))
+    ((0,), 3)
     """
     index = {s: j for j, s in enumerate(circuit.inputs)}
-    cone = light_cone(circuit)
+    cone, counted = light_cone(circuit), graph_cone(circuit)
     used: set = set()
     count = 0
     for slot in slots_of(circuit):
         syms = getattr(slot.expr, "free_symbols", set()) & index.keys()
         if syms and cone[slot.op]:
             used |= syms
+        if syms and counted[slot.op]:  # (PennyLane's cone: identity factors' wires too)
             count += 1
     for m in circuit.measurements:
         for coeff, _ in m.terms:
@@ -410,6 +462,9 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
     pruned = tuple(sorted(wanted - needed))
     chain = tuple(e for e in chain if e.slot in needed)
     terms = shift_terms(circuit, slots, needed, rule_of)
+    counted = graph_cone(circuit) if pruned else ()
+    idle = {s for s in pruned if counted[slots[s].op]}
+    idle_runs = sum(1 for t in shift_terms(circuit, slots, idle, rule_of) if not t.zero)
 
     # the kernels measure linear rows (Pauli sums; var is made from two), then the
     # probabilities, each a word of its own (not 2^k rows of 2^k Z words)
@@ -448,4 +503,5 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
         diff_slots=tuple(sorted(needed, key=lambda s: (slots[s].op, slots[s].pos))),
         probs=len(prob_words),
         derivatives=derivatives,
+        idle_runs=idle_runs,
     )

@@ -3105,7 +3105,7 @@ def _direct_call(entry, method, node):
     if direct is None:
         return executor, None, 0
     name, runs = direct
-    runs = entry.plan.executions if runs is None else runs
+    runs = entry.plan.counted_executions if runs is None else runs
     return executor, name, 1 if runs > 1 and executors.pl_best_is_adjoint(node) else runs
 
 

@@ -2129,6 +2129,16 @@ def light_cone_params(tape) -> set:
     >>> sorted(light_cone_params(t))
     [0]
 
+    A measurement is on its wires as PennyLane's graph puts it (``mp.wires``): an
+    observable's identity factors count (``qml.Z(1) @ qml.I(0)`` is on wires 1 and 0, so a
+    gate on wire 0 is reached, though its derivative is 0), as do a Hermitian's wires; a
+    measurement of no wires (``qml.probs()``) is on every wire.
+
+    >>> t = qml.tape.QuantumScript([qml.RX(0.1, 0), qml.RY(0.2, 1)],
+    ...                            [qml.expval(qml.Z(1) @ qml.I(0))])
+    >>> sorted(light_cone_params(t))
+    [0, 1]
+
     A gate without wires (``qml.GlobalPhase(x)``) acts on every wire of the tape, as in
     PennyLane's graph: its parameter is reached, and it links the wires of the gates before
     it to all the others.
@@ -2150,13 +2160,11 @@ def light_cone_params(tape) -> set:
     def wires_of(op):
         return set(op.wires) or every
 
-    everywhere = any(not m.wires and m.measured_obs is None for m in tape.measurements)
-    measured = set()
-    for m in tape.measurements:
-        if m.measured_obs is not None:
-            measured |= {w for word in m.measured_obs.terms for w, _ in word}
-            measured |= set(getattr(m.measured_obs, "_mwires", ()) or ())
-        measured |= set(m.raw_wires or ())
+    # a measurement's node sits on its wires (``mp.wires``: an observable's as written,
+    # identity factors included: ``Z(1) @ I(0)`` is on wires 1 and 0; a statistic of
+    # mid-circuit measurements on theirs), on every wire if it names none (``probs()``)
+    everywhere = any(not m.wires for m in tape.measurements)
+    measured = {w for m in tape.measurements for w in m.wires}
     out, k = set(), 0
     ops = tape.operations
     for i, op in enumerate(ops):

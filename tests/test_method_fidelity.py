@@ -296,3 +296,86 @@ def test_a_tape_transform_with_a_zero_or_nan_step_is_refused(transform):
     tapes, post = qml.gradients.finite_diff(tape, h=-1e-6)
     assert post(qml.execute(tapes, qml.device("default.qubit"))) == pytest.approx(
         -onp.sin(0.3), abs=1e-5)
+
+
+# --- PennyLane's light cone: an observable's identity factors are measured wires ---------------
+# <Z1 (x) I0> = cos(y) after RX(x) on wire 0 and RY(y) on wire 1: its derivative by x is 0, but
+# PennyLane's gradient transforms put the measurement on the observable's wires as written
+# (1 and 0), so x is inside their light cone: SPSA perturbs it (the random direction has an
+# entry for it, and every later entry moves with it), finite differences step it and the
+# parameter shift shifts it, and qml.Tracker counts those circuits.
+IDENTITY_FACTORS = {
+    "prod": (lambda: qml.PauliZ(1) @ qml.Identity(0), 1.0),
+    "hamiltonian": (lambda: qml.Hamiltonian([0.5, -0.25], [qml.PauliZ(1), qml.Identity(0)]), 0.5),
+}
+
+
+def on_one_wire(observable):
+    def circuit(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=1)
+        return qml.expval(observable())
+    return circuit
+
+
+def spsa_of(f, seed, num_directions, h, p0):
+    rng = onp.random.default_rng(seed)
+    g = onp.zeros(len(p0))
+    for _ in range(num_directions):
+        d = rng.choice([-1, 1], size=len(p0))
+        g += (f(p0 + h * d) - f(p0 - h * d)) / (2 * h) / d / num_directions
+    return g
+
+
+@pytest.mark.parametrize("name", sorted(IDENTITY_FACTORS))
+def test_spsa_perturbs_a_parameter_reaching_only_an_identity_factor(name):
+    observable, scale = IDENTITY_FACTORS[name]
+    node = qml.QNode(on_one_wire(observable), qml.device("default.qubit", wires=2),
+                     diff_method="spsa",
+                     gradient_kwargs={"h": 0.1, "sampler_rng": 11, "num_directions": 3})
+    g, count = grad_and_count(node)
+    want = spsa_of(lambda p: scale * onp.cos(p[1]) + (0.0 if scale == 1.0 else -0.25),
+                   11, 3, 0.1, P0)
+    onp.testing.assert_allclose(g, want, atol=1e-12)
+    # PennyLane 0.45.1 (/work/plvenv, this QNode): prod [0.21438150927085378,
+    # 0.6431445278125635], hamiltonian [0.10719075463542718, 0.32157226390628185], 7 circuits
+    pennylane = {"prod": [0.21438150927085378, 0.6431445278125635],
+                 "hamiltonian": [0.10719075463542718, 0.32157226390628185]}[name]
+    onp.testing.assert_allclose(g, pennylane, atol=1e-12)
+    assert g[0] != 0.0  # an estimate: x was perturbed
+    assert count == 1 + 2 * 3
+
+
+@pytest.mark.parametrize("name", sorted(IDENTITY_FACTORS))
+@pytest.mark.parametrize("method, runs", [("finite-diff", 1 + 1 + 2), ("parameter-shift", 1 + 2 * 2)])
+def test_identity_factors_wires_count_as_pennylane_and_the_zero_stays_exact(name, method, runs):
+    observable, scale = IDENTITY_FACTORS[name]
+    node = qml.QNode(on_one_wire(observable), qml.device("default.qubit", wires=2),
+                     diff_method=method)
+    g, count = grad_and_count(node)
+    assert g[0] == 0.0  # no circuit was needed: exactly 0 (PennyLane's is 1e-15 or 1e-17)
+    want = -scale * onp.sin(Y0)
+    onp.testing.assert_allclose(g[1], want, atol=1e-6 if method == "finite-diff" else 1e-12)
+    assert count == runs  # PennyLane 0.45.1's Tracker: 4 (finite-diff), 5 (parameter-shift)
+
+
+@pytest.mark.parametrize("name", sorted(IDENTITY_FACTORS))
+def test_gradient_transforms_of_a_tape_shift_a_parameter_reaching_an_identity_factor(name):
+    observable, _ = IDENTITY_FACTORS[name]
+    tape = qml.tape.QuantumScript([qml.RX(X0, 0), qml.RY(Y0, 1)], [qml.expval(observable())],
+                                  trainable_params=[0, 1])
+    counts = [len(qml.gradients.param_shift(tape)[0]), len(qml.gradients.finite_diff(tape)[0])]
+    assert counts == [2 * 2, 1 + 2]  # PennyLane 0.45.1: [4, 3] (without the factor: [2, 2])
+    ps = qml.execute(*qml.gradients.param_shift(tape)[:1], qml.device("default.qubit", wires=2))
+    fn = qml.gradients.param_shift(tape)[1]
+    onp.testing.assert_allclose(onp.array(fn(ps), dtype=float)[0], 0.0, atol=1e-12)
+
+
+def test_a_wireless_identity_adds_no_wire():
+    # qml.I() has no wires: Z(1) + I() is on wire 1 only (PennyLane 0.45.1: 3 circuits for
+    # the parameter shift, x not shifted)
+    node = qml.QNode(on_one_wire(lambda: qml.PauliZ(1) + qml.I()),
+                     qml.device("default.qubit", wires=2), diff_method="parameter-shift")
+    g, count = grad_and_count(node)
+    onp.testing.assert_allclose(g, [0.0, -onp.sin(Y0)], atol=1e-12)
+    assert count == 1 + 2
