@@ -1204,11 +1204,24 @@ def metric_case(rep, case, spec, meas, rng):
 def spreads(spec):
     """Which arguments a gate of the circuit spreads over several gate parameters of its
     decomposition (``U2``, ``U3``, ``Rot``, ``CRot``: rotations and a global phase, which a
-    control or an adjoint places in other layers): a mask over the parameters."""
+    control or an adjoint places in other layers; ``StronglyEntanglingLayers``, whose gates
+    are ``Rot``): a mask over the parameters.
+
+    A controlled ``Rot`` (a ``StronglyEntanglingLayers`` in a controlled block) shows how far
+    the two decompositions part (blockmetric seed 5606 #5, a controlled adjoint of a one-wire,
+    two-layer ``StronglyEntanglingLayers``): qsym's is ``CRot``'s rule (each angle in fixed
+    gates: ``theta`` in ``RY(-theta/2)``, ``RY(theta/2)``), PennyLane 0.45.1's the ZYZ angles
+    of the controlled matrix computed numerically (``RZ((x2 + x4)/2)``, ``RZ((x4 - x2)/2)``,
+    ``RZ(-x4)``: x2 in two gates, x4 in three), so the ``"diag"`` rows differ in each argument
+    (0.0849/0.04245 and 0/0.04245 for x2 and x4, exact 0.0849 and 0; qsym's keep those two
+    exact). Where the middle angle is 1e-9, PennyLane's ZYZ angles drop the ``RY`` pair: its
+    row of that argument is 0 (exact 0.25, qsym's 0.125 as for the first layer's ``theta``),
+    and 0.125 again at 1e-5: PennyLane's value jumps with the angle's size (its
+    decomposition is singular there), not a definition qsym can follow."""
     mask = onp.zeros(len(spec["params"]), dtype=bool)
 
     def visit(op):
-        if op.get("name") in ("U2", "U3", "Rot", "CRot"):
+        if op.get("name") in ("U2", "U3", "Rot", "CRot", "StronglyEntanglingLayers"):
             mask[list(op["idx"])] = True
         for o in ([op["op"]] if op.get("op") else []) + list(op.get("ops", [])):
             visit(o)
