@@ -30,6 +30,7 @@ from ._trace import OneRun, active_tape, without_carriers
 from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
 from ._operations import OperatorRecord  # noqa: E402
 from .errors import CustomMeasurementError, GateError, TransformError, WireError  # noqa: E402
+from .wires import order_list
 
 
 def _fmt(v: float, decimals: int) -> str:
@@ -304,6 +305,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     the original (``RX(0.50)†``). ``batch`` (``(xs, ds)``, one row per parameter set of a
     broadcast call): a parameter whose values differ between the sets is drawn ``M<i>``
     and its values listed below, as PennyLane draws a broadcast parameter."""
+    wire_order = order_list(wire_order)
     lay = _layout(circuit, x, d, wire_order, show_all_wires, annotations, on_device)
     if lay is None:
         return ""
@@ -784,12 +786,13 @@ def convert_wire_order(tape, wire_order=None, show_all_wires=False) -> tuple:
     >>> qml.drawer.utils.convert_wire_order([qml.PauliX(0), qml.PauliX(1)], [1, 5])
     ({1: 0, 0: 1}, {1: 0, 0: 1})
     """
+    wire_order = order_list(wire_order)
     full, used = default_wire_map(tape)
     if wire_order is None:
         return full, used
     maps = []
     for known in (full, used):
-        order = list(wire_order) + [w for w in known if w not in wire_order]
+        order = order_list(wire_order) + [w for w in known if w not in wire_order]
         if not show_all_wires:
             order = [w for w in order if w in known]
         maps.append({w: i for i, w in enumerate(order)})
@@ -1077,7 +1080,7 @@ def _mcm_rows(drawn, wire_order, show_all_wires, sort_wires=True) -> list:
             wire_order = sorted(used)
         except TypeError:
             wire_order = used
-    labels = list(wire_order) + [w for w in used if w not in wire_order]
+    labels = order_list(wire_order) + [w for w in used if w not in wire_order]
     return labels if show_all_wires else [w for w in labels if w in used]
 
 
@@ -1105,6 +1108,7 @@ def draw_recording(items, results, wire_order=None, show_all_wires=False, decima
     1: ──────║───X─┤       
              ╚═══╩═╡  <MCM>
     """
+    wire_order = order_list(wire_order)
     matrices = [] if matrices is None else matrices
     ops = _mcm_ops(items, stamp, level, decimals, matrices)
     ms = _mcm_measurements(results, matrices, decimals)
@@ -1141,6 +1145,7 @@ def tape_text(tape, wire_order=None, *, show_all_wires=False, decimals=None, max
     a: ──RX(1.23)─╭●─┤
     0: ───────────╰X─┤  <Z>
     """
+    wire_order = order_list(wire_order)
     matrices = cache.setdefault("matrices", []) if isinstance(cache, dict) else []
     if isinstance(cache, dict):
         cache.setdefault("tape_offset", 0)
@@ -1310,6 +1315,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
 
     from ._runtime import QNode
 
+    wire_order = order_list(wire_order)
     grad = _final_gradient_tapes(qnode)
     if grad is not None:  # a gradient transform of a QNode
         return lambda *args, **kwargs: _tapes_text(
@@ -1618,6 +1624,7 @@ def matrix(op, wire_order=None):
         ...
     qsym.errors.WireError: wire_order is required by qml.matrix() for quantum functions. (give wire_order=[...], the wires in the order of the matrix's tensor factors)
     """
+    wire_order = order_list(wire_order)
     from ._operations import GateSequence, Observable, Operation, Prod, SProd, Sum
     from ._opmath import Exp, QueuingManager
     from ._runtime import QNode
@@ -1668,7 +1675,7 @@ def _unique_wire_order(wire_order) -> None:
     if wire_order is None or isinstance(wire_order, (str, bytes)):
         return
     try:
-        labels = list(wire_order)
+        labels = order_list(wire_order)
     except TypeError:  # one label
         return
     try:
@@ -1692,9 +1699,9 @@ def _check_covers(wires, wire_order) -> None:
     """PennyLane's ``TransformError`` when ``wire_order`` misses one of ``wires`` (the
     circuit's or the operator's)."""
     wires = list(wires)
-    if wire_order is not None and not all(w in list(wire_order) for w in wires):
+    if wire_order is not None and not all(w in order_list(wire_order) for w in wires):
         raise TransformError(f"Wires in circuit {wires} are inconsistent with those in "
-                             f"wire_order {list(wire_order)}")
+                             f"wire_order {order_list(wire_order)}")
 
 
 def _not_applied(op, queuing) -> None:
@@ -1775,7 +1782,7 @@ def _sequence_matrix(ops, wire_order, wires=None) -> np.ndarray:
 def _gates_matrix(ops, wire_order) -> np.ndarray:
     """The unitary of ``ops`` applied in order on ``wire_order`` (a tape's matrix; gates
     on no wire, ``GlobalPhase``, are their phase)."""
-    order = list(wire_order)
+    order = order_list(wire_order)
     U = np.eye(2 ** len(order), dtype=complex)
     for o in ops:
         if len(o.wires) == 0:
@@ -1841,7 +1848,7 @@ def _qnode_matrix(qnode, wire_order):
             )
         c = entry.circuit
         labels = list(c.wire_labels)
-        order = labels if wire_order is None else list(wire_order)
+        order = labels if wire_order is None else order_list(wire_order)
         _check_covers([labels[w] for w in _circuit_wires(c)], order)
         m = len(order)
         values = input_values(c, flat(xs), flat(ds))
