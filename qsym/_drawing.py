@@ -305,8 +305,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     the original (``RX(0.50)†``). ``batch`` (``(xs, ds)``, one row per parameter set of a
     broadcast call): a parameter whose values differ between the sets is drawn ``M<i>``
     and its values listed below, as PennyLane draws a broadcast parameter."""
-    wire_order = order_list(wire_order)
-    lay = _layout(circuit, x, d, wire_order, show_all_wires, annotations, on_device)
+    lay = _layout(circuit, x, d, order_list(wire_order), show_all_wires, annotations, on_device)
     if lay is None:
         return ""
     if batch is not None:
@@ -1314,7 +1313,6 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     """
 
     from ._runtime import QNode
-
     wire_order = order_list(wire_order)
     grad = _final_gradient_tapes(qnode)
     if grad is not None:  # a gradient transform of a QNode
