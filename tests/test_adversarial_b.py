@@ -161,3 +161,78 @@ def test_the_kernels_folder_is_private_like_the_rest_of_the_cache(tmp_path, monk
     _cache.makedirs_private(tmp_path / "other" / "x")
     assert oct(stat.S_IMODE(os.stat(tmp_path / "other").st_mode)) == oct(0o755)
     assert oct(stat.S_IMODE(os.stat(tmp_path / "other" / "x").st_mode)) == oct(0o700)
+
+
+def _race(toggle_values, target, calls, readers=3):
+    """Run ``calls()`` in ``readers`` threads while another thread swaps ``target``'s field
+    between ``toggle_values`` (equal times in each; the interpreter switching threads every
+    microsecond): the exceptions the readers raised. Bounded by the readers' work."""
+    import sys
+    import threading
+
+    obj, attr = target
+    stop, errors = [], []
+
+    def toggle():
+        while not stop:
+            for v in toggle_values:
+                setattr(obj, attr, v)
+                for _ in range(50):
+                    pass
+
+    def read():
+        try:
+            calls()
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(repr(exc))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        swapper = threading.Thread(target=toggle)
+        swapper.start()
+        threads = [threading.Thread(target=read) for _ in range(readers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        stop.append(True)
+        swapper.join()
+        sys.setswitchinterval(old)
+        setattr(obj, attr, toggle_values[-1])
+    return errors
+
+
+def test_a_one_shot_sampler_read_by_threads_while_its_plan_is_dropped(monkeypatch):
+    """A one-shot circuit drawn branch by branch: a call that finds the plan cannot draw
+    at its numbers sets ``sampler.native = None``; another thread's call that had just seen
+    the plan read ``sampler.native.own`` again, an AttributeError on None (3 runs of 3
+    out of 3 before the fix). The value is either way's: Z(1) after RY(0.4) on wire 1 in
+    the branch where the measurement gave 1 (probability sin^2(0.15) at x=0.3), so each
+    estimate is in [-1, 1] and, over 20 shots, mostly 1."""
+    from qsym import _shots
+
+    monkeypatch.setattr(_shots, "NATIVE_FROM_WIRES", 1)  # (from 1 wire: the branch plan)
+
+    @qml.set_shots(20)
+    @qml.qnode(qml.device("default.qubit", wires=2), mcm_method="one-shot")
+    def c(x):
+        qml.RX(x, wires=0)
+        m = qml.measure(0, reset=True)
+        qml.cond(m, qml.RY)(0.4, wires=1)
+        return qml.expval(qml.PauliZ(1))
+
+    c(0.3)
+    sampler = c._last.sampler()
+    plan = sampler.native
+    assert plan is not None
+    values = []
+
+    def calls():
+        for _ in range(100):
+            values.append(float(c(0.3)))
+
+    errors = _race([None, plan], (sampler, "native"), calls)
+    assert errors == []
+    assert len(values) == 300 and all(-1 <= v <= 1 for v in values)
