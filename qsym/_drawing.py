@@ -15,6 +15,7 @@ gate matrices (``qml.matrix``).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Hashable, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -29,7 +30,7 @@ from ._trace import OneRun, active_tape, without_carriers
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
 from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
 from ._operations import OperatorRecord  # noqa: E402
-from .errors import CustomMeasurementError, GateError, TransformError, WireError  # noqa: E402
+from .errors import CustomMeasurementError, GateError, LevelError, TransformError, WireError  # noqa: E402
 from .wires import order_list
 
 
@@ -1280,6 +1281,32 @@ def _transformed_drawing(qnode, args, kwargs, level, wire_order, *options) -> st
     return draw(node, wire_order, *options)()
 
 
+_BUILTIN_LEVELS = ("top", "user", "gradient", "device")
+
+
+def check_level(qnode, level, decimals=None) -> None:
+    """A ``level`` a QNode without transforms has (PennyLane 0.45.1's ``LevelError``, as
+    :func:`qsym._transform.level_slice` says it for a transformed one): ``qml.draw`` and
+    ``qml.specs`` drew and counted the whole circuit at ``level="foo"``. ``decimals``
+    (``qml.draw``'s): None or a whole number >= 0 (-1 was Python's bare "Format specifier
+    missing precision")."""
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(
+            decimals, numbers.Integral) or decimals < 0):
+        from .errors import ArgumentError
+
+        raise ArgumentError(f"qml.draw: decimals must be None (no parameters drawn) or a whole "
+                            f"number >= 0 of decimal places, got {decimals!r}")
+    if getattr(qnode, "pipeline", None):
+        return  # (its transforms' levels: checked where its tapes are made)
+    if isinstance(level, bool) or not isinstance(level, (type(None), str, int, slice)):
+        raise LevelError(f"level {level} not recognized. Acceptable types are None, int, str, "
+                         "and slice.")
+    if isinstance(level, str) and level not in _BUILTIN_LEVELS:
+        raise LevelError(
+            f"Level {level} not found in transform program. Builtin options are 'top', "
+            "'user', 'device', and 'gradient'. Custom levels are [].")
+
+
 def _shown(circuit):
     """``circuit`` without the gates that only carry a derivative (the rotations by zero
     after a ``QubitUnitary`` of a matrix of the inputs: PennyLane draws the matrix alone)."""
@@ -1327,6 +1354,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
             warnings.warn("When the input to qp.draw is not a QNode, the level argument is "
                           "ignored.", UserWarning, stacklevel=2)
         level = "gradient"
+    check_level(qnode, level, decimals)
     qnode, bare = drawable(qnode)
 
     def drawer(*args, **kwargs):
@@ -1465,6 +1493,7 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
     if not isinstance(qnode, QNode):
         raise ArgumentError(f"qp.specs can only be applied to a QNode or qjit'd QNode; got "
                             f"{qnode!r}: decorate the circuit function with @qml.qnode(dev)")
+    check_level(qnode, level)
 
     def report(*args, **kwargs):
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``

@@ -10,6 +10,7 @@ import numpy as onp
 import pytest
 
 import qsym as qml
+from qsym import errors as qsym_errors
 
 X = onp.array([[0, 1], [1, 0]])
 Z = onp.diag([1, -1])
@@ -236,3 +237,41 @@ def test_a_one_shot_sampler_read_by_threads_while_its_plan_is_dropped(monkeypatc
     errors = _race([None, plan], (sampler, "native"), calls)
     assert errors == []
     assert len(values) == 300 and all(-1 <= v <= 1 for v in values)
+
+
+def _plain_qnode(**kwargs):
+    @qml.qnode(qml.device("default.qubit", wires=1), **kwargs)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    return c
+
+
+@pytest.mark.parametrize("make", [
+    lambda c: qml.draw(c, level="foo")(0.1),
+    lambda c: qml.specs(c, level="foo")(0.1),
+    lambda c: qml.draw(c, level=1.5)(0.1),
+], ids=["draw", "specs", "draw-float"])
+def test_an_unknown_level_of_a_qnode_without_transforms_is_a_level_error(make):
+    """PennyLane 0.45.1 (run in /work/plvenv): ``qml.draw(c, level="foo")(x)`` raises
+    ``ValueError: Level foo not found in transform program. ...``; qsym drew (and
+    ``qml.specs`` counted) the whole circuit as if the level were known."""
+    with pytest.raises(qsym_errors.LevelError, match="not found|not recognized"):
+        make(_plain_qnode())
+    assert qml.draw(_plain_qnode(), level="device")(0.1) == "0: ──RX(0.10)─┤  <Z>"
+
+
+@pytest.mark.parametrize("decimals", [-1, 1.5, "2", True])
+def test_draw_decimals_that_are_not_a_whole_number_of_places_are_an_argument_error(decimals):
+    """``decimals=-1`` was Python's bare "ValueError: Format specifier missing precision"."""
+    with pytest.raises(qml.ArgumentError, match="decimals must be None"):
+        qml.draw(_plain_qnode(), decimals=decimals)(0.1)
+    assert qml.draw(_plain_qnode(), decimals=0)(0.1) == "0: ──RX(0)─┤  <Z>"
+
+
+@pytest.mark.parametrize("h", ["a", [1e-3], True, None.__class__])
+def test_a_finite_difference_step_that_is_not_a_number_is_a_differentiation_error(h):
+    """``h="a"`` was Python's bare "could not convert string to float"."""
+    with pytest.raises(qml.DifferentiationError, match="step h must be a finite number"):
+        qml.grad(_plain_qnode(diff_method="finite-diff", h=h))(qml.numpy.array(0.1))
