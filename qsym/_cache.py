@@ -254,8 +254,9 @@ def makedirs_private(path) -> None:
         return
     for folder in (path, os.path.dirname(path)):  # kernels/qsym_<hash> and kernels/
         try:
-            st = os.stat(folder)
-            if st.st_uid == os.getuid() and st.st_mode & 0o077 and _below_cache(folder):
+            st = os.lstat(folder)  # (a link is left alone: its target may be anywhere)
+            if (stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and st.st_mode & 0o077
+                    and _below_cache(folder)):
                 os.chmod(folder, stat.S_IMODE(st.st_mode) & 0o700)
         except OSError:
             pass
