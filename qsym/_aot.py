@@ -630,10 +630,34 @@ class CompiledCircuit:
 
         return classify(args, kwargs, self.diff, *self._static)
 
-    def _inputs(self, args, kwargs):
+    def _integers_as_floats(self, args) -> tuple:
+        """``value``'s arguments with integer numbers at the trainable positions as floats:
+        a value needs no derivative, and the QNode computes it at those numbers
+        (``compiled.value(np.array([1, 0]))`` said "cannot be differentiated"). Bools stay
+        (the QNode refuses them as angles too)."""
+        out = list(args)
+        for i, a in enumerate(args):
+            if i >= len(self._key) or self._key[i][0] != _TRAIN:
+                continue
+            if isinstance(a, memoryview):
+                a = np.array(a)
+            kind = np.asarray(a).dtype.kind if isinstance(a, (np.ndarray, list, tuple, int,
+                                                              np.integer)) else ""
+            if kind in ("i", "u") and not isinstance(a, bool):
+                out[i] = np.asarray(a, dtype=np.float64)
+            elif kind and kind != "f":
+                raise ArgumentError(
+                    f"argument {i} ({type(a).__name__} of dtype {np.asarray(a).dtype}) is not "
+                    f"real numbers: this circuit was compiled for a float argument of shape "
+                    f"{tuple(self._key[i][1])} there; pass floats (or ints)")
+        return tuple(out)
+
+    def _inputs(self, args, kwargs, value=False):
         from ._runtime import with_matrix_data
 
         self._check_gates()
+        if value:
+            args = self._integers_as_floats(args)
         key, xs, ds = self._classify(args, kwargs)
         if key != self._key:
             raise ExportError(
@@ -649,9 +673,9 @@ class CompiledCircuit:
         a NaN or infinite input, or gate parameter, is the QNode's ``ArgumentError``."""
         from ._executors import raise_nonfinite
 
-        xs, ds = self._inputs(args, kwargs)
-        x, d = shapes.flat(xs), shapes.flat(ds)
         derivative = name != "value"
+        xs, ds = self._inputs(args, kwargs, value=not derivative)
+        x, d = shapes.flat(xs), shapes.flat(ds)
         for check in getattr(self.entry, "checks", None) or ():
             if derivative or not check.derivative:
                 check(x, d)

@@ -83,6 +83,8 @@ _FOREIGN_ARRAYS = {"jax": "JAX", "jaxlib": "JAX", "torch": "PyTorch", "tensorflo
 
 def static_key(value, what):
     """A hashable key of a static argument's value, compared by content."""
+    if isinstance(value, memoryview):  # (hash() of a writable one is a ValueError)
+        return ("memoryview", static_key(buffer_array(value, what), what))
     if isinstance(value, np.ndarray):
         return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, list):
@@ -105,12 +107,23 @@ def static_key(value, what):
             "qml.grad / qml.jacobian for derivatives")
     try:
         hash(value)
-    except TypeError:
+    except (TypeError, ValueError):
         raise ArgumentError(
             f"{what} of type {type(value).__name__} is neither numeric nor hashable; qsym "
             "must compare it between calls to know whether to trace again"
         ) from None
     return (type(value).__name__, value)
+
+
+def buffer_array(value: memoryview, what) -> np.ndarray:
+    """A memoryview argument as the NumPy array of its buffer (a copy: the buffer may change
+    after the call), as PennyLane's autograd NumPy reads it (``x[0]`` of it is a number);
+    qsym hashed it, NumPy's bare "cannot hash writable memoryview"."""
+    try:
+        return np.array(value)
+    except (TypeError, ValueError, NotImplementedError) as exc:
+        raise ArgumentError(f"{what} is a memoryview NumPy cannot read as an array ({exc}): "
+                            "pass np.asarray(...) of the numbers") from None
 
 
 def is_number_container(value) -> bool:
@@ -139,6 +152,8 @@ def numeric(value, what):
     """
     if isinstance(value, float) or isinstance(value, np.floating):
         return np.asarray(value, dtype=np.float64)
+    if isinstance(value, memoryview):
+        value = buffer_array(value, what)
     if isinstance(value, np.ndarray):
         if type(value) is not np.ndarray and _masked(value):
             # (its masked entries' numbers were used as if unmasked; PennyLane gives

@@ -230,6 +230,44 @@ def _dir_problem(path: Path, create: bool = True) -> str | None:
     return None
 
 
+def makedirs_private(path) -> None:
+    """``os.makedirs(path, exist_ok=True)`` with every folder it creates mode 0o700
+    (``os.makedirs`` gives its ``mode`` to the last folder only: ``kernels/`` and
+    ``exports/`` of the cache folder were made 0o755 while the rest is private), and an
+    existing folder between the cache folder and ``path`` that is ours but readable by
+    others (made so by an earlier qsym) made private too, as :func:`_dir_problem` does."""
+    path = os.path.abspath(path)
+    missing, p = [], path
+    while not os.path.isdir(p):
+        missing.append(p)
+        parent = os.path.dirname(p)
+        if parent == p:
+            break
+        p = parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            if not os.path.isdir(folder):
+                raise
+    if missing or os.name != "posix":
+        return
+    for folder in (path, os.path.dirname(path)):  # kernels/qsym_<hash> and kernels/
+        try:
+            st = os.lstat(folder)  # (a link is left alone: its target may be anywhere)
+            if (stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and st.st_mode & 0o077
+                    and _below_cache(folder)):
+                os.chmod(folder, stat.S_IMODE(st.st_mode) & 0o700)
+        except OSError:
+            pass
+
+
+def _below_cache(folder: str) -> bool:
+    """``folder`` is inside the cache folder in use (qsym never changes modes elsewhere)."""
+    tops = [str(p).rstrip(os.sep) + os.sep for p in list(_resolved.values())]
+    return any(folder.startswith(top) for top in tops)
+
+
 def _refuse_dir(path: Path, problem: str) -> Path:
     """Warn (once per folder) and give the private folder instead of ``path``."""
     what = "QSYM_CACHE_DIR" if os.environ.get("QSYM_CACHE_DIR") else "the default cache folder"
@@ -1123,7 +1161,7 @@ class _private_writer:
         folder = os.path.dirname(self.path) or "."
         # the folder may have been deleted meanwhile (rm -r of the cache folder while a
         # process runs): make it again rather than fail numba's compile
-        os.makedirs(folder, mode=0o700, exist_ok=True)
+        makedirs_private(folder)
         fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=".nb.", suffix=".tmp")
         self.fh = os.fdopen(fd, "wb")
         return self.fh
@@ -1392,7 +1430,7 @@ def _locator_class():
             self._cache_path = str(path)
 
         def ensure_cache_path(self):
-            os.makedirs(self._cache_path, mode=0o700, exist_ok=True)
+            makedirs_private(self._cache_path)
             tempfile.TemporaryFile(dir=self._cache_path).close()
 
         def get_cache_path(self):

@@ -15,6 +15,7 @@ gate matrices (``qml.matrix``).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Hashable, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -29,7 +30,8 @@ from ._trace import OneRun, active_tape, without_carriers
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
 from ._operations import CONTROLLED_LABELS as _CONTROLLED, LABELS as _LABELS, METHODS as _METHODS  # noqa: E402
 from ._operations import OperatorRecord  # noqa: E402
-from .errors import CustomMeasurementError, GateError, TransformError, WireError  # noqa: E402
+from .errors import CustomMeasurementError, GateError, LevelError, TransformError, WireError  # noqa: E402
+from .wires import order_list
 
 
 def _fmt(v: float, decimals: int) -> str:
@@ -304,7 +306,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     the original (``RX(0.50)†``). ``batch`` (``(xs, ds)``, one row per parameter set of a
     broadcast call): a parameter whose values differ between the sets is drawn ``M<i>``
     and its values listed below, as PennyLane draws a broadcast parameter."""
-    lay = _layout(circuit, x, d, wire_order, show_all_wires, annotations, on_device)
+    lay = _layout(circuit, x, d, order_list(wire_order), show_all_wires, annotations, on_device)
     if lay is None:
         return ""
     if batch is not None:
@@ -784,12 +786,13 @@ def convert_wire_order(tape, wire_order=None, show_all_wires=False) -> tuple:
     >>> qml.drawer.utils.convert_wire_order([qml.PauliX(0), qml.PauliX(1)], [1, 5])
     ({1: 0, 0: 1}, {1: 0, 0: 1})
     """
+    wire_order = order_list(wire_order)
     full, used = default_wire_map(tape)
     if wire_order is None:
         return full, used
     maps = []
     for known in (full, used):
-        order = list(wire_order) + [w for w in known if w not in wire_order]
+        order = order_list(wire_order) + [w for w in known if w not in wire_order]
         if not show_all_wires:
             order = [w for w in order if w in known]
         maps.append({w: i for i, w in enumerate(order)})
@@ -1077,7 +1080,7 @@ def _mcm_rows(drawn, wire_order, show_all_wires, sort_wires=True) -> list:
             wire_order = sorted(used)
         except TypeError:
             wire_order = used
-    labels = list(wire_order) + [w for w in used if w not in wire_order]
+    labels = order_list(wire_order) + [w for w in used if w not in wire_order]
     return labels if show_all_wires else [w for w in labels if w in used]
 
 
@@ -1105,6 +1108,7 @@ def draw_recording(items, results, wire_order=None, show_all_wires=False, decima
     1: ──────║───X─┤       
              ╚═══╩═╡  <MCM>
     """
+    wire_order = order_list(wire_order)
     matrices = [] if matrices is None else matrices
     ops = _mcm_ops(items, stamp, level, decimals, matrices)
     ms = _mcm_measurements(results, matrices, decimals)
@@ -1141,6 +1145,7 @@ def tape_text(tape, wire_order=None, *, show_all_wires=False, decimals=None, max
     a: ──RX(1.23)─╭●─┤
     0: ───────────╰X─┤  <Z>
     """
+    wire_order = order_list(wire_order)
     matrices = cache.setdefault("matrices", []) if isinstance(cache, dict) else []
     if isinstance(cache, dict):
         cache.setdefault("tape_offset", 0)
@@ -1276,6 +1281,32 @@ def _transformed_drawing(qnode, args, kwargs, level, wire_order, *options) -> st
     return draw(node, wire_order, *options)()
 
 
+_BUILTIN_LEVELS = ("top", "user", "gradient", "device")
+
+
+def check_level(qnode, level, decimals=None) -> None:
+    """A ``level`` a QNode without transforms has (PennyLane 0.45.1's ``LevelError``, as
+    :func:`qsym._transform.level_slice` says it for a transformed one): ``qml.draw`` and
+    ``qml.specs`` drew and counted the whole circuit at ``level="foo"``. ``decimals``
+    (``qml.draw``'s): None or a whole number >= 0 (-1 was Python's bare "Format specifier
+    missing precision")."""
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(
+            decimals, numbers.Integral) or decimals < 0):
+        from .errors import ArgumentError
+
+        raise ArgumentError(f"qml.draw: decimals must be None (no parameters drawn) or a whole "
+                            f"number >= 0 of decimal places, got {decimals!r}")
+    if getattr(qnode, "pipeline", None):
+        return  # (its transforms' levels: checked where its tapes are made)
+    if isinstance(level, bool) or not isinstance(level, (type(None), str, int, slice)):
+        raise LevelError(f"level {level} not recognized. Acceptable types are None, int, str, "
+                         "and slice.")
+    if isinstance(level, str) and level not in _BUILTIN_LEVELS:
+        raise LevelError(
+            f"Level {level} not found in transform program. Builtin options are 'top', "
+            "'user', 'device', and 'gradient'. Custom levels are [].")
+
+
 def _shown(circuit):
     """``circuit`` without the gates that only carry a derivative (the rotations by zero
     after a ``QubitUnitary`` of a matrix of the inputs: PennyLane draws the matrix alone)."""
@@ -1309,7 +1340,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     """
 
     from ._runtime import QNode
-
+    wire_order = order_list(wire_order)
     grad = _final_gradient_tapes(qnode)
     if grad is not None:  # a gradient transform of a QNode
         return lambda *args, **kwargs: _tapes_text(
@@ -1323,6 +1354,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
             warnings.warn("When the input to qp.draw is not a QNode, the level argument is "
                           "ignored.", UserWarning, stacklevel=2)
         level = "gradient"
+    check_level(qnode, level, decimals)
     qnode, bare = drawable(qnode)
 
     def drawer(*args, **kwargs):
@@ -1461,6 +1493,7 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
     if not isinstance(qnode, QNode):
         raise ArgumentError(f"qp.specs can only be applied to a QNode or qjit'd QNode; got "
                             f"{qnode!r}: decorate the circuit function with @qml.qnode(dev)")
+    check_level(qnode, level)
 
     def report(*args, **kwargs):
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
@@ -1618,6 +1651,7 @@ def matrix(op, wire_order=None):
         ...
     qsym.errors.WireError: wire_order is required by qml.matrix() for quantum functions. (give wire_order=[...], the wires in the order of the matrix's tensor factors)
     """
+    wire_order = order_list(wire_order)
     from ._operations import GateSequence, Observable, Operation, Prod, SProd, Sum
     from ._opmath import Exp, QueuingManager
     from ._runtime import QNode
@@ -1668,7 +1702,7 @@ def _unique_wire_order(wire_order) -> None:
     if wire_order is None or isinstance(wire_order, (str, bytes)):
         return
     try:
-        labels = list(wire_order)
+        labels = order_list(wire_order)
     except TypeError:  # one label
         return
     try:
@@ -1692,9 +1726,9 @@ def _check_covers(wires, wire_order) -> None:
     """PennyLane's ``TransformError`` when ``wire_order`` misses one of ``wires`` (the
     circuit's or the operator's)."""
     wires = list(wires)
-    if wire_order is not None and not all(w in list(wire_order) for w in wires):
+    if wire_order is not None and not all(w in order_list(wire_order) for w in wires):
         raise TransformError(f"Wires in circuit {wires} are inconsistent with those in "
-                             f"wire_order {list(wire_order)}")
+                             f"wire_order {order_list(wire_order)}")
 
 
 def _not_applied(op, queuing) -> None:
@@ -1775,7 +1809,7 @@ def _sequence_matrix(ops, wire_order, wires=None) -> np.ndarray:
 def _gates_matrix(ops, wire_order) -> np.ndarray:
     """The unitary of ``ops`` applied in order on ``wire_order`` (a tape's matrix; gates
     on no wire, ``GlobalPhase``, are their phase)."""
-    order = list(wire_order)
+    order = order_list(wire_order)
     U = np.eye(2 ** len(order), dtype=complex)
     for o in ops:
         if len(o.wires) == 0:
@@ -1841,7 +1875,7 @@ def _qnode_matrix(qnode, wire_order):
             )
         c = entry.circuit
         labels = list(c.wire_labels)
-        order = labels if wire_order is None else list(wire_order)
+        order = labels if wire_order is None else order_list(wire_order)
         _check_covers([labels[w] for w in _circuit_wires(c)], order)
         m = len(order)
         values = input_values(c, flat(xs), flat(ds))

@@ -24,6 +24,7 @@ from ._drawing import convert_wire_order, cwire_connections, default_bit_map, un
 from ._mcm import Conditional, MidMeasure, PauliMeasure
 from ._operations import GlobalPhase, Identity
 from ._text_drawer import drawable_layers, operator_label
+from .wires import order_list
 
 __all__ = ["MPLDrawer", "available_styles", "use_style", "tape_mpl", "draw_mpl"]
 
@@ -695,6 +696,7 @@ def tape_mpl(tape, wire_order: Sequence | None = None, show_all_wires: bool = Fa
     >>> tape = qml.tape.QuantumScript([qml.CNOT(wires=[0, 1])], [qml.probs(wires=0)])
     >>> fig, ax = tape_mpl(tape)  # doctest: +SKIP
     """
+    wire_order = order_list(wire_order)
     update = style != "rcParams"
     if update:
         import matplotlib as mpl
@@ -762,6 +764,7 @@ def draw_mpl(qnode, wire_order=None, show_all_wires: bool = False, decimals=None
     >>> sorted(t.get_text().replace(chr(10), " ") for t in ax.texts)  # PennyLane's labels
     ['0', '1', 'RX (0.50)']
     """
+    wire_order = order_list(wire_order)
     from .tape import make_qscript
     from .workflow import QNode, construct_batch
 

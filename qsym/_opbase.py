@@ -25,7 +25,7 @@ from ._opmath import Exp, Operator, PowOperation, SymbolicOp as _TableSymbolic
 from ._trace import active_tape, take_over
 from .errors import DecompositionUndefinedError, MatrixUndefinedError
 from .exceptions import PennyLaneDeprecationWarning
-from .wires import Wires
+from .wires import Wires, order_list
 
 _UNSET = object()  # a batch size not computed yet
 
@@ -294,7 +294,7 @@ class ScalarSymbolicOp(SymbolicOp):
             m = np.stack([self._matrix(scalar, b) for b in base])
         else:
             m = self._matrix(scalar, base)
-        if wire_order is None or list(wire_order) == list(self.wires):
+        if wire_order is None or order_list(wire_order) == list(self.wires):
             return m
         return expand_matrix(np.asarray(m), self.wires, wire_order)
 

@@ -56,7 +56,7 @@ from ._lambdify import lambdify
 from ._trace import (TAPE_REWRITES, MatrixArgument, Measured, Traced, TracedSymbol, active_tape,
                      add_check, known, outer_box_error, outer_tape, not_recording,
                      queue_decompositions, queues_result, take_over)
-from .wires import Wires
+from .wires import Wires, order_list
 
 
 def wires_tuple(wires) -> tuple:
@@ -87,14 +87,9 @@ def wires_tuple(wires) -> tuple:
 
 
 def order_tuple(wire_order) -> tuple:
-    """A matrix's ``wire_order`` as :func:`wires_tuple` reads it, each wire once
-    (PennyLane's ``Wires(wire_order)``: a ``WireError``; a wire named twice made a matrix
-    of the wrong size and wrong entries, or a bare NumPy reshape error)."""
-    order = wires_tuple(wire_order)
-    if len(set(order)) != len(order):
-        raise WireError(f"Wires must be unique; got {list(order)}. (wire_order lists each "
-                        "wire once, in the order of the matrix's tensor factors)")
-    return order
+    """A matrix's ``wire_order`` as :func:`qsym.wires.order_list` reads it (PennyLane's
+    ``Wires(wire_order)``: one label is one wire; a wire named twice is a ``WireError``)."""
+    return tuple(order_list(wire_order))
 
 
 def check_param(name: str, value):
@@ -1006,10 +1001,10 @@ class Operation:
         m = self._own_matrix()
         if not self.wires and self._row is not None:  # GlobalPhase(x), I(): a multiple of 1
             m = m[..., :1, :1]  # PennyLane's: on no wires, a 1x1 matrix
-        if wire_order is None or list(wire_order) == list(self.wires):
+        if wire_order is None or order_list(wire_order) == list(self.wires):
             return m
         if self.name == "GlobalPhase" or (not self.wires and self._row is not None):  # a multiple of the identity, on any wires
-            return m[..., :1, :1] * np.eye(2 ** len(list(wire_order)), dtype=m.dtype)
+            return m[..., :1, :1] * np.eye(2 ** len(order_list(wire_order)), dtype=m.dtype)
         return expand_matrix(m, self.wires, wire_order)
 
     def _own_matrix(self) -> np.ndarray:
@@ -1854,7 +1849,7 @@ class Operation:
                 type(self), "compute_sparse_matrix"):
             type(self).compute_sparse_matrix()  # (PennyLane's SparseMatrixUndefinedError)
         if self.sparse_given is not None:  # a QubitUnitary given sparse: as given
-            if wire_order is None or list(wire_order) == list(self.wires):
+            if wire_order is None or order_list(wire_order) == list(self.wires):
                 return self.sparse_given.asformat(format)
             return sparse_of(expand_matrix(self._own_matrix(), self.wires, wire_order), format)
         return sparse_of(self.matrix(wire_order=wire_order), format)
@@ -2216,7 +2211,7 @@ def expand_matrix(m, wires, wire_order):
     >>> expand_matrix(np.arange(4).reshape(2, 2), [1], [1, 0]).tolist()   # kron(m, I)
     [[0, 0, 1, 0], [0, 0, 0, 1], [2, 0, 3, 0], [0, 2, 0, 3]]
     """
-    order, wires = list(wire_order), list(wires)
+    order, wires = order_list(wire_order), list(wires)
     if len(set(order)) != len(order):  # (the reshape below failed, or made a wrong matrix)
         raise WireError(f"expand_matrix: Wires must be unique; got wire_order {order}: list "
                         "each wire once")
@@ -6204,14 +6199,14 @@ class SparseHamiltonian(_MatrixObservable):
 
     def matrix(self, wire_order=None) -> np.ndarray:
         """The dense matrix on ``wire_order`` (default: its wires)."""
-        if wire_order is None or list(wire_order) == list(self._mwires):
+        if wire_order is None or order_list(wire_order) == list(self._mwires):
             return np.asarray(self._value.toarray())
         return Observable.matrix(self, wire_order=wire_order)
 
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
         """The matrix as given (a SciPy sparse matrix, converted to ``format``), or on
         ``wire_order``."""
-        if wire_order is None or list(wire_order) == list(self._mwires):
+        if wire_order is None or order_list(wire_order) == list(self._mwires):
             return self._value.asformat(format)
         return sparse_of(self.matrix(wire_order=wire_order), format)
 
@@ -6953,7 +6948,7 @@ def _basis_eigvals(obs):
 
 
 def _sample_index(samples, wire_order, wires):
-    cols = [list(wire_order).index(w) for w in wires]
+    cols = [order_list(wire_order).index(w) for w in wires]
     sub = np.asarray(samples)[..., cols].astype(int)
     return sub @ (1 << np.arange(len(cols) - 1, -1, -1)) if cols else np.zeros(len(sub), int)
 
@@ -7061,7 +7056,7 @@ class _PLMeasurement(MeasurementProcess):
         """The marginal probabilities of this measurement's wires (in their order) from
         the probabilities ``p`` of every basis state of ``wire_order`` (flat, or a batch
         ``(b, 2**n)``; the batch axis kept)."""
-        order = list(wire_order)
+        order = order_list(wire_order)
         n = len(order)
         p = np.asarray(p)
         batched = p.size != 2**n
@@ -7120,7 +7115,7 @@ class _PLMeasurement(MeasurementProcess):
             return self.process_density_matrix(rho if psi.ndim > 1 else rho[0], wire_order)
         if self.kind == "state":
             # wire_order None: PennyLane returns the state of a measurement of every wire
-            return _state_on(psi, None if wire_order is None else list(wire_order), self.wires)
+            return _state_on(psi, None if wire_order is None else order_list(wire_order), self.wires)
         return self._from_probs(np.abs(psi) ** 2, wire_order)
 
     def process_density_matrix(self, density_matrix, wire_order):
@@ -7139,7 +7134,7 @@ class _PLMeasurement(MeasurementProcess):
             raise ValueError("Processing from density matrix to state is not supported.")
         if self.kind != "state":
             return self._from_probs(np.real(np.diagonal(rho, axis1=-2, axis2=-1)), wire_order)
-        order = list(wire_order)
+        order = order_list(wire_order)
         index = [order.index(w) for w in self.reduce[1]]
         reduce = (self.reduce[0], tuple(index), *self.reduce[2:])
         if self.reduce[0] == "mutual_info":
@@ -7176,7 +7171,7 @@ class _PLMeasurement(MeasurementProcess):
         if self.kind in ("sample", "counts") and hasattr(mv, "processing_fn"):
             return self._values_of_samples(samples, wire_order, mv)
         if self.kind in ("sample", "counts") and not self._valued():
-            cols = [list(wire_order).index(w) for w in self._wires_in(wire_order)]
+            cols = [order_list(wire_order).index(w) for w in self._wires_in(wire_order)]
             picked = samples[..., cols]
             if self.kind == "sample":
                 return picked if getattr(self, "dtype", None) is None else picked.astype(self.dtype)
@@ -7208,7 +7203,7 @@ class _PLMeasurement(MeasurementProcess):
         """A mid-circuit measurement value's sample or counts from rows of bits on
         ``wire_order``: its classical function of the bits on its wires, per row (PennyLane's:
         counts keyed by the values, every value of its outcomes with ``all_outcomes``)."""
-        cols = [list(wire_order).index(w) for w in mv.wires]
+        cols = [order_list(wire_order).index(w) for w in mv.wires]
         values = [mv.processing_fn(*(int(b) for b in row)) for row in samples[:, cols]]
         if self.kind == "sample":
             return np.asarray(values)
@@ -7249,7 +7244,7 @@ class _PLMeasurement(MeasurementProcess):
         ``wire_order``) cut to this measurement's wires and merged; all outcomes (zeros
         included) with ``all_outcomes``, else the observed ones; an observable's (or the
         given) eigenvalues as keys; for samples, each outcome repeated its count."""
-        order = list(wire_order)
+        order = order_list(wire_order)
         index = [order.index(w) for w in self._wires_in(order)]
         mapped: dict = {}
         for outcome, n in counts.items():

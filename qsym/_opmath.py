@@ -88,7 +88,7 @@ from ._operations import (
 from ._trace import (QueueLog, Tape, Traced, active_tape, choice, not_recording, outer_tape, recording,
                      recording_root,
                      take_over)
-from .wires import Wires
+from .wires import Wires, order_list
 from .templates import QFT, BoxKey, Template, add_draw_group, clear_draw_groups, current_draw_groups, gates_matrix
 from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
                                       two_qubit_decomposition)
@@ -3196,7 +3196,7 @@ class SymbolicOp(Operation):
         m = np.eye(2 ** len(order), dtype=complex)
         for g in self.table_gates:
             m = (g.matrix(wire_order=order) if g.wires else g.matrix()[..., :1, :1]) @ m
-        if wire_order is None or list(wire_order) == order:
+        if wire_order is None or order_list(wire_order) == order:
             return m
         return expand_matrix(m, self.wires, wire_order)
 
@@ -3402,7 +3402,7 @@ class AdjointOperation(SymbolicOp):
     def matrix(self, wire_order=None) -> np.ndarray:
         """The conjugate transpose of the base's matrix (on ``wire_order`` if given)."""
         m = np.swapaxes(np.asarray(self._base.matrix(), dtype=complex), -1, -2).conj()
-        if wire_order is None or list(wire_order) == list(self.wires):
+        if wire_order is None or order_list(wire_order) == list(self.wires):
             return m
         return expand_matrix(m, self.wires, wire_order)
 
@@ -3803,7 +3803,7 @@ class PowOperation(SymbolicOp):
         out = sparse_of(np.eye(base.shape[0], dtype=complex))
         for _ in range(int(self._z)):
             out = out @ base
-        if wire_order is not None and list(wire_order) != list(self.wires):
+        if wire_order is not None and order_list(wire_order) != list(self.wires):
             return sparse_of(expand_matrix(out.toarray(), self.wires, wire_order), format)
         return out.asformat(format)
 
@@ -4150,7 +4150,7 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
         m[..., range(2**k * d), range(2**k * d)] = 1
         at = int("".join(str(int(v)) for v in self._values), 2) * d
         m[..., at:at + d, at:at + d] = u
-        if wire_order is None or list(wire_order) == list(self.wires):
+        if wire_order is None or order_list(wire_order) == list(self.wires):
             return m
         return expand_matrix(m, self.wires, wire_order)
 
@@ -5057,10 +5057,10 @@ class Exp:
             cs = np.broadcast_to(np.asarray(self.coeff, dtype=complex).ravel(), (n,)) \
                 if np.ndim(self.coeff) else [self.coeff] * n
             out = np.stack([_exp_of(mi, ci) for mi, ci in zip(ms, cs)])
-            return out if wire_order is None or list(wire_order) == list(self.wires) else \
+            return out if wire_order is None or order_list(wire_order) == list(self.wires) else \
                 expand_matrix(out, self.wires, wire_order)
         out = _exp_of(m, self.coeff)
-        if wire_order is None or list(wire_order) == list(self.wires):
+        if wire_order is None or order_list(wire_order) == list(self.wires):
             return out
         return expand_matrix(out, self.wires, wire_order)
 

@@ -333,9 +333,13 @@ def resolve(diff_method=DEFAULT_DIFF_METHOD, h=None, approx_order=1, interface="
             raise ArgumentError("give shifts= or gradient_kwargs={'shifts': ...}, not both")
         shifts = gkw["shifts"]
     check_stencil(approx_order, strategy)  # PennyLane's checks of approx_order and strategy
-    step = DEFAULT_STEP if h is None else float(h)
-    if not (np.isfinite(step) and step > 0):
-        raise DifferentiationError(f"the finite-difference step h must be > 0, got {h!r}")
+    try:
+        step = DEFAULT_STEP if h is None else float(h)
+    except (TypeError, ValueError):  # ("a", [1e-3]: Python's bare conversion error)
+        step = float("nan")
+    if isinstance(h, (bool, str, bytes)) or not (np.isfinite(step) and step > 0):
+        raise DifferentiationError(f"the finite-difference step h must be a finite number > 0 "
+                                   f"(e.g. h=1e-7), got {h!r}")
     shifts = check_shifts(shifts)
     # "best": the fastest exact method on a simulator (the adjoint method's cost does not
     # grow with the parameters; custom shifts ask for parameter shift); "backprop": the

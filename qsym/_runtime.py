@@ -79,6 +79,7 @@ PER_CALL_STRUCTURES = 64  # compiled structures a per-call QNode keeps (least re
 # signatures a QNode keeps once data arguments became static by their values (QNode.
 # _learn_static: a time t of expm(-1j H t), a new value at every call): the oldest go
 LEARNED_STATIC_SIGNATURES = 64
+_TWIN_LOCK = threading.Lock()  # a signature's plain-Python twin made once (_twin_ns)
 _PER_CALL_LOCK = threading.RLock()  # one per-call trace at a time (they restore random states)
 _SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
 # diff_method -> check(qnode, entry, args, kwargs, diff, data) run before a compiled
@@ -301,10 +302,16 @@ class Compiled:
                      f" (fused: {', '.join(sorted(fused))})" if fused else "")
 
     def _twin_ns(self):
-        """The module's plain-Python twin (tier 0's functions), made at first use."""
-        if self._twin is None:
-            self._twin = self._make_twin()
-        return self._twin
+        """The module's plain-Python twin (tier 0's functions), made at first use, once: two
+        threads making it at once wrapped a shared namespace's ``prepare`` twice (the second
+        twin had none)."""
+        twin = self._twin
+        if twin is None:
+            with _TWIN_LOCK:
+                twin = self._twin
+                if twin is None:
+                    twin = self._twin = self._make_twin()
+        return twin
 
     def _make_twin(self):
         """A new plain-Python twin of the module (a LazyModule's is its namespace's: no
@@ -317,7 +324,8 @@ class Compiled:
         :func:`qsym._tiers.calls_for`: ``prepare_adjoint``, ``batch``, ``kernel_value``,
         ...): compiled by a background process or found on disk (:attr:`_ready`), or
         compiled at its first call in this process (``_ready`` None)."""
-        return self._ready is None or name in self._ready
+        ready = self._ready  # (read once: a tier swap in another thread sets it to None)
+        return ready is None or name in ready
 
     def _load_cached(self):
         """Compiled by an earlier process: tier 0 answers while a thread finds what numba's

@@ -46,6 +46,7 @@ import numpy as np
 from ._operations import MeasurementProcess, Observable, Operation, as_observable, wires_tuple
 from ._trace import active_tape
 from .errors import DeviceError, MeasurementError, MeasurementShapeError
+from .wires import order_list
 
 PAULI_INDEX = {"X": 0, "Y": 1, "Z": 2}
 _S = 1 / np.sqrt(2)
@@ -311,7 +312,7 @@ def _check_seed(seed):
 def _draw_from_state(mp, state, wire_order, shots, rng, mixed=False):
     """PennyLane's ``process_state_with_shots``: the state's wires are its axes (a tensor of
     2s; flat: ``wire_order``'s), ``wire_order`` labels the first of them."""
-    order = list(wire_order)
+    order = order_list(wire_order)
     shape = np.shape(state)
     if mixed:
         n = len(shape) // 2 if len(shape) > 2 else int(np.log2(shape[0]))

@@ -526,9 +526,10 @@ class Sampler:
 
     # --- one circuit -----------------------------------------------------------------
     def state(self, mats):
-        if self.native is not None and 3 * 16 * 2.0**self.n > _physical_memory() / 2:
+        native = self.native
+        if native is not None and 3 * 16 * 2.0**self.n > _physical_memory() / 2:
             raise DeviceError(
-                f"this one-shot circuit is drawn branch by branch on its {self.native.own} "
+                f"this one-shot circuit is drawn branch by branch on its {native.own} "
                 f"own wires; its deferred state ({self.n} wires, about "
                 f"{3 * 16 * 2.0**self.n / 2**30:.3g} GiB), which its derivatives under "
                 "shots need, does not fit in memory: differentiate with shots=None, or "
@@ -599,9 +600,10 @@ class Sampler:
     def values(self, x, d, shots, rng):
         """Every measurement's estimated value (as :func:`qsym._shapes.measurements`)."""
         entry = self.entry
-        if self.native is not None and drawable(shots):
+        native = self.native  # (read once: another thread's call may set it to None)
+        if native is not None and drawable(shots):
             try:
-                return native_values(self, x, d, [shots], rng)[0]
+                return native_values(self, x, d, [shots], rng, native)[0]
             except NotClassical:  # (a gate mixes a copy at these numbers: deferred)
                 self.native = None
         pre = entry.prepare(x, d, 0)
@@ -640,9 +642,10 @@ class Sampler:
         """Every measurement's value at each ``(x, d)`` of ``inputs`` and each count of
         ``counts`` (``out[b][k]``), drawn as PennyLane draws a broadcast tape with a shot
         vector (:func:`pl_values`); needs :attr:`groups`."""
-        if self.native is not None:
+        native = self.native
+        if native is not None:
             try:
-                return [native_values(self, x, d, counts, rng) for x, d in inputs]
+                return [native_values(self, x, d, counts, rng, native) for x, d in inputs]
             except NotClassical:
                 self.native = None
         psis = [np.asarray(self.state(self.entry.prepare(x, d, 0).mats)) for x, d in inputs]
@@ -769,14 +772,14 @@ def native_plan(circuit, forms):
     return None
 
 
-def _native_leaf(sampler, groups, psi, count, rng) -> list:
+def _native_leaf(sampler, groups, psi, count, rng, plan_own) -> list:
     """One branch's draws (its state ``psi`` on the own wires, ``count`` shots) for each
     group of measurements, as :func:`pl_values` draws one state: ``(samples, stat)`` per
     group, ``samples`` basis indices of the own wires of which only the wires the group
     reads are drawn (from their marginal distribution; the others 0); the groups that do
     not rotate the wires of mid-circuit values still on the own wires drawn given the first
     one's outcomes there."""
-    ms, forms, own = sampler.entry.circuit.measurements, sampler.forms, sampler.native.own
+    ms, forms, own = sampler.entry.circuit.measurements, sampler.forms, plan_own
     joint = [w for w in sampler.joint if w < own]
     flat, given, out = psi.reshape(-1), None, []
     for g in groups:
@@ -798,14 +801,17 @@ def _native_leaf(sampler, groups, psi, count, rng) -> list:
     return out
 
 
-def native_values(sampler, x, d, counts, rng) -> list:
+def native_values(sampler, x, d, counts, rng, plan=None) -> list:
     """Every measurement's value for each count of ``counts`` (``out[k]``), drawn branch by
     branch (:func:`qsym._branches.branches`): each branch's shots drawn from its state on
     the own wires, the copies' bits set in every sample, the shots put in a random order
     (each shot's branch independent of its place, as shot-by-shot execution gives),
     then binned; the shots a postselection discarded are in no bin's statistic (none
     kept: :func:`_kept_statistic`)."""
-    plan, circuit = sampler.native, sampler.entry.circuit
+    # ``plan``: the caller's one read of ``sampler.native`` (another thread's call that
+    # finds the plan cannot draw at its numbers sets it to None meanwhile)
+    plan = sampler.native if plan is None else plan
+    circuit = sampler.entry.circuit
     ms = circuit.measurements
     groups = measurement_groups(ms, sampler.forms)
     shift = plan.num_wires - plan.own
@@ -815,7 +821,8 @@ def native_values(sampler, x, d, counts, rng) -> list:
         if psi is None:
             discarded += count
             continue
-        for j, (samples, stat) in enumerate(_native_leaf(sampler, groups, psi, count, rng)):
+        leaves = _native_leaf(sampler, groups, psi, count, rng, plan.own)
+        for j, (samples, stat) in enumerate(leaves):
             pooled[j].append((samples << shift) | bits)
             stats[j] = stat
     kept = sum(len(p) for p in pooled[0]) if groups else 0

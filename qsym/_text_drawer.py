@@ -29,6 +29,7 @@ from ._operations import (CountsMP, DensityMatrixMP, ExpectationMP, GlobalPhase,
 from ._opmath import Adjoint
 from ._tapes import TAPE_TEXT, QuantumScript
 from ._template_core import SubroutineOp
+from .wires import order_list
 
 __all__ = ["tape_text", "drawable_layers", "operator_label"]
 
@@ -572,6 +573,7 @@ def tape_text(tape, wire_order=None, *, show_all_wires=False, decimals=None, max
     a: ──RX(1.23)─╭●─┤
     0: ───────────╰X─┤  <Z>
     """
+    wire_order = order_list(wire_order)
     tape = _without_unmeasured_stats(tape)
     cache = cache or {}
     cache.setdefault("tape_offset", 0)

@@ -41,6 +41,7 @@ from . import numpy as _qnp
 from . import _ir
 from . import _linalg
 from ._linalg import convert_to_su2, convert_to_su4, givens_decomposition
+from .wires import order_list as _order_list
 import sys as _sys
 import types as _types
 
@@ -306,13 +307,13 @@ def expand_matrix(mat, wires, wire_order=None, sparse_format="csr"):
     from ._operations import expand_matrix as expand
 
     wires = _wire_list(wires)
-    if wire_order is None or list(wire_order) == wires:
+    if wire_order is None or _order_list(wire_order) == wires:
         return mat
     if not wires and shape(mat) == (1, 1):  # a scalar operator: its number
         return complex(mat[0, 0])
     if is_sparse(mat):
-        return _expand_sparse(mat, wires, list(wire_order)).asformat(sparse_format)
-    return expand(mat, wires, list(wire_order))
+        return _expand_sparse(mat, wires, _order_list(wire_order)).asformat(sparse_format)
+    return expand(mat, wires, _order_list(wire_order))
 
 
 def _expand_sparse(mat, wires, order):
@@ -364,7 +365,7 @@ def _permute_dense_matrix(matrix, wires, wire_order, batch_dim, qudit_dim: int =
     >>> _permute_dense_matrix(cnot, [0, 1], [1, 0], None).tolist()  # control on wire 1
     [[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]]
     """
-    wires, wire_order = list(wires), list(wire_order)
+    wires, wire_order = list(wires), _order_list(wire_order)
     if wires == wire_order:
         return matrix
     perm = [wires.index(wire) for wire in wire_order]

@@ -48,6 +48,7 @@ from ._qchem_integrals import attraction_integral, contracted_norm, electron_rep
     repulsion_integral
 from .math import binary_finite_reduced_row_echelon
 from .pauli import PauliSentence, PauliWord, binary_matrix_from_words
+from .wires import order_list
 
 __all__ = ["Molecule", "hf_state", "excitations", "excitations_to_wires", "active_space",
            "molecular_hamiltonian", "scf", "hf_energy", "nuclear_energy", "electron_integrals",
@@ -1426,7 +1427,7 @@ def _build_generator(operation, wire_order, op_gen) -> PauliSentence:
     a given ``op_gen`` is checked: ``exp(i G t)`` must be the gate up to a global phase."""
     import scipy.linalg
 
-    wire_order = list(wire_order)
+    wire_order = order_list(wire_order)
     if op_gen is None:
         if not operation.num_params:
             gen = 1j * scipy.linalg.logm(operation.matrix(wire_order=wire_order))

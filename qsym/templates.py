@@ -45,7 +45,7 @@ from ._ir import apply_matrix
 from . import _shapes as shapes
 from . import rules
 from ._trace import Tape, active_tape, add_check, aside_tape, choice, known, not_recording, recording, take_over, unwrap
-from .wires import Wires
+from .wires import Wires, order_list
 from ._lambdify import lambdify
 
 
@@ -697,7 +697,7 @@ class Template(GateSequence):
         array([[ 0.707107,  0.707107],
                [ 0.707107, -0.707107]])
         """
-        order = list(self.wires) if wire_order is None else list(wire_order)
+        order = list(self.wires) if wire_order is None else order_list(wire_order)
         return gates_matrix(self._ops, order)
 
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
@@ -817,9 +817,9 @@ def state_on_wires(vector, wires, wire_order, name: str) -> np.ndarray:
     """
     wires = tuple(wires_tuple(wires))
     ket = np.reshape(np.asarray(vector), (2,) * len(wires))
-    if wire_order is None or tuple(wires_tuple(wire_order)) == wires:
+    if wire_order is None or tuple(order_list(wire_order)) == wires:
         return ket
-    order = tuple(wires_tuple(wire_order))
+    order = tuple(order_list(wire_order))
     if not set(wires) <= set(order):
         raise WireError(f"Custom wire_order must contain all {name} wires")
     full = np.zeros((2,) * len(order), dtype=np.complex128)
@@ -1549,7 +1549,7 @@ def _sparse_embed(state, wires, wire_order):
     from scipy.sparse import csr_array
 
     wires = list(wires)
-    order = wires if wire_order is None else list(wires_tuple(wire_order))
+    order = wires if wire_order is None else order_list(wire_order)
     if not set(wires) <= set(order):
         raise WireError(f"wire_order must contain all wires. Got wires {wires} and "
                         f"wire_order {order}")
@@ -1574,9 +1574,9 @@ def state_tensor(v, wires, wire_order, name: str) -> np.ndarray:
     wires = list(wires)
     batched = v.ndim == 2
     t = v.reshape(((v.shape[0],) if batched else ()) + (2,) * len(wires))
-    if wire_order is None or list(wire_order) == wires:
+    if wire_order is None or order_list(wire_order) == wires:
         return t
-    wire_order = list(wires_tuple(wire_order))
+    wire_order = order_list(wire_order)
     if not set(wires) <= set(wire_order):
         raise WireError(f"Custom wire_order must contain all {name} wires")
     extra = [w for w in wire_order if w not in wires]
@@ -4181,7 +4181,7 @@ class SpecialUnitary(Template):
             raise GateError("SpecialUnitary.matrix() needs numbers for theta; it holds "
                             "circuit inputs here (call it outside the circuit)")
         if self.theta.ndim == 2:
-            if wire_order is not None and list(wire_order) != list(self.wires):
+            if wire_order is not None and order_list(wire_order) != list(self.wires):
                 raise GateError("SpecialUnitary.matrix(wire_order=...) of a broadcast theta: "
                                 "not supported; take the matrix on the gate's wires")
             return self.compute_matrix(self.theta, self.num_wires)
@@ -5099,7 +5099,7 @@ class DiagonalQubitUnitary(Template):
         from ._operations import expand_matrix
 
         m = self.compute_matrix(np.asarray(self.D, dtype=complex))
-        if wire_order is None or list(wire_order) == list(self.wires):
+        if wire_order is None or order_list(wire_order) == list(self.wires):
             return m
         return expand_matrix(m, self.wires, wire_order)
 
@@ -5243,7 +5243,7 @@ class SelectPauliRot(Template):
         from ._operations import expand_matrix
 
         m = self.compute_matrix(self.angles, self.rot_axis)
-        if wire_order is None or list(wire_order) == list(self.wires):
+        if wire_order is None or order_list(wire_order) == list(self.wires):
             return m
         return expand_matrix(m, self.wires, wire_order)
 

@@ -225,6 +225,32 @@ class Wires(tuple):
         return Wires([w for ws in lists for w in ws if sum(w in o for o in lists) == 1])
 
 
+def order_list(wire_order) -> list | None:
+    """A ``wire_order`` argument as a list of labels, as PennyLane reads it (``Wires(wire_order)``):
+    ``None`` stays ``None``; one label (``0``, ``"a"``) is one wire; a list, tuple, range,
+    array or :class:`Wires` its labels; each wire once (a ``WireError``: a wire named twice
+    made a matrix of the wrong size). Every function taking ``wire_order`` reads it here
+    (``list(wire_order)`` of a single label was a bare ``TypeError``).
+
+    >>> order_list(0), order_list("ab"), order_list(range(2)), order_list(None)
+    ([0], ['ab'], [0, 1], None)
+    """
+    if wire_order is None or isinstance(wire_order, Wires):
+        return None if wire_order is None else list(wire_order)
+    if isinstance(wire_order, np.ndarray):
+        wire_order = np.ravel(wire_order).tolist()
+    elif isinstance(wire_order, Iterable) and not isinstance(wire_order, (str, bytes)):
+        wire_order = [_label(w.item() if isinstance(w, np.ndarray) and w.ndim == 0 else w)
+                      for w in wire_order]
+    try:
+        return list(Wires(wire_order))
+    except WireError as exc:
+        if "unique" not in str(exc):
+            raise
+        raise WireError(f"Wires must be unique; got wire_order {list(wire_order)}. (wire_order "
+                        "lists each wire once: a matrix's tensor factors, a drawing's rows)") from None
+
+
 def _check_wires_objects(list_of_wires) -> None:
     for wires in list_of_wires:
         if not isinstance(wires, Wires):
