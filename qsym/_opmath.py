@@ -2574,6 +2574,11 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                 and not isinstance(op, SymbolicOp) and op.name != "GlobalPhase"):
             # (PennyLane's ctrl of a GlobalPhase is C(GlobalPhase) on any number of
             # controls, not the ControlledPhaseShift(-t) two controls make here)
+            if not flatten:  # PennyLane's Controlled(...) constructor: its own class, never
+                # the gate qml.ctrl gives (CNOT, CRX, ...); applied as that gate all the same
+                made = ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)
+                made._wraps = True  # (its decomposition is that gate's: PennyLane's rule)
+                return made
             out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
             if any(t is not None for t in getattr(op, "_tensors", ())) and _same_params(
                     out[0].params, op.params):
@@ -3961,6 +3966,11 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
             raise DecompositionUndefinedError(
                 f"{self.name} has no decomposition: its base {self._base.name} has none and is "
                 "not a gate of qsym's table (define compute_decomposition, or qml.define_gate)")
+        if vars(self).get("_wraps"):  # Controlled(X(1), 0) etc.: PennyLane's decomposition
+            # of a Controlled that qml.ctrl writes as a gate of its own is that gate's
+            # (compute_decomposition), [CNOT] for one control on an X (CNOT has none)
+            gate = self.table_gates[0]
+            return super().decomposition() if gate.name == "CNOT" else gate.decomposition()
         own = getattr(type(self._base), "_controlled", None)  # PennyLane's: one control, a
         if len(self._values) == 1 and own is not None and own is not Operation._controlled \
                 and not type.__instancecheck__(ControlledOp, self._base):  # a form of its own
@@ -3992,8 +4002,10 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
 
     def adjoint(self):
         """PennyLane's: the base's ``adjoint()`` controlled the same way, recorded where it
-        is called; a base of the table is inverted gate by gate (its ``Adjoint``)."""
-        if self._gates is not None:
+        is called (``Controlled(RX(x), 0).adjoint()`` is ``CRX(-x)``); a base of the table
+        without an ``adjoint()`` of its own in PennyLane (``S``, ``T``, ``SX``, a template) is
+        inverted gate by gate (its ``Adjoint``; PennyLane raises ``AdjointUndefinedError``)."""
+        if self._gates is not None and not _own_adjoint(self._base):
             return super().adjoint()
         with recording(Tape()):
             inverse = self._base.adjoint()
@@ -4002,11 +4014,17 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
 
     def pow(self, z) -> list:
         """PennyLane's: each operator of the base's ``pow(z)`` controlled the same way,
-        recorded where it is called; a base of the table gives ``[op ** z]``."""
-        if self._gates is not None:
+        recorded where it is called (``Controlled(RX(x), 0).pow(2)`` is ``[CRX(2x)]``); a
+        base of the table without a power of that exponent gives ``[op ** z]``."""
+        if self._gates is not None and not callable(getattr(self._base, "pow", None)):
+            return super().pow(z)  # (a template)
+        try:
+            with recording(Tape()):
+                powers = list(self._base.pow(z))
+        except PowUndefinedError:
+            if self._gates is None:
+                raise
             return super().pow(z)
-        with recording(Tape()):
-            powers = list(self._base.pow(z))
         return [ctrl(p, list(self.control_wires), list(self._values),
                      work_wires=list(self._work) or None, work_wire_type=self.work_wire_type)
                 for p in powers]
@@ -4164,9 +4182,22 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
         return f"Controlled({self._base!r}, control_wires={list(self.control_wires)}{work}{values})"
 
     def _remake(self, base, wire_map):
-        return ctrl(base, [wire_map.get(w, w) for w in self.control_wires], list(self._values),
-                    work_wires=[wire_map.get(w, w) for w in self._work],
-                    work_wire_type=dict(self.hyper)["work_wire_type"])
+        """PennyLane's ``Controlled(base, ...)`` again (its ``bind_new_parameters`` and its
+        data setter keep the class: ``Controlled(RX(x), 0)`` stays one, never a ``CRX``)."""
+        return _make_ctrl(base, [wire_map.get(w, w) for w in self.control_wires],
+                          list(self._values), [wire_map.get(w, w) for w in self._work] or None,
+                          dict(self.hyper)["work_wire_type"], flatten=False)
+
+    def map_wires(self, wire_map: dict):
+        """PennyLane's: ``qml.ctrl`` of the base's ``map_wires`` on the mapped controls (so
+        ``Controlled(RX(x), 0).map_wires(...)`` is a ``CRX``, as ``qml.ctrl`` makes it)."""
+        if type(self)._remake is not ControlledOp._remake:  # (ControlledQubitUnitary's own)
+            return super().map_wires(wire_map)
+        with recording(Tape()):
+            return ctrl(self._base.map_wires(wire_map),
+                        [wire_map.get(w, w) for w in self.control_wires], list(self._values),
+                        work_wires=[wire_map.get(w, w) for w in self._work] or None,
+                        work_wire_type=dict(self.hyper)["work_wire_type"])
 
 
 # --- PennyLane's ControlledQubitUnitary: Controlled of a QubitUnitary ------------------------
