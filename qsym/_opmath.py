@@ -2970,6 +2970,28 @@ class ControlledSequence(Template):
     def _build(self):
         controlled_powers(self.base_ops, self.control_wires, powers_drawn=False)
 
+    @property
+    def parameters(self) -> list:
+        """PennyLane's: the base's data (``ControlledSequence(RX(0.25, 3), [0, 1]).data``
+        is ``(0.25,)``; a template's base, ``QFT``, has none)."""
+        return list(getattr(self.base, "data", ()))
+
+    def remake(self, params=None):
+        """PennyLane's ``bind_new_parameters``: the base with ``params`` (its data),
+        controlled on the same wires, made where it is called.
+
+        >>> import qsym as qml
+        >>> qml.ControlledSequence(qml.RX(0.25, wires=3), control=[0, 1]).remake([0.5]).base
+        RX(0.5, wires=[3])
+        """
+        if params is not None and len(params) != len(self.parameters):
+            raise GateError(f"ControlledSequence takes {len(self.parameters)} parameters (its "
+                            f"base's data), got {len(params)}")
+        with recording(Tape()):
+            base = METHODS["bind_new_parameters"](
+                self.base, self.parameters if params is None else list(params))
+        return ControlledSequence(base, control=list(self.control_wires))
+
     @staticmethod
     def compute_decomposition(*_, base=None, control_wires=None, lazy=False, **__) -> list:
         """PennyLane's: ``qml.pow(qml.ctrl(base, control=w), z=2**(m-1-i), lazy=lazy)`` for

@@ -139,3 +139,23 @@ def test_controlled_queues_itself_once():
         base = qml.X(1)
         op = Controlled(base, 0)
     assert q.queue == [op] and base not in q  # PennyLane's queue
+
+
+# --- ControlledSequence's data is its base's -------------------------------------------------
+def test_controlled_sequence_data_is_the_base_data_and_binds():
+    # PennyLane 0.45.1: ControlledSequence(RX(0.25, 3), control=[0, 1, 2]).data == (0.25,);
+    # bind_new_parameters(op, (0.5,)) is ControlledSequence(RX(0.5, wires=[3]), control=[0, 1, 2])
+    op = qml.ControlledSequence(qml.RX(0.25, wires=3), control=[0, 1, 2])
+    assert op.data == (0.25,)
+    new = qml.ops.functions.bind_new_parameters(op, (0.5,))
+    assert new.data == (0.5,) and qml.equal(new.base, qml.RX(0.5, wires=3))
+    assert op.data == (0.25,)  # unchanged
+    # the matrix: RX(0.5 * k) on wire 3 where the controls hold k (first control: 4)
+    m = qml.matrix(new, wire_order=[0, 1, 2, 3])
+    for k in range(8):
+        t = 0.5 * k
+        rx = onp.array([[onp.cos(t / 2), -1j * onp.sin(t / 2)], [-1j * onp.sin(t / 2), onp.cos(t / 2)]])
+        onp.testing.assert_allclose(m[2 * k:2 * k + 2, 2 * k:2 * k + 2], rx, atol=1e-12)
+    assert qml.ControlledSequence(qml.QFT(wires=[3, 4]), control=[0]).data == ()
+    with pytest.raises(qml.errors.GateError, match="takes 1"):
+        qml.ops.functions.bind_new_parameters(op, (0.5, 0.6))
