@@ -2739,6 +2739,10 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
     if isinstance(op1, (Operation, Observable)) and isinstance(op2, (Operation, Observable)) \
             and isinstance(op1, Observable) != isinstance(op2, Observable):
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+    if isinstance(op1, Observable) and isinstance(op2, Observable) and (
+            getattr(op1, "_adjoint_base", None) is None) != (getattr(op2, "_adjoint_base", None) is None):
+        # qml.adjoint of an observable (PennyLane's Adjoint) and one that is not
+        return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
     if isinstance(op1, Operation) and isinstance(op2, Operation):
         if not isinstance(op2, type(op1)):  # (PennyLane's: op2 may be of a subclass)
             return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."

@@ -552,6 +552,49 @@ def _adjoint_now(fn, inv):
     return inv[0] if len(inv) == 1 else AdjointOperation(fn, inv)
 
 
+_ADJOINT_OBSERVABLES: dict = {}  # observable class -> its Adjoint class (_adjoint_observable)
+
+
+def _adjoint_label(self, decimals=None, base_label=None, cache=None) -> str:
+    """PennyLane's ``Adjoint.label``: the base's and a dagger (in parentheses for an
+    arithmetic base whose label is longer than one character)."""
+    base = self._adjoint_base
+    text = base.label(decimals, base_label, cache)
+    return f"({text})†" if getattr(base, "arithmetic_depth", 0) > 0 and len(text) > 1 else f"{text}†"
+
+
+def _adjoint_observable(fn):
+    """``qml.adjoint`` of a Hermitian observable (``Hermitian``, ``Projector``, ...):
+    PennyLane's ``Adjoint(obs)``, an operator of its own in a queue (``obs`` leaves it),
+    shown as ``Adjoint(obs)`` with ``.base`` ``obs``; qsym's is a copy of ``obs`` of a
+    subclass named ``Adjoint`` (the same observable: measured, compared and multiplied
+    as it).
+
+    >>> import numpy as np, qsym as qml
+    >>> a = qml.adjoint(qml.Hermitian(np.eye(2), wires=0))
+    >>> a, a.name, a.base.name, isinstance(a, qml.ops.op_math.Adjoint)
+    (Adjoint(Hermitian(array([[1., 0.],
+           [0., 1.]]), wires=[0])), 'Adjoint(Hermitian)', 'Hermitian', True)
+    """
+    cls = type(fn)
+    sub = _ADJOINT_OBSERVABLES.get(cls)
+    if sub is None:
+        sub = _ADJOINT_OBSERVABLES[cls] = type("Adjoint", (cls,), {
+            "__module__": __name__, "__qualname__": "Adjoint",
+            "__doc__": "PennyLane's ``Adjoint`` of a Hermitian observable (qml.adjoint).",
+            "__repr__": lambda self: f"Adjoint({self._adjoint_base!r})",
+            "__str__": lambda self: f"Adjoint({self._adjoint_base})",
+            "__reduce__": lambda self: (adjoint, (self._adjoint_base,)),
+            "name": property(lambda self: f"Adjoint({self._adjoint_base.name})"),
+            "base": property(lambda self: self._adjoint_base),
+            "adjoint": lambda self: self._adjoint_base,  # PennyLane's: the base
+            "label": _adjoint_label})
+    out = copy.copy(fn)
+    out.__class__ = sub
+    out._adjoint_base = fn
+    return out
+
+
 def adjoint(fn, lazy=True):
     """The inverse of a gate, or of all the gates a function applies (PennyLane's
     ``qml.adjoint``).
@@ -588,6 +631,10 @@ def adjoint(fn, lazy=True):
     if isinstance(fn, Observable):
         hermitian = not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True)
         if not isinstance(fn, (Sum, Prod)):
+            if hermitian and lazy and not hasattr(type(fn), "base"):
+                out = _adjoint_observable(fn)  # PennyLane's Adjoint(Hermitian(...)), in its place
+                take_over(out, (fn,))
+                return out
             if hermitian:
                 return fn  # its own adjoint
             out = fn.adjoint()  # complex coefficients: conjugated

@@ -159,3 +159,41 @@ def test_controlled_sequence_data_is_the_base_data_and_binds():
     assert qml.ControlledSequence(qml.QFT(wires=[3, 4]), control=[0]).data == ()
     with pytest.raises(qml.errors.GateError, match="takes 1"):
         qml.ops.functions.bind_new_parameters(op, (0.5, 0.6))
+
+
+# --- qml.adjoint of a Hermitian observable is PennyLane's Adjoint ---------------------------
+def test_adjoint_of_a_hermitian_observable_is_an_adjoint_in_its_place():
+    A = onp.array([[1.0, 0.5j], [-0.5j, -2.0]])
+    with qml.queuing.AnnotatedQueue() as q:
+        base = qml.Hermitian(A, wires=0)
+        a = qml.adjoint(base)
+    # PennyLane 0.45.1: the base leaves the queue, the Adjoint is its one entry; name
+    # "Adjoint(Hermitian)", label "𝓗†", .base the Hermitian, isinstance Adjoint
+    assert q.queue == [a] and base not in q
+    assert a.name == "Adjoint(Hermitian)" and a.base is base and a.label() == "𝓗†"
+    assert repr(a) == f"Adjoint({base!r})" and isinstance(a, qml.ops.op_math.Adjoint)
+    onp.testing.assert_allclose(qml.matrix(a), A.conj().T, atol=1e-15)  # A is Hermitian
+    p = qml.adjoint(qml.Projector([1], wires=0))
+    assert p.name == "Adjoint(Projector)" and p.label() == "|1⟩⟨1|†"
+    # PennyLane 0.45.1: qml.equal(Adjoint(H), H) is False (types), of two Adjoints True
+    assert not qml.equal(a, qml.Hermitian(A, wires=0))
+    assert qml.equal(a, qml.adjoint(qml.Hermitian(A, wires=0)))
+
+
+def test_adjoint_of_a_hermitian_observable_measures_as_the_observable():
+    A = onp.array([[1.0, 0.5j], [-0.5j, -2.0]])
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.adjoint(qml.Hermitian(A, wires=0))), qml.var(qml.adjoint(qml.Hermitian(A, wires=0)))
+
+    x = 0.7
+    psi = onp.array([onp.cos(x / 2), -1j * onp.sin(x / 2)])  # RX(x)|0>, by hand
+    e = onp.real(psi.conj() @ A @ psi)
+    v = onp.real(psi.conj() @ A @ A @ psi) - e ** 2
+    out = f(x)
+    assert abs(float(out[0]) - e) < 1e-12 and abs(float(out[1]) - v) < 1e-12
+    # PennyLane 0.45.1 draws it 𝓗(M0)†
+    assert "<𝓗(M0)†>" in qml.draw(f)(x) and "Var[𝓗(M0)†]" in qml.draw(f)(x)
