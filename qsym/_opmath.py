@@ -2621,18 +2621,8 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                 and not isinstance(op, SymbolicOp) and op.name != "GlobalPhase"):
             # (PennyLane's ctrl of a GlobalPhase is C(GlobalPhase) on any number of
             # controls, not the ControlledPhaseShift(-t) two controls make here)
-            if not flatten:  # PennyLane's Controlled(...) constructor: its own class, never
-                # the gate qml.ctrl gives (CNOT, CRX, ...); applied as that gate all the same
-                made = ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)
-                made._wraps = True  # (its decomposition is that gate's: PennyLane's rule)
-                return made
-            out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
-            if any(t is not None for t in getattr(op, "_tensors", ())) and _same_params(
-                    out[0].params, op.params):
-                # CRX of RX(tensor): the tensors kept (PennyLane's data, trainable), only
-                # where the controlled gate's parameters are the base's own
-                out[0]._tensors = op._tensors
-            return out[0]
+            return _own_controlled_gate(op, out, controls, values, work_wires, work_wire_type,
+                                        flatten)
         return ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
     if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)
         return _ctrl_conditional(op, controls, values, work_wires, work_wire_type)
@@ -2662,6 +2652,24 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                         "is neither)")
 
     return _ctrl_function(op, controls, values, work_wires, work_wire_type)
+
+
+def _own_controlled_gate(op, out, controls, values, work_wires, work_wire_type, flatten):
+    """``qml.ctrl`` of ``op`` written as one gate PennyLane has a class for (``out``:
+    ``[CNOT]``, ``[CRX]``, ...): that gate (``.base`` ``op``); ``flatten=False`` (PennyLane's
+    ``Controlled(...)`` constructor, which never gives that class): a ``ControlledOp``
+    applied as that gate, decomposed as it (PennyLane's rule)."""
+    if not flatten:
+        made = ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)
+        made._wraps = True  # (its decomposition is that gate's: ControlledOp.decomposition)
+        return made
+    out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
+    if any(t is not None for t in getattr(op, "_tensors", ())) and _same_params(
+            out[0].params, op.params):
+        # CRX of RX(tensor): the tensors kept (PennyLane's data, trainable), only
+        # where the controlled gate's parameters are the base's own
+        out[0]._tensors = op._tensors
+    return out[0]
 
 
 def _ctrl_conditional(op, controls, values, work_wires, work_wire_type):
