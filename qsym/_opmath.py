@@ -50,7 +50,8 @@ import sympy as sp
 import autograd.numpy as anp
 from autograd.tracer import getval
 
-from .exceptions import ParameterFrequenciesUndefinedError, QueuingError, TermsUndefinedError
+from .exceptions import (DiagGatesUndefinedError, ParameterFrequenciesUndefinedError, QueuingError,
+                         TermsUndefinedError)
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError,
                      EigvalsUndefinedError, GateError, GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
@@ -4212,6 +4213,21 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
     def has_diagonalizing_gates(self) -> bool:
         """The base's (PennyLane's rule)."""
         return bool(getattr(self._base, "has_diagonalizing_gates", False))
+
+    def diagonalizing_gates(self) -> list:
+        """PennyLane's: the base's diagonalizing gates (a controlled operator is diagonal on
+        its controls, so the base's eigenbasis diagonalizes it: ``Controlled(X(0), [1, 2])``
+        by ``H(0)``); a ``DiagGatesUndefinedError`` for a base without them.
+
+        >>> import qsym as qml
+        >>> qml.ops.op_math.Controlled(qml.X(0), [1, 2]).diagonalizing_gates()
+        [H(0)]
+        """
+        if not self.has_diagonalizing_gates:
+            raise DiagGatesUndefinedError(
+                f"{self.name} has no diagonalizing gates (PennyLane's DiagGatesUndefinedError): "
+                f"its base {self._base.name} has none")
+        return self._base.diagonalizing_gates()
 
     @property
     def _queue_category(self):

@@ -197,3 +197,19 @@ def test_adjoint_of_a_hermitian_observable_measures_as_the_observable():
     assert abs(float(out[0]) - e) < 1e-12 and abs(float(out[1]) - v) < 1e-12
     # PennyLane 0.45.1 draws it 𝓗(M0)†
     assert "<𝓗(M0)†>" in qml.draw(f)(x) and "Var[𝓗(M0)†]" in qml.draw(f)(x)
+
+
+def test_controlled_diagonalizing_gates_are_the_base_ones():
+    # PennyLane 0.45.1: Controlled(X(0), [1, 2]).diagonalizing_gates() == [H(0)];
+    # ctrl(Y(0), [1, 2], control_values=[0, 1]) -> [Z(0), S(0), H(0)]; ctrl(RX) -> DiagGatesUndefinedError
+    op = Controlled(qml.X(0), [1, 2])
+    assert op.diagonalizing_gates() == [qml.H(0)]
+    y = qml.ctrl(qml.Y(0), [1, 2], control_values=[0, 1])
+    assert y.diagonalizing_gates() == [qml.Z(0), qml.S(0), qml.H(0)]
+    # check by hand: the gates make the operator diagonal
+    for o in (op, y):
+        U = qml.matrix(qml.prod(*reversed(o.diagonalizing_gates())), wire_order=o.wires)
+        D = U @ qml.matrix(o) @ U.conj().T
+        onp.testing.assert_allclose(D, onp.diag(onp.diag(D)), atol=1e-12)
+    with pytest.raises(qml.exceptions.DiagGatesUndefinedError):
+        qml.ctrl(qml.RX(0.2, 0), [1, 2]).diagonalizing_gates()
