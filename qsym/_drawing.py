@@ -146,6 +146,9 @@ def _obs_label(obs, matrices, decimals=None) -> str | None:
         return _LABELS.get(obs.name, obs.name)
     if isinstance(obs, (BasisStateProjector, StateVectorProjector)):
         return obs.label(cache={"matrices": matrices})
+    if isinstance(obs, Observable) and getattr(obs, "_adjoint_base", None) is not None:
+        inner = _obs_label(obs._adjoint_base, matrices, decimals)  # qml.adjoint(Hermitian):
+        return None if inner is None else f"{inner}†"  # PennyLane's 𝓗(M0)†
     if isinstance(obs, Observable) and getattr(obs, "_matrix", None) is not None:
         given = getattr(obs, "_given", None)  # shown as given, as PennyLane prints it
         return f"𝓗(M{_matrix_index(np.asarray(obs._matrix if given is None else given), matrices)})"

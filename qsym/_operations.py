@@ -2460,11 +2460,11 @@ def _trainability(p) -> tuple:
 
 def _is_controlled(op) -> bool:
     """Whether ``op`` is ``qml.ctrl``'s operator (PennyLane's ``Controlled``) or a controlled
-    gate of the table with a fixed number of controls (``CNOT``, ``CRX``, ``Toffoli``, ...:
-    PennyLane's ``ControlledOp`` classes)."""
+    gate of the table (``CNOT``, ``CRX``, ``Toffoli``, ``MultiControlledX``, ...: PennyLane's
+    ``ControlledOp`` classes)."""
     h = dict(op.hyper)
     return {"base", "control_wires", "control_values", "work_wires"} <= h.keys() or (
-        "base" not in h and op.name in CONTROLLED_LABELS)
+        "base" not in h and (op.name in CONTROLLED_LABELS or op.name == "MultiControlledX"))
 
 
 def _compare_table_controlled(op1, op2, check_interface, check_trainability, rtol, atol):
@@ -2488,6 +2488,26 @@ def _compare_table_controlled(op1, op2, check_interface, check_trainability, rto
     return True
 
 
+def _controlled_parts(op):
+    """The parts PennyLane's ``qml.equal`` compares of a ``Controlled`` (``base``, control
+    wires and values, work wires and their type): a ``Controlled`` operator's own; of a
+    controlled gate of the table (``CNOT``, ``CRX``, ``MultiControlledX``: PennyLane's
+    subclasses of ``ControlledOp``, compared to a ``Controlled`` given first), read from the
+    gate (every control on 1 but ``MultiControlledX``'s values, no work wires but its own);
+    None for a table gate whose target is not a gate (``op.base`` refuses)."""
+    h = dict(op.hyper)
+    if "base" in h:
+        return h
+    if op.name not in CONTROLLED_TARGETS:
+        return None
+    controls = op.control_wires
+    values = h.get("control_values") or (1,) * len(controls)
+    return {"base": op.base, "control_wires": controls,
+            "control_values": tuple(bool(v) for v in values),
+            "work_wires": Wires(h.get("work_wires", ()) or getattr(op, "work_wires", ())),
+            "work_wire_type": h.get("work_wire_type", "borrowed")}
+
+
 def _compare_controlled(op1, op2, check_interface, check_trainability, rtol, atol):
     """PennyLane's comparison of two ``Controlled`` operators (``qml.ctrl``'s; the
     controlled gates of the table by :func:`_compare_table_controlled`): the same
@@ -2498,8 +2518,8 @@ def _compare_controlled(op1, op2, check_interface, check_trainability, rtol, ato
         return f"op1 and op2 have different arithmetic depths. Got {d1} and {d2}"
     if "base" not in dict(op1.hyper) and "base" not in dict(op2.hyper):
         return _compare_table_controlled(op1, op2, check_interface, check_trainability, rtol, atol)
-    h1, h2 = dict(op1.hyper), dict(op2.hyper)
-    if "base" not in h1 or "base" not in h2:  # (a ControlledOp and a table gate: by type)
+    h1, h2 = _controlled_parts(op1), _controlled_parts(op2)
+    if h1 is None or h2 is None:  # (a gate of the table given first: by type)
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
     if list(h1["work_wires"]) != list(h2["work_wires"]):
         return f"op1 and op2 have different work wires. Got {h1['work_wires']} and {h2['work_wires']}"
@@ -2713,6 +2733,10 @@ def compare(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, 
     """
     if isinstance(op1, (Operation, Observable)) and isinstance(op2, (Operation, Observable)) \
             and isinstance(op1, Observable) != isinstance(op2, Observable):
+        return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
+    if isinstance(op1, Observable) and isinstance(op2, Observable) and (
+            getattr(op1, "_adjoint_base", None) is None) != (getattr(op2, "_adjoint_base", None) is None):
+        # qml.adjoint of an observable (PennyLane's Adjoint) and one that is not
         return f"op1 and op2 are of different types.  Got {type(op1)} and {type(op2)}."
     if isinstance(op1, Operation) and isinstance(op2, Operation):
         if not isinstance(op2, type(op1)):  # (PennyLane's: op2 may be of a subclass)

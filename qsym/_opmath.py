@@ -50,7 +50,8 @@ import sympy as sp
 import autograd.numpy as anp
 from autograd.tracer import getval
 
-from .exceptions import ParameterFrequenciesUndefinedError, QueuingError, TermsUndefinedError
+from .exceptions import (DiagGatesUndefinedError, ParameterFrequenciesUndefinedError, QueuingError,
+                         TermsUndefinedError)
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError,
                      EigvalsUndefinedError, GateError, GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
@@ -552,6 +553,49 @@ def _adjoint_now(fn, inv):
     return inv[0] if len(inv) == 1 else AdjointOperation(fn, inv)
 
 
+_ADJOINT_OBSERVABLES: dict = {}  # observable class -> its Adjoint class (_adjoint_observable)
+
+
+def _adjoint_label(self, decimals=None, base_label=None, cache=None) -> str:
+    """PennyLane's ``Adjoint.label``: the base's and a dagger (in parentheses for an
+    arithmetic base whose label is longer than one character)."""
+    base = self._adjoint_base
+    text = base.label(decimals, base_label, cache)
+    return f"({text})†" if getattr(base, "arithmetic_depth", 0) > 0 and len(text) > 1 else f"{text}†"
+
+
+def _adjoint_observable(fn):
+    """``qml.adjoint`` of a Hermitian observable (``Hermitian``, ``Projector``, ...):
+    PennyLane's ``Adjoint(obs)``, an operator of its own in a queue (``obs`` leaves it),
+    shown as ``Adjoint(obs)`` with ``.base`` ``obs``; qsym's is a copy of ``obs`` of a
+    subclass named ``Adjoint`` (the same observable: measured, compared and multiplied
+    as it).
+
+    >>> import numpy as np, qsym as qml
+    >>> a = qml.adjoint(qml.Hermitian(np.eye(2), wires=0))
+    >>> a, a.name, a.base.name, isinstance(a, qml.ops.op_math.Adjoint)
+    (Adjoint(Hermitian(array([[1., 0.],
+           [0., 1.]]), wires=[0])), 'Adjoint(Hermitian)', 'Hermitian', True)
+    """
+    cls = type(fn)
+    sub = _ADJOINT_OBSERVABLES.get(cls)
+    if sub is None:
+        sub = _ADJOINT_OBSERVABLES[cls] = type("Adjoint", (cls,), {
+            "__module__": __name__, "__qualname__": "Adjoint",
+            "__doc__": "PennyLane's ``Adjoint`` of a Hermitian observable (qml.adjoint).",
+            "__repr__": lambda self: f"Adjoint({self._adjoint_base!r})",
+            "__str__": lambda self: f"Adjoint({self._adjoint_base})",
+            "__reduce__": lambda self: (adjoint, (self._adjoint_base,)),
+            "name": property(lambda self: f"Adjoint({self._adjoint_base.name})"),
+            "base": property(lambda self: self._adjoint_base),
+            "adjoint": lambda self: self._adjoint_base,  # PennyLane's: the base
+            "label": _adjoint_label})
+    out = copy.copy(fn)
+    out.__class__ = sub
+    out._adjoint_base = fn
+    return out
+
+
 def adjoint(fn, lazy=True):
     """The inverse of a gate, or of all the gates a function applies (PennyLane's
     ``qml.adjoint``).
@@ -588,6 +632,10 @@ def adjoint(fn, lazy=True):
     if isinstance(fn, Observable):
         hermitian = not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True)
         if not isinstance(fn, (Sum, Prod)):
+            if hermitian and lazy and not hasattr(type(fn), "base"):
+                out = _adjoint_observable(fn)  # PennyLane's Adjoint(Hermitian(...)), in its place
+                take_over(out, (fn,))
+                return out
             if hermitian:
                 return fn  # its own adjoint
             out = fn.adjoint()  # complex coefficients: conjugated
@@ -2574,13 +2622,8 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                 and not isinstance(op, SymbolicOp) and op.name != "GlobalPhase"):
             # (PennyLane's ctrl of a GlobalPhase is C(GlobalPhase) on any number of
             # controls, not the ControlledPhaseShift(-t) two controls make here)
-            out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
-            if any(t is not None for t in getattr(op, "_tensors", ())) and _same_params(
-                    out[0].params, op.params):
-                # CRX of RX(tensor): the tensors kept (PennyLane's data, trainable), only
-                # where the controlled gate's parameters are the base's own
-                out[0]._tensors = op._tensors
-            return out[0]
+            return _own_controlled_gate(op, out, controls, values, work_wires, work_wire_type,
+                                        flatten)
         return ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
     if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)
         return _ctrl_conditional(op, controls, values, work_wires, work_wire_type)
@@ -2610,6 +2653,24 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                         "is neither)")
 
     return _ctrl_function(op, controls, values, work_wires, work_wire_type)
+
+
+def _own_controlled_gate(op, out, controls, values, work_wires, work_wire_type, flatten):
+    """``qml.ctrl`` of ``op`` written as one gate PennyLane has a class for (``out``:
+    ``[CNOT]``, ``[CRX]``, ...): that gate (``.base`` ``op``); ``flatten=False`` (PennyLane's
+    ``Controlled(...)`` constructor, which never gives that class): a ``ControlledOp``
+    applied as that gate, decomposed as it (PennyLane's rule)."""
+    if not flatten:
+        made = ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)
+        made._wraps = True  # (its decomposition is that gate's: ControlledOp.decomposition)
+        return made
+    out[0]._ctrl_of = op  # a gate PennyLane has too (CNOT, CRX, ...): .base, .control_wires
+    if any(t is not None for t in getattr(op, "_tensors", ())) and _same_params(
+            out[0].params, op.params):
+        # CRX of RX(tensor): the tensors kept (PennyLane's data, trainable), only
+        # where the controlled gate's parameters are the base's own
+        out[0]._tensors = op._tensors
+    return out[0]
 
 
 def _ctrl_conditional(op, controls, values, work_wires, work_wire_type):
@@ -2964,6 +3025,28 @@ class ControlledSequence(Template):
 
     def _build(self):
         controlled_powers(self.base_ops, self.control_wires, powers_drawn=False)
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's: the base's data (``ControlledSequence(RX(0.25, 3), [0, 1]).data``
+        is ``(0.25,)``; a template's base, ``QFT``, has none)."""
+        return list(getattr(self.base, "data", ()))
+
+    def remake(self, params=None):
+        """PennyLane's ``bind_new_parameters``: the base with ``params`` (its data),
+        controlled on the same wires, made where it is called.
+
+        >>> import qsym as qml
+        >>> qml.ControlledSequence(qml.RX(0.25, wires=3), control=[0, 1]).remake([0.5]).base
+        RX(0.5, wires=[3])
+        """
+        if params is not None and len(params) != len(self.parameters):
+            raise GateError(f"ControlledSequence takes {len(self.parameters)} parameters (its "
+                            f"base's data), got {len(params)}")
+        with recording(Tape()):
+            base = METHODS["bind_new_parameters"](
+                self.base, self.parameters if params is None else list(params))
+        return ControlledSequence(base, control=list(self.control_wires))
 
     @staticmethod
     def compute_decomposition(*_, base=None, control_wires=None, lazy=False, **__) -> list:
@@ -3961,6 +4044,11 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
             raise DecompositionUndefinedError(
                 f"{self.name} has no decomposition: its base {self._base.name} has none and is "
                 "not a gate of qsym's table (define compute_decomposition, or qml.define_gate)")
+        if vars(self).get("_wraps"):  # Controlled(X(1), 0) etc.: PennyLane's decomposition
+            # of a Controlled that qml.ctrl writes as a gate of its own is that gate's
+            # (compute_decomposition), [CNOT] for one control on an X (CNOT has none)
+            gate = self.table_gates[0]
+            return super().decomposition() if gate.name == "CNOT" else gate.decomposition()
         own = getattr(type(self._base), "_controlled", None)  # PennyLane's: one control, a
         if len(self._values) == 1 and own is not None and own is not Operation._controlled \
                 and not type.__instancecheck__(ControlledOp, self._base):  # a form of its own
@@ -3992,8 +4080,10 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
 
     def adjoint(self):
         """PennyLane's: the base's ``adjoint()`` controlled the same way, recorded where it
-        is called; a base of the table is inverted gate by gate (its ``Adjoint``)."""
-        if self._gates is not None:
+        is called (``Controlled(RX(x), 0).adjoint()`` is ``CRX(-x)``); a base of the table
+        without an ``adjoint()`` of its own in PennyLane (``S``, ``T``, ``SX``, a template) is
+        inverted gate by gate (its ``Adjoint``; PennyLane raises ``AdjointUndefinedError``)."""
+        if self._gates is not None and not _own_adjoint(self._base):
             return super().adjoint()
         with recording(Tape()):
             inverse = self._base.adjoint()
@@ -4002,11 +4092,17 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
 
     def pow(self, z) -> list:
         """PennyLane's: each operator of the base's ``pow(z)`` controlled the same way,
-        recorded where it is called; a base of the table gives ``[op ** z]``."""
-        if self._gates is not None:
+        recorded where it is called (``Controlled(RX(x), 0).pow(2)`` is ``[CRX(2x)]``); a
+        base of the table without a power of that exponent gives ``[op ** z]``."""
+        if self._gates is not None and not callable(getattr(self._base, "pow", None)):
+            return super().pow(z)  # (a template)
+        try:
+            with recording(Tape()):
+                powers = list(self._base.pow(z))
+        except PowUndefinedError:
+            if self._gates is None:
+                raise
             return super().pow(z)
-        with recording(Tape()):
-            powers = list(self._base.pow(z))
         return [ctrl(p, list(self.control_wires), list(self._values),
                      work_wires=list(self._work) or None, work_wire_type=self.work_wire_type)
                 for p in powers]
@@ -4118,6 +4214,21 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
         """The base's (PennyLane's rule)."""
         return bool(getattr(self._base, "has_diagonalizing_gates", False))
 
+    def diagonalizing_gates(self) -> list:
+        """PennyLane's: the base's diagonalizing gates (a controlled operator is diagonal on
+        its controls, so the base's eigenbasis diagonalizes it: ``Controlled(X(0), [1, 2])``
+        by ``H(0)``); a ``DiagGatesUndefinedError`` for a base without them.
+
+        >>> import qsym as qml
+        >>> qml.ops.op_math.Controlled(qml.X(0), [1, 2]).diagonalizing_gates()
+        [H(0)]
+        """
+        if not self.has_diagonalizing_gates:
+            raise DiagGatesUndefinedError(
+                f"{self.name} has no diagonalizing gates (PennyLane's DiagGatesUndefinedError): "
+                f"its base {self._base.name} has none")
+        return self._base.diagonalizing_gates()
+
     @property
     def _queue_category(self):
         """The base's (PennyLane's rule)."""
@@ -4164,9 +4275,22 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
         return f"Controlled({self._base!r}, control_wires={list(self.control_wires)}{work}{values})"
 
     def _remake(self, base, wire_map):
-        return ctrl(base, [wire_map.get(w, w) for w in self.control_wires], list(self._values),
-                    work_wires=[wire_map.get(w, w) for w in self._work],
-                    work_wire_type=dict(self.hyper)["work_wire_type"])
+        """PennyLane's ``Controlled(base, ...)`` again (its ``bind_new_parameters`` and its
+        data setter keep the class: ``Controlled(RX(x), 0)`` stays one, never a ``CRX``)."""
+        return _make_ctrl(base, [wire_map.get(w, w) for w in self.control_wires],
+                          list(self._values), [wire_map.get(w, w) for w in self._work] or None,
+                          dict(self.hyper)["work_wire_type"], flatten=False)
+
+    def map_wires(self, wire_map: dict):
+        """PennyLane's: ``qml.ctrl`` of the base's ``map_wires`` on the mapped controls (so
+        ``Controlled(RX(x), 0).map_wires(...)`` is a ``CRX``, as ``qml.ctrl`` makes it)."""
+        if type(self)._remake is not ControlledOp._remake:  # (ControlledQubitUnitary's own)
+            return super().map_wires(wire_map)
+        with recording(Tape()):
+            return ctrl(self._base.map_wires(wire_map),
+                        [wire_map.get(w, w) for w in self.control_wires], list(self._values),
+                        work_wires=[wire_map.get(w, w) for w in self._work] or None,
+                        work_wire_type=dict(self.hyper)["work_wire_type"])
 
 
 # --- PennyLane's ControlledQubitUnitary: Controlled of a QubitUnitary ------------------------
