@@ -218,12 +218,33 @@ def _candidates(owner) -> list:
     out = []
     for group in groups:
         try:
-            out.append(np.array([np.asarray(g, dtype=float) for g in group], dtype=float))
+            rows = [np.asarray(g, dtype=float) for g in group]
         except (TypeError, ValueError):
             continue
-        if len(group) == 1:
-            out.append(out[-1][0])
+        if len({r.shape for r in rows}) == 1:
+            out.append(np.array(rows, dtype=float))
+            if len(group) == 1:
+                out.append(out[-1][0])
+        else:  # rows of different lengths (a basis set of 3- and 1-primitive functions)
+            out.append(rows)
     return out
+
+
+def _same_values(a, c) -> bool:
+    """Whether ``a`` (one of PennyLane's ``args``) holds the values of ``c`` (an array, or
+    a list of rows of different lengths)."""
+    if isinstance(c, list):
+        try:
+            rows = [np.asarray(r, dtype=float) for r in a]
+        except (TypeError, ValueError):
+            return False
+        return len(rows) == len(c) and all(r.shape == x.shape and np.array_equal(r, x)
+                                           for r, x in zip(rows, c))
+    try:
+        a = np.asarray(a, dtype=float)
+    except (TypeError, ValueError):  # ragged: not this array
+        return False
+    return a.shape == c.shape and np.array_equal(a, c)
 
 
 def _no_derivatives(args=(), *values, owner=None) -> None:
@@ -233,8 +254,7 @@ def _no_derivatives(args=(), *values, owner=None) -> None:
     args = () if args is None else args
     traced = any(_boxed(v) for v in (*values, *args) if v is not None)
     own = _candidates(owner) if owner is not None and args else []
-    if traced or not all(any(np.shape(a) == c.shape and np.array_equal(np.asarray(a, float), c)
-                             for c in own) for a in args):
+    if traced or not all(any(_same_values(a, c) for c in own) for a in args):
         raise DifferentiationError(
             "qml.qchem: derivatives with respect to the nuclear coordinates or the basis-set "
             "parameters (PennyLane's `args` with new values, qml.grad through a Molecule) are "
@@ -310,8 +330,8 @@ def atom_basis_data(name, atom, load_data=False) -> list:
     [(0, 0, 0), (0, 0, 0)]
     >>> atom_basis_data("6-31g", "H")[1][1:]
     ([0.1612777588], [1.0])
-    >>> len(atom_basis_data("cc-pvdz", "C"))  # 3 s, 2 p shells, 1 Cartesian d shell
-    14
+    >>> len(atom_basis_data("cc-pvdz", "C"))  # 3 s, 2 p (3 each), 1 d (6 Cartesian)
+    15
     """
     return [(l, list(a), list(c)) for l, a, c in ints.atom_basis(atom, name, load_data)]
 
@@ -839,7 +859,7 @@ def dipole_moment(mol: Molecule, cutoff=1.0e-16, core=None, active=None,
 
     >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
     >>> dx, dy, dz = dipole_moment(mol)()
-    >>> round(float(np.linalg.eigvalsh(dz.matrix())[0] + np.linalg.eigvalsh(dz.matrix())[-1]), 6)
+    >>> round(abs(float(np.linalg.eigvalsh(dz.matrix())[0] + np.linalg.eigvalsh(dz.matrix())[-1])), 6)
     0.0
     """
     mapping = _check_mapping(mapping)
