@@ -1,6 +1,7 @@
 """What PennyLane's demos (fourteenth round of issue #18: geometric quantum machine learning,
 the Ising model with PyTorch, efficient simulation of Clifford circuits, learning shallow
-quantum circuits, resource estimation in the 6-31G basis) do with the import switched, each
+quantum circuits, resource estimation in the 6-31G basis, multiclass margin classification)
+do with the import switched, each
 cut to a small instance of the demo's own code path (loops cut, plots left out, PyTorch's
 and JAX/Optax's training loops written with ``qml.numpy`` and qsym's optimizers, the same
 edits on both sides). References are independent of qsym: values derived by hand, and
@@ -255,3 +256,71 @@ def test_resource_estimation_double_factorization_in_6_31g_matches_pennylane():
     assert (algo.gates, algo.qubits) == (8451009, 211)
     algo = qml.estimator.DoubleFactorization(one, two, error=0.016)
     assert (algo.gates, algo.qubits) == (845880, 205)
+
+
+# --- multiclass margin classifier (demonstrations_v2/tutorial_multiclass_classification;
+# --- torch as qml.numpy, six iris rows written here, 2 qubits, 2 layers, 3 Adam steps) ---
+
+
+def test_multiclass_margin_classifier_matches_pennylane():
+    """Three QNodes of one circuit function (``qml.QNode(circuit, dev)``), the features
+    as a keyword argument through ``AmplitudeEmbedding(normalize=True)``, the margin loss
+    with ``np.maximum`` over one-element outputs, Adam over six arguments."""
+    num_classes, margin, num_qubits, num_layers = 3, 0.15, 2, 2
+    dev = qml.device("default.qubit", wires=num_qubits)
+
+    def layer(W):
+        for i in range(num_qubits):
+            qml.Rot(W[i, 0], W[i, 1], W[i, 2], wires=i)
+        for j in range(num_qubits - 1):
+            qml.CNOT(wires=[j, j + 1])
+        qml.CNOT(wires=[num_qubits - 1, 0])
+
+    def circuit(weights, feat=None):
+        qml.AmplitudeEmbedding(feat, range(num_qubits), pad_with=0.0, normalize=True)
+        for W in weights:
+            layer(W)
+        return qml.expval(qml.PauliZ(0))
+
+    qnodes = [qml.QNode(circuit, dev) for _ in range(num_classes)]
+    X = np.array([[5.1, 3.5, 1.4, 0.2], [7.0, 3.2, 4.7, 1.4], [6.3, 3.3, 6.0, 2.5],
+                  [4.9, 3.0, 1.4, 0.2], [6.4, 3.2, 4.5, 1.5], [5.8, 2.7, 5.1, 1.9]],
+                 requires_grad=False)
+    X = X / np.sqrt(np.sum(X ** 2, axis=1)).reshape(len(X), 1)
+    Y = [0, 1, 2, 0, 1, 2]
+
+    def loss(*params):
+        ws, bs = params[:3], params[3:]
+        total = 0
+        for i, f in enumerate(X):
+            y = Y[i]
+            s_true = qnodes[y](ws[y], feat=f) + bs[y]
+            li = 0
+            for j in range(num_classes):
+                if j != y:
+                    s_j = qnodes[j](ws[j], feat=f) + bs[j]
+                    li += np.maximum(np.zeros(1), s_j - s_true + margin)
+            total += li
+        return total / len(Y)
+
+    rng = onp.random.default_rng(7)
+    params = ([np.array(0.5 * rng.normal(size=(num_layers, num_qubits, 3)), requires_grad=True)
+               for _ in range(3)]
+              + [np.array(0.1 * onp.ones(1), requires_grad=True) for _ in range(3)])
+    grads = qml.grad(loss)(*params)
+    # d loss / d b_c counts the active margins (c scored against a sample of another class,
+    # minus c's own samples' active margins) over 6: PennyLane 0.45.1 printed [-2/3, 2/3, 0]
+    assert onp.allclose(onp.ravel(grads[3:]), [-2 / 3, 2 / 3, 0.0], atol=1e-12)
+    # PennyLane 0.45.1 (/work/plvenv, the same code): the costs of three Adam steps, the
+    # loss after them, and the predicted classes
+    opt = qml.AdamOptimizer(0.05)
+    costs = []
+    for _ in range(3):
+        params, c = opt.step_and_cost(loss, *params)
+        costs.append(float(c[0]))
+    assert costs == pytest.approx([0.5776736601832938, 0.39190375644864717,
+                                   0.2560047995892336], abs=1e-12)
+    assert float(loss(*params)[0]) == pytest.approx(0.18743753329293264, abs=1e-12)
+    predicted = [int(onp.argmax([float((qnodes[c](params[c], feat=f) + params[3 + c])[0])
+                                 for c in range(num_classes)])) for f in X]
+    assert predicted == [0, 1, 1, 0, 1, 1]
