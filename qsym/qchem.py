@@ -233,17 +233,16 @@ def _candidates(owner) -> list:
 def _same_values(a, c) -> bool:
     """Whether ``a`` (one of PennyLane's ``args``) holds the values of ``c`` (an array, or
     a list of rows of different lengths)."""
+    # (a traced argument's symbols raise here, as NumPy's conversion does: the trace then
+    # runs the function on the argument's values)
     if isinstance(c, list):
-        try:
-            rows = [np.asarray(r, dtype=float) for r in a]
-        except (TypeError, ValueError):
+        if not hasattr(a, "__len__") or len(a) != len(c):
             return False
-        return len(rows) == len(c) and all(r.shape == x.shape and np.array_equal(r, x)
-                                           for r, x in zip(rows, c))
-    try:
-        a = np.asarray(a, dtype=float)
-    except (TypeError, ValueError):  # ragged: not this array
-        return False
+        rows = [np.asarray(r, dtype=float) for r in a]
+        return all(r.shape == x.shape and np.array_equal(r, x) for r, x in zip(rows, c))
+    if isinstance(a, (list, tuple)) and len({np.shape(r) for r in a}) > 1:
+        return False  # rows of different lengths: not this array
+    a = np.asarray(a, dtype=float)
     return a.shape == c.shape and np.array_equal(a, c)
 
 
