@@ -1,7 +1,7 @@
 """What PennyLane's demos (fourteenth round of issue #18: geometric quantum machine learning,
 the Ising model with PyTorch, efficient simulation of Clifford circuits, learning shallow
-quantum circuits, resource estimation in the 6-31G basis, multiclass margin classification)
-do with the import switched, each
+quantum circuits, resource estimation in the 6-31G basis, multiclass margin classification,
+function fitting by quantum signal processing) do with the import switched, each
 cut to a small instance of the demo's own code path (loops cut, plots left out, PyTorch's
 and JAX/Optax's training loops written with ``qml.numpy`` and qsym's optimizers, the same
 edits on both sides). References are independent of qsym: values derived by hand, and
@@ -324,3 +324,51 @@ def test_multiclass_margin_classifier_matches_pennylane():
     predicted = [int(onp.argmax([float((qnodes[c](params[c], feat=f) + params[3 + c])[0])
                                  for c in range(num_classes)])) for f in X]
     assert predicted == [0, 1, 1, 0, 1, 1]
+
+
+# --- function fitting by quantum signal processing (demonstrations_v2/
+# --- function_fitting_qsp; torch's SGD as qml.GradientDescentOptimizer, d = 5, 7 points,
+# --- 3 steps; ``.real`` of the matrix entry as ``np.real``: autograd's boxes have no
+# --- ``.real``, on both sides) -------------------------------------------------------------
+
+
+def test_qsp_function_fitting_through_qml_matrix_matches_pennylane():
+    """``qml.matrix(qfunc, wire_order=[0])`` of a circuit of ``RZ`` angles and a
+    ``QubitUnitary`` signal matrix, differentiated by the angles through the matrix entry."""
+    def QSP_circ(phi, W):
+        qml.Hadamard(wires=0)
+        for angle in phi[:-1]:
+            qml.RZ(angle, wires=0)
+            qml.QubitUnitary(W, wires=0)
+        qml.RZ(phi[-1], wires=0)
+        qml.Hadamard(wires=0)
+
+    d = 5
+    a_vals = onp.linspace(-1, 1, 7)
+    w_mats = [onp.array([[a, 1j * onp.sqrt(1 - a ** 2)], [1j * onp.sqrt(1 - a ** 2), a]])
+              for a in a_vals]
+    phi = np.array(onp.linspace(0.1, 2.0, d + 1), requires_grad=True)
+    matrix_func = qml.matrix(QSP_circ, wire_order=[0])
+    y_vals = [float(matrix_func(phi, w)[0, 0].real) for w in w_mats]
+    # an odd polynomial of a (the demo's premise: d odd), and PennyLane 0.45.1's values
+    # (/work/plvenv, the same code)
+    assert y_vals == pytest.approx([-v for v in y_vals[::-1]], abs=1e-12)
+    assert y_vals == pytest.approx([0.9999646584713417, -0.3083980689287647,
+                                    -0.8362861150526392, 0.0, 0.8362861150526388,
+                                    0.30839806892876553, -0.9999646584713417], abs=1e-12)
+    y_true = 4 * a_vals ** 5 - 5 * a_vals ** 3 + a_vals
+
+    def loss(phi):
+        y_pred = np.stack([np.real(matrix_func(phi, w)[0, 0]) for w in w_mats])
+        return np.sum((y_pred - y_true) ** 2)
+
+    assert onp.allclose(qml.grad(loss)(phi), [
+        -0.44060683404922407, 1.2573299574922272, -0.29947965250533154, -0.07165475636968552,
+        1.4019654074819448, -0.4406068340492243], atol=1e-12)
+    opt = qml.GradientDescentOptimizer(1e-2)
+    costs = []
+    for _ in range(3):
+        phi, c = opt.step_and_cost(loss, phi)
+        costs.append(float(c))
+    assert costs == pytest.approx([3.6136971843702175, 3.5731162365509554,
+                                   3.5314074324024416], abs=1e-12)
