@@ -829,7 +829,8 @@ def rs_decomposition(op, epsilon, is_qjit=False, *, max_search_trials=20,
         # diagonal target as well as exact does
         g_phase += sum(g.name == "PauliY" for g in gates)
         phase += (angle if name == "PhaseShift" else 0.0) + (g_phase % 2) * math.pi
-        gates = [g for g in gates if g.name != "Identity"] or gates  # the Clifford I
+        # the normal form's Clifford stays when it is the identity (PennyLane 0.45's
+        # rs_decomposition keeps that I: RZ(pi/4) is T, I and a global phase)
         gates = gates + [GATE_CLASSES["GlobalPhase"](phase)]
     if QueuingManager.recording():
         QueuingManager.remove(op)

@@ -1,11 +1,13 @@
 """Molecular integrals and restricted Hartree-Fock in NumPy, for ``qml.qchem``.
 
-- ``STO3G``: the STO-3G basis set (Hehre, Stewart and Pople 1969, as the Basis Set Exchange
-  lists it) for H to Ne, one row per element: its nuclear charge and the exponents of its
-  shells (``1s``; ``2sp`` from Li on); the contraction coefficients are the same for every
-  element (``STO3G_COEFFICIENTS``).
+- ``atom_basis``: an element's basis functions in one of the basis sets PennyLane 0.45
+  embeds (``BASIS_SETS``: STO-3G, 6-31G, 6-311G, cc-pVDZ for H to Ne), read from the data
+  file ``basis_sets.json`` beside this module (written once from the Basis Set Exchange by
+  ``tools/make_basis_sets.py``), or with ``load_data=True`` any set of the optional
+  ``basis_set_exchange`` library (``bse_shells``); ``ATOMIC_NUMBERS`` the nuclear charges.
 - ``basis_functions``: an atom list's contracted Cartesian Gaussians (``Shell``), in
-  PennyLane's order (per atom: ``1s``, then ``2s``, ``2px``, ``2py``, ``2pz``).
+  PennyLane's order (per atom: the shells in the basis set's order, ``p`` as ``px``,
+  ``py``, ``pz``; ``d`` as PennyLane's six Cartesian functions).
 - The integrals over them, by McMurchie and Davidson's Hermite expansion: ``overlap``,
   ``kinetic``, ``attraction`` (the nuclei's potential), ``repulsion`` (the two-electron
   integrals ``(ij|kl)``, chemists' order), with the Boys function ``boys``.
@@ -21,34 +23,30 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from .errors import ArgumentError
 
-# element: (nuclear charge, exponents of each shell: 1s, then 2sp from Li on)
-STO3G = {
-    "H": (1, ((3.425250914, 0.6239137298, 0.168855404),)),
-    "He": (2, ((6.362421394, 1.158922999, 0.3136497915),)),
-    "Li": (3, ((16.11957475, 2.936200663, 0.794650487), (0.6362897469, 0.1478600533, 0.0480886784))),
-    "Be": (4, ((30.16787069, 5.495115306, 1.487192653), (1.31483311, 0.3055389383, 0.0993707456))),
-    "B": (5, ((48.79111318, 8.887362172, 2.40526704), (2.236956142, 0.5198204999, 0.16906176))),
-    "C": (6, ((71.61683735, 13.04509632, 3.53051216), (2.941249355, 0.6834830964, 0.2222899159))),
-    "N": (7, ((99.10616896, 18.05231239, 4.885660238), (3.780455879, 0.8784966449, 0.2857143744))),
-    "O": (8, ((130.7093214, 23.80886605, 6.443608313), (5.033151319, 1.169596125, 0.38038896))),
-    "F": (9, ((166.679134, 30.36081233, 8.216820672), (6.464803249, 1.502281245, 0.4885884864))),
-    "Ne": (10, ((207.015607, 37.70815124, 10.20529731), (8.24631512, 1.916266291, 0.6232292721))),
-}
-# the contraction of normalized primitives: 1s, 2s, 2p (the same for every element)
-STO3G_COEFFICIENTS = {
-    "1s": (0.1543289673, 0.5353281423, 0.4446345422),
-    "2s": (-0.09996722919, 0.3995128261, 0.7001154689),
-    "2p": (0.155916275, 0.6076837186, 0.3919573931),
-}
+# the symbols by atomic number (the nuclear charge is the index plus one), H to Og
+ELEMENTS = tuple("""H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni
+    Cu Zn Ga Ge As Se Br Kr Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe Cs Ba La Ce Pr
+    Nd Pm Sm Eu Gd Tb Dy Ho Er Tm Yb Lu Hf Ta W Re Os Ir Pt Au Hg Tl Pb Bi Po At Rn Fr Ra Ac Th
+    Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr Rf Db Sg Bh Hs Mt Ds Rg Cn Nh Fl Mc Lv Ts Og""".split())
+ATOMIC_NUMBERS = {s: z for z, s in enumerate(ELEMENTS, start=1)}
+# the basis sets shipped in basis_sets.json (tools/make_basis_sets.py), for H to Ne
+BASIS_SETS = ("sto-3g", "6-31g", "6-311g", "cc-pvdz")
+SHIPPED_BASIS_SETS = Path(__file__).with_name("basis_sets.json")
 P_ORBITALS = ((1, 0, 0), (0, 1, 0), (0, 0, 1))
+# PennyLane's Cartesian d functions, in its order: xy, xz, yz, xx, yy, zz
+D_ORBITALS = ((1, 1, 0), (1, 0, 1), (0, 1, 1), (2, 0, 0), (0, 2, 0), (0, 0, 2))
+ANGULAR = {"S": ((0, 0, 0),), "P": P_ORBITALS, "D": D_ORBITALS}
+_LETTERS = "SPDFGHI"
 
 
 @dataclass(frozen=True)
@@ -83,29 +81,94 @@ def primitive_norm(l, alpha) -> np.ndarray:
     return (2 * alpha / np.pi) ** 0.75 * (4 * alpha) ** (sum(l) / 2) / np.sqrt(dfac)
 
 
-def atom_basis(symbol: str, basis_name: str = "sto-3g") -> list:
+@lru_cache(maxsize=1)
+def _shipped_basis_sets() -> dict:
+    with open(SHIPPED_BASIS_SETS, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _shell_letter(momenta: list, k: int) -> str:
+    """The letter of column ``k`` of a shell of angular momenta ``momenta``, as PennyLane's
+    ``load_basisset`` names it: ``S`` then ``P`` for a Pople ``[0, 1]`` shell, the joined
+    letters (``SPD``) for other shells of several momenta, else the momentum's letter."""
+    if list(momenta) == [0, 1]:
+        return "SP"[k]
+    return "".join(_LETTERS[m] for m in momenta)
+
+
+def bse_shells(basis_name: str, symbol: str) -> list:
+    """``[(letter, exponents, coefficients)]``: the element's shells in the basis set
+    ``basis_name`` from the optional ``basis_set_exchange`` library, expanded as PennyLane's
+    ``load_basisset`` expands them (a Pople ``SP`` shell: an ``S`` row, then a ``P`` row;
+    a general contraction: one row per coefficient column)."""
+    if symbol not in ATOMIC_NUMBERS:
+        raise ArgumentError(f"Requested element {symbol} doesn't exist in the periodic table.")
+    try:
+        import basis_set_exchange as bse
+    except ImportError as error:
+        raise ImportError("This feature requires basis_set_exchange. It can be installed "
+                          "with: pip install basis-set-exchange (or pip install "
+                          "qsym[chemistry]). qml.qchem's load_data=True and load_basisset "
+                          "read basis sets from it; qsym ships 'sto-3g', '6-31g', '6-311g' "
+                          "and 'cc-pvdz' for H to Ne.") from error
+    z = str(ATOMIC_NUMBERS[symbol])
+    try:
+        elements = bse.get_basis(basis_name, elements=[int(z)])["elements"]
+    except KeyError as error:  # the library's error for a basis set it does not know
+        raise ArgumentError(f"qml.qchem: the basis set {basis_name!r} is not in the "
+                            f"basis_set_exchange library: {error}") from error
+    if z not in elements:
+        raise ArgumentError(f"qml.qchem: the basis set {basis_name!r} has no functions for "
+                            f"{symbol}")
+    rows = []
+    for shell in elements[z]["electron_shells"]:
+        momenta, exponents = shell["angular_momentum"], [float(x) for x in shell["exponents"]]
+        for k, column in enumerate(shell["coefficients"]):
+            rows.append((_shell_letter(momenta, k), exponents, [float(x) for x in column]))
+    return rows
+
+
+def atom_basis(symbol: str, basis_name: str = "sto-3g", load_data: bool = False) -> list:
     """``[(l, exponents, coefficients)]`` of an atom's basis functions (coefficients of
-    normalized primitives), in PennyLane's order."""
-    if basis_name.lower() != "sto-3g":
-        raise ArgumentError(f"qml.qchem: the basis set {basis_name!r} is not provided by qsym; "
-                            "only 'sto-3g' is (docs/pennylane.md, 'Quantum chemistry')")
-    if symbol not in STO3G:
-        raise ArgumentError(f"qml.qchem: the element {symbol!r} is not in qsym's STO-3G table "
-                            f"(H to Ne: {', '.join(STO3G)})")
-    _, shells = STO3G[symbol]
-    out = [((0, 0, 0), shells[0], STO3G_COEFFICIENTS["1s"])]
-    if len(shells) > 1:
-        out.append(((0, 0, 0), shells[1], STO3G_COEFFICIENTS["2s"]))
-        out += [(l, shells[1], STO3G_COEFFICIENTS["2p"]) for l in P_ORBITALS]
+    normalized primitives), in PennyLane's order: the basis set's shells in order, a ``p``
+    shell as ``px``, ``py``, ``pz`` and a ``d`` shell as PennyLane's six Cartesian
+    functions (:data:`D_ORBITALS`). The shipped sets (:data:`BASIS_SETS`, H to Ne), or the
+    ``basis_set_exchange`` library's with ``load_data=True``."""
+    name = basis_name.lower()
+    if load_data:
+        shells = bse_shells(name, symbol)
+    else:
+        if name not in BASIS_SETS:
+            raise ArgumentError(
+                "Currently, the only supported basis sets are 'sto-3g', '6-31g', '6-311g' and "
+                "'cc-pvdz'. Please consider using `load_data=True` to download the basis set "
+                "from an external library that can be installed with: pip install "
+                "basis-set-exchange.")
+        shells = _shipped_basis_sets()[name].get(symbol)
+        if shells is None:
+            raise ArgumentError(
+                f"The requested basis set data is not available for {symbol}. Please consider "
+                "using `load_data=True` to download the basis set from the external library "
+                "basis-set-exchange that can be installed with: pip install basis-set-exchange.")
+    out = []
+    for letter, exponents, coefficients in shells:
+        if letter not in ANGULAR:  # PennyLane 0.45 drops these shells without a word
+            raise ArgumentError(
+                f"qml.qchem: the basis set {basis_name!r} has a shell of {letter} functions "
+                f"for {symbol}; qsym, as PennyLane, builds s, p and Cartesian d shells only "
+                "(PennyLane 0.45 leaves the others out of the molecule without a word: a "
+                "smaller basis than the one named). Choose a basis set without them.")
+        out += [(l, tuple(exponents), tuple(coefficients)) for l in ANGULAR[letter]]
     return out
 
 
-def basis_functions(symbols, geometry, l=None, alpha=None, coeff=None) -> list:
+def basis_functions(symbols, geometry, l=None, alpha=None, coeff=None,
+                    basis_name: str = "sto-3g") -> list:
     """The contracted Gaussians of the atoms ``symbols`` at ``geometry`` (Bohr, shape
     ``(n_atoms, 3)``); ``l``, ``alpha`` and ``coeff`` replace the table's values (one per
     basis function, ``coeff`` of normalized primitives)."""
     geometry = np.asarray(geometry, dtype=float).reshape(len(symbols), 3)
-    rows = [(row, geometry[k]) for k, s in enumerate(symbols) for row in atom_basis(s)]
+    rows = [(row, geometry[k]) for k, s in enumerate(symbols) for row in atom_basis(s, basis_name)]
     out = []
     for n, ((l0, a0, c0), r) in enumerate(rows):
         ln = tuple(l[n]) if l is not None else l0
@@ -309,8 +372,11 @@ def _symmetric(n: int, element) -> np.ndarray:
 
 
 def overlap(shells) -> np.ndarray:
-    """The overlap matrix ``S_ij = <i|j>``."""
-    return _symmetric(len(shells), lambda i, j: _shell_overlap(shells[i], shells[j]))
+    """The overlap matrix ``S_ij = <i|j>``, its diagonal 1 as PennyLane's ``overlap_matrix``
+    writes it (the basis sets' contractions are normalized to about 1e-6: PennyLane takes
+    them as normalized here but not in the other integrals, and qsym gives its numbers)."""
+    return _symmetric(len(shells), lambda i, j: 1.0 if i == j else
+                      _shell_overlap(shells[i], shells[j]))
 
 
 def kinetic(shells) -> np.ndarray:

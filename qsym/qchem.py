@@ -58,6 +58,7 @@ __all__ = ["Molecule", "hf_state", "excitations", "excitations_to_wires", "activ
            "particle_number", "spinz", "spin2", "symmetry_generators", "paulix_ops",
            "clifford", "taper", "optimal_sector", "taper_hf", "taper_operation",
            "factorize", "BOHR_TO_ANG", "BasisFunction", "atom_basis_data", "mol_basis_data",
+           "load_basisset",
            "moment_matrix", "dipole_integrals", "fermionic_dipole", "dipole_moment",
            "molecular_dipole", *gints.__all__]
 
@@ -218,12 +219,32 @@ def _candidates(owner) -> list:
     out = []
     for group in groups:
         try:
-            out.append(np.array([np.asarray(g, dtype=float) for g in group], dtype=float))
+            rows = [np.asarray(g, dtype=float) for g in group]
         except (TypeError, ValueError):
             continue
-        if len(group) == 1:
-            out.append(out[-1][0])
+        if len({r.shape for r in rows}) == 1:
+            out.append(np.array(rows, dtype=float))
+            if len(group) == 1:
+                out.append(out[-1][0])
+        else:  # rows of different lengths (a basis set of 3- and 1-primitive functions)
+            out.append(rows)
     return out
+
+
+def _same_values(a, c) -> bool:
+    """Whether ``a`` (one of PennyLane's ``args``) holds the values of ``c`` (an array, or
+    a list of rows of different lengths)."""
+    # (a traced argument's symbols raise here, as NumPy's conversion does: the trace then
+    # runs the function on the argument's values)
+    if isinstance(c, list):
+        if not hasattr(a, "__len__") or len(a) != len(c):
+            return False
+        rows = [np.asarray(r, dtype=float) for r in a]
+        return all(r.shape == x.shape and np.array_equal(r, x) for r, x in zip(rows, c))
+    if isinstance(a, (list, tuple)) and len({np.shape(r) for r in a}) > 1:
+        return False  # rows of different lengths: not this array
+    a = np.asarray(a, dtype=float)
+    return a.shape == c.shape and np.array_equal(a, c)
 
 
 def _no_derivatives(args=(), *values, owner=None) -> None:
@@ -233,8 +254,7 @@ def _no_derivatives(args=(), *values, owner=None) -> None:
     args = () if args is None else args
     traced = any(_boxed(v) for v in (*values, *args) if v is not None)
     own = _candidates(owner) if owner is not None and args else []
-    if traced or not all(any(np.shape(a) == c.shape and np.array_equal(np.asarray(a, float), c)
-                             for c in own) for a in args):
+    if traced or not all(any(_same_values(a, c) for c in own) for a in args):
         raise DifferentiationError(
             "qml.qchem: derivatives with respect to the nuclear coordinates or the basis-set "
             "parameters (PennyLane's `args` with new values, qml.grad through a Molecule) are "
@@ -265,16 +285,11 @@ def _as_given(values: list, given):
 
 def _check_basis(basis_name: str, load_data: bool) -> str:
     name = basis_name.lower()
-    if load_data:
-        raise ArgumentError("qml.qchem: load_data=True (basis sets from the basis-set-exchange "
-                            "library) is not provided by qsym; only 'sto-3g' is "
-                            "(docs/pennylane.md, 'Quantum chemistry')")
-    if name in ("6-31g", "6-311g", "cc-pvdz"):
-        raise ArgumentError(f"qml.qchem: the basis set {basis_name!r} is not provided by qsym; "
-                            "only 'sto-3g' is (docs/pennylane.md, 'Quantum chemistry')")
-    if name != "sto-3g":
-        raise ArgumentError("Currently, the only supported basis sets are 'sto-3g', '6-31g', "
-                            "'6-311g' and 'cc-pvdz' (qsym provides 'sto-3g' only).")
+    if name not in ints.BASIS_SETS and not load_data:
+        raise ArgumentError(
+            "Currently, the only supported basis sets are 'sto-3g', '6-31g', '6-311g' and "
+            "'cc-pvdz'. Please consider using `load_data=True` to download the basis set from "
+            "an external library that can be installed with: pip install basis-set-exchange.")
     return name
 
 
@@ -293,21 +308,47 @@ class BasisFunction(ints.Shell):
         super().__init__(tuple(l), *(np.asarray(x, dtype=float) for x in (alpha, coeff, r)),
                          trainable)
 
+    @classmethod
+    def _marked(cls, l, alpha, coeff, r, trainable):
+        """A basis function whose parameters are trainable as ``trainable`` says (a
+        molecule's: PennyLane's ``args`` replace the parameters given as trainable)."""
+        basis = cls.__new__(cls)
+        ints.Shell.__init__(basis, tuple(l), alpha, coeff, r, tuple(trainable))
+        return basis
+
 
 def atom_basis_data(name, atom, load_data=False) -> list:
     """``[(l, exponents, coefficients)]`` of an atom's basis functions in the basis set
-    ``name`` (coefficients of normalized primitives), PennyLane's order (``1s``, ``2s``,
-    ``2px``, ``2py``, ``2pz``); qsym has STO-3G for H to Ne.
+    ``name`` (coefficients of normalized primitives), PennyLane's order: the shells in the
+    basis set's order, ``p`` as ``px``, ``py``, ``pz``, ``d`` as the six Cartesian functions
+    ``xy``, ``xz``, ``yz``, ``xx``, ``yy``, ``zz``. qsym ships PennyLane's four sets
+    (``"sto-3g"``, ``"6-31g"``, ``"6-311g"``, ``"cc-pvdz"``) for H to Ne; ``load_data=True``
+    reads any set from the optional ``basis_set_exchange`` library (``pip install
+    basis-set-exchange``).
 
-    >>> atom_basis_data("sto-3g", "H")[0][0]
-    (0, 0, 0)
+    >>> [row[0] for row in atom_basis_data("6-31g", "H")]
+    [(0, 0, 0), (0, 0, 0)]
+    >>> atom_basis_data("6-31g", "H")[1][1:]
+    ([0.1612777588], [1.0])
+    >>> len(atom_basis_data("cc-pvdz", "C"))  # 3 s, 2 p (3 each), 1 d (6 Cartesian)
+    15
     """
-    name = _check_basis(name, load_data)
-    if atom not in ints.STO3G:
-        raise ArgumentError(f"The requested basis set data is not available for {atom}. "
-                            "(qsym's STO-3G table has H to Ne; PennyLane's load_data=True "
-                            "download is not provided.)")
-    return [(l, list(a), list(c)) for l, a, c in ints.atom_basis(atom, name)]
+    return [(l, list(a), list(c)) for l, a, c in ints.atom_basis(atom, name, load_data)]
+
+
+def load_basisset(basis, element) -> dict:
+    """PennyLane's ``qml.qchem.load_basisset``: the basis set ``basis`` of the element
+    ``element`` from the optional ``basis_set_exchange`` library (``pip install
+    basis-set-exchange``; an ``ImportError`` says so without it), as
+    ``{"orbitals", "exponents", "coefficients"}`` with one entry per contraction (a Pople
+    ``SP`` shell as an ``"S"`` and a ``"P"`` entry).
+
+    >>> load_basisset("6-31g", "He")  # doctest: +SKIP
+    {'orbitals': ['S', 'S'], 'exponents': [[38.421634, 5.77803, 1.241774], [0.297964]], 'coefficients': [[0.04013973935, 0.261246097, 0.7931846246], [1.0]]}
+    """
+    rows = ints.bse_shells(basis.lower(), element)
+    return {"orbitals": [r[0] for r in rows], "exponents": [list(r[1]) for r in rows],
+            "coefficients": [list(r[2]) for r in rows]}
 
 
 def mol_basis_data(name, symbols, load_data=False):
@@ -328,8 +369,10 @@ def mol_basis_data(name, symbols, load_data=False):
 class Molecule:
     """A molecule: atoms ``symbols`` at ``coordinates`` (Bohr, or Angstrom with
     ``unit="angstrom"``; shape ``(n_atoms, 3)`` or flat), its charge, spin multiplicity and
-    STO-3G basis functions (PennyLane's ``qml.qchem.Molecule``; ``l``, ``alpha``, ``coeff``
-    replace the basis set's values, one entry per basis function).
+    basis functions (PennyLane's ``qml.qchem.Molecule``): ``basis_name`` one of
+    ``"sto-3g"`` (the default), ``"6-31g"``, ``"6-311g"``, ``"cc-pvdz"`` (H to Ne), or any set
+    of the ``basis_set_exchange`` library with ``load_data=True``; ``l``, ``alpha``,
+    ``coeff`` replace the basis set's values, one entry per basis function.
 
     >>> import numpy as np
     >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, -0.7], [0.0, 0.0, 0.7]]))
@@ -347,12 +390,13 @@ class Molecule:
         if self.unit not in ("angstrom", "bohr"):
             raise ArgumentError(f"The provided unit '{unit}' is not supported. Please set 'unit' "
                                 "to 'bohr' or 'angstrom'.")
-        unknown = set(symbols) - set(ints.STO3G)
+        unknown = set(symbols) - set(ints.ATOMIC_NUMBERS)
         if unknown:
-            raise ArgumentError(f"Atoms in {unknown} are not supported (qsym's STO-3G table: H "
-                                "to Ne).")
+            raise ArgumentError(f"Atoms in {unknown} are not supported.")
         self.symbols, self.charge, self.mult, self.name = list(symbols), charge, mult, name
         self.load_data, self.normalize = load_data, normalize
+        self.n_basis, self.basis_data = mol_basis_data(self.basis_name, self.symbols,
+                                                       load_data)
         coords = _floats(coordinates, "coordinates")
         if coords.size != 3 * len(symbols):
             raise ArgumentError(f"qml.qchem: {len(symbols)} atoms need {3 * len(symbols)} "
@@ -365,9 +409,7 @@ class Molecule:
 
             self.coordinates = qnp.array(self.coordinates, requires_grad=coordinates.requires_grad)
         ints.nuclear_repulsion([1] * len(symbols), self.coordinates)  # no two atoms at one place
-        self.basis_data = tuple(row for s in self.symbols for row in ints.atom_basis(s))
-        self.n_basis = [len(ints.atom_basis(s)) for s in self.symbols]
-        self.nuclear_charges = [ints.STO3G[s][0] for s in self.symbols]
+        self.nuclear_charges = [ints.ATOMIC_NUMBERS[s] for s in self.symbols]
         self.n_electrons = sum(self.nuclear_charges) - charge
         self.l = list(l) if l is not None else [row[0] for row in self.basis_data]
         self.alpha = ([_floats(a, "alpha") for a in alpha] if alpha is not None
@@ -384,7 +426,8 @@ class Molecule:
             return given is not None and bool(getattr(given[i], "requires_grad", False))
 
         moving = bool(getattr(coordinates, "requires_grad", False))
-        self.basis_set = [ints.Shell(tuple(li), a, c, r, (flag(alpha, i), flag(coeff, i), moving))
+        self.basis_set = [BasisFunction._marked(li, a, c, r, (flag(alpha, i), flag(coeff, i),
+                                                              moving))
                           for i, (li, a, c, r) in enumerate(zip(self.l, self.alpha, self.coeff,
                                                                 self.r))]
         self.alpha, self.coeff = (_as_given(v, given) for v, given in
@@ -509,15 +552,19 @@ def _attraction_traced(basis_functions, charges, r, args):
     return anp.array([[values[min(i, j), max(i, j)] for j in range(n)] for i in range(n)])
 
 
-def _pairwise(basis_functions, args, integral):
+def _pairwise(basis_functions, args, integral, unit_diagonal=False):
     """The symmetric matrix of ``integral(a, b)(*args_ab)`` over pairs of basis functions,
     ``args_ab`` the two rows of each of PennyLane's ``args`` (differentiable by autograd);
-    ``args`` need basis parameters given as trainable tensors."""
+    ``args`` need basis parameters given as trainable tensors. ``unit_diagonal``: 1 on the
+    diagonal, as PennyLane's ``overlap_matrix`` (``ints.overlap``)."""
     if args and not any(t for b in basis_functions for t in b.trainable):
         _no_derivatives(args, owner=basis_functions)
     n = len(basis_functions)
     values = {}
     for i, j in itertools.combinations_with_replacement(range(n), 2):
+        if unit_diagonal and i == j:
+            values[i, j] = 1.0
+            continue
         sub = [[arg[i], arg[j]] for arg in args]
         values[i, j] = integral(basis_functions[i], basis_functions[j])(*sub)
     import autograd.numpy as anp
@@ -549,7 +596,8 @@ def overlap_matrix(basis_functions):
            [0.6593, 1.    ]])
     """
     return _fixed(ints.overlap, basis_functions, traced=lambda args: _pairwise(
-        basis_functions, args, lambda a, b: gints.overlap_integral(a, b, False)))
+        basis_functions, args, lambda a, b: gints.overlap_integral(a, b, False),
+        unit_diagonal=True))
 
 
 def kinetic_matrix(basis_functions):
@@ -702,7 +750,8 @@ def _hf_energy_traced(mol: Molecule, args):
         coords = args[0]
         rows = [coords[k] for k, n in enumerate(mol.n_basis) for _ in range(n)]
         basis_args = [*args[1:], anp.stack(rows)]
-    s = _pairwise(basis, basis_args, lambda a, b: gints.overlap_integral(a, b, False))
+    s = _pairwise(basis, basis_args, lambda a, b: gints.overlap_integral(a, b, False),
+                  unit_diagonal=True)
     kin = _pairwise(basis, basis_args, lambda a, b: gints.kinetic_integral(a, b, False))
     att = _attraction_traced(basis, charges, mol.coordinates,
                              [coords, *basis_args] if moving else basis_args)
@@ -810,7 +859,7 @@ def dipole_moment(mol: Molecule, cutoff=1.0e-16, core=None, active=None,
 
     >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
     >>> dx, dy, dz = dipole_moment(mol)()
-    >>> round(float(np.linalg.eigvalsh(dz.matrix())[0] + np.linalg.eigvalsh(dz.matrix())[-1]), 6)
+    >>> round(abs(float(np.linalg.eigvalsh(dz.matrix())[0] + np.linalg.eigvalsh(dz.matrix())[-1])), 6)
     0.0
     """
     mapping = _check_mapping(mapping)
@@ -1659,6 +1708,9 @@ _module_path("spin", "PennyLane's ``qml.qchem.spin``: the spin observables.",
              _names("spin2", "spinz", "_spin2_matrix_elements"))
 _module_path("basis_set", "PennyLane's ``qml.qchem.basis_set``: basis functions and data.",
              _names("BasisFunction", "atom_basis_data", "mol_basis_data"))
+_module_path("basis_data", "PennyLane's ``qml.qchem.basis_data``: the basis-set-exchange "
+             "loader (qsym's shipped sets are ``qsym/basis_sets.json``).",
+             {"load_basisset": load_basisset, "atomic_numbers": dict(ints.ATOMIC_NUMBERS)})
 _module_path("dipole", "PennyLane's ``qml.qchem.dipole``: the dipole operator.",
              _names("dipole_integrals", "fermionic_dipole", "dipole_moment", "molecular_dipole"))
 _module_path("matrices", "PennyLane's ``qml.qchem.matrices``: matrices over basis functions.",
@@ -1699,7 +1751,7 @@ _module_path("factorization", "PennyLane's ``qml.qchem.factorization``: double f
 _NOT_PROVIDED = ("mol_data", "dipole_of", "basis_rotation", "givens_decomposition",
                  "import_operator", "import_state", "from_openfermion", "to_openfermion",
                  "vibrational", "VibrationalPES", "vibrational_pes", "optimize_geometry",
-                 "load_basisset", "localize_normal_modes", "one_particle", "two_particle",
+                 "localize_normal_modes", "one_particle", "two_particle",
                  "observable", "decompose", "meanfield")
 
 

@@ -210,7 +210,8 @@ def test_vqe_on_h2_reaches_the_full_ci_energy():
 @pytest.mark.parametrize("call, error, match", [
     (lambda: qml.qchem.molecular_hamiltonian(*H2, args=[H2[1] + 0.1]), qml.DifferentiationError, "derivatives"),
     (lambda: qml.qchem.molecular_hamiltonian(*H2, charge=1), ValueError, "Open-shell"),
-    (lambda: qml.qchem.molecular_hamiltonian(*H2, basis="6-31g"), ValueError, "not provided by qsym"),
+    (lambda: qml.qchem.molecular_hamiltonian(*H2, basis="6-31g*"), ValueError,
+     "only supported basis sets are 'sto-3g', '6-31g', '6-311g' and 'cc-pvdz'"),
     (lambda: qml.qchem.molecular_hamiltonian(*H2, method="pyscf"), ValueError, "method='dhf'"),
     (lambda: qml.qchem.molecular_hamiltonian(*H2, mapping="xyz"), ValueError, "not supported"),
     (lambda: qml.qchem.molecular_hamiltonian(["Na", "H"], np.zeros(6)), ValueError, "Na"),
