@@ -655,6 +655,64 @@ def load_record(kind: str, key: str):
         return None
 
 
+# --- blobs: signed bytes (issue #17) ----------------------------------------------------------
+# What a record holds as JSON, a blob holds as bytes (marshal's form of a code object:
+# qsym._tiers.stored_code), with no JSON or base64 around it: ``<key length, 8 bytes><key>
+# <data><trailer><HMAC of the kind, the key and the data>``, in ``<kind>/<SHA-256 of the
+# key>.bin``. Counted, evicted and cleared as the records are.
+
+
+def _blob_path(kind: str, key: str) -> Path:
+    return cache_dir() / kind / (hashlib.sha256(key.encode()).hexdigest() + ".bin")
+
+
+def save_blob(kind: str, key: str, data: bytes) -> None:
+    """Save ``data`` under ``key`` in folder ``kind`` (atomically, signed: :func:`load_blob`).
+    Errors of the file system are ignored: a blob only saves time."""
+    if not enabled():
+        return
+    try:
+        secret = folder_key(cache_dir())
+        if secret is None:
+            return
+        k = key.encode()
+        body = len(k).to_bytes(8, "little") + k + data
+        path = _blob_path(kind, key)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        raw = body + _TRAILER + _mac(secret, b"blob", kind.encode(), body)
+        write_file(path, raw)
+        _note_written(path.parent.parent, len(raw))
+    except OSError:
+        pass
+
+
+def load_blob(kind: str, key: str) -> bytes | None:
+    """The bytes :func:`save_blob` saved under ``key`` in folder ``kind``, or None: a
+    missing, foreign (:func:`read_trusted`), truncated, swapped or unsigned file is a miss.
+
+    >>> save_blob("doctest", "some key", b"\\x00\\x01")
+    >>> load_blob("doctest", "some key"), load_blob("doctest", "another key")
+    (b'\\x00\\x01', None)
+    """
+    if not enabled():
+        return None
+    try:
+        secret = folder_key(cache_dir())
+        if secret is None:
+            return None
+        path = _blob_path(kind, key)
+        body = _signed(read_trusted(path), secret, b"blob", kind.encode())
+        if body is None:
+            return None
+        k = key.encode()
+        if int.from_bytes(body[:8], "little") != len(k) or body[8:8 + len(k)] != k:
+            return None
+        _touch_soon(path)
+        return body[8 + len(k):]
+    except Exception:  # noqa: BLE001 - unreadable: a miss
+        return None
+
+
 # --- records shipped with qsym ----------------------------------------------------------------
 SHIPPED_RECORDS = Path(__file__).with_name("gate_records.json")
 _shipped: dict | None = None
@@ -1544,7 +1602,7 @@ def max_bytes() -> int | None:
     return int(value * (1 << 20))
 
 
-_RECORD_NAME = re.compile(r"(?:[0-9a-f]{64}\.json|\.[0-9a-f]{64}\..*\.tmp)\Z")
+_RECORD_NAME = re.compile(r"(?:[0-9a-f]{64}\.(?:json|bin)|\.[0-9a-f]{64}\..*\.tmp)\Z")
 
 
 def _is_temp(name: str) -> bool:
@@ -1603,7 +1661,7 @@ def _entries(folder: Path) -> dict:
                 continue
             if _is_temp(entry.name):
                 add("temp", entry.name, entry.path)
-            elif entry.name.endswith(".json"):
+            elif entry.name.endswith((".json", ".bin")):  # (a record, a blob)
                 add(sub.name, entry.name, entry.path)
     # numba's files: one folder per copy of qsym (kernels), one per loaded export
     for kind, top in (("kernels", KERNELS), ("exports", EXPORTS)):
