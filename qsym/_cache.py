@@ -539,14 +539,65 @@ def _process_releases() -> None:
 _file_digests: dict = {}
 
 
+# The digests of qsym's own files, kept across processes (issue #17: a new process hashed
+# about 0.5 MB of qsym's sources, 0.7-0.8 ms of the seed's first answer): a signed blob in
+# the cache folder maps a file's path to its size, modification time, inode and device as
+# ``os.fstat`` gave them and its SHA-256; a file whose ``fstat`` still gives the same four
+# is not read again (numba's cache trusts a source file's size and modification time the
+# same way; an edit, a checkout or a reinstall changes them). At most DIGEST_MEMO_MAX
+# files (the oldest dropped).
+DIGEST_MEMO = "digests"
+DIGEST_MEMO_KEY = "qsym file digests v1"
+DIGEST_MEMO_MAX = 256
+_digest_memo: dict | None = None
+_digest_lock = threading.Lock()
+
+
+def _stat_key(st) -> list:
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
+
+
+def _digest_memo_table() -> dict:
+    global _digest_memo
+    if _digest_memo is None:
+        memo = {}
+        raw = load_blob(DIGEST_MEMO, DIGEST_MEMO_KEY)
+        if raw is not None:
+            try:
+                table = json.loads(raw)
+                if isinstance(table, dict):
+                    memo = {k: v for k, v in table.items()
+                            if isinstance(v, list) and len(v) == 5 and isinstance(v[4], str)}
+            except ValueError:
+                pass
+        _digest_memo = memo
+    return _digest_memo
+
+
 def file_digest(path) -> str:
-    """SHA-256 of a file's bytes, read once per process (the code behind a record: a
-    changed file gives new keys, never a stale record)."""
+    """SHA-256 of a file's bytes (hex), read once per process (the code behind a record: a
+    changed file gives new keys, never a stale record), and across processes not read
+    again while ``os.fstat`` gives its size, modification time, inode and device as when
+    it was hashed (:data:`DIGEST_MEMO`)."""
     path = str(path)
     digest = _file_digests.get(path)
     if digest is None:
         with open(path, "rb") as fh:
-            digest = _file_digests[path] = hashlib.sha256(fh.read()).hexdigest()
+            stamp = _stat_key(os.fstat(fh.fileno()))
+            with _digest_lock:
+                memo = _digest_memo_table()
+                known = memo.get(os.path.abspath(path))
+            if known is not None and known[:4] == stamp:
+                digest = known[4]
+            else:
+                digest = hashlib.sha256(fh.read()).hexdigest()
+                with _digest_lock:
+                    memo[os.path.abspath(path)] = stamp + [digest]
+                    while len(memo) > DIGEST_MEMO_MAX:
+                        memo.pop(next(iter(memo)))
+                    data = json.dumps(memo).encode()
+                save_blob(DIGEST_MEMO, DIGEST_MEMO_KEY, data)
+        _file_digests[path] = digest
     return digest
 
 
@@ -757,9 +808,10 @@ def _read_shipped() -> dict:
     if table is None:
         try:
             raw = SHIPPED_RECORDS.read_bytes()
+            digest = file_digest(SHIPPED_RECORDS)  # (its SHA-256, as the index names it)
         except OSError:
-            raw = b""
-        _index = _read_index(hashlib.sha256(raw).hexdigest())
+            raw, digest = b"", hashlib.sha256(b"").hexdigest()
+        _index = _read_index(digest)
         table = _shipped = _index_table = _FileTable(raw)
     return table
 

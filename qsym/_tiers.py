@@ -1038,9 +1038,11 @@ def kernel_twins_digest(source: str = "") -> str:
     accidents, not an attacker who can write qsym's folder (and so its code)."""
     import hashlib
 
+    from . import _cache as cache
+
     h = hashlib.sha256()
-    for name in ("_kernels.py", "_aot_numpy.py"):
-        h.update(Path(__file__).with_name(name).read_bytes())
+    for name in ("_kernels.py", "_aot_numpy.py"):  # (their SHA-256: cache.file_digest)
+        h.update(cache.file_digest(Path(__file__).with_name(name)).encode())
     # ipow's code, not its source text (inspect.getsource costs a new process about 7 ms)
     code = ipow.__code__
     h.update(repr((code.co_code, code.co_consts, code.co_names, code.co_varnames)).encode())

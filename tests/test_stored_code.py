@@ -160,3 +160,47 @@ def test_the_kernel_twins_from_the_blob_are_the_twins_compiled_from_their_text(
         ref = tiers._code(chunk, str(tiers.KERNEL_TWINS), first_line, False)
         assert (got.co_code, got.co_consts, got.co_names, got.co_firstlineno) == (
             ref.co_code, ref.co_consts, ref.co_names, ref.co_firstlineno), name
+
+
+def _new_process(monkeypatch):
+    """What a new process knows of file digests: nothing in memory."""
+    monkeypatch.setattr(cache, "_file_digests", {})
+    monkeypatch.setattr(cache, "_digest_memo", None)
+
+
+def test_a_file_digest_is_kept_across_processes_while_the_file_is_unchanged(
+        folder, tmp_path, monkeypatch):
+    """cache.file_digest: a second process takes the digest from the cache folder's memo
+    (the file is not hashed again) while the file's size, modification time, inode and
+    device are the same; an edit of the same size (a new modification time) or a
+    replaced file gives the new file's SHA-256 (hashlib's, computed here)."""
+    import hashlib
+
+    path = tmp_path / "source.py"
+    path.write_bytes(b"x = 1\n")
+    sha = hashlib.sha256(b"x = 1\n").hexdigest()
+    _new_process(monkeypatch)
+    assert cache.file_digest(path) == sha
+    _new_process(monkeypatch)
+    hashed = []
+    real = hashlib.sha256
+    monkeypatch.setattr(cache.hashlib, "sha256",
+                        lambda *a: hashed.append(a) or real(*a))
+    assert cache.file_digest(path) == sha
+    assert (b"x = 1\n",) not in hashed  # from the memo, not hashed again
+    monkeypatch.setattr(cache.hashlib, "sha256", real)
+    st = os.stat(path)
+    path.write_bytes(b"x = 2\n")  # the same size
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    _new_process(monkeypatch)
+    assert cache.file_digest(path) == hashlib.sha256(b"x = 2\n").hexdigest()
+    replaced = tmp_path / "other.py"
+    replaced.write_bytes(b"x = 3\n")
+    os.replace(replaced, path)
+    _new_process(monkeypatch)
+    assert cache.file_digest(path) == hashlib.sha256(b"x = 3\n").hexdigest()
+    # a damaged memo is a miss, not an error
+    (memo,) = (folder / cache.DIGEST_MEMO).glob("*.bin")
+    memo.write_bytes(memo.read_bytes()[:-3])
+    _new_process(monkeypatch)
+    assert cache.file_digest(path) == hashlib.sha256(b"x = 3\n").hexdigest()
