@@ -577,14 +577,65 @@ def _process_releases() -> None:
 _file_digests: dict = {}
 
 
+# The digests of qsym's own files, kept across processes (issue #17: a new process hashed
+# about 0.5 MB of qsym's sources, 0.7-0.8 ms of the seed's first answer): a signed blob in
+# the cache folder maps a file's path to its size, modification time, inode and device as
+# ``os.fstat`` gave them and its SHA-256; a file whose ``fstat`` still gives the same four
+# is not read again (numba's cache trusts a source file's size and modification time the
+# same way; an edit, a checkout or a reinstall changes them). At most DIGEST_MEMO_MAX
+# files (the oldest dropped).
+DIGEST_MEMO = "digests"
+DIGEST_MEMO_KEY = "qsym file digests v1"
+DIGEST_MEMO_MAX = 256
+_digest_memo: dict | None = None
+_digest_lock = threading.Lock()
+
+
+def _stat_key(st) -> list:
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
+
+
+def _digest_memo_table() -> dict:
+    global _digest_memo
+    if _digest_memo is None:
+        memo = {}
+        raw = load_blob(DIGEST_MEMO, DIGEST_MEMO_KEY)
+        if raw is not None:
+            try:
+                table = json.loads(raw)
+                if isinstance(table, dict):
+                    memo = {k: v for k, v in table.items()
+                            if isinstance(v, list) and len(v) == 5 and isinstance(v[4], str)}
+            except ValueError:
+                pass
+        _digest_memo = memo
+    return _digest_memo
+
+
 def file_digest(path) -> str:
-    """SHA-256 of a file's bytes, read once per process (the code behind a record: a
-    changed file gives new keys, never a stale record)."""
+    """SHA-256 of a file's bytes (hex), read once per process (the code behind a record: a
+    changed file gives new keys, never a stale record), and across processes not read
+    again while ``os.fstat`` gives its size, modification time, inode and device as when
+    it was hashed (:data:`DIGEST_MEMO`)."""
     path = str(path)
     digest = _file_digests.get(path)
     if digest is None:
         with open(path, "rb") as fh:
-            digest = _file_digests[path] = hashlib.sha256(fh.read()).hexdigest()
+            stamp = _stat_key(os.fstat(fh.fileno()))
+            with _digest_lock:
+                memo = _digest_memo_table()
+                known = memo.get(os.path.abspath(path))
+            if known is not None and known[:4] == stamp:
+                digest = known[4]
+            else:
+                digest = hashlib.sha256(fh.read()).hexdigest()
+                with _digest_lock:
+                    memo[os.path.abspath(path)] = stamp + [digest]
+                    while len(memo) > DIGEST_MEMO_MAX:
+                        memo.pop(next(iter(memo)))
+                    data = json.dumps(memo).encode()
+                save_blob(DIGEST_MEMO, DIGEST_MEMO_KEY, data)
+        _file_digests[path] = digest
     return digest
 
 
@@ -693,6 +744,64 @@ def load_record(kind: str, key: str):
         return None
 
 
+# --- blobs: signed bytes (issue #17) ----------------------------------------------------------
+# What a record holds as JSON, a blob holds as bytes (marshal's form of a code object:
+# qsym._tiers.stored_code), with no JSON or base64 around it: ``<key length, 8 bytes><key>
+# <data><trailer><HMAC of the kind, the key and the data>``, in ``<kind>/<SHA-256 of the
+# key>.bin``. Counted, evicted and cleared as the records are.
+
+
+def _blob_path(kind: str, key: str) -> Path:
+    return cache_dir() / kind / (hashlib.sha256(key.encode()).hexdigest() + ".bin")
+
+
+def save_blob(kind: str, key: str, data: bytes) -> None:
+    """Save ``data`` under ``key`` in folder ``kind`` (atomically, signed: :func:`load_blob`).
+    Errors of the file system are ignored: a blob only saves time."""
+    if not enabled():
+        return
+    try:
+        secret = folder_key(cache_dir())
+        if secret is None:
+            return
+        k = key.encode()
+        body = len(k).to_bytes(8, "little") + k + data
+        path = _blob_path(kind, key)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        raw = body + _TRAILER + _mac(secret, b"blob", kind.encode(), body)
+        write_file(path, raw)
+        _note_written(path.parent.parent, len(raw))
+    except OSError:
+        pass
+
+
+def load_blob(kind: str, key: str) -> bytes | None:
+    """The bytes :func:`save_blob` saved under ``key`` in folder ``kind``, or None: a
+    missing, foreign (:func:`read_trusted`), truncated, swapped or unsigned file is a miss.
+
+    >>> save_blob("doctest", "some key", b"\\x00\\x01")
+    >>> load_blob("doctest", "some key"), load_blob("doctest", "another key")
+    (b'\\x00\\x01', None)
+    """
+    if not enabled():
+        return None
+    try:
+        secret = folder_key(cache_dir())
+        if secret is None:
+            return None
+        path = _blob_path(kind, key)
+        body = _signed(read_trusted(path), secret, b"blob", kind.encode())
+        if body is None:
+            return None
+        k = key.encode()
+        if int.from_bytes(body[:8], "little") != len(k) or body[8:8 + len(k)] != k:
+            return None
+        _touch_soon(path)
+        return body[8 + len(k):]
+    except Exception:  # noqa: BLE001 - unreadable: a miss
+        return None
+
+
 # --- records shipped with qsym ----------------------------------------------------------------
 SHIPPED_RECORDS = Path(__file__).with_name("gate_records.json")
 _shipped: dict | None = None
@@ -737,9 +846,10 @@ def _read_shipped() -> dict:
     if table is None:
         try:
             raw = SHIPPED_RECORDS.read_bytes()
+            digest = file_digest(SHIPPED_RECORDS)  # (its SHA-256, as the index names it)
         except OSError:
-            raw = b""
-        _index = _read_index(hashlib.sha256(raw).hexdigest())
+            raw, digest = b"", hashlib.sha256(b"").hexdigest()
+        _index = _read_index(digest)
         table = _shipped = _index_table = _FileTable(raw)
     return table
 
@@ -1582,7 +1692,7 @@ def max_bytes() -> int | None:
     return int(value * (1 << 20))
 
 
-_RECORD_NAME = re.compile(r"(?:[0-9a-f]{64}\.json|\.[0-9a-f]{64}\..*\.tmp)\Z")
+_RECORD_NAME = re.compile(r"(?:[0-9a-f]{64}\.(?:json|bin)|\.[0-9a-f]{64}\..*\.tmp)\Z")
 
 
 def _is_temp(name: str) -> bool:
@@ -1641,7 +1751,7 @@ def _entries(folder: Path) -> dict:
                 continue
             if _is_temp(entry.name):
                 add("temp", entry.name, entry.path)
-            elif entry.name.endswith(".json"):
+            elif entry.name.endswith((".json", ".bin")):  # (a record, a blob)
                 add(sub.name, entry.name, entry.path)
     # numba's files: one folder per copy of qsym (kernels), one per loaded export
     for kind, top in (("kernels", KERNELS), ("exports", EXPORTS)):

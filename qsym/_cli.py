@@ -360,6 +360,94 @@ _WARMUP_STEPS = (
     ("batch gradient, adjoint", "batch_value_and_grad_adjoint"),
 )
 
+# the kernel library's functions a first use reaches that no entry point above compiles
+# (issue #17: each compiled at its first use, seconds of numba after `qsym warmup`): the
+# fused gradient every small circuit's compiled module links (5-6 s), the parameter shift
+# and the adjoint on numba's threads (large circuits, 8-16 s), the Hessian's gate gradient
+# (2 s) and qsym.minimize's adjoint step (the kernels' step form of a loop module, 5-6 s).
+# Each is compiled through the caller the library has (a compiled circuit module, a loop
+# module) or with the argument types the runtime passes it: the same numba signature, so
+# a first use loads it (tests/test_warmup_extras.py). tests/conftest.py's session compile
+# runs these steps by name (EXTRA_KERNELS, LATE_KERNELS).
+_WARMUP_EXTRA_STEPS = (
+    ("gradient, a small circuit's compiled module", "program_value_and_grad_small_into"),
+    ("gradient, parameter shift on threads", "program_value_and_grad_parallel"),
+    ("Hessian, gate gradient", "program_gate_gradient"),
+    ("gradient, adjoint on threads", "program_value_and_grad_adjoint_parallel"),
+    ("minimize, adjoint step", "adjoint_step_into"),
+)
+
+
+def _warmup_tiny(qml):
+    def tiny(p):
+        qml.RX(p[0], wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.RY(p[1], wires=1)
+        return qml.expval(qml.PauliZ(1))
+
+    return tiny
+
+
+def warmup_extra(kernel: str) -> None:
+    """Compile (or load) the kernel library function ``kernel`` of
+    :data:`_WARMUP_EXTRA_STEPS` as its first use would (``qsym warmup``; the test session's
+    kernel compile). The circuit modules it compiles on the way (a 2-wire circuit's) are
+    written to the cache folder as a first use would write them."""
+    import os
+
+    import qsym as qml
+
+    from . import _kernels as kernels, _shapes as shapes, _tiers as tiers
+
+    dev2 = qml.device("default.qubit", wires=2)
+    x2 = qml.numpy.array([0.3, 0.4], requires_grad=True)
+    saved = os.environ.get("QSYM_TIER")
+    try:
+        if kernel == "program_value_and_grad_small_into":  # a compiled module's fused entry
+            os.environ["QSYM_TIER"] = "compiled"
+            node = qml.QNode(_warmup_tiny(qml), dev2, diff_method="parameter-shift")
+            entry = node.compiled((x2,), {})[0]
+            entry.module.fused_value_and_grad_into(np.array([0.3, 0.4]), np.zeros(0),
+                                                   np.empty(1), np.empty((1, 2)))
+        elif kernel == "adjoint_step_into":  # a loop module's kernels' step
+            from . import _minimize as minimize
+
+            os.environ["QSYM_TIER"] = "compiled"
+            node = qml.QNode(_warmup_tiny(qml), dev2, diff_method="adjoint")
+            entry = node.compiled((x2,), {}, diff=(0,))[0]
+            limits = minimize.STEP_MAX_OPS, minimize.SWEEP_MAX_OPS
+            minimize.STEP_MAX_OPS = minimize.SWEEP_MAX_OPS = 0  # not the written-out step
+            try:
+                minimize._loop_module(entry, "adjoint")
+            finally:
+                minimize.STEP_MAX_OPS, minimize.SWEEP_MAX_OPS = limits
+        else:  # called from Python, as the runtime calls them
+            os.environ["QSYM_TIER"] = "python"
+            fn, _ = _warmup_circuit(qml)
+            dev = qml.device("default.qubit", wires=10)
+            p = qml.numpy.array(np.linspace(0.1, 0.9, 20), requires_grad=True)
+            with tiers.kernel_compiles_on_call():
+                if kernel == "program_value_and_grad_adjoint_parallel":
+                    entry, xs, ds = qml.QNode(fn, dev, diff_method="adjoint").compiled((p,), {})
+                    entry.value_and_grad_adjoint(shapes.flat(xs), shapes.flat(ds),
+                                                 kernel=kernel)
+                    return
+                entry, xs, ds = qml.QNode(fn, dev, diff_method="parameter-shift").compiled(
+                    (p,), {})
+                mats, smats, ch, C, cc, _ = entry._prepare(shapes.flat(xs), shapes.flat(ds), 1)
+                if kernel == "program_value_and_grad_parallel":
+                    kernels.program_value_and_grad_parallel(entry._ints, entry._floats, mats,
+                                                            smats, ch, C, cc, 2)
+                elif kernel == "program_gate_gradient":
+                    kernels.program_gate_gradient(entry._ints, entry._floats, mats, smats)
+                else:
+                    raise ValueError(f"qsym warmup: no step compiles {kernel!r}")
+    finally:
+        if saved is None:
+            os.environ.pop("QSYM_TIER", None)
+        else:
+            os.environ["QSYM_TIER"] = saved
+
 
 def _warmup_sample(qml, wires=10):
     """A circuit of ``qml.sample`` and ``qml.counts`` (``qsym warmup``'s draws)."""
@@ -418,6 +506,10 @@ def cmd_warmup(args) -> int:
     before = _kernel_files()
     t_start = time.perf_counter()
     steps = [s for s in _WARMUP_STEPS if args.batch or not s[1].startswith("batch")]
+    # (the test session's compile picks some by name: args.extra)
+    wanted = getattr(args, "extra", None)
+    extras = [s for s in _WARMUP_EXTRA_STEPS if wanted is None or s[1] in wanted]
+    total = len(steps) + len(extras)
     saved = os.environ.get("QSYM_TIER")
     os.environ["QSYM_TIER"] = "python"  # the library only: no circuit module compiled
     # (tier 0 runs a kernel with no code on disk as its twin: here it compiles it)
@@ -429,7 +521,7 @@ def cmd_warmup(args) -> int:
             nodes = {m: qml.QNode(fn, dev, diff_method=m) for m in ("parameter-shift", "adjoint")}
             state = qml.QNode(state_fn, dev)
             for i, (what, kernel) in enumerate(steps, 1):
-                print(f"qsym warmup: [{i}/{len(steps)}] {what} ({kernel}) ...", end="",
+                print(f"qsym warmup: [{i}/{total}] {what} ({kernel}) ...", end="",
                       file=progress, flush=True)
                 t = time.perf_counter()
                 if kernel == "program_value":
@@ -456,6 +548,15 @@ def cmd_warmup(args) -> int:
                 os.environ.pop("QSYM_TIER", None)
             else:
                 os.environ["QSYM_TIER"] = saved
+    # the kernel twins' Python code (tier 0's first calls) compiled and kept in the cache
+    # folder for the next processes (tiers.stored_lazy_exec: a few ms, once)
+    tiers._kernel_twins()
+    for i, (what, kernel) in enumerate(extras, len(steps) + 1):
+        print(f"qsym warmup: [{i}/{total}] {what} ({kernel}) ...", end="",
+              file=progress, flush=True)
+        t = time.perf_counter()
+        warmup_extra(kernel)
+        print(f" {time.perf_counter() - t:.1f} s", file=progress, flush=True)
     if args.target:
         print(f"qsym warmup: compiling {name} ...", end="", file=progress, flush=True)
         t = time.perf_counter()

@@ -330,12 +330,14 @@ _materialize_lock = threading.RLock()
 
 
 def _lazy_function(ns: dict, name: str, first_line: int, chunk: str, filename: str,
-                   powers: bool = True):
+                   powers: bool = True, code=None):
     """A stand-in for the module's function ``name``: its first call compiles the
     function's text into ``ns`` (where it replaces the stand-in, unless something else
     was put there meanwhile: :func:`python_twin`'s ``wrap``) and calls it; later calls
     go straight to it. The same code as compiling the whole text at once, so the same
-    bits; the functions a circuit never calls on tier 0 are never compiled."""
+    bits; the functions a circuit never calls on tier 0 are never compiled. ``code``: a
+    callable that gives the function's code object instead (unmarshalled:
+    :func:`stored_lazy_exec`)."""
     real = None
 
     def function(*args, **kwargs):
@@ -344,7 +346,8 @@ def _lazy_function(ns: dict, name: str, first_line: int, chunk: str, filename: s
             with _materialize_lock:
                 if real is None:
                     before = ns.get(name)
-                    exec(_code(chunk, filename, first_line, powers), ns)  # noqa: S102
+                    exec(code() if code is not None  # noqa: S102
+                         else _code(chunk, filename, first_line, powers), ns)
                     made = ns[name]
                     if before is not function:  # a wrapper: keep it
                         ns[name] = before
@@ -389,6 +392,68 @@ def lazy_exec(text: str, ns: dict, filename: str, powers: bool = True) -> None:
     for fname, first_line, chunk in functions:
         ns[fname] = _lazy_function(ns, fname, first_line, chunk, filename, powers)
     exec(_code(rest, filename, 0, powers), ns)  # noqa: S102 - qsym's own text
+
+
+# Python's compile of the text tier 0 runs the same in every process (the kernel twins) is
+# kept in the cache folder as a signed blob (qsym._cache.save_blob, kind "code": marshal's
+# bytes of each top-level function's code object and of the rest, keyed by the Python
+# version, the file name and the text's SHA-256): a new process unmarshals the functions
+# it calls instead of compiling them (issue #17: the kernel twins' functions were 1.1-1.6
+# ms of compile in the seed's first value of 7-8 ms; split_functions 0.3-0.45 ms more).
+CODE_BLOBS = "code"
+
+
+def stored_lazy_exec(text: str, ns: dict, filename: str, powers: bool = True) -> None:
+    """:func:`lazy_exec`, each function's code object (the same one :func:`_code` makes
+    from its text, so the same bits) unmarshalled from the cache folder at its first call
+    if an earlier process saved them; else every function compiled here (once per
+    machine and text) and saved. With the disk cache off (``QSYM_CACHE=0``), or a text
+    :func:`split_functions` cannot cut, :func:`lazy_exec` as before.
+
+    >>> ns = {}
+    >>> stored_lazy_exec("def f(x):\n    return 2.0 * x\n\nY = f(3.0)\n", ns, "<example>")
+    >>> ns["Y"], ns["f"](1.5)
+    (6.0, 3.0)
+    """
+    import hashlib
+    import importlib.util
+    import marshal
+
+    from . import _cache as cache
+
+    if not cache.enabled():
+        lazy_exec(text, ns, filename, powers)
+        return
+    key = (f"python code\n{sys.implementation.cache_tag} "
+           f"{importlib.util.MAGIC_NUMBER.hex()} marshal {marshal.version}\n"
+           f"file {filename}\npowers {bool(powers)}\n"
+           f"text {hashlib.sha256(text.encode()).hexdigest()}")
+    rest = functions = None
+    blob = cache.load_blob(CODE_BLOBS, key)
+    if blob is not None:
+        try:
+            table = marshal.loads(blob)
+            rest, functions = marshal.loads(table["rest"]), table["functions"]
+            if not (isinstance(rest, types.CodeType) and isinstance(functions, dict)
+                    and all(type(v) is bytes for v in functions.values())):
+                rest = functions = None
+        except (ValueError, TypeError, EOFError, KeyError):
+            rest = functions = None
+    if rest is None:
+        parts = split_functions(text)
+        if parts is None:
+            lazy_exec(text, ns, filename, powers)
+            return
+        rest_text, chunks = parts
+        rest = _code(rest_text, filename, 0, powers)
+        functions = {name: marshal.dumps(_code(chunk, filename, first_line, powers))
+                     for name, first_line, chunk in chunks}
+        cache.save_blob(CODE_BLOBS, key, marshal.dumps(
+            {"rest": marshal.dumps(rest), "functions": functions}))
+    for name, data in functions.items():
+        ns[name] = _lazy_function(ns, name, 0, "", filename, powers,
+                                  code=lambda data=data: marshal.loads(data))
+    exec(rest, ns)  # noqa: S102 - qsym's own text
 
 
 def is_module_function(value, filename: str) -> bool:
@@ -973,9 +1038,11 @@ def kernel_twins_digest(source: str = "") -> str:
     accidents, not an attacker who can write qsym's folder (and so its code)."""
     import hashlib
 
+    from . import _cache as cache
+
     h = hashlib.sha256()
-    for name in ("_kernels.py", "_aot_numpy.py"):
-        h.update(Path(__file__).with_name(name).read_bytes())
+    for name in ("_kernels.py", "_aot_numpy.py"):  # (their SHA-256: cache.file_digest)
+        h.update(cache.file_digest(Path(__file__).with_name(name)).encode())
     # ipow's code, not its source text (inspect.getsource costs a new process about 7 ms)
     code = ipow.__code__
     h.update(repr((code.co_code, code.co_consts, code.co_names, code.co_varnames)).encode())
@@ -1007,7 +1074,7 @@ def _kernel_twins() -> dict:
                     if py is not None and py.__globals__ is g:
                         ns[key] = types.FunctionType(py.__code__, ns, py.__name__,
                                                      py.__defaults__, py.__closure__)
-                lazy_exec(source, ns, str(KERNEL_TWINS), powers=False)
+                stored_lazy_exec(source, ns, str(KERNEL_TWINS), powers=False)
                 # large states: the adjoint steps' faster forms (qsym._aot_numpy's
                 # FAST_STEPS, not bit for bit) in place of the exact twins they fall
                 # back to below their wire count

@@ -225,7 +225,8 @@ SHARED_KERNELS = (
     "pauli_expvals",
 )
 
-# Kernels the tests reach that ``qsym warmup`` does not compile (issue #17: each was compiled
+# Kernels no warmup entry point compiles (``qsym warmup`` compiles them after those, its
+# extra steps: _cli._WARMUP_EXTRA_STEPS, run here by name; issue #17: each was compiled
 # inside the tests, by every worker that reached it first, often both at once, and again in
 # the subprocess tests whose cache folder was seeded before: measured CPU cold, kernel
 # library cached, load 10-100, so high; 2026-12-06): the fused small-circuit gradient
@@ -251,7 +252,7 @@ wanted = set(sys.argv[1:])
 warmup = tuple(s for s in _cli._WARMUP_STEPS if s[1] in wanted)
 if warmup:
     _cli._WARMUP_STEPS = warmup
-    status = _cli.cmd_warmup(types.SimpleNamespace(target=None, batch=True))
+    status = _cli.cmd_warmup(types.SimpleNamespace(target=None, batch=True, extra=()))
     if status:
         sys.exit(status)
 extra = wanted - {s[1] for s in warmup}
@@ -259,44 +260,13 @@ if not extra:
     sys.exit(0)
 WAITS = __WAITS__
 
-# the kernels outside qsym warmup (EXTRA_KERNELS, LATE_KERNELS), called with the argument
-# types the library's callers pass them (the same numba signature, so loaded later); the
-# adjoint step last, after its first-group callees are cached (WAITS: EXTRA_WAITS)
-import numpy as np
-import qsym as qml
-from qsym import _kernels as kernels, _shapes as shapes, _tiers as tiers
-
-def tiny(p):
-    qml.RX(p[0], wires=0)
-    qml.CNOT(wires=[0, 1])
-    qml.RY(p[1], wires=1)
-    return qml.expval(qml.PauliZ(1))
-
-dev2 = qml.device("default.qubit", wires=2)
-x2 = qml.numpy.array([0.3, 0.4], requires_grad=True)
-if "program_value_and_grad_small_into" in extra:  # from a compiled module's fused entry
-    os.environ["QSYM_TIER"] = "compiled"
-    entry = qml.QNode(tiny, dev2, diff_method="parameter-shift").compiled((x2,), {})[0]
-    entry.module.fused_value_and_grad_into(np.array([0.3, 0.4]), np.zeros(0), np.empty(1),
-                                           np.empty((1, 2)))
-os.environ["QSYM_TIER"] = "python"  # called from Python, as the runtime does
-with tiers.kernel_compiles_on_call():
-    fn, _ = _cli._warmup_circuit(qml)
-    dev = qml.device("default.qubit", wires=10)
-    p = qml.numpy.array(np.linspace(0.1, 0.9, 20), requires_grad=True)
-    if extra & {"program_value_and_grad_parallel", "program_gate_gradient"}:
-        entry, xs, ds = qml.QNode(fn, dev, diff_method="parameter-shift").compiled((p,), {})
-        mats, smats, ch, C, cc, _ = entry._prepare(shapes.flat(xs), shapes.flat(ds), 1)
-        if "program_value_and_grad_parallel" in extra:
-            kernels.program_value_and_grad_parallel(entry._ints, entry._floats, mats, smats,
-                                                    ch, C, cc, 2)
-        if "program_gate_gradient" in extra:
-            kernels.program_gate_gradient(entry._ints, entry._floats, mats, smats)
-    if "program_value_and_grad_adjoint_parallel" in extra:
-        entry, xs, ds = qml.QNode(fn, dev, diff_method="adjoint").compiled((p,), {})
-        entry.value_and_grad_adjoint(shapes.flat(xs), shapes.flat(ds),
-                                     kernel="program_value_and_grad_adjoint_parallel")
-if "adjoint_step_into" in extra:  # last: from a loop module's kernels' step
+# the kernels outside the warmup entry points (EXTRA_KERNELS, LATE_KERNELS): qsym warmup's
+# extra steps (_cli.warmup_extra, the callers and argument types a first use has, so the
+# same numba signatures); the adjoint step last, after its first-group callees are cached
+# (WAITS: EXTRA_WAITS)
+for name in [k for _, k in _cli._WARMUP_EXTRA_STEPS if k in extra and k != "adjoint_step_into"]:
+    _cli.warmup_extra(name)
+if "adjoint_step_into" in extra:
     import time
     from qsym import _cache as cache
 
@@ -311,11 +281,7 @@ if "adjoint_step_into" in extra:  # last: from a loop module's kernels' step
     while (running(first)  # EXTRA_WAITS: its first-group callees cached
            and not all(list(folder.glob(f"_kernels.{n}-*.nbi")) for n in WAITS)):
         time.sleep(0.5)
-    os.environ["QSYM_TIER"] = "compiled"
-    minimize = sys.modules["qsym._minimize"]
-    minimize.STEP_MAX_OPS = minimize.SWEEP_MAX_OPS = 0
-    entry = qml.QNode(tiny, dev2, diff_method="adjoint").compiled((x2,), {}, diff=(0,))[0]
-    minimize._loop_module(entry, "adjoint")
+    _cli.warmup_extra("adjoint_step_into")
 """
 _PRECOMPILE = _PRECOMPILE.replace("__WAITS__", repr(EXTRA_WAITS["adjoint_step_into"]))
 

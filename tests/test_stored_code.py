@@ -1,0 +1,206 @@
+"""Issue #17: tier 0's compiled Python kept in the cache folder (qsym._tiers.stored_lazy_exec).
+
+The kernel twins' text is the same in every process; a new process unmarshals the code
+objects an earlier one compiled (a signed blob, qsym._cache.save_blob) instead of compiling
+them. Checked here: the code a process loads is the code Python's compile makes of the
+same text (so the same bits), the functions behave as the text says (values by hand), a
+blob that is damaged, planted or signed under another folder's key is a miss (compiled
+again, never used), and the kernel twins loaded this way give the kernels' bits.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from qsym import _cache as cache, _tiers as tiers
+
+TEXT = '''\
+"""a module text"""
+SCALE = 3.0
+
+
+def f(x):
+    return SCALE * x + 1.0
+
+
+@_q_plain_njit(cache=True)
+def g(x, y):
+    """doc"""
+    return f(x) * y ** 2
+'''
+
+
+def _ns():
+    return {"_q_plain_njit": tiers._plain_njit, "_q_ipow": tiers.ipow}
+
+
+def _codes(ns):
+    """The code objects of ``ns``'s functions (stand-ins materialized by a call)."""
+    ns["g"](0.5, 2.0)
+    return {name: ns[name].__code__ for name in ("f", "g")}
+
+
+def _blob_files(folder):
+    return sorted((folder / tiers.CODE_BLOBS).glob("*.bin"))
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("QSYM_CACHE", raising=False)
+    return tmp_path / "cache"
+
+
+def test_a_second_load_unmarshals_the_code_compile_makes(folder):
+    """First call: compiled and saved (one blob); second: loaded from it. Both give the
+    code objects that compiling the text at once gives (bytecode, constants, names, line
+    numbers), and the values the text says: g(0.5, 2) = (3 * 0.5 + 1) * 2 ** 2 = 10."""
+    first = _ns()
+    tiers.stored_lazy_exec(TEXT, first, "<text>")
+    assert len(_blob_files(folder)) == 1
+    second = _ns()
+    tiers.stored_lazy_exec(TEXT, second, "<text>")
+    whole = _ns()
+    exec(tiers.python_code(TEXT, "<text>"), whole)  # noqa: S102
+    for ns in (first, second):
+        assert ns["g"](0.5, 2.0) == 10.0 and ns["SCALE"] == 3.0
+        for name, code in _codes(ns).items():
+            ref = whole[name].__code__
+            assert (code.co_code, code.co_consts, code.co_names, code.co_firstlineno,
+                    code.co_filename) == (ref.co_code, ref.co_consts, ref.co_names,
+                                          ref.co_firstlineno, ref.co_filename), name
+
+
+def test_a_loaded_function_comes_from_the_blob(folder, monkeypatch):
+    """The second process's functions are not compiled (no call of tiers._code for them):
+    they come from the blob."""
+    tiers.stored_lazy_exec(TEXT, _ns(), "<text>")
+    calls = []
+    real = tiers._code
+    monkeypatch.setattr(tiers, "_code", lambda *a, **k: calls.append(a) or real(*a, **k))
+    ns = _ns()
+    tiers.stored_lazy_exec(TEXT, ns, "<text>")
+    assert ns["g"](0.5, 2.0) == 10.0
+    assert calls == []
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "other key"])
+def test_a_damaged_or_planted_blob_is_a_miss(folder, damage):
+    """A blob with a flipped byte, cut short, or signed under another folder's key (a
+    file copied or planted there) is a miss: the text is compiled again (the right
+    values) and the blob written again."""
+    tiers.stored_lazy_exec(TEXT, _ns(), "<text>")
+    (path,) = _blob_files(folder)
+    raw = path.read_bytes()
+    if damage == "flip":
+        path.write_bytes(raw[:40] + bytes([raw[40] ^ 1]) + raw[41:])
+    elif damage == "truncate":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "other key":
+        (folder / cache.KEY_NAME).write_bytes(os.urandom(32))
+        cache._keys.clear()
+    ns = _ns()
+    tiers.stored_lazy_exec(TEXT, ns, "<text>")
+    assert ns["g"](0.5, 2.0) == 10.0 and ns["SCALE"] == 3.0
+    assert path.read_bytes() != raw if damage == "other key" else path.read_bytes() == raw
+
+
+def test_without_the_disk_cache_nothing_is_written(tmp_path, monkeypatch):
+    """``QSYM_CACHE=0``: lazy_exec as before (each function compiled at its first call),
+    no blob anywhere."""
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("QSYM_CACHE", "0")
+    ns = _ns()
+    tiers.stored_lazy_exec(TEXT, ns, "<text>")
+    assert ns["g"](0.5, 2.0) == 10.0
+    assert not (tmp_path / "cache" / tiers.CODE_BLOBS).exists()
+
+
+def test_the_kernel_twins_from_the_blob_are_the_twins_compiled_from_their_text(
+        folder, monkeypatch):
+    """The kernel twins built twice on one cache folder (the first build compiles and
+    saves them, the second loads them) and once with the disk cache off (each function
+    compiled from its text at its first call, as before): every function of the twins'
+    text has the same code in all three, and a twin gives the same bits in all three (a
+    dense one-wire gate on a random 3-wire state)."""
+    import json
+
+    builds = []
+    for off in (False, False, True):
+        if off:
+            monkeypatch.setenv("QSYM_CACHE", "0")
+        monkeypatch.setattr(tiers, "_twins", None)
+        builds.append(tiers._kernel_twins())
+        assert builds[-1], "no kernel twins"
+    assert len(_blob_files(folder)) == 1
+    source = json.loads(tiers.KERNEL_TWINS.read_text())["source"]
+    names = [name for name, _, _ in tiers.split_functions(source)[1]]
+    rng = np.random.default_rng(5)
+    state = rng.normal(size=8) + 1j * rng.normal(size=8)
+    mats = rng.normal(size=8) + 1j * rng.normal(size=8)
+    outs = []
+    for twins in builds:
+        b = state.copy()
+        twins["apply_dense1"](b, 3, 1, mats, 2)
+        outs.append(b.tobytes())
+    assert outs[0] == outs[1] == outs[2]
+    # what the blob holds: each function's code is the compile of its text
+    import marshal
+
+    (path,) = _blob_files(folder)
+    raw = path.read_bytes()
+    table = marshal.loads(raw[8 + int.from_bytes(raw[:8], "little"):
+                              -(len(cache._TRAILER) + 32)])
+    assert sorted(table["functions"]) == sorted(set(names))
+    for name, first_line, chunk in tiers.split_functions(source)[1]:
+        got = marshal.loads(table["functions"][name])
+        ref = tiers._code(chunk, str(tiers.KERNEL_TWINS), first_line, False)
+        assert (got.co_code, got.co_consts, got.co_names, got.co_firstlineno) == (
+            ref.co_code, ref.co_consts, ref.co_names, ref.co_firstlineno), name
+
+
+def _new_process(monkeypatch):
+    """What a new process knows of file digests: nothing in memory."""
+    monkeypatch.setattr(cache, "_file_digests", {})
+    monkeypatch.setattr(cache, "_digest_memo", None)
+
+
+def test_a_file_digest_is_kept_across_processes_while_the_file_is_unchanged(
+        folder, tmp_path, monkeypatch):
+    """cache.file_digest: a second process takes the digest from the cache folder's memo
+    (the file is not hashed again) while the file's size, modification time, inode and
+    device are the same; an edit of the same size (a new modification time) or a
+    replaced file gives the new file's SHA-256 (hashlib's, computed here)."""
+    import hashlib
+
+    path = tmp_path / "source.py"
+    path.write_bytes(b"x = 1\n")
+    sha = hashlib.sha256(b"x = 1\n").hexdigest()
+    _new_process(monkeypatch)
+    assert cache.file_digest(path) == sha
+    _new_process(monkeypatch)
+    hashed = []
+    real = hashlib.sha256
+    monkeypatch.setattr(cache.hashlib, "sha256",
+                        lambda *a: hashed.append(a) or real(*a))
+    assert cache.file_digest(path) == sha
+    assert (b"x = 1\n",) not in hashed  # from the memo, not hashed again
+    monkeypatch.setattr(cache.hashlib, "sha256", real)
+    st = os.stat(path)
+    path.write_bytes(b"x = 2\n")  # the same size
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    _new_process(monkeypatch)
+    assert cache.file_digest(path) == hashlib.sha256(b"x = 2\n").hexdigest()
+    replaced = tmp_path / "other.py"
+    replaced.write_bytes(b"x = 3\n")
+    os.replace(replaced, path)
+    _new_process(monkeypatch)
+    assert cache.file_digest(path) == hashlib.sha256(b"x = 3\n").hexdigest()
+    # a damaged memo is a miss, not an error
+    (memo,) = (folder / cache.DIGEST_MEMO).glob("*.bin")
+    memo.write_bytes(memo.read_bytes()[:-3])
+    _new_process(monkeypatch)
+    assert cache.file_digest(path) == hashlib.sha256(b"x = 3\n").hexdigest()
