@@ -86,6 +86,45 @@ def test_hartree_fock_energies(basis, pyscf, pennylane):
     assert onp.allclose(onp.diag(qml.qchem.overlap_matrix(mol.basis_set)()), 1.0, atol=0)
 
 
+def test_d_function_integrals_are_pennylanes():
+    """cc-pVDZ's Cartesian d shell (Li: functions 9-14, xy, xz, yz, xx, yy, zz) in LiH at a
+    geometry off the axes: overlap, kinetic, attraction and dipole entries, and electron
+    repulsion integrals of the NumPy path the Hartree-Fock uses."""
+    from qsym import _integrals as ints
+
+    mol = qml.qchem.Molecule(["Li", "H"], onp.array([[0.0, 0.0, 0.0], [0.3, 0.2, 3.0]]),
+                             basis_name="cc-pvdz")
+    bs = mol.basis_set
+    assert [b.l for b in bs[9:15]] == [(1, 1, 0), (1, 0, 1), (0, 1, 1), (2, 0, 0), (0, 2, 0),
+                                       (0, 0, 2)]
+    pairs = [(9, 12), (12, 14), (12, 12), (0, 12), (13, 17), (9, 16)]
+    S = qml.qchem.overlap_matrix(bs)()
+    T = qml.qchem.kinetic_matrix(bs)()
+    V = qml.qchem.attraction_matrix(bs, mol.nuclear_charges, mol.coordinates)()
+    D = qml.qchem.moment_matrix(bs, 1, 0)()
+    # by hand: <xx|zz> of normalized Cartesian d functions on one centre is 1/3, <xy|xx>
+    # is odd in y: 0. The rest PennyLane 0.45.1's (/work/plvenv, the same code)
+    assert S[12, 14] == pytest.approx(1 / 3, abs=1e-14) and S[9, 12] == 0.0
+    want = {
+        "S": [0.0, 0.3333333333333332, 1.0, 0.053189796034499776, -0.0026400126349027213,
+              0.004262156973647206],
+        "T": [0.0, -0.019066666666666666, 0.24786666666666668, -0.06928662403314753,
+              0.0022742623505313986, 0.0014901586696378405],
+        "V": [-0.0005148712432566323, -0.3781419555282368, -1.0889841050357254,
+              -0.12959214158126994, 0.005442369698398278, -0.00683606113770613],
+        "D": [0.0, 0.0, 0.0, 0.0, 0.037777402646192636, 0.05888606525948408]}
+    for name, M in zip("STVD", (S, T, V, D)):
+        assert [float(M[i, j]) for i, j in pairs] == pytest.approx(want[name], abs=1e-12)
+    quads = [(9, 9, 9, 9), (9, 12, 10, 13), (14, 0, 17, 11), (11, 16, 19, 3), (12, 12, 15, 15),
+             (10, 5, 18, 13)]
+    eri = [float(ints._shell_repulsion(ints._pair(bs[i], bs[j]), ints._pair(bs[k], bs[l])))
+           for i, j, k, l in quads]
+    # PennyLane 0.45.1's repulsion_integral(..., normalize=False)() of the same functions
+    assert eri == pytest.approx([0.2601143287146919, 0.0, -8.827498290732959e-05,
+                                 -0.0004194424843905968, 0.2241679203462425,
+                                 0.00015848148324090405], abs=1e-13)
+
+
 def test_molecular_hamiltonian_in_6_31g():
     H, qubits = qml.qchem.molecular_hamiltonian(*H2, basis="6-31g")
     # PennyLane 0.45.1's qml.qchem.molecular_hamiltonian(..., basis="6-31g") (computed in
