@@ -1287,18 +1287,26 @@ def _transformed_drawing(qnode, args, kwargs, level, wire_order, *options) -> st
 _BUILTIN_LEVELS = ("top", "user", "gradient", "device")
 
 
-def check_level(qnode, level, decimals=None) -> None:
-    """A ``level`` a QNode without transforms has (PennyLane 0.45.1's ``LevelError``, as
-    :func:`qsym._transform.level_slice` says it for a transformed one): ``qml.draw`` and
-    ``qml.specs`` drew and counted the whole circuit at ``level="foo"``. ``decimals``
-    (``qml.draw``'s): None or a whole number >= 0 (-1 was Python's bare "Format specifier
-    missing precision")."""
+def _draw_arguments(qnode, is_qnode, wire_order, level, decimals) -> list | None:
+    """``qml.draw``'s checked arguments: its ``wire_order`` as a list (:func:`order_list`);
+    ``decimals`` None or a whole number >= 0 (-1 was Python's bare "Format specifier
+    missing precision"); a QNode's ``level`` (:func:`check_level`; a quantum function's is
+    ignored with a warning, as PennyLane's)."""
     if decimals is not None and (isinstance(decimals, bool) or not isinstance(
             decimals, numbers.Integral) or decimals < 0):
         from .errors import ArgumentError
 
         raise ArgumentError(f"qml.draw: decimals must be None (no parameters drawn) or a whole "
                             f"number >= 0 of decimal places, got {decimals!r}")
+    if is_qnode:
+        check_level(qnode, level)
+    return order_list(wire_order)
+
+
+def check_level(qnode, level) -> None:
+    """A ``level`` a QNode without transforms has (PennyLane 0.45.1's ``LevelError``, as
+    :func:`qsym._transform.level_slice` says it for a transformed one): ``qml.draw`` and
+    ``qml.specs`` drew and counted the whole circuit at ``level="foo"``."""
     if getattr(qnode, "pipeline", None):
         return  # (its transforms' levels: checked where its tapes are made)
     if isinstance(level, bool) or not isinstance(level, (type(None), str, int, slice)):
@@ -1343,7 +1351,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     """
 
     from ._runtime import QNode
-    wire_order = order_list(wire_order)
+    wire_order = _draw_arguments(qnode, isinstance(qnode, QNode), wire_order, level, decimals)
     grad = _final_gradient_tapes(qnode)
     if grad is not None:  # a gradient transform of a QNode
         return lambda *args, **kwargs: _tapes_text(
@@ -1357,7 +1365,6 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
             warnings.warn("When the input to qp.draw is not a QNode, the level argument is "
                           "ignored.", UserWarning, stacklevel=2)
         level = "gradient"
-    check_level(qnode, level, decimals)
     qnode, bare = drawable(qnode)
 
     def drawer(*args, **kwargs):

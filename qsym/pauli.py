@@ -42,10 +42,9 @@ from ._operations import (
     pauli_coefficients,
     sparse_of,
     order_tuple,
-    wires_tuple,
 )
 from ._trace import Tape, Traced, recording
-from .wires import Wires
+from .wires import Wires, order_list
 
 __all__ = ["PauliWord", "PauliSentence", "pauli_decompose", "pauli_sentence", "is_pauli_word",
            "pauli_word_to_string", "string_to_pauli_word", "are_identical_pauli_words",
@@ -277,7 +276,7 @@ class PauliWord(dict):
         identity on ``wire_order`` (not queued)."""
         with recording(Tape()):
             if not self:
-                return GATE_CLASSES["Identity"](wires=list(wires_tuple(wire_order or [])))
+                return GATE_CLASSES["Identity"](wires=order_list(wire_order) or [])
             ops = [GATE_CLASSES["Pauli" + p](wires=w) for w, p in self.items()]
             return ops[0] if len(ops) == 1 else Prod(*ops)
 
@@ -547,7 +546,7 @@ class PauliSentence(dict):
         with recording(Tape()):
             if not self:
                 return SProd(0, PauliWord({}).operation(wire_order))
-            order = list(order_tuple(wire_order)) if len(wire_order or ()) else list(self.wires)
+            order = order_list(wire_order) or list(self.wires)
             terms = [w.operation(order) if _scalar(c) and not isinstance(c, Traced) and c == 1
                      else SProd(c, w.operation(order)) for w, c in self.items()]
             return terms[0] if len(terms) == 1 else Sum(*terms)

@@ -42,6 +42,14 @@ def test_a_single_wire_label_is_a_wire_order(make, expected):
     assert onp.allclose(make(), expected, atol=1e-12)
 
 
+def test_a_single_wire_label_is_the_wire_order_of_an_empty_pauli_word():
+    """PennyLane 0.45.1 (run in /work/plvenv): ``PauliWord({}).operation(wire_order=0)`` is
+    ``I(0)``; qsym read ``0 or []`` as no wire order, ``I()``."""
+    word = qml.pauli.PauliWord({})
+    assert word.operation(wire_order=0).wires.tolist() == [0]
+    assert word.operation().wires.tolist() == []
+
+
 def test_a_single_wire_label_orders_a_drawing():
     dev = qml.device("default.qubit", wires=["a", 0])
 
