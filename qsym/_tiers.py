@@ -1088,6 +1088,14 @@ def _kernel_twins() -> dict:
     return _twins
 
 
+def kernel_twins() -> dict:
+    """The plain-Python kernel library by name (:func:`_kernel_twins`: built once per
+    process; ``{}`` if the shipped twins are not usable). Building it saves its compiled
+    code in the cache folder (:func:`stored_lazy_exec`): ``qsym warmup`` calls it so that
+    the next processes load that code."""
+    return _kernel_twins()
+
+
 def _warm_up_pending() -> bool:
     """The warm-up thread will load the kernels' cached code (it has not finished)."""
     return _warm_thread is not None and _warm_thread.is_alive()
