@@ -418,7 +418,7 @@ def warmup_extra(kernel: str) -> None:
             limits = minimize.STEP_MAX_OPS, minimize.SWEEP_MAX_OPS
             minimize.STEP_MAX_OPS = minimize.SWEEP_MAX_OPS = 0  # not the written-out step
             try:
-                minimize._loop_module(entry, "adjoint")
+                minimize.loop_module(entry, "adjoint")
             finally:
                 minimize.STEP_MAX_OPS, minimize.SWEEP_MAX_OPS = limits
         else:  # called from Python, as the runtime calls them
@@ -550,7 +550,7 @@ def cmd_warmup(args) -> int:
                 os.environ["QSYM_TIER"] = saved
     # the kernel twins' Python code (tier 0's first calls) compiled and kept in the cache
     # folder for the next processes (tiers.stored_lazy_exec: a few ms, once)
-    tiers._kernel_twins()
+    tiers.kernel_twins()
     for i, (what, kernel) in enumerate(extras, len(steps) + 1):
         print(f"qsym warmup: [{i}/{total}] {what} ({kernel}) ...", end="",
               file=progress, flush=True)

@@ -745,6 +745,13 @@ def _loop_module(entry, method):
     return mod
 
 
+def loop_module(entry, method):
+    """The compiled loop module of circuit ``entry`` and ``method`` (``"adjoint"``,
+    ``"parameter-shift"``), compiled now or loaded from numba's cache (:func:`_loop_module`):
+    ``qsym warmup`` compiles the kernels it links this way (``_cli.warmup_extra``)."""
+    return _loop_module(entry, method)
+
+
 # --- the loop's tiers -------------------------------------------------------------------
 # As a circuit's calls (qsym._tiers), a new circuit's loop first runs as plain Python: the
 # loop module's own text without @njit (tiers.python_namespace), the same operations in

@@ -510,6 +510,9 @@ SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
     "tests/test_gradients.py::test_fused_and_two_call_paths_are_bit_identical[1-8-True]": 20,
     "tests/test_gradients.py::test_fused_and_two_call_paths_are_bit_identical[0-3-True]": 14,
     "tests/test_wide.py::test_written_out_probabilities_give_the_kernels_bits": 12,
+    # a circuit module and its loop module compiled in a subprocess (stop 57: 14 s of CPU,
+    # 136 s of wall time at load 10-12)
+    "tests/test_warmup_extras.py::test_after_warmup_a_first_use_compiles_no_kernel": 20,
 }
 
 

@@ -15,7 +15,8 @@ import os
 import numpy as np
 import pytest
 
-from qsym import _cache as cache, _tiers as tiers
+from qsym import _cache as cache
+from qsym import _tiers as tiers
 
 TEXT = '''\
 """a module text"""

@@ -4,9 +4,9 @@
 module links ``program_value_and_grad_small_into`` (its fused gradient) and a loop module
 of ``qsym.minimize`` with the adjoint method links ``adjoint_step_into`` (the kernels' step
 of a circuit too large to write out): each was compiled at its first use, 5-6 s of numba.
-Here a cache folder holds the library's entry points (seeded from this session's cache)
-and then warmup's extra steps (``_cli.warmup_extra``, run in a first process: loaded if
-the seed has them, compiled if not); a second, fresh process compiles new circuits
+Here a cache folder holds the library's entry points and warmup's extra steps (seeded
+from this session's cache, which tests/conftest.py fills with the same steps, or else
+``_cli.warmup_extra`` run here in a first process); a fresh process compiles a new circuit
 (``QSYM_TIER=compiled``: in the caller) and numba's own counters say what it compiled:
 the circuits' generated modules, and no function of ``qsym._kernels``. The answers are
 checked against closed forms.
@@ -18,8 +18,6 @@ import json
 import os
 import subprocess
 import sys
-
-import qsym as qml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,7 +33,9 @@ import numpy as onp
 import qsym as qml
 from qsym import _kernels as kernels, _minimize as minimize, numpy as np
 
-A, B = 0.37, -0.81
+# the kernels' step, as for a circuit too large for the written-out step and the adjoint
+# sweep (more than SWEEP_MAX_OPS operations): the bounds lowered, a small circuit compiles
+minimize.STEP_MAX_OPS = minimize.SWEEP_MAX_OPS = 0
 
 def small(x):  # a circuit no warmup step compiles (its own module)
     qml.RY(x[0], wires=0)
@@ -43,50 +43,22 @@ def small(x):  # a circuit no warmup step compiles (its own module)
     qml.CZ(wires=[0, 1])
     return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
 
-dev = qml.device("default.qubit", wires=2)
-node = qml.QNode(small, dev, diff_method="parameter-shift")
-x = np.array([A, B], requires_grad=True)
-entry = node.compiled((x,), {})[0]
-# the fused entry point a small circuit's calls reach (Compiled._fused)
+node = qml.QNode(small, qml.device("default.qubit", wires=2), diff_method="adjoint")
+x0 = onp.array([0.37, -0.81])
+entry = node.compiled((np.array(x0, requires_grad=True),), {})[0]
+# the fused gradient entry point a small circuit's calls reach (Compiled._fused)
 out, jac = onp.empty(1), onp.empty((1, 2))
-entry.module.fused_value_and_grad_into(onp.array([A, B]), onp.zeros(0), out, jac)
-grad = jac[0]
+entry.module.fused_value_and_grad_into(x0.copy(), onp.zeros(0), out, jac)
 linked = "_q_program_value_and_grad_small_into(" in entry.source
-
-LAYERS = 24  # 3 wires, 120 ops: more than the adjoint sweep's bound, the kernels' step
-
-def deep(w):
-    for layer in range(LAYERS):
-        for i in range(3):
-            qml.RY(w[layer, i], wires=i)
-        qml.CNOT(wires=[0, 1])
-        qml.CNOT(wires=[1, 2])
-    return qml.expval(qml.PauliZ(2))
-
-dnode = qml.QNode(deep, qml.device("default.qubit", wires=3), diff_method="adjoint")
-w0 = onp.linspace(-1.0, 1.3, 3 * LAYERS).reshape(LAYERS, 3)
-res = qml.minimize(dnode, w0, steps=3)
-form = minimize.step_form(dnode.compiled((np.array(w0, requires_grad=True),), {})[0],
-                          "adjoint")[0]
+res = qml.minimize(node, x0, steps=3)
+form = minimize.step_form(entry, "adjoint")[0]
 missed = sorted(name for name, disp in vars(kernels).items()
                 if hasattr(disp, "stats") and getattr(disp, "__module__", "") == kernels.__name__
                 and sum(disp.stats.cache_misses.values()))
-print(json.dumps({"grad": [float(g) for g in grad], "linked": linked, "form": form,
-                  "compiled": bool(res.compiled), "fun": float(res.fun),
+print(json.dumps({"value": float(out[0]), "grad": jac[0].tolist(), "linked": linked,
+                  "form": form, "compiled": bool(res.compiled),
                   "x": onp.asarray(res.x).ravel().tolist(), "missed": missed}))
 '''
-
-
-LAYERS = 24
-
-
-def _deep(w):
-    for layer in range(LAYERS):
-        for i in range(3):
-            qml.RY(w[layer, i], wires=i)
-        qml.CNOT(wires=[0, 1])
-        qml.CNOT(wires=[1, 2])
-    return qml.expval(qml.PauliZ(2))
 
 
 def _run(script, folder, **env_vars):
@@ -94,8 +66,8 @@ def _run(script, folder, **env_vars):
            if k not in ("NUMBA_CACHE_DIR", "QSYM_TIER", "QSYM_WARMUP")}
     env["PYTHONPATH"] = os.pathsep.join([ROOT, env.get("PYTHONPATH", "")])
     env.update(QSYM_CACHE_DIR=str(folder), QSYM_QUIET="1", **env_vars)
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                         text=True, timeout=900, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", script], check=False, env=env,
+                         capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
     return out.stdout
 
@@ -104,29 +76,35 @@ def test_after_warmup_a_first_use_compiles_no_kernel(tmp_path):
     """After warmup's steps, a new small circuit's compiled fused gradient and a first
     ``minimize`` with the adjoint method on the kernels' step compile only their own
     modules (numba's cache-miss counters of every kernel library function are zero).
-    Before, both compiled their kernel (``program_value_and_grad_small_into``,
-    ``adjoint_step_into``) at that first use."""
+    Before, both compiled their kernels at that first use (``program_value_and_grad_small_into``;
+    ``adjoint_step_into``, ``_adjoint_into_flat``, ``adjoint_step1_real``)."""
     import numpy as onp
     from conftest import seed_kernel_cache
 
+    from qsym import _cache as cache
+
     folder = tmp_path / "cache"
     seed_kernel_cache(folder)
-    _run(_WARMUP, folder, QSYM_WARMUP="0")
+    kernel_dir = cache.kernel_cache_dir(folder)
+    if not all(list(kernel_dir.glob(f"_kernels.{name}-*.nbi"))
+               for name in ("program_value_and_grad_small_into", "adjoint_step_into")):
+        _run(_WARMUP, folder, QSYM_WARMUP="0")  # (a session without the kernel compile)
     got = json.loads(_run(_FIRST_USE, folder, QSYM_TIER="compiled", QSYM_WARMUP="0"))
     assert got["missed"] == [], got["missed"]
     # the first uses did run the kernels in question
     assert got["linked"] and got["form"] == "kernels" and got["compiled"], got
-    # <Z0 Z1> after RY(a) on 0, RX(b) on 1 and CZ: cos a cos b (CZ is diagonal)
+    # <Z0 Z1> after RY(a) on 0, RX(b) on 1 and CZ (diagonal): cos a cos b
     a, b = 0.37, -0.81
+    assert abs(got["value"] - onp.cos(a) * onp.cos(b)) < 1e-12
     onp.testing.assert_allclose(got["grad"], [-onp.sin(a) * onp.cos(b),
                                               -onp.cos(a) * onp.sin(b)], atol=1e-12)
-    # the same three steps of gradient descent (step size 0.01, the default optimizer) with
-    # the parameter-shift gradient of the same circuit, in this process
-    w = onp.linspace(-1.0, 1.3, 3 * LAYERS).reshape(LAYERS, 3)
-    node = qml.QNode(_deep, qml.device("default.qubit", wires=3), diff_method="parameter-shift")
+    # three steps of gradient descent (step size 0.01, the default optimizer) by the closed
+    # form's gradient
+    x = onp.array([a, b])
     for _ in range(3):
-        w = w - 0.01 * qml.grad(node)(qml.numpy.array(w, requires_grad=True))
-    onp.testing.assert_allclose(got["x"], onp.asarray(w).ravel(), atol=1e-12)
+        x = x - 0.01 * onp.array([-onp.sin(x[0]) * onp.cos(x[1]),
+                                  -onp.cos(x[0]) * onp.sin(x[1])])
+    onp.testing.assert_allclose(got["x"], x, atol=1e-12)
 
 
 def test_warmup_lists_the_kernels_the_session_compiles_apart():
