@@ -530,7 +530,7 @@ def cmd_warmup(args) -> int:
                     qml.grad(nodes["parameter-shift"])(p)
                 elif kernel == "program_value_and_grad_adjoint":
                     qml.grad(nodes["adjoint"])(p)
-                elif kernel.startswith("program_value_and_grad_adjoint_"):  # from 14 wires
+                elif kernel.startswith("program_value_and_grad_adjoint_"):  # BLOCK_MIN_WIRES on
                     entry, xs, ds = nodes["adjoint"].compiled((p,), {})
                     entry.value_and_grad_adjoint(shapes.flat(xs), shapes.flat(ds), kernel=kernel)
                 elif kernel == "program_state":

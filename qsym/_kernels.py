@@ -1768,8 +1768,24 @@ def _step1(psi, lam, n, w, kind, amats, aoff, dmats, doff):
 # parallel=True: each pass's chunks on numba's threads, the same sums, the same bits. The
 # runtime chooses it as it does its other parallel kernels (Compiled.adjoint_kernel).
 # Measurements: docs/design.md, "Large states: blocked adjoint passes".
-BLOCK_MIN_WIRES = 14
 _BLOCK_BITS = 12  # 2^12 amplitudes (64 KiB) per chunk and per high buffer
+# From a state of one chunk on (12 wires): there the whole state is one chunk and every op
+# is low, so the blocked driver is the op-by-op sweep with a block segment's one-wire
+# diagonals applied and differentiated one pass per group (diag_flush_plan) and its
+# one-wire rotations' backward steps in one pass over psi and lambda. Measured (issue #19,
+# one thread, process CPU medians of 7-9, load 9-15): HEA 12x8 3.66 -> 2.18 ms, 11x6
+# 1.21 -> 0.79, 10x8 0.73 -> 0.53 but 8x8 0.169 -> 0.191 ms; CRX/IsingZZ/RX 12x4 and 10x4,
+# StronglyEntanglingLayers and a mixed circuit at 10 and 12 wires 0.94-1.07x (the loss on
+# two outputs): docs/design.md, "Large states".
+BLOCK_MIN_WIRES = _BLOCK_BITS
+# the parallel form (one gradient's chunks on numba's threads) from 14 wires, as before
+# (four chunks; not measured below), given enough work (PARALLEL_SHIFT_MIN_WORK)
+PARALLEL_BLOCK_MIN_WIRES = 14
+# on tier 0 (a circuit's adjoint on the kernels' plain-Python twins, before the compiled
+# code is loaded) the op-by-op sweep below 14 wires: its twins' whole-state NumPy steps
+# (qsym._aot_numpy.FAST_STEPS, 10-13 wires) answer first without loading the compiled
+# blocked kernel (issue #17's first answer)
+BLOCK_TWIN_MIN_WIRES = 14
 SEG_BLOCK = 0
 SEG_CNOT = 1
 SEG_OP = 2

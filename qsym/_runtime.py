@@ -239,7 +239,8 @@ class Compiled:
                                 and self.plan.executions > 2)
         # one large adjoint gradient's blocked passes on several threads (the same bits)
         n = self.circuit.num_wires
-        self._adjoint_parallel = (n >= kernels.BLOCK_MIN_WIRES and len(self.circuit.ops) << n
+        self._adjoint_parallel = (n >= kernels.PARALLEL_BLOCK_MIN_WIRES
+                                  and len(self.circuit.ops) << n
                                   >= kernels.PARALLEL_SHIFT_MIN_WORK)
         # the kernel calls: their plain-Python twins until the kernels' compiled code is
         # loaded, where that is cheap (qsym._tiers.KERNELS; the same bits)
@@ -948,9 +949,14 @@ class Compiled:
         """The entry point an adjoint gradient runs: op by op
         (``"program_value_and_grad_adjoint"``) below ``kernels.BLOCK_MIN_WIRES`` wires,
         blocked passes from there (``"..._blocked"``), on numba's threads (``"..._parallel"``)
-        when there are several and a forward sweep's work (amplitudes x ops) is at least
-        ``kernels.PARALLEL_SHIFT_MIN_WORK`` (docs/design.md, "Large states")."""
-        if self.circuit.num_wires < kernels.BLOCK_MIN_WIRES:
+        from ``kernels.PARALLEL_BLOCK_MIN_WIRES`` wires when there are several and a
+        forward sweep's work (amplitudes x ops) is at least
+        ``kernels.PARALLEL_SHIFT_MIN_WORK`` (docs/design.md, "Large states"). On tier 0's
+        twins (``tiers.KERNELS``) op by op below ``kernels.BLOCK_TWIN_MIN_WIRES`` wires
+        (their whole-state NumPy steps: the first answer loads no compiled kernel)."""
+        n = self.circuit.num_wires
+        if n < kernels.BLOCK_MIN_WIRES or (n < kernels.BLOCK_TWIN_MIN_WIRES
+                                           and self._k_adjoint is tiers.KERNELS):
             return "program_value_and_grad_adjoint"
         if self._adjoint_parallel and kernels.num_threads() > 1:
             return "program_value_and_grad_adjoint_parallel"

@@ -13,6 +13,8 @@ from qsym import _kernels as kernels
 from test_kernels import full_operator, random_state, random_unitary
 
 DENSE, REAL, DIAGONAL, CX = kernels.DENSE, kernels.REAL, kernels.DIAGONAL, kernels.CONTROLLED_X
+# the fewest wires with high wires at the shipped chunk size (two high index bits)
+SPLIT_WIRES = kernels._BLOCK_BITS + 2
 
 
 def _random_ops(rng, n, count):
@@ -193,7 +195,7 @@ def _check_blocked(rng, n, bits, n_lin, ops, dense=True):
         ref_v, ref_de = _reference(n, ops, C, words, pw)
         np.testing.assert_allclose(_values(e, C), ref_v, atol=1e-12)
         np.testing.assert_allclose(de[: ref_de.shape[0]], ref_de, atol=1e-11)
-    e0, de0 = _run(kernels._adjoint_into, n, tables, words, C, n_out)  # op by op (n < 14)
+    e0, de0 = _run(kernels._adjoint_into, n, tables, words, C, n_out)  # op by op
     np.testing.assert_allclose(e, e0, atol=1e-12)
     np.testing.assert_allclose(de, de0, atol=1e-12)
     lin_words = [w[:-4] for w in words]
@@ -336,16 +338,17 @@ def test_blocked_plan_segments():
     assert list(a_hi[:n] - a_lo[:n]) == [1] * n
 
 
-def test_large_qnode_adjoint_against_reference_interpreter():
-    """A random 14-wire circuit (BLOCK_MIN_WIRES: the blocked adjoint; gates of every
-    kind, on low and high wires and across them) through a QNode: values against the NumPy
-    reference interpreter (qsym._ir.simulate), the adjoint gradient against its central
-    finite differences and against parameter shift, and 1 thread against 2 bit for bit."""
+@pytest.mark.parametrize("n", [kernels.BLOCK_MIN_WIRES, SPLIT_WIRES])
+def test_large_qnode_adjoint_against_reference_interpreter(n):
+    """A random circuit of 12 wires (BLOCK_MIN_WIRES: one chunk) and of 14 (high wires
+    too) through a QNode, the blocked adjoint (gates of every kind, on low and high wires
+    and across them): values against the NumPy reference interpreter (qsym._ir.simulate),
+    the adjoint gradient against its central finite differences and against parameter
+    shift, and 1 thread against 2 bit for bit."""
     import qsym as qml
     from qsym import _ir as ir
     from qsym._shapes import flat
 
-    n = kernels.BLOCK_MIN_WIRES
     rng = np.random.default_rng(19)
     gates = []
     for _ in range(40):
@@ -401,13 +404,19 @@ def test_large_qnode_adjoint_against_reference_interpreter():
     np.testing.assert_allclose(jac, fd, atol=1e-8)
     _, ps = entry.value_and_grad(x, d)
     np.testing.assert_allclose(jac, ps, atol=1e-11)
-    assert entry.adjoint_kernel() == "program_value_and_grad_adjoint_blocked"  # little work
+    blocked = entry.value_and_grad_adjoint(x, d, kernel="program_value_and_grad_adjoint_blocked")
+    np.testing.assert_allclose(blocked[0], ref, atol=1e-12)
+    np.testing.assert_allclose(blocked[1], fd, atol=1e-8)
+    np.testing.assert_allclose(blocked[1], ps, atol=1e-11)
+    if n >= kernels.BLOCK_TWIN_MIN_WIRES:  # (below: op by op while on tier 0's twins)
+        assert entry.adjoint_kernel() == "program_value_and_grad_adjoint_blocked"  # little work
     old = numba.get_num_threads()
     try:
         got = []
         for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
             numba.set_num_threads(threads)
-            got.append(entry.value_and_grad_adjoint(x, d))
+            got.append(entry.value_and_grad_adjoint(
+                x, d, kernel="program_value_and_grad_adjoint_blocked"))
             got.append(entry.value_and_grad_adjoint(
                 x, d, kernel="program_value_and_grad_adjoint_parallel"))
         for o, j in got[1:]:
@@ -420,7 +429,11 @@ def test_large_qnode_adjoint_against_reference_interpreter():
     assert np.array_equal(o, got[0][0]) and np.array_equal(j, got[0][1])
     X = np.stack([x, x + 0.1])
     bo, bj = entry.batch_value_and_grad_adjoint(X, d)
-    assert np.array_equal(bo[0], got[0][0]) and np.array_equal(bj[0], got[0][1])
+    if n >= kernels.BLOCK_TWIN_MIN_WIRES:
+        assert np.array_equal(bo[0], got[0][0]) and np.array_equal(bj[0], got[0][1])
+    else:  # tier 0 may run the rows op by op (its single call's kernel)
+        np.testing.assert_allclose(bo[0], got[0][0], atol=1e-12)
+        np.testing.assert_allclose(bj[0], got[0][1], atol=1e-12)
 
 
 def test_one_driver_for_the_serial_and_the_parallel_form():
@@ -438,7 +451,8 @@ def test_one_driver_for_the_serial_and_the_parallel_form():
 def test_the_threads_a_large_adjoint_gradient_runs_on():
     """The choice of qsym's other parallel kernels (docs/design.md, "Batches and
     threads"): numba's thread count, and enough work (``PARALLEL_SHIFT_MIN_WORK``
-    amplitude-ops per sweep); op by op below ``BLOCK_MIN_WIRES`` wires."""
+    amplitude-ops per sweep) from ``PARALLEL_BLOCK_MIN_WIRES`` wires; blocked on one
+    thread from ``BLOCK_MIN_WIRES`` (one chunk: nothing to share); op by op below."""
     import qsym as qml
 
     def layers(n, depth):
@@ -456,14 +470,17 @@ def test_the_threads_a_large_adjoint_gradient_runs_on():
         p = qml.numpy.array(np.linspace(0.1, 1.0, n), requires_grad=True)
         return circuit.compiled((p,), {})[0]
 
-    n = kernels.BLOCK_MIN_WIRES
+    m = kernels.BLOCK_MIN_WIRES
+    n = kernels.PARALLEL_BLOCK_MIN_WIRES
     depth = -(-kernels.PARALLEL_SHIFT_MIN_WORK // ((2 * n - 1) << n))  # just enough work
-    small, shallow, deep = layers(n - 1, 1), layers(n, depth - 1), layers(n, depth)
+    small, shallow, deep = layers(m - 1, 1), layers(n, depth - 1), layers(n, depth)
+    one_chunk = layers(m, -(-kernels.PARALLEL_SHIFT_MIN_WORK // ((2 * m - 1) << m)))
     old = numba.get_num_threads()
     try:
         for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
             numba.set_num_threads(threads)
             assert small.adjoint_kernel() == "program_value_and_grad_adjoint"
+            assert one_chunk.adjoint_kernel() == "program_value_and_grad_adjoint_blocked"
             assert shallow.adjoint_kernel() == "program_value_and_grad_adjoint_blocked"
             assert deep.adjoint_kernel() == ("program_value_and_grad_adjoint_parallel"
                                             if threads > 1 else
@@ -502,16 +519,32 @@ def _hea_ops(rng, n, layers, first=None):
     return ops
 
 
+@pytest.mark.parametrize("n_lin, seed", [(1, 24), (2, 25)])
+def test_blocked_adjoint_of_one_chunk(n_lin, seed):
+    """At BLOCK_MIN_WIRES with the shipped chunk size the state is one chunk (every op
+    low, one block segment but for ops on three wires or more): random circuits of every
+    kind of op (two-wire dense and diagonal ops, Toffolis, CNOT chains, one-wire ops with
+    none, one or two slots), several outputs and probabilities, and diagonal-heavy
+    layers, against the op-by-op kernel to 1e-12 and the parallel form bit for bit."""
+    n = kernels.BLOCK_MIN_WIRES
+    k, _ = kernels.block_geometry(n, kernels._BLOCK_BITS)
+    assert k == n
+    rng = np.random.default_rng(seed)
+    _check_blocked(rng, n, kernels._BLOCK_BITS, n_lin, _random_ops(rng, n, 4 * n), dense=False)
+    _check_blocked(rng, n, kernels._BLOCK_BITS, n_lin, _diagonal_heavy_ops(rng, n, 2),
+                   dense=False)
+
+
 @pytest.mark.parametrize("start, n_lin, seed", [("low", 1, 20), ("high", 2, 21),
                                                  ("crossing", 1, 22)])
 def test_blocked_adjoint_at_block_min_wires(start, n_lin, seed):
-    """Random layered circuits at BLOCK_MIN_WIRES with the shipped chunk size
+    """Random layered circuits at 14 wires with the shipped chunk size
     (_BLOCK_BITS), ending with a CNOT run (taken along by the pass that starts lambda and
     measures the single-Z words), starting with a block segment of low ops only, of high
     ops only (the first pass writes |0..0> into its chunks or buffers) or with an op that
     crosses the split (|0..0> written before it): against the op-by-op kernel to 1e-12,
     the parallel form on 1 and 2 threads bit for bit, lambda's memory not zeroed first."""
-    n = kernels.BLOCK_MIN_WIRES
+    n = SPLIT_WIRES
     rng = np.random.default_rng(seed)
     k, _ = kernels.block_geometry(n, kernels._BLOCK_BITS)
     low, high = list(range(n - k, n)), list(range(n - k))
@@ -531,16 +564,19 @@ def test_blocked_adjoint_at_block_min_wires(start, n_lin, seed):
     _check_blocked(rng, n, kernels._BLOCK_BITS, n_lin, ops, dense=False)
 
 
-def test_large_hea_gradient_against_parameter_shift():
-    """A 14-wire hardware-efficient circuit through a QNode (the blocked adjoint; its
+@pytest.mark.parametrize("n", [kernels.BLOCK_MIN_WIRES, SPLIT_WIRES])
+def test_large_hea_gradient_against_parameter_shift(n):
+    """A hardware-efficient circuit through a QNode at 12 wires (BLOCK_MIN_WIRES: the
+    state one chunk, every op low) and 14 (high wires too), the blocked adjoint (its
     single-Z words measured in the pass that starts lambda): the value against the
     reference interpreter, the gradient against the op-by-op adjoint kernel and
-    parameter shift to 1e-12, the parallel form on 2 threads bit for bit."""
+    parameter shift to 1e-12, the parallel form on 2 threads bit for bit; the runtime
+    runs it once compiled, op by op on tier 0's twins below 14 wires."""
     import qsym as qml
     from qsym import _ir as ir
+    from qsym import _tiers as tiers
     from qsym._shapes import flat
 
-    n = kernels.BLOCK_MIN_WIRES
     dev = qml.device("default.qubit", wires=n)
 
     @qml.qnode(dev, diff_method="adjoint")
@@ -561,7 +597,17 @@ def test_large_hea_gradient_against_parameter_shift():
     entry, xs, ds = circuit.compiled((p,), {})
     x = np.asarray(flat(xs), dtype=float).ravel()
     d = np.asarray(flat(ds), dtype=float).ravel()
-    out, jac = entry.value_and_grad_adjoint(x, d)
+    k_adjoint = entry._k_adjoint
+    try:  # the choice on a compiled tier, and on tier 0's twins
+        entry._k_adjoint = tiers.COMPILED_KERNELS
+        assert entry.adjoint_kernel() == "program_value_and_grad_adjoint_blocked"
+        entry._k_adjoint = tiers.KERNELS
+        assert entry.adjoint_kernel() == (
+            "program_value_and_grad_adjoint" if n < kernels.BLOCK_TWIN_MIN_WIRES
+            else "program_value_and_grad_adjoint_blocked")
+    finally:
+        entry._k_adjoint = k_adjoint
+    out, jac = entry.value_and_grad_adjoint(x, d, kernel="program_value_and_grad_adjoint_blocked")
     np.testing.assert_allclose(out, ir.simulate(entry.circuit, x, d), atol=1e-12)
     mats, dmats, ch, C, cc, _ = entry._prepare_adjoint(x, d)
     o0, j0 = kernels.program_value_and_grad_adjoint(entry._ints, entry._floats, mats, dmats,

@@ -244,13 +244,7 @@ def test_kernel_form_is_the_python_steps_bits(monkeypatch, method, form):
     assert onp.array_equal(compiled_run(entry, method, POINTS[3], 1, [0.05, 0.9], 6), p)
 
 
-def test_large_state_adjoint_runs_the_blocked_passes_with_the_python_steps_bits():
-    """From ``kernels.BLOCK_MIN_WIRES`` wires a single adjoint gradient runs the blocked
-    passes; the loop's step is the circuit module's entry point, which runs them too (not
-    the op-by-op sweep): the iterates are the Python ``step``'s bit for bit."""
-    from qsym import _kernels as kernels
-
-    n = kernels.BLOCK_MIN_WIRES
+def _wide(n):
     dev = qml.device("default.qubit", wires=n)
 
     @qml.qnode(dev, diff_method="adjoint")
@@ -263,7 +257,22 @@ def test_large_state_adjoint_runs_the_blocked_passes_with_the_python_steps_bits(
         qml.RX(p[2], wires=n - 1)
         return qml.expval(qml.PauliZ(0) + 0.5 * qml.PauliZ(n - 1) @ qml.PauliX(2))
 
+    return wide
+
+
+def test_large_state_adjoint_runs_the_blocked_passes_with_the_python_steps_bits():
+    """From ``kernels.BLOCK_MIN_WIRES`` wires a single adjoint gradient runs the blocked
+    passes (on tier 0's twins from ``BLOCK_TWIN_MIN_WIRES``: below, their op-by-op steps,
+    which agree to rounding); the loop's step is the circuit module's entry point, which
+    runs them too (not the op-by-op sweep): the iterates are the Python ``step``'s bit for
+    bit (checked on tier 0 where it runs the blocked passes)."""
+    from qsym import _kernels as kernels
+
     x0 = POINTS[1]
+    small, _ = entry_of(_wide(kernels.BLOCK_MIN_WIRES), x0)
+    assert minimize_module.step_form(small, "adjoint") == ("kernels, blocked", None)
+    n = kernels.BLOCK_TWIN_MIN_WIRES
+    wide = _wide(n)
     entry, _ = entry_of(wide, x0)
     assert minimize_module.step_form(entry, "adjoint") == ("kernels, blocked", None)
     assert entry.adjoint_kernel() != "program_value_and_grad_adjoint"
