@@ -596,6 +596,25 @@ def _adjoint_observable(fn):
     return out
 
 
+def _adjoint_of_observable(fn, lazy):
+    """``qml.adjoint`` of an observable (a sum, product, multiple, ``Hermitian``, ...)."""
+    hermitian = not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True)
+    if not isinstance(fn, (Sum, Prod)):
+        if hermitian and lazy and not hasattr(type(fn), "base"):
+            out = _adjoint_observable(fn)  # PennyLane's Adjoint(Hermitian(...)), in its place
+            take_over(out, (fn,))
+            return out
+        if hermitian:
+            return fn  # its own adjoint
+        out = fn.adjoint()  # complex coefficients: conjugated
+    else:  # PennyLane's Adjoint(Sum), Adjoint(Prod): shown so, with its .base, until
+        # qml.simplify; the operator itself if Hermitian, else the operands conjugated
+        out = copy.copy(fn) if hermitian else fn.adjoint()
+        out._adjoint_base = fn
+    take_over(out, (fn,))
+    return out
+
+
 def adjoint(fn, lazy=True):
     """The inverse of a gate, or of all the gates a function applies (PennyLane's
     ``qml.adjoint``).
@@ -630,21 +649,7 @@ def adjoint(fn, lazy=True):
     if isinstance(fn, Prod) and fn.is_gate_product:  # a product of gates: not Hermitian
         return _adjoint_of_product(fn, lazy)
     if isinstance(fn, Observable):
-        hermitian = not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True)
-        if not isinstance(fn, (Sum, Prod)):
-            if hermitian and lazy and not hasattr(type(fn), "base"):
-                out = _adjoint_observable(fn)  # PennyLane's Adjoint(Hermitian(...)), in its place
-                take_over(out, (fn,))
-                return out
-            if hermitian:
-                return fn  # its own adjoint
-            out = fn.adjoint()  # complex coefficients: conjugated
-        else:  # PennyLane's Adjoint(Sum), Adjoint(Prod): shown so, with its .base, until
-            # qml.simplify; the operator itself if Hermitian, else the operands conjugated
-            out = copy.copy(fn) if hermitian else fn.adjoint()
-            out._adjoint_base = fn
-        take_over(out, (fn,))
-        return out
+        return _adjoint_of_observable(fn, lazy)
     ops = _template_ops(fn)
     if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...)): PennyLane's Adjoint(template)
         tape, out, call = active_tape(), [], object()
@@ -694,6 +699,10 @@ def adjoint(fn, lazy=True):
             out += [AdjointOperation(base, inv)] if whole else _plain(inv)  # (a template: whole)
         return out[0] if len(out) == 1 else out
 
+    if isinstance(fn, type) and isinstance(getattr(fn, "name", None), str):
+        # qml.adjoint(qml.CNOT).name is "CNOT": PennyLane's functools.wraps copies the
+        # class's attributes (its CNOT, Paulis, controlled gates declare name)
+        wrapper.name = fn.name
     return wrapper
 
 

@@ -213,3 +213,19 @@ def test_controlled_diagonalizing_gates_are_the_base_ones():
         onp.testing.assert_allclose(D, onp.diag(onp.diag(D)), atol=1e-12)
     with pytest.raises(qml.exceptions.DiagGatesUndefinedError):
         qml.ctrl(qml.RX(0.2, 0), [1, 2]).diagonalizing_gates()
+
+
+def test_adjoint_of_an_operator_class_has_its_name():
+    # PennyLane 0.45.1: qml.adjoint(qml.CNOT).name == "CNOT" (functools.wraps copies the
+    # class's attributes; PennyLane's CNOT declares name); it still applies the inverse
+    f = qml.adjoint(qml.CNOT)
+    assert f.name == "CNOT"
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def c():
+        qml.X(0)
+        f(wires=[0, 1])
+        return qml.probs()
+
+    onp.testing.assert_allclose(c(), [0, 0, 0, 1], atol=1e-15)  # |10> -> |11>, by hand
