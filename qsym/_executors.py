@@ -621,11 +621,9 @@ def fd_state_jacobian(node, entry, xs, ds):
     x, d = flat(xs), flat(ds)
     blank = [None] * len(entry.post)
     at = [i for i, (kind, *_) in enumerate(entry.post) if kind == "state"]
-    columns = state_difference_inputs(entry.circuit)
+    columns, negated, steps = state_difference_facts(entry)
     try:
         c = entry.circuit
-        negated = frozenset((k, pos) for k, op in enumerate(c.ops)
-                            for pos, p in enumerate(op.params) if negated_angle(p))
         if getattr(entry, "mixed", False):
             chain, _, moved = entry.fd_steps(x, d, columns, state=True)
             dim = 2 ** entry.n
@@ -633,7 +631,7 @@ def fd_state_jacobian(node, entry, xs, ds):
             def psi_at(step):
                 return moved(step)[0].reshape(dim, dim)
         else:
-            chain, psi_at = ir_state_steps(c, x, d, columns)
+            chain, psi_at = ir_state_steps(c, x, d, columns, steps)
 
         def quantities(step):
             got = with_state(entry, blank, psi_at(step))
@@ -659,7 +657,44 @@ def fd_state_jacobian(node, entry, xs, ds):
     return out, jacs
 
 
-def ir_state_steps(c, x, d, columns) -> tuple:
+def state_difference_facts(entry) -> tuple:
+    """``(columns, negated, steps)`` of :func:`fd_state_jacobian` for ``entry``, derived
+    once per signature (sympy: no sympy calculus on the call path): the inputs it steps
+    (:func:`qsym._plan.state_difference_inputs`), the ``(op, position)`` slots whose angle
+    is a negated parameter (:func:`qsym._plan.negated_angle`), and :func:`state_steps`."""
+    held = getattr(entry, "fd_state_facts", None)
+    if held is None:
+        c = entry.circuit
+        columns = state_difference_inputs(c)
+        negated = frozenset((k, pos) for k, op in enumerate(c.ops)
+                            for pos, p in enumerate(op.params) if negated_angle(p))
+        held = (columns, negated, state_steps(c, columns))
+        try:
+            entry.fd_state_facts = held
+        except AttributeError:  # (an entry kind without the field: found again next time)
+            pass
+    return held
+
+
+def state_steps(c, columns) -> tuple:
+    """``((op, position), input, d theta / d x as a sympy expression)`` for the ``columns``
+    inputs and the slots of the ops that can influence a state measurement's wires
+    (:func:`qsym._plan.state_cone`), in op order: the chain of :func:`ir_state_steps`."""
+    column = {s: j for j, s in enumerate(c.inputs)}
+    wanted, cone = set(columns), state_cone(c)
+    out = []
+    for k, op in enumerate(c.ops):
+        if not cone[k]:
+            continue
+        for pos, p in enumerate(op.params):
+            p = sp.sympify(p)
+            free = sorted((s for s in p.free_symbols if s in column and column[s] in wanted),
+                          key=column.get)
+            out.extend(((k, pos), column[s], sp.diff(p, s)) for s in free)
+    return tuple(out)
+
+
+def ir_state_steps(c, x, d, columns, steps=None) -> tuple:
     """``(chain, psi_at)`` of a finite difference of the state in the gate parameters
     (:func:`qsym._shapes.parameter_differences`), by the reference interpreter (as the
     exact state Jacobian, :func:`qsym._ir.state_jacobian`): ``chain`` holds ``((op,
@@ -668,16 +703,8 @@ def ir_state_steps(c, x, d, columns) -> tuple:
     is the final state with ``step`` (``None`` or ``("slot", (op, position), t)``)."""
     values = ir.input_values(c, x, d)
     pars = [[ir.evaluate(p, values) for p in op.params] for op in c.ops]
-    column = {s: j for j, s in enumerate(c.inputs)}
-    wanted, cone = set(columns), state_cone(c)
-    chain = []
-    for k, op in enumerate(c.ops):
-        for pos, p in enumerate(op.params):
-            free = sorted((s for s in sp.sympify(p).free_symbols
-                           if s in column and column[s] in wanted), key=column.get)
-            if cone[k]:
-                chain.extend(((k, pos), column[s], ir.evaluate(sp.diff(p, s), values))
-                             for s in free)
+    steps = state_steps(c, columns) if steps is None else steps
+    chain = [(slot, j, ir.evaluate(slope, values)) for slot, j, slope in steps]
 
     def psi_at(step):
         psi = np.zeros((2,) * c.num_wires, dtype=complex)

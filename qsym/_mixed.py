@@ -103,7 +103,8 @@ class MixedEntry:
         self.has_state = any(m.kind == "state" for m in c.measurements)
         self.drawn = any(m.kind in ("sample", "counts") for m in c.measurements)
         # what qml.specs and the executors read of a plan: one run, its trainable slots
-        self.plan = types.SimpleNamespace(executions=1, terms=(), diff_slots=(), pruned=())
+        self.plan = types.SimpleNamespace(executions=1, counted_executions=1, terms=(),
+                                          diff_slots=(), pruned=())
         self.executions = 1
         self.checks, self.guard = (), None
         self.n = c.num_wires

@@ -1001,7 +1001,10 @@ class Compiled:
         chain = [(s, j, ch[k]) for k, (s, j) in enumerate(zip(p.ch_slot, p.ch_x))
                  if j in wanted]
         coefficients = [] if state else sorted({j for j in p.cc_x if j in wanted})
-        op_of = {p.op_poff[k] + i: k for k in range(len(p.op_np)) for i in range(p.op_np[k])}
+        op_of = self.__dict__.get("_op_of")  # (gate-parameter slot -> op: once per signature)
+        if op_of is None:
+            op_of = self.__dict__["_op_of"] = {p.op_poff[k] + i: k for k in range(len(p.op_np))
+                                               for i in range(p.op_np[k])}
 
         def moved(step):
             if step is None:

@@ -2119,7 +2119,7 @@ def _cached_run(tape, device, cache):
     return result
 
 
-def light_cone_params(tape) -> set:
+def light_cone_params(tape, written: bool = True) -> set:
     """Indices (into ``tape.data``) of the parameters some measurement depends on: a gate
     reaches a measurement through a chain of later gates sharing wires (PennyLane's
     check of the circuit graph); the others have a zero derivative and need no circuit.
@@ -2138,6 +2138,13 @@ def light_cone_params(tape) -> set:
     ...                            [qml.expval(qml.Z(1) @ qml.I(0))])
     >>> sorted(light_cone_params(t))
     [0, 1]
+
+    ``written=False``: the measurements on the wires they measure (an observable's Pauli
+    words, a Hermitian's wires, the wires given): the parameters whose derivative may be
+    nonzero (the others' is exactly 0, where PennyLane computes rounding from its tapes).
+
+    >>> sorted(light_cone_params(t, written=False))
+    [1]
 
     A gate without wires (``qml.GlobalPhase(x)``) acts on every wire of the tape, as in
     PennyLane's graph: its parameter is reached, and it links the wires of the gates before
@@ -2165,6 +2172,14 @@ def light_cone_params(tape) -> set:
     # mid-circuit measurements on theirs), on every wire if it names none (``probs()``)
     everywhere = any(not m.wires for m in tape.measurements)
     measured = {w for m in tape.measurements for w in m.wires}
+    if not written:
+        everywhere = any(not m.wires and m.measured_obs is None for m in tape.measurements)
+        measured = set()
+        for m in tape.measurements:
+            if m.measured_obs is not None:
+                measured |= {w for word in m.measured_obs.terms for w, _ in word}
+                measured |= set(getattr(m.measured_obs, "_mwires", ()) or ())
+            measured |= set(m.raw_wires or ())
     out, k = set(), 0
     ops = tape.operations
     for i, op in enumerate(ops):

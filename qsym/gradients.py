@@ -1149,6 +1149,9 @@ def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="st
         tape, columns = expanded, [[(j, 1.0)] for j in expanded.trainable_params]
     chosen = set(_chosen(tape, argnum))
     reach = light_cone_params(expanded)
+    # (PennyLane's tests of a gate reaching only an identity factor's wire are made, and
+    # its derivative is exactly 0, not their results' rounding)
+    support = light_cone_params(expanded, written=False)
     tapes, standard, per_param, made = [], [], [], {}
     columns = iter(columns)
     for k in range(len(tape.trainable_params)):
@@ -1168,7 +1171,8 @@ def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="st
                 made[j] = [(c, len(tapes) + i) for i, (c, _, _) in enumerate(batch)]
                 tapes += [t for _, t, _ in batch]
                 standard += [s for _, _, s in batch]
-            terms += [(2 * c * weight, t) for c, t in made[j]]
+            if j in support:
+                terms += [(2 * c * weight, t) for c, t in made[j]]
         per_param.append(terms)
 
     def single(results, copy=None):
@@ -1590,7 +1594,41 @@ def _tape_param_shift(tape, argnum=None, shifts=None, gradient_recipes=None, f0=
         if broadcast and not is_var:
             return _broadcast_shift(tape, zeros, f0)
         return _linear_transform(tape, zeros, None if is_var else f0)
-    return _param_shift_by(tape, sorted(active), shifts, gradient_recipes, f0, broadcast, is_var)
+    tapes, fn = _param_shift_by(tape, sorted(active), shifts, gradient_recipes, f0, broadcast,
+                                is_var)
+    support = light_cone_params(tape, written=False)
+    idle = {k for k, i in active.items() if i not in support}
+    return tapes, (_exact_zeros(tape, fn, idle) if idle else fn)
+
+
+def _exact_zeros(tape, fn, idle):
+    """``fn`` with the derivatives by the positions ``idle`` exactly 0: parameters
+    PennyLane's light cone holds (a gate reaching only an identity factor's wire:
+    :func:`qsym._tapes.light_cone_params`) whose shifted tapes are made and run as
+    PennyLane's, but cannot change what is measured (PennyLane's numbers are rounding)."""
+    n_meas, n_par = len(tape.measurements), len(tape.trainable_params)
+
+    def zero(g):
+        return np.zeros(np.shape(g))
+
+    def one(jac):
+        if n_meas == 1:
+            if n_par == 1:
+                return zero(jac) if 0 in idle else jac
+            return tuple(zero(g) if k in idle else g for k, g in enumerate(jac))
+        if n_par == 1:
+            return tuple(zero(g) for g in jac) if 0 in idle else jac
+        return tuple(tuple(zero(g) if k in idle else g for k, g in enumerate(row))
+                     for row in jac)
+
+    def wrapped(results):
+        out = fn(results)
+        if tape.shots.has_partitioned_shots:
+            return tuple(one(j) for j in out)
+        return one(out)
+
+    wrapped.__dict__.update(getattr(fn, "__dict__", {}))  # (first_result_unshifted)
+    return wrapped
 
 
 def _param_shift_by(tape, argnum, shifts, gradient_recipes, f0, broadcast, is_var):

@@ -361,14 +361,18 @@ def test_identity_factors_wires_count_as_pennylane_and_the_zero_stays_exact(name
 
 @pytest.mark.parametrize("name", sorted(IDENTITY_FACTORS))
 def test_gradient_transforms_of_a_tape_shift_a_parameter_reaching_an_identity_factor(name):
-    observable, _ = IDENTITY_FACTORS[name]
+    observable, scale = IDENTITY_FACTORS[name]
     tape = qml.tape.QuantumScript([qml.RX(X0, 0), qml.RY(Y0, 1)], [qml.expval(observable())],
                                   trainable_params=[0, 1])
-    counts = [len(qml.gradients.param_shift(tape)[0]), len(qml.gradients.finite_diff(tape)[0])]
-    assert counts == [2 * 2, 1 + 2]  # PennyLane 0.45.1: [4, 3] (without the factor: [2, 2])
-    ps = qml.execute(*qml.gradients.param_shift(tape)[:1], qml.device("default.qubit", wires=2))
-    fn = qml.gradients.param_shift(tape)[1]
-    onp.testing.assert_allclose(onp.array(fn(ps), dtype=float)[0], 0.0, atol=1e-12)
+    counts = [len(qml.gradients.param_shift(tape)[0]), len(qml.gradients.finite_diff(tape)[0]),
+              len(qml.gradients.hadamard_grad(tape, aux_wire=2)[0])]
+    # PennyLane 0.45.1: [4, 3, 2] (without the factor: [2, 2, 1])
+    assert counts == [2 * 2, 1 + 2, 2]
+    dev = qml.device("default.qubit", wires=3)
+    for tapes, fn in (qml.gradients.param_shift(tape), qml.gradients.hadamard_grad(tape, aux_wire=2)):
+        g = onp.array(fn(qml.execute(tapes, dev)), dtype=float)
+        assert g[0] == 0.0  # exactly (PennyLane's param_shift: 2.6e-17, -8.2e-19)
+        onp.testing.assert_allclose(g[1], -scale * onp.sin(Y0), atol=1e-12)
 
 
 def test_a_wireless_identity_adds_no_wire():

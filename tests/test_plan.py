@@ -3,7 +3,8 @@
 import sympy as sp
 
 from qsym._ir import Circuit, Measurement, Op
-from qsym._plan import ChainEntry, chain_rule, light_cone, make_plan, shift_terms, slots_of
+from qsym._plan import (ChainEntry, chain_rule, graph_cone, light_cone, make_plan, shift_terms,
+                        slots_of)
 
 a, b = sp.symbols("a b", real=True)
 Z0 = Measurement("expval", ((sp.S(1), ((0, "Z"),)),))
@@ -47,6 +48,20 @@ def test_light_cone_and_pruned_slots():
     plan = make_plan(c)
     assert plan.terms == () and plan.executions == 1
     assert set(plan.pruned) == {0, 1, 2}  # every slot (slots count parameters, not ops)
+
+
+def test_an_identity_factors_wire_is_in_pennylanes_cone_counted_not_run():
+    # <Z1 (x) I0>: the label holds the observable's wires as written (device indices)
+    z1_i0 = Measurement("expval", ((sp.S(1), ((1, "Z"),)),), label=("expval", "Prod", 0, 0, (1, 0)))
+    c = Circuit(2, (Op("RX", (0,), (a,)), Op("CRY", (0, 1), (b,))), (z1_i0,), inputs=(a, b))
+    c2 = Circuit(2, (Op("RX", (0,), (a,)), Op("RY", (1,), (b,))), (z1_i0,), inputs=(a, b))
+    assert light_cone(c2) == (False, True) and graph_cone(c2) == (True, True)
+    plan = make_plan(c2)
+    assert plan.pruned == (0,) and {t.slot for t in plan.terms} == {1}
+    # RY's two shifted circuits run; RX's two (derivative exactly 0) are only counted
+    assert (plan.executions, plan.idle_runs, plan.counted_executions) == (3, 2, 5)
+    # CRY couples wire 0 to wire 1: RX is in both cones, nothing idle
+    assert light_cone(c) == graph_cone(c) and make_plan(c).idle_runs == 0
 
 
 def test_coefficients_depending_on_inputs_enter_the_plan():
