@@ -353,6 +353,8 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                                                            matrices)
                 else:
                     label = _op_label(op, base, values, decimals, matrices)
+                    if note is not None and note[0] == "id" and not ctrl_w:
+                        label = _with_id(label, base, note[1])
                 for w, v in zip(ctrl_w, ctrl_v):
                     if w in row_of:
                         strs[row_of[w]] += "●" if v else "○"
@@ -473,6 +475,8 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
                         tuple(index[w] for w in controls), values))
         elif orig is not None:
             out.append(("adjoint", orig))
+        elif isinstance(getattr(op, "id", None), str) and _table_gate(op):
+            out.append(("id", op))  # PennyLane's label shows the (deprecated) id: RX(0.30,"a")
         else:
             out.append(None)
     # PennyLane's barriers (not at level="device": its preprocessing removes them), where
@@ -583,6 +587,30 @@ def _gate_item(gate, stamp, level, decimals, matrices):
     else:
         label = _op_label(gate, base, {}, decimals, matrices)
     return None, tuple(gate.wires), tuple(ctrl_w), tuple(ctrl_v), label
+
+
+def _with_id(label: str, base: str, op) -> str:
+    """``label`` with the operator's ``id`` as PennyLane's ``Operator.label`` writes it
+    after the parameters (``RX(0.30,"a")``, ``RX("a")`` without them), where the
+    operator's class shows its id in its label (PennyLane's own ``label`` of some classes
+    does not).
+
+    >>> import warnings, qsym as qml
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     _with_id("RX(0.30)", "RX", qml.RX(0.3, wires=0, id="a"))
+    'RX(0.30,"a")'
+    """
+    import warnings
+
+    tag = f'"{op.id}"'
+    with warnings.catch_warnings():  # (the deprecation warning: once, where the id was given)
+        warnings.simplefilter("ignore")
+        shows = tag in op.label()
+    if not shows:
+        return label
+    return label[:-1] + "," + tag + ")" if label != base and label.endswith(")") \
+        else f"{label}({tag})"
 
 
 def _adjoint_drawn(orig, ctrl_w, ctrl_v, decimals, matrices) -> tuple:

@@ -1,0 +1,105 @@
+"""PennyLane 0.45.1's drawings of exponentials and of operator ids, and the workflow
+details found by the stop-57 sweep of PennyLane's test directories (issue #18).
+
+The expected texts are PennyLane 0.45.1's outputs, computed in /work/plvenv
+(``import pennylane as qml``) and pasted; each test says which.
+"""
+
+import warnings
+
+import pytest
+
+import qsym as qml
+from qsym import numpy as pnp
+
+
+@pytest.fixture
+def quiet():
+    with warnings.catch_warnings():  # (the id's deprecation warning: PennyLane's too)
+        warnings.simplefilter("ignore")
+        yield
+
+
+# --- qml.exp / qml.evolve drawn as PennyLane draws its tape's operator --------------------
+
+def _exponentials(x):
+    qml.RX(x, wires=0)
+    qml.evolve(qml.X(0), x)
+    qml.exp(qml.Z(0) @ qml.Z(1), -0.5j * x)
+    qml.exp(qml.X(1), 1j * x)
+    qml.evolve(qml.X(0) + qml.Z(1), 0.3)
+    return qml.expval(qml.Z(0))
+
+
+def test_exponentials_drawn_as_one_box_each():
+    c = qml.QNode(_exponentials, qml.device("default.qubit", wires=2))
+    # PennyLane 0.45.1, qml.draw(c)(0.3) (qsym drew the rotations RX(0.60), RZZ(0.30), ...)
+    assert qml.draw(c)(0.3) == (
+        "0: ──RX(0.30)──Exp(-0.30j X)─╭Exp(0.00-0.15j Z@Z)────────────────────╭Exp(-0.30j 𝓗)─┤  <Z>\n"
+        "1: ──────────────────────────╰Exp(0.00-0.15j Z@Z)──Exp(0.00+0.30j X)─╰Exp(-0.30j 𝓗)─┤     ")
+    # PennyLane 0.45.1, decimals=None
+    assert qml.draw(c, decimals=None)(0.3) == (
+        "0: ──RX──Exp(-0.3j X)─╭Exp(-0.15j Z@Z)──────────────╭Exp(-0.3j 𝓗)─┤  <Z>\n"
+        "1: ───────────────────╰Exp(-0.15j Z@Z)──Exp(0.3j X)─╰Exp(-0.3j 𝓗)─┤     ")
+    # PennyLane 0.45.1: default.qubit applies an exponential as its matrix, so the box stays
+    assert qml.draw(c, level="device")(0.3) == qml.draw(c)(0.3)
+
+
+def test_exponential_of_trainable_inputs_adjoint_and_controlled_drawn():
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def c(x, y):
+        qml.evolve(qml.X(0) @ qml.Y(1), x)
+        qml.exp(qml.Z(0), -1j * y)
+        qml.adjoint(qml.evolve(qml.Z(2), 0.5))
+        qml.ctrl(qml.evolve(qml.Z(2), 0.25), control=0)
+        return qml.expval(qml.Z(0))
+
+    x, y = pnp.array(0.3, requires_grad=True), pnp.array(0.7, requires_grad=True)
+    # PennyLane 0.45.1, qml.draw(c)(x, y) (qsym drew "Exp(-0.7j Z)" and "RZ(1.00)†")
+    assert qml.draw(c)(x, y) == (
+        "0: ─╭Exp(-0.30j X@Y)───Exp(0.00-0.70j Z)─╭●─────────────┤  <Z>\n"
+        "1: ─╰Exp(-0.30j X@Y)─────────────────────│──────────────┤     \n"
+        "2: ──(Exp(-0.50j Z))†────────────────────╰Exp(-0.25j Z)─┤     ")
+    # the value is the rotations' (drawing changed nothing): by hand, exp(-i x X0 Y1)|000>
+    # = cos x |000> + sin x |110>, so <Z0> = cos 2x and d/dx = -2 sin 2x
+    g = qml.grad(c)(x, y)[0]
+    assert abs(g - (-2 * pnp.sin(2 * 0.3))) < 1e-12
+
+
+# --- operator ids in drawings (deprecated in PennyLane 0.45, still drawn there) -----------
+
+def test_operator_ids_drawn_as_pennylane(quiet):
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(x):
+        qml.RX(x, wires=0, id="a")
+        qml.Hadamard(1, id="h")
+        qml.CNOT(wires=[0, 1], id="cn")
+        qml.QFT(wires=[0, 1], id="q")
+        return qml.expval(qml.Z(0))
+
+    # PennyLane 0.45.1: Hadamard's and CNOT's own labels do not show the id
+    assert qml.draw(c)(0.3) == (
+        '0: ──RX(0.30,"a")─╭●─╭QFT("q")─┤  <Z>\n'
+        '1: ──H────────────╰X─╰QFT("q")─┤     ')
+    assert qml.draw(c, decimals=None)(0.3) == (
+        '0: ──RX("a")─╭●─╭QFT("q")─┤  <Z>\n'
+        '1: ──H───────╰X─╰QFT("q")─┤     ')
+
+
+@pytest.mark.parametrize("make, label, label2", [
+    # PennyLane 0.45.1's op.label() and op.label(decimals=2)
+    (lambda: qml.Hadamard(0, id="i"), "H", "H"),
+    (lambda: qml.PauliX(0, id="i"), "X", "X"),
+    (lambda: qml.CNOT([0, 1], id="i"), "X", "X"),
+    (lambda: qml.CRX(0.3, [0, 1], id="i"), "RX", "RX\n(0.30)"),
+    (lambda: qml.ControlledPhaseShift(0.3, [0, 1], id="i"), "Rϕ", "Rϕ\n(0.30)"),
+    (lambda: qml.PauliRot(0.3, "XY", [0, 1], id="i"), "RXY", "RXY\n(0.30)"),
+    (lambda: qml.Identity(0, id="i"), "I", "I"),
+    (lambda: qml.RX(0.3, 0, id="i"), 'RX\n("i")', 'RX\n(0.30,"i")'),
+    (lambda: qml.SWAP([0, 1], id="i"), 'SWAP("i")', 'SWAP("i")'),
+    (lambda: qml.QFT(wires=[0, 1], id="i"), 'QFT("i")', 'QFT("i")'),
+])
+def test_labels_with_ids(quiet, make, label, label2):
+    op = make()
+    assert op.label() == label
+    assert op.label(decimals=2) == label2
