@@ -1781,10 +1781,11 @@ def _qnode_jacobian(qnode, method_options, argnum=None):
 
 
 def _templates_expanded(ops) -> list:
-    """``ops`` with each template holding an array parameter (``StronglyEntanglingLayers``'
-    weights) or numbers without a gradient method (a Hamiltonian's coefficients) replaced
-    by its gates, again until none is left: PennyLane's expansion before a gradient
-    transform (a shift rule differentiates one number at a time)."""
+    """``ops`` with each template holding a trainable array parameter (``StronglyEntanglingLayers``'
+    weights) or trainable numbers without a gradient method (a Hamiltonian's coefficients)
+    replaced by its gates, again until none is left: PennyLane's expansion before a gradient
+    transform (a shift rule differentiates one number at a time); a template of fixed data
+    (``qml.StatePrep([1, 0, 0, 0], ...)``) stays, as on PennyLane's tapes."""
     from ._opmath import SymbolicOp
     from .templates import Template
 
@@ -1795,13 +1796,23 @@ def _templates_expanded(ops) -> list:
             inner = inner.base
         # an array parameter, or numbers without a gradient method of the template's own
         # (CommutingEvolution of trainable coefficients: PennyLane's grad_method None)
-        if isinstance(inner, Template) and op.data and (
-                any(np.ndim(_unboxed(p)) for p in op.data)
+        trainable = [p for p in op.data if _trainable(p)]  # (fixed data: kept, PennyLane's)
+        if isinstance(inner, Template) and trainable and (
+                any(np.ndim(_unboxed(p)) for p in trainable)
                 or _expansion_grad_method(op) is None):
             out += _templates_expanded(op.decomposition())
         else:
             out.append(op)
     return out
+
+
+def _trainable(p) -> bool:
+    """Whether a template's array parameter is trainable: autograd boxes it (the argument
+    differentiated), or it is a tensor of ``requires_grad=True`` (an argument the other
+    passes of :func:`_classical_jacobians` differentiate, and the final record's). A fixed
+    array (``qml.StatePrep([1, 0, 0, 0], ...)``, a ``requires_grad=False`` matrix) is not:
+    PennyLane's expansion keeps its operator on the tape."""
+    return _boxed(p) or bool(getattr(p, "requires_grad", False))
 
 
 def _tape_data(recorded) -> list:

@@ -103,3 +103,32 @@ def test_labels_with_ids(quiet, make, label, label2):
     op = make()
     assert op.label() == label
     assert op.label(decimals=2) == label2
+
+
+# --- a gradient transform's tapes keep an operator of fixed data (PennyLane's expansion) ---
+
+def _prepared(x, w):
+    qml.StatePrep(pnp.array([0.6, 0.0, 0.8, 0.0], requires_grad=False), wires=(0, 1))
+    qml.RX(x, wires=1)
+    qml.StronglyEntanglingLayers(w, wires=[0, 1])
+    return qml.expval(qml.Z(1))
+
+
+def test_gradient_tapes_keep_a_fixed_state_preparation():
+    c = qml.QNode(_prepared, qml.device("default.qubit", wires=2))
+    x = pnp.array(0.4, requires_grad=True)
+    w = pnp.array([[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]]], requires_grad=True)
+    parts = qml.draw(qml.gradients.param_shift(c))(x, w).split("\n\n")
+    # PennyLane 0.45.1: 14 tapes (two per trainable angle), the state preparation kept as
+    # |Ψ⟩ (qsym drew its gates, ╭●─╭●, in place of the box); the first and the last tape:
+    assert len(parts) == 14
+    assert parts[0] == (
+        "0: ─╭|Ψ⟩──Rot(0.10,0.20,0.30)──────────────────────╭●─╭X─┤     \n"
+        "1: ─╰|Ψ⟩──RX(1.97)─────────────Rot(0.40,0.50,0.60)─╰X─╰●─┤  <Z>")
+    assert parts[-1] == (
+        "0: ─╭|Ψ⟩──Rot(0.10,0.20,0.30)───────────────────────╭●─╭X─┤     \n"
+        "1: ─╰|Ψ⟩──RX(0.40)─────────────Rot(0.40,0.50,-0.97)─╰X─╰●─┤  <Z>")
+    # the same derivatives as qsym's exact Jacobian (a second method)
+    gx, gw = qml.gradients.param_shift(c)(x, w)
+    jx, jw = qml.jacobian(c)(x, w)
+    assert abs(gx - jx) < 1e-12 and pnp.allclose(gw, jw, atol=1e-12, rtol=0)
