@@ -132,3 +132,59 @@ def test_gradient_tapes_keep_a_fixed_state_preparation():
     gx, gw = qml.gradients.param_shift(c)(x, w)
     jx, jw = qml.jacobian(c)(x, w)
     assert abs(gx - jx) < 1e-12 and pnp.allclose(gw, jw, atol=1e-12, rtol=0)
+
+
+# --- qml.draw's levels past the user's transforms (PennyLane's whole pipeline) ------------
+
+def _levels_circuit(w, x):
+    qml.BasicEntanglerLayers(w, wires=[0, 1])
+    qml.Hadamard(2)
+    qml.Hadamard(2)
+    qml.Permute([2, 0, 1], wires=[0, 1, 2])
+    qml.RY(x, wires=2)
+    return qml.expval(qml.Z(0) @ qml.Z(2))
+
+
+# PennyLane 0.45.1's drawings, qml.draw(c, level=...)(w, x) (show_matrices left on)
+_USER = ("0: ─╭BasicEntanglerLayers(M0)─╭Permute───────────┤ ╭<Z@Z>\n"
+         "1: ─╰BasicEntanglerLayers(M0)─├Permute───────────┤ │     \n"
+         "2: ───────────────────────────╰Permute──RY(0.50)─┤ ╰<Z@Z>\n\n"
+         "M0 = \n[[0.3 0.4]]")
+_GRADIENT = ("0: ──RX(0.30)─╭●─╭Permute───────────┤ ╭<Z@Z>\n"
+             "1: ──RX(0.40)─╰X─├Permute───────────┤ │     \n"
+             "2: ──────────────╰Permute──RY(0.50)─┤ ╰<Z@Z>")
+_DEVICE = ("0: ──RX(0.30)─╭●─╭SWAP─────────────────┤ ╭<Z@Z>\n"
+           "1: ──RX(0.40)─╰X─│─────╭SWAP───────────┤ │     \n"
+           "2: ──────────────╰SWAP─╰SWAP──RY(0.50)─┤ ╰<Z@Z>")
+
+
+@pytest.mark.parametrize("level, expected", [
+    ("user", _USER), (1, _USER), ("gradient", _GRADIENT), (2, _GRADIENT),
+    (4, _DEVICE), (5, _DEVICE), (7, _DEVICE), ("device", _DEVICE)])
+def test_draw_levels_past_the_user_transforms(level, expected):
+    # (qsym drew the user's tape at every level past the one transform: the template boxed)
+    c = qml.transforms.cancel_inverses(qml.QNode(
+        _levels_circuit, qml.device("default.qubit", wires=3), diff_method="parameter-shift"))
+    w = pnp.array([[0.3, 0.4]], requires_grad=True)
+    assert qml.draw(c, level=level)(w, pnp.array(0.5, requires_grad=True)) == expected
+
+
+@pytest.mark.parametrize("method, expected", [
+    # PennyLane 0.45.1: the default level "gradient" opens the trainable template of a
+    # parameter-shift QNode (its method's expansion), not the fixed one; backprop keeps both
+    ("backprop", "0: ─╭BasicEntanglerLayers(M0)─╭BasicEntanglerLayers(M1)─┤ ╭Probs\n"
+                 "1: ─╰BasicEntanglerLayers(M0)─╰BasicEntanglerLayers(M1)─┤ ╰Probs\n\n"
+                 "M0 = \n[[0.3 0.4]]\nM1 = \n[[0.1 0.2]]"),
+    ("parameter-shift", "0: ──RX(0.30)─╭●─╭BasicEntanglerLayers(M0)─┤ ╭Probs\n"
+                        "1: ──RX(0.40)─╰X─╰BasicEntanglerLayers(M0)─┤ ╰Probs\n\n"
+                        "M0 = \n[[0.1 0.2]]"),
+])
+def test_default_draw_level_is_after_the_gradient_expansion(method, expected):
+    @qml.qnode(qml.device("default.qubit", wires=2), diff_method=method)
+    def c(w, v):
+        qml.BasicEntanglerLayers(w, wires=[0, 1])
+        qml.BasicEntanglerLayers(v, wires=[0, 1])
+        return qml.probs(wires=[0, 1])
+
+    w = pnp.array([[0.3, 0.4]], requires_grad=True)
+    assert qml.draw(c)(w, pnp.array([[0.1, 0.2]], requires_grad=False)) == expected
