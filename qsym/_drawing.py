@@ -1359,7 +1359,7 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     ``QFT``, ``StronglyEntanglingLayers(M0)``; controlled ones with control dots, adjoint
     ones with ``†``), other gates as qsym runs them; of a transformed QNode, the tape its
     transforms make up to ``level`` (``"top"``: none; ``"user"``: all of them; default
-    ``"gradient"``: then the expansion of a ``parameter-shift`` QNode's method, trainable
+    ``"gradient"``: then the expansion of the QNode's gradient method, trainable
     templates as their gates; an int or a slice of PennyLane's whole pipeline, the
     device's transforms too: ``qml.workflow.get_compile_pipeline``); with
     ``level="device"`` the templates ``default.qubit`` decomposes as their gates. A

@@ -188,3 +188,28 @@ def test_default_draw_level_is_after_the_gradient_expansion(method, expected):
 
     w = pnp.array([[0.3, 0.4]], requires_grad=True)
     assert qml.draw(c)(w, pnp.array([[0.1, 0.2]], requires_grad=False)) == expected
+
+
+@pytest.mark.parametrize("method, expansion", [
+    ("finite-diff", "_expand_transform_finite_diff"), ("spsa", "_expand_transform_spsa")])
+def test_finite_diff_and_spsa_have_pennylane_expansions(method, expansion):
+    @qml.qnode(qml.device("default.qubit", wires=2), diff_method=method)
+    def c(w, x):
+        qml.StronglyEntanglingLayers(w, wires=[0, 1])
+        qml.RY(x, 0)
+        return qml.expval(qml.Z(0) + 0.5 * qml.X(1))
+
+    w = pnp.array(pnp.arange(6.0).reshape(1, 2, 3) / 7, requires_grad=True)
+    x = pnp.array(0.5, requires_grad=True)
+    # PennyLane 0.45.1: the method's expand_transform is the "gradient" level (qsym had
+    # none for finite_diff and spsa_grad: the template stayed whole there)
+    assert getattr(qml.gradients, "finite_diff" if method == "finite-diff"
+                   else "spsa_grad").expand_transform.__name__ == expansion
+    pipeline = qml.workflow.get_compile_pipeline(c, "gradient")(w, x)
+    assert [t.tape_transform.__name__ for t in pipeline] == [expansion]
+    (tape,), _ = qml.workflow.construct_batch(c, level="gradient")(w, x)
+    assert [op.name for op in tape.operations] == ["Rot", "Rot", "CNOT", "CNOT", "RY"]
+    # PennyLane 0.45.1, qml.draw(c)(w, x)
+    assert qml.draw(c)(w, x) == (
+        "0: ──Rot(0.00,0.14,0.29)─╭●─╭X──RY(0.50)─┤ ╭<𝓗(0.50)>\n"
+        "1: ──Rot(0.43,0.57,0.71)─╰X─╰●───────────┤ ╰<𝓗(0.50)>")
