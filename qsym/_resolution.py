@@ -302,7 +302,8 @@ def get_compile_pipeline(qnode, level="user"):
     :class:`~qsym.transforms.core.CompilePipeline` of a QNode up to ``level`` (PennyLane's
     ``qml.workflow.get_compile_pipeline``): ``"top"`` none, ``"user"`` the transforms
     applied to the QNode, ``"gradient"`` with the gradient method's expansion
-    (``param_shift``'s ``expand_transform``; the others have none), ``"device"`` with the device's
+    (``param_shift``'s, ``finite_diff``'s, ``spsa_grad``'s ``expand_transform``; the others
+    have none), ``"device"`` with the device's
     preprocessing for the resolved configuration (:func:`construct_execution_config`;
     none after an informative transform), a marker's name, an int, a slice.
 
