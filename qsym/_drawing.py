@@ -357,7 +357,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                     ctrl_w, ctrl_v, label = _adjoint_drawn(note[1], ctrl_w, ctrl_v, decimals,
                                                            matrices)
                 else:
-                    label = _op_label(op, base, values, decimals, matrices)
+                    label = _noted_label(op, base, values, decimals, matrices, note, ctrl_w)
                 for w, v in zip(ctrl_w, ctrl_v):
                     if w in row_of:
                         strs[row_of[w]] += "●" if v else "○"
@@ -478,6 +478,8 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
                         tuple(index[w] for w in controls), values))
         elif orig is not None:
             out.append(("adjoint", orig))
+        elif isinstance(getattr(op, "id", None), str) and _table_gate(op):
+            out.append(("id", op))  # PennyLane's label shows the (deprecated) id: RX(0.30,"a")
         else:
             out.append(None)
     # PennyLane's barriers (not at level="device": its preprocessing removes them), where
@@ -588,6 +590,39 @@ def _gate_item(gate, stamp, level, decimals, matrices):
     else:
         label = _op_label(gate, base, {}, decimals, matrices)
     return None, tuple(gate.wires), tuple(ctrl_w), tuple(ctrl_v), label
+
+
+def _noted_label(op, base, values, decimals, matrices, note, ctrl_w) -> str:
+    """The label of a gate drawn as itself; its (deprecated) id added where the recorded
+    operator has one and no control dots are drawn (PennyLane's ``Operator.label``)."""
+    label = _op_label(op, base, values, decimals, matrices)
+    if note is not None and note[0] == "id" and not ctrl_w:
+        label = _with_id(label, base, note[1])
+    return label
+
+
+def _with_id(label: str, base: str, op) -> str:
+    """``label`` with the operator's ``id`` as PennyLane's ``Operator.label`` writes it
+    after the parameters (``RX(0.30,"a")``, ``RX("a")`` without them), where the
+    operator's class shows its id in its label (PennyLane's own ``label`` of some classes
+    does not).
+
+    >>> import warnings, qsym as qml
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     _with_id("RX(0.30)", "RX", qml.RX(0.3, wires=0, id="a"))
+    'RX(0.30,"a")'
+    """
+    import warnings
+
+    tag = f'"{op.id}"'
+    with warnings.catch_warnings():  # (the deprecation warning: once, where the id was given)
+        warnings.simplefilter("ignore")
+        shows = tag in op.label()
+    if not shows:
+        return label
+    return label[:-1] + "," + tag + ")" if label != base and label.endswith(")") \
+        else f"{label}({tag})"
 
 
 def _adjoint_drawn(orig, ctrl_w, ctrl_v, decimals, matrices) -> tuple:
@@ -1281,7 +1316,40 @@ def _transformed_drawing(qnode, args, kwargs, level, wire_order, *options) -> st
     if level == "device":  # (and the templates default.qubit decomposes drawn as their gates)
         node.defers_measurements = (True, True)
         return draw(node, wire_order, *options, level="device")()
-    return draw(node, wire_order, *options)()
+    return draw(node, wire_order, *options, level="top")()  # (the tape: transformed already)
+
+
+# qml.draw's view of PennyLane's levels past the user's transforms (the gradient method's
+# expansion, the device's transforms): ``DRAWN_LEVELS["drawn_level"](qnode, level, args,
+# kwargs)``, installed by qsym._resolution (above this module), which builds those tapes
+DRAWN_LEVELS: dict = {}
+
+
+def _past_user_level(qnode, args, kwargs, level, wire_order, *options):
+    """``qml.draw`` at a level past the user's transforms where it draws something else
+    than the user's tapes (``qsym._resolution.drawn_level``): the text, or None."""
+    hook = DRAWN_LEVELS.get("drawn_level")
+    picked = hook(qnode, level, args, kwargs) if hook is not None else None
+    if picked is None:
+        return None
+    if picked == "device":  # (an int level that reaches the end of the pipeline)
+        return draw(qnode, wire_order, *options, level="device")(*args, **kwargs)
+    tapes, node = picked
+    if node is None:  # several tapes, or one measuring nothing: drawn as tapes
+        return _tapes_text(tapes, wire_order or getattr(qnode.device, "wires", None), *options)
+    return draw(node, wire_order, *options, level="top")()
+
+
+def _function_level(level):
+    """The level ``qml.draw`` draws a quantum function (not a QNode) at: it has no
+    transforms, so a ``level`` other than ``"gradient"``, ``"top"`` or 0 is ignored with
+    PennyLane's ``UserWarning``."""
+    if level not in {"gradient", 0, "top"}:
+        import warnings
+
+        warnings.warn("When the input to qp.draw is not a QNode, the level argument is "
+                      "ignored.", UserWarning, stacklevel=3)
+    return "gradient"
 
 
 _BUILTIN_LEVELS = ("top", "user", "gradient", "device")
@@ -1332,9 +1400,12 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     drawing of the circuit: templates as boxes with PennyLane's labels (``|Ψ⟩``,
     ``QFT``, ``StronglyEntanglingLayers(M0)``; controlled ones with control dots, adjoint
     ones with ``†``), other gates as qsym runs them; of a transformed QNode, the tape its
-    transforms make up to ``level`` (default ``"gradient"``: all of them; ``"top"``:
-    none); with ``level="device"`` the templates ``default.qubit`` decomposes as their
-    gates. A quantum function (not a QNode) has no transforms: a ``level`` other than
+    transforms make up to ``level`` (``"top"``: none; ``"user"``: all of them; default
+    ``"gradient"``: then the expansion of the QNode's gradient method, trainable
+    templates as their gates; an int or a slice of PennyLane's whole pipeline, the
+    device's transforms too: ``qml.workflow.get_compile_pipeline``); with
+    ``level="device"`` the templates ``default.qubit`` decomposes as their gates. A
+    quantum function (not a QNode) has no transforms: a ``level`` other than
     ``"gradient"``, ``"top"`` or 0 is ignored with a ``UserWarning``, as PennyLane's.
 
     >>> import qsym as qml
@@ -1352,27 +1423,23 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
 
     from ._runtime import QNode
     wire_order = _draw_arguments(qnode, isinstance(qnode, QNode), wire_order, level, decimals)
+    options = (show_all_wires, decimals, max_length, show_matrices, show_wire_labels)
     grad = _final_gradient_tapes(qnode)
     if grad is not None:  # a gradient transform of a QNode
         return lambda *args, **kwargs: _tapes_text(
-            *_gradient_tapes(grad, wire_order, args, kwargs), show_all_wires, decimals,
-            max_length, show_matrices, show_wire_labels)
+            *_gradient_tapes(grad, wire_order, args, kwargs), *options)
     plain = callable(qnode) and not isinstance(qnode, QNode)  # a quantum function
-    if plain:
-        if level not in {"gradient", 0, "top"}:
-            import warnings
-
-            warnings.warn("When the input to qp.draw is not a QNode, the level argument is "
-                          "ignored.", UserWarning, stacklevel=2)
-        level = "gradient"
+    level = _function_level(level) if plain else level
     qnode, bare = drawable(qnode)
 
     def drawer(*args, **kwargs):
         from ._shapes import flat as _flat
 
+        past = None if plain else _past_user_level(qnode, args, kwargs, level, wire_order, *options)
+        if past is not None:  # (PennyLane's gradient expansion or device transforms)
+            return past
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tapes at ``level``
-            return _transformed_drawing(qnode, args, kwargs, level, wire_order, show_all_wires,
-                                        decimals, max_length, show_matrices, show_wire_labels)
+            return _transformed_drawing(qnode, args, kwargs, level, wire_order, *options)
         runs = OneRun(qnode.func)  # PennyLane records the circuit once
         run = _numeric_run(qnode, args, kwargs)
 

@@ -2243,6 +2243,12 @@ def expand_matrix(m, wires, wire_order):
     return xp.reshape(xp.transpose(full, axes), (*batch, d**n, d**n))
 
 
+# the gates whose PennyLane class writes its own ``label`` without the operator's id
+# (Hadamard's is "H" whatever its id; the controlled gates': their target's label)
+_LABELS_WITHOUT_ID = frozenset({"Hadamard", "PauliX", "PauliY", "PauliZ", "Identity",
+                                "PauliRot", "IntegerComparator", "MultiControlledX"})
+
+
 def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
     """PennyLane's ``op.label``: the base label (``LABELS``, the target's label for a
     controlled gate, ``"R"`` and the Pauli word for ``PauliRot``), then the parameters
@@ -2265,6 +2271,8 @@ def gate_label(op, decimals=None, base_label=None, cache=None) -> str:
         real = U.dtype.kind == "c" and not np.any(U.imag)
         return matrix_label(base_label, U.real if real else U, cache)
     ident = getattr(op, "id", None)
+    if name in _LABELS_WITHOUT_ID or name in CONTROLLED_LABELS:
+        ident = None  # (PennyLane's own label of these classes does not show it)
     if ident is not None:  # PennyLane 0.45's: the id shown, deprecated
         from .exceptions import PennyLaneDeprecationWarning
 
@@ -2309,7 +2317,7 @@ def matrix_label(base_label: str, U, cache=None) -> str:
     return f"{base_label}\n(M{idx})"
 
 
-def operator_label(base_label: str, data, decimals=None, cache=None) -> str:
+def operator_label(base_label: str, data, decimals=None, cache=None, ident=None) -> str:
     """PennyLane's generic ``Operator.label``: ``base_label``, then on a second line, in
     parentheses, each parameter of ``data``: a number with ``decimals`` digits (left out
     when ``decimals`` is None), an array as ``M<i>``, its index in the drawing cache's
@@ -2320,6 +2328,8 @@ def operator_label(base_label: str, data, decimals=None, cache=None) -> str:
     >>> cache = {"matrices": []}
     >>> operator_label("AngleEmbedding", [np.array([0.1, 0.2])], 2, cache), len(cache["matrices"])
     ('AngleEmbedding\\n(M0)', 1)
+
+    ``ident``: the operator's (deprecated) id, written last in quotes (``QFT("q")``).
     """
     parts = []
     for p in data:
@@ -2331,6 +2341,9 @@ def operator_label(base_label: str, data, decimals=None, cache=None) -> str:
                     parts.append(format(p))
         elif isinstance(cache, dict) and isinstance(cache.get("matrices"), list):
             parts.append(matrix_label("", p, cache)[2:-1])
+    if ident is not None:
+        return f"{base_label}\n(" + ",\n".join(parts) + f',"{ident}")' if parts \
+            else f'{base_label}("{ident}")'
     return f"{base_label}\n(" + ",\n".join(parts) + ")" if parts else base_label
 
 

@@ -743,6 +743,9 @@ def _adjoint_exponential(op):
         with not_recording():
             gates = op._rotations()
     inv = [i for g in reversed(gates) for i in _inverse_ops(g)]
+    call = object()
+    for g in inv:  # drawn as PennyLane draws Adjoint(Exp): one box, (Exp(c B))†
+        add_draw_group(g, ("adjoint", BoxKey(op), call), _Dagger(op), op.wires)
     if tape is not None:
         for g in inv:
             tape.append(g)
@@ -4685,9 +4688,17 @@ class Exp:
         tape.unqueue((base,))  # an operator sum or product too leaves a user's queue (PennyLane's)
         for g in gates:
             tape.append(g)
+            # drawn as PennyLane draws its tape's operator: one box, Exp(c B) (qml.draw)
+            add_draw_group(g, BoxKey(self), self, self.wires)
         self._applied = tuple(gates)  # (qml.adjoint of it takes them back, qml.ctrl controls)
         if self._queued_whole:  # PennyLane's queue (a QNode's tape, qml.tape.QuantumTape):
             take_over(self, gates)  # the evolution is one entry, not the rotations it applies
+
+    def device_applies(self) -> bool:
+        """Whether PennyLane's ``default.qubit`` applies the exponential as one matrix
+        (its stopping condition: the operator has a matrix, as an exponential of an
+        operator with one has): ``qml.draw(..., level="device")`` keeps its box."""
+        return bool(getattr(self.base, "has_matrix", True))
 
     def _exponent_terms(self):
         """``{word: c h}``: the exponent ``coeff * base`` as Pauli words (numbers,
@@ -5226,8 +5237,11 @@ class Exp:
         'Exp(5.68 RZ\\n(1.23))'
         """
         c = self.coeff
-        if decimals is not None and isinstance(c, numbers.Number):
-            c = format(c, f".{decimals}f")
+        if decimals is not None:  # (PennyLane's: a number or a 0-d array of one, formatted)
+            try:
+                c = format(np.asarray(getval(c)), f".{decimals}f")
+            except (TypeError, ValueError):
+                pass  # (a traced coefficient: written as it is)
         return base_label or f"{self.name}({c} {self.base.label(decimals=decimals, cache=cache)})"
 
     def __repr__(self):

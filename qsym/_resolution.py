@@ -26,6 +26,7 @@ import dataclasses
 import functools
 
 from . import _cv as cv, gradients, workflow
+from ._drawing import DRAWN_LEVELS
 from ._options import DEFAULT_DIFF_METHOD
 from ._splitting import convert_to_numpy_parameters
 from ._trace import OneRun
@@ -301,7 +302,8 @@ def get_compile_pipeline(qnode, level="user"):
     :class:`~qsym.transforms.core.CompilePipeline` of a QNode up to ``level`` (PennyLane's
     ``qml.workflow.get_compile_pipeline``): ``"top"`` none, ``"user"`` the transforms
     applied to the QNode, ``"gradient"`` with the gradient method's expansion
-    (``param_shift``'s ``expand_transform``; the others have none), ``"device"`` with the device's
+    (``param_shift``'s, ``finite_diff``'s, ``spsa_grad``'s ``expand_transform``; the others
+    have none), ``"device"`` with the device's
     preprocessing for the resolved configuration (:func:`construct_execution_config`;
     none after an informative transform), a marker's name, an int, a slice.
 
@@ -419,6 +421,58 @@ def construct_batch(qnode, level="user"):
 
     return make
 
+
+# the gradient methods whose PennyLane transform has an expansion (its "gradient" level)
+_EXPANDING_METHODS = frozenset({"parameter-shift", "finite-diff", "spsa", "hadamard"})
+
+
+def drawn_level(qnode, level, args, kwargs):
+    """What ``qml.draw(qnode, level=level)`` draws past the user's transforms (PennyLane's
+    levels of the whole pipeline, :func:`construct_batch`): None where the drawing of the
+    user's tapes is it (a level within the user transforms, a gradient method without an
+    expansion, an expansion or device transforms that change no operator); ``"device"`` for
+    an int level reaching the end of the pipeline; else ``(tapes, node)``: the tapes at that
+    level and a QNode without arguments that applies the one tape (None for several tapes,
+    or one that measures nothing: drawn as tapes).
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> @qml.qnode(qml.device("default.qubit", wires=2), diff_method="parameter-shift")
+    ... def c(x):
+    ...     qml.AngleEmbedding(x, wires=[0, 1])
+    ...     return qml.expval(qml.Z(0))
+    >>> tapes, node = drawn_level(c, "gradient", (pnp.array([0.1, 0.2]),), {})
+    >>> tapes[0].operations
+    [RX(tensor(0.1, requires_grad=True), wires=[0]), RX(tensor(0.2, requires_grad=True), wires=[1])]
+    >>> drawn_level(c, "user", (pnp.array([0.1, 0.2]),), {}) is None
+    True
+    """
+    if not isinstance(qnode, workflow.QNode) or level in ("top", "user", "device", None):
+        return None
+    n_user = len(qnode.compile_pipeline)
+    if isinstance(level, str):  # "gradient" (a marker names a user level)
+        method = qnode.diff_method
+        if level != "gradient" or (isinstance(method, str) and method not in _EXPANDING_METHODS):
+            return None
+    elif isinstance(level, int) and not isinstance(level, bool):
+        if level <= n_user:
+            return None
+        if level >= len(get_compile_pipeline(qnode, "device")(*args, **kwargs)):
+            return "device"
+    elif not isinstance(level, slice):
+        return None
+    tapes = list(construct_batch(qnode, level)(*args, **kwargs)[0])
+    user = list(construct_batch(qnode, "user")(*args, **kwargs)[0])
+    if len(tapes) == len(user) and all(
+            [(o.name, tuple(o.wires)) for o in a.operations]
+            == [(o.name, tuple(o.wires)) for o in b.operations] for a, b in zip(tapes, user)):
+        return None
+    if len(tapes) != 1 or not tapes[0].measurements:
+        return tapes, None
+    return tapes, CompilePipeline().tape_qnode(qnode, args, kwargs, level, tapes)
+
+
+DRAWN_LEVELS["drawn_level"] = drawn_level  # (qml.draw's hook: qsym._drawing is below this module)
 
 # installed in qml.workflow, and at PennyLane's module paths
 for _f in (construct_batch, construct_execution_config, get_best_diff_method,

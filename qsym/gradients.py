@@ -1819,10 +1819,11 @@ def _qnode_jacobian(qnode, method_options, argnum=None):
 
 
 def _templates_expanded(ops) -> list:
-    """``ops`` with each template holding an array parameter (``StronglyEntanglingLayers``'
-    weights) or numbers without a gradient method (a Hamiltonian's coefficients) replaced
-    by its gates, again until none is left: PennyLane's expansion before a gradient
-    transform (a shift rule differentiates one number at a time)."""
+    """``ops`` with each template holding a trainable array parameter (``StronglyEntanglingLayers``'
+    weights) or trainable numbers without a gradient method (a Hamiltonian's coefficients)
+    replaced by its gates, again until none is left: PennyLane's expansion before a gradient
+    transform (a shift rule differentiates one number at a time); a template of fixed data
+    (``qml.StatePrep([1, 0, 0, 0], ...)``) stays, as on PennyLane's tapes."""
     from ._opmath import SymbolicOp
     from .templates import Template
 
@@ -1833,13 +1834,23 @@ def _templates_expanded(ops) -> list:
             inner = inner.base
         # an array parameter, or numbers without a gradient method of the template's own
         # (CommutingEvolution of trainable coefficients: PennyLane's grad_method None)
-        if isinstance(inner, Template) and op.data and (
-                any(np.ndim(_unboxed(p)) for p in op.data)
+        trainable = [p for p in op.data if _trainable(p)]  # (fixed data: kept, PennyLane's)
+        if isinstance(inner, Template) and trainable and (
+                any(np.ndim(_unboxed(p)) for p in trainable)
                 or _expansion_grad_method(op) is None):
             out += _templates_expanded(op.decomposition())
         else:
             out.append(op)
     return out
+
+
+def _trainable(p) -> bool:
+    """Whether a template's array parameter is trainable: autograd boxes it (the argument
+    differentiated), or it is a tensor of ``requires_grad=True`` (an argument the other
+    passes of :func:`_classical_jacobians` differentiate, and the final record's). A fixed
+    array (``qml.StatePrep([1, 0, 0, 0], ...)``, a ``requires_grad=False`` matrix) is not:
+    PennyLane's expansion keeps its operator on the tape."""
+    return _boxed(p) or bool(getattr(p, "requires_grad", False))
 
 
 def _tape_data(recorded) -> list:
@@ -2367,10 +2378,40 @@ def _gradient_transform(public, expand=None, diff_method=None,
     return out
 
 
+@transform
+def _expand_transform_finite_diff(tape, argnum=None, h=1e-7, approx_order=1, n=1,
+                                  strategy="forward", f0=None, validate_params=True):
+    """The expansion PennyLane's ``finite_diff`` runs first (its ``expand_transform``, the
+    ``"gradient"`` level of ``qml.workflow.construct_batch``): trainable operators without a
+    gradient method (templates) decomposed towards ``RX``, ``RY``, ``RZ``, ``CNOT``
+    (:func:`_opened`; no observable is split), the tape itself when none is.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> t = qml.tape.QuantumScript([qml.AngleEmbedding(pnp.array([0.1, 0.2]), wires=[0, 1])],
+    ...                            [qml.expval(qml.Z(0))])
+    >>> (new,), _ = _expand_transform_finite_diff(t)
+    >>> new.operations
+    [RX(tensor(0.1, requires_grad=True), wires=[0]), RX(tensor(0.2, requires_grad=True), wires=[1])]
+    """
+    return [_opened(tape)], lambda results: results[0]
+
+
+@transform
+def _expand_transform_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center",
+                           f0=None, validate_params=True, num_directions=1, sampler=None,
+                           sampler_rng=None):
+    """The expansion PennyLane's ``spsa_grad`` runs first (its ``expand_transform``):
+    trainable templates opened as ``finite_diff``'s (:func:`_opened`), then each trainable
+    operation without a gradient method of its own decomposed (:func:`_spsa_expand`:
+    ``qml.pow(RY(x), 3)`` is ``RY(3x)``), the tape itself when none is."""
+    return [_spsa_expand(_opened(tape))], lambda results: results[0]
+
+
 hadamard_grad = _gradient_transform(hadamard_grad, diff_method="hadamard")
 param_shift = _gradient_transform(param_shift, _expand_transform_param_shift, "parameter-shift")
-finite_diff = _gradient_transform(finite_diff, diff_method="finite-diff")
-spsa_grad = _gradient_transform(spsa_grad, diff_method="spsa")
+finite_diff = _gradient_transform(finite_diff, _expand_transform_finite_diff, "finite-diff")
+spsa_grad = _gradient_transform(spsa_grad, _expand_transform_spsa, "spsa")
 # PennyLane's CV parameter shift (default.gaussian, qsym._gaussian): a final transform too;
 # as a QNode's diff_method, default.gaussian's "parameter-shift" is this rule
 param_shift_cv = _gradient_transform(_gaussian.param_shift_cv, diff_method="parameter-shift")

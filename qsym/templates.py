@@ -656,7 +656,9 @@ class Template(GateSequence):
 
         if self._box is not None and base_label is None:
             return self._box
-        return operator_label(base_label or self.name, self.label_data(), decimals, cache)
+        ident = getattr(self, "id", None)
+        return operator_label(base_label or self.name, self.label_data(), decimals, cache,
+                              ident if isinstance(ident, str) else None)
 
     def gates(self) -> list:
         """The gates this template applies, in order (templates it applies opened up)."""
