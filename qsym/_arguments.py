@@ -34,7 +34,7 @@ import sys
 import numpy as np
 
 from ._autodiff import Boxed, has_box
-from .errors import ArgumentError, DifferentiationError
+from .errors import ArgumentError, DifferentiationError, QsymError
 from .numpy import tensor
 
 # the kinds of an argument in a signature
@@ -107,6 +107,8 @@ def static_key(value, what):
             "qml.grad / qml.jacobian for derivatives")
     try:
         hash(value)
+    except QsymError:  # (an object's own specific refusal, a batched SProd's MeasurementError)
+        raise
     except (TypeError, ValueError):
         raise ArgumentError(
             f"{what} of type {type(value).__name__} is neither numeric nor hashable; qsym "
