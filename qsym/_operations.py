@@ -4404,6 +4404,21 @@ def _adjoint_base_of(op):
     return op._adjoint_base
 
 
+def operand_adjoint(op):
+    """An operand's adjoint inside an arithmetic operator's: its own ``adjoint()``, or, for
+    one without (a template such as ``BasisEmbedding``: ``AdjointUndefinedError``),
+    ``qml.adjoint(op)``'s wrapper, as PennyLane's ``Prod.adjoint`` takes ``qml.adjoint``
+    of each factor (``qml.adjoint(prod(BasisEmbedding(...), X(0))).decomposition()``
+    raised)."""
+    if not hasattr(op, "adjoint"):
+        return op
+    try:
+        return op.adjoint()
+    except AdjointUndefinedError:
+        with _no_recording():
+            return METHODS["qml_adjoint"](op)
+
+
 class _Arithmetic(Observable):
     """The base of PennyLane's operator-arithmetic classes (:class:`Prod`, :class:`Sum`,
     :class:`SProd`, :class:`LinearCombination`): the operands as written (``repr``,
@@ -4694,7 +4709,7 @@ class _Arithmetic(Observable):
 
     def adjoint(self):
         """The adjoint, operand by operand (a product's factors reversed)."""
-        adj = [o.adjoint() if hasattr(o, "adjoint") else o for o in self.operands]
+        adj = [operand_adjoint(o) for o in self.operands]
         return self._rebuild(adj[::-1] if isinstance(self, Prod) else adj)
 
     @property
@@ -5507,7 +5522,7 @@ class SProd(_Arithmetic):
 
     def adjoint(self):
         """``conj(scalar) * adjoint(base)``."""
-        b = self.base.adjoint() if hasattr(self.base, "adjoint") else self.base
+        b = operand_adjoint(self.base)
         c = self.scalar
         if isinstance(c, numbers.Number):
             c = np.conj(c)
@@ -5666,7 +5681,7 @@ class LinearCombination(Sum):
     def adjoint(self):
         """``sum(conj(c) * adjoint(o))``."""
         return LinearCombination([np.conj(c) if isinstance(c, numbers.Number) else c for c in self._coeffs],
-                                 [o.adjoint() if hasattr(o, "adjoint") else o for o in self._ops])
+                                 [operand_adjoint(o) for o in self._ops])
 
     def _flatten(self):
         """PennyLane's pytree protocol: ``((coeffs, ops), (grouping_indices,))``.

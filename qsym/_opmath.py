@@ -3446,7 +3446,10 @@ class AdjointOperation(SymbolicOp):
         base's decomposition, last first (PennyLane's ``Adjoint.decomposition()``)."""
         if self._gates == () and not isinstance(self._base, Operation) and callable(
                 getattr(self._base, "adjoint", None)):  # a Barrier, a WireCut: their adjoint
-            return [self._base.adjoint()]
+            try:
+                return [self._base.adjoint()]
+            except AdjointUndefinedError:  # (a template without gates here, a QROM of
+                pass  # work wires: the adjoint of each of its decomposition's operators)
         if _own_adjoint(self._base):  # PennyLane's: the base's adjoint()
             return [self._base.adjoint()]
         if not getattr(self._base, "has_decomposition", False):

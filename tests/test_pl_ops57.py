@@ -229,3 +229,35 @@ def test_adjoint_of_an_operator_class_has_its_name():
         return qml.probs()
 
     onp.testing.assert_allclose(c(), [0, 0, 0, 1], atol=1e-15)  # |10> -> |11>, by hand
+
+
+def test_adjoint_of_a_product_with_a_template_factor_decomposes():
+    """``qml.adjoint(prod(BasisEmbedding(...), RX(x)))``: a factor without an ``adjoint()``
+    of its own (a template) is taken as ``qml.adjoint(factor)``, as PennyLane's
+    ``Prod.adjoint`` (PennyLane 0.45.1's decomposition, printed in /work/plvenv:
+    ``[(Adjoint(RX(0.3, wires=[0]))) @ (Adjoint(BasisEmbedding(array([1, 0]), wires=[0, 1])))]``;
+    qsym raised AdjointUndefinedError, test_qrom_state_prep). The matrix by hand:
+    (RX(x)^dagger X) on wire 0, identity on wire 1."""
+    x = 0.3
+    p = qml.prod(qml.BasisEmbedding([1, 0], wires=[0, 1]), qml.RX(x, 0))
+    (term,) = qml.adjoint(p).decomposition()
+    c, s = onp.cos(x / 2), onp.sin(x / 2)
+    rx = onp.array([[c, -1j * s], [-1j * s, c]])
+    X = onp.array([[0, 1], [1, 0]])
+    expected = onp.kron(rx.conj().T @ X, onp.eye(2))
+    onp.testing.assert_allclose(qml.matrix(term, wire_order=[0, 1]), expected, atol=1e-12)
+    scaled = qml.adjoint(qml.s_prod(2j, qml.BasisEmbedding([1], wires=[0])))
+    onp.testing.assert_allclose(qml.matrix(scaled), -2j * X, atol=1e-12)
+
+
+def test_adjoint_of_a_template_without_gates_decomposes_as_pennylane():
+    """``qml.adjoint`` of a template that writes no gate at these inputs (a BasisEmbedding
+    of zeros; a QROM of zeros without control wires) decomposes as PennyLane 0.45.1's
+    (printed in /work/plvenv: ``[]`` and ``[Adjoint(BasisEmbedding(array([0, 0]),
+    wires=[0, 1]))]``); qsym called the template's own ``adjoint()``, which raised
+    AdjointUndefinedError (PennyLane's test_qrom_state_prep)."""
+    assert qml.adjoint(qml.BasisEmbedding([0, 0], wires=[0, 1])).decomposition() == []
+    rom = qml.QROM(data=["00"], control_wires=[], target_wires=[0, 1], work_wires=[2, 3],
+                   clean=False)
+    (part,) = qml.adjoint(rom).decomposition()
+    assert repr(part) == "Adjoint(BasisEmbedding(array([0, 0]), wires=[0, 1]))"
