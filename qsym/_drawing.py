@@ -1733,7 +1733,6 @@ def matrix(op, wire_order=None):
     from ._opmath import Exp, QueuingManager
     from ._runtime import QNode
 
-    _unique_wire_order(wire_order)
     if isinstance(op, QNode):
         if wire_order is None and op.device.wires is None:
             _wire_order_required("QNodes if the device does not have wires specified")
@@ -1770,26 +1769,6 @@ def matrix(op, wire_order=None):
             f"gate, e.g. qml.RX(0.1, wires=0), an observable, a tape, a QNode or a quantum "
             f"function; got {op!r})")
     return _like_parameters(_own_or_decomposed(op, wire_order), [op])
-
-
-def _unique_wire_order(wire_order) -> None:
-    """PennyLane's ``WireError`` for a ``wire_order`` naming a wire twice (its
-    ``Wires(wire_order)``): the matrix of ``X(0) + Z(1)`` on ``[0, 1, 0]`` was an 8x8 array
-    of wrong entries, and a gate's a bare NumPy reshape error."""
-    if wire_order is None or isinstance(wire_order, (str, bytes)):
-        return
-    try:
-        labels = order_list(wire_order)
-    except TypeError:  # one label
-        return
-    try:
-        repeated = len(set(labels)) != len(labels)
-    except TypeError:
-        raise WireError(f"Wires must be hashable; got wire_order={labels!r:.80} (qml.matrix: "
-                        "wire labels are numbers, strings or tuples)") from None
-    if repeated:
-        raise WireError(f"Wires must be unique; got {labels}. (qml.matrix: wire_order lists "
-                        "each wire once, in the order of the matrix's tensor factors)")
 
 
 def _wire_order_required(what: str) -> None:

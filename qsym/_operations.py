@@ -2211,10 +2211,7 @@ def expand_matrix(m, wires, wire_order):
     >>> expand_matrix(np.arange(4).reshape(2, 2), [1], [1, 0]).tolist()   # kron(m, I)
     [[0, 0, 1, 0], [0, 0, 0, 1], [2, 0, 3, 0], [0, 2, 0, 3]]
     """
-    order, wires = order_list(wire_order), list(wires)
-    if len(set(order)) != len(order):  # (the reshape below failed, or made a wrong matrix)
-        raise WireError(f"expand_matrix: Wires must be unique; got wire_order {order}: list "
-                        "each wire once")
+    order, wires = order_list(wire_order), list(wires)  # (a wire named twice: WireError)
     missing = [w for w in wires if w not in order]
     if missing or len(set(wires)) != len(wires):
         raise ValueError(f"expand_matrix: wire_order {order} must contain each of the "
