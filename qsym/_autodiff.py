@@ -303,11 +303,15 @@ def _boxed_inputs(args, kwargs):
 
 def call_boxed(qnode, args, kwargs):
     """Evaluate ``qnode(*args, **kwargs)`` where some arguments are autograd boxes."""
+    given = args
     args, diff, plain = _boxed_inputs(args, kwargs)
     # (a QNode traced at every call: a copy holding this call's trace, so that autograd's
     # later Jacobian and Hessian are of the same circuit as this value)
-    qnode, entry = qnode.pin(plain, kwargs, diff)
-    return _cut(entry, qnode_values(qnode, kwargs, diff, *args))
+    node, entry = qnode.pin(plain, kwargs, diff)
+    if entry.by_value:  # a differentiated input used by its number (numpy.linalg, qchem):
+        # the function runs on autograd's boxes and its tape is differentiated, as PennyLane
+        return qnode.run_boxed_tape(given, kwargs, entry)
+    return _cut(entry, qnode_values(node, kwargs, diff, *args))
 
 
 def call_boxed_counts(nodes, args, kwargs):

@@ -1792,6 +1792,25 @@ class QNode:
         node.compiled = compiled
         return node, entry
 
+    def run_boxed_tape(self, args, kwargs, entry):
+        """A call inside ``qml.grad`` / ``qml.jacobian`` whose circuit function uses a
+        differentiated input by its number (``entry.by_value``: ``numpy.linalg`` of it,
+        ``qml.qchem.molecular_hamiltonian(..., args=...)``), so no traced gate or
+        coefficient holds it: the function runs on autograd's boxes, as PennyLane runs it,
+        and its tape is executed and differentiated (gate parameters and observable
+        coefficients that are boxes: the chain rule through the function's own
+        arithmetic). Where the function cannot run on boxes (``float(x)``, ``x.item()``,
+        ``scipy.linalg.expm``: PennyLane's autograd fails there too), the refusal names the
+        input and its use (:func:`_refuse_by_value`)."""
+        try:
+            return self.compile_pipeline.run(self, args, kwargs)
+        except Exception as exc:
+            try:
+                _refuse_by_value(entry)
+            except DifferentiationError as refusal:
+                raise refusal from exc
+            raise
+
     def _build_current(self, args, kwargs, key, derivatives=True):
         """Build a signature (``derivatives=False``: for values only, :meth:`build`) and
         keep it, unless a gate was redefined or removed meanwhile (another thread, or the
@@ -2895,7 +2914,7 @@ class grad(_Derivative):
             except Boxed:  # inside an outer derivative (qml.jacobian(qml.grad(f)))
                 attempt.restore()
                 return self._hybrid(autodiff.grad, args, kwargs)
-            except executors.ShadowDerivative:  # by parameter shift on its tapes
+            except (executors.ShadowDerivative, ByValueDerivative):  # on its tapes
                 attempt.restore()  # PennyLane runs the function once: one shadow seed drawn
                 return self._typed(args, self._structured(args, self._hybrid(
                     autodiff.grad, args, kwargs)))
@@ -3421,6 +3440,12 @@ def _entry_point(dispatcher, *args):
     return getattr(result, "entry_point", None)
 
 
+class ByValueDerivative(DifferentiationError):
+    """A compiled derivative by an input the circuit function used by its number
+    (:func:`_refuse_by_value`): ``qml.grad`` / ``qml.jacobian`` of the QNode differentiate
+    it by autograd instead, the function run on boxes (:meth:`QNode.run_boxed_tape`)."""
+
+
 def _refuse_by_value(entry) -> None:
     """A derivative of a per-call circuit by an input whose number was used (``float(x)``,
     ``x.item()``, ``scipy.linalg.expm`` of it): refused, naming the input and the use
@@ -3429,7 +3454,7 @@ def _refuse_by_value(entry) -> None:
     if by_value:
         uses = "; ".join(f"{sym}: {what}" for sym, what in sorted(
             by_value.items(), key=lambda kv: str(kv[0])))
-        raise DifferentiationError(
+        raise ByValueDerivative(
             f"cannot differentiate by {', '.join(sorted(map(str, by_value)))}: the circuit "
             f"function used the number of that input, not the input ({uses}), so no gate "
             "holds it and no derivative by it exists (a number taken out of an input is "
@@ -3567,7 +3592,7 @@ class jacobian(_Derivative):
             try:
                 with attempt:
                     jac, entry, blocks, single = self._jacobian(args, kwargs)
-            except (Boxed, executors.ShadowDerivative):  # (a shadow: parameter shift on tapes)
+            except (Boxed, executors.ShadowDerivative, ByValueDerivative):  # (on tapes)
                 attempt.restore()  # PennyLane runs the function once: one shadow seed drawn
                 return self._hybrid(autodiff.jacobian, args, kwargs)
             if not blocks:

@@ -733,15 +733,11 @@ def _repulsion_traced(basis_functions, args):
                        for j in range(n)] for i in range(n)])
 
 
-def _hf_energy_traced(mol: Molecule, args):
-    """The Hartree-Fock energy as a function of PennyLane's ``args`` (the molecule's
-    trainable coordinates, then exponents and coefficients), differentiable by autograd:
-    the SCF is converged at the values of ``args``, and the energy is written with the
-    converged density ``D`` and energy-weighted density ``W`` held fixed,
-    ``tr(D h) + 1/2 D D [(ij|kl) - (ik|jl)/2] - tr(W (S - S0)) + V_nn``, whose derivative is
-    the Hartree-Fock energy's (Pulay's formula; the energy is stationary in the orbitals)."""
+def _matrices_traced(mol: Molecule, args):
+    """``(S, h_core, eri, coordinates, moving)`` as functions of PennyLane's ``args`` (the
+    molecule's trainable coordinates first when ``moving``, then exponents and
+    coefficients), differentiable by autograd."""
     import autograd.numpy as anp
-    from autograd.tracer import getval
 
     basis, charges = mol.basis_set, mol.nuclear_charges
     moving = bool(getattr(mol.coordinates, "requires_grad", False))
@@ -756,7 +752,109 @@ def _hf_energy_traced(mol: Molecule, args):
     att = _attraction_traced(basis, charges, mol.coordinates,
                              [coords, *basis_args] if moving else basis_args)
     eri = _repulsion_traced(basis, basis_args)
-    h = kin + att
+    return s, kin + att, eri, coords, moving
+
+
+def _scf_traced(mol: Molecule, args, n_steps=50, tol=1e-8):
+    """PennyLane's ``scf(mol)(*args)`` on autograd values: its overlap shifted by its
+    ``1e-12`` random diagonal (``default_rng(2030)``), the symmetric orthogonalization, the
+    core guess and Roothaan's iterations unrolled, so autograd differentiates the orbitals
+    through every iteration as PennyLane's does. ``(energies, C, Fock, h_core, eri,
+    coordinates, moving)``; sets ``mol.mo_coefficients`` (numbers)."""
+    import autograd.numpy as anp
+    from autograd.tracer import getval
+
+    s, h, eri, coords, moving = _matrices_traced(mol, args)
+    half = mol.n_electrons // 2
+    s = s + np.diag(np.random.default_rng(2030).random(len(mol.basis_set)) * 1.0e-12)
+    w, v = anp.linalg.eigh(s)
+    x = v @ anp.diag(1.0 / anp.sqrt(w)) @ v.T
+    energies, c = anp.linalg.eigh(x.T @ h @ x)
+    c = x @ c
+    p = c[:, :half] @ c[:, :half].T
+    fock = h
+    for _ in range(n_steps):
+        j = anp.einsum("pqrs,rs->pq", eri, p)
+        k = anp.einsum("psqr,rs->pq", eri, p)
+        fock = h + 2 * j - k
+        energies, c = anp.linalg.eigh(x.T @ fock @ x)
+        c = x @ c
+        p_new = c[:, :half] @ c[:, :half].T
+        if np.linalg.norm(getval(p_new) - getval(p)) <= tol:
+            break
+        p = p_new
+    mol.mo_coefficients = np.asarray(getval(c))
+    return energies, c, fock, h, eri, coords, moving
+
+
+def _integrals_traced(mol: Molecule, core, active, args):
+    """PennyLane's ``electron_integrals(mol, core, active)(*args)`` on autograd values:
+    ``(constant, one, two)`` over the active orbitals, the frozen core folded in."""
+    import autograd.numpy as anp
+
+    _, c, _, h, eri, coords, moving = _scf_traced(mol, args)
+    one = c.T @ h @ c
+    two = anp.swapaxes(anp.einsum("ab,cd,bdeg,ef,gh->acfh", c.T, c.T, eri, c, c), 1, 3)
+    constant = nuclear_energy(mol.nuclear_charges, mol.coordinates)(*([coords] if moving else []))
+    if not core:
+        return constant, one[np.ix_(active, active)], two[np.ix_(active, active, active, active)]
+    for i in core:
+        constant = constant + 2 * one[i, i]
+        for j in core:
+            constant = constant + 2 * two[i, j, j, i] - two[i, j, i, j]
+    for i in core:
+        one = one + 2 * two[i, :, :, i] - two[i, :, i, :]
+    return constant, one[np.ix_(active, active)], two[np.ix_(active, active, active, active)]
+
+
+def _hamiltonian_traced(mol: Molecule, core, active, mapping, args) -> PauliSentence:
+    """The qubit Hamiltonian as PennyLane's ``diff_hamiltonian(mol, ...)(*args)`` computes it
+    when ``args`` are autograd values (``molecular_hamiltonian(..., args=...)`` inside a
+    function ``qml.grad`` differentiates by the geometry): its words are those of the
+    Hamiltonian at the numbers (integrals below 1e-12 and coefficients below 1e-8 left
+    out, as there), each coefficient the real part of a fixed linear combination of the
+    integrals (the fermion-to-qubit mapping is linear), so autograd differentiates it
+    through the integrals and the SCF."""
+    import autograd.numpy as anp
+    from autograd.tracer import getval
+
+    constant, one, two = _integrals_traced(mol, core, active, args)
+    values = [np.asarray(getval(v)) for v in (constant, one, two)]
+    fermi = fermionic_observable(*values, 1e-12)
+    n_qubits = 2 * len(active)
+    sentence = _qubit_sentence(fermi, 1e-12, mapping)
+    words = list(sentence)
+    row = {w: k for k, w in enumerate(words)}
+    weights = np.zeros((len(words), len(fermi)))
+    entries = []
+    for t, word in enumerate(fermi):
+        orbitals = [o for _, o in sorted(word)]
+        if not orbitals:
+            entries.append(anp.reshape(constant, (-1,))[0])
+        elif len(orbitals) == 2:
+            entries.append(one[orbitals[0] // 2, orbitals[1] // 2])
+        else:
+            entries.append(two[tuple(o // 2 for o in orbitals)] / 2)
+        image = _MAPPERS[mapping](FermiSentence({word: 1.0}), n_qubits, 0.0)
+        for w, c in image.items():
+            if w in row:
+                weights[row[w], t] += np.real(c)
+    coeffs = anp.dot(weights, anp.stack(entries)) if entries else anp.zeros(len(words))
+    return PauliSentence(dict(zip(words, [coeffs[k] for k in range(len(words))])))
+
+
+def _hf_energy_traced(mol: Molecule, args):
+    """The Hartree-Fock energy as a function of PennyLane's ``args`` (the molecule's
+    trainable coordinates, then exponents and coefficients), differentiable by autograd:
+    the SCF is converged at the values of ``args``, and the energy is written with the
+    converged density ``D`` and energy-weighted density ``W`` held fixed,
+    ``tr(D h) + 1/2 D D [(ij|kl) - (ik|jl)/2] - tr(W (S - S0)) + V_nn``, whose derivative is
+    the Hartree-Fock energy's (Pulay's formula; the energy is stationary in the orbitals)."""
+    import autograd.numpy as anp
+    from autograd.tracer import getval
+
+    charges = mol.nuclear_charges
+    s, h, eri, coords, moving = _matrices_traced(mol, args)
     result = ints.scf(getval(s), getval(h), getval(eri), mol.n_electrons)
     mol.mo_coefficients = result.coefficients  # as PennyLane's scf sets it, args or none
     occ = result.coefficients[:, : mol.n_electrons // 2]
@@ -1044,15 +1142,21 @@ def _hamiltonian_of(mol: Molecule, method, active_electrons, active_orbitals, ma
     if mapping not in _MAPPERS:
         raise ArgumentError(f"'{mapping}' is not supported.Please set the mapping to "
                             "'jordan_wigner', 'parity' or 'bravyi_kitaev'.")
-    _no_derivatives(args, owner=mol)
+    traced = bool(args) and any(_boxed(a) for a in args)
+    if not traced:
+        _no_derivatives(args, owner=mol)
     if mol.n_electrons % 2 == 1 or mol.mult != 1:
         raise ArgumentError("Open-shell systems are not supported for the requested backend. Use "
                             "method = 'openfermion' or change the charge or spin multiplicity of "
                             "the molecule.")
     core, active = active_space(mol.n_electrons, mol.n_orbitals, mol.mult, active_electrons,
                                 active_orbitals)
-    h = _qubit_sentence(fermionic_hamiltonian(mol, core=core, active=active)(), 1e-12, mapping)
-    sentence = PauliSentence({w: float(np.real(c)) for w, c in h.items()})
+    if traced:  # PennyLane's args as autograd values: coefficients differentiable by them
+        sentence = _hamiltonian_traced(mol, core, active, mapping, list(args))
+    else:
+        h = _qubit_sentence(fermionic_hamiltonian(mol, core=core, active=active)(), 1e-12,
+                            mapping)
+        sentence = PauliSentence({w: float(np.real(c)) for w, c in h.items()})
     wire_map = _wire_map(wires, 2 * len(active))
     if wire_map:
         sentence = sentence.map_wires(wire_map)
