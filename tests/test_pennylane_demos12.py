@@ -71,6 +71,49 @@ def test_differentiable_hf_demo_orbitals_and_circuit_gradient_match_pennylane():
     assert float(g_param[0][0]) == pytest.approx(float(fd), abs=1e-8)
 
 
+def test_differentiable_hf_demo_forces_by_the_geometry_match_pennylane():
+    """The demo's nuclear forces, ``-qml.grad(energy(mol), argnums=1)``: the QNode builds
+    ``molecular_hamiltonian(..., args=args[1:])`` from the geometry it is differentiated
+    by (the Hamiltonian's coefficients through the integrals and PennyLane's SCF); was a
+    ``DifferentiationError`` (the geometry used by its number)."""
+    symbols = ["H", "H"]
+    geometry = np.array([[0.0, 0.02, -0.672943567415407], [0.1, 0.0, 0.672943567415407]],
+                        requires_grad=True)
+    mol = qml.qchem.Molecule(symbols, geometry)
+    dev = qml.device("default.qubit", wires=4)
+
+    def energy(mol):
+        @qml.qnode(dev, interface="autograd")
+        def circuit(*args):
+            qml.BasisState(np.array([1, 1, 0, 0]), wires=range(4))
+            qml.DoubleExcitation(*args[0][0], wires=[0, 1, 2, 3])
+            H = qml.qchem.molecular_hamiltonian(
+                mol.symbols, mol.coordinates, alpha=mol.alpha, coeff=mol.coeff, args=args[1:]
+            )[0]
+            return qml.expval(H)
+        return circuit
+
+    args = [[np.array([0.3], requires_grad=True)], geometry]
+    forces = -qml.grad(energy(mol), argnums=1)(*args)
+    # PennyLane 0.45.1 (/work/plvenv, the same code)
+    assert onp.allclose(forces, [[-0.00274345619858717, 0.00054869123971741, -0.03692382402650274],
+                                 [0.00274345619858709, -0.00054869123971744, 0.03692382402650496]],
+                        atol=1e-10)
+    # a central difference of the energy in the second atom's z (Hamiltonians at fixed
+    # coordinates: no derivative involved)
+    h = 1e-4
+
+    def at(dz):
+        g = onp.array(geometry)
+        g[1, 2] += dz
+        H = qml.qchem.molecular_hamiltonian(symbols, g)[0]
+        return qml.QNode(lambda: (qml.BasisState(np.array([1, 1, 0, 0]), wires=range(4)),
+                                  qml.DoubleExcitation(0.3, wires=[0, 1, 2, 3]),
+                                  qml.expval(H))[-1], dev)()
+
+    assert -float(forces[1, 2]) == pytest.approx((at(h) - at(-h)) / (2 * h), abs=1e-7)
+
+
 # --- g-sim: Lie-algebraic classical simulations (demonstrations_v2/tutorial_liesim; 4
 # --- qubits instead of 10, depth 6; jax.numpy as NumPy, jax.grad of the QNode as qml.grad)
 

@@ -218,6 +218,30 @@ def test_a_library_of_numbers_runs_on_the_numbers_and_refuses_the_derivative():
         qml.grad(unitary)(np.array([0.3, 0.2]))
 
 
+def test_a_coefficient_computed_by_value_with_autograd_functions_is_differentiated():
+    """A derivative by an input the function uses by its number through functions autograd
+    differentiates (``np.linalg.eigh`` of a matrix of it, as ``qml.qchem`` builds its
+    Hamiltonians from the geometry): the function runs on autograd's boxes, as in
+    PennyLane (was a ``DifferentiationError``). By hand: the lower eigenvalue of
+    ``[[x, 1], [1, -x]]`` is ``-sqrt(1 + x^2)``, and ``<X> = 0`` after ``RX(t)``, so
+    ``f = -sqrt(1 + x^2) cos t``."""
+    @qml.qnode(DEV)
+    def f(t, x):
+        qml.RX(t, wires=0)
+        c = np.linalg.eigh(np.array([[x, 1.0], [1.0, -x]]))[0]
+        return qml.expval(qml.Hamiltonian([c[0], c[1]], [qml.Z(0), qml.X(0)]))
+
+    t, x = np.array(0.3, requires_grad=True), np.array(0.7, requires_grad=True)
+    r = onp.sqrt(1 + 0.7**2)
+    assert float(f(t, x)) == pytest.approx(-r * onp.cos(0.3), abs=1e-12)
+    dt, dx = qml.grad(f)(t, x)
+    assert float(dt) == pytest.approx(r * onp.sin(0.3), abs=1e-12)
+    assert float(dx) == pytest.approx(-0.7 / r * onp.cos(0.3), abs=1e-12)
+    assert float(qml.grad(f, argnum=1)(t, x)) == pytest.approx(float(dx), abs=1e-15)
+    jac = qml.jacobian(f)(t, x)
+    assert onp.allclose([float(j) for j in jac], [float(dt), float(dx)], atol=1e-12)
+
+
 def test_draws_of_python_random_qsym_numpy_random_and_a_generator_run_per_call():
     rng = onp.random.default_rng(4)
 
