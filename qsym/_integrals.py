@@ -69,9 +69,29 @@ class Shell:
         return [qnp.array(v, requires_grad=t)
                 for v, t in zip((self.alpha, self.coeff, self.r), self.trainable)]
 
+    @property
+    def weights(self) -> np.ndarray:
+        """The primitives' weights the integrals use: ``coeff`` as it is, or for trainable
+        contraction coefficients (given raw, as PennyLane's differentiable Hartree-Fock
+        demo gives STO-3G's) each primitive's normalization and the contraction's folded
+        in, as PennyLane's integrals normalize a ``requires_grad`` ``coeff``."""
+        if not self.trainable[1]:
+            return self.coeff
+        c = self.coeff * primitive_norm(self.l, self.alpha)
+        return c * contracted_norm(self.l, self.alpha, c)
+
 
 def _fac2(n: int) -> int:
     return 1 if n <= 0 else n * _fac2(n - 2)
+
+
+def contracted_norm(l, alpha, c) -> float:
+    """The normalization of the contraction ``sum_k c_k g_k`` of normalized primitives of
+    exponents ``alpha`` (numbers; ``qsym._qchem_integrals.contracted_norm`` is autograd's)."""
+    alpha, c = np.asarray(alpha, dtype=float), np.asarray(c, dtype=float)
+    dfac = _fac2(2 * l[0] - 1) * _fac2(2 * l[1] - 1) * _fac2(2 * l[2] - 1)
+    s = (c[:, None] * c / (alpha[:, None] + alpha) ** (sum(l) + 1.5)).sum()
+    return 1 / np.sqrt(np.pi ** 1.5 / 2 ** sum(l) * dfac * s)
 
 
 def primitive_norm(l, alpha) -> np.ndarray:
@@ -267,7 +287,7 @@ def _pair(A: Shell, B: Shell) -> _Pair:
     p = a + b
     P = (a[..., None] * A.r + b[..., None] * B.r) / p[..., None]
     E = [_hermite(A.l[k], B.l[k], A.r[k] - B.r[k], a, b) for k in range(3)]
-    return _Pair(p, P, E, A.coeff[:, None] * B.coeff[None, :])
+    return _Pair(p, P, E, A.weights[:, None] * B.weights[None, :])
 
 
 def _overlap_1d(i, j, qx, a, b):
@@ -279,7 +299,7 @@ def _shell_overlap(A: Shell, B: Shell) -> float:
     s = np.ones_like(a * b)
     for k in range(3):
         s = s * _overlap_1d(A.l[k], B.l[k], A.r[k] - B.r[k], a, b)
-    return float(np.sum(A.coeff[:, None] * B.coeff[None, :] * s))
+    return float(np.sum(A.weights[:, None] * B.weights[None, :] * s))
 
 
 def _shell_kinetic(A: Shell, B: Shell) -> float:
@@ -295,7 +315,7 @@ def _shell_kinetic(A: Shell, B: Shell) -> float:
             d2 = d2 + j * (j - 1) * _overlap_1d(i, j - 2, qx, a, b)
         t.append(-0.5 * d2)
     total = t[0] * s[1] * s[2] + s[0] * t[1] * s[2] + s[0] * s[1] * t[2]
-    return float(np.sum(A.coeff[:, None] * B.coeff[None, :] * total))
+    return float(np.sum(A.weights[:, None] * B.weights[None, :] * total))
 
 
 def _hermite_coulomb(tmax, umax, vmax, p, pc) -> dict:

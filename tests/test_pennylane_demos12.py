@@ -114,6 +114,42 @@ def test_differentiable_hf_demo_forces_by_the_geometry_match_pennylane():
     assert -float(forces[1, 2]) == pytest.approx((at(h) - at(-h)) / (2 * h), abs=1e-7)
 
 
+def test_differentiable_hf_demo_basis_set_optimization_matches_pennylane():
+    """The demo's full optimization, first step: the energy's gradients by the geometry,
+    the exponents and the raw STO-3G contraction coefficients given as trainable tensors
+    (PennyLane normalizes a ``requires_grad`` ``coeff`` in its integrals: qsym's numbers
+    took it as normalized, an overlap of 8.5, "linearly dependent" basis functions)."""
+    symbols = ["H", "H"]
+    geometry = np.array([[0.0, 0.0, -0.672943567415407], [0.0, 0.0, 0.672943567415407]],
+                        requires_grad=True)
+    coeff = np.array([[0.1543289673, 0.5353281423, 0.4446345422]] * 2, requires_grad=True)
+    alpha = np.array([[3.42525091, 0.62391373, 0.1688554]] * 2, requires_grad=True)
+    mol = qml.qchem.Molecule(symbols, geometry, alpha=alpha, coeff=coeff)
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev, interface="autograd")
+    def circuit(*args):
+        qml.BasisState(np.array([1, 1, 0, 0]), wires=range(4))
+        qml.DoubleExcitation(*args[0][0], wires=[0, 1, 2, 3])
+        H = qml.qchem.molecular_hamiltonian(
+            mol.symbols, mol.coordinates, alpha=mol.alpha, coeff=mol.coeff, args=args[1:]
+        )[0]
+        return qml.expval(H)
+
+    args = [[np.array([0.0], requires_grad=True)], geometry, alpha, coeff]
+    # PennyLane 0.45.1 (/work/plvenv, the same code): the Hartree-Fock energy, then the
+    # gradients by the geometry (z only), the exponents and the coefficients (both atoms)
+    # (the circuit's value at 0 is the Hartree-Fock energy)
+    assert float(qml.qchem.hf_energy(mol)()) == pytest.approx(-1.1175058852875308, abs=1e-9)
+    g_geo, g_alpha, g_coeff = qml.grad(circuit, argnums=[1, 2, 3])(*args)
+    assert onp.allclose(g_geo, [[0.0, 0.0, 1.846740937483382e-05],
+                                [0.0, 0.0, -1.846740937438973e-05]], atol=1e-10)
+    assert onp.allclose(g_alpha, [[0.000674838387757, 0.018163783231018, 0.053758219705248]] * 2,
+                        atol=1e-10)
+    assert onp.allclose(g_coeff, [[0.067392931698274, 0.003587968225526, -0.027711346617723]] * 2,
+                        atol=1e-10)
+
+
 # --- g-sim: Lie-algebraic classical simulations (demonstrations_v2/tutorial_liesim; 4
 # --- qubits instead of 10, depth 6; jax.numpy as NumPy, jax.grad of the QNode as qml.grad)
 
