@@ -12,9 +12,12 @@ and molecular Hamiltonians, with PennyLane 0.45's numbers, orders and errors.
   :func:`fermionic_observable`, :func:`qubit_observable`, :func:`fermionic_hamiltonian`,
   :func:`diff_hamiltonian`, and the AO matrices (:func:`overlap_matrix`, ...).
 
-Not provided (a specific error says so): derivatives with respect to the geometry or the
-basis parameters (PennyLane's ``args``), basis sets other than STO-3G, elements beyond Ne,
-open-shell molecules, the ``pyscf`` and ``openfermion`` methods.
+Derivatives with respect to the geometry or the basis parameters (PennyLane's ``args``):
+the AO matrices, :func:`hf_energy`, and :func:`molecular_hamiltonian` given ``args`` that
+are autograd values (inside ``qml.grad``: its coefficients through PennyLane's unrolled SCF,
+the nuclear forces of a VQE). Not provided (a specific error says so): ``scf``,
+``electron_integrals`` and dipole operators by ``args``, open-shell molecules, the
+``pyscf`` and ``openfermion`` methods.
 
 >>> import numpy as np
 >>> import qsym as qml
@@ -1180,13 +1183,29 @@ def molecular_hamiltonian(*args, **kwargs):
     Restricted Hartree-Fock in STO-3G, the active space (``active_electrons`` in
     ``active_orbitals``, the other occupied orbitals frozen), the fermionic Hamiltonian with
     the nuclear repulsion as its constant, mapped to qubits; ``wires`` relabels the qubits.
-    Closed shells only (``mult=1``, an even number of electrons); ``args`` (derivatives
-    with respect to the geometry) is not provided.
+    Closed shells only (``mult=1``, an even number of electrons). ``args`` (PennyLane's
+    differentiable parameters: the coordinates, then exponents and coefficients given as
+    trainable tensors) that are autograd values make the coefficients differentiable by
+    them, as PennyLane's (through the integrals and its SCF iterations, unrolled): a QNode
+    measuring it is differentiated by the geometry (the nuclear forces of PennyLane's
+    differentiable Hartree-Fock demo); ``args`` with new numbers outside a derivative are
+    refused (``DifferentiationError``).
 
     >>> H, qubits = molecular_hamiltonian(["H", "H"], np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.74]),
     ...                                   unit="angstrom")
     >>> round(float(np.linalg.eigvalsh(H.matrix()).min()), 6)  # the full CI energy
     -1.137284
+    >>> import qsym as qml
+    >>> from qsym import numpy as qnp
+    >>> x = qnp.array([[0.0, 0.0, -0.7], [0.0, 0.0, 0.7]], requires_grad=True)
+    >>> mol = Molecule(["H", "H"], x)
+    >>> @qml.qnode(qml.device("default.qubit", wires=4))
+    ... def energy(x):  # the Hartree-Fock state's energy, by the geometry
+    ...     qml.BasisState(qnp.array([1, 1, 0, 0]), wires=range(4))
+    ...     return qml.expval(molecular_hamiltonian(mol, args=[x])[0])
+    >>> qml.grad(energy)(x).round(6)  # the force on each atom is minus this
+    array([[ 0.      ,  0.      , -0.028454],
+           [ 0.      ,  0.      ,  0.028454]])
     """
     if not args:
         first = kwargs.pop("symbols", None) or kwargs.pop("molecule", None)
