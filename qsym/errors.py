@@ -326,6 +326,20 @@ class ArgumentError(QsymError, TypeError, ValueError):
     """
 
 
+class UnsupportedInputError(ArgumentError, NotImplementedError):
+    """An input of a kind a function has no implementation for, where PennyLane raises
+    ``NotImplementedError`` (``qml.qchem.molecular_hamiltonian`` of something that is
+    neither a list of symbols nor a ``Molecule``).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.qchem.molecular_hamiltonian(symbols=1, coordinates=[0.0, 0.0, 0.0])
+    ... except NotImplementedError as exc:
+    ...     print(str(exc)[:46])
+    molecular_hamiltonian supports only list or mo
+    """
+
+
 class ConversionAssertionError(ArgumentError, AssertionError):
     """A conversion between two conventions that is not defined (``qml.transform_angles``
     between other routines than ``"QSP"`` and ``"QSVT"``): an :class:`ArgumentError`

@@ -42,7 +42,7 @@ import numpy as np
 
 from . import _integrals as ints
 from . import _qchem_integrals as gints
-from .errors import ArgumentError, DifferentiationError
+from .errors import ArgumentError, DifferentiationError, UnsupportedInputError
 from .fermi import FermiSentence, FermiWord, bravyi_kitaev, encoding_matrix, jordan_wigner, \
     parity_transform
 from ._qchem_integrals import attraction_integral, contracted_norm, electron_repulsion, \
@@ -1135,23 +1135,24 @@ def _wire_map(wires, n_qubits) -> dict | None:
 def _hamiltonian_of(mol: Molecule, method, active_electrons, active_orbitals, mapping, wires,
                     args):
     method = method.strip().lower()
-    if method in ("pyscf", "openfermion"):
-        raise ArgumentError(f"qml.qchem.molecular_hamiltonian: method={method!r} needs PennyLane's "
-                            "external backends, which qsym does not provide; use method='dhf' "
-                            "(docs/pennylane.md, 'Quantum chemistry')")
-    if method != "dhf":
+    if method not in ("dhf", "pyscf", "openfermion"):
         raise ArgumentError("Only 'dhf', 'pyscf' and 'openfermion' backends are supported.")
     mapping = mapping.strip().lower()
     if mapping not in _MAPPERS:
         raise ArgumentError(f"'{mapping}' is not supported.Please set the mapping to "
                             "'jordan_wigner', 'parity' or 'bravyi_kitaev'.")
-    traced = bool(args) and any(_boxed(a) for a in args)
-    if not traced:
-        _no_derivatives(args, owner=mol)
-    if mol.n_electrons % 2 == 1 or mol.mult != 1:
+    # (PennyLane's order: the open-shell check for "dhf" and "pyscf" before the backends)
+    if method != "openfermion" and (mol.n_electrons % 2 == 1 or mol.mult != 1):
         raise ArgumentError("Open-shell systems are not supported for the requested backend. Use "
                             "method = 'openfermion' or change the charge or spin multiplicity of "
                             "the molecule.")
+    if method in ("pyscf", "openfermion"):
+        raise ArgumentError(f"qml.qchem.molecular_hamiltonian: method={method!r} needs PennyLane's "
+                            "external backends, which qsym does not provide; use method='dhf' "
+                            "(docs/pennylane.md, 'Quantum chemistry')")
+    traced = bool(args) and any(_boxed(a) for a in args)
+    if not traced:
+        _no_derivatives(args, owner=mol)
     core, active = active_space(mol.n_electrons, mol.n_orbitals, mol.mult, active_electrons,
                                 active_orbitals)
     if traced:  # PennyLane's args as autograd values: coefficients differentiable by them
@@ -1210,7 +1211,7 @@ def molecular_hamiltonian(*args, **kwargs):
     if not args:
         first = kwargs.pop("symbols", None) or kwargs.pop("molecule", None)
         if first is None:
-            raise ArgumentError("The provided arguments do not contain information about symbols "
+            raise UnsupportedInputError("The provided arguments do not contain information about symbols "
                                 "in the molecule. Please provide that information in the form of "
                                 "a molecule object or as a list of symbols.")
         args = (first,)
@@ -1219,8 +1220,8 @@ def molecular_hamiltonian(*args, **kwargs):
         return _molecule_hamiltonian(first, *rest, **kwargs)
     if isinstance(first, (list, tuple)):
         return _symbols_hamiltonian(list(first), *rest, **kwargs)
-    raise ArgumentError("molecular_hamiltonian supports only list or molecule object types. "
-                        "Please provide one of them.")
+    raise UnsupportedInputError("molecular_hamiltonian supports only list or molecule object "
+                                "types. Please provide one of them.")
 
 
 def _molecule_hamiltonian(molecule, method="dhf", active_electrons=None, active_orbitals=None,

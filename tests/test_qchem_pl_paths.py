@@ -293,3 +293,22 @@ def test_chemist_transform_keeps_the_operator():
     after = sum(h2[p, q] * mat(C(p) * A(q)) for p, q in one) + sum(
         g2[i] * mat(C(i[0]) * A(i[1]) * C(i[2]) * A(i[3])) for i in idx)
     assert onp.allclose(before, after)
+
+
+def test_molecular_hamiltonian_input_errors_are_pennylanes():
+    """PennyLane 0.45.1 raises NotImplementedError for an input that is neither a list of
+    symbols nor a Molecule (and for no symbols at all), and checks open shells before the
+    backend: method="pyscf" with mult=3 is its open-shell ValueError (read from its
+    source, hamiltonian.py)."""
+    geometry = onp.array([0.0, 0.0, 0.0, 0.0, 0.0, 1.0])
+    with pytest.raises(NotImplementedError, match="supports only list or molecule object types"):
+        qml.qchem.molecular_hamiltonian(symbols=1, coordinates=geometry, method="dhf")
+    with pytest.raises(NotImplementedError, match="do not contain information about symbols"):
+        qml.qchem.molecular_hamiltonian(charge=0, mult=1, method="dhf")
+    with pytest.raises(ValueError, match="Open-shell systems are not supported"):
+        qml.qchem.molecular_hamiltonian(["H", "H"], geometry, mult=3, method="pyscf")
+    with pytest.raises(ValueError, match="Open-shell systems are not supported"):
+        qml.qchem.molecular_hamiltonian(qml.qchem.Molecule(["H", "H"], geometry, mult=3),
+                                        method="pyscf")
+    with pytest.raises(qml.ArgumentError, match="method='pyscf' needs PennyLane's external"):
+        qml.qchem.molecular_hamiltonian(["H", "H"], geometry, method="pyscf")
