@@ -736,12 +736,25 @@ def _repulsion_traced(basis_functions, args):
                        for j in range(n)] for i in range(n)])
 
 
+def _numbers(a):
+    """``a`` as float arrays (a list of rows of different lengths, 6-31G's exponents, row by
+    row), or as it is where it holds autograd's boxes."""
+    if _boxed(a):
+        return a
+    if isinstance(a, (list, tuple)):
+        return [_numbers(x) for x in a]
+    return np.asarray(a, dtype=float)
+
+
 def _matrices_traced(mol: Molecule, args):
     """``(S, h_core, eri, coordinates, moving)`` as functions of PennyLane's ``args`` (the
     molecule's trainable coordinates first when ``moving``, then exponents and
     coefficients), differentiable by autograd."""
     import autograd.numpy as anp
 
+    # numbers, or autograd's boxes (a QNode's traced stand-ins are taken by their numbers
+    # here, at once: the integrals of symbols would be slow, and need them anyway)
+    args = [_numbers(a) for a in args]
     basis, charges = mol.basis_set, mol.nuclear_charges
     moving = bool(getattr(mol.coordinates, "requires_grad", False))
     basis_args, coords = list(args), mol.coordinates
@@ -808,6 +821,14 @@ def _integrals_traced(mol: Molecule, core, active, args):
     for i in core:
         one = one + 2 * two[i, :, :, i] - two[i, :, i, :]
     return constant, one[np.ix_(active, active)], two[np.ix_(active, active, active, active)]
+
+
+def _by_args(mol: Molecule, args) -> bool:
+    """Whether a Hamiltonian is computed from PennyLane's ``args`` (:func:`_hamiltonian_traced`):
+    given, and the molecule has trainable parameters for them to replace (autograd values
+    inside ``qml.grad``, or new numbers: PennyLane's finite differences of its own
+    ``args``)."""
+    return bool(args) and any(t for b in mol.basis_set for t in b.trainable)
 
 
 def _hamiltonian_traced(mol: Molecule, core, active, mapping, args) -> PauliSentence:
@@ -1106,14 +1127,21 @@ def fermionic_hamiltonian(mol: Molecule, cutoff=1e-12, core=None, active=None):
 
 def diff_hamiltonian(mol: Molecule, cutoff=1e-12, core=None, active=None,
                      mapping="jordan_wigner"):
-    """``diff_hamiltonian(mol, ...)()``: the molecule's qubit Hamiltonian (PennyLane's name;
-    qsym computes it at fixed coordinates and basis, with no ``args``).
+    """``diff_hamiltonian(mol, ...)(*args)``: the molecule's qubit Hamiltonian (PennyLane's
+    name); ``args`` that are autograd values (inside ``qml.grad``) give coefficients
+    differentiable by them, as :func:`molecular_hamiltonian`'s.
 
     >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
     >>> len(diff_hamiltonian(mol)().pauli_rep)
     15
     """
     def compute(*args):
+        if _by_args(mol, args):  # PennyLane's args (inside qml.grad: differentiable by them)
+            sentence = _hamiltonian_traced(
+                mol, list(core or []), list(range(mol.n_orbitals)) if active is None
+                else list(active), _check_mapping(mapping), list(args))
+            return sentence.operation(wire_order=[0]) if not sentence.wires else \
+                sentence.operation()
         return qubit_observable(fermionic_hamiltonian(mol, cutoff, core, active)(*args),
                                 mapping=mapping)
     return compute
@@ -1150,12 +1178,12 @@ def _hamiltonian_of(mol: Molecule, method, active_electrons, active_orbitals, ma
         raise ArgumentError(f"qml.qchem.molecular_hamiltonian: method={method!r} needs PennyLane's "
                             "external backends, which qsym does not provide; use method='dhf' "
                             "(docs/pennylane.md, 'Quantum chemistry')")
-    traced = bool(args) and any(_boxed(a) for a in args)
+    traced = _by_args(mol, args)
     if not traced:
         _no_derivatives(args, owner=mol)
     core, active = active_space(mol.n_electrons, mol.n_orbitals, mol.mult, active_electrons,
                                 active_orbitals)
-    if traced:  # PennyLane's args as autograd values: coefficients differentiable by them
+    if traced:  # PennyLane's args (autograd values: coefficients differentiable by them)
         sentence = _hamiltonian_traced(mol, core, active, mapping, list(args))
     else:
         h = _qubit_sentence(fermionic_hamiltonian(mol, core=core, active=active)(), 1e-12,

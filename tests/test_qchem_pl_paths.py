@@ -312,3 +312,50 @@ def test_molecular_hamiltonian_input_errors_are_pennylanes():
                                         method="pyscf")
     with pytest.raises(qml.ArgumentError, match="method='pyscf' needs PennyLane's external"):
         qml.qchem.molecular_hamiltonian(["H", "H"], geometry, method="pyscf")
+
+
+def test_diff_hamiltonian_is_differentiable_by_the_basis_inside_a_qnode():
+    """``qml.qchem.diff_hamiltonian(mol)(*args)`` built inside a QNode from the exponents it
+    is differentiated by (PennyLane's test_gradient_expvalH): the gradient equals a central
+    difference of the energy in one exponent (Hamiltonians at fixed exponents)."""
+    geometry = pnp.array([[0.0, 0.0, -0.3674625962], [0.0, 0.0, 0.3674625962]],
+                         requires_grad=False) / 0.529177210903
+    alpha = pnp.array([[3.42525091, 0.62391373, 0.1688554]] * 2, requires_grad=True)
+    mol = qml.qchem.Molecule(["H", "H"], geometry, alpha=alpha)
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    def circuit(*args):
+        qml.PauliX(0)
+        qml.PauliX(1)
+        qml.DoubleExcitation(0.22350048111151138, wires=[0, 1, 2, 3])
+        return qml.expval(qml.qchem.diff_hamiltonian(mol)(*args))
+
+    grad = qml.grad(circuit, argnums=0)(alpha)
+    h = 1e-4
+
+    # the contraction coefficients stay those the molecule normalized at its exponents (as
+    # PennyLane's args replace the exponents only): molecules at fixed numbers with them;
+    # the state is cos(t/2)|1100> - sin(t/2)|0011> (DoubleExcitation on |1100>)
+    coeff = [onp.array(c) for c in mol.coeff]
+    t = 0.22350048111151138
+    psi = onp.zeros(16)
+    psi[0b1100], psi[0b0011] = onp.cos(t / 2), -onp.sin(t / 2)
+
+    def shifted(d):
+        a = onp.array(alpha)
+        a[0, 0] += d
+        return a
+
+    def at(d):
+        m = qml.qchem.Molecule(["H", "H"], geometry, alpha=shifted(d), coeff=coeff)
+        H = qml.matrix(qml.qchem.diff_hamiltonian(m)(), wire_order=range(4))
+        return float(onp.real(psi @ H @ psi))
+
+    fd = (at(h) - at(-h)) / (2 * h)
+    assert float(grad[0, 0]) == pytest.approx(fd, abs=1e-7)
+    assert onp.allclose(grad[0], grad[1], atol=1e-9)  # the two atoms alike
+    # new numbers as args (no derivative; PennyLane's own finite difference): the
+    # Hamiltonian at them
+    H_args = qml.matrix(qml.qchem.diff_hamiltonian(mol)(shifted(h)), wire_order=range(4))
+    assert float(onp.real(psi @ H_args @ psi)) == pytest.approx(at(h), abs=1e-10)
