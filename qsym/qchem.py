@@ -1217,8 +1217,9 @@ def molecular_hamiltonian(*args, **kwargs):
     trainable tensors) that are autograd values make the coefficients differentiable by
     them, as PennyLane's (through the integrals and its SCF iterations, unrolled): a QNode
     measuring it is differentiated by the geometry (the nuclear forces of PennyLane's
-    differentiable Hartree-Fock demo); ``args`` with new numbers outside a derivative are
-    refused (``DifferentiationError``).
+    differentiable Hartree-Fock demo); ``args`` with other numbers give the Hamiltonian at
+    them (PennyLane's). ``args`` for a molecule without trainable parameters are refused
+    (``DifferentiationError``; PennyLane ignores them).
 
     >>> H, qubits = molecular_hamiltonian(["H", "H"], np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.74]),
     ...                                   unit="angstrom")
