@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 import numbers
+import random
 import threading
 import warnings
 
@@ -305,11 +306,15 @@ def call_boxed(qnode, args, kwargs):
     """Evaluate ``qnode(*args, **kwargs)`` where some arguments are autograd boxes."""
     given = args
     args, diff, plain = _boxed_inputs(args, kwargs)
+    before = (np.random.get_state(), random.getstate())
     # (a QNode traced at every call: a copy holding this call's trace, so that autograd's
     # later Jacobian and Hessian are of the same circuit as this value)
     node, entry = qnode.pin(plain, kwargs, diff)
     if entry.by_value:  # a differentiated input used by its number (numpy.linalg, qchem):
-        # the function runs on autograd's boxes and its tape is differentiated, as PennyLane
+        # the function runs on autograd's boxes and its tape is differentiated, as PennyLane;
+        # from the generators' state before the trace, so the call draws once, as there
+        np.random.set_state(before[0])
+        random.setstate(before[1])
         return qnode.run_boxed_tape(given, kwargs, entry)
     return _cut(entry, qnode_values(node, kwargs, diff, *args))
 

@@ -242,6 +242,28 @@ def test_a_coefficient_computed_by_value_with_autograd_functions_is_differentiat
     assert onp.allclose([float(j) for j in jac], [float(dt), float(dx)], atol=1e-12)
 
 
+def test_a_by_value_coefficient_with_a_draw_inside_draws_once_per_call():
+    """The function runs on autograd's boxes after its trace; it still draws once per call
+    from NumPy's global generator, as PennyLane's (the term order drawn inside)."""
+    @qml.qnode(DEV)
+    def f(t, x):
+        k = onp.random.randint(2)
+        qml.RX(t, wires=0)
+        c = np.linalg.eigh(np.array([[x, 1.0], [1.0, -x]]))[0]
+        return qml.expval(qml.Hamiltonian([c[0], c[1]], [qml.Z(0), qml.X(0)][:: 1 if k else -1]))
+
+    t, x = np.array(0.3, requires_grad=True), np.array(0.7, requires_grad=True)
+    onp.random.seed(3)
+    out = [(qml.grad(lambda t, x: f(t, x) * 1.0)(t, x), onp.random.rand()) for _ in range(3)]
+    # PennyLane 0.45.1 (/work/plvenv, the same code): the gradients' signs follow the draws,
+    # and the draws after each call
+    refs = [(-1, 0.07072488001099086), (1, 0.2909047389129443), (-1, 0.5693113274346809)]
+    for ((dt, dx), after), (sign, ref) in zip(out, refs):
+        assert float(dt) == pytest.approx(sign * 0.36072838, abs=1e-8)
+        assert float(dx) == pytest.approx(-sign * 0.5478495, abs=1e-7)
+        assert after == ref
+
+
 def test_draws_of_python_random_qsym_numpy_random_and_a_generator_run_per_call():
     rng = onp.random.default_rng(4)
 
