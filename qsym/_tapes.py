@@ -186,10 +186,14 @@ STATE_PREPARATIONS = frozenset({"StatePrep", "BasisState", "AmplitudeEmbedding",
 
 
 def measured_wires(m) -> tuple:
-    """A measurement's wires: its observable's, else the wires given (PennyLane's
-    ``mp.wires``)."""
+    """A measurement's wires (PennyLane's ``mp.wires``): its observable's as written,
+    identity factors included (``var(I(3))`` is on wire 3: the internal observable
+    ``measured_obs`` has no identity wire), else the wires given."""
+    wires = getattr(m, "wires", None)
+    if wires is not None:
+        return tuple(wires)
     obs = getattr(m, "measured_obs", None)
-    return tuple(obs.wires if obs is not None else (getattr(m, "wires", None) or ()))
+    return tuple(obs.wires if obs is not None else ())
 
 
 def _copied_measurement(m):

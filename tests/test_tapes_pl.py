@@ -242,3 +242,16 @@ def test_a_deep_copy_shares_a_templates_parameters():
     # |10>: <Z0> = -1 on both
     dev = qml.device("default.qubit")
     assert onp.isclose(qml.execute([new], dev)[0], -1) and onp.isclose(qml.execute([t], dev)[0], -1)
+
+
+def test_a_measurement_only_identity_wire_is_a_tape_wire():
+    # PennyLane's QuantumScript.wires: every operation's and measurement's mp.wires (PennyLane
+    # 0.45.1, /work/plvenv: Wires([0, 3]) and num_wires 2 for var(I(3)); Wires([0, 4]) for
+    # sample(I(4))); the identity's wire is measured even though nothing acts on it
+    t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.var(qml.I(3))])
+    assert t.wires.tolist() == [0, 3] and t.num_wires == 2
+    t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.sample(qml.I(4))])
+    assert t.wires.tolist() == [0, 4]
+    # mapped to standard wires, the identity is on the first wire after the gates'
+    new = qml.tape.QuantumScript([qml.RX(0.3, 5)], [qml.var(qml.I(3))]).map_to_standard_wires()
+    assert new.measurements[0].wires.tolist() == [1]
