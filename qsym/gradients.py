@@ -563,6 +563,7 @@ class BroadcastGradientError(DifferentiationError, NotImplementedError):
 
 def _active(tape, argnum, what="parameter-shift rule"):
     """``{position: data index}`` of the parameters with a possibly non-zero derivative."""
+    _refuse_observable_arrays(tape, _chosen(tape, argnum), what)
     reach = light_cone_params(tape)
     trainable = tape.trainable_params
     data = tape.data
@@ -576,6 +577,26 @@ def _active(tape, argnum, what="parameter-shift rule"):
             f"parameters using the {what} gradient transform is currently not supported. "
             "(qsym: set tape.trainable_params to the parameters that are not broadcast)")
     return out
+
+
+def _refuse_observable_arrays(tape, chosen, what) -> None:
+    """A chosen trainable parameter that is a measured observable's array (a ``Hermitian``'s
+    matrix, a ``Projector``'s state) raises: a shift rule or a difference moves a tape
+    parameter by a number, and an expectation's derivative by a matrix is a matrix
+    (``d<H>/dH_ij = rho_ji``). PennyLane 0.45.1's transforms answer a number for it
+    (``param_shift`` and ``finite_diff`` 1.0 for ``expval(Hermitian(H, 0))`` after ``RX(0.4)``,
+    whose derivative is ``diag(0.9605, 0.0395)``); qsym's gave 0 (outside the light cone)."""
+    info, n_ops = tape.par_info, len(tape.operations)
+    for k in chosen:
+        where = info[tape.trainable_params[k]]
+        if where["op_idx"] >= n_ops and np.ndim(where["op"].data[where["p_idx"]]):
+            raise DifferentiationError(
+                f"the {what} gradient transform differentiates by numbers; trainable "
+                f"parameter {k} is the array of the measured {where['op'].name} on wires "
+                f"{where['op'].wires.tolist()} "
+                "(its derivative is a matrix): set tape.trainable_params (or argnum) to leave "
+                "it out, or differentiate the QNode with qml.jacobian, which differentiates "
+                "an observable's matrix exactly")
 
 
 def _shifted_tape(tape, moves):
@@ -1123,6 +1144,7 @@ def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="st
     _check_hadamard(tape, mode, name)
     if argnum is None and not tape.trainable_params:
         return _no_trainable(tape)
+    _refuse_observable_arrays(tape, _chosen(tape, argnum), name)
     coefficients = _observable_parameters(tape, _chosen(tape, argnum))
     if coefficients and not chain:
         raise DifferentiationError(
@@ -2602,6 +2624,7 @@ def _hessian_checks(tape, argnum, diagonal_shifts, off_diagonal_shifts):
             f"({len(off_diagonal_shifts)}) does not match the number of marked arguments for "
             f"which to compute at least one off-diagonal entry ({n_off}).")
     chosen = [int(i) for i in np.where(np.any(mask, axis=0))[0]]
+    _refuse_observable_arrays(tape, chosen, "parameter-shift Hessian")
     methods = _find_gradient_methods(tape, chosen)
     _validate_gradient_methods(tape, "analytic" if argnum is None else "best", methods)
     for i, g in methods.items():

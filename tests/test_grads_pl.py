@@ -324,3 +324,22 @@ def test_map_wires_of_a_qnode_is_differentiated_and_keeps_trainable_tensors():
     op = qml.RX(x, wires=0).map_wires({0: 1})
     assert isinstance(op.data[0], np.tensor) and op.data[0].requires_grad
     assert op.wires.tolist() == [1]
+
+
+@pytest.mark.parametrize("transform", ["param_shift", "finite_diff", "spsa_grad", "hadamard_grad",
+                                       "param_shift_hessian"])
+def test_a_trainable_observable_matrix_is_refused_by_the_tape_transforms(transform):
+    # d<H>/dH_ij = rho_ji is a matrix, a transform moves a tape parameter by a number:
+    # PennyLane 0.45.1 (/work/plvenv) answers 1.0 (param_shift, finite_diff) or 0.2212 (spsa)
+    # for it, qsym's gave a silent 0; now a specific error naming the parameter
+    H = np.array([[1.0, 2.0], [2.0, -3.0]], requires_grad=True)
+    t = qml.tape.QuantumScript([qml.RX(np.array(0.4), 0)], [qml.expval(qml.Hermitian(H, 0))])
+    assert t.trainable_params == [0, 1]
+    with pytest.raises(qml.DifferentiationError, match="trainable parameter 1 is the array"):
+        getattr(qml.gradients, transform)(t)
+    if transform != "param_shift_hessian":  # the gate's parameter alone is still differentiated
+        t.trainable_params = [0]
+        tapes, fn = getattr(qml.gradients, transform)(t)
+        if transform != "spsa_grad":  # <H> = 1 cos^2(x/2) - 3 sin^2(x/2): d/dx = -2 sin(x)
+            assert onp.isclose(fn(qml.execute(tapes, qml.device("default.qubit"))),
+                               -2 * onp.sin(0.4), atol=1e-6)
