@@ -1513,7 +1513,7 @@ def evolve_case(rep, case, spec, meas, rng):
         check_pair(rep, c, f"jacobian[{m}]", fq, lambda: ref, 2e-4 if m == "finite-diff" else 1e-5)
 
 
-def pl_pow_fault(spec, x) -> bool:
+def pl_pow_fault(spec, x, plain=None) -> bool:
     """PennyLane 0.45.1's ``qml.pow(op, z)``, z not an integer, of a plain (not trainable)
     parameter applies SciPy's ``fractional_matrix_power`` of op's matrix: the principal root,
     not ``op.pow(z)`` (the angle scaled, ``PhaseShift(z t)``) that a trainable parameter gets,
@@ -1521,9 +1521,12 @@ def pl_pow_fault(spec, x) -> bool:
     0.5``: <X> after a Hadamard 0.972 plain, -0.972 trainable), and the root is not even
     unitary where op's matrix is -I up to rounding (``RX(2 pi) ** 0.5``: probabilities 0.30
     and 2.32, benchmarks/pl_fault_pow_plain.py). qsym takes ``op.pow(z)``. Whether the
-    circuit has a power whose plain matrix is not that of ``op.pow(z)``."""
+    circuit has a power whose plain matrix is not that of ``op.pow(z)`` (``plain``: the
+    indices of the parameters passed plain, e.g. in a keyword argument; None: all)."""
     xs = pl.numpy.array(x, requires_grad=False)
     for op in spec["ops"]:
+        if plain is not None and op["kind"] == "pow" and not set(op["op"].get("idx", ())) & plain:
+            continue  # (a trainable angle: PennyLane's op.pow(z), as qsym's)
         if op["kind"] == "pow" and float(op["z"]) != int(op["z"]):
             base = apply_gate(pl, op["op"], xs)
             M = onp.asarray(pl.matrix(pl.pow(base, op["z"])), dtype=complex)
@@ -1797,10 +1800,19 @@ def argnum_case(rep, case, spec, meas, rng):
     ref, ep = outcome(lambda: derivative(pl, "backprop"))
     if ep is not None or onp.isnan(onp.concatenate(leaves(ref) or [onp.zeros(0)]).real).any():
         return
+    methods = rng.permutation(["best", "parameter-shift", "adjoint", "backprop", "finite-diff"])[:3]
+    plain = {i for i, (j, _) in lay["where"].items()
+             if j >= len(lay["chunks"]) or not lay["trainable"][j]}
+    if plain and pl_pow_fault(spec, x, plain):
+        # seed 5801 #22: PhaseShift(5.769) ** 0.5 with its angle in the keyword argument
+        # (not trainable): PennyLane's principal root, qsym's PhaseShift(5.769 / 2)
+        rep.refused(case + "/argnum", "known: a fractional power of a plain parameter "
+                    "(PennyLane's principal matrix root, pl_pow_fault)", RuntimeError("by design"))
+        return
     what = (f"{'grad' if scalar and dat is None else 'jacobian'}[argnums={an}] of "
             f"{len(lay['chunks'])} args (trainable {lay['trainable']}){' + keyword' if lay['kw'] else ''}"
             f"{'' if dat is None else ' + data rows' + (' (keyword)' if dat['keyword'] else '')}")
-    for m in rng.permutation(["best", "parameter-shift", "adjoint", "backprop", "finite-diff"])[:3]:
+    for m in methods:
         m = str(m)
         q, eq = outcome(lambda m=m: derivative(qsym, m))
         rep.checks += 1
@@ -1856,6 +1868,12 @@ def optim_case(rep, case, spec, meas, rng):
         rep.refused(case + "/optim", f"{name} iterates at a stationary point",
                     RuntimeError("gradient at rounding level: the iterates follow rounding"))
     ref, ep = outcome(lambda: iterate(pl, "backprop")) if not stationary else (None, True)
+    plain = {i for i, (j, _) in lay["where"].items()
+             if j >= len(lay["chunks"]) or not lay["trainable"][j]}
+    if ep is None and plain and pl_pow_fault(spec, x, plain):  # (as argnum_case)
+        rep.refused(case + "/optim", "known: a fractional power of a plain parameter "
+                    "(PennyLane's principal matrix root, pl_pow_fault)", RuntimeError("by design"))
+        ep = True
     if ep is None:  # (as grads_case: PennyLane's backprop failing leaves no reference, e.g. its
         # NonDifferentiableError for a complex StatePrep before PCPhase, seed 147 #2)
         check_pair(rep, case + "/optim", f"{name} iterates ({len(lay['chunks'])} args, trainable "
