@@ -748,7 +748,7 @@ def _per_batch(res, n_meas):
 FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots", "hybrid",
             "arith", "manyterms", "sprod", "metric", "pshessian", "bshotvec", "embed", "mcmexpr",
             "evolve", "fdorder", "hermham", "argnum", "optim", "opexpr", "statejac", "obsprobs",
-            "multibatch", "hessgrad", "blockmetric", "specs")
+            "multibatch", "hessgrad", "blockmetric", "specs", "quantities")
 
 
 def draw_block(rng, n, params):
@@ -2291,6 +2291,41 @@ def specs_case(rep, case, spec, meas, rng):
 NEW_FAMILIES += (("obsprobs", obsprobs_case), ("multibatch", multibatch_case),
                  ("hessgrad", hessgrad_case), ("blockmetric", blockmetric_case),
                  ("specs", specs_case))
+
+
+def quantities_case(rep, case, spec, meas, rng):
+    """Quantities of the state (``density_matrix``, ``purity``, ``vn_entropy`` with a
+    ``log_base``, ``mutual_info``) of one circuit's tape, each in its own tape run by its own
+    ``qml.execute`` call one after the other on one device (what a cache or a compiled node
+    keyed too coarsely answers for another: stop 58, purity for vn_entropy), against
+    PennyLane's."""
+    if not no_mcm(spec) or spec["n"] < 2:
+        return
+    x = spec["params"]
+    labels = spec["labels"][: spec["n"]]
+    w = [labels[int(i)] for i in rng.permutation(spec["n"])[:2]]
+    base = int(rng.choice([0, 2, 3]))
+    log = None if base == 0 else float(base)
+
+    def results(qml):
+        tape = qml.workflow.construct_tape(run(qml, spec, [("probs", {"wires": [0]})], x))(
+            qml.numpy.array(x, requires_grad=False))
+        ms = [qml.density_matrix([w[0]]), qml.purity([w[0]]), qml.vn_entropy([w[0]], log_base=log),
+              qml.mutual_info([w[0]], [w[1]], log_base=log), qml.purity([w[0]])]
+        dev = qml.device("default.qubit", wires=spec["labels"])
+        return [onp.asarray(qml.execute([tape.copy(measurements=[m])], dev)[0]) for m in ms]
+    q, eq = outcome(lambda: results(qsym))
+    p, ep = outcome(lambda: results(pl))
+    rep.checks += 1
+    if qsym_raised(rep, case + "/quantities", "state quantities by qml.execute", eq) or ep is not None:
+        return
+    for name, a, b in zip(("density_matrix", "purity", "vn_entropy", "mutual_info", "purity again"), q, p):
+        if a.shape != b.shape or not onp.allclose(a, b, atol=1e-7):
+            rep.mismatch(case + "/quantities", f"{name} (log_base {log}) by qml.execute",
+                         f"qsym {onp.round(a, 5)}, PennyLane {onp.round(b, 5)}")
+
+
+NEW_FAMILIES += (("quantities", quantities_case),)
 
 
 # --- adversarial inputs --------------------------------------------------------------------
