@@ -186,10 +186,14 @@ STATE_PREPARATIONS = frozenset({"StatePrep", "BasisState", "AmplitudeEmbedding",
 
 
 def measured_wires(m) -> tuple:
-    """A measurement's wires: its observable's, else the wires given (PennyLane's
-    ``mp.wires``)."""
+    """A measurement's wires (PennyLane's ``mp.wires``): its observable's as written,
+    identity factors included (``var(I(3))`` is on wire 3: the internal observable
+    ``measured_obs`` has no identity wire), else the wires given."""
+    wires = getattr(m, "wires", None)
+    if wires is not None:
+        return tuple(wires)
     obs = getattr(m, "measured_obs", None)
-    return tuple(obs.wires if obs is not None else (getattr(m, "wires", None) or ()))
+    return tuple(obs.wires if obs is not None else ())
 
 
 def _copied_measurement(m):
@@ -1188,7 +1192,12 @@ def _mp_key(m):
     # a classical shadow: its kind, seed, k, single/list and observables' terms (two
     # shadows on the same wires are different circuits: the recipes and the output shape)
     shadow = repr(getattr(m, "shadow", ()))
-    return (m.kind, okey, m.wires, repr(m.diag), getattr(m, "all_outcomes", None), shadow)
+    # a quantity of the state (density_matrix, purity, vn_entropy and its log_base,
+    # mutual_info and its two groups) is its class and ``reduce``: qml.purity([0]) and
+    # qml.vn_entropy([0]), both of kind "state" on wire 0, are different circuits (one key
+    # made a tape's hash, qml.execute's cache and the compiled node answer one for the other)
+    return (type(m).__name__, m.kind, okey, m.wires, repr(m.diag),
+            getattr(m, "all_outcomes", None), shadow, repr(getattr(m, "reduce", None)))
 
 
 def _structure(tape, device):

@@ -563,6 +563,7 @@ class BroadcastGradientError(DifferentiationError, NotImplementedError):
 
 def _active(tape, argnum, what="parameter-shift rule"):
     """``{position: data index}`` of the parameters with a possibly non-zero derivative."""
+    _refuse_observable_arrays(tape, _chosen(tape, argnum), what)
     reach = light_cone_params(tape)
     trainable = tape.trainable_params
     data = tape.data
@@ -578,6 +579,32 @@ def _active(tape, argnum, what="parameter-shift rule"):
     return out
 
 
+def _refuse_observable_arrays(tape, chosen, what) -> None:
+    """A chosen trainable parameter that is a measured observable's array (a ``Hermitian``'s
+    matrix, a ``Projector``'s state) raises: a shift rule or a difference moves a tape
+    parameter by a number, and an expectation's derivative by a matrix is a matrix
+    (``d<H>/dH_ij = rho_ji``). PennyLane 0.45.1's transforms answer a number for it
+    (``param_shift`` and ``finite_diff`` 1.0 for ``expval(Hermitian(H, 0))`` after ``RX(0.4)``,
+    whose derivative is ``diag(0.9605, 0.0395)``); qsym's gave 0 (outside the light cone).
+    Only an array that requires gradients (a ``qsym.numpy`` tensor) is refused: a plain
+    NumPy matrix, trainable only because a tape made without ``trainable_params`` counts
+    every parameter, is data and keeps its zero entry, as before."""
+    from .math import requires_grad
+
+    info, n_ops = tape.par_info, len(tape.operations)
+    for k in chosen:
+        where = info[tape.trainable_params[k]]
+        value = where["op"].data[where["p_idx"]]
+        if where["op_idx"] >= n_ops and np.ndim(value) and requires_grad(value):
+            raise DifferentiationError(
+                f"the {what} gradient transform differentiates by numbers; trainable "
+                f"parameter {k} is the array of the measured {where['op'].name} on wires "
+                f"{where['op'].wires.tolist()} "
+                "(its derivative is a matrix): set tape.trainable_params (or argnum) to leave "
+                "it out, or differentiate the QNode with qml.jacobian, which differentiates "
+                "an observable's matrix exactly")
+
+
 def _shifted_tape(tape, moves):
     """A copy of ``tape`` with ``data[i] = value`` for ``{i: value}`` in ``moves``."""
     idx = sorted(moves)
@@ -587,7 +614,7 @@ def _shifted_tape(tape, moves):
 def _measurement_shape(tape, m):
     if getattr(m, "shadow", ()):  # qml.shadow_expval: () or one per observable
         return m.shape(tape.shots.total_shots, len(tape.wires))
-    if m.kind == "probs":
+    if m.kind in ("probs", "state"):
         return m.shape(None, len(tape.wires))
     return ()
 
@@ -600,7 +627,10 @@ def _assemble(tape, per_param, results, r0):
     for i, m in enumerate(tape.measurements):
         def part(r):
             r = r if n_meas == 1 else r[i]
-            return r if isinstance(r, Box) else np.asarray(r, dtype=float)
+            if isinstance(r, Box):
+                return r
+            r = np.asarray(r)  # (a state's, a density matrix's differences: complex)
+            return r if np.iscomplexobj(r) else r.astype(float)
         row = []
         for terms in per_param:
             if not terms:
@@ -702,6 +732,8 @@ def _check_measurements(tape, what):
                 "Computing the gradient of circuits that return the state with the "
                 "parameter-shift rule gradient transform is not supported, as it is a "
                 "hardware-compatible method. (qsym: use qml.jacobian of the QNode)")
+        if m.kind == "state" and what in ("finite_diff", "spsa_grad"):
+            continue  # PennyLane's: differences of the state, a density matrix, an entropy
         if m.kind not in ("expval", "var", "probs"):
             raise DifferentiationError(
                 f"{what} differentiates expval, var and probs; the tape measures {m!r} "
@@ -1123,6 +1155,7 @@ def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="st
     _check_hadamard(tape, mode, name)
     if argnum is None and not tape.trainable_params:
         return _no_trainable(tape)
+    _refuse_observable_arrays(tape, _chosen(tape, argnum), name)
     coefficients = _observable_parameters(tape, _chosen(tape, argnum))
     if coefficients and not chain:
         raise DifferentiationError(
@@ -2602,6 +2635,7 @@ def _hessian_checks(tape, argnum, diagonal_shifts, off_diagonal_shifts):
             f"({len(off_diagonal_shifts)}) does not match the number of marked arguments for "
             f"which to compute at least one off-diagonal entry ({n_off}).")
     chosen = [int(i) for i in np.where(np.any(mask, axis=0))[0]]
+    _refuse_observable_arrays(tape, chosen, "parameter-shift Hessian")
     methods = _find_gradient_methods(tape, chosen)
     _validate_gradient_methods(tape, "analytic" if argnum is None else "best", methods)
     for i, g in methods.items():

@@ -242,3 +242,33 @@ def test_a_deep_copy_shares_a_templates_parameters():
     # |10>: <Z0> = -1 on both
     dev = qml.device("default.qubit")
     assert onp.isclose(qml.execute([new], dev)[0], -1) and onp.isclose(qml.execute([t], dev)[0], -1)
+
+
+def test_a_measurement_only_identity_wire_is_a_tape_wire():
+    # PennyLane's QuantumScript.wires: every operation's and measurement's mp.wires (PennyLane
+    # 0.45.1, /work/plvenv: Wires([0, 3]) and num_wires 2 for var(I(3)); Wires([0, 4]) for
+    # sample(I(4))); the identity's wire is measured even though nothing acts on it
+    t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.var(qml.I(3))])
+    assert t.wires.tolist() == [0, 3] and t.num_wires == 2
+    t = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.sample(qml.I(4))])
+    assert t.wires.tolist() == [0, 4]
+    # mapped to standard wires, the identity is on the first wire after the gates'
+    new = qml.tape.QuantumScript([qml.RX(0.3, 5)], [qml.var(qml.I(3))]).map_to_standard_wires()
+    assert new.measurements[0].wires.tolist() == [1]
+
+
+def test_quantities_of_the_state_are_different_tapes():
+    # qml.purity, qml.vn_entropy (and its log_base) and qml.density_matrix of one wire are all
+    # of kind "state": one key made a tape's hash, qml.execute's cache and the compiled node
+    # answer the purity for the entropy. By hand: RX(0.4) CNOT RY(0.3) leaves wire 0 in
+    # diag(cos^2 0.2, sin^2 0.2)
+    p = onp.array([onp.cos(0.2) ** 2, onp.sin(0.2) ** 2])
+    ops = [qml.RX(0.4, 0), qml.CNOT([0, 1]), qml.RY(0.3, 1)]
+    want = [(qml.purity([0]), onp.sum(p ** 2)), (qml.vn_entropy([0]), -onp.sum(p * onp.log(p))),
+            (qml.vn_entropy([0], log_base=2), -onp.sum(p * onp.log2(p))),
+            (qml.density_matrix([0]), onp.diag(p)), (qml.purity([0]), onp.sum(p ** 2))]
+    tapes = [qml.tape.QuantumScript(ops, [m]) for m, _ in want]
+    assert len({t.hash for t in tapes}) == 4
+    dev = qml.device("default.qubit")
+    for t, (_, value) in zip(tapes, want):  # one call each: the results of earlier calls kept
+        assert onp.allclose(qml.execute([t], dev)[0], value, atol=1e-12)
