@@ -1174,7 +1174,7 @@ class Operation:
             return {k: v for k, v in self.hyper if k != "U"}
         if self.name in CONTROLLED_LABELS and not self.hyper:  # PennyLane's ControlledOp keys
             return {"control_wires": self.control_wires,
-                    "control_values": [True] * len(self.control_wires),
+                    "control_values": self.control_values,
                     "work_wires": Wires([]), "work_wire_type": "borrowed", "base": self.base}
         return dict(self.hyper)
 
@@ -1360,8 +1360,9 @@ class Operation:
     @property
     def control_values(self) -> str:
         """PennyLane's ``control_values`` of ``CPhaseShift00`` and ``CPhaseShift01``, whose
-        control wire (the first) is controlled on 0: ``"0"``; no other table gate has the
-        attribute (as in PennyLane: ``qml.ctrl`` makes controlled operators that do).
+        control wire (the first) is controlled on 0: ``"0"``; the table's controlled gates
+        (``CNOT``, ``CRX``, ...) have their own (``[True]`` per control wire, PennyLane's
+        ``ControlledOp``); the other table gates have none, as in PennyLane.
 
         >>> CPhaseShift01(0.3, wires=[0, 1]).control_wires, CPhaseShift01(0.3, wires=[0, 1]).control_values
         (Wires([0]), '0')
@@ -3363,11 +3364,27 @@ def _mcx_control_values(self) -> list:
     return [True] * (len(self.wires) - 1) if values is None else [bool(v) for v in values]
 
 
+def _table_control_values(self) -> list:
+    """A controlled gate of the table (``CNOT``, ``CRX``, ``Toffoli``, ...) is controlled on
+    1 on each control wire: PennyLane's ``ControlledOp`` ``control_values``, ``[True]`` per
+    control wire (a control on 0 is ``qml.ctrl``'s ``Controlled`` or ``MultiControlledX``)."""
+    return [True] * CONTROLLED_LABELS[self.name][0]
+
+
+def _no_work_wires(self):
+    """PennyLane's ``work_wires`` of a controlled gate of the table: none (``qml.ctrl(RX,
+    1, work_wires=[3])`` is a ``CRX`` without them in PennyLane too)."""
+    return Wires(())
+
+
 def _make_gate_class(row) -> type:
     doc = gate_docstring(row)
     extra = ({"work_wires": property(_work_wires), "work_wire_type": property(_work_wire_type),
               "control_values": property(_mcx_control_values)}
-             if row.name in _IGNORED_KEYWORDS else {})
+             if row.name in _IGNORED_KEYWORDS else
+             {"work_wires": property(_no_work_wires), "work_wire_type": "borrowed",
+              "control_values": property(_table_control_values)}
+             if row.name in CONTROLLED_LABELS else {})
     return type(
         row.name,
         (Operation,),

@@ -24,3 +24,31 @@ def test_exp_imaginary_scalar_in_the_base(make, expected):
     qml.assert_equal(d, expected)
     # by hand: IsingZZ(phi) = exp(-i phi/2 ZZ), so phi = -2 is exp(i ZZ), the Exp's matrix
     assert onp.allclose(d.matrix(), op.matrix())
+
+
+# --- the table's controlled gates have PennyLane's ControlledOp attributes ----------------
+# PennyLane 0.45.1 (/work/plvenv): control_values, work_wires, work_wire_type of each
+@pytest.mark.parametrize("make, values", [
+    (lambda: qml.CNOT([0, 1]), [True]), (lambda: qml.CZ([0, 1]), [True]),
+    (lambda: qml.CY([0, 1]), [True]), (lambda: qml.CH([0, 1]), [True]),
+    (lambda: qml.CSWAP([0, 1, 2]), [True]), (lambda: qml.Toffoli([0, 1, 2]), [True, True]),
+    (lambda: qml.CCZ([0, 1, 2]), [True, True]), (lambda: qml.CRX(0.1, [0, 1]), [True]),
+    (lambda: qml.CRY(0.1, [0, 1]), [True]), (lambda: qml.CRZ(0.1, [0, 1]), [True]),
+    (lambda: qml.CRot(0.1, 0.2, 0.3, [0, 1]), [True]),
+    (lambda: qml.ControlledPhaseShift(0.1, [0, 1]), [True]),
+    # qml.ctrl's work wires are dropped where it writes a gate of its own (PennyLane's CRX)
+    (lambda: qml.ctrl(qml.RX(0.1, 0), 1, work_wires=[3]), [True]),
+])
+def test_table_controlled_gates_control_values(make, values):
+    op = make()
+    assert op.control_values == values
+    assert op.work_wires == qml.wires.Wires([]) and op.work_wire_type == "borrowed"
+    assert op.hyperparameters["control_values"] == values
+
+
+def test_other_table_gates_have_no_control_values():
+    # PennyLane 0.45.1: CPhaseShift01's is "0", CPhaseShift10 and RX have none
+    assert qml.CPhaseShift01(0.1, [0, 1]).control_values == "0"
+    for op in (qml.CPhaseShift10(0.1, [0, 1]), qml.RX(0.1, 0)):
+        with pytest.raises(AttributeError):
+            op.control_values
