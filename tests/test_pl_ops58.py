@@ -52,3 +52,30 @@ def test_other_table_gates_have_no_control_values():
     for op in (qml.CPhaseShift10(0.1, [0, 1]), qml.RX(0.1, 0)):
         with pytest.raises(AttributeError):
             op.control_values
+
+
+# --- compile without a basis set stops at PennyLane's ALL_OPS: a Barrier stays ------------
+def test_compile_keeps_a_barrier_until_remove_barrier():
+    t = qml.tape.QuantumScript(
+        [qml.StatePrep(onp.array([0, 1, 0, 0.]), [0, 1]), qml.H(0), qml.Barrier(0), qml.H(0),
+         qml.RX(0.2, 1), qml.Barrier(1, only_visual=True), qml.RX(0.3, 1), qml.QFT([0, 1])],
+        [qml.expval(qml.Z(0))])
+    names = lambda **kw: [op.name for op in qml.transforms.compile(t, **kw)[0][0].operations]
+    # PennyLane 0.45.1 (/work/plvenv), the same tape: the Barrier keeps H, H from cancelling
+    # (removed last); the only_visual one decomposes to nothing, so RX, RX merge
+    assert names() == ["StatePrep", "Hadamard", "RX", "ControlledPhaseShift", "Hadamard", "SWAP"]
+    assert names(pipeline=[]) == ["StatePrep", "Hadamard", "Barrier", "Hadamard", "RX", "RX",
+                                  "Hadamard", "ControlledPhaseShift", "Hadamard", "SWAP"]
+
+
+def test_specs_of_a_compiled_qnode_with_a_barrier():
+    # PennyLane's tests/ops/test_meta.py::TestBarrier::test_use_barrier (its numbers)
+    def qfunc():
+        qml.Hadamard(wires=0)
+        qml.Barrier(wires=0)
+        qml.Hadamard(wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    dev = qml.device("default.qubit", wires=3)
+    assert qml.specs(qml.QNode(qfunc, dev))()["resources"].gate_sizes[1] == 3
+    assert qml.specs(qml.QNode(qml.compile(qfunc), dev))()["resources"].gate_sizes[1] == 2
