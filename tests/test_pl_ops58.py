@@ -79,3 +79,24 @@ def test_specs_of_a_compiled_qnode_with_a_barrier():
     dev = qml.device("default.qubit", wires=3)
     assert qml.specs(qml.QNode(qfunc, dev))()["resources"].gate_sizes[1] == 3
     assert qml.specs(qml.QNode(qml.compile(qfunc), dev))()["resources"].gate_sizes[1] == 2
+
+
+def test_specs_at_a_marker_level():
+    # PennyLane's tests/resource/test_specs.py::test_custom_level (its expected resources)
+    @qml.transforms.merge_rotations
+    @qml.marker("my_level")
+    @qml.transforms.cancel_inverses
+    @qml.qnode(qml.device("null.qubit"))
+    def c():
+        qml.RX(0.2, 0)
+        qml.X(0)
+        qml.X(0)
+        qml.RX(0.2, 0)
+        return qml.state()
+
+    info = qml.specs(c, level="my_level")()
+    assert info.level == "my_level"  # PennyLane 0.45.1 prints "Level: my_level"
+    assert info["resources"] == qml.resource.SpecsResources(
+        num_allocs=1, gate_types={"RX": 2}, gate_sizes={1: 2},
+        measurements={"state(all wires)": 1}, depth=2)
+    assert qml.specs(c)()["resources"].gate_types == {"RX": 1}  # merged after the marker
