@@ -1306,6 +1306,8 @@ class Operation:
         [RY(-0.7853981633974483, wires=[1])]
         """
         name = cls._row.name if cls._row is not None else cls.__name__
+        if name in _DIAGONAL_GATES:
+            return []
         if name not in _DIAGONALIZING:
             raise DiagGatesUndefinedError(f"{name} has no diagonalizing gates (PennyLane's "
                                           "DiagGatesUndefinedError): it is not an observable")
@@ -1594,7 +1596,8 @@ class Operation:
         if user_declares(cls, "compute_diagonalizing_gates", "diagonalizing_gates"):
             return True
         name = cls._row.name if cls._row is not None else cls.__name__
-        return name in _DIAGONALIZING or CONTROLLED_TARGETS.get(name) in _DIAGONALIZING
+        return (name in _DIAGONALIZING or name in _DIAGONAL_GATES
+                or CONTROLLED_TARGETS.get(name) in _DIAGONALIZING)
 
     @property
     def grad_method(self):
@@ -7683,6 +7686,9 @@ _BASIS = {**dict.fromkeys(("PauliX", "SX", "RX", "CNOT", "CRX", "Toffoli", "Mult
                            "ControlledPhaseShift", "CCZ"), "Z")}
 
 # gates U with U P U^dagger = Z for a one-wire observable P (PennyLane's diagonalizing gates)
+# gates PennyLane gives diagonalizing gates though they are not observables: GlobalPhase
+# (``e^{-i phi} I``, diagonal already: none, PennyLane's ``[]``)
+_DIAGONAL_GATES = frozenset({"GlobalPhase"})
 _DIAGONALIZING = {
     "PauliZ": (),
     "Identity": (),
@@ -7803,6 +7809,8 @@ def diagonalizing_gates(op) -> list:
         # |0><0| (x) I + |1><1| (x) B shares B's eigenbasis on the target (PennyLane's
         # Controlled.diagonalizing_gates: the base's)
         return op.base.diagonalizing_gates()
+    if isinstance(op, Operation) and op.name in _DIAGONAL_GATES:
+        return []
     if isinstance(op, Operation) and op.name not in _DIAGONALIZING:
         raise DiagGatesUndefinedError(f"{op.name} has no diagonalizing gates (PennyLane's "
                                       "DiagGatesUndefinedError): it is not an observable")

@@ -100,3 +100,15 @@ def test_specs_at_a_marker_level():
         num_allocs=1, gate_types={"RX": 2}, gate_sizes={1: 2},
         measurements={"state(all wires)": 1}, depth=2)
     assert qml.specs(c)()["resources"].gate_types == {"RX": 1}  # merged after the marker
+
+
+def test_global_phase_diagonalizing_gates():
+    # PennyLane 0.45.1: GlobalPhase is diagonal (e^{-i phi} I): no diagonalizing gates needed
+    assert qml.GlobalPhase.compute_diagonalizing_gates(0.123, wires=1) == []
+    g = qml.GlobalPhase(0.1, wires=[0, 1])
+    assert g.has_diagonalizing_gates and g.diagonalizing_gates() == []
+    # by hand: its matrix is diag(eigvals) in the computational basis
+    assert onp.allclose(g.matrix(), onp.diag(g.eigvals()))
+    assert onp.allclose(g.eigvals(), onp.exp(-0.1j))
+    with pytest.raises(qml.operation.DiagGatesUndefinedError):  # RX is not diagonal
+        qml.RX.compute_diagonalizing_gates(0.1, wires=0)
