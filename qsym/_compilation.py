@@ -821,11 +821,25 @@ def decompose(tape, *, gate_set=None, stopping_condition=None, max_expansion=Non
 
 _DEFAULT_PIPELINE = (commute_controlled, cancel_inverses, merge_rotations, remove_barrier)
 
+# PennyLane 0.45's ``qml.decomposition.gate_sets.ALL_OPS`` (its qubit names; qsym refuses
+# the qutrit and continuous-variable ones): what ``compile`` without a ``basis_set`` leaves
+# undecomposed besides qsym's table gates (a ``Barrier`` stays until ``remove_barrier``, so
+# ``H, Barrier, H`` is not cancelled; an ``only_visual`` one decomposes to nothing)
+PL_ALL_OPS = frozenset((
+    "AmplitudeDamping", "Barrier", "BasisState", "BitFlip", "BlockEncode", "CPhase",
+    "ControlledPhase", "ControlledQubitUnitary", "DepolarizingChannel",
+    "DiagonalQubitUnitary", "GeneralizedAmplitudeDamping", "Hermitian", "IntegerComparator",
+    "MidMeasureMP", "PauliError", "PauliMeasure", "PhaseDamping", "PhaseFlip", "Projector",
+    "QubitChannel", "QubitCarry", "QubitDensityMatrix", "QubitSum", "ResetError", "SQISW",
+    "Snapshot", "SparseHamiltonian", "SpecialUnitary", "StatePrep", "ThermalRelaxationError",
+    "WireCut"))
+
 
 @transform
 def compile(tape, pipeline=None, basis_set=None, num_passes=1):  # noqa: A001
     """PennyLane's ``qml.transforms.compile``: decompose to ``basis_set`` (names; default:
-    qsym's table gates, i.e. templates are expanded), then run ``pipeline`` (transforms,
+    qsym's table gates and the other operators PennyLane's ``ALL_OPS`` names, a ``Barrier``,
+    ``StatePrep``, ``BasisState``, ... : templates are expanded), then run ``pipeline`` (transforms,
     default ``commute_controlled``, ``cancel_inverses``, ``merge_rotations``,
     ``remove_barrier``) ``num_passes`` times.
 
@@ -846,6 +860,8 @@ def compile(tape, pipeline=None, basis_set=None, num_passes=1):  # noqa: A001
     def accept(op):
         if basis_set is not None and op.name == "GlobalPhase":
             return in_basis(op)  # not in the basis: decomposes to nothing, as PennyLane's
+        if basis_set is None and op.name in PL_ALL_OPS:  # PennyLane's stop: a Barrier, a
+            return not getattr(op, "only_visual", False)  # StatePrep, ... stay as they are
         return in_basis(op) or not _decomposable(op)
 
     ops = [g for op in tape.operations for g in _decompose_op(op, accept, 0, None, False)]

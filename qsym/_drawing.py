@@ -1582,8 +1582,12 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
                     device_name=qnode.device.name,
                     num_device_wires=None if wires is None else len(wires),
                     shots=_as_shots(qnode.configured_shots()), level=level, resources=batch)
-            return specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), level,
-                         compute_depth)()
+            # the tape is at ``level`` already: a marker's name is not the new QNode's (no
+            # transforms), which counts it as its "user" level (no device decomposition)
+            inner = "user" if isinstance(level, str) and level not in _BUILTIN_LEVELS else level
+            out = specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), inner,
+                        compute_depth)()
+            return out if inner == level else dataclasses.replace(out, level=level)
         runs = OneRun(qnode.func)  # PennyLane records the tape once
         counted = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False,
                                           level)

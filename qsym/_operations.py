@@ -1174,7 +1174,7 @@ class Operation:
             return {k: v for k, v in self.hyper if k != "U"}
         if self.name in CONTROLLED_LABELS and not self.hyper:  # PennyLane's ControlledOp keys
             return {"control_wires": self.control_wires,
-                    "control_values": [True] * len(self.control_wires),
+                    "control_values": self.control_values,
                     "work_wires": Wires([]), "work_wire_type": "borrowed", "base": self.base}
         return dict(self.hyper)
 
@@ -1306,6 +1306,8 @@ class Operation:
         [RY(-0.7853981633974483, wires=[1])]
         """
         name = cls._row.name if cls._row is not None else cls.__name__
+        if name in _DIAGONAL_GATES:
+            return []
         if name not in _DIAGONALIZING:
             raise DiagGatesUndefinedError(f"{name} has no diagonalizing gates (PennyLane's "
                                           "DiagGatesUndefinedError): it is not an observable")
@@ -1360,8 +1362,9 @@ class Operation:
     @property
     def control_values(self) -> str:
         """PennyLane's ``control_values`` of ``CPhaseShift00`` and ``CPhaseShift01``, whose
-        control wire (the first) is controlled on 0: ``"0"``; no other table gate has the
-        attribute (as in PennyLane: ``qml.ctrl`` makes controlled operators that do).
+        control wire (the first) is controlled on 0: ``"0"``; the table's controlled gates
+        (``CNOT``, ``CRX``, ...) have their own (``[True]`` per control wire, PennyLane's
+        ``ControlledOp``); the other table gates have none, as in PennyLane.
 
         >>> CPhaseShift01(0.3, wires=[0, 1]).control_wires, CPhaseShift01(0.3, wires=[0, 1]).control_values
         (Wires([0]), '0')
@@ -1593,7 +1596,8 @@ class Operation:
         if user_declares(cls, "compute_diagonalizing_gates", "diagonalizing_gates"):
             return True
         name = cls._row.name if cls._row is not None else cls.__name__
-        return name in _DIAGONALIZING or CONTROLLED_TARGETS.get(name) in _DIAGONALIZING
+        return (name in _DIAGONALIZING or name in _DIAGONAL_GATES
+                or CONTROLLED_TARGETS.get(name) in _DIAGONALIZING)
 
     @property
     def grad_method(self):
@@ -3363,11 +3367,27 @@ def _mcx_control_values(self) -> list:
     return [True] * (len(self.wires) - 1) if values is None else [bool(v) for v in values]
 
 
+def _table_control_values(self) -> list:
+    """A controlled gate of the table (``CNOT``, ``CRX``, ``Toffoli``, ...) is controlled on
+    1 on each control wire: PennyLane's ``ControlledOp`` ``control_values``, ``[True]`` per
+    control wire (a control on 0 is ``qml.ctrl``'s ``Controlled`` or ``MultiControlledX``)."""
+    return [True] * CONTROLLED_LABELS[self.name][0]
+
+
+def _no_work_wires(self):
+    """PennyLane's ``work_wires`` of a controlled gate of the table: none (``qml.ctrl(RX,
+    1, work_wires=[3])`` is a ``CRX`` without them in PennyLane too)."""
+    return Wires(())
+
+
 def _make_gate_class(row) -> type:
     doc = gate_docstring(row)
     extra = ({"work_wires": property(_work_wires), "work_wire_type": property(_work_wire_type),
               "control_values": property(_mcx_control_values)}
-             if row.name in _IGNORED_KEYWORDS else {})
+             if row.name in _IGNORED_KEYWORDS else
+             {"work_wires": property(_no_work_wires), "work_wire_type": "borrowed",
+              "control_values": property(_table_control_values)}
+             if row.name in CONTROLLED_LABELS else {})
     return type(
         row.name,
         (Operation,),
@@ -7666,6 +7686,9 @@ _BASIS = {**dict.fromkeys(("PauliX", "SX", "RX", "CNOT", "CRX", "Toffoli", "Mult
                            "ControlledPhaseShift", "CCZ"), "Z")}
 
 # gates U with U P U^dagger = Z for a one-wire observable P (PennyLane's diagonalizing gates)
+# gates PennyLane gives diagonalizing gates though they are not observables: GlobalPhase
+# (``e^{-i phi} I``, diagonal already: none, PennyLane's ``[]``)
+_DIAGONAL_GATES = frozenset({"GlobalPhase"})
 _DIAGONALIZING = {
     "PauliZ": (),
     "Identity": (),
@@ -7786,6 +7809,8 @@ def diagonalizing_gates(op) -> list:
         # |0><0| (x) I + |1><1| (x) B shares B's eigenbasis on the target (PennyLane's
         # Controlled.diagonalizing_gates: the base's)
         return op.base.diagonalizing_gates()
+    if isinstance(op, Operation) and op.name in _DIAGONAL_GATES:
+        return []
     if isinstance(op, Operation) and op.name not in _DIAGONALIZING:
         raise DiagGatesUndefinedError(f"{op.name} has no diagonalizing gates (PennyLane's "
                                       "DiagGatesUndefinedError): it is not an observable")

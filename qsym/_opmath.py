@@ -5158,9 +5158,10 @@ class Exp:
 
     def _generator_gate(self):
         """The table gate ``G(phi)`` with ``exp(coeff * base) = exp(i phi g)``, ``g`` its
-        generator (PennyLane's sign) and ``base = c g`` (``c`` real, matrices compared):
-        ``phi = -i coeff c``;
-        None if there is none (PennyLane's ``_find_equal_generator``)."""
+        generator (PennyLane's sign) and ``base = c g`` (matrices compared; ``c`` complex
+        where ``phi = -i coeff c`` is real: PennyLane's ``Exp.decomposition`` first moves a
+        scalar of the base into the coefficient, ``Exp(1j * Z(0) @ Z(1))`` is
+        ``IsingZZ(-2)``); None if there is none (PennyLane's ``_find_equal_generator``)."""
         if self.coeff is None or not isinstance(self.coeff, numbers.Number):
             return None
         wires = list(self.base.wires)
@@ -5184,7 +5185,7 @@ class Exp:
                 k = np.unravel_index(np.argmax(np.abs(G)), G.shape)
                 c = B[k] / G[k]
                 phi = -1j * complex(self.coeff) * c
-                if abs(c.imag) < 1e-12 and abs(phi.imag) < 1e-12 and np.allclose(B, c.real * G):
+                if abs(phi.imag) < 1e-12 and np.allclose(B, c * G):
                     return name, float(phi.real), on
         return None
 

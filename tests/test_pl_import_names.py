@@ -284,7 +284,7 @@ def test_every_exception_name_of_pennylane_0_45():
     assert issubclass(exceptions.ExperimentalWarning, UserWarning)
     # an operator with no diagonalizing gates: PennyLane's class, still qsym's GateError
     with pytest.raises(exceptions.DiagGatesUndefinedError) as info:
-        qml.GlobalPhase.compute_diagonalizing_gates(0.1, wires=[0])
+        qml.RX.compute_diagonalizing_gates(0.1, wires=[0])  # (GlobalPhase has: [])
     assert isinstance(info.value, qml.GateError)
     assert isinstance(info.value, exceptions.OperatorPropertyUndefined)
 
