@@ -197,3 +197,78 @@ def test_a_file_rewritten_with_its_old_modification_time_is_hashed_again(
         pytest.skip("the file system's status-change time did not move (coarse ticks)")
     _new_process(monkeypatch)
     assert cache.file_digest(path) == hashlib.sha256(b"x = 2\n").hexdigest()
+
+
+# --- bad input on the new PennyLane API surface ------------------------------------------------
+import numpy as onp  # noqa: E402
+
+import qsym as qml  # noqa: E402
+from qsym import templates  # noqa: E402
+from qsym.errors import ArgumentError, WireError  # noqa: E402
+
+
+@pytest.mark.parametrize("make", [
+    lambda: qml.ctrl(qml.RX(0.1, 0), [[1]]),
+    lambda: qml.ops.op_math.Controlled(qml.RX(0.1, 0), [[1]]),
+    lambda: qml.ops.op_math.Controlled(qml.RX(0.1, 0), [1], work_wires=[[2]]),
+    lambda: qml.ctrl(qml.RX(0.1, 0), [1], work_wires=[[2]]),
+    lambda: qml.ControlledSequence(qml.RX(0.25, 2), control=[[0]]),
+], ids=["ctrl", "Controlled", "Controlled work_wires", "ctrl work_wires", "ControlledSequence"])
+def test_an_unhashable_control_or_work_wire_is_a_wire_error(make):
+    """PennyLane 0.45.1 (run in /work/plvenv): ``WireError: Wires must be hashable; got
+    [[1]].`` for each; qsym's was a bare ``TypeError: unhashable type: 'list'`` from a set
+    of the control or work wires (the control wires of qml.ctrl, its work wires, and
+    ControlledSequence's controls)."""
+    with pytest.raises(WireError, match="Wires must be hashable"):
+        make()
+
+
+def test_a_repeated_control_of_a_controlled_sequence_is_a_wire_error():
+    """PennyLane 0.45.1: ``WireError: Wires must be unique; got [0, 0].``"""
+    with pytest.raises(WireError, match=r"unique; got \[0, 0\]"):
+        qml.ControlledSequence(qml.RX(0.25, 2), control=[0, 0])
+
+
+def test_an_object_array_argument_names_what_it_holds():
+    """An object array of ints as a QNode's argument: a specific error saying what it is
+    and what to pass (it said "is not numeric (an array of int)" of ints)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x[0], 0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(ArgumentError, match=r"dtype=object \(holding int\).*dtype=float"):
+        c(onp.array([1, 0], dtype=object))
+
+
+def test_the_qft_of_more_than_1024_wires_has_pennylanes_angles(monkeypatch):
+    """QFT's controlled phases are pi / 2**k; past k = 1023 the float is subnormal, then 0
+    (PennyLane 0.45.1's decomposition of QFT(wires=range(1030)): ControlledPhaseShift
+    (5.46115288092257e-310) on wires [1029, 0]). qsym's ``np.pi / 2 ** k`` of the int 2**k
+    was an ``OverflowError`` from 1025 wires. The gates are collected, not made (0.3 s)."""
+    angles = {}
+    monkeypatch.setattr(templates, "_gate", lambda name, *p, wires: angles.__setitem__(
+        tuple(wires), p) if name == "ControlledPhaseShift" else None)
+    templates._fourier_gates(tuple(range(1030)), 1029)
+    assert angles[(1029, 0)] == (5.46115288092257e-310,)
+    assert angles[(1, 0)] == (onp.pi / 2,) and angles[(21, 1)] == (onp.pi / 2 ** 20,)
+    assert angles[(1029, 4)] == (onp.pi * 2.0 ** -1025,)  # (a subnormal, rounded once)
+
+
+def test_a_template_of_many_gates_keeps_one_list_of_them():
+    """Each gate of a template remembered the template's gates as a tuple of its own: n
+    gates, n tuples of n (QFT of 60 wires: 27 MiB; of 200 wires, 20 000 gates, 49 s and
+    3 GB). One tuple shared: the QFT of 60 wires in well under 8 MiB (tracemalloc's peak)."""
+    import tracemalloc
+
+    qml.QFT(wires=range(3))
+    tracemalloc.start()
+    try:
+        op = qml.QFT(wires=range(60))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(op.decomposition()) == 60 + 60 * 59 // 2 + 30  # H, phases, SWAPs (by hand)
+    assert peak < 8 * 2**20
