@@ -70,9 +70,10 @@ def as_float_array(value, what):
     if kind == "O" and arr.size and all(_real_constant(v) for v in arr.flat):
         return arr.astype(np.float64)  # floats and exact constants (a gate's -pi/2 in a tape)
     if kind == "O":
-        raise ArgumentError(
-            f"{what} is not numeric (an array of {type(arr.flat[0]).__name__ if arr.size else 'objects'}); "
-            "pass real numbers"
+        held = sorted({type(v).__name__ for v in arr.flat}) if arr.size else []
+        raise ArgumentError(  # (it said "not numeric (an array of int)" of ints in an object array)
+            f"{what} is an array of dtype=object (holding {', '.join(held) or 'nothing'}), not of "
+            "real numbers; pass a numeric array, e.g. np.asarray(x, dtype=float)"
         )
     return None
 

@@ -581,18 +581,24 @@ _file_digests: dict = {}
 # about 0.5 MB of qsym's sources, 0.7-0.8 ms of the seed's first answer): a signed blob in
 # the cache folder maps a file's path to its size, modification time, inode and device as
 # ``os.fstat`` gave them and its SHA-256; a file whose ``fstat`` still gives the same four
-# is not read again (numba's cache trusts a source file's size and modification time the
-# same way; an edit, a checkout or a reinstall changes them). At most DIGEST_MEMO_MAX
-# files (the oldest dropped).
+# is not read again (an edit, a checkout or a reinstall changes them; numba 0.68 hashes a
+# source file in each process, keyed by its modification time and size in memory only).
+# At most DIGEST_MEMO_MAX files (the oldest dropped). Two holes of a stamp closed as git closes them in its index
+# ("racy git"): the status-change time is in the stamp too (a write in place with the
+# modification time set back, ``os.utime``/``touch -d``, changes it, and no call sets it
+# back), and a file changed less than DIGEST_RACY_NS before it was hashed is not kept (an
+# edit of the same size within the file system's timestamp tick, 1-2 s on some, 4 ms on
+# Linux before 6.13, would keep the old stamp).
 DIGEST_MEMO = "digests"
-DIGEST_MEMO_KEY = "qsym file digests v1"
+DIGEST_MEMO_KEY = "qsym file digests v2"
 DIGEST_MEMO_MAX = 256
+DIGEST_RACY_NS = 3_000_000_000
 _digest_memo: dict | None = None
 _digest_lock = threading.Lock()
 
 
 def _stat_key(st) -> list:
-    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
 def _digest_memo_table() -> dict:
@@ -605,7 +611,7 @@ def _digest_memo_table() -> dict:
                 table = json.loads(raw)
                 if isinstance(table, dict):
                     memo = {k: v for k, v in table.items()
-                            if isinstance(v, list) and len(v) == 5 and isinstance(v[4], str)}
+                            if isinstance(v, list) and len(v) == 6 and isinstance(v[5], str)}
             except ValueError:
                 pass
         _digest_memo = memo
@@ -615,20 +621,25 @@ def _digest_memo_table() -> dict:
 def file_digest(path) -> str:
     """SHA-256 of a file's bytes (hex), read once per process (the code behind a record: a
     changed file gives new keys, never a stale record), and across processes not read
-    again while ``os.fstat`` gives its size, modification time, inode and device as when
-    it was hashed (:data:`DIGEST_MEMO`)."""
+    again while ``os.fstat`` gives its size, modification and status-change times, inode
+    and device as when it was hashed, if these were older than :data:`DIGEST_RACY_NS`
+    then (:data:`DIGEST_MEMO`)."""
     path = str(path)
     digest = _file_digests.get(path)
     if digest is None:
         with open(path, "rb") as fh:
-            stamp = _stat_key(os.fstat(fh.fileno()))
+            st = os.fstat(fh.fileno())
+            stamp = _stat_key(st)
             with _digest_lock:
                 memo = _digest_memo_table()
                 known = memo.get(os.path.abspath(path))
-            if known is not None and known[:4] == stamp:
-                digest = known[4]
+            if known is not None and known[:5] == stamp:
+                digest = known[5]
             else:
                 digest = hashlib.sha256(fh.read()).hexdigest()
+                if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < DIGEST_RACY_NS:
+                    _file_digests[path] = digest  # changed just now: not kept on disk
+                    return digest
                 with _digest_lock:
                     memo[os.path.abspath(path)] = stamp + [digest]
                     while len(memo) > DIGEST_MEMO_MAX:
@@ -656,17 +667,33 @@ def folder_key(folder) -> bytes | None:
     if key is not None:
         return key
     path = os.path.join(folder, KEY_NAME)
-    key = read_trusted(path)
-    if key is None or len(key) != _KEY_SIZE:
+    key = _secret_in(path)
+    if key is None:
         try:  # the first process's key is everyone's
-            _write_first(path, os.urandom(_KEY_SIZE),
-                         lambda old: old is not None and len(old) == _KEY_SIZE)
+            _write_first(path, os.urandom(_KEY_SIZE), lambda old: _secret_in(path) is not None)
         except OSError:
             return None
-        key = read_trusted(path)
-        if key is None or len(key) != _KEY_SIZE:
+        key = _secret_in(path)
+        if key is None:
             return None
     _keys[folder] = key
+    return key
+
+
+def _secret_in(path) -> bytes | None:
+    """The key in ``path`` if it can be one: a trusted file (:func:`read_trusted`) of
+    32 bytes that no other user can read either (on POSIX: mode 600, as qsym writes it).
+    A key others could read (a folder restored or copied with other modes) may have been
+    read: it is replaced by a new one, and what it signed is computed again."""
+    key = read_trusted(path)
+    if key is None or len(key) != _KEY_SIZE:
+        return None
+    if os.name == "posix":
+        try:
+            if os.lstat(path).st_mode & 0o077:
+                return None
+        except OSError:
+            return None
     return key
 
 

@@ -2529,7 +2529,12 @@ def _values_box(op, gates, controls, values) -> None:
 
 def _control_values(control, control_values) -> tuple:
     controls = wires_tuple(control)
-    if len(set(controls)) != len(controls):
+    try:
+        distinct = len(set(controls)) == len(controls)
+    except TypeError:  # PennyLane's Wires: a WireError (was a bare TypeError from set)
+        raise WireError(f"Wires must be hashable; got {list(controls)}. (qml.ctrl's control "
+                        "wires are labels: numbers, strings or tuples)") from None
+    if not distinct:
         raise WireError(f"qml.ctrl got duplicate control wires {list(controls)}")
     if control_values is None:
         values = (1,) * len(controls)
@@ -2581,7 +2586,8 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
         raise GateError(f"work_wire_type must be either 'zeroed' or 'borrowed'. Got "
                         f"'{work_wire_type}'. (qml.ctrl: 'zeroed' work wires start and end in "
                         "|0>, 'borrowed' ones in any state)")
-    work = () if work_wires is None else wires_tuple(work_wires)
+    # (Wires: an unhashable or repeated work wire is PennyLane's WireError, not set's TypeError)
+    work = () if work_wires is None else tuple(Wires(wires_tuple(work_wires)))
     if set(work) & (set(controls) | set(getattr(op, "wires", ()))):
         raise WireError("Work wires must be different the control_wires and base operation "
                         f"wires. (qml.ctrl: work_wires {list(work)}, control wires "
@@ -3028,7 +3034,8 @@ class ControlledSequence(Template):
     def __init__(self, base, control, id=None):
         self.base_ops = _powered_ops(base, "ControlledSequence: base")
         self.base = base
-        self.control_wires = self.control = wires_tuple(control)
+        # (Wires: an unhashable or repeated control is PennyLane's WireError)
+        self.control_wires = self.control = tuple(Wires(wires_tuple(control)))
         target = tuple(dict.fromkeys(w for g in self.base_ops for w in g.wires))
         if set(target) & set(self.control_wires):
             raise WireError("The control wires must be different from the base operation wires.")

@@ -387,8 +387,9 @@ class Template(GateSequence):
             building.pop()
             del self._tape
         self._ops = list(tape.items)
+        run = tuple(self._ops)  # one tuple for all: a tuple per gate was n^2 memory and time
         for op in self._ops:  # qml.adjoint of a function takes the template whole
-            op._made_by = (self, tuple(self._ops))  # (qsym._opmath.owned_runs)
+            op._made_by = (self, run)  # (qsym._opmath.owned_runs)
         controls, values = self.draw_controls()
         for op in self._ops:
             add_draw_group(op, BoxKey(self), self, self.wires, controls, values)
@@ -2595,7 +2596,9 @@ def _fourier_gates(w: tuple, order: int) -> None:
     for i in range(n):
         _gate("Hadamard", wires=w[i])
         for j in range(i + 1, min(n, i + 1 + order)):
-            _gate("ControlledPhaseShift", np.pi / 2 ** (j - i), wires=[w[j], w[i]])  # (PennyLane: a float)
+            # pi / 2**k exactly (a power of two), 0.0 past the floats' range as PennyLane's
+            # 2**-k (np.pi / 2**k of an int 2**k past 1024 wires was an OverflowError)
+            _gate("ControlledPhaseShift", math.ldexp(np.pi, i - j), wires=[w[j], w[i]])
     for i in range(n // 2):
         _gate("SWAP", wires=[w[i], w[n - i - 1]])
 

@@ -177,6 +177,8 @@ def test_a_file_digest_is_kept_across_processes_while_the_file_is_unchanged(
     replaced file gives the new file's SHA-256 (hashlib's, computed here)."""
     import hashlib
 
+    # (a file changed within DIGEST_RACY_NS of its hashing is not kept: tests/test_adversarial_c.py)
+    monkeypatch.setattr(cache, "DIGEST_RACY_NS", -10**18)
     path = tmp_path / "source.py"
     path.write_bytes(b"x = 1\n")
     sha = hashlib.sha256(b"x = 1\n").hexdigest()
