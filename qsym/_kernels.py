@@ -2257,28 +2257,122 @@ def _diag_flush_backward(ps, lam, lo, nloc, q0, q1, at, g, grp, fl, loc, op_off,
 
 
 @njit(cache=True)
-def _chunk_forward(st, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb):
+def chunk_cnot_runs(n, k, lL, seg, grp, loc, op_nw, op_kind, a_lo, a_hi, fl, fb):
+    """The runs of at least ``FUSE_MIN_RUN`` CNOTs of one group in a block segment, each
+    applied to a chunk (or a high buffer) as one permutation (:func:`_permute_chunk`)
+    instead of a half-pass per CNOT: ``cr[q, 0]``, at a run's first op ``q``, the op after
+    its last (0 elsewhere); ``cr[q, 1]``, at each of its ops, its row of ``ct`` (-1
+    elsewhere): ``ct[r, 0]`` the :func:`cnot_tables` of run ``r`` on its group's small
+    state, ``ct[r, 1]`` of its inverse. A run's CNOTs are consecutive among their group's
+    ops (the other group's ops between them act on other wires) with no diagonals applied
+    between them (:func:`diag_flush_plan`). The amplitudes are moved, not computed: the
+    same bits as the CNOTs one by one."""
+    n_ops = op_nw.shape[0]
+    cr = np.zeros((n_ops, 2), dtype=np.int64)
+    cr[:, 1] = -1
+    mem = np.empty(n_ops + 1, dtype=np.int64)
+    first = np.empty(n_ops, dtype=np.int64)  # per run: its first op, its group
+    rg = np.empty(n_ops, dtype=np.int64)
+    runs = 0
+    for s in range(seg.shape[0]):
+        if seg[s, 0] != SEG_BLOCK:
+            continue
+        for g in range(2):
+            cnt = 0
+            for q in range(seg[s, 1], seg[s, 2] + 1):
+                if q < seg[s, 2] and grp[q] != g:
+                    continue
+                cx = (q < seg[s, 2] and op_kind[q] == CONTROLLED_X and op_nw[q] == 2
+                      and a_hi[q] == a_lo[q] and fl[q] < 0)
+                if cx and not (cnt > 0 and fb[q, g]):
+                    mem[cnt] = q
+                    cnt += 1
+                    continue
+                if cnt >= FUSE_MIN_RUN:
+                    cr[mem[0], 0] = mem[cnt - 1] + 1
+                    for i in range(cnt):
+                        cr[mem[i], 1] = runs
+                    first[runs] = mem[0]
+                    rg[runs] = g
+                    runs += 1
+                cnt = 0
+                if cx:  # (a run ends at a flush, the next one starts with this CNOT)
+                    mem[0] = q
+                    cnt = 1
+    big = max(k, n - k + lL)
+    nc = (big + _CHUNK - 1) // _CHUNK
+    ct = np.zeros((runs, 2, nc * (1 << _CHUNK) + nc * _CHUNK), dtype=np.uint64)
+    cn = np.empty((n_ops, 2), dtype=np.int64)
+    for r in range(runs):
+        nloc = k if rg[r] == 0 else n - k + lL
+        cnt = 0
+        for q in range(first[r], n_ops):
+            if cr[q, 1] == r:
+                cn[cnt, 0] = loc[q, 0]
+                cn[cnt, 1] = loc[q, 1]
+                cnt += 1
+        for inv in range(2):
+            t = cnot_tables(nloc, cn[:cnt], np.bool_(inv == 1))
+            ct[r, inv, : t.shape[0]] = t
+    return cr, ct
+
+
+@njit(cache=True)
+def _permute_chunk(st, nloc, tables, work):
+    """A CNOT run on a small state of ``nloc`` wires: ``st[y] = st[P^-1(y)]``
+    (:func:`gather_block` from :func:`cnot_tables`), through ``work``."""
+    for blk in range(max(1, st.shape[0] >> _CHUNK)):
+        gather_block(st, work, nloc, tables, np.int64(blk))
+    for i in range(st.shape[0]):
+        st[i] = work[i]
+
+
+@njit(cache=True)
+def _chunk_forward(st, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb, cr,
+                   ct):
     """The ops ``q0 .. q1-1`` of group ``g``, in order, on a small state ``st``; the
-    one-wire diagonals where :func:`diag_flush_plan` puts them."""
+    one-wire diagonals where :func:`diag_flush_plan` puts them, the CNOT runs that
+    :func:`chunk_cnot_runs` finds as one permutation each."""
+    work = np.empty(0, dtype=np.complex128)
+    skip = np.int64(-1)  # the ops of group g before it: a run already applied
     for q in range(q0, q1 + 1):
         if fb[q, g]:
             T, H = _diag_tables(nloc, q0, q1, q, g, grp, fl, loc, op_off, mats)
             _diag_flush_forward(st, T, H)
-        if q < q1 and grp[q] == g and fl[q] < 0:
+        if q < q1 and grp[q] == g and fl[q] < 0 and q >= skip:
+            if cr[q, 0] > 0:
+                if work.shape[0] == 0:
+                    work = np.empty(st.shape[0], dtype=np.complex128)
+                _permute_chunk(st, nloc, ct[cr[q, 1], 0], work)
+                skip = cr[q, 0]
+                continue
             apply_row(st, nloc, loc, q, op_nw[q], op_kind[q], mats, op_off[q])
 
 
 @njit(cache=True)
 def _chunk_backward(ps, lam, lo, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_off, amats,
-                    a_lo, a_hi, adj_off, dmats, part, c, fl, fb):
+                    a_lo, a_hi, adj_off, dmats, part, c, fl, fb, cr, ct):
     """The adjoint's backward step over ops ``q1-1 .. q0`` of group ``g`` on a small state
     ``ps`` and ``lam[:, lo : lo + len(ps)]`` (:func:`_op_backward`), the one-wire diagonals
     that :func:`diag_flush_plan` groups in one step each (:func:`_diag_flush_backward`):
-    the forward order of :func:`_chunk_forward`, reversed."""
+    the forward order of :func:`_chunk_forward`, reversed (a CNOT run's inverse
+    permutation on ``ps`` and every ``lambda``)."""
+    work = np.empty(0, dtype=np.complex128)
+    done = np.int64(-1)  # the CNOT run last un-applied
+    B = ps.shape[0]
     for q in range(q1, q0 - 1, -1):
         if q < q1 and grp[q] == g and fl[q] < 0:
-            _op_backward(ps, lam, lo, nloc, q, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi,
-                         adj_off, dmats, part, c)
+            r = cr[q, 1]
+            if r < 0:
+                _op_backward(ps, lam, lo, nloc, q, loc, op_nw, op_kind, op_off, amats, a_lo,
+                             a_hi, adj_off, dmats, part, c)
+            elif r != done:
+                if work.shape[0] == 0:
+                    work = np.empty(B, dtype=np.complex128)
+                _permute_chunk(ps, nloc, ct[r, 1], work)
+                for m in range(lam.shape[0]):
+                    _permute_chunk(lam[m, lo : lo + B], nloc, ct[r, 1], work)
+                done = r
         if fb[q, g]:
             _diag_flush_backward(ps, lam, lo, nloc, q0, q1, q, g, grp, fl, loc, op_off, amats,
                                  a_lo, a_hi, adj_off, dmats, part, c)
@@ -2360,7 +2454,7 @@ def _gather_high_p(src, buf, j, n, k, lL, tables, perm):
 
 @njit(cache=True)
 def _low_forward(src, dst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
-                 mats, fl, fb):
+                 mats, fl, fb, cr, ct):
     """The low ops of a block segment on chunk ``c`` of ``src`` in place, or with ``perm``
     on chunk ``c`` of ``dst``, gathered from ``src`` through the permutation first."""
     lo = c << k
@@ -2369,12 +2463,13 @@ def _low_forward(src, dst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw, op_ki
     if perm:
         gather_run(src, dst, lo, n, tables, lo, B)
         st = dst[lo : lo + B]
-    _chunk_forward(st, k, np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb)
+    _chunk_forward(st, k, np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb,
+                   cr, ct)
 
 
 @njit(cache=True)
 def _low_backward(psrc, pdst, lsrc, ldst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw,
-                  op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb):
+                  op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb, cr, ct):
     """:func:`_chunk_backward` on chunk ``c`` of psi and lambda in place, or with ``perm``
     on the chunk of ``pdst`` and ``ldst`` gathered through the permutation (one output)."""
     lo = c << k
@@ -2387,12 +2482,12 @@ def _low_backward(psrc, pdst, lsrc, ldst, c, n, k, tables, perm, q0, q1, grp, lo
         ps = pdst[lo : lo + B]
         lam = ldst
     _chunk_backward(ps, lam, lo, k, np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off,
-                    amats, a_lo, a_hi, adj_off, dmats, part, c, fl, fb)
+                    amats, a_lo, a_hi, adj_off, dmats, part, c, fl, fb, cr, ct)
 
 
 @njit(cache=True)
 def _high_backward(psrc, pdst, lsrc, ldst, j, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw,
-                   op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb):
+                   op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb, cr, ct):
     """:func:`_chunk_backward` on high buffer ``j`` (gathered, through the permutation with
     ``perm``, stepped, scattered back into ``pdst`` and ``ldst``)."""
     n_out = lsrc.shape[0]
@@ -2404,7 +2499,7 @@ def _high_backward(psrc, pdst, lsrc, ldst, j, n, k, lL, tables, perm, q0, q1, gr
     for m in range(n_out):
         _gather_high_p(lsrc[m], bl[m], j, n, k, lL, tables, perm)
     _chunk_backward(bp, bl, np.int64(0), n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw,
-                    op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, j, fl, fb)
+                    op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, j, fl, fb, cr, ct)
     _scatter_high(bp, pdst, j, n, k, lL)
     for m in range(n_out):
         _scatter_high(bl[m], ldst[m], j, n, k, lL)
@@ -2412,38 +2507,39 @@ def _high_backward(psrc, pdst, lsrc, ldst, j, n, k, lL, tables, perm, q0, q1, gr
 
 @njit(cache=True)
 def _pass_forward(g, src, dst, c, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw, op_kind,
-                  op_off, mats, fl, fb):
+                  op_off, mats, fl, fb, cr, ct):
     """Chunk ``c`` of a block segment's low pass (``g = 0``) or high buffer ``c`` of its
     high pass, in place or, with ``perm``, gathered through the permutation into ``dst``."""
     if g == 0:
         _low_forward(src, dst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
-                     mats, fl, fb)
+                     mats, fl, fb, cr, ct)
     else:
         _high_forward(src, dst if perm else src, c, n, k, lL, tables, perm, q0, q1, grp, loc,
-                      op_nw, op_kind, op_off, mats, fl, fb)
+                      op_nw, op_kind, op_off, mats, fl, fb, cr, ct)
 
 
 @njit(cache=True)
 def _pass_backward(g, psrc, pdst, lsrc, ldst, c, n, k, lL, tables, perm, q0, q1, grp, loc,
-                   op_nw, op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb):
+                   op_nw, op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb, cr,
+                   ct):
     """:func:`_pass_forward`'s backward step (psi and lambda)."""
     if g == 0:
         _low_backward(psrc, pdst, lsrc, ldst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw,
-                      op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb)
+                      op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb, cr, ct)
     else:
         _high_backward(psrc, pdst if perm else psrc, lsrc, ldst if perm else lsrc, c, n, k, lL,
                        tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo,
-                       a_hi, adj_off, dmats, part, fl, fb)
+                       a_hi, adj_off, dmats, part, fl, fb, cr, ct)
 
 
 @njit(cache=True)
 def _high_forward(src, dst, j, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
-                  mats, fl, fb):
+                  mats, fl, fb, cr, ct):
     Bh = 1 << (n - k + lL)
     buf = np.empty(Bh, dtype=np.complex128)
     _gather_high_p(src, buf, j, n, k, lL, tables, perm)
     _chunk_forward(buf, n - k + lL, np.int64(1), q0, q1, grp, loc, op_nw, op_kind, op_off, mats,
-                   fl, fb)
+                   fl, fb, cr, ct)
     _scatter_high(buf, dst, j, n, k, lL)
 
 
@@ -2603,7 +2699,8 @@ def _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits):
     n_chunks = max(1 << (n - k), 1 << (k - lL))
     part = np.zeros((n_chunks, adj_op.shape[0], n_out))
     fl, fb = diag_flush_plan(seg, grp, loc, op_nw, op_kind)
-    return seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb
+    cr, ct = chunk_cnot_runs(n, k, lL, seg, grp, loc, op_nw, op_kind, a_lo, a_hi, fl, fb)
+    return seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb, cr, ct
 
 
 def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
@@ -2616,8 +2713,8 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     n_out = lam.shape[0]
     n_lin = C.shape[0]
     dim = psi.shape[0]
-    seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb = _blocked_setup(n, op_wires, op_nw,
-                                                                    op_kind, adj_op, n_out, bits)
+    (seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb, cr,
+     ct) = _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits)
     nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
     n_seg = seg.shape[0]
     cur, other, tables, perm = psi, phi, np.zeros(1, dtype=np.uint64), False
@@ -2637,14 +2734,15 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
                 if not (lo if g == 0 else hi):
                     continue
                 if start == 1 and g == 0 and hi:  # from |0..0> only chunk 0 is not zero
-                    seed = _seed_chunk(k, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb)
+                    seed = _seed_chunk(k, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl,
+                                       fb, cr, ct)
                     start = 2  # (the high pass starts from it: one parallel region fewer)
                     continue
                 # 2^(n-k) chunks or 2^(k-lL) buffers (a branch here left the loop serial)
                 for c in prange(1 << (n - k - g * (n - 2 * k + lL))):
                     _start_part(cur, seed, start, g, np.int64(c), n, k, lL)
                     _pass_forward(g, cur, other, np.int64(c), n, k, lL, tables, perm, q0, q1,
-                                  grp, loc, op_nw, op_kind, op_off, mats, fl, fb)
+                                  grp, loc, op_nw, op_kind, op_off, mats, fl, fb, cr, ct)
                 start = 0
                 if perm:
                     cur, other, perm = other, cur, False
@@ -2683,7 +2781,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
                 for c in prange(1 << (n - k - g * (n - 2 * k + lL))):
                     _pass_backward(g, cur, other, lcur, lother, np.int64(c), n, k, lL, tables,
                                    perm, q0, q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo,
-                                   a_hi, adj_off, dmats, part, fl, fb)
+                                   a_hi, adj_off, dmats, part, fl, fb, cr, ct)
                 if perm:
                     cur, other, lcur, lother, perm = other, cur, lother, lcur, False
         elif seg[s, 0] == SEG_CNOT:
@@ -2705,13 +2803,13 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
 
 
 @njit(cache=True)
-def _seed_chunk(k, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb):
+def _seed_chunk(k, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb, cr, ct):
     """Chunk 0 of the state after the low ops ``q0 .. q1-1`` from |0..0> (the other chunks
     stay zero)."""
     seed = np.zeros(1 << k, dtype=np.complex128)
     seed[0] = 1.0
     _chunk_forward(seed, k, np.int64(0), q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl,
-                   fb)
+                   fb, cr, ct)
     return seed
 
 

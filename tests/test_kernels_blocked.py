@@ -338,6 +338,97 @@ def test_blocked_plan_segments():
     assert list(a_hi[:n] - a_lo[:n]) == [1] * n
 
 
+def _chunk_run_ops(rng, n, k, layers):
+    """Layers with a CNOT chain on the low wires and one on the high wires (runs of
+    ``FUSE_MIN_RUN`` or more inside one block segment, the groups' ops interleaved), a
+    one-wire op on every wire between, a diagonal flushed inside a chain, and a CNOT
+    across the split now and then."""
+    low, high = list(range(n - k, n)), list(range(n - k))
+    ops = []
+    for layer in range(layers):
+        ops += [_one_wire_op(rng, w) for w in range(n)]
+        chain_lo = [(CX, [w, w + 1], None, None) for w in low[:-1]]
+        chain_hi = [(CX, [w, w + 1], None, None) for w in high[:-1]]
+        for i in range(max(len(chain_lo), len(chain_hi))):  # interleaved groups
+            ops += chain_lo[i : i + 1] + chain_hi[i : i + 1]
+        if layer == 1:  # two diagonals on the chain's first wire, then more of the chain
+            d = np.exp(1j * rng.uniform(0, 6, 2))
+            ops += [(DIAGONAL, [low[0]], d, [1j * d]), (DIAGONAL, [low[0]], d, [0.5j * d])]
+            ops += [(CX, [w, w + 1], None, None) for w in low[:-1]]
+        if layer % 2 and high:
+            ops.append((CX, [high[-1], low[0]], None, None))
+    return ops
+
+
+@pytest.mark.parametrize("n, bits, n_lin, seed", [(8, 8, 1, 30), (10, 4, 2, 31)])
+def test_blocked_adjoint_cnot_runs_inside_a_chunk(n, bits, n_lin, seed):
+    """A run of CNOTs of one group inside a block segment is one permutation of each chunk
+    or high buffer (kernels.chunk_cnot_runs; forward on psi, backward its inverse on psi
+    and every lambda): one chunk of 8 wires against dense matrices, and 10 wires in chunks
+    of 2^5 (runs on the low chunks and the high buffers, interleaved) against the op-by-op
+    kernel; the serial form against the parallel one bit for bit."""
+    rng = np.random.default_rng(seed)
+    k, _ = kernels.block_geometry(n, bits)
+    ops = _chunk_run_ops(rng, n, k, 2)
+    op_wires, op_nw, op_kind, _, _, adj_op, _, _ = _tables(n, ops)
+    seg, grp, loc, a_lo, a_hi = kernels.block_plan(n, op_wires, op_nw, op_kind, adj_op, bits)
+    fl, fb = kernels.diag_flush_plan(seg, grp, loc, op_nw, op_kind)
+    _, lL = kernels.block_geometry(n, bits)
+    cr, ct = kernels.chunk_cnot_runs(n, k, lL, seg, grp, loc, op_nw, op_kind, a_lo, a_hi,
+                                     fl, fb)
+    starts = np.flatnonzero(cr[:, 0])
+    groups = {int(grp[q]) for q in starts}
+    assert groups == ({0} if k == n else {0, 1}), groups  # runs in each group
+    for q in starts:  # each run: its CNOTs, consecutive in their group
+        members = np.flatnonzero(cr[:, 1] == cr[q, 1])
+        assert members[0] == q and members[-1] + 1 == cr[q, 0]
+        assert len(members) >= kernels.FUSE_MIN_RUN
+        assert (op_kind[members] == CX).all()
+        assert all(grp[p] != grp[q] for p in range(q, cr[q, 0]) if p not in members)
+    _check_blocked(rng, n, bits, n_lin, ops, dense=n <= 8)
+
+
+def test_chunk_cnot_runs_of_a_layer():
+    """A 12-wire hardware-efficient layer (one chunk): its 11 CNOTs one run, whose tables
+    move the amplitudes as the CNOTs one by one do, and back; three CNOTs are no run, nor
+    are CNOTs with a diagonal applied between them."""
+    n = kernels.BLOCK_MIN_WIRES
+    ops = [(k, [w]) for w in range(n) for k in (REAL, DIAGONAL)]
+    ops += [(CX, [i, i + 1]) for i in range(n - 1)] + [(REAL, [0])]
+    ops += [(CX, [i, i + 1]) for i in range(3)] + [(REAL, [0])]
+    op_wires, op_nw, op_kind = _op_arrays(ops)
+    adj = np.array([q for q, (kind, _) in enumerate(ops) if kind != CX], dtype=np.int64)
+    seg, grp, loc, a_lo, a_hi = kernels.block_plan(n, op_wires, op_nw, op_kind, adj, n)
+    fl, fb = kernels.diag_flush_plan(seg, grp, loc, op_nw, op_kind)
+    k, lL = kernels.block_geometry(n, n)
+    cr, ct = kernels.chunk_cnot_runs(n, k, lL, seg, grp, loc, op_nw, op_kind, a_lo, a_hi,
+                                     fl, fb)
+    first = 2 * n
+    assert np.flatnonzero(cr[:, 0]).tolist() == [first]
+    assert cr[first, 0] == first + n - 1
+    assert np.flatnonzero(cr[:, 1] == 0).tolist() == list(range(first, first + n - 1))
+    assert (cr[first + n - 1 :, 1] == -1).all() and ct.shape[0] == 1
+    rng = np.random.default_rng(3)
+    state = rng.normal(size=2**n) + 1j * rng.normal(size=2**n)
+    expected = state.copy()
+    for i in range(n - 1):
+        kernels.apply_cnot(expected, n, i, i + 1)
+    moved = state.copy()
+    kernels._permute_chunk(moved, n, ct[0, 0], np.empty_like(moved))
+    assert np.array_equal(moved, expected)
+    kernels._permute_chunk(moved, n, ct[0, 1], np.empty_like(moved))
+    assert np.array_equal(moved, state)
+    # a diagonal between two CNOTs of the chain splits it (runs of 5 and 6)
+    chain = ops[first : first + n - 1]
+    ops2 = ops[:first] + chain[:5] + [(DIAGONAL, [5])] + chain[5:]
+    op_wires, op_nw, op_kind = _op_arrays(ops2)
+    seg, grp, loc, a_lo, a_hi = kernels.block_plan(n, op_wires, op_nw, op_kind, adj[:0], n)
+    fl, fb = kernels.diag_flush_plan(seg, grp, loc, op_nw, op_kind)
+    cr, _ = kernels.chunk_cnot_runs(n, k, lL, seg, grp, loc, op_nw, op_kind, a_lo, a_hi,
+                                    fl, fb)
+    assert np.flatnonzero(cr[:, 0]).tolist() == [first, first + 6]
+
+
 @pytest.mark.parametrize("n", [kernels.BLOCK_MIN_WIRES, SPLIT_WIRES])
 def test_large_qnode_adjoint_against_reference_interpreter(n):
     """A random circuit of 12 wires (BLOCK_MIN_WIRES: one chunk) and of 14 (high wires
