@@ -435,12 +435,17 @@ def shift_terms(
 
 
 def make_plan(circuit: Circuit, rule_of: Callable | None = None,
-              derivatives: bool = True) -> GradientPlan:
+              derivatives: bool = True, cheap_chain: bool = True) -> GradientPlan:
     """The gradient plan of ``circuit`` with respect to ``circuit.inputs``.
 
     ``derivatives=False`` plans the values only: the chain rule (sympy differentiating
     every gate parameter and coefficient, seconds for a state preparation of many
-    features) is not computed, and the plan has no shift terms and no derivatives.
+    features) is not computed, and the plan has no shift terms and no derivatives,
+    unless the chain rule is cheap (:func:`_cheap_chain`) and ``cheap_chain``: then the
+    plan has its derivatives anyway (a module made from it serves a later gradient).
+    ``cheap_chain=False`` (a circuit whose value call gets a module for values only,
+    :func:`qsym._stages.make_plan`) plans the values only even then: no gate's shift
+    rule is looked up for a value.
 
     >>> import sympy as sp
     >>> from qsym._ir import Circuit, Op, Measurement
@@ -452,9 +457,14 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
     ((), (), (), 1, False)
     >>> v.words == make_plan(c).words and v.coeffs == make_plan(c).coeffs
     True
+    >>> b = Circuit(1, (Op("RX", (0,), (a,)),), c.measurements, inputs=(a,))
+    >>> make_plan(b, derivatives=False).derivatives  # a cheap chain rule: planned anyway
+    True
+    >>> make_plan(b, derivatives=False, cheap_chain=False).terms
+    ()
     """
     slots = slots_of(circuit)
-    derivatives = derivatives or _cheap_chain(slots, circuit)
+    derivatives = derivatives or (cheap_chain and _cheap_chain(slots, circuit))
     chain = chain_rule(slots, circuit.inputs) if derivatives else ()
     cone = light_cone(circuit)
     wanted = {e.slot for e in chain}

@@ -17,7 +17,7 @@ import sympy as sp
 
 from ._lambdify import lambdify
 from . import _broadcast as broadcast, _cache as cache, _emit as emit, _interp as interp, _ir as ir, _plan as plan, _tiers as tiers, _trace as trace
-from . import _mcm as mcm
+from . import _kernels as kernels, _mcm as mcm
 from ._arguments import DATA, STATIC, TRAIN, numeric
 from ._branches import copy_wires
 from ._channels import is_channel
@@ -343,11 +343,45 @@ def mixed_entry(target: Target, circuit, s: Symbols, size, readout=None):
 
 def make_plan(target: Target, circuit, derivatives: bool = True) -> plan.GradientPlan:
     """Stage 5: the gradient plan (``derivatives=False``: of the values only, no chain
-    rule); the adjoint method keeps a state per output, which must fit in memory."""
-    gplan = plan.make_plan(circuit, target.rule_of, derivatives)
+    rule); the adjoint method keeps a state per output, which must fit in memory.
+
+    A value call of a circuit whose module for values is written out
+    (:func:`values_written_out`) plans no derivatives even when its chain rule
+    is cheap: no gate's shift rule is looked up for a value (the shipped index, a rule per
+    gate kind: about 0.5 ms of a new process's first value, issue #17); its first
+    gradient makes the full module anyway (``QNode._with_derivatives``), planning there.
+    A larger circuit's value plan keeps a cheap chain rule, so that its module serves the
+    gradients too (no second module)."""
+    cheap = derivatives or not values_written_out(circuit)
+    gplan = plan.make_plan(circuit, target.rule_of, derivatives, cheap_chain=cheap)
     if target.method == "adjoint" and gplan.num_outputs > 1:
         check_memory(circuit.num_wires, target.method, gplan.num_outputs)
     return gplan
+
+
+def values_written_out(circuit) -> bool:
+    """:func:`qsym._emit.writable`'s cheap bounds for ``circuit``'s program of values only
+    (one circuit run, no shifted ones; its one-wire Z words as the plan lists them,
+    :func:`qsym._ir.linear_rows`): whether a value call's module is likely written out
+    for values only (``emit_module(values_only=True)``), so that a gradient makes a module
+    of its own (:func:`make_plan` then plans no shift rules for the value). Only a cost
+    trade: either answer gives the same numbers.
+
+    >>> import sympy as sp
+    >>> from qsym._ir import Circuit, Op, Measurement
+    >>> z = lambda w: (sp.S(1), ((w, "Z"),))
+    >>> values_written_out(Circuit(1, (Op("RX", (0,), (sp.S(1),)),),
+    ...                            (Measurement("expval", (z(0),)),)))
+    True
+    >>> values_written_out(Circuit(4, (Op("RX", (0,), (sp.S(1),)),),
+    ...                            (Measurement("expval", tuple(map(z, range(4)))),)))
+    False
+    """
+    singles = {w for m in circuit.measurements if not ir.kernel_probs(m)
+               for row in ir.linear_rows(m) for _, w in row
+               if len(w) == 1 and w[0][1] == "Z"}
+    return (circuit.num_wires < kernels.FUSE_MIN_WIRES and len(singles) < kernels.SINGLE_Z_TREE
+            and (1 << circuit.num_wires) * len(circuit.ops) <= emit.UNROLL_MAX_OPS)
 
 
 def make_program(circuit, gplan, values_only: bool = False) -> str:

@@ -231,6 +231,30 @@ def test_bad_input_is_refused_with_a_specific_error(call, error, fragment):
     assert fragment in str(info.value), str(info.value)
 
 
+def test_a_plain_number_coefficient_is_judged_by_its_float(monkeypatch):
+    """An observable coefficient that is a sympy number is finite exactly when its float
+    is (verdicts by hand: a float beyond 1.8e308, or sympy's NaN and infinities, are not;
+    a tiny rational is 0.0, finite), with no sympy tree search or complex evaluation
+    (issue #17); a coefficient that is not a plain number takes the general path."""
+    import sympy as sp
+
+    from qsym import _ir
+
+    want = {sp.Integer(3): False, sp.Float(-2.5): False, sp.Rational(1, 3): False,
+            sp.Rational(1, 10 ** 400): False, sp.Integer(10 ** 400): True,
+            sp.Rational(10 ** 400, 3): True, sp.Float("1e400"): True, sp.nan: True,
+            sp.oo: True, -sp.oo: True, sp.zoo: True, 2 * sp.pi: False,
+            sp.I * sp.oo: True}
+    assert {c: _ir._not_finite(c) for c in want} == want
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a sympy tree search for a plain number")
+
+    monkeypatch.setattr(sp.Basic, "has", refuse)
+    assert {c: _ir._not_finite(c) for c in want if c.is_Number} == {
+        c: v for c, v in want.items() if c.is_Number}
+
+
 def test_pennylane_exception_types_are_kept():
     """Where PennyLane raises a built-in type, qsym's exception is one too (code written
     for PennyLane that catches it keeps working)."""

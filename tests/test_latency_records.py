@@ -216,7 +216,9 @@ def test_a_builtin_gate_by_name_needs_no_sympy_key(fresh, monkeypatch):
     """With the index, a built-in gate's rule and code (value and derivative) are found by
     name: no sympy key (the exact matrix printed), no record file, no check against the
     matrix; they equal sympy's derivation and printing (derived here with no table), and
-    the rule gives the exact derivative of a one-qubit expectation (checked by hand)."""
+    the rule gives the exact derivative of a one-qubit expectation (checked by hand). The
+    code is not parsed again (plain arithmetic: checked when the table was made,
+    :func:`test_every_gate_code_row_by_name_is_plain_arithmetic`; issue #17)."""
     monkeypatch.setattr(cache, "_shipped", {})
     expected = {g: (rules.rule_for_gate(g, 0), emit.gate_body(g), emit.gate_body(g, None, (), 0))
                 for g in ("RX", "CRY", "DoubleExcitation")}
@@ -231,7 +233,8 @@ def test_a_builtin_gate_by_name_needs_no_sympy_key(fresh, monkeypatch):
     with monkeypatch.context() as m:
         for mod, name in ((rules, "_disk_key"), (emit, "_gate_body_key"),
                           (cache, "load_record"), (cache, "save_record"),
-                          (rules, "rule_matches_gate"), (emit, "gate_code_matches")):
+                          (rules, "rule_matches_gate"), (emit, "gate_code_matches"),
+                          (emit, "_plain_lines"), (emit, "_plain_source")):
             m.setattr(mod, name, refuse)
         for g, (rule, code, dcode) in expected.items():
             assert rules.rule_for_gate(g, 0) == rule
@@ -240,6 +243,20 @@ def test_a_builtin_gate_by_name_needs_no_sympy_key(fresh, monkeypatch):
     t = 0.37
     got = sum(c * math.cos(m * t + s) for c, m, s in expected["RX"][0].numeric())
     assert abs(got + math.sin(t)) < 1e-15
+
+
+def test_every_gate_code_row_by_name_is_plain_arithmetic():
+    """What :func:`qsym._emit.gate_body` runs unparsed (a built-in gate's code found by name
+    in the shipped table, whose SHA-256 the index names): every gate-code row the index
+    names is plain arithmetic, as :func:`qsym._emit.ship_records` checks when it makes the
+    table (a row that is not is refused there)."""
+    index = json.loads(cache.SHIPPED_INDEX.read_text())
+    table = json.loads(cache.SHIPPED_RECORDS.read_text())
+    names = set(index["gate-code"].values())
+    assert len(names) > 50
+    for name in names:
+        assert emit._plain_lines(table[name]), name
+    assert not emit._plain_lines(["_q_c0 = p0", "open('x', 'w')"])
 
 
 def test_a_stale_or_replaced_index_is_not_used(fresh, monkeypatch):

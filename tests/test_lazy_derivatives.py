@@ -135,10 +135,13 @@ def test_inputs_not_differentiated_are_not_differentiated(diffs):
     assert g == pytest.approx(float(fd), abs=1e-8)
 
 
-def test_a_simple_chain_rule_is_planned_at_once(monkeypatch):
-    """Gate parameters that are inputs, or sums and products of them: no second plan (a
-    tiny circuit's value call has a module for values, tests/test_values_only.py: the
-    first gradient emits the full module from the same plan)."""
+def test_a_small_circuits_value_looks_up_no_shift_rule(monkeypatch):
+    """Gate parameters that are inputs, or sums and products of them (a cheap chain rule),
+    in a circuit whose value call has a module for values (tests/test_values_only.py):
+    the value looks up no gate's shift rule (issue #17: the plan of a method not asked
+    for); the first gradient plans once, with them, and makes the full module."""
+    from qsym import rules
+
     dev = qml.device("default.qubit", wires=2)
 
     @qml.qnode(dev)
@@ -148,9 +151,46 @@ def test_a_simple_chain_rule_is_planned_at_once(monkeypatch):
         qml.CNOT(wires=[0, 1])
         return qml.expval(qml.PauliZ(1))
 
+    looked = []
+    real_rule = rules.rule_for_op
+    monkeypatch.setattr(rules, "rule_for_op",
+                        lambda *a, **k: looked.append(a[0].name) or real_rule(*a, **k))
+    x = np.array([0.3, 0.8], requires_grad=True)
+
+    def ref(x):  # <Z1> = cos(a) cos(b) for RX(a) on 0, RY(b) on 1, CNOT(0, 1)
+        return numpy.cos(2 * x[0] + 0.1) * numpy.cos(x[0] * x[1])
+
+    assert circuit(x) == pytest.approx(ref([0.3, 0.8]), abs=1e-12)
+    entry = circuit._last
+    assert looked == [] and entry.value_only
+    assert not entry.plan.derivatives and entry.plan.terms == ()
+    plans = []
+    real = stages.make_plan
+    monkeypatch.setattr(stages, "make_plan", lambda *a, **k: plans.append(1) or real(*a, **k))
+    g = qml.grad(circuit)(x)
+    assert plans == [1] and circuit._last.plan.derivatives
+    assert sorted(looked) == ["RX", "RY"]
+    assert numpy.allclose(g, _fd(ref, [0.3, 0.8]), atol=1e-8)
+    qml.grad(circuit)(x)  # planned once: the full entry is kept
+    assert plans == [1]
+
+
+def test_a_larger_circuits_simple_chain_rule_is_planned_at_once(monkeypatch):
+    """A cheap chain rule in a circuit too large for a module of values
+    (:func:`qsym._stages.values_written_out`): the value call plans the derivatives, so
+    that its module serves the gradient (no second plan, no second module)."""
+    dev = qml.device("default.qubit", wires=8)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(2 * x[0] + 0.1, wires=0)
+        qml.RY(x[0] * x[1], wires=7)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(7))
+
     x = np.array([0.3, 0.8], requires_grad=True)
     circuit(x)
     entry = circuit._last
+    assert not stages.values_written_out(entry.circuit)
     assert entry.plan.derivatives
     plans = []
     real = stages.make_plan
@@ -158,7 +198,7 @@ def test_a_simple_chain_rule_is_planned_at_once(monkeypatch):
     g = qml.grad(circuit)(x)
     assert plans == [] and circuit._last.plan is entry.plan
 
-    def ref(x):  # <Z1> = cos(a) cos(b) for RX(a) on 0, RY(b) on 1, CNOT(0, 1)
+    def ref(x):  # <Z0 Z7> = cos(a) cos(b) for RX(a) on 0, RY(b) on 7
         return numpy.cos(2 * x[0] + 0.1) * numpy.cos(x[0] * x[1])
 
     assert numpy.allclose(g, _fd(ref, [0.3, 0.8]), atol=1e-8)

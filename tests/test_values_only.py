@@ -57,7 +57,10 @@ def test_a_value_call_writes_no_gradient_and_the_gradient_comes_after(diff_metho
     assert full is not entry and not full.value_only
     assert full.module.UNROLLED and full.module.ADJOINT_UNROLLED
     assert "VALUE_UNROLLED" not in full.source
-    assert full.plan is entry.plan  # planned with derivatives already: not planned again
+    # the value looked up no shift rule (its plan has no derivatives, issue #17); the
+    # gradient planned them, on the same traced circuit
+    assert not entry.plan.derivatives and entry.plan.terms == ()
+    assert full.plan.derivatives and full.plan.words == entry.plan.words
     # the value before and after the first gradient: the same code, the same bits
     assert float(seed(x)) == float(v)
 
