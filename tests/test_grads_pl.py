@@ -337,6 +337,11 @@ def test_a_trainable_observable_matrix_is_refused_by_the_tape_transforms(transfo
     assert t.trainable_params == [0, 1]
     with pytest.raises(qml.DifferentiationError, match="trainable parameter 1 is the array"):
         getattr(qml.gradients, transform)(t)
+    # a Projector's basis bits are no matrix of numbers: kept (its entry 0, as before)
+    P = qml.tape.QuantumScript([qml.RX(np.array(0.4), 0)],
+                               [qml.expval(qml.Projector(np.array([1]), 0))])
+    if transform not in ("param_shift_hessian", "hadamard_grad"):
+        assert len(getattr(qml.gradients, transform)(P)[0]) >= 1
     if transform != "param_shift_hessian":  # the gate's parameter alone is still differentiated
         t.trainable_params = [0]
         tapes, fn = getattr(qml.gradients, transform)(t)
