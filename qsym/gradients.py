@@ -587,9 +587,9 @@ def _refuse_observable_arrays(tape, chosen, what) -> None:
     (``param_shift`` and ``finite_diff`` 1.0 for ``expval(Hermitian(H, 0))`` after ``RX(0.4)``,
     whose derivative is ``diag(0.9605, 0.0395)``); qsym's gave 0 (outside the light cone).
     Only an array of numbers (not a ``Projector``'s bits) that requires gradients (a
-    ``qsym.numpy`` tensor) is refused: a plain
-    NumPy matrix, trainable only because a tape made without ``trainable_params`` counts
-    every parameter, is data and keeps its zero entry, as before."""
+    ``qsym.numpy`` tensor) is refused: a plain NumPy matrix, trainable only because a tape
+    made without ``trainable_params`` counts every parameter, is data and keeps its zero
+    entry, as before."""
     from .math import requires_grad
 
     info, n_ops = tape.par_info, len(tape.operations)
