@@ -84,6 +84,10 @@ class Measurement:
     # (name, observable label or "", wires written (0: all), basis-change gates appended,
     # the observable's wires as written, identities included)
     label: tuple = field(default=(), compare=False)
+    # a variance whose observable PennyLane's parameter shift squares (``<A^2>`` by its own
+    # shifted tapes: a Hermitian, Projector or SparseHamiltonian, or a product with one as a
+    # factor; qml.Tracker's executions only, qsym measures both from the same states)
+    pl_squared: bool = field(default=False, compare=False)
     # how PennyLane's split_non_commuting splits an expectation's observable, by its type
     # as written (qml.Tracker's executions only: not compiled code): ("sum",) a Sum, its
     # terms flattened; ("hamiltonian", wires of each operand) a LinearCombination, its own

@@ -131,6 +131,11 @@ class GradientPlan:
     # cone but not in qsym's (:func:`graph_cone`: gates reaching only an identity factor's
     # wire): their derivative is exactly 0, computed without a circuit; counted, not run
     idle_runs: int = 0
+    # PennyLane's circuits for a variance beyond those of <A> (``var_param_shift``): the
+    # unshifted expectation tape, and with an observable it squares (a Hermitian,
+    # :attr:`qsym._ir.Measurement.pl_squared`) the shifted tapes of <A^2>; counted, not run
+    # (qsym measures <A> and <A^2> from the same states)
+    var_runs: int = 0
 
     @property
     def num_outputs(self) -> int:
@@ -146,8 +151,8 @@ class GradientPlan:
     def counted_executions(self) -> int:
         """The circuits one parameter-shift gradient runs as PennyLane counts them
         (``qml.Tracker``): :attr:`executions` and PennyLane's circuits for derivatives
-        qsym knows are 0 (:attr:`idle_runs`)."""
-        return self.executions + self.idle_runs
+        qsym knows are 0 (:attr:`idle_runs`) and a variance's (:attr:`var_runs`)."""
+        return self.executions + self.idle_runs + self.var_runs
 
 
 def light_cone(circuit: Circuit) -> tuple[bool, ...]:
@@ -474,7 +479,15 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
     terms = shift_terms(circuit, slots, needed, rule_of)
     counted = graph_cone(circuit) if pruned else ()
     idle = {s for s in pruned if counted[slots[s].op]}
-    idle_runs = sum(1 for t in shift_terms(circuit, slots, idle, rule_of) if not t.zero)
+    idle_terms = shift_terms(circuit, slots, idle, rule_of)
+    idle_runs = sum(1 for t in idle_terms if not t.zero)
+    var_runs = 0
+    shifted = sum(1 for t in terms if not t.zero) + idle_runs
+    unshifted = any(t.zero for t in terms + idle_terms)
+    if (shifted or unshifted) and any(m.kind == "var" for m in circuit.measurements):
+        var_runs = 1 + (shifted + unshifted
+                        if any(getattr(m, "pl_squared", False) for m in circuit.measurements)
+                        else 0)
 
     # the kernels measure linear rows (Pauli sums; var is made from two), then the
     # probabilities, each a word of its own (not 2^k rows of 2^k Z words)
@@ -514,4 +527,5 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
         probs=len(prob_words),
         derivatives=derivatives,
         idle_runs=idle_runs,
+        var_runs=var_runs,
     )

@@ -1496,7 +1496,8 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
                                         sampling=_sampling(getattr(m, "sampling", ()),
                                                            wire_index),
                                         all_outcomes=getattr(m, "all_outcomes", False),
-                                        dtype=_values_dtype(m), label=label, post=post))
+                                        dtype=_values_dtype(m), label=label, post=post,
+                                        pl_squared=m.kind == "var" and _pl_squares(m)))
     return Circuit(
         num_wires=len(device_wires),
         ops=tuple(ir_ops),
@@ -1671,6 +1672,25 @@ def _sampling(form: tuple, wire_index) -> tuple:
         except (sp.SympifyError, TypeError, ValueError):  # a coefficient qsym traces
             return ()
     return (form[0], tuple(terms))
+
+
+# PennyLane's NONINVOLUTORY_OBS (gradients/parameter_shift.py): observables whose square
+# its parameter shift of a variance measures by shifted tapes of their own
+_PL_NONINVOLUTORY = ("Hermitian", "SparseHamiltonian", "Projector")
+
+
+def _pl_squares(m) -> bool:
+    """Whether PennyLane's ``var_param_shift`` squares the observable of the variance ``m``
+    (``_get_non_involuntory_indices``: its name in ``NONINVOLUTORY_OBS``, or a product with
+    such a factor; a sum or a scalar product is not, even where its square is no constant)."""
+    obs = getattr(m, "_written", None)
+    if obs is None:
+        obs = getattr(m, "obs", None)
+    name = getattr(obs, "name", None)
+    if name == "Prod":
+        return any(getattr(o, "name", None) in _PL_NONINVOLUTORY
+                   for o in getattr(obs, "operands", ()))
+    return name in _PL_NONINVOLUTORY
 
 
 def _reduce(m, wire_index) -> tuple:

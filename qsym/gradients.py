@@ -586,16 +586,18 @@ def _refuse_observable_arrays(tape, chosen, what) -> None:
     (``d<H>/dH_ij = rho_ji``). PennyLane 0.45.1's transforms answer a number for it
     (``param_shift`` and ``finite_diff`` 1.0 for ``expval(Hermitian(H, 0))`` after ``RX(0.4)``,
     whose derivative is ``diag(0.9605, 0.0395)``); qsym's gave 0 (outside the light cone).
-    Only an array that requires gradients (a ``qsym.numpy`` tensor) is refused: a plain
-    NumPy matrix, trainable only because a tape made without ``trainable_params`` counts
-    every parameter, is data and keeps its zero entry, as before."""
+    Only an array of numbers (not a ``Projector``'s bits) that requires gradients (a
+    ``qsym.numpy`` tensor) is refused: a plain NumPy matrix, trainable only because a tape
+    made without ``trainable_params`` counts every parameter, is data and keeps its zero
+    entry, as before."""
     from .math import requires_grad
 
     info, n_ops = tape.par_info, len(tape.operations)
     for k in chosen:
         where = info[tape.trainable_params[k]]
         value = where["op"].data[where["p_idx"]]
-        if where["op_idx"] >= n_ops and np.ndim(value) and requires_grad(value):
+        if (where["op_idx"] >= n_ops and np.ndim(value) and requires_grad(value)
+                and np.issubdtype(np.asarray(getval(value)).dtype, np.inexact)):
             raise DifferentiationError(
                 f"the {what} gradient transform differentiates by numbers; trainable "
                 f"parameter {k} is the array of the measured {where['op'].name} on wires "

@@ -337,6 +337,11 @@ def test_a_trainable_observable_matrix_is_refused_by_the_tape_transforms(transfo
     assert t.trainable_params == [0, 1]
     with pytest.raises(qml.DifferentiationError, match="trainable parameter 1 is the array"):
         getattr(qml.gradients, transform)(t)
+    # a Projector's basis bits are no matrix of numbers: kept (its entry 0, as before)
+    P = qml.tape.QuantumScript([qml.RX(np.array(0.4), 0)],
+                               [qml.expval(qml.Projector(np.array([1]), 0))])
+    if transform not in ("param_shift_hessian", "hadamard_grad"):
+        assert len(getattr(qml.gradients, transform)(P)[0]) >= 1
     if transform != "param_shift_hessian":  # the gate's parameter alone is still differentiated
         t.trainable_params = [0]
         tapes, fn = getattr(qml.gradients, transform)(t)
@@ -369,3 +374,28 @@ def test_finite_differences_of_the_state_and_its_quantities(transform):
         assert onp.allclose(got, ref, atol=1e-6)
     with pytest.raises(qml.DifferentiationError, match="return the state"):
         qml.gradients.param_shift(t)
+
+
+@pytest.mark.parametrize("obs, runs", [("Z1", 6), ("herm", 10), ("herm@Z0", 10), ("Z0+Z1", 6)])
+def test_tracker_counts_pennylanes_circuits_for_a_variance(obs, runs):
+    # PennyLane's var_param_shift: the forward circuit, the unshifted expectation tape, two
+    # shifted tapes per parameter for <A>, and for an observable it squares (a Hermitian, a
+    # product with one; not a sum) two more per parameter for <A^2>: 1 + 1 + 4 (+ 4).
+    # PennyLane 0.45.1's Tracker (/work/plvenv): 6, 10, 10, 6. The derivative stays exact.
+    H = onp.array([[1.0, 2.0], [2.0, -3.0]])
+    make = {"Z1": lambda: qml.Z(1), "herm": lambda: qml.Hermitian(H, 1),
+            "herm@Z0": lambda: qml.Hermitian(H, 1) @ qml.Z(0), "Z0+Z1": lambda: qml.Z(0) + qml.Z(1)}[obs]
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def c(x):
+        qml.RX(x[0], 0)
+        qml.CNOT([0, 1])
+        qml.RY(x[1], 1)
+        return qml.var(make())
+
+    x = np.array([0.3, 0.7])
+    with qml.Tracker(dev) as t:
+        g = qml.grad(c)(x)
+    assert t.totals["executions"] == runs
+    assert onp.allclose(g, _finite_differences(c, x), atol=1e-6)
