@@ -158,3 +158,18 @@ def test_dense_expansion_onto_many_wires_by_hand():
     op = qml.TemporaryAND([0, 1, 2])
     assert onp.allclose(op.matrix(wire_order=list(range(10))),
                         _kron_reference(op.matrix(), 3, 10))
+
+
+def test_adjoint_of_a_hermitian_scalar_multiple_keeps_its_numbers():
+    # (0.5 H)^dagger = 0.5 H, by hand: eigenvalues +-0.5, entries 0.5/sqrt(2); PennyLane
+    # 0.45.1's Adjoint(0.5 * H(0)) has data (0.5,). qsym's copy named Adjoint hid SProd's own
+    # base behind Adjoint.base: eigenvalues +-0.25, the sparse matrix and terms halved
+    a = qml.adjoint(qml.s_prod(0.5, qml.Hadamard(0)))
+    h = onp.array([[1, 1], [1, -1]]) / onp.sqrt(2)
+    assert onp.allclose(a.matrix(), 0.5 * h)
+    assert onp.allclose(a.sparse_matrix().toarray(), 0.5 * h)
+    assert onp.allclose(sorted(a.eigvals()), [-0.5, 0.5])
+    assert a.data == (0.5,)
+    coeffs, ops = a.terms()
+    assert coeffs == [0.5] and ops == [qml.Hadamard(0)]
+    assert onp.allclose(qml.simplify(a).matrix(), 0.5 * h)
