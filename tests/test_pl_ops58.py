@@ -173,3 +173,17 @@ def test_adjoint_of_a_hermitian_scalar_multiple_keeps_its_numbers():
     coeffs, ops = a.terms()
     assert coeffs == [0.5] and ops == [qml.Hadamard(0)]
     assert onp.allclose(qml.simplify(a).matrix(), 0.5 * h)
+
+
+def test_ops_all_is_pennylanes_and_a_product_decomposes_in_its_graph():
+    # PennyLane 0.45.1's qml.ops.__all__ leaves out Prod, Sum, SProd, Adjoint, Controlled,
+    # Exp, Operation, ... and names measure and pauli_measure
+    names = set(qml.ops.__all__)
+    assert {"measure", "pauli_measure", "RX", "StatePrep", "CNOT"} <= names
+    assert not names & {"Prod", "Sum", "SProd", "Adjoint", "Controlled", "Exp", "Operation"}
+    # PennyLane's tests/ops/op_math/test_prod.py::TestDecomposition::test_integration
+    op = qml.S(0) @ qml.S(1) @ qml.T(0) @ qml.Y(1)
+    solution = qml.decomposition.DecompositionGraph([op], gate_set=names).solve()
+    with qml.queuing.AnnotatedQueue() as q:
+        solution.decomposition(op)(**op.hyperparameters)
+    assert q.queue == list(op[::-1])
