@@ -51,7 +51,7 @@ def test_other_table_gates_have_no_control_values():
     assert qml.CPhaseShift01(0.1, [0, 1]).control_values == "0"
     for op in (qml.CPhaseShift10(0.1, [0, 1]), qml.RX(0.1, 0)):
         with pytest.raises(AttributeError):
-            op.control_values
+            _ = op.control_values
 
 
 # --- compile without a basis set stops at PennyLane's ALL_OPS: a Barrier stays ------------
