@@ -997,4 +997,14 @@ _PENNYLANE_ALIASES = (
 for _holder, _names in _PENNYLANE_ALIASES:
     for _name, _value in _names.items():
         setattr(_holder, _name, _value)
-ops.__all__ = sorted(_n for _n, _v in vars(ops).items() if isinstance(_v, type) and _n[0] != "_")
+# PennyLane 0.45's qml.ops.__all__ (a gate set of "every operator", {*qml.ops.__all__}): the
+# operator classes qml.ops holds, without the arithmetic, symbolic and base classes it holds
+# besides (a Prod in that gate set was taken as solved: PennyLane decomposes it), and its
+# functions measure and pauli_measure
+_OPS_NOT_IN_ALL = frozenset({
+    "Adjoint", "CVObservable", "ChangeOpBasis", "CompositeOp", "Conditional", "Controlled",
+    "ControlledOp", "Evolution", "Exp", "Hamiltonian", "I", "LinearCombination",
+    "MeasurementValue", "MidMeasure", "Operation", "PauliMeasure", "Pow", "Prod", "SProd",
+    "ScalarSymbolicOp", "SparseMatrixUndefinedError", "Sum", "SymbolicOp"})
+ops.__all__ = sorted([_n for _n, _v in vars(ops).items() if isinstance(_v, type) and _n[0] != "_"
+                      and _n not in _OPS_NOT_IN_ALL] + ["measure", "pauli_measure"])

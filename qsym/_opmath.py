@@ -600,7 +600,9 @@ def _adjoint_of_observable(fn, lazy):
     """``qml.adjoint`` of an observable (a sum, product, multiple, ``Hermitian``, ...)."""
     hermitian = not hasattr(fn, "adjoint") or getattr(fn, "is_verified_hermitian", True)
     if not isinstance(fn, (Sum, Prod)):
-        if hermitian and lazy and not hasattr(type(fn), "base"):
+        # (not of an operator with a base of its own, SProd: the subclass's ``base`` would
+        # hide it from SProd's own methods, 0.5 * H's adjoint had eigenvalues +-0.25)
+        if hermitian and lazy and not hasattr(fn, "base"):
             out = _adjoint_observable(fn)  # PennyLane's Adjoint(Hermitian(...)), in its place
             take_over(out, (fn,))
             return out

@@ -304,7 +304,7 @@ def expand_matrix(mat, wires, wire_order=None, sparse_format="csr"):
     [[1, 2, 0, 0], [3, 4, 0, 0], [0, 0, 1, 2], [0, 0, 3, 4]]
     """
     from ._linalg import is_sparse
-    from ._operations import expand_matrix as expand
+    from ._operations import expand_matrix as expand, expand_sparse
 
     wires = _wire_list(wires)
     if wire_order is None or _order_list(wire_order) == wires:
@@ -312,35 +312,8 @@ def expand_matrix(mat, wires, wire_order=None, sparse_format="csr"):
     if not wires and shape(mat) == (1, 1):  # a scalar operator: its number
         return complex(mat[0, 0])
     if is_sparse(mat):
-        return _expand_sparse(mat, wires, _order_list(wire_order)).asformat(sparse_format)
+        return expand_sparse(mat, wires, _order_list(wire_order)).asformat(sparse_format)
     return expand(mat, wires, _order_list(wire_order))
-
-
-def _expand_sparse(mat, wires, order):
-    """``expand_matrix`` of a SciPy sparse matrix: the entries of ``kron(mat, I)``, their
-    row and column indices' digits permuted to ``order``, no dense matrix made."""
-    import scipy.sparse as sps
-
-    missing = [w for w in wires if w not in order]
-    if missing or len(set(wires)) != len(wires):
-        raise ValueError(f"expand_matrix: wire_order {order} must contain each of the "
-                         f"operator's wires {wires} once; missing {missing}")
-    coo = sps.coo_matrix(mat)
-    n, k = len(order), len(wires)
-    d = int(round(coo.shape[-1] ** (1 / k)))
-    held = wires + [w for w in order if w not in wires]
-    extra = _np.arange(d ** (n - k))
-    rows, cols = ((idx[:, None] * d ** (n - k) + extra).ravel() for idx in (coo.row, coo.col))
-    weights = d ** _np.arange(n - 1, -1, -1)  # of each digit, the most significant first
-
-    def permuted(index):
-        digits = (index[:, None] // weights) % d  # digit q belongs to wire held[q]
-        return digits[:, [held.index(w) for w in order]] @ weights
-
-    out = sps.coo_matrix((_np.repeat(coo.data, len(extra)), (permuted(rows), permuted(cols))),
-                         shape=(d**n, d**n)).tocsr()
-    out.eliminate_zeros()
-    return out
 
 
 def _sparse_swap_mat(qubit_i, qubit_j, n):

@@ -40,7 +40,7 @@ import sympy as sp
 from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError, GateError, PowUndefinedError, SparseMatrixUndefinedError,
                      TracingError, WireError, MatrixUndefinedError)
 from ._operations import (GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, StatePrepBase,
-                          wires_tuple)
+                          expand_matrix, wires_tuple)
 from ._ir import apply_matrix
 from . import _shapes as shapes
 from . import rules
@@ -701,6 +701,11 @@ class Template(GateSequence):
                [ 0.707107, -0.707107]])
         """
         order = list(self.wires) if wire_order is None else order_list(wire_order)
+        used = {w for g in self._ops for w in g.wires}
+        own = [w for w in order if w in used]
+        if len(own) < len(order) and used <= set(order):  # the gates' wires, then the
+            # identity on the others (not every gate applied to the whole identity)
+            return expand_matrix(gates_matrix(self._ops, own), own, order)
         return gates_matrix(self._ops, order)
 
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002
