@@ -311,3 +311,17 @@ def test_a_fork_while_another_thread_builds_gives_a_child_with_free_locks(tmp_pa
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["digest", "0", "twins", "0", "materialize", "0",
                                   "per-call", "0", "twin", "0"], out.stdout + out.stderr[-2000:]
+
+
+def test_all_wires_keeps_pennylanes_order_and_labels():
+    """``Wires.all_wires`` (qml.ctrl's and templates' wire union) as a dict, not a list
+    searched per wire (qml.ctrl of 10**5 control wires: 198 s -> 0.4 s, load 15): the same
+    answers as PennyLane 0.45.1's (run in /work/plvenv): first appearance, sorted on
+    request, 1, 1.0 and True one label."""
+    from qsym.wires import Wires
+
+    assert Wires.all_wires([Wires([2, 0]), Wires([0, 1]), Wires([1, 3, 2])]).tolist() == [
+        2, 0, 1, 3]
+    assert Wires.all_wires([Wires([2, 0]), Wires([1])], sort=True).tolist() == [0, 1, 2]
+    assert Wires.all_wires([Wires([1]), Wires([1.0]), Wires([True])]).tolist() == [1]
+    assert len(qml.ctrl(qml.X(-1), control=range(3000)).wires) == 3001
