@@ -597,6 +597,18 @@ _digest_memo: dict | None = None
 _digest_lock = threading.Lock()
 
 
+def _new_digest_lock() -> None:
+    """In a forked child: a lock of its own (another thread of the parent may have held
+    the parent's at the fork, and would never release it here: the child's first
+    file_digest waited forever)."""
+    global _digest_lock
+    _digest_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_digest_lock)
+
+
 def _stat_key(st) -> list:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 

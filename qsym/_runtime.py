@@ -19,6 +19,7 @@ import inspect
 import logging
 import math
 import operator
+import os
 import random
 import sys
 import threading
@@ -81,6 +82,18 @@ PER_CALL_STRUCTURES = 64  # compiled structures a per-call QNode keeps (least re
 LEARNED_STATIC_SIGNATURES = 64
 _TWIN_LOCK = threading.Lock()  # a signature's plain-Python twin made once (_twin_ns)
 _PER_CALL_LOCK = threading.RLock()  # one per-call trace at a time (they restore random states)
+
+
+def _new_locks() -> None:
+    """In a forked child: new locks (another thread of the parent may have held one at the
+    fork, tracing a per-call QNode or making a twin, and never releases it there: the
+    child's next per-call QNode call waited forever)."""
+    global _TWIN_LOCK, _PER_CALL_LOCK
+    _TWIN_LOCK, _PER_CALL_LOCK = threading.Lock(), threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_locks)
 _SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
 # diff_method -> check(qnode, entry, args, kwargs, diff, data) run before a compiled
 # derivative: a method PennyLane computes with circuits of its own whose exact answer the

@@ -1027,6 +1027,21 @@ TWIN_MAX_SECONDS = 0.05
 TWIN_LOOP_SECONDS = 1e-6
 _twins: dict | None = None
 _twins_lock = threading.Lock()
+
+
+def _new_build_locks() -> None:
+    """In a forked child: new locks for the kernel twins' build and a stand-in's first
+    compile. Another thread of the parent may have held one at the fork (a first call
+    building the twins, a function unmarshalled or compiled at its first call) and would
+    never release it there: the child's first kernel call waited forever. What they guard
+    is published only when complete (``_twins``, a stand-in's function), so the child
+    builds it again."""
+    global _twins_lock, _materialize_lock
+    _twins_lock, _materialize_lock = threading.Lock(), threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_build_locks)
 twin_calls = 0  # kernel calls run as Python in this process (for tests)
 
 
