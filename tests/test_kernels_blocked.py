@@ -388,6 +388,39 @@ def test_blocked_adjoint_cnot_runs_inside_a_chunk(n, bits, n_lin, seed):
     _check_blocked(rng, n, bits, n_lin, ops, dense=n <= 8)
 
 
+@pytest.mark.parametrize("n", [6, kernels.BLOCK_MIN_WIRES])
+def test_blocked_real_backward_step_bit_for_bit(n):
+    """The blocked passes' backward step of a real one-wire gate (kernels._bstep_real; from
+    index bit 3 on its overlap terms are stored and summed after the loop) on every wire
+    above the lowest: psi and lambda un-applied, and the overlap summed in four running
+    sums (the float64 words' positions mod 4 within each half, in index order), then
+    ``(s0 + s1) + (s2 + s3)``: bit for bit against that sum written in NumPy."""
+    rng = np.random.default_rng(40 + n)
+    amats = np.array([0.6, 0.8, -0.8, 0.6], dtype=complex)
+    dmats = np.array([-0.4, 0.3, -0.3, -0.4], dtype=complex)
+    a00, a01, a10, a11 = amats.real
+    d00, d01, d10, d11 = dmats.real
+    for w in range(n - 1):
+        b = n - 1 - w
+        psi = rng.normal(size=2**n) + 1j * rng.normal(size=2**n)
+        lam = rng.normal(size=2**n) + 1j * rng.normal(size=2**n)
+
+        def halves(a, b=b):  # float64 words as (2 halves: the bit 0 or 1, blocks, words)
+            return a.view(np.float64).reshape(-1, 2, 2 << b).transpose(1, 0, 2)
+        u, v = halves(psi)
+        e, f = halves(lam)
+        nu, nv = a00 * u + a01 * v, a10 * u + a11 * v
+        terms = e * (d00 * nu + d01 * nv) + f * (d10 * nu + d11 * nv)
+        lanes = np.cumsum(terms.reshape(-1, 4), axis=0)[-1]  # sequential running sums
+        expected = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+        p2, l2 = psi.copy(), lam.copy()
+        got = kernels._bstep_real(p2, l2, n, w, amats, 0, dmats, 0)
+        assert got == expected, (w, got, expected)
+        assert np.array_equal(halves(p2)[0], nu) and np.array_equal(halves(p2)[1], nv), w
+        assert np.array_equal(halves(l2)[0], a00 * e + a01 * f), w
+        assert np.array_equal(halves(l2)[1], a10 * e + a11 * f), w
+
+
 def test_chunk_cnot_runs_of_a_layer():
     """A 12-wire hardware-efficient layer (one chunk): its 11 CNOTs one run, whose tables
     move the amplitudes as the CNOTs one by one do, and back; three CNOTs are no run, nor
