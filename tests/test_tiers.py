@@ -1322,6 +1322,7 @@ def test_sampling_kernel_twins_time_counts_on_the_promotion_clock(tmp_path):
                                                                            out.stderr)
 
 
+@pytest.mark.compiled_tier  # promotion under the default tier setting (auto)
 def test_a_sampled_value_only_circuit_is_promoted_as_an_exact_one(monkeypatch):
     """By design (docs/design.md, "Tiers"): a circuit is compiled after
     tiers.COMPILE_AFTER_CALLS = 100 calls of its tier-0 ``prepare`` or
