@@ -188,6 +188,8 @@ def _cancel_the_tests_compile_jobs():
 # A test that calls a module's compiled functions itself (``entry.module.fused_value``,
 # ``qml.export``) compiles them as before: the setting chooses only what the tiers do.
 FIRST_TIER = "python"
+# QSYM_TIER as the session found it (set there, it is left alone: a developer's own choice)
+SESSION_TIER = os.environ.get("QSYM_TIER")
 
 
 @pytest.fixture(autouse=True)
