@@ -12,7 +12,6 @@ import time
 from itertools import pairwise
 
 import pytest
-
 from conftest import FIRST_TIER, SESSION_TIER, SLOW_FILES, SLOW_TESTS, run_script, slow_first
 
 

@@ -26,6 +26,11 @@ from qsym import _kernels as kernels, _runtime as runtime, _tiers as tiers
 from qsym.errors import QsymError
 from qsym._runtime import _ENTRY_POINTS
 
+# the tiers themselves: promotion, the background compile and the swap run under the
+# default setting (auto) here; a test for tier 0 alone sets QSYM_TIER=python
+# (python_tier). tests/conftest.py, FIRST_TIER
+pytestmark = pytest.mark.compiled_tier
+
 
 def _bits(*arrays):
     return [np.ascontiguousarray(a, dtype=np.float64).tobytes() for a in arrays]
@@ -1322,7 +1327,6 @@ def test_sampling_kernel_twins_time_counts_on_the_promotion_clock(tmp_path):
                                                                            out.stderr)
 
 
-@pytest.mark.compiled_tier  # promotion under the default tier setting (auto)
 def test_a_sampled_value_only_circuit_is_promoted_as_an_exact_one(monkeypatch):
     """By design (docs/design.md, "Tiers"): a circuit is compiled after
     tiers.COMPILE_AFTER_CALLS = 100 calls of its tier-0 ``prepare`` or
