@@ -24,6 +24,11 @@ import pytest
 import qsym as qml
 from qsym import _kernels as kernels, _tiers as tiers
 
+# promotion and the background compile, in this process and in fresh ones: under the
+# default setting (auto) (tests/conftest.py, FIRST_TIER)
+pytestmark = pytest.mark.compiled_tier
+
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Watches numba's compile events; run() calls each scenario and prints, per scenario,

@@ -28,6 +28,11 @@ from qsym._cache import Memo
 from qsym._shapes import flat
 from qsym._symbolic import exact_jacobian
 
+# the loop's tiers (its first steps on tier 0, its promotion, the swap to the compiled
+# loop): under the default setting (auto) (tests/conftest.py, FIRST_TIER)
+pytestmark = pytest.mark.compiled_tier
+
+
 minimize_module = sys.modules["qsym._minimize"]
 
 dev1 = qml.device("default.qubit", wires=1)

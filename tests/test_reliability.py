@@ -236,6 +236,7 @@ def test_first_call_races_from_threads_on_fresh_qnode(tmp_path, monkeypatch):
         assert hexes(g) == hexes(grad(np.array([a, b])))
 
 
+@pytest.mark.compiled_tier  # across the switch to the compiled tiers
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
 def test_many_calls_from_threads_are_bit_identical(rc, method):
     """8 threads x many calls of a compiled gradient and value: each result is bit-for-bit
@@ -750,6 +751,7 @@ def test_compile_order_does_not_change_results(rc, script_dir, tmp_path):
     )
 
 
+@pytest.mark.compiled_tier  # across the switch to the compiled tiers
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
 def test_repeated_calls_are_bit_identical(rc, method):
     """The same call many times, across the switch to the fused entry points."""
@@ -772,6 +774,7 @@ def _rss_mb():
     pytest.skip("no VmRSS in /proc/self/status")
 
 
+@pytest.mark.compiled_tier  # across the switch to the compiled tiers
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
 def test_memory_flat_over_many_gradient_calls(rc):
     """100,000 gradient calls after warm-up: resident memory stays flat."""

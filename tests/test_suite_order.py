@@ -11,7 +11,8 @@ import threading
 import time
 from itertools import pairwise
 
-from conftest import SLOW_FILES, SLOW_TESTS, run_script, slow_first
+import pytest
+from conftest import FIRST_TIER, SESSION_TIER, SLOW_FILES, SLOW_TESTS, run_script, slow_first
 
 
 class _Item:
@@ -368,3 +369,26 @@ def test_the_session_compiles_the_kernels_outside_warmup(monkeypatch, tmp_path):
     thread = conftest.precompile_kernel_library(str(tmp_path / "ready2"))
     assert started == [list(conftest.LATE_KERNELS)] and thread.deferred == []
     assert envs == [None]
+
+
+def test_a_test_runs_on_tier_0_and_starts_no_background_compile():
+    """Unmarked, this test runs with QSYM_TIER=python (conftest.FIRST_TIER): a circuit
+    called past the promotion threshold stays on tier 0 and starts no ``tiers.Job``."""
+    if SESSION_TIER is not None:
+        pytest.skip(f"the session sets QSYM_TIER={SESSION_TIER!r}: left as it is")
+    import qsym as qml
+    from qsym import _tiers as tiers
+
+    assert os.environ.get("QSYM_TIER") == FIRST_TIER == "python"
+    node = qml.QNode(lambda x: (qml.RX(x, 0), qml.expval(qml.PauliZ(0)))[1],
+                     qml.device("default.qubit", wires=1))
+    for k in range(tiers.COMPILE_AFTER_CALLS + 1):
+        node(0.1 * k)
+    (entry,) = node._compiled.values()
+    assert entry.tier == "python" and entry._job is None
+
+
+@pytest.mark.compiled_tier
+def test_a_compiled_tier_test_runs_under_the_sessions_setting():
+    """Marked ``compiled_tier``: QSYM_TIER is the session's (unset: auto, as users run)."""
+    assert os.environ.get("QSYM_TIER") == SESSION_TIER

@@ -26,6 +26,11 @@ from qsym import _kernels as kernels, _runtime as runtime, _tiers as tiers
 from qsym.errors import QsymError
 from qsym._runtime import _ENTRY_POINTS
 
+# the tiers themselves: promotion, the background compile and the swap run under the
+# default setting (auto) here; a test for tier 0 alone sets QSYM_TIER=python
+# (python_tier). tests/conftest.py, FIRST_TIER
+pytestmark = pytest.mark.compiled_tier
+
 
 def _bits(*arrays):
     return [np.ascontiguousarray(a, dtype=np.float64).tobytes() for a in arrays]
