@@ -2689,7 +2689,7 @@ def _same_terms(o1, o2) -> bool:
     try:
         t1, t2 = o1.terms, o2.terms
         return t1.keys() == t2.keys() and all(bool(t1[w] == t2[w]) for w in t1)
-    except Exception:  # (no Pauli form, or traced coefficients)
+    except (AttributeError, TypeError, ValueError):  # (no Pauli form, traced coefficients)
         return False
 
 
