@@ -2690,11 +2690,25 @@ def _compare_observables(o1, o2, rtol, atol, check_interface=True, check_trainab
         why = _compare_pauli_terms(o1, o2, rtol, atol)
         if why is not True:
             return why
+        if isinstance(o1, (Sum, Prod)) and isinstance(o2, (Sum, Prod)) and _same_terms(o1, o2):
+            return True  # PennyLane's shortcut for sums and products: equal Pauli forms
     data1, data2 = _observable_data(o1), _observable_data(o2)
     if len(data1) == len(data2):  # (PennyLane's: the parameters' interfaces and trainability)
         return _interfaces_then_trainability(data1, data2, check_interface,
                                              check_trainability) or True
     return True
+
+
+def _same_terms(o1, o2) -> bool:
+    """Whether two operators' Pauli forms are exactly equal (PennyLane's ``pauli_rep ==
+    pauli_rep``, which ``qml.equal`` of two ``Sum`` / ``Prod`` takes as equal without
+    comparing their parameters' interfaces: a ``qml.dot`` of a ``pennylane.numpy`` array
+    equals a Hamiltonian of floats)."""
+    try:
+        t1, t2 = o1.terms, o2.terms
+        return t1.keys() == t2.keys() and all(bool(t1[w] == t2[w]) for w in t1)
+    except (AttributeError, TypeError, ValueError):  # (no Pauli form, traced coefficients)
+        return False
 
 
 def _interfaces_then_trainability(data1, data2, check_interface, check_trainability):

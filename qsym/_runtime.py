@@ -51,7 +51,7 @@ from ._options import DEFAULT_DIFF_METHOD, UNSET, check_interface, check_mcm_cal
 from ._autodiff import Boxed
 from .exceptions import CompileError
 from .numpy import tensor
-from .errors import (ArgumentError, CustomMeasurementError, DeviceError, DifferentiationError, MethodError,
+from .errors import (ArgumentError, ByValueDerivative, CustomMeasurementError, DeviceError, DifferentiationError, MethodError,
                      QNodeError, QsymError, QuantumFunctionError, ScalarOutputError, TracingError)
 from ._executors import execute, pl_backpropagates
 from ._gates import REGISTRY as GATE_REGISTRY
@@ -1817,11 +1817,11 @@ class QNode:
         input and its use (:func:`_refuse_by_value`)."""
         try:
             return self.compile_pipeline.run(self, args, kwargs)
-        except Exception as exc:
+        except Exception:
             try:
                 _refuse_by_value(entry)
-            except DifferentiationError as refusal:
-                raise refusal from exc
+            except ByValueDerivative as refusal:  # (the run's own error is autograd's)
+                raise DifferentiationError(str(refusal)) from None
             raise
 
     def _build_current(self, args, kwargs, key, derivatives=True):
@@ -3451,12 +3451,6 @@ def _entry_point(dispatcher, *args):
     import numba  # (loaded with the kernels: qsym._kernels)
     result = overloads.get(tuple(numba.typeof(v) for v in args))
     return getattr(result, "entry_point", None)
-
-
-class ByValueDerivative(DifferentiationError):
-    """A compiled derivative by an input the circuit function used by its number
-    (:func:`_refuse_by_value`): ``qml.grad`` / ``qml.jacobian`` of the QNode differentiate
-    it by autograd instead, the function run on boxes (:meth:`QNode.run_boxed_tape`)."""
 
 
 def _refuse_by_value(entry) -> None:

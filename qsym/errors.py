@@ -393,6 +393,18 @@ class DifferentiationError(QsymError, ValueError):
     """
 
 
+class ByValueDerivative(DifferentiationError):
+    """A compiled derivative by an input the circuit function used by its number
+    (``float(x)``, ``numpy.linalg`` of it): ``qml.grad`` / ``qml.jacobian`` of the QNode
+    differentiate it by autograd instead, the function run on autograd's boxes as PennyLane
+    runs it; where it cannot run on them, a :class:`DifferentiationError` names the input
+    and its use.
+
+    >>> issubclass(ByValueDerivative, DifferentiationError)
+    True
+    """
+
+
 class ClosureDerivativeError(DifferentiationError, GateError):
     """A gate parameter or observable coefficient being differentiated outside a QNode (an
     autograd box) that the QNode reads from its closure: qsym differentiates a QNode in its

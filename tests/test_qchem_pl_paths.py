@@ -359,3 +359,20 @@ def test_diff_hamiltonian_is_differentiable_by_the_basis_inside_a_qnode():
     # Hamiltonian at them
     H_args = qml.matrix(qml.qchem.diff_hamiltonian(mol)(shifted(h)), wire_order=range(4))
     assert float(onp.real(psi @ H_args @ psi)) == pytest.approx(at(h), abs=1e-10)
+
+
+def test_sums_with_equal_pauli_forms_are_equal_whatever_the_coefficients_interface():
+    """PennyLane's ``qml.equal`` of two sums takes exactly equal Pauli forms as equal
+    without comparing interfaces (its qchem tests compare ``particle_number`` and ``spinz``
+    with ``qml.dot`` of a ``pennylane.numpy`` array); by hand: ``N = sum (1 - Z_i)/2``,
+    ``S_z = sum -s_i Z_i / 2`` with ``s_i = +-1/2`` (the identity cancels)."""
+    n = qml.qchem.particle_number(4)
+    ref = qml.dot(pnp.array([2.0, -0.5, -0.5, -0.5, -0.5]),
+                  [qml.Identity(0), qml.Z(0), qml.Z(1), qml.Z(2), qml.Z(3)])
+    qml.assert_equal(ref, n)
+    sz = qml.qchem.spinz(4)
+    assert sz == qml.dot(pnp.array([-0.25, 0.25, -0.25, 0.25]), [qml.Z(i) for i in range(4)])
+    assert not qml.equal(sz, qml.dot(pnp.array([0.25, 0.25, -0.25, 0.25]),
+                                     [qml.Z(i) for i in range(4)]))
+    # a gate's parameters keep their interface check (only sums and products shortcut)
+    assert not qml.equal(qml.RX(pnp.array(0.5), 0), qml.RX(0.5, 0))
