@@ -181,7 +181,8 @@ def _cancel_the_tests_compile_jobs():
 # numba and compiles the circuit's module, seconds of CPU on the suite's two cores) that the
 # test almost never waits for (it is cancelled when the test ends:
 # _cancel_the_tests_compile_jobs), and whether it ends in time to be swapped in depends on
-# the machine's load. So every test runs with QSYM_TIER=python (its subprocesses inherit it)
+# the machine's load (and a circuit whose module an earlier test compiled loads it from the
+# disk cache in a thread: numba's load, for a test that compares numbers). So every test runs with QSYM_TIER=python (its subprocesses inherit it)
 # unless it is marked ``compiled_tier`` (the tests written for promotion, the background
 # compile, the swap and the compiled tiers: they run under the default, auto, as users
 # do) or sets QSYM_TIER itself (monkeypatch.setenv / delenv, or its subprocesses' env).
