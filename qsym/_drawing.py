@@ -1519,6 +1519,25 @@ def circuit_depth(circuit: Circuit) -> int:
     return max(level, default=0)
 
 
+def _transformed_specs(qnode, args, kwargs, level, compute_depth):
+    """``qml.specs`` of a QNode with transforms: of its tapes at ``level`` (several:
+    PennyLane's list of resources, one per tape; one: the specs of a QNode replaying it)."""
+    from .resource import CircuitSpecs
+    import dataclasses
+
+    batch = TAPE_RESOURCES["batch"](qnode, args, kwargs, compute_depth is not False, level)
+    if batch is not None:  # several tapes there: PennyLane's list, one per tape
+        wires = qnode.device.wires
+        return CircuitSpecs(
+            device_name=qnode.device.name,
+            num_device_wires=None if wires is None else len(wires),
+            shots=_as_shots(qnode.configured_shots()), level=level, resources=batch)
+    # the tape is at ``level`` already: a marker's name is not the new QNode's (no
+    # transforms), which counts it as its "user" level (no device decomposition)
+    inner = "user" if isinstance(level, str) and level not in _BUILTIN_LEVELS else level
+    out = specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), inner, compute_depth)()
+    return out if inner == level else dataclasses.replace(out, level=level)
+
 def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> Callable[..., Any]:
     """``qml.specs``: a function of the QNode's arguments returning PennyLane 0.45.1's
     :class:`~qsym.resource.CircuitSpecs` of the QNode's tape: the device, its wires, the
@@ -1574,20 +1593,7 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
 
     def report(*args, **kwargs):
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tape at ``level``
-            batch = TAPE_RESOURCES["batch"](qnode, args, kwargs, compute_depth is not False,
-                                            level)
-            if batch is not None:  # several tapes there: PennyLane's list, one per tape
-                wires = qnode.device.wires
-                return CircuitSpecs(
-                    device_name=qnode.device.name,
-                    num_device_wires=None if wires is None else len(wires),
-                    shots=_as_shots(qnode.configured_shots()), level=level, resources=batch)
-            # the tape is at ``level`` already: a marker's name is not the new QNode's (no
-            # transforms), which counts it as its "user" level (no device decomposition)
-            inner = "user" if isinstance(level, str) and level not in _BUILTIN_LEVELS else level
-            out = specs(qnode.pipeline.tape_qnode(qnode, args, kwargs, level), inner,
-                        compute_depth)()
-            return out if inner == level else dataclasses.replace(out, level=level)
+            return _transformed_specs(qnode, args, kwargs, level, compute_depth)
         runs = OneRun(qnode.func)  # PennyLane records the tape once
         counted = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False,
                                           level)
