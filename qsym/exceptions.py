@@ -80,10 +80,10 @@ class DiagGatesUndefinedError(GateError, OperatorPropertyUndefined):
 
     >>> import qsym as qml
     >>> try:
-    ...     qml.GlobalPhase.compute_diagonalizing_gates(0.1, wires=[0])
+    ...     qml.RX.compute_diagonalizing_gates(0.1, wires=[0])
     ... except DiagGatesUndefinedError as exc:
-    ...     print(str(exc)[:44])
-    GlobalPhase has no diagonalizing gates (Penn
+    ...     print(str(exc)[:35])
+    RX has no diagonalizing gates (Penn
     """
 
 

@@ -127,6 +127,7 @@ def test_wrap_table_keeps_numbers_whole():
     assert onp.all([len(x) > 0 for x in out])
 
 
+@pytest.mark.compiled_tier  # it waits for the circuit's compiled tier
 def test_warmup_compiles_the_kernel_library_and_a_circuit(capsys, tmp_path):
     """``qsym warmup``: a progress line per kernel entry point, then the given circuit
     compiled, so that a new process starts it compiled (from the disk cache) instead of
