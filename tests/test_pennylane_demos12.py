@@ -19,6 +19,20 @@ from qsym import numpy as np
 # --- version; demonstrations_v2's JAX version converted the same way) ------------------
 
 
+def _hf_demo_energy(mol, dev):
+    """The differentiable Hartree-Fock demo's ``energy(mol)``: a QNode whose Hamiltonian is
+    built from ``args[1:]`` (the geometry, then exponents and coefficients) it is called with."""
+    @qml.qnode(dev, interface="autograd")
+    def circuit(*args):
+        qml.BasisState(np.array([1, 1, 0, 0]), wires=range(4))
+        qml.DoubleExcitation(*args[0][0], wires=[0, 1, 2, 3])
+        H = qml.qchem.molecular_hamiltonian(
+            mol.symbols, mol.coordinates, alpha=mol.alpha, coeff=mol.coeff, args=args[1:]
+        )[0]
+        return qml.expval(H)
+    return circuit
+
+
 def test_differentiable_hf_demo_orbitals_and_circuit_gradient_match_pennylane():
     """The demo's H2 at a displaced geometry: the Hartree-Fock energy by trainable
     coordinates, ``mol.mo_coefficients = mol.mo_coefficients.T`` then
@@ -45,15 +59,7 @@ def test_differentiable_hf_demo_orbitals_and_circuit_gradient_match_pennylane():
     dev = qml.device("default.qubit", wires=4)
 
     def energy(mol):
-        @qml.qnode(dev, interface="autograd")
-        def circuit(*args):
-            qml.BasisState(np.array([1, 1, 0, 0]), wires=range(4))
-            qml.DoubleExcitation(*args[0][0], wires=[0, 1, 2, 3])
-            H = qml.qchem.molecular_hamiltonian(
-                mol.symbols, mol.coordinates, alpha=mol.alpha, coeff=mol.coeff, args=args[1:]
-            )[0]
-            return qml.expval(H)
-        return circuit
+        return _hf_demo_energy(mol, dev)
 
     circuit_param = [np.array([0.3], requires_grad=True)]
     args = [circuit_param, geometry]
@@ -83,15 +89,7 @@ def test_differentiable_hf_demo_forces_by_the_geometry_match_pennylane():
     dev = qml.device("default.qubit", wires=4)
 
     def energy(mol):
-        @qml.qnode(dev, interface="autograd")
-        def circuit(*args):
-            qml.BasisState(np.array([1, 1, 0, 0]), wires=range(4))
-            qml.DoubleExcitation(*args[0][0], wires=[0, 1, 2, 3])
-            H = qml.qchem.molecular_hamiltonian(
-                mol.symbols, mol.coordinates, alpha=mol.alpha, coeff=mol.coeff, args=args[1:]
-            )[0]
-            return qml.expval(H)
-        return circuit
+        return _hf_demo_energy(mol, dev)
 
     args = [[np.array([0.3], requires_grad=True)], geometry]
     forces = -qml.grad(energy(mol), argnums=1)(*args)
@@ -127,14 +125,7 @@ def test_differentiable_hf_demo_basis_set_optimization_matches_pennylane():
     mol = qml.qchem.Molecule(symbols, geometry, alpha=alpha, coeff=coeff)
     dev = qml.device("default.qubit", wires=4)
 
-    @qml.qnode(dev, interface="autograd")
-    def circuit(*args):
-        qml.BasisState(np.array([1, 1, 0, 0]), wires=range(4))
-        qml.DoubleExcitation(*args[0][0], wires=[0, 1, 2, 3])
-        H = qml.qchem.molecular_hamiltonian(
-            mol.symbols, mol.coordinates, alpha=mol.alpha, coeff=mol.coeff, args=args[1:]
-        )[0]
-        return qml.expval(H)
+    circuit = _hf_demo_energy(mol, dev)
 
     args = [[np.array([0.0], requires_grad=True)], geometry, alpha, coeff]
     # PennyLane 0.45.1 (/work/plvenv, the same code): the Hartree-Fock energy, then the
