@@ -1725,6 +1725,9 @@ def _principal_power(base: Operation, z, ops: list) -> list:
     ``base.pow(z)`` (angles scaled). The two differ where the base's angle lies outside the
     principal range (``Pow(PhaseShift(-3 pi/2), 0.5)``: ``PhaseShift(pi/4)``, not
     ``PhaseShift(-3 pi/4)``): then the principal power as a ``QubitUnitary``, else ``ops``.
+    One rule for a batch (a broadcast base, a broadcast ``z`` or both, element by element
+    as PennyLane's ``Pow.matrix``): each element's principal power, a batch
+    ``QubitUnitary``.
     The choice is the traced run's (:func:`qsym._trace.choice`): a power of a circuit's
     inputs keeps the scaled gates on every replay, as PennyLane's trainable ``Pow``.
     ``ops`` None (``base.pow(z)`` is not defined: ``Rot ** 0.5``): the principal power of
@@ -1736,16 +1739,24 @@ def _principal_power(base: Operation, z, ops: list) -> list:
     >>> R = GATE_CLASSES["RX"](0.5, wires=0)
     >>> _principal_power(R, 0.5, _gate_pow(R, 0.5))
     [RX(0.25, wires=[0])]
+    >>> B = GATE_CLASSES["PhaseShift"](np.array([0.3, -3 * np.pi / 2]), wires=0)
+    >>> _principal_power(B, 0.5, _gate_pow(B, 0.5))[0].matrix()[:, 1, 1].round(6)
+    array([0.988771+0.149438j, 0.707107+0.707107j])
     """
-    numeric = (not _is_integer(z) and isinstance(z, numbers.Real) and base.batch_size is None
+    zs = z
+    if np.ndim(z) == 1 and not isinstance(z, sp.Basic):
+        zs = np.asarray(getval(z))
+        fractional = zs.dtype.kind in "if" and not all(_is_integer(v) for v in zs.tolist())
+    else:
+        fractional = np.ndim(z) == 0 and not _is_integer(z) and isinstance(z, numbers.Real)
+    numeric = (fractional
                and len(base.wires) > 0  # (a GlobalPhase on no wires: a phase, kept scaled)
-               and not any(isinstance(p, (sp.Basic, tuple)) or getval(p) is not p  # (a box)
-                           or getattr(p, "requires_grad", False) for p in base.params))
+               and all(_plain_number(p) for p in base.params))
     if not choice(numeric):
         return ops
     try:
-        principal = fractional_matrix_power(np.asarray(base.matrix(), dtype=complex), float(z))
-        if ops is not None and np.allclose(principal, gates_matrix(ops, list(base.wires)),
+        principal = _principal_matrix(base, zs)
+        if ops is not None and np.allclose(principal, _ops_matrix(ops, list(base.wires)),
                                            atol=1e-10):
             return ops
     except (GateError, np.linalg.LinAlgError, TypeError, ValueError):
@@ -1753,6 +1764,43 @@ def _principal_power(base: Operation, z, ops: list) -> list:
     for g in ops or ():
         _take_off_tape(g)
     return [_made("QubitUnitary", (), base.wires, (("U", principal),))]
+
+
+def _plain_number(p) -> bool:
+    """Whether a gate parameter is numbers PennyLane would not differentiate: not a symbol of a
+    trace, an autograd box or a trainable tensor (a broadcast one: each element)."""
+    if isinstance(p, tuple):  # (a broadcast parameter, qsym._broadcast.Batched)
+        return len(p) > 0 and all(_plain_number(e) for e in p)
+    return not (isinstance(p, sp.Basic) or getval(p) is not p  # (a box)
+                or getattr(p, "requires_grad", False))
+
+
+def _principal_matrix(base: Operation, z) -> np.ndarray:
+    """PennyLane's ``Pow.matrix`` of numbers: the principal power of ``base``'s matrix, element
+    by element for a broadcast base and/or a broadcast ``z`` (the batch axis first; equal
+    sizes zipped)."""
+    m = np.asarray(base.matrix(), dtype=complex)
+    batched = base.batch_size is not None
+    if np.ndim(z) == 0:
+        if not batched:
+            return fractional_matrix_power(m, float(z))
+        return np.stack([fractional_matrix_power(mi, float(z)) for mi in m])
+    if batched:
+        if len(m) != len(z):
+            raise ValueError("unequal batch sizes")  # (refused by pow() before)
+        return np.stack([fractional_matrix_power(mi, float(zi)) for mi, zi in zip(m, z)])
+    return np.stack([fractional_matrix_power(m, float(zi)) for zi in z])
+
+
+def _ops_matrix(ops: list, order: list) -> np.ndarray:
+    """The product of the gates ``ops`` on the wires ``order`` (a batch where a gate is
+    broadcast)."""
+    if not any(getattr(g, "batch_size", None) is not None for g in ops):
+        return gates_matrix(ops, order)
+    m = np.eye(2 ** len(order), dtype=complex)
+    for g in ops:
+        m = (g.matrix(wire_order=order) if g.wires else g.matrix()[..., :1, :1]) @ m
+    return m
 
 
 def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
@@ -1815,7 +1863,7 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
         if ops is None:  # a batch z (Pow(ISWAP, [0.25, 0.5])): a batch of matrices
             ops = [_made("QubitUnitary", (), base.wires, (("U", _eigen_power(base, z)),))]
         return _powered(base, z, ops, lazy, True)
-    applied = _principal_power(base, z, ops) if lazy and np.ndim(z) == 0 else ops
+    applied = _principal_power(base, z, ops) if lazy else ops
     return _powered(base, z, applied, lazy, applied is not ops)
 
 

@@ -473,6 +473,29 @@ def test_a_fractional_power_of_numbers_is_the_principal_matrix_power():
     assert np.allclose(g(), ref[:, 0])
 
 
+def test_a_broadcast_fractional_power_of_numbers_is_each_elements_principal_power():
+    # one rule for one angle and a batch (PennyLane's Pow.matrix: SciPy's principal power of
+    # each element): PhaseShift(4) ** 0.5 has phase (4 - 2 pi) / 2, not 2; by hand
+    xs = np.array([0.3, 4.0, -4.0, 2 * np.pi])
+    princ = [_phase(np.angle(np.exp(1j * x)) / 2) for x in xs]
+    m = qml.matrix(qml.pow(qml.PhaseShift(xs, wires=0), 0.5))
+    assert np.allclose(m, princ)
+    assert np.allclose(m[1], qml.matrix(qml.pow(qml.PhaseShift(4.0, wires=0), 0.5)))
+    zs = np.array([0.5, 0.25])  # a broadcast exponent of one angle, and zipped with a batch
+    assert np.allclose(qml.matrix(qml.pow(qml.PhaseShift(4.0, wires=0), zs)),
+                       [_phase((4.0 - 2 * np.pi) * z) for z in zs])
+    assert np.allclose(qml.matrix(qml.pow(qml.PhaseShift(xs[:2], wires=0), zs)),
+                       [_phase(0.3 * 0.5), _phase((4.0 - 2 * np.pi) * 0.25)])
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def f():
+        qml.Hadamard(0)
+        qml.pow(qml.PhaseShift(xs, wires=0), 0.5)
+        return qml.state()
+
+    assert np.allclose(f(), [p @ [1, 1] / np.sqrt(2) for p in princ])  # H|0>, then the root
+
+
 def test_a_power_of_a_circuit_input_keeps_the_scaled_gates_at_every_value():
     # trainable inputs: PennyLane decomposes Pow(PhaseShift(x), 0.5) into PhaseShift(x / 2)
     dev = qml.device("default.qubit", wires=1)
