@@ -3756,6 +3756,22 @@ def _scales(c) -> bool:
             or (isinstance(c, (list, tuple)) and batched_scalar(c)))
 
 
+def _promoted_scalar(c):
+    """A scalar product's number(s) as a NumPy array whose type promotes with a matrix as
+    PennyLane's ``scalar * matrix`` does (int, float or complex kept; a batch: 1-D), or None
+    for a scalar that is not numbers (a traced input, an autograd box)."""
+    if batched_scalar(c):
+        a = np.asarray(c)
+    elif isinstance(c, (numbers.Number, np.generic)) or (
+            isinstance(c, np.ndarray) and c.ndim == 0 and c.dtype != object):
+        a = np.asarray(c)
+    else:
+        return None
+    if a.dtype.kind not in "biufc":
+        return None
+    return np.asarray(a, dtype=np.result_type(a.dtype, np.int64))  # (bool: an integer)
+
+
 def batched_scalar(c) -> bool:
     """Whether ``c`` is a batch of numbers scaling an operator (PennyLane's batched
     ``SProd``: an array or list of several numbers, one operator per element).
@@ -4418,14 +4434,16 @@ def _take_gates(ops) -> tuple:
     return out
 
 
-def _expanded(op, order) -> np.ndarray:
+def _expanded(op, order, keep_type=False) -> np.ndarray:
+    """``op``'s matrix on ``order``: complex, or (``keep_type``) of its own number type."""
     if isinstance(op, OperatorRecord):
         raise MatrixUndefinedError(f"{op!r} has no matrix (PennyLane's MatrixUndefinedError): "
                                    "a sum or product holding it cannot be measured")
     m = op.matrix(wire_order=list(order))
     if isinstance(m, np.ndarray) and m.dtype == object:  # traced entries (a circuit's inputs)
         return m
-    return np.asarray(m, dtype=complex)
+    m = np.asarray(m)
+    return m if keep_type and m.dtype.kind in "biufc" else np.asarray(m, dtype=complex)
 
 
 def _union_wires(ops) -> tuple:
@@ -5540,11 +5558,36 @@ class SProd(_Arithmetic):
             c[()] if isinstance(c, np.ndarray) and c.ndim == 0 else c
         self._remade()
 
+    def matrix(self, wire_order=None) -> np.ndarray:
+        """PennyLane's ``SProd.matrix``: the scalar times the base's matrix, by NumPy's type
+        promotion (a real scalar of a real matrix stays real, ``qml.dot([nan], [qml.X(0)])``
+        a real NaN as PennyLane's; a complex scalar or base: complex); a batch of scalars
+        gives a batch of matrices.
+
+        >>> import qsym as qml
+        >>> (0.5 * qml.X(0)).matrix()
+        array([[0. , 0.5],
+               [0.5, 0. ]])
+        >>> (0.5j * qml.Z(0)).matrix().dtype
+        dtype('complex128')
+        """
+        order = list(self._wires) if wire_order is None else list(order_tuple(wire_order))
+        missing = [w for w in self._wires if w not in order]
+        if missing or not self._wires or not isinstance(_promoted_scalar(self.scalar), np.ndarray):
+            return _Arithmetic.matrix(self, wire_order=wire_order)
+        return self._matrix_on(order)
+
     def _matrix_on(self, order) -> np.ndarray:
-        if batched_scalar(self.scalar):  # one matrix per scalar, (batch, 2**n, 2**n)
-            c = np.asarray(self.scalar, dtype=complex)
-            return c.reshape(c.shape + (1, 1)) * _expanded(self.base, order)
-        return complex(self.scalar) * _expanded(self.base, order)
+        c = _promoted_scalar(self.scalar)
+        if c is None:  # (a traced scalar: the complex number of its value, as before)
+            c = np.asarray(complex(self.scalar))
+        m = _expanded(self.base, order, keep_type=True)
+        if m.dtype == object:  # traced entries (a circuit's inputs)
+            c = c.astype(complex)
+            return c.reshape(c.shape + (1, 1)) * m if c.ndim else complex(c) * m
+        if c.ndim:  # one matrix per scalar, (batch, 2**n, 2**n)
+            return c.reshape(c.shape + (1, 1)) * m
+        return c * m
 
     def _rebuild(self, operands):
         given = getattr(self, "_scalar_tensor", None)

@@ -634,3 +634,20 @@ def test_adjoint_of_an_sprod_conjugates_a_complex_tensor_scalar():
     assert op.adjoint().scalar.requires_grad  # still a tensor, as PennyLane's
     real = pnp.array(0.5, requires_grad=True)
     assert qml.s_prod(real, qml.X(0)).adjoint().scalar is real
+
+
+def test_a_scalar_products_matrix_keeps_the_number_type():
+    # PennyLane's SProd.matrix is scalar * base.matrix() (NumPy's promotion): a real scalar of
+    # a real matrix stays real, so qml.dot([nan], [X(0)]) is a real NaN, not nan + nan j
+    # (dtypes: PennyLane 0.45.1's, /work/plvenv; values by hand)
+    m = qml.dot([float("nan")], [qml.X(0)]).matrix()
+    assert m.dtype == onp.float64 and onp.isnan(m).all()
+    assert (2 * qml.Z(0)).matrix().dtype == onp.int64
+    assert onp.array_equal((2 * qml.Z(0)).matrix(), [[2, 0], [0, -2]])
+    assert (0.5 * qml.Y(0)).matrix().dtype == onp.complex128
+    assert onp.allclose((0.5 * qml.Y(0)).matrix(), [[0, -0.5j], [0.5j, 0]])
+    assert (0.5j * qml.Z(0)).matrix().dtype == onp.complex128
+    b = qml.s_prod(onp.array([0.5, 2.0]), qml.X(0)).matrix()
+    assert b.dtype == onp.float64 and onp.allclose(b, [[[0, 0.5], [0.5, 0]], [[0, 2], [2, 0]]])
+    w = qml.matrix(qml.s_prod(0.5, qml.X(0)), wire_order=[1, 0])
+    assert w.dtype == onp.float64 and onp.allclose(w, 0.5 * onp.kron(onp.eye(2), [[0, 1], [1, 0]]))
