@@ -2394,9 +2394,8 @@ _PENNYLANE_CONTROLLED = frozenset(_CONTROLLED_FORM) | {"MultiControlledX", "CCZ"
 # base gate with one control -> the table's controlled gate
 _ONE_CONTROL = {
     "PauliX": "CNOT", "PauliY": "CY", "PauliZ": "CZ", "RX": "CRX", "RY": "CRY", "RZ": "CRZ",
-    "Rot": "CRot", "PhaseShift": "ControlledPhaseShift", "U1": "ControlledPhaseShift",
-    "SWAP": "CSWAP",
-}
+    "Rot": "CRot", "PhaseShift": "ControlledPhaseShift", "SWAP": "CSWAP",
+}  # (not U1: PennyLane's qml.ctrl(U1) is a Controlled, C(U1), its custom forms are by type)
 
 
 def _controlled_matrix(u: sp.Matrix, k: int) -> sp.Matrix:

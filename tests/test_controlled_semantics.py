@@ -408,10 +408,27 @@ def test_sparse_matrix_of_a_controlled_operator_without_matrix_is_refused():
 
 
 def test_label_of_a_controlled_gate_is_its_bases():
-    """PennyLane's Controlled.label is the base's: qml.ctrl(U1) is a ControlledPhaseShift of
-    qsym's table, labelled U1 as PennyLane's Controlled(U1); a PhaseShift's stays Rϕ."""
+    """PennyLane's Controlled.label is the base's: Controlled(U1) is labelled U1; a
+    PhaseShift's stays Rϕ."""
     u1 = Controlled(qml.U1(1.23, wires=0), "a")
     assert u1.label() == "U1" and u1.label(decimals=2) == "U1\n(1.23)"
     assert u1.label(base_label="hi") == "hi"
     assert qml.ctrl(qml.PhaseShift(0.5, wires=0), 1).label() == "Rϕ"
     assert qml.ctrl(qml.RX(0.2, wires=0), 1).label(decimals=1) == "RX\n(0.2)"
+
+
+def test_ctrl_of_u1_is_a_controlled_u1_as_pennylanes():
+    # PennyLane 0.45.1 maps qml.ctrl to a gate of its own by the base's type (PhaseShift ->
+    # ControlledPhaseShift), not U1's: qml.ctrl(U1) is Controlled(U1), "C(U1)" in qml.specs
+    # (names and counts: PennyLane's, /work/plvenv); the same matrix, by hand
+    op = qml.ctrl(qml.U1(0.3, wires=1), control=0)
+    assert op.name == "C(U1)"
+    assert np.allclose(qml.matrix(op), np.diag([1, 1, 1, np.exp(0.3j)]))
+
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def c(x):
+        qml.ctrl(qml.U1(x, wires=2), control=0)
+        qml.ctrl(qml.PhaseShift(x, wires=2), control=1)
+        return qml.expval(qml.Z(0))
+
+    assert dict(qml.specs(c)(0.2).resources.gate_types) == {"C(U1)": 1, "ControlledPhaseShift": 1}
