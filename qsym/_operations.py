@@ -6262,6 +6262,13 @@ class Hermitian(_MatrixObservable):
         k = len(wires)
         if _traced_hermitian(self, A, wires):
             return
+        if isinstance(A, Box):  # (autograd differentiating the matrix where no trace is)
+            raise DifferentiationError(
+                "Hermitian's matrix is being differentiated (a trainable argument) on a path "
+                "that differentiates gate parameters only (diff_method='spsa', a gradient "
+                "transform's tapes): pass the matrix with requires_grad=False (or leave it out "
+                "of argnum), or use diff_method='parameter-shift', 'adjoint' or 'backprop', "
+                "which differentiate an observable's matrix exactly")
         try:
             M = np.asarray(A, dtype=complex)
         except (TypeError, ValueError):

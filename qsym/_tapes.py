@@ -1389,8 +1389,14 @@ def device_derivatives(device, method="compute_derivatives", gradient_method=Non
     return transform
 
 
+class _ComplexShape(tuple):
+    """The shape of a complex result in a :func:`_flat_result` spec (``qml.state()``,
+    ``qml.density_matrix``): its real parts then its imaginary parts in the flat numbers."""
+
+
 def _flat_result(result, spec):
-    """The real numbers of a tape's result, flat; ``spec`` gets its nesting and shapes."""
+    """The real numbers of a tape's result, flat (a complex result, a state: its real parts
+    then its imaginary parts); ``spec`` gets its nesting and shapes."""
     if isinstance(result, tuple):
         parts = []
         for r in result:
@@ -1399,16 +1405,31 @@ def _flat_result(result, spec):
             spec.append(sub)
         return np.concatenate(parts) if parts else np.zeros(0)
     a = np.asarray(result)
-    if np.iscomplexobj(a) or a.dtype == object:
+    if a.dtype == object:
         raise DifferentiationError(
-            "a gradient transform differentiates real results (expval, var, probs); this "
-            "tape returns complex or non-numeric values: use diff_method='adjoint'")
+            "a gradient transform differentiates numbers (expval, var, probs, state); this "
+            "tape returns non-numeric values (samples, counts): use diff_method='backprop'")
+    if np.iscomplexobj(a):  # (spsa_grad and finite_diff difference a state, PennyLane's)
+        spec.append(_ComplexShape(a.shape))
+        return np.concatenate([np.ravel(a.real), np.ravel(a.imag)]).astype(float)
     spec.append(a.shape)
     return np.ravel(a).astype(float)
 
 
+def _spec_leaves(spec) -> list:
+    """The shapes of a :func:`_flat_result` spec, in order."""
+    if len(spec) == 1 and isinstance(spec[0], tuple):
+        return [spec[0]]
+    return [leaf for sub in spec for leaf in _spec_leaves(sub)]
+
+
 def _unflatten(flat, spec, start=0):
     """``(value, end)``: ``flat[start:]`` in the nesting ``spec`` made (autograd sees it)."""
+    if len(spec) == 1 and isinstance(spec[0], _ComplexShape):
+        shape = tuple(spec[0])
+        size = int(np.prod(shape))
+        z = flat[start:start + size] + 1j * flat[start + size:start + 2 * size]
+        return (z[0] if shape == () else anp.reshape(z, shape)), start + 2 * size
     if len(spec) == 1 and isinstance(spec[0], tuple):
         shape = spec[0]
         size = int(np.prod(shape))
@@ -1421,7 +1442,7 @@ def _unflatten(flat, spec, start=0):
     return tuple(out), start
 
 
-def jacobian_rows(tape, jac, n) -> np.ndarray:
+def jacobian_rows(tape, jac, n, complex_rows=()) -> np.ndarray:
     """A transform's Jacobian (PennyLane's nesting: shot copies, measurements, parameters)
     as a matrix: rows the flat result, columns the ``n`` trainable parameters.
 
@@ -1439,6 +1460,12 @@ def jacobian_rows(tape, jac, n) -> np.ndarray:
         for per_meas in ((per_copy,) if len(tape.measurements) == 1 else tuple(per_copy)):
             cols = (per_meas,) if n == 1 else tuple(per_meas)
             # (autograd's NumPy: entries are autograd values for a second derivative)
+            if len(complex_rows) > len(blocks) and complex_rows[len(blocks)]:
+                # a complex result (a state): the rows of its real parts, then of its
+                # imaginary parts (:func:`_flat_result`'s order)
+                blocks.append(anp.stack([anp.concatenate([anp.ravel(anp.real(c)), anp.ravel(anp.imag(c))])
+                                         for c in cols], 1))
+                continue
             blocks.append(anp.stack([anp.ravel(anp.real(c)) for c in cols], 1))
     return anp.concatenate(blocks, axis=0) if len(blocks) > 1 else blocks[0]
 
@@ -1460,7 +1487,8 @@ def _transform_execute_vjp(ans, params, tape, device, gradient, spec, cache=None
     # ``max_diff``) allows
     # one job per derivative level of the call: ``params`` of an outer derivative are its
     # boxes (``_trace``), and the levels' Jacobians are asked for at different times
-    job = {"tape": tape, "params": params, "level": getattr(params, "_trace", None)}
+    job = {"tape": tape, "params": params, "level": getattr(params, "_trace", None),
+           "complex": [isinstance(leaf, _ComplexShape) for leaf in _spec_leaves(spec)]}
     jobs = batch if batch is not None else []
     jobs.append(job)  # (made at the forward pass: every tape of the batch is there)
 
@@ -1484,7 +1512,7 @@ def _batch_jacobians(jobs, device, gradient, cache, order) -> None:
     with devices.one_batch():
         for job, bound, tapes, fn in made:
             jac = fn(tuple(_run(t, device, gradient, cache, order, inner) for t in tapes))
-            job["jac"] = jacobian_rows(bound, jac, len(job["params"]))
+            job["jac"] = jacobian_rows(bound, jac, len(job["params"]), job.get("complex", ()))
 
 
 defvjp(_transform_execute, _transform_execute_vjp)

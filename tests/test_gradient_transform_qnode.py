@@ -10,7 +10,7 @@ import pytest
 
 import qsym as qml
 from qsym import numpy as np
-from qsym.errors import TransformError
+from qsym.errors import DifferentiationError, TransformError
 from qsym.transforms.core import BoundTransform, Transform
 
 GRADS = [qml.gradients.param_shift, qml.gradients.finite_diff, qml.gradients.hadamard_grad]
@@ -248,3 +248,38 @@ def test_a_template_opened_into_as_many_gates_keeps_the_parameters_in_place():
     for w in (0.1, 1.3):
         got = qml.gradients.param_shift(c)(np.array(w, requires_grad=True))
         assert float(got) == pytest.approx(numpy.sin(w), abs=1e-10)
+
+
+def test_spsa_qnode_differentiates_an_expectation_beside_the_state():
+    # PennyLane's spsa_grad differences qml.state() (complex); the QNode's spsa did too
+    # little: it refused a complex result. One parameter: spsa is a central difference, so
+    # the reference is the derivative by hand of cos x and [cos(x/2), 0, 0, -i sin(x/2)]
+    @qml.qnode(qml.device("default.qubit", wires=2), diff_method="spsa")
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Z(1)), qml.state()
+
+    x = np.array(0.7, requires_grad=True)
+    de = qml.jacobian(lambda v: c(v)[0])(x)
+    dre = qml.jacobian(lambda v: qml.math.real(c(v)[1]))(x)
+    dim = qml.jacobian(lambda v: qml.math.imag(c(v)[1]))(x)
+    assert numpy.isclose(de, -numpy.sin(0.7), atol=1e-6)
+    assert numpy.allclose(dre, [-numpy.sin(0.35) / 2, 0, 0, 0], atol=1e-6)
+    assert numpy.allclose(dim, [0, 0, 0, -numpy.cos(0.35) / 2], atol=1e-6)
+
+
+def test_spsa_qnode_refuses_a_trainable_hermitian_matrix_by_name():
+    # (PennyLane 0.45.1 raises "cannot reshape array of size 1 into shape (2,2)"; qsym said
+    # "Hermitian takes a square matrix of numbers, got 'Autograd ArrayBox ...'")
+    @qml.qnode(qml.device("default.qubit", wires=1), diff_method="spsa")
+    def h(x, H):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Hermitian(H, wires=0))
+
+    x = np.array(0.4, requires_grad=True)
+    H = np.array([[1.0, 0.5], [0.5, -1.0]], requires_grad=True)
+    with pytest.raises(DifferentiationError, match="requires_grad=False"):
+        qml.jacobian(h)(x, H)
+    # the gate parameter alone: d/dx <H> = -sin x (H's Z part) + 0.5 * 0 (<X> = 0 after RX)
+    assert numpy.isclose(qml.grad(h, argnum=0)(x, H), -numpy.sin(0.4), atol=1e-6)
