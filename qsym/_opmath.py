@@ -4657,6 +4657,7 @@ class Exp:
 
     name = "Exp"
     has_matrix = True
+    has_sparse_matrix = True  # PennyLane's (its Exp defines sparse_matrix, for every base)
     _queue_category = "_ops"  # PennyLane's: an exponential is an operation of the circuit
     # whether a user's queue (a QNode's tape) holds the operator itself rather than the
     # rotations it applies: Evolution's real parameter is a tape parameter every gradient
