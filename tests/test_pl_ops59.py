@@ -44,3 +44,28 @@ def test_has_sparse_matrix_is_pennylanes(make, expected):
     assert op.has_sparse_matrix is expected
     if expected and op.has_matrix:  # where it says so, the sparse matrix is the dense one
         assert onp.allclose(op.sparse_matrix().toarray(), qml.matrix(op))
+
+
+# --- == and hash of exponentials are qml.equal's ---------------------------------------------
+# PennyLane 0.45.1 (/work/plvenv): qml.evolve(Z(0), 0.246) == qml.evolve(Z(0), 0.246) is True
+# and their hashes agree (Operator.__eq__ is qml.equal; Exp.hash of name, base, coeff)
+def test_exponentials_compare_as_qml_equal():
+    a, b = qml.evolve(qml.Z(0), 0.246), qml.evolve(qml.Z(0), 0.246)
+    assert a == b and hash(a) == hash(b) and a.hash == b.hash
+    assert [a, qml.exp(qml.X(1), 0.5j)] == [b, qml.exp(qml.X(1), 0.5j)]
+    assert a != qml.evolve(qml.Z(0), 0.25) and a != qml.evolve(qml.Z(1), 0.246)
+    assert qml.exp(qml.Z(0), 1j) != qml.exp(qml.Z(0), 2j)
+    assert a != qml.RZ(0.492, 0) and qml.RZ(0.492, 0) != a  # other classes: not equal
+    assert len({a, b}) == 1
+    # a circuit with two equal exponentials applies both (by hand: RZ(0.492) twice on |+>,
+    # <X> = cos(0.984))
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f():
+        qml.Hadamard(0)
+        qml.evolve(qml.Z(0), 0.246)
+        qml.evolve(qml.Z(0), 0.246)
+        return qml.expval(qml.X(0))
+
+    assert onp.isclose(f(), onp.cos(0.984), atol=1e-12)
