@@ -69,3 +69,16 @@ def test_exponentials_compare_as_qml_equal():
         return qml.expval(qml.X(0))
 
     assert onp.isclose(f(), onp.cos(0.984), atol=1e-12)
+
+
+# --- AngleEmbedding's repr ---------------------------------------------------------------------
+# PennyLane 0.45.1 (/work/plvenv): its own __repr__ (the features as NumPy prints them, the
+# wires, the rotation's axis); templates/embeddings/test_angle.py::test_repr
+@pytest.mark.parametrize("make, text", [
+    (lambda: qml.AngleEmbedding([1, 2, 3], wires=range(3), rotation="Z"),
+     "AngleEmbedding([1 2 3], wires=[0, 1, 2], rotation=Z)"),
+    (lambda: qml.AngleEmbedding(onp.array([0.1, 2, 3]), wires=["a", "b", "c"]),
+     "AngleEmbedding([0.1 2.  3. ], wires=['a', 'b', 'c'], rotation=X)"),
+])
+def test_angle_embedding_repr(make, text):
+    assert repr(make()) == text
