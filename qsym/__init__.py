@@ -550,6 +550,17 @@ from .optimize import (  # noqa: E402
 from ._minimize import OptimizeResult, minimize  # noqa: E402
 from ._distributed import WorkerError, sweep  # noqa: E402
 from ._about import about  # noqa: E402
+
+
+def _register_about_path():
+    """PennyLane's module path: ``importlib.import_module("qsym.about")`` is the module (its
+    ``about()``, ``catalyst_version``), while ``qml.about`` stays the function, as in PennyLane."""
+    import sys as _sys
+
+    _sys.modules[f"{__name__}.about"] = _sys.modules[f"{__name__}._about"]
+
+
+_register_about_path()
 from ._natural_gradient import MomentumQNGOptimizer, QNGOptimizer  # noqa: E402
 from ._metric_tapes import metric_tensor  # noqa: E402
 from ._qnspsa import QNSPSAOptimizer  # noqa: E402

@@ -3417,9 +3417,11 @@ def gate_docstring(row) -> str:
 SPARSE_GATES = frozenset({
     "CCZ", "CH", "CNOT", "CRX", "CRY", "CRZ", "CRot", "CSWAP", "CY", "CZ",
     "ControlledPhaseShift", "GlobalPhase", "Hadamard", "Identity", "MultiControlledX",
-    "PauliX", "PauliY", "PauliZ", "QubitUnitary", "RX", "RY", "RZ", "SWAP", "Toffoli"})
+    "PauliX", "PauliY", "PauliZ", "RX", "RY", "RZ", "SWAP", "Toffoli"})
 """The gates whose class has ``has_sparse_matrix`` True: PennyLane 0.45's (those defining a
-sparse matrix). Every gate's ``op.sparse_matrix()`` works (SciPy's, of the dense matrix)."""
+sparse matrix). Every gate's ``op.sparse_matrix()`` works (SciPy's, of the dense matrix).
+A ``QubitUnitary`` has one where its matrix was given sparse (PennyLane's instance
+property; ``QubitUnitary._given_sparse`` sets it), not of a dense matrix."""
 
 
 def _work_wires(self):
@@ -4894,6 +4896,22 @@ class _Arithmetic(Observable):
         # (every operand has one: the terms, of the operands' Pauli forms or, for S, T, SX,
         # ..., of the matrix; the same whether or not terms() ran before)
         return METHODS["pauli_rep"](self.terms)
+
+    @property
+    def has_sparse_matrix(self) -> bool:
+        """PennyLane's ``has_sparse_matrix`` of a sum, product or scalar multiple: True with a
+        Pauli form, else when every operand has a sparse matrix (a template's is not computed
+        sparse, so a product with ``QFT`` has none; PennyLane 0.45.1's rule, also for
+        ``qml.adjoint`` / ``qml.pow`` of one, which read their base's).
+
+        >>> import qsym as qml
+        >>> (qml.X(0) @ qml.Y(1)).has_sparse_matrix, (qml.H(0) + qml.RX(0.1, 1)).has_sparse_matrix
+        (True, True)
+        >>> qml.prod(qml.RX(0.3, 0), qml.QFT(wires=[1, 2])).has_sparse_matrix
+        False
+        """
+        return _has_pauli_rep(self) or all(
+            bool(getattr(o, "has_sparse_matrix", False)) for o in self.operands)
 
 
 def swappable_ops(op1, op2, wire_map: dict | None = None) -> bool:

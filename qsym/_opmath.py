@@ -60,6 +60,7 @@ from ._gates import GATES, REGISTRY, GateDef, gate_def, is_sparse_matrix, regist
 from .rules import eigen_frequencies
 from ._operations import (
     CONTROLLED_TARGETS,
+    compare,
     controlled_eigenvalues,
     GATE_CLASSES,
     METHODS,
@@ -4704,6 +4705,28 @@ class Exp:
 
     name = "Exp"
     has_matrix = True
+    has_sparse_matrix = True  # PennyLane's (its Exp defines sparse_matrix, for every base)
+
+    def __eq__(self, other):
+        """``qml.equal`` (PennyLane's ``op1 == op2`` of operators): the same class, an
+        equal base and coefficient; so lists of exponentials compare as PennyLane's.
+
+        >>> import qsym as qml
+        >>> qml.evolve(qml.Z(0), 0.25) == qml.evolve(qml.Z(0), 0.25), qml.exp(qml.Z(0), 1j) == qml.exp(qml.Z(0), 2j)
+        (True, False)
+        """
+        if not isinstance(other, Exp):
+            return NotImplemented
+        return compare(self, other) is True
+
+    def __hash__(self):
+        return self.hash
+
+    @property
+    def hash(self) -> int:
+        """PennyLane's ``op.hash`` of an exponential: of its class name, the base's hash and
+        the coefficient's text (equal for equal exponentials)."""
+        return hash((self.name, self.base.hash, str(self.coeff)))
     _queue_category = "_ops"  # PennyLane's: an exponential is an operation of the circuit
     # whether a user's queue (a QNode's tape) holds the operator itself rather than the
     # rotations it applies: Evolution's real parameter is a tape parameter every gradient

@@ -2256,6 +2256,16 @@ class AngleEmbedding(Template):
         self.features = x
         self._record()
 
+    def __repr__(self):
+        """PennyLane's: the features as NumPy prints them, the wires, the rotation's axis.
+
+        >>> AngleEmbedding([1, 2, 3], wires=range(3), rotation="Z")
+        AngleEmbedding([1 2 3], wires=[0, 1, 2], rotation=Z)
+        """
+        x = self.data[0]
+        x = x if hasattr(x, "shape") else np.asarray(x)
+        return f"AngleEmbedding({x}, wires={list(self.wires)}, rotation={self.rotation[1:]})"
+
     def _build(self):
         for i, f in enumerate(_columns(self.features)):
             _gate(self.rotation, f, wires=self.wires[i])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numba
 import numpy as onp
+import scipy
 import sympy
 
 import qsym as qml
@@ -25,12 +26,18 @@ def test_about_prints_versions_cache_and_threads(capsys):
     info = qml.about()
     out = capsys.readouterr().out
     lines = dict(line.split(":", 1) for line in out.splitlines())
-    assert lines["qsym"].split()[0] == qml.__version__
-    assert lines["numpy"].strip() == onp.__version__
+    # PennyLane's fields first, under its labels (pennylane/about.py of 0.45.1)
+    assert list(lines)[:4] == ["Name", "Version", "Summary", "Location"]
+    assert lines["Version"].strip() == qml.__version__
+    assert lines["Location"].strip() == str(Path(qml.__file__).resolve().parent)
+    assert lines["Numpy version"].strip() == onp.__version__
+    assert lines["Scipy version"].strip() == scipy.__version__
     assert lines["numba"].strip() == numba.__version__
     assert lines["sympy"].strip() == sympy.__version__
-    assert lines["Python"].split()[0] == platform.python_version()
-    assert "autograd" in lines and "Platform" in lines
+    assert lines["Python version"].split()[0] == platform.python_version()
+    assert "autograd" in lines and "Platform info" in lines
+    assert {"default.qubit", "default.mixed", "default.gaussian"} <= {
+        d.strip() for d in lines["Installed devices"].split(",")}
     assert lines["threads"].split()[0] == str(numba.get_num_threads())
     # the cache folder and its size, counted here independently
     path = Path(info["cache"])
@@ -48,8 +55,44 @@ def test_about_without_the_cache(monkeypatch, capsys):
     monkeypatch.setenv("QSYM_CACHE", "0")
     info = qml.about()
     assert info["cache"] is None
-    assert "cache:        off (QSYM_CACHE=0" in capsys.readouterr().out
+    assert "cache:          off (QSYM_CACHE=0" in capsys.readouterr().out
     assert qml.about(show=False) == info and capsys.readouterr().out == ""
+
+
+def test_about_module_path_and_pennylane_fields(monkeypatch, capsys):
+    """PennyLane's module ``pennylane.about``: import_module gives the module (whose about()
+    qml.about is), an editable install's folder from PEP 610's direct_url.json, and
+    catalyst_version from find_spec / the pennylane_catalyst distribution (PennyLane
+    0.45.1's tests/test_about.py does the same with these stand-ins)."""
+    import importlib
+    import json
+
+    about = importlib.import_module("qsym.about")
+    assert about.about is qml.about and callable(qml.about)
+    assert importlib.import_module("qsym.about") is about  # qml.about is still the function
+    assert callable(qml.about)
+
+    class Dist:
+        metadata = {"Name": "qsym", "Version": "x", "Summary": "s"}
+
+        @staticmethod
+        def read_text(name):
+            assert name == "direct_url.json"
+            return json.dumps({"dir_info": {"editable": True}, "url": "file:///src/qsym"})
+
+    monkeypatch.setattr(about.metadata, "distribution", lambda name: Dist())
+    monkeypatch.setattr(about, "_pkg_location", lambda: "/where/qsym")
+    info = about.about()
+    out = capsys.readouterr().out
+    assert "Editable project location: /src/qsym\n" in out
+    assert "Location:       /where/qsym\n" in out and "Summary:        s\n" in out
+    assert info["editable location"] == "/src/qsym"
+
+    monkeypatch.setattr(about, "find_spec", lambda name: None)
+    assert about.catalyst_version() is None
+    monkeypatch.setattr(about, "find_spec", lambda name: object())
+    monkeypatch.setattr(about, "version", lambda name: {"pennylane_catalyst": "0.9"}[name])
+    assert about.catalyst_version() == "0.9"
 
 
 def test_logger_is_silent_by_default_and_reports_compiles(caplog):

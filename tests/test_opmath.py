@@ -330,7 +330,8 @@ def test_hamiltonian_isinstance_ops_namespace_matrix_and_template_transforms():
     # adjoint and ctrl of a template instance: PennyLane's Adjoint/Controlled of it, acting
     # on its gates
     adj = qml.adjoint(qml.AngleEmbedding([0.1, 0.2], wires=[0, 1]))
-    assert repr(adj) == "Adjoint(AngleEmbedding([0.1, 0.2], wires=[0, 1]))"  # data, wires
+    # PennyLane 0.45.1 (/work/plvenv): AngleEmbedding's own repr, the features as NumPy prints them
+    assert repr(adj) == "Adjoint(AngleEmbedding([0.1 0.2], wires=[0, 1], rotation=X))"
     assert [repr(g) for g in adj.table_gates] == [
         "RX(np.float64(-0.2), wires=[1])", "RX(np.float64(-0.1), wires=[0])"]  # (NumPy angles)
     c = qml.ctrl(qml.BasicEntanglerLayers([[0.1, 0.2]], wires=[1, 2]), control=0)
