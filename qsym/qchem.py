@@ -781,35 +781,17 @@ def _matrices_traced(mol: Molecule, args):
 
 
 def _scf_traced(mol: Molecule, args, n_steps=50, tol=1e-8):
-    """PennyLane's ``scf(mol)(*args)`` on autograd values: its overlap shifted by its
-    ``1e-12`` random diagonal (``default_rng(2030)``), the symmetric orthogonalization, the
-    core guess and Roothaan's iterations unrolled, so autograd differentiates the orbitals
-    through every iteration as PennyLane's does. ``(energies, C, Fock, h_core, eri,
-    coordinates, moving)``; sets ``mol.mo_coefficients`` (numbers)."""
+    """PennyLane's ``scf(mol)(*args)`` on autograd values: :func:`qsym._integrals.scf` on
+    autograd's arrays (its loop unrolled, so autograd differentiates the orbitals through
+    every iteration as PennyLane's does). ``(energies, C, Fock, h_core, eri, coordinates,
+    moving)``; sets ``mol.mo_coefficients`` (numbers)."""
     import autograd.numpy as anp
     from autograd.tracer import getval
 
     s, h, eri, coords, moving = _matrices_traced(mol, args)
-    half = mol.n_electrons // 2
-    s = s + np.diag(np.random.default_rng(2030).random(len(mol.basis_set)) * 1.0e-12)
-    w, v = anp.linalg.eigh(s)
-    x = v @ anp.diag(1.0 / anp.sqrt(w)) @ v.T
-    energies, c = anp.linalg.eigh(x.T @ h @ x)
-    c = x @ c
-    p = c[:, :half] @ c[:, :half].T
-    fock = h
-    for _ in range(n_steps):
-        j = anp.einsum("pqrs,rs->pq", eri, p)
-        k = anp.einsum("psqr,rs->pq", eri, p)
-        fock = h + 2 * j - k
-        energies, c = anp.linalg.eigh(x.T @ fock @ x)
-        c = x @ c
-        p_new = c[:, :half] @ c[:, :half].T
-        if np.linalg.norm(getval(p_new) - getval(p)) <= tol:
-            break
-        p = p_new
-    mol.mo_coefficients = np.asarray(getval(c))
-    return energies, c, fock, h, eri, coords, moving
+    r = ints.scf(s, h, eri, mol.n_electrons, n_steps, tol, xp=anp, value=getval)
+    mol.mo_coefficients = np.asarray(getval(r.coefficients))
+    return r.energies, r.coefficients, r.fock, h, eri, coords, moving
 
 
 def _integrals_traced(mol: Molecule, core, active, args):
