@@ -782,14 +782,15 @@ def _matrices_traced(mol: Molecule, args):
 
 def _scf_traced(mol: Molecule, args, n_steps=50, tol=1e-8):
     """PennyLane's ``scf(mol)(*args)`` on autograd values: :func:`qsym._integrals.scf` on
-    autograd's arrays (its loop unrolled, so autograd differentiates the orbitals through
-    every iteration as PennyLane's does). ``(energies, C, Fock, h_core, eri, coordinates,
+    autograd's arrays with PennyLane's ``1e-12`` shift of the overlap's diagonal (its loop
+    unrolled, so autograd differentiates the orbitals through every iteration as
+    PennyLane's does). ``(energies, C, Fock, h_core, eri, coordinates,
     moving)``; sets ``mol.mo_coefficients`` (numbers)."""
     import autograd.numpy as anp
     from autograd.tracer import getval
 
     s, h, eri, coords, moving = _matrices_traced(mol, args)
-    r = ints.scf(s, h, eri, mol.n_electrons, n_steps, tol, xp=anp, value=getval)
+    r = ints.scf(s, h, eri, mol.n_electrons, n_steps, tol, xp=anp, value=getval, shift=True)
     mol.mo_coefficients = np.asarray(getval(r.coefficients))
     return r.energies, r.coefficients, r.fock, h, eri, coords, moving
 

@@ -450,23 +450,3 @@ def test_molecular_hamiltonian_coefficients_have_pennylanes_types():
     assert ops == [qml.Z(0), qml.X(1)] and c[0].requires_grad is True and float(c[0]) == 0.75
     assert c[1] == 2.0 and not isinstance(c[1], onp.ndarray)
 
-
-def test_the_scf_is_pennylanes_loop_for_numbers_and_autograd_values():
-    """One SCF loop (``qsym._integrals.scf``, NumPy or autograd's arrays) with PennyLane's
-    ``1e-12`` random shift of the overlap's diagonal: the Hamiltonian without ``args`` is
-    the one with them to rounding, and both are PennyLane 0.45.1's. The reference numbers
-    are PennyLane 0.45.1's ``molecular_hamiltonian`` computed in /work/plvenv (pasted): H2's
-    constant term, and for LiH (2 electrons in 5 orbitals, the adaptive-circuits demo) the
-    coefficient of ``Y1 Z2 ... Z7 Y9``, a word touching molecular orbital 1 once, whose sign
-    follows that orbital's (qsym's numeric SCF gave +0.0340 before)."""
-    symbols, geometry = ["H", "H"], onp.array([[0.0, 0.0, -0.66140414], [0.0, 0.0, 0.66140414]])
-    h = qml.pauli.pauli_sentence(qml.qchem.molecular_hamiltonian(symbols, geometry)[0])
-    x = pnp.array(geometry, requires_grad=True)
-    h_args = qml.pauli.pauli_sentence(qml.qchem.molecular_hamiltonian(symbols, x, args=[x])[0])
-    assert float(h[qml.pauli.PauliWord({})]) == pytest.approx(-0.04207897977473346, abs=1e-14)
-    assert all(abs(float(h[w]) - float(h_args[w])) < 1e-14 for w in h)
-    mol = qml.qchem.Molecule(["Li", "H"], onp.array([[0.0, 0.0, 0.0], [0.0, 0.0, 2.969280527]]))
-    lih = qml.pauli.pauli_sentence(qml.qchem.molecular_hamiltonian(
-        mol, active_electrons=2, active_orbitals=5)[0])
-    word = qml.pauli.PauliWord({1: "Y", **{w: "Z" for w in range(2, 8)}, 9: "Y"})
-    assert float(lih[word]) == pytest.approx(-0.03401266957029576, abs=1e-13)
