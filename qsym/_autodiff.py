@@ -316,6 +316,10 @@ def call_boxed(qnode, args, kwargs):
         np.random.set_state(before[0])
         random.setstate(before[1])
         return qnode.run_boxed_tape(given, kwargs, entry)
+    if not entry.drawn and not qnode.reads_arguments(entry):
+        # no gate or coefficient holds an argument: PennyLane's tape has no trainable
+        # parameter, and its result is no autograd box (qml.math.is_independent reads that)
+        return _cut(entry, qnode.flat_values(plain, kwargs, diff)[0])
     return _cut(entry, qnode_values(node, kwargs, diff, *args))
 
 

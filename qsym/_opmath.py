@@ -2131,9 +2131,41 @@ def _pl_terms(op, cutoff=1.0e-12) -> tuple:
     return coeffs, ops
 
 
+def _tensor_terms(op):
+    """PennyLane's ``terms()`` of a sum with a ``pauli_rep`` whose summands are scaled by
+    ``qsym.numpy`` 0-d tensors (``molecular_hamiltonian``'s coefficients): its Pauli
+    sentence is the summands' added, each ``scalar * coefficient`` of its base's, so the
+    coefficients are tensors with the scalars' ``requires_grad`` (qsym's merged sum holds
+    numbers). The words in the merged sum's order; None where no summand holds a tensor.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as qnp
+    >>> h = qml.s_prod(qnp.tensor(0.5, requires_grad=True), qml.Z(0)) + qml.X(1)
+    >>> h.terms()[0]
+    [tensor(0.5, requires_grad=True), 1.0]
+    """
+    if not isinstance(op, Sum) or not any(
+            getattr(o, "_scalar_tensor", None) is not None for o in op.operands):
+        return None
+    rep = {}
+    for o in op.operands:
+        scalar = getattr(o, "_scalar_tensor", None)
+        part = (o.base if scalar is not None else o).pauli_rep
+        if part is None:
+            return None
+        for word, v in part.items():
+            v = v.real if np.iscomplexobj(v) and np.imag(v) == 0 else v
+            c = scalar * v if scalar is not None else v
+            key = frozenset(word.items())  # the merged sum's words are (wire, letter) tuples
+            rep[key] = rep[key] + c if key in rep else c
+    coeffs, ops = op.terms.listed(identity_wires=[])
+    return [rep.get(frozenset(word), c) for word, c in zip(op.terms, coeffs)], ops
+
+
 def _structural_terms(op):
-    """``op.terms()`` as PennyLane's: :func:`_pl_terms` without a ``pauli_rep``, else None."""
-    return _pl_terms(op) if _no_pauli_rep(op) else None
+    """``op.terms()`` as PennyLane's: :func:`_pl_terms` without a ``pauli_rep``, the
+    summands' tensors kept (:func:`_tensor_terms`), else None."""
+    return _pl_terms(op) if _no_pauli_rep(op) else _tensor_terms(op)
 
 
 METHODS.update(prod_simplify=_prod_simplify, structural_terms=_structural_terms,

@@ -1814,15 +1814,25 @@ class QNode:
         coefficients that are boxes: the chain rule through the function's own
         arithmetic). Where the function cannot run on boxes (``float(x)``, ``x.item()``,
         ``scipy.linalg.expm``: PennyLane's autograd fails there too), the refusal names the
-        input and its use (:func:`_refuse_by_value`)."""
+        input and its use (:func:`_refuse_by_value`), the run's own error kept as its
+        cause (``__cause__``) and named in the message."""
         try:
             return self.compile_pipeline.run(self, args, kwargs)
-        except Exception:
+        except Exception as exc:
             try:
                 _refuse_by_value(entry)
-            except ByValueDerivative as refusal:  # (the run's own error is autograd's)
-                raise DifferentiationError(str(refusal)) from None
+            except ByValueDerivative as refusal:
+                raise DifferentiationError(
+                    f"{refusal} (the function run on autograd's values raised "
+                    f"{type(exc).__name__}: {exc})") from exc
             raise
+
+    def reads_arguments(self, entry) -> bool:
+        """Whether a gate parameter or an observable coefficient of ``entry``'s circuit may
+        be an expression of the arguments (:func:`_reads_arguments`): where none is, a call
+        inside a derivative gives plain values, as PennyLane's tape without trainable
+        parameters does (:func:`qsym._autodiff.call_boxed`)."""
+        return _reads_arguments(entry)
 
     def _build_current(self, args, kwargs, key, derivatives=True):
         """Build a signature (``derivatives=False``: for values only, :meth:`build`) and

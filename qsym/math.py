@@ -1608,6 +1608,93 @@ def _set_unitary_matrix(unitary_matrix, index, value, like=None, real_valued=Fal
     return _linalg.set_entries(unitary_matrix, index, value, real=real_valued)
 
 
+def _autograd_is_indep_analytic(func, *args, **kwargs) -> bool:
+    """Whether ``func``'s output holds no autograd box of a trace started at ``args``
+    (PennyLane's analytic test: one root box over the tuple of arguments, its entries
+    passed on; an output on that trace depends on them)."""
+    from autograd.core import VJPNode
+    from autograd.tracer import isbox, new_box, trace_stack
+
+    node = VJPNode.new_root()
+    with trace_stack.new_trace() as t:
+        start = new_box(args, t, node)
+        end = func(*start, **kwargs)
+    if isinstance(end, _np.ndarray) and not isbox(end):
+        end = [end.item()] if end.ndim == 0 else end
+    ends = end if type(end) in (tuple, list) or isinstance(end, _np.ndarray) else [end]
+    return not any(isbox(e) and e._trace == start._trace for e in ends)
+
+
+def _get_random_args(args, interface, num, seed, bounds) -> list:
+    """PennyLane's ``_get_random_args``: ``num`` tuples shaped like ``args``, uniform in
+    ``bounds`` from ``numpy.random.default_rng(seed)`` (trainable ``qsym.numpy`` tensors
+    for ``"autograd"``).
+
+    >>> [a.shape for a in _get_random_args((0.3, _np.ones((2, 3))), "numpy", 1, 7, (0, 1))[0]]
+    [(), (2, 3)]
+    """
+    if interface in _FOREIGN_INTERFACES:
+        _refuse_interface("_get_random_args", interface)
+    width = bounds[1] - bounds[0]
+    rng = _np.random.default_rng(seed)
+    out = [tuple(rng.random(_np.shape(a)) * width + bounds[0] for a in args) for _ in range(num)]
+    if interface == "autograd":
+        out = [tuple(_qnp.array(a, requires_grad=True) for a in row) for row in out]
+    return out
+
+
+def _is_indep_numerical(func, interface, args, kwargs, num_pos, seed, atol, rtol,
+                        bounds) -> bool:
+    """Whether ``func`` gives the output at ``args`` at ``num_pos`` random points too."""
+    original = func(*args, **kwargs)
+    for point in _get_random_args(args, interface, num_pos, seed, bounds):
+        new = func(*point, **kwargs)
+        pairs = zip(new, original) if isinstance(original, tuple) else [(new, original)]
+        if not all(_np.allclose(a, b, atol=atol, rtol=rtol) for a, b in pairs):
+            return False
+    return True
+
+
+_FOREIGN_INTERFACES = ("jax", "tf", "tensorflow", "torch")
+
+
+def _refuse_interface(name, interface):
+    from .errors import ArgumentError
+
+    raise ArgumentError(f"qml.math.{name}(interface={interface!r}): qsym differentiates with "
+                        "autograd only (JAX, TensorFlow and PyTorch are not qsym "
+                        "interfaces); use interface='autograd'")
+
+
+def is_independent(func, interface, args, kwargs=None, num_pos=5, seed=9123, atol=1e-6,
+                   rtol=0, bounds=(-_np.pi, _np.pi)) -> bool:
+    """PennyLane's ``qml.math.is_independent``: whether ``func`` does not depend on its
+    positional ``args`` (``kwargs`` held fixed), analytically (``"autograd"``: no output on
+    the autograd trace of the arguments, so ``0.0 * x`` depends on ``x``) and numerically
+    (the same output, to ``atol``/``rtol``, at ``num_pos`` random points in ``bounds`` from
+    ``seed``). JAX, TensorFlow and PyTorch are refused (not qsym interfaces, an
+    ``ArgumentError``); another name is PennyLane's ``ValueError``.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as np
+    >>> x = np.array([0.2, 9.1, -3.2], requires_grad=True)
+    >>> w = np.array([1.1, -0.7, 1.8], requires_grad=True)
+    >>> lin = lambda x, weights=None: np.dot(x, weights)
+    >>> is_independent(lin, "autograd", (x,), {"weights": w})
+    False
+    >>> is_independent(qml.jacobian(lin), "autograd", (x,), {"weights": w})  # linear in x
+    True
+    """
+    if interface in _FOREIGN_INTERFACES:
+        _refuse_interface("is_independent", interface)
+    if interface != "autograd":
+        raise ValueError(f"Unknown interface: {interface}")
+    kwargs = kwargs or {}
+    if not _autograd_is_indep_analytic(func, *args, **kwargs):
+        return False
+    return _is_indep_numerical(func, interface, args, kwargs, num_pos, seed, atol, rtol, bounds)
+
+
 def _module_path(name: str, doc: str, names) -> _types.ModuleType:
     """PennyLane's module path ``pennylane.math.<name>`` (``from qsym.math.quantum import
     ...``): a module in ``sys.modules`` holding ``names``."""
@@ -1642,6 +1729,11 @@ product of two, Givens decompositions, signed binary digits.
 """, ("zyz_rotation_angles", "xyx_rotation_angles", "xzx_rotation_angles", "zxz_rotation_angles",
       "su2su2_to_tensor_products", "decomp_int_to_powers_of_two", "givens_decomposition",
       "_givens_matrix", "_set_unitary_matrix"))
+_is_independent_module = _module_path("is_independent", """PennyLane's module path
+``qml.math.is_independent`` (``from qsym.math.is_independent import _get_random_args``);
+the name ``qml.math.is_independent`` is the function, as in PennyLane.
+""", ("is_independent", "_get_random_args", "_is_indep_numerical",
+      "_autograd_is_indep_analytic"))
 single_dispatch = _module_path("single_dispatch", """PennyLane's module path
 ``qml.math.single_dispatch``: the powers of SciPy sparse matrices.
 """, ("sparse_matrix_power", "_sparse_matrix_power_bruteforce"))

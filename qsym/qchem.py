@@ -746,22 +746,31 @@ def _numbers(a):
     return np.asarray(a, dtype=float)
 
 
+def _basis_args(mol: Molecule, args):
+    """``(basis_args, coordinates, moving)``: PennyLane's ``args`` as rows per basis
+    function (the basis parameters, then each function's centre: its atom's row of
+    ``args[0]`` when the coordinates are trainable, ``moving``), and the coordinates."""
+    import autograd.numpy as anp
+
+    # numbers, or autograd's boxes (a QNode's traced stand-ins are taken by their numbers
+    # here, at once: the integrals of symbols would be slow, and need them anyway)
+    args = [_numbers(a) for a in args]
+    moving = bool(getattr(mol.coordinates, "requires_grad", False))
+    if not moving:
+        return list(args), mol.coordinates, False
+    coords = args[0]
+    rows = [coords[k] for k, n in enumerate(mol.n_basis) for _ in range(n)]
+    return [*args[1:], anp.stack(rows)], coords, True
+
+
 def _matrices_traced(mol: Molecule, args):
     """``(S, h_core, eri, coordinates, moving)`` as functions of PennyLane's ``args`` (the
     molecule's trainable coordinates first when ``moving``, then exponents and
     coefficients), differentiable by autograd."""
     import autograd.numpy as anp
 
-    # numbers, or autograd's boxes (a QNode's traced stand-ins are taken by their numbers
-    # here, at once: the integrals of symbols would be slow, and need them anyway)
-    args = [_numbers(a) for a in args]
     basis, charges = mol.basis_set, mol.nuclear_charges
-    moving = bool(getattr(mol.coordinates, "requires_grad", False))
-    basis_args, coords = list(args), mol.coordinates
-    if moving:
-        coords = args[0]
-        rows = [coords[k] for k, n in enumerate(mol.n_basis) for _ in range(n)]
-        basis_args = [*args[1:], anp.stack(rows)]
+    basis_args, coords, moving = _basis_args(mol, args)
     s = _pairwise(basis, basis_args, lambda a, b: gints.overlap_integral(a, b, False),
                   unit_diagonal=True)
     kin = _pairwise(basis, basis_args, lambda a, b: gints.kinetic_integral(a, b, False))
@@ -772,35 +781,18 @@ def _matrices_traced(mol: Molecule, args):
 
 
 def _scf_traced(mol: Molecule, args, n_steps=50, tol=1e-8):
-    """PennyLane's ``scf(mol)(*args)`` on autograd values: its overlap shifted by its
-    ``1e-12`` random diagonal (``default_rng(2030)``), the symmetric orthogonalization, the
-    core guess and Roothaan's iterations unrolled, so autograd differentiates the orbitals
-    through every iteration as PennyLane's does. ``(energies, C, Fock, h_core, eri,
-    coordinates, moving)``; sets ``mol.mo_coefficients`` (numbers)."""
+    """PennyLane's ``scf(mol)(*args)`` on autograd values: :func:`qsym._integrals.scf` on
+    autograd's arrays with PennyLane's ``1e-12`` shift of the overlap's diagonal (its loop
+    unrolled, so autograd differentiates the orbitals through every iteration as
+    PennyLane's does). ``(energies, C, Fock, h_core, eri, coordinates,
+    moving)``; sets ``mol.mo_coefficients`` (numbers)."""
     import autograd.numpy as anp
     from autograd.tracer import getval
 
     s, h, eri, coords, moving = _matrices_traced(mol, args)
-    half = mol.n_electrons // 2
-    s = s + np.diag(np.random.default_rng(2030).random(len(mol.basis_set)) * 1.0e-12)
-    w, v = anp.linalg.eigh(s)
-    x = v @ anp.diag(1.0 / anp.sqrt(w)) @ v.T
-    energies, c = anp.linalg.eigh(x.T @ h @ x)
-    c = x @ c
-    p = c[:, :half] @ c[:, :half].T
-    fock = h
-    for _ in range(n_steps):
-        j = anp.einsum("pqrs,rs->pq", eri, p)
-        k = anp.einsum("psqr,rs->pq", eri, p)
-        fock = h + 2 * j - k
-        energies, c = anp.linalg.eigh(x.T @ fock @ x)
-        c = x @ c
-        p_new = c[:, :half] @ c[:, :half].T
-        if np.linalg.norm(getval(p_new) - getval(p)) <= tol:
-            break
-        p = p_new
-    mol.mo_coefficients = np.asarray(getval(c))
-    return energies, c, fock, h, eri, coords, moving
+    r = ints.scf(s, h, eri, mol.n_electrons, n_steps, tol, xp=anp, value=getval, shift=True)
+    mol.mo_coefficients = np.asarray(getval(r.coefficients))
+    return r.energies, r.coefficients, r.fock, h, eri, coords, moving
 
 
 def _integrals_traced(mol: Molecule, core, active, args):
@@ -844,27 +836,71 @@ def _hamiltonian_traced(mol: Molecule, core, active, mapping, args) -> PauliSent
 
     constant, one, two = _integrals_traced(mol, core, active, args)
     values = [np.asarray(getval(v)) for v in (constant, one, two)]
-    fermi = fermionic_observable(*values, 1e-12)
-    n_qubits = 2 * len(active)
-    sentence = _qubit_sentence(fermi, 1e-12, mapping)
+
+    def entry(orbitals):
+        if not orbitals:
+            return anp.reshape(constant, (-1,))[0]
+        if len(orbitals) == 2:
+            return one[orbitals[0] // 2, orbitals[1] // 2]
+        return two[tuple(o // 2 for o in orbitals)] / 2
+
+    return _linear_sentence(fermionic_observable(*values, 1e-12), entry, mapping,
+                            2 * len(active), 1e-12)
+
+
+def _linear_sentence(fermi: FermiSentence, entry, mapping, n_qubits, cutoff) -> PauliSentence:
+    """The qubit image of ``fermi`` (a fermionic operator at the numbers) whose coefficients
+    are autograd values: ``entry(orbitals)`` gives the (differentiable) coefficient of the
+    word on ``orbitals``. The words are those of the image at the numbers (``cutoff``),
+    each coefficient the real part of a fixed linear combination of the entries (the
+    fermion-to-qubit mappings are linear), so autograd differentiates through them."""
+    import autograd.numpy as anp
+
+    sentence = _qubit_sentence(fermi, cutoff, mapping)
     words = list(sentence)
     row = {w: k for k, w in enumerate(words)}
     weights = np.zeros((len(words), len(fermi)))
     entries = []
     for t, word in enumerate(fermi):
-        orbitals = [o for _, o in sorted(word)]
-        if not orbitals:
-            entries.append(anp.reshape(constant, (-1,))[0])
-        elif len(orbitals) == 2:
-            entries.append(one[orbitals[0] // 2, orbitals[1] // 2])
-        else:
-            entries.append(two[tuple(o // 2 for o in orbitals)] / 2)
+        entries.append(entry([o for _, o in sorted(word)]))
         image = _MAPPERS[mapping](FermiSentence({word: 1.0}), n_qubits, 0.0)
         for w, c in image.items():
             if w in row:
                 weights[row[w], t] += np.real(c)
     coeffs = anp.dot(weights, anp.stack(entries)) if entries else anp.zeros(len(words))
     return PauliSentence(dict(zip(words, [coeffs[k] for k in range(len(words))])))
+
+
+def _dipole_traced(mol: Molecule, core, active, mapping, cutoff, args) -> list:
+    """PennyLane's ``dipole_moment(mol, cutoff, core, active, mapping)(*args)`` on autograd
+    values: the orbitals of the unrolled SCF (:func:`_scf_traced`), the position matrices
+    of the basis by ``args``, ``d = C^T M C`` over the active orbitals, the frozen core's
+    ``2 sum_core d_ii`` and the nuclear part ``sum_A Z_A R_A`` (of the molecule's
+    coordinates as numbers, as PennyLane's ``mol.coordinates``), each component
+    ``nuclear - core - sum d_pq a+_p a_q`` mapped to qubits (:func:`_linear_sentence`)."""
+    import autograd.numpy as anp
+    from autograd.tracer import getval
+
+    _, c, *_ = _scf_traced(mol, args)
+    basis_args, _, _ = _basis_args(mol, args)
+    nuclear = np.asarray(mol.nuclear_charges, dtype=float) @ np.asarray(
+        getval(mol.coordinates), dtype=float)
+    out = []
+    for k in range(3):
+        m = _pairwise(mol.basis_set, basis_args,
+                      lambda a, b, k=k: gints.moment_integral(a, b, 1, k, False))
+        d = c.T @ m @ c
+        const = nuclear[k] - 2 * sum((d[i, i] for i in core), 0.0)
+        d = d[np.ix_(active, active)]
+        values = (np.asarray(getval(const)), np.asarray(getval(d)))
+        fermi = FermiSentence({FermiWord({}): values[0]}) - fermionic_observable(
+            0.0, values[1], cutoff=cutoff)
+
+        def entry(orbitals, const=const, d=d):
+            return const if not orbitals else -d[orbitals[0] // 2, orbitals[1] // 2]
+
+        out.append(_linear_sentence(fermi, entry, mapping, 2 * len(active), cutoff))
+    return out
 
 
 def _hf_energy_traced(mol: Molecule, args):
@@ -975,9 +1011,14 @@ def fermionic_dipole(mol: Molecule, cutoff=1.0e-18, core=None, active=None):
 
 def dipole_moment(mol: Molecule, cutoff=1.0e-16, core=None, active=None,
                   mapping="jordan_wigner"):
-    """``dipole_moment(mol, ...)()``: the three dipole components of
+    """``dipole_moment(mol, ...)(*args)``: the three dipole components of
     :func:`fermionic_dipole` mapped to qubit operators (PennyLane's
-    ``qml.qchem.dipole_moment``).
+    ``qml.qchem.dipole_moment``). ``args`` (PennyLane's: the molecule's trainable
+    coordinates, then exponents and contraction coefficients given as trainable tensors)
+    give the operators at those values; autograd's values (``qml.grad`` of a QNode
+    measuring them) make their coefficients differentiable, through the position integrals
+    and the unrolled SCF. As PennyLane's, the nuclear part takes the molecule's coordinates
+    as numbers (not ``args``).
 
     >>> mol = Molecule(["H", "H"], np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]]))
     >>> dx, dy, dz = dipole_moment(mol)()
@@ -987,6 +1028,12 @@ def dipole_moment(mol: Molecule, cutoff=1.0e-16, core=None, active=None,
     mapping = _check_mapping(mapping)
 
     def compute(*args):
+        if _by_args(mol, args):  # PennyLane's args (inside qml.grad: differentiable by them)
+            n = mol.n_orbitals
+            return [ps.operation(wire_order=[0]) if not ps.wires else ps.operation()
+                    for ps in _dipole_traced(mol, list(core or []), list(range(n))
+                                             if active is None else list(active), mapping,
+                                             cutoff, list(args))]
         return [qubit_observable(f, cutoff=cutoff, mapping=mapping)
                 for f in fermionic_dipole(mol, cutoff, core, active)(*args)]
     return compute
@@ -1014,10 +1061,13 @@ def molecular_dipole(molecule: Molecule, method="dhf", active_electrons=None,
     if molecule.mult != 1:
         raise ArgumentError("Open-shell systems are not supported. Change the charge or spin "
                             "multiplicity of the molecule.")
-    _no_derivatives(args, owner=molecule)
+    traced = _by_args(molecule, args)  # PennyLane's args: differentiable by them
+    if not traced:
+        _no_derivatives(args, owner=molecule)
     core, active = active_space(molecule.n_electrons, molecule.n_orbitals, molecule.mult,
                                 active_electrons, active_orbitals)
-    dip = dipole_moment(molecule, cutoff=cutoff, core=core, active=active, mapping=mapping)()
+    dip = dipole_moment(molecule, cutoff=cutoff, core=core, active=active, mapping=mapping)(
+        *(args if traced else ()))
     wire_map = _wire_map(wires, 2 * len(active))
     if wire_map:
         from ._opfunctions import map_wires
@@ -1186,9 +1236,9 @@ def _hamiltonian_of(mol: Molecule, method, active_electrons, active_orbitals, ma
     if traced:  # PennyLane's args (autograd values: coefficients differentiable by them)
         sentence = _hamiltonian_traced(mol, core, active, mapping, list(args))
     else:
-        h = _qubit_sentence(fermionic_hamiltonian(mol, core=core, active=active)(), 1e-12,
-                            mapping)
-        sentence = PauliSentence({w: float(np.real(c)) for w, c in h.items()})
+        sentence = _qubit_sentence(fermionic_hamiltonian(mol, core=core, active=active)(),
+                                   1e-12, mapping)
+    sentence = _pennylane_coefficients(sentence, mol, args is not None)
     wire_map = _wire_map(wires, 2 * len(active))
     if wire_map:
         sentence = sentence.map_wires(wire_map)
@@ -1196,6 +1246,28 @@ def _hamiltonian_of(mol: Molecule, method, active_electrons, active_orbitals, ma
         first = wire_map[0] if wire_map else 0
         return 0.0 * PauliWord({}).operation([first]), 2 * len(active)
     return sentence.operation(), 2 * len(active)
+
+
+def _pennylane_coefficients(sentence: PauliSentence, mol: Molecule,
+                            requires_grad: bool) -> PauliSentence:
+    """The coefficients' types of PennyLane 0.45's ``molecular_hamiltonian`` (``"dhf"``): the
+    real parts as one array of the interface of the molecule's coordinates, exponents and
+    contraction coefficients (``qml.math.get_interface``), its entries the coefficients:
+    ``pennylane.numpy`` 0-d tensors (``requires_grad`` whether ``args`` were given) when
+    one of the three is a ``qsym.numpy`` tensor, NumPy's ``float64`` otherwise. Autograd's
+    values (``args`` inside ``qml.grad``) stay as they are."""
+    from . import numpy as qnp
+
+    tensors = any(isinstance(x, qnp.tensor) for x in (mol.coordinates, mol.alpha, mol.coeff))
+    out = {}
+    for word, c in sentence.items():
+        if _boxed(c):
+            out[word] = c
+        elif tensors:
+            out[word] = qnp.tensor(np.real(c), requires_grad=requires_grad)
+        else:
+            out[word] = np.float64(np.real(c))
+    return PauliSentence(out)
 
 
 def molecular_hamiltonian(*args, **kwargs):

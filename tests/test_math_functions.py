@@ -370,3 +370,51 @@ def test_numpy_functions_of_tensors_stay_tensors_and_differentiate():
     x = np.array([0.3, 1.1], requires_grad=True)
     grad = qml.grad(lambda v: qml.math.sum(qml.math.sin(v)))(x)
     onp.testing.assert_allclose(grad, onp.cos([0.3, 1.1]), atol=1e-15)
+
+
+def test_is_independent_reads_the_autograd_trace_and_random_points():
+    """PennyLane's ``qml.math.is_independent`` (its autograd cases, written here):
+    analytically, an output on the trace of the arguments depends on them (``0.0 * x``
+    does); numerically, the same output at random points from ``default_rng(seed)``; a
+    QNode whose gates hold none of its arguments gives plain values inside a derivative
+    (PennyLane's tape without trainable parameters), so it is independent of them."""
+    from qsym.math.is_independent import _get_random_args
+
+    assert callable(qml.math.is_independent)  # the name is the function, the path a module
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def const(x, y):
+        qml.RX(0.1, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev)
+    def dependent(x, y):
+        qml.RX(0.1, wires=0)
+        qml.RY(y / 2, wires=0)
+        return qml.expval(qml.PauliX(0))
+
+    x = np.array([0.2, 9.1, -3.2], requires_grad=True)
+    w = np.array([1.1, -0.7, 1.8], requires_grad=True)
+    lin = lambda x, weights=None: np.dot(x, weights)
+    independent = [(const, (0.1, onp.array([-2.1, 0.1]))), (lambda x: (onp.ones(3), -0.1), (1.2,)),
+                   (qml.jacobian(lin), (x,), {"weights": w})]
+    dependent_cases = [(dependent, (0.1, 0.4)), (lambda x: 0.0 * x, (onp.ones((2, 3)),)),
+                       (lambda x: x if x > 0 else 0.0, (1.6,)), (lin, (x,), {"weights": w}),
+                       (lambda x, kw=False: 0.1 * x if kw else 0.2, (0.2,), {"kw": True})]
+    for func, args, *kw in independent:
+        assert qml.math.is_independent(func, "autograd", args, *kw)
+    for func, args, *kw in dependent_cases:
+        assert not qml.math.is_independent(func, "autograd", args, *kw)
+    rng = onp.random.default_rng(921)
+    for row in _get_random_args((0.3, onp.ones((2, 2))), "autograd", 2, 921, (-1, 1)):
+        assert all(a.requires_grad for a in row) and row[1].shape == (2, 2)
+        assert onp.allclose(row[0], rng.random(()) * 2 - 1)
+        assert onp.allclose(row[1], rng.random((2, 2)) * 2 - 1)
+    expected = onp.random.default_rng(5).random((2, 3)) * 2.0 - 1.0
+    assert onp.allclose(_get_random_args((onp.zeros((2, 3)),), "numpy", 1, 5, (-1, 1))[0][0],
+                        expected)
+    with pytest.raises(ValueError, match="Unknown interface: hello"):
+        qml.math.is_independent(lambda x: x, "hello", (0.1,))
+    with pytest.raises(qml.errors.ArgumentError, match="autograd only"):
+        qml.math.is_independent(lambda x: x, "torch", (0.1,))

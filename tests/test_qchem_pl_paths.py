@@ -376,3 +376,77 @@ def test_sums_with_equal_pauli_forms_are_equal_whatever_the_coefficients_interfa
                                      [qml.Z(i) for i in range(4)]))
     # a gate's parameters keep their interface check (only sums and products shortcut)
     assert not qml.equal(qml.RX(pnp.array(0.5), 0), qml.RX(0.5, 0))
+
+
+def test_dipole_moment_is_differentiable_by_the_basis_inside_a_qnode():
+    """``qml.qchem.dipole_moment(mol)(*args)`` built inside a QNode from the exponents it is
+    differentiated by (PennyLane's test_gradient_expvalD, on HeH+): the gradient equals a
+    central difference of the dipole at fixed exponents (molecules built at the numbers,
+    the numeric SCF and integrals, not the differentiated path); ``args`` with new numbers
+    give the operator at them, and ``molecular_dipole(args=...)`` the same operators."""
+    symbols, geometry = HEH
+    alpha = pnp.array(qml.qchem.Molecule(symbols, geometry, charge=1).alpha,
+                      requires_grad=True)
+    mol = qml.qchem.Molecule(symbols, geometry, charge=1, alpha=alpha)
+    coeff = [onp.array(c) for c in mol.coeff]  # kept, as PennyLane's args replace alpha only
+    dev = qml.device("default.qubit", wires=4)
+    t = 0.3
+
+    @qml.qnode(dev)
+    def circuit(*args):
+        qml.PauliX(0)
+        qml.PauliX(1)
+        qml.DoubleExcitation(t, wires=[0, 1, 2, 3])
+        return qml.expval(qml.qchem.dipole_moment(mol)(*args)[2])
+
+    grad = qml.grad(circuit)(alpha)
+    psi = onp.zeros(16)
+    psi[0b1100], psi[0b0011] = onp.cos(t / 2), -onp.sin(t / 2)
+
+    def shifted(i, j, d):
+        a = onp.array(alpha)
+        a[i, j] += d
+        return a
+
+    def at(a):
+        m = qml.qchem.Molecule(symbols, geometry, charge=1, alpha=a, coeff=coeff)
+        return float(onp.real(psi @ _matrix(qml.qchem.dipole_moment(m)()[2], 4) @ psi))
+
+    h = 1e-5
+    for i, j in [(0, 0), (1, 2)]:
+        fd = (at(shifted(i, j, h)) - at(shifted(i, j, -h))) / (2 * h)
+        assert float(grad[i, j]) == pytest.approx(fd, rel=1e-6, abs=1e-8)
+    assert abs(float(grad[1, 2])) > 1e-3  # a derivative that is not zero by symmetry
+    moved = shifted(1, 2, 0.1)
+    assert float(circuit(pnp.array(moved, requires_grad=False))) == pytest.approx(
+        at(moved), abs=1e-10)
+    d_args = qml.qchem.molecular_dipole(mol, args=[pnp.array(moved, requires_grad=False)])
+    assert onp.allclose(_matrix(d_args[2], 4),
+                        _matrix(qml.qchem.dipole_moment(mol)(moved)[2], 4), atol=1e-12)
+
+
+def test_molecular_hamiltonian_coefficients_have_pennylanes_types():
+    """PennyLane 0.45.1's ``molecular_hamiltonian`` (``"dhf"``) makes its coefficients one
+    array of the interface of the coordinates, exponents and contraction coefficients:
+    ``pennylane.numpy`` tensors when one is such a tensor (``requires_grad`` whether
+    ``args`` were given; its test_differentiable_hamiltonian), NumPy floats otherwise; the
+    terms of a sum keep the tensors its summands are scaled by (PennyLane's ``pauli_rep``:
+    ``scalar * 1.0``, added where two summands share a word)."""
+    symbols, geometry = H2
+    fixed = qml.qchem.molecular_hamiltonian(symbols, pnp.array(geometry, requires_grad=False))[0]
+    coeffs = fixed.terms()[0]
+    assert all(isinstance(c, pnp.tensor) and c.requires_grad is False for c in coeffs)
+    x = pnp.array(geometry, requires_grad=True)
+    by_args = qml.qchem.molecular_hamiltonian(symbols, x, args=[x])[0]
+    assert all(isinstance(c, pnp.tensor) and c.requires_grad is True for c in by_args.terms()[0])
+    mol = qml.qchem.Molecule(symbols, pnp.array(geometry, requires_grad=False))
+    assert all(c.requires_grad is False for c in qml.qchem.molecular_hamiltonian(mol)[0].terms()[0])
+    plain = qml.qchem.molecular_hamiltonian(symbols, geometry)[0].terms()[0]
+    assert not any(isinstance(c, onp.ndarray) for c in plain)
+    assert onp.allclose(onp.array(coeffs, dtype=float), onp.array(plain, dtype=float), atol=1e-14)
+    assert onp.allclose(_matrix(by_args, 4), _matrix(fixed, 4), atol=1e-9)
+    a, b = pnp.tensor(0.5, requires_grad=True), pnp.tensor(0.25, requires_grad=False)
+    c, ops = (qml.s_prod(a, qml.Z(0)) + qml.s_prod(b, qml.Z(0)) + 2.0 * qml.X(1)).terms()
+    assert ops == [qml.Z(0), qml.X(1)] and c[0].requires_grad is True and float(c[0]) == 0.75
+    assert c[1] == 2.0 and not isinstance(c[1], onp.ndarray)
+
