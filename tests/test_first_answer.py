@@ -337,3 +337,24 @@ def test_the_guard_decodes_each_code_object_once(monkeypatch):
     assert len(decoded) == len(set(decoded)) == 2  # f and its list comprehension
     user["SCALE"] = 1.0
     assert not guard() and guard.changed() == ("SCALE",)
+
+
+def test_the_import_leaves_its_objects_out_of_full_collections():
+    """``import qsym`` froze what it made (``gc.freeze``): the collector's oldest generation
+    does not hold qsym's modules, so a full collection after the import does not walk them
+    (issue #17: 45-50 ms inside a new circuit's first answer); ``QSYM_GC_FREEZE=0`` leaves
+    the collector alone."""
+    import gc
+    import sys
+
+    assert gc.get_freeze_count() > 10_000
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    for name in ("qsym._runtime", "qsym._interp", "qsym._kernels"):
+        assert id(vars(sys.modules[name])) not in oldest
+    assert id(qml._runtime.QNode) not in oldest and gc.is_tracked(qml._runtime.QNode)
+    calls = []
+    for value, froze in (("0", False), ("off", False), (" False ", False), ("1", True),
+                         ("", True)):
+        assert qml._freeze_import({"QSYM_GC_FREEZE": value}, lambda: calls.append(1)) is froze
+    assert qml._freeze_import({}, lambda: calls.append(1)) is True
+    assert len(calls) == 3
