@@ -1019,3 +1019,28 @@ _OPS_NOT_IN_ALL = frozenset({
     "ScalarSymbolicOp", "SparseMatrixUndefinedError", "Sum", "SymbolicOp"})
 ops.__all__ = sorted([_n for _n, _v in vars(ops).items() if isinstance(_v, type) and _n[0] != "_"
                       and _n not in _OPS_NOT_IN_ALL] + ["measure", "pauli_measure"])
+
+# The import's objects out of the cycle collector's full passes (issue #17). Importing qsym
+# (sympy, numba, NumPy, SciPy) leaves about 120 thousand tracked objects in the oldest
+# generation, and the collector owes a full pass over them (45-50 ms of CPU on this
+# machine) at its next middle-generation collection: it fell inside whatever the user ran
+# first once that allocated a few thousand objects (the 12x8 HEA's first adjoint gradient:
+# 90 ms instead of 44), and again every time a quarter as many objects had survived since.
+# gc.freeze() moves every object tracked now into the collector's permanent generation:
+# reference counting still frees them, only a reference cycle among them is never
+# collected (they are modules, classes, functions and their tables). QSYM_GC_FREEZE=0
+# leaves the collector as it was (docs/design.md, "The import's objects frozen").
+def _freeze_import(environ=_os.environ, freeze=None) -> bool:
+    """``gc.freeze()`` unless ``QSYM_GC_FREEZE`` is ``0``/``false``/``no``/``off``; whether it
+    froze."""
+    if environ.get("QSYM_GC_FREEZE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    if freeze is None:
+        import gc
+
+        freeze = gc.freeze
+    freeze()
+    return True
+
+
+_freeze_import()

@@ -223,7 +223,7 @@ def _watch_attributes(func, visit, depth, out, names):
             else:
                 base = functools.partial(func.__globals__.get, name, _MISSING)
             owner = base()
-            if not isinstance(owner, (types.ModuleType, type)) or _library(owner):
+            if not _owner_watched(owner):
                 continue
             read = _Chain(base, attrs)
             value = read()
@@ -249,6 +249,36 @@ class _Chain:
         return _MISSING if owner is _MISSING else _attribute(owner, self.attrs)
 
 
+def _owner_watched(value) -> bool:
+    """``value`` is a module or class whose attributes the code's reads are watched in
+    (:func:`_watch_attributes`: not one of the libraries')."""
+    return isinstance(value, (types.ModuleType, type)) and not _library(value)
+
+
+def _decodes_to_nothing(func) -> bool:
+    """Decoding ``func``'s instructions (:func:`_instructions`, about 2 us an instruction:
+    0.2 ms of a new circuit's first answer) could find nothing to watch: no name its code
+    objects could load as a global (every global load's name is among their ``co_names``)
+    is bound in its module to a user's function, a value or a user's module or class, and
+    no closure cell (every ``LOAD_DEREF`` :func:`_watch_attributes` follows is one) holds a
+    user's module or class. A test on a superset of the names the instructions load, so
+    never a name less than decoding finds; the closure cells, defaults and the functions
+    :func:`_watched` follows from them are looked at as before. (``qml.RX(...)`` with
+    ``qml`` a module-level or closure name: nothing to decode.)"""
+    try:
+        namespace = func.__globals__
+        for code in _codes(func.__code__):
+            for name in code.co_names:
+                value = namespace.get(name, _MISSING)
+                if value is not _MISSING and (
+                        _user_function(value) is not None or not _skipped(value)
+                        or _owner_watched(value)):
+                    return False
+        return not any(_owner_watched(_cell_value(cell)) for cell in func.__closure__ or ())
+    except Exception:  # noqa: BLE001 - an exotic value: decode, as before
+        return False
+
+
 def _watched(fn):
     """``[(name, read)]``: what ``fn`` and the functions it names read from outside their
     arguments; ``read()`` gives the current value (``_MISSING`` if gone)."""
@@ -260,7 +290,8 @@ def _watched(fn):
             return
         seen.add(func.__code__)
         namespace = func.__globals__
-        for code in _codes(func.__code__):
+        decode = not _decodes_to_nothing(func)
+        for code in _codes(func.__code__) if decode else ():
             for opname, name in _instructions(code):
                 if opname in _LOADS and isinstance(name, str):
                     value = namespace.get(name, _MISSING)
@@ -291,7 +322,8 @@ def _watched(fn):
             if isinstance(value, _MUTABLE):
                 out.append((f"{func.__name__}'s default {key}",
                             functools.partial(_kwdefault, func, key)))
-        _watch_attributes(func, visit, depth, out, names)
+        if decode:
+            _watch_attributes(func, visit, depth, out, names)
 
     visit(fn, 0)
     return out

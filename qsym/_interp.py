@@ -144,18 +144,19 @@ def constant_entries(variant: tuple, params) -> np.ndarray:
 CONSTANT_CODE.append(constant_entries)
 
 
-def program_key(program: Program, circuit_key: str, values_only: bool) -> str:
+def program_key(program: Program, circuit_key: str, values_only: bool, packed=None) -> str:
     """A digest of everything the generated module's text is made from (qsym's version, the
     kernels, the printer's file, the numba and NumPy versions the text names, the circuit's
     structural hash, the program, a module for values): the key under which the module's
     name is recorded once it is written (:class:`InterpretedModule`). A record made by
     another printer or numba therefore never names a module this process would not make
-    (it would be taken as compiled and then compiled in the caller's thread).
+    (it would be taken as compiled and then compiled in the caller's thread). ``packed``:
+    ``program.pack()`` if the caller has it.
     """
     import numba
 
     p = program
-    ints, floats = p.pack()
+    ints, floats = p.pack() if packed is None else packed
     h = hashlib.sha256()
     for part in (__version__, emit.KERNELS_HASH, cache.file_digest(emit.__file__),
                  numba.__version__, np.__version__, circuit_key, repr(values_only),
@@ -168,9 +169,10 @@ def program_key(program: Program, circuit_key: str, values_only: bool) -> str:
     return h.hexdigest()[:24]
 
 
-def _constants(p: Program) -> dict:
-    """The module's public constants (those of :func:`qsym._emit._tables` the runtime reads)."""
-    ints, floats = p.pack()
+def _constants(p: Program, packed=None) -> dict:
+    """The module's public constants (those of :func:`qsym._emit._tables` the runtime reads);
+    ``packed``: ``p.pack()`` if the caller has it."""
+    ints, floats = p.pack() if packed is None else packed
     ints = np.asarray(ints, dtype=np.int64)
     floats = np.asarray(floats, dtype=np.float64)
     return {"NUM_WIRES": p.num_wires, "NUM_INPUTS": p.num_inputs, "NUM_DATA": p.num_data,
@@ -372,12 +374,13 @@ def _fused(p: Program, ns: dict) -> dict:
         fused_value_and_grad)}
 
 
-def namespace(program: Program) -> dict:
+def namespace(program: Program, packed=None) -> dict:
     """The interpreter's namespace for ``program``: the generated module's constants and
     functions (``prepare``, ``prepare_adjoint``, ``gate_entries``, the batch and fused entry
-    points) as plain Python that reads the program, nothing compiled for it."""
+    points) as plain Python that reads the program, nothing compiled for it (``packed``:
+    ``program.pack()`` if the caller has it)."""
     p = program
-    ns = _constants(p)
+    ns = _constants(p, packed)
     gates = [kind_function(v) for v in p.variants]
 
     def gate_entries(t, q, out, off):
@@ -509,5 +512,6 @@ def module(circuit, program: Program, circuit_key: str, make_source,
         return None
     writable = emit.writable(program)
     values_only = values_only and writable
-    return InterpretedModule(make_source, program_key(program, circuit_key, values_only),
-                             namespace(program), writable, values_only)
+    packed = program.pack()  # (once: the key hashes it, the namespace holds it)
+    return InterpretedModule(make_source, program_key(program, circuit_key, values_only, packed),
+                             namespace(program, packed), writable, values_only)

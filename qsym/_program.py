@@ -26,6 +26,7 @@ program on 1 wire: 1 input, 0 data, 1 output, 3 circuits per gradient
 
 from __future__ import annotations
 
+import math
 import weakref
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -189,7 +190,7 @@ class Program:
         parts = [np.asarray(getattr(self, name), dtype=np.int64).ravel()
                  for name, _ in kernels.PROGRAM_SECTIONS]
         for (name, dims), part in zip(kernels.PROGRAM_SECTIONS, parts):
-            expected = int(np.prod([header[h] for h in dims]))
+            expected = math.prod([header[h] for h in dims])  # (np.prod: 5 us a call)
             if part.shape[0] != expected:
                 raise AssertionError(f"section {name}: {part.shape[0]} numbers, not {expected}")
         starts = np.cumsum([kernels.HEADER] + [p.shape[0] for p in parts])

@@ -337,3 +337,67 @@ def test_the_guard_decodes_each_code_object_once(monkeypatch):
     assert len(decoded) == len(set(decoded)) == 2  # f and its list comprehension
     user["SCALE"] = 1.0
     assert not guard() and guard.changed() == ("SCALE",)
+
+
+def test_the_guard_skips_decoding_only_where_it_would_find_nothing(monkeypatch):
+    """A circuit function whose names are all gates, measurements and library modules
+    (``qml.RX(...)``) is not decoded (``dis``: 0.2 ms of the seed's first answer, issue
+    #17); every other kind of read (a module-level value, a user's helper, an attribute of
+    a user's module or class, by a global or a closure name, in a comprehension) is, and
+    the guard watches the same names as decoding every function."""
+    import types
+
+    from qsym import _guards as guards
+
+    config = types.ModuleType("user_config")
+    config.scale = 0.5
+
+    class Model:
+        depth = 2
+
+    user = {"qml": qml, "np": onp, "SCALE": 2.0, "config": config, "Model": Model,
+            "dev": qml.device("default.qubit", wires=1)}
+    exec("def helper(x):\n    return SCALE * x\n"
+         "def plain(p):\n    qml.RX(p[0], wires=0)\n    qml.RY(np.pi * p[1], wires=0)\n"
+         "    return qml.expval(qml.PauliZ(0))\n"
+         "def closure(k, cfg):\n    def f(x):\n        return [cfg.scale * x * k for _ in range(2)]\n"
+         "    return f\n"
+         "def value(x):\n    return [SCALE * x for _ in range(2)]\n"
+         "def calls(x):\n    return helper(x)\n"
+         "def attrs(x):\n    return config.scale * Model.depth * x\n", user)
+    cases = {"plain": user["plain"], "closure": user["closure"](3, config),
+             "closure of a library": user["closure"](3, onp), "value": user["value"],
+             "calls": user["calls"], "attrs": user["attrs"]}
+    decoded = []
+    real = guards._decodes_to_nothing
+    monkeypatch.setattr(guards, "_decodes_to_nothing",
+                        lambda func: decoded.append(func.__name__) or real(func))
+    found = {k: sorted(name for name, _ in guards._watched(fn)) for k, fn in cases.items()}
+    monkeypatch.setattr(guards, "_decodes_to_nothing", lambda func: False)
+    assert found == {k: sorted(name for name, _ in guards._watched(fn))
+                     for k, fn in cases.items()}
+    assert found["value"] == ["SCALE"] and found["attrs"] == ["Model.depth", "config.scale"]
+    assert found["closure"] == ["cfg.scale", "k"] and found["calls"] == ["SCALE", "helper"]
+    # decoding skipped for the gates-only function and the closure over a library module
+    assert [real(cases[k]) for k in cases] == [True, False, True, False, False, False]
+
+
+def test_the_import_leaves_its_objects_out_of_full_collections():
+    """``import qsym`` froze what it made (``gc.freeze``): the collector's oldest generation
+    does not hold qsym's modules, so a full collection after the import does not walk them
+    (issue #17: 45-50 ms inside a new circuit's first answer); ``QSYM_GC_FREEZE=0`` leaves
+    the collector alone."""
+    import gc
+    import sys
+
+    assert gc.get_freeze_count() > 10_000
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    for name in ("qsym._runtime", "qsym._interp", "qsym._kernels"):
+        assert id(vars(sys.modules[name])) not in oldest
+    assert id(qml._runtime.QNode) not in oldest and gc.is_tracked(qml._runtime.QNode)
+    calls = []
+    for value, froze in (("0", False), ("off", False), (" False ", False), ("1", True),
+                         ("", True)):
+        assert qml._freeze_import({"QSYM_GC_FREEZE": value}, lambda: calls.append(1)) is froze
+    assert qml._freeze_import({}, lambda: calls.append(1)) is True
+    assert len(calls) == 3
