@@ -2770,7 +2770,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
      ct) = _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits)
     nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
     n_seg = seg.shape[0]
-    cur, other, tables, perm = psi, phi, np.zeros(1, dtype=np.uint64), False
+    cur, other, tables, perm = psi, phi, np.zeros(1, dtype=np.uint64), np.bool_(False)
     start = np.int64(1) if n_seg > 0 and seg[0, 0] == SEG_BLOCK else np.int64(0)
     if start == 0:
         reset_state(psi)
@@ -2779,7 +2779,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
         if perm and seg[s, 0] != SEG_BLOCK:  # no block pass to take it
             for blk in prange(nb):
                 gather_block(cur, other, n, tables, np.int64(blk))
-            cur, other, perm = other, cur, False
+            cur, other, perm = other, cur, np.bool_(False)
         q0, q1 = seg[s, 1], seg[s, 2]
         if seg[s, 0] == SEG_BLOCK:
             lo, hi = _groups_in(grp, q0, q1)
@@ -2798,10 +2798,10 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
                                   grp, loc, op_nw, op_kind, op_off, mats, fl, fb, cr, ct)
                 start = 0
                 if perm:
-                    cur, other, perm = other, cur, False
+                    cur, other, perm = other, cur, np.bool_(False)
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(False))
-            perm = True
+            perm = np.bool_(True)
         else:
             apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
     # one pass for a CNOT run still pending, lambda's single-Z words and their values
@@ -2809,7 +2809,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     for zb in prange(dim // B):
         _measure_block(cur, other, lam, n, tables, perm, w, T, tree, zpart, np.int64(zb), B)
     if perm:
-        cur, other, perm = other, cur, False
+        cur, other, perm = other, cur, np.bool_(False)
     _measure_finish(cur, lam, zpart, tree, C, word_flip, word_z, word_ny, e, n_lin)
     if adj_op.shape[0] == 0:
         return
@@ -2825,7 +2825,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
             for blk in prange(nb):
                 gather_block(cur, other, n, tables, np.int64(blk))
                 gather_block(lcur[0], lother[0], n, tables, np.int64(blk))
-            cur, other, lcur, lother, perm = other, cur, lother, lcur, False
+            cur, other, lcur, lother, perm = other, cur, lother, lcur, np.bool_(False)
         if seg[s, 0] == SEG_BLOCK:
             lo, hi = _groups_in(grp, q0, q1)
             for g in range(1, -1, -1):  # the high ops' pass, then the low ops'
@@ -2836,11 +2836,11 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
                                    perm, q0, q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo,
                                    a_hi, adj_off, dmats, part, fl, fb, cr, ct)
                 if perm:
-                    cur, other, lcur, lother, perm = other, cur, lother, lcur, False
+                    cur, other, lcur, lother, perm = other, cur, lother, lcur, np.bool_(False)
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(True))
             if n_out == 1:
-                perm = True  # taken along by the next pass (one lambda: one spare buffer)
+                perm = np.bool_(True)  # taken along by the next pass (one lambda: one spare)
                 continue
             for blk in prange(nb):
                 gather_block(cur, other, n, tables, np.int64(blk))
