@@ -2505,7 +2505,7 @@ def _gather_high_p(src, buf, j, n, k, lL, tables, perm):
         gather_run(src, buf, hi << lL, n, tables, _high_index(hi, j, n, k, lL), L)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (in _pass_*: one library fewer)
 def _low_forward(src, dst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
                  mats, fl, fb, cr, ct):
     """The low ops of a block segment on chunk ``c`` of ``src`` in place, or with ``perm``
@@ -2520,7 +2520,7 @@ def _low_forward(src, dst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw, op_ki
                    cr, ct)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (in _pass_*: one library fewer)
 def _low_backward(psrc, pdst, lsrc, ldst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw,
                   op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb, cr, ct):
     """:func:`_chunk_backward` on chunk ``c`` of psi and lambda in place, or with ``perm``
@@ -2538,7 +2538,7 @@ def _low_backward(psrc, pdst, lsrc, ldst, c, n, k, tables, perm, q0, q1, grp, lo
                     amats, a_lo, a_hi, adj_off, dmats, part, c, fl, fb, cr, ct)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (in _pass_*: one library fewer)
 def _high_backward(psrc, pdst, lsrc, ldst, j, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw,
                    op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb, cr, ct):
     """:func:`_chunk_backward` on high buffer ``j`` (gathered, through the permutation with
@@ -2585,7 +2585,7 @@ def _pass_backward(g, psrc, pdst, lsrc, ldst, c, n, k, lL, tables, perm, q0, q1,
                        a_hi, adj_off, dmats, part, fl, fb, cr, ct)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (in _pass_*: one library fewer)
 def _high_forward(src, dst, j, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
                   mats, fl, fb, cr, ct):
     Bh = 1 << (n - k + lL)
@@ -2958,7 +2958,9 @@ def _named(fn, name):
     return g
 
 
-_adjoint_blocked_into = njit(cache=True)(_adjoint_blocked)
+# (the serial form inlined into its one caller, program_value_and_grad_adjoint_blocked_into:
+# a library of its own cost a third LLVM pass over the whole blocked adjoint, issue #17)
+_adjoint_blocked_into = njit(cache=True, inline="always")(_adjoint_blocked)
 _adjoint_blocked_into_parallel = njit(cache=True, parallel=True)(
     _named(_adjoint_blocked, "_adjoint_blocked_into_parallel"))
 
