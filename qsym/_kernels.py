@@ -2505,7 +2505,7 @@ def _gather_high_p(src, buf, j, n, k, lL, tables, perm):
         gather_run(src, buf, hi << lL, n, tables, _high_index(hi, j, n, k, lL), L)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (in _pass_*: one library fewer)
 def _low_forward(src, dst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
                  mats, fl, fb, cr, ct):
     """The low ops of a block segment on chunk ``c`` of ``src`` in place, or with ``perm``
@@ -2520,7 +2520,7 @@ def _low_forward(src, dst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw, op_ki
                    cr, ct)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (in _pass_*: one library fewer)
 def _low_backward(psrc, pdst, lsrc, ldst, c, n, k, tables, perm, q0, q1, grp, loc, op_nw,
                   op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb, cr, ct):
     """:func:`_chunk_backward` on chunk ``c`` of psi and lambda in place, or with ``perm``
@@ -2538,7 +2538,7 @@ def _low_backward(psrc, pdst, lsrc, ldst, c, n, k, tables, perm, q0, q1, grp, lo
                     amats, a_lo, a_hi, adj_off, dmats, part, c, fl, fb, cr, ct)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (in _pass_*: one library fewer)
 def _high_backward(psrc, pdst, lsrc, ldst, j, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw,
                    op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb, cr, ct):
     """:func:`_chunk_backward` on high buffer ``j`` (gathered, through the permutation with
@@ -2585,7 +2585,7 @@ def _pass_backward(g, psrc, pdst, lsrc, ldst, c, n, k, lL, tables, perm, q0, q1,
                        a_hi, adj_off, dmats, part, fl, fb, cr, ct)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (in _pass_*: one library fewer)
 def _high_forward(src, dst, j, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw, op_kind, op_off,
                   mats, fl, fb, cr, ct):
     Bh = 1 << (n - k + lL)
@@ -2770,7 +2770,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
      ct) = _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits)
     nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
     n_seg = seg.shape[0]
-    cur, other, tables, perm = psi, phi, np.zeros(1, dtype=np.uint64), False
+    cur, other, tables, perm = psi, phi, np.zeros(1, dtype=np.uint64), np.bool_(False)
     start = np.int64(1) if n_seg > 0 and seg[0, 0] == SEG_BLOCK else np.int64(0)
     if start == 0:
         reset_state(psi)
@@ -2779,7 +2779,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
         if perm and seg[s, 0] != SEG_BLOCK:  # no block pass to take it
             for blk in prange(nb):
                 gather_block(cur, other, n, tables, np.int64(blk))
-            cur, other, perm = other, cur, False
+            cur, other, perm = other, cur, np.bool_(False)
         q0, q1 = seg[s, 1], seg[s, 2]
         if seg[s, 0] == SEG_BLOCK:
             lo, hi = _groups_in(grp, q0, q1)
@@ -2798,10 +2798,10 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
                                   grp, loc, op_nw, op_kind, op_off, mats, fl, fb, cr, ct)
                 start = 0
                 if perm:
-                    cur, other, perm = other, cur, False
+                    cur, other, perm = other, cur, np.bool_(False)
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(False))
-            perm = True
+            perm = np.bool_(True)
         else:
             apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
     # one pass for a CNOT run still pending, lambda's single-Z words and their values
@@ -2809,7 +2809,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     for zb in prange(dim // B):
         _measure_block(cur, other, lam, n, tables, perm, w, T, tree, zpart, np.int64(zb), B)
     if perm:
-        cur, other, perm = other, cur, False
+        cur, other, perm = other, cur, np.bool_(False)
     _measure_finish(cur, lam, zpart, tree, C, word_flip, word_z, word_ny, e, n_lin)
     if adj_op.shape[0] == 0:
         return
@@ -2825,7 +2825,7 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
             for blk in prange(nb):
                 gather_block(cur, other, n, tables, np.int64(blk))
                 gather_block(lcur[0], lother[0], n, tables, np.int64(blk))
-            cur, other, lcur, lother, perm = other, cur, lother, lcur, False
+            cur, other, lcur, lother, perm = other, cur, lother, lcur, np.bool_(False)
         if seg[s, 0] == SEG_BLOCK:
             lo, hi = _groups_in(grp, q0, q1)
             for g in range(1, -1, -1):  # the high ops' pass, then the low ops'
@@ -2836,11 +2836,11 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
                                    perm, q0, q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo,
                                    a_hi, adj_off, dmats, part, fl, fb, cr, ct)
                 if perm:
-                    cur, other, lcur, lother, perm = other, cur, lother, lcur, False
+                    cur, other, lcur, lother, perm = other, cur, lother, lcur, np.bool_(False)
         elif seg[s, 0] == SEG_CNOT:
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(True))
             if n_out == 1:
-                perm = True  # taken along by the next pass (one lambda: one spare buffer)
+                perm = np.bool_(True)  # taken along by the next pass (one lambda: one spare)
                 continue
             for blk in prange(nb):
                 gather_block(cur, other, n, tables, np.int64(blk))
@@ -2958,7 +2958,9 @@ def _named(fn, name):
     return g
 
 
-_adjoint_blocked_into = njit(cache=True)(_adjoint_blocked)
+# (the serial form inlined into its one caller, program_value_and_grad_adjoint_blocked_into:
+# a library of its own cost a third LLVM pass over the whole blocked adjoint, issue #17)
+_adjoint_blocked_into = njit(cache=True, inline="always")(_adjoint_blocked)
 _adjoint_blocked_into_parallel = njit(cache=True, parallel=True)(
     _named(_adjoint_blocked, "_adjoint_blocked_into_parallel"))
 

@@ -527,9 +527,12 @@ def test_kernels_call_kernels_with_one_type_per_argument():
     adjoint was compiled with ``Literal[int](12)`` for ``_BLOCK_BITS`` and again for the
     int64 chunk sizes of tests/test_kernels_blocked.py; and so is a number computed from a
     prange index (``c << k``: the parallel blocked adjoint compiled _chunk_backward for a
-    uint64 offset beside the serial form's int64). No kernel passes a constant (a literal
-    or a module constant), or a prange index or a number computed from one, to another
-    one, directly or through
+    uint64 offset beside the serial form's int64). A local bound to a constant is one where
+    only that binding reaches the call: the blocked adjoint's ``perm = False`` compiled its
+    eight pass kernels (and all they call) for ``Literal[bool](False)`` beside ``bool``
+    (about 10 s of its cold compile). No kernel passes a constant (a literal, a module
+    constant or a local bound only to constants), or a prange index or a number
+    computed from one, to another one, directly or through
     an inlined kernel's parameter (``np.int64(0)``, ``np.bool_(True)``, ``np.int64(b)``
     instead: one type)."""
     import ast
@@ -579,8 +582,37 @@ def test_kernels_call_kernels_with_one_type_per_argument():
         names = params(kdefs[callee][0])
         return i < len(names) and names[i] in forwarded[callee]
 
+    def constant(a):
+        return isinstance(a, ast.Constant) or (
+            isinstance(a, ast.UnaryOp) and isinstance(a.operand, ast.Constant)) or (
+            isinstance(a, ast.Name) and a.id in constants) or (
+            isinstance(a, ast.IfExp) and constant(a.body) and constant(a.orelse))
+
+    def bound_to_constants(fn):
+        """The local names a kernel binds only to constants (``perm = False``, ``cur, other,
+        perm = other, cur, False``, ``perm = True``): numba types each binding as the
+        constant's own type, so a call that one binding reaches has its own signature (a
+        name also bound to a number of its type, ``nb = 0`` then ``nb += 1``, is that type
+        after the join)."""
+        const, other = set(), set()
+        for node in ast.walk(fn):
+            if isinstance(node, (ast.AugAssign, ast.For)):
+                other |= {t.id for t in ast.walk(node.target) if isinstance(t, ast.Name)}
+            if not isinstance(node, ast.Assign):
+                continue
+            for t in node.targets:
+                pairs = [(t, node.value)]
+                if isinstance(t, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                    pairs = list(zip(t.elts, node.value.elts))
+                for t, v in pairs:
+                    for name in ast.walk(t):
+                        if isinstance(name, ast.Name):
+                            (const if t is name and constant(v) else other).add(name.id)
+        return const - other
+
     bad = []
     for name, (fn, _) in kdefs.items():
+        local = bound_to_constants(fn)
         in_prange = {}  # id of a call in a prange loop's body -> the loop's index
         for loop in ast.walk(fn):
             if (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call)
@@ -589,9 +621,7 @@ def test_kernels_call_kernels_with_one_type_per_argument():
                     in_prange[id(c)] = loop.target.id
         for c in calls(fn):
             for i, a in enumerate(c.args):
-                const = isinstance(a, ast.Constant) or (
-                    isinstance(a, ast.UnaryOp) and isinstance(a.operand, ast.Constant)) or (
-                    isinstance(a, ast.Name) and a.id in constants)
+                const = constant(a) or (isinstance(a, ast.Name) and a.id in local)
                 # the index itself, or a number computed from it (``c << k``: uint64 too)
                 index = in_prange.get(id(c)) in {
                     n.id for n in _outside_int64(a) if isinstance(n, ast.Name)}
