@@ -158,7 +158,6 @@ def run_script(cmd, timeout, **kwargs):
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
-@pytest.fixture(autouse=True)
 def _cancel_the_tests_compile_jobs():
     """The background compiles a test started (its circuits called often on tier 0) and
     that still run when it ends are cancelled (``tiers.Job.cancel``: the process stopped,
@@ -189,29 +188,59 @@ def _cancel_the_tests_compile_jobs():
 # A test that calls a module's compiled functions itself (``entry.module.fused_value``,
 # ``qml.export``) compiles them as before: the setting chooses only what the tiers do.
 FIRST_TIER = "python"
+# The same for an exported module (qml.load; issue #17, stop 59): under its default
+# (QSYM_EXPORT_TIER=auto) its first call answers in plain Python (the same numbers: the
+# module's "python" tier) and starts a background process that compiles the whole module
+# with numba (2.6 s of CPU for a one-gate export, more for larger ones), which nothing in
+# the test waits for and nothing stops: it ran on after the test (its CPU counted by no
+# test) in test_oracle.py's hypothesis examples, test_matrix_data.py, test_bad_inputs.py,
+# test_aot.py's loads, docs/aot.md and qsym/_aot.py's doctests. So QSYM_EXPORT_TIER=python
+# too, under the same rule (marked ``compiled_tier``, or set by the test or the session:
+# left alone); the tests of an export's compile and swap set it themselves or run it in
+# a subprocess with their own environment.
+FIRST_EXPORT_TIER = "python"
 # QSYM_TIER as the session found it (set there, it is left alone: a developer's own choice)
 SESSION_TIER = os.environ.get("QSYM_TIER")
+SESSION_EXPORT_TIER = os.environ.get("QSYM_EXPORT_TIER")
 
 
-@pytest.fixture(autouse=True)
 def _tier_that_answers_first(request):
-    """QSYM_TIER=python for the test (see FIRST_TIER) unless it is marked
-    ``compiled_tier`` or the environment sets QSYM_TIER already."""
-    if "QSYM_TIER" in os.environ or request.node.get_closest_marker("compiled_tier"):
-        yield
-        return
-    os.environ["QSYM_TIER"] = FIRST_TIER
+    """QSYM_TIER=python and QSYM_EXPORT_TIER=python for the test (see FIRST_TIER,
+    FIRST_EXPORT_TIER) unless it is marked ``compiled_tier``; a variable the environment
+    sets already is left as it is."""
+    set_here = []
+    if not request.node.get_closest_marker("compiled_tier"):
+        for name, value in (("QSYM_TIER", FIRST_TIER), ("QSYM_EXPORT_TIER", FIRST_EXPORT_TIER)):
+            if name not in os.environ:
+                os.environ[name] = value
+                set_here.append(name)
     try:
         yield
     finally:
-        os.environ.pop("QSYM_TIER", None)
+        for name in set_here:
+            os.environ.pop(name, None)
+
+
+class EveryTest:
+    """The per-test fixtures above, for every test of the session: the files under tests/
+    and the doctests of qsym's modules (``--doctest-modules``; testpaths). A conftest's
+    fixtures reach only the items under its own folder, so the doctests ran without them
+    (their circuits promoted, their exports compiled in the background, nothing cancelled;
+    issue #17, stop 59); a plugin's reach every item (registered: :func:`pytest_configure`)."""
+
+    _cancel_the_tests_compile_jobs = staticmethod(
+        pytest.fixture(autouse=True)(_cancel_the_tests_compile_jobs))
+    _tier_that_answers_first = staticmethod(
+        pytest.fixture(autouse=True)(_tier_that_answers_first))
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "compiled_tier: the test is about promotion, background compiles or the "
-        "compiled tiers: it runs under QSYM_TIER's default (auto), not tier 0 alone "
-        "(tests/conftest.py, FIRST_TIER)")
+        "compiled tiers: it runs under QSYM_TIER's and QSYM_EXPORT_TIER's default (auto), "
+        "not tier 0 alone (tests/conftest.py, FIRST_TIER)")
+    if not config.pluginmanager.has_plugin("qsym-every-test"):
+        config.pluginmanager.register(EveryTest(), "qsym-every-test")
 
 
 def pytest_unconfigure(config):

@@ -12,7 +12,8 @@ import time
 from itertools import pairwise
 
 import pytest
-from conftest import FIRST_TIER, SESSION_TIER, SLOW_FILES, SLOW_TESTS, run_script, slow_first
+from conftest import (FIRST_EXPORT_TIER, FIRST_TIER, SESSION_EXPORT_TIER, SESSION_TIER, SLOW_FILES,
+                      SLOW_TESTS, run_script, slow_first)
 
 
 class _Item:
@@ -390,5 +391,45 @@ def test_a_test_runs_on_tier_0_and_starts_no_background_compile():
 
 @pytest.mark.compiled_tier
 def test_a_compiled_tier_test_runs_under_the_sessions_setting():
-    """Marked ``compiled_tier``: QSYM_TIER is the session's (unset: auto, as users run)."""
+    """Marked ``compiled_tier``: QSYM_TIER and QSYM_EXPORT_TIER are the session's (unset:
+    auto, as users run)."""
     assert os.environ.get("QSYM_TIER") == SESSION_TIER
+    assert os.environ.get("QSYM_EXPORT_TIER") == SESSION_EXPORT_TIER
+
+
+def test_a_loaded_export_answers_in_python_and_starts_no_background_compile(tmp_path):
+    """Unmarked, an exported module loaded back (qml.load) runs with QSYM_EXPORT_TIER=python
+    (conftest.FIRST_EXPORT_TIER): its calls answer on its plain-Python tier, the numbers
+    of the closed form, and no background process compiles the module (under the default,
+    auto, the first call started one that nothing waited for or stopped)."""
+    if SESSION_EXPORT_TIER is not None:
+        pytest.skip(f"the session sets QSYM_EXPORT_TIER={SESSION_EXPORT_TIER!r}: left as it is")
+    import math
+
+    import qsym as qml
+
+    assert os.environ.get("QSYM_EXPORT_TIER") == FIRST_EXPORT_TIER == "python"
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliY(0))  # -sin(x)
+
+    compiled = qml.compile(circuit, 0.3)
+    mod = qml.load(compiled.export(tmp_path / "ry.py"), expected_hash=compiled.export_sha256)
+    for x in (0.3, -1.1):
+        assert float(mod.value(x)) == pytest.approx(-math.sin(x), abs=1e-14)
+        assert float(mod.grad(x)) == pytest.approx(-math.cos(x), abs=1e-14)
+    assert mod.tier() == "python" and mod._T.get("job") is None
+
+
+def test_the_per_test_settings_reach_the_doctests(request):
+    """The per-test fixtures (the tier settings, the cancel of a test's background
+    compiles) are a plugin's (conftest.EveryTest), not this folder's conftest's: they reach
+    every item of the session, the doctests of qsym's modules (--doctest-modules) too; a
+    conftest's fixtures reach only the items under its folder."""
+    manager = request.session._fixturemanager
+    for name in ("_tier_that_answers_first", "_cancel_the_tests_compile_jobs"):
+        # fixtures visible from the session's root node: those of every item
+        assert manager.getfixturedefs(name, request.session), name
+        assert name in request.node.fixturenames
