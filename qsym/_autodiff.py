@@ -319,7 +319,7 @@ def call_boxed(qnode, args, kwargs):
     if not entry.drawn and not qnode.reads_arguments(entry):
         # no gate or coefficient holds an argument: PennyLane's tape has no trainable
         # parameter, and its result is no autograd box (qml.math.is_independent reads that)
-        return _cut(entry, qnode.flat_values(plain, kwargs, diff)[0])
+        return _cut(entry, node.flat_values(plain, kwargs, diff)[0])  # (the pinned trace)
     return _cut(entry, qnode_values(node, kwargs, diff, *args))
 
 
