@@ -191,10 +191,10 @@ FIRST_TIER = "python"
 # The same for an exported module (qml.load; issue #17, stop 59): under its default
 # (QSYM_EXPORT_TIER=auto) its first call answers in plain Python (the same numbers: the
 # module's "python" tier) and starts a background process that compiles the whole module
-# with numba (2.6 s of CPU for a one-gate export, more for larger ones), which nothing in
-# the test waits for and nothing stops: it ran on after the test (its CPU counted by no
-# test) in test_oracle.py's hypothesis examples, test_matrix_data.py, test_bad_inputs.py,
-# test_aot.py's loads, docs/aot.md and qsym/_aot.py's doctests. So QSYM_EXPORT_TIER=python
+# with numba (2.6 s of CPU for a one-gate export, 84 s for the two two-wire exports of
+# test_bad_inputs.py and test_matrix_data.py, load 13-20), which nothing in the test waits
+# for and nothing stops: it ran on after the test (its CPU counted by no test; the loads of
+# test_aot.py and qsym/_aot.py's doctests too). So QSYM_EXPORT_TIER=python
 # too, under the same rule (marked ``compiled_tier``, or set by the test or the session:
 # left alone); the tests of an export's compile and swap set it themselves or run it in
 # a subprocess with their own environment.

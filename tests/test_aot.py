@@ -98,6 +98,10 @@ def test_compiled_object_matches_the_qnode(exported):
         compiled.value(np.zeros((3, 2)), 0.1, 3, data=np.ones(3))  # another static value
 
 
+# about the export's tiers (its plain-Python first answers, its background compile and the
+# swap): QSYM_EXPORT_TIER's default, auto, in the script's process (tests/conftest.py,
+# FIRST_EXPORT_TIER)
+@pytest.mark.compiled_tier
 def test_export_runs_without_qsym_bit_for_bit_and_its_second_import_compiles_nothing(
     exported, tmp_path
 ):
