@@ -68,8 +68,9 @@ def enable_logging(config_file: str = "log_config.toml") -> None:
     >>> qml.logging.enable_logging()
     >>> logging.getLogger("qsym").level == logging.DEBUG and hasattr(logging, "TRACE")
     True
-    >>> qsym_logger = logging.getLogger("qsym")    # (back to silent: no handler, propagating)
-    >>> qsym_logger.handlers.clear(); qsym_logger.setLevel(0); qsym_logger.propagate = True
+    >>> qsym_logger = logging.getLogger("qsym")    # (back to silent: as `import qsym` left it,
+    >>> qsym_logger.handlers[:] = [logging.NullHandler()]   # one NullHandler, propagating)
+    >>> qsym_logger.setLevel(0); qsym_logger.propagate = True
     """
     _add_trace_level()
     with open(os.path.join(_HERE, config_file), "rb") as f:
