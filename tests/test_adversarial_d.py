@@ -81,3 +81,40 @@ def test_every_lock_of_qsym_is_made_by_the_fork_safe_registry():
            if path.name not in ("_locks.py", "_worker.py")
            for n, line in enumerate(path.read_text().splitlines(), 1) if pattern.search(line)]
     assert not bad, bad
+
+
+# --- templates of a size no one means ----------------------------------------------------------
+def test_a_template_of_billions_of_gates_is_refused_before_it_is_built():
+    """``qml.QFT(wires=range(10**5))`` (5e9 gates), a Trotter product of 10**8 steps: qsym
+    builds a template's gates when it is made, so these ran until memory ran out; now an
+    ``ArgumentError`` naming the count and the limit, before any gate is made. Counts by
+    hand: QFT n + n(n-1)/2 + n//2; Trotter order 2: 2 rounds of the terms per step."""
+    H = qml.Hamiltonian([1.0, 0.5], [qml.X(0) @ qml.X(1), qml.Z(0)])
+    with pytest.raises(qml.errors.ArgumentError, match=r"5,000,100,000 gates.*MAX_TEMPLATE"):
+        qml.QFT(wires=range(10**5))
+    with pytest.raises(qml.errors.ArgumentError, match=r"TrotterProduct.* 400,000,000 gates"):
+        qml.TrotterProduct(H, 0.1, n=10**8, order=2)
+    with pytest.raises(qml.errors.ArgumentError, match=r"2,000,000,000 gates"):
+        qml.ApproxTimeEvolution(H, 0.1, 10**9)
+    # n + sum over m < n of min(m, k) + n//2 = 1e5 + (k(k+1)/2 + (n-1-k)k) + 5e4, k = 1e4:
+    # 100,000 + 50,005,000 + 899,990,000 + 50,000
+    with pytest.raises(qml.errors.ArgumentError, match=r"AQFT.* 950,145,000 gates"):
+        qml.AQFT(order=10**4, wires=range(10**5))
+    # the counts that decide are the gates built (small sizes, every AQFT order)
+    assert qml.QFT(wires=range(7)).gate_count() == 7 + 21 + 3
+    for order in range(1, 6):
+        op = qml.AQFT(order=order, wires=range(6)) if order < 5 else qml.QFT(wires=range(6))
+        assert op.gate_count() == len(op.decomposition())
+    for op in (qml.ApproxTimeEvolution(H, 0.1, 3), qml.TrotterProduct(H, 0.1, n=2, order=4)):
+        assert op.gate_count() == len(op.decomposition()) == {3: 6, 2: 40}[op.n]
+
+
+def test_a_template_without_a_count_is_stopped_at_the_limit(monkeypatch):
+    """Any other template is stopped when its own tape reaches the limit (a backstop:
+    memory stays bounded), with the same error; nothing of it reaches the circuit."""
+    from qsym import templates
+
+    monkeypatch.setattr(templates, "MAX_TEMPLATE_GATES", 10)
+    with pytest.raises(qml.errors.ArgumentError, match=r"GroverOperator on 6 wires would write more than"):
+        qml.GroverOperator(wires=range(6))
+    assert len(qml.GroverOperator(wires=range(2)).decomposition()) <= 10
