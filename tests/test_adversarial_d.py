@@ -118,3 +118,47 @@ def test_a_template_without_a_count_is_stopped_at_the_limit(monkeypatch):
     with pytest.raises(qml.errors.ArgumentError, match=r"GroverOperator on 6 wires would write more than"):
         qml.GroverOperator(wires=range(6))
     assert len(qml.GroverOperator(wires=range(2)).decomposition()) <= 10
+
+
+# --- PennyLane's answers: draw levels, lightning's options --------------------------------------
+def _one_rx_qnode(device_name="default.qubit", **options):
+    @qml.qnode(qml.device(device_name, wires=2, **options))
+    def c(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    return c
+
+
+def test_level_none_is_refused_where_pennylane_refuses_it():
+    """PennyLane 0.45.1 (run in /work/plvenv): ``qml.draw``, ``qml.draw_mpl``,
+    ``construct_tape`` and ``construct_batch`` of a QNode at ``level=None`` raise
+    ``ValueError: level None not recognized. Acceptable types are int, str, and slice.``;
+    ``qml.specs(level=None)`` is its ``"gradient"`` level. qsym drew."""
+    c = _one_rx_qnode()
+    message = r"level None not recognized\. Acceptable types are int, str, and slice\."
+    for make in (lambda: qml.draw(c, level=None)(0.1),
+                 lambda: qml.workflow.construct_tape(c, level=None)(0.1),
+                 lambda: qml.workflow.construct_batch(c, level=None)(0.1),
+                 lambda: qml.draw(c, level=True)(0.1)):
+        with pytest.raises(ValueError, match=message.replace("None", "(None|True)")):
+            make()
+    assert qml.specs(c, level=None)(0.1).level == "gradient"
+    assert qml.draw(c)(0.1) == "0: ──RX(0.10)─┤  <Z>"
+
+
+def test_lightning_options_are_accepted_or_refused_by_what_they_change():
+    """lightning.qubit's ``batch_obs`` (threads for an adjoint's observables) changes no
+    number: accepted, as ``mcmc=False`` with any ``kernel_name``/``num_burnin`` (lightning
+    ignores them then). ``mcmc=True`` samples by a Markov chain, which qsym does not: a
+    ``DeviceError`` saying so. (All refused before: "unsupported device options".) Other
+    devices do not take them (PennyLane's default.qubit: a TypeError)."""
+    x = np.array(0.3, requires_grad=True)
+    for options in ({"batch_obs": True}, {"mcmc": False, "kernel_name": "Local", "num_burnin": 5}):
+        c = _one_rx_qnode("lightning.qubit", **options)
+        assert np.isclose(c(x), np.cos(0.3))
+        assert np.isclose(qml.grad(c)(x), -np.sin(0.3))
+    with pytest.raises(qml.errors.DeviceError, match=r"mcmc=True.*drop mcmc"):
+        qml.device("lightning.qubit", wires=2, mcmc=True, kernel_name="Local", num_burnin=10)
+    with pytest.raises(qml.errors.DeviceError, match="unsupported device options: batch_obs"):
+        qml.device("default.qubit", wires=2, batch_obs=True)
