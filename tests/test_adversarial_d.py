@@ -162,3 +162,58 @@ def test_lightning_options_are_accepted_or_refused_by_what_they_change():
         qml.device("lightning.qubit", wires=2, mcmc=True, kernel_name="Local", num_burnin=10)
     with pytest.raises(qml.errors.DeviceError, match="unsupported device options: batch_obs"):
         qml.device("default.qubit", wires=2, batch_obs=True)
+
+
+# --- the differentiable qchem entry points --------------------------------------------------------
+def _h2(requires_grad=True, **kw):
+    geo = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 1.4]], requires_grad=requires_grad)
+    return qml.qchem.Molecule(["H", "H"], geo, **kw), geo
+
+
+def test_an_open_shell_molecule_with_trainable_coordinates_is_refused():
+    """H2 with charge 1 (one electron) or multiplicity 3, its coordinates trainable:
+    ``hf_energy(mol)(geo)`` returned 0.714286, the nuclear repulsion alone (no orbital
+    occupied), a wrong number; PennyLane 0.45.1 (run in /work/plvenv) raises ``ValueError:
+    Open-shell systems are not supported...``, as qsym does without ``args``."""
+    for kw in ({"charge": 1}, {"mult": 3}):
+        mol, geo = _h2(**kw)
+        with pytest.raises(ValueError, match="Open-shell systems are not supported"):
+            qml.qchem.hf_energy(mol)(geo)
+        with pytest.raises(ValueError, match="Open-shell systems are not supported"):
+            qml.qchem.scf(mol)(geo)
+
+
+def test_bad_coordinates_and_basis_parameters_are_refused_with_what_to_give():
+    """A flat geometry in ``args`` (bare ``IndexError``; PennyLane: ``ValueError: not enough
+    values to unpack``), complex coordinates (read as their real part: "atoms 0 and 1 are at
+    the same position"), a Gaussian exponent <= 0 or coefficients all 0 (a NaN energy, in
+    PennyLane too: the Gaussian does not decay, the function has norm 0), exponent rows of
+    the wrong count or length (bare ``IndexError``/broadcast ``ValueError``): each an
+    ``ArgumentError`` saying what to give."""
+    ArgumentError = qml.errors.ArgumentError
+    mol, geo = _h2()
+    flat = np.array([0.0, 0, 0, 0, 0, 1.4], requires_grad=True)
+    with pytest.raises(ArgumentError, match=r"coordinates in args .* shape \(2, 3\), got shape \(6,\)"):
+        qml.qchem.hf_energy(mol)(flat)
+    nan = np.array([[0.0, 0, 0], [0, 0, np.nan]], requires_grad=True)
+    with pytest.raises(ArgumentError, match="NaN or infinite"):
+        qml.qchem.hf_energy(mol)(nan)
+    with pytest.raises(ArgumentError, match="complex values; give real numbers"):
+        qml.qchem.Molecule(["H", "H"], np.array([[0.0, 0, 0], [0, 0, 1.4j]]))
+    sto = [3.42525091, 0.62391373, 0.1688554]
+    for bad in ([0.0, *sto[1:]], [-3.4, *sto[1:]]):
+        alpha = np.array([bad, sto], requires_grad=True)
+        with pytest.raises(ArgumentError, match=r"basis function 0 has exponents .* positive"):
+            _h2(alpha=alpha)
+        good = np.array([sto, sto], requires_grad=True)
+        m, g = _h2(alpha=good)
+        with pytest.raises(ArgumentError, match=r"exponents .* in args: .* positive"):
+            qml.qchem.hf_energy(m)(g, alpha)  # a bad value in args only
+    zero = np.array([[0.0, 0.0, 0.0], [0.15, 0.53, 0.44]], requires_grad=True)
+    with pytest.raises(ArgumentError, match="coefficients .* not all zero"):
+        _h2(coeff=zero)
+    with pytest.raises(ArgumentError, match=r"exponents of shape \(2,\) and coefficients of shape \(3,\)"):
+        _h2(alpha=np.array([[1.0, 2.0], [1.0, 2.0]]))
+    with pytest.raises(ArgumentError, match="2 basis functions need 2 rows"):
+        _h2(alpha=np.array([sto]))
+    # (what PennyLane's demo gives passes: tests/test_pennylane_demos12.py)
