@@ -1804,14 +1804,22 @@ class QNode:
         coefficients that are boxes: the chain rule through the function's own
         arithmetic). Where the function cannot run on boxes (``float(x)``, ``x.item()``,
         ``scipy.linalg.expm``: PennyLane's autograd fails there too), the refusal names the
-        input and its use (:func:`_refuse_by_value`)."""
+        input and its use (:func:`_refuse_by_value`) and ends with the run's own error.
+        Any other error (qsym's but a ``DifferentiationError``: a wire, a measurement, a
+        device; the function's own exception classes) is raised as it was, as PennyLane
+        raises it."""
         try:
             return self.compile_pipeline.run(self, args, kwargs)
-        except Exception:
+        except Exception as exc:
+            if not isinstance(exc, _BOX_FAILURES) or (
+                    isinstance(exc, QsymError) and not isinstance(exc, DifferentiationError)):
+                raise
             try:
                 _refuse_by_value(entry)
             except ByValueDerivative as refusal:  # (the run's own error is autograd's)
-                raise DifferentiationError(str(refusal)) from None
+                raise DifferentiationError(
+                    f"{refusal} (on autograd's values the function raised "
+                    f"{type(exc).__name__}: {exc})") from None
             raise
 
     def _build_current(self, args, kwargs, key, derivatives=True):
@@ -3441,6 +3449,12 @@ def _entry_point(dispatcher, *args):
     import numba  # (loaded with the kernels: qsym._kernels)
     result = overloads.get(tuple(numba.typeof(v) for v in args))
     return getattr(result, "entry_point", None)
+
+
+# what a function that takes an input's number raises on autograd's boxes (float() of an
+# ArrayBox, .item(), a compiled routine given objects: TypeError, AttributeError,
+# ValueError; autograd's own "VJP of ... not defined": NotImplementedError)
+_BOX_FAILURES = (TypeError, ValueError, AttributeError, NotImplementedError)
 
 
 def _refuse_by_value(entry) -> None:

@@ -217,3 +217,41 @@ def test_bad_coordinates_and_basis_parameters_are_refused_with_what_to_give():
     with pytest.raises(ArgumentError, match="2 basis functions need 2 rows"):
         _h2(alpha=np.array([sto]))
     # (what PennyLane's demo gives passes: tests/test_pennylane_demos12.py)
+
+
+# --- a circuit function run on autograd's boxes ------------------------------------------------------
+def test_an_error_of_the_boxed_run_that_is_not_about_boxes_is_kept():
+    """A function that takes an input through a routine qsym's stand-ins cannot trace
+    (``np.linalg.eigh``) runs on autograd's boxes under ``qml.jacobian``. An error there
+    that is not about boxes (the function's own exception class, a wire the device lacks)
+    was replaced by "cannot differentiate by x: the circuit function used the number of
+    that input": PennyLane 0.45.1 (run in /work/plvenv) raises the function's ``MyError``
+    and its ``WireError``; so does qsym now."""
+    import autograd
+
+    class MyError(Exception):
+        pass
+
+    box = autograd.numpy.numpy_boxes.ArrayBox
+    dev = qml.device("default.qubit", wires=2)
+
+    def angle(x):
+        return np.linalg.eigh(np.array([[x, 1.0], [1.0, -x]]))[0][0]
+
+    @qml.qnode(dev)
+    def own_error(x):
+        if isinstance(x, box):
+            raise MyError("the function's own error")
+        qml.RX(angle(x), 0)
+        return qml.expval(qml.Z(0))
+
+    @qml.qnode(dev)
+    def bad_wire(x):
+        qml.RX(angle(x), 5 if isinstance(x, box) else 0)
+        return qml.expval(qml.Z(0))
+
+    x = np.array(0.3, requires_grad=True)
+    with pytest.raises(MyError, match="the function's own error"):
+        qml.jacobian(own_error)(x)
+    with pytest.raises(qml.wires.WireError, match=r"wires not found on the device: \{5\}"):
+        qml.jacobian(bad_wire)(x)
