@@ -19,7 +19,6 @@ import inspect
 import logging
 import math
 import operator
-import os
 import random
 import sys
 import threading

@@ -191,7 +191,7 @@ def test_bad_coordinates_and_basis_parameters_are_refused_with_what_to_give():
     the wrong count or length (bare ``IndexError``/broadcast ``ValueError``): each an
     ``ArgumentError`` saying what to give."""
     ArgumentError = qml.errors.ArgumentError
-    mol, geo = _h2()
+    mol, _ = _h2()
     flat = np.array([0.0, 0, 0, 0, 0, 1.4], requires_grad=True)
     with pytest.raises(ArgumentError, match=r"coordinates in args .* shape \(2, 3\), got shape \(6,\)"):
         qml.qchem.hf_energy(mol)(flat)
