@@ -341,8 +341,9 @@ class BasisFunction(ints.Shell):
 
     def __init__(self, l, alpha, coeff, r):
         trainable = tuple(bool(getattr(x, "requires_grad", False)) for x in (alpha, coeff, r))
-        super().__init__(tuple(l), *(np.asarray(x, dtype=float) for x in (alpha, coeff, r)),
-                         trainable)
+        alpha, coeff, r = (np.asarray(x, dtype=float) for x in (alpha, coeff, r))
+        _check_primitives([alpha], [coeff], 1, " (a BasisFunction)")  # (PennyLane: NaN)
+        super().__init__(tuple(l), alpha, coeff, r, trainable)
 
     @classmethod
     def _marked(cls, l, alpha, coeff, r, trainable):

@@ -216,6 +216,8 @@ def test_bad_coordinates_and_basis_parameters_are_refused_with_what_to_give():
         _h2(alpha=np.array([[1.0, 2.0], [1.0, 2.0]]))
     with pytest.raises(ArgumentError, match="2 basis functions need 2 rows"):
         _h2(alpha=np.array([sto]))
+    with pytest.raises(ArgumentError, match=r"exponents \[0\.0, 1\.0\] \(a BasisFunction\)"):
+        qml.qchem.BasisFunction((0, 0, 0), [0.0, 1.0], [0.5, 0.5], [0.0, 0.0, 0.0])  # (PL: NaN)
     # (what PennyLane's demo gives passes: tests/test_pennylane_demos12.py)
 
 
