@@ -1221,6 +1221,7 @@ def _checks_source(entry) -> str:
 # "numba"; otherwise on "python", while a background Python process compiles the same file
 # (numba writes its cache), and swaps once a thread of this process has loaded it.
 _TIERS = r'''import atexit as _atexit
+import os as _os
 import subprocess as _subprocess
 import threading as _threading
 import types as _types
@@ -1229,6 +1230,8 @@ TIER_MODES = ("auto", "python", "numba")
 _T = {"tier": None, "ns": None, "job": None, "loader": None, "args": None,
       "pending": None}
 _T_LOCK = _threading.RLock()
+if hasattr(_os, "register_at_fork"):  # a fork while another thread swaps: free in the child
+    _os.register_at_fork(after_in_child=lambda: _T_LOCK._is_owned() or _T_LOCK._at_fork_reinit())
 _T_EXITING = []
 _T_CHILD = (
     "import sys, types\n"

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import numbers
 import random
-import threading
 import warnings
 
 import numpy as np
@@ -42,6 +41,7 @@ from autograd.core import make_vjp
 from autograd.extend import Box, defvjp_argnums, primitive
 from autograd.tracer import getval
 
+from ._locks import new_lock
 from .errors import DifferentiationError, NonDifferentiableError, ScalarOutputError
 from ._shapes import format_values
 
@@ -104,7 +104,7 @@ def _cached(qnode, name, key, compute):
 
 
 EAGER_BYTES = 1 << 28  # the Jacobians computed with their values, kept until asked for
-_EAGER_LOCK = threading.Lock()  # the kept Jacobians' tables (a QNode called from threads)
+_EAGER_LOCK = new_lock()  # the kept Jacobians' tables (a QNode called from threads)
 
 
 def _keep_eager(memo, key, jac) -> None:

@@ -92,11 +92,12 @@ import warnings
 import weakref
 from pathlib import Path
 
+from ._locks import new_lock, new_rlock
 from .errors import CacheWarning, QsymError
 
 logger = logging.getLogger("qsym.cache")
-_lock = threading.Lock()
-_dir_lock = threading.RLock()
+_lock = new_lock()
+_dir_lock = new_rlock()
 _tmpdir: tempfile.TemporaryDirectory | None = None
 _resolved: dict = {}  # configured folder -> the folder used (itself, or the private one)
 _warned: set = set()
@@ -119,7 +120,7 @@ class Memo:
 
         self.maxsize = maxsize
         self._items = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = new_lock()
 
     def get(self, key, default=None):
         with self._lock:
@@ -374,7 +375,7 @@ def _touch(path) -> None:
 
 
 _soon = None  # queue of paths to mark as used, served by one daemon thread
-_soon_lock = threading.Lock()
+_soon_lock = new_lock()
 
 
 def _touch_soon(path) -> None:
@@ -594,19 +595,7 @@ DIGEST_MEMO_KEY = "qsym file digests v2"
 DIGEST_MEMO_MAX = 256
 DIGEST_RACY_NS = 3_000_000_000
 _digest_memo: dict | None = None
-_digest_lock = threading.Lock()
-
-
-def _new_digest_lock() -> None:
-    """In a forked child: a lock of its own (another thread of the parent may have held
-    the parent's at the fork, and would never release it here: the child's first
-    file_digest waited forever)."""
-    global _digest_lock
-    _digest_lock = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_digest_lock)
+_digest_lock = new_lock()  # free again in a forked child (_locks)
 
 
 def _stat_key(st) -> list:
@@ -1212,7 +1201,7 @@ def _checked_cache_file_class():
 
 _compile_starts: dict = {}  # (index name, signature) -> when numba found no cached code
 _said_kernel_compile = False
-_say_lock = threading.Lock()
+_say_lock = new_lock()
 
 
 def kernel_function_name(index_name: str) -> str | None:

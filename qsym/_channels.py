@@ -27,13 +27,13 @@ flips the explicit ``I`` of a Kraus operator (``PauliError``'s ``Y``).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import sympy as sp
 
+from ._locks import new_lock
 from ._lambdify import lambdify
 from .errors import GateError
 
@@ -249,7 +249,7 @@ class Superoperator:
 
 
 _MEMO: dict = {}
-_LOCK = threading.Lock()
+_LOCK = new_lock()
 
 
 def _hyper_key(hyper) -> tuple:

@@ -55,13 +55,13 @@ import hashlib
 import math
 import os
 import tempfile
-import threading
 import time
 import types
 from pathlib import Path
 
 import numpy as np
 
+from ._locks import new_lock
 from . import _aot as aot, _worker as worker
 from .errors import ArgumentError, QsymError
 from ._runtime import QNode
@@ -82,7 +82,7 @@ class WorkerError(QsymError, RuntimeError):
 
 _TASKS = ("identity", "run_starts", "shard_matrix", "shard_value_and_grad", "sweep_block")
 _by_value = None
-_by_value_lock = threading.Lock()
+_by_value_lock = new_lock()
 
 
 def _detached_tasks():

@@ -1371,15 +1371,29 @@ def _draw_arguments(qnode, is_qnode, wire_order, level, decimals) -> list | None
     return order_list(wire_order)
 
 
+def validate_level(level) -> None:
+    """PennyLane 0.45.1's ``_validate_level`` of ``construct_batch`` (so of ``qml.draw``,
+    ``qml.draw_mpl``, ``construct_tape``): a level is an int, a str or a slice; None and
+    bools are refused (``qml.specs`` reads None as ``"gradient"`` before).
+
+    >>> validate_level(None)
+    Traceback (most recent call last):
+    ...
+    qsym.errors.LevelError: level None not recognized. Acceptable types are int, str, and slice.
+    """
+    if isinstance(level, (int, slice, str)) and not isinstance(level, bool):
+        return
+    raise LevelError(f"level {level} not recognized. Acceptable types are int, str, and slice.")
+
+
 def check_level(qnode, level) -> None:
     """A ``level`` a QNode without transforms has (PennyLane 0.45.1's ``LevelError``, as
     :func:`qsym._transform.level_slice` says it for a transformed one): ``qml.draw`` and
-    ``qml.specs`` drew and counted the whole circuit at ``level="foo"``."""
+    ``qml.specs`` drew and counted the whole circuit at ``level="foo"``, and drew at
+    ``level=None``."""
+    validate_level(level)
     if getattr(qnode, "pipeline", None):
         return  # (its transforms' levels: checked where its tapes are made)
-    if isinstance(level, bool) or not isinstance(level, (type(None), str, int, slice)):
-        raise LevelError(f"level {level} not recognized. Acceptable types are None, int, str, "
-                         "and slice.")
     if isinstance(level, str) and level not in _BUILTIN_LEVELS:
         raise LevelError(
             f"Level {level} not found in transform program. Builtin options are 'top', "
@@ -1589,6 +1603,7 @@ def specs(qnode: Any, level: Any = None, compute_depth: bool | None = None) -> C
     if not isinstance(qnode, QNode):
         raise ArgumentError(f"qp.specs can only be applied to a QNode or qjit'd QNode; got "
                             f"{qnode!r}: decorate the circuit function with @qml.qnode(dev)")
+    level = "gradient" if level is None else level  # (PennyLane's specs)
     check_level(qnode, level)
 
     def report(*args, **kwargs):

@@ -27,7 +27,6 @@ array([[0.+0.j, 1.+0.j],
 from __future__ import annotations
 
 import hashlib
-import threading
 import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,6 +36,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from ._locks import new_rlock
 from ._lambdify import lambdify
 from ._channels import is_channel
 from ._kernels import PAULI_MATRICES
@@ -587,7 +587,7 @@ class GateRegistry:
         self._versions: dict[str, int] = {}
         self._listeners: list = []
         self._watchers = weakref.WeakSet()
-        self._lock = threading.RLock()
+        self._lock = new_rlock()
 
     def version(self, name: str) -> int:
         """How often gate ``name`` was defined or removed (0: never changed)."""

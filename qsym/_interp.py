@@ -44,11 +44,11 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import threading
 import types
 
 import numpy as np
 
+from ._locks import new_lock
 from . import _cache as cache, _emit as emit, _kernels as kernels, _tiers as tiers
 from ._gates import gate_def, stored_size
 from ._program import CONSTANT_CODE, Program
@@ -58,7 +58,7 @@ from ._version import __version__
 MODULE_NAMES = "module-names"  # cache records: interpreter key -> the module's name
 
 _kinds: dict = {}
-_kinds_lock = threading.Lock()
+_kinds_lock = new_lock()
 
 
 def enabled() -> bool:

@@ -24,12 +24,13 @@ carry it along.
 array([0., 1.])
 """
 
-import threading
 import types
 
 import numba
 import numpy as np
 from numba import njit, prange
+
+from ._locks import new_lock
 
 DENSE = 0
 DIAGONAL = 1
@@ -61,7 +62,7 @@ PARALLEL_SHIFT_MIN_WORK = 1 << 22
 # numba's "workqueue" threading layer (used when neither TBB nor OpenMP is installed)
 # aborts the process if two threads launch parallel kernels at once: launches from Python
 # then take this lock. (Before the first launch the layer is not known yet: locked too.)
-LAUNCH_LOCK = threading.Lock()
+LAUNCH_LOCK = new_lock()
 
 
 def launch_needs_lock() -> bool:

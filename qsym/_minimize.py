@@ -85,6 +85,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._locks import new_lock
 from ._parsing import parse
 from . import _cache as cache, _distributed as distributed, _kernels as kernels, _worker as worker
 from . import _tiers as tiers
@@ -642,7 +643,7 @@ def step_form(entry, method: str) -> tuple[str, list[str] | None]:
 # its disk cache, if used again); the lock makes one at a time
 LOOPS_MAX = 128
 _loops = cache.Memo(LOOPS_MAX)
-_loops_lock = threading.Lock()
+_loops_lock = new_lock()
 
 
 def loop_source(entry, method: str, module: str | None = None) -> str:
@@ -794,7 +795,7 @@ class Loop:
         self.mod = _loops.get(self.key)
         self.seconds = 0.0  # Python time spent on tier 0 (the promotion clock)
         self.job = None
-        self._lock = threading.Lock()
+        self._lock = new_lock()
         how = tiers.mode()
         self.promoted = how == "python" or self.mod is not None
         self._python = None
@@ -955,7 +956,7 @@ def _entry_step(entry, method):
 
 TIERED_MAX = 256  # loops kept (each holds its compiled circuit, for its Python tier)
 _tiered = cache.Memo(TIERED_MAX)  # the least recently used forgotten (made again if used)
-_tiered_lock = threading.Lock()
+_tiered_lock = new_lock()
 
 
 def loop(entry, method: str) -> Loop:

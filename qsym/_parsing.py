@@ -13,11 +13,12 @@ converter starts from a fresh depth at every parse). The parse itself is unchang
 from __future__ import annotations
 
 import ast
-import threading
+
+from ._locks import new_rlock
 
 __all__ = ["parse"]
 
-_LOCK = threading.RLock()
+_LOCK = new_rlock()
 _ATTEMPTS = 5  # a collision needs another thread to parse inside this parse: rare
 
 

@@ -26,7 +26,7 @@ import dataclasses
 import functools
 
 from . import _cv as cv, gradients, workflow
-from ._drawing import DRAWN_LEVELS
+from ._drawing import DRAWN_LEVELS, validate_level
 from ._options import DEFAULT_DIFF_METHOD
 from ._splitting import convert_to_numpy_parameters
 from ._trace import OneRun
@@ -389,7 +389,7 @@ def construct_batch(qnode, level="user"):
     arguments and their postprocessing (PennyLane's ``qml.workflow.construct_batch``) after
     its pipeline up to ``level``: ``"top"`` none, ``"user"`` (or a marker) the transforms
     applied to the QNode, ``"gradient"`` with the gradient method's expansion, ``"device"``
-    (or None) with the device's preprocessing too, an int or a slice of that whole pipeline
+    with the device's preprocessing too (None, a bool: PennyLane's ``LevelError``), an int or a slice of that whole pipeline
     (:func:`get_compile_pipeline`).
 
     >>> import qsym as qml
@@ -403,11 +403,11 @@ def construct_batch(qnode, level="user"):
     >>> [t.operations for t in construct_batch(c, level="gradient")(x)[0]]
     [[RX(tensor(0.1, requires_grad=True), wires=[0]), RX(tensor(0.2, requires_grad=True), wires=[1])]]
     """
-    beyond_user = level is None or level in ("gradient", "device") or isinstance(level, slice) \
-        or (isinstance(level, int) and not isinstance(level, bool))
+    validate_level(level)
+    beyond_user = level in ("gradient", "device") or isinstance(level, (slice, int))
     if not (beyond_user and isinstance(qnode, workflow.QNode)):
         return _USER_BATCH(qnode, level)  # (its errors for a bad level, PennyLane's)
-    pipeline = get_compile_pipeline(qnode, "device" if level is None else level)
+    pipeline = get_compile_pipeline(qnode, level)
 
     def make(*args, **kwargs):
         runs = OneRun(qnode.func)  # PennyLane records the tape once

@@ -19,7 +19,6 @@ import inspect
 import logging
 import math
 import operator
-import os
 import random
 import sys
 import threading
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 from autograd.tracer import Box
 
+from ._locks import new_lock, new_rlock
 from . import _autodiff as autodiff, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
 from . import _guards as guards, _mcm as mcm, _shots as shots_mod, devices
@@ -80,20 +80,9 @@ PER_CALL_STRUCTURES = 64  # compiled structures a per-call QNode keeps (least re
 # signatures a QNode keeps once data arguments became static by their values (QNode.
 # _learn_static: a time t of expm(-1j H t), a new value at every call): the oldest go
 LEARNED_STATIC_SIGNATURES = 64
-_TWIN_LOCK = threading.Lock()  # a signature's plain-Python twin made once (_twin_ns)
-_PER_CALL_LOCK = threading.RLock()  # one per-call trace at a time (they restore random states)
+_TWIN_LOCK = new_lock()  # a signature's plain-Python twin made once (_twin_ns)
+_PER_CALL_LOCK = new_rlock()  # one per-call trace at a time (they restore random states)
 
-
-def _new_locks() -> None:
-    """In a forked child: new locks (another thread of the parent may have held one at the
-    fork, tracing a per-call QNode or making a twin, and never releases it there: the
-    child's next per-call QNode call waited forever)."""
-    global _TWIN_LOCK, _PER_CALL_LOCK
-    _TWIN_LOCK, _PER_CALL_LOCK = threading.Lock(), threading.RLock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_locks)
 _SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
 # diff_method -> check(qnode, entry, args, kwargs, diff, data) run before a compiled
 # derivative: a method PennyLane computes with circuits of its own whose exact answer the
@@ -203,7 +192,7 @@ class Compiled:
     _sampler: Any = field(default=None, init=False, repr=False, compare=False)
     # the tier state (qsym.tiers): changed only under _lock, by _enter
     tier: str = field(default="python", init=False, compare=False)
-    _lock: Any = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _lock: Any = field(default_factory=new_lock, init=False, repr=False, compare=False)
     _twin: Any = field(default=None, init=False, repr=False, compare=False)
     _ns: Any = field(default=None, init=False, repr=False, compare=False)
     _prepare: Any = field(default=None, init=False, repr=False, compare=False)
@@ -1218,7 +1207,7 @@ class QNode:
             shots, self._param_names)
         # caches, all this QNode's own; signature -> Compiled (or broadcast.Broadcast)
         self._compiled: dict = {}
-        self._lock = threading.Lock()  # one build at a time
+        self._lock = new_lock()  # one build at a time
         self._last: Compiled | None = None  # the last signature called
         self._grad_fast = None  # grad's short path: (key, call) (see grad._remember)
         self._value_fast = None  # the value call's short path (see _value_path)
@@ -1815,15 +1804,21 @@ class QNode:
         arithmetic). Where the function cannot run on boxes (``float(x)``, ``x.item()``,
         ``scipy.linalg.expm``: PennyLane's autograd fails there too), the refusal names the
         input and its use (:func:`_refuse_by_value`), the run's own error kept as its
-        cause (``__cause__``) and named in the message."""
+        cause (``__cause__``) and named at the message's end.
+        Any other error (qsym's but a ``DifferentiationError``: a wire, a measurement, a
+        device; the function's own exception classes) is raised as it was, as PennyLane
+        raises it."""
         try:
             return self.compile_pipeline.run(self, args, kwargs)
         except Exception as exc:
+            if not isinstance(exc, _BOX_FAILURES) or (
+                    isinstance(exc, QsymError) and not isinstance(exc, DifferentiationError)):
+                raise
             try:
                 _refuse_by_value(entry)
             except ByValueDerivative as refusal:
                 raise DifferentiationError(
-                    f"{refusal} (the function run on autograd's values raised "
+                    f"{refusal} (on autograd's values the function raised "
                     f"{type(exc).__name__}: {exc})") from exc
             raise
 
@@ -3461,6 +3456,12 @@ def _entry_point(dispatcher, *args):
     import numba  # (loaded with the kernels: qsym._kernels)
     result = overloads.get(tuple(numba.typeof(v) for v in args))
     return getattr(result, "entry_point", None)
+
+
+# what a function that takes an input's number raises on autograd's boxes (float() of an
+# ArrayBox, .item(), a compiled routine given objects: TypeError, AttributeError,
+# ValueError; autograd's own "VJP of ... not defined": NotImplementedError)
+_BOX_FAILURES = (TypeError, ValueError, AttributeError, NotImplementedError)
 
 
 def _refuse_by_value(entry) -> None:

@@ -76,6 +76,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from ._locks import new_lock, new_rlock
 from ._parsing import parse
 from ._trace import thread_setting
 
@@ -132,7 +133,7 @@ def compile_workers() -> int:
 
 
 _slots: threading.BoundedSemaphore | None = None
-_slots_lock = threading.Lock()
+_slots_lock = new_lock()
 
 
 def _compile_slots() -> threading.BoundedSemaphore:
@@ -145,19 +146,19 @@ def _compile_slots() -> threading.BoundedSemaphore:
 
 def _forget_slots() -> None:
     """In a forked child: the parent's jobs are not running here, so their slots are free."""
-    global _slots, _slots_lock
-    _slots, _slots_lock = None, threading.Lock()
+    global _slots
+    _slots = None  # (_slots_lock is free again in the child: _locks)
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_slots)
 
 _warned = False
-_warn_lock = threading.Lock()
+_warn_lock = new_lock()
 # numba work in a background thread (loading a swapped-in module, warming the kernels) must
 # not run while the interpreter shuts down (LLVM is torn down then): at exit, wait for the
 # one under way and start no other
-_load_lock = threading.Lock()
+_load_lock = new_lock()
 _exiting = False
 
 
@@ -176,7 +177,8 @@ def _at_exit():
 # compiler lock) gave a child in which the lock, and numba's, stay held by a thread that
 # does not exist there: the child's first numba compile and its exit (_at_exit) waited
 # forever. A fork therefore waits for the load under way (as it waits for the kernel
-# warm-up, _join_warm_up), and the child starts with the lock free.
+# warm-up, _join_warm_up), and the child starts with the lock free (every qsym lock is,
+# _locks).
 def _before_fork() -> None:
     _load_lock.acquire()
 
@@ -186,8 +188,7 @@ def _after_fork() -> None:
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork,
-                        after_in_child=_after_fork)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork)
 
 
 def mode() -> str:
@@ -326,7 +327,7 @@ def split_functions(text: str):
     return "\n".join(rest), functions
 
 
-_materialize_lock = threading.RLock()
+_materialize_lock = new_rlock()
 
 
 def _lazy_function(ns: dict, name: str, first_line: int, chunk: str, filename: str,
@@ -486,7 +487,7 @@ class LazyModule:
         self._mod = None
         self._disk = None
         self._owner = None
-        self._lock = threading.Lock()
+        self._lock = new_lock()
 
     def __repr__(self):
         return f"<qsym generated module {self._name} ({'loaded' if self._mod else 'not loaded'})>"
@@ -945,7 +946,7 @@ _warm_start = threading.Event()
 WARM_KERNELS = ("program_value_and_grad", "program_value", "program_value_and_grad_adjoint",
                 "program_state")
 _warm_thread: threading.Thread | None = None
-_warm_lock = threading.Lock()
+_warm_lock = new_lock()
 
 
 def cached_signatures(disp) -> list:
@@ -1026,22 +1027,7 @@ TWIN_MAX_SECONDS = 0.05
 # its plain-Python loop over the state, per amplitude
 TWIN_LOOP_SECONDS = 1e-6
 _twins: dict | None = None
-_twins_lock = threading.Lock()
-
-
-def _new_build_locks() -> None:
-    """In a forked child: new locks for the kernel twins' build and a stand-in's first
-    compile. Another thread of the parent may have held one at the fork (a first call
-    building the twins, a function unmarshalled or compiled at its first call) and would
-    never release it there: the child's first kernel call waited forever. What they guard
-    is published only when complete (``_twins``, a stand-in's function), so the child
-    builds it again."""
-    global _twins_lock, _materialize_lock
-    _twins_lock, _materialize_lock = threading.Lock(), threading.RLock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_new_build_locks)
+_twins_lock = new_lock()  # free again in a forked child (_locks): _twins is published whole
 twin_calls = 0  # kernel calls run as Python in this process (for tests)
 
 
@@ -1205,7 +1191,7 @@ COMPILED_KERNELS = _Kernels(defer=False)
 # compile that signature into numba's disk cache (:func:`request_kernel_compile`); a later
 # call loads it (milliseconds).
 _kernel_jobs: dict = {}  # (kernel name, numba signature) -> "running", "done", "failed", "python"
-_kernel_jobs_lock = threading.Lock()
+_kernel_jobs_lock = new_lock()
 _sig_seen: dict = {}  # (kernel name, signature) -> (monotonic time of the look, on disk)
 
 

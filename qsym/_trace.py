@@ -191,7 +191,13 @@ class Tape:
         """
         return list(self.log if self.log is not None else self.items)
 
+    # (count, callback): a template's own tape calls callback() (which raises) before its
+    # count-th gate (qsym.templates.MAX_TEMPLATE_GATES); None on a circuit's tape
+    limit = None
+
     def append(self, op) -> None:
+        if self.limit is not None and len(self.items) >= self.limit[0]:
+            self.limit[1]()
         self.items.append(op)
         if self.observed and id(op) in self.observed:  # an observable's gate applied again
             self.epoch += 1

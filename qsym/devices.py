@@ -826,12 +826,32 @@ def check_max_workers(max_workers):
     return int(max_workers)
 
 
-def check_device_options(kwargs: dict) -> None:
-    """Device options PennyLane's simulators take: accepted where qsym does the same."""
-    known = ("max_workers", "c_dtype")
+# lightning.qubit's own options: batch_obs splits an adjoint gradient's observables between
+# threads (the same numbers); mcmc (with kernel_name, num_burnin) samples shots by a Markov
+# chain, which qsym does not: refused when on, accepted (and ignored, as lightning does) off
+LIGHTNING_OPTIONS = ("batch_obs", "mcmc", "kernel_name", "num_burnin")
+
+
+def check_device_options(kwargs: dict, name: str | None = None) -> None:
+    """Device options PennyLane's simulators take: accepted where qsym does the same.
+
+    >>> check_device_options({"batch_obs": True, "mcmc": False}, "lightning.qubit")
+    >>> check_device_options({"mcmc": True, "kernel_name": "Local", "num_burnin": 10},
+    ...                      "lightning.qubit")
+    Traceback (most recent call last):
+    ...
+    qsym.errors.DeviceError: lightning.qubit's mcmc=True draws shots by Markov chain Monte Carlo (correlated samples after num_burnin steps); qsym draws each shot independently from the state's exact probabilities: drop mcmc, kernel_name and num_burnin (analytic results are the same either way)
+    """
+    known = ("max_workers", "c_dtype") + (LIGHTNING_OPTIONS if name == "lightning.qubit" else ())
     bad = sorted(k for k in kwargs if k not in known)
     if bad:
         raise DeviceError(f"unsupported device options: {', '.join(bad)}")
+    if kwargs.get("mcmc"):
+        raise DeviceError(
+            "lightning.qubit's mcmc=True draws shots by Markov chain Monte Carlo (correlated "
+            "samples after num_burnin steps); qsym draws each shot independently from the "
+            "state's exact probabilities: drop mcmc, kernel_name and num_burnin (analytic "
+            "results are the same either way)")
     check_max_workers(kwargs.get("max_workers"))
     if "c_dtype" in kwargs and np.dtype(kwargs["c_dtype"]) != np.complex128:
         raise DeviceError("qsym simulates in complex128 only; drop c_dtype")
@@ -879,7 +899,7 @@ def device(
         readout = kwargs.pop("readout_prob", None)
         check_device_options(kwargs)
         return DefaultMixed(wires=wires, shots=shots, seed=seed, readout_prob=readout)
-    check_device_options(kwargs)
+    check_device_options(kwargs, name)
     dev = Device(name, wires=wires, shots=shots, seed=seed)
     dev._max_workers = check_max_workers(kwargs.get("max_workers"))
     return dev
@@ -1074,7 +1094,7 @@ class LightningQubit(Device):
     """
 
     def __init__(self, wires=None, shots=None, seed="global", **kwargs):
-        check_device_options(kwargs)
+        check_device_options(kwargs, "lightning.qubit")
         super().__init__("lightning.qubit", wires=wires, shots=shots, seed=seed)
 
 

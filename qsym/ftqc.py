@@ -32,10 +32,10 @@ import functools
 import hashlib
 import operator
 import sys
-import threading
 
 import numpy as np
 
+from ._locks import new_rlock
 from . import _operations as ops_mod
 from ._mcm import Conditional, MeasurementValue, MidMeasure, cond, measure, new_meas_uid
 from ._opmath import AnnotatedQueue, Operator, PennyLaneOperation, adjoint
@@ -479,7 +479,7 @@ class QubitMgr:
     """
 
     def __init__(self, num_qubits: int = 0, start_idx: int = 0):
-        self._lock = threading.RLock()
+        self._lock = new_rlock()
         ok = [isinstance(x, int) and not isinstance(x, bool) and x >= 0
               for x in (num_qubits, start_idx)]
         if not all(ok):

@@ -267,13 +267,46 @@ def _no_derivatives(args=(), *values, owner=None) -> None:
 
 def _floats(x, name) -> np.ndarray:
     _no_derivatives((), x)
+    if np.iscomplexobj(x) and np.any(np.imag(x) != 0):
+        raise ArgumentError(f"qml.qchem: `{name}` has complex values; give real numbers")
     try:
-        out = np.array(x, dtype=float)
+        out = np.array(np.real(x) if np.iscomplexobj(x) else x, dtype=float)
     except (TypeError, ValueError) as exc:
         raise ArgumentError(f"qml.qchem: `{name}` must be an array of numbers") from exc
     if not np.all(np.isfinite(out)):
         raise ArgumentError(f"qml.qchem: `{name}` has NaN or infinite values; give finite numbers")
     return out
+
+
+def _check_primitives(alpha, coeff, n_functions: int, where: str = "") -> None:
+    """Exponents and contraction coefficients a basis set can have: one row per basis
+    function, rows of one length each, exponents > 0 (a Gaussian of exponent <= 0 does not
+    decay: its integrals diverge, NaN), not all of a row's coefficients 0 (a function of
+    norm 0: NaN after normalization)."""
+    if len(alpha) != n_functions or len(coeff) != n_functions:
+        raise ArgumentError(
+            f"qml.qchem: {n_functions} basis functions need {n_functions} rows of exponents "
+            f"and coefficients{where}, got {len(alpha)} and {len(coeff)}")
+    for i, (a, c) in enumerate(zip(alpha, coeff)):
+        a, c = np.asarray(a, dtype=float), np.asarray(c, dtype=float)
+        if a.ndim != 1 or a.shape != c.shape:
+            raise ArgumentError(
+                f"qml.qchem: basis function {i} has exponents of shape {a.shape} and "
+                f"coefficients of shape {c.shape}{where}: give one number each per primitive")
+        if not (np.all(np.isfinite(a)) and np.all(a > 0)):
+            raise ArgumentError(
+                f"qml.qchem: basis function {i} has exponents {a.tolist()}{where}: a "
+                "Gaussian's exponent must be a positive number (it does not decay otherwise)")
+        if not np.all(np.isfinite(c)) or not np.any(c != 0):
+            raise ArgumentError(
+                f"qml.qchem: basis function {i} has contraction coefficients {c.tolist()}"
+                f"{where}: give finite numbers, not all zero")
+
+
+def _check_closed_shell(mol) -> None:
+    if mol.n_electrons % 2 == 1 or mol.mult != 1:
+        raise ArgumentError("Open-shell systems are not supported. Change the charge or spin "
+                            "multiplicity of the molecule.")
 
 
 def _as_given(values: list, given):
@@ -308,8 +341,9 @@ class BasisFunction(ints.Shell):
 
     def __init__(self, l, alpha, coeff, r):
         trainable = tuple(bool(getattr(x, "requires_grad", False)) for x in (alpha, coeff, r))
-        super().__init__(tuple(l), *(np.asarray(x, dtype=float) for x in (alpha, coeff, r)),
-                         trainable)
+        alpha, coeff, r = (np.asarray(x, dtype=float) for x in (alpha, coeff, r))
+        _check_primitives([alpha], [coeff], 1, " (a BasisFunction)")  # (PennyLane: NaN)
+        super().__init__(tuple(l), alpha, coeff, r, trainable)
 
     @classmethod
     def _marked(cls, l, alpha, coeff, r, trainable):
@@ -420,9 +454,11 @@ class Molecule:
         if coeff is not None:
             self.coeff = [_floats(c, "coeff") for c in coeff]
         else:
+            _check_primitives(self.alpha, [row[2] for row in self.basis_data], len(self.l))
             self.coeff = [np.array(row[2]) * (ints.primitive_norm(self.l[i], self.alpha[i])
                                               if normalize else 1.0)
                           for i, row in enumerate(self.basis_data)]
+        _check_primitives(self.alpha, self.coeff, len(self.l))
         self.r = [self.coordinates[k] for k, n in enumerate(self.n_basis) for _ in range(n)]
         # PennyLane's `args` replace the parameters given as trainable tensors
         def flag(given, i):  # PennyLane's basis function i takes its row as given
@@ -679,9 +715,7 @@ def scf(mol: Molecule, n_steps=50, tol=1e-8):
     """
     def _scf(*args):
         _no_derivatives(args, owner=mol)
-        if mol.n_electrons % 2 == 1 or mol.mult != 1:
-            raise ArgumentError("Open-shell systems are not supported. Change the charge or spin "
-                                "multiplicity of the molecule.")
+        _check_closed_shell(mol)
         shells = mol.basis_set
         h_core = (ints.kinetic(shells)
                   + ints.attraction(shells, mol.nuclear_charges, mol.coordinates))
@@ -746,16 +780,47 @@ def _numbers(a):
     return np.asarray(a, dtype=float)
 
 
+def _check_traced_args(mol: Molecule, args, moving: bool) -> None:
+    """PennyLane's ``args`` (numbers or autograd's boxes): the coordinates of shape
+    ``(atoms, 3)``, finite and apart, then exponents and coefficients as
+    :func:`_check_primitives` takes them (NaN, a flat geometry or a bad exponent were a NaN
+    energy or a bare ``IndexError``)."""
+    from autograd.tracer import getval
+
+    flags = mol.basis_set[0].trainable if mol.basis_set else (False, False, False)
+    expected = int(moving) + int(flags[0]) + int(flags[1])
+    if len(args) != expected:
+        raise ArgumentError(f"qml.qchem: this molecule's trainable parameters are {expected} "
+                            f"arrays (coordinates, exponents, coefficients: those given with "
+                            f"requires_grad=True), got {len(args)} in args")
+    values = [getval(a) if not isinstance(a, (list, tuple)) else [getval(r) for r in a]
+              for a in args]
+    if moving:
+        coords = np.asarray(values[0], dtype=float)
+        if coords.shape != (len(mol.symbols), 3) or not np.all(np.isfinite(coords)):
+            raise ArgumentError(
+                f"qml.qchem: the coordinates in args must be finite numbers of shape "
+                f"({len(mol.symbols)}, 3), got shape {coords.shape}"
+                + ("" if np.all(np.isfinite(coords)) else " with NaN or infinite values"))
+        ints.nuclear_repulsion([1] * len(mol.symbols), coords)  # no two atoms at one place
+        values = values[1:]
+    alpha = values.pop(0) if flags[0] else mol.alpha
+    coeff = values.pop(0) if flags[1] else mol.coeff
+    _check_primitives(alpha, coeff, len(mol.basis_set), " in args")
+
+
 def _basis_args(mol: Molecule, args):
     """``(basis_args, coordinates, moving)``: PennyLane's ``args`` as rows per basis
     function (the basis parameters, then each function's centre: its atom's row of
-    ``args[0]`` when the coordinates are trainable, ``moving``), and the coordinates."""
+    ``args[0]`` when the coordinates are trainable, ``moving``), and the coordinates;
+    the inputs checked first (:func:`_check_traced_args`)."""
     import autograd.numpy as anp
 
     # numbers, or autograd's boxes (a QNode's traced stand-ins are taken by their numbers
     # here, at once: the integrals of symbols would be slow, and need them anyway)
     args = [_numbers(a) for a in args]
     moving = bool(getattr(mol.coordinates, "requires_grad", False))
+    _check_traced_args(mol, args, moving)
     if not moving:
         return list(args), mol.coordinates, False
     coords = args[0]
@@ -789,6 +854,7 @@ def _scf_traced(mol: Molecule, args, n_steps=50, tol=1e-8):
     import autograd.numpy as anp
     from autograd.tracer import getval
 
+    _check_closed_shell(mol)
     s, h, eri, coords, moving = _matrices_traced(mol, args)
     r = ints.scf(s, h, eri, mol.n_electrons, n_steps, tol, xp=anp, value=getval, shift=True)
     mol.mo_coefficients = np.asarray(getval(r.coefficients))
@@ -913,6 +979,7 @@ def _hf_energy_traced(mol: Molecule, args):
     import autograd.numpy as anp
     from autograd.tracer import getval
 
+    _check_closed_shell(mol)
     charges = mol.nuclear_charges
     s, h, eri, coords, moving = _matrices_traced(mol, args)
     result = ints.scf(getval(s), getval(h), getval(eri), mol.n_electrons)

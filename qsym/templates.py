@@ -291,6 +291,23 @@ def _data_key(d):
     return a.shape, a.tobytes()
 
 
+# qsym builds a template's gates when it is made (about 0.5 KB and 20-80 us each; PennyLane
+# decomposes when asked): a template that would write more is refused before it is built
+# (its gate_count) or at this many gates (any other), never built until memory runs out
+MAX_TEMPLATE_GATES = 1_000_000
+
+
+def _refuse_size(template, count: int | None):
+    """Raise: ``template`` would write ``count`` gates (None: it has written
+    :data:`MAX_TEMPLATE_GATES` and is not done)."""
+    what = "more than" if count is None else f"{count:,} gates, more than"
+    raise ArgumentError(
+        f"{type(template).__name__} on {len(template.wires):,} wires would write {what} "
+        f"qsym.templates.MAX_TEMPLATE_GATES = {MAX_TEMPLATE_GATES:,} (qsym builds a "
+        "template's gates when it is made, about 0.5 KB each): use fewer wires or steps, "
+        "or raise qsym.templates.MAX_TEMPLATE_GATES if you mean a circuit this large")
+
+
 class Template(GateSequence):
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them. A template takes part in
@@ -305,6 +322,17 @@ class Template(GateSequence):
     has_decomposition = True
     has_diagonalizing_gates = False
     has_generator = False
+
+    def gate_count(self) -> int | None:
+        """How many gates :meth:`_build` writes (at least), when that is known before it
+        runs and can be far more than the arguments' size (a QFT's ``n(n+1)/2``, a Trotter
+        product's steps times terms); None otherwise. :meth:`_record` refuses a template of
+        more than :data:`MAX_TEMPLATE_GATES` before building it.
+
+        >>> QFT(wires=range(4)).gate_count()  # 4 Hadamards, 6 phases, 2 SWAPs
+        12
+        """
+        return None
 
     def device_applies(self) -> bool:
         """Whether PennyLane's ``default.qubit`` applies this template as one matrix (it
@@ -372,11 +400,15 @@ class Template(GateSequence):
     def _record(self):
         if not isinstance(self.wires, Wires):  # PennyLane's Wires (a tuple of labels)
             self.wires = Wires(self.wires)
+        count = self.gate_count()
+        if count is not None and count > MAX_TEMPLATE_GATES:
+            _refuse_size(self, count)
         outer = active_tape()
         building = _building()
         # first in the circuit (not inside another template): PennyLane's StatePrepBase there
         self._first_op = outer is not None and not outer.items and not building
         tape = aside_tape()
+        tape.limit = (MAX_TEMPLATE_GATES, lambda: _refuse_size(self, None))
         self._children = []  # (start, length, template): templates this one applies
         building.append(self)
         self._tape = tape  # what _build records on: a template made there is one entry of it
@@ -2600,8 +2632,19 @@ class QFT(Template):
         with recording(Tape()):
             return QFT(wires=range(n_wires)).matrix()
 
+    def gate_count(self) -> int:
+        """Its ``n`` Hadamards, ``n(n-1)/2`` phases and ``n//2`` SWAPs."""
+        return _fourier_count(len(self.wires), len(self.wires) - 1)
+
     def _build(self):
         _fourier_gates(self.wires, len(self.wires) - 1)
+
+
+def _fourier_count(n: int, order: int) -> int:
+    """The gates :func:`_fourier_gates` writes: ``sum over m < n of min(m, order)`` phases."""
+    order = max(0, min(order, n - 1))
+    phases = order * (order + 1) // 2 + (n - 1 - order) * order if n else 0
+    return n + phases + n // 2
 
 
 def _fourier_gates(w: tuple, order: int) -> None:
@@ -2660,6 +2703,9 @@ class AQFT(Template):
         ControlledPhaseShift(1.5707963267948966, wires=[1, 0])
         """
         return Template.compute_decomposition.__func__(AQFT, order=order, wires=wires)
+
+    def gate_count(self) -> int:
+        return _fourier_count(len(self.wires), self.order)
 
     def _build(self):
         _fourier_gates(self.wires, self.order)
@@ -3205,6 +3251,9 @@ class ApproxTimeEvolution(Template):
         hamiltonian, time = operator_params(self, params, self.hamiltonian, time="last")
         return type(self)(hamiltonian, time, self.n)
 
+    def gate_count(self) -> int:
+        return self.n * len(self.terms)
+
     def _build(self):
         for _ in range(self.n):
             for letters, ws, c in self.terms:
@@ -3454,6 +3503,14 @@ class TrotterProduct(Template):
             return SpectralNormError(trotter_commutator_error(ops, t, p, n, fast))
         raise GateError(f"The '{method}' method is not supported for computing the error. Please "
                         "select a valid method for computing the error.")
+
+    def gate_count(self) -> int | None:
+        """At least one gate per factor: ``n`` steps of ``2 * 5**(order/2 - 1)`` rounds (one
+        at order 1) over the terms."""
+        if self._refusal is not None or not self.terms:
+            return None
+        rounds = 1 if self.order == 1 else 2 * 5 ** (self.order // 2 - 1)
+        return self.n * rounds * len(self.terms)
 
     def _build(self):
         if self._refusal is not None:

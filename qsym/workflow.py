@@ -14,6 +14,7 @@ set_shots``, PennyLane's module path).
 """
 
 
+from ._drawing import validate_level
 from ._mcm import defer
 from ._runtime import QNode, qnode, set_shots
 from ._tapes import QuantumScript
@@ -127,6 +128,7 @@ def construct_tape(qnode, level="user"):
     """
     if not isinstance(qnode, QNode):
         raise ArgumentError(f"construct_tape takes a QNode, got {qnode!r}")
+    validate_level(level)  # (PennyLane's construct_batch refuses None)
 
     def make(*args, **kwargs):
         tapes, _ = construct_batch(qnode, level)(*args, **kwargs)
