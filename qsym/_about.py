@@ -95,7 +95,7 @@ def _distribution_fields() -> dict:
         direct = {}
     if direct.get("dir_info", {}).get("editable"):
         url = direct.get("url", "")
-        fields["Editable project location"] = url[7:] if url.startswith("file://") else url
+        fields["Editable project location"] = url.removeprefix("file://")
     return fields
 
 

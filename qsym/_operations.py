@@ -370,9 +370,30 @@ def traced_unitary(U, n_wires: int):
 def _entry_functions(exprs: tuple, syms: tuple):
     """A NumPy function of the inputs ``syms`` giving ``[entries, d entries/d s for s in
     syms]`` of a matrix whose entries are ``exprs`` (sympy's derivatives; one per traced
-    matrix, kept: each call's trace makes the same expressions again)."""
+    matrix, kept: each call's trace makes the same expressions again). Only the
+    derivatives that are not identically zero (an entry by an input it holds) are made and
+    compiled: a matrix whose entries are the inputs themselves (a tape's ``QubitUnitary``
+    replayed with its entries as inputs, 256 on 4 wires) has one per entry, not one per
+    entry and input (65 536 expressions: minutes in ``lambdify``).
+
+    >>> x, y = sp.symbols("x y")
+    >>> _entry_functions((x * y, x, sp.Integer(2)), (x, y))(3.0, 5.0)
+    [[15.0, 3.0, 2], [5.0, 1, 0], [3.0, 0, 0]]
+    """
     entries = [sp.sympify(e) for e in exprs]
-    return lambdify(syms, [entries] + [[sp.diff(e, s) for e in entries] for s in syms])
+    index = {s: k for k, s in enumerate(syms)}
+    pairs = [(i, index[s]) for i, e in enumerate(entries)
+             for s in sorted(e.free_symbols & index.keys(), key=index.__getitem__)]
+    f = lambdify(syms, [entries, [sp.diff(entries[i], syms[k]) for i, k in pairs]])
+
+    def values(*at):
+        vals, dvals = f(*at)
+        out = [list(vals)] + [[0] * len(entries) for _ in syms]
+        for (i, k), d in zip(pairs, dvals):
+            out[k + 1][i] = d
+        return out
+
+    return values
 
 
 def _take_traced_matrix(name: str, hyper: dict, n_wires: int):

@@ -73,7 +73,8 @@ def test_about_module_path_and_pennylane_fields(monkeypatch, capsys):
     assert callable(qml.about)
 
     class Dist:
-        metadata = {"Name": "qsym", "Version": "x", "Summary": "s"}
+        def __init__(self):
+            self.metadata = {"Name": "qsym", "Version": "x", "Summary": "s"}
 
         @staticmethod
         def read_text(name):

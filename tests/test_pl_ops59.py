@@ -82,3 +82,32 @@ def test_exponentials_compare_as_qml_equal():
 ])
 def test_angle_embedding_repr(make, text):
     assert repr(make()) == text
+
+
+# --- a tape's QubitUnitary replayed with its entries as inputs --------------------------------
+def test_traced_matrix_compiles_only_the_nonzero_derivatives(monkeypatch):
+    """A matrix whose entries are inputs (a tape's QubitUnitary replayed by dev.execute:
+    PennyLane's test_qft builds 16 such tapes on 4 wires) compiles one derivative per entry
+    and input it holds, not one per entry and input (65 536 on 4 wires: minutes); the
+    values are sympy's derivatives (by hand: d(x*y)/dx = y)."""
+    import sympy as sp
+
+    from qsym import _operations
+
+    sizes = []
+    real = _operations.lambdify
+
+    def counting(syms, exprs):
+        sizes.append(sum(len(e) for e in exprs))
+        return real(syms, exprs)
+
+    monkeypatch.setattr(_operations, "lambdify", counting)
+    syms = sp.symbols("u0:16")
+    _operations._entry_functions.cache_clear()
+    values = _operations._entry_functions(tuple(syms), tuple(syms))(*range(16))
+    assert sizes == [16 + 16]  # the entries, then one derivative each (was 16 + 16 * 16)
+    assert values[0] == list(range(16)) and all(
+        values[k + 1] == [int(i == k) for i in range(16)] for k in range(16))
+    x, y = sp.symbols("x y")
+    assert _operations._entry_functions((x * y, x + 2 * y), (x, y))(3.0, 5.0) == [
+        [15.0, 13.0], [5.0, 1], [3.0, 2]]
