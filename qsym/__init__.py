@@ -1033,7 +1033,9 @@ def _freeze_import(environ=_os.environ, freeze=None) -> bool:
     if freeze is None:
         import gc
 
-        freeze = gc.freeze
+        freeze = getattr(gc, "freeze", None)  # (CPython 3.7+; not every Python has it)
+        if freeze is None:
+            return False
     freeze()
     return True
 
