@@ -1032,13 +1032,21 @@ ops.__all__ = sorted([_n for _n, _v in vars(ops).items() if isinstance(_v, type)
 # leaves the collector as it was (docs/design.md, "The import's objects frozen").
 def _freeze_import(environ=_os.environ, freeze=None) -> bool:
     """``gc.freeze()`` unless ``QSYM_GC_FREEZE`` is ``0``/``false``/``no``/``off``; whether it
-    froze."""
+    froze (``freeze``: the function to call instead of ``gc.freeze``).
+
+    >>> _freeze_import({"QSYM_GC_FREEZE": "0"})
+    False
+    >>> _freeze_import({}, freeze=lambda: None)
+    True
+    """
     if environ.get("QSYM_GC_FREEZE", "1").strip().lower() in ("0", "false", "no", "off"):
         return False
     if freeze is None:
         import gc
 
-        freeze = gc.freeze
+        freeze = getattr(gc, "freeze", None)  # (CPython 3.7+; not every Python has it)
+        if freeze is None:
+            return False
     freeze()
     return True
 
