@@ -1880,7 +1880,10 @@ def optim_case(rep, case, spec, meas, rng):
     # stay put; seed 5901 #8: the trained ones at rounding level, the keyword's 0.5)
     trained = [i for i, (j, _) in lay["where"].items()
                if j < len(lay["chunks"]) and lay["trainable"][j]]
-    stationary = eg is None and onp.max(onp.abs(g0[trained]), initial=0.0) < 1e-9
+    # (only the optimizers that normalise the gradient: gradient descent and the momentum
+    # ones step by the rounding itself, 1e-17, and are compared)
+    stationary = (eg is None and onp.max(onp.abs(g0[trained]), initial=0.0) < 1e-9
+                  and name in ("AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer"))
     if stationary:
         # a stationary point: the gradient is rounding (1e-14 both sides, 1% apart), which
         # Adam, Adagrad and RMSProp normalise into real steps away from an unstable point,

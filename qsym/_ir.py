@@ -280,6 +280,8 @@ class Circuit:
             measurements (``mcm_method="one-shot"``, ``"tree-traversal"``, or unset with
             shots): every shot's terminal measurements see that shot's mid-circuit values
             (:mod:`qsym._shots` draws the other measurements given the values' draw).
+        conditional: the indices of the ops a deferred ``qml.cond`` applied (counted as
+            PennyLane counts their derivatives' circuits; not compiled code).
     """
 
     num_wires: int
@@ -292,6 +294,11 @@ class Circuit:
     constants: tuple = ()
     sample_order: tuple = ()
     one_shot: bool = False
+    # the indices of the ops a deferred qml.cond applied (its base controlled by the
+    # measured wires), for qml.Tracker's count only (not compiled code): PennyLane's
+    # parameter shift differentiates a Conditional's parameters by a forward difference,
+    # one circuit each (:attr:`qsym._plan.GradientPlan.cond_runs`)
+    conditional: tuple = field(default=(), compare=False)
 
 
 def _fmt_word(word: Word) -> str:

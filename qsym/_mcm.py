@@ -1155,7 +1155,10 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
                 if op.postselect is not None:
                     postselected[control_wires[op.meas_uid]] = op.postselect
             elif isinstance(op, Conditional):
+                start = len(tape.items)
                 new_ops.extend(_controlled(op, control_wires, reduce_postselected))
+                for gate in tape.items[start:]:  # (qml.Tracker counts their derivatives'
+                    gate.pl_conditional = True  # circuits as PennyLane's Conditional's)
             elif isinstance(getattr(op, "base", None), Conditional):  # ctrl of a conditional
                 with recording(Tape()):
                     inner = op.base.controlled(op.control_wires, op.control_values)

@@ -136,6 +136,11 @@ class GradientPlan:
     # :attr:`qsym._ir.Measurement.pl_squared`) the shifted tapes of <A^2>; counted, not run
     # (qsym measures <A> and <A^2> from the same states)
     var_runs: int = 0
+    # PennyLane's parameter shift differentiates a Conditional's (qml.cond's) parameters by a
+    # forward difference (its grad_method "F"): one circuit per parameter, and the unshifted
+    # circuit once; qsym differentiates the deferred controlled gate exactly by its own rule.
+    # The difference in circuits, counted as PennyLane's (qml.Tracker), not run
+    cond_runs: int = 0
 
     @property
     def num_outputs(self) -> int:
@@ -152,7 +157,7 @@ class GradientPlan:
         """The circuits one parameter-shift gradient runs as PennyLane counts them
         (``qml.Tracker``): :attr:`executions` and PennyLane's circuits for derivatives
         qsym knows are 0 (:attr:`idle_runs`) and a variance's (:attr:`var_runs`)."""
-        return self.executions + self.idle_runs + self.var_runs
+        return self.executions + self.idle_runs + self.var_runs + self.cond_runs
 
 
 def light_cone(circuit: Circuit) -> tuple[bool, ...]:
@@ -484,6 +489,13 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
     var_runs = 0
     shifted = sum(1 for t in terms if not t.zero) + idle_runs
     unshifted = any(t.zero for t in terms + idle_terms)
+    cond_runs = 0
+    conditional = set(getattr(circuit, "conditional", ())) if not circuit.one_shot else set()
+    cond_slots = {s for s in needed | idle if slots[s].op in conditional}
+    if cond_slots:  # (PennyLane's forward differences, for its Conditional's parameters)
+        own = sum(1 for t in terms + idle_terms if not t.zero and t.slot in cond_slots)
+        cond_runs = len(cond_slots) - own + (0 if unshifted else 1)
+        shifted += cond_runs
     if (shifted or unshifted) and any(m.kind == "var" for m in circuit.measurements):
         var_runs = 1 + (shifted + unshifted
                         if any(getattr(m, "pl_squared", False) for m in circuit.measurements)
@@ -528,4 +540,5 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
         derivatives=derivatives,
         idle_runs=idle_runs,
         var_runs=var_runs,
+        cond_runs=cond_runs,
     )

@@ -1506,13 +1506,13 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
                                         pl_squared=m.kind == "var" and _pl_squares(m)))
     return Circuit(
         num_wires=len(device_wires),
+        conditional=tuple(i for i, op in enumerate(items) if getattr(op, "pl_conditional", False)),
         ops=tuple(ir_ops),
         measurements=tuple(measurements),
         inputs=tuple(inputs),
         data=tuple(data),
         output=kinds,
-        wire_labels=tuple(device_wires),
-        constants=tuple(constants),
+        wire_labels=tuple(device_wires), constants=tuple(constants),
     )
 
 

@@ -880,3 +880,30 @@ def test_cond_of_prod_given_a_product_queues_one_conditional_in_a_qnode():
     assert dict(qml.specs(c)()["resources"].gate_types) == {
         "Hadamard": 1, "MidMeasureMP": 1, "Conditional(Prod)": 1}
     assert abs(float(c())) < 1e-12  # <Z1>: +1 when m = 0, -1 (X flips it) when m = 1
+
+
+def test_tracker_counts_a_conditional_gates_derivative_as_pennylane():
+    # PennyLane's parameter shift differentiates a Conditional's parameters by a forward
+    # difference (grad_method "F"): one circuit each and the unshifted one, not the deferred
+    # controlled gate's four-term rule. Counts: PennyLane 0.45.1's (/work/plvenv): 5 for
+    # cond(m, RX), 6 for cond(m, RX, RY) (its two Conditionals); the values by hand
+    dev = qml.device("default.qubit", wires=2)
+
+    def make(both):
+        @qml.qnode(dev, diff_method="parameter-shift")
+        def c(x):
+            qml.RY(x[0], 0)
+            m = qml.measure(0)
+            qml.cond(m, qml.RX, qml.RY if both else None)(x[1], wires=1)
+            return qml.expval(qml.Z(1))
+        return c
+
+    x = np.array([0.4, 0.9], requires_grad=True)
+    for both, runs in ((False, 5), (True, 6)):
+        with qml.Tracker(dev) as t:
+            g = qml.grad(make(both))(x)
+        assert t.totals["executions"] == runs
+        # <Z1> = 1 - p (1 - cos x1), p = sin^2(x0/2); with RY on m = 0 too: cos x1
+        p, dp = onp.sin(0.2) ** 2, onp.sin(0.4) / 2
+        want = [0.0, -onp.sin(0.9)] if both else [-dp * (1 - onp.cos(0.9)), -p * onp.sin(0.9)]
+        assert onp.allclose(g, want, atol=1e-9)  # (qsym's exact rule, not the difference)
