@@ -1881,9 +1881,15 @@ def optim_case(rep, case, spec, meas, rng):
     trained = [i for i, (j, _) in lay["where"].items()
                if j < len(lay["chunks"]) and lay["trainable"][j]]
     # (only the optimizers that normalise the gradient: gradient descent and the momentum
-    # ones step by the rounding itself, 1e-17, and are compared)
-    stationary = (eg is None and onp.max(onp.abs(g0[trained]), initial=0.0) < 1e-9
-                  and name in ("AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer"))
+    # ones step by the rounding itself, 1e-17, and are compared). A trained parameter whose
+    # own gradient is at rounding level is such a point along its axis: Adam's step there
+    # is about stepsize * g / eps, the rounding (1e-13) times 1e7, each side its own way
+    # (seed 5910 #2: a parameter at -2 pi and one at 0 beside moving ones, iterates 9e-5
+    # apart by the third step), so its column is left out and the rest compared
+    normalising = name in ("AdagradOptimizer", "RMSPropOptimizer", "AdamOptimizer")
+    flat = ([i for i in trained if abs(g0[i]) < 1e-9] if eg is None and normalising else [])
+    stationary = bool(trained) and len(flat) == len(trained)
+    keep = [c for c in range(lay["n_pos"] + 1) if c not in flat]  # (the last column: cost)
     if stationary:
         # a stationary point: the gradient is rounding (1e-14 both sides, 1% apart), which
         # Adam, Adagrad and RMSProp normalise into real steps away from an unstable point,
@@ -1901,7 +1907,7 @@ def optim_case(rep, case, spec, meas, rng):
         # NonDifferentiableError for a complex StatePrep before PCPhase, seed 147 #2)
         check_pair(rep, case + "/optim", f"{name} iterates ({len(lay['chunks'])} args, trainable "
                    f"{lay['trainable']}{', keyword' if lay['kw'] else ''}) [{m}]",
-                   lambda: iterate(qsym, m), lambda: ref, 1e-6)
+                   lambda: iterate(qsym, m)[:, keep], lambda: ref[:, keep], 1e-6)
     if mcm:
         return
     eta, lam = 0.1, 0.01
