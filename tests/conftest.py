@@ -228,10 +228,11 @@ class EveryTest:
     (their circuits promoted, their exports compiled in the background, nothing cancelled;
     issue #17, stop 59); a plugin's reach every item (registered: :func:`pytest_configure`)."""
 
-    _cancel_the_tests_compile_jobs = staticmethod(
-        pytest.fixture(autouse=True)(_cancel_the_tests_compile_jobs))
-    _tier_that_answers_first = staticmethod(
-        pytest.fixture(autouse=True)(_tier_that_answers_first))
+    # (``@pytest.fixture`` above ``@staticmethod``: the order pytest 9.2 asks for)
+    _cancel_the_tests_compile_jobs = pytest.fixture(autouse=True)(
+        staticmethod(_cancel_the_tests_compile_jobs))
+    _tier_that_answers_first = pytest.fixture(autouse=True)(
+        staticmethod(_tier_that_answers_first))
 
 
 def pytest_configure(config):
