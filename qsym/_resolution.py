@@ -399,7 +399,7 @@ def construct_batch(qnode, level="user"):
     ...     return qml.expval(qml.Z(0))
     >>> x = qml.numpy.array([0.1, 0.2])
     >>> [t.operations for t in construct_batch(c, level="user")(x)[0]]
-    [[AngleEmbedding(tensor([0.1, 0.2], requires_grad=True), wires=[0, 1])]]
+    [[AngleEmbedding([0.1 0.2], wires=[0, 1], rotation=X)]]
     >>> [t.operations for t in construct_batch(c, level="gradient")(x)[0]]
     [[RX(tensor(0.1, requires_grad=True), wires=[0]), RX(tensor(0.2, requires_grad=True), wires=[1])]]
     """

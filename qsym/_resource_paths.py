@@ -128,7 +128,7 @@ def _specs_tape_resources(qnode, args, kwargs, compute_depth, level=None):
     return count_resources(tape, compute_depth=compute_depth), mcm
 
 
-def _specs_batch_resources(qnode, args, kwargs, compute_depth, level=None):
+def _specs_batch_resources(qnode, args, kwargs, compute_depth, level="gradient"):
     """``qml.specs``' counts of a transformed QNode whose transforms make several tapes at
     ``level`` (PennyLane's list: one ``SpecsResources`` per tape), else None.
 

@@ -9,6 +9,7 @@ import numpy as onp
 import pytest
 
 import qsym as qml
+from qsym.errors import LevelError
 from qsym.devices import ExecutionConfig, MCMConfig
 from qsym.workflow import construct_execution_config, get_best_diff_method, get_compile_pipeline
 from qsym.workflow.resolution import (_resolve_diff_method, _resolve_execution_config,
@@ -200,7 +201,10 @@ def test_construct_batch_gradient_level_opens_trainable_templates():
 def test_construct_batch_device_level_runs_the_device_pipeline():
     c = _embedded()
     x = onp.array([0.3, 0.7])
-    for level in ("device", None):
+    # (level=None is refused, as PennyLane 0.45.1's _validate_level refuses it)
+    with pytest.raises(LevelError, match="level None not recognized"):
+        qml.workflow.construct_batch(c, level=None)(x, [2, 1, 0])
+    for level in ("device",):
         (tape,), _ = qml.workflow.construct_batch(c, level=level)(x, [2, 1, 0])
         # default.qubit decomposes the templates: Permute([2, 1, 0]) swaps wires 0 and 2
         assert [(op.name, list(op.wires)) for op in tape.operations] == \
