@@ -832,8 +832,6 @@ def _matrices_traced(mol: Molecule, args):
     """``(S, h_core, eri, coordinates, moving)`` as functions of PennyLane's ``args`` (the
     molecule's trainable coordinates first when ``moving``, then exponents and
     coefficients), differentiable by autograd."""
-    import autograd.numpy as anp
-
     basis, charges = mol.basis_set, mol.nuclear_charges
     basis_args, coords, moving = _basis_args(mol, args)
     s = _pairwise(basis, basis_args, lambda a, b: gints.overlap_integral(a, b, False),
@@ -944,7 +942,6 @@ def _dipole_traced(mol: Molecule, core, active, mapping, cutoff, args) -> list:
     ``2 sum_core d_ii`` and the nuclear part ``sum_A Z_A R_A`` (of the molecule's
     coordinates as numbers, as PennyLane's ``mol.coordinates``), each component
     ``nuclear - core - sum d_pq a+_p a_q`` mapped to qubits (:func:`_linear_sentence`)."""
-    import autograd.numpy as anp
     from autograd.tracer import getval
 
     _, c, *_ = _scf_traced(mol, args)

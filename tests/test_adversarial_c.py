@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import subprocess
-import sys
 
 import numpy as onp
 import pytest
