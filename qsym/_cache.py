@@ -584,8 +584,8 @@ _file_digests: dict = {}
 # ``os.fstat`` gave them and its SHA-256; a file whose ``fstat`` still gives the same four
 # is not read again (an edit, a checkout or a reinstall changes them; numba 0.68 hashes a
 # source file in each process, keyed by its modification time and size in memory only).
-# At most DIGEST_MEMO_MAX files (the oldest dropped). Two holes of a stamp closed as git closes them in its index
-# ("racy git"): the status-change time is in the stamp too (a write in place with the
+# At most DIGEST_MEMO_MAX files (the oldest dropped). Two holes of a stamp closed as git
+# closes them in its index ("racy git"): the status-change time is in the stamp too (a write in place with the
 # modification time set back, ``os.utime``/``touch -d``, changes it, and no call sets it
 # back), and a file changed less than DIGEST_RACY_NS before it was hashed is not kept (an
 # edit of the same size within the file system's timestamp tick, 1-2 s on some, 4 ms on

@@ -389,8 +389,8 @@ def construct_batch(qnode, level="user"):
     arguments and their postprocessing (PennyLane's ``qml.workflow.construct_batch``) after
     its pipeline up to ``level``: ``"top"`` none, ``"user"`` (or a marker) the transforms
     applied to the QNode, ``"gradient"`` with the gradient method's expansion, ``"device"``
-    with the device's preprocessing too (None, a bool: PennyLane's ``LevelError``), an int or a slice of that whole pipeline
-    (:func:`get_compile_pipeline`).
+    with the device's preprocessing too (None, a bool: PennyLane's ``LevelError``), an int
+    or a slice of that whole pipeline (:func:`get_compile_pipeline`).
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=2), diff_method="parameter-shift")

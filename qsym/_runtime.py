@@ -51,8 +51,9 @@ from ._options import DEFAULT_DIFF_METHOD, UNSET, check_interface, check_mcm_cal
 from ._autodiff import Boxed
 from .exceptions import CompileError
 from .numpy import tensor
-from .errors import (ArgumentError, ByValueDerivative, CustomMeasurementError, DeviceError, DifferentiationError, MethodError,
-                     QNodeError, QsymError, QuantumFunctionError, ScalarOutputError, TracingError)
+from .errors import (ArgumentError, ByValueDerivative, CustomMeasurementError, DeviceError,
+                     DifferentiationError, MethodError, QNodeError, QsymError,
+                     QuantumFunctionError, ScalarOutputError, TracingError)
 from ._executors import execute, pl_backpropagates
 from ._gates import REGISTRY as GATE_REGISTRY
 from ._program import Prepared, lowered

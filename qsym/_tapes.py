@@ -1463,7 +1463,8 @@ def jacobian_rows(tape, jac, n, complex_rows=()) -> np.ndarray:
             if len(complex_rows) > len(blocks) and complex_rows[len(blocks)]:
                 # a complex result (a state): the rows of its real parts, then of its
                 # imaginary parts (:func:`_flat_result`'s order)
-                blocks.append(anp.stack([anp.concatenate([anp.ravel(anp.real(c)), anp.ravel(anp.imag(c))])
+                blocks.append(anp.stack([anp.concatenate([anp.ravel(anp.real(c)),
+                                                          anp.ravel(anp.imag(c))])
                                          for c in cols], 1))
                 continue
             blocks.append(anp.stack([anp.ravel(anp.real(c)) for c in cols], 1))

@@ -1376,9 +1376,10 @@ def molecular_hamiltonian(*args, **kwargs):
     if not args:
         first = kwargs.pop("symbols", None) or kwargs.pop("molecule", None)
         if first is None:
-            raise UnsupportedInputError("The provided arguments do not contain information about symbols "
-                                "in the molecule. Please provide that information in the form of "
-                                "a molecule object or as a list of symbols.")
+            raise UnsupportedInputError(
+                "The provided arguments do not contain information about symbols in the "
+                "molecule. Please provide that information in the form of a molecule object "
+                "or as a list of symbols.")
         args = (first,)
     first, rest = args[0], args[1:]
     if isinstance(first, Molecule):
