@@ -355,11 +355,22 @@ def _cut(entry, flat):
     """The flat values of a compiled signature, cut into its return structure (boxed
     slicing: the derivatives follow)."""
     values, at = [], 0
-    for shape in _shapes(entry):
+    complex_flat = np.iscomplexobj(getval(flat))
+    for shape, m in zip(_shapes(entry), entry.circuit.measurements):
         size = int(np.prod(shape))
-        values.append(flat[at] if shape == () else anp.reshape(flat[at : at + size], shape))
+        value = flat[at] if shape == () else anp.reshape(flat[at : at + size], shape)
+        if complex_flat and not _complex_valued(m):
+            # (the flat vector is complex when it holds a state: an expectation value, a
+            # probability, an entropy next to it is real, as outside a derivative)
+            value = anp.real(value)
+        values.append(value)
         at += size
     return format_values(entry.circuit.output, values)
+
+
+def _complex_valued(m) -> bool:
+    """Whether a measurement's values are complex: a state, a density matrix."""
+    return m.kind == "state" and (not m.reduce or m.reduce[0] == "density_matrix")
 
 
 # --- grad, jacobian and hessian of any function -------------------------------------------
@@ -467,6 +478,13 @@ def _prepare(args, argnum, name):
             raise DifferentiationError(
                 f"argument {i} ({a!r}) is an integer and cannot be differentiated; pass floats"
             )
+        if (isinstance(a, np.ndarray) and hasattr(a, "requires_grad") and a.ndim
+                and a.dtype == np.float64):
+            # a qsym.numpy tensor: autograd's boxes wrap the tensor itself, as PennyLane's
+            # do, so the chain rule's products with it (np.sin's vjp: g * cos(x)) are
+            # tensors there too and the gradient has PennyLane's type
+            start.append(a)
+            continue
         arr = np.asarray(a)
         if arr.dtype.kind == "c":
             raise DifferentiationError(f"argument {i} is complex; arguments must be real")
@@ -496,6 +514,10 @@ def _vjp(fun, args, kwargs, idx, start):
             full[i] = v
         return _traceable(fun(*full, **kwargs))
 
+    if len(start) == 1:  # one argument: its own vjp, as autograd's grad of one argnum (a
+        # tuple of starts would sum each gradient into vspace zeros: plain arrays always)
+        one, ans = make_vjp(lambda v: f((v,)), start[0])
+        return (lambda g: (one(g),)), ans
     return make_vjp(f, start)
 
 
@@ -543,6 +565,11 @@ def grad(fun, args, kwargs, argnum, single):
             "grad only applies to real scalar-output functions (one number); this one returns "
             f"{type(getval(ans)).__name__} of shape {np.shape(getval(ans))}: use qml.jacobian"
         )
+    if np.iscomplexobj(getval(ans)):  # autograd's grad would give Re(df/dx) alone
+        raise ScalarOutputError(
+            "grad only applies to real scalar-output functions; this one returns a complex "
+            "number: use qml.jacobian for its complex derivative, or differentiate its real "
+            "and imaginary parts (np.real, np.imag) apart")
     shape = np.shape(getval(ans))
     grads = vjp(anp.ones(shape) if isinstance(ans, Box) or shape else 1.0)
     grads = tuple(grads)
@@ -565,18 +592,27 @@ def jacobian(fun, args, kwargs, argnum, single):
         _check_numbers(getval(out), "jacobian", DifferentiationError)
     sizes = [int(np.size(getval(o))) for o in outputs]
     shapes = [np.shape(getval(o)) for o in outputs]
+    kinds = [complex if np.iscomplexobj(getval(o)) else float for o in outputs]
     per_output = []
     for m, out in enumerate(outputs):
         rows = []
         for j in range(sizes[m]):
-            cot = []
-            for q, o in enumerate(outputs):
-                c = np.zeros(sizes[q])
-                if q == m:
-                    c[j] = 1.0
-                cot.append(c.reshape(shapes[q]) if shapes[q] else float(c[0]) if sizes[q] else c)
-            g = vjp(several(cot) if several else cot[0])
-            rows.append(tuple(g))
+            def row(unit):
+                cot = []
+                for q, o in enumerate(outputs):
+                    c = np.zeros(sizes[q], dtype=kinds[q])
+                    if q == m:
+                        c[j] = unit
+                    cot.append(c.reshape(shapes[q]) if shapes[q] else kinds[q](c[0])
+                               if sizes[q] else c)
+                return tuple(vjp(several(cot) if several else cot[0]))
+            g = row(1.0)
+            if kinds[m] is complex:
+                # a complex result (qml.state()): autograd's vjp of a real input takes
+                # Re(g . J), so J = vjp(1) - 1j vjp(1j), row by row: the whole complex
+                # Jacobian, as a QNode's own qml.jacobian gives it (never its real part)
+                g = tuple(a - 1j * b for a, b in zip(g, row(1j)))
+            rows.append(g)
         jacs = []
         for a in range(len(idx)):
             stacked = anp.stack([r[a] for r in rows]) if rows else np.zeros((0,))
