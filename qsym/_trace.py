@@ -1874,6 +1874,63 @@ def without_carriers(circuit):
     return replace(circuit, ops=[op for op in circuit.ops if not carries(op)])
 
 
+# the threads replaying a circuit function now (silenced): a replay's prints are dropped
+_SILENT = threading.local()
+
+
+class _SilencedStream:
+    """A stream that drops what a thread in :func:`silenced` writes and passes on what
+    any other thread writes (``sys.stdout`` / ``sys.stderr`` are shared by the threads)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        if getattr(_SILENT, "on", False):
+            return len(text)
+        return self._stream.write(text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def silenced():
+    """Inside the block, what this thread prints (``sys.stdout``, ``sys.stderr``: the
+    circuit function's ``print``, a warning shown) is dropped; other threads print as
+    before. The replays of a circuit function (:func:`replay_check`) run in it: PennyLane
+    runs the function once per call, so its prints appear once, from the trace, not once
+    more per replay.
+
+    >>> with silenced():
+    ...     print("dropped")
+    >>> print("shown")
+    shown
+    """
+    if getattr(_SILENT, "on", False):
+        yield
+        return
+    out, err = sys.stdout, sys.stderr
+    quiet_out = _SilencedStream(out) if out is not None else None
+    quiet_err = _SilencedStream(err) if err is not None else None
+    sys.stdout, sys.stderr = quiet_out, quiet_err
+    _SILENT.on = True
+    try:
+        yield
+    finally:
+        _SILENT.on = False
+        # (restored unless something else replaced them meanwhile: another thread's block
+        # wraps ours, and a wrapper left in place passes every other write on)
+        if sys.stdout is quiet_out:
+            sys.stdout = out
+        if sys.stderr is quiet_err:
+            sys.stderr = err
+
+
 def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
     """Run ``fn`` once more on numbers and compare with the traced circuit at those numbers.
 
@@ -1884,14 +1941,16 @@ def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
     the classical processing) is not compared.
     """
     floats = {s: float(v) for s, v in values.items()}
-    numeric = _numeric_run(fn, args, kwargs)
+    with silenced():  # (the trace printed what the function prints)
+        numeric = _numeric_run(fn, args, kwargs)
     if not _matches(numeric, circuit, floats):
         # the same numbers again (at most three more runs, only on this failing path): a
         # function whose gates differ between runs on the same inputs draws random numbers
         # (or reads state that changes) while traced, which the first replay may not show
         first = _gates_of(numeric)
         for _ in range(3):
-            again = _numeric_run(fn, args, kwargs)
+            with silenced():
+                again = _numeric_run(fn, args, kwargs)
             if _gates_of(again) != first or _matches(again, circuit, floats):
                 err = TracingError(
                     f"circuit function {getattr(fn, '__name__', fn)!r} is not deterministic: "
