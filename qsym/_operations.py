@@ -3220,30 +3220,46 @@ def sparse_of(m: np.ndarray, format="csr"):  # noqa: A002  (PennyLane's name)
 
 def pauli_sum_sparse(terms: dict, order: list, format="csr"):  # noqa: A002
     """The sparse matrix on the wires ``order`` (the first most significant) of the Pauli
-    sum ``terms`` (``{((wire, letter), ...): coefficient}``), built term by term: each word
-    maps basis state ``x`` to ``x`` with its X/Y bits flipped, times a phase.
+    sum ``terms`` (``{((wire, letter), ...): coefficient}``): each word maps basis state
+    ``x`` to ``x`` with its X/Y bits flipped, times a phase. As PennyLane's
+    ``PauliSentence.to_mat(format="csr")``: the words of one flip pattern (one sparse
+    structure) are summed first, in their order, entry by entry (words of other patterns
+    never share an entry), and entries of magnitude below ``1e-16`` are dropped, so the
+    matrix stores what PennyLane's stores (no rounding residues of cancelling terms).
 
     >>> pauli_sum_sparse({((0, "Y"),): 1.0}, [0]).toarray()
     array([[0.+0.j, 0.-1.j],
            [0.+1.j, 0.+0.j]])
+    >>> pauli_sum_sparse({((0, "Z"),): 0.5, ((0, "X"),): 1.0, (): -0.5}, [0]).nnz
+    3
     """
     sparse = sparse_of(np.eye(1), "csr").__class__  # (scipy imported, or its GateError)
     n = len(order)
     dim = 2 ** n
     index = np.arange(dim)
     shift = {w: n - 1 - k for k, w in enumerate(order)}
-    total = sparse((dim, dim), dtype=complex)
+    groups: dict = {}  # flip pattern -> its words, in order (one at a time: memory)
     for word, coeff in terms.items():
-        flip, phase = 0, np.full(dim, complex(coeff))
-        for w, letter in word:
-            sign = 1 - 2 * ((index >> shift[w]) & 1)  # +1 on |0>, -1 on |1>
-            if letter in "XY":
-                flip |= 1 << shift[w]
-            if letter == "Z":
-                phase *= sign
-            elif letter == "Y":  # Y|0> = i|1>, Y|1> = -i|0>
-                phase *= 1j * sign
-        total = total + sparse((phase, (index ^ flip, index)), shape=(dim, dim))
+        flip = sum(1 << shift[w] for w, letter in word if letter in "XY")
+        groups.setdefault(flip, []).append((word, coeff))
+    rows, cols, data = [], [], []
+    for flip, words in groups.items():
+        values = np.zeros(dim, dtype=complex)  # the group's entries, column by column
+        for word, coeff in words:
+            phase = np.full(dim, complex(coeff))
+            for w, letter in word:
+                if letter in "ZY":
+                    sign = 1 - 2 * ((index >> shift[w]) & 1)  # +1 on |0>, -1 on |1>
+                    phase *= sign if letter == "Z" else 1j * sign  # Y|0> = i|1>, Y|1> = -i|0>
+            values += phase
+        keep = np.abs(values) >= 1e-16  # (PennyLane's cut: "sufficiently close to zero")
+        rows.append(index[keep] ^ flip)
+        cols.append(index[keep])
+        data.append(values[keep])
+    if not data:
+        return sparse((dim, dim), dtype=complex).asformat(format)
+    total = sparse((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+                   shape=(dim, dim), dtype=complex)
     return total.asformat(format)
 
 
