@@ -5169,7 +5169,7 @@ class Sum(_Arithmetic):
     >>> import qsym as qml
     >>> S = qml.X(0) + 0.5 * qml.Z(1)
     >>> S, S.operands, S.terms()
-    (X(0) + 0.5 * Z(1), (X(0), 0.5 * Z(1)), ([1.0, 0.5], [X(0), Z(1)]))
+    (X(0) + 0.5 * Z(1), (X(0), 0.5 * Z(1)), ([1.0, np.float64(0.5)], [X(0), Z(1)]))
     """
 
     base = property(_adjoint_base_of)
@@ -5562,7 +5562,7 @@ class SProd(_Arithmetic):
         >>> qml.s_prod(1.5, qml.CNOT([0, 1])).terms()
         ([1.5], [CNOT(wires=[0, 1])])
         >>> qml.s_prod(2, qml.X(0) + 0.5 * qml.Z(1)).terms()
-        ([2.0, 1.0], [X(0), Z(1)])
+        ([2.0, np.float64(1.0)], [X(0), Z(1)])
         >>> qml.s_prod(2, qml.X(0) + qml.Hadamard(1)).terms()
         ([2.0, 2.0], [X(0), H(1)])
         """
@@ -5572,10 +5572,9 @@ class SProd(_Arithmetic):
                 "scalar multiple (PennyLane's batched SProd) has a matrix per scalar, no Pauli "
                 "sum to measure; measure each multiple, or scale the result")
         merged = _Arithmetic.terms.fget(self)
-        if isinstance(self.base, _Arithmetic) and getattr(self.base, "pauli_rep", None) is not None:
-            return merged
         out = _Terms(merged)
-        if isinstance(self.base, _Arithmetic):  # no pauli_rep: the base's terms() scaled
+        if isinstance(self.base, _Arithmetic):  # the base's terms() scaled (PennyLane's
+            # SProd.terms: its types too, 0.5 * (X(0) + 0.5 * Z(1)): [0.5, np.float64(0.25)])
             coeffs, ops = self.base.terms()
             out.written = ([self.scalar * c for c in coeffs], list(ops))
             return out

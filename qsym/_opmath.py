@@ -2131,35 +2131,126 @@ def _pl_terms(op, cutoff=1.0e-12) -> tuple:
     return coeffs, ops
 
 
+# PennyLane's products of Pauli letters on one wire: (factor, letter), its ``mul_map``
+_LETTER_PRODUCTS = {
+    ("X", "Y"): (1j, "Z"), ("Y", "Z"): (1j, "X"), ("Z", "X"): (1j, "Y"),
+    ("Y", "X"): (-1j, "Z"), ("Z", "Y"): (-1j, "X"), ("X", "Z"): (-1j, "Y"),
+}
+
+
+def _word_product(a: dict, b: dict):
+    """PennyLane's ``PauliWord._matmul``: the product word (the longer word's wires first,
+    the other's new wires after) and its factor (the int 1, or 1j / -1j)."""
+    base, other, swapped = (a, b, False) if len(a) >= len(b) else (b, a, True)
+    result, coeff = dict(base), 1
+    for wire, letter in other.items():
+        if wire in base:
+            pair = (letter, base[wire]) if swapped else (base[wire], letter)
+            if pair[0] == pair[1]:
+                del result[wire]
+            else:
+                factor, result[wire] = _LETTER_PRODUCTS[pair]
+                coeff *= factor
+        else:
+            result[wire] = letter
+    return result, coeff
+
+
+def _pl_typed_rep(op):
+    """PennyLane's ``op.pauli_rep`` with its coefficients' types: ``{key: (word, c)}``
+    (``key`` the word's frozenset, ``word`` a ``{wire: letter}`` dict), computed as
+    PennyLane's classes compute it (a Pauli operator's ``1.0``; a scalar multiple's
+    ``qml.math.dot(c, scalar)``, a NumPy scalar for numbers, the tensor's product for a
+    ``qsym.numpy`` tensor; a sum's ``0.0 + c`` added in order; a product's words
+    multiplied, ``0.0 + factor * c1 * c2``; a linear combination's ``c * coefficient``),
+    or None where ``op`` has none or is not one of these."""
+    name = getattr(op, "name", None)
+    if name in ("PauliX", "PauliY", "PauliZ") and len(op.wires) == 1:
+        word = {op.wires[0]: name[-1]}
+        return {frozenset(word.items()): (word, 1.0)}
+    if name == "Identity":
+        return {frozenset(): ({}, 1.0)}
+    if isinstance(op, SProd):
+        scalar = getattr(op, "_scalar_tensor", None)
+        plain = op.scalar if scalar is None else None
+        if plain is not None and (batched_scalar(plain)
+                                  or not isinstance(plain, (numbers.Number, np.generic))):
+            return None
+        base = _pl_typed_rep(op.base)
+        if base is None:
+            return None
+        return {k: (w, c * scalar if scalar is not None else np.dot(c, plain))
+                for k, (w, c) in base.items()}
+    if isinstance(op, Hamiltonian):
+        pairs = zip(op.coeffs, op._ops)
+    elif isinstance(op, Sum):
+        pairs = ((None, o) for o in op.operands)
+    elif isinstance(op, Prod):
+        reps = [_pl_typed_rep(o) for o in op.operands]
+        if not reps or any(r is None for r in reps):
+            return None
+        out = reps[0]
+        for rep in reps[1:]:
+            final = {}
+            for w1, c1 in out.values():
+                for w2, c2 in rep.values():
+                    word, factor = _word_product(w1, w2)
+                    key = frozenset(word.items())
+                    before = final[key][1] if key in final else 0.0
+                    final[key] = (word, before + factor * c1 * c2)
+            out = final
+        return out
+    else:
+        return None
+    new = {}
+    for coeff, o in pairs:
+        rep = _pl_typed_rep(o)
+        if rep is None or coeff is not None and not isinstance(
+                coeff, (numbers.Number, np.generic, np.ndarray)):
+            return None
+        for key, (word, c) in rep.items():
+            before = new[key][1] if key in new else 0.0
+            new[key] = (word, before + (c if coeff is None else c * coeff))
+    return new
+
+
 def _tensor_terms(op):
-    """PennyLane's ``terms()`` of a sum with a ``pauli_rep`` whose summands are scaled by
-    ``qsym.numpy`` 0-d tensors (``molecular_hamiltonian``'s coefficients): its Pauli
-    sentence is the summands' added, each ``scalar * coefficient`` of its base's, so the
-    coefficients are tensors with the scalars' ``requires_grad`` (qsym's merged sum holds
-    numbers). The words in the merged sum's order; None where no summand holds a tensor.
+    """PennyLane's ``terms()`` of a sum or product with a ``pauli_rep``: its Pauli sentence's words
+    and coefficients, of PennyLane's types (:func:`_pl_typed_rep`: ``0.5 * X(0) + Z(1)``
+    gives ``[np.float64(0.5), 1.0]``, summands scaled by ``qsym.numpy`` 0-d tensors, as
+    ``molecular_hamiltonian``'s, tensors with the scalars' ``requires_grad``; qsym's merged
+    sum holds plain numbers). The words in PennyLane's order (of first appearance), also
+    those whose coefficients cancelled to 0 (PennyLane keeps them); None where a summand
+    is of another kind (the merged sum's terms are listed then).
 
     >>> import qsym as qml
     >>> from qsym import numpy as qnp
     >>> h = qml.s_prod(qnp.tensor(0.5, requires_grad=True), qml.Z(0)) + qml.X(1)
     >>> h.terms()[0]
     [tensor(0.5, requires_grad=True), 1.0]
+    >>> (0.5 * qml.X(0) + qml.Z(1)).terms()[0]
+    [np.float64(0.5), 1.0]
     """
-    if not isinstance(op, Sum) or not any(
-            getattr(o, "_scalar_tensor", None) is not None for o in op.operands):
+    if not isinstance(op, (Sum, Prod)):
         return None
-    rep = {}
-    for o in op.operands:
-        scalar = getattr(o, "_scalar_tensor", None)
-        part = (o.base if scalar is not None else o).pauli_rep
-        if part is None:
-            return None
-        for word, v in part.items():
-            v = v.real if np.iscomplexobj(v) and np.imag(v) == 0 else v
-            c = scalar * v if scalar is not None else v
-            key = frozenset(word.items())  # the merged sum's words are (wire, letter) tuples
-            rep[key] = rep[key] + c if key in rep else c
-    coeffs, ops = op.terms.listed(identity_wires=[])
-    return [rep.get(frozenset(word), c) for word, c in zip(op.terms, coeffs)], ops
+    try:
+        rep = _pl_typed_rep(op)
+    except (TypeError, ValueError):  # (traced values, sympy coefficients)
+        return None
+    if rep is None:
+        return None
+    _, ops = op.terms.listed(identity_wires=[])
+    listed = dict(zip((frozenset(word) for word in op.terms), ops))
+    out_c, out_o = [], []
+    with not_recording():
+        for key, (word, c) in rep.items():  # (PennyLane's order: first appearance)
+            o = listed.get(key)
+            if o is None:  # cancelled in the merged sum, kept by PennyLane
+                factors = [GATE_CLASSES["Pauli" + p](wires=w) for w, p in word.items()]
+                o = factors[0] if len(factors) == 1 else Prod(*factors) if factors else I(wires=[])
+            out_c.append(c)
+            out_o.append(o)
+    return out_c, out_o
 
 
 def _structural_terms(op):

@@ -163,3 +163,30 @@ def test_sparse_matrix_drops_the_rounding_residues_of_cancelling_terms():
     want = want + 0.125 * onp.kron(onp.kron(z, z), onp.eye(2))
     onp.testing.assert_allclose(big.sparse_matrix(wire_order=[0, 1, 2]).toarray(), want, atol=1e-15)
     assert big.sparse_matrix(wire_order=[2, 1, 0]).nnz == onp.count_nonzero(want)
+
+
+@pytest.mark.parametrize("make, want", [
+    # PennyLane 0.45.1's terms() coefficients for the same operators (printed in
+    # /work/plvenv): its Pauli sentences are built by NumPy's dot for a scalar multiple
+    # (np.float64), Python's 0.0 + c for a sum, 0.0 + factor * c1 * c2 for a product
+    (lambda: 0.5 * qml.X(0) + qml.Z(1), [("float64", 0.5), ("float", 1.0)]),
+    (lambda: 2 * qml.X(0) + qml.Z(1), [("float64", 2.0), ("float", 1.0)]),
+    (lambda: qml.dot([0.5, 0.25], [qml.X(0), qml.Z(1)]), [("float64", 0.5), ("float64", 0.25)]),
+    (lambda: qml.X(0) + qml.Z(1), [("float", 1.0), ("float", 1.0)]),
+    (lambda: onp.complex128(0.5j) * qml.X(0) + qml.Z(1), [("complex128", 0.5j), ("float", 1.0)]),
+    (lambda: 0.5 * qml.X(0) + 0.25 * qml.X(0), [("float64", 0.75)]),
+    (lambda: qml.X(0) - qml.X(0), [("float64", 0.0)]),  # kept, as PennyLane keeps it
+    (lambda: (qml.X(0) + qml.Z(0)) @ (0.5 * qml.Y(1)), [("float64", 0.5), ("float64", 0.5)]),
+    (lambda: 0.5 * (qml.X(0) + 0.5 * qml.Z(1)), [("float", 0.5), ("float64", 0.25)]),
+    (lambda: qml.X(0) / 2 + qml.Z(1), [("float64", 0.5), ("float", 1.0)]),
+    (lambda: np.array(0.5) * qml.X(0) + qml.Z(1), [("tensor", 0.5), ("float", 1.0)]),
+])
+def test_sum_terms_coefficients_have_pennylanes_types(make, want):
+    coeffs, ops = make().terms()
+    assert [(type(c).__name__, complex(c)) for c in coeffs] == [(k, complex(v)) for k, v in want]
+    assert len(ops) == len(coeffs)
+
+
+def test_a_cancelled_word_is_listed_with_its_zero():
+    coeffs, ops = (qml.X(0) + 0.5 * qml.Z(1) - qml.X(0)).terms()
+    assert list(map(float, coeffs)) == [0.0, 0.5] and ops == [qml.X(0), qml.Z(1)]  # PennyLane's
