@@ -190,3 +190,151 @@ def test_sum_terms_coefficients_have_pennylanes_types(make, want):
 def test_a_cancelled_word_is_listed_with_its_zero():
     coeffs, ops = (qml.X(0) + 0.5 * qml.Z(1) - qml.X(0)).terms()
     assert list(map(float, coeffs)) == [0.0, 0.5] and ops == [qml.X(0), qml.Z(1)]  # PennyLane's
+
+
+# --- learning to learn (demonstrations_v2/learning2learn): the QAOA MaxCut cost it trains
+# --- an LSTM on, TensorFlow's interface as autograd, the RNN left out: a QNode made per
+# --- call (the demo's ``hamiltonian``), its gradient and the SGD comparison ---------------
+
+
+def _qaoa_from_graph(graph, n_layers=1):
+    wires = range(len(graph.nodes))
+    cost_h, mixer_h = qml.qaoa.maxcut(graph)
+
+    def qaoa_layer(gamma, alpha):
+        qml.qaoa.cost_layer(gamma, cost_h)
+        qml.qaoa.mixer_layer(alpha, mixer_h)
+
+    def circuit(params, **kwargs):
+        for w in wires:
+            qml.Hadamard(wires=w)
+        qml.layer(qaoa_layer, n_layers, params[0], params[1])
+        return qml.expval(cost_h)
+
+    def hamiltonian(params, **kwargs):
+        dev = qml.device("default.qubit", wires=len(graph.nodes))
+        return qml.QNode(circuit, dev, diff_method="backprop")(params)
+
+    return hamiltonian
+
+
+def test_learning_to_learn_qaoa_cost_gradient_and_descent_match_pennylane():
+    nx = pytest.importorskip("networkx")
+    graph = nx.Graph([(0, 1), (1, 4), (1, 6), (2, 5), (2, 6), (3, 5), (3, 6), (4, 5), (4, 6)])
+    cost = _qaoa_from_graph(graph)
+    x = np.array([[0.5], [0.5]], requires_grad=True)
+    value, grad = cost(x), qml.grad(cost)(x)
+    # PennyLane 0.45.1 (/work/plvenv, the same code): tensor(-2.7857176602967906),
+    # array([[1.6880318754967345], [-2.3786462603590994]]); its step_and_cost losses
+    # -2.7857176602967906, -2.878622360558069 and the angles after two steps
+    assert type(value).__name__ == "tensor" and type(grad).__name__ == "ndarray"
+    assert float(value) == pytest.approx(-2.7857176602967906, abs=1e-13)
+    onp.testing.assert_allclose(grad, [[1.6880318754967345], [-2.3786462603590994]], atol=1e-13)
+    opt = qml.GradientDescentOptimizer(stepsize=0.01)
+    losses = []
+    for _ in range(2):
+        x, loss = opt.step_and_cost(cost, x)
+        losses.append(float(loss))
+    onp.testing.assert_allclose(losses, [-2.7857176602967906, -2.878622360558069], atol=1e-13)
+    onp.testing.assert_allclose(x, [[0.46500082046698044], [0.5531659189389824]], atol=1e-13)
+
+
+# --- quantum generative adversarial networks (demonstrations_v2/tutorial_QGAN; cirq's
+# --- simulator as default.qubit, TensorFlow's SGD(0.4) as GradientDescentOptimizer(0.4),
+# --- the two training stages cut to 3 steps each) -----------------------------------------
+
+dev3 = qml.device("default.qubit", wires=3)
+
+
+def _real(angles, **kwargs):
+    qml.Hadamard(wires=0)
+    qml.Rot(*angles, wires=0)
+
+
+def _generator(w, **kwargs):
+    qml.Hadamard(wires=0)
+    qml.RX(w[0], wires=0)
+    qml.RX(w[1], wires=1)
+    qml.RY(w[2], wires=0)
+    qml.RY(w[3], wires=1)
+    qml.RZ(w[4], wires=0)
+    qml.RZ(w[5], wires=1)
+    qml.CNOT(wires=[0, 1])
+    qml.RX(w[6], wires=0)
+    qml.RY(w[7], wires=0)
+    qml.RZ(w[8], wires=0)
+
+
+def _discriminator(w):
+    qml.Hadamard(wires=0)
+    qml.RX(w[0], wires=0)
+    qml.RX(w[1], wires=2)
+    qml.RY(w[2], wires=0)
+    qml.RY(w[3], wires=2)
+    qml.RZ(w[4], wires=0)
+    qml.RZ(w[5], wires=2)
+    qml.CNOT(wires=[0, 2])
+    qml.RX(w[6], wires=2)
+    qml.RY(w[7], wires=2)
+    qml.RZ(w[8], wires=2)
+
+
+def test_qgan_two_training_stages_match_pennylane():
+    @qml.qnode(dev3)
+    def real_disc_circuit(phi, theta, omega, disc_weights):
+        _real([phi, theta, omega])
+        _discriminator(disc_weights)
+        return qml.expval(qml.PauliZ(2))
+
+    @qml.qnode(dev3)
+    def gen_disc_circuit(gen_weights, disc_weights):
+        _generator(gen_weights)
+        _discriminator(disc_weights)
+        return qml.expval(qml.PauliZ(2))
+
+    @qml.qnode(dev3)
+    def bloch_vector_generator(angles):
+        _generator(angles)
+        return [qml.expval(o) for o in [qml.PauliX(0), qml.PauliY(0), qml.PauliZ(0)]]
+
+    phi, theta, omega = np.pi / 6, np.pi / 2, np.pi / 7
+    w = {}
+
+    def prob_real_true(disc_weights):
+        return (real_disc_circuit(phi, theta, omega, disc_weights) + 1) / 2
+
+    def prob_fake_true(gen_weights, disc_weights):
+        return (gen_disc_circuit(gen_weights, disc_weights) + 1) / 2
+
+    def disc_cost(disc_weights):
+        return prob_fake_true(w["gen"], disc_weights) - prob_real_true(disc_weights)
+
+    def gen_cost(gen_weights):
+        return -prob_fake_true(gen_weights, w["disc"])
+
+    rng = onp.random.RandomState(0)  # the demo's np.random.seed(0) draws, in its order
+    w["gen"] = np.array(onp.array([onp.pi] + [0] * 8) + rng.normal(scale=1e-2, size=(9,)),
+                        requires_grad=False)
+    w["disc"] = np.array(rng.normal(size=(9,)), requires_grad=True)
+    opt = qml.GradientDescentOptimizer(0.4)
+    first = []
+    for _ in range(3):
+        w["disc"], loss = opt.step_and_cost(disc_cost, w["disc"])
+        first.append(float(loss))
+    w["gen"] = np.array(w["gen"], requires_grad=True)
+    w["disc"] = np.array(w["disc"], requires_grad=False)
+    for _ in range(3):
+        w["gen"], loss = opt.step_and_cost(gen_cost, w["gen"])
+    # PennyLane 0.45.1 (/work/plvenv, the same code): the first cost -0.022513046227340072,
+    # then (after both stages) the discriminator cost, the two probabilities and the
+    # generator's Bloch vector
+    assert first[0] == pytest.approx(-0.022513046227340072, abs=1e-13)
+    assert float(disc_cost(w["disc"])) == pytest.approx(-0.1018254639948647, abs=1e-13)
+    assert float(prob_fake_true(w["gen"], w["disc"])) == pytest.approx(0.24643839737824924,
+                                                                       abs=1e-13)
+    assert float(prob_real_true(w["disc"])) == pytest.approx(0.34826386137311394, abs=1e-13)
+    bloch = bloch_vector_generator(w["gen"])
+    assert isinstance(bloch, list) and all(type(b).__name__ == "tensor" for b in bloch)
+    onp.testing.assert_allclose(
+        [float(b) for b in bloch],
+        [0.03416106927863466, 0.002368927537564014, -0.1999273377050037], atol=1e-13)
