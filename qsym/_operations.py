@@ -6004,11 +6004,16 @@ class LinearCombination(Sum):
         return Observable.__matmul__(self, other)
 
 
-def _joined(a: list, b: list) -> list:
-    """Two coefficient lists joined as PennyLane joins them (one NumPy array: integers and
-    floats give floats); traced coefficients as they are."""
+def _joined(a: list, b: list):
+    """Two coefficient lists joined as PennyLane joins them (``qml.math.concatenate``: one
+    NumPy array, integers and floats giving floats, so the sum's ``coeffs`` and
+    ``terms()`` coefficients are an array); traced coefficients as they are (a list).
+
+    >>> _joined([0.5, 1], [1.0])
+    array([0.5, 1. , 1. ])
+    """
     if all(isinstance(c, numbers.Number) for c in a + b):
-        return list(np.concatenate([np.asarray(a), np.asarray(b)]))
+        return np.concatenate([np.asarray(a), np.asarray(b)])
     return list(a) + list(b)
 
 

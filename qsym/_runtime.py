@@ -1127,6 +1127,7 @@ class QNode:
     _route = (None, None, False, False, None)  # (device, diff_method, answer, own class, execute)
     _value_fast = None  # the value call's short path (_value_path)
     _jac_fast = None  # jacobian's short path: (key, call) (_jacobian_path)
+    _runs_a_tape = False  # qsym._tapes.tape_qnode's QNode (its parameter shift is qsym's)
     _last_key = None
 
     def __init__(
@@ -1809,6 +1810,8 @@ class QNode:
         Any other error (qsym's but a ``DifferentiationError``: a wire, a measurement, a
         device; the function's own exception classes) is raised as it was, as PennyLane
         raises it."""
+        if self.diff_method == "parameter-shift" and not self._runs_a_tape and entry.has_state:
+            _refuse_shifted_state(entry)
         try:
             return self.compile_pipeline.run(self, args, kwargs)
         except Exception as exc:
@@ -2218,6 +2221,8 @@ class QNode:
         if check is not None:  # the method's own errors, warnings and circuit count
             check(self, entry, args, kwargs, diff, flat(ds))
         if entry.has_state:
+            if self.diff_method == "parameter-shift" and not self._runs_a_tape:
+                _refuse_shifted_state(entry)  # (the user's choice, not a tape's QNode)
             return executors.state_jacobian(self, entry, xs, ds) + (entry,)
         return executors.rows_jacobian(self, entry, xs, ds) + (entry,)
 
@@ -3481,6 +3486,21 @@ def _refuse_by_value(entry) -> None:
             "docs/pennylane.md). Compute with the input itself (qsym.numpy "
             "arithmetic and functions, gates taking it as a parameter), or do not "
             "differentiate it (requires_grad=False, or argnum= naming the others)")
+
+
+def _refuse_shifted_state(entry) -> None:
+    """PennyLane's ``assert_no_state_returns``: a QNode with ``diff_method="parameter-shift"``
+    measuring the state, a density matrix, a von Neumann entropy or a mutual information
+    has no derivative there (parameter shift is a hardware method: it shifts expectation
+    values), a ``DifferentiationError`` (a ``ValueError``) with PennyLane's words."""
+    for m in entry.circuit.measurements:
+        if m.kind == "state" and (not m.reduce or m.reduce[0] in (
+                "density_matrix", "vn_entropy", "mutual_info")):
+            raise DifferentiationError(
+                "Computing the gradient of circuits that return the state with the "
+                "parameter-shift rule gradient transform is not supported, as it is a "
+                "hardware-compatible method. (qsym: diff_method='backprop' or 'best' "
+                "differentiates the state exactly)")
 
 
 def _refuse_first_order(entry) -> None:

@@ -1308,6 +1308,7 @@ def tape_qnode(tape, device, split=False):
                                         else tape.shots.total_shots)
     node = QNode(_circuit_function(tape, split), device, diff_method="parameter-shift",
                  shots=shots or None)
+    node._runs_a_tape = True  # (qsym's exact shifts of a tape: any measurement, the state too)
     _NODES.put(key, (device, node))
     return node
 

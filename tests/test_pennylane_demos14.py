@@ -338,3 +338,32 @@ def test_qgan_two_training_stages_match_pennylane():
     onp.testing.assert_allclose(
         [float(b) for b in bloch],
         [0.03416106927863466, 0.002368927537564014, -0.1999273377050037], atol=1e-13)
+
+
+def test_hamiltonian_plus_an_operator_keeps_an_array_of_coefficients():
+    """PennyLane's ``LinearCombination.__add__`` joins the coefficients by
+    ``qml.math.concatenate``: an array, whatever the Hamiltonian was given (qsym: a list)."""
+    H = qml.Hamiltonian([0.5, 0.25], [qml.X(0), qml.Z(1)])
+    for joined in (H + qml.Y(0), H + H):
+        assert isinstance(joined.coeffs, onp.ndarray)
+        assert isinstance(joined.terms()[0], onp.ndarray)
+    onp.testing.assert_array_equal((H + qml.Y(0)).coeffs, [0.5, 0.25, 1.0])
+
+
+def test_parameter_shift_refuses_the_state_as_pennylane():
+    """PennyLane 0.45.1's measurements/test_state.py::test_jacobian_not_supported: a QNode
+    with diff_method="parameter-shift" returning the state (or an entropy) has no
+    Jacobian, a ValueError with PennyLane's words; the exact methods give it."""
+    dev = qml.device("default.qubit", wires=4)
+    for measure in (qml.state, lambda: qml.vn_entropy(wires=0)):
+        @qml.qnode(dev, diff_method="parameter-shift")
+        def func(x):
+            for i in range(4):
+                qml.RX(x, wires=i)
+            qml.CNOT(wires=[0, 1])
+            return measure()
+
+        with pytest.raises(ValueError, match="Computing the gradient of circuits that return "
+                                             "the state with the parameter-shift rule gradient "
+                                             "transform is not supported"):
+            qml.jacobian(func)(np.array(0.1))
