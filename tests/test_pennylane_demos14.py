@@ -142,7 +142,7 @@ def test_sparse_matrix_drops_the_rounding_residues_of_cancelling_terms():
     """0.1 I + 0.2 Z(0) - 0.3 Z(1): on |00> the sum 0.1 + 0.2 - 0.3 is 5.6e-17, rounding,
     which PennyLane drops (its words of one sparse structure summed, entries below 1e-16
     cut): the diagonal [0, 0.6, -0.4, 0.2] by hand, 3 stored entries (qsym stored 4; the
-    LiH Hamiltonian in 2 of 5 orbitals stored 11776 entries where PennyLane 0.45.1 stores
+    LiH Hamiltonian in 2 of 5 orbitals stored 11520 entries where PennyLane 0.45.1 stores
     11264). 0.7 (X Y - Y X) cancels exactly at (0, 3) and (3, 0), not at (1, 2), (2, 1)."""
     H = qml.Hamiltonian([0.1, 0.2, -0.3, 0.7, -0.7],
                         [qml.I(0), qml.Z(0), qml.Z(1), qml.X(0) @ qml.Y(1), qml.Y(0) @ qml.X(1)])
