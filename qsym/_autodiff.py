@@ -597,7 +597,7 @@ def jacobian(fun, args, kwargs, argnum, single):
     for m, out in enumerate(outputs):
         rows = []
         for j in range(sizes[m]):
-            def row(unit):
+            def row(unit, m=m, j=j):
                 cot = []
                 for q, o in enumerate(outputs):
                     c = np.zeros(sizes[q], dtype=kinds[q])

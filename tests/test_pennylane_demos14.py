@@ -355,7 +355,8 @@ def test_parameter_shift_refuses_the_state_as_pennylane():
     with diff_method="parameter-shift" returning the state (or an entropy) has no
     Jacobian, a ValueError with PennyLane's words; the exact methods give it."""
     dev = qml.device("default.qubit", wires=4)
-    for measure in (qml.state, lambda: qml.vn_entropy(wires=0)):
+
+    def make(measure):
         @qml.qnode(dev, diff_method="parameter-shift")
         def func(x):
             for i in range(4):
@@ -363,6 +364,10 @@ def test_parameter_shift_refuses_the_state_as_pennylane():
             qml.CNOT(wires=[0, 1])
             return measure()
 
+        return func
+
+    for measure in (qml.state, lambda: qml.vn_entropy(wires=0)):
+        func = make(measure)
         with pytest.raises(ValueError, match="Computing the gradient of circuits that return "
                                              "the state with the parameter-shift rule gradient "
                                              "transform is not supported"):
