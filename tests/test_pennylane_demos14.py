@@ -63,6 +63,11 @@ def test_jacobian_of_a_complex_hybrid_function_and_grad_refuses_one():
     onp.testing.assert_allclose(hybrid, want, atol=1e-12)
     with pytest.raises(TypeError, match="real scalar-output"):
         qml.grad(lambda x: np.exp(1j * x))(x)
+    # second derivatives of f = exp(i x0) x1, by hand: -exp(i x0) x1, i exp(i x0), 0
+    v = np.array([0.3, 0.2], requires_grad=True)
+    hess = qml.jacobian(qml.jacobian(lambda v: np.exp(1j * v[0]) * v[1]))(v)
+    e = onp.exp(0.3j)
+    onp.testing.assert_allclose(hess, [[-0.2 * e, 1j * e], [1j * e, 0.0]], atol=1e-14)
 
 
 dev2 = qml.device("default.qubit", wires=2)
