@@ -377,3 +377,38 @@ def test_parameter_shift_refuses_the_state_as_pennylane():
                                              "the state with the parameter-shift rule gradient "
                                              "transform is not supported"):
             qml.jacobian(func)(np.array(0.1))
+
+
+# --- PyTorch and noisy devices (demonstrations_v2/pytorch_noise; the noisy rigetti.qvm as
+# --- default.mixed with the noise written out, torch's Adam(lr=0.1) as AdamOptimizer(0.1),
+# --- the target switched after 100 steps, 105 steps of 400) -------------------------------
+
+
+def test_noisy_device_demo_with_a_step_dependent_target_matches_pennylane():
+    dev = qml.device("default.mixed", wires=2)
+
+    @qml.qnode(dev)
+    def circuit(phi, theta):
+        qml.RX(theta, wires=0)
+        qml.DepolarizingChannel(0.02, wires=0)
+        qml.RZ(phi, wires=0)
+        qml.AmplitudeDamping(0.05, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    def cost(phi, theta, step):
+        target = -(-1) ** (step // 100)
+        return np.abs(circuit(phi, theta) - target) ** 2
+
+    phi = np.array(1.0, requires_grad=True)
+    theta = np.array(0.05, requires_grad=True)
+    opt = qml.AdamOptimizer(0.1)
+    for i in range(105):
+        (phi, theta), _ = opt.step_and_cost(lambda p, t: cost(p, t, i), phi, theta)
+    # PennyLane 0.45.1 (/work/plvenv, the same code): phi 0.999999998400795 (<Z> does not
+    # depend on phi: its gradient is rounding, which Adam's normalisation moves by ~1e-9;
+    # qsym's rounding differs), theta 3.22238836681892, <Z> -0.8716502205118232, the cost
+    # at step 105 3.5030745479419565
+    assert float(phi) == pytest.approx(1.0, abs=1e-7)
+    assert float(theta) == pytest.approx(3.22238836681892, abs=1e-7)
+    assert float(circuit(phi, theta)) == pytest.approx(-0.8716502205118232, abs=1e-7)
+    assert float(cost(phi, theta, 105)) == pytest.approx(3.5030745479419565, abs=1e-7)
