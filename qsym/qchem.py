@@ -435,17 +435,23 @@ class Molecule:
         self.n_basis, self.basis_data = mol_basis_data(self.basis_name, self.symbols,
                                                        load_data)
         coords = _floats(coordinates, "coordinates")
+        self._shape_error = None
         if coords.size != 3 * len(symbols):
-            raise ArgumentError(f"qml.qchem: {len(symbols)} atoms need {3 * len(symbols)} "
-                                f"coordinates (shape ({len(symbols)}, 3) or flat), got "
-                                f"shape {coords.shape}")
-        coords = coords.reshape(len(symbols), 3)
+            # PennyLane's Molecule takes them as given and its functions refuse them
+            # (molecular_dipole's ValueError): here every use of the basis functions does
+            self._shape_error = (
+                "The shape of the coordinates does not match the number of atoms in the "
+                f"molecule. (qml.qchem: {len(symbols)} atoms need {3 * len(symbols)} "
+                f"coordinates, shape ({len(symbols)}, 3) or flat; got shape {coords.shape})")
+        else:
+            coords = coords.reshape(len(symbols), 3)
         self.coordinates = coords / BOHR_TO_ANG if self.unit == "angstrom" else coords
         if hasattr(coordinates, "requires_grad"):  # PennyLane's args may replace them
             from . import numpy as qnp
 
             self.coordinates = qnp.array(self.coordinates, requires_grad=coordinates.requires_grad)
-        ints.nuclear_repulsion([1] * len(symbols), self.coordinates)  # no two atoms at one place
+        if self._shape_error is None:  # no two atoms at one place
+            ints.nuclear_repulsion([1] * len(symbols), self.coordinates)
         self.nuclear_charges = [ints.ATOMIC_NUMBERS[s] for s in self.symbols]
         self.n_electrons = sum(self.nuclear_charges) - charge
         self.l = list(l) if l is not None else [row[0] for row in self.basis_data]
@@ -459,6 +465,12 @@ class Molecule:
                                               if normalize else 1.0)
                           for i, row in enumerate(self.basis_data)]
         _check_primitives(self.alpha, self.coeff, len(self.l))
+        self.n_orbitals = len(self.l)
+        self.mo_coefficients = None
+        if self._shape_error is not None:  # (no centres: r and basis_set refuse, below)
+            self.alpha, self.coeff = (_as_given(v, given) for v, given in
+                                      ((self.alpha, alpha), (self.coeff, coeff)))
+            return
         self.r = [self.coordinates[k] for k, n in enumerate(self.n_basis) for _ in range(n)]
         # PennyLane's `args` replace the parameters given as trainable tensors
         def flag(given, i):  # PennyLane's basis function i takes its row as given
@@ -471,8 +483,41 @@ class Molecule:
                                                                 self.r))]
         self.alpha, self.coeff = (_as_given(v, given) for v, given in
                                   ((self.alpha, alpha), (self.coeff, coeff)))
-        self.n_orbitals = len(self.l)
-        self.mo_coefficients = None
+
+    def check_coordinates(self) -> None:
+        """PennyLane's refusal of coordinates whose shape does not fit the atoms (its
+        ``molecular_dipole`` and the functions using the basis functions): an
+        :class:`ArgumentError` (a ``ValueError``) with PennyLane's words.
+
+        >>> m = Molecule(["H"], np.array([1.0, 2.0]))   # made, as PennyLane makes it
+        >>> try:
+        ...     m.basis_set
+        ... except ValueError as exc:
+        ...     print(str(exc).split(" (")[0])
+        The shape of the coordinates does not match the number of atoms in the molecule.
+        """
+        if getattr(self, "_shape_error", None) is not None:
+            raise ArgumentError(self._shape_error)
+
+    @property
+    def basis_set(self) -> list:
+        """The basis functions (:class:`BasisFunction`), one per orbital at its atom."""
+        self.check_coordinates()
+        return self._basis_set
+
+    @basis_set.setter
+    def basis_set(self, value) -> None:
+        self._basis_set = value
+
+    @property
+    def r(self) -> list:
+        """The centre of each basis function (its atom's coordinates)."""
+        self.check_coordinates()
+        return self._r
+
+    @r.setter
+    def r(self, value) -> None:
+        self._r = value
 
     def atomic_orbital(self, index):
         """The basis function ``index`` as a function of ``(x, y, z)`` (Bohr), its
@@ -1122,6 +1167,7 @@ def molecular_dipole(molecule: Molecule, method="dhf", active_electrons=None,
                             "external backends, which qsym does not provide; use method='dhf' "
                             "(docs/pennylane.md, 'Quantum chemistry')")
     mapping = _check_mapping(mapping)
+    molecule.check_coordinates()  # (PennyLane's order: the shape, then the multiplicity)
     if molecule.mult != 1:
         raise ArgumentError("Open-shell systems are not supported. Change the charge or spin "
                             "multiplicity of the molecule.")

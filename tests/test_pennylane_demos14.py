@@ -412,3 +412,20 @@ def test_noisy_device_demo_with_a_step_dependent_target_matches_pennylane():
     assert float(theta) == pytest.approx(3.22238836681892, abs=1e-7)
     assert float(circuit(phi, theta)) == pytest.approx(-0.8716502205118232, abs=1e-7)
     assert float(cost(phi, theta, 105)) == pytest.approx(3.5030745479419565, abs=1e-7)
+
+
+def test_a_molecule_with_misshaped_coordinates_is_made_and_refused_where_used():
+    """PennyLane 0.45.1's qchem/test_dipole.py::test_molecular_dipole_error: the Molecule is
+    made (its coordinates kept as given) and molecular_dipole raises its ValueError, the
+    shape checked before the multiplicity; qsym refused the Molecule itself. Every use of
+    its basis functions raises the same error, never a number."""
+    m = qml.qchem.Molecule(["H"], onp.array([1.0, 2.0]))
+    onp.testing.assert_array_equal(m.coordinates, [1.0, 2.0])
+    match = "The shape of the coordinates does not match the number of atoms in the molecule."
+    with pytest.raises(ValueError, match=match):
+        qml.qchem.molecular_dipole(m)
+    h2 = qml.qchem.Molecule(["H", "H"], onp.array([0.0, 0.0, 0.0, 0.0, 1.4]))
+    for use in (lambda: qml.qchem.molecular_hamiltonian(h2), lambda: qml.qchem.hf_energy(h2)(),
+                lambda: h2.atomic_orbital(0)):
+        with pytest.raises(ValueError, match=match):
+            use()
