@@ -282,6 +282,9 @@ class Circuit:
             (:mod:`qsym._shots` draws the other measurements given the values' draw).
         conditional: the indices of the ops a deferred ``qml.cond`` applied (counted as
             PennyLane counts their derivatives' circuits; not compiled code).
+        mid_measured: with ``one_shot``, whether a mid-circuit measurement was deferred
+            (PennyLane's one-shot method samples each one besides the measurements:
+            ``qml.Tracker``'s count; not compiled code).
     """
 
     num_wires: int
@@ -299,6 +302,9 @@ class Circuit:
     # parameter shift differentiates a Conditional's parameters by a forward difference,
     # one circuit each (:attr:`qsym._plan.GradientPlan.cond_runs`)
     conditional: tuple = field(default=(), compare=False)
+    # with ``one_shot``: a mid-circuit measurement was deferred (PennyLane's one-shot method
+    # then samples each one besides the measurements: qml.Tracker's count only)
+    mid_measured: bool = field(default=False, compare=False)
 
 
 def _fmt_word(word: Word) -> str:

@@ -1275,8 +1275,11 @@ def rewrite_recording(items, result, device_wires=None):
                 TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options,
                                  *([_BY_TRANSFORM.options["user"]] if user else []))
         return items, result
-    if native_method() and any(isinstance(op, MidMeasure) for op in items):
-        check_native_measurements(results)
+    if any(isinstance(op, MidMeasure) for op in items):
+        if hasattr(_BY_TRANSFORM, "measured"):
+            _BY_TRANSFORM.measured = True
+        if native_method():
+            check_native_measurements(results)
     if one_shot_wires():  # (a replay has no device wires: the QNode's)
         own = device_wires if device_wires is not None else _BY_TRANSFORM.options.get("wires")
         if own is None:  # a device without wires: the circuit's, before the deferral's copies
@@ -1337,8 +1340,19 @@ def deferring_by_transform(options):
     ...     by_transform(), one_shot_wires()
     (False, True)
     """
-    with thread_setting(_BY_TRANSFORM, "options", options):
+    with thread_setting(_BY_TRANSFORM, "options", options), \
+            thread_setting(_BY_TRANSFORM, "measured", False):
         yield
+
+
+def mid_measured() -> bool:
+    """Whether a recording inside :func:`deferring_by_transform` deferred a mid-circuit
+    measurement (PennyLane's one-shot method then samples each one: ``qml.Tracker``).
+
+    >>> mid_measured()
+    False
+    """
+    return bool(getattr(_BY_TRANSFORM, "measured", False))
 
 
 def by_transform(user=False) -> bool:
