@@ -75,3 +75,59 @@ def test_one_shot_tracker_adds_the_sample_group_only_when_it_is_new():
         with qml.Tracker(dev) as t:
             make(kind)(qml.numpy.array(0.4))
         assert (t.totals["executions"], t.totals["shots"]) == (2, 200)
+
+
+# --- templates repeated: qml.pow, phase estimation, Permute ---------------------------------
+
+
+def test_a_power_of_a_template_is_refused_before_its_copies_are_built():
+    """``qml.pow(template, z)`` applies the template's gates ``z`` times: above
+    ``MAX_TEMPLATE_GATES`` refused before any copy (QFT on 4 wires: 4 Hadamards, 6 phases,
+    2 SWAPs, 12 gates; 10**7 times: 120,000,000; it built copies until memory ran out).
+    Below it, the power's matrix is the DFT matrix's cube (written by hand)."""
+    import numpy as onp
+
+    with pytest.raises(qml.errors.ArgumentError, match=r"qml.pow\(\.\.\., 10,000,000\) of QFT "
+                                                       r"on 4 wires would write 120,000,000"):
+        qml.pow(qml.QFT(wires=range(4)), 10**7)
+    op = qml.pow(qml.QFT(wires=[0, 1]), 3)
+    w = onp.exp(2j * onp.pi / 4)
+    dft = onp.array([[w ** (j * k) for k in range(4)] for j in range(4)]) / 2
+    assert onp.allclose(qml.matrix(op, wire_order=[0, 1]), onp.linalg.matrix_power(dft, 3))
+
+
+def test_phase_estimation_of_a_template_is_refused_by_its_count():
+    """The controlled powers of a template repeat its gates ``2**m - 1`` times: QFT on 20
+    wires (220 gates) estimated on 20 wires is 230,686,500 gates, refused at once (it built
+    them until the backstop's millionth gate); ``ControlledSequence`` the same; a gate's
+    powers are one gate each (no count)."""
+    with pytest.raises(qml.errors.ArgumentError,
+                       match=r"QuantumPhaseEstimation on 40 wires would write 230,686,500"):
+        qml.QuantumPhaseEstimation(qml.QFT(wires=range(20)), estimation_wires=range(20, 40))
+    with pytest.raises(qml.errors.ArgumentError,
+                       match=r"ControlledSequence on 40 wires would write 230,686,500"):
+        qml.ControlledSequence(qml.QFT(wires=range(20)), control=range(20, 40))
+    small = qml.QuantumPhaseEstimation(qml.QFT(wires=[0, 1]), estimation_wires=[2, 3])
+    assert small.gate_count() == (2**2 - 1) * 4
+    assert qml.QuantumPhaseEstimation(qml.RX(0.3, 0), estimation_wires=range(1, 31)).gate_count() is None
+
+
+def test_permute_of_many_wires_is_linear_and_exact():
+    """``qml.Permute``'s checks and SWAPs by index (its ``in`` on a tuple and
+    ``list.index`` were quadratic: 10**5 wires did not build in 25 s); the SWAPs still
+    permute as written: the matrix of a 5-wire permutation equals the permutation matrix
+    built by hand (wire ``perm[i]``'s value moves to position ``i``), and reversing 3000 wires
+    takes 1500 SWAPs of mirrored pairs."""
+    import itertools
+
+    import numpy as onp
+
+    perm = [3, 0, 4, 1, 2]
+    P = onp.zeros((32, 32))
+    for bits in itertools.product((0, 1), repeat=5):
+        out = [bits[p] for p in perm]  # position i holds what wire perm[i] held
+        P[int("".join(map(str, out)), 2), int("".join(map(str, bits)), 2)] = 1
+    assert onp.allclose(qml.matrix(qml.Permute(perm, wires=range(5)), wire_order=range(5)), P)
+    n = 3000
+    swaps = qml.Permute(list(range(n))[::-1], wires=range(n)).decomposition()
+    assert [tuple(g.wires) for g in swaps] == [(i, n - 1 - i) for i in range(n // 2)]
