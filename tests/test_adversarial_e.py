@@ -131,3 +131,36 @@ def test_permute_of_many_wires_is_linear_and_exact():
     n = 3000
     swaps = qml.Permute(list(range(n))[::-1], wires=range(n)).decomposition()
     assert [tuple(g.wires) for g in swaps] == [(i, n - 1 - i) for i in range(n // 2)]
+
+
+# --- construct_batch at a negative level --------------------------------------------------
+
+
+def test_construct_batch_negative_level_counts_from_the_end_of_the_user_transforms():
+    """PennyLane 0.45.1's ``construct_batch`` reads an int level as ``slice(0, level)`` of
+    the user's transforms and stops there when the slice does (a negative stop counts from
+    their end); qsym sliced the whole pipeline (``level=-1``: the user's transforms all
+    applied, the device's but the last). PennyLane's gate names (computed in /work/plvenv
+    with the import switched)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.transforms.merge_rotations
+    @qml.transforms.cancel_inverses
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def c(x):
+        qml.RX(x, 0)
+        qml.RX(x, 0)
+        qml.Hadamard(1)
+        qml.Hadamard(1)
+        qml.AngleEmbedding([x, x], wires=[0, 1])
+        return qml.expval(qml.Z(0))
+
+    none = ["RX", "RX", "Hadamard", "Hadamard", "AngleEmbedding"]
+    pl = [(-3, none), (-2, none), (-1, ["RX", "RX", "AngleEmbedding"]),
+          (1, ["RX", "RX", "AngleEmbedding"]), (2, ["RX", "AngleEmbedding"]),
+          (slice(0, -1), ["RX", "RX", "AngleEmbedding"]), (slice(None, -2), none),
+          (10, ["RX", "RX", "RX"])]
+    x = qml.numpy.array(0.3, requires_grad=True)
+    for level, names in pl:
+        (tape,), _ = qml.workflow.construct_batch(c, level=level)(x)
+        assert [op.name for op in tape.operations] == names, level
