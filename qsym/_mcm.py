@@ -998,6 +998,19 @@ def _all_wires(operations, measurements) -> list:
     return out
 
 
+class _CondGroup:
+    """What PennyLane's gradient transforms see of one ``Conditional`` the deferral wrote as
+    several gates (a branch each, a gate's decomposition): its base's parameters and its
+    wires as written (``qml.cond(m, qml.GlobalPhase)(x, wires=1)`` is on wire 1, though
+    the deferred phase acts on the measured wire's copy). Truthy, one object per
+    ``Conditional`` (``pl_conditional`` of its gates)."""
+
+    __slots__ = ("params", "wires")
+
+    def __init__(self, params, wires):
+        self.params, self.wires = params, wires
+
+
 def _controlled(op: Conditional, control_wires: dict, reduce_postselected: bool) -> list:
     """The gates of a deferred :class:`Conditional`: its base controlled by the control
     wires of its measurements, one per true branch (recorded on the active tape)."""
@@ -1157,8 +1170,12 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
             elif isinstance(op, Conditional):
                 start = len(tape.items)
                 new_ops.extend(_controlled(op, control_wires, reduce_postselected))
-                for gate in tape.items[start:]:  # (qml.Tracker counts their derivatives'
-                    gate.pl_conditional = True  # circuits as PennyLane's Conditional's)
+                # (qml.Tracker counts their derivatives' circuits as PennyLane's Conditional's:
+                # by its own parameters and written wires, whatever gates the branches make)
+                group = _CondGroup(tuple(getattr(op.base, "params", ()) or ()),
+                                   tuple(getattr(op.base, "wires", ()) or ()))
+                for gate in tape.items[start:]:
+                    gate.pl_conditional = group
             elif isinstance(getattr(op, "base", None), Conditional):  # ctrl of a conditional
                 with recording(Tape()):
                     inner = op.base.controlled(op.control_wires, op.control_values)

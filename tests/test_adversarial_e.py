@@ -164,3 +164,46 @@ def test_construct_batch_negative_level_counts_from_the_end_of_the_user_transfor
     for level, names in pl:
         (tape,), _ = qml.workflow.construct_batch(c, level=level)(x)
         assert [op.name for op in tape.operations] == names, level
+
+
+# --- qml.Tracker of a parameter-shift gradient through qml.cond ---------------------------
+
+
+def test_tracker_counts_a_conditionals_own_parameters_and_written_wires():
+    """PennyLane's parameter shift differentiates a ``Conditional`` by a forward difference
+    per trainable parameter of its base (plus the unshifted circuit once), when the base's
+    wires as written reach the measurement: qsym counted the parameters of the gates the
+    deferral wrote (a branch each for ``~(m & m1)``, three; ``U2``'s decomposition) and a
+    controlled ``GlobalPhase`` by the measured wire its phase acts on. Executions of
+    ``qml.grad`` (the value circuit included) from PennyLane 0.45.1 (/work/plvenv, the
+    import switched); the gradients agree."""
+    dev = qml.device("default.qubit")
+
+    def grad_executions(kind):
+        @qml.qnode(dev, diff_method="parameter-shift")
+        def c(x):
+            qml.RX(0.7, 0)
+            qml.RX(0.4, 1)
+            qml.Hadamard(2)
+            m, m1 = qml.measure(0), qml.measure(1)
+            if kind == "and_u2":
+                qml.cond(m & m1, qml.U2)(x[0], x[1], wires=2)
+            elif kind == "not_and_rot":
+                qml.cond(~(m & m1), qml.Rot)(x[0], x[1], x[2], wires=2)
+            elif kind == "gp_measured":
+                qml.cond(m, qml.GlobalPhase)(x[0], wires=2)
+            elif kind == "gp_elsewhere":
+                qml.cond(m, qml.GlobalPhase)(x[0], wires=3)
+            elif kind == "gp_wireless":
+                qml.cond(m, qml.GlobalPhase)(x[0])
+            qml.RY(x[3], 2)
+            return qml.expval(qml.X(2))
+
+        x = qml.numpy.array([0.3, 0.5, 0.2, 0.9], requires_grad=True)
+        with qml.Tracker(dev) as t:
+            qml.grad(c)(x)
+        return t.totals["executions"]
+
+    # PennyLane: value 1 + RY's two shifts + a forward difference per parameter + 1
+    pl = {"and_u2": 6, "not_and_rot": 7, "gp_measured": 5, "gp_elsewhere": 3, "gp_wireless": 5}
+    assert {kind: grad_executions(kind) for kind in pl} == pl
