@@ -208,18 +208,19 @@ def graph_cone(circuit: Circuit) -> tuple[bool, ...]:
     return _cone(circuit, live)
 
 
-def _cond_runs(circuit: Circuit, slots, terms, unshifted: bool) -> int:
-    """The circuits PennyLane's parameter shift runs for the circuit's ``qml.cond`` gates
-    beyond qsym's own shifted ones (``terms``, the needed and idle slots' shift terms):
-    PennyLane's forward differences (:func:`_conditional_runs`) and the unshifted circuit
-    once, for qsym's terms of the deferred gates (not run by PennyLane)."""
+def _cond_runs(circuit: Circuit, slots, terms, unshifted: bool) -> tuple[int, int]:
+    """``(runs, own)``: the circuits PennyLane's parameter shift runs for the circuit's
+    ``qml.cond`` gates beyond qsym's own shifted ones (``terms``, the needed and idle
+    slots' shift terms): PennyLane's forward differences (:func:`_conditional_runs`) and
+    the unshifted circuit once, for ``own``, qsym's shifted circuits of the deferred gates
+    (not run by PennyLane)."""
     groups = getattr(circuit, "conditional_groups", ()) if not circuit.one_shot else ()
     if not groups:
-        return 0
+        return 0, 0
     cond_ops = {g[0] for g in groups}
     own = sum(1 for t in terms if not t.zero and slots[t.slot].op in cond_ops)
     pl_runs = _conditional_runs(circuit, groups)
-    return pl_runs - own + (0 if unshifted else 1) if pl_runs or own else 0
+    return (pl_runs - own + (0 if unshifted else 1) if pl_runs or own else 0), own
 
 
 def _conditional_runs(circuit: Circuit, groups) -> int:
@@ -522,10 +523,12 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
     var_runs = 0
     shifted = sum(1 for t in terms if not t.zero) + idle_runs
     unshifted = any(t.zero for t in terms + idle_terms)
-    cond_runs = _cond_runs(circuit, slots, terms + idle_terms, unshifted)
+    cond_runs, own = _cond_runs(circuit, slots, terms + idle_terms, unshifted)
+    rule_runs = shifted - own  # (PennyLane's shift-rule circuits: not a Conditional's)
     shifted += cond_runs
     if (shifted or unshifted) and any(m.kind == "var" for m in circuit.measurements):
-        var_runs = 1 + (shifted + unshifted
+        # (the squared observable's shifted circuits: not a Conditional's forward differences)
+        var_runs = 1 + (rule_runs + unshifted
                         if any(getattr(m, "pl_squared", False) for m in circuit.measurements)
                         else 0)
 

@@ -207,3 +207,27 @@ def test_tracker_counts_a_conditionals_own_parameters_and_written_wires():
     # PennyLane: value 1 + RY's two shifts + a forward difference per parameter + 1
     pl = {"and_u2": 6, "not_and_rot": 7, "gp_measured": 5, "gp_elsewhere": 3, "gp_wireless": 5}
     assert {kind: grad_executions(kind) for kind in pl} == pl
+
+
+def test_tracker_of_a_variance_does_not_square_a_conditionals_differences():
+    """A variance of a ``Hermitian`` is differentiated by PennyLane's parameter shift from
+    ``<A>`` and ``<A^2>`` by the shift rules (their circuits twice), but a ``Conditional``'s
+    forward differences once, on the variance itself: 12 executions (PennyLane 0.45.1,
+    /work/plvenv; qsym counted 14)."""
+    import numpy as onp
+
+    dev = qml.device("default.qubit")
+    A = onp.array([[1.0, 0.5 - 0.2j], [0.5 + 0.2j, -2.0]])
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def c(x):
+        qml.RX(x[0], 0)
+        qml.Hadamard(1)
+        m = qml.measure(0)
+        qml.cond(m, qml.U1)(x[1], wires=1)
+        qml.RY(x[2], 1)
+        return qml.var(qml.Hermitian(A, wires=1))
+
+    with qml.Tracker(dev) as t:
+        qml.grad(c)(qml.numpy.array([0.3, 0.5, 0.2], requires_grad=True))
+    assert t.totals["executions"] == 12
