@@ -748,7 +748,7 @@ def _per_batch(res, n_meas):
 FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots", "hybrid",
             "arith", "manyterms", "sprod", "metric", "pshessian", "bshotvec", "embed", "mcmexpr",
             "evolve", "fdorder", "hermham", "argnum", "optim", "opexpr", "statejac", "obsprobs",
-            "multibatch", "hessgrad", "blockmetric", "specs", "quantities")
+            "multibatch", "hessgrad", "blockmetric", "specs", "quantities", "mcmspecs", "argjac")
 
 
 def draw_block(rng, n, params):
@@ -2346,6 +2346,140 @@ def quantities_case(rep, case, spec, meas, rng):
 
 
 NEW_FAMILIES += (("quantities", quantities_case),)
+
+
+# --- families of widely used features, fifth round (qml.specs and qml.Tracker counts of
+# circuits with mid-circuit measurements and qml.cond; qml.jacobian of the state or of
+# probabilities with respect to subsets of several arguments) -------------------------------
+
+def mcmspecs_case(rep, case, spec, meas, rng):
+    """``qml.specs`` (the default level and ``level="device"``) and ``qml.Tracker`` totals
+    of a circuit with mid-circuit measurements: the circuit's own, or two more with a
+    ``qml.cond`` on an expression of them (:func:`with_mcm_expr`); the tracker around two
+    evaluations (analytic, or 100 shots) and around ``qml.grad`` by parameter shift of a
+    scalar measurement (its batches, executions and simulations: what a gradient costs),
+    against PennyLane's."""
+    e = spec if not no_mcm(spec) and rng.random() < 0.5 else with_mcm_expr(rng, spec)
+    e = dict(e, features=[f for f in e["features"] if f not in ("mcm_stats", "mcm_expr_stats")])
+    x = e["params"]
+    known = tape_known(e)
+    if known and "qml.exp" in known:  # (as specs_case: the counts name its rotation)
+        rep.refused(case + "/mcmspecs", f"known: qml.specs: {known}", RuntimeError("by design"))
+        return
+    shots = [None, 100][int(rng.integers(0, 2))]
+    ms = [mm for mm in meas if mm[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
+    level = [None, "device"][int(rng.integers(0, 2))]
+    c = case + "/mcmspecs"
+    pow_known = shots and any(op["kind"] == "pow" for op in e["ops"])  # (as specs_case)
+
+    def sp(qml):
+        node = run(qml, e, ms, x, shots=shots)
+        kw = {} if level is None else {"level": level}
+        r = qml.specs(node, **kw)(qml.numpy.array(x)).resources
+        return (dict(r.gate_types), dict(r.gate_sizes), r.num_gates, r.num_allocs, r.depth,
+                dict(r.measurements))
+    if pow_known:
+        rep.refused(c, "known: qml.specs at the gradient level of a qml.pow: kept whole "
+                    "(PennyLane: opened by parameter shift's expansion)", RuntimeError("by design"))
+    else:
+        q, eq = outcome(lambda: sp(qsym))
+        p, ep = outcome(lambda: sp(pl))
+        rep.checks += 1
+        judge_structures(rep, c, f"qml.specs(level={level!r}, shots {shots})", q, eq, p, ep)
+
+    keys = ("batches", "simulations", "executions", "shots")
+
+    def tracked(qml):
+        node = run(qml, e, ms, x, shots=shots, seed=3)
+        with qml.Tracker(node.device) as t:
+            node(qml.numpy.array(x))
+            node(qml.numpy.array(x))
+        return {k: t.totals.get(k) for k in keys}
+    q, eq = outcome(lambda: tracked(qsym))
+    p, ep = outcome(lambda: tracked(pl))
+    rep.checks += 1
+    judge_structures(rep, c, f"qml.Tracker totals of two calls (shots {shots})", q, eq, p, ep)
+    if not len(x) or pl_values_nan(e, scalar_meas(ms), x):
+        return
+
+    def grad_tracked(qml):
+        node = run(qml, e, scalar_meas(ms), x, "parameter-shift")
+        with qml.Tracker(node.device) as t:
+            qml.grad(node)(qml.numpy.array(x, requires_grad=True))
+        return {k: t.totals.get(k) for k in keys}
+    q, eq = outcome(lambda: grad_tracked(qsym))
+    p, ep = outcome(lambda: grad_tracked(pl))
+    rep.checks += 1
+    judge_structures(rep, c, "qml.Tracker totals of qml.grad [parameter-shift]", q, eq, p, ep)
+
+
+def argjac_case(rep, case, spec, meas, rng):
+    """``qml.jacobian`` of ``qml.state()`` (complex) or of ``qml.probs`` (of some wires, or of
+    every wire) of a QNode of 2 or 3 positional arguments (scalars and arrays, one of them
+    ``requires_grad=False`` at random, a keyword argument at random), with ``argnum``
+    ``None``, one index or a subset (a list): PennyLane's nesting, shapes and values (its
+    backprop; for the state, the Jacobians of the real and imaginary parts), by each
+    method."""
+    x = spec["params"]
+    if len(x) < 2:
+        return
+    mcm = not no_mcm(spec)
+    spec = dict(spec, features=[f for f in spec["features"] if f != "mcm_stats"],
+                ops=[op for op in spec["ops"] if op["kind"] not in ("basis", "stateprep")])
+    for _ in range(6):  # (two positional arguments at least)
+        lay = draw_layout(rng, len(x), mcm)
+        if len(lay["chunks"]) >= 2:
+            break
+    else:
+        return
+    lay = dict(lay, data=None)
+    tr = [j for j, t in enumerate(lay["trainable"]) if t]
+    r = rng.random()
+    an = None if r < 0.25 else (int(rng.choice(tr)) if r < 0.55 else sorted(
+        int(a) for a in rng.choice(tr, size=int(rng.integers(1, len(tr) + 1)), replace=False)))
+    state = not mcm and rng.random() < 0.5
+    n = spec["n"]
+    m = [("state", {})] if state else [("probs", {"wires": [int(w) for w in rng.permutation(n)[
+        : int(rng.integers(1, n + 1))]]} if rng.random() < 0.7 else {})]
+    if pl_values_nan(spec, m if not state else [("probs", {})], x):
+        return
+    kwa = {} if an is None else {"argnum": an}
+
+    def part(qml, node, f):
+        args, kw = layout_args(qml, spec, lay, None)
+        return qml.jacobian(lambda *a: f(node(*a, **kw)), **kwa)(*args)
+
+    def ref():
+        node = layout_node(pl, spec, m, lay, "backprop", flatten=False)
+        if not state:
+            return part(pl, node, lambda v: v)
+        re, im = part(pl, node, pl.math.real), part(pl, node, pl.math.imag)
+        if isinstance(re, tuple):
+            return tuple(onp.asarray(a) + 1j * onp.asarray(b) for a, b in zip(re, im))
+        return onp.asarray(re) + 1j * onp.asarray(im)
+    r, ep = outcome(ref)
+    if ep is not None or onp.isnan(onp.concatenate(leaves(r) or [onp.zeros(0)]).real).any():
+        return
+    plain = {i for i, (j, _) in lay["where"].items()
+             if j >= len(lay["chunks"]) or not lay["trainable"][j]}
+    if plain and pl_pow_fault(spec, x, plain):  # (as argnum_case)
+        rep.refused(case + "/argjac", "known: a fractional power of a plain parameter "
+                    "(PennyLane's principal matrix root, pl_pow_fault)", RuntimeError("by design"))
+        return
+    what = (f"jacobian[argnum={an}] of {m[0][0]}{m[0][1].get('wires', '')} of "
+            f"{len(lay['chunks'])} args (trainable {lay['trainable']}, scalar {lay['scalar']})"
+            f"{' + keyword' if lay['kw'] else ''}")
+    for meth in ("best", "backprop", "parameter-shift", "adjoint", "finite-diff"):
+        q, eq = outcome(lambda meth=meth: part(qsym, layout_node(qsym, spec, m, lay, meth, flatten=False),
+                                               lambda v: v))
+        rep.checks += 1
+        if qsym_raised(rep, case + "/argjac", f"{what} [{meth}]", eq):
+            continue
+        compare_trees(rep, case + "/argjac", f"{what} [{meth}]", q, r,
+                      2e-4 if meth == "finite-diff" else 1e-6)
+
+
+NEW_FAMILIES += (("mcmspecs", mcmspecs_case), ("argjac", argjac_case))
 
 
 # --- adversarial inputs --------------------------------------------------------------------

@@ -194,6 +194,11 @@ def tracker_info(node, entry, executor, result, runs):
     shots = node.configured_shots()
     if shots:
         info["shots_each"] = int(node.current_shots())
+        # PennyLane's one-shot method samples each mid-circuit measurement besides the
+        # measurements (dynamic_one_shot): its device counts that group's circuit and shots
+        info["mcm_samples"] = bool(
+            getattr(circuit, "mid_measured", False) and hasattr(node, "deferral_options")
+            and node.deferral_options()["method"] == "one-shot")
     return info
 
 

@@ -280,8 +280,12 @@ class Circuit:
             measurements (``mcm_method="one-shot"``, ``"tree-traversal"``, or unset with
             shots): every shot's terminal measurements see that shot's mid-circuit values
             (:mod:`qsym._shots` draws the other measurements given the values' draw).
-        conditional: the indices of the ops a deferred ``qml.cond`` applied (counted as
-            PennyLane counts their derivatives' circuits; not compiled code).
+        conditional_groups: the ops a deferred ``qml.cond`` applied, with PennyLane's
+            ``Conditional`` each came from, its trainable parameters and written wires
+            (counted as PennyLane counts their derivatives' circuits; not compiled code).
+        mid_measured: with ``one_shot``, whether a mid-circuit measurement was deferred
+            (PennyLane's one-shot method samples each one besides the measurements:
+            ``qml.Tracker``'s count; not compiled code).
     """
 
     num_wires: int
@@ -294,11 +298,15 @@ class Circuit:
     constants: tuple = ()
     sample_order: tuple = ()
     one_shot: bool = False
-    # the indices of the ops a deferred qml.cond applied (its base controlled by the
-    # measured wires), for qml.Tracker's count only (not compiled code): PennyLane's
-    # parameter shift differentiates a Conditional's parameters by a forward difference,
-    # one circuit each (:attr:`qsym._plan.GradientPlan.cond_runs`)
-    conditional: tuple = field(default=(), compare=False)
+    # with ``one_shot``: a mid-circuit measurement was deferred (PennyLane's one-shot method
+    # then samples each one besides the measurements: qml.Tracker's count only)
+    mid_measured: bool = field(default=False, compare=False)
+    # ((op index, Conditional number, its trainable parameters, its written wires), ...) of
+    # the ops a deferred qml.cond applied (its base controlled by the measured wires), for
+    # qml.Tracker's count only (not compiled code): PennyLane's parameter shift
+    # differentiates a Conditional's parameters by a forward difference, one circuit each
+    # (:attr:`qsym._plan.GradientPlan.cond_runs`)
+    conditional_groups: tuple = field(default=(), compare=False)
 
 
 def _fmt_word(word: Word) -> str:

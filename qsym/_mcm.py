@@ -998,6 +998,19 @@ def _all_wires(operations, measurements) -> list:
     return out
 
 
+class _CondGroup:
+    """What PennyLane's gradient transforms see of one ``Conditional`` the deferral wrote as
+    several gates (a branch each, a gate's decomposition): its base's parameters and its
+    wires as written (``qml.cond(m, qml.GlobalPhase)(x, wires=1)`` is on wire 1, though
+    the deferred phase acts on the measured wire's copy). Truthy, one object per
+    ``Conditional`` (``pl_conditional`` of its gates)."""
+
+    __slots__ = ("params", "wires")
+
+    def __init__(self, params, wires):
+        self.params, self.wires = params, wires
+
+
 def _controlled(op: Conditional, control_wires: dict, reduce_postselected: bool) -> list:
     """The gates of a deferred :class:`Conditional`: its base controlled by the control
     wires of its measurements, one per true branch (recorded on the active tape)."""
@@ -1157,8 +1170,12 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
             elif isinstance(op, Conditional):
                 start = len(tape.items)
                 new_ops.extend(_controlled(op, control_wires, reduce_postselected))
-                for gate in tape.items[start:]:  # (qml.Tracker counts their derivatives'
-                    gate.pl_conditional = True  # circuits as PennyLane's Conditional's)
+                # (qml.Tracker counts their derivatives' circuits as PennyLane's Conditional's:
+                # by its own parameters and written wires, whatever gates the branches make)
+                group = _CondGroup(tuple(getattr(op.base, "params", ()) or ()),
+                                   tuple(getattr(op.base, "wires", ()) or ()))
+                for gate in tape.items[start:]:
+                    gate.pl_conditional = group
             elif isinstance(getattr(op, "base", None), Conditional):  # ctrl of a conditional
                 with recording(Tape()):
                     inner = op.base.controlled(op.control_wires, op.control_values)
@@ -1275,8 +1292,11 @@ def rewrite_recording(items, result, device_wires=None):
                 TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options,
                                  *([_BY_TRANSFORM.options["user"]] if user else []))
         return items, result
-    if native_method() and any(isinstance(op, MidMeasure) for op in items):
-        check_native_measurements(results)
+    if any(isinstance(op, MidMeasure) for op in items):
+        if hasattr(_BY_TRANSFORM, "measured"):
+            _BY_TRANSFORM.measured = True
+        if native_method():
+            check_native_measurements(results)
     if one_shot_wires():  # (a replay has no device wires: the QNode's)
         own = device_wires if device_wires is not None else _BY_TRANSFORM.options.get("wires")
         if own is None:  # a device without wires: the circuit's, before the deferral's copies
@@ -1337,8 +1357,19 @@ def deferring_by_transform(options):
     ...     by_transform(), one_shot_wires()
     (False, True)
     """
-    with thread_setting(_BY_TRANSFORM, "options", options):
+    with thread_setting(_BY_TRANSFORM, "options", options), \
+            thread_setting(_BY_TRANSFORM, "measured", False):
         yield
+
+
+def mid_measured() -> bool:
+    """Whether a recording inside :func:`deferring_by_transform` deferred a mid-circuit
+    measurement (PennyLane's one-shot method then samples each one: ``qml.Tracker``).
+
+    >>> mid_measured()
+    False
+    """
+    return bool(getattr(_BY_TRANSFORM, "measured", False))
 
 
 def by_transform(user=False) -> bool:

@@ -91,6 +91,7 @@ from ._trace import (QueueLog, Tape, Traced, active_tape, choice, not_recording,
                      recording_root,
                      take_over)
 from .wires import Wires, order_list
+from . import templates
 from .templates import QFT, BoxKey, Template, add_draw_group, clear_draw_groups, current_draw_groups, gates_matrix
 from ._unitary_decompositions import (multi_qubit_decomposition, one_qubit_decomposition,
                                       two_qubit_decomposition)
@@ -1701,6 +1702,8 @@ def _template_pow(base, z, lazy):
     ops = _template_ops(base)  # (taken off the active tape)
     if not (np.ndim(z) == 0 and _is_integer(z) and z >= 0):
         return _unapplied_pow(base, z)  # (lazy=False too: PennyLane's Pow where pow fails)
+    if int(z) * len(ops) > templates.MAX_TEMPLATE_GATES:  # (z copies: refused before any)
+        templates.refuse_size(base, int(z) * len(ops), f"qml.pow(..., {int(z):,}) of ")
     gates = []
     with recording(Tape()):
         for k in range(int(z)):
@@ -3117,6 +3120,16 @@ class QuantumPhaseEstimation(Template):
         e = self.unitary.error().error  # powers 2**(m-1), ..., 1: their errors add up
         return SpectralNormError(e * (2 ** len(self.estimation_wires) - 1))
 
+    def gate_count(self) -> int | None:
+        """At least the gates of the controlled powers of a template (``2**m - 1`` copies
+        of its sequence for ``m`` estimation wires: :func:`controlled_powers`); None for a
+        gate's (one power each).
+
+        >>> QuantumPhaseEstimation(QFT(wires=[0, 1]), estimation_wires=[2, 3]).gate_count()
+        12
+        """
+        return _powers_count(self.base_ops, self.estimation_wires)
+
     def _build(self):
         est = self.estimation_wires
         for w in est:
@@ -3141,6 +3154,12 @@ def _powered_ops(op, what: str) -> list:
     if ops is None:
         raise GateError(f"{what} must be a gate, a product of gates or a template, got {op!r}")
     return ops
+
+
+def _powers_count(base_ops, control_wires) -> int | None:
+    """The gates :func:`controlled_powers` writes for a template's sequence (``2**m - 1``
+    copies of it), None for one gate (its powers are one gate each)."""
+    return (2 ** len(control_wires) - 1) * len(base_ops) if len(base_ops) > 1 else None
 
 
 def controlled_powers(base_ops, control_wires, powers_drawn=True, entry=None) -> None:
@@ -3214,6 +3233,11 @@ class ControlledSequence(Template):
             raise WireError("The control wires must be different from the base operation wires.")
         self.wires, self.id = self.control_wires + target, id
         self._record()
+
+    def gate_count(self) -> int | None:
+        """As :meth:`QuantumPhaseEstimation.gate_count`: ``2**m - 1`` copies of a
+        template's gates for ``m`` control wires, None for a gate."""
+        return _powers_count(self.base_ops, self.control_wires)
 
     def _build(self):
         controlled_powers(self.base_ops, self.control_wires, powers_drawn=False)

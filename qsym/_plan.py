@@ -208,6 +208,40 @@ def graph_cone(circuit: Circuit) -> tuple[bool, ...]:
     return _cone(circuit, live)
 
 
+def _cond_runs(circuit: Circuit, slots, terms, unshifted: bool) -> tuple[int, int]:
+    """``(runs, own)``: the circuits PennyLane's parameter shift runs for the circuit's
+    ``qml.cond`` gates beyond qsym's own shifted ones (``terms``, the needed and idle
+    slots' shift terms): PennyLane's forward differences (:func:`_conditional_runs`) and
+    the unshifted circuit once, for ``own``, qsym's shifted circuits of the deferred gates
+    (not run by PennyLane)."""
+    groups = getattr(circuit, "conditional_groups", ()) if not circuit.one_shot else ()
+    if not groups:
+        return 0, 0
+    cond_ops = {g[0] for g in groups}
+    own = sum(1 for t in terms if not t.zero and slots[t.slot].op in cond_ops)
+    pl_runs = _conditional_runs(circuit, groups)
+    return (pl_runs - own + (0 if unshifted else 1) if pl_runs or own else 0), own
+
+
+def _conditional_runs(circuit: Circuit, groups) -> int:
+    """The forward-difference circuits PennyLane's parameter shift runs for the
+    ``Conditional``s of ``groups`` (:attr:`qsym._ir.Circuit.conditional_groups`): one per
+    trainable parameter of each inside its circuit graph's cone of the measurements, a
+    ``Conditional`` on its wires as written (a wireless one on every wire)."""
+    written = {i: set(w) if w else set(range(circuit.num_wires)) for i, _, _, w in groups}
+    live = set()
+    for m in circuit.measurements:
+        live |= graph_wires(m)
+    inside = set()
+    for k in range(len(circuit.ops) - 1, -1, -1):
+        wires = set(circuit.ops[k].wires) | written.get(k, set())
+        if live & wires:
+            live |= wires
+            inside.add(k)
+    counted = {number: trainable for i, number, trainable, _ in groups if i in inside}
+    return sum(counted.values())
+
+
 def _cone(circuit: Circuit, live: set) -> tuple[bool, ...]:
     """For each op: can it influence one of the wires ``live``?"""
     live = set(live)
@@ -489,15 +523,12 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
     var_runs = 0
     shifted = sum(1 for t in terms if not t.zero) + idle_runs
     unshifted = any(t.zero for t in terms + idle_terms)
-    cond_runs = 0
-    conditional = set(getattr(circuit, "conditional", ())) if not circuit.one_shot else set()
-    cond_slots = {s for s in needed | idle if slots[s].op in conditional}
-    if cond_slots:  # (PennyLane's forward differences, for its Conditional's parameters)
-        own = sum(1 for t in terms + idle_terms if not t.zero and t.slot in cond_slots)
-        cond_runs = len(cond_slots) - own + (0 if unshifted else 1)
-        shifted += cond_runs
+    cond_runs, own = _cond_runs(circuit, slots, terms + idle_terms, unshifted)
+    rule_runs = shifted - own  # (PennyLane's shift-rule circuits: not a Conditional's)
+    shifted += cond_runs
     if (shifted or unshifted) and any(m.kind == "var" for m in circuit.measurements):
-        var_runs = 1 + (shifted + unshifted
+        # (the squared observable's shifted circuits: not a Conditional's forward differences)
+        var_runs = 1 + (rule_runs + unshifted
                         if any(getattr(m, "pl_squared", False) for m in circuit.measurements)
                         else 0)
 

@@ -407,6 +407,12 @@ def construct_batch(qnode, level="user"):
     beyond_user = level in ("gradient", "device") or isinstance(level, (slice, int))
     if not (beyond_user and isinstance(qnode, workflow.QNode)):
         return _USER_BATCH(qnode, level)  # (its errors for a bad level, PennyLane's)
+    user = _user_levels(level, len(qnode.compile_pipeline))
+    if user is not None:  # (PennyLane's early return: none of the pipeline past them)
+        def user_only(*args, **kwargs):
+            (tape,), _ = _USER_BATCH(qnode, level="top")(*args, **kwargs)
+            return qnode.compile_pipeline[user]((tape,))
+        return user_only
     pipeline = get_compile_pipeline(qnode, level)
 
     def make(*args, **kwargs):
@@ -420,6 +426,22 @@ def construct_batch(qnode, level="user"):
         return program((tape,))
 
     return make
+
+
+def _user_levels(level, n_user: int):
+    """The slice of the user's transforms an int or slice ``level`` of
+    :func:`construct_batch` stops within (PennyLane's ``_get_user_transform_slice`` and its
+    early return: ``slice(0, level)`` of an int, the slice itself), else None. A negative
+    stop counts from the end of the user's transforms, not of the whole pipeline
+    (``level=-1``: all of them but the last; PennyLane 0.45.1's ``construct_batch``).
+
+    >>> _user_levels(-1, 2), _user_levels(1, 2), _user_levels(3, 2), _user_levels("user", 2)
+    (slice(0, -1, None), slice(0, 1, None), None, None)
+    """
+    if isinstance(level, bool) or not isinstance(level, (int, slice)):
+        return None
+    user = slice(0, level) if isinstance(level, int) else level
+    return user if user.stop is not None and user.stop <= n_user else None
 
 
 # the gradient methods whose PennyLane transform has an expansion (its "gradient" level)

@@ -125,7 +125,38 @@ def _specs_tape_resources(qnode, args, kwargs, compute_depth, level=None):
         if len(tapes) != 1:
             return None
         tape = tapes[0]
+    elif device_level(level):
+        res = _mcm_device_resources(qnode, args, kwargs, compute_depth, level)
+        return None if res is None else (res, mcm)
     return count_resources(tape, compute_depth=compute_depth), mcm
+
+
+def _mcm_device_resources(qnode, args, kwargs, compute_depth, level):
+    """PennyLane's device-level counts of a QNode with mid-circuit measurements: the tape
+    its device runs for the method the QNode resolves (``"deferred"``: the measured wires
+    copied onto new ones by ``CNOT``, each ``qml.cond`` a controlled gate, the new wires
+    allocated; ``"one-shot"``: the measurements kept, the measurements as PennyLane's
+    ``dynamic_one_shot`` writes them (a ``var`` a ``sample`` of its observable, statistics
+    of measured values dropped, one ``sample(mcm)`` per mid-circuit measurement);
+    ``"tree-traversal"``: the measurements kept)."""
+    batch, _ = construct_batch(qnode, level=level)(*args, **kwargs)
+    if len(batch) != 1:
+        return None
+    tape = batch[0]
+    res = count_resources(tape, compute_depth=compute_depth)
+    options = qnode.deferral_options() if hasattr(qnode, "deferral_options") else {}
+    if options.get("method") == "one-shot" and options.get("shots"):
+        n = sum(isinstance(op, MidMeasure) for op in tape.operations)
+        if n:  # (its auxiliary tape: a variance sampled, statistics of the values dropped)
+            measured = {}
+            for key, count in res.measurements.items():
+                if not key.endswith("(mcm)"):
+                    key = "sample(" + key[4:] if key.startswith("var(") else key
+                    measured[key] = measured.get(key, 0) + count
+            measured["sample(mcm)"] = n
+            res = SpecsResources(res.gate_types, res.gate_sizes, measured, res.num_allocs,
+                                 res.depth)
+    return res
 
 
 def _specs_batch_resources(qnode, args, kwargs, compute_depth, level="gradient"):

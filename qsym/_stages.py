@@ -67,6 +67,7 @@ class Symbols:
     claims: list = field(default_factory=list)  # trace.Tape.claims of the recording
     constants: list = field(default_factory=list)  # (symbol, number): Looks.constants
     one_shot: bool = False  # recorded with one-shot mid-circuit measurements (Circuit.one_shot)
+    mid_measured: bool = False  # a mid-circuit measurement was deferred (Circuit.mid_measured)
     # the input symbols a broadcast parameter of the first recording used (a batch of one
     # has no batch axis: these say which parameters a drawing shows as PennyLane's M<i>)
     batched: frozenset = frozenset()
@@ -120,6 +121,7 @@ def record(target: Target, s: Symbols):
     with trace.collecting_checks() as checks, mcm.deferring_by_transform(target.deferral):
         items, result = trace.run_traced(target.func, s.args, s.kwargs, wires, claims)
         s.one_shot = mcm.one_shot_wires()
+        s.mid_measured = mcm.mid_measured()
         if wires is not None and mcm.one_shot_wires():  # the deferral's own wires, after
             extra = [w for op in items for w in getattr(op, "wires", ()) if w not in wires]
             if extra:
@@ -275,7 +277,7 @@ def to_circuit(items, result, wires, s: Symbols) -> ir.Circuit:
                           [number for _, number in s.constants])
     order = sample_order(items, result, s.claims, tuple(wires))
     if s.one_shot:
-        circuit = replace(circuit, one_shot=True)
+        circuit = replace(circuit, one_shot=True, mid_measured=s.mid_measured)
     return replace(circuit, sample_order=order) if order else circuit
 
 

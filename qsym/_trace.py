@@ -1415,6 +1415,31 @@ def _check_compiled(m) -> None:
             "no derivative")
 
 
+def _conditional_groups(items, inputs, index) -> tuple:
+    """``((op index, group, trainable parameters, written wires), ...)`` of the gates a
+    deferred ``qml.cond`` wrote (their ``pl_conditional``, :class:`qsym._mcm._CondGroup`):
+    PennyLane's ``Conditional`` by number, how many of its base's parameters read a
+    differentiated input, and its wires as written (device indices; () for none, every
+    wire to PennyLane's circuit graph)."""
+    inputs = set(inputs)
+    numbers: dict = {}
+    out = []
+    for i, op in enumerate(items):
+        group = getattr(op, "pl_conditional", None)
+        if not hasattr(group, "params"):
+            continue
+        if id(group) not in numbers:
+            trainable = sum(1 for p in group.params
+                            if sp.sympify(p).free_symbols & inputs)
+            # (written wires the circuit does not have: -1, a wire no gate reaches)
+            wires = tuple(index[w] for w in group.wires if w in index) or (
+                (-1,) if group.wires else ())
+            numbers[id(group)] = (len(numbers), trainable, wires)
+        number, trainable, wires = numbers[id(group)]
+        out.append((i, number, trainable, wires))
+    return tuple(out)
+
+
 def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
     """Turn recorded gates and the returned measurement(s) into a Circuit."""
     from ._ir import Circuit, Measurement, Op
@@ -1506,7 +1531,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
                                         pl_squared=m.kind == "var" and _pl_squares(m)))
     return Circuit(
         num_wires=len(device_wires),
-        conditional=tuple(i for i, op in enumerate(items) if getattr(op, "pl_conditional", False)),
+        conditional_groups=_conditional_groups(items, inputs, index),
         ops=tuple(ir_ops),
         measurements=tuple(measurements),
         inputs=tuple(inputs),

@@ -517,7 +517,7 @@ def _wire_groups(words) -> int:
     return len(groups)
 
 
-def qpu_executions(circuit) -> int:
+def qpu_executions(circuit, mcm_samples: bool = False) -> int:
     """The circuits hardware would run for one execution of ``circuit`` (PennyLane's
     ``get_num_shots_and_executions``, what ``default.qubit`` records as ``executions``):
     measurements of single Pauli words grouped into qubit-wise commuting groups, the
@@ -528,11 +528,17 @@ def qpu_executions(circuit) -> int:
     groups (PennyLane 0.45.1's counts, measured); a product, a projector or a ``Hermitian``
     whose Pauli form has several words is one observable, one circuit, and so is the
     variance of a sum (PennyLane splits only the expectation of a sum or a Hamiltonian; a
-    ``Hermitian`` is no Pauli word, its own circuit even when its matrix is one)."""
-    words, others, plain = [], 0, False
+    ``Hermitian`` is no Pauli word, its own circuit even when its matrix is one).
+    ``mcm_samples``: the circuit runs by PennyLane's one-shot method, whose
+    ``dynamic_one_shot`` appends a ``sample`` of each mid-circuit measurement (measurements
+    without an observable: that group) and drops the statistics of measured values."""
+    words, others, plain = [], 0, mcm_samples
     for m in circuit.measurements:
         if getattr(m, "shadow", None):  # counted per snapshot: shadow_measurements
             continue
+        if mcm_samples and (getattr(m, "of_values", False)
+                            or getattr(m, "label", ())[1:2] == ("MeasurementValue",)):
+            continue  # (one-shot's auxiliary tape samples the values instead)
         terms = [word for _, word in m.terms if word]
         written = "".join(getattr(m, "label", ())[1:2])
         if not m.terms:
@@ -660,8 +666,8 @@ class Tracker:
             self.callback(totals=self.totals, history=self.history, latest=self.latest)
 
     def _device_records(self, runs, how="values", circuit=None, size=None, shots_each=None,
-                        resources=None, results=None, **_):
-        groups = qpu_executions(circuit) if circuit is not None else 1
+                        resources=None, results=None, mcm_samples=False, **_):
+        groups = qpu_executions(circuit, mcm_samples) if circuit is not None else 1
         shadows = shadow_measurements(circuit) if circuit is not None else 0
         per_circuit = (groups + shadows * int(shots_each or 0)) * (size or 1)
         count = runs // (size or 1) if size else runs  # circuits (each broadcast: B runs)

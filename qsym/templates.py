@@ -297,12 +297,12 @@ def _data_key(d):
 MAX_TEMPLATE_GATES = 1_000_000
 
 
-def _refuse_size(template, count: int | None):
+def refuse_size(template, count: int | None, of: str = ""):
     """Raise: ``template`` would write ``count`` gates (None: it has written
-    :data:`MAX_TEMPLATE_GATES` and is not done)."""
+    :data:`MAX_TEMPLATE_GATES` and is not done); ``of``: what repeats it (``qml.pow``)."""
     what = "more than" if count is None else f"{count:,} gates, more than"
     raise ArgumentError(
-        f"{type(template).__name__} on {len(template.wires):,} wires would write {what} "
+        f"{of}{type(template).__name__} on {len(template.wires):,} wires would write {what} "
         f"qsym.templates.MAX_TEMPLATE_GATES = {MAX_TEMPLATE_GATES:,} (qsym builds a "
         "template's gates when it is made, about 0.5 KB each): use fewer wires or steps, "
         "or raise qsym.templates.MAX_TEMPLATE_GATES if you mean a circuit this large")
@@ -402,13 +402,13 @@ class Template(GateSequence):
             self.wires = Wires(self.wires)
         count = self.gate_count()
         if count is not None and count > MAX_TEMPLATE_GATES:
-            _refuse_size(self, count)
+            refuse_size(self, count)
         outer = active_tape()
         building = _building()
         # first in the circuit (not inside another template): PennyLane's StatePrepBase there
         self._first_op = outer is not None and not outer.items and not building
         tape = aside_tape()
-        tape.limit = (MAX_TEMPLATE_GATES, lambda: _refuse_size(self, None))
+        tape.limit = (MAX_TEMPLATE_GATES, lambda: refuse_size(self, None))
         self._children = []  # (start, length, template): templates this one applies
         building.append(self)
         self._tape = tape  # what _build records on: a template made there is one entry of it
@@ -3930,8 +3930,9 @@ class Permute(Template):
             raise WireError("Permutation must specify outcome of all wires.")
         if len(set(perm)) != len(perm):
             raise WireError("Values in a permutation must all be unique.")
+        present = set(self.wires)
         for label in perm:
-            if label not in self.wires:
+            if label not in present:
                 raise WireError(f"Cannot permute wire {label} not present in wire set.")
         self.permutation = perm
         self._record()
@@ -3942,11 +3943,13 @@ class Permute(Template):
 
     def _build(self):
         order = list(self.wires)
+        at = {label: i for i, label in enumerate(order)}  # (order.index: quadratic)
         for here, label in enumerate(self.permutation):
             if order[here] != label:
-                there = order.index(label)
+                there = at[label]
                 _gate("SWAP", wires=[self.wires[here], self.wires[there]])
                 order[here], order[there] = order[there], order[here]
+                at[order[here]], at[order[there]] = here, there
 
 
 class RandomLayers(Template):
