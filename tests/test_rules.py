@@ -700,20 +700,27 @@ def test_prove_generator_rejects_wrong_generators(U, G, phase):
     assert any(r != 0 for _, r in proof.checks)
 
 
-@pytest.mark.parametrize("G", [
-    X + Z / 2,  # eigenvalues +-sqrt(5)/2: irrational
-    sp.diag(sp.Matrix([[1, 1 - I], [1 + I, -1]]), 2),  # +-sqrt(3) and 2, a 3x3 with a block
-    sp.Matrix([[0, 1], [0, 0]]),  # not diagonalizable: sympy's own exponential
-    sp.Matrix([[1, 2], [0, 1]]),  # not diagonalizable, a repeated eigenvalue
-], ids=["irrational", "block", "nilpotent", "jordan-block"])
-def test_prove_generator_by_eigenvectors_agrees_with_sympys_exponential(G, monkeypatch):
+_H = (X + Z) / (2 * sp.sqrt(2))  # eigenvalues +-1/2, eigenvectors with sqrt(2) in them
+_K = (3 * X + 4 * Z) / 10  # eigenvalues +-1/2
+_N = sp.Matrix([[0, 1], [0, 0]])
+
+
+# exp(-i t G) written by hand: G^2 = 1/4 for the first two (cos, sin of t/2), N^2 = 0 for
+# the last two (the series ends after its linear term)
+@pytest.mark.parametrize("G, U", [
+    (_H, sp.cos(t / 2) * sp.eye(2) - 2 * I * sp.sin(t / 2) * _H),
+    (_K, sp.cos(t / 2) * sp.eye(2) - 2 * I * sp.sin(t / 2) * _K),
+    (sp.diag(X, X) / 2, sp.diag(_rx(t), _rx(t))),  # each eigenvalue twice
+    (_N, sp.eye(2) - I * t * _N),  # not diagonalizable: sympy's own exponential
+    (sp.eye(2) + 2 * _N, sp.exp(-I * t) * (sp.eye(2) - 2 * I * t * _N)),  # nor this
+], ids=["radical-eigenvectors", "rational-eigenvectors", "repeated", "nilpotent",
+        "jordan-block"])
+def test_prove_generator_by_eigenvectors_agrees_with_exponentials_by_hand(G, U, monkeypatch):
     """The generator's exponential from its eigenvectors (issue #17: the Jordan form of
-    the numbers alone, not of ``-i t G``) proves ``U = exp(-i t G)`` with ``U`` made by
-    sympy's own ``Matrix.exp`` (an independent computation, made before it is switched
-    off), and refuses a generator off by a little; sympy's exponential of ``-i t G`` is
-    used only where ``G`` has no eigenbasis."""
-    U = (-I * t * G).exp()
-    diagonalizable = G.is_diagonalizable()
+    the numbers alone, not of ``-i t G``) proves ``U = exp(-i t G)`` for matrices
+    exponentiated by hand (eigenvectors with radicals, a repeated eigenvalue) and refuses
+    the wrong sign; sympy's exponential of ``-i t G`` is used only where ``G`` has no
+    eigenbasis."""
     real_exp = sp.MatrixBase.exp
     called = []
 
@@ -723,8 +730,8 @@ def test_prove_generator_by_eigenvectors_agrees_with_sympys_exponential(G, monke
 
     monkeypatch.setattr(sp.MatrixBase, "exp", counted)
     assert prove_generator(U, t, G)
-    assert not prove_generator(U, t, G + sp.diag(*([half] + [0] * (G.rows - 1))))
-    assert bool(called) == (not diagonalizable)
+    assert not prove_generator(U, t, -G)
+    assert bool(called) == (not G.is_diagonalizable())
 
 
 def test_table_generator_proofs_exponentiate_no_symbolic_matrix(monkeypatch):
