@@ -1262,6 +1262,62 @@ def _matrix_residual(entry, t) -> sp.Expr:
     return sp.Add(*[c * sp.exp(_I * lam * t) for lam, c in rest.items()])
 
 
+def _canonical_number(c) -> sp.Expr:
+    """An exact number with its denominators rationalized and its products expanded
+    (``sqrt(2)/(2 + sqrt(2))`` is ``-1 + sqrt(2)``), so that equal numbers written apart
+    cancel when added; a rational is itself."""
+    return c if c.is_Rational else sp.expand(sp.radsimp(c))
+
+
+def _exp_minus_i_t(G: sp.Matrix, t) -> sp.Matrix:
+    """``exp(-i*t*G)`` exactly, for a matrix ``G`` of numbers and a symbol ``t``.
+
+    A diagonalizable ``G = P D P^-1`` (every Hermitian generator) gives
+    ``P diag(exp(-i t d_k)) P^-1``: the eigenvectors of the numbers alone, found once
+    (sympy's ``Matrix.exp`` of ``-i t G`` finds the Jordan form of the matrix with ``t`` in
+    every entry: row reductions that simplify expressions in ``t``; the 36 generator proofs
+    of ``qsym rules --verify`` took 4.9 s of CPU that way, 0.9 s this way; issue #17).
+    A ``G`` that is not diagonalizable, or whose eigenvalues sympy cannot find exactly, is
+    exponentiated by sympy as before.
+
+    >>> t = sp.Symbol("t", real=True)
+    >>> _exp_minus_i_t(sp.diag(0, 1), t)
+    Matrix([
+    [1,         0],
+    [0, exp(-I*t)]])
+    >>> _exp_minus_i_t(sp.Matrix([[0, 1], [0, 0]]), t)  # not diagonalizable: sympy's exp
+    Matrix([
+    [1, -I*t],
+    [0,    1]])
+    """
+    try:
+        P, J = G.jordan_form()
+    except Exception:  # noqa: BLE001 - no exact eigenvalues: sympy's own exponential below
+        P = J = None
+    if J is not None and J.is_diagonal():
+        # entry (i, j) is sum_d c_ijd exp(-i t d) over the distinct eigenvalues d, each
+        # coefficient c_ijd = sum P[i,k] P^-1[k,j] over the k of d a number put in a canonical
+        # form (denominators rationalized, expanded): radicals in the eigenvectors cancel
+        # there, not in the proof's residuals
+        Pinv = P.inv()
+        n = G.rows
+        E = sp.zeros(n, n)
+        for i in range(n):
+            for j in range(n):
+                coeffs: dict = {}
+                for k in range(n):
+                    c = P[i, k] * Pinv[k, j]
+                    if c != 0:
+                        coeffs[J[k, k]] = coeffs.get(J[k, k], 0) + c
+                E[i, j] = sp.Add(*[_canonical_number(c) * sp.exp(-_I * t * d)
+                                   for d, c in coeffs.items()])
+        return E
+    try:
+        return (-_I * t * G).exp()
+    except Exception as exc:
+        raise RuleError(f"sympy could not exponentiate -i t G exactly: {exc}") from exc
+
+
 def prove_generator(U: sp.Matrix, t, G: sp.Matrix, phase=0) -> Proof:
     """Prove exactly that ``U(t) == exp(i*phase*t) * exp(-i*t*G)``.
 
@@ -1288,10 +1344,7 @@ def prove_generator(U: sp.Matrix, t, G: sp.Matrix, phase=0) -> Proof:
     if U.shape != G.shape:
         raise RuleError(f"U has shape {U.shape} but G has shape {G.shape}")
     phase = sp.sympify(phase)
-    try:
-        E = (-_I * t * G).exp()
-    except Exception as exc:
-        raise RuleError(f"sympy could not exponentiate -i t G exactly: {exc}") from exc
+    E = _exp_minus_i_t(G, t)
     target = sp.exp(_I * phase * t) * E
     checks = []
     for i in range(U.rows):

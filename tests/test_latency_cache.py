@@ -363,44 +363,85 @@ def test_kernel_and_module_functions_use_the_lazy_cache():
 
 
 # --- first uses that cost a new process time ------------------------------------------------
-def test_available_memory_does_not_import_psutil_on_linux():
+# What ``import qsym`` leaves unloaded, checked in one new process (issue #17: a new
+# interpreter is about 0.9 s of CPU, and these checks took one each): right after the
+# import it records every fact the tests below read about the import alone, before any of
+# their first uses (each of which loads what it is about), then runs those first uses in
+# turn. Each test reads its own part: what it checks is what it checked in a process of its
+# own (its facts are those of a process that has only imported qsym).
+LAZY_NUMPY = ("numpy.f2py", "numpy.testing", "numpy.ma", "numpy.ctypeslib", "numpy.rec")
+LAZY_QSYM = ("qsym.qchem", "qsym.liealg", "qsym.qcut", "qsym.estimator", "qsym.fourier",
+             "qsym.kernels")
+FIRST_IMPORT = f"""
+import json, sys
+import qsym
+facts = {{}}
+# (read before anything else is imported: sys.modules and qsym.io as the import left them)
+facts["rare"] = [m in sys.modules for m in {LAZY_QSYM!r}]
+facts["io_read"] = "plugin_converters" in vars(qsym.io)
+from qsym import numpy as np
+facts["numpy"] = [m in sys.modules for m in {LAZY_NUMPY!r}]
+import qsym.devices as d
+m = d.available_memory()
+facts["psutil"] = ["psutil" in sys.modules, m]
+# the first uses
+import numpy
+facts["numpy_used"] = [np.testing is numpy.testing, np.ma is numpy.ma, np.f2py is numpy.f2py,
+                       "ctypeslib" in dir(np)]
+names = {{"paulix_ops": "qchem", "symmetry_generators": "qchem", "taper": "qchem",
+         "taper_operation": "qchem", "center": "liealg", "lie_closure": "liealg",
+         "structure_constants": "liealg", "cut_circuit": "qcut", "cut_circuit_mc": "qcut"}}
+dir_qsym = dir(qsym)
+from qsym import taper
+ok = [taper is sys.modules["qsym.qchem"].taper, "qsym.qchem" in sys.modules]
+for n, mod in names.items():
+    ok.append(n in dir_qsym and mod in dir_qsym
+              and getattr(qsym, n) is getattr(getattr(qsym, mod), n))
+for mod in ("qchem", "liealg", "qcut", "estimator", "fourier", "kernels"):
+    ok.append(getattr(qsym, mod) is sys.modules["qsym." + mod] and mod in qsym.__all__)
+ns = {{}}
+exec("from qsym import *", ns)
+ok.append(ns["lie_closure"] is sys.modules["qsym.liealg"].lie_closure)
+ok.append(qsym.qchem.taper.__module__.startswith("qsym"))
+facts["rare_used"] = ok
+from importlib import metadata
+want = {{e.name: e for e in metadata.entry_points(group="qsym.io")}}
+got = qsym.io.plugin_converters
+facts["io_used"] = [got == want, qsym.io.plugin_converters is got,
+                    "plugin_converters" in vars(qsym.io)]
+print("FACTS " + json.dumps(facts))
+"""
+
+
+@pytest.fixture(scope="module")
+def first_import():
+    """The facts :data:`FIRST_IMPORT` prints in a new process with this qsym."""
+    out = subprocess.run([sys.executable, "-c", FIRST_IMPORT], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=300)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("FACTS ")]
+    assert out.returncode == 0 and len(lines) == 1, out.stdout[-2000:] + out.stderr[-3000:]
+    return json.loads(lines[0][len("FACTS "):])
+
+
+def test_available_memory_does_not_import_psutil_on_linux(first_import):
     """On Linux the available memory is MemAvailable read from /proc/meminfo (what psutil
     reads), so a new circuit's memory check does not import psutil (15-40 ms); it agrees
     with psutil's own figure."""
     if not sys.platform.startswith("linux"):
         pytest.skip("Linux only")
-    code = ("import sys, qsym.devices as d; m = d.available_memory(); "
-            "print('psutil' in sys.modules, m)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=300)
-    loaded, value = out.stdout.split()
-    assert loaded == "False"
+    loaded, value = first_import["psutil"]
+    assert loaded is False
     import psutil
 
     assert abs(int(value) - psutil.virtual_memory().available) < (1 << 30)
 
 
-def _new_process_lines(code: str) -> list:
-    """The two lines ``code`` prints in a new process with this qsym."""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=300)
-    lines = out.stdout.strip().split("\n")
-    assert len(lines) == 2, out.stderr
-    return lines
-
-
-def test_import_does_not_load_numpys_lazy_subpackages():
+def test_import_does_not_load_numpys_lazy_subpackages(first_import):
     """``import qsym`` leaves NumPy's subpackages that NumPy loads at first use unloaded
     (``from numpy import *`` loaded ``f2py``, ``testing``, ``ma``: 0.3-0.8 s of every
     import); each is still ``qsym.numpy``'s attribute, NumPy's own module, at first use."""
-    lazy = ("numpy.f2py", "numpy.testing", "numpy.ma", "numpy.ctypeslib", "numpy.rec")
-    code = ("import sys, qsym; from qsym import numpy as np; "
-            f"print(*[m in sys.modules for m in {lazy!r}]); "
-            "import numpy; print(np.testing is numpy.testing, np.ma is numpy.ma, "
-            "np.f2py is numpy.f2py, 'ctypeslib' in dir(np))")
-    loaded, used = _new_process_lines(code)
-    assert loaded.split() == ["False"] * len(lazy)
-    assert used.split() == ["True"] * 4
+    assert first_import["numpy"] == [False] * len(LAZY_NUMPY)
+    assert first_import["numpy_used"] == [True] * 4
     from qsym import numpy as qnp
 
     with pytest.raises(AttributeError, match="no attribute 'not_a_numpy_name'"):
@@ -446,56 +487,27 @@ def test_integer_gates_need_no_lambdify(monkeypatch):
     assert np.array_equal(toffoli, np.eye(8)[perm])
 
 
-def test_import_does_not_load_rare_subpackages_and_their_names_resolve():
+def test_import_does_not_load_rare_subpackages_and_their_names_resolve(first_import):
     """``import qsym`` leaves ``qsym.qchem``, ``qsym.liealg``, ``qsym.qcut`` and
     ``qsym.estimator``, ``qsym.fourier``, ``qsym.kernels`` unloaded (issue #17: import time); at first use each is the module
     of that name, the names qsym takes from them are those modules' own objects (by
     attribute, by ``from qsym import``, after ``import qsym.qchem``), ``dir(qsym)`` lists
     them and a star import gets them."""
-    lazy = ("qsym.qchem", "qsym.liealg", "qsym.qcut", "qsym.estimator", "qsym.fourier",
-            "qsym.kernels")
-    code = (
-        "import sys, qsym\n"
-        f"print(*[m in sys.modules for m in {lazy!r}])\n"
-        "names = {'paulix_ops': 'qchem', 'symmetry_generators': 'qchem', 'taper': 'qchem',\n"
-        "         'taper_operation': 'qchem', 'center': 'liealg', 'lie_closure': 'liealg',\n"
-        "         'structure_constants': 'liealg', 'cut_circuit': 'qcut',\n"
-        "         'cut_circuit_mc': 'qcut'}\n"
-        "d = dir(qsym)\n"
-        "from qsym import taper\n"
-        "ok = [taper is sys.modules['qsym.qchem'].taper, 'qsym.qchem' in sys.modules]\n"
-        "for n, m in names.items():\n"
-        "    ok.append(n in d and m in d and getattr(qsym, n) is getattr(getattr(qsym, m), n))\n"
-        "for m in ('qchem', 'liealg', 'qcut', 'estimator', 'fourier', 'kernels'):\n"
-        "    ok.append(getattr(qsym, m) is sys.modules['qsym.' + m] and m in qsym.__all__)\n"
-        "ns = {}\n"
-        "exec('from qsym import *', ns)\n"
-        "ok.append(ns['lie_closure'] is sys.modules['qsym.liealg'].lie_closure)\n"
-        "ok.append(qsym.qchem.taper.__module__.startswith('qsym'))\n"
-        "print(*ok)\n")
-    loaded, used = _new_process_lines(code)
-    assert loaded.split() == ["False"] * len(lazy)
-    assert used.split() == ["True"] * len(used.split()) and len(used.split()) == 19, out.stdout
+    assert first_import["rare"] == [False] * len(LAZY_QSYM)
+    used = first_import["rare_used"]
+    assert used == [True] * len(used) and len(used) == 19, used
     import qsym
 
     with pytest.raises(AttributeError):
         qsym.not_a_qsym_name  # noqa: B018
 
 
-def test_import_does_not_read_the_io_converter_entry_points():
+def test_import_does_not_read_the_io_converter_entry_points(first_import):
     """``import qsym`` does not scan the installed packages for ``qsym.io`` converters
     (issue #17: import time); ``qml.io.plugin_converters`` reads them at its first use, the
     same entry points as the package metadata lists (read independently here), kept."""
-    code = ("import sys, qsym\n"
-            "print('plugin_converters' in vars(qsym.io))\n"
-            "from importlib import metadata\n"
-            "want = {e.name: e for e in metadata.entry_points(group='qsym.io')}\n"
-            "got = qsym.io.plugin_converters\n"
-            "print(got == want, qsym.io.plugin_converters is got, "
-            "'plugin_converters' in vars(qsym.io))\n")
-    read, used = _new_process_lines(code)
-    assert read == "False"
-    assert used.split() == ["True"] * 3
+    assert first_import["io_read"] is False
+    assert first_import["io_used"] == [True] * 3
     import qsym
 
     with pytest.raises(AttributeError, match="no attribute 'not_an_io_name'"):

@@ -700,6 +700,58 @@ def test_prove_generator_rejects_wrong_generators(U, G, phase):
     assert any(r != 0 for _, r in proof.checks)
 
 
+_H = (X + Z) / (2 * sp.sqrt(2))  # eigenvalues +-1/2, eigenvectors with sqrt(2) in them
+_K = (3 * X + 4 * Z) / 10  # eigenvalues +-1/2
+_N = sp.Matrix([[0, 1], [0, 0]])
+
+
+# exp(-i t G) written by hand: G^2 = 1/4 for the first two (cos, sin of t/2), N^2 = 0 for
+# the last two (the series ends after its linear term)
+@pytest.mark.parametrize("G, U", [
+    (_H, sp.cos(t / 2) * sp.eye(2) - 2 * I * sp.sin(t / 2) * _H),
+    (_K, sp.cos(t / 2) * sp.eye(2) - 2 * I * sp.sin(t / 2) * _K),
+    (sp.diag(X, X) / 2, sp.diag(_rx(t), _rx(t))),  # each eigenvalue twice
+    (_N, sp.eye(2) - I * t * _N),  # not diagonalizable: sympy's own exponential
+    (sp.eye(2) + 2 * _N, sp.exp(-I * t) * (sp.eye(2) - 2 * I * t * _N)),  # nor this
+], ids=["radical-eigenvectors", "rational-eigenvectors", "repeated", "nilpotent",
+        "jordan-block"])
+def test_prove_generator_by_eigenvectors_agrees_with_exponentials_by_hand(G, U, monkeypatch):
+    """The generator's exponential from its eigenvectors (issue #17: the Jordan form of
+    the numbers alone, not of ``-i t G``) proves ``U = exp(-i t G)`` for matrices
+    exponentiated by hand (eigenvectors with radicals, a repeated eigenvalue) and refuses
+    the wrong sign; sympy's exponential of ``-i t G`` is used only where ``G`` has no
+    eigenbasis."""
+    real_exp = sp.MatrixBase.exp
+    called = []
+
+    def counted(self):
+        called.append(self)
+        return real_exp(self)
+
+    monkeypatch.setattr(sp.MatrixBase, "exp", counted)
+    assert prove_generator(U, t, G)
+    assert not prove_generator(U, t, -G)
+    assert bool(called) == (not G.is_diagonalizable())
+
+
+def test_table_generator_proofs_exponentiate_no_symbolic_matrix(monkeypatch):
+    """The built-in gates' generators (Hermitian: an eigenbasis each) are proved without
+    sympy's exponential of a matrix in ``t`` (row reductions of expressions in ``t``: 5 of
+    ``qsym rules --verify``'s 6 s), DoubleExcitation's 16x16 and OrbitalRotation's
+    included."""
+    def refuse(self):
+        raise AssertionError("Matrix.exp of -i t G")
+
+    p0 = sp.Symbol("p0", real=True)
+    for name in ("RX", "IsingXY", "DoubleExcitation", "OrbitalRotation"):
+        row = GATES[name]
+        G = row.sympy_generator(None, ())
+        U = row.sympy_matrix([p0], None, ())
+        with monkeypatch.context() as m:
+            m.setattr(sp.MatrixBase, "exp", refuse)
+            assert prove_generator(U, p0, G), name
+
+
 def test_prove_generator_shape_mismatch():
     with pytest.raises(RuleError, match="shape"):
         prove_generator(_rx(t), t, sp.eye(4))
