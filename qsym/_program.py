@@ -165,7 +165,10 @@ class Program:
         return max(self._end(self.adj_off, self.adj_op, (0,) * len(self.adj_op)), 1)
 
     def _end(self, offs, ops, skip) -> int:
-        ends = [o + self.size(k) for o, k, z in zip(offs, ops, skip) if not z]
+        # (self.size(k) written out: a 12x8 HEA's 576 terms and 192 adjoint slots, twice)
+        op_off, n, total = self.op_off, len(self.op_nw), len(self.mats0)
+        ends = [o + (op_off[k + 1] if k + 1 < n else total) - op_off[k]
+                for o, k, z in zip(offs, ops, skip) if not z]
         return max(ends, default=0)
 
     def size(self, k: int) -> int:
