@@ -980,7 +980,7 @@ class _IndexText:
             return None
         at += len(needle)
         line = self.text[at:self.text.find("\n", at)]
-        return json.loads(line[:-1] if line.endswith(",") else line)
+        return json.loads(line.removesuffix(","))
 
     def get(self, key, default=None):
         if key in ("sources", "table"):

@@ -603,7 +603,7 @@ def _plain_labels(wires):
     kind = type(wires)
     if kind is int:
         return (wires,)
-    if (kind is list or kind is tuple) and wires and all([type(w) is int for w in wires]):
+    if (kind is list or kind is tuple) and wires and all(type(w) is int for w in wires):
         labels = tuple(wires)
         if len(set(labels)) == len(labels):
             return labels
@@ -846,7 +846,7 @@ class Operation:
         same attributes, set in the same order, without the checks these conditions pass
         (issue #17: a 12x8 HEA's recording and its two replays make 900 gates)."""
         self.params = tuple([_check_param(name, a) for a in args])
-        if all([type(a) is float or type(a) is np.float64 for a in args]):
+        if all(type(a) is float or type(a) is np.float64 for a in args):
             # (_keep_given of plain numbers: nothing to keep)
             self._tensors = (None,) * len(args)
         else:
