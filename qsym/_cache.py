@@ -927,12 +927,98 @@ def index_sources_digest() -> str:
     return h.hexdigest()
 
 
-def _read_index(table_digest: str) -> dict:
+# The index as ship_records writes it (index_text): its two digests on the first lines,
+# then each section with one entry a line, so that a lookup parses its entry's line alone
+# (issue #17: ``json.loads`` of the whole 36 KB file was 0.4-0.5 ms of a new process's
+# first answer, which reads a few entries). Any other layout of the same JSON (written by
+# hand, by json.dumps) is parsed whole, as before.
+_INDEX_HEAD = '{\n"sources":'
+
+
+def index_text(index: dict) -> str:
+    """``index`` (``sources`` and ``table``: strings, every other key a section: a dict)
+    written as JSON for :class:`_IndexText`: the digests first, then each section's
+    entries one a line (compact, keys sorted).
+
+    >>> text = index_text({"sources": "s", "table": "t", "rules": {"b": [1, 2], "a": 3}})
+    >>> print(text, end="")
+    {
+    "sources":"s",
+    "table":"t",
+    "rules":{
+    "a":3,
+    "b":[1,2]
+    }
+    }
+    >>> json.loads(text) == {"sources": "s", "table": "t", "rules": {"b": [1, 2], "a": 3}}
+    True
+    """
+    def dumps(value):
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+    parts = [f'"sources":{dumps(index["sources"])}', f'"table":{dumps(index["table"])}']
+    for section in sorted(k for k in index if k not in ("sources", "table")):
+        rows = ",\n".join(f"{dumps(k)}:{dumps(v)}" for k, v in sorted(index[section].items()))
+        parts.append(f"{dumps(section)}:{{\n{rows}\n}}" if rows else f"{dumps(section)}:{{\n}}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+class _IndexText:
+    """The index file in :func:`index_text`'s layout, read as ``json.loads`` of it would
+    be (``index.get("table")``, ``index.get(section, {}).get(key)``) but parsing only the
+    lines asked for: a key's line is found by its exact JSON text at a line's start within
+    its section (no value spans lines: compact JSON escapes line breaks)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._sections: dict = {}
+
+    def _value(self, key, start: int, end: int):
+        needle = "\n" + json.dumps(key) + ":"
+        at = self.text.find(needle, start, end)
+        if at < 0:
+            return None
+        at += len(needle)
+        line = self.text[at:self.text.find("\n", at)]
+        return json.loads(line.removesuffix(","))
+
+    def get(self, key, default=None):
+        if key in ("sources", "table"):
+            head_end = self.text.find("\n", self.text.find("\n", len(_INDEX_HEAD)) + 1)
+            found = self._value(key, 0, head_end)  # (the first three lines)
+            return default if found is None else found
+        section = self._sections.get(key)
+        if section is None:
+            head = "\n" + json.dumps(key) + ":{\n"
+            at = self.text.find(head)
+            if at < 0:
+                return default
+            section = self._sections[key] = _IndexSection(self, at + len(head) - 1,
+                                                          self.text.find("\n}", at + 1) + 1)
+        return section
+
+
+class _IndexSection:
+    """One section of an :class:`_IndexText`: ``get(key)`` parses that entry's line."""
+
+    def __init__(self, index: _IndexText, start: int, end: int):
+        self.index, self.start, self.end = index, start, end
+
+    def get(self, key, default=None):
+        if not isinstance(key, str):
+            return default
+        found = self.index._value(key, self.start, self.end)
+        return default if found is None else found
+
+
+def _read_index(table_digest: str):
     """The index by name if it was made from these sources and this very table, else
-    ``{}`` (then every record is found by its full key and checked, as before)."""
+    ``{}`` (then every record is found by its full key and checked, as before): an
+    :class:`_IndexText` in ship_records' layout, else the file parsed whole."""
     try:
-        index = json.loads(SHIPPED_INDEX.read_bytes())
-        if (isinstance(index, dict) and index.get("table") == table_digest
+        text = SHIPPED_INDEX.read_bytes().decode()
+        index = _IndexText(text) if text.startswith(_INDEX_HEAD) else json.loads(text)
+        if (isinstance(index, (dict, _IndexText)) and index.get("table") == table_digest
                 and index.get("sources") == index_sources_digest()):
             return index
     except (OSError, ValueError):

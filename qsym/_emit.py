@@ -351,8 +351,7 @@ def ship_records(path=None) -> dict:
     index["offsets"] = _row_offsets(table, text)
     index["table"] = hashlib.sha256(text.encode()).hexdigest()
     index["sources"] = cache.index_sources_digest()
-    (out.parent / cache.SHIPPED_INDEX.name).write_text(
-        json.dumps(index, sort_keys=True, indent=0) + "\n")
+    (out.parent / cache.SHIPPED_INDEX.name).write_text(cache.index_text(index))
     return table
 
 

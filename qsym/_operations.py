@@ -592,6 +592,24 @@ class classproperty:
 
 
 
+def _plain_labels(wires):
+    """A gate's wires as a tuple if they are one int or a non-empty list or tuple of
+    distinct ints (what :func:`wires_tuple` and :class:`Wires` give them without a
+    check left to fail), else None.
+
+    >>> _plain_labels(3), _plain_labels([0, 2]), _plain_labels([0, 0]), _plain_labels("a")
+    ((3,), (0, 2), None, None)
+    """
+    kind = type(wires)
+    if kind is int:
+        return (wires,)
+    if (kind is list or kind is tuple) and wires and all(type(w) is int for w in wires):
+        labels = tuple(wires)
+        if len(set(labels)) == len(labels):
+            return labels
+    return None
+
+
 # PennyLane's sentinel of a batch size not worked out yet (``qml.operation._UNSET_BATCH_SIZE``)
 UNSET_BATCH_SIZE = -1
 
@@ -764,7 +782,11 @@ class Operation:
             # wires given, no hyperparameters, no id): the checks below that hold for it
             # by these conditions skipped (issue #17: a 12x8 HEA's trace and replays make
             # 900 gates); the same object as the general path makes
-            self._init_gate(type(self).__name__, args, wires, {}, {}, False, None)
+            labels = _plain_labels(wires)
+            if labels is None or (self.num_wires and len(labels) != self.num_wires):
+                self._init_gate(type(self).__name__, args, wires, {}, {}, False, None)
+            else:
+                self._init_plain(type(self).__name__, args, labels)
             return
         name = type(self).__name__
         if row is None and _user_operator(type(self)):
@@ -817,6 +839,24 @@ class Operation:
                                 "the wires where the operation acts on)")
             wires = ()  # a global phase (any wire will do), or PennyLane's qml.I(): 1
         self._init_gate(name, args, wires, hyper, aux, unitary_check, id)
+
+    def _init_plain(self, name, args, labels):
+        """:meth:`_init_gate` of the common case (no hyperparameters, no work wires, no id)
+        whose wires are distinct ints as many as the gate has (:func:`_plain_labels`): the
+        same attributes, set in the same order, without the checks these conditions pass
+        (issue #17: a 12x8 HEA's recording and its two replays make 900 gates)."""
+        self.params = tuple([_check_param(name, a) for a in args])
+        if all(type(a) is float or type(a) is np.float64 for a in args):
+            # (_keep_given of plain numbers: nothing to keep)
+            self._tensors = (None,) * len(args)
+        else:
+            _keep_given(self, args)
+        self.wires = tuple.__new__(Wires, labels)
+        self.hyper = ()
+        self.id = None
+        tape = active_tape()
+        if tape is not None:
+            tape.append(self)
 
     def _init_gate(self, name, args, wires, hyper, aux, unitary_check, id):
         """The rest of :meth:`__init__` once the arguments are sorted: ``args`` the
@@ -3368,6 +3408,26 @@ def _unapplied(op) -> bool:
     return getattr(base, "_row", None) is not None or isinstance(base, GateSequence)
 
 
+def only_table_gates(items) -> bool:
+    """Whether every entry of ``items`` is an instance of one of qsym's own table-gate
+    classes (what :data:`GATE_CLASSES` makes: not a user's subclass, nor an operator a
+    recording rewrites), told once per distinct class (issue #17: a recording's rewrites
+    asked each of a 12x8 HEA's 288 gates the same questions, 1-2 ms a run; ``isinstance``
+    against a class with a Python ``__instancecheck__`` costs microseconds). False is
+    no verdict: the caller looks at the entries one by one.
+
+    >>> import qsym as qml
+    >>> only_table_gates([qml.RX(0.1, wires=0), qml.CNOT(wires=[0, 1])])
+    True
+    >>> only_table_gates([qml.RX(0.1, wires=0), qml.PauliZ(0) @ qml.PauliZ(1)])
+    False
+    """
+    for kind in set(map(type, items)):
+        if not (issubclass(kind, Operation) and kind._row is not None and not _users(kind)):
+            return False
+    return True
+
+
 def expand_user_gates(items, result, device_wires=None):
     """A recording with every user's operator replaced by :func:`table_gates` (registered
     in :data:`qsym._trace.TAPE_REWRITES`).
@@ -3375,8 +3435,9 @@ def expand_user_gates(items, result, device_wires=None):
     >>> expand_user_gates([], None)
     ([], None)
     """
-    if not any(isinstance(op, Operation) and (_users(type(op)) or _unapplied(op))
-               for op in items):
+    if only_table_gates(items) or not any(
+            isinstance(op, Operation) and (_users(type(op)) or _unapplied(op))
+            for op in items):
         return items, result
     return [g for op in items for g in table_gates(op)], result
 

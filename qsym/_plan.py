@@ -458,22 +458,41 @@ def _default_rule(op, pos: int):
     return rule_for_op(op, pos)
 
 
+# (rule_for_op reads the op's name, wire count and hyperparameters only)
+_default_rule.by_kind = True
+
+
 def shift_terms(
     circuit: Circuit, slots, needed: set, rule_of: Callable | None = None
 ) -> tuple[ShiftTerm, ...]:
     """The shift-rule terms of the ``needed`` slots, from the rule table, sorted by op.
 
     ``rule_of(op, pos)`` gives the rule of parameter ``pos`` of IR op ``op`` (default:
-    :func:`qsym.rules.rule_for_op`, derived from the gate's matrix and proved).
+    :func:`qsym.rules.rule_for_op`, derived from the gate's matrix and proved). A
+    ``rule_of`` marked ``by_kind`` (its rule depends on the op's name, wire count,
+    hyperparameters and ``pos`` only: the default, a QNode's) is asked once per kind
+    (issue #17: a 12x8 HEA asked it, and the rule for its floats and period, 192 times).
     """
     rule_of = rule_of or _default_rule
+    by_kind = getattr(rule_of, "by_kind", False) is True
+    kinds: dict = {}
     out = []
     for s in sorted(needed, key=lambda s: (slots[s].op, slots[s].pos)):
         slot = slots[s]
-        rule = rule_of(circuit.ops[slot.op], slot.pos)
-        # (a rule of the caller's own without a period: its shifts are added as given)
-        period = rule.period() if hasattr(rule, "period") else 0.0
-        for coeff, mult, shift in rule.numeric():
+        op = circuit.ops[slot.op]
+        kind = (op.name, len(op.wires), getattr(op, "hyper", ()), slot.pos) if by_kind else None
+        try:
+            found = kinds.get(kind)
+        except TypeError:  # an unhashable hyperparameter: asked for this op
+            kind = found = None
+        if found is None:
+            rule = rule_of(op, slot.pos)
+            # (a rule of the caller's own without a period: its shifts are added as given)
+            found = (rule.period() if hasattr(rule, "period") else 0.0, rule.numeric())
+            if kind is not None:
+                kinds[kind] = found
+        period, numeric = found
+        for coeff, mult, shift in numeric:
             out.append(ShiftTerm(s, slot.op, slot.pos, coeff, mult, shift, period))
     return tuple(out)
 

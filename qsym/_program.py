@@ -165,7 +165,10 @@ class Program:
         return max(self._end(self.adj_off, self.adj_op, (0,) * len(self.adj_op)), 1)
 
     def _end(self, offs, ops, skip) -> int:
-        ends = [o + self.size(k) for o, k, z in zip(offs, ops, skip) if not z]
+        # (self.size(k) written out: a 12x8 HEA's 576 terms and 192 adjoint slots, twice)
+        op_off, n, total = self.op_off, len(self.op_nw), len(self.mats0)
+        ends = [o + (op_off[k + 1] if k + 1 < n else total) - op_off[k]
+                for o, k, z in zip(offs, ops, skip) if not z]
         return max(ends, default=0)
 
     def size(self, k: int) -> int:
@@ -246,11 +249,24 @@ def _op_tables(circuit: Circuit) -> dict:
     at = len(circuit.data)  # the matrix data after the circuit's data
     poff = 0  # the parameters of the ops before (a running sum: linear in the ops)
     fixed = {}  # variant -> stored entries of a gate of no parameters (CNOT, H, ...)
+    # (name, wire count, hyperparameters) -> [variant, kind, stored size or None]: asked
+    # once per kind of gate (issue #17: a 12x8 HEA's 288 ops asked the gate table each)
+    kinds: dict = {}
     for k, op in enumerate(circuit.ops):
-        variant = op.variant
+        key = (op.name, len(op.wires), op.hyper)
+        try:
+            found = kinds.get(key)
+        except TypeError:  # an unhashable hyperparameter: this op alone
+            key = found = None
+        if found is None:
+            variant = op.variant
+            found = [variant, KIND[storage(*variant)], None]
+            if key is not None:
+                kinds[key] = found
+        variant = found[0]
         t["op_wires"].append(tuple(op.wires) + (0,) * (maxw - len(op.wires)))
         t["op_nw"].append(len(op.wires))
-        t["op_kind"].append(KIND[storage(*variant)])
+        t["op_kind"].append(found[1])
         t["op_off"].append(len(mats0))
         t["op_poff"].append(poff)
         t["op_np"].append(len(op.params))
@@ -260,7 +276,9 @@ def _op_tables(circuit: Circuit) -> dict:
             if variant not in variants:
                 variants.append(variant)
             t["op_type"].append(variants.index(variant))
-            mats0.extend([0j] * stored_size(op.name, len(op.wires), op.hyper))
+            if found[2] is None:
+                found[2] = stored_size(op.name, len(op.wires), op.hyper)
+            mats0.extend([0j] * found[2])
         elif op.name in MATRIX_DATA_GATES:  # runtime data: read from d by prepare
             t["op_type"].append(-1)
             size = stored_size(op.name, len(op.wires), op.hyper)

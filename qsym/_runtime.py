@@ -1965,6 +1965,8 @@ class QNode:
             spec = spec.get(pos)
         return rules.rule_for_op(op, pos, shifts=spec)
 
+    rule_of.by_kind = True  # (the op's name, wire count, hyperparameters: plan.shift_terms)
+
     # --- evaluate (qsym.executors) ---------------------------------------------------------
     @property
     def compiled_directly(self) -> bool:

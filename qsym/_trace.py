@@ -1878,8 +1878,14 @@ def carries(op) -> bool:
     >>> carries(SimpleNamespace(params=(2 * x,)))
     False
     """
-    return any(symbol_text(s).startswith(CARRIER) for p in op.params
-               if isinstance(p, sp.Basic) for s in p.free_symbols)
+    for p in op.params:
+        if isinstance(p, sp.Symbol):  # (its free symbols: itself; a traced input's usual
+            if symbol_text(p).startswith(CARRIER):  # parameter, two replays' 2 x 288 ops)
+                return True
+        elif isinstance(p, sp.Basic) and any(symbol_text(s).startswith(CARRIER)
+                                             for s in p.free_symbols):
+            return True
+    return False
 
 
 def without_carriers(circuit):

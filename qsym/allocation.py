@@ -41,7 +41,7 @@ from ._opmath import Operator
 from ._shapes import format_values, tree_spec
 from ._trace import TAPE_REWRITES, not_recording
 from ._transform import null_postprocessing, transform
-from ._operations import MeasurementProcess
+from ._operations import MeasurementProcess, only_table_gates
 from .exceptions import AllocationError
 from .wires import DynamicWire, Wires
 
@@ -398,8 +398,9 @@ def resolve_recording(items, result, device_wires=None):
     >>> resolve_recording([], None)
     ([], None)
     """
-    if not any(isinstance(op, (Allocate, Deallocate)) for op in items):
-        return items, result
+    if only_table_gates(items) or not any(isinstance(op, (Allocate, Deallocate))
+                                          for op in items):
+        return items, result  # (qsym's table gates: none is either, by their classes)
     spec, ms = tree_spec(result, lambda m: isinstance(m, MeasurementProcess))
     if spec is None:
         return items, result  # (refused by a later stage, with its message)

@@ -16,7 +16,8 @@ PLAIN = [name for name, row in GATES.items() if not row.hyper]
 
 
 def _state(op):
-    return (type(op), op.name, op.params, tuple(op.wires), op.hyper, op.id, op._tensors,
+    return (type(op), op.name, op.params, tuple(op.wires), type(op.wires), op.hyper, op.id,
+            op._tensors, list(vars(op)),
             {k: v for k, v in vars(op).items() if k not in ("params", "_tensors")})
 
 
@@ -33,6 +34,18 @@ def test_fast_path_makes_the_general_paths_object(name):
     fast = cls(*params, wires=wires)
     general = cls(*params, wires)  # wires by position: the general path
     assert _state(fast) == _state(general)
+
+
+@pytest.mark.parametrize("given", [2, [2], (2,), onp.int64(2), [onp.int64(2)], qml.wires.Wires([2]),
+                                   "a", ["a"], [True]])
+def test_wire_forms_agree(given):
+    """Wires as one int, a list or tuple of ints (the fast path's plain labels), or any
+    other form (NumPy ints, a Wires, a string label, a bool: the general path): the same
+    object as wires by position makes."""
+    for cls, params in ((qml.RY, (0.5,)), (qml.Hadamard, ())):
+        assert _state(cls(*params, wires=given)) == _state(cls(*params, given))
+    pair = [given, 5] if not isinstance(given, (list, tuple)) else [*given, 5]
+    assert _state(qml.CNOT(wires=pair)) == _state(qml.CNOT(pair))
 
 
 @pytest.mark.parametrize("value", [onp.float64(0.3), qml.numpy.array(0.3, requires_grad=True),

@@ -286,8 +286,9 @@ def test_a_stale_or_replaced_index_is_not_used(fresh, monkeypatch):
 
 def test_a_row_by_name_is_read_alone_and_is_the_tables_row(monkeypatch):
     """shipped_by_name parses the one row it needs (the byte range the index gives for it,
-    written with the table; issue #17), never the whole table, and that row is the row of
-    the table parsed whole, for every row the index names."""
+    written with the table; issue #17), never the whole table, nor the whole index (its
+    entry's line: ``_cache.index_text``'s layout), and that row is the row of the table
+    parsed whole, for every row the index names."""
     table = json.loads(cache.SHIPPED_RECORDS.read_bytes())
     index = json.loads(cache.SHIPPED_INDEX.read_bytes())
     named = set(index["rules"].values()) | set(index["gate-code"].values())
@@ -300,7 +301,7 @@ def test_a_row_by_name_is_read_alone_and_is_the_tables_row(monkeypatch):
     for kind in ("rules", "gate-code"):
         for name_key, key in index[kind].items():
             assert cache.shipped_by_name(kind, name_key) == table[key]
-    assert whole and not any(whole[1:])  # the index (first), then single rows only
+    assert whole and not any(whole)  # single rows and index lines only
     monkeypatch.undo()
     # the table parsed whole afterwards: the same rows; a table set for the process: none
     monkeypatch.setattr(cache, "_shipped", None)
@@ -309,6 +310,37 @@ def test_a_row_by_name_is_read_alone_and_is_the_tables_row(monkeypatch):
     assert cache.shipped_by_name("rules", name_key) == table[key]
     monkeypatch.setattr(cache, "_shipped", dict(table))
     assert cache.shipped_by_name("rules", name_key) is None
+
+
+def test_the_index_read_by_lines_is_the_index_parsed_whole(tmp_path, monkeypatch):
+    """The shipped index read an entry at a time (``_cache._IndexText``) gives, for every
+    entry of every section, what ``json.loads`` of the whole file gives, and None (the
+    default) for a key or section it does not have; the file is valid JSON. The same index
+    in another layout (one line, as ``json.dumps`` writes it) is parsed whole and used the
+    same way."""
+    text = cache.SHIPPED_INDEX.read_text()
+    whole = json.loads(text)
+    assert text.startswith(cache._INDEX_HEAD) and cache.index_text(whole) == text
+    lines = cache._IndexText(text)
+    assert lines.get("sources") == whole["sources"] and lines.get("table") == whole["table"]
+    assert {k for k in whole if k not in ("sources", "table")} == {
+        "gate-code", "offsets", "rule-numbers", "rules"}
+    for section in ("gate-code", "offsets", "rule-numbers", "rules"):
+        for key, value in whole[section].items():
+            assert lines.get(section, {}).get(key) == value, (section, key)
+        assert lines.get(section, {}).get("('RX', 0, None, ()) ") is None
+        assert lines.get(section, {}).get(None, "no") == "no"
+    assert lines.get("no such section", {}) == {}
+    # the index in another layout: parsed whole, the same lookups
+    one_line = tmp_path / "gate_index.json"
+    one_line.write_text(json.dumps(whole))
+    monkeypatch.setattr(cache, "SHIPPED_INDEX", one_line)
+    monkeypatch.setattr(cache, "_shipped", None)
+    name_key, key = next(iter(whole["rules"].items()))
+    assert cache.shipped_by_name("rules", name_key) == json.loads(
+        cache.SHIPPED_RECORDS.read_text())[key]
+    assert isinstance(cache._index, dict) and cache._index == whole
+    monkeypatch.setattr(cache, "_shipped", None)
 
 
 def _exact_float(x) -> float:

@@ -35,6 +35,41 @@ def test_shift_terms_come_from_the_rule_table_per_slot():
         (0, 0, 1.0, 0.25), (0, 0, -1.0, -0.25), (2, 2, 1.0, 0.25), (2, 2, -1.0, -0.25)]
 
 
+def test_a_by_kind_rule_is_asked_once_per_kind_with_the_same_terms():
+    """A ``rule_of`` marked ``by_kind`` (the default, a QNode's) is asked once per gate
+    kind and parameter (name, wire count, hyperparameters, position); the terms are the
+    ones a rule asked for every op gives (an unmarked ``rule_of``: asked per op), here
+    the table's RX/RY/PauliRot rules: coefficients +-1/2 at shifts +-pi/2, period 2 pi."""
+    import math
+
+    from qsym import rules
+
+    c = Circuit(2, (Op("RX", (0,), (a,)), Op("RY", (1,), (b,)), Op("RX", (1,), (a * b,)),
+                    Op("PauliRot", (0, 1), (a,), (("pauli_word", "XY"),)),
+                    Op("PauliRot", (0, 1), (b,), (("pauli_word", "ZZ"),)),
+                    Op("RY", (0,), (a + b,))), (Z0,), inputs=(a, b))
+    slots = slots_of(c)
+    asked = {True: [], False: []}
+
+    def per_op(op, pos):
+        asked[False].append(op.name)
+        return rules.rule_for_op(op, pos)
+
+    def by_kind(op, pos):
+        asked[True].append(op.name)
+        return rules.rule_for_op(op, pos)
+
+    by_kind.by_kind = True
+    every = set(range(len(slots)))
+    want = shift_terms(c, slots, every, per_op)
+    got = shift_terms(c, slots, every, by_kind)
+    assert got == want and len(got) == 2 * len(slots)
+    assert asked[False] == ["RX", "RY", "RX", "PauliRot", "PauliRot", "RY"]
+    assert asked[True] == ["RX", "RY", "PauliRot", "PauliRot"]  # (two words: two kinds)
+    assert {(t.coeff, t.shift, t.period) for t in got} == {
+        (0.5, math.pi / 2, 2 * math.pi), (-0.5, -math.pi / 2, 2 * math.pi)}
+
+
 def test_light_cone_and_pruned_slots():
     c = Circuit(
         3,
