@@ -599,7 +599,8 @@ else:  # plain Python (tier 0): IEEE arithmetic, nothing to set
 # restoring the caller's whole MXCSR cleared them, and the core raised them again in a
 # slow path at every step, 60 -> 137 ns a step measured on the seed)
 _FTZ_SETUP = ("    # the caller's flush-to-zero bit, restored after each step (its other bits kept)\n"
-              "    fp_keep = ~0x8000 | (_q_fp_get() & 0x8000)")
+              "    fp_keep = ~0x8000 | (_q_fp_get() & 0x8000)\n"
+              "    flushed = False  # a step of this point was flushed")
 _FTZ_ON = "_q_fp_set(_q_fp_get() | 0x8000)"
 _FTZ_OFF = "_q_fp_set(_q_fp_get() & fp_keep)"
 # The switch costs about 2.5 ns a step (two loads of the MXCSR and their barriers: a
@@ -614,6 +615,7 @@ _FTZ_CALL = ("small = False\n"
              "            for j in range(d.shape[0]):\n"
              "                small = small or (d[j] != 0.0 and abs(d[j]) < 2.938735877055719e-39)\n"
              "            if small:\n"
+             "                flushed = True  # (the gradient norm's check: _NORM_FTZ)\n"
              "                " + _FTZ_ON + "\n"
              "            {call}\n"
              "            if small:\n"
@@ -624,7 +626,8 @@ _NORM = '''        gn = 0.0
         for j in range(n):
             gn += g[j] * g[j]'''
 # with the step flushed: the squares summed with flush-to-zero too (a component of 1e-157
-# has a subnormal square: one assist a step), and the bits of the IEEE sum kept. Only a
+# has a subnormal square: one assist a step), and the bits of the IEEE sum kept (after a
+# step that was not flushed, the sum as written). Only a
 # square whose exact value is below 2**-1022 is flushed, so only a component below 2**-510
 # in magnitude ("tiny") can change anything; the squares are not negative, so the IEEE
 # partial sums before the first nonzero flushed one add up tiny squares alone (sigma, at
@@ -633,10 +636,11 @@ _NORM = '''        gn = 0.0
 # sigma) = L, and every later tiny square (at most 2**-1022) rounds away in a partial sum
 # at least L: the IEEE sum's bits. Otherwise (a tiny component and a small L) the sum is
 # done again in IEEE arithmetic (tests/test_minimize_loop.py: components at the limits).
-_NORM_FTZ = '''        tiny = False  # a component below 2**-510 in magnitude, not zero
-        for j in range(n):
-            tiny = tiny or (g[j] != 0.0 and abs(g[j]) < 2.983336292480083e-154)
-        gn = 0.0
+_NORM_FTZ = '''        gn = 0.0
+        tiny = False  # a component below 2**-510 in magnitude, not zero
+        if flushed:  # (a step not flushed: the sum as written, no check)
+            for j in range(n):
+                tiny = tiny or (g[j] != 0.0 and abs(g[j]) < 2.983336292480083e-154)
         if tiny:  # (else no square is below 2**-1020: the sum as written)
             ''' + _FTZ_ON + '''
             first = 0.0  # the first nonzero partial sum
@@ -648,7 +652,8 @@ _NORM_FTZ = '''        tiny = False  # a component below 2**-510 in magnitude, n
         if not tiny or first < n * 4.0083367200179456e-292:  # (not provably the IEEE sum)
             gn = 0.0
             for j in range(n):
-                gn += g[j] * g[j]'''
+                gn += g[j] * g[j]
+        flushed = False'''
 
 
 def flush_step() -> bool:

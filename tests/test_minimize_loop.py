@@ -858,7 +858,7 @@ def _flushed_norm():
     text = ("import math\nimport numpy as np\nfrom numba import njit\n"
             + minimize_module._FPENV
             + "\n@njit\ndef norm(g):\n    n = g.shape[0]\n"
-            + "    fp_keep = ~0x8000 | (_q_fp_get() & 0x8000)\n"
+            + "    fp_keep = ~0x8000 | (_q_fp_get() & 0x8000)\n    flushed = True\n"
             + textwrap.indent(textwrap.dedent(minimize_module._NORM_FTZ), "    ")
             + "\n    return math.sqrt(gn)\n")
     ns = {}
