@@ -604,7 +604,9 @@ _FTZ_SETUP = ("    # the caller's flush-to-zero bit, restored after each step (i
 _FTZ_ON = "_q_fp_set(_q_fp_get() | 0x8000)"
 _FTZ_OFF = "_q_fp_set(_q_fp_get() & fp_keep)"
 # The switch costs about 2.5 ns a step (two loads of the MXCSR and their barriers: a
-# tenth of the seed's step), and flushing changes nothing where no result would be
+# twentieth of the seed's step; with one data row and the circuit's value as the cost the
+# bit stays set from the step through the gradient norm's check, one switch fewer: no
+# arithmetic between them), and flushing changes nothing where no result would be
 # subnormal, so the step is flushed only when one of its inputs (the point, the data row)
 # is nonzero and below 2**-128 in magnitude: how subnormal results arise in practice (an
 # iterate decaying to 0: the products of two or more such small quantities). Elsewhere
@@ -618,7 +620,7 @@ _FTZ_CALL = ("small = False\n"
              "                flushed = True  # (the gradient norm's check: _NORM_FTZ)\n"
              "                " + _FTZ_ON + "\n"
              "            {call}\n"
-             "            if small:\n"
+             "            if small and not direct:  # (one row: the bit stays set for the norm)\n"
              "                " + _FTZ_OFF)
 
 # the gradient norm's sum of squares (run's {norm}): as written, IEEE arithmetic
@@ -642,12 +644,15 @@ _NORM_FTZ = '''        gn = 0.0
             for j in range(n):
                 tiny = tiny or (g[j] != 0.0 and abs(g[j]) < 2.983336292480083e-154)
         if tiny:  # (else no square is below 2**-1020: the sum as written)
-            ''' + _FTZ_ON + '''
+            if not direct:  # (one row, the cost its value: still set since the step)
+                ''' + _FTZ_ON + '''
             first = 0.0  # the first nonzero partial sum
             for j in range(n):
                 gn += g[j] * g[j]
                 if first == 0.0:
                     first = gn
+            ''' + _FTZ_OFF + '''
+        elif flushed and direct:
             ''' + _FTZ_OFF + '''
         if not tiny or first < n * 4.0083367200179456e-292:  # (not provably the IEEE sum)
             gn = 0.0

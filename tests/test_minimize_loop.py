@@ -819,6 +819,18 @@ def test_a_small_input_flushes_the_step_and_nothing_else(node):
         assert abs(g[0] + 1e-310 * onp.cos(0.3)) < 1e-322 and g[0] != 0.0  # IEEE: subnormal
         if minimize_module.flush_step():
             assert x[0] == x0[0]  # flushed: the derivative's subnormal value is 0.0
+    # the update after a flushed step (one row, the cost its value) in IEEE arithmetic: at
+    # x[1] = 0 the derivative in x[1] is exactly 0, and momentum's velocity seeded 7 * TINY
+    # decays through the subnormal numbers, bit for bit as in NumPy
+    loop = minimize_module._loop_module(entry, node.diff_method)
+    x, s1, v = onp.array([1e-200, 0.0]), onp.array([0.0, 7 * TINY]), 7 * TINY
+    ref = 0.0
+    for _ in range(4):
+        v = 0.9 * v + 0.01 * 0.0
+        ref = ref - v
+    assert loop.run(x, onp.zeros((1, 0)), onp.zeros(1), 0, 1, onp.array([0.01, 0.9, 0, 0, 0, 0]),
+                    s1, onp.zeros(2), 0, 4, False, 0.0, onp.zeros(5), onp.zeros(5)) == (4, 0)
+    assert v != 0.0 and s1[1] == v and x[1] == ref  # (subnormal, not flushed)
     assert onp.multiply(onp.float64(1e-300), 1e-10) == 1e-310  # the caller's mode again
 
 
@@ -857,8 +869,10 @@ def _flushed_norm():
     switch, as the loop module holds them), compiled alone."""
     text = ("import math\nimport numpy as np\nfrom numba import njit\n"
             + minimize_module._FPENV
-            + "\n@njit\ndef norm(g):\n    n = g.shape[0]\n"
+            + "\n@njit\ndef norm(g, direct):\n    n = g.shape[0]\n"
             + "    fp_keep = ~0x8000 | (_q_fp_get() & 0x8000)\n    flushed = True\n"
+            + "    if direct:  # (the bit set since the step)\n"
+            + "        " + minimize_module._FTZ_ON + "\n"
             + textwrap.indent(textwrap.dedent(minimize_module._NORM_FTZ), "    ")
             + "\n    return math.sqrt(gn)\n")
     ns = {}
@@ -897,7 +911,8 @@ def test_the_flushed_gradient_norm_keeps_the_ieee_bits():
         cases.append(list(g))
     for g in cases:
         g = onp.array(g, dtype=float)
-        assert onp.float64(norm(g)).tobytes() == onp.float64(ieee(g)).tobytes(), g
+        for direct in (False, True):
+            assert onp.float64(norm(g, direct)).tobytes() == onp.float64(ieee(g)).tobytes(), g
     assert onp.multiply(onp.float64(1e-300), 1e-10) == 1e-310
 
 
