@@ -834,6 +834,19 @@ def test_a_small_input_flushes_the_step_and_nothing_else(node):
     assert onp.multiply(onp.float64(1e-300), 1e-10) == 1e-310  # the caller's mode again
 
 
+def test_the_flushed_sweep_is_the_python_gradient_to_2_to_the_minus_1022():
+    """Issue #19 (stop 60): the adjoint's op-by-op sweep (three wires) flushed at a point
+    with a component of 1e-200: one gradient-descent step (step size 1) is the Python
+    step's (``qml.grad``, IEEE) to 1e-300, and the caller's mode is restored."""
+    x0 = onp.array([1e-200, 0.3, -0.7])
+    entry, _ = entry_of(three_wires, x0)
+    assert minimize_module.step_form(entry, "adjoint")[0] == "kernels, sweep"
+    g = onp.asarray(qml.grad(three_wires)(np.array(x0, requires_grad=True)))
+    x = compiled_run(entry, "adjoint", x0, 0, [1.0], 1)
+    assert onp.abs(x - (x0 - g)).max() <= 1e-300
+    assert onp.multiply(onp.float64(1e-300), 1e-10) == 1e-310
+
+
 @pytest.mark.parametrize("node", [seed_adjoint, seed_shift], ids=["adjoint", "shift"])
 @pytest.mark.parametrize("kind, c", [(1, 0.9), (4, 0.9)], ids=["momentum", "rmsprop"])
 def test_the_update_keeps_subnormals_while_the_step_is_flushed(node, kind, c):
