@@ -7,7 +7,8 @@ gradient function (parameter shift or adjoint, as the QNode says) directly, so n
 runs between steps. The same optimizer object configures it and the Python ``step``, and
 both give the same iterates: the same bits by the adjoint method, up to rounding by a tiny
 circuit's written-out parameter shift (its own arithmetic order; docs/optimization.md,
-"The compiled step"). Two compiled runs give the same bits.
+"The compiled step"), and, at inputs below 2**-128, up to the step's results that would be
+subnormal (flushed to zero: _FPENV below). Two compiled runs give the same bits.
 
 >>> import qsym as qml
 >>> from qsym import numpy as np
@@ -260,9 +261,7 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
             f /= rows
             for j in range(n):
                 g[j] /= rows
-        gn = 0.0
-        for j in range(n):
-            gn += g[j] * g[j]
+{norm}
         gn = math.sqrt(gn)
         cost[k] = f
         gnorm[k] = gn
@@ -531,6 +530,147 @@ def _sweep_lines(p) -> list[str]:
 
 
 # the written-out step: one function, no checks, no allocation
+# The step's floating-point environment (issue #19): on x86-64 a written-out step (and the
+# op-by-op sweep) runs with the CPU's flush-to-zero bit set (MXCSR bit 15), the optimizer's
+# update without it. A product or sum in the step whose exact result would be subnormal
+# (below 2**-1022 in magnitude) is then 0.0 (its sign kept) instead of a subnormal number,
+# which the core computes in a microcode assist of about 100 cycles: once an iterate
+# decays towards 0 (momentum's, 1e-155 to 1e-162 on the seed), every step's products of
+# two such quantities took that path (about 1000 steps of 270 ns instead of 35; the
+# measurements: benchmarks/results/optimize.md, stop 58 and stop 60). Every other result
+# is bit for bit the IEEE one (flushing changes only results that would be subnormal), so
+# the step is the Python gradient's bits except where such a result occurs, and there it
+# differs by about 2**-1022 times the step's operation count: far inside every tolerance
+# the loop is held to (the update, run without the bit, keeps its subnormal accumulators
+# exactly: tests/test_minimize_loop.py). Denormal inputs are not treated as zero (DAZ
+# clear). The bit is set before the step and the caller's MXCSR restored after it, in the
+# same thread (the mode is per thread). As plain Python (tier 0) the two calls do nothing:
+# IEEE arithmetic throughout.
+_FPENV = '''
+if getattr(njit, "__module__", "").startswith("numba"):
+    from llvmlite import ir as _q_ir
+    from numba.core import cgutils as _q_cgutils, types as _q_types
+    from numba.extending import intrinsic as _q_intrinsic
+
+    def _q_mxcsr_call(builder, name, ptr):
+        i8p = _q_ir.IntType(8).as_pointer()
+        fn = _q_cgutils.get_or_insert_function(
+            builder.module, _q_ir.FunctionType(_q_ir.VoidType(), [i8p]), name)
+        builder.call(fn, [builder.bitcast(ptr, i8p)])
+
+    @_q_intrinsic
+    def _q_fp_get(typingctx):
+        """The calling thread's MXCSR (x86 stmxcsr)."""
+        def codegen(context, builder, sig, args):
+            ptr = _q_cgutils.alloca_once(builder, _q_ir.IntType(32))
+            _q_mxcsr_call(builder, "llvm.x86.sse.stmxcsr", ptr)
+            return builder.zext(builder.load(ptr), _q_ir.IntType(64))
+        return _q_types.int64(), codegen
+
+    @_q_intrinsic
+    def _q_fp_set(typingctx, value):
+        """Load ``value`` into the calling thread's MXCSR (x86 ldmxcsr), between two
+        compiler memory barriers: LLVM keeps floating-point arithmetic in no order with
+        the MXCSR (numba compiles without strictfp), so the step's operations stay
+        between the two calls by their memory: they read their inputs from arrays after
+        the first and store their results before the second, and the update reads them
+        back after it (measured: a test loop whose values stayed in registers ran its
+        products outside the region switched around them, 47 ns an iteration against
+        4 ns flushed throughout; the same loop on arrays, 5-6 ns with or without the
+        barriers, which keep it so)."""
+        def codegen(context, builder, sig, args):
+            ptr = _q_cgutils.alloca_once(builder, _q_ir.IntType(32))
+            builder.store(builder.trunc(args[0], _q_ir.IntType(32)), ptr)
+            barrier = _q_ir.InlineAsm(_q_ir.FunctionType(_q_ir.VoidType(), []), "",
+                                      "~{memory}", side_effect=True)
+            builder.call(barrier, [])
+            _q_mxcsr_call(builder, "llvm.x86.sse.ldmxcsr", ptr)
+            builder.call(barrier, [])
+            return context.get_dummy_value()
+        return _q_types.void(_q_types.int64), codegen
+else:  # plain Python (tier 0): IEEE arithmetic, nothing to set
+    def _q_fp_get():
+        return 0
+
+    def _q_fp_set(value):
+        return None
+'''
+
+# run's setup and the lines around the step's call, where the step is flushed
+# (the exception flags the step raised are kept, as IEEE arithmetic would leave them:
+# restoring the caller's whole MXCSR cleared them, and the core raised them again in a
+# slow path at every step, 60 -> 137 ns a step measured on the seed)
+_FTZ_SETUP = ("    # the caller's flush-to-zero bit, restored after each step (its other bits kept)\n"
+              "    fp_keep = ~0x8000 | (_q_fp_get() & 0x8000)\n"
+              "    flushed = False  # a step of this point was flushed")
+_FTZ_ON = "_q_fp_set(_q_fp_get() | 0x8000)"
+_FTZ_OFF = "_q_fp_set(_q_fp_get() & fp_keep)"
+# The switch costs about 2.5 ns a step (two loads of the MXCSR and their barriers: a
+# twentieth of the seed's step; with one data row and the circuit's value as the cost the
+# bit stays set from the step through the gradient norm's check, one switch fewer: no
+# arithmetic between them), and flushing changes nothing where no result would be
+# subnormal, so the step is flushed only when one of its inputs (the point, the data row)
+# is nonzero and below 2**-128 in magnitude: how subnormal results arise in practice (an
+# iterate decaying to 0: the products of two or more such small quantities). Elsewhere
+# the step runs as it is, IEEE arithmetic (a subnormal result there is exact, only slow).
+_FTZ_CALL = ("small = False\n"
+             "            for j in range(y.shape[0]):\n"
+             "                small = small or (y[j] != 0.0 and abs(y[j]) < 2.938735877055719e-39)\n"
+             "            for j in range(d.shape[0]):\n"
+             "                small = small or (d[j] != 0.0 and abs(d[j]) < 2.938735877055719e-39)\n"
+             "            if small:\n"
+             "                flushed = True  # (the gradient norm's check: _NORM_FTZ)\n"
+             "                " + _FTZ_ON + "\n"
+             "            {call}\n"
+             "            if small and not direct:  # (one row: the bit stays set for the norm)\n"
+             "                " + _FTZ_OFF)
+
+# the gradient norm's sum of squares (run's {norm}): as written, IEEE arithmetic
+_NORM = '''        gn = 0.0
+        for j in range(n):
+            gn += g[j] * g[j]'''
+# with the step flushed: the squares summed with flush-to-zero too (a component of 1e-157
+# has a subnormal square: one assist a step), and the bits of the IEEE sum kept (after a
+# step that was not flushed, the sum as written). Only a
+# square whose exact value is below 2**-1022 is flushed, so only a component below 2**-510
+# in magnitude ("tiny") can change anything; the squares are not negative, so the IEEE
+# partial sums before the first nonzero flushed one add up tiny squares alone (sigma, at
+# most n * 2**-1022) and the flushed ones are 0. If that first nonzero partial sum L is at
+# least n * 2**-968, half its ulp exceeds n * 2**-1022 (ulp(L) > L * 2**-53), so fl(L +
+# sigma) = L, and every later tiny square (at most 2**-1022) rounds away in a partial sum
+# at least L: the IEEE sum's bits. Otherwise (a tiny component and a small L) the sum is
+# done again in IEEE arithmetic (tests/test_minimize_loop.py: components at the limits).
+_NORM_FTZ = '''        gn = 0.0
+        tiny = False  # a component below 2**-510 in magnitude, not zero
+        if flushed:  # (a step not flushed: the sum as written, no check)
+            for j in range(n):
+                tiny = tiny or (g[j] != 0.0 and abs(g[j]) < 2.983336292480083e-154)
+        if tiny:  # (else no square is below 2**-1020: the sum as written)
+            if not direct:  # (one row, the cost its value: still set since the step)
+                ''' + _FTZ_ON + '''
+            first = 0.0  # the first nonzero partial sum
+            for j in range(n):
+                gn += g[j] * g[j]
+                if first == 0.0:
+                    first = gn
+            ''' + _FTZ_OFF + '''
+        elif flushed and direct:
+            ''' + _FTZ_OFF + '''
+        if not tiny or first < n * 4.0083367200179456e-292:  # (not provably the IEEE sum)
+            gn = 0.0
+            for j in range(n):
+                gn += g[j] * g[j]
+        flushed = False'''
+
+
+def flush_step() -> bool:
+    """Whether the loop's written-out step runs with flush-to-zero (x86-64: the MXCSR
+    bit; elsewhere IEEE arithmetic throughout)."""
+    import platform
+
+    return platform.machine().lower() in ("x86_64", "amd64")
+
+
 _WRITTEN = '''# the step written out ({what}): every amplitude a local, no allocation, no checks
 @njit(cache=True, error_model="numpy")  # as the circuit module's prepare
 def _q_step(x, d, out, jac):
@@ -663,6 +803,7 @@ def loop_source(entry, method: str, module: str | None = None) -> str:
         f"_emit.py {cache.file_digest(emit.__file__)}",
         f"sympy {sympy.__version__}", f"circuit {name}", f"method {method}",
         f"step max ops {STEP_MAX_OPS}", f"sweep max ops {SWEEP_MAX_OPS}",
+        f"flush {flush_step()}",
     ])
     source = cache.load_record("loop-source", key)
     if (isinstance(source, str) and source.startswith('"""qsym ')
@@ -723,9 +864,15 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
             "adjoint, blocked" if form == "kernels, blocked" else method]
         imports = imports.format(module=module or name, kernels=module or kernels.__name__)
         step = ""
+    norm = _NORM
+    if lines is not None and flush_step():  # the step in this thread alone: flushed (_FPENV)
+        step = _FPENV + "\n" + step
+        setup = (setup + "\n" if setup else "") + _FTZ_SETUP
+        call = _FTZ_CALL.format(call=call)
+        norm = _NORM_FTZ
     return _LOOP_TEMPLATE.format(version=__version__, module=name,
                                  step_form=f"{form}, {method}", imports=imports,
-                                 step_def=step, setup=setup, call=call)
+                                 step_def=step, setup=setup, call=call, norm=norm)
 
 
 def _loop_module(entry, method):
@@ -852,7 +999,8 @@ class Loop:
             else:  # the kernels' step: the circuit's entry point, on its own tier
                 ns = tiers.python_namespace(_LOOP_TEMPLATE.format(
                     version=__version__, module=self.key[0], imports="", setup="",
-                    step_form=f"kernels, {self.method}", step_def="", call=_KERNEL_CALL),
+                    step_form=f"kernels, {self.method}", step_def="", call=_KERNEL_CALL,
+                    norm=_NORM),
                     name)
                 ns["_q_step"] = _entry_step(self.entry, self.method)
             self._python = ns["run"]

@@ -798,6 +798,137 @@ def test_accumulators_at_an_exact_zero_gradient_keep_the_bits(node, kind, c):
         assert s1.tobytes() == a.tobytes() and x.tobytes() == ref.tobytes()
 
 
+@pytest.mark.parametrize("node", [seed_adjoint, seed_shift], ids=["adjoint", "shift"])
+def test_a_small_input_flushes_the_step_and_nothing_else(node):
+    """Issue #19 (stop 60): with an input below 2**-128 the loop's written-out step runs
+    with flush-to-zero (x86-64): at ``x = (1e-310, 0.3)`` the seed's derivative in
+    ``x[0]``, ``-sin(x0) cos(x1)`` by hand, is subnormal in IEEE arithmetic (the Python
+    gradient: it to 1e-322), and the flushed step makes it 0.0, so one gradient-descent
+    step (step size 1) leaves ``x[0]`` where it was: within 2**-1022 of the IEEE step.
+    The other component is the Python step's, bit for bit; the thread's floating-point
+    mode is the caller's again after the run (NumPy's product of 1e-300 and 1e-10 still
+    subnormal)."""
+    x0 = onp.array([1e-310, 0.3])
+    entry, _ = entry_of(node, x0)
+    assert minimize_module.step_form(entry, node.diff_method)[0] == "written out"
+    g = onp.asarray(qml.grad(node)(np.array(x0, requires_grad=True)))
+    x = compiled_run(entry, node.diff_method, x0, 0, [1.0], 1)
+    assert abs(x[0] - (x0[0] + onp.sin(x0[0]) * onp.cos(0.3))) < 2.3e-308
+    assert x[1] == x0[1] - g[1]
+    if node.diff_method == "adjoint":
+        assert abs(g[0] + 1e-310 * onp.cos(0.3)) < 1e-322 and g[0] != 0.0  # IEEE: subnormal
+        if minimize_module.flush_step():
+            assert x[0] == x0[0]  # flushed: the derivative's subnormal value is 0.0
+    # the update after a flushed step (one row, the cost its value) in IEEE arithmetic: at
+    # x[1] = 0 the derivative in x[1] is exactly 0, and momentum's velocity seeded 7 * TINY
+    # decays through the subnormal numbers, bit for bit as in NumPy
+    loop = minimize_module._loop_module(entry, node.diff_method)
+    x, s1, v = onp.array([1e-200, 0.0]), onp.array([0.0, 7 * TINY]), 7 * TINY
+    ref = 0.0
+    for _ in range(4):
+        v = 0.9 * v + 0.01 * 0.0
+        ref = ref - v
+    assert loop.run(x, onp.zeros((1, 0)), onp.zeros(1), 0, 1, onp.array([0.01, 0.9, 0, 0, 0, 0]),
+                    s1, onp.zeros(2), 0, 4, False, 0.0, onp.zeros(5), onp.zeros(5)) == (4, 0)
+    assert v != 0.0 and s1[1] == v and x[1] == ref  # (subnormal, not flushed)
+    assert onp.multiply(onp.float64(1e-300), 1e-10) == 1e-310  # the caller's mode again
+
+
+def test_the_flushed_sweep_is_the_python_gradient_to_2_to_the_minus_1022():
+    """Issue #19 (stop 60): the adjoint's op-by-op sweep (three wires) flushed at a point
+    with a component of 1e-200: one gradient-descent step (step size 1) is the Python
+    step's (``qml.grad``, IEEE) to 1e-300, and the caller's mode is restored."""
+    x0 = onp.array([1e-200, 0.3, -0.7])
+    entry, _ = entry_of(three_wires, x0)
+    assert minimize_module.step_form(entry, "adjoint")[0] == "kernels, sweep"
+    g = onp.asarray(qml.grad(three_wires)(np.array(x0, requires_grad=True)))
+    x = compiled_run(entry, "adjoint", x0, 0, [1.0], 1)
+    assert onp.abs(x - (x0 - g)).max() <= 1e-300
+    assert onp.multiply(onp.float64(1e-300), 1e-10) == 1e-310
+
+
+@pytest.mark.parametrize("node", [seed_adjoint, seed_shift], ids=["adjoint", "shift"])
+@pytest.mark.parametrize("kind, c", [(1, 0.9), (4, 0.9)], ids=["momentum", "rmsprop"])
+def test_the_update_keeps_subnormals_while_the_step_is_flushed(node, kind, c):
+    """Issue #19 (stop 60): the flushed step (a point with a component of 1e-200) and the
+    update after it in IEEE arithmetic: 600 steps at an exact-zero gradient from
+    accumulators seeded subnormal, bit for bit the update written here in NumPy
+    (subnormals kept), as the test above at normal points (the step's MXCSR switch does
+    not reach the update's operations)."""
+    x0 = onp.array([1e-200, 0.4])
+    loop, target = _loop_and_zero_residual_target(node, x0)
+    steps, eta = 600, 0.3
+    for v0 in ([7 * TINY, -3e-310], [-1e-300, TINY]):
+        s1, x = onp.array(v0), x0.copy()
+        cost, gn = onp.zeros(steps + 1), onp.zeros(steps + 1)
+        hp = onp.array([eta, c if kind == 1 else 0.0, c if kind == 4 else 0.0, 1e-8, 0.0, 0.0])
+        assert loop.run(x, onp.zeros((1, 0)), target, 1, kind, hp, s1, onp.zeros(2), 0, steps,
+                        False, 0.0, cost, gn) == (steps, 0)
+        assert not gn.any()
+        a, ref, g = onp.array(v0), x0.copy(), onp.zeros(2)
+        for _ in range(steps):
+            if kind == 1:
+                a = c * a + eta * g
+                ref = ref - a
+            else:
+                a = c * a + (1.0 - c) * (g * g)
+                ref = ref - (eta / onp.sqrt(a + 1e-8)) * g
+        assert (a != 0).any() and (onp.abs(a) < 2.3e-308).all()  # subnormal kept
+        assert s1.tobytes() == a.tobytes() and x.tobytes() == ref.tobytes()
+
+
+def _flushed_norm():
+    """The loop's gradient norm with the step flushed (minimize's _NORM_FTZ and its MXCSR
+    switch, as the loop module holds them), compiled alone."""
+    text = ("import math\nimport numpy as np\nfrom numba import njit\n"
+            + minimize_module._FPENV
+            + "\n@njit\ndef norm(g, direct):\n    n = g.shape[0]\n"
+            + "    fp_keep = ~0x8000 | (_q_fp_get() & 0x8000)\n    flushed = True\n"
+            + "    if direct:  # (the bit set since the step)\n"
+            + "        " + minimize_module._FTZ_ON + "\n"
+            + textwrap.indent(textwrap.dedent(minimize_module._NORM_FTZ), "    ")
+            + "\n    return math.sqrt(gn)\n")
+    ns = {}
+    exec(compile(text, "<flushed norm>", "exec"), ns)  # noqa: S102 - qsym's own text
+    return ns["norm"]
+
+
+def test_the_flushed_gradient_norm_keeps_the_ieee_bits():
+    """Issue #19 (stop 60): the gradient norm summed with flush-to-zero where a component
+    is below 2**-510 (a subnormal square), with the check that keeps the IEEE sum's bits
+    (the first nonzero partial sum at least n 2**-968, else summed again): against the
+    sum written here in Python floats (IEEE, subnormals kept), bit for bit, on vectors at
+    the limits (tiny components before and after the large ones, the first partial sum
+    just above and below the bound, all tiny, zeros of both signs) and 3000 random ones
+    of mixed scales."""
+    if not minimize_module.flush_step():
+        pytest.skip("flush-to-zero is x86-64's MXCSR")
+    norm = _flushed_norm()
+    b = 2.0 ** -968
+
+    def ieee(g):
+        s = 0.0
+        for v in g:
+            s += v * v
+        return onp.sqrt(s)
+
+    cases = [[1e-160, 1e-160], [1e-3, 1e-160], [1e-160, 1e-3], [0.0, -0.0, 2e-155],
+             [onp.sqrt(2 * b), 2.0 ** -520], [onp.sqrt(2 * b) * (1 - 2e-16), 2.0 ** -520],
+             [2.0 ** -520, onp.sqrt(3 * b), -2.0 ** -512], [2.0 ** -511, 2.0 ** -511],
+             [5e-324, 1e-300, 3.0], [2.0 ** -510, -2.0 ** -510], [1e-155] * 6, [0.7]]
+    rng = onp.random.default_rng(60)
+    for _ in range(3000):
+        n = int(rng.integers(1, 7))
+        g = rng.choice([-1.0, 1.0], n) * 10.0 ** rng.uniform(-170, -140, n)
+        g[rng.random(n) < 0.15] = 0.0
+        cases.append(list(g))
+    for g in cases:
+        g = onp.array(g, dtype=float)
+        for direct in (False, True):
+            assert onp.float64(norm(g, direct)).tobytes() == onp.float64(ieee(g)).tobytes(), g
+    assert onp.multiply(onp.float64(1e-300), 1e-10) == 1e-310
+
+
 # Last in the file: its new process shares the test cache folder (QSYM_CACHE_DIR), and
 # its circuit is the seed's, whose written-out loops the tests above compiled: it loads
 # them from numba's disk cache instead of compiling them again (cold, 4.9 s of CPU
