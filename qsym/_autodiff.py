@@ -306,6 +306,10 @@ def call_boxed(qnode, args, kwargs):
     """Evaluate ``qnode(*args, **kwargs)`` where some arguments are autograd boxes."""
     given = args
     args, diff, plain = _boxed_inputs(args, kwargs)
+    if any(np.iscomplexobj(plain[i]) for i in diff):
+        # a complex input differentiated: the compiled circuits take real inputs, so the
+        # function runs on autograd's boxes and its tape is differentiated, as PennyLane
+        return qnode.run_boxed_tape(given, kwargs, None)
     before = (np.random.get_state(), random.getstate())
     # (a QNode traced at every call: a copy holding this call's trace, so that autograd's
     # later Jacobian and Hessian are of the same circuit as this value)
@@ -468,8 +472,9 @@ def _prepare(args, argnum, name):
                 f"argument {i} ({a!r}) is an integer and cannot be differentiated; pass floats"
             )
         arr = np.asarray(a)
-        if arr.dtype.kind == "c":
-            raise DifferentiationError(f"argument {i} is complex; arguments must be real")
+        if arr.dtype.kind == "c":  # autograd's (PennyLane's) complex gradient: d/dRe - i d/dIm
+            start.append(arr.view(np.ndarray) if arr.ndim else complex(arr))
+            continue
         if arr.dtype.kind not in "f":
             raise DifferentiationError(
                 f"argument {i} ({type(a).__name__}) cannot be differentiated: only floats "

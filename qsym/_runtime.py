@@ -1808,13 +1808,23 @@ class QNode:
         cause (``__cause__``) and named at the message's end.
         Any other error (qsym's but a ``DifferentiationError``: a wire, a measurement, a
         device; the function's own exception classes) is raised as it was, as PennyLane
-        raises it."""
+        raises it. ``entry`` None: a complex input differentiated (compiled circuits take
+        real inputs; :func:`qsym._autodiff.call_boxed`), the same run, its refusals naming
+        the complex input."""
         try:
             return self.compile_pipeline.run(self, args, kwargs)
         except Exception as exc:
-            if not isinstance(exc, _BOX_FAILURES) or (
+            if entry is None and isinstance(exc, QsymError) and "Box" in str(exc):
+                pass  # a complex input: a gate refused autograd's values of it
+            elif not isinstance(exc, _BOX_FAILURES) or (
                     isinstance(exc, QsymError) and not isinstance(exc, DifferentiationError)):
                 raise
+            if entry is None:  # a complex input (qsym._autodiff.call_boxed)
+                raise DifferentiationError(
+                    "cannot differentiate by a complex input: the circuit function does "
+                    "not run on autograd's values of it (it raised "
+                    f"{type(exc).__name__}: {exc}); compute with qsym.numpy functions, or "
+                    "pass its real and imaginary parts as float arguments") from exc
             try:
                 _refuse_by_value(entry)
             except ByValueDerivative as refusal:

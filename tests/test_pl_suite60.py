@@ -1,0 +1,83 @@
+"""Issue #18 (stop 60): PennyLane 0.45.1 semantics its own test files reach.
+
+Complex trainable arguments: PennyLane's ``qml.grad`` is autograd's, which differentiates
+a complex input (``df/dRe - i df/dIm``); qsym's compiled circuits take real inputs, so the
+function runs on autograd's values and its tape is differentiated. The expected numbers
+are PennyLane 0.45.1's (computed in /work/plvenv and pasted) and central differences.
+"""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as pnp
+
+DEV = qml.device("default.qubit", wires=2)
+
+
+@qml.qnode(DEV)
+def _polar(z):
+    qml.RX(pnp.abs(z[0]), wires=0)
+    qml.RY(pnp.angle(z[1]), wires=1)
+    qml.CNOT([0, 1])
+    return qml.expval(qml.PauliZ(1))  # cos|z0| cos(arg z1)
+
+
+@qml.qnode(DEV)
+def _mixed(x, z):
+    qml.RX(x, wires=0)
+    qml.RY(pnp.real(z * pnp.conj(z)), wires=1)
+    qml.CNOT([0, 1])
+    return qml.expval(qml.PauliZ(1))  # cos x cos|z|^2
+
+
+def _central(f, z, h=1e-6):
+    """``df/dRe - i df/dIm`` of a real function of a complex array, by central differences."""
+    z = onp.asarray(z, dtype=complex)
+    out = onp.zeros(z.shape, dtype=complex)
+    for k in onp.ndindex(z.shape):
+        for step, weight in ((h, 1.0), (1j * h, -1j)):
+            up, down = z.copy(), z.copy()
+            up[k] += step
+            down[k] -= step
+            out[k] += weight * (float(f(up)) - float(f(down))) / (2 * h)
+    return out
+
+
+def test_grad_and_jacobian_of_a_complex_argument():
+    z = pnp.array([0.3 + 0.4j, -0.5 + 0.2j], requires_grad=True)
+    # PennyLane 0.45.1 (/work/plvenv): qml.grad(circuit)(z), and of sin(circuit(z))
+    pl = [0.2670812625654681 - 0.3561083500872908j, 0.22477653877036738 - 0.5619413469259184j]
+    pl_sin = [0.18321855941465734 - 0.24429141255287648j,
+              0.15419739006821784 - 0.38549347517054455j]
+    g = qml.grad(_polar)(z)
+    assert onp.allclose(g, pl, atol=1e-12)
+    assert onp.allclose(g, _central(lambda v: onp.cos(abs(v[0])) * onp.cos(onp.angle(v[1])), z),
+                        atol=1e-7)
+    assert onp.allclose(qml.jacobian(_polar)(z), pl, atol=1e-12)
+    assert onp.allclose(qml.grad(lambda v: pnp.sin(_polar(v)))(z), pl_sin, atol=1e-12)
+
+
+def test_a_complex_argument_beside_a_real_one():
+    gx, gz = qml.grad(_mixed)(pnp.array(0.2), pnp.array(0.5 + 0.1j))
+    # PennyLane 0.45.1 (/work/plvenv)
+    assert onp.isclose(gx, -0.19199205024303762, atol=1e-12)
+    assert onp.isclose(gz, -0.2519560567224822 + 0.05039121134449645j, atol=1e-12)
+    assert onp.iscomplexobj(gz) and not onp.iscomplexobj(gx)
+
+
+def test_a_complex_state_of_a_template_is_refused_by_name():
+    """A template that takes no autograd values of a complex state says so (PennyLane
+    differentiates MottonenStatePreparation's complex amplitudes; qsym its real ones)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(state):
+        qml.MottonenStatePreparation(state, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    real = pnp.array([0.6, 0.8], requires_grad=True)
+    # d/da (a^2 - b^2) / (a^2 + b^2) at (0.6, 0.8): (4 a b^2, -4 a^2 b) = (1.536, -1.152)
+    assert onp.allclose(qml.grad(circuit)(real), [1.536, -1.152], atol=1e-12)
+    with pytest.raises(qml.DifferentiationError, match="complex trainable amplitudes"):
+        qml.grad(circuit)(pnp.array([0.6, 0.8j], requires_grad=True))
