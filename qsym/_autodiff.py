@@ -26,6 +26,18 @@ Inside a cost, use ``from qsym import numpy as np`` (it is autograd's NumPy): pl
 >>> g = qml.grad(cost)(p)
 >>> bool(np.isclose(g, 2 * np.sin(4 * 0.3), atol=1e-12))  # d/dp sin(2p)^2 = 2 sin(4p)
 True
+
+A complex trainable argument has autograd's (PennyLane's) gradient ``df/dRe - i df/dIm``;
+the compiled circuits take real inputs, so the function runs on autograd's values of it
+and its tape is differentiated (:func:`call_boxed`):
+
+>>> @qml.qnode(dev)
+... def polar(z):
+...     qml.RY(np.abs(z), wires=0)
+...     return qml.expval(qml.PauliZ(0))  # cos|z|
+>>> z = np.array(0.6 + 0.8j)  # |z| = 1: d cos|z| = -sin(1) (Re z, Im z) / |z|
+>>> bool(np.isclose(qml.grad(polar)(z), -np.sin(1.0) * (0.6 - 0.8j)))
+True
 """
 
 from __future__ import annotations
