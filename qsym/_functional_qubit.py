@@ -847,6 +847,21 @@ def _standard(tape):
     return tape.map_to_standard_wires()
 
 
+def _held(op, first, trainable) -> int:
+    """How many parameters ``op`` holds on its tape (its ``data``: a ``QubitUnitary``'s
+    matrix too, PennyLane's ``num_params`` 1), so that the adjoint methods' count of the
+    tape's parameters stays aligned with ``trainable_params``; ``first`` is the index of its
+    first one. A trainable parameter of an operation of several is refused (the adjoint
+    method differentiates one-parameter gates: decompose it first)."""
+    k = len(op.data)
+    if k > 1 and any(first + j in trainable for j in range(k)):
+        raise ValueError(
+            f"the adjoint method differentiates operations of one parameter; {op.name} has "
+            f"{k} and one is trainable: decompose the tape first (qml.devices.qubit "
+            "adjoint methods take default.qubit's preprocessed tapes)")
+    return k
+
+
 def _derivative_applied(op, ket):
     return apply_operation(QubitUnitary(operation_derivative(op), wires=op.wires), ket)
 
@@ -858,10 +873,10 @@ def _adjoint_jacobian_state(tape):
     jac, param_idx = [], int(has_prep)
     for op in tape.operations[has_prep:]:
         jac = [apply_operation(op, j) for j in jac]
-        if op.num_params == 1:
-            if param_idx in tape.trainable_params:
-                jac.append(_derivative_applied(op, state))
-            param_idx += 1
+        k = _held(op, param_idx, tape.trainable_params)
+        if k == 1 and param_idx in tape.trainable_params:
+            jac.append(_derivative_applied(op, state))
+        param_idx += k
         state = apply_operation(op, state)
     return tuple(j.flatten() for j in jac)
 
@@ -891,11 +906,11 @@ def adjoint_jacobian(tape, state=None):
             continue
         adj = adjoint(op)
         ket = apply_operation(adj, ket)
-        if op.num_params == 1:
-            if param in tape.trainable_params:
-                jac[:, trainable] = _dot_product_real(bras, _derivative_applied(op, ket), n)
-                trainable -= 1
-            param -= 1
+        k = _held(op, param - len(op.data) + 1, tape.trainable_params)
+        if k == 1 and param in tape.trainable_params:
+            jac[:, trainable] = _dot_product_real(bras, _derivative_applied(op, ket), n)
+            trainable -= 1
+        param -= k
         bras = np.stack([apply_operation(adj, b) for b in bras])
     jac = np.squeeze(jac)
     if jac.ndim == 0:
@@ -924,13 +939,13 @@ def adjoint_jvp(tape, tangents, state=None):
     for op in reversed(tape.operations[tape.num_preps:]):
         adj = adjoint(op)
         ket = apply_operation(adj, ket)
-        if op.num_params == 1:
-            if param in tape.trainable_params:
-                if not np.allclose(tangents[trainable], 0):
-                    out += 2 * _dot_product_real(bras, _derivative_applied(op, ket), n) * \
-                        tangents[trainable]
-                trainable -= 1
-            param -= 1
+        k = _held(op, param - len(op.data) + 1, tape.trainable_params)
+        if k == 1 and param in tape.trainable_params:
+            if not np.allclose(tangents[trainable], 0):
+                out += 2 * _dot_product_real(bras, _derivative_applied(op, ket), n) * \
+                    tangents[trainable]
+            trainable -= 1
+        param -= k
         bras = np.stack([apply_operation(adj, b) for b in bras])
     if len(out) == 1:
         return np.array(out[0])
@@ -999,15 +1014,15 @@ def adjoint_vjp(tape, cotangents, state=None):
     for op in reversed(tape.operations[tape.num_preps:]):
         adj = adjoint(op)
         ket = apply_operation(adj, ket)
-        if op.num_params == 1:
-            if param in tape.trainable_params:
-                val = np.sum(np.conj(bras) * _derivative_applied(op, ket), axis=axes)
-                val = val if is_state else np.real(val)
-                for i in nulls:
-                    val = np.insert(val, i, 0.0)
-                out[trainable] = val
-                trainable -= 1
-            param -= 1
+        k = _held(op, param - len(op.data) + 1, tape.trainable_params)
+        if k == 1 and param in tape.trainable_params:
+            val = np.sum(np.conj(bras) * _derivative_applied(op, ket), axis=axes)
+            val = val if is_state else np.real(val)
+            for i in nulls:
+                val = np.insert(val, i, 0.0)
+            out[trainable] = val
+            trainable -= 1
+        param -= k
         bras = apply_operation(adj, bras, is_state_batched=bool(batch))
     return tuple(out)
 

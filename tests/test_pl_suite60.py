@@ -81,3 +81,27 @@ def test_a_complex_state_of_a_template_is_refused_by_name():
     assert onp.allclose(qml.grad(circuit)(real), [1.536, -1.152], atol=1e-12)
     with pytest.raises(qml.DifferentiationError, match="complex trainable amplitudes"):
         qml.grad(circuit)(pnp.array([0.6, 0.8j], requires_grad=True))
+
+
+# --- qml.devices.qubit's adjoint methods: a matrix parameter counted (devices/qubit/
+# test_adjoint_jacobian.py::test_with_nontrainable_parametrized); by hand: <Z> = cos x
+
+
+def test_adjoint_methods_count_a_nontrainable_matrix_parameter():
+    from qsym.devices.qubit import adjoint_jacobian, adjoint_jvp, adjoint_vjp
+
+    x = 0.6
+    ops = [qml.RY(onp.array(x), wires=0), qml.QubitUnitary(onp.eye(2), wires=0)]
+    tape = qml.tape.QuantumScript(ops, [qml.expval(qml.PauliZ(0))], trainable_params=[0])
+    assert onp.isclose(adjoint_jacobian(tape), -onp.sin(x), atol=1e-12)
+    assert onp.isclose(adjoint_jvp(tape, (0.45,)), -0.45 * onp.sin(x), atol=1e-12)
+    assert onp.allclose(adjoint_vjp(tape, (0.45,)), [-0.45 * onp.sin(x)], atol=1e-12)
+    # the state: d/dx [cos(x/2), sin(x/2)] (RY), the identity after it
+    state = qml.tape.QuantumScript(ops, [qml.state()], trainable_params=[0])
+    (jac,) = adjoint_jacobian(state)
+    assert onp.allclose(jac, [-onp.sin(x / 2) / 2, onp.cos(x / 2) / 2], atol=1e-12)
+    # a trainable parameter of a gate of several is refused (was a derivative of 0)
+    rot = qml.tape.QuantumScript([qml.Rot(0.1, 0.2, 0.3, wires=0)], [qml.expval(qml.PauliZ(0))],
+                                 trainable_params=[1])
+    with pytest.raises(ValueError, match="one parameter; Rot has 3"):
+        adjoint_jacobian(rot)
