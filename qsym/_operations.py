@@ -103,6 +103,11 @@ def check_param(name: str, value):
     ... except GateError as exc:
     ...     print(exc)
     RX: parameter 1j is complex; gate angles must be real
+
+    A complex number of imaginary part 0 is its real part (PennyLane takes it):
+
+    >>> check_param("RX", np.complex128(0.5 + 0j))
+    np.float64(0.5)
     """
     return _check_param(name, value)
 
@@ -176,6 +181,8 @@ def _check_param(name: str, value):
             raise GateError(f"{name}: parameter is {v}; gate angles must be finite")
         return value
     if isinstance(value, numbers.Complex):
+        if value.imag == 0:  # a real number of complex type (PennyLane takes it): its value
+            return _check_param(name, value.real)
         raise GateError(f"{name}: parameter {value!r} is complex; gate angles must be real")
     if isinstance(value, (np.ndarray, list, tuple)):
         try:

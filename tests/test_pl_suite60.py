@@ -105,3 +105,25 @@ def test_adjoint_methods_count_a_nontrainable_matrix_parameter():
                                  trainable_params=[1])
     with pytest.raises(ValueError, match="one parameter; Rot has 3"):
         adjoint_jacobian(rot)
+
+
+def test_a_gate_angle_of_complex_type_and_zero_imaginary_part_is_its_real_part():
+    """PennyLane takes RY(np.array(0.654 + 0j)) (devices/qubit/test_adjoint_jacobian.py's
+    batched state VJP); an imaginary part is still refused."""
+    from qsym.devices.qubit import adjoint_vjp
+
+    assert qml.RX(onp.complex128(0.3 + 0j), wires=0).data == (0.3,)
+    with pytest.raises(qml.GateError, match="complex"):
+        qml.RX(0.3 + 0.1j, wires=0)
+    x, y = 0.654, 1.221
+    tape = qml.tape.QuantumScript([qml.RY(onp.array(x + 0j), wires=0),
+                                   qml.RX(onp.array(y + 0j), wires=1)], [qml.state()],
+                                  trainable_params=[0, 1])
+    cot = onp.array([0.1, -0.2, 0.3j, 0.4])
+    c, s = onp.cos, onp.sin
+    # d/dx, d/dy of RY(x)|0> (x) RX(y)|0> = [c(x/2), s(x/2)] (x) [c(y/2), -i s(y/2)], by hand
+    jac = onp.array([[-s(x / 2) * c(y / 2) / 2, 0.5j * s(x / 2) * s(y / 2),
+                      c(x / 2) * c(y / 2) / 2, -0.5j * c(x / 2) * s(y / 2)],
+                     [-c(x / 2) * s(y / 2) / 2, -0.5j * c(x / 2) * c(y / 2),
+                      -s(x / 2) * s(y / 2) / 2, -0.5j * s(x / 2) * c(y / 2)]])
+    assert onp.allclose(adjoint_vjp(tape, cot), jac @ cot, atol=1e-12)
