@@ -127,3 +127,26 @@ def test_a_gate_angle_of_complex_type_and_zero_imaginary_part_is_its_real_part()
                      [-c(x / 2) * s(y / 2) / 2, -0.5j * c(x / 2) * c(y / 2),
                       -s(x / 2) * s(y / 2) / 2, -0.5j * s(x / 2) * c(y / 2)]])
     assert onp.allclose(adjoint_vjp(tape, cot), jac @ cot, atol=1e-12)
+
+
+def test_a_controlled_gate_on_a_tape_made_under_autograd_is_differentiated():
+    """devices/qubit/test_simulate.py::test_autograd_op_arithmetic: a tape built inside
+    qml.jacobian with qml.ctrl(RX(x)) on wire labels, simulated (its wires mapped to
+    0..n-1): the controls hold (X on "a", "b"; -3 at 0), so by hand
+    <Y + Z_b> = -sin x - 1 and <3 Z> = 3 cos x."""
+    from qsym.devices.qubit import simulate
+
+    def f(x):
+        ops = [qml.PauliX("a"), qml.PauliX("b"),
+               qml.ctrl(qml.RX(x, "target"), ("a", "b", -3), control_values=[1, 1, 0])]
+        tape = qml.tape.QuantumScript(ops, [
+            qml.expval(qml.sum(qml.PauliY("target"), qml.PauliZ("b"))),
+            qml.expval(qml.s_prod(3, qml.PauliZ("target")))])
+        return pnp.array(simulate(tape))
+
+    x = pnp.array(1.2)
+    assert onp.allclose(f(x), [-onp.sin(1.2) - 1, 3 * onp.cos(1.2)], atol=1e-12)
+    assert onp.allclose(qml.jacobian(f)(x), [-onp.cos(1.2), -3 * onp.sin(1.2)], atol=1e-12)
+    # the controlled matrix of an autograd value: d/dx of <1 1| C(RX(x)) |1 0>, -i sin(x/2)
+    g = qml.jacobian(lambda v: pnp.imag(qml.ctrl(qml.RX(v, 1), 0).matrix()[3, 2]))(x)
+    assert onp.isclose(g, -onp.cos(0.6) / 2, atol=1e-12)
