@@ -2223,6 +2223,8 @@ class QNode:
         signature, per-measurement values and Jacobians, batch first."""
         self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff)
+        if entry.by_value:  # a template's own refusal of this derivative comes first
+            _derivative_checks(entry, xs, ds)
         _refuse_by_value(entry)
         check = DERIVATIVE_CHECKS.get(self.diff_method)
         if check is not None:  # the method's own errors, warnings and circuit count
@@ -3473,6 +3475,27 @@ def _entry_point(dispatcher, *args):
 # ArrayBox, .item(), a compiled routine given objects: TypeError, AttributeError,
 # ValueError; autograd's own "VJP of ... not defined": NotImplementedError)
 _BOX_FAILURES = (TypeError, ValueError, AttributeError, NotImplementedError)
+
+
+def _derivative_checks(entry, xs, ds) -> None:
+    """Run ``entry``'s checks that only a derivative runs (:func:`qsym._trace.add_check`
+    with ``derivative=True``: a template's refusal of a derivative by an input, PennyLane's
+    error, e.g. ``qml.QDrift``'s coefficients), as the compiled derivative would run them:
+    before a derivative by an input used by its number is refused
+    (:func:`_refuse_by_value`), whose message would hide the template's."""
+    checks = [c for c in (entry.element.checks if entry.broadcast else entry.checks) or ()
+              if c.derivative]
+    if not checks:
+        return
+    x, d = flat(xs), flat(ds)
+    if entry.broadcast:
+        X, D = entry.inputs(x, d)
+        for b in range(X.shape[0]):
+            for check in checks:
+                check(X[b], D[b])
+        return
+    for check in checks:
+        check(x, d)
 
 
 def _refuse_by_value(entry) -> None:

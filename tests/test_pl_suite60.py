@@ -150,3 +150,26 @@ def test_a_controlled_gate_on_a_tape_made_under_autograd_is_differentiated():
     # the controlled matrix of an autograd value: d/dx of <1 1| C(RX(x)) |1 0>, -i sin(x/2)
     g = qml.jacobian(lambda v: pnp.imag(qml.ctrl(qml.RX(v, 1), 0).matrix()[3, 2]))(x)
     assert onp.isclose(g, -onp.cos(0.6) / 2, atol=1e-12)
+
+
+def test_qdrift_refuses_a_coefficient_derivative_with_pennylanes_error():
+    """templates/.../test_qdrift.py::test_error_gradient_workflow_autograd: the template's
+    own refusal (PennyLane's QuantumFunctionError and text), not the generic refusal of an
+    input used by its number; the time stays differentiable."""
+    from qsym.exceptions import QuantumFunctionError
+
+    terms = [qml.PauliX(0), qml.PauliZ(0)]
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circ(time, coeffs):
+        qml.QDrift(qml.dot(coeffs, terms), time, n=3, seed=7)
+        return qml.expval(qml.Hadamard(0))
+
+    time, coeffs = pnp.array(1.5), pnp.array([1.23, -0.45], requires_grad=True)
+    with pytest.raises(QuantumFunctionError, match="doesn't support differentiation through "
+                       "the coefficients"):
+        qml.grad(circ)(time, coeffs)
+    with pytest.raises(QuantumFunctionError, match="coefficients of the input Hamiltonian"):
+        qml.jacobian(circ)(time, coeffs)
+    g = qml.grad(circ, argnum=0)(time, pnp.array([1.23, -0.45], requires_grad=False))
+    assert onp.isfinite(g)
