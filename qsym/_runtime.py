@@ -2860,6 +2860,16 @@ def result_types(node, values, autograd: bool) -> list:
     ndarray
     """
     if autograd:
+        if pl_backpropagates(node) or (node.diff_method == "adjoint"
+                                       and node.device.name == "default.qubit"
+                                       and not node.configured_shots()):
+            scalar = _state_scalars(node, len(values))
+            if any(scalar):  # (default.qubit's own measurement code: NumPy's float)
+                return [np.float64(v) if s and np.ndim(v) == 0 else
+                        (np.asarray(v) if not pl_backpropagates(node) and isinstance(
+                            v, (np.ndarray, np.generic, float, int)) else
+                         _as_tensor(v) if pl_backpropagates(node) else v)
+                        for s, v in zip(scalar, values)]
         if pl_backpropagates(node):
             return [_as_tensor(v) for v in values]
         return [np.asarray(v) if isinstance(v, (np.ndarray, np.generic, float, int)) else v
@@ -2873,6 +2883,25 @@ def result_types(node, values, autograd: bool) -> list:
                 isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind == "f")) else v
             for kind, v in zip(kinds, values)]
     return values
+
+
+_STATE_SCALARS = ("purity", "vn_entropy", "mutual_info")
+
+
+def _state_scalars(node, n) -> list:
+    """Per result of the signature just run (``node._last``), whether it is a number
+    computed from the state (``qml.purity``, ``qml.vn_entropy``, ``qml.mutual_info``): on
+    ``default.qubit`` and ``default.mixed`` PennyLane 0.45.1 returns those as NumPy's
+    ``float64`` under the autograd interface (backpropagation, and default.qubit's adjoint
+    method), not as a trainable tensor or a 0-d array."""
+    entry = node._last
+    circuit = getattr(entry, "circuit", None) or getattr(getattr(entry, "element", None),
+                                                         "circuit", None)
+    found = getattr(circuit, "measurements", ())
+    if len(found) != n:
+        return [False] * n
+    return [m.kind == "state" and bool(m.reduce) and m.reduce[0] in _STATE_SCALARS
+            for m in found]
 
 
 def _as_tensor(value):

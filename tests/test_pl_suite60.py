@@ -173,3 +173,29 @@ def test_qdrift_refuses_a_coefficient_derivative_with_pennylanes_error():
         qml.jacobian(circ)(time, coeffs)
     g = qml.grad(circ, argnum=0)(time, pnp.array([1.23, -0.45], requires_grad=False))
     assert onp.isfinite(g)
+
+
+def test_state_scalars_are_numpy_floats_under_autograd_on_default_qubit():
+    """PennyLane 0.45.1 (/work/plvenv) on default.qubit / default.mixed, autograd
+    interface: qml.purity, qml.vn_entropy, qml.mutual_info come back as NumPy's float64
+    (backpropagation, and default.qubit's adjoint method), expval and density_matrix as
+    tensors; parameter shift: 0-d arrays (devices/default_qubit/test_default_qubit.py's
+    test_postselection_invalid_analytic reads the interface)."""
+    x = pnp.array(0.3)
+    dev = qml.device("default.qubit", wires=2)
+
+    def circuit(v):
+        qml.RX(v, 0)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Z(0)), qml.purity(0), qml.vn_entropy(1), qml.mutual_info(0, 1)
+
+    types = [type(v).__name__ for v in qml.QNode(circuit, dev)(x)]
+    assert types == ["tensor", "float64", "float64", "float64"]
+    types = [type(v).__name__ for v in qml.QNode(circuit, dev, diff_method="adjoint")(x)]
+    assert types == ["ndarray", "float64", "float64", "float64"]
+    shift = qml.QNode(circuit, dev, diff_method="parameter-shift")(x)
+    assert [type(v).__name__ for v in shift] == ["ndarray"] * 4
+    # the values: purity of RX(x) CNOT's reduced state, 1 - sin(x)^2 / 2
+    assert onp.isclose(shift[1], 1 - onp.sin(0.3) ** 2 / 2, atol=1e-12)
+    mixed = qml.QNode(circuit, qml.device("default.mixed", wires=2))(x)
+    assert [type(v).__name__ for v in mixed] == ["tensor", "float64", "float64", "float64"]
