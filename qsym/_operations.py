@@ -7377,6 +7377,13 @@ class _PLMeasurement(MeasurementProcess):
         np.float64(-0.28)
         """
         self._own_method("process_state")
+        if self.kind == "state" and self.reduce and isinstance(state, Box):
+            # autograd's values (qml.devices.qubit.simulate under qml.jacobian): by autograd
+            n = len(wire_order)
+            flat = anp.reshape(state, (-1, 2**n))
+            rho = anp.einsum("bi,bj->bij", flat, anp.conj(flat))
+            return self.process_density_matrix(rho if anp.ndim(state) > 1 else rho[0],
+                                               wire_order)
         psi = np.asarray(state)
         if self.kind == "state" and self.reduce:
             n = len(wire_order)
@@ -7399,7 +7406,8 @@ class _PLMeasurement(MeasurementProcess):
         np.float64(0.5)
         """
         self._own_method("process_density_matrix")
-        rho = np.asarray(density_matrix)
+        boxed = isinstance(density_matrix, Box)  # autograd's values: differentiated by it
+        rho = density_matrix if boxed else np.asarray(density_matrix)
         if self.kind == "state" and not self.reduce:
             raise ValueError("Processing from density matrix to state is not supported.")
         if self.kind != "state":
@@ -7410,6 +7418,11 @@ class _PLMeasurement(MeasurementProcess):
         if self.reduce[0] == "mutual_info":
             reduce = (self.reduce[0], tuple(index), tuple(order.index(w) for w in self.reduce[2]),
                       self.reduce[3])
+        if boxed:
+            if anp.ndim(rho) == 3:
+                return anp.stack([state_quantity(reduce, rho[i], len(order), xp=anp)
+                                  for i in range(anp.shape(rho)[0])])
+            return state_quantity(reduce, rho, len(order), xp=anp)
         if rho.ndim == 3:  # a batch
             return np.stack([state_quantity(reduce, r, len(order)) for r in rho])
         return state_quantity(reduce, rho, len(order))

@@ -199,3 +199,25 @@ def test_state_scalars_are_numpy_floats_under_autograd_on_default_qubit():
     assert onp.isclose(shift[1], 1 - onp.sin(0.3) ** 2 / 2, atol=1e-12)
     mixed = qml.QNode(circuit, qml.device("default.mixed", wires=2))(x)
     assert [type(v).__name__ for v in mixed] == ["tensor", "float64", "float64", "float64"]
+
+
+def test_state_quantities_of_a_simulated_tape_under_autograd():
+    """devices/qubit/test_simulate.py::test_qinfo_autograd_backprop: simulate's state of
+    autograd's values measured by qml.purity, qml.vn_entropy, qml.mutual_info and
+    qml.density_matrix, differentiated by qml.jacobian. IsingXX(x)|00> = c|00> - i s|11>
+    (c, s = cos, sin of x/2); by hand: purity 1 - sin(x)^2 / 2, entropy of wire 0
+    S = -c^2 ln c^2 - s^2 ln s^2 with dS/dx = sin(x)/2 ln(c^2/s^2), mutual info 2 S."""
+    from qsym.devices.qubit import simulate
+
+    def f(v, mp):
+        return qml.math.real(simulate(qml.tape.QuantumScript([qml.IsingXX(v, wires=(0, 1))],
+                                                             [mp])))
+
+    x = pnp.array(0.263)
+    c2, s2 = onp.cos(0.263 / 2) ** 2, onp.sin(0.263 / 2) ** 2
+    dS = onp.sin(0.263) / 2 * onp.log(c2 / s2)
+    assert onp.isclose(qml.jacobian(f)(x, qml.purity(0)), -onp.sin(2 * 0.263) / 2, atol=1e-10)
+    assert onp.isclose(qml.jacobian(f)(x, qml.vn_entropy(0)), dS, atol=1e-10)
+    assert onp.isclose(qml.jacobian(f)(x, qml.mutual_info(0, 1)), 2 * dS, atol=1e-10)
+    drho = qml.jacobian(f)(x, qml.density_matrix(0))  # diag(c^2, s^2)
+    assert onp.allclose(drho, [[-onp.sin(0.263) / 2, 0], [0, onp.sin(0.263) / 2]], atol=1e-10)
