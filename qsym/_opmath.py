@@ -1251,8 +1251,9 @@ def _qubit_unitary_decomposition(op: Operation) -> list:
     """PennyLane's ``QubitUnitary.compute_decomposition``: Euler rotations (ZYZ) and a phase
     on one wire, the CNOT circuits on two, the quantum Shannon decomposition on more."""
     U = _hyper_value(op, "U")
-    if len(op.wires) == 1:
-        return one_qubit_decomposition(U, op.wires[0], return_global_phase=True)
+    if len(op.wires) == 1:  # (the matrix given, a tensor: its trainability to the angles)
+        given = op.data[0] if op.data and hasattr(op.data[0], "requires_grad") else U
+        return one_qubit_decomposition(given, op.wires[0], return_global_phase=True)
     if op.batch_size is not None:
         raise DecompositionUndefinedError(
             f"The decomposition of a {len(op.wires)}-qubit QubitUnitary does not support "

@@ -221,3 +221,23 @@ def test_state_quantities_of_a_simulated_tape_under_autograd():
     assert onp.isclose(qml.jacobian(f)(x, qml.mutual_info(0, 1)), 2 * dS, atol=1e-10)
     drho = qml.jacobian(f)(x, qml.density_matrix(0))  # diag(c^2, s^2)
     assert onp.allclose(drho, [[-onp.sin(0.263) / 2, 0], [0, onp.sin(0.263) / 2]], atol=1e-10)
+
+
+def test_a_tensor_matrix_decomposes_into_angles_of_its_trainability():
+    """PennyLane's qml.math: QubitUnitary(tensor).decomposition() (and
+    one_qubit_decomposition of a tensor) gives rotation angles that are tensors of the
+    matrix's requires_grad, the GlobalPhase a NumPy float (default_qubit_preprocessing's
+    test_trainable_params_decomposed reads the trainability); the product is the matrix."""
+    X = [[0, 1], [1, 0]]
+    for rg in (True, False):
+        ops = qml.QubitUnitary(pnp.array(X, requires_grad=rg), wires=0).decomposition()
+        assert [o.name for o in ops] == ["RZ", "RY", "RZ", "GlobalPhase"]
+        for o in ops[:3]:
+            assert type(o.data[0]).__name__ == "tensor" and o.data[0].requires_grad is rg
+        assert not hasattr(ops[3].data[0], "requires_grad")
+        assert onp.allclose(qml.matrix(qml.prod(*reversed(ops[:3]))) * onp.exp(
+            -1j * float(ops[3].data[0])), X, atol=1e-12)
+    plain = qml.QubitUnitary(onp.array(X), wires=0).decomposition()
+    assert not any(hasattr(o.data[0], "requires_grad") for o in plain)
+    rot = qml.ops.one_qubit_decomposition(pnp.array(X), 0, rotations="rot")
+    assert rot[0].name == "Rot" and all(p.requires_grad for p in rot[0].data)
