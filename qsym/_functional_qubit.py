@@ -725,12 +725,37 @@ def get_final_state(circuit, debugger=None, **execution_kwargs):
     for op in circuit.operations[bool(prep):]:
         state = apply_operation(op, state, is_state_batched=batched, debugger=debugger,
                                 tape_shots=circuit.shots, **execution_kwargs)
-        if isinstance(op, Projector):  # a postselection: renormalized
+        if isinstance(op, Projector):  # a postselection: renormalized, the shots drawn
+            norm = _norm_of(state, batched)
             state = _postselected(state, batched, circuit.shots, postselect)
+            if circuit.shots and postselect["postselect_mode"] != "fill-shots":
+                # PennyLane's: the shots that keep the outcome, a binomial draw per count
+                # (with the sampling's generator), become the tape's shots ("hw-like")
+                circuit._shots = _FlexShots(_kept_shots(circuit.shots, norm,
+                                                        execution_kwargs.get("rng")))
         batched = batched or getattr(op, "batch_size", None) is not None
     for _ in range(circuit.num_wires - len(circuit.op_wires)):
         state = np.stack([state, np.zeros_like(state)], axis=-1)
     return state, batched
+
+
+def _norm_of(state, batched) -> float:
+    """The norm of a projected state (0 for a batch: refused by :func:`_postselected`)."""
+    return 0.0 if batched else float(np.linalg.norm(state))
+
+
+def _kept_shots(shots, norm, rng) -> list:
+    """PennyLane's ``_postselection_postprocess``: each count of ``shots`` replaced by a
+    binomial draw of it with the kept outcome's probability ``norm**2`` (0 for a norm
+    that is numerically 0), from ``rng`` (a ``numpy.random.Generator``; a seed makes one;
+    None: NumPy's global generator, as PennyLane's ``np.random.binomial``)."""
+    p = 0.0 if np.isclose(norm, 0.0) else min(norm**2, 1.0)
+    if rng is None:
+        draw = np.random.binomial
+    else:
+        draw = (rng if isinstance(rng, np.random.Generator)
+                else np.random.default_rng(rng)).binomial
+    return [int(draw(s, p)) for s in shots]
 
 
 def _postselected(state, batched, shots, execution_kwargs):
@@ -787,7 +812,9 @@ def simulate(circuit, debugger=None, state_cache: dict | None = None, **executio
     >>> simulate(tape)
     array([0.5, 0.5])
     """
-    circuit = circuit.map_to_standard_wires()
+    mapped = circuit.map_to_standard_wires()
+    # (a copy: a postselection sets its shots, those kept, as PennyLane's get_final_state)
+    circuit = mapped.copy() if mapped is circuit else mapped
     if any(isinstance(op, MidMeasure) for op in circuit.operations):
         return _simulate_mcms(circuit, debugger, **execution_kwargs)
     execution_kwargs.pop("mcm_method", None)
