@@ -34,7 +34,7 @@ import sys
 import numpy as np
 
 from ._autodiff import Boxed, has_box
-from .errors import ArgumentError, DifferentiationError, QsymError
+from .errors import ArgumentError, ByValueDerivative, DifferentiationError, QsymError
 from .numpy import tensor
 
 # the kinds of an argument in a signature
@@ -209,6 +209,15 @@ def _holds_array(value) -> bool:
     return isinstance(value, np.ndarray) and value.ndim > 0
 
 
+def _complex(value) -> bool:
+    """Whether ``value`` is a complex number or an array (or nested list) of complex
+    numbers."""
+    try:
+        return np.asarray(value).dtype.kind == "c"
+    except (ValueError, TypeError):  # ragged
+        return False
+
+
 def _float_list(value):
     """A list starting with a float as a float64 array; None when it is none (other items,
     a ragged nesting such as ``[0.1, [0.2, 0.3]]``: :func:`numeric` decides)."""
@@ -261,6 +270,16 @@ def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
             if arr is None:
                 if has_box(a):  # inside a hybrid derivative: autograd's path
                     raise Boxed
+                if diff is not None and i in diff and _complex(a):
+                    # PennyLane's autograd differentiates a complex input (its gradient
+                    # df/dRe - i df/dIm): the function runs on autograd's boxes (qml.grad,
+                    # qml.jacobian catch this), the compiled circuits take real inputs
+                    raise ByValueDerivative(
+                        f"{what} is complex ({type(a).__name__} of dtype "
+                        f"{np.asarray(a).dtype}): qsym's compiled derivatives take real "
+                        "inputs; qml.grad and qml.jacobian of a QNode differentiate it by "
+                        "autograd (the function run on its values, as PennyLane runs it). "
+                        "Elsewhere, pass its real and imaginary parts as float arguments")
                 if diff is not None and i in diff:
                     raise DifferentiationError(
                         f"{what} ({type(a).__name__} {a!r}) cannot be differentiated: only "

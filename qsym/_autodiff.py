@@ -26,6 +26,18 @@ Inside a cost, use ``from qsym import numpy as np`` (it is autograd's NumPy): pl
 >>> g = qml.grad(cost)(p)
 >>> bool(np.isclose(g, 2 * np.sin(4 * 0.3), atol=1e-12))  # d/dp sin(2p)^2 = 2 sin(4p)
 True
+
+A complex trainable argument has autograd's (PennyLane's) gradient ``df/dRe - i df/dIm``;
+the compiled circuits take real inputs, so the function runs on autograd's values of it
+and its tape is differentiated (:func:`call_boxed`):
+
+>>> @qml.qnode(dev)
+... def polar(z):
+...     qml.RY(np.abs(z), wires=0)
+...     return qml.expval(qml.PauliZ(0))  # cos|z|
+>>> z = np.array(0.6 + 0.8j)  # |z| = 1: d cos|z| = -sin(1) (Re z, Im z) / |z|
+>>> bool(np.isclose(qml.grad(polar)(z), -np.sin(1.0) * (0.6 - 0.8j)))
+True
 """
 
 from __future__ import annotations
@@ -306,6 +318,10 @@ def call_boxed(qnode, args, kwargs):
     """Evaluate ``qnode(*args, **kwargs)`` where some arguments are autograd boxes."""
     given = args
     args, diff, plain = _boxed_inputs(args, kwargs)
+    if any(np.iscomplexobj(plain[i]) for i in diff):
+        # a complex input differentiated: the compiled circuits take real inputs, so the
+        # function runs on autograd's boxes and its tape is differentiated, as PennyLane
+        return qnode.run_boxed_tape(given, kwargs, None)
     before = (np.random.get_state(), random.getstate())
     # (a QNode traced at every call: a copy holding this call's trace, so that autograd's
     # later Jacobian and Hessian are of the same circuit as this value)
@@ -486,8 +502,9 @@ def _prepare(args, argnum, name):
             start.append(a)
             continue
         arr = np.asarray(a)
-        if arr.dtype.kind == "c":
-            raise DifferentiationError(f"argument {i} is complex; arguments must be real")
+        if arr.dtype.kind == "c":  # autograd's (PennyLane's) complex gradient: d/dRe - i d/dIm
+            start.append(arr.view(np.ndarray) if arr.ndim else complex(arr))
+            continue
         if arr.dtype.kind not in "f":
             raise DifferentiationError(
                 f"argument {i} ({type(a).__name__}) cannot be differentiated: only floats "

@@ -725,12 +725,37 @@ def get_final_state(circuit, debugger=None, **execution_kwargs):
     for op in circuit.operations[bool(prep):]:
         state = apply_operation(op, state, is_state_batched=batched, debugger=debugger,
                                 tape_shots=circuit.shots, **execution_kwargs)
-        if isinstance(op, Projector):  # a postselection: renormalized
+        if isinstance(op, Projector):  # a postselection: renormalized, the shots drawn
+            norm = _norm_of(state, batched)
             state = _postselected(state, batched, circuit.shots, postselect)
+            if circuit.shots and postselect["postselect_mode"] != "fill-shots":
+                # PennyLane's: the shots that keep the outcome, a binomial draw per count
+                # (with the sampling's generator), become the tape's shots ("hw-like")
+                circuit._shots = _FlexShots(_kept_shots(circuit.shots, norm,
+                                                        execution_kwargs.get("rng")))
         batched = batched or getattr(op, "batch_size", None) is not None
     for _ in range(circuit.num_wires - len(circuit.op_wires)):
         state = np.stack([state, np.zeros_like(state)], axis=-1)
     return state, batched
+
+
+def _norm_of(state, batched) -> float:
+    """The norm of a projected state (0 for a batch: refused by :func:`_postselected`)."""
+    return 0.0 if batched else float(np.linalg.norm(state))
+
+
+def _kept_shots(shots, norm, rng) -> list:
+    """PennyLane's ``_postselection_postprocess``: each count of ``shots`` replaced by a
+    binomial draw of it with the kept outcome's probability ``norm**2`` (0 for a norm
+    that is numerically 0), from ``rng`` (a ``numpy.random.Generator``; a seed makes one;
+    None: NumPy's global generator, as PennyLane's ``np.random.binomial``)."""
+    p = 0.0 if np.isclose(norm, 0.0) else min(norm**2, 1.0)
+    if rng is None:
+        draw = np.random.binomial
+    else:
+        draw = (rng if isinstance(rng, np.random.Generator)
+                else np.random.default_rng(rng)).binomial
+    return [int(draw(s, p)) for s in shots]
 
 
 def _postselected(state, batched, shots, execution_kwargs):
@@ -787,7 +812,9 @@ def simulate(circuit, debugger=None, state_cache: dict | None = None, **executio
     >>> simulate(tape)
     array([0.5, 0.5])
     """
-    circuit = circuit.map_to_standard_wires()
+    mapped = circuit.map_to_standard_wires()
+    # (a copy: a postselection sets its shots, those kept, as PennyLane's get_final_state)
+    circuit = mapped.copy() if mapped is circuit else mapped
     if any(isinstance(op, MidMeasure) for op in circuit.operations):
         return _simulate_mcms(circuit, debugger, **execution_kwargs)
     execution_kwargs.pop("mcm_method", None)
@@ -847,6 +874,21 @@ def _standard(tape):
     return tape.map_to_standard_wires()
 
 
+def _held(op, first, trainable) -> int:
+    """How many parameters ``op`` holds on its tape (its ``data``: a ``QubitUnitary``'s
+    matrix too, PennyLane's ``num_params`` 1), so that the adjoint methods' count of the
+    tape's parameters stays aligned with ``trainable_params``; ``first`` is the index of its
+    first one. A trainable parameter of an operation of several is refused (the adjoint
+    method differentiates one-parameter gates: decompose it first)."""
+    k = len(op.data)
+    if k > 1 and any(first + j in trainable for j in range(k)):
+        raise ValueError(
+            f"the adjoint method differentiates operations of one parameter; {op.name} has "
+            f"{k} and one is trainable: decompose the tape first (qml.devices.qubit "
+            "adjoint methods take default.qubit's preprocessed tapes)")
+    return k
+
+
 def _derivative_applied(op, ket):
     return apply_operation(QubitUnitary(operation_derivative(op), wires=op.wires), ket)
 
@@ -858,10 +900,10 @@ def _adjoint_jacobian_state(tape):
     jac, param_idx = [], int(has_prep)
     for op in tape.operations[has_prep:]:
         jac = [apply_operation(op, j) for j in jac]
-        if op.num_params == 1:
-            if param_idx in tape.trainable_params:
-                jac.append(_derivative_applied(op, state))
-            param_idx += 1
+        k = _held(op, param_idx, tape.trainable_params)
+        if k == 1 and param_idx in tape.trainable_params:
+            jac.append(_derivative_applied(op, state))
+        param_idx += k
         state = apply_operation(op, state)
     return tuple(j.flatten() for j in jac)
 
@@ -891,11 +933,11 @@ def adjoint_jacobian(tape, state=None):
             continue
         adj = adjoint(op)
         ket = apply_operation(adj, ket)
-        if op.num_params == 1:
-            if param in tape.trainable_params:
-                jac[:, trainable] = _dot_product_real(bras, _derivative_applied(op, ket), n)
-                trainable -= 1
-            param -= 1
+        k = _held(op, param - len(op.data) + 1, tape.trainable_params)
+        if k == 1 and param in tape.trainable_params:
+            jac[:, trainable] = _dot_product_real(bras, _derivative_applied(op, ket), n)
+            trainable -= 1
+        param -= k
         bras = np.stack([apply_operation(adj, b) for b in bras])
     jac = np.squeeze(jac)
     if jac.ndim == 0:
@@ -924,13 +966,13 @@ def adjoint_jvp(tape, tangents, state=None):
     for op in reversed(tape.operations[tape.num_preps:]):
         adj = adjoint(op)
         ket = apply_operation(adj, ket)
-        if op.num_params == 1:
-            if param in tape.trainable_params:
-                if not np.allclose(tangents[trainable], 0):
-                    out += 2 * _dot_product_real(bras, _derivative_applied(op, ket), n) * \
-                        tangents[trainable]
-                trainable -= 1
-            param -= 1
+        k = _held(op, param - len(op.data) + 1, tape.trainable_params)
+        if k == 1 and param in tape.trainable_params:
+            if not np.allclose(tangents[trainable], 0):
+                out += 2 * _dot_product_real(bras, _derivative_applied(op, ket), n) * \
+                    tangents[trainable]
+            trainable -= 1
+        param -= k
         bras = np.stack([apply_operation(adj, b) for b in bras])
     if len(out) == 1:
         return np.array(out[0])
@@ -999,15 +1041,15 @@ def adjoint_vjp(tape, cotangents, state=None):
     for op in reversed(tape.operations[tape.num_preps:]):
         adj = adjoint(op)
         ket = apply_operation(adj, ket)
-        if op.num_params == 1:
-            if param in tape.trainable_params:
-                val = np.sum(np.conj(bras) * _derivative_applied(op, ket), axis=axes)
-                val = val if is_state else np.real(val)
-                for i in nulls:
-                    val = np.insert(val, i, 0.0)
-                out[trainable] = val
-                trainable -= 1
-            param -= 1
+        k = _held(op, param - len(op.data) + 1, tape.trainable_params)
+        if k == 1 and param in tape.trainable_params:
+            val = np.sum(np.conj(bras) * _derivative_applied(op, ket), axis=axes)
+            val = val if is_state else np.real(val)
+            for i in nulls:
+                val = np.insert(val, i, 0.0)
+            out[trainable] = val
+            trainable -= 1
+        param -= k
         bras = apply_operation(adj, bras, is_state_batched=bool(batch))
     return tuple(out)
 

@@ -779,10 +779,12 @@ def partial_trace(rho, n: int, wires, drho=None, xp=np):
     return xp.trace(xp.reshape(t, (r, r, m, m)))
 
 
-def state_quantity(reduce: tuple, rho, n: int):
+def state_quantity(reduce: tuple, rho, n: int, xp=np):
     """The value of the quantity ``reduce`` (a ``"state"`` measurement's ``reduce``: name,
     wires as device indices, ...) of the ``n``-wire density matrix ``rho``: the reduced
-    density matrix, ``purity`` ``Tr rho^2``, ``vn_entropy``, ``mutual_info``.
+    density matrix, ``purity`` ``Tr rho^2``, ``vn_entropy``, ``mutual_info``. ``xp`` is
+    the array module: ``autograd.numpy`` differentiates it (a state of autograd's values,
+    ``qml.devices.qubit.simulate`` under ``qml.jacobian``).
 
     >>> bell = np.zeros((4, 4)); bell[np.ix_([0, 3], [0, 3])] = 0.5
     >>> float(round(state_quantity(("mutual_info", (0,), (1,), 2), bell, 2), 12))
@@ -790,15 +792,15 @@ def state_quantity(reduce: tuple, rho, n: int):
     """
     name, wires = reduce[0], tuple(reduce[1])
     if name == "density_matrix":
-        return partial_trace(rho, n, wires)
+        return partial_trace(rho, n, wires, xp=xp)
     if name == "purity":
-        r = partial_trace(rho, n, wires)
-        return np.float64(np.trace(r @ r).real)
+        r = partial_trace(rho, n, wires, xp=xp)
+        return np.float64(np.trace(r @ r).real) if xp is np else xp.real(xp.trace(r @ r))
     if name == "vn_entropy":
-        return entropy(partial_trace(rho, n, wires), reduce[2])
+        return entropy(partial_trace(rho, n, wires, xp=xp), reduce[2], xp=xp)
     if name == "mutual_info":
         b, base = tuple(reduce[2]), reduce[3]
-        return sum(sign * entropy(partial_trace(rho, n, ws), base)
+        return sum(sign * entropy(partial_trace(rho, n, ws, xp=xp), base, xp=xp)
                    for ws, sign in ((wires, 1), (b, 1), (wires + b, -1)))
     raise MeasurementError(f"unknown quantity of the state {name!r}")
 

@@ -103,6 +103,11 @@ def check_param(name: str, value):
     ... except GateError as exc:
     ...     print(exc)
     RX: parameter 1j is complex; gate angles must be real
+
+    A complex number of imaginary part 0 is its real part (PennyLane takes it):
+
+    >>> check_param("RX", np.complex128(0.5 + 0j))
+    np.float64(0.5)
     """
     return _check_param(name, value)
 
@@ -176,6 +181,8 @@ def _check_param(name: str, value):
             raise GateError(f"{name}: parameter is {v}; gate angles must be finite")
         return value
     if isinstance(value, numbers.Complex):
+        if value.imag == 0:  # a real number of complex type (PennyLane takes it): its value
+            return _check_param(name, value.real)
         raise GateError(f"{name}: parameter {value!r} is complex; gate angles must be real")
     if isinstance(value, (np.ndarray, list, tuple)):
         try:
@@ -7451,6 +7458,13 @@ class _PLMeasurement(MeasurementProcess):
         np.float64(-0.28)
         """
         self._own_method("process_state")
+        if self.kind == "state" and self.reduce and isinstance(state, Box):
+            # autograd's values (qml.devices.qubit.simulate under qml.jacobian): by autograd
+            n = len(wire_order)
+            flat = anp.reshape(state, (-1, 2**n))
+            rho = anp.einsum("bi,bj->bij", flat, anp.conj(flat))
+            return self.process_density_matrix(rho if anp.ndim(state) > 1 else rho[0],
+                                               wire_order)
         psi = np.asarray(state)
         if self.kind == "state" and self.reduce:
             n = len(wire_order)
@@ -7473,7 +7487,8 @@ class _PLMeasurement(MeasurementProcess):
         np.float64(0.5)
         """
         self._own_method("process_density_matrix")
-        rho = np.asarray(density_matrix)
+        boxed = isinstance(density_matrix, Box)  # autograd's values: differentiated by it
+        rho = density_matrix if boxed else np.asarray(density_matrix)
         if self.kind == "state" and not self.reduce:
             raise ValueError("Processing from density matrix to state is not supported.")
         if self.kind != "state":
@@ -7484,6 +7499,11 @@ class _PLMeasurement(MeasurementProcess):
         if self.reduce[0] == "mutual_info":
             reduce = (self.reduce[0], tuple(index), tuple(order.index(w) for w in self.reduce[2]),
                       self.reduce[3])
+        if boxed:
+            if anp.ndim(rho) == 3:
+                return anp.stack([state_quantity(reduce, rho[i], len(order), xp=anp)
+                                  for i in range(anp.shape(rho)[0])])
+            return state_quantity(reduce, rho, len(order), xp=anp)
         if rho.ndim == 3:  # a batch
             return np.stack([state_quantity(reduce, r, len(order)) for r in rho])
         return state_quantity(reduce, rho, len(order))

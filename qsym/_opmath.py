@@ -48,7 +48,7 @@ import warnings
 import numpy as np
 import sympy as sp
 import autograd.numpy as anp
-from autograd.tracer import getval
+from autograd.tracer import Box, getval
 
 from .exceptions import (DiagGatesUndefinedError, ParameterFrequenciesUndefinedError, QueuingError,
                          TermsUndefinedError)
@@ -87,9 +87,8 @@ from ._operations import (
     table_gates,
     user_declares,
 )
-from ._trace import (QueueLog, Tape, Traced, active_tape, choice, not_recording, outer_tape, recording,
-                     recording_root,
-                     take_over)
+from ._trace import (QueueLog, Tape, Traced, active_tape, aside_tape, choice, not_recording,
+                     outer_tape, recording, recording_root, take_over)
 from .wires import Wires, order_list
 from . import templates
 from .templates import QFT, BoxKey, Template, add_draw_group, clear_draw_groups, current_draw_groups, gates_matrix
@@ -1253,8 +1252,9 @@ def _qubit_unitary_decomposition(op: Operation) -> list:
     """PennyLane's ``QubitUnitary.compute_decomposition``: Euler rotations (ZYZ) and a phase
     on one wire, the CNOT circuits on two, the quantum Shannon decomposition on more."""
     U = _hyper_value(op, "U")
-    if len(op.wires) == 1:
-        return one_qubit_decomposition(U, op.wires[0], return_global_phase=True)
+    if len(op.wires) == 1:  # (the matrix given, a tensor: its trainability to the angles)
+        given = op.data[0] if op.data and hasattr(op.data[0], "requires_grad") else U
+        return one_qubit_decomposition(given, op.wires[0], return_global_phase=True)
     if op.batch_size is not None:
         raise DecompositionUndefinedError(
             f"The decomposition of a {len(op.wires)}-qubit QubitUnitary does not support "
@@ -3529,8 +3529,9 @@ class SymbolicOp(Operation):
         return self._remake(base, {})
 
     def map_wires(self, wire_map: dict):
-        """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``)."""
-        with recording(Tape()):
+        """A copy on the wires ``wire_map`` gives (PennyLane's ``op.map_wires``; outside any
+        circuit its gates keep autograd-boxed parameters: :func:`qsym._trace.aside_tape`)."""
+        with recording(aside_tape()):
             return self._remake(self._base.map_wires(wire_map), wire_map)
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
@@ -4472,13 +4473,25 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
     def matrix(self, wire_order=None) -> np.ndarray:
         """The identity, with the base's matrix where the controls hold their values."""
         given = getattr(self._base, "sparse_given", None)  # a QubitUnitary given sparse
-        u = np.asarray(self._base.matrix() if given is None else given.toarray(), dtype=complex)
+        u = self._base.matrix() if given is None else given.toarray()
+        at_values = int("".join(str(int(v)) for v in self._values), 2)
+        if isinstance(u, Box) and np.ndim(getval(u)) == 2 and len(self._base.wires):
+            # autograd's values (a tape made outside any circuit, under qml.grad): the
+            # same matrix, I - E (x) I_d + E (x) u (E the controls' projector), by autograd
+            k, d = len(self._values), np.shape(getval(u))[-1]
+            sel = np.zeros((2**k, 2**k))
+            sel[at_values, at_values] = 1.0
+            m = np.eye(2**k * d) - np.kron(sel, np.eye(d)) + anp.kron(sel, u)
+            if wire_order is None or order_list(wire_order) == list(self.wires):
+                return m
+            return expand_matrix(m, self.wires, wire_order)
+        u = np.asarray(u, dtype=complex)
         if not len(self._base.wires):  # a GlobalPhase on no wire: its phase, a 1x1 block
             u = u[..., :1, :1]
         k, d = len(self._values), u.shape[-1]
         m = np.zeros(u.shape[:-2] + (2**k * d, 2**k * d), dtype=complex)
         m[..., range(2**k * d), range(2**k * d)] = 1
-        at = int("".join(str(int(v)) for v in self._values), 2) * d
+        at = at_values * d
         m[..., at:at + d, at:at + d] = u
         if wire_order is None or order_list(wire_order) == list(self.wires):
             return m
@@ -4505,7 +4518,7 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
         ``Controlled(RX(x), 0).map_wires(...)`` is a ``CRX``, as ``qml.ctrl`` makes it)."""
         if type(self)._remake is not ControlledOp._remake:  # (ControlledQubitUnitary's own)
             return super().map_wires(wire_map)
-        with recording(Tape()):
+        with recording(aside_tape()):  # (autograd boxes kept outside any circuit)
             return ctrl(self._base.map_wires(wire_map),
                         [wire_map.get(w, w) for w in self.control_wires], list(self._values),
                         work_wires=[wire_map.get(w, w) for w in self._work] or None,

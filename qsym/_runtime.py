@@ -1809,15 +1809,26 @@ class QNode:
         cause (``__cause__``) and named at the message's end.
         Any other error (qsym's but a ``DifferentiationError``: a wire, a measurement, a
         device; the function's own exception classes) is raised as it was, as PennyLane
-        raises it."""
-        if self.diff_method == "parameter-shift" and not self._runs_a_tape and entry.has_state:
+        raises it. ``entry`` None: a complex input differentiated (compiled circuits take
+        real inputs; :func:`qsym._autodiff.call_boxed`), the same run, its refusals naming
+        the complex input."""
+        if (entry is not None and self.diff_method == "parameter-shift"
+                and not self._runs_a_tape and entry.has_state):
             _refuse_shifted_state(entry)
         try:
             return self.compile_pipeline.run(self, args, kwargs)
         except Exception as exc:
-            if not isinstance(exc, _BOX_FAILURES) or (
+            if entry is None and isinstance(exc, QsymError) and "Box" in str(exc):
+                pass  # a complex input: a gate refused autograd's values of it
+            elif not isinstance(exc, _BOX_FAILURES) or (
                     isinstance(exc, QsymError) and not isinstance(exc, DifferentiationError)):
                 raise
+            if entry is None:  # a complex input (qsym._autodiff.call_boxed)
+                raise DifferentiationError(
+                    "cannot differentiate by a complex input: the circuit function does "
+                    "not run on autograd's values of it (it raised "
+                    f"{type(exc).__name__}: {exc}); compute with qsym.numpy functions, or "
+                    "pass its real and imaginary parts as float arguments") from exc
             try:
                 _refuse_by_value(entry)
             except ByValueDerivative as refusal:
@@ -2218,6 +2229,8 @@ class QNode:
         signature, per-measurement values and Jacobians, batch first."""
         self._differentiable()
         entry, xs, ds = self.compiled(args, kwargs, diff)
+        if entry.by_value:  # a template's own refusal of this derivative comes first
+            _derivative_checks(entry, xs, ds)
         _refuse_by_value(entry)
         check = DERIVATIVE_CHECKS.get(self.diff_method)
         if check is not None:  # the method's own errors, warnings and circuit count
@@ -2855,6 +2868,16 @@ def result_types(node, values, autograd: bool) -> list:
     ndarray
     """
     if autograd:
+        if pl_backpropagates(node) or (node.diff_method == "adjoint"
+                                       and node.device.name == "default.qubit"
+                                       and not node.configured_shots()):
+            scalar = _state_scalars(node, len(values))
+            if any(scalar):  # (default.qubit's own measurement code: NumPy's float)
+                return [np.float64(v) if s and np.ndim(v) == 0 else
+                        (np.asarray(v) if not pl_backpropagates(node) and isinstance(
+                            v, (np.ndarray, np.generic, float, int)) else
+                         _as_tensor(v) if pl_backpropagates(node) else v)
+                        for s, v in zip(scalar, values)]
         if pl_backpropagates(node):
             return [_as_tensor(v) for v in values]
         return [np.asarray(v) if isinstance(v, (np.ndarray, np.generic, float, int)) else v
@@ -2868,6 +2891,25 @@ def result_types(node, values, autograd: bool) -> list:
                 isinstance(v, np.ndarray) and v.ndim == 0 and v.dtype.kind == "f")) else v
             for kind, v in zip(kinds, values)]
     return values
+
+
+_STATE_SCALARS = ("purity", "vn_entropy", "mutual_info")
+
+
+def _state_scalars(node, n) -> list:
+    """Per result of the signature just run (``node._last``), whether it is a number
+    computed from the state (``qml.purity``, ``qml.vn_entropy``, ``qml.mutual_info``): on
+    ``default.qubit`` and ``default.mixed`` PennyLane 0.45.1 returns those as NumPy's
+    ``float64`` under the autograd interface (backpropagation, and default.qubit's adjoint
+    method), not as a trainable tensor or a 0-d array."""
+    entry = node._last
+    circuit = getattr(entry, "circuit", None) or getattr(getattr(entry, "element", None),
+                                                         "circuit", None)
+    found = getattr(circuit, "measurements", ())
+    if len(found) != n:
+        return [False] * n
+    return [m.kind == "state" and bool(m.reduce) and m.reduce[0] in _STATE_SCALARS
+            for m in found]
 
 
 def _as_tensor(value):
@@ -3470,6 +3512,27 @@ def _entry_point(dispatcher, *args):
 # ArrayBox, .item(), a compiled routine given objects: TypeError, AttributeError,
 # ValueError; autograd's own "VJP of ... not defined": NotImplementedError)
 _BOX_FAILURES = (TypeError, ValueError, AttributeError, NotImplementedError)
+
+
+def _derivative_checks(entry, xs, ds) -> None:
+    """Run ``entry``'s checks that only a derivative runs (:func:`qsym._trace.add_check`
+    with ``derivative=True``: a template's refusal of a derivative by an input, PennyLane's
+    error, e.g. ``qml.QDrift``'s coefficients), as the compiled derivative would run them:
+    before a derivative by an input used by its number is refused
+    (:func:`_refuse_by_value`), whose message would hide the template's."""
+    checks = [c for c in (entry.element.checks if entry.broadcast else entry.checks) or ()
+              if c.derivative]
+    if not checks:
+        return
+    x, d = flat(xs), flat(ds)
+    if entry.broadcast:
+        X, D = entry.inputs(x, d)
+        for b in range(X.shape[0]):
+            for check in checks:
+                check(X[b], D[b])
+        return
+    for check in checks:
+        check(x, d)
 
 
 def _refuse_by_value(entry) -> None:

@@ -47,6 +47,18 @@ def _gate(name, *params, wires):
     return GATE_CLASSES[name](*params, wires=list(wires))
 
 
+def _tensor_like(U):
+    """How the rotation angles computed from the matrix ``U`` are typed, as PennyLane's
+    ``qml.math`` gives them: ``qsym.numpy`` tensors of ``U``'s ``requires_grad`` when ``U``
+    is one (its trainability passes to the gates: a tape's trainable parameters after
+    ``QubitUnitary`` is decomposed), else the numbers as they are."""
+    from .numpy import tensor
+
+    if not isinstance(U, tensor):
+        return lambda a: a
+    return lambda a: tensor(a, requires_grad=U.requires_grad)
+
+
 def _matrix(U, what: str, n: int) -> np.ndarray:
     """``U`` as a complex array (a sparse 2x2 made dense), checked to be ``n x n`` (or a
     batch of them, batch first)."""
@@ -83,16 +95,17 @@ def one_qubit_decomposition(U, wire, rotations="ZYZ", return_global_phase=False)
     if rotations != "rot" and rotations not in ROTATIONS:
         raise GateError(f"Value {rotations} passed to rotations is either invalid or currently "
                          f"unsupported: use one of 'rot', {', '.join(map(repr, ROTATIONS))}")
+    like = _tensor_like(U)
     U = _matrix(U, "one_qubit_decomposition", 2)
     w = wires_tuple(wire)[:1]
     su, alpha = convert_to_su2(U, return_global_phase=True)
     if rotations == "rot" and np.allclose(su[..., 0, 1], 0.0):
-        out = [_gate("RZ", 2 * np.angle(su[..., 1, 1]) % (4 * np.pi), wires=w)]
+        out = [_gate("RZ", like(2 * np.angle(su[..., 1, 1]) % (4 * np.pi)), wires=w)]
     elif rotations == "rot":
-        out = [_gate("Rot", *zyz_rotation_angles(su), wires=w)]
+        out = [_gate("Rot", *map(like, zyz_rotation_angles(su)), wires=w)]
     else:
         angles, names = ROTATIONS[rotations]
-        out = [_gate(n, a, wires=w) for n, a in zip(names, angles(su))]
+        out = [_gate(n, like(a), wires=w) for n, a in zip(names, angles(su))]
     if return_global_phase:
         out.append(_gate("GlobalPhase", -alpha, wires=()))
     return out

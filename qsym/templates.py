@@ -1967,6 +1967,11 @@ class StatePrep(Template):
             x = np.concatenate([np.asarray(x, dtype=object), np.full(dim - len(x), pad_with, dtype=object)])
         values = _mark_padding(list(x), given, pad_with)
         if any(isinstance(a, Box) for a in x):  # on a tape under autograd ("spsa", "hadamard")
+            if any(np.iscomplexobj(getval(a)) for a in x if isinstance(a, Box)):
+                raise DifferentiationError(
+                    f"{self.name}: complex trainable amplitudes are not differentiated (qsym "
+                    "differentiates a state's real amplitudes): pass a real state vector, or "
+                    "make the state requires_grad=False")
             raise DifferentiationError(
                 f"{self.name}: trainable amplitudes on a QNode's tape (diff_method='spsa' "
                 "and 'hadamard' differentiate gate parameters; a state is not one) are not "
