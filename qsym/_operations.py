@@ -7491,8 +7491,10 @@ class _PLMeasurement(MeasurementProcess):
         rho = density_matrix if boxed else np.asarray(density_matrix)
         if self.kind == "state" and not self.reduce:
             raise ValueError("Processing from density matrix to state is not supported.")
-        if self.kind != "state":
-            return self._from_probs(np.real(np.diagonal(rho, axis1=-2, axis2=-1)), wire_order)
+        if self.kind != "state":  # (autograd's values: its real part, PennyLane's math.real;
+            # the diagonal with its last two axes named the way autograd's derivative takes)
+            xp = anp if boxed else np
+            return self._from_probs(xp.real(xp.diagonal(rho, axis1=-1, axis2=-2)), wire_order)
         order = order_list(wire_order)
         index = [order.index(w) for w in self.reduce[1]]
         reduce = (self.reduce[0], tuple(index), *self.reduce[2:])
