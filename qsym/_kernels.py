@@ -1367,11 +1367,34 @@ def _gate_gradient(ints, floats, mats, smats, n_rows):
 # place, shift_values' loop inlined, each shifted circuit's words added into the
 # derivatives as they are measured (the same sums in the same term order: the same bits),
 # shift_finish written out on flat offsets. Fused tails (FUSE_MIN_WIRES), the single-Z tree
-# (SINGLE_Z_TREE) and probabilities go to the serial kernel (docs/design.md, "Measurements
-# behind the design").
+# (SINGLE_Z_TREE) and probabilities are the serial kernel's (docs/design.md, "Measurements
+# behind the design"): the generated module links that one instead for such a program
+# (small_gradient_runs, decided when the module is written). This kernel does not call it:
+# a caller linked the serial kernel's whole call tree with it, optimized and compiled to
+# machine code again in every small circuit's module (issue #17: about 2 s a circuit).
+def small_gradient_runs(num_wires: int, word_flip, word_z) -> bool:
+    """Whether :func:`program_value_and_grad_small_into` runs a program of ``num_wires``
+    wires measuring the words ``word_flip``, ``word_z`` (its sections): below
+    ``FUSE_MIN_WIRES`` wires, fewer than ``SINGLE_Z_TREE`` single-Z words, no
+    probabilities (``PROB_WORD``); the others are :func:`program_value_and_grad_into`'s.
+
+    >>> small_gradient_runs(3, [0, 1], [1, 0]), small_gradient_runs(FUSE_MIN_WIRES, [1], [0])
+    (True, False)
+    """
+    singles = 0
+    for f, z in zip(word_flip, word_z):
+        f, z = int(f), int(z)
+        if f < 0:
+            return False
+        if f == 0 and z != 0 and z & (z - 1) == 0:
+            singles += 1
+    return num_wires < FUSE_MIN_WIRES and singles < SINGLE_Z_TREE
+
+
 @njit(cache=True)
 def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out, jac):
-    """:func:`program_value_and_grad_into` with fewer views and calls, bit for bit."""
+    """:func:`program_value_and_grad_into` with fewer views and calls, bit for bit, for the
+    programs :func:`small_gradient_runs` accepts (others: ``ValueError``)."""
     n = ints[H_N]
     n_ops = ints[H_OPS]
     maxw = ints[H_MAXW]
@@ -1392,9 +1415,11 @@ def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out,
             n_single = SINGLE_Z_TREE
     if n >= FUSE_MIN_WIRES or n_single >= SINGLE_Z_TREE:
         # fused tails, the single-Z tree or probabilities (_measure_words): the serial
-        # kernel, whose calls cost little next to such circuits
-        program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac)
-        return
+        # kernel's programs (small_gradient_runs)
+        raise ValueError("qsym: program_value_and_grad_small_into runs programs below "
+                         "FUSE_MIN_WIRES wires with fewer than SINGLE_Z_TREE single-Z words "
+                         "and no probabilities; call program_value_and_grad_into for this one "
+                         "(kernels.small_gradient_runs)")
     nt = ints[H_TERMS]
     nch = ints[H_CHAIN]
     ncc = ints[H_CC]
