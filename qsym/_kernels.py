@@ -3200,27 +3200,13 @@ def _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
 
 # --- batches: many rows (parameter sets) of one circuit, on numba's threads --------------
 # The generated module prepares every row (gate matrices and coefficients, stacked in 2-D
-# arrays, one row each) and calls these. Each row runs the single-call kernel on row views,
-# so it gives the single call's bits. ``parallel`` (decided by the caller from the batch's
-# work, see PARALLEL_MIN_WORK) puts rows on threads with prange; numba does not carry an
-# exception out of a prange loop (the row is silently left unfinished), so rows are
-# flagged when done and any unfinished one runs again serially, where it raises. Launch
-# them through ``call_dynamic``.
-@njit(cache=True)
-def put_row(dst, b, src):
-    """``dst[b, :] = src`` (a loop: numba compiles slice copies slowly)."""
-    for i in range(src.shape[0]):
-        dst[b, i] = src[i]
-
-
-@njit(cache=True)
-def put_row2(dst, b, src):
-    """``dst[b, :, :] = src``."""
-    for i in range(src.shape[0]):
-        for j in range(src.shape[1]):
-            dst[b, i, j] = src[i, j]
-
-
+# arrays, one row each) and calls these. Each row runs the single call's ``_into`` kernel
+# on row views (the outputs' rows too: no per-row arrays to copy, no returning form
+# linked: issue #17), so it gives the single call's bits. ``parallel`` (decided by the
+# caller from the batch's work, see PARALLEL_MIN_WORK) puts rows on threads with prange;
+# numba does not carry an exception out of a prange loop (the row is silently left
+# unfinished), so rows are flagged when done and any unfinished one runs again serially,
+# where it raises. Launch them through ``call_dynamic``.
 @njit(cache=True, parallel=True)
 def batch_value(ints, floats, MATS, C, parallel):
     """``program_value`` of every row: values ``(B, n_outputs)``."""
@@ -3229,11 +3215,11 @@ def batch_value(ints, floats, MATS, C, parallel):
     done = np.zeros(B, dtype=np.bool_)
     if parallel:
         for b in prange(B):
-            put_row(out, np.int64(b), program_value(ints, floats, MATS[b], C[b]))
+            program_value_into(ints, floats, MATS[b], C[b], out[b])
             done[b] = True
     for b in range(B):
         if not done[b]:
-            put_row(out, b, program_value(ints, floats, MATS[b], C[b]))
+            program_value_into(ints, floats, MATS[b], C[b], out[b])
     return out
 
 
@@ -3247,15 +3233,13 @@ def batch_value_and_grad(ints, floats, MATS, SMATS, CH, C, CC, parallel):
     done = np.zeros(B, dtype=np.bool_)
     if parallel:
         for b in prange(B):
-            v, j = program_value_and_grad(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b])
-            put_row(out, np.int64(b), v)
-            put_row2(jac, np.int64(b), j)
+            program_value_and_grad_into(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b],
+                                        out[b], jac[b])
             done[b] = True
     for b in range(B):
         if not done[b]:
-            v, j = program_value_and_grad(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b])
-            put_row(out, b, v)
-            put_row2(jac, b, j)
+            program_value_and_grad_into(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b],
+                                        out[b], jac[b])
     return out, jac
 
 
@@ -3271,24 +3255,20 @@ def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel)
     if parallel:
         for b in prange(B):
             if blocked:
-                v, j = program_value_and_grad_adjoint_blocked(ints, floats, MATS[b], DMATS[b],
-                                                              CH[b], C[b], CC[b])
+                program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b],
+                                                            CH[b], C[b], CC[b], out[b], jac[b])
             else:
-                v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                      C[b], CC[b])
-            put_row(out, np.int64(b), v)
-            put_row2(jac, np.int64(b), j)
+                program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                    C[b], CC[b], out[b], jac[b])
             done[b] = True
     for b in range(B):
         if not done[b]:
             if blocked:
-                v, j = program_value_and_grad_adjoint_blocked(ints, floats, MATS[b], DMATS[b],
-                                                              CH[b], C[b], CC[b])
+                program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b],
+                                                            CH[b], C[b], CC[b], out[b], jac[b])
             else:
-                v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                      C[b], CC[b])
-            put_row(out, b, v)
-            put_row2(jac, b, j)
+                program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                    C[b], CC[b], out[b], jac[b])
     return out, jac
 
 
