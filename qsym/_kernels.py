@@ -1414,12 +1414,9 @@ def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out,
         elif ints[o_wf + w] < 0:  # probabilities (PROB_WORD)
             n_single = SINGLE_Z_TREE
     if n >= FUSE_MIN_WIRES or n_single >= SINGLE_Z_TREE:
-        # fused tails, the single-Z tree or probabilities (_measure_words): the serial
-        # kernel's programs (small_gradient_runs)
-        raise ValueError("qsym: program_value_and_grad_small_into runs programs below "
-                         "FUSE_MIN_WIRES wires with fewer than SINGLE_Z_TREE single-Z words "
-                         "and no probabilities; call program_value_and_grad_into for this one "
-                         "(kernels.small_gradient_runs)")
+        # fused tails, the single-Z tree or probabilities: the serial kernel's programs
+        raise ValueError("qsym: not a program for the small kernel (kernels.small_gradient_"
+                         "runs); call program_value_and_grad_into for this one")
     nt = ints[H_TERMS]
     nch = ints[H_CHAIN]
     ncc = ints[H_CC]
