@@ -362,7 +362,7 @@ _WARMUP_STEPS = (
 
 # the kernel library's functions a first use reaches that no entry point above compiles
 # (issue #17: each compiled at its first use, seconds of numba after `qsym warmup`): the
-# fused gradient every small circuit's compiled module links (5-6 s), the parameter shift
+# fused gradient every small circuit's compiled module links (3.5 s), the parameter shift
 # and the adjoint on numba's threads (large circuits, 8-16 s), the Hessian's gate gradient
 # (2 s) and qsym.minimize's adjoint step (the kernels' step form of a loop module, 5-6 s).
 # Each is compiled through the caller the library has (a compiled circuit module, a loop

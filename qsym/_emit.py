@@ -1415,13 +1415,16 @@ def fused_value_and_grad(x, d):
     return out, jac
 '''
 
+# prepare's mode as np.int64 (here and in prepare_adjoint): the runtime's calls from Python
+# pass an int64, and a literal 0 or 1 was a numba signature of its own (prepare compiled up
+# to three times per circuit, about 0.7 s each: issue #17)
 _VALUE_KERNELS = '''\
 @njit(cache=True)
 def fused_value_into(x, d, out):
     """``fused_value`` into ``out``."""
     if out.shape[0] != NUM_OUTPUTS:
         raise ValueError("qsym: the output array must have shape (NUM_OUTPUTS,)")
-    mats, smats, ch, C, cc, th = prepare(x, d, 0)
+    mats, smats, ch, C, cc, th = prepare(x, d, np.int64(0))
     # copies: the kernels are compiled for writable arrays, module constants are read-only
     _q_program_value_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats, C, out)
 '''
@@ -1433,8 +1436,8 @@ _GRAD_KERNELS = '''\
 def fused_value_and_grad_into(x, d, out, jac):
     """``fused_value_and_grad`` into ``out`` and ``jac``."""
     _q_check_outputs(out, jac)
-    mats, smats, ch, C, cc, th = prepare(x, d, 1)
-    _q_program_value_and_grad_small_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
+    mats, smats, ch, C, cc, th = prepare(x, d, np.int64(1))
+    _q_program_value_and_grad_fused_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
                                          smats, ch, C, cc, out, jac)
 '''
 
@@ -1510,7 +1513,7 @@ import math
 import numpy as np
 from numba import njit
 from qsym._kernels import program_value_into as _q_program_value_into
-from qsym._kernels import program_value_and_grad_small_into as _q_program_value_and_grad_small_into
+from qsym._kernels import {grad_into} as _q_program_value_and_grad_fused_into
 from qsym._kernels import {adjoint} as _q_program_value_and_grad_adjoint
 from qsym._kernels import {adjoint}_into as _q_program_value_and_grad_adjoint_into
 from qsym._kernels import batch_value as _q_batch_value
@@ -1604,7 +1607,7 @@ def prepare_adjoint(x, d):
     """As ``prepare``, with the derivative matrices of the differentiated parameters (for
     the adjoint method) in place of the shifted ones. A separate function: numba compiles
     all code a function can reach, and parameter shift never needs these."""
-    mats, smats, ch, C, cc, th = prepare(x, d, 0)
+    mats, smats, ch, C, cc, th = prepare(x, d, np.int64(0))
     p = np.empty(_q_MAXP)
     dmats = np.empty(_q_NDMATS, dtype=np.complex128)
     for a in range(_q_ADJ_OP.shape[0]):
@@ -1944,6 +1947,12 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
         adjoint=("program_value_and_grad_adjoint_blocked"
                  if program.num_wires >= kernels.BLOCK_MIN_WIRES
                  else "program_value_and_grad_adjoint"),
+        # the fused gradient: the small kernel where it runs the program, else the serial
+        # one (the small kernel does not link it: issue #17)
+        grad_into=("program_value_and_grad_small_into"
+                   if kernels.small_gradient_runs(program.num_wires, program.word_flip,
+                                                  program.word_z)
+                   else "program_value_and_grad_into"),
         returning=_RETURNING,
         version=__version__,
         key=key,

@@ -1367,11 +1367,34 @@ def _gate_gradient(ints, floats, mats, smats, n_rows):
 # place, shift_values' loop inlined, each shifted circuit's words added into the
 # derivatives as they are measured (the same sums in the same term order: the same bits),
 # shift_finish written out on flat offsets. Fused tails (FUSE_MIN_WIRES), the single-Z tree
-# (SINGLE_Z_TREE) and probabilities go to the serial kernel (docs/design.md, "Measurements
-# behind the design").
+# (SINGLE_Z_TREE) and probabilities are the serial kernel's (docs/design.md, "Measurements
+# behind the design"): the generated module links that one instead for such a program
+# (small_gradient_runs, decided when the module is written). This kernel does not call it:
+# a caller linked the serial kernel's whole call tree with it, optimized and compiled to
+# machine code again in every small circuit's module (issue #17: about 2 s a circuit).
+def small_gradient_runs(num_wires: int, word_flip, word_z) -> bool:
+    """Whether :func:`program_value_and_grad_small_into` runs a program of ``num_wires``
+    wires measuring the words ``word_flip``, ``word_z`` (its sections): below
+    ``FUSE_MIN_WIRES`` wires, fewer than ``SINGLE_Z_TREE`` single-Z words, no
+    probabilities (``PROB_WORD``); the others are :func:`program_value_and_grad_into`'s.
+
+    >>> small_gradient_runs(3, [0, 1], [1, 0]), small_gradient_runs(FUSE_MIN_WIRES, [1], [0])
+    (True, False)
+    """
+    singles = 0
+    for f, z in zip(word_flip, word_z):
+        f, z = int(f), int(z)
+        if f < 0:
+            return False
+        if f == 0 and z != 0 and z & (z - 1) == 0:
+            singles += 1
+    return num_wires < FUSE_MIN_WIRES and singles < SINGLE_Z_TREE
+
+
 @njit(cache=True)
 def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out, jac):
-    """:func:`program_value_and_grad_into` with fewer views and calls, bit for bit."""
+    """:func:`program_value_and_grad_into` with fewer views and calls, bit for bit, for the
+    programs :func:`small_gradient_runs` accepts (others: ``ValueError``)."""
     n = ints[H_N]
     n_ops = ints[H_OPS]
     maxw = ints[H_MAXW]
@@ -1391,10 +1414,9 @@ def program_value_and_grad_small_into(ints, floats, mats, smats, ch, C, cc, out,
         elif ints[o_wf + w] < 0:  # probabilities (PROB_WORD)
             n_single = SINGLE_Z_TREE
     if n >= FUSE_MIN_WIRES or n_single >= SINGLE_Z_TREE:
-        # fused tails, the single-Z tree or probabilities (_measure_words): the serial
-        # kernel, whose calls cost little next to such circuits
-        program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac)
-        return
+        # fused tails, the single-Z tree or probabilities: the serial kernel's programs
+        raise ValueError("qsym: not a program for the small kernel (kernels.small_gradient_"
+                         "runs); call program_value_and_grad_into for this one")
     nt = ints[H_TERMS]
     nch = ints[H_CHAIN]
     ncc = ints[H_CC]
@@ -3175,27 +3197,13 @@ def _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
 
 # --- batches: many rows (parameter sets) of one circuit, on numba's threads --------------
 # The generated module prepares every row (gate matrices and coefficients, stacked in 2-D
-# arrays, one row each) and calls these. Each row runs the single-call kernel on row views,
-# so it gives the single call's bits. ``parallel`` (decided by the caller from the batch's
-# work, see PARALLEL_MIN_WORK) puts rows on threads with prange; numba does not carry an
-# exception out of a prange loop (the row is silently left unfinished), so rows are
-# flagged when done and any unfinished one runs again serially, where it raises. Launch
-# them through ``call_dynamic``.
-@njit(cache=True)
-def put_row(dst, b, src):
-    """``dst[b, :] = src`` (a loop: numba compiles slice copies slowly)."""
-    for i in range(src.shape[0]):
-        dst[b, i] = src[i]
-
-
-@njit(cache=True)
-def put_row2(dst, b, src):
-    """``dst[b, :, :] = src``."""
-    for i in range(src.shape[0]):
-        for j in range(src.shape[1]):
-            dst[b, i, j] = src[i, j]
-
-
+# arrays, one row each) and calls these. Each row runs the single call's ``_into`` kernel
+# on row views (the outputs' rows too: no per-row arrays to copy, no returning form
+# linked: issue #17), so it gives the single call's bits. ``parallel`` (decided by the
+# caller from the batch's work, see PARALLEL_MIN_WORK) puts rows on threads with prange;
+# numba does not carry an exception out of a prange loop (the row is silently left
+# unfinished), so rows are flagged when done and any unfinished one runs again serially,
+# where it raises. Launch them through ``call_dynamic``.
 @njit(cache=True, parallel=True)
 def batch_value(ints, floats, MATS, C, parallel):
     """``program_value`` of every row: values ``(B, n_outputs)``."""
@@ -3204,11 +3212,11 @@ def batch_value(ints, floats, MATS, C, parallel):
     done = np.zeros(B, dtype=np.bool_)
     if parallel:
         for b in prange(B):
-            put_row(out, np.int64(b), program_value(ints, floats, MATS[b], C[b]))
+            program_value_into(ints, floats, MATS[b], C[b], out[b])
             done[b] = True
     for b in range(B):
         if not done[b]:
-            put_row(out, b, program_value(ints, floats, MATS[b], C[b]))
+            program_value_into(ints, floats, MATS[b], C[b], out[b])
     return out
 
 
@@ -3222,15 +3230,13 @@ def batch_value_and_grad(ints, floats, MATS, SMATS, CH, C, CC, parallel):
     done = np.zeros(B, dtype=np.bool_)
     if parallel:
         for b in prange(B):
-            v, j = program_value_and_grad(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b])
-            put_row(out, np.int64(b), v)
-            put_row2(jac, np.int64(b), j)
+            program_value_and_grad_into(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b],
+                                        out[b], jac[b])
             done[b] = True
     for b in range(B):
         if not done[b]:
-            v, j = program_value_and_grad(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b])
-            put_row(out, b, v)
-            put_row2(jac, b, j)
+            program_value_and_grad_into(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b],
+                                        out[b], jac[b])
     return out, jac
 
 
@@ -3246,24 +3252,20 @@ def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel)
     if parallel:
         for b in prange(B):
             if blocked:
-                v, j = program_value_and_grad_adjoint_blocked(ints, floats, MATS[b], DMATS[b],
-                                                              CH[b], C[b], CC[b])
+                program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b],
+                                                            CH[b], C[b], CC[b], out[b], jac[b])
             else:
-                v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                      C[b], CC[b])
-            put_row(out, np.int64(b), v)
-            put_row2(jac, np.int64(b), j)
+                program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                    C[b], CC[b], out[b], jac[b])
             done[b] = True
     for b in range(B):
         if not done[b]:
             if blocked:
-                v, j = program_value_and_grad_adjoint_blocked(ints, floats, MATS[b], DMATS[b],
-                                                              CH[b], C[b], CC[b])
+                program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b],
+                                                            CH[b], C[b], CC[b], out[b], jac[b])
             else:
-                v, j = program_value_and_grad_adjoint(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                      C[b], CC[b])
-            put_row(out, b, v)
-            put_row2(jac, b, j)
+                program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                    C[b], CC[b], out[b], jac[b])
     return out, jac
 
 

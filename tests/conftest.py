@@ -301,7 +301,7 @@ SHARED_KERNELS = (
 # inside the tests, by every worker that reached it first, often both at once, and again in
 # the subprocess tests whose cache folder was seeded before: measured CPU cold, kernel
 # library cached, load 10-100, so high; 2026-12-06): the fused small-circuit gradient
-# (every small generated module's fused entry point links it, 5 s), the parameter shift on
+# (every small generated module's fused entry point links it, 3.5 s), the parameter shift on
 # threads (7.6 s), the Hessian's gate gradient (2 s) and qsym.minimize's adjoint step (the
 # kernels' step form, 6 s), compiled in the second group's process after its warmup steps;
 # the adjoint step waits there for its callees of the first group (EXTRA_WAITS: compiled

@@ -185,6 +185,15 @@ def test_fused_and_two_call_paths_are_bit_identical(seed, n_wires, sum_z):
         for a, b in zip(np.atleast_1d(slow) if not isinstance(slow, tuple) else slow,
                         np.atleast_1d(fast) if not isinstance(fast, tuple) else fast):
             assert np.array_equal(a, b)
+    # the fused gradient links the small kernel only where it runs the program (the sum of
+    # single-Z words, 8 wires: the serial kernel), and prepare has one numba signature for
+    # the fused entry points and the runtime's calls (a literal mode was one more each)
+    link = "program_value_and_grad_{}into as _q_program_value_and_grad_fused_into"
+    assert link.format("" if sum_z else "small_") in entry.source
+    from qsym import _tiers as tiers
+
+    sigs = set(mod.prepare.signatures) | set(tiers.cached_signatures(mod.prepare))
+    assert len(sigs) == 1, sigs  # (those compiled here and those the cache holds)
 
 
 @pytest.mark.parametrize("seed,n_wires", [(0, 1), (1, 2), (3, 4)])

@@ -94,6 +94,23 @@ def test_small_kernel_reads_sections_by_the_declaration():
         vp = kernels.program_value(*mod.PROGRAM, mod.prepare(x + e, d, 0)[0], Cp)
         vm = kernels.program_value(*mod.PROGRAM, mod.prepare(x - e, d, 0)[0], Cm)
         assert jac[0, j] == pytest.approx((vp[0] - vm[0]) / (2 * h), abs=1e-7)
+    # the programs it does not run (probabilities, fused tails from FUSE_MIN_WIRES wires)
+    # it refuses, and small_gradient_runs says so: the generated module links the serial
+    # kernel for them instead (the small kernel does not call it: issue #17)
+    ints, floats = (a.copy() for a in mod.PROGRAM)
+    flip, z = kernels.unpack_program(ints)[4:6]
+    assert kernels.small_gradient_runs(int(ints[kernels.H_N]), flip, z)
+    for field, value in (("flip", kernels.PROB_WORD), ("n", kernels.FUSE_MIN_WIRES)):
+        bad = ints.copy()
+        bflip, bz = kernels.unpack_program(bad)[4:6]
+        if field == "flip":
+            bflip[0] = value
+        else:
+            bad[kernels.H_N] = value
+        assert not kernels.small_gradient_runs(int(bad[kernels.H_N]), bflip, bz)
+        with pytest.raises(ValueError, match="call program_value_and_grad_into"):
+            kernels.program_value_and_grad_small_into(bad, floats, mats, smats, ch, C, cc, out,
+                                                      jac)
 
 
 _MODULES = {}

@@ -49,7 +49,8 @@ entry = node.compiled((np.array(x0, requires_grad=True),), {})[0]
 # the fused gradient entry point a small circuit's calls reach (Compiled._fused)
 out, jac = onp.empty(1), onp.empty((1, 2))
 entry.module.fused_value_and_grad_into(x0.copy(), onp.zeros(0), out, jac)
-linked = "_q_program_value_and_grad_small_into(" in entry.source
+linked = ("import program_value_and_grad_small_into as _q_program_value_and_grad_fused_into"
+          in entry.source)
 res = qml.minimize(node, x0, steps=3)
 form = minimize.step_form(entry, "adjoint")[0]
 missed = sorted(name for name, disp in vars(kernels).items()
