@@ -980,7 +980,11 @@ class _IndexText:
             return None
         at += len(needle)
         line = self.text[at:self.text.find("\n", at)]
-        return json.loads(line.removesuffix(","))
+        try:
+            return json.loads(line.removesuffix(","))
+        except ValueError:  # a damaged line: not found (the caller's checked path)
+            logger.debug("gate index: entry %r unreadable; not used", key)
+            return None
 
     def get(self, key, default=None):
         if key in ("sources", "table"):

@@ -343,6 +343,22 @@ def test_the_index_read_by_lines_is_the_index_parsed_whole(tmp_path, monkeypatch
     monkeypatch.setattr(cache, "_shipped", None)
 
 
+def test_a_damaged_line_of_the_index_is_not_found_and_the_others_still_are():
+    """An entry line of the index that is not JSON (a damaged file: its digests, on the
+    first lines, still match) is read as no entry, so the caller derives and checks that
+    gate as without an index; it raises nothing, and the other entries are still read."""
+    text = cache.SHIPPED_INDEX.read_text()
+    whole = json.loads(text)
+    (bad_key, _), (good_key, good) = list(whole["rules"].items())[:2]
+    section = text.index('\n"rules":{\n')
+    start = text.index("\n" + json.dumps(bad_key) + ":", section) + 1
+    end = text.index("\n", start)
+    damaged = text[:start] + json.dumps(bad_key) + ':{"unclosed' + text[end:]
+    lines = cache._IndexText(damaged)
+    assert lines.get("rules", {}).get(bad_key) is None
+    assert lines.get("rules", {}).get(good_key) == good
+
+
 def _exact_float(x) -> float:
     """An exact sympy number to the nearest float, from 50 digits (not qsym's conversion)."""
     return float(sp.re(sp.N(x, 50)))
