@@ -2260,6 +2260,28 @@ def blockmetric_case(rep, case, spec, meas, rng):
     metric_case(rep, case + "/blockmetric", with_blocks(rng, spec), meas, rng)
 
 
+TRACKER_KEYS = ("batches", "simulations", "executions", "shots")
+
+
+def specs_counts(qml, spec, ms, x, shots, level):
+    """``qml.specs`` of the circuit ``spec`` measuring ``ms`` at ``level`` (None: the
+    default): its gate types and sizes, gate count, allocations, depth and measurements."""
+    node = run(qml, spec, ms, x, shots=shots)
+    kw = {} if level is None else {"level": level}
+    r = qml.specs(node, **kw)(qml.numpy.array(x)).resources
+    return (dict(r.gate_types), dict(r.gate_sizes), r.num_gates, r.num_allocs, r.depth,
+            dict(r.measurements))
+
+
+def tracker_totals(qml, spec, ms, x, shots):
+    """``qml.Tracker``'s totals (:data:`TRACKER_KEYS`) around two calls of the circuit."""
+    node = run(qml, spec, ms, x, shots=shots, seed=3)
+    with qml.Tracker(node.device) as t:
+        node(qml.numpy.array(x))
+        node(qml.numpy.array(x))
+    return {k: t.totals.get(k) for k in TRACKER_KEYS}
+
+
 def specs_case(rep, case, spec, meas, rng):
     """``qml.specs(qnode)(x)`` (PennyLane's ``CircuitSpecs``: gate counts by name and size,
     measurements, wires, depth, shots) at the default level and at ``level="device"``, and a
@@ -2285,25 +2307,12 @@ def specs_case(rep, case, spec, meas, rng):
     ms = ms or [("expval", {"word": "Z", "wires": [0]})]
     level = [None, "device"][int(rng.integers(0, 2))]
 
-    def sp(qml):
-        node = run(qml, spec, ms, x, shots=shots)
-        kw = {} if level is None else {"level": level}
-        r = qml.specs(node, **kw)(qml.numpy.array(x)).resources
-        return (dict(r.gate_types), dict(r.gate_sizes), r.num_gates, r.num_allocs, r.depth,
-                dict(r.measurements))
-    q, eq = outcome(lambda: sp(qsym))
-    p, ep = outcome(lambda: sp(pl))
+    q, eq = outcome(lambda: specs_counts(qsym, spec, ms, x, shots, level))
+    p, ep = outcome(lambda: specs_counts(pl, spec, ms, x, shots, level))
     rep.checks += 1
     judge_structures(rep, case + "/specs", f"qml.specs(level={level!r})", q, eq, p, ep)
-
-    def tracked(qml):
-        node = run(qml, spec, ms, x, shots=shots, seed=3)
-        with qml.Tracker(node.device) as t:
-            node(qml.numpy.array(x))
-            node(qml.numpy.array(x))
-        return {k: t.totals.get(k) for k in ("batches", "simulations", "executions", "shots")}
-    q, eq = outcome(lambda: tracked(qsym))
-    p, ep = outcome(lambda: tracked(pl))
+    q, eq = outcome(lambda: tracker_totals(qsym, spec, ms, x, shots))
+    p, ep = outcome(lambda: tracker_totals(pl, spec, ms, x, shots))
     rep.checks += 1
     judge_structures(rep, case + "/specs", f"qml.Tracker totals (shots {shots})", q, eq, p, ep)
 
@@ -2372,31 +2381,16 @@ def mcmspecs_case(rep, case, spec, meas, rng):
     c = case + "/mcmspecs"
     pow_known = shots and any(op["kind"] == "pow" for op in e["ops"])  # (as specs_case)
 
-    def sp(qml):
-        node = run(qml, e, ms, x, shots=shots)
-        kw = {} if level is None else {"level": level}
-        r = qml.specs(node, **kw)(qml.numpy.array(x)).resources
-        return (dict(r.gate_types), dict(r.gate_sizes), r.num_gates, r.num_allocs, r.depth,
-                dict(r.measurements))
     if pow_known:
         rep.refused(c, "known: qml.specs at the gradient level of a qml.pow: kept whole "
                     "(PennyLane: opened by parameter shift's expansion)", RuntimeError("by design"))
     else:
-        q, eq = outcome(lambda: sp(qsym))
-        p, ep = outcome(lambda: sp(pl))
+        q, eq = outcome(lambda: specs_counts(qsym, e, ms, x, shots, level))
+        p, ep = outcome(lambda: specs_counts(pl, e, ms, x, shots, level))
         rep.checks += 1
         judge_structures(rep, c, f"qml.specs(level={level!r}, shots {shots})", q, eq, p, ep)
-
-    keys = ("batches", "simulations", "executions", "shots")
-
-    def tracked(qml):
-        node = run(qml, e, ms, x, shots=shots, seed=3)
-        with qml.Tracker(node.device) as t:
-            node(qml.numpy.array(x))
-            node(qml.numpy.array(x))
-        return {k: t.totals.get(k) for k in keys}
-    q, eq = outcome(lambda: tracked(qsym))
-    p, ep = outcome(lambda: tracked(pl))
+    q, eq = outcome(lambda: tracker_totals(qsym, e, ms, x, shots))
+    p, ep = outcome(lambda: tracker_totals(pl, e, ms, x, shots))
     rep.checks += 1
     judge_structures(rep, c, f"qml.Tracker totals of two calls (shots {shots})", q, eq, p, ep)
     if not len(x) or pl_values_nan(e, scalar_meas(ms), x):
@@ -2406,7 +2400,7 @@ def mcmspecs_case(rep, case, spec, meas, rng):
         node = run(qml, e, scalar_meas(ms), x, "parameter-shift")
         with qml.Tracker(node.device) as t:
             qml.grad(node)(qml.numpy.array(x, requires_grad=True))
-        return {k: t.totals.get(k) for k in keys}
+        return {k: t.totals.get(k) for k in TRACKER_KEYS}
     q, eq = outcome(lambda: grad_tracked(qsym))
     p, ep = outcome(lambda: grad_tracked(pl))
     rep.checks += 1
