@@ -66,6 +66,22 @@ def test_a_complex_argument_beside_a_real_one():
     assert onp.iscomplexobj(gz) and not onp.iscomplexobj(gx)
 
 
+def test_a_complex_input_the_function_cannot_run_on_autograds_values_of_is_refused():
+    """A complex input used where autograd's values cannot go (``float`` of it: PennyLane's
+    autograd fails there too) is a DifferentiationError naming the complex input, the
+    function's own error kept as its cause."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(z):
+        qml.RX(float(pnp.abs(z)), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.DifferentiationError, match="complex input") as info:
+        qml.grad(circuit)(pnp.array(0.6 + 0.8j, requires_grad=True))
+    assert isinstance(info.value.__cause__, TypeError)
+
+
 def test_a_complex_state_of_a_template_is_refused_by_name():
     """A template that takes no autograd values of a complex state says so (PennyLane
     differentiates MottonenStatePreparation's complex amplitudes; qsym its real ones)."""
