@@ -549,7 +549,7 @@ def cmd_warmup(args) -> int:
             else:
                 os.environ["QSYM_TIER"] = saved
     # the kernel twins' Python code (tier 0's first calls) compiled and kept in the cache
-    # folder for the next processes (tiers.stored_lazy_exec: a few ms, once)
+    # folder for the next processes (tiers._twins_namespace: a few ms, once)
     tiers.kernel_twins()
     for i, (what, kernel) in enumerate(extras, len(steps) + 1):
         print(f"qsym warmup: [{i}/{total}] {what} ({kernel}) ...", end="",

@@ -417,44 +417,126 @@ def stored_lazy_exec(text: str, ns: dict, filename: str, powers: bool = True) ->
     3.0
     """
     import hashlib
-    import importlib.util
-    import marshal
 
     from . import _cache as cache
 
     if not cache.enabled():
         lazy_exec(text, ns, filename, powers)
         return
-    key = (f"python code\n{sys.implementation.cache_tag} "
-           f"{importlib.util.MAGIC_NUMBER.hex()} marshal {marshal.version}\n"
-           f"file {filename}\npowers {bool(powers)}\n"
+    key = (f"python code\n{_code_tag()}\nfile {filename}\npowers {bool(powers)}\n"
            f"text {hashlib.sha256(text.encode()).hexdigest()}")
-    rest = functions = None
-    blob = cache.load_blob(CODE_BLOBS, key)
-    if blob is not None:
-        try:
-            table = marshal.loads(blob)
-            rest, functions = marshal.loads(table["rest"]), table["functions"]
-            if not (isinstance(rest, types.CodeType) and isinstance(functions, dict)
-                    and all(type(v) is bytes for v in functions.values())):
-                rest = functions = None
-        except (ValueError, TypeError, EOFError, KeyError):
-            rest = functions = None
-    if rest is None:
-        parts = split_functions(text)
-        if parts is None:
+    table = stored_code(key)
+    if table is None:
+        table = compile_functions(text, filename, powers)
+        if table is None:
             lazy_exec(text, ns, filename, powers)
             return
-        rest_text, chunks = parts
-        rest = _code(rest_text, filename, 0, powers)
-        functions = {name: marshal.dumps(_code(chunk, filename, first_line, powers))
-                     for name, first_line, chunk in chunks}
-        cache.save_blob(CODE_BLOBS, key, marshal.dumps(
-            {"rest": marshal.dumps(rest), "functions": functions}))
-    for name, data in functions.items():
-        ns[name] = _lazy_function(ns, name, 0, "", filename, powers,
-                                  code=lambda data=data: marshal.loads(data))
+        save_code(key, table)
+    install_code(ns, table)
+
+
+def _code_tag() -> str:
+    """What a marshalled code object is valid for: this Python (its cache tag and bytecode
+    magic number) and marshal's format."""
+    import importlib.util
+    import marshal
+
+    return (f"{sys.implementation.cache_tag} {importlib.util.MAGIC_NUMBER.hex()} "
+            f"marshal {marshal.version}")
+
+
+def compile_functions(text: str, filename: str, powers: bool = True):
+    """``text`` compiled as :func:`stored_lazy_exec` keeps it: ``{"rest": marshal of the
+    code of the text without its top-level functions, "functions": {name: marshal of the
+    function's code}}`` (each as :func:`_code` compiles it), or None if
+    :func:`split_functions` cannot cut the text."""
+    import marshal
+
+    parts = split_functions(text)
+    if parts is None:
+        return None
+    rest_text, chunks = parts
+    return {"rest": marshal.dumps(_code(rest_text, filename, 0, powers)),
+            "functions": {name: marshal.dumps(_code(chunk, filename, first_line, powers))
+                          for name, first_line, chunk in chunks}}
+
+
+def save_code(key: str, table: dict) -> None:
+    """Keep :func:`compile_functions`' ``table`` (and any other marshallable entries) in
+    the cache folder under ``key`` (a signed blob: :func:`qsym._cache.save_blob`)."""
+    import marshal
+
+    from . import _cache as cache
+
+    cache.save_blob(CODE_BLOBS, key, marshal.dumps(table))
+
+
+def stored_code(key: str):
+    """The table :func:`save_code` kept under ``key``, or None (none, damaged, foreign,
+    or not of the layout :func:`compile_functions` makes)."""
+    import marshal
+
+    from . import _cache as cache
+
+    blob = cache.load_blob(CODE_BLOBS, key)
+    if blob is None:
+        return None
+    try:
+        table = marshal.loads(blob)
+        functions = table["functions"]
+        if (type(table["rest"]) is bytes and isinstance(functions, dict)
+                and all(type(v) is bytes for v in functions.values())):
+            return table
+    except (ValueError, TypeError, EOFError, KeyError):
+        pass
+    return None
+
+
+def install_code(ns: dict, table: dict) -> None:
+    """Run :func:`compile_functions`' ``table`` in ``ns`` as :func:`lazy_exec` runs the
+    text: each function a stand-in (:class:`_StoredFunction`) that unmarshals its code at
+    its first call, then the rest."""
+    import marshal
+
+    rest = marshal.loads(table["rest"])
+    if not isinstance(rest, types.CodeType):
+        raise ValueError("not a code object")
+    for name, data in table["functions"].items():
+        ns[name] = _StoredFunction(ns, name, data)
     exec(rest, ns)  # noqa: S102 - qsym's own text
+
+
+class _StoredFunction:
+    """A stand-in for function ``name`` of a namespace run from marshalled code
+    (:func:`install_code`): its first call unmarshals the function's code object, defines
+    the function in ``ns`` (where it replaces the stand-in, unless something else was put
+    there meanwhile, as :func:`_lazy_function` does) and calls it. An instance of a small
+    class rather than a closure: a namespace makes dozens of them (the kernel twins: 39)."""
+
+    __slots__ = ("ns", "name", "data", "real")
+    lazy_text = ""  # (as _lazy_function's stand-ins of stored code)
+
+    def __init__(self, ns: dict, name: str, data: bytes):
+        self.ns, self.name, self.data, self.real = ns, name, data, None
+
+    def __call__(self, *args, **kwargs):
+        real = self.real
+        if real is None:
+            real = self._make()
+        return real(*args, **kwargs)
+
+    def _make(self):
+        import marshal
+
+        with _materialize_lock:
+            if self.real is None:
+                made: dict = {}
+                exec(marshal.loads(self.data), self.ns, made)  # noqa: S102 - qsym's own code
+                real = made[self.name]
+                if self.ns.get(self.name) is self:  # (not a wrapper put there meanwhile)
+                    self.ns[self.name] = real
+                self.real = real
+        return self.real
 
 
 def is_module_function(value, filename: str) -> bool:
@@ -1061,21 +1143,8 @@ def _kernel_twins() -> dict:
         if _twins is None:
             from . import _kernels as kernels
 
-            ns = {}
             try:
-                table = json.loads(KERNEL_TWINS.read_text())
-                source = table["source"]
-                if not isinstance(source, str) or table.get("digest") != kernel_twins_digest(
-                        source):
-                    raise ValueError("made from other sources, or edited since")
-                g = vars(kernels)
-                ns = dict(g)
-                for key, value in g.items():
-                    py = getattr(value, "py_func", None)
-                    if py is not None and py.__globals__ is g:
-                        ns[key] = types.FunctionType(py.__code__, ns, py.__name__,
-                                                     py.__defaults__, py.__closure__)
-                stored_lazy_exec(source, ns, str(KERNEL_TWINS), powers=False)
+                ns = _twins_namespace(kernels)
                 # large states: the adjoint steps' faster forms (qsym._aot_numpy's
                 # FAST_STEPS, not bit for bit) in place of the exact twins they fall
                 # back to below their wire count
@@ -1089,10 +1158,66 @@ def _kernel_twins() -> dict:
     return _twins
 
 
+def _twins_key() -> str | None:
+    """The cache folder's key of the kernel twins' code (:func:`_twins_namespace`), or
+    None with the disk cache off: the Python it is compiled for, and the SHA-256 of the
+    shipped twins file and of every source its digest covers (:func:`kernel_twins_digest`;
+    all four read from the digest memo, :func:`qsym._cache.file_digest`). A blob is kept
+    under it only after that file passed its digest check, so a stale or edited file
+    never matches one: it is read and checked as before."""
+    from . import _cache as cache
+
+    if not cache.enabled():
+        return None
+    return (f"kernel twins\n{_code_tag()}\nfile {KERNEL_TWINS}\n"
+            f"{cache.file_digest(KERNEL_TWINS)}\n{kernel_twins_digest()}")
+
+
+def _twins_namespace(kernels) -> dict:
+    """The kernel library's namespace with each numba function's ``py_func`` bound to it
+    and the twins' code run in it. From the cache folder when an earlier process kept it
+    (:func:`_twins_key`: its code objects and the names to rebind, no JSON parsed and no
+    text hashed); else :data:`KERNEL_TWINS` read, its digest checked (``ValueError`` if it
+    is not made from these sources), run, and kept for the next processes."""
+    g = vars(kernels)
+    key = _twins_key()
+    table = stored_code(key) if key is not None else None
+    names = table.get("rebind") if table is not None else None
+    if isinstance(names, list) and all(type(n) is str for n in names):
+        ns = dict(g)
+        function = types.FunctionType
+        for name in names:
+            py = getattr(g.get(name), "py_func", None)
+            if py is not None and py.__globals__ is g:
+                ns[name] = function(py.__code__, ns, py.__name__, py.__defaults__,
+                                    py.__closure__)
+        install_code(ns, table)
+        return ns
+    table = json.loads(KERNEL_TWINS.read_text())
+    source = table["source"]
+    if not isinstance(source, str) or table.get("digest") != kernel_twins_digest(source):
+        raise ValueError("made from other sources, or edited since")
+    ns = dict(g)
+    names = []
+    for name, value in g.items():
+        py = getattr(value, "py_func", None)
+        if py is not None and py.__globals__ is g:
+            ns[name] = types.FunctionType(py.__code__, ns, py.__name__, py.__defaults__,
+                                          py.__closure__)
+            names.append(name)
+    code = compile_functions(source, str(KERNEL_TWINS), powers=False) if key else None
+    if code is None:  # (the disk cache off: each function compiled at its first call)
+        lazy_exec(source, ns, str(KERNEL_TWINS), powers=False)
+        return ns
+    save_code(key, dict(code, rebind=names))
+    install_code(ns, code)
+    return ns
+
+
 def kernel_twins() -> dict:
     """The plain-Python kernel library by name (:func:`_kernel_twins`: built once per
     process; ``{}`` if the shipped twins are not usable). Building it saves its compiled
-    code in the cache folder (:func:`stored_lazy_exec`): ``qsym warmup`` calls it so that
+    code in the cache folder (:func:`_twins_namespace`): ``qsym warmup`` calls it so that
     the next processes load that code."""
     return _kernel_twins()
 
