@@ -376,23 +376,65 @@ def _touch(path) -> None:
 
 _soon = None  # queue of paths to mark as used, served by one daemon thread
 _soon_lock = new_lock()
+# paths read before the thread may start (start_touching): a new process's first answer
+# reads a few records and blobs, and starting the thread there cost it 0.05-0.1 ms of its
+# own CPU and the thread's first run beside it (issue #17)
+_soon_pending: list = []
+_soon_go = False
 
 
 def _touch_soon(path) -> None:
     """:func:`_touch` off the caller's path: a daemon thread marks ``path`` as used. A
     metadata write (``stat`` and ``utime``) took 2-5 ms a file on the loaded machine, and
-    a new circuit reads a few records; eviction reads the mark only to order files by use."""
-    global _soon
-    if _soon is None:
-        import queue
-
+    a new circuit reads a few records; eviction reads the mark only to order files by use.
+    Until :func:`start_touching` (the process's first answer, or its kernel warm-up), the
+    path waits in a list; whatever still waits at exit is marked then."""
+    q = _soon
+    if q is None:
         with _soon_lock:
-            if _soon is None:
-                q = queue.SimpleQueue()
-                threading.Thread(target=_touch_pending, args=(q,), name="qsym cache touch",
-                                 daemon=True).start()
-                _soon = q
-    _soon.put(path)
+            if _soon is None and not _soon_go:
+                if not _soon_pending:
+                    atexit.register(_touch_left)
+                _soon_pending.append(path)
+                return
+            q = _soon if _soon is not None else _start_touch_thread()
+    q.put(path)
+
+
+def _start_touch_thread():
+    """The queue of a new daemon thread that marks its paths (``_soon_lock`` held)."""
+    global _soon
+    import queue
+
+    q = queue.SimpleQueue()
+    threading.Thread(target=_touch_pending, args=(q,), name="qsym cache touch",
+                     daemon=True).start()
+    _soon = q
+    return q
+
+
+def start_touching() -> None:
+    """From now on a daemon thread marks read files as used (:func:`_touch_soon`), the
+    paths that waited first. Called after the process's first answer
+    (:func:`qsym._tiers.first_answer`) or when its kernel warm-up starts."""
+    global _soon_go
+    with _soon_lock:
+        _soon_go = True
+        if not _soon_pending:
+            return
+        q = _soon if _soon is not None else _start_touch_thread()
+        for path in _soon_pending:
+            q.put(path)
+        _soon_pending.clear()
+
+
+def _touch_left() -> None:
+    """At exit: mark the paths still waiting (no thread was started)."""
+    with _soon_lock:
+        left = list(_soon_pending)
+        _soon_pending.clear()
+    for path in left:
+        _touch(path)
 
 
 def _touch_pending(q) -> None:

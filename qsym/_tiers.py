@@ -519,6 +519,10 @@ class _StoredFunction:
     def __init__(self, ns: dict, name: str, data: bytes):
         self.ns, self.name, self.data, self.real = ns, name, data, None
 
+    @property
+    def __name__(self):  # (the function's, as a closure stand-in had it)
+        return self.name
+
     def __call__(self, *args, **kwargs):
         real = self.real
         if real is None:
@@ -1044,9 +1048,11 @@ def cached_signatures(disp) -> list:
 def _warm_kernels() -> None:
     """Load the cached overloads of :data:`WARM_KERNELS` (only those numba's index lists for
     this machine: nothing is compiled that was not compiled before)."""
+    from . import _cache as cache
     from . import _kernels as kernels
 
     _warm_start.wait(WARM_DELAY)
+    cache.start_touching()  # (the files the first answer read: marked as used from here)
     for name in WARM_KERNELS:
         if _exiting:
             return
@@ -1084,8 +1090,14 @@ def _join_warm_up() -> None:
 
 def first_answer() -> None:
     """The process has its first answer: the kernel warm-up may start now
-    (:func:`warm_kernels_in_background`; called by :func:`qsym._executors.count`)."""
+    (:func:`warm_kernels_in_background`; called by :func:`qsym._executors.count`), and
+    the cache folder's files it read be marked as used (:func:`qsym._cache.start_touching`:
+    by the warm-up thread when there is one, off the first answer's path)."""
     _warm_start.set()
+    if _warm_thread is None:
+        from . import _cache as cache
+
+        cache.start_touching()
 
 
 # --- the kernel library before its compiled code is loaded (issue #17) ------------------------

@@ -207,3 +207,98 @@ def test_a_file_digest_is_kept_across_processes_while_the_file_is_unchanged(
     memo.write_bytes(memo.read_bytes()[:-3])
     _new_process(monkeypatch)
     assert cache.file_digest(path) == hashlib.sha256(b"x = 3\n").hexdigest()
+
+
+def test_a_later_process_builds_the_twins_from_the_blob_alone(folder, monkeypatch):
+    """The kernel twins' second build on a folder (a later process: no digests in memory)
+    reads neither the shipped twins file nor its text's digest: the blob, kept under the
+    digests of that file and of its sources, holds the code and the names to rebind; the
+    same functions and bits as the first build, which read and checked the file."""
+    import json
+
+    monkeypatch.setattr(tiers, "_twins", None)
+    first = tiers._kernel_twins()
+    assert first, "qsym/kernel_twins.json missing or stale"
+    _new_process(monkeypatch)
+    monkeypatch.setattr(tiers, "_twins", None)
+
+    def no_json(*args, **kwargs):
+        raise AssertionError("the twins file was parsed")
+
+    monkeypatch.setattr(json, "loads", no_json)
+    second = tiers._kernel_twins()
+    monkeypatch.undo()
+    assert sorted(second) == sorted(first)
+    rng = np.random.default_rng(7)
+    state = rng.normal(size=8) + 1j * rng.normal(size=8)
+    mats = rng.normal(size=8) + 1j * rng.normal(size=8)
+    outs = []
+    for twins in (first, second):
+        b = state.copy()
+        twins["apply_dense1"](b, 3, 1, mats, 2)
+        outs.append(b.tobytes())
+    assert outs[0] == outs[1]
+    # every numba function of the kernels the twins do not replace is its py_func, bound
+    # to the twins' namespace, in both builds
+    from qsym import _kernels as kernels
+
+    rebound = 0
+    for name, value in vars(kernels).items():
+        py = getattr(value, "py_func", None)
+        if py is not None and py.__globals__ is vars(kernels) and getattr(
+                first[name], "__code__", None) is py.__code__:
+            assert second[name].__code__ is py.__code__ and \
+                second[name].__globals__ is second, name
+            rebound += 1
+    assert rebound > 50
+
+
+def test_twins_edited_after_their_blob_was_kept_are_read_and_refused(
+        folder, tmp_path, monkeypatch):
+    """A twins file whose blob a process kept, then edited in place with its digest line
+    left as it was (a hand edit): the next process's key (the file's SHA-256) differs, so
+    the file is read and checked again, and refused (no twins), not run from the blob."""
+    import json
+
+    twins_file = tmp_path / "kernel_twins.json"
+    twins_file.write_text(tiers.KERNEL_TWINS.read_text())
+    monkeypatch.setattr(tiers, "KERNEL_TWINS", twins_file)
+    monkeypatch.setattr(tiers, "_twins", None)
+    assert tiers._kernel_twins().get("apply_dense1") is not None
+    shipped = json.loads(twins_file.read_text())
+    twins_file.write_text(json.dumps(dict(
+        shipped, source=shipped["source"] + "\n\ndef apply_dense1(*args):\n    return None\n")))
+    _new_process(monkeypatch)
+    monkeypatch.setattr(tiers, "_twins", None)
+    assert tiers._kernel_twins() == {}
+
+
+def test_files_read_before_the_first_answer_are_marked_after_it(folder, monkeypatch):
+    """A blob read before the process's first answer is not marked as used on the spot
+    (no thread started in the first answer): it waits until ``start_touching`` (the first
+    answer), then the touch thread marks it; one never started is marked at exit."""
+    import threading
+
+    marked, done = [], threading.Event()
+
+    def touch(path):
+        marked.append(str(path))
+        done.set()
+
+    monkeypatch.setattr(cache, "_touch", touch)
+    monkeypatch.setattr(cache, "_soon", None)
+    monkeypatch.setattr(cache, "_soon_go", False)
+    monkeypatch.setattr(cache, "_soon_pending", [])
+    cache.save_blob("doctest", "waits", b"\x01")
+    cache.save_blob("doctest", "at exit", b"\x02")
+    assert cache.load_blob("doctest", "waits") == b"\x01"
+    path = str(cache._blob_path("doctest", "waits"))
+    assert cache._soon is None and cache._soon_pending == [cache._blob_path("doctest", "waits")]
+    cache._touch_left()  # (what exit does)
+    assert marked == [path] and cache._soon_pending == []
+    marked.clear()
+    done.clear()
+    assert cache.load_blob("doctest", "at exit") == b"\x02"
+    cache.start_touching()
+    assert done.wait(30) and marked == [str(cache._blob_path("doctest", "at exit"))]
+    assert cache._soon_pending == [] and cache._soon is not None
