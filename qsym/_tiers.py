@@ -501,14 +501,62 @@ def install_code(ns: dict, table: dict) -> None:
     rest = marshal.loads(table["rest"])
     if not isinstance(rest, types.CodeType):
         raise ValueError("not a code object")
+    tail, from_text = table.get("tail"), table.get("from_text")
     for name, data in table["functions"].items():
+        if tail is not None:
+            data = (tail, *data, from_text)
         ns[name] = _StoredFunction(ns, name, data)
     exec(rest, ns)  # noqa: S102 - qsym's own text
 
 
+def save_code_tail(key: str, table: dict) -> None:
+    """:func:`save_code` with the functions' code in the blob's unsigned tail and their
+    offsets, lengths and SHA-256 in its signed part (:func:`qsym._cache.save_blob_tail`):
+    a process that loads it (:func:`stored_code_tail`) hashes only the functions it runs."""
+    import hashlib
+    import marshal
+
+    from . import _cache as cache
+
+    index, parts, at = {}, [], 0
+    for name, data in table["functions"].items():
+        index[name] = (at, len(data), hashlib.sha256(data).digest())
+        parts.append(data)
+        at += len(data)
+    cache.save_blob_tail(CODE_BLOBS, key, marshal.dumps(dict(table, functions=index)),
+                         b"".join(parts))
+
+
+def stored_code_tail(key: str, from_text):
+    """The table :func:`save_code_tail` kept under ``key`` as :func:`install_code` takes
+    it (each function's code checked at its first call; ``from_text(name)``: its code
+    compiled from the text instead, if those bytes do not match), or None."""
+    import marshal
+
+    from . import _cache as cache
+
+    found = cache.load_blob_tail(CODE_BLOBS, key)
+    if found is None:
+        return None
+    data, tail = found
+    try:
+        table = marshal.loads(data)
+        functions = table["functions"]
+        if (type(table["rest"]) is bytes and isinstance(functions, dict) and all(
+                type(v) is tuple and len(v) == 3 and type(v[0]) is int and type(v[1]) is int
+                and type(v[2]) is bytes for v in functions.values())):
+            return dict(table, tail=tail, from_text=from_text)
+    except (ValueError, TypeError, EOFError, KeyError):
+        pass
+    return None
+
+
 class _StoredFunction:
     """A stand-in for function ``name`` of a namespace run from marshalled code
-    (:func:`install_code`): its first call unmarshals the function's code object, defines
+    (:func:`install_code`; ``data``: the marshalled code, or ``(tail, offset, length,
+    digest, from_text)``, a part of a blob's tail checked against ``digest`` at the first
+    call, ``from_text(name)`` giving the code if it does not match): its first call
+    unmarshals the function's code object, defines
     the function in ``ns`` (where it replaces the stand-in, unless something else was put
     there meanwhile, as :func:`_lazy_function` does) and calls it. An instance of a small
     class rather than a closure: a namespace makes dozens of them (the kernel twins: 39)."""
@@ -534,8 +582,17 @@ class _StoredFunction:
 
         with _materialize_lock:
             if self.real is None:
+                data = self.data
+                if type(data) is tuple:  # a part of a blob's tail: checked, else from text
+                    from . import _cache as cache
+
+                    tail, offset, length, digest, from_text = data
+                    part = cache.tail_part(tail, offset, length, digest)
+                    code = marshal.loads(part) if part is not None else from_text(self.name)
+                else:
+                    code = marshal.loads(data)
                 made: dict = {}
-                exec(marshal.loads(self.data), self.ns, made)  # noqa: S102 - qsym's own code
+                exec(code, self.ns, made)  # noqa: S102 - qsym's own code
                 real = made[self.name]
                 if self.ns.get(self.name) is self:  # (not a wrapper put there meanwhile)
                     self.ns[self.name] = real
@@ -1193,7 +1250,7 @@ def _twins_namespace(kernels) -> dict:
     is not made from these sources), run, and kept for the next processes."""
     g = vars(kernels)
     key = _twins_key()
-    table = stored_code(key) if key is not None else None
+    table = stored_code_tail(key, _twin_from_text) if key is not None else None
     names = table.get("rebind") if table is not None else None
     if isinstance(names, list) and all(type(n) is str for n in names):
         ns = dict(g)
@@ -1221,9 +1278,23 @@ def _twins_namespace(kernels) -> dict:
     if code is None:  # (the disk cache off: each function compiled at its first call)
         lazy_exec(source, ns, str(KERNEL_TWINS), powers=False)
         return ns
-    save_code(key, dict(code, rebind=names))
+    save_code_tail(key, dict(code, rebind=names))
     install_code(ns, code)
     return ns
+
+
+def _twin_from_text(name: str):
+    """The code of the twins' function ``name`` compiled from :data:`KERNEL_TWINS`' text
+    (checked against its digest, as :func:`_twins_namespace` checks it): what a kept
+    blob gave, for a blob whose bytes for it do not match their signed digest."""
+    table = json.loads(KERNEL_TWINS.read_text())
+    source = table["source"]
+    if not isinstance(source, str) or table.get("digest") != kernel_twins_digest(source):
+        raise ValueError("kernel twins made from other sources, or edited since")
+    for fname, first_line, chunk in split_functions(source)[1]:
+        if fname == name:
+            return _code(chunk, str(KERNEL_TWINS), first_line, False)
+    raise KeyError(name)
 
 
 def kernel_twins() -> dict:

@@ -151,13 +151,12 @@ def test_the_kernel_twins_from_the_blob_are_the_twins_compiled_from_their_text(
     # what the blob holds: each function's code is the compile of its text
     import marshal
 
-    (path,) = _blob_files(folder)
-    raw = path.read_bytes()
-    table = marshal.loads(raw[8 + int.from_bytes(raw[:8], "little"):
-                              -(len(cache._TRAILER) + 32)])
+    assert len(_blob_files(folder)) == 1
+    monkeypatch.delenv("QSYM_CACHE")
+    table = tiers.stored_code_tail(tiers._twins_key(), None)
     assert sorted(table["functions"]) == sorted(set(names))
     for name, first_line, chunk in tiers.split_functions(source)[1]:
-        got = marshal.loads(table["functions"][name])
+        got = marshal.loads(cache.tail_part(table["tail"], *table["functions"][name]))
         ref = tiers._code(chunk, str(tiers.KERNEL_TWINS), first_line, False)
         assert (got.co_code, got.co_consts, got.co_names, got.co_firstlineno) == (
             ref.co_code, ref.co_consts, ref.co_names, ref.co_firstlineno), name
@@ -302,3 +301,65 @@ def test_files_read_before_the_first_answer_are_marked_after_it(folder, monkeypa
     cache.start_touching()
     assert done.wait(30) and marked == [str(cache._blob_path("doctest", "at exit"))]
     assert cache._soon_pending == [] and cache._soon is not None
+
+
+@pytest.mark.parametrize("damage", ["signed", "tail", "truncate", "plain"])
+def test_a_blob_with_a_tail_uses_only_bytes_its_signature_vouches_for(folder, damage):
+    """cache.save_blob_tail signs its data (here the tail's digest), not its tail: a flipped
+    byte in the signed part, a cut file, or a plain blob under its name is a miss; a
+    flipped byte in the tail keeps the signed data but its part is refused by tail_part."""
+    import hashlib
+
+    tail = bytes(range(100))
+    cache.save_blob_tail("doctest", "k", hashlib.sha256(tail[10:30]).digest(), tail)
+    path = cache._blob_path("doctest", "k")
+    raw = path.read_bytes()
+    if damage == "signed":
+        path.write_bytes(raw[:20] + bytes([raw[20] ^ 1]) + raw[21:])
+    elif damage == "tail":
+        path.write_bytes(raw[:-80] + bytes([raw[-80] ^ 1]) + raw[-79:])
+    elif damage == "truncate":
+        path.write_bytes(raw[: len(raw) - len(tail) - 5])
+    else:
+        cache.save_blob("doctest", "k", b"plain")
+        assert cache.load_blob_tail("doctest", "k") is None
+        cache.save_blob_tail("doctest", "k", b"d", b"t")
+        assert cache.load_blob("doctest", "k") is None
+        return
+    found = cache.load_blob_tail("doctest", "k")
+    if damage != "tail":
+        assert found is None
+        return
+    data, got = found
+    assert cache.tail_part(got, 10, 20, data) is None  # (byte 20 of the tail flipped)
+    assert cache.tail_part(got, 30, 20, data) is None  # (another part, the same digest)
+
+
+def test_a_twin_whose_kept_bytes_do_not_match_is_compiled_from_its_text(folder, monkeypatch):
+    """The kernel twins' blob with one function's bytes flipped in its tail: that function
+    is compiled from the shipped text at its first call (the same code, the same bits),
+    never unmarshalled from the damaged bytes."""
+    monkeypatch.setattr(tiers, "_twins", None)
+    first = tiers._kernel_twins()
+    table = tiers.stored_code_tail(tiers._twins_key(), None)
+    offset, length, _ = table["functions"]["apply_dense1"]
+    (path,) = _blob_files(folder)
+    raw = bytearray(path.read_bytes())
+    at = len(raw) - len(table["tail"]) + offset + length // 2
+    raw[at] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    _new_process(monkeypatch)
+    monkeypatch.setattr(tiers, "_twins", None)
+    texts = []
+    real = tiers._twin_from_text
+    monkeypatch.setattr(tiers, "_twin_from_text", lambda name: texts.append(name) or real(name))
+    second = tiers._kernel_twins()
+    rng = np.random.default_rng(9)
+    state = rng.normal(size=8) + 1j * rng.normal(size=8)
+    mats = rng.normal(size=8) + 1j * rng.normal(size=8)
+    outs = []
+    for twins in (first, second):
+        b = state.copy()
+        twins["apply_dense1"](b, 3, 1, mats, 2)
+        outs.append(b.tobytes())
+    assert outs[0] == outs[1] and texts == ["apply_dense1"]
