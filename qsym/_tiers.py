@@ -510,27 +510,34 @@ def install_code(ns: dict, table: dict) -> None:
 
 
 def save_code_tail(key: str, table: dict) -> None:
-    """:func:`save_code` with the functions' code in the blob's unsigned tail and their
-    offsets, lengths and SHA-256 in its signed part (:func:`qsym._cache.save_blob_tail`):
-    a process that loads it (:func:`stored_code_tail`) hashes only the functions it runs."""
+    """:func:`save_code` with the functions' code in the blob's unsigned tail and, in its
+    signed part, their names (one string), offsets and lengths (one tuple) and SHA-256 (one
+    bytes): few objects to unmarshal (:func:`qsym._cache.save_blob_tail`). A process that
+    loads it (:func:`stored_code_tail`) hashes only the functions it runs. ``table``'s
+    other entries (strings, lists of strings) are kept in the signed part as they are."""
     import hashlib
     import marshal
 
     from . import _cache as cache
 
-    index, parts, at = {}, [], 0
+    names, spans, digests, parts, at = [], [], [], [], 0
     for name, data in table["functions"].items():
-        index[name] = (at, len(data), hashlib.sha256(data).digest())
+        names.append(name)
+        spans += [at, len(data)]
+        digests.append(hashlib.sha256(data).digest())
         parts.append(data)
         at += len(data)
-    cache.save_blob_tail(CODE_BLOBS, key, marshal.dumps(dict(table, functions=index)),
-                         b"".join(parts))
+    head = {k: " ".join(v) if isinstance(v, list) else v for k, v in table.items()
+            if k != "functions"}
+    head.update(names=" ".join(names), spans=tuple(spans), digests=b"".join(digests))
+    cache.save_blob_tail(CODE_BLOBS, key, marshal.dumps(head), b"".join(parts))
 
 
 def stored_code_tail(key: str, from_text):
     """The table :func:`save_code_tail` kept under ``key`` as :func:`install_code` takes
     it (each function's code checked at its first call; ``from_text(name)``: its code
-    compiled from the text instead, if those bytes do not match), or None."""
+    compiled from the text instead, if those bytes do not match; the kept lists as lists
+    of strings), or None."""
     import marshal
 
     from . import _cache as cache
@@ -540,15 +547,18 @@ def stored_code_tail(key: str, from_text):
         return None
     data, tail = found
     try:
-        table = marshal.loads(data)
-        functions = table["functions"]
-        if (type(table["rest"]) is bytes and isinstance(functions, dict) and all(
-                type(v) is tuple and len(v) == 3 and type(v[0]) is int and type(v[1]) is int
-                and type(v[2]) is bytes for v in functions.values())):
-            return dict(table, tail=tail, from_text=from_text)
-    except (ValueError, TypeError, EOFError, KeyError):
-        pass
-    return None
+        head = marshal.loads(data)
+        names, spans, digests = head.pop("names").split(), head.pop("spans"), head.pop(
+            "digests")
+        if not (type(head["rest"]) is bytes and type(spans) is tuple and type(digests) is bytes
+                and len(spans) == 2 * len(names) and len(digests) == 32 * len(names)):
+            return None
+        functions = {name: (spans[2 * i], spans[2 * i + 1], digests[32 * i:32 * i + 32])
+                     for i, name in enumerate(names)}
+        table = {k: v.split() if type(v) is str else v for k, v in head.items()}
+        return dict(table, functions=functions, tail=tail, from_text=from_text)
+    except (ValueError, TypeError, EOFError, KeyError, AttributeError):
+        return None
 
 
 class _StoredFunction:
