@@ -363,3 +363,43 @@ def test_a_twin_whose_kept_bytes_do_not_match_is_compiled_from_its_text(folder, 
         twins["apply_dense1"](b, 3, 1, mats, 2)
         outs.append(b.tobytes())
     assert outs[0] == outs[1] and texts == ["apply_dense1"]
+
+
+def test_a_gate_kinds_code_is_compiled_once_per_folder(folder, monkeypatch):
+    """A gate kind's code (qsym._interp.kind_function) in a later process is unmarshalled
+    from the blob the first one kept: the code Python's compile makes of its text (the
+    same bytecode, constants and names), the same entries (checked against the gate's
+    matrix by hand), nothing compiled; a damaged blob is compiled again; with the disk
+    cache off nothing is kept."""
+    import marshal
+
+    from qsym import _interp
+
+    compiled = []
+    real = tiers.python_code
+    monkeypatch.setattr(tiers, "python_code",
+                        lambda text, filename: compiled.append(filename) or real(text, filename))
+    for attempt in ("first", "second", "damaged", "off"):
+        if attempt == "damaged":
+            for path in _blob_files(folder):
+                raw = path.read_bytes()
+                path.write_bytes(raw[:30] + bytes([raw[30] ^ 1]) + raw[31:])
+        if attempt == "off":
+            monkeypatch.setenv("QSYM_CACHE", "0")
+        monkeypatch.setattr(_interp, "_kinds", {})
+        compiled.clear()
+        f = _interp.kind_function(("RY", 1, ()))
+        out = np.zeros(4, dtype=complex)
+        f(np.array([0.5]), out, 0)
+        c, s = np.cos(0.25), np.sin(0.25)
+        assert np.allclose(out, [c, -s, s, c], atol=1e-15, rtol=0)
+        assert compiled == ([] if attempt == "second" else ["<qsym gate kind RY>"]), attempt
+    monkeypatch.delenv("QSYM_CACHE")
+    (path,) = _blob_files(folder)
+    text = _interp.emit.gate_body("RY", 1, ())
+    ref = real("def _q_kind(p, out, off):\n    p0 = p[0]\n" + "".join(
+        f"    {line}\n" for line in text) + "    return None\n", "<qsym gate kind RY>")
+    raw = path.read_bytes()
+    got = marshal.loads(raw[8 + int.from_bytes(raw[:8], "little"):-(len(cache._TRAILER) + 32)])
+    assert (got.co_code, got.co_consts, got.co_names) == (ref.co_code, ref.co_consts,
+                                                          ref.co_names)
