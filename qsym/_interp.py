@@ -138,7 +138,7 @@ def _kind_code(text: str, filename: str):
 
     if not cache.enabled():
         return tiers.python_code(text, filename)
-    key = (f"gate kind\n{tiers._code_tag()}\nfile {filename}\n"
+    key = (f"gate kind\n{tiers.code_tag()}\nfile {filename}\n"
            f"text {hashlib.sha256(text.encode()).hexdigest()}")
     blob = cache.load_blob(tiers.CODE_BLOBS, key)
     if blob is not None:

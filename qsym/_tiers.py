@@ -423,7 +423,7 @@ def stored_lazy_exec(text: str, ns: dict, filename: str, powers: bool = True) ->
     if not cache.enabled():
         lazy_exec(text, ns, filename, powers)
         return
-    key = (f"python code\n{_code_tag()}\nfile {filename}\npowers {bool(powers)}\n"
+    key = (f"python code\n{code_tag()}\nfile {filename}\npowers {bool(powers)}\n"
            f"text {hashlib.sha256(text.encode()).hexdigest()}")
     table = stored_code(key)
     if table is None:
@@ -435,9 +435,13 @@ def stored_lazy_exec(text: str, ns: dict, filename: str, powers: bool = True) ->
     install_code(ns, table)
 
 
-def _code_tag() -> str:
+def code_tag() -> str:
     """What a marshalled code object is valid for: this Python (its cache tag and bytecode
-    magic number) and marshal's format."""
+    magic number) and marshal's format; part of every key code is kept under.
+
+    >>> code_tag().startswith(sys.implementation.cache_tag)
+    True
+    """
     import importlib.util
     import marshal
 
@@ -1248,7 +1252,7 @@ def _twins_key() -> str | None:
 
     if not cache.enabled():
         return None
-    return (f"kernel twins\n{_code_tag()}\nfile {KERNEL_TWINS}\n"
+    return (f"kernel twins\n{code_tag()}\nfile {KERNEL_TWINS}\n"
             f"{cache.file_digest(KERNEL_TWINS)}\n{kernel_twins_digest()}")
 
 
