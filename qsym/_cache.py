@@ -73,6 +73,7 @@ it was checked with (``_LAZY_NUMBA_VERSIONS``).
 from __future__ import annotations
 
 import atexit
+import functools
 import hashlib
 import hmac
 import importlib.util
@@ -428,18 +429,37 @@ def start_touching() -> None:
         _soon_pending.clear()
 
 
+def save_blob_soon(kind: str, key: str, data: bytes) -> None:
+    """:func:`save_blob` off the caller's path: by the thread that marks files as used
+    (:func:`_touch_soon`), so after the process's first answer (a write, about 0.3-0.5 ms
+    of CPU, is more than what a small blob saves the next process), or at exit."""
+    if enabled():
+        _touch_soon(functools.partial(save_blob, kind, key, data))
+
+
+def _do(item) -> None:
+    """A waiting item: a path to mark as used, or a write (:func:`save_blob_soon`)."""
+    if callable(item):
+        try:
+            item()
+        except Exception:  # noqa: BLE001 - a blob only saves time
+            logger.debug("a deferred cache write failed", exc_info=True)
+    else:
+        _touch(item)
+
+
 def _touch_left() -> None:
-    """At exit: mark the paths still waiting (no thread was started)."""
+    """At exit: mark the paths still waiting, and write the blobs (no thread was started)."""
     with _soon_lock:
         left = list(_soon_pending)
         _soon_pending.clear()
-    for path in left:
-        _touch(path)
+    for item in left:
+        _do(item)
 
 
 def _touch_pending(q) -> None:
     while True:
-        _touch(q.get())
+        _do(q.get())
 
 
 def _no_touch_thread() -> None:  # a forked child has no thread serving the queue

@@ -133,7 +133,9 @@ def _kind_code(text: str, filename: str):
     folder as a signed blob of its code object (the key names the Python, the file name and
     the text's SHA-256): a later process unmarshals it (about 0.05 ms) instead of compiling
     the same text again (0.1-0.15 ms a kind, more for long code such as DoubleExcitation's;
-    issue #17). With the disk cache off, compiled as before; a damaged blob is a miss."""
+    issue #17). The blob is written off the caller's path (:func:`qsym._cache.save_blob_soon`:
+    after the process's first answer). With the disk cache off, compiled as before; a
+    damaged blob is a miss."""
     import marshal
 
     if not cache.enabled():
@@ -149,7 +151,7 @@ def _kind_code(text: str, filename: str):
         except (ValueError, TypeError, EOFError):
             pass
     code = tiers.python_code(text, filename)
-    cache.save_blob(tiers.CODE_BLOBS, key, marshal.dumps(code))
+    cache.save_blob_soon(tiers.CODE_BLOBS, key, marshal.dumps(code))  # (after the answer)
     return code
 
 

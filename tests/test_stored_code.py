@@ -367,7 +367,8 @@ def test_a_twin_whose_kept_bytes_do_not_match_is_compiled_from_its_text(folder, 
 
 def test_a_gate_kinds_code_is_compiled_once_per_folder(folder, monkeypatch):
     """A gate kind's code (qsym._interp.kind_function) in a later process is unmarshalled
-    from the blob the first one kept: the code Python's compile makes of its text (the
+    from the blob the first one kept (written after its first answer, or at its exit:
+    not in the answer's path): the code Python's compile makes of its text (the
     same bytecode, constants and names), the same entries (checked against the gate's
     matrix by hand), nothing compiled; a damaged blob is compiled again; with the disk
     cache off nothing is kept."""
@@ -379,7 +380,12 @@ def test_a_gate_kinds_code_is_compiled_once_per_folder(folder, monkeypatch):
     real = tiers.python_code
     monkeypatch.setattr(tiers, "python_code",
                         lambda text, filename: compiled.append(filename) or real(text, filename))
+    # (a process before its first answer: the blob's write waits, done here by hand)
+    monkeypatch.setattr(cache, "_soon", None)
+    monkeypatch.setattr(cache, "_soon_go", False)
+    monkeypatch.setattr(cache, "_soon_pending", [])
     for attempt in ("first", "second", "damaged", "off"):
+        cache._touch_left()
         if attempt == "damaged":
             for path in _blob_files(folder):
                 raw = path.read_bytes()
@@ -394,6 +400,7 @@ def test_a_gate_kinds_code_is_compiled_once_per_folder(folder, monkeypatch):
         c, s = np.cos(0.25), np.sin(0.25)
         assert np.allclose(out, [c, -s, s, c], atol=1e-15, rtol=0)
         assert compiled == ([] if attempt == "second" else ["<qsym gate kind RY>"]), attempt
+    assert cache._soon_pending == [] and cache._soon is None  # (nothing written when off)
     monkeypatch.delenv("QSYM_CACHE")
     (path,) = _blob_files(folder)
     text = _interp.emit.gate_body("RY", 1, ())
