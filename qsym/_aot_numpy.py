@@ -564,7 +564,163 @@ def fast_adjoint_step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
     return acc
 
 
+# The whole sweep (issue #17, twenty-second round): from FAST_STEPS_MIN_WIRES to
+# FAST_STEPS_MAX_WIRES wires the python tier's ``_adjoint_into`` (the sweeps of
+# program_value_and_grad_adjoint) is this one, two changes of mechanism:
+# - psi is never swept backward: the forward pass keeps the state before each
+#   differentiated op (a copy), and each overlap Re <lam| D |psi> is taken on it, so the
+#   backward pass un-applies each op to lam only (half the backward work of the kernel's
+#   sweep, which un-applies every op to psi and to lam);
+# - a run of CNOTs is one permutation of the amplitudes, forward and backward (one gather
+#   by a memoized index instead of one swap pass per CNOT; moves, no arithmetic).
+# The forward pass is otherwise the exact twins' (run_ops' ops one by one), so the value
+# keeps the kernels' bits; the gradient moves in its last bits, as the fast steps'. At most
+# FAST_ADJOINT_STORE_BYTES of kept states, else the kernel's own sweep (with the fast steps).
+FAST_ADJOINT_STORE_BYTES = 64 << 20
+
+
+def _np_is_cnot(op_nw, op_kind, k):
+    return op_kind[k] == CONTROLLED_X and op_nw[k] == 2
+
+
+def _np_cnot_run(n, dim, op_wires, k0, k1, reverse):
+    """The gather index (``state[index]``) of the CNOTs ``k0 .. k1 - 1`` of the op table, in
+    order or (``reverse``) in reverse order (their inverse: each CNOT is its own)."""
+    cnots = np.ascontiguousarray(op_wires[k0:k1, :2], dtype=np.int64)
+    if reverse:
+        cnots = np.ascontiguousarray(cnots[::-1])
+    key = ("cnot", n, dim, cnots.tobytes(), cnots.shape)
+    return _np_memo(key, lambda: _np_cnot_gather(n, cnots, dim))
+
+
+def _np_real_dot(lam, q):
+    """``Re <lam|q>``: the dot product of the float64 views of ``lam`` and ``q``, by
+    ``np.dot`` below OpenBLAS's size for threads (16384 entries), else einsum."""
+    x, y = lam.view(np.float64), q.view(np.float64)
+    if x.shape[0] < 16384:
+        return np.dot(x, y)
+    return np.einsum("i,i->", x, y)
+
+
+def _np_overlap1(lam, ps, n, w, kind, dmats, doff, phi):
+    """``Re <lam| D |ps>`` for a one-wire op's derivative ``D`` at ``dmats[doff:]``, read
+    as the kernel's sweep reads it (``_step1``, ``overlap1``): its diagonal, its real
+    part, or the complex matrix."""
+    b = n - 1 - w
+    if kind == DIAGONAL:
+        np.multiply(dmats[doff:doff + 2].take(_np_bit_index(ps.shape[0], b)), ps, out=phi)
+        return _np_real_dot(lam, phi)
+    if kind == REAL:
+        d = dmats[doff:doff + 4].real.reshape((2, 2))
+        x = lam.view(np.float64)
+        return np.dot(x, _np_fast_1q(ps.view(np.float64), d, b, 2)) if x.shape[0] < 16384 \
+            else np.einsum("i,i->", x, _np_fast_1q(ps.view(np.float64), d, b, 2))
+    phi[:] = _np_fast_1q(ps, dmats[doff:doff + 4].reshape((2, 2)), b, 1)
+    return _np_real_dot(lam, phi)
+
+
+def _np_unapply1(lam, n, w, kind, amats, aoff):
+    """``lam <- A lam`` for a one-wire op's ``A = U^+`` (whole-state NumPy operations, as
+    the fast steps)."""
+    b = n - 1 - w
+    if kind == DIAGONAL:
+        lam *= amats[aoff:aoff + 2].take(_np_bit_index(lam.shape[0], b))
+    elif kind == REAL:
+        x = lam.view(np.float64)
+        x[:] = _np_fast_1q(x, amats[aoff:aoff + 4].real.reshape((2, 2)), b, 2)
+    else:
+        lam[:] = _np_fast_1q(lam, amats[aoff:aoff + 4].reshape((2, 2)), b, 1)
+
+
+def fast_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                      C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats):
+    """The kernel's ``_adjoint_into`` (its arguments and results; ``psi`` ends as the
+    circuit's final state, not swept back): the forward pass keeping the states the
+    overlaps need, the backward pass on ``lam`` only, CNOT runs as one permutation."""
+    n_ops = op_nw.shape[0]
+    dim = psi.shape[0]
+    n_adj = adj_op.shape[0]
+    has = np.zeros(n_ops, dtype=np.bool_)
+    has[adj_op] = True
+    n_keep = int(np.count_nonzero(has))
+    if not _np_fast(n) or n_adj == 0 or n_keep * dim * 16 > FAST_ADJOINT_STORE_BYTES:
+        return exact_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
+                                  word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
+                                  psi, phi, lam, amats)
+    kept = np.empty((n_keep, dim), dtype=np.complex128)
+    where = np.cumsum(has) - 1  # the kept state of op k (has[k]): kept[where[k]]
+    reset_state(psi)
+    k = 0
+    while k < n_ops:
+        if has[k]:
+            kept[where[k]] = psi
+        if _np_is_cnot(op_nw, op_kind, k):
+            r = k + 1
+            while r < n_ops and not has[r] and _np_is_cnot(op_nw, op_kind, r):
+                r += 1
+            if r - k > 1:  # a run: one permutation (the same numbers moved)
+                psi[:] = psi[_np_cnot_run(n, dim, op_wires, k, r, False)]
+                k = r
+                continue
+        apply_row(psi, n, op_wires, k, op_nw[k], op_kind[k], mats, op_off[k])
+        k += 1
+    pauli_expvals(psi, word_flip, word_z, word_ny, e)
+    n_words = word_flip.shape[0]
+    n_lin = C.shape[0]
+    n_out = lam.shape[0]
+    for t in range(n_words):
+        for m in range(n_lin):
+            c = C[m, t]
+            if c != 0.0:
+                add_pauli_word(lam[m], psi, c, word_flip[t], word_z[t], word_ny[t])
+    # probabilities (the last outputs, the last words): lam = the outcome's projector psi
+    o = n_words - (n_out - n_lin)
+    if n_out > n_lin:
+        idx = np.arange(dim, dtype=np.int64)
+        for m in range(n_lin, n_out):
+            z = word_z[o + m - n_lin]
+            sel = (idx & z) == _deposit(word_ny[o + m - n_lin], z)
+            lam[m][sel] = psi[sel]
+    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
+    a = n_adj - 1
+    k = n_ops - 1
+    while k >= 0:
+        while a >= 0 and adj_op[a] == k:  # the overlaps, on the state before op k
+            ps = kept[where[k]]
+            if op_nw[k] == 1:
+                for m in range(n_out):
+                    de[adj_slot[a], m] += 2.0 * _np_overlap1(
+                        lam[m], ps, n, op_wires[k, 0], op_kind[k], dmats, adj_off[a], phi)
+            else:
+                phi[:] = ps
+                apply_row(phi, n, op_wires, k, op_nw[k], op_kind[k], dmats, adj_off[a])
+                for m in range(n_out):
+                    de[adj_slot[a], m] += 2.0 * _np_real_dot(lam[m], phi)
+            a -= 1
+        if a < 0:
+            break
+        if _np_is_cnot(op_nw, op_kind, k):
+            s = k
+            while s > 0 and not has[s - 1] and _np_is_cnot(op_nw, op_kind, s - 1):
+                s -= 1
+            if k > s:  # CNOTs s .. k un-applied: the run in reverse, one permutation
+                index = _np_cnot_run(n, dim, op_wires, s, k + 1, True)
+                for m in range(n_out):
+                    lam[m] = lam[m][index]
+                k = s - 1
+                continue
+        if op_nw[k] == 1 and (op_kind[k] == DENSE or op_kind[k] == DIAGONAL
+                              or op_kind[k] == REAL):
+            for m in range(n_out):
+                _np_unapply1(lam[m], n, op_wires[k, 0], op_kind[k], amats, op_off[k])
+        else:
+            for m in range(n_out):
+                apply_row(lam[m], n, op_wires, k, op_nw[k], op_kind[k], amats, op_off[k])
+        k -= 1
+
+
 # qsym's tier 0: kernel name -> (its fast step, the name its exact twin is given)
 FAST_STEPS = {"_step1_real": ("fast_step1_real", "exact_step1_real"),
               "adjoint_step1_diag": ("fast_adjoint_step1_diag", "exact_adjoint_step1_diag"),
-              "adjoint_step1_dense": ("fast_adjoint_step1_dense", "exact_adjoint_step1_dense")}
+              "adjoint_step1_dense": ("fast_adjoint_step1_dense", "exact_adjoint_step1_dense"),
+              "_adjoint_into": ("fast_adjoint_into", "exact_adjoint_into")}
