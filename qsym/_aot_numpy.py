@@ -777,28 +777,52 @@ def fast_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word
     kept = np.empty((n_keep, dim), dtype=np.complex128)
     where = np.cumsum(keep) - 1  # the state kept before op k (keep[k]): kept[where[k]]
     reset_state(psi)
+    kinds, nws, offs = op_kind.tolist(), op_nw.tolist(), op_off.tolist()
+    w0s, keeps = op_wires[:, 0].tolist(), keep.tolist()
+    cnot = ((op_kind == CONTROLLED_X) & (op_nw == 2)).tolist()
     k = 0
     while k < n_ops:
-        if keep[k]:
+        if keeps[k]:
             kept[where[k]] = psi
-        if _np_is_cnot(op_nw, op_kind, k):
+        kind = kinds[k]
+        if cnot[k]:
             r = k + 1
-            while r < n_ops and not keep[r] and _np_is_cnot(op_nw, op_kind, r):
+            while r < n_ops and cnot[r] and not keeps[r]:
                 r += 1
             if r - k > 1:  # a run: one permutation (the same numbers moved)
                 psi[:] = psi[_np_cnot_run(n, dim, op_wires, k, r, False)]
                 k = r
                 continue
-        apply_row(psi, n, op_wires, k, op_nw[k], op_kind[k], mats, op_off[k])
+        # apply_row's dispatch, its one-wire cases called directly (the same twins)
+        if nws[k] == 1 and kind == REAL:
+            apply_real1(psi, n, w0s[k], mats, offs[k])
+        elif nws[k] == 1 and kind == DIAGONAL:
+            apply_diag1(psi, n, w0s[k], mats, offs[k])
+        elif nws[k] == 1 and kind == DENSE:
+            apply_dense1(psi, n, w0s[k], mats, offs[k])
+        else:
+            apply_row(psi, n, op_wires, k, op_nw[k], op_kind[k], mats, op_off[k])
         k += 1
     pauli_expvals(psi, word_flip, word_z, word_ny, e)
     n_words = word_flip.shape[0]
     n_lin = C.shape[0]
     n_out = lam.shape[0]
-    for t in range(n_words):
-        for m in range(n_lin):
+    # lam = O psi: the diagonal words (flip 0) summed into one real factor per amplitude
+    # (their signs memoized), the others word by word as the kernel
+    diag_words = [t for t in range(n_words) if word_flip[t] == 0]
+    for m in range(n_lin):
+        f = None
+        for t in diag_words:
             c = C[m, t]
             if c != 0.0:
+                sign = _np_memo(("z sign", dim, int(word_z[t])), lambda z=int(word_z[t]): (
+                    1.0 - 2.0 * _np_parity(np.arange(dim, dtype=np.int64) & z)))
+                f = c * sign if f is None else f + c * sign
+        if f is not None:
+            lam[m] += f * psi
+        for t in range(n_words):
+            c = C[m, t]
+            if c != 0.0 and word_flip[t] != 0:
                 add_pauli_word(lam[m], psi, c, word_flip[t], word_z[t], word_ny[t])
     # probabilities (the last outputs, the last words): lam = the outcome's projector psi
     o = n_words - (n_out - n_lin)
