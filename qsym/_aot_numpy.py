@@ -750,32 +750,11 @@ def _np_block(n, s, k, op_wires, u4, d4, adj_op, adj_slot, a, de, lam, ps):
     return lo_a - 1
 
 
-def fast_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                      C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats):
-    """The kernel's ``_adjoint_into`` (its arguments and results; ``psi`` ends as the
-    circuit's final state, not swept back): the forward pass keeping the states the
-    overlaps need, the backward pass on ``lam`` only, blocks of one-wire ops' overlaps on
-    the states at their ends, CNOT runs as one permutation."""
-    n_ops = op_nw.shape[0]
-    dim = psi.shape[0]
-    n_adj = adj_op.shape[0]
-    has = np.zeros(n_ops, dtype=np.bool_)
-    has[adj_op] = True
-    one = (op_nw == 1) & ((op_kind == DENSE) | (op_kind == DIAGONAL) | (op_kind == REAL))
-    # block[k]: the first op of op k's block (k itself outside blocks)
-    block = np.arange(n_ops, dtype=np.int64)
-    for k in range(1, n_ops):
-        if one[k] and one[k - 1]:
-            block[k] = block[k - 1]
-    keep = has & ~one
-    keep[block[has & one]] = True  # (the state before each block with a slot)
-    n_keep = int(np.count_nonzero(keep))
-    if not _np_fast(n) or n_adj == 0 or n_keep * dim * 16 > FAST_ADJOINT_STORE_BYTES:
-        return exact_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
-                                  word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
-                                  psi, phi, lam, amats)
-    kept = np.empty((n_keep, dim), dtype=np.complex128)
-    where = np.cumsum(keep) - 1  # the state kept before op k (keep[k]): kept[where[k]]
+def _np_forward_keeping(n, op_wires, op_nw, op_kind, op_off, mats, psi, keep, kept, where):
+    """``run_ops`` over the whole table from ``|0..0>`` (the same twins, so the same bits;
+    a CNOT run as one permutation: the same numbers moved), the state before each op
+    ``k`` with ``keep[k]`` copied into ``kept[where[k]]``."""
+    n_ops, dim = op_nw.shape[0], psi.shape[0]
     reset_state(psi)
     kinds, nws, offs = op_kind.tolist(), op_nw.tolist(), op_off.tolist()
     w0s, keeps = op_wires[:, 0].tolist(), keep.tolist()
@@ -789,7 +768,7 @@ def fast_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word
             r = k + 1
             while r < n_ops and cnot[r] and not keeps[r]:
                 r += 1
-            if r - k > 1:  # a run: one permutation (the same numbers moved)
+            if r - k > 1:
                 psi[:] = psi[_np_cnot_run(n, dim, op_wires, k, r, False)]
                 k = r
                 continue
@@ -803,12 +782,14 @@ def fast_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word
         else:
             apply_row(psi, n, op_wires, k, op_nw[k], op_kind[k], mats, op_off[k])
         k += 1
-    pauli_expvals(psi, word_flip, word_z, word_ny, e)
-    n_words = word_flip.shape[0]
-    n_lin = C.shape[0]
-    n_out = lam.shape[0]
-    # lam = O psi: the diagonal words (flip 0) summed into one real factor per amplitude
-    # (their signs memoized), the others word by word as the kernel
+
+
+def _np_lam_start(psi, lam, C, word_flip, word_z, word_ny):
+    """``lam[m] = O_m psi`` (``lam`` zeroed): the kernel's start, its diagonal words (flip
+    0) summed into one real factor per amplitude (their signs memoized), the others word
+    by word as there; the probabilities' rows the outcome's projector times ``psi``."""
+    dim = psi.shape[0]
+    n_words, n_lin, n_out = word_flip.shape[0], C.shape[0], lam.shape[0]
     diag_words = [t for t in range(n_words) if word_flip[t] == 0]
     for m in range(n_lin):
         f = None
@@ -824,26 +805,60 @@ def fast_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word
             c = C[m, t]
             if c != 0.0 and word_flip[t] != 0:
                 add_pauli_word(lam[m], psi, c, word_flip[t], word_z[t], word_ny[t])
-    # probabilities (the last outputs, the last words): lam = the outcome's projector psi
-    o = n_words - (n_out - n_lin)
+    o = n_words - (n_out - n_lin)  # (the probabilities: the last outputs, the last words)
     if n_out > n_lin:
         idx = np.arange(dim, dtype=np.int64)
         for m in range(n_lin, n_out):
             z = word_z[o + m - n_lin]
             sel = (idx & z) == _deposit(word_ny[o + m - n_lin], z)
             lam[m][sel] = psi[sel]
-    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
-    u4 = [None] * n_ops  # the blocks' ops' matrices and their slots' derivatives, as tuples
+
+
+def _np_block_tables(one, op_kind, op_off, mats, adj_op, adj_off, dmats):
+    """The blocks' ops' matrices ``u4[k]`` and their slots' derivatives ``d4[a]`` (tuples,
+    :func:`_np_m2_table`; ``None`` outside blocks)."""
+    u4 = [None] * one.shape[0]
     for j, m4 in zip(np.flatnonzero(one).tolist(),
                      _np_m2_table(op_kind[one], mats, op_off[one])):
         u4[j] = m4
     in_block = one[adj_op]
-    d4 = [None] * n_adj
+    d4 = [None] * adj_op.shape[0]
     for x, m4 in zip(np.flatnonzero(in_block).tolist(),
                      _np_m2_table(op_kind[adj_op[in_block]], dmats, adj_off[in_block])):
         d4[x] = m4
-    a = n_adj - 1
-    k = n_ops - 1
+    return u4, d4
+
+
+def fast_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                      C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats):
+    """The kernel's ``_adjoint_into`` (its arguments and results; ``psi`` ends as the
+    circuit's final state, not swept back): the forward pass keeping the states the
+    overlaps need, the backward pass on ``lam`` only, blocks of one-wire ops' overlaps on
+    the states at their ends, CNOT runs as one permutation."""
+    n_ops, dim, n_adj = op_nw.shape[0], psi.shape[0], adj_op.shape[0]
+    has = np.zeros(n_ops, dtype=np.bool_)
+    has[adj_op] = True
+    one = (op_nw == 1) & ((op_kind == DENSE) | (op_kind == DIAGONAL) | (op_kind == REAL))
+    block = np.arange(n_ops, dtype=np.int64)  # the first op of op k's block (else k)
+    for k in range(1, n_ops):
+        if one[k] and one[k - 1]:
+            block[k] = block[k - 1]
+    keep = has & ~one
+    keep[block[has & one]] = True  # (the state before each block with a slot)
+    n_keep = int(np.count_nonzero(keep))
+    if not _np_fast(n) or n_adj == 0 or n_keep * dim * 16 > FAST_ADJOINT_STORE_BYTES:
+        return exact_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
+                                  word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
+                                  psi, phi, lam, amats)
+    kept = np.empty((n_keep, dim), dtype=np.complex128)
+    where = np.cumsum(keep) - 1  # the state kept before op k (keep[k]): kept[where[k]]
+    _np_forward_keeping(n, op_wires, op_nw, op_kind, op_off, mats, psi, keep, kept, where)
+    pauli_expvals(psi, word_flip, word_z, word_ny, e)
+    _np_lam_start(psi, lam, C, word_flip, word_z, word_ny)
+    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
+    u4, d4 = _np_block_tables(one, op_kind, op_off, mats, adj_op, adj_off, dmats)
+    n_out = lam.shape[0]
+    a, k = n_adj - 1, n_ops - 1
     while k >= 0 and a >= 0:
         if one[k]:  # the block s .. k: lam un-applied, then its overlaps
             s = block[k]
@@ -859,19 +874,17 @@ def fast_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word
             a -= 1
         if a < 0:
             break
-        if _np_is_cnot(op_nw, op_kind, k):
-            s = k
-            while s > 0 and not has[s - 1] and _np_is_cnot(op_nw, op_kind, s - 1):
-                s -= 1
-            if k > s:  # CNOTs s .. k un-applied: the run in reverse, one permutation
-                index = _np_cnot_run(n, dim, op_wires, s, k + 1, True)
-                for m in range(n_out):
-                    lam[m] = lam[m][index]
-                k = s - 1
-                continue
-        for m in range(n_out):
-            apply_row(lam[m], n, op_wires, k, op_nw[k], op_kind[k], amats, op_off[k])
-        k -= 1
+        s = k
+        while s > 0 and _np_is_cnot(op_nw, op_kind, s) and _np_is_cnot(op_nw, op_kind, s - 1):
+            s -= 1
+        if k > s:  # CNOTs s .. k un-applied: the run in reverse, one permutation
+            index = _np_cnot_run(n, dim, op_wires, s, k + 1, True)
+            for m in range(n_out):
+                lam[m] = lam[m][index]
+        else:
+            for m in range(n_out):
+                apply_row(lam[m], n, op_wires, k, op_nw[k], op_kind[k], amats, op_off[k])
+        k = s - 1
 
 
 # qsym's tier 0: kernel name -> (its fast step, the name its exact twin is given)
