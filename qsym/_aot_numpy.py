@@ -564,7 +564,331 @@ def fast_adjoint_step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
     return acc
 
 
+# The whole sweep (issue #17, twenty-second round): from FAST_STEPS_MIN_WIRES to
+# FAST_STEPS_MAX_WIRES wires the python tier's ``_adjoint_into`` (the sweeps of
+# program_value_and_grad_adjoint) is this one, three changes of mechanism:
+# - psi is never swept backward: the forward pass keeps the state before each block
+#   (below) with a differentiated op, and before each other differentiated op, and the
+#   overlaps are taken on it, so the backward pass un-applies each op to lam only;
+# - a block (consecutive one-wire ops: an HEA layer's RY and RZ on every wire) takes all
+#   its overlaps on the states at its two ends: ops on different wires commute, so the
+#   block is U = (x)_w U_w, U_w its wire's ops in order, and op j's overlap on wire w is
+#   Re <lam_j| D_j |psi_(j-1)> = Re <lam_s| N_j |psi_s> with lam_s = U^+ lam (the block
+#   un-applied) and psi_s the kept state before it, N_j = U_w^+ U_(w, after j) D_j
+#   U_(w, before j) a 2x2 matrix (U_w^+ U_w = 1: the unitarity the kernel's sweep assumes
+#   when it un-applies psi); so Re sum_rc N_rc K_rc with K_rc = <lam_s|_r |psi_s>_c, the
+#   four overlaps of the two halves of the states on wire w (one K per wire and block,
+#   not one pass per op);
+# - a run of CNOTs is one permutation of the amplitudes, forward and backward (one gather
+#   by a memoized index instead of one swap pass per CNOT; moves, no arithmetic).
+# The forward pass is otherwise the exact twins' (run_ops' ops one by one), so the value
+# keeps the kernels' bits; the gradient moves in its last bits, as the fast steps'. At most
+# FAST_ADJOINT_STORE_BYTES of kept states, else the kernel's own sweep (with the fast steps).
+FAST_ADJOINT_STORE_BYTES = 64 << 20
+
+
+def _np_is_cnot(op_nw, op_kind, k):
+    return op_kind[k] == CONTROLLED_X and op_nw[k] == 2
+
+
+def _np_cnot_run(n, dim, op_wires, k0, k1, reverse):
+    """The gather index (``state[index]``) of the CNOTs ``k0 .. k1 - 1`` of the op table, in
+    order or (``reverse``) in reverse order (their inverse: each CNOT is its own)."""
+    cnots = np.ascontiguousarray(op_wires[k0:k1, :2], dtype=np.int64)
+    if reverse:
+        cnots = np.ascontiguousarray(cnots[::-1])
+    key = ("cnot", n, dim, cnots.tobytes(), cnots.shape)
+    return _np_memo(key, lambda: _np_cnot_gather(n, cnots, dim))
+
+
+def _np_real_dot(lam, q):
+    """``Re <lam|q>``: the dot product of the float64 views of ``lam`` and ``q``, by
+    ``np.dot`` below OpenBLAS's size for threads (16384 entries), else einsum."""
+    x, y = lam.view(np.float64), q.view(np.float64)
+    if x.shape[0] < 16384:
+        return np.dot(x, y)
+    return np.einsum("i,i->", x, y)
+
+
+def _np_m2_table(kind, m, off):
+    """The 2x2 matrices of one-wire ops' entries ``m[off[i]:]``, read as the kernels read
+    each op's ``kind`` (its diagonal, its real part, or the matrix; other kinds' rows are
+    never read): a list of tuples ``(m00, m01, m10, m11)`` of Python complex numbers."""
+    if off.shape[0] == 0:
+        return []
+    diag = kind == DIAGONAL
+    cols = np.minimum(np.arange(4), np.where(diag, 1, 3)[:, None])
+    t = m.take(np.minimum(off[:, None] + cols, m.shape[0] - 1))
+    t[diag, 1:3] = 0.0
+    t[kind == REAL] = t[kind == REAL].real
+    return [tuple(r) for r in t.tolist()]
+
+
+def _np_mm(x, y):
+    """The product of two 2x2 matrices as tuples."""
+    return (x[0] * y[0] + x[1] * y[2], x[0] * y[1] + x[1] * y[3],
+            x[2] * y[0] + x[3] * y[2], x[2] * y[1] + x[3] * y[3])
+
+
+def _np_dagger(x):
+    """The conjugate transpose of a 2x2 matrix as a tuple (a stored ``U``'s ``A = U^+``,
+    as ``adjoint_mats_into`` makes it: the same numbers)."""
+    return (x[0].conjugate(), x[2].conjugate(), x[1].conjugate(), x[3].conjugate())
+
+
+_NP_I2 = (1 + 0j, 0j, 0j, 1 + 0j)
+# index bits per group: an operator on a group's wires is a 16x16 matrix, one BLAS call on
+# the state (M N K at most 2^17 up to 13 wires: below OpenBLAS's size for threads)
+_NP_GROUP_BITS = 4
+
+
+def _np_group_shape(n, lo, g):
+    """The state as ``(H, M, L)``: the index bits above the group, its ``g`` bits from bit
+    ``lo``, those below."""
+    return (1 << (n - lo - g), 1 << g, 1 << lo)
+
+
+def _np_group_apply(x, n, lo, g, op):
+    """``x <- op x``, ``op`` a ``2^g x 2^g`` matrix on index bits ``lo .. lo + g - 1``."""
+    h, m, l = _np_group_shape(n, lo, g)
+    if l == 1:
+        x[:] = (x.reshape(h, m) @ op.T).reshape(-1)
+    elif h == 1:
+        x[:] = (op @ x.reshape(m, l)).reshape(-1)
+    else:
+        x[:] = np.matmul(op, x.reshape(h, m, l)).reshape(-1)
+
+
+def _np_group_rho(lam, psi, n, lo, g):
+    """``rho[a, c] = sum conj(lam_i) psi_i'`` over the index pairs whose group bits are
+    ``a`` and ``c`` and whose other bits are equal (``|psi><lam|`` traced over the other
+    bits), one BLAS product."""
+    h, m, l = _np_group_shape(n, lo, g)
+    if l == 1:
+        return lam.reshape(h, m).conj().T @ psi.reshape(h, m)
+    if h == 1:
+        return lam.reshape(m, l).conj() @ psi.reshape(m, l).T
+    lt = lam.reshape(h, m, l).transpose(1, 0, 2).reshape(m, h * l)
+    pt = psi.reshape(h, m, l).transpose(1, 0, 2).reshape(m, h * l)
+    return lt.conj() @ pt.T
+
+
+def _np_trace_index(g):
+    """Indices into a flat ``2^g x 2^g`` matrix: ``[p, r, c]`` the entries whose bit ``p``
+    is ``r`` (row) and ``c`` (column), the other bits equal (made once per ``g``)."""
+    def make():
+        m = 1 << g
+        x = np.arange(m, dtype=np.int64)
+        out = np.empty((g, 2, 2, m >> 1), dtype=np.int64)
+        for p in range(g):
+            rest = x[(x >> p) & 1 == 0]
+            for r in range(2):
+                for c in range(2):
+                    out[p, r, c] = (rest | (r << p)) * m + (rest | (c << p))
+        return out
+    return _np_memo(("trace index", g), make)
+
+
+def _np_block(n, s, k, op_wires, u4, d4, adj_op, adj_slot, a, de, lam, ps):
+    """Block ``s .. k`` (one-wire ops; ``u4[j]`` op j's matrix, ``d4[x]`` slot x's
+    derivative) backward: ``lam`` (its rows) un-applied, by groups of wires; the overlaps
+    of its differentiated ops ``adj_op[.. a]`` (those in the block, if ``ps``, the state
+    before the block, is given) added to ``de``. Returns the next slot below the block."""
+    by_wire = {}
+    for j in range(s, k + 1):
+        by_wire.setdefault(int(op_wires[j, 0]), []).append(j)
+    aw = {}  # U_w^+ = A_(j1) ... A_(jm): lam's step on wire w
+    for w, ops in by_wire.items():
+        x = _NP_I2
+        for j in ops:
+            x = _np_mm(x, _np_dagger(u4[j]))
+        aw[w] = x
+    n_out = lam.shape[0]
+    groups = [(lo, min(_NP_GROUP_BITS, n - lo)) for lo in range(0, n, _NP_GROUP_BITS)]
+    for lo, g in groups:
+        ws = [n - 1 - b for b in range(lo + g - 1, lo - 1, -1)]  # the group's wires, in order
+        if not any(w in aw for w in ws):
+            continue
+        op = np.ones((1, 1), dtype=np.complex128)
+        for w in ws:  # the Kronecker product, the group's first wire the highest bit
+            m2 = np.array(aw.get(w, _NP_I2)).reshape(2, 2)
+            op = (op[:, None, :, None] * m2[None, :, None, :]).reshape(
+                2 * op.shape[0], 2 * op.shape[1])
+        for m in range(n_out):
+            _np_group_apply(lam[m], n, lo, g, op)
+    if ps is None:
+        return a
+    lo_a = a
+    while lo_a > 0 and adj_op[lo_a - 1] >= s:
+        lo_a -= 1
+    slots = {}  # op -> its slots
+    for x in range(lo_a, a + 1):
+        slots.setdefault(int(adj_op[x]), []).append(x)
+    for lo, g in groups:
+        ws = [w for w in (n - 1 - b for b in range(lo, lo + g))
+              if any(j in slots for j in by_wire.get(w, ()))]
+        if not ws:
+            continue
+        index = _np_trace_index(g)
+        ks = [_np_group_rho(lam[m], ps, n, lo, g).take(index).sum(axis=-1).tolist()
+              for m in range(n_out)]  # ks[m][p]: bit p's K
+        for w in ws:
+            p = n - 1 - w - lo
+            ops = by_wire[w]
+            after = [_NP_I2] * len(ops)  # U_(w, after j): the ops after j, by position
+            for i in range(len(ops) - 2, -1, -1):
+                after[i] = _np_mm(after[i + 1], u4[ops[i + 1]])
+            before = _NP_I2  # U_(w, before j)
+            for i, j in enumerate(ops):
+                for x in slots.get(j, ()):
+                    nj = _np_mm(_np_mm(aw[w], after[i]), _np_mm(d4[x], before))
+                    for m in range(n_out):
+                        (k00, k01), (k10, k11) = ks[m][p]
+                        de[adj_slot[x], m] += 2.0 * (nj[0] * k00 + nj[1] * k01
+                                                     + nj[2] * k10 + nj[3] * k11).real
+                before = _np_mm(u4[j], before)
+    return lo_a - 1
+
+
+def _np_forward_keeping(n, op_wires, op_nw, op_kind, op_off, mats, psi, keep, kept, where):
+    """``run_ops`` over the whole table from ``|0..0>`` (the same twins, so the same bits;
+    a CNOT run as one permutation: the same numbers moved), the state before each op
+    ``k`` with ``keep[k]`` copied into ``kept[where[k]]``."""
+    n_ops, dim = op_nw.shape[0], psi.shape[0]
+    reset_state(psi)
+    kinds, nws, offs = op_kind.tolist(), op_nw.tolist(), op_off.tolist()
+    w0s, keeps = op_wires[:, 0].tolist(), keep.tolist()
+    cnot = ((op_kind == CONTROLLED_X) & (op_nw == 2)).tolist()
+    k = 0
+    while k < n_ops:
+        if keeps[k]:
+            kept[where[k]] = psi
+        kind = kinds[k]
+        if cnot[k]:
+            r = k + 1
+            while r < n_ops and cnot[r] and not keeps[r]:
+                r += 1
+            if r - k > 1:
+                psi[:] = psi[_np_cnot_run(n, dim, op_wires, k, r, False)]
+                k = r
+                continue
+        # apply_row's dispatch, its one-wire cases called directly (the same twins)
+        if nws[k] == 1 and kind == REAL:
+            apply_real1(psi, n, w0s[k], mats, offs[k])
+        elif nws[k] == 1 and kind == DIAGONAL:
+            apply_diag1(psi, n, w0s[k], mats, offs[k])
+        elif nws[k] == 1 and kind == DENSE:
+            apply_dense1(psi, n, w0s[k], mats, offs[k])
+        else:
+            apply_row(psi, n, op_wires, k, op_nw[k], op_kind[k], mats, op_off[k])
+        k += 1
+
+
+def _np_lam_start(psi, lam, C, word_flip, word_z, word_ny):
+    """``lam[m] = O_m psi`` (``lam`` zeroed): the kernel's start, its diagonal words (flip
+    0) summed into one real factor per amplitude (their signs memoized), the others word
+    by word as there; the probabilities' rows the outcome's projector times ``psi``."""
+    dim = psi.shape[0]
+    n_words, n_lin, n_out = word_flip.shape[0], C.shape[0], lam.shape[0]
+    diag_words = [t for t in range(n_words) if word_flip[t] == 0]
+    for m in range(n_lin):
+        f = None
+        for t in diag_words:
+            c = C[m, t]
+            if c != 0.0:
+                sign = _np_memo(("z sign", dim, int(word_z[t])), lambda z=int(word_z[t]): (
+                    1.0 - 2.0 * _np_parity(np.arange(dim, dtype=np.int64) & z)))
+                f = c * sign if f is None else f + c * sign
+        if f is not None:
+            lam[m] += f * psi
+        for t in range(n_words):
+            c = C[m, t]
+            if c != 0.0 and word_flip[t] != 0:
+                add_pauli_word(lam[m], psi, c, word_flip[t], word_z[t], word_ny[t])
+    o = n_words - (n_out - n_lin)  # (the probabilities: the last outputs, the last words)
+    if n_out > n_lin:
+        idx = np.arange(dim, dtype=np.int64)
+        for m in range(n_lin, n_out):
+            z = word_z[o + m - n_lin]
+            sel = (idx & z) == _deposit(word_ny[o + m - n_lin], z)
+            lam[m][sel] = psi[sel]
+
+
+def _np_block_tables(one, op_kind, op_off, mats, adj_op, adj_off, dmats):
+    """The blocks' ops' matrices ``u4[k]`` and their slots' derivatives ``d4[a]`` (tuples,
+    :func:`_np_m2_table`; ``None`` outside blocks)."""
+    u4 = [None] * one.shape[0]
+    for j, m4 in zip(np.flatnonzero(one).tolist(),
+                     _np_m2_table(op_kind[one], mats, op_off[one])):
+        u4[j] = m4
+    in_block = one[adj_op]
+    d4 = [None] * adj_op.shape[0]
+    for x, m4 in zip(np.flatnonzero(in_block).tolist(),
+                     _np_m2_table(op_kind[adj_op[in_block]], dmats, adj_off[in_block])):
+        d4[x] = m4
+    return u4, d4
+
+
+def fast_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                      C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats):
+    """The kernel's ``_adjoint_into`` (its arguments and results; ``psi`` ends as the
+    circuit's final state, not swept back): the forward pass keeping the states the
+    overlaps need, the backward pass on ``lam`` only, blocks of one-wire ops' overlaps on
+    the states at their ends, CNOT runs as one permutation."""
+    n_ops, dim, n_adj = op_nw.shape[0], psi.shape[0], adj_op.shape[0]
+    has = np.zeros(n_ops, dtype=np.bool_)
+    has[adj_op] = True
+    one = (op_nw == 1) & ((op_kind == DENSE) | (op_kind == DIAGONAL) | (op_kind == REAL))
+    block = np.arange(n_ops, dtype=np.int64)  # the first op of op k's block (else k)
+    for k in range(1, n_ops):
+        if one[k] and one[k - 1]:
+            block[k] = block[k - 1]
+    keep = has & ~one
+    keep[block[has & one]] = True  # (the state before each block with a slot)
+    n_keep = int(np.count_nonzero(keep))
+    if not _np_fast(n) or n_adj == 0 or n_keep * dim * 16 > FAST_ADJOINT_STORE_BYTES:
+        return exact_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
+                                  word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
+                                  psi, phi, lam, amats)
+    kept = np.empty((n_keep, dim), dtype=np.complex128)
+    where = np.cumsum(keep) - 1  # the state kept before op k (keep[k]): kept[where[k]]
+    _np_forward_keeping(n, op_wires, op_nw, op_kind, op_off, mats, psi, keep, kept, where)
+    pauli_expvals(psi, word_flip, word_z, word_ny, e)
+    _np_lam_start(psi, lam, C, word_flip, word_z, word_ny)
+    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
+    u4, d4 = _np_block_tables(one, op_kind, op_off, mats, adj_op, adj_off, dmats)
+    n_out = lam.shape[0]
+    a, k = n_adj - 1, n_ops - 1
+    while k >= 0 and a >= 0:
+        if one[k]:  # the block s .. k: lam un-applied, then its overlaps
+            s = block[k]
+            a = _np_block(n, s, k, op_wires, u4, d4, adj_op, adj_slot, a, de, lam,
+                          kept[where[s]] if adj_op[a] >= s else None)
+            k = s - 1
+            continue
+        while a >= 0 and adj_op[a] == k:  # the overlaps, on the state before op k
+            phi[:] = kept[where[k]]
+            apply_row(phi, n, op_wires, k, op_nw[k], op_kind[k], dmats, adj_off[a])
+            for m in range(n_out):
+                de[adj_slot[a], m] += 2.0 * _np_real_dot(lam[m], phi)
+            a -= 1
+        if a < 0:
+            break
+        s = k
+        while s > 0 and _np_is_cnot(op_nw, op_kind, s) and _np_is_cnot(op_nw, op_kind, s - 1):
+            s -= 1
+        if k > s:  # CNOTs s .. k un-applied: the run in reverse, one permutation
+            index = _np_cnot_run(n, dim, op_wires, s, k + 1, True)
+            for m in range(n_out):
+                lam[m] = lam[m][index]
+        else:
+            for m in range(n_out):
+                apply_row(lam[m], n, op_wires, k, op_nw[k], op_kind[k], amats, op_off[k])
+        k = s - 1
+
+
 # qsym's tier 0: kernel name -> (its fast step, the name its exact twin is given)
 FAST_STEPS = {"_step1_real": ("fast_step1_real", "exact_step1_real"),
               "adjoint_step1_diag": ("fast_adjoint_step1_diag", "exact_adjoint_step1_diag"),
-              "adjoint_step1_dense": ("fast_adjoint_step1_dense", "exact_adjoint_step1_dense")}
+              "adjoint_step1_dense": ("fast_adjoint_step1_dense", "exact_adjoint_step1_dense"),
+              "_adjoint_into": ("fast_adjoint_into", "exact_adjoint_into")}

@@ -120,16 +120,10 @@ def _hea(w, n=LO):
     return qml.expval(qml.PauliZ(0) @ qml.PauliX(3) + 0.5 * qml.PauliY(1) + qml.PauliZ(LO - 1))
 
 
-def test_large_circuits_adjoint_gradient_on_the_python_tier(twins, monkeypatch):
-    """A 10-wire circuit's adjoint gradient on the plain-Python kernels: its value bit for
-    bit the compiled kernels', its gradient within 1e-12 of theirs (what it is measured
-    to be: a few 1e-16) and of the parameter-shift gradient's, and the fast steps ran."""
-    monkeypatch.setenv("QSYM_TIER", "python")
-    w = np.random.default_rng(17).uniform(-np.pi, np.pi, (4, LO))
-    node = qml.QNode(_hea, qml.device("default.qubit", wires=LO), diff_method="adjoint")
-    entry = node.compiled((w,), {})[0]
+def _counting(twins, monkeypatch, names):
+    """Wrap the twins' fast functions of ``names`` (kernel names) to count their calls."""
     ran = {}
-    for name in STEPS.values():
+    for name in names:
         fast = aot_numpy.FAST_STEPS[name][0]
 
         def counted(*args, _f=twins[fast], _n=fast):
@@ -137,21 +131,131 @@ def test_large_circuits_adjoint_gradient_on_the_python_tier(twins, monkeypatch):
             return _f(*args)
 
         monkeypatch.setitem(twins, name, counted)
+    return ran
+
+
+def _twin_and_compiled(twins, entry, x, d):
+    """The entry's adjoint (values, Jacobian) on the plain-Python kernels and on the
+    compiled kernel library, both by the op-by-op entry point (tier 0's below 14 wires;
+    compiled: the numba sweep, an independent implementation)."""
     tw = types.SimpleNamespace(
         program_value_and_grad_adjoint=twins["program_value_and_grad_adjoint"],
         program_value_and_grad_adjoint_into=twins["program_value_and_grad_adjoint_into"])
-    x, d = np.asarray(w, dtype=float).ravel(), np.zeros(0)
     out = {}
     for key, k in (("twin", tw), ("compiled", kernels)):
         entry._k_value = entry._k_grad = entry._k_adjoint = k
-        out[key] = [np.array(a, dtype=float) for a in entry.value_and_grad_adjoint(x, d)]
-    assert sorted(ran) == sorted(f for f, _ in aot_numpy.FAST_STEPS.values())
+        out[key] = [np.array(a, dtype=float) for a in entry.value_and_grad_adjoint(
+            x, d, kernel="program_value_and_grad_adjoint")]
+    return out
+
+
+@pytest.mark.parametrize("sweep", ["blocks", "steps"])
+def test_large_circuits_adjoint_gradient_on_the_python_tier(twins, monkeypatch, sweep):
+    """A 10-wire circuit's adjoint gradient on the plain-Python kernels: its value bit for
+    bit the compiled kernels', its gradient within 1e-12 of theirs (what it is measured
+    to be: a few 1e-16) and of the parameter-shift gradient's. ``blocks``: the tier's
+    sweep (``fast_adjoint_into``) ran; ``steps``: with no room for its kept states the
+    kernel's own sweep ran instead, with the fast steps."""
+    monkeypatch.setenv("QSYM_TIER", "python")
+    w = np.random.default_rng(17).uniform(-np.pi, np.pi, (4, LO))
+    node = qml.QNode(_hea, qml.device("default.qubit", wires=LO), diff_method="adjoint")
+    entry = node.compiled((w,), {})[0]
+    if sweep == "steps":
+        monkeypatch.setitem(twins, "FAST_ADJOINT_STORE_BYTES", 0)
+    ran = _counting(twins, monkeypatch, list(STEPS.values()) + ["_adjoint_into"])
+    x, d = np.asarray(w, dtype=float).ravel(), np.zeros(0)
+    out = _twin_and_compiled(twins, entry, x, d)
+    assert ran["fast_adjoint_into"] == 1
+    assert (sorted(ran) == sorted(f for f, _ in aot_numpy.FAST_STEPS.values())
+            if sweep == "steps" else sorted(ran) == ["fast_adjoint_into"])
     assert out["twin"][0].tobytes() == out["compiled"][0].tobytes()
     assert np.max(np.abs(out["twin"][1] - out["compiled"][1])) < 1e-12
     shift = qml.QNode(_hea, qml.device("default.qubit", wires=LO),
                       diff_method="parameter-shift")
     g = qml.grad(shift)(qml.numpy.array(w, requires_grad=True))
     assert np.max(np.abs(out["twin"][1].ravel() - np.ravel(g))) < 1e-12
+
+
+def _mixed(n):
+    """Every case of the tier's sweep: blocks of one-wire ops of each kind (REAL RY,
+    DIAGONAL PhaseShift, DENSE Rot with three slots on one op, RX sharing RY's parameter),
+    differentiated two-wire ops (CRX, IsingZZ), a CNOT run, a Toffoli, a PauliRot, one
+    circuit parameter in two gates, three measurements (a sum with X and Y words, one Z,
+    probabilities)."""
+    def circuit(w):
+        for i in range(n):
+            qml.Rot(w[0, i], w[1, i], 0.3 * w[2, i], wires=i)
+            qml.PhaseShift(w[2, i], wires=i)
+            qml.RY(w[3, i], wires=i)
+        qml.CRX(w[3, 0], wires=[0, 1])
+        qml.IsingZZ(w[3, 1], wires=[2, n - 1])
+        for i in range(n - 1):
+            qml.CNOT(wires=[i, i + 1])
+        qml.Toffoli(wires=[0, 1, 2])
+        qml.PauliRot(w[3, 2], "XY", wires=[1, 3])
+        qml.RY(w[1, 3], wires=2)
+        qml.RX(w[1, 3], wires=0)
+        return (qml.expval(qml.PauliZ(0) + 0.5 * qml.PauliX(1) @ qml.PauliY(2)),
+                qml.expval(qml.PauliZ(n - 1)), qml.probs(wires=[0, 3]))
+    return circuit
+
+
+@pytest.mark.parametrize("n", [LO, HI])
+def test_block_sweep_agrees_with_the_compiled_kernels_on_every_case(twins, monkeypatch, n):
+    """The tier's sweep (kept states, blocks of one-wire ops by groups of 4 index bits: at
+    10 wires groups of 4, 4, 2, at 13 of 4, 4, 4, 1; CNOT runs; the other ops one by one)
+    on the circuit of every case, three outputs: the values bit for bit the compiled
+    kernels', the Jacobian within 1e-12 of theirs and (10 wires) of the exact twins'
+    sweep."""
+    monkeypatch.setenv("QSYM_TIER", "python")
+    w = np.random.default_rng(n).uniform(-np.pi, np.pi, (4, n))
+    node = qml.QNode(_mixed(n), qml.device("default.qubit", wires=n), diff_method="adjoint")
+    entry = node.compiled((w,), {})[0]
+    ran = _counting(twins, monkeypatch, ["_adjoint_into"])
+    x, d = np.asarray(w, dtype=float).ravel(), np.zeros(0)
+    out = _twin_and_compiled(twins, entry, x, d)
+    assert ran == {"fast_adjoint_into": 1}
+    others = [out["compiled"][1]]
+    if n == LO:  # (13 wires: six lam rows on the exact twins cost a second)
+        monkeypatch.setitem(twins, "_adjoint_into", twins["exact_adjoint_into"])
+        others.append(_twin_and_compiled(twins, entry, x, d)["twin"][1])
+    assert out["twin"][1].shape == (6, 4 * n)
+    assert np.max(np.abs(out["twin"][1])) > 0.1
+    assert out["twin"][0].tobytes() == out["compiled"][0].tobytes()
+    for other in others:
+        assert np.max(np.abs(out["twin"][1] - other)) < 1e-12
+
+
+def test_block_sweep_from_several_threads_gives_one_answer(twins, monkeypatch):
+    """The tier's sweep keeps no state between calls but the memoized permutations and
+    index tables: four threads at once give the single thread's bits."""
+    import threading
+
+    monkeypatch.setenv("QSYM_TIER", "python")
+    w = np.random.default_rng(5).uniform(-np.pi, np.pi, (4, LO))
+    node = qml.QNode(_hea, qml.device("default.qubit", wires=LO), diff_method="adjoint")
+    entry = node.compiled((w,), {})[0]
+    tw = types.SimpleNamespace(
+        program_value_and_grad_adjoint=twins["program_value_and_grad_adjoint"])
+    entry._k_value = entry._k_grad = entry._k_adjoint = tw
+    x, d = np.asarray(w, dtype=float).ravel(), np.zeros(0)
+    one = np.array(entry.value_and_grad_adjoint(x, d)[1]).tobytes()
+    monkeypatch.setitem(twins, "_NP_MEMO", {})  # (the tables made while threads race)
+    got, errors = [], []
+
+    def run():
+        try:
+            for _ in range(3):
+                got.append(np.array(entry.value_and_grad_adjoint(x, d)[1]).tobytes())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(got) == 12 and set(got) == {one}
 
 
 def test_exports_carry_only_the_exact_twins():
