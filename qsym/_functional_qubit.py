@@ -1083,10 +1083,43 @@ def _simulate_mcms(circuit, debugger=None, mcm_method=None, postselect_mode=None
                          "'tree-traversal', 'one-shot' or 'deferred'")
     if mcm_method is None:  # PennyLane's: one shot at a time (tree traversal analytically)
         mcm_method = "one-shot" if circuit.shots else "tree-traversal"
+    if mcm_method == "one-shot":
+        return _simulate_one_shots(circuit, postselect_mode, rng)
     config = ExecutionConfig(mcm_config=MCMConfig(mcm_method=mcm_method,
                                                   postselect_mode=postselect_mode))
     dev = DefaultQubit(seed=rng)
     return dev.execute([circuit], config)[0]
+
+
+def _simulate_one_shots(circuit, postselect_mode=None, rng=None):
+    """PennyLane's ``simulate(circuit, mcm_method="one-shot")``: the results of
+    ``circuit.shots.total_shots`` single shots, a tuple with one per shot, each the
+    circuit's measurements of one shot with each mid-circuit measurement sampled from its
+    own probabilities (a postselected one too: keeping only the postselected shots is
+    ``qml.dynamic_one_shot``'s processing, as PennyLane's; its auxiliary tape ends with a
+    sample of each mid-circuit measurement, which reads the shot's outcomes). One
+    generator, ``numpy.random.default_rng(rng)``, draws every shot's outcomes and samples.
+
+    >>> import qsym as qml
+    >>> m = qml.measure(0, postselect=1)
+    >>> tape = qml.tape.QuantumScript([qml.X(0), *m.measurements],
+    ...                               [qml.expval(qml.Z(0)), qml.sample(m)], shots=2)
+    >>> _simulate_one_shots(tape, rng=1)
+    ((np.float64(-1.0), 1), (np.float64(-1.0), 1))
+    """
+    if not circuit.shots:
+        raise TypeError("Native mid-circuit measurements are only supported with finite "
+                        "shots: give the tape shots, or use mcm_method='tree-traversal'")
+    single = circuit.copy(shots=[1])
+    gen = np.random.default_rng(rng)
+    results = []
+    for _ in range(circuit.shots.total_shots):
+        mid: dict = {}
+        state, batched = get_final_state(single, mid_measurements=mid, rng=gen,
+                                         postselect_mode=postselect_mode)
+        results.append(measure_final_state(single, state, batched, mid_measurements=mid,
+                                           rng=gen))
+    return tuple(results)
 
 
 def simulate_tree_mcm(circuit, debugger=None, **execution_kwargs):

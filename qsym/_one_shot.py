@@ -185,7 +185,7 @@ def measurement_with_no_shots(measurement):
 
 def _mcm_samples(circuit, results):
     mcms = [op for op in circuit.operations if is_mcm(op)]
-    cols = [np.reshape(np.asarray([np.asarray(r) for r in res], dtype=float), (-1, 1))
+    cols = [np.reshape(np.asarray([np.asarray(r) for r in res]), (-1, 1))
             for res in results[len(results) - len(mcms):]] if mcms else []
     samples = np.hstack(cols) if cols else np.zeros((0, 0))
     has_post = np.array([[op.postselect is not None for op in mcms]])
