@@ -1069,9 +1069,12 @@ def _refused(name):
 def _simulate_mcms(circuit, debugger=None, mcm_method=None, postselect_mode=None, rng=None,
                    interface=None, prng_key=None, **unused):
     """A tape with mid-circuit measurements, simulated by ``default.qubit``'s own
-    mid-circuit measurement methods: the tape's results as ``dev.execute`` gives them
-    (PennyLane's ``simulate`` returns the per-shot results of ``"one-shot"`` instead:
-    qsym's ``qml.dynamic_one_shot`` post-processing takes what its device returns)."""
+    mid-circuit measurement methods: the tape's results as ``dev.execute`` gives them;
+    with ``"one-shot"`` (or no method and shots), ``qml.dynamic_one_shot``'s auxiliary
+    tape (:func:`_is_one_shot_tape`) gives PennyLane's per-shot results instead
+    (:func:`_simulate_one_shots`: its processing keeps the postselected shots). (Another
+    tape is not split into shots: PennyLane's would read its last measurements as the
+    mid-circuit measurements' samples.)"""
     from .devices import DefaultQubit, ExecutionConfig, MCMConfig
     if debugger is not None or prng_key is not None:
         raise NotImplementedError(
@@ -1083,12 +1086,37 @@ def _simulate_mcms(circuit, debugger=None, mcm_method=None, postselect_mode=None
                          "'tree-traversal', 'one-shot' or 'deferred'")
     if mcm_method is None:  # PennyLane's: one shot at a time (tree traversal analytically)
         mcm_method = "one-shot" if circuit.shots else "tree-traversal"
-    if mcm_method == "one-shot":
+    if mcm_method == "one-shot" and _is_one_shot_tape(circuit):
         return _simulate_one_shots(circuit, postselect_mode, rng)
     config = ExecutionConfig(mcm_config=MCMConfig(mcm_method=mcm_method,
                                                   postselect_mode=postselect_mode))
     dev = DefaultQubit(seed=rng)
     return dev.execute([circuit], config)[0]
+
+
+def _is_one_shot_tape(circuit) -> bool:
+    """Whether ``circuit`` is ``qml.dynamic_one_shot``'s auxiliary tape: its last
+    measurements are a ``qml.sample`` of each mid-circuit measurement's own outcome, in the
+    order of the operations (the form PennyLane's one-shot simulation appends the outcomes
+    to).
+
+    >>> import qsym as qml
+    >>> m = qml.measure(0)
+    >>> tape = qml.tape.QuantumScript([*m.measurements], [qml.expval(qml.Z(0))], shots=2)
+    >>> _is_one_shot_tape(tape), _is_one_shot_tape(qml.dynamic_one_shot(tape)[0][0])
+    (False, True)
+    """
+    mcms = [op for op in circuit.operations if isinstance(op, MidMeasure)]
+    tail = list(circuit.measurements[len(circuit.measurements) - len(mcms):])
+    if not mcms or len(tail) != len(mcms):
+        return False
+    for op, m in zip(mcms, tail):
+        mv = getattr(m, "mv", None)
+        if (m.kind != "sample" or mv is None or isinstance(mv, (list, tuple))
+                or list(mv.measurements) != [op]
+                or [mv.concretize({op: 0}), mv.concretize({op: 1})] != [0, 1]):
+            return False
+    return True
 
 
 def _simulate_one_shots(circuit, postselect_mode=None, rng=None):
