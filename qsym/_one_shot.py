@@ -272,7 +272,7 @@ def _gather_counts(measurement, samples, valid):
         else:
             tmp = Counter({float(v): 0 for v in mv.branches.values()})
     for i, d in enumerate(samples):
-        tmp.update({k if isinstance(k, str) else float(k): v * int(valid[i])
+        tmp.update({k if isinstance(k, str) else float(k): v * valid[i]
                     for k, v in dict(d).items()})
     if not getattr(measurement, "all_outcomes", False):
         tmp = Counter({k: v for k, v in tmp.items() if v > 0})
