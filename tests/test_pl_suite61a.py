@@ -129,3 +129,49 @@ def test_another_tape_keeps_the_devices_results():
     m = qml.measure(0)
     tape = qml.tape.QuantumScript([qml.X(0), *m.measurements], [qml.expval(qml.Z(0))], shots=3)
     assert simulate(tape, mcm_method="one-shot", rng=1) == -1.0
+
+
+def test_device_execution_of_the_auxiliary_tape():
+    """dynamic_one_shot's tape run by qsym's default.qubit (a shot vector of single shots
+    the device postselects itself: a discarded shot is NaN in every result) then
+    processed: H(0), postselecting 1, CNOT keeps the shots with wire 1 in |1> (by hand:
+    <Z1> = -1, samples ones, as many samples as kept shots)."""
+    dev = qml.device("default.qubit", seed=3)
+    m = qml.measure(0, postselect=1)
+    tape = qml.tape.QuantumScript([qml.H(0), *m.measurements, qml.CNOT([0, 1])],
+                                  [qml.expval(qml.Z(1)), qml.sample(wires=[1])], shots=40)
+    tapes, fn = qml.dynamic_one_shot(tape)
+    (raw,) = dev.execute(tapes)
+    nan = [bool(np.isnan(np.asarray(r[0], dtype=float)).all()) for r in raw]
+    for shot, lost in zip(raw, nan):  # every result of a shot kept or every one NaN
+        assert all(bool(np.isnan(np.asarray(x, dtype=float)).all()) == lost for x in shot)
+    ev, samples = fn((raw,))
+    assert 0 < sum(nan) < 40
+    assert ev == -1.0 and np.shape(samples) == (40 - sum(nan), 1) and np.all(samples == 1)
+
+
+def test_one_shot_results_discarded_in_some_measurements_only_are_refused():
+    """A shot NaN in one result and not in another cannot be processed (its value would be
+    counted with another shot's outcome): a MeasurementError that says what to give."""
+    m = qml.measure(0, postselect=1)
+    tape = qml.tape.QuantumScript([qml.H(0), *m.measurements], [qml.expval(qml.Z(0))], shots=2)
+    _, fn = qml.dynamic_one_shot(tape)
+    with pytest.raises(qml.errors.MeasurementError, match="NaN .* in some measurements"):
+        fn((((-1.0, 1), (np.nan, 1)),))
+
+
+def test_postselected_measurements_of_one_execution_keep_the_same_shots():
+    """PennyLane draws the shots a postselection keeps once per execution (per bin of a
+    shot vector), and every measurement reads them: samples of X(1) and of Z(1) (measured
+    from different rotations of the state) have the same length in each bin."""
+    dev = qml.device("default.qubit", seed=5)
+
+    @qml.qnode(dev, mcm_method="deferred", shots=[3] * 6)
+    def circuit():
+        qml.H(0)
+        qml.measure(0, postselect=1)
+        qml.RX(0.4, 1)
+        return qml.sample(qml.X(1)), qml.sample(qml.Z(1)), qml.expval(qml.Y(1))
+
+    lengths = [(len(a), len(b), bool(np.isnan(e))) for a, b, e in circuit()]
+    assert all(a == b and (a == 0) == lost for a, b, lost in lengths)
