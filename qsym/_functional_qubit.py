@@ -804,8 +804,10 @@ def measure_final_state(circuit, state, is_state_batched, **execution_kwargs):
 def simulate(circuit, debugger=None, state_cache: dict | None = None, **execution_kwargs):
     """The results of the tape ``circuit`` simulated on a state vector, PennyLane's
     ``qml.devices.qubit.simulate``; ``rng`` seeds its samples, ``state_cache`` (a dict)
-    receives the final state under the tape's hash. Mid-circuit measurements are refused
-    here: ``qml.device("default.qubit").execute`` simulates them.
+    receives the final state under the tape's hash. A tape with mid-circuit measurements
+    runs by ``default.qubit``'s methods (``mcm_method``, ``postselect_mode``): the tape's
+    results, or with ``"one-shot"`` (the default with shots) PennyLane's per-shot results of
+    ``qml.dynamic_one_shot``'s auxiliary tape, whose processing keeps the postselected shots.
 
     >>> import qsym as qml
     >>> tape = qml.tape.QuantumScript([qml.H(0)], [qml.probs(wires=0)])
