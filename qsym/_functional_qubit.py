@@ -1142,14 +1142,33 @@ def _simulate_one_shots(circuit, postselect_mode=None, rng=None):
                         "shots: give the tape shots, or use mcm_method='tree-traversal'")
     single = circuit.copy(shots=[1])
     gen = np.random.default_rng(rng)
-    results = []
-    for _ in range(circuit.shots.total_shots):
-        mid: dict = {}
-        state, batched = get_final_state(single, mid_measurements=mid, rng=gen,
-                                         postselect_mode=postselect_mode)
-        results.append(measure_final_state(single, state, batched, mid_measurements=mid,
-                                           rng=gen))
-    return tuple(results)
+    return tuple(simulate_one_shot_native_mcm(single, rng=gen, postselect_mode=postselect_mode)
+                 for _ in range(circuit.shots.total_shots))
+
+
+def simulate_one_shot_native_mcm(circuit, debugger=None, **execution_kwargs):
+    """One shot of ``qml.dynamic_one_shot``'s auxiliary tape ``circuit`` (PennyLane's
+    ``simulate_one_shot_native_mcm``): each mid-circuit measurement's outcome drawn from
+    its probabilities (a postselected one too: keeping the postselected shots is the
+    transform's processing), then the measurements of the final state with the outcomes
+    appended (its last measurements are their samples). ``rng`` (a generator or a seed)
+    draws them; ``postselect_mode`` and ``interface`` are accepted; JAX's ``prng_key`` is
+    refused.
+
+    >>> import qsym as qml
+    >>> m = qml.measure(0, postselect=0)
+    >>> tape = qml.tape.QuantumScript([qml.X(0), *m.measurements],
+    ...                               [qml.expval(qml.Z(0)), qml.sample(m)], shots=[1])
+    >>> simulate_one_shot_native_mcm(tape, rng=1)  # outcome 1: discarded by the processing
+    (np.float64(-1.0), 1)
+    """
+    rng = np.random.default_rng(execution_kwargs.get("rng"))
+    mid: dict = {}
+    state, batched = get_final_state(
+        circuit, debugger=debugger, mid_measurements=mid, rng=rng,
+        postselect_mode=execution_kwargs.get("postselect_mode"),
+        prng_key=execution_kwargs.get("prng_key"))
+    return measure_final_state(circuit, state, batched, mid_measurements=mid, rng=rng)
 
 
 def simulate_tree_mcm(circuit, debugger=None, **execution_kwargs):
@@ -1169,6 +1188,5 @@ def simulate_tree_mcm(circuit, debugger=None, **execution_kwargs):
 
 # PennyLane's mid-circuit measurement internals of its simulate module: importable, refused
 TreeTraversalStack = _refused("TreeTraversalStack")
-simulate_one_shot_native_mcm = _refused("simulate_one_shot_native_mcm")
 split_circuit_at_mcms = _refused("split_circuit_at_mcms")
 _find_post_processed_mcms = find_post_processed_mcms  # (PennyLane's name there)

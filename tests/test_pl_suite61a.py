@@ -175,3 +175,23 @@ def test_postselected_measurements_of_one_execution_keep_the_same_shots():
 
     lengths = [(len(a), len(b), bool(np.isnan(e))) for a, b, e in circuit()]
     assert all(a == b and (a == 0) == lost for a, b, lost in lengths)
+
+
+def test_simulate_one_shot_native_mcm_is_one_shot():
+    """PennyLane's simulate_one_shot_native_mcm (its module's name; the second positional
+    argument is the debugger): one shot, the measurements then the outcome. X(0) then a
+    measurement postselecting 0 gives outcome 1 (the processing discards the shot), <Z0> =
+    -1; RX(pi/2): each outcome half of the time, the terminal value the outcome's."""
+    from qsym.devices.qubit.simulate import simulate_one_shot_native_mcm
+
+    m = qml.measure(0, postselect=0)
+    tape = qml.tape.QuantumScript([qml.X(0), *m.measurements],
+                                  [qml.expval(qml.Z(0)), qml.sample(m)], shots=[1])
+    assert simulate_one_shot_native_mcm(tape, None, rng=np.random.default_rng(0)) == (-1.0, 1)
+    m = qml.measure(0)
+    tape = qml.tape.QuantumScript([qml.RX(np.pi / 2, 0), *m.measurements],
+                                  [qml.expval(qml.Z(0)), qml.sample(m)], shots=[1])
+    rng = np.random.default_rng(0)
+    shots = [simulate_one_shot_native_mcm(tape, rng=rng) for _ in range(60)]
+    assert all(ev == 1 - 2 * outcome for ev, outcome in shots)
+    assert 0 < sum(outcome for _, outcome in shots) < 60
