@@ -34,7 +34,7 @@ from ._one_shot import combine_measurements_core, measurement_with_no_shots
 from ._operations import (
     CNOT, ExpectationMP, GlobalPhase, Identity, LinearCombination, MultiControlledX, PauliX,
     PauliZ, PhaseShift, Prod, Projector, QubitUnitary, S, SProd, StateMeasurement, StateMP,
-    StatePrepBase, Sum, T, probs)
+    StatePrepBase, Sum, T, probs, sample)
 from ._shadows import ClassicalShadowMP, ShadowExpvalMP
 from ._opmath import adjoint, dot, operation_derivative, simplify
 from ._shots import ShotCopies, Shots, choice
@@ -1188,5 +1188,30 @@ def simulate_tree_mcm(circuit, debugger=None, **execution_kwargs):
 
 # PennyLane's mid-circuit measurement internals of its simulate module: importable, refused
 TreeTraversalStack = _refused("TreeTraversalStack")
-split_circuit_at_mcms = _refused("split_circuit_at_mcms")
+
+
+def split_circuit_at_mcms(circuit):
+    """PennyLane's ``split_circuit_at_mcms``: ``circuit`` cut at its mid-circuit
+    measurements, one tape per segment before each (its gates since the previous one,
+    measuring the wire measured: ``qml.sample`` with shots, ``qml.probs`` without), then
+    the gates after the last with the circuit's measurements of wires and observables (the
+    statistics of measurement values dropped).
+
+    >>> import qsym as qml
+    >>> m = qml.measure(0)
+    >>> tape = qml.tape.QuantumScript([qml.H(0), *m.measurements, qml.X(1)],
+    ...                               [qml.probs(wires=[1]), qml.expval(m)])
+    >>> [(t.operations, t.measurements) for t in split_circuit_at_mcms(tape)]
+    [([H(0)], [probs(wires=[0])]), ([X(1)], [probs(wires=[1])])]
+    """
+    out, first = [], 0
+    for last, op in enumerate(circuit.operations):
+        if isinstance(op, MidMeasure):
+            measured = sample(wires=op.wires) if circuit.shots else probs(wires=op.wires)
+            out.append(circuit.copy(operations=circuit.operations[first:last],
+                                    measurements=[measured]))
+            first = last + 1
+    kept = [m for m in circuit.measurements if getattr(m, "mv", None) is None]
+    out.append(type(circuit)(circuit.operations[first:], kept, shots=circuit.shots))
+    return out
 _find_post_processed_mcms = find_post_processed_mcms  # (PennyLane's name there)

@@ -195,3 +195,23 @@ def test_simulate_one_shot_native_mcm_is_one_shot():
     shots = [simulate_one_shot_native_mcm(tape, rng=rng) for _ in range(60)]
     assert all(ev == 1 - 2 * outcome for ev, outcome in shots)
     assert 0 < sum(outcome for _, outcome in shots) < 60
+
+
+def test_split_circuit_at_mcms():
+    """PennyLane's split_circuit_at_mcms (by hand from its definition): one segment per
+    mid-circuit measurement measuring its wire (sample with shots, probs without), then
+    the rest with the measurements of wires and observables only."""
+    from qsym.devices.qubit.simulate import split_circuit_at_mcms
+
+    m0, m1 = qml.measure(0), qml.measure(1)
+    ops = [qml.H(0), *m0.measurements, qml.RX(0.3, 1), qml.CNOT([0, 1]), *m1.measurements,
+           qml.X(0)]
+    tape = qml.tape.QuantumScript(ops, [qml.expval(qml.Z(0)), qml.sample(m0)], shots=5)
+    parts = split_circuit_at_mcms(tape)
+    assert [[op.name for op in t.operations] for t in parts] == [
+        ["Hadamard"], ["RX", "CNOT"], ["PauliX"]]
+    assert [[(m.kind, list(m.wires)) for m in t.measurements] for t in parts] == [
+        [("sample", [0])], [("sample", [1])], [("expval", [0])]]
+    assert all(t.shots.total_shots == 5 for t in parts)
+    analytic = split_circuit_at_mcms(tape.copy(shots=None, measurements=[qml.probs(wires=0)]))
+    assert [m.kind for t in analytic for m in t.measurements] == ["probs", "probs", "probs"]
