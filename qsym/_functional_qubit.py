@@ -34,7 +34,7 @@ from ._one_shot import combine_measurements_core, measurement_with_no_shots
 from ._operations import (
     CNOT, ExpectationMP, GlobalPhase, Identity, LinearCombination, MultiControlledX, PauliX,
     PauliZ, PhaseShift, Prod, Projector, QubitUnitary, S, SProd, StateMeasurement, StateMP,
-    StatePrepBase, Sum, T, probs)
+    StatePrepBase, Sum, T, probs, sample)
 from ._shadows import ClassicalShadowMP, ShadowExpvalMP
 from ._opmath import adjoint, dot, operation_derivative, simplify
 from ._shots import ShotCopies, Shots, choice
@@ -804,8 +804,10 @@ def measure_final_state(circuit, state, is_state_batched, **execution_kwargs):
 def simulate(circuit, debugger=None, state_cache: dict | None = None, **execution_kwargs):
     """The results of the tape ``circuit`` simulated on a state vector, PennyLane's
     ``qml.devices.qubit.simulate``; ``rng`` seeds its samples, ``state_cache`` (a dict)
-    receives the final state under the tape's hash. Mid-circuit measurements are refused
-    here: ``qml.device("default.qubit").execute`` simulates them.
+    receives the final state under the tape's hash. A tape with mid-circuit measurements
+    runs by ``default.qubit``'s methods (``mcm_method``, ``postselect_mode``): the tape's
+    results, or with ``"one-shot"`` (the default with shots) PennyLane's per-shot results of
+    ``qml.dynamic_one_shot``'s auxiliary tape, whose processing keeps the postselected shots.
 
     >>> import qsym as qml
     >>> tape = qml.tape.QuantumScript([qml.H(0)], [qml.probs(wires=0)])
@@ -1069,9 +1071,12 @@ def _refused(name):
 def _simulate_mcms(circuit, debugger=None, mcm_method=None, postselect_mode=None, rng=None,
                    interface=None, prng_key=None, **unused):
     """A tape with mid-circuit measurements, simulated by ``default.qubit``'s own
-    mid-circuit measurement methods: the tape's results as ``dev.execute`` gives them
-    (PennyLane's ``simulate`` returns the per-shot results of ``"one-shot"`` instead:
-    qsym's ``qml.dynamic_one_shot`` post-processing takes what its device returns)."""
+    mid-circuit measurement methods: the tape's results as ``dev.execute`` gives them;
+    with ``"one-shot"`` (or no method and shots), ``qml.dynamic_one_shot``'s auxiliary
+    tape (:func:`_is_one_shot_tape`) gives PennyLane's per-shot results instead
+    (:func:`_simulate_one_shots`: its processing keeps the postselected shots). (Another
+    tape is not split into shots: PennyLane's would read its last measurements as the
+    mid-circuit measurements' samples.)"""
     from .devices import DefaultQubit, ExecutionConfig, MCMConfig
     if debugger is not None or prng_key is not None:
         raise NotImplementedError(
@@ -1083,10 +1088,87 @@ def _simulate_mcms(circuit, debugger=None, mcm_method=None, postselect_mode=None
                          "'tree-traversal', 'one-shot' or 'deferred'")
     if mcm_method is None:  # PennyLane's: one shot at a time (tree traversal analytically)
         mcm_method = "one-shot" if circuit.shots else "tree-traversal"
+    if mcm_method == "one-shot" and _is_one_shot_tape(circuit):
+        return _simulate_one_shots(circuit, postselect_mode, rng)
     config = ExecutionConfig(mcm_config=MCMConfig(mcm_method=mcm_method,
                                                   postselect_mode=postselect_mode))
     dev = DefaultQubit(seed=rng)
     return dev.execute([circuit], config)[0]
+
+
+def _is_one_shot_tape(circuit) -> bool:
+    """Whether ``circuit`` is ``qml.dynamic_one_shot``'s auxiliary tape: its last
+    measurements are a ``qml.sample`` of each mid-circuit measurement's own outcome, in the
+    order of the operations (the form PennyLane's one-shot simulation appends the outcomes
+    to).
+
+    >>> import qsym as qml
+    >>> m = qml.measure(0)
+    >>> tape = qml.tape.QuantumScript([*m.measurements], [qml.expval(qml.Z(0))], shots=2)
+    >>> _is_one_shot_tape(tape), _is_one_shot_tape(qml.dynamic_one_shot(tape)[0][0])
+    (False, True)
+    """
+    mcms = [op for op in circuit.operations if isinstance(op, MidMeasure)]
+    tail = list(circuit.measurements[len(circuit.measurements) - len(mcms):])
+    if not mcms or len(tail) != len(mcms):
+        return False
+    for op, m in zip(mcms, tail):
+        mv = getattr(m, "mv", None)
+        if (m.kind != "sample" or mv is None or isinstance(mv, (list, tuple))
+                or list(mv.measurements) != [op]
+                or [mv.concretize({op: 0}), mv.concretize({op: 1})] != [0, 1]):
+            return False
+    return True
+
+
+def _simulate_one_shots(circuit, postselect_mode=None, rng=None):
+    """PennyLane's ``simulate(circuit, mcm_method="one-shot")``: the results of
+    ``circuit.shots.total_shots`` single shots, a tuple with one per shot, each the
+    circuit's measurements of one shot with each mid-circuit measurement sampled from its
+    own probabilities (a postselected one too: keeping only the postselected shots is
+    ``qml.dynamic_one_shot``'s processing, as PennyLane's; its auxiliary tape ends with a
+    sample of each mid-circuit measurement, which reads the shot's outcomes). One
+    generator, ``numpy.random.default_rng(rng)``, draws every shot's outcomes and samples.
+
+    >>> import qsym as qml
+    >>> m = qml.measure(0, postselect=1)
+    >>> tape = qml.tape.QuantumScript([qml.X(0), *m.measurements],
+    ...                               [qml.expval(qml.Z(0)), qml.sample(m)], shots=2)
+    >>> _simulate_one_shots(tape, rng=1)
+    ((np.float64(-1.0), 1), (np.float64(-1.0), 1))
+    """
+    if not circuit.shots:
+        raise TypeError("Native mid-circuit measurements are only supported with finite "
+                        "shots: give the tape shots, or use mcm_method='tree-traversal'")
+    single = circuit.copy(shots=[1])
+    gen = np.random.default_rng(rng)
+    return tuple(simulate_one_shot_native_mcm(single, rng=gen, postselect_mode=postselect_mode)
+                 for _ in range(circuit.shots.total_shots))
+
+
+def simulate_one_shot_native_mcm(circuit, debugger=None, **execution_kwargs):
+    """One shot of ``qml.dynamic_one_shot``'s auxiliary tape ``circuit`` (PennyLane's
+    ``simulate_one_shot_native_mcm``): each mid-circuit measurement's outcome drawn from
+    its probabilities (a postselected one too: keeping the postselected shots is the
+    transform's processing), then the measurements of the final state with the outcomes
+    appended (its last measurements are their samples). ``rng`` (a generator or a seed)
+    draws them; ``postselect_mode`` and ``interface`` are accepted; JAX's ``prng_key`` is
+    refused.
+
+    >>> import qsym as qml
+    >>> m = qml.measure(0, postselect=0)
+    >>> tape = qml.tape.QuantumScript([qml.X(0), *m.measurements],
+    ...                               [qml.expval(qml.Z(0)), qml.sample(m)], shots=[1])
+    >>> simulate_one_shot_native_mcm(tape, rng=1)  # outcome 1: discarded by the processing
+    (np.float64(-1.0), 1)
+    """
+    rng = np.random.default_rng(execution_kwargs.get("rng"))
+    mid: dict = {}
+    state, batched = get_final_state(
+        circuit, debugger=debugger, mid_measurements=mid, rng=rng,
+        postselect_mode=execution_kwargs.get("postselect_mode"),
+        prng_key=execution_kwargs.get("prng_key"))
+    return measure_final_state(circuit, state, batched, mid_measurements=mid, rng=rng)
 
 
 def simulate_tree_mcm(circuit, debugger=None, **execution_kwargs):
@@ -1106,6 +1188,30 @@ def simulate_tree_mcm(circuit, debugger=None, **execution_kwargs):
 
 # PennyLane's mid-circuit measurement internals of its simulate module: importable, refused
 TreeTraversalStack = _refused("TreeTraversalStack")
-simulate_one_shot_native_mcm = _refused("simulate_one_shot_native_mcm")
-split_circuit_at_mcms = _refused("split_circuit_at_mcms")
+
+
+def split_circuit_at_mcms(circuit):
+    """PennyLane's ``split_circuit_at_mcms``: ``circuit`` cut at its mid-circuit
+    measurements, one tape per segment before each (its gates since the previous one,
+    measuring the wire measured: ``qml.sample`` with shots, ``qml.probs`` without), then
+    the gates after the last with the circuit's measurements of wires and observables (the
+    statistics of measurement values dropped).
+
+    >>> import qsym as qml
+    >>> m = qml.measure(0)
+    >>> tape = qml.tape.QuantumScript([qml.H(0), *m.measurements, qml.X(1)],
+    ...                               [qml.probs(wires=[1]), qml.expval(m)])
+    >>> [(t.operations, t.measurements) for t in split_circuit_at_mcms(tape)]
+    [([H(0)], [probs(wires=[0])]), ([X(1)], [probs(wires=[1])])]
+    """
+    out, first = [], 0
+    for last, op in enumerate(circuit.operations):
+        if isinstance(op, MidMeasure):
+            measured = sample(wires=op.wires) if circuit.shots else probs(wires=op.wires)
+            out.append(circuit.copy(operations=circuit.operations[first:last],
+                                    measurements=[measured]))
+            first = last + 1
+    kept = [m for m in circuit.measurements if getattr(m, "mv", None) is None]
+    out.append(type(circuit)(circuit.operations[first:], kept, shots=circuit.shots))
+    return out
 _find_post_processed_mcms = find_post_processed_mcms  # (PennyLane's name there)

@@ -31,7 +31,7 @@ from ._mcm import NATIVE_CLASSES, MeasurementValue, MidMeasure, check_native_mea
 from ._splitting import broadcast_expand
 from ._tapes import QuantumScript
 from ._transform import null_postprocessing, transform
-from .errors import TransformError
+from .errors import MeasurementError, TransformError
 from .exceptions import QuantumFunctionError
 
 __all__ = ["dynamic_one_shot", "fill_in_value", "is_mcm", "init_auxiliary_tape",
@@ -183,15 +183,54 @@ def measurement_with_no_shots(measurement):
     return np.nan
 
 
-def _mcm_samples(circuit, results):
+def _is_discarded(r) -> bool:
+    """Whether one shot's result is NaN: a device that postselects itself (qsym's
+    ``default.qubit`` running the auxiliary tape as a shot vector of single shots) returns
+    NaN in every result of a shot it discarded."""
+    if isinstance(r, dict):
+        return False
+    a = np.asarray(r)
+    return a.size > 0 and a.dtype.kind == "f" and bool(np.all(np.isnan(a)))
+
+
+def _discarded_shots(circuit, results):
+    """The shots a device discarded (NaN in every one of their results), checked to be the
+    same in every result: a shot NaN in some results and not in others is refused (its
+    values would be counted with another shot's outcome)."""
+    if not results:
+        return np.zeros(0, dtype=bool)
+    per = [np.array([_is_discarded(r) for r in res], dtype=bool) for res in results]
+    first = per[0]
+    for res, flags in zip(results, per):
+        if len(flags) != len(first) or np.any(flags != first):
+            raise MeasurementError(
+                "dynamic_one_shot's processing: the results of one shot are NaN (a shot the "
+                "device discarded) in some measurements and not in others; give it one "
+                "result per shot with every measurement of the same shot (e.g. "
+                "qml.devices.qubit.simulate(tape, mcm_method='one-shot'))")
+    return first
+
+
+def _mcm_samples(circuit, results, discarded=None):
     mcms = [op for op in circuit.operations if is_mcm(op)]
-    cols = [np.reshape(np.asarray([np.asarray(r) for r in res], dtype=float), (-1, 1))
-            for res in results[len(results) - len(mcms):]] if mcms else []
+    columns = results[len(results) - len(mcms):] if mcms else []
+    cols = [np.reshape(np.asarray([np.asarray(r) for r in res]), (-1, 1)) for res in columns]
     samples = np.hstack(cols) if cols else np.zeros((0, 0))
     has_post = np.array([[op.postselect is not None for op in mcms]])
     post = np.array([[op.postselect or 0 for op in mcms]])
     is_valid = np.all(samples * has_post == post, axis=1)
+    if discarded is not None and len(discarded):
+        is_valid &= ~discarded
     return mcms, samples, is_valid
+
+
+def _kept_placeholder(res, discarded):
+    """One measurement's per-shot results with each discarded shot's NaN replaced by a
+    kept shot's result (masked out by the processing: never counted)."""
+    if not np.any(discarded) or np.all(discarded):
+        return res
+    keep = next(r for r, d in zip(res, discarded) if not d)
+    return [keep if d else r for r, d in zip(res, discarded)]
 
 
 def _one_shot_no_shots(m):
@@ -216,7 +255,9 @@ def parse_native_mid_circuit_measurements(circuit, _removed_arg=None, results=No
     auxiliary tape's ``i``-th measurement (the mid-circuit measurements' samples last);
     the shots whose postselected measurements have another value are discarded."""
     check_native_measurements(circuit.measurements)
-    mcms, samples, is_valid = _mcm_samples(circuit, results)
+    discarded = _discarded_shots(circuit, results)
+    results = [_kept_placeholder(res, discarded) for res in results]
+    mcms, samples, is_valid = _mcm_samples(circuit, results, discarded)
     by_mcm = {op: samples[:, i:i + 1] for i, op in enumerate(mcms)}
     out, k = [], 0
     for m in circuit.measurements:
@@ -272,7 +313,7 @@ def _gather_counts(measurement, samples, valid):
         else:
             tmp = Counter({float(v): 0 for v in mv.branches.values()})
     for i, d in enumerate(samples):
-        tmp.update({k if isinstance(k, str) else float(k): v * int(valid[i])
+        tmp.update({k if isinstance(k, str) else float(k): v * valid[i]
                     for k, v in dict(d).items()})
     if not getattr(measurement, "all_outcomes", False):
         tmp = Counter({k: v for k, v in tmp.items() if v > 0})

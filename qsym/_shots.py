@@ -136,16 +136,17 @@ def discarded_value(m, deferred):
     return float("nan")
 
 
-def postselected_draw(m, state, n: int, shots: int, rng):
+def postselected_draw(m, state, n: int, shots: int, rng, kept_memo: dict | None = None):
     """Samples (or counts) of ``m`` after a postselection (``m.post``), as PennyLane's
     ``"hw-like"`` mode: the shots that give the kept outcomes, a binomial number of them,
     drawn from the projected, renormalised state (none when that outcome is impossible);
     in ``"fill-shots"`` mode (:func:`filling_shots`) all the shots, an impossible outcome
-    refused."""
+    refused. ``kept_memo`` (a dict) shares the number of kept shots of each postselection
+    between the measurements of one execution (:func:`_kept_once`)."""
     psi = np.asarray(state, dtype=complex)
     kept_psi = observable_apply(psi.reshape((2,) * n), m.post, {}).reshape(-1)
     norm = float(np.real(np.vdot(kept_psi, kept_psi)))
-    kept = kept_shots(norm, shots, rng)
+    kept = _kept_once(m.post, norm, shots, rng, kept_memo)
     if not kept and m.shadow[:1] == ("shadow_expval",):  # no snapshot: NaN (PennyLane's)
         return np.float64(np.nan) if m.shadow[3] else np.full(len(m.shadow[4]), np.nan)
     if not kept:
@@ -170,6 +171,18 @@ def kept_shots(norm: float, shots: int, rng) -> int:
                 "(qsym: use postselect_mode='hw-like' to get no samples)")
         return 0
     return shots if fills_shots() else int(rng.binomial(shots, min(norm, 1.0)))
+
+
+def _kept_once(post, norm: float, shots: int, rng, memo: dict | None) -> int:
+    """:func:`kept_shots`, drawn once per postselection ``post`` in ``memo``: PennyLane
+    draws the kept shots of a tape once, and every measurement of the tape reads those
+    (so two measurements of one postselected execution never keep different numbers of
+    shots). ``memo`` None: a draw of its own."""
+    if memo is None:
+        return kept_shots(norm, shots, rng)
+    if post not in memo:
+        memo[post] = kept_shots(norm, shots, rng)
+    return memo[post]
 
 
 def _drawn(m, psi, n, shots, rng):
@@ -198,13 +211,13 @@ def at_call(m, circuit, x, d):
         for c, w in m.terms))
 
 
-def postselected_estimate(m, state, n: int, shots: int, rng):
+def postselected_estimate(m, state, n: int, shots: int, rng, kept_memo: dict | None = None):
     """``expval`` / ``var`` / ``probs`` after a postselection with finite shots, as
     PennyLane's ``"hw-like"`` mode: the mean, variance or frequencies of the kept shots
     (a binomial number of the ``shots``, drawn from the projected state), so the estimate
     stays within the observable's eigenvalues; NaN when no shot is kept."""
     sample = dataclasses.replace(m, kind="sample")
-    drawn = postselected_draw(sample, state, n, shots, rng)
+    drawn = postselected_draw(sample, state, n, shots, rng, kept_memo)
     if isinstance(drawn, float):  # none kept (PennyLane's one-shot or tree-traversal)
         return discarded_value(m, None)
     drawn = np.asarray(drawn)
@@ -222,7 +235,8 @@ def postselected_estimate(m, state, n: int, shots: int, rng):
     return np.float64(values.mean() if m.kind == "expval" else values.var())
 
 
-def postselected_plain_values(ms, forms, state, n: int, shots: int, rng) -> dict:
+def postselected_plain_values(ms, forms, state, n: int, shots: int, rng,
+                              kept_memo: dict | None = None) -> dict:
     """``{index: value}`` of the postselected measurements of the computational basis
     (wires, and statistics of mid-circuit measurement values): those with the same
     postselection take one binomial number of kept shots and one draw of them from the
@@ -238,7 +252,7 @@ def postselected_plain_values(ms, forms, state, n: int, shots: int, rng) -> dict
     for post, members in groups.items():
         kept_psi = observable_apply(psi.reshape((2,) * n), post, {}).reshape(-1)
         norm = float(np.real(np.vdot(kept_psi, kept_psi)))
-        kept = kept_shots(norm, shots, rng)
+        kept = _kept_once(post, norm, shots, rng, kept_memo)
         drawn = draw_bits(kept_psi / np.sqrt(norm), n, kept, rng) if kept else None
         for i in members:
             out[i] = _kept_statistic(ms[i], drawn)
@@ -615,14 +629,16 @@ class Sampler:
         rows, _ = self.estimate_rows(mats, pre.C, shots, rng)
         values, _ = measurements(entry.post, rows)
         ms = entry.circuit.measurements
-        shared = (postselected_plain_values(ms, self.forms, self.state(mats), self.n, shots, rng)
+        kept = {}  # each postselection's kept shots, one draw for every measurement
+        shared = (postselected_plain_values(ms, self.forms, self.state(mats), self.n, shots, rng,
+                                            kept)
                   if any(m.post for m in ms) else {})
         for i, v in shared.items():
             values[i] = v
         for i, m in enumerate(ms):
             if (m.post and m.kind in ("expval", "var", "probs") and _numeric_terms(m)
                     and i not in shared):
-                values[i] = postselected_estimate(m, self.state(mats), self.n, shots, rng)
+                values[i] = postselected_estimate(m, self.state(mats), self.n, shots, rng, kept)
         if any(m.kind in ("sample", "counts") for m in ms):
             state = self.state(mats)
             prob = np.abs(state) ** 2
@@ -630,7 +646,7 @@ class Sampler:
                 if i in shared:
                     continue
                 if m.kind in ("sample", "counts") and m.post:
-                    values[i] = postselected_draw(m, state, self.n, shots, rng)
+                    values[i] = postselected_draw(m, state, self.n, shots, rng, kept)
                 elif m.shadow:  # a classical shadow: each snapshot in its own bases
                     values[i] = shadow_value(m, state, self.n, shots, rng)
                 elif m.kind in ("sample", "counts"):
