@@ -2445,7 +2445,7 @@ def _symbolic_matrix(op) -> np.ndarray:
 
 
 def _traced_matrix(op):
-    """The matrix of a table gate of one real parameter ``t`` that autograd traces, as
+    """The matrix of a table gate of one parameter ``t`` (real or complex) that autograd traces, as
     autograd differentiates it: ``exp(i t G) = V diag(exp(i t l)) V^dagger`` from the
     eigenvectors of its generator ``G`` (PennyLane's convention), checked against the
     gate's own matrix at the number; None for other gates (several parameters, no
@@ -2456,14 +2456,17 @@ def _traced_matrix(op):
     value = theta
     while isinstance(value, Box):
         value = value._value
-    if np.ndim(value) != 0 or np.iscomplexobj(value):
+    if np.ndim(value) != 0:
         return None
+    # a complex t (PennyLane's matrix of RX(0.3 + 0j)): its formulas are entire functions
+    # of t, as exp(i t G) is, and the two agree on the real axis, so they agree at every
+    # complex t; the check is made at the real part
+    real = float(np.real(value))
     G = np.asarray(gate_generator(op).matrix(wire_order=op.wires), dtype=complex)
     lam, V = np.linalg.eigh(G)
-    numeric = _gate_matrix(op.name, float(value), num_wires=None if op.num_wires
+    numeric = _gate_matrix(op.name, real, num_wires=None if op.num_wires
                            else max(len(op.wires), 1), **dict(op.hyper))
-    if not np.allclose((V * np.exp(1j * float(value) * lam)) @ V.conj().T, numeric,
-                       atol=1e-10):
+    if not np.allclose((V * np.exp(1j * real * lam)) @ V.conj().T, numeric, atol=1e-10):
         return None
     return anp.dot(V * anp.exp(1j * theta * lam), V.conj().T)
 

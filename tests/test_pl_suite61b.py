@@ -44,3 +44,16 @@ def test_integral_args_hold_a_row_per_integral_argument_more_than_the_basis_func
     assert onp.allclose(qml.grad(f, argnums=0)(alpha, coeff), [row] * 4, atol=1e-7)
     with pytest.raises(qml.errors.ArgumentError, match="2 basis functions need 2 rows"):
         qml.qchem.Molecule(["H", "H"], geometry, alpha=pnp.array([_STO_A]))
+
+
+# --- a gate's matrix at a complex autograd angle --------------------------------------------
+def test_matrix_of_a_gate_at_a_complex_autograd_angle_is_differentiated():
+    """``qml.jacobian`` of a real part of ``qml.matrix(RX(phi))`` / ``IsingXY`` at a complex
+    ``phi`` (PennyLane's test_rx_grad_autograd gives ``0.325 + 0j``): autograd's
+    ``d/dRe - i d/dIm``. Expected values are PennyLane 0.45.1's (run in /work/plvenv)."""
+    phi = pnp.array(0.3 + 0j, requires_grad=True)
+    g = qml.jacobian(lambda x: qml.math.real(qml.matrix(qml.RX(x, wires=0))))(phi)
+    assert onp.allclose(g, [[-0.07471907, -0.49438554j], [-0.49438554j, -0.07471907]])
+    ket = onp.array([0.6, 0, 0.8j, 0])
+    f = lambda x: qml.math.real(qml.matrix(qml.IsingXY(x, wires=[0, 1])) @ ket)
+    assert onp.allclose(qml.jacobian(f)(phi), [0, -0.39550843, -0.05977525j, 0])
