@@ -1306,6 +1306,8 @@ class Operation:
             n = len(hyper["pauli_word"])
         if not cls.num_wires and n is None:
             n = 1
+        if any(isinstance(p, Box) for p in params):  # autograd's values (qml.grad of it)
+            return _boxed_matrix(cls._row, params, None if cls.num_wires else n, hyper)
         arrays = [np.asarray(p, dtype=float) for p in params]
         sizes = {a.shape[0] for a in arrays if a.ndim == 1}
         if any(a.ndim > 1 for a in arrays) or len(sizes) > 1:
@@ -2442,6 +2444,47 @@ def _symbolic_matrix(op) -> np.ndarray:
     for (i, j), e in np.ndenumerate(np.empty(M.shape)):
         out[i, j] = Traced(M[i, j])
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _autograd_matrix_function(row, num_wires, hyper: tuple):
+    """The table's exact matrix of ``row`` as a function of its parameters written with
+    ``autograd.numpy`` (``sympy.lambdify``), with the entries flattened; kept per row,
+    number of wires and hyperparameters."""
+    syms = sp.symbols(f"p0:{row.num_params}", real=True)
+    M = row.sympy_matrix(syms, num_wires, hyper)
+    return lambdify(syms, list(M), extra=(anp,)), M.shape
+
+
+def _boxed_matrix(row, params, num_wires, hyper) -> "anp.ndarray":
+    """``compute_matrix`` at parameters autograd traces (PennyLane's
+    ``qml.Rot.compute_matrix(*p)`` inside ``qml.grad``): the exact matrix's entries as
+    ``autograd.numpy`` expressions of them, so the derivative is autograd's; parameters of
+    shape ``(B,)`` broadcast (a stack of matrices, batch first)."""
+    values = [p._value if isinstance(p, Box) else p for p in params]
+    if any(np.ndim(v) > 1 for v in values) or any(np.iscomplexobj(v) for v in values):
+        raise GateError(f"{row.name}.compute_matrix: parameters must be real numbers or 1-D "
+                        "arrays of one length (a batch)")
+    try:
+        key = tuple(sorted(hyper.items()))
+        hash(key)
+    except TypeError:
+        raise GateError(f"{row.name}.compute_matrix of autograd's values takes hashable "
+                        "hyperparameters (numbers, strings, tuples)") from None
+    f, shape = _autograd_matrix_function(row, num_wires, key)
+    sizes = {np.shape(v)[0] for v in values if np.ndim(v) == 1}
+    if len(sizes) > 1:
+        raise GateError(f"{row.name}.compute_matrix: broadcast parameters must have one length")
+
+    def one(ps):
+        entries = [e if isinstance(e, Box) else complex(e) for e in f(*ps)]
+        return anp.reshape(anp.array(entries, dtype=complex), shape)
+
+    if not sizes:
+        return one(params)
+    (size,) = sizes
+    return anp.stack([one([p[b] if np.ndim(v) == 1 else p for p, v in zip(params, values)])
+                      for b in range(size)])
 
 
 def _traced_matrix(op):

@@ -1991,11 +1991,14 @@ class StatePrep(Template):
                     self._as_given_norm = norm
                 else:  # validate_norm=False: refused where applied
                     self._unchecked_norm = norm
-            if np.any(np.abs(v.imag) > 0):
+            # (a replay of a trace of real inputs with complex constants among them takes
+            # the trace's route: the moduli's real state, then the phases' diagonal)
+            if choice(bool(np.any(np.abs(v.imag) > 0))):
                 return _complex_state_unitary(v / norm), None
+            v = np.asarray(self._constant_phases(list(x)), dtype=complex)
             return None, _mark_padding([float(a) for a in v.real], given, pad_with)
-        if any(isinstance(a, (complex, np.complexfloating)) and a.imag != 0 for a in values):
-            raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
+        choice(False)  # (the place of the numbers' choice above, for a replay)
+        values = self._constant_phases(values)
         if not normalize:  # checked on every call's numbers
             outer = active_tape()
             first = (self._device_prepares and outer is not None and not outer.items
@@ -2006,6 +2009,31 @@ class StatePrep(Template):
         elif normalize:  # a zero vector has no normalized state (not |0...0>)
             add_check(self.name, values, functools.partial(_check_nonzero, self.name))
         return None, values
+
+    def _constant_phases(self, values: list) -> list:
+        """A state of circuit inputs (real) with complex constants among its amplitudes
+        (PennyLane's ``pad_with=0.1+0.1j``): the real state of the amplitudes' moduli
+        there, then a diagonal of the constants' phases (``DiagonalQubitUnitary``) after
+        its gates, which gives the state exactly (norm and per-call checks unchanged: the
+        moduli have the constants' sizes). The phases are kept per row
+        (``self._row_phases``); an input that is itself complex is refused."""
+        phases = [float(np.angle(a)) if isinstance(a, (complex, np.complexfloating))
+                  and a.imag != 0 else 0.0 for a in values]
+        self.__dict__.setdefault("_row_phases", []).append(phases)
+        if not any(phases):
+            return values
+        return [abs(a) if phase else a for a, phase in zip(values, phases)]
+
+    def _phase_diagonal(self) -> None:
+        """The diagonal of :meth:`_constant_phases` (none where every phase is 0)."""
+        rows = self.__dict__.get("_row_phases") or []
+        if not any(any(p) for p in rows):
+            return
+        if len(rows) != len(self._rows):  # (a row of numbers among them: refused before)
+            raise GateError(f"{self.name}: complex constants in a batch of states of circuit "
+                            "inputs need every row to be of inputs")
+        D = np.exp(1j * np.array(rows if self._batched else rows[0]))
+        DiagonalQubitUnitary(D, wires=list(self.wires))
 
     def _refuse_unchecked_norm(self) -> None:
         """``validate_norm=False`` and a state whose norm is not 1 (within 1e-10) applied in
@@ -2069,6 +2097,7 @@ class StatePrep(Template):
                       wires=list(self.wires))
                 return
             _real_state_gates(values, self.wires, unnormalized=self._unnormalized_first())
+            self._phase_diagonal()
             return
         per_row = []  # the same gates for every row; their angles differ
         for _, values in self._rows:
@@ -2082,6 +2111,7 @@ class StatePrep(Template):
                 _gate(ops[0].name, [op.params[0] for op in ops], wires=list(ops[0].wires))
             else:
                 _gate(ops[0].name, wires=list(ops[0].wires))
+        self._phase_diagonal()
 
 
 class AmplitudeEmbedding(StatePrep):
