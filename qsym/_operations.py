@@ -4006,6 +4006,13 @@ def coefficient_array(coeffs) -> np.ndarray:
     >>> coefficient_array([1, 0.5]), coefficient_array([1j])
     (array([1. , 0.5]), array([0.+1.j]))
     """
+    if any(isinstance(c, Traced) or (isinstance(c, sp.Basic) and c.free_symbols)
+           for c in (coeffs if isinstance(coeffs, (list, tuple)) else
+                     coeffs.ravel() if isinstance(coeffs, np.ndarray) and coeffs.dtype == object
+                     else ())):
+        # traced coefficients: not converted (in a per-call trace float() of one is
+        # answered, and would count as the input's number taken: no derivative by it)
+        return np.array(coeffs if isinstance(coeffs, np.ndarray) else list(coeffs), dtype=object)
     for dtype in (float, complex):
         try:
             return np.array(coeffs, dtype=dtype)

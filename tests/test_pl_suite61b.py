@@ -114,3 +114,40 @@ def test_compute_matrix_of_autograd_values_is_differentiated():
     # d/dt Im RX(t) = [[0, -cos(t/2)/2], [-cos(t/2)/2, 0]] per batch element, by hand
     assert onp.allclose(d[0, 0, 1, 0], -onp.cos(0.05) / 2) and onp.allclose(d[0, 0, 1, 1], 0)
     assert onp.allclose(d[1, 1, 0, 1], -onp.cos(0.1) / 2)
+
+
+# --- PrepSelPrep: coefficients of the circuit's arguments ------------------------------------
+_DEV5 = qml.device("default.qubit", wires=5)
+
+
+@qml.qnode(_DEV5)
+def _block(coeffs):
+    H = qml.ops.LinearCombination(
+        coeffs, [qml.Y(0), qml.Y(1) @ qml.Y(2), qml.X(0), -1 * qml.X(1) @ qml.X(2)])
+    qml.PrepSelPrep(H, control=(3, 4))
+    return qml.expval(qml.PauliZ(3) @ qml.PauliZ(4))
+
+
+@pytest.mark.parametrize("coeffs, value, grad", [
+    ([0.4, 0.5, 0.1, 0.3], 0.14539460820056915,
+     [-0.57485039, 0.31253535, -0.717947, 0.48489061]),
+    ([0.4, -0.5, 0.1, 0.3], -0.19799158387446797,
+     [0.41177729, 0.21262357, 1.64370435, -0.74256522]),
+])
+def test_prepselprep_coefficients_of_the_circuit_arguments_are_differentiated(coeffs, value, grad):
+    """``qml.PrepSelPrep`` of a linear combination whose coefficients are the QNode's
+    trainable argument (PennyLane's test_prepselprep::test_autograd; was refused: "the
+    coefficients must be numbers"), a term ``-1 * X(1) @ X(2)`` a unitary times -1 (was
+    refused by name). A negative coefficient's sign is decided at the call (its phase pi).
+    Values and gradients are PennyLane 0.45.1's (run in /work/plvenv)."""
+    c = pnp.array(coeffs, requires_grad=True)
+    assert onp.isclose(_block(c), value)
+    assert onp.allclose(qml.grad(_block)(c), grad)
+
+
+def test_a_scaled_term_that_is_not_unitary_is_refused_by_name():
+    """A term ``0.5 * X(1)`` inside an operator of PrepSelPrep is not a unitary: refused,
+    saying to move the scalar into the coefficient."""
+    H = qml.ops.LinearCombination([0.3, 0.7], [qml.Y(0), 0.5 * qml.X(1) @ qml.X(2)])
+    with pytest.raises(qml.errors.GateError, match="not a unitary .* move the scalar"):
+        qml.PrepSelPrep(H, control=(3, 4))
