@@ -802,7 +802,7 @@ class Operation:
             name = self._table_name = row.name  # a user's subclass of a gate: that gate
         elif row is None or GATES.get(name) is not row:
             raise _stale_class(name, row)
-        n_par = self.num_params
+        n_par = row.num_params  # (the table's: a QubitUnitary's matrix is a hyperparameter)
         n_fixed = n_par + len(row.hyper)  # parameters, then hyperparameters, as in PennyLane
         pnames = PARAM_NAMES.get(name, ())
         named = [p for p in pnames if p in hyper]
@@ -1288,12 +1288,13 @@ class Operation:
         if "dimension" in hyper:  # PCPhase's PennyLane hyperparameter: (dim, 2**num_wires)
             dim, size = hyper.pop("dimension")
             hyper["dim"], n = dim, int(size).bit_length() - 1
-        params, extra = params[:cls.num_params], params[cls.num_params:]
+        n_par = cls._row.num_params if cls._row is not None else cls.num_params
+        params, extra = params[:n_par], params[n_par:]
         if extra:  # PennyLane's positional hyperparameters: PauliRot(theta, "XY"), MultiRZ(theta, 2)
             names = _MATRIX_ARGUMENTS.get(name) or cls._row.hyper or (
                 ("num_wires",) if not cls.num_wires else ())
             if len(extra) > len(names):
-                raise GateError(f"{name}.compute_matrix takes {cls.num_params} parameter(s) "
+                raise GateError(f"{name}.compute_matrix takes {n_par} parameter(s) "
                                 f"and {', '.join(names) or 'no hyperparameters'}")
             given = dict(zip(names, extra))
             n = given.pop("num_wires", n)
@@ -1675,8 +1676,8 @@ class Operation:
         class of your own PennyLane's default: ``"A"`` where it gives a ``grad_recipe`` or
         parameter frequencies (``parameter_frequencies``, or a ``generator`` of its one
         parameter), else ``"F"`` (finite differences)."""
-        if not self.num_params:
-            return None
+        if not self.num_params or (self._row is not None and not self._row.num_params):
+            return None  # (a QubitUnitary: its matrix is its one parameter, PennyLane's None)
         if not _yours(type(self)) or any(r is not None for r in self.grad_recipe):
             return "A"
         try:
@@ -1703,6 +1704,9 @@ class Operation:
 
         if _yours(type(self)):  # a class of your own
             return _generator_frequencies(self)
+        if self._row is not None and self.num_params and not self._row.num_params:
+            raise ParameterFrequenciesUndefinedError(  # (PennyLane's, for a QubitUnitary)
+                f"Operation {self.name} does not have parameter frequencies defined.")
         kw = {"num_wires": None if self.num_wires else len(self.wires), "hyper": self.hyper}
         return [tuple(float(f) for f in rule_for_gate(self.name, i, **kw).frequencies)
                 for i in range(self.num_params)]
@@ -3558,7 +3562,7 @@ def gate_docstring(row) -> str:
         f"    >>> import qsym as qml\n"
         f"    >>> op = {call}\n"
         f"    >>> op.name, op.num_params, len(op.wires)\n"
-        f"    ({row.name!r}, {row.num_params}, {num_wires})\n"
+        f"    ({row.name!r}, {DATA_PARAMS.get(row.name, row.num_params)}, {num_wires})\n"
         f"    >>> m = qml.matrix(op)  # unitary, on {num_wires} wire(s)\n"
         f"    >>> m.shape, bool(np.abs(m @ m.conj().T - np.eye({dim})).max() < 1e-12)\n"
         f"    (({dim}, {dim}), True)\n"
@@ -3605,6 +3609,12 @@ def _no_work_wires(self):
     return Wires(())
 
 
+# PennyLane's ``num_params`` of table gates whose parameter the table holds as a
+# hyperparameter (a QubitUnitary's matrix: its ``data``, one parameter in PennyLane; the
+# table row has none, its derivative rules, kernels and grad recipes none)
+DATA_PARAMS = {"QubitUnitary": 1}
+
+
 def _make_gate_class(row) -> type:
     doc = gate_docstring(row)
     extra = ({"work_wires": property(_work_wires), "work_wire_type": property(_work_wire_type),
@@ -3616,7 +3626,8 @@ def _make_gate_class(row) -> type:
     return type(
         row.name,
         (Operation,),
-        {"num_params": row.num_params, "num_wires": row.num_wires or None, "__doc__": doc,
+        {"num_params": DATA_PARAMS.get(row.name, row.num_params),
+         "num_wires": row.num_wires or None, "__doc__": doc,
          "_row": row, "has_sparse_matrix": row.name in SPARSE_GATES,
          "resource_keys": _resource_keys(row), **extra},
     )

@@ -5134,6 +5134,8 @@ class DiagonalQubitUnitary(Template):
 
     _params = ("D",)
     ndim_params = (1,)
+    num_params = 1  # PennyLane's: the diagonal D
+    grad_method = None  # (PennyLane's: differentiated through its decomposition)
 
     def __init__(self, D, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id

@@ -151,3 +151,26 @@ def test_a_scaled_term_that_is_not_unitary_is_refused_by_name():
     H = qml.ops.LinearCombination([0.3, 0.7], [qml.Y(0), 0.5 * qml.X(1) @ qml.X(2)])
     with pytest.raises(qml.errors.GateError, match="not a unitary .* move the scalar"):
         qml.PrepSelPrep(H, control=(3, 4))
+
+
+# --- QubitUnitary / DiagonalQubitUnitary: PennyLane's num_params ---------------------------
+def test_matrix_gates_count_their_matrix_as_one_parameter():
+    """PennyLane 0.45.1 (run in /work/plvenv): ``QubitUnitary`` and ``DiagonalQubitUnitary``
+    have ``num_params`` 1 (class and instance), ``grad_method`` None, ``grad_recipe``
+    ``[None]`` and no parameter frequencies (ParameterFrequenciesUndefinedError); qsym's
+    were 0 / absent. The adjoint method's count of a tape's parameters past a
+    ``QubitUnitary`` stays aligned: ``d<Z>/dx`` of ``RY(0.3)``'s matrix then ``RX(x)`` is
+    ``-cos(0.3) sin(x)`` (by hand)."""
+    U = qml.QubitUnitary(qml.RY.compute_matrix(0.3), wires=0)
+    D = qml.DiagonalQubitUnitary([1, 1j], wires=0)
+    assert (qml.QubitUnitary.num_params, U.num_params, qml.DiagonalQubitUnitary.num_params,
+            D.num_params) == (1, 1, 1, 1)
+    assert (U.grad_method, U.grad_recipe, D.grad_method) == (None, [None], None)
+    with pytest.raises(qml.exceptions.ParameterFrequenciesUndefinedError):
+        U.parameter_frequencies
+    assert onp.allclose(qml.QubitUnitary.compute_matrix(onp.eye(2)), onp.eye(2))
+    x = 0.7
+    tape = qml.tape.QuantumScript([U, qml.RX(x, wires=0)], [qml.expval(qml.Z(0))],
+                                  trainable_params=[1])
+    jac = qml.devices.qubit.adjoint_jacobian(tape)
+    assert onp.allclose(jac, -onp.cos(0.3) * onp.sin(x))
