@@ -174,3 +174,48 @@ def test_matrix_gates_count_their_matrix_as_one_parameter():
                                   trainable_params=[1])
     jac = qml.devices.qubit.adjoint_jacobian(tape)
     assert onp.allclose(jac, -onp.cos(0.3) * onp.sin(x))
+
+
+# --- Möttönen / Superposition of a complex state differentiated ------------------------------
+_V4 = onp.array([0.3 + 0.1j, -0.2 + 0.5j, 0.4 - 0.3j, 0.1 + 0.2j])
+_V3 = onp.array([0.3 + 0.1j, -0.2 + 0.5j, 0.4 - 0.3j])
+_DEV3 = qml.device("default.qubit", wires=3)
+
+
+@qml.qnode(_DEV2)
+def _mottonen(s):
+    qml.MottonenStatePreparation(s, wires=range(2))
+    qml.RX(0.3, wires=0)
+    qml.CNOT([0, 1])
+    qml.RY(0.2, wires=1)
+    return qml.expval(qml.PauliY(1) @ qml.PauliX(0))
+
+
+@qml.qnode(_DEV3)
+def _superposition(c):
+    qml.Superposition(c, bases=[[1, 0], [0, 1], [1, 1]], wires=range(2), work_wire=2)
+    qml.RX(0.3, wires=0)
+    qml.CNOT([0, 1])
+    return qml.expval(qml.PauliY(1) @ qml.PauliX(0))
+
+
+def test_mottonen_state_of_a_complex_trainable_vector_is_differentiated():
+    """``qml.grad`` by a complex state vector (autograd's ``d/dRe - i d/dIm``) through
+    ``MottonenStatePreparation``: PennyLane's Möttönen gates with autograd angles (was
+    refused: "complex trainable amplitudes are not differentiated"). Value and gradient
+    are PennyLane 0.45.1's (run in /work/plvenv)."""
+    s = pnp.array(_V4 / onp.linalg.norm(_V4), requires_grad=True)
+    assert onp.isclose(_mottonen(s), 0.05626950937373022)
+    expected = [-0.94415702 + 1.004773j, -0.57524559 - 0.51804199j,
+                0.0004012 - 0.51723959j, 1.06538897 - 0.29063397j]
+    assert onp.allclose(qml.grad(_mottonen)(s), expected)
+
+
+def test_superposition_of_complex_trainable_coefficients_is_differentiated():
+    """The same for ``qml.Superposition`` of three complex coefficients (the fourth
+    amplitude a constant zero: its phase and angle share are constants). Expected:
+    central differences of ``d/dRe - i d/dIm`` (h = 1e-6); PennyLane 0.45.1 gives the last
+    two entries and NaN for the first (``angle`` of its zero padding)."""
+    c = pnp.array(_V3 / onp.linalg.norm(_V3), requires_grad=True)
+    expected = [-0.140313 + 0.046771j, 0.810045 - 0.721481j, 0.416046 - 1.061262j]
+    assert onp.allclose(qml.grad(_superposition)(c), expected, atol=1e-5)
