@@ -219,3 +219,21 @@ def test_superposition_of_complex_trainable_coefficients_is_differentiated():
     c = pnp.array(_V3 / onp.linalg.norm(_V3), requires_grad=True)
     expected = [-0.140313 + 0.046771j, 0.810045 - 0.721481j, 0.416046 - 1.061262j]
     assert onp.allclose(qml.grad(_superposition)(c), expected, atol=1e-5)
+
+
+def test_basis_rotation_matrix_differentiated_is_refused_saying_it_is_data():
+    """``qml.grad`` by ``BasisRotation``'s unitary matrix: PennyLane's ``grad_method`` is
+    None and its autograd returns zeros (its test_basis_rotation::test_autograd); a
+    derivative by a unitary's entries is not the circuit's, so qsym refuses by name (was a
+    bare "takes a matrix of numbers, got the entry ArrayBox")."""
+    u = pnp.array([[0.6, 0.8j], [0.8j, 0.6]], requires_grad=True)
+
+    @qml.qnode(_DEV2)
+    def circuit(m):
+        qml.BasisState(onp.array([1, 0]), wires=[0, 1])
+        qml.BasisRotation(wires=[0, 1], unitary_matrix=m)
+        return qml.expval(qml.PauliZ(0))
+
+    assert onp.isclose(circuit(u), 0.28)  # 1 - 2 |u00|^2 (PennyLane 0.45.1 too)
+    with pytest.raises(qml.DifferentiationError, match="its matrix is data, not differentiated"):
+        qml.grad(circuit)(u)
