@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 import sympy as sp
+from autograd.tracer import Box
 
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import QuantumPhaseEstimation
@@ -28,7 +29,7 @@ from ._subroutines import compute_theta, gray_code, template_module
 from ._linalg import givens_decomposition
 from ._trace import Traced, choice
 from .decomposition import add_decomps, register_resources
-from .errors import GateError
+from .errors import DifferentiationError, GateError
 from .templates import Template, is_symbolic, subroutines, template_array, unwrapped as _unwrapped
 from .wires import Wires
 
@@ -374,6 +375,11 @@ def _numbers(x, what: str) -> np.ndarray:
         v = arr[idx]
         if isinstance(v, sp.Basic) and v.free_symbols:
             v = Traced(v)
+        if isinstance(v, Box):  # (qml.grad by the matrix: the function runs on autograd's values)
+            raise DifferentiationError(
+                f"{what}: its matrix is data, not differentiated (PennyLane's grad_method "
+                "None: PennyLane's autograd returns zeros by it, qsym refuses): give the "
+                "matrix with requires_grad=False, or differentiate gates' angles")
         try:
             out[idx] = complex(v)
         except TypeError as exc:

@@ -802,7 +802,7 @@ class Operation:
             name = self._table_name = row.name  # a user's subclass of a gate: that gate
         elif row is None or GATES.get(name) is not row:
             raise _stale_class(name, row)
-        n_par = self.num_params
+        n_par = row.num_params  # (the table's: a QubitUnitary's matrix is a hyperparameter)
         n_fixed = n_par + len(row.hyper)  # parameters, then hyperparameters, as in PennyLane
         pnames = PARAM_NAMES.get(name, ())
         named = [p for p in pnames if p in hyper]
@@ -1288,12 +1288,13 @@ class Operation:
         if "dimension" in hyper:  # PCPhase's PennyLane hyperparameter: (dim, 2**num_wires)
             dim, size = hyper.pop("dimension")
             hyper["dim"], n = dim, int(size).bit_length() - 1
-        params, extra = params[:cls.num_params], params[cls.num_params:]
+        n_par = cls._row.num_params if cls._row is not None else cls.num_params
+        params, extra = params[:n_par], params[n_par:]
         if extra:  # PennyLane's positional hyperparameters: PauliRot(theta, "XY"), MultiRZ(theta, 2)
             names = _MATRIX_ARGUMENTS.get(name) or cls._row.hyper or (
                 ("num_wires",) if not cls.num_wires else ())
             if len(extra) > len(names):
-                raise GateError(f"{name}.compute_matrix takes {cls.num_params} parameter(s) "
+                raise GateError(f"{name}.compute_matrix takes {n_par} parameter(s) "
                                 f"and {', '.join(names) or 'no hyperparameters'}")
             given = dict(zip(names, extra))
             n = given.pop("num_wires", n)
@@ -1306,6 +1307,8 @@ class Operation:
             n = len(hyper["pauli_word"])
         if not cls.num_wires and n is None:
             n = 1
+        if any(isinstance(p, Box) for p in params):  # autograd's values (qml.grad of it)
+            return _boxed_matrix(cls._row, params, None if cls.num_wires else n, hyper)
         arrays = [np.asarray(p, dtype=float) for p in params]
         sizes = {a.shape[0] for a in arrays if a.ndim == 1}
         if any(a.ndim > 1 for a in arrays) or len(sizes) > 1:
@@ -1673,8 +1676,8 @@ class Operation:
         class of your own PennyLane's default: ``"A"`` where it gives a ``grad_recipe`` or
         parameter frequencies (``parameter_frequencies``, or a ``generator`` of its one
         parameter), else ``"F"`` (finite differences)."""
-        if not self.num_params:
-            return None
+        if not self.num_params or (self._row is not None and not self._row.num_params):
+            return None  # (a QubitUnitary: its matrix is its one parameter, PennyLane's None)
         if not _yours(type(self)) or any(r is not None for r in self.grad_recipe):
             return "A"
         try:
@@ -1701,6 +1704,9 @@ class Operation:
 
         if _yours(type(self)):  # a class of your own
             return _generator_frequencies(self)
+        if self._row is not None and self.num_params and not self._row.num_params:
+            raise ParameterFrequenciesUndefinedError(  # (PennyLane's, for a QubitUnitary)
+                f"Operation {self.name} does not have parameter frequencies defined.")
         kw = {"num_wires": None if self.num_wires else len(self.wires), "hyper": self.hyper}
         return [tuple(float(f) for f in rule_for_gate(self.name, i, **kw).frequencies)
                 for i in range(self.num_params)]
@@ -2444,8 +2450,49 @@ def _symbolic_matrix(op) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _autograd_matrix_function(row, num_wires, hyper: tuple):
+    """The table's exact matrix of ``row`` as a function of its parameters written with
+    ``autograd.numpy`` (``sympy.lambdify``), with the entries flattened; kept per row,
+    number of wires and hyperparameters."""
+    syms = sp.symbols(f"p0:{row.num_params}", real=True)
+    M = row.sympy_matrix(syms, num_wires, hyper)
+    return lambdify(syms, list(M), extra=(anp,)), M.shape
+
+
+def _boxed_matrix(row, params, num_wires, hyper) -> "anp.ndarray":
+    """``compute_matrix`` at parameters autograd traces (PennyLane's
+    ``qml.Rot.compute_matrix(*p)`` inside ``qml.grad``): the exact matrix's entries as
+    ``autograd.numpy`` expressions of them, so the derivative is autograd's; parameters of
+    shape ``(B,)`` broadcast (a stack of matrices, batch first)."""
+    values = [p._value if isinstance(p, Box) else p for p in params]
+    if any(np.ndim(v) > 1 for v in values) or any(np.iscomplexobj(v) for v in values):
+        raise GateError(f"{row.name}.compute_matrix: parameters must be real numbers or 1-D "
+                        "arrays of one length (a batch)")
+    try:
+        key = tuple(sorted(hyper.items()))
+        hash(key)
+    except TypeError:
+        raise GateError(f"{row.name}.compute_matrix of autograd's values takes hashable "
+                        "hyperparameters (numbers, strings, tuples)") from None
+    f, shape = _autograd_matrix_function(row, num_wires, key)
+    sizes = {np.shape(v)[0] for v in values if np.ndim(v) == 1}
+    if len(sizes) > 1:
+        raise GateError(f"{row.name}.compute_matrix: broadcast parameters must have one length")
+
+    def one(ps):
+        entries = [e if isinstance(e, Box) else complex(e) for e in f(*ps)]
+        return anp.reshape(anp.array(entries, dtype=complex), shape)
+
+    if not sizes:
+        return one(params)
+    (size,) = sizes
+    return anp.stack([one([p[b] if np.ndim(v) == 1 else p for p, v in zip(params, values)])
+                      for b in range(size)])
+
+
 def _traced_matrix(op):
-    """The matrix of a table gate of one real parameter ``t`` that autograd traces, as
+    """The matrix of a table gate of one parameter ``t`` (real or complex) that autograd traces, as
     autograd differentiates it: ``exp(i t G) = V diag(exp(i t l)) V^dagger`` from the
     eigenvectors of its generator ``G`` (PennyLane's convention), checked against the
     gate's own matrix at the number; None for other gates (several parameters, no
@@ -2456,14 +2503,17 @@ def _traced_matrix(op):
     value = theta
     while isinstance(value, Box):
         value = value._value
-    if np.ndim(value) != 0 or np.iscomplexobj(value):
+    if np.ndim(value) != 0:
         return None
+    # a complex t (PennyLane's matrix of RX(0.3 + 0j)): its formulas are entire functions
+    # of t, as exp(i t G) is, and the two agree on the real axis, so they agree at every
+    # complex t; the check is made at the real part
+    real = float(np.real(value))
     G = np.asarray(gate_generator(op).matrix(wire_order=op.wires), dtype=complex)
     lam, V = np.linalg.eigh(G)
-    numeric = _gate_matrix(op.name, float(value), num_wires=None if op.num_wires
+    numeric = _gate_matrix(op.name, real, num_wires=None if op.num_wires
                            else max(len(op.wires), 1), **dict(op.hyper))
-    if not np.allclose((V * np.exp(1j * float(value) * lam)) @ V.conj().T, numeric,
-                       atol=1e-10):
+    if not np.allclose((V * np.exp(1j * real * lam)) @ V.conj().T, numeric, atol=1e-10):
         return None
     return anp.dot(V * anp.exp(1j * theta * lam), V.conj().T)
 
@@ -3512,7 +3562,7 @@ def gate_docstring(row) -> str:
         f"    >>> import qsym as qml\n"
         f"    >>> op = {call}\n"
         f"    >>> op.name, op.num_params, len(op.wires)\n"
-        f"    ({row.name!r}, {row.num_params}, {num_wires})\n"
+        f"    ({row.name!r}, {DATA_PARAMS.get(row.name, row.num_params)}, {num_wires})\n"
         f"    >>> m = qml.matrix(op)  # unitary, on {num_wires} wire(s)\n"
         f"    >>> m.shape, bool(np.abs(m @ m.conj().T - np.eye({dim})).max() < 1e-12)\n"
         f"    (({dim}, {dim}), True)\n"
@@ -3559,6 +3609,12 @@ def _no_work_wires(self):
     return Wires(())
 
 
+# PennyLane's ``num_params`` of table gates whose parameter the table holds as a
+# hyperparameter (a QubitUnitary's matrix: its ``data``, one parameter in PennyLane; the
+# table row has none, its derivative rules, kernels and grad recipes none)
+DATA_PARAMS = {"QubitUnitary": 1}
+
+
 def _make_gate_class(row) -> type:
     doc = gate_docstring(row)
     extra = ({"work_wires": property(_work_wires), "work_wire_type": property(_work_wire_type),
@@ -3570,7 +3626,8 @@ def _make_gate_class(row) -> type:
     return type(
         row.name,
         (Operation,),
-        {"num_params": row.num_params, "num_wires": row.num_wires or None, "__doc__": doc,
+        {"num_params": DATA_PARAMS.get(row.name, row.num_params),
+         "num_wires": row.num_wires or None, "__doc__": doc,
          "_row": row, "has_sparse_matrix": row.name in SPARSE_GATES,
          "resource_keys": _resource_keys(row), **extra},
     )
@@ -3960,6 +4017,13 @@ def coefficient_array(coeffs) -> np.ndarray:
     >>> coefficient_array([1, 0.5]), coefficient_array([1j])
     (array([1. , 0.5]), array([0.+1.j]))
     """
+    if any(isinstance(c, Traced) or (isinstance(c, sp.Basic) and c.free_symbols)
+           for c in (coeffs if isinstance(coeffs, (list, tuple)) else
+                     coeffs.ravel() if isinstance(coeffs, np.ndarray) and coeffs.dtype == object
+                     else ())):
+        # traced coefficients: not converted (in a per-call trace float() of one is
+        # answered, and would count as the input's number taken: no derivative by it)
+        return np.array(coeffs if isinstance(coeffs, np.ndarray) else list(coeffs), dtype=object)
     for dtype in (float, complex):
         try:
             return np.array(coeffs, dtype=dtype)

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import math
 
+import autograd.numpy as anp
 import numpy as np
+from autograd.tracer import getval
 
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import adjoint, ctrl
@@ -27,6 +29,7 @@ from ._subroutines import QROM, template_module
 from ._trace import active_tape, add_check
 from .decomposition import add_decomps, register_resources
 from .errors import GateError, ShapeAssertionError
+from .templates import _holds_box, mottonen_gates_boxed
 from .templates import (DiagonalQubitUnitary, SelectPauliRot, StatePrep, Template, gates_matrix, is_symbolic,
                         state_preparations, template_array)
 from .wires import Wires
@@ -106,11 +109,21 @@ class Superposition(Template):
             raise GateError("The elements of the basis states must be either 0 or 1.")
         if len({len(b) for b in bases}) > 1:
             raise GateError("All basis states must have the same length.")
-        c = template_array(coeffs, "Superposition coeffs")
-        if c.ndim != 1 or len(c) != len(bases):
+        boxed = _holds_box(coeffs)  # autograd's values (a complex input differentiated)
+        c = coeffs if boxed else template_array(coeffs, "Superposition coeffs")
+        if boxed:
+            c = anp.array(c) if isinstance(c, (list, tuple)) else c
+            if np.ndim(getval(c)) != 1 or len(getval(c)) != len(bases):
+                raise GateError(f"Superposition: coeffs must be a vector with one entry per "
+                                f"basis state ({len(bases)}), got shape {np.shape(getval(c))}")
+            if not np.isclose(np.linalg.norm(np.asarray(getval(c), dtype=complex)), 1.0):
+                raise GateError("The input superposition must be normalized.")
+        elif c.ndim != 1 or len(c) != len(bases):
             raise GateError(f"Superposition: coeffs must be a vector with one entry per basis "
                             f"state ({len(bases)}), got shape {c.shape}")
-        if is_symbolic(c):
+        if boxed:
+            pass
+        elif is_symbolic(c):
             add_check("Superposition", list(c), _check_unit_norm)
         elif not np.isclose(np.linalg.norm(np.asarray(c, dtype=complex)), 1.0):
             raise GateError("The input superposition must be normalized.")
@@ -151,8 +164,14 @@ def superposition_gates(coeffs, bases, wires, work_wire) -> None:
     ordered = [amp[s] for s, _ in sorted(perms.items(), key=lambda kv: _int_of(kv[1]))]
     k = max(len(coeffs) - 1, 0).bit_length()
     wires, work = list(wires), list(Wires(wires_tuple(work_wire)))
-    StatePrep(np.asarray(ordered, dtype=object if is_symbolic(np.asarray(ordered, dtype=object))
-                         else None), wires=wires[-k:] if k else wires, pad_with=0)
+    prep_wires = wires[-k:] if k else wires
+    if _holds_box(coeffs):  # autograd's values: Möttönen's gates with autograd angles
+        pad = 2 ** len(prep_wires) - len(ordered)
+        padded = anp.array(ordered + [0.0] * pad)
+        mottonen_gates_boxed(padded, prep_wires, zeros=[False] * len(ordered) + [True] * pad)
+    else:
+        StatePrep(np.asarray(ordered, dtype=object if is_symbolic(np.asarray(ordered, dtype=object))
+                             else None), wires=prep_wires, pad_with=0)
     for basis2, basis1 in perms.items():
         if basis1 != basis2:
             _permutation(basis1, basis2, wires, work[0])

@@ -20,12 +20,13 @@ import copy
 import numbers
 
 import numpy as np
+import sympy as sp
 
 from ._operations import (GATE_CLASSES, METHODS, GateSequence, Operation, Prod, StatePrepBase, mark_used,
                           sparse_of, wires_tuple)
 from ._opmath import adjoint, change_op_basis, ctrl, evolve, prod, reapply
 from ._operations import LinearCombination, SProd, Sum
-from ._trace import Tape, active_tape, add_check, choice, recording, unwrap
+from ._trace import Tape, Traced, active_tape, add_check, choice, recording, unwrap
 from .errors import QuantumFunctionError, GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
 from . import templates
 from .templates import (QFT, ApproxTimeEvolution, BasisEmbedding, CommutingEvolution, Template,
@@ -43,6 +44,15 @@ def operator_gates(op, what: str) -> list:
     [RX(0.1, wires=[0])]
     """
     tape = active_tape()
+    unit = _unit_scalar(op, what)
+    if unit is not None:  # a unitary times a phase (PennyLane's -1 * X(1) @ X(2))
+        scalar, bare = unit
+        gates = operator_gates(bare, what)
+        if scalar != 1:
+            gates.append(_bare("GlobalPhase", -float(np.angle(scalar)), wires=list(op.wires)))
+        if tape is not None:
+            tape.remove(op)
+        return gates
     if isinstance(op, Prod) and op.is_gate_product:
         gates = list(op.applied_gates())
         if tape is not None:
@@ -58,6 +68,41 @@ def operator_gates(op, what: str) -> list:
         for g in gates:
             tape.remove(g)
     return gates
+
+
+def _unit_scalar(op, what: str):
+    """``(scalar, operator)`` of a product holding scalar factors (``SProd``, in a
+    ``Prod`` or alone) whose scalars multiply to a number of modulus 1: the product is a
+    unitary times that phase; None for anything else. A scalar of another size is not a
+    unitary: refused."""
+    if not isinstance(op, (SProd, Prod)) or (isinstance(op, Prod) and op.is_gate_product):
+        return None
+    scalar, factors = 1.0 + 0j, []
+
+    def walk(o):
+        nonlocal scalar
+        if isinstance(o, SProd):
+            try:
+                scalar *= complex(unwrap(o.scalar))
+            except TypeError:
+                raise GateError(f"{what}: a scalar factor of an operator must be a number, got "
+                                f"{o.scalar!r}") from None
+            walk(o.base)
+        elif isinstance(o, Prod):
+            for f in o.operands:
+                walk(f)
+        else:
+            factors.append(o)
+
+    walk(op)
+    if not factors:
+        return None
+    if not np.isclose(abs(scalar), 1.0, rtol=0, atol=1e-10):
+        raise GateError(f"{what}: {op!r} is not a unitary (its scalar {scalar} has modulus "
+                        f"{abs(scalar)}); move the scalar into the coefficient")
+    with recording(Tape()):
+        bare = factors[0] if len(factors) == 1 else prod(*factors)
+    return scalar, bare
 
 
 def _bare(name, *params, **kwargs) -> Operation:
@@ -325,6 +370,38 @@ class AmplitudeAmplification(Template):
             Reflection(self.U, -a, reflection_wires=rw)
 
 
+def _coefficient(c, what: str):
+    """A coefficient of a linear combination of unitaries: a number (complex), or a real
+    expression of the circuit's inputs (sympy; a complex one is refused)."""
+    if isinstance(c, sp.Basic) and c.free_symbols:
+        if c.is_real is False or c.has(sp.I):
+            raise GateError(f"{what}: a coefficient computed from circuit arguments must be "
+                            f"real (got {c}); give complex coefficients as numbers")
+        return c
+    try:
+        return complex(c)
+    except TypeError as exc:
+        raise GateError(f"{what}: the coefficients must be numbers or real expressions of "
+                        f"the circuit's arguments, got {c!r}") from exc
+
+
+def _lcu_weights(coeffs) -> tuple:
+    """``(amplitudes, phases)`` of a linear combination's coefficients: ``sqrt(|c_j|)``
+    and ``angle(c_j)``. A real coefficient of the circuit's inputs has its sign decided at
+    the call's numbers (a per-call trace, as PennyLane's autograd runs the sign's branch):
+    its amplitude is ``sqrt(c)`` or ``sqrt(-c)``, differentiable, its phase 0 or pi."""
+    amps, phases = [], []
+    for c in coeffs:
+        if isinstance(c, sp.Basic):
+            negative = bool(Traced(c) < 0)  # (a traced value's look: the call's sign)
+            amps.append(sp.sqrt(-c if negative else c))
+            phases.append(float(np.pi) if negative else 0.0)
+        else:
+            amps.append(float(np.sqrt(abs(c))))
+            phases.append(float(np.angle(c)))
+    return amps, phases
+
+
 def _lcu_terms(lcu, what: str) -> tuple:
     """``(coefficients, operators)`` of a linear combination of unitaries, the
     coefficients as numbers."""
@@ -334,11 +411,10 @@ def _lcu_terms(lcu, what: str) -> tuple:
     except AttributeError as exc:
         raise GateError(f"{what} takes a linear combination of unitaries (qml.dot, "
                         f"qml.Hamiltonian, a sum), got {lcu!r}") from exc
-    try:
-        coeffs = np.asarray([complex(unwrap(c)) for c in coeffs])
-    except TypeError as exc:
-        raise GateError(f"{what}: the coefficients must be numbers (their signs and sizes "
-                        "choose the state preparation); circuit arguments cannot be") from exc
+    coeffs = [_coefficient(unwrap(c), what) for c in coeffs]
+    coeffs = (np.asarray(coeffs, dtype=complex)
+              if not any(isinstance(c, sp.Basic) for c in coeffs)
+              else np.asarray(coeffs, dtype=object))
     # an identity term (PennyLane's wireless I()) acts on the combination's wires
     target = list(lcu.wires)
     with recording(Tape()):
@@ -437,11 +513,13 @@ class PrepSelPrep(Template):
         return cls(data[0], metadata[0])
 
     def _prepare(self) -> list:
-        amps = np.sqrt(np.abs(self.coeffs))
-        amps = np.concatenate([amps, np.zeros(2 ** len(self.control) - len(amps))])
+        amps, _ = _lcu_weights(self.coeffs)
+        amps = amps + [0.0] * (2 ** len(self.control) - len(amps))
         tape = active_tape()
         start = len(tape.items)
-        real_state_gates(list(amps / np.linalg.norm(amps)), tuple(self.control))
+        if not any(isinstance(a, sp.Basic) for a in amps):
+            amps = list(np.asarray(amps) / np.linalg.norm(amps))
+        real_state_gates(amps, tuple(self.control))  # (its angles: ratios of the amplitudes)
         return tape.items[start:]
 
     @property
@@ -473,16 +551,20 @@ class PrepSelPrep(Template):
         ['StatePrep', 'Select', 'Adjoint(StatePrep)']
         """
         coeffs, ops = _lcu_terms(self.lcu, "PrepSelPrep")
-        phased = [prod(op, GATE_CLASSES["GlobalPhase"](-float(np.angle(c)), wires=list(op.wires)))
-                  for c, op in zip(coeffs, ops)]
-        state = prepare(np.sqrt(np.abs(coeffs)), normalize=True, pad_with=0, wires=self.control)
+        amps, phases = _lcu_weights(coeffs)
+        phased = [prod(op, GATE_CLASSES["GlobalPhase"](-phase, wires=list(op.wires)))
+                  for phase, op in zip(phases, ops)]
+        if any(isinstance(a, sp.Basic) for a in amps):
+            amps = np.asarray([Traced(sp.sympify(a)) for a in amps], dtype=object)
+        state = prepare(amps, normalize=True, pad_with=0, wires=self.control)
         return change_op_basis(state, Select(phased, self.control, partial=True))
 
     def _build(self):
         prep = self._prepare()
         pairs = partial_select_controls(len(self._op_gates), tuple(self.control))
-        for gates, c, (controls, values) in zip(self._op_gates, self.coeffs, pairs):
-            phase = _bare("GlobalPhase", -float(np.angle(c)), wires=list(self.target_wires))
+        _, phases = _lcu_weights(self.coeffs)
+        for gates, angle, (controls, values) in zip(self._op_gates, phases, pairs):
+            phase = _bare("GlobalPhase", -angle, wires=list(self.target_wires))
             _ctrl_all([phase, *gates], controls, values)
         for g in reversed(prep):
             adjoint(g.remake())  # a copy: adjoint takes its gate off the tape

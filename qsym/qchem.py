@@ -279,11 +279,14 @@ def _floats(x, name) -> np.ndarray:
 
 
 def _check_primitives(alpha, coeff, n_functions: int, where: str = "") -> None:
-    """Exponents and contraction coefficients a basis set can have: one row per basis
-    function, rows of one length each, exponents > 0 (a Gaussian of exponent <= 0 does not
-    decay: its integrals diverge, NaN), not all of a row's coefficients 0 (a function of
-    norm 0: NaN after normalization)."""
-    if len(alpha) != n_functions or len(coeff) != n_functions:
+    """Exponents and contraction coefficients a basis set can have: a row per basis
+    function (rows past the last function are not used, as PennyLane's ``zip`` leaves
+    them: an integral function's ``args`` hold a row per argument of the integral, four
+    for a repulsion integral of two functions; each row is checked), rows of one length
+    each, exponents > 0 (a Gaussian of exponent <= 0 does not decay: its integrals diverge,
+    NaN), not all of a row's coefficients 0 (a function of norm 0: NaN after
+    normalization)."""
+    if len(alpha) < n_functions or len(coeff) < n_functions:
         raise ArgumentError(
             f"qml.qchem: {n_functions} basis functions need {n_functions} rows of exponents "
             f"and coefficients{where}, got {len(alpha)} and {len(coeff)}")
@@ -301,6 +304,22 @@ def _check_primitives(alpha, coeff, n_functions: int, where: str = "") -> None:
             raise ArgumentError(
                 f"qml.qchem: basis function {i} has contraction coefficients {c.tolist()}"
                 f"{where}: give finite numbers, not all zero")
+
+
+def _check_apart(coordinates, n_atoms: int) -> None:
+    """Two atoms at one place: the nuclear repulsion is infinite and their basis functions
+    are linearly dependent (a singular overlap matrix), so the Hartree-Fock solution and
+    every quantity built on it is undefined (PennyLane returns ``inf`` or NaN): refused
+    with what to do. The molecule itself, and the integrals of its basis functions, are
+    well defined (:class:`Molecule` makes it)."""
+    coords = np.asarray(coordinates, dtype=float).reshape(-1, 3)[:n_atoms]
+    for i, j in itertools.combinations(range(len(coords)), 2):
+        if np.array_equal(coords[i], coords[j]):
+            raise ArgumentError(
+                f"qml.qchem: atoms {i} and {j} are at the same position {coords[i].tolist()}: "
+                "the nuclear repulsion and the Hartree-Fock orbitals are undefined there; "
+                "move them apart (the integral functions, e.g. overlap_integral, take such "
+                "basis functions)")
 
 
 def _check_closed_shell(mol) -> None:
@@ -450,8 +469,9 @@ class Molecule:
             from . import numpy as qnp
 
             self.coordinates = qnp.array(self.coordinates, requires_grad=coordinates.requires_grad)
-        if self._shape_error is None:  # no two atoms at one place
-            ints.nuclear_repulsion([1] * len(symbols), self.coordinates)
+        # two atoms at one place are made, as PennyLane makes them (the integrals of their
+        # basis functions are numbers); what needs the nuclear repulsion or the
+        # Hartree-Fock orbitals refuses them (_check_apart)
         self.nuclear_charges = [ints.ATOMIC_NUMBERS[s] for s in self.symbols]
         self.n_electrons = sum(self.nuclear_charges) - charge
         self.l = list(l) if l is not None else [row[0] for row in self.basis_data]
@@ -762,6 +782,7 @@ def scf(mol: Molecule, n_steps=50, tol=1e-8):
         _no_derivatives(args, owner=mol)
         _check_closed_shell(mol)
         shells = mol.basis_set
+        _check_apart(mol.coordinates, len(mol.symbols))
         h_core = (ints.kinetic(shells)
                   + ints.attraction(shells, mol.nuclear_charges, mol.coordinates))
         result = ints.scf(ints.overlap(shells), h_core, ints.repulsion(shells),
@@ -847,8 +868,10 @@ def _check_traced_args(mol: Molecule, args, moving: bool) -> None:
                 f"qml.qchem: the coordinates in args must be finite numbers of shape "
                 f"({len(mol.symbols)}, 3), got shape {coords.shape}"
                 + ("" if np.all(np.isfinite(coords)) else " with NaN or infinite values"))
-        ints.nuclear_repulsion([1] * len(mol.symbols), coords)  # no two atoms at one place
+        _check_apart(coords, len(mol.symbols))
         values = values[1:]
+    else:
+        _check_apart(mol.coordinates, len(mol.symbols))
     alpha = values.pop(0) if flags[0] else mol.alpha
     coeff = values.pop(0) if flags[1] else mol.coeff
     _check_primitives(alpha, coeff, len(mol.basis_set), " in args")

@@ -1991,11 +1991,14 @@ class StatePrep(Template):
                     self._as_given_norm = norm
                 else:  # validate_norm=False: refused where applied
                     self._unchecked_norm = norm
-            if np.any(np.abs(v.imag) > 0):
+            # (a replay of a trace of real inputs with complex constants among them takes
+            # the trace's route: the moduli's real state, then the phases' diagonal)
+            if choice(bool(np.any(np.abs(v.imag) > 0))):
                 return _complex_state_unitary(v / norm), None
+            v = np.asarray(self._constant_phases(list(x)), dtype=complex)
             return None, _mark_padding([float(a) for a in v.real], given, pad_with)
-        if any(isinstance(a, (complex, np.complexfloating)) and a.imag != 0 for a in values):
-            raise GateError(f"{self.name}: complex amplitudes must be numbers, not inputs")
+        choice(False)  # (the place of the numbers' choice above, for a replay)
+        values = self._constant_phases(values)
         if not normalize:  # checked on every call's numbers
             outer = active_tape()
             first = (self._device_prepares and outer is not None and not outer.items
@@ -2006,6 +2009,31 @@ class StatePrep(Template):
         elif normalize:  # a zero vector has no normalized state (not |0...0>)
             add_check(self.name, values, functools.partial(_check_nonzero, self.name))
         return None, values
+
+    def _constant_phases(self, values: list) -> list:
+        """A state of circuit inputs (real) with complex constants among its amplitudes
+        (PennyLane's ``pad_with=0.1+0.1j``): the real state of the amplitudes' moduli
+        there, then a diagonal of the constants' phases (``DiagonalQubitUnitary``) after
+        its gates, which gives the state exactly (norm and per-call checks unchanged: the
+        moduli have the constants' sizes). The phases are kept per row
+        (``self._row_phases``); an input that is itself complex is refused."""
+        phases = [float(np.angle(a)) if isinstance(a, (complex, np.complexfloating))
+                  and a.imag != 0 else 0.0 for a in values]
+        self.__dict__.setdefault("_row_phases", []).append(phases)
+        if not any(phases):
+            return values
+        return [abs(a) if phase else a for a, phase in zip(values, phases)]
+
+    def _phase_diagonal(self) -> None:
+        """The diagonal of :meth:`_constant_phases` (none where every phase is 0)."""
+        rows = self.__dict__.get("_row_phases") or []
+        if not any(any(p) for p in rows):
+            return
+        if len(rows) != len(self._rows):  # (a row of numbers among them: refused before)
+            raise GateError(f"{self.name}: complex constants in a batch of states of circuit "
+                            "inputs need every row to be of inputs")
+        D = np.exp(1j * np.array(rows if self._batched else rows[0]))
+        DiagonalQubitUnitary(D, wires=list(self.wires))
 
     def _refuse_unchecked_norm(self) -> None:
         """``validate_norm=False`` and a state whose norm is not 1 (within 1e-10) applied in
@@ -2069,6 +2097,7 @@ class StatePrep(Template):
                       wires=list(self.wires))
                 return
             _real_state_gates(values, self.wires, unnormalized=self._unnormalized_first())
+            self._phase_diagonal()
             return
         per_row = []  # the same gates for every row; their angles differ
         for _, values in self._rows:
@@ -2082,6 +2111,7 @@ class StatePrep(Template):
                 _gate(ops[0].name, [op.params[0] for op in ops], wires=list(ops[0].wires))
             else:
                 _gate(ops[0].name, wires=list(ops[0].wires))
+        self._phase_diagonal()
 
 
 class AmplitudeEmbedding(StatePrep):
@@ -3110,7 +3140,95 @@ class MottonenStatePreparation(StatePrep):
                               for u, values in rows))  # (a replay on numbers: as traced)
 
     def __init__(self, state_vector, wires, id=None):
+        if _holds_box(state_vector):  # autograd's values (a complex state differentiated)
+            self._init_boxed(state_vector, wires, id)
+            return
         super().__init__(state_vector, wires, id=id)
+
+    def _init_boxed(self, state_vector, wires, id) -> None:
+        """A state vector of autograd's values (``qml.grad`` of a QNode by a complex
+        state: the circuit function runs on them, its tape is differentiated): PennyLane's
+        Möttönen gates with autograd angles (:func:`mottonen_gates_boxed`)."""
+        import autograd.numpy as anp
+
+        self.wires, self.id = wires_tuple(wires), id
+        self.is_sparse, self._sparse = False, None
+        psi = anp.array(state_vector) if isinstance(state_vector, (list, tuple)) else state_vector
+        shape, dim = np.shape(getval(psi)), 2 ** len(self.wires)
+        if len(shape) != 1 or shape[0] != dim:
+            raise GateError(f"{self.name}: a state of autograd's values must be one vector of "
+                            f"{dim} amplitudes for {len(self.wires)} wire(s), got shape {shape}")
+        norm = float(np.linalg.norm(getval(psi)))
+        if not np.isclose(norm, 1.0, atol=1e-10):
+            raise GateError(f"{self.name}: " + self._texts["norm"].format(norm=norm))
+        self.state = psi
+        self._boxed_state = psi
+        self._rows = [(None, list(np.asarray(getval(psi))))]
+        self._unitary, self._batched, self._mottonen = None, False, None
+        self._record()
+
+    def _build(self):
+        psi = self.__dict__.get("_boxed_state")
+        if psi is None:
+            return super()._build()
+        mottonen_gates_boxed(psi, self.wires)
+
+
+def _holds_box(x) -> bool:
+    """Whether ``x`` (an array, a list) holds autograd's values."""
+    if isinstance(x, Box):
+        return True
+    if isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.dtype == object):
+        return any(_holds_box(v) for v in (x if isinstance(x, (list, tuple)) else x.ravel()))
+    return False
+
+
+def mottonen_gates_boxed(psi, wires, zeros=None) -> None:
+    """:func:`mottonen_gates` of a unit vector of autograd's values: the same ``RY``
+    cascade, ``RZ`` cascade and ``GlobalPhase`` with angles written in ``autograd.numpy``
+    (their derivatives autograd's). Every rotation is kept, the phases' too where they are
+    0 at these numbers (their derivative, by an imaginary part, need not be). ``zeros``
+    marks amplitudes that are constant zeros (a padding): their phase and their share of
+    an angle are constants, not ``angle(0)`` / ``sqrt(0)``, whose derivatives are NaN."""
+    import autograd.numpy as anp
+
+    psi = anp.array(psi) if isinstance(psi, (list, tuple)) else psi
+    dim = np.shape(getval(psi))[0]
+    zeros = np.zeros(dim, dtype=bool) if zeros is None else np.asarray(zeros, dtype=bool)
+    a = anp.abs(anp.where(zeros, 1.0, psi)) * (~zeros)
+    omega = anp.where(zeros, 0.0, anp.angle(anp.where(zeros, 1.0, psi)))
+    n, rev = len(wires), tuple(wires)[::-1]
+
+    def alpha_y(k):
+        half = 2 ** (k - 1)
+        blocks = anp.reshape(a, (2 ** (n - k), 2, half)) ** 2
+        fixed = np.reshape(zeros, (2 ** (n - k), 2, half))
+        num, den = anp.sum(blocks[:, 1, :], axis=-1), anp.sum(blocks, axis=(-2, -1))
+        # a block whose second half (or all) is constant zeros: the angle 0, a constant
+        const = fixed[:, 1, :].all(axis=-1) | (getval(den) == 0.0)
+        ratio = num / anp.where(const, 1.0, den)
+        return anp.where(const, 0.0, 2 * anp.arcsin(anp.sqrt(anp.where(const, 0.5, ratio))))
+
+    def alpha_z(k):
+        half = 2 ** (k - 1)
+        blocks = anp.reshape(omega, (2 ** (n - k), 2, half))
+        return anp.sum(blocks[:, 1, :] - blocks[:, 0, :], axis=-1) / half
+
+    def uniform(name, alpha, controls, target):
+        rank, size = len(controls), 2 ** len(controls)
+        gray = [i ^ (i >> 1) for i in range(size)]
+        for i in range(size):
+            signs = np.array([(-1) ** bin(p & gray[i]).count("1") for p in range(size)])
+            _gate(name, anp.sum(alpha * signs) / size, wires=[target])
+            if rank:
+                flipped = gray[i] ^ gray[(i + 1) % size]
+                _gate("CNOT", wires=[controls[flipped.bit_length() - 1], target])
+
+    for k in range(n, 0, -1):
+        uniform("RY", alpha_y(k), rev[k:], rev[k - 1])
+    for k in range(n, 0, -1):
+        uniform("RZ", alpha_z(k), rev[k:], rev[k - 1])
+    _gate("GlobalPhase", -anp.sum(omega) / 2 ** n, wires=list(wires))
 
 
 def pauli_terms(hamiltonian, what: str) -> list:
@@ -5104,6 +5222,8 @@ class DiagonalQubitUnitary(Template):
 
     _params = ("D",)
     ndim_params = (1,)
+    num_params = 1  # PennyLane's: the diagonal D
+    grad_method = None  # (PennyLane's: differentiated through its decomposition)
 
     def __init__(self, D, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
