@@ -400,14 +400,14 @@ PARTS = (
     ("`grad.__call__` and all below it (slot_tp_call)", ("slot_tp_call",)),
     ("the kernel's call: numba's entry point, its four arrays (cfunction_call)",
      ("cfunction_call",)),
-    ("of which numba's per-array MemInfo: made (NRT_adapt_ndarray_from_python) and "
-     "released (NRT_MemInfo_call_dtor)", ("NRT_adapt_ndarray_from_python",
-                                          "NRT_MemInfo_call_dtor")),
-    ("attribute reads CPython 3.11 does not specialize (PyObject_GenericGetAttr: an "
-     "array's `flags`, `dtype`, `shape`, a tensor's `requires_grad`, `dev.execute`, the "
-     "entry point)", ("PyObject_GenericGetAttr",)),
-    ("`qml.grad` read from the package (module_getattro: a module with `__getattr__` is "
-     "not specialized)", ("module_getattro",)),
+    (("of which numba's per-array MemInfo: made (NRT_adapt_ndarray_from_python) and "
+      "released (NRT_MemInfo_call_dtor)"), ("NRT_adapt_ndarray_from_python",
+                                            "NRT_MemInfo_call_dtor")),
+    (("attribute reads CPython 3.11 does not specialize (PyObject_GenericGetAttr: an "
+      "array's `flags`, `dtype`, `shape`, a tensor's `requires_grad`, `dev.execute`, the "
+      "entry point)"), ("PyObject_GenericGetAttr",)),
+    (("`qml.grad` read from the package (module_getattro: a module with `__getattr__` is "
+      "not specialized)"), ("module_getattro",)),
     ("bytecode (_PyEval_EvalFrameDefault's own instructions)", ("=_PyEval_EvalFrameDefault",)),
 )
 
@@ -421,7 +421,7 @@ def _inclusive(path: str, exclusive: bool = False) -> dict:
     text = subprocess.run(["callgrind_annotate", f"--inclusive={'no' if exclusive else 'yes'}",
                            path], capture_output=True, text=True, check=True).stdout
     found = {}
-    for m in re.finditer(r"^\s*([\d,]+) \([^)]*\)\s+\S*?:([\w.]+)", text, re.M):
+    for m in re.finditer(r"^\s*([\d,]+) \([^)]*\)\s+\S*?:([\w.]+)", text, re.MULTILINE):
         v = int(m[1].replace(",", ""))
         found[m[2]] = max(found.get(m[2], 0), v)
     return found
@@ -453,8 +453,8 @@ def callgrind_table() -> list[str]:
             per_call = (total[3000] - total[1000]) / 2000
             rows.append(f"| {case} | {per_call:.0f} |")
             if not parts:
-                parts = [f"\nWhere `{case}`'s {per_call:.0f} instructions go (inclusive counts "
-                         "of the C functions named, per call):\n",
+                parts = [(f"\nWhere `{case}`'s {per_call:.0f} instructions go (inclusive "
+                          "counts of the C functions named, per call):\n"),
                          "| part | instructions a call | share |", "|---|---|---|"]
                 for what, names in PARTS:
                     v = sum((own if name[0] == "=" else incl)[3000].get(name.lstrip("="), 0)
