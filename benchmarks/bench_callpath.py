@@ -33,7 +33,9 @@ With ``--callgrind`` (valgrind installed) it counts instead of timing: for each 
 --instr-atstart=no`` (``--count N CASE``: 300 warm-up calls, then the instrumentation
 switched on with ``callgrind_control -i on`` around N calls), N = 1000 and 3000, and
 prints the difference over 2000: one call's instructions, the same at any load (a
-shared machine's timers cannot resolve a cut of 50 ns; these counts can).
+shared machine's timers cannot resolve a cut of 50 ns; these counts can); and, for the
+first case, where they go (:data:`PARTS`: callgrind_annotate's inclusive counts of the C
+functions that make the derivative, call it, call the kernel, read attributes).
 """
 
 from __future__ import annotations
@@ -390,27 +392,76 @@ def count_calls(n: int, case: str) -> int:
     return 0
 
 
+# where one call's instructions go (``--callgrind``): C functions of CPython and numba
+# whose inclusive counts (callgrind_annotate's) are one part of the seed's call each
+PARTS = (
+    ("the derivative made: `qml.grad(circuit)` (type_call, its `__init__`)", ("type_call",)),
+    ("the derivative freed (subtype_dealloc)", ("subtype_dealloc",)),
+    ("`grad.__call__` and all below it (slot_tp_call)", ("slot_tp_call",)),
+    ("the kernel's call: numba's entry point, its four arrays (cfunction_call)",
+     ("cfunction_call",)),
+    (("of which numba's per-array MemInfo: made (NRT_adapt_ndarray_from_python) and "
+      "released (NRT_MemInfo_call_dtor)"), ("NRT_adapt_ndarray_from_python",
+                                            "NRT_MemInfo_call_dtor")),
+    (("attribute reads CPython 3.11 does not specialize (PyObject_GenericGetAttr: an "
+      "array's `flags`, `dtype`, `shape`, a tensor's `requires_grad`, `dev.execute`, the "
+      "entry point)"), ("PyObject_GenericGetAttr",)),
+    (("`qml.grad` read from the package (module_getattro: a module with `__getattr__` is "
+      "not specialized)"), ("module_getattro",)),
+    ("bytecode (_PyEval_EvalFrameDefault's own instructions)", ("=_PyEval_EvalFrameDefault",)),
+)
+
+
+def _inclusive(path: str, exclusive: bool = False) -> dict:
+    """``{function: instructions}`` of a callgrind output file (callgrind_annotate's
+    inclusive counts, or its own with ``exclusive``; the largest where a function is
+    listed under several source files)."""
+    import re
+    import subprocess
+    text = subprocess.run(["callgrind_annotate", f"--inclusive={'no' if exclusive else 'yes'}",
+                           path], capture_output=True, text=True, check=True).stdout
+    found = {}
+    for m in re.finditer(r"^\s*([\d,]+) \([^)]*\)\s+\S*?:([\w.]+)", text, re.MULTILINE):
+        v = int(m[1].replace(",", ""))
+        found[m[2]] = max(found.get(m[2], 0), v)
+    return found
+
+
 def callgrind_table() -> list[str]:
     """``--callgrind``: instructions per call of each :data:`COUNTED` case (see the
-    module's docstring)."""
+    module's docstring), and for the first case where they go (:data:`PARTS`)."""
     import re
     import subprocess
     import tempfile
 
     env = dict(os.environ, PYTHONHASHSEED="0")
     rows = ["| call | instructions a call |", "|---|---|"]
+    parts = []
     with tempfile.TemporaryDirectory() as tmp:
         for case in COUNTED:
-            total = {}
+            total, incl, own = {}, {}, {}
             for n in (1000, 3000):
                 out = subprocess.run(
                     ["valgrind", "--tool=callgrind", "--instr-atstart=no",
-                     f"--callgrind-out-file={tmp}/cg.out", sys.executable,
+                     f"--callgrind-out-file={tmp}/cg{n}.out", sys.executable,
                      os.path.abspath(__file__), "--count", str(n), case],
                     capture_output=True, text=True, env=env, check=True)
                 total[n] = int(re.search(r"refs:\s+([\d,]+)", out.stderr)[1].replace(",", ""))
-            rows.append(f"| {case} | {(total[3000] - total[1000]) / 2000:.0f} |")
-    return rows
+                if not parts:
+                    incl[n] = _inclusive(f"{tmp}/cg{n}.out")
+                    own[n] = _inclusive(f"{tmp}/cg{n}.out", exclusive=True)
+            per_call = (total[3000] - total[1000]) / 2000
+            rows.append(f"| {case} | {per_call:.0f} |")
+            if not parts:
+                parts = [(f"\nWhere `{case}`'s {per_call:.0f} instructions go (inclusive "
+                          "counts of the C functions named, per call):\n"),
+                         "| part | instructions a call | share |", "|---|---|---|"]
+                for what, names in PARTS:
+                    v = sum((own if name[0] == "=" else incl)[3000].get(name.lstrip("="), 0)
+                            - (own if name[0] == "=" else incl)[1000].get(name.lstrip("="), 0)
+                            for name in names) / 2000
+                    parts.append(f"| {what} | {v:.0f} | {v / per_call:.0%} |")
+    return rows + parts
 
 
 def main() -> int:
