@@ -1907,11 +1907,18 @@ def without_carriers(circuit):
 
 # the threads replaying a circuit function now (silenced): a replay's prints are dropped
 _SILENT = threading.local()
+# the one pair of wrappers installed while any thread is silenced: {"stdout": (wrapper,
+# the stream it wraps)}, the number of threads inside (stop 61: each block wrapped the
+# streams it found, so two threads whose blocks overlapped, the first leaving first, left
+# the first's wrapper installed for good, one more layer per such overlap)
+_SILENCE_LOCK = threading.Lock()
+_SILENCE = {"threads": 0, "installed": {}}
 
 
 class _SilencedStream:
     """A stream that drops what a thread in :func:`silenced` writes and passes on what
-    any other thread writes (``sys.stdout`` / ``sys.stderr`` are shared by the threads)."""
+    any other thread writes (``sys.stdout`` / ``sys.stderr`` are shared by the threads);
+    its ``buffer`` (binary writes) likewise."""
 
     def __init__(self, stream):
         self._stream = stream
@@ -1925,8 +1932,37 @@ class _SilencedStream:
         for line in lines:
             self.write(line)
 
+    @property
+    def buffer(self):
+        return _SilencedStream(self._stream.buffer)
+
     def __getattr__(self, name):
         return getattr(self._stream, name)
+
+
+def _silence_enter():
+    with _SILENCE_LOCK:
+        _SILENCE["threads"] += 1
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if stream is None or isinstance(stream, _SilencedStream):
+                continue  # (ours already, or one a user's block restored: no second layer)
+            wrapper = _SilencedStream(stream)
+            setattr(sys, name, wrapper)
+            _SILENCE["installed"][name] = (wrapper, stream)
+
+
+def _silence_exit():
+    with _SILENCE_LOCK:
+        _SILENCE["threads"] -= 1
+        if _SILENCE["threads"]:
+            return
+        for name, (wrapper, stream) in _SILENCE["installed"].items():
+            # (restored unless something else replaced it meanwhile: the user's stream
+            # then stays, and a wrapper it holds passes every write on)
+            if getattr(sys, name) is wrapper:
+                setattr(sys, name, stream)
+        _SILENCE["installed"].clear()
 
 
 @contextmanager
@@ -1935,7 +1971,8 @@ def silenced():
     circuit function's ``print``, a warning shown) is dropped; other threads print as
     before. The replays of a circuit function (:func:`replay_check`) run in it: PennyLane
     runs the function once per call, so its prints appear once, from the trace, not once
-    more per replay.
+    more per replay. One wrapper of each stream is installed while any thread is inside,
+    and the streams are restored when the last one leaves.
 
     >>> with silenced():
     ...     print("dropped")
@@ -1945,21 +1982,13 @@ def silenced():
     if getattr(_SILENT, "on", False):
         yield
         return
-    out, err = sys.stdout, sys.stderr
-    quiet_out = _SilencedStream(out) if out is not None else None
-    quiet_err = _SilencedStream(err) if err is not None else None
-    sys.stdout, sys.stderr = quiet_out, quiet_err
-    _SILENT.on = True
+    _silence_enter()
     try:
+        _SILENT.on = True
         yield
     finally:
         _SILENT.on = False
-        # (restored unless something else replaced them meanwhile: another thread's block
-        # wraps ours, and a wrapper left in place passes every other write on)
-        if sys.stdout is quiet_out:
-            sys.stdout = out
-        if sys.stderr is quiet_err:
-            sys.stderr = err
+        _silence_exit()
 
 
 def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
