@@ -1701,9 +1701,12 @@ class Operation:
 
         if _yours(type(self)):  # a class of your own
             return _generator_frequencies(self)
+        from .rules import PL_CLASS_FREQUENCIES
+
         kw = {"num_wires": None if self.num_wires else len(self.wires), "hyper": self.hyper}
+        # (an instance with none, a global phase: PennyLane's class attribute)
         return [tuple(float(f) for f in rule_for_gate(self.name, i, **kw).frequencies)
-                for i in range(self.num_params)]
+                or PL_CLASS_FREQUENCIES.get(self.name, ()) for i in range(self.num_params)]
 
     @property
     def batch_size(self):

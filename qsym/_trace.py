@@ -1416,27 +1416,40 @@ def _check_compiled(m) -> None:
 
 
 def _conditional_groups(items, inputs, index) -> tuple:
-    """``((op index, group, trainable parameters, written wires), ...)`` of the gates a
+    """``((op index, group, trainable parameters, graph wires, where), ...)`` of the gates a
     deferred ``qml.cond`` wrote (their ``pl_conditional``, :class:`qsym._mcm._CondGroup`):
     PennyLane's ``Conditional`` by number, how many of its base's parameters read a
-    differentiated input, and its wires as written (device indices; () for none, every
-    wire to PennyLane's circuit graph)."""
+    differentiated input, and the wires of its node in PennyLane's circuit graph (device
+    indices): its wires as written and those holding the outcomes it reads (the graph
+    joins each measurement to it); () for a wireless one (every wire there). ``where`` is 0
+    for the gates it wrote; a ``Conditional`` that wrote none (a postselection rules its
+    branch out, a phase on a measured wire's copy) is still a node of PennyLane's graph,
+    kept just before op ``i`` (``where`` -1) or after it (1, the last op)."""
     inputs = set(inputs)
     numbers: dict = {}
     out = []
-    for i, op in enumerate(items):
-        group = getattr(op, "pl_conditional", None)
-        if not hasattr(group, "params"):
-            continue
+
+    def entry(i, group, where):
         if id(group) not in numbers:
             trainable = sum(1 for p in group.params
                             if sp.sympify(p).free_symbols & inputs)
-            # (written wires the circuit does not have: -1, a wire no gate reaches)
-            wires = tuple(index[w] for w in group.wires if w in index) or (
-                (-1,) if group.wires else ())
+            written = tuple(group.wires)
+            labels = written + tuple(getattr(group, "controls", ())) if written else ()
+            # (wires the circuit does not have: -1, a wire no gate reaches)
+            wires = tuple(dict.fromkeys(index[w] for w in labels if w in index)) or (
+                (-1,) if labels else ())
             numbers[id(group)] = (len(numbers), trainable, wires)
         number, trainable, wires = numbers[id(group)]
-        out.append((i, number, trainable, wires))
+        out.append((i, number, trainable, wires, where))
+
+    for i, op in enumerate(items):
+        for group in getattr(op, "pl_conditional_before", None) or ():
+            entry(i, group, -1)
+        group = getattr(op, "pl_conditional", None)
+        if hasattr(group, "params"):
+            entry(i, group, 0)
+        for group in getattr(op, "pl_conditional_after", None) or ():
+            entry(i, group, 1)
     return tuple(out)
 
 

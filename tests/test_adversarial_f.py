@@ -115,3 +115,75 @@ def test_a_silenced_binary_write_is_dropped(capfdbinary):
             buffer.write(b"dropped\n")
     sys.stdout.flush()
     assert b"dropped" not in capfdbinary.readouterr().out
+
+
+# -- qml.Tracker's count of a parameter-shift qml.grad, PennyLane's (stop 61) --------------
+
+dev3 = qml.device("default.qubit", wires=3)
+
+
+def _empty_conditional(x):
+    """``qml.cond(m, qml.RY)`` after ``postselect=0``: its branch never applies."""
+    qml.RX(x[0], wires=0)
+    m = qml.measure(0, postselect=0)
+    qml.cond(m, qml.RY)(x[1], wires=1)
+    qml.CNOT(wires=[1, 2])
+    return qml.expval(qml.PauliZ(2))
+
+
+def _controlled_conditional(x):
+    qml.RX(x[0], wires=0)
+    qml.RY(x[2], wires=1)
+    m = qml.measure(0)
+    qml.ctrl(qml.cond(m, qml.RY), control=2)(x[1], wires=1)
+    return qml.expval(qml.PauliZ(1))
+
+
+def _wireless_phase(x):
+    qml.RX(x[0], wires=0)
+    m = qml.measure(0)
+    qml.cond(~m, qml.GlobalPhase)(x[1])
+    qml.cond(m, qml.RY)(x[2], wires=1)
+    qml.CNOT(wires=[1, 2])
+    return qml.expval(qml.PauliZ(2))
+
+
+def _full_pcphase(x):
+    qml.RX(x[0], wires=0)
+    qml.PCPhase(x[1], dim=2, wires=[0])
+    qml.PauliRot(x[2], "II", wires=[0, 1])
+    return qml.expval(qml.PauliZ(0))
+
+
+# PennyLane 0.45.1's qml.Tracker totals["executions"] of qml.grad of each (diff_method=
+# "parameter-shift", x = [0.3, 0.4, 0.5]), computed in /work/plvenv; its executed tapes read
+# there: the forward circuit, then the shift-rule circuits of the parameters in its circuit
+# graph's cone and a forward difference (and the unshifted circuit) for a Conditional's
+@pytest.mark.parametrize("fn, pl_executions", [
+    (_empty_conditional, 5),  # RX: 2 (joined to the Conditional by its measurement), cond: 1 + 1
+    (_controlled_conditional, 5),  # RY: 2, Controlled(Conditional): 1 + 1, RX: "0" (no edge)
+    (_wireless_phase, 6),  # both Conditionals in the cone: RX 2, forward differences 1 + 2
+    (_full_pcphase, 7),  # RX, PCPhase (class frequency 2), PauliRot (1): 2 each
+], ids=["impossible-branch", "ctrl-of-cond", "wireless-cond", "global-phase-gates"])
+def test_tracker_counts_parameter_shift_circuits_as_pennylane(fn, pl_executions):
+    """Before: 1, 7, 6 (agreed; the case the new graph must keep) and 3 executions. A Conditional whose deferral wrote no gate (a
+    branch a postselection rules out) was not counted though PennyLane's circuit graph
+    still joins it to its measurement; ``qml.ctrl`` of a ``qml.cond`` (PennyLane's
+    ``Controlled(Conditional)``: a forward difference, not joined to the measurement) was
+    counted by its deferred gate's shift rule and its measured wire's gates; a PCPhase on
+    the whole space and a PauliRot of an identity word (a global phase: qsym's rule has
+    no term) keep PennyLane's class frequencies, whose two circuits it runs."""
+    node = qml.QNode(fn, dev3, diff_method="parameter-shift")
+    x = qml.numpy.array([0.3, 0.4, 0.5], requires_grad=True)
+    with qml.Tracker(dev3) as tracker:
+        qml.grad(node)(x)
+    assert tracker.totals["executions"] == pl_executions
+
+
+def test_a_global_phase_instance_keeps_pennylanes_class_frequencies():
+    """PennyLane 0.45.1 (/work/plvenv): ``PCPhase(0.3, dim=2, wires=[0])`` and
+    ``PauliRot(0.3, "II", wires=[0, 1])`` have ``[(2,)]`` and ``[(1,)]`` (class
+    attributes); qsym derived ``[()]`` from their matrices (a global phase)."""
+    assert qml.PCPhase(0.3, dim=2, wires=[0]).parameter_frequencies == [(2.0,)]
+    assert qml.PauliRot(0.3, "II", wires=[0, 1]).parameter_frequencies == [(1.0,)]
+    assert qml.PCPhase(0.3, dim=1, wires=[0]).parameter_frequencies == [(2.0,)]
