@@ -187,3 +187,34 @@ def test_a_global_phase_instance_keeps_pennylanes_class_frequencies():
     assert qml.PCPhase(0.3, dim=2, wires=[0]).parameter_frequencies == [(2.0,)]
     assert qml.PauliRot(0.3, "II", wires=[0, 1]).parameter_frequencies == [(1.0,)]
     assert qml.PCPhase(0.3, dim=1, wires=[0]).parameter_frequencies == [(2.0,)]
+
+
+@qml.transforms.merge_rotations
+@qml.transforms.cancel_inverses
+@qml.qnode(qml.device("default.qubit", wires=2), diff_method="parameter-shift")
+def _two_user_transforms(x):
+    qml.RX(x, 0)
+    qml.RX(x, 0)
+    qml.Hadamard(1)
+    qml.Hadamard(1)
+    qml.AngleEmbedding([x, x], wires=[0, 1])
+    qml.Rot(x, 0.2, 0.3, wires=1)
+    return qml.expval(qml.Z(0))
+
+
+# PennyLane 0.45.1's construct_batch(level)(0.4) operation names (/work/plvenv): the slice of
+# the user's transforms, then the rest of the pipeline from max(0, start - 2)
+@pytest.mark.parametrize("level, pl_names", [
+    (slice(-1, None), ["RX", "Hadamard", "Hadamard", "RX", "RX", "Rot"]),
+    (slice(-2, None), ["RX", "RX", "RX", "Rot"]),
+    (slice(-1, 3), ["RX", "Hadamard", "Hadamard", "AngleEmbedding", "Rot"]),
+    (slice(None, None, -1), ["RX", "AngleEmbedding", "Rot"]),
+], ids=["last-and-inner", "both-and-inner", "last-and-expansion", "reversed"])
+def test_construct_batch_slices_the_user_transforms_and_the_rest_apart(level, pl_names):
+    """A slice with a negative start or a step: PennyLane slices the user's transforms
+    with it, then the rest of the pipeline from ``start - n_user``; qsym sliced the whole
+    pipeline (``slice(-1, None)`` applied its last device transform alone: the user's
+    ``cancel_inverses`` and the gradient expansion were missing)."""
+    tapes, _ = qml.workflow.construct_batch(_two_user_transforms, level=level)(
+        qml.numpy.array(0.4, requires_grad=True))
+    assert [[op.name for op in t.operations] for t in tapes] == [pl_names]
