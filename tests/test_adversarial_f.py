@@ -218,3 +218,31 @@ def test_construct_batch_slices_the_user_transforms_and_the_rest_apart(level, pl
     tapes, _ = qml.workflow.construct_batch(_two_user_transforms, level=level)(
         qml.numpy.array(0.4, requires_grad=True))
     assert [[op.name for op in t.operations] for t in tapes] == [pl_names]
+
+
+def test_a_complex_inputs_run_raises_qsyms_own_errors_as_they_are():
+    """``run_boxed_tape`` turned every qsym error whose message held "Box" into "cannot
+    differentiate by a complex input": a wire named ``"Box"`` not on the device (PennyLane
+    0.45.1, /work/plvenv: its ``WireError`` "... wires not found on the device: {'Box'}")
+    and a basis state of complex values (PennyLane's ``ValueError`` "Basis state must only
+    consist of 0s and 1s; got [np.complex128(0.6+0.8j), ...]", whose numbers qsym named as
+    autograd's boxes) are raised as they are now."""
+    pnp = qml.numpy
+    z = pnp.array(0.6 + 0.8j, requires_grad=True)
+
+    @qml.qnode(qml.device("default.qubit", wires=["a", "b"]))
+    def off_device(z):
+        qml.RX(pnp.real(z), wires="a")
+        qml.RY(pnp.imag(z), wires="Box")
+        return qml.expval(qml.PauliZ("a"))
+
+    with pytest.raises(qml.WireError, match=r"not found on the device: \{'Box'\}"):
+        qml.grad(off_device)(z)
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def basis(z):
+        qml.BasisState(pnp.stack([z, z]), wires=[0, 1])
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(ValueError, match=r"got \[np.complex128\(\(?0.6\+0.8j\)?\)"):
+        qml.grad(basis)(z)
