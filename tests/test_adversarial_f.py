@@ -246,3 +246,49 @@ def test_a_complex_inputs_run_raises_qsyms_own_errors_as_they_are():
 
     with pytest.raises(ValueError, match=r"got \[np.complex128\(\(?0.6\+0.8j\)?\)"):
         qml.grad(basis)(z)
+
+
+def _edited_index(tmp_path, edit):
+    from qsym import _cache as cache
+
+    text = cache.SHIPPED_INDEX.read_text()
+    path = tmp_path / "gate_index.json"
+    path.write_text(edit(text))
+    return path
+
+
+def test_an_edited_line_of_the_shipped_index_makes_it_unused(tmp_path, monkeypatch):
+    """A line of ``gate_index.json`` edited into other valid JSON (RX's code entry naming
+    RY's record, its byte range moved to RY's row) was used unchecked: ``RX(0.3) RY(0.5)``
+    measured 0.6967 (RY's code run for RX) against ``cos(0.3) cos(0.5)`` = 0.8384 by hand;
+    a range of garbage raised a bare JSONDecodeError. The index's third line is now the
+    SHA-256 of the rest: any such edit makes the whole index unused (the checked path)."""
+    import re
+
+    from qsym import _cache as cache
+
+    table = cache.file_digest(cache.SHIPPED_RECORDS)
+    assert cache._read_index(table) != {}  # the shipped file itself
+    rx = re.compile(r'"\(\'RX\', None, \(\), None\)":"([0-9a-f]+)"')
+    ry = re.compile(r'"\(\'RY\', None, \(\), None\)":"([0-9a-f]+)"')
+
+    def swap(text):
+        return text.replace(rx.search(text).group(1), ry.search(text).group(1), 1)
+
+    for edit in (swap, lambda t: t.replace('":[', '":[0,10,', 1), lambda t: t[:-40]):
+        monkeypatch.setattr(cache, "SHIPPED_INDEX", _edited_index(tmp_path, edit))
+        assert cache._read_index(table) == {}
+
+
+def test_a_row_range_of_another_record_or_of_garbage_is_not_read():
+    """Defence behind the digest: a byte range is read only where it starts right after
+    its record's name and parses; else None (the table parsed whole)."""
+    from qsym import _cache as cache
+
+    raw = b'{"a":[1,2],"b":{"x":3}}'
+    assert cache._row_at(raw, "a", [5, 10]) == [1, 2]
+    assert cache._row_at(raw, "b", [5, 10]) is None  # a's row
+    assert cache._row_at(raw, "a", [0, 10]) is None
+    assert cache._row_at(raw, "a", [5, 8]) is None  # cut short
+    for span in ([-5, 3], ["a", "b"], [5], None, [5, 10**9], [True, 10]):
+        assert cache._row_at(raw, "a", span) is None
