@@ -1953,9 +1953,23 @@ class _SilencedStream:
         return getattr(self._stream, name)
 
 
+def _silenced_print(*args, **kwargs):
+    """``print`` while a thread is silenced: dropped in that thread whatever its ``file``
+    (a ``contextlib.redirect_stdout(buf)`` in the function sets ``sys.stdout`` to the
+    user's own stream, past the wrappers), passed on in the others."""
+    if getattr(_SILENT, "on", False):
+        return None
+    return _SILENCE["print"](*args, **kwargs)
+
+
 def _silence_enter():
+    import builtins
+
     with _SILENCE_LOCK:
         _SILENCE["threads"] += 1
+        if builtins.print is not _silenced_print and "print" not in _SILENCE:
+            _SILENCE["print"] = builtins.print
+            builtins.print = _silenced_print
         for name in ("stdout", "stderr"):
             stream = getattr(sys, name)
             if stream is None or isinstance(stream, _SilencedStream):
@@ -1966,10 +1980,15 @@ def _silence_enter():
 
 
 def _silence_exit():
+    import builtins
+
     with _SILENCE_LOCK:
         _SILENCE["threads"] -= 1
         if _SILENCE["threads"]:
             return
+        original = _SILENCE.pop("print", None)
+        if original is not None and builtins.print is _silenced_print:
+            builtins.print = original
         for name, (wrapper, stream) in _SILENCE["installed"].items():
             # (restored unless something else replaced it meanwhile: the user's stream
             # then stays, and a wrapper it holds passes every write on)

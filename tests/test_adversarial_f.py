@@ -292,3 +292,28 @@ def test_a_row_range_of_another_record_or_of_garbage_is_not_read():
     assert cache._row_at(raw, "a", [5, 8]) is None  # cut short
     for span in ([-5, 3], ["a", "b"], [5], None, [5, 10**9], [True, 10]):
         assert cache._row_at(raw, "a", span) is None
+
+
+def test_a_redirected_print_in_the_circuit_function_appears_once_per_trace():
+    """``contextlib.redirect_stdout(buf)`` inside the circuit function points
+    ``sys.stdout`` at the user's own stream, past the replays' wrappers: each replay
+    printed into ``buf`` again ("inside" three times for one call). ``print`` itself is
+    silenced in a replaying thread now: once, from the trace (docs/pennylane.md: what the
+    function prints appears once per trace)."""
+    import builtins
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    original = builtins.print
+
+    @qml.qnode(dev1)
+    def circuit(x):
+        with contextlib.redirect_stdout(buf):
+            print("inside")
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    circuit(0.3)
+    assert buf.getvalue() == "inside\n"
+    assert builtins.print is original
