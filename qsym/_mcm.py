@@ -1009,7 +1009,7 @@ class _CondGroup:
     the deferred phase acts on the measured wire's copy). Truthy, one object per
     ``Conditional`` (``pl_conditional`` of its gates)."""
 
-    __slots__ = ("params", "wires", "controls")
+    __slots__ = ("controls", "params", "wires")
 
     def __init__(self, params, wires, controls=()):
         # controls: the wires holding the outcomes it is conditioned on (PennyLane's circuit
