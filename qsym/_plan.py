@@ -601,8 +601,10 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
     cond_runs, own = _cond_runs(circuit, slots, terms + idle_terms, unshifted)
     rule_runs = shifted - own  # (PennyLane's shift-rule circuits: not a Conditional's)
     shifted += cond_runs
-    if (shifted or unshifted) and any(m.kind == "var" for m in circuit.measurements):
-        # (the squared observable's shifted circuits: not a Conditional's forward differences)
+    if (rule_runs or unshifted) and any(m.kind == "var" for m in circuit.measurements):
+        # (the squared observable's shifted circuits: not a Conditional's forward differences;
+        # PennyLane's var_param_shift runs only for parameters of a shift rule: a variance
+        # whose trainable parameters are all a Conditional's is its forward differences alone)
         var_runs = 1 + (rule_runs + unshifted
                         if any(getattr(m, "pl_squared", False) for m in circuit.measurements)
                         else 0)

@@ -148,6 +148,13 @@ def _wireless_phase(x):
     return qml.expval(qml.PauliZ(2))
 
 
+def _variance_of_a_conditional(x):
+    qml.Hadamard(1)
+    m = qml.measure(1)
+    qml.cond(m, qml.RY)(x[0], wires=0)
+    return qml.var(qml.PauliZ(0))
+
+
 def _full_pcphase(x):
     qml.RX(x[0], wires=0)
     qml.PCPhase(x[1], dim=2, wires=[0])
@@ -164,15 +171,20 @@ def _full_pcphase(x):
     (_controlled_conditional, 5),  # RY: 2, Controlled(Conditional): 1 + 1, RX: "0" (no edge)
     (_wireless_phase, 6),  # both Conditionals in the cone: RX 2, forward differences 1 + 2
     (_full_pcphase, 7),  # RX, PCPhase (class frequency 2), PauliRot (1): 2 each
-], ids=["impossible-branch", "ctrl-of-cond", "wireless-cond", "global-phase-gates"])
+    (_variance_of_a_conditional, 3),  # the forward difference alone: no var_param_shift
+], ids=["impossible-branch", "ctrl-of-cond", "wireless-cond", "global-phase-gates",
+        "variance-of-cond"])
 def test_tracker_counts_parameter_shift_circuits_as_pennylane(fn, pl_executions):
-    """Before: 1, 7, 6 (agreed; the case the new graph must keep) and 3 executions. A Conditional whose deferral wrote no gate (a
+    """Before: 1, 7, 6 (agreed; the case the new graph must keep), 3 and 4 executions. A Conditional whose deferral wrote no gate (a
     branch a postselection rules out) was not counted though PennyLane's circuit graph
     still joins it to its measurement; ``qml.ctrl`` of a ``qml.cond`` (PennyLane's
     ``Controlled(Conditional)``: a forward difference, not joined to the measurement) was
     counted by its deferred gate's shift rule and its measured wire's gates; a PCPhase on
     the whole space and a PauliRot of an identity word (a global phase: qsym's rule has
-    no term) keep PennyLane's class frequencies, whose two circuits it runs."""
+    no term) keep PennyLane's class frequencies, whose two circuits it runs; a variance
+    whose one trainable parameter is a Conditional's is its forward difference alone
+    (PennyLane's ``var_param_shift``, and its unshifted expectation tape, run only for
+    parameters of a shift rule; qsym counted that tape)."""
     node = qml.QNode(fn, dev3, diff_method="parameter-shift")
     x = qml.numpy.array([0.3, 0.4, 0.5], requires_grad=True)
     with qml.Tracker(dev3) as tracker:
