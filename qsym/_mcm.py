@@ -593,7 +593,11 @@ class Conditional:
         with recording(Tape()):
             base = ctrl(self.base, control=list(control), control_values=(
                 None if control_values is None else list(control_values)))
-        return Conditional(self.meas_val, base)
+        out = Conditional(self.meas_val, base)
+        # (PennyLane's is a Controlled(Conditional): in its circuit graph not joined to the
+        # measurements, qml.Tracker's count: _CondGroup)
+        out.pl_controlled = True
+        return out
 
     def map_wires(self, wire_map: dict) -> Conditional:
         """The conditioned operation on the mapped wires, under the same condition (not
@@ -1005,10 +1009,46 @@ class _CondGroup:
     the deferred phase acts on the measured wire's copy). Truthy, one object per
     ``Conditional`` (``pl_conditional`` of its gates)."""
 
-    __slots__ = ("params", "wires")
+    __slots__ = ("controls", "params", "wires")
 
-    def __init__(self, params, wires):
-        self.params, self.wires = params, wires
+    def __init__(self, params, wires, controls=()):
+        # controls: the wires holding the outcomes it is conditioned on (PennyLane's circuit
+        # graph joins each measurement to the Conditional; none for a qml.ctrl of one, which
+        # is a Controlled operator there, not a Conditional)
+        self.params, self.wires, self.controls = params, wires, controls
+
+
+def _mark_groups(tape, start: int, group, pending: list) -> None:
+    """Give the gates ``tape.items[start:]`` (one deferred ``Conditional``'s) its ``group``;
+    if it wrote none (a branch a postselection rules out, a phase on the measured wire's
+    copy: nothing to apply), PennyLane's ``Conditional`` is still in its circuit graph, so
+    the group waits in ``pending`` for the next gate (:func:`_place_pending`)."""
+    made = tape.items[start:]
+    for gate in made:
+        _mark(gate, "pl_conditional", group)
+    if not made:
+        pending.append(group)
+
+
+def _mark(gate, name: str, value) -> None:
+    try:
+        setattr(gate, name, value)
+    except (AttributeError, TypeError):  # (an operator without attributes of its own)
+        pass
+
+
+def _place_pending(tape, start: int, pending: list) -> None:
+    """The groups that wrote no gate, kept on the first gate recorded after them
+    (``pl_conditional_before``; after the circuit's last gate: ``pl_conditional_after``);
+    a stale mark of an earlier deferral on a reused operator is cleared."""
+    for gate in tape.items[start:]:
+        if getattr(gate, "pl_conditional_after", None):
+            _mark(gate, "pl_conditional_after", ())
+        if pending:
+            _mark(gate, "pl_conditional_before", tuple(pending))
+            pending.clear()
+        elif getattr(gate, "pl_conditional_before", None):
+            _mark(gate, "pl_conditional_before", ())
 
 
 def _controlled(op: Conditional, control_wires: dict, reduce_postselected: bool) -> list:
@@ -1140,8 +1180,10 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
     cur = (max(integers) + 1 if integers else 0) if (reused or repeated) else None
     control_wires, new_ops, postselected = {}, [], {}
     tape = Tape()
+    pending: list = []  # Conditionals that wrote no gate (_mark_groups)
     with recording(tape):
         for op in operations:
+            placed = len(tape.items)
             if isinstance(op, MidMeasure):
                 measured.pop(0)
                 w = op.wires[0]
@@ -1172,17 +1214,29 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
                 new_ops.extend(_controlled(op, control_wires, reduce_postselected))
                 # (qml.Tracker counts their derivatives' circuits as PennyLane's Conditional's:
                 # by its own parameters and written wires, whatever gates the branches make)
-                group = _CondGroup(tuple(getattr(op.base, "params", ()) or ()),
-                                   tuple(getattr(op.base, "wires", ()) or ()))
-                for gate in tape.items[start:]:
-                    gate.pl_conditional = group
+                controls = () if getattr(op, "pl_controlled", False) else tuple(
+                    dict.fromkeys(control_wires[m.meas_uid] for m in op.meas_val.measurements
+                                  if m.meas_uid in control_wires))
+                _mark_groups(tape, start, _CondGroup(tuple(getattr(op.base, "params", ()) or ()),
+                                                     tuple(getattr(op.base, "wires", ()) or ()),
+                                                     controls), pending)
             elif isinstance(getattr(op, "base", None), Conditional):  # ctrl of a conditional
                 with recording(Tape()):
                     inner = op.base.controlled(op.control_wires, op.control_values)
+                start = len(tape.items)
                 new_ops.extend(_controlled(inner, control_wires, reduce_postselected))
+                # (PennyLane's Controlled(Conditional): differentiated as a Conditional, by a
+                # forward difference, on its written wires, not joined to the measurements)
+                base = op.base.base
+                _mark_groups(tape, start, _CondGroup(
+                    tuple(getattr(base, "params", ()) or ()),
+                    tuple(op.control_wires) + tuple(getattr(base, "wires", ()) or ())), pending)
             else:
                 tape.append(op)
                 new_ops.append(op)
+            _place_pending(tape, placed, pending)
+    if pending and tape.items:  # (after the last gate)
+        _mark(tape.items[-1], "pl_conditional_after", tuple(pending))
     new_ms = [_moved_statistic(mp, control_wires) for mp in measurements]
     return new_ops, new_ms, list(tape.items), postselected
 

@@ -671,6 +671,30 @@ def flush_step() -> bool:
     return platform.machine().lower() in ("x86_64", "amd64")
 
 
+# the largest gate-angle coefficient or observable coefficient of a flushed step (below)
+FLUSH_MAX_COEFF = 1024.0
+
+
+def flush_bounded(program) -> bool:
+    """Whether flushing the step of ``program`` keeps its contract, a value and gradient
+    within about ``2**-1022`` times the step's operation count of the IEEE ones (stop 61).
+    A flushed result is 0.0 instead of a number below ``2**-1022``; the gates' entries and
+    the amplitudes are at most 1 in magnitude, so that error grows only by the factors
+    the step multiplies it with afterwards: the gate angles' coefficients (the chain
+    rule's) and the observable's. Flushed only where every gate parameter is affine in
+    the inputs (``a * x_j + b``, the data's likewise) with ``|a|`` and every observable
+    coefficient at most :data:`FLUSH_MAX_COEFF` (an amplification of at most ``2**20``),
+    and no gate reads its matrix from the data: any other classical processing may
+    multiply a flushed number by anything (``RY(1e300 * x**2)`` at ``x = 1e-161``: the
+    flushed square 0.0 made the derivative 0 instead of -1.9e117). Elsewhere the step runs
+    in IEEE arithmetic, exact and only slower in the subnormal window."""
+    bound = FLUSH_MAX_COEFF
+    return (not program.code and not program.mdata
+            and all(abs(row[3]) <= bound for row in program.affine)
+            and all(abs(float(c)) <= bound for c in program.ch0)
+            and all(abs(float(c)) <= bound for row in program.c0 for c in row))
+
+
 _WRITTEN = '''# the step written out ({what}): every amplitude a local, no allocation, no checks
 @njit(cache=True, error_model="numpy")  # as the circuit module's prepare
 def _q_step(x, d, out, jac):
@@ -845,6 +869,7 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
     circuit module's and the kernels' names, as an exported module carries them), else
     the circuit module and :mod:`qsym._kernels`."""
     from ._emit import indent
+    from ._program import lower
 
     name = circuit_module_name(entry)
     form, lines = step_form(entry, method)
@@ -865,7 +890,9 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
         imports = imports.format(module=module or name, kernels=module or kernels.__name__)
         step = ""
     norm = _NORM
-    if lines is not None and flush_step():  # the step in this thread alone: flushed (_FPENV)
+    if (lines is not None and flush_step()
+            and flush_bounded(lower(entry.circuit, entry.plan))):
+        # the step in this thread alone: flushed (_FPENV)
         step = _FPENV + "\n" + step
         setup = (setup + "\n" if setup else "") + _FTZ_SETUP
         call = _FTZ_CALL.format(call=call)

@@ -1700,7 +1700,7 @@ class Operation:
         >>> CRX(0.3, wires=[0, 1]).parameter_frequencies
         [(0.5, 1.0)]
         """
-        from .rules import rule_for_gate
+        from .rules import PL_CLASS_FREQUENCIES, rule_for_gate
 
         if _yours(type(self)):  # a class of your own
             return _generator_frequencies(self)
@@ -1708,8 +1708,9 @@ class Operation:
             raise ParameterFrequenciesUndefinedError(  # (PennyLane's, for a QubitUnitary)
                 f"Operation {self.name} does not have parameter frequencies defined.")
         kw = {"num_wires": None if self.num_wires else len(self.wires), "hyper": self.hyper}
+        # (an instance with none, a global phase: PennyLane's class attribute)
         return [tuple(float(f) for f in rule_for_gate(self.name, i, **kw).frequencies)
-                for i in range(self.num_params)]
+                or PL_CLASS_FREQUENCIES.get(self.name, ()) for i in range(self.num_params)]
 
     @property
     def batch_size(self):

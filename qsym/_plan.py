@@ -201,44 +201,99 @@ def graph_cone(circuit: Circuit) -> tuple[bool, ...]:
     factors included: an op that reaches only an identity factor's wire is in this cone and
     not in :func:`light_cone` (its derivative is exactly 0, which qsym computes without a
     circuit; PennyLane runs the circuits, and they are counted as it counts them:
-    :attr:`GradientPlan.counted_executions`, :func:`finite_difference_inputs`)."""
+    :attr:`GradientPlan.counted_executions`, :func:`finite_difference_inputs`). A deferred
+    ``qml.cond``'s gates are PennyLane's ``Conditional`` there: on its graph wires
+    (:attr:`qsym._ir.Circuit.conditional_groups`), not the deferred gates' own."""
+    return _pl_graph(circuit)[0]
+
+
+def _pl_graph(circuit: Circuit) -> tuple[tuple[bool, ...], set]:
+    """``(per op: in PennyLane's graph cone, the Conditional numbers in it)``: the backward
+    sweep of :func:`_cone` over PennyLane's circuit graph, where a deferred ``qml.cond``'s
+    gates (and a ``Conditional`` that wrote none, at its place) stand on its graph wires
+    (written, and the outcomes' wires; a wireless one on every wire)."""
+    groups = getattr(circuit, "conditional_groups", ()) if not circuit.one_shot else ()
+    every = set(range(circuit.num_wires))
+    own: dict = {}
+    marks: dict = {}
+    for i, number, _, wires, *where in groups:
+        graph = set(wires) if wires else every
+        if (where[0] if where else 0) == 0:
+            own[i] = (number, graph)
+        else:
+            marks.setdefault((i, where[0]), []).append((number, graph))
     live = set()
     for m in circuit.measurements:
         live |= graph_wires(m)
-    return _cone(circuit, live)
+    inside_groups: set = set()
+    out = []
+
+    def visit(number, graph):
+        if live & graph:
+            live.update(graph)
+            inside_groups.add(number)
+
+    for k in range(len(circuit.ops) - 1, -1, -1):
+        for number, graph in marks.get((k, 1), ()):
+            visit(number, graph)
+        if k in own:
+            number, wires = own[k]
+        else:
+            number, wires = None, set(circuit.ops[k].wires)
+        hit = bool(live & wires)
+        if hit:
+            live.update(wires)
+            if number is not None:
+                inside_groups.add(number)
+        out.append(hit)
+        for number, graph in marks.get((k, -1), ()):
+            visit(number, graph)
+    return tuple(reversed(out)), inside_groups
+
+
+def _class_rule_runs(circuit: Circuit, slots, differentiated: set, terms) -> int:
+    """The shifted circuits PennyLane runs for the ``differentiated`` slots whose rule here
+    has none (a gate instance whose generator is a multiple of the identity: its derivative
+    is 0) but whose gate's PennyLane frequencies are those of its class
+    (:data:`qsym.rules.PL_CLASS_FREQUENCIES`): two per frequency; counted, not run."""
+    from .rules import PL_CLASS_FREQUENCIES
+
+    shifted = {t.slot for t in terms if not t.zero}
+    # (a deferred qml.cond's gates: PennyLane's forward differences, _cond_runs)
+    conditional = {g[0] for g in circuit.conditional_groups if (g[4] if len(g) > 4 else 0) == 0}
+    return sum(2 * len(PL_CLASS_FREQUENCIES.get(circuit.ops[slots[s].op].name, ()))
+               for s in differentiated
+               if s not in shifted and slots[s].op not in conditional)
 
 
 def _cond_runs(circuit: Circuit, slots, terms, unshifted: bool) -> tuple[int, int]:
     """``(runs, own)``: the circuits PennyLane's parameter shift runs for the circuit's
     ``qml.cond`` gates beyond qsym's own shifted ones (``terms``, the needed and idle
     slots' shift terms): PennyLane's forward differences (:func:`_conditional_runs`) and
-    the unshifted circuit once, for ``own``, qsym's shifted circuits of the deferred gates
-    (not run by PennyLane)."""
+    the unshifted circuit once, less ``own``, qsym's shifted circuits of the deferred gates
+    (not run by PennyLane), and less qsym's shifted circuits of gates outside PennyLane's
+    graph cone (:func:`_pl_graph`: PennyLane's ``"0"``; a gate reaching the measurements
+    only through a measured wire's control of a ``qml.ctrl`` of a ``qml.cond``)."""
     groups = getattr(circuit, "conditional_groups", ()) if not circuit.one_shot else ()
     if not groups:
         return 0, 0
-    cond_ops = {g[0] for g in groups}
+    cond_ops = {g[0] for g in groups if (g[4] if len(g) > 4 else 0) == 0}
     own = sum(1 for t in terms if not t.zero and slots[t.slot].op in cond_ops)
+    cone, _ = _pl_graph(circuit)
+    outside = sum(1 for t in terms if not t.zero and slots[t.slot].op not in cond_ops
+                  and not cone[slots[t.slot].op])
     pl_runs = _conditional_runs(circuit, groups)
-    return (pl_runs - own + (0 if unshifted else 1) if pl_runs or own else 0), own
+    runs = pl_runs - own - outside + (1 if pl_runs and not unshifted else 0)
+    return runs, own + outside
 
 
 def _conditional_runs(circuit: Circuit, groups) -> int:
     """The forward-difference circuits PennyLane's parameter shift runs for the
     ``Conditional``s of ``groups`` (:attr:`qsym._ir.Circuit.conditional_groups`): one per
-    trainable parameter of each inside its circuit graph's cone of the measurements, a
-    ``Conditional`` on its wires as written (a wireless one on every wire)."""
-    written = {i: set(w) if w else set(range(circuit.num_wires)) for i, _, _, w in groups}
-    live = set()
-    for m in circuit.measurements:
-        live |= graph_wires(m)
-    inside = set()
-    for k in range(len(circuit.ops) - 1, -1, -1):
-        wires = set(circuit.ops[k].wires) | written.get(k, set())
-        if live & wires:
-            live |= wires
-            inside.add(k)
-    counted = {number: trainable for i, number, trainable, _ in groups if i in inside}
+    trainable parameter of each inside its circuit graph's cone of the measurements
+    (:func:`_pl_graph`)."""
+    _, inside = _pl_graph(circuit)
+    counted = {g[1]: g[2] for g in groups if g[1] in inside}
     return sum(counted.values())
 
 
@@ -538,15 +593,18 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
     counted = graph_cone(circuit) if pruned else ()
     idle = {s for s in pruned if counted[slots[s].op]}
     idle_terms = shift_terms(circuit, slots, idle, rule_of)
-    idle_runs = sum(1 for t in idle_terms if not t.zero)
+    idle_runs = sum(1 for t in idle_terms if not t.zero) + _class_rule_runs(
+        circuit, slots, needed | idle, terms + idle_terms)
     var_runs = 0
     shifted = sum(1 for t in terms if not t.zero) + idle_runs
     unshifted = any(t.zero for t in terms + idle_terms)
     cond_runs, own = _cond_runs(circuit, slots, terms + idle_terms, unshifted)
     rule_runs = shifted - own  # (PennyLane's shift-rule circuits: not a Conditional's)
     shifted += cond_runs
-    if (shifted or unshifted) and any(m.kind == "var" for m in circuit.measurements):
-        # (the squared observable's shifted circuits: not a Conditional's forward differences)
+    if (rule_runs or unshifted) and any(m.kind == "var" for m in circuit.measurements):
+        # (the squared observable's shifted circuits: not a Conditional's forward differences;
+        # PennyLane's var_param_shift runs only for parameters of a shift rule: a variance
+        # whose trainable parameters are all a Conditional's is its forward differences alone)
         var_runs = 1 + (rule_runs + unshifted
                         if any(getattr(m, "pl_squared", False) for m in circuit.measurements)
                         else 0)

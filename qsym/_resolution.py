@@ -413,7 +413,7 @@ def construct_batch(qnode, level="user"):
             (tape,), _ = _USER_BATCH(qnode, level="top")(*args, **kwargs)
             return qnode.compile_pipeline[user]((tape,))
         return user_only
-    pipeline = get_compile_pipeline(qnode, level)
+    pipeline = _batch_pipeline(qnode, level)
 
     def make(*args, **kwargs):
         runs = OneRun(qnode.func)  # PennyLane records the tape once
@@ -426,6 +426,32 @@ def construct_batch(qnode, level="user"):
         return program((tape,))
 
     return make
+
+
+def _batch_pipeline(qnode, level):
+    """The pipeline :func:`construct_batch` applies at an int or slice ``level`` past its
+    early return: a slice is PennyLane's two (``_get_user_transform_slice``,
+    ``_get_inner_transform_slice``): the slice of the user's transforms, then of the rest
+    from ``start - n_user`` (at least 0) to ``stop - n_user``, with its step
+    (``slice(-1, None)``: the last user transform and every later one, where a slice of the
+    whole pipeline took its last transform alone; a step goes over each part on its
+    own). An int ``level`` is the whole pipeline's first ``level``, the same either way."""
+    if not isinstance(level, slice):
+        return get_compile_pipeline(qnode, level)
+    whole = get_compile_pipeline(qnode, "device")
+    n_user = len(qnode.compile_pipeline)
+    rest = slice(max(0, (level.start or 0) - n_user),
+                 None if level.stop is None else max(0, level.stop - n_user), level.step)
+
+    @functools.wraps(qnode)
+    def wrapper(*args, **kwargs) -> CompilePipeline:
+        full = whole(*args, **kwargs)
+        out = CompilePipeline()
+        out += full[:n_user][level]
+        out += full[n_user:][rest]
+        return out
+
+    return wrapper
 
 
 def _user_levels(level, n_user: int):

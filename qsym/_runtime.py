@@ -1818,9 +1818,11 @@ class QNode:
         try:
             return self.compile_pipeline.run(self, args, kwargs)
         except Exception as exc:
-            if entry is None and isinstance(exc, QsymError) and "Box" in str(exc):
-                pass  # a complex input: a gate refused autograd's values of it
-            elif not isinstance(exc, _BOX_FAILURES) or (
+            # (a qsym error but a DifferentiationError is raised as it was, for a complex
+            # input too: PennyLane's own error there, e.g. a basis state of complex values,
+            # a wire not on the device; its message was once read for "Box", which a wire
+            # label or the user's message could hold: stop 61)
+            if not isinstance(exc, _BOX_FAILURES) or (
                     isinstance(exc, QsymError) and not isinstance(exc, DifferentiationError)):
                 raise
             if entry is None:  # a complex input (qsym._autodiff.call_boxed)

@@ -1416,27 +1416,40 @@ def _check_compiled(m) -> None:
 
 
 def _conditional_groups(items, inputs, index) -> tuple:
-    """``((op index, group, trainable parameters, written wires), ...)`` of the gates a
+    """``((op index, group, trainable parameters, graph wires, where), ...)`` of the gates a
     deferred ``qml.cond`` wrote (their ``pl_conditional``, :class:`qsym._mcm._CondGroup`):
     PennyLane's ``Conditional`` by number, how many of its base's parameters read a
-    differentiated input, and its wires as written (device indices; () for none, every
-    wire to PennyLane's circuit graph)."""
+    differentiated input, and the wires of its node in PennyLane's circuit graph (device
+    indices): its wires as written and those holding the outcomes it reads (the graph
+    joins each measurement to it); () for a wireless one (every wire there). ``where`` is 0
+    for the gates it wrote; a ``Conditional`` that wrote none (a postselection rules its
+    branch out, a phase on a measured wire's copy) is still a node of PennyLane's graph,
+    kept just before op ``i`` (``where`` -1) or after it (1, the last op)."""
     inputs = set(inputs)
     numbers: dict = {}
     out = []
-    for i, op in enumerate(items):
-        group = getattr(op, "pl_conditional", None)
-        if not hasattr(group, "params"):
-            continue
+
+    def entry(i, group, where):
         if id(group) not in numbers:
             trainable = sum(1 for p in group.params
                             if sp.sympify(p).free_symbols & inputs)
-            # (written wires the circuit does not have: -1, a wire no gate reaches)
-            wires = tuple(index[w] for w in group.wires if w in index) or (
-                (-1,) if group.wires else ())
+            written = tuple(group.wires)
+            labels = written + tuple(getattr(group, "controls", ())) if written else ()
+            # (wires the circuit does not have: -1, a wire no gate reaches)
+            wires = tuple(dict.fromkeys(index[w] for w in labels if w in index)) or (
+                (-1,) if labels else ())
             numbers[id(group)] = (len(numbers), trainable, wires)
         number, trainable, wires = numbers[id(group)]
-        out.append((i, number, trainable, wires))
+        out.append((i, number, trainable, wires, where))
+
+    for i, op in enumerate(items):
+        for group in getattr(op, "pl_conditional_before", None) or ():
+            entry(i, group, -1)
+        group = getattr(op, "pl_conditional", None)
+        if hasattr(group, "params"):
+            entry(i, group, 0)
+        for group in getattr(op, "pl_conditional_after", None) or ():
+            entry(i, group, 1)
     return tuple(out)
 
 
@@ -1907,11 +1920,18 @@ def without_carriers(circuit):
 
 # the threads replaying a circuit function now (silenced): a replay's prints are dropped
 _SILENT = threading.local()
+# the one pair of wrappers installed while any thread is silenced: {"stdout": (wrapper,
+# the stream it wraps)}, the number of threads inside (stop 61: each block wrapped the
+# streams it found, so two threads whose blocks overlapped, the first leaving first, left
+# the first's wrapper installed for good, one more layer per such overlap)
+_SILENCE_LOCK = threading.Lock()
+_SILENCE = {"threads": 0, "installed": {}}
 
 
 class _SilencedStream:
     """A stream that drops what a thread in :func:`silenced` writes and passes on what
-    any other thread writes (``sys.stdout`` / ``sys.stderr`` are shared by the threads)."""
+    any other thread writes (``sys.stdout`` / ``sys.stderr`` are shared by the threads);
+    its ``buffer`` (binary writes) likewise."""
 
     def __init__(self, stream):
         self._stream = stream
@@ -1925,8 +1945,56 @@ class _SilencedStream:
         for line in lines:
             self.write(line)
 
+    @property
+    def buffer(self):
+        return _SilencedStream(self._stream.buffer)
+
     def __getattr__(self, name):
         return getattr(self._stream, name)
+
+
+def _silenced_print(*args, **kwargs):
+    """``print`` while a thread is silenced: dropped in that thread whatever its ``file``
+    (a ``contextlib.redirect_stdout(buf)`` in the function sets ``sys.stdout`` to the
+    user's own stream, past the wrappers), passed on in the others."""
+    if getattr(_SILENT, "on", False):
+        return None
+    return _SILENCE["print"](*args, **kwargs)
+
+
+def _silence_enter():
+    import builtins
+
+    with _SILENCE_LOCK:
+        _SILENCE["threads"] += 1
+        if builtins.print is not _silenced_print and "print" not in _SILENCE:
+            _SILENCE["print"] = builtins.print
+            builtins.print = _silenced_print
+        for name in ("stdout", "stderr"):
+            stream = getattr(sys, name)
+            if stream is None or isinstance(stream, _SilencedStream):
+                continue  # (ours already, or one a user's block restored: no second layer)
+            wrapper = _SilencedStream(stream)
+            setattr(sys, name, wrapper)
+            _SILENCE["installed"][name] = (wrapper, stream)
+
+
+def _silence_exit():
+    import builtins
+
+    with _SILENCE_LOCK:
+        _SILENCE["threads"] -= 1
+        if _SILENCE["threads"]:
+            return
+        original = _SILENCE.pop("print", None)
+        if original is not None and builtins.print is _silenced_print:
+            builtins.print = original
+        for name, (wrapper, stream) in _SILENCE["installed"].items():
+            # (restored unless something else replaced it meanwhile: the user's stream
+            # then stays, and a wrapper it holds passes every write on)
+            if getattr(sys, name) is wrapper:
+                setattr(sys, name, stream)
+        _SILENCE["installed"].clear()
 
 
 @contextmanager
@@ -1935,7 +2003,8 @@ def silenced():
     circuit function's ``print``, a warning shown) is dropped; other threads print as
     before. The replays of a circuit function (:func:`replay_check`) run in it: PennyLane
     runs the function once per call, so its prints appear once, from the trace, not once
-    more per replay.
+    more per replay. One wrapper of each stream is installed while any thread is inside,
+    and the streams are restored when the last one leaves.
 
     >>> with silenced():
     ...     print("dropped")
@@ -1945,21 +2014,13 @@ def silenced():
     if getattr(_SILENT, "on", False):
         yield
         return
-    out, err = sys.stdout, sys.stderr
-    quiet_out = _SilencedStream(out) if out is not None else None
-    quiet_err = _SilencedStream(err) if err is not None else None
-    sys.stdout, sys.stderr = quiet_out, quiet_err
-    _SILENT.on = True
+    _silence_enter()
     try:
+        _SILENT.on = True
         yield
     finally:
         _SILENT.on = False
-        # (restored unless something else replaced them meanwhile: another thread's block
-        # wraps ours, and a wrapper left in place passes every other write on)
-        if sys.stdout is quiet_out:
-            sys.stdout = out
-        if sys.stderr is quiet_err:
-            sys.stderr = err
+        _silence_exit()
 
 
 def replay_check(fn, args, kwargs, circuit, values: dict) -> None:

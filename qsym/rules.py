@@ -1859,6 +1859,15 @@ def _from_disk_or(key, derive, gate, param_index, num_wires, hyper) -> ShiftRule
 _rule_for_gate = REGISTRY.memo(_load_or_derive)  # by gate name: a change clears it
 
 
+# PennyLane's ``parameter_frequencies`` of the table gates one of whose instances can have
+# none (the generator a multiple of the identity: a PCPhase projecting onto the whole space,
+# a PauliRot of an identity word; qsym's rule there has no terms, the derivative being 0).
+# PennyLane's are class attributes, so such an instance keeps them: its parameter shift runs
+# their two circuits (qml.Tracker's count, qsym._plan) and ``op.parameter_frequencies``
+# lists them.
+PL_CLASS_FREQUENCIES = {"PCPhase": (2.0,), "PauliRot": (1.0,)}
+
+
 def rule_for_gate(
     name: str, param_index: int, shifts=None, *, num_wires=None, hyper=()
 ) -> ShiftRule:

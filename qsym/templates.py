@@ -2156,7 +2156,9 @@ def _bits(state, n: int, what: str):
             out.append(b)
             continue
         if b not in (0, 1):
-            raise GateError(f"{what}: Basis state must only consist of 0s and 1s; got {list(arr)}")
+            # (autograd's values named by their numbers, as PennyLane's message does)
+            raise GateError(f"{what}: Basis state must only consist of 0s and 1s; got "
+                            f"{[getattr(v, '_value', v) for v in arr]}")
         out.append(b)
     return out
 
