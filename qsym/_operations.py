@@ -4018,7 +4018,8 @@ def coefficient_array(coeffs) -> np.ndarray:
     >>> coefficient_array([1, 0.5]), coefficient_array([1j])
     (array([1. , 0.5]), array([0.+1.j]))
     """
-    if any(isinstance(c, Traced) or (isinstance(c, sp.Basic) and c.free_symbols)
+    if any((isinstance(c, Traced) and getattr(c.expr, "free_symbols", None))
+           or (isinstance(c, sp.Basic) and c.free_symbols)
            for c in (coeffs if isinstance(coeffs, (list, tuple)) else
                      coeffs.ravel() if isinstance(coeffs, np.ndarray) and coeffs.dtype == object
                      else ())):

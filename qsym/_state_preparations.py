@@ -29,7 +29,7 @@ from ._subroutines import QROM, template_module
 from ._trace import active_tape, add_check
 from .decomposition import add_decomps, register_resources
 from .errors import GateError, ShapeAssertionError
-from .templates import _holds_box, mottonen_gates_boxed
+from .templates import holds_box, mottonen_gates_boxed
 from .templates import (DiagonalQubitUnitary, SelectPauliRot, StatePrep, Template, gates_matrix, is_symbolic,
                         state_preparations, template_array)
 from .wires import Wires
@@ -109,7 +109,7 @@ class Superposition(Template):
             raise GateError("The elements of the basis states must be either 0 or 1.")
         if len({len(b) for b in bases}) > 1:
             raise GateError("All basis states must have the same length.")
-        boxed = _holds_box(coeffs)  # autograd's values (a complex input differentiated)
+        boxed = holds_box(coeffs)  # autograd's values (a complex input differentiated)
         c = coeffs if boxed else template_array(coeffs, "Superposition coeffs")
         if boxed:
             c = anp.array(c) if isinstance(c, (list, tuple)) else c
@@ -165,7 +165,7 @@ def superposition_gates(coeffs, bases, wires, work_wire) -> None:
     k = max(len(coeffs) - 1, 0).bit_length()
     wires, work = list(wires), list(Wires(wires_tuple(work_wire)))
     prep_wires = wires[-k:] if k else wires
-    if _holds_box(coeffs):  # autograd's values: Möttönen's gates with autograd angles
+    if holds_box(coeffs):  # autograd's values: Möttönen's gates with autograd angles
         pad = 2 ** len(prep_wires) - len(ordered)
         padded = anp.array(ordered + [0.0] * pad)
         mottonen_gates_boxed(padded, prep_wires, zeros=[False] * len(ordered) + [True] * pad)

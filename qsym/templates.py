@@ -3142,7 +3142,7 @@ class MottonenStatePreparation(StatePrep):
                               for u, values in rows))  # (a replay on numbers: as traced)
 
     def __init__(self, state_vector, wires, id=None):
-        if _holds_box(state_vector):  # autograd's values (a complex state differentiated)
+        if holds_box(state_vector):  # autograd's values (a complex state differentiated)
             self._init_boxed(state_vector, wires, id)
             return
         super().__init__(state_vector, wires, id=id)
@@ -3176,12 +3176,16 @@ class MottonenStatePreparation(StatePrep):
         mottonen_gates_boxed(psi, self.wires)
 
 
-def _holds_box(x) -> bool:
-    """Whether ``x`` (an array, a list) holds autograd's values."""
+def holds_box(x) -> bool:
+    """Whether ``x`` (an array, a list) holds autograd's values.
+
+    >>> holds_box([0.6, 0.8])
+    False
+    """
     if isinstance(x, Box):
         return True
     if isinstance(x, (list, tuple)) or (isinstance(x, np.ndarray) and x.dtype == object):
-        return any(_holds_box(v) for v in (x if isinstance(x, (list, tuple)) else x.ravel()))
+        return any(holds_box(v) for v in (x if isinstance(x, (list, tuple)) else x.ravel()))
     return False
 
 
