@@ -566,24 +566,27 @@ def fast_adjoint_step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
 
 # The whole sweep (issue #17, twenty-second round): from FAST_STEPS_MIN_WIRES to
 # FAST_STEPS_MAX_WIRES wires the python tier's ``_adjoint_into`` (the sweeps of
-# program_value_and_grad_adjoint) is this one, three changes of mechanism:
+# program_value_and_grad_adjoint) is fast_adjoint_into, three changes of mechanism:
 # - psi is never swept backward: the forward pass keeps the state before each block
 #   (below) with a differentiated op, and before each other differentiated op, and the
 #   overlaps are taken on it, so the backward pass un-applies each op to lam only;
-# - a block (consecutive one-wire ops: an HEA layer's RY and RZ on every wire) takes all
-#   its overlaps on the states at its two ends: ops on different wires commute, so the
-#   block is U = (x)_w U_w, U_w its wire's ops in order, and op j's overlap on wire w is
-#   Re <lam_j| D_j |psi_(j-1)> = Re <lam_s| N_j |psi_s> with lam_s = U^+ lam (the block
-#   un-applied) and psi_s the kept state before it, N_j = U_w^+ U_(w, after j) D_j
-#   U_(w, before j) a 2x2 matrix (U_w^+ U_w = 1: the unitarity the kernel's sweep assumes
-#   when it un-applies psi); so Re sum_rc N_rc K_rc with K_rc = <lam_s|_r |psi_s>_c, the
-#   four overlaps of the two halves of the states on wire w (one K per wire and block,
-#   not one pass per op);
+# - a block (consecutive one-wire ops: an HEA layer's RY and RZ on every wire) is one step
+#   of lam and one set of overlaps. Ops on different wires commute, so the block is
+#   U = (x)_w U_w (U_w its wire's ops in order): lam <- U^+ lam is one 16x16 matrix (the
+#   Kronecker product of four wires' U_w^+) per group of 4 index bits, one BLAS product
+#   each; and op j's overlap, Re <lam_j| D_j |psi_(j-1)>, is Re <lam_s| N_j |psi_s> with
+#   lam_s = U^+ lam (the block un-applied), psi_s the kept state before the block and
+#   N_j = P_j^+ D_j B_j, B_j the product of the block's earlier ops on j's wire and
+#   P_j = U_j B_j (the other wires' ops cancel, U^+ U = 1: the unitarity the kernel's own
+#   sweep assumes when it un-applies psi by U^+). That is Re sum_rc N_rc K_rc, K the 2x2
+#   partial trace of |psi_s><lam_s| on j's wire, read off the 16x16 partial trace of its
+#   group (one BLAS product per group): no pass over the states per op;
 # - a run of CNOTs is one permutation of the amplitudes, forward and backward (one gather
 #   by a memoized index instead of one swap pass per CNOT; moves, no arithmetic).
 # The forward pass is otherwise the exact twins' (run_ops' ops one by one), so the value
-# keeps the kernels' bits; the gradient moves in its last bits, as the fast steps'. At most
-# FAST_ADJOINT_STORE_BYTES of kept states, else the kernel's own sweep (with the fast steps).
+# keeps the kernels' bits; the gradient moves in its last bits, as the fast steps' did. At
+# most FAST_ADJOINT_STORE_BYTES of kept states, else the kernel's own sweep (with the fast
+# steps above).
 FAST_ADJOINT_STORE_BYTES = 64 << 20
 
 
