@@ -785,8 +785,9 @@ def _np_forward_keeping(n, op_wires, op_nw, op_kind, op_off, mats, psi, keep, ke
 
 def _np_lam_start(psi, lam, C, word_flip, word_z, word_ny):
     """``lam[m] = O_m psi`` (``lam`` zeroed): the kernel's start, its diagonal words (flip
-    0) summed into one real factor per amplitude (their signs memoized), the others word
-    by word as there; the probabilities' rows the outcome's projector times ``psi``."""
+    0) summed into one real factor per amplitude (a one-Z word as two strided additions),
+    the others word by word as there; the probabilities' rows the outcome's projector
+    times ``psi``."""
     dim = psi.shape[0]
     n_words, n_lin, n_out = word_flip.shape[0], C.shape[0], lam.shape[0]
     diag_words = [t for t in range(n_words) if word_flip[t] == 0]
@@ -794,10 +795,16 @@ def _np_lam_start(psi, lam, C, word_flip, word_z, word_ny):
         f = None
         for t in diag_words:
             c = C[m, t]
-            if c != 0.0:
-                sign = _np_memo(("z sign", dim, int(word_z[t])), lambda z=int(word_z[t]): (
-                    1.0 - 2.0 * _np_parity(np.arange(dim, dtype=np.int64) & z)))
-                f = c * sign if f is None else f + c * sign
+            if c == 0.0:
+                continue
+            f = np.zeros(dim) if f is None else f
+            z = int(word_z[t])
+            if z & (z - 1) == 0 and z:  # one Z: +c where its bit is 0, -c where 1
+                f3 = f.reshape((-1, 2, z))
+                f3[:, 0] += c
+                f3[:, 1] -= c
+            else:
+                f += c * (1.0 - 2.0 * _np_parity(np.arange(dim, dtype=np.int64) & z))
         if f is not None:
             lam[m] += f * psi
         for t in range(n_words):
