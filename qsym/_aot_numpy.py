@@ -566,24 +566,27 @@ def fast_adjoint_step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
 
 # The whole sweep (issue #17, twenty-second round): from FAST_STEPS_MIN_WIRES to
 # FAST_STEPS_MAX_WIRES wires the python tier's ``_adjoint_into`` (the sweeps of
-# program_value_and_grad_adjoint) is this one, three changes of mechanism:
+# program_value_and_grad_adjoint) is fast_adjoint_into, three changes of mechanism:
 # - psi is never swept backward: the forward pass keeps the state before each block
 #   (below) with a differentiated op, and before each other differentiated op, and the
 #   overlaps are taken on it, so the backward pass un-applies each op to lam only;
-# - a block (consecutive one-wire ops: an HEA layer's RY and RZ on every wire) takes all
-#   its overlaps on the states at its two ends: ops on different wires commute, so the
-#   block is U = (x)_w U_w, U_w its wire's ops in order, and op j's overlap on wire w is
-#   Re <lam_j| D_j |psi_(j-1)> = Re <lam_s| N_j |psi_s> with lam_s = U^+ lam (the block
-#   un-applied) and psi_s the kept state before it, N_j = U_w^+ U_(w, after j) D_j
-#   U_(w, before j) a 2x2 matrix (U_w^+ U_w = 1: the unitarity the kernel's sweep assumes
-#   when it un-applies psi); so Re sum_rc N_rc K_rc with K_rc = <lam_s|_r |psi_s>_c, the
-#   four overlaps of the two halves of the states on wire w (one K per wire and block,
-#   not one pass per op);
+# - a block (consecutive one-wire ops: an HEA layer's RY and RZ on every wire) is one step
+#   of lam and one set of overlaps. Ops on different wires commute, so the block is
+#   U = (x)_w U_w (U_w its wire's ops in order): lam <- U^+ lam is one 16x16 matrix (the
+#   Kronecker product of four wires' U_w^+) per group of 4 index bits, one BLAS product
+#   each; and op j's overlap, Re <lam_j| D_j |psi_(j-1)>, is Re <lam_s| N_j |psi_s> with
+#   lam_s = U^+ lam (the block un-applied), psi_s the kept state before the block and
+#   N_j = P_j^+ D_j B_j, B_j the product of the block's earlier ops on j's wire and
+#   P_j = U_j B_j (the other wires' ops cancel, U^+ U = 1: the unitarity the kernel's own
+#   sweep assumes when it un-applies psi by U^+). That is Re sum_rc N_rc K_rc, K the 2x2
+#   partial trace of |psi_s><lam_s| on j's wire, read off the 16x16 partial trace of its
+#   group (one BLAS product per group): no pass over the states per op;
 # - a run of CNOTs is one permutation of the amplitudes, forward and backward (one gather
 #   by a memoized index instead of one swap pass per CNOT; moves, no arithmetic).
 # The forward pass is otherwise the exact twins' (run_ops' ops one by one), so the value
-# keeps the kernels' bits; the gradient moves in its last bits, as the fast steps'. At most
-# FAST_ADJOINT_STORE_BYTES of kept states, else the kernel's own sweep (with the fast steps).
+# keeps the kernels' bits; the gradient moves in its last bits, as the fast steps' did. At
+# most FAST_ADJOINT_STORE_BYTES of kept states, else the kernel's own sweep (with the fast
+# steps above).
 FAST_ADJOINT_STORE_BYTES = 64 << 20
 
 
@@ -613,30 +616,17 @@ def _np_real_dot(lam, q):
 def _np_m2_table(kind, m, off):
     """The 2x2 matrices of one-wire ops' entries ``m[off[i]:]``, read as the kernels read
     each op's ``kind`` (its diagonal, its real part, or the matrix; other kinds' rows are
-    never read): a list of tuples ``(m00, m01, m10, m11)`` of Python complex numbers."""
+    never read): an ``(N, 2, 2)`` array."""
     if off.shape[0] == 0:
-        return []
+        return np.zeros((0, 2, 2), dtype=np.complex128)
     diag = kind == DIAGONAL
     cols = np.minimum(np.arange(4), np.where(diag, 1, 3)[:, None])
     t = m.take(np.minimum(off[:, None] + cols, m.shape[0] - 1))
     t[diag, 1:3] = 0.0
     t[kind == REAL] = t[kind == REAL].real
-    return [tuple(r) for r in t.tolist()]
+    return t.reshape(-1, 2, 2)
 
 
-def _np_mm(x, y):
-    """The product of two 2x2 matrices as tuples."""
-    return (x[0] * y[0] + x[1] * y[2], x[0] * y[1] + x[1] * y[3],
-            x[2] * y[0] + x[3] * y[2], x[2] * y[1] + x[3] * y[3])
-
-
-def _np_dagger(x):
-    """The conjugate transpose of a 2x2 matrix as a tuple (a stored ``U``'s ``A = U^+``,
-    as ``adjoint_mats_into`` makes it: the same numbers)."""
-    return (x[0].conjugate(), x[2].conjugate(), x[1].conjugate(), x[3].conjugate())
-
-
-_NP_I2 = (1 + 0j, 0j, 0j, 1 + 0j)
 # index bits per group: an operator on a group's wires is a 16x16 matrix, one BLAS call on
 # the state (M N K at most 2^17 up to 13 wires: below OpenBLAS's size for threads)
 _NP_GROUP_BITS = 4
@@ -689,64 +679,73 @@ def _np_trace_index(g):
     return _np_memo(("trace index", g), make)
 
 
-def _np_block(n, s, k, op_wires, u4, d4, adj_op, adj_slot, a, de, lam, ps):
-    """Block ``s .. k`` (one-wire ops; ``u4[j]`` op j's matrix, ``d4[x]`` slot x's
-    derivative) backward: ``lam`` (its rows) un-applied, by groups of wires; the overlaps
-    of its differentiated ops ``adj_op[.. a]`` (those in the block, if ``ps``, the state
-    before the block, is given) added to ``de``. Returns the next slot below the block."""
-    by_wire = {}
-    for j in range(s, k + 1):
-        by_wire.setdefault(int(op_wires[j, 0]), []).append(j)
-    aw = {}  # U_w^+ = A_(j1) ... A_(jm): lam's step on wire w
-    for w, ops in by_wire.items():
-        x = _NP_I2
-        for j in ops:
-            x = _np_mm(x, _np_dagger(u4[j]))
-        aw[w] = x
+def _np_kron_group(mats, ws):
+    """The Kronecker product of the 2x2 matrices ``mats[w]`` (identity where ``None``) of
+    the wires ``ws`` in order (the first one the highest index bit)."""
+    op = np.ones((1, 1), dtype=np.complex128)
+    for w in ws:
+        m2 = mats[w]
+        if m2 is None:
+            m2 = _NP_EYE2
+        op = (op[:, None, :, None] * m2[None, :, None, :]).reshape(
+            2 * op.shape[0], 2 * op.shape[1])
+    return op
+
+
+_NP_EYE2 = np.eye(2, dtype=np.complex128)
+
+
+def _np_block(n, s, k, op_wires, u, d, adj_op, adj_slot, a, de, lam, ps):
+    """Block ``s .. k`` of one-wire ops (``u[j]`` op j's matrix, ``d[x]`` slot x's
+    derivative, ``(., 2, 2)`` arrays) backward: ``lam`` (its rows) un-applied by groups
+    of wires; the overlaps of its differentiated ops ``adj_op[.. a]`` (those in the
+    block, if ``ps``, the state before the block, is given) added to ``de``. Returns the
+    next slot below the block. With ``B_j`` the product of the block's earlier ops on op
+    j's wire and ``P_j = U_j B_j``: ``lam``'s step on wire ``w`` is ``P_last^+`` and op j's
+    overlap matrix ``N = P_j^+ D B_j`` (the block's header above)."""
+    wires = op_wires[s:k + 1, 0].tolist()
+    ub = u[s:k + 1]
+    last, prev, rank = {}, [], []
+    for i, w in enumerate(wires):  # each op's previous op on its wire, and its rank there
+        j = last.get(w, -1)
+        prev.append(j)
+        rank.append(0 if j < 0 else rank[j] + 1)
+        last[w] = i
+    before = np.empty_like(ub)
+    before[:] = _NP_EYE2
+    prev, rank = np.array(prev), np.array(rank)
+    for r in range(1, int(rank.max()) + 1):
+        i = np.flatnonzero(rank == r)
+        before[i] = ub[prev[i]] @ before[prev[i]]
+    pb = ub @ before  # P_j
+    step = {w: pb[i].conj().T for w, i in last.items()}  # U_w^+
     n_out = lam.shape[0]
     groups = [(lo, min(_NP_GROUP_BITS, n - lo)) for lo in range(0, n, _NP_GROUP_BITS)]
+    mats = [step.get(w) for w in range(n)]
     for lo, g in groups:
-        ws = [n - 1 - b for b in range(lo + g - 1, lo - 1, -1)]  # the group's wires, in order
-        if not any(w in aw for w in ws):
-            continue
-        op = np.ones((1, 1), dtype=np.complex128)
-        for w in ws:  # the Kronecker product, the group's first wire the highest bit
-            m2 = np.array(aw.get(w, _NP_I2)).reshape(2, 2)
-            op = (op[:, None, :, None] * m2[None, :, None, :]).reshape(
-                2 * op.shape[0], 2 * op.shape[1])
-        for m in range(n_out):
-            _np_group_apply(lam[m], n, lo, g, op)
+        ws = range(n - lo - g, n - lo)  # the group's wires, in order
+        if any(mats[w] is not None for w in ws):
+            op = _np_kron_group(mats, ws)
+            for m in range(n_out):
+                _np_group_apply(lam[m], n, lo, g, op)
     if ps is None:
         return a
     lo_a = a
     while lo_a > 0 and adj_op[lo_a - 1] >= s:
         lo_a -= 1
-    slots = {}  # op -> its slots
-    for x in range(lo_a, a + 1):
-        slots.setdefault(int(adj_op[x]), []).append(x)
-    for lo, g in groups:
-        ws = [w for w in (n - 1 - b for b in range(lo, lo + g))
-              if any(j in slots for j in by_wire.get(w, ()))]
-        if not ws:
-            continue
-        index = _np_trace_index(g)
-        ks = [_np_group_rho(lam[m], ps, n, lo, g).take(index).sum(axis=-1).tolist()
-              for m in range(n_out)]  # ks[m][p]: bit p's K
-        for w in ws:
-            p = n - 1 - w - lo
-            ops = by_wire[w]
-            after = [_NP_I2] * len(ops)  # U_(w, after j): the ops after j, by position
-            for i in range(len(ops) - 2, -1, -1):
-                after[i] = _np_mm(after[i + 1], u4[ops[i + 1]])
-            before = _NP_I2  # U_(w, before j)
-            for i, j in enumerate(ops):
-                for x in slots.get(j, ()):
-                    nj = _np_mm(_np_mm(aw[w], after[i]), _np_mm(d4[x], before))
-                    for m in range(n_out):
-                        (k00, k01), (k10, k11) = ks[m][p]
-                        de[adj_slot[x], m] += 2.0 * (nj[0] * k00 + nj[1] * k01
-                                                     + nj[2] * k10 + nj[3] * k11).real
-                before = _np_mm(u4[j], before)
+    pos = adj_op[lo_a:a + 1] - s  # the slots' ops, by position in the block
+    slot_wires = op_wires[adj_op[lo_a:a + 1], 0]
+    nmat = pb[pos].conj().transpose(0, 2, 1) @ d[lo_a:a + 1] @ before[pos]
+    need = set(slot_wires.tolist())
+    for m in range(n_out):
+        kw = np.zeros((n, 2, 2), dtype=np.complex128)  # each wire's K
+        for lo, g in groups:
+            ws = [w for w in range(n - lo - g, n - lo) if w in need]
+            if ws:
+                kb = _np_group_rho(lam[m], ps, n, lo, g).take(_np_trace_index(g)).sum(axis=-1)
+                kw[ws] = kb[[n - 1 - w - lo for w in ws]]
+        ov = (nmat * kw[slot_wires]).sum(axis=(1, 2)).real
+        np.add.at(de[:, m], adj_slot[lo_a:a + 1], 2.0 * ov)
     return lo_a - 1
 
 
@@ -786,8 +785,9 @@ def _np_forward_keeping(n, op_wires, op_nw, op_kind, op_off, mats, psi, keep, ke
 
 def _np_lam_start(psi, lam, C, word_flip, word_z, word_ny):
     """``lam[m] = O_m psi`` (``lam`` zeroed): the kernel's start, its diagonal words (flip
-    0) summed into one real factor per amplitude (their signs memoized), the others word
-    by word as there; the probabilities' rows the outcome's projector times ``psi``."""
+    0) summed into one real factor per amplitude (a one-Z word as two strided additions),
+    the others word by word as there; the probabilities' rows the outcome's projector
+    times ``psi``."""
     dim = psi.shape[0]
     n_words, n_lin, n_out = word_flip.shape[0], C.shape[0], lam.shape[0]
     diag_words = [t for t in range(n_words) if word_flip[t] == 0]
@@ -795,10 +795,16 @@ def _np_lam_start(psi, lam, C, word_flip, word_z, word_ny):
         f = None
         for t in diag_words:
             c = C[m, t]
-            if c != 0.0:
-                sign = _np_memo(("z sign", dim, int(word_z[t])), lambda z=int(word_z[t]): (
-                    1.0 - 2.0 * _np_parity(np.arange(dim, dtype=np.int64) & z)))
-                f = c * sign if f is None else f + c * sign
+            if c == 0.0:
+                continue
+            f = np.zeros(dim) if f is None else f
+            z = int(word_z[t])
+            if z & (z - 1) == 0 and z:  # one Z: +c where its bit is 0, -c where 1
+                f3 = f.reshape((-1, 2, z))
+                f3[:, 0] += c
+                f3[:, 1] -= c
+            else:
+                f += c * (1.0 - 2.0 * _np_parity(np.arange(dim, dtype=np.int64) & z))
         if f is not None:
             lam[m] += f * psi
         for t in range(n_words):
@@ -815,18 +821,14 @@ def _np_lam_start(psi, lam, C, word_flip, word_z, word_ny):
 
 
 def _np_block_tables(one, op_kind, op_off, mats, adj_op, adj_off, dmats):
-    """The blocks' ops' matrices ``u4[k]`` and their slots' derivatives ``d4[a]`` (tuples,
-    :func:`_np_m2_table`; ``None`` outside blocks)."""
-    u4 = [None] * one.shape[0]
-    for j, m4 in zip(np.flatnonzero(one).tolist(),
-                     _np_m2_table(op_kind[one], mats, op_off[one])):
-        u4[j] = m4
+    """The blocks' ops' matrices ``u[k]`` and their slots' derivatives ``d[a]``
+    (:func:`_np_m2_table`; identity outside blocks: never read)."""
+    u = np.zeros((one.shape[0], 2, 2), dtype=np.complex128)
+    u[one] = _np_m2_table(op_kind[one], mats, op_off[one])
     in_block = one[adj_op]
-    d4 = [None] * adj_op.shape[0]
-    for x, m4 in zip(np.flatnonzero(in_block).tolist(),
-                     _np_m2_table(op_kind[adj_op[in_block]], dmats, adj_off[in_block])):
-        d4[x] = m4
-    return u4, d4
+    d = np.zeros((adj_op.shape[0], 2, 2), dtype=np.complex128)
+    d[in_block] = _np_m2_table(op_kind[adj_op[in_block]], dmats, adj_off[in_block])
+    return u, d
 
 
 def fast_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
@@ -856,13 +858,13 @@ def fast_adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word
     pauli_expvals(psi, word_flip, word_z, word_ny, e)
     _np_lam_start(psi, lam, C, word_flip, word_z, word_ny)
     adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
-    u4, d4 = _np_block_tables(one, op_kind, op_off, mats, adj_op, adj_off, dmats)
+    u, d = _np_block_tables(one, op_kind, op_off, mats, adj_op, adj_off, dmats)
     n_out = lam.shape[0]
     a, k = n_adj - 1, n_ops - 1
     while k >= 0 and a >= 0:
         if one[k]:  # the block s .. k: lam un-applied, then its overlaps
             s = block[k]
-            a = _np_block(n, s, k, op_wires, u4, d4, adj_op, adj_slot, a, de, lam,
+            a = _np_block(n, s, k, op_wires, u, d, adj_op, adj_slot, a, de, lam,
                           kept[where[s]] if adj_op[a] >= s else None)
             k = s - 1
             continue
