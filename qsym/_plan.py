@@ -345,12 +345,19 @@ def finite_difference_inputs(circuit: Circuit) -> tuple[tuple[int, ...], int]:
     cone, counted = light_cone(circuit), graph_cone(circuit)
     used: set = set()
     count = 0
+    # (a deferred qml.cond's parameters are its Conditional's, counted as PennyLane's tape
+    # holds them, whatever gates its branches wrote, also none: _pl_graph)
+    groups = getattr(circuit, "conditional_groups", ()) if not circuit.one_shot else ()
+    conditional = {g[0] for g in groups if (g[4] if len(g) > 4 else 0) == 0}
     for slot in slots_of(circuit):
         syms = getattr(slot.expr, "free_symbols", set()) & index.keys()
         if syms and cone[slot.op]:
             used |= syms
-        if syms and counted[slot.op]:  # (PennyLane's cone: identity factors' wires too)
-            count += 1
+        if syms and counted[slot.op] and slot.op not in conditional:
+            count += 1  # (PennyLane's cone: identity factors' wires too)
+    if groups:
+        inside = _pl_graph(circuit)[1]
+        count += sum({g[1]: g[2] for g in groups if g[1] in inside}.values())
     for m in circuit.measurements:
         for coeff, _ in m.terms:
             syms = getattr(coeff, "free_symbols", set()) & index.keys()

@@ -329,3 +329,20 @@ def test_a_redirected_print_in_the_circuit_function_appears_once_per_trace():
     circuit(0.3)
     assert buf.getvalue() == "inside\n"
     assert builtins.print is original
+
+
+# PennyLane 0.45.1's qml.Tracker executions of qml.grad with diff_method="finite-diff"
+# (/work/plvenv): the forward circuit, the unshifted one, one per parameter in its graph's cone
+@pytest.mark.parametrize("fn, pl_executions", [
+    (_empty_conditional, 4),  # RX and the Conditional's parameter (its branch impossible)
+    (_controlled_conditional, 4),  # RY and the Controlled(Conditional)'s; RX outside
+], ids=["impossible-branch", "ctrl-of-cond"])
+def test_tracker_counts_finite_difference_circuits_as_pennylane(fn, pl_executions):
+    """Before: 2 and 5. ``finite_diff`` steps each trainable tape parameter in PennyLane's
+    graph cone: a ``Conditional``'s own parameters (also where its branch wrote no gate),
+    on its graph wires (a ``qml.ctrl`` of one not joined to its measurement)."""
+    node = qml.QNode(fn, dev3, diff_method="finite-diff")
+    x = qml.numpy.array([0.3, 0.4, 0.5], requires_grad=True)
+    with qml.Tracker(dev3) as tracker:
+        qml.grad(node)(x)
+    assert tracker.totals["executions"] == pl_executions
