@@ -1537,8 +1537,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
         grouping = getattr(m.measured_obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
                                         split=_split_form(getattr(m, "obs", None), index_or_none),
-                                        sampling=_sampling(getattr(m, "sampling", ()),
-                                                           wire_index),
+                                        sampling=_sampling(getattr(m, "sampling", ()), wire_index),
                                         all_outcomes=getattr(m, "all_outcomes", False),
                                         dtype=_values_dtype(m), label=label, post=post,
                                         pl_squared=m.kind == "var" and _pl_squares(m),
