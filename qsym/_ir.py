@@ -88,6 +88,11 @@ class Measurement:
     # shifted tapes: a Hermitian, Projector or SparseHamiltonian, or a product with one as a
     # factor; qml.Tracker's executions only, qsym measures both from the same states)
     pl_squared: bool = field(default=False, compare=False)
+    # the Hermitian matrices of the observable that are qsym.numpy tensors with
+    # requires_grad=True: trainable parameters of PennyLane's tape (grad_method "F": a
+    # forward difference each in its parameter shift, a step in its finite differences;
+    # qml.Tracker's count only: qsym._plan)
+    pl_trainable_matrices: int = field(default=0, compare=False)
     # how PennyLane's split_non_commuting splits an expectation's observable, by its type
     # as written (qml.Tracker's executions only: not compiled code): ("sum",) a Sum, its
     # terms flattened; ("hamiltonian", wires of each operand) a LinearCombination, its own

@@ -275,14 +275,16 @@ def _cond_runs(circuit: Circuit, slots, terms, unshifted: bool) -> tuple[int, in
     graph cone (:func:`_pl_graph`: PennyLane's ``"0"``; a gate reaching the measurements
     only through a measured wire's control of a ``qml.ctrl`` of a ``qml.cond``)."""
     groups = getattr(circuit, "conditional_groups", ()) if not circuit.one_shot else ()
-    if not groups:
+    matrices = sum(getattr(m, "pl_trainable_matrices", 0) for m in circuit.measurements)
+    if not groups and not matrices:
         return 0, 0
     cond_ops = {g[0] for g in groups if (g[4] if len(g) > 4 else 0) == 0}
     own = sum(1 for t in terms if not t.zero and slots[t.slot].op in cond_ops)
     cone, _ = _pl_graph(circuit)
     outside = sum(1 for t in terms if not t.zero and slots[t.slot].op not in cond_ops
                   and not cone[slots[t.slot].op])
-    pl_runs = _conditional_runs(circuit, groups)
+    # (a trainable Hermitian matrix: PennyLane's forward difference too, the same fallback)
+    pl_runs = _conditional_runs(circuit, groups) + matrices
     runs = pl_runs - own - outside + (1 if pl_runs and not unshifted else 0)
     return runs, own + outside
 
@@ -345,12 +347,21 @@ def finite_difference_inputs(circuit: Circuit) -> tuple[tuple[int, ...], int]:
     cone, counted = light_cone(circuit), graph_cone(circuit)
     used: set = set()
     count = 0
+    # (a deferred qml.cond's parameters are its Conditional's, counted as PennyLane's tape
+    # holds them, whatever gates its branches wrote, also none: _pl_graph)
+    groups = getattr(circuit, "conditional_groups", ()) if not circuit.one_shot else ()
+    conditional = {g[0] for g in groups if (g[4] if len(g) > 4 else 0) == 0}
     for slot in slots_of(circuit):
         syms = getattr(slot.expr, "free_symbols", set()) & index.keys()
         if syms and cone[slot.op]:
             used |= syms
-        if syms and counted[slot.op]:  # (PennyLane's cone: identity factors' wires too)
-            count += 1
+        if syms and counted[slot.op] and slot.op not in conditional:
+            count += 1  # (PennyLane's cone: identity factors' wires too)
+    if groups:
+        inside = _pl_graph(circuit)[1]
+        count += sum({g[1]: g[2] for g in groups if g[1] in inside}.values())
+    # (a trainable Hermitian matrix: a parameter PennyLane steps, its derivative unused)
+    count += sum(getattr(m, "pl_trainable_matrices", 0) for m in circuit.measurements)
     for m in circuit.measurements:
         for coeff, _ in m.terms:
             syms = getattr(coeff, "free_symbols", set()) & index.keys()

@@ -1537,11 +1537,11 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
         grouping = getattr(m.measured_obs, "grouping_indices", None)
         measurements.append(Measurement(m.kind, tuple(terms), groups=len(grouping or ()),
                                         split=_split_form(getattr(m, "obs", None), index_or_none),
-                                        sampling=_sampling(getattr(m, "sampling", ()),
-                                                           wire_index),
+                                        sampling=_sampling(getattr(m, "sampling", ()), wire_index),
                                         all_outcomes=getattr(m, "all_outcomes", False),
                                         dtype=_values_dtype(m), label=label, post=post,
-                                        pl_squared=m.kind == "var" and _pl_squares(m)))
+                                        pl_squared=m.kind == "var" and _pl_squares(m),
+                                        pl_trainable_matrices=_trainable_matrices(m)))
     return Circuit(
         num_wires=len(device_wires),
         conditional_groups=_conditional_groups(items, inputs, index),
@@ -1721,6 +1721,29 @@ def _sampling(form: tuple, wire_index) -> tuple:
 # PennyLane's NONINVOLUTORY_OBS (gradients/parameter_shift.py): observables whose square
 # its parameter shift of a variance measures by shifted tapes of their own
 _PL_NONINVOLUTORY = ("Hermitian", "SparseHamiltonian", "Projector")
+
+
+def _trainable_matrices(m) -> int:
+    """How many ``Hermitian`` factors or terms of ``m``'s observable (as written) hold a
+    ``qsym.numpy`` tensor with ``requires_grad=True`` (the default of ``qml.numpy.array``):
+    PennyLane's tape counts each as a trainable parameter of ``grad_method`` "F"."""
+    obs = getattr(m, "_written", None)
+    if obs is None:
+        obs = getattr(m, "obs", None)
+    count, todo = 0, [obs]
+    while todo:
+        op = todo.pop()
+        if op is None:
+            continue
+        if getattr(op, "name", None) == "Hermitian":
+            data = getattr(op, "data", ())
+            count += sum(1 for d in data[:1] if getattr(d, "requires_grad", False) is True)
+            continue
+        todo.extend(getattr(op, "operands", None) or getattr(op, "ops", None) or ())
+        base = getattr(op, "base", None)
+        if base is not None and not getattr(op, "operands", None):
+            todo.append(base)
+    return count
 
 
 def _pl_squares(m) -> bool:

@@ -329,3 +329,42 @@ def test_a_redirected_print_in_the_circuit_function_appears_once_per_trace():
     circuit(0.3)
     assert buf.getvalue() == "inside\n"
     assert builtins.print is original
+
+
+# PennyLane 0.45.1's qml.Tracker executions of qml.grad with diff_method="finite-diff"
+# (/work/plvenv): the forward circuit, the unshifted one, one per parameter in its graph's cone
+@pytest.mark.parametrize("fn, pl_executions", [
+    (_empty_conditional, 4),  # RX and the Conditional's parameter (its branch impossible)
+    (_controlled_conditional, 4),  # RY and the Controlled(Conditional)'s; RX outside
+], ids=["impossible-branch", "ctrl-of-cond"])
+def test_tracker_counts_finite_difference_circuits_as_pennylane(fn, pl_executions):
+    """Before: 2 and 5. ``finite_diff`` steps each trainable tape parameter in PennyLane's
+    graph cone: a ``Conditional``'s own parameters (also where its branch wrote no gate),
+    on its graph wires (a ``qml.ctrl`` of one not joined to its measurement)."""
+    node = qml.QNode(fn, dev3, diff_method="finite-diff")
+    x = qml.numpy.array([0.3, 0.4, 0.5], requires_grad=True)
+    with qml.Tracker(dev3) as tracker:
+        qml.grad(node)(x)
+    assert tracker.totals["executions"] == pl_executions
+
+
+# PennyLane 0.45.1's qml.Tracker executions of qml.grad (/work/plvenv): RX(x) then the
+# measurement of Hermitian(A) whose matrix is a qml.numpy tensor (requires_grad=True, the
+# default): PennyLane's tape holds the matrix as a trainable parameter, grad_method "F"
+@pytest.mark.parametrize("kind, method, pl_executions", [
+    ("expval", "parameter-shift", 5), ("var", "parameter-shift", 8),
+    ("expval", "finite-diff", 4), ("var", "finite-diff", 4),
+])
+def test_a_trainable_hermitian_matrix_is_counted_as_pennylanes_tape_parameter(
+        kind, method, pl_executions):
+    """Before: 3, 6, 3, 3 (the matrix was a constant); with ``requires_grad=False`` both
+    libraries count 3, 6, 3, 3. The gradient is the same."""
+    @qml.qnode(qml.device("default.qubit", wires=1), diff_method=method)
+    def circuit(x):
+        qml.RX(x[0], wires=0)
+        A = qml.numpy.array([[1.0, 0.5], [0.5, -1.0]])
+        return getattr(qml, kind)(qml.Hermitian(A, wires=0))
+
+    with qml.Tracker(circuit.device) as tracker:
+        qml.grad(circuit)(qml.numpy.array([0.3], requires_grad=True))
+    assert tracker.totals["executions"] == pl_executions
