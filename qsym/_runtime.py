@@ -2971,12 +2971,12 @@ class grad(_Derivative):
                     # the short path's common case written out here: one frame fewer
                     # (the closure's, with its 37 free variables: 7% of the seed's call).
                     # ``call``'s checks and steps for a subset of its cases (a trainable
-                    # tensor, the fused entry point already seen, the kept arrays free,
-                    # no Tracker: ``call.hot`` in _short_path); any other case, or a
-                    # failed check, is ``call``'s, before any effect
+                    # tensor, the fused entry point already seen, no Tracker: ``call.hot``
+                    # in _short_path); any other case, or a failed check, is ``call``'s,
+                    # before any effect
                     (shape, device, method, diff_method, recording, guard, bound, own,
                      read_entry, entry, seen, held, rc, alone_row, alone_jac, alone_out,
-                     no_data, runs, empty, n_out) = hot  # (_HOT_NAMES)
+                     no_data, runs, empty, n_out, jac_shape) = hot  # (_HOT_NAMES)
                     flags = first.flags.num
                     dev = node.device
                     if (first.requires_grad is True and first.dtype is F64
@@ -2989,20 +2989,25 @@ class grad(_Derivative):
                                      and gkw.get("argnum") is not None)
                             and type(ex := dev.execute) is bound and ex == own
                             and read_entry(entry) is seen[0] and not dev.trackers):
-                        out, jac, row = held
-                        if row is not None and rc(row) == alone_row and rc(jac) == alone_jac:
-                            if rc(out) != alone_out:  # (a kept derivative's ``forward``)
-                                out = held[0] = empty(n_out)
-                            try:
-                                seen[1](first, no_data, out, jac)
-                            except ValueError:
-                                pass  # (non-finite input: ``call`` raises the full path's error)
-                            else:
-                                dev.num_executions += runs
-                                dev.num_calls += 1
-                                node._last = entry
-                                self._forward = out
-                                return row
+                        out, jac, row = held  # (``call``'s: kept, or new where referred to)
+                        if row is None or rc(row) != alone_row or rc(jac) != alone_jac:
+                            jac = empty(jac_shape)
+                            row = jac[0]
+                            if rc(out) != alone_out:
+                                out = empty(n_out)
+                            held[:] = out, jac, row
+                        elif rc(out) != alone_out:  # (a kept derivative's ``forward``)
+                            out = held[0] = empty(n_out)
+                        try:
+                            seen[1](first, no_data, out, jac)
+                        except ValueError:
+                            pass  # (non-finite input: ``call`` raises the full path's error)
+                        else:
+                            dev.num_executions += runs
+                            dev.num_calls += 1
+                            node._last = entry
+                            self._forward = out
+                            return row
                 result = fast[1](self, first)
                 if result is not None:
                     return result
@@ -3223,10 +3228,11 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
 
 # the constants of _short_path's ``call`` that grad.__call__ reads to answer the common
 # case itself (a trainable tensor of a 1-D signature, its gradient the whole row, through
-# the fused entry point ``call`` saw, into the kept arrays), in its unpacking order
+# the fused entry point ``call`` saw, into the kept arrays or new ones as ``call`` makes
+# them), in its unpacking order
 _HOT_NAMES = ("shape", "device", "method", "diff_method", "recording", "guard", "bound", "own",
               "read_entry", "entry", "seen", "held", "rc", "alone_row", "alone_jac",
-              "alone_out", "no_data", "runs", "empty", "n_out")
+              "alone_out", "no_data", "runs", "empty", "n_out", "jac_shape")
 
 
 def _hot_constants(call) -> tuple:

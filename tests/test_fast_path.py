@@ -701,8 +701,8 @@ def test_fused_short_path_against_the_full_path_on_every_kind_of_call(monkeypatc
 def test_grad_call_answers_the_common_case_itself_as_the_short_path_does(monkeypatch, method):
     """``grad.__call__`` answers a trainable tensor on the fused tier itself (the short
     path's closure not called: issue #19, stop 61) with the closure's bits, device counts,
-    ``forward`` and result object rules; a kept result or derivative, a Tracker and a
-    non-finite input go through the closure, which gives the full path's answers."""
+    ``forward`` and result object rules, with a result or the derivative kept too; a
+    Tracker and a non-finite input go through the closure (the full path's answers)."""
     monkeypatch.setenv("QSYM_TIER", "compiled")  # fused at once (qsym.tiers)
     node = seed_node(method)
     t, t2 = (qml.numpy.array(x, requires_grad=True) for x in (X1, X2))
@@ -726,10 +726,11 @@ def test_grad_call_answers_the_common_case_itself_as_the_short_path_does(monkeyp
     assert np.array_equal(r1, closed_form_grad(X1)) or np.allclose(
         r1, closed_form_grad(X1), rtol=0, atol=1e-15)
     assert g.forward == g_closure.forward and type(g.forward) is type(g_closure.forward)
-    # r1 and r_closure are still held: a new call writes new arrays, not theirs
+    # r1 and r_closure are still held: a new call writes new arrays, not theirs (itself)
     kept = r1.copy()
     r2 = qml.grad(node)(t2)
     assert np.array_equal(r1, kept) and np.allclose(r2, closed_form_grad(X2), atol=1e-15)
+    assert not used and r2 is not r1 and r2.base is not r1.base
     # a kept derivative (its forward holds the value array): answered, forward updated
     del r1, r_closure, r2
     g(t)
