@@ -2,6 +2,8 @@
 (runtime's grad fast path) and the fused entry points that write into arrays made in
 Python. Every test compares with the full path; none measures time."""
 
+import weakref
+
 import numpy as np
 import pytest
 
@@ -712,6 +714,11 @@ def test_grad_call_answers_the_common_case_itself_as_the_short_path_does(monkeyp
     assert hot is not None and node._last.tier == "fused"
     used = []
     node._grad_fast = (key, lambda g, a: used.append(1) or call(g, a), hot)
+    held = hot[11]  # (_HOT_NAMES: the kept arrays, shared with the closure)
+    qml.grad(node)(t)
+    refs = [weakref.ref(a) for a in held]
+    qml.grad(node)(t)  # nothing else refers to them: written again, not made anew
+    assert all(r() is a for r, a in zip(refs, held))
     dev = node.device
     counts = (dev.num_executions, dev.num_calls)
     g = qml.grad(node)
