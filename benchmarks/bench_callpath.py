@@ -535,7 +535,9 @@ def main() -> int:
         ("+ short path: the remembered signature's checks, device counts, `forward` "
          "(`circuit._grad_fast[1]`; the derivative reused, so `out` is made anew, `jac` "
          "kept)", lambda: short(g, p)),
-        ("+ `grad.__call__` (derivative object reused)", lambda: g(p)),
+        ("+ `grad.__call__` (derivative object reused; since stop 61 it answers this case "
+         "itself, the closure's checks and steps in its own frame, not through the line "
+         "above)", lambda: g(p)),
         ("+ `qml.grad(circuit)`: a new derivative object per call (the seed's spelling)",
          lambda: qml.grad(circuit)(p)),
     ]

@@ -2,6 +2,8 @@
 (runtime's grad fast path) and the fused entry points that write into arrays made in
 Python. Every test compares with the full path; none measures time."""
 
+import weakref
+
 import numpy as np
 import pytest
 
@@ -695,6 +697,63 @@ def test_fused_short_path_against_the_full_path_on_every_kind_of_call(monkeypatc
             sampled = {"results"} if shots else set()  # (the samples' values differ)
             assert ({k: v for k, v in short_tracker.totals.items() if k not in sampled}
                     == {k: v for k, v in full_tracker.totals.items() if k not in sampled})
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_grad_call_answers_the_common_case_itself_as_the_short_path_does(monkeypatch, method):
+    """``grad.__call__`` answers a trainable tensor on the fused tier itself (the short
+    path's closure not called: issue #19, stop 61) with the closure's bits, device counts,
+    ``forward`` and result object rules, with a result or the derivative kept too; a
+    Tracker and a non-finite input go through the closure (the full path's answers)."""
+    monkeypatch.setenv("QSYM_TIER", "compiled")  # fused at once (qsym.tiers)
+    node = seed_node(method)
+    t, t2 = (qml.numpy.array(x, requires_grad=True) for x in (X1, X2))
+    for _ in range(3):  # remembered, then the closure (it sees the fused entry point)
+        qml.grad(node)(t)
+    key, call, hot = node._grad_fast
+    assert hot is not None and node._last.tier == "fused"
+    used = []
+    node._grad_fast = (key, lambda g, a: used.append(1) or call(g, a), hot)
+    held = hot[11]  # (_HOT_NAMES: the kept arrays, shared with the closure)
+    qml.grad(node)(t)
+    refs = [weakref.ref(a) for a in held]
+    qml.grad(node)(t)  # nothing else refers to them: written again, not made anew
+    assert all(r() is a for r, a in zip(refs, held))
+    dev = node.device
+    counts = (dev.num_executions, dev.num_calls)
+    g = qml.grad(node)
+    r1 = g(t)
+    assert not used  # answered by grad.__call__ itself
+    counted = (dev.num_executions - counts[0], dev.num_calls - counts[1])
+    g_closure = qml.grad(node)
+    counts = (dev.num_executions, dev.num_calls)
+    r_closure = call(g_closure, t)
+    assert counted == (dev.num_executions - counts[0], dev.num_calls - counts[1])
+    assert type(r1) is type(r_closure) and np.array_equal(r1, r_closure)
+    assert np.array_equal(r1, closed_form_grad(X1)) or np.allclose(
+        r1, closed_form_grad(X1), rtol=0, atol=1e-15)
+    assert g.forward == g_closure.forward and type(g.forward) is type(g_closure.forward)
+    # r1 and r_closure are still held: a new call writes new arrays, not theirs (itself)
+    kept = r1.copy()
+    r2 = qml.grad(node)(t2)
+    assert np.array_equal(r1, kept) and np.allclose(r2, closed_form_grad(X2), atol=1e-15)
+    assert not used and r2 is not r1 and r2.base is not r1.base
+    # a kept derivative (its forward holds the value array): answered, forward updated
+    del r1, r_closure, r2
+    g(t)
+    before = len(used)
+    g(t2)
+    assert len(used) == before and np.isclose(g.forward, np.cos(X2[0]) * np.cos(X2[1]))
+    # a Tracker: the closure, with the full path's records
+    with qml.Tracker(dev) as tracker:
+        r3 = qml.grad(node)(t)
+    assert len(used) == before + 1 and tracker.totals["executions"] >= 1
+    assert np.array_equal(r3, kept)
+    # a non-finite input: the closure's error, the full path's
+    bad = qml.numpy.array([np.nan, 0.1], requires_grad=True)
+    short = _outcome(lambda: qml.grad(node)(bad))
+    node._grad_fast = None
+    assert short[0] == "error" and short[1:] == _outcome(lambda: qml.grad(node)(bad))[1:]
 
 
 # --- issue #19's fifth cut: the derivative object decides nothing when made; the short
