@@ -451,7 +451,7 @@ def _do(item) -> None:
     if callable(item):
         try:
             item()
-        except Exception:  # noqa: BLE001 - a blob only saves time
+        except Exception:  # (a blob only saves time)
             logger.debug("a deferred cache write failed", exc_info=True)
     else:
         _touch(item)
