@@ -183,12 +183,21 @@ def default_dir() -> Path:
 def configured_dir() -> Path:
     """The cache folder as configured: ``$QSYM_CACHE_DIR``, else :func:`default_dir`.
     :func:`cache_dir` is the folder actually used."""
-    if os.environ.get("QSYM_CACHE_DIR"):
+    given = os.environ.get("QSYM_CACHE_DIR")
+    if given:
         # absolute: a relative folder was another folder for the background compile
         # process, which runs in qsym's own folder (it wrote there, and the compile was
-        # redone in this process)
-        return Path(os.path.abspath(os.environ["QSYM_CACHE_DIR"]))
+        # redone in this process); made once per setting (and working folder, if
+        # relative): a first answer asks 9 times (issue #17)
+        key = given if os.path.isabs(given) else (given, os.getcwd())
+        path = _configured.get(key)
+        if path is None:
+            path = _configured[key] = Path(os.path.abspath(given))
+        return path
     return default_dir()
+
+
+_configured: dict = {}  # QSYM_CACHE_DIR (and the working folder if relative) -> its Path
 
 
 def _owner_problem(st) -> str | None:
@@ -442,7 +451,7 @@ def _do(item) -> None:
     if callable(item):
         try:
             item()
-        except Exception:  # noqa: BLE001 - a blob only saves time
+        except Exception:  # (a blob only saves time)
             logger.debug("a deferred cache write failed", exc_info=True)
     else:
         _touch(item)

@@ -504,7 +504,7 @@ def install_code(ns: dict, table: dict) -> None:
 
     rest = marshal.loads(table["rest"])
     if not isinstance(rest, types.CodeType):
-        raise ValueError("not a code object")
+        raise TypeError("not a code object")
     tail, from_text = table.get("tail"), table.get("from_text")
     for name, data in table["functions"].items():
         if tail is not None:
@@ -575,7 +575,7 @@ class _StoredFunction:
     there meanwhile, as :func:`_lazy_function` does) and calls it. An instance of a small
     class rather than a closure: a namespace makes dozens of them (the kernel twins: 39)."""
 
-    __slots__ = ("ns", "name", "data", "real")
+    __slots__ = ("data", "name", "ns", "real")
     lazy_text = ""  # (as _lazy_function's stand-ins of stored code)
 
     def __init__(self, ns: dict, name: str, data: bytes):
