@@ -347,10 +347,10 @@ def cmd_compile(args) -> int:
 # module is compiled, only the library); the blocked adjoint of large states
 # (kernels.BLOCK_MIN_WIRES) is called directly on the same circuit (the same types)
 _WARMUP_STEPS = (
-    ("value", "program_value"),
-    ("gradient, parameter shift", "program_value_and_grad"),
-    ("gradient, adjoint", "program_value_and_grad_adjoint"),
-    ("gradient, adjoint, large states", "program_value_and_grad_adjoint_blocked"),
+    ("value", "program_value_into"),
+    ("gradient, parameter shift", "program_value_and_grad_into"),
+    ("gradient, adjoint", "program_value_and_grad_adjoint_into"),
+    ("gradient, adjoint, large states", "program_value_and_grad_adjoint_blocked_into"),
     ("state", "program_state"),
     # the draws of finite shots (choice_check, choice_into, odd_parity_count, ...): a
     # sampled circuit moved to its compiled tier would else compile them at its next call
@@ -524,11 +524,11 @@ def cmd_warmup(args) -> int:
                 print(f"qsym warmup: [{i}/{total}] {what} ({kernel}) ...", end="",
                       file=progress, flush=True)
                 t = time.perf_counter()
-                if kernel == "program_value":
+                if kernel == "program_value_into":
                     nodes["parameter-shift"](p)
-                elif kernel == "program_value_and_grad":
+                elif kernel == "program_value_and_grad_into":
                     qml.grad(nodes["parameter-shift"])(p)
-                elif kernel == "program_value_and_grad_adjoint":
+                elif kernel == "program_value_and_grad_adjoint_into":
                     qml.grad(nodes["adjoint"])(p)
                 elif kernel.startswith("program_value_and_grad_adjoint_"):  # BLOCK_MIN_WIRES on
                     entry, xs, ds = nodes["adjoint"].compiled((p,), {})

@@ -328,31 +328,38 @@ def _fused(p: Program, ns: dict) -> dict:
     """The fused entry points in the kernels' form (``prepare`` then one kernel call), as
     the generated module has them when they are not written out."""
     n_out, n_in = p.num_outputs, p.num_inputs
-    adjoint = ("program_value_and_grad_adjoint_blocked"
-               if p.num_wires >= kernels.BLOCK_MIN_WIRES else "program_value_and_grad_adjoint")
+    adjoint = ("program_value_and_grad_adjoint_blocked_into"
+               if p.num_wires >= kernels.BLOCK_MIN_WIRES else "program_value_and_grad_adjoint_into")
 
     def _q_check_outputs(out, jac):
         if out.shape[0] != n_out or jac.shape[0] != n_out or jac.shape[1] != n_in:
             raise ValueError("qsym: output arrays must have shapes (NUM_OUTPUTS,) and "
                              "(NUM_OUTPUTS, NUM_INPUTS)")
 
+    # the kernels write into fresh arrays (the runtime's types: the signatures it compiled),
+    # copied into the caller's
     def fused_value_into(x, d, out):
         if out.shape[0] != n_out:
             raise ValueError("qsym: the output array must have shape (NUM_OUTPUTS,)")
         mats, _, _, C, _, _ = ns["prepare"](x, d, 0)
-        out[:] = kernels.program_value(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats, C)
+        v = np.empty(n_out)
+        kernels.program_value_into(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats, C, v)
+        out[:] = v
 
     def fused_value_and_grad_into(x, d, out, jac):
         _q_check_outputs(out, jac)
         mats, smats, ch, C, cc, _ = ns["prepare"](x, d, 1)
-        v, g = kernels.program_value_and_grad(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats,
-                                              smats, ch, C, cc)
+        v, g = np.empty(n_out), np.empty((n_out, n_in))
+        kernels.program_value_and_grad_into(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats,
+                                            smats, ch, C, cc, v, g)
         out[:], jac[:] = v, g
 
     def fused_value_and_grad_adjoint(x, d):
         mats, dmats, ch, C, cc, _ = ns["prepare_adjoint"](x, d)
-        return getattr(kernels, adjoint)(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats,
-                                         dmats, ch, C, cc)
+        v, g = np.empty(n_out), np.empty((n_out, n_in))
+        getattr(kernels, adjoint)(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats, dmats, ch, C,
+                                  cc, v, g)
+        return v, g
 
     def fused_value_and_grad_adjoint_into(x, d, out, jac):
         _q_check_outputs(out, jac)

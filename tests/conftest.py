@@ -62,6 +62,29 @@ def pytest_collection(session):
         sys.dont_write_bytecode = True
 
 
+def kernel_returning(fn):
+    """The kernel library's ``*_into`` entry point ``fn`` (``program_value_into``,
+    ``program_value_and_grad_into``, ...: the library has no returning forms, issue #17) as
+    a function of ``(ints, floats, *args)`` that returns new arrays: ``out``, or
+    ``(out, jac)`` when ``fn`` takes both (the shapes from the program's header)."""
+    from qsym import _kernels as kernels
+
+    value = fn.__name__ == "program_value_into" or getattr(
+        getattr(fn, "py_func", None), "__name__", "") == "program_value_into"
+
+    def call(ints, floats, *args):
+        n_out = ints[kernels.H_OUTPUTS]
+        out = np.empty(n_out)
+        if value:
+            fn(ints, floats, *args, out)
+            return out
+        jac = np.empty((n_out, ints[kernels.H_INPUTS]))
+        fn(ints, floats, *args, out, jac)
+        return out, jac
+
+    return call
+
+
 def seed_kernel_cache(folder) -> None:
     """Copy the kernel library's numba cache of this process into the cache folder
     ``folder`` (made if missing), so that a subprocess given ``QSYM_CACHE_DIR=folder``
@@ -280,9 +303,9 @@ def pytest_cmdline_main(config):
 # 1800 s bound; the whole library in one process: 215 s). With one signature per kernel
 # (no constant or prange index passed on: tests/test_kernels.py), 121 and 100 s at load 20.
 KERNEL_GROUPS = (
-    ("program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked",
+    ("program_value_and_grad_adjoint_into", "program_value_and_grad_adjoint_blocked_into",
      "batch_value_and_grad_adjoint"),
-    ("program_value", "program_value_and_grad", "program_state", "batch_value",
+    ("program_value_into", "program_value_and_grad_into", "program_state", "batch_value",
      "batch_value_and_grad", "choice_into"),
 )
 # The kernels both groups call (the gate kernels, run_ops, the expectation values): the
@@ -311,9 +334,9 @@ SHARED_KERNELS = (
 # entry point. tests/test_suite_order.py checks the placement.
 EXTRA_KERNELS = ("program_value_and_grad_small_into", "program_value_and_grad_parallel",
                  "program_gate_gradient", "adjoint_step_into")
-EXTRA_WAITS = {"adjoint_step_into": ("program_value_and_grad_adjoint",)}
+EXTRA_WAITS = {"adjoint_step_into": ("program_value_and_grad_adjoint_into",)}
 LATE_KERNELS = ("program_value_and_grad_adjoint_parallel",)
-LATE_WAITS = ("program_value_and_grad_adjoint_blocked",)
+LATE_WAITS = ("program_value_and_grad_adjoint_blocked_into",)
 
 _PRECOMPILE = """
 import os, sys, types

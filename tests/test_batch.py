@@ -20,13 +20,15 @@ import qsym as qml
 from qsym import _kernels as kernels
 from qsym._symbolic import exact_jacobian
 
-from conftest import ALL_GATES, random_circuit_function
+from conftest import ALL_GATES, kernel_returning, random_circuit_function
 
 METHODS = {
     "parameter-shift": ("batch_value_and_grad", "value_and_grad", "fused_value_and_grad"),
     "adjoint": ("batch_value_and_grad_adjoint", "value_and_grad_adjoint",
                 "fused_value_and_grad_adjoint"),
 }
+
+_grad = kernel_returning(kernels.program_value_and_grad_into)
 
 
 def entry_of(fn, n_wires, args, kwargs=None):
@@ -273,7 +275,7 @@ def test_parallel_shift_kernel_is_bit_identical(n_threads):
         for b in range(2):
             r = entry.module.prepare(X[b], D[b], 1)[:5]
             ints, floats = entry.module.PROGRAM
-            v, j = kernels.program_value_and_grad(ints, floats, *r)
+            v, j = _grad(ints, floats, *r)
             vp, jp = kernels.program_value_and_grad_parallel(ints, floats, *r, n_threads)
             assert np.array_equal(v, vp) and np.array_equal(j, jp)
 
@@ -286,10 +288,10 @@ def test_parallel_shift_kernel_with_zero_shift_terms():
     ints, floats = (a.copy() for a in entry.module.PROGRAM)
     X, D = random_rows(entry, 1, 9)
     r = entry.module.prepare(X[0], D[0], 1)[:5]
-    before = kernels.program_value_and_grad(ints, floats, *r)
+    before = _grad(ints, floats, *r)
     term_zero = kernels.unpack_program(ints)[9]  # a view into ints
     term_zero[[0, 3]] = 1
-    v, j = kernels.program_value_and_grad(ints, floats, *r)
+    v, j = _grad(ints, floats, *r)
     assert np.array_equal(v, before[0]) and not np.array_equal(j, before[1])
     for n_threads in (1, 2, 3, 4):
         vp, jp = kernels.program_value_and_grad_parallel(ints, floats, *r, n_threads)

@@ -138,7 +138,6 @@ def test_large_circuits_adjoint_gradient_on_the_python_tier(twins, monkeypatch):
 
         monkeypatch.setitem(twins, name, counted)
     tw = types.SimpleNamespace(
-        program_value_and_grad_adjoint=twins["program_value_and_grad_adjoint"],
         program_value_and_grad_adjoint_into=twins["program_value_and_grad_adjoint_into"])
     x, d = np.asarray(w, dtype=float).ravel(), np.zeros(0)
     out = {}

@@ -260,11 +260,9 @@ def test_kernel_groups_cover_the_library_and_keep_callers_with_their_callees():
     # callees, so the same group; stop 60)
     assert _kernel_calls("batch_value_and_grad_adjoint") >= {
         "program_value_and_grad_adjoint_into", "program_value_and_grad_adjoint_blocked_into"}
-    for entry in ("program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked"):
-        assert f"{entry}_into" in _kernel_calls(entry)
 
-    def own(names):  # entry points and their _into forms
-        return set(names) | {f"{name}_into" for name in names}
+    def own(names):  # entry points and their _into forms (the warmup steps name the _into
+        return set(names) | {f"{name}_into" for name in names}  # forms since stop 61)
 
     for group in KERNEL_GROUPS:
         for name in group:
