@@ -1505,13 +1505,13 @@ kernels: {kernels_hash}
 import math
 import numpy as np
 from numba import njit
-from qsym._kernels import program_value_into as _q_program_value_into
+from qsym._kernels import {value_into} as _q_program_value_into
 from qsym._kernels import {grad_into} as _q_program_value_and_grad_fused_into
 from qsym._kernels import {adjoint}_into as _q_program_value_and_grad_adjoint_into
 from qsym._kernels import batch_value as _q_batch_value
 from qsym._kernels import call_dynamic as _q_call_dynamic
 from qsym._kernels import batch_value_and_grad as _q_batch_value_and_grad
-from qsym._kernels import batch_value_and_grad_adjoint as _q_batch_value_and_grad_adjoint
+from qsym._kernels import {batch_adjoint} as _q_batch_value_and_grad_adjoint
 
 {tables}
 
@@ -1941,6 +1941,14 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
                  else "program_value_and_grad_adjoint"),
         # the fused gradient: the small kernel where it runs the program, else the serial
         # one (the small kernel does not link it: issue #17)
+        # the fused value: the small value kernel where it runs the program (it does not
+        # link the single-Z tree and the probabilities: issue #17)
+        value_into=("program_value_small_into"
+                    if kernels.small_value_runs(program.word_flip, program.word_z)
+                    else "program_value_into"),
+        # the batch adjoint: the blocked rows' kernel from BLOCK_MIN_WIRES (the common one
+        # does not link the blocked adjoint: issue #17)
+        batch_adjoint=kernels.batch_adjoint_kernel(program.num_wires),
         grad_into=("program_value_and_grad_small_into"
                    if kernels.small_gradient_runs(program.num_wires, program.word_flip,
                                                   program.word_z)

@@ -302,6 +302,8 @@ def _batches(p: Program, ns: dict) -> dict:
             MATS[b], EXTRA[b], CH[b], CS[b], CC[b] = mats, extra[:width], ch, C, cc
         return MATS, EXTRA, CH, CS, CC
 
+    batch_adjoint = getattr(kernels, kernels.batch_adjoint_kernel(p.num_wires))
+
     def parallel(X, work):
         return X.shape[0] > 1 and X.shape[0] * work >= kernels.PARALLEL_MIN_WORK
 
@@ -317,8 +319,8 @@ def _batches(p: Program, ns: dict) -> dict:
 
     def batch_value_and_grad_adjoint(X, D):
         MATS, DMATS, CH, CS, CC = stacked(X, D, ndmats, lambda x, d: ns["prepare_adjoint"](x, d))
-        return kernels.call_dynamic(kernels.batch_value_and_grad_adjoint, ints, floats, MATS,
-                                    DMATS, CH, CS, CC, parallel(X, ns["_q_WORK_ADJOINT"]))
+        return kernels.call_dynamic(batch_adjoint, ints, floats, MATS, DMATS, CH, CS, CC,
+                                    parallel(X, ns["_q_WORK_ADJOINT"]))
 
     return {"batch_value": batch_value, "batch_value_and_grad": batch_value_and_grad,
             "batch_value_and_grad_adjoint": batch_value_and_grad_adjoint}

@@ -1237,6 +1237,38 @@ def program_value_into(ints, floats, mats, C, out):
     combine_into(C, e, out)
 
 
+def small_value_runs(word_flip, word_z) -> bool:
+    """Whether :func:`program_value_small_into` runs a program measuring the words
+    ``word_flip``, ``word_z`` (its sections): fewer than ``SINGLE_Z_TREE`` single-Z words and
+    no probabilities (``PROB_WORD``); the others are :func:`program_value_into`'s.
+
+    >>> small_value_runs([0, 1], [1, 0]), small_value_runs([0, PROB_WORD], [1, 1])
+    (True, False)
+    """
+    return small_gradient_runs(0, word_flip, word_z)
+
+
+@njit(cache=True)
+def program_value_small_into(ints, floats, mats, C, out):
+    """:func:`program_value_into`, bit for bit, for the programs :func:`small_value_runs`
+    accepts (others: ``ValueError``): each word measured in one pass (what
+    :func:`pauli_expvals` does for them), so that a small circuit's generated value entry
+    point does not link the single-Z tree and the probabilities (issue #17)."""
+    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, _, _, _, _,
+     _, _, _, _) = unpack_program(ints)
+    tree, n_prob = _single_z_tree(word_flip, word_z)
+    if tree or n_prob:
+        raise ValueError("qsym: not a program for the small value kernel (kernels.small_"
+                         "value_runs); call program_value_into for this one")
+    n = ints[H_N]
+    state = zero_state(n)
+    run_ops(state, n, np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    e = np.empty(word_flip.shape[0])
+    for t in range(word_flip.shape[0]):
+        e[t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
+    combine_into(C, e, out)
+
+
 @njit(cache=True)
 def program_state(ints, floats, mats):
     """The final state vector of the circuit (wire 0 most significant)."""
@@ -3212,31 +3244,59 @@ def batch_value_and_grad(ints, floats, MATS, SMATS, CH, C, CC, parallel):
 
 @njit(cache=True, parallel=True)
 def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel):
-    """``program_value_and_grad_adjoint_into`` of every row (``_blocked`` from BLOCK_MIN_WIRES
-    wires, as the single call)."""
+    """``program_value_and_grad_adjoint_into`` of every row, for circuits below
+    ``BLOCK_MIN_WIRES`` wires (larger ones: :func:`batch_value_and_grad_adjoint_blocked`,
+    as the single call; :func:`batch_adjoint_kernel` names the one; others ``ValueError``)."""
+    if ints[H_N] >= BLOCK_MIN_WIRES:
+        raise ValueError("qsym: a circuit of BLOCK_MIN_WIRES wires or more: call "
+                         "batch_value_and_grad_adjoint_blocked (kernels.batch_adjoint_kernel)")
     B = MATS.shape[0]
     out = np.empty((B, ints[H_OUTPUTS]))
     jac = np.empty((B, ints[H_OUTPUTS], ints[H_INPUTS]))
     done = np.zeros(B, dtype=np.bool_)
-    blocked = ints[H_N] >= BLOCK_MIN_WIRES
     if parallel:
         for b in prange(B):
-            if blocked:
-                program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b],
-                                                            CH[b], C[b], CC[b], out[b], jac[b])
-            else:
-                program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                    C[b], CC[b], out[b], jac[b])
+            program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
+                                                CC[b], out[b], jac[b])
             done[b] = True
     for b in range(B):
         if not done[b]:
-            if blocked:
-                program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b],
-                                                            CH[b], C[b], CC[b], out[b], jac[b])
-            else:
-                program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                    C[b], CC[b], out[b], jac[b])
+            program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
+                                                CC[b], out[b], jac[b])
     return out, jac
+
+
+@njit(cache=True, parallel=True)
+def batch_value_and_grad_adjoint_blocked(ints, floats, MATS, DMATS, CH, C, CC, parallel):
+    """``program_value_and_grad_adjoint_blocked_into`` of every row: the batch adjoint of
+    circuits from ``BLOCK_MIN_WIRES`` wires (a kernel of its own, so that the common one
+    does not link the blocked adjoint's call tree: issue #17)."""
+    B = MATS.shape[0]
+    out = np.empty((B, ints[H_OUTPUTS]))
+    jac = np.empty((B, ints[H_OUTPUTS], ints[H_INPUTS]))
+    done = np.zeros(B, dtype=np.bool_)
+    if parallel:
+        for b in prange(B):
+            program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                        C[b], CC[b], out[b], jac[b])
+            done[b] = True
+    for b in range(B):
+        if not done[b]:
+            program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                        C[b], CC[b], out[b], jac[b])
+    return out, jac
+
+
+def batch_adjoint_kernel(num_wires: int) -> str:
+    """The batch adjoint kernel of a circuit of ``num_wires`` wires (the single call's
+    choice: blocked passes from ``BLOCK_MIN_WIRES``), decided when its module is written.
+
+    >>> batch_adjoint_kernel(4), batch_adjoint_kernel(BLOCK_MIN_WIRES)
+    ('batch_value_and_grad_adjoint', 'batch_value_and_grad_adjoint_blocked')
+    """
+    if num_wires >= BLOCK_MIN_WIRES:
+        return "batch_value_and_grad_adjoint_blocked"
+    return "batch_value_and_grad_adjoint"
 
 
 # --- qsym.minimize's loop: one adjoint gradient into memory made once per run ------------

@@ -890,7 +890,9 @@ class Compiled:
             self._promote_late(np.zeros(self.module.NUM_INPUTS),
                                np.zeros(self.module.NUM_DATA))
 
-        if tiers.batch_kernel_deferred(name):
+        kernel = (kernels.batch_adjoint_kernel(self.circuit.num_wires)
+                  if name == "batch_value_and_grad_adjoint" else name)
+        if tiers.batch_kernel_deferred(kernel):
             fn = self._rows(name)
 
         def run(X, D):

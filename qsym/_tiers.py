@@ -1300,7 +1300,8 @@ class _Guarded:
 
 def batch_kernel_deferred(name: str) -> bool:
     """A circuit on tier 0 about to run the kernel library's batch kernel ``name``
-    (``batch_value``, ``batch_value_and_grad``, ``batch_value_and_grad_adjoint``) should run
+    (``batch_value``, ``batch_value_and_grad``, ``batch_value_and_grad_adjoint`` or its
+    ``_blocked`` form: :func:`qsym._kernels.batch_adjoint_kernel`) should run
     its rows one by one instead: the batch kernel has no compiled code in this process and
     :data:`KERNELS` would not hand it over (none on disk, or the warm-up thread has not
     loaded the kernels yet), so calling it would load or compile it before the answer

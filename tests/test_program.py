@@ -115,6 +115,15 @@ def test_small_kernel_reads_sections_by_the_declaration():
         with pytest.raises(ValueError, match="call program_value_and_grad_into"):
             kernels.program_value_and_grad_small_into(bad, floats, mats, smats, ch, C, cc, out,
                                                       jac)
+    # the small value kernel likewise (a probability: program_value_into runs it; stop 61)
+    assert kernels.small_value_runs(flip, z)
+    bad = ints.copy()
+    bflip, bz = kernels.unpack_program(bad)[4:6]
+    bflip[0] = kernels.PROB_WORD
+    assert not kernels.small_value_runs(bflip, bz)
+    assert not kernels.small_value_runs([0, 0, 0], [1, 2, 4])  # SINGLE_Z_TREE single Z's
+    with pytest.raises(ValueError, match="call program_value_into"):
+        kernels.program_value_small_into(bad, floats, mats, C, np.empty(1))
 
 
 _MODULES = {}
