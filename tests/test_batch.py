@@ -318,6 +318,11 @@ def test_the_batch_adjoint_kernel_is_chosen_by_the_circuits_wires():
                                    atol=1e-12)
     with pytest.raises(ValueError, match="batch_value_and_grad_adjoint_blocked"):
         kernels.batch_value_and_grad_adjoint(big._ints, big._floats, *rows, np.bool_(False))
+    # the single call's kernel by name: one of the three, else a ValueError (it ran the
+    # blocked kernel for any other name)
+    with pytest.raises(ValueError, match="unknown adjoint kernel"):
+        small.value_and_grad_adjoint(np.array([0.3, -1.1, 0.8]), np.array([0.7]),
+                                     kernel="program_value_and_grad_adjoint")
 
 
 def test_parallel_shift_kernel_with_zero_shift_terms():
