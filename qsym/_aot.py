@@ -928,18 +928,22 @@ def _api_calls(fused: bool, adjoint: bool) -> str:
         grad = "fused_value_and_grad_adjoint" if adjoint else "fused_value_and_grad"
         return ("def _numba_value(x, d):\n    return fused_value(x, d)\n\n\n"
                 f"def _numba_value_and_grad(x, d):\n    return {grad}(x, d)")
+    # (the kernels' _into forms, into arrays made here: the library has no returning forms)
     value = ("def _numba_value(x, d):\n    mats, smats, ch, C, cc, th = prepare(x, d, 0)\n"
-             "    return program_value(PROGRAM_INTS, PROGRAM_FLOATS, mats, C)")
+             "    out = np.empty(NUM_OUTPUTS)\n"
+             "    program_value_into(PROGRAM_INTS, PROGRAM_FLOATS, mats, C, out)\n"
+             "    return out")
+    outputs = "    out, jac = np.empty(NUM_OUTPUTS), np.empty((NUM_OUTPUTS, NUM_INPUTS))\n"
     if adjoint:
         grad = ("def _numba_value_and_grad(x, d):\n"
-                "    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)\n"
-                "    return program_value_and_grad_adjoint(PROGRAM_INTS, PROGRAM_FLOATS, mats, "
-                "dmats, ch, C, cc)")
+                "    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)\n" + outputs +
+                "    program_value_and_grad_adjoint_into(PROGRAM_INTS, PROGRAM_FLOATS, mats, "
+                "dmats, ch, C, cc, out, jac)\n    return out, jac")
     else:
         grad = ("def _numba_value_and_grad(x, d):\n"
-                "    mats, smats, ch, C, cc, th = prepare(x, d, 1)\n"
-                "    return program_value_and_grad(PROGRAM_INTS, PROGRAM_FLOATS, mats, smats, "
-                "ch, C, cc)")
+                "    mats, smats, ch, C, cc, th = prepare(x, d, 1)\n" + outputs +
+                "    program_value_and_grad_into(PROGRAM_INTS, PROGRAM_FLOATS, mats, smats, "
+                "ch, C, cc, out, jac)\n    return out, jac")
     return value + "\n\n\n" + grad
 
 

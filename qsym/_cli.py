@@ -347,10 +347,10 @@ def cmd_compile(args) -> int:
 # module is compiled, only the library); the blocked adjoint of large states
 # (kernels.BLOCK_MIN_WIRES) is called directly on the same circuit (the same types)
 _WARMUP_STEPS = (
-    ("value", "program_value"),
-    ("gradient, parameter shift", "program_value_and_grad"),
-    ("gradient, adjoint", "program_value_and_grad_adjoint"),
-    ("gradient, adjoint, large states", "program_value_and_grad_adjoint_blocked"),
+    ("value", "program_value_into"),
+    ("gradient, parameter shift", "program_value_and_grad_into"),
+    ("gradient, adjoint", "program_value_and_grad_adjoint_into"),
+    ("gradient, adjoint, large states", "program_value_and_grad_adjoint_blocked_into"),
     ("state", "program_state"),
     # the draws of finite shots (choice_check, choice_into, odd_parity_count, ...): a
     # sampled circuit moved to its compiled tier would else compile them at its next call
@@ -362,7 +362,7 @@ _WARMUP_STEPS = (
 
 # the kernel library's functions a first use reaches that no entry point above compiles
 # (issue #17: each compiled at its first use, seconds of numba after `qsym warmup`): the
-# fused gradient every small circuit's compiled module links (3.5 s), the parameter shift
+# fused gradient and value every small circuit's compiled module links (3.5 s), the parameter shift
 # and the adjoint on numba's threads (large circuits, 8-16 s), the Hessian's gate gradient
 # (2 s) and qsym.minimize's adjoint step (the kernels' step form of a loop module, 5-6 s).
 # Each is compiled through the caller the library has (a compiled circuit module, a loop
@@ -375,6 +375,9 @@ _WARMUP_EXTRA_STEPS = (
     ("Hessian, gate gradient", "program_gate_gradient"),
     ("gradient, adjoint on threads", "program_value_and_grad_adjoint_parallel"),
     ("minimize, adjoint step", "adjoint_step_into"),
+    # a batch kernel of its own from kernels.BLOCK_MIN_WIRES wires (the common one does not
+    # link the blocked adjoint): through a 12-wire circuit's batch (not with --no-batch)
+    ("batch gradient, adjoint, large states", "batch_value_and_grad_adjoint_blocked"),
 )
 
 
@@ -409,6 +412,8 @@ def warmup_extra(kernel: str) -> None:
             entry = node.compiled((x2,), {})[0]
             entry.module.fused_value_and_grad_into(np.array([0.3, 0.4]), np.zeros(0),
                                                    np.empty(1), np.empty((1, 2)))
+            # and its fused value (program_value_small_into, linked the same way)
+            entry.module.fused_value_into(np.array([0.3, 0.4]), np.zeros(0), np.empty(1))
         elif kernel == "adjoint_step_into":  # a loop module's kernels' step
             from . import _minimize as minimize
 
@@ -427,6 +432,14 @@ def warmup_extra(kernel: str) -> None:
             dev = qml.device("default.qubit", wires=10)
             p = qml.numpy.array(np.linspace(0.1, 0.9, 20), requires_grad=True)
             with tiers.kernel_compiles_on_call():
+                if kernel == "batch_value_and_grad_adjoint_blocked":
+                    big, _ = _warmup_circuit(qml, kernels.BLOCK_MIN_WIRES)
+                    wires = kernels.BLOCK_MIN_WIRES
+                    q = qml.numpy.array(np.linspace(0.1, 0.9, 2 * wires), requires_grad=True)
+                    entry, xs, _ = qml.QNode(big, qml.device("default.qubit", wires=wires),
+                                             diff_method="adjoint").compiled((q,), {})
+                    entry.batch_value_and_grad_adjoint(np.tile(shapes.flat(xs), (2, 1)))
+                    return
                 if kernel == "program_value_and_grad_adjoint_parallel":
                     entry, xs, ds = qml.QNode(fn, dev, diff_method="adjoint").compiled((p,), {})
                     entry.value_and_grad_adjoint(shapes.flat(xs), shapes.flat(ds),
@@ -508,7 +521,8 @@ def cmd_warmup(args) -> int:
     steps = [s for s in _WARMUP_STEPS if args.batch or not s[1].startswith("batch")]
     # (the test session's compile picks some by name: args.extra)
     wanted = getattr(args, "extra", None)
-    extras = [s for s in _WARMUP_EXTRA_STEPS if wanted is None or s[1] in wanted]
+    extras = [s for s in _WARMUP_EXTRA_STEPS if (wanted is None or s[1] in wanted)
+              and (args.batch or wanted is not None or not s[1].startswith("batch"))]
     total = len(steps) + len(extras)
     saved = os.environ.get("QSYM_TIER")
     os.environ["QSYM_TIER"] = "python"  # the library only: no circuit module compiled
@@ -524,11 +538,11 @@ def cmd_warmup(args) -> int:
                 print(f"qsym warmup: [{i}/{total}] {what} ({kernel}) ...", end="",
                       file=progress, flush=True)
                 t = time.perf_counter()
-                if kernel == "program_value":
+                if kernel == "program_value_into":
                     nodes["parameter-shift"](p)
-                elif kernel == "program_value_and_grad":
+                elif kernel == "program_value_and_grad_into":
                     qml.grad(nodes["parameter-shift"])(p)
-                elif kernel == "program_value_and_grad_adjoint":
+                elif kernel == "program_value_and_grad_adjoint_into":
                     qml.grad(nodes["adjoint"])(p)
                 elif kernel.startswith("program_value_and_grad_adjoint_"):  # BLOCK_MIN_WIRES on
                     entry, xs, ds = nodes["adjoint"].compiled((p,), {})

@@ -15,8 +15,8 @@ as Python text; it builds no tables of its own. The generated module holds:
   (``Program.variants[t]``), printed from the exact sympy matrices of their gate-table rows;
 - ``fused_*``: one compiled call for a whole value or gradient; ``batch_*``: many rows.
 
-The runtime calls ``prepare`` and then a kernel (``kernels.program_value_and_grad(*PROGRAM,
-*prepare(x, d, 1)[:5])``, the two-call path), or a fused entry point. ``prepare`` does not
+The runtime calls ``prepare`` and then a kernel (``kernels.program_value_and_grad_into(*PROGRAM,
+*prepare(x, d, 1)[:5], out, jac)``, the two-call path), or a fused entry point. ``prepare`` does not
 call the kernel library: a generated function that does costs numba about 0.5 s to compile
 (it re-optimizes the linked library), so only the fused entry points do, and numba compiles
 them at their first call. The module's size grows with the number of gates, never with
@@ -1443,16 +1443,9 @@ def fused_value_and_grad_into(x, d, out, jac):
 
 _INTO_KERNELS = _VALUE_KERNELS + "\n\n" + _GRAD_KERNELS
 
-_ADJOINT_RETURNING = {False: '''\
-@njit(cache=True)
-def fused_value_and_grad_adjoint(x, d):
-    """Values and the Jacobian by the adjoint method."""
-    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
-    return _q_program_value_and_grad_adjoint(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
-                                             dmats, ch, C, cc)
-''',
-    # a written-out adjoint: the returning form calls it (no kernel library linked)
-    True: '''\
+# the returning form allocates and calls the module's own _into form (written out or the
+# kernels'): the kernel library has no returning adjoint entry point to link (issue #17)
+_ADJOINT_RETURNING = '''\
 @njit(cache=True)
 def fused_value_and_grad_adjoint(x, d):
     """Values and the Jacobian by the adjoint method."""
@@ -1460,7 +1453,7 @@ def fused_value_and_grad_adjoint(x, d):
     jac = np.empty((NUM_OUTPUTS, NUM_INPUTS))
     fused_value_and_grad_adjoint_into(x, d, out, jac)
     return out, jac
-'''}
+'''
 
 _ADJOINT_KERNELS = '''\
 @njit(cache=True)
@@ -1512,14 +1505,13 @@ kernels: {kernels_hash}
 import math
 import numpy as np
 from numba import njit
-from qsym._kernels import program_value_into as _q_program_value_into
+from qsym._kernels import {value_into} as _q_program_value_into
 from qsym._kernels import {grad_into} as _q_program_value_and_grad_fused_into
-from qsym._kernels import {adjoint} as _q_program_value_and_grad_adjoint
 from qsym._kernels import {adjoint}_into as _q_program_value_and_grad_adjoint_into
 from qsym._kernels import batch_value as _q_batch_value
 from qsym._kernels import call_dynamic as _q_call_dynamic
 from qsym._kernels import batch_value_and_grad as _q_batch_value_and_grad
-from qsym._kernels import batch_value_and_grad_adjoint as _q_batch_value_and_grad_adjoint
+from qsym._kernels import {batch_adjoint} as _q_batch_value_and_grad_adjoint
 
 {tables}
 
@@ -1941,7 +1933,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
     return _MODULE.format(
         into_functions=into or _INTO_KERNELS,
         adjoint_into=adjoint_into or _ADJOINT_KERNELS,
-        adjoint_returning=_ADJOINT_RETURNING[adjoint_into is not None],
+        adjoint_returning=_ADJOINT_RETURNING,
         # large states: the adjoint in blocked passes (kernels.BLOCK_MIN_WIRES); smaller
         # circuits' modules do not link it
         adjoint=("program_value_and_grad_adjoint_blocked"
@@ -1949,6 +1941,14 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
                  else "program_value_and_grad_adjoint"),
         # the fused gradient: the small kernel where it runs the program, else the serial
         # one (the small kernel does not link it: issue #17)
+        # the fused value: the small value kernel where it runs the program (it does not
+        # link the single-Z tree and the probabilities: issue #17)
+        value_into=("program_value_small_into"
+                    if kernels.small_value_runs(program.word_flip, program.word_z)
+                    else "program_value_into"),
+        # the batch adjoint: the blocked rows' kernel from BLOCK_MIN_WIRES (the common one
+        # does not link the blocked adjoint: issue #17)
+        batch_adjoint=kernels.batch_adjoint_kernel(program.num_wires),
         grad_into=("program_value_and_grad_small_into"
                    if kernels.small_gradient_runs(program.num_wires, program.word_flip,
                                                   program.word_z)

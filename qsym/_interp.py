@@ -329,6 +329,8 @@ def _batches(p: Program, ns: dict) -> dict:
             MATS[b], EXTRA[b], CH[b], CS[b], CC[b] = mats, extra[:width], ch, C, cc
         return MATS, EXTRA, CH, CS, CC
 
+    batch_adjoint = getattr(kernels, kernels.batch_adjoint_kernel(p.num_wires))
+
     def parallel(X, work):
         return X.shape[0] > 1 and X.shape[0] * work >= kernels.PARALLEL_MIN_WORK
 
@@ -344,8 +346,8 @@ def _batches(p: Program, ns: dict) -> dict:
 
     def batch_value_and_grad_adjoint(X, D):
         MATS, DMATS, CH, CS, CC = stacked(X, D, ndmats, lambda x, d: ns["prepare_adjoint"](x, d))
-        return kernels.call_dynamic(kernels.batch_value_and_grad_adjoint, ints, floats, MATS,
-                                    DMATS, CH, CS, CC, parallel(X, ns["_q_WORK_ADJOINT"]))
+        return kernels.call_dynamic(batch_adjoint, ints, floats, MATS, DMATS, CH, CS, CC,
+                                    parallel(X, ns["_q_WORK_ADJOINT"]))
 
     return {"batch_value": batch_value, "batch_value_and_grad": batch_value_and_grad,
             "batch_value_and_grad_adjoint": batch_value_and_grad_adjoint}
@@ -355,31 +357,38 @@ def _fused(p: Program, ns: dict) -> dict:
     """The fused entry points in the kernels' form (``prepare`` then one kernel call), as
     the generated module has them when they are not written out."""
     n_out, n_in = p.num_outputs, p.num_inputs
-    adjoint = ("program_value_and_grad_adjoint_blocked"
-               if p.num_wires >= kernels.BLOCK_MIN_WIRES else "program_value_and_grad_adjoint")
+    adjoint = ("program_value_and_grad_adjoint_blocked_into"
+               if p.num_wires >= kernels.BLOCK_MIN_WIRES else "program_value_and_grad_adjoint_into")
 
     def _q_check_outputs(out, jac):
         if out.shape[0] != n_out or jac.shape[0] != n_out or jac.shape[1] != n_in:
             raise ValueError("qsym: output arrays must have shapes (NUM_OUTPUTS,) and "
                              "(NUM_OUTPUTS, NUM_INPUTS)")
 
+    # the kernels write into fresh arrays (the runtime's types: the signatures it compiled),
+    # copied into the caller's
     def fused_value_into(x, d, out):
         if out.shape[0] != n_out:
             raise ValueError("qsym: the output array must have shape (NUM_OUTPUTS,)")
         mats, _, _, C, _, _ = ns["prepare"](x, d, 0)
-        out[:] = kernels.program_value(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats, C)
+        v = np.empty(n_out)
+        kernels.program_value_into(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats, C, v)
+        out[:] = v
 
     def fused_value_and_grad_into(x, d, out, jac):
         _q_check_outputs(out, jac)
         mats, smats, ch, C, cc, _ = ns["prepare"](x, d, 1)
-        v, g = kernels.program_value_and_grad(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats,
-                                              smats, ch, C, cc)
+        v, g = np.empty(n_out), np.empty((n_out, n_in))
+        kernels.program_value_and_grad_into(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats,
+                                            smats, ch, C, cc, v, g)
         out[:], jac[:] = v, g
 
     def fused_value_and_grad_adjoint(x, d):
         mats, dmats, ch, C, cc, _ = ns["prepare_adjoint"](x, d)
-        return getattr(kernels, adjoint)(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats,
-                                         dmats, ch, C, cc)
+        v, g = np.empty(n_out), np.empty((n_out, n_in))
+        getattr(kernels, adjoint)(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats, dmats, ch, C,
+                                  cc, v, g)
+        return v, g
 
     def fused_value_and_grad_adjoint_into(x, d, out, jac):
         _q_check_outputs(out, jac)

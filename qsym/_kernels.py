@@ -1228,19 +1228,44 @@ def combine_into(C, e, out):
 
 
 @njit(cache=True)
-def program_value(ints, floats, mats, C):
-    """Measured values: ``C @ <words>`` of the circuit with gate matrices ``mats``."""
-    out = np.empty(ints[H_OUTPUTS])
-    program_value_into(ints, floats, mats, C, out)
-    return out
-
-
-@njit(cache=True)
 def program_value_into(ints, floats, mats, C, out):
-    """:func:`program_value` into ``out`` (``C @ <words>``, then the probabilities)."""
+    """Measured values into ``out``: ``C @ <words>`` of the circuit with gate matrices
+    ``mats``, then the probabilities."""
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, _, _, _, _,
      _, _, _, _) = unpack_program(ints)
     e = expvals(ints[H_N], op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny)
+    combine_into(C, e, out)
+
+
+def small_value_runs(word_flip, word_z) -> bool:
+    """Whether :func:`program_value_small_into` runs a program measuring the words
+    ``word_flip``, ``word_z`` (its sections): fewer than ``SINGLE_Z_TREE`` single-Z words and
+    no probabilities (``PROB_WORD``); the others are :func:`program_value_into`'s.
+
+    >>> small_value_runs([0, 1], [1, 0]), small_value_runs([0, PROB_WORD], [1, 1])
+    (True, False)
+    """
+    return small_gradient_runs(0, word_flip, word_z)
+
+
+@njit(cache=True)
+def program_value_small_into(ints, floats, mats, C, out):
+    """:func:`program_value_into`, bit for bit, for the programs :func:`small_value_runs`
+    accepts (others: ``ValueError``): each word measured in one pass (what
+    :func:`pauli_expvals` does for them), so that a small circuit's generated value entry
+    point does not link the single-Z tree and the probabilities (issue #17)."""
+    (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, _, _, _, _,
+     _, _, _, _) = unpack_program(ints)
+    tree, n_prob = _single_z_tree(word_flip, word_z)
+    if tree or n_prob:
+        raise ValueError("qsym: not a program for the small value kernel (kernels.small_"
+                         "value_runs); call program_value_into for this one")
+    n = ints[H_N]
+    state = zero_state(n)
+    run_ops(state, n, np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    e = np.empty(word_flip.shape[0])
+    for t in range(word_flip.shape[0]):
+        e[t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
     combine_into(C, e, out)
 
 
@@ -1298,18 +1323,11 @@ def _outputs(ints):
     return np.empty(ints[H_OUTPUTS]), np.empty((ints[H_OUTPUTS], ints[H_INPUTS]))
 
 
-# Entry points come in pairs: ``program_X(...)`` returns new arrays; ``program_X_into(...,
-# out, jac)`` writes into arrays the caller made, cheaper from Python (numba hands each
-# array it made to Python slowly: docs/design.md, "Measurements behind the design");
-# compiled callers use the returning form.
-@njit(cache=True)
-def program_value_and_grad(ints, floats, mats, smats, ch, C, cc):
-    """:func:`program_value_and_grad_into`, into new arrays: ``(out, jac)``."""
-    out, jac = _outputs(ints)
-    program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac)
-    return out, jac
-
-
+# Entry points write into arrays the caller made (``program_X_into(..., out, jac)``; the
+# runtime allocates them in Python): a returning form per entry point was a library of its
+# own that numba optimized and compiled again with the whole call tree (1-3 s each), and
+# only Python called it (issue #17). The parallel adjoint, entered from Python through its
+# own dispatcher, returns its arrays.
 @njit(cache=True)
 def program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac):
     """Values and the Jacobian by parameter shift, with the chain rule applied.
@@ -1519,7 +1537,7 @@ def _term_chunks(term_op, term_zero, n_ops, n_chunks):
 
 @njit(cache=True, parallel=True)
 def program_value_and_grad_parallel(ints, floats, mats, smats, ch, C, cc, n_chunks):
-    """:func:`program_value_and_grad` with the shifted circuits of one gradient shared
+    """:func:`program_value_and_grad_into` with the shifted circuits of one gradient shared
     among numba's threads, bit for bit the same result for any ``n_chunks``.
 
     The terms are cut into ``n_chunks`` runs of about equal work (a few per thread, for
@@ -2995,14 +3013,6 @@ def _copy(src, dst):
 
 
 @njit(cache=True)
-def program_value_and_grad_adjoint_blocked(ints, floats, mats, dmats, ch, C, cc):
-    """:func:`program_value_and_grad_adjoint_blocked_into`, into new arrays."""
-    out, jac = _outputs(ints)
-    program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C, cc, out, jac)
-    return out, jac
-
-
-@njit(cache=True)
 def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C, cc, out, jac):
     """:func:`program_value_and_grad_adjoint_into` in blocked passes
     (:func:`_adjoint_blocked_into`): the entry point of circuits from ``BLOCK_MIN_WIRES``
@@ -3026,7 +3036,7 @@ def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C
 
 @njit(cache=True, parallel=True)
 def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc):
-    """:func:`program_value_and_grad_adjoint_blocked` with the chunks of each blocked pass
+    """:func:`program_value_and_grad_adjoint_blocked_into` with the chunks of each blocked pass
     on numba's threads: bit for bit its result, for any number of threads. Entered from
     Python (a parallel kernel is entered through its own dispatcher: docs/design.md,
     "Batches and threads")."""
@@ -3144,14 +3154,6 @@ def adjoint_jacobian(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
 
 
 @njit(cache=True)
-def program_value_and_grad_adjoint(ints, floats, mats, dmats, ch, C, cc):
-    """:func:`program_value_and_grad_adjoint_into`, into new arrays: ``(out, jac)``."""
-    out, jac = _outputs(ints)
-    program_value_and_grad_adjoint_into(ints, floats, mats, dmats, ch, C, cc, out, jac)
-    return out, jac
-
-
-@njit(cache=True)
 def program_value_and_grad_adjoint_into(ints, floats, mats, dmats, ch, C, cc, out, jac):
     """Values ``out`` and the Jacobian ``jac`` (written) by the adjoint method, with the
     chain rule applied."""
@@ -3206,7 +3208,7 @@ def _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
 # where it raises. Launch them through ``call_dynamic``.
 @njit(cache=True, parallel=True)
 def batch_value(ints, floats, MATS, C, parallel):
-    """``program_value`` of every row: values ``(B, n_outputs)``."""
+    """``program_value_into`` of every row: values ``(B, n_outputs)``."""
     B = MATS.shape[0]
     out = np.empty((B, ints[H_OUTPUTS]))
     done = np.zeros(B, dtype=np.bool_)
@@ -3222,7 +3224,7 @@ def batch_value(ints, floats, MATS, C, parallel):
 
 @njit(cache=True, parallel=True)
 def batch_value_and_grad(ints, floats, MATS, SMATS, CH, C, CC, parallel):
-    """``program_value_and_grad`` of every row: values ``(B, n_outputs)`` and Jacobians
+    """``program_value_and_grad_into`` of every row: values ``(B, n_outputs)`` and Jacobians
     ``(B, n_outputs, n_inputs)``."""
     B = MATS.shape[0]
     out = np.empty((B, ints[H_OUTPUTS]))
@@ -3242,31 +3244,59 @@ def batch_value_and_grad(ints, floats, MATS, SMATS, CH, C, CC, parallel):
 
 @njit(cache=True, parallel=True)
 def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel):
-    """``program_value_and_grad_adjoint`` of every row (``_blocked`` from BLOCK_MIN_WIRES
-    wires, as the single call)."""
+    """``program_value_and_grad_adjoint_into`` of every row, for circuits below
+    ``BLOCK_MIN_WIRES`` wires (larger ones: :func:`batch_value_and_grad_adjoint_blocked`,
+    as the single call; :func:`batch_adjoint_kernel` names the one; others ``ValueError``)."""
+    if ints[H_N] >= BLOCK_MIN_WIRES:
+        raise ValueError("qsym: a circuit of BLOCK_MIN_WIRES wires or more: call "
+                         "batch_value_and_grad_adjoint_blocked (kernels.batch_adjoint_kernel)")
     B = MATS.shape[0]
     out = np.empty((B, ints[H_OUTPUTS]))
     jac = np.empty((B, ints[H_OUTPUTS], ints[H_INPUTS]))
     done = np.zeros(B, dtype=np.bool_)
-    blocked = ints[H_N] >= BLOCK_MIN_WIRES
     if parallel:
         for b in prange(B):
-            if blocked:
-                program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b],
-                                                            CH[b], C[b], CC[b], out[b], jac[b])
-            else:
-                program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                    C[b], CC[b], out[b], jac[b])
+            program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
+                                                CC[b], out[b], jac[b])
             done[b] = True
     for b in range(B):
         if not done[b]:
-            if blocked:
-                program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b],
-                                                            CH[b], C[b], CC[b], out[b], jac[b])
-            else:
-                program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                    C[b], CC[b], out[b], jac[b])
+            program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
+                                                CC[b], out[b], jac[b])
     return out, jac
+
+
+@njit(cache=True, parallel=True)
+def batch_value_and_grad_adjoint_blocked(ints, floats, MATS, DMATS, CH, C, CC, parallel):
+    """``program_value_and_grad_adjoint_blocked_into`` of every row: the batch adjoint of
+    circuits from ``BLOCK_MIN_WIRES`` wires (a kernel of its own, so that the common one
+    does not link the blocked adjoint's call tree: issue #17)."""
+    B = MATS.shape[0]
+    out = np.empty((B, ints[H_OUTPUTS]))
+    jac = np.empty((B, ints[H_OUTPUTS], ints[H_INPUTS]))
+    done = np.zeros(B, dtype=np.bool_)
+    if parallel:
+        for b in prange(B):
+            program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                        C[b], CC[b], out[b], jac[b])
+            done[b] = True
+    for b in range(B):
+        if not done[b]:
+            program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b], CH[b],
+                                                        C[b], CC[b], out[b], jac[b])
+    return out, jac
+
+
+def batch_adjoint_kernel(num_wires: int) -> str:
+    """The batch adjoint kernel of a circuit of ``num_wires`` wires (the single call's
+    choice: blocked passes from ``BLOCK_MIN_WIRES``), decided when its module is written.
+
+    >>> batch_adjoint_kernel(4), batch_adjoint_kernel(BLOCK_MIN_WIRES)
+    ('batch_value_and_grad_adjoint', 'batch_value_and_grad_adjoint_blocked')
+    """
+    if num_wires >= BLOCK_MIN_WIRES:
+        return "batch_value_and_grad_adjoint_blocked"
+    return "batch_value_and_grad_adjoint"
 
 
 # --- qsym.minimize's loop: one adjoint gradient into memory made once per run ------------

@@ -402,7 +402,7 @@ _KERNEL_STEP = {
         "                                 adj_off, dmats, ch, ch_slot, ch_x, cc, cc_m, cc_w,\n"
         "                                 cc_x, e, de, psi, phi, lam, amats, out, jac)")),
     # large states (from kernels.BLOCK_MIN_WIRES wires): the circuit module's adjoint entry
-    # point, which runs the blocked passes (kernels.program_value_and_grad_adjoint_blocked):
+    # point, which runs the blocked passes (kernels.program_value_and_grad_adjoint_blocked_into):
     # the bits of a single gradient call
     "adjoint, blocked": (
         "from {module} import fused_value_and_grad_adjoint_into as _q_vg_into",

@@ -799,10 +799,13 @@ class Compiled:
     def value(self, x, d):
         """Measured values at flat inputs ``x`` and data ``d``."""
         mats, _, _, C, _, _ = self._prepare(x, d, 0)
+        out = np.empty(self.module.NUM_OUTPUTS)
         if self._k_value is tiers.KERNELS:
-            return self._timed(x, d, tiers.KERNELS.program_value, self._ints, self._floats,
-                               mats, C)
-        return self._k_value.program_value(self._ints, self._floats, mats, C)
+            self._timed(x, d, tiers.KERNELS.program_value_into, self._ints, self._floats,
+                        mats, C, out)
+        else:
+            self._k_value.program_value_into(self._ints, self._floats, mats, C, out)
+        return out
 
     def _timed(self, x, d, fn, *args):
         """``fn(*args)``, a kernel call on tier 0; its time goes on the promotion clock if
@@ -825,11 +828,19 @@ class Compiled:
                 return self._launch(kernels.call_dynamic, kernels.program_value_and_grad_parallel,
                                     self._ints, self._floats, mats, smats, ch, C, cc,
                                     4 * threads)
+        out, jac = self._outputs()
         if self._k_grad is tiers.KERNELS:
-            return self._timed(x, d, tiers.KERNELS.program_value_and_grad, self._ints,
-                               self._floats, mats, smats, ch, C, cc)
-        return self._k_grad.program_value_and_grad(self._ints, self._floats, mats, smats, ch,
-                                                   C, cc)
+            self._timed(x, d, tiers.KERNELS.program_value_and_grad_into, self._ints,
+                        self._floats, mats, smats, ch, C, cc, out, jac)
+        else:
+            self._k_grad.program_value_and_grad_into(self._ints, self._floats, mats, smats, ch,
+                                                     C, cc, out, jac)
+        return out, jac
+
+    def _outputs(self):
+        """Fresh ``out`` and ``jac`` arrays for a kernel library ``*_into`` entry point."""
+        n_out = self.module.NUM_OUTPUTS
+        return np.empty(n_out), np.empty((n_out, self.module.NUM_INPUTS))
 
     def _parallel_threads(self) -> int:
         """numba's thread count, or 1 without memory for two states per thread."""
@@ -879,7 +890,9 @@ class Compiled:
             self._promote_late(np.zeros(self.module.NUM_INPUTS),
                                np.zeros(self.module.NUM_DATA))
 
-        if tiers.batch_kernel_deferred(name):
+        kernel = (kernels.batch_adjoint_kernel(self.circuit.num_wires)
+                  if name == "batch_value_and_grad_adjoint" else name)
+        if tiers.batch_kernel_deferred(kernel):
             fn = self._rows(name)
 
         def run(X, D):
@@ -940,18 +953,29 @@ class Compiled:
         mats, dmats, ch, C, cc, _ = self._prepare_adjoint(x, d)
         args = (self._ints, self._floats, mats, dmats, ch, C, cc)
         kernel = kernel or self.adjoint_kernel()
-        if kernel == "program_value_and_grad_adjoint":
-            if self._k_adjoint is tiers.KERNELS:
-                return self._timed(x, d, tiers.KERNELS.program_value_and_grad_adjoint, *args)
-            return self._k_adjoint.program_value_and_grad_adjoint(*args)
         if kernel == "program_value_and_grad_adjoint_parallel":
             return self._launch(kernels.program_value_and_grad_adjoint_parallel, *args)
-        return kernels.program_value_and_grad_adjoint_blocked(*args)
+        out, jac = self._outputs()
+        if kernel == "program_value_and_grad_adjoint_into":
+            if self._k_adjoint is tiers.KERNELS:
+                self._timed(x, d, tiers.KERNELS.program_value_and_grad_adjoint_into, *args,
+                            out, jac)
+            else:
+                self._k_adjoint.program_value_and_grad_adjoint_into(*args, out, jac)
+        elif kernel == "program_value_and_grad_adjoint_blocked_into":
+            kernels.program_value_and_grad_adjoint_blocked_into(*args, out, jac)
+        else:
+            raise ValueError(f"unknown adjoint kernel {kernel!r}: one of "
+                             "'program_value_and_grad_adjoint_into', "
+                             "'program_value_and_grad_adjoint_blocked_into', "
+                             "'program_value_and_grad_adjoint_parallel'")
+        return out, jac
 
     def adjoint_kernel(self) -> str:
         """The entry point an adjoint gradient runs: op by op
-        (``"program_value_and_grad_adjoint"``) below ``kernels.BLOCK_MIN_WIRES`` wires,
-        blocked passes from there (``"..._blocked"``), on numba's threads (``"..._parallel"``)
+        (``"program_value_and_grad_adjoint_into"``) below ``kernels.BLOCK_MIN_WIRES`` wires,
+        blocked passes from there (``"..._blocked_into"``), on numba's threads
+        (``"program_value_and_grad_adjoint_parallel"``)
         from ``kernels.PARALLEL_BLOCK_MIN_WIRES`` wires when there are several and a
         forward sweep's work (amplitudes x ops) is at least
         ``kernels.PARALLEL_SHIFT_MIN_WORK`` (docs/design.md, "Large states"). On tier 0's
@@ -960,10 +984,10 @@ class Compiled:
         n = self.circuit.num_wires
         if n < kernels.BLOCK_MIN_WIRES or (n < kernels.BLOCK_TWIN_MIN_WIRES
                                            and self._k_adjoint is tiers.KERNELS):
-            return "program_value_and_grad_adjoint"
+            return "program_value_and_grad_adjoint_into"
         if self._adjoint_parallel and kernels.num_threads() > 1:
             return "program_value_and_grad_adjoint_parallel"
-        return "program_value_and_grad_adjoint_blocked"
+        return "program_value_and_grad_adjoint_blocked_into"
 
     def value_and_grad_fd(self, x, d, h, order, strategy="forward", columns=None):
         """Values and Jacobian by finite differences as PennyLane's ``finite_diff`` takes
@@ -975,7 +999,14 @@ class Compiled:
         whose columns are computed (the others' exactly 0; default all)."""
         chain, coefficients, moved = self.fd_steps(x, d, columns)
         k, ints, floats = self._k_value, self._ints, self._floats
-        return parameter_differences(lambda step: k.program_value(ints, floats, *moved(step)),
+        n_out = self.module.NUM_OUTPUTS
+
+        def value(step):
+            out = np.empty(n_out)
+            k.program_value_into(ints, floats, *moved(step), out)
+            return out
+
+        return parameter_differences(value,
                                      x.shape[0], chain, h, order, strategy, self.post,
                                      coefficients, self.negated_slots())
 

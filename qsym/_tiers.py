@@ -867,8 +867,9 @@ BATCH_CALLS = ("batch_value", "batch_value_and_grad", "batch_value_and_grad_adjo
 # the kernel library entry points a circuit's compiled tier calls after its ``prepare``
 # (qsym._runtime.Compiled.value / value_and_grad / value_and_grad_adjoint): a background
 # compile runs them too, so that a circuit leaves tier 0 only once they are on disk
-KERNEL_CALLS = {"kernel_value": "program_value", "kernel_grad": "program_value_and_grad",
-                "kernel_adjoint": "program_value_and_grad_adjoint"}
+KERNEL_CALLS = {"kernel_value": "program_value_into",
+                "kernel_grad": "program_value_and_grad_into",
+                "kernel_adjoint": "program_value_and_grad_adjoint_into"}
 
 
 def _kernel_call(module, name, x, d):
@@ -878,13 +879,16 @@ def _kernel_call(module, name, x, d):
 
     ints, floats = module.PROGRAM
     kernel = getattr(kernels, KERNEL_CALLS[name])
+    n_out = module.NUM_OUTPUTS
+    out = np.empty(n_out)  # (the runtime's arrays: the same numba signature)
     if name == "kernel_value":
         mats, _, _, C, _, _ = module.prepare(x, d, 0)
-        kernel(ints, floats, mats, C)
+        kernel(ints, floats, mats, C, out)
     else:
         prepared = (module.prepare_adjoint(x, d) if name == "kernel_adjoint"
                     else module.prepare(x, d, 1))
-        kernel(ints, floats, *prepared[:5])  # (mats, shifted or derivative mats, ch, C, cc)
+        # (mats, shifted or derivative mats, ch, C, cc)
+        kernel(ints, floats, *prepared[:5], out, np.empty((n_out, module.NUM_INPUTS)))
 
 
 def run_calls(module, calls) -> None:
@@ -1100,7 +1104,8 @@ def load_in_background(module, names, x, d, done) -> threading.Thread:
 # beside it made the seed's first gradient 95-127 ms instead of 36-42 ms (issue #17).
 WARM_DELAY = 2.0
 _warm_start = threading.Event()
-WARM_KERNELS = ("program_value_and_grad", "program_value", "program_value_and_grad_adjoint",
+WARM_KERNELS = ("program_value_and_grad_into", "program_value_into",
+                "program_value_and_grad_adjoint_into",
                 "program_state")
 _warm_thread: threading.Thread | None = None
 _warm_lock = new_lock()
@@ -1517,7 +1522,8 @@ class _Guarded:
 
 def batch_kernel_deferred(name: str) -> bool:
     """A circuit on tier 0 about to run the kernel library's batch kernel ``name``
-    (``batch_value``, ``batch_value_and_grad``, ``batch_value_and_grad_adjoint``) should run
+    (``batch_value``, ``batch_value_and_grad``, ``batch_value_and_grad_adjoint`` or its
+    ``_blocked`` form: :func:`qsym._kernels.batch_adjoint_kernel`) should run
     its rows one by one instead: the batch kernel has no compiled code in this process and
     :data:`KERNELS` would not hand it over (none on disk, or the warm-up thread has not
     loaded the kernels yet), so calling it would load or compile it before the answer

@@ -62,6 +62,29 @@ def pytest_collection(session):
         sys.dont_write_bytecode = True
 
 
+def kernel_returning(fn):
+    """The kernel library's ``*_into`` entry point ``fn`` (``program_value_into``,
+    ``program_value_and_grad_into``, ...: the library has no returning forms, issue #17) as
+    a function of ``(ints, floats, *args)`` that returns new arrays: ``out``, or
+    ``(out, jac)`` when ``fn`` takes both (the shapes from the program's header)."""
+    from qsym import _kernels as kernels
+
+    value = fn.__name__ == "program_value_into" or getattr(
+        getattr(fn, "py_func", None), "__name__", "") == "program_value_into"
+
+    def call(ints, floats, *args):
+        n_out = ints[kernels.H_OUTPUTS]
+        out = np.empty(n_out)
+        if value:
+            fn(ints, floats, *args, out)
+            return out
+        jac = np.empty((n_out, ints[kernels.H_INPUTS]))
+        fn(ints, floats, *args, out, jac)
+        return out, jac
+
+    return call
+
+
 def seed_kernel_cache(folder) -> None:
     """Copy the kernel library's numba cache of this process into the cache folder
     ``folder`` (made if missing), so that a subprocess given ``QSYM_CACHE_DIR=folder``
@@ -273,16 +296,16 @@ def pytest_cmdline_main(config):
 # cache folder from a half-compiled library (seed_kernel_cache) compiles the rest again.
 # Warm (the files are there): nothing is run. An entry point that calls another is in that
 # one's group (numba compiles a callee again in each process that has not got it yet):
-# batch_value_and_grad_adjoint runs the blocked adjoint from BLOCK_MIN_WIRES wires, so the
-# adjoint entry points are one group (in two groups, the blocked adjoint, the largest part
+# batch_value_and_grad_adjoint ran the blocked adjoint from BLOCK_MIN_WIRES wires (since stop
+# 61 a kernel of its own does: LATE_KERNELS), so the adjoint entry points are one group (in two groups, the blocked adjoint, the largest part
 # of the library, was compiled by both processes, issue #17). Measured cold at load about
 # 20: 134 and 106 s of CPU (the old groups: 143 s for the second, the first stopped by the
 # 1800 s bound; the whole library in one process: 215 s). With one signature per kernel
 # (no constant or prange index passed on: tests/test_kernels.py), 121 and 100 s at load 20.
 KERNEL_GROUPS = (
-    ("program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked",
+    ("program_value_and_grad_adjoint_into", "program_value_and_grad_adjoint_blocked_into",
      "batch_value_and_grad_adjoint"),
-    ("program_value", "program_value_and_grad", "program_state", "batch_value",
+    ("program_value_into", "program_value_and_grad_into", "program_state", "batch_value",
      "batch_value_and_grad", "choice_into"),
 )
 # The kernels both groups call (the gate kernels, run_ops, the expectation values): the
@@ -306,14 +329,16 @@ SHARED_KERNELS = (
 # kernels' step form, 6 s), compiled in the second group's process after its warmup steps;
 # the adjoint step waits there for its callees of the first group (EXTRA_WAITS: compiled
 # in two processes at once they were compiled twice; the first group has them long before).
-# The blocked adjoint on threads (16 s), which calls the blocked adjoint's kernels, in a
-# third process started when that is cached (LATE_WAITS), beside the first group's last
-# entry point. tests/test_suite_order.py checks the placement.
+# The blocked adjoint on threads (16 s) and the batch adjoint of large states (its rows run
+# the blocked adjoint: a kernel of its own since stop 61), which call the blocked adjoint's
+# kernels, in a third process started when that is cached (LATE_WAITS), beside the first
+# group's last entry point (the batch adjoint, which no longer links the blocked one).
+# tests/test_suite_order.py checks the placement.
 EXTRA_KERNELS = ("program_value_and_grad_small_into", "program_value_and_grad_parallel",
                  "program_gate_gradient", "adjoint_step_into")
-EXTRA_WAITS = {"adjoint_step_into": ("program_value_and_grad_adjoint",)}
-LATE_KERNELS = ("program_value_and_grad_adjoint_parallel",)
-LATE_WAITS = ("program_value_and_grad_adjoint_blocked",)
+EXTRA_WAITS = {"adjoint_step_into": ("program_value_and_grad_adjoint_into",)}
+LATE_KERNELS = ("program_value_and_grad_adjoint_parallel", "batch_value_and_grad_adjoint_blocked")
+LATE_WAITS = ("program_value_and_grad_adjoint_blocked_into",)
 
 _PRECOMPILE = """
 import os, sys, types

@@ -602,8 +602,9 @@ def test_export_carries_only_what_its_circuit_reaches(exported, tmp_path):
     compiled = qml.compile(_seed("parameter-shift"), np.array([0.54, 0.12]))
     seed = compiled.export(tmp_path / "seed_small.py").read_text()
     full = Path(qml._kernels.__file__).read_text()
-    assert "def program_value_and_grad(" in full and "def batch_value(" in full
-    for name in ("def program_value(", "def program_value_and_grad(", "def batch_value(",
+    assert "def program_value_and_grad_into(" in full and "def batch_value(" in full
+    for name in ("def program_value_into(", "def program_value_and_grad_into(",
+                 "def batch_value(",
                  "from . import", "def _q_batch_prepare("):
         assert name not in seed, name
     assert len(seed) < len(full) / 2

@@ -20,13 +20,15 @@ import qsym as qml
 from qsym import _kernels as kernels
 from qsym._symbolic import exact_jacobian
 
-from conftest import ALL_GATES, random_circuit_function
+from conftest import ALL_GATES, kernel_returning, random_circuit_function
 
 METHODS = {
     "parameter-shift": ("batch_value_and_grad", "value_and_grad", "fused_value_and_grad"),
     "adjoint": ("batch_value_and_grad_adjoint", "value_and_grad_adjoint",
                 "fused_value_and_grad_adjoint"),
 }
+
+_grad = kernel_returning(kernels.program_value_and_grad_into)
 
 
 def entry_of(fn, n_wires, args, kwargs=None):
@@ -273,9 +275,54 @@ def test_parallel_shift_kernel_is_bit_identical(n_threads):
         for b in range(2):
             r = entry.module.prepare(X[b], D[b], 1)[:5]
             ints, floats = entry.module.PROGRAM
-            v, j = kernels.program_value_and_grad(ints, floats, *r)
+            v, j = _grad(ints, floats, *r)
             vp, jp = kernels.program_value_and_grad_parallel(ints, floats, *r, n_threads)
             assert np.array_equal(v, vp) and np.array_equal(j, jp)
+
+
+def _wide(x):
+    """Two wires far apart, ``<Z_0 Z_last> = cos(x0) cos(x1)`` (the last wire RY(x0), wire 0
+    RX(x1)), on BLOCK_MIN_WIRES wires."""
+    qml.RY(x[0], wires=kernels.BLOCK_MIN_WIRES - 1)
+    qml.RX(x[1], wires=0)
+    return qml.expval(qml.PauliZ(0) @ qml.PauliZ(kernels.BLOCK_MIN_WIRES - 1))
+
+
+def _adjoint_rows(entry, X, D):
+    rows = [entry.module.prepare_adjoint(X[b], D[b])[:5] for b in range(X.shape[0])]
+    return tuple(np.stack([r[i] for r in rows]) for i in range(5))
+
+
+def test_the_batch_adjoint_kernel_is_chosen_by_the_circuits_wires():
+    """Issue #17 (stop 61): a generated module imports the batch adjoint kernel its width
+    runs (kernels.batch_adjoint_kernel, as the single call chooses its adjoint): below
+    BLOCK_MIN_WIRES the common one, which does not link the blocked adjoint; from there the
+    blocked rows' kernel, whose rows are the blocked single call's bits and the closed form
+    (``d/dx0 = -sin x0 cos x1``, ``d/dx1 = -cos x0 sin x1``). The common kernel refuses a
+    program of BLOCK_MIN_WIRES wires (a ValueError, not rows its single call does not run)."""
+    line = "from qsym._kernels import {} as _q_batch_value_and_grad_adjoint"
+    small = entry_of(entangled, 3, (np.array([0.3, -1.1, 0.8]),), {"w": 0.7})
+    big = entry_of(_wide, kernels.BLOCK_MIN_WIRES, (np.array([0.3, -0.4]),))
+    assert line.format("batch_value_and_grad_adjoint") in small.source
+    assert line.format("batch_value_and_grad_adjoint_blocked") in big.source
+    X, D = np.array([[0.3, -0.4], [1.2, 0.5]]), np.zeros((2, 0))
+    rows = _adjoint_rows(big, X, D)
+    out, jac = kernels.batch_value_and_grad_adjoint_blocked(big._ints, big._floats, *rows,
+                                                            np.bool_(False))
+    single = kernel_returning(kernels.program_value_and_grad_adjoint_blocked_into)
+    for b, (a, c) in enumerate(X):
+        v, j = single(big._ints, big._floats, *(r[b] for r in rows))
+        assert np.array_equal(out[b], v) and np.array_equal(jac[b], j)
+        np.testing.assert_allclose(out[b], [np.cos(a) * np.cos(c)], atol=1e-12)
+        np.testing.assert_allclose(jac[b], [[-np.sin(a) * np.cos(c), -np.cos(a) * np.sin(c)]],
+                                   atol=1e-12)
+    with pytest.raises(ValueError, match="batch_value_and_grad_adjoint_blocked"):
+        kernels.batch_value_and_grad_adjoint(big._ints, big._floats, *rows, np.bool_(False))
+    # the single call's kernel by name: one of the three, else a ValueError (it ran the
+    # blocked kernel for any other name)
+    with pytest.raises(ValueError, match="unknown adjoint kernel"):
+        small.value_and_grad_adjoint(np.array([0.3, -1.1, 0.8]), np.array([0.7]),
+                                     kernel="program_value_and_grad_adjoint")
 
 
 def test_parallel_shift_kernel_with_zero_shift_terms():
@@ -286,10 +333,10 @@ def test_parallel_shift_kernel_with_zero_shift_terms():
     ints, floats = (a.copy() for a in entry.module.PROGRAM)
     X, D = random_rows(entry, 1, 9)
     r = entry.module.prepare(X[0], D[0], 1)[:5]
-    before = kernels.program_value_and_grad(ints, floats, *r)
+    before = _grad(ints, floats, *r)
     term_zero = kernels.unpack_program(ints)[9]  # a view into ints
     term_zero[[0, 3]] = 1
-    v, j = kernels.program_value_and_grad(ints, floats, *r)
+    v, j = _grad(ints, floats, *r)
     assert np.array_equal(v, before[0]) and not np.array_equal(j, before[1])
     for n_threads in (1, 2, 3, 4):
         vp, jp = kernels.program_value_and_grad_parallel(ints, floats, *r, n_threads)

@@ -150,9 +150,10 @@ def test_warmup_compiles_the_kernel_library_and_a_circuit(capsys, tmp_path):
 
     steps = re.findall(r"qsym warmup: \[(\d+)/(\d+)\] ([^(]+) \((\w+)\) \.\.\. [\d.]+ s", err)
     # the entry points, then the kernel functions a first use reaches beyond them (issue #17)
-    assert [s[3] for s in steps] == ["program_value", "program_value_and_grad",
-                                     "program_value_and_grad_adjoint",
-                                     "program_value_and_grad_adjoint_blocked", "program_state",
+    assert [s[3] for s in steps] == ["program_value_into", "program_value_and_grad_into",
+                                     "program_value_and_grad_adjoint_into",
+                                     "program_value_and_grad_adjoint_blocked_into",
+                                     "program_state",
                                      "choice_into", "program_value_and_grad_small_into",
                                      "program_value_and_grad_parallel", "program_gate_gradient",
                                      "program_value_and_grad_adjoint_parallel",

@@ -139,7 +139,6 @@ def _twin_and_compiled(twins, entry, x, d):
     compiled kernel library, both by the op-by-op entry point (tier 0's below 14 wires;
     compiled: the numba sweep, an independent implementation)."""
     tw = types.SimpleNamespace(
-        program_value_and_grad_adjoint=twins["program_value_and_grad_adjoint"],
         program_value_and_grad_adjoint_into=twins["program_value_and_grad_adjoint_into"])
     out = {}
     for key, k in (("twin", tw), ("compiled", kernels)):

@@ -381,7 +381,7 @@ def test_first_uses_after_promotion_do_not_compile_in_the_caller(tmp_path):
         for name in ("program_state", "program_gate_gradient", "accumulate_terms",
                      "shift_finish", "pauli_expvals", "batch_value",
                      "batch_value_and_grad", "batch_value_and_grad_adjoint",
-                     "program_value_and_grad_adjoint"):
+                     "program_value_and_grad_adjoint_into"):
             for f in cache.kernel_cache_dir(tmp_path / folder).glob(f"_kernels.{name}-*"):
                 f.unlink()
     lines = _fresh(_LATE, tmp_path / "auto")

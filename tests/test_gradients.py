@@ -190,6 +190,9 @@ def test_fused_and_two_call_paths_are_bit_identical(seed, n_wires, sum_z):
     # the fused entry points and the runtime's calls (a literal mode was one more each)
     link = "program_value_and_grad_{}into as _q_program_value_and_grad_fused_into"
     assert link.format("" if sum_z else "small_") in entry.source
+    # likewise the fused value (the single-Z tree's program: program_value_into; stop 61)
+    link = "import program_value_{}into as _q_program_value_into"
+    assert link.format("" if sum_z else "small_") in entry.source
     from qsym import _tiers as tiers
 
     sigs = set(mod.prepare.signatures) | set(tiers.cached_signatures(mod.prepare))
@@ -234,6 +237,14 @@ def test_small_kernel_equals_the_serial_kernel_bit_for_bit(seed, n_wires):
         assert np.array_equal(results[0][0], results[1][0])
         assert np.array_equal(results[0][1], results[1][1])
         assert np.all(np.isfinite(results[1][1]))
+    # the small value kernel (a small circuit's fused value, issue #17) against
+    # program_value_into: the same bits
+    values = []
+    for kernel in (kernels.program_value_into, kernels.program_value_small_into):
+        out = np.full(n_out, np.nan)
+        kernel(ints0, floats, mats, C, out)
+        values.append(out)
+    assert np.array_equal(values[0], values[1]) and np.all(np.isfinite(values[1]))
 
 
 def test_tiered_switch_happens_after_the_threshold(monkeypatch):

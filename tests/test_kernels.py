@@ -628,3 +628,11 @@ def test_kernels_call_kernels_with_one_type_per_argument():
                 if (const or index) and passes_on(c.func.id, i):
                     bad.append(f"{name}: {ast.unparse(c)[:70]} (argument {i}: {ast.unparse(a)})")
     assert not bad, "\n".join(bad)
+
+
+def test_the_library_has_no_returning_wrapper_of_an_into_kernel():
+    """Issue #17 (stop 61): no compiled kernel ``X`` beside ``X_into`` (a thin wrapper that
+    makes the arrays: a library numba compiled again with the whole call tree, 1-4 s each,
+    that only Python called); Python callers make the arrays and call ``X_into``."""
+    compiled = {name for name, fn in vars(kernels).items() if hasattr(fn, "py_func")}
+    assert {name[:-len("_into")] for name in compiled if name.endswith("_into")} & compiled == set()

@@ -528,19 +528,21 @@ def test_large_qnode_adjoint_against_reference_interpreter(n):
     np.testing.assert_allclose(jac, fd, atol=1e-8)
     _, ps = entry.value_and_grad(x, d)
     np.testing.assert_allclose(jac, ps, atol=1e-11)
-    blocked = entry.value_and_grad_adjoint(x, d, kernel="program_value_and_grad_adjoint_blocked")
+    blocked = entry.value_and_grad_adjoint(
+        x, d, kernel="program_value_and_grad_adjoint_blocked_into")
     np.testing.assert_allclose(blocked[0], ref, atol=1e-12)
     np.testing.assert_allclose(blocked[1], fd, atol=1e-8)
     np.testing.assert_allclose(blocked[1], ps, atol=1e-11)
     if n >= kernels.BLOCK_TWIN_MIN_WIRES:  # (below: op by op while on tier 0's twins)
-        assert entry.adjoint_kernel() == "program_value_and_grad_adjoint_blocked"  # little work
+        # little work
+        assert entry.adjoint_kernel() == "program_value_and_grad_adjoint_blocked_into"
     old = numba.get_num_threads()
     try:
         got = []
         for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
             numba.set_num_threads(threads)
             got.append(entry.value_and_grad_adjoint(
-                x, d, kernel="program_value_and_grad_adjoint_blocked"))
+                x, d, kernel="program_value_and_grad_adjoint_blocked_into"))
             got.append(entry.value_and_grad_adjoint(
                 x, d, kernel="program_value_and_grad_adjoint_parallel"))
         for o, j in got[1:]:
@@ -603,12 +605,12 @@ def test_the_threads_a_large_adjoint_gradient_runs_on():
     try:
         for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
             numba.set_num_threads(threads)
-            assert small.adjoint_kernel() == "program_value_and_grad_adjoint"
-            assert one_chunk.adjoint_kernel() == "program_value_and_grad_adjoint_blocked"
-            assert shallow.adjoint_kernel() == "program_value_and_grad_adjoint_blocked"
+            assert small.adjoint_kernel() == "program_value_and_grad_adjoint_into"
+            assert one_chunk.adjoint_kernel() == "program_value_and_grad_adjoint_blocked_into"
+            assert shallow.adjoint_kernel() == "program_value_and_grad_adjoint_blocked_into"
             assert deep.adjoint_kernel() == ("program_value_and_grad_adjoint_parallel"
                                             if threads > 1 else
-                                            "program_value_and_grad_adjoint_blocked")
+                                            "program_value_and_grad_adjoint_blocked_into")
     finally:
         numba.set_num_threads(old)
 
@@ -724,18 +726,21 @@ def test_large_hea_gradient_against_parameter_shift(n):
     k_adjoint = entry._k_adjoint
     try:  # the choice on a compiled tier, and on tier 0's twins
         entry._k_adjoint = tiers.COMPILED_KERNELS
-        assert entry.adjoint_kernel() == "program_value_and_grad_adjoint_blocked"
+        assert entry.adjoint_kernel() == "program_value_and_grad_adjoint_blocked_into"
         entry._k_adjoint = tiers.KERNELS
         assert entry.adjoint_kernel() == (
-            "program_value_and_grad_adjoint" if n < kernels.BLOCK_TWIN_MIN_WIRES
-            else "program_value_and_grad_adjoint_blocked")
+            "program_value_and_grad_adjoint_into" if n < kernels.BLOCK_TWIN_MIN_WIRES
+            else "program_value_and_grad_adjoint_blocked_into")
     finally:
         entry._k_adjoint = k_adjoint
-    out, jac = entry.value_and_grad_adjoint(x, d, kernel="program_value_and_grad_adjoint_blocked")
+    out, jac = entry.value_and_grad_adjoint(
+        x, d, kernel="program_value_and_grad_adjoint_blocked_into")
     np.testing.assert_allclose(out, ir.simulate(entry.circuit, x, d), atol=1e-12)
     mats, dmats, ch, C, cc, _ = entry._prepare_adjoint(x, d)
-    o0, j0 = kernels.program_value_and_grad_adjoint(entry._ints, entry._floats, mats, dmats,
-                                                    ch, C, cc)
+    from conftest import kernel_returning
+
+    o0, j0 = kernel_returning(kernels.program_value_and_grad_adjoint_into)(
+        entry._ints, entry._floats, mats, dmats, ch, C, cc)
     np.testing.assert_allclose(out, o0, atol=1e-12)
     np.testing.assert_allclose(jac, j0, atol=1e-12)
     _, ps = entry.value_and_grad(x, d)

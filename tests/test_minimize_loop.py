@@ -280,7 +280,7 @@ def test_large_state_adjoint_runs_the_blocked_passes_with_the_python_steps_bits(
     wide = _wide(n)
     entry, _ = entry_of(wide, x0)
     assert minimize_module.step_form(entry, "adjoint") == ("kernels, blocked", None)
-    assert entry.adjoint_kernel() != "program_value_and_grad_adjoint"
+    assert entry.adjoint_kernel() != "program_value_and_grad_adjoint_into"
     res = qml.minimize(wide, x0, optimizer=qml.MomentumOptimizer(0.05), steps=4)
     assert "(step: kernels, blocked, adjoint)" in minimize_module.loop(entry, "adjoint").source
     opt = qml.MomentumOptimizer(0.05)

@@ -119,10 +119,15 @@ def _run_every_parallel_kernel():
         amats, dmats, ach, aC, acc, _ = entry._prepare_adjoint(x, d)
         kernels.batch_value_and_grad_adjoint(entry._ints, entry._floats, amats[None],
                                              dmats[None], ach[None], aC[None], acc[None], F)
+        kernels.batch_value_and_grad_adjoint_blocked(entry._ints, entry._floats, amats[None],
+                                                     dmats[None], ach[None], aC[None],
+                                                     acc[None], F)
     kernels.program_value_and_grad_parallel(entry._ints, entry._floats, mats, smats, ch, C,
                                             cc, 2)
-    ref = kernels.program_value_and_grad_adjoint_blocked(entry._ints, entry._floats, amats,
-                                                         dmats, ach, aC, acc)
+    from conftest import kernel_returning
+
+    ref = kernel_returning(kernels.program_value_and_grad_adjoint_blocked_into)(
+        entry._ints, entry._floats, amats, dmats, ach, aC, acc)
     got = kernels.program_value_and_grad_adjoint_parallel(entry._ints, entry._floats, amats,
                                                           dmats, ach, aC, acc)
     assert all(np.array_equal(a, b) for a, b in zip(ref, got))
@@ -142,7 +147,7 @@ def test_the_parallel_kernels_are_known():
     assert sorted(parallel_kernels()) == sorted([
         "program_value_and_grad_parallel", "_adjoint_blocked_into_parallel",
         "program_value_and_grad_adjoint_parallel", "batch_value", "batch_value_and_grad",
-        "batch_value_and_grad_adjoint"])
+        "batch_value_and_grad_adjoint", "batch_value_and_grad_adjoint_blocked"])
 
 
 @pytest.mark.parametrize("name", sorted(parallel_kernels()))

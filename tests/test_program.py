@@ -82,7 +82,11 @@ def test_small_kernel_reads_sections_by_the_declaration():
     mats, smats, ch, C, cc, _ = mod.prepare(x, d, 1)
     out, jac = np.empty(1), np.empty((1, 2))
     kernels.program_value_and_grad_small_into(*mod.PROGRAM, mats, smats, ch, C, cc, out, jac)
-    ref = kernels.program_value_and_grad(*mod.PROGRAM, mats, smats, ch, C, cc)
+    from conftest import kernel_returning
+
+    ref = kernel_returning(kernels.program_value_and_grad_into)(*mod.PROGRAM, mats, smats, ch,
+                                                               C, cc)
+    value = kernel_returning(kernels.program_value_into)
     assert out.tolist() == ref[0].tolist() and jac.tolist() == ref[1].tolist()
     # against finite differences of the value
     h = 1e-6
@@ -91,8 +95,8 @@ def test_small_kernel_reads_sections_by_the_declaration():
         e[j] = h
         # C depends on a = x[0]: the derivative of the coefficient enters too
         Cp, Cm = mod.prepare(x + e, d, 0)[3], mod.prepare(x - e, d, 0)[3]
-        vp = kernels.program_value(*mod.PROGRAM, mod.prepare(x + e, d, 0)[0], Cp)
-        vm = kernels.program_value(*mod.PROGRAM, mod.prepare(x - e, d, 0)[0], Cm)
+        vp = value(*mod.PROGRAM, mod.prepare(x + e, d, 0)[0], Cp)
+        vm = value(*mod.PROGRAM, mod.prepare(x - e, d, 0)[0], Cm)
         assert jac[0, j] == pytest.approx((vp[0] - vm[0]) / (2 * h), abs=1e-7)
     # the programs it does not run (probabilities, fused tails from FUSE_MIN_WIRES wires)
     # it refuses, and small_gradient_runs says so: the generated module links the serial
@@ -111,6 +115,15 @@ def test_small_kernel_reads_sections_by_the_declaration():
         with pytest.raises(ValueError, match="call program_value_and_grad_into"):
             kernels.program_value_and_grad_small_into(bad, floats, mats, smats, ch, C, cc, out,
                                                       jac)
+    # the small value kernel likewise (a probability: program_value_into runs it; stop 61)
+    assert kernels.small_value_runs(flip, z)
+    bad = ints.copy()
+    bflip, bz = kernels.unpack_program(bad)[4:6]
+    bflip[0] = kernels.PROB_WORD
+    assert not kernels.small_value_runs(bflip, bz)
+    assert not kernels.small_value_runs([0, 0, 0], [1, 2, 4])  # SINGLE_Z_TREE single Z's
+    with pytest.raises(ValueError, match="call program_value_into"):
+        kernels.program_value_small_into(bad, floats, mats, C, np.empty(1))
 
 
 _MODULES = {}
@@ -234,15 +247,17 @@ def test_sampled_parameter_shift_is_the_kernels_walk(monkeypatch):
     monkeypatch.setattr(sampler, "estimate_words", exact)
     x, d = flat([W]), np.zeros(0)
     out, jac = sampler.parameter_shift(x, d, 100, None)
-    ref_out, ref_jac = kernels.program_value_and_grad(*entry.module.PROGRAM,
-                                                      *entry.module.prepare(x, d, 1)[:5])
+    from conftest import kernel_returning
+
+    ref_out, ref_jac = kernel_returning(kernels.program_value_and_grad_into)(
+        *entry.module.PROGRAM, *entry.module.prepare(x, d, 1)[:5])
     assert out.tolist() == ref_out.tolist() and jac.tolist() == ref_jac.tolist()
     # and central differences of the value
     h = 1e-6
 
     def value(v):
         mats, _, _, C, _, _ = entry.module.prepare(v, d, 0)
-        return kernels.program_value(*entry.module.PROGRAM, mats, C)
+        return kernel_returning(kernels.program_value_into)(*entry.module.PROGRAM, mats, C)
 
     for j in range(2):
         e = np.zeros(2)

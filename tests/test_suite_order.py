@@ -257,14 +257,16 @@ def test_kernel_groups_cover_the_library_and_keep_callers_with_their_callees():
     entries = [name for group in KERNEL_GROUPS for name in group]
     assert sorted(entries) == sorted(k for _, k in _cli._WARMUP_STEPS)
     # (the batch kernels call the entry points' _into forms, which those call: the same
-    # callees, so the same group; stop 60)
-    assert _kernel_calls("batch_value_and_grad_adjoint") >= {
-        "program_value_and_grad_adjoint_into", "program_value_and_grad_adjoint_blocked_into"}
-    for entry in ("program_value_and_grad_adjoint", "program_value_and_grad_adjoint_blocked"):
-        assert f"{entry}_into" in _kernel_calls(entry)
+    # callees, so the same group; stop 60). The batch adjoint of small circuits does not
+    # reach the blocked adjoint (its large circuits' kernel does: LATE_KERNELS; stop 61)
+    calls = _kernel_calls("batch_value_and_grad_adjoint")
+    assert "program_value_and_grad_adjoint_into" in calls
+    assert not calls & {"program_value_and_grad_adjoint_blocked_into", "_adjoint_blocked"}
+    assert "program_value_and_grad_adjoint_blocked_into" in _kernel_calls(
+        "batch_value_and_grad_adjoint_blocked")
 
-    def own(names):  # entry points and their _into forms
-        return set(names) | {f"{name}_into" for name in names}
+    def own(names):  # entry points and their _into forms (the warmup steps name the _into
+        return set(names) | {f"{name}_into" for name in names}  # forms since stop 61)
 
     for group in KERNEL_GROUPS:
         for name in group:

@@ -593,7 +593,8 @@ def test_kernel_twins_give_the_kernels_bits(python_tier):
     twins = tiers._kernel_twins()
     assert twins, "qsym/kernel_twins.json missing or stale"
     tw = types.SimpleNamespace(**{k: twins[k] for k in (
-        "program_value", "program_value_and_grad", "program_value_and_grad_adjoint")})
+        "program_value_into", "program_value_and_grad_into",
+        "program_value_and_grad_adjoint_into")})
     w = np.linspace(-1.1, 0.9, 8)
     cases = [(_node(), (X,), {"scale": SCALE}), (_node("adjoint", fn=_zz), (X,), {"scale": SCALE}),
              (_node(fn=_hea_mixed, wires=4), (w,), {}),
@@ -743,7 +744,7 @@ def test_a_new_circuits_first_answer_needs_no_kernel_load(tmp_path):
         "node = qml.QNode(_hea_mixed, qml.device('default.qubit', wires=4))\n"
         "w = qml.numpy.array(np.linspace(-1.1, 0.9, 8), requires_grad=True)\n"
         "g1, v1 = qml.grad(node)(w), node(w)\n"
-        "first = (t.twin_calls, len(k.program_value_and_grad.overloads))\n"
+        "first = (t.twin_calls, len(k.program_value_and_grad_into.overloads))\n"
         "t._warm_start.set(); t._warm_thread.join()\n"
         "g2, v2 = qml.grad(node)(w), node(w)\n"
         "same = g1.tobytes() == g2.tobytes() and np.float64(v1).tobytes() == np.float64(v2).tobytes()\n"
@@ -798,24 +799,28 @@ def test_a_kernel_not_compiled_on_this_machine_runs_as_its_twin_on_tier_0(monkey
     the kernel's."""
     e = _entry(_node(fn=_hea_mixed, wires=4), np.linspace(-1.1, 0.9, 8))
     x, d = np.linspace(-1.1, 0.9, 8), np.zeros(0)
-    args = (e._ints, e._floats) + tuple(e._prepare(x, d, 1)[:5])
-    real = kernels.program_value_and_grad
-    expected = _bits(*real(*args))
+    out, jac = np.empty(e.module.NUM_OUTPUTS), np.empty((e.module.NUM_OUTPUTS, 8))
+    args = (e._ints, e._floats) + tuple(e._prepare(x, d, 1)[:5]) + (out, jac)
+    real = kernels.program_value_and_grad_into
+    real(*args)
+    expected = _bits(out, jac)
+    out[:], jac[:] = np.nan, np.nan
     assert tiers._kernel_twins()  # (made from the real kernels, before the fake below)
     # a dispatcher with nothing loaded (a new machine); the real one's code is not used
     fake = type("Unloaded", (), {"overloads": {}, "__call__": lambda self, *a: 1 / 0})()
-    monkeypatch.setattr(kernels, "program_value_and_grad", fake)
+    monkeypatch.setattr(kernels, "program_value_and_grad_into", fake)
     on_disk = {"value": False}
     monkeypatch.setattr(tiers, "kernel_on_disk", lambda name: on_disk["value"])
     monkeypatch.setattr(tiers, "_warm_up_pending", lambda: False)
     deferring, compiled = tiers._Kernels(defer=True), tiers._Kernels(defer=False)
     before = tiers.twin_calls
-    assert _bits(*deferring.program_value_and_grad(*args)) == expected
+    deferring.program_value_and_grad_into(*args)
+    assert _bits(out, jac) == expected
     assert tiers.twin_calls == before + 1
-    assert compiled.program_value_and_grad is fake
+    assert compiled.program_value_and_grad_into is fake
     on_disk["value"] = True  # written meanwhile (a background compile, `qsym warmup`)
     # (tier 0: the dispatcher itself, behind the guard of new signatures)
-    assert deferring.program_value_and_grad.disp is fake
+    assert deferring.program_value_and_grad_into.disp is fake
 
 
 def _odd_parity_samples():
@@ -935,12 +940,12 @@ def test_kernel_on_disk_reads_numbas_index_for_this_machine(monkeypatch, tmp_pat
     cached code is listed for this machine); false for one whose index cannot be read; a
     'no' is looked up again after ON_DISK_RECHECK_SECONDS, a 'yes' is kept."""
     monkeypatch.setattr(tiers, "_on_disk_seen", {})
-    kernels.program_value(*_prepared_value_args())  # compiled or loaded: on disk now
-    assert tiers.kernel_on_disk("program_value")
+    kernels.program_value_into(*_prepared_value_args())  # compiled or loaded: on disk now
+    assert tiers.kernel_on_disk("program_value_into")
 
     class NoIndex:
         overloads = {}
-        targetctx = kernels.program_value.targetctx
+        targetctx = kernels.program_value_into.targetctx
 
         class _cache:
             class _cache_file:
@@ -948,20 +953,20 @@ def test_kernel_on_disk_reads_numbas_index_for_this_machine(monkeypatch, tmp_pat
                 def _load_index():
                     raise OSError("no cache folder")
 
-    monkeypatch.setattr(kernels, "program_value", NoIndex)
+    monkeypatch.setattr(kernels, "program_value_into", NoIndex)
     monkeypatch.setattr(tiers, "_on_disk_seen", {})
-    assert not tiers.kernel_on_disk("program_value")
-    assert not tiers.kernel_on_disk("program_value")  # (the 'no' kept: not looked up again)
+    assert not tiers.kernel_on_disk("program_value_into")
+    assert not tiers.kernel_on_disk("program_value_into")  # (the 'no' kept: not looked up again)
     monkeypatch.undo()  # the real dispatcher back; the 'no' made long enough ago:
-    monkeypatch.setattr(tiers, "_on_disk_seen", {"program_value": (
+    monkeypatch.setattr(tiers, "_on_disk_seen", {"program_value_into": (
         time.monotonic() - tiers.ON_DISK_RECHECK_SECONDS - 1, False)})
-    assert tiers.kernel_on_disk("program_value")  # looked up again
+    assert tiers.kernel_on_disk("program_value_into")  # looked up again
 
 
 def _prepared_value_args():
     e = _entry(_node(fn=_hea_mixed, wires=4), np.zeros(8))
     mats, _, _, C, _, _ = e._prepare(np.zeros(8), np.zeros(0), 0)
-    return e._ints, e._floats, mats, C
+    return e._ints, e._floats, mats, C, np.empty(e.module.NUM_OUTPUTS)
 
 
 def test_tier_0_kernel_time_counts_and_the_compiled_tiers_use_compiled_kernels(monkeypatch,
@@ -980,15 +985,17 @@ def test_tier_0_kernel_time_counts_and_the_compiled_tiers_use_compiled_kernels(m
     monkeypatch.setattr(type(e), "_promote", lambda self, x, d: started.append(self._wanted()))
     e._promoted = False
     d = np.zeros(0)
-    args = (e._ints, e._floats) + tuple(e._prepare(w, d, 1)[:5])
+    n_out = e.module.NUM_OUTPUTS
+    args = (e._ints, e._floats) + tuple(e._prepare(w, d, 1)[:5]) + (
+        np.empty(n_out), np.empty((n_out, w.shape[0])))
     monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)  # nothing due by the clock yet
     started.clear()
     e._python_seconds = 0.0
     # the compiled kernel (loaded here): its time is not Python time, not on the clock
-    e._timed(w, d, kernels.program_value_and_grad, *args)
+    e._timed(w, d, kernels.program_value_and_grad_into, *args)
     assert e._python_seconds == 0.0
     # its twin (a new machine): on the clock, and the circuit is promoted once it is due
-    twin = tiers._counted_twin(tiers._kernel_twins()["program_value_and_grad"])
+    twin = tiers._counted_twin(tiers._kernel_twins()["program_value_and_grad_into"])
     e._timed(w, d, twin, *args)
     assert e._python_seconds > 0.0 and not started
     monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", e._python_seconds)
@@ -996,7 +1003,7 @@ def test_tier_0_kernel_time_counts_and_the_compiled_tiers_use_compiled_kernels(m
     assert started, "the twin kernel call's time did not reach the promotion clock"
     # the kernel form of value_and_grad on tier 0 (the class's: a tiny circuit's instance
     # may run its written-out code instead) calls it through tiers.KERNELS (here: the twin)
-    monkeypatch.setattr(tiers.KERNELS, "program_value_and_grad", twin, raising=False)
+    monkeypatch.setattr(tiers.KERNELS, "program_value_and_grad_into", twin, raising=False)
     calls = tiers.twin_calls
     type(e).value_and_grad(e, w, d)
     assert tiers.twin_calls == calls + 1
@@ -1060,15 +1067,16 @@ def test_the_background_compile_runs_the_kernels_of_the_compiled_tier(monkeypatc
     w = np.linspace(-1.1, 0.9, 8)
     e = _entry(node, w)
     calls = []
-    for name in ("program_value", "program_value_and_grad", "program_value_and_grad_adjoint"):
+    for name in ("program_value_into", "program_value_and_grad_into",
+                 "program_value_and_grad_adjoint_into"):
         real = getattr(kernels, name)
         monkeypatch.setattr(kernels, name, lambda *a, _n=name, _r=real: (calls.append(_n),
                                                                           _r(*a))[1])
     module = tiers.loaded(e.module)
     tiers.run_calls(module, tiers.calls_for(["kernel_value", "kernel_grad", "kernel_adjoint"],
                                             module, w, np.zeros(0)))
-    assert calls == ["program_value", "program_value_and_grad",
-                     "program_value_and_grad_adjoint"]
+    assert calls == ["program_value_into", "program_value_and_grad_into",
+                     "program_value_and_grad_adjoint_into"]
 
 
 def test_a_new_machine_answers_small_circuits_without_compiling_the_kernels(tmp_path):

@@ -121,4 +121,4 @@ def test_warmup_lists_the_kernels_the_session_compiles_apart():
     assert sorted(extra) == sorted(EXTRA_KERNELS + LATE_KERNELS)
     assert not set(extra) & {k for _, k in _cli._WARMUP_STEPS}
     with pytest.raises(ValueError, match="no step compiles"):
-        _cli.warmup_extra("program_value")
+        _cli.warmup_extra("program_value_into")
