@@ -36,6 +36,7 @@ import numpy as np
 import sympy as sp
 
 from ._ir import symbol_text
+from ._locks import new_lock
 from ._shapes import tree_spec
 from .errors import (ClosureDerivativeError, CustomMeasurementError, GateError, MeasurementError, TracingError,
                      WireError)
@@ -1947,7 +1948,7 @@ _SILENT = threading.local()
 # the stream it wraps)}, the number of threads inside (stop 61: each block wrapped the
 # streams it found, so two threads whose blocks overlapped, the first leaving first, left
 # the first's wrapper installed for good, one more layer per such overlap)
-_SILENCE_LOCK = threading.Lock()
+_SILENCE_LOCK = new_lock()  # (fork-safe: qsym._locks)
 _SILENCE = {"threads": 0, "installed": {}}
 
 

@@ -144,7 +144,7 @@ def _twin_and_compiled(twins, entry, x, d):
     for key, k in (("twin", tw), ("compiled", kernels)):
         entry._k_value = entry._k_grad = entry._k_adjoint = k
         out[key] = [np.array(a, dtype=float) for a in entry.value_and_grad_adjoint(
-            x, d, kernel="program_value_and_grad_adjoint")]
+            x, d, kernel="program_value_and_grad_adjoint_into")]
     return out
 
 
@@ -235,7 +235,7 @@ def test_block_sweep_from_several_threads_gives_one_answer(twins, monkeypatch):
     node = qml.QNode(_hea, qml.device("default.qubit", wires=LO), diff_method="adjoint")
     entry = node.compiled((w,), {})[0]
     tw = types.SimpleNamespace(
-        program_value_and_grad_adjoint=twins["program_value_and_grad_adjoint"])
+        program_value_and_grad_adjoint_into=twins["program_value_and_grad_adjoint_into"])
     entry._k_value = entry._k_grad = entry._k_adjoint = tw
     x, d = np.asarray(w, dtype=float).ravel(), np.zeros(0)
     one = np.array(entry.value_and_grad_adjoint(x, d)[1]).tobytes()
