@@ -746,22 +746,7 @@ def file_digest(path) -> str:
 def save_blob_tail(kind: str, key: str, data: bytes, tail: bytes) -> None:
     """:func:`save_blob` of ``data`` with ``tail`` after it, unsigned (see above: the caller
     signs its parts' digests inside ``data``)."""
-    if not enabled():
-        return
-    try:
-        secret = folder_key(cache_dir())
-        if secret is None:
-            return
-        k = key.encode()
-        body = len(k).to_bytes(8, "little") + k + data
-        signed = body + _TRAILER + _mac(secret, b"blob+tail", kind.encode(), body)
-        path = _blob_path(kind, key)
-        path.parent.mkdir(mode=0o700, exist_ok=True)
-        raw = len(signed).to_bytes(8, "little") + signed + tail
-        write_file(path, raw)
-        _note_written(path.parent.parent, len(raw))
-    except OSError:
-        pass
+    _save_blob(kind, key, data, b"blob+tail", tail)
 
 
 def load_blob_tail(kind: str, key: str):
@@ -792,11 +777,11 @@ def load_blob_tail(kind: str, key: str):
         body = _signed(raw[8:end], secret, b"blob+tail", kind.encode())
         if body is None:
             return None
-        k = key.encode()
-        if int.from_bytes(body[:8], "little") != len(k) or body[8:8 + len(k)] != k:
+        data = _blob_data(body, key)
+        if data is None:
             return None
         _touch_soon(path)
-        return body[8 + len(k):], memoryview(raw)[end:]
+        return data, memoryview(raw)[end:]
     except Exception:  # noqa: BLE001 - unreadable: a miss
         return None
 
@@ -949,6 +934,13 @@ def _blob_path(kind: str, key: str) -> Path:
 def save_blob(kind: str, key: str, data: bytes) -> None:
     """Save ``data`` under ``key`` in folder ``kind`` (atomically, signed: :func:`load_blob`).
     Errors of the file system are ignored: a blob only saves time."""
+    _save_blob(kind, key, data, b"blob")
+
+
+def _save_blob(kind: str, key: str, data: bytes, context: bytes, tail=None) -> None:
+    """Write ``<key length><key><data><trailer><HMAC of context, kind, key, data>`` to the
+    blob's file; with a ``tail`` (:func:`save_blob_tail`), that signed section's length
+    first and the unsigned tail after it."""
     if not enabled():
         return
     try:
@@ -957,13 +949,24 @@ def save_blob(kind: str, key: str, data: bytes) -> None:
             return
         k = key.encode()
         body = len(k).to_bytes(8, "little") + k + data
+        raw = body + _TRAILER + _mac(secret, context, kind.encode(), body)
+        if tail is not None:
+            raw = len(raw).to_bytes(8, "little") + raw + tail
         path = _blob_path(kind, key)
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        raw = body + _TRAILER + _mac(secret, b"blob", kind.encode(), body)
         write_file(path, raw)
         _note_written(path.parent.parent, len(raw))
     except OSError:
         pass
+
+
+def _blob_data(body: bytes, key: str):
+    """The data of a signed blob section ``body`` if it was saved under ``key``, else None
+    (another key's blob in this key's file: swapped)."""
+    k = key.encode()
+    if int.from_bytes(body[:8], "little") != len(k) or body[8:8 + len(k)] != k:
+        return None
+    return body[8 + len(k):]
 
 
 def load_blob(kind: str, key: str) -> bytes | None:
@@ -984,11 +987,10 @@ def load_blob(kind: str, key: str) -> bytes | None:
         body = _signed(read_trusted(path), secret, b"blob", kind.encode())
         if body is None:
             return None
-        k = key.encode()
-        if int.from_bytes(body[:8], "little") != len(k) or body[8:8 + len(k)] != k:
-            return None
-        _touch_soon(path)
-        return body[8 + len(k):]
+        data = _blob_data(body, key)
+        if data is not None:
+            _touch_soon(path)
+        return data
     except Exception:  # noqa: BLE001 - unreadable: a miss
         return None
 
