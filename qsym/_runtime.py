@@ -844,7 +844,7 @@ class Compiled:
 
     def _parallel_threads(self) -> int:
         """numba's thread count, or 1 without memory for two states per thread."""
-        threads = kernels.num_threads()
+        threads = tiers.threads_now()
         need = 32 * (2**self.circuit.num_wires) * threads
         if threads > 1 and need >= (1 << 30) and need >= available_memory() // 2:
             return 1
@@ -985,7 +985,7 @@ class Compiled:
         if n < kernels.BLOCK_MIN_WIRES or (n < kernels.BLOCK_TWIN_MIN_WIRES
                                            and self._k_adjoint is tiers.KERNELS):
             return "program_value_and_grad_adjoint_into"
-        if self._adjoint_parallel and kernels.num_threads() > 1:
+        if self._adjoint_parallel and tiers.threads_now() > 1:
             return "program_value_and_grad_adjoint_parallel"
         return "program_value_and_grad_adjoint_blocked_into"
 

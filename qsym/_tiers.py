@@ -168,6 +168,7 @@ def _at_exit():
     with _load_lock:
         _exiting = True
     _warm_start.set()  # a warm-up still waiting for the first answer: it ends at once
+    _answered.set()
     if _warm_thread is not None:
         _warm_thread.join()
 
@@ -1107,6 +1108,12 @@ _warm_start = threading.Event()
 WARM_KERNELS = ("program_value_and_grad_into", "program_value_into",
                 "program_value_and_grad_adjoint_into",
                 "program_state")
+# Woken before the first answer (kernels_needed_soon: a circuit whose first answer needs a
+# compiled kernel), the warm-up loads only that kernel, then waits for the answer before
+# loading the others: each costs a further 10-20 ms of CPU, and the 12x8 HEA's first
+# parameter-shift gradient paid all four (issue #17).
+_answered = threading.Event()  # the process's first answer (first_answer)
+_needed_first: str | None = None  # the kernel that answer waits for (kernels_needed_soon)
 _warm_thread: threading.Thread | None = None
 _warm_lock = new_lock()
 
@@ -1125,21 +1132,34 @@ def _warm_kernels() -> None:
     """Load the cached overloads of :data:`WARM_KERNELS` (only those numba's index lists for
     this machine: nothing is compiled that was not compiled before)."""
     from . import _cache as cache
-    from . import _kernels as kernels
 
     _warm_start.wait(WARM_DELAY)
+    first = _needed_first
+    if first is not None and not _answered.is_set():
+        _load_cached(first)  # (the first answer's kernel; the others once it is given)
+        _answered.wait(WARM_DELAY)
     cache.start_touching()  # (the files the first answer read: marked as used from here)
     for name in WARM_KERNELS:
         if _exiting:
             return
-        disp = getattr(kernels, name, None)
-        for sig in cached_signatures(disp):
-            if sig in disp.overloads:
-                continue
-            try:
-                disp.compile(sig)
-            except Exception:  # noqa: BLE001 - the first call will say what is wrong
-                logger.debug("warming %s%s failed", name, sig, exc_info=True)
+        _load_cached(name)
+
+
+def _load_cached(name: str) -> None:
+    """Load the cached overloads of kernel library entry point ``name`` that numba's index
+    lists for this machine (nothing is compiled)."""
+    from . import _kernels as kernels
+
+    disp = getattr(kernels, name, None)
+    for sig in cached_signatures(disp):
+        if _exiting:
+            return
+        if sig in disp.overloads:
+            continue
+        try:
+            disp.compile(sig)
+        except Exception:  # noqa: BLE001 - the first call will say what is wrong
+            logger.debug("warming %s%s failed", name, sig, exc_info=True)
 
 
 def warm_kernels_in_background() -> threading.Thread | None:
@@ -1160,6 +1180,7 @@ def warm_kernels_in_background() -> threading.Thread | None:
 
 
 def _join_warm_up() -> None:
+    _answered.set()
     _warm_start.set()
     _warm_thread.join()
 
@@ -1169,6 +1190,7 @@ def first_answer() -> None:
     (:func:`warm_kernels_in_background`; called by :func:`qsym._executors.count`), and
     the cache folder's files it read be marked as used (:func:`qsym._cache.start_touching`:
     by the warm-up thread when there is one, off the first answer's path)."""
+    _answered.set()
     _warm_start.set()
     if _warm_thread is None:
         from . import _cache as cache
@@ -1520,6 +1542,92 @@ class _Guarded:
 
 
 
+# --- the compiled kernels called without numba's typing (issue #17) ---------------------------
+# numba's dispatcher types every argument of a call; the first ndarray it types in a process
+# imports numpy.ma (its ndarray typing rejects masked arrays by name): 7-15 ms of CPU in the
+# first answer of a circuit too large for the twins (the 12x8 HEA's first parameter-shift
+# gradient), which passes only plain arrays. A call whose arguments are all plain arrays
+# has exactly one numba type for each, known without numba: its overload is called by its
+# compiled entry point, as the dispatcher would call it (qsym._runtime's short path calls
+# the seed's entry point so).
+_PLAIN_FLAGS = 0x0001 | 0x0100 | 0x0400  # ndarray.flags.num: C-contiguous, aligned, writeable
+
+
+def plain_signature(args):
+    """numba's signature of ``args`` if every one is a plain array (exactly ``ndarray``,
+    C-contiguous, aligned and writeable: typed ``Array(dtype, ndim, "C")``), else None.
+
+    >>> import numba
+    >>> a, b = np.zeros(3), np.zeros((2, 2), dtype=complex)
+    >>> plain_signature((a, b)) == (numba.typeof(a), numba.typeof(b))
+    True
+    >>> plain_signature((a, 1)) is None, plain_signature((a[::2],)) is None
+    (True, True)
+    """
+    from numba.core import types
+    from numba.np.numpy_support import from_dtype
+
+    sig = []
+    for a in args:
+        if type(a) is not np.ndarray or a.flags.num & _PLAIN_FLAGS != _PLAIN_FLAGS:
+            return None
+        sig.append(types.Array(from_dtype(a.dtype), a.ndim, "C"))
+    return tuple(sig)
+
+
+class _Plain:
+    """A kernel library entry point as :data:`PLAIN_KERNELS` hands it out: a call with
+    plain arrays (:func:`plain_signature`) of a signature compiled in this process, or
+    listed in numba's index on disk (loaded at the call), runs that overload's entry point;
+    any other call, the dispatcher (which types, loads or compiles, as before)."""
+
+    __slots__ = ("disp", "known")
+
+    def __init__(self, disp):
+        self.disp, self.known = disp, {}
+
+    def __call__(self, *args):
+        entry = self.known.get(tuple(map(_arg_kind, args)))
+        if entry is not None:
+            return entry(*args)
+        return self._new(args)
+
+    def __getattr__(self, attr):  # (the dispatcher's attributes: overloads, py_func, ...)
+        return getattr(self.disp, attr)
+
+    def _new(self, args):
+        disp = self.disp
+        sig = plain_signature(args)
+        if sig is None:
+            return disp(*args)
+        if sig not in disp.overloads and sig in cached_signatures(disp):
+            disp.compile(sig)  # (loaded from disk, or found loaded by the warm-up thread)
+        cres = disp.overloads.get(sig)
+        if cres is None:
+            return disp(*args)
+        self.known[tuple(map(_arg_kind, args))] = cres.entry_point
+        return cres.entry_point(*args)
+
+
+class _PlainKernels:
+    """The kernel library with each numba entry point as a :class:`_Plain` (made at its
+    first use); its other names as they are."""
+
+    def __getattr__(self, name):
+        from numba.core.dispatcher import Dispatcher
+
+        from . import _kernels as kernels
+
+        value = getattr(kernels, name)
+        if isinstance(value, Dispatcher):
+            value = _Plain(value)
+        setattr(self, name, value)
+        return value
+
+
+PLAIN_KERNELS = _PlainKernels()
+
+
 def batch_kernel_deferred(name: str) -> bool:
     """A circuit on tier 0 about to run the kernel library's batch kernel ``name``
     (``batch_value``, ``batch_value_and_grad``, ``batch_value_and_grad_adjoint`` or its
@@ -1543,18 +1651,54 @@ def kernels_needed_soon(num_wires: int, num_ops: int, adjoint: bool) -> None:
     now, beside the rest of the build (numba's LLVM work releases the GIL), instead of
     after the first answer. Small circuits change nothing (their first answer needs no
     kernel: loading beside it only slowed it down)."""
+    global _needed_first
     amplitudes = 1 << min(num_wires, 62)
     runs = num_ops * (3 if adjoint else 1 + 2 * num_ops)
     work = amplitudes * runs
     if work * (TWIN_OP_SECONDS / amplitudes + TWIN_AMPLITUDE_SECONDS) > TWIN_MAX_SECONDS:
+        if _needed_first is None:
+            from . import _kernels as kernels
+
+            _needed_first = (
+                "program_value_and_grad_into" if not adjoint
+                else "program_value_and_grad_adjoint_into"
+                if num_wires < kernels.BLOCK_TWIN_MIN_WIRES
+                else "program_value_and_grad_adjoint_blocked_into")
         _warm_start.set()
+
+
+def threads_now() -> int:
+    """The number of threads a numba parallel kernel called now would use
+    (``numba.get_num_threads()``), without launching numba's threading layer when it is not
+    running yet: the launch (its library loaded, the workers started) costs a new process
+    25-30 ms of CPU, and the first answer of a large circuit asked it only to learn that
+    ``NUMBA_NUM_THREADS=1`` (issue #17). Before the launch the count is numba's
+    ``NUM_THREADS`` (``numba.set_num_threads`` launches the layer first, so nothing can
+    have changed it).
+
+    >>> import numba
+    >>> threads_now() == numba.get_num_threads()
+    True
+    """
+    from . import _kernels as kernels
+
+    try:
+        from numba.np.ufunc import parallel
+    except ImportError:  # pragma: no cover - (numba's layout changed: ask numba)
+        parallel = None
+    if parallel is not None and getattr(parallel, "_is_initialized", True) is False:
+        count = getattr(parallel, "NUM_THREADS", None)
+        if type(count) is int and count >= 1:
+            return count
+    return kernels.num_threads()
 
 
 def kernels_for(module, work_name: str):
     """What a circuit's call of the kernel measured by ``work_name`` (``WORK``: a
     parameter-shift gradient, ``_q_WORK_VALUE``, ``_q_WORK_ADJOINT``) runs on:
     :data:`KERNELS` if the call is estimated to take at most :data:`TWIN_MAX_SECONDS` in
-    Python, else the kernel library itself (its compiled code, loaded if need be)."""
+    Python, else the kernel library's compiled code (loaded if need be), called without
+    numba's typing where the arguments are plain arrays (:data:`PLAIN_KERNELS`)."""
     from . import _kernels as kernels
 
     try:
@@ -1566,7 +1710,7 @@ def kernels_for(module, work_name: str):
         return kernels
     per_amplitude = TWIN_AMPLITUDE_SECONDS if twins else TWIN_LOOP_SECONDS
     seconds = work * (TWIN_OP_SECONDS / amplitudes + per_amplitude)
-    return KERNELS if seconds <= TWIN_MAX_SECONDS else kernels
+    return KERNELS if seconds <= TWIN_MAX_SECONDS else PLAIN_KERNELS
 
 
 def kernels_for_loop(steps: int):

@@ -718,11 +718,11 @@ def test_a_new_circuits_first_answer_needs_no_kernel_load(tmp_path):
     # 12 wires, 288 ops: a parameter-shift gradient runs 385 circuits, the adjoint ~3
     big = {"NUM_WIRES": 12, "WORK": 4096 * 288 * 385, "_q_WORK_ADJOINT": 4096 * 288 * 3,
            "_q_NUMPY_TWINS": True}
-    assert tiers.kernels_for(types.SimpleNamespace(**big), "WORK") is kernels
+    assert tiers.kernels_for(types.SimpleNamespace(**big), "WORK") is tiers.PLAIN_KERNELS
     assert tiers.kernels_for(types.SimpleNamespace(**big), "_q_WORK_ADJOINT") is tiers.KERNELS
     # ops without a NumPy twin (CZ, Toffoli, ...) loop over the state in Python: only small
     slow = dict(big, _q_NUMPY_TWINS=False)
-    assert tiers.kernels_for(types.SimpleNamespace(**slow), "_q_WORK_ADJOINT") is kernels
+    assert tiers.kernels_for(types.SimpleNamespace(**slow), "_q_WORK_ADJOINT") is tiers.PLAIN_KERNELS
     small = dict(slow, NUM_WIRES=3, _q_WORK_ADJOINT=8 * 20 * 3)
     assert tiers.kernels_for(types.SimpleNamespace(**small), "_q_WORK_ADJOINT") is tiers.KERNELS
 
@@ -764,6 +764,7 @@ def test_a_large_circuit_starts_the_kernel_warm_up_at_its_trace(monkeypatch):
     parameter shift) lets the warm-up thread start loading at once; a small one, or the
     same circuit by the adjoint method (cheap in Python), leaves it waiting for the first
     answer."""
+    monkeypatch.setattr(tiers, "_needed_first", None)
     for wires, ops, adjoint, starts in ((12, 288, False, True), (12, 288, True, False),
                                         (4, 24, False, False), (1, 2, False, False)):
         event = threading.Event()
@@ -1400,3 +1401,130 @@ def test_noted_kernel_signatures_are_numbas_for_every_kind_of_argument(monkeypat
     for a in (np.ones(4), np.ones((2, 2), order="F"), (np.ones(1), np.ones(7)), 7, 0.5):
         tiers.note_kernel_call(sigs, "program_state", (a,))
     assert typed == [] and len(sigs) == noted
+
+
+# --- a large circuit's first parameter-shift gradient (issue #17) -----------------------------
+def _hea12(w):
+    """12 wires, 2 layers of RY RZ and a CNOT ring, <Z0 + Z5>: a parameter-shift gradient
+    too slow for the twins (the compiled kernel) and large enough for numba's threads."""
+    for layer in range(2):
+        for i in range(12):
+            qml.RY(w[layer, i, 0], wires=i)
+            qml.RZ(w[layer, i, 1], wires=i)
+        for i in range(12):
+            qml.CNOT(wires=[i, (i + 1) % 12])
+    return qml.expval(qml.PauliZ(0) + qml.PauliZ(5))
+
+
+def test_a_large_first_gradient_launches_no_threads_and_types_no_array():
+    """A new process's first parameter-shift gradient of a circuit that runs the compiled
+    kernel on tier 0 (and would share its shifted circuits among numba's threads) with
+    NUMBA_NUM_THREADS=1: numba's threading layer is not launched to learn the thread count
+    (before: 25-30 ms of CPU), numba's typing of an ndarray (which imports numpy.ma, 7-15
+    ms) does not run (the overload's entry point is called), and the gradient is the
+    dispatcher's, bit for bit, and the adjoint method's to 1e-12 (an independent method).
+    ``tiers.threads_now()`` was numba's count (1) without the launch."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, qsym as qml, qsym._tiers as t, qsym._kernels as k\n"
+        "from numba.np.ufunc import parallel\n"
+        "from tests.test_tiers import _hea12, _entry\n"
+        "dev = qml.device('default.qubit', wires=12)\n"
+        "node = qml.QNode(_hea12, dev)\n"
+        "w = qml.numpy.array(np.linspace(-1.3, 1.7, 48).reshape(2, 12, 2), requires_grad=True)\n"
+        "one = t.threads_now() == 1\n"
+        "g = qml.grad(node)(w)\n"
+        "e = _entry(node, w)\n"
+        "clean = (parallel._is_initialized, 'numpy.ma' in sys.modules,\n"
+        "         e._k_grad is t.PLAIN_KERNELS, e._shift_parallel, one)\n"
+        "x = np.asarray(w).ravel()\n"
+        "v1, j1 = e.value_and_grad(x, np.zeros(0))\n"
+        "e._k_grad = k\n"
+        "v2, j2 = e.value_and_grad(x, np.zeros(0))\n"
+        "same = v1.tobytes() == v2.tobytes() and j1.tobytes() == j2.tobytes()\n"
+        "ga = qml.grad(qml.QNode(_hea12, dev, diff_method='adjoint'))(w)\n"
+        "near = np.allclose(g, ga, rtol=0, atol=1e-12) and np.array_equal(j1.ravel(), np.ravel(g))\n"
+        "import numba\n"
+        "print(*clean, same, near, numba.get_num_threads() == 1)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "QSYM_WARMUP"}
+    env.update(NUMBA_NUM_THREADS="1", QSYM_TIER="python")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, timeout=600, cwd=root)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False", "True", "True", "True", "True", "True",
+                                  "True"], out.stdout
+
+
+def test_a_plain_call_is_the_dispatchers_and_anything_else_goes_to_it():
+    """tiers.PLAIN_KERNELS: plain arrays run the overload's entry point (the dispatcher's
+    bits); a strided, read-only or subclassed array, or a non-array argument, runs the
+    dispatcher (which types it as before)."""
+    import types
+
+    e = _entry(_node(fn=_hea_mixed, wires=4), np.zeros(8))
+    x = np.linspace(-1.1, 0.9, 8)
+    mats, _, _, C, _, _ = e._python_prepare(x, np.zeros(0), 0)
+    out1, out2 = np.empty(e.module.NUM_OUTPUTS), np.empty(e.module.NUM_OUTPUTS)
+    kernels.program_value_into(e._ints, e._floats, mats, C, out1)
+    fn = tiers.PLAIN_KERNELS.program_value_into
+    assert isinstance(fn, tiers._Plain) and tiers.PLAIN_KERNELS.DIAGONAL == kernels.DIAGONAL
+    fn(e._ints, e._floats, mats, C, out2)
+    assert out1.tobytes() == out2.tobytes() and len(fn.known) == 1
+
+    class Dispatcher:  # which path a call takes
+        def __init__(self):
+            self.overloads = {}
+
+        def __call__(self, *args):
+            return "dispatcher"
+
+    class Sub(np.ndarray):
+        pass
+
+    disp = Dispatcher()
+    disp.overloads[tiers.plain_signature((np.zeros(2),))] = types.SimpleNamespace(
+        entry_point=lambda *args: "entry point")
+    plain = tiers._Plain(disp)
+    ro = np.zeros(2)
+    ro.flags.writeable = False
+    assert plain(np.zeros(2)) == "entry point" and plain(np.ones(5)) == "entry point"
+    for arg in (np.zeros(4)[::2], ro, np.zeros(2).view(Sub), np.zeros(2, dtype=np.float32),
+                np.zeros((2, 2)), 1.0, [0.0, 0.0]):
+        assert plain(arg) == "dispatcher", arg
+
+
+def test_the_warm_up_loads_the_first_answers_kernel_then_waits_for_it(monkeypatch):
+    """Woken by a circuit whose first answer needs a compiled kernel, the warm-up thread
+    loads that kernel only, and the others once the answer is given."""
+    loaded = []
+    start, answered = threading.Event(), threading.Event()
+    monkeypatch.setattr(tiers, "_warm_start", start)
+    monkeypatch.setattr(tiers, "_answered", answered)
+    monkeypatch.setattr(tiers, "_needed_first", None)
+    monkeypatch.setattr(tiers, "_load_cached", loaded.append)
+    monkeypatch.setattr(tiers, "WARM_DELAY", 60.0)
+    from qsym import _cache as cache
+
+    monkeypatch.setattr(cache, "start_touching", lambda: loaded.append("touch"))
+    tiers.kernels_needed_soon(12, 288, False)
+    assert tiers._needed_first == "program_value_and_grad_into" and start.is_set()
+    thread = threading.Thread(target=tiers._warm_kernels, daemon=True)
+    thread.start()
+    for _ in range(2000):
+        if loaded:
+            break
+        time.sleep(0.005)
+    time.sleep(0.05)
+    assert loaded == ["program_value_and_grad_into"] and thread.is_alive()
+    answered.set()
+    thread.join(30)
+    assert loaded == ["program_value_and_grad_into", "touch", *tiers.WARM_KERNELS]
+    # the adjoint of a large state: the blocked kernel; a first answer given: nothing early
+    monkeypatch.setattr(tiers, "_needed_first", None)
+    tiers.kernels_needed_soon(20, 400, True)
+    assert tiers._needed_first == "program_value_and_grad_adjoint_blocked_into"
