@@ -240,6 +240,7 @@ class Compiled:
         # one gradient's shifted circuits on several threads: large circuits only
         self._shift_parallel = (self.module.WORK >= kernels.PARALLEL_SHIFT_MIN_WORK
                                 and self.plan.executions > 2)
+        self._shift_once = False  # (a first gradient on tier 0: _parallel_shift_ready)
         # one large adjoint gradient's blocked passes on several threads (the same bits)
         n = self.circuit.num_wires
         self._adjoint_parallel = (n >= kernels.PARALLEL_BLOCK_MIN_WIRES
@@ -821,7 +822,7 @@ class Compiled:
         """Values and Jacobian ``jac[m, j]`` by parameter shift. Large circuits share the
         shifted circuits among numba's threads (same bits as the serial kernel)."""
         mats, smats, ch, C, cc, _ = self._prepare(x, d, 1)
-        if self._shift_parallel:
+        if self._shift_parallel and self._parallel_shift_ready():
             threads = self._parallel_threads()
             if threads > 1:
                 # a few runs of shifted circuits per thread, handed out one at a time
@@ -836,6 +837,18 @@ class Compiled:
             self._k_grad.program_value_and_grad_into(self._ints, self._floats, mats, smats, ch,
                                                      C, cc, out, jac)
         return out, jac
+
+    def _parallel_shift_ready(self) -> bool:
+        """A parameter-shift gradient may run on numba's threads: on a compiled tier, or
+        once the parallel kernel is loaded, or from this circuit's second gradient on. A
+        first gradient on tier 0 runs the serial kernel (the same bits), which the warm-up
+        thread loads beside the circuit's build (``tiers.kernels_needed_soon``), and does
+        not wait for the parallel one and the launch of numba's threads (45-50 ms of CPU
+        in a new process: the warm-up does both after the first answer)."""
+        if self._shift_once or self.tier != "python":
+            return True
+        self._shift_once = True
+        return bool(kernels.program_value_and_grad_parallel.overloads)
 
     def _outputs(self):
         """Fresh ``out`` and ``jac`` arrays for a kernel library ``*_into`` entry point."""

@@ -1114,6 +1114,10 @@ WARM_KERNELS = ("program_value_and_grad_into", "program_value_into",
 # parameter-shift gradient paid all four (issue #17).
 _answered = threading.Event()  # the process's first answer (first_answer)
 _needed_first: str | None = None  # the kernel that answer waits for (kernels_needed_soon)
+# the parallel parameter shift (numba's threads): a large circuit's first answer on tier 0
+# runs the serial kernel (Compiled.value_and_grad), the warm-up loads this one and
+# launches numba's threads after it (kernels_needed_soon)
+_needed_later: str | None = None
 _warm_thread: threading.Thread | None = None
 _warm_lock = new_lock()
 
@@ -1143,6 +1147,13 @@ def _warm_kernels() -> None:
         if _exiting:
             return
         _load_cached(name)
+    later = _needed_later
+    if later is not None and not _exiting:
+        _load_cached(later)
+        try:
+            launch_threads()
+        except Exception:  # noqa: BLE001 - the first parallel call will say what is wrong
+            logger.debug("launching numba's threads failed", exc_info=True)
 
 
 def _load_cached(name: str) -> None:
@@ -1651,11 +1662,16 @@ def kernels_needed_soon(num_wires: int, num_ops: int, adjoint: bool) -> None:
     now, beside the rest of the build (numba's LLVM work releases the GIL), instead of
     after the first answer. Small circuits change nothing (their first answer needs no
     kernel: loading beside it only slowed it down)."""
-    global _needed_first
+    global _needed_first, _needed_later
     amplitudes = 1 << min(num_wires, 62)
     runs = num_ops * (3 if adjoint else 1 + 2 * num_ops)
     work = amplitudes * runs
     if work * (TWIN_OP_SECONDS / amplitudes + TWIN_AMPLITUDE_SECONDS) > TWIN_MAX_SECONDS:
+        if not adjoint and _needed_later is None and threads_now() > 1:
+            from . import _kernels as kernels
+
+            if work >= kernels.PARALLEL_SHIFT_MIN_WORK:
+                _needed_later = "program_value_and_grad_parallel"
         if _needed_first is None:
             from . import _kernels as kernels
 
@@ -1691,6 +1707,14 @@ def threads_now() -> int:
         if type(count) is int and count >= 1:
             return count
     return kernels.num_threads()
+
+
+def launch_threads() -> None:
+    """Launch numba's threading layer now, if it is not running (the warm-up thread, for a
+    circuit that will share its shifted circuits among the threads)."""
+    from . import _kernels as kernels
+
+    kernels.num_threads()
 
 
 def kernels_for(module, work_name: str):

@@ -765,6 +765,7 @@ def test_a_large_circuit_starts_the_kernel_warm_up_at_its_trace(monkeypatch):
     same circuit by the adjoint method (cheap in Python), leaves it waiting for the first
     answer."""
     monkeypatch.setattr(tiers, "_needed_first", None)
+    monkeypatch.setattr(tiers, "_needed_later", None)
     for wires, ops, adjoint, starts in ((12, 288, False, True), (12, 288, True, False),
                                         (4, 24, False, False), (1, 2, False, False)):
         event = threading.Event()
@@ -1506,6 +1507,8 @@ def test_the_warm_up_loads_the_first_answers_kernel_then_waits_for_it(monkeypatc
     monkeypatch.setattr(tiers, "_warm_start", start)
     monkeypatch.setattr(tiers, "_answered", answered)
     monkeypatch.setattr(tiers, "_needed_first", None)
+    monkeypatch.setattr(tiers, "_needed_later", None)
+    monkeypatch.setattr(tiers, "threads_now", lambda: 1)
     monkeypatch.setattr(tiers, "_load_cached", loaded.append)
     monkeypatch.setattr(tiers, "WARM_DELAY", 60.0)
     from qsym import _cache as cache
@@ -1524,7 +1527,54 @@ def test_the_warm_up_loads_the_first_answers_kernel_then_waits_for_it(monkeypatc
     answered.set()
     thread.join(30)
     assert loaded == ["program_value_and_grad_into", "touch", *tiers.WARM_KERNELS]
-    # the adjoint of a large state: the blocked kernel; a first answer given: nothing early
+    # the adjoint of a large state: the blocked kernel
     monkeypatch.setattr(tiers, "_needed_first", None)
     tiers.kernels_needed_soon(20, 400, True)
     assert tiers._needed_first == "program_value_and_grad_adjoint_blocked_into"
+    # several threads: the parallel parameter shift and numba's threads after the answer
+    monkeypatch.setattr(tiers, "_needed_first", None)
+    monkeypatch.setattr(tiers, "_needed_later", None)
+    monkeypatch.setattr(tiers, "threads_now", lambda: 2)
+    monkeypatch.setattr(tiers, "launch_threads", lambda: loaded.append("threads"))
+    tiers.kernels_needed_soon(12, 288, False)
+    assert tiers._needed_later == "program_value_and_grad_parallel"
+    del loaded[:]
+    tiers._warm_kernels()
+    assert loaded == ["touch", *tiers.WARM_KERNELS, "program_value_and_grad_parallel",
+                      "threads"]
+    monkeypatch.setattr(tiers, "_needed_later", None)
+    monkeypatch.setattr(tiers, "threads_now", lambda: 1)
+    tiers.kernels_needed_soon(12, 288, False)
+    assert tiers._needed_later is None
+
+
+def test_a_first_gradient_on_tier_0_does_not_wait_for_the_parallel_kernel(monkeypatch):
+    """Several threads: a large circuit's first parameter-shift gradient on tier 0 runs the
+    serial kernel unless the parallel one is loaded; its later gradients, and every one on
+    a compiled tier, the parallel kernel (the same bits: here the serial kernel's, by a
+    stand-in that records its calls)."""
+    calls = []
+
+    class Parallel:
+        overloads: dict = {}
+
+        def __call__(self, ints, floats, mats, smats, ch, C, cc, chunks):
+            calls.append(chunks)
+            out, jac = np.empty(e.module.NUM_OUTPUTS), np.empty((e.module.NUM_OUTPUTS, 48))
+            kernels.program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac)
+            return out, jac
+
+    monkeypatch.setattr(kernels, "program_value_and_grad_parallel", Parallel())
+    monkeypatch.setattr(tiers, "threads_now", lambda: 2)
+    x = np.linspace(-1.3, 1.7, 48)
+    e = _entry(_node(fn=_hea12, wires=12), x.reshape(2, 12, 2))
+    assert e.tier == "python" and e._shift_parallel
+    v1, j1 = e.value_and_grad(x, np.zeros(0))
+    assert calls == []
+    v2, j2 = e.value_and_grad(x, np.zeros(0))
+    assert calls == [8] and v1.tobytes() == v2.tobytes() and j1.tobytes() == j2.tobytes()
+    # a new circuit whose parallel kernel is loaded: at once
+    Parallel.overloads = {"loaded": None}
+    e = _entry(_node(fn=_hea12, wires=12), (x + 0.25).reshape(2, 12, 2))
+    e.value_and_grad(x, np.zeros(0))
+    assert calls == [8, 8]
