@@ -1637,6 +1637,7 @@ def _save_overload(self, sig, data):
     result was ready; a full disk or a folder removed meanwhile raised ``OSError``."""
     try:
         _saving_class.__base__.save_overload(self, sig, data)  # numba's FunctionCache
+        keep_runtime(getattr(data, "target_context", None))  # (data: the compile result)
     except Exception as exc:  # noqa: BLE001 - the cache is an optimization
         logger.debug("cache: numba could not save %s%s", self._name, sig, exc_info=True)
         _warn_once(("numba-save", type(exc).__name__),
@@ -1671,11 +1672,98 @@ def _runtime_ready(target_context) -> None:
     """What machine code loaded from numba's cache needs from the process: the runtime's
     (NRT) symbols and the hash secret's (the only symbols numba's optional modules add at
     import). The C helpers, math functions and exception objects are added when numba's
-    CPU context is created; parallel code re-runs its own set-up (``reload_init``)."""
+    CPU context is created; parallel code re-runs its own set-up (``reload_init``). The
+    runtime's functions come from the cache folder when a process kept them
+    (:func:`_runtime_from_blob`)."""
     from numba.core.runtime import rtsys
 
+    if not getattr(rtsys, "_init", True):
+        _runtime_from_blob(target_context, rtsys)
     rtsys.initialize(target_context)
     import numba.cpython.hashing  # noqa: F401  (adds _Py_HashSecret_* symbols)
+
+
+# --- numba's runtime functions, kept (issue #17) ----------------------------------------------
+# numba compiles its runtime's LLVM functions (NRT: reference counts, atomics, the
+# unresolved-symbol abort; ``rtsys.initialize``) in every process, with LLVM: 20 ms of CPU
+# before a loaded kernel's first call (the 12x8 HEA's first parameter-shift gradient, whose
+# kernel cannot run as a twin). A process that compiled numba code keeps that library's
+# object code in the cache folder (signed, as every blob; keyed by numba's and llvmlite's
+# versions, Python's and numba's target: triple, CPU and features), and a process that loads
+# cached kernels installs it instead of compiling it: as numba installs a cached function's
+# library (object code, and bitcode for linking into later compiles).
+_RUNTIME_KIND = "numba-runtime"
+_runtime_kept = False  # this process has looked at (and if need be saved) the blob
+runtime_from_blob = False  # this process's runtime functions came from the blob (tests)
+
+
+def _runtime_key(target_context) -> str:
+    import llvmlite
+    import numba
+
+    return (f"numba runtime\n{numba.__version__}\n{llvmlite.__version__}\n{sys.version}\n"
+            f"{target_context.codegen().magic_tuple()}")
+
+
+def _runtime_from_blob(target_context, rtsys) -> None:
+    """``rtsys.initialize`` with the runtime's library unserialized from the kept blob (its
+    C helpers' symbols registered first, by numba, as for a compile); without a usable blob,
+    or if it fails to load, numba compiles it as before."""
+    global runtime_from_blob
+    from numba.core.runtime import nrtdynmod
+
+    try:
+        data = load_blob(_RUNTIME_KIND, _runtime_key(target_context))
+    except Exception:  # noqa: BLE001 - no key: numba's own way
+        data = None
+    if data is None:  # compiled by numba; kept for the next processes after the answer
+        _touch_soon(functools.partial(keep_runtime, target_context))
+        return
+    compile_ = nrtdynmod.compile_nrt_functions
+
+    def from_blob(ctx):
+        global runtime_from_blob
+        try:
+            library = ctx.codegen().unserialize_library(pickle.loads(data))
+        except Exception:  # noqa: BLE001 - a blob numba cannot load: compiled here
+            logger.debug("cache: the kept numba runtime did not load", exc_info=True)
+            return compile_(ctx)
+        runtime_from_blob = True
+        return library
+
+    nrtdynmod.compile_nrt_functions = from_blob  # (under numba's compiler lock: a load)
+    try:
+        rtsys.initialize(target_context)
+    finally:
+        nrtdynmod.compile_nrt_functions = compile_
+
+
+def keep_runtime(target_context) -> None:
+    """Save numba's runtime library in the cache folder if no process has (once per
+    process; a compiling process calls it when numba saves a function): its object code
+    emitted from a copy of its final module by numba's target machine, its bitcode for
+    linking. Errors are ignored: the blob only saves time."""
+    global _runtime_kept
+    if _runtime_kept:
+        return
+    _runtime_kept = True
+    try:
+        from numba.core.runtime import rtsys
+
+        if target_context is None or not enabled() or not getattr(rtsys, "_init", False):
+            return
+        key = _runtime_key(target_context)
+        if load_blob(_RUNTIME_KIND, key) is not None:
+            return
+        import llvmlite.binding as ll
+
+        library = rtsys.library
+        module = ll.parse_bitcode(library._final_module.as_bitcode())
+        obj = target_context.codegen()._tm.emit_object(module)
+        state = (library.name, "object", (obj, library._get_module_for_linking().as_bitcode()))
+        save_blob(_RUNTIME_KIND, key, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # noqa: BLE001 - the cache is an optimization
+        logger.debug("cache: numba's runtime not kept", exc_info=True)
 
 
 def _lazy_cache_class():

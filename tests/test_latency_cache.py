@@ -512,3 +512,66 @@ def test_import_does_not_read_the_io_converter_entry_points(first_import):
 
     with pytest.raises(AttributeError, match="no attribute 'not_an_io_name'"):
         qsym.io.not_an_io_name  # noqa: B018
+
+
+# --- numba's runtime functions kept in the cache folder (issue #17) ---------------------------
+RUNTIME_CHILD = r"""
+import sys, numpy as np
+import qsym._cache as cache
+if sys.argv[1] == "garbage":  # a signed blob numba cannot load: compiled as before
+    load = cache.load_blob
+    cache.load_blob = lambda kind, key: (b"garbage" if kind == cache._RUNTIME_KIND
+                                         else load(kind, key))
+import qsym as qml
+from qsym import _kernels as kernels
+from tests.test_tiers import _entry, _hea_mixed, _node
+x = np.linspace(-1.1, 0.9, 8)
+e = _entry(_node(fn=_hea_mixed, wires=4), x)
+mats, smats, ch, C, cc, _ = e._python_prepare(x, np.zeros(0), 1)
+out, jac = np.empty(e.module.NUM_OUTPUTS), np.empty((e.module.NUM_OUTPUTS, 8))
+kernels.program_value_and_grad_into(e._ints, e._floats, mats, smats, ch, C, cc, out, jac)
+linked = "-"
+if sys.argv[1] == "kept":
+    import numba
+    @numba.njit
+    def later(n):  # a compile after it: links the runtime's library (an allocation)
+        return np.ones((n, 3)).sum()
+    linked = later(5)
+print(cache.runtime_from_blob, linked, out.tobytes().hex(), jac.tobytes().hex())
+"""
+
+
+def test_numbas_runtime_comes_from_the_cache_folder_with_the_same_bits():
+    """A process that loads cached kernels installs numba's runtime library from the blob a
+    compiling process kept (numba compiled it in every process: 20 ms) and gives this
+    process's bits; a later compile links it. A blob numba cannot load is compiled by
+    numba as before (the same bits: the kept library's are the compiled one's)."""
+    from numba.core.registry import cpu_target
+    from numba.core.runtime import rtsys
+
+    from tests.test_tiers import _entry, _hea_mixed, _node
+
+    x = np.linspace(-1.1, 0.9, 8)
+    e = _entry(_node(fn=_hea_mixed, wires=4), x)
+    mats, smats, ch, C, cc, _ = e._python_prepare(x, np.zeros(0), 1)
+    out, jac = np.empty(e.module.NUM_OUTPUTS), np.empty((e.module.NUM_OUTPUTS, 8))
+    from qsym import _kernels as kernels
+
+    kernels.program_value_and_grad_into(e._ints, e._floats, mats, smats, ch, C, cc, out, jac)
+    assert rtsys._init
+    ctx = cpu_target.target_context
+    old = cache._runtime_kept
+    try:
+        cache._runtime_kept = False
+        cache.keep_runtime(ctx)  # (what the process that compiled the kernels did)
+    finally:
+        cache._runtime_kept = old
+    assert cache.load_blob(cache._RUNTIME_KIND, cache._runtime_key(ctx)) is not None
+    want = f"{out.tobytes().hex()} {jac.tobytes().hex()}"
+    env = {k: v for k, v in os.environ.items() if k != "QSYM_WARMUP"}
+    env.update(QSYM_WARMUP="0", PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]))
+    for how, from_blob, linked in (("kept", "True", "15.0"), ("garbage", "False", "-")):
+        proc = subprocess.run([sys.executable, "-c", RUNTIME_CHILD, how], env=env,
+                              capture_output=True, text=True, timeout=600, cwd=str(REPO))
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split() == [from_blob, linked, *want.split()], (how, proc.stdout[:200])
