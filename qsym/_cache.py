@@ -1716,9 +1716,8 @@ def _runtime_from_blob(target_context, rtsys) -> None:
         data = load_blob(_RUNTIME_KIND, _runtime_key(target_context))
     except Exception:  # noqa: BLE001 - no key: numba's own way
         data = None
-    if data is None:  # compiled by numba; kept for the next processes after the answer
-        _touch_soon(functools.partial(keep_runtime, target_context))
-        return
+    if data is None:  # compiled by numba (kept by the next process that compiles code:
+        return  # LLVM work in a background thread here could hold its lock across a fork)
     compile_ = nrtdynmod.compile_nrt_functions
 
     def from_blob(ctx):
