@@ -1660,8 +1660,11 @@ def kernels_needed_soon(num_wires: int, num_ops: int, adjoint: bool) -> None:
     Python: :func:`kernels_for`'s estimate, here from its wires and gates, a parameter-shift
     gradient taken as two shifted runs per gate): the warm-up thread starts loading them
     now, beside the rest of the build (numba's LLVM work releases the GIL), instead of
-    after the first answer. Small circuits change nothing (their first answer needs no
-    kernel: loading beside it only slowed it down)."""
+    after the first answer: only the kernel that answer runs (``_needed_first``), the
+    others after it, and for a parameter-shift gradient that numba's threads will share,
+    the parallel kernel and the threads' launch after it too (``_needed_later``). Small
+    circuits change nothing (their first answer needs no kernel: loading beside it only
+    slowed it down)."""
     global _needed_first, _needed_later
     amplitudes = 1 << min(num_wires, 62)
     runs = num_ops * (3 if adjoint else 1 + 2 * num_ops)
