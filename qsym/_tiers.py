@@ -1565,8 +1565,9 @@ _PLAIN_FLAGS = 0x0001 | 0x0100 | 0x0400  # ndarray.flags.num: C-contiguous, alig
 
 
 def plain_signature(args):
-    """numba's signature of ``args`` if every one is a plain array (exactly ``ndarray``,
-    C-contiguous, aligned and writeable: typed ``Array(dtype, ndim, "C")``), else None.
+    """numba's signature of ``args`` if every one is a plain array (exactly ``ndarray`` of
+    a native numeric dtype, C-contiguous, aligned and writeable: typed
+    ``Array(dtype, ndim, "C")``), else None.
 
     >>> import numba
     >>> a, b = np.zeros(3), np.zeros((2, 2), dtype=complex)
@@ -1574,15 +1575,21 @@ def plain_signature(args):
     True
     >>> plain_signature((a, 1)) is None, plain_signature((a[::2],)) is None
     (True, True)
+    >>> plain_signature((a.astype(">f8"),)) is None, plain_signature((a.astype(object),)) is None
+    (True, True)
     """
     from numba.core import types
     from numba.np.numpy_support import from_dtype
 
     sig = []
     for a in args:
-        if type(a) is not np.ndarray or a.flags.num & _PLAIN_FLAGS != _PLAIN_FLAGS:
+        if (type(a) is not np.ndarray or a.flags.num & _PLAIN_FLAGS != _PLAIN_FLAGS
+                or a.dtype.kind not in "biufc" or not a.dtype.isnative):
             return None
-        sig.append(types.Array(from_dtype(a.dtype), a.ndim, "C"))
+        try:
+            sig.append(types.Array(from_dtype(a.dtype), a.ndim, "C"))
+        except Exception:  # noqa: BLE001 - a dtype numba does not take: its dispatcher says so
+            return None
     return tuple(sig)
 
 

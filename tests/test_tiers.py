@@ -1495,7 +1495,8 @@ def test_a_plain_call_is_the_dispatchers_and_anything_else_goes_to_it():
     ro.flags.writeable = False
     assert plain(np.zeros(2)) == "entry point" and plain(np.ones(5)) == "entry point"
     for arg in (np.zeros(4)[::2], ro, np.zeros(2).view(Sub), np.zeros(2, dtype=np.float32),
-                np.zeros((2, 2)), 1.0, [0.0, 0.0]):
+                np.zeros((2, 2)), np.zeros(2, dtype=">f8"), np.zeros(2, dtype=object), 1.0,
+                [0.0, 0.0]):
         assert plain(arg) == "dispatcher", arg
 
 
