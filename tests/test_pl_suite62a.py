@@ -39,3 +39,27 @@ def test_basis_state_after_gates_flips_the_current_state():
     ops = qml.tape.make_qscript(body)().operations
     assert [op.name for op in ops] == ["RX", "Adjoint(BasisState)"]
     assert onp.allclose(qml.matrix(ops[1]), [[0, 1], [1, 0]])
+
+
+# --- GlobalPhase's decomposition: PennyLane's [] ------------------------------------------
+def test_global_phase_decomposes_to_nothing_but_has_no_graph_rule():
+    """PennyLane 0.45.1 (run in /work/plvenv): ``GlobalPhase(1.23).decomposition()`` and
+    ``GlobalPhase.compute_decomposition(1.23)`` are ``[]``, ``has_decomposition`` True,
+    ``qml.list_decomps(qml.GlobalPhase)`` empty and ``Adjoint(GlobalPhase)`` one rule. A
+    controlled adjoint phase must keep its phase (by hand: H, controlled e^{+i x}, H on one
+    wire gives <Z> = cos x)."""
+    assert qml.GlobalPhase(1.23).decomposition() == []
+    assert qml.GlobalPhase.compute_decomposition(1.23) == []
+    assert qml.GlobalPhase.has_decomposition and qml.GlobalPhase(0.5).has_decomposition
+    assert len(qml.list_decomps(qml.GlobalPhase)) == 0
+    assert [r.name for r in qml.list_decomps("Adjoint(GlobalPhase)")] == ["adjoint_GlobalPhase"]
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(x):
+        qml.Hadamard(1)
+        qml.ctrl(qml.adjoint(qml.GlobalPhase(x)), 1)
+        qml.Hadamard(1)
+        return qml.expval(qml.PauliZ(1))
+
+    decomposed = qml.transforms.decompose(circuit, gate_set={"RZ", "CNOT", "Hadamard", "PhaseShift"})
+    assert onp.isclose(decomposed(0.3), onp.cos(0.3), atol=1e-14)
