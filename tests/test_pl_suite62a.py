@@ -63,3 +63,54 @@ def test_global_phase_decomposes_to_nothing_but_has_no_graph_rule():
 
     decomposed = qml.transforms.decompose(circuit, gate_set={"RZ", "CNOT", "Hadamard", "PhaseShift"})
     assert onp.isclose(decomposed(0.3), onp.cos(0.3), atol=1e-14)
+
+
+# --- qml.grad through qml.devices.qubit / qubit_mixed's functions ---------------------------
+def _functional_expval(module, x, c, p=None):
+    """RX(x) on 0, RX(2x) on 1 (a BitFlip(p) on 1 for a density matrix), measured by
+    ``H = c0 X0 X1 + c1 Y0 Y1``, by PennyLane's functional simulators."""
+    H = qml.Hamiltonian(c, [qml.X(0) @ qml.X(1), qml.Y(0) @ qml.Y(1)])
+    state = module.create_initial_state([0, 1], like="autograd")
+    ops = [qml.RX(x, wires=0), qml.RX(2 * x, wires=1)] + (
+        [] if p is None else [qml.BitFlip(p, wires=1)])
+    for op in ops:
+        state = module.apply_operation(op, state)
+    return module.measure(qml.expval(H), state)
+
+
+def test_grad_through_the_functional_simulators_by_angles_coefficients_and_noise():
+    """PennyLane's devices/qubit_mixed tests differentiate ``apply_operation`` and
+    ``measure`` with autograd, Hamiltonian coefficients included. By hand: RX(a)|0> has
+    <X> = 0, <Y> = -sin a, so <H> = c1 sin x sin 2x, and a BitFlip(p) scales <Y1> by
+    1 - 2p. (qsym raised TypeError on autograd's matrices and coefficients, and the pure
+    state's Pauli-word kernels made object arrays of them.)"""
+    from qsym.devices import qubit, qubit_mixed
+
+    x, c, p = pnp.array(0.4), pnp.array([2.5, 6.2]), pnp.array(0.1)
+    s, s2, cx, c2x = onp.sin(0.4), onp.sin(0.8), onp.cos(0.4), onp.cos(0.8)
+    value = 6.2 * s * s2
+    dx = 6.2 * (cx * s2 + 2 * s * c2x)
+    for module, scale in ((qubit, 1.0), (qubit_mixed, 0.8)):
+        args = (x, c) if module is qubit else (x, c, p)
+        assert onp.isclose(_functional_expval(module, *args), value * scale, atol=1e-14)
+        grads = qml.grad(lambda *a, m=module: _functional_expval(m, *a))(*args)
+        assert onp.isclose(grads[0], dx * scale, atol=1e-13)
+        assert onp.allclose(grads[1], [0.0, s * s2 * scale], atol=1e-14)
+        if module is qubit_mixed:
+            assert onp.isclose(grads[2], -2 * value, atol=1e-13)
+
+
+def test_broadcast_diagonal_gate_keeps_the_autograd_state_framework():
+    """PennyLane's ``qubit_mixed.apply_operation`` of a broadcast diagonal gate (or
+    GlobalPhase) on one autograd density matrix returns autograd's tensor of the batch (qsym
+    stacked the copies with NumPy). By hand: RZ(t) on |+><+| keeps 1/2 on the diagonal and
+    puts e^{-it}/2 above it."""
+    from qsym.devices import qubit_mixed
+
+    rho = qml.math.asarray(onp.full((2, 2), 0.5, dtype=complex), like="autograd")
+    t = onp.array([0.0, 0.5, 1.0])
+    for op in (qml.RZ(t, wires=0), qml.GlobalPhase(t)):
+        out = qubit_mixed.apply_operation(op, rho)
+        assert qml.math.get_interface(out) == "autograd" and out.shape == (3, 2, 2)
+    out = qubit_mixed.apply_operation(qml.RZ(t, wires=0), rho)
+    assert onp.allclose(out[:, 0, 1], 0.5 * onp.exp(-1j * t))
