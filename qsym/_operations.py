@@ -6442,9 +6442,9 @@ class Hermitian(_MatrixObservable):
     def _set_matrix(self, A, wires) -> None:
         """Check the matrix ``A`` on ``wires`` (PennyLane's checks) and make it this
         observable's: its matrix as given, its Pauli sum (what is measured)."""
-        def refuse():
+        def refuse(why=""):
             return MeasurementError(f"Hermitian takes a square matrix of numbers, got "
-                                    f"{str(A)[:60]!r}")
+                                    f"{str(A)[:60]!r}{why}")
 
         try:  # text ("x", or "1" that complex() would read) or None is not a matrix
             text = np.asarray(A).dtype.kind in "USV"
@@ -6464,8 +6464,8 @@ class Hermitian(_MatrixObservable):
                 "which differentiate an observable's matrix exactly")
         try:
             M = np.asarray(A, dtype=complex)
-        except (TypeError, ValueError):
-            raise refuse() from None
+        except (TypeError, ValueError) as exc:  # (NumPy's reason, PennyLane's error: a
+            raise refuse(f" ({exc})") from None  # ragged list's "inhomogeneous shape")
         _check_hermitian_shape(M, k)
         if not np.all(np.isfinite(M)):
             raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")

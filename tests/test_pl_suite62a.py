@@ -114,3 +114,14 @@ def test_broadcast_diagonal_gate_keeps_the_autograd_state_framework():
         assert qml.math.get_interface(out) == "autograd" and out.shape == (3, 2, 2)
     out = qubit_mixed.apply_operation(qml.RZ(t, wires=0), rho)
     assert onp.allclose(out[:, 0, 1], 0.5 * onp.exp(-1j * t))
+
+
+# --- qml.Hermitian of a ragged list: NumPy's reason, as PennyLane's ValueError --------------
+def test_hermitian_of_a_ragged_list_says_numpys_reason():
+    """PennyLane 0.45.1 (run in /work/plvenv) raises NumPy's ValueError for a ragged matrix
+    ("... The requested array has an inhomogeneous shape ..."); qsym's MeasurementError (a
+    ValueError) says what it takes and now gives NumPy's reason too."""
+    import pytest
+
+    with pytest.raises(ValueError, match="square matrix of numbers.*inhomogeneous shape"):
+        qml.Hermitian([[1, 0], [0, 1, 2]], wires=0)
