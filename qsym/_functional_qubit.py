@@ -226,6 +226,12 @@ def apply_operation(op, state, is_state_batched: bool = False, debugger=None, **
     return _same_interface(_apply_operation_default(op, state, is_state_batched), state)
 
 
+def _xp(state):
+    """autograd's NumPy for a state autograd traces (NumPy's would make an object array of
+    its values), else NumPy's (faster: autograd's ``stack`` is twice NumPy's time)."""
+    return anp if isinstance(state, Box) else np
+
+
 def _kernel(func):
     """``func`` registered as ``apply_operation``'s kernel for the class its ``op`` is
     annotated with; its result keeps the state's framework."""
@@ -253,7 +259,7 @@ def _apply_global_phase(op: GlobalPhase, state, is_state_batched: bool = False, 
 
 @_kernel
 def _apply_paulix(op: PauliX, state, is_state_batched: bool = False, debugger=None, **_):
-    return anp.roll(state, 1, op.wires[0] + is_state_batched)
+    return _xp(state).roll(state, 1, op.wires[0] + is_state_batched)
 
 
 def _slices(axis, ndim):
@@ -266,13 +272,13 @@ def _slices(axis, ndim):
 def _apply_pauliz(op: PauliZ, state, is_state_batched: bool = False, debugger=None, **_):
     axis = op.wires[0] + is_state_batched
     s0, s1 = _slices(axis, np.ndim(state))
-    return anp.stack([state[s0], -state[s1]], axis=axis)
+    return _xp(state).stack([state[s0], -state[s1]], axis=axis)
 
 
 def _apply_phase(op, state, is_state_batched, phase):
     axis = op.wires[0] + is_state_batched
     s0, s1 = _slices(axis, np.ndim(state))
-    return anp.stack([state[s0], state[s1] * phase], axis=axis)
+    return _xp(state).stack([state[s0], state[s1] * phase], axis=axis)
 
 
 @_kernel
@@ -299,7 +305,8 @@ def _apply_cnot(op: CNOT, state, is_state_batched: bool = False, debugger=None, 
     control, target = (int(w) for w in op.wires)
     target_axis = (target - 1 if target > control else target) + is_state_batched
     s0, s1 = _slices(control + is_state_batched, np.ndim(state))
-    return anp.stack([state[s0], anp.roll(state[s1], 1, target_axis)],
+    xp = _xp(state)
+    return xp.stack([state[s0], xp.roll(state[s1], 1, target_axis)],
                     axis=control + is_state_batched)
 
 
