@@ -125,3 +125,21 @@ def test_hermitian_of_a_ragged_list_says_numpys_reason():
 
     with pytest.raises(ValueError, match="square matrix of numbers.*inhomogeneous shape"):
         qml.Hermitian([[1, 0], [0, 1, 2]], wires=0)
+
+
+# --- a large Grover operator on a density matrix (its wires shifted to the columns) --------
+def test_grover_operator_on_nine_wires_of_a_density_matrix():
+    """PennyLane's qml.devices.qubit_mixed applies a real gate on 9+ wires to the rows, then
+    to the columns through map_wires; qsym's map_wires refused a template there (GateError).
+    By hand: G|0> = (2/N) sum_i |i> - |0> for N = 2**9, so rho[0, 0] = (2/N - 1)**2,
+    rho[1, 1] = rho[0, 1] / (2/N - 1) * (2/N) = (2/N)**2 and the trace stays 1."""
+    from qsym.devices import qubit_mixed
+
+    n, N = 9, 2 ** 9
+    rho = qubit_mixed.create_initial_state(range(n))
+    out = qubit_mixed.apply_operation(qml.GroverOperator(wires=range(n)), rho).reshape(N, N)
+    assert onp.isclose(out[0, 0].real, (2 / N - 1) ** 2, atol=1e-14)
+    assert onp.isclose(out[1, 1].real, (2 / N) ** 2, atol=1e-14)
+    assert onp.isclose(out[0, 1].real, (2 / N - 1) * (2 / N), atol=1e-14)
+    assert onp.isclose(onp.trace(out).real, 1.0, atol=1e-12)
+
