@@ -143,3 +143,21 @@ def test_grover_operator_on_nine_wires_of_a_density_matrix():
     assert onp.isclose(out[0, 1].real, (2 / N - 1) * (2 / N), atol=1e-14)
     assert onp.isclose(onp.trace(out).real, 1.0, atol=1e-12)
 
+
+
+# --- tape.specs["errors"]: PennyLane's algorithmic errors -----------------------------------
+def test_tape_specs_errors_and_null_qubit_tracker_record_the_trotter_error():
+    """PennyLane 0.45.1 (run in /work/plvenv): a tape holding ``TrotterProduct(X + 0.5 Y, 0.1,
+    n=2, order=2)`` has ``specs["errors"] == {"SpectralNormError": 0.0010000000000000002}``,
+    and null.qubit's tracker records it when executing the tape (qsym's were always {})."""
+    H = qml.dot([1.0, 0.5], [qml.X(0), qml.Y(0)])
+    tape = qml.tape.QuantumScript([qml.TrotterProduct(H, 0.1, n=2, order=2), qml.RX(0.1, 0)],
+                                  [qml.expval(qml.Z(0))])
+    errors = tape.specs["errors"]
+    assert list(errors) == ["SpectralNormError"]
+    assert onp.isclose(errors["SpectralNormError"].error, 0.0010000000000000002, rtol=1e-12)
+    dev = qml.device("null.qubit", wires=1)
+    with qml.Tracker(dev) as tracker:
+        dev.execute([tape])
+    assert onp.isclose(tracker.latest["errors"]["SpectralNormError"].error, 0.001, rtol=1e-12)
+    assert qml.tape.QuantumScript([qml.RX(0.1, 0)]).specs["errors"] == {}
