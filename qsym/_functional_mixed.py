@@ -28,7 +28,9 @@ from __future__ import annotations
 import string
 from functools import singledispatch
 
+import autograd.numpy as anp
 import numpy as np
+from autograd.extend import Box
 
 from ._drawing import Snapshot
 from ._noise import Channel
@@ -110,23 +112,29 @@ def _contract(fn, state, *args, **kwargs):
     """``qml.math``'s ``einsum``/``tensordot`` (PennyLane's, so its dispatch is observable):
     a NumPy result for a NumPy ``state``, an autograd one for an autograd ``state``."""
     out = fn(*args, **kwargs)
-    return out if qmath.get_interface(state) == "autograd" else np.asarray(out)
+    return out if isinstance(out, Box) or qmath.get_interface(state) == "autograd" \
+        else np.asarray(out)
 
 
 def _kraus(op):
     """The Kraus matrices of ``op`` stacked ``(K, d, d)`` (a gate: its matrix, ``K = 1``;
-    a batched gate: ``(b, 1, d, d)``) and the gate's batch size (None if unbatched)."""
+    a batched gate: ``(b, 1, d, d)``) and the gate's batch size (None if unbatched);
+    autograd's values where the parameters are (``qml.grad`` through this module, as
+    PennyLane's)."""
     dim = 2 ** len(op.wires)
     if isinstance(op, Channel):
-        return np.stack([np.asarray(k, dtype=complex) for k in op.kraus_matrices()]), None
-    mat = np.asarray(op.matrix(), dtype=complex)
-    batch = mat.shape[0] if mat.ndim == 3 else None
+        ks = [k if isinstance(k, Box) else np.asarray(k, dtype=complex)
+              for k in op.kraus_matrices()]
+        return (anp.stack(ks) if any(isinstance(k, Box) for k in ks) else np.stack(ks)), None
+    mat = op.matrix()
+    mat = mat if isinstance(mat, Box) else np.asarray(mat, dtype=complex)
+    batch = anp.shape(mat)[0] if anp.ndim(mat) == 3 else None
     if batch is not None and getattr(op, "batch_size", 0) is None:
         try:
             op._batch_size = batch  # noqa: SLF001 (PennyLane sets it when it is missing)
         except AttributeError:
             pass
-    return mat.reshape(((batch,) if batch else ()) + (1, dim, dim)), batch
+    return anp.reshape(mat, ((batch,) if batch else ()) + (1, dim, dim)), batch
 
 
 def _einsum_indices(wires, num_wires, is_state_batched):
@@ -156,12 +164,12 @@ def apply_operation_einsum(op, state, is_state_batched: bool = False, debugger=N
     """
     kraus, _ = _kraus(op)
     k = len(op.wires)
-    shape = kraus.shape[:-2] + (2,) * (2 * k)
-    dagger = np.conj(np.swapaxes(kraus, -1, -2)).reshape(shape)
+    shape = anp.shape(kraus)[:-2] + (2,) * (2 * k)
+    dagger = anp.reshape(anp.conj(anp.swapaxes(kraus, -1, -2)), shape)
     n = _num_wires(state, is_state_batched)
     state = qmath.reshape(state, ((-1,) if is_state_batched else ()) + (2,) * (2 * n))
     idx = _einsum_indices([int(w) for w in op.wires], n, is_state_batched)
-    return _contract(qmath.einsum, state, idx, kraus.reshape(shape), state, dagger)
+    return _contract(qmath.einsum, state, idx, anp.reshape(kraus, shape), state, dagger)
 
 
 def apply_operation_tensordot(op, state, is_state_batched: bool = False, debugger=None, **_):
@@ -180,7 +188,7 @@ def apply_operation_tensordot(op, state, is_state_batched: bool = False, debugge
     n = _num_wires(state, is_state_batched)
     b = int(bool(is_state_batched))
     state = qmath.reshape(state, ((-1,) if b else ()) + (2,) * (2 * n))
-    kraus = kraus.reshape((len(kraus),) + (2,) * (2 * k))
+    kraus = anp.reshape(kraus, (len(kraus),) + (2,) * (2 * k))
     rows = [int(w) + b for w in op.wires]
     cols = [r + n for r in rows]
     inner = list(range(k + 1, 2 * k + 1))
@@ -188,12 +196,12 @@ def apply_operation_tensordot(op, state, is_state_batched: bool = False, debugge
     left = _contract(qmath.tensordot, state, kraus, state, axes=(inner, rows))
     col_axes = [1 + k + sum(1 for a in range(2 * n + b) if a not in rows and a < c)
                 for c in cols]
-    out = _contract(qmath.tensordot, state, left, np.conj(kraus),
+    out = _contract(qmath.tensordot, state, left, anp.conj(kraus),
                     axes=([0] + col_axes, [0] + inner))
     # axes now: new rows (k), the untouched axes in order, new columns (k)
     rest = [a for a in range(2 * n + b) if a not in rows and a not in cols]
     order = rows + rest + cols
-    return np.transpose(out, np.argsort(order))
+    return anp.transpose(out, np.argsort(order))
 
 
 def apply_diagonal_unitary(op, state, is_state_batched: bool = False, **_):
@@ -211,8 +219,8 @@ def apply_diagonal_unitary(op, state, is_state_batched: bool = False, **_):
     batch = op.batch_size
     eig = eig.reshape(((-1,) if batch is not None else ()) + (2,) * len(wires))
     state = qmath.reshape(state, ((-1,) if is_state_batched else ()) + (2,) * (2 * n))
-    if batch is not None and not is_state_batched:
-        state = np.stack([state] * batch)
+    if batch is not None and not is_state_batched:  # (the state's framework kept)
+        state = qmath.stack([state] * batch)
         is_state_batched = True
     b = int(bool(is_state_batched))
     idx = alphabet[:2 * n + b]
@@ -260,7 +268,7 @@ def _apply_identity(op: Identity, state, is_state_batched: bool = False, debugge
 def _apply_global_phase(op: GlobalPhase, state, is_state_batched: bool = False, debugger=None,
                         **_):
     if op.batch_size is not None and not is_state_batched:  # one copy per phase
-        return np.stack([state] * op.batch_size)
+        return qmath.stack([state] * op.batch_size)
     return state  # e^{-i phi} rho e^{i phi} = rho
 
 

@@ -235,7 +235,7 @@ class NullQubit(Device):
                 record = {"simulations": 1, "executions": executions, "results": r}
                 if c.shots:
                     record["shots"] = shots
-                tracker.update(**record, resources=tape_resources(c), errors={})
+                tracker.update(**record, resources=tape_resources(c), errors=c.specs["errors"])
                 tracker.record()
         return _one_or_all(circuits, results)
 
@@ -267,7 +267,7 @@ class NullQubit(Device):
         _, batches, count = self._KINDS[kind]
         if self.tracker.active:
             for c in batch:
-                self.tracker.update(resources=tape_resources(c), errors={})
+                self.tracker.update(resources=tape_resources(c), errors=c.specs["errors"])
             self.tracker.update(**{batches: 1, "executions": len(batch), count: len(batch)})
             self.tracker.record()
         results = tuple(zero_results(self, c) for c in batch)

@@ -6442,9 +6442,9 @@ class Hermitian(_MatrixObservable):
     def _set_matrix(self, A, wires) -> None:
         """Check the matrix ``A`` on ``wires`` (PennyLane's checks) and make it this
         observable's: its matrix as given, its Pauli sum (what is measured)."""
-        def refuse():
+        def refuse(why=""):
             return MeasurementError(f"Hermitian takes a square matrix of numbers, got "
-                                    f"{str(A)[:60]!r}")
+                                    f"{str(A)[:60]!r}{why}")
 
         try:  # text ("x", or "1" that complex() would read) or None is not a matrix
             text = np.asarray(A).dtype.kind in "USV"
@@ -6464,8 +6464,8 @@ class Hermitian(_MatrixObservable):
                 "which differentiate an observable's matrix exactly")
         try:
             M = np.asarray(A, dtype=complex)
-        except (TypeError, ValueError):
-            raise refuse() from None
+        except (TypeError, ValueError) as exc:  # (NumPy's reason, PennyLane's error: a
+            raise refuse(f" ({exc})") from None  # ragged list's "inhomogeneous shape")
         _check_hermitian_shape(M, k)
         if not np.all(np.isfinite(M)):
             raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")
@@ -7335,10 +7335,25 @@ def _same_values(a, b) -> bool:
         bool(np.all(x == y)) for x, y in zip(a.branches.values(), b.branches.values()))
 
 
+def _term_coefficient(c):
+    """A Pauli term's coefficient as an eigenvalue factor: a real number, complex only where
+    it is (``1j * Z(0)`` has complex eigenvalues, as in PennyLane); autograd's value as it
+    is (``qml.grad`` by a Hamiltonian's coefficients through ``qml.devices.qubit.measure``).
+
+    >>> _term_coefficient(2), _term_coefficient(1j)
+    (2.0, 1j)
+    """
+    if isinstance(c, Box):
+        return c
+    c = complex(c)
+    return c.real if c.imag == 0 else c
+
+
 def _basis_eigvals(obs):
     """``(wires, eigenvalues)``: the observable's eigenvalue for each computational basis
     state of its wires after its diagonalizing gates (PennyLane's ``eigvals`` order: a
-    Pauli word's product of signs, a Hermitian's ascending eigenvalues)."""
+    Pauli word's product of signs, a Hermitian's ascending eigenvalues); autograd's values
+    where a coefficient is one."""
     matrix = getattr(obs, "_matrix", None)
     if matrix is not None:
         return tuple(obs._mwires), np.linalg.eigvalsh(matrix)
@@ -7348,17 +7363,18 @@ def _basis_eigvals(obs):
     if len(obs.terms) == 1:
         (word, c), = obs.terms.items()
         on = [wires.index(w) for w, _ in word]
-        c = complex(c)  # a complex scalar (1j * Z(0)) has complex eigenvalues, as in PennyLane
-        return wires, (c.real if c.imag == 0 else c) * np.prod(1 - 2 * bits[:, on], axis=1)
+        return wires, _term_coefficient(c) * np.prod(1 - 2 * bits[:, on], axis=1)
     if all(p == "Z" for word in obs.terms for _, p in word):
         return wires, np.real(np.diag(obs.matrix(wire_order=list(wires))))
     letters: dict = {}
     if all(letters.setdefault(w, p) == p for word in obs.terms for w, p in word):
         # qubit-wise commuting words (X(0) + Y(1)): after the diagonalizing gates every
         # letter reads as Z, each word's value the product of its wires' signs
-        values = sum(complex(c) * np.prod(1 - 2 * bits[:, [wires.index(w) for w, _ in word]],
-                                          axis=1) for word, c in obs.terms.items())
-        return wires, (values.real if not np.any(values.imag) else values)
+        values = sum(_term_coefficient(c) * np.prod(
+            1 - 2 * bits[:, [wires.index(w) for w, _ in word]], axis=1) for word, c in obs.terms.items())
+        if isinstance(values, Box):
+            return wires, values
+        return wires, (values.real if not np.any(np.imag(values)) else values)
     raise MeasurementError(
         f"{obs!r} is a sum of non-commuting terms: it has no eigenvalues per sample "
         "(measure each term, or process a state)")
@@ -7475,19 +7491,20 @@ class _PLMeasurement(MeasurementProcess):
         ``(b, 2**n)``; the batch axis kept)."""
         order = order_list(wire_order)
         n = len(order)
-        p = np.asarray(p)
-        batched = p.size != 2**n
-        p = p.reshape((-1,) + (2,) * n if batched else (2,) * n)
+        xp = anp if isinstance(p, Box) else np  # autograd's values: differentiated by it
+        p = p if xp is anp else np.asarray(p)
+        batched = xp.size(p) != 2**n
+        p = xp.reshape(p, (-1,) + (2,) * n if batched else (2,) * n)
         wires = self._wires_in(order)
         missing = [w for w in wires if w not in order]
         if missing:
             raise WireError(f"the measurement's wires {missing} are not in wire_order {order}")
         keep = [order.index(w) + batched for w in wires]
         drop = tuple(i + batched for i in range(n) if i + batched not in keep)
-        p = np.sum(p, axis=drop) if drop else p
+        p = xp.sum(p, axis=drop) if drop else p
         rest = sorted(keep)
-        p = np.transpose(p, ([0] if batched else []) + [rest.index(k) + batched for k in keep])
-        return p.reshape((p.shape[0], -1) if batched else (-1,))
+        p = xp.transpose(p, ([0] if batched else []) + [rest.index(k) + batched for k in keep])
+        return xp.reshape(p, (xp.shape(p)[0], -1) if batched else (-1,))
 
     def _from_probs(self, probs, wire_order):
         """expval, var or probs from the probabilities of the basis states of
@@ -7503,7 +7520,7 @@ class _PLMeasurement(MeasurementProcess):
                                    "use process_samples or process_counts")
         eig = self.eigvals()
         if self.kind == "var":
-            eig = np.asarray(eig, dtype=float)
+            eig = eig if isinstance(eig, Box) else np.asarray(eig, dtype=float)
             return p @ eig**2 - (p @ eig) ** 2
         return p @ eig
 
@@ -7531,6 +7548,8 @@ class _PLMeasurement(MeasurementProcess):
             rho = anp.einsum("bi,bj->bij", flat, anp.conj(flat))
             return self.process_density_matrix(rho if anp.ndim(state) > 1 else rho[0],
                                                wire_order)
+        if isinstance(state, Box) and self.kind != "state":  # autograd's: kept for it
+            return self._from_probs(anp.real(state * anp.conj(state)), wire_order)
         psi = np.asarray(state)
         if self.kind == "state" and self.reduce:
             n = len(wire_order)
@@ -7557,10 +7576,11 @@ class _PLMeasurement(MeasurementProcess):
         rho = density_matrix if boxed else np.asarray(density_matrix)
         if self.kind == "state" and not self.reduce:
             raise ValueError("Processing from density matrix to state is not supported.")
-        if self.kind != "state":  # (autograd's values: its real part, PennyLane's math.real;
-            # the diagonal with its last two axes named the way autograd's derivative takes)
+        if self.kind != "state":  # (autograd's values: its real part, PennyLane's math.real,
+            # taken first so the diagonal's derivative is real, no ComplexWarning; the
+            # diagonal with its last two axes named the way autograd's derivative takes)
             xp = anp if boxed else np
-            return self._from_probs(xp.real(xp.diagonal(rho, axis1=-1, axis2=-2)), wire_order)
+            return self._from_probs(xp.diagonal(xp.real(rho), axis1=-1, axis2=-2), wire_order)
         order = order_list(wire_order)
         index = [order.index(w) for w in self.reduce[1]]
         reduce = (self.reduce[0], tuple(index), *self.reduce[2:])

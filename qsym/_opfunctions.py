@@ -19,8 +19,8 @@ import pickle
 import numpy as np
 
 from .errors import GateError, MeasurementError
-from ._operations import (METHODS, MeasurementProcess, Observable, Operation, Prod, SProd, Sum,
-                          is_qutrit_record)
+from ._operations import (METHODS, GateSequence, MeasurementProcess, Observable, Operation, Prod,
+                          SProd, Sum, is_qutrit_record)
 from ._opmath import Exp
 from ._trace import Tape, recording
 from .templates import gates_matrix
@@ -251,6 +251,8 @@ def map_wires(input, wire_map: dict, queue=False, replace=False):  # noqa: A002
     >>> import qsym as qml
     >>> qml.map_wires(qml.X(0) @ qml.Y(1), {0: "a"})
     X('a') @ Y(1)
+    >>> qml.map_wires(qml.GroverOperator(wires=[0, 1]), {0: 5, 1: 6})
+    GroverOperator(wires=[5, 6], work_wires=[])
     >>> (t,), _ = qml.map_wires(qml.tape.QuantumScript([qml.CNOT([0, 1])]), {0: "a"})
     >>> t.operations
     [CNOT(wires=['a', 1])]
@@ -263,7 +265,7 @@ def map_wires(input, wire_map: dict, queue=False, replace=False):  # noqa: A002
         terms = {tuple(sorted(((wire_map.get(w, w), p) for w, p in word), key=lambda t: repr(t[0]))): c
                  for word, c in input.terms.items()}
         return Observable(terms)
-    if isinstance(input, (Operation, Observable)):
+    if isinstance(input, (Operation, Observable, GateSequence)):  # (a template: PennyLane's too)
         return input.map_wires(wire_map)
     raise GateError(f"qml.map_wires takes an operator (QNodes and tapes are not supported), got {input!r}")
 

@@ -1240,6 +1240,8 @@ def _gate_decomposition(op: Operation) -> list:
         return rule(op.wires, op.work_wires, op.control_values, op.work_wire_type)
     if op.name == "PCPhase":
         return _pcphase_decomposition(op.params[0], _hyper_value(op, "dim"), list(op.wires))
+    if op.name == "GlobalPhase":  # PennyLane's compute_decomposition: nothing (no rule for
+        return []  # its graph: qml.list_decomps(qml.GlobalPhase) is empty)
     rule = DECOMPOSITIONS.get(op.name)
     if rule is None:
         raise DecompositionUndefinedError(
@@ -2267,7 +2269,7 @@ METHODS.update(prod_simplify=_prod_simplify, structural_terms=_structural_terms,
 METHODS.update(adjoint=_gate_adjoint, pow=_gate_pow, simplify=_gate_simplify, qml_pow=lambda op, z: pow(op, z),
                decomposition=_gate_decomposition,
                decompositions=frozenset(DECOMPOSITIONS) | {"PauliRot", "MultiControlledX", "PCPhase",
-                                                            "QubitUnitary"})
+                                                            "QubitUnitary", "GlobalPhase"})
 
 
 def _touched(tape, wires) -> bool:

@@ -25,7 +25,7 @@ import numpy as np
 from . import _circuit_graph, _drawing, _template_core, decomposition, pytrees, resource, templates
 from ._drawing import matrix, specs
 from ._mcm import Conditional, MidMeasure
-from ._operations import observable_label
+from ._operations import METHODS, observable_label
 from ._opfunctions import commutator
 from ._opmath import Controlled, ControlledOp, ErrorOperation, QuantumPhaseEstimation, ResourcesOperation
 from ._opmath import apply_operation
@@ -226,6 +226,9 @@ def compute_algo_error(tape) -> dict:
             name = type(err).__name__
             errors[name] = err if name not in errors else errors[name].combine(err)
     return errors
+
+
+METHODS["algo_errors"] = compute_algo_error
 
 
 def device_level(level) -> bool:

@@ -743,8 +743,10 @@ class QuantumScript:
     @property
     def specs(self) -> dict:
         """PennyLane's ``tape.specs``: ``{"resources": SpecsResources, "shots": Shots,
-        "errors": {}}`` of the script's gates and measurements (worked out once; after
-        changing the lists in place, ``_update()`` forgets it).
+        "errors": {name: error}}`` of the script's gates and measurements (the errors: of its
+        ``TrotterProduct``, ``QuantumPhaseEstimation`` and ``ErrorOperation`` operators, by
+        class, PennyLane's ``_compute_algo_error``; worked out once; after changing the lists
+        in place, ``_update()`` forgets it).
 
         >>> import qsym as qml
         >>> t = QuantumScript([qml.Hadamard(0), qml.CNOT([0, 1])], [qml.expval(qml.Z(0))])
@@ -753,7 +755,10 @@ class QuantumScript:
         ({'Hadamard': 1, 'CNOT': 1}, {1: 1, 2: 1}, 2, 2)
         """
         if self._specs is None:
-            self._specs = {"resources": tape_resources(self), "shots": self.shots, "errors": {}}
+            # the algorithmic errors of its operators (PennyLane's _compute_algo_error:
+            # qsym._resource_paths registers it; {} before that module is imported)
+            errors = METHODS.get("algo_errors", lambda tape: {})(self)
+            self._specs = {"resources": tape_resources(self), "shots": self.shots, "errors": errors}
         return self._specs
 
     def draw(self, wire_order=None, show_all_wires=False, decimals=None, max_length=100,

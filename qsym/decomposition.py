@@ -769,6 +769,7 @@ def _example_call(name: str, resource_params: dict) -> tuple:
 _PENNYLANE_RULE_NAMES = {
     "Hadamard": None, "CRZ": None, "ControlledPhaseShift": None, "SX": None,
     "MultiControlledX": None,  # its twelve rules: _controlled_decompositions adds them
+    "GlobalPhase": None,  # decomposition() is [] but PennyLane's graph has no rule for it
     "CCZ": "_ccz", "CH": "_ch_to_ry_cz_ry", "CPhaseShift00": "_cphaseshift00",
     "CPhaseShift01": "_cphaseshift01", "CPhaseShift10": "_cphaseshift10",
     "CRX": ("_crx_to_rz_ry", 1), "CRY": "_cry", "CRot": "_crot", "CSWAP": "_cswap",
@@ -921,7 +922,9 @@ def _adjoint_rules(name: str) -> list:
 
     rules = [DecompositionRule(inverse, _adjoint_example(inverse, name), condition=has_inverse,
                                name=f"adjoint_{name}")]
-    if name in METHODS.get("decompositions", ()):
+    if name in METHODS.get("decompositions", ()) and name != "GlobalPhase":
+        # (GlobalPhase's empty decomposition is no rule of PennyLane's: its adjoint's would
+        # drop the phase under a control)
         rules.append(DecompositionRule(reversed_decomposition,
                                        _adjoint_example(reversed_decomposition, name),
                                        name=f"adjoint_{name}_decomposition"))

@@ -2177,6 +2177,10 @@ class BasisState(Template):
     Bits given as float circuit inputs (traced) become ``RX(pi b)`` and a global phase
     ``exp(i pi b / 2)``, which is X for ``b = 1`` and the identity for ``b = 0``.
 
+    After gates on its wires it is PennyLane's decomposition, the same X gates applied to
+    the current state (PennyLane's ``default.qubit`` prepares only a state preparation that
+    opens the circuit and decomposes any other): no reset.
+
     >>> BasisState([1, 0, 1], wires=[0, 1, 2]).decomposition()
     [X(0), X(2)]
     """
@@ -2208,7 +2212,6 @@ class BasisState(Template):
         traced = [b for b in self.state if isinstance(b, sp.Basic) and not b.is_number]
         if traced:  # checked on every call's numbers: RX(pi b) is a basis state only at 0, 1
             add_check(self.name, traced, functools.partial(_check_bits, self.name))
-        _check_fresh(self.wires, self.name)
         self._record()
 
     @property
