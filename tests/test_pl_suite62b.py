@@ -1,0 +1,87 @@
+"""Issue #18 (stop 62, pl62b): PennyLane 0.45.1 semantics its own test files reach
+(templates/, transforms/, optimize/, ... and the top-level test files).
+
+Expected numbers are PennyLane 0.45.1's (computed in /work/plvenv and pasted, said so where
+used), derived by hand, or counted from what the code under test actually makes.
+"""
+
+from collections import Counter
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym.decomposition import DecompositionGraph
+from qsym.templates.subroutines.select import (_select_decomp_multi_control_work_wire,
+                                               _select_decomp_unary)
+
+
+# --- Select's unary and work-wire rules declare what they make ------------------------------
+def _made(rule, sel):
+    """The operators ``rule`` really makes for ``sel``, counted by their graph nodes."""
+    with qml.queuing.AnnotatedQueue() as q:
+        rule(**sel.hyperparameters)
+    return Counter(DecompositionGraph.node_of(op) for op in q.queue)
+
+
+@pytest.mark.parametrize("rule", [_select_decomp_unary, _select_decomp_multi_control_work_wire])
+@pytest.mark.parametrize("k, c, partial", [(2, 1, False), (3, 2, True), (4, 2, False),
+                                          (5, 3, True), (6, 3, False), (7, 3, True),
+                                          (8, 3, True)])
+def test_select_rules_resources_count_the_gates_they_make(rule, k, c, partial):
+    """The graph-based system weighs a rule by the resources it declares: the unary
+    iterator and the flag-wire rule declared none (cost 0: always chosen, and nothing they
+    make was in the graph, so their TemporaryANDs fell back to their own decomposition and
+    left gates outside the gate set). Their declared counts are now those of the gates they
+    make (counted here from the rule's own output)."""
+    ops = [qml.RX(0.1 * (i + 1), wires=9) if i % 2 else qml.Z(9) for i in range(k)]
+    sel = qml.Select(ops, control=list(range(c)), work_wires=[20, 21, 22], partial=partial)
+    declared = rule.compute_resources(**sel.resource_params).gate_counts
+    assert dict(declared) == dict(_made(rule, sel))
+
+
+def test_graph_decomposition_of_select_by_the_unary_rule_stays_in_the_gate_set():
+    """PennyLane's test_adjoint_temporary_and_integration circuit: Select by the unary rule,
+    TemporaryAND by Toffoli, its adjoint by PennyLane's measurement rule. The tape is
+    PennyLane 0.45.1's (run in /work/plvenv): every gate in the gate set."""
+    from qsym.templates.subroutines.arithmetic.temporary_and import (_adjoint_temporary_and,
+                                                                      _temporary_and_to_toffoli)
+    gate_set = {"X", "Hadamard", "CNOT", "CZ", "MidMeasureMP", "Toffoli"}
+    ops = [qml.Z(2) for _ in range(4)]
+    tape = qml.tape.QuantumScript(
+        [qml.Select(ops, control=[0, 1], work_wires=["aux0"], partial=True)])
+    qml.decomposition.enable_graph()
+    try:
+        [out], _ = qml.transforms.decompose(tape, gate_set=gate_set, fixed_decomps={
+            qml.Select: _select_decomp_unary, "Adjoint(TemporaryAND)": _adjoint_temporary_and,
+            "TemporaryAND": _temporary_and_to_toffoli})
+    finally:
+        qml.decomposition.disable_graph()
+    names = [op.name for op in out.operations]
+    assert names == ["PauliX", "PauliX", "Toffoli", "PauliX", "PauliX", "CZ", "CNOT", "PauliX",
+                     "CZ", "CNOT", "CNOT", "CZ", "CNOT", "CZ", "Hadamard", "MidMeasureMP",
+                     "Conditional(CZ)"]
+    assert [list(op.wires) for op in out.operations[5:8]] == [["aux0", 2], [0, "aux0"], ["aux0"]]
+
+
+def test_select_by_the_flag_wire_rule_has_its_matrix():
+    """The flag-wire rule's gates (decomposed by the graph) act as Select on a clean flag:
+    the matrix of Select ⊗ I on the work wire, restricted to the work wire in |0>."""
+    ops = [qml.X(3), qml.Y(3), qml.Z(3)]
+    sel = qml.Select(ops, control=[0, 1], work_wires=[2], partial=False)
+    tape = qml.tape.QuantumScript([sel])
+    qml.decomposition.enable_graph()
+    try:
+        [out], _ = qml.transforms.decompose(
+            tape, gate_set={"CNOT", "Toffoli", "X", "CY", "CZ", "MultiControlledX"},
+            fixed_decomps={qml.Select: _select_decomp_multi_control_work_wire})
+    finally:
+        qml.decomposition.disable_graph()
+    u = qml.matrix(out, wire_order=[0, 1, 2, 3])
+    blocks = [qml.matrix(o) for o in ops] + [onp.eye(2)]
+    expected = onp.zeros((8, 8), complex)
+    for j, b in enumerate(blocks):
+        expected[2 * j:2 * j + 2, 2 * j:2 * j + 2] = b
+    keep = [i for i in range(16) if not (i >> 1) & 1]  # work wire (2) in |0>
+    assert onp.allclose(u[onp.ix_(keep, keep)], expected)
+
