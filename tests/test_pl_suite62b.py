@@ -85,3 +85,34 @@ def test_select_by_the_flag_wire_rule_has_its_matrix():
     keep = [i for i in range(16) if not (i >> 1) & 1]  # work wire (2) in |0>
     assert onp.allclose(u[onp.ix_(keep, keep)], expected)
 
+
+# --- QSVT's rule: PennyLane's operators and their resources ---------------------------------
+@pytest.mark.parametrize("n_proj", [2, 3, 4])
+def test_qsvt_rule_declares_and_makes_pennylanes_operators(n_proj):
+    """QSVT's graph rule declared no resources and recorded the block encoding's matrix
+    (a QubitUnitary), so a gate set holding BlockEncode got RZ/RY/GlobalPhase. It now makes
+    ``op.decomposition()``'s operators; what it declares is what it makes (counted)."""
+    from qsym.templates.subroutines.qsvt import QSVT
+    rule = qml.list_decomps(QSVT)[0]
+    op = qml.QSVT(qml.BlockEncode(0.1, wires=0),
+                  [qml.PCPhase(0.1 * (i + 1), dim=1, wires=0) for i in range(n_proj)])
+    with qml.queuing.AnnotatedQueue() as q:
+        rule(**op.hyperparameters)
+    made = Counter(DecompositionGraph.node_of(o) for o in q.queue)
+    assert dict(rule.compute_resources(**op.resource_params).gate_counts) == dict(made)
+    assert [o.name for o in q.queue] == [o.name for o in op.decomposition()]
+
+
+def test_graph_decomposition_of_qsvt_keeps_the_block_encoding():
+    """PennyLane 0.45.1's tape (run in /work/plvenv): PCPhase, BlockEncode, PCPhase."""
+    tape = qml.tape.QuantumScript([qml.QSVT(qml.BlockEncode(0.1, wires=0), [
+        qml.PCPhase(0.2, dim=1, wires=0), qml.PCPhase(0.3, dim=1, wires=0)])])
+    qml.decomposition.enable_graph()
+    try:
+        [out], _ = qml.transforms.decompose(tape, gate_set={"PCPhase", "BlockEncode", "RZ", "Z"})
+    finally:
+        qml.decomposition.disable_graph()
+    assert [o.name for o in out.operations] == ["PCPhase", "BlockEncode", "PCPhase"]
+    assert [o.parameters for o in out.operations] == [[0.2], [0.1], [0.3]]
+    assert onp.allclose(qml.matrix(out, wire_order=[0]), qml.matrix(tape, wire_order=[0]))
+
