@@ -116,3 +116,22 @@ def test_graph_decomposition_of_qsvt_keeps_the_block_encoding():
     assert [o.parameters for o in out.operations] == [[0.2], [0.1], [0.3]]
     assert onp.allclose(qml.matrix(out, wire_order=[0]), qml.matrix(tape, wire_order=[0]))
 
+
+# --- the arithmetic templates' rules: their decomposition, not the template again -----------
+def test_graph_decomposition_of_an_arithmetic_template_takes_its_entries():
+    """``qml.list_decomps(qml.Multiplier)``'s rule recorded the Multiplier itself, so the
+    graph-based ``decompose`` never got past it (unchanged with ``max_expansion``, else a
+    RecursionError). PennyLane 0.45.1's entries (run in /work/plvenv): one level, three
+    change-of-basis products; two levels, their nine operators."""
+    tape = qml.tape.QuantumScript([qml.Multiplier(4, [0, 1, 2], 7, [3, 4, 5, 6, 7])])
+    qml.decomposition.enable_graph()
+    try:
+        [one], _ = qml.transforms.decompose(tape, max_expansion=1)
+        [two], _ = qml.transforms.decompose(tape, max_expansion=2)
+    finally:
+        qml.decomposition.disable_graph()
+    assert [o.name for o in one.operations] == ["ChangeOpBasis", "Prod", "ChangeOpBasis"]
+    assert [o.name for o in two.operations] == [
+        "QFT", "ControlledSequence", "Adjoint(QFT)", "SWAP", "SWAP", "SWAP", "QFT",
+        "Adjoint(ControlledSequence)", "Adjoint(QFT)"]
+    assert [list(o.wires) for o in two.operations[3:6]] == [[0, 5], [1, 6], [2, 7]]
