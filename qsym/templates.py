@@ -4110,6 +4110,8 @@ class RandomLayers(Template):
         self.imprimitive = _gate_class(imprimitive or "CNOT", "RandomLayers imprimitive")
         self.rotations = tuple(_gate_class(r, "RandomLayers rotations")
                                for r in (rotations or ("RX", "RY", "RZ")))
+        self._hyperparameters = {"ratio_imprim": ratio_imprim, "imprimitive": self.imprimitive,
+                                 "rotations": self.rotations, "seed": seed}  # PennyLane's
         self._record()
 
     def _build(self):

@@ -135,3 +135,21 @@ def test_graph_decomposition_of_an_arithmetic_template_takes_its_entries():
         "QFT", "ControlledSequence", "Adjoint(QFT)", "SWAP", "SWAP", "SWAP", "QFT",
         "Adjoint(ControlledSequence)", "Adjoint(QFT)"]
     assert [list(o.wires) for o in two.operations[3:6]] == [[0, 5], [1, 6], [2, 7]]
+
+
+# --- RandomLayers' hyperparameters ----------------------------------------------------------
+def test_random_layers_hyperparameters_hold_the_gate_classes():
+    """PennyLane's ``RandomLayers(...).hyperparameters`` hold the defaults resolved: the
+    ``CNOT`` class and the ``(RX, RY, RZ)`` classes (qsym held ``None``); flattened and
+    made again, the template applies the same gates."""
+    op = qml.RandomLayers(onp.array([[0.1, -2.1, 1.4]]), wires=(0, 1))
+    assert op.hyperparameters == {"ratio_imprim": 0.3, "imprimitive": qml.CNOT,
+                                  "rotations": (qml.RX, qml.RY, qml.RZ), "seed": 42}
+    again = type(op)._unflatten(*op._flatten())
+    assert again.hyperparameters == op.hyperparameters
+    assert [(g.name, list(g.wires)) for g in again.decomposition()] == [
+        (g.name, list(g.wires)) for g in op.decomposition()]
+    op2 = qml.RandomLayers(onp.array([[0.1]]), wires=(0, 1), imprimitive=qml.CZ,
+                           rotations=(qml.RX,), seed=None)
+    assert op2.hyperparameters == {"ratio_imprim": 0.3, "imprimitive": qml.CZ,
+                                   "rotations": (qml.RX,), "seed": None}
