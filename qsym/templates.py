@@ -393,6 +393,7 @@ class Template(GateSequence):
                 else:
                     bound.apply_defaults()
                     self._init_args = _bound_arguments(bound)
+                    self._init_varargs = _var_positional(bound)
             init(self, *args, **kw)
 
         cls.__init__ = __init__
@@ -629,7 +630,7 @@ class Template(GateSequence):
                 args[k] = [wire_map.get(w, w) for w in wires_tuple(args[k])]
             for k in operators:
                 args[k] = args[k].map_wires(wire_map)
-            return type(self)(**args)
+            return _call_again(type(self), args, self.__dict__.get("_init_varargs", ()))
 
     @property
     def data(self) -> tuple:
@@ -791,6 +792,26 @@ def _operator_arguments(template) -> list:
             if isinstance(x, (Operation, GateSequence, Observable)):
                 out.append(x)
     return out
+
+
+def _var_positional(bound) -> tuple:
+    """The values a constructor's ``*args`` took (none: ``()``)."""
+    return next((tuple(v) for k, v in bound.arguments.items()
+                 if bound.signature.parameters[k].kind is inspect.Parameter.VAR_POSITIONAL), ())
+
+
+def _call_again(cls, args: dict, varargs: tuple):
+    """``cls`` made again from its constructor's named arguments and its ``*args`` values
+    (the parameters before ``*args`` passed by position, as they must be)."""
+    if not varargs:
+        return cls(**args)
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    lead = []
+    for p in params:
+        if p.kind is inspect.Parameter.VAR_POSITIONAL:
+            break
+        lead.append(args.pop(p.name))
+    return cls(*lead, *varargs, **args)
 
 
 def _bound_arguments(bound) -> dict:

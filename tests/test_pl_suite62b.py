@@ -153,3 +153,27 @@ def test_random_layers_hyperparameters_hold_the_gate_classes():
                            rotations=(qml.RX,), seed=None)
     assert op2.hyperparameters == {"ratio_imprim": 0.3, "imprimitive": qml.CZ,
                                    "rotations": (qml.RX,), "seed": None}
+
+
+# --- a template made again with its *args (map_wires, assert_valid) -------------------------
+def test_trotterized_qfunc_map_wires_keeps_its_positional_arguments():
+    """``TrotterizedQfunc(time, *args, qfunc=...)`` mapped to new wires lost ``*args`` (the
+    qfunc then missed its arguments: a TypeError in PennyLane's assert_valid). Mapped, it
+    applies the gates of the same template made on the new wires."""
+    from qsym.templates.subroutines.time_evolution.trotter import TrotterizedQfunc
+
+    def step(time, theta, phi, wires=(0, 1, 2), flip=False):
+        qml.RX(time * theta, wires[0])
+        qml.RY(time * phi, wires[1])
+        if flip:
+            qml.CNOT(wires=wires[:2])
+
+    op = TrotterizedQfunc(0.1, 0.12, -3.45, qfunc=step, n=1, order=2, wires=["a", "b", "c"],
+                          flip=True)
+    mapped = op.map_wires({"a": 0, "b": 1, "c": 2})
+    direct = TrotterizedQfunc(0.1, 0.12, -3.45, qfunc=step, n=1, order=2, wires=[0, 1, 2],
+                              flip=True)
+    assert mapped.parameters == [0.1, 0.12, -3.45]
+    assert [(g.name, list(g.wires), g.parameters) for g in mapped.decomposition()] == [
+        (g.name, list(g.wires), g.parameters) for g in direct.decomposition()]
+    qml.ops.functions.assert_valid(op, skip_pickle=True)
