@@ -177,3 +177,31 @@ def test_trotterized_qfunc_map_wires_keeps_its_positional_arguments():
     assert [(g.name, list(g.wires), g.parameters) for g in mapped.decomposition()] == [
         (g.name, list(g.wires), g.parameters) for g in direct.decomposition()]
     qml.ops.functions.assert_valid(op, skip_pickle=True)
+
+
+# --- a device transformed twice holds the once-transformed one ------------------------------
+def test_a_device_transformed_twice_wraps_the_once_transformed_device():
+    """PennyLane's ``TransformedDevice`` wraps one transform: ``original_device`` of a device
+    transformed twice is the once-transformed device (qsym gave the bare device), and its
+    ``preprocess_transforms()`` are the device's own then both transforms, in order. A QNode
+    on it runs them: ``H RX(a) RX(b) H`` measured by ``Z`` is ``cos(a + b)`` by hand."""
+    dev = qml.device("default.qubit", wires=1)
+    once = qml.transforms.cancel_inverses(dev)
+    twice = qml.transforms.merge_rotations(once)
+    assert twice.original_device is once and once.original_device is dev
+    assert repr(twice).startswith("Transformed Device(Transformed Device(")
+    own, new = dev.preprocess_transforms(), twice.preprocess_transforms()
+    assert len(new) == len(own) + 2
+    assert new[-2].tape_transform is qml.transforms.cancel_inverses.tape_transform
+    assert new[-1].tape_transform is qml.transforms.merge_rotations.tape_transform
+
+    @qml.qnode(twice)
+    def f(a, b):
+        qml.Hadamard(0)
+        qml.Hadamard(0)
+        qml.RX(a, wires=0)
+        qml.RX(b, wires=0)
+        return qml.expval(qml.Z(0))
+
+    assert onp.isclose(f(0.3, 0.4), onp.cos(0.7))
+    assert qml.specs(f, level="device")(0.3, 0.4)["resources"].gate_types == {"RX": 1}
