@@ -205,3 +205,61 @@ def test_a_device_transformed_twice_wraps_the_once_transformed_device():
 
     assert onp.isclose(f(0.3, 0.4), onp.cos(0.7))
     assert qml.specs(f, level="device")(0.3, 0.4)["resources"].gate_types == {"RX": 1}
+
+
+# --- matrices of several-parameter gates under autograd; fused Rot angles' derivatives ------
+def _fd_jacobian(f, x, h=1e-6):
+    """Central finite differences of a complex-valued ``f`` at the flat array ``x``."""
+    x = onp.asarray(x, float)
+    cols = []
+    for i in range(x.size):
+        e = onp.zeros_like(x)
+        e.flat[i] = h
+        cols.append((onp.asarray(f(x + e)) - onp.asarray(f(x - e))) / (2 * h))
+    return onp.stack(cols, axis=-1).reshape(onp.shape(f(x)) + x.shape)
+
+
+def _complex_jacobian(f):
+    re = qml.jacobian(lambda a: qml.math.real(f(a)))
+    im = qml.jacobian(lambda a: qml.math.imag(f(a)))
+    return lambda a: re(a) + 1j * im(a)
+
+
+@pytest.mark.parametrize("name", ["Rot", "U3"])
+def test_matrix_of_a_several_parameter_gate_is_differentiated_by_autograd(name):
+    """``qml.matrix`` of ``Rot``/``U3`` at autograd's values was refused (only one-parameter
+    gates with a generator were traced); it is the product of its decomposition's traced
+    matrices, checked here against central finite differences of the numeric matrix."""
+    cls = getattr(qml, name)
+    x = qml.numpy.array([0.3, -1.1, 0.7], requires_grad=True)
+    jac = _complex_jacobian(lambda a: qml.matrix(cls(a[0], a[1], a[2], wires=0)))(x)
+    fd = _fd_jacobian(lambda a: qml.matrix(cls(*a, wires=0)), onp.array(x))
+    assert onp.allclose(jac, fd, atol=1e-7)
+
+
+def test_fused_rot_angles_have_the_products_derivative_at_special_points():
+    """At ``Rot(pi, pi, pi)`` then ``Rot(pi, 0, 0)`` the fused Euler angles are smooth, but
+    qsym's fusion fixed a phase to 0 at ``u10 = 0`` and its derivative was wrong (a matrix
+    derivative unlike the product's). Now the matrix of ``Rot(*fused)`` has the product's
+    derivative (central finite differences of the product); at a singular point (theta 0
+    on both) the derivative is NaN, as PennyLane's."""
+    from qsym.transforms.optimization.optimization_utils import fuse_rot_angles
+
+    def fused(a):
+        f = fuse_rot_angles(a[0], a[1])
+        return qml.matrix(qml.Rot(f[0], f[1], f[2], wires=0))
+
+    def product(a):
+        a = onp.reshape(a, (2, 3))
+        return qml.matrix(qml.Rot(*a[1], wires=0)) @ qml.matrix(qml.Rot(*a[0], wires=0))
+
+    pi = onp.pi
+    x = qml.numpy.array([[pi, pi, pi], [pi, 0.0, 0.0]], requires_grad=True)
+    jac = _complex_jacobian(fused)(x)
+    fd = _fd_jacobian(product, onp.array(x).ravel()).reshape(jac.shape)
+    assert onp.allclose(jac, fd, atol=1e-6)
+    assert onp.allclose(qml.matrix(qml.Rot(*fuse_rot_angles(x[0], x[1]), wires=0)),
+                        product(onp.array(x)))
+    singular = qml.numpy.array([[0.2, 0.0, 0.3], [0.1, 0.0, 0.4]], requires_grad=True)
+    with onp.errstate(all="ignore"):
+        assert onp.isnan(_complex_jacobian(fused)(singular)).any()
