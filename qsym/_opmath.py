@@ -5949,9 +5949,23 @@ def reapply(op) -> None:
     [RX(0.1, wires=[0]), RX(0.1, wires=[0])]
     """
     tape = active_tape()
-    if tape is not None:
-        for g in _gates_of(op):
+    if tape is None:
+        return
+    gates = _gates_of(op)
+    log = tape.log
+    if log is None or (len(gates) == 1 and gates[0] is op):
+        for g in gates:
             tape.append(g)
+        return
+    # a user's queue (an AnnotatedQueue, a rule's queue) holds the operator itself, as
+    # PennyLane's qml.apply queues it (a copy if it is there already); the tape its gates
+    tape.log = None
+    try:
+        for g in gates:
+            tape.append(g)
+    finally:
+        tape.log = log
+    log.append(copy.copy(op) if id(op) in log.ids else op)
 
 
 class ChangeOpBasis(Prod):

@@ -263,3 +263,4 @@ def test_fused_rot_angles_have_the_products_derivative_at_special_points():
     singular = qml.numpy.array([[0.2, 0.0, 0.3], [0.1, 0.0, 0.4]], requires_grad=True)
     with onp.errstate(all="ignore"):
         assert onp.isnan(_complex_jacobian(fused)(singular)).any()
+
