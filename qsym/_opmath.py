@@ -349,13 +349,15 @@ class _Dagger:
 
 def _daggered(base, label: str) -> str:
     """PennyLane's label of ``Adjoint(base)``: the base's label with a dagger, in brackets
-    where the base is itself made from another (``(QFT†)†``).
+    where the base is itself made from another and its label is longer than one
+    character (``(QFT†)†``, ``(RX)†`` of a ``CRX``; ``X†`` of a ``CNOT``).
 
     >>> import qsym as qml
     >>> _daggered(qml.QFT(wires=[0]), "QFT"), _daggered(qml.adjoint(qml.S(0)), "S†")
     ('QFT†', '(S†)†')
     """
-    return f"({label})†" if getattr(base, "arithmetic_depth", 0) > 0 else label + "†"
+    return f"({label})†" if getattr(base, "arithmetic_depth", 0) > 0 and len(label) > 1 \
+        else label + "†"
 
 
 def _adjoint_boxes(op, inverses, call) -> None:

@@ -264,3 +264,14 @@ def test_fused_rot_angles_have_the_products_derivative_at_special_points():
     with onp.errstate(all="ignore"):
         assert onp.isnan(_complex_jacobian(fused)(singular)).any()
 
+
+# --- the dagger label of an adjoint whose base's label is one character ---------------------
+def test_adjoint_label_brackets_only_a_longer_label_of_a_composite_base():
+    """PennyLane's ``Adjoint.label``: brackets when the base is composite and its label is
+    longer than one character. PennyLane 0.45.1's labels (run in /work/plvenv)."""
+    assert qml.adjoint(qml.CNOT([1, 2])).label() == "X†"
+    assert qml.adjoint(qml.CH([0, 1])).label() == "H†"
+    assert qml.adjoint(qml.MultiControlledX(wires=[0, 1, 2])).label() == "X†"
+    assert qml.adjoint(qml.CRX(0.1, [0, 1])).label() == "(RX)†"
+    assert qml.ctrl(qml.adjoint(qml.CNOT(["a", 1.23])), 0).label() == "X†"
+    assert qml.adjoint(qml.adjoint(qml.S(0))).label() == "(S†)†"
