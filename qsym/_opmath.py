@@ -3101,7 +3101,18 @@ class QuantumPhaseEstimation(Template):
         if set(self.target_wires) & set(self.estimation_wires):
             raise QuantumFunctionError("The target wires and estimation wires must not overlap.")
         self.wires = self.target_wires + self.estimation_wires
+        self._hyperparameters = {"unitary": unitary, "target_wires": Wires(self.target_wires),
+                                 "estimation_wires": Wires(self.estimation_wires)}  # PennyLane's
         self._record()
+
+    def _flatten(self):
+        """PennyLane's: the unitary as data, the estimation wires as metadata."""
+        return (self.unitary,), (Wires(self.estimation_wires),)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        with recording(Tape()):
+            return cls(data[0], estimation_wires=metadata[0])
 
     def error(self):
         """PennyLane's bound on the phase estimation's spectral-norm error from its

@@ -566,6 +566,22 @@ class Template(GateSequence):
     def hyperparameters(self, value: dict) -> None:
         self._hyperparameters = value
 
+    @property
+    def _hyperparameters(self) -> dict:
+        """PennyLane's ``op._hyperparameters`` (the attribute behind ``op.hyperparameters``,
+        which PennyLane's own tests and operator code read): the ones the template set, else
+        :attr:`hyperparameters`.
+
+        >>> QFT(wires=[0, 1])._hyperparameters == QFT(wires=[0, 1]).hyperparameters
+        True
+        """
+        own = self.__dict__.get("_hyperparameters")
+        return own if own is not None else self.hyperparameters
+
+    @_hyperparameters.setter
+    def _hyperparameters(self, value: dict) -> None:
+        self.__dict__["_hyperparameters"] = value
+
     def _flatten(self):
         """PennyLane's ``op._flatten()``: ``(data, (wires, hyperparameters as pairs))``,
         the metadata hashable (lists as tuples).

@@ -275,3 +275,23 @@ def test_adjoint_label_brackets_only_a_longer_label_of_a_composite_base():
     assert qml.adjoint(qml.CRX(0.1, [0, 1])).label() == "(RX)†"
     assert qml.ctrl(qml.adjoint(qml.CNOT(["a", 1.23])), 0).label() == "X†"
     assert qml.adjoint(qml.adjoint(qml.S(0))).label() == "(S†)†"
+
+
+# --- PennyLane's op._hyperparameters; phase estimation's hyperparameters --------------------
+def test_phase_estimation_hyperparameters_are_pennylanes_and_mapped():
+    """``op._hyperparameters`` (read by PennyLane's own tests) is the templates'
+    hyperparameters; ``QuantumPhaseEstimation``'s are PennyLane 0.45.1's (run in
+    /work/plvenv): the unitary, its wires as ``target_wires`` and the estimation wires,
+    mapped by ``qml.map_wires``; flattened and made again it is the same operator."""
+    unitary = qml.RX(onp.pi / 4, wires=[0]) @ qml.CNOT(wires=[0, 1])
+    qpe = qml.QuantumPhaseEstimation(unitary, estimation_wires=[2, 3])
+    assert qpe.hyperparameters["target_wires"] == qml.wires.Wires([0, 1])
+    assert qpe.hyperparameters["estimation_wires"] == qml.wires.Wires([2, 3])
+    new = qml.map_wires(qpe, wire_map={0: 2, 1: 3, 2: 4, 3: 5})
+    assert list(new._hyperparameters["target_wires"]) == [2, 3]
+    assert list(new._hyperparameters["estimation_wires"]) == [4, 5]
+    assert list(new._hyperparameters["unitary"].wires) == [2, 3]
+    again = type(qpe)._unflatten(*qpe._flatten())
+    assert onp.allclose(qml.matrix(again), qml.matrix(qpe))
+    emb = qml.AngleEmbedding([0.1], wires=[0], rotation="Z")
+    assert emb._hyperparameters == emb.hyperparameters == {"rotation": "Z"}
