@@ -3077,6 +3077,11 @@ class QuantumPhaseEstimation(Template):
         """PennyLane's data: the parameters of the operators it powers."""
         return tuple(p for g in self.base_ops for p in g.parameters)
 
+    @property
+    def num_params(self) -> int:
+        """PennyLane's: the number of parameters of the operators it powers."""
+        return len(self.label_data())
+
     def __init__(self, unitary, target_wires=None, estimation_wires=None, id=None):
         from .exceptions import QuantumFunctionError
 

@@ -96,6 +96,7 @@ class QSVT(Template):
     """
 
     has_matrix = True  # PennyLane's: a matrix of its own
+    num_params = 0  # PennyLane's: made with no parameters (its data is its operators')
 
     resource_keys = {"UA", "projectors"}
 

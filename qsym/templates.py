@@ -567,6 +567,16 @@ class Template(GateSequence):
         self._hyperparameters = value
 
     @property
+    def num_params(self) -> int:
+        """PennyLane's ``op.num_params``: how many parameters the template was made with
+        (its ``data``; a template whose data PennyLane counts otherwise says so).
+
+        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).num_params, QFT(wires=[0, 1]).num_params
+        (1, 0)
+        """
+        return len(self.data)
+
+    @property
     def _hyperparameters(self) -> dict:
         """PennyLane's ``op._hyperparameters`` (the attribute behind ``op.hyperparameters``,
         which PennyLane's own tests and operator code read): the ones the template set, else
@@ -2745,6 +2755,8 @@ class AQFT(Template):
     >>> [op.name for op in AQFT(order=1, wires=[0, 1, 2]).decomposition()]
     ['Hadamard', 'ControlledPhaseShift', 'Hadamard', 'ControlledPhaseShift', 'Hadamard', 'SWAP']
     """
+
+    num_params = 0  # PennyLane's: no data (the order is a hyperparameter)
 
     def label_data(self) -> tuple:
         """No data in PennyLane (the order is a hyperparameter)."""

@@ -295,3 +295,26 @@ def test_phase_estimation_hyperparameters_are_pennylanes_and_mapped():
     assert onp.allclose(qml.matrix(again), qml.matrix(qpe))
     emb = qml.AngleEmbedding([0.1], wires=[0], rotation="Z")
     assert emb._hyperparameters == emb.hyperparameters == {"rotation": "Z"}
+
+
+# --- templates' num_params -----------------------------------------------------------------
+def test_templates_have_pennylanes_num_params():
+    """``op.num_params`` of templates (an AttributeError before): PennyLane 0.45.1's counts,
+    run in /work/plvenv (its default: the parameters the operator was made with; QSVT and
+    AQFT none, phase estimation its unitary's)."""
+    cases = [
+        (qml.AngleEmbedding([0.1, 0.2], wires=[0, 1]), 1),
+        (qml.QFT(wires=[0, 1]), 0),
+        (qml.StronglyEntanglingLayers(onp.zeros((1, 2, 3)), wires=[0, 1]), 1),
+        (qml.BasisEmbedding([1, 0], wires=[0, 1]), 1),
+        (qml.QSVT(qml.RX(0.1, 0), [qml.RZ(0.2, 0)]), 0),
+        (qml.TrotterProduct(qml.X(0) + qml.Z(0), 0.1), 1),
+        (qml.QuantumPhaseEstimation(qml.RX(0.3, 0), estimation_wires=[1, 2]), 1),
+        (qml.AQFT(1, wires=[0, 1, 2]), 0),
+        (qml.Permute([1, 0], wires=[0, 1]), 0),
+        (qml.FermionicDoubleExcitation(0.2, wires1=[0, 1], wires2=[2, 3]), 1),
+        (qml.QAOAEmbedding([0.1, 0.2], onp.zeros((1, 3)), wires=[0, 1]), 2),
+        (qml.GroverOperator(wires=[0, 1]), 0),
+        (qml.TemporaryAND([0, 1, 2]), 0),
+    ]
+    assert [op.num_params for op, _ in cases] == [n for _, n in cases]
