@@ -965,7 +965,6 @@ def _on_device(device, transform, *targs, **tkwargs):
     return new
 
 
-
 GENERIC[Device] = _on_device
 
 
