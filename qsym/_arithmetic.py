@@ -33,6 +33,7 @@ from .errors import ArgumentError, MatrixUndefinedError
 from ._mcm import MidMeasure, cond, measure
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import ControlledSequence, adjoint, change_op_basis, ctrl, prod
+from ._tapes import apply
 from ._trace import Tape, recording
 from ._transform import detached, null_postprocessing, transform
 from .decomposition import add_decomps, register_resources
@@ -927,10 +928,16 @@ add_decomps("Adjoint(TemporaryAND)", *_ADJOINT_AND_RULES)
 
 
 def _template_rule(cls):
-    """The template's own gates as a rule of ``qml.list_decomps`` (its resources are not
-    counted)."""
+    """The template's decomposition (``op.decomposition()``'s entries, applied where the
+    rule is called) as a rule of ``qml.list_decomps`` (its resources are not counted: the
+    graph decomposes the entries by their own rules). The template itself is made aside:
+    recorded, the rule would make the operator it decomposes (the graph-based
+    ``qml.transforms.decompose`` then never got past it)."""
     def rule(*_, wires=None, **hyper):
-        cls(**hyper)
+        with recording(Tape()):
+            entries = cls(**hyper).decomposition()
+        for entry in entries:  # (qml.apply's: a user's queue holds the entry itself)
+            apply(entry)
 
     rule.__name__ = f"_{cls.__name__.lower()}_decomposition"
     return register_resources({}, rule, exact=False)

@@ -18,6 +18,7 @@ import functools
 import warnings
 
 import autograd.numpy as anp
+from autograd.tracer import Box
 import numpy as np
 
 from ._operations import GATE_CLASSES, Operation
@@ -189,9 +190,46 @@ def fuse_rot_angles(angles1, angles2):
     >>> fuse_rot_angles([[0.1, 0.2, 0.3], [0.0, 0.0, 0.0]], [0.4, 0.5, 0.6]).shape
     (2, 3)
     """
+    if _autograd_boxes(angles1) or _autograd_boxes(angles2):
+        return _fuse_smooth(angles1, angles2)
     if _batched_angles(angles1) or _batched_angles(angles2):
         return _fuse_batched(anp.array(angles1), anp.array(angles2))
     return rot_angles(*_su2_product(_su2(*angles1), _su2(*angles2)))
+
+
+def _autograd_boxes(angles) -> bool:
+    """Whether autograd traces ``angles`` (an array box, or a box among them)."""
+    if isinstance(angles, Box):
+        return True
+    return isinstance(angles, (list, tuple)) and any(_autograd_boxes(a) for a in angles)
+
+
+def _fuse_smooth(angles1, angles2):
+    """:func:`fuse_rot_angles` by closed forms that are smooth wherever the fused Euler
+    angles are (PennyLane's formulas, derived in its ``single_qubit_fusion`` docs):
+    ``theta = 2 arccos |u00|`` and the half sums and differences of the angles by
+    ``arctan2`` of the product's entries. Autograd differentiates them; where the Euler
+    angles are singular (``|u00|`` 0 or 1) the derivative is NaN, as PennyLane's, not the
+    derivative of one branch's choice (``rot_angles`` fixes a phase there to 0, which is
+    right for the value and wrong for the derivative)."""
+    a1 = anp.moveaxis(anp.array(angles1) if isinstance(angles1, (list, tuple)) else angles1,
+                      -1, 0)
+    a2 = anp.moveaxis(anp.array(angles2) if isinstance(angles2, (list, tuple)) else angles2,
+                      -1, 0)
+    phi1, theta1, omega1 = a1[0], a1[1], a1[2]
+    phi2, theta2, omega2 = a2[0], a2[1], a2[2]
+    c1, c2 = anp.cos(theta1 / 2), anp.cos(theta2 / 2)
+    s1, s2 = anp.sin(theta1 / 2), anp.sin(theta2 / 2)
+    mag = anp.sqrt(c1 ** 2 * c2 ** 2 + s1 ** 2 * s2 ** 2
+                   - 2 * c1 * c2 * s1 * s2 * anp.cos(omega1 + phi2))
+    theta = 2 * anp.arccos(anp.clip(mag, 0.0, 1.0))  # (rounding past 1: not a NaN value)
+    p1, m1 = (phi1 + omega1) / 2, (phi1 - omega1) / 2
+    p2, m2 = (phi2 + omega2) / 2, (phi2 - omega2) / 2
+    alpha = -anp.arctan2(-c1 * c2 * anp.sin(p1 + p2) - s1 * s2 * anp.sin(m2 - m1),
+                         c1 * c2 * anp.cos(p1 + p2) - s1 * s2 * anp.cos(m2 - m1))
+    beta = -anp.arctan2(-c1 * s2 * anp.sin(p1 + m2) + s1 * c2 * anp.sin(p2 - m1),
+                        c1 * s2 * anp.cos(p1 + m2) + s1 * c2 * anp.cos(p2 - m1))
+    return anp.stack([alpha + beta, theta, alpha - beta], axis=-1)
 
 
 def _su2_product(x, y) -> tuple:

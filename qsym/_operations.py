@@ -2499,7 +2499,7 @@ def _traced_matrix(op):
     gate's own matrix at the number; None for other gates (several parameters, no
     generator, a matrix that is not ``exp(i t G)``)."""
     if len(op.params) != 1 or not op.has_generator:
-        return None
+        return _traced_by_factors(op)
     theta = op.params[0]
     value = theta
     while isinstance(value, Box):
@@ -2517,6 +2517,41 @@ def _traced_matrix(op):
     if not np.allclose((V * np.exp(1j * real * lam)) @ V.conj().T, numeric, atol=1e-10):
         return None
     return anp.dot(V * anp.exp(1j * theta * lam), V.conj().T)
+
+
+def _traced_by_factors(op):
+    """The matrix of a table gate of several parameters that autograd traces (``Rot``,
+    ``U3``, ...) as the product of its decomposition's matrices, each traced in turn (by
+    its generator, or its own factors), when every factor acts on the gate's wires in its
+    order and the product at the numbers is the gate's own matrix; None otherwise."""
+    if not op.wires or not getattr(op, "has_decomposition", False):
+        return None
+    try:
+        factors = op.decomposition()
+    except Exception:  # noqa: BLE001 - no decomposition at these values: not this way
+        return None
+    wires = list(op.wires)
+    if not factors or any(list(f.wires) != wires or not isinstance(f, Operation)
+                          or f.name == op.name for f in factors):
+        return None
+    product = None
+    for f in factors:
+        m = f.matrix()
+        product = m if product is None else anp.dot(m, product)
+    value = product
+    while isinstance(value, Box):
+        value = value._value
+    numbers = [p._value if isinstance(p, Box) else p for p in op.params]
+    while any(isinstance(p, Box) for p in numbers):
+        numbers = [p._value if isinstance(p, Box) else p for p in numbers]
+    if any(np.ndim(p) != 0 for p in numbers):
+        return None
+    numeric = _gate_matrix(op.name, *[float(np.real(p)) for p in numbers],
+                           num_wires=None if op.num_wires else max(len(wires), 1),
+                           **dict(op.hyper))
+    if np.iscomplexobj(numbers) or not np.allclose(value, numeric, atol=1e-10):
+        return None
+    return product
 
 
 def gate_generator(op) -> "Observable":

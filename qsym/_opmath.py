@@ -349,13 +349,15 @@ class _Dagger:
 
 def _daggered(base, label: str) -> str:
     """PennyLane's label of ``Adjoint(base)``: the base's label with a dagger, in brackets
-    where the base is itself made from another (``(QFT†)†``).
+    where the base is itself made from another and its label is longer than one
+    character (``(QFT†)†``, ``(RX)†`` of a ``CRX``; ``X†`` of a ``CNOT``).
 
     >>> import qsym as qml
     >>> _daggered(qml.QFT(wires=[0]), "QFT"), _daggered(qml.adjoint(qml.S(0)), "S†")
     ('QFT†', '(S†)†')
     """
-    return f"({label})†" if getattr(base, "arithmetic_depth", 0) > 0 else label + "†"
+    return f"({label})†" if getattr(base, "arithmetic_depth", 0) > 0 and len(label) > 1 \
+        else label + "†"
 
 
 def _adjoint_boxes(op, inverses, call) -> None:
@@ -3077,6 +3079,11 @@ class QuantumPhaseEstimation(Template):
         """PennyLane's data: the parameters of the operators it powers."""
         return tuple(p for g in self.base_ops for p in g.parameters)
 
+    @property
+    def num_params(self) -> int:
+        """PennyLane's: the number of parameters of the operators it powers."""
+        return len(self.label_data())
+
     def __init__(self, unitary, target_wires=None, estimation_wires=None, id=None):
         from .exceptions import QuantumFunctionError
 
@@ -3101,7 +3108,18 @@ class QuantumPhaseEstimation(Template):
         if set(self.target_wires) & set(self.estimation_wires):
             raise QuantumFunctionError("The target wires and estimation wires must not overlap.")
         self.wires = self.target_wires + self.estimation_wires
+        self._hyperparameters = {"unitary": unitary, "target_wires": Wires(self.target_wires),
+                                 "estimation_wires": Wires(self.estimation_wires)}  # PennyLane's
         self._record()
+
+    def _flatten(self):
+        """PennyLane's: the unitary as data, the estimation wires as metadata."""
+        return (self.unitary,), (Wires(self.estimation_wires),)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        with recording(Tape()):
+            return cls(data[0], estimation_wires=metadata[0])
 
     def error(self):
         """PennyLane's bound on the phase estimation's spectral-norm error from its
@@ -5951,9 +5969,23 @@ def reapply(op) -> None:
     [RX(0.1, wires=[0]), RX(0.1, wires=[0])]
     """
     tape = active_tape()
-    if tape is not None:
-        for g in _gates_of(op):
+    if tape is None:
+        return
+    gates = _gates_of(op)
+    log = tape.log
+    if log is None or (len(gates) == 1 and gates[0] is op):
+        for g in gates:
             tape.append(g)
+        return
+    # a user's queue (an AnnotatedQueue, a rule's queue) holds the operator itself, as
+    # PennyLane's qml.apply queues it (a copy if it is there already); the tape its gates
+    tape.log = None
+    try:
+        for g in gates:
+            tape.append(g)
+    finally:
+        tape.log = log
+    log.append(copy.copy(op) if id(op) in log.ids else op)
 
 
 class ChangeOpBasis(Prod):

@@ -36,7 +36,8 @@ from ._opmath import adjoint, change_op_basis, ctrl, reapply
 from ._subroutines import BlockEncode, PrepSelPrep, Qubitization, operator_gates
 from ._encodings import FABLE
 from ._trace import Tape, recording
-from .decomposition import add_decomps, register_resources
+from .decomposition import (DecompositionGraph, add_decomps, change_op_basis_resource_rep,
+                            register_resources)
 from .templates import Template, operator_params, pennylane_entries
 from .wires import Wires
 
@@ -95,6 +96,7 @@ class QSVT(Template):
     """
 
     has_matrix = True  # PennyLane's: a matrix of its own
+    num_params = 0  # PennyLane's: made with no parameters (its data is its operators')
 
     resource_keys = {"UA", "projectors"}
 
@@ -290,11 +292,32 @@ class GQSP(Template):
             rotate(thetas[k], phis[k], lambdas[k])
 
 
+def _qsvt_resources(UA, projectors, **_) -> dict:
+    """PennyLane's ``_QSVT_resources``: the operators :meth:`QSVT.decomposition` makes (the
+    first projector; ``change_op_basis(UA, Pi)`` and the next projector per pair; ``UA``
+    and the first projector's form again for an even count), counted."""
+    rep = DecompositionGraph.node_of
+    P = list(projectors)
+    counts = {rep(P[0]): 1}
+    for i in range(1, len(P) - 1, 2):
+        for key in (change_op_basis_resource_rep(rep(UA), rep(P[i])), rep(P[i + 1])):
+            counts[key] = counts.get(key, 0) + 1
+    if len(P) % 2 == 0:
+        for key in (rep(UA), rep(P[0])):
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+@register_resources(_qsvt_resources)
 def _qsvt_rule(*_, UA, projectors, **__) -> None:
-    qsvt_gates(_gates(UA), [_gates(p) for p in projectors])
+    """PennyLane's ``_QSVT_decomposition``: :meth:`QSVT.decomposition`'s operators (the
+    block encoding and ``change_op_basis`` kept whole, for the graph to decompose)."""
+    with recording(Tape()):
+        op = QSVT(UA, projectors)
+    op.decomposition()
 
 
-add_decomps(QSVT, register_resources({}, _qsvt_rule, exact=False))
+add_decomps(QSVT, _qsvt_rule)
 
 
 # --- angles ---------------------------------------------------------------------------------

@@ -43,8 +43,9 @@ from ._subroutines import (QROM, PrepSelPrep, bitstrings, partial_select_control
 from ._trace import Tape, recording
 from .templates import StatePrep
 from ._arithmetic import TemporaryAND
-from .decomposition import (add_decomps, change_op_basis_resource_rep, controlled_resource_rep,
-                            register_condition, register_resources, resource_rep)
+from .decomposition import (add_decomps, adjoint_resource_rep, change_op_basis_resource_rep,
+                            controlled_resource_rep, register_condition, register_resources,
+                            resource_rep)
 from .errors import WireError
 
 
@@ -197,8 +198,59 @@ def _unary_condition(op_reps=(), num_control_wires=0, partial=False, num_work_wi
     return num_work_wires >= num_control_wires - 1
 
 
+def _controlled_once(rep, num_work_wires, zero=0):
+    """The resource form of ``rep`` controlled by one wire (``zero``: on 0)."""
+    return controlled_resource_rep(rep.name, dict(rep.params), 1, zero, num_work_wires)
+
+
+def _unary_full_resources(op_reps, c, num_work_wires) -> dict:
+    """PennyLane's ``_select_resources_unary_not_partial``: ``N(c, K) = c + K - 2 -
+    popcount(K - 1) - [K > 2^(c-1)]`` elbows and as many right elbows, the merged elbows'
+    CNOTs and open-controlled ``X``, each operator controlled by one wire."""
+    K, counts = len(op_reps), {}
+    rest = num_work_wires - (c - 1)
+    if c == 1:
+        for i, rep in enumerate(op_reps):
+            key = _controlled_once(rep, rest, 1 - i)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+    elbows = c + K - 2 - bin(K - 1).count("1") - int(K > 2 ** (c - 1))
+    quarter, half = int(K > 2 ** (c - 2)), int(K > 2 ** (c - 1))
+    counts = {resource_rep(TemporaryAND): elbows, adjoint_resource_rep(TemporaryAND): elbows,
+              resource_rep(GATE_CLASSES["CNOT"]): K - 1 + half - quarter,
+              _controlled_once(resource_rep(GATE_CLASSES["PauliX"]), 0, 1): quarter}
+    for rep in op_reps:
+        key = _controlled_once(rep, rest)
+        counts[key] = counts.get(key, 0) + 1
+    return {k: v for k, v in counts.items() if v}
+
+
+def _unary_resources(op_reps, num_control_wires, partial=False, num_work_wires=0, **_) -> dict:
+    """PennyLane's ``_select_resources_unary``: what :func:`select_unary` makes, counted (so
+    the graph-based system can weigh the rule and decompose what it makes)."""
+    K = len(op_reps)
+    if K == 0:
+        return {}
+    if not partial:
+        return _unary_full_resources(op_reps, num_control_wires, num_work_wires)
+    if K == 1:
+        return {op_reps[0]: 1}
+    if K == 2:
+        return {_controlled_once(rep, num_work_wires, 1 - i): 1 for i, rep in enumerate(op_reps)}
+    bits = _ceil_log2(K)
+    elbows, cnots = (K - 3, K - 1) if K / 2 ** bits > 3 / 4 else (K - 2, K - 3)
+    counts = {resource_rep(TemporaryAND): elbows, adjoint_resource_rep(TemporaryAND): elbows,
+              resource_rep(GATE_CLASSES["CNOT"]): cnots,
+              _controlled_once(resource_rep(GATE_CLASSES["PauliX"]), 0, 1): 1}
+    rest = num_work_wires - max(bits - 1, 0)
+    for rep in op_reps:
+        key = _controlled_once(rep, rest)
+        counts[key] = counts.get(key, 0) + 1
+    return {k: v for k, v in counts.items() if v}
+
+
 @register_condition(_unary_condition)
-@register_resources({}, exact=False)
+@register_resources(_unary_resources)
 def select_unary(*_, ops, control, work_wires=(), partial=False, **__):
     """PennyLane's ``_select_decomp_unary``: the unary iterator, with ``len(control) - 1``
     work wires at least; returns the operators it applies."""
@@ -238,8 +290,29 @@ def _flag_and_apply(op, controls, values, work_wires):
     ctrl(_x(flag), list(controls), control_values=list(values), work_wires=rest)
 
 
+def _work_wire_resources(op_reps, num_control_wires, partial=False, num_work_wires=0, **_):
+    """PennyLane's ``_select_multi_control_work_wire_resources``: per operator, the operator
+    controlled by the flag wire and two multi-controlled ``X`` writing and clearing it."""
+    x = resource_rep(GATE_CLASSES["PauliX"])
+    control = list(range(num_control_wires))
+    if partial and len(op_reps) == 1:
+        pairs = [(control, [0] * num_control_wires)]
+    elif partial:
+        pairs = partial_select_controls(len(op_reps), control)
+    else:
+        pairs = [(control, values) for values in product([0, 1], repeat=num_control_wires)]
+    counts: dict = {}
+    for (controls, values), rep in zip(pairs, op_reps):
+        for key, n in ((_controlled_once(rep, num_work_wires - 1), 1),
+                       (controlled_resource_rep(x.name, {}, len(controls),
+                                                len(controls) - sum(values),
+                                                num_work_wires - 1), 2)):
+            counts[key] = counts.get(key, 0) + n
+    return counts
+
+
 @register_condition(_work_wire_condition)
-@register_resources({}, exact=False)
+@register_resources(_work_wire_resources)
 def select_multi_control_work_wire(*_, ops, control, work_wires, partial=False, **__):
     """PennyLane's ``_select_decomp_multi_control_work_wire``: per operator, its index
     written on the first work wire by a multi-controlled ``X``, the operator controlled

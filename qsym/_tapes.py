@@ -1986,7 +1986,8 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         # a transformed device (qml.add_noise(dev, ...)): its preprocessing (which ends with
         # its transforms), then the device without them
         tapes, post = device.preprocess_transforms()(list(tapes))
-        return tuple(post(execute(tapes, device.original_device, diff_method, interface, **kwargs)))
+        return tuple(post(execute(tapes, devices.untransformed_device(device), diff_method, interface,
+                                  **kwargs)))
     if devices.runs_own_execute(device) and not kwargs.pop("device_preprocessed", False):
         # a device's own execute (a user's class, a spy on it) gets its tapes after the
         # device's preprocess_transforms(), as PennyLane's qml.execute sends them

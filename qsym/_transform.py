@@ -38,7 +38,7 @@ from ._operations import MeasurementProcess
 from ._runtime import QNode, typed_results
 from ._shots import Shots
 from . import devices as _devices
-from .devices import Device, own_derivatives
+from .devices import Device, own_derivatives, untransformed_device
 from ._tapes import (QuantumScript, QuantumTape, apply, device_derivatives, execute,
                      gate_parameters)
 from ._trace import Tape, active_tape, output_kind, recording
@@ -945,7 +945,9 @@ def _on_device(device, transform, *targs, **tkwargs):
     """A transform applied to a device (PennyLane's ``transform(dev)``): a copy of the
     device whose circuits run the transform after their own transforms (its QNodes,
     ``qml.execute``, its ``preprocess_transforms()``); the transforms it carries are
-    ``applied_transforms``, the device without them ``original_device``."""
+    ``applied_transforms``, the device it was made from ``original_device`` (PennyLane's:
+    one transform per wrapper, so a device transformed twice holds the once-transformed
+    one; :func:`untransformed_device` is the device without any)."""
     for refused, what in ((transform.is_informative, "informative"),
                           (transform.is_final_transform, "final"),
                           (transform.expand_transform is not None, "expand")):
@@ -959,7 +961,7 @@ def _on_device(device, transform, *targs, **tkwargs):
     targs, tkwargs = transform.setup_inputs(*targs, **tkwargs)
     new.applied_transforms = CompilePipeline(*getattr(device, "applied_transforms", ()),
                                              BoundTransform(transform, targs, tkwargs))
-    new.original_device = getattr(device, "original_device", device)
+    new.original_device = device
     return new
 
 
@@ -983,7 +985,7 @@ def _transformed_device_class(cls):
     def preprocess_transforms(self, execution_config=None):
         """The device's own preprocessing (a user's class may define it), then the
         transforms applied to the device (PennyLane's ``TransformedDevice``)."""
-        own = self.original_device.preprocess_transforms(execution_config)
+        own = untransformed_device(self).preprocess_transforms(execution_config)
         return own + self.applied_transforms
 
     return type(cls.__name__, (cls,), {"__repr__": __repr__, "__reduce_ex__": __reduce_ex__,
@@ -1305,7 +1307,7 @@ def run_qnode(qnode, args, kwargs):
     post = functools.partial(apply_postprocessing_stack, postprocessing_stack=stack)
     if pipeline.is_informative:
         return post(tapes)[0]
-    device = getattr(qnode.device, "original_device", qnode.device)  # (transforms applied)
+    device = untransformed_device(qnode.device)  # (its transforms applied above)
     results = execute(list(tapes), device, **qnode_gradient(qnode)) if tapes else ()
     out = as_returned(result, post(results)[0], tape.shots.has_partitioned_shots)
     if isinstance(out, (tuple, list)) and any(isinstance(r, Box) for r in out):

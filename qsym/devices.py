@@ -448,6 +448,21 @@ def base_execute(dev):
         _BASE_EXECUTE.reset(token)
 
 
+def untransformed_device(device):
+    """The device a transformed device was made from, without any of its transforms (the
+    device itself if it has none).
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> twice = qml.transforms.merge_rotations(qml.transforms.cancel_inverses(dev))
+    >>> untransformed_device(twice) is dev, twice.original_device.original_device is dev
+    (True, True)
+    """
+    while getattr(device, "_is_transformed_device", False):
+        device = device.original_device
+    return device
+
+
 def own_derivatives(dev, diff_method, grad_on_execution="best"):
     """The name of the derivative method of a user's device class a QNode differentiates
     with, as PennyLane's device derivatives: with ``diff_method="device"`` or

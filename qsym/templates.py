@@ -393,6 +393,7 @@ class Template(GateSequence):
                 else:
                     bound.apply_defaults()
                     self._init_args = _bound_arguments(bound)
+                    self._init_varargs = _var_positional(bound)
             init(self, *args, **kw)
 
         cls.__init__ = __init__
@@ -565,6 +566,32 @@ class Template(GateSequence):
     def hyperparameters(self, value: dict) -> None:
         self._hyperparameters = value
 
+    @property
+    def num_params(self) -> int:
+        """PennyLane's ``op.num_params``: how many parameters the template was made with
+        (its ``data``; a template whose data PennyLane counts otherwise says so).
+
+        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).num_params, QFT(wires=[0, 1]).num_params
+        (1, 0)
+        """
+        return len(self.data)
+
+    @property
+    def _hyperparameters(self) -> dict:
+        """PennyLane's ``op._hyperparameters`` (the attribute behind ``op.hyperparameters``,
+        which PennyLane's own tests and operator code read): the ones the template set, else
+        :attr:`hyperparameters`.
+
+        >>> QFT(wires=[0, 1])._hyperparameters == QFT(wires=[0, 1]).hyperparameters
+        True
+        """
+        own = self.__dict__.get("_hyperparameters")
+        return own if own is not None else self.hyperparameters
+
+    @_hyperparameters.setter
+    def _hyperparameters(self, value: dict) -> None:
+        self.__dict__["_hyperparameters"] = value
+
     def _flatten(self):
         """PennyLane's ``op._flatten()``: ``(data, (wires, hyperparameters as pairs))``,
         the metadata hashable (lists as tuples).
@@ -629,7 +656,7 @@ class Template(GateSequence):
                 args[k] = [wire_map.get(w, w) for w in wires_tuple(args[k])]
             for k in operators:
                 args[k] = args[k].map_wires(wire_map)
-            return type(self)(**args)
+            return _call_again(type(self), args, self.__dict__.get("_init_varargs", ()))
 
     @property
     def data(self) -> tuple:
@@ -791,6 +818,26 @@ def _operator_arguments(template) -> list:
             if isinstance(x, (Operation, GateSequence, Observable)):
                 out.append(x)
     return out
+
+
+def _var_positional(bound) -> tuple:
+    """The values a constructor's ``*args`` took (none: ``()``)."""
+    return next((tuple(v) for k, v in bound.arguments.items()
+                 if bound.signature.parameters[k].kind is inspect.Parameter.VAR_POSITIONAL), ())
+
+
+def _call_again(cls, args: dict, varargs: tuple):
+    """``cls`` made again from its constructor's named arguments and its ``*args`` values
+    (the parameters before ``*args`` passed by position, as they must be)."""
+    if not varargs:
+        return cls(**args)
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    lead = []
+    for p in params:
+        if p.kind is inspect.Parameter.VAR_POSITIONAL:
+            break
+        lead.append(args.pop(p.name))
+    return cls(*lead, *varargs, **args)
 
 
 def _bound_arguments(bound) -> dict:
@@ -2712,6 +2759,8 @@ class AQFT(Template):
     ['Hadamard', 'ControlledPhaseShift', 'Hadamard', 'ControlledPhaseShift', 'Hadamard', 'SWAP']
     """
 
+    num_params = 0  # PennyLane's: no data (the order is a hyperparameter)
+
     def label_data(self) -> tuple:
         """No data in PennyLane (the order is a hyperparameter)."""
         return ()
@@ -4113,6 +4162,8 @@ class RandomLayers(Template):
         self.imprimitive = _gate_class(imprimitive or "CNOT", "RandomLayers imprimitive")
         self.rotations = tuple(_gate_class(r, "RandomLayers rotations")
                                for r in (rotations or ("RX", "RY", "RZ")))
+        self._hyperparameters = {"ratio_imprim": ratio_imprim, "imprimitive": self.imprimitive,
+                                 "rotations": self.rotations, "seed": seed}  # PennyLane's
         self._record()
 
     def _build(self):

@@ -316,7 +316,8 @@ def test_controlled_change_op_basis_rule_has_resources_and_controls_the_target_o
     finally:
         qml.decomposition.disable_graph()
     names = [o.name for o in out.operations]
-    assert names[0] == "SWAP" and names[2] == "SWAP" and "CSWAP" not in names
+    # PennyLane 0.45.1's tape (/work/plvenv): the uncompute operator as queued, Adjoint(SWAP)
+    assert names == ["SWAP", "C(PhaseAdder)", "Adjoint(SWAP)"]
     order = [0, 1, 2]
     np.testing.assert_allclose(qml.matrix(out, wire_order=order), qml.matrix(op, wire_order=order),
                                atol=1e-12)
