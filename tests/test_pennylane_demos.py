@@ -812,10 +812,17 @@ def test_evolution_by_noncommuting_words_differentiates_by_the_time():
         return np.real(psi.conj() @ word(3, X0=1, X1=1) @ psi)
 
     assert f(t, a) == pytest.approx(ref(0.8, 0.3), abs=1e-12)
-    e = 1e-6
-    fd = [(ref(0.8 + e, 0.3) - ref(0.8 - e, 0.3)) / (2 * e), (ref(0.8, 0.3 + e) - ref(0.8, 0.3 - e)) / (2 * e)]
-    np.testing.assert_allclose(qml.grad(f)(t, a), fd, atol=1e-8)
-    e = 1e-4
+    # five-point central differences at e = 1e-3: truncation ~1e-13, and the reference's
+    # rounding (~2e-14 after expm_taylor's squarings, CPU-dependent) divided by e, ~1e-11
+    # (two-point differences at e = 1e-6 were off by 2e-8 on an AVX-512 machine)
+    e = 1e-3
+
+    def d5(g):
+        return (-g(2 * e) + 8 * g(e) - 8 * g(-e) + g(-2 * e)) / (12 * e)
+
+    fd = [d5(lambda s: ref(0.8 + s, 0.3)), d5(lambda s: ref(0.8, 0.3 + s))]
+    np.testing.assert_allclose(qml.grad(f)(t, a), fd, atol=1e-9)
+    e = 1e-3
     second = (ref(0.8 + e, 0.3) - 2 * ref(0.8, 0.3) + ref(0.8 - e, 0.3)) / e**2
     assert qml.jacobian(qml.grad(lambda t: f(t, a)))(t) == pytest.approx(second, abs=1e-5)
 
