@@ -381,6 +381,10 @@ def check_splittable(tape) -> None:
     Traceback (most recent call last):
         ...
     RuntimeError: Cannot split up terms in sums for MeasurementProcess ...
+    >>> check_splittable(qml.tape.QuantumScript([], [qml.var(qml.Hamiltonian([0.5], [qml.Z(0)]))]))
+    Traceback (most recent call last):
+        ...
+    RuntimeError: Cannot split up terms in sums for MeasurementProcess ...
     """
     from ._operations import Prod, SProd, Sum
 
@@ -388,11 +392,10 @@ def check_splittable(tape) -> None:
         if m.kind == "expval":
             continue
         obs = m.written_obs if m.measured_obs is not None else None
-        op = getattr(m, "op", None) if obs is None else None  # probs(op=...): its operator
+        op = getattr(m, "op", None) if obs is None else obs  # probs(op=...): its operator
         if isinstance(op, (Prod, SProd)):  # as PennyLane: a sum after simplification
             op = op.simplify()
-        if (isinstance(obs, (Sum, Prod, SProd)) and isinstance(getattr(m.measured_obs, "terms", None), dict)
-                and len(m.measured_obs.terms) > 1) or isinstance(op, Sum):
+        if isinstance(op, Sum):  # (a sum of one term too: a Hamiltonian of one word)
             raise RuntimeError(
                 f"Cannot split up terms in sums for MeasurementProcess {type(m)} (only "
                 "expectation values of sums are split: measure each term)")

@@ -63,3 +63,42 @@ def test_parameter_shift_of_a_variance_of_a_sum_counts_its_expectation_circuits_
                                     qml.var(h()))[-1], dev)(a)
     eps = 1e-6
     assert onp.allclose(g, [(var(0.3 + eps) - var(0.3 - eps)) / (2 * eps)], atol=1e-7)
+
+
+def test_variance_of_a_sum_with_trainable_coefficients_is_refused_by_parameter_shift():
+    """PennyLane's parameter shift splits trainable observables into terms, which a
+    variance of a sum cannot be: its ``ValueError`` at the value call and under
+    ``qml.grad`` (coefficients an argument or a ``requires_grad=True`` tensor made in the
+    circuit; a Hamiltonian of one term too). Coefficients with ``requires_grad=False`` or
+    an expectation value are answered; so is backpropagation (PennyLane 0.45.1's
+    behaviours, run in /work/plvenv; the values by hand below)."""
+    dev = qml.device("default.qubit", wires=1)
+    x = pnp.array([0.4], requires_grad=True)
+
+    def node(method, kind="var", inside=False, words=2):
+        @qml.qnode(dev, diff_method=method)
+        def circuit(x, coeffs):
+            qml.RX(x[0], 0)
+            if inside:
+                coeffs = pnp.array([0.5, 0.3], requires_grad=True)
+            h = qml.Hamiltonian(coeffs[:words], [qml.Z(0), qml.X(0)][:words])
+            return qml.var(h) if kind == "var" else qml.expval(h)
+        return circuit
+
+    co = pnp.array([0.5, 0.3], requires_grad=True)
+    for circuit in (node("parameter-shift"), node("parameter-shift", inside=True),
+                    node("parameter-shift", words=1), node("hadamard")):
+        for call in (lambda: circuit(x, co), lambda: qml.grad(circuit)(x, co)):
+            with pytest.raises(ValueError, match="Can only differentiate Hamiltonian "
+                               "coefficients for expectations, not .*requires_grad=False"):
+                call()
+    # by hand at RX(0.4)|0>: <Z> = cos 0.4, <X> = 0, var(Z) = sin^2 0.4, var(X) = 1,
+    # cov(Z, X) = <{Z, X}>/2 - <Z><X> = 0: var = c0^2 sin^2 0.4 + c1^2,
+    # d var / d c0 = 2 c0 var(Z) + 2 c1 cov(Z, X)
+    value = 0.25 * onp.sin(0.4) ** 2 + 0.09
+    fixed = pnp.array([0.5, 0.3], requires_grad=False)
+    assert onp.isclose(node("parameter-shift")(x, fixed), value)
+    assert onp.isclose(node("backprop")(x, co), value)
+    g = qml.grad(node("backprop"))(x, co)
+    assert onp.isclose(g[1][0], 2 * 0.5 * onp.sin(0.4) ** 2)
+    assert qml.grad(node("parameter-shift", kind="expval"))(x, co)[1] is not None
