@@ -6080,3 +6080,31 @@ METHODS["ctrl"] = ctrl  # op._controlled(wire) (qsym._operations)
 METHODS["evolve"] = evolve  # the entries of TrotterProduct's decomposition (qsym.templates)
 # the decompositions of templates (qsym.templates: SelectPauliRot) use them
 METHODS["change_op_basis"], METHODS["qml_adjoint"] = change_op_basis, adjoint  # (METHODS["adjoint"] is a gate's own: _gate_adjoint)
+
+
+def check_splittable(tape) -> None:
+    """PennyLane's refusal (``RuntimeError``): only expectation values of sums are split
+    into terms; a variance, a sample or ``probs(op=...)`` of a sum is not.
+
+    >>> import qsym as qml
+    >>> check_splittable(qml.tape.QuantumScript([], [qml.expval(qml.X(0) + qml.Z(0))]))
+    >>> check_splittable(qml.tape.QuantumScript([], [qml.probs(op=qml.X(0) + qml.Y(0))]))
+    Traceback (most recent call last):
+        ...
+    RuntimeError: Cannot split up terms in sums for MeasurementProcess ...
+    >>> check_splittable(qml.tape.QuantumScript([], [qml.var(qml.Hamiltonian([0.5], [qml.Z(0)]))]))
+    Traceback (most recent call last):
+        ...
+    RuntimeError: Cannot split up terms in sums for MeasurementProcess ...
+    """
+    for m in tape.measurements:
+        if m.kind == "expval":
+            continue
+        obs = m.written_obs if m.measured_obs is not None else None
+        op = getattr(m, "op", None) if obs is None else obs  # probs(op=...): its operator
+        if isinstance(op, (Prod, SProd)):  # as PennyLane: a sum after simplification
+            op = op.simplify()
+        if isinstance(op, Sum):  # (a sum of one term too: a Hamiltonian of one word)
+            raise RuntimeError(
+                f"Cannot split up terms in sums for MeasurementProcess {type(m)} (only "
+                "expectation values of sums are split: measure each term)")

@@ -3358,7 +3358,7 @@ def _check_trainable_sums(node, result, circuit) -> None:
     every call, a value call too, as PennyLane's transform program runs it."""
     if getattr(node, "_runs_a_tape", False) or not _splits_trainable_terms(node):
         return  # (a tape's own QNode: qsym._tapes checks the tape)
-    from ._splitting import check_splittable
+    from ._opmath import check_splittable
 
     measured = trace.output_kind(result)[1]
     inputs = set(circuit.inputs)
