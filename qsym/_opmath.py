@@ -3223,6 +3223,11 @@ class ControlledSequence(Template):
         """
         return 1 + getattr(self.base, "arithmetic_depth", 0)
 
+    @property
+    def num_wires(self) -> int:
+        """PennyLane's (a ``SymbolicOp``): its wires' number, the control wires too."""
+        return len(self.wires)
+
     def __init__(self, base, control, id=None):
         self.base_ops = _powered_ops(base, "ControlledSequence: base")
         self.base = base

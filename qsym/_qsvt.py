@@ -95,6 +95,7 @@ class QSVT(Template):
     """
 
     has_matrix = True  # PennyLane's: a matrix of its own
+    num_params = 0  # PennyLane's (its data, the operators' parameters, are not its own)
 
     resource_keys = {"UA", "projectors"}
 

@@ -5,6 +5,8 @@ Expected numbers are PennyLane 0.45.1's (computed in /work/plvenv and pasted, sa
 where used), derived by hand, or finite differences.
 """
 
+import warnings
+
 import numpy as onp
 import pytest
 
@@ -102,3 +104,243 @@ def test_variance_of_a_sum_with_trainable_coefficients_is_refused_by_parameter_s
     g = qml.grad(node("backprop"))(x, co)
     assert onp.isclose(g[1][0], 2 * 0.5 * onp.sin(0.4) ** 2)
     assert qml.grad(node("parameter-shift", kind="expval"))(x, co)[1] is not None
+
+
+# --- PennyLane's Operator defaults on every template class ---------------------------------
+w3 = onp.array([0.1, 0.2, 0.3])
+T = qml
+_TEMPLATES = {
+ "AngleEmbedding": lambda: T.AngleEmbedding(w3, wires=range(3)),
+ "AmplitudeEmbedding": lambda: T.AmplitudeEmbedding(onp.array([0.6, 0.8, 0, 0]), wires=range(2)),
+ "BasisEmbedding": lambda: T.BasisEmbedding([1, 0], wires=range(2)),
+ "IQPEmbedding": lambda: T.IQPEmbedding(w3, wires=range(3)),
+ "QAOAEmbedding": lambda: T.QAOAEmbedding(features=w3[:2], weights=onp.ones((1, 3)), wires=range(2)),
+ "DisplacementEmbedding": lambda: T.DisplacementEmbedding(w3, wires=range(3)),
+ "SqueezingEmbedding": lambda: T.SqueezingEmbedding(w3, wires=range(3)),
+ "BasicEntanglerLayers": lambda: T.BasicEntanglerLayers(onp.ones((2, 3)), wires=range(3)),
+ "StronglyEntanglingLayers": lambda: T.StronglyEntanglingLayers(onp.ones((2, 3, 3)), wires=range(3)),
+ "RandomLayers": lambda: T.RandomLayers(onp.ones((1, 3)), wires=range(2), seed=1),
+ "SimplifiedTwoDesign": lambda: T.SimplifiedTwoDesign(initial_layer_weights=onp.ones(3), weights=onp.ones((1, 2, 2)), wires=range(3)),
+ "CVNeuralNetLayers": lambda: T.CVNeuralNetLayers(*[onp.ones(s) for s in T.CVNeuralNetLayers.shape(1, 2)], wires=range(2)),
+ "Interferometer": lambda: T.Interferometer(onp.ones(1), onp.ones(1), onp.ones(2), wires=range(2)),
+ "ParticleConservingU1": lambda: T.ParticleConservingU1(onp.ones((1, 1, 2)), wires=range(2), init_state=onp.array([1, 0])),
+ "ParticleConservingU2": lambda: T.ParticleConservingU2(onp.ones((1, 3)), wires=range(2), init_state=onp.array([1, 0])),
+ "GateFabric": lambda: T.GateFabric(onp.ones((1, 1, 2)), wires=range(4), init_state=onp.array([1, 1, 0, 0])),
+ "UCCSD": lambda: T.UCCSD(onp.ones(3), wires=range(4), s_wires=[[0, 1, 2], [1, 2, 3]], d_wires=[[[0, 1], [2, 3]]], init_state=onp.array([1, 1, 0, 0])),
+ "kUpCCGSD": lambda: T.kUpCCGSD(onp.ones((1, 6)), wires=range(4), k=1, delta_sz=0, init_state=onp.array([1, 1, 0, 0])),
+ "AllSinglesDoubles": lambda: T.AllSinglesDoubles(onp.ones(3), wires=range(4), hf_state=onp.array([1, 1, 0, 0]), singles=[[0, 2], [1, 3]], doubles=[[0, 1, 2, 3]]),
+ "FermionicSingleExcitation": lambda: T.FermionicSingleExcitation(0.1, wires=[0, 1, 2]),
+ "FermionicDoubleExcitation": lambda: T.FermionicDoubleExcitation(0.1, wires1=[0, 1], wires2=[2, 3]),
+ "ArbitraryUnitary": lambda: T.ArbitraryUnitary(onp.ones(15), wires=range(2)),
+ "ArbitraryStatePreparation": lambda: T.ArbitraryStatePreparation(onp.ones(6), wires=range(2)),
+ "MottonenStatePreparation": lambda: T.MottonenStatePreparation(onp.array([0.6, 0.8, 0, 0]), wires=range(2)),
+ "ApproxTimeEvolution": lambda: T.ApproxTimeEvolution(qml.Hamiltonian([0.5, 0.3], [qml.Z(0), qml.X(1)]), 0.4, 2),
+ "CommutingEvolution": lambda: T.CommutingEvolution(qml.Hamiltonian([0.5, 0.3], [qml.Z(0), qml.Z(1)]), 0.4),
+ "TrotterProduct": lambda: T.TrotterProduct(qml.Hamiltonian([0.5, 0.3], [qml.Z(0), qml.X(1)]), 0.4, n=2),
+ "QDrift": lambda: T.QDrift(qml.Hamiltonian([0.5, 0.3], [qml.Z(0), qml.X(1)]), 0.4, n=2, seed=1),
+ "QFT": lambda: T.QFT(wires=range(3)),
+ "AQFT": lambda: T.AQFT(1, wires=range(3)),
+ "GroverOperator": lambda: T.GroverOperator(wires=range(3)),
+ "FlipSign": lambda: T.FlipSign([1, 0], wires=range(2)),
+ "Permute": lambda: T.Permute([1, 0], wires=range(2)),
+ "QuantumPhaseEstimation": lambda: T.QuantumPhaseEstimation(qml.RX(0.3, 0), estimation_wires=[1, 2]),
+ "ControlledSequence": lambda: T.ControlledSequence(qml.RX(0.3, 0), control=[1, 2]),
+ "Select": lambda: T.Select([qml.X(0), qml.RY(0.3, 0)], control=[1]),
+ "SelectPauliRot": lambda: T.SelectPauliRot(onp.array([0.1, 0.2]), control_wires=[0], target_wire=1),
+ "Superposition": lambda: T.Superposition(onp.array([0.6, 0.8]), [[0, 0], [1, 1]], wires=[0, 1], work_wire=2),
+ "PrepSelPrep": lambda: T.PrepSelPrep(qml.Hamiltonian([0.5, 0.3], [qml.Z(0), qml.X(0)]), control=[1]),
+ "Qubitization": lambda: T.Qubitization(qml.Hamiltonian([0.5, 0.3], [qml.Z(0), qml.X(0)]), control=[1]),
+ "QSVT": lambda: T.QSVT(qml.BlockEncode(0.3, wires=[0, 1]), [qml.PCPhase(0.2, dim=1, wires=[0, 1]), qml.PCPhase(0.4, dim=1, wires=[0, 1])]),
+ "Reflection": lambda: T.Reflection(qml.Hadamard(0)),
+ "AmplitudeAmplification": lambda: T.AmplitudeAmplification(qml.Hadamard(0), qml.Z(0), iters=1),
+ "BasisRotation": lambda: T.BasisRotation(wires=range(2), unitary_matrix=onp.eye(2)),
+ "HilbertSchmidt": lambda: T.HilbertSchmidt([qml.RZ(0.1, wires=1)], [qml.Hadamard(0)]),
+ "LocalHilbertSchmidt": lambda: T.LocalHilbertSchmidt([qml.RZ(0.1, wires=1)], [qml.Hadamard(0)]),
+ "MPS": lambda: T.MPS(range(4), 2, lambda weights, wires: qml.RY(weights[0], wires[0]), n_params_block=1, template_weights=onp.ones((3, 1))),
+ "TTN": lambda: T.TTN(range(4), 2, lambda weights, wires: qml.RY(weights[0], wires[0]), n_params_block=1, template_weights=onp.ones((3, 1))),
+ "MERA": lambda: T.MERA(range(4), 2, lambda weights, wires: qml.RY(weights[0], wires[0]), n_params_block=1, template_weights=onp.ones((5, 1))),
+ "MPSnone": lambda: T.MPS(range(4), 2, lambda wires: qml.CNOT(wires), n_params_block=0),
+ "TwoLocalSwapNetwork": lambda: T.TwoLocalSwapNetwork(range(3), lambda index, wires, param: qml.CRX(param, wires), weights=onp.ones(3)),
+ "BasisState": lambda: qml.BasisState(onp.array([1, 0]), wires=[0, 1]),
+ "StatePrep": lambda: qml.StatePrep(onp.array([0.6, 0.8, 0, 0]), wires=[0, 1]),
+ "QubitSum": lambda: T.QubitSum(wires=[0, 1, 2]),
+ "QubitCarry": lambda: T.QubitCarry(wires=[0, 1, 2, 3]),
+ "SpecialUnitary": lambda: qml.SpecialUnitary(onp.ones(3), wires=[0]),
+ "DiagonalQubitUnitary": lambda: qml.DiagonalQubitUnitary(onp.array([1, -1]), wires=[0]),
+ "QubitUnitary": lambda: qml.QubitUnitary(onp.eye(2), wires=[0]),
+ "BlockEncode": lambda: qml.BlockEncode(0.3, wires=[0, 1]),
+ "IntegerComparator": lambda: qml.IntegerComparator(2, geq=True, wires=[0, 1, 2]),
+ "OutMultiplier": lambda: T.OutMultiplier(x_wires=[0], y_wires=[1], output_wires=[2, 3]),
+ "ModExp": lambda: T.ModExp(x_wires=[0, 1], output_wires=[2, 3], base=3, mod=4, work_wires=[4, 5, 6, 7, 8, 9]),
+ "OutPoly": lambda: T.OutPoly(lambda x, y: x + y, input_registers=[[0, 1], [2, 3]], output_wires=[4, 5]),
+ "GQSP": lambda: T.GQSP(qml.RX(0.3, 0), onp.ones((3, 2)), control=1),
+ "FABLE": lambda: T.FABLE(onp.eye(2) * 0.5, wires=[0, 1, 2]),
+ "CosineWindow": lambda: T.CosineWindow(wires=range(2)),
+ "QROM": lambda: T.QROM(["01", "10"], control_wires=[0], target_wires=[1, 2], work_wires=None),
+ "TemporaryAND": lambda: T.TemporaryAND(wires=[0, 1, 2]),
+ "Elbow": lambda: T.Elbow(wires=[0, 1, 2]),
+ "QuantumMonteCarlo": lambda: T.QuantumMonteCarlo(onp.array([0.5, 0.5]), lambda i: 0.5, target_wires=range(2), estimation_wires=[2, 3]),
+ "MultiplexerStatePreparation": lambda: T.MultiplexerStatePreparation(onp.array([0.6, 0.8, 0, 0]), wires=range(2)),
+ "QROMStatePreparation": lambda: T.QROMStatePreparation(onp.array([0.6, 0.8, 0, 0]), wires=range(2), precision_wires=[2, 3]),
+ "Adder": lambda: T.Adder(1, x_wires=[0, 1], mod=4),
+ "PhaseAdder": lambda: T.PhaseAdder(1, x_wires=[0, 1], mod=4),
+ "Multiplier": lambda: T.Multiplier(3, x_wires=[0, 1], mod=4, work_wires=[2, 3, 4, 5]),
+ "OutAdder": lambda: T.OutAdder(x_wires=[0], y_wires=[1], output_wires=[2, 3]),
+ "SemiAdder": lambda: T.SemiAdder(x_wires=[0, 1], y_wires=[2, 3], work_wires=[4]),
+ "Interferometer_triangular": lambda: T.Interferometer(onp.ones(1), onp.ones(1), onp.ones(2), wires=range(2), mesh="triangular"),
+}
+# PennyLane 0.45.1's values (run in /work/plvenv, tests' constructors above): num_params,
+# ndim_params, grad_method, parameter_frequencies, num_wires as repr ("!E": raises E)
+_PL_DEFAULTS = {
+    "AngleEmbedding": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "AmplitudeEmbedding": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "BasisEmbedding": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "IQPEmbedding": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "QAOAEmbedding": ('2', '(1, 2)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "DisplacementEmbedding": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "SqueezingEmbedding": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "BasicEntanglerLayers": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "StronglyEntanglingLayers": ('1', '(3,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "RandomLayers": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "SimplifiedTwoDesign": ('2', '(1, 3)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "CVNeuralNetLayers": ('11', '(2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "Interferometer": ('3', '(1, 1, 1)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "ParticleConservingU1": ('1', '(3,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "ParticleConservingU2": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "GateFabric": ('1', '(3,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "UCCSD": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "kUpCCGSD": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "AllSinglesDoubles": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "FermionicSingleExcitation": ('1', '(0,)', "'A'", '[(0.5, 1.0)]', 'None'),
+    "FermionicDoubleExcitation": ('1', '(0,)', "'A'", '[(0.5, 1.0)]', 'None'),
+    "ArbitraryUnitary": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "ArbitraryStatePreparation": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "MottonenStatePreparation": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "ApproxTimeEvolution": ('3', '(0, 0, 0)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "CommutingEvolution": ('3', '(0, 0, 0)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "TrotterProduct": ('3', '(0, 0, 0)', "'F'", '!ParameterFrequenciesUndefinedError', 'None'),
+    "QDrift": ('3', '(0, 0, 0)', "'F'", '!ParameterFrequenciesUndefinedError', 'None'),
+    "QFT": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "AQFT": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "GroverOperator": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "FlipSign": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "Permute": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "QuantumPhaseEstimation": ('1', '(0,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "ControlledSequence": ('1', '!AttributeError', 'None', '!ParameterFrequenciesUndefinedError', '3'),
+    "Select": ('1', '(0,)', "'F'", '!ParameterFrequenciesUndefinedError', 'None'),
+    "SelectPauliRot": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "Superposition": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "PrepSelPrep": ('2', '(0, 0)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "Qubitization": ('2', '(0, 0)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "QSVT": ('0', '(2, 0, 0)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "Reflection": ('1', '(0,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "AmplitudeAmplification": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "BasisRotation": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "HilbertSchmidt": ('0', '(0,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "LocalHilbertSchmidt": ('0', '(0,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "MPS": ('1', '(2,)', "'F'", '!ParameterFrequenciesUndefinedError', 'None'),
+    "TTN": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "MERA": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "MPSnone": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "TwoLocalSwapNetwork": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "BasisState": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "StatePrep": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "QubitSum": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', '3'),
+    "QubitCarry": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', '4'),
+    "SpecialUnitary": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "DiagonalQubitUnitary": ('1', '(1,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "QubitUnitary": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "BlockEncode": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "IntegerComparator": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "OutMultiplier": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "ModExp": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "OutPoly": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "GQSP": ('2', '(2, 0)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "FABLE": ('1', '(2,)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "CosineWindow": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "QROM": ('1', '(2,)', "'F'", '!ParameterFrequenciesUndefinedError', 'None'),
+    "TemporaryAND": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', '3'),
+    "Elbow": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', '3'),
+    "QuantumMonteCarlo": ('3', '(2, 2, 2)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "MultiplexerStatePreparation": ('1', '(1,)', "'F'", '!ParameterFrequenciesUndefinedError', 'None'),
+    "QROMStatePreparation": ('1', '(1,)', "'F'", '!ParameterFrequenciesUndefinedError', 'None'),
+    "Adder": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "PhaseAdder": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "Multiplier": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "OutAdder": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "SemiAdder": ('0', '()', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+    "Interferometer_triangular": ('3', '(1, 1, 1)', 'None', '!ParameterFrequenciesUndefinedError', 'None'),
+}
+# where qsym differs on purpose: its value, and why
+_KNOWN = {
+    # PennyLane's Operation default "F" (no grad_method of their own): its parameter shift
+    # takes finite differences of them; qsym differentiates their gates exactly
+    **{name: {"grad_method": "None"} for name in (
+        "TrotterProduct", "QDrift", "MPS", "QROM", "MultiplexerStatePreparation",
+        "QROMStatePreparation")},
+    # PennyLane's data are the operators' parameters; qsym's are none (its operators are
+    # hyperparameters): num_params 0
+    "QuantumPhaseEstimation": {"num_params": "0", "ndim_params": "()"},
+    "Select": {"num_params": "0", "ndim_params": "()", "grad_method": "None"},
+    "ControlledSequence": {"ndim_params": "(0,)"},  # (PennyLane's SymbolicOp has none)
+    # qsym's SpecialUnitary is differentiated by its own rule, on its wires
+    "SpecialUnitary": {"grad_method": "'A'", "num_wires": "1"},
+}
+# PennyLane 0.45.1's template classes not made here: what their constructors need
+_NOT_MADE = {"BBQRAM", "HybridQRAM", "SelectOnlyQRAM", "IQP", "MPSPrep", "SubroutineOp",
+             "SumOfSlatersPrep", "TrotterizedQfunc", "QutritBasisStatePreparation"}
+_PL_TEMPLATE_NAMES = {  # dir(pennylane.templates)'s Operator classes
+    "AQFT", "Adder", "AllSinglesDoubles", "AmplitudeAmplification", "AmplitudeEmbedding",
+    "AngleEmbedding", "ApproxTimeEvolution", "ArbitraryStatePreparation", "ArbitraryUnitary",
+    "BBQRAM", "BasicEntanglerLayers", "BasisEmbedding", "BasisRotation", "CVNeuralNetLayers",
+    "CommutingEvolution", "ControlledSequence", "CosineWindow", "DisplacementEmbedding",
+    "Elbow", "FABLE", "FermionicDoubleExcitation", "FermionicSingleExcitation", "FlipSign",
+    "GQSP", "GateFabric", "GroverOperator", "HilbertSchmidt", "HybridQRAM", "IQP",
+    "IQPEmbedding", "Interferometer", "LocalHilbertSchmidt", "MERA", "MPS", "MPSPrep",
+    "ModExp", "MottonenStatePreparation", "MultiplexerStatePreparation", "Multiplier",
+    "OutAdder", "OutMultiplier", "OutPoly", "ParticleConservingU1", "ParticleConservingU2",
+    "Permute", "PhaseAdder", "PrepSelPrep", "QAOAEmbedding", "QDrift", "QFT", "QROM",
+    "QROMStatePreparation", "QSVT", "QuantumMonteCarlo", "QuantumPhaseEstimation",
+    "Qubitization", "QutritBasisStatePreparation", "RandomLayers", "Reflection", "Select",
+    "SelectOnlyQRAM", "SelectPauliRot", "SemiAdder", "SimplifiedTwoDesign",
+    "SqueezingEmbedding", "StronglyEntanglingLayers", "SubroutineOp", "SumOfSlatersPrep",
+    "Superposition", "TTN", "TemporaryAND", "TrotterProduct", "TrotterizedQfunc",
+    "TwoLocalSwapNetwork", "UCCSD", "kUpCCGSD"}
+
+
+def _defaults(op) -> tuple:
+    out = []
+    for name in ("num_params", "ndim_params", "grad_method", "parameter_frequencies",
+                 "num_wires"):
+        try:
+            v = getattr(op, name)
+        except Exception as exc:  # noqa: BLE001 - PennyLane's error, by name
+            out.append("!" + type(exc).__name__)
+            continue
+        if name == "parameter_frequencies":
+            v = [tuple(float(f) for f in t) for t in v]
+        if name == "ndim_params":
+            v = tuple(int(i) for i in v)
+        out.append(repr(v))
+    return tuple(out)
+
+
+def test_every_template_class_has_pennylanes_operator_defaults():
+    """``num_params`` (PennyLane's default ``len(data)``), ``ndim_params``, ``grad_method``,
+    ``parameter_frequencies`` and ``num_wires`` of every PennyLane template class (and the
+    state preparations and matrix gates qsym makes as templates) are PennyLane 0.45.1's
+    (``_PL_DEFAULTS``, computed in /work/plvenv on the same constructors), but for the
+    differences ``_KNOWN`` lists with their reasons."""
+    assert {n.split("_")[0] for n in _TEMPLATES} >= _PL_TEMPLATE_NAMES - _NOT_MADE
+    wrong = {}
+    for name, make in _TEMPLATES.items():
+        with warnings.catch_warnings():  # (AQFT's order, QDrift's seed: PennyLane's warnings)
+            warnings.simplefilter("ignore")
+            got = _defaults(make())
+        want = dict(zip(("num_params", "ndim_params", "grad_method", "parameter_frequencies",
+                         "num_wires"), _PL_DEFAULTS[name]))
+        want.update(_KNOWN.get(name, {}))
+        if got != tuple(want.values()):
+            wrong[name] = (got, tuple(want.values()))
+    assert not wrong
+
