@@ -344,3 +344,32 @@ def test_every_template_class_has_pennylanes_operator_defaults():
             wrong[name] = (got, tuple(want.values()))
     assert not wrong
 
+
+# --- qml.specs at an int or a slice of the whole pipeline -----------------------------------
+def test_specs_at_a_slice_of_the_pipeline_counts_pennylanes_tapes():
+    """``qml.specs(qnode, level=...)`` at an int or a slice counts the tape PennyLane's
+    slices make (``construct_batch``'s: the user's transforms sliced, then the rest; a
+    reversed slice runs to the end without being the device's level). Gate counts are
+    PennyLane 0.45.1's (run in /work/plvenv)."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def f(x):
+        qml.AngleEmbedding(x, wires=[0, 1])
+        qml.Hadamard(0)
+        qml.Hadamard(0)
+        return qml.expval(qml.Z(0))
+
+    plain = qml.QNode(f, dev)
+    two = qml.transforms.merge_rotations(qml.transforms.cancel_inverses(qml.QNode(f, dev)))
+    whole, gates = {"AngleEmbedding": 1, "Hadamard": 2}, {"RX": 2, "Hadamard": 2}
+    expected = [
+        (plain, slice(None, None, -1), whole), (plain, slice(None, None, 2), whole),
+        (plain, slice(1, 3), gates), (plain, 2, gates), (plain, -1, whole),
+        (two, slice(None, None, -1), {"AngleEmbedding": 1}), (two, slice(1, 3), whole),
+        (two, 3, {"AngleEmbedding": 1}), (two, slice(None, -2), whole),
+    ]
+    x = pnp.array([0.1, 0.2])
+    got = [dict(qml.specs(node, level=level)(x)["resources"].gate_types)
+           for node, level, _ in expected]
+    assert got == [want for _, _, want in expected]
+
