@@ -373,3 +373,34 @@ def test_specs_at_a_slice_of_the_pipeline_counts_pennylanes_tapes():
            for node, level, _ in expected]
     assert got == [want for _, _, want in expected]
 
+
+# --- a reused operator carries no Conditional of an earlier circuit -------------------------
+def test_an_operator_reused_after_an_empty_conditional_counts_no_phantom_circuit():
+    """An operator object the user applies (``qml.apply``) after a ``qml.cond`` that
+    postselection leaves empty, then in a circuit without mid-circuit measurements: the
+    second circuit's parameter-shift gradient counts PennyLane's circuits (its ``RX`` on
+    wire 0 cannot reach ``Z(1)``: no circuit run), not a Conditional's forward difference
+    of the first. Counts are PennyLane 0.45.1's (run in /work/plvenv)."""
+    dev = qml.device("default.qubit", wires=2)
+    op = qml.RY(0.3, wires=1)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def first(x):
+        m = qml.measure(0, postselect=0)
+        qml.cond(m == 1, qml.RX)(x, wires=1)
+        qml.apply(op)
+        return qml.expval(qml.Z(1))
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def second(x):
+        qml.RX(x, 0)
+        qml.apply(op)
+        return qml.expval(qml.Z(1))
+
+    def counts(circuit):
+        with qml.Tracker(dev) as t:
+            qml.grad(circuit)(pnp.array(0.4, requires_grad=True))
+        return [t.totals.get(k) for k in ("batches", "simulations", "executions")]
+
+    assert counts(first) == [2, 3, 3]
+    assert counts(second) == [1, 1, 1]
