@@ -404,3 +404,25 @@ def test_an_operator_reused_after_an_empty_conditional_counts_no_phantom_circuit
 
     assert counts(first) == [2, 3, 3]
     assert counts(second) == [1, 1, 1]
+
+
+# --- spsa_grad of a QNode perturbs the template PennyLane keeps -----------------------------
+def test_spsa_of_a_qnode_perturbs_a_kept_template_by_its_own_parameter():
+    """``diff_method="spsa"``: PennyLane's expansion keeps a ``FermionicSingleExcitation``
+    (its ``grad_method`` "A") and perturbs its one parameter, so with one parameter the
+    estimate is the central difference: PennyLane 0.45.1 gives -0.38941834 with
+    ``sampler_rng=7`` (run in /work/plvenv); qsym perturbed the gates it applies (two
+    ``RZ`` of opposite angles: 0.0). Checked against the exact derivative too."""
+    dev = qml.device("default.qubit", wires=3)
+
+    def f(x):
+        qml.PauliX(0)
+        qml.PauliX(1)
+        qml.FermionicSingleExcitation(x, wires=[0, 1, 2])
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    x = pnp.array(0.4, requires_grad=True)
+    spsa = qml.grad(qml.QNode(f, dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 7}))
+    exact = qml.grad(qml.QNode(f, dev, diff_method="parameter-shift"))(x)
+    assert onp.isclose(spsa(x), -0.38941834, atol=1e-7)
+    assert onp.isclose(spsa(x), exact, atol=1e-6)
