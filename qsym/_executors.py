@@ -184,6 +184,8 @@ def tracker_info(node, entry, executor, result, runs):
             info["how"] = "device"
         else:
             info["how"] = "shifts"
+            if executor is sampled_shift and getattr(node, "backward_pass", False):
+                info["how"] = "shifted"  # (the value circuit drawn by the forward pass)
             if executor in (shift, sampled_shift, batch_shift):
                 info["expval_circuits"] = var_expval_circuits(
                     getattr(entry, "plan", None) or entry.element.plan)
@@ -482,8 +484,10 @@ def sampled_shift(node, entry, x, d):
         mixed.refuse_shot_gradient()
     sampler = entry.sampler()
     forward = not getattr(node, "backward_pass", False)
+    # (autograd's backward pass: its forward pass drew and counted the value circuit; the
+    # shifted circuits are PennyLane's second batch, tracker_info's "shifted")
     return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng, forward),
-            entry.plan.counted_executions)
+            entry.plan.counted_executions - (not forward))
 
 
 def sampled_adjoint(node, entry, x, d):

@@ -681,7 +681,10 @@ class Tracker:
     def _device_records(self, runs, how="values", circuit=None, size=None, shots_each=None,
                         resources=None, results=None, mcm_samples=False, expval_circuits=0,
                         **_):
-        """``expval_circuits``: how many of the shifted circuits measure each variance's
+        """``how``: ``"values"`` (one circuit), ``"shifts"`` (the value circuit, then a batch
+        of the other ``runs - 1``), ``"shifted"`` (a batch of ``runs`` shifted circuits: the
+        value was recorded by autograd's forward pass), ``"device"`` (a device derivative).
+        ``expval_circuits``: how many of the shifted circuits measure each variance's
         observable by its expectation value (PennyLane's parameter shift of a variance:
         the circuits of ``<A>``; :func:`qsym._executors.tracker_info`)."""
         shadows = shadow_measurements(circuit) if circuit is not None else 0
@@ -704,6 +707,13 @@ class Tracker:
             self.update(**kw)
             self.record()
 
+        if how == "shifted":  # autograd's backward pass under shots: the shifted circuits
+            if count:  # alone (the forward pass recorded the value circuit)
+                self.update(batches=1)
+                self.record()
+                for k in range(count):
+                    one_circuit(False, k < expval_circuits)
+            return
         if how == "device":  # a device derivative (adjoint): no batch of executions
             self.update(resources=resources, errors={})
             self.update(execute_and_derivative_batches=1, executions=count, derivatives=count)

@@ -426,3 +426,29 @@ def test_spsa_of_a_qnode_perturbs_a_kept_template_by_its_own_parameter():
     exact = qml.grad(qml.QNode(f, dev, diff_method="parameter-shift"))(x)
     assert onp.isclose(spsa(x), -0.38941834, atol=1e-7)
     assert onp.isclose(spsa(x), exact, atol=1e-6)
+
+
+def test_jacobian_of_sampled_measurements_counts_the_value_circuit_once():
+    """``qml.jacobian`` of a function of a QNode's measurements under shots (autograd's
+    forward pass draws the value, its backward pass the shifted circuits): PennyLane
+    0.45.1's two batches, the value circuit counted once (run in /work/plvenv); qsym's
+    backward pass counted it again (3 batches, 6 executions). A variance of a sum among
+    them: its shifted circuits counted by the sum's groups, the shots with them."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.set_shots(50)
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def circuit(x):
+        qml.RX(x[0], 0)
+        qml.RY(x[1], 1)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Z(0)), qml.expval(qml.X(1))
+
+    x = pnp.array([0.3, 0.7], requires_grad=True)
+    with qml.Tracker(dev) as t:
+        qml.jacobian(lambda x: qml.math.stack(circuit(x)))(x)
+    assert {k: t.totals.get(k) for k in _KEYS} == {"batches": 2, "simulations": 5,
+                                                   "executions": 5, "shots": 250}
+    counts, _, _ = _var_counts(lambda: [qml.var(0.5 * qml.Z(0) + 0.3 * qml.X(0)),
+                                        qml.expval(qml.X(1))], 2, shots=50)
+    assert counts == {"batches": 2, "simulations": 8, "executions": 23, "shots": 1150}
