@@ -654,6 +654,8 @@ def adjoint(fn, lazy=True):
     if isinstance(fn, Observable):
         return _adjoint_of_observable(fn, lazy)
     ops = _template_ops(fn)
+    if ops is not None and not lazy and fn.has_adjoint:
+        return fn.adjoint()  # PennyLane's: a template's own adjoint() (made where called)
     if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...)): PennyLane's Adjoint(template)
         tape, out, call = active_tape(), [], object()
         for g in reversed(ops):
@@ -664,7 +666,7 @@ def adjoint(fn, lazy=True):
                 if tape is not None:
                     tape.append(inv)
         # lazy=False: PennyLane's Adjoint(template) still where it has no adjoint() of its own
-        return AdjointOperation(fn, out) if lazy or not fn.has_adjoint else out
+        return AdjointOperation(fn, out)
     if fn is None:  # PennyLane's ValueError texts (GateError is one)
         raise GateError("None is not callable: qml.adjoint takes a gate or a function of "
                         "gates. This error might occur if you apply adjoint to the output of a "

@@ -2853,12 +2853,21 @@ class QubitSum(Template):
     """
 
     num_wires = 3  # PennyLane's
+    has_adjoint = True  # PennyLane's: its own inverse
 
     def __init__(self, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
         if len(self.wires) != 3:
             raise WireError(f"QubitSum acts on 3 wires, got {len(self.wires)}")
         self._record()
+
+    def adjoint(self) -> "QubitSum":
+        """Itself again (PennyLane's: the sum is its own inverse).
+
+        >>> QubitSum(wires=[0, 1, 2]).adjoint()
+        QubitSum(wires=[0, 1, 2])
+        """
+        return QubitSum(wires=list(self.wires))
 
     has_matrix = True
 
@@ -2963,6 +2972,8 @@ class IntegerComparator(Template):
     >>> op.label(), op.decomposition()
     ('>=2', [MultiControlledX(wires=[0, 2], control_values=[True])])
     """
+
+    has_adjoint = True  # PennyLane's: adjoint() is itself again
 
     has_matrix = True
     is_self_inverse = True
@@ -3901,6 +3912,8 @@ class CommutingEvolution(Template):
     [ApproxTimeEvolution(1.0, 0.5, 0.3, wires=[0, 1])]
     """
 
+    has_adjoint = True  # PennyLane's: adjoint() evolves backwards in time
+
     grad_method = None  # PennyLane's: "A" with frequencies and a fixed Hamiltonian
 
     def __init__(self, hamiltonian, time, frequencies=None, shifts=None, id=None):
@@ -4420,6 +4433,8 @@ class SpecialUnitary(Template):
     >>> op.decomposition()[0].name
     'QubitUnitary'
     """
+
+    has_adjoint = True  # PennyLane's: adjoint() is SpecialUnitary(-theta)
 
     def device_applies(self) -> bool:
         """``default.qubit`` applies it as a matrix."""
@@ -5314,6 +5329,8 @@ class DiagonalQubitUnitary(Template):
     >>> DiagonalQubitUnitary([[1, 1j], [1j, 1]], wires=0).batch_size
     2
     """
+
+    has_adjoint = True  # PennyLane's: adjoint() is DiagonalQubitUnitary(conj(D))
 
     def device_applies(self) -> bool:
         """``default.qubit`` applies it as a matrix."""

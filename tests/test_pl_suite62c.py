@@ -452,3 +452,43 @@ def test_jacobian_of_sampled_measurements_counts_the_value_circuit_once():
     counts, _, _ = _var_counts(lambda: [qml.var(0.5 * qml.Z(0) + 0.3 * qml.X(0)),
                                         qml.expval(qml.X(1))], 2, shots=50)
     assert counts == {"batches": 2, "simulations": 8, "executions": 23, "shots": 1150}
+
+
+# --- templates with an adjoint() of their own -----------------------------------------------
+def test_templates_with_their_own_adjoint_are_adjointed_as_pennylanes():
+    """``CommutingEvolution``, ``QubitSum``, ``IntegerComparator``, ``SpecialUnitary`` and
+    ``DiagonalQubitUnitary`` have PennyLane's ``has_adjoint`` True: ``qml.adjoint(op,
+    lazy=False)`` is ``op.adjoint()``, ``Adjoint(op).decomposition()`` is ``[op.adjoint()]``
+    and ``.simplify()`` is ``op.adjoint()`` (PennyLane 0.45.1's, run in /work/plvenv), and
+    in a circuit both forms give PennyLane's values."""
+    H = qml.Hamiltonian([0.5, 0.3], [qml.Z(0), qml.Z(0) @ qml.Z(1)])
+    makers = {
+        "CommutingEvolution": lambda: qml.CommutingEvolution(H, 0.4),
+        "QubitSum": lambda: qml.QubitSum(wires=[0, 1, 2]),
+        "IntegerComparator": lambda: qml.IntegerComparator(2, geq=True, wires=[0, 1, 2]),
+        "SpecialUnitary": lambda: qml.SpecialUnitary(onp.ones(3), wires=[0]),
+        "DiagonalQubitUnitary": lambda: qml.DiagonalQubitUnitary(onp.array([1, -1]), wires=[0]),
+    }
+    for name, make in makers.items():
+        op = make()
+        assert op.has_adjoint
+        own = op.adjoint()
+        assert qml.equal(qml.adjoint(make(), lazy=False), own)
+        assert [o.name for o in qml.adjoint(make()).decomposition()] == [name]
+        assert qml.equal(qml.adjoint(make()).simplify(), own)
+    dev = qml.device("default.qubit", wires=3)
+    for lazy in (True, False):
+        @qml.qnode(dev)
+        def circuit():
+            qml.RY(0.4, 0)
+            qml.RX(0.9, 1)
+            qml.RY(0.7, 2)
+            qml.CNOT([0, 2])
+            qml.S(1)
+            qml.adjoint(qml.IntegerComparator(2, geq=True, wires=[0, 1, 2]), lazy=lazy)
+            qml.adjoint(qml.DiagonalQubitUnitary(onp.exp(1j * onp.array([0.3, 0.9])), wires=[1]),
+                        lazy=lazy)
+            return qml.expval(qml.X(0) @ qml.Y(1)), qml.expval(qml.X(2) @ qml.X(0))
+
+        # PennyLane 0.45.1's values (run in /work/plvenv), either form
+        assert onp.allclose(onp.array(circuit(), dtype=float), [-0.17223959, 0.25087018])
