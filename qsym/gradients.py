@@ -1799,10 +1799,24 @@ def _spsa_expand(tape, depth=10):
     return tape
 
 
+def _refuse_kept_without_method(tape) -> None:
+    """PennyLane's ``spsa_grad`` after its expansion: a trainable parameter of an operation
+    the expansion kept (its data not requiring gradients: ``qml.pow(RY(0.7), 3)`` of a
+    plain float) whose ``grad_method`` is None raises ``ValueError`` "Cannot differentiate
+    with respect to parameter(s)" (qsym's ``ArgumentError``)."""
+    info, n_ops = tape.par_info, len(tape.operations)
+    bad = [k for k, i in enumerate(tape.trainable_params)
+           if info[i]["op_idx"] < n_ops and info[i]["op"].name not in _SPSA_GATES
+           and _pennylane_grad_method(info[i]["op"]) is None]
+    if bad:
+        raise ArgumentError(f"Cannot differentiate with respect to parameter(s) {bad}")
+
+
 def _tape_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center", f0=None,
                num_directions=1, sampler=_rademacher, sampler_rng=None, **_):
     _check_measurements(tape, "spsa_grad")
     tape = _spsa_expand(tape)
+    _refuse_kept_without_method(tape)
     num_directions = check_num_directions(num_directions)
     _check_step(h)
     if not tape.trainable_params:

@@ -189,9 +189,16 @@ def test_spsa_perturbs_the_decomposed_power_as_pennylane():
 
 def test_spsa_grad_tape_expands_powers_as_pennylane():
     """On a tape, ``spsa_grad`` shifts the decomposed power's parameter ``3b`` (PennyLane's
-    expansion), and its Jacobian is by the expanded tape's parameters."""
+    expansion of an operation whose data require gradients), and its Jacobian is by the
+    expanded tape's parameters. Of plain floats PennyLane 0.45.1 keeps the power and refuses
+    it (its grad_method None: "Cannot differentiate with respect to parameter(s) [1]", run
+    in /work/plvenv)."""
     a, b, h = 0.4, -0.7, 1e-2
-    t = qml.tape.QuantumScript([qml.RX(a, 0), qml.pow(qml.RY(b, wires=1), 3)],
+    plain = qml.tape.QuantumScript([qml.RX(a, 0), qml.pow(qml.RY(b, wires=1), 3)],
+                                   [qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))])
+    with pytest.raises(ValueError, match=r"Cannot differentiate with respect to parameter\(s\) \[1\]"):
+        qml.gradients.spsa_grad(plain, sampler=_ones, h=h)
+    t = qml.tape.QuantumScript([qml.RX(np.array(a), 0), qml.pow(qml.RY(np.array(b), wires=1), 3)],
                                [qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))])
     tapes, fn = qml.gradients.spsa_grad(t, sampler=_ones, h=h)
     got = sorted([round(float(p), 12) for p in tt.get_parameters()] for tt in tapes)
