@@ -16,6 +16,7 @@ from autograd import numpy as anp
 
 from . import _cv as cv
 from ._trace import not_recording
+from .exceptions import ParameterFrequenciesUndefinedError
 from .wires import Wires
 
 
@@ -32,6 +33,34 @@ class CVTemplate(cv.CVOperation):
 
     is_template = True  # default.gaussian applies its decomposition
     grad_method = None
+    # PennyLane's Operator defaults for its (CV) templates
+    has_adjoint = False
+    has_decomposition = True
+    has_generator = False
+    has_diagonalizing_gates = False
+    batch_size = None
+
+    @property
+    def ndim_params(self) -> tuple:
+        """PennyLane's default: the number of dimensions of each parameter as given.
+
+        >>> import qsym as qml
+        >>> qml.SqueezingEmbedding([0.1, 0.2], wires=[0, 1]).ndim_params  # (features, method)
+        (2,)
+        """
+        return tuple(int(np.ndim(p)) for p in self.data)
+
+    @property
+    def grad_recipe(self) -> list:
+        """PennyLane's default: None for each parameter."""
+        return [None] * len(self.data)
+
+    @property
+    def parameter_frequencies(self) -> list:
+        """None (PennyLane's ``ParameterFrequenciesUndefinedError``)."""
+        raise ParameterFrequenciesUndefinedError(
+            f"Operation {self.name} does not have parameter frequencies defined, and parameter "
+            "frequencies can not be computed as no generator is defined.")
 
     def __init__(self, *params, wires=None, id=None, **hyperparameters):  # noqa: A002
         self.hyperparameters = hyperparameters

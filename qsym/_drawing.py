@@ -1540,6 +1540,10 @@ def _transformed_specs(qnode, args, kwargs, level, compute_depth):
     import dataclasses
 
     batch = TAPE_RESOURCES["batch"](qnode, args, kwargs, compute_depth is not False, level)
+    if batch is None and isinstance(level, (int, slice)) and not isinstance(level, bool):
+        # the one tape of PennyLane's slices of the whole pipeline (construct_batch's)
+        batch = TAPE_RESOURCES["count"](qnode, args, kwargs, compute_depth is not False,
+                                        level)[0]
     if batch is not None:  # several tapes there: PennyLane's list, one per tape
         wires = qnode.device.wires
         return CircuitSpecs(

@@ -184,6 +184,11 @@ def tracker_info(node, entry, executor, result, runs):
             info["how"] = "device"
         else:
             info["how"] = "shifts"
+            if executor is sampled_shift and getattr(node, "backward_pass", False):
+                info["how"] = "shifted"  # (the value circuit drawn by the forward pass)
+            if executor in (shift, sampled_shift, batch_shift):
+                info["expval_circuits"] = var_expval_circuits(
+                    getattr(entry, "plan", None) or entry.element.plan)
     info["results"] = values[0] if len(values) == 1 else tuple(values)
     if (info["how"] == "values" and not node.current_shots()
             and not isinstance(info["results"], tuple) and np.ndim(info["results"]) == 0
@@ -200,6 +205,24 @@ def tracker_info(node, entry, executor, result, runs):
             getattr(circuit, "mid_measured", False) and hasattr(node, "deferral_options")
             and node.deferral_options()["method"] == "one-shot")
     return info
+
+
+def var_expval_circuits(plan) -> int:
+    """How many of a parameter-shift gradient's circuits (after the value circuit) PennyLane
+    runs with each variance measured as its expectation value (``var_param_shift``'s
+    ``<A>`` tape and its shifted tapes: :attr:`~qsym._plan.GradientPlan.executions` less
+    the value circuit, the unshifted one, and the derivatives qsym knows are 0,
+    :attr:`~qsym._plan.GradientPlan.idle_runs`); its ``<A^2>`` tapes and a Conditional's
+    finite differences keep the variance. 0 without a variance (or where none of those
+    runs: a variance whose trainable parameters are all a Conditional's).
+
+    >>> import types
+    >>> var_expval_circuits(types.SimpleNamespace(var_runs=1, executions=5, idle_runs=0))
+    5
+    >>> var_expval_circuits(types.SimpleNamespace(var_runs=0, executions=5, idle_runs=0))
+    0
+    """
+    return plan.executions + plan.idle_runs if plan.var_runs else 0
 
 
 def pl_backpropagates(node) -> bool:
@@ -461,8 +484,10 @@ def sampled_shift(node, entry, x, d):
         mixed.refuse_shot_gradient()
     sampler = entry.sampler()
     forward = not getattr(node, "backward_pass", False)
+    # (autograd's backward pass: its forward pass drew and counted the value circuit; the
+    # shifted circuits are PennyLane's second batch, tracker_info's "shifted")
     return (sampler.parameter_shift(x, d, node.current_shots(), node.device.rng, forward),
-            entry.plan.counted_executions)
+            entry.plan.counted_executions - (not forward))
 
 
 def sampled_adjoint(node, entry, x, d):

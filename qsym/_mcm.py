@@ -1037,6 +1037,12 @@ def _mark(gate, name: str, value) -> None:
         pass
 
 
+# whether a deferral ever marked an operator with the groups of Conditionals that wrote no
+# gate (:func:`_place_pending`): a recording without a deferral then clears the marks its
+# operators carry from an earlier circuit (:func:`clear_stale_marks`)
+_PENDING_MARKED = [False]
+
+
 def _place_pending(tape, start: int, pending: list) -> None:
     """The groups that wrote no gate, kept on the first gate recorded after them
     (``pl_conditional_before``; after the circuit's last gate: ``pl_conditional_after``);
@@ -1045,10 +1051,22 @@ def _place_pending(tape, start: int, pending: list) -> None:
         if getattr(gate, "pl_conditional_after", None):
             _mark(gate, "pl_conditional_after", ())
         if pending:
+            _PENDING_MARKED[0] = True
             _mark(gate, "pl_conditional_before", tuple(pending))
             pending.clear()
         elif getattr(gate, "pl_conditional_before", None):
             _mark(gate, "pl_conditional_before", ())
+
+
+def clear_stale_marks(items) -> None:
+    """Clear the marks of Conditionals that wrote no gate (``pl_conditional_before`` /
+    ``_after``) that ``items``, a recording nothing is deferred in, carry from an earlier
+    circuit's deferral (an operator object the user applies again, ``qml.apply``): else
+    ``qml.Tracker`` would count a forward difference of a Conditional this circuit lacks."""
+    for op in items:
+        for name in ("pl_conditional_before", "pl_conditional_after"):
+            if getattr(op, name, None):
+                _mark(op, name, ())
 
 
 def _controlled(op: Conditional, control_wires: dict, reduce_postselected: bool) -> list:
@@ -1236,6 +1254,7 @@ def defer(operations, measurements, reduce_postselected=True, allow_postselect=T
                 new_ops.append(op)
             _place_pending(tape, placed, pending)
     if pending and tape.items:  # (after the last gate)
+        _PENDING_MARKED[0] = True
         _mark(tape.items[-1], "pl_conditional_after", tuple(pending))
     new_ms = [_moved_statistic(mp, control_wires) for mp in measurements]
     return new_ops, new_ms, list(tape.items), postselected
@@ -1341,6 +1360,8 @@ def rewrite_recording(items, result, device_wires=None):
         return items, result  # (refused by the next stage, with its message)
     if not any(isinstance(op, (MidMeasure, Conditional)) for op in items) and not any(
             getattr(m, "mv", None) is not None for m in results):
+        if _PENDING_MARKED[0]:
+            clear_stale_marks(items)
         for user in (True, False):  # (each returns the tape)
             if by_transform(user) and TAPE_DEFERRAL:
                 TAPE_DEFERRAL[0](items, results, _BY_TRANSFORM.options,

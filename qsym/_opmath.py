@@ -656,6 +656,8 @@ def adjoint(fn, lazy=True):
     if isinstance(fn, Observable):
         return _adjoint_of_observable(fn, lazy)
     ops = _template_ops(fn)
+    if ops is not None and not lazy and fn.has_adjoint:
+        return fn.adjoint()  # PennyLane's: a template's own adjoint() (made where called)
     if ops is not None:  # qml.adjoint(qml.AngleEmbedding(...)): PennyLane's Adjoint(template)
         tape, out, call = active_tape(), [], object()
         for g in reversed(ops):
@@ -666,7 +668,7 @@ def adjoint(fn, lazy=True):
                 if tape is not None:
                     tape.append(inv)
         # lazy=False: PennyLane's Adjoint(template) still where it has no adjoint() of its own
-        return AdjointOperation(fn, out) if lazy or not fn.has_adjoint else out
+        return AdjointOperation(fn, out)
     if fn is None:  # PennyLane's ValueError texts (GateError is one)
         raise GateError("None is not callable: qml.adjoint takes a gate or a function of "
                         "gates. This error might occur if you apply adjoint to the output of a "
@@ -3242,6 +3244,11 @@ class ControlledSequence(Template):
         1
         """
         return 1 + getattr(self.base, "arithmetic_depth", 0)
+
+    @property
+    def num_wires(self) -> int:
+        """PennyLane's (a ``SymbolicOp``): its wires' number, the control wires too."""
+        return len(self.wires)
 
     def __init__(self, base, control, id=None):
         self.base_ops = _powered_ops(base, "ControlledSequence: base")
@@ -6114,3 +6121,31 @@ METHODS["ctrl"] = ctrl  # op._controlled(wire) (qsym._operations)
 METHODS["evolve"] = evolve  # the entries of TrotterProduct's decomposition (qsym.templates)
 # the decompositions of templates (qsym.templates: SelectPauliRot) use them
 METHODS["change_op_basis"], METHODS["qml_adjoint"] = change_op_basis, adjoint  # (METHODS["adjoint"] is a gate's own: _gate_adjoint)
+
+
+def check_splittable(tape) -> None:
+    """PennyLane's refusal (``RuntimeError``): only expectation values of sums are split
+    into terms; a variance, a sample or ``probs(op=...)`` of a sum is not.
+
+    >>> import qsym as qml
+    >>> check_splittable(qml.tape.QuantumScript([], [qml.expval(qml.X(0) + qml.Z(0))]))
+    >>> check_splittable(qml.tape.QuantumScript([], [qml.probs(op=qml.X(0) + qml.Y(0))]))
+    Traceback (most recent call last):
+        ...
+    RuntimeError: Cannot split up terms in sums for MeasurementProcess ...
+    >>> check_splittable(qml.tape.QuantumScript([], [qml.var(qml.Hamiltonian([0.5], [qml.Z(0)]))]))
+    Traceback (most recent call last):
+        ...
+    RuntimeError: Cannot split up terms in sums for MeasurementProcess ...
+    """
+    for m in tape.measurements:
+        if m.kind == "expval":
+            continue
+        obs = m.written_obs if m.measured_obs is not None else None
+        op = getattr(m, "op", None) if obs is None else obs  # probs(op=...): its operator
+        if isinstance(op, (Prod, SProd)):  # as PennyLane: a sum after simplification
+            op = op.simplify()
+        if isinstance(op, Sum):  # (a sum of one term too: a Hamiltonian of one word)
+            raise RuntimeError(
+                f"Cannot split up terms in sums for MeasurementProcess {type(m)} (only "
+                "expectation values of sums are split: measure each term)")

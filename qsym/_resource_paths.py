@@ -94,9 +94,9 @@ def _specs_tape_resources(qnode, args, kwargs, compute_depth, level=None):
     ``level`` (``"gradient"``) the tape after the gradient method's expansion (with
     ``diff_method="parameter-shift"`` a trainable template's gates). At
     ``level="device"`` the tape is the one the device's ``preprocess_transforms()`` make
-    of it (also a slice to the end: :func:`device_level`; templates decomposed into the
-    gates the device runs); None when they make several tapes (the caller counts the
-    compiled circuit).
+    of it (templates decomposed into the gates the device runs); at an int or a slice
+    the tape :func:`qsym.workflow.construct_batch` makes there (PennyLane's slices); None
+    when they make several tapes (the caller counts the compiled circuit).
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=2))
@@ -109,6 +109,15 @@ def _specs_tape_resources(qnode, args, kwargs, compute_depth, level=None):
     >>> _specs_tape_resources(c, (w,), {}, True, "device")[0].gate_types
     {'RX': 2, 'CNOT': 1}
     """
+    if isinstance(level, (int, slice)) and not isinstance(level, bool):
+        # an int or a slice of the whole pipeline: PennyLane's tapes there (its slices of
+        # the user's transforms and of the rest, the device's own among them)
+        batch, _ = construct_batch(qnode, level=level)(*args, **kwargs)
+        if len(batch) != 1:
+            return None
+        tape = batch[0]
+        mcm = any(isinstance(op, (MidMeasure, Conditional)) for op in tape.operations)
+        return count_resources(tape, compute_depth=compute_depth), mcm
     if level is None or level == "gradient" or device_level(level):
         # PennyLane's "gradient" level (the default) and the device's start from the tape
         # after the gradient method's expansion (parameter shift decomposes a trainable
@@ -232,13 +241,16 @@ METHODS["algo_errors"] = compute_algo_error
 
 
 def device_level(level) -> bool:
-    """Whether ``level`` (of ``qml.specs``, ``algo_error``) takes in the device's own
-    transforms, as PennyLane's: ``"device"`` and a slice to the end (``slice(0, None)``).
+    """Whether ``level`` (of ``qml.specs``, ``algo_error``) is ``"device"``, whose tapes
+    the device's own transforms make after the gradient level's (an int or a slice is a
+    part of the whole pipeline: :func:`qsym.workflow.construct_batch` applies the device's
+    transforms it takes in, as PennyLane's; ``slice(None, None, -1)`` is not the device's
+    level although it runs to the end).
 
     >>> device_level("device"), device_level(slice(0, None)), device_level("gradient")
-    (True, True, False)
+    (True, False, False)
     """
-    return level == "device" or (isinstance(level, slice) and level.stop is None)
+    return level == "device"
 
 
 def _device_batch(qnode, batch, level):

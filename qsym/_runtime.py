@@ -1790,6 +1790,7 @@ class QNode:
         circuit = stages.to_circuit(items, rec.result, rec.wires, syms)
         with trace.values_known(syms.values):  # (draws allowed in the replay too)
             stages.check(target, circuit, args, kwargs, key, syms, at_zero=False)
+        _check_trainable_sums(self, rec.result, circuit)
         inputs = set(syms.inputs)
         by_value = {sym: what for sym, what in looks.by_value.items() if sym in inputs}
         structure = (key, ir.structural_hash(circuit), tuple(sorted(map(str, by_value))),
@@ -1947,6 +1948,7 @@ class QNode:
         circuit = stages.to_circuit(rec.items, rec.result, rec.wires, syms)  # 3: the IR
         stages.check(target, circuit, args, kwargs, key, syms)  # 4: replays, validation
         _check_backprop(self, circuit)
+        _check_trainable_sums(self, rec.result, circuit)
         if getattr(self.device, "mixed", False):  # the density-matrix executor (qsym._mixed)
             entry = stages.mixed_entry(target, circuit, syms, size,
                                        getattr(self.device, "readout_prob", None))
@@ -3336,6 +3338,54 @@ def _check_backprop(node, circuit) -> None:
             f"Device {node.device} does not support backprop with requested circuit. (qsym: "
             "PennyLane's default.qubit cannot backpropagate through a SparseHamiltonian; use "
             "diff_method='parameter-shift' or 'adjoint')")
+
+
+def _splits_trainable_terms(node) -> bool:
+    """Whether PennyLane's gradient transform for ``node`` expands a tape whose measured
+    observables have trainable data into single terms (``split_to_single_terms``): its
+    parameter shift (``diff_method="parameter-shift"``, or ``"best"`` with shots or on a
+    device that does not backpropagate) and its Hadamard gradient."""
+    method = node.diff_method
+    if method in ("parameter-shift", "hadamard") or method in options.HADAMARD_ALIASES:
+        return True
+    return method == "best" and (node.configured_shots() is not None or not (
+        devices.derivative_methods(node.device)[:1] == ("backprop",)))
+
+
+def _trainable_observable(obs, inputs) -> bool:
+    """Whether the observable ``obs`` holds trainable data: a ``qsym.numpy`` tensor with
+    ``requires_grad=True`` or a traced value of the differentiable ``inputs``."""
+    for d in getattr(obs, "data", None) or ():
+        if getattr(d, "requires_grad", False) is True:
+            return True
+        items = d.ravel() if isinstance(d, np.ndarray) and d.dtype == object else (d,)
+        if any(isinstance(v, trace.Traced) and v.expr.free_symbols & inputs for v in items):
+            return True
+    return False
+
+
+def _check_trainable_sums(node, result, circuit) -> None:
+    """PennyLane's ``ValueError`` where its gradient transform splits trainable observables
+    into terms (:func:`_splits_trainable_terms`) and a sum is measured other than by its
+    expectation value (a variance of a Hamiltonian with trainable coefficients): raised at
+    every call, a value call too, as PennyLane's transform program runs it."""
+    if getattr(node, "_runs_a_tape", False) or not _splits_trainable_terms(node):
+        return  # (a tape's own QNode: qsym._tapes checks the tape)
+    from ._opmath import check_splittable
+
+    measured = trace.output_kind(result)[1]
+    inputs = set(circuit.inputs)
+    if not any(_trainable_observable(m.written_obs if m.measured_obs is not None
+                                     else getattr(m, "op", None), inputs) for m in measured):
+        return
+    try:
+        check_splittable(types.SimpleNamespace(measurements=measured))
+    except RuntimeError as exc:
+        raise DifferentiationError(
+            f"Can only differentiate Hamiltonian coefficients for expectations, not "
+            f"{list(measured)}. (qsym: as PennyLane's {node.diff_method!r} gradient; make the "
+            "coefficients requires_grad=False (or a keyword argument), or measure the "
+            "expectation value)") from exc
 
 
 def _value_path_applies(node, entry, key, n, names) -> bool:

@@ -20,6 +20,7 @@ from autograd.builtins import SequenceBox
 from autograd.tracer import getval
 import numpy as np
 
+from ._opmath import check_splittable  # noqa: F401  (qsym._splitting.check_splittable)
 from ._operations import Observable, as_observable, expval
 from ._tapes import gate_parameters
 from ._transform import detached, null_postprocessing, transform
@@ -369,33 +370,6 @@ def _single_post(recipes, n_terms, batch_size, results):
     res = results[0]
     values = list(res) if n_terms > 1 else [res]
     return _combine(recipes, values, batch_size)
-
-
-def check_splittable(tape) -> None:
-    """PennyLane's refusal (``RuntimeError``): only expectation values of sums are split
-    into terms; a variance, a sample or ``probs(op=...)`` of a sum is not.
-
-    >>> import qsym as qml
-    >>> check_splittable(qml.tape.QuantumScript([], [qml.expval(qml.X(0) + qml.Z(0))]))
-    >>> check_splittable(qml.tape.QuantumScript([], [qml.probs(op=qml.X(0) + qml.Y(0))]))
-    Traceback (most recent call last):
-        ...
-    RuntimeError: Cannot split up terms in sums for MeasurementProcess ...
-    """
-    from ._operations import Prod, SProd, Sum
-
-    for m in tape.measurements:
-        if m.kind == "expval":
-            continue
-        obs = m.written_obs if m.measured_obs is not None else None
-        op = getattr(m, "op", None) if obs is None else None  # probs(op=...): its operator
-        if isinstance(op, (Prod, SProd)):  # as PennyLane: a sum after simplification
-            op = op.simplify()
-        if (isinstance(obs, (Sum, Prod, SProd)) and isinstance(getattr(m.measured_obs, "terms", None), dict)
-                and len(m.measured_obs.terms) > 1) or isinstance(op, Sum):
-            raise RuntimeError(
-                f"Cannot split up terms in sums for MeasurementProcess {type(m)} (only "
-                "expectation values of sums are split: measure each term)")
 
 
 @functools.partial(transform, pass_name="split-to-single-terms")

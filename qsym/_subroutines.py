@@ -983,6 +983,8 @@ class HilbertSchmidt(Template):
     True
     """
 
+    num_params = 0  # PennyLane's (the operators' parameters are their own)
+
     def __init__(self, V, U, id=None):
         u_ops, v_ops = _operators(U, "U"), _operators(V, "V")
         u_wires, v_wires = _all_wires(u_ops), _all_wires(v_ops)

@@ -1831,6 +1831,12 @@ def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
     expand = None if gradient is None else getattr(gradient[0], "expand_tape", None)
     if expand is not None and any(isinstance(d, Box) for d in gate_parameters(tape)):
         tape = expand(tape)  # before lowering: Adjoint(template) as PennyLane's Adjoint(g)s
+        if not any(isinstance(d, Box) for m in tape.measurements
+                   for d in observable_parameters(m)):
+            # the transform (spsa_grad) perturbs the parameters of its expansion's operators
+            # as PennyLane's does: a template it keeps (grad_method "A", a
+            # FermionicSingleExcitation) by its own parameter, not its gates'
+            return _run_by_transform(tape, device, gradient, cache, order, batch)
     tape = eigvals_as_observables(lowered(tape))
     if not tape.measurements:  # nothing measured: no values (PennyLane's empty tuple)
         return ()

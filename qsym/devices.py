@@ -532,7 +532,7 @@ def _wire_groups(words) -> int:
     return len(groups)
 
 
-def qpu_executions(circuit, mcm_samples: bool = False) -> int:
+def qpu_executions(circuit, mcm_samples: bool = False, var_as_expval: bool = False) -> int:
     """The circuits hardware would run for one execution of ``circuit`` (PennyLane's
     ``get_num_shots_and_executions``, what ``default.qubit`` records as ``executions``):
     measurements of single Pauli words grouped into qubit-wise commuting groups, the
@@ -546,7 +546,18 @@ def qpu_executions(circuit, mcm_samples: bool = False) -> int:
     ``Hermitian`` is no Pauli word, its own circuit even when its matrix is one).
     ``mcm_samples``: the circuit runs by PennyLane's one-shot method, whose
     ``dynamic_one_shot`` appends a ``sample`` of each mid-circuit measurement (measurements
-    without an observable: that group) and drops the statistics of measured values."""
+    without an observable: that group) and drops the statistics of measured values.
+    ``var_as_expval``: each variance counted as the expectation of its observable (the
+    circuits of ``<A>`` that PennyLane's parameter shift of a variance runs: a sum's
+    groups, where the variance itself is one circuit).
+
+    >>> import sympy as sp
+    >>> from qsym._ir import Circuit, Measurement
+    >>> m = Measurement("var", ((sp.S(1), ((0, "Z"),)), (sp.S(1), ((0, "X"),))), split=("sum",))
+    >>> c = Circuit(1, (), (m,))
+    >>> qpu_executions(c), qpu_executions(c, var_as_expval=True)
+    (1, 2)
+    """
     words, others, plain = [], 0, mcm_samples
     for m in circuit.measurements:
         if getattr(m, "shadow", None):  # counted per snapshot: shadow_measurements
@@ -567,7 +578,9 @@ def qpu_executions(circuit, mcm_samples: bool = False) -> int:
             # wires (PennyLane 0.45.1's split_non_commuting, measured); anything else (a
             # product, a variance or another statistic of a sum) one operator, measured as one
             form = getattr(m, "split", ())
-            if (getattr(m, "kind", "expval") != "expval" or written.startswith("Prod(")
+            kind = getattr(m, "kind", "expval")
+            if ((kind != "expval" and not (var_as_expval and kind == "var"))
+                    or written.startswith("Prod(")
                     or form[:1] == ("one",)):
                 others += 1
                 continue
@@ -681,13 +694,24 @@ class Tracker:
             self.callback(totals=self.totals, history=self.history, latest=self.latest)
 
     def _device_records(self, runs, how="values", circuit=None, size=None, shots_each=None,
-                        resources=None, results=None, mcm_samples=False, **_):
-        groups = qpu_executions(circuit, mcm_samples) if circuit is not None else 1
+                        resources=None, results=None, mcm_samples=False, expval_circuits=0,
+                        **_):
+        """``how``: ``"values"`` (one circuit), ``"shifts"`` (the value circuit, then a batch
+        of the other ``runs - 1``), ``"shifted"`` (a batch of ``runs`` shifted circuits: the
+        value was recorded by autograd's forward pass), ``"device"`` (a device derivative).
+        ``expval_circuits``: how many of the shifted circuits measure each variance's
+        observable by its expectation value (PennyLane's parameter shift of a variance:
+        the circuits of ``<A>``; :func:`qsym._executors.tracker_info`)."""
         shadows = shadow_measurements(circuit) if circuit is not None else 0
-        per_circuit = (groups + shadows * int(shots_each or 0)) * (size or 1)
         count = runs // (size or 1) if size else runs  # circuits (each broadcast: B runs)
 
-        def one_circuit(with_results):
+        groups_of = {var_as_expval: qpu_executions(circuit, mcm_samples, var_as_expval)
+                     if circuit is not None else 1
+                     for var_as_expval in ((False, True) if expval_circuits else (False,))}
+
+        def one_circuit(with_results, var_as_expval=False):
+            groups = groups_of[var_as_expval]
+            per_circuit = (groups + shadows * int(shots_each or 0)) * (size or 1)
             kw = {"simulations": 1, "executions": per_circuit}
             if with_results:
                 kw["results"] = results
@@ -698,6 +722,13 @@ class Tracker:
             self.update(**kw)
             self.record()
 
+        if how == "shifted":  # autograd's backward pass under shots: the shifted circuits
+            if count:  # alone (the forward pass recorded the value circuit)
+                self.update(batches=1)
+                self.record()
+                for k in range(count):
+                    one_circuit(False, k < expval_circuits)
+            return
         if how == "device":  # a device derivative (adjoint): no batch of executions
             self.update(resources=resources, errors={})
             self.update(execute_and_derivative_batches=1, executions=count, derivatives=count)
@@ -709,8 +740,8 @@ class Tracker:
             return
         self.update(batches=1)  # the shifted (or stepped) circuits
         self.record()
-        for _ in range(count - 1):
-            one_circuit(False)
+        for k in range(count - 1):
+            one_circuit(False, k < expval_circuits)
 
     def _batch(self):
         """One batch, unless this tracker counted one already in the :func:`one_batch`

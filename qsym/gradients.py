@@ -1733,6 +1733,12 @@ def _rademacher(indices, num_params, *args, rng):
 _SPSA_GATES = frozenset({"RX", "RY", "RZ", "CNOT", "Identity", "GlobalPhase"})
 
 
+def _requires_grad(value) -> bool:
+    from .math import requires_grad
+
+    return requires_grad(value)
+
+
 def _pennylane_grad_method(op):
     """PennyLane's ``grad_method`` of ``op``: qsym's, except ``qml.pow``'s ``Pow``, which
     has none in PennyLane (its transforms decompose it: ``RY(x)**3`` becomes ``RY(3x)``)
@@ -1754,7 +1760,8 @@ def _decomposed(op) -> list:
 
 
 def _spsa_expand(tape, depth=10):
-    """PennyLane's expansion before ``spsa_grad``: every trainable operation without a
+    """PennyLane's expansion before ``spsa_grad``: every trainable operation (a parameter
+    that requires gradients, PennyLane's stopping condition) without a
     gradient method of its own (PennyLane's ``grad_method`` None, e.g. ``qml.pow(RY(x), 3)``)
     replaced by its decomposition, until none is left; the tape itself when there is none.
     SPSA then perturbs the decomposition's parameters (``3x``), as PennyLane's does, so the
@@ -1762,9 +1769,10 @@ def _spsa_expand(tape, depth=10):
     one parameter of the operation was (autograd follows ``3x`` back to ``x``).
 
     >>> import qsym as qml
-    >>> t = QuantumScript([qml.pow(qml.RY(0.5, wires=0), 3)], [qml.expval(qml.Z(0))])
+    >>> t = QuantumScript([qml.pow(qml.RY(qml.numpy.array(0.5), wires=0), 3)],
+    ...                   [qml.expval(qml.Z(0))])
     >>> _spsa_expand(t).operations, _spsa_expand(t).trainable_params
-    ([RY(1.5, wires=[0])], [0])
+    ([RY(np.float64(1.5), wires=[0])], [0])
     """
     for _ in range(depth):
         keep = set(tape.trainable_params)
@@ -1773,7 +1781,8 @@ def _spsa_expand(tape, depth=10):
             n = len(op.data)
             gates = [op]
             if (keep.intersection(range(k, k + n)) and op.name not in _SPSA_GATES
-                    and _pennylane_grad_method(op) is None):
+                    and _pennylane_grad_method(op) is None
+                    and any(_requires_grad(d) for d in op.data)):  # (PennyLane's stop)
                 gates = _decomposed(op)
             if gates[0] is not op:
                 changed = True
@@ -1790,10 +1799,24 @@ def _spsa_expand(tape, depth=10):
     return tape
 
 
+def _refuse_kept_without_method(tape) -> None:
+    """PennyLane's ``spsa_grad`` after its expansion: a trainable parameter of an operation
+    the expansion kept (its data not requiring gradients: ``qml.pow(RY(0.7), 3)`` of a
+    plain float) whose ``grad_method`` is None raises ``ValueError`` "Cannot differentiate
+    with respect to parameter(s)" (qsym's ``ArgumentError``)."""
+    info, n_ops = tape.par_info, len(tape.operations)
+    bad = [k for k, i in enumerate(tape.trainable_params)
+           if info[i]["op_idx"] < n_ops and info[i]["op"].name not in _SPSA_GATES
+           and _pennylane_grad_method(info[i]["op"]) is None]
+    if bad:
+        raise ArgumentError(f"Cannot differentiate with respect to parameter(s) {bad}")
+
+
 def _tape_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strategy="center", f0=None,
                num_directions=1, sampler=_rademacher, sampler_rng=None, **_):
     _check_measurements(tape, "spsa_grad")
     tape = _spsa_expand(tape)
+    _refuse_kept_without_method(tape)
     num_directions = check_num_directions(num_directions)
     _check_step(h)
     if not tape.trainable_params:

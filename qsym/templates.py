@@ -37,6 +37,7 @@ import numpy as np
 from autograd.tracer import Box, getval
 import sympy as sp
 
+from .exceptions import ParameterFrequenciesUndefinedError
 from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError, GateError, PowUndefinedError, SparseMatrixUndefinedError,
                      TracingError, WireError, MatrixUndefinedError)
 from ._operations import (GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, StatePrepBase,
@@ -308,6 +309,18 @@ def refuse_size(template, count: int | None, of: str = ""):
         "or raise qsym.templates.MAX_TEMPLATE_GATES if you mean a circuit this large")
 
 
+class _InstanceDefault:
+    """A property computed from the instance unless the instance (or a subclass) sets the
+    attribute itself (a non-data descriptor): PennyLane's ``Operator`` defaults that some
+    templates assign in ``__init__``."""
+
+    def __init__(self, fn):
+        self.fn, self.__doc__, self.__name__ = fn, fn.__doc__, fn.__name__
+
+    def __get__(self, obj, cls=None):
+        return self if obj is None else self.fn(obj)
+
+
 class Template(GateSequence):
     """Base class: ``__init__`` checks the arguments and records :meth:`_build`'s gates on
     the active tape (if any); :meth:`decomposition` returns them. A template takes part in
@@ -322,6 +335,50 @@ class Template(GateSequence):
     has_decomposition = True
     has_diagonalizing_gates = False
     has_generator = False
+    # PennyLane's Operator defaults for its templates (tests/test_pl_suite62c.py compares
+    # every template class with PennyLane's values): any number of wires, and no gradient
+    # method of their own (PennyLane's templates set ``grad_method = None``: differentiated
+    # through their decomposition; a class PennyLane gives another sets it)
+    num_wires = None
+    grad_method = None
+
+    @_InstanceDefault
+    def num_params(self) -> int:
+        """PennyLane's default ``num_params``: ``len(op.data)``.
+
+        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).num_params
+        1
+        """
+        return len(self.data)
+
+    @_InstanceDefault
+    def ndim_params(self) -> tuple:
+        """PennyLane's default ``ndim_params``: the number of dimensions of each parameter
+        as given.
+
+        >>> StronglyEntanglingLayers(np.ones((1, 2, 3)), wires=[0, 1]).ndim_params
+        (3,)
+        """
+        return tuple(int(np.ndim(getval(p) if isinstance(p, Box) else p)) for p in self.data)
+
+    @_InstanceDefault
+    def grad_recipe(self) -> list:
+        """PennyLane's default ``grad_recipe``: None for each parameter."""
+        return [None] * self.num_params
+
+    @property
+    def parameter_frequencies(self) -> list:
+        """PennyLane's default for a template: none (``ParameterFrequenciesUndefinedError``,
+        as its ``Operation.parameter_frequencies`` for an operation without a generator).
+
+        >>> AngleEmbedding([0.1], wires=[0]).parameter_frequencies
+        Traceback (most recent call last):
+        ...
+        qsym.exceptions.ParameterFrequenciesUndefinedError: Operation AngleEmbedding does not ...
+        """
+        raise ParameterFrequenciesUndefinedError(
+            f"Operation {self.name} does not have parameter frequencies defined, and parameter "
+            "frequencies can not be computed as no generator is defined.")
 
     def gate_count(self) -> int | None:
         """How many gates :meth:`_build` writes (at least), when that is known before it
@@ -2783,6 +2840,15 @@ class AQFT(Template):
         self._hyperparameters = {"order": self.order}
         self._record()
 
+    @property
+    def parameters(self) -> list:
+        """None: the order is a hyperparameter (PennyLane's ``data`` is empty).
+
+        >>> AQFT(1, wires=[0, 1, 2]).data
+        ()
+        """
+        return []
+
     @staticmethod
     def compute_decomposition(wires, order) -> list:
         """PennyLane's ``AQFT.compute_decomposition(wires, order)``: the gates, recorded
@@ -2838,11 +2904,22 @@ class QubitSum(Template):
     [CNOT(wires=[1, 2]), CNOT(wires=[0, 2])]
     """
 
+    num_wires = 3  # PennyLane's
+    has_adjoint = True  # PennyLane's: its own inverse
+
     def __init__(self, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
         if len(self.wires) != 3:
             raise WireError(f"QubitSum acts on 3 wires, got {len(self.wires)}")
         self._record()
+
+    def adjoint(self) -> "QubitSum":
+        """Itself again (PennyLane's: the sum is its own inverse).
+
+        >>> QubitSum(wires=[0, 1, 2]).adjoint()
+        QubitSum(wires=[0, 1, 2])
+        """
+        return QubitSum(wires=list(self.wires))
 
     has_matrix = True
 
@@ -2874,6 +2951,8 @@ class QubitCarry(Template):
     >>> [g.name for g in QubitCarry(wires=[0, 1, 2, 3]).decomposition()]
     ['Toffoli', 'CNOT', 'Toffoli']
     """
+
+    num_wires = 4  # PennyLane's
 
     def __init__(self, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
@@ -2945,6 +3024,8 @@ class IntegerComparator(Template):
     >>> op.label(), op.decomposition()
     ('>=2', [MultiControlledX(wires=[0, 2], control_values=[True])])
     """
+
+    has_adjoint = True  # PennyLane's: adjoint() is itself again
 
     has_matrix = True
     is_self_inverse = True
@@ -3070,7 +3151,17 @@ class FlipSign(Template):
                 raise GateError(f"FlipSign: the state must be one bit (0 or 1) per wire, got "
                                 f"{n!r}")
         self.n = tuple(bits)
+        self._hyperparameters = {"n": self.n}
         self._record()
+
+    @property
+    def parameters(self) -> list:
+        """None: the basis state is a hyperparameter (PennyLane's ``data`` is empty).
+
+        >>> FlipSign([1, 0], wires=[0, 1]).data
+        ()
+        """
+        return []
 
     def __repr__(self):
         """PennyLane's: the bits, then the wires (``FlipSign((0, 1), wires=['a', 'b'])``)."""
@@ -3873,6 +3964,8 @@ class CommutingEvolution(Template):
     [ApproxTimeEvolution(1.0, 0.5, 0.3, wires=[0, 1])]
     """
 
+    has_adjoint = True  # PennyLane's: adjoint() evolves backwards in time
+
     grad_method = None  # PennyLane's: "A" with frequencies and a fixed Hamiltonian
 
     def __init__(self, hamiltonian, time, frequencies=None, shifts=None, id=None):
@@ -4395,6 +4488,8 @@ class SpecialUnitary(Template):
     'QubitUnitary'
     """
 
+    has_adjoint = True  # PennyLane's: adjoint() is SpecialUnitary(-theta)
+
     def device_applies(self) -> bool:
         """``default.qubit`` applies it as a matrix."""
         return True
@@ -4807,6 +4902,17 @@ class FermionicSingleExcitation(Template):
 
     _params = ("weight",)
 
+    grad_method = "A"  # PennyLane's: by its parameter frequencies
+
+    @property
+    def parameter_frequencies(self) -> list:
+        """PennyLane's ``[(0.5, 1.0)]`` (the generator's eigenvalue differences).
+
+        >>> FermionicSingleExcitation(0.5, wires=[0, 1]).parameter_frequencies
+        [(0.5, 1.0)]
+        """
+        return [(0.5, 1.0)]
+
     def __init__(self, weight, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id
         if len(self.wires) < 2:
@@ -4828,6 +4934,8 @@ class FermionicDoubleExcitation(Template):
     """
 
     _params = ("weight",)
+    grad_method = "A"  # PennyLane's: by its parameter frequencies
+    parameter_frequencies = FermionicSingleExcitation.parameter_frequencies
 
     def __init__(self, weight, wires1=None, wires2=None, id=None):
         self.wires1, self.wires2, self.id = wires_tuple(wires1), wires_tuple(wires2), id
@@ -5275,6 +5383,8 @@ class DiagonalQubitUnitary(Template):
     >>> DiagonalQubitUnitary([[1, 1j], [1j, 1]], wires=0).batch_size
     2
     """
+
+    has_adjoint = True  # PennyLane's: adjoint() is DiagonalQubitUnitary(conj(D))
 
     def device_applies(self) -> bool:
         """``default.qubit`` applies it as a matrix."""
