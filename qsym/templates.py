@@ -624,16 +624,6 @@ class Template(GateSequence):
         self._hyperparameters = value
 
     @property
-    def num_params(self) -> int:
-        """PennyLane's ``op.num_params``: how many parameters the template was made with
-        (its ``data``; a template whose data PennyLane counts otherwise says so).
-
-        >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).num_params, QFT(wires=[0, 1]).num_params
-        (1, 0)
-        """
-        return len(self.data)
-
-    @property
     def _hyperparameters(self) -> dict:
         """PennyLane's ``op._hyperparameters`` (the attribute behind ``op.hyperparameters``,
         which PennyLane's own tests and operator code read): the ones the template set, else

@@ -279,8 +279,9 @@ _KNOWN = {
         "TrotterProduct", "QDrift", "MPS", "QROM", "MultiplexerStatePreparation",
         "QROMStatePreparation")},
     # PennyLane's data are the operators' parameters; qsym's are none (its operators are
-    # hyperparameters): num_params 0
-    "QuantumPhaseEstimation": {"num_params": "0", "ndim_params": "()"},
+    # hyperparameters): Select's num_params 0; QPE's num_params counts its operators'
+    # parameters as PennyLane's (1), its ndim_params () from its empty data
+    "QuantumPhaseEstimation": {"ndim_params": "()"},
     "Select": {"num_params": "0", "ndim_params": "()", "grad_method": "None"},
     "ControlledSequence": {"ndim_params": "(0,)"},  # (PennyLane's SymbolicOp has none)
     # qsym's SpecialUnitary is differentiated by its own rule, on its wires
