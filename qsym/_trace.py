@@ -1949,7 +1949,10 @@ _SILENT = threading.local()
 # streams it found, so two threads whose blocks overlapped, the first leaving first, left
 # the first's wrapper installed for good, one more layer per such overlap)
 _SILENCE_LOCK = new_lock()  # (fork-safe: qsym._locks)
-_SILENCE = {"threads": 0, "installed": {}}
+# ("print": the ``builtins.print`` replaced, kept after the last thread leaves: another
+# thread may have looked up ``_silenced_print`` just before and call it after; "print on":
+# ours is installed)
+_SILENCE = {"threads": 0, "installed": {}, "print on": False}
 
 
 class _SilencedStream:
@@ -1991,9 +1994,10 @@ def _silence_enter():
 
     with _SILENCE_LOCK:
         _SILENCE["threads"] += 1
-        if builtins.print is not _silenced_print and "print" not in _SILENCE:
+        if not _SILENCE["print on"] and builtins.print is not _silenced_print:
             _SILENCE["print"] = builtins.print
             builtins.print = _silenced_print
+            _SILENCE["print on"] = True
         for name in ("stdout", "stderr"):
             stream = getattr(sys, name)
             if stream is None or isinstance(stream, _SilencedStream):
@@ -2010,9 +2014,10 @@ def _silence_exit():
         _SILENCE["threads"] -= 1
         if _SILENCE["threads"]:
             return
-        original = _SILENCE.pop("print", None)
-        if original is not None and builtins.print is _silenced_print:
-            builtins.print = original
+        if _SILENCE["print on"]:
+            _SILENCE["print on"] = False
+            if builtins.print is _silenced_print:
+                builtins.print = _SILENCE["print"]  # (kept: see _SILENCE)
         for name, (wrapper, stream) in _SILENCE["installed"].items():
             # (restored unless something else replaced it meanwhile: the user's stream
             # then stays, and a wrapper it holds passes every write on)
