@@ -1994,14 +1994,29 @@ def _silence_enter():
 
     with _SILENCE_LOCK:
         _SILENCE["threads"] += 1
-        if not _SILENCE["print on"] and builtins.print is not _silenced_print:
-            _SILENCE["print"] = builtins.print
-            builtins.print = _silenced_print
+        if not _SILENCE["print on"]:
+            # (ours still there with none of our threads inside: put back by a user's
+            # block that replaced ``print`` while a replay ran and restored what it saw
+            # after the replay ended; taken as ours, restored when this replay ends)
+            if builtins.print is not _silenced_print:
+                _SILENCE["print"] = builtins.print
+                builtins.print = _silenced_print
             _SILENCE["print on"] = True
         for name in ("stdout", "stderr"):
             stream = getattr(sys, name)
-            if stream is None or isinstance(stream, _SilencedStream):
-                continue  # (ours already, or one a user's block restored: no second layer)
+            if stream is None:
+                continue
+            if isinstance(stream, _SilencedStream):
+                if name in _SILENCE["installed"]:
+                    continue  # (ours, installed by a thread still inside: no second layer)
+                # a wrapper put back by a user's block (``contextlib.redirect_stdout``)
+                # that began while a replay ran and ended after it: taken as ours, the
+                # stream under it restored when this replay ends
+                inner = stream
+                while isinstance(inner, _SilencedStream):
+                    inner = inner._stream
+                _SILENCE["installed"][name] = (stream, inner)
+                continue
             wrapper = _SilencedStream(stream)
             setattr(sys, name, wrapper)
             _SILENCE["installed"][name] = (wrapper, stream)

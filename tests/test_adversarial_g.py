@@ -3,7 +3,10 @@ is a probe of a mechanism stop 61 landed that raised, left state behind or gave 
 answer than the full path before its fix."""
 
 import builtins
+import contextlib
 import io
+import sys
+import threading
 
 from qsym import _trace
 
@@ -19,3 +22,70 @@ def test_a_print_looked_up_during_a_replay_still_prints_after_the_last_replay_en
     stand_in("shown", file=buf)  # (this thread is not silenced any more)
     assert buf.getvalue() == "shown\n"
     assert builtins.print is not stand_in  # (restored)
+
+
+def _overlapping_user_block(replace):
+    """Thread A replays (silenced) while thread B runs ``replace()``'s block, which began
+    after A's replay and ends after it: B restores what it saw, the replays' stand-ins."""
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def replay():
+        with _trace.silenced():
+            a_in.set()
+            b_in.wait(10)
+        a_out.set()
+
+    def user():
+        a_in.wait(10)
+        with replace():
+            b_in.set()
+            a_out.wait(10)
+
+    threads = [threading.Thread(target=replay), threading.Thread(target=user)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def test_a_stream_a_users_redirect_put_back_after_a_replay_is_removed_by_the_next():
+    # B's redirect_stdout saved the replays' wrapper and set it back after the last
+    # replay had ended: the wrapper stayed sys.stdout for good (every later replay took
+    # it as its own and left it), one Python frame on every write, and code testing
+    # ``sys.stdout``'s type or identity saw qsym's class
+    original = sys.stdout
+    _overlapping_user_block(lambda: contextlib.redirect_stdout(io.StringIO()))
+    with _trace.silenced():  # (the next replay, any thread)
+        print("dropped")
+    assert sys.stdout is original
+
+
+def test_a_print_a_user_put_back_after_a_replay_is_removed_by_the_next():
+    original = builtins.print
+
+    @contextlib.contextmanager
+    def own_print():
+        saved = builtins.print
+        builtins.print = lambda *a, **k: saved(*a, **k)
+        try:
+            yield
+        finally:
+            builtins.print = saved
+
+    _overlapping_user_block(own_print)
+    with _trace.silenced():
+        pass
+    assert builtins.print is original
+
+
+def test_an_exception_inside_a_replay_restores_print_and_the_streams():
+    original_print, original_out, original_err = builtins.print, sys.stdout, sys.stderr
+    try:
+        with _trace.silenced():
+            assert builtins.print is not original_print and sys.stdout is not original_out
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    assert (builtins.print, sys.stdout, sys.stderr) == (original_print, original_out,
+                                                       original_err)
+    assert _trace._SILENCE["threads"] == 0
