@@ -5,9 +5,14 @@ answer than the full path before its fix."""
 import builtins
 import contextlib
 import io
+import re
 import sys
 import threading
 
+import numpy as onp
+import pytest
+
+import qsym as qml
 from qsym import _trace
 
 
@@ -89,3 +94,27 @@ def test_an_exception_inside_a_replay_restores_print_and_the_streams():
     assert (builtins.print, sys.stdout, sys.stderr) == (original_print, original_out,
                                                        original_err)
     assert _trace._SILENCE["threads"] == 0
+
+
+@pytest.mark.parametrize("measure, what", [
+    (lambda m: qml.state(), "qml.state()"),
+    (lambda m: qml.density_matrix(wires=[0]), "qml.density_matrix"),
+    (lambda m: qml.purity(wires=[0]), "qml.purity"),
+    (lambda m: qml.vn_entropy(wires=[0]), "qml.vn_entropy"),
+], ids=["state", "density_matrix", "purity", "vn_entropy"])
+def test_a_state_measurement_of_one_shot_says_it_needs_the_state(measure, what):
+    # simulate_one_shot_native_mcm (stop 61) of a tape with a state measurement, and
+    # process_samples of one: TypeError "'NoneType' object is not subscriptable" from the
+    # eigenvalues it does not have (PennyLane: an AttributeError, its class has no
+    # process_samples); now MeasurementError naming the measurement and what to do
+    from qsym.devices.qubit.simulate import simulate_one_shot_native_mcm
+    from qsym.errors import MeasurementError
+
+    m = qml.measure(0, postselect=1)
+    tape = qml.tape.QuantumScript([qml.RX(0.7, 0), *m.measurements],
+                                  [measure(m), qml.sample(m)], shots=[1])
+    with pytest.raises(MeasurementError, match=rf"{re.escape(what)} cannot be computed from "
+                                               "samples.*shots=None"):
+        simulate_one_shot_native_mcm(tape, rng=onp.random.default_rng(1))
+    with pytest.raises(MeasurementError, match="cannot be computed from samples"):
+        measure(m).process_samples(onp.array([[0], [1]]), [0])
