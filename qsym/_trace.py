@@ -1861,6 +1861,39 @@ def _numeric_run(fn, args, kwargs) -> list:
     return numeric
 
 
+def global_random_state() -> tuple:
+    """The state of NumPy's global generator and of Python's ``random`` (compared by
+    :func:`random_state_changed`)."""
+    return np.random.get_state(), pyrandom.getstate()
+
+
+def random_state_changed(before: tuple) -> bool:
+    """Whether NumPy's global generator or Python's ``random`` drew since
+    :func:`global_random_state` gave ``before``."""
+    (state, py_state), after = before, np.random.get_state()
+    return (state[2] != after[2] or not np.array_equal(state[1], after[1])
+            or pyrandom.getstate() != py_state)
+
+
+def draws_when_run(fn, args, kwargs, tries: int = 3) -> bool:
+    """Whether ``fn`` draws from NumPy's global generator or Python's ``random`` when run
+    on ``args``: each of ``tries`` runs on the numbers (silenced, as a replay) changes
+    their state. For a trace that saw the state change while other threads ran: one of
+    them may have drawn (a device made without a seed draws its seed; a data loader), and
+    a function that draws changes the state at every run, so one run without a change
+    clears it. A run that raises is not a clearance."""
+    for _ in range(tries):
+        before = global_random_state()
+        try:
+            with silenced():
+                _numeric_run(fn, args, kwargs)
+        except Exception:  # noqa: BLE001 - undecided: a draw, as before
+            return True
+        if not random_state_changed(before):
+            return False
+    return True
+
+
 def _gates_of(items) -> list:
     """Names, wires and parameters (as floats where they are numbers) of recorded gates."""
     out = []

@@ -118,3 +118,64 @@ def test_a_state_measurement_of_one_shot_says_it_needs_the_state(measure, what):
         simulate_one_shot_native_mcm(tape, rng=onp.random.default_rng(1))
     with pytest.raises(MeasurementError, match="cannot be computed from samples"):
         measure(m).process_samples(onp.array([[0], [1]]), [0])
+
+
+def _with_a_thread_drawing_during_the_first_run(fn_body):
+    """A QNode's function whose first run (the trace) waits until another thread has drawn
+    from NumPy's global generator: the generator's state changes while it is traced. The
+    thread runs until ``release`` is set."""
+    asked, drawn, release, runs = (threading.Event(), threading.Event(), threading.Event(),
+                                   [0])
+
+    def other():
+        asked.wait(10)
+        onp.random.random()  # (a device made without a seed, a data loader: any draw)
+        drawn.set()
+        release.wait(10)
+
+    def circuit(x):
+        runs[0] += 1
+        if runs[0] == 1:
+            asked.set()
+            drawn.wait(10)
+        return fn_body(x)
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    return circuit, thread, release
+
+
+def _rx_z(x):
+    qml.RX(x, wires=0)
+    return qml.expval(qml.PauliZ(0))
+
+
+def test_another_threads_draw_during_a_trace_is_not_the_functions():
+    # the trace compared NumPy's global generator state before and after the build: a
+    # draw by any other thread meanwhile (3 threads making devices and QNodes: 5 of 45
+    # QNodes) switched the QNode to tracing at every call ("it draws random numbers while
+    # traced"; with trace="once" a TracingError), its function then run at every call
+    circuit, thread, release = _with_a_thread_drawing_during_the_first_run(_rx_z)
+    node = qml.QNode(circuit, qml.device("default.qubit", wires=1, seed=1))
+    try:
+        value = node(0.3)
+    finally:
+        release.set()
+        thread.join()
+    assert onp.isclose(value, onp.cos(0.3))  # (by hand)
+    assert node.per_call is None
+
+
+def test_a_functions_own_draw_is_still_found_with_other_threads_running():
+    def drawing(x):
+        qml.RX(x + 0.0 * onp.random.random(), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    circuit, thread, release = _with_a_thread_drawing_during_the_first_run(drawing)
+    node = qml.QNode(circuit, qml.device("default.qubit", wires=1, seed=1))
+    try:
+        node(0.3)  # (the other thread still running: the draw confirmed by runs again)
+    finally:
+        release.set()
+        thread.join()
+    assert node.per_call == "it draws random numbers while traced"
