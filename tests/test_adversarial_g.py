@@ -179,3 +179,27 @@ def test_a_functions_own_draw_is_still_found_with_other_threads_running():
         release.set()
         thread.join()
     assert node.per_call == "it draws random numbers while traced"
+
+
+def test_code_kept_by_a_qsym_that_compiled_it_otherwise_is_not_run():
+    # the keys of kept code (generated modules' functions, gate kinds, kernel twins) named
+    # the Python and the text, not what compiled it (qsym._tiers: x ** n as numba computes
+    # it, the cut into functions): after an upgrade that changed either, the old code of
+    # an unchanged text ran. Here the old form of the key holds code computing 3 * x, a
+    # validly signed blob as the older qsym wrote it; the text computes 2 * x
+    import hashlib
+    import importlib.util
+    import marshal
+
+    from qsym import _cache, _tiers
+
+    text, filename = "def f(x):\n    return 2.0 * x\n", "<stop 62 probe>"
+    old_tag = (f"{sys.implementation.cache_tag} {importlib.util.MAGIC_NUMBER.hex()} "
+               f"marshal {marshal.version}")
+    old_key = (f"python code\n{old_tag}\nfile {filename}\npowers True\n"
+               f"text {hashlib.sha256(text.encode()).hexdigest()}")
+    other = _tiers.compile_functions("def f(x):\n    return 3.0 * x\n", filename)
+    _cache.save_blob(_tiers.CODE_BLOBS, old_key, marshal.dumps(other))
+    ns = {}
+    _tiers.stored_lazy_exec(text, ns, filename)
+    assert ns["f"](2.0) == 4.0  # (2 * x by hand; the planted code gave 6.0)
