@@ -2363,6 +2363,12 @@ def quantities_case(rep, case, spec, meas, rng):
     if not no_mcm(spec) or spec["n"] < 2:
         return
     x = spec["params"]
+    if pl_pow_fault(spec, x):
+        # seed 6043 #7: the tape's parameters are plain numbers, PhaseShift(-4.99) ** 0.5 in
+        # it PennyLane's principal root, qsym's PhaseShift(-4.99 / 2) (as in every family)
+        rep.refused(case + "/quantities", "known: a fractional power of a plain parameter "
+                    "(PennyLane's principal matrix root, pl_pow_fault)", RuntimeError("by design"))
+        return
     labels = spec["labels"][: spec["n"]]
     w = [labels[int(i)] for i in rng.permutation(spec["n"])[:2]]
     base = int(rng.choice([0, 2, 3]))

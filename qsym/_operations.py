@@ -7639,6 +7639,12 @@ class _PLMeasurement(MeasurementProcess):
         np.float64(-0.5)
         """
         self._own_method("process_samples")
+        if self.kind == "state":  # (PennyLane's class has no such method: AttributeError)
+            what = f"qml.{self.reduce[0]}" if self.reduce else "qml.state()"
+            raise MeasurementError(
+                f"{what} cannot be computed from samples: it is a function of the state, "
+                "which finite shots do not give (measure it with shots=None, or measure "
+                "qml.sample, qml.probs or qml.expval with shots)")
         if isinstance(self.measured_obs, UnmeasuredOperator):
             try:
                 self.eigvals()

@@ -1899,11 +1899,14 @@ class QNode:
         on its first trace) cannot mix definitions: the build is kept, not made twice."""
         for _ in range(3):
             generation = GATE_REGISTRY.redefinitions
-            before = (np.random.get_state(), random.getstate())
+            before = trace.global_random_state()
             state = trace.RandomState(self.func) if self.trace == "auto" else None
             try:
                 entry = self.build(args, kwargs, key, derivatives)
-                _check_no_global_draws(before)
+                # (with other threads running, the state may have changed by their draws:
+                # the function's own draws confirmed by running it again)
+                _check_no_global_draws(before, lambda: threading.active_count() == 1
+                                       or trace.draws_when_run(self.func, args, kwargs))
             except Exception as exc:  # the random state before it (_switch_per_call)
                 try:
                     exc.random_state = state
@@ -3740,16 +3743,15 @@ def _refuse_first_order(entry) -> None:
             "finite differences of the gradient")
 
 
-def _check_no_global_draws(before) -> None:
+def _check_no_global_draws(before, confirm=None) -> None:
     """Refuse a circuit function that drew from NumPy's global generator or Python's
     ``random`` while it was traced (``numpy.random.choice`` in the circuit, the doubly
     stochastic demo): the trace keeps the numbers of that one draw for every later call,
     where PennyLane draws again at each call. (With ``trace="auto"`` the QNode then
-    traces at every call instead: :meth:`QNode._switch_per_call`.)"""
-    (before, py_before) = before
-    after = np.random.get_state()
-    if (before[2] != after[2] or not np.array_equal(before[1], after[1])
-            or random.getstate() != py_before):
+    traces at every call instead: :meth:`QNode._switch_per_call`.) ``before``:
+    :func:`qsym._trace.global_random_state`; ``confirm()``, if given, decides a changed
+    state (another thread may have drawn: stop 62)."""
+    if trace.random_state_changed(before) and (confirm is None or confirm()):
         err = TracingError(
             "the circuit function drew random numbers from NumPy's global generator "
             "(np.random.*) while qsym traced it: qsym traces the function once per signature, "

@@ -436,18 +436,29 @@ def stored_lazy_exec(text: str, ns: dict, filename: str, powers: bool = True) ->
     install_code(ns, table)
 
 
+_code_tag = None
+
+
 def code_tag() -> str:
     """What a marshalled code object is valid for: this Python (its cache tag and bytecode
-    magic number) and marshal's format; part of every key code is kept under.
+    magic number), marshal's format and the SHA-256 of this file, which compiles the code
+    kept (:func:`_code`'s powers, :func:`split_functions`' cut: stop 62, a qsym that
+    compiles the same text otherwise never reads another's code); part of every key code is
+    kept under.
 
     >>> code_tag().startswith(sys.implementation.cache_tag)
     True
     """
-    import importlib.util
-    import marshal
+    global _code_tag
+    if _code_tag is None:
+        import importlib.util
+        import marshal
 
-    return (f"{sys.implementation.cache_tag} {importlib.util.MAGIC_NUMBER.hex()} "
-            f"marshal {marshal.version}")
+        from . import _cache as cache
+
+        _code_tag = (f"{sys.implementation.cache_tag} {importlib.util.MAGIC_NUMBER.hex()} "
+                     f"marshal {marshal.version} compiler {cache.file_digest(__file__)}")
+    return _code_tag
 
 
 def compile_functions(text: str, filename: str, powers: bool = True):

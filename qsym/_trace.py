@@ -1861,6 +1861,39 @@ def _numeric_run(fn, args, kwargs) -> list:
     return numeric
 
 
+def global_random_state() -> tuple:
+    """The state of NumPy's global generator and of Python's ``random`` (compared by
+    :func:`random_state_changed`)."""
+    return np.random.get_state(), pyrandom.getstate()
+
+
+def random_state_changed(before: tuple) -> bool:
+    """Whether NumPy's global generator or Python's ``random`` drew since
+    :func:`global_random_state` gave ``before``."""
+    (state, py_state), after = before, np.random.get_state()
+    return (state[2] != after[2] or not np.array_equal(state[1], after[1])
+            or pyrandom.getstate() != py_state)
+
+
+def draws_when_run(fn, args, kwargs, tries: int = 3) -> bool:
+    """Whether ``fn`` draws from NumPy's global generator or Python's ``random`` when run
+    on ``args``: each of ``tries`` runs on the numbers (silenced, as a replay) changes
+    their state. For a trace that saw the state change while other threads ran: one of
+    them may have drawn (a device made without a seed draws its seed; a data loader), and
+    a function that draws changes the state at every run, so one run without a change
+    clears it. A run that raises is not a clearance."""
+    for _ in range(tries):
+        before = global_random_state()
+        try:
+            with silenced():
+                _numeric_run(fn, args, kwargs)
+        except Exception:  # noqa: BLE001 - undecided: a draw, as before
+            return True
+        if not random_state_changed(before):
+            return False
+    return True
+
+
 def _gates_of(items) -> list:
     """Names, wires and parameters (as floats where they are numbers) of recorded gates."""
     out = []
@@ -1949,7 +1982,10 @@ _SILENT = threading.local()
 # streams it found, so two threads whose blocks overlapped, the first leaving first, left
 # the first's wrapper installed for good, one more layer per such overlap)
 _SILENCE_LOCK = new_lock()  # (fork-safe: qsym._locks)
-_SILENCE = {"threads": 0, "installed": {}}
+# ("print": the ``builtins.print`` replaced, kept after the last thread leaves: another
+# thread may have looked up ``_silenced_print`` just before and call it after; "print on":
+# ours is installed)
+_SILENCE = {"threads": 0, "installed": {}, "print on": False}
 
 
 class _SilencedStream:
@@ -1991,13 +2027,29 @@ def _silence_enter():
 
     with _SILENCE_LOCK:
         _SILENCE["threads"] += 1
-        if builtins.print is not _silenced_print and "print" not in _SILENCE:
-            _SILENCE["print"] = builtins.print
-            builtins.print = _silenced_print
+        if not _SILENCE["print on"]:
+            # (ours still there with none of our threads inside: put back by a user's
+            # block that replaced ``print`` while a replay ran and restored what it saw
+            # after the replay ended; taken as ours, restored when this replay ends)
+            if builtins.print is not _silenced_print:
+                _SILENCE["print"] = builtins.print
+                builtins.print = _silenced_print
+            _SILENCE["print on"] = True
         for name in ("stdout", "stderr"):
             stream = getattr(sys, name)
-            if stream is None or isinstance(stream, _SilencedStream):
-                continue  # (ours already, or one a user's block restored: no second layer)
+            if stream is None:
+                continue
+            if isinstance(stream, _SilencedStream):
+                if name in _SILENCE["installed"]:
+                    continue  # (ours, installed by a thread still inside: no second layer)
+                # a wrapper put back by a user's block (``contextlib.redirect_stdout``)
+                # that began while a replay ran and ended after it: taken as ours, the
+                # stream under it restored when this replay ends
+                inner = stream
+                while isinstance(inner, _SilencedStream):
+                    inner = inner._stream
+                _SILENCE["installed"][name] = (stream, inner)
+                continue
             wrapper = _SilencedStream(stream)
             setattr(sys, name, wrapper)
             _SILENCE["installed"][name] = (wrapper, stream)
@@ -2010,9 +2062,10 @@ def _silence_exit():
         _SILENCE["threads"] -= 1
         if _SILENCE["threads"]:
             return
-        original = _SILENCE.pop("print", None)
-        if original is not None and builtins.print is _silenced_print:
-            builtins.print = original
+        if _SILENCE["print on"]:
+            _SILENCE["print on"] = False
+            if builtins.print is _silenced_print:
+                builtins.print = _SILENCE["print"]  # (kept: see _SILENCE)
         for name, (wrapper, stream) in _SILENCE["installed"].items():
             # (restored unless something else replaced it meanwhile: the user's stream
             # then stays, and a wrapper it holds passes every write on)
