@@ -1018,6 +1018,25 @@ class Walk:
             u.lines.append(f"jac[{m}, {j}] += _q_cc{k} * {e[w]}")
 
 
+# what written-out code may call that needs numba's runtime (NRT): NumPy (an array made)
+_NEEDS_RUNTIME = re.compile(r"\bnp\.")
+
+
+def runtime_free(body: str) -> str:
+    """The ``@njit`` option of a written-out entry point whose ``body`` needs no numba
+    runtime: ``", _nrt=False"`` where it calls no NumPy (straight-line scalar arithmetic
+    on its arguments' elements, ``math``, raising: all of written-out code), else ``""``.
+    Without the runtime numba hands each array argument over as its data pointer and
+    shape; with it, as a reference-counted MemInfo made and freed at each call (malloc,
+    the GIL state, free: about 400 instructions an array, a third of the seed's compiled
+    call of four arrays). The arithmetic, and so the bits, are the same.
+
+    >>> runtime_free("    out[0] = math.cos(x[0])"), runtime_free("    a = np.empty(2)")
+    (', _nrt=False', '')
+    """
+    return "" if _NEEDS_RUNTIME.search(body) else ", _nrt=False"
+
+
 def unrolled_functions(circuit: Circuit, program: Program, gradient: bool = True,
                        prepared: tuple | None = None) -> str | None:
     """``fused_value_into`` and ``fused_value_and_grad_into`` written out, or None;
@@ -1044,7 +1063,8 @@ def unrolled_functions(circuit: Circuit, program: Program, gradient: bool = True
     if not gradient:
         if arithmetic(value_lines) > UNROLL_MAX_OPS:
             return None
-        return (_UNROLLED_VALUE.format(value_body=indent(fold_zero_terms(value_lines)))
+        body = indent(fold_zero_terms(value_lines))
+        return (_UNROLLED_VALUE.format(value_body=body, value_nrt=runtime_free(body))
                 + "\n\n" + _GRAD_KERNELS)
     grad = Walk(program)
     e = grad.measure(grad.run(grad.zero, 0))
@@ -1052,8 +1072,10 @@ def unrolled_functions(circuit: Circuit, program: Program, gradient: bool = True
     grad_lines = head + mats + smats + grad.u.lines
     if arithmetic(value_lines) + arithmetic(grad_lines) > UNROLL_MAX_OPS:
         return None
-    return _UNROLLED.format(value_body=indent(fold_zero_terms(value_lines)),
-                           grad_body=indent(fold_zero_terms(grad_lines)))
+    value_body = indent(fold_zero_terms(value_lines))
+    grad_body = indent(fold_zero_terms(grad_lines))
+    return _UNROLLED.format(value_body=value_body, grad_body=grad_body,
+                            value_nrt=runtime_free(value_body), grad_nrt=runtime_free(grad_body))
 
 
 # --- the adjoint method written out (fused_value_and_grad_adjoint_into) -------------------
@@ -1071,7 +1093,10 @@ def unrolled_adjoint(circuit: Circuit, program: Program,
     :func:`adjoint_lines` with the input checks (``prepared``: the program's
     :func:`unrolled_prepare` made already)."""
     lines = adjoint_lines(circuit, program, prepared=prepared)
-    return None if lines is None else _UNROLLED_ADJOINT.format(body=indent(lines))
+    if lines is None:
+        return None
+    body = indent(lines)
+    return _UNROLLED_ADJOINT.format(body=body, nrt=runtime_free(body))
 
 
 def adjoint_lines(circuit: Circuit, program: Program, checks: bool = True,
@@ -1467,7 +1492,7 @@ def fused_value_and_grad_adjoint_into(x, d, out, jac):
 
 _UNROLLED_ADJOINT = '''\
 # Written out (qsym._emit.unrolled_adjoint): the same bits as prepare_adjoint + the kernels.
-@njit(cache=True, error_model="numpy")  # as prepare
+@njit(cache=True, error_model="numpy"{nrt})  # as prepare
 def fused_value_and_grad_adjoint_into(x, d, out, jac):
     """``fused_value_and_grad_adjoint`` into ``out`` and ``jac``."""
     _q_check_outputs(out, jac)
@@ -1476,7 +1501,7 @@ def fused_value_and_grad_adjoint_into(x, d, out, jac):
 
 _UNROLLED_VALUE = '''\
 # Written out (qsym._emit.unrolled_functions): the same bits as prepare + the kernels.
-@njit(cache=True, error_model="numpy")  # as prepare
+@njit(cache=True, error_model="numpy"{value_nrt})  # as prepare
 def fused_value_into(x, d, out):
     """``fused_value`` into ``out``."""
     if out.shape[0] != NUM_OUTPUTS:
@@ -1486,7 +1511,7 @@ def fused_value_into(x, d, out):
 
 _UNROLLED = _UNROLLED_VALUE + '''
 
-@njit(cache=True, error_model="numpy")  # as prepare
+@njit(cache=True, error_model="numpy"{grad_nrt})  # as prepare
 def fused_value_and_grad_into(x, d, out, jac):
     """``fused_value_and_grad`` into ``out`` and ``jac``."""
     _q_check_outputs(out, jac)

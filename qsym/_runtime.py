@@ -3026,7 +3026,7 @@ class grad(_Derivative):
                     # in _short_path); any other case, or a failed check, is ``call``'s,
                     # before any effect
                     (shape, device, method, diff_method, recording, guard, bound, own,
-                     read_entry, entry, seen, held, rc, alone_row, alone_jac, alone_out,
+                     adjoint, entry, seen, held, rc, alone_row, alone_jac, alone_out,
                      no_data, runs, empty, n_out, jac_shape) = hot  # (_HOT_NAMES)
                     flags = first.flags.num
                     dev = node.device
@@ -3039,7 +3039,11 @@ class grad(_Derivative):
                             and not ((gkw := node.gradient_kwargs)
                                      and gkw.get("argnum") is not None)
                             and type(ex := dev.execute) is bound and ex == own
-                            and read_entry(entry) is seen[0] and not dev.trackers):
+                            # (the entry point now, read_entry's: an attribute read,
+                            # not a call of the attrgetter)
+                            and (entry.value_and_grad_adjoint if adjoint
+                                 else entry.value_and_grad) is seen[0]
+                            and not dev.trackers):
                         out, jac, row = held  # (``call``'s: kept, or new where referred to)
                         if row is None or rc(row) != alone_row or rc(jac) != alone_jac:
                             jac = empty(jac_shape)
@@ -3282,15 +3286,22 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
 # the fused entry point ``call`` saw, into the kept arrays or new ones as ``call`` makes
 # them), in its unpacking order
 _HOT_NAMES = ("shape", "device", "method", "diff_method", "recording", "guard", "bound", "own",
-              "read_entry", "entry", "seen", "held", "rc", "alone_row", "alone_jac",
+              "adjoint", "entry", "seen", "held", "rc", "alone_row", "alone_jac",
               "alone_out", "no_data", "runs", "empty", "n_out", "jac_shape")
 
 
-def _hot_constants(call) -> tuple:
+def _hot_constants(call) -> tuple | None:
     """The objects ``call``'s closure holds under :data:`_HOT_NAMES` (the same objects:
-    the lists ``seen`` and ``held`` are shared, so both read what either wrote)."""
+    the lists ``seen`` and ``held`` are shared, so both read what either wrote), and for
+    ``adjoint`` whether its entry point (``name``, which ``read_entry`` reads) is the
+    adjoint method's, else parameter shift's (:data:`qsym._executors.DIRECT`); None for
+    another entry point (``call`` then answers)."""
     cells = dict(zip(call.__code__.co_freevars, call.__closure__))
-    return tuple(cells[name].cell_contents for name in _HOT_NAMES)
+    name = cells["name"].cell_contents
+    if name not in ("value_and_grad", "value_and_grad_adjoint"):
+        return None
+    return tuple(name == "value_and_grad_adjoint" if key == "adjoint"
+                 else cells[key].cell_contents for key in _HOT_NAMES)
 
 
 def _no_views(row) -> tuple:

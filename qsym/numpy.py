@@ -59,6 +59,11 @@ class tensor(_np.ndarray):
     (False, False, False)
     """
 
+    # ``requires_grad`` a slot (a member descriptor: CPython 3.11 specializes its read, a
+    # tenth of the generic lookup in the instance's dictionary, which ndarray subclasses
+    # do not get specialized); other attributes still go to the instance's ``__dict__``
+    __slots__ = ("requires_grad", "__dict__")
+
     def __new__(cls, input_array, *args, requires_grad=True, **kwargs):
         obj = _np.asarray(input_array, *args, **kwargs).view(cls)
         obj.requires_grad = requires_grad

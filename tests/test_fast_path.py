@@ -482,16 +482,19 @@ def test_catalyst_options_are_refused_after_a_remembered_call():
         qml.grad(node, method="fd")(t)
 
 
-def test_short_path_follows_a_tier_swap_and_a_replaced_entry_point(monkeypatch):
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_short_path_follows_a_tier_swap_and_a_replaced_entry_point(monkeypatch, method):
     """The short path calls the entry point the signature has now: a fused one inline
-    (its arrays made here), anything else as it is (the tiers swap it)."""
+    (its arrays made here), anything else as it is (the tiers swap it); each method's
+    own (grad.__call__ reads the one of its method: issue #19)."""
     monkeypatch.setenv("QSYM_TIER", "compiled")  # fused at once (qsym.tiers)
-    node = seed_node()
+    node = seed_node(method)
     t = qml.numpy.array(X1, requires_grad=True)
     expected = full_path_grad(node, X1)
     qml.grad(node)(t)
     entry = node._last
-    real = entry.value_and_grad
+    name = "value_and_grad_adjoint" if method == "adjoint" else "value_and_grad"
+    real = getattr(entry, name)
     assert getattr(real, "fused", None) is not None  # the fused tier: called inline
     for _ in range(3):
         g = qml.grad(node)(t)
@@ -502,13 +505,39 @@ def test_short_path_follows_a_tier_swap_and_a_replaced_entry_point(monkeypatch):
         calls.append(1)
         return np.array([0.25]), np.array([[1.0, 2.0]])
 
-    entry.value_and_grad = other  # an instance attribute, as the tiers set it
+    setattr(entry, name, other)  # an instance attribute, as the tiers set it
     try:
         g = qml.grad(node)
         assert np.array_equal(g(t), [1.0, 2.0]) and calls == [1] and g.forward == 0.25
     finally:
-        entry.value_and_grad = real
+        setattr(entry, name, real)
     assert np.array_equal(qml.grad(node)(t), expected) and calls == [1]
+
+
+def test_a_tensors_flag_is_a_slot_and_behaves_as_an_attribute():
+    """``requires_grad`` of a qsym.numpy tensor is a slot, which CPython 3.11 reads
+    specialized (grad.__call__ reads it at each call: issue #19; in the instance's
+    dictionary an ndarray subclass's read is the generic lookup), and it behaves as the
+    dictionary attribute it was: set and read, kept by views, slices, copies and
+    ufuncs as PennyLane's rule says, deleted, and other attributes in ``__dict__``."""
+    import copy
+    import pickle
+
+    tensor = qml.numpy.tensor
+    assert type(vars(tensor)["requires_grad"]).__name__ == "member_descriptor"
+    t = qml.numpy.array([0.5, 1.5], requires_grad=False)
+    assert t.requires_grad is False and "requires_grad" not in vars(t)
+    t.note = "mine"
+    assert vars(t) == {"note": "mine"}
+    assert [v.requires_grad for v in (t[:1], t.view(tensor), copy.copy(t), copy.deepcopy(t),
+                                      t * 2.0, t + qml.numpy.array([1.0, 1.0]))] == [
+        False, False, False, False, False, True]
+    assert pickle.loads(pickle.dumps(t)).tolist() == [0.5, 1.5]
+    t.requires_grad = True
+    assert qml.numpy.tensor(t).requires_grad is True and t[0].requires_grad is True
+    del t.requires_grad
+    with pytest.raises(AttributeError, match="requires_grad"):
+        _ = t.requires_grad
 
 
 def test_a_list_with_argnum_takes_the_short_path_with_the_full_paths_result(monkeypatch):
