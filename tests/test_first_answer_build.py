@@ -114,3 +114,109 @@ def test_the_replays_on_a_trainable_array_give_parameter_shift_by_hand():
     g = qml.grad(c)(w)
     want = [[-numpy.sin(a) * numpy.cos(b), 0.0], [-numpy.cos(a) * numpy.sin(b), 0.0]]
     assert numpy.allclose(g, want, atol=1e-14, rtol=0)
+
+
+# --- a built-in gate kind's code found by name (qsym._interp.kind_function) --------------
+@pytest.fixture
+def kinds_folder(tmp_path, monkeypatch):
+    """A new cache folder, and a process before its first answer whose blobs are written
+    at once (by hand here), with no kind function made yet."""
+    from qsym import _cache as cache
+    from qsym import _interp
+
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("QSYM_CACHE", raising=False)
+    monkeypatch.setattr(cache, "_soon", None)
+    monkeypatch.setattr(cache, "_soon_go", False)
+    monkeypatch.setattr(cache, "_soon_pending", [])
+    monkeypatch.setattr(_interp, "_kinds", {})
+    return tmp_path / "cache"
+
+
+def _write_soon_blobs():
+    from qsym import _cache as cache
+
+    cache._touch_left()
+
+
+def _ry_entries(f, theta):
+    out = numpy.zeros(4, dtype=complex)
+    f(numpy.array([theta]), out, 0)
+    return out
+
+
+def test_a_kept_builtin_kind_is_found_without_reading_the_gate_code(kinds_folder,
+                                                                     monkeypatch):
+    """A later process runs RY's kind from the code kept by name: the shipped table and
+    its index are not read and no text is printed or compiled; the entries are RY's
+    matrix worked out by hand: [[c, -s], [s, c]] at half the angle."""
+    from qsym import _cache as cache
+    from qsym import _emit as emit
+    from qsym import _interp
+    from qsym import _tiers as tiers
+
+    first = _interp.kind_function(("RY", 1, ()))
+    _write_soon_blobs()
+    c, s = numpy.cos(0.35), numpy.sin(0.35)
+    assert numpy.allclose(_ry_entries(first, 0.7), [c, -s, s, c], atol=1e-15, rtol=0)
+    # a new process: nothing made, no file of the shipped table or index read
+    monkeypatch.setattr(_interp, "_kinds", {})
+    monkeypatch.setattr(emit, "gate_body", lambda *a, **k: pytest.fail("gate code read"))
+    monkeypatch.setattr(cache, "_read_shipped", lambda: pytest.fail("table read"))
+    monkeypatch.setattr(tiers, "python_code", lambda *a: pytest.fail("compiled"))
+    again = _interp.kind_function(("RY", 1, ()))
+    assert again is not first
+    assert numpy.array_equal(_ry_entries(again, 0.7), _ry_entries(first, 0.7))
+    assert numpy.array_equal(_ry_entries(again, -2.1), _ry_entries(first, -2.1))
+
+
+def test_a_kind_kept_by_name_is_not_used_for_other_shipped_files(kinds_folder, monkeypatch):
+    """The key names the SHA-256 of the shipped table, its index and their sources: with
+    any of them different (an edited index, a new table), the kept code is not found and
+    the kind's text is read and compiled again."""
+    from qsym import _cache as cache
+    from qsym import _interp
+    from qsym import _tiers as tiers
+
+    _interp.kind_function(("RZ", 1, ()))
+    _write_soon_blobs()
+    key = _interp._named_kind_key(("RZ", 1, ()))
+    assert key is not None and _interp._kept_code(key) is not None
+    real_digest = cache.file_digest
+    for edited in (cache.SHIPPED_INDEX, cache.SHIPPED_RECORDS):
+        monkeypatch.setattr(cache, "_sources_key", None)
+        monkeypatch.setattr(cache, "file_digest", lambda path, edited=edited: (
+            "0" * 64 if str(path) == str(edited) else real_digest(path)))
+        other = _interp._named_kind_key(("RZ", 1, ()))
+        assert other is not None and other != key and _interp._kept_code(other) is None
+        monkeypatch.setattr(_interp, "_kinds", {})
+        compiled = []
+        real = tiers.python_code
+        monkeypatch.setattr(tiers, "python_code",
+                            lambda text, fn: compiled.append(fn) or real(text, fn))
+        f = _interp.kind_function(("RZ", 1, ()))
+        out = numpy.zeros(2, dtype=complex)
+        f(numpy.array([0.5]), out, 0)
+        assert numpy.allclose(out, [numpy.exp(-0.25j), numpy.exp(0.25j)], atol=1e-15, rtol=0)
+        assert compiled == ["<qsym gate kind RZ>"]
+        monkeypatch.setattr(tiers, "python_code", real)
+    monkeypatch.setattr(cache, "_sources_key", None)
+
+
+def test_no_kind_by_name_where_the_name_does_not_say_the_code(kinds_folder, monkeypatch):
+    """A gate of the user's, a table set for this process, the disk cache off, or a
+    hyperparameter whose repr is not exact: no key by name (the text's key instead)."""
+    from qsym import _cache as cache
+    from qsym import _interp
+
+    assert _interp._named_kind_key(("RX", 1, ())) is not None
+    assert _interp._named_kind_key(("NotAGate", 1, ())) is None
+    assert _interp._named_kind_key(("PauliRot", 2, (("pauli_word", "XZ"),))) is not None
+    assert _interp._named_kind_key(("PauliRot", 2, (("x", numpy.zeros(3)),))) is None
+    old = cache.set_shipped({})
+    try:
+        assert _interp._named_kind_key(("RX", 1, ())) is None
+    finally:
+        cache.set_shipped(old)
+    monkeypatch.setenv("QSYM_CACHE", "0")
+    assert _interp._named_kind_key(("RX", 1, ())) is None
