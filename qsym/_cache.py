@@ -1237,16 +1237,17 @@ def shipped_sources_key() -> str | None:
     global _sources_key
     if _shipped is not None and _shipped is not _index_table:
         return None
-    if _sources_key is None:  # (once per process, as each file's digest: file_digest)
-        try:
-            _sources_key = (f"{file_digest(SHIPPED_RECORDS)} {file_digest(SHIPPED_INDEX)} "
-                            f"{index_sources_digest()}")
+    files = (str(SHIPPED_RECORDS), str(SHIPPED_INDEX))
+    if _sources_key is None or _sources_key[0] != files:  # (once per process and files,
+        try:  # as each file's digest: file_digest)
+            _sources_key = (files, f"{file_digest(SHIPPED_RECORDS)} "
+                            f"{file_digest(SHIPPED_INDEX)} {index_sources_digest()}")
         except OSError:
             return None
-    return _sources_key
+    return _sources_key[1]
 
 
-_sources_key: str | None = None
+_sources_key: tuple | None = None  # ((table path, index path), shipped_sources_key())
 
 
 def shipped_by_name(kind: str, name_key: str):
