@@ -1221,6 +1221,35 @@ def _read_index(table_digest: str):
     return {}
 
 
+def shipped_sources_key() -> str | None:
+    """What a built-in gate's shipped code by name (:func:`shipped_by_name`, ``gate-code``)
+    is made from, as one string: the SHA-256 of the shipped table, of its index by name and
+    of the index's sources (:func:`index_sources_digest`), each from the digest memo (a
+    ``stat``, no file read: :func:`file_digest`); or None while this process reads a table
+    set for it (:func:`set_shipped`), or a file is missing. A key of what is derived from a
+    built-in gate's code (its kind function's compiled code, :func:`qsym._interp.kind_function`)
+    without reading either file: an edit of any of them gives other keys.
+
+    >>> key = shipped_sources_key()
+    >>> key is None or len(key.split()) == 3
+    True
+    """
+    global _sources_key
+    if _shipped is not None and _shipped is not _index_table:
+        return None
+    files = (str(SHIPPED_RECORDS), str(SHIPPED_INDEX))
+    if _sources_key is None or _sources_key[0] != files:  # (once per process and files,
+        try:  # as each file's digest: file_digest)
+            _sources_key = (files, f"{file_digest(SHIPPED_RECORDS)} "
+                            f"{file_digest(SHIPPED_INDEX)} {index_sources_digest()}")
+        except OSError:
+            return None
+    return _sources_key[1]
+
+
+_sources_key: tuple | None = None  # ((table path, index path), shipped_sources_key())
+
+
 def shipped_by_name(kind: str, name_key: str):
     """The shipped payload of a built-in gate variant's record by ``name_key`` (its gate
     name, parameter, wire count, hyperparameters: :func:`qsym.rules.rule_for_gate`,

@@ -50,7 +50,7 @@ import numpy as np
 
 from ._locks import new_lock
 from . import _cache as cache, _emit as emit, _kernels as kernels, _tiers as tiers
-from ._gates import gate_def, stored_size
+from ._gates import BUILTIN_GATES, gate_def, stored_size
 from ._program import CONSTANT_CODE, Program
 from .rules import reduced_angle
 from ._version import __version__
@@ -99,12 +99,21 @@ def unsupported(program: Program) -> str | None:
     return None
 
 
+# the text of a kind's function around its gate code (kind_function): part of the key of
+# a built-in gate kind's kept code (_named_kind_key)
+_KIND_HEAD = "def _q_kind(p, out, off):\n"
+_KIND_PARAM = "    p{j} = p[{j}]\n"
+_KIND_TAIL = "    return None\n"
+
+
 def kind_function(variant: tuple, derivative=None):
     """Gate kind ``variant``'s (``(name, wires, hyperparameters)``) matrix code as a Python
     function ``f(p, out, off)``: the lines of :func:`qsym._emit.gate_body` (those the
     generated ``_q_gate`` runs for this kind, or ``_q_dgate`` with ``derivative``), with
     numba's integer powers (:func:`qsym._tiers.ipow`). Compiled once per process and kind
-    (keyed by the lines themselves, so a redefined gate gets new code).
+    (keyed by the lines themselves, so a redefined gate gets new code); a built-in gate's
+    kind is found by name first (:func:`_named_kind_key`: its code kept by an earlier
+    process, no gate code read).
 
     >>> f = kind_function(("RZ", 1, ()))
     >>> out = np.zeros(2, dtype=complex)
@@ -112,36 +121,74 @@ def kind_function(variant: tuple, derivative=None):
     >>> out.tolist()
     [(1-0j), (1+0j)]
     """
+    named = _named_kind_key(variant, derivative)
+    if named is not None:
+        fn = _kinds.get(named)
+        if fn is None:
+            code = _kept_code(named)
+            if code is not None:
+                fn = _kind_from_code(code)
+                with _kinds_lock:
+                    fn = _kinds.setdefault(named, fn)
+        if fn is not None:
+            return fn
     lines = emit.gate_body(*variant, derivative=derivative)
     nparams = gate_def(variant[0]).num_params
     key = (nparams, lines)
     fn = _kinds.get(key)
     if fn is None:
-        text = "def _q_kind(p, out, off):\n" + "".join(
-            f"    p{j} = p[{j}]\n" for j in range(nparams)) + "".join(
-            f"    {line}\n" for line in lines) + "    return None\n"
-        ns = {"math": math, "np": np, "_q_ipow": tiers.ipow}
-        exec(_kind_code(text, f"<qsym gate kind {variant[0]}>"), ns)  # noqa: S102
-        fn = ns["_q_kind"]
+        text = _KIND_HEAD + "".join(_KIND_PARAM.format(j=j) for j in range(nparams)) + "".join(
+            f"    {line}\n" for line in lines) + _KIND_TAIL
+        fn = _kind_from_code(_kind_code(text, f"<qsym gate kind {variant[0]}>", named))
         with _kinds_lock:
             fn = _kinds.setdefault(key, fn)
+    if named is not None:
+        with _kinds_lock:
+            fn = _kinds.setdefault(named, fn)
     return fn
 
 
-def _kind_code(text: str, filename: str):
-    """Kind text ``text`` compiled (:func:`qsym._tiers.python_code`), kept in the cache
-    folder as a signed blob of its code object (the key names the Python, the file name and
-    the text's SHA-256): a later process unmarshals it (about 0.05 ms) instead of compiling
-    the same text again (0.1-0.15 ms a kind, more for long code such as DoubleExcitation's;
-    issue #17). The blob is written off the caller's path (:func:`qsym._cache.save_blob_soon`:
-    after the process's first answer). With the disk cache off, compiled as before; a
-    damaged blob is a miss."""
+def _kind_from_code(code):
+    ns = {"math": math, "np": np, "_q_ipow": tiers.ipow}
+    exec(code, ns)  # noqa: S102
+    return ns["_q_kind"]
+
+
+def _named_kind_key(variant: tuple, derivative=None) -> str | None:
+    """The cache folder's key of a built-in gate kind's compiled code by its name
+    (``variant``, ``derivative``) instead of its text, or None (not a built-in gate, a
+    hyperparameter that is not a plain number, string or tuple of them, the disk cache off,
+    or the shipped files not in use: :func:`qsym._cache.shipped_sources_key`). Its text is
+    a function of what the key names: the gate's row is built in (never redefined:
+    :class:`qsym._gates.GateRegistry`), its code the shipped table's by the index, else
+    derived from the files the index's sources digest covers (and sympy's version), all
+    named by their SHA-256, and the function's frame (:data:`_KIND_HEAD`). So a process
+    whose first answer runs a kind kept before reads neither shipped file nor prints a
+    line (issue #17: the seed's first value read the 130 KB table and the index, about
+    0.3 ms, for its two kinds' text, only to find their code by its digest)."""
+    name = variant[0]
+    if name not in BUILTIN_GATES or not cache.enabled() or not _plain(variant[1:]):
+        return None
+    files = cache.shipped_sources_key()
+    if files is None:
+        return None
+    nparams = gate_def(name).num_params
+    return (f"gate kind by name\n{tiers.code_tag()}\n{variant!r} {derivative!r} {nparams}\n"
+            f"{_KIND_HEAD!r} {_KIND_PARAM!r} {_KIND_TAIL!r}\n{files}")
+
+
+def _plain(value) -> bool:
+    """``value`` is None, a bool, int, float or str, or a tuple of such (its ``repr`` is
+    exact: no NumPy array's elided one)."""
+    if value is None or type(value) in (bool, int, float, str):
+        return True
+    return type(value) is tuple and all(_plain(v) for v in value)
+
+
+def _kept_code(key: str):
+    """The code object kept under ``key`` (:data:`qsym._tiers.CODE_BLOBS`), or None."""
     import marshal
 
-    if not cache.enabled():
-        return tiers.python_code(text, filename)
-    key = (f"gate kind\n{tiers.code_tag()}\nfile {filename}\n"
-           f"text {hashlib.sha256(text.encode()).hexdigest()}")
     blob = cache.load_blob(tiers.CODE_BLOBS, key)
     if blob is not None:
         try:
@@ -150,6 +197,29 @@ def _kind_code(text: str, filename: str):
                 return code
         except (ValueError, TypeError, EOFError):
             pass
+    return None
+
+
+def _kind_code(text: str, filename: str, named: str | None = None):
+    """Kind text ``text`` compiled (:func:`qsym._tiers.python_code`), kept in the cache
+    folder as a signed blob of its code object: a later process unmarshals it (about
+    0.05 ms) instead of compiling the same text again (0.1-0.15 ms a kind, more for long
+    code such as DoubleExcitation's; issue #17). Its key: ``named`` (a built-in gate kind
+    by name, :func:`_named_kind_key`, already looked up), else the Python, the file name and
+    the text's SHA-256. The blob is written off the caller's path
+    (:func:`qsym._cache.save_blob_soon`: after the process's first answer). With the disk
+    cache off, compiled as before; a damaged blob is a miss."""
+    import marshal
+
+    if not cache.enabled():
+        return tiers.python_code(text, filename)
+    key = named
+    if key is None:
+        key = (f"gate kind\n{tiers.code_tag()}\nfile {filename}\n"
+               f"text {hashlib.sha256(text.encode()).hexdigest()}")
+        code = _kept_code(key)
+        if code is not None:
+            return code
     code = tiers.python_code(text, filename)
     cache.save_blob_soon(tiers.CODE_BLOBS, key, marshal.dumps(code))  # (after the answer)
     return code

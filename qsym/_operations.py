@@ -626,14 +626,18 @@ def _keep_given(op, args) -> None:
     keeps their ``requires_grad``, as PennyLane's does (a QNode's tape's trainable_params);
     a broadcast parameter given as a NumPy array: ``op.data`` holds that array, as
     PennyLane's does (``op.data[0] is phi``; decompositions pass it on)."""
-    op._tensors = tuple(a if getattr(a, "requires_grad", None) is not None
-                        and (np.ndim(a) == 0 or _batched(p)) else None
-                        for a, p in zip(args, op.params))
+    kept = []
     for i, (a, p) in enumerate(zip(args, op.params)):
+        batched = isinstance(p, Batched)
+        kept.append(a if getattr(a, "requires_grad", None) is not None
+                    and (batched or np.ndim(a) == 0) else None)
         # (a tensor too: op.data holds it, _tensors; its values are read from it again
         # where it has changed, Operation._refresh_given)
-        if _batched(p) and isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in "fiu":
+        if batched and isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind in "fiu":
             op.__dict__.setdefault("_batch_arrays", {})[i] = (p, a)
+    # (one loop, no generator: a gate of a tensor's element, the common case of a circuit
+    # called on a trainable array, 2.4 -> 0.8 us, issue #17)
+    op._tensors = tuple(kept)
 
 
 def _batched(param) -> bool:

@@ -93,7 +93,12 @@ class tensor(_np.ndarray):
         # is trainable, e.g. for the optimizers); ``t[()]`` of a 0-d tensor is its number
         item = super().__getitem__(key)
         if self.ndim and not isinstance(item, _np.ndarray):
-            item = tensor(item, requires_grad=self.requires_grad)
+            # ``tensor(item, requires_grad=...)`` made directly: the constructor's call
+            # (keywords, ``asarray``'s empty ``*args, **kwargs``) cost 2-3 us an element, the
+            # view 0.6 (every gate angle ``w[i, j]`` of a circuit called on a trainable
+            # array: the 12x8 HEA's replay indexes 192, issue #17)
+            item = _np.asarray(item).view(tensor)
+            item.requires_grad = self.requires_grad
         return item
 
     def __hash__(self):
