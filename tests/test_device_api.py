@@ -215,8 +215,11 @@ def test_adjoint_preprocessing_splits_broadcast_tapes():
 
 def test_matrix_of_a_boxed_gate_is_refused_by_name():
     x = qml.numpy.array(0.3, requires_grad=True)
-    with pytest.raises(qml.DifferentiationError, match="matrix of Rot with a parameter autograd"):
-        qml.grad(lambda v: qml.numpy.real(qml.matrix(qml.Rot(v, 0.1, 0.2, 0))[0, 0]))(x)
+    with pytest.raises(qml.DifferentiationError, match="matrix of CRot with a parameter autograd"):
+        qml.grad(lambda v: qml.numpy.real(qml.matrix(qml.CRot(v, 0.1, 0.2, [0, 1]))[3, 3]))(x)
+    # Rot by PennyLane's closed form (stop 62): Re Rot(p, t, w)[0, 0] = cos((p + w)/2) cos(t/2)
+    grad = qml.grad(lambda v: qml.numpy.real(qml.matrix(qml.Rot(v, 0.1, 0.2, 0))[0, 0]))(x)
+    assert onp.isclose(grad, -0.5 * onp.sin((0.3 + 0.2) / 2) * onp.cos(0.05), atol=1e-14)
     # a gate of one parameter with a generator: exp(i t G), d/dt Re cos(t/2) = -sin(t/2)/2
     grad = qml.grad(lambda v: qml.numpy.real(qml.matrix(qml.RX(v, 0))[0, 0]))(x)
     assert onp.isclose(grad, -0.5 * onp.sin(0.15))

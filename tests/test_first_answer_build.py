@@ -130,6 +130,13 @@ def kinds_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(cache, "_soon_go", False)
     monkeypatch.setattr(cache, "_soon_pending", [])
     monkeypatch.setattr(_interp, "_kinds", {})
+    # the shipped table as a fresh process has it (read from the file at the first miss):
+    # an earlier test's monkeypatched table, restored, is no longer the one its index was
+    # read with (cache._index_table), and a table set for the process gives no name keys
+    monkeypatch.setattr(cache, "_shipped", None)
+    monkeypatch.setattr(cache, "_index", {})
+    monkeypatch.setattr(cache, "_index_table", None)
+    monkeypatch.setattr(cache, "_sources_key", None)
     return tmp_path / "cache"
 
 

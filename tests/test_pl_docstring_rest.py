@@ -163,7 +163,11 @@ def test_expand_tape_function_warns_and_expands():
         swap02[(b2 << 2) | (b1 << 1) | b0, b] = 1
     expected = np.kron(x, np.eye(4)) @ swap02
     got = qml.matrix(qml.tape.QuantumScript(deeper.operations), wire_order=[0, 1, 2])
-    assert np.allclose(got, expected)
+    # up to a global phase: at depth 3 X's GlobalPhase expands to nothing (PennyLane 0.45.1
+    # gives the same four gates: CNOT(0,2) CNOT(2,0) CNOT(0,2) RX(pi) on wire 0)
+    assert [(op.name, list(op.wires)) for op in deeper.operations] == [
+        ("CNOT", [0, 2]), ("CNOT", [2, 0]), ("CNOT", [0, 2]), ("RX", [0])]
+    assert np.isclose(abs(np.trace(expected.conj().T @ got)) / 8, 1.0)
 
 
 # --- Adjoint of an operator of your own with an adjoint() decomposes into it --------------
