@@ -36,6 +36,7 @@ True
 from __future__ import annotations
 
 import numpy as np
+from autograd.tracer import Box
 import sympy as sp
 
 from ._arithmetic import TemporaryAND
@@ -131,7 +132,8 @@ def _zyz_angles(op) -> tuple:
                             f"{', '.join(_PHASE_PER_PARAMETER)}; use qml.ctrl(op, control) "
                             "(exact, differentiable) or pass numbers")
         return (*op.single_qubit_rot_angles(), _PHASE_PER_PARAMETER[op.name] * params[0])
-    U = np.asarray(op.matrix(), dtype=complex)
+    U = op.matrix()
+    U = U if isinstance(U, Box) else np.asarray(U, dtype=complex)  # (autograd's: kept)
     if isinstance(op, Operation):
         try:
             angles = op.single_qubit_rot_angles()

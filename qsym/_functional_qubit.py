@@ -39,7 +39,7 @@ from ._operations import (
 from ._shadows import ClassicalShadowMP, ShadowExpvalMP
 from ._opmath import adjoint, dot, operation_derivative, simplify
 from ._shots import ShotCopies, Shots, choice
-from . import math as qmath, numpy as qnp, pauli, templates
+from . import _tapes, math as qmath, numpy as qnp, pauli, templates
 from .wires import Wires
 
 __all__ = [
@@ -835,6 +835,9 @@ def simulate(circuit, debugger=None, state_cache: dict | None = None, **executio
     if state_cache is not None:
         state_cache[circuit.hash] = state
     return measure_final_state(circuit, state, batched, **execution_kwargs)
+
+
+_tapes.BACKPROP["simulate"] = simulate  # (qml.grad of a tape holding autograd's matrix)
 
 
 def branch_state(state, branch, mcm):

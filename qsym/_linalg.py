@@ -17,7 +17,9 @@ gates from them; ``qml.math`` shows the PennyLane names.
 
 from __future__ import annotations
 
+import autograd.numpy as anp
 import numpy as np
+from autograd.tracer import Box
 
 from .errors import GateError
 
@@ -38,13 +40,14 @@ def is_sparse(U) -> bool:
 
 
 def _convert_to_su(U, n: int, return_global_phase: bool):
-    U = np.asarray(U, dtype=complex)
-    if U.shape[-2:] != (n, n) or U.ndim not in (2, 3):
+    xp = anp if isinstance(U, Box) else np  # (autograd's matrix: differentiated through)
+    U = U if isinstance(U, Box) else np.asarray(U, dtype=complex)
+    if xp.shape(U)[-2:] != (n, n) or xp.ndim(U) not in (2, 3):
         raise GateError(f"convert_to_su{n} takes a {n}x{n} matrix (or a batch of them, batch "
-                        f"first), got shape {U.shape}")
+                        f"first), got shape {xp.shape(U)}")
     with np.errstate(divide="ignore", invalid="ignore"):
-        phase = np.angle(np.linalg.det(U)) / n
-    out = U * np.exp(-1j * np.asarray(phase))[..., None, None]
+        phase = xp.angle(xp.linalg.det(U)) / n
+    out = U * xp.exp(-1j * phase)[..., None, None]
     return (out, phase) if return_global_phase else out
 
 
@@ -81,23 +84,25 @@ def zyz_rotation_angles(U, return_global_phase=False):
     [1.570796, 0.0, 1.570796]
     """
     su, alpha = convert_to_su2(U, return_global_phase=True)
+    xp = anp if isinstance(su, Box) else np  # (autograd's matrix: angles it differentiates)
     eps = np.finfo(float).eps
     theta = _half_theta(su)
-    plus, minus = np.angle(su[..., 1, 1] + eps), np.angle(su[..., 1, 0] + eps)
+    plus, minus = xp.angle(su[..., 1, 1] + eps), xp.angle(su[..., 1, 0] + eps)
     angles = tuple(_scalar(a % (4 * np.pi)) for a in (plus - minus, theta, plus + minus))
     return angles + (_scalar(alpha),) if return_global_phase else angles
 
 
 def _half_theta(su):
     """``2 atan2(|su[0, 1]|, |su[0, 0]|)``, the middle angle of an Euler form."""
-    a, b = (np.clip(np.abs(su[..., 0, k]), 0, 1) for k in (0, 1))
-    return 2 * np.arctan2(b, a)
+    xp = anp if isinstance(su, Box) else np
+    a, b = (xp.clip(xp.abs(su[..., 0, k]), 0, 1) for k in (0, 1))
+    return 2 * xp.arctan2(b, a)
 
 
 def _scalar(a):
-    """A 0-d array as a NumPy float, a batch as an array."""
-    a = np.squeeze(a)
-    return a[()] if a.ndim == 0 else a
+    """A 0-d array as a NumPy float, a batch as an array (autograd's values kept)."""
+    a = anp.squeeze(a) if isinstance(a, Box) else np.squeeze(a)
+    return a[()] if np.ndim(a) == 0 else a
 
 
 def _in_basis(U, C):

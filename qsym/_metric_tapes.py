@@ -35,6 +35,7 @@ and the numbers are exact also where PennyLane 0.45 controls another operator
 
 from __future__ import annotations
 
+import copy
 import types
 import warnings
 
@@ -50,7 +51,7 @@ from ._operations import GATE_CLASSES, expval, probs
 from ._runtime import QNode
 from ._tapes import QuantumScript, rebuild_op
 from ._trace import Tape, outside_recordings, recording
-from ._transform import CompilePipeline, transform
+from ._transform import BoundTransform, CompilePipeline, transform, with_transform
 from .errors import ArgumentError, DifferentiationError, GateError, QuantumFunctionError
 from .math import requires_grad
 from .wires import Wires
@@ -489,9 +490,28 @@ class QNodeMetricTensor:
 
 @metric_tensor.custom_qnode_transform
 def _qnode_metric_tensor(self, qnode, targs, tkwargs):
-    """A QNode's metric tensor (:class:`QNodeMetricTensor`)."""
-    del self
-    return QNodeMetricTensor(qnode, *targs, **tkwargs)
+    """A QNode's metric tensor: PennyLane 0.45's transformed QNode (``qnode`` with
+    ``metric_tensor`` and its expansion at the end of its pipeline: a ``QNode``, its
+    ``compile_pipeline`` listing them, other transforms applicable to it), whose call gives
+    the tensor (:func:`_metric_runner`). The options are checked here (``approx``)."""
+    _check_approx(tkwargs.get("approx", targs[1] if len(targs) > 1 else None))
+    return with_transform(qnode, BoundTransform(self, targs, tkwargs))
+
+
+def _metric_runner(qnode, rest, bound):
+    """The function a transformed QNode ending with ``metric_tensor`` (``bound``) calls:
+    :class:`QNodeMetricTensor` of ``qnode`` with the transforms before it (``rest``), made
+    once per transformed QNode (its prepared functions are reused by the next calls)."""
+    memo = qnode.__dict__.setdefault("_metric_runners", {})
+    hit = memo.get(id(bound))
+    if hit is None or hit[0] is not bound:
+        inner = copy.copy(qnode)
+        inner.pipeline = rest if len(rest) else None
+        hit = memo[id(bound)] = (bound, QNodeMetricTensor(inner, *bound.args, **bound.kwargs))
+    return hit[1]
+
+
+metric_tensor.qnode_runner = _metric_runner
 
 
 @metric_tensor.register(types.FunctionType)

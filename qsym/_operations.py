@@ -37,7 +37,7 @@ import autograd.numpy as anp
 import numpy as np
 import sympy as sp
 from autograd.numpy.numpy_boxes import ArrayBox
-from autograd.tracer import Box
+from autograd.tracer import Box, getval
 
 from ._broadcast import Batched
 from ._cache import Memo
@@ -291,6 +291,12 @@ def _matrix_hyper(name: str, v, n_wires: int) -> tuple:
                 f"{name}: a sparse matrix on {n_wires} wires: qsym applies a QubitUnitary as "
                 f"a dense matrix, up to {SPARSE_DENSE_WIRES} wires; write the operation as gates")
         v = v.toarray()
+    if isinstance(v, Box):  # autograd's matrix (computed from differentiated inputs): its
+        tape = outer_tape()  # numbers here; the gate keeps the box as its data (on a tape:
+        if not (tape is None or getattr(tape, "aside", False)  # qsym._tapes.boxed_matrix)
+                or hasattr(tape, "add_measurement")):
+            raise outer_box_error(f"{name}'s matrix")  # (a QNode's trace: never a constant)
+        v = getval(v)
     try:
         U = np.asarray(v, dtype=complex)
     except TypeError:
@@ -935,8 +941,8 @@ class Operation:
                 U = np.asarray(U)
             except ValueError:  # ragged (refused by the checks before)
                 return
-        if isinstance(U, np.ndarray) and U.dtype != object:
-            self._u_given = U
+        if isinstance(U, np.ndarray) and U.dtype != object or isinstance(U, Box):
+            self._u_given = U  # (a box: autograd's matrix, boxed_matrix)
 
     def __deepcopy__(self, memo):
         """PennyLane's deep copy: everything copied but the parameters, which are shared
@@ -1174,7 +1180,8 @@ class Operation:
             return () if U is None else (U,)
         numbers = np.array(U, dtype=complex)
         given = self.__dict__.get("_u_given")
-        if given is not None and given.shape == numbers.shape and np.array_equal(given, numbers):
+        if given is not None and np.shape(given) == numbers.shape and np.array_equal(
+                getval(given), numbers):
             return (given,)  # (changed in place since: the matrix the gate applies, below)
         return (numbers,)
 
@@ -1188,6 +1195,11 @@ class Operation:
         >>> op
         RX(0.2, wires=[0])
         """
+        if _yours(type(self)):  # (a user's class assigning a list: PennyLane keeps it, and
+            if isinstance(values, tuple):  # assert_valid says "op.data must be a tuple")
+                self.__dict__.pop("_data_assigned", None)
+            else:
+                self.__dict__["_data_assigned"] = type(values).__name__
         values = tuple(values)
         if self._matrix_data() and len(values) == len(self.params) + 1:  # (U, ...): the matrix
             hyper = dict(self.hyper)
@@ -1532,6 +1544,8 @@ class Operation:
         hyper = dict(self.hyper)
         if "U" in hyper and len(params) == len(self.params) + 1:  # PennyLane's data: (U,)
             hyper.pop("U")  # the matrix given (a tape's parameters: ControlledQubitUnitary)
+        elif "U" in hyper and isinstance(self.__dict__.get("_u_given"), Box):
+            hyper["U"] = self._u_given  # autograd's matrix: kept (not its numbers)
         if (not getattr(type(self).__init__, "__module__", "qsym").startswith("qsym")
                 or vars(type(self)).get("AS_USER_CLASS", False)):
             try:  # a user's class with its own __init__: made by it if it takes these
@@ -4633,13 +4647,23 @@ def _pauli_form(op):
     return as_observable(op)
 
 
+def _recorded_gates(op) -> tuple:
+    """The table gates ``op`` applies, or none where it has none (``qml.pow`` of a sum:
+    an operand of arithmetic, never applied, so nothing of it is on a tape)."""
+    try:
+        return tuple(op.table_gates)
+    except (GateError, PowUndefinedError):
+        return ()
+
+
 def _take_gates(ops) -> tuple:
     """Gates without a Pauli form made operands: off the active tape, as PennyLane takes
     an operator's operands off its queue (applied only through ``qml.apply``)."""
     tape, out = active_tape(), ()
     if tape is None:
         return out
-    for gate in (g for op in ops if isinstance(op, (Operation, GateSequence)) for g in op.table_gates):
+    for gate in (g for op in ops if isinstance(op, (Operation, GateSequence))
+                 for g in _recorded_gates(op)):
         if tape.remove(gate) or id(gate) in tape.observed:
             tape.observe(gate)
             out += (gate,)

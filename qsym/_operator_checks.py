@@ -56,7 +56,10 @@ def _same(a, b) -> bool:
 
 
 def _check_data_and_wires(op, skip_wire_mapping) -> None:
-    assert isinstance(op.data, tuple), "op.data must be a tuple"
+    # (a user's class that assigned another container: qsym stores a tuple, PennyLane
+    # keeps what was assigned; _operations' data setter notes it)
+    assert isinstance(op.data, tuple) and "_data_assigned" not in vars(op), \
+        "op.data must be a tuple"
     assert isinstance(op.parameters, list), "op.parameters must be a list"
     for d, p in zip(op.data, op.parameters):
         assert isinstance(d, _TENSOR_LIKE) or hasattr(d, "_value"), \

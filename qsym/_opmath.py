@@ -43,6 +43,7 @@ import functools
 import inspect
 import itertools
 import numbers
+import types
 import warnings
 
 import numpy as np
@@ -53,6 +54,7 @@ from autograd.tracer import Box, getval
 from .exceptions import (DiagGatesUndefinedError, ParameterFrequenciesUndefinedError, QueuingError,
                          TermsUndefinedError)
 from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError,
+                     DifferentiationError, OperandError,
                      EigvalsUndefinedError, GateError, GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
                      QuantumFunctionError, SparseMatrixUndefinedError, WireError)
@@ -109,6 +111,13 @@ H = GATE_CLASSES["Hadamard"]
 
 # --- operator arithmetic: PennyLane's Prod, Sum, SProd, LinearCombination -----------------
 def _check_operands(fn: str, ops) -> None:
+    bad = [o for o in ops if isinstance(o, (type, types.FunctionType, types.MethodType,
+                                            functools.partial))]
+    if len(ops) > 1 and bad:  # (PennyLane reads the operand's wires: its AttributeError)
+        raise OperandError(
+            f"{type(bad[0]).__name__!r} object has no attribute 'wires': qml.{fn} takes "
+            f"operators (e.g. qml.X(0)), or one quantum function alone (qml.{fn}(qfunc)() "
+            f"is the {fn} of the operators it queues), got {bad[0]!r}")
     if len(ops) == 1 and callable(ops[0]) and not isinstance(ops[0], (Operation, Observable)):
         raise MeasurementError(
             f"qml.{fn} of a function (of the gates it applies) is not supported; "
@@ -302,6 +311,21 @@ def _hyper_value(op, name):
     return dict(op.hyper).get(name)
 
 
+def _boxed_u(op, refuse: str = ""):
+    """A ``QubitUnitary``'s matrix if autograd computed it from differentiated values (the
+    box it was given), else None; with ``refuse`` (what is made of it), such a matrix is
+    refused: its numbers would drop the derivative."""
+    U = op.__dict__.get("_u_given")
+    if not isinstance(U, Box):
+        return None
+    if refuse:
+        raise DifferentiationError(
+            f"{refuse} of a QubitUnitary whose matrix autograd computed from differentiated "
+            "inputs is not differentiable in qsym: apply the QubitUnitary itself (its "
+            "derivative is exact), or build the operation from gate parameters")
+    return U
+
+
 # --- adjoint ---------------------------------------------------------------------------------
 _SELF_INVERSE = frozenset(
     {"Identity", "PauliX", "PauliY", "PauliZ", "Hadamard", "CNOT", "CY", "CZ", "SWAP",
@@ -490,8 +514,10 @@ def _inverse_gates(op: Operation) -> list:
         if name == "U2":
             return [_make("U3", (-sp.pi / 2, _neg(p[1]), _neg(p[0])), w)]
         if name == "QubitUnitary":
-            U = np.array(_hyper_value(op, "U"), dtype=complex)  # (a batch: each one's)
-            return [_make("QubitUnitary", (), w, (("U", np.swapaxes(U.conj(), -1, -2)),))]
+            U = _boxed_u(op)  # autograd's matrix: its adjoint autograd differentiates
+            U = np.array(_hyper_value(op, "U"), dtype=complex) if U is None else U
+            xp = anp if isinstance(U, Box) else np  # (a batch: each one's)
+            return [_make("QubitUnitary", (), w, (("U", xp.swapaxes(xp.conj(U), -1, -2)),))]
         row = gate_def(name)
         nw = None if row.num_wires else len(w)
         if row.num_params == 0:
@@ -993,6 +1019,7 @@ def _gate_pow(op: Operation, z) -> list:
     if np.ndim(z):
         raise _pow_undefined(name, z)
     if name == "QubitUnitary":
+        _boxed_u(op, "a power")
         return [_made(name, (), op.wires, (("U", _matrix_power(op, z)),))]
     if name == "Identity":
         return [_made(name, (), op.wires)]
@@ -1258,9 +1285,11 @@ def _qubit_unitary_decomposition(op: Operation) -> list:
     """PennyLane's ``QubitUnitary.compute_decomposition``: Euler rotations (ZYZ) and a phase
     on one wire, the CNOT circuits on two, the quantum Shannon decomposition on more."""
     U = _hyper_value(op, "U")
-    if len(op.wires) == 1:  # (the matrix given, a tensor: its trainability to the angles)
+    if len(op.wires) == 1:  # (the matrix given, a tensor: its trainability to the angles;
         given = op.data[0] if op.data and hasattr(op.data[0], "requires_grad") else U
+        given = _boxed_u(op) if _boxed_u(op) is not None else given  # autograd's: its own)
         return one_qubit_decomposition(given, op.wires[0], return_global_phase=True)
+    _boxed_u(op, "the decomposition on several wires")
     if op.batch_size is not None:
         raise DecompositionUndefinedError(
             f"The decomposition of a {len(op.wires)}-qubit QubitUnitary does not support "
@@ -2634,7 +2663,14 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
         with recording(Tape()):
             parts = op.decomposition()
         return [c for g in parts for c in _controlled_ops(g, controls)]
+    if name == "QubitUnitary" and _boxed_u(op) is not None and np.ndim(_boxed_u(op)) == 2:
+        U = _boxed_u(op)  # autograd's matrix: the controlled one, differentiated through it
+        d, top = np.shape(U)[-1], 2**k * np.shape(U)[-1] - np.shape(U)[-1]
+        C = anp.concatenate([np.hstack([np.eye(top), np.zeros((top, d))]),
+                             anp.concatenate([np.zeros((d, top)), U], axis=1)], axis=0)
+        return [_make("QubitUnitary", (), controls + w, (("U", C),))]
     if name == "QubitUnitary":  # numbers (a stack of them: a broadcast), controlled
+        _boxed_u(op, "a controlled operation")
         U = np.asarray(_hyper_value(op, "U"), dtype=complex)  # (given sparse too)
         C = np.zeros(U.shape[:-2] + (2**k * U.shape[-1],) * 2, dtype=complex)
         C[..., range(C.shape[-1]), range(C.shape[-1])] = 1
@@ -3730,8 +3766,11 @@ class AdjointOperation(SymbolicOp):
         return self._base.sparse_matrix(wire_order=wire_order).conj().T.asformat(format)
 
     def matrix(self, wire_order=None) -> np.ndarray:
-        """The conjugate transpose of the base's matrix (on ``wire_order`` if given)."""
-        m = np.swapaxes(np.asarray(self._base.matrix(), dtype=complex), -1, -2).conj()
+        """The conjugate transpose of the base's matrix (on ``wire_order`` if given;
+        autograd's matrix of a base computed from differentiated values: autograd's)."""
+        m = self._base.matrix()
+        xp = anp if isinstance(m, Box) else np
+        m = xp.conj(xp.swapaxes(m if xp is anp else np.asarray(m, dtype=complex), -1, -2))
         if wire_order is None or order_list(wire_order) == list(self.wires):
             return m
         return expand_matrix(m, self.wires, wire_order)

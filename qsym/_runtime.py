@@ -3719,8 +3719,7 @@ def _refuse_by_value(entry) -> None:
             f"cannot differentiate by {', '.join(sorted(map(str, by_value)))}: the circuit "
             f"function used the number of that input, not the input ({uses}), so no gate "
             "holds it and no derivative by it exists (a number taken out of an input is "
-            "a constant to autograd too; qml.BlockEncode takes its matrix's numbers so, "
-            "docs/pennylane.md). Compute with the input itself (qsym.numpy "
+            "a constant to autograd too, docs/pennylane.md). Compute with the input itself (qsym.numpy "
             "arithmetic and functions, gates taking it as a parameter), or do not "
             "differentiate it (requires_grad=False, or argnum= naming the others)")
 

@@ -19,15 +19,17 @@ from __future__ import annotations
 import copy
 import numbers
 
+import autograd.numpy as anp
 import numpy as np
 import sympy as sp
+from autograd.tracer import Box, getval
 
 from ._operations import (GATE_CLASSES, METHODS, GateSequence, Operation, Prod, StatePrepBase, mark_used,
                           sparse_of, wires_tuple)
 from ._opmath import adjoint, change_op_basis, ctrl, evolve, prod, reapply
 from ._operations import LinearCombination, SProd, Sum
 from ._trace import Tape, Traced, active_tape, add_check, choice, recording, unwrap
-from .errors import QuantumFunctionError, GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
+from .errors import QuantumFunctionError, DifferentiationError, GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
 from . import templates
 from .templates import (QFT, ApproxTimeEvolution, BasisEmbedding, CommutingEvolution, Template,
                         TrotterizedQfunc, TrotterProduct, real_state_gates, state_on_wires,
@@ -775,9 +777,11 @@ def _swap_product(pairs):
 
 def _psd_sqrt(m: np.ndarray) -> np.ndarray:
     """The square root of a Hermitian positive semi-definite matrix (by ``eigh``; rounding
-    below zero clipped)."""
-    w, v = np.linalg.eigh(m)
-    return (v * np.sqrt(np.clip(w, 0, None))) @ v.conj().T
+    below zero clipped); autograd's matrix differentiated through ``eigh`` (PennyLane's
+    ``qml.math.sqrt_matrix``)."""
+    xp = anp if isinstance(m, Box) else np
+    w, v = xp.linalg.eigh(m)
+    return xp.dot(v * xp.sqrt(xp.clip(w, 0, None)), xp.conj(v).T)
 
 
 class BlockEncode(Template):
@@ -805,28 +809,34 @@ class BlockEncode(Template):
         # dense block encoding; the operator then has a sparse matrix only, as PennyLane's
         self._issparse = hasattr(A, "toarray") and hasattr(A, "asformat")
         A = A.toarray() if self._issparse else A
+        # autograd's matrix (a trainable A in qml.grad): kept, the unitary computed from it
+        # by autograd's functions, so that the circuit is differentiated through it
+        xp = anp if isinstance(A, Box) else np
         try:  # a circuit's input is used by its number at each call (not differentiable)
-            A = np.asarray(A, dtype=complex if np.iscomplexobj(A) else float)
+            if xp is np:
+                A = np.asarray(A, dtype=complex if np.iscomplexobj(A) else float)
         except QuantumFunctionError:
             raise  # (TracingError: the circuit is traced again with the call's numbers)
         except TypeError as exc:
             raise GateError(f"BlockEncode: A must be numbers (a scalar, a row or a matrix), "
                             f"got {A!r}") from exc
-        if A.size == 1:
-            A = A.reshape(1, 1)
-            norm = float(abs(A[0, 0]))
+        if np.size(A) == 1:
+            A = xp.reshape(A, (1, 1))
+            norm = xp.abs(A[0, 0])
             subspace = (1, 1, 2 ** len(self.wires))
         else:
-            A = A.reshape(1, -1) if A.ndim == 1 else A
-            ah = A.conj().T
-            norm = float(max(np.abs(A @ ah).sum(axis=1).max(), np.abs(ah @ A).sum(axis=1).max()))
-            subspace = (*A.shape, 2 ** len(self.wires))
+            A = xp.reshape(A, (1, -1)) if xp.ndim(A) == 1 else A
+            ah = xp.conj(A).T
+            norm = xp.maximum(xp.max(xp.sum(xp.abs(xp.dot(A, ah)), axis=1)),
+                              xp.max(xp.sum(xp.abs(xp.dot(ah, A)), axis=1)))
+            subspace = (*xp.shape(A), 2 ** len(self.wires))
         if subspace[2] < subspace[0] + subspace[1]:
             raise GateError(
                 f"Block encoding a ({subspace[0]} x {subspace[1]}) matrix requires a Hilbert "
                 f"space of size at least ({subspace[0] + subspace[1]} x "
                 f"{subspace[0] + subspace[1]}). Cannot be embedded in a {len(self.wires)} qubit system.")
-        self.A = A / max(norm, 1.0)
+        self.A = A / norm if getval(norm) > 1 else A
+        norm = norm if xp is anp else float(norm)
         self.hyperparameters = {"norm": norm, "subspace": subspace}
         self._record()
 
@@ -839,8 +849,19 @@ class BlockEncode(Template):
         array([[ 0.6,  0.8],
                [ 0.8, -0.6]])
         """
-        A = np.atleast_2d(np.asarray(A))
         n, m, k = subspace
+        if isinstance(A, Box):  # autograd's matrix: the same unitary, differentiated
+            A = anp.reshape(A, (n, m))
+            ah = anp.conj(A).T
+            u = anp.concatenate([
+                anp.concatenate([A, _psd_sqrt(np.eye(n) - anp.dot(A, ah))], axis=1),
+                anp.concatenate([_psd_sqrt(np.eye(m) - anp.dot(ah, A)), -ah], axis=1)], axis=0)
+            pad = k - n - m
+            if pad:
+                u = anp.concatenate([anp.concatenate([u, np.zeros((n + m, pad))], axis=1),
+                                     np.hstack([np.zeros((pad, n + m)), np.eye(pad)])], axis=0)
+            return u if np.iscomplexobj(getval(A)) else anp.real(u)
+        A = np.atleast_2d(np.asarray(A))
         ah = A.conj().T
         u = np.block([[A, _psd_sqrt(np.eye(n) - A @ ah)], [_psd_sqrt(np.eye(m) - ah @ A), -ah]])
         out = np.eye(k, dtype=complex)
@@ -882,6 +903,13 @@ class BlockEncode(Template):
         if self._issparse:
             raise MatrixUndefinedError("BlockEncode: the operator was initialized with a sparse "
                                        "matrix; use op.sparse_matrix(), or give A dense")
+        if isinstance(self.A, Box):  # autograd's A: the unitary autograd differentiates
+            if wire_order is not None and list(wire_order) != list(self.wires):
+                raise DifferentiationError(
+                    "BlockEncode of a trainable A (autograd's values): qml.matrix on its own "
+                    "wires only; take the matrix with wire_order=None and expand it, or at "
+                    "numbers")
+            return BlockEncode.compute_matrix(self.A, self.hyperparameters["subspace"])
         return self._unitary(wire_order)
 
     def sparse_matrix(self, wire_order=None, format="csr"):  # noqa: A002

@@ -1827,7 +1827,56 @@ def eigvals_as_observables(tape):
     return tape.copy(measurements=new)
 
 
+BACKPROP = {}
+"""``BACKPROP["simulate"]``: the NumPy state-vector simulator autograd differentiates through
+(:func:`qsym._functional_qubit.simulate`; registered by that module, which is above this
+one), for tapes holding a matrix autograd computed (:func:`_boxed_matrix_run`)."""
+
+
+def boxed_matrix(op) -> bool:
+    """Whether ``op`` applies a matrix that autograd computed from differentiated values (a
+    ``QubitUnitary`` of such a matrix, itself or as the base or a factor of another
+    operator): its derivative is not a shift rule of a gate parameter.
+
+    >>> import qsym as qml
+    >>> boxed_matrix(qml.QubitUnitary(np.eye(2), wires=0))
+    False
+    """
+    if isinstance(op.__dict__.get("_u_given"), Box) or any(
+            isinstance(d, Box) and np.ndim(d) >= 2 for d in op.data):
+        return True  # (a template's matrix parameter: qml.BlockEncode's A)
+    inner = ([op.base] if isinstance(op, SymbolicOp) else []) + list(
+        getattr(op, "operands", None) or ())
+    return any(o is not op and boxed_matrix(o) for o in inner)
+
+
+def _boxed_matrix_run(tape, device):
+    """The result of a tape that applies a matrix autograd computed (:func:`boxed_matrix`;
+    ``qml.QubitUnitary(U)`` of ``U = f(x)``, ``qml.BlockEncode(A)`` of a trainable ``A``):
+    the tape simulated on a NumPy state vector that autograd differentiates, so the
+    derivative by ``x`` is the exact derivative of the simulation (PennyLane's backprop,
+    which also gives its adjoint and parameter-shift numbers: those differentiate the same
+    function). Sampled tapes and devices that run their own circuits are refused: no
+    shift rule holds for a matrix's entries."""
+    if tape.shots:
+        raise DifferentiationError(
+            "a gate matrix computed from differentiated inputs (qml.QubitUnitary of autograd's "
+            "values, qml.BlockEncode of a trainable matrix) is differentiated exactly on "
+            "analytic tapes only: use shots=None, or make the inputs gate parameters "
+            "(qml.Rot(*p) instead of qml.QubitUnitary(qml.Rot.compute_matrix(*p)))")
+    if devices.runs_own_execute(device) or getattr(device, "mixed", False):
+        raise DifferentiationError(
+            f"a gate matrix computed from differentiated inputs is differentiated by a "
+            f"state-vector simulation; the device {getattr(device, 'name', device)!r} runs its "
+            "own circuits: use default.qubit, or make the inputs gate parameters")
+    return BACKPROP["simulate"](tape)
+
+
 def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
+    if any(isinstance(d, Box) for d in gate_parameters(tape)) and (
+            any(boxed_matrix(op) for op in tape.operations)
+            or any(boxed_matrix(op) for op in lowered(tape).operations)):
+        return _boxed_matrix_run(lowered(tape), device)
     expand = None if gradient is None else getattr(gradient[0], "expand_tape", None)
     if expand is not None and any(isinstance(d, Box) for d in gate_parameters(tape)):
         tape = expand(tape)  # before lowering: Adjoint(template) as PennyLane's Adjoint(g)s
@@ -2136,11 +2185,14 @@ def own_batch(tapes, device) -> bool:
 
 def _run_own_batch(tapes, device) -> tuple:
     """The tapes' results from one ``device.execute(tapes, execution_config=None)`` (each
-    tape lowered as :func:`_run_one` lowers it; a tape measuring nothing gives ``()``)."""
+    tape lowered as :func:`_run_one` lowers it; a tape measuring nothing gives ``()``). A
+    ``preprocess`` assigned to the device instance decides alone what the device gets
+    (PennyLane's: its pipeline's tapes, templates kept where it keeps them)."""
     plans = []
+    own = "preprocess" in vars(device)
     for tape in tapes:
         _check_supported(tape)
-        tape = eigvals_as_observables(lowered(tape))
+        tape = eigvals_as_observables(tape if own else lowered(tape))
         split, combine = split_coefficients(tape) if tape.measurements else (None, None)
         plans.append((tape if combine is None else split, combine, bool(tape.measurements)))
     batch = tuple(t for t, _, measured in plans if measured)

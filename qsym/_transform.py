@@ -1325,6 +1325,11 @@ def _final_call(qnode, pipeline):
     :class:`CotransformCache` on the QNode's tape, the tapes executed, the classical
     co-transform contracting each tape's Jacobian (:func:`_pipeline_jacobian`)."""
     last = pipeline[-1] if len(pipeline) else None
+    runner = getattr(getattr(last, "transform_object", None), "qnode_runner", None)
+    if runner is not None:  # (qml.metric_tensor(qnode): its own computation of the QNode
+        rest = _copy.copy(pipeline)  # with the transforms before it)
+        rest.pop()
+        return runner(qnode, rest, last)
     call = getattr(getattr(last, "transform_object", None), "qnode_call", None)
     if call is None:
         return None

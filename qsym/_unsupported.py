@@ -189,12 +189,18 @@ _HYPERPARAMETERS = {"GellMann": {"index": 1}}
 
 _FAMILIES = {"qutrit": "a qutrit operator (PennyLane's qml.ops.qutrit)"}
 
+# PennyLane 0.45's class attribute ``num_wires`` of the qutrit classes (None: any number)
+_NUM_WIRES = {"TRX": 1, "TRY": 1, "TRZ": 1, "TShift": 1, "TClock": 1, "TAdd": 2, "TSWAP": 2,
+              "THadamard": 1, "GellMann": 1, "QutritDepolarizingChannel": 1,
+              "QutritAmplitudeDamping": 1, "TritFlip": 1}
+
 
 def cv_class(name: str, family: str = "qutrit") -> type:
     """The stand-in for PennyLane's qutrit class ``qml.<name>`` (the continuous-variable
     classes are :mod:`qsym._cv`'s): it can be made (its ``data``, ``parameters``,
-    ``wires`` and ``name``, as written), and made inside a circuit or a recording queue it
-    raises a :class:`~qsym.errors.GateError` naming it: qsym simulates qubits only.
+    ``wires`` and ``name``, as written; PennyLane's ``num_wires``), recorded by a user's queue
+    or tape (whose execution refuses it), and made inside a circuit it raises a
+    :class:`~qsym.errors.GateError` naming it: qsym simulates qubits only.
 
     >>> import qsym as qml
     >>> qml.TRX(1.2, wires=0).data
@@ -233,7 +239,10 @@ def cv_class(name: str, family: str = "qutrit") -> type:
     def __init__(self, *params, wires=None, id=None, **named):
         # parameters by PennyLane's names (``GellMann(wires=0, index=1)``): after the others
         params = params + tuple(named.values())
-        if active_tape() is not None:
+        tape = active_tape()
+        queue = tape is not None and (getattr(tape, "user_queue", False)
+                                      or hasattr(tape, "add_measurement"))
+        if tape is not None and not queue:  # (a user's queue or tape records it, as
             raise GateError(
                 f"qml.{name} is {what}: qsym simulates qubits only, so it cannot be applied "
                 "or queued (docs/pennylane.md, 'Not supported')")
@@ -250,6 +259,8 @@ def cv_class(name: str, family: str = "qutrit") -> type:
             self.hyperparameters = {k: given.get(k, default) for k, default in keys.items()}
             params = params[len(given):]
         self.data, self.wires, self.id = tuple(params), Wires(wires), id
+        if queue:  # PennyLane's; a tape holding it is refused where it runs: `unsupported`)
+            tape.append(self)
 
     def __repr__(self):
         if name == "GellMann":  # PennyLane's: GellMann2(wires=[0])
@@ -271,6 +282,7 @@ def cv_class(name: str, family: str = "qutrit") -> type:
     refusal = (f"qml.{name} is {what}: qsym simulates qubits only, so it cannot be measured "
                "(docs/pennylane.md, 'Not supported')")
     return type(name, (), {"__init__": __init__, "__repr__": __repr__, "name": name,
+                           "num_wires": _NUM_WIRES.get(name),
                            "label": label, **_refusing_methods(name, what),
                            "unsupported": refusal,  # (a measurement of one: refused at run)
                            "parameters": property(lambda self: list(self.data)),

@@ -549,6 +549,22 @@ class SpectrumError(QsymError, ValueError):
     """
 
 
+class OperandError(MeasurementError, AttributeError):
+    """An operand of operator arithmetic that is not an operator, among several
+    (``qml.prod(qfunc, qml.X(0))``): a :class:`MeasurementError`, and PennyLane's
+    ``AttributeError`` (it reads the operand's ``wires``). One quantum function alone is
+    a product (``qml.prod(qfunc)()``).
+
+    >>> import qsym as qml
+    >>> def qfunc():
+    ...     qml.X(0)
+    >>> try:
+    ...     qml.prod(qfunc, qml.Z(1))
+    ... except AttributeError as exc:
+    ...     print(str(exc)[:45])
+    'function' object has no attribute 'wires': q
+    """
+
 class CacheWarning(UserWarning):
     """The on-disk cache cannot be used as configured (a folder or file that is not the
     current user's alone, or cannot be written): qsym uses a private folder or recomputes

@@ -257,7 +257,7 @@ def test_compile_pipeline_of_a_metric_tensor():
     assert gradient[:3] == user and len(gradient) == 4
     assert gradient[3] == qml.transforms.core.BoundTransform(
         qml.transform(qml.gradients.param_shift.expand_transform))
-    config = construct_execution_config(g.qnode)(x)
+    config = construct_execution_config(g)(x)  # (a transformed QNode, as PennyLane 0.45's)
     assert get_compile_pipeline(g, "device")(x)[4:] == dev.preprocess_transforms(config)
     # construct_batch runs that pipeline: one probs tape per layer (one layer here),
     # whose processing gives Var(X)/4 = Var(Y)/4 = 1/4 on |0>
