@@ -895,7 +895,8 @@ def qnode_pipeline_at(qnode, level="device", gradient_fn="unset") -> CompilePipe
         raise LevelError(f"level {level} not recognized. Acceptable types are int, str, and "
                          "slice.")
     pipeline = qnode.compile_pipeline
-    return pipeline[level_slice(pipeline, level)]  # (a copy; expansions as they are)
+    # (its transforms as they are, expansions once; PennyLane's copy keeps no markers)
+    return CompilePipeline(list(pipeline[level_slice(pipeline, level)]))
 
 
 @add_noise.custom_qnode_transform
@@ -904,7 +905,7 @@ def _add_noise_to_qnode(self, qnode, targs, tkwargs):
     (:func:`qsym._transform.level_slice`), then ``add_noise``."""
     level = tkwargs.get("level", "user")
     pipeline = qnode.compile_pipeline
-    kept = pipeline[level_slice(pipeline, level)]  # (expansions once, as they are)
+    kept = CompilePipeline(list(pipeline[level_slice(pipeline, level)]))  # (as they are)
     new = with_transform(qnode, BoundTransform(self, targs, tkwargs))
     kept.append(BoundTransform(self, targs, tkwargs))
     new.compile_pipeline = kept

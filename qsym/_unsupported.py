@@ -194,6 +194,10 @@ _NUM_WIRES = {"TRX": 1, "TRY": 1, "TRZ": 1, "TShift": 1, "TClock": 1, "TAdd": 2,
               "THadamard": 1, "GellMann": 1, "QutritDepolarizingChannel": 1,
               "QutritAmplitudeDamping": 1, "TritFlip": 1}
 
+# PennyLane 0.45's parameter_frequencies of the qutrit rotations (a generator with
+# eigenvalues -1/2, 0, 1/2: frequencies 1/2 and 1), which its parameter shift reads
+_FREQUENCIES = {"TRX": [(0.5, 1)], "TRY": [(0.5, 1)], "TRZ": [(0.5, 1)]}
+
 
 def cv_class(name: str, family: str = "qutrit") -> type:
     """The stand-in for PennyLane's qutrit class ``qml.<name>`` (the continuous-variable
@@ -283,6 +287,8 @@ def cv_class(name: str, family: str = "qutrit") -> type:
                "(docs/pennylane.md, 'Not supported')")
     return type(name, (), {"__init__": __init__, "__repr__": __repr__, "name": name,
                            "num_wires": _NUM_WIRES.get(name),
+                           **({"parameter_frequencies": _FREQUENCIES[name]}
+                              if name in _FREQUENCIES else {}),
                            "label": label, **_refusing_methods(name, what),
                            "unsupported": refusal,  # (a measurement of one: refused at run)
                            "parameters": property(lambda self: list(self.data)),

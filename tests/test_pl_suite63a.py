@@ -259,6 +259,18 @@ def test_qutrit_stand_ins_have_num_wires_and_queue_in_a_users_queue():
     tape = qml.tape.QuantumScript.from_queue(q)
     recipe = _get_operation_recipe(tape, 0, shifts=(0.4, 0.8), order=1)
     assert onp.allclose(recipe[:, 0], c) and onp.allclose(recipe[:, 2], s)
+    # the second order: the recipe iterated, shifts reduced by TRX's period (PennyLane's
+    # parameter_frequencies (0.5, 1): 4 pi), so the four terms of the order-2 rule
+    c1, s1 = qml.gradients.generate_shift_rule((0.5, 1)).T
+
+    class Default(qml.TRX):
+        grad_recipe = (list(zip(c1, onp.ones_like(c1), s1)),)
+
+    with qml.queuing.AnnotatedQueue() as q:
+        Default(0.2, wires=[0])
+    c2, s2 = qml.gradients.generate_shift_rule((0.5, 1), order=2).T
+    recipe2 = _get_operation_recipe(qml.tape.QuantumScript.from_queue(q), 0, None, order=2)
+    assert onp.allclose(recipe2[:, 0], c2) and onp.allclose(recipe2[:, 2], s2)
     tape = qml.tape.QuantumScript(tape.operations, [qml.expval(qml.Z(0))])
     with pytest.raises(qml.GateError, match="qutrit"):
         qml.execute([tape], qml.device("default.qubit", wires=1))
