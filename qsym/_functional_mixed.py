@@ -44,7 +44,7 @@ from ._shadows import ClassicalShadowMP, ShadowExpvalMP
 from ._opfunctions import map_wires
 from ._shots import Shots
 from . import _functional_qubit as fq
-from . import math as qmath, pauli, templates
+from . import _tapes, math as qmath, pauli, templates
 from .wires import Wires
 
 __all__ = [
@@ -676,6 +676,9 @@ def simulate(circuit, debugger=None, state_cache: dict | None = None, **executio
     if state_cache is not None:
         state_cache[circuit.hash] = state
     return measure_final_state(circuit, state, batched, **execution_kwargs)
+
+
+_tapes.BACKPROP["simulate_mixed"] = simulate  # (qml.grad of a tape holding autograd's matrix)
 
 
 # ---------------------------------------------------------------------------- default.mixed

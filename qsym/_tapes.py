@@ -1830,7 +1830,9 @@ def eigvals_as_observables(tape):
 BACKPROP = {}
 """``BACKPROP["simulate"]``: the NumPy state-vector simulator autograd differentiates through
 (:func:`qsym._functional_qubit.simulate`; registered by that module, which is above this
-one), for tapes holding a matrix autograd computed (:func:`_boxed_matrix_run`)."""
+one), ``BACKPROP["simulate_mixed"]`` the density-matrix one
+(:func:`qsym._functional_mixed.simulate`), for tapes holding a matrix autograd computed
+(:func:`_boxed_matrix_run`)."""
 
 
 def boxed_matrix(op) -> bool:
@@ -1864,12 +1866,14 @@ def _boxed_matrix_run(tape, device):
             "values, qml.BlockEncode of a trainable matrix) is differentiated exactly on "
             "analytic tapes only: use shots=None, or make the inputs gate parameters "
             "(qml.Rot(*p) instead of qml.QubitUnitary(qml.Rot.compute_matrix(*p)))")
-    if devices.runs_own_execute(device) or getattr(device, "mixed", False):
+    mixed = getattr(device, "mixed", False)  # default.mixed: its density matrix, the same way
+    if devices.runs_own_execute(device) or mixed and getattr(device, "readout_prob", None):
         raise DifferentiationError(
             f"a gate matrix computed from differentiated inputs is differentiated by a "
-            f"state-vector simulation; the device {getattr(device, 'name', device)!r} runs its "
-            "own circuits: use default.qubit, or make the inputs gate parameters")
-    return BACKPROP["simulate"](tape)
+            f"NumPy simulation autograd runs through; the device "
+            f"{getattr(device, 'name', device)!r} runs its own circuits (or readout errors): "
+            "use default.qubit or default.mixed, or make the inputs gate parameters")
+    return BACKPROP["simulate_mixed" if mixed else "simulate"](tape)
 
 
 def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):

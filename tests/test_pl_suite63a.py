@@ -78,6 +78,17 @@ def test_qubit_unitary_of_an_autograd_matrix_is_differentiated_exactly():
     fd = _central(lambda p: qml.QNode(by_matrix, DEV2)(np.array(p, requires_grad=False)), par)
     assert onp.allclose(ref, fd, atol=1e-8)
 
+    def noisy(p, gate):  # default.mixed: its density matrix under autograd (PennyLane: NaN)
+        qml.Rot(*p, wires=0) if gate else qml.QubitUnitary(qml.Rot.compute_matrix(*p), wires=0)
+        qml.AmplitudeDamping(0.2, wires=0)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Z(1))
+
+    mixed = qml.device("default.mixed", wires=2)
+    ref = qml.jacobian(qml.QNode(lambda p: noisy(p, True), mixed))(par)
+    jac = qml.jacobian(qml.QNode(lambda p: noisy(p, False), mixed))(par)
+    assert onp.allclose(jac, ref, atol=1e-12) and not onp.allclose(ref, 0)
+
 
 def test_ctrl_decomp_zyz_and_adjoint_of_an_autograd_matrix():
     """ctrl_decomp_zyz of QubitUnitary(Rot matrix) with the controls set, and the adjoint
