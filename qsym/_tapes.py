@@ -1873,7 +1873,11 @@ def _boxed_matrix_run(tape, device):
             f"NumPy simulation autograd runs through; the device "
             f"{getattr(device, 'name', device)!r} runs its own circuits (or readout errors): "
             "use default.qubit or default.mixed, or make the inputs gate parameters")
-    return BACKPROP["simulate_mixed" if mixed else "simulate"](tape)
+    value = BACKPROP["simulate_mixed" if mixed else "simulate"](tape)
+    for tracker in list(getattr(device, "trackers", None) or ()):  # one circuit, PennyLane's
+        tracker.record(1, how="values", resources=tape_resources(tape), shots_each=None,
+                       results=value)
+    return value
 
 
 def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):

@@ -84,6 +84,10 @@ def test_qubit_unitary_of_an_autograd_matrix_is_differentiated_exactly():
         qml.CNOT([0, 1])
         return qml.expval(qml.Z(1))
 
+    with qml.Tracker(DEV2) as tracker:  # PennyLane's backprop: one circuit run, recorded
+        qml.grad(lambda p: qml.QNode(by_matrix, DEV2)(p)[0])(par)
+    assert tracker.totals == {"batches": 1, "simulations": 1, "executions": 1}
+
     mixed = qml.device("default.mixed", wires=2)
     ref = qml.jacobian(qml.QNode(lambda p: noisy(p, True), mixed))(par)
     jac = qml.jacobian(qml.QNode(lambda p: noisy(p, False), mixed))(par)
