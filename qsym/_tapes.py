@@ -1844,9 +1844,8 @@ def boxed_matrix(op) -> bool:
     >>> boxed_matrix(qml.QubitUnitary(np.eye(2), wires=0))
     False
     """
-    if isinstance(op.__dict__.get("_u_given"), Box) or any(
-            isinstance(d, Box) and np.ndim(d) >= 2 for d in op.data):
-        return True  # (a template's matrix parameter: qml.BlockEncode's A)
+    if isinstance(op.__dict__.get("_u_given"), Box):
+        return True  # (a template holding one, qml.BlockEncode(A): its lowered gates do)
     inner = ([op.base] if isinstance(op, SymbolicOp) else []) + list(
         getattr(op, "operands", None) or ())
     return any(o is not op and boxed_matrix(o) for o in inner)
