@@ -835,8 +835,11 @@ class BlockEncode(Template):
                 f"Block encoding a ({subspace[0]} x {subspace[1]}) matrix requires a Hilbert "
                 f"space of size at least ({subspace[0] + subspace[1]} x "
                 f"{subspace[0] + subspace[1]}). Cannot be embedded in a {len(self.wires)} qubit system.")
-        self.A = A / norm if getval(norm) > 1 else A
-        norm = norm if xp is anp else float(norm)
+        if xp is anp:  # (autograd's: divided by its norm's value where it exceeds 1)
+            self.A = A / norm if getval(norm) > 1 else A
+        else:
+            norm = float(norm)
+            self.A = A / max(norm, 1.0)
         self.hyperparameters = {"norm": norm, "subspace": subspace}
         self._record()
 
