@@ -1692,13 +1692,13 @@ class DecompositionGraph:
         they need: PennyLane's ``DecompositionError``."""
         self._levels, self._unlimited = [], None
         self._min_work = None
-        least = max((self.min_work_wires(n) for n in self.roots), default=0)
-        if num_work_wires is not None and not math.isinf(least) and num_work_wires < least:
+        least = self._min_work_wires
+        if num_work_wires is not None and num_work_wires < least:
             raise DecompositionError(
                 f"The circuit requires at least {least} work wires to decompose, the graph "
                 f"cannot be solved with {num_work_wires} available work wires.")
         if minimize_work_wires:
-            num_work_wires = 0 if math.isinf(least) else least
+            num_work_wires = least
         top = self._solution(num_work_wires)
         self.best = {n: r for n, (_, _, r) in top.items()}
         self.cost = {n: c for n, (c, _, _) in top.items()}
@@ -1730,6 +1730,13 @@ class DecompositionGraph:
                             least[n], changed = need, True
             self._min_work = least
         return self._least_of(node, self._min_work)
+
+    @property
+    def _min_work_wires(self) -> int:
+        """PennyLane's attribute: the fewest work wires the operators given need (those no
+        rule brings to the gate set left out)."""
+        needs = [self.min_work_wires(n) for n in self.roots]
+        return max((int(n) for n in needs if not math.isinf(n)), default=0)
 
     def _least_of(self, node, least) -> float:
         if node.name in self.gate_set or node.name in self.unsupported:
@@ -1797,8 +1804,11 @@ class DecompositionGraph:
     def best_at(self, node, num_work_wires=0):
         """``(cost, work wires used, rule)`` of ``node`` with ``num_work_wires`` free (None:
         no limit), or None if no rule brings it to the gate set within that budget."""
-        if num_work_wires is not None and self._top is not None and num_work_wires > self._top:
-            num_work_wires = self._top  # PennyLane's: no point of the graph has more free
+        top = self._top
+        if top is None or num_work_wires is None or num_work_wires > top:
+            # PennyLane's: solved without a limit, every rule fits anywhere; no point of the
+            # graph has more free than the top level
+            num_work_wires = top
         if num_work_wires == self._top:
             rule = self.best.get(node)
             return None if rule is None else (self.cost[node], self._used_top(node), rule)

@@ -140,3 +140,31 @@ def test_the_solution_answers_per_budget():
     assert costs == [18.0, 16.0, 10.0, 8.0]
     # at budget 3, outer_with leaves 2 free for Inner: inner_with fits there
     assert sol.decomposition(inner, num_work_wires=2).name == "inner_with"
+
+
+def test_the_fewest_work_wires_leave_out_rules_that_reach_no_gate():
+    # Outer's one rule takes 1 work wire and makes an Inner; Inner's rules: inner_with (2
+    # work wires) and one making a Hadamard (no way to Toffoli/X: left out, though it needs
+    # none). The fewest: 1 + 2 = 3.
+    @qml.register_resources({qml.Hadamard: 1})
+    def unreachable(wires, **_):
+        qml.Hadamard(wires[0])
+
+    @qml.register_resources({Inner: 1}, work_wires={"zeroed": 1})
+    def inner_once(wires, **_):
+        with qml.allocation.allocate(1, state="zero", restored=True):
+            Inner(wires=wires[:3])
+
+    with qml.decomposition.toggle_graph_ctx(True):
+        graph = qml.decomposition.DecompositionGraph(
+            [Outer(wires=[0, 1, 2, 3])], {"Toffoli", "PauliX"},
+            fixed_decomps={Outer: inner_once}, alt_decomps={Inner: [unreachable, inner_with]})
+        assert graph._min_work_wires == 3
+        with pytest.raises(qml.exceptions.DecompositionError, match="at least 3 work wires"):
+            graph.solve(num_work_wires=2)
+        # solved without a limit, every rule fits at every point (PennyLane's)
+        sol = graph.solve(num_work_wires=None)
+        assert sol.decomposition(Inner(wires=[0, 1, 2])).name == "inner_with"
+        sol = graph.solve(num_work_wires=None, minimize_work_wires=True)
+        assert sol.num_work_wires == 3
+        assert sol.decomposition(Outer(wires=[0, 1, 2, 3]), num_work_wires=3).name == "inner_once"
