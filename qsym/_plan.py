@@ -271,6 +271,18 @@ def _class_rule_runs(circuit: Circuit, slots, differentiated: set, terms) -> int
                if s not in shifted and slots[s].op not in conditional)
 
 
+def _counted_runs(circuit: Circuit, slots, differentiated: set, terms, idle_terms) -> tuple:
+    """``(idle_runs, template_runs)`` of :class:`GradientPlan`: PennyLane's shifted circuits
+    for the ``differentiated`` slots qsym runs none for (``idle_terms``, the slots outside
+    its light cone; :func:`_class_rule_runs`), and for the templates it keeps whole
+    (:func:`_template_runs`)."""
+    template_ops = {g[0] for g in getattr(circuit, "template_groups", ())}
+    idle_runs = sum(1 for t in idle_terms if not t.zero) + _class_rule_runs(
+        circuit, slots, {s for s in differentiated if slots[s].op not in template_ops},
+        terms + idle_terms)
+    return idle_runs, _template_runs(circuit, slots, differentiated, terms + idle_terms)
+
+
 def _template_runs(circuit: Circuit, slots, differentiated: set, terms) -> int:
     """The shifted circuits PennyLane's parameter shift runs for the templates it keeps
     whole (:attr:`qsym._ir.Circuit.template_groups`: its shift rule of the template's
@@ -630,11 +642,7 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
     counted = graph_cone(circuit) if pruned else ()
     idle = {s for s in pruned if counted[slots[s].op]}
     idle_terms = shift_terms(circuit, slots, idle, rule_of)
-    template_ops = {g[0] for g in getattr(circuit, "template_groups", ())}
-    idle_runs = sum(1 for t in idle_terms if not t.zero) + _class_rule_runs(
-        circuit, slots, {s for s in needed | idle if slots[s].op not in template_ops},
-        terms + idle_terms)
-    template_runs = _template_runs(circuit, slots, needed | idle, terms + idle_terms)
+    idle_runs, template_runs = _counted_runs(circuit, slots, needed | idle, terms, idle_terms)
     var_runs = 0
     shifted = sum(1 for t in terms if not t.zero) + idle_runs
     unshifted = any(t.zero for t in terms + idle_terms)

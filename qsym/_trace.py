@@ -1639,8 +1639,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
     return Circuit(
         num_wires=len(device_wires),
         conditional_groups=_conditional_groups(items, inputs, index),
-        template_groups=_template_groups(items, inputs),
-        ops=tuple(ir_ops),
+        template_groups=_template_groups(items, inputs), ops=tuple(ir_ops),
         measurements=tuple(measurements),
         inputs=tuple(inputs),
         data=tuple(data),
