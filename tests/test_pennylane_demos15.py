@@ -78,3 +78,73 @@ def test_drawing_of_a_default_gaussian_qnode_is_pennylanes():
         "2: ──D────────┤  <cos(φ)x+sin(φ)p>\n"
         "1: ────╭BS──R─┤  Var[n]           \n"
         "0: ──S─╰BS────┤  <QuadX>          ")
+
+
+# --- g-sim: Lie-algebraic simulation (tutorial_liesim) -----------------------------------
+# 6 qubits instead of 10; JAX's expm and grad as SciPy's expm and central differences on
+# the g-sim side, autograd's qml.grad on the state-vector side; the demo's
+# qml.exp(-1j * theta[i] * P) as qml.exp(P, -1j * theta[i]) (PennyLane 0.45.1 under
+# autograd refuses the product of a box and an operator: "base is expected to be of type
+# Operator"); the VQE part (optax) left out
+
+def test_liesim_demo():
+    from scipy.linalg import expm
+
+    from qsym import I, X, Z
+
+    n = 6
+    generators = [X(i) @ X(i + 1) for i in range(n - 1)] + [Z(i) for i in range(n)]
+    generators = [op.pauli_rep for op in generators]
+    dla = qml.lie_closure(generators, pauli=True)
+    dim_g = len(dla)
+    assert dim_g == 2 * n * (2 * n - 1) // 2  # the demo's dim(g) = 2n(2n-1)/2
+    # PennyLane 0.45.1's order of the closure (the gate choice below indexes it)
+    assert [str(p) for p in dla[9:15]] == [
+        "1.0 * Z(4)", "1.0 * Z(5)", "-1.0 * Y(0) @ X(1)", "-1.0 * X(0) @ Y(1)",
+        "-1.0 * Y(1) @ X(2)", "-1.0 * X(1) @ Y(2)"]
+
+    e_in = onp.zeros(dim_g)
+    for i, h_i in enumerate(dla):
+        rho_in = qml.prod(*(I(i) + Z(i) for i in h_i.wires)).pauli_rep
+        e_in[i] = (h_i @ rho_in).trace()
+    assert e_in.tolist() == [0.0] * 5 + [1.0] * 6 + [0.0] * (dim_g - 11)  # <Z_j> = 1 on |0>
+    w = onp.zeros(dim_g)
+    w[:len(generators)] = 0.5
+    adjoint_repr = qml.structure_constants(dla)
+    assert adjoint_repr.shape == (66, 66, 66) and onp.abs(adjoint_repr).sum() == 2640.0
+
+    rng = onp.random.RandomState(0)  # the demo's np.random draws, seeded
+    gate_choice = rng.choice(dim_g, size=10)
+    gates = adjoint_repr[gate_choice]
+    theta = rng.normal(size=(10,))
+
+    def forward(t):
+        e_t = e_in
+        for i in range(10):
+            e_t = expm(t[i] * gates[i]) @ e_t
+        return (w @ e_t).real
+
+    eps = 1e-6
+    gsim_backward = [(forward(theta + eps * e) - forward(theta - eps * e)) / (2 * eps)
+                     for e in onp.eye(10)]
+
+    H = 0.5 * qml.sum(*[op.operation() for op in generators])
+
+    @qml.qnode(qml.device("default.qubit"))
+    def qnode(t):
+        for i, mu in enumerate(gate_choice):
+            qml.exp(dla[mu].operation(), -1j * t[i])
+        return qml.expval(H)
+
+    t = np.array(theta, requires_grad=True)
+    value, grad = qnode(t), qml.grad(qnode)(t)
+    # PennyLane 0.45.1's state-vector value and gradient
+    assert value == pytest.approx(0.3961529798030462, abs=1e-12)
+    assert onp.allclose(grad, [
+        -0.6185930883028854, -1.6154320120909136, 0.3680422512082045, -0.397925731474737,
+        -0.8590507071941262, -0.18574865983853295, -0.13084642985734485, 1.3195077560634345,
+        0.20774581223395894, 1.2938227967312341], atol=1e-12)
+    # the demo's check: g-sim (SciPy's expm of the adjoint representation) agrees
+    assert value == pytest.approx(forward(theta), abs=1e-12)
+    assert onp.allclose(grad, gsim_backward, atol=1e-6)
+    assert float(H.eigvals().min()) == pytest.approx(-3.6481149052793804, abs=1e-12)
