@@ -148,3 +148,51 @@ def test_liesim_demo():
     assert value == pytest.approx(forward(theta), abs=1e-12)
     assert onp.allclose(grad, gsim_backward, atol=1e-6)
     assert float(H.eigvals().min()) == pytest.approx(-3.6481149052793804, abs=1e-12)
+
+
+# --- pulse programming 101 (tutorial_pulse_programming101), its Hamiltonian part -------------
+# The demo's envelopes are JAX functions: a ParametrizedHamiltonian called at a time scales
+# its operators by JAX's concrete 0-d arrays (``Array(1.9375)``), which qsym refused
+# ("an observable can only be scaled by a number"). qsym does not simulate the pulses
+# (qml.evolve of it in a circuit: GateError, docs/pennylane.md), and qsym's test
+# environment has no JAX: a 0-d array type of another library is stood in by the class
+# below (``__array__`` and ``shape == ()``, as JAX's concrete arrays have).
+
+class _OtherLibraryScalar:
+    shape = ()
+
+    def __init__(self, value, traced=False):
+        self.value, self.traced = value, traced
+
+    def __str__(self):  # (JAX's str of a concrete array: its number)
+        return str(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        if self.traced:  # (a JAX tracer: no concrete value)
+            raise TypeError("abstract tracer value encountered")
+        return onp.asarray(self.value, dtype=dtype)
+
+
+def test_pulse_demo_hamiltonian_of_another_librarys_scalars():
+    def f1(p, t):
+        return _OtherLibraryScalar(onp.polyval(p, t))
+
+    def f2(p, t):
+        return _OtherLibraryScalar(p[0] * onp.sin(p[1] * t))
+
+    Ht = f1 * qml.PauliX(0) + f2 * qml.PauliY(1)
+    # PennyLane 0.45.1 with the demo's JAX functions prints this
+    assert str(Ht((onp.ones(5), onp.array([1.0, onp.pi])), 0.5)) == "1.9375 * X(0) + 1.0 * Y(1)"
+
+    coeffs = [1.0] * 2 + [lambda p, t: _OtherLibraryScalar(onp.sin(p[0] * t) + onp.sin(p[1] * t))
+                          for _ in range(3)]
+    ops = [qml.PauliX(i) @ qml.PauliX(i + 1) for i in range(2)] + [qml.PauliZ(i) for i in range(3)]
+    Ht = qml.dot(coeffs, ops)
+    params = [[0.7542490066126573, 4.520680445365622], [4.696515322729557, 1.1395883990825773],
+              [3.4269901777595244, 3.7343892670012666]]  # the demo's jax.random draws
+    assert str(Ht(params, 0.5)) == (
+        "1.0 * (X(0) @ X(1)) + 1.0 * (X(1) @ X(2)) + 1.139784829522248 * Z(0) + "
+        "1.2521554100899 * Z(1) + 1.946230460548898 * Z(2)")
+    # a traced value (no number) is still refused with the specific error
+    with pytest.raises(qml.MeasurementError, match="scaled by a number"):
+        qml.s_prod(_OtherLibraryScalar(0.5, traced=True), qml.X(0))
