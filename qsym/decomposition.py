@@ -914,11 +914,12 @@ def _adjoint_rules(name: str) -> list:
         for g in parts[::-1]:
             adjoint(g)
 
-    def has_inverse(**_):
-        row = GATE_CLASSES[name]._row
+    def has_inverse(base_class=None, base_params=None, **resource_params):
+        # an example of the base of these resource parameters (a QubitUnitary's matrix, a
+        # PauliRot's word: the gate needs them)
+        params, wires, hyper = _example_call(name, {**resource_params, **(base_params or {})})
         with recording(Tape()):
-            base = GATE_CLASSES[name](*[0.1] * row.num_params,
-                                      wires=list(range(row.num_wires or 2)))
+            base = GATE_CLASSES[name](*params, wires=wires, **hyper)
             return not isinstance(base.adjoint(), AdjointOperation)
 
     rules = [DecompositionRule(inverse, _adjoint_example(inverse, name), condition=has_inverse,
