@@ -722,11 +722,20 @@ def _by_rule(op, rule) -> list:
     return list(q.queue)
 
 
-def _parts(op, accept, graph, custom_decomposer, strict):
+def _parts(op, accept, graph, custom_decomposer, strict, work=0):
     """The operators ``op`` decomposes into one level down (PennyLane's order: the graph's
-    rule, a custom decomposer, ``op.decomposition()``); None: ``op`` is kept as it is."""
-    if graph is not None and graph.is_solved_for(op):  # (a GlobalPhase with a fixed rule)
-        return _by_rule(op, graph.decomposition(op))
+    rule for ``work`` work wires free, a custom decomposer, ``op.decomposition()``) and the
+    work wires left free for them; None: ``op`` is kept as it is."""
+    if graph is not None and graph.is_solved_for(op, work):  # (a GlobalPhase with a fixed rule)
+        rule = graph.decomposition(op, work)
+        if work is not None:  # what the rule allocates is not free below it (PennyLane's)
+            work -= rule.get_work_wire_spec(**dict(DecompositionGraph.node_of(op).params)).total
+        return _by_rule(op, rule), work
+    parts = _parts_without_graph(op, custom_decomposer, strict)
+    return None if parts is None else (parts, work)
+
+
+def _parts_without_graph(op, custom_decomposer, strict):
     if op.name == "GlobalPhase" and enabled_graph():
         warnings.warn(
             "With qml.decomposition.enabled_graph(), GlobalPhase is not assumed to have a "
@@ -758,24 +767,28 @@ def _parts(op, accept, graph, custom_decomposer, strict):
     return None
 
 
-def _decompose_op(op, accept, depth, max_expansion, strict, graph=None, custom_decomposer=None):
+def _decompose_op(op, accept, depth, max_expansion, strict, graph=None, custom_decomposer=None,
+                  work=0):
     """``op`` decomposed until every operator is accepted (PennyLane's
-    ``_operator_decomposition_gen``, as a list)."""
+    ``_operator_decomposition_gen``, as a list), with ``work`` work wires free for the
+    graph's rules (None: no limit)."""
     done = max_expansion is not None and depth >= max_expansion
     if type(op).__name__ == "Conditional":  # qml.cond: its base decomposed, each conditioned
         if accept(op.base) or done:
             return [op]
+        # (PennyLane's generator passes no budget for a conditioned base: its default, 0)
         return [type(op)(op.meas_val, g) if hasattr(op, "meas_val") else op.with_base(g)
                 for g in _decompose_op(op.base, accept, depth, max_expansion, strict, graph,
                                        custom_decomposer)]
     if done or accept(op):
         return [op]
     with detached():
-        parts = _parts(op, accept, graph, custom_decomposer, strict)
-    if parts is None:
+        found = _parts(op, accept, graph, custom_decomposer, strict, work)
+    if found is None:
         return [op]
+    parts, work = found
     return [g for part in parts for g in _decompose_op(part, accept, depth + 1, max_expansion,
-                                                        strict, graph, custom_decomposer)]
+                                                        strict, graph, custom_decomposer, work)]
 
 
 def decomposition_gen(op, acceptance_function, max_expansion=None, current_depth=0,
@@ -793,11 +806,11 @@ def decomposition_gen(op, acceptance_function, max_expansion=None, current_depth
     [RZ(0.1, wires=[0]), RY(0.2, wires=[0]), RZ(0.3, wires=[0])]
     """
     yield from _decompose_op(op, acceptance_function, current_depth, max_expansion, strict,
-                             graph_solution, custom_decomposer)
+                             graph_solution, custom_decomposer, num_work_wires)
 
 
 def solve_graph(operations, gate_set, fixed_decomps=None, alt_decomps=None, strict=True,
-                num_work_wires=0):
+                num_work_wires=0, minimize_work_wires=False):
     """The graph-based system's solution for ``operations`` (PennyLane's
     ``_construct_and_solve_decomp_graph``).
 
@@ -807,7 +820,8 @@ def solve_graph(operations, gate_set, fixed_decomps=None, alt_decomps=None, stri
     """
     graph = DecompositionGraph(operations, gate_set, fixed_decomps=fixed_decomps,
                                alt_decomps=alt_decomps, strict=strict)
-    return graph.solve(num_work_wires=num_work_wires, lazy=False)
+    return graph.solve(num_work_wires=num_work_wires, lazy=False,
+                       minimize_work_wires=minimize_work_wires)
 
 
 @transform
@@ -845,10 +859,13 @@ def decompose(tape, *, gate_set=None, stopping_condition=None, max_expansion=Non
     graph = None
     if enabled_graph():
         graph = solve_graph([op for op in tape.operations if not accept(op)], gate_set,
-                            fixed_decomps, alt_decomps, strict, num_work_wires)
+                            fixed_decomps, alt_decomps, strict, num_work_wires,
+                            minimize_work_wires)
+        num_work_wires = graph.num_work_wires  # (the fewest needed, with minimize_work_wires)
     try:
         ops = [g for op in tape.operations
-               for g in _decompose_op(op, accept, 0, max_expansion, False, graph)]
+               for g in _decompose_op(op, accept, 0, max_expansion, False, graph,
+                                      work=num_work_wires)]
     except RecursionError as exc:
         raise RecursionError(
             "Reached recursion limit trying to decompose operations. Operator decomposition "

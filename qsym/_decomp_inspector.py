@@ -7,12 +7,11 @@ considered: its drawing on the operator, the gates it makes one level down, and 
 full expansion in the gate set with its weighted cost, or the operators no rule could bring
 to the gate set ("Missing Ops"); the rule the graph chose is marked ``CHOSEN``.
 
-Not as PennyLane: qsym's graph has one node per operator and solves every operator with the
-work-wire budget given (PennyLane's keeps a node per budget left at each level of the
-decomposition); asking about another budget (``num_work_wires``) solves the graph again for
-that operator with that budget, and a budget above the graph's (or ``None`` under a finite
-one) for an operator whose rules use work wires gets PennyLane's message that no such point
-exists.
+The graph is solved for each work-wire budget (as PennyLane's keeps a node per budget left at
+each level of the decomposition): asking about a budget (``num_work_wires``) shows the rules
+with that many work wires free, what each makes costed with the work wires its own
+allocation leaves; a budget above the graph's (or ``None`` under a finite one) for an
+operator whose rules use work wires gets PennyLane's message that no such point exists.
 
 >>> import qsym as qml
 >>> with qml.decomposition.toggle_graph_ctx(True):
@@ -103,9 +102,6 @@ class DecompGraphInspector:
                     f"The decomposition graph was solved with {self._max_work_wires} work wires "
                     "available for dynamic allocation at the top level. There is not a point "
                     f"where a {node} is decomposed with a dynamic allocation budget of {budget}."))
-            graph = DecompositionGraph([op], graph.gate_set, fixed_decomps=self._fixed,
-                                       alt_decomps=self._alt)
-            graph.solve(num_work_wires=num_work_wires, lazy=False)
         return _inspection(graph, node, op, num_work_wires, show_not_applicable)
 
     def _uses_work_wires(self, node, seen) -> bool:
@@ -120,6 +116,7 @@ class DecompGraphInspector:
 def _inspection(graph, node, op, num_work_wires, show_not_applicable):
     """The rules of ``node`` in ``graph`` (solved), each rule's text for ``op``."""
     chosen, entries = None, []
+    best = graph.best_at(node, num_work_wires)
     # the graph's edges are its rules that apply, in the order of rules_for (whose rule
     # objects are made anew at each call): paired in order, by name
     edges = iter(graph.edges[node])
@@ -128,11 +125,12 @@ def _inspection(graph, node, op, num_work_wires, show_not_applicable):
         edge = None
         if pending is not None and pending[0].name == rule.name:
             edge, pending = pending, next(edges, None)
-            if graph.best.get(node) is edge[0]:
+            if best is not None and best[2] is edge[0]:
                 chosen = i
         ok, text = rule_text(op, rule, num_work_wires, counts="First-Level Expansion Gates")
         if ok and edge is not None:
-            text += "\n" + _graph_text(graph, edge[1])
+            below = None if num_work_wires is None else num_work_wires - edge[2]
+            text += "\n" + _graph_text(graph, edge[1], below)
         if ok or show_not_applicable:
             entries.append((i, rule.name, text.rstrip("\n")))
     # shown as PennyLane's graph lists an operator's rules (its predecessors): the last
@@ -142,29 +140,32 @@ def _inspection(graph, node, op, num_work_wires, show_not_applicable):
     return DecompInGraphInspection(entries, None if chosen is None else last - chosen)
 
 
-def _graph_text(graph, counts) -> str:
-    """A rule's full expansion in the gate set and its weighted cost, or the operators it
-    makes that reach no gate of the set."""
-    missing = {c for c in counts if not _solved(graph, c)}
+def _graph_text(graph, counts, budget) -> str:
+    """A rule's full expansion in the gate set and its weighted cost (what it makes
+    decomposed with ``budget`` work wires free), or the operators it makes that reach no
+    gate of the set."""
+    missing = {c for c in counts if not _solved(graph, c, budget)}
     if missing:
         return f"Missing Ops: {missing}"
     full: dict = {}
     cost = 0.0
     for child, n in counts.items():
-        cost += n * _cost(graph, child)
-        for leaf, m in graph.expand(child).items():
+        cost += n * _cost(graph, child, budget)
+        for leaf, m in graph.expand(child, budget).items():
             full[leaf] = full.get(leaf, 0) + n * m
     return f"Full Expansion Gates: {full}\nWeighted Cost: {float(cost)}"
 
 
-def _solved(graph, node) -> bool:
-    return node.name in graph.gate_set or node.name in graph.unsupported or node in graph.best
+def _solved(graph, node, budget) -> bool:
+    return (node.name in graph.gate_set or node.name in graph.unsupported
+            or graph.best_at(node, budget) is not None)
 
 
-def _cost(graph, node) -> float:
+def _cost(graph, node, budget) -> float:
     if node.name in graph.gate_set:
         return graph.gate_set.weights[node.name]
-    return graph.cost[node] if node in graph.cost else float("inf")
+    found = graph.best_at(node, budget)
+    return float("inf") if found is None else found[0]
 
 
 @functools.partial(transform, is_informative=True)

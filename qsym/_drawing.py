@@ -138,8 +138,10 @@ def _obs_label(obs, matrices, decimals=None) -> str | None:
     ``2.00*Z`` to ``decimals``), or
     None to label it from its Pauli words."""
     from ._operations import (BasisStateProjector, Observable, Operation, SProd,
-                              StateVectorProjector, Sum)
+                              StateVectorProjector, Sum, UnmeasuredOperator)
 
+    if isinstance(obs, UnmeasuredOperator):  # (a CV observable of default.gaussian: <n>)
+        return obs.op.label(decimals=decimals, cache={"matrices": matrices}).replace("\n", "")
     if isinstance(obs, (Sum, SProd)):  # PennyLane's labels (coefficients to decimals)
         return obs.label(decimals=decimals, cache={"matrices": matrices}).replace("\n", "")
     if isinstance(obs, Operation):
@@ -512,6 +514,26 @@ def _run_differs(run, circuit, level) -> bool:
     traced ``circuit``'s (a state preparation of a circuit input is traced as its gates,
     run on numbers as one matrix), so the traced gates cannot take its boxes."""
     return (run is not None and not run[3] and not _same_gates(run[0], circuit))
+
+
+def _device_or_level_text(qnode, args, kwargs, level, wire_order, options) -> str | None:
+    """A QNode's drawing decided before qsym's trace: a device's own tape
+    (:func:`_own_tape_text`) or a level past the user's (:func:`_past_user_level`)."""
+    return (_own_tape_text(qnode, args, kwargs, wire_order, *options)
+            or _past_user_level(qnode, args, kwargs, level, wire_order, *options))
+
+
+def _own_tape_text(qnode, args, kwargs, wire_order, show_all_wires, decimals, max_length,
+                   show_matrices, show_wire_labels) -> str | None:
+    """The drawing of a QNode on a device that runs QNodes itself (``default.gaussian``):
+    the tape its ``qnode_tape`` records, in the device's wire order unless given; None
+    for any other device."""
+    if getattr(qnode.device, "qnode_tape", None) is None:
+        return None
+    order = list(qnode.device.wires) if wire_order is None else wire_order
+    return tape_text(qnode.device.qnode_tape(qnode, args, kwargs), order,
+                     show_all_wires=show_all_wires, decimals=decimals, max_length=max_length,
+                     show_matrices=show_matrices, show_wire_labels=show_wire_labels)
 
 
 def _numeric_run(qnode, args, kwargs):
@@ -1449,8 +1471,9 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     def drawer(*args, **kwargs):
         from ._shapes import flat as _flat
 
-        past = None if plain else _past_user_level(qnode, args, kwargs, level, wire_order, *options)
-        if past is not None:  # (PennyLane's gradient expansion or device transforms)
+        past = None if plain else _device_or_level_text(qnode, args, kwargs, level, wire_order,
+                                                        options)
+        if past is not None:  # (a device's own tape; PennyLane's gradient expansion, ...)
             return past
         if getattr(qnode, "pipeline", None):  # a transformed QNode: its tapes at ``level``
             return _transformed_drawing(qnode, args, kwargs, level, wire_order, *options)

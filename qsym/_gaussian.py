@@ -585,6 +585,18 @@ class DefaultGaussian(devices.Device):
         """A QNode's call on this device (the QNode's hook): :func:`run_qnode`."""
         return run_qnode(node, args, kwargs)
 
+    def qnode_tape(self, node, args, kwargs):
+        """The tape a QNode's call records on this device (``qml.draw``'s hook, the tape
+        :meth:`run_qnode` runs).
+
+        >>> import qsym as qml
+        >>> dev = qml.device("default.gaussian", wires=1)
+        >>> node = qml.QNode(lambda x: [qml.Rotation(x, wires=0), qml.expval(qml.QuadX(0))][1], dev)
+        >>> dev.qnode_tape(node, (0.5,), {}).operations
+        [Rotation(0.5, wires=[0])]
+        """
+        return record(node.func, args, kwargs, shots=node.configured_shots())[0]
+
 
 def split_one_each(ms) -> bool:
     """Whether PennyLane runs the measurements ``ms`` of one tape on ``default.gaussian``

@@ -288,6 +288,9 @@ class Circuit:
         conditional_groups: the ops a deferred ``qml.cond`` applied, with PennyLane's
             ``Conditional`` each came from, its trainable parameters and written wires
             (counted as PennyLane counts their derivatives' circuits; not compiled code).
+        template_groups: the ops a template PennyLane's gradient transforms keep whole
+            wrote (``FermionicDoubleExcitation``, ...), with its trainable parameters and
+            its shift rule's circuits (counted as PennyLane counts them; not compiled code).
         mid_measured: with ``one_shot``, whether a mid-circuit measurement was deferred
             (PennyLane's one-shot method samples each one besides the measurements:
             ``qml.Tracker``'s count; not compiled code).
@@ -312,6 +315,11 @@ class Circuit:
     # differentiates a Conditional's parameters by a forward difference, one circuit each
     # (:attr:`qsym._plan.GradientPlan.cond_runs`)
     conditional_groups: tuple = field(default=(), compare=False)
+    # ((op index, template number, trainable parameters, shifted circuits), ...) of the gates
+    # a template PennyLane's gradient transforms keep whole wrote (its grad_method "A":
+    # parameter shift by its frequencies, one finite-difference step per parameter), for
+    # qml.Tracker's count only (not compiled code; qsym._trace._template_groups)
+    template_groups: tuple = field(default=(), compare=False)
 
 
 def _fmt_word(word: Word) -> str:

@@ -4006,6 +4006,12 @@ def batched_scalar(c) -> bool:
 
 
 def _scalar(c):
+    if (not isinstance(c, (np.ndarray, Box, Traced, sp.Basic, numbers.Number))
+            and hasattr(c, "__array__") and getattr(c, "shape", None) == ()):
+        try:  # another library's concrete 0-d array (a JAX Array): its number
+            c = np.asarray(c)
+        except Exception:  # noqa: BLE001 - a traced one (a JAX tracer) is no number here
+            pass
     if isinstance(c, np.ndarray) and (c.ndim == 0 or (c.size == 1 and c.dtype != object)):
         # a one-element array is its number (PennyLane scales by it: ``core * I(0)`` with
         # the ``core`` constant of ``qml.qchem.electron_integrals``, shape (1,))

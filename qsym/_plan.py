@@ -141,6 +141,10 @@ class GradientPlan:
     # circuit once; qsym differentiates the deferred controlled gate exactly by its own rule.
     # The difference in circuits, counted as PennyLane's (qml.Tracker), not run
     cond_runs: int = 0
+    # PennyLane's parameter shift keeps a template of grad_method "A" whole
+    # (FermionicDoubleExcitation: 4 circuits by its frequencies (0.5, 1)); qsym shifts the
+    # gates it wrote (16). The difference, counted as PennyLane's (qml.Tracker), not run
+    template_runs: int = 0
 
     @property
     def num_outputs(self) -> int:
@@ -157,7 +161,8 @@ class GradientPlan:
         """The circuits one parameter-shift gradient runs as PennyLane counts them
         (``qml.Tracker``): :attr:`executions` and PennyLane's circuits for derivatives
         qsym knows are 0 (:attr:`idle_runs`) and a variance's (:attr:`var_runs`)."""
-        return self.executions + self.idle_runs + self.var_runs + self.cond_runs
+        return (self.executions + self.idle_runs + self.var_runs + self.cond_runs
+                + self.template_runs)
 
 
 def light_cone(circuit: Circuit) -> tuple[bool, ...]:
@@ -266,6 +271,33 @@ def _class_rule_runs(circuit: Circuit, slots, differentiated: set, terms) -> int
                if s not in shifted and slots[s].op not in conditional)
 
 
+def _counted_runs(circuit: Circuit, slots, differentiated: set, terms, idle_terms) -> tuple:
+    """``(idle_runs, template_runs)`` of :class:`GradientPlan`: PennyLane's shifted circuits
+    for the ``differentiated`` slots qsym runs none for (``idle_terms``, the slots outside
+    its light cone; :func:`_class_rule_runs`), and for the templates it keeps whole
+    (:func:`_template_runs`)."""
+    template_ops = {g[0] for g in getattr(circuit, "template_groups", ())}
+    idle_runs = sum(1 for t in idle_terms if not t.zero) + _class_rule_runs(
+        circuit, slots, {s for s in differentiated if slots[s].op not in template_ops},
+        terms + idle_terms)
+    return idle_runs, _template_runs(circuit, slots, differentiated, terms + idle_terms)
+
+
+def _template_runs(circuit: Circuit, slots, differentiated: set, terms) -> int:
+    """The shifted circuits PennyLane's parameter shift runs for the templates it keeps
+    whole (:attr:`qsym._ir.Circuit.template_groups`: its shift rule of the template's
+    frequencies for each trainable parameter) less qsym's shifted circuits of the gates
+    those templates wrote (``terms``), for the templates with a ``differentiated`` slot."""
+    groups = getattr(circuit, "template_groups", ())
+    if not groups:
+        return 0
+    of_op = {g[0]: g for g in groups}
+    own = sum(1 for t in terms if not t.zero and slots[t.slot].op in of_op)
+    theirs = {of_op[slots[s].op][1]: of_op[slots[s].op][3]
+              for s in differentiated if slots[s].op in of_op}
+    return sum(theirs.values()) - own
+
+
 def _cond_runs(circuit: Circuit, slots, terms, unshifted: bool) -> tuple[int, int]:
     """``(runs, own)``: the circuits PennyLane's parameter shift runs for the circuit's
     ``qml.cond`` gates beyond qsym's own shifted ones (``terms``, the needed and idle
@@ -351,12 +383,18 @@ def finite_difference_inputs(circuit: Circuit) -> tuple[tuple[int, ...], int]:
     # holds them, whatever gates its branches wrote, also none: _pl_graph)
     groups = getattr(circuit, "conditional_groups", ()) if not circuit.one_shot else ()
     conditional = {g[0] for g in groups if (g[4] if len(g) > 4 else 0) == 0}
+    # (a template PennyLane keeps whole: its trainable parameters, not its gates' slots)
+    templates = {g[0]: g for g in getattr(circuit, "template_groups", ())}
+    stepped: dict = {}
     for slot in slots_of(circuit):
         syms = getattr(slot.expr, "free_symbols", set()) & index.keys()
         if syms and cone[slot.op]:
             used |= syms
-        if syms and counted[slot.op] and slot.op not in conditional:
+        if syms and counted[slot.op] and slot.op in templates:
+            stepped[templates[slot.op][1]] = templates[slot.op][2]
+        elif syms and counted[slot.op] and slot.op not in conditional:
             count += 1  # (PennyLane's cone: identity factors' wires too)
+    count += sum(stepped.values())
     if groups:
         inside = _pl_graph(circuit)[1]
         count += sum({g[1]: g[2] for g in groups if g[1] in inside}.values())
@@ -604,8 +642,7 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
     counted = graph_cone(circuit) if pruned else ()
     idle = {s for s in pruned if counted[slots[s].op]}
     idle_terms = shift_terms(circuit, slots, idle, rule_of)
-    idle_runs = sum(1 for t in idle_terms if not t.zero) + _class_rule_runs(
-        circuit, slots, needed | idle, terms + idle_terms)
+    idle_runs, template_runs = _counted_runs(circuit, slots, needed | idle, terms, idle_terms)
     var_runs = 0
     shifted = sum(1 for t in terms if not t.zero) + idle_runs
     unshifted = any(t.zero for t in terms + idle_terms)
@@ -660,4 +697,5 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
         idle_runs=idle_runs,
         var_runs=var_runs,
         cond_runs=cond_runs,
+        template_runs=template_runs,
     )

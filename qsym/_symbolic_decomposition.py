@@ -738,7 +738,88 @@ def symbolic_graph_rules(graph, node, rules) -> list:
     return out + [to_controlled_qubit_unitary, ctrl_single_work_wire]
 
 
+def _mcx_rep(n, work, kind):
+    return resource_rep(GATE_CLASSES["MultiControlledX"], num_control_wires=n,
+                        num_zero_control_values=0, num_work_wires=work, work_wire_type=kind)
+
+
+def _controlled_rotation_rule(one, around, name):
+    """PennyLane's rule of ``C(<rotation>)`` with all-one controls (``flip_zero_control``
+    of it is registered): ``one`` (``CRX``, ...) for one control, else the rotation split
+    in two halves about two ``MultiControlledX`` (``around``: the gates before, between and
+    after them, as ``(gate name, angle function)`` lists, and their counts)."""
+    before, between, after, counts = around
+
+    def resources(*_, num_control_wires, num_work_wires=0, work_wire_type="borrowed", **__):
+        if num_control_wires == 1:
+            return {GATE_CLASSES[one]: 1}
+        return {**{GATE_CLASSES[g]: k for g, k in counts.items()},
+                _mcx_rep(num_control_wires, num_work_wires, work_wire_type): 2}
+
+    def rule(*params, wires, control_wires, work_wires=None, work_wire_type="borrowed", **__):
+        g = GATE_CLASSES
+        if len(control_wires) == 1:
+            g[one](*params, wires=wires)
+            return
+        mcx = dict(wires=wires, work_wires=work_wires or [], work_wire_type=work_wire_type)
+        for gates in (before, between, after):
+            for gate, angle in gates:
+                g[gate](*([] if angle is None else [angle(*params)]), wires=wires[-1])
+            if gates is not after:
+                g["MultiControlledX"](**mcx)
+
+    rule.__name__ = name
+    return flip_zero_control(register_resources(resources)(rule))
+
+
+# PennyLane 0.45's rules of C(RX), C(RY), C(RZ), C(Rot) (parametric_ops_single_qubit.py)
+controlled_rx_decomp = _controlled_rotation_rule("CRX", (
+    [("Hadamard", None), ("RZ", lambda p: p / 2)], [("RZ", lambda p: -p / 2)],
+    [("Hadamard", None)], {"Hadamard": 2, "RZ": 2}), "_controlled_rx_decomp")
+controlled_ry_decomp = _controlled_rotation_rule("CRY", (
+    [("RY", lambda p: p / 2)], [("RY", lambda p: -p / 2)], [], {"RY": 2}),
+    "_controlled_ry_decomp")
+controlled_rz_decomp = _controlled_rotation_rule("CRZ", (
+    [("RZ", lambda p: p / 2)], [("RZ", lambda p: -p / 2)], [], {"RZ": 2}),
+    "_controlled_rz_decomp")
+controlled_rot_decomp = _controlled_rotation_rule("CRot", (
+    [("RZ", lambda a, b, c: (a - c) / 2)],
+    [("RZ", lambda a, b, c: -(a + c) / 2), ("RY", lambda a, b, c: -b / 2)],
+    [("RY", lambda a, b, c: b / 2), ("RZ", lambda a, b, c: c)], {"RZ": 3, "RY": 2}),
+    "_controlled_rot_decomp")
+
+
+def _cphase_to_ppr_resource(*_, num_control_wires, **__):
+    from math import comb
+
+    counts = {resource_rep(GATE_CLASSES["PauliRot"], pauli_word="Z" * i):
+              comb(num_control_wires + 1, i) for i in range(1, num_control_wires + 2)}
+    counts[resource_rep(GATE_CLASSES["GlobalPhase"])] = 1
+    return counts
+
+
+@register_resources(_cphase_to_ppr_resource)
+def _cphase_to_ppr(theta, wires, **_):
+    """PennyLane's rule of ``C(PhaseShift)`` (all-one controls): the phase on the all-one
+    state of ``n`` wires as Z-rotations of every subset of them and a global phase."""
+    from itertools import combinations
+
+    n = len(wires)
+    for size in range(1, n + 1):
+        for sub in combinations(wires, size):
+            GATE_CLASSES["PauliRot"](-theta / 2 ** (n - 1) * (-1) ** size, "Z" * size,
+                                     wires=list(sub))
+    GATE_CLASSES["GlobalPhase"](-theta / 2 ** n)
+
+
+controlled_phase_shift_decomp = flip_zero_control(_cphase_to_ppr)
+
 GRAPH_RULE_SOURCES.append(symbolic_graph_rules)
+add_decomps("C(RX)", controlled_rx_decomp)
+add_decomps("C(RY)", controlled_ry_decomp)
+add_decomps("C(RZ)", controlled_rz_decomp)
+add_decomps("C(Rot)", controlled_rot_decomp)
+add_decomps("C(PhaseShift)", controlled_phase_shift_decomp)
 add_decomps("C(PauliX)", controlled_x_decomp)
 add_decomps("C(Hadamard)", controlled_hadamard)
 add_decomps("C(GlobalPhase)", controlled_global_phase_decomp)

@@ -1471,6 +1471,44 @@ def _check_compiled(m) -> None:
             "no derivative")
 
 
+def _reads_inputs(value, inputs) -> bool:
+    """Whether a template's parameter (a number, an expression or an array of them) reads
+    one of the symbols ``inputs``."""
+    try:
+        return bool(sp.sympify(value).free_symbols & inputs)
+    except (sp.SympifyError, TypeError, ValueError, AttributeError):
+        return any(bool(getattr(v, "free_symbols", set()) & inputs)
+                   for v in np.asarray(value, dtype=object).flat)
+
+
+def _template_groups(items, inputs) -> tuple:
+    """``((op index, template number, trainable parameters, shifted circuits), ...)`` of
+    the gates written by a template PennyLane's gradient transforms keep whole (its
+    ``grad_method`` ``"A"``, ``pl_template`` of its gates: ``FermionicSingleExcitation``,
+    ``FermionicDoubleExcitation``): how many of its parameters read a differentiated input
+    (PennyLane's trainable tape parameters, one finite-difference step each) and the
+    shifted circuits its parameter-shift rule runs for them (two per frequency of each,
+    PennyLane's ``generate_shift_rule`` of its ``parameter_frequencies``). For
+    ``qml.Tracker``'s counts only, not compiled code."""
+    inputs = set(inputs)
+    numbers: dict = {}
+    out = []
+    for i, op in enumerate(items):
+        template = getattr(op, "pl_template", None)
+        if template is None:
+            continue
+        if id(template) not in numbers:
+            read = [k for k, p in enumerate(template.data) if _reads_inputs(p, inputs)]
+            try:
+                freqs = template.parameter_frequencies
+            except Exception:  # noqa: BLE001 - none known: PennyLane's two-term rule
+                freqs = [(1.0,)] * len(template.data)
+            numbers[id(template)] = (len(numbers), len(read),
+                                     sum(2 * len(freqs[k]) for k in read))
+        out.append((i, *numbers[id(template)]))
+    return tuple(out)
+
+
 def _conditional_groups(items, inputs, index) -> tuple:
     """``((op index, group, trainable parameters, graph wires, where), ...)`` of the gates a
     deferred ``qml.cond`` wrote (their ``pl_conditional``, :class:`qsym._mcm._CondGroup`):
@@ -1601,7 +1639,7 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
     return Circuit(
         num_wires=len(device_wires),
         conditional_groups=_conditional_groups(items, inputs, index),
-        ops=tuple(ir_ops),
+        template_groups=_template_groups(items, inputs), ops=tuple(ir_ops),
         measurements=tuple(measurements),
         inputs=tuple(inputs),
         data=tuple(data),

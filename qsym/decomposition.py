@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import math
 import re
 import textwrap
 import contextvars
@@ -913,11 +914,12 @@ def _adjoint_rules(name: str) -> list:
         for g in parts[::-1]:
             adjoint(g)
 
-    def has_inverse(**_):
-        row = GATE_CLASSES[name]._row
+    def has_inverse(base_class=None, base_params=None, **resource_params):
+        # an example of the base of these resource parameters (a QubitUnitary's matrix, a
+        # PauliRot's word: the gate needs them)
+        params, wires, hyper = _example_call(name, {**resource_params, **(base_params or {})})
         with recording(Tape()):
-            base = GATE_CLASSES[name](*[0.1] * row.num_params,
-                                      wires=list(range(row.num_wires or 2)))
+            base = GATE_CLASSES[name](*params, wires=wires, **hyper)
             return not isinstance(base.adjoint(), AdjointOperation)
 
     rules = [DecompositionRule(inverse, _adjoint_example(inverse, name), condition=has_inverse,
@@ -1540,7 +1542,9 @@ def change_op_basis_resource_rep(compute_op, target_op, uncompute_op=None) -> Co
 
 class DecompGraphSolution:
     """What :meth:`DecompositionGraph.solve` found (PennyLane's ``DecompGraphSolution``):
-    for each operator reached, the rule of least total weight to the gate set.
+    for each operator reached, the rule of least total weight to the gate set with the work
+    wires free where the operator is decomposed (``num_work_wires``, as PennyLane's
+    ``decompose`` asks: the top level's budget less what the rules above it allocate).
 
     >>> import qsym as qml
     >>> sol = DecompositionGraph([qml.CRX(0.5, wires=[0, 1])], {"RY", "RZ", "CNOT"}).solve()
@@ -1552,24 +1556,26 @@ class DecompGraphSolution:
         self._graph, self.num_work_wires = graph, num_work_wires
 
     def is_solved_for(self, op, num_work_wires=0) -> bool:
-        """Whether a rule to the gate set was found for ``op``."""
-        return _node_of(op) in self._graph.best
+        """Whether a rule to the gate set using at most ``num_work_wires`` work wires (None:
+        any number) was found for ``op``."""
+        return self._graph.best_at(_node_of(op), num_work_wires) is not None
 
     def decomposition(self, op, num_work_wires=0) -> DecompositionRule:
-        """The chosen rule for ``op`` (a ``DecompositionError`` if there is none)."""
-        rule = self._graph.best.get(_node_of(op))
-        if rule is None:
+        """The chosen rule for ``op`` with ``num_work_wires`` work wires free (a
+        ``DecompositionError`` if there is none)."""
+        found = self._graph.best_at(_node_of(op), num_work_wires)
+        if found is None:
             raise DecompositionError(f"Operator {op} is unsolved in this decomposition graph.")
-        return rule
+        return found[2]
 
     def resource_estimate(self, op, num_work_wires=0) -> Resources:
-        """The gates of the gate set ``op`` becomes by the chosen rules, counted, and their
-        total weight."""
+        """The gates of the gate set ``op`` becomes by the chosen rules (with
+        ``num_work_wires`` work wires free), counted, and their total weight."""
         node = _node_of(op)
-        if node not in self._graph.cost:
+        found = self._graph.best_at(node, num_work_wires)
+        if found is None:
             raise DecompositionError(f"Operator {op} is unsolved in this decomposition graph.")
-        counts = self._graph.expand(node)
-        return Resources(counts, self._graph.cost[node])
+        return Resources(self._graph.expand(node, num_work_wires), found[0])
 
 
 GRAPH_RULE_SOURCES: list = []
@@ -1614,8 +1620,9 @@ class DecompositionGraph:
         self.unsupported: set = set()  # strict=False: names of operators without a rule
         self.roots = [_node_of(op) for op in operations]
         self.edges: dict = {}  # node -> [(rule, {child node: count})]
-        self.best: dict = {}
+        self.best: dict = {}  # of the budget solved with (solve's num_work_wires)
         self.cost: dict = {}
+        self._top, self._levels, self._unlimited, self._min_work = 0, [], None, None
         self._explore(self.roots)
 
     @staticmethod
@@ -1675,31 +1682,28 @@ class DecompositionGraph:
                 self.unsupported.add(node.name)  # kept as it is, at a prohibitive cost
             todo.extend(c for _, counts, _ in self.edges[node] for c in counts)
 
-    def _cost_of(self, node) -> float:
-        if node.name in self.gate_set:
-            return self.gate_set.weights[node.name]
-        if node.name in self.unsupported:  # PennyLane's: chosen only when nothing else is
-            return UNSUPPORTED_COST
-        return self.cost.get(node, float("inf"))
-
     def solve(self, num_work_wires=0, lazy=True, minimize_work_wires=False) -> DecompGraphSolution:
         """Each operator's cheapest rule (least total weight of the gate-set operators it
-        finally makes; ties: the first rule listed; a rule needing more work wires than
-        ``num_work_wires`` is not used, None: no limit), by relaxing the costs until none
-        falls (every weight is non-negative, so this ends). Operators given that reach no
-        gate of the set: PennyLane's ``DecompositionWarning``."""
-        self.best, self.cost = {}, {}
-        changed = True
-        while changed:
-            changed = False
-            for node, edges in self.edges.items():
-                for rule, counts, work in edges:
-                    if num_work_wires is not None and work > num_work_wires:
-                        continue  # a rule needing more work wires than are free
-                    c = sum(n * self._cost_of(child) for child, n in counts.items())
-                    if c < self.cost.get(node, float("inf")):
-                        self.cost[node], self.best[node] = c, rule
-                        changed = True
+        finally makes; ties: fewer work wires, then the first rule listed) for each work-wire
+        budget, as PennyLane's graph keeps a node per budget left: a rule allocating ``w``
+        work wires is open to an operator with at least ``w`` free, and what it makes is
+        decomposed with ``w`` fewer (``num_work_wires`` at the top level; None: no limit;
+        ``minimize_work_wires``: the fewest the operators given need). Operators given that
+        reach no gate of the set: PennyLane's ``DecompositionWarning``; a budget below what
+        they need: PennyLane's ``DecompositionError``."""
+        self._levels, self._unlimited = [], None
+        self._min_work = None
+        least = self._min_work_wires
+        if num_work_wires is not None and num_work_wires < least:
+            raise DecompositionError(
+                f"The circuit requires at least {least} work wires to decompose, the graph "
+                f"cannot be solved with {num_work_wires} available work wires.")
+        if minimize_work_wires:
+            num_work_wires = least
+        top = self._solution(num_work_wires)
+        self.best = {n: r for n, (_, _, r) in top.items()}
+        self.cost = {n: c for n, (c, _, _) in top.items()}
+        self._top = num_work_wires
         unsolved = {n.name for n in self.roots if n.name not in self.gate_set
                     and n not in self.best} - {"GlobalPhase", "MidMeasureMP", "Conditional",
                                                "Allocate", "Deallocate"}
@@ -1711,6 +1715,109 @@ class DecompositionGraph:
         if lazy:  # PennyLane's: only what the operators given need is solved
             self._keep_needed()
         return DecompGraphSolution(self, num_work_wires)
+
+    def min_work_wires(self, node) -> float:
+        """The fewest work wires ``node`` needs free to be decomposed to the gate set (a
+        rule's own allocation plus the most any operator it makes needs; inf: none does)."""
+        if self._min_work is None:
+            least: dict = {}
+            changed = True
+            while changed:  # relaxed until no count falls (rules may make each other)
+                changed = False
+                for n, edges in self.edges.items():
+                    for _, counts, work in edges:
+                        need = work + max((self._least_of(c, least) for c in counts), default=0)
+                        if need < least.get(n, math.inf):
+                            least[n], changed = need, True
+            self._min_work = least
+        return self._least_of(node, self._min_work)
+
+    @property
+    def _min_work_wires(self) -> int:
+        """PennyLane's attribute: the fewest work wires the operators given need (those no
+        rule brings to the gate set left out)."""
+        needs = [self.min_work_wires(n) for n in self.roots]
+        return max((int(n) for n in needs if not math.isinf(n)), default=0)
+
+    def _least_of(self, node, least) -> float:
+        if node.name in self.gate_set or node.name in self.unsupported:
+            return 0
+        return least.get(node, math.inf)
+
+    def _relax(self, budget_of) -> dict:
+        """One budget's solution ``{node: (cost, work wires used, rule)}``: ``budget_of(work)``
+        is the solution the operators a rule allocating ``work`` wires makes are decomposed
+        with (None: the rule does not fit; ``...``, and always for ``work == 0``: the
+        solution being made)."""
+        sol: dict = {}
+        changed = True
+        while changed:  # relaxing the costs until none falls (weights are non-negative)
+            changed = False
+            for node, edges in self.edges.items():
+                for rule, counts, work in edges:
+                    below = sol if work == 0 else budget_of(work)
+                    if below is ...:  # no limit: the solution being made
+                        below = sol
+                    if below is None:
+                        continue  # a rule needing more work wires than are free
+                    c, used = 0.0, 0
+                    for child, n in counts.items():
+                        c += n * self._cost_in(child, below)
+                        used = max(used, self._used_in(child, below))
+                    if math.isinf(c) or math.isnan(c):
+                        continue
+                    old = sol.get(node)
+                    if old is None or c < old[0] or (c == old[0] and work + used < old[1]):
+                        sol[node] = (c, work + used, rule)
+                        changed = True
+        return sol
+
+    def _cost_in(self, node, sol) -> float:
+        if node.name in self.gate_set:
+            return self.gate_set.weights[node.name]
+        if node.name in self.unsupported:  # PennyLane's: chosen only when nothing else is
+            return UNSUPPORTED_COST
+        found = sol.get(node)
+        return math.inf if found is None else found[0]
+
+    def _used_in(self, node, sol) -> int:
+        found = None if node.name in self.gate_set else sol.get(node)
+        return 0 if found is None else found[1]
+
+    def _solution(self, budget) -> dict:
+        """The solution with ``budget`` work wires free (None: no limit), made once per
+        budget; budgets above the point where the solution stops changing share it."""
+        if budget is None:
+            if self._unlimited is None:
+                self._unlimited = self._relax(lambda work: ...)
+            return self._unlimited
+        widest = max((w for es in self.edges.values() for _, _, w in es), default=0)
+        while len(self._levels) <= budget:
+            b = len(self._levels)
+            if widest and b > widest + 1 and all(
+                    self._levels[b - k] == self._levels[b - 1] for k in range(2, widest + 2)):
+                return self._levels[-1]  # no larger budget changes anything
+            levels = self._levels
+            self._levels.append(self._relax(
+                lambda work, b=b: levels[b - work] if work <= b else None))
+        return self._levels[budget]
+
+    def best_at(self, node, num_work_wires=0):
+        """``(cost, work wires used, rule)`` of ``node`` with ``num_work_wires`` free (None:
+        no limit), or None if no rule brings it to the gate set within that budget."""
+        top = self._top
+        if top is None or num_work_wires is None or num_work_wires > top:
+            # PennyLane's: solved without a limit, every rule fits anywhere; no point of the
+            # graph has more free than the top level
+            num_work_wires = top
+        if num_work_wires == self._top:
+            rule = self.best.get(node)
+            return None if rule is None else (self.cost[node], self._used_top(node), rule)
+        return self._solution(num_work_wires).get(node)
+
+    def _used_top(self, node) -> int:
+        found = self._solution(self._top).get(node)
+        return 0 if found is None else found[1]
 
     def _keep_needed(self) -> None:
         """Keep the chosen rules of the operators given and of what those rules make."""
@@ -1724,13 +1831,22 @@ class DecompositionGraph:
         self.best = {n: r for n, r in self.best.items() if n in needed}
         self.cost = {n: c for n, c in self.cost.items() if n in needed}
 
-    def expand(self, node) -> dict:
-        """The gate-set operators ``node`` becomes by the chosen rules, counted."""
+    def expand(self, node, num_work_wires=...) -> dict:
+        """The gate-set operators ``node`` becomes by the chosen rules (with
+        ``num_work_wires`` work wires free; default: the budget the graph was solved with),
+        counted."""
+        if num_work_wires is ...:
+            num_work_wires = self._top
         if node.name in self.gate_set or node.name in self.unsupported:
             return {node: 1}
+        found = self.best_at(node, num_work_wires)
+        if found is None:
+            raise DecompositionError(f"Operator {node} is unsolved in this decomposition graph.")
+        work, counts = next((w, c) for r, c, w in self.edges[node] if r is found[2])
+        below = None if num_work_wires is None else num_work_wires - work
         out: dict = {}
-        for child, n in dict(self._counts_of(node)).items():
-            for leaf, m in self.expand(child).items():
+        for child, n in dict(counts).items():
+            for leaf, m in self.expand(child, below).items():
                 out[leaf] = out.get(leaf, 0) + n * m
         return out
 

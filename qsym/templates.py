@@ -480,6 +480,12 @@ class Template(GateSequence):
         run = tuple(self._ops)  # one tuple for all: a tuple per gate was n^2 memory and time
         for op in self._ops:  # qml.adjoint of a function takes the template whole
             op._made_by = (self, run)  # (qsym._opmath.owned_runs)
+        if self.grad_method == "A":
+            # PennyLane's gradient transforms keep an operator of a gradient method whole
+            # (its parameter shifted by its parameter_frequencies' rule, or stepped once):
+            # the outermost such template, for qml.Tracker's counts (qsym._trace)
+            for op in self._ops:
+                op.pl_template = self
         controls, values = self.draw_controls()
         for op in self._ops:
             add_draw_group(op, BoxKey(self), self, self.wires, controls, values)
