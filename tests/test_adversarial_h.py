@@ -52,3 +52,50 @@ def test_a_runtime_kept_under_other_numba_settings_is_not_installed(tmp_path):
     assert _runtime_child("keep", tmp_path, **debug) == "False"  # (compiled, then kept)
     assert _runtime_child("use", tmp_path) == "False"  # another runtime: numba compiles it
     assert _runtime_child("use", tmp_path, **debug) == "True"  # the same settings: used
+
+
+# --- qsym.numpy.tensor's requires_grad across pickle ------------------------------------------
+class Sub(np.tensor):
+    """A user's subclass of the tensor (pickled by reference: module level)."""
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_a_pickled_tensor_keeps_its_requires_grad(protocol):
+    # NumPy pickles an ndarray's data, not a subclass's attributes: requires_grad=False came
+    # back True (PennyLane's tensor keeps it), so a circuit called with the unpickled
+    # constant differentiated it too (another shape of gradient)
+    for value in ([0.5, 1.5], 0.25, onp.zeros((2, 3), order="F")):
+        for flag in (False, True):
+            t = np.tensor(value, requires_grad=flag)
+            u = pickle.loads(pickle.dumps(t, protocol=protocol))
+            assert type(u) is np.tensor and u.requires_grad is flag
+            assert u.shape == t.shape and onp.array_equal(u, t)
+            assert u.flags.f_contiguous == t.flags.f_contiguous
+    s = pickle.loads(pickle.dumps(Sub([1.0], requires_grad=False), protocol=protocol))
+    assert s.requires_grad is False
+
+
+def test_a_tensor_pickled_without_the_flag_still_loads_as_trainable():
+    # the state a qsym before this fix wrote (NumPy's own, 5 items; 4 in NumPy's legacy
+    # form): loaded, as then, trainable
+    t = np.tensor([1.0, 2.0], requires_grad=False)
+    rebuild, args, state = onp.ndarray.__reduce__(t)
+    for old in (state, state[1:]):
+        u = rebuild(*args)
+        u.__setstate__(old)
+        assert u.requires_grad is True and onp.array_equal(u, [1.0, 2.0])
+
+
+def test_an_unpickled_constant_is_not_differentiated():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(x, c):
+        qml.RX(x, wires=0)
+        qml.RY(c, wires=0)
+        return qml.expval(qml.PauliZ(0))  # cos(x) cos(c)
+
+    x = np.tensor(0.4, requires_grad=True)
+    c = pickle.loads(pickle.dumps(np.tensor(0.7, requires_grad=False)))
+    g = qml.grad(circuit)(x, c)  # one trainable argument: its derivative alone
+    assert onp.ndim(g) == 0 and g == pytest.approx(-math.sin(0.4) * math.cos(0.7), abs=1e-12)
