@@ -99,3 +99,62 @@ def test_an_unpickled_constant_is_not_differentiated():
     c = pickle.loads(pickle.dumps(np.tensor(0.7, requires_grad=False)))
     g = qml.grad(circuit)(x, c)  # one trainable argument: its derivative alone
     assert onp.ndim(g) == 0 and g == pytest.approx(-math.sin(0.4) * math.cos(0.7), abs=1e-12)
+
+
+# --- a bool as a gate angle -------------------------------------------------------------------
+def _bool_nodes():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def one(x):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.PauliZ(1))  # cos(x)
+
+    @qml.qnode(dev)
+    def two(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))  # cos(p0) cos(p1)
+
+    return one, two
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_a_bool_gate_angle_is_its_number_as_in_pennylane(warm):
+    # PennyLane takes True/False as the angles 1 and 0 (values checked in PennyLane 0.45.1:
+    # the same numbers); qsym refused them in a fresh QNode (GateError) and answered in a
+    # warm one (the list was made a float array before any gate saw it)
+    one, two = _bool_nodes()
+    if warm:
+        one(0.1), two([0.1, 0.2])
+    cos1 = math.cos(1.0)
+    assert two([0.3, True]) == pytest.approx(math.cos(0.3) * cos1, abs=1e-12)
+    assert two([0.3, False]) == pytest.approx(math.cos(0.3), abs=1e-12)
+    assert two((True, 0.4)) == pytest.approx(cos1 * math.cos(0.4), abs=1e-12)
+    assert one(True) == pytest.approx(cos1, abs=1e-12)
+    assert one(onp.bool_(False)) == pytest.approx(1.0, abs=1e-12)
+    assert one(onp.array(True)) == pytest.approx(cos1, abs=1e-12)
+    onp.testing.assert_allclose(one(onp.array([True, False])), [cos1, 1.0], atol=1e-12)
+    assert qml.RX(True, wires=0).data == (1.0,)
+
+
+def test_a_bool_is_not_differentiated():
+    # PennyLane: a list or a bool argument is not trainable (no derivative, ``()``), the
+    # float beside it is; qsym refuses a bool asked for by argnum with a specific error
+    one, two = _bool_nodes()
+    assert qml.grad(two)([0.3, True]) == ()
+    assert qml.grad(one)(True) == ()
+
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def both(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    g = qml.grad(both)(np.tensor(0.3), True)
+    assert g == pytest.approx(-math.sin(0.3) * math.cos(1.0), abs=1e-12)
+    with pytest.raises(qml.errors.DifferentiationError, match="only floats"):
+        qml.grad(both, argnum=1)(0.3, True)
