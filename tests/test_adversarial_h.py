@@ -143,8 +143,10 @@ def test_a_bool_is_not_differentiated():
     # PennyLane: a list or a bool argument is not trainable (no derivative, ``()``), the
     # float beside it is; qsym refuses a bool asked for by argnum with a specific error
     one, two = _bool_nodes()
-    assert qml.grad(two)([0.3, True]) == ()
-    assert qml.grad(one)(True) == ()
+    with pytest.warns(UserWarning, match="no trainable parameters"):
+        assert qml.grad(two)([0.3, True]) == ()
+    with pytest.warns(UserWarning, match="no trainable parameters"):
+        assert qml.grad(one)(True) == ()
 
     dev = qml.device("default.qubit", wires=2)
 
@@ -158,3 +160,59 @@ def test_a_bool_is_not_differentiated():
     assert g == pytest.approx(-math.sin(0.3) * math.cos(1.0), abs=1e-12)
     with pytest.raises(qml.errors.DifferentiationError, match="only floats"):
         qml.grad(both, argnum=1)(0.3, True)
+
+
+# --- NumPy's global generator put back while another thread draws -------------------------
+def _drawing_thread():
+    """A thread that draws one number from NumPy's global generator when ``go`` is called
+    (then waits for ``finish``): the draw lands inside whatever the caller is doing."""
+    import threading
+
+    asked, drawn, finish, got = threading.Event(), threading.Event(), threading.Event(), []
+
+    def run():
+        asked.wait(30)
+        got.append(onp.random.random())
+        drawn.set()
+        finish.wait(30)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def go():
+        if not asked.is_set():
+            asked.set()
+            drawn.wait(30)
+
+    return thread, go, finish, got
+
+
+def _first_two(state):
+    g = onp.random.RandomState()
+    g.set_state(state)
+    return g.random(), g.random()
+
+
+def test_another_threads_draw_during_a_look_is_not_handed_out_again():
+    # qml.grad of a hybrid cost with shots looks at the circuit first (is it a
+    # shadow_expval?) and put NumPy's global generator back afterwards: a number another
+    # thread drew meanwhile was drawn again by the next caller (the same number twice)
+    thread, go, finish, got = _drawing_thread()
+    dev = qml.device("default.qubit", wires=1, seed=11)
+
+    @qml.qnode(dev, diff_method="parameter-shift", shots=50)
+    def circuit(x):
+        go()  # (the first run of the function, in the look: another thread draws now)
+        qml.RX(x, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    try:
+        before = onp.random.get_state()
+        qml.grad(lambda x: 2 * circuit(x))(np.tensor(0.4))  # (a hybrid cost: autograd's path)
+        c = onp.random.random()
+    finally:
+        finish.set()
+        thread.join(30)
+    r1, r2 = _first_two(before)
+    assert got == [r1]  # the other thread's number: the first after `before`
+    assert c == r2  # the next caller's: the second (was r1 again: the state put back)
