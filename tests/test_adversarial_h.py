@@ -54,6 +54,19 @@ def test_a_runtime_kept_under_other_numba_settings_is_not_installed(tmp_path):
     assert _runtime_child("use", tmp_path, **debug) == "True"  # the same settings: used
 
 
+def test_a_damaged_runtime_blob_is_compiled_by_numba_instead(tmp_path):
+    # held: a flipped byte is refused by the signature before pickle or LLVM see it (numba
+    # compiles the runtime as without a blob; a truncated or swapped file is refused the same
+    # way, by load_blob); the intact blob is used
+    assert _runtime_child("keep", tmp_path) == "False"
+    blob = next((tmp_path / "numba-runtime").glob("*.bin"))
+    good = blob.read_bytes()
+    blob.write_bytes(good[:100] + bytes([good[100] ^ 1]) + good[101:])
+    assert _runtime_child("use", tmp_path) == "False"
+    blob.write_bytes(good)
+    assert _runtime_child("use", tmp_path) == "True"
+
+
 # --- qsym.numpy.tensor's requires_grad across pickle ------------------------------------------
 class Sub(np.tensor):
     """A user's subclass of the tensor (pickled by reference: module level)."""
