@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import numbers
 import random
+import threading
 import warnings
 
 import numpy as np
@@ -314,6 +315,25 @@ def _boxed_inputs(args, kwargs):
     return args, diff, [getval(a) for a in args]
 
 
+def restore_global_random(before) -> None:
+    """Put NumPy's global generator and Python's ``random`` back to ``before`` (their states
+    before a look at the circuit function, so that the call draws once, as PennyLane's),
+    if this is the process's only thread. With other threads alive the states are left as
+    they are: a draw another thread made meanwhile cannot be told from the function's, and
+    putting the state back would hand that thread's numbers out again (a second thread's
+    samples repeating the first's); the look's own draws are then spent.
+
+    >>> before = (np.random.get_state(), random.getstate())
+    >>> first = np.random.random()
+    >>> restore_global_random(before)
+    >>> bool(np.random.random() == first) or threading.active_count() > 1
+    True
+    """
+    if threading.active_count() == 1:
+        np.random.set_state(before[0])
+        random.setstate(before[1])
+
+
 def call_boxed(qnode, args, kwargs):
     """Evaluate ``qnode(*args, **kwargs)`` where some arguments are autograd boxes."""
     given = args
@@ -329,8 +349,7 @@ def call_boxed(qnode, args, kwargs):
     if entry.by_value:  # a differentiated input used by its number (numpy.linalg, qchem):
         # the function runs on autograd's boxes and its tape is differentiated, as PennyLane;
         # from the generators' state before the trace, so the call draws once, as there
-        np.random.set_state(before[0])
-        random.setstate(before[1])
+        restore_global_random(before)
         return qnode.run_boxed_tape(given, kwargs, entry)
     if not entry.drawn and not qnode.reads_arguments(entry):
         # no gate or coefficient holds an argument: PennyLane's tape has no trainable

@@ -1727,11 +1727,21 @@ runtime_from_blob = False  # this process's runtime functions came from the blob
 
 
 def _runtime_key(target_context) -> str:
+    """The runtime blob's key: what its code depends on. Besides the versions and the
+    target, numba's settings that its runtime generator reads (``nrtdynmod``): a process
+    with ``NUMBA_DEBUG_NRT=1`` writes code printing every reference count, and with
+    ``NUMBA_DEBUG_NRT_STACK_LIMIT`` too, ``NRT_incref``/``NRT_decref`` taking a second
+    argument (loaded by a process without them, they printed through a pointer never
+    passed)."""
     import llvmlite
     import numba
+    from numba.core import config
+    from numba.core.runtime import nrtdynmod
 
+    settings = sorted((k, repr(v)) for k, v in vars(config).items() if "NRT" in k)
     return (f"numba runtime\n{numba.__version__}\n{llvmlite.__version__}\n{sys.version}\n"
-            f"{target_context.codegen().magic_tuple()}")
+            f"{target_context.codegen().magic_tuple()}\n{settings}\n"
+            f"{getattr(nrtdynmod, 'print_nrt_stack', None)!r} {config.MACHINE_BITS}")
 
 
 def _runtime_from_blob(target_context, rtsys) -> None:

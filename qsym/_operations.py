@@ -168,8 +168,8 @@ def _check_param(name: str, value):
         # executing the tape is differentiated by autograd (qsym._tapes)
         _check_param(name, value._value)
         return value
-    if isinstance(value, (bool, np.bool_)):
-        raise GateError(f"{name}: parameter must be a real number, got a bool {value!r}")
+    if isinstance(value, (bool, np.bool_)):  # a number for PennyLane too: 1.0 or 0.0
+        return float(value)
     if isinstance(value, numbers.Real):
         try:
             v = float(value)

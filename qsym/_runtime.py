@@ -2234,8 +2234,7 @@ class QNode:
             entry = self.compiled(plain, {k: getval(v) for k, v in kwargs.items()},
                                   derivatives=False)[0]
         finally:
-            np.random.set_state(before[0])
-            random.setstate(before[1])
+            autodiff.restore_global_random(before)
         circuit = getattr(entry, "circuit", None) or getattr(entry.element, "circuit", None)
         return any(m.shadow and m.shadow[0] == "shadow_expval" for m in circuit.measurements)
 

@@ -57,6 +57,9 @@ class tensor(_np.ndarray):
     >>> t = tensor([1.0, 2.0], requires_grad=False)
     >>> t.requires_grad, (t * 2).requires_grad, t[0].requires_grad
     (False, False, False)
+    >>> import pickle
+    >>> pickle.loads(pickle.dumps(t)).requires_grad
+    False
     """
 
     # ``requires_grad`` a slot (a member descriptor: CPython 3.11 specializes its read, a
@@ -71,6 +74,23 @@ class tensor(_np.ndarray):
 
     def __array_finalize__(self, obj):
         self.requires_grad = getattr(obj, "requires_grad", True)
+
+    def __reduce__(self):
+        # NumPy pickles an ndarray's data only (not a subclass's slots or ``__dict__``): the
+        # flag goes after NumPy's state, as PennyLane's tensor pickles it (an unpickled
+        # ``requires_grad=False`` tensor came back trainable: another gradient's shape)
+        rebuild, args, state = super().__reduce__()
+        return rebuild, args, (*state, self.requires_grad)
+
+    def __setstate__(self, state):
+        # NumPy's state ends with the data (bytes, or a list for object arrays), never a
+        # bool: a pickle of a qsym that did not save the flag loads as trainable, as before
+        # (``bool`` in this module is NumPy's: the builtin by its module)
+        if isinstance(state, tuple) and state and isinstance(state[-1], (_builtins.bool,
+                                                                         _np.bool_)):
+            self.requires_grad = _builtins.bool(state[-1])
+            state = state[:-1]
+        super().__setstate__(state)
 
     def __array_wrap__(self, arr, context=None, return_scalar=False):
         # PennyLane's rule: a ufunc's result is trainable when one of its array inputs is

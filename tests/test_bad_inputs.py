@@ -184,7 +184,6 @@ REFUSED = [
     ("argument: inf in an array", lambda: qml.grad(_node())(_t(float("-inf"))),
      ArgumentError, "finite"),
     ("argument: None", lambda: _node()(None), GateError, "real number"),
-    ("argument: a bool", lambda: _node()(True), GateError, "bool"),
     ("argument: text", lambda: _node()("abc"), GateError, "real number"),
     ("argument: complex", lambda: _node()(1j), GateError, "complex"),
     ("argument: an object array", lambda: _node()(onp.array([None], dtype=object)),
