@@ -1700,17 +1700,24 @@ _lazy_class = None
 
 def _runtime_ready(target_context) -> None:
     """What machine code loaded from numba's cache needs from the process: the runtime's
-    (NRT) symbols and the hash secret's (the only symbols numba's optional modules add at
-    import). The C helpers, math functions and exception objects are added when numba's
-    CPU context is created; parallel code re-runs its own set-up (``reload_init``). The
-    runtime's functions come from the cache folder when a process kept them
-    (:func:`_runtime_from_blob`)."""
+    (NRT) symbols, and the hash secret's (the only symbols numba's optional modules add at
+    import) for code that names them (:func:`_hash_secret_for`). The C helpers, math
+    functions and exception objects are added when numba's CPU context is created; parallel
+    code re-runs its own set-up (``reload_init``). The runtime's functions come from the
+    cache folder when a process kept them (:func:`_runtime_from_blob`)."""
     from numba.core.runtime import rtsys
 
     if not getattr(rtsys, "_init", True):
         _runtime_from_blob(target_context, rtsys)
     rtsys.initialize(target_context)
-    import numba.cpython.hashing  # noqa: F401  (adds _Py_HashSecret_* symbols)
+
+
+def _hash_secret_for(kind: str, data) -> None:
+    """Import ``numba.cpython.hashing`` (it adds the ``_numba_hashsecret_*`` symbols, with
+    numba's random and bytes support: 3 ms) before a cached library of ``kind`` is loaded,
+    unless it is object code that does not name them (qsym's kernels hash nothing)."""
+    if kind != "object" or b"_numba_hashsecret_" in data[0]:
+        import numba.cpython.hashing  # noqa: F401
 
 
 # --- numba's runtime functions, kept (issue #17) ----------------------------------------------
@@ -1904,6 +1911,7 @@ def _unserialize_deferred(codegen, state):
     """``codegen.unserialize_library`` with an object-code library's bitcode parsed later
     (numba's own ``_unserialize`` otherwise)."""
     name, kind, data = state
+    _hash_secret_for(kind, data)
     if kind != "object":
         return type(codegen).unserialize_library(codegen, state)
     object_code, shared_bitcode = data

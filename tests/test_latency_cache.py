@@ -667,3 +667,53 @@ def test_a_loaded_kernel_defers_its_environments_and_bitcode_with_the_same_bits(
 
         fd = (8 * (f(h) - f(-h)) - (f(2 * h) - f(-2 * h))) / (12 * h)
         assert abs(jac[0, j] - fd) < 1e-9, (j, jac[0, j], fd)
+
+
+HASH_MODULE = """from numba import njit
+@njit(cache=True)
+def h(s):
+    return hash(s)
+@njit(cache=True)
+def k(x):
+    return 2.0 * x + 1.0
+"""
+
+HASH_CHILD = r"""
+import sys
+sys.path.insert(0, sys.argv[1])  # (importable by name: numba's cached environments name it)
+import qsym._cache as cache
+import mod_hash as mod
+cache.guard_numba_caches(mod)
+facts = [mod.k(3.0), "numba.cpython.hashing" in sys.modules]  # code that hashes nothing
+facts += [mod.h("qsym") == hash("qsym"), mod.h("qsym!") == hash("qsym!"),
+          sum(sum(f.stats.cache_hits.values()) for f in (mod.h, mod.k)),
+          sum(sum(f.stats.cache_misses.values()) for f in (mod.h, mod.k))]
+print("RESULT", repr(facts))
+"""
+
+
+def test_a_loaded_function_that_hashes_gets_the_hash_secret(tmp_path):
+    """Loading cached code imports numba's hashing module (the ``_numba_hashsecret_*``
+    symbols, 3 ms) only for object code that names them: a cached function that hashes a
+    string, loaded in a new process, gives Python's own ``hash`` of it; one that does not
+    hash loads without the module (issue #17: qsym's kernels hash nothing)."""
+    if cache._lazy_cache_class() is None:
+        pytest.skip("this numba is not one whose cache loading qsym has checked")
+    src = tmp_path / "pkg" / "mod_hash.py"
+    src.parent.mkdir()
+    src.write_text(HASH_MODULE)
+    env = {k: v for k, v in os.environ.items() if k not in ("QSYM_LAZY_NUMBA", "NUMBA_CACHE_DIR")}
+    env.update(QSYM_WARMUP="0", QSYM_CACHE_DIR=str(tmp_path / "qsym-cache"),
+               PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]))
+    results = []
+    for _ in range(2):  # compiled and saved, then loaded by a new process
+        proc = subprocess.run([sys.executable, "-c", HASH_CHILD, str(src.parent)], env=env,
+                              capture_output=True, text=True, timeout=600, cwd=str(tmp_path))
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        line = next(s for s in proc.stdout.splitlines() if s.startswith("RESULT "))
+        import ast
+
+        results.append(ast.literal_eval(line[len("RESULT "):]))
+    compiled, loaded = results
+    assert compiled[0] == 7.0 and compiled[2:4] == [True, True] and compiled[5] == 2
+    assert loaded == [7.0, False, True, True, 2, 0], loaded
