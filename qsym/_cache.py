@@ -1840,13 +1840,17 @@ _lazy_library = None
 
 
 def _lazy_library_class(codegen):
-    """numba's JIT code library whose bitcode for linking is parsed at its first use."""
+    """numba's JIT code library whose bitcode for linking is parsed at its first use (None
+    for a codegen whose libraries are of another class)."""
     global _lazy_library
-    if _lazy_library is not None:
-        return _lazy_library
     import llvmlite.binding as ll
+    from numba.core.codegen import JITCodeLibrary
 
     base = codegen._library_class
+    if base is not JITCodeLibrary:
+        return None
+    if _lazy_library is not None:
+        return _lazy_library
 
     class _DeferredLinkLibrary(base):
         _bitcode = None  # the bitcode not parsed yet (then _shared_module is None)
@@ -1899,7 +1903,9 @@ def _unparsed(engine) -> weakref.WeakSet:
         def is_symbol_defined(name):
             if known(engine, name):
                 return True
-            for library in list(pending):
+            with _deferred_lock:  # (the set changes under this lock only)
+                libraries = list(pending)
+            for library in libraries:
                 library._parse()
             return known(engine, name)
 
@@ -1912,14 +1918,17 @@ def _unserialize_deferred(codegen, state):
     (numba's own ``_unserialize`` otherwise)."""
     name, kind, data = state
     _hash_secret_for(kind, data)
-    if kind != "object":
+    cls = _lazy_library_class(codegen)
+    if kind != "object" or cls is None:
         return type(codegen).unserialize_library(codegen, state)
     object_code, shared_bitcode = data
-    library = _lazy_library_class(codegen)(codegen, name)
+    library = cls(codegen, name)
     library.enable_object_caching()
     library._set_compiled_object(object_code)
     library._bitcode = shared_bitcode
-    _unparsed(codegen._engine).add(library)
+    pending = _unparsed(codegen._engine)
+    with _deferred_lock:
+        pending.add(library)
     library._finalize_final_module()
     return library
 
