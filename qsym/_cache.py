@@ -73,6 +73,7 @@ it was checked with (``_LAZY_NUMBA_VERSIONS``).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -1699,17 +1700,24 @@ _lazy_class = None
 
 def _runtime_ready(target_context) -> None:
     """What machine code loaded from numba's cache needs from the process: the runtime's
-    (NRT) symbols and the hash secret's (the only symbols numba's optional modules add at
-    import). The C helpers, math functions and exception objects are added when numba's
-    CPU context is created; parallel code re-runs its own set-up (``reload_init``). The
-    runtime's functions come from the cache folder when a process kept them
-    (:func:`_runtime_from_blob`)."""
+    (NRT) symbols, and the hash secret's (the only symbols numba's optional modules add at
+    import) for code that names them (:func:`_hash_secret_for`). The C helpers, math
+    functions and exception objects are added when numba's CPU context is created; parallel
+    code re-runs its own set-up (``reload_init``). The runtime's functions come from the
+    cache folder when a process kept them (:func:`_runtime_from_blob`)."""
     from numba.core.runtime import rtsys
 
     if not getattr(rtsys, "_init", True):
         _runtime_from_blob(target_context, rtsys)
     rtsys.initialize(target_context)
-    import numba.cpython.hashing  # noqa: F401  (adds _Py_HashSecret_* symbols)
+
+
+def _hash_secret_for(kind: str, data) -> None:
+    """Import ``numba.cpython.hashing`` (it adds the ``_numba_hashsecret_*`` symbols, with
+    numba's random and bytes support: 3 ms) before a cached library of ``kind`` is loaded,
+    unless it is object code that does not name them (qsym's kernels hash nothing)."""
+    if kind != "object" or b"_numba_hashsecret_" in data[0]:
+        import numba.cpython.hashing  # noqa: F401
 
 
 # --- numba's runtime functions, kept (issue #17) ----------------------------------------------
@@ -1804,6 +1812,158 @@ def keep_runtime(target_context) -> None:
         logger.debug("cache: numba's runtime not kept", exc_info=True)
 
 
+# --- what a loaded function's first call does not need, deferred (issue #17) -----------------
+# Loading a cached kernel cost a new process 43-49 ms of CPU (the 12x8 HEA's parameter-shift
+# kernel), a third of it for what its calls never use: (1) numba rebuilds the Environment
+# of every function the library holds (61 for that kernel) with the globals of the module
+# that defined it, importing numba's array, unicode, sorting and slicing implementations
+# (14-16 ms); nopython code reads only an environment's constants, never its globals (those
+# are object mode's, which numba's own modules do not use); (2) it parses the library's
+# bitcode (365 KB: 13 ms) and walks it for the engine's table of defined symbols: both
+# serve only a later compile that links the library, or a symbol look-up by name. Here a
+# numba module not yet imported gets an Environment whose globals name the module (the
+# constants are the cached ones; ``can_cache`` still sees ``__name__``), and the bitcode is
+# parsed when first needed: the library's module for linking, or the engine asked about a
+# symbol it does not know yet. The machine code is numba's object code, as before.
+_deferred_lock = new_lock()
+
+
+def _stand_in_env(modname, consts, env_name):
+    """``numba.core.environment._rebuild_env`` without importing a numba module that is
+    not imported yet (its globals: only ``__name__``); every other module as numba does."""
+    from numba.core import environment
+
+    if modname in sys.modules or not str(modname).startswith("numba."):
+        return _numba_rebuild_env(modname, consts, env_name)
+    env = environment.lookup_environment(env_name)
+    if env is not None:
+        return env
+    env = environment.Environment({"__name__": modname})
+    env.consts[:] = consts
+    env.env_name = env_name
+    environment.Environment._memo[env_name] = env
+    return env
+
+
+_numba_rebuild_env = None
+_lazy_library = None
+
+
+def _lazy_library_class(codegen):
+    """numba's JIT code library whose bitcode for linking is parsed at its first use (None
+    for a codegen whose libraries are of another class)."""
+    global _lazy_library
+    import llvmlite.binding as ll
+    from numba.core.codegen import JITCodeLibrary
+
+    base = codegen._library_class
+    if base is not JITCodeLibrary:
+        return None
+    if _lazy_library is not None:
+        return _lazy_library
+
+    class _DeferredLinkLibrary(base):
+        _bitcode = None  # the bitcode not parsed yet (then _shared_module is None)
+
+        @property
+        def _shared_module(self):
+            if self._bitcode is not None:
+                self._parse()
+            return self.__dict__.get("_shared")
+
+        @_shared_module.setter
+        def _shared_module(self, module):
+            self.__dict__["_shared"] = module
+
+        def _parse(self):
+            with _deferred_lock:
+                data = self._bitcode
+                if data is None:
+                    return
+                module = ll.parse_bitcode(data)
+                self.__dict__["_shared"] = module
+                engine = self._codegen._engine
+                type(engine)._load_defined_symbols(engine, module)
+                self._bitcode = None
+                _unparsed(engine).discard(self)
+
+        def get_pointer_to_function(self, name):
+            # the entry points numba looks up right after loading: the engine's own look-up
+            # (0 for a name no loaded code defines), then numba's way once parsed
+            if self._bitcode is not None:
+                self._ensure_finalized()
+                address = self._codegen._engine.get_function_address(name)
+                if address:
+                    return address
+                self._parse()
+            return super().get_pointer_to_function(name)
+
+    _lazy_library = _DeferredLinkLibrary
+    return _lazy_library
+
+
+def _unparsed(engine) -> weakref.WeakSet:
+    """The libraries of numba's JIT ``engine`` whose symbols it does not know yet; the
+    engine's ``is_symbol_defined`` parses them before it answers no (installed once)."""
+    pending = engine.__dict__.get("_qsym_pending")
+    if pending is None:
+        pending = engine.__dict__["_qsym_pending"] = weakref.WeakSet()
+        known = type(engine).is_symbol_defined
+
+        def is_symbol_defined(name):
+            if known(engine, name):
+                return True
+            with _deferred_lock:  # (the set changes under this lock only)
+                libraries = list(pending)
+            for library in libraries:
+                library._parse()
+            return known(engine, name)
+
+        engine.is_symbol_defined = is_symbol_defined
+    return pending
+
+
+def _unserialize_deferred(codegen, state):
+    """``codegen.unserialize_library`` with an object-code library's bitcode parsed later
+    (numba's own ``_unserialize`` otherwise)."""
+    name, kind, data = state
+    _hash_secret_for(kind, data)
+    cls = _lazy_library_class(codegen)
+    if kind != "object" or cls is None:
+        return type(codegen).unserialize_library(codegen, state)
+    object_code, shared_bitcode = data
+    library = cls(codegen, name)
+    library.enable_object_caching()
+    library._set_compiled_object(object_code)
+    library._bitcode = shared_bitcode
+    pending = _unparsed(codegen._engine)
+    with _deferred_lock:
+        pending.add(library)
+    library._finalize_final_module()
+    return library
+
+
+@contextlib.contextmanager
+def _deferred_load(target_context):
+    """While numba loads a cached function (under its compiler lock): environments and
+    bitcode deferred as above."""
+    global _numba_rebuild_env
+    from numba.core import environment
+    from numba.core.compiler_lock import global_compiler_lock
+
+    with global_compiler_lock:
+        codegen = target_context.codegen()
+        if _numba_rebuild_env is None:
+            _numba_rebuild_env = environment._rebuild_env
+        environment._rebuild_env = _stand_in_env
+        codegen.unserialize_library = functools.partial(_unserialize_deferred, codegen)
+        try:
+            yield
+        finally:
+            environment._rebuild_env = _numba_rebuild_env
+            codegen.__dict__.pop("unserialize_library", None)
+
+
 def _lazy_cache_class():
     """:class:`numba.core.caching.FunctionCache` that loads a cached function without first
     loading numba's typing and lowering registries (None where not known to be safe).
@@ -1843,7 +2003,7 @@ def _lazy_cache_class():
         def load_overload(self, sig, target_context):
             try:
                 _runtime_ready(target_context)
-                with self._guard_against_spurious_io_errors():
+                with self._guard_against_spurious_io_errors(), _deferred_load(target_context):
                     cres = self._load_overload(sig, target_context)
             except Exception:  # anything unexpected: numba's own way, from the start
                 cres = None
