@@ -1899,8 +1899,10 @@ class QNode:
         on its first trace) cannot mix definitions: the build is kept, not made twice."""
         for _ in range(3):
             generation = GATE_REGISTRY.redefinitions
-            before = trace.global_random_state()
             state = trace.RandomState(self.func) if self.trace == "auto" else None
+            before = trace.global_random_state(state)
+            if state is not None:  # (an enclosing qml.grad's Attempt: the same snapshot)
+                trace.before_run(state)
             try:
                 entry = self.build(args, kwargs, key, derivatives)
                 # (with other threads running, the state may have changed by their draws:

@@ -114,6 +114,9 @@ def _global_seed(name: str = "default.qubit"):
     return np.random.randint(0, high=10000000)
 
 
+_UNMADE = object()  # Device._rng not made yet
+
+
 class Device:
     """A statevector simulator: qsym's compiled kernels, exact, or sampled with ``shots``.
 
@@ -211,7 +214,7 @@ class Device:
                 f"got {seed!r}"
             )
         self.seed = seed
-        self._rng = np.random.default_rng(seed)  # the samples' generator (``rng``)
+        # the samples' generator (``rng``, PennyLane's ``_rng``): made at its first use
         # PennyLane's DefaultQubit attributes (the device options of ExecutionConfig)
         self._prng_key, self._max_workers, self._debugger = None, None, None
         self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
@@ -240,6 +243,32 @@ class Device:
         if users_class(cls) and getattr(cls, "__getattr__", None) is None:
             cls.__getattr__ = Device._legacy_attribute
         super().__init_subclass__(**kwargs)
+
+    @property
+    def _rng(self):
+        """PennyLane's ``dev._rng``: ``numpy.random.default_rng(seed)``, made at its first
+        read (issue #17: making it was 0.15 ms of a new process's first answer, which draws
+        no sample unless it has shots). The same generator as one made with the device: an
+        int seed gives the same stream, a Generator is itself, None fresh entropy; a copy
+        or a pickle makes it first (:meth:`__getstate__`), so a copy shares it as before.
+
+        >>> dev = Device("default.qubit", wires=1, seed=7)
+        >>> bool(dev._rng.random() == np.random.default_rng(7).random())
+        True
+        """
+        rng = self.__dict__.get("_samples_rng", _UNMADE)
+        if rng is _UNMADE:  # (two threads: one generator, the first stored)
+            rng = self.__dict__.setdefault("_samples_rng", np.random.default_rng(self.seed))
+        return rng
+
+    @_rng.setter
+    def _rng(self, value):
+        self.__dict__["_samples_rng"] = value
+
+    def __getstate__(self):
+        self._rng  # made before a copy or a pickle takes the state (a copy shares it)
+        base = getattr(super(), "__getstate__", None)  # (Python 3.11's object.__getstate__)
+        return self.__dict__ if base is None else base()
 
     @property
     def rng(self):

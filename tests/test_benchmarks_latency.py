@@ -37,8 +37,11 @@ def test_measure_seed_in_process(bench):
     # d/da, d/db of cos(a) cos(b): by hand, not by qsym
     assert np.allclose(g["result"], [-math.sin(a) * math.cos(b), -math.cos(a) * math.sin(b)],
                        atol=1e-12, rtol=0)
-    for key in ("import_s", "first_s", "second_s"):
+    for key in ("import_s", "first_s", "second_s", "import_cpu_s", "first_cpu_s",
+                "second_cpu_s", "first_thread_s"):
         assert g[key] >= 0.0
+    # the process's CPU holds the calling thread's (clock ticks apart)
+    assert g["first_cpu_s"] + 0.02 >= g["first_thread_s"]
     assert set(g["numba"]) == {"lib_compiled", "lib_loaded", "circ_compiled", "circ_loaded"}
     v = bench.measure({"fw": "qsym", "circuit": "seed", "what": "value",
                        "diff": "parameter-shift"})
@@ -103,3 +106,15 @@ def test_constant_angle_and_sampled_rows(bench):
     keys = [k.key for k in bench.make_cases(["seed_rz", "seed_shots"])]
     assert keys == ["seed_rz:value", "seed_rz:grad:ps", "seed_shots:value"]
     assert "lightning-adjoint" not in bench.SAMPLED_FRAMEWORKS
+
+
+def test_children_cpu_counts_a_finished_child(bench):
+    """children_cpu: after a child that burnt CPU until its own ``process_time`` passed
+    0.05 s (printed by the child), the children's CPU grew by at least that much."""
+    import subprocess
+
+    before = bench.children_cpu()
+    out = subprocess.run([sys.executable, "-c", "import time\nwhile time.process_time() < 0.05: pass\n"
+                          "print(time.process_time())"], capture_output=True, text=True,
+                         check=True).stdout
+    assert bench.children_cpu() - before >= float(out) - 1e-3

@@ -1,0 +1,271 @@
+"""What a new circuit's first answer no longer does (issue #17, first63b): a device does not
+make its samples' generator until it samples, a trace reads NumPy's global generator's state
+twice (not three times), and the digest memo of qsym's files is read without JSON. Each test
+checks that the answer is the same as before (NumPy's own generators, hashlib's digests),
+and fails on the code before the change (the work it counts was done). Nothing asserts a
+time.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import pickle
+import sys
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import _cache as cache
+
+
+def _count(monkeypatch, owner, name):
+    calls = []
+    real = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+# --- the device's samples generator -----------------------------------------------------------
+def test_a_device_makes_its_samples_generator_when_it_first_samples(monkeypatch):
+    """Making a device with an int seed makes no generator (``numpy.random.default_rng``
+    not called: 0.15 ms of a new process's first value); its first read is
+    ``default_rng(seed)``'s stream (NumPy's, computed here), and sampling draws from it."""
+    made = _count(monkeypatch, onp.random, "default_rng")
+    dev = qml.device("default.qubit", wires=1, seed=7)
+    assert made == []
+    monkeypatch.undo()
+    want = onp.random.default_rng(7).random(3)
+    assert dev._rng.random(3).tolist() == want.tolist()
+    assert dev.rng is dev._rng
+
+
+def test_a_copy_or_pickle_of_an_unused_device_keeps_its_stream():
+    """A copy shares the generator (as one made with the device was shared): a draw from
+    the copy, then one from the original, are the first two numbers of
+    ``default_rng(11)``; a pickled and a deep-copied device start that stream anew; a
+    Generator given as the seed is the generator itself; ``_rng = None`` samples from NumPy's
+    global functions (PennyLane's tests)."""
+    want = onp.random.default_rng(11).random(2).tolist()
+    dev = qml.device("default.qubit", wires=1, seed=11)
+    twin = copy.copy(dev)
+    assert [twin._rng.random(), dev._rng.random()] == want
+    for remade in (pickle.loads(pickle.dumps(qml.device("default.qubit", wires=1, seed=11))),
+                   copy.deepcopy(qml.device("default.qubit", wires=1, seed=11))):
+        assert remade._rng.random(2).tolist() == want
+    gen = onp.random.default_rng(5)
+    assert qml.device("default.qubit", wires=1, seed=gen)._rng is gen
+    dev._rng = None
+    assert dev.rng is onp.random
+
+
+def test_sampled_values_are_numpys_draws_from_the_seed():
+    """A sampled expectation of a device made with seed 3 is the mean of the ±1 outcomes
+    ``default_rng(3)`` draws (``choice`` over the two basis states with the state's
+    probabilities, worked out here: cos²(θ/2), sin²(θ/2)), whenever the generator is
+    made."""
+    dev = qml.device("default.qubit", wires=1, seed=3)
+
+    @qml.set_shots(shots=50)
+    @qml.qnode(dev)
+    def f(t):
+        qml.RX(t, wires=0)
+        return qml.sample(qml.PauliZ(0))
+
+    theta = 0.9
+    p0 = onp.cos(theta / 2) ** 2
+    draws = onp.random.default_rng(3).choice(2, 50, p=[p0, 1 - p0])
+    assert onp.asarray(f(theta)).tolist() == (1 - 2 * draws).tolist()
+
+
+# --- NumPy's global generator: read twice per trace -------------------------------------------
+def test_a_new_circuit_reads_numpys_global_state_twice(monkeypatch):
+    """The first value of a new QNode (``trace="auto"``) reads NumPy's global state twice:
+    once before the trace (kept to restore it, and to compare), once after (NumPy's
+    ``get_state`` copies the 624-word key one word at a time). Its value is cos(a)cos(b)
+    (worked out by hand)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f(a, b):
+        qml.RX(a, wires=0)
+        qml.RY(b, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    reads = _count(monkeypatch, onp.random, "get_state")
+    value = f(qml.numpy.array(0.3), qml.numpy.array(-0.7))
+    assert len(reads) == 2
+    assert value == pytest.approx(onp.cos(0.3) * onp.cos(-0.7), abs=1e-14)
+
+
+def test_a_new_circuits_first_gradient_reads_numpys_global_state_twice(monkeypatch):
+    """``qml.grad``'s first call: its Attempt (undone if abandoned) shares the build's
+    snapshot of the random state instead of reading it again, so NumPy's global state is
+    read twice (was four times); the gradient is -sin(a)cos(b), -cos(a)sin(b) (by hand)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    reads = _count(monkeypatch, onp.random, "get_state")
+    g = qml.grad(f)(qml.numpy.array([0.3, -0.7], requires_grad=True))
+    assert len(reads) == 2
+    assert g.tolist() == pytest.approx([-onp.sin(0.3) * onp.cos(-0.7),
+                                        -onp.cos(0.3) * onp.sin(-0.7)], abs=1e-14)
+
+
+def test_an_abandoned_gradient_attempt_still_restores_the_global_state():
+    """A circuit function that draws from NumPy's global generator, under ``qml.grad``
+    (``trace="auto"``): the compiled try is abandoned (it draws) and the gradient is taken
+    again; the global stream afterwards is as after the runs PennyLane makes, the same in
+    two seeded repeats (the snapshot the Attempt restores is the build's)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def f(p):
+        qml.RX(p[0] + 0 * onp.random.uniform(), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    outs = []
+    for _ in range(2):
+        onp.random.seed(9)
+        g = qml.grad(f)(qml.numpy.array([0.4], requires_grad=True))
+        outs.append((g.tolist(), onp.random.uniform()))
+    assert outs[0] == outs[1]
+    assert outs[0][0] == pytest.approx([-onp.sin(0.4)], abs=1e-12)
+
+
+def test_a_circuit_that_draws_from_the_global_generator_is_still_seen():
+    """The comparison after the trace still sees a draw from NumPy's global generator
+    that changes no gate (the replays cannot see it): ``trace="once"`` refuses it with
+    what to do; ``"auto"`` traces at each call, so two calls draw twice, as PennyLane's
+    (the next global draw is the third of seed 4's stream, NumPy's)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def circuit(a):
+        onp.random.uniform()
+        qml.RX(a, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.errors.TracingError, match="drew random numbers"):
+        qml.QNode(circuit, dev, trace="once")(0.1)
+    node = qml.QNode(circuit, dev)
+    onp.random.seed(4)
+    got = [float(node(0.1)), float(node(0.1))]
+    after = onp.random.uniform()
+    onp.random.seed(4)
+    assert onp.random.uniform(size=3)[2] == after
+    assert got == pytest.approx([onp.cos(0.1)] * 2, abs=1e-14)
+
+
+# --- the digest memo --------------------------------------------------------------------------
+def test_a_later_process_reads_the_digest_memo_without_json(tmp_path, monkeypatch):
+    """The memo of file digests is kept in marshal's form (a signed blob): a later
+    process (no digests in memory) gets a file's SHA-256 (hashlib's) from it without
+    parsing JSON and without hashing the file again; a damaged memo is a miss."""
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("QSYM_CACHE", raising=False)
+    monkeypatch.setattr(cache, "DIGEST_RACY_NS", -10**18)
+    path = tmp_path / "source.py"
+    path.write_bytes(b"y = 2\n")
+    sha = hashlib.sha256(b"y = 2\n").hexdigest()
+    monkeypatch.setattr(cache, "_file_digests", {})
+    monkeypatch.setattr(cache, "_digest_memo", None)
+    assert cache.file_digest(path) == sha
+    monkeypatch.setattr(cache, "_file_digests", {})
+    monkeypatch.setattr(cache, "_digest_memo", None)
+
+    def no_json(*args, **kwargs):
+        raise AssertionError("the digest memo was parsed as JSON")
+
+    monkeypatch.setattr(json, "loads", no_json)
+    hashed = _count(monkeypatch, cache.hashlib, "sha256")
+    assert cache.file_digest(path) == sha
+    assert (b"y = 2\n",) not in hashed
+    (memo,) = (tmp_path / "cache" / cache.DIGEST_MEMO).glob("*.bin")
+    memo.write_bytes(memo.read_bytes()[:-5])
+    monkeypatch.setattr(cache, "_file_digests", {})
+    monkeypatch.setattr(cache, "_digest_memo", None)
+    assert cache.file_digest(path) == sha
+
+
+# --- the shipped table's bytes: read when a row is asked for -----------------------------------
+_OPENED: list = []
+_WATCH: list = []
+
+
+def _audit(event, args):
+    if _WATCH and event == "open" and args and str(args[0]) == str(_WATCH[0]):
+        _OPENED.append(args[0])
+
+
+sys.addaudithook(_audit)  # (inert unless a test names a file in _WATCH)
+
+
+def _an_indexed_row():
+    """A gate-code entry of the shipped index (the file parsed here): its kind, key by
+    name and row name in the table."""
+    index = json.loads(cache.SHIPPED_INDEX.read_text())
+    name_key, name = next(iter(index["gate-code"].items()))
+    return "gate-code", name_key, name
+
+
+@pytest.fixture
+def new_process_tables(monkeypatch):
+    """The shipped table and its index as a new process has them: not read yet."""
+    for name, value in (("_shipped", None), ("_index", {}), ("_index_table", None),
+                        ("_sources_key", None)):
+        monkeypatch.setattr(cache, name, value)
+    monkeypatch.delenv("QSYM_CACHE", raising=False)
+    _OPENED.clear()
+    _WATCH[:] = [cache.SHIPPED_RECORDS]
+    yield
+    _WATCH.clear()
+
+
+def test_a_plans_shift_rule_reads_the_index_not_the_table(new_process_tables):
+    """RX's shift rule for a new process's first plan: its numbers from the index
+    (PennyLane's two-term rule, ±π/2 with ±1/2, written here) without opening the 130 KB
+    table; a row asked for afterwards opens it once and is the file's own (parsed whole
+    here with json)."""
+    numbers = cache.shipped_numbers("('RX', 0, None, ())")
+    assert sorted(map(tuple, numbers["terms"])) == pytest.approx(
+        [(-0.5, 1.0, -onp.pi / 2), (0.5, 1.0, onp.pi / 2)])
+    assert _OPENED == []
+    kind, name_key, name = _an_indexed_row()
+    row = cache.shipped_by_name(kind, name_key)
+    assert len(_OPENED) == 1
+    rows = json.loads(cache.SHIPPED_RECORDS.read_bytes())
+    assert row == rows[name]
+
+
+def test_a_table_file_replaced_after_its_index_was_chosen_gives_no_row(
+        new_process_tables, tmp_path, monkeypatch):
+    """The index is chosen by the table file's digest; if the file is then replaced (a
+    reinstall), a row is not cut from the new bytes at the old index's offsets: no row
+    (the caller derives it), never the changed one."""
+    copy_path = tmp_path / "gate_records.json"
+    copy_path.write_bytes(cache.SHIPPED_RECORDS.read_bytes())
+    monkeypatch.setattr(cache, "SHIPPED_RECORDS", copy_path)
+    monkeypatch.setattr(cache, "DIGEST_RACY_NS", -10**18)
+    _WATCH[:] = [copy_path]
+    assert cache.shipped_numbers("('RX', 0, None, ())") is not None  # the index holds
+    kind, name_key, name = _an_indexed_row()
+    rows = json.loads(copy_path.read_bytes())
+    changed = dict(rows)
+    changed[name] = "changed"
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(changed))
+    os.replace(new, copy_path)
+    assert cache.shipped_by_name(kind, name_key) in (None, rows[name])
