@@ -564,7 +564,7 @@ def test_matrices_of_gates_of_the_inputs_match_pennylane(case, method):
     assert onp.allclose([float(g) for g in qml.jacobian(c)(x, y)], grad, atol=1e-10)
 
 
-def test_a_matrix_of_the_inputs_taken_by_another_operator_refuses_its_derivative():
+def test_a_matrix_of_the_inputs_taken_by_another_operator_is_differentiated():
     """qml.adjoint(qml.QubitUnitary(U(x), 0)) (an instance: the adjoint applies the matrix
     only) runs at its numbers (by hand: <X> after H and U^dagger); its derivative by x is
     the derivative of the simulation on autograd's matrix (stop 63: it was refused), the
@@ -667,7 +667,7 @@ def test_a_matrix_of_the_inputs_in_a_conditional_branch_is_differentiated():
     assert abs(want[0]) > 0.05 and onp.allclose(qml.grad(c)(x), want, atol=1e-7)
 
 
-def test_a_real_matrix_argument_to_qubitunitary_runs_and_refuses_its_derivative():
+def test_a_real_matrix_argument_to_qubitunitary_runs_and_is_differentiated():
     """A QNode argument that is a real unitary matrix (a rotation), given to
     qml.QubitUnitary, runs with each call's numbers (it raised TracingError: the matrix,
     not unitary along any one of its entries, left carrier gates by a plain zero that the
