@@ -495,6 +495,8 @@ def _qnode_metric_tensor(self, qnode, targs, tkwargs):
     ``compile_pipeline`` listing them, other transforms applicable to it), whose call gives
     the tensor (:func:`_metric_runner`). The options are checked here (``approx``)."""
     _check_approx(tkwargs.get("approx", targs[1] if len(targs) > 1 else None))
+    if len(targs) < 5:  # PennyLane's: the device's wires among the options
+        tkwargs = {**tkwargs, "device_wires": tkwargs.get("device_wires", qnode.device.wires)}
     return with_transform(qnode, BoundTransform(self, targs, tkwargs))
 
 

@@ -200,6 +200,7 @@ def test_metric_tensor_of_a_qnode_is_a_transformed_qnode():
     mt = qml.metric_tensor(c, approx="block-diag")
     assert isinstance(mt, qml.QNode)
     assert mt.compile_pipeline[-1].tape_transform is qml.metric_tensor.tape_transform
+    assert mt.compile_pipeline[-1].kwargs == {"approx": "block-diag", "device_wires": dev.wires}
     x, y = np.array(0.5), np.array(0.6)
     assert onp.allclose(mt(x, y), (1.0, 0.27326809), atol=1e-8)
     inner = qml.transforms.cancel_inverses(c)
