@@ -56,7 +56,8 @@ from .errors import ArgumentError, DifferentiationError, GateError, QuantumFunct
 from .math import requires_grad
 from .wires import Wires
 
-__all__ = ["metric_tensor", "expand_metric_tensor", "generator_terms", "QNodeMetricTensor"]
+__all__ = ["metric_tensor", "expand_metric_tensor", "generator_terms", "QNodeMetricTensor",
+           "metric_runner"]
 
 _MAX_DEPTH = 10  # nested decompositions followed before a gate is kept as it is
 _APPROX = (None, "block-diag", "diag")
@@ -493,25 +494,32 @@ def _qnode_metric_tensor(self, qnode, targs, tkwargs):
     """A QNode's metric tensor: PennyLane 0.45's transformed QNode (``qnode`` with
     ``metric_tensor`` and its expansion at the end of its pipeline: a ``QNode``, its
     ``compile_pipeline`` listing them, other transforms applicable to it), whose call gives
-    the tensor (:func:`_metric_runner`). The options are checked here (``approx``)."""
+    the tensor (:func:`metric_runner`). The options are checked here (``approx``)."""
     _check_approx(tkwargs.get("approx", targs[1] if len(targs) > 1 else None))
+    if len(targs) < 5:  # PennyLane's: the device's wires among the options
+        tkwargs = {**tkwargs, "device_wires": tkwargs.get("device_wires", qnode.device.wires)}
     return with_transform(qnode, BoundTransform(self, targs, tkwargs))
 
 
-def _metric_runner(qnode, rest, bound):
-    """The function a transformed QNode ending with ``metric_tensor`` (``bound``) calls:
-    :class:`QNodeMetricTensor` of ``qnode`` with the transforms before it (``rest``), made
-    once per transformed QNode (its prepared functions are reused by the next calls)."""
-    memo = qnode.__dict__.setdefault("_metric_runners", {})
-    hit = memo.get(id(bound))
-    if hit is None or hit[0] is not bound:
-        inner = copy.copy(qnode)
-        inner.pipeline = rest if len(rest) else None
-        hit = memo[id(bound)] = (bound, QNodeMetricTensor(inner, *bound.args, **bound.kwargs))
-    return hit[1]
+def metric_runner(make):
+    """The ``qnode_runner`` of a metric-tensor transform (:func:`qsym._transform._final_call`):
+    the function a transformed QNode ending with the transform (``bound``) calls,
+    ``make(qnode with the transforms before it, *bound.args, **bound.kwargs)``
+    (:class:`QNodeMetricTensor`), made once per transformed QNode (its prepared functions
+    are reused by the next calls)."""
+    def runner(qnode, rest, bound):
+        memo = qnode.__dict__.setdefault("_metric_runners", {})
+        hit = memo.get(id(bound))
+        if hit is None or hit[0] is not bound:
+            inner = copy.copy(qnode)
+            inner.pipeline = rest if len(rest) else None
+            hit = memo[id(bound)] = (bound, make(inner, *bound.args, **bound.kwargs))
+        return hit[1]
+
+    return runner
 
 
-metric_tensor.qnode_runner = _metric_runner
+metric_tensor.qnode_runner = metric_runner(QNodeMetricTensor)
 
 
 @metric_tensor.register(types.FunctionType)

@@ -35,7 +35,7 @@ from autograd.tracer import Box, getval
 from . import rules as _rules
 from ._autodiff import trainable_indices
 from ._natural_gradient import get_aux_wire
-from ._metric_tapes import QNodeMetricTensor, metric_tensor
+from ._metric_tapes import QNodeMetricTensor, metric_runner, metric_tensor
 from ._operations import GateSequence, expval, user_declares
 from ._opmath import Pow
 from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
@@ -49,7 +49,7 @@ from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, 
                      RuleError, TransformError)
 from .exceptions import OperatorPropertyUndefined
 from .transforms import module_path
-from ._transform import BoundTransform, batch_postprocessing, transform
+from ._transform import BoundTransform, batch_postprocessing, transform, with_transform
 
 __all__ = ["param_shift", "finite_diff", "generate_shift_rule", "eigvals_to_frequencies", "BroadcastGradientError", "spsa_grad", "finite_diff_coeffs", "finite_diff_jvp", "metric_tensor",
            "adjoint_metric_tensor", "param_shift_hessian", "generate_multi_shift_rule",
@@ -3366,9 +3366,14 @@ class QNodeAdjointMetricTensor(QNodeMetricTensor):
 
 @adjoint_metric_tensor.custom_qnode_transform
 def _qnode_adjoint(self, qnode, targs, tkwargs):
-    """A QNode's adjoint metric tensor (:class:`QNodeAdjointMetricTensor`)."""
-    del self, targs, tkwargs
-    return QNodeAdjointMetricTensor(qnode)
+    """A QNode's adjoint metric tensor: PennyLane 0.45's transformed QNode (its pipeline
+    ends with this transform's expansion and itself), whose call is
+    :class:`QNodeAdjointMetricTensor`'s tensor."""
+    return with_transform(qnode, BoundTransform(self, targs, tkwargs))
+
+
+adjoint_metric_tensor.qnode_runner = metric_runner(
+    lambda qnode, *targs, **tkwargs: QNodeAdjointMetricTensor(qnode))
 
 
 # --- Fisher information (PennyLane's qml.gradients.fisher) ----------------------------------

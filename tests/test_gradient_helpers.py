@@ -407,7 +407,8 @@ def test_legacy_device_module_paths_import_and_refuse():
     with pytest.raises(AttributeError, match="qml.pulse.not_a_pulse_name is not supported"):
         qml.pulse.not_a_pulse_name  # noqa: B018
     # a qutrit operator is a record (a test module lists one among its parameters), refused
-    # in a circuit and in a recording queue
+    # in a circuit; a user's queue records it, as PennyLane's (stop 63: its parameter-shift
+    # tests queue a qml.TRX subclass), and a tape holding it is refused where it runs
     assert qml.GellMann(0, 3).wires.tolist() == [0] and qml.TRX(0.5, wires=1).data == (0.5,)
     # PennyLane's CV observables without parameters take the wires first: QuadX(0)
     assert qml.QuadX(0).wires.tolist() == [0] and qml.TensorN([0, 1]).wires.tolist() == [0, 1]
@@ -419,8 +420,12 @@ def test_legacy_device_module_paths_import_and_refuse():
 
     with pytest.raises(qml.GateError, match="qutrit operator"):
         qutrit_circuit()
-    with qml.queuing.AnnotatedQueue(), pytest.raises(qml.GateError, match="qutrit operator"):
-        qml.GellMann(0, 3)
+    with qml.queuing.AnnotatedQueue() as q:
+        queued = qml.GellMann(0, 3)
+    assert q.queue == [queued]
+    with pytest.raises(qml.GateError, match="qutrit operator"):
+        qml.execute([qml.tape.QuantumScript([qml.TRX(0.5, wires=0)], [qml.expval(qml.Z(0))])],
+                    qml.device("default.qubit", wires=1))
     measured = qml.sample(qml.GellMann(0, 3))  # data; refused when it runs
     with pytest.raises(qml.MeasurementError, match="qutrit operator"):
         measured.measured_obs.terms

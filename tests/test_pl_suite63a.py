@@ -200,10 +200,23 @@ def test_metric_tensor_of_a_qnode_is_a_transformed_qnode():
     mt = qml.metric_tensor(c, approx="block-diag")
     assert isinstance(mt, qml.QNode)
     assert mt.compile_pipeline[-1].tape_transform is qml.metric_tensor.tape_transform
+    assert mt.compile_pipeline[-1].kwargs == {"approx": "block-diag", "device_wires": dev.wires}
     x, y = np.array(0.5), np.array(0.6)
     assert onp.allclose(mt(x, y), (1.0, 0.27326809), atol=1e-8)
     inner = qml.transforms.cancel_inverses(c)
     assert onp.allclose(qml.metric_tensor(inner)(x, y), (1.0, 0.46088698), atol=1e-8)
+
+    @qml.qnode(dev)
+    def two(w):
+        qml.RX(w[0], 0)
+        qml.RY(w[1], 0)
+        return qml.expval(qml.Z(0))
+
+    adj = qml.adjoint_metric_tensor(two)  # a transformed QNode too, PennyLane 0.45's
+    assert isinstance(adj, qml.QNode)
+    assert adj.compile_pipeline[-1].tape_transform is qml.adjoint_metric_tensor.tape_transform
+    w = np.array([0.54, 0.12])  # by hand: diag(1/4, cos(0.54)^2 / 4)
+    assert onp.allclose(adj(w), onp.diag([0.25, onp.cos(0.54) ** 2 / 4]), atol=1e-12)
 
     noisy = qml.noise.add_noise(mt, qml.NoiseModel(
         {qml.noise.op_eq(qml.RX): qml.noise.partial_wires(qml.PhaseDamping, 0.4)}))
