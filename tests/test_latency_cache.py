@@ -611,7 +611,6 @@ print("RESULT", repr(deferred), out.tobytes().hex(), jac.tobytes().hex())
 def _hea_mixed_reference(x):
     """``_hea_mixed``'s value at ``x`` from the reference interpreter (qsym._ir.simulate)."""
     from qsym import _ir as ir
-
     from tests.test_tiers import _hea_mixed
 
     c = qml.QNode(_hea_mixed, qml.device("default.qubit", wires=4)).circuit(x)
@@ -628,7 +627,6 @@ def test_a_loaded_kernel_defers_its_environments_and_bitcode_with_the_same_bits(
     if cache._lazy_cache_class() is None:
         pytest.skip("this numba is not one whose cache loading qsym has checked")
     from qsym import _kernels as kernels
-
     from tests.test_tiers import _entry, _hea_mixed, _node
 
     x = np.linspace(-1.1, 0.9, 8)
