@@ -3019,20 +3019,30 @@ class grad(_Derivative):
             fast = node._grad_fast
             if fast is not None and ((key := fast[0]) is self._key or key == self._key):
                 hot = fast[2]
-                if hot is not None and type(first) is tensor:
-                    # the short path's common case written out here: one frame fewer
-                    # (the closure's, with its 37 free variables: 6% of the seed's call).
+                if hot is not None:
+                    # the short path's common cases written out here: one frame fewer (the
+                    # closure's, with its 37 free variables: 6% of the seed's call).
                     # ``call``'s checks and steps for a subset of its cases (a trainable
-                    # tensor, the fused entry point already seen, no Tracker: ``call.hot``
-                    # in _short_path); any other case, or a failed check, is ``call``'s,
-                    # before any effect
+                    # tensor; with argnum, a list of floats as classify takes it; the fused
+                    # entry point already seen, no Tracker: ``call.hot`` in _short_path);
+                    # any other case, or a failed check, is ``call``'s, before any effect
                     (shape, device, method, diff_method, recording, guard, bound, own,
                      adjoint, entry, seen, held, rc, alone_row, alone_jac, alone_out,
-                     no_data, runs, empty, n_out, jac_shape) = hot  # (_HOT_NAMES)
-                    flags = first.flags.num
+                     no_data, runs, empty, n_out, jac_shape, n, step, lists) = hot  # (_HOT_NAMES)
+                    arr = first
+                    if type(first) is not tensor:
+                        arr = _floats_array(first, lists, _NOT_TAKEN)
+                    elif first.requires_grad is not True:
+                        arr = _NOT_TAKEN
                     dev = node.device
-                    if (first.requires_grad is True and first.dtype is F64
-                            and first.shape == shape and flags & _PLAIN == _PLAIN
+                    # the array as the entry point takes it: float64, one dimension of the
+                    # remembered length, contiguous (its one stride an element's: strides
+                    # and len read no flags object, 0.85 of the 2.05 k instructions of
+                    # shape and flags); any alignment and writeability (the entry point
+                    # only reads it, an element at a time: an unaligned or read-only array
+                    # reads the same numbers; the dispatcher would compile it anew)
+                    if (arr.dtype is F64 and arr.strides == step
+                            and len(arr) == n
                             and node.method == method and dev is device
                             and not (node._qnode_shots if node._shots_set else dev.given_shots)
                             and not recording and (guard is None or guard())
@@ -3055,7 +3065,7 @@ class grad(_Derivative):
                         elif rc(out) != alone_out:  # (a kept derivative's ``forward``)
                             out = held[0] = empty(n_out)
                         try:
-                            seen[1](first, no_data, out, jac)
+                            seen[1](arr, no_data, out, jac)
                         except ValueError:
                             pass  # (non-finite input: ``call`` raises the full path's error)
                         else:
@@ -3063,7 +3073,10 @@ class grad(_Derivative):
                             dev.num_calls += 1
                             node._last = entry
                             self._forward = out
-                            return row
+                            if arr is first:
+                                return row
+                            # (a list: ``call``'s list of 0-d views of the row)
+                            return [*lists(row)] if n != 1 else [lists(row)]
                 result = fast[1](self, first)
                 if result is not None:
                     return result
@@ -3198,7 +3211,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     circuit, empty, n_out = entry.circuit, np.empty, entry.module.NUM_OUTPUTS
     seen = [None, None]  # the fused entry point last seen (Compiled._fused), its entry point
     jac_shape = (n_out, entry.module.NUM_INPUTS)
-    ndarray, as_ndarray, as_array = np.ndarray, np.ndarray.view, np.asarray
+    ndarray, as_ndarray = np.ndarray, np.ndarray.view
     recording = trace.RECORDING  # empty: no circuit traced on any thread
     no_data = with_matrix_data(entry, [_NO_DATA])[-1]  # (the key has no data arguments)
     guard = entry.guard  # what the circuit read besides its arguments (qsym._guards)
@@ -3213,11 +3226,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
             if a.requires_grad is not True:
                 return None
         elif t is not ndarray or not any_ndarray:
-            if t is not list or not any_ndarray or not a or type(a[0]) is not float:
-                return None
-            try:  # classify's list of floats
-                arr = as_array(a)
-            except ValueError:
+            if t is not list or not any_ndarray or (arr := _floats_array(a)) is None:
                 return None
         flags = arr.flags.num
         dev = node.device
@@ -3283,26 +3292,46 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
 
 
 # the constants of _short_path's ``call`` that grad.__call__ reads to answer the common
-# case itself (a trainable tensor of a 1-D signature, its gradient the whole row, through
-# the fused entry point ``call`` saw, into the kept arrays or new ones as ``call`` makes
-# them), in its unpacking order
+# cases itself (a trainable tensor, or with argnum a list of floats, of a 1-D signature,
+# its gradient the whole row, through the fused entry point ``call`` saw, into the kept
+# arrays or new ones as ``call`` makes them), in its unpacking order: the closure's
+# variables of these names, and ``adjoint`` (the entry point is the adjoint method's),
+# ``n`` (the length), ``step`` (the strides of a contiguous float64 array of one
+# dimension), ``lists`` (``views`` where ``call`` takes a list, else None)
 _HOT_NAMES = ("shape", "device", "method", "diff_method", "recording", "guard", "bound", "own",
               "adjoint", "entry", "seen", "held", "rc", "alone_row", "alone_jac",
-              "alone_out", "no_data", "runs", "empty", "n_out", "jac_shape")
+              "alone_out", "no_data", "runs", "empty", "n_out", "jac_shape", "n", "step",
+              "lists")
 
 
 def _hot_constants(call) -> tuple | None:
     """The objects ``call``'s closure holds under :data:`_HOT_NAMES` (the same objects:
-    the lists ``seen`` and ``held`` are shared, so both read what either wrote), and for
-    ``adjoint`` whether its entry point (``name``, which ``read_entry`` reads) is the
-    adjoint method's, else parameter shift's (:data:`qsym._executors.DIRECT`); None for
-    another entry point (``call`` then answers)."""
-    cells = dict(zip(call.__code__.co_freevars, call.__closure__))
-    name = cells["name"].cell_contents
+    the lists ``seen`` and ``held`` are shared, so both read what either wrote), and the
+    derived ones named there; None for an entry point other than the fused gradients'
+    (:data:`qsym._executors.DIRECT`: ``call`` then answers)."""
+    cells = {k: c.cell_contents for k, c in zip(call.__code__.co_freevars, call.__closure__)}
+    name = cells["name"]
     if name not in ("value_and_grad", "value_and_grad_adjoint"):
         return None
-    return tuple(name == "value_and_grad_adjoint" if key == "adjoint"
-                 else cells[key].cell_contents for key in _HOT_NAMES)
+    cells.update(adjoint=name == "value_and_grad_adjoint", n=cells["shape"][0],
+                 step=(F64.itemsize,), lists=cells["views"] if cells["any_ndarray"] else None)
+    return tuple(cells[k] for k in _HOT_NAMES)
+
+
+# what grad.__call__'s short path does not take (a dtype no array has)
+_NOT_TAKEN = types.SimpleNamespace(dtype=None)
+
+
+def _floats_array(a, taken=True, refused=None):
+    """``classify``'s array of ``a``, a list taken as a list of floats (not empty, its
+    first item a Python float): ``np.asarray(a)``; ``refused`` where NumPy refuses it, for
+    anything else, or where ``taken`` is None (lists not taken)."""
+    if type(a) is not list or taken is None or not a or type(a[0]) is not float:
+        return refused
+    try:
+        return _as_ndarray(a)
+    except ValueError:
+        return refused
 
 
 def _no_views(row) -> tuple:
@@ -3661,7 +3690,6 @@ def _unshared_counts(n_out, jac_shape):
 # C-contiguous array is C-contiguous, aligned and writeable
 _C_CONTIGUOUS = 0x0001
 _TYPED_AS_PLAIN = 0x0001 | 0x0100 | 0x0400
-_PLAIN = _TYPED_AS_PLAIN  # (grad.__call__'s name for it)
 
 
 def _entry_point(dispatcher, *args):

@@ -743,7 +743,7 @@ def test_grad_call_answers_the_common_case_itself_as_the_short_path_does(monkeyp
     assert hot is not None and node._last.tier == "fused"
     used = []
     node._grad_fast = (key, lambda g, a: used.append(1) or call(g, a), hot)
-    held = hot[11]  # (_HOT_NAMES: the kept arrays, shared with the closure)
+    held = hot[runtime._HOT_NAMES.index("held")]  # (the kept arrays, shared with the closure)
     qml.grad(node)(t)
     refs = [weakref.ref(a) for a in held]
     qml.grad(node)(t)  # nothing else refers to them: written again, not made anew
@@ -1122,3 +1122,127 @@ def test_short_path_n_dimensional_refuses_a_non_finite_input_as_the_full_path():
     with pytest.raises(Exception) as full:
         qml.grad(node)(bad)
     assert type(short.value) is type(full.value) and str(short.value) == str(full.value)
+
+
+# --- stop 63 (issue #19): grad.__call__ answers a list of floats (with argnum) itself,
+# and reads an array's strides and length instead of its shape and flags object
+
+def _hot_node(monkeypatch, method, warm):
+    """The seed on the fused tier with the short path remembered for ``warm`` (a
+    trainable tensor, or a list with argnum=0): ``(node, calls of the closure, the
+    derivative to make, arm)``; ``arm()`` puts the remembered path back with its closure
+    counting its calls (a call the closure does not answer makes the full path forget or
+    replace it)."""
+    monkeypatch.setenv("QSYM_TIER", "compiled")  # fused at once (qsym.tiers)
+    node = seed_node(method)
+    make = (lambda: qml.grad(node, argnum=0)) if type(warm) is list else (lambda: qml.grad(node))
+    for _ in range(3):  # remembered, then the closure sees the fused entry point
+        make()(warm)
+    key, call, hot = node._grad_fast
+    assert hot is not None and node._last.tier == "fused"
+    used = []
+
+    def arm():
+        node._grad_fast = (key, lambda g, a: used.append(1) or call(g, a), hot)
+
+    arm()
+    return node, used, make, arm
+
+
+def _short_and_full(node, arm, fn):
+    """``fn``'s outcome on the armed short path and on the full path (None remembered)."""
+    arm()
+    short = _outcome(fn)
+    node._grad_fast = None
+    full = _outcome(fn)
+    arm()
+    return short, full
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_grad_call_answers_a_list_of_floats_itself(monkeypatch, method):
+    """``qml.grad(circuit, argnum=0)([0.54, 0.12])``, the tutorial's form, answered by
+    ``grad.__call__`` (the closure not called): the closed-form gradient as a list of 0-d
+    float64 arrays, the device counted as by the closure, ``forward`` the value; a list
+    mutated after a call gives the new point's gradient; lists holding other than floats
+    (ints, bools, complex, a nested list, NaN), of another length, or empty, and a Tracker
+    go through the closure to the full path's answers and errors."""
+    node, used, make, arm = _hot_node(monkeypatch, method, [0.54, 0.12])
+    dev = node.device
+    lst = [0.54, 0.12]
+    before = (dev.num_executions, dev.num_calls)
+    g = make()
+    got = g(lst)
+    assert not used  # grad.__call__ answered
+    counted = (dev.num_executions - before[0], dev.num_calls - before[1])
+    before = (dev.num_executions, dev.num_calls)
+    node._grad_fast[1](make(), [0.54, 0.12])  # the closure: its counts
+    assert counted == (dev.num_executions - before[0], dev.num_calls - before[1])
+    used.clear()
+    assert type(got) is list and len(got) == 2
+    assert all(type(a) is np.ndarray and a.shape == () and a.dtype == np.float64 for a in got)
+    assert np.allclose(np.array(got), closed_form_grad(X1), rtol=0, atol=1e-15)
+    assert np.isclose(g.forward, np.cos(0.54) * np.cos(0.12), rtol=0, atol=1e-15)
+    kept = [a.copy() for a in got]
+    lst[0] = -1.3  # the same list object, mutated: the new point
+    lst[1] = 2.2
+    again = make()(lst)
+    assert not used and np.allclose(np.array(again), closed_form_grad(X2), atol=1e-15)
+    assert all(np.array_equal(a, b) for a, b in zip(got, kept))  # the kept result intact
+    for other in ([0.54, 1], [0.54, True], [0.5, 0.1, 0.2], [0.5], [0.54, 0.12 + 0j],
+                  [0.54, [0.12]], [], [float("nan"), 0.12], [0.54, float("inf")]):
+        _same_outcome(*_short_and_full(node, arm, lambda: make()(list(other))))
+    # ints and bools: the floats they are (classify's array), closed form
+    assert np.allclose(np.array(make()([0.54, 1])), closed_form_grad([0.54, 1.0]), atol=1e-15)
+    arm()
+    used.clear()
+    with qml.Tracker(dev) as tracker:
+        tracked = make()([0.54, 0.12])
+    assert used and tracker.totals["executions"] >= 1
+    assert np.allclose(np.array(tracked), closed_form_grad(X1), atol=1e-15)
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_grad_call_checks_strides_and_length_as_shape_and_flags_did(monkeypatch, method):
+    """The tensor checks ``grad.__call__`` makes (dtype, strides, length): a read-only or
+    unaligned trainable tensor is answered by it with the closed-form gradient (the entry
+    point only reads the input); strided, reversed, 0-d, 2-D, longer, shorter, float32,
+    int tensors and an ndarray subclass go to the closure, each with the full path's answer
+    or error; none answers a wrong number."""
+    t = qml.numpy.array(X1, requires_grad=True)
+    node, used, make, arm = _hot_node(monkeypatch, method, t)
+    readonly = qml.numpy.array(X1, requires_grad=True)
+    readonly.flags.writeable = False
+    buf = np.zeros(2 * 8 + 1, dtype=np.uint8)
+    raw = np.frombuffer(buf.data, dtype=np.float64, count=2, offset=1)
+    if raw.flags.aligned:
+        pytest.skip("this NumPy aligned the buffer")
+    unaligned = raw.view(qml.numpy.tensor)
+    unaligned.requires_grad = True
+    buf[1:] = np.frombuffer(X2.tobytes(), dtype=np.uint8)  # X2, written through the bytes
+    assert not unaligned.flags.aligned and np.array_equal(unaligned, X2)
+    for arr, x in ((readonly, X1), (unaligned, X2)):
+        got = make()(arr)
+        assert np.allclose(got, closed_form_grad(x), rtol=0, atol=1e-15)
+    assert not used  # grad.__call__ answered both
+    wide = qml.numpy.array([0.54, 9.0, 0.12, 9.0], requires_grad=True)
+
+    class Sub(np.ndarray):
+        pass
+
+    others = [wide[::2], wide[2::-2], qml.numpy.array(0.5, requires_grad=True),
+              qml.numpy.array([X1, X2], requires_grad=True),
+              qml.numpy.array([0.54, 0.12, 0.3], requires_grad=True),
+              qml.numpy.array([0.54], requires_grad=True),
+              qml.numpy.array(X1.astype(np.float32), requires_grad=True),
+              qml.numpy.array([1, 2], requires_grad=True), X1.view(Sub),
+              qml.numpy.array(X1, requires_grad=False)]
+    assert np.array_equal(others[0], X1) and others[0].strides == (16,)
+    assert np.array_equal(others[1], X1[::-1]) and others[1].strides == (-16,)
+    for arr in others:
+        _same_outcome(*_short_and_full(node, arm, lambda: make()(arr)))
+    assert len(used) == len(others)  # each went to the closure
+    # the strided views: the closed form at their own points
+    arm()
+    assert np.allclose(make()(others[0]), closed_form_grad(X1), rtol=0, atol=1e-15)
+    assert np.allclose(make()(others[1]), closed_form_grad(X1[::-1]), rtol=0, atol=1e-15)
