@@ -50,17 +50,52 @@ if WRITE_BYTECODE_AT_IMPORT:
     sys.dont_write_bytecode = True  # no test writes bytecode (see WRITE_BYTECODE_AT_IMPORT)
 
 
+# A cold checkout (CI) has no .pyc files of the test modules: each worker rewrote the
+# asserts of all 275 test modules and compiled qsym's modules the doctests import, at the
+# same moment, 19.3 s of CPU each against 5.9 s from the .pyc files (measured at load 9-11,
+# one worker's collection of the whole suite; issue #17, stop 63). So when most test
+# modules have none, the other workers collect after the first (gw0) has written them
+# (:func:`tests_need_bytecode`; the first's collection shares the two cores with the
+# kernel compile meanwhile); with the files there, all collect at once as before.
+COLLECT_WAIT = 300.0  # (s) then the others collect anyway (a first worker that failed)
+
+
+def tests_need_bytecode(folder=None) -> bool:
+    """Whether most test modules under ``folder`` (this one) lack pytest's rewritten
+    .pyc file, and the session's processes write them (see WRITE_BYTECODE_AT_IMPORT)."""
+    from pathlib import Path
+
+    from _pytest.assertion.rewrite import PYTEST_TAG, get_cache_dir
+
+    if sys.dont_write_bytecode and not WRITE_BYTECODE_AT_IMPORT:
+        return False  # (nothing is written: nothing to wait for)
+    files = sorted(Path(folder or os.path.dirname(__file__)).glob("test_*.py"))
+    missing = sum(not (get_cache_dir(f) / f"{f.name[:-3]}.{PYTEST_TAG}.pyc").exists()
+                  for f in files)
+    return 2 * missing > len(files)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_collection(session):
     """A worker's (or the single process's) collection writes the .pyc files of what it
-    imports (see WRITE_BYTECODE_AT_IMPORT): the next process reads them."""
-    if not WRITE_BYTECODE_AT_IMPORT:
-        return (yield)
-    sys.dont_write_bytecode = False
+    imports (see WRITE_BYTECODE_AT_IMPORT): the next process reads them. In an xdist
+    worker after the first, when the controller says the test modules have none
+    (COLLECT_WAIT): after the first worker's collection."""
+    worker = getattr(session.config, "workerinput", None)
+    collected = worker.get("qsym_collected") if worker is not None else None
+    first = worker is not None and worker.get("workerid") == "gw0"
+    if collected and not first:
+        wait_for_kernels(collected, timeout=COLLECT_WAIT)  # (a marker file, as the kernels')
+    if WRITE_BYTECODE_AT_IMPORT:
+        sys.dont_write_bytecode = False
     try:
         return (yield)
     finally:
-        sys.dont_write_bytecode = True
+        if WRITE_BYTECODE_AT_IMPORT:
+            sys.dont_write_bytecode = True
+        if collected and first:
+            with open(collected, "w"):
+                pass
 
 
 def kernel_returning(fn):
@@ -521,6 +556,8 @@ def pytest_sessionstart(session):
             and not config.option.collectonly):
         folder = tempfile.mkdtemp(prefix="qsym-precompile-")
         config._qsym_kernels_ready = os.path.join(folder, "ready")
+        if tests_need_bytecode():
+            config._qsym_collected = os.path.join(folder, "collected")
         _precompile = precompile_kernel_library(config._qsym_kernels_ready)
 
 
@@ -788,6 +825,7 @@ def pytest_configure_node(node):
     options do not say (pytest_cmdline_main sets them in the controller only)."""
     node.workerinput["qsym_dist"] = node.config.option.dist
     node.workerinput["qsym_kernels_ready"] = getattr(node.config, "_qsym_kernels_ready", None)
+    node.workerinput["qsym_collected"] = getattr(node.config, "_qsym_collected", None)
 
 
 def pytest_collection_modifyitems(config, items):

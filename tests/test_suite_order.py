@@ -194,6 +194,35 @@ def test_a_numba_compile_waits_for_the_kernel_library_and_the_guard_then_goes(tm
     assert made and started and started[0] >= made[0]
 
 
+def test_the_other_workers_collect_after_the_first_only_without_the_tests_bytecode(
+        monkeypatch, tmp_path):
+    """conftest.tests_need_bytecode (the other workers then collect after the first one
+    has written the test modules' .pyc files): true while most test modules of the
+    folder have no rewritten .pyc file where pytest reads it, false once most have (a
+    warm checkout: all collect at once), and false where nothing would be written."""
+    import conftest
+    from _pytest.assertion.rewrite import PYTEST_TAG
+
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    names = [f"test_m{i}" for i in range(3)]
+    for name in names:
+        (tmp_path / f"{name}.py").write_text("def test_t():\n    assert True\n")
+    (tmp_path / "helper.py").write_text("")  # (not a test module)
+    assert conftest.tests_need_bytecode(tmp_path)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / f"{names[0]}.{PYTEST_TAG}.pyc").write_bytes(b"")
+    assert conftest.tests_need_bytecode(tmp_path)  # one of three
+    (tmp_path / "__pycache__" / f"{names[1]}.cpython-311.pyc").write_bytes(b"")  # not pytest's
+    assert conftest.tests_need_bytecode(tmp_path)
+    (tmp_path / "__pycache__" / f"{names[1]}.{PYTEST_TAG}.pyc").write_bytes(b"")
+    assert not conftest.tests_need_bytecode(tmp_path)  # two of three
+    (tmp_path / "__pycache__" / f"{names[1]}.{PYTEST_TAG}.pyc").unlink()
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.setattr(conftest, "WRITE_BYTECODE_AT_IMPORT", False)
+    assert not conftest.tests_need_bytecode(tmp_path)  # nothing would be written
+
+
 # stand-ins for qsym's background compile process (tiers.Job's command line) and for any
 # other process: both only sleep
 _JOB = ("import time; time.sleep(120)  # from qsym._tiers import _worker; _worker()")
