@@ -599,8 +599,8 @@ def wait_for_kernels(ready, timeout=READY_TIMEOUT) -> bool:
 # :func:`slow_first`), and waits for the library before any other test
 # (:func:`pytest_runtest_protocol`). What would still compile in the worker meanwhile (a
 # large circuit's first call on tier 0 runs the compiled serial kernel, loaded or compiled
-# in the process) waits for the library first (:func:`guard_compiles`): nothing is
-# compiled twice.
+# in the process) waits until the compile processes have written that kernel
+# (:func:`guard_compiles`): nothing is compiled twice.
 #
 # A file runs early unless its text names what depends on the library being there or
 # compiles elsewhere: a subprocess or another interpreter (its numba compiles the kernels
@@ -636,11 +636,15 @@ def runs_before_the_kernels(item) -> bool:
     return not needs
 
 
-def guard_compiles(ready) -> None:
+def guard_compiles(ready, module="qsym._kernels") -> None:
     """Until the file ``ready`` exists (the kernel library compiled), a numba compile in
-    this process of a signature neither loaded nor listed in numba's disk index waits for
-    it first (then it loads what the compile processes wrote, or compiles as before);
-    loading what is on disk does not wait."""
+    this process of a kernel library function (``module``'s) for a signature neither
+    loaded nor listed in numba's disk index waits until the compile processes have written
+    it, or until ``ready`` (then it loads it, or compiles as before): nothing is compiled
+    twice. Loading what is on disk does not wait, nor does a circuit module's compile (a
+    kernel it calls waits, as its callee)."""
+    import time
+
     from numba.core import sigutils
     from numba.core.dispatcher import Dispatcher
 
@@ -649,10 +653,13 @@ def guard_compiles(ready) -> None:
     original = Dispatcher.compile
 
     def compile(self, sig):
-        if not os.path.exists(ready):
+        if (not os.path.exists(ready)
+                and getattr(getattr(self, "py_func", None), "__module__", None) == module):
             args = tuple(sigutils.normalize_signature(sig)[0])
-            if args not in self.overloads and args not in tiers.cached_signatures(self):
-                wait_for_kernels(ready)
+            end = time.monotonic() + READY_TIMEOUT
+            while (args not in self.overloads and args not in tiers.cached_signatures(self)
+                   and not wait_for_kernels(ready, timeout=0.5) and time.monotonic() < end):
+                pass
         if os.path.exists(ready) and Dispatcher.compile is compile:
             Dispatcher.compile = original  # (from now on numba's own)
         return original(self, sig)

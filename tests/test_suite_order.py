@@ -150,10 +150,11 @@ def test_runs_before_the_kernels_by_a_files_text_marker_and_kind(tmp_path):
     assert not runs_before_the_kernels(doctest)
 
 
-def test_a_numba_compile_waits_for_the_kernel_library_and_the_guard_then_goes(tmp_path):
+def test_a_kernel_compile_waits_for_the_kernel_library_and_the_guard_then_goes(tmp_path):
     """conftest.guard_compiles: before the kernel library's marker exists, a numba compile
-    of a signature neither loaded nor on disk waits for it (the compile starts after the
-    marker is made); once it exists, numba's own compile is back."""
+    of a kernel library function for a signature neither loaded nor on disk waits for it
+    (its compile starts after the marker is made), while another function's compile does
+    not wait; once the marker exists, numba's own compile is back."""
     import numba
     from numba.core import event
     from numba.core.dispatcher import Dispatcher
@@ -162,36 +163,48 @@ def test_a_numba_compile_waits_for_the_kernel_library_and_the_guard_then_goes(tm
 
     ready = str(tmp_path / "ready")
     original = Dispatcher.compile
-    started, made = [], []
+    started, made = {}, []
 
     class Listener(event.Listener):
         def on_start(self, ev):
-            started.append(time.monotonic())
+            started.setdefault(ev.data["dispatcher"].py_func.__name__, time.monotonic())
 
         def on_end(self, ev):
             pass
 
-    def make():
-        time.sleep(0.5)
+    go = threading.Event()
+
+    def make():  # the marker, made some time after the other function's compile
+        go.wait(120)
+        time.sleep(0.3)
         made.append(time.monotonic())
         open(ready, "w").close()
 
     @numba.njit(cache=False)
-    def f(x):
+    def kernel(x):
         return x + 1
 
-    guard_compiles(ready)
+    @numba.njit(cache=False)
+    def other(x):
+        return x + 2
+
+    guard_compiles(ready, module="stand_in_kernels")
+    kernel.py_func.__module__ = "stand_in_kernels"  # (as qsym._kernels' functions)
     thread = threading.Thread(target=make)
     try:
-        thread.start()
         with event.install_listener("numba:compile", Listener()):
-            assert f(41) == 42
+            thread.start()
+            assert other(40) == 42  # not a kernel: compiled without the marker
+            assert not os.path.exists(ready)
+            go.set()
+            assert kernel(41) == 42
     finally:
+        go.set()
         thread.join()
         if Dispatcher.compile is not original:
             Dispatcher.compile = original
             pytest.fail("the guard was left in place after the marker was made")
-    assert made and started and started[0] >= made[0]
+    assert made and started["other"] < made[0] <= started["kernel"]
 
 
 def test_the_other_workers_collect_after_the_first_only_without_the_tests_bytecode(
