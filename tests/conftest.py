@@ -593,7 +593,7 @@ def wait_for_kernels(ready, timeout=READY_TIMEOUT) -> bool:
 # no compiled kernel: on tier 0 (FIRST_TIER) a kernel library entry point that is not on
 # disk yet runs as its plain-Python twin (the same bits: tests/test_tiers.py), and
 # measured on 478 of them (eight files, one process, load 13), the twins cost what the
-# loaded kernels cost (8.1 s of CPU against 8.0 s, the in-process compile aside). So a
+# loaded kernels cost (7.9 s of CPU against 7.6 s, the in-process compile aside). So a
 # worker starts at once with the tests of files that cannot notice the difference
 # (:func:`runs_before_the_kernels`: whole files, at the front of its part, see
 # :func:`slow_first`), and waits for the library before any other test
