@@ -75,6 +75,168 @@ def test_slow_first_keeps_every_test_and_puts_the_slow_ones_first_in_each_part()
     assert slow_first(items, 1) == items
 
 
+def test_the_files_that_run_while_the_kernels_compile_come_first_whole_and_only_they():
+    """With an ``early`` predicate (conftest.runs_before_the_kernels) each part starts with
+    whole files of its other tests that may run before the kernel library is there (never
+    a slow test, never a file with one test that may not), at most about half of them,
+    then its slow blocks as before, then the rest in collection order; every test once."""
+    items = _collection()
+    for path in ("tests/test_a.py", "tests/test_z.py"):  # files of the two parts
+        items += [_Item(f"{path.replace('.py', '_early.py')}::e{i}") for i in range(5)]
+        items += [_Item(f"{path.replace('.py', '_mixed.py')}::m{i}") for i in range(3)]
+
+    def early(item):  # (one test of each "mixed" file may not)
+        return ("_early.py" in item.nodeid or "test_a.py" in item.nodeid
+                or ("_mixed.py" in item.nodeid and not item.nodeid.endswith("m1")))
+
+    for parts in (2, 3):
+        plain = slow_first(items, parts)
+        out = slow_first(items, parts, early)
+        assert sorted(map(id, out)) == sorted(map(id, items))  # each once
+        bounds = [0]
+        for k in range(parts):
+            bounds.append(bounds[-1] + (len(out) - bounds[-1]) // (parts - k))
+        for a, b in pairwise(bounds):
+            chunk, before = out[a:b], plain[a:b]
+            assert {id(i) for i in chunk} == {id(i) for i in before}  # the same part
+            n_early = next(k for k, i in enumerate(chunk) if _cost([i]))  # the slow ones
+            first = chunk[:n_early]
+            assert all(_cost([i]) == 0 and early(i) for i in first)
+            files = {i.nodeid.split("::")[0] for i in first}
+            for f in files:  # whole files: every test of the part's file is there
+                assert [i for i in first if i.nodeid.startswith(f)] == [
+                    i for i in before if i.nodeid.split("::")[0] == f]
+            assert not any("_mixed.py" in f for f in files)
+            others = [i for i in before if _cost([i]) == 0]
+            biggest = max(len([i for i in others if i.nodeid.startswith(f)]) for f in files) \
+                if files else 0
+            assert len(first) <= len(others) // 2 + biggest
+            # then the slow blocks as before, then the rest in collection order
+            rest = chunk[n_early:]
+            assert rest == [i for i in before if id(i) not in {id(j) for j in first}]
+        assert any("test_a.py" in i.nodeid for i in out[:5])  # (the first part has some)
+
+
+def test_runs_before_the_kernels_by_a_files_text_marker_and_kind(tmp_path):
+    """conftest.runs_before_the_kernels: a plain test file's test runs early; a file that
+    names a subprocess, the kernels' state or the compiled tier, a slow test, a test marked
+    compiled_tier and a doctest wait for the kernel library."""
+    from conftest import runs_before_the_kernels
+
+    class Function:  # (pytest's test function item, as far as the predicate looks)
+        def __init__(self, path, marked=False, nodeid=None):
+            self.path, self.marked = path, marked
+            self.nodeid = nodeid or f"tests/{path.name}::t"
+
+        def get_closest_marker(self, name):
+            return object() if self.marked and name == "compiled_tier" else None
+
+    plain = tmp_path / "test_plain_one.py"
+    plain.write_text("def test_t():\n    assert qml.RX(0.1, wires=0).data == (0.1,)\n")
+    assert runs_before_the_kernels(Function(plain))
+    assert not runs_before_the_kernels(Function(plain, marked=True))
+    slow = next(k for k in SLOW_TESTS if not k.endswith("::"))
+    assert not runs_before_the_kernels(Function(plain, nodeid=slow))
+    for i, text in enumerate(("import subprocess\n", "x = sys.executable\n",
+                              "tiers.twin_calls\n", "import numba\n",
+                              "monkeypatch.setenv('QSYM_TIER', 'auto')\n",
+                              "from qsym import _kernels\n", "@pytest.mark.compiled_tier\n")):
+        f = tmp_path / f"test_needs_{i}.py"
+        f.write_text(text)
+        assert not runs_before_the_kernels(Function(f)), text
+    doctest = type("DoctestItem", (), {})()
+    doctest.path, doctest.nodeid = plain, "qsym/_x.py::qsym._x"
+    doctest.get_closest_marker = lambda name: None
+    assert not runs_before_the_kernels(doctest)
+
+
+def test_a_kernel_compile_waits_for_the_kernel_library_and_the_guard_then_goes(tmp_path):
+    """conftest.guard_compiles: before the kernel library's marker exists, a numba compile
+    of a kernel library function for a signature neither loaded nor on disk waits for it
+    (its compile starts after the marker is made), while another function's compile does
+    not wait; once the marker exists, numba's own compile is back."""
+    import numba
+    from numba.core import event
+    from numba.core.dispatcher import Dispatcher
+
+    from conftest import guard_compiles
+
+    ready = str(tmp_path / "ready")
+    original = Dispatcher.compile
+    started, made = {}, []
+
+    class Listener(event.Listener):
+        def on_start(self, ev):
+            started.setdefault(ev.data["dispatcher"].py_func.__name__, time.monotonic())
+
+        def on_end(self, ev):
+            pass
+
+    go = threading.Event()
+
+    def make():  # the marker, made some time after the other function's compile
+        go.wait(120)
+        time.sleep(0.3)
+        made.append(time.monotonic())
+        open(ready, "w").close()
+
+    @numba.njit(cache=False)
+    def kernel(x):
+        return x + 1
+
+    @numba.njit(cache=False)
+    def other(x):
+        return x + 2
+
+    guard_compiles(ready, module="stand_in_kernels")
+    guard = Dispatcher.compile  # (over the session's own in an xdist worker: conftest)
+    kernel.py_func.__module__ = "stand_in_kernels"  # (as qsym._kernels' functions)
+    thread = threading.Thread(target=make)
+    try:
+        with event.install_listener("numba:compile", Listener()):
+            thread.start()
+            assert other(40) == 42  # not a kernel: compiled without the marker
+            assert not os.path.exists(ready)
+            go.set()
+            assert kernel(41) == 42
+    finally:
+        go.set()
+        thread.join()
+        if Dispatcher.compile is guard:
+            Dispatcher.compile = original
+            pytest.fail("the guard was left in place after the marker was made")
+    assert made and started["other"] < made[0] <= started["kernel"]
+
+
+def test_the_other_workers_collect_after_the_first_only_without_the_tests_bytecode(
+        monkeypatch, tmp_path):
+    """conftest.tests_need_bytecode (the other workers then collect after the first one
+    has written the test modules' .pyc files): true while most test modules of the
+    folder have no rewritten .pyc file where pytest reads it, false once most have (a
+    warm checkout: all collect at once), and false where nothing would be written."""
+    import conftest
+    from _pytest.assertion.rewrite import PYTEST_TAG
+
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    names = [f"test_m{i}" for i in range(3)]
+    for name in names:
+        (tmp_path / f"{name}.py").write_text("def test_t():\n    assert True\n")
+    (tmp_path / "helper.py").write_text("")  # (not a test module)
+    assert conftest.tests_need_bytecode(tmp_path)
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / f"{names[0]}.{PYTEST_TAG}.pyc").write_bytes(b"")
+    assert conftest.tests_need_bytecode(tmp_path)  # one of three
+    (tmp_path / "__pycache__" / f"{names[1]}.cpython-311.pyc").write_bytes(b"")  # not pytest's
+    assert conftest.tests_need_bytecode(tmp_path)
+    (tmp_path / "__pycache__" / f"{names[1]}.{PYTEST_TAG}.pyc").write_bytes(b"")
+    assert not conftest.tests_need_bytecode(tmp_path)  # two of three
+    (tmp_path / "__pycache__" / f"{names[1]}.{PYTEST_TAG}.pyc").unlink()
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.setattr(conftest, "WRITE_BYTECODE_AT_IMPORT", False)
+    assert not conftest.tests_need_bytecode(tmp_path)  # nothing would be written
+
+
 # stand-ins for qsym's background compile process (tiers.Job's command line) and for any
 # other process: both only sleep
 _JOB = ("import time; time.sleep(120)  # from qsym._tiers import _worker; _worker()")
