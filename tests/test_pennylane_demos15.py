@@ -6,6 +6,8 @@ same code in /work/plvenv (a throwaway script), or worked out by hand where mark
 never qsym's own output.
 """
 
+import math
+
 import numpy as onp
 import pytest
 
@@ -196,3 +198,98 @@ def test_pulse_demo_hamiltonian_of_another_librarys_scalars():
     # a traced value (no number) is still refused with the specific error
     with pytest.raises(qml.MeasurementError, match="scaled by a number"):
         qml.s_prod(_OtherLibraryScalar(0.5, traced=True), qml.X(0))
+
+
+# --- seeing phase transitions with quantum computers (tutorial_quantum_phase_transitions) ------
+# lightning.qubit as in the demo; the 1D VQE cut to 40 steps, the magnetization sweeps left
+# out (time), the dynamical phase transition's rate function at four of its 50 times
+
+def _hea(params, N):
+    for i in range(N):
+        qml.RZ(phi=params[i], wires=i)
+        qml.RX(phi=params[N + i], wires=i)
+        qml.RZ(phi=params[2 * N + i], wires=i)
+    for i in range(N - 1):
+        qml.CNOT(wires=[i, i + 1])
+    for i in range(N):
+        qml.RZ(phi=params[3 * N + i], wires=i)
+        qml.RX(phi=params[4 * N + i], wires=i)
+        qml.RZ(phi=params[5 * N + i], wires=i)
+
+
+def test_phase_transitions_demo_vqe_and_lattice():
+    import random
+
+    N = 3
+    dev = qml.device("lightning.qubit", wires=N)
+    H = qml.Hamiltonian([-2] * (N - 1), [qml.Z(i) @ qml.Z(i + 1) for i in range(N - 1)])
+    assert f"H={H}" == "H=-2 * (Z(0) @ Z(1)) + -2 * (Z(1) @ Z(2))"
+    state = random.getstate()
+    random.seed(a=10)
+    params = np.array([2 * np.pi * random.uniform(0, 1)] * (6 * N), requires_grad=True)
+    random.setstate(state)
+
+    @qml.qnode(dev)
+    def quantum_circuit(params):
+        _hea(params, N)
+        return qml.expval(H)
+
+    opt = qml.GradientDescentOptimizer(stepsize=0.1)
+    energy = []
+    for _ in range(40):
+        params, prev_energy = opt.step_and_cost(quantum_circuit, params)
+        energy.append(float(prev_energy))
+    # PennyLane 0.45.1's energies at steps 1, 10, 20, 40
+    assert onp.allclose([energy[k] for k in (0, 9, 19, 39)],
+                        [2.4499814922268146, -2.409393124036817, -3.2767948460167537,
+                         -3.958836013843316], atol=1e-10)
+    H2 = qml.spin.transverse_ising(lattice="square", n_cells=[2, 2], h=1.0,
+                                   boundary_condition=True)
+    assert str(H2) == (
+        "-1.0 * (Z(2) @ Z(3)) + -1.0 * (Z(1) @ Z(3)) + -1.0 * (Z(0) @ Z(2)) + "
+        "-1.0 * (Z(0) @ Z(1)) + -1.0 * X(0) + -1.0 * X(1) + -1.0 * X(2) + -1.0 * X(3)")
+
+
+def test_phase_transitions_demo_rate_function():
+    import math
+
+    N = 5
+    obs = ([qml.Z(j) @ qml.Z(j + 1) for j in range(N - 1)] + [qml.X(j) for j in range(N)]
+           + [qml.Z(j) for j in range(N)])
+    dev = qml.device("lightning.qubit", wires=N)
+    H = qml.Hamiltonian([0.1] * (N - 1) + [1] * N + [-0.15] * N, obs)
+
+    @qml.qnode(dev)
+    def time_evolution_circuit(H, T):
+        # the number of Trotter steps from the time's value: T = 14 * 0.05 is
+        # 0.7000000000000001, whose quotient by 0.1 Python rounds to 7.0 (8 steps); qsym's
+        # per-call trace computed it as 10.0 * T = 7.000000000000001 (9 steps), and its
+        # replay on the numbers refused the mismatch (TracingError)
+        qml.TrotterProduct(H, time=T, n=math.ceil(T / 0.1) + 1, order=2)
+        return qml.probs(wires=range(N))
+
+    rates = [float(-1 / N * np.log(time_evolution_circuit(H, i * 0.05)[0]))
+             for i in (7, 14, 28, 30)]
+    # PennyLane 0.45.1's rate function at t = 0.35, 0.7, 1.4, 1.5
+    assert onp.allclose(rates, [0.12505944813485093, 0.5357217748689851, 2.603203073435884,
+                                2.6100693794676673], atol=1e-12)
+
+
+def test_a_value_look_rounds_as_python_does():
+    # math.ceil(T / 0.1) at T = 0.7000000000000001: Python's 7 (by hand: the quotient is
+    # correctly rounded to 7.0), not sympy's 10.0 * T = 7.000000000000001 -> 8
+    T = 14 * 0.05
+    assert math.ceil(T / 0.1) == 7
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(t):
+        qml.RX(t, wires=0)
+        for _ in range(math.ceil(t / 0.1)):
+            qml.RY(0.1, wires=0)
+        return qml.expval(qml.Z(0))
+
+    for t in (0.3, T, 0.2 + 0.1):  # 3 (0.3 / 0.1 = 2.9999999999999996), 7, 4
+        k = math.ceil(t / 0.1)
+        # <Z> after RX(t) then RY(0.1 k): cos(t) cos(0.1 k) (both rotations from |0>)
+        assert c(t) == pytest.approx(onp.cos(t) * onp.cos(0.1 * k), abs=1e-12)
