@@ -293,3 +293,63 @@ def test_a_value_look_rounds_as_python_does():
         k = math.ceil(t / 0.1)
         # <Z> after RX(t) then RY(0.1 k): cos(t) cos(0.1 k) (both rotations from |0>)
         assert c(t) == pytest.approx(onp.cos(t) * onp.cos(0.1 * k), abs=1e-12)
+
+
+# --- QCBM, learning a mixture of Gaussians (tutorial_qcbm, its second part) ------------------
+# JAX / optax as qsym.numpy and qml.AdamOptimizer(0.1), 3 steps of 100, the loss on exact
+# probabilities; the demo's shots=20000 probabilities at the same global seed
+
+def test_qcbm_gaussian_mixture_demo():
+    def mixture_gaussian_pdf(x, mus, sigmas):
+        mus, sigmas = np.array(mus), np.array(sigmas)
+        vars = sigmas**2
+        values = [(1 / np.sqrt(2 * np.pi * v)) * np.exp(-((x - m) ** 2) / (2 * v))
+                  for m, v in zip(mus, vars)]
+        values = np.sum([val / sum(val) for val in values], axis=0)
+        return values / np.sum(values)
+
+    state = onp.random.get_state()
+    onp.random.seed(42)
+    try:
+        n_qubits, n_layers = 6, 4
+        x_max = 2**n_qubits
+        data = mixture_gaussian_pdf(np.arange(x_max), [(2 / 7) * x_max, (5 / 7) * x_max],
+                                    [x_max / 8] * 2)
+        # PennyLane's wrapped NumPy: a tensor (np.sum of a list of arrays was a plain array)
+        assert isinstance(data, np.tensor) and data.requires_grad
+        dev = qml.device("default.qubit", wires=n_qubits)
+        wshape = qml.StronglyEntanglingLayers.shape(n_layers=n_layers, n_wires=n_qubits)
+        weights = onp.random.random(size=wshape)
+
+        def ansatz(w):
+            qml.StronglyEntanglingLayers(weights=w, ranges=[1] * n_layers, wires=range(n_qubits))
+            return qml.probs()
+
+        exact = qml.qnode(dev)(ansatz)
+        sampled = qml.set_shots(qml.qnode(dev)(ansatz), shots=20000)
+
+        space = onp.arange(x_max)
+        sq = onp.abs(space[:, None] - space[None, :]) ** 2
+        K = sum(onp.exp(-g * sq) for g in 1 / (2 * onp.array([0.25, 60]) ** 2)) / 2
+
+        def loss(w):
+            d = exact(w) - data
+            return d @ K @ d
+
+        w = np.array(weights, requires_grad=True)
+        assert float(loss(w)) == pytest.approx(0.021807630876875646, abs=1e-12)
+        assert onp.allclose(qml.grad(loss)(w)[0, 0],
+                            [7.3e-18, -0.01305176261963234, 0.0001561251235048251], atol=1e-14)
+        opt = qml.AdamOptimizer(0.1)
+        losses = []
+        for _ in range(3):
+            w, val = opt.step_and_cost(loss, w)
+            losses.append(float(val))
+        # PennyLane 0.45.1's losses
+        assert onp.allclose(losses, [0.021807630876875646, 0.010362820227234663,
+                                     0.007980183198878301], atol=1e-12)
+        # the sampled probabilities: PennyLane's draws from the same global seed
+        assert sampled(weights)[:6].tolist() == [0.15715, 0.0102, 0.00285, 0.0039, 0.00875,
+                                                 0.0163]
+    finally:
+        onp.random.set_state(state)
