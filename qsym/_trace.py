@@ -1558,10 +1558,7 @@ def _template_groups(items, inputs) -> tuple:
             continue
         if id(template) not in numbers:
             read = [k for k, p in enumerate(template.data) if _reads_inputs(p, inputs)]
-            try:
-                freqs = template.parameter_frequencies
-            except Exception:  # noqa: BLE001 - none known: PennyLane's two-term rule
-                freqs = [(1.0,)] * len(template.data)
+            freqs = template.parameter_frequencies  # (marked only where it has them)
             numbers[id(template)] = (len(numbers), len(read),
                                      sum(2 * len(freqs[k]) for k in read))
         out.append((i, *numbers[id(template)]))
