@@ -786,6 +786,9 @@ class Looks:
         NumPy numbers at the call."""
         if isinstance(v, Traced):
             n = self.number(v.expr, what, decides)
+            shadow = _python_number(v, self)  # (as Python's arithmetic rounded it)
+            if shadow is not None:
+                return float(shadow)
             return complex(n) if not n.is_real else float(n)
         if isinstance(v, np.ndarray) and v.dtype == object or isinstance(v, (list, tuple)):
             arr = np.asarray(v, dtype=object)
@@ -830,18 +833,64 @@ def _is_constant(*exprs) -> bool:
     return all(isinstance(e, sp.Expr) and not e.free_symbols for e in exprs)
 
 
+def _python_number(v, looks):
+    """The number ``v`` (a traced value or a number) has at a per-call trace's numbers as
+    Python computes it, operation by operation with its float rounding (a traced value
+    made by arithmetic follows it: :attr:`Traced.num`); None where it is not followed
+    (made by a NumPy function, ...). ``T / 0.1`` is ``10.0 * T`` to sympy: at ``T =
+    0.7000000000000001`` that is 7.000000000000001, Python's quotient is 7.0, and
+    ``math.ceil`` of the two differs.
+
+    >>> t = TracedSymbol("t")
+    >>> with values_known({t: 0.7000000000000001}) as looks:
+    ...     v = Traced(t) / 0.1
+    ...     _python_number(v, looks), math.ceil(v), float(looks.number(v.expr, "probe"))
+    (7.0, 7, 7.000000000000001)
+    """
+    if isinstance(v, Traced):
+        if v.num is not None:
+            return v.num
+        v = looks.values.get(v.expr) if isinstance(v.expr, sp.Symbol) else None
+    if v is None or isinstance(v, (Traced, sp.Basic)):
+        return None
+    if type(v) in (int, float):
+        return v
+    try:  # a NumPy scalar, a 0-d (qsym.numpy) array of a real number: its Python number
+        a = np.asarray(v)
+    except Exception:  # noqa: BLE001 - anything else is not followed
+        return None
+    if a.ndim or a.dtype.kind not in "biuf":
+        return None
+    return float(a) if a.dtype.kind == "f" else int(a)
+
+
+def _shadowed(result, fn, a, b):
+    """``result`` (a new traced value) with its Python number ``fn(a, b)`` where a per-call
+    trace follows both operands' numbers (:func:`_python_number`)."""
+    looks = known()
+    if looks is not None:
+        x, y = _python_number(a, looks), _python_number(b, looks)
+        if x is not None and y is not None:
+            try:
+                n = fn(x, y)
+            except (ArithmeticError, ValueError, OverflowError):
+                n = None
+            result.num = n if isinstance(n, (int, float)) else None
+    return result
+
+
 def _binary(fn):
     def op(self, other):
         o = _operand(other)
         if o is NotImplemented:
             return NotImplemented
-        return Traced(fn(self.expr, o))
+        return _shadowed(Traced(fn(self.expr, o)), fn, self, other)
 
     def rop(self, other):
         o = _operand(other)
         if o is NotImplemented:
             return NotImplemented
-        return Traced(fn(o, self.expr))
+        return _shadowed(Traced(fn(o, self.expr)), fn, other, self)
 
     return op, rop
 
@@ -860,6 +909,8 @@ def _comparison(symbol, pyop):
         if looks is not None:  # a per-call trace: the structure is this call's
             what = f"`{self} {symbol} {other}`"
             a, b = looks.number(self.expr, what, True), looks.number(o, what, True)
+            x, y = _python_number(self, looks), _python_number(other, looks)  # (its rounding)
+            a, b = (a if x is None else x), (b if y is None else y)
             return pyop(complex(a), complex(b)) if symbol in ("==", "!=") else pyop(
                 float(a), float(b))
         raise _refusal(f"`{self} {symbol} {other}`", self.expr, o)
@@ -890,10 +941,14 @@ class Traced:
     qsym.errors.TracingError: `x - 1 == 0` needs the value of the traced input(s) x, ...
     """
 
-    __slots__ = ("expr",)
+    # num: in a per-call trace, the number Python's own arithmetic gives this value at the
+    # call's numbers (its float rounding, operation by operation: :func:`_python_number`),
+    # None where not followed; a look at the value answers with it
+    __slots__ = ("expr", "num")
 
     def __init__(self, expr):
         self.expr = sp.sympify(expr)
+        self.num = None
 
     def _sympy_(self):
         return self.expr
@@ -920,7 +975,9 @@ class Traced:
     __pow__, __rpow__ = _binary(lambda a, b: a**b)
 
     def __neg__(self):
-        return Traced(-self.expr)
+        out = Traced(-self.expr)
+        out.num = None if self.num is None else -self.num
+        return out
 
     def __pos__(self):
         return self
@@ -950,7 +1007,9 @@ class Traced:
             return convert(self.expr)
         looks = known()
         if looks is not None:  # a per-call trace: the number at this call, noted
-            return convert(looks.number(self.expr, what, decides))
+            number = looks.number(self.expr, what, decides)
+            shadow = _python_number(self, looks)  # (as Python's arithmetic rounded it)
+            return convert(number if shadow is None else sp.Float(shadow))
         raise _refusal(what, self.expr)
 
     def __bool__(self):
@@ -1499,10 +1558,7 @@ def _template_groups(items, inputs) -> tuple:
             continue
         if id(template) not in numbers:
             read = [k for k, p in enumerate(template.data) if _reads_inputs(p, inputs)]
-            try:
-                freqs = template.parameter_frequencies
-            except Exception:  # noqa: BLE001 - none known: PennyLane's two-term rule
-                freqs = [(1.0,)] * len(template.data)
+            freqs = template.parameter_frequencies  # (marked only where it has them)
             numbers[id(template)] = (len(numbers), len(read),
                                      sum(2 * len(freqs[k]) for k in read))
         out.append((i, *numbers[id(template)]))

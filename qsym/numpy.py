@@ -295,7 +295,7 @@ def sinc(x):
 
         out = _np.vectorize(one, otypes=[object])(_np.asarray(x, dtype=object))
         return out[()] if out.ndim == 0 else out
-    return _anp.sinc(x)
+    return _as_tensor_result(_anp.sinc(x), (x,), None)
 
 
 # --- creation functions (PennyLane's ``pennylane.numpy``) ------------------------------------
@@ -403,6 +403,36 @@ def _wrapped_module(name, source):
             setattr(mod, attr, obj)
     return mod
 
+
+def _tensor_results(fn0):
+    """Autograd's NumPy function ``fn0`` with PennyLane's wrapping of its array result (its
+    ``tensor_wrapper``): a NumPy array comes back as a :class:`tensor` (a view, trainable if
+    any tensor argument is, or if none is one; ``requires_grad=`` decides if given); numbers,
+    boxes, object arrays and anything else as they are."""
+
+    def fn(*args, **kwargs):
+        requires_grad = kwargs.pop("requires_grad", None)
+        out = fn0(*args, **kwargs)
+        if type(out) is _np.ndarray:
+            return _as_tensor_result(out, args, requires_grad)
+        return out
+
+    fn.__name__ = fn.__qualname__ = name = getattr(fn0, "__name__", "function")
+    fn.__doc__ = (f"``numpy.{name}`` (autograd's); an array result is a :class:`tensor`, "
+                  "as PennyLane's wrapped NumPy gives.\n\nNumPy's summary:\n\n"
+                  f"{_summary(getattr(fn0, '__doc__', None))}")  # (NumPy's examples left out)
+    return fn
+
+
+# every other function of NumPy's namespace (autograd's: sum, mean, transpose, unique, ...):
+# an array result is a tensor, as PennyLane's wrapped NumPy gives (``np.sum([a, b], axis=0)``
+# of plain arrays is a trainable tensor there, as qml.grad then treats it)
+for _name, _obj in list(globals().items()):
+    if (not _name.startswith("_") and callable(_obj) and not isinstance(_obj, type)
+            and str(getattr(_obj, "__module__", "")).startswith("autograd")
+            and hasattr(_np, _name) and _name not in ("asmatrix", "bmat")):
+        globals()[_name] = _tensor_results(_obj)
+del _name, _obj
 
 linalg = _wrapped_module("linalg", linalg)  # noqa: F811
 fft = _wrapped_module("fft", fft)  # noqa: F811

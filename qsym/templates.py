@@ -480,10 +480,11 @@ class Template(GateSequence):
         run = tuple(self._ops)  # one tuple for all: a tuple per gate was n^2 memory and time
         for op in self._ops:  # qml.adjoint of a function takes the template whole
             op._made_by = (self, run)  # (qsym._opmath.owned_runs)
-        if self.grad_method == "A":
+        if self.grad_method == "A" and self._frequencies_known():
             # PennyLane's gradient transforms keep an operator of a gradient method whole
             # (its parameter shifted by its parameter_frequencies' rule, or stepped once):
-            # the outermost such template, for qml.Tracker's counts (qsym._trace)
+            # the outermost such template, for qml.Tracker's counts (qsym._trace). Not
+            # SpecialUnitary: "A" only in qsym (its own rule), PennyLane expands it
             for op in self._ops:
                 op.pl_template = self
         controls, values = self.draw_controls()
@@ -506,6 +507,15 @@ class Template(GateSequence):
             # PennyLane's queue: the template is one entry; the gates it wrote and the
             # operators it takes (Select's ops, Reflection's U, ...) leave it
             take_over(self, (*self._ops, *_operator_arguments(self)))
+
+    def _frequencies_known(self) -> bool:
+        """Whether the template has ``parameter_frequencies`` (PennyLane's shift rule of it:
+        ``FermionicSingleExcitation``'s ``[(0.5, 1.0)]``); templates without raise."""
+        try:
+            self.parameter_frequencies
+        except Exception:  # noqa: BLE001 - PennyLane's ParameterFrequenciesUndefinedError
+            return False
+        return True
 
     def queue(self, context=None):
         """PennyLane's ``op.queue()``: record the template (again) where it is called, its

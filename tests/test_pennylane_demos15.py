@@ -6,6 +6,8 @@ same code in /work/plvenv (a throwaway script), or worked out by hand where mark
 never qsym's own output.
 """
 
+import math
+
 import numpy as onp
 import pytest
 
@@ -196,3 +198,158 @@ def test_pulse_demo_hamiltonian_of_another_librarys_scalars():
     # a traced value (no number) is still refused with the specific error
     with pytest.raises(qml.MeasurementError, match="scaled by a number"):
         qml.s_prod(_OtherLibraryScalar(0.5, traced=True), qml.X(0))
+
+
+# --- seeing phase transitions with quantum computers (tutorial_quantum_phase_transitions) ------
+# lightning.qubit as in the demo; the 1D VQE cut to 40 steps, the magnetization sweeps left
+# out (time), the dynamical phase transition's rate function at four of its 50 times
+
+def _hea(params, N):
+    for i in range(N):
+        qml.RZ(phi=params[i], wires=i)
+        qml.RX(phi=params[N + i], wires=i)
+        qml.RZ(phi=params[2 * N + i], wires=i)
+    for i in range(N - 1):
+        qml.CNOT(wires=[i, i + 1])
+    for i in range(N):
+        qml.RZ(phi=params[3 * N + i], wires=i)
+        qml.RX(phi=params[4 * N + i], wires=i)
+        qml.RZ(phi=params[5 * N + i], wires=i)
+
+
+def test_phase_transitions_demo_vqe_and_lattice():
+    import random
+
+    N = 3
+    dev = qml.device("lightning.qubit", wires=N)
+    H = qml.Hamiltonian([-2] * (N - 1), [qml.Z(i) @ qml.Z(i + 1) for i in range(N - 1)])
+    assert f"H={H}" == "H=-2 * (Z(0) @ Z(1)) + -2 * (Z(1) @ Z(2))"
+    state = random.getstate()
+    random.seed(a=10)
+    params = np.array([2 * np.pi * random.uniform(0, 1)] * (6 * N), requires_grad=True)
+    random.setstate(state)
+
+    @qml.qnode(dev)
+    def quantum_circuit(params):
+        _hea(params, N)
+        return qml.expval(H)
+
+    opt = qml.GradientDescentOptimizer(stepsize=0.1)
+    energy = []
+    for _ in range(40):
+        params, prev_energy = opt.step_and_cost(quantum_circuit, params)
+        energy.append(float(prev_energy))
+    # PennyLane 0.45.1's energies at steps 1, 10, 20, 40
+    assert onp.allclose([energy[k] for k in (0, 9, 19, 39)],
+                        [2.4499814922268146, -2.409393124036817, -3.2767948460167537,
+                         -3.958836013843316], atol=1e-10)
+    H2 = qml.spin.transverse_ising(lattice="square", n_cells=[2, 2], h=1.0,
+                                   boundary_condition=True)
+    assert str(H2) == (
+        "-1.0 * (Z(2) @ Z(3)) + -1.0 * (Z(1) @ Z(3)) + -1.0 * (Z(0) @ Z(2)) + "
+        "-1.0 * (Z(0) @ Z(1)) + -1.0 * X(0) + -1.0 * X(1) + -1.0 * X(2) + -1.0 * X(3)")
+
+
+def test_phase_transitions_demo_rate_function():
+    import math
+
+    N = 5
+    obs = ([qml.Z(j) @ qml.Z(j + 1) for j in range(N - 1)] + [qml.X(j) for j in range(N)]
+           + [qml.Z(j) for j in range(N)])
+    dev = qml.device("lightning.qubit", wires=N)
+    H = qml.Hamiltonian([0.1] * (N - 1) + [1] * N + [-0.15] * N, obs)
+
+    @qml.qnode(dev)
+    def time_evolution_circuit(H, T):
+        # the number of Trotter steps from the time's value: T = 14 * 0.05 is
+        # 0.7000000000000001, whose quotient by 0.1 Python rounds to 7.0 (8 steps); qsym's
+        # per-call trace computed it as 10.0 * T = 7.000000000000001 (9 steps), and its
+        # replay on the numbers refused the mismatch (TracingError)
+        qml.TrotterProduct(H, time=T, n=math.ceil(T / 0.1) + 1, order=2)
+        return qml.probs(wires=range(N))
+
+    rates = [float(-1 / N * np.log(time_evolution_circuit(H, i * 0.05)[0]))
+             for i in (7, 14, 28, 30)]
+    # PennyLane 0.45.1's rate function at t = 0.35, 0.7, 1.4, 1.5
+    assert onp.allclose(rates, [0.12505944813485093, 0.5357217748689851, 2.603203073435884,
+                                2.6100693794676673], atol=1e-12)
+
+
+def test_a_value_look_rounds_as_python_does():
+    # math.ceil(T / 0.1) at T = 0.7000000000000001: Python's 7 (by hand: the quotient is
+    # correctly rounded to 7.0), not sympy's 10.0 * T = 7.000000000000001 -> 8
+    T = 14 * 0.05
+    assert math.ceil(T / 0.1) == 7
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def c(t):
+        qml.RX(t, wires=0)
+        for _ in range(math.ceil(t / 0.1)):
+            qml.RY(0.1, wires=0)
+        return qml.expval(qml.Z(0))
+
+    for t in (0.3, T, 0.2 + 0.1):  # 3 (0.3 / 0.1 = 2.9999999999999996), 7, 4
+        k = math.ceil(t / 0.1)
+        # <Z> after RX(t) then RY(0.1 k): cos(t) cos(0.1 k) (both rotations from |0>)
+        assert c(t) == pytest.approx(onp.cos(t) * onp.cos(0.1 * k), abs=1e-12)
+
+
+# --- QCBM, learning a mixture of Gaussians (tutorial_qcbm, its second part) ------------------
+# JAX / optax as qsym.numpy and qml.AdamOptimizer(0.1), 3 steps of 100, the loss on exact
+# probabilities; the demo's shots=20000 probabilities at the same global seed
+
+def test_qcbm_gaussian_mixture_demo():
+    def mixture_gaussian_pdf(x, mus, sigmas):
+        mus, sigmas = np.array(mus), np.array(sigmas)
+        vars = sigmas**2
+        values = [(1 / np.sqrt(2 * np.pi * v)) * np.exp(-((x - m) ** 2) / (2 * v))
+                  for m, v in zip(mus, vars)]
+        values = np.sum([val / sum(val) for val in values], axis=0)
+        return values / np.sum(values)
+
+    state = onp.random.get_state()
+    onp.random.seed(42)
+    try:
+        n_qubits, n_layers = 6, 4
+        x_max = 2**n_qubits
+        data = mixture_gaussian_pdf(np.arange(x_max), [(2 / 7) * x_max, (5 / 7) * x_max],
+                                    [x_max / 8] * 2)
+        # PennyLane's wrapped NumPy: a tensor (np.sum of a list of arrays was a plain array)
+        assert isinstance(data, np.tensor) and data.requires_grad
+        dev = qml.device("default.qubit", wires=n_qubits)
+        wshape = qml.StronglyEntanglingLayers.shape(n_layers=n_layers, n_wires=n_qubits)
+        weights = onp.random.random(size=wshape)
+
+        def ansatz(w):
+            qml.StronglyEntanglingLayers(weights=w, ranges=[1] * n_layers, wires=range(n_qubits))
+            return qml.probs()
+
+        exact = qml.qnode(dev)(ansatz)
+        sampled = qml.set_shots(qml.qnode(dev)(ansatz), shots=20000)
+
+        space = onp.arange(x_max)
+        sq = onp.abs(space[:, None] - space[None, :]) ** 2
+        K = sum(onp.exp(-g * sq) for g in 1 / (2 * onp.array([0.25, 60]) ** 2)) / 2
+
+        def loss(w):
+            d = exact(w) - data
+            return d @ K @ d
+
+        w = np.array(weights, requires_grad=True)
+        assert float(loss(w)) == pytest.approx(0.021807630876875646, abs=1e-12)
+        assert onp.allclose(qml.grad(loss)(w)[0, 0],
+                            [7.3e-18, -0.01305176261963234, 0.0001561251235048251], atol=1e-14)
+        opt = qml.AdamOptimizer(0.1)
+        losses = []
+        for _ in range(3):
+            w, val = opt.step_and_cost(loss, w)
+            losses.append(float(val))
+        # PennyLane 0.45.1's losses
+        assert onp.allclose(losses, [0.021807630876875646, 0.010362820227234663,
+                                     0.007980183198878301], atol=1e-12)
+        # the sampled probabilities: PennyLane's draws from the same global seed
+        assert sampled(weights)[:6].tolist() == [0.15715, 0.0102, 0.00285, 0.0039, 0.00875,
+                                                 0.0163]
+    finally:
+        onp.random.set_state(state)

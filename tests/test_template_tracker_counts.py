@@ -59,3 +59,23 @@ def test_a_kept_template_is_counted_as_pennylane_runs_it(circuit, arg, ps, fd, p
     assert (n_ps, n_fd) == (ps, fd)  # before: 17 / 10, 7 / 5, 25 / 14
     assert np.allclose(jac_ps, pl_jac, atol=1e-10)
     assert np.allclose(jac_fd, pl_jac, atol=1e-6)
+
+
+def test_special_unitary_stays_expanded_as_pennylane_counts_it():
+    # qsym's SpecialUnitary has grad_method "A" (its own rule) but no parameter frequencies;
+    # PennyLane's is grad_method None and expanded: PennyLane 0.45.1 (JAX interface, as
+    # autograd cannot differentiate its expm) runs 31 and 17 circuits for this gradient
+    def su(t):
+        qml.SpecialUnitary(t, wires=[0, 1])
+        return qml.expval(qml.Z(0) @ qml.X(1))
+
+    dev = qml.device("default.qubit", wires=2)
+    t = np.array([0.1, 0.2, 0.3] + [0.05] * 12, requires_grad=True)
+    counts = []
+    for method in ("parameter-shift", "finite-diff"):
+        node = qml.qnode(dev, diff_method=method)(su)
+        with qml.Tracker(dev) as tracker:
+            grad = qml.grad(node)(t)
+        counts.append(tracker.totals["executions"])
+        assert np.allclose(grad[:3], [0.71278473, -1.54521463, 0.44885661], atol=1e-6)
+    assert counts == [31, 17]
