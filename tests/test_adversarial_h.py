@@ -255,3 +255,38 @@ def test_another_threads_draw_during_a_per_call_trace_is_not_handed_out_again():
     r1, r2 = _first_two(before)
     assert got == [r1]
     assert c == r2  # (r1 again: the other thread's number handed out twice)
+
+
+# --- a variance of a sum with trainable coefficients ------------------------------------------
+def _var_of_sum():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def circuit(x, a):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        # cos(x/2)|00> - i sin(x/2)|11>: <H> = a cos x, <H^2> = a^2 + 0.04 (<Z0 X1> = 0),
+        # so var = a^2 sin^2 x + 0.04, d/dx = a^2 sin 2x (by hand)
+        return qml.var(qml.Hamiltonian([a, 0.2], [qml.PauliZ(0), qml.PauliX(1)]))
+
+    return circuit
+
+
+def test_a_variance_of_a_sum_with_plain_float_coefficients_answers_a_value_call():
+    # PennyLane's refusal (its parameter shift splits trainable observables) is for
+    # trainable coefficients; in a value call a plain float is not trainable and PennyLane
+    # answers (0.094593 in PennyLane 0.45.1). qsym refused it at the build (its signature
+    # keeps positional floats differentiable for later derivatives)
+    x, a = 0.4, 0.6
+    circuit = _var_of_sum()
+    assert circuit(x, a) == pytest.approx(a**2 * math.sin(x) ** 2 + 0.04, abs=1e-12)
+    assert qml.grad(circuit, argnum=0)(x, a) == pytest.approx(a**2 * math.sin(2 * x), abs=1e-12)
+    # the same signature differentiated by the coefficient: PennyLane's ValueError
+    with pytest.raises(ValueError, match="Can only differentiate Hamiltonian coefficients"):
+        qml.grad(circuit, argnum=[0, 1])(x, a)
+    circuit = _var_of_sum()
+    assert circuit(x, a) == pytest.approx(a**2 * math.sin(x) ** 2 + 0.04, abs=1e-12)
+    with pytest.raises(ValueError, match="Can only differentiate Hamiltonian coefficients"):
+        qml.grad(circuit)(np.array(x), np.array(a))  # (trainable tensors)
+    with pytest.raises(ValueError, match="Can only differentiate Hamiltonian coefficients"):
+        _var_of_sum()(np.array(x), np.array(a))  # a value call of a trainable coefficient
