@@ -290,3 +290,44 @@ def test_a_variance_of_a_sum_with_plain_float_coefficients_answers_a_value_call(
         qml.grad(circuit)(np.array(x), np.array(a))  # (trainable tensors)
     with pytest.raises(ValueError, match="Can only differentiate Hamiltonian coefficients"):
         _var_of_sum()(np.array(x), np.array(a))  # a value call of a trainable coefficient
+
+
+# --- numba's JIT turned off ---------------------------------------------------------------
+NOJIT_CHILD = r"""
+import math, os
+import qsym as qml
+from qsym import numpy as np
+out = []
+for tier in ("python", "compiled"):
+    os.environ["QSYM_TIER"] = tier
+    for method in ("parameter-shift", "adjoint"):
+        dev = qml.device("default.qubit", wires=2)
+
+        @qml.qnode(dev, diff_method=method)
+        def circuit(x):
+            qml.RX(x[0], wires=0)
+            qml.RY(x[1], wires=1)
+            qml.CNOT(wires=[0, 1])
+            return qml.expval(qml.PauliZ(1))  # cos(x0) cos(x1)
+
+        x = np.array([0.3, 0.5])
+        for _ in range(2):
+            v, g = circuit(x), qml.grad(circuit)(x)
+            out.append(abs(v - math.cos(0.3) * math.cos(0.5))
+                       + abs(g[0] + math.sin(0.3) * math.cos(0.5))
+                       + abs(g[1] + math.cos(0.3) * math.sin(0.5)))
+print(max(out))
+"""
+
+
+def test_numbas_jit_turned_off_runs_the_kernels_as_python():
+    # NUMBA_DISABLE_JIT=1 (numba's debugging switch: @njit gives the Python function) made
+    # the first call of any circuit raise AttributeError ('function' object has no
+    # attribute 'overloads'); the kernels are their Python functions then (slow, the same
+    # arithmetic)
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", QSYM_WARMUP="0",
+               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-c", NOJIT_CHILD], env=env, capture_output=True,
+                          text=True, timeout=600, cwd=str(REPO))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert float(proc.stdout.split()[-1]) < 1e-12
