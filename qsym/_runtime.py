@@ -3389,7 +3389,7 @@ def _tensor_inputs(syms, args) -> set:
     is not, where qsym's signature keeps it differentiable for a later derivative)."""
     out = set()
     for i, a in enumerate(args):
-        if getattr(a, "requires_grad", False) is True and i in syms.arrays:
+        if getattr(a, "requires_grad", False) and i in syms.arrays:  # (truthy, as qml.grad)
             out.update(np.ravel(np.asarray(syms.arrays[i], dtype=object)).tolist())
     return out
 
