@@ -3202,7 +3202,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     circuit, empty, n_out = entry.circuit, np.empty, entry.module.NUM_OUTPUTS
     seen = [None, None]  # the fused entry point last seen (Compiled._fused), its entry point
     jac_shape = (n_out, entry.module.NUM_INPUTS)
-    ndarray, as_ndarray, as_array = np.ndarray, np.ndarray.view, np.asarray
+    ndarray, as_ndarray, as_array, bools = np.ndarray, np.ndarray.view, np.asarray, (bool, np.bool_)
     recording = trace.RECORDING  # empty: no circuit traced on any thread
     no_data = with_matrix_data(entry, [_NO_DATA])[-1]  # (the key has no data arguments)
     guard = entry.guard  # what the circuit read besides its arguments (qsym._guards)
@@ -3219,7 +3219,10 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
         elif t is not ndarray or not any_ndarray:
             if t is not list or not any_ndarray or not a or type(a[0]) is not float:
                 return None
-            try:  # classify's list of floats
+            for v in a:  # classify's list of numbers (a bool: the full path's refusal)
+                if type(v) in bools:
+                    return None
+            try:
                 arr = as_array(a)
             except ValueError:
                 return None

@@ -175,6 +175,24 @@ def test_a_bool_is_not_differentiated():
         qml.grad(both, argnum=1)(0.3, True)
 
 
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_a_list_holding_a_bool_is_not_differentiated_by_argnum(method):
+    # PennyLane's autograd refuses it (TypeError "Can't differentiate w.r.t. type bool");
+    # qsym differentiated True as the angle 1.0, in a fresh call (classify) and in the
+    # short path of a grad that had seen a list of floats (it checked the first item only)
+    _, two = _bool_nodes()
+    two.diff_method = method
+    g = qml.grad(two, argnum=0)
+    for _ in range(3):  # (a list of floats: the short path remembered)
+        got = g([0.3, 0.5])
+    assert got[1] == pytest.approx(-math.cos(0.3) * math.sin(0.5), abs=1e-12)
+    for arg in ([0.3, True], (0.3, True), [True, 0.5]):
+        for how in (g, qml.grad(two, argnum=0), qml.jacobian(two, argnum=0)):
+            with pytest.raises(qml.errors.DifferentiationError, match="bool|only floats"):
+                how(arg)
+    assert two([0.3, True]) == pytest.approx(math.cos(0.3) * math.cos(1.0), abs=1e-12)
+
+
 # --- NumPy's global generator put back while another thread draws -------------------------
 def _drawing_thread():
     """A thread that draws one number from NumPy's global generator when ``go`` is called
