@@ -231,7 +231,8 @@ _NOT_EXPORTED = ("qsym: this exported module carries no kernel for an op of this
 
 def program_kinds(ints) -> frozenset:
     """The ``(kind, wires)`` pairs of a packed program's ops (``PROGRAM_INTS``)."""
-    (_, op_nw, op_kind, *_rest) = kernels.unpack_program.py_func(np.asarray(ints, np.int64))
+    unpack = kernels.unpack_program  # (its Python function; itself with NUMBA_DISABLE_JIT=1)
+    (_, op_nw, op_kind, *_rest) = getattr(unpack, "py_func", unpack)(np.asarray(ints, np.int64))
     return frozenset(zip(op_kind.tolist(), op_nw.tolist()))
 
 

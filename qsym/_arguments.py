@@ -178,6 +178,16 @@ def numeric(value, what):
     return None
 
 
+def _holds_bool(value) -> bool:
+    """Whether a (nested) list or tuple holds a bool.
+
+    >>> _holds_bool([0.3, [0.1, True]]), _holds_bool((0.3, 1))
+    (True, False)
+    """
+    return any(_holds_bool(v) if isinstance(v, (list, tuple)) else isinstance(v, (bool, np.bool_))
+               for v in value)
+
+
 def _rectangular(value) -> bool:
     """Whether a nested list or tuple of numbers has an array's shape (every level's
     items all numbers, or all containers of one shape)."""
@@ -292,6 +302,11 @@ def classify(args, kwargs, diff, static_names, static_positions=frozenset()):
             trainable = not (t is tensor and not a.requires_grad)
         else:
             trainable = i in diff
+            if trainable and (t is list or t is tuple) and _holds_bool(a):
+                raise DifferentiationError(  # (PennyLane's autograd: a TypeError)
+                    f"argument {i} ({t.__name__} {a!r}) holds a bool, which is not "
+                    "differentiated (a gate angle True is the number 1.0 in a value, as "
+                    "in PennyLane): pass floats, e.g. [0.3, 1.0]")
         if trainable:
             key.append((TRAIN, shape))
             xs.append(arr)

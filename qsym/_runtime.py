@@ -1953,7 +1953,10 @@ class QNode:
         circuit = stages.to_circuit(rec.items, rec.result, rec.wires, syms)  # 3: the IR
         stages.check(target, circuit, args, kwargs, key, syms)  # 4: replays, validation
         _check_backprop(self, circuit)
-        _check_trainable_sums(self, rec.result, circuit)
+        # (a value call: PennyLane's trainable inputs are requires_grad tensors' only; a
+        # later derivative of this signature checks all of them: _with_derivatives)
+        _check_trainable_sums(self, rec.result, circuit,
+                              None if derivatives else _tensor_inputs(syms, args))
         if getattr(self.device, "mixed", False):  # the density-matrix executor (qsym._mixed)
             entry = stages.mixed_entry(target, circuit, syms, size,
                                        getattr(self.device, "readout_prob", None))
@@ -1971,7 +1974,9 @@ class QNode:
         if not getattr(self.device, "mixed", False) and (
                 not gplan.derivatives or _values_only_module(entry)):
             # what _with_derivatives plans (if not planned) and emits again
-            entry.value_only = (target, circuit, syms, size)
+            entry.value_only = (target, circuit, syms, size, rec.result)
+        elif not derivatives:  # (used for derivatives as it is: checked as for them)
+            _check_trainable_sums(self, rec.result, circuit)
         return entry
 
     def _with_derivatives(self, key, entry):
@@ -1980,7 +1985,8 @@ class QNode:
         chain rule, its module emitted and loaded; kept in its place (unless a gate was
         defined or removed meanwhile, as :meth:`_build_current`)."""
         generation = GATE_REGISTRY.redefinitions
-        target, circuit, syms, size = entry.value_only
+        target, circuit, syms, size, result = entry.value_only
+        _check_trainable_sums(self, result, circuit)  # (every input trainable now)
         t0 = time.perf_counter()
         gplan = entry.plan if entry.plan.derivatives else stages.make_plan(target, circuit)
         full = self.complete(circuit, gplan, syms, size, t0, time.perf_counter())
@@ -3328,6 +3334,9 @@ def _floats_array(a, taken=True, refused=None):
     anything else, or where ``taken`` is None (lists not taken)."""
     if type(a) is not list or taken is None or not a or type(a[0]) is not float:
         return refused
+    for v in a:  # only floats (a bool: the full path's refusal by argnum; ints: its classify)
+        if type(v) is not float:
+            return refused
     try:
         return _as_ndarray(a)
     except ValueError:
@@ -3408,17 +3417,29 @@ def _trainable_observable(obs, inputs) -> bool:
     return False
 
 
-def _check_trainable_sums(node, result, circuit) -> None:
+def _tensor_inputs(syms, args) -> set:
+    """The input symbols of the positional arguments that are tensors with
+    ``requires_grad=True``: what PennyLane's value call takes as trainable (a plain float
+    is not, where qsym's signature keeps it differentiable for a later derivative)."""
+    out = set()
+    for i, a in enumerate(args):
+        if getattr(a, "requires_grad", False) and i in syms.arrays:  # (truthy, as qml.grad)
+            out.update(np.ravel(np.asarray(syms.arrays[i], dtype=object)).tolist())
+    return out
+
+
+def _check_trainable_sums(node, result, circuit, trainable=None) -> None:
     """PennyLane's ``ValueError`` where its gradient transform splits trainable observables
     into terms (:func:`_splits_trainable_terms`) and a sum is measured other than by its
     expectation value (a variance of a Hamiltonian with trainable coefficients): raised at
-    every call, a value call too, as PennyLane's transform program runs it."""
+    every call, a value call too, as PennyLane's transform program runs it. ``trainable``:
+    the input symbols that count as trainable (default: all of the circuit's inputs)."""
     if getattr(node, "_runs_a_tape", False) or not _splits_trainable_terms(node):
         return  # (a tape's own QNode: qsym._tapes checks the tape)
     from ._opmath import check_splittable
 
     measured = trace.output_kind(result)[1]
-    inputs = set(circuit.inputs)
+    inputs = set(circuit.inputs) if trainable is None else set(circuit.inputs) & trainable
     if not any(_trainable_observable(m.written_obs if m.measured_obs is not None
                                      else getattr(m, "op", None), inputs) for m in measured):
         return

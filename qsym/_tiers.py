@@ -1425,8 +1425,10 @@ class _Kernels:
         from . import _kernels as kernels
 
         disp = getattr(kernels, name)
-        if getattr(_compiling_on_call, "on", False):
-            return disp  # (qsym warmup, this thread only: compiled at the call)
+        if getattr(_compiling_on_call, "on", False) or not hasattr(disp, "overloads"):
+            # (qsym warmup, this thread only: compiled at the call; or numba's JIT turned
+            # off, NUMBA_DISABLE_JIT=1: the kernel is its Python function)
+            return disp
         if disp.overloads or not (
                 _warm_up_pending() or (self._defer and not kernel_on_disk(name))):
             # loaded, or loaded on this call as before; tier 0: a new signature is not

@@ -175,6 +175,24 @@ def test_a_bool_is_not_differentiated():
         qml.grad(both, argnum=1)(0.3, True)
 
 
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_a_list_holding_a_bool_is_not_differentiated_by_argnum(method):
+    # PennyLane's autograd refuses it (TypeError "Can't differentiate w.r.t. type bool");
+    # qsym differentiated True as the angle 1.0, in a fresh call (classify) and in the
+    # short path of a grad that had seen a list of floats (it checked the first item only)
+    _, two = _bool_nodes()
+    two.diff_method = method
+    g = qml.grad(two, argnum=0)
+    for _ in range(3):  # (a list of floats: the short path remembered)
+        got = g([0.3, 0.5])
+    assert got[1] == pytest.approx(-math.cos(0.3) * math.sin(0.5), abs=1e-12)
+    for arg in ([0.3, True], (0.3, True), [True, 0.5]):
+        for how in (g, qml.grad(two, argnum=0), qml.jacobian(two, argnum=0)):
+            with pytest.raises(qml.errors.DifferentiationError, match="bool|only floats"):
+                how(arg)
+    assert two([0.3, True]) == pytest.approx(math.cos(0.3) * math.cos(1.0), abs=1e-12)
+
+
 # --- NumPy's global generator put back while another thread draws -------------------------
 def _drawing_thread():
     """A thread that draws one number from NumPy's global generator when ``go`` is called
@@ -255,3 +273,79 @@ def test_another_threads_draw_during_a_per_call_trace_is_not_handed_out_again():
     r1, r2 = _first_two(before)
     assert got == [r1]
     assert c == r2  # (r1 again: the other thread's number handed out twice)
+
+
+# --- a variance of a sum with trainable coefficients ------------------------------------------
+def _var_of_sum():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def circuit(x, a):
+        qml.RX(x, wires=0)
+        qml.CNOT(wires=[0, 1])
+        # cos(x/2)|00> - i sin(x/2)|11>: <H> = a cos x, <H^2> = a^2 + 0.04 (<Z0 X1> = 0),
+        # so var = a^2 sin^2 x + 0.04, d/dx = a^2 sin 2x (by hand)
+        return qml.var(qml.Hamiltonian([a, 0.2], [qml.PauliZ(0), qml.PauliX(1)]))
+
+    return circuit
+
+
+def test_a_variance_of_a_sum_with_plain_float_coefficients_answers_a_value_call():
+    # PennyLane's refusal (its parameter shift splits trainable observables) is for
+    # trainable coefficients; in a value call a plain float is not trainable and PennyLane
+    # answers (0.094593 in PennyLane 0.45.1). qsym refused it at the build (its signature
+    # keeps positional floats differentiable for later derivatives)
+    x, a = 0.4, 0.6
+    circuit = _var_of_sum()
+    assert circuit(x, a) == pytest.approx(a**2 * math.sin(x) ** 2 + 0.04, abs=1e-12)
+    assert qml.grad(circuit, argnum=0)(x, a) == pytest.approx(a**2 * math.sin(2 * x), abs=1e-12)
+    # the same signature differentiated by the coefficient: PennyLane's ValueError
+    with pytest.raises(ValueError, match="Can only differentiate Hamiltonian coefficients"):
+        qml.grad(circuit, argnum=[0, 1])(x, a)
+    circuit = _var_of_sum()
+    assert circuit(x, a) == pytest.approx(a**2 * math.sin(x) ** 2 + 0.04, abs=1e-12)
+    with pytest.raises(ValueError, match="Can only differentiate Hamiltonian coefficients"):
+        qml.grad(circuit)(np.array(x), np.array(a))  # (trainable tensors)
+    with pytest.raises(ValueError, match="Can only differentiate Hamiltonian coefficients"):
+        _var_of_sum()(np.array(x), np.array(a))  # a value call of a trainable coefficient
+
+
+# --- numba's JIT turned off ---------------------------------------------------------------
+NOJIT_CHILD = r"""
+import math, os
+import qsym as qml
+from qsym import numpy as np
+out = []
+for tier in ("python", "compiled"):
+    os.environ["QSYM_TIER"] = tier
+    for method in ("parameter-shift", "adjoint"):
+        dev = qml.device("default.qubit", wires=2)
+
+        @qml.qnode(dev, diff_method=method)
+        def circuit(x):
+            qml.RX(x[0], wires=0)
+            qml.RY(x[1], wires=1)
+            qml.CNOT(wires=[0, 1])
+            return qml.expval(qml.PauliZ(1))  # cos(x0) cos(x1)
+
+        x = np.array([0.3, 0.5])
+        for _ in range(2):
+            v, g = circuit(x), qml.grad(circuit)(x)
+            out.append(abs(v - math.cos(0.3) * math.cos(0.5))
+                       + abs(g[0] + math.sin(0.3) * math.cos(0.5))
+                       + abs(g[1] + math.cos(0.3) * math.sin(0.5)))
+print(max(out))
+"""
+
+
+def test_numbas_jit_turned_off_runs_the_kernels_as_python():
+    # NUMBA_DISABLE_JIT=1 (numba's debugging switch: @njit gives the Python function) made
+    # the first call of any circuit raise AttributeError ('function' object has no
+    # attribute 'overloads'); the kernels are their Python functions then (slow, the same
+    # arithmetic)
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", QSYM_WARMUP="0",
+               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-c", NOJIT_CHILD], env=env, capture_output=True,
+                          text=True, timeout=600, cwd=str(REPO))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert float(proc.stdout.split()[-1]) < 1e-12
