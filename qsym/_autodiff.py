@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import numbers
 import random
-import threading
 import warnings
 
 import numpy as np
@@ -54,7 +53,7 @@ from autograd.core import make_vjp
 from autograd.extend import Box, defvjp_argnums, primitive
 from autograd.tracer import getval
 
-from ._locks import new_lock
+from ._locks import new_lock, no_other_threads
 from .errors import DifferentiationError, NonDifferentiableError, ScalarOutputError
 from ._shapes import format_values
 
@@ -318,7 +317,8 @@ def _boxed_inputs(args, kwargs):
 def restore_global_random(before) -> None:
     """Put NumPy's global generator and Python's ``random`` back to ``before`` (their states
     before a look at the circuit function, so that the call draws once, as PennyLane's),
-    if this is the process's only thread. With other threads alive the states are left as
+    if no thread but qsym's own is alive besides this one (``_locks.no_other_threads``). With
+    other threads alive the states are left as
     they are: a draw another thread made meanwhile cannot be told from the function's, and
     putting the state back would hand that thread's numbers out again (a second thread's
     samples repeating the first's); the look's own draws are then spent.
@@ -326,10 +326,10 @@ def restore_global_random(before) -> None:
     >>> before = (np.random.get_state(), random.getstate())
     >>> first = np.random.random()
     >>> restore_global_random(before)
-    >>> bool(np.random.random() == first) or threading.active_count() > 1
+    >>> bool(np.random.random() == first) or not no_other_threads()
     True
     """
-    if threading.active_count() == 1:
+    if no_other_threads():
         np.random.set_state(before[0])
         random.setstate(before[1])
 

@@ -32,6 +32,24 @@ _LOCKS: weakref.WeakSet = weakref.WeakSet()  # every lock made below, while it l
 _RLOCK = type(threading.RLock())
 
 
+OWN_THREADS = "qsym"  # the start of the names of qsym's own threads (kernel loads, warm-up,
+#                       deferred cache writes): they neither draw random numbers nor print
+
+
+def no_other_threads() -> bool:
+    """Whether no thread is alive besides the calling one and qsym's own (named
+    ``OWN_THREADS ...``): then a change of NumPy's global random state during a call was the
+    call's own doing (a user's thread may have drawn otherwise).
+
+    >>> no_other_threads()
+    True
+    """
+    if threading.active_count() == 1:
+        return True
+    me = threading.current_thread()
+    return all(t is me or t.name.startswith(OWN_THREADS) for t in threading.enumerate())
+
+
 def new_lock() -> threading.Lock:
     """A ``threading.Lock`` that a forked child gets back free."""
     lock = threading.Lock()

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from autograd.tracer import Box
 
-from ._locks import new_lock, new_rlock
+from ._locks import new_lock, new_rlock, no_other_threads
 from . import _autodiff as autodiff, _cache as cache, _executors as executors, _ir as ir, _kernels as kernels, _plan as plan, rules
 from . import _second_order as second_order, _stages as stages, templates, _tiers as tiers, _trace as trace
 from . import _guards as guards, _mcm as mcm, _shots as shots_mod, devices
@@ -1907,7 +1907,7 @@ class QNode:
                 entry = self.build(args, kwargs, key, derivatives)
                 # (with other threads running, the state may have changed by their draws:
                 # the function's own draws confirmed by running it again)
-                _check_no_global_draws(before, lambda: threading.active_count() == 1
+                _check_no_global_draws(before, lambda: no_other_threads()
                                        or trace.draws_when_run(self.func, args, kwargs))
             except Exception as exc:  # the random state before it (_switch_per_call)
                 try:
@@ -3328,14 +3328,17 @@ def _hot_constants(call) -> tuple | None:
 _NOT_TAKEN = types.SimpleNamespace(dtype=None)
 
 
+_BOOLS = (bool, np.bool_)
+
+
 def _floats_array(a, taken=True, refused=None):
     """``classify``'s array of ``a``, a list taken as a list of floats (not empty, its
     first item a Python float): ``np.asarray(a)``; ``refused`` where NumPy refuses it, for
     anything else, or where ``taken`` is None (lists not taken)."""
     if type(a) is not list or taken is None or not a or type(a[0]) is not float:
         return refused
-    for v in a:  # only floats (a bool: the full path's refusal by argnum; ints: its classify)
-        if type(v) is not float:
+    for v in a:  # (a bool: the full path's refusal by argnum, not its number)
+        if type(v) in _BOOLS:
             return refused
     try:
         return _as_ndarray(a)
