@@ -349,3 +349,33 @@ def test_numbas_jit_turned_off_runs_the_kernels_as_python():
                           text=True, timeout=600, cwd=str(REPO))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert float(proc.stdout.split()[-1]) < 1e-12
+
+
+def test_qsyms_own_threads_do_not_stop_the_random_state_coming_back():
+    """The merge of stop 63: the global random state after a look at the circuit function is
+    put back unless a *user's* thread is alive (its draws could be handed out twice); qsym's
+    own threads (kernel loads, warm-up, deferred cache writes) draw nothing, so with one of
+    them alive a ``np.random.seed`` script draws as PennyLane's (test_per_call's sequence)."""
+    import random
+    import threading
+
+    import numpy as onp
+
+    from qsym._autodiff import restore_global_random
+
+    def drawn_after_restore(thread_name):
+        stop = threading.Event()
+        t = threading.Thread(target=stop.wait, name=thread_name, daemon=True)
+        t.start()
+        try:
+            onp.random.seed(11)
+            before = (onp.random.get_state(), random.getstate())
+            first = onp.random.random()
+            restore_global_random(before)
+            return onp.random.random() == first
+        finally:
+            stop.set()
+            t.join()
+
+    assert drawn_after_restore("qsym load a module")  # put back: the same number again
+    assert not drawn_after_restore("a user's worker")  # left: the next number
