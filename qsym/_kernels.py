@@ -14,8 +14,8 @@ Conventions: wire ``w`` of an ``n``-wire state is bit ``n - 1 - w`` of the basis
 significant. A Pauli word is measured from three masks over the index bits: ``flip`` (X or
 Y), ``zmask`` (Y or Z, the sign) and ``ny`` (the number of Y, for the phase ``i**ny``).
 
-This module imports only numpy and numba, so that exported modules (ahead-of-time use) can
-carry it along.
+This module imports only numpy and numba (and numba's llvmlite), so that exported modules
+(ahead-of-time use) can carry it along.
 
 >>> import numpy as np
 >>> psi = np.array([1, 0], dtype=np.complex128)
@@ -24,11 +24,16 @@ carry it along.
 array([0., 1.])
 """
 
+import sys
 import types
 
 import numba
 import numpy as np
+from llvmlite import ir as _llvm_ir
 from numba import njit, prange
+from numba.core import cgutils as _cgutils
+from numba.core import types as _nbtypes
+from numba.extending import intrinsic, overload
 
 from ._locks import new_lock
 
@@ -89,6 +94,111 @@ def call_dynamic(fn, *args):
         return fn(*args)
     finally:
         numba.set_parallel_chunksize(old)
+
+
+# --- a team of threads on one gradient (the blocked adjoint's parallel form) ---------------
+# One parallel region per gradient instead of one per pass: each of numba's threads runs the
+# whole sweep, and the passes' chunks are claimed one at a time from a shared counter per
+# step (team_add); a thread that has claimed nothing more waits until every chunk of the
+# step is done (_wait) before the next step. A thread never waits for another to
+# start, only for work another has claimed (so is running): a member that starts late, or
+# runs after the others (fewer threads than members), finds every step done and passes
+# through. What writes shared memory outside the chunks runs once, by the member that
+# claims it. In plain Python (tier 0's twins) these are ordinary reads and writes, and a
+# team has one member. Measured: docs/design.md, "Two threads on one large gradient".
+def _compiled_as(impl):
+    """Register ``impl`` (an ``@overload`` implementation: it returns the compiled form) for
+    the plain-Python function it decorates, which it returns: Python runs the function,
+    numba's compiled code the form (bound by name, so that an export carries both only
+    where they are used)."""
+    def register(py):
+        overload(py)(impl)  # (compiled into each caller's code, cached with it)
+        return py
+    return register
+
+
+@intrinsic
+def _atomic_add(typingctx, a, i, v):
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        idx = context.cast(builder, args[1], signature.args[1], _nbtypes.intp)
+        ptr = _cgutils.get_item_pointer(context, builder, aryty, ary, [idx])
+        val = context.cast(builder, args[2], signature.args[2], _nbtypes.int64)
+        return builder.atomic_rmw("add", ptr, val, "seq_cst")
+    return _nbtypes.int64(a, i, v), codegen
+
+
+@intrinsic
+def _atomic_read(typingctx, a, i):
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        idx = context.cast(builder, args[1], signature.args[1], _nbtypes.intp)
+        ptr = _cgutils.get_item_pointer(context, builder, aryty, ary, [idx])
+        return builder.load_atomic(ptr, "acquire", 8)
+    return _nbtypes.int64(a, i), codegen
+
+
+@intrinsic
+def _yield_cpu(typingctx):
+    def codegen(context, builder, signature, args):
+        if sys.platform != "win32":  # (POSIX; on Windows a waiting member only spins)
+            fn = _cgutils.get_or_insert_function(
+                builder.module, _llvm_ir.FunctionType(_llvm_ir.IntType(32), []), "sched_yield")
+            builder.call(fn, [])
+        return context.get_dummy_value()
+    return _nbtypes.void(), codegen
+
+
+@intrinsic
+def _threads_now(typingctx):
+    """numba's thread count (its threading layer's own symbol, as its parfors read it):
+    only in code compiled with ``parallel=True`` (a process that loads it from the cache
+    starts numba's threads first). Typing it starts them, as numba's own form does: the
+    symbol exists from then on."""
+    from numba.np.ufunc.parallel import _launch_threads
+
+    _launch_threads()
+
+    def codegen(context, builder, signature, args):
+        fn = _cgutils.get_or_insert_function(
+            builder.module, _llvm_ir.FunctionType(_cgutils.intp_t, []), "get_num_threads")
+        return builder.call(fn, [])
+    return _nbtypes.intp(), codegen
+
+
+@_compiled_as(lambda a, i, v: lambda a, i, v: _atomic_add(a, i, v))
+def team_add(a, i, v):
+    """``a[i] += v``, returning the old ``a[i]``: in compiled code one atomic
+    read-modify-write (sequentially consistent) on an int64 array."""
+    old = a[i]
+    a[i] = old + v
+    return old
+
+
+@_compiled_as(lambda a, i: lambda a, i: _atomic_read(a, i))
+def team_read(a, i):
+    """``a[i]``, in compiled code an atomic read (acquire: what its writer wrote before
+    its :func:`team_add` is seen after it)."""
+    return a[i]
+
+
+@_compiled_as(lambda: lambda: _yield_cpu())
+def team_pause():
+    """A waiting member's pause: in compiled code ``sched_yield`` (on a machine busy with
+    other work, the thread being waited for may need this core), nothing in Python."""
+    return None
+
+
+@_compiled_as(lambda: lambda: _threads_now())
+def team_threads():
+    """The members of a team: numba's thread count in compiled code (its parallel form),
+    1 in Python."""
+    return 1
+
+
+TEAM_SPINS = 2000  # reads of a step's count before each pause (a few microseconds)
 
 
 # One signature per kernel (issue #17: the library's cold compile). numba compiles a
@@ -1806,8 +1916,10 @@ def _step1(psi, lam, n, w, kind, amats, aoff, dmats, doff):
 # chunk), the overlaps are summed per chunk and then over chunks in chunk order, so the
 # result does not depend on the number of threads (the chunks are the same for any). The
 # parallel form (program_value_and_grad_adjoint_parallel) is the same driver compiled with
-# parallel=True: each pass's chunks on numba's threads, the same sums, the same bits. The
-# runtime chooses it as it does its other parallel kernels (Compiled.adjoint_kernel).
+# parallel=True: one parallel region per gradient, a member of its team on each of numba's
+# threads claiming each pass's chunks (see "a team of threads"), the same sums, the same
+# bits. The runtime chooses it as it does its other parallel kernels
+# (Compiled.adjoint_kernel).
 # Measurements: docs/design.md, "Large states: blocked adjoint passes".
 _BLOCK_BITS = 12  # 2^12 amplitudes (64 KiB) per chunk and per high buffer
 # From a state of one chunk on (12 wires): there the whole state is one chunk and every op
@@ -2797,29 +2909,141 @@ def _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits):
     return seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb, cr, ct
 
 
+# the team's shared counts (kernels.team_add): members done, a member failed, then per step
+# of the sweep four counts: its units claimed, those taken from the front and from the back
+# (even members take a pass's chunks in order from the front, odd ones from the back, so
+# that on two threads each streams through its own part of the state, as an even split
+# would, and the two meet wherever the work has made them meet), and its units done
+_TEAM_DONE = 0
+_TEAM_FAILED = 1
+
+
+@njit(cache=True, inline="always")
+def _claim(sync, t, s, count):
+    """Member ``t``'s next unit of step ``s`` (of ``count`` units), -1 when all are
+    claimed. (At most ``count`` claims succeed, so the front and the back never cross.)"""
+    if team_add(sync, 2 + 4 * s, 1) >= count:
+        return np.int64(-1)
+    if t % 2 == 0:
+        return team_add(sync, 3 + 4 * s, 1)
+    return count - 1 - team_add(sync, 4 + 4 * s, 1)
+
+
+@njit(cache=True, inline="always")
+def _mine(sync, s):
+    """Whether this member runs step ``s``, a task done once (the first to claim it)."""
+    return team_add(sync, 2 + 4 * s, 1) == 0
+
+
+@njit(cache=True, inline="always")
+def _unit_done(sync, s):
+    team_add(sync, 5 + 4 * s, 1)
+
+
+@njit(cache=True)
+def _wait(sync, s, count):
+    """Until the ``count`` units of step ``s`` are done (each claimed by a running member):
+    True; False if a member failed (the others stop)."""
+    spins = 0
+    while team_read(sync, 5 + 4 * s) < count:
+        if team_read(sync, _TEAM_FAILED) != 0:
+            return False
+        spins += 1
+        if spins >= TEAM_SPINS:
+            team_pause()
+            spins = 0
+    return True
+
+
+@njit(cache=True)
+def _permute_step(sync, t, s, src, dst, n, tables, nb):
+    """Step ``s`` of member ``t``: ``dst`` is ``src`` through the permutation ``tables``
+    (:func:`gather_block`'s ``nb`` blocks, claimed as a pass's chunks); False if a member
+    failed."""
+    blk = _claim(sync, t, s, nb)
+    while blk >= 0:
+        gather_block(src, dst, n, tables, blk)
+        _unit_done(sync, s)
+        blk = _claim(sync, t, s, nb)
+    return _wait(sync, s, nb)
+
+
 def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                     C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats, bits):
+                     C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats, bits,
+                     team):
     """:func:`_adjoint_into` in blocked passes (large states; BLOCK_MIN_WIRES), chunks of
-    about ``2^bits`` amplitudes, ``lam`` of any contents. One driver for both forms: compiled
-    plainly (``_adjoint_blocked_into``: ``prange`` is ``range``) and with ``parallel=True``
-    (``_adjoint_blocked_into_parallel``). ``perm``: a CNOT run to take along; ``start``: 1
-    while the first pass writes |0..0>, 2 while the high pass starts from ``seed``."""
+    about ``2^bits`` amplitudes, ``lam`` of any contents, on a team of ``team`` members
+    (:func:`_blocked_sweep`). One driver for both forms: compiled plainly
+    (``_adjoint_blocked_into``: ``prange`` is ``range``, one member) and with
+    ``parallel=True`` (``_adjoint_blocked_into_parallel``: a member per thread, one
+    parallel region). The overlaps are summed per chunk, then in chunk order: the same
+    bits for any team."""
     n_out = lam.shape[0]
     n_lin = C.shape[0]
     dim = psi.shape[0]
-    (seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb, cr,
-     ct) = _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits)
+    plan = _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits)
+    meas = _measure_plan(n, dim, C[:n_lin], word_flip, word_z)
+    lother = np.empty((1, dim if n_out == 1 else 0), dtype=np.complex128)
+    sync = np.zeros(2 + 4 * (4 + plan[0].shape[0] * (6 + 2 * n_out)), dtype=np.int64)
+    prog = (n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C, adj_op,
+            adj_slot, adj_off, dmats)
+    work = (e, de, psi, phi, lam, amats, lother)
+    for t in prange(team):
+        _blocked_member(sync, np.int64(t), prog, work, plan, meas)
+    if sync[_TEAM_FAILED] != 0:
+        raise MemoryError("qsym: a thread of the blocked adjoint kernel failed (out of "
+                          "memory?); numba.set_num_threads(1) runs it on one thread")
+    _block_sums(plan[7], adj_slot, de)
+
+
+@njit(cache=True)
+def _blocked_member(sync, t, prog, work, plan, meas):
+    """Member ``t``'s :func:`_blocked_sweep`; an error in it (numba does not carry one out
+    of a parallel loop) is flagged, so that the others stop waiting and the driver raises."""
+    try:
+        _blocked_sweep(sync, t, prog, work, plan, meas)
+    except Exception:  # noqa: BLE001 - flagged, raised by the driver
+        team_add(sync, _TEAM_FAILED, 1)
+    team_add(sync, _TEAM_DONE, 1)
+
+
+@njit(cache=True)
+def _blocked_sweep(sync, t, prog, work, plan, meas):
+    """The blocked adjoint's sweep, as one member of a team (see "a team of threads"
+    above): every member walks the same steps; a pass's chunks or buffers are claimed one
+    at a time, a serial step is run by the member that claims it, and before the next
+    step each waits until the step is done. ``prog``: the circuit's tables, ``work``: the
+    outputs and states, ``plan``: :func:`_blocked_setup`'s, ``meas``:
+    :func:`_measure_plan`'s. ``perm``: a CNOT run to take along; ``start``: 1 while the
+    first pass writes |0..0>, 2 while the high pass starts from ``seed``."""
+    (n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C, adj_op,
+     adj_slot, adj_off, dmats) = prog
+    e, de, psi, phi, lam, amats, lother = work
+    seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb, cr, ct = plan
+    w, T, tree, B, zpart = meas
+    if t > 0 and team_read(sync, _TEAM_DONE) > 0:
+        return  # (a member that starts after another finished: nothing is left)
+    n_out = lam.shape[0]
+    n_lin = C.shape[0]
+    dim = psi.shape[0]
     nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
     n_seg = seg.shape[0]
+    st = np.int64(-1)  # the step
     cur, other, tables, perm = psi, phi, np.zeros(1, dtype=np.uint64), np.bool_(False)
     start = np.int64(1) if n_seg > 0 and seg[0, 0] == SEG_BLOCK else np.int64(0)
     if start == 0:
-        reset_state(psi)
+        st += 1
+        if _mine(sync, st):
+            reset_state(psi)
+            _unit_done(sync, st)
+        if not _wait(sync, st, np.int64(1)):
+            return
     seed = np.zeros(1, dtype=np.complex128)
     for s in range(n_seg):
         if perm and seg[s, 0] != SEG_BLOCK:  # no block pass to take it
-            for blk in prange(nb):
-                gather_block(cur, other, n, tables, np.int64(blk))
+            st += 1
+            if not _permute_step(sync, t, st, cur, other, n, tables, nb):
+                return
             cur, other, perm = other, cur, np.bool_(False)
         q0, q1 = seg[s, 1], seg[s, 2]
         if seg[s, 0] == SEG_BLOCK:
@@ -2830,13 +3054,20 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
                 if start == 1 and g == 0 and hi:  # from |0..0> only chunk 0 is not zero
                     seed = _seed_chunk(k, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl,
                                        fb, cr, ct)
-                    start = 2  # (the high pass starts from it: one parallel region fewer)
+                    start = 2  # (the high pass starts from it: one pass fewer)
                     continue
-                # 2^(n-k) chunks or 2^(k-lL) buffers (a branch here left the loop serial)
-                for c in prange(1 << (n - k - g * (n - 2 * k + lL))):
-                    _start_part(cur, seed, start, g, np.int64(c), n, k, lL)
-                    _pass_forward(g, cur, other, np.int64(c), n, k, lL, tables, perm, q0, q1,
-                                  grp, loc, op_nw, op_kind, op_off, mats, fl, fb, cr, ct)
+                # 2^(n-k) chunks or 2^(k-lL) buffers
+                count = np.int64(1) << (n - k - g * (n - 2 * k + lL))
+                st += 1
+                c = _claim(sync, t, st, count)
+                while c >= 0:
+                    _start_part(cur, seed, start, g, c, n, k, lL)
+                    _pass_forward(g, cur, other, c, n, k, lL, tables, perm, q0, q1, grp, loc,
+                                  op_nw, op_kind, op_off, mats, fl, fb, cr, ct)
+                    _unit_done(sync, st)
+                    c = _claim(sync, t, st, count)
+                if not _wait(sync, st, count):
+                    return
                 start = 0
                 if perm:
                     cur, other, perm = other, cur, np.bool_(False)
@@ -2844,38 +3075,67 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
             tables = cnot_tables(n, op_wires[q0:q1], np.bool_(False))
             perm = np.bool_(True)
         else:
-            apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
+            st += 1
+            if _mine(sync, st):
+                apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
+                _unit_done(sync, st)
+            if not _wait(sync, st, np.int64(1)):
+                return
     # one pass for a CNOT run still pending, lambda's single-Z words and their values
-    w, T, tree, B, zpart = _measure_plan(n, dim, C[:n_lin], word_flip, word_z)
-    for zb in prange(dim // B):
-        _measure_block(cur, other, lam, n, tables, perm, w, T, tree, zpart, np.int64(zb), B)
+    st += 1
+    count = np.int64(dim // B)
+    zb = _claim(sync, t, st, count)
+    while zb >= 0:
+        _measure_block(cur, other, lam, n, tables, perm, w, T, tree, zpart, zb, B)
+        _unit_done(sync, st)
+        zb = _claim(sync, t, st, count)
+    if not _wait(sync, st, count):
+        return
     if perm:
         cur, other, perm = other, cur, np.bool_(False)
-    _measure_finish(cur, lam, zpart, tree, C, word_flip, word_z, word_ny, e, n_lin)
+    st += 1
+    if _mine(sync, st):
+        _measure_finish(cur, lam, zpart, tree, C, word_flip, word_z, word_ny, e, n_lin)
+        if adj_op.shape[0] > 0:
+            adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
+        _unit_done(sync, st)
+    if not _wait(sync, st, np.int64(1)):
+        return
     if adj_op.shape[0] == 0:
         return
-    adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
     first = adj_op[0]
     lcur = lam
-    lother = np.empty((1, dim if n_out == 1 else 0), dtype=np.complex128)
     for s in range(n_seg - 1, -1, -1):
         q0, q1 = seg[s, 1], seg[s, 2]
         if q1 <= first:
             break  # (a permutation still pending: psi and lambda are not read any more)
         if perm and seg[s, 0] != SEG_BLOCK:
-            for blk in prange(nb):
-                gather_block(cur, other, n, tables, np.int64(blk))
-                gather_block(lcur[0], lother[0], n, tables, np.int64(blk))
+            st += 1
+            blk = _claim(sync, t, st, nb)
+            while blk >= 0:
+                gather_block(cur, other, n, tables, blk)
+                gather_block(lcur[0], lother[0], n, tables, blk)
+                _unit_done(sync, st)
+                blk = _claim(sync, t, st, nb)
+            if not _wait(sync, st, nb):
+                return
             cur, other, lcur, lother, perm = other, cur, lother, lcur, np.bool_(False)
         if seg[s, 0] == SEG_BLOCK:
             lo, hi = _groups_in(grp, q0, q1)
             for g in range(1, -1, -1):  # the high ops' pass, then the low ops'
                 if not (lo if g == 0 else hi):
                     continue
-                for c in prange(1 << (n - k - g * (n - 2 * k + lL))):
-                    _pass_backward(g, cur, other, lcur, lother, np.int64(c), n, k, lL, tables,
-                                   perm, q0, q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo,
-                                   a_hi, adj_off, dmats, part, fl, fb, cr, ct)
+                count = np.int64(1) << (n - k - g * (n - 2 * k + lL))
+                st += 1
+                c = _claim(sync, t, st, count)
+                while c >= 0:
+                    _pass_backward(g, cur, other, lcur, lother, c, n, k, lL, tables, perm, q0,
+                                   q1, grp, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi,
+                                   adj_off, dmats, part, fl, fb, cr, ct)
+                    _unit_done(sync, st)
+                    c = _claim(sync, t, st, count)
+                if not _wait(sync, st, count):
+                    return
                 if perm:
                     cur, other, lcur, lother, perm = other, cur, lother, lcur, np.bool_(False)
         elif seg[s, 0] == SEG_CNOT:
@@ -2883,17 +3143,28 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
             if n_out == 1:
                 perm = np.bool_(True)  # taken along by the next pass (one lambda: one spare)
                 continue
-            for blk in prange(nb):
-                gather_block(cur, other, n, tables, np.int64(blk))
+            st += 1
+            if not _permute_step(sync, t, st, cur, other, n, tables, nb):
+                return
             cur, other = other, cur
             for m in range(n_out):
-                for blk in prange(nb):
-                    gather_block(lcur[m], other, n, tables, np.int64(blk))
-                _copy(other, lcur[m])
+                st += 1
+                if not _permute_step(sync, t, st, lcur[m], other, n, tables, nb):
+                    return
+                st += 1
+                if _mine(sync, st):
+                    _copy(other, lcur[m])
+                    _unit_done(sync, st)
+                if not _wait(sync, st, np.int64(1)):
+                    return
         else:
-            _apply_seg_op_backward(cur, other, lcur, n, q0, op_wires, op_nw, op_kind, op_off,
-                                   amats, a_lo, a_hi, adj_slot, adj_off, dmats, de)
-    _block_sums(part, adj_slot, de)
+            st += 1
+            if _mine(sync, st):
+                _apply_seg_op_backward(cur, other, lcur, n, q0, op_wires, op_nw, op_kind,
+                                       op_off, amats, a_lo, a_hi, adj_slot, adj_off, dmats, de)
+                _unit_done(sync, st)
+            if not _wait(sync, st, np.int64(1)):
+                return
 
 
 @njit(cache=True)
@@ -3030,7 +3301,7 @@ def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C
     de = fl[n_words:].reshape((n_slots, n_out))
     _adjoint_blocked_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
                           word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
-                          amats, np.int64(_BLOCK_BITS))
+                          amats, np.int64(_BLOCK_BITS), np.int64(1))
     _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
 
 
@@ -3052,7 +3323,8 @@ def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc
     de = fl[n_words:].reshape((n_slots, n_out))
     _adjoint_blocked_into_parallel(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
                                    word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
-                                   psi, phi, lam, amats, np.int64(_BLOCK_BITS))
+                                   psi, phi, lam, amats, np.int64(_BLOCK_BITS),
+                                   np.int64(team_threads()))
     out, jac = _outputs(ints)
     _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
     return out, jac

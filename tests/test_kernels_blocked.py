@@ -207,16 +207,25 @@ def _check_blocked(rng, n, bits, n_lin, ops, dense=True):
 def _check_forms(n, bits, tables, words, C, n_out):
     """The serial blocked adjoint's result, checked equal bit for bit to the parallel
     form's on 1 and 2 threads."""
-    e, de = _run(kernels._adjoint_blocked_into, n, tables, words, C, n_out, bits)
+    one = np.int64(1)
+    e, de = _run(kernels._adjoint_blocked_into, n, tables, words, C, n_out, bits, one)
     old = numba.get_num_threads()
     try:
         for threads in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)}):
             numba.set_num_threads(threads)
-            ep, dep = _run(kernels._adjoint_blocked_into_parallel, n, tables, words, C, n_out,
-                           bits)
-            assert np.array_equal(ep, e) and np.array_equal(dep, de), threads
+            # a team of one member per thread (what the parallel entry point runs), and of
+            # more members than threads: the members left over run after the others and
+            # find every step done (no member waits for one that has not started)
+            for team in sorted({threads, 3}):
+                ep, dep = _run(kernels._adjoint_blocked_into_parallel, n, tables, words, C,
+                               n_out, bits, np.int64(team))
+                assert np.array_equal(ep, e) and np.array_equal(dep, de), (threads, team)
     finally:
         numba.set_num_threads(old)
+    # the serial form with a team of two: the second member runs after the first
+    e2, de2 = _run(kernels._adjoint_blocked_into, n, tables, words, C, n_out, bits,
+                   np.int64(2))
+    assert np.array_equal(e2, e) and np.array_equal(de2, de)
     return e, de
 
 

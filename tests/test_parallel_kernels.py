@@ -138,7 +138,7 @@ def _run_every_parallel_kernel():
         words, _ = _words(6, rng)
         C = rng.normal(size=(1, words[0].shape[0]))
         _run(kernels._adjoint_blocked_into_parallel, 6, _tables(6, _random_ops(rng, 6, 30)),
-             words, C, 5, np.int64(2))
+             words, C, 5, np.int64(2), np.int64(2))
 
 
 def test_the_parallel_kernels_are_known():
@@ -153,15 +153,15 @@ def test_the_parallel_kernels_are_known():
 @pytest.mark.parametrize("name", sorted(parallel_kernels()))
 def test_every_prange_of_a_parallel_kernel_is_a_parallel_loop(name):
     """Each ``prange`` in the kernel's source is one of numba's parallel loops, at its
-    line (the blocked adjoint's driver has seven: its passes, permutations and the pass
-    that starts lambda)."""
+    line (the blocked adjoint's driver has one: its team's members, one per thread, each
+    running the whole sweep)."""
     f = parallel_kernels()[name]
     if not f.signatures:
         _run_every_parallel_kernel()
     assert f.signatures, f"{name} was not called"
     want = prange_lines(f.py_func)
     if name == "_adjoint_blocked_into_parallel":
-        assert len(want) == 7
+        assert len(want) == 1
     assert parfor_lines(f, f.signatures[0]) == want
 
 
