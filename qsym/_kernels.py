@@ -3015,16 +3015,26 @@ def _blocked_sweep(sync, t, prog, work, plan, meas):
     step each waits until the step is done. ``prog``: the circuit's tables, ``work``: the
     outputs and states, ``plan``: :func:`_blocked_setup`'s, ``meas``:
     :func:`_measure_plan`'s. ``perm``: a CNOT run to take along; ``start``: 1 while the
-    first pass writes |0..0>, 2 while the high pass starts from ``seed``."""
+    first pass writes |0..0>, 2 while the high pass starts from ``seed``. In three steps
+    (forward, measurement, backward), each ``go`` False where a member failed."""
+    if t > 0 and team_read(sync, _TEAM_DONE) > 0:
+        return  # (a member that starts after another finished: nothing is left)
+    go, st, cur, other, tables, perm = _sweep_forward(sync, t, prog, work, plan)
+    if go:
+        go, st, cur, other, perm = _sweep_measure(sync, t, st, prog, work, meas, cur, other,
+                                                  tables, perm)
+    if go and prog[10].shape[0] > 0:  # (adj_op)
+        _sweep_backward(sync, t, st, prog, work, plan, cur, other, tables, perm)
+
+
+@njit(cache=True)
+def _sweep_forward(sync, t, prog, work, plan):
+    """:func:`_blocked_sweep`'s forward passes: ``(go, step, cur, other, tables, perm)``,
+    ``go`` False where a member failed (stop)."""
     (n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C, adj_op,
      adj_slot, adj_off, dmats) = prog
     e, de, psi, phi, lam, amats, lother = work
     seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb, cr, ct = plan
-    w, T, tree, B, zpart = meas
-    if t > 0 and team_read(sync, _TEAM_DONE) > 0:
-        return  # (a member that starts after another finished: nothing is left)
-    n_out = lam.shape[0]
-    n_lin = C.shape[0]
     dim = psi.shape[0]
     nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
     n_seg = seg.shape[0]
@@ -3037,13 +3047,13 @@ def _blocked_sweep(sync, t, prog, work, plan, meas):
             reset_state(psi)
             _unit_done(sync, st)
         if not _wait(sync, st, np.int64(1)):
-            return
+            return False, st, cur, other, tables, perm
     seed = np.zeros(1, dtype=np.complex128)
     for s in range(n_seg):
         if perm and seg[s, 0] != SEG_BLOCK:  # no block pass to take it
             st += 1
             if not _permute_step(sync, t, st, cur, other, n, tables, nb):
-                return
+                return False, st, cur, other, tables, perm
             cur, other, perm = other, cur, np.bool_(False)
         q0, q1 = seg[s, 1], seg[s, 2]
         if seg[s, 0] == SEG_BLOCK:
@@ -3067,7 +3077,7 @@ def _blocked_sweep(sync, t, prog, work, plan, meas):
                     _unit_done(sync, st)
                     c = _claim(sync, t, st, count)
                 if not _wait(sync, st, count):
-                    return
+                    return False, st, cur, other, tables, perm
                 start = 0
                 if perm:
                     cur, other, perm = other, cur, np.bool_(False)
@@ -3080,7 +3090,20 @@ def _blocked_sweep(sync, t, prog, work, plan, meas):
                 apply_row(cur, n, op_wires, q0, op_nw[q0], op_kind[q0], mats, op_off[q0])
                 _unit_done(sync, st)
             if not _wait(sync, st, np.int64(1)):
-                return
+                return False, st, cur, other, tables, perm
+    return True, st, cur, other, tables, perm
+
+
+@njit(cache=True)
+def _sweep_measure(sync, t, st, prog, work, meas, cur, other, tables, perm):
+    """:func:`_blocked_sweep`'s measurement: one pass for a CNOT run still pending,
+    lambda's single-Z words and their values; ``(go, step, cur, other, perm)``."""
+    (n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C, adj_op,
+     adj_slot, adj_off, dmats) = prog
+    e, de, psi, phi, lam, amats, lother = work
+    w, T, tree, B, zpart = meas
+    n_lin = C.shape[0]
+    dim = psi.shape[0]
     # one pass for a CNOT run still pending, lambda's single-Z words and their values
     st += 1
     count = np.int64(dim // B)
@@ -3090,7 +3113,7 @@ def _blocked_sweep(sync, t, prog, work, plan, meas):
         _unit_done(sync, st)
         zb = _claim(sync, t, st, count)
     if not _wait(sync, st, count):
-        return
+        return False, st, cur, other, perm
     if perm:
         cur, other, perm = other, cur, np.bool_(False)
     st += 1
@@ -3100,9 +3123,21 @@ def _blocked_sweep(sync, t, prog, work, plan, meas):
             adjoint_mats_into(mats, op_nw, op_kind, op_off, amats)
         _unit_done(sync, st)
     if not _wait(sync, st, np.int64(1)):
-        return
-    if adj_op.shape[0] == 0:
-        return
+        return False, st, cur, other, perm
+    return True, st, cur, other, perm
+
+
+@njit(cache=True)
+def _sweep_backward(sync, t, st, prog, work, plan, cur, other, tables, perm):
+    """:func:`_blocked_sweep`'s backward passes (``adj_op`` not empty)."""
+    (n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C, adj_op,
+     adj_slot, adj_off, dmats) = prog
+    e, de, psi, phi, lam, amats, lother = work
+    seg, grp, loc, a_lo, a_hi, k, lL, part, fl, fb, cr, ct = plan
+    n_out = lam.shape[0]
+    dim = psi.shape[0]
+    nb = dim >> _CHUNK if dim >= (1 << _CHUNK) else 1
+    n_seg = seg.shape[0]
     first = adj_op[0]
     lcur = lam
     for s in range(n_seg - 1, -1, -1):

@@ -224,6 +224,11 @@ def _first_two(state):
     return g.random(), g.random()
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "decided at stop 63's merge: the look's draws are put back with other threads alive too "
+    "(a notebook's and pytest-xdist's threads are alive in most processes, where a "
+    "np.random.seed script must draw PennyLane's numbers); a number another thread draws "
+    "during the look is handed out again, as for the per-call trace below"))
 def test_another_threads_draw_during_a_look_is_not_handed_out_again():
     # qml.grad of a hybrid cost with shots looks at the circuit first (is it a
     # shadow_expval?) and put NumPy's global generator back afterwards: a number another
@@ -351,31 +356,27 @@ def test_numbas_jit_turned_off_runs_the_kernels_as_python():
     assert float(proc.stdout.split()[-1]) < 1e-12
 
 
-def test_qsyms_own_threads_do_not_stop_the_random_state_coming_back():
-    """The merge of stop 63: the global random state after a look at the circuit function is
-    put back unless a *user's* thread is alive (its draws could be handed out twice); qsym's
-    own threads (kernel loads, warm-up, deferred cache writes) draw nothing, so with one of
-    them alive a ``np.random.seed`` script draws as PennyLane's (test_per_call's sequence)."""
-    import random
+def test_only_qsyms_own_threads_count_as_no_other_threads():
+    """``_locks.no_other_threads`` (a changed random state during a build is the function's
+    own only then; else it is confirmed by running the function again): qsym's own threads
+    (kernel loads, warm-up, deferred cache writes: named ``qsym ...``) draw nothing and do
+    not count; a user's thread does."""
     import threading
 
-    import numpy as onp
+    from qsym._locks import no_other_threads
 
-    from qsym._autodiff import restore_global_random
-
-    def drawn_after_restore(thread_name):
+    def with_thread(thread_name):
         stop = threading.Event()
         t = threading.Thread(target=stop.wait, name=thread_name, daemon=True)
         t.start()
-        try:
-            onp.random.seed(11)
-            before = (onp.random.get_state(), random.getstate())
-            first = onp.random.random()
-            restore_global_random(before)
-            return onp.random.random() == first
+        try:  # (and whether any thread of the process's own, not qsym's, is alive)
+            return no_other_threads(), any(
+                u is not threading.current_thread() and u is not t
+                and not u.name.startswith("qsym") for u in threading.enumerate())
         finally:
             stop.set()
             t.join()
 
-    assert drawn_after_restore("qsym load a module")  # put back: the same number again
-    assert not drawn_after_restore("a user's worker")  # left: the next number
+    alone, others = with_thread("qsym load a module")
+    assert alone is not others  # (alone unless, say, pytest-xdist's own threads are alive)
+    assert with_thread("a user's worker")[0] is False
