@@ -1,7 +1,6 @@
 """Shared test setup: a private qsym cache directory, and random circuit builders."""
 
 import os
-import re
 
 # NumPy's BLAS on one thread (set before numpy is imported; the xdist workers and the
 # tests' subprocesses inherit it): the suite runs two worker processes on two cores, and
@@ -50,52 +49,17 @@ if WRITE_BYTECODE_AT_IMPORT:
     sys.dont_write_bytecode = True  # no test writes bytecode (see WRITE_BYTECODE_AT_IMPORT)
 
 
-# A cold checkout (CI) has no .pyc files of the test modules: each worker rewrote the
-# asserts of all 275 test modules and compiled qsym's modules the doctests import, at the
-# same moment, 19.3 s of CPU each against 5.9 s from the .pyc files (measured at load 9-11,
-# one worker's collection of the whole suite; issue #17, stop 63). So when most test
-# modules have none, the other workers collect after the first (gw0) has written them
-# (:func:`tests_need_bytecode`; the first's collection shares the two cores with the
-# kernel compile meanwhile); with the files there, all collect at once as before.
-COLLECT_WAIT = 300.0  # (s) then the others collect anyway (a first worker that failed)
-
-
-def tests_need_bytecode(folder=None) -> bool:
-    """Whether most test modules under ``folder`` (this one) lack pytest's rewritten
-    .pyc file, and the session's processes write them (see WRITE_BYTECODE_AT_IMPORT)."""
-    from pathlib import Path
-
-    from _pytest.assertion.rewrite import PYTEST_TAG, get_cache_dir
-
-    if sys.dont_write_bytecode and not WRITE_BYTECODE_AT_IMPORT:
-        return False  # (nothing is written: nothing to wait for)
-    files = sorted(Path(folder or os.path.dirname(__file__)).glob("test_*.py"))
-    missing = sum(not (get_cache_dir(f) / f"{f.name[:-3]}.{PYTEST_TAG}.pyc").exists()
-                  for f in files)
-    return 2 * missing > len(files)
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_collection(session):
     """A worker's (or the single process's) collection writes the .pyc files of what it
-    imports (see WRITE_BYTECODE_AT_IMPORT): the next process reads them. In an xdist
-    worker after the first, when the controller says the test modules have none
-    (COLLECT_WAIT): after the first worker's collection."""
-    worker = getattr(session.config, "workerinput", None)
-    collected = worker.get("qsym_collected") if worker is not None else None
-    first = worker is not None and worker.get("workerid") == "gw0"
-    if collected and not first:
-        wait_for_kernels(collected, timeout=COLLECT_WAIT)  # (a marker file, as the kernels')
-    if WRITE_BYTECODE_AT_IMPORT:
-        sys.dont_write_bytecode = False
+    imports (see WRITE_BYTECODE_AT_IMPORT): the next process reads them."""
+    if not WRITE_BYTECODE_AT_IMPORT:
+        return (yield)
+    sys.dont_write_bytecode = False
     try:
         return (yield)
     finally:
-        if WRITE_BYTECODE_AT_IMPORT:
-            sys.dont_write_bytecode = True
-        if collected and first:
-            with open(collected, "w"):
-                pass
+        sys.dont_write_bytecode = True
 
 
 def kernel_returning(fn):
@@ -285,18 +249,13 @@ class EveryTest:
     and the doctests of qsym's modules (``--doctest-modules``; testpaths). A conftest's
     fixtures reach only the items under its own folder, so the doctests ran without them
     (their circuits promoted, their exports compiled in the background, nothing cancelled;
-    issue #17, stop 59); a plugin's reach every item (registered: :func:`pytest_configure`).
-    Its hook: :func:`wait_before` every test."""
+    issue #17, stop 59); a plugin's reach every item (registered: :func:`pytest_configure`)."""
 
     # (``@pytest.fixture`` above ``@staticmethod``: the order pytest 9.2 asks for)
     _cancel_the_tests_compile_jobs = pytest.fixture(autouse=True)(
         staticmethod(_cancel_the_tests_compile_jobs))
     _tier_that_answers_first = pytest.fixture(autouse=True)(
         staticmethod(_tier_that_answers_first))
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_protocol(self, item, nextitem):
-        wait_before(item)
 
 
 def pytest_configure(config):
@@ -556,8 +515,6 @@ def pytest_sessionstart(session):
             and not config.option.collectonly):
         folder = tempfile.mkdtemp(prefix="qsym-precompile-")
         config._qsym_kernels_ready = os.path.join(folder, "ready")
-        if tests_need_bytecode():
-            config._qsym_collected = os.path.join(folder, "collected")
         _precompile = precompile_kernel_library(config._qsym_kernels_ready)
 
 
@@ -585,115 +542,11 @@ def wait_for_kernels(ready, timeout=READY_TIMEOUT) -> bool:
     return True
 
 
-# The tests a worker runs while the kernel library is still compiling (issue #17, stop 63).
-# The workers used to wait for the whole library before their first test: on CI's two
-# cores the compile processes (about 95 s of CPU, 95 s of wall time, one or two processes
-# at a time, one while the first group compiles the shared kernels) and the workers'
-# collection (20-25 s of CPU each) left a core idle for part of that time. Most tests need
-# no compiled kernel: on tier 0 (FIRST_TIER) a kernel library entry point that is not on
-# disk yet runs as its plain-Python twin (the same bits: tests/test_tiers.py), and
-# measured on 478 of them (eight files, one process, load 13), the twins cost what the
-# loaded kernels cost (7.9 s of CPU against 7.6 s, the in-process compile aside). So a
-# worker starts at once with the tests of files that cannot notice the difference
-# (:func:`runs_before_the_kernels`: whole files, at the front of its part, see
-# :func:`slow_first`), and waits for the library before any other test
-# (:func:`pytest_runtest_protocol`). What would still compile in the worker meanwhile (a
-# large circuit's first call on tier 0 runs the compiled serial kernel, loaded or compiled
-# in the process) waits until the compile processes have written that kernel
-# (:func:`guard_compiles`): nothing is compiled twice.
-#
-# A file runs early unless its text names what depends on the library being there or
-# compiles elsewhere: a subprocess or another interpreter (its numba compiles the kernels
-# it lacks: a seeded cache folder, an export, a background job, a Dask cluster), the
-# kernel library's state (twins, overloads, numba's cache counters, the cache folder's
-# kernels, warm-up), or the compiled tiers. The doctests and the slow tests (SLOW_FILES,
-# SLOW_TESTS, compiled_tier) wait too.
-_NEEDS_THE_KERNELS = re.compile(
-    r"subprocess|run_script|sys\.executable|multiprocessing|Pool|LocalCluster|Client|executor"
-    r"|fork|spawn|export|qml\.load|\bJob\b|twin|overload|cache_miss|cache_hit|kernel_cache"
-    r"|cached_signatures|kernel_on_disk|KERNELS|_kernels|warm|compiled_tier|QSYM_TIER|numba"
-    r"|precompile")
-_file_needs_the_kernels: dict = {}
-
-
-def runs_before_the_kernels(item) -> bool:
-    """Whether test ``item`` may run while the kernel library compiles (see above)."""
-    if item.get_closest_marker("compiled_tier") or _slow_key(item.nodeid) is not None:
-        return False
-    path = str(getattr(item, "path", ""))
-    if not path.endswith(".py") or not os.path.basename(path).startswith("test_"):
-        return False  # (a doctest of qsym's modules)
-    if type(item).__name__ != "Function":
-        return False
-    needs = _file_needs_the_kernels.get(path)
-    if needs is None:
-        try:
-            with open(path, encoding="utf-8") as f:
-                needs = bool(_NEEDS_THE_KERNELS.search(f.read()))
-        except OSError:
-            needs = True
-        _file_needs_the_kernels[path] = needs
-    return not needs
-
-
-def guard_compiles(ready, module="qsym._kernels") -> None:
-    """Until the file ``ready`` exists (the kernel library compiled), a numba compile in
-    this process of a kernel library function (``module``'s) for a signature neither
-    loaded nor listed in numba's disk index waits until the compile processes have written
-    it, or until ``ready`` (then it loads it, or compiles as before): nothing is compiled
-    twice. Loading what is on disk does not wait, nor does a circuit module's compile (a
-    kernel it calls waits, as its callee)."""
-    import time
-
-    from numba.core import sigutils
-    from numba.core.dispatcher import Dispatcher
-
-    from qsym import _tiers as tiers
-
-    original = Dispatcher.compile
-
-    def compile(self, sig):
-        if (not os.path.exists(ready)
-                and getattr(getattr(self, "py_func", None), "__module__", None) == module):
-            args = tuple(sigutils.normalize_signature(sig)[0])
-            end = time.monotonic() + READY_TIMEOUT
-            while (args not in self.overloads and args not in tiers.cached_signatures(self)
-                   and not wait_for_kernels(ready, timeout=0.5) and time.monotonic() < end):
-                pass
-        if os.path.exists(ready) and Dispatcher.compile is compile:
-            Dispatcher.compile = original  # (from now on numba's own)
-        return original(self, sig)
-
-    compile.__wrapped__ = original
-    Dispatcher.compile = compile
-
-
-def _kernels_ready_marker(config):
-    worker = getattr(config, "workerinput", None)
-    return worker.get("qsym_kernels_ready") if worker is not None else None
-
-
-_waited_for_kernels = False
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session):
-    """In an xdist worker: the tests start at once; the numba compiles wait for the
-    controller's kernel compile (:func:`guard_compiles`)."""
-    ready = _kernels_ready_marker(session.config)
-    if ready and not os.path.exists(ready):
-        guard_compiles(ready)
-
-
-def wait_before(item):
-    """In an xdist worker: a test that is not :func:`runs_before_the_kernels` waits for
-    the controller's kernel compile (once: then it is there for every test); every test of
-    the session, the doctests of qsym's modules too (:class:`EveryTest`)."""
-    global _waited_for_kernels
-    if _waited_for_kernels or runs_before_the_kernels(item):
-        return
-    _waited_for_kernels = True
-    ready = _kernels_ready_marker(item.config)
+    """In an xdist worker: wait for the controller's kernel compile before the first test."""
+    worker = getattr(session.config, "workerinput", None)
+    ready = worker.get("qsym_kernels_ready") if worker is not None else None
     if ready and not wait_for_kernels(ready):
         sys.stderr.write(f"conftest: the kernel library was not ready after "
                          f"{READY_TIMEOUT:.0f} s; the tests compile what they use\n")
@@ -772,30 +625,11 @@ def _slow_key(nodeid):
     return None
 
 
-def _early_files(chunk, early):
-    """The items of ``chunk`` (a part's other tests, in collection order) that run before
-    its slow blocks: whole files whose every test is ``early(item)``, in order, until they
-    make half of the chunk (a file is never split: its module fixtures are made once)."""
-    files = {}
-    for item in chunk:
-        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
-    out = []
-    for group in files.values():
-        if len(out) >= len(chunk) // 2:
-            break
-        if all(early(item) for item in group):
-            out.extend(group)
-    return out
-
-
-def slow_first(items, parts, early=None):
+def slow_first(items, parts):
     """``items`` reordered for ``parts`` workers that each take one contiguous part of
     about ``len(items) / parts`` tests: the slow blocks shared out longest first to the part
     with the least slow cost so far, each at the front of its part, in collection order
-    otherwise. With ``early`` (a predicate: :func:`runs_before_the_kernels`), each part
-    starts with the whole files of its other tests that may run while the kernel library
-    compiles, up to half of them (:func:`_early_files`), then its slow blocks, then the
-    rest. Every item is kept, once."""
+    otherwise. Every item is kept, once."""
     blocks, rest = {}, []
     for item in items:
         key = _slow_key(item.nodeid)
@@ -816,10 +650,7 @@ def slow_first(items, parts, early=None):
     for k, (_, slow) in enumerate(loads):
         size = (n - len(out)) // (parts - k)  # xdist's split: what is left // nodes left
         take = max(size - len(slow), 0)
-        chunk = rest[start:start + take]
-        first = _early_files(chunk, early) if early is not None else []
-        chosen = set(map(id, first))
-        out.extend(first + slow + [item for item in chunk if id(item) not in chosen])
+        out.extend(slow + rest[start:start + take])
         start += take
     out.extend(rest[start:])
     assert sorted(map(id, out)) == sorted(map(id, items))
@@ -832,15 +663,13 @@ def pytest_configure_node(node):
     options do not say (pytest_cmdline_main sets them in the controller only)."""
     node.workerinput["qsym_dist"] = node.config.option.dist
     node.workerinput["qsym_kernels_ready"] = getattr(node.config, "_qsym_kernels_ready", None)
-    node.workerinput["qsym_collected"] = getattr(node.config, "_qsym_collected", None)
 
 
 def pytest_collection_modifyitems(config, items):
     """In an xdist worker (every worker collects the same order): :func:`slow_first`."""
     worker = getattr(config, "workerinput", None)
     if worker is not None and worker.get("qsym_dist") == "worksteal":
-        early = runs_before_the_kernels if worker.get("qsym_kernels_ready") else None
-        items[:] = slow_first(items, int(worker.get("workercount", 1)), early)
+        items[:] = slow_first(items, int(worker.get("workercount", 1)))
 
 
 FIXED_WIRE_GATES = sorted(name for name, row in GATES.items() if row.num_wires)
