@@ -1766,13 +1766,18 @@ def lowered(tape):
     # parameters are functions of them)
     keep = None if tape._trainable is None else set(tape._trainable)
     ops, trainable, k = [], [], 0  # k: the parameter index in the tape; len(ops' data) so far
-    count = 0
+    count, touched = 0, set()  # touched: the wires of the operators so far
     for op in tape.operations:
         n = len(op.data)
         gates = [op]
         if _lowered_op(op):
-            gates = list(op.applied_gates() if hasattr(op, "applied_gates") else
-                         op._rotations() if isinstance(op, Exp) else op.table_gates)
+            if touched.intersection(op.wires) and hasattr(op, "gates_after_gates"):
+                # a state preparation after gates on its wires: as the tape orders it
+                # (PennyLane decomposes it there), whatever the recording it was made in saw
+                gates = list(op.gates_after_gates())
+            else:
+                gates = list(op.applied_gates() if hasattr(op, "applied_gates") else
+                             op._rotations() if isinstance(op, Exp) else op.table_gates)
             m = sum(len(g.data) for g in gates)
             if keep is not None and keep.intersection(range(k, k + n)):
                 trainable += range(count, count + m)
@@ -1781,6 +1786,7 @@ def lowered(tape):
             if keep is not None:
                 trainable += [count + j for j in range(n) if k + j in keep]
         ops += gates
+        touched.update(op.wires)
         k, count = k + n, count + m
     if keep is None:
         trainable = None

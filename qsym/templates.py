@@ -1997,6 +1997,30 @@ class StatePrep(Template):
             mottonen_gates(self._mid_circuit_state(), self.wires)
         return list(tape.items)
 
+    def gates_after_gates(self) -> list:
+        """The gates that apply it where gates on its wires come before it in a tape
+        (a tape made by hand, or rebound by ``bind_new_parameters``: its position decides,
+        not where it was made): PennyLane's device decomposes it there into Möttönen's
+        gates, which act on the current state, not a matrix whose first column is the state.
+
+        >>> import qsym as qml
+        >>> op = qml.StatePrep(np.array([0.6, 0.8j]), wires=0)
+        >>> [g.name for g in op.gates_after_gates()]
+        ['RY', 'RZ', 'GlobalPhase']
+        """
+        if self._mottonen is not None or "_boxed_state" in self.__dict__:
+            return self.gates()  # made after gates, or Möttönen's already (autograd's too)
+        if any(u is None and _symbolic(np.asarray(values, dtype=object))
+               for u, values in self._rows):
+            raise GateError(f"{self.name} after gates on its wires {list(self.wires)}: only a "
+                            "state of numbers, not circuit inputs, is applied there "
+                            "(PennyLane's Möttönen gates); put it at the start of the circuit")
+        self._refuse_unchecked_norm()
+        tape = Tape()
+        with recording(tape):  # a batch: the same gates, broadcast angles (PennyLane's)
+            mottonen_gates(self._numeric_states(), self.wires)
+        return list(tape.items)
+
     def _mid_circuit_state(self) -> np.ndarray:
         """The unit vector a ``StatePrep`` after gates on its wires prepares with
         PennyLane's gates (Möttönen's, :func:`mottonen_gates`, acting on the current
