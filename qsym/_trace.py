@@ -1581,8 +1581,7 @@ def _conditional_groups(items, inputs, index) -> tuple:
 
     def entry(i, group, where):
         if id(group) not in numbers:
-            trainable = sum(1 for p in group.params
-                            if sp.sympify(p).free_symbols & inputs)
+            trainable = sum(1 for p in group.params if _reads_inputs(p, inputs))
             written = tuple(group.wires)
             labels = written + tuple(getattr(group, "controls", ())) if written else ()
             # (wires the circuit does not have: -1, a wire no gate reaches)
