@@ -604,6 +604,7 @@ from .allocation import allocate, deallocate  # noqa: E402
 transforms.rz_phase_gradient = __import__("sys").modules[f"{__name__}.transforms.rz_phase_gradient"].rz_phase_gradient
 # PennyLane's qml.noise: the noise models (qsym._noise_models), insert
 from . import _noise_models as _noise_models  # noqa: E402
+from . import _legacy_device as _legacy_device  # noqa: E402  (qml.devices.QubitDevice & co)
 from ._noise_models import BooleanFn, NoiseModel, add_noise  # noqa: E402
 from . import _mitigate as _mitigate  # noqa: E402
 _MITIGATION = {_n: getattr(_mitigate, _n) for _n in (
@@ -923,6 +924,13 @@ def _register_class_paths():
                          ("pauli_measure", "PauliMeasure")):
         path(f"{__name__}.ops.mid_measure", module, f"PennyLane's qml.ops.mid_measure.{module}",
              **{name: getattr(ops.mid_measure, name)})
+    # PennyLane's legacy device API (qsym._legacy_device) at its module paths: the module
+    # itself (a test spies on qml.devices._legacy_device.split_non_commuting)
+    for _name in ("LegacyDevice", "QubitDevice", "LegacyDeviceFacade"):
+        setattr(devices, _name, getattr(_legacy_device, _name))
+    for _module in ("_legacy_device", "_qubit_device", "legacy_facade"):
+        setattr(devices, _module, _legacy_device)
+        __import__("sys").modules[f"{__name__}.devices.{_module}"] = _legacy_device
     # from pennylane.circuit_graph import CircuitGraph, Layer, LayerData
     path(__name__, "circuit_graph", "PennyLane's qml.circuit_graph", CircuitGraph=CircuitGraph,
          Layer=_circuit_graph.Layer, LayerData=_circuit_graph.LayerData)

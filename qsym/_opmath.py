@@ -1432,9 +1432,14 @@ def simplify(op):
     raise GateError(f"qml.simplify takes a gate or an observable, got {op!r}")
 
 
-def _word_operator(word: tuple, wires: list):
+def word_operator(word: tuple, wires: list = ()):
     """The operator of a Pauli word ``((wire, letter), ...)``: a Pauli gate, their
-    product, or the identity on the first of ``wires``."""
+    product, or the identity on the first of ``wires`` (PennyLane's form of a Hamiltonian's
+    term: what ``split_non_commuting`` measures).
+
+    >>> word_operator(((0, "X"), (1, "Z")))
+    X(0) @ Z(1)
+    """
     with recording(Tape()):
         gates = [GATE_CLASSES["Pauli" + p](wires=w) for w, p in word]
         if not gates:
@@ -1455,7 +1460,7 @@ def _generator_hamiltonian(obs, decomposed):
         wires = list(obs.wires)
         words = list(decomposed.terms.items())
         return Hamiltonian([complex(c).real for _, c in words],
-                           [_word_operator(w, wires) for w, _ in words])
+                           [word_operator(w, wires) for w, _ in words])
     return Hamiltonian([1.0], [obs])
 
 

@@ -69,6 +69,7 @@ from .devices import (  # noqa: F401  (qsym.runtime's names)
     own_derivatives,
     defines_execute,
     execute_set_on,
+    current_api,
     runs_own_execute,
     state_memory,
 )
@@ -1204,7 +1205,7 @@ class QNode:
         self._init_args = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         if shots is UNSET:
             del self._init_args["shots"]
-        if not isinstance(device, Device):
+        if not isinstance(device := current_api(device), Device):  # (legacy: its facade)
             raise QNodeError(
                 "Invalid device. Device must be a valid PennyLane device: a qsym device "
                 f"(qml.device('default.qubit', ...)), got {type(device).__name__}")

@@ -20,7 +20,7 @@ from autograd.builtins import SequenceBox
 from autograd.tracer import getval
 import numpy as np
 
-from ._opmath import check_splittable  # noqa: F401  (qsym._splitting.check_splittable)
+from ._opmath import check_splittable, word_operator  # noqa: F401  (qsym._splitting.check_splittable)
 from ._operations import Observable, as_observable, expval
 from ._tapes import gate_parameters
 from ._transform import detached, null_postprocessing, transform
@@ -79,7 +79,8 @@ def single_terms(tape):
             if key not in index:
                 index[key] = len(terms)
                 with detached():
-                    terms.append(whole if whole is not None else expval(Observable({key[1]: 1})))
+                    # a word as PennyLane's term: its Pauli gate or their product
+                    terms.append(whole if whole is not None else expval(word_operator(key[1])))
             uses.append((index[key], coeff))
         recipes.append((offset, uses))
     return terms, recipes

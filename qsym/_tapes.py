@@ -1548,16 +1548,20 @@ def _run_by_transform(tape, device, gradient, cache=None, order=None, batch=None
 
 
 @primitive
-def _own_execute(params, tape, device):
-    """The result of ``tape`` at ``params`` (its parameters, in order) by the device's own
-    ``execute`` (a user's device class)."""
-    bound = tape.bind_new_parameters([float(p) for p in params], list(range(len(params))))
-    return device.execute((bound,), None)[0]
+def _own_execute(params, tape, device, indices=None):
+    """The result of ``tape`` with ``params`` at its parameters ``indices`` (None: all, in
+    order) by the device's own ``execute`` (a user's device class)."""
+    return device.execute((_bound(params, tape, indices),), None)[0]
 
 
-def _own_execute_vjp(ans, params, tape, device):
-    bound = tape.bind_new_parameters([float(p) for p in params], list(range(len(params))))
-    bound.trainable_params = list(range(len(params)))
+def _bound(params, tape, indices):
+    indices = list(range(len(params))) if indices is None else list(indices)
+    return tape.bind_new_parameters([float(p) for p in params], indices)
+
+
+def _own_execute_vjp(ans, params, tape, device, indices=None):
+    bound = _bound(params, tape, indices)
+    bound.trainable_params = list(range(len(params))) if indices is None else list(indices)
     tapes, fn = DEVICE_GRADIENT["param_shift"](bound)
     jac = fn(device.execute(tuple(tapes), None))
     parts = jac if isinstance(jac, tuple) else (jac,)
@@ -1570,15 +1574,24 @@ defvjp(_own_execute, _own_execute_vjp)
 
 def _run_own(tape, device):
     """A tape on a user's device class with its own ``execute``: run there; under autograd
-    (``qml.grad``) differentiated by parameter shift, the shifted tapes run there too."""
+    (``qml.grad``) differentiated by parameter shift in its trainable numbers (autograd
+    values), the shifted tapes run there too; its other parameters (a constant matrix) as
+    they are."""
     data = gate_parameters(tape)
-    if not any(isinstance(d, Box) for d in data):
+    boxed = tuple(i for i, d in enumerate(data) if isinstance(d, Box))
+    if not boxed:
         return device.execute((tape,), None)[0]
     if len(tape.measurements) != 1:
         raise DifferentiationError(
             "differentiating a tape with several measurements on a device's own execute is not "
             "supported by qsym: return one measurement (or qml.math.stack them in one probs/expval)")
-    return _own_execute(anp.stack([anp.real(d) for d in data]), tape, device)
+    if any(np.ndim(getval(data[i])) for i in boxed):
+        raise DifferentiationError(
+            "differentiating an array parameter (a trainable matrix) on a device's own execute "
+            "is not supported by qsym: make the matrix requires_grad=False, or differentiate "
+            "its numbers as gate angles")
+    plain = tape.bind_new_parameters([getval(d) for d in data], list(range(len(data))))
+    return _own_execute(anp.stack([anp.real(data[i]) for i in boxed]), plain, device, boxed)
 
 
 def _shadow_run(tape, device, data):
@@ -2044,6 +2057,7 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     """
     if isinstance(tapes, QuantumScript):
         raise ArgumentError("qml.execute takes a list of tapes: qml.execute([tape], dev)")
+    device = devices.current_api(device)  # a legacy device: PennyLane's LegacyDeviceFacade
     if not hasattr(device, "wires") or not hasattr(device, "shots"):
         raise DeviceError(f"qml.execute needs a device, e.g. qml.device('default.qubit'); got {device!r}")
     program = kwargs.pop("transform_program", None)

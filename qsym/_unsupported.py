@@ -132,18 +132,9 @@ def partial_namespace(name: str, **provided) -> _PartialNamespace:
 # PennyLane classes qsym does not provide, importable by their module paths (so a program or
 # test module that imports one still loads): making one raises a GateError that names it
 CLASSES = {
-    "devices._qubit_device.QubitDevice": "PennyLane's legacy device API (QubitDevice, the "
-                                         "base class of devices before qml.devices.Device): "
-                                         "use qml.device('default.qubit', ...)",
-    "devices.QubitDevice": "PennyLane's legacy device API (QubitDevice, the base class of "
-                           "devices before qml.devices.Device): use "
-                           "qml.device('default.qubit', ...)",
     "devices.QutritDevice": "PennyLane's legacy device API (QutritDevice, the base class of "
                             "qutrit devices before qml.devices.Device): qsym simulates "
                             "qubits only; no qsym device is one",
-    "devices.LegacyDevice": "PennyLane's legacy device API (LegacyDevice, the base class of "
-                            "devices before qml.devices.Device; no qsym device is one): use "
-                            "qml.device('default.qubit', ...) or subclass qml.devices.Device",
     "FromBloq": "PennyLane's adapter of Qualtran bloqs (qml.FromBloq): qsym does not read "
                 "Qualtran programs; write the bloq's gates as a circuit function",
 }

@@ -394,6 +394,31 @@ def users_class(cls) -> bool:
                                          for c in cls.__mro__ if c is not object)
 
 
+# PennyLane's legacy devices (qml.devices.QubitDevice & co, qsym._legacy_device, above this
+# module): the function that wraps one in a device of the current API, registered there
+_LEGACY_FACADE = []
+
+
+def register_legacy_facade(wrap) -> None:
+    """Register ``wrap(device)``: a legacy device as a device of the current API (PennyLane's
+    ``LegacyDeviceFacade``; :mod:`qsym._legacy_device` registers it when imported)."""
+    _LEGACY_FACADE[:] = [wrap]
+
+
+def current_api(device):
+    """``device`` itself, or a legacy device (a ``qml.devices.QubitDevice`` subclass's
+    instance) wrapped as a device of the current API, as PennyLane's QNode and
+    ``qml.execute`` wrap one.
+
+    >>> dev = Device("default.qubit")
+    >>> current_api(dev) is dev
+    True
+    """
+    if isinstance(device, Device) or not _LEGACY_FACADE:
+        return device
+    return _LEGACY_FACADE[0](device)
+
+
 def runs_own_execute(dev) -> bool:
     """Whether ``dev`` is a user's device class (a subclass of :class:`Device`, as
     PennyLane's ``qml.devices.Device``) that defines its own ``execute``: QNodes on it
@@ -1289,6 +1314,6 @@ DefaultQutritMixed = _unsimulated("DefaultQutritMixed", "default.qutrit.mixed")
 DefaultClifford = _unsimulated("DefaultClifford", "default.clifford")
 DefaultTensor = _unsimulated("DefaultTensor", "default.tensor")
 
-__all__ = ["Device", "runs_own_execute", "defines_execute", "own_derivatives", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "ReferenceQubit", "DefaultMixed", "DefaultQutrit",
+__all__ = ["Device", "current_api", "register_legacy_facade", "runs_own_execute", "defines_execute", "own_derivatives", "ExecutionConfig", "MCMConfig", "DefaultQubit", "LightningQubit", "ReferenceQubit", "DefaultMixed", "DefaultQutrit",
            "DefaultQutritMixed", "DefaultGaussian", "DefaultClifford", "DefaultTensor",
            "NullQubit"]
