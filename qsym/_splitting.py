@@ -21,7 +21,7 @@ from autograd.tracer import getval
 import numpy as np
 
 from ._opmath import check_splittable, word_operator  # noqa: F401  (qsym._splitting.check_splittable)
-from ._operations import Observable, as_observable, expval
+from ._operations import as_observable, expval
 from ._tapes import gate_parameters
 from ._transform import detached, null_postprocessing, transform
 
