@@ -1170,6 +1170,8 @@ class LegacyDeviceFacade(devices.Device):
                           PennyLaneDeprecationWarning)
 
     capabilities = None  # PennyLane's: no TOML capabilities (the legacy device's dict)
+    wraps_legacy_device = True  # (what qsym's QNode and qml.execute ask: PennyLane's
+    # isinstance(device, LegacyDeviceFacade), without importing this module)
 
     def __getattr__(self, name):
         if name.startswith("__") or "_device" not in self.__dict__:
@@ -1219,6 +1221,8 @@ class LegacyDeviceFacade(devices.Device):
     @property
     def shots(self):
         return Shots(self.given_shots)
+
+    _shots = property(lambda self: self._device._shots, doc="The legacy device's ``_shots``.")
 
     @property
     def _debugger(self):

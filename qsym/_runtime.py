@@ -1359,8 +1359,11 @@ class QNode:
         return new
 
     def __repr__(self):
-        # PennyLane's
-        return (f"<QNode: device='{self.device}', interface='{self.interface}', "
+        # PennyLane's (a legacy device's facade: its wires and short name)
+        device = f"device='{self.device}'"
+        if getattr(type(self.device), "wraps_legacy_device", False):
+            device = f"wires={len(self.device.wires)}, device='{self.device.short_name}'"
+        return (f"<QNode: {device}, interface='{self.interface}', "
                 f"diff_method='{self.diff_method}', shots='{self.shots}'>")
 
     @property

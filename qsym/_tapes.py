@@ -1578,8 +1578,11 @@ def _run_own(tape, device):
     values), the shifted tapes run there too; its other parameters (a constant matrix) as
     they are."""
     data = gate_parameters(tape)
-    boxed = tuple(i for i, d in enumerate(data) if isinstance(d, Box))
+    keep = set(tape.trainable_params)  # (a QNode's argnum: the others are constants)
+    boxed = tuple(i for i, d in enumerate(data) if isinstance(d, Box) and i in keep)
     if not boxed:
+        if any(isinstance(d, Box) for d in data):
+            tape = tape.bind_new_parameters([getval(d) for d in data], list(range(len(data))))
         return device.execute((tape,), None)[0]
     if len(tape.measurements) != 1:
         raise DifferentiationError(
@@ -2058,6 +2061,9 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     if isinstance(tapes, QuantumScript):
         raise ArgumentError("qml.execute takes a list of tapes: qml.execute([tape], dev)")
     device = devices.current_api(device)  # a legacy device: PennyLane's LegacyDeviceFacade
+    if kwargs.get("device_vjp") and getattr(type(device), "wraps_legacy_device", False):
+        raise QuantumFunctionError(f"device_vjp=True is not supported for device {device}, "
+                                   f"diff_method {diff_method}, and the provided circuit.")
     if not hasattr(device, "wires") or not hasattr(device, "shots"):
         raise DeviceError(f"qml.execute needs a device, e.g. qml.device('default.qubit'); got {device!r}")
     program = kwargs.pop("transform_program", None)

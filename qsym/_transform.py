@@ -28,7 +28,7 @@ import enum
 import functools
 import types
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 
 import autograd.numpy as anp
 from autograd.tracer import Box
@@ -38,11 +38,11 @@ from ._operations import MeasurementProcess
 from ._runtime import QNode, typed_results
 from ._shots import Shots
 from . import devices as _devices
-from .devices import Device, own_derivatives, untransformed_device
+from .devices import Device, own_derivatives, runs_own_execute, untransformed_device
 from ._tapes import (QuantumScript, QuantumTape, apply, device_derivatives, execute,
                      gate_parameters)
 from ._trace import Tape, active_tape, output_kind, recording
-from .errors import ArgumentError, LevelError, QuantumFunctionError, TransformError
+from .errors import ArgumentError, LevelError, MeasurementError, QuantumFunctionError, TransformError
 from .exceptions import PennyLaneDeprecationWarning
 from .math import requires_grad
 
@@ -1023,10 +1023,11 @@ def _on_qnode(transform, qnode, targs, tkwargs):
     return with_transform(qnode, BoundTransform(transform, targs, tkwargs))
 
 
-def record(fn, args, kwargs):
+def record(fn, args, kwargs, check=False):
     """Run the quantum function ``fn`` on these arguments, recording a tape: the tape of its
     gates and the measurements it returns (or, returning none, the ones it queued), and
-    what it returned."""
+    what it returned. ``check``: PennyLane's QNode rules, the function returns measurements
+    (or trees of them), in the order it made them."""
     tape = QuantumTape()
     # a QNode's function: a gate written after a measurement acts before every measurement,
     # as when the QNode runs it (qsym's trace; AdaptiveOptimizer's grown functions); only a
@@ -1041,7 +1042,21 @@ def record(fn, args, kwargs):
         returned = list(result)
     else:
         returned = tape.measurements
+    if check:
+        _check_returned(result, tape.measurements)
     return QuantumScript(tape.operations, returned), result
+
+
+def _check_returned(result, queued):
+    """PennyLane's QNode refusals: a function returning anything but measurements, or
+    returning the measurements it made in another order."""
+    _, returned = output_kind(result)
+    made = {id(m) for m in queued}
+    order = [id(m) for m in returned if id(m) in made]
+    if order != [id(m) for m in queued if id(m) in set(order)]:
+        raise MeasurementError("All measurements must be returned in the order they are "
+                               "measured: make the measurements in the order the circuit "
+                               "function returns them")
 
 
 # True while a transform runs inside a QNode's circuit function: the values it sees are a
@@ -1108,7 +1123,7 @@ def qnode_tape(qnode, args, kwargs) -> QuantumScript:
 
 def _tape_and_result(qnode, args, kwargs):
     """:func:`qnode_tape`, and what the function returned."""
-    tape, result = record(qnode.func, args, kwargs)
+    tape, result = record(qnode.func, args, kwargs, check=True)
     shots = qnode.configured_shots()
     # the recorded operators themselves (as PennyLane's tape): a qml.cond keeps naming the
     # tape's mid-circuit measurements
@@ -1261,7 +1276,8 @@ def qnode_gradient(qnode) -> dict:
     if name == "parameter-shift" and not qnode.device.trackers:
         # the same exact rules compiled: 5x less CPU on a 20-parameter gradient (12 against
         # 59 ms); with a tracker, the transform's tapes, which PennyLane's counts record
-        return {}
+        # (a device's own execute: its runs, the QNode's cache kept)
+        return _execute_options(qnode) if runs_own_execute(qnode.device) else {}
     return {"diff_method": name, "gradient_kwargs": kwargs, **_execute_options(qnode)}
 
 
@@ -1269,13 +1285,15 @@ def _execute_options(qnode) -> dict:
     """The QNode's ``cache`` and ``cachesize`` as PennyLane's QNode passes them to
     ``qml.execute`` (``"auto"``: a cache when ``max_diff > 1``; a mapping of the user's is
     the QNode's own, not passed), and ``max_diff=None``: a QNode's derivatives of any order
-    are computed whatever its ``max_diff``, on its tapes as in its compiled code."""
+    are computed whatever its ``max_diff``, on its tapes as in its compiled code. On a
+    device class's own ``execute`` a mapping is passed: its results are the device's runs."""
     options = qnode.execute_kwargs
     cache = options.get("cache", "auto")
     if isinstance(cache, str):
         cache = options.get("max_diff", 1) > 1
-    return {"cache": cache is True, "cachesize": options.get("cachesize", 10000),
-            "max_diff": None}
+    if not (isinstance(cache, MutableMapping) and runs_own_execute(qnode.device)):
+        cache = cache is True  # (a device's own execute: the user's mapping, as PennyLane's)
+    return {"cache": cache, "cachesize": options.get("cachesize", 10000), "max_diff": None}
 
 
 def run_qnode(qnode, args, kwargs):
@@ -1437,6 +1455,7 @@ def _fuse_next(qnode, pipeline, rewrites, tape, args, kwargs, out):
     state = held[2] if held is not None else None
     if (state in ("on", "off") or qnode.device.trackers or _boxed_args(args, kwargs)
             or qnode.diff_method in ("spsa", "hadamard")  # (their tape path is their derivative)
+            or runs_own_execute(qnode.device)  # (a device's own execute: no extra run to compare)
             or getattr(qnode.device, "applied_transforms", None)):  # (the fused QNode's device
         return out                                               # would transform it again)
     if not rewrites or pipeline.is_informative or tape.shots.total_shots is not None:

@@ -187,3 +187,67 @@ def test_a_constant_matrix_beside_a_trainable_angle_on_a_device_of_ones_own():
         qnode = qml.QNode(circuit, dev, diff_method=method)
         assert onp.isclose(qnode(x), -onp.cos(0.6))
         assert onp.isclose(qml.jacobian(qnode)(x), onp.sin(0.6))
+
+
+def _counted(dev):
+    def circuit(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+    return circuit
+
+
+def test_a_device_of_ones_own_runs_once_per_call_and_keeps_the_qnodes_cache():
+    # PennyLane's counts (test_qnode_legacy): two calls, two executions (qsym ran a third to
+    # compare a fused QNode on the second call); a cache mapping answers repeats
+    dev = Tiny(wires=1)
+    qnode = qml.QNode(_counted(dev), dev)
+    qnode(0.3)
+    qnode(0.3)
+    assert dev.num_executions == 2
+    cache = {}
+    dev = Tiny(wires=1)
+    cached = qml.QNode(_counted(dev), dev, diff_method="parameter-shift", cache=cache)
+    for _ in range(5):
+        assert onp.isclose(cached(0.3), onp.cos(0.3))
+    assert dev.num_executions == 1 and len(cache) == 1
+
+
+def test_qnode_rules_on_a_device_of_ones_own():
+    dev = Tiny(wires=2)
+
+    def not_measured(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0)), 5
+
+    def out_of_order(x):
+        qml.RX(x, wires=0)
+        first = qml.expval(qml.Z(0))
+        return qml.expval(qml.X(1)), first
+
+    with pytest.raises(qml.QuantumFunctionError, match="must return either a single measurement"):
+        qml.QNode(not_measured, dev)(0.5)
+    with pytest.raises(qml.QuantumFunctionError, match="in the order they are measured"):
+        qml.QNode(out_of_order, dev)(0.5)
+    assert repr(qml.QNode(not_measured, dev)) == (
+        "<QNode: wires=2, device='tiny.legacy', interface='auto', diff_method='best', "
+        "shots='Shots(total=None)'>")  # PennyLane's form for a legacy device
+    tape = qml.tape.QuantumScript([qml.RX(1.0, 0)], [qml.expval(qml.Z(0))])
+    with pytest.raises(qml.QuantumFunctionError, match="device_vjp=True is not supported"):
+        qml.execute((tape,), dev, device_vjp=True)
+
+
+def test_argnum_on_a_device_of_ones_own():
+    # <Z0 X1> after RX(x) RY(y) CNOT = cos(x) sin(y); argnum=[1]: d/dx is not computed (0)
+    dev = Tiny(wires=2)
+
+    @qml.qnode(dev, diff_method="parameter-shift", gradient_kwargs={"argnum": [1]})
+    def circuit(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=1)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.Z(0) @ qml.X(1))
+
+    x, y = pnp.array(0.543, requires_grad=True), pnp.array(-0.654, requires_grad=True)
+    assert onp.isclose(circuit(x, y), onp.cos(0.543) * onp.sin(-0.654))
+    dx, dy = qml.grad(circuit)(x, y)
+    assert dx == 0 and onp.isclose(dy, onp.cos(0.543) * onp.cos(-0.654))
