@@ -1,0 +1,245 @@
+"""Issue #18, stop 64 (pl64a): PennyLane 0.45.1 behaviours its own tests need, checked
+against PennyLane's own answers (computed in /work/plvenv) and values worked out by hand.
+
+``qml.noise.add_noise``'s pipeline at the gradient and device levels
+(noise/test_add_noise.py::TestGetTransformProgramHelper), ``default.qubit``'s device
+pipeline in PennyLane's order, the gradient transforms' ``expand_transform`` as a tape
+function, and the complex derivative PennyLane's autograd gives through a complex state of
+the argument.
+"""
+
+from __future__ import annotations
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as np
+from qsym.noise.add_noise import _get_transform_program
+
+
+def _names(pipeline):
+    return [t.tape_transform.__name__ for t in pipeline]
+
+
+def _compiled_circuit():
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.transforms.compile(num_passes=2)
+    @qml.transforms.merge_rotations(atol=1e-5)
+    @qml.transforms.cancel_inverses
+    @qml.qnode(dev, diff_method="parameter-shift", gradient_kwargs={"shifts": 2})
+    def circuit():
+        return qml.expval(qml.PauliZ(0))
+
+    return dev, circuit
+
+
+def test_transform_program_levels_are_pennylanes():
+    """PennyLane 0.45.1's ``_get_transform_program`` of this QNode at each level (printed in
+    /work/plvenv): the gradient level adds param_shift's expansion with the QNode's
+    gradient_kwargs, the device level default.qubit's preprocessing in its order."""
+    _, circuit = _compiled_circuit()
+    user = ["cancel_inverses", "merge_rotations", "compile"]
+    assert _names(_get_transform_program(circuit, level="top")) == []
+    assert _names(_get_transform_program(circuit, level="user")) == user
+    grad = _get_transform_program(circuit, level="gradient")
+    assert _names(grad) == user + ["_expand_transform_param_shift"]
+    assert grad[3].kwargs == {"shifts": 2}
+    device = _get_transform_program(circuit)
+    assert _names(device) == user + [
+        "_expand_transform_param_shift", "defer_measurements", "decompose",
+        "device_resolve_dynamic_wires", "validate_device_wires", "validate_measurements",
+        "_conditional_broadcast_expand"]
+    assert _get_transform_program(circuit, level="device") == device
+    assert _names(_get_transform_program(circuit, slice(2, 7, 2))) == [
+        "compile", "defer_measurements", "device_resolve_dynamic_wires"]
+    with pytest.raises(ValueError, match="Level bla not found in transform program"):
+        _get_transform_program(circuit, level="bla")
+    with pytest.raises(ValueError, match="not recognized"):
+        _get_transform_program(circuit, level=["bah"])
+
+
+def test_device_level_of_an_adjoint_qnode_is_pennylanes():
+    """PennyLane's 14 transforms for split_non_commuting + adjoint (device_vjp=False) on
+    default.qubit: its DefaultQubit pipeline, then the adjoint method's."""
+    @qml.transforms.split_non_commuting
+    @qml.qnode(qml.device("default.qubit"), diff_method="adjoint", device_vjp=False)
+    def circuit(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert _names(_get_transform_program(circuit)) == [
+        "split_non_commuting", "defer_measurements", "decompose",
+        "device_resolve_dynamic_wires", "validate_device_wires", "validate_measurements",
+        "_conditional_broadcast_expand", "no_sampling", "decompose", "validate_observables",
+        "validate_measurements", "adjoint_state_measurements", "broadcast_expand",
+        "validate_adjoint_trainable_params"]
+
+
+def test_default_qubit_pipeline_per_mcm_method_is_pennylanes():
+    """default.qubit's ``preprocess_transforms`` per mid-circuit measurement method
+    (PennyLane's lists; its one-shot expansion's name aside)."""
+    dev = qml.device("default.qubit")
+    base = ["decompose", "device_resolve_dynamic_wires", "validate_device_wires",
+            "validate_measurements", "_conditional_broadcast_expand"]
+
+    def names(method):
+        config = qml.devices.ExecutionConfig(mcm_config=qml.devices.MCMConfig(mcm_method=method))
+        return _names(dev.preprocess_transforms(config))
+
+    assert names(None) == base
+    assert names("deferred") == ["defer_measurements"] + base
+    assert names("tree-traversal") == base + ["broadcast_expand"]
+    assert names("one-shot")[-1] == "dynamic_one_shot"
+    # default.mixed keeps its own pipeline (no dynamic wires, no shadow expansion)
+    mixed = qml.device("default.mixed", wires=1).preprocess_transforms(
+        qml.devices.ExecutionConfig())
+    assert "device_resolve_dynamic_wires" not in _names(mixed)
+
+
+def test_a_broadcast_shadow_tape_is_split_at_the_device_level():
+    """PennyLane's ``_conditional_broadcast_expand``: a broadcast tape measuring a classical
+    shadow becomes one tape per parameter set (2 unbroadcast tapes in PennyLane); an
+    expectation value stays one broadcast tape."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.set_shots(10)
+    @qml.qnode(dev)
+    def shadow(x):
+        qml.RX(x, 0)
+        return qml.shadow_expval(qml.Z(0))
+
+    @qml.qnode(dev)
+    def plain(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    x = np.array([0.1, 0.2])
+    tapes, _ = qml.workflow.construct_batch(shadow, level="device")(x)
+    assert [t.batch_size for t in tapes] == [None, None]
+    tapes, _ = qml.workflow.construct_batch(plain, level="device")(x)
+    assert [t.batch_size for t in tapes] == [2]
+
+
+def test_add_noise_at_each_level_gives_pennylanes_value_and_pipeline():
+    """``add_noise(qnode, level=...)`` keeps the pipeline up to that level (the gradient
+    expansion and the device's preprocessing included, as PennyLane's), then the noise.
+    PennyLane 0.45.1 on default.mixed: 0.8600893382050464 at every level (the noise
+    follows the RX gates whatever the level)."""
+    dev = qml.device("default.mixed", wires=2)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def f(w, x):
+        qml.RX(w, wires=0)
+        qml.RY(x, wires=1)
+        qml.CNOT(wires=[0, 1])
+        qml.RX(0.2, wires=1)
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    model = qml.NoiseModel({qml.noise.op_eq(qml.RX): qml.noise.partial_wires(qml.PhaseDamping,
+                                                                            0.4)})
+    for level in ("top", "user", "gradient", "device"):
+        noisy = qml.noise.add_noise(f, noise_model=model, level=level)
+        assert onp.isclose(noisy(0.3, 0.5), 0.8600893382050464, atol=1e-12)
+        names = _names(noisy.compile_pipeline)
+        assert names[-1] == "add_noise"
+        assert ("_expand_transform_param_shift" in names) == (level in ("gradient", "device"))
+        assert ("validate_device_wires" in names) == (level == "device")
+
+
+def test_gradient_expansions_and_compile_are_pennylanes_objects():
+    """As in PennyLane: a gradient transform's ``expand_transform`` is the plain tape
+    function (a pipeline binds it as ``qml.transform(...)``), and ``qml.compile`` has the
+    compile transform's ``tape_transform``."""
+    import types
+
+    for t, name in ((qml.gradients.param_shift, "_expand_transform_param_shift"),
+                    (qml.gradients.finite_diff, "_expand_transform_finite_diff"),
+                    (qml.gradients.spsa_grad, "_expand_transform_spsa")):
+        assert isinstance(t.expand_transform, types.FunctionType)
+        assert t.expand_transform.__name__ == name
+    _, circuit = _compiled_circuit()
+    expected = qml.transforms.core.BoundTransform(
+        qml.transform(qml.gradients.param_shift.expand_transform), kwargs={"shifts": 2})
+    assert _get_transform_program(circuit, level="gradient")[3] == expected
+    assert qml.compile.tape_transform is qml.transforms.compile.tape_transform
+    t = qml.tape.QuantumScript([qml.RX(0.3, 0), qml.RX(0.2, 0)], [qml.expval(qml.Z(0))])
+    (new,), _ = qml.gradients.param_shift.expand_transform(t)
+    assert new.operations == t.operations
+
+
+def test_spsa_through_a_complex_state_of_x_is_pennylanes_complex_gradient():
+    """diff_method="spsa" with a Möttönen state of complex amplitudes of x: PennyLane's
+    autograd carries the estimate back through the complex amplitudes and answers a
+    complex tensor, -2.270703445268737+1.434440345570504j at these seeds (qsym gave its
+    real part as a float). The real part is SPSA's estimate; the exact methods give
+    PennyLane's -0.5364633+0.7303652j."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def make(method, **kw):
+        @qml.qnode(dev, diff_method=method, gradient_kwargs=kw)
+        def c(x):
+            qml.RX(0.4, wires=0)
+            qml.MottonenStatePreparation(np.array([np.cos(x), 1j * np.sin(x)]), wires=0)
+            qml.RY(0.3, wires=0)
+            return qml.expval(qml.X(0))
+        return c
+
+    x = np.array(0.7, requires_grad=True)
+    g = qml.grad(make("spsa", sampler_rng=7, num_directions=1))(x)
+    assert isinstance(g, np.tensor) and g.requires_grad
+    assert onp.isclose(g, -2.270703445268737 + 1.434440345570504j, atol=1e-8)
+    exact = qml.grad(make("parameter-shift"))(x)
+    assert onp.isclose(exact, -0.5364633324637306 + 0.7303651480370267j, atol=1e-9)
+
+
+def test_a_list_holding_an_int_named_by_argnums_is_pennylanes_type_error():
+    """PennyLane's autograd differentiates each item of a list: ``[0.3, 1]`` raises its
+    TypeError "Can't differentiate w.r.t. type <class 'int'>" (qsym differentiated 1 as
+    1.0), also after grad's list short path has answered lists of floats; ``[0.3, 1.0]``
+    is the hand gradient (-sin 0.3 cos 1, -cos 0.3 sin 1) of <Z> = cos p0 cos p1."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(p):
+        qml.RX(p[0], 0)
+        qml.RY(p[1], 0)
+        return qml.expval(qml.Z(0))
+
+    g = qml.grad(c, argnums=0)
+    for _ in range(3):  # (the short path remembers the list of floats)
+        got = g([0.3, 1.0])
+    onp.testing.assert_allclose(onp.array(got), [-onp.sin(0.3) * onp.cos(1.0),
+                                                 -onp.cos(0.3) * onp.sin(1.0)], atol=1e-12)
+    for arg in ([0.3, 1], (0.3, 1), [1, 2], [[0.3, 1]]):
+        for how in (g, qml.grad(c, argnums=0), qml.jacobian(c, argnums=0)):
+            with pytest.raises(TypeError, match=r"Can't differentiate w.r.t. type <class 'int'>"):
+                how(arg)
+    with pytest.raises(qml.errors.IntegerArgumentError, match="write it as a float"):
+        qml.grad(lambda p: p[0] * p[1], argnums=0)([0.3, 1])
+    # not named: a list is not trainable, as in PennyLane (no error, nothing differentiated)
+    with pytest.warns(UserWarning, match="no trainable parameters"):
+        assert qml.grad(c)([0.3, 1]) == ()
+
+
+def test_a_value_call_with_a_trainable_coefficient_after_floats_is_refused():
+    """PennyLane 0.45.1 (/work/plvenv): var(H) with a coefficient from an argument under
+    parameter shift answers c(0.4, 0.6) = 0.30459279231751024 and refuses c(0.4,
+    tensor(0.6, requires_grad=True)) with "Can only differentiate Hamiltonian coefficients
+    for expectations", whatever came first; a requires_grad=False tensor answers. The
+    value by hand: state cos(0.2)|00> - i sin(0.2)|11>, H = a Z0 + 0.5 X1:
+    <H^2> = a^2 + 0.25, <H> = a cos 0.4 (<X1> = 0), var = a^2 (1 - cos^2 0.4) + 0.25."""
+    @qml.qnode(qml.device("default.qubit", wires=2), diff_method="parameter-shift")
+    def c(x, a):
+        qml.RX(x, 0)
+        qml.CNOT([0, 1])
+        return qml.var(qml.Hamiltonian([a, 0.5], [qml.Z(0), qml.X(1)]))
+
+    hand = 0.36 * onp.sin(0.4) ** 2 + 0.25
+    assert onp.isclose(c(0.4, 0.6), hand, atol=1e-12)
+    assert onp.isclose(hand, 0.30459279231751024, atol=1e-12)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="Can only differentiate Hamiltonian coefficients"):
+            c(0.4, np.array(0.6, requires_grad=True))
+        assert onp.isclose(c(np.array(0.4), np.array(0.6, requires_grad=False)), hand,
+                           atol=1e-12)
+        assert onp.isclose(c(0.4, 0.6), hand, atol=1e-12)
