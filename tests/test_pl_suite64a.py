@@ -243,3 +243,70 @@ def test_a_value_call_with_a_trainable_coefficient_after_floats_is_refused():
         assert onp.isclose(c(np.array(0.4), np.array(0.6, requires_grad=False)), hand,
                            atol=1e-12)
         assert onp.isclose(c(0.4, 0.6), hand, atol=1e-12)
+
+
+def _prep_tapes(x):
+    """The same tape three ways: rebound by bind_new_parameters, and made by hand."""
+    start = qml.tape.QuantumScript([qml.StatePrep(np.array([0.6, 0.0, 0.0, 0.8]), wires=[0, 1]),
+                                    qml.RY(0.3, 0)], [qml.expval(qml.Z(0))])
+    state = qml.math.stack([x, 0.0, 0.6, 0.0])
+    rebound = start.bind_new_parameters([state, 0.3], [0, 1])
+    by_hand = qml.tape.QuantumScript([qml.StatePrep(state, wires=[0, 1]), qml.RY(0.3, 0)],
+                                     [qml.expval(qml.Z(0))])
+    return rebound, by_hand
+
+
+def test_a_tape_state_of_autograd_values_first_is_backpropagated_unnormalized():
+    """PennyLane 0.45.1 (/work/plvenv), backprop: the device starts from v = [x, 0, 0.6, 0]
+    itself (first in the tape), so d<Z0>/dx at x = 0.8 is the unnormalized derivative
+    1.173914134607362, in a rebound tape, a tape made by hand and the QNode alike. By
+    hand: wire 0 holds (x, 0.6), <Z> after RY(t) is (x^2 - 0.36) cos t - 1.2 x sin t,
+    derivative 2x cos t - 1.2 sin t (qsym refused the tapes: "trainable amplitudes")."""
+    dev = qml.device("default.qubit", wires=2)
+    t = 0.3
+    hand_value = (0.64 - 0.36) * onp.cos(t) - 1.2 * 0.8 * onp.sin(t)
+    hand_grad = 1.6 * onp.cos(t) - 1.2 * onp.sin(t)
+    assert onp.isclose(hand_grad, 1.173914134607362, atol=1e-12)
+    for k in range(2):
+        def f(x, k=k):
+            return qml.execute([_prep_tapes(x)[k]], dev, diff_method="backprop")[0]
+
+        x = np.array(0.8, requires_grad=True)
+        assert onp.isclose(f(x), hand_value, atol=1e-12)
+        assert onp.isclose(qml.grad(f)(x), hand_grad, atol=1e-10)
+
+    @qml.qnode(dev, diff_method="backprop")
+    def c(x):
+        qml.StatePrep(qml.math.stack([x, 0.0, 0.6, 0.0]), wires=[0, 1])
+        qml.RY(t, 0)
+        return qml.expval(qml.Z(0))
+
+    assert onp.isclose(qml.grad(c)(np.array(0.8, requires_grad=True)), hand_grad, atol=1e-10)
+
+
+def test_a_complex_first_state_of_x_gives_pennylanes_complex_derivatives():
+    """StatePrep([cos x, i sin x]) then RY(0.3), <Z> = cos 0.3 cos 2x (real part of the
+    derivative -2 cos 0.3 sin 2x by hand); PennyLane 0.45.1 answers complex tensors (its
+    autograd through the complex amplitudes): parameter shift and backprop
+    -1.882872170513904-0.2452914814658229j, spsa (sampler_rng=7, one direction)
+    -1.3004315548114391+0.8215037911539085j. qsym refused spsa ("complex trainable
+    amplitudes") and raised "must be real number, not complex" for the others."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def make(method, **kw):
+        @qml.qnode(dev, diff_method=method, gradient_kwargs=kw)
+        def c(x):
+            qml.StatePrep(np.array([np.cos(x), 1j * np.sin(x)]), wires=0)
+            qml.RY(0.3, wires=0)
+            return qml.expval(qml.Z(0))
+        return c
+
+    x = np.array(0.7, requires_grad=True)
+    exact = -1.882872170513904 - 0.2452914814658229j
+    assert onp.isclose(exact.real, -2 * onp.cos(0.3) * onp.sin(1.4), atol=1e-12)
+    for method in ("parameter-shift", "backprop"):
+        g = qml.grad(make(method))(x)
+        assert isinstance(g, np.tensor) and onp.isclose(g, exact, atol=1e-9)
+    g = qml.grad(make("spsa", sampler_rng=7, num_directions=1))(x)
+    assert isinstance(g, np.tensor)
+    assert onp.isclose(g, -1.3004315548114391 + 0.8215037911539085j, atol=1e-8)
