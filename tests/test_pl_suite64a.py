@@ -310,3 +310,24 @@ def test_a_complex_first_state_of_x_gives_pennylanes_complex_derivatives():
     g = qml.grad(make("spsa", sampler_rng=7, num_directions=1))(x)
     assert isinstance(g, np.tensor)
     assert onp.isclose(g, -1.3004315548114391 + 0.8215037911539085j, atol=1e-8)
+
+
+def test_grad_by_a_matrix_argument_and_a_scalar_has_pennylanes_types():
+    """PennyLane 0.45.1 (/work/plvenv): qml.grad of a QNode of a trainable matrix U (in a
+    QubitUnitary) and a 0-d tensor x gives a plain ndarray for U and a tensor for x (stop
+    63 noted "tensors for both": PennyLane's own answer is these types). By hand, with
+    U|0> = (u00, u10) real: <Z> = cos x (u00^2 - u10^2), so dU = [[2 u00 cos x, 0],
+    [-2 u10 cos x, 0]] and dx = -sin x cos 2 theta."""
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(U, x):
+        qml.QubitUnitary(U, wires=0)
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    th, x0 = 0.4, 0.3
+    U = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]], requires_grad=True)
+    gU, gx = qml.grad(c)(U, np.array(x0, requires_grad=True))
+    assert type(gU) is onp.ndarray and isinstance(gx, np.tensor)
+    onp.testing.assert_allclose(gU, [[2 * onp.cos(th) * onp.cos(x0), 0.0],
+                                     [-2 * onp.sin(th) * onp.cos(x0), 0.0]], atol=1e-12)
+    assert onp.isclose(gx, -onp.sin(x0) * onp.cos(2 * th), atol=1e-12)
