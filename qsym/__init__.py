@@ -443,7 +443,7 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.noise.conditionals"] = _noise_models
     _sys.modules[f"{__name__}.noise.noise_model"] = type(ops)(NoiseModel=NoiseModel)
     _sys.modules[f"{__name__}.noise.add_noise"] = type(ops)(
-        add_noise=add_noise, _get_transform_program=_noise_models.qnode_pipeline_at)
+        add_noise=add_noise, _get_transform_program=_resolution.transform_program_at)
     _sys.modules[f"{__name__}.noise.mitigate"] = type(ops)(**_MITIGATION, _polyfit=_mitigate.polyfit)
     _sys.modules[f"{__name__}.boolean_fn"] = type(ops)(**{
         _n: getattr(_noise_models, _n) for _n in ("BooleanFn", "And", "Or", "Xor", "Not")})
@@ -625,6 +625,7 @@ from . import pytrees  # noqa: E402  (qml.fourier, qml.kernels: loaded at first 
 # qml.compile (ahead of time, or PennyLane's compile transform without example arguments)
 # stands for the transform where a pipeline takes one (pipeline.add_transform(qml.compile))
 compile.pennylane_transform = transforms.compile
+compile.tape_transform = transforms.compile.tape_transform  # (PennyLane's compile's)
 from . import _pulse, _pulse_hardware  # noqa: E402
 
 

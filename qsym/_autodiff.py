@@ -54,7 +54,8 @@ from autograd.extend import Box, defvjp_argnums, primitive
 from autograd.tracer import getval
 
 from ._locks import new_lock
-from .errors import DifferentiationError, NonDifferentiableError, ScalarOutputError
+from .errors import (DifferentiationError, IntegerArgumentError, NonDifferentiableError,
+                     ScalarOutputError)
 from ._shapes import format_values
 
 
@@ -486,6 +487,29 @@ def check_named(args, idx) -> None:
                 f"(argument {i}, named by argnum, is a tensor with requires_grad=False: "
                 "make it trainable or leave it out of argnum)"
             )
+        if isinstance(a, (list, tuple)):  # autograd differentiates each item (PennyLane's)
+            item = _integer_item(a)
+            if item is not None:
+                raise IntegerArgumentError(
+                    f"Can't differentiate w.r.t. type {type(item)}: argument {i} "
+                    f"({type(a).__name__} {a!r:.60}), named by argnum, holds the integer "
+                    f"{item!r}; write it as a float ({float(item)!r}) or pass a float array")
+
+
+def _integer_item(items):
+    """The first integer (a bool too) in the nested list or tuple ``items``, else None.
+
+    >>> _integer_item([0.3, [0.1, 2]]), _integer_item((0.3, 1.0))
+    (2, None)
+    """
+    for v in items:
+        if isinstance(v, (list, tuple)):
+            found = _integer_item(v)
+            if found is not None:
+                return found
+        elif isinstance(v, (numbers.Integral, np.bool_)):
+            return v
+    return None
 
 
 def _prepare(args, argnum, name):

@@ -37,7 +37,9 @@ import numpy as np
 
 from . import devices
 from ._tapes import QuantumScript, device_execute, tape_resources
+from ._shadows import ClassicalShadowMP, ShadowExpvalMP
 from ._splitting import broadcast_expand
+from .allocation import device_resolve_dynamic_wires
 from ._capabilities import (DeviceCapabilities, observable_stopping_condition_factory,
                             validate_mcm_method)
 from . import _operations as ops, transforms
@@ -46,7 +48,7 @@ from .devices import Device, ExecutionConfig, MCMConfig
 from ._operations import UnmeasuredOperator
 from .errors import DeviceError, WireError
 from .gradients import param_shift
-from ._preprocess import (ALL_DQ_GATES, adjoint_observables, adjoint_ops, defer_mcms,
+from ._preprocess import (ALL_DQ_GATES, adjoint_observables, adjoint_ops,
                           allow_mcms_stopping_condition, decompose, no_mcms_stopping_condition,
                           no_sampling, validate_adjoint_trainable_params,
                           validate_multiprocessing_workers, validate_observables)
@@ -421,18 +423,30 @@ def _device_pipeline(self, execution_config=None):
             return CompilePipeline()
         return capabilities_pipeline(self, execution_config or ExecutionConfig())
     config = execution_config or ExecutionConfig()
-    deferred = config.mcm_config.mcm_method == "deferred"
+    method = config.mcm_config.mcm_method
+    deferred = method == "deferred"
     program = CompilePipeline()
     if deferred:
-        program.add_transform(defer_mcms, allow_postselect=True)
+        program.add_transform(transforms.defer_measurements, allow_postselect=True)
     stop = no_mcms_stopping_condition if deferred else allow_mcms_stopping_condition
     gates = getattr(type(self), "gate_stopping_condition", None)  # default.mixed's gate set
     if gates is not None:
         stop = functools.partial(_own_gates, gates, stop)
     program.add_transform(decompose, stopping_condition=stop, device_wires=self.wires,
                           target_gates=ALL_DQ_GATES, name=self.name)
+    dq = self.name == "default.qubit"  # (PennyLane's DefaultQubit pipeline, in its order)
+    if dq:
+        program.add_transform(device_resolve_dynamic_wires, wires=self.wires,
+                              allow_resets=not deferred)
     program.add_transform(validate_device_wires, self.wires, name=self.name)
     program.add_transform(validate_measurements, name=self.name)
+    if dq:
+        program.add_transform(_conditional_broadcast_expand)
+        if method == "tree-traversal":
+            program.add_transform(broadcast_expand)
+        if method == "one-shot":
+            program.add_transform(transforms.dynamic_one_shot,
+                                  postselect_mode=config.mcm_config.postselect_mode)
     max_workers = config.device_options.get("max_workers", self._max_workers)
     if max_workers:
         program.add_transform(validate_multiprocessing_workers, max_workers, self)
@@ -441,6 +455,23 @@ def _device_pipeline(self, execution_config=None):
     if config.gradient_method == "adjoint":
         _add_adjoint_transforms(program, self.wires)
     return program
+
+
+@transform
+def _conditional_broadcast_expand(tape):
+    """PennyLane's ``default.qubit`` transform: a broadcast tape measuring classical shadows
+    (``classical_shadow``, ``shadow_expval``) becomes one tape per broadcast index
+    (``broadcast_expand``); any other tape as it is.
+
+    >>> import qsym as qml
+    >>> t = qml.tape.QuantumScript([qml.RX([0.1, 0.2], 0)], [qml.shadow_expval(qml.Z(0))],
+    ...                            shots=10)
+    >>> len(_conditional_broadcast_expand(t)[0])
+    2
+    """
+    if any(isinstance(m, (ShadowExpvalMP, ClassicalShadowMP)) for m in tape.measurements):
+        return broadcast_expand(tape)
+    return (tape,), _first
 
 
 def _own_gates(gates, stop, op) -> bool:
@@ -479,7 +510,8 @@ def capabilities_pipeline(dev, config):
     program = CompilePipeline()
     method = config.mcm_config.mcm_method
     if method == "deferred":
-        program.add_transform(defer_mcms, allow_postselect=caps.supports_operation("Projector"))
+        program.add_transform(transforms.defer_measurements,
+                              allow_postselect=caps.supports_operation("Projector"))
     elif method == "one-shot":
         program.add_transform(transforms.dynamic_one_shot,
                               postselect_mode=config.mcm_config.postselect_mode)

@@ -99,6 +99,8 @@ def create_initial_state(wires, prep_operation=None, like=None):
         state[(0,) * len(wires)] = 1
         return state
     vec = prep_operation.state_vector(wire_order=list(wires))
+    if isinstance(vec, Box):  # autograd's amplitudes (a tape differentiated by backprop)
+        return vec * (1.0 + 0.0j)
     if _issparse(vec):
         batch = [prep_operation.batch_size] if prep_operation.batch_size else []
         vec = vec.toarray().reshape(batch + [2] * len(wires))

@@ -32,12 +32,13 @@ from ._operations import (GATE_CLASSES, PARAM_NAMES, CountsMP, DensityMatrixMP, 
                           expval, mutual_info, probs, purity, sample, state, var, vn_entropy)
 from ._opfunctions import map_wires
 from ._opmath import Adjoint, Controlled, Exp, adjoint, ctrl, simplify
+from ._resolution import transform_program_at
 from ._shadows import ClassicalShadowMP, ShadowExpvalMP, classical_shadow, shadow_expval
 from ._tapes import STATE_PREPARATIONS, make_qscript, mapped_measurement, measured_wires
 from ._trace import active_tape
-from ._transform import BoundTransform, CompilePipeline, apply_op, detached, level_slice, \
+from ._transform import BoundTransform, apply_op, detached, \
     null_postprocessing, transform, with_transform
-from .errors import ArgumentError, LevelError, WireError
+from .errors import ArgumentError, WireError
 from .templates import Template
 from .wires import Wires
 
@@ -875,37 +876,13 @@ def add_noise(tape, noise_model, level="user"):
     return tapes, put_back
 
 
-def qnode_pipeline_at(qnode, level="device", gradient_fn="unset") -> CompilePipeline:
-    """The transforms of ``qnode``'s compile pipeline up to ``level``, as ``add_noise``
-    places itself there (PennyLane's ``add_noise._get_transform_program``): ``"top"`` none,
-    ``"user"``, ``"gradient"``, ``"device"`` all of them (qsym's gradient transforms need
-    no expansion and ``add_noise`` adds no device transforms), an int the first so many, a
-    slice that slice, a marker's name the transforms before it. ``gradient_fn`` is
-    accepted and not needed.
-
-    >>> import qsym as qml
-    >>> @qml.transforms.cancel_inverses
-    ... @qml.qnode(qml.device("default.qubit", wires=1))
-    ... def c():
-    ...     return qml.state()
-    >>> len(qnode_pipeline_at(c, "top")), len(qnode_pipeline_at(c))
-    (0, 1)
-    """
-    if isinstance(level, bool) or not isinstance(level, (str, int, slice)):
-        raise LevelError(f"level {level} not recognized. Acceptable types are int, str, and "
-                         "slice.")
-    pipeline = qnode.compile_pipeline
-    # (its transforms as they are, expansions once; PennyLane's copy keeps no markers)
-    return CompilePipeline(list(pipeline[level_slice(pipeline, level)]))
-
-
 @add_noise.custom_qnode_transform
 def _add_noise_to_qnode(self, qnode, targs, tkwargs):
-    """A QNode's ``add_noise``: the QNode's pipeline up to ``level``
-    (:func:`qsym._transform.level_slice`), then ``add_noise``."""
-    level = tkwargs.get("level", "user")
-    pipeline = qnode.compile_pipeline
-    kept = CompilePipeline(list(pipeline[level_slice(pipeline, level)]))  # (as they are)
+    """A QNode's ``add_noise`` (PennyLane's): the QNode's pipeline up to ``level``
+    (:func:`qsym._resolution.transform_program_at`: with ``"gradient"`` or ``"device"``
+    the gradient method's expansion and the device's preprocessing too, run before the
+    noise and again by the execution), then ``add_noise``."""
+    kept = transform_program_at(qnode, level=tkwargs.get("level", "user"))
     new = with_transform(qnode, BoundTransform(self, targs, tkwargs))
     kept.append(BoundTransform(self, targs, tkwargs))
     new.compile_pipeline = kept

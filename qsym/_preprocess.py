@@ -32,13 +32,12 @@ from .decomposition import GateSet, enabled_graph
 from .errors import DecompositionUndefinedError, DeviceError, QuantumFunctionError
 from ._compilation import decomposition_gen, solve_graph
 from ._operations import GATE_CLASSES
-from ._mcm import defer_measurements
 from ._transform import detached, null_postprocessing, transform
 
 __all__ = ["decompose", "stopping_condition", "allow_mcms_stopping_condition",
            "no_mcms_stopping_condition", "adjoint_ops", "adjoint_observables",
            "validate_multiprocessing_workers", "validate_adjoint_trainable_params",
-           "validate_observables", "no_sampling", "no_analytic", "null_postprocessing", "defer_mcms",
+           "validate_observables", "no_sampling", "no_analytic", "null_postprocessing",
            "measurements_from_samples", "measurements_from_counts",
            "ALL_DQ_GATES", "STATE_PREPS"]
 
@@ -198,25 +197,6 @@ def _oversubscribed(max_workers):
             f"the device or execution config argument `max_workers={max(1, cores // threads)}` "
             "for example, or decreasing the number of threads per process by setting the "
             f"environment variable `{var}={max(1, cores // max_workers)}`.", UserWarning)
-
-
-@transform
-def defer_mcms(tape, allow_postselect=True):
-    """PennyLane's ``defer_measurements`` in a device pipeline (``mcm_method="deferred"``):
-    each mid-circuit measurement becomes a CNOT onto a new wire and the operators it
-    conditions are controlled by that wire (:func:`qsym._mcm.defer_measurements`).
-
-    >>> import qsym as qml
-    >>> m0 = qml.measure(0)
-    >>> t = qml.tape.QuantumScript([m0.measurements[0], qml.ops.Conditional(m0, qml.X(1))],
-    ...                            [qml.probs(wires=1)])
-    >>> defer_mcms(t)[0][0].operations
-    [CNOT(wires=[0, 1])]
-    """
-    if not any(type(op).__name__ in ("MidMeasure", "MidMeasureMP", "Conditional")
-               for op in tape.operations):
-        return (tape,), null_postprocessing
-    return defer_measurements(tape, allow_postselect=allow_postselect)
 
 
 @transform

@@ -30,9 +30,9 @@ from ._drawing import DRAWN_LEVELS, validate_level
 from ._options import DEFAULT_DIFF_METHOD
 from ._splitting import convert_to_numpy_parameters
 from ._trace import OneRun
-from ._transform import CompilePipeline
+from ._transform import CompilePipeline, Transform, transform
 from .devices import ExecutionConfig, MCMConfig
-from .errors import ArgumentError, QuantumFunctionError
+from .errors import ArgumentError, LevelError, QuantumFunctionError
 from .math import Interface, get_interface
 from .transforms import module_path
 
@@ -262,7 +262,7 @@ def setup_transform_program(device, config: ExecutionConfig) -> tuple:
     outer, inner = CompilePipeline(), CompilePipeline()
     expand = getattr(config.gradient_method, "expand_transform", None)
     if expand:
-        outer.add_transform(expand, **config.gradient_keyword_arguments)
+        outer.add_transform(_as_transform(expand), **config.gradient_keyword_arguments)
     device_pipeline = device.preprocess_transforms(config)
     if config.use_device_gradient:
         outer += device_pipeline
@@ -272,6 +272,12 @@ def setup_transform_program(device, config: ExecutionConfig) -> tuple:
             or config.gradient_method == "backprop"):
         inner.add_transform(convert_to_numpy_parameters)
     return outer, inner
+
+
+def _as_transform(expand):
+    """A gradient method's ``expand_transform`` (a tape function, as PennyLane's) as the
+    transform a pipeline binds (``qml.transform(expand)``); a transform as it is."""
+    return expand if isinstance(expand, Transform) else transform(expand)
 
 
 def _level_slice(level, pipeline: CompilePipeline, num_user: int, config) -> slice:
@@ -316,7 +322,7 @@ def get_compile_pipeline(qnode, level="user"):
     >>> len(qml.workflow.get_compile_pipeline(c)(0.1))
     1
     >>> [t.tape_transform.__name__ for t in qml.workflow.get_compile_pipeline(c, "device")(0.1)][:3]
-    ['cancel_inverses', '_expand_transform_param_shift', 'defer_mcms']
+    ['cancel_inverses', '_expand_transform_param_shift', 'defer_measurements']
     """
     if isinstance(level, bool) or not isinstance(level, (str, int, slice)):
         raise ValueError(f"'level={level}' of type '{type(level)}' is not supported.")
@@ -379,6 +385,55 @@ def get_transform_program(qnode, level="device", gradient_fn="unset") -> Compile
                 "function without arguments, and this one needs arguments: use "
                 "qml.workflow.get_compile_pipeline(qnode, level)(*args, **kwargs)") from None
     return get_compile_pipeline(qnode, level)()
+
+
+def transform_program_at(qnode, level="device", gradient_fn="unset") -> CompilePipeline:
+    """PennyLane's ``qml.noise.add_noise._get_transform_program``: the QNode's transforms,
+    the gradient method's expansion (with the QNode's ``gradient_kwargs``) and the device's
+    preprocessing for the QNode's options, resolved without calling its function (the
+    gradient method as the device sets it up, no tape), up to ``level``: ``"top"`` none,
+    ``"user"`` the QNode's own, ``"gradient"`` with the expansion, ``"device"`` all, an
+    int the first so many, a slice that slice, a marker's name the transforms before it.
+    ``gradient_fn`` given (not ``"unset"``) is taken as the resolved method.
+
+    >>> import qsym as qml
+    >>> @qml.transforms.cancel_inverses
+    ... @qml.qnode(qml.device("default.qubit", wires=1), diff_method="parameter-shift")
+    ... def c():
+    ...     return qml.state()
+    >>> [t.tape_transform.__name__ for t in transform_program_at(c, "gradient")]
+    ['cancel_inverses', '_expand_transform_param_shift']
+    """
+    if isinstance(level, bool) or not isinstance(level, (str, int, slice)):
+        raise LevelError(f"level {level} not recognized. Acceptable types are int, str, and "
+                         "slice.")
+    if isinstance(gradient_fn, str) and gradient_fn == "unset":
+        config = _qnode_config(qnode, qnode.diff_method)
+        gradient_fn = _resolve_diff_method(config, qnode.device).gradient_method
+    expand = getattr(gradient_fn, "expand_transform", None)
+    full = CompilePipeline()
+    full += qnode.compile_pipeline
+    if expand:
+        full.add_transform(_as_transform(expand), **qnode.gradient_kwargs)
+    options = qnode.execute_kwargs
+    mcm = MCMConfig(mcm_method=options.get("mcm_method"),
+                    postselect_mode=options.get("postselect_mode"))
+    config = qnode.device.setup_execution_config(
+        workflow.make_execution_config(qnode, gradient_fn, mcm))
+    full += qnode.device.preprocess_transforms(config)
+    num_user = len(qnode.compile_pipeline)
+    named = {"device": slice(0, None), "top": slice(0, 0), "user": slice(0, num_user),
+             "gradient": slice(0, num_user + int(bool(expand)))}
+    if isinstance(level, str) and level not in named:
+        found = full.get_marker_level(level)
+        if found is None:
+            raise LevelError(
+                f"Level {level} not found in transform program. Builtin options are 'top', "
+                f"'user', 'device', and 'gradient'. Custom levels are {full.markers}.")
+        return full[slice(0, found)]
+    if isinstance(level, int):
+        return full[slice(0, level)]
+    return full[named[level] if isinstance(level, str) else level]
 
 
 _USER_BATCH = workflow.construct_batch  # the QNode's own transforms (levels "top", "user")

@@ -1600,6 +1600,10 @@ class QNode:
                     raise
             if learned or switched:  # (outside the lock: the build takes it again)
                 return self.compiled(args, kwargs, diff, derivatives)
+        check = getattr(entry, "sum_check", None)
+        if check is not None and not derivatives:  # (the same signature for a float and a
+            # trainable tensor: PennyLane's refusal follows the call's tensors)
+            _check_trainable_sums(self, check[0], check[1], _tensor_inputs(check[2], args))
         self._last = entry
         self._last_key = key
         return entry, xs, with_matrix_data(entry, ds)
@@ -1972,6 +1976,9 @@ class QNode:
             entry = self.complete(circuit, gplan, syms, size, t0, t1,  # 6-7: program, module
                                   values_only=not derivatives)
         entry.tensor_constants = _tensor_constants(rec.items)
+        # a value-only signature whose check depends on which arguments are trainable
+        # tensors: checked again at each value call (:meth:`_compiled_for`)
+        entry.sum_check = None if derivatives else _sum_check(self, rec.result, circuit, syms)
         # a template applied whole with trainable tensor data (PennyLane's tape parameters)
         entry.whole_templates = any(trainable for _, _, trainable in syms.claims)
         entry.one_value = self._values_needed is not None
@@ -3332,7 +3339,6 @@ def _hot_constants(call) -> tuple | None:
 _NOT_TAKEN = types.SimpleNamespace(dtype=None)
 
 
-_BOOLS = (bool, np.bool_)
 
 
 def _floats_array(a, taken=True, refused=None):
@@ -3341,8 +3347,8 @@ def _floats_array(a, taken=True, refused=None):
     anything else, or where ``taken`` is None (lists not taken)."""
     if type(a) is not list or taken is None or not a or type(a[0]) is not float:
         return refused
-    for v in a:  # (a bool: the full path's refusal by argnum, not its number)
-        if type(v) in _BOOLS:
+    for v in a:  # (a bool or an int: the full path's refusal by argnum, not its number)
+        if not isinstance(v, float):
             return refused
     try:
         return _as_ndarray(a)
@@ -3460,6 +3466,17 @@ def _check_trainable_sums(node, result, circuit, trainable=None) -> None:
             "expectation value)") from exc
 
 
+def _sum_check(node, result, circuit, syms):
+    """``(result, circuit, syms)`` where :func:`_check_trainable_sums` refuses the circuit
+    once every input is trainable (a value call answers or refuses by which arguments are
+    ``requires_grad=True`` tensors, not by its signature), else None."""
+    try:
+        _check_trainable_sums(node, result, circuit)
+    except DifferentiationError:
+        return result, circuit, syms
+    return None
+
+
 def _value_path_applies(node, entry, key, n, names) -> bool:
     """Whether signature ``key`` (of ``n`` positional arguments and keyword arguments
     ``names``, sorted) gets :func:`_value_path`'s short path: not for calls whose full
@@ -3471,7 +3488,8 @@ def _value_path_applies(node, entry, key, n, names) -> bool:
             or node.__dict__.get("_matrix_templates") or node._init_args["device_vjp"]
             or node.diff_method == "hadamard" or getattr(entry, "per_call", None)
             or node._compiled.get(key) is not entry or trace.RECORDING
-            or isinstance(node.cache, MutableMapping) or not node.compiled_directly):
+            or isinstance(node.cache, MutableMapping) or not node.compiled_directly
+            or getattr(entry, "sum_check", None) is not None):
         return False
     return all(spec[0] == name for spec, name in zip(key[n:], names)) and not any(
         k[-2] == STATIC and k[-1][0] not in _PLAIN_STATIC.values() for k in key)
@@ -3840,8 +3858,13 @@ def _tensor_if_scalar(arg, g):
 
 def _float_if_scalar(arg, g):
     """``g`` as a NumPy float where ``arg`` is a 0-d tensor (the gradient PennyLane's
-    autograd primitive of a QNode returns), else as it is."""
+    autograd primitive of a QNode returns), else as it is. A complex ``g`` (the argument
+    went through complex arithmetic in the circuit function, say a state of ``x``; the
+    primitive's real vector-Jacobian product flows back through it) is the complex 0-d
+    trainable tensor PennyLane's autograd gives, not its real part."""
     if type(arg) is tensor and arg.ndim == 0 and np.ndim(g) == 0 and not isinstance(g, Box):
+        if np.iscomplexobj(g) and np.imag(g) != 0:
+            return tensor(g, requires_grad=True)
         return np.float64(np.real(g))
     return g
 

@@ -1901,7 +1901,20 @@ def _boxed_matrix_run(tape, device):
     return value
 
 
+def boxed_prep_first(tape) -> bool:
+    """Whether ``tape`` opens with a state preparation holding autograd's amplitudes (a
+    ``qml.StatePrep`` of a tape made or rebound under ``qml.grad``): run by backpropagation,
+    PennyLane's device starts from that vector as it is (its derivative too, also off the
+    unit sphere), not from Möttönen's gates of the normalized state."""
+    ops = tape.operations
+    return bool(ops) and bool(ops[0].__dict__.get("_boxed_prep"))
+
+
 def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
+    if gradient is None and boxed_prep_first(tape):
+        rest = lowered(tape.copy(operations=tape.operations[1:]))
+        return _boxed_matrix_run(tape.copy(operations=[tape.operations[0], *rest.operations]),
+                                 device)
     if any(isinstance(d, Box) for d in gate_parameters(tape)) and (
             any(boxed_matrix(op) for op in tape.operations)
             or any(boxed_matrix(op) for op in lowered(tape).operations)):

@@ -419,6 +419,21 @@ class ClosureDerivativeError(DifferentiationError, GateError):
     """
 
 
+class IntegerArgumentError(DifferentiationError, TypeError):
+    """An argument named by ``argnum``/``argnums`` that is a list or tuple holding an integer
+    (``[0.3, 1]``): PennyLane's autograd differentiates each item of a list and raises its
+    ``TypeError`` "Can't differentiate w.r.t. type <class 'int'>" there, so this is one
+    (and a :class:`DifferentiationError`).
+
+    >>> import qsym as qml
+    >>> try:
+    ...     qml.grad(lambda p: p[0] * p[1], argnums=0)([0.3, 1])
+    ... except TypeError as exc:
+    ...     print(type(exc).__name__, str(exc)[:52])
+    IntegerArgumentError Can't differentiate w.r.t. type <class 'int'>: arg
+    """
+
+
 class ScalarOutputError(DifferentiationError, TypeError):
     """``qml.grad`` of a function whose result is not one real number: PennyLane's (its
     autograd's) ``TypeError`` "Grad only applies to real scalar-output functions", so it is

@@ -2467,9 +2467,13 @@ def _expand_transform_spsa(tape, argnum=None, h=1e-5, approx_order=2, n=1, strat
 
 
 hadamard_grad = _gradient_transform(hadamard_grad, diff_method="hadamard")
-param_shift = _gradient_transform(param_shift, _expand_transform_param_shift, "parameter-shift")
-finite_diff = _gradient_transform(finite_diff, _expand_transform_finite_diff, "finite-diff")
-spsa_grad = _gradient_transform(spsa_grad, _expand_transform_spsa, "spsa")
+# (their expand_transform is the plain tape function, as PennyLane's: a pipeline binds it
+# as qml.transform(param_shift.expand_transform))
+param_shift = _gradient_transform(param_shift, _expand_transform_param_shift.tape_transform,
+                                  "parameter-shift")
+finite_diff = _gradient_transform(finite_diff, _expand_transform_finite_diff.tape_transform,
+                                  "finite-diff")
+spsa_grad = _gradient_transform(spsa_grad, _expand_transform_spsa.tape_transform, "spsa")
 # PennyLane's CV parameter shift (default.gaussian, qsym._gaussian): a final transform too;
 # as a QNode's diff_method, default.gaussian's "parameter-shift" is this rule
 param_shift_cv = _gradient_transform(_gaussian.param_shift_cv, diff_method="parameter-shift")

@@ -1720,10 +1720,13 @@ def state_tensor(v, wires, wire_order, name: str) -> np.ndarray:
     >>> state_tensor(np.array([0.0, 1.0]), ["a"], ["b", "a"], "StatePrep").tolist()
     [[0.0, 1.0], [0.0, 0.0]]
     """
-    v = np.asarray(v)
+    if isinstance(v, Box):  # autograd's amplitudes (a state differentiated on a tape)
+        import autograd.numpy as xp
+    else:
+        xp, v = np, np.asarray(v)
     wires = list(wires)
-    batched = v.ndim == 2
-    t = v.reshape(((v.shape[0],) if batched else ()) + (2,) * len(wires))
+    batched = xp.ndim(v) == 2
+    t = xp.reshape(v, ((xp.shape(v)[0],) if batched else ()) + (2,) * len(wires))
     if wire_order is None or order_list(wire_order) == wires:
         return t
     wire_order = order_list(wire_order)
@@ -1731,10 +1734,10 @@ def state_tensor(v, wires, wire_order, name: str) -> np.ndarray:
         raise WireError(f"Custom wire_order must contain all {name} wires")
     extra = [w for w in wire_order if w not in wires]
     for _ in extra:  # a wire in |0>: amplitude 0 where it is 1
-        t = np.stack([t, np.zeros_like(t)], axis=-1)
+        t = xp.stack([t, xp.zeros(xp.shape(t))], axis=-1)
     current = wires + extra
     axes = [current.index(w) + batched for w in wire_order]
-    return np.transpose(t, ([0] if batched else []) + axes)
+    return xp.transpose(t, ([0] if batched else []) + axes)
 
 
 class QubitDensityMatrix(Template):
@@ -1860,6 +1863,9 @@ class StatePrep(Template):
         self.id = id
         if len(set(self.wires)) != len(self.wires):
             raise WireError(f"{self.name} got duplicate wires {list(self.wires)}")
+        if self._device_prepares and holds_box(state) and not _is_sparse(state):
+            self._init_boxed_prep(state, pad_with, normalize, validate_norm)
+            return
         self.is_sparse = _is_sparse(state)
         self._sparse = None  # a SciPy sparse state: PennyLane's csr_matrix, (1, 2**n)
         if self.is_sparse:
@@ -1891,6 +1897,41 @@ class StatePrep(Template):
             self._mottonen = self._mid_circuit_state()
         self._record()
 
+    def _init_boxed_prep(self, state, pad_with, normalize, validate_norm) -> None:
+        """A state of autograd's values (a tape made or rebound under ``qml.grad``:
+        ``qml.execute``, ``bind_new_parameters``, a gradient transform's tape): held as
+        they are (padded and normalized as asked, with autograd). As PennyLane's: first
+        in a tape run by backpropagation the device starts from the vector itself
+        (:func:`qsym._tapes.boxed_prep_first`); elsewhere, and for the gradient
+        transforms, it is Möttönen's gates with autograd angles
+        (:func:`mottonen_gates_boxed`)."""
+        import autograd.numpy as anp
+
+        self.is_sparse, self._sparse = False, None
+        psi = anp.array(state) if isinstance(state, (list, tuple)) else state
+        shape, dim = np.shape(getval(psi)), 2 ** len(self.wires)
+        if len(shape) != 1:
+            raise GateError(f"{self.name}: a state of autograd's values must be one vector of "
+                            f"amplitudes, got shape {shape}")
+        pad_with = _unwrapped(pad_with)
+        if pad_with is not None and shape[0] < dim:
+            psi = anp.concatenate([psi, pad_with * anp.ones(dim - shape[0])])
+            normalize = True
+        if np.shape(getval(psi))[0] != dim:
+            raise GateError(f"{self.name}: " + self._texts["length"].format(
+                dim=dim, n=len(self.wires), got=np.shape(getval(psi))[0]))
+        norm = float(np.linalg.norm(getval(psi)))
+        if normalize:
+            psi = psi / anp.sqrt(anp.sum(anp.abs(psi) ** 2))
+        elif validate_norm and not np.isclose(norm, 1.0, atol=1e-10):
+            raise GateError(f"{self.name}: " + self._texts["norm"].format(norm=norm))
+        self.state = psi
+        self._boxed_state = psi  # (Möttönen's gates of it: gates_after_gates, _build)
+        self._boxed_prep = True
+        self._rows = [(None, list(np.asarray(getval(psi))))]
+        self._unitary, self._batched, self._mottonen = None, False, None
+        self._record()
+
     def _by_mottonen(self, rows) -> bool:
         """Whether states of numbers are prepared by PennyLane's Möttönen gates wherever
         the preparation stands (:class:`MottonenStatePreparation`); a ``StatePrep`` at the
@@ -1916,6 +1957,8 @@ class StatePrep(Template):
         """
         if self._sparse is not None:
             return _sparse_embed(self._sparse, self.wires, wire_order)
+        if self.__dict__.get("_boxed_prep"):  # autograd's amplitudes, as they are
+            return state_tensor(self.state, self.wires, wire_order, self.name)
         x = self.state
         if _symbolic(np.asarray(x, dtype=object)):
             raise GateError(f"{self.name}.state_vector() needs numbers: the state is a circuit "
@@ -2207,6 +2250,9 @@ class StatePrep(Template):
         return super().matrix(wire_order)
 
     def _build(self):
+        if self.__dict__.get("_boxed_prep"):  # autograd's amplitudes: Möttönen's gates
+            mottonen_gates_boxed(self.state, self.wires)
+            return
         if not getattr(self._tape, "aside", False):  # (recorded: in a circuit or a queue)
             self._refuse_unchecked_norm()
             norm = self.__dict__.get("_as_given_norm")

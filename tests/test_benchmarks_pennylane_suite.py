@@ -305,3 +305,21 @@ def test_a_run_that_stops_before_any_test_is_one_error(suite, tmp_path):
     # no tests at all (exit code 5) is not an error
     log.write_text("no tests ran in 0.01s\n")
     assert suite.collect_result("t.py", log, tmp_path / "x.jsonl", False, 5, 1.0)["error"] == {}
+
+
+def test_an_absolute_path_names_the_switched_copy(suite, tmp_path):
+    """An absolute path into PennyLane's own tests/ runs the copy's file (it ran
+    PennyLane's original file against PennyLane: 9 "qsym" passes of decomp_inspector that
+    were PennyLane's); a path outside any tests/ is skipped."""
+    mod = suite
+    copy = tmp_path / "qsym" / "tests"
+    (copy / "noise").mkdir(parents=True)
+    (copy / "noise" / "test_add_noise.py").write_text("")
+    original = tmp_path / "site" / "tests" / "noise" / "test_add_noise.py"
+    original.parent.mkdir(parents=True)
+    original.write_text("")  # (PennyLane's own file exists: it was taken as it is)
+    elsewhere = tmp_path / "x.py"
+    elsewhere.write_text("")
+    got = mod.expand_paths(copy, [str(original), str(elsewhere)])
+    assert got == ["noise/test_add_noise.py"]
+    assert all(not Path(f).is_absolute() for f in got)

@@ -295,7 +295,7 @@ def test_sampled_parameter_shift_hessian_of_a_variance_and_probabilities():
 
 # --- add_noise's pipeline at a level (PennyLane's add_noise._get_transform_program) ---------
 def test_qnode_pipeline_at_a_level():
-    from qsym._noise_models import qnode_pipeline_at
+    from qsym._resolution import transform_program_at as qnode_pipeline_at
 
     @qml.transforms.merge_rotations
     @qml.transforms.cancel_inverses

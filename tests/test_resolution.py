@@ -106,15 +106,18 @@ def test_get_compile_pipeline_levels():
 
     user = get_compile_pipeline(c)(0.2)
     assert user == c.compile_pipeline and len(user) == 2
-    # PennyLane's: param_shift's expansion is the "gradient" level
+    # PennyLane's: param_shift's expansion is the "gradient" level (its expand_transform a
+    # tape function, bound as qml.transform(...) as PennyLane's tests write it)
     gradient = qml.transforms.core.CompilePipeline(qml.transforms.cancel_inverses,
                                                    qml.transforms.merge_rotations,
-                                                   qml.gradients.param_shift.expand_transform)
+                                                   qml.transform(
+                                                       qml.gradients.param_shift.expand_transform))
     assert get_compile_pipeline(c, "gradient")(0.2) == gradient
     config = construct_execution_config(c)(0.2)
     expected = qml.transforms.core.CompilePipeline(qml.transforms.cancel_inverses,
                                                    qml.transforms.merge_rotations,
-                                                   qml.gradients.param_shift.expand_transform)
+                                                   qml.transform(
+                                                       qml.gradients.param_shift.expand_transform))
     expected += dev.preprocess_transforms(config)
     assert get_compile_pipeline(c, "device")(0.2) == expected
     assert get_compile_pipeline(c, "top")(0.2) == qml.transforms.core.CompilePipeline()
