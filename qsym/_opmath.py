@@ -147,9 +147,10 @@ def _prod_of_function(fn, id, lazy):
     def wrapper(*args, **kwargs):
         tape = active_tape()
         if tape is not None and tape.log is None:  # in a circuit: applied unless used
-            start = len(tape.items)
+            start, pended = len(tape.items), len(tape.pending)
             fn(*args, **kwargs)
-            ops = [op for op in tape.items[start:] if isinstance(op, Operation)]
+            tape.apply_pending(since=pended)  # (a product written as a statement in fn: its
+            ops = [op for op in tape.items[start:] if isinstance(op, Operation)]  # gates)
             if len(ops) == 1:
                 return ops[0]
             return Prod(*ops[::-1], id=id, _flat=not lazy)
@@ -288,6 +289,7 @@ def _record(fn, args, kwargs, keep=None) -> list:
     tape = Tape()
     with recording(tape):
         fn(*args, **kwargs)
+    tape.apply_pending()  # (a product of gates written as a statement in fn: applied)
     return [op for op in tape.items
             if isinstance(op, Operation) or (keep is not None and keep(op))]
 
@@ -2951,6 +2953,7 @@ def _ctrl_function(op, controls, values, work_wires, work_wire_type):
             tape.log = _BarrierLog(tape)
         with recording(tape):
             op(*args, **kwargs)
+        tape.apply_pending()  # (a product of gates written as a statement: controlled too)
         if tape.log is not None:  # a user's queue: each operator it holds (a template whole)
             outer.unqueue(_operators_in((args, kwargs)))  # PennyLane's: arguments leave it
             return _ctrl_queued(tape.log, controls, values, work_wires, work_wire_type)

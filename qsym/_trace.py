@@ -326,10 +326,13 @@ class Tape:
                 self.measured(gates)
         self.pending = [entry for entry in self.pending if entry[1] is not op]
 
-    def apply_pending(self, whole=False) -> None:
+    def apply_pending(self, whole=False, since=0) -> None:
         """Apply the products of gates made as statements (:meth:`pend`) where they were made
-        (``whole=True``: each product as one operation, as PennyLane's queue holds it)."""
-        for anchor, op, gates in reversed(self.pending):  # an outer product before its factors
+        (``whole=True``: each product as one operation, as PennyLane's queue holds it);
+        ``since``: only those pended since ``len(self.pending)`` was ``since`` (the ones made
+        by a function run on this tape), the earlier ones left pending."""
+        later, self.pending = self.pending[since:], self.pending[:since]
+        for anchor, op, gates in reversed(later):  # an outer product before its factors
             if not gates or not all(id(g) in self.observed for g in gates):
                 continue  # measured, or an operand of a later operator
             at = next((i + 1 for i in range(len(self.items) - 1, -1, -1)
@@ -340,7 +343,6 @@ class Tape:
             for g in gates:
                 self.observed.pop(id(g), None)
             self.items[at:at] = [op] if whole else gates
-        self.pending = []
 
     def check_observed(self) -> None:
         """Apply the products of gates made as statements (:meth:`pend`), then refuse gates that became an observable which no measurement used: PennyLane

@@ -754,3 +754,16 @@ def __getattr__(name: str):
         "framework (estimate, ResourceOperator, GateCount, the resource gates) is not "
         "provided; qsym's qml.estimator has FirstQuantization, DoubleFactorization, "
         "estimate_shots and estimate_error (docs/pennylane.md, 'Not supported')")
+
+
+def _qpe_resources_path() -> None:
+    """PennyLane 0.45's module path ``pennylane.estimator.qpe_resources`` (``from
+    qsym.estimator.qpe_resources import DoubleFactorization``)."""
+    from .transforms import module_path
+
+    globals()["qpe_resources"] = module_path(
+        __name__, "qpe_resources", "PennyLane's pennylane.estimator.qpe_resources",
+        FirstQuantization=FirstQuantization, DoubleFactorization=DoubleFactorization)
+
+
+_qpe_resources_path()

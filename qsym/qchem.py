@@ -60,7 +60,7 @@ __all__ = ["Molecule", "hf_state", "excitations", "excitations_to_wires", "activ
            "core_matrix", "repulsion_tensor", "mol_density_matrix", "read_structure",
            "particle_number", "spinz", "spin2", "symmetry_generators", "paulix_ops",
            "clifford", "taper", "optimal_sector", "taper_hf", "taper_operation",
-           "factorize", "BOHR_TO_ANG", "BasisFunction", "atom_basis_data", "mol_basis_data",
+           "factorize", "symmetry_shift", "BOHR_TO_ANG", "BasisFunction", "atom_basis_data", "mol_basis_data",
            "load_basisset",
            "moment_matrix", "dipole_integrals", "fermionic_dipole", "dipole_moment",
            "molecular_dipole", *gints.__all__]
@@ -2004,6 +2004,67 @@ def factorize(two_electron, tol_factor=1.0e-5, tol_eigval=1.0e-5, cholesky=False
     return factors, cores, leaves
 
 
+def _bliss_terms(params, lower, norb):
+    """The shift's pieces from the optimizer's flat parameters ``(k1, k2, xi[lower])``:
+    ``k1``, ``k2``, the symmetric ``xi``, ``N1 = 1`` (the number operator's one-body
+    tensor), ``N2 = 1 x 1`` and ``F = xi x 1 + 1 x xi`` (arXiv:2304.13772, eqs. 8-9)."""
+    k1, k2 = params[0], params[1]
+    xi = np.zeros((norb, norb))
+    xi[lower] = params[2:]
+    xi[lower[::-1]] = params[2:]
+    n1 = np.eye(norb)
+    n2 = np.einsum("pq,rs->pqrs", n1, n1)
+    t = np.einsum("pq,rs->pqrs", xi, n1)
+    return k1, k2, xi, n1, n2, t + np.transpose(t, (2, 3, 0, 1))
+
+
+def symmetry_shift(core, one_electron, two_electron, n_elec, method="L-BFGS-B",
+                   **method_kwargs):
+    """PennyLane's block-invariant symmetry shift (BLISS, Loaiza and Izmaylov,
+    arXiv:2304.13772) of a molecule's integrals in chemist notation: the Hamiltonian
+    ``H - k1 (N - n) - k2 (N^2 - n^2) + sum_ij xi_ij T_ij (N - n)`` (``N`` the electron
+    number operator, ``n = n_elec``) acts as ``H`` on the states of ``n`` electrons, and
+    ``k1``, ``k2`` and the symmetric ``xi`` are chosen to make its tensors' norms small:
+    first ``k2`` and ``xi`` minimizing the Frobenius norm of the shifted two-body tensor,
+    then ``k1`` that of the one-body tensor, each by ``scipy.optimize.minimize(method=
+    method)`` from zero as PennyLane's (``method_kwargs`` go to the first). Returns the
+    shifted ``(core, one, two)``.
+
+    >>> import numpy as np
+    >>> import qsym as qml
+    >>> one = np.diag([-1.0, -0.5])
+    >>> two = np.zeros((2, 2, 2, 2)); two[0, 0, 0, 0] = two[1, 1, 1, 1] = 0.6
+    >>> core, one_s, two_s = qml.qchem.symmetry_shift(np.array([0.7]), one, two, n_elec=2)
+    >>> bool(np.linalg.norm(two_s) < np.linalg.norm(two)), core.shape, one_s.shape
+    (True, (1,), (2, 2))
+    """
+    import scipy.optimize
+
+    one = np.asarray(one_electron)
+    two = np.asarray(two_electron)
+    norb = one.shape[0]
+    lower = np.tril_indices(norb)
+    start = np.zeros(2 + len(lower[0]))
+
+    def two_body_norm(params):
+        _, k2, _, _, n2, f = _bliss_terms(params, lower, norb)
+        return np.linalg.norm(two - k2 * n2 - f / 4)
+
+    found = scipy.optimize.minimize(two_body_norm, start, method=method, **method_kwargs).x
+    _, k2, xi, _, n2, f = _bliss_terms(found, lower, norb)
+
+    def one_body_norm(params):
+        k1, _, xi_, n1, _, _ = _bliss_terms(params, lower, norb)
+        return np.linalg.norm(one - k1 * n1 + n_elec * xi_ / 2)
+
+    second = np.hstack(([0.0, k2], xi[lower]))
+    k1 = _bliss_terms(scipy.optimize.minimize(one_body_norm, second, method=method).x,
+                      lower, norb)[0]
+    # (the given arrays' own arithmetic: a qsym.numpy tensor stays one, as PennyLane's)
+    return (core + k1 * n_elec + k2 * n_elec**2, one_electron - k1 * np.eye(norb) + n_elec * xi / 2,
+            two_electron - k2 * n2 - f / 4)
+
+
 # ------------------------------------------------------------------ PennyLane's module paths
 
 def _kernel(binary_matrix) -> np.ndarray:
@@ -2102,7 +2163,7 @@ def _chemist_transform(one_body_tensor=None, two_body_tensor=None, spatial_basis
 
 
 _module_path("factorization", "PennyLane's ``qml.qchem.factorization``: double factorization.",
-             _names("factorize", "_chemist_transform"))
+             _names("factorize", "symmetry_shift", "_chemist_transform"))
 
 
 # PennyLane's qml.qchem names qsym does not provide: a specific AttributeError (so hasattr

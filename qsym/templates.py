@@ -4804,6 +4804,7 @@ class TrotterizedQfunc(Template):
     def _step(self, t) -> list:
         with recording(Tape()) as tape:
             self.qfunc(t, *self.args, wires=list(self.wires), **self.kwargs)
+        tape.apply_pending()  # (a product of gates written as a statement in the step)
         return list(tape.items)
 
     def _product(self, t, order: int) -> list:

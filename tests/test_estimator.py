@@ -300,6 +300,66 @@ def test_factorize_rebuilds_the_tensor(h2_two, cholesky):
     assert all(np.allclose(f, f.T) for f in factors)
 
 
+def _chemist_hamiltonian(core, one, two, norb):
+    """``core + sum T_pq E_pq + sum V_pqrs E_pq E_rs`` (``E_pq = sum_s a+_ps a_qs``) as a
+    matrix on ``2 norb`` spin orbitals (Jordan-Wigner, built here with NumPy), and the
+    electron number of each basis state."""
+    modes = 2 * norb
+    lower = np.array([[0.0, 1.0], [0.0, 0.0]])  # |1> -> |0>: the annihilator on one mode
+
+    def annihilate(j):
+        m = np.eye(1)
+        for k in range(modes):
+            m = np.kron(m, np.diag([1.0, -1.0]) if k < j else lower if k == j else np.eye(2))
+        return m
+
+    a = [annihilate(j) for j in range(modes)]
+    E = [[sum(a[2 * p + s].T @ a[2 * q + s] for s in (0, 1)) for q in range(norb)]
+         for p in range(norb)]
+    h = np.asarray(core).item() * np.eye(2**modes)
+    h = h + sum(one[p, q] * E[p][q] for p in range(norb) for q in range(norb))
+    h = h + sum(two[p, q, r, s] * E[p][q] @ E[r][s] for p in range(norb) for q in range(norb)
+                for r in range(norb) for s in range(norb))
+    count = np.array([bin(i).count("1") for i in range(2**modes)])
+    return h, count
+
+
+def test_symmetry_shift_acts_as_the_hamiltonian_on_its_electron_number():
+    """``qml.qchem.symmetry_shift`` (BLISS, issue #18: PennyLane's compressed
+    double-factorization demo) against PennyLane 0.45.1's numbers for its docstring's H2
+    (computed in /work/plvenv; to 1e-7: both stop L-BFGS-B at its tolerance, from integrals
+    that agree to 1e-12), and by hand: the shifted terms make a Hamiltonian equal to the
+    original on the states of ``n_elec`` electrons, with smaller tensors."""
+    geometry = np.array([[0.0, 0.0, 0.0], [1.398397361, 0.0, 0.0]])
+    mol = qml.qchem.Molecule(["H", "H"], geometry, basis_name="STO-3G")
+    core, one, two = qml.qchem.electron_integrals(mol)()
+    ctwo = np.swapaxes(two, 1, 3)
+    s_core, s_one, s_two = qml.qchem.symmetry_shift(core, one, ctwo, n_elec=mol.n_electrons)
+    assert np.allclose(s_core, [2.1626883868627003], atol=1e-7)
+    assert np.allclose(s_one, [[-0.6500821798781573, -4.663750535657208e-09],
+                               [-4.663750202590301e-09, 0.17394973044502623]], atol=1e-7)
+    assert np.allclose(s_two.ravel(), [
+        0.011246110577288596, 0, 0, -0.011246166220023349, 0, 0.1812104622634122,
+        0.18121046226341236, 0, 0, 0.1812104622634122, 0.18121046226341236, 0,
+        -0.011246166220023238, 0, 0, 0.011246185412984736], atol=1e-7)
+    h, count = _chemist_hamiltonian(core, one, ctwo, 2)
+    h_shift, _ = _chemist_hamiltonian(s_core, s_one, s_two, 2)
+    sector = count == 2
+    assert np.allclose(h_shift[np.ix_(sector, sector)], h[np.ix_(sector, sector)], atol=1e-12)
+    assert not np.allclose(h_shift, h, atol=1e-3)  # (other electron numbers are shifted)
+    assert np.linalg.norm(s_two) < 0.3 * np.linalg.norm(ctwo)
+    # a random symmetric problem of 3 orbitals, 4 electrons: the same identity
+    rng = np.random.default_rng(64)
+    t = rng.normal(size=(3, 3))
+    v = rng.normal(size=(3, 3, 3, 3))
+    t, v = t + t.T, v + v.transpose(2, 3, 0, 1)
+    shifted = qml.qchem.symmetry_shift(np.array([0.3]), t, v, n_elec=4)
+    h, count = _chemist_hamiltonian(np.array([0.3]), t, v, 3)
+    h_shift, _ = _chemist_hamiltonian(*shifted, 3)
+    sector = count == 4
+    assert np.allclose(h_shift[np.ix_(sector, sector)], h[np.ix_(sector, sector)], atol=1e-10)
+
+
 def test_factorize_bad_input():
     with pytest.raises(ValueError, match=r"\(N x N x N x N\) shape"):
         qml.qchem.factorize(np.zeros((2, 2, 2)))

@@ -385,6 +385,73 @@ def test_an_operator_product_statement_is_applied_and_a_sum_refused():
     assert abs(v - 1.0) < 1e-12  # <X1 Z0> = 0 on |psi>|0>, (X1 Z0)^2 = I
 
 
+def test_a_product_statement_inside_a_transformed_function_is_applied():
+    """A ``qml.prod`` of gates written as a statement inside a function that ``qml.adjoint``,
+    ``qml.ctrl``, ``qml.trotterize`` or ``qml.prod`` records is applied there, as PennyLane
+    applies it (issue #18, stop 64: these recorded it on a tape of their own and dropped
+    it, a silent wrong state; PennyLane's compressed double-factorization demo,
+    ``qml.trotterize`` of a step holding ``qml.prod(*rotations)``, kept only its phase).
+    References: the matrices multiplied here with NumPy."""
+    a = 0.7
+
+    def step(x, wires=(0, 1)):
+        qml.prod(qml.RX(x, wires=wires[0]), qml.RY(0.3, wires=wires[1]))
+        qml.CNOT(wires=list(wires))
+
+    def trotter_step(t, x, wires):
+        step(t * x, wires)
+
+    def rx(t):
+        return np.array([[np.cos(t / 2), -1j * np.sin(t / 2)], [-1j * np.sin(t / 2), np.cos(t / 2)]])
+
+    def ry(t):
+        return np.array([[np.cos(t / 2), -np.sin(t / 2)], [np.sin(t / 2), np.cos(t / 2)]])
+
+    cnot = np.eye(4)[[0, 1, 3, 2]]
+    U = np.kron(cnot, np.eye(2)) @ np.kron(np.kron(rx(a), ry(0.3)), np.eye(2))  # wires 0, 1, 2
+    zero = np.zeros(8)
+    zero[0] = 1.0
+    one_on_2 = np.zeros(8)
+    one_on_2[1] = 1.0
+    # U on wires 0, 1 controlled by wire 2
+    ctrl_U = (np.kron(cnot @ np.kron(rx(a), ry(0.3)), np.diag([0, 1]))
+              + np.kron(np.eye(4), np.diag([1, 0])))
+    expected = {
+        "adjoint": U.conj().T @ zero,
+        "adjoint of adjoint": U @ zero,
+        "ctrl": ctrl_U @ one_on_2,
+        "trotterize": U @ zero,
+        "adjoint of prod(f)": U.conj().T @ zero,
+        "ctrl of prod(f)": ctrl_U @ one_on_2,
+    }
+    bodies = {
+        "adjoint": lambda: qml.adjoint(step)(a),
+        "adjoint of adjoint": lambda: qml.adjoint(qml.adjoint(step))(a),
+        "ctrl": lambda: (qml.X(2), qml.ctrl(step, control=2)(a)),
+        "trotterize": lambda: qml.trotterize(trotter_step, 1, 1)(1.0, a, [0, 1]),
+        "adjoint of prod(f)": lambda: qml.adjoint(qml.prod(step)(a)),
+        "ctrl of prod(f)": lambda: (qml.X(2), qml.ctrl(qml.prod(step)(a), 2)),
+    }
+    dev = qml.device("default.qubit", wires=3)
+    for name, body in bodies.items():
+        @qml.qnode(dev)
+        def c():
+            body()
+            return qml.state()
+
+        np.testing.assert_allclose(c(), expected[name], atol=1e-12, err_msg=name)
+    # a second-order step: S1(t/2) then its gates reversed
+    half = np.kron(cnot, np.eye(2)) @ np.kron(np.kron(rx(a / 2), ry(0.3)), np.eye(2))
+    half_reversed = np.kron(np.kron(rx(a / 2), ry(0.3)), np.eye(2)) @ np.kron(cnot, np.eye(2))
+
+    @qml.qnode(dev)
+    def second_order():
+        qml.trotterize(trotter_step, 1, 2)(1.0, a, [0, 1])
+        return qml.state()
+
+    np.testing.assert_allclose(second_order(), half_reversed @ half @ zero, atol=1e-12)
+
+
 @pytest.mark.parametrize("n", [2, 3, 4])
 def test_multicontrolledx_decomposition_is_its_permutation(n):
     """MultiControlledX.compute_decomposition (PennyLane's test modules build it at import):
