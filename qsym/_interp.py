@@ -520,15 +520,43 @@ class InterpretedModule(tiers.LazyModule):
 
     __slots__ = ("_make", "_key", "_text", "_text_ns", "written_out", "values_only")
 
-    def __init__(self, make_source, key: str, ns: dict, written_out: bool = False,
+    def __init__(self, make_source, key, ns: dict, written_out: bool = False,
                  values_only: bool = False):
-        super().__init__(None, f"qsym_interp_{key}", ns)
+        # key: the program's key (program_key), or a function that makes it when first
+        # needed (module(): the hashes of the circuit and the program, about 1 ms of a
+        # 12x8 HEA's first answer, which needs neither: issue #17)
+        super().__init__(None, None if callable(key) else f"qsym_interp_{key}", ns)
         self._make, self._key, self._text, self._text_ns = make_source, key, False, None
         # its text writes the circuit out (qsym._emit.writable): faster calls as Python
         self.written_out = written_out
         # its text is a module for values (emit_module(values_only=True), VALUE_UNROLLED):
         # a gradient makes the full module (qsym._runtime.QNode._with_derivatives)
         self.values_only = values_only
+
+    def key(self) -> str:
+        """The program's key (:func:`program_key`), made at the first call."""
+        key = self._key
+        if callable(key):
+            made = key()  # (outside the lock: source() takes it)
+            with self._lock:
+                if callable(self._key):
+                    self._key = made
+                    if self._name is None:  # (its text's name once the text is made)
+                        self._name = f"qsym_interp_{made}"
+                key = self._key
+        return key
+
+    @property
+    def __name__(self):
+        name = self._name
+        if name is None:
+            self.key()
+            name = self._name
+        return name
+
+    def __repr__(self):
+        return (f"<qsym generated module {self.__name__} "
+                f"({'loaded' if self._mod else 'not loaded'})>")
 
     def interpreted(self) -> bool:
         return not self._text
@@ -589,8 +617,9 @@ class InterpretedModule(tiers.LazyModule):
             return self._mod
         self.source()
         mod = super().load()
-        if cache.load_record(MODULE_NAMES, self._key) != self._name:
-            cache.save_record(MODULE_NAMES, self._key, self._name)
+        key = self.key()
+        if cache.load_record(MODULE_NAMES, key) != self._name:
+            cache.save_record(MODULE_NAMES, key, self._name)
         return mod
 
     def on_disk(self) -> bool:
@@ -600,7 +629,7 @@ class InterpretedModule(tiers.LazyModule):
             return True
         if self._disk is None:
             try:
-                name = cache.load_record(MODULE_NAMES, self._key)
+                name = cache.load_record(MODULE_NAMES, self.key())
                 self._disk = (isinstance(name, str) and name.startswith("qsym_gen_")
                               and cache.enabled()
                               and (cache.cache_dir() / f"{name}.py").is_file())
@@ -609,15 +638,23 @@ class InterpretedModule(tiers.LazyModule):
         return self._disk
 
 
-def module(circuit, program: Program, circuit_key: str, make_source,
+def module(circuit, program: Program, circuit_key, make_source,
            values_only: bool = False):
     """The interpreter tier's module of ``program`` (:class:`InterpretedModule`), or None if
     the interpreter does not run it (:func:`unsupported`): then the caller makes the text.
-    ``make_source()`` makes the generated text when needed."""
+    ``make_source()`` makes the generated text when needed; ``circuit_key`` is the
+    circuit's structural hash, or a function that makes it: then the module's key
+    (:func:`program_key`, which hashes both) is made when first needed (a look in the
+    cache folder, a compile, the module's name), not before its first answer."""
     if unsupported(program) is not None:
         return None
     writable = emit.writable(program)
     values_only = values_only and writable
     packed = program.pack()  # (once: the key hashes it, the namespace holds it)
-    return InterpretedModule(make_source, program_key(program, circuit_key, values_only, packed),
+
+    def key():
+        return program_key(program, circuit_key() if callable(circuit_key) else circuit_key,
+                           values_only, packed)
+
+    return InterpretedModule(make_source, key if callable(circuit_key) else key(),
                              namespace(program, packed), writable, values_only)

@@ -203,6 +203,9 @@ class Compiled:
     _calls: int = field(default=0, init=False, repr=False, compare=False)
     _python_seconds: float = field(default=0.0, init=False, repr=False, compare=False)
     _promoted: bool = field(default=False, init=False, repr=False, compare=False)
+    # the cache folder not yet asked whether an earlier process compiled it
+    # (_look_for_cached: after the process's first answer)
+    _cache_unseen: bool = field(default=False, init=False, repr=False, compare=False)
     _fusing: bool = field(default=False, init=False, repr=False, compare=False)
     _prepared: bool = field(default=False, init=False, repr=False, compare=False)
     _late_calls: int = field(default=0, init=False, repr=False, compare=False)
@@ -256,18 +259,16 @@ class Compiled:
                           tiers.kernels_for(self.module, "_q_WORK_ADJOINT"))
         self._k_value, self._k_grad, self._k_adjoint = self._k_python
         how = tiers.mode()
-        # the module's file in the cache folder: an earlier process compiled it (it is
-        # written only then); numba's index is read in the loading thread, not here
-        maybe_cached = how == "auto" and tiers.maybe_cached(self.module)
         with self._lock:
             if how == "compiled":
                 self._enter_compiled(set(_ENTRY_POINTS))
             else:
                 self._enter("python")
                 # QSYM_TIER=python: never promoted (a singular point still runs compiled)
-                self._promoted = how == "python" or maybe_cached
-                if maybe_cached:
-                    self._load_cached()
+                self._promoted = how == "python"
+                # whether an earlier process compiled it: looked up after the process's
+                # first answer (_look_for_cached), not before this circuit's
+                self._cache_unseen = how == "auto"
 
     # --- the tier state ----------------------------------------------------------------
     def _enter(self, tier, fused=frozenset(), prepared=True):
@@ -304,8 +305,9 @@ class Compiled:
             else:
                 self.__dict__.pop(name, None)  # the class's method
         self.tier = tier
-        logger.debug("%s: tier %s%s", self.module.__name__, tier,
-                     f" (fused: {', '.join(sorted(fused))})" if fused else "")
+        if logger.isEnabledFor(logging.DEBUG):  # (the name of a new circuit's module is
+            logger.debug("%s: tier %s%s", self.module.__name__, tier,  # made when needed)
+                         f" (fused: {', '.join(sorted(fused))})" if fused else "")
 
     def _twin_ns(self):
         """The module's plain-Python twin (tier 0's functions), made at first use, once: two
@@ -370,6 +372,25 @@ class Compiled:
         x, d = np.zeros(self.module.NUM_INPUTS), np.zeros(self.module.NUM_DATA)
         self._job = tiers.load_in_background(self.module, names, x, d, done)
 
+    def _look_for_cached(self):
+        """Whether an earlier process compiled this circuit (the module's file in the cache
+        folder: it is written only then; numba's index is read in the loading thread):
+        then its compiled code is loaded in the background (:meth:`_load_cached`) instead
+        of compiled. Looked up once, after the process's first answer (at a tier-0 call,
+        before any promotion, at :meth:`wait` and :meth:`join_compile`): the look needs
+        the module's key, a hash of the circuit and its program that a new circuit's first
+        answer does not (about 1 ms of a 12x8 HEA's, issue #17)."""
+        if not self._cache_unseen:
+            return
+        on_disk = tiers.maybe_cached(self.module)  # (outside the lock: it may hash)
+        with self._lock:
+            if not self._cache_unseen:
+                return
+            self._cache_unseen = False
+            if on_disk and self.tier == "python" and not self._promoted:
+                self._promoted = True
+                self._load_cached()
+
     def _promoted_fused(self) -> bool:
         return self._calls >= FUSE_AFTER_CALLS + tiers.COMPILE_AFTER_CALLS
 
@@ -419,7 +440,10 @@ class Compiled:
     def _check_promotion(self, x, d):
         if not self._promoted and (self._calls >= tiers.COMPILE_AFTER_CALLS or (
                 not self.one_value and self._python_seconds >= tiers.COMPILE_AFTER_SECONDS)):
+            self._look_for_cached()  # (compiled before: loaded, not compiled again)
             self._promote(x, d)
+        elif self._cache_unseen and tiers.answered():
+            self._look_for_cached()
 
     def _to_text(self):
         """A tiny circuit on the interpreter (:mod:`qsym._interp`) moves to its written-out
@@ -614,6 +638,7 @@ class Compiled:
         ``d``) and the function the job's thread calls with ``(ok, err)`` to move the
         circuit to them; None where the circuit is not on tier 0 or its own compile has
         started (the job then compiles only its own module)."""
+        self._look_for_cached()
         with self._lock:
             if self._promoted or self.tier != "python":
                 return None
@@ -729,6 +754,7 @@ class Compiled:
     def wait(self, timeout=None) -> str:
         """Wait for a background compile started for this circuit (if any) to be swapped
         in; the tier."""
+        self._look_for_cached()
         job = self._job
         if job is not None:
             job.join(timeout)

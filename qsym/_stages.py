@@ -399,19 +399,33 @@ def make_module(circuit, gplan, values_only: bool = False):
     :class:`qsym._interp.InterpretedModule`: no text made or run for the first calls (the
     text is made when something needs it). Else the module's text (:func:`make_program`)
     loaded as before (:func:`load`). Either way a :class:`qsym._tiers.LazyModule`."""
-    key = ir.structural_hash(circuit)
     if interp.enabled():
         program = lower(circuit, gplan)
+        key = _hash_when_needed(circuit)  # (the interpreter's first answer needs none)
 
         def make_source():
-            return emit.emit_module(circuit, gplan, key, program=program,
+            return emit.emit_module(circuit, gplan, key(), program=program,
                                     values_only=values_only)
 
         module = interp.module(circuit, program, key, make_source, values_only)
         if module is not None:
             return module
         return load(make_source())[0]
-    return load(emit.emit_module(circuit, gplan, key, values_only=values_only))[0]
+    return load(emit.emit_module(circuit, gplan, ir.structural_hash(circuit),
+                                 values_only=values_only))[0]
+
+
+def _hash_when_needed(circuit):
+    """A function giving ``circuit``'s structural hash (:func:`qsym._ir.structural_hash`),
+    made at its first call and kept (about 0.7 ms for a 12x8 HEA: issue #17)."""
+    made: list = []
+
+    def key() -> str:
+        if not made:
+            made.append(ir.structural_hash(circuit))
+        return made[0]
+
+    return key
 
 
 def load(source: str, report: bool = False):

@@ -1207,6 +1207,11 @@ def _join_warm_up() -> None:
     _warm_thread.join()
 
 
+def answered() -> bool:
+    """The process has had its first answer (:func:`first_answer`)."""
+    return _answered.is_set()
+
+
 def first_answer() -> None:
     """The process has its first answer: the kernel warm-up may start now
     (:func:`warm_kernels_in_background`; called by :func:`qsym._executors.count`), and

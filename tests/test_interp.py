@@ -239,7 +239,7 @@ def test_the_module_name_is_recorded_for_the_next_process(tmp_path, monkeypatch)
     e.module.load()  # the text written to the cache folder (nothing compiled yet)
     # the same program again (a value call's module, or the full one: the entry's key)
     again = [m for m in (stages.make_module(e.circuit, e.plan, values_only=v)
-                         for v in (True, False)) if m._key == e.module._key][0]
+                         for v in (True, False)) if m.key() == e.module.key()][0]
     assert again.interpreted() and again.on_disk() and again._source is None
     assert again.source() == e.source
 
