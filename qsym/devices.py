@@ -214,7 +214,11 @@ class Device:
                 f"got {seed!r}"
             )
         self.seed = seed
-        # the samples' generator (``rng``, PennyLane's ``_rng``): made at its first use
+        # the samples' generator (``rng``, PennyLane's ``_rng``): made at its first use;
+        # made now (PennyLane's ``__init__`` assigns it) where a class shadows the property
+        # (a class attribute ``_rng`` would otherwise stand for every instance's generator)
+        if type(self)._rng is not _RNG:
+            self._rng = np.random.default_rng(seed)
         # PennyLane's DefaultQubit attributes (the device options of ExecutionConfig)
         self._prng_key, self._max_workers, self._debugger = None, None, None
         self.num_executions = 0  # circuits run on this device (see qsym.Tracker)
@@ -539,6 +543,9 @@ def own_derivatives(dev, diff_method, grad_on_execution="best"):
     name = "execute_and_compute_derivatives" if on_execution else "compute_derivatives"
     mine = getattr(type(dev), name, None)
     return name if mine is not None and mine is not getattr(Device, name, None) else None
+
+
+_RNG = Device._rng  # the property (a class that shadows it gets its generator at __init__)
 
 
 def _check_wire_count(n: int) -> None:
