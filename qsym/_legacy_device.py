@@ -51,6 +51,7 @@ import abc
 import contextlib
 import copy
 import dataclasses
+import functools
 import itertools
 import warnings
 from collections import OrderedDict, defaultdict
@@ -59,6 +60,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from . import devices, math
+from ._capabilities import DeviceCapabilities
 from ._compilation import decompose
 from ._deferral import defer_measurements
 from ._device_api import validate_measurements
@@ -178,8 +180,10 @@ class LegacyDevice(abc.ABC, metaclass=_LegacyMeta):
                              f"device wires {self.wires}") from e
         return Wires(ordered)
 
+    @functools.lru_cache
     def map_wires(self, wires):
-        """The device's consecutive integer wires of the labels ``wires``."""
+        """The device's consecutive integer wires of the labels ``wires`` (memoized, as
+        PennyLane's: ``map_wires.cache_info()``)."""
         try:
             return Wires(wires).map(self.wire_map)
         except WireError as e:
@@ -430,6 +434,9 @@ class LegacyDevice(abc.ABC, metaclass=_LegacyMeta):
     @abc.abstractmethod
     def reset(self):
         """Reset the device's state."""
+
+
+LegacyDevice.__name__ = LegacyDevice.__qualname__ = "Device"  # PennyLane's class name
 
 
 def _first(results):
@@ -1161,6 +1168,10 @@ class LegacyDeviceFacade(devices.Device):
             raise ValueError("The LegacyDeviceFacade only accepts a device of type "
                              "qp.devices.LegacyDevice.")
         self.__dict__["_device"] = device
+        self.capabilities = None  # (a TOML file's, if the legacy device names one)
+        if getattr(device, "config_filepath", None):
+            self.capabilities = DeviceCapabilities.from_toml_file(device.config_filepath)
+            self.config_filepath = device.config_filepath
         self.mixed, self.readout_prob, self.seed = False, None, None
         self._prng_key, self._max_workers = None, None
         self.num_executions = self.num_calls = 0
@@ -1237,7 +1248,8 @@ class LegacyDeviceFacade(devices.Device):
         ``expand_fn``, and the adjoint method's checks when it is requested."""
         execution_config = execution_config or ExecutionConfig()
         pipeline = CompilePipeline()
-        if execution_config.mcm_config.mcm_method in ("deferred", None):
+        method = execution_config.mcm_config.mcm_method
+        if method == "deferred" or method is None and not self._native_mcms():
             pipeline.add_transform(defer_measurements, allow_postselect=False)
         pipeline.add_transform(legacy_device_batch_transform, device=self._device)
         pipeline.add_transform(legacy_device_expand_fn, device=self._device)
@@ -1269,15 +1281,37 @@ class LegacyDeviceFacade(devices.Device):
             if not self._validate_device_method(circuit):
                 raise DeviceError("device does not support device derivatives")
         else:
+            shots_present = bool(circuit and circuit.shots)
+            self._validate_mcm_method(config.mcm_config.mcm_method, shots_present)
             if config.mcm_config.mcm_method is None:
+                method = "one-shot" if shots_present and self._native_mcms() else "deferred"
                 updates["mcm_config"] = dataclasses.replace(config.mcm_config,
-                                                            mcm_method="deferred")
-            return dataclasses.replace(config, **updates)
+                                                            mcm_method=method)
+            return dataclasses.replace(config, **updates) if updates else config
         if config.use_device_gradient is None:
             updates["use_device_gradient"] = True
         if config.grad_on_execution is None and config.gradient_method != "backprop":
             updates["grad_on_execution"] = True
-        return dataclasses.replace(config, **updates)
+        return dataclasses.replace(config, **updates) if updates else config
+
+    def _native_mcms(self) -> bool:
+        """Whether the legacy device measures mid-circuit itself (its capabilities, or a
+        TOML file's ``supported_mcm_methods``)."""
+        if self.capabilities is not None:
+            return "one-shot" in self.capabilities.supported_mcm_methods
+        return bool(self._device.capabilities().get("supports_mid_measure", False))
+
+    def _validate_mcm_method(self, mcm_method, shots_present):
+        if mcm_method in (None, "deferred"):
+            return
+        if mcm_method == "one-shot" and not shots_present:
+            raise QuantumFunctionError('mcm_method="one-shot" is only supported with finite '
+                                       "shots.")
+        supported = ("deferred", "one-shot") if self._native_mcms() else ("deferred",)
+        if mcm_method not in supported:
+            raise QuantumFunctionError(
+                f'The requested MCM method "{mcm_method}" unsupported by the device. '
+                f"Supported methods are: {supported}.")
 
     def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
         circuit = QuantumScript([], [], shots=self.shots) if circuit is None else circuit
@@ -1293,16 +1327,19 @@ class LegacyDeviceFacade(devices.Device):
         return False
 
     def _validate_backprop_method(self, tape):
-        """PennyLane's rule; qsym differentiates no legacy device's own code, so only a
-        tape of plain NumPy parameters (nothing to differentiate) qualifies."""
+        """PennyLane's rule: the device's capabilities name a ``passthru_interface`` or
+        ``passthru_devices`` for the parameters' interface (qsym differentiates such a
+        device's tapes by parameter shift on it: the same exact derivative)."""
         tape = QuantumScript() if tape is None else tape
-        if tape.shots:
+        if tape.shots or any(getattr(m.obs, "name", None) == "SparseHamiltonian"
+                             for m in tape.measurements):
             return False
         capabilities = self._device.capabilities()
-        if (capabilities.get("passthru_interface") is None
-                and capabilities.get("passthru_devices") is None):
-            return False
-        return math.get_interface(*tape.get_parameters(trainable_only=False)) == "numpy"
+        interface = math.get_interface(*tape.get_parameters(trainable_only=False))
+        if capabilities.get("passthru_interface") is not None:
+            return interface in (capabilities["passthru_interface"], "numpy")
+        devices_ = capabilities.get("passthru_devices")
+        return devices_ is not None and (interface in devices_ or interface == "numpy")
 
     def _validate_adjoint_method(self, tape):
         required = ("_apply_operation", "_apply_unitary", "adjoint_jacobian")

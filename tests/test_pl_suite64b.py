@@ -251,3 +251,46 @@ def test_argnum_on_a_device_of_ones_own():
     assert onp.isclose(circuit(x, y), onp.cos(0.543) * onp.sin(-0.654))
     dx, dy = qml.grad(circuit)(x, y)
     assert dx == 0 and onp.isclose(dy, onp.cos(0.543) * onp.cos(-0.654))
+
+
+def test_the_facades_configuration_as_pennylanes():
+    # PennyLane 0.45's LegacyDeviceFacade rules (devices/test_legacy_facade.py)
+    facade = qml.devices.LegacyDeviceFacade(Tiny(wires=2))
+    m0 = qml.measure(0)
+    tape = qml.tape.QuantumScript([qml.X(0), *m0.measurements], [qml.expval(qml.Z(0))])
+    config = qml.devices.ExecutionConfig
+    mcm = qml.devices.MCMConfig
+    with pytest.raises(qml.QuantumFunctionError, match="only supported with finite shots"):
+        facade.setup_execution_config(config(mcm_config=mcm(mcm_method="one-shot")), tape)
+    with pytest.raises(qml.QuantumFunctionError, match="unsupported by the device"):
+        facade.setup_execution_config(config(mcm_config=mcm(mcm_method="tree-traversal")), tape)
+    assert facade.setup_execution_config(config(), tape).mcm_config.mcm_method == "deferred"
+
+    class Native(Tiny):
+        @classmethod
+        def capabilities(cls):
+            return {**super().capabilities(), "supports_mid_measure": True}
+
+    native = qml.devices.LegacyDeviceFacade(Native(wires=2))
+    assert native.setup_execution_config(config(), tape.copy(shots=100)).mcm_config.mcm_method == "one-shot"
+    assert qml.defer_measurements not in native.preprocess_transforms()
+    assert qml.defer_measurements in facade.preprocess_transforms()
+
+    class Backprop(Tiny):
+        @classmethod
+        def capabilities(cls):
+            return {**super().capabilities(), "passthru_interface": "autograd"}
+
+    backprop = qml.devices.LegacyDeviceFacade(Backprop(wires=1))
+    given = config(gradient_method="backprop", use_device_gradient=True)
+    assert backprop.setup_execution_config(given) is given  # nothing to set: the same object
+    sparse = qml.tape.QuantumScript([qml.RX(pnp.array(0.1), 0)], [qml.expval(
+        qml.SparseHamiltonian(qml.X.compute_sparse_matrix(), wires=0))])
+    assert not backprop.supports_derivatives(config(gradient_method="backprop"), sparse)
+    assert not facade.supports_derivatives(config(gradient_method="backprop"))
+    dev = Tiny(wires=["a", "b"])
+    assert dev.map_wires(qml.wires.Wires(["b"])).tolist() == [1]
+    hits = dev.map_wires.cache_info().hits
+    dev.map_wires(qml.wires.Wires(["b"]))
+    assert dev.map_wires.cache_info().hits == hits + 1  # PennyLane's memo
+    assert qml.devices.LegacyDevice.__name__ == "Device"  # PennyLane's class name
