@@ -294,3 +294,19 @@ def test_the_facades_configuration_as_pennylanes():
     dev.map_wires(qml.wires.Wires(["b"]))
     assert dev.map_wires.cache_info().hits == hits + 1  # PennyLane's memo
     assert qml.devices.LegacyDevice.__name__ == "Device"  # PennyLane's class name
+
+
+def test_pulse_odegens_contraction_by_hand_and_its_refusal():
+    from qsym.gradients.pulse_gradient_odegen import _parshift_and_contract, pulse_odegen
+
+    # two words; shifted results (+, -) per word: derivatives (3 - 1)/2 = 1, (0 - 4)/2 = -2;
+    # contracted with the rows [1, 10] and [100, 1000]: [1 - 200, 10 - 2000]
+    results = [onp.array(3.0), onp.array(1.0), onp.array(0.0), onp.array(4.0)]
+    rows = [onp.array([1.0, 10.0]), onp.array([100.0, 1000.0])]
+    assert onp.allclose(_parshift_and_contract(results, rows, True, True), [-199.0, -1990.0])
+    # two measurements (or shot entries): one contraction each
+    both = [onp.array([r, 2 * r]) for r in (3.0, 1.0, 0.0, 4.0)]
+    first, second = _parshift_and_contract(both, rows, False, True)
+    assert onp.allclose(first, [-199.0, -1990.0]) and onp.allclose(second, [-398.0, -3980.0])
+    with pytest.raises(qml.GateError, match="does not simulate"):
+        pulse_odegen(qml.tape.QuantumScript([], [qml.expval(qml.Z(0))]))
