@@ -1296,6 +1296,18 @@ def _execute_options(qnode) -> dict:
     return {"cache": cache, "cachesize": options.get("cachesize", 10000), "max_diff": None}
 
 
+def _check_legacy_method(qnode, tape) -> None:
+    """PennyLane's refusal of a device derivative a legacy device's facade does not give
+    for this tape (``"adjoint"`` with shots, ``"backprop"`` of a ``SparseHamiltonian``)."""
+    method = qnode.diff_method
+    if (method in ("adjoint", "backprop", "device")
+            and getattr(type(qnode.device), "wraps_legacy_device", False)
+            and not qnode.device.supports_derivatives(
+                _devices.ExecutionConfig(gradient_method=method), tape)):
+        raise QuantumFunctionError(
+            f"Device {qnode.device} does not support {method} with requested circuit.")
+
+
 def run_qnode(qnode, args, kwargs):
     """Call a QNode that has transforms: its tape at these arguments, the pipeline, the
     tapes executed on its device (:func:`qsym._tapes.execute`), the postprocessing (one
@@ -1313,6 +1325,7 @@ def run_qnode(qnode, args, kwargs):
     if fused is not None:
         return fused(*args, **kwargs)
     tape, result = _tape_and_result(qnode, args, kwargs)
+    _check_legacy_method(qnode, tape)
     if not tape.measurements:  # PennyLane's QNode refuses it (as qsym's traced QNode: spsa
         output_kind(result)    # and transforms run this path; was an empty result)
     restrict_trainable(tape, qnode.gradient_kwargs.get("argnum"))

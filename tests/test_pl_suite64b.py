@@ -310,3 +310,27 @@ def test_pulse_odegens_contraction_by_hand_and_its_refusal():
     assert onp.allclose(first, [-199.0, -1990.0]) and onp.allclose(second, [-398.0, -3980.0])
     with pytest.raises(qml.GateError, match="does not simulate"):
         pulse_odegen(qml.tape.QuantumScript([], [qml.expval(qml.Z(0))]))
+
+
+def test_a_derivative_method_the_legacy_device_does_not_give_is_refused_at_the_call():
+    # PennyLane's QNode on a legacy device: adjoint with shots and backprop without a
+    # passthru interface are refused when the QNode runs, naming the method
+    dev = Tiny(wires=1)
+
+    @qml.set_shots(10)
+    @qml.qnode(dev, diff_method="adjoint")
+    def sampled():
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.QuantumFunctionError, match="does not support adjoint with requested"):
+        sampled()
+
+    @qml.qnode(dev, diff_method="backprop")
+    def backprop(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.QuantumFunctionError, match="does not support backprop with requested"):
+        qml.grad(backprop)(pnp.array(0.5, requires_grad=True))
+    exact = qml.QNode(backprop.func, dev, diff_method="adjoint")
+    assert onp.isclose(exact(0.5), onp.cos(0.5))  # (adjoint without shots: given)
