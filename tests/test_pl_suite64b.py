@@ -334,3 +334,20 @@ def test_a_derivative_method_the_legacy_device_does_not_give_is_refused_at_the_c
         qml.grad(backprop)(pnp.array(0.5, requires_grad=True))
     exact = qml.QNode(backprop.func, dev, diff_method="adjoint")
     assert onp.isclose(exact(0.5), onp.cos(0.5))  # (adjoint without shots: given)
+
+
+def test_default_gaussian_counts_its_executions():
+    # PennyLane's legacy devices count every circuit they run (test_legacy_device.py): 12
+    # calls of a QNode without trainable parameters, 12 executions
+    dev = qml.device("default.gaussian", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(mag_alpha, phase_alpha, phi):
+        qml.Displacement(mag_alpha, phase_alpha, wires=0)
+        qml.Rotation(phi, wires=0)
+        return qml.expval(qml.NumberOperator(0))
+
+    for _ in range(12):
+        value = circuit(0.015, 0.02, 0.005)
+    assert dev.num_executions == 12
+    assert onp.isclose(value, 0.015**2)  # <n> of a coherent state: |alpha|^2
