@@ -351,3 +351,21 @@ def test_default_gaussian_counts_its_executions():
         value = circuit(0.015, 0.02, 0.005)
     assert dev.num_executions == 12
     assert onp.isclose(value, 0.015**2)  # <n> of a coherent state: |alpha|^2
+
+
+def test_several_measurements_differentiated_on_a_device_of_ones_own():
+    # the transform's shifted tapes run on the device (qsym refused several measurements
+    # there before): <Z0> = cos x, <Z1> = cos x cos y after RX(x), RY(y), CNOT
+    dev = Tiny(wires=2)
+
+    @qml.qnode(dev)
+    def circuit(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=1)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.Z(0)), qml.expval(qml.Z(1))
+
+    x, y = pnp.array(0.3, requires_grad=True), pnp.array(0.5, requires_grad=True)
+    dx, dy = qml.jacobian(lambda x, y: qml.math.stack(circuit(x, y)))(x, y)
+    assert onp.allclose(dx, [-onp.sin(0.3), -onp.sin(0.3) * onp.cos(0.5)])
+    assert onp.allclose(dy, [0.0, -onp.cos(0.3) * onp.sin(0.5)])
