@@ -74,6 +74,7 @@ from ._operations import (GATE_CLASSES, CountsMP, ExpectationMP, LinearCombinati
 from ._opmath import Operator, X, Y, Z, adjoint, operation_derivative
 from ._preprocess import no_sampling, validate_adjoint_trainable_params
 from ._shadows import ClassicalShadowMP, MeasurementTransform, ShadowExpvalMP
+from ._shapes import adjoint_jacobian_tuples
 from ._shots import Shots
 from ._splitting import broadcast_expand, split_non_commuting
 from ._tapes import QuantumScript
@@ -1072,14 +1073,7 @@ class QubitDevice(LegacyDevice):
                 trainable_params.append(k)
         return trainable_params
 
-    @staticmethod
-    def _adjoint_jacobian_processing(jac):
-        jac = np.squeeze(jac)
-        if jac.ndim == 0:
-            return np.array(jac)
-        if jac.ndim == 1:
-            return tuple(np.array(j) for j in jac)
-        return tuple(tuple(np.array(j_) for j_ in j) for j in jac)
+    _adjoint_jacobian_processing = staticmethod(adjoint_jacobian_tuples)
 
     def _get_diagonalizing_gates(self, circuit: QuantumScript) -> list:
         return circuit.diagonalizing_gates
