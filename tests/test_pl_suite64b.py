@@ -369,3 +369,11 @@ def test_several_measurements_differentiated_on_a_device_of_ones_own():
     dx, dy = qml.jacobian(lambda x, y: qml.math.stack(circuit(x, y)))(x, y)
     assert onp.allclose(dx, [-onp.sin(0.3), -onp.sin(0.3) * onp.cos(0.5)])
     assert onp.allclose(dy, [0.0, -onp.cos(0.3) * onp.sin(0.5)])
+
+
+def test_an_unknown_device_is_named_in_pennylanes_words():
+    # PennyLane 0.45: "Device None does not exist. Make sure the required plugin is installed."
+    with pytest.raises(qml.DeviceError, match="Device None does not exist"):
+        qml.device("None", wires=0)
+    with pytest.raises(qml.DeviceError, match="unknown device 'default.qubitt'; qsym provides"):
+        qml.device("default.qubitt", wires=1)
