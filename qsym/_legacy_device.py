@@ -96,6 +96,13 @@ class _LegacyMeta(abc.ABCMeta):
         return super().__instancecheck__(instance)
 
 
+def _abstract_property(doc):
+    def undefined(self):
+        """(abstract)"""
+    undefined.__doc__ = doc
+    return property(abc.abstractmethod(undefined))
+
+
 class LegacyDevice(abc.ABC, metaclass=_LegacyMeta):
     """PennyLane's legacy base class of devices (``qml.devices.LegacyDevice``): wires,
     shots, the supported operations and observables by name, ``execute`` of an operation
@@ -131,10 +138,14 @@ class LegacyDevice(abc.ABC, metaclass=_LegacyMeta):
                 f"Plugin version: {self.version}\nAuthor: {self.author}\n"
                 f"Wires: {self.num_wires}\nShots: {self.shots}")
 
-    for _name in ("name", "short_name", "pennylane_requires", "version", "author",
-                  "operations", "observables"):
-        locals()[_name] = property(abc.abstractmethod(lambda self: None))
-    del _name
+    # PennyLane's abstract properties: a device class sets each (a class attribute will do)
+    name = _abstract_property("The device's name.")
+    short_name = _abstract_property("The name qml.device knows the device by.")
+    pennylane_requires = _abstract_property("The PennyLane versions the device supports.")
+    version = _abstract_property("The device's version.")
+    author = _abstract_property("The device's author.")
+    operations = _abstract_property("The names of the operations the device applies.")
+    observables = _abstract_property("The names of the observables the device measures.")
 
     @property
     def shots(self):
