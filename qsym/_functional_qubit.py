@@ -38,6 +38,7 @@ from ._operations import (
     StatePrepBase, Sum, T, probs, sample)
 from ._shadows import ClassicalShadowMP, ShadowExpvalMP
 from ._opmath import adjoint, dot, operation_derivative, simplify
+from ._shapes import adjoint_jacobian_tuples
 from ._shots import ShotCopies, Shots, choice
 from . import _tapes, math as qmath, numpy as qnp, pauli, templates
 from .wires import Wires
@@ -957,12 +958,7 @@ def adjoint_jacobian(tape, state=None):
             trainable -= 1
         param -= k
         bras = np.stack([apply_operation(adj, b) for b in bras])
-    jac = np.squeeze(jac)
-    if jac.ndim == 0:
-        return np.array(jac)
-    if jac.ndim == 1:
-        return tuple(np.array(j) for j in jac)
-    return tuple(tuple(np.array(x) for x in row) for row in jac)
+    return adjoint_jacobian_tuples(jac)
 
 
 def adjoint_jvp(tape, tangents, state=None):

@@ -542,6 +542,7 @@ class DefaultGaussian(devices.Device):
         if len(ms) > 1 and not split_one_each(ms):
             raise QuantumFunctionError("Default gaussian only support single measurements.")
         self.reset()
+        self.num_executions += 1  # PennyLane's legacy count: one per circuit run
         for op in tape.operations:
             name = op.name
             if name not in self._operation_map:

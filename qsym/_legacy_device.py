@@ -51,6 +51,7 @@ import abc
 import contextlib
 import copy
 import dataclasses
+import functools
 import itertools
 import warnings
 from collections import OrderedDict, defaultdict
@@ -59,6 +60,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from . import devices, math
+from ._capabilities import DeviceCapabilities
 from ._compilation import decompose
 from ._deferral import defer_measurements
 from ._device_api import validate_measurements
@@ -72,6 +74,7 @@ from ._operations import (GATE_CLASSES, CountsMP, ExpectationMP, LinearCombinati
 from ._opmath import Operator, X, Y, Z, adjoint, operation_derivative
 from ._preprocess import no_sampling, validate_adjoint_trainable_params
 from ._shadows import ClassicalShadowMP, MeasurementTransform, ShadowExpvalMP
+from ._shapes import adjoint_jacobian_tuples
 from ._shots import Shots
 from ._splitting import broadcast_expand, split_non_commuting
 from ._tapes import QuantumScript
@@ -91,6 +94,13 @@ class _LegacyMeta(abc.ABCMeta):
         if isinstance(instance, LegacyDeviceFacade):
             return isinstance(instance.target_device, cls)
         return super().__instancecheck__(instance)
+
+
+def _abstract_property(doc):
+    def undefined(self):
+        """(abstract)"""
+    undefined.__doc__ = doc
+    return property(abc.abstractmethod(undefined))
 
 
 class LegacyDevice(abc.ABC, metaclass=_LegacyMeta):
@@ -128,10 +138,14 @@ class LegacyDevice(abc.ABC, metaclass=_LegacyMeta):
                 f"Plugin version: {self.version}\nAuthor: {self.author}\n"
                 f"Wires: {self.num_wires}\nShots: {self.shots}")
 
-    for _name in ("name", "short_name", "pennylane_requires", "version", "author",
-                  "operations", "observables"):
-        locals()[_name] = property(abc.abstractmethod(lambda self: None))
-    del _name
+    # PennyLane's abstract properties: a device class sets each (a class attribute will do)
+    name = _abstract_property("The device's name.")
+    short_name = _abstract_property("The name qml.device knows the device by.")
+    pennylane_requires = _abstract_property("The PennyLane versions the device supports.")
+    version = _abstract_property("The device's version.")
+    author = _abstract_property("The device's author.")
+    operations = _abstract_property("The names of the operations the device applies.")
+    observables = _abstract_property("The names of the observables the device measures.")
 
     @property
     def shots(self):
@@ -178,8 +192,10 @@ class LegacyDevice(abc.ABC, metaclass=_LegacyMeta):
                              f"device wires {self.wires}") from e
         return Wires(ordered)
 
+    @functools.lru_cache
     def map_wires(self, wires):
-        """The device's consecutive integer wires of the labels ``wires``."""
+        """The device's consecutive integer wires of the labels ``wires`` (memoized, as
+        PennyLane's: ``map_wires.cache_info()``)."""
         try:
             return Wires(wires).map(self.wire_map)
         except WireError as e:
@@ -430,6 +446,9 @@ class LegacyDevice(abc.ABC, metaclass=_LegacyMeta):
     @abc.abstractmethod
     def reset(self):
         """Reset the device's state."""
+
+
+LegacyDevice.__name__ = LegacyDevice.__qualname__ = "Device"  # PennyLane's class name
 
 
 def _first(results):
@@ -1065,14 +1084,7 @@ class QubitDevice(LegacyDevice):
                 trainable_params.append(k)
         return trainable_params
 
-    @staticmethod
-    def _adjoint_jacobian_processing(jac):
-        jac = np.squeeze(jac)
-        if jac.ndim == 0:
-            return np.array(jac)
-        if jac.ndim == 1:
-            return tuple(np.array(j) for j in jac)
-        return tuple(tuple(np.array(j_) for j_ in j) for j in jac)
+    _adjoint_jacobian_processing = staticmethod(adjoint_jacobian_tuples)
 
     def _get_diagonalizing_gates(self, circuit: QuantumScript) -> list:
         return circuit.diagonalizing_gates
@@ -1161,6 +1173,10 @@ class LegacyDeviceFacade(devices.Device):
             raise ValueError("The LegacyDeviceFacade only accepts a device of type "
                              "qp.devices.LegacyDevice.")
         self.__dict__["_device"] = device
+        self.capabilities = None  # (a TOML file's, if the legacy device names one)
+        if getattr(device, "config_filepath", None):
+            self.capabilities = DeviceCapabilities.from_toml_file(device.config_filepath)
+            self.config_filepath = device.config_filepath
         self.mixed, self.readout_prob, self.seed = False, None, None
         self._prng_key, self._max_workers = None, None
         self.num_executions = self.num_calls = 0
@@ -1237,7 +1253,8 @@ class LegacyDeviceFacade(devices.Device):
         ``expand_fn``, and the adjoint method's checks when it is requested."""
         execution_config = execution_config or ExecutionConfig()
         pipeline = CompilePipeline()
-        if execution_config.mcm_config.mcm_method in ("deferred", None):
+        method = execution_config.mcm_config.mcm_method
+        if method == "deferred" or method is None and not self._native_mcms():
             pipeline.add_transform(defer_measurements, allow_postselect=False)
         pipeline.add_transform(legacy_device_batch_transform, device=self._device)
         pipeline.add_transform(legacy_device_expand_fn, device=self._device)
@@ -1269,15 +1286,37 @@ class LegacyDeviceFacade(devices.Device):
             if not self._validate_device_method(circuit):
                 raise DeviceError("device does not support device derivatives")
         else:
+            shots_present = bool(circuit and circuit.shots)
+            self._validate_mcm_method(config.mcm_config.mcm_method, shots_present)
             if config.mcm_config.mcm_method is None:
+                method = "one-shot" if shots_present and self._native_mcms() else "deferred"
                 updates["mcm_config"] = dataclasses.replace(config.mcm_config,
-                                                            mcm_method="deferred")
-            return dataclasses.replace(config, **updates)
+                                                            mcm_method=method)
+            return dataclasses.replace(config, **updates) if updates else config
         if config.use_device_gradient is None:
             updates["use_device_gradient"] = True
         if config.grad_on_execution is None and config.gradient_method != "backprop":
             updates["grad_on_execution"] = True
-        return dataclasses.replace(config, **updates)
+        return dataclasses.replace(config, **updates) if updates else config
+
+    def _native_mcms(self) -> bool:
+        """Whether the legacy device measures mid-circuit itself (its capabilities, or a
+        TOML file's ``supported_mcm_methods``)."""
+        if self.capabilities is not None:
+            return "one-shot" in self.capabilities.supported_mcm_methods
+        return bool(self._device.capabilities().get("supports_mid_measure", False))
+
+    def _validate_mcm_method(self, mcm_method, shots_present):
+        if mcm_method in (None, "deferred"):
+            return
+        if mcm_method == "one-shot" and not shots_present:
+            raise QuantumFunctionError('mcm_method="one-shot" is only supported with finite '
+                                       "shots.")
+        supported = ("deferred", "one-shot") if self._native_mcms() else ("deferred",)
+        if mcm_method not in supported:
+            raise QuantumFunctionError(
+                f'The requested MCM method "{mcm_method}" unsupported by the device. '
+                f"Supported methods are: {supported}.")
 
     def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
         circuit = QuantumScript([], [], shots=self.shots) if circuit is None else circuit
@@ -1293,16 +1332,19 @@ class LegacyDeviceFacade(devices.Device):
         return False
 
     def _validate_backprop_method(self, tape):
-        """PennyLane's rule; qsym differentiates no legacy device's own code, so only a
-        tape of plain NumPy parameters (nothing to differentiate) qualifies."""
+        """PennyLane's rule: the device's capabilities name a ``passthru_interface`` or
+        ``passthru_devices`` for the parameters' interface (qsym differentiates such a
+        device's tapes by parameter shift on it: the same exact derivative)."""
         tape = QuantumScript() if tape is None else tape
-        if tape.shots:
+        if tape.shots or any(getattr(m.obs, "name", None) == "SparseHamiltonian"
+                             for m in tape.measurements):
             return False
         capabilities = self._device.capabilities()
-        if (capabilities.get("passthru_interface") is None
-                and capabilities.get("passthru_devices") is None):
-            return False
-        return math.get_interface(*tape.get_parameters(trainable_only=False)) == "numpy"
+        interface = math.get_interface(*tape.get_parameters(trainable_only=False))
+        if capabilities.get("passthru_interface") is not None:
+            return interface in (capabilities["passthru_interface"], "numpy")
+        devices_ = capabilities.get("passthru_devices")
+        return devices_ is not None and (interface in devices_ or interface == "numpy")
 
     def _validate_adjoint_method(self, tape):
         required = ("_apply_operation", "_apply_unitary", "adjoint_jacobian")

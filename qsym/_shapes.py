@@ -500,3 +500,19 @@ def live_rows(post, size: int) -> np.ndarray:
         elif kind == "var":
             live[r + 1] = False
     return live
+
+
+def adjoint_jacobian_tuples(jac):
+    """PennyLane's form of an adjoint-method Jacobian (measurements by trainable
+    parameters, squeezed): a 0-d array, a tuple of 0-d arrays, or a tuple of tuples.
+
+    >>> adjoint_jacobian_tuples(np.array([[0.5, 0.25]]))
+    (array(0.5), array(0.25))
+    """
+    jac = np.squeeze(jac)
+    if jac.ndim == 0:
+        return np.array(jac)
+    if jac.ndim == 1:
+        return tuple(np.array(j) for j in jac)
+    return tuple(tuple(np.array(x) for x in row) for row in jac)
+

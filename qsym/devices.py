@@ -142,7 +142,9 @@ class Device:
                 "pure-state simulation)"
             )
         if name not in DEVICE_NAMES and name not in DEVICE_CLASSES:
-            raise DeviceError(f"unknown device {name!r}; qsym provides {', '.join(DEVICE_NAMES)}")
+            raise DeviceError(f"Device {name} does not exist. Make sure the required plugin is "
+                              f"installed. (unknown device {name!r}; qsym provides "
+                              f"{', '.join(DEVICE_NAMES)})")  # (PennyLane's words first)
         if wires is None:
             labels = None
         elif isinstance(wires, (bool, str, bytes)) or not isinstance(

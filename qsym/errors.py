@@ -359,8 +359,8 @@ class DeviceError(QsymError, ValueError):
     >>> try:
     ...     qml.device("default.qubitt", wires=1)
     ... except qml.DeviceError as exc:
-    ...     print(str(exc)[:34])
-    unknown device 'default.qubitt'; q
+    ...     print(str(exc)[:36])
+    Device default.qubitt does not exist
     """
 
 

@@ -3584,3 +3584,46 @@ _module("classical_jacobian", "PennyLane's qml.gradients.classical_jacobian",
 fisher = _module("fisher", "PennyLane's qml.gradients.fisher",
                  classical_fisher=classical_fisher, quantum_fisher=quantum_fisher,
                  _compute_cfim=_compute_cfim, _make_probs=_make_probs)
+
+
+# --- PennyLane's pulse generator rule (qml.gradients.pulse_gradient_odegen) --------------------
+def _parshift_and_contract(results, coeffs, single_measure, single_shot_entry):
+    """PennyLane's helper of ``pulse_odegen``: the two-term parameter-shift derivatives of
+    ``results`` (pairs of tapes shifted by +pi/2 and -pi/2, one pair per Pauli word) contracted
+    with ``coeffs`` (one row of coefficients per word), per measurement and per shot entry.
+
+    >>> r = [np.array(1.2), np.array(-0.42)]   # one word: (1.2 - (-0.42)) / 2 = 0.81
+    >>> _parshift_and_contract(r, [np.array([1.0, 2.0])], True, True)
+    array([0.81, 1.62])
+    """
+    def single(res_list, rows):
+        res = anp.stack(res_list)
+        return anp.tensordot((res[::2] - res[1::2]) / 2, rows, axes=[[0], [0]])
+
+    rows = anp.stack(coeffs)
+    if single_measure and single_shot_entry:
+        return single(results, rows)
+    if single_measure or single_shot_entry:
+        return tuple(single(r, rows) for r in zip(*results, strict=True))
+    return tuple(tuple(single(r_, rows) for r_ in zip(*r, strict=True))
+                 for r in zip(*results, strict=True))
+
+
+def _pulse_refused(name):
+    def refused(*args, **kwargs):
+        raise GateError(
+            f"qml.gradients.{name} works on pulse programs (qml.pulse.ParametrizedEvolution in "
+            "a circuit), which qsym does not simulate: apply qml.QubitUnitary(op.matrix(), "
+            "wires) for a fixed pulse and differentiate the circuit's gate parameters")
+    refused.__name__ = refused.__qualname__ = name
+    refused.__doc__ = f"PennyLane's ``{name}``: refused (qsym does not simulate pulses)."
+    return refused
+
+
+pulse_odegen = _pulse_refused("pulse_odegen")
+pulse_gradient_odegen = _module(
+    "pulse_gradient_odegen", "PennyLane's qml.gradients.pulse_gradient_odegen",
+    pulse_odegen=pulse_odegen, _parshift_and_contract=_parshift_and_contract,
+    **{n: _pulse_refused(n) for n in (
+        "_generate_tapes_and_coeffs", "_insert_op", "_nonzero_coeffs_and_words",
+        "_one_parameter_generators", "_one_parameter_paulirot_coeffs")})

@@ -251,3 +251,129 @@ def test_argnum_on_a_device_of_ones_own():
     assert onp.isclose(circuit(x, y), onp.cos(0.543) * onp.sin(-0.654))
     dx, dy = qml.grad(circuit)(x, y)
     assert dx == 0 and onp.isclose(dy, onp.cos(0.543) * onp.cos(-0.654))
+
+
+def test_the_facades_configuration_as_pennylanes():
+    # PennyLane 0.45's LegacyDeviceFacade rules (devices/test_legacy_facade.py)
+    facade = qml.devices.LegacyDeviceFacade(Tiny(wires=2))
+    m0 = qml.measure(0)
+    tape = qml.tape.QuantumScript([qml.X(0), *m0.measurements], [qml.expval(qml.Z(0))])
+    config = qml.devices.ExecutionConfig
+    mcm = qml.devices.MCMConfig
+    with pytest.raises(qml.QuantumFunctionError, match="only supported with finite shots"):
+        facade.setup_execution_config(config(mcm_config=mcm(mcm_method="one-shot")), tape)
+    with pytest.raises(qml.QuantumFunctionError, match="unsupported by the device"):
+        facade.setup_execution_config(config(mcm_config=mcm(mcm_method="tree-traversal")), tape)
+    assert facade.setup_execution_config(config(), tape).mcm_config.mcm_method == "deferred"
+
+    class Native(Tiny):
+        @classmethod
+        def capabilities(cls):
+            return {**super().capabilities(), "supports_mid_measure": True}
+
+    native = qml.devices.LegacyDeviceFacade(Native(wires=2))
+    assert native.setup_execution_config(config(), tape.copy(shots=100)).mcm_config.mcm_method == "one-shot"
+    assert qml.defer_measurements not in native.preprocess_transforms()
+    assert qml.defer_measurements in facade.preprocess_transforms()
+
+    class Backprop(Tiny):
+        @classmethod
+        def capabilities(cls):
+            return {**super().capabilities(), "passthru_interface": "autograd"}
+
+    backprop = qml.devices.LegacyDeviceFacade(Backprop(wires=1))
+    given = config(gradient_method="backprop", use_device_gradient=True)
+    assert backprop.setup_execution_config(given) is given  # nothing to set: the same object
+    sparse = qml.tape.QuantumScript([qml.RX(pnp.array(0.1), 0)], [qml.expval(
+        qml.SparseHamiltonian(qml.X.compute_sparse_matrix(), wires=0))])
+    assert not backprop.supports_derivatives(config(gradient_method="backprop"), sparse)
+    assert not facade.supports_derivatives(config(gradient_method="backprop"))
+    dev = Tiny(wires=["a", "b"])
+    assert dev.map_wires(qml.wires.Wires(["b"])).tolist() == [1]
+    hits = dev.map_wires.cache_info().hits
+    dev.map_wires(qml.wires.Wires(["b"]))
+    assert dev.map_wires.cache_info().hits == hits + 1  # PennyLane's memo
+    assert qml.devices.LegacyDevice.__name__ == "Device"  # PennyLane's class name
+
+
+def test_pulse_odegens_contraction_by_hand_and_its_refusal():
+    from qsym.gradients.pulse_gradient_odegen import _parshift_and_contract, pulse_odegen
+
+    # two words; shifted results (+, -) per word: derivatives (3 - 1)/2 = 1, (0 - 4)/2 = -2;
+    # contracted with the rows [1, 10] and [100, 1000]: [1 - 200, 10 - 2000]
+    results = [onp.array(3.0), onp.array(1.0), onp.array(0.0), onp.array(4.0)]
+    rows = [onp.array([1.0, 10.0]), onp.array([100.0, 1000.0])]
+    assert onp.allclose(_parshift_and_contract(results, rows, True, True), [-199.0, -1990.0])
+    # two measurements (or shot entries): one contraction each
+    both = [onp.array([r, 2 * r]) for r in (3.0, 1.0, 0.0, 4.0)]
+    first, second = _parshift_and_contract(both, rows, False, True)
+    assert onp.allclose(first, [-199.0, -1990.0]) and onp.allclose(second, [-398.0, -3980.0])
+    with pytest.raises(qml.GateError, match="does not simulate"):
+        pulse_odegen(qml.tape.QuantumScript([], [qml.expval(qml.Z(0))]))
+
+
+def test_a_derivative_method_the_legacy_device_does_not_give_is_refused_at_the_call():
+    # PennyLane's QNode on a legacy device: adjoint with shots and backprop without a
+    # passthru interface are refused when the QNode runs, naming the method
+    dev = Tiny(wires=1)
+
+    @qml.set_shots(10)
+    @qml.qnode(dev, diff_method="adjoint")
+    def sampled():
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.QuantumFunctionError, match="does not support adjoint with requested"):
+        sampled()
+
+    @qml.qnode(dev, diff_method="backprop")
+    def backprop(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.QuantumFunctionError, match="does not support backprop with requested"):
+        qml.grad(backprop)(pnp.array(0.5, requires_grad=True))
+    exact = qml.QNode(backprop.func, dev, diff_method="adjoint")
+    assert onp.isclose(exact(0.5), onp.cos(0.5))  # (adjoint without shots: given)
+
+
+def test_default_gaussian_counts_its_executions():
+    # PennyLane's legacy devices count every circuit they run (test_legacy_device.py): 12
+    # calls of a QNode without trainable parameters, 12 executions
+    dev = qml.device("default.gaussian", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(mag_alpha, phase_alpha, phi):
+        qml.Displacement(mag_alpha, phase_alpha, wires=0)
+        qml.Rotation(phi, wires=0)
+        return qml.expval(qml.NumberOperator(0))
+
+    for _ in range(12):
+        value = circuit(0.015, 0.02, 0.005)
+    assert dev.num_executions == 12
+    assert onp.isclose(value, 0.015**2)  # <n> of a coherent state: |alpha|^2
+
+
+def test_several_measurements_differentiated_on_a_device_of_ones_own():
+    # the transform's shifted tapes run on the device (qsym refused several measurements
+    # there before): <Z0> = cos x, <Z1> = cos x cos y after RX(x), RY(y), CNOT
+    dev = Tiny(wires=2)
+
+    @qml.qnode(dev)
+    def circuit(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=1)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.Z(0)), qml.expval(qml.Z(1))
+
+    x, y = pnp.array(0.3, requires_grad=True), pnp.array(0.5, requires_grad=True)
+    dx, dy = qml.jacobian(lambda x, y: qml.math.stack(circuit(x, y)))(x, y)
+    assert onp.allclose(dx, [-onp.sin(0.3), -onp.sin(0.3) * onp.cos(0.5)])
+    assert onp.allclose(dy, [0.0, -onp.cos(0.3) * onp.sin(0.5)])
+
+
+def test_an_unknown_device_is_named_in_pennylanes_words():
+    # PennyLane 0.45: "Device None does not exist. Make sure the required plugin is installed."
+    with pytest.raises(qml.DeviceError, match="Device None does not exist"):
+        qml.device("None", wires=0)
+    with pytest.raises(qml.DeviceError, match="unknown device 'default.qubitt'; qsym provides"):
+        qml.device("default.qubitt", wires=1)
