@@ -127,6 +127,8 @@ def hea(n_wires, layers):
 
 def test_seed_batch_rows_equal_single_calls_and_closed_form():
     entry = entry_of(seed, 1, (np.array([0.54, 0.12]),))
+    # the returning forms over written-out _into forms (assert_rows_are_single_calls)
+    assert entry.module.UNROLLED and entry.module.ADJOINT_UNROLLED
     X, D = random_rows(entry, 7, 1)
     values, out, jac = assert_rows_are_single_calls(entry, X, D)
     a, b = X[:, 0], X[:, 1]
@@ -138,6 +140,8 @@ def test_seed_batch_rows_equal_single_calls_and_closed_form():
 def test_entangled_circuit_with_data_and_two_outputs():
     entry = entry_of(entangled, 3, (np.array([0.3, -1.1, 0.8]),), {"w": 0.7})
     assert entry.module.NUM_DATA == 1 and entry.module.NUM_OUTPUTS == 2
+    # the returning forms over the _into forms that call the kernels
+    assert not entry.module.UNROLLED and not entry.module.ADJOINT_UNROLLED
     X, D = random_rows(entry, 6, 2)
     values, out, jac = assert_rows_are_single_calls(entry, X, D)
     for b in range(X.shape[0]):
