@@ -924,17 +924,39 @@ if __name__ != MODULE_NAME:  # numba's disk cache finds functions by module name
 def _api_calls(fused: bool, adjoint: bool) -> str:
     """The exported module's compiled ``_numba_value`` and ``_numba_value_and_grad``: only
     the entry points this circuit's form (fused or not) and method run, so that the module
-    carries only the kernels they reach (:func:`reachable_sections`)."""
+    carries only the kernels they reach (:func:`reachable_sections`).
+
+    A fused circuit's calls its ``_into`` entry points into arrays they make (the returning
+    forms ``fused_value(x, d)``, ... would each be a compile linking the carried kernels
+    again, issue #17):
+
+    >>> print(_api_calls(fused=True, adjoint=True))
+    def _numba_value(x, d):
+        out = np.empty(NUM_OUTPUTS)
+        fused_value_into(x, d, out)
+        return out
+    <BLANKLINE>
+    <BLANKLINE>
+    def _numba_value_and_grad(x, d):
+        out, jac = np.empty(NUM_OUTPUTS), np.empty((NUM_OUTPUTS, NUM_INPUTS))
+        fused_value_and_grad_adjoint_into(x, d, out, jac)
+        return out, jac
+    """
+    outputs = "    out, jac = np.empty(NUM_OUTPUTS), np.empty((NUM_OUTPUTS, NUM_INPUTS))\n"
     if fused:
-        grad = "fused_value_and_grad_adjoint" if adjoint else "fused_value_and_grad"
-        return ("def _numba_value(x, d):\n    return fused_value(x, d)\n\n\n"
-                f"def _numba_value_and_grad(x, d):\n    return {grad}(x, d)")
+        # the _into forms, into arrays made here (as the runtime's Compiled._fused): the
+        # returning forms would be compiles of their own that link the _into forms' whole
+        # call tree again (the carried kernels: issue #17); the same code, the same bits
+        grad = "fused_value_and_grad_adjoint_into" if adjoint else "fused_value_and_grad_into"
+        return ("def _numba_value(x, d):\n    out = np.empty(NUM_OUTPUTS)\n"
+                "    fused_value_into(x, d, out)\n    return out\n\n\n"
+                f"def _numba_value_and_grad(x, d):\n{outputs}    {grad}(x, d, out, jac)\n"
+                "    return out, jac")
     # (the kernels' _into forms, into arrays made here: the library has no returning forms)
     value = ("def _numba_value(x, d):\n    mats, smats, ch, C, cc, th = prepare(x, d, 0)\n"
              "    out = np.empty(NUM_OUTPUTS)\n"
              "    program_value_into(PROGRAM_INTS, PROGRAM_FLOATS, mats, C, out)\n"
              "    return out")
-    outputs = "    out, jac = np.empty(NUM_OUTPUTS), np.empty((NUM_OUTPUTS, NUM_INPUTS))\n"
     if adjoint:
         grad = ("def _numba_value_and_grad(x, d):\n"
                 "    mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)\n" + outputs +

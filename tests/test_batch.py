@@ -54,21 +54,39 @@ def finite_differences(entry, x, d, h=1e-6):
     return jac
 
 
-def assert_rows_are_single_calls(entry, X, D):
-    """Each batch row equals the two-call and the fused single calls, bit for bit."""
+def fused_single_call(entry, name, returning):
+    """The module's fused single call ``name`` ("value", "value_and_grad", ...): its
+    returning form ``fused_<name>(x, d)`` or, ``returning=False``, its ``_into`` form into
+    arrays made in Python (what the runtime calls)."""
+    return getattr(entry.module, f"fused_{name}") if returning else entry._fused(name)
+
+
+def assert_rows_are_single_calls(entry, X, D, returning=True):
+    """Each batch row equals the two-call and the fused single calls, bit for bit.
+
+    ``returning``: the fused calls through the module's returning forms (``fused_value``,
+    ...), else through their ``_into`` forms. The returning forms are one template for
+    every module (``qsym._emit._RETURNING``, ``_ADJOINT_RETURNING``: new arrays, then the
+    ``_into`` form) and each is a compile of its own that links the ``_into`` form's
+    whole call tree again (the kernel library's: 0.8-1.4 s each, a third of a circuit's
+    compile, issue #17): they are checked on a written-out module (the seed) and on one
+    that calls the kernels (the entangled circuit); the other circuits' rows are checked
+    against the ``_into`` forms, the same compiled code."""
     values = entry.batch_value(X, D)
     assert values.shape == (X.shape[0], entry.module.NUM_OUTPUTS)
+    fused_value = fused_single_call(entry, "value", returning)
     for b in range(X.shape[0]):
-        assert np.array_equal(values[b], entry.module.fused_value(X[b], D[b]))
+        assert np.array_equal(values[b], fused_value(X[b], D[b]))
         assert np.array_equal(values[b], type(entry).value(entry, X[b], D[b]))
     for batch_name, single_name, fused_name in METHODS.values():
         out, jac = getattr(entry, batch_name)(X, D)
         assert out.shape == values.shape
         assert jac.shape == (X.shape[0], entry.module.NUM_OUTPUTS, entry.module.NUM_INPUTS)
         assert np.array_equal(out, values)
+        fused = fused_single_call(entry, fused_name[len("fused_"):], returning)
         for b in range(X.shape[0]):
             v1, j1 = getattr(type(entry), single_name)(entry, X[b], D[b])
-            v2, j2 = getattr(entry.module, fused_name)(X[b], D[b])
+            v2, j2 = fused(X[b], D[b])
             assert np.array_equal(out[b], v1) and np.array_equal(jac[b], j1), (batch_name, b)
             assert np.array_equal(out[b], v2) and np.array_equal(jac[b], j2), (batch_name, b)
     return values, out, jac
@@ -109,6 +127,8 @@ def hea(n_wires, layers):
 
 def test_seed_batch_rows_equal_single_calls_and_closed_form():
     entry = entry_of(seed, 1, (np.array([0.54, 0.12]),))
+    # the returning forms over written-out _into forms (assert_rows_are_single_calls)
+    assert entry.module.UNROLLED and entry.module.ADJOINT_UNROLLED
     X, D = random_rows(entry, 7, 1)
     values, out, jac = assert_rows_are_single_calls(entry, X, D)
     a, b = X[:, 0], X[:, 1]
@@ -120,6 +140,8 @@ def test_seed_batch_rows_equal_single_calls_and_closed_form():
 def test_entangled_circuit_with_data_and_two_outputs():
     entry = entry_of(entangled, 3, (np.array([0.3, -1.1, 0.8]),), {"w": 0.7})
     assert entry.module.NUM_DATA == 1 and entry.module.NUM_OUTPUTS == 2
+    # the returning forms over the _into forms that call the kernels
+    assert not entry.module.UNROLLED and not entry.module.ADJOINT_UNROLLED
     X, D = random_rows(entry, 6, 2)
     values, out, jac = assert_rows_are_single_calls(entry, X, D)
     for b in range(X.shape[0]):
@@ -138,7 +160,7 @@ def test_random_circuits_over_the_gate_table(seed_):
     rng = np.random.default_rng(seed_)
     entry = entry_of(fn, n_wires, (rng.uniform(-1, 1, 3), 0.4), {"data": rng.uniform(-1, 1, 2)})
     X, D = random_rows(entry, 5, 10 + seed_)
-    _, out, jac = assert_rows_are_single_calls(entry, X, D)
+    _, out, jac = assert_rows_are_single_calls(entry, X, D, returning=False)
     for b in range(X.shape[0]):
         np.testing.assert_allclose(jac[b], exact_jacobian(entry.circuit, X[b], D[b]),
                                    atol=1e-10)
@@ -157,7 +179,7 @@ def test_parallel_batches_are_bit_identical_to_single_calls(threads):
     before = numba.get_num_threads()
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
     try:
-        assert_rows_are_single_calls(entry, X, D)
+        assert_rows_are_single_calls(entry, X, D, returning=False)
     finally:
         numba.set_num_threads(before)
     np.testing.assert_allclose(entry.batch_value_and_grad(X[:1], D[:1])[1][0],

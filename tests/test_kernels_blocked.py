@@ -558,9 +558,14 @@ def test_large_qnode_adjoint_against_reference_interpreter(n):
             assert np.array_equal(o, got[0][0]) and np.array_equal(j, got[0][1])
     finally:
         numba.set_num_threads(old)
-    # the generated module's entry point (what an exported module runs) and a batch row:
-    # the same kernel, the same bits
-    o, j = entry.module.fused_value_and_grad_adjoint(x, d)
+    # the generated module's fused entry point (what the runtime's fused tier runs, and
+    # what the returning form an exported module runs calls) and a batch row: the same
+    # kernel, the same bits. (The ``_into`` form: the returning form is one template for
+    # every module, checked in tests/test_batch.py, and its own compile links the blocked
+    # adjoint's whole call tree a second time: 3.7 s of this test's 10.4, issue #17.)
+    assert ("import program_value_and_grad_adjoint_blocked_into as "
+            "_q_program_value_and_grad_adjoint_into") in entry.source
+    o, j = entry._fused("value_and_grad_adjoint")(x, d)
     assert np.array_equal(o, got[0][0]) and np.array_equal(j, got[0][1])
     X = np.stack([x, x + 0.1])
     bo, bj = entry.batch_value_and_grad_adjoint(X, d)
