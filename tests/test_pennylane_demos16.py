@@ -322,3 +322,94 @@ def test_compressed_double_factorization_demo():
     evolved_state = expm(-1j * qml.matrix(H) * time) @ hf_state_vec
     assert qml.math.fidelity_statevector(state, evolved_state) == pytest.approx(
         0.9840712585970741, abs=1e-7)
+
+
+# --- Decoding quantum errors on the Steane code (tutorial_bp_catalyst) -----------------
+# The syndrome-extraction drawing as the demo's (lightning.qubit); the Catalyst kernel
+# (catalyst.measure and Python branches on its bits, a JAX lookup-table decoder) written
+# for PennyLane without qjit: qml.measure(reset=True) and qml.cond on the syndrome's
+# value (m0 + 2 m1 + 4 m2) for each single-qubit correction, mcm_method="tree-traversal"
+# (deferring needs 9 more wires, PennyLane's and qsym's same WireError); fixed errors in
+# place of the JAX-keyed random ones; the BP decoder and the statistics (JAX) left out
+
+def test_steane_code_qec_demo():
+    syndromes = ["XXZIZIX", "XXIIZZI"]
+    dev = qml.device("lightning.qubit", wires := max(map(len, syndromes)) + 1)
+
+    @qml.qnode(device=dev)
+    def ancilla_assisted_syndrome_extraction(syndromes):
+        ancilla = wires - 1
+        for i, syndrome in enumerate(syndromes):
+            qml.Hadamard(ancilla)
+            for i, s in enumerate(syndrome):
+                if s == "X":
+                    qml.CNOT(wires=[ancilla, i])
+                elif s == "Z":
+                    qml.CZ(wires=[ancilla, i])
+            qml.Hadamard(ancilla)
+            qml.measure(ancilla)
+            qml.Barrier()
+            ancilla += 1
+
+    # PennyLane 0.45.1's drawing
+    assert qml.draw(ancilla_assisted_syndrome_extraction, show_all_wires=True)(syndromes) == (
+        "0: ────╭X──────────────────────||────╭X───────────────────||─┤  \n"
+        "1: ────│──╭X───────────────────||────│──╭X────────────────||─┤  \n"
+        "2: ────│──│──╭Z────────────────||────│──│─────────────────||─┤  \n"
+        "3: ────│──│──│─────────────────||────│──│─────────────────||─┤  \n"
+        "4: ────│──│──│──╭Z─────────────||────│──│──╭Z─────────────||─┤  \n"
+        "5: ────│──│──│──│──────────────||────│──│──│──╭Z──────────||─┤  \n"
+        "6: ────│──│──│──│──╭X──────────||────│──│──│──│───────────||─┤  \n"
+        "7: ──H─╰●─╰●─╰●─╰●─╰●──H──┤↗├──||────│──│──│──│───────────||─┤  \n"
+        "8: ────────────────────────────||──H─╰●─╰●─╰●─╰●──H──┤↗├──||─┤  ")
+
+    H_steane = onp.array([[0, 0, 0, 1, 1, 1, 1], [0, 1, 1, 0, 0, 1, 1], [1, 0, 1, 0, 1, 0, 1]])
+    r, n = H_steane.shape
+    dev = qml.device("default.qubit", wires=n + r)
+
+    def correct(ms, H, gate):  # the lookup table: the qubit whose column is the syndrome
+        s = sum(m * (1 << i) for i, m in enumerate(ms))
+        for q in range(H.shape[1]):
+            qml.cond(s == int(sum(int(H[i, q]) << i for i in range(H.shape[0]))), gate)(wires=q)
+
+    def measure_x_stabilizers(H):
+        r, n = H.shape
+        for a in range(r):
+            qml.H(wires=n + a)
+        for a, row in enumerate(H):
+            for q, x in enumerate(row):
+                if x:
+                    qml.CNOT(wires=[n + a, q])
+        for a in range(r):
+            qml.H(wires=n + a)
+        correct([qml.measure(n + a, reset=True) for a in range(r)], H, qml.PauliZ)
+
+    def measure_z_stabilizers(H):
+        r, n = H.shape
+        for a, row in enumerate(H):
+            for q, x in enumerate(row):
+                if x:
+                    qml.CNOT(wires=[q, n + a])
+        correct([qml.measure(n + a, reset=True) for a in range(r)], H, qml.PauliX)
+
+    @qml.qnode(dev, mcm_method="tree-traversal")
+    def qec_round(H, errors):
+        measure_x_stabilizers(H)  # the logical zero
+        for q, e in errors:
+            {"X": qml.X, "Y": qml.Y, "Z": qml.Z}[e](wires=q)
+        measure_x_stabilizers(H)
+        measure_z_stabilizers(H)
+        return qml.probs(wires=range(n))
+
+    # by hand (and PennyLane's): |0>_L, the 8 code words of the Steane code, 1/8 each
+    words = ["0000000", "0001111", "0110011", "0111100", "1010101", "1011010", "1100110",
+             "1101001"]
+    logical_zero = onp.zeros(2**n)
+    logical_zero[[int(w, 2) for w in words]] = 1 / 8
+    for errors in ([], [(2, "X")], [(4, "Y")], [(0, "Z")]):  # corrected
+        onp.testing.assert_allclose(qec_round(H_steane, errors), logical_zero, atol=1e-12)
+    # two X errors: decoded as a third, a logical X (PennyLane's: the words of |1>_L)
+    logical_one = onp.zeros(2**n)
+    logical_one[[int(w, 2) ^ 0b1111111 for w in words]] = 1 / 8
+    onp.testing.assert_allclose(qec_round(H_steane, [(1, "X"), (5, "X")]), logical_one,
+                                atol=1e-12)
