@@ -601,3 +601,89 @@ def test_nonlinear_amplitude_transformation_demo():
     assert onp.allclose(important_state, [0.202003974158163, 0.3912994897863038,
                                           0.558809076505835, 0.7027172402410391], atol=1e-12)
     assert probs[0] == pytest.approx(0.6472455111098123, abs=1e-12)
+
+
+# --- The hidden cut problem (tutorial_hidden_cut) ---------------------------------------
+# A 5-qubit state with qubits {0, 1} unentangled from {2, 3, 4}, two copies, controlled
+# SWAPs between them, 100 samples of the group register (qml.set_shots on a device without
+# wires); galois's GF(2) null space computed here by elimination
+
+def _gf2_null_space(rows) -> set:
+    a = onp.array(rows, dtype=int) % 2
+    pivots, r = [], 0
+    for c in range(a.shape[1]):
+        p = next((i for i in range(r, len(a)) if a[i, c]), None)
+        if p is None:
+            continue
+        a[[r, p]] = a[[p, r]]
+        for i in range(len(a)):
+            if i != r and a[i, c]:
+                a[i] ^= a[r]
+        pivots.append(c)
+        r += 1
+    basis = set()
+    for f in (c for c in range(a.shape[1]) if c not in pivots):
+        v = [0] * a.shape[1]
+        v[f] = 1
+        for i, pc in enumerate(pivots):
+            v[pc] = int(a[i, f])
+        basis.add("".join(map(str, v)))
+    return basis
+
+
+def test_hidden_cut_demo():
+    from scipy.stats import unitary_group
+
+    onp.random.seed(123)
+
+    def random_state(n_qubits):
+        return unitary_group.rvs(2**n_qubits)[0]
+
+    def separable_state(partitions):
+        n_qubits = sum(len(part) for part in partitions)
+        partition_states = [(sorted(part), random_state(len(part))) for part in partitions]
+        full_state = onp.zeros(2**n_qubits, dtype=complex)
+        for idx in range(2**n_qubits):
+            bits = format(idx, f"0{n_qubits}b")
+            amplitude = 1.0
+            for part, state in partition_states:
+                amplitude *= state[int("".join(bits[q] for q in part), 2)]
+            full_state[idx] = amplitude
+        return full_state
+
+    state = separable_state([[0, 1], [2, 3, 4]])
+    n = 5
+    dev = qml.device("default.qubit")
+
+    def body():
+        qml.StatePrep(state, wires=range(n, 2 * n))
+        qml.StatePrep(state, wires=range(2 * n, 3 * n))
+        for a in range(n):
+            qml.Hadamard(a)
+        for c in range(n):
+            qml.ctrl(qml.SWAP, c, control_values=1)(wires=(c + n, c + 2 * n))
+        for a in range(n):
+            qml.Hadamard(a)
+
+    @qml.set_shots(100)
+    @qml.qnode(dev)
+    def circuit():
+        body()
+        return qml.sample(wires=range(n))
+
+    @qml.qnode(dev)
+    def exact():
+        body()
+        return qml.probs(wires=range(n))
+
+    M = circuit()
+    assert M.shape == (100, 5)
+    # by hand: the symmetries of |psi>|psi> are 11000 and 00111, the null space of the samples
+    assert _gf2_null_space(M) == {"11000", "00111"}
+    # PennyLane 0.45.1's distribution of the group register (8 outcomes, all orthogonal to H)
+    p = exact()
+    support = [0b00000, 0b00011, 0b00101, 0b00110, 0b11000, 0b11011, 0b11101, 0b11110]
+    assert onp.allclose(p[support], [0.646085598152, 0.107396437188, 0.072449175117,
+                                     0.107281192982, 0.046238674191, 0.007686085068,
+                                     0.005184999965, 0.007677837338], atol=1e-11)
+    assert onp.isclose(onp.sum(p[support]), 1.0)
