@@ -753,3 +753,76 @@ def test_a_sparse_hamiltonian_on_more_than_8_wires_gives_its_eigenvalues():
 
     with pytest.raises(qml.MeasurementError, match="10 wires.*Pauli sum"):
         measured()  # (PennyLane measures it; qsym by its Pauli decomposition, up to 8 wires)
+
+
+# --- QLDPC codes (tutorial_qldpc_codes) -------------------------------------------------
+# The classical parts PennyLane's helpers serve (qml.math.binary_matrix_rank,
+# binary_finite_reduced_row_echelon, qml.qchem.tapering._kernel): CSS and hypergraph-product
+# codes, their dimensions and distances, and the BP + OSD-0 decoder's OSD step; networkx
+# plots and the stim transversality check left out
+
+def test_qldpc_codes_demo():
+    from qsym.math import binary_finite_reduced_row_echelon, binary_matrix_rank
+    from qsym.qchem.tapering import _kernel as binary_matrix_kernel
+
+    def hamming_code(distance):
+        bit_masks = onp.arange(1, 2**distance)[:, None] & (1 << onp.arange(distance)[::-1])
+        return (bit_masks > 0).astype(onp.uint8).T
+
+    def rep_code(distance):
+        return (onp.eye(distance - 1, distance, k=0, dtype=onp.uint8)
+                + onp.eye(distance - 1, distance, k=1, dtype=onp.uint8))
+
+    def hgp_code(h1, h2):
+        (m1, n1), (m2, n2) = h1.shape, h2.shape
+        hx = onp.hstack((onp.kron(h1, onp.identity(n2)), onp.kron(onp.identity(m1), h2.T)))
+        hz = onp.hstack((onp.kron(onp.identity(n1), h2), onp.kron(h1.T, onp.identity(m2))))
+        return hx.astype(onp.int8), hz.astype(onp.int8)
+
+    def compute_distance(parity_matrix):
+        kernel_matrix = binary_matrix_kernel(binary_finite_reduced_row_echelon(parity_matrix))
+        if (k := kernel_matrix.shape[0]) == 0:
+            return onp.inf
+        ints = onp.arange(1 << k, dtype=onp.uint32)[:, None]
+        coeffs = ((ints >> onp.arange(k, dtype=onp.uint32)) & 1).astype(onp.uint8)
+        return int(onp.min(((coeffs @ kernel_matrix) % 2)[1:].sum(axis=1)))
+
+    h = hamming_code(3)  # the Steane code: k = 7 - 3 - 3 = 1 (by hand)
+    assert 7 - binary_matrix_rank(h) - binary_matrix_rank(h) == 1
+    for d in (3, 4, 5):  # hypergraph products of repetition codes: [[2d(d-1)+1, 1, d]]
+        h1 = rep_code(d)
+        hx, hz = hgp_code(h1, h1)
+        assert onp.allclose((hx @ hz.T) % 2, 0)
+        r = binary_matrix_rank(h1)
+        m, n = h1.shape
+        assert (n - r) ** 2 + (m - r) ** 2 == 1
+        assert (compute_distance(h1), compute_distance(h1.T)) == (d, onp.inf)
+        assert n * n + m * m == 2 * d * (d - 1) + 1 and binary_matrix_rank(hx) == d * (d - 1)
+    # the demo's BP + OSD-0 decoder on its weight-2 error (d = 3): BP does not converge, OSD-0
+    # (a reduced row echelon form over GF(2)) gives PennyLane 0.45.1's correction, a
+    # stabilizer away from the error
+    hx, hz = hgp_code(rep_code(3), rep_code(3))
+    x_error = onp.zeros(13, dtype=int)
+    x_error[[1, 5]] = 1
+    syndrome = (hz @ x_error) % 2
+    H, prior = hz.astype(int), onp.log(0.95 / 0.05)
+    c2v, posterior = onp.zeros(H.shape), onp.full(13, prior)
+    for _ in range(50):
+        v2c = H * (posterior[None, :] - c2v)
+        t = onp.tanh(v2c / 2.0)
+        t = onp.where((H == 1) & (t == 0.0), 1e-15, t)
+        masked = onp.where(H == 1, t, 1.0)
+        extrinsic = onp.clip(onp.prod(masked, axis=1, keepdims=True) / masked, -1 + 1e-15, 1 - 1e-15)
+        c2v = H * (1 - 2 * syndrome)[:, None] * 2 * onp.arctanh(extrinsic)
+        posterior = prior + (c2v * H).sum(axis=0)
+        assert not onp.all((H @ (posterior < 0).astype(int)) % 2 == syndrome)
+    order = onp.argsort(-onp.abs(posterior))
+    rref = binary_finite_reduced_row_echelon(onp.hstack([H[:, order], syndrome.reshape(-1, 1)]))
+    has_pivot, pivot_cols = rref[:, :13].any(axis=1), rref[:, :13].argmax(axis=1)
+    correction, permuted = onp.zeros((2, 13), dtype=int)
+    permuted[pivot_cols[has_pivot]] = rref[has_pivot, -1]
+    correction[order] = permuted
+    assert syndrome.tolist() == [1, 1, 0, 1, 0, 0]
+    assert correction.tolist() == [0, 0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1]
+    residual = (correction + x_error) % 2
+    assert binary_matrix_rank(onp.vstack([hx, residual])) == binary_matrix_rank(hx) == 6
