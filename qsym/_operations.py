@@ -5254,6 +5254,9 @@ class Prod(_Arithmetic):
         tape = active_tape()
         if tape is not None and self.is_gate_product:  # a statement: applied unless used
             tape.pend(self, self.applied_gates())
+            boxed = METHODS.get("product_box")  # (qsym._opmath's: drawn as one box, A@B)
+            if boxed is not None:
+                boxed(self)
 
     @classmethod
     def _sort(cls, op_list, wire_map: dict | None = None) -> list:

@@ -1734,6 +1734,18 @@ def _unapplied_pow(base, z) -> "PowOperation":
     return op
 
 
+def _product_box(prod) -> None:
+    """While ``qml.draw`` runs the circuit: the gates of a product written as a statement
+    are drawn as one box labelled as the product, as PennyLane draws the ``Prod`` its queue
+    holds (``RX(0.50)@RY(0.30)``)."""
+    label = _Powered(prod, "")  # (its label as written; the device applies it)
+    for g in prod.applied_gates():
+        add_draw_group(g, BoxKey(prod), label, prod.wires)
+
+
+METHODS["product_box"] = _product_box
+
+
 def _product_pow(prod, z: int, lazy: bool):
     """PennyLane's ``Pow(Prod, z)`` of a product of gates (``qml.pow(qml.S(0) @ qml.T(1),
     2)``, ``qml.pow(qml.prod(qfunc)(x), 2)``) for a non-negative integer ``z``: the
