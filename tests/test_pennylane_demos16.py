@@ -16,7 +16,6 @@ import pytest
 import qsym as qml
 from qsym import numpy as np
 
-
 # --- Training a quantum circuit with PyTorch (tutorial_state_preparation) ---------------
 # A 3-qubit circuit prepares a mixed single-qubit state of purity 0.66: torch's Adam(lr=0.1)
 # as qml.AdamOptimizer(0.1), the torch tensors as qsym.numpy ones (the target Bloch vector
@@ -227,9 +226,8 @@ def test_zne_demo():
 # depends on the signs LAPACK gives the leaves' eigenvectors, in either library)
 
 def test_compressed_double_factorization_demo():
-    from scipy.linalg import expm
-
     from qsym.estimator.qpe_resources import DoubleFactorization as DF
+    from scipy.linalg import expm
 
     symbols = ["H", "H", "H", "H"]
     geometry = qml.math.array([[0., 0., -2.], [0., 0., -1.], [0., 0., 1.], [0., 0., 2.]])
@@ -762,8 +760,9 @@ def test_a_sparse_hamiltonian_on_more_than_8_wires_gives_its_eigenvalues():
 # plots and the stim transversality check left out
 
 def test_qldpc_codes_demo():
-    from qsym.math import binary_finite_reduced_row_echelon, binary_matrix_rank
     from qsym.qchem.tapering import _kernel as binary_matrix_kernel
+
+    from qsym.math import binary_finite_reduced_row_echelon, binary_matrix_rank
 
     def hamming_code(distance):
         bit_masks = onp.arange(1, 2**distance)[:, None] & (1 << onp.arange(distance)[::-1])
