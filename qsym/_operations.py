@@ -5254,6 +5254,9 @@ class Prod(_Arithmetic):
         tape = active_tape()
         if tape is not None and self.is_gate_product:  # a statement: applied unless used
             tape.pend(self, self.applied_gates())
+            boxed = METHODS.get("product_box")  # (qsym._opmath's: drawn as one box, A@B)
+            if boxed is not None:
+                boxed(self)
 
     @classmethod
     def _sort(cls, op_list, wire_map: dict | None = None) -> list:
@@ -6666,12 +6669,29 @@ class SparseHamiltonian(_MatrixObservable):
                 f"Sparse Matrix must be of shape ({2**k}, {2**k}). Got {tuple(H.shape)}.")
         if len(set(wires)) != k:
             raise WireError(f"SparseHamiltonian got duplicate wires {list(wires)}")
-        if k > 8:
-            raise MeasurementError("SparseHamiltonian on more than 8 wires: qsym measures it "
-                                   "as its Pauli decomposition (4^k words); write it as a Pauli sum")
+        self._mwires, self._value, self.id = wires, H, id
+        if k > 8:  # kept as the sparse matrix (its eigenvalues, matrices, drawing): no
+            self._matrix = None  # Pauli decomposition of 4^k words (refused when measured)
+            return
         M = np.asarray(H.toarray(), dtype=complex)
         Observable.__init__(self, pauli_decomposition(M, wires).terms)
-        self._matrix, self._mwires, self._value, self.id = M, wires, H, id
+        self._matrix = M
+
+    @property
+    def terms(self):
+        """Its Pauli decomposition (what qsym measures); on more than 8 wires not made:
+        a ``MeasurementError``."""
+        terms = self.__dict__.get("_pauli_terms")
+        if terms is None:
+            raise MeasurementError(
+                f"SparseHamiltonian on {len(self._mwires)} wires: qsym measures it as its Pauli "
+                "decomposition (4^k words), made up to 8 wires; write it as a Pauli sum "
+                "(qml.eigvals, sparse_matrix() and matrix() of it work)")
+        return terms
+
+    @terms.setter
+    def terms(self, value):
+        self.__dict__["_pauli_terms"] = value
 
     @staticmethod
     def compute_matrix(H) -> np.ndarray:

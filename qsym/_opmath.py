@@ -410,7 +410,10 @@ class _Powered:
         self.base, self.z = base, z
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
-        return self.base.label(decimals, base_label, cache) + format(self.z).translate(_SUPERSCRIPT)
+        label = self.base.label(decimals, base_label, cache)
+        if self.z != "" and getattr(self.base, "arithmetic_depth", 0) > 0 and len(label) > 1:
+            label = f"({label})"  # (PennyLane's: a product's or sum's label bracketed)
+        return label + format(self.z).translate(_SUPERSCRIPT)
 
     @property
     def arithmetic_depth(self) -> int:  # (a power's box: its adjoint's label bracketed)
@@ -1736,6 +1739,43 @@ def _unapplied_pow(base, z) -> "PowOperation":
     return op
 
 
+def _product_box(prod) -> None:
+    """While ``qml.draw`` runs the circuit: the gates of a product written as a statement
+    are drawn as one box labelled as the product, as PennyLane draws the ``Prod`` its queue
+    holds (``RX(0.50)@RY(0.30)``)."""
+    label = _Powered(prod, "")  # (its label as written; the device applies it)
+    for g in prod.applied_gates():
+        add_draw_group(g, BoxKey(prod), label, prod.wires)
+
+
+METHODS["product_box"] = _product_box
+
+
+def _product_pow(prod, z: int, lazy: bool):
+    """PennyLane's ``Pow(Prod, z)`` of a product of gates (``qml.pow(qml.S(0) @ qml.T(1),
+    2)``, ``qml.pow(qml.prod(qfunc)(x), 2)``) for a non-negative integer ``z``: the
+    product's gates applied ``z`` times where it is made (none for 0), the product no longer
+    applied itself; drawn as one box ``base**z``. ``lazy=False``: those gates."""
+    mark_used(prod)  # replaced by its power
+    ops = list(prod.applied_gates())
+    gates = []
+    with recording(Tape()):
+        for _ in range(z):
+            gates += [_copy(g) for g in ops]
+    label = _Powered(prod, z)
+    for g in gates:
+        add_draw_group(g, BoxKey(label), label, prod.wires)
+    tape = active_tape()
+    if tape is not None:
+        for g in gates:
+            tape.append(g)
+    if lazy:
+        return PowOperation(prod, gates, z)
+    if not gates:
+        return _made("Identity", (), prod.wires)
+    return gates[0] if len(gates) == 1 else gates
+
+
 def _template_pow(base, z, lazy):
     """PennyLane's ``Pow(template, z)``: applied as the template's gates ``z`` times for a
     non-negative integer ``z`` (none for 0); any other power has no gates (PennyLane's
@@ -1876,6 +1916,9 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
         # take a complex exponent, a gate's not)
         raise GateError(f"qml.pow: the exponent must be a real number (or a 1-D array of "
                         f"them, to broadcast), e.g. qml.pow(qml.X(0), 2); got {z!r}")
+    if (isinstance(base, Prod) and base.is_gate_product and np.ndim(z) == 0
+            and _is_integer(z) and z >= 0):
+        return _product_pow(base, int(z), lazy)
     if observable:
         # an arithmetic operator (X(0) + Y(1)): PennyLane's Pow of it, its matrix power;
         # not applied (no gates: not unitary in general)

@@ -978,6 +978,20 @@ def state_on_wires(vector, wires, wire_order, name: str) -> np.ndarray:
     return full.transpose([(list(wires) + rest).index(w) for w in order])
 
 
+def _looked_at(values) -> np.ndarray:
+    """The numbers of amplitudes that hold circuit inputs, where Python needs them
+    (PennyLane's Möttönen gates of a state preparation after gates, or inverted or
+    controlled: their angles and which rotations appear follow the amplitudes' values and
+    signs): a look at each input (:class:`qsym._trace.Traced`), so qsym traces such a
+    circuit at every call's numbers, the inputs used by value (no derivative by them)."""
+    from ._trace import Traced
+
+    flat = [complex(Traced(v)) if isinstance(v, sp.Basic) else complex(v)
+            for v in np.asarray(values, dtype=object).ravel()]
+    out = np.array(flat)
+    return out.real if not np.any(out.imag) else out
+
+
 def _check_fresh(wires: tuple, what: str, extra: str = "") -> None:
     """A state preparation must come before any gate on its wires."""
     op = _first_on(wires)
@@ -2031,10 +2045,9 @@ class StatePrep(Template):
         >>> [op.name for op in StatePrep(np.array([0.6, 0.8j]), wires=0).operator_gates()]
         ['RY', 'RZ', 'GlobalPhase']
         """
-        if self._mottonen is not None or self._batched or (
-                self._unitary is None and _symbolic(np.asarray(self._rows[0][1], dtype=object))):
+        if self._mottonen is not None or self._batched:
             return self.gates()
-        self._refuse_unchecked_norm()
+        self._refuse_unchecked_norm()  # (a state of circuit inputs: its numbers, looked at)
         tape = Tape()
         with recording(tape):
             mottonen_gates(self._mid_circuit_state(), self.wires)
@@ -2069,10 +2082,13 @@ class StatePrep(Template):
         PennyLane's gates (Möttönen's, :func:`mottonen_gates`, acting on the current
         state): numbers only, one state."""
         u, values = self._rows[0]
-        if self._batched or (u is None and _symbolic(np.asarray(values, dtype=object))):
-            _check_fresh(self.wires, self.name, " (after other gates only a state of numbers, "
-                         "not circuit inputs or a batch, is applied: PennyLane's Möttönen gates)")
-        psi = u[:, 0] if u is not None else np.asarray(values, dtype=float)
+        if self._batched:
+            _check_fresh(self.wires, self.name, " (after other gates only one state, not a "
+                         "batch, is applied: PennyLane's Möttönen gates)")
+        if u is None and _symbolic(np.asarray(values, dtype=object)):
+            psi = _looked_at(values)  # (Möttönen's angles need its numbers)
+        else:
+            psi = u[:, 0] if u is not None else np.asarray(values, dtype=float)
         return psi / np.linalg.norm(psi)
 
     # PennyLane's error texts (MottonenStatePreparation has its own)

@@ -495,3 +495,20 @@ def test_measured_sums_are_labelled_with_their_coefficients_as_pennylanes():
     four = qml.Hamiltonian([1.0, 2, 3, 4], [qml.Z(0), qml.X(0), qml.Y(0), qml.Z(1)])
     assert qml.draw(lambda: qml.expval(four))() == "0: ───┤ ╭<𝓗>\n1: ───┤ ╰<𝓗>"
     assert qml.draw(lambda: qml.expval(qml.s_prod(2.0, qml.Z(0))))() == "0: ───┤  <2.00*Z>"
+
+
+def test_a_product_of_gates_written_as_a_statement_is_drawn_as_one_box():
+    """PennyLane's queue holds a ``qml.prod`` / ``@`` statement as one ``Prod``, drawn as a box
+    labelled ``RX(0.50)@RY(0.30)`` (stop 64: qsym drew its gates one by one)."""
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def c(x):
+        qml.prod(qml.RX(x, 0), qml.RY(0.3, 1))
+        qml.X(0) @ qml.Z(2)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Z(0))
+
+    expected = ("0: ─╭RX(0.50)@RY(0.30)─╭X@Z─╭●─┤  <Z>\n"
+                "1: ─╰RX(0.50)@RY(0.30)─│────╰X─┤     \n"
+                "2: ────────────────────╰X@Z────┤     ")  # PennyLane 0.45.1's text
+    assert qml.draw(c)(0.5) == expected
+    assert qml.draw(c, level="device")(0.5) == expected

@@ -452,6 +452,53 @@ def test_a_product_statement_inside_a_transformed_function_is_applied():
     np.testing.assert_allclose(second_order(), half_reversed @ half @ zero, atol=1e-12)
 
 
+def test_a_power_of_a_product_of_gates_is_applied():
+    """``qml.pow`` of a product of gates (``qml.prod(...)``, ``@``, ``qml.prod(qfunc)(...)``)
+    to a non-negative integer: its gates applied that many times, as PennyLane's
+    ``Pow(Prod)`` (issue #18, stop 64: a ``GateError`` "unknown gate 'Prod**2'", and for
+    ``qml.prod(qfunc)`` the product applied once, a silent wrong state). References: matrices
+    multiplied here, central differences, PennyLane 0.45.1's drawing."""
+    def rx(t):
+        return np.array([[np.cos(t / 2), -1j * np.sin(t / 2)], [-1j * np.sin(t / 2), np.cos(t / 2)]])
+
+    def ry(t):
+        return np.array([[np.cos(t / 2), -np.sin(t / 2)], [np.sin(t / 2), np.cos(t / 2)]])
+
+    cnot = np.eye(4)[[0, 1, 3, 2]]
+    dev = qml.device("default.qubit", wires=2)
+
+    def step(x):
+        qml.prod(qml.RX(x, wires=0), qml.RY(0.3, wires=1))  # a statement
+        qml.CNOT(wires=[0, 1])
+
+    @qml.qnode(dev)
+    def powers(x, y):
+        qml.pow(qml.prod(qml.RX(x, 0), qml.RY(y, 1)), 2)
+        qml.pow(qml.prod(step)(x), 3)
+        qml.pow(qml.RX(x, 0) @ qml.RY(0.1, 1), 0)
+        return qml.state()
+
+    x, y = 0.4, 0.9
+    one_step = cnot @ np.kron(rx(x), ry(0.3))
+    expected = np.linalg.matrix_power(one_step, 3) @ np.kron(rx(2 * x), ry(2 * y)) @ np.eye(4)[0]
+    np.testing.assert_allclose(powers(x, y), expected, atol=1e-12)
+
+    @qml.qnode(dev)
+    def cost(x, y):
+        qml.pow(qml.prod(qml.RX(x, 0), qml.RY(y, 1)), 2)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.PauliZ(0) @ qml.PauliX(1))
+
+    args = (pnp.array(x, requires_grad=True), pnp.array(y, requires_grad=True))
+    grads = qml.grad(cost)(*args)
+    h = 1e-6
+    fd = [(cost(x + h, y) - cost(x - h, y)) / (2 * h), (cost(x, y + h) - cost(x, y - h)) / (2 * h)]
+    np.testing.assert_allclose(grads, fd, atol=1e-8)
+    assert qml.draw(cost)(*args) == (  # PennyLane 0.45.1's text
+        "0: ─╭(RX(0.40)@RY(0.90))²─╭●─┤ ╭<Z@X>\n"
+        "1: ─╰(RX(0.40)@RY(0.90))²─╰X─┤ ╰<Z@X>")
+
+
 @pytest.mark.parametrize("n", [2, 3, 4])
 def test_multicontrolledx_decomposition_is_its_permutation(n):
     """MultiControlledX.compute_decomposition (PennyLane's test modules build it at import):
