@@ -895,6 +895,8 @@ class Compiled:
         after the swap) runs as on tier 0 and starts a background compile of it
         (:meth:`_promote_late`): numba never compiles it in the caller (issue #17)."""
         ns = self._ns
+        if tiers.parallel_regions_unsafe():  # a forked child: row by row (serial, same bits)
+            return self._rows(name)
         if ns is not self._twin and self._has_compiled(used) and self._has_compiled(name):
             return getattr(ns, name)
         self._used.update((used, name))
@@ -966,6 +968,9 @@ class Compiled:
         mats, dmats, ch, C, cc, _ = self._prepare_adjoint(x, d)
         args = (self._ints, self._floats, mats, dmats, ch, C, cc)
         kernel = kernel or self.adjoint_kernel()
+        if (kernel == "program_value_and_grad_adjoint_parallel"
+                and tiers.parallel_regions_unsafe()):  # (its serial form: the same bits)
+            kernel = "program_value_and_grad_adjoint_blocked_into"
         if kernel == "program_value_and_grad_adjoint_parallel":
             return self._launch(kernels.program_value_and_grad_adjoint_parallel, *args)
         out, jac = self._outputs()

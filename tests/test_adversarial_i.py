@@ -33,3 +33,73 @@ def test_a_device_class_shadowing_rng_still_samples_from_its_seed(shadow):
     assert samples() == samples()
     assert Shadowing(wires=1, seed=7)._rng.random() == onp.random.default_rng(7).random()
     assert Shadowing(wires=1, seed=7).rng is not Shadowing(wires=1, seed=7).rng
+
+
+# --- numba's GNU OpenMP threads and a forked child (kern63's team, the batch kernels) --------
+FORK_CHILD = r"""
+import os, sys
+import numpy as np
+import numba
+import qsym as qml
+from qsym import _tiers as tiers
+from qsym._shapes import flat
+
+n = 12
+dev = qml.device("default.qubit", wires=n)
+
+def body(p):
+    for w in range(n):
+        qml.RY(p[..., w], wires=w)
+    for w in range(n - 1):
+        qml.CNOT([w, w + 1])
+    for w in range(n):
+        qml.RX(p[..., n + w], wires=w)
+    return qml.expval(qml.Z(0) @ qml.Z(n - 1) + 0.5 * qml.X(3))
+
+adj = qml.QNode(body, dev, diff_method="adjoint")
+p = np.random.default_rng(5).uniform(-3, 3, 2 * n)
+P = np.random.default_rng(6).uniform(-3, 3, (8, 2 * n))
+entry, xs, ds = adj.compiled((qml.numpy.array(p, requires_grad=True),), {})
+x = np.asarray(flat(xs), dtype=float).ravel()
+d = np.asarray(flat(ds), dtype=float).ravel()
+K = "program_value_and_grad_adjoint_parallel"
+o, j = entry.value_and_grad_adjoint(x, d, kernel=K)  # (the parent starts numba's threads)
+b = np.asarray(adj(P))
+layer = numba.threading_layer()
+vendor = getattr(sys.modules.get("numba.np.ufunc.omppool"), "openmp_vendor", None)
+if layer != "omp" or vendor != "GNU":
+    print("SKIP", layer, vendor)
+    sys.exit(0)
+pid = os.fork()
+if pid == 0:  # the child: the same kernels, the same bits, one thread
+    o2, j2 = entry.value_and_grad_adjoint(x, d, kernel=K)
+    b2 = np.asarray(adj(P))
+    ok = (tiers.threads_now() == 1 and np.array_equal(o2, o) and np.array_equal(j2, j)
+          and np.array_equal(b2, b))
+    os._exit(0 if ok else 3)
+_, status = os.waitpid(pid, 0)
+print("CHILD", status, tiers.threads_now() == numba.get_num_threads())
+"""
+
+
+def test_a_child_forked_after_gnu_openmp_threads_runs_the_serial_kernels(tmp_path):
+    # numba terminates a child forked from a process whose GNU OpenMP threads had started
+    # at the child's first parallel region ("Terminating: fork() called from a process
+    # already using GNU OpenMP", SIGTERM): multiprocessing's default start method on Linux
+    # after one large gradient or batch. The child now runs the serial forms: the parent's
+    # bits (the parallel adjoint is bit for bit its serial kernel, tests/test_kernels_blocked.py)
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")]),
+               NUMBA_NUM_THREADS="2", QSYM_WARMUP="0")
+    env.pop("NUMBA_THREADING_LAYER", None)
+    proc = subprocess.run([sys.executable, "-c", FORK_CHILD], env=env, capture_output=True,
+                          text=True, timeout=900, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    if proc.stdout.startswith("SKIP"):
+        pytest.skip(f"numba's threading layer here is not GNU OpenMP: {proc.stdout.strip()}")
+    assert "CHILD 0 True" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
