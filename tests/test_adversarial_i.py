@@ -103,3 +103,65 @@ def test_a_child_forked_after_gnu_openmp_threads_runs_the_serial_kernels(tmp_pat
     if proc.stdout.startswith("SKIP"):
         pytest.skip(f"numba's threading layer here is not GNU OpenMP: {proc.stdout.strip()}")
     assert "CHILD 0 True" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
+
+
+# --- per-call numbers made data on default.mixed (pl63a's autograd matrices) ------------------
+def _rotation(t):
+    return qml.numpy.array([[qml.numpy.cos(t), -qml.numpy.sin(t)],
+                            [qml.numpy.sin(t), qml.numpy.cos(t)]])
+
+
+def test_a_qubit_unitary_of_the_inputs_on_default_mixed():
+    # a QubitUnitary of a matrix autograd computes (its derivative carried by per-call
+    # numbers made data, Circuit.constants) raised TypeError ("_lambdifygenerated() missing 5
+    # required positional arguments: '_carrier0', ...") on default.mixed, value and gradient:
+    # its entry did not append them to the call's data. By hand: U(t) = RY(2t), so
+    # <Z> = (1 - 4p/3) cos(0.3) cos(2t) after RX(0.3) and a depolarizing channel p = 0.1
+    dev = qml.device("default.mixed", wires=1)
+
+    @qml.qnode(dev)
+    def c(t):
+        qml.RX(0.3, 0)
+        qml.QubitUnitary(_rotation(t), wires=0)
+        qml.DepolarizingChannel(0.1, wires=0)
+        return qml.expval(qml.Z(0))
+
+    t = qml.numpy.array(0.7, requires_grad=True)
+    f = 1 - 0.4 / 3
+    assert onp.isclose(c(t), f * onp.cos(0.3) * onp.cos(1.4), atol=1e-12)
+    assert onp.isclose(qml.grad(c)(t), -2 * f * onp.cos(0.3) * onp.sin(1.4), atol=1e-12)
+
+    # two inputs through one matrix and a plain gate, a channel, probabilities: PennyLane
+    # 0.45.1's central differences (h = 1e-5) of its default.mixed values
+    @qml.qnode(qml.device("default.mixed", wires=2))
+    def p(t, s):
+        qml.RY(s, 1)
+        qml.QubitUnitary(_rotation(t * s), wires=0)
+        qml.CNOT([1, 0])
+        qml.PhaseDamping(0.3, wires=1)
+        return qml.probs(wires=[0, 1])
+
+    jt, js = qml.jacobian(p)(qml.numpy.array(0.7, requires_grad=True),
+                             qml.numpy.array(0.4, requires_grad=True))
+    assert onp.allclose(jt, [-0.2040882170761815, 0.008386262092575925, 0.20408821707340594,
+                             -0.008386262092749397], atol=1e-8)
+    assert onp.allclose(js, [-0.5369931356358215, 0.029546374044359804, 0.3422839644877384,
+                             0.1651627971062386], atol=1e-8)
+
+
+def test_a_special_unitary_on_default_mixed():
+    # qml.SpecialUnitary's per-call effective generators (Circuit.constants) on
+    # default.mixed: the same TypeError. PennyLane 0.45.1's default.qubit value and central
+    # differences (h = 1e-5), times a depolarizing channel's 1 - 4p/3 on <Z>
+    @qml.qnode(qml.device("default.mixed", wires=1))
+    def c(th):
+        qml.RX(0.3, 0)
+        qml.SpecialUnitary(th, wires=0)
+        qml.DepolarizingChannel(0.1, wires=0)
+        return qml.expval(qml.Z(0))
+
+    th = qml.numpy.array([0.7, 0.14, -0.7], requires_grad=True)
+    f = 1 - 0.4 / 3
+    assert onp.isclose(c(th), f * 0.494993567617996, atol=1e-12)
+    assert onp.allclose(qml.grad(c)(th), f * onp.array(
+        [-1.5528025532146603, -0.07133230621458875, -0.13130374749148466]), atol=1e-8)
