@@ -1360,6 +1360,7 @@ class QNode:
         new.gradient_kwargs = dict(self.gradient_kwargs)
         if self.pipeline is not None:
             new.pipeline = copy.copy(self.pipeline)
+        GATE_REGISTRY.watch(new)  # (its short paths forget a gate defined again, as self's)
         return new
 
     def __repr__(self):

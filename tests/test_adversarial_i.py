@@ -165,3 +165,35 @@ def test_a_special_unitary_on_default_mixed():
     assert onp.isclose(c(th), f * 0.494993567617996, atol=1e-12)
     assert onp.allclose(qml.grad(c)(th), f * onp.array(
         [-1.5528025532146603, -0.07133230621458875, -0.13130374749148466]), atol=1e-8)
+
+
+# --- a QNode's shallow copy and a gate defined again (grad's short path) ----------------------
+def test_a_copied_qnode_forgets_its_short_paths_when_a_gate_is_defined_again():
+    # copy.copy(qnode) (PennyLane's; ShotAdaptiveOptimizer copies its QNode) was not watched
+    # by the gate registry: after its gate was defined again its gradient's short path
+    # kept the old definition's compiled code (the value was right, the gradient the old
+    # gate's). By hand: with Gy = exp(-i t Y/2) = RY, <Z> = cos(x0 + x1) after RY(x1)
+    import copy
+
+    name = "AdvCopyGate64"
+    qml.define_gate(name, 1, generator=[(0.5, "X")])
+    try:
+        @qml.qnode(qml.device("default.qubit", wires=1))
+        def c(x):
+            getattr(qml, name)(x[0], wires=0)
+            qml.RY(x[1], 0)
+            return qml.expval(qml.Z(0))
+
+        x = qml.numpy.array([0.3, -0.7], requires_grad=True)
+        twin = copy.copy(c)
+        g = qml.grad(twin)
+        for _ in range(5):
+            old = g(x)  # (RX then RY: -sin x0 cos x1, -cos x0 sin x1)
+        assert onp.allclose(old, [-onp.sin(0.3) * onp.cos(0.7), onp.cos(0.3) * onp.sin(0.7)])
+        qml.define_gate(name, 1, generator=[(0.5, "Y")])
+        s = -onp.sin(0.3 - 0.7)
+        assert onp.allclose(g(x), [s, s], atol=1e-12)
+        assert onp.isclose(twin(x), onp.cos(-0.4), atol=1e-12)
+        assert onp.allclose(qml.grad(c)(x), [s, s], atol=1e-12)
+    finally:
+        qml.undefine_gate(name)
