@@ -197,3 +197,28 @@ def test_a_copied_qnode_forgets_its_short_paths_when_a_gate_is_defined_again():
         assert onp.allclose(qml.grad(c)(x), [s, s], atol=1e-12)
     finally:
         qml.undefine_gate(name)
+
+
+def test_a_deep_copy_of_a_qnode_is_a_qnode_of_its_own():
+    # copy.deepcopy(qnode) raised TypeError ("cannot pickle '_thread.lock' object": its
+    # lock, compiled modules, memo); PennyLane 0.45.1 deep-copies it: another device
+    # object, the same function, the same numbers, executions counted on its own device
+    import copy
+
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def c(x):
+        qml.RX(x[0], 0)
+        return qml.expval(qml.Z(0))
+
+    x = qml.numpy.array([0.3], requires_grad=True)
+    for twin in (copy.deepcopy(c), copy.deepcopy(c)):  # (fresh, then after calls)
+        for _ in range(3):
+            c(x), qml.grad(c)(x)
+        assert twin.device is not c.device and twin.func is c.func
+        before, own = dev.num_executions, twin.device.num_executions
+        assert onp.isclose(twin(x), onp.cos(0.3)) and onp.allclose(qml.grad(twin)(x), -onp.sin(0.3))
+        assert dev.num_executions == before and twin.device.num_executions > own
+        twin.gradient_kwargs["h"] = 1e-3
+        assert "h" not in c.gradient_kwargs
