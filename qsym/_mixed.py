@@ -108,6 +108,10 @@ class MixedEntry:
         self.executions = 1
         self.checks, self.guard = (), None
         self.n = c.num_wires
+        # the per-call numbers a trace made data (its last data symbols: Circuit.constants,
+        # a QubitUnitary of the inputs' derivative carriers), appended to each call's data
+        # (qsym._runtime.with_matrix_data); the matrices themselves are read from the ops
+        self.data_tail = np.asarray(c.constants, dtype=np.float64)
         syms = tuple(c.inputs) + tuple(c.data)
         self._params = _lambdify(syms, [p for op in c.ops for p in op.params])
         col = {s: j for j, s in enumerate(c.inputs)}

@@ -922,6 +922,8 @@ class Compiled:
         after the swap) runs as on tier 0 and starts a background compile of it
         (:meth:`_promote_late`): numba never compiles it in the caller (issue #17)."""
         ns = self._ns
+        if tiers.parallel_regions_unsafe():  # a forked child: row by row (serial, same bits)
+            return self._rows(name)
         if ns is not self._twin and self._has_compiled(used) and self._has_compiled(name):
             return getattr(ns, name)
         self._used.update((used, name))
@@ -993,6 +995,9 @@ class Compiled:
         mats, dmats, ch, C, cc, _ = self._prepare_adjoint(x, d)
         args = (self._ints, self._floats, mats, dmats, ch, C, cc)
         kernel = kernel or self.adjoint_kernel()
+        if (kernel == "program_value_and_grad_adjoint_parallel"
+                and tiers.parallel_regions_unsafe()):  # (its serial form: the same bits)
+            kernel = "program_value_and_grad_adjoint_blocked_into"
         if kernel == "program_value_and_grad_adjoint_parallel":
             return self._launch(kernels.program_value_and_grad_adjoint_parallel, *args)
         out, jac = self._outputs()
@@ -1382,6 +1387,38 @@ class QNode:
         new.gradient_kwargs = dict(self.gradient_kwargs)
         if self.pipeline is not None:
             new.pipeline = copy.copy(self.pipeline)
+        GATE_REGISTRY.watch(new)  # (its short paths forget a gate defined again, as self's)
+        return new
+
+    # what a deep copy makes anew: the compiled signatures (modules, locks) and everything
+    # that refers to them or to the old device (the short paths, memos, the route)
+    _FRESH_IN_A_DEEP_COPY = ("_compiled", "_lock", "_last", "_grad_fast", "_value_fast",
+                             "_jac_fast", "_last_key", "_per_call_cache", "autodiff_memo",
+                             "shot_stash", "_derivative_attrs", "_route")
+
+    def __deepcopy__(self, memo) -> "QNode":
+        """A deep copy (PennyLane's ``copy.deepcopy(qnode)``): its own device, options and
+        transforms (deep copies), the same circuit function; its code is compiled again at
+        its first call (compiled modules and locks are not copied).
+
+        >>> import copy
+        >>> import qsym as qml
+        >>> node = qml.QNode(lambda: qml.expval(qml.Z(0)), qml.device("default.qubit", wires=1))
+        >>> twin = copy.deepcopy(node)
+        >>> float(twin()), twin.device is node.device
+        (1.0, False)
+        """
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        fresh = self._FRESH_IN_A_DEEP_COPY
+        for key, value in vars(self).items():
+            if key not in fresh:
+                vars(new)[key] = copy.deepcopy(value, memo)
+        new._compiled, new._lock, new._last = {}, new_lock(), None
+        new._grad_fast = new._value_fast = new._jac_fast = new._last_key = None
+        new._per_call_cache = Memo(PER_CALL_STRUCTURES)
+        new.autodiff_memo, new.shot_stash, new._derivative_attrs = {}, {}, None
+        GATE_REGISTRY.watch(new)
         return new
 
     def __repr__(self):

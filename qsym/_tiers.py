@@ -1711,6 +1711,36 @@ def kernels_needed_soon(num_wires: int, num_ops: int, adjoint: bool) -> None:
         _warm_start.set()
 
 
+# numba's "omp" threading layer on GNU OpenMP (libgomp) is not fork-safe: numba terminates
+# a forked child (SIGTERM, "fork() called from a process already using GNU OpenMP") at its
+# first parallel region if the parent had started the layer. A child forked so
+# (``multiprocessing``'s default start method on Linux, after a batch or a large gradient
+# in the parent) runs qsym's kernels on one thread: their serial forms, the same bits.
+_forked_after_gnu_openmp = False
+
+
+def _note_gnu_openmp_fork() -> None:
+    """In a forked child: whether the parent had started numba's GNU OpenMP layer."""
+    global _forked_after_gnu_openmp
+    parallel = sys.modules.get("numba.np.ufunc.parallel")
+    if (parallel is None or getattr(parallel, "_is_initialized", False) is not True
+            or getattr(parallel, "_threading_layer", None) != "omp"):
+        return
+    omp = sys.modules.get("numba.np.ufunc.omppool")
+    if getattr(omp, "openmp_vendor", "GNU") == "GNU":  # (Intel's runtime is fork-safe)
+        _forked_after_gnu_openmp = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_note_gnu_openmp_fork)
+
+
+def parallel_regions_unsafe() -> bool:
+    """Whether a numba parallel region would end this process: a child forked after its
+    parent started numba's GNU OpenMP threads (:data:`_forked_after_gnu_openmp`)."""
+    return _forked_after_gnu_openmp
+
+
 def threads_now() -> int:
     """The number of threads a numba parallel kernel called now would use
     (``numba.get_num_threads()``), without launching numba's threading layer when it is not
@@ -1718,7 +1748,8 @@ def threads_now() -> int:
     25-30 ms of CPU, and the first answer of a large circuit asked it only to learn that
     ``NUMBA_NUM_THREADS=1`` (issue #17). Before the launch the count is numba's
     ``NUM_THREADS`` (``numba.set_num_threads`` launches the layer first, so nothing can
-    have changed it).
+    have changed it). 1 where a parallel region would end the process
+    (:func:`parallel_regions_unsafe`).
 
     >>> import numba
     >>> threads_now() == numba.get_num_threads()
@@ -1726,6 +1757,8 @@ def threads_now() -> int:
     """
     from . import _kernels as kernels
 
+    if _forked_after_gnu_openmp:
+        return 1
     try:
         from numba.np.ufunc import parallel
     except ImportError:  # pragma: no cover - (numba's layout changed: ask numba)
