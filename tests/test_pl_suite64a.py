@@ -331,3 +331,22 @@ def test_grad_by_a_matrix_argument_and_a_scalar_has_pennylanes_types():
     onp.testing.assert_allclose(gU, [[2 * onp.cos(th) * onp.cos(x0), 0.0],
                                      [-2 * onp.sin(th) * onp.cos(x0), 0.0]], atol=1e-12)
     assert onp.isclose(gx, -onp.sin(x0) * onp.cos(2 * th), atol=1e-12)
+
+
+def test_map_wires_without_input_is_a_decorator():
+    """PennyLane's map_wires is a transform: ``@qml.map_wires(wire_map={0: 1, 1: 0})``
+    above a QNode moves its gates and measurements (PennyLane 0.45.1 draws
+    "1: ──RX(0.30)─┤  <Z>"; <Z> = cos 0.3, d/dx = -sin 0.3 by hand); qsym raised
+    TypeError "missing 1 required positional argument: 'input'"."""
+    @qml.map_wires(wire_map={0: 1, 1: 0})
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    assert onp.isclose(c(0.3), onp.cos(0.3), atol=1e-12)
+    assert qml.draw(c)(0.3) == "1: ──RX(0.30)─┤  <Z>"
+    assert onp.isclose(qml.grad(c)(np.array(0.3)), -onp.sin(0.3), atol=1e-12)
+    assert qml.map_wires(wire_map={0: "a"})(qml.X(0)) == qml.X("a")
+    with pytest.raises(TypeError, match="wire_map"):
+        qml.map_wires(qml.X(0))
