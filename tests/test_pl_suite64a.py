@@ -350,3 +350,29 @@ def test_map_wires_without_input_is_a_decorator():
     assert qml.map_wires(wire_map={0: "a"})(qml.X(0)) == qml.X("a")
     with pytest.raises(TypeError, match="wire_map"):
         qml.map_wires(qml.X(0))
+
+
+@pytest.mark.parametrize("method, through_arithmetic, kind", [
+    ("spsa", False, "float"), ("finite-diff", False, "float"),
+    ("parameter-shift", False, "float"), ("backprop", False, "tensor"),
+    ("spsa", True, "tensor")])
+def test_gradient_type_follows_pennylanes_autograd(method, through_arithmetic, kind):
+    """PennyLane 0.45.1 (/work/plvenv): qml.grad of a QNode by a 0-d tensor x is a NumPy
+    float where x goes straight into its gate (the QNode primitive's vector-Jacobian
+    product; backprop: a tensor), and a tensor where x goes through arithmetic first
+    (autograd's products with the tensor), also on spsa's tape path (qsym gave a float
+    there). Values by hand: <Z> of RY(x) is cos x; of RY(2 angle(e^{ix})) cos 2x."""
+    @qml.qnode(qml.device("default.qubit", wires=1), diff_method=method,
+               gradient_kwargs={"sampler_rng": 7} if method == "spsa" else {})
+    def c(x):
+        angle = np.angle(np.exp(1j * x)) * 2 if through_arithmetic else x
+        qml.RY(angle, wires=0)
+        return qml.expval(qml.Z(0))
+
+    g = qml.grad(c)(np.array(0.7, requires_grad=True))
+    hand = -2 * onp.sin(1.4) if through_arithmetic else -onp.sin(0.7)
+    assert onp.isclose(g, hand, atol=1e-6)
+    if kind == "tensor":
+        assert isinstance(g, np.tensor) and g.requires_grad
+    else:
+        assert type(g) is onp.float64
