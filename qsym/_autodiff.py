@@ -535,7 +535,7 @@ def _prepare(args, argnum, name):
             raise DifferentiationError(
                 f"argument {i} ({a!r}) is an integer and cannot be differentiated; pass floats"
             )
-        if (isinstance(a, np.ndarray) and hasattr(a, "requires_grad") and a.ndim
+        if (isinstance(a, np.ndarray) and hasattr(a, "requires_grad")
                 and a.dtype == np.float64):
             # a qsym.numpy tensor: autograd's boxes wrap the tensor itself, as PennyLane's
             # do, so the chain rule's products with it (np.sin's vjp: g * cos(x)) are

@@ -128,16 +128,25 @@ def _take_place(tape, old, new) -> None:
         new._gates = tuple(new_gates)
 
 
-def map_wires(input, wire_map: dict, queue=False, replace=False):  # noqa: A002
+def map_wires(input=None, wire_map: dict | None = None, queue=False, replace=False):  # noqa: A002
     """PennyLane's ``qml.map_wires``: an operator, Pauli word or sentence or measurement
     on the wires ``wire_map`` gives (queued only with ``queue=True``, replacing ``input``
     with ``replace=True``); a tape, batch, QNode or circuit function with every operation
-    and measurement moved (a transform).
+    and measurement moved (a transform). Without ``input``, the decorator
+    (``@qml.map_wires(wire_map={0: 1})`` above a QNode, as PennyLane's transform).
 
     >>> import qsym as qml
     >>> map_wires(qml.X(0) @ qml.Y(1), {0: "a"})
     X('a') @ Y(1)
+    >>> map_wires(wire_map={0: "a"})(qml.X(0))
+    X('a')
     """
+    if input is None:
+        if wire_map is None:
+            raise TypeError("map_wires() missing 1 required positional argument: 'wire_map'")
+        return functools.partial(map_wires, wire_map=wire_map, queue=queue, replace=replace)
+    if wire_map is None:
+        raise TypeError("map_wires() missing 1 required positional argument: 'wire_map'")
     if isinstance(input, (PauliWord, PauliSentence, MeasurementProcess, GateSequence, *_OPERATORS)):
         tape = active_tape()
         if tape is None or (tape.log is None and not queue):

@@ -3926,6 +3926,8 @@ def _float_if_scalar(arg, g):
     primitive's real vector-Jacobian product flows back through it) is the complex 0-d
     trainable tensor PennyLane's autograd gives, not its real part."""
     if type(arg) is tensor and arg.ndim == 0 and np.ndim(g) == 0 and not isinstance(g, Box):
+        if isinstance(g, tensor):  # autograd's own: the argument went through arithmetic
+            return g
         if np.iscomplexobj(g) and np.imag(g) != 0:
             return tensor(g, requires_grad=True)
         return np.float64(np.real(g))

@@ -430,7 +430,7 @@ class IntegerArgumentError(DifferentiationError, TypeError):
     ...     qml.grad(lambda p: p[0] * p[1], argnums=0)([0.3, 1])
     ... except TypeError as exc:
     ...     print(type(exc).__name__, str(exc)[:52])
-    IntegerArgumentError Can't differentiate w.r.t. type <class 'int'>: arg
+    IntegerArgumentError Can't differentiate w.r.t. type <class 'int'>: argum
     """
 
 

@@ -331,3 +331,48 @@ def test_grad_by_a_matrix_argument_and_a_scalar_has_pennylanes_types():
     onp.testing.assert_allclose(gU, [[2 * onp.cos(th) * onp.cos(x0), 0.0],
                                      [-2 * onp.sin(th) * onp.cos(x0), 0.0]], atol=1e-12)
     assert onp.isclose(gx, -onp.sin(x0) * onp.cos(2 * th), atol=1e-12)
+
+
+def test_map_wires_without_input_is_a_decorator():
+    """PennyLane's map_wires is a transform: ``@qml.map_wires(wire_map={0: 1, 1: 0})``
+    above a QNode moves its gates and measurements (PennyLane 0.45.1 draws
+    "1: ──RX(0.30)─┤  <Z>"; <Z> = cos 0.3, d/dx = -sin 0.3 by hand); qsym raised
+    TypeError "missing 1 required positional argument: 'input'"."""
+    @qml.map_wires(wire_map={0: 1, 1: 0})
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def c(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    assert onp.isclose(c(0.3), onp.cos(0.3), atol=1e-12)
+    assert qml.draw(c)(0.3) == "1: ──RX(0.30)─┤  <Z>"
+    assert onp.isclose(qml.grad(c)(np.array(0.3)), -onp.sin(0.3), atol=1e-12)
+    assert qml.map_wires(wire_map={0: "a"})(qml.X(0)) == qml.X("a")
+    with pytest.raises(TypeError, match="wire_map"):
+        qml.map_wires(qml.X(0))
+
+
+@pytest.mark.parametrize("method, through_arithmetic, kind", [
+    ("spsa", False, "float"), ("finite-diff", False, "float"),
+    ("parameter-shift", False, "float"), ("backprop", False, "tensor"),
+    ("spsa", True, "tensor")])
+def test_gradient_type_follows_pennylanes_autograd(method, through_arithmetic, kind):
+    """PennyLane 0.45.1 (/work/plvenv): qml.grad of a QNode by a 0-d tensor x is a NumPy
+    float where x goes straight into its gate (the QNode primitive's vector-Jacobian
+    product; backprop: a tensor), and a tensor where x goes through arithmetic first
+    (autograd's products with the tensor), also on spsa's tape path (qsym gave a float
+    there). Values by hand: <Z> of RY(x) is cos x; of RY(2 angle(e^{ix})) cos 2x."""
+    @qml.qnode(qml.device("default.qubit", wires=1), diff_method=method,
+               gradient_kwargs={"sampler_rng": 7} if method == "spsa" else {})
+    def c(x):
+        angle = np.angle(np.exp(1j * x)) * 2 if through_arithmetic else x
+        qml.RY(angle, wires=0)
+        return qml.expval(qml.Z(0))
+
+    g = qml.grad(c)(np.array(0.7, requires_grad=True))
+    hand = -2 * onp.sin(1.4) if through_arithmetic else -onp.sin(0.7)
+    assert onp.isclose(g, hand, atol=1e-6)
+    if kind == "tensor":
+        assert isinstance(g, np.tensor) and g.requires_grad
+    else:
+        assert type(g) is onp.float64
