@@ -1201,57 +1201,6 @@ def fold_zero_terms(lines: list[str]) -> list[str]:
     return result
 
 
-def drop_zero_starts(lines: list[str]) -> list[str]:
-    """Straight-line code without the leading literal ``0.0 +`` of the sums it stores in
-    locals that no output's sum starts from: ``_q_v = 0.0 + a * b`` is ``_q_v = a * b``,
-    the same number unless it is an exact zero (``+0.0`` then, ``-0.0`` perhaps now), and
-    an addition fewer on the chain of dependent operations (a loop's step is that chain's
-    latency; :func:`fold_zero_terms` keeps these additions for the outputs' bits). A
-    local read by anything but ``+``, ``-`` and ``*`` (a call, a division) keeps its
-    ``0.0``; so does one that an output's sum starts from (directly or through locals),
-    and the lines are returned unchanged unless every ``out[...]`` and ``jac[...]`` stored
-    is still such a sum: those partial sums are never ``-0.0``, so every output has the
-    bits it had (finite numbers: ``x + (+-0.0) == x``, a product of a zero is a zero).
-
-    >>> drop_zero_starts(["_q_v1 = 0.0 + _q_a * 2.0", "_q_v2 = 0.0 + _q_v1 * _q_b",
-    ...                   "jac[0, 0] = _q_v2"])
-    ['_q_v1 = _q_a * 2.0', '_q_v2 = 0.0 + _q_v1 * _q_b', 'jac[0, 0] = _q_v2']
-    """
-    parsed = []
-    for line in lines:
-        match = _ASSIGNED.match(line)
-        if match is None:
-            return list(lines)
-        try:
-            parsed.append((match[1], parse(match[2], mode="eval").body))
-        except SyntaxError:
-            return list(lines)
-    keep = set()  # locals an output's sum starts from, or read other than by + - *
-    for target, tree in reversed(parsed):
-        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-        if not _plain_sum(tree):
-            keep |= names
-        if target.startswith(("out[", "jac[")) or target in keep:
-            lead = tree
-            while isinstance(lead, ast.BinOp) and isinstance(lead.op, (ast.Add, ast.Sub)):
-                lead = lead.left
-            if isinstance(lead, ast.Name):
-                keep.add(lead.id)
-    result, leading = [], set()
-    for line, (target, tree) in zip(lines, parsed):
-        if (target not in keep and not target.startswith(("out[", "jac[")) and _plain_sum(tree)
-                and isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Add)
-                and isinstance(tree.left, ast.Constant) and type(tree.left.value) is float
-                and tree.left.value == 0.0):
-            tree = tree.right
-            line = f"{target} = {ast.unparse(tree)}"
-        (leading.add if _leads_with_zero(tree, leading) else leading.discard)(target)
-        if target.startswith(("out[", "jac[")) and target not in leading:
-            return list(lines)  # an output whose zero's sign could differ: as it was
-        result.append(line)
-    return result
-
-
 def _plain_sum(tree) -> bool:
     """Whether ``tree`` is ``+``, ``-`` and ``*`` over names and numbers only."""
     return all(isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load,
