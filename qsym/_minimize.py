@@ -69,6 +69,7 @@ A Python cost function runs in a Python loop, and says so:
 
 from __future__ import annotations
 
+import ast
 import copy
 import logging
 import operator
@@ -766,6 +767,76 @@ def _written_shift(circuit, program) -> list[str]:
     return head + mats + smats + walk.u.lines
 
 
+# the arithmetic drop_zero_starts reads through (+, - and * of names and numbers)
+_SUM_NODES = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Load, ast.Add,
+              ast.Sub, ast.Mult, ast.USub)
+
+
+def drop_zero_starts(lines: list[str]) -> list[str]:
+    """The loop's written-out adjoint step (straight-line ``target = expression`` lines)
+    without the leading literal ``0.0 +`` of the sums it keeps in locals that no output's
+    sum starts from: ``_q_v = 0.0 + a * b`` is ``_q_v = a * b``, the same number unless
+    it is an exact zero (``+0.0`` then, ``-0.0`` perhaps now), and an addition fewer on
+    the chain of dependent operations whose latency a gradient-descent loop waits for
+    (the circuit module keeps them: qsym._emit's code and its cache keys are unchanged).
+    A local read by anything but ``+``, ``-`` and ``*`` (a call, a division) keeps its
+    ``0.0``; so does one that an output's sum starts from (directly or through locals);
+    and the lines come back unchanged unless every ``out[...]`` and ``jac[...]`` stored
+    is still a sum from the literal ``0.0``: such a sum's partial sums are never
+    ``-0.0``, so every output keeps its bits (finite numbers: ``x + (+-0.0) == x``, and a
+    product of a zero is a zero), as qsym._emit.fold_zero_terms argues.
+
+    >>> drop_zero_starts(["_q_v1 = 0.0 + _q_a * 2.0", "_q_v2 = 0.0 + _q_v1 * _q_b",
+    ...                   "jac[0, 0] = _q_v2"])
+    ['_q_v1 = _q_a * 2.0', '_q_v2 = 0.0 + _q_v1 * _q_b', 'jac[0, 0] = _q_v2']
+    """
+    def first_term(tree):  # the leftmost term of a sum (the tree itself if none)
+        while isinstance(tree, ast.BinOp) and isinstance(tree.op, (ast.Add, ast.Sub)):
+            tree = tree.left
+        return tree
+
+    def literal_zero(tree):
+        return isinstance(tree, ast.Constant) and type(tree.value) is float and tree.value == 0.0
+
+    def arithmetic(tree):
+        return all(isinstance(n, _SUM_NODES) or (isinstance(n, ast.Constant) and type(
+            n.value) in (int, float)) for n in ast.walk(tree))
+
+    parsed = []
+    for line in lines:
+        target, eq, rhs = line.partition(" = ")
+        if not eq or not (target.startswith(("_q_", "out[", "jac["))):
+            return list(lines)
+        try:
+            parsed.append((target, parse(rhs, mode="eval").body))
+        except SyntaxError:
+            return list(lines)
+    outputs = {t for t, _ in parsed if t.startswith(("out[", "jac["))}
+    keep = set()  # locals an output's sum starts from, or read by more than + - *
+    for target, tree in reversed(parsed):
+        if not arithmetic(tree):
+            keep.update(n.id for n in ast.walk(tree) if isinstance(n, ast.Name))
+        lead = first_term(tree)
+        if (target in outputs or target in keep) and isinstance(lead, ast.Name):
+            keep.add(lead.id)
+    result, from_zero = [], set()  # from_zero: locals that are sums from the literal 0.0
+    for line, (target, tree) in zip(lines, parsed):
+        if (target not in keep and target not in outputs and arithmetic(tree)
+                and isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Add)
+                and literal_zero(tree.left)):
+            tree = tree.right
+            line = f"{target} = {ast.unparse(tree)}"
+        lead = first_term(tree)
+        if literal_zero(lead) or (isinstance(lead, ast.Name) and lead.id in from_zero):
+            from_zero.add(target)
+        else:
+            from_zero.discard(target)
+        if target in outputs and target not in from_zero:
+            return list(lines)  # an output whose zero's sign could differ: as it was
+        result.append(line)
+    return result
+
+
 def step_form(entry, method: str) -> tuple[str, list[str] | None]:
     """``(form, lines)``: the loop's step for the compiled circuit ``entry`` by ``method``:
     ``("written out", lines)`` for a tiny circuit with one expectation value (at most
@@ -785,6 +856,9 @@ def step_form(entry, method: str) -> tuple[str, list[str] | None]:
         if method == "adjoint":  # the circuit module's written-out adjoint: its bits
             lines = emit.adjoint_lines(entry.circuit, program, checks=False,
                                        max_ops=STEP_MAX_OPS)
+            # (its chain of dependent operations an addition shorter where a local's sum
+            # starts from 0.0: the same outputs, bit for bit; the seed 34.6 -> 32.6 ns)
+            lines = None if lines is None else drop_zero_starts(lines)
         else:
             lines = _written_shift(entry.circuit, program)
             # the same circuits written out as before (the count of the whole lines), without

@@ -3093,74 +3093,109 @@ class grad(_Derivative):
 
     def __call__(self, first: Any = _NO_ARGUMENT, /, *args: Any, **kwargs: Any) -> Any:
         # (the first argument apart: one positional argument is the short path's case,
-        # and CPython packs fewer arguments)
+        # and CPython packs fewer arguments; a check that fails returns at once, so that
+        # no check's jump spans the body: CPython 3.11 reads a jump longer than 255
+        # instructions with an EXTENDED_ARG at every check, 19 of them a call)
         node = self._node
-        if node is not None and not args and not kwargs and first is not _NO_ARGUMENT:
-            fast = node._grad_fast
-            if fast is not None and ((key := fast[0]) is self._key or key == self._key):
-                hot = fast[2]
-                if hot is not None:
-                    # the short path's common cases written out here: one frame fewer (the
-                    # closure's, with its 37 free variables: 6% of the seed's call).
-                    # ``call``'s checks and steps for a subset of its cases (a trainable
-                    # tensor; with argnum, a list of floats as classify takes it; the fused
-                    # entry point already seen, no Tracker: ``call.hot`` in _short_path);
-                    # any other case, or a failed check, is ``call``'s, before any effect
-                    (shape, device, method, diff_method, recording, guard, bound, own,
-                     adjoint, entry, seen, held, rc, alone_row, alone_jac, alone_out,
-                     no_data, runs, empty, n_out, jac_shape, n, step, lists) = hot  # (_HOT_NAMES)
-                    arr = first
-                    if type(first) is not tensor:
-                        arr = _floats_array(first, lists, _NOT_TAKEN)
-                    elif first.requires_grad is not True:
-                        arr = _NOT_TAKEN
-                    dev = node.device
-                    # the array as the entry point takes it: float64, one dimension of the
-                    # remembered length, contiguous (its one stride an element's: strides
-                    # and len read no flags object, 0.85 of the 2.05 k instructions of
-                    # shape and flags); any alignment and writeability (the entry point
-                    # only reads it, an element at a time: an unaligned or read-only array
-                    # reads the same numbers; the dispatcher would compile it anew)
-                    if (arr.dtype is F64 and arr.strides == step
-                            and len(arr) == n
-                            and node.method == method and dev is device
-                            and not (node._qnode_shots if node._shots_set else dev.given_shots)
-                            and not recording and (guard is None or guard())
-                            and not node.pipeline and node.diff_method is diff_method
-                            and not ((gkw := node.gradient_kwargs)
-                                     and gkw.get("argnum") is not None)
-                            and type(ex := dev.execute) is bound and ex == own
-                            # (the entry point now, read_entry's: an attribute read,
-                            # not a call of the attrgetter)
-                            and (entry.value_and_grad_adjoint if adjoint
-                                 else entry.value_and_grad) is seen[0]
-                            and not dev.trackers):
-                        out, jac, row = held  # (``call``'s: kept, or new where referred to)
-                        if row is None or rc(row) != alone_row or rc(jac) != alone_jac:
-                            jac = empty(jac_shape)
-                            row = jac[0]
-                            if rc(out) != alone_out:
-                                out = empty(n_out)
-                            held[:] = out, jac, row
-                        elif rc(out) != alone_out:  # (a kept derivative's ``forward``)
-                            out = held[0] = empty(n_out)
-                        try:
-                            seen[1](arr, no_data, out, jac)
-                        except ValueError:
-                            pass  # (non-finite input: ``call`` raises the full path's error)
-                        else:
-                            dev.num_executions += runs
-                            dev.num_calls += 1
-                            node._last = entry
-                            self._forward = out
-                            if arr is first:
-                                return row
-                            # (a list: ``call``'s list of 0-d views of the row)
-                            return [*lists(row)] if n != 1 else [lists(row)]
-                result = fast[1](self, first)
-                if result is not None:
-                    return result
-        return self._general(first, args, kwargs)
+        if node is None or args or kwargs or first is _NO_ARGUMENT:
+            return self._general(first, args, kwargs)
+        fast = node._grad_fast
+        if fast is None or not ((key := fast[0]) is self._key or key == self._key):
+            return self._general(first, args, kwargs)
+        hot = fast[2]
+        if hot is None:
+            return self._closure(fast, first)
+        # the short path's common cases written out here: one frame fewer (the closure's,
+        # with its 37 free variables: 6% of the seed's call). ``call``'s checks and steps
+        # for a subset of its cases (a trainable tensor; with argnum, a list of floats as
+        # classify takes it; the fused entry point already seen, no Tracker: ``call.hot``
+        # in _short_path); any other case, or a failed check, is ``call``'s, before any effect
+        (shape, device, method, diff_method, recording, guard, bound, own,
+         adjoint, entry, seen, held, rc, alone_row, alone_jac, alone_out,
+         no_data, runs, empty, n_out, jac_shape, n, step, lists) = hot  # (_HOT_NAMES)
+        arr = first
+        if type(first) is not tensor:
+            arr = _NOT_TAKEN
+            if lists is not None and type(first) is list:
+                # (Python floats only, one type test an item; anything else, bools and
+                # ints among them, is _floats_array's to decide)
+                for v in first:
+                    if type(v) is not float:
+                        arr = _floats_array(first, True, _NOT_TAKEN)
+                        break
+                else:
+                    if first:
+                        arr = _as_ndarray(first)
+        elif first.requires_grad is not True:
+            arr = _NOT_TAKEN
+        dev = node.device
+        # the array as the entry point takes it: float64, one dimension of the remembered
+        # length, contiguous (its one stride an element's: strides and len read no flags
+        # object, 0.85 of the 2.05 k instructions of shape and flags); any alignment and
+        # writeability (the entry point only reads it, an element at a time: an unaligned
+        # or read-only array reads the same numbers; the dispatcher would compile it anew)
+        if not (arr.dtype is F64 and arr.strides == step
+                and len(arr) == n
+                and node.method == method and dev is device
+                and not (node._qnode_shots if node._shots_set else dev.given_shots)
+                and not recording and (guard is None or guard())
+                and not node.pipeline and node.diff_method is diff_method
+                and not ((gkw := node.gradient_kwargs)
+                         and gkw.get("argnum") is not None)
+                and type(ex := dev.execute) is bound and ex == own
+                # (the entry point now, read_entry's: an attribute read,
+                # not a call of the attrgetter)
+                and (entry.value_and_grad_adjoint if adjoint
+                     else entry.value_and_grad) is seen[0]
+                and not dev.trackers):
+            return self._closure(fast, first)
+        if arr is first:
+            out, jac, row = held  # (``call``'s: kept, or new where referred to)
+            if row is None or rc(row) != alone_row or rc(jac) != alone_jac:
+                jac = empty(jac_shape)
+                row = jac[0]
+                if rc(out) != alone_out:
+                    out = empty(n_out)
+                held[:] = out, jac, row
+            elif rc(out) != alone_out:  # (a kept derivative's ``forward``)
+                out = held[0] = empty(n_out)
+        else:
+            # a list: its own kept arrays and the 0-d views of the row it returns (a new
+            # list of them), kept while nothing else refers to any (_unshared_list_counts)
+            views, listed, (alone_lout, alone_ljac, alone_view) = lists
+            out, jac, row = listed
+            if row is not None and rc(jac) == alone_ljac:
+                for v in row:
+                    if rc(v) != alone_view:
+                        row = None
+                        break
+            else:
+                row = None
+            if row is None:
+                jac = empty(jac_shape)
+                row = views(jac[0]) if n != 1 else (views(jac[0]),)
+                if rc(out) != alone_lout:
+                    out = empty(n_out)
+                listed[:] = out, jac, row
+            elif rc(out) != alone_lout:
+                out = listed[0] = empty(n_out)
+        try:
+            seen[1](arr, no_data, out, jac)
+        except ValueError:  # (non-finite input: ``call`` raises the full path's error)
+            return self._closure(fast, first)
+        dev.num_executions += runs
+        dev.num_calls += 1
+        node._last = entry
+        self._forward = out
+        return row if arr is first else [*row]
+
+    def _closure(self, fast, first):
+        """A call of one argument ``first`` that grad.__call__ does not answer itself:
+        the short path's closure ``fast[1]`` (:func:`_short_path`), else the full path."""
+        result = fast[1](self, first)
+        if result is not None:
+            return result
+        return self._general(first, (), {})
 
     def _general(self, first, args, kwargs):
         """A call the short path does not answer (``args`` all but ``first``)."""
@@ -3299,6 +3334,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     # the fused tier's last out, jac, jac[0], written again while only this path has them
     held, (alone_row, alone_jac, alone_out), reuse = _unshared_counts(n_out, jac_shape)
     views, read_entry, flat_size = _path_getters(shape, name)
+    listed, alone_list = _unshared_list_counts(n_out, jac_shape, views, reuse)
 
     def call(g, a):
         t, arr = type(a), a
@@ -3367,7 +3403,8 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                     else g._structured((a,), pick(row, blocks, single)))
         return row if whole else pick(row, blocks, single)
 
-    call.hot = _hot_constants(call) if name and flat_size is None and whole and reuse else None
+    call.hot = (_hot_constants(call, listed=listed, alone_list=alone_list)
+                if name and flat_size is None and whole and reuse else None)
     return call
 
 
@@ -3377,24 +3414,29 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
 # arrays or new ones as ``call`` makes them), in its unpacking order: the closure's
 # variables of these names, and ``adjoint`` (the entry point is the adjoint method's),
 # ``n`` (the length), ``step`` (the strides of a contiguous float64 array of one
-# dimension), ``lists`` (``views`` where ``call`` takes a list, else None)
+# dimension), ``lists`` (where ``call`` takes a list: ``views``, and the list form's kept
+# arrays and their counts from _unshared_list_counts; else None)
 _HOT_NAMES = ("shape", "device", "method", "diff_method", "recording", "guard", "bound", "own",
               "adjoint", "entry", "seen", "held", "rc", "alone_row", "alone_jac",
               "alone_out", "no_data", "runs", "empty", "n_out", "jac_shape", "n", "step",
               "lists")
 
 
-def _hot_constants(call) -> tuple | None:
+def _hot_constants(call, **more) -> tuple | None:
     """The objects ``call``'s closure holds under :data:`_HOT_NAMES` (the same objects:
-    the lists ``seen`` and ``held`` are shared, so both read what either wrote), and the
-    derived ones named there; None for an entry point other than the fused gradients'
-    (:data:`qsym._executors.DIRECT`: ``call`` then answers)."""
+    the lists ``seen`` and ``held`` are shared, so both read what either wrote), those
+    given in ``more`` (the list form's kept arrays, which only grad.__call__ uses), and
+    the derived ones named there; None for an entry point other than the fused
+    gradients' (:data:`qsym._executors.DIRECT`: ``call`` then answers)."""
     cells = {k: c.cell_contents for k, c in zip(call.__code__.co_freevars, call.__closure__)}
+    cells.update(more)
     name = cells["name"]
     if name not in ("value_and_grad", "value_and_grad_adjoint"):
         return None
     cells.update(adjoint=name == "value_and_grad_adjoint", n=cells["shape"][0],
-                 step=(F64.itemsize,), lists=cells["views"] if cells["any_ndarray"] else None)
+                 step=(F64.itemsize,), lists=(cells["views"], cells["listed"],
+                                              cells["alone_list"])
+                 if cells["any_ndarray"] else None)
     return tuple(cells[k] for k in _HOT_NAMES)
 
 
@@ -3793,6 +3835,30 @@ def _unshared_counts(n_out, jac_shape):
     alone = (rc(row), rc(jac), rc(out))
     held[:] = None, None, None
     return held, alone, True
+
+
+def _unshared_list_counts(n_out, jac_shape, views, reuse):
+    """grad's short path's kept outputs for a list argument, ``[out, jac, vs]`` (``vs``
+    the tuple of the 0-d views of ``jac[0]`` that the call returns in a new list), and
+    the counts ``sys.getrefcount`` gives ``out``, ``jac`` and each of ``vs`` at
+    grad.__call__'s check while only the path refers to them (each view holds ``jac``
+    as its base), measured the same way on fresh arrays, as :func:`_unshared_counts`. A
+    view kept by the caller (the returned list, one of its items, anything made from
+    them) raises its count, and ``jac`` and the views are made anew: a gradient handed
+    out is never written again. Counts that never match where ``reuse`` is off."""
+    listed = [None, None, None]
+    if not reuse or not jac_shape[1]:
+        return listed, (-1, -1, -1)
+    rc, n = sys.getrefcount, jac_shape[1]
+    jac = np.empty(jac_shape)
+    listed[:] = np.empty(n_out), jac, views(jac[0]) if n != 1 else (views(jac[0]),)
+    del jac
+    out, jac, row = listed
+    for v in row:
+        alone = (rc(out), rc(jac), rc(v))
+        break
+    listed[:] = None, None, None
+    return listed, alone
 
 
 # ndarray.flags.num bits (NumPy's NPY_ARRAY_*): an array numba types as a plain

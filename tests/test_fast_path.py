@@ -629,9 +629,6 @@ def test_arrays_numba_types_otherwise_give_the_same_bits(how):
 def test_threads_sharing_the_short_path_get_their_own_results():
     """Several threads calling one QNode's short path (its kept arrays reused only while
     unshared) each get their own point's gradient, with thread switches forced often."""
-    import sys
-    import threading
-
     node = seed_node()
     rng = np.random.default_rng(3)
     points = [qml.numpy.array(rng.uniform(-3, 3, 2), requires_grad=True) for _ in range(5)]
@@ -648,17 +645,25 @@ def test_threads_sharing_the_short_path_get_their_own_results():
                 wrong.append((k, i))
                 return
 
+    _run_threads(work, 3)
+    assert wrong == []
+
+
+def _run_threads(work, count):
+    """``work(k)`` on ``count`` threads at once, thread switches forced often."""
+    import sys
+    import threading
+
     before = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     try:
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(count)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
     finally:
         sys.setswitchinterval(before)
-    assert wrong == []
 
 
 def _outcome(fn):
@@ -1252,3 +1257,82 @@ def test_grad_call_checks_strides_and_length_as_shape_and_flags_did(monkeypatch,
     arm()
     assert np.allclose(make()(others[0]), closed_form_grad(X1), rtol=0, atol=1e-15)
     assert np.allclose(make()(others[1]), closed_form_grad(X1[::-1]), rtol=0, atol=1e-15)
+
+
+# --- stop 64 (issue #19): the list form's kept arrays (its 0-d views reused while nothing
+# else refers to them), and grad.__call__'s checks returning at once
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_the_list_form_reuses_dropped_views_and_never_writes_kept_ones(monkeypatch, method):
+    """``qml.grad(circuit, argnum=0)(a_list)`` on ``grad.__call__``'s path returns 0-d
+    views of the kept Jacobian: a dropped result's views are handed out again (the same
+    objects, the closure not called); a kept list, one kept element, or the Jacobian
+    kept through an element's ``base`` keep their values (the closed form) while later
+    calls at other points get theirs; a new list each call."""
+    _, used, make, _ = _hot_node(monkeypatch, method, [0.54, 0.12])
+    first = make()([0.54, 0.12])
+    assert first[0].base is first[1].base is not None  # views of one Jacobian
+    refs = [weakref.ref(v) for v in first]
+    del first
+    assert all(r() is not None for r in refs)  # kept by the path, not by the caller
+    second = make()([-1.3, 2.2])
+    assert all(v is r() for v, r in zip(second, refs))  # handed out again
+    assert np.allclose(np.array(second), closed_form_grad(X2), rtol=0, atol=1e-15)
+    kept_list = second
+    (one, _) = make()([0.54, 0.12])  # one element kept, the list dropped
+    through_base = make()([0.3, -0.4])[1].base  # the Jacobian kept through a view's base
+    for p in ([0.9, 0.8], [-0.2, 0.1], [1.5, -2.5]):
+        got = make()(list(p))
+        assert type(got) is list and got is not kept_list
+        assert np.allclose(np.array(got), closed_form_grad(p), rtol=0, atol=1e-15)
+    assert not used  # grad.__call__ answered every call
+    assert np.allclose(np.array(kept_list), closed_form_grad(X2), rtol=0, atol=1e-15)
+    assert np.isclose(one, closed_form_grad(X1)[0], rtol=0, atol=1e-15)
+    assert np.allclose(through_base[0], closed_form_grad([0.3, -0.4]), rtol=0, atol=1e-15)
+
+
+def test_threads_sharing_the_list_form_get_their_own_results():
+    """Several threads calling the list form of one QNode's gradient (its kept views
+    handed out only while unshared) each get their own point's gradient, kept results
+    intact, with thread switches forced often."""
+    node = seed_node()
+    rng = np.random.default_rng(4)
+    points = [[float(v) for v in rng.uniform(-3, 3, 2)] for _ in range(5)]
+    expected = [closed_form_grad(p) for p in points]
+    for _ in range(3):
+        qml.grad(node, argnum=0)(points[0])
+    assert node._grad_fast is not None and node._grad_fast[2] is not None
+    wrong = []
+
+    def work(k):
+        kept = []
+        for i in range(1500):
+            j = (k + i) % len(points)
+            got = qml.grad(node, argnum=0)(points[j])
+            if i % 7 == 0:
+                kept.append((j, got))
+            if not np.allclose(np.array(got), expected[j], rtol=0, atol=1e-15):
+                wrong.append((k, i))
+                return
+        for j, got in kept:
+            if not np.allclose(np.array(got), expected[j], rtol=0, atol=1e-15):
+                wrong.append((k, "kept", j))
+                return
+
+    _run_threads(work, 3)
+    assert wrong == []
+
+
+def test_grad_call_jumps_take_no_extended_args_on_its_answered_path():
+    """``grad.__call__``'s checks return at once where they fail: none of the jumps its
+    answered path takes or passes is long enough for CPython 3.11+ to prefix it with an
+    EXTENDED_ARG (which it reads at every check whether the jump is taken or not)."""
+    import dis
+    import sys
+
+    if sys.version_info < (3, 11) or sys.version_info >= (3, 12):
+        pytest.skip("the bytecode layout checked is CPython 3.11's")
+    ins = list(dis.get_instructions(runtime.grad.__call__))
+    extended = [i for i in ins if i.opname == "EXTENDED_ARG"]
+    jumps = [i for i in ins if "JUMP" in i.opname and i.arg is not None and i.arg > 255]
+    assert not extended and not jumps, [(i.opname, i.offset) for i in extended + jumps]

@@ -971,3 +971,39 @@ def test_steps_allocate_nothing(tmp_path):
         _, short, long = line.split()
         assert int(short) == int(long), line  # no allocation per step
         assert int(short) < 30, line  # the run's own arrays
+
+
+def test_seed_gradient_descent_follows_exact_arithmetic_to_tiny_iterates():
+    """issue #19's seed (RX RY, <Z>) from (0.54, 0.12), 10 000 steps of gradient descent
+    (step size 0.01): ``x1`` decays by about 0.99 a step, to 4.08e-44 (a normal float64;
+    a float32 would be subnormal there).
+    The adjoint loop's ``x1`` is an mpmath run's at 40 digits (the exact gradient
+    ``-cos x0 sin x1``) to 1e-9 relative: its gradient is accurate relative to ``x1``
+    all the way down; parameter shift's difference of two shifted circuits has an absolute
+    rounding error of about 1e-16, so its ``x1`` stops near there (both right, each to its
+    method's rounding). ``x0`` ends where a float64 ``x0`` near pi stops moving (a step
+    below half its ulp), equal in both and in a float64 run of the exact gradient."""
+    import math
+
+    import mpmath as mp
+
+    steps = 10000
+    runs = {m: onp.asarray(qml.minimize(node, onp.array([0.54, 0.12]),
+                                        optimizer=qml.GradientDescentOptimizer(0.01),
+                                        steps=steps, progress=False).x)
+            for m, node in (("adjoint", seed_adjoint), ("parameter-shift", seed_shift))}
+    with mp.workdps(40):
+        x = [mp.mpf(0.54), mp.mpf(0.12)]
+        for _ in range(steps):
+            x = [x[0] + mp.mpf("0.01") * mp.sin(x[0]) * mp.cos(x[1]),
+                 x[1] + mp.mpf("0.01") * mp.cos(x[0]) * mp.sin(x[1])]
+        exact1 = float(x[1])
+    assert 4.0e-44 < exact1 < 4.2e-44
+    assert abs(runs["adjoint"][1] - exact1) <= 1e-9 * exact1
+    assert 0 <= abs(runs["parameter-shift"][1]) < 1e-15
+    y = [0.54, 0.12]
+    for _ in range(steps):  # float64, the exact gradient
+        g = (-math.sin(y[0]) * math.cos(y[1]), -math.cos(y[0]) * math.sin(y[1]))
+        y = [y[0] - 0.01 * g[0], y[1] - 0.01 * g[1]]
+    assert runs["adjoint"][0] == runs["parameter-shift"][0] == y[0]
+    assert 0 < math.pi - y[0] < 1e-13

@@ -293,6 +293,17 @@ def _run_lines(lines, names):
     return out.tobytes()
 
 
+def _same_bits_at_specials(new, lines):
+    """``new`` and ``lines`` store the same bits in ``out`` for ``_q_a``, ``_q_b``,
+    ``_q_c`` of every sign of zero, tiny and subnormal numbers, and others."""
+    specials = [0.0, -0.0, 1.5, -2.25, 1e-300, -3e-310]
+    for a in specials:
+        for b in specials:
+            for c in specials:
+                names = {"_q_a": a, "_q_b": b, "_q_c": c}
+                assert _run_lines(new, names) == _run_lines(lines, names), (a, b, c)
+
+
 def test_fold_zero_terms_keeps_the_outputs_bits():
     lines = ["_q_z = 0.0",
              "_q_v1 = _q_a * 1.0 - _q_z * _q_b + _q_c * 0.0",      # a - 0*b + c*0
@@ -306,12 +317,7 @@ def test_fold_zero_terms_keeps_the_outputs_bits():
     assert folded[5] == "_q_v5 = _q_v3 - _q_c * _q_a"
     assert emit.arithmetic(folded) < emit.arithmetic(lines)
     # every sign of zero the inputs can give (the outputs are sums from 0.0: +0.0)
-    specials = [0.0, -0.0, 1.5, -2.25, 1e-300, -3e-310]
-    for a in specials:
-        for b in specials:
-            for c in specials:
-                names = {"_q_a": a, "_q_b": b, "_q_c": c}
-                assert _run_lines(folded, names) == _run_lines(lines, names), (a, b, c)
+    _same_bits_at_specials(folded, lines)
 
 
 def test_fold_zero_terms_leaves_an_output_whose_zero_sign_could_change():
@@ -411,3 +417,62 @@ def test_written_out_shift_without_zero_products_keeps_every_bit(monkeypatch, fn
             assert len(ref) == len(got)
             for u, v in zip(ref, got):
                 assert u.shape == v.shape and u.tobytes() == v.tobytes(), (name, x)
+
+
+# --- stop 64 (issue #19): the loop's adjoint step without the leading 0.0 of its locals' sums
+
+def test_drop_zero_starts_keeps_the_outputs_bits():
+    """A local's sum loses its leading ``0.0 +`` unless an output's sum starts from it:
+    every output has the bits of the lines as written (run in plain Python) for inputs of
+    every sign of zero, tiny and subnormal numbers."""
+    import qsym._minimize as mm
+
+    lines = ["_q_v1 = 0.0 + _q_a * _q_b",             # dropped: read by products only
+             "_q_v2 = 0.0 + (_q_v1 * _q_c - _q_b)",    # dropped
+             "_q_v3 = 0.0 + _q_v2 * 2.0",              # kept: out[1] starts from it
+             "_q_v4 = _q_v3 + _q_v1 * _q_a",
+             "out[0] = 0.0 + _q_v2 * _q_c", "out[1] = _q_v4", "out[2] = 0.0 + -_q_v1"]
+    dropped = mm.drop_zero_starts(lines)
+    assert dropped[:3] == ["_q_v1 = _q_a * _q_b", "_q_v2 = _q_v1 * _q_c - _q_b",
+                           "_q_v3 = 0.0 + _q_v2 * 2.0"]
+    _same_bits_at_specials(dropped, lines)
+
+
+def test_drop_zero_starts_leaves_what_could_change_an_output():
+    """A local read by a call or a division keeps its 0.0; an output that would no longer
+    be a sum from 0.0 leaves the lines as they were."""
+    import qsym._minimize as mm
+
+    lines = ["_q_v1 = 0.0 + _q_a * _q_b", "_q_v2 = math.sqrt(_q_v1)", "out[0] = 0.0 + _q_v2"]
+    assert mm.drop_zero_starts(lines) == lines
+    lines = ["_q_v1 = 0.0 + _q_a * _q_b", "_q_v2 = _q_v1 / 2.0", "out[0] = 0.0 + _q_v2"]
+    assert mm.drop_zero_starts(lines) == lines
+    lines = ["_q_v1 = _q_a * _q_b", "out[0] = _q_v1"]  # not a sum from 0.0 to begin with
+    assert mm.drop_zero_starts(lines) == lines
+
+
+@pytest.mark.parametrize("fn,n_wires", [pytest.param(seed_like, 2, id="two-wires"),
+                                        pytest.param(one_expectation, 2, id="one-output")])
+def test_loop_adjoint_step_has_the_written_out_adjoints_bits(monkeypatch, fn, n_wires):
+    """qsym.minimize's adjoint step (the module's written-out adjoint, its locals' leading
+    0.0 dropped: fewer additions) gives the lines as written every bit, run in plain
+    Python, at points whose amplitudes and gradient entries are exact zeros."""
+    import qsym._minimize as mm
+    from qsym._program import lower
+
+    monkeypatch.setattr(emit, "UNROLL_MAX_OPS", 10**6)
+    monkeypatch.setattr(mm, "STEP_MAX_OPS", 10**6)
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n_wires), diff_method="adjoint")
+    entry, xs, ds = node.compiled((X, Y), {"data": DATA})
+    program = lower(entry.circuit, entry.plan)
+    form, step = mm.step_form(entry, "adjoint")
+    assert form == "written out"
+    written = emit.adjoint_lines(entry.circuit, program, checks=False, max_ops=10**6)
+    assert step == mm.drop_zero_starts(written) and step != written
+    assert sum(" 0.0 + " in line for line in step) < sum(" 0.0 + " in line for line in written)
+    x0, d = flat(xs), flat(ds)
+    n_in = len(x0)
+    for head in (X, np.zeros(3), np.array([np.pi, 0.0, -0.0]), np.array([0.0, np.pi, np.pi / 2])):
+        x = x0.copy()
+        x[:3] = head
+        assert _exec_step(step, x, d, 1, n_in) == _exec_step(written, x, d, 1, n_in), x
