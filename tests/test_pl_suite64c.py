@@ -1,0 +1,63 @@
+"""Issue #18 (stop 64): PennyLane 0.45.1 semantics found by pl64b's legacy-device work.
+
+1. A second derivative through ``qml.execute(..., diff_method=qml.gradients.param_shift,
+   max_diff=2)`` of a 0-d argument by ``qml.grad(qml.grad(f))`` (and
+   ``qml.jacobian(qml.grad(f))``): autograd's second derivative of indexing (the vjp of
+   ``untake``) indexes the cotangent, which must be an array, also of shape ``()`` (autograd's
+   own ``grad`` passes ``vspace(ans).ones()``); qsym passed a Python float.
+2. ``diff_method`` values a device does not support: ``qml.execute`` with ``"device"``
+   (``"adjoint"``, ``"backprop"``) raises PennyLane's ``QuantumFunctionError`` where the
+   device's ``supports_derivatives`` says no (a user's device class without
+   ``compute_derivatives``, ``default.qubit`` for ``"device"``), and a QNode with
+   ``diff_method=None`` on a user's device class is not differentiated (PennyLane: "Derivatives
+   cannot be calculated with diff_method=None").
+
+The expected behaviour was scripted in /work/plvenv (PennyLane 0.45.1): its numbers and its
+exceptions; the second derivatives are also worked out by hand.
+"""
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as pnp
+
+X = 0.3
+
+
+def _cos_cos2(x):
+    """``<Z1>`` after RX(x) on 0, RY(2x) on 1, CNOT: cos(x) cos(2x), by parameter shift
+    up to second order (x appears twice: the gradient is a sum of two 0-d pieces)."""
+    tape = qml.tape.QuantumScript([qml.RX(x, wires=0), qml.RY(2 * x, wires=1), qml.CNOT([0, 1])],
+                                  [qml.expval(qml.PauliZ(1))])
+    return qml.execute([tape], qml.device("default.qubit", wires=2),
+                       diff_method=qml.gradients.param_shift, max_diff=2)[0]
+
+
+def _cos(x):
+    tape = qml.tape.QuantumScript([qml.RX(x, wires=0)], [qml.expval(qml.PauliZ(0))])
+    return qml.execute([tape], qml.device("default.qubit", wires=1),
+                       diff_method=qml.gradients.param_shift, max_diff=2)[0]
+
+
+# d2/dx2 cos(x) cos(2x) = -5 cos(x) cos(2x) + 4 sin(x) sin(2x) (by hand); PennyLane 0.45.1
+# gives -3.2749131 for all four forms below (grad/jacobian nested)
+_BY_HAND = -5 * onp.cos(X) * onp.cos(2 * X) + 4 * onp.sin(X) * onp.sin(2 * X)
+
+
+@pytest.mark.parametrize("outer, inner", [
+    (qml.grad, qml.grad), (qml.jacobian, qml.grad),
+    (qml.grad, qml.jacobian), (qml.jacobian, qml.jacobian)])
+def test_second_derivative_of_a_0d_argument_through_execute(outer, inner):
+    x = pnp.array(X, requires_grad=True)
+    h = outer(inner(_cos_cos2))(x)
+    assert onp.shape(h) == ()
+    assert float(h) == pytest.approx(_BY_HAND, abs=1e-10)
+    assert float(h) == pytest.approx(-3.2749131, abs=1e-7)  # PennyLane 0.45.1's
+
+
+def test_second_derivative_of_one_parameter_through_execute():
+    """One gate: d2/dx2 cos x = -cos x, by grad of grad (the inner gradient is untake's
+    output itself)."""
+    assert float(qml.grad(qml.grad(_cos))(pnp.array(X, requires_grad=True))) == pytest.approx(
+        -onp.cos(X), abs=1e-10)
