@@ -61,3 +61,69 @@ def test_second_derivative_of_one_parameter_through_execute():
     output itself)."""
     assert float(qml.grad(qml.grad(_cos))(pnp.array(X, requires_grad=True))) == pytest.approx(
         -onp.cos(X), abs=1e-10)
+
+
+class _OwnExecute(qml.devices.Device):
+    """A user's device class (PennyLane's new API) with its own ``execute`` and no
+    ``compute_derivatives``: it supports no device derivatives."""
+
+    def execute(self, circuits, execution_config=None):
+        return tuple(qml.devices.DefaultQubit().execute(c) for c in circuits)
+
+
+def _rx_tape(x):
+    return qml.tape.QuantumScript([qml.RX(x, wires=0)], [qml.expval(qml.PauliZ(0))])
+
+
+@pytest.mark.parametrize("make", [lambda: _OwnExecute(wires=1),
+                                  lambda: qml.device("default.qubit", wires=1)])
+@pytest.mark.parametrize("x", [0.3, pnp.array(X, requires_grad=True)])
+def test_execute_with_device_derivatives_the_device_lacks_raises(make, x):
+    """PennyLane 0.45.1's qml.execute checks ``supports_derivatives`` for "device"
+    (``_resolve_diff_method``): QuantumFunctionError "Device ... does not support device with
+    requested circuit", for the value as for qml.grad (parameter shift before)."""
+    dev = make()
+
+    def f(x):
+        return qml.execute([_rx_tape(x)], dev, diff_method="device")[0]
+
+    with pytest.raises(qml.QuantumFunctionError, match="does not support device with requested"):
+        f(x)
+    with pytest.raises(qml.QuantumFunctionError, match="does not support device with requested"):
+        qml.grad(f)(pnp.array(X, requires_grad=True))
+
+
+def test_execute_with_adjoint_a_user_device_lacks_raises_and_default_qubit_differentiates():
+    x = pnp.array(X, requires_grad=True)
+    with pytest.raises(qml.QuantumFunctionError, match="does not support adjoint"):
+        qml.execute([_rx_tape(x)], _OwnExecute(wires=1), diff_method="adjoint")
+    dq = qml.device("default.qubit", wires=1)  # supports it: d/dx cos x = -sin x
+    g = qml.grad(lambda x: qml.execute([_rx_tape(x)], dq, diff_method="adjoint")[0])(x)
+    assert float(g) == pytest.approx(-onp.sin(X), abs=1e-12)
+
+
+def _none_qnode(dev, transformed=False):
+    @qml.qnode(dev, diff_method=None)
+    def c(x):
+        qml.RX(x, 0)
+        qml.RX(x, 0)
+        return qml.expval(qml.PauliZ(0))
+    return qml.transforms.merge_rotations(c) if transformed else c
+
+
+@pytest.mark.parametrize("dev, transformed", [(_OwnExecute(wires=1), False),
+                                              (_OwnExecute(wires=1), True),
+                                              (qml.device("default.qubit", wires=1), True)])
+def test_a_qnode_with_diff_method_none_is_not_differentiated(dev, transformed):
+    """PennyLane 0.45.1: values, and QuantumFunctionError "Derivatives cannot be calculated
+    with diff_method=None" from qml.grad and qml.jacobian (also of a hybrid cost), where qsym
+    gave parameter-shift derivatives on a user's device class or a transformed QNode."""
+    c = _none_qnode(dev, transformed)
+    x = pnp.array(X, requires_grad=True)
+    assert float(c(x)) == pytest.approx(onp.cos(2 * X), abs=1e-12)
+    for how in (qml.grad(c), qml.jacobian(c), qml.grad(lambda x: 2 * c(x) + pnp.sin(x))):
+        with pytest.raises(qml.QuantumFunctionError, match="cannot be calculated with diff_method=None"):
+            how(x)
+    # a constant argument: not differentiated, the value is used (PennyLane: cos(0.4))
+    y = pnp.array(0.2, requires_grad=False)
+    assert float(qml.grad(lambda x, y: c(y) * x)(x, y)) == pytest.approx(onp.cos(0.4), abs=1e-12)
