@@ -127,3 +127,47 @@ def test_a_qnode_with_diff_method_none_is_not_differentiated(dev, transformed):
     # a constant argument: not differentiated, the value is used (PennyLane: cos(0.4))
     y = pnp.array(0.2, requires_grad=False)
     assert float(qml.grad(lambda x, y: c(y) * x)(x, y)) == pytest.approx(onp.cos(0.4), abs=1e-12)
+
+
+_LEGACY = pytest.mark.skipif(
+    not __import__("importlib").util.find_spec("qsym._legacy_device"),
+    reason="PennyLane's legacy device API (qsym._legacy_device, branch pl64b) not merged yet")
+
+
+def _legacy_device():
+    class Legacy(qml.devices.QubitDevice):
+        """PennyLane's legacy device API: ``apply`` and probabilities, no device Jacobian
+        (``capabilities()['provides_jacobian']`` unset)."""
+        name, short_name, pennylane_requires, version, author = (
+            "legacy", "my.legacy", ">=0.1", "0.1", "pl64c")
+        operations, observables = {"RX", "RY", "CNOT"}, {"PauliZ"}
+
+        def __init__(self, wires=1, shots=None):
+            super().__init__(wires=wires, shots=shots)
+            self._state = None
+
+        def _run(self, ops, measurement):
+            return qml.devices.DefaultQubit().execute(qml.tape.QuantumScript(ops, [measurement]))
+
+        def apply(self, operations, **kwargs):
+            self._state = self._run(operations, qml.state())
+
+        def analytic_probability(self, wires=None):
+            prep = [qml.StatePrep(self._state, wires=range(self.num_wires))]
+            return self._run(prep, qml.probs(wires=wires))
+
+    return Legacy(wires=1)
+
+
+@_LEGACY
+def test_a_legacy_device_without_a_jacobian():
+    """The same two PennyLane 0.45.1 answers on a legacy device (its LegacyDeviceFacade):
+    qml.execute with "device" raises, a diff_method=None QNode is not differentiated."""
+    dev = _legacy_device()
+    x = pnp.array(X, requires_grad=True)
+    with pytest.raises(qml.QuantumFunctionError, match="does not support device with requested"):
+        qml.execute([_rx_tape(x)], dev, diff_method="device")
+    c = _none_qnode(dev)
+    assert float(c(x)) == pytest.approx(onp.cos(2 * X), abs=1e-12)
+    with pytest.raises(qml.QuantumFunctionError, match="cannot be calculated with diff_method=None"):
+        qml.grad(c)(x)
