@@ -629,7 +629,10 @@ def grad(fun, args, kwargs, argnum, single):
             "number: use qml.jacobian for its complex derivative, or differentiate its real "
             "and imaginary parts (np.real, np.imag) apart")
     shape = np.shape(getval(ans))
-    grads = vjp(anp.ones(shape) if isinstance(ans, Box) or shape else 1.0)
+    # the cotangent as autograd's grad makes it (vspace(ans).ones()): an array, also of
+    # shape () for a number (a float cotangent reaches the vjp of untake, autograd's own
+    # second derivative of indexing, which indexes it: a 0-d argument's Hessian by grad)
+    grads = vjp(anp.ones(shape))
     grads = tuple(grads)
     return (grads[0] if single or (argnum is None and len(idx) == 1) else grads), ans
 
@@ -661,8 +664,7 @@ def jacobian(fun, args, kwargs, argnum, single):
                     c = np.zeros(sizes[q], dtype=kinds[q])
                     if q == m:
                         c[j] = unit
-                    cot.append(c.reshape(shapes[q]) if shapes[q] else kinds[q](c[0])
-                               if sizes[q] else c)
+                    cot.append(c.reshape(shapes[q]))  # (an array also of shape (): grad's)
                 return tuple(vjp(several(cot) if several else cot[0]))
             g = row(1.0)
             if kinds[m] is complex:

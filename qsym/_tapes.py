@@ -38,8 +38,8 @@ from ._opmath import Evolution, Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
 from ._trace import QueueLog, Tape, active_tape, not_recording, recording
 from . import devices
-from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, QuantumFunctionError,
-                     WireError)
+from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, MethodError,
+                     QuantumFunctionError, WireError)
 from .exceptions import PennyLaneDeprecationWarning
 from .resource import circuit_resources
 
@@ -2079,22 +2079,27 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
                                    f"diff_method {diff_method}, and the provided circuit.")
     if not hasattr(device, "wires") or not hasattr(device, "shots"):
         raise DeviceError(f"qml.execute needs a device, e.g. qml.device('default.qubit'); got {device!r}")
+    if not kwargs.pop("method_checked", False):  # (once: not again on transformed tapes)
+        _check_device_method(tapes, device, diff_method, kwargs.get("max_diff", 1))
+    if diff_method is NO_GRADIENTS:
+        return _without_gradients(tapes, device, interface, kwargs)
     program = kwargs.pop("transform_program", None)
     if program:
         tapes, post = program(list(tapes))
-        return tuple(post(execute(tapes, device, diff_method, interface, **kwargs)))
+        return tuple(post(execute(tapes, device, diff_method, interface, method_checked=True,
+                                  **kwargs)))
     if getattr(device, "applied_transforms", None):
         # a transformed device (qml.add_noise(dev, ...)): its preprocessing (which ends with
         # its transforms), then the device without them
         tapes, post = device.preprocess_transforms()(list(tapes))
         return tuple(post(execute(tapes, devices.untransformed_device(device), diff_method, interface,
-                                  **kwargs)))
+                                  method_checked=True, **kwargs)))
     if devices.runs_own_execute(device) and not kwargs.pop("device_preprocessed", False):
         # a device's own execute (a user's class, a spy on it) gets its tapes after the
         # device's preprocess_transforms(), as PennyLane's qml.execute sends them
         tapes, post = device.preprocess_transforms()(list(tapes))
         return tuple(post(execute(tapes, device, diff_method, interface,
-                                  device_preprocessed=True, **kwargs)))
+                                  device_preprocessed=True, method_checked=True, **kwargs)))
     gradient = tape_gradient(diff_method, kwargs.get("gradient_kwargs"))
     max_diff = kwargs.get("max_diff", 1)
     cache = execution_cache(kwargs.get("cache", "auto"), kwargs.get("cachesize", 10000), max_diff)
@@ -2112,6 +2117,77 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
             return _run_own_batch(tapes, device)
         batch = [] if gradient is not None else None  # their Jacobians: one batch
         return tuple(_run(t, device, gradient, cache, order, batch) for t in tapes)
+
+
+def _check_device_method(tapes, device, diff_method, max_diff) -> None:
+    """PennyLane's ``_resolve_diff_method`` of ``qml.execute``: a device-only method
+    (``"backprop"``, ``"adjoint"``, ``"device"``) the device does not support for the first
+    tape (its ``supports_derivatives``; a user's device class without
+    ``compute_derivatives`` supports none) raises, whether or not anything is
+    differentiated; never another method's derivatives in its place."""
+    if not isinstance(diff_method, str) or diff_method not in ("backprop", "adjoint", "device"):
+        return
+    supports = getattr(device, "supports_derivatives", None)
+    tapes = list(tapes)
+    if supports is None or supports(devices.ExecutionConfig(
+            gradient_method=diff_method, derivative_order=max_diff or 1),
+            tapes[0] if tapes else None):
+        return
+    raise QuantumFunctionError(
+        f"Device {device} does not support {diff_method} with requested circuit. (qsym: "
+        "PennyLane's check of qml.execute: give a diff_method the device supports, e.g. "
+        "qml.gradients.param_shift, or a device class with compute_derivatives for 'device')")
+
+
+class _NoGradients:
+    """``diff_method`` of the tapes of a QNode made with ``diff_method=None``
+    (:func:`qsym._transform.qnode_gradient`): values, and PennyLane's ``NoGradients``
+    error in autograd's backward pass (never another method's derivatives)."""
+
+    def __repr__(self):
+        return "None"
+
+
+NO_GRADIENTS = _NoGradients()
+NO_GRADIENTS_MESSAGE = (
+    "Derivatives cannot be calculated with diff_method=None (qsym: this QNode was made "
+    "with diff_method=None, not differentiable; give it a diff_method such as "
+    "'parameter-shift' or 'adjoint' to differentiate it)")
+
+
+@primitive
+def _no_gradient(value, params):
+    """``value``, computed at ``params`` (autograd's values) without a derivative."""
+    return value
+
+
+def _no_gradient_vjp(ans, value, params):
+    def vjp(g):
+        raise MethodError(NO_GRADIENTS_MESSAGE)
+    return vjp
+
+
+defvjp(_no_gradient, None, _no_gradient_vjp)
+
+
+def _without_gradients(tapes, device, interface, kwargs) -> tuple:
+    """The tapes' results at their parameters' values; under autograd each result of a
+    tape with traced parameters raises PennyLane's ``NoGradients`` error when
+    differentiated."""
+    tapes = list(tapes)
+    boxed = [[d for d in list(gate_parameters(t)) + [p for m in t.measurements
+                                                     for p in observable_parameters(m)]
+              if isinstance(d, Box)] for t in tapes]
+    plain = [_constant(t) if b else t for t, b in zip(tapes, boxed)]
+    results = execute(plain, device, None, interface, method_checked=True, **kwargs)
+
+    def wrap(result, params):
+        if isinstance(result, tuple):
+            return _sequence(tuple(wrap(r, params) for r in result))
+        return _no_gradient(result, params)
+
+    return tuple(wrap(r, anp.concatenate([anp.ravel(anp.real(d)) for d in b])) if b else r
+                 for r, b in zip(results, boxed))
 
 
 def _derivatives_on_execution(tapes, device, diff_method, kwargs) -> bool:

@@ -39,7 +39,7 @@ from ._runtime import QNode, typed_results
 from ._shots import Shots
 from . import devices as _devices
 from .devices import Device, own_derivatives, runs_own_execute, untransformed_device
-from ._tapes import (QuantumScript, QuantumTape, apply, device_derivatives, execute,
+from ._tapes import (NO_GRADIENTS, QuantumScript, QuantumTape, apply, device_derivatives, execute,
                      gate_parameters)
 from ._trace import Tape, active_tape, output_kind, recording
 from .errors import ArgumentError, LevelError, MeasurementError, QuantumFunctionError, TransformError
@@ -1261,6 +1261,8 @@ def qnode_gradient(qnode) -> dict:
     >>> qnode_gradient(c)["cache"], qnode_gradient(c)["max_diff"]
     (False, None)
     """
+    if qnode.diff_method is None:  # values; differentiated: PennyLane's NoGradients error
+        return {"diff_method": NO_GRADIENTS}
     own = own_derivatives(qnode.device, qnode.diff_method, qnode.grad_on_execution)
     if own is not None:  # the device class's own derivatives (PennyLane calls them)
         return {"diff_method": device_derivatives(qnode.device, own, qnode.diff_method),
