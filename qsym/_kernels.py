@@ -570,16 +570,16 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
     state: a CNOT run gathers from one of ``state`` and ``work`` into the other (no copy
     back), so it may be either; the other one is left as scratch. (:func:`run_tail` does
     the same with a :func:`tail_plan`: the same bits.)"""
-    at, steps, ctab, rtab, gtab = _no_plan()
+    at, steps, ctab, rtab, gtab = _no_plan(n)
     return run_tail(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off, mats, ks,
                     smats, soff, drop, at, steps, ctab, rtab, gtab)
 
 
 @njit(cache=True, inline="always")
-def _no_plan():
+def _no_plan(n):
     """An empty :func:`tail_plan` (every run made as the tail reaches it)."""
-    return (np.zeros((0, 5), dtype=np.int64), np.zeros((0, 3), dtype=np.int64),
-            np.zeros(0, dtype=np.complex128), np.zeros(0), np.zeros(0, dtype=np.uint64))
+    return _plan_arrays(np.zeros((0, 5), dtype=np.int64), np.int64(0), np.int64(0),
+                        np.int64(0), np.int64(0), n)
 
 
 # A tail's segments (run_tail, tail_plan): a run of two-wire CNOTs, one op on several
@@ -621,7 +621,10 @@ def run_tail(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off, mats
     cur = state
     other = work
     q = start
-    one = np.zeros((0, 3), dtype=np.int64)  # the steps of an unplanned run: made as they run
+    # an unplanned run's step and tables: the plan's last row and last tables (_plan_arrays)
+    s1 = steps.shape[0] - 1
+    c1 = ctab.shape[0] - _layer_table_size(n)
+    r1 = rtab.shape[0] - 2 * min(state.shape[0], 1 << _CHUNK)
     while q < stop:
         e, seg = _tail_segment(q, stop, op_nw, op_kind)
         planned = q < at.shape[0] and at[q, 0] == e and (ks < q or ks >= e)
@@ -650,7 +653,7 @@ def run_tail(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off, mats
                           ctab, rtab)
         else:
             _one_wire_steps(cur, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff,
-                            drop, one, np.int64(0), ctab, np.int64(0), rtab, np.int64(0))
+                            drop, steps, s1, ctab, c1, rtab, r1)
         q = e
     return cur
 
@@ -679,7 +682,7 @@ def tail_plan(n, op_wires, op_nw, op_kind, op_off, mats, drop):
     n_ops = op_nw.shape[0]
     at = np.full((n_ops, 5), -1, dtype=np.int64)
     if n < FUSE_MIN_WIRES:
-        return _plan_arrays(at, np.int64(0), np.int64(0), np.int64(0), np.int64(0))
+        return _plan_arrays(at, np.int64(0), np.int64(0), np.int64(0), np.int64(0), n)
     tsize = _layer_table_size(n)
     B = min(1 << n, 1 << _CHUNK)
     n_chunks = (n + _CHUNK - 1) // _CHUNK
@@ -710,7 +713,7 @@ def tail_plan(n, op_wires, op_nw, op_kind, op_off, mats, drop):
                 ns += s_
                 ng += g_
         q = e
-    at_, steps, ctab, rtab, gtab = _plan_arrays(at, ns, nc, nr, ng)
+    at_, steps, ctab, rtab, gtab = _plan_arrays(at, ns, nc, nr, ng, n)
     none = np.zeros(0, dtype=np.complex128)
     for q in range(n_ops):  # the runs
         e = at[q, 0]
@@ -728,9 +731,13 @@ def tail_plan(n, op_wires, op_nw, op_kind, op_off, mats, drop):
 
 
 @njit(cache=True, inline="always")
-def _plan_arrays(at, ns, nc, nr, ng):
-    return (at, np.empty((ns, 3), dtype=np.int64), np.empty(nc, dtype=np.complex128),
-            np.empty(nr), np.empty(ng, dtype=np.uint64))
+def _plan_arrays(at, ns, nc, nr, ng, n):
+    """A plan's arrays for ``ns`` steps, ``nc``, ``nr`` and ``ng`` table entries, and one
+    more step and one more layer's tables at the end: where the runs that are not the
+    plan's are made as they run (no allocation per tail)."""
+    return (at, np.empty((ns + 1, 3), dtype=np.int64),
+            np.empty(nc + _layer_table_size(n), dtype=np.complex128),
+            np.empty(nr + 2 * min(1 << n, 1 << _CHUNK)), np.empty(ng, dtype=np.uint64))
 
 
 @njit(cache=True, inline="always")
@@ -810,9 +817,9 @@ ST_LAYER = 4  # a diagonal layer: its tables at ctab[a:], rtab[b:] (diag_layer_a
 def _one_wire_steps(state, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff, drop,
                     steps, s0, ctab, c0, rtab, r0):
     """Ops ``q .. e-1`` (one wire each), layer by layer (see ``run_ops_fused``), as steps:
-    with a state (``state`` not empty), each step runs on it as it is made (``steps``,
-    ``ctab`` and ``rtab`` may then be empty: one row and one layer's tables are made
-    here); without, the steps are written to ``steps[s0:]`` and the diagonal tables to
+    with a state (``state`` not empty), each step runs on it as it is made (row ``s0``
+    of ``steps`` and one layer's tables at ``ctab[c0:]``, ``rtab[r0:]``, used again);
+    without, the steps are written to ``steps[s0:]`` and the diagonal tables to
     ``ctab[c0:]``, ``rtab[r0:]`` (:func:`tail_plan`). Returns the number of steps written."""
     scratch = np.zeros(4 * n + 1 + (e - q), dtype=np.int64)  # one allocation
     count = scratch[:n]
@@ -834,11 +841,6 @@ def _one_wire_steps(state, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, 
     run = state.shape[0] > 0
     tsize = _layer_table_size(n)
     B = min(1 << n, 1 << _CHUNK)
-    if run:  # one row, one layer's tables
-        steps = np.empty((1, 3), dtype=np.int64)
-        ctab = np.empty(tsize, dtype=np.complex128)
-        rtab = np.empty(2 * B)
-        s0 = c0 = r0 = 0
     dmats = np.empty(2 * n, dtype=np.complex128)  # the layer's diagonals, copied
     ns = 0
     pending = -1  # a real op (bit >= 2) waiting for a partner: two in one pass
