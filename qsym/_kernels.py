@@ -680,9 +680,9 @@ def tail_plan(n, op_wires, op_nw, op_kind, op_off, mats, drop):
     own first run, which holds the shifted gate. Runs past ``TAIL_PLAN_MAX_BYTES`` of
     tables are left out (made per tail, as before); below ``FUSE_MIN_WIRES`` wires, none."""
     n_ops = op_nw.shape[0]
+    if n < FUSE_MIN_WIRES:  # (no fused tails: small arrays, one gradient at a time)
+        return _no_plan(n)
     at = np.full((n_ops, 5), -1, dtype=np.int64)
-    if n < FUSE_MIN_WIRES:
-        return _plan_arrays(at, np.int64(0), np.int64(0), np.int64(0), np.int64(0), n)
     tsize = _layer_table_size(n)
     B = min(1 << n, 1 << _CHUNK)
     n_chunks = (n + _CHUNK - 1) // _CHUNK
@@ -735,9 +735,11 @@ def _plan_arrays(at, ns, nc, nr, ng, n):
     """A plan's arrays for ``ns`` steps, ``nc``, ``nr`` and ``ng`` table entries, and one
     more step and one more layer's tables at the end: where the runs that are not the
     plan's are made as they run (no allocation per tail)."""
+    spare = n >= FUSE_MIN_WIRES  # (below, the tails run op by op)
     return (at, np.empty((ns + 1, 3), dtype=np.int64),
-            np.empty(nc + _layer_table_size(n), dtype=np.complex128),
-            np.empty(nr + 2 * min(1 << n, 1 << _CHUNK)), np.empty(ng, dtype=np.uint64))
+            np.empty(nc + (_layer_table_size(n) if spare else 0), dtype=np.complex128),
+            np.empty(nr + (2 * min(1 << n, 1 << _CHUNK) if spare else 0)),
+            np.empty(ng, dtype=np.uint64))
 
 
 @njit(cache=True, inline="always")
