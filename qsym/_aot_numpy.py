@@ -205,54 +205,20 @@ def gather_cnot_run(state, work, n, cnots):
     work[:] = state[_np_memo(key, lambda: _np_cnot_gather(n, cnots, dim))]
 
 
-def _np_layer_factors(n, wires, dmats, dim):
-    """``apply_diag_layer``'s tables: the low chunk's factors ``rr``, ``ri`` and each
-    block's factor ``fr``, ``fi``."""
+def _np_layer_tables(n, wires, dmats, dim):
+    """``apply_diag_layer``'s tables (:func:`diag_layer_tables` into new arrays)."""
     n_chunks = (n + _CHUNK - 1) // _CHUNK
-    W = 1 << _CHUNK
-    nb = n_chunks * _CHUNK
-    d = np.ones(2 * nb, dtype=np.complex128)
-    for t in range(wires.shape[0]):
-        b = n - 1 - wires[t]
-        d[2 * b] = dmats[2 * t]
-        d[2 * b + 1] = dmats[2 * t + 1]
-    tab = np.empty((n_chunks, W), dtype=np.complex128)
-    for c in range(n_chunks):
-        tc = tab[c]
-        tc[0] = 1.0
-        for lb in range(_CHUNK):
-            h = 1 << lb
-            b = c * _CHUNK + lb
-            d0 = d[2 * b]
-            d1 = d[2 * b + 1]
-            if d0 == 1.0 and d1 == 1.0:
-                tc[h:2 * h] = tc[:h]
-            else:
-                xr, xi = tc[:h].real.copy(), tc[:h].imag.copy()
-                tc.real[h:2 * h], tc.imag[h:2 * h] = _np_cmul(xr, xi, d1.real, d1.imag)
-                tc.real[:h], tc.imag[:h] = _np_cmul(xr, xi, d0.real, d0.imag)
-    B = min(dim, W)
-    n_blocks = dim // B
-    fr = np.ones(n_blocks)
-    fi = np.zeros(n_blocks)
-    blocks = np.arange(n_blocks, dtype=np.int64)
-    for c in range(1, n_chunks):
-        t = tab[c][(blocks >> ((c - 1) * _CHUNK)) & (W - 1)]
-        fr, fi = _np_cmul(fr, fi, t.real, t.imag)
-    return tab[0, :B].real.copy(), tab[0, :B].imag.copy(), fr[:, None], fi[:, None]
+    tab = np.empty(n_chunks * (1 << _CHUNK) + 2 * n_chunks * _CHUNK, dtype=np.complex128)
+    rr = np.empty(2 * min(dim, 1 << _CHUNK))
+    diag_layer_tables(n, wires, wires.shape[0], dmats, tab, 0, rr, 0)
+    return tab, rr
 
 
 def apply_diag_layer(state, n, wires, dmats):
     dim = state.shape[0]
     key = ("layer", n, dim, wires.tobytes(), dmats[:2 * wires.shape[0]].tobytes())
-    rr, ri, fr, fi = _np_memo(key, lambda: _np_layer_factors(n, wires, dmats, dim))
-    v = state.view(np.float64).reshape((fr.shape[0], rr.shape[0], 2))
-    a = v[:, :, 0].copy()
-    y = v[:, :, 1].copy()
-    u = a * rr - y * ri
-    w = a * ri + y * rr
-    v[:, :, 0] = u * fr - w * fi
-    v[:, :, 1] = u * fi + w * fr
+    tab, rr = _np_memo(key, lambda: _np_layer_tables(n, wires, dmats, dim))
+    diag_layer_apply(state, n, tab, 0, rr, 0)
 
 
 def gather_with_tables(state, work, n, tables, t0):

@@ -279,24 +279,8 @@ def test_fused_runs_give_the_op_by_op_state(n):
             c, t = rng.permutation(n)[:2]
             ops.append((kernels.CONTROLLED_X, [int(c), int(t)]))
         ops.append((kernels.DENSE, [int(w) for w in rng.permutation(n)[:2]]))
-    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
-    op_nw, op_kind, op_off, mats = [], [], [], []
-    for k, (kind, wires) in enumerate(ops):
-        op_wires[k, : len(wires)] = wires
-        op_nw.append(len(wires))
-        op_kind.append(kind)
-        op_off.append(len(mats))
-        dim = 2 ** len(wires)
-        if kind == kernels.DIAGONAL:
-            mats.extend(np.exp(1j * rng.uniform(0, 2 * np.pi, dim)))
-        elif kind == kernels.REAL:
-            mats.extend(np.linalg.qr(rng.normal(size=(dim, dim)))[0].ravel())
-        elif kind == kernels.DENSE:
-            mats.extend(random_unitary(rng, dim).ravel())
-        else:
-            mats.extend([0j] * dim * dim)
-    tables = (op_wires, *(np.array(a, dtype=np.int64) for a in (op_nw, op_kind, op_off)),
-              np.array(mats, dtype=complex))
+    tables = _op_tables(ops, rng)
+    op_wires = tables[0]
     psi = random_state(rng, n)
     for start in sorted({0, 1, 2 * n - 1, 2 * n + 1, len(ops) // 2}):
         want = psi.copy()
@@ -350,6 +334,11 @@ def _random_tail_tables(rng, n, layers=3):
         ops.append((kernels.REAL, [int(rng.integers(n))]))  # a short run
         ops.append((kernels.DENSE, [int(w) for w in rng.permutation(n)[:2]]))
         ops.append((kernels.CONTROLLED_X, [0, n - 1]))
+    return _op_tables(ops, rng)
+
+
+def _op_tables(ops, rng):
+    """The op tables of ``ops`` ((kind, wires) rows), random matrices of each kind."""
     op_wires = np.zeros((len(ops), 2), dtype=np.int64)
     op_nw, op_kind, op_off, mats = [], [], [], []
     for k, (kind, wires) in enumerate(ops):
