@@ -205,20 +205,46 @@ def gather_cnot_run(state, work, n, cnots):
     work[:] = state[_np_memo(key, lambda: _np_cnot_gather(n, cnots, dim))]
 
 
-def _np_layer_factors(n, wires, dmats, dim):
-    """``apply_diag_layer``'s tables: the low chunk's factors ``rr``, ``ri`` and each
-    block's factor ``fr``, ``fi``."""
+def _np_layer_tables(n, wires, dmats, dim):
+    """``apply_diag_layer``'s tables (:func:`diag_layer_tables` into new arrays)."""
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    tab = np.empty(n_chunks * (1 << _CHUNK) + 2 * n_chunks * _CHUNK, dtype=np.complex128)
+    rr = np.empty(2 * min(dim, 1 << _CHUNK))
+    diag_layer_tables(n, wires, wires.shape[0], dmats, tab, 0, rr, 0)
+    return tab, rr
+
+
+def apply_diag_layer(state, n, wires, dmats):
+    dim = state.shape[0]
+    key = ("layer", n, dim, wires.tobytes(), dmats[:2 * wires.shape[0]].tobytes())
+    tab, rr = _np_memo(key, lambda: _np_layer_tables(n, wires, dmats, dim))
+    diag_layer_apply(state, n, tab, 0, rr, 0)
+
+
+def gather_with_tables(state, work, n, tables, t0):
+    dim = state.shape[0]
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    W = 1 << _CHUNK
+    B = min(dim, W)
+    blocks = np.arange(dim // B, dtype=np.uint64)
+    vh = np.zeros(blocks.shape[0], dtype=np.uint64)
+    for c in range(1, n_chunks):
+        vh ^= tables[t0 + c * W + ((blocks >> np.uint64((c - 1) * _CHUNK)) & np.uint64(W - 1))]
+    work[:] = state[(tables[t0 : t0 + B][None, :] ^ vh[:, None]).ravel().astype(np.int64)]
+
+
+def diag_layer_tables(n, wires, nd, dmats, tab, c0, rr, r0):
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     W = 1 << _CHUNK
     nb = n_chunks * _CHUNK
-    d = np.ones(2 * nb, dtype=np.complex128)
-    for t in range(wires.shape[0]):
+    d = tab[c0 + n_chunks * W : c0 + n_chunks * W + 2 * nb]
+    d[:] = 1.0
+    for t in range(nd):
         b = n - 1 - wires[t]
         d[2 * b] = dmats[2 * t]
         d[2 * b + 1] = dmats[2 * t + 1]
-    tab = np.empty((n_chunks, W), dtype=np.complex128)
     for c in range(n_chunks):
-        tc = tab[c]
+        tc = tab[c0 + c * W : c0 + (c + 1) * W]
         tc[0] = 1.0
         for lb in range(_CHUNK):
             h = 1 << lb
@@ -226,31 +252,35 @@ def _np_layer_factors(n, wires, dmats, dim):
             d0 = d[2 * b]
             d1 = d[2 * b + 1]
             if d0 == 1.0 and d1 == 1.0:
-                tc[h:2 * h] = tc[:h]
+                tc[h : 2 * h] = tc[:h]
             else:
                 xr, xi = tc[:h].real.copy(), tc[:h].imag.copy()
-                tc.real[h:2 * h], tc.imag[h:2 * h] = _np_cmul(xr, xi, d1.real, d1.imag)
+                tc.real[h : 2 * h], tc.imag[h : 2 * h] = _np_cmul(xr, xi, d1.real, d1.imag)
                 tc.real[:h], tc.imag[:h] = _np_cmul(xr, xi, d0.real, d0.imag)
+    B = min(1 << n, W)
+    rr[r0 : r0 + B] = tab[c0 : c0 + B].real
+    rr[r0 + B : r0 + 2 * B] = tab[c0 : c0 + B].imag
+
+
+def diag_layer_apply(state, n, tab, c0, rr, r0):
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    W = 1 << _CHUNK
+    dim = state.shape[0]
     B = min(dim, W)
     n_blocks = dim // B
     fr = np.ones(n_blocks)
     fi = np.zeros(n_blocks)
     blocks = np.arange(n_blocks, dtype=np.int64)
     for c in range(1, n_chunks):
-        t = tab[c][(blocks >> ((c - 1) * _CHUNK)) & (W - 1)]
+        t = tab[c0 + c * W + ((blocks >> ((c - 1) * _CHUNK)) & (W - 1))]
         fr, fi = _np_cmul(fr, fi, t.real, t.imag)
-    return tab[0, :B].real.copy(), tab[0, :B].imag.copy(), fr[:, None], fi[:, None]
-
-
-def apply_diag_layer(state, n, wires, dmats):
-    dim = state.shape[0]
-    key = ("layer", n, dim, wires.tobytes(), dmats[:2 * wires.shape[0]].tobytes())
-    rr, ri, fr, fi = _np_memo(key, lambda: _np_layer_factors(n, wires, dmats, dim))
-    v = state.view(np.float64).reshape((fr.shape[0], rr.shape[0], 2))
+    re, ri = rr[r0 : r0 + B], rr[r0 + B : r0 + 2 * B]
+    v = state.view(np.float64).reshape((n_blocks, B, 2))
     a = v[:, :, 0].copy()
     y = v[:, :, 1].copy()
-    u = a * rr - y * ri
-    w = a * ri + y * rr
+    u = a * re - y * ri
+    w = a * ri + y * re
+    fr, fi = fr[:, None], fi[:, None]
     v[:, :, 0] = u * fr - w * fi
     v[:, :, 1] = u * fi + w * fr
 
@@ -442,6 +472,7 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     n_ops = op_nw.shape[0]
     drop = (droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip) if fuse
             else np.zeros(0, dtype=np.bool_))
+    at, steps, ctab, rtab, gtab = tail_plan(n, op_wires, op_nw, op_kind, op_off, mats, drop)
     k0 = term_op[t0]
     run_ops(psi, n, 0, k0, op_wires, op_nw, op_kind, op_off, mats)
     t = t0
@@ -453,8 +484,9 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
                 if fuse:
                     keep = drop[k]
                     drop[k] = keep and _unit_diagonal(smats, term_off[t], 1 << nw)
-                    out = run_ops_fused(phi, work, n, k, n_ops, op_wires, op_nw, op_kind,
-                                        op_off, mats, k, smats, term_off[t], drop)
+                    out = run_tail(phi, work, n, k, n_ops, op_wires, op_nw, op_kind, op_off,
+                                   mats, k, smats, term_off[t], drop, at, steps, ctab, rtab,
+                                   gtab)
                     drop[k] = keep
                     pauli_expvals_row(out, word_flip, word_z, word_ny, vals, t)
                 else:

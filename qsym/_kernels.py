@@ -568,7 +568,50 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
     rounding (the diagonal products are formed in another order), or with the dropped
     diagonals left out, the same measured values. Returns the array that holds the final
     state: a CNOT run gathers from one of ``state`` and ``work`` into the other (no copy
-    back), so it may be either; the other one is left as scratch."""
+    back), so it may be either; the other one is left as scratch. (:func:`run_tail` does
+    the same with a :func:`tail_plan`: the same bits.)"""
+    at, steps, ctab, rtab, gtab = _no_plan(n)
+    return run_tail(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off, mats, ks,
+                    smats, soff, drop, at, steps, ctab, rtab, gtab)
+
+
+@njit(cache=True, inline="always")
+def _no_plan(n):
+    """An empty :func:`tail_plan` (every run made as the tail reaches it)."""
+    return _plan_arrays(np.zeros((0, 5), dtype=np.int64), np.int64(0), np.int64(0),
+                        np.int64(0), np.int64(0), n)
+
+
+# A tail's segments (run_tail, tail_plan): a run of two-wire CNOTs, one op on several
+# wires, a run of one-wire ops.
+TAIL_CNOTS = 0
+TAIL_OP = 1
+TAIL_ONE_WIRE = 2
+
+
+@njit(cache=True, inline="always")
+def _tail_segment(q, stop, op_nw, op_kind):
+    """The segment of a tail that starts at op ``q``: its end and its kind (TAIL_*)."""
+    if op_kind[q] == CONTROLLED_X and op_nw[q] == 2:
+        e = q
+        while e < stop and op_kind[e] == CONTROLLED_X and op_nw[e] == 2:
+            e += 1
+        return e, TAIL_CNOTS
+    if op_nw[q] != 1:
+        return q + 1, TAIL_OP
+    e = q
+    while e < stop and op_nw[e] == 1:
+        e += 1
+    return e, TAIL_ONE_WIRE
+
+
+@njit(cache=True)
+def run_tail(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off, mats, ks, smats,
+             soff, drop, at, steps, ctab, rtab, gtab):
+    """:func:`run_ops_fused`, taking the runs that :func:`tail_plan` made (``at`` ...
+    ``gtab``; empty: none) from the plan instead of making them again: the same passes in
+    the same order, the same bits. A run is taken from the plan only if it starts and ends
+    where the plan's does and does not hold the shifted op ``ks``."""
     if n < FUSE_MIN_WIRES or work.shape[0] != state.shape[0]:
         for r in range(start, stop):
             if not _dropped(r, drop):
@@ -578,38 +621,125 @@ def run_ops_fused(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off,
     cur = state
     other = work
     q = start
+    # an unplanned run's step and tables: the plan's last row and last tables (_plan_arrays)
+    s1 = steps.shape[0] - 1
+    c1 = ctab.shape[0] - _layer_table_size(n)
+    r1 = rtab.shape[0] - 2 * min(state.shape[0], 1 << _CHUNK)
     while q < stop:
-        if op_kind[q] == CONTROLLED_X and op_nw[q] == 2:
-            e = q
-            while e < stop and op_kind[e] == CONTROLLED_X and op_nw[e] == 2:
-                e += 1
+        e, seg = _tail_segment(q, stop, op_nw, op_kind)
+        planned = q < at.shape[0] and at[q, 0] == e and (ks < q or ks >= e)
+        if seg == TAIL_CNOTS:
             if e - q >= FUSE_MIN_RUN:
-                gather_cnot_run(cur, other, n, op_wires[q:e])
+                if planned:
+                    gather_with_tables(cur, other, n, gtab, at[q, 1])
+                else:
+                    gather_cnot_run(cur, other, n, op_wires[q:e])
                 cur, other = other, cur
             else:
                 for r in range(q, e):
                     apply_cnot(cur, n, op_wires[r, 0], op_wires[r, 1])
-            q = e
-            continue
-        if op_nw[q] != 1:
+        elif seg == TAIL_OP:
             if not _dropped(q, drop):
                 apply_row(cur, n, op_wires, q, op_nw[q], op_kind[q],
                           _mats_of(q, ks, mats, smats), _off_of(q, ks, op_off, soff))
-            q += 1
-            continue
-        e = q
-        while e < stop and op_nw[e] == 1:
-            e += 1
-        if e - q < FUSE_MIN_RUN:
+        elif e - q < FUSE_MIN_RUN:
             for r in range(q, e):
                 if not _dropped(r, drop):
                     apply_row(cur, n, op_wires, r, np.int64(1), op_kind[r],
                               _mats_of(r, ks, mats, smats), _off_of(r, ks, op_off, soff))
+        elif planned:
+            for i in range(at[q, 1], at[q, 2]):
+                _run_step(cur, n, steps, i, op_wires, op_kind, op_off, mats, ks, smats, soff,
+                          ctab, rtab)
         else:
-            _apply_one_wire_run(cur, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff,
-                                drop)
+            _one_wire_steps(cur, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff,
+                            drop, steps, s1, ctab, c1, rtab, r1)
         q = e
     return cur
+
+
+# The budget of one tail_plan's tables (beyond it, the later runs are made per tail).
+TAIL_PLAN_MAX_BYTES = 1 << 22
+
+
+@njit(cache=True, inline="always")
+def _layer_table_size(n):
+    """The complex entries of one diagonal layer's tables (:func:`diag_layer_tables`)."""
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    return n_chunks * (1 << _CHUNK) + 2 * n_chunks * _CHUNK
+
+
+@njit(cache=True)
+def tail_plan(n, op_wires, op_nw, op_kind, op_off, mats, drop):
+    """The runs of every fused tail of a circuit, made once (per gradient): the steps of
+    each run of at least ``FUSE_MIN_RUN`` one-wire ops from its first op (``drop``'s
+    diagonals left out) with its diagonal layers' tables, and the tables of each run of
+    at least ``FUSE_MIN_RUN`` CNOTs: ``at[q]`` (end op, then rows of ``steps`` or the offset
+    in ``gtab``, then the offsets in ``ctab``/``rtab``; end -1: none), ``steps``, ``ctab``,
+    ``rtab``, ``gtab``. A shifted circuit's tail runs these (:func:`run_tail`) after its
+    own first run, which holds the shifted gate. Runs past ``TAIL_PLAN_MAX_BYTES`` of
+    tables are left out (made per tail, as before); below ``FUSE_MIN_WIRES`` wires, none."""
+    n_ops = op_nw.shape[0]
+    if n < FUSE_MIN_WIRES:  # (no fused tails: small arrays, one gradient at a time)
+        return _no_plan(n)
+    at = np.full((n_ops, 5), -1, dtype=np.int64)
+    tsize = _layer_table_size(n)
+    B = min(1 << n, 1 << _CHUNK)
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    gsize = n_chunks * (1 << _CHUNK) + n_chunks * _CHUNK
+    seen = np.zeros(n, dtype=np.int64)
+    ns = nc = nr = ng = 0
+    q = 0
+    while q < n_ops:  # sizes, within the budget
+        e, seg = _tail_segment(q, n_ops, op_nw, op_kind)
+        if e - q >= FUSE_MIN_RUN and seg != TAIL_OP:
+            if seg == TAIL_CNOTS:
+                c_, r_, s_, g_ = 0, 0, 0, gsize
+            else:
+                seen[:] = 0
+                depth = 0
+                for r in range(q, e):
+                    w = op_wires[r, 0]
+                    seen[w] += 1
+                    depth = max(depth, seen[w])
+                c_, r_, s_, g_ = depth * tsize, depth * 2 * B, e - q + depth, 0
+            if 16 * (nc + c_) + 8 * (nr + r_ + ng + g_ + 3 * (ns + s_)) <= TAIL_PLAN_MAX_BYTES:
+                at[q, 0] = e
+                at[q, 1] = ng if seg == TAIL_CNOTS else ns
+                at[q, 3] = nc
+                at[q, 4] = nr
+                nc += c_
+                nr += r_
+                ns += s_
+                ng += g_
+        q = e
+    at_, steps, ctab, rtab, gtab = _plan_arrays(at, ns, nc, nr, ng, n)
+    none = np.zeros(0, dtype=np.complex128)
+    for q in range(n_ops):  # the runs
+        e = at[q, 0]
+        if e < 0:
+            continue
+        if op_nw[q] == 2:
+            t = cnot_tables(n, op_wires[q:e], np.bool_(False))
+            gtab[at[q, 1] : at[q, 1] + gsize] = t
+            at[q, 2] = at[q, 1] + gsize
+        else:
+            at[q, 2] = at[q, 1] + _one_wire_steps(
+                none, n, q, e, op_wires, op_kind, op_off, mats, np.int64(-1), mats,
+                np.int64(0), drop, steps, at[q, 1], ctab, at[q, 3], rtab, at[q, 4])
+    return at_, steps, ctab, rtab, gtab
+
+
+@njit(cache=True, inline="always")
+def _plan_arrays(at, ns, nc, nr, ng, n):
+    """A plan's arrays for ``ns`` steps, ``nc``, ``nr`` and ``ng`` table entries, and one
+    more step and one more layer's tables at the end: where the runs that are not the
+    plan's are made as they run (no allocation per tail)."""
+    spare = n >= FUSE_MIN_WIRES  # (below, the tails run op by op)
+    return (at, np.empty((ns + 1, 3), dtype=np.int64),
+            np.empty(nc + (_layer_table_size(n) if spare else 0), dtype=np.complex128),
+            np.empty(nr + (2 * min(1 << n, 1 << _CHUNK) if spare else 0)),
+            np.empty(ng, dtype=np.uint64))
 
 
 @njit(cache=True, inline="always")
@@ -677,9 +807,22 @@ def droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip):
     return drop
 
 
+# The steps of a fused one-wire run (_one_wire_steps): rows (kind, a, b)
+ST_PAIR = 0  # apply_real_pair of ops a and b
+ST_REAL1 = 1  # apply_real1 of op a
+ST_ROW = 2  # op a by apply_row
+ST_DIAG1 = 3  # apply_diag1 on wire a, its diagonal at ctab[b:b+2]
+ST_LAYER = 4  # a diagonal layer: its tables at ctab[a:], rtab[b:] (diag_layer_apply)
+
+
 @njit(cache=True)
-def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff, drop):
-    """Ops ``q .. e-1`` (one wire each), layer by layer; see ``run_ops_fused``."""
+def _one_wire_steps(state, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, soff, drop,
+                    steps, s0, ctab, c0, rtab, r0):
+    """Ops ``q .. e-1`` (one wire each), layer by layer (see ``run_ops_fused``), as steps:
+    with a state (``state`` not empty), each step runs on it as it is made (row ``s0``
+    of ``steps`` and one layer's tables at ``ctab[c0:]``, ``rtab[r0:]``, used again);
+    without, the steps are written to ``steps[s0:]`` and the diagonal tables to
+    ``ctab[c0:]``, ``rtab[r0:]`` (:func:`tail_plan`). Returns the number of steps written."""
     scratch = np.zeros(4 * n + 1 + (e - q), dtype=np.int64)  # one allocation
     count = scratch[:n]
     start = scratch[n : 2 * n + 1]
@@ -697,18 +840,31 @@ def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats, ks, sma
         w = op_wires[r, 0]
         order[fill[w]] = r
         fill[w] += 1
+    run = state.shape[0] > 0
+    tsize = _layer_table_size(n)
+    B = min(1 << n, 1 << _CHUNK)
     dmats = np.empty(2 * n, dtype=np.complex128)  # the layer's diagonals, copied
+    ns = 0
     pending = -1  # a real op (bit >= 2) waiting for a partner: two in one pass
+    nd = 0
+    # per layer: each wire's op (slots 0 .. n-1), then the real op left waiting (slot n),
+    # then the layer's diagonals (slot n + 1); every step through one place (_run_step is
+    # inlined there: no call per step)
     for j in range(depth):
-        nd = 0
-        for w in range(n):
-            if count[w] > j:
+        for slot in range(n + 2):
+            kind = -1
+            a = 0
+            b = 0
+            if slot < n:
+                w = slot
+                if count[w] <= j:
+                    continue
                 r = order[start[w] + j]
                 if _dropped(r, drop):
                     continue
-                m = _mats_of(r, ks, mats, smats)
-                o = _off_of(r, ks, op_off, soff)
                 if op_kind[r] == DIAGONAL:
+                    m = _mats_of(r, ks, mats, smats)
+                    o = _off_of(r, ks, op_off, soff)
                     dwires[nd] = w
                     dmats[2 * nd] = m[o]
                     dmats[2 * nd + 1] = m[o + 1]
@@ -717,20 +873,60 @@ def _apply_one_wire_run(state, n, q, e, op_wires, op_kind, op_off, mats, ks, sma
                     if pending < 0:
                         pending = r
                     else:
-                        apply_real_pair(state, n, op_wires[pending, 0], w,
-                                        _mats_of(pending, ks, mats, smats),
-                                        _off_of(pending, ks, op_off, soff), m, o)
+                        kind, a, b = ST_PAIR, pending, r
                         pending = -1
                 else:
-                    apply_row(state, n, op_wires, r, np.int64(1), op_kind[r], m, o)
-        if pending >= 0:
-            apply_real1(state, n, op_wires[pending, 0], _mats_of(pending, ks, mats, smats),
-                        _off_of(pending, ks, op_off, soff))
-            pending = -1
-        if nd == 1:
-            apply_diag1(state, n, dwires[0], dmats, np.int64(0))
-        elif nd > 1:
-            apply_diag_layer(state, n, dwires[:nd], dmats)
+                    kind, a = ST_ROW, r
+            elif slot == n:
+                if pending >= 0:
+                    kind, a = ST_REAL1, pending
+                    pending = -1
+            elif nd == 1:
+                ctab[c0] = dmats[0]
+                ctab[c0 + 1] = dmats[1]
+                kind, a, b = ST_DIAG1, dwires[0], c0
+                c0 += 0 if run else 2
+                nd = 0
+            elif nd > 1:
+                diag_layer_tables(n, dwires, nd, dmats, ctab, c0, rtab, r0)
+                kind, a, b = ST_LAYER, c0, r0
+                c0 += 0 if run else tsize
+                r0 += 0 if run else 2 * B
+                nd = 0
+            if kind < 0:
+                continue
+            i = s0 + ns
+            steps[i, 0] = kind
+            steps[i, 1] = a
+            steps[i, 2] = b
+            if run:
+                _run_step(state, n, steps, i, op_wires, op_kind, op_off, mats, ks, smats, soff,
+                          ctab, rtab)
+            else:
+                ns += 1
+    return ns
+
+
+@njit(cache=True, inline="always")  # (one place in each caller: no call, no reference counts)
+def _run_step(state, n, steps, i, op_wires, op_kind, op_off, mats, ks, smats, soff, ctab, rtab):
+    """Step ``steps[i]`` of a one-wire run (ST_*) on ``state``."""
+    kind = steps[i, 0]
+    a = steps[i, 1]
+    b = steps[i, 2]
+    if kind == ST_LAYER:
+        diag_layer_apply(state, n, ctab, a, rtab, b)
+    elif kind == ST_DIAG1:
+        apply_diag1(state, n, a, ctab, b)
+    elif kind == ST_PAIR:
+        apply_real_pair(state, n, op_wires[a, 0], op_wires[b, 0], _mats_of(a, ks, mats, smats),
+                        _off_of(a, ks, op_off, soff), _mats_of(b, ks, mats, smats),
+                        _off_of(b, ks, op_off, soff))
+    elif kind == ST_REAL1:
+        apply_real1(state, n, op_wires[a, 0], _mats_of(a, ks, mats, smats),
+                    _off_of(a, ks, op_off, soff))
+    else:
+        apply_row(state, n, op_wires, a, np.int64(1), op_kind[a], _mats_of(a, ks, mats, smats),
+                  _off_of(a, ks, op_off, soff))
 
 
 @njit(cache=True)
@@ -784,37 +980,27 @@ def gather_cnot_run(state, work, n, cnots):
     amplitudes, from ``state`` into ``work`` (one pass instead of one per CNOT): a CNOT
     maps basis index ``x`` to ``x ^ (bit t if bit c)``, linear over GF(2), so the whole
     run maps ``y`` back to ``P^-1(y)``, the XOR of table entries (one table per 8 index
-    bits), and ``work[y] = state[P^-1(y)]``."""
+    bits: :func:`cnot_tables`), and ``work[y] = state[P^-1(y)]``."""
+    gather_with_tables(state, work, n, cnot_tables(n, cnots, np.bool_(False)), np.int64(0))
+
+
+@njit(cache=True)
+def gather_with_tables(state, work, n, tables, t0):
+    """``work[y] = state[P^-1(y)]`` from the :func:`cnot_tables` at ``tables[t0:]``."""
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     W = 1 << _CHUNK
     # unsigned: numba checks a signed index for wraparound (a select per amplitude; its
     # cost: docs/design.md, "Measurements behind the design")
-    tables = np.empty(n_chunks * W + n_chunks * _CHUNK, dtype=np.uint64)
-    col = tables[n_chunks * W :]  # images of each index bit under P^-1 (0 past n)
-    for b in range(n_chunks * _CHUNK):
-        x = 1 << b if b < n else 0
-        for r in range(cnots.shape[0] - 1, -1, -1):  # the CNOTs in reverse (each its own inverse)
-            if (x >> (n - 1 - cnots[r, 0])) & 1:
-                x ^= 1 << (n - 1 - cnots[r, 1])
-        col[b] = x
-    for c in range(n_chunks):  # T_c[x]: the XOR of the images of x's bits, by doubling
-        tc = tables[c * W : (c + 1) * W]
-        tc[0] = np.uint64(0)
-        for lb in range(_CHUNK):
-            h = 1 << lb
-            v = col[c * _CHUNK + lb]
-            for x in range(h):
-                tc[x + h] = tc[x] ^ v
     # blocks of W amplitudes: the higher chunks' part of P^-1(y) once per block
     B = min(state.shape[0], W)
-    t0 = tables[:B]
+    t_0 = tables[t0 : t0 + B]
     for blk in range(state.shape[0] // B):
         vh = np.uint64(0)
         for c in range(1, n_chunks):
-            vh ^= tables[c * W + ((blk >> ((c - 1) * _CHUNK)) & (W - 1))]
+            vh ^= tables[t0 + c * W + ((blk >> ((c - 1) * _CHUNK)) & (W - 1))]
         dst = work[blk * B : (blk + 1) * B]
         for x in range(B):
-            dst[x] = state[t0[x] ^ vh]
+            dst[x] = state[t_0[x] ^ vh]
 
 
 @njit(cache=True)
@@ -822,22 +1008,33 @@ def apply_diag_layer(state, n, wires, dmats):
     """One-wire diagonals on distinct ``wires`` (wire ``wires[t]`` gets
     ``dmats[2t:2t+2]``) in one pass: their product on each basis index is read from small
     tables, one per 8 index bits (``T_c[x]``: the product over the wires whose bit lies in
-    chunk ``c``, built by doubling). Blocks of 256 amplitudes: the low chunk's factor from
-    ``T_0`` (real and imaginary parts apart, real arithmetic on the float64 view: it
-    vectorizes), then the block's factor from the higher chunks (one complex number per
-    block)."""
+    chunk ``c``, built by doubling: :func:`diag_layer_tables`). Blocks of 256 amplitudes:
+    the low chunk's factor from ``T_0`` (real and imaginary parts apart, real arithmetic on
+    the float64 view: it vectorizes), then the block's factor from the higher chunks (one
+    complex number per block: :func:`diag_layer_apply`)."""
+    tab = np.empty(_layer_table_size(n), dtype=np.complex128)
+    rr = np.empty(2 * min(state.shape[0], 1 << _CHUNK))
+    diag_layer_tables(n, wires, wires.shape[0], dmats, tab, np.int64(0), rr, np.int64(0))
+    diag_layer_apply(state, n, tab, np.int64(0), rr, np.int64(0))
+
+
+@njit(cache=True)
+def diag_layer_tables(n, wires, nd, dmats, tab, c0, rr, r0):
+    """The tables of :func:`apply_diag_layer` for the diagonals on ``wires[:nd]``:
+    ``_layer_table_size(n)`` entries at ``tab[c0:]`` (``T_c`` per chunk, then a factor
+    pair per index bit) and the low chunk's real and imaginary parts at ``rr[r0:]``
+    (``2 B`` floats, ``B = min(2^n, 256)``)."""
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     W = 1 << _CHUNK
     nb = n_chunks * _CHUNK
-    tab = np.empty(n_chunks * W + 2 * nb, dtype=np.complex128)
-    d = tab[n_chunks * W :]  # per index bit: d[2b], d[2b+1] (1, 1 for a bit without gate)
-    d[:] = 1.0
-    for t in range(wires.shape[0]):
+    d = tab[c0 + n_chunks * W : c0 + n_chunks * W + 2 * nb]  # per index bit: d[2b], d[2b+1]
+    d[:] = 1.0  # (1, 1 for a bit without gate)
+    for t in range(nd):
         b = n - 1 - wires[t]
         d[2 * b] = dmats[2 * t]
         d[2 * b + 1] = dmats[2 * t + 1]
     for c in range(n_chunks):
-        tc = tab[c * W : (c + 1) * W]
+        tc = tab[c0 + c * W : c0 + (c + 1) * W]
         tc[0] = 1.0
         for lb in range(_CHUNK):  # entries below 2**lb hold the bits below lb
             h = 1 << lb
@@ -851,25 +1048,34 @@ def apply_diag_layer(state, n, wires, dmats):
                 for x in range(h):
                     tc[x + h] = tc[x] * d1
                     tc[x] *= d0
-    B = min(state.shape[0], W)
-    rr = np.empty(2 * B)
-    ri = rr[B:]
+    B = min(1 << n, W)
     for x in range(B):
-        rr[x] = tab[x].real
-        ri[x] = tab[x].imag
+        rr[r0 + x] = tab[c0 + x].real
+        rr[r0 + B + x] = tab[c0 + x].imag
+
+
+@njit(cache=True)
+def diag_layer_apply(state, n, tab, c0, rr, r0):
+    """The pass of :func:`apply_diag_layer`, from the :func:`diag_layer_tables` at
+    ``tab[c0:]`` and ``rr[r0:]``."""
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
+    W = 1 << _CHUNK
+    B = min(state.shape[0], W)
+    re = rr[r0 : r0 + B]
+    ri = rr[r0 + B : r0 + 2 * B]
     s = state.view(np.float64)
     for blk in range(state.shape[0] // B):
         f = 1.0 + 0.0j
         for c in range(1, n_chunks):
-            f *= tab[c * W + ((blk >> ((c - 1) * _CHUNK)) & (W - 1))]
+            f *= tab[c0 + c * W + ((blk >> ((c - 1) * _CHUNK)) & (W - 1))]
         fr = f.real
         fi = f.imag
         v = s[2 * B * blk : 2 * B * (blk + 1)]
         for x in range(B):
             a = v[2 * x]
             y = v[2 * x + 1]
-            u = a * rr[x] - y * ri[x]
-            w = a * ri[x] + y * rr[x]
+            u = a * re[x] - y * ri[x]
+            w = a * ri[x] + y * re[x]
             v[2 * x] = u * fr - w * fi
             v[2 * x + 1] = u * fi + w * fr
 
@@ -1199,6 +1405,8 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     n_ops = op_nw.shape[0]
     drop = (droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip) if fuse
             else np.zeros(0, dtype=np.bool_))
+    # every tail's runs after its first, made once (the same for every shifted circuit)
+    at, steps, ctab, rtab, gtab = tail_plan(n, op_wires, op_nw, op_kind, op_off, mats, drop)
     k0 = term_op[t0]
     run_ops(psi, n, np.int64(0), k0, op_wires, op_nw, op_kind, op_off, mats)
     t = t0
@@ -1213,8 +1421,9 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
                 if fuse:  # the shifted op runs in the fused tail (it joins its layer)
                     keep = drop[k]  # a droppable op's shifted diagonal must be unitary too
                     drop[k] = keep and _unit_diagonal(smats, term_off[t], 1 << nw)
-                    out = run_ops_fused(phi, work, n, k, n_ops, op_wires, op_nw, op_kind,
-                                        op_off, mats, k, smats, term_off[t], drop)
+                    out = run_tail(phi, work, n, k, n_ops, op_wires, op_nw, op_kind, op_off,
+                                   mats, k, smats, term_off[t], drop, at, steps, ctab, rtab,
+                                   gtab)
                     drop[k] = keep
                     pauli_expvals_row(out, word_flip, word_z, word_ny, vals, t)
                 else:

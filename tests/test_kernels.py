@@ -279,24 +279,8 @@ def test_fused_runs_give_the_op_by_op_state(n):
             c, t = rng.permutation(n)[:2]
             ops.append((kernels.CONTROLLED_X, [int(c), int(t)]))
         ops.append((kernels.DENSE, [int(w) for w in rng.permutation(n)[:2]]))
-    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
-    op_nw, op_kind, op_off, mats = [], [], [], []
-    for k, (kind, wires) in enumerate(ops):
-        op_wires[k, : len(wires)] = wires
-        op_nw.append(len(wires))
-        op_kind.append(kind)
-        op_off.append(len(mats))
-        dim = 2 ** len(wires)
-        if kind == kernels.DIAGONAL:
-            mats.extend(np.exp(1j * rng.uniform(0, 2 * np.pi, dim)))
-        elif kind == kernels.REAL:
-            mats.extend(np.linalg.qr(rng.normal(size=(dim, dim)))[0].ravel())
-        elif kind == kernels.DENSE:
-            mats.extend(random_unitary(rng, dim).ravel())
-        else:
-            mats.extend([0j] * dim * dim)
-    tables = (op_wires, *(np.array(a, dtype=np.int64) for a in (op_nw, op_kind, op_off)),
-              np.array(mats, dtype=complex))
+    tables = _op_tables(ops, rng)
+    op_wires = tables[0]
     psi = random_state(rng, n)
     for start in sorted({0, 1, 2 * n - 1, 2 * n + 1, len(ops) // 2}):
         want = psi.copy()
@@ -334,6 +318,133 @@ def test_fused_runs_give_the_op_by_op_state(n):
         got = np.empty_like(psi)
         kernels.gather_cnot_run(psi.copy(), got, n, cn)
         np.testing.assert_array_equal(got, want)
+
+
+def _random_tail_tables(rng, n, layers=3):
+    """Op tables with long one-wire runs (real, dense and diagonal ops, wires repeating),
+    CNOT runs, short runs and two-wire ops, and a few dropped diagonals."""
+    kinds = [kernels.DENSE, kernels.REAL, kernels.DIAGONAL, kernels.REAL]
+    ops = []
+    for _ in range(layers):
+        for _ in range(2 * n + int(rng.integers(3))):
+            ops.append((int(rng.choice(kinds)), [int(rng.integers(n))]))
+        for _ in range(n - 1 + int(rng.integers(3))):
+            c, t = rng.permutation(n)[:2]
+            ops.append((kernels.CONTROLLED_X, [int(c), int(t)]))
+        ops.append((kernels.REAL, [int(rng.integers(n))]))  # a short run
+        ops.append((kernels.DENSE, [int(w) for w in rng.permutation(n)[:2]]))
+        ops.append((kernels.CONTROLLED_X, [0, n - 1]))
+    return _op_tables(ops, rng)
+
+
+def _op_tables(ops, rng):
+    """The op tables of ``ops`` ((kind, wires) rows), random matrices of each kind."""
+    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
+    op_nw, op_kind, op_off, mats = [], [], [], []
+    for k, (kind, wires) in enumerate(ops):
+        op_wires[k, : len(wires)] = wires
+        op_nw.append(len(wires))
+        op_kind.append(kind)
+        op_off.append(len(mats))
+        dim = 2 ** len(wires)
+        if kind == kernels.DIAGONAL:
+            mats.extend(np.exp(1j * rng.uniform(0, 2 * np.pi, dim)))
+        elif kind == kernels.REAL:
+            mats.extend(np.linalg.qr(rng.normal(size=(dim, dim)))[0].ravel())
+        elif kind == kernels.DENSE:
+            mats.extend(random_unitary(rng, dim).ravel())
+        else:
+            mats.extend([0j] * dim * dim)
+    return (op_wires, *(np.array(a, dtype=np.int64) for a in (op_nw, op_kind, op_off)),
+            np.array(mats, dtype=complex))
+
+
+@pytest.mark.parametrize("n", [8, 9, 13])
+def test_tail_plan_gives_the_same_bits(n):
+    """``run_tail`` with a ``tail_plan`` (every run after the first made once) gives the
+    bits of ``run_ops_fused`` (each run made as the tail reaches it), and the op-by-op
+    state to 1e-12 (``run_ops``), from every kind of start op, with the first op's matrix
+    from another array (a shifted gate: its run is not the plan's) and with dropped
+    diagonals."""
+    rng = np.random.default_rng(300 + n)
+    tables = _random_tail_tables(rng, n)
+    op_wires, op_nw, op_kind, _, mats = tables
+    n_ops = len(op_nw)
+    drop = np.zeros(n_ops, dtype=np.bool_)
+    drop[rng.choice(np.flatnonzero(op_kind == kernels.DIAGONAL), 3, replace=False)] = True
+    psi = random_state(rng, n)
+    for d in (NO_DROP, drop):
+        plan = kernels.tail_plan(n, *tables, d)
+        at = plan[0]
+        assert (at[:, 0] >= 0).sum() >= 6  # one-wire and CNOT runs planned
+        planned = [int(q) for q in np.flatnonzero(at[:, 0] >= 0)]
+        starts = [0, 1, 2, n, n_ops // 2, n_ops - 3, *planned]
+        for start in sorted(set(starts)):
+            kind = op_kind[start]
+            if kind == kernels.CONTROLLED_X:
+                smats, ks = mats, -1
+            else:
+                size = 2 ** op_nw[start]
+                other = (np.exp(1j * rng.uniform(0, 6, size)) if kind == kernels.DIAGONAL
+                         else random_unitary(rng, size).ravel() if kind == kernels.DENSE
+                         else np.linalg.qr(rng.normal(size=(size, size)))[0].ravel())
+                smats = np.concatenate([np.zeros(3, dtype=complex), other.astype(complex)])
+                ks = start
+            soff = 3 if ks >= 0 else 0
+            want = kernels.run_ops_fused(psi.copy(), np.empty_like(psi), n, start, n_ops,
+                                         *tables, ks, smats, soff, d)
+            got = kernels.run_tail(psi.copy(), np.empty_like(psi), n, start, n_ops, *tables,
+                                   ks, smats, soff, d, *plan)
+            np.testing.assert_array_equal(got, want)
+            if d is NO_DROP:
+                ref = psi.copy()
+                if ks >= 0:
+                    kernels.apply_op(ref, n, op_wires[start], op_nw[start], kind, smats, 3)
+                    kernels.run_ops(ref, n, start + 1, n_ops, *tables)
+                else:
+                    kernels.run_ops(ref, n, start, n_ops, *tables)
+                np.testing.assert_allclose(got, ref, atol=1e-12)
+
+
+def test_shift_values_bits_are_the_unplanned_tails():
+    """``shift_values`` (its tails from one ``tail_plan``) gives, term by term, the bits of
+    each shifted circuit run alone: the state before the gate by ``run_ops``, the tail by
+    ``run_ops_fused`` (no plan), the words by ``pauli_expvals``; on an HEA of 10 wires
+    measured by single-Z words (dropped diagonals) and by an X word (none dropped)."""
+    rng = np.random.default_rng(31)
+    n = 10
+    tables = _hea_tables(n, 3, rng)
+    _, op_nw, op_kind, _, _ = tables
+    n_ops = len(op_nw)
+    shifted = [k for k in range(n_ops) if op_kind[k] != kernels.CONTROLLED_X]
+    term_op = np.repeat(np.array(shifted, dtype=np.int64), 2)
+    smats, term_off = [], []
+    for k in term_op:
+        term_off.append(len(smats))
+        smats.extend(np.exp(1j * rng.uniform(0, 6, 2)) if op_kind[k] == kernels.DIAGONAL
+                     else np.linalg.qr(rng.normal(size=(2, 2)))[0].ravel())
+    smats = np.array(smats, dtype=complex)
+    term_off = np.array(term_off, dtype=np.int64)
+    zero = np.zeros(len(term_op), dtype=np.bool_)
+    for flip, zm in ((np.zeros(n, dtype=np.int64), 1 << np.arange(n, dtype=np.int64)),
+                     (np.array([1 << (n - 1), 0]), np.array([0, 3]))):
+        ny = np.zeros(len(flip), dtype=np.int64)
+        vals = np.zeros((len(term_op), len(flip)))
+        kernels.shift_values(n, *tables, flip, zm, ny, term_op, zero, term_off, smats, 0,
+                             len(term_op), vals, np.empty(2**n, dtype=complex),
+                             np.empty(2**n, dtype=complex))
+        drop = kernels.droppable_diagonals(n, *tables, flip)
+        assert drop.any() == (flip == 0).all()
+        for t, k in enumerate(term_op):
+            psi = kernels.zero_state(n)
+            kernels.run_ops(psi, n, 0, k, *tables)
+            d = drop.copy()
+            d[k] = d[k] and kernels._unit_diagonal(smats, term_off[t], 2)
+            out = kernels.run_ops_fused(psi, np.empty_like(psi), n, k, n_ops, *tables, k, smats,
+                                        term_off[t], d)
+            want = np.empty(len(flip))
+            kernels.pauli_expvals(out, flip, zm, ny, want)
+            np.testing.assert_array_equal(vals[t], want)
 
 
 @pytest.mark.parametrize("n", [1, 4, 12, 14])
@@ -636,3 +747,34 @@ def test_the_library_has_no_returning_wrapper_of_an_into_kernel():
     that only Python called); Python callers make the arrays and call ``X_into``."""
     compiled = {name for name, fn in vars(kernels).items() if hasattr(fn, "py_func")}
     assert {name[:-len("_into")] for name in compiled if name.endswith("_into")} & compiled == set()
+
+
+@pytest.mark.parametrize("n", [8, 12])
+def test_tail_plan_twins_give_the_kernels_bits(n):
+    """The NumPy twins (qsym._aot_numpy, tier 0 and an exported module's first tier) of the
+    tail plan's pieces: a diagonal layer's tables at an offset and its pass, and a CNOT run
+    gathered from its tables at an offset, bit for bit the kernels'."""
+    from qsym import _tiers as tiers
+
+    twins = tiers._kernel_twins()
+    rng = np.random.default_rng(40 + n)
+    psi = random_state(rng, n)
+    wires = np.array(rng.permutation(n)[: n // 2 + 1], dtype=np.int64)
+    dm = np.exp(1j * rng.uniform(0, 6, 2 * len(wires)))
+    size, B = kernels._layer_table_size(n) + 5, min(2**n, 256)
+    got, want = [], []
+    for mod, out in ((kernels, want), (twins, got)):
+        f = mod.__getitem__ if isinstance(mod, dict) else lambda name: getattr(kernels, name)
+        tab, rr, state = np.zeros(size, dtype=complex), np.zeros(2 * B + 3), psi.copy()
+        f("diag_layer_tables")(n, wires, len(wires), dm, tab, 5, rr, 3)
+        f("diag_layer_apply")(state, n, tab, 5, rr, 3)
+        g = np.concatenate([np.zeros(7, dtype=np.uint64), kernels.cnot_tables(
+            n, np.array([[i, (i + 1) % n] for i in range(n)], dtype=np.int64), False)])
+        work = np.empty_like(psi)
+        f("gather_with_tables")(state, work, n, g, 7)
+        out += [tab, rr, state, work]
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+    ref = psi.copy()
+    kernels.apply_diag_layer(ref, n, wires, dm)
+    np.testing.assert_array_equal(want[2], ref)
