@@ -166,7 +166,8 @@ class GradientPlan:
 
 
 def light_cone(circuit: Circuit) -> tuple[bool, ...]:
-    """For each op: can it influence a measured wire? (Backward sweep over wire sets.)
+    """For each op: can it influence a measured or postselected wire? (Backward sweep over
+    wire sets.)
 
     >>> import sympy as sp
     >>> from qsym._ir import Circuit, Op, Measurement
@@ -178,7 +179,23 @@ def light_cone(circuit: Circuit) -> tuple[bool, ...]:
     live = set()
     for m in circuit.measurements:
         live.update(m.wires)
+        live.update(post_wires(m))
     return _cone(circuit, live)
+
+
+def post_wires(m) -> set:
+    """The wires a measurement postselects on (a deferred ``qml.measure(...,
+    postselect=v)``): its value is that of the renormalised projected state, so every op
+    that reaches one of them changes it, as a measured wire's ops do.
+
+    >>> import sympy as sp
+    >>> from qsym._ir import Measurement
+    >>> z0 = ((sp.S(1), ((0, "Z"),)),)
+    >>> post = ((0.5, ()), (-0.5, ((2, "Z"),)))
+    >>> sorted(post_wires(Measurement("expval", z0, post=post)))
+    [2]
+    """
+    return {w for _, word in m.post for w, _ in word}
 
 
 def graph_wires(m) -> set:
@@ -193,7 +210,7 @@ def graph_wires(m) -> set:
     >>> sorted(graph_wires(Measurement("expval", z1, label=("expval", "Prod", 0, 0, (1, 0)))))
     [0, 1]
     """
-    wires = set(m.wires)
+    wires = set(m.wires) | post_wires(m)
     if len(m.label) > 4:
         wires.update(m.label[4])
     return wires
