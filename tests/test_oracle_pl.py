@@ -703,25 +703,30 @@ def test_param_shift_hessian_with_argnum_refuses_a_nonlinear_parameter_behind_a_
         qml.gradients.param_shift_hessian(c, argnum=[0, 1])(np.array([0.7, -0.4], requires_grad=True))
 
 
-@pytest.mark.parametrize("method", ["spsa", "hadamard"])
-def test_spsa_and_hadamard_refuse_trainable_amplitudes(method):
+def _amplitudes(x):
+    qml.AmplitudeEmbedding(x, wires=[0], normalize=True)
+    return qml.expval(qml.PauliZ(0))
+
+
+def test_spsa_differentiates_trainable_amplitudes_and_hadamard_refuses_them():
     """``diff_method="spsa"``/``"hadamard"`` run the QNode as a tape under autograd; an
     ``AmplitudeEmbedding`` (a ``StatePrep``) of trainable features raised a TypeError
-    there: now qsym's DifferentiationError naming the methods that differentiate them
-    (backprop, checked: d<Z>/dx of the normalized (x0, x1) is (4 x0 x1^2, -4 x0^2 x1)/|x|^4)."""
+    there. spsa now differentiates it through Moettoenen's gates with autograd angles as
+    PennyLane does (stop 64, pl64a: PennyLane 0.45.1 gives [1.1781411, 0.64262242] with
+    sampler_rng=1, the exact derivative here: one angle); the Hadamard test is refused with
+    qsym's DifferentiationError naming the methods that work (PennyLane answers it: a
+    known difference). Backprop checked by hand: d<Z>/dx of the normalized (x0, x1) is
+    (4 x0 x1^2, -4 x0^2 x1)/|x|^4."""
     dev = qml.device("default.qubit", wires=2)
-
-    def circuit(x):
-        qml.AmplitudeEmbedding(x, wires=[0], normalize=True)
-        return qml.expval(qml.PauliZ(0))
-
     x = np.array([0.6, -1.1], requires_grad=True)
-    kw = {"gradient_kwargs": {"sampler_rng": 1}} if method == "spsa" else {}
-    with pytest.raises(qml.DifferentiationError, match="backprop"):
-        qml.jacobian(qml.QNode(circuit, dev, diff_method=method, **kw))(x)
     n2 = 0.6**2 + 1.1**2
-    onp.testing.assert_allclose(qml.jacobian(qml.QNode(circuit, dev, diff_method="backprop"))(x),
-                                [4 * 0.6 * 1.1**2 / n2**2, -4 * 0.6**2 * -1.1 / n2**2], atol=1e-10)
+    exact = [4 * 0.6 * 1.1**2 / n2**2, -4 * 0.6**2 * -1.1 / n2**2]
+    spsa = qml.QNode(_amplitudes, dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 1})
+    onp.testing.assert_allclose(qml.jacobian(spsa)(x), [1.1781411, 0.64262242], atol=1e-7)
+    with pytest.raises(qml.DifferentiationError, match="parameter-shift"):
+        qml.jacobian(qml.QNode(_amplitudes, dev, diff_method="hadamard"))(x)
+    onp.testing.assert_allclose(qml.jacobian(qml.QNode(_amplitudes, dev, diff_method="backprop"))(x),
+                                exact, atol=1e-10)
 
 
 def test_param_shift_of_a_power_at_zero_is_not_the_base_gates_rule():
