@@ -2410,19 +2410,55 @@ def light_cone_params(tape, written: bool = True) -> set:
     for i, op in enumerate(ops):
         n = len(op.data)
         if n:
-            reach, mcms = wires_of(op), set()
+            reach, mcms, post = wires_of(op), set(), False
             for later in ops[i + 1:]:
                 if reach & wires_of(later) or (isinstance(later, Conditional) and any(
                         m in mcms for m in later.meas_val.measurements)):
                     reach |= wires_of(later)
                     if isinstance(later, (MidMeasure, PauliMeasure)):
                         mcms.add(later)
-            if everywhere or reach & measured:
+                        # (a postselection renormalises every measurement: not PennyLane's
+                        # graph, whose finite_diff and param_shift give 0 there, wrongly)
+                        post = post or getattr(later, "postselect", None) is not None
+            if everywhere or post or reach & measured:
                 out.update(range(k, k + n))
         k += n
     # a measured observable's numbers (coefficients) reach its own measurement; an array
     # (a Hermitian's matrix) has PennyLane's zero derivative
     out.update(i for i, p in enumerate(tape.data[k:], start=k) if np.ndim(p) == 0)
+    return out
+
+
+def postselected_params(tape) -> set:
+    """Indices (into ``tape.data``) of the gate parameters that reach a postselecting
+    mid-circuit measurement (``qml.measure(w, postselect=v)``) through later gates sharing
+    wires: every measurement after it is renormalised by the postselection's probability,
+    which these parameters change, so the value is a ratio of two trigonometric
+    polynomials in each of them, and a shift rule applied to it gives a wrong number.
+
+    >>> import qsym as qml
+    >>> def f():
+    ...     qml.RY(0.3, wires=0)
+    ...     qml.CNOT([0, 1])
+    ...     qml.measure(1, postselect=1)
+    ...     qml.RX(0.5, wires=0)
+    >>> sorted(postselected_params(qml.tape.make_qscript(f)()))
+    [0]
+    """
+    ops = tape.operations
+    out, k = set(), 0
+    for i, op in enumerate(ops):
+        n = len(op.data)
+        if n:
+            reach = set(op.wires) or set(tape.wires)
+            for later in ops[i + 1:]:
+                if isinstance(later, MidMeasure) and later.postselect is not None and (
+                        reach & set(later.wires)):
+                    out.update(range(k, k + n))
+                    break
+                if reach & (set(later.wires) or set(tape.wires)):
+                    reach |= set(later.wires) or set(tape.wires)
+        k += n
     return out
 
 

@@ -43,7 +43,7 @@ from ._shapes import check_num_directions
 from ._shots import Shots
 from ._trace import outside_recordings
 from ._tapes import (DEVICE_GRADIENT, QuantumScript, light_cone_params, observable_parameters,
-                     tape_qnode)
+                     postselected_params, tape_qnode)
 from . import _gaussian
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
                      RuleError, TransformError)
@@ -561,6 +561,20 @@ class BroadcastGradientError(DifferentiationError, NotImplementedError):
     """
 
 
+def _refuse_postselected(tape, indices, what):
+    """A :class:`~qsym.errors.DifferentiationError` if a parameter of ``indices`` (into
+    ``tape.data``) reaches a postselecting mid-circuit measurement
+    (:func:`qsym._tapes.postselected_params`): a shift rule or a Hadamard test of the
+    renormalised value is wrong there (PennyLane's transforms return that wrong number)."""
+    if postselected_params(tape) & set(indices):
+        raise DifferentiationError(
+            f"the {what} does not hold for a parameter that reaches a postselected "
+            "mid-circuit measurement: the measurements after it are renormalised by the "
+            "postselection's probability, which the parameter changes (PennyLane's "
+            "transform returns a wrong number here); use diff_method='backprop' or "
+            "'adjoint', or finite differences")
+
+
 def _active(tape, argnum, what="parameter-shift rule"):
     """``{position: data index}`` of the parameters with a possibly non-zero derivative."""
     _refuse_observable_arrays(tape, _chosen(tape, argnum), what)
@@ -568,6 +582,8 @@ def _active(tape, argnum, what="parameter-shift rule"):
     trainable = tape.trainable_params
     data = tape.data
     out = {k: trainable[k] for k in _chosen(tape, argnum) if trainable[k] in reach}
+    if what not in ("finite difference", "SPSA"):
+        _refuse_postselected(tape, out.values(), what)
     arrays = {k: i for k, i in out.items() if np.ndim(data[i])}
     if arrays and tape.batch_size is None:  # a state or matrix, not a batch: PennyLane's
         _validate_gradient_methods(tape, None, _find_gradient_methods(tape, list(arrays)))
@@ -1158,6 +1174,8 @@ def _tape_hadamard(tape, argnum=None, aux_wire=None, device_wires=None, mode="st
     if argnum is None and not tape.trainable_params:
         return _no_trainable(tape)
     _refuse_observable_arrays(tape, _chosen(tape, argnum), name)
+    _refuse_postselected(tape, (tape.trainable_params[k] for k in _chosen(tape, argnum)),
+                         "Hadamard test")
     coefficients = _observable_parameters(tape, _chosen(tape, argnum))
     if coefficients and not chain:
         raise DifferentiationError(
