@@ -3851,7 +3851,9 @@ def _unshared_list_counts(n_out, jac_shape, views, reuse):
         return listed, (-1, -1, -1)
     rc, n = sys.getrefcount, jac_shape[1]
     jac = np.empty(jac_shape)
-    listed[:] = np.empty(n_out), jac, views(jac[0]) if n != 1 else (views(jac[0]),)
+    row = views(jac[0])  # (a tuple for a first dimension above 1, else the one view)
+    listed[:] = np.empty(n_out), jac, row if isinstance(row, tuple) else (row,)
+    del row
     del jac
     out, jac, row = listed
     for v in row:
