@@ -122,3 +122,27 @@ def test_a_promotion_looks_in_the_cache_folder_first(monkeypatch, auto_tier):
         assert np.allclose(qml.grad(node)(x), _by_hand(x, 0.625)[1], atol=1e-12, rtol=0)
     entry = node.compiled((x,), {})[0]
     assert auto_tier == [entry] and compiles == []
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_non_finite_input_is_named(bad):
+    """The build's finiteness check (one test an argument since stop 64) names the first
+    input that is not finite, in the order of the arguments, a keyword argument's too."""
+    from qsym.errors import ArgumentError
+
+    def circuit(x, y, scale=1.0):
+        qml.RX(x[0] * scale, wires=0)
+        qml.RY(x[1] + y[0, 1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(circuit, qml.device("default.qubit", wires=1))
+    y = np.array([[0.1, 0.2], [0.3, 0.4]])
+    with pytest.raises(ArgumentError, match=rf"input x\[1\] is {bad}; circuit inputs must be"):
+        node(np.array([0.5, bad]), np.array([[0.1, bad], [0.3, 0.4]]))
+    with pytest.raises(ArgumentError, match=rf"input y\[1, 0\] is {bad}; circuit inputs"):
+        node(np.array([0.5, 0.25]), np.array([[0.1, 0.2], [bad, 0.4]]))
+    with pytest.raises(ArgumentError, match=rf"input scale is {bad}; circuit inputs must"):
+        node(np.array([0.5, 0.25]), y, scale=bad)
+    # finite: cos(0.5) cos(0.25 + 0.2), by hand
+    assert math.isclose(float(node(np.array([0.5, 0.25]), y)),
+                        math.cos(0.5) * math.cos(0.45), abs_tol=1e-12)
