@@ -4,8 +4,8 @@ The interpreter tier's module is named by a key that hashes the circuit
 (:func:`qsym._ir.structural_hash`) and its program (:func:`qsym._interp.program_key`): about
 1 ms of a 12x8 HEA's first gradient, for a look in the cache folder (did an earlier process
 compile this circuit?) that the first answer does not need. The key is now made at its
-first use, and the look happens after the process's first answer (at a tier-0 call), at
-``wait()``, or before a promotion would compile the circuit. Checked here: no hash before
+first use, and the look happens after the process's first answer (at a circuit's tier-0
+call from its second on), at ``wait()``, or before a promotion would compile the circuit. Checked here: no hash before
 the first answers (whose numbers are checked against values worked out by hand); the look
 and the load of a module an earlier process compiled still happen, after the first answer
 only; ``wait()`` looks at once.
@@ -103,6 +103,13 @@ def test_a_module_an_earlier_process_compiled_is_found_after_the_first_answer(
     assert auto_tier == [entry] and entry._promoted and not entry._cache_unseen
     qml.grad(node)(x)
     assert auto_tier == [entry]  # (looked once)
+    # a circuit made after the process's first answer: not in its own first answer either
+    later = _node(0.375)
+    assert np.allclose(qml.grad(later)(x), want, atol=1e-12, rtol=0)
+    again = later.compiled((x,), {})[0]
+    assert again._cache_unseen and auto_tier == [entry]
+    assert np.allclose(qml.grad(later)(x), want, atol=1e-12, rtol=0)
+    assert auto_tier == [entry, again] and not again._cache_unseen
 
 
 def test_a_promotion_looks_in_the_cache_folder_first(monkeypatch, auto_tier):
