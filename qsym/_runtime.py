@@ -376,8 +376,9 @@ class Compiled:
         """Whether an earlier process compiled this circuit (the module's file in the cache
         folder: it is written only then; numba's index is read in the loading thread):
         then its compiled code is loaded in the background (:meth:`_load_cached`) instead
-        of compiled. Looked up once, after the process's first answer (at a tier-0 call,
-        before any promotion, at :meth:`wait` and :meth:`join_compile`): the look needs
+        of compiled. Looked up once, after the process's first answer (at a tier-0 call
+        from the second on, before any promotion, at :meth:`wait` and
+        :meth:`join_compile`): the look needs
         the module's key, a hash of the circuit and its program that a new circuit's first
         answer does not (about 1 ms of a 12x8 HEA's, issue #17)."""
         if not self._cache_unseen:
@@ -442,8 +443,8 @@ class Compiled:
                 not self.one_value and self._python_seconds >= tiers.COMPILE_AFTER_SECONDS)):
             self._look_for_cached()  # (compiled before: loaded, not compiled again)
             self._promote(x, d)
-        elif self._cache_unseen and tiers.answered():
-            self._look_for_cached()
+        elif self._cache_unseen and self._calls > 1 and tiers.answered():
+            self._look_for_cached()  # (not in a circuit's first answer either)
 
     def _to_text(self):
         """A tiny circuit on the interpreter (:mod:`qsym._interp`) moves to its written-out

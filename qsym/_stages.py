@@ -78,11 +78,16 @@ class Symbols:
         axis = None if self.axes is None else self.axes.get(what)
         if axis is None:
             v, flat = trace.symbols_like(name, arr.shape)
-            self.values.update(zip(flat, arr.ravel()))
+            numbers = arr.ravel()
         else:
             v, flat = broadcast.collapsed_symbols(trace.symbols_like, name, arr.shape, axis,
                                                   self.size)
-            self.values.update(zip(flat, np.take(arr, 0, axis=axis).ravel()))
+            numbers = np.take(arr, 0, axis=axis).ravel()
+        finite = np.isfinite(numbers)  # (one test an argument, not one a number: issue #17)
+        if not finite.all():
+            i = int(np.argmin(finite))
+            raise ArgumentError(f"input {flat[i]} is {numbers[i]}; circuit inputs must be finite")
+        self.values.update(zip(flat, numbers))
         self.arrays[what] = trace.unwrap(v)  # sympy symbols, for the batch-axis search
         self.parts.append((what, kind, arr.shape))
         if kind == TRAIN:
@@ -105,9 +110,6 @@ def make_symbols(target: Target, args, kwargs, key, axes=None, size=None) -> Sym
         a = kwargs[name]
         arr = None if name in target.static_names else numeric(a, name)
         s.kwargs[name] = a if arr is None else s.add(name, name, arr, DATA)
-    for sym, v in s.values.items():
-        if not np.isfinite(v):
-            raise ArgumentError(f"input {sym} is {v}; circuit inputs must be finite")
     return s
 
 

@@ -4,8 +4,8 @@ The interpreter tier's module is named by a key that hashes the circuit
 (:func:`qsym._ir.structural_hash`) and its program (:func:`qsym._interp.program_key`): about
 1 ms of a 12x8 HEA's first gradient, for a look in the cache folder (did an earlier process
 compile this circuit?) that the first answer does not need. The key is now made at its
-first use, and the look happens after the process's first answer (at a tier-0 call), at
-``wait()``, or before a promotion would compile the circuit. Checked here: no hash before
+first use, and the look happens after the process's first answer (at a circuit's tier-0
+call from its second on), at ``wait()``, or before a promotion would compile the circuit. Checked here: no hash before
 the first answers (whose numbers are checked against values worked out by hand); the look
 and the load of a module an earlier process compiled still happen, after the first answer
 only; ``wait()`` looks at once.
@@ -103,6 +103,13 @@ def test_a_module_an_earlier_process_compiled_is_found_after_the_first_answer(
     assert auto_tier == [entry] and entry._promoted and not entry._cache_unseen
     qml.grad(node)(x)
     assert auto_tier == [entry]  # (looked once)
+    # a circuit made after the process's first answer: not in its own first answer either
+    later = _node(0.375)
+    assert np.allclose(qml.grad(later)(x), want, atol=1e-12, rtol=0)
+    again = later.compiled((x,), {})[0]
+    assert again._cache_unseen and auto_tier == [entry]
+    assert np.allclose(qml.grad(later)(x), want, atol=1e-12, rtol=0)
+    assert auto_tier == [entry, again] and not again._cache_unseen
 
 
 def test_a_promotion_looks_in_the_cache_folder_first(monkeypatch, auto_tier):
@@ -122,3 +129,27 @@ def test_a_promotion_looks_in_the_cache_folder_first(monkeypatch, auto_tier):
         assert np.allclose(qml.grad(node)(x), _by_hand(x, 0.625)[1], atol=1e-12, rtol=0)
     entry = node.compiled((x,), {})[0]
     assert auto_tier == [entry] and compiles == []
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_non_finite_input_is_named(bad):
+    """The build's finiteness check (one test an argument since stop 64) names the first
+    input that is not finite, in the order of the arguments, a keyword argument's too."""
+    from qsym.errors import ArgumentError
+
+    def circuit(x, y, scale=1.0):
+        qml.RX(x[0] * scale, wires=0)
+        qml.RY(x[1] + y[0, 1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(circuit, qml.device("default.qubit", wires=1))
+    y = np.array([[0.1, 0.2], [0.3, 0.4]])
+    with pytest.raises(ArgumentError, match=rf"input x\[1\] is {bad}; circuit inputs must be"):
+        node(np.array([0.5, bad]), np.array([[0.1, bad], [0.3, 0.4]]))
+    with pytest.raises(ArgumentError, match=rf"input y\[1, 0\] is {bad}; circuit inputs"):
+        node(np.array([0.5, 0.25]), np.array([[0.1, 0.2], [bad, 0.4]]))
+    with pytest.raises(ArgumentError, match=rf"input scale is {bad}; circuit inputs must"):
+        node(np.array([0.5, 0.25]), y, scale=bad)
+    # finite: cos(0.5) cos(0.25 + 0.2), by hand
+    assert math.isclose(float(node(np.array([0.5, 0.25]), y)),
+                        math.cos(0.5) * math.cos(0.45), abs_tol=1e-12)

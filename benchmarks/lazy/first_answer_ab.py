@@ -38,6 +38,9 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--case", default="hea12x8:grad")
     p.add_argument("--rounds", type=int, default=7)
+    p.add_argument("--stages", action="store_true",
+                   help="also every timed stage's median (ms of the calling thread; a stage "
+                        "a tree does not run is '-')")
     p.add_argument("trees", nargs="+", help="label=qsym_tree:warm_cache_folder")
     a = p.parse_args()
     trees = [(t.split("=")[0], *t.split("=", 1)[1].split(":")) for t in a.trees]
@@ -54,6 +57,20 @@ def main() -> None:
             f"{k.split('(')[1][:-1]} {statistics.median(r[k] for r in res):7.2f} ms "
             f"[{min(r[k] for r in res):.1f}-{max(r[k] for r in res):.1f}]" for k in KEYS)
         print(f"{label:8s} {cells}  answer {answers[label]!r}")
+    if a.stages:
+        names = []
+        for res in got.values():
+            for r in res:
+                names += [k for k, v in r.items() if isinstance(v, float) and k not in names
+                          and k not in KEYS and k != "answer (sum)"]
+        print("| stage (ms, median) | " + " | ".join(got) + " |")
+        print("|---|" + "---:|" * len(got))
+        for name in names:
+            cells = []
+            for res in got.values():
+                vals = [r[name] for r in res if name in r]
+                cells.append(f"{statistics.median(vals):.2f}" if vals else "-")
+            print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
