@@ -3850,7 +3850,7 @@ def _unshared_list_counts(n_out, jac_shape, views, reuse):
     listed = [None, None, None]
     if not reuse or not jac_shape[1]:
         return listed, (-1, -1, -1)
-    rc, n = sys.getrefcount, jac_shape[1]
+    rc = sys.getrefcount
     jac = np.empty(jac_shape)
     row = views(jac[0])  # (a tuple for a first dimension above 1, else the one view)
     listed[:] = np.empty(n_out), jac, row if isinstance(row, tuple) else (row,)
