@@ -1106,9 +1106,11 @@ def _run_qfunc(transform, fn, targs, tkwargs, args, kwargs):
     return type(result)(mps) if isinstance(result, (tuple, list)) else tuple(mps)
 
 
-def qnode_tape(qnode, args, kwargs) -> QuantumScript:
+def qnode_tape(qnode, args, kwargs, check=False) -> QuantumScript:
     """The tape a QNode's function records at these arguments (run on the numbers: under
-    ``qml.grad`` its parameters are autograd boxes), with the QNode's shots.
+    ``qml.grad`` its parameters are autograd boxes), with the QNode's shots. ``check``:
+    PennyLane's refusals of what the function returns (running it; constructing its tape
+    for ``qml.specs`` or ``qml.draw`` takes a function that returns nothing, as PennyLane's).
 
     >>> import qsym as qml
     >>> @qml.qnode(qml.device("default.qubit", wires=1))
@@ -1118,12 +1120,12 @@ def qnode_tape(qnode, args, kwargs) -> QuantumScript:
     >>> qnode_tape(c, (0.5,), {}).operations
     [RX(0.5, wires=[0])]
     """
-    return _tape_and_result(qnode, args, kwargs)[0]
+    return _tape_and_result(qnode, args, kwargs, check)[0]
 
 
-def _tape_and_result(qnode, args, kwargs):
+def _tape_and_result(qnode, args, kwargs, check=True):
     """:func:`qnode_tape`, and what the function returned."""
-    tape, result = record(qnode.func, args, kwargs, check=True)
+    tape, result = record(qnode.func, args, kwargs, check=check)
     shots = qnode.configured_shots()
     # the recorded operators themselves (as PennyLane's tape): a qml.cond keeps naming the
     # tape's mid-circuit measurements
@@ -1391,7 +1393,7 @@ def _pipeline_jacobian(qnode, pipeline, *args, **kwargs):
             "transformed QNode twice instead (qml.jacobian(qml.jacobian(circuit)))")
     full = _copy.copy(pipeline)
     full.set_classical_component(qnode, args, kwargs)
-    tapes, post = full((qnode_tape(qnode, args, kwargs),))
+    tapes, post = full((qnode_tape(qnode, args, kwargs, check=True),))
     results = execute(list(tapes), qnode.device) if tapes else ()
     return post(results)[0]
 

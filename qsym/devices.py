@@ -407,7 +407,15 @@ _LEGACY_FACADE = []
 
 def register_legacy_facade(wrap) -> None:
     """Register ``wrap(device)``: a legacy device as a device of the current API (PennyLane's
-    ``LegacyDeviceFacade``; :mod:`qsym._legacy_device` registers it when imported)."""
+    ``LegacyDeviceFacade``; :mod:`qsym._legacy_device` registers it when imported), used
+    by :func:`current_api`.
+
+    >>> saved = list(_LEGACY_FACADE)
+    >>> register_legacy_facade(lambda device: ("wrapped", device))
+    >>> current_api("a legacy device")
+    ('wrapped', 'a legacy device')
+    >>> _LEGACY_FACADE[:] = saved
+    """
     _LEGACY_FACADE[:] = [wrap]
 
 

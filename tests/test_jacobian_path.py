@@ -294,8 +294,10 @@ def test_a_list_with_argnum():
     got = jac(lists[0], q, s)
     assert_same(got, full_path(jac, node, lists[0], q, s))
     jac(lists[0], q, s)
-    mixed = [0.1, 0.2, 0.3, 1]  # (not all floats: classify's way, the full path)
+    mixed = [0.1, 0.2, 0.3, np.float32(0.4)]  # (not all floats: classify's way, the full path)
     assert_same(jac(mixed, q, s), full_path(jac, node, mixed, q, s))
+    with pytest.raises(TypeError, match="integer"):  # PennyLane's: an int named by argnum
+        jac([0.1, 0.2, 0.3, 1], q, s)
 
 
 def test_threads_share_the_short_path():
