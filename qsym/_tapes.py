@@ -2390,11 +2390,6 @@ def light_cone_params(tape, written: bool = True) -> set:
     >>> sorted(light_cone_params(t.copy(measurements=[qml.expval(qml.Z(0))])))
     [0, 1]
     """
-    every = set(tape.wires)
-
-    def wires_of(op):
-        return set(op.wires) or every
-
     # a measurement's node sits on its wires (``mp.wires``: an observable's as written,
     # identity factors included: ``Z(1) @ I(0)`` is on wires 1 and 0; a statistic of
     # mid-circuit measurements on theirs), on every wire if it names none (``probs()``)
@@ -2408,8 +2403,33 @@ def light_cone_params(tape, written: bool = True) -> set:
                 measured |= {w for word in m.measured_obs.terms for w, _ in word}
                 measured |= set(getattr(m.measured_obs, "_mwires", ()) or ())
             measured |= set(m.raw_wires or ())
-    out, k = set(), 0
+    out = set()
+    for k, n, reach, post in _parameter_reach(tape):
+        # (a postselection renormalises every measurement: not PennyLane's graph, whose
+        # finite_diff and param_shift give 0 there, wrongly)
+        if everywhere or post or reach & measured:
+            out.update(range(k, k + n))
+    k = sum(len(op.data) for op in tape.operations)  # (the observables' numbers after)
+    # a measured observable's numbers (coefficients) reach its own measurement; an array
+    # (a Hermitian's matrix) has PennyLane's zero derivative
+    out.update(i for i, p in enumerate(tape.data[k:], start=k) if np.ndim(p) == 0)
+    return out
+
+
+def _parameter_reach(tape):
+    """For each operation with parameters: ``(index of its first parameter in
+    ``tape.data``, its parameter count, the wires it reaches, whether it reaches a
+    postselecting mid-circuit measurement)``. An operation reaches the wires of every later
+    one sharing a wire with what it reached (PennyLane's circuit graph); a gate without
+    wires acts on every wire; a mid-circuit measurement reached reaches the operations
+    conditioned on it (``qml.cond``)."""
+    every = set(tape.wires)
+
+    def wires_of(op):
+        return set(op.wires) or every
+
     ops = tape.operations
+    k = 0
     for i, op in enumerate(ops):
         n = len(op.data)
         if n:
@@ -2420,16 +2440,9 @@ def light_cone_params(tape, written: bool = True) -> set:
                     reach |= wires_of(later)
                     if isinstance(later, (MidMeasure, PauliMeasure)):
                         mcms.add(later)
-                        # (a postselection renormalises every measurement: not PennyLane's
-                        # graph, whose finite_diff and param_shift give 0 there, wrongly)
                         post = post or getattr(later, "postselect", None) is not None
-            if everywhere or post or reach & measured:
-                out.update(range(k, k + n))
+            yield k, n, reach, post
         k += n
-    # a measured observable's numbers (coefficients) reach its own measurement; an array
-    # (a Hermitian's matrix) has PennyLane's zero derivative
-    out.update(i for i, p in enumerate(tape.data[k:], start=k) if np.ndim(p) == 0)
-    return out
 
 
 def postselected_params(tape) -> set:
@@ -2448,21 +2461,7 @@ def postselected_params(tape) -> set:
     >>> sorted(postselected_params(qml.tape.make_qscript(f)()))
     [0]
     """
-    ops = tape.operations
-    out, k = set(), 0
-    for i, op in enumerate(ops):
-        n = len(op.data)
-        if n:
-            reach = set(op.wires) or set(tape.wires)
-            for later in ops[i + 1:]:
-                if isinstance(later, MidMeasure) and later.postselect is not None and (
-                        reach & set(later.wires)):
-                    out.update(range(k, k + n))
-                    break
-                if reach & (set(later.wires) or set(tape.wires)):
-                    reach |= set(later.wires) or set(tape.wires)
-        k += n
-    return out
+    return {j for k, n, _, post in _parameter_reach(tape) if post for j in range(k, k + n)}
 
 
 def _dev_execute(self, circuits, execution_config=None):
