@@ -737,6 +737,9 @@ class CompiledCircuit:
         generated = self.entry.source
         generated = re.sub(r"^from qsym\._kernels import (\w+) as (\w+)$", r"\2 = \1", generated,
                            flags=re.M)
+        # the kernels linked, not called through qsym's table (qsym._kernel_table): the
+        # export carries them and runs without qsym
+        generated = re.sub(r"^.*\b_q_through_table\b.*\n", "", generated, flags=re.M)
         generated = _strip_docstring(generated)
         calls = _api_calls(bool(self.entry.fused), self.diff_method == "adjoint")
         api = _API.format(

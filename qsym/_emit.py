@@ -51,7 +51,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from ._parsing import parse
-from . import _cache as cache, _kernels as kernels
+from . import _cache as cache, _kernel_table as kernel_table, _kernels as kernels
 from ._version import __version__
 from ._gates import BUILTIN_GATES, REGISTRY, gate_def, packed_masks, structured
 from ._ir import Circuit, format_circuit
@@ -1519,6 +1519,16 @@ def fused_value_and_grad_into(x, d, out, jac):
 '''
 
 
+# the compiled calls into the kernel library through its table of pointers (qsym._kernel_table:
+# a module's compile does not link the kernels); an export drops these lines and links them
+_KERNEL_TABLE = f'''\
+from qsym._kernel_table import through_table as _q_through_table  # {kernel_table.SOURCE_HASH}
+_q_program_value_into = _q_through_table(_q_program_value_into)
+_q_program_value_and_grad_fused_into = _q_through_table(_q_program_value_and_grad_fused_into)
+_q_program_value_and_grad_adjoint_into = _q_through_table(_q_program_value_and_grad_adjoint_into)
+'''
+
+
 _MODULE = '''\
 """qsym {version} generated module. Do not edit: regenerated from the circuit.
 
@@ -1537,7 +1547,7 @@ from qsym._kernels import batch_value as _q_batch_value
 from qsym._kernels import call_dynamic as _q_call_dynamic
 from qsym._kernels import batch_value_and_grad as _q_batch_value_and_grad
 from qsym._kernels import {batch_adjoint} as _q_batch_value_and_grad_adjoint
-
+{kernel_table}
 {tables}
 
 
@@ -1978,6 +1988,7 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
                    if kernels.small_gradient_runs(program.num_wires, program.word_flip,
                                                   program.word_z)
                    else "program_value_and_grad_into"),
+        kernel_table=_KERNEL_TABLE if kernel_table.enabled() else "",
         returning=_RETURNING,
         version=__version__,
         key=key,

@@ -1,0 +1,121 @@
+#!/usr/bin/env python
+"""CPU seconds numba spends compiling a new circuit's fused entry points (issue #17).
+
+Usage::
+
+    python benchmarks/bench_module_compile.py [--cases seed,hea4x2,hea12x8] [--table 0|1]
+
+Each case runs in a fresh process (``--one CASE``) with numba's disk cache of the kernel
+library warm and a new, empty cache folder for the circuit module (every run compiles the
+module, as a new circuit does): the kernels its entry points call are loaded first (not
+counted), then each fused entry point's first call is timed (process CPU, which on a
+loaded machine is steadier than wall time) and numba's ``numba:compile`` events give each
+compiled function's own CPU. ``--table`` sets ``QSYM_KERNEL_TABLE`` (1: the kernels
+through qsym._kernel_table's pointers; 0: linked into the module, as before stop 65).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+CASES = {"seed": (1, 1, "seed"), "hea4x2": (4, 2, "hea"), "hea12x8": (12, 8, "hea")}
+ENTRIES = ("fused_value_into", "fused_value_and_grad_into", "fused_value_and_grad_adjoint_into")
+
+
+def circuit(kind, n, layers):
+    import qsym as qml
+    from qsym import numpy as np
+
+    if kind == "seed":
+        def seed(p):
+            qml.RX(p[0], wires=0)
+            qml.RY(p[1], wires=0)
+            return qml.expval(qml.PauliZ(0))
+        return seed, (np.array([0.54, 0.12]),)
+
+    def hea(w):
+        for layer in range(layers):
+            for i in range(n):
+                qml.RY(w[layer, i, 0], wires=i)
+                qml.RZ(w[layer, i, 1], wires=i)
+            for i in range(n - 1):
+                qml.CNOT(wires=[i, i + 1])
+        return qml.expval(qml.Hamiltonian([0.5] * n, [qml.PauliZ(i) for i in range(n)]))
+    w = np.array(np.random.default_rng(1).uniform(-1, 1, (layers, n, 2)))
+    return hea, (w,)
+
+
+def one(case):
+    import numpy
+    from numba.core.event import install_recorder
+
+    import qsym as qml
+    from qsym import _kernels as kernels
+
+    n, layers, kind = CASES[case]
+    fn, args = circuit(kind, n, layers)
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n))
+    entry, xs, ds = node.compiled(args, {})
+    mod = entry.module
+    src = entry.source
+    x = numpy.asarray(xs, dtype=float).ravel() if not hasattr(xs, "shape") else xs
+    d = numpy.asarray(ds, dtype=float)
+    # the kernels the module names, loaded first (the same in both forms; not counted)
+    for name in ("program_value_into", "program_value_small_into", "program_value_and_grad_into",
+                 "program_value_and_grad_small_into", "program_value_and_grad_adjoint_into",
+                 "program_value_and_grad_adjoint_blocked_into"):
+        if f"import {name} " in src:
+            from qsym import _kernel_table as table
+            getattr(kernels, name).compile(table.ENTRIES[name])
+    out = numpy.empty(mod.NUM_OUTPUTS)
+    jac = numpy.empty((mod.NUM_OUTPUTS, mod.NUM_INPUTS))
+    res = {"case": case, "table": os.environ.get("QSYM_KERNEL_TABLE", "1"),
+           "written_out": bool(getattr(mod, "UNROLLED", False)), "entries": {}}
+    for name in ENTRIES:
+        with install_recorder("numba:compile") as rec:
+            t0 = time.process_time()
+            f = getattr(mod, name)
+            f(x, d, out) if name == "fused_value_into" else f(x, d, out, jac)
+            cpu = time.process_time() - t0
+        funcs = {}
+        for _ts, ev in rec.buffer:
+            if ev.is_end:
+                funcs[ev.data["dispatcher"].py_func.__qualname__] = None
+        res["entries"][name] = {"cpu": round(cpu, 3), "compiled": sorted(funcs)}
+    print(json.dumps(res))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--one")
+    p.add_argument("--cases", default=",".join(CASES))
+    p.add_argument("--table", default=None)
+    p.add_argument("--repeat", type=int, default=1)
+    a = p.parse_args()
+    if a.one:
+        return one(a.one)
+    for _ in range(a.repeat):
+        for case in a.cases.split(","):
+            for table in ([a.table] if a.table else ["0", "1"]):
+                folder = tempfile.mkdtemp(prefix="qsym-modcompile-")
+                base = os.environ.get("QSYM_CACHE_DIR")
+                env = dict(os.environ, QSYM_KERNEL_TABLE=table, QSYM_TIER="compiled")
+                if base:  # the kernels' cache: a copy of the base folder's numba files
+                    shutil.rmtree(folder)
+                    shutil.copytree(base, folder, ignore=shutil.ignore_patterns("modules*", "*.lock"))
+                env["QSYM_CACHE_DIR"] = folder
+                r = subprocess.run([sys.executable, __file__, "--one", case], env=env,
+                                   capture_output=True, text=True)
+                print(r.stdout.strip() or r.stderr[-2000:], flush=True)
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The kernel library's entry points called through a table of function pointers (issue #17).
+
+numba links a callee's code into every caller's library: a generated circuit module's
+``fused_value_into`` that called :func:`qsym._kernels.program_value_into` directly made LLVM
+optimize and generate the whole kernel again for that one module (0.8-3.8 s of a module's
+compile, docs/design.md, "Kernel calls through a table"). Here a generated module calls the
+entry points of :data:`ENTRIES` through one pointer each instead:
+
+- each entry point has a cell (8 bytes) made when this module is imported, given to LLVM
+  under a fixed name (:func:`symbol`: the entry point's name and the hash of the kernels'
+  and this module's sources) with ``llvmlite.binding.add_symbol``; a caller's code names
+  the cell, never an address, so numba's disk cache of the caller stays valid in a new
+  process (the cell is found by name when the cached code loads, wherever it is);
+- the caller loads the pointer and calls it with numba's own calling convention
+  (``call_conv.call_function``), its error status propagated as a linked call's is: an
+  exception a kernel raises reaches the user unchanged;
+- a cell starts empty: the first call finds it so and asks :func:`_resolve` (a C callback
+  into Python), which compiles the kernel for the entry point's one signature, or loads
+  it from numba's cache, and writes its address. A caller's compile therefore neither
+  compiles nor loads the kernel; its first call does, once a process.
+
+Only the signature of :data:`ENTRIES` (every argument a C-contiguous, writable array, as
+the generated modules pass them) goes through the table; a call with other argument types
+(an output array that is not C-contiguous, from a user's own call) links the kernel as
+before. Exported modules (:mod:`qsym._aot`) keep linking: they carry their kernels and
+compile once, without qsym. ``QSYM_KERNEL_TABLE=0`` (read when a module's text is made)
+makes modules that link, as before.
+
+>>> import numpy as np
+>>> from qsym import _kernels as kernels
+>>> call = through_table(kernels.combine_into)  # not an entry point: the kernel itself
+>>> call is kernels.combine_into
+True
+>>> sorted(ENTRIES)[:2]
+['program_value_and_grad_adjoint_blocked_into', 'program_value_and_grad_adjoint_into']
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+import llvmlite.binding as _ll
+from llvmlite import ir as _ir
+from numba.core import cgutils as _cgutils, types as _types
+from numba.extending import intrinsic, overload
+
+from . import _kernels as kernels
+
+_I = _types.Array(_types.int64, 1, "C")
+_F = _types.Array(_types.float64, 1, "C")
+_F2 = _types.Array(_types.float64, 2, "C")
+_Z = _types.Array(_types.complex128, 1, "C")
+
+_VALUE = (_I, _F, _Z, _F2, _F)  # ints, floats, mats, C, out
+_GRAD = (_I, _F, _Z, _Z, _F, _F2, _F, _F, _F2)  # ints, floats, mats, smats|dmats, ch, C, cc, out, jac
+
+# entry point -> the one signature its cell serves (as the generated modules call it)
+ENTRIES = {
+    "program_value_into": _VALUE,
+    "program_value_small_into": _VALUE,
+    "program_value_and_grad_into": _GRAD,
+    "program_value_and_grad_small_into": _GRAD,
+    "program_value_and_grad_adjoint_into": _GRAD,
+    "program_value_and_grad_adjoint_blocked_into": _GRAD,
+}
+
+# the kernels' and this module's sources: a cell's name changes with either (a cached caller
+# names its cells; qsym._emit writes this hash into every generated module's text, so a
+# caller compiled against other kernels is another file and never loaded here)
+SOURCE_HASH = hashlib.sha256(
+    Path(kernels.__file__).read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def enabled() -> bool:
+    """Whether generated modules call :data:`ENTRIES` through the table
+    (``QSYM_KERNEL_TABLE``, default on; ``0`` links the kernels as before)."""
+    return os.environ.get("QSYM_KERNEL_TABLE", "1").strip().lower() not in (
+        "0", "false", "no", "off")
+
+
+def symbol(name: str) -> str:
+    """The name LLVM knows entry point ``name``'s cell by.
+
+    >>> symbol("program_value_into").startswith("qsym_kernel_table.program_value_into.")
+    True
+    """
+    return f"qsym_kernel_table.{name}.{SOURCE_HASH}"
+
+
+_RESOLVER = f"qsym_kernel_table.resolve.{SOURCE_HASH}"
+_NAMES = sorted(ENTRIES)
+_cells = {name: ctypes.c_void_p(0) for name in _NAMES}  # (kept alive: LLVM holds addresses)
+_lock = threading.Lock()
+errors: list = []  # what a failed resolve raised (the caller raises a RuntimeError)
+
+
+def address(name: str) -> int:
+    """Entry point ``name``'s compiled address for its table signature: compiled, or loaded
+    from numba's cache, now if not yet (written into its cell)."""
+    disp = getattr(kernels, name)
+    sig = ENTRIES[name]
+    with _lock:
+        cell = _cells[name]
+        if cell.value:
+            return cell.value
+        disp.compile(sig)
+        cres = disp.overloads[sig]
+        found = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
+        if not found:
+            raise RuntimeError(f"qsym: the kernel {name} has no compiled entry point")
+        cell.value = found
+        return found
+
+
+def _resolve(index):
+    """The callback a caller runs on finding entry point ``_NAMES[index]``'s cell empty
+    (holding the GIL: ctypes takes it): its address, or 0 after an error (kept in
+    :data:`errors`; the caller then raises)."""
+    try:
+        return address(_NAMES[index])
+    except BaseException as exc:  # noqa: BLE001 - reported by the caller's RuntimeError
+        errors.append(exc)
+        return 0
+
+
+_resolve_c = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_int64)(_resolve)
+_ll.add_symbol(_RESOLVER, ctypes.cast(_resolve_c, ctypes.c_void_p).value)
+for _name in _NAMES:
+    _ll.add_symbol(symbol(_name), ctypes.addressof(_cells[_name]))
+
+
+def _cell(module, name):
+    """The caller module's declaration of entry point ``name``'s cell (an ``i8*``)."""
+    gname = symbol(name)
+    try:
+        return module.get_global(gname)
+    except KeyError:
+        gv = _ir.GlobalVariable(module, _ir.IntType(8).as_pointer(), name=gname)
+        gv.linkage = "external"
+        return gv
+
+
+def _codegen(name):
+    """The code of one call through entry point ``name``'s cell: load it (resolve it once if
+    empty), call with numba's calling convention, propagate the kernel's error status."""
+    sig = ENTRIES[name]
+    index = _NAMES.index(name)
+
+    def codegen(context, builder, signature, args):
+        module = builder.module
+        i8p = _ir.IntType(8).as_pointer()
+        cell = _cell(module, name)
+        with builder.if_then(_cgutils.is_null(builder, builder.load(cell)), likely=False):
+            resolver = _cgutils.get_or_insert_function(
+                module, _ir.FunctionType(i8p, [_ir.IntType(64)]), _RESOLVER)
+            got = builder.call(resolver, [_ir.Constant(_ir.IntType(64), index)])
+            with builder.if_then(_cgutils.is_null(builder, got), likely=False):
+                context.call_conv.return_user_exc(
+                    builder, RuntimeError,
+                    (f"qsym: the kernel library's {name} could not be loaded "
+                     "(qsym._kernel_table.errors holds why)",))
+        fnty = context.call_conv.get_function_type(_types.none, sig)
+        fn = builder.bitcast(builder.load(cell), fnty.as_pointer())
+        status, _ = context.call_conv.call_function(builder, fn, _types.none, sig, args)
+        with _cgutils.if_unlikely(builder, status.is_error):
+            context.call_conv.return_status_propagate(builder, status)
+        return context.get_dummy_value()
+    return codegen
+
+
+_made: dict = {}  # entry point name -> its function (one per process: numba registers each)
+
+
+def through_table(dispatcher):
+    """What a generated module calls in place of the kernel ``dispatcher``: for an entry
+    point of :data:`ENTRIES`, a function that runs the kernel from Python and, in compiled
+    code, calls it through its cell when the arguments have the table's types (else links
+    it, as a direct call does); any other kernel is returned as it is."""
+    name = getattr(getattr(dispatcher, "py_func", None), "__name__", None)
+    if name not in ENTRIES or getattr(kernels, name, None) is not dispatcher:
+        return dispatcher
+    with _lock:
+        if name not in _made:
+            _made[name] = _make(name, dispatcher)
+        return _made[name]
+
+
+def _make(name, dispatcher):
+    """:func:`through_table`'s function for entry point ``name``."""
+    sig = ENTRIES[name]
+    params = ", ".join(f"a{k}" for k in range(len(sig)))
+    codegen = _codegen(name)
+    ns = {"_kernel": dispatcher, "_sig": sig, "_codegen": codegen, "_none": _types.none,
+          "intrinsic": intrinsic, "overload": overload}
+    # the intrinsic, the Python function and its compiled forms, with the kernel's arity
+    # (numba's intrinsics and overloads take no *args)
+    exec(f"""
+@intrinsic
+def _pointer_call(typingctx, {params}):
+    return _none({params}), _codegen
+
+def {name}({params}):
+    return _kernel({params})
+
+@overload({name})
+def _compiled({params}):
+    if ({params},) == _sig:
+        return lambda {params}: _pointer_call({params})
+    return lambda {params}: _kernel({params})
+""", ns)
+    fn = ns[name]
+    fn.__qualname__ = f"through_table.{name}"
+    fn.__doc__ = f"``qsym._kernels.{name}`` through its cell (qsym._kernel_table)."
+    return fn
