@@ -109,7 +109,7 @@ def main():
                 env = dict(os.environ, QSYM_KERNEL_TABLE=table, QSYM_TIER="compiled")
                 if base:  # the kernels' cache: a copy of the base folder's numba files
                     shutil.rmtree(folder)
-                    shutil.copytree(base, folder, ignore=shutil.ignore_patterns("modules*", "*.lock"))
+                    shutil.copytree(base, folder, ignore=shutil.ignore_patterns("qsym_gen_*", "__pycache__", "loop-source", "module-names", "*.lock"))
                 env["QSYM_CACHE_DIR"] = folder
                 r = subprocess.run([sys.executable, __file__, "--one", case], env=env,
                                    capture_output=True, text=True)

@@ -400,7 +400,7 @@ def warmup_extra(kernel: str) -> None:
 
     import qsym as qml
 
-    from . import _kernels as kernels, _shapes as shapes, _tiers as tiers
+    from . import _kernel_table as kernel_table, _kernels as kernels, _shapes as shapes, _tiers as tiers
 
     dev2 = qml.device("default.qubit", wires=2)
     x2 = qml.numpy.array([0.3, 0.4], requires_grad=True)
@@ -426,6 +426,9 @@ def warmup_extra(kernel: str) -> None:
                 minimize.loop_module(entry, "adjoint")
             finally:
                 minimize.STEP_MAX_OPS, minimize.SWEEP_MAX_OPS = limits
+            # the loop calls the kernel through its table (compiled at a first step, which
+            # the loop's compile does not run): compiled here
+            kernel_table.address("adjoint_step_into")
         else:  # called from Python, as the runtime calls them
             os.environ["QSYM_TIER"] = "python"
             fn, _ = _warmup_circuit(qml)

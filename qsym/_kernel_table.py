@@ -55,6 +55,9 @@ _F = _types.Array(_types.float64, 1, "C")
 _F2 = _types.Array(_types.float64, 2, "C")
 _Z = _types.Array(_types.complex128, 1, "C")
 
+_I2 = _types.Array(_types.int64, 2, "C")
+_Z2 = _types.Array(_types.complex128, 2, "C")
+
 _VALUE = (_I, _F, _Z, _F2, _F)  # ints, floats, mats, C, out
 _GRAD = (_I, _F, _Z, _Z, _F, _F2, _F, _F, _F2)  # ints, floats, mats, smats|dmats, ch, C, cc, out, jac
 
@@ -66,6 +69,11 @@ ENTRIES = {
     "program_value_and_grad_small_into": _GRAD,
     "program_value_and_grad_adjoint_into": _GRAD,
     "program_value_and_grad_adjoint_blocked_into": _GRAD,
+    # the compiled optimization loop's adjoint step (qsym._minimize, the kernels' step): n,
+    # the program's sections, mats, words, C, the adjoint's tables, dmats, the chain rule,
+    # then the work memory (e, de, psi, phi, lam, amats) and out, jac
+    "adjoint_step_into": (_types.int64, _I2, _I, _I, _I, _Z, _I, _I, _I, _F2, _I, _I, _I, _Z,
+                          _F, _I, _I, _F, _I, _I, _I, _F, _F2, _Z, _Z, _Z2, _Z, _F, _F2),
 }
 
 # the kernels' and this module's sources: a cell's name changes with either (a cached caller

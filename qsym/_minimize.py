@@ -90,6 +90,7 @@ from numpy.typing import ArrayLike
 from ._locks import new_lock
 from ._parsing import parse
 from . import _cache as cache, _distributed as distributed, _kernels as kernels, _worker as worker
+from . import _kernel_table as kernel_table
 from . import _tiers as tiers
 from ._version import __version__
 from .errors import ArgumentError, DifferentiationError, QsymError
@@ -902,6 +903,7 @@ def loop_source(entry, method: str, module: str | None = None) -> str:
         f"sympy {sympy.__version__}", f"circuit {name}", f"method {method}",
         f"step max ops {STEP_MAX_OPS}", f"sweep max ops {SWEEP_MAX_OPS}",
         f"flush {flush_step()}",
+        f"kernel table {kernel_table.enabled()} {kernel_table.SOURCE_HASH}",
     ])
     source = cache.load_record("loop-source", key)
     if (isinstance(source, str) and source.startswith('"""qsym ')
@@ -962,6 +964,11 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
         imports, setup, call = _KERNEL_STEP[
             "adjoint, blocked" if form == "kernels, blocked" else method]
         imports = imports.format(module=module or name, kernels=module or kernels.__name__)
+        if module is None and "_q_adjoint_step_into" in imports and kernel_table.enabled():
+            # the adjoint step through the kernel library's table of pointers: run does not
+            # link the adjoint kernel (issue #17); an export's loop links its carried one
+            imports += ("\nfrom qsym._kernel_table import through_table as _q_through_table"
+                        "\n_q_adjoint_step_into = _q_through_table(_q_adjoint_step_into)")
         step = ""
     norm = _NORM
     if (lines is not None and flush_step()

@@ -240,6 +240,9 @@ def test_kernel_form_is_the_python_steps_bits(monkeypatch, method, form):
     assert minimize_module.step_form(entry, method)[0] == form
     res = qml.minimize(node, POINTS[3], optimizer=qml.MomentumOptimizer(0.05), steps=6)
     assert f"(step: {form}, {method})" in minimize_module.loop(entry, method).source
+    if form == "kernels" and method == "adjoint":  # run calls the kernel through its table
+        assert ("_q_adjoint_step_into = _q_through_table(_q_adjoint_step_into)"
+                in minimize_module.loop(entry, method).source)
     opt = qml.MomentumOptimizer(0.05)
     p = np.array(POINTS[3])
     for _ in range(6):
