@@ -4,6 +4,7 @@
 Usage::
 
     python benchmarks/bench_module_compile.py [--cases seed,hea4x2,hea12x8] [--table 0|1]
+    python benchmarks/bench_module_compile.py --speed --cases hea4x2,hea12x8 --repeat 5
 
 Each case runs in a fresh process (``--one CASE``) with numba's disk cache of the kernel
 library warm and a new, empty cache folder for the circuit module (every run compiles the
@@ -12,6 +13,8 @@ counted), then each fused entry point's first call is timed (process CPU, which 
 loaded machine is steadier than wall time) and numba's ``numba:compile`` events give each
 compiled function's own CPU. ``--table`` sets ``QSYM_KERNEL_TABLE`` (1: the kernels
 through qsym._kernel_table's pointers; 0: linked into the module, as before stop 65).
+With ``--speed``, the compiled calls' CPU per call instead (the two forms' modules cached
+in ``QSYM_CACHE_DIR``, one fresh process per form, alternated).
 """
 
 from __future__ import annotations
@@ -92,15 +95,60 @@ def one(case):
     print(json.dumps(res))
 
 
+def speed(case, calls=2000, reps=15):
+    """Median CPU per call (thread time, us) of the case's compiled fused gradient and
+    adjoint entry points, called from Python into preallocated arrays (module cached)."""
+    import statistics
+
+    import numpy
+
+    import qsym as qml
+
+    n, layers, kind = CASES[case]
+    fn, args = circuit(kind, n, layers)
+    node = qml.QNode(fn, qml.device("default.qubit", wires=n))
+    entry, xs, ds = node.compiled(args, {})
+    mod = entry.module
+    x = numpy.asarray(xs, dtype=float).ravel()
+    d = numpy.asarray(ds, dtype=float).ravel()
+    out = numpy.empty(mod.NUM_OUTPUTS)
+    jac = numpy.empty((mod.NUM_OUTPUTS, mod.NUM_INPUTS))
+    res = {"case": case, "table": os.environ.get("QSYM_KERNEL_TABLE", "1")}
+    for name in ("fused_value_and_grad_into", "fused_value_and_grad_adjoint_into"):
+        f = getattr(mod, name)
+        f(x, d, out, jac)
+        k = max(1, calls // (1 + 10 * (n >= 10)))
+        xs_ = []
+        for _ in range(reps):
+            t0 = time.thread_time_ns()
+            for _ in range(k):
+                f(x, d, out, jac)
+            xs_.append((time.thread_time_ns() - t0) / k / 1000)
+        res[name] = round(statistics.median(xs_), 2)
+    print(json.dumps(res), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--one")
     p.add_argument("--cases", default=",".join(CASES))
     p.add_argument("--table", default=None)
     p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--speed", action="store_true",
+                   help="time the compiled calls instead (QSYM_CACHE_DIR used as it is)")
     a = p.parse_args()
     if a.one:
-        return one(a.one)
+        return speed(a.one) if a.speed else one(a.one)
+    if a.speed:
+        for _ in range(a.repeat):
+            for case in a.cases.split(","):
+                for table in ([a.table] if a.table else ["0", "1"]):
+                    env = dict(os.environ, QSYM_KERNEL_TABLE=table, QSYM_TIER="compiled",
+                               NUMBA_NUM_THREADS="1")
+                    r = subprocess.run([sys.executable, __file__, "--one", case, "--speed"],
+                                       env=env, capture_output=True, text=True)
+                    print(r.stdout.strip() or r.stderr[-2000:], flush=True)
+        return None
     for _ in range(a.repeat):
         for case in a.cases.split(","):
             for table in ([a.table] if a.table else ["0", "1"]):

@@ -17,9 +17,9 @@ as Python text; it builds no tables of its own. The generated module holds:
 
 The runtime calls ``prepare`` and then a kernel (``kernels.program_value_and_grad_into(*PROGRAM,
 *prepare(x, d, 1)[:5], out, jac)``, the two-call path), or a fused entry point. ``prepare`` does not
-call the kernel library: a generated function that does costs numba about 0.5 s to compile
-(it re-optimizes the linked library), so only the fused entry points do, and numba compiles
-them at their first call. The module's size grows with the number of gates, never with
+call the kernel library: only the fused entry points do, through the kernel library's table
+of pointers (:mod:`qsym._kernel_table`: numba does not link the kernels into them, which
+cost 0.8-4 s per entry point), and numba compiles them at their first call. The module's size grows with the number of gates, never with
 parameters x gates: shifted circuits are table rows, not code. Generated names start with
 ``_q_`` (or are the documented entry points), so nothing printed from sympy can collide.
 

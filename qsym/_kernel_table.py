@@ -32,7 +32,7 @@ makes modules that link, as before.
 >>> call is kernels.combine_into
 True
 >>> sorted(ENTRIES)[:2]
-['program_value_and_grad_adjoint_blocked_into', 'program_value_and_grad_adjoint_into']
+['adjoint_step_into', 'program_value_and_grad_adjoint_blocked_into']
 """
 
 from __future__ import annotations
