@@ -49,7 +49,8 @@ import types
 import numpy as np
 
 from ._locks import new_lock
-from . import _cache as cache, _emit as emit, _kernels as kernels, _tiers as tiers
+from . import _cache as cache, _emit as emit, _kernel_table as kernel_table, _kernels as kernels
+from . import _tiers as tiers
 from ._gates import BUILTIN_GATES, gate_def, stored_size
 from ._program import CONSTANT_CODE, Program
 from .rules import reduced_angle
@@ -243,7 +244,7 @@ CONSTANT_CODE.append(constant_entries)
 
 def program_key(program: Program, circuit_key: str, values_only: bool, packed=None) -> str:
     """A digest of everything the generated module's text is made from (qsym's version, the
-    kernels, the printer's file, the numba and NumPy versions the text names, the circuit's
+    kernels and their table (qsym._kernel_table, and whether it is on), the printer's file, the numba and NumPy versions the text names, the circuit's
     structural hash, the program, a module for values): the key under which the module's
     name is recorded once it is written (:class:`InterpretedModule`). A record made by
     another printer or numba therefore never names a module this process would not make
@@ -256,6 +257,7 @@ def program_key(program: Program, circuit_key: str, values_only: bool, packed=No
     ints, floats = p.pack() if packed is None else packed
     h = hashlib.sha256()
     for part in (__version__, emit.KERNELS_HASH, cache.file_digest(emit.__file__),
+                 kernel_table.SOURCE_HASH, repr(kernel_table.enabled()),  # the table lines
                  numba.__version__, np.__version__, circuit_key, repr(values_only),
                  repr(p.mats0), repr(p.mdata), repr(p.affine), repr(p.code),
                  repr(p.variants), repr(p.derivs), repr(p.c0), repr(p.ch0)):

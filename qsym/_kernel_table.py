@@ -40,7 +40,6 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
-import threading
 from pathlib import Path
 
 import llvmlite.binding as _ll
@@ -49,6 +48,7 @@ from numba.core import cgutils as _cgutils, types as _types
 from numba.extending import intrinsic, overload
 
 from . import _kernels as kernels
+from ._locks import new_lock
 
 _I = _types.Array(_types.int64, 1, "C")
 _F = _types.Array(_types.float64, 1, "C")
@@ -102,26 +102,29 @@ def symbol(name: str) -> str:
 _RESOLVER = f"qsym_kernel_table.resolve.{SOURCE_HASH}"
 _NAMES = sorted(ENTRIES)
 _cells = {name: ctypes.c_void_p(0) for name in _NAMES}  # (kept alive: LLVM holds addresses)
-_lock = threading.Lock()
+_pinned: dict = {}
+_lock = new_lock()  # (free again in a forked child: qsym._locks)
 errors: list = []  # what a failed resolve raised (the caller raises a RuntimeError)
 
 
 def address(name: str) -> int:
     """Entry point ``name``'s compiled address for its table signature: compiled, or loaded
-    from numba's cache, now if not yet (written into its cell)."""
+    from numba's cache, now if not yet (written into its cell). No lock of qsym's is held
+    while numba compiles (two threads that both find the cell empty both ask numba, which
+    compiles once, and write the same address)."""
+    cell = _cells[name]
+    if cell.value:
+        return cell.value
     disp = getattr(kernels, name)
     sig = ENTRIES[name]
-    with _lock:
-        cell = _cells[name]
-        if cell.value:
-            return cell.value
-        disp.compile(sig)
-        cres = disp.overloads[sig]
-        found = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
-        if not found:
-            raise RuntimeError(f"qsym: the kernel {name} has no compiled entry point")
-        cell.value = found
-        return found
+    disp.compile(sig)
+    cres = disp.overloads[sig]
+    found = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
+    if not found:
+        raise RuntimeError(f"qsym: the kernel {name} has no compiled entry point")
+    _pinned[name] = cres  # its code lives as long as this process (the cell points there)
+    cell.value = found
+    return found
 
 
 def _resolve(index):
