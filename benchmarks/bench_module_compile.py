@@ -33,38 +33,30 @@ ENTRIES = ("fused_value_into", "fused_value_and_grad_into", "fused_value_and_gra
 
 
 def circuit(kind, n, layers):
+    """``(qnode, args)``: bench_core's circuit (the seed, or the HEA with H = sum_i Z_i)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import numpy
+
+    import bench_core
     import qsym as qml
-    from qsym import numpy as np
 
+    spec = bench_core.CircuitSpec(kind, kind, n, 0 if kind == "seed" else layers)
+    node = bench_core.build_qnode(qml, spec, "default.qubit", "parameter-shift")
     if kind == "seed":
-        def seed(p):
-            qml.RX(p[0], wires=0)
-            qml.RY(p[1], wires=0)
-            return qml.expval(qml.PauliZ(0))
-        return seed, (np.array([0.54, 0.12]),)
-
-    def hea(w):
-        for layer in range(layers):
-            for i in range(n):
-                qml.RY(w[layer, i, 0], wires=i)
-                qml.RZ(w[layer, i, 1], wires=i)
-            for i in range(n - 1):
-                qml.CNOT(wires=[i, i + 1])
-        return qml.expval(qml.Hamiltonian([0.5] * n, [qml.PauliZ(i) for i in range(n)]))
-    w = np.array(np.random.default_rng(1).uniform(-1, 1, (layers, n, 2)))
-    return hea, (w,)
+        values = numpy.array([0.54, 0.12])
+    else:
+        values = numpy.random.default_rng(1).uniform(-1, 1, (layers, n, 2))
+    return node, (bench_core.make_params(qml, values),)
 
 
 def one(case):
     import numpy
     from numba.core.event import install_recorder
 
-    import qsym as qml
     from qsym import _kernels as kernels
 
     n, layers, kind = CASES[case]
-    fn, args = circuit(kind, n, layers)
-    node = qml.QNode(fn, qml.device("default.qubit", wires=n))
+    node, args = circuit(kind, n, layers)
     entry, xs, ds = node.compiled(args, {})
     mod = entry.module
     src = entry.source
@@ -102,11 +94,9 @@ def speed(case, calls=2000, reps=15):
 
     import numpy
 
-    import qsym as qml
 
     n, layers, kind = CASES[case]
-    fn, args = circuit(kind, n, layers)
-    node = qml.QNode(fn, qml.device("default.qubit", wires=n))
+    node, args = circuit(kind, n, layers)
     entry, xs, ds = node.compiled(args, {})
     mod = entry.module
     x = numpy.asarray(xs, dtype=float).ravel()
