@@ -287,7 +287,9 @@ def check(target: Target, circuit, args, kwargs, key, s: Symbols, at_zero=True) 
     """Stage 4: the IR is valid, and the circuit function records the same gates on the
     call's numbers and at zero (a branch the tracer cannot see shows there; the replays of
     a broadcast signature ran on its first recording). A per-call trace (``at_zero``
-    False) is used at its call's numbers only: the replay there is its check."""
+    False) is used at its call's numbers only: the replay there is its check; a signature
+    whose replay at zero runs at its next use (``at_zero`` False too) gets it from
+    :func:`zero_check_later`."""
     ir.validate(circuit)
     if s.axes is not None:
         return
@@ -296,6 +298,39 @@ def check(target: Target, circuit, args, kwargs, key, s: Symbols, at_zero=True) 
         trace.replay_check(target.func, args, kwargs, circuit, s.values)
         if at_zero:
             replay_at_zero(target, circuit, args, kwargs, key, s.values)
+
+
+def zero_check_later(target: Target, circuit, key, s: Symbols):
+    """:func:`check`'s replay at zero made a check for the signature's next use (a
+    :meth:`qsym._runtime.QNode.compiled` call that finds it built), or None where
+    :func:`check` makes none (a broadcast signature: its replays ran on its first
+    recording). The replay at the call's numbers proves the trace at the numbers of the
+    call that built it, so that call's answer needs nothing more; the replay at zero looks
+    at another point for a branch the tracer cannot see, which matters where the signature
+    is used again at other numbers: it runs before that (issue #17: about 1.5 ms of a 12x8
+    HEA's first answer, 10 % of its build).
+
+    The check is ``run(args, kwargs)`` with that later call's arguments (its static values
+    equal the ones built with: the same signature ``key``); True if the function records
+    the traced gates at zero (or cannot run there: no verdict, as :func:`replay_at_zero`),
+    False if it records others or draws random numbers there (the caller then builds the
+    signature again with both replays in the build, so that the error or the switch to
+    per-call tracing is the one the first call would have had)."""
+    if s.axes is not None:
+        return None
+    replaying = None if target.deferral is None else {**target.deferral, "replay": True}
+    symbols = tuple(s.values)
+
+    def run(args, kwargs) -> bool:
+        before = trace.global_random_state()
+        try:
+            with mcm.deferring_by_transform(replaying):
+                replay_at_zero(target, circuit, args, kwargs, key, symbols)
+        except TracingError:
+            return False
+        return not trace.random_state_changed(before)
+
+    return run
 
 
 def replay_at_zero(target: Target, circuit, args, kwargs, key, values) -> None:
