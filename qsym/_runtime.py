@@ -1645,7 +1645,7 @@ class QNode:
                 if entry is not None and entry.guard is not None and not entry.guard():
                     self._stale(key, entry)
                     entry = None
-                if entry is not None and not self._checked_at_zero(key, entry, args, kwargs):
+                if entry is not None and not self._checked_at_zero(key, entry):
                     entry = None  # built again with both replays: the first call's verdict
                     first_use = False
                 if derivatives and entry is not None and entry.value_only:
@@ -1784,14 +1784,14 @@ class QNode:
         if self._last is entry:
             self._last = None
 
-    def _checked_at_zero(self, key, entry, args, kwargs) -> bool:
+    def _checked_at_zero(self, key, entry) -> bool:
         """Run the replay at zero that signature ``key``'s build left to its next use
-        (:func:`qsym._stages.zero_check_later`; ``args``, ``kwargs``: this call's). False
-        if it failed: the signature is dropped, to be built again with both replays."""
+        (:func:`qsym._stages.zero_check_later`; under ``self._lock``). False if it failed:
+        the signature is dropped, to be built again with both replays."""
         check = getattr(entry, "zero_check", None)
         if check is None:
             return True
-        if check(args, kwargs):
+        if check():
             entry.zero_check = None
             return True
         self._drop(key, entry)
@@ -2062,7 +2062,7 @@ class QNode:
         later = (first_use and size is None and not getattr(self.device, "mixed", False)
                  and not self.__dict__.get("_zero_refused")
                  and not stages.matrix_arguments(key))
-        later = stages.zero_check_later(target, circuit, key, syms) if later else None
+        later = stages.zero_check_later(target, circuit, args, kwargs, key, syms) if later else None
         # 4: replays (at zero: at the next use, later), validation
         stages.check(target, circuit, args, kwargs, key, syms, at_zero=later is None)
         _check_backprop(self, circuit)
@@ -2345,7 +2345,10 @@ class QNode:
                              flat(ds), (xs, ds))
         values = result_types(self, values, self.interface == "autograd" or entry.tensor_constants
                               or (_has_tensor(args, kwargs) and _reads_arguments(entry)))
-        self._value_fast = _value_path(self, entry, self._last_key, args, kwargs)
+        path = _value_path(self, entry, self._last_key, args, kwargs)
+        if path is not None and getattr(entry, "zero_check", None) is not None:
+            path = _checking_first(self, entry, "_value_fast", path, path, _MISS)
+        self._value_fast = path
         return format_values(entry.circuit.output, values)
 
     def _estimates_by_shadow(self, args, kwargs) -> bool:
@@ -3336,6 +3339,11 @@ class grad(_Derivative):
     # way, which gives the same results.
     def _remember(self, node, a, entry, blocks, single):
         path = _gradient_path(self.argnum, node, a, entry, blocks, single)
+        if path is not None and getattr(entry, "zero_check", None) is not None:
+            node._grad_fast = _checking_first(node, entry, "_grad_fast",
+                                              (self._key, path, path.hot), path, None,
+                                              lambda first: (self._key, first, None))
+            return
         node._grad_fast = None if path is None else (self._key, path, path.hot)
 
 
@@ -3350,8 +3358,6 @@ def _gradient_path(argnum, node, a, entry, blocks, single):
             or node.method not in ("parameter-shift", "adjoint")
             or node.diff_method == "hadamard"  # (its check at each call: value_and_jacobian)
             or getattr(entry, "mixed", False) or node._route[3]  # (a user's own execute)
-            # (its replay at zero not run yet: the full path runs it, QNode.compiled)
-            or getattr(entry, "zero_check", None) is not None
             # (the first answer is counted by the full path: the flag never comes back)
             or executors.waiting_for_first_answer
             or node._compiled.get(((TRAIN, a.shape),)) is not entry):
@@ -3634,6 +3640,31 @@ def _sum_check(node, result, circuit, syms):
     return None
 
 
+def _checking_first(node, entry, slot, kept, path, miss, stored=None):
+    """What to keep in ``node``'s short path ``slot`` (``_value_fast``, ``_grad_fast``,
+    ``_jac_fast``) for ``entry``, the signature just answered (``node._last_key``), whose
+    replay at zero has not run yet (``entry.zero_check``: :meth:`QNode.build`): the short
+    path ``path`` (kept as ``kept``) behind a first step that runs that replay. Its first
+    call runs it (as :meth:`QNode.compiled` would; on a failure the signature is dropped
+    and the call is ``miss``: the full path builds it again with both replays) and puts
+    ``kept`` in its place, so that later calls pay nothing; ``stored(first)``: how the
+    slot holds the first step (the step itself by default)."""
+    key = node._last_key
+    box = []
+
+    def first(*args):
+        with node._lock:
+            ok = node._checked_at_zero(key, entry)
+        if not ok:
+            return miss
+        if getattr(node, slot) is box[0]:  # (unless replaced meanwhile: kept as it is)
+            setattr(node, slot, kept)
+        return path(*args)
+
+    box.append(first if stored is None else stored(first))
+    return box[0]
+
+
 def _value_path_applies(node, entry, key, n, names) -> bool:
     """Whether signature ``key`` (of ``n`` positional arguments and keyword arguments
     ``names``, sorted) gets :func:`_value_path`'s short path: not for calls whose full
@@ -3646,9 +3677,7 @@ def _value_path_applies(node, entry, key, n, names) -> bool:
             or node.diff_method == "hadamard" or getattr(entry, "per_call", None)
             or node._compiled.get(key) is not entry or trace.RECORDING
             or isinstance(node.cache, MutableMapping) or not node.compiled_directly
-            or getattr(entry, "sum_check", None) is not None
-            # (its replay at zero not run yet: the full path runs it, QNode.compiled)
-            or getattr(entry, "zero_check", None) is not None):
+            or getattr(entry, "sum_check", None) is not None):
         return False
     return all(spec[0] == name for spec, name in zip(key[n:], names)) and not any(
         k[-2] == STATIC and k[-1][0] not in _PLAIN_STATIC.values() for k in key)
@@ -3796,9 +3825,7 @@ def _jacobian_path(node, entry, derivative, args, blocks, single):
     if (entry.broadcast or entry.has_state or getattr(entry, "mixed", False)
             or entry.value_only or node.method not in ("parameter-shift", "adjoint")
             or DERIVATIVE_CHECKS.get(node.diff_method) is not None
-            or node._route[3]  # (a user's class with its own execute)
-            # (its replay at zero not run yet: the full path runs it, QNode.compiled)
-            or getattr(entry, "zero_check", None) is not None):
+            or node._route[3]):  # (a user's class with its own execute)
         return None
     diff = derivative._diff_indices(args)
     key = classify(args, {}, diff, node.static_argnames, node.static_positions)[0]
@@ -4142,7 +4169,12 @@ class jacobian(_Derivative):
                 return self._nothing(args, kwargs)
             if not kwargs and fun is node:
                 path = _jacobian_path(node, entry, self, args, blocks, single)
-                node._jac_fast = None if path is None else (self._key, path)
+                if path is not None and getattr(entry, "zero_check", None) is not None:
+                    node._jac_fast = _checking_first(node, entry, "_jac_fast",
+                                                     (self._key, path), path, _MISS,
+                                                     lambda first: (self._key, first))
+                else:
+                    node._jac_fast = None if path is None else (self._key, path)
             return _jacobian_rows(entry, jac, blocks, single)
         return self._hybrid(autodiff.jacobian, args, kwargs)
 

@@ -453,8 +453,8 @@ def test_a_first_answer_runs_one_replay_and_the_next_call_the_other(monkeypatch)
     from qsym import _stages
 
     runs = []
-    replay = _stages.replay_at_zero
-    monkeypatch.setattr(_stages, "replay_at_zero", lambda *a: runs.append(1) or replay(*a))
+    replay = _stages._replay_at  # (every replay at zero, in the build or after it)
+    monkeypatch.setattr(_stages, "_replay_at", lambda *a: runs.append(1) or replay(*a))
 
     def circuit(p):
         qml.RX(p[0], wires=0)
