@@ -1777,8 +1777,10 @@ class QNode:
         return self.static_argnames | extra_names, self.static_positions | extra_positions
 
     def _drop(self, key, entry) -> None:
-        """Forget the signature ``key`` (its entry ``entry``) and the short paths."""
-        self._compiled.pop(key, None)
+        """Forget the signature ``key`` (its entry ``entry``, if still kept) and the short
+        paths."""
+        if self._compiled.get(key) is entry:
+            del self._compiled[key]
         self._grad_fast = self._value_fast = self._jac_fast = None
         self.autodiff_memo.clear()
         if self._last is entry:

@@ -474,6 +474,44 @@ def test_a_first_answer_runs_one_replay_and_the_next_call_the_other(monkeypatch)
     assert c(x) == pytest.approx(onp.cos(0.3) * onp.cos(0.4), abs=1e-15)
 
 
+def test_the_replay_at_zero_runs_once_when_threads_first_call_a_signature_together(monkeypatch):
+    """Threads calling a new signature at once (values and gradients): every answer is the
+    one worked out by hand, and the replay at zero the build left runs once (under the
+    QNode's lock, by whichever thread uses the signature next)."""
+    import threading
+
+    from qsym import _stages
+
+    runs = []
+    replay = _stages._replay_at
+    monkeypatch.setattr(_stages, "_replay_at", lambda *a: runs.append(1) or replay(*a))
+
+    @qml.qnode(dev1)
+    def c(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.3, 0.4], requires_grad=True)
+    want = onp.cos(0.3) * onp.cos(0.4)
+    dwant = [-onp.sin(0.3) * onp.cos(0.4), -onp.cos(0.3) * onp.sin(0.4)]
+    got, start = [], threading.Barrier(4)
+
+    def work(k):
+        start.wait()
+        for _ in range(3):
+            got.append(("v", c(x)) if k % 2 else ("g", qml.grad(c)(x)))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 12 and len(runs) == 1
+    for kind, value in got:
+        assert onp.allclose(value, want if kind == "v" else dwant, atol=1e-15, rtol=0)
+
+
 def test_merged_measurement_values_order_their_measurements_as_they_were_made():
     """Every kind of mid-circuit measurement (qml.measure, qml.pauli_measure's record, the
     ftqc measurements) is numbered as it is made, so a merged value (``m1 + m0``) lists
