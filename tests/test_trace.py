@@ -392,6 +392,126 @@ def test_a_wire_chosen_by_a_type_test_the_tracer_cannot_see_is_caught_by_the_rep
     assert d(np.array(0.3), "b") == pytest.approx(onp.cos(0.3), abs=1e-15)
 
 
+def _seen_only_at_zero(trace_mode, draw=False):
+    """A circuit whose type test the tracer cannot see: False while tracing and on a
+    ``qsym.numpy`` tensor's elements (0-d tensors), True on a plain array's (NumPy
+    floats), so of the build's runs only the replay at zero (plain zeros: 0.0 < 0.5)
+    records the PauliX (``draw``: draws a number there instead, with the same gates)."""
+    @qml.qnode(dev1, trace=trace_mode)
+    def c(p):
+        if isinstance(p[0], float) and p[0] < 0.5:
+            if draw:
+                onp.random.random()
+            else:
+                qml.PauliX(wires=0)
+        qml.RX(p[0], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    return c
+
+
+@pytest.mark.parametrize("draw", [False, True], ids=["gate", "draw"])
+def test_what_only_the_replay_at_zero_sees_is_refused_at_the_signatures_next_use(draw):
+    """The replay at zero runs at a signature's next use, not in the build of its first
+    answer (issue #17): the replay at the call's numbers proved the trace there, so the
+    first answer is PennyLane's (the function run on this tensor records RX alone: cos 0.9
+    and -sin 0.9 by hand), and the defect only the replay at zero sees (another gate, or a
+    draw) is refused before the signature is used again: at its next call (a value, a
+    gradient, a Jacobian), and at once for a caller that keeps the signature
+    (``QNode.compiled``: qml.minimize's loop, qsym.compile)."""
+    x = np.array([0.9], requires_grad=True)
+    what = "drew random numbers" if draw else "cannot see"
+    c = _seen_only_at_zero("once", draw)
+    assert c(x) == pytest.approx(onp.cos(0.9), abs=1e-15)
+    with pytest.raises(qml.TracingError, match=what):
+        c(x)
+    for derivative in (qml.grad, qml.jacobian):
+        g = _seen_only_at_zero("once", draw)
+        assert onp.allclose(derivative(g)(x), [-onp.sin(0.9)], atol=1e-15, rtol=0)
+        with pytest.raises(qml.TracingError, match=what):
+            derivative(g)(x)
+        with pytest.raises(qml.TracingError, match=what):  # (its value call too)
+            g(x)
+    with pytest.raises(qml.TracingError, match=what):
+        _seen_only_at_zero("once", draw).compiled((x,), {})
+    # trace="auto" (the default): from the next call on as the first call's verdict made
+    # it before: a draw traced at every call (every answer PennyLane's), a branch refused
+    a = _seen_only_at_zero("auto", draw)
+    assert a(x) == pytest.approx(onp.cos(0.9), abs=1e-15)
+    if draw:
+        assert [a(x) for _ in range(2)] == pytest.approx([onp.cos(0.9)] * 2, abs=1e-15)
+        assert a.per_call is not None
+    else:
+        for _ in range(2):
+            with pytest.raises(qml.TracingError, match=what):
+                a(x)
+
+
+def test_a_first_answer_runs_one_replay_and_the_next_call_the_other(monkeypatch):
+    """A new signature's first answer replays the circuit function at the call's numbers
+    only; the next call of the signature replays it at zero, once (then its short path)."""
+    from qsym import _stages
+
+    runs = []
+    replay = _stages._replay_at  # (every replay at zero, in the build or after it)
+    monkeypatch.setattr(_stages, "_replay_at", lambda *a: runs.append(1) or replay(*a))
+
+    def circuit(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.3, 0.4], requires_grad=True)
+    for first_grad in (False, True):
+        c = qml.QNode(circuit, dev1)
+        call, other = (qml.grad(c), c) if first_grad else (c, qml.grad(c))
+        counts = []
+        for f in (call, call, call, other):
+            f(x)
+            counts.append(len(runs))
+        runs.clear()
+        assert counts == [0, 1, 1, 1]
+    assert c(x) == pytest.approx(onp.cos(0.3) * onp.cos(0.4), abs=1e-15)
+
+
+def test_the_replay_at_zero_runs_once_when_threads_first_call_a_signature_together(monkeypatch):
+    """Threads calling a new signature at once (values and gradients): every answer is the
+    one worked out by hand, and the replay at zero the build left runs once (under the
+    QNode's lock, by whichever thread uses the signature next)."""
+    import threading
+
+    from qsym import _stages
+
+    runs = []
+    replay = _stages._replay_at
+    monkeypatch.setattr(_stages, "_replay_at", lambda *a: runs.append(1) or replay(*a))
+
+    @qml.qnode(dev1)
+    def c(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = np.array([0.3, 0.4], requires_grad=True)
+    want = onp.cos(0.3) * onp.cos(0.4)
+    dwant = [-onp.sin(0.3) * onp.cos(0.4), -onp.cos(0.3) * onp.sin(0.4)]
+    got, start = [], threading.Barrier(4)
+
+    def work(k):
+        start.wait()
+        for _ in range(3):
+            got.append(("v", c(x)) if k % 2 else ("g", qml.grad(c)(x)))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 12 and len(runs) == 1
+    for kind, value in got:
+        assert onp.allclose(value, want if kind == "v" else dwant, atol=1e-15, rtol=0)
+
+
 def test_merged_measurement_values_order_their_measurements_as_they_were_made():
     """Every kind of mid-circuit measurement (qml.measure, qml.pauli_measure's record, the
     ftqc measurements) is numbered as it is made, so a merged value (``m1 + m0``) lists
