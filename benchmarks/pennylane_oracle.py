@@ -26,6 +26,7 @@ import warnings
 
 import numpy as onp
 import pennylane as pl
+import scipy.sparse
 
 import qsym
 
@@ -2660,17 +2661,22 @@ def draw_more_meas(rng, n, labels):
     if rng.random() < 0.5:
         terms = [("".join(rng.choice(list("XYZ"), size=len(ws))), ws) for ws in
                  ([int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(n, 3) + 1))]] for _ in range(3))]
-        return ("sparse", {"coeffs": [float(c) for c in rng.normal(size=3)], "terms": terms,
-                           "wires": list(range(n))})
+        paulis = {"X": [[0, 1], [1, 0]], "Y": [[0, -1j], [1j, 0]], "Z": [[1, 0], [0, -1]]}
+        M = onp.zeros((2**n, 2**n), dtype=complex)
+        for c, (wd, ws) in zip(rng.normal(size=3), terms):
+            k = onp.eye(1)
+            for w in range(n):  # (the matrix's order: wires 0 .. n-1)
+                k = onp.kron(k, paulis[wd[ws.index(w)]] if w in ws else onp.eye(2))
+            M += c * k
+        return ("sparse", {"M": scipy.sparse.csr_matrix(M), "wires": list(range(n))})
     ws = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(n, 3) + 1))]]
     v = rng.normal(size=2 ** len(ws)) + 1j * rng.normal(size=2 ** len(ws))
     return ("projstate", {"v": v / onp.linalg.norm(v), "wires": ws, "var": bool(rng.random() < 0.4)})
 
 
 def measure_more(qml, kind, d):
-    if kind == "sparse":  # (``wires``: every wire, the matrix's order)
-        H = qml.Hamiltonian(d["coeffs"], [pauli_word(qml, wd, ws) for wd, ws in d["terms"]])
-        return qml.expval(qml.SparseHamiltonian(H.sparse_matrix(wire_order=d["wires"]), wires=d["wires"]))
+    if kind == "sparse":  # (``wires``: every wire, the matrix's order; made with numpy)
+        return qml.expval(qml.SparseHamiltonian(d["M"], wires=d["wires"]))
     P = qml.Projector(d["v"], wires=d["wires"])
     return qml.var(P) if d["var"] else qml.expval(P)
 
