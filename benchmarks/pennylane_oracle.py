@@ -784,7 +784,7 @@ def _per_batch(res, n_meas):
 FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots", "hybrid",
             "arith", "manyterms", "sprod", "metric", "pshessian", "bshotvec", "embed", "mcmexpr",
             "evolve", "fdorder", "hermham", "argnum", "optim", "opexpr", "statejac", "obsprobs",
-            "multibatch", "hessgrad", "blockmetric", "specs", "quantities", "mcmspecs", "argjac", "moreops")
+            "multibatch", "hessgrad", "blockmetric", "specs", "quantities", "mcmspecs", "argjac", "moreops", "shotgrad")
 
 
 def draw_block(rng, n, params):
@@ -2586,7 +2586,7 @@ def draw_moreop(rng, n, params):
     elif name in ("SpecialUnitary", "ArbitraryUnitary"):
         idx = take(4**k - 1)
     elif name in ("ApproxTimeEvolution", "TrotterProduct", "CommutingEvolution"):
-        m = 1 if name == "CommutingEvolution" else int(rng.integers(1, 4))
+        m = 1 if name == "CommutingEvolution" else int(rng.integers(2 if name == "TrotterProduct" else 1, 4))
         terms = [(word(len(ws)), ws) for ws in
                       ([int(w) for w in rng.permutation(wires)[: int(rng.integers(1, k + 1))]] for _ in range(m))]
         h["coeffs"] = [float(c) for c in rng.normal(size=m)]
@@ -2730,6 +2730,60 @@ def moreops_case(rep, case, spec, meas, rng):
 
 
 NEW_FAMILIES += (("moreops", moreops_case),)
+
+
+# --- derivatives with finite shots (stop 65): parameter shift and the Hadamard test ---------
+
+def shotgrad_case(rep, case, spec, meas, rng):
+    """The Jacobian by ``parameter-shift`` and ``hadamard`` with 100,000 shots against
+    PennyLane's exact (backprop) Jacobian: each shifted circuit's estimate of a Pauli word or
+    a probability has a spread of at most 1/sqrt(N), and a recipe's coefficients sum (in
+    absolute value) to at most 3 for the table's gates, so a derivative's spread is at most
+    3 k / sqrt(N) for an argument read by k gate parameters: |z| < 6 against that bound
+    (catches a wrong rule, sign or a missing term, not a small bias)."""
+    x = spec["params"]
+    meas = [(k, d) for k, d in meas if k in ("expval", "probs")]
+    if not len(x) or not meas or not no_mcm(spec):
+        return
+    ref, ep = outcome(lambda: pl_reference_jacobian(spec, meas, x))
+    if ep is not None:
+        return
+    ref = onp.asarray(ref, dtype=float).reshape(-1, len(x))
+    N = 100_000
+    k = onp.array([max(1, sum(list(op_idx).count(i) for op_idx in all_idx(spec["ops"]))) for i in range(len(x))])
+    for m in ("parameter-shift", "hadamard"):
+        seed = int(rng.integers(0, 2**31))
+
+        def fq(m=m, seed=seed):
+            node = run(qsym, spec, meas, x, m, shots=N, seed=seed)
+            return qsym.jacobian(lambda v: flat(qsym, node(v)))(qsym.numpy.array(x, requires_grad=True))
+        q, eq = outcome(fq)
+        if qsym_raised(rep, case, f"shots jacobian[{m}]", eq):
+            continue
+        rep.checks += 1
+        q = onp.asarray(q, dtype=float).reshape(ref.shape)
+        z = onp.abs(q - ref) / (3 * k / onp.sqrt(N))
+        if onp.any(z > 6):
+            rep.mismatch(case, f"shots jacobian[{m}]", f"z {onp.max(z):.1f}: qsym {onp.round(q, 3).ravel()[:6]} "
+                                                        f"exact {onp.round(ref, 3).ravel()[:6]}")
+
+
+def all_idx(ops):
+    """Every ``idx`` list of the descriptions (nested in ctrl/adjoint/pow/cond/blocks)."""
+    out = []
+    for op in ops:
+        if isinstance(op.get("idx"), list):
+            out.append(op["idx"])
+        if isinstance(op.get("op"), dict):
+            out += all_idx([op["op"]])
+        if isinstance(op.get("else"), dict):
+            out += all_idx([op["else"]])
+        if isinstance(op.get("ops"), list):
+            out += all_idx(op["ops"])
+    return out
+
+
+NEW_FAMILIES += (("shotgrad", shotgrad_case),)
 
 
 def adversarial_cases(rng):
