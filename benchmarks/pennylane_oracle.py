@@ -26,6 +26,7 @@ import warnings
 
 import numpy as onp
 import pennylane as pl
+import scipy.sparse
 
 import qsym
 
@@ -278,6 +279,8 @@ def apply(qml, op, x, mcms):
         return apply_template(qml, op, x)
     if kind == "embedding":
         return apply_embedding(qml, op, x)
+    if kind == "moreop":
+        return apply_moreop(qml, op, x)
     if kind == "adjoint":
         inner = op["op"]
         f = gate_fn(qml, inner) if inner["kind"] == "gate" else (lambda v: apply(qml, inner, v, mcms))
@@ -389,6 +392,8 @@ def measure_x(qml, kind, d, x):
         return qml.probs(op=pauli_word(qml, d["word"], d["wires"]))
     if kind in OBS_KINDS:
         return measure_obs(qml, kind, d)
+    if kind in ("sparse", "projstate"):
+        return measure_more(qml, kind, d)
     return measure(qml, kind, d)
 
 
@@ -651,8 +656,33 @@ def pl_spsa_probs_fault(spec, meas, ref, fp) -> bool:
     return isinstance(ep, ValueError) and "shape-mismatch" in str(ep)
 
 
+def kept_fraction(spec, x):
+    """The fraction of shots a circuit's postselections keep (1 without any): the probability,
+    from PennyLane's exact simulation, that every postselected mid-circuit measurement gives
+    its postselected value. The circuit is run with the postselections lifted (each branch's
+    state before renormalisation is the postselected circuit's), measuring the joint
+    distribution of the postselected measured values."""
+    wanted = [op["postselect"] for op in spec["ops"] if op["kind"] == "mcm" and op["postselect"] is not None]
+    if not wanted:
+        return 1.0
+    free = relabel(dict(spec, ops=[dict(op, postselect=None, keep=op["postselect"]) if op["kind"] == "mcm"
+                                   else op for op in spec["ops"]]), spec["labels"])
+
+    def circuit(v):
+        mcms, kept = [], []
+        for op in free["ops"]:
+            apply(pl, op, v, mcms)
+            if op["kind"] == "mcm" and op["keep"] is not None:
+                kept.append(mcms[-1])
+        return pl.probs(op=kept)
+    probs = pl.QNode(circuit, pl.device("default.qubit"))(pl.numpy.array(x))
+    return float(onp.asarray(probs)[int("".join(str(b) for b in wanted), 2)])
+
+
 def shots_case(rep, case, spec, meas, rng):
-    """qsym with finite shots against PennyLane's exact values: |z| < 5."""
+    """qsym with finite shots against PennyLane's exact values: |z| < 6. A postselection keeps
+    only the shots with the postselected outcomes (PennyLane's ``postselect_mode="hw-like"``,
+    qsym's too): the spread is that of the kept shots, ``shots * kept_fraction``."""
     meas = [(k, d) for k, d in meas if k in ("expval", "probs", "hermitian", "hamiltonian")]
     if not meas:
         return
@@ -676,20 +706,23 @@ def shots_case(rep, case, spec, meas, rng):
             var_meas.append(("hermitian", dict(d, var=True)))
         else:
             var_meas.append(None)
+    kept = shots * kept_fraction(spec, x)
+    if kept < 30:
+        return  # too few kept shots for a z-score (the estimate is not near normal)
     rep.checks += 1
     q = q if len(meas) > 1 else (q,)
     exact = exact if len(meas) > 1 else (exact,)
     for (k, d), qv, ev, vm in zip(meas, q, exact, var_meas):
         ev = onp.asarray(ev, dtype=float)
         if k == "probs":
-            sd = onp.sqrt(ev * (1 - ev) / shots)
+            sd = onp.sqrt(ev * (1 - ev) / kept)
         elif k == "hermitian" and d["var"]:
             continue  # the variance estimator's spread needs the fourth moment: skipped
         elif vm is not None:
-            sd = onp.sqrt(onp.asarray(run(pl, spec, [vm], x)(pl.numpy.array(x)), dtype=float) / shots)
+            sd = onp.sqrt(onp.asarray(run(pl, spec, [vm], x)(pl.numpy.array(x)), dtype=float) / kept)
         else:
-            sd = onp.sum(onp.abs(d["coeffs"])) / onp.sqrt(shots)
-        z = onp.abs(onp.asarray(qv, dtype=float) - ev) / onp.maximum(sd, 1e-3 / shots)
+            sd = onp.sum(onp.abs(d["coeffs"])) / onp.sqrt(kept)
+        z = onp.abs(onp.asarray(qv, dtype=float) - ev) / onp.maximum(sd, 1e-3 / kept)
         if onp.any(z > 6):
             rep.mismatch(case, f"shots {k}", f"z {onp.max(z):.1f}: qsym {onp.round(qv, 4)} exact {onp.round(ev, 4)}")
 
@@ -751,7 +784,7 @@ def _per_batch(res, n_meas):
 FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots", "hybrid",
             "arith", "manyterms", "sprod", "metric", "pshessian", "bshotvec", "embed", "mcmexpr",
             "evolve", "fdorder", "hermham", "argnum", "optim", "opexpr", "statejac", "obsprobs",
-            "multibatch", "hessgrad", "blockmetric", "specs", "quantities", "mcmspecs", "argjac")
+            "multibatch", "hessgrad", "blockmetric", "specs", "quantities", "mcmspecs", "argjac", "moreops", "shotgrad")
 
 
 def draw_block(rng, n, params):
@@ -2515,6 +2548,243 @@ NEW_FAMILIES += (("mcmspecs", mcmspecs_case), ("argjac", argjac_case))
 
 
 # --- adversarial inputs --------------------------------------------------------------------
+
+# --- operators outside the gate table, and the observables the other families never draw
+# (stop 65): templates and matrix operators with trainable or fixed data, SparseHamiltonian,
+# a Projector of a state vector ---------------------------------------------------------------
+
+MORE_OPS = ("DiagonalQubitUnitary", "ControlledQubitUnitary", "SpecialUnitary", "ArbitraryUnitary",
+            "ApproxTimeEvolution", "TrotterProduct", "CommutingEvolution", "Select", "BlockEncode",
+            "QSVT", "Permute", "QubitCarry", "QubitSum", "IntegerComparator", "MottonenStatePreparation")
+
+
+def draw_moreop(rng, n, params):
+    """One operator of :data:`MORE_OPS` that fits ``n`` wires (its fixed data in ``hyper``,
+    its trainable parameters' indices in ``idx``), or None."""
+    def take(k):
+        idx = list(range(len(params), len(params) + k))
+        params.extend(draw_param(rng) for _ in range(k))
+        return idx
+
+    def word(k):
+        return "".join(rng.choice(list("XYZ"), size=k))
+    name = str(rng.choice(MORE_OPS))
+    need = {"ControlledQubitUnitary": 2, "Select": 2, "BlockEncode": 2, "QSVT": 2, "Permute": 2,
+            "QubitCarry": 4, "QubitSum": 3, "IntegerComparator": 2, "TrotterProduct": 2}.get(name, 1)
+    if n < need:
+        return None
+    k = int(rng.integers(need, min(n, max(need, 3)) + 1))
+    if name in ("SpecialUnitary", "ArbitraryUnitary"):
+        k = min(k, 2)
+    wires = [int(w) for w in rng.permutation(n)[:k]]
+    h, idx = {}, []
+    if name == "DiagonalQubitUnitary":
+        h["d"] = onp.exp(1j * rng.uniform(-4, 4, size=2**k))
+    elif name == "ControlledQubitUnitary":
+        h["U"] = random_unitary(rng, 1)
+        h["values"] = [int(b) for b in rng.integers(0, 2, size=k - 1)]
+    elif name in ("SpecialUnitary", "ArbitraryUnitary"):
+        idx = take(4**k - 1)
+    elif name in ("ApproxTimeEvolution", "TrotterProduct", "CommutingEvolution"):
+        m = 1 if name == "CommutingEvolution" else int(rng.integers(2 if name == "TrotterProduct" else 1, 4))
+        terms = [(word(len(ws)), ws) for ws in
+                      ([int(w) for w in rng.permutation(wires)[: int(rng.integers(1, k + 1))]] for _ in range(m))]
+        h["coeffs"] = [float(c) for c in rng.normal(size=m)]
+        h["steps"] = int(rng.integers(1, 3))
+        h["order"] = int(rng.choice([1, 2]))
+        idx = take(1)
+    elif name == "Select":  # control: the first wires; two target gates on the last
+        h["gates"] = [str(rng.choice(["RX", "RY", "RZ", "PhaseShift"])) for _ in range(2 ** (k - 1))]
+        idx = take(2 ** (k - 1))
+    elif name == "BlockEncode":
+        a = rng.normal(size=(2 ** (k - 1),) * 2)
+        h["A"] = a / (onp.linalg.norm(a, 2) * 1.1)
+    elif name == "QSVT":
+        wires = wires[:2]
+        h["a"] = float(rng.uniform(-0.9, 0.9))
+        idx = take(int(rng.integers(2, 5)))
+    elif name == "Permute":
+        h["perm"] = [int(j) for j in rng.permutation(k)]
+    elif name == "QubitCarry":
+        wires = wires[:4]
+    elif name == "QubitSum":
+        wires = wires[:3]
+    elif name == "IntegerComparator":
+        h["value"] = int(rng.integers(0, 2 ** (k - 1) + 1))
+        h["geq"] = bool(rng.random() < 0.5)
+    elif name == "MottonenStatePreparation":
+        v = rng.normal(size=2**k) + 1j * rng.normal(size=2**k)
+        h["vec"] = v / onp.linalg.norm(v)
+    op = {"kind": "moreop", "name": name, "wires": wires, "idx": idx, "hyper": h}
+    if name in ("ApproxTimeEvolution", "TrotterProduct", "CommutingEvolution"):
+        op["terms"] = terms  # (wires: relabelled)
+    return op
+
+
+def apply_moreop(qml, op, x):
+    name, w, h = op["name"], op["wires"], op["hyper"]
+    args = [x[..., i] for i in op["idx"]]
+    if name == "DiagonalQubitUnitary":
+        return qml.DiagonalQubitUnitary(h["d"], wires=w)
+    if name == "ControlledQubitUnitary":
+        return qml.ControlledQubitUnitary(h["U"], wires=w, control_values=h["values"])
+    if name in ("SpecialUnitary", "ArbitraryUnitary"):
+        return getattr(qml, name)(qml.math.stack(args), wires=w)
+    if name in ("ApproxTimeEvolution", "TrotterProduct", "CommutingEvolution"):
+        H = qml.Hamiltonian(h["coeffs"], [pauli_word(qml, wd, ws) for wd, ws in op["terms"]])
+        if name == "ApproxTimeEvolution":
+            return qml.ApproxTimeEvolution(H, args[0], h["steps"])
+        if name == "TrotterProduct":
+            return qml.TrotterProduct(H, args[0], n=h["steps"], order=h["order"])
+        return qml.CommutingEvolution(H, args[0])
+    if name == "Select":
+        return qml.Select([getattr(qml, g)(a, wires=w[-1]) for g, a in zip(h["gates"], args)], control=w[:-1])
+    if name == "BlockEncode":
+        return qml.BlockEncode(h["A"], wires=w)
+    if name == "QSVT":
+        return qml.QSVT(qml.BlockEncode(onp.array([[h["a"]]]), wires=w),
+                        [qml.PCPhase(a, dim=1, wires=w) for a in args])
+    if name == "Permute":
+        return qml.Permute([w[j] for j in h["perm"]], wires=w)
+    if name in ("QubitCarry", "QubitSum"):
+        return getattr(qml, name)(wires=w)
+    if name == "IntegerComparator":
+        return qml.IntegerComparator(h["value"], geq=h["geq"], wires=w)
+    if name == "MottonenStatePreparation":
+        return qml.MottonenStatePreparation(h["vec"], wires=w)
+    raise ValueError(name)
+
+
+def draw_more_meas(rng, n, labels):
+    """A ``SparseHamiltonian`` (the matrix of a few Pauli words on every wire, in the
+    device's wire order) or a ``Projector`` of a state vector (expval or var)."""
+    if rng.random() < 0.5:
+        terms = [("".join(rng.choice(list("XYZ"), size=len(ws))), ws) for ws in
+                 ([int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(n, 3) + 1))]] for _ in range(3))]
+        paulis = {"X": [[0, 1], [1, 0]], "Y": [[0, -1j], [1j, 0]], "Z": [[1, 0], [0, -1]]}
+        M = onp.zeros((2**n, 2**n), dtype=complex)
+        for c, (wd, ws) in zip(rng.normal(size=3), terms):
+            k = onp.eye(1)
+            for w in range(n):  # (the matrix's order: wires 0 .. n-1)
+                k = onp.kron(k, paulis[wd[ws.index(w)]] if w in ws else onp.eye(2))
+            M += c * k
+        return ("sparse", {"M": scipy.sparse.csr_matrix(M), "wires": list(range(n))})
+    ws = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(n, 3) + 1))]]
+    v = rng.normal(size=2 ** len(ws)) + 1j * rng.normal(size=2 ** len(ws))
+    return ("projstate", {"v": v / onp.linalg.norm(v), "wires": ws, "var": bool(rng.random() < 0.4)})
+
+
+def measure_more(qml, kind, d):
+    if kind == "sparse":  # (``wires``: every wire, the matrix's order; made with numpy)
+        if qml is pl:
+            # PennyLane's reference: a Hermitian of the same matrix. PennyLane 0.45.1's own
+            # SparseHamiltonian fails beside a TrotterProduct (IndexError in
+            # bind_new_parameters_sprod, from convert_to_numpy_parameters: seed 6520 [21]),
+            # and its backprop refuses it
+            return qml.expval(qml.Hermitian(d["M"].toarray(), wires=d["wires"]))
+        return qml.expval(qml.SparseHamiltonian(d["M"], wires=d["wires"]))
+    P = qml.Projector(d["v"], wires=d["wires"])
+    return qml.var(P) if d["var"] else qml.expval(P)
+
+
+def with_moreops(rng, spec):
+    params, ops = list(spec["params"]), list(spec["ops"])
+    first = sum(op["kind"] in ("basis", "stateprep") for op in ops)
+    for _ in range(int(rng.integers(1, 3))):
+        op = draw_moreop(rng, spec["n"], params)
+        if op is not None:
+            ops.insert(int(rng.integers(first, len(ops) + 1)), op)
+    return dict(spec, ops=ops, params=onp.array(params))
+
+
+def moreops_case(rep, case, spec, meas, rng):
+    """:func:`with_moreops` (operators outside the gate table) and, at random, one of
+    :func:`draw_more_meas`'s observables: values against PennyLane's, the tape's parameters,
+    every method's Jacobian but spsa against central differences (h = 1e-6) of PennyLane's
+    values (its backprop cannot differentiate a SpecialUnitary's matrix exponential nor a
+    SparseHamiltonian)."""
+    e = with_moreops(rng, spec)
+    gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
+    if rng.random() < 0.6:
+        gm = [draw_more_meas(rng, spec["n"], spec["labels"])] + gm[:1]
+    c, x = case + "/moreops", e["params"]
+    check_pair(rep, c, "values", lambda: flat(qsym, run(qsym, e, gm, x)(qsym.numpy.array(x))),
+               lambda: pl_plain(e, gm, x))
+    if any(op["kind"] == "mcm" for op in e["ops"]):
+        return
+    tape_case(rep, c, e, gm)
+    plain, ep = outcome(lambda: pl_plain(e, gm, x))
+    if ep is not None or not len(x) or onp.isnan(onp.asarray(plain, dtype=complex)).any():
+        return
+    h, cols = 1e-6, []
+    for k in range(len(x)):
+        d = onp.eye(len(x))[k] * h
+        cols.append((onp.asarray(pl_plain(e, gm, x + d), dtype=float)
+                     - onp.asarray(pl_plain(e, gm, x - d), dtype=float)) / (2 * h))
+    ref = onp.stack(cols, axis=-1)
+    for m in METHODS[:-1]:
+        def fq(m=m):
+            node = run(qsym, e, gm, x, m)
+            return qsym.jacobian(lambda v: flat(qsym, node(v)))(qsym.numpy.array(x, requires_grad=True))
+        check_pair(rep, c, f"jacobian[{m}]", fq, lambda: ref, 2e-4 if m == "finite-diff" else 1e-5)
+
+
+NEW_FAMILIES += (("moreops", moreops_case),)
+
+
+# --- derivatives with finite shots (stop 65): parameter shift and the Hadamard test ---------
+
+def shotgrad_case(rep, case, spec, meas, rng):
+    """The Jacobian by ``parameter-shift`` and ``hadamard`` with 100,000 shots against
+    PennyLane's exact (backprop) Jacobian: each shifted circuit's estimate of a Pauli word or
+    a probability has a spread of at most 1/sqrt(N), and a recipe's coefficients sum (in
+    absolute value) to at most 3 for the table's gates, so a derivative's spread is at most
+    3 k / sqrt(N) for an argument read by k gate parameters: |z| < 6 against that bound
+    (catches a wrong rule, sign or a missing term, not a small bias)."""
+    x = spec["params"]
+    meas = [(k, d) for k, d in meas if k in ("expval", "probs")]
+    if not len(x) or not meas or not no_mcm(spec):
+        return
+    ref, ep = outcome(lambda: pl_reference_jacobian(spec, meas, x))
+    if ep is not None:
+        return
+    ref = onp.asarray(ref, dtype=float).reshape(-1, len(x))
+    N = 100_000
+    k = onp.array([max(1, sum(list(op_idx).count(i) for op_idx in all_idx(spec["ops"]))) for i in range(len(x))])
+    for m in ("parameter-shift", "hadamard"):
+        seed = int(rng.integers(0, 2**31))
+
+        def fq(m=m, seed=seed):
+            node = run(qsym, spec, meas, x, m, shots=N, seed=seed)
+            return qsym.jacobian(lambda v: flat(qsym, node(v)))(qsym.numpy.array(x, requires_grad=True))
+        q, eq = outcome(fq)
+        if qsym_raised(rep, case, f"shots jacobian[{m}]", eq):
+            continue
+        rep.checks += 1
+        q = onp.asarray(q, dtype=float).reshape(ref.shape)
+        z = onp.abs(q - ref) / (3 * k / onp.sqrt(N))
+        if onp.any(z > 6):
+            rep.mismatch(case, f"shots jacobian[{m}]", f"z {onp.max(z):.1f}: qsym {onp.round(q, 3).ravel()[:6]} "
+                                                        f"exact {onp.round(ref, 3).ravel()[:6]}")
+
+
+def all_idx(ops):
+    """Every ``idx`` list of the descriptions (nested in ctrl/adjoint/pow/cond/blocks)."""
+    out = []
+    for op in ops:
+        if isinstance(op.get("idx"), list):
+            out.append(op["idx"])
+        if isinstance(op.get("op"), dict):
+            out += all_idx([op["op"]])
+        if isinstance(op.get("else"), dict):
+            out += all_idx([op["else"]])
+        if isinstance(op.get("ops"), list):
+            out += all_idx(op["ops"])
+    return out
+
+
+NEW_FAMILIES += (("shotgrad", shotgrad_case),)
+
 
 def adversarial_cases(rng):
     """(name, circuit builder taking the module, device wires, argument)."""

@@ -4662,6 +4662,15 @@ def _recorded_gates(op) -> tuple:
         return ()
 
 
+def _consume(op, operands) -> None:
+    """A sum or scalar multiple ``op`` made of ``operands`` in a circuit: a product of gates
+    among them, made as a statement, is its operand, not applied where it was made (a
+    product's factors stay pended: the outer product is applied whole)."""
+    tape = active_tape()
+    if tape is not None and tape.pending and not isinstance(op, Prod):
+        tape.consume(operands)
+
+
 def _take_gates(ops) -> tuple:
     """Gates without a Pauli form made operands: off the active tape, as PennyLane takes
     an operator's operands off its queue (applied only through ``qml.apply``)."""
@@ -4830,6 +4839,7 @@ class _Arithmetic(Observable):
             merged = merge(forms)
             self._merged = merged.terms
             self._order = list(self._wires)
+        _consume(self, operands)
         take_over(self, operands)  # PennyLane's queue: the operands leave, the operator joins
 
     def _pauli_ok(self) -> bool:
@@ -5461,6 +5471,7 @@ class Sum(_Arithmetic):
                     seen.add(w)
                     wires.append(w)
             self._wires = tuple(wires)
+        _consume(self, operands)
         if any(f is None for f in forms[k:]):  # matrix-only (an operand without a Pauli
             take_over(self, operands)          # form): as _finish
             return

@@ -168,6 +168,29 @@ class QSVT(Template):
         h = self.hyperparameters
         return (h["UA"], h["projectors"]), ()
 
+    def remake(self, params=None):
+        """A copy with ``params`` in place of its :attr:`data` (those of ``UA`` and the
+        projectors, in order; PennyLane's ``bind_new_parameters``), made where it is called:
+        how a tape's new parameters reach the gates (the Hadamard gradient's expansion,
+        ``finite_diff``, ``param_shift``).
+
+        >>> import qsym as qml
+        >>> op = qml.QSVT(qml.RX(1.0, wires=0), [qml.PCPhase(2.0, dim=1, wires=0)] * 2)
+        >>> op.remake([4.0, 5.0, 6.0]).data
+        (4.0, 5.0, 6.0)
+        """
+        h = self.hyperparameters
+        ops = [h["UA"], *h["projectors"]]
+        n = [len(op.data) for op in ops]
+        params = self.data if params is None else tuple(params)
+        if len(params) != sum(n):
+            raise ArgumentError(f"QSVT takes {sum(n)} parameters (those of UA and the "
+                                f"projectors, in order), got {len(params)}")
+        edges = np.cumsum([0] + n)
+        new = [operator_params(op, params[lo:hi], op)[0] for op, lo, hi in zip(ops, edges[:-1], edges[1:])]
+        with recording(Tape()):
+            return QSVT(new[0], new[1:], id=self.id)
+
     @classmethod
     def _unflatten(cls, data, metadata):
         with recording(Tape()):

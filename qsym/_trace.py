@@ -293,6 +293,14 @@ class Tape:
             op._gates = tuple(op._gates) + outside
         self.pending.append((self.items[-1] if self.items else None, op, gates))
 
+    def consume(self, ops) -> None:
+        """Products made here as statements (:meth:`pend`) became operands of a sum or a
+        scalar multiple: not applied where they were made (PennyLane's queue: the operands
+        leave it, the sum joins); their gates wait for a measurement of the sum, or
+        :meth:`check_observed` refuses them, as it refuses a sum of plain gates."""
+        ids = {id(op) for op in ops}
+        self.pending = [entry for entry in self.pending if id(entry[1]) not in ids]
+
     def hand_over(self, old, old_gates, new, new_gates, applied) -> None:
         """``new``, made of the gates ``new_gates`` off the tape, takes the place of ``old``, an
         operator made of this circuit's gates ``old_gates`` (``qml.simplify`` in a circuit, as

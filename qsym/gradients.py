@@ -906,7 +906,15 @@ def _hadamard_expand(tape):
     def flat(x):
         params = [x[lo] if v.ndim == 0 else anp.reshape(x[lo:hi], v.shape)
                   for v, lo, hi in zip(values, edges[:-1], edges[1:])]
-        bound = tape.bind_new_parameters(params, trainable)
+        try:
+            bound = tape.bind_new_parameters(params, trainable)
+        except (TypeError, ValueError) as exc:  # an operator that takes numbers only
+            names = sorted({op.name for op in tape.operations if op.data and not _has_generator(op)})
+            raise DifferentiationError(
+                "the Hadamard gradient differentiates through the decomposition of an "
+                f"operator without a generator ({', '.join(names)}), which could not be "
+                f"made from traced parameters ({type(exc).__name__}: {exc}): use "
+                "diff_method='parameter-shift', 'adjoint' or 'backprop'") from exc
         ops = [g for op in bound.operations for g in _generator_gates(op)]
         held[:] = ops
         if any(anp.ndim(p) and _boxed(p) for op in ops for p in op.data):

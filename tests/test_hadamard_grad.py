@@ -519,3 +519,71 @@ def test_the_adjoint_of_an_adjoint_template_uses_the_gate_it_applies():
     assert twice.has_generator
     # RY's (PennyLane's convention U = exp(i t G): -Y/2)
     assert np.allclose(qml.matrix(twice.generator()), -qml.matrix(qml.Y(0)) / 2)
+
+
+def _qsvt_circuit(x):
+    qml.RY(x[0], wires=1)
+    qml.QSVT(qml.BlockEncode(onp.array([[0.3]]), wires=[0, 1]),
+             [qml.PCPhase(x[1], dim=1, wires=[0, 1]), qml.PCPhase(0.4, dim=1, wires=[0, 1]),
+              qml.PCPhase(x[2], dim=1, wires=[0, 1])])
+    return qml.expval(qml.PauliZ(1))
+
+
+def test_the_hadamard_gradient_of_a_qsvt_of_trainable_projectors():
+    """A QSVT's data are its block encoding's and projectors' (PennyLane's ``op.data``): the
+    Hadamard gradient's expansion remakes the operator from them (``QSVT.remake``); it
+    refused with "QSVT takes 2 parameters (its data), got 3" (the oracle's probe, stop 65).
+    Against PennyLane 0.45.1's backprop Jacobian (computed in /work/plvenv) and central
+    differences of the circuit's values."""
+    dev = qml.device("default.qubit", wires=3)
+    x = np.array([0.37, -1.21, 0.52], requires_grad=True)
+    pl_backprop = [-0.478922379, -0.290943474, 0.0]
+    plain = qml.QNode(_qsvt_circuit, dev)
+    h = 1e-6
+    central = [(float(plain(x + h * e)) - float(plain(x - h * e))) / (2 * h) for e in onp.eye(3)]
+    assert onp.allclose(central, pl_backprop, atol=1e-6)
+    for method in ("hadamard", "parameter-shift"):
+        node = qml.QNode(_qsvt_circuit, dev, diff_method=method)
+        assert onp.allclose(qml.jacobian(node)(x), pl_backprop, atol=1e-7), method
+    op = qml.QSVT(qml.BlockEncode(onp.array([[0.3]]), wires=[0, 1]),
+                  [qml.PCPhase(0.1, dim=1, wires=[0, 1]), qml.PCPhase(0.2, dim=1, wires=[0, 1])])
+    new = op.remake([onp.array([[0.5]]), 0.7, 0.8])
+    ref = qml.QSVT(qml.BlockEncode(onp.array([[0.5]]), wires=[0, 1]),
+                   [qml.PCPhase(0.7, dim=1, wires=[0, 1]), qml.PCPhase(0.8, dim=1, wires=[0, 1])])
+    assert onp.allclose(qml.matrix(new), qml.matrix(ref)) and op.data[1] == 0.1
+    with pytest.raises(qml.QsymError, match="QSVT takes 3 parameters"):
+        op.remake([0.7, 0.8])
+
+
+def test_the_hadamard_gradient_refuses_an_operator_made_from_numbers_only():
+    """An operator without a generator whose constructor takes numbers only (SpecialUnitary's
+    matrix, a TrotterProduct's complex coefficients) cannot be remade from the traced
+    parameters the expansion's chain rule needs: a DifferentiationError naming it and the
+    methods that work (was numpy's ValueError / a TypeError about an ArrayBox; PennyLane
+    0.45.1 fails there too). The methods named give central differences' numbers."""
+    dev = qml.device("default.qubit", wires=3)
+
+    def su(x):
+        qml.RY(0.3, wires=0)
+        qml.SpecialUnitary(qml.math.stack([x[0], x[1], 0.2]), wires=[0])
+        return qml.expval(qml.PauliY(0))
+
+    def trotter(x):
+        qml.RY(0.3, wires=0)
+        qml.Hadamard(1)
+        qml.TrotterProduct(qml.Hamiltonian([x[0], 0.4], [qml.PauliX(0) @ qml.PauliX(1), qml.PauliZ(1)]),
+                           time=x[1], n=2, order=2)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliY(1))
+
+    x = np.array([0.37, -1.21], requires_grad=True)
+    for circuit, name in ((su, "SpecialUnitary"), (trotter, "TrotterProduct")):
+        node = qml.QNode(circuit, dev, diff_method="hadamard")
+        with pytest.raises(qml.DifferentiationError, match=f"without a generator \\({name}\\).*parameter-shift"):
+            qml.jacobian(node)(x)
+        plain = qml.QNode(circuit, dev)
+        h = 1e-6
+        central = [(float(plain(x + h * e)) - float(plain(x - h * e))) / (2 * h) for e in onp.eye(2)]
+        assert onp.abs(central).max() > 0.05
+        for method in ("parameter-shift", "adjoint"):
+            node = qml.QNode(circuit, dev, diff_method=method)
+            assert onp.allclose(qml.jacobian(node)(x), central, atol=1e-6), (name, method)

@@ -651,3 +651,48 @@ def test_a_scalar_products_matrix_keeps_the_number_type():
     assert b.dtype == onp.float64 and onp.allclose(b, [[[0, 0.5], [0.5, 0]], [[0, 2], [2, 0]]])
     w = qml.matrix(qml.s_prod(0.5, qml.X(0)), wire_order=[1, 0])
     assert w.dtype == onp.float64 and onp.allclose(w, 0.5 * onp.kron(onp.eye(2), [[0, 1], [1, 0]]))
+
+
+# -- a sum of products of gates made in a circuit: measured, or refused (stop 65) ---------
+
+def _sum_of_products(kind):
+    if kind == "hamiltonian":
+        return qml.Hamiltonian([1.7, -0.12], [qml.prod(qml.Z(0), qml.X(1), qml.X(2)),
+                                              qml.prod(qml.X(1), qml.X(2))])
+    if kind == "operators":
+        return 1.7 * (qml.Z(0) @ qml.X(1) @ qml.X(2)) - 0.12 * (qml.X(1) @ qml.X(2))
+    if kind == "sum":
+        return qml.sum(qml.s_prod(1.7, qml.Z(0) @ qml.X(1) @ qml.X(2)),
+                       qml.s_prod(-0.12, qml.prod(qml.X(1), qml.X(2))))
+    return qml.dot([1.7, -0.12], [qml.Z(0) @ qml.X(1) @ qml.X(2), qml.X(1) @ qml.X(2)])
+
+
+@pytest.mark.parametrize("kind", ["hamiltonian", "operators", "sum", "dot"])
+def test_a_sum_of_products_made_in_a_circuit_is_measured_or_refused(kind):
+    """Products of gates that become terms of a sum made in the circuit are its operands,
+    not statements: measured, the value is the hand one (RX(0.4) on wire 0, a Bell pair on
+    1, 2: <Z0 X1 X2> = cos 0.4, <X1 X2> = 1); made and not measured, a TracingError as for a
+    sum of single gates (PennyLane applies the non-unitary sum as an operation: its
+    probabilities summed to 3.8 in the oracle's circuit, stop 65). qsym applied the products
+    one after the other and returned numbers."""
+    dev = qml.device("default.qubit", wires=3)
+
+    def prep():
+        qml.RX(0.4, wires=0)
+        qml.Hadamard(1)
+        qml.CNOT([1, 2])
+
+    @qml.qnode(dev)
+    def measured():
+        prep()
+        return qml.expval(_sum_of_products(kind))
+
+    @qml.qnode(dev)
+    def unmeasured():
+        prep()
+        _sum_of_products(kind)
+        return qml.probs(wires=[0, 1, 2])
+
+    assert onp.isclose(measured(), 1.7 * onp.cos(0.4) - 0.12)
+    with pytest.raises(qml.TracingError, match="neither measured nor applied"):
+        unmeasured()
