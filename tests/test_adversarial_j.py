@@ -1,0 +1,155 @@
+"""Adversarial round of stop 65 (benchmarks/results/adversarial-2026-12-07d.md): each test is
+a probe of a mechanism stop 64 landed (the legacy device API, postselection's reach, the
+parameter-shift tails' plan, grad's reused list results, the lazy module key) that gave a
+wrong number, a wrong shape or an unhelpful error before its fix. Expected numbers are
+worked out by hand (closed forms of one- and two-qubit circuits), by central differences
+or come from PennyLane 0.45.1 (/work/plvenv); never from the code under test."""
+
+import threading
+import time
+
+import numpy as onp
+import pytest
+
+import qsym as qml
+from qsym import numpy as pnp
+
+
+def _legacy_device_class(sleep=0.0, mutate=False):
+    """A user's legacy device (PennyLane's QubitDevice protocol): ``apply`` keeps the state
+    in the device, ``analytic_probability`` reads it back."""
+
+    class Tiny(qml.devices.QubitDevice):
+        name = short_name = "tiny.qubit"
+        pennylane_requires = version = "0.45"
+        author = "adv65"
+        operations = {"RX", "RY", "CNOT"}
+        observables = {"PauliZ"}
+
+        def apply(self, operations, rotations=None, **kwargs):
+            state = onp.zeros(2**self.num_wires, dtype=complex)
+            state[0] = 1
+            for op in list(operations) + list(rotations or []):
+                state = qml.matrix(op, wire_order=self.wires) @ state
+            self._state = state
+            if sleep:
+                time.sleep(sleep)  # another thread runs here (the GIL is let go)
+
+        def analytic_probability(self, wires=None):
+            return self.marginal_prob(onp.abs(self._state) ** 2, wires)
+
+        def reset(self):
+            self._state = None
+
+        def execute(self, circuit, **kwargs):
+            result = super().execute(circuit, **kwargs)
+            if mutate:  # a device that changes the tape it was given, after simulating it
+                for op in circuit.operations:
+                    op.data = tuple(9.0 for _ in op.data)
+            return result
+
+    return Tiny
+
+
+# --- the legacy device API (pl64b) -------------------------------------------------------------
+def test_a_legacy_device_used_from_two_threads_gives_each_its_own_numbers():
+    # A legacy device keeps the simulated state in itself between ``apply`` and
+    # ``analytic_probability``: two threads calling QNodes on one device read each other's
+    # states (before: cos(0.1) answered cos(1.3)'s value, about 1 call in 12; PennyLane
+    # 0.45.1 does the same). The facade now holds a per-device lock around each call into
+    # the device. Closed forms: <Z> = cos x, d<Z>/dx = -sin x.
+    dev = _legacy_device_class(sleep=0.002)(wires=1)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    bad, errors = [], []
+
+    def worker(x):
+        try:
+            for _ in range(8):
+                v = float(c(x))
+                g = float(qml.grad(c)(pnp.array(x, requires_grad=True)))
+                if abs(v - onp.cos(x)) > 1e-12 or abs(g + onp.sin(x)) > 1e-12:
+                    bad.append((x, v, g))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(x,)) for x in (0.1, 1.3, 2.5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert bad == []
+
+
+def test_a_legacy_device_used_from_two_threads_with_different_shots():
+    # The facade sets a tape's shots on the legacy device and restores them: another
+    # thread's analytic call saw the shots (sampled numbers, or a restore to the wrong
+    # value). Analytic: exactly cos(x); with 50 shots the value is a multiple of 1/25.
+    dev = _legacy_device_class(sleep=0.002)(wires=1)
+
+    def body(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    exact = qml.QNode(body, dev)
+    sampled = qml.set_shots(qml.QNode(body, dev), shots=50)
+    bad = []
+
+    def run_exact():
+        for _ in range(10):
+            v = float(exact(0.7))
+            if abs(v - onp.cos(0.7)) > 1e-12:
+                bad.append(("exact", v))
+
+    def run_sampled():
+        for _ in range(10):
+            v = float(sampled(0.7))
+            if abs(v * 25 - round(v * 25)) > 1e-9:
+                bad.append(("sampled", v))
+
+    threads = [threading.Thread(target=run_exact), threading.Thread(target=run_sampled)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert bad == []
+    assert dev.shots is None
+
+
+@pytest.mark.parametrize("legacy", [True, False])
+def test_a_device_that_changes_the_tapes_it_runs_does_not_change_the_gradient(legacy):
+    # The parameter-shift transform's tapes share the gates they do not shift, and a QNode
+    # on a user's device runs them one by one: a device whose ``execute`` sets
+    # ``op.data`` after simulating changed every later shifted tape (before: gradient
+    # [-0.459, -0.338] + [0.238, 0.669]; PennyLane 0.45.1 gives the closed form).
+    # <Z1> after RX(x) 0, RY(y) 1, CNOT(0, 1) = cos x cos y.
+    if legacy:
+        dev = _legacy_device_class(mutate=True)(wires=2)
+    else:
+        class Mutating(qml.devices.DefaultQubit):
+            def execute(self, circuits, execution_config=None):
+                result = super().execute(circuits, execution_config)
+                for circuit in circuits:
+                    for op in circuit.operations:
+                        op.data = tuple(9.0 for _ in op.data)
+                return result
+        dev = Mutating(wires=2)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def c(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=1)
+        qml.CNOT([0, 1])
+        return qml.expval(qml.Z(1))
+
+    x, y = pnp.array(0.3, requires_grad=True), pnp.array(0.8, requires_grad=True)
+    for _ in range(2):
+        assert float(c(x, y)) == pytest.approx(onp.cos(0.3) * onp.cos(0.8), abs=1e-12)
+        g = qml.grad(c)(x, y)
+        assert onp.allclose(g, [-onp.sin(0.3) * onp.cos(0.8), -onp.cos(0.3) * onp.sin(0.8)],
+                            atol=1e-12, rtol=0)
