@@ -1541,6 +1541,14 @@ def _run_by_transform(tape, device, gradient, cache=None, order=None, batch=None
     plain.trainable_params = train
     if not train:
         return _run(plain, device, cache=cache)
+    if len({anp.shape(data[i]) for i in train}) > 1:
+        # a broadcast parameter beside plain ones (one flat vector cannot hold them): the
+        # transform's own refusal of a derivative by a broadcast parameter (PennyLane's)
+        gradient[0](plain, **gradient[1])
+        raise DifferentiationError(
+            "differentiating a broadcast parameter (a batch of angles) beside other "
+            "parameters is not supported on this device: make the broadcast parameter "
+            "requires_grad=False, or differentiate each batch element's circuit")
     spec: list = []
     flat = _transform_execute(anp.stack([anp.real(data[i]) for i in train]), plain, device,
                               gradient, spec, cache, order, batch)

@@ -153,3 +153,44 @@ def test_a_device_that_changes_the_tapes_it_runs_does_not_change_the_gradient(le
         g = qml.grad(c)(x, y)
         assert onp.allclose(g, [-onp.sin(0.3) * onp.cos(0.8), -onp.cos(0.3) * onp.sin(0.8)],
                             atol=1e-12, rtol=0)
+
+
+def test_the_jacobian_of_a_broadcast_qnode_on_a_legacy_device():
+    # A tape made under qml.jacobian holds autograd boxes: a gate angle given a batch (a
+    # 1-D box) reported no batch size, so the legacy facade's batch_transform did not
+    # split it and the device got a broadcast gate (before: "ValueError: cannot reshape
+    # array of size 12 into shape (2,2)" from inside the device). d cos(x_i) / dx_j =
+    # -sin(x_i) delta_ij (PennyLane 0.45.1 refuses: NotImplementedError).
+    dev = _legacy_device_class()(wires=2)
+
+    @qml.qnode(dev)
+    def c(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=0)
+        return qml.expval(qml.Z(0))
+
+    xs = onp.array([0.1, 0.2, 0.3])
+    jx, jy = qml.jacobian(c)(pnp.array(xs, requires_grad=True), pnp.array(0.5, requires_grad=True))
+    assert onp.allclose(jx, onp.diag(-onp.sin(xs) * onp.cos(0.5)), atol=1e-12, rtol=0)
+    assert onp.allclose(jy, -onp.cos(xs) * onp.sin(0.5), atol=1e-12, rtol=0)
+    assert qml.RX(pnp.array([0.1, 0.2]), wires=0).batch_size == 2
+
+
+def test_a_broadcast_and_a_plain_parameter_differentiated_on_a_users_device_are_refused():
+    # On a device with its own execute (which broadcasts itself) the parameter-shift
+    # transform refuses a derivative by a broadcast parameter, as PennyLane's does; beside
+    # a plain parameter the tape's parameters could not be stacked (before: "ValueError:
+    # all input arrays must have the same shape", PennyLane: NotImplementedError).
+    class Own(qml.devices.DefaultQubit):
+        def execute(self, circuits, execution_config=None):
+            return super().execute(circuits, execution_config)
+
+    @qml.qnode(Own(wires=1), diff_method="parameter-shift")
+    def c(x, y):
+        qml.RX(x, wires=0)
+        qml.RY(y, wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(NotImplementedError, match="broadcasted parameters"):
+        qml.jacobian(c)(pnp.array([0.1, 0.2, 0.3], requires_grad=True),
+                        pnp.array(0.5, requires_grad=True))
