@@ -7,6 +7,7 @@ or come from PennyLane 0.45.1 (/work/plvenv); never from the code under test."""
 
 import threading
 import time
+import weakref
 
 import numpy as onp
 import pytest
@@ -194,3 +195,45 @@ def test_a_broadcast_and_a_plain_parameter_differentiated_on_a_users_device_are_
     with pytest.raises(NotImplementedError, match="broadcasted parameters"):
         qml.jacobian(c)(pnp.array([0.1, 0.2, 0.3], requires_grad=True),
                         pnp.array(0.5, requires_grad=True))
+
+
+# --- grad's kept result arrays (loop64: reused while nothing refers to them) ----------------
+@pytest.mark.parametrize("form", ["tensor", "list"])
+def test_a_weakly_referenced_gradient_is_never_written_again(form, monkeypatch):
+    # The fused short path keeps its result arrays and writes them again at the next call
+    # when their reference counts say nothing else holds them; a weak reference does not
+    # count, so a result dropped but weakly referenced (weakref.ref, a WeakValueDictionary
+    # memo, weakref.finalize) came back holding the next call's gradient (before: a
+    # weakref to [0.0978...] read [-0.615...]). Closed form: d cos(a) cos(b). The fused
+    # entry point is the compiled tier's (one small module, loaded from the disk cache
+    # after the first run).
+    monkeypatch.setenv("QSYM_TIER", "compiled")
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def c(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.Z(0))
+
+    def exact(p):
+        return [-onp.sin(p[0]) * onp.cos(p[1]), -onp.cos(p[0]) * onp.sin(p[1])]
+
+    g = qml.grad(c, argnum=0)
+    p1, p2 = [0.54, 0.12], [-1.3, 2.2]
+    arg = (lambda p: list(p)) if form == "list" else (lambda p: pnp.array(p, requires_grad=True))
+    for _ in range(5):  # remembered by the short path
+        g(arg(p1))
+    assert [e.tier for e in c._compiled.values()] == ["fused"]
+    refs = []
+    for _ in range(3):
+        r = g(arg(p1))
+        refs.append(weakref.ref(r[0]) if form == "list" else weakref.ref(r))
+        del r
+        g(arg(p2))
+    for ref in refs:
+        kept = ref()
+        if kept is not None:  # alive only if the path kept it: then it is p1's gradient
+            value = [float(kept)] if form == "list" else [float(v) for v in kept]
+            assert onp.allclose(value, exact(p1)[:len(value)], atol=1e-12, rtol=0)
+    assert onp.allclose([float(v) for v in g(arg(p2))], exact(p2), atol=1e-12, rtol=0)
