@@ -1273,6 +1273,12 @@ class QNode:
             # reference.qubit) is its adjoint method or parameter shift (by the circuit):
             # run as the default does, recorded as PennyLane's (executors.pl_best_is_adjoint)
             self.method = "parameter-shift"
+        if (self.diff_method in ("best", "backprop") and self.method == "adjoint"
+                and getattr(type(device), "wraps_legacy_device", False)):
+            # a legacy device simulates by itself (qsym's exact methods cannot run its
+            # circuits): its "best" (no device Jacobian) and a passthru device's "backprop"
+            # by parameter shift on it, the same exact derivative (was "adjoint", refused)
+            self.method = "parameter-shift"
         self._interface = vars(self).pop("interface")  # read and set as ``interface``
         try:
             self._param_names = tuple(inspect.signature(func).parameters)

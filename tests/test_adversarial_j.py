@@ -237,3 +237,41 @@ def test_a_weakly_referenced_gradient_is_never_written_again(form, monkeypatch):
             value = [float(kept)] if form == "list" else [float(v) for v in kept]
             assert onp.allclose(value, exact(p1)[:len(value)], atol=1e-12, rtol=0)
     assert onp.allclose([float(v) for v in g(arg(p2))], exact(p2), atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("diff_method, capabilities", [
+    ("best", {}), ("best", {"passthru_interface": "autograd"}),
+    ("backprop", {"passthru_interface": "autograd"}),
+    ("backprop", {"passthru_devices": {"autograd": "default.qubit"}})])
+def test_best_and_passthru_backprop_on_a_legacy_device_differentiate(diff_method, capabilities):
+    # qsym's "best" is its exact adjoint method, which cannot run a legacy device's
+    # circuits: a QNode given diff_method="best" (PennyLane's default, written out) on a
+    # legacy device, or "backprop" on one whose capabilities name a passthru interface,
+    # raised "does not support adjoint" at its first trainable call (PennyLane 0.45.1:
+    # "best" gives -sin(0.3) by parameter shift; its passthru backprop raises ValueError).
+    # Closed form: d cos(x) / dx = -sin(x).
+    base = _legacy_device_class()
+
+    class Caps(base):
+        @classmethod
+        def capabilities(cls):
+            return {**super().capabilities(), **capabilities}
+
+    @qml.qnode(Caps(wires=1), diff_method=diff_method)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    x = pnp.array(0.3, requires_grad=True)
+    assert float(c(x)) == pytest.approx(onp.cos(0.3), abs=1e-12)
+    assert float(qml.grad(c)(x)) == pytest.approx(-onp.sin(0.3), abs=1e-12)
+
+
+def test_backprop_on_a_legacy_device_without_passthru_names_backprop():
+    @qml.qnode(_legacy_device_class()(wires=1), diff_method="backprop")
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.QuantumFunctionError, match="does not support backprop"):
+        c(pnp.array(0.3, requires_grad=True))
