@@ -1131,6 +1131,33 @@ def _supports_method(device, name) -> bool:
     return device.supports_derivatives(devices.ExecutionConfig(gradient_method=name))
 
 
+def _method_on(device, diff_method, method) -> str:
+    """The method a QNode runs on ``device`` for ``diff_method``, where qsym's own
+    resolution (:func:`qsym._options.resolve`: ``method``) gave its exact adjoint method
+    to ``"best"`` or ``"backprop"``: parameter shift on a device that does not
+    backpropagate (PennyLane's "best" on lightning.qubit, reference.qubit: its adjoint
+    method or parameter shift by the circuit, run as the default does, recorded as
+    PennyLane's: ``executors.pl_best_is_adjoint``), and on a legacy device, which
+    simulates by itself (qsym's exact methods cannot run its circuits: its "best" without
+    a device Jacobian and a passthru device's "backprop" by parameter shift on it, the
+    same exact derivative; stop 65: was "adjoint", refused at the first call).
+
+    >>> import qsym as qml
+    >>> _method_on(qml.device("lightning.qubit", wires=1), "best", "adjoint")
+    'parameter-shift'
+    >>> _method_on(qml.device("default.qubit", wires=1), "best", "adjoint")
+    'adjoint'
+    """
+    if method != "adjoint":
+        return method
+    if diff_method == "best" and not devices.derivative_methods(device)[:1] == ("backprop",):
+        return "parameter-shift"
+    if diff_method in ("best", "backprop") and getattr(type(device), "wraps_legacy_device",
+                                                       False):
+        return "parameter-shift"
+    return method
+
+
 class QNode:
     """A circuit function bound to a device, compiled on first call for each signature.
 
@@ -1267,18 +1294,7 @@ class QNode:
         self._per_call_cache = Memo(PER_CALL_STRUCTURES)  # (key, structure) -> Compiled
         self._stand_ins_fail = False  # a per-call trace failed on stand-ins: run on numbers
         vars(self).update(vars(opts))  # the fields of qsym._options.Options (method: what runs)
-        if (self.diff_method == "best" and self.method == "adjoint"
-                and not devices.derivative_methods(device)[:1] == ("backprop",)):
-            # PennyLane's "best" on a device that does not backpropagate (lightning.qubit,
-            # reference.qubit) is its adjoint method or parameter shift (by the circuit):
-            # run as the default does, recorded as PennyLane's (executors.pl_best_is_adjoint)
-            self.method = "parameter-shift"
-        if (self.diff_method in ("best", "backprop") and self.method == "adjoint"
-                and getattr(type(device), "wraps_legacy_device", False)):
-            # a legacy device simulates by itself (qsym's exact methods cannot run its
-            # circuits): its "best" (no device Jacobian) and a passthru device's "backprop"
-            # by parameter shift on it, the same exact derivative (was "adjoint", refused)
-            self.method = "parameter-shift"
+        self.method = _method_on(device, self.diff_method, self.method)
         self._interface = vars(self).pop("interface")  # read and set as ``interface``
         try:
             self._param_names = tuple(inspect.signature(func).parameters)
