@@ -275,3 +275,55 @@ def test_backprop_on_a_legacy_device_without_passthru_names_backprop():
 
     with pytest.raises(qml.QuantumFunctionError, match="does not support backprop"):
         c(pnp.array(0.3, requires_grad=True))
+
+
+# --- the parameter-shift tails' plan (ps64) on tier 0 ------------------------------------------
+def _hea_reference(p, n):
+    """<Z_0 Z_{n-1}> after RY(p[l, w]) layers each followed by a CNOT chain, by a plain
+    NumPy state vector (wire 0 the most significant bit, as PennyLane's)."""
+    state = onp.zeros((2,) * n)
+    state[(0,) * n] = 1.0
+    for layer in p:
+        for w, a in enumerate(layer):
+            ry = onp.array([[onp.cos(a / 2), -onp.sin(a / 2)], [onp.sin(a / 2), onp.cos(a / 2)]])
+            state = onp.moveaxis(onp.tensordot(ry, state, axes=([1], [w])), 0, w)
+        for w in range(n - 1):
+            s = state.copy()
+            index = [slice(None)] * n
+            index[w] = 1
+            s[tuple(index)] = onp.flip(state[tuple(index)], axis=w)  # (target w + 1: axis w here)
+            state = s
+    z = onp.ones((2,) * n)
+    z[(1,) + (slice(None),) * (n - 1)] *= -1
+    z[(slice(None),) * (n - 1) + (1,)] *= -1
+    return float(onp.sum(z * state * state))
+
+
+@pytest.mark.parametrize("n", [9, 11])
+def test_parameter_shift_on_tier_0_of_9_to_11_wires_with_a_cnot_chain(n):
+    # The tails' plan (stop 64) hands gather_with_tables an int64 offset; tier 0's NumPy
+    # twin added it to uint64 indices, which NumPy 2 promotes to float64: IndexError
+    # ("arrays used as indices must be of integer (or boolean) type") at the first
+    # gradient by parameter shift of any circuit of 9 to 11 wires with a run of 4 CNOTs
+    # (tier 0 answers every new circuit first; 8 wires has one index chunk, 12 and more
+    # took other kernels). Reference: a NumPy state vector and the exact two-term rule
+    # of RY on it.
+    dev = qml.device("default.qubit", wires=n)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def c(p):
+        for layer in range(2):
+            for w in range(n):
+                qml.RY(p[layer, w], wires=w)
+            for w in range(n - 1):
+                qml.CNOT([w, w + 1])
+        return qml.expval(qml.Z(0) @ qml.Z(n - 1))
+
+    p = onp.random.default_rng(n).uniform(-2, 2, (2, n))
+    got = qml.grad(c)(pnp.array(p, requires_grad=True))
+    want = onp.zeros_like(p)
+    for i in onp.ndindex(p.shape):
+        e = onp.zeros_like(p)
+        e[i] = onp.pi / 2
+        want[i] = (_hea_reference(p + e, n) - _hea_reference(p - e, n)) / 2
+    assert onp.allclose(got, want, atol=1e-12, rtol=0)
