@@ -222,6 +222,9 @@ def apply_diag_layer(state, n, wires, dmats):
 
 
 def gather_with_tables(state, work, n, tables, t0):
+    # (a Python int: NumPy 2 promotes an int64 offset, a tail plan's at[q, 1], plus uint64
+    # to float64, which cannot index: IndexError at 9 to 11 wires; stop 65)
+    t0 = int(t0)
     dim = state.shape[0]
     n_chunks = (n + _CHUNK - 1) // _CHUNK
     W = 1 << _CHUNK

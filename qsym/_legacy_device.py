@@ -54,6 +54,7 @@ import dataclasses
 import functools
 import itertools
 import warnings
+import weakref
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -63,6 +64,7 @@ from . import devices, math
 from ._capabilities import DeviceCapabilities
 from ._compilation import decompose
 from ._deferral import defer_measurements
+from ._locks import new_lock, new_rlock
 from ._device_api import validate_measurements
 from ._mcm import MeasurementValue, MidMeasure
 from ._noise_models import BooleanFn
@@ -1094,21 +1096,51 @@ class QubitDevice(LegacyDevice):
 
 
 # --- the facade: a legacy device as a device of the current API ----------------------------
+_DEVICE_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_UNHASHABLE_LOCK = new_rlock()  # (a device class with __eq__ and no __hash__: one for all)
+_LOCKS_LOCK = new_lock()
+
+
+def device_lock(device):
+    """The reentrant lock that the facade holds while ``device`` (a legacy device) runs.
+
+    A legacy device keeps the circuit it simulates in itself (``apply`` stores a state,
+    ``analytic_probability`` or ``generate_samples`` reads it; its ``shots`` are set per
+    tape): two threads running QNodes on one device would read each other's states and
+    get each other's numbers, so every call of the facade into the device (execution,
+    derivatives, expansion, shots set and restored) holds the device's lock.
+
+    >>> lock = device_lock(object())
+    >>> with lock:
+    ...     pass
+    """
+    try:
+        lock = _DEVICE_LOCKS.get(device)
+        if lock is None:
+            with _LOCKS_LOCK:
+                lock = _DEVICE_LOCKS.setdefault(device, new_rlock())
+        return lock
+    except TypeError:  # unhashable (or not weakly referable): one lock for all of them
+        return _UNHASHABLE_LOCK
+
+
 @contextlib.contextmanager
 def _shots_set(device, shots):
-    """Inside, the legacy ``device`` has ``shots`` (a tape's ``Shots``)."""
+    """Inside, the legacy ``device`` has ``shots`` (a tape's ``Shots``) and is this
+    thread's alone (:func:`device_lock`)."""
     shots = Shots(shots)
     shots = shots.shot_vector if shots.has_partitioned_shots else shots.total_shots
-    if shots == device.shots:
-        yield
-        return
-    original_shots, original_shot_vector = device.shots, device._shot_vector
-    try:
-        device.shots = shots
-        yield
-    finally:
-        device.shots = original_shots
-        device._shot_vector = original_shot_vector
+    with device_lock(device):
+        if shots == device.shots:
+            yield
+            return
+        original_shots, original_shot_vector = device.shots, device._shot_vector
+        try:
+            device.shots = shots
+            yield
+        finally:
+            device.shots = original_shots
+            device._shot_vector = original_shot_vector
 
 
 def _with_shots(device, shots, function):

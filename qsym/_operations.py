@@ -1737,7 +1737,9 @@ class Operation:
             if getattr(self, "_batch_size", UNSET_BATCH_SIZE) is UNSET_BATCH_SIZE:
                 self._check_batching()
             return self._batch_size
-        sizes = {len(p) for p in self.params if isinstance(p, Batched)}
+        # (an autograd box of a 1-D array is a batch too: a tape made under qml.grad)
+        sizes = {len(p) for p in self.params
+                 if isinstance(p, Batched) or isinstance(p, Box) and getattr(p, "ndim", 0) == 1}
         U = dict(self.hyper).get("U") if self._row is not None else None
         if isinstance(U, tuple) and isinstance(U[0][0], tuple):  # a stack of matrices (QubitUnitary;
             sizes.add(len(U))  # nested tuples: no array made of a large matrix here)

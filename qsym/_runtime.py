@@ -1135,6 +1135,33 @@ def _supports_method(device, name) -> bool:
     return device.supports_derivatives(devices.ExecutionConfig(gradient_method=name))
 
 
+def _method_on(device, diff_method, method) -> str:
+    """The method a QNode runs on ``device`` for ``diff_method``, where qsym's own
+    resolution (:func:`qsym._options.resolve`: ``method``) gave its exact adjoint method
+    to ``"best"`` or ``"backprop"``: parameter shift on a device that does not
+    backpropagate (PennyLane's "best" on lightning.qubit, reference.qubit: its adjoint
+    method or parameter shift by the circuit, run as the default does, recorded as
+    PennyLane's: ``executors.pl_best_is_adjoint``), and on a legacy device, which
+    simulates by itself (qsym's exact methods cannot run its circuits: its "best" without
+    a device Jacobian and a passthru device's "backprop" by parameter shift on it, the
+    same exact derivative; stop 65: was "adjoint", refused at the first call).
+
+    >>> import qsym as qml
+    >>> _method_on(qml.device("lightning.qubit", wires=1), "best", "adjoint")
+    'parameter-shift'
+    >>> _method_on(qml.device("default.qubit", wires=1), "best", "adjoint")
+    'adjoint'
+    """
+    if method != "adjoint":
+        return method
+    if diff_method == "best" and not devices.derivative_methods(device)[:1] == ("backprop",):
+        return "parameter-shift"
+    if diff_method in ("best", "backprop") and getattr(type(device), "wraps_legacy_device",
+                                                       False):
+        return "parameter-shift"
+    return method
+
+
 class QNode:
     """A circuit function bound to a device, compiled on first call for each signature.
 
@@ -1271,12 +1298,7 @@ class QNode:
         self._per_call_cache = Memo(PER_CALL_STRUCTURES)  # (key, structure) -> Compiled
         self._stand_ins_fail = False  # a per-call trace failed on stand-ins: run on numbers
         vars(self).update(vars(opts))  # the fields of qsym._options.Options (method: what runs)
-        if (self.diff_method == "best" and self.method == "adjoint"
-                and not devices.derivative_methods(device)[:1] == ("backprop",)):
-            # PennyLane's "best" on a device that does not backpropagate (lightning.qubit,
-            # reference.qubit) is its adjoint method or parameter shift (by the circuit):
-            # run as the default does, recorded as PennyLane's (executors.pl_best_is_adjoint)
-            self.method = "parameter-shift"
+        self.method = _method_on(device, self.diff_method, self.method)
         self._interface = vars(self).pop("interface")  # read and set as ``interface``
         try:
             self._param_names = tuple(inspect.signature(func).parameters)
@@ -3166,7 +3188,7 @@ class grad(_Derivative):
         # classify takes it; the fused entry point already seen, no Tracker: ``call.hot``
         # in _short_path); any other case, or a failed check, is ``call``'s, before any effect
         (shape, device, method, diff_method, recording, guard, bound, own,
-         adjoint, entry, seen, held, rc, alone_row, alone_jac, alone_out,
+         adjoint, entry, seen, held, rc, wrc, alone_row, alone_jac, alone_out,
          no_data, runs, empty, n_out, jac_shape, n, step, lists) = hot  # (_HOT_NAMES)
         arr = first
         if type(first) is not tensor:
@@ -3206,7 +3228,8 @@ class grad(_Derivative):
             return self._closure(fast, first)
         if arr is first:
             out, jac, row = held  # (``call``'s: kept, or new where referred to)
-            if row is None or rc(row) != alone_row or rc(jac) != alone_jac:
+            if (row is None or rc(row) != alone_row or rc(jac) != alone_jac
+                    or wrc(row) or wrc(jac)):
                 jac = empty(jac_shape)
                 row = jac[0]
                 if rc(out) != alone_out:
@@ -3219,9 +3242,9 @@ class grad(_Derivative):
             # list of them), kept while nothing else refers to any (_unshared_list_counts)
             views, listed, (alone_lout, alone_ljac, alone_view) = lists
             out, jac, row = listed
-            if row is not None and rc(jac) == alone_ljac:
+            if row is not None and rc(jac) == alone_ljac and not wrc(jac):
                 for v in row:
-                    if rc(v) != alone_view:
+                    if rc(v) != alone_view or wrc(v):
                         row = None
                         break
             else:
@@ -3391,6 +3414,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     no_data = with_matrix_data(entry, [_NO_DATA])[-1]  # (the key has no data arguments)
     guard = entry.guard  # what the circuit read besides its arguments (qsym._guards)
     contiguous, typed, rc = _C_CONTIGUOUS, _TYPED_AS_PLAIN, sys.getrefcount
+    wrc = weakref.getweakrefcount  # (a weak reference to a result: it is not reused)
     # the fused tier's last out, jac, jac[0], written again while only this path has them
     held, (alone_row, alone_jac, alone_out), reuse = _unshared_counts(n_out, jac_shape)
     views, read_entry, flat_size = _path_getters(shape, name)
@@ -3429,7 +3453,8 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                     vg = read_entry(entry)  # the entry point now (the tiers swap it)
                     if vg is seen[0] and flags & typed == typed:  # fused: its body, inline
                         out, jac, row = held  # reused where nothing else refers to them
-                        if row is None or rc(row) != alone_row or rc(jac) != alone_jac:
+                        if (row is None or rc(row) != alone_row or rc(jac) != alone_jac
+                                or wrc(row) or wrc(jac)):
                             jac = empty(jac_shape)
                             row = jac[0]
                             if rc(out) != alone_out:
@@ -3477,7 +3502,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
 # dimension), ``lists`` (where ``call`` takes a list: ``views``, and the list form's kept
 # arrays and their counts from _unshared_list_counts; else None)
 _HOT_NAMES = ("shape", "device", "method", "diff_method", "recording", "guard", "bound", "own",
-              "adjoint", "entry", "seen", "held", "rc", "alone_row", "alone_jac",
+              "adjoint", "entry", "seen", "held", "rc", "wrc", "alone_row", "alone_jac",
               "alone_out", "no_data", "runs", "empty", "n_out", "jac_shape", "n", "step",
               "lists")
 
@@ -3904,8 +3929,9 @@ def _unshared_counts(n_out, jac_shape):
     them (the list and one local name each, ``row`` as ``jac``'s base): measured here,
     the same way, on fresh arrays. An array whose count is higher is referred to from
     elsewhere (the returned gradient kept, any view of it, whose base is ``jac``; a
-    derivative's ``forward``; another thread's call) and is not written again: new
-    arrays are made, as before. NumPy elides temporaries on the same rule. Off (counts
+    derivative's ``forward``; another thread's call), or that has a weak reference
+    (``weakref.ref``, ``weakref.finalize``, a ``WeakValueDictionary``: a dropped result
+    must not come back changed), is not written again: new arrays are made, as before. NumPy elides temporaries on the same rule. Off (counts
     that never match, new arrays at every call) where reference counts do not say that
     (other Pythons, free-threaded builds)."""
     reuse = (sys.implementation.name == "cpython" and sys.version_info < (3, 14)
@@ -3929,8 +3955,8 @@ def _unshared_list_counts(n_out, jac_shape, views, reuse):
     grad.__call__'s check while only the path refers to them (each view holds ``jac``
     as its base), measured the same way on fresh arrays, as :func:`_unshared_counts`. A
     view kept by the caller (the returned list, one of its items, anything made from
-    them) raises its count, and ``jac`` and the views are made anew: a gradient handed
-    out is never written again. Counts that never match where ``reuse`` is off."""
+    them) raises its count (a weak reference to one is seen by ``weakref.getweakrefcount``),
+    and ``jac`` and the views are made anew: a gradient handed out is never written again. Counts that never match where ``reuse`` is off."""
     listed = [None, None, None]
     if not reuse or not jac_shape[1]:
         return listed, (-1, -1, -1)

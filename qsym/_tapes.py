@@ -1541,17 +1541,42 @@ def _run_by_transform(tape, device, gradient, cache=None, order=None, batch=None
     plain.trainable_params = train
     if not train:
         return _run(plain, device, cache=cache)
+    if len({anp.shape(data[i]) for i in train}) > 1:
+        # a broadcast parameter beside plain ones (one flat vector cannot hold them): the
+        # transform's own refusal of a derivative by a broadcast parameter (PennyLane's)
+        gradient[0](plain, **gradient[1])
+        raise DifferentiationError(
+            "differentiating a broadcast parameter (a batch of angles) beside other "
+            "parameters is not supported on this device: make the broadcast parameter "
+            "requires_grad=False, or differentiate each batch element's circuit")
     spec: list = []
     flat = _transform_execute(anp.stack([anp.real(data[i]) for i in train]), plain, device,
                               gradient, spec, cache, order, batch)
     return _unflatten(flat, spec)[0]
 
 
+def own_tapes(tapes) -> tuple:
+    """``tapes`` as a user's device's own ``execute`` receives them: each with its own
+    gates and measurements (``copy(copy_operations=True)``). A gradient transform's
+    shifted tapes share the gates they do not shift, and a QNode runs them one by one; a
+    device that changes what it is given (``op.data = ...`` after simulating) would
+    otherwise change the tapes run after it, and the derivative (PennyLane's devices get
+    fresh gates from its preprocessing).
+
+    >>> import qsym as qml
+    >>> t = QuantumScript([qml.RX(0.1, 0)], [qml.expval(qml.Z(0))])
+    >>> (c,) = own_tapes((t,))
+    >>> c.operations[0] is t.operations[0], c.operations[0] == t.operations[0]
+    (False, True)
+    """
+    return tuple(t.copy(copy_operations=True) for t in tapes)
+
+
 @primitive
 def _own_execute(params, tape, device, indices=None):
     """The result of ``tape`` with ``params`` at its parameters ``indices`` (None: all, in
     order) by the device's own ``execute`` (a user's device class)."""
-    return device.execute((_bound(params, tape, indices),), None)[0]
+    return device.execute(own_tapes((_bound(params, tape, indices),)), None)[0]
 
 
 def _bound(params, tape, indices):
@@ -1563,7 +1588,7 @@ def _own_execute_vjp(ans, params, tape, device, indices=None):
     bound = _bound(params, tape, indices)
     bound.trainable_params = list(range(len(params))) if indices is None else list(indices)
     tapes, fn = DEVICE_GRADIENT["param_shift"](bound)
-    jac = fn(device.execute(tuple(tapes), None))
+    jac = fn(device.execute(own_tapes(tapes), None))
     parts = jac if isinstance(jac, tuple) else (jac,)
     jac = np.stack([np.asarray(j, dtype=float) for j in parts], axis=-1)  # (*result, n)
     return lambda g: np.tensordot(np.asarray(g, dtype=float), jac, axes=np.ndim(g))
@@ -1583,7 +1608,7 @@ def _run_own(tape, device):
     if not boxed:
         if any(isinstance(d, Box) for d in data):
             tape = tape.bind_new_parameters([getval(d) for d in data], list(range(len(data))))
-        return device.execute((tape,), None)[0]
+        return device.execute(own_tapes((tape,)), None)[0]
     if len(tape.measurements) != 1:
         raise DifferentiationError(
             "differentiating a tape with several measurements on a device's own execute is not "
