@@ -79,3 +79,31 @@ def test_late_inverted_controlled_state_prep_of_inputs_is_differentiated(kind):
     fd = [(float(circuit(np.array(x0 + h * e))) - float(circuit(np.array(x0 - h * e)))) / (2 * h)
           for e in onp.eye(2)]
     assert onp.allclose(got, fd, atol=1e-7)
+
+
+# --- qml.execute(tapes, dev) without diff_method under qml.grad -------------------------
+# PennyLane 0.45.1: qml.execute's diff_method defaults to None; the value is computed, and
+# differentiating it raises QuantumFunctionError("Derivatives cannot be calculated with
+# diff_method=None") in the backward pass (default.qubit and default.mixed alike). qsym
+# differentiated it (its own exact derivative).
+
+@pytest.mark.parametrize("name", ["default.qubit", "default.mixed"])
+def test_execute_without_diff_method_is_not_differentiated(name):
+    dev = qml.device(name, wires=1)
+
+    def cost(x, **kw):
+        tape = qml.tape.QuantumScript([qml.RX(x, 0)], [qml.expval(qml.PauliZ(0))])
+        return qml.execute([tape], dev, **kw)[0]
+
+    x = np.array(0.5, requires_grad=True)
+    assert onp.isclose(float(cost(x)), onp.cos(0.5), atol=1e-12)
+    for kw in ({}, {"diff_method": None}):
+        with pytest.raises(qml.QuantumFunctionError,
+                           match="Derivatives cannot be calculated with diff_method=None"):
+            qml.grad(cost)(x, **kw)
+    with pytest.raises(qml.QuantumFunctionError, match="diff_method=None"):
+        qml.jacobian(cost)(x)
+    # a method given: differentiated (by hand: d cos x / dx = -sin x)
+    for method in ("backprop", qml.gradients.param_shift):
+        assert onp.isclose(float(qml.grad(cost)(x, diff_method=method)), -onp.sin(0.5),
+                           atol=1e-10)
