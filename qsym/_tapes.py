@@ -2130,7 +2130,7 @@ def _check_device_method(tapes, device, diff_method, max_diff) -> None:
     tape (its ``supports_derivatives``; a user's device class without
     ``compute_derivatives`` supports none) raises, whether or not anything is
     differentiated; never another method's derivatives in its place."""
-    if not isinstance(diff_method, str) or diff_method not in ("backprop", "adjoint", "device"):
+    if not isinstance(diff_method, str) or diff_method not in devices.DEVICE_ONLY_METHODS:
         return
     if devices.runs_own_execute(device) and isinstance(device, devices.DefaultQubit):
         return  # (PennyLane's DefaultQubit.supports_derivatives, kept by a subclass with
@@ -2141,10 +2141,7 @@ def _check_device_method(tapes, device, diff_method, max_diff) -> None:
             gradient_method=diff_method, derivative_order=max_diff or 1),
             tapes[0] if tapes else None):
         return
-    raise QuantumFunctionError(
-        f"Device {device} does not support {diff_method} with requested circuit. (qsym: "
-        "PennyLane's check of qml.execute: give a diff_method the device supports, e.g. "
-        "qml.gradients.param_shift, or a device class with compute_derivatives for 'device')")
+    raise devices.unsupported_method(device, diff_method, "qml.execute's")
 
 
 class _NoGradients:

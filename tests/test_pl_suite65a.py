@@ -107,3 +107,71 @@ def test_execute_without_diff_method_is_not_differentiated(name):
     for method in ("backprop", qml.gradients.param_shift):
         assert onp.isclose(float(qml.grad(cost)(x, diff_method=method)), -onp.sin(0.5),
                            atol=1e-10)
+
+
+# --- A QNode's diff_method: checked against the device when made, and assignable ------
+# PennyLane 0.45.1 (workflow/qnode.py, _validate_diff_method): a device-only method the
+# device's supports_derivatives refuses raises QuantumFunctionError("Device ... does not
+# support <method> with requested circuit.") when the QNode is made; qsym accepted every
+# method. PennyLane reads qnode.diff_method at each call, so an assignment takes effect;
+# qsym kept the method it was made with.
+
+def _rx(x):
+    qml.RX(x, 0)
+    return qml.expval(qml.PauliZ(0))
+
+
+@pytest.mark.parametrize("name, method", [("default.qubit", "device"),
+                                          ("default.mixed", "adjoint"),
+                                          ("default.mixed", "device"),
+                                          ("lightning.qubit", "backprop"),
+                                          ("reference.qubit", "adjoint")])
+def test_a_device_only_method_the_device_lacks_is_refused_when_made(name, method):
+    with pytest.raises(qml.QuantumFunctionError,
+                       match=f"does not support {method} with requested circuit"):
+        qml.QNode(_rx, qml.device(name, wires=1), diff_method=method)
+
+
+@pytest.mark.parametrize("name, method", [("default.qubit", "backprop"),
+                                          ("default.qubit", "adjoint"),
+                                          ("default.mixed", "backprop"),
+                                          ("lightning.qubit", "adjoint")])
+def test_a_device_only_method_the_device_has_is_accepted(name, method):
+    node = qml.QNode(_rx, qml.device(name, wires=1), diff_method=method)
+    assert onp.isclose(float(qml.grad(node)(np.array(0.5))), -onp.sin(0.5), atol=1e-12)
+
+
+def test_assigning_diff_method_takes_effect_at_the_next_call():
+    dev = qml.device("default.qubit", wires=1)
+    x = np.array(0.5, requires_grad=True)
+    # PennyLane 0.45.1's finite-diff gradient (forward difference, h=1e-7), after and
+    # before a first call: -0.47942558034641536 both times
+    forward = (onp.cos(0.5 + 1e-7) - onp.cos(0.5)) / 1e-7  # by hand
+    for call_first in (True, False):
+        node = qml.QNode(_rx, dev, diff_method="parameter-shift")
+        if call_first:
+            assert onp.isclose(float(qml.grad(node)(x)), -onp.sin(0.5), atol=1e-12)
+        node.diff_method = "finite-diff"
+        assert node.diff_method == "finite-diff"
+        g = float(qml.grad(node)(x))
+        assert onp.isclose(g, -0.47942558034641536, atol=1e-12)
+        # (the forward difference's error, about 4e-8, tells it from the exact -sin 0.5; the
+        # circuit's rounding divided by h: about 2e-9)
+        assert abs(g - forward) < 1e-8 and abs(g + onp.sin(0.5)) > 3e-8
+        assert onp.isclose(float(node(x)), onp.cos(0.5), atol=1e-12)
+    # None: values, and PennyLane's error when differentiated
+    node.diff_method = None
+    assert onp.isclose(float(node(x)), onp.cos(0.5), atol=1e-12)
+    with pytest.raises(qml.QuantumFunctionError,
+                       match="Derivatives cannot be calculated with diff_method=None"):
+        qml.grad(node)(x)
+    node.diff_method = "adjoint"
+    assert onp.isclose(float(qml.grad(node)(x)), -onp.sin(0.5), atol=1e-12)
+    # PennyLane's checks of a method: an unknown name, one the device lacks (PennyLane
+    # raises at the next call; qsym at the assignment), and the QNode keeps its method
+    with pytest.raises(qml.QuantumFunctionError, match="not recognized"):
+        node.diff_method = "garbage"
+    with pytest.raises(qml.QuantumFunctionError, match="does not support device"):
+        node.diff_method = "device"
+    assert node.diff_method == "adjoint"
+    assert onp.isclose(float(qml.grad(node)(x)), -onp.sin(0.5), atol=1e-12)
