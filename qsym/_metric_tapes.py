@@ -456,7 +456,7 @@ class QNodeMetricTensor:
 
     def sampled(self, args, kwargs):
         """The tensor from the tapes, run with the QNode's shots."""
-        from ._tapes import execute
+        from ._tapes import EXACT, execute
         from ._runtime import jacobian
 
         options = dict(self.options)
@@ -470,7 +470,7 @@ class QNodeMetricTensor:
                      for i, a in enumerate(args))  # their gate parameters: trainable
         tape = self._expanded_tape(args, kwargs)
         tapes, fn = metric_tensor(tape, **options)
-        g = fn(execute(tapes, self.qnode.device))
+        g = fn(execute(tapes, self.qnode.device, EXACT))
         if not self.hybrid or isinstance(g, tuple):
             return g
 

@@ -34,7 +34,7 @@ import numpy as onp
 from . import numpy as qnp
 from ._opmath import adjoint
 from ._operations import probs
-from ._tapes import QuantumScript, execute
+from ._tapes import EXACT, QuantumScript, execute
 from .errors import ArgumentError
 from .workflow import construct_tape
 
@@ -124,7 +124,7 @@ class QNSPSAOptimizer:
             metric_tapes += m_tapes
             grad_dirs.append(dirs)
             tensor_dirs.append(t_dirs)
-        raw = execute(grad_tapes + metric_tapes, cost.device)
+        raw = execute(grad_tapes + metric_tapes, cost.device, EXACT)
         r = self.resamplings
         grads = qnp.array([self._post_process_grad(raw[2 * i:2 * i + 2], grad_dirs[i])
                            for i in range(r)])
@@ -208,7 +208,7 @@ class QNSPSAOptimizer:
             params_next = [params_next]
         tapes = [construct_tape(cost)(*args, **kwargs),
                  construct_tape(cost)(*params_next, **kwargs)]
-        loss_curr, loss_next = execute(tapes, cost.device)
+        loss_curr, loss_next = execute(tapes, cost.device, EXACT)
         size = self.last_n_steps.size
         self.last_n_steps[(self.k - 2) % size] = qnp.asarray(loss_curr).item()
         seen = self.last_n_steps if self.k > size else self.last_n_steps[:self.k - 1]

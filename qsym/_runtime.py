@@ -1162,6 +1162,44 @@ def _method_on(device, diff_method, method) -> str:
     return method
 
 
+def _check_device_method(device, diff_method) -> None:
+    """PennyLane's check when a QNode is made (``_validate_diff_method``): a device-only
+    method (``"backprop"``, ``"adjoint"``, ``"device"``) that the device's
+    ``supports_derivatives`` refuses raises ``QuantumFunctionError`` (``"device"`` on
+    ``default.qubit``, ``"adjoint"`` on ``default.mixed``, ``"backprop"`` on
+    ``lightning.qubit``). qsym's own devices and PennyLane's legacy-device facade answer
+    as PennyLane's; a user's device class is left to its call (qsym runs its own
+    derivatives there, :func:`qsym.devices.own_derivatives`), and a device qsym does not
+    simulate to its own refusal.
+
+    >>> import qsym as qml
+    >>> _check_device_method(qml.device("default.mixed", wires=1), "adjoint")
+    Traceback (most recent call last):
+        ...
+    qsym.errors.QuantumFunctionError: Device <qsym device 'default.mixed', wires=[0]> does not support adjoint with requested circuit. ...
+    """
+    if not isinstance(diff_method, str) or diff_method not in devices.DEVICE_ONLY_METHODS:
+        return
+    if (not type(device).__module__.startswith("qsym.")
+            or getattr(device, "name", None) in devices.UNSIMULATED_DEVICES):
+        return
+    if not device.supports_derivatives(devices.ExecutionConfig(gradient_method=diff_method)):
+        raise devices.unsupported_method(device, diff_method, "a QNode's")
+
+
+class _Reresolved:
+    """``qnode.diff_method = ...`` after the QNode was made (PennyLane's QNode reads its
+    attribute at each call): the QNode's options resolved again as if it had been made
+    with it (:meth:`QNode._assign_diff_method`). Reads find the instance's own value (a
+    descriptor with ``__set__`` and no ``__get__``: no cost on the call path)."""
+
+    def __set__(self, node, value) -> None:
+        if "diff_method" not in vars(node):  # (never: __init__ writes the dict directly)
+            vars(node)["diff_method"] = value
+            return
+        node._assign_diff_method(value)
+
+
 class QNode:
     """A circuit function bound to a device, compiled on first call for each signature.
 
@@ -1291,14 +1329,14 @@ class QNode:
             postselect_mode=postselect_mode, mcm_method=mcm_method,
             executor_backend=executor_backend, autograph=autograph,
             device_supports=functools.partial(_supports_method, device))
+        _check_device_method(device, opts.diff_method)
         self.func, self.device = func, device
         self.trace = options.check_trace(trace)
         # why this QNode traces at every call (None: once per signature; _switch_per_call)
         self.per_call = "trace='per-call'" if trace == "per-call" else None
         self._per_call_cache = Memo(PER_CALL_STRUCTURES)  # (key, structure) -> Compiled
         self._stand_ins_fail = False  # a per-call trace failed on stand-ins: run on numbers
-        vars(self).update(vars(opts))  # the fields of qsym._options.Options (method: what runs)
-        self.method = _method_on(device, self.diff_method, self.method)
+        self._take_options(opts)
         self._interface = vars(self).pop("interface")  # read and set as ``interface``
         try:
             self._param_names = tuple(inspect.signature(func).parameters)
@@ -1332,6 +1370,47 @@ class QNode:
         # a gate defined again or removed drops the signatures that use it (no check on
         # the call path: see _gates_changed)
         GATE_REGISTRY.watch(self)
+
+    diff_method = _Reresolved()
+
+    def _take_options(self, opts) -> None:
+        """The fields of :class:`qsym._options.Options` (``method``: what runs) as this
+        QNode's attributes."""
+        vars(self).update(vars(opts))
+        self.method = _method_on(self.device, self.diff_method, self.method)
+
+    def _assign_diff_method(self, value) -> None:
+        """``qnode.diff_method = value`` (PennyLane's QNode uses the method assigned at its
+        next call): the options resolved again as :class:`QNode` resolves them, with
+        PennyLane's checks (an unknown name, a device-only method the device does not
+        support: raised here, at the assignment), and what this QNode compiled or decided
+        for the old method dropped, as for a new circuit function. The interface stays.
+
+        >>> import qsym as qml
+        >>> node = qml.QNode(lambda x: (qml.RX(x, 0), qml.expval(qml.Z(0)))[1],
+        ...                  qml.device("default.qubit", wires=1), diff_method="parameter-shift")
+        >>> node.diff_method = "finite-diff"
+        >>> node.method, round(float(qml.grad(node)(qml.numpy.array(0.5))), 6)
+        ('finite-diff', -0.479426)
+        """
+        init = dict(self._init_args, diff_method=value)
+        opts = options.resolve(
+            value, init["h"], init["approx_order"], init["interface"], init["shifts"],
+            strategy=init["strategy"], grad_on_execution=init["grad_on_execution"],
+            cache=init["cache"], cachesize=init["cachesize"], max_diff=init["max_diff"],
+            device_vjp=init["device_vjp"], gradient_kwargs=init["gradient_kwargs"],
+            postselect_mode=init["postselect_mode"], mcm_method=init["mcm_method"],
+            executor_backend=init["executor_backend"], autograph=init["autograph"],
+            device_supports=functools.partial(_supports_method, self.device))
+        _check_device_method(self.device, opts.diff_method)
+        with self._lock:
+            interface = self._interface
+            self._take_options(opts)
+            vars(self).pop("interface", None)
+            self._interface = interface
+            self._init_args = init
+            vars(self).pop("_route", None)  # (decided again for the new method)
+            self._forget_function()
 
     @property
     def func(self) -> Callable:
@@ -2417,8 +2496,9 @@ class QNode:
             raise TracingError(f"a QNode cannot be {what} inside another QNode's circuit")
         if self.diff_method is None:  # (PennyLane's QuantumFunctionError)
             raise MethodError(
-                "this QNode was made with diff_method=None (not differentiable); give it a "
-                "diff_method such as 'parameter-shift' or 'adjoint' to differentiate it"
+                "Derivatives cannot be calculated with diff_method=None (qsym: this QNode's "
+                "diff_method is None, not differentiable; give it a diff_method such as "
+                "'parameter-shift' or 'adjoint' to differentiate it)"
             )
         if self.diff_method == "spsa":
             raise MethodError(

@@ -2089,7 +2089,10 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     PennyLane's forward pass; under autograd its Jacobians are the backward pass's, the
     device not asked again). ``transform_program`` (a ``CompilePipeline``, e.g. a
     device's ``preprocess_transforms()``) transforms the tapes first and post-processes
-    their results, as PennyLane's.
+    their results, as PennyLane's. Without a ``diff_method`` (PennyLane's default, None)
+    the results are values without a derivative: under ``qml.grad`` the backward pass
+    raises PennyLane's ``QuantumFunctionError`` ("Derivatives cannot be calculated with
+    diff_method=None"), as PennyLane's does.
 
     >>> import qsym as qml
     >>> t = qml.tape.QuantumScript([qml.RY(0.5, 0)], [qml.probs(wires=0)])
@@ -2104,10 +2107,12 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
                                    f"diff_method {diff_method}, and the provided circuit.")
     if not hasattr(device, "wires") or not hasattr(device, "shots"):
         raise DeviceError(f"qml.execute needs a device, e.g. qml.device('default.qubit'); got {device!r}")
+    if diff_method is None:  # PennyLane's default: values, no derivatives (qsym's own calls
+        diff_method = EXECUTE_NO_GRADIENTS  # pass EXACT: its compiled derivatives)
     if not kwargs.pop("method_checked", False):  # (once: not again on transformed tapes)
         _check_device_method(tapes, device, diff_method, kwargs.get("max_diff", 1))
-    if diff_method is NO_GRADIENTS:
-        return _without_gradients(tapes, device, interface, kwargs)
+    if isinstance(diff_method, _NoGradients):
+        return _without_gradients(tapes, device, interface, kwargs, diff_method.message)
     program = kwargs.pop("transform_program", None)
     if program:
         tapes, post = program(list(tapes))
@@ -2150,7 +2155,7 @@ def _check_device_method(tapes, device, diff_method, max_diff) -> None:
     tape (its ``supports_derivatives``; a user's device class without
     ``compute_derivatives`` supports none) raises, whether or not anything is
     differentiated; never another method's derivatives in its place."""
-    if not isinstance(diff_method, str) or diff_method not in ("backprop", "adjoint", "device"):
+    if not isinstance(diff_method, str) or diff_method not in devices.DEVICE_ONLY_METHODS:
         return
     if devices.runs_own_execute(device) and isinstance(device, devices.DefaultQubit):
         return  # (PennyLane's DefaultQubit.supports_derivatives, kept by a subclass with
@@ -2161,58 +2166,78 @@ def _check_device_method(tapes, device, diff_method, max_diff) -> None:
             gradient_method=diff_method, derivative_order=max_diff or 1),
             tapes[0] if tapes else None):
         return
-    raise QuantumFunctionError(
-        f"Device {device} does not support {diff_method} with requested circuit. (qsym: "
-        "PennyLane's check of qml.execute: give a diff_method the device supports, e.g. "
-        "qml.gradients.param_shift, or a device class with compute_derivatives for 'device')")
+    raise devices.unsupported_method(device, diff_method, "qml.execute's")
 
 
 class _NoGradients:
-    """``diff_method`` of the tapes of a QNode made with ``diff_method=None``
-    (:func:`qsym._transform.qnode_gradient`): values, and PennyLane's ``NoGradients``
-    error in autograd's backward pass (never another method's derivatives)."""
+    """``diff_method`` of tapes whose results have no derivative: a QNode made with
+    ``diff_method=None`` (:func:`qsym._transform.qnode_gradient`), or ``qml.execute``
+    given no ``diff_method`` (PennyLane's default, None): values, and PennyLane's
+    ``NoGradients`` error (``message``) in autograd's backward pass (never another
+    method's derivatives)."""
+
+    def __init__(self, message: str):
+        self.message = message
 
     def __repr__(self):
         return "None"
 
 
-NO_GRADIENTS = _NoGradients()
 NO_GRADIENTS_MESSAGE = (
     "Derivatives cannot be calculated with diff_method=None (qsym: this QNode was made "
     "with diff_method=None, not differentiable; give it a diff_method such as "
     "'parameter-shift' or 'adjoint' to differentiate it)")
+NO_GRADIENTS = _NoGradients(NO_GRADIENTS_MESSAGE)
+EXECUTE_NO_GRADIENTS = _NoGradients(
+    "Derivatives cannot be calculated with diff_method=None (qsym: qml.execute(tapes, "
+    "device) was given no diff_method, and PennyLane's default, None, does not "
+    "differentiate; pass one, e.g. diff_method=qml.gradients.param_shift, 'adjoint' or "
+    "'backprop')")
+
+
+class _Exact:
+    """``diff_method`` of qsym's own calls of :func:`execute` (a QNode's tapes, gradient
+    transforms, the metric tensor): under autograd qsym's compiled derivatives of the
+    tapes (where a user's ``qml.execute`` without ``diff_method`` has none, as
+    PennyLane's)."""
+
+    def __repr__(self):
+        return "EXACT"
+
+
+EXACT = _Exact()
 
 
 @primitive
-def _no_gradient(value, params):
+def _no_gradient(value, params, message):
     """``value``, computed at ``params`` (autograd's values) without a derivative."""
     return value
 
 
-def _no_gradient_vjp(ans, value, params):
+def _no_gradient_vjp(ans, value, params, message):
     def vjp(g):
-        raise MethodError(NO_GRADIENTS_MESSAGE)
+        raise MethodError(message)
     return vjp
 
 
 defvjp(_no_gradient, None, _no_gradient_vjp)
 
 
-def _without_gradients(tapes, device, interface, kwargs) -> tuple:
+def _without_gradients(tapes, device, interface, kwargs, message) -> tuple:
     """The tapes' results at their parameters' values; under autograd each result of a
-    tape with traced parameters raises PennyLane's ``NoGradients`` error when
-    differentiated."""
+    tape with traced parameters raises PennyLane's ``NoGradients`` error (``message``)
+    when differentiated."""
     tapes = list(tapes)
     boxed = [[d for d in list(gate_parameters(t)) + [p for m in t.measurements
                                                      for p in observable_parameters(m)]
               if isinstance(d, Box)] for t in tapes]
     plain = [_constant(t) if b else t for t, b in zip(tapes, boxed)]
-    results = execute(plain, device, None, interface, method_checked=True, **kwargs)
+    results = execute(plain, device, EXACT, interface, method_checked=True, **kwargs)
 
     def wrap(result, params):
         if isinstance(result, tuple):
             return _sequence(tuple(wrap(r, params) for r in result))
-        return _no_gradient(result, params)
+        return _no_gradient(result, params, message)
 
     return tuple(wrap(r, anp.concatenate([anp.ravel(anp.real(d)) for d in b])) if b else r
                  for r, b in zip(results, boxed))

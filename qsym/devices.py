@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentError, DeviceError, WireError
+from .errors import ArgumentError, DeviceError, QuantumFunctionError, WireError
 from ._options import check_mcm_options, is_device_method
 from ._capabilities import DeviceCapabilities, ExecutionCondition, OperatorProperties
 from ._shots import check_shots
@@ -431,6 +431,24 @@ def current_api(device):
     if isinstance(device, Device) or not _LEGACY_FACADE:
         return device
     return _LEGACY_FACADE[0](device)
+
+
+# the derivative methods only a device gives (PennyLane's "device-only derivatives")
+DEVICE_ONLY_METHODS = ("backprop", "adjoint", "device")
+
+
+def unsupported_method(device, diff_method, where: str) -> QuantumFunctionError:
+    """PennyLane's ``QuantumFunctionError`` for a device-only ``diff_method`` the device's
+    ``supports_derivatives`` refuses (``where``: whose check, in qsym's note).
+
+    >>> str(unsupported_method("<dev>", "device", "a QNode's")).split(" (")[0]
+    'Device <dev> does not support device with requested circuit.'
+    """
+    return QuantumFunctionError(
+        f"Device {device} does not support {diff_method} with requested circuit. (qsym: "
+        f"PennyLane's check of {where} diff_method: give a method the device supports, e.g. "
+        "'parameter-shift' (qml.gradients.param_shift), or a device class with "
+        "compute_derivatives for 'device')")
 
 
 def runs_own_execute(dev) -> bool:

@@ -2014,7 +2014,7 @@ def _hybrid_jacobian(qnode, tape_fn, kwargs, qnode_options=None):
     its tapes run on the device, the result contracted with the classical Jacobian of the
     gate parameters by the trainable arguments (inside an outer derivative:
     :func:`_traced_jacobian`)."""
-    from ._tapes import execute, jacobian_rows
+    from ._tapes import EXACT, execute, jacobian_rows
 
     def jacobian(*args, **kw):
         if any(_boxed(a) for a in args):
@@ -2031,7 +2031,7 @@ def _hybrid_jacobian(qnode, tape_fn, kwargs, qnode_options=None):
             rows = [np.zeros((sum(int(np.prod(s)) for s in shapes), 0))] * (copies or 1)
         else:
             tapes, fn = tape_fn(tape, **kwargs)
-            res = fn(execute(list(tapes), qnode.device))
+            res = fn(execute(list(tapes), qnode.device, EXACT))
             # a shot vector: one Jacobian per shot copy, as PennyLane's
             rows = np.split(np.asarray(jacobian_rows(tape, res, n)), copies or 1)
         out = [_chain_rule(tape, r, cjacs, shapes, listed) for r in rows]
@@ -2092,7 +2092,7 @@ def _tape_level(qnode, tape_fn, kwargs):
     the arguments (the gates', then the measured observables'; no chain rule to the
     arguments), after the transform's expansion of that tape (templates opened), as
     PennyLane's."""
-    from ._tapes import execute
+    from ._tapes import EXACT, execute
     from .workflow import construct_tape
 
     def jacobian(*args, **kw):
@@ -2102,7 +2102,7 @@ def _tape_level(qnode, tape_fn, kwargs):
         else:  # finite_diff's expansion (spsa_grad and hadamard_grad expand their own)
             tapes, fn = tape_fn(_opened(tape) if tape_fn is _tape_finite_diff else tape,
                                 **kwargs)
-        return fn(execute(tapes, qnode.device))
+        return fn(execute(tapes, qnode.device, EXACT))
 
     return jacobian
 
@@ -2788,10 +2788,10 @@ def _first_derivatives(tape, device):
     """Per measurement, the gradient by the tape's trainable parameters ``(n, *output)``
     (PennyLane's parameter shift, run on ``device``)."""
     import autograd.numpy as anp
-    from ._tapes import execute
+    from ._tapes import EXACT, execute
     n, n_meas = len(tape.trainable_params), len(tape.measurements)
     tapes, fn = _tape_param_shift(tape)
-    g = fn(execute(list(tapes), device))
+    g = fn(execute(list(tapes), device, EXACT))
     g = g if n_meas > 1 else (g,)
     return [anp.stack([_keep(e) for e in (gm if n > 1 else (gm,))]) for gm in g]
 
@@ -2824,7 +2824,7 @@ def _qnode_param_shift_hessian(qnode, kwargs, hybrid=True):
     the gate parameters depend nonlinearly on an argument, the exact term ``sum_a
     df/dtheta_a d2theta_a/dx2`` is added (PennyLane omits it)."""
     import autograd.numpy as anp
-    from ._tapes import execute
+    from ._tapes import EXACT, execute
     from ._transform import record
 
     def hessian_fn(*args, **kw):
@@ -2842,7 +2842,7 @@ def _qnode_param_shift_hessian(qnode, kwargs, hybrid=True):
             boxed.trainable_params = tape.trainable_params
             tape = boxed
         tapes, fn = _tape_param_shift_hessian(tape, **kwargs)
-        qh = fn(execute(list(tapes), qnode.device))
+        qh = fn(execute(list(tapes), qnode.device, EXACT))
         if not hybrid:
             return qh
         n, n_meas = tape.num_params, len(tape.measurements)

@@ -1954,8 +1954,7 @@ class StatePrep(Template):
 
     def _numeric_states(self) -> np.ndarray:
         """The unit vectors prepared (a batch: one per row), from the rows of numbers."""
-        states = [u[:, 0] if u is not None else np.asarray(values, dtype=float)
-                  for u, values in self._rows]
+        states = [self._row_numbers(i, u, values) for i, (u, values) in enumerate(self._rows)]
         psi = np.array(states, dtype=complex if any(np.iscomplexobj(v) for v in states)
                        else float)
         psi = psi / np.linalg.norm(psi, axis=-1, keepdims=True)
@@ -2045,8 +2044,8 @@ class StatePrep(Template):
         >>> [op.name for op in StatePrep(np.array([0.6, 0.8j]), wires=0).operator_gates()]
         ['RY', 'RZ', 'GlobalPhase']
         """
-        if self._mottonen is not None or self._batched:
-            return self.gates()
+        if self._mottonen is not None or self._batched or "_boxed_state" in self.__dict__:
+            return self.gates()  # (autograd's amplitudes: Möttönen's gates of them, boxed)
         self._refuse_unchecked_norm()  # (a state of circuit inputs: its numbers, looked at)
         tape = Tape()
         with recording(tape):
@@ -2088,7 +2087,7 @@ class StatePrep(Template):
         if u is None and _symbolic(np.asarray(values, dtype=object)):
             psi = _looked_at(values)  # (Möttönen's angles need its numbers)
         else:
-            psi = u[:, 0] if u is not None else np.asarray(values, dtype=float)
+            psi = self._row_numbers(0, u, values)
         return psi / np.linalg.norm(psi)
 
     # PennyLane's error texts (MottonenStatePreparation has its own)
@@ -2185,12 +2184,17 @@ class StatePrep(Template):
                 else:  # validate_norm=False: refused where applied
                     self._unchecked_norm = norm
             # (a replay of a trace of real inputs with complex constants among them takes
-            # the trace's route: the moduli's real state, then the phases' diagonal)
+            # the trace's route: the moduli's real state, then the phases' diagonal; the
+            # complex numbers kept for Möttönen's gates after gates: _row_numbers)
+            if np.any(np.abs(v.imag) > 0):
+                self.__dict__.setdefault("_complex_rows", {})[len(self._seen_rows())] = v
+            self._seen_rows().append(True)
             if choice(bool(np.any(np.abs(v.imag) > 0))):
                 return _complex_state_unitary(v / norm), None
             v = np.asarray(self._constant_phases(list(x)), dtype=complex)
             return None, _mark_padding([float(a) for a in v.real], given, pad_with)
         choice(False)  # (the place of the numbers' choice above, for a replay)
+        self._seen_rows().append(False)
         values = self._constant_phases(values)
         if not normalize:  # checked on every call's numbers
             outer = active_tape()
@@ -2202,6 +2206,21 @@ class StatePrep(Template):
         elif normalize:  # a zero vector has no normalized state (not |0...0>)
             add_check(self.name, values, functools.partial(_check_nonzero, self.name))
         return None, values
+
+    def _seen_rows(self) -> list:
+        """The rows :meth:`_row` has taken so far (in order; ``_complex_rows`` maps a row
+        of complex numbers to them)."""
+        return self.__dict__.setdefault("_row_order", [])
+
+    def _row_numbers(self, i: int, u, values) -> np.ndarray:
+        """Row ``i``'s amplitudes as numbers (not normalized): the unitary's first column,
+        or the row's complex numbers (a replay on numbers of a trace whose amplitudes were
+        expressions takes the real route of :meth:`_row`, which keeps only the moduli
+        and the phases' diagonal: Möttönen's gates need the phases), or its real values."""
+        if u is not None:
+            return u[:, 0]
+        kept = self.__dict__.get("_complex_rows", {}).get(i)
+        return kept if kept is not None else np.asarray(values, dtype=float)
 
     def _constant_phases(self, values: list) -> list:
         """A state of circuit inputs (real) with complex constants among its amplitudes

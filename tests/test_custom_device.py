@@ -67,7 +67,7 @@ def test_several_measurements_are_not_differentiated_silently():
 
     def cost(x):
         t = tape.bind_new_parameters([x], [0])
-        return qml.execute([t], dev)[0][0]
+        return qml.execute([t], dev, diff_method="best")[0][0]
 
     with pytest.raises(DifferentiationError, match="several measurements"):
         qml.grad(cost)(pnp.array(0.1, requires_grad=True))

@@ -257,7 +257,7 @@ def test_differentiable_through_the_tapes():
             circuit_ops(w)
             qml.expval(qml.Z(0))
         tapes, fn = qml.metric_tensor(t, approx="block-diag")
-        return np.diag(fn(qml.execute(tapes, DEV)))
+        return np.diag(fn(qml.execute(tapes, DEV, diff_method="backprop")))
 
     @qml.qnode(DEV)
     def node(w):

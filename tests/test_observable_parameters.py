@@ -245,7 +245,7 @@ def test_lowering_and_splitting_keep_observable_parameters_trainable():
                               qml.expval(qml.s_prod(1.5, qml.X(0)))], trainable_params=[0, 1, 3])
         split, _ = split_coefficients(s)  # the coefficients leave; 1.5 stays trainable
         seen["params"] = split.get_parameters()
-        return qml.execute([s], _dev())[0][0]
+        return qml.execute([s], _dev(), diff_method="backprop")[0][0]
 
     g = qml.grad(cost)(pnp.array([2.0, 0.5]))
     assert seen["params"] == [X0, 1.5]

@@ -216,7 +216,10 @@ def test_backprop_is_the_exact_derivative_and_static_argnums():
     assert frozen(X) == pytest.approx(onp.cos(X))
     with pytest.raises(qml.DifferentiationError, match="diff_method=None"):
         qml.grad(frozen)(np.array(X))
-    assert qml.grad(qml.QNode(_rx_z, dev, diff_method="device"))(np.array(X)) == pytest.approx(-onp.sin(X))
+    # "device" on default.qubit: PennyLane 0.45.1's QuantumFunctionError when the QNode is
+    # made (default.qubit's supports_derivatives refuses it; qsym differentiated it)
+    with pytest.raises(qml.QuantumFunctionError, match="does not support device"):
+        qml.QNode(_rx_z, dev, diff_method="device")
     rep = qml.QNode(c, dev, static_argnums=1)
     assert rep(X, 2) == pytest.approx(onp.cos(2 * X)) and rep(X, 3) == pytest.approx(onp.cos(3 * X))
 

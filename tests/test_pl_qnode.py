@@ -364,7 +364,7 @@ def test_a_tape_runs_operator_classes_with_their_own_constructor():
 
     def run(x):
         tape = qml.tape.QuantumScript([Spin(x, 0)], [qml.expval(qml.PauliZ(0))])
-        return qml.execute([tape], dev)[0]
+        return qml.execute([tape], dev, diff_method="backprop")[0]
 
     assert onp.isclose(run(0.4), onp.cos(0.4))
     assert onp.isclose(qml.grad(run)(np.array(0.4)), -onp.sin(0.4))

@@ -205,7 +205,7 @@ def test_tapes_holding_exponentials_run_as_their_rotations():
 
     def cost(t):
         tape = qml.tape.QuantumScript([qml.evolve(qml.X(0), t)], [qml.expval(qml.Z(0))])
-        return qml.execute([tape], dev)[0]
+        return qml.execute([tape], dev, diff_method="backprop")[0]
 
     t = qml.numpy.array(0.3, requires_grad=True)
     assert float(qml.grad(cost)(t)) == pytest.approx(-2 * onp.sin(0.6), abs=1e-10)

@@ -479,7 +479,7 @@ def test_refusals_of_broadcast_trainables_and_of_qnodes_without_trainables():
         qml.gradients.finite_diff(circuit)([0.1, 0.2])  # a list: not trainable
 
 
-@pytest.mark.parametrize("diff_method", [None, "param_shift"])
+@pytest.mark.parametrize("diff_method", ["backprop", "param_shift"])
 def test_jacobian_of_stacked_multi_measurement_tape_results_is_not_lost(diff_method):
     """qml.execute's result of a tape with several measurements is one autograd sequence
     (PennyLane's): ``anp.hstack`` of the list of tape results keeps every derivative. It was
@@ -487,7 +487,7 @@ def test_jacobian_of_stacked_multi_measurement_tape_results_is_not_lost(diff_met
     import autograd
 
     dev = qml.device("default.qubit", wires=2)
-    dm = qml.gradients.param_shift if diff_method else None
+    dm = qml.gradients.param_shift if diff_method == "param_shift" else diff_method
 
     def cost(p):
         t1 = qml.tape.QuantumScript([qml.RY(p[0], 0), qml.RX(p[1], 0)],
