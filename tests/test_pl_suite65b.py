@@ -56,3 +56,34 @@ def test_term_with_a_dense_matrix_only_is_measured_by_its_matrix():
     plus_one = onp.array([[0.0, 1.0], [0.0, 1.0]]) / onp.sqrt(2)
     s = qml.Y(0) + qml.X(0) @ _DenseZ(wires=1)
     assert onp.isclose(measure(qml.expval(s), plus_one), -1.0, atol=1e-15)
+
+
+# --- Pow of a product: its decomposition is the product repeated -------------------------
+def test_power_of_a_product_decomposes_into_the_product_repeated():
+    """PennyLane 0.45.1 (run in /work/plvenv; its ops/op_math/test_pow_op.py::
+    test_decomposition_in_recording_context_with_int_z): ``Pow(X(0) @ Z(1), 2).decomposition()``
+    is ``[X(0) @ Z(1), X(0) @ Z(1)]``, both queued in a recording context, and a 0th power's
+    is ``[]``. qsym gave the product's gates (``[Z(1), X(0), Z(1), X(0)]``) since stop 64
+    applied a product's power as its gates. The circuit is unchanged: by hand,
+    (RX(x) RY(0.4))^2 gives <Z0 Z1> = cos(2x) cos(0.8)."""
+    from qsym.ops.op_math import Pow
+
+    base = qml.prod(qml.PauliX(0), qml.PauliZ(1))
+    power = Pow(base, 2)
+    with qml.queuing.AnnotatedQueue() as q:
+        ops = power.decomposition()
+    assert len(q.queue) == 2 and len(ops) == 2
+    for op in list(q.queue) + ops:
+        qml.assert_equal(op, base)
+    assert qml.pow(qml.X(0) @ qml.Z(1), 0).decomposition() == []
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def circuit(x):
+        qml.pow(qml.prod(qml.RX(x, 0), qml.RY(0.4, 1)), 2)
+        return qml.expval(qml.Z(0) @ qml.Z(1))
+
+    assert onp.isclose(circuit(0.3), onp.cos(0.6) * onp.cos(0.8), atol=1e-14)
+    tape = qml.tape.QuantumScript([qml.pow(qml.prod(qml.RX(0.3, 0), qml.RY(0.4, 1)), 2)],
+                                  [qml.expval(qml.Z(0) @ qml.Z(1))])
+    (flat,), _ = qml.transforms.decompose(tape, gate_set={"RX", "RY"})
+    assert [op.name for op in flat.operations] == ["RY", "RX", "RY", "RX"]  # PennyLane's
