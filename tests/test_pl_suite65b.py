@@ -87,3 +87,16 @@ def test_power_of_a_product_decomposes_into_the_product_repeated():
                                   [qml.expval(qml.Z(0) @ qml.Z(1))])
     (flat,), _ = qml.transforms.decompose(tape, gate_set={"RX", "RY"})
     assert [op.name for op in flat.operations] == ["RY", "RX", "RY", "RX"]  # PennyLane's
+
+
+# --- has_overlapping_wires of sums and products ------------------------------------------
+def test_sums_and_products_say_whether_operands_share_a_wire():
+    """PennyLane 0.45.1 (run in /work/plvenv; its devices/qubit_mixed/test_qubit_mixed_measure
+    .py::test_has_overlapping_wires): True, False, True, False, True below. qsym's sums and
+    products had no such property (AttributeError)."""
+    assert (qml.X(0) @ qml.Y(0)).has_overlapping_wires is True
+    assert (qml.X(0) @ qml.Z(1) @ qml.X(2)).has_overlapping_wires is False
+    s = qml.sum(qml.X(0), qml.Z(1), qml.Y(0), qml.X(2), qml.MultiControlledX(wires=range(8)))
+    assert s.has_overlapping_wires is True
+    assert (qml.X(0) + qml.Z(1)).has_overlapping_wires is False
+    assert (qml.X(0) @ qml.X(0)).has_overlapping_wires is True
