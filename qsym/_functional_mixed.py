@@ -472,6 +472,8 @@ def get_measurement_function(measurementprocess, state):
             return state_diagonalizing_gates
         if isinstance(mp, ExpectationMP) and isinstance(obs, (LinearCombination, Sum)):
             return sum_of_terms_method  # terms without one shared eigenbasis
+        if isinstance(mp, ExpectationMP) and getattr(obs, "has_matrix", False):
+            return full_dot_products_density_matrix  # (no diagonalizing gates)
     raise NotImplementedError(
         f"{mp} is not measured on a density matrix by qml.devices.qubit_mixed.measure (a "
         "sample-based measurement: use measure_with_samples)")

@@ -492,7 +492,9 @@ def get_measurement_function(measurementprocess, state):
             if name == "Hermitian":
                 return full_dot_products
             if isinstance(obs, (LinearCombination, Sum)):
-                terms = obs.terms()[1] if isinstance(obs, LinearCombination) else list(obs)
+                # (the written operators: terms() would build the matrix of a term
+                # that has none to find its Pauli form)
+                terms = list(obs.ops) if isinstance(obs, LinearCombination) else list(obs)
                 # (PennyLane's: the state's and the observable's data, so trainable
                 # coefficients are measured term by term, autograd's values kept)
                 backprop = qmath.get_interface(state, *getattr(obs, "data", ())) not in (
@@ -506,6 +508,9 @@ def get_measurement_function(measurementprocess, state):
             return state_diagonalizing_gates
         if isinstance(mp, ExpectationMP) and isinstance(obs, (LinearCombination, Sum)):
             return sum_of_terms_method  # terms without one shared eigenbasis
+        if isinstance(mp, ExpectationMP) and getattr(obs, "has_matrix", False):
+            return full_dot_products  # (a matrix without diagonalizing gates; PennyLane's
+            # NotImplementedError)
     raise NotImplementedError(f"{mp} is not measured on a state by qml.devices.qubit.measure "
                               "(a sample-based measurement: use measure_with_samples)")
 

@@ -5086,6 +5086,18 @@ class _Arithmetic(Observable):
         """True for one Pauli word (its basis change is known)."""
         return self._merged is not None and len(self.terms) == 1
 
+    @property
+    def has_overlapping_wires(self) -> bool:
+        """Whether two operands share a wire (PennyLane's ``CompositeOp`` property of a sum
+        or product).
+
+        >>> import qsym as qml
+        >>> (qml.X(0) @ qml.Y(0)).has_overlapping_wires, (qml.X(0) + qml.Z(1)).has_overlapping_wires
+        (True, False)
+        """
+        wires = [w for o in self.operands for w in o.wires]
+        return len(wires) != len(set(wires))
+
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         """PennyLane's drawing label: a product's factors' labels joined by ``@`` (a nested
         operator's in parentheses; ``base_label`` one label per factor); a sum's and a scalar

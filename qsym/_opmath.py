@@ -4176,7 +4176,17 @@ class PowOperation(SymbolicOp):
         """The gates it applies; of an operator of your own, ``base.pow(z)``, or the base
         repeated for a positive integer ``z`` (PennyLane's), else a
         ``DecompositionUndefinedError``. (A fractional power of numbers applied as its
-        principal matrix power decomposes as PennyLane's: ``base.pow(z)``.)"""
+        principal matrix power decomposes as PennyLane's: ``base.pow(z)``.) A product's
+        power to a positive integer is the product repeated, as PennyLane's (a product has
+        no ``pow``), not its gates.
+
+        >>> import qsym as qml
+        >>> qml.pow(qml.X(0) @ qml.Z(1), 2).decomposition()
+        [X(0) @ Z(1), X(0) @ Z(1)]
+        """
+        if (isinstance(self._base, Prod) and isinstance(self._z, (int, np.integer))
+                and self._z > 0):
+            return [_user_copy(self._base) for _ in range(int(self._z))]
         if self._gates is not None and not self._principal:
             return super().decomposition()
         try:
