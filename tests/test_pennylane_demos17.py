@@ -334,3 +334,80 @@ def test_magic_state_distillation_demo():
     assert onp.allclose(state_distillation(d), [
         [0.8271164567767167, 0.27512161152360687 - 0.2594280682164132j],
         [0.27512161152360687 + 0.2594280682164132j, 0.17288354322328323]], atol=1e-13)
+
+
+# --- Intro to quantum random access memory (tutorial_qram) -------------------------------
+# `import pennylane as qp` and NumPy as written; qp.draw_mpl as qp.draw; the hybrid QRAM's
+# CNOT compilation (5643 gates, 3 s of CPU on tier 0) left out
+
+SELECT_ONLY_DECOMPOSED_DRAWING = """\
+0: ─╭|Ψ⟩──X─╭●──X──X─╭●─╭●─╭●──X─╭●─╭●────┤       
+1: ─╰|Ψ⟩──X─├●──X────├●─├●─├●──X─├●─├●──X─┤       
+2: ─────────│────────╰X─│──│─────╰X─│─────┤ ╭Probs
+3: ─────────╰X──────────╰X─│────────╰X────┤ ├Probs
+4: ────────────────────────╰X─────────────┤ ╰Probs"""
+
+
+def test_qram_demo():
+    from functools import partial
+
+    import qsym as qp
+
+    bitstrings = ["010", "111", "110", "000"]
+    control_wires, target_wires = [0, 1], [2, 3, 4]
+
+    def decode_probs(probs, num_wires):
+        return format(int(onp.argmax(probs)), f"0{num_wires}b")
+
+    def select_only(index):
+        qp.BasisEmbedding(index, wires=control_wires)
+        qp.SelectOnlyQRAM(bitstrings, control_wires=control_wires, target_wires=target_wires)
+        return qp.probs(wires=target_wires)
+
+    select_only_qram = qp.qnode(qp.device("default.qubit"))(select_only)
+    # address i loads b_i: the probabilities are the basis state of b_i (by hand)
+    for i, b in enumerate(bitstrings):
+        probs = select_only_qram(i)
+        assert onp.allclose(probs, onp.eye(8)[int(b, 2)], atol=1e-15)
+        assert decode_probs(probs, 3) == b
+    # one level of decomposition keeps the BasisEmbedding (PennyLane's ALL_OPS names it, as
+    # BasisState): drawn |Ψ⟩, the QRAM's multi-controlled X gates opened
+    draw_one_level = partial(qp.transforms.decompose, max_expansion=1)(select_only_qram)
+    assert qp.draw(draw_one_level)(2) == SELECT_ONLY_DECOMPOSED_DRAWING
+    compiled = partial(qp.compile, basis_set="CNOT")(qp.qnode(qp.device("default.qubit"))(
+        select_only))
+    select_specs = qp.specs(compiled)(0)["resources"]
+    assert dict(select_specs.gate_sizes) == {1: 82, 2: 36}  # PennyLane's counts
+    assert dict(select_specs.gate_types) == {"RX": 19, "RZ": 39, "CNOT": 36, "T": 24}
+
+    bb_work_wires = list(range(5, 5 + 1 + 3 * ((1 << len(control_wires)) - 1)))
+    assert len(bb_work_wires) == 10
+
+    def bucket_brigade(index):
+        qp.BasisEmbedding(index, wires=control_wires)
+        qp.BBQRAM(bitstrings, control_wires=control_wires, target_wires=target_wires,
+                  work_wires=bb_work_wires)
+        return qp.probs(wires=target_wires)
+
+    bucket_brigade_qram = qp.qnode(qp.device("default.qubit"))(bucket_brigade)
+    for i, b in enumerate(bitstrings):  # (PennyLane's carry rounding residues of 1e-34)
+        assert onp.allclose(bucket_brigade_qram(i), onp.eye(8)[int(b, 2)], atol=1e-15)
+    compiled = partial(qp.compile, basis_set="CNOT")(qp.qnode(qp.device("default.qubit"))(
+        bucket_brigade))
+    bb_specs = qp.specs(compiled)(0)["resources"]
+    assert dict(bb_specs.gate_sizes) == {1: 545, 2: 356}
+    assert dict(bb_specs.gate_types) == {"CNOT": 356, "RZ": 268, "RX": 117, "T": 160}
+
+    k = 1
+    hybrid_work_wires = list(range(5, 5 + 2 + 3 * ((1 << (len(control_wires) - k)) - 1)))
+
+    @qp.qnode(qp.device("default.qubit"))
+    def hybrid_qram(index):
+        qp.BasisEmbedding(index, wires=control_wires)
+        qp.HybridQRAM(bitstrings, control_wires=control_wires, target_wires=target_wires,
+                      work_wires=hybrid_work_wires, k=k)
+        return qp.probs(wires=target_wires)
+
+    assert len(hybrid_work_wires) == 5
+    for i, b in enumerate(bitstrings):
+        assert onp.allclose(hybrid_qram(i), onp.eye(8)[int(b, 2)], atol=1e-15)
