@@ -411,3 +411,144 @@ def test_qram_demo():
     assert len(hybrid_work_wires) == 5
     for i, b in enumerate(bitstrings):
         assert onp.allclose(hybrid_qram(i), onp.eye(8)[int(b, 2)], atol=1e-15)
+# --- How to use noise models (tutorial_how_to_use_noise_models, rerun) -------------------
+# The swap test with the demo's noise model (thermal relaxation after each StatePrep, a
+# rotation sandwich around the Hadamards on wires 1 and 2, depolarizing after T and
+# PhaseShift there, a 16-Kraus QubitChannel after each CNOT); its state written with plain
+# NumPy as the demo writes it. qml.draw_mpl as qml.draw.
+
+NOISE_MODELS_SWAP_TEST_DRAWING = """\
+0: ───────────────────────────────────────────────────────╭||──H ···
+1: ──|Ψ⟩──ThermalRelaxationError(0.100,0.020,0.030,0.001)─├||─╭● ···
+2: ──|Ψ⟩──ThermalRelaxationError(0.100,0.020,0.030,0.001)─╰||─╰X ···
+
+0: ··· ───────────────────────────────────────────────────────────────────── ···
+1: ··· ─╭QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+2: ··· ─╰QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+
+0: ··· ──────────────────────────── ···
+1: ··· ──RX(0.196)──H──RY(0.393)─╭● ···
+2: ··· ──────────────────────────╰X ···
+
+0: ··· ───────────────────────────────────────────────────────────────────── ···
+1: ··· ─╭QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+2: ··· ─╰QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+
+0: ··· ─────────────────────────────────────────╭● ···
+1: ··· ─────────────────────────────────────────│─ ···
+2: ··· ──Rϕ(-0.785)──DepolarizingChannel(0.010)─╰X ···
+
+0: ··· ─╭QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+1: ··· ─│─────────────────────────────────────────────────────────────────── ···
+2: ··· ─╰QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+
+0: ··· ────────────────────────────────── ···
+1: ··· ────────────────────────────────╭● ···
+2: ··· ──T──DepolarizingChannel(0.010)─╰X ···
+
+0: ··· ───────────────────────────────────────────────────────────────────── ···
+1: ··· ─╭QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+2: ··· ─╰QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+
+0: ··· ─────────────────────────────────────────╭● ···
+1: ··· ─────────────────────────────────────────│─ ···
+2: ··· ──Rϕ(-0.785)──DepolarizingChannel(0.010)─╰X ···
+
+0: ··· ─╭QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+1: ··· ─│─────────────────────────────────────────────────────────────────── ···
+2: ··· ─╰QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+
+0: ··· ────────────────────────────────╭● ···
+1: ··· ──T──DepolarizingChannel(0.010)─╰X ···
+2: ··· ────────────────────────────────── ···
+
+0: ··· ─╭QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+1: ··· ─╰QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+2: ··· ───────────────────────────────────────────────────────────────────── ···
+
+0: ··· ──T──────────────────────────────────────╭● ···
+1: ··· ──Rϕ(-0.785)──DepolarizingChannel(0.010)─╰X ···
+2: ··· ─────────────────────────────────────────── ···
+
+0: ··· ─╭QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+1: ··· ─╰QubitChannel(M0,M1,M2,M3,M4,M5,M6,M7,M8,M9,M10,M11,M12,M13,M14,M15) ···
+2: ··· ───────────────────────────────────────────────────────────────────── ···
+
+0: ··· ──H─┤  <Z>
+1: ··· ────┤     
+2: ··· ────┤     """
+
+
+def test_noise_models_demo():
+    from functools import reduce
+    from itertools import product
+
+    fcond1 = qml.noise.op_eq(qml.StatePrep)
+
+    def noise1(op, **kwargs):
+        qml.ThermalRelaxationError(0.1, kwargs["t1"], kwargs["t2"], kwargs["tg"], op.wires)
+
+    fcond2 = qml.noise.op_eq("Hadamard") & qml.noise.wires_in([1, 2])
+
+    def noise2(op, **kwargs):
+        qml.RX(onp.pi / 16, op.wires)
+        qml.apply(op)
+        qml.RY(onp.pi / 8, op.wires)
+
+    fcond3 = qml.noise.op_in([qml.T, qml.PhaseShift]) & qml.noise.wires_in([1, 2])
+    noise3 = qml.noise.partial_wires(qml.DepolarizingChannel, 0.01)
+    fcond4 = qml.noise.op_eq("CNOT")
+    pauli_mats = list(map(qml.matrix, [qml.I(0), qml.X(0), qml.Y(0), qml.Z(0)]))
+    kraus_mats = [reduce(onp.kron, prod, 1.0) for prod in product(pauli_mats, repeat=2)]
+
+    def noise4(op, **kwargs):
+        probs = onp.array([1 - kwargs["p"]] + [kwargs["p"] / 15] * 15).reshape(-1, 1, 1)
+        qml.QubitChannel(onp.sqrt(probs) * onp.array(kraus_mats), op.wires)
+
+    noise_model = qml.NoiseModel({fcond1: noise1, fcond2: noise2, fcond3: noise3,
+                                  fcond4: noise4}, t1=0.02, t2=0.03, tg=0.001, p=0.01)
+    dev = qml.device("default.mixed", wires=3)
+
+    def state(param):  # the demo's plain-NumPy state
+        return onp.array([onp.cos(-param / 2), 1j * onp.sin(-param / 2)])
+
+    def swap_test(theta, phi):
+        qml.StatePrep(state(theta), wires=[1])
+        qml.StatePrep(state(phi), wires=[2])
+        qml.Barrier([0, 1, 2])
+        qml.Hadamard(0)
+        qml.CNOT([1, 2])
+        qml.Hadamard(1)
+        qml.CNOT([1, 2])
+        qml.PhaseShift(-onp.pi / 4, 2)
+        qml.CNOT([0, 2])
+        qml.T(2)
+        qml.CNOT([1, 2])
+        qml.PhaseShift(-onp.pi / 4, 2)
+        qml.CNOT([0, 2])
+        qml.T(1)
+        qml.CNOT([0, 1])
+        qml.T(0)
+        qml.PhaseShift(-onp.pi / 4, 1)
+        qml.CNOT([0, 1])
+        qml.Hadamard(0)
+        return qml.expval(qml.Z(0))
+
+    swap_circuit = qml.QNode(swap_test, dev)
+    noisy_circuit = qml.add_noise(swap_circuit, noise_model)
+    text = qml.draw(noisy_circuit, decimals=3, max_length=80)(0.2, 0.3)
+    diagram, matrices = text.split("\n\nM0 = \n")
+    assert diagram == NOISE_MODELS_SWAP_TEST_DRAWING  # PennyLane's, barrier included
+    assert matrices.count(" = \n") == 15 and "M15 = " in matrices  # the 16 Kraus matrices
+    noisy_dev_circuit = qml.QNode(swap_test, qml.add_noise(dev, noise_model))
+    # PennyLane 0.45.1 cannot execute this circuit on default.mixed (MatrixUndefinedError:
+    # its StatePrep on wire 2 is not the circuit's first operation). Its numbers for the
+    # same channels with the states made by RX(theta), RX(phi) (RX(t)|0> is state(t),
+    # noise1 conditioned on RX on wires 1, 2 instead): 0.8497191883237284 at pi/3, pi/3,
+    # 0.870275638115925 at 0.2, 0.3; the ideal swap test is cos^2((theta - phi) / 2)
+    theta = phi = onp.pi / 3
+    assert swap_circuit(theta, phi) == pytest.approx(1.0, abs=1e-14)
+    assert noisy_circuit(theta, phi) == pytest.approx(0.8497191883237284, abs=1e-12)
+    assert noisy_dev_circuit(theta, phi) == pytest.approx(0.8497191883237284, abs=1e-12)
+    assert swap_circuit(0.2, 0.3) == pytest.approx(onp.cos(0.05) ** 2, abs=1e-14)
+    assert noisy_circuit(0.2, 0.3) == pytest.approx(0.870275638115925, abs=1e-12)
