@@ -496,7 +496,7 @@ __import__("sys").modules[_label_path.__name__] = _label_path
 # inspecting gates and decompositions); their other names raise an AttributeError
 from ._opmath import AnnotatedQueue as _AnnotatedQueue, QueuingManager, WrappedObj as _WrappedObj  # noqa: E402
 from . import tape  # noqa: E402
-from ._tapes import UNSET_BATCH_SIZE as _UNSET, apply, execute  # noqa: E402
+from ._tapes import UNSET_BATCH_SIZE as _UNSET, apply, user_execute as execute  # noqa: E402
 from ._tapes import process_queue as _process_queue  # noqa: E402
 from ._tapes import bind_new_parameters as _bind_new_parameters  # noqa: E402
 from . import _operator_checks  # noqa: E402,F401  (assert_valid of operator classes users write)

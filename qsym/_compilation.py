@@ -33,7 +33,7 @@ from ._attributes import self_inverses as SELF_INVERSES
 from ._attributes import symmetric_over_all_wires as SYMMETRIC_OVER_ALL_WIRES
 from ._attributes import symmetric_over_control_wires as SYMMETRIC_OVER_CONTROL_WIRES
 from .errors import ArgumentError, DecompositionUndefinedError, GateError, TransformError
-from .decomposition import DecompositionGraph, GateSet, enabled_graph
+from .decomposition import DecompositionGraph, GateSet, enabled_graph, translate_op_alias
 from ._symbolic_decomposition import get_decomp_kwargs
 
 __all__ = ["cancel_inverses", "unitary_to_rot", "merge_rotations", "single_qubit_fusion", "commute_controlled",
@@ -687,10 +687,20 @@ def resolve_gate_set(gate_set=None, stopping_condition=None):
     >>> gs, accept = resolve_gate_set({"RX", qml.CNOT}, None)
     >>> sorted(gs), accept(qml.RX(0.1, 0)), accept(qml.RY(0.1, 0))
     (['CNOT', 'RX'], True, False)
+
+    Neither given, an operator PennyLane's ``gate_sets.ALL_OPS`` names (by its alias:
+    ``BasisEmbedding`` is ``BasisState``) is kept too, as PennyLane's: a state preparation,
+    a channel, a ``Barrier``, a ``Snapshot``.
+
+    >>> _, accept = resolve_gate_set()
+    >>> accept(qml.StatePrep([0.6, 0.8], wires=0)), accept(qml.BasisEmbedding([1], wires=0))
+    (True, True)
+    >>> accept(qml.QFT(wires=[0, 1]))
+    False
     """
     if gate_set is None and stopping_condition is None:
         table = GateSet(sorted(GATE_CLASSES), name="All qsym gates")
-        return table, lambda op: op.name in GATE_CLASSES and not isinstance(op, AdjointOperation)
+        return table, _in_all_ops
     if gate_set is None and enabled_graph():
         raise TypeError("The gate_set argument is required when the graph-based decomposition "
                         "system is enabled via qml.decomposition.enable_graph()")
@@ -706,6 +716,16 @@ def resolve_gate_set(gate_set=None, stopping_condition=None):
         return bool(stopping_condition is not None and stopping_condition(op))
 
     return gate_set, accept
+
+
+def _in_all_ops(op) -> bool:
+    """Whether ``decompose`` without a gate set keeps ``op``: a gate of qsym's table (not an
+    adjoint), or an operator PennyLane's ``ALL_OPS`` names (:data:`PL_ALL_OPS`, the name
+    translated as PennyLane's ``to_name`` does)."""
+    name = getattr(op, "name", type(op).__name__)  # (a qml.Snapshot: its class's)
+    if name in GATE_CLASSES and not isinstance(op, AdjointOperation):
+        return True
+    return translate_op_alias(name) in PL_ALL_OPS
 
 
 def _decomposable(op) -> bool:

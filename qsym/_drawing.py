@@ -104,6 +104,9 @@ def _op_label(op, base: str, values: dict, decimals, matrices: list) -> str:
         return f"U(M{_matrix_index(U.real if not np.any(U.imag) else U, matrices)})"
     if op.name == "PauliRot":
         base = "R" + dict(op.hyper)["pauli_word"]
+    if op.name == "QubitChannel":  # its Kraus matrices are its parameters (PennyLane's data)
+        kraus = [np.asarray(K) for K in dict(op.hyper)["K_list"]]  # (as given: its dtype)
+        return base + "(" + ",".join(f"M{_matrix_index(K, matrices)}" for K in kraus) + ")"
     texts = [t for p in op.params if (t := _param_text(_value(p, values), decimals, matrices))]
     return base + "(" + ",".join(texts) + ")" if texts else base
 

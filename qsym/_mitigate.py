@@ -137,7 +137,19 @@ def poly_extrapolate(x, y, order):
 
 def _like_input(value, y):
     """An extrapolated value of array results is an array (0-d for scalar results), as
-    PennyLane's (its tensors stay tensors); of a list of numbers, a NumPy number."""
+    PennyLane's; of a list of numbers, a NumPy number; of ``qsym.numpy`` tensors (an array,
+    or a list holding one: ``qml.execute`` results post-processed with a Hamiltonian's
+    tensor coefficients) a tensor with ``requires_grad=True``, as PennyLane's autograd
+    functions make it whatever the inputs' flag; under a derivative autograd's box."""
+    from autograd.tracer import Box
+
+    from .numpy import tensor
+
+    if isinstance(value, Box):
+        return value
+    if isinstance(y, tensor) or (isinstance(y, (list, tuple))
+                                 and any(isinstance(v, tensor) for v in y)):
+        return tensor(value, requires_grad=True)
     if isinstance(y, np.ndarray) and isinstance(value, np.generic):
         return np.asarray(value)
     return value

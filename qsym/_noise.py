@@ -327,8 +327,9 @@ class Channel(Operation):
 
 
 def _kraus_list(K_list) -> tuple:
-    """QubitChannel's Kraus matrices as nested tuples of complex numbers (hashable, printed
-    in full in the circuit's hash), checked as PennyLane checks them."""
+    """QubitChannel's Kraus matrices as nested tuples of numbers (hashable, printed in full
+    in the circuit's hash; floats where every matrix was given real, else complex
+    numbers), checked as PennyLane checks them."""
     if any(isinstance(v, (Traced, sp.Basic)) for K in K_list
            for v in np.ravel(np.asarray(K, dtype=object))):
         raise GateError("QubitChannel: the Kraus matrices must be numbers (they are not "
@@ -347,7 +348,11 @@ def _kraus_list(K_list) -> tuple:
     total = sum(K.conj().T @ K for K in mats)
     if not np.allclose(total, np.eye(mats[0].shape[0])):
         raise GateError("Only trace preserving channels can be applied.")
-    return tuple(tuple(tuple(complex(v) for v in row) for row in K) for K in mats)
+    # real matrices stay real (PennyLane keeps the Kraus matrices as given: its drawing
+    # prints their dtype, kraus_matrices() returns them)
+    kind = float if all(np.isrealobj(np.asarray(K)) for K in K_list) else complex
+    return tuple(tuple(tuple(kind(v.real if kind is float else v) for v in row) for row in K)
+                 for K in mats)
 
 
 def _channel_doc(row) -> str:

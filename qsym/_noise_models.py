@@ -23,6 +23,7 @@ from inspect import isclass
 import numpy as np
 
 from ._channels import CHANNELS, channel_def
+from ._compilation import PL_ALL_OPS
 from ._gates import GATES
 from ._mcm import MeasurementValue, MidMeasure, measure
 from ._noise import Channel
@@ -38,6 +39,7 @@ from ._tapes import STATE_PREPARATIONS, make_qscript, mapped_measurement, measur
 from ._trace import active_tape
 from ._transform import BoundTransform, apply_op, detached, \
     null_postprocessing, transform, with_transform
+from .decomposition import translate_op_alias
 from .errors import ArgumentError, WireError
 from .templates import Template
 from .wires import Wires
@@ -768,9 +770,16 @@ _KEPT_PREPARATIONS = frozenset({"StatePrep", "BasisState", "QubitDensityMatrix",
 
 def _expanded(op) -> list:
     """``op``, a template or an adjoint decomposed (recursively) into what it applies, as
-    PennyLane's ``add_noise`` does at the ``"user"`` level; state preparations kept."""
-    unfold = (isinstance(op, Template) and op.name not in _KEPT_PREPARATIONS) \
-        or isinstance(op, Adjoint)
+    PennyLane's ``add_noise`` does at the ``"user"`` level; state preparations kept, and
+    what PennyLane's ``ALL_OPS`` names (a ``Barrier``, a ``WireCut``: PennyLane's are
+    operations, not templates).
+
+    >>> import qsym as qml
+    >>> _expanded(qml.Barrier(wires=[0, 1]))
+    [Barrier(wires=[0, 1])]
+    """
+    unfold = (isinstance(op, Template) and op.name not in _KEPT_PREPARATIONS
+              and translate_op_alias(op.name) not in PL_ALL_OPS) or isinstance(op, Adjoint)
     if not unfold or not getattr(op, "has_decomposition", False):
         return [op]
     parts = op.decomposition()

@@ -550,10 +550,13 @@ def drawn_level(qnode, level, args, kwargs):
     >>> drawn_level(c, "user", (pnp.array([0.1, 0.2]),), {}) is None
     True
     """
-    if not isinstance(qnode, workflow.QNode) or level in ("top", "user", "device", None):
+    if not isinstance(qnode, workflow.QNode) or level in ("top", "user", None):
         return None
     n_user = len(qnode.compile_pipeline)
-    if isinstance(level, str):  # "gradient" (a marker names a user level)
+    if level == "device":  # (qsym's trace draws what default.qubit runs)
+        if not _rewriting_device(qnode.device):
+            return None
+    elif isinstance(level, str):  # "gradient" (a marker names a user level)
         method = qnode.diff_method
         if level != "gradient" or (isinstance(method, str) and method not in _EXPANDING_METHODS):
             return None
@@ -573,6 +576,22 @@ def drawn_level(qnode, level, args, kwargs):
     if len(tapes) != 1 or not tapes[0].measurements:
         return tapes, None
     return tapes, CompilePipeline().tape_qnode(qnode, args, kwargs, level, tapes)
+
+
+def _rewriting_device(device) -> bool:
+    """Whether ``device``'s own transforms change the operators of a tape that qsym's
+    trace of ``default.qubit`` runs as they are: a gate set of its own (``default.mixed``
+    decomposes ``IsingZZ`` and ``Adjoint(RY)`` into its gates) or transforms applied to it
+    (``qml.add_noise(dev, noise_model)``): its ``level="device"`` drawing is then the tape
+    :func:`construct_batch` makes, as PennyLane's.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.mixed", wires=1)
+    >>> _rewriting_device(dev), _rewriting_device(qml.device("default.qubit", wires=1))
+    (True, False)
+    """
+    return (getattr(type(device), "gate_stopping_condition", None) is not None
+            or bool(getattr(device, "applied_transforms", None)))
 
 
 DRAWN_LEVELS["drawn_level"] = drawn_level  # (qml.draw's hook: qsym._drawing is below this module)

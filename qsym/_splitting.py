@@ -67,11 +67,12 @@ def single_terms(tape):
     """
     terms, index, recipes = [], {}, []
     for m in tape.measurements:
-        parts = _operand_terms(m)
+        parts, offset = _operand_terms(m), 0
         if parts is None:
             parts = ([(_key(m), m, None)] if not _is_sum(m) else
                      [(("word", word), None, c) for word, c in m.measured_obs.terms.items()])
-        offset, uses = 0, []
+            offset = _tensor_zero(m) if _is_sum(m) else 0
+        uses = []
         for key, whole, coeff in parts:
             if key == ("word", ()):
                 offset = offset + coeff
@@ -84,6 +85,33 @@ def single_terms(tape):
             uses.append((index[key], coeff))
         recipes.append((offset, uses))
     return terms, recipes
+
+
+def _tensor_zero(m):
+    """0, or ``tensor(0.0)`` where the sum ``m`` measures was written with ``qsym.numpy``
+    tensor coefficients (``requires_grad`` if any of them requires it): its Pauli words
+    hold their values, and PennyLane's post-processing, which multiplies the terms' values
+    by the coefficients as written, returns a tensor (``qml.qchem.molecular_hamiltonian``'s
+    Hamiltonian split by ``split_non_commuting(grouping_strategy=None)``).
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> _tensor_zero(qml.expval(qml.Hamiltonian(pnp.array([0.5, 0.2]), [qml.Z(0), qml.X(0)])))
+    tensor(0., requires_grad=True)
+    >>> _tensor_zero(qml.expval(qml.Hamiltonian([0.5, 0.2], [qml.Z(0), qml.X(0)])))
+    0
+    """
+    from .numpy import tensor
+
+    written = getattr(m, "obs", None)
+    try:
+        coeffs = written.terms()[0] if callable(getattr(written, "terms", None)) else ()
+    except Exception:  # noqa: BLE001  (an operator without terms: no coefficients)
+        coeffs = ()
+    tensors = [c for c in coeffs if isinstance(c, tensor)]
+    if not tensors:
+        return 0
+    return tensor(0.0, requires_grad=any(c.requires_grad for c in tensors))
 
 
 def _operand_terms(m):

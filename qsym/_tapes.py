@@ -2130,6 +2130,69 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         tapes, post = device.preprocess_transforms()(list(tapes))
         return tuple(post(execute(tapes, device, diff_method, interface,
                                   device_preprocessed=True, method_checked=True, **kwargs)))
+    results = _executed(tapes, device, diff_method, kwargs)
+    return _autograd_arrays(results) if kwargs.get(AT_BOUNDARY) else results
+
+
+# qml.execute's keyword for its innermost run: the tapes' results as PennyLane's autograd
+# boundary returns them (:func:`user_execute`)
+AT_BOUNDARY = "_autograd_boundary"
+
+
+def user_execute(tapes, device, diff_method=None, interface="auto", **kwargs):
+    """PennyLane's ``qml.execute(tapes, device, diff_method=None, interface="auto", ...)``:
+    :func:`execute`, at PennyLane's autograd boundary where the interface is autograd (given
+    as ``interface="autograd"``, or ``"auto"`` and a parameter of a tape, an observable's
+    too, is a ``qsym.numpy`` tensor, also one with ``requires_grad=False``): each result of
+    the tapes the device runs is then a NumPy array (``array(0.99...)`` for an expectation
+    value, a dictionary of counts as it is), as PennyLane's ``autograd.numpy.array`` makes
+    it, before the post-processing of the transforms (``transform_program``, a transformed
+    device's noise) acts on it.
+
+    >>> import qsym as qml
+    >>> from qsym import numpy as pnp
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> t = qml.tape.QuantumScript([qml.RX(0.5, 0)], [qml.expval(qml.Z(0))])
+    >>> qml.execute([t], dev)
+    (np.float64(0.87758256189037...),)
+    >>> t = qml.tape.QuantumScript([qml.RX(pnp.array(0.5), 0)], [qml.expval(qml.Z(0))])
+    >>> qml.execute([t], dev, diff_method=None)
+    (array(0.87758256),)
+    """
+    if _autograd_interface(tapes, interface):
+        kwargs[AT_BOUNDARY] = True
+    return execute(tapes, device, diff_method, interface, **kwargs)
+
+
+
+def _autograd_interface(tapes, interface) -> bool:
+    """Whether PennyLane's ``_resolve_interface`` makes ``interface`` autograd for
+    ``tapes`` (``"auto"``: ``qml.math.get_interface`` of every parameter of the tapes)."""
+    if interface != "auto":
+        return interface == "autograd"
+    from .math import get_interface
+
+    if isinstance(tapes, QuantumScript):
+        return False  # (execute refuses it)
+    params = [d for t in tapes for d in list(gate_parameters(t)) + [
+        p for m in t.measurements for p in observable_parameters(m)]]
+    return bool(params) and get_interface(*params) == "autograd"
+
+
+def _autograd_arrays(result):
+    """PennyLane's ``_to_autograd``: a sequence a tuple of its entries converted, a
+    dictionary (counts) as it is, any other value ``autograd.numpy.array`` of it (a NumPy
+    float ``array(x)``); autograd's boxes (a derivative being taken) as they are."""
+    if isinstance(result, dict) or isinstance(result, Box):
+        return result
+    if isinstance(result, (list, tuple)):
+        return tuple(_autograd_arrays(r) for r in result)
+    return np.array(result)
+
+
+def _executed(tapes, device, diff_method, kwargs) -> tuple:
+    """The results of ``tapes`` that :func:`execute` runs on ``device`` itself (no
+    transforms left to apply)."""
     gradient = tape_gradient(diff_method, kwargs.get("gradient_kwargs"))
     max_diff = kwargs.get("max_diff", 1)
     cache = execution_cache(kwargs.get("cache", "auto"), kwargs.get("cachesize", 10000), max_diff)

@@ -2193,6 +2193,14 @@ class StatePrep(Template):
                 return _complex_state_unitary(v / norm), None
             v = np.asarray(self._constant_phases(list(x)), dtype=complex)
             return None, _mark_padding([float(a) for a in v.real], given, pad_with)
+        if any(isinstance(a, sp.Basic) and a.has(sp.I) for a in values):
+            # complex amplitudes of circuit inputs (plain NumPy's `1j * np.sin(t)`): the
+            # real RY tree cannot give their phases, so Python looks at their numbers
+            # (the circuit traced at every call, the inputs used by value) and the state's
+            # unitary is made of them, as the numbers' complex route above does
+            psi = _looked_at(values)
+            choice(True)  # (the numbers' complex route, for a replay)
+            return _complex_state_unitary(psi / np.linalg.norm(psi)), None
         choice(False)  # (the place of the numbers' choice above, for a replay)
         self._seen_rows().append(False)
         values = self._constant_phases(values)

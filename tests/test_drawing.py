@@ -512,3 +512,53 @@ def test_a_product_of_gates_written_as_a_statement_is_drawn_as_one_box():
                 "2: ────────────────────╰X@Z────┤     ")  # PennyLane 0.45.1's text
     assert qml.draw(c)(0.5) == expected
     assert qml.draw(c, level="device")(0.5) == expected
+
+
+def test_device_level_drawing_of_a_device_that_rewrites_its_tapes():
+    # PennyLane 0.45.1 draws level="device" as the tape its device pipeline makes:
+    # default.mixed decomposes what is not in its gate set (IsingZZ into CNOT RZ CNOT,
+    # RY(x)† into RY(-x), S† into PhaseShift(-pi/2), CZ† into CZ), and a device made by
+    # qml.add_noise shows the channels of its noise model; qsym drew its own trace (the
+    # gates as written, no noise). Texts: PennyLane's for the same code
+    def c(x):
+        qml.RX(x, 0)
+        qml.IsingZZ(x, [0, 1])
+        qml.adjoint(qml.RY(x, 1))
+        return qml.expval(qml.Z(0))
+
+    dev = qml.device("default.mixed", wires=2)
+    nm = qml.NoiseModel({qml.noise.op_eq("RX"): qml.noise.partial_wires(qml.BitFlip, 0.1)})
+    noisy = qml.add_noise(dev, noise_model=nm)
+    as_written = ("0: ──RX(0.30)─╭IsingZZ(0.30)────────────┤  <Z>\n"
+                  "1: ───────────╰IsingZZ(0.30)──RY(0.30)†─┤     ")
+    decomposed = ("0: ──RX(0.30)─╭●───────────╭●────────────┤  <Z>\n"
+                  "1: ───────────╰X──RZ(0.30)─╰X──RY(-0.30)─┤     ")
+    with_noise = ("0: ──RX(0.30)──BitFlip(0.10)─╭●───────────╭●────────────┤  <Z>\n"
+                  "1: ──────────────────────────╰X──RZ(0.30)─╰X──RY(-0.30)─┤     ")
+    assert qml.draw(qml.QNode(c, dev), level="device")(0.3) == decomposed
+    assert qml.draw(qml.QNode(c, dev))(0.3) == as_written
+    assert qml.draw(qml.QNode(c, noisy), level="device")(0.3) == with_noise
+    assert qml.draw(qml.QNode(c, noisy))(0.3) == as_written
+    # a QNode transformed by qml.add_noise: the device's decomposition at its last level
+    transformed = qml.add_noise(qml.QNode(c, dev), noise_model=nm)
+    assert qml.draw(transformed, level="device")(0.3) == with_noise
+    # the values by hand: <Z0> = cos(0.3) (IsingZZ is diagonal), times 1 - 2p after BitFlip(p)
+    assert qml.QNode(c, dev)(0.3) == pytest.approx(np.cos(0.3), abs=1e-14)
+    assert qml.QNode(c, noisy)(0.3) == pytest.approx(0.8 * np.cos(0.3), abs=1e-14)
+
+    def adjoints(x):
+        qml.RY(x, 0)
+        qml.adjoint(qml.RY(x, 1))
+        qml.adjoint(qml.CZ([0, 1]))
+        qml.adjoint(qml.S(0))
+        qml.adjoint(qml.CRX(x, [0, 1]))
+        return qml.expval(qml.Z(0))
+
+    assert qml.draw(qml.QNode(adjoints, dev), level="device")(0.3) == (
+        "0: ──RY(0.30)──╭●──Rϕ(-1.57)─╭●─────────┤  <Z>\n"
+        "1: ──RY(-0.30)─╰Z────────────╰RX(-0.30)─┤     ")
+    # default.qubit runs adjoints as they are: drawn so at every level (unchanged)
+    on_qubit = qml.QNode(adjoints, qml.device("default.qubit", wires=2))
+    assert qml.draw(on_qubit, level="device")(0.3) == (
+        "0: ──RY(0.30)──╭Z†──S†─╭(RX(0.30))†─┤  <Z>\n"
+        "1: ──RY(0.30)†─╰Z†─────╰(RX(0.30))†─┤     ")

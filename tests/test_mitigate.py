@@ -206,3 +206,22 @@ def test_pennylane_module_path_of_polyfit_and_array_results():
     assert isinstance(value, onp.ndarray) and value.ndim == 0
     value = qml.noise.richardson_extrapolate([1, 2], np.array([1.0, 2.0]))
     assert isinstance(value, onp.ndarray) and float(value) == pytest.approx(0.0)
+
+
+def test_extrapolations_of_tensors_are_tensors_as_pennylanes():
+    # PennyLane 0.45.1 returns tensor(..., requires_grad=True) for results that hold
+    # qsym.numpy tensors (a list of them, or one array), whatever their requires_grad; a
+    # list of plain numbers stays a NumPy float. The values by hand: the parabola through
+    # (1, 0.5), (2, 0.4), (3, 0.35) is 0.65 at zero (3 y1 - 3 y2 + y3), the least-squares
+    # line 0.5667 (0.6 - 0.075 x + ..., mean 0.41667 at x = 2, slope -0.075)
+    x, ys = [1, 2, 3], [0.5, 0.4, 0.35]
+    for y in ([np.array(v) for v in ys], [np.array(v, requires_grad=False) for v in ys],
+              np.array(ys)):
+        for value, expected in ((qml.noise.richardson_extrapolate(x, y), 0.65),
+                                (qml.noise.poly_extrapolate(x, y, 1), 0.41666666666666667 + 0.15)):
+            assert isinstance(value, np.tensor) and value.requires_grad
+            assert float(value) == pytest.approx(expected, abs=1e-12)
+        value = qml.noise.exponential_extrapolate(x, y)
+        assert isinstance(value, np.tensor) and value.requires_grad
+    plain = qml.noise.richardson_extrapolate(x, ys)
+    assert type(plain) is onp.float64 and plain == pytest.approx(0.65, abs=1e-12)

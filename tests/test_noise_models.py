@@ -344,3 +344,42 @@ def test_add_noise_matches_pennylane():
     assert r1 == r2
     for a, b in zip(v1, v2):
         assert np.allclose(a, b, atol=1e-12, rtol=0)
+
+
+def test_add_noise_keeps_barriers_and_qubit_channels_draw_their_kraus_matrices():
+    # PennyLane 0.45.1's add_noise decomposes templates (qml.templates) and adjoints only:
+    # a Barrier (an operation there) stays, and its drawing keeps the column it makes;
+    # qsym dropped it (BitFlip drawn left of the noise). A QubitChannel is drawn with its
+    # Kraus matrices as parameters, QubitChannel(M0,M1) and the matrices below, as given
+    # (real ones real). Texts: PennyLane's for the same code; values by hand
+    import numpy as onp
+
+    K = [onp.sqrt(0.9) * onp.eye(2), onp.sqrt(0.1) * onp.array([[0.0, 1.0], [1.0, 0.0]])]
+    dev = qml.device("default.mixed", wires=2)
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, 0)
+        qml.Barrier([0, 1])
+        qml.QubitChannel(K, wires=0)
+        qml.BitFlip(0.2, 1)
+        return qml.expval(qml.Z(0))
+
+    kraus_text = ("M0 = \n[[0.9486833 0.       ]\n [0.        0.9486833]]\n"
+                  "M1 = \n[[0.         0.31622777]\n [0.31622777 0.        ]]")
+    assert qml.draw(c)(0.3) == (
+        "0: ──RX(0.30)─╭||──QubitChannel(M0,M1)─┤  <Z>\n"
+        "1: ───────────╰||──BitFlip(0.20)───────┤     \n\n" + kraus_text)
+    nm = qml.NoiseModel({qml.noise.op_eq("RX"): qml.noise.partial_wires(qml.QubitChannel, K)})
+    noisy = qml.add_noise(c, nm)
+    ops = qml.workflow.construct_batch(noisy, level="user")(0.3)[0][0].operations
+    assert [op.name for op in ops] == ["RX", "QubitChannel", "Barrier", "QubitChannel",
+                                       "BitFlip"]
+    assert qml.draw(noisy)(0.3) == (
+        "0: ──RX(0.30)──QubitChannel(M0,M1)─╭||──QubitChannel(M0,M1)─┤  <Z>\n"
+        "1: ────────────────────────────────╰||──BitFlip(0.20)───────┤     \n\n" + kraus_text)
+    # each channel flips with probability 0.1: <Z> = cos(0.3) (1 - 0.2)^2
+    assert noisy(0.3) == pytest.approx(onp.cos(0.3) * 0.8 ** 2, abs=1e-14)
+    assert qml.QubitChannel(K, wires=0).kraus_matrices()[1].dtype == onp.float64
+    complex_given = qml.QubitChannel([k.astype(complex) for k in K], wires=0)
+    assert complex_given.kraus_matrices()[1].dtype == onp.complex128

@@ -124,3 +124,28 @@ def test_sprod_terms_of_a_base_without_pauli_rep():
     assert [type(o).__name__ for o in ops] == ["PauliX", "Hadamard"]
     coeffs, ops = (3 * (2 * (qml.X(0) + qml.Y(1)))).terms()  # a pauli_rep: its words
     assert coeffs == [6.0, 6.0] and [type(o).__name__ for o in ops] == ["PauliX", "PauliY"]
+
+
+def test_split_terms_keep_the_tensor_type_of_written_coefficients():
+    # PennyLane 0.45.1 multiplies each term's value by the coefficient as written, so a
+    # Hamiltonian with qsym.numpy tensor coefficients gives a tensor for every grouping
+    # strategy (qsym's one-tape-per-word split gave a NumPy float); plain coefficients a
+    # NumPy float. <Z> = cos(0.3), <X> = 0 after RX(0.3): 0.5 cos(0.3) by hand
+    from qsym import numpy as pnp
+    dev = qml.device("default.qubit", wires=1)
+    expected = 0.5 * np.cos(0.3)
+    cases = [(qml.Hamiltonian, pnp.array([0.5, 0.2]), pnp.tensor),
+             (qml.dot, pnp.array([0.5, 0.2]), pnp.tensor),
+             (qml.dot, pnp.array([0.5, 0.2], requires_grad=False), pnp.tensor),
+             (qml.Hamiltonian, [0.5, 0.2], np.float64), (qml.dot, [0.5, 0.2], np.float64)]
+    for make, coeffs, kind in cases:
+        H = make(coeffs, [qml.Z(0), qml.X(0)])
+        tape = qml.tape.QuantumScript([qml.RX(0.3, 0)], [qml.expval(H)])
+        splits = [qml.transforms.split_non_commuting(tape, grouping_strategy=g)
+                  for g in (None, "qwc", "default", "wires")]
+        splits.append(qml.transforms.split_to_single_terms(tape))
+        for tapes, post in splits:
+            value = post(qml.execute(tapes, dev))
+            assert type(value) is kind and float(value) == pytest.approx(expected, abs=1e-15)
+            if kind is pnp.tensor:
+                assert value.requires_grad == coeffs.requires_grad

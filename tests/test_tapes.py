@@ -930,3 +930,37 @@ def test_process_queue_splits_a_queue_as_pennylanes():
         qml.RX(0.1, 0)
     with pytest.raises(ValueError, match="must occur prior to measurements"):
         qml.queuing.process_queue(q)
+
+
+def test_execute_returns_arrays_at_pennylanes_autograd_boundary():
+    # PennyLane 0.45.1's qml.execute: where the interface resolves to autograd (a tape
+    # parameter, or an observable's, is a qsym.numpy tensor, also with
+    # requires_grad=False; or interface="autograd"), each result is autograd.numpy.array of
+    # it (a 0-d array for an expectation value; counts as they are); NumPy otherwise
+    dev = qml.device("default.qubit", wires=1)
+    c = onp.cos(0.1)
+
+    def tape(p, obs=None, shots=None, extra=()):
+        return qml.tape.QuantumScript([qml.RX(p, 0)], [qml.expval(obs or qml.Z(0)), *extra],
+                                      shots=shots)
+
+    for t, kw in ((tape(np.array(0.1)), {}),
+                  (tape(np.array(0.1, requires_grad=False)), {"diff_method": None}),
+                  (tape(0.1), {"interface": "autograd"})):
+        (value,) = qml.execute([t], dev, **kw)
+        assert type(value) is onp.ndarray and value.shape == ()
+        assert float(value) == pytest.approx(c, abs=1e-15)
+    for kw in ({}, {"diff_method": None}, {"interface": "numpy"}):
+        (value,) = qml.execute([tape(0.1)], dev, **kw)  # plain parameters: NumPy's float
+        assert type(value) is onp.float64 and value == pytest.approx(c, abs=1e-15)
+    (value,) = qml.execute([tape(0.1, obs=qml.Hermitian(np.eye(2), 0))], dev)
+    assert type(value) is onp.ndarray and float(value) == pytest.approx(1.0)
+    ((value, counts),) = qml.execute(
+        [tape(np.array(0.0), shots=10, extra=[qml.counts(wires=0)])], dev)
+    assert type(value) is onp.ndarray and counts == {"0": 10}
+    ((a, b),) = qml.execute([tape(np.array(0.0), shots=[3, 4])], dev)
+    assert type(a) is onp.ndarray and type(b) is onp.ndarray and float(a) == float(b) == 1.0
+    # under a derivative the results stay autograd's boxes (the gradient: -sin(0.2))
+    def cost(x):
+        return qml.execute([tape(x)], dev, diff_method=qml.gradients.param_shift)[0]
+    assert qml.grad(cost)(np.array(0.2)) == pytest.approx(-onp.sin(0.2), abs=1e-12)

@@ -592,3 +592,38 @@ def test_basis_state_from_a_zero_dimensional_integer_array():
     state): 2 on two wires is |10>."""
     bits = qml.BasisEmbedding(np.array(2), wires=[0, 1]).parameters[0]
     assert bits.tolist() == [1, 0] and bits.dtype.kind == "i"  # PennyLane's integer array
+
+
+def test_a_state_of_complex_amplitudes_of_inputs_made_with_plain_numpy():
+    # PennyLane's noise-models demo writes its state with plain NumPy:
+    # np.array([np.cos(t / 2), 1j * np.sin(t / 2)]). Traced, those amplitudes are sympy
+    # expressions holding I, which the real RY tree took as real: the phases were dropped
+    # (caught by the replay: a TracingError). Now Python looks at their numbers (traced at
+    # every call, the inputs used by value) and the state is exact. <Y> = sin t sin p and
+    # <X> = sin t cos p by hand (PennyLane 0.45.1 gives the same on both devices)
+    import numpy as onp
+
+    from qsym.errors import DifferentiationError
+
+    for name in ("default.qubit", "default.mixed"):
+        @qml.qnode(qml.device(name, wires=2))
+        def c(t, p):
+            qml.StatePrep(onp.array([onp.cos(t / 2), onp.exp(1j * p) * onp.sin(t / 2)]),
+                          wires=[0])
+            qml.Hadamard(1)
+            return qml.expval(qml.Y(0)), qml.expval(qml.X(0))
+
+        for t, p in ((0.4, 0.3), (0.0, 0.0), (1.1, -0.7), (0.4, 0.0), (2.0, 1.5)):
+            y, x = c(t, p)
+            assert float(y) == pytest.approx(onp.sin(t) * onp.sin(p), abs=1e-14)
+            assert float(x) == pytest.approx(onp.sin(t) * onp.cos(p), abs=1e-14)
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def d(t):
+        qml.StatePrep(onp.array([onp.cos(t / 2), 1j * onp.sin(t / 2)]), wires=[0])
+        return qml.expval(qml.Y(0))
+
+    assert float(d(pnp.array(0.4))) == pytest.approx(onp.sin(0.4), abs=1e-14)
+    # PennyLane: TypeError (NumPy's cos of autograd's box); qsym names the input
+    with pytest.raises(DifferentiationError, match="cannot differentiate by t"):
+        qml.grad(d)(pnp.array(0.4))

@@ -836,3 +836,36 @@ def test_transform_of_a_user_device_class_keeps_its_own_preprocessing():
     assert len(own) == 2 and len(combined) == 3
     assert combined[-1].tape_transform is qml.transforms.cancel_inverses.tape_transform
     assert qml.transforms.combine_global_phases.pass_name == "combine-global-phases"
+
+
+def test_decompose_without_a_gate_set_keeps_what_pennylanes_all_ops_names():
+    # PennyLane 0.45.1's decompose without gate_set or stopping_condition stops at
+    # gate_sets.ALL_OPS, which names StatePrep, BasisState (BasisEmbedding by its alias),
+    # channels, Barrier, Snapshot: kept whole wherever they stand (qsym opened them into
+    # X gates and MottonenStatePreparation); templates (QFT) still open. Texts: PennyLane's
+    from functools import partial
+
+    dev = qml.device("default.qubit", wires=3)
+
+    @partial(qml.transforms.decompose, max_expansion=1)
+    @qml.qnode(dev)
+    def c(i):
+        qml.Hadamard(2)
+        qml.BasisEmbedding(i, wires=[0, 1])
+        qml.StatePrep(np.array([0.6, 0.8]), wires=2)
+        qml.BasisState(np.array([1]), wires=2)
+        qml.QFT(wires=[0, 1])
+        return qml.probs(wires=[0, 1])
+
+    ops = qml.workflow.construct_batch(c, level="user")(2)[0][0].operations
+    assert [op.name for op in ops] == ["Hadamard", "BasisEmbedding", "StatePrep", "BasisState",
+                                       "Hadamard", "ControlledPhaseShift", "Hadamard", "SWAP"]
+    assert qml.draw(c)(2) == (
+        "0: ─╭|Ψ⟩──H───╭Rϕ(1.57)────╭SWAP─┤ ╭Probs\n"
+        "1: ─╰|Ψ⟩──────╰●─────────H─╰SWAP─┤ ╰Probs\n"
+        "2: ──H────|Ψ⟩──|Ψ⟩───────────────┤       ")
+    # the probabilities by hand: |10> then the QFT of two qubits: uniform
+    assert np.allclose(c(2), [0.25] * 4, atol=1e-15)
+    tape = qml.tape.QuantumScript([qml.BitFlip(0.1, 0), qml.Barrier([0, 1]),
+                                   qml.Snapshot("s"), qml.Toffoli([0, 1, 2])])
+    assert qml.transforms.decompose(tape)[0][0].operations == tape.operations
