@@ -3120,13 +3120,26 @@ class grad(_Derivative):
             if lists is not None and type(first) is list:
                 # (Python floats only, one type test an item; anything else, bools and
                 # ints among them, is _floats_array's to decide)
-                for v in first:
-                    if type(v) is not float:
+                # (another length: the closure's, as any list it does not take)
+                if len(first) == n:
+                    put = lists[3]
+                    if put is None:  # (a long list: converted by NumPy)
                         arr = _floats_array(first, True, _NOT_TAKEN)
-                        break
-                else:
-                    if first:
-                        arr = _as_ndarray(first)
+                    else:
+                        # the floats written into the path's kept input array as they
+                        # are tested (a memoryview's items: their bits), or into a new
+                        # array while another call holds it
+                        if rc(put) != lists[4]:
+                            put = memoryview(empty(n))
+                        i = 0
+                        for v in first:
+                            if type(v) is not float:
+                                arr = _floats_array(first, True, _NOT_TAKEN)
+                                break
+                            put[i] = v
+                            i += 1
+                        else:
+                            arr = put.obj
         elif first.requires_grad is not True:
             arr = _NOT_TAKEN
         dev = node.device
@@ -3163,7 +3176,7 @@ class grad(_Derivative):
         else:
             # a list: its own kept arrays and the 0-d views of the row it returns (a new
             # list of them), kept while nothing else refers to any (_unshared_list_counts)
-            views, listed, (alone_lout, alone_ljac, alone_view) = lists
+            views, listed, (alone_lout, alone_ljac, alone_view), _, _ = lists
             out, jac, row = listed
             if row is not None and rc(jac) == alone_ljac:
                 for v in row:
@@ -3434,11 +3447,35 @@ def _hot_constants(call, **more) -> tuple | None:
     name = cells["name"]
     if name not in ("value_and_grad", "value_and_grad_adjoint"):
         return None
-    cells.update(adjoint=name == "value_and_grad_adjoint", n=cells["shape"][0],
-                 step=(F64.itemsize,), lists=(cells["views"], cells["listed"],
-                                              cells["alone_list"])
+    n = cells["shape"][0]
+    cells.update(adjoint=name == "value_and_grad_adjoint", n=n, step=(F64.itemsize,),
+                 lists=_list_input(cells["views"], cells["listed"], cells["alone_list"], n)
                  if cells["any_ndarray"] else None)
     return tuple(cells[k] for k in _HOT_NAMES)
+
+
+def _list_input(views, listed, alone_list, n) -> tuple:
+    """grad.__call__'s constants for a list argument of ``n`` floats: ``(views, listed,
+    alone_list, put, alone_put)``, the first three :func:`_short_path`'s, ``put`` a
+    memoryview of a kept float64 array of length ``n`` (the array the entry point
+    reads) that the list's floats are written into, ``alone_put`` the count
+    ``sys.getrefcount`` gives it at grad.__call__'s check while no call holds it (a call
+    in progress on another thread holds it in a local name until it returns: its input
+    is then not written over, a new array is). Above :data:`LIST_WRITE_MAX` floats
+    ``put`` is None (the list converted by NumPy: a Python loop's item writes cost more
+    there than the conversion)."""
+    if n > LIST_WRITE_MAX:
+        return views, listed, alone_list, None, -1
+    lists = (views, listed, alone_list, memoryview(np.empty(n)))
+    put = lists[3]  # (the tuple's reference and a local name, as in grad.__call__)
+    alone = sys.getrefcount(put)
+    del put
+    return (*lists, alone)
+
+
+# grad.__call__ writes a list of at most this many floats into a kept array (above, NumPy
+# converts it: about 2,200 instructions and a new array, against about 350 an item)
+LIST_WRITE_MAX = 8
 
 
 # what grad.__call__'s short path does not take (a dtype no array has)
