@@ -698,7 +698,9 @@ def child_onegrad(spec: dict) -> dict:
 
         def call():
             return K.program_value_and_grad_adjoint_parallel(entry._ints, entry._floats, mats,
-                                                             dmats, ch, C, cc)
+                                                             dmats, ch, C, cc, work)
+        work = np.empty(K.adjoint_work_size(row.wires, entry.module.NUM_OUTPUTS, mats.shape[0]),
+                        dtype=np.complex128)  # (kept between calls, as the runtime's)
         serial = entry.value_and_grad_adjoint(x, d)
         for threads in (1, 2):
             numba.set_num_threads(threads)

@@ -1487,7 +1487,7 @@ def fused_value_and_grad_adjoint_into(x, d, out, jac):
     _q_check_outputs(out, jac)
     mats, dmats, ch, C, cc, th = prepare_adjoint(x, d)
     _q_program_value_and_grad_adjoint_into(PROGRAM_INTS.copy(), PROGRAM_FLOATS.copy(), mats,
-                                           dmats, ch, C, cc, out, jac)
+                                           dmats, ch, C, cc, out, jac{work})
 '''
 
 _UNROLLED_ADJOINT = '''\
@@ -1967,7 +1967,10 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
     gate_lines, dgate_lines = _gate_code(program)
     return _MODULE.format(
         into_functions=into or _INTO_KERNELS,
-        adjoint_into=adjoint_into or _ADJOINT_KERNELS,
+        # (the blocked kernel's work memory: allocated by it, an empty array)
+        adjoint_into=adjoint_into or _ADJOINT_KERNELS.format(
+            work=(",\n" + " " * 39 + "np.empty(0, dtype=np.complex128)"
+                  if program.num_wires >= kernels.BLOCK_MIN_WIRES else "")),
         adjoint_returning=_ADJOINT_RETURNING,
         # large states: the adjoint in blocked passes (kernels.BLOCK_MIN_WIRES); smaller
         # circuits' modules do not link it

@@ -431,6 +431,9 @@ def _fused(p: Program, ns: dict) -> dict:
     n_out, n_in = p.num_outputs, p.num_inputs
     adjoint = ("program_value_and_grad_adjoint_blocked_into"
                if p.num_wires >= kernels.BLOCK_MIN_WIRES else "program_value_and_grad_adjoint_into")
+    # (the blocked kernel's work memory: allocated by it, an empty array)
+    work = ((np.empty(0, dtype=np.complex128),) if p.num_wires >= kernels.BLOCK_MIN_WIRES
+            else ())
 
     def _q_check_outputs(out, jac):
         if out.shape[0] != n_out or jac.shape[0] != n_out or jac.shape[1] != n_in:
@@ -459,7 +462,7 @@ def _fused(p: Program, ns: dict) -> dict:
         mats, dmats, ch, C, cc, _ = ns["prepare_adjoint"](x, d)
         v, g = np.empty(n_out), np.empty((n_out, n_in))
         getattr(kernels, adjoint)(ns["PROGRAM_INTS"], ns["PROGRAM_FLOATS"], mats, dmats, ch, C,
-                                  cc, v, g)
+                                  cc, v, g, *work)
         return v, g
 
     def fused_value_and_grad_adjoint_into(x, d, out, jac):

@@ -3528,18 +3528,22 @@ def _copy(src, dst):
 
 
 @njit(cache=True)
-def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C, cc, out, jac):
+def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C, cc, out, jac,
+                                                work):
     """:func:`program_value_and_grad_adjoint_into` in blocked passes
     (:func:`_adjoint_blocked_into`): the entry point of circuits from ``BLOCK_MIN_WIRES``
     wires (the runtime and the generated module choose it, so that smaller circuits' code
-    does not link it: it about doubles the adjoint kernel's compile time)."""
+    does not link it: it about doubles the adjoint kernel's compile time). ``work``: the
+    caller's complex work memory (:func:`adjoint_work_size` items, any contents: kept
+    between calls, a large state's pages are not faulted in again), or an empty array
+    (allocated here)."""
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, ch_slot, ch_x,
      cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = unpack_program(ints)
     n = ints[H_N]
     n_out = ints[H_OUTPUTS]
     n_words = word_flip.shape[0]
     n_slots = ints[H_SLOTS]
-    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0], np.bool_(False))
+    psi, phi, lam, amats = _adjoint_work_in(work, n, n_out, mats.shape[0])
     fl = np.zeros(n_words + n_slots * n_out)
     e = fl[:n_words]
     de = fl[n_words:].reshape((n_slots, n_out))
@@ -3550,18 +3554,18 @@ def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C
 
 
 @njit(cache=True, parallel=True)
-def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc):
+def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc, work):
     """:func:`program_value_and_grad_adjoint_blocked_into` with the chunks of each blocked pass
-    on numba's threads: bit for bit its result, for any number of threads. Entered from
-    Python (a parallel kernel is entered through its own dispatcher: docs/design.md,
-    "Batches and threads")."""
+    on numba's threads: bit for bit its result, for any number of threads (``work`` as
+    there). Entered from Python (a parallel kernel is entered through its own dispatcher:
+    docs/design.md, "Batches and threads")."""
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, _, _, _, _, ch_slot, ch_x,
      cc_m, cc_w, cc_x, adj_op, adj_slot, adj_off) = unpack_program(ints)
     n = ints[H_N]
     n_out = ints[H_OUTPUTS]
     n_words = word_flip.shape[0]
     n_slots = ints[H_SLOTS]
-    psi, phi, lam, amats = _adjoint_work(n, n_out, mats.shape[0], np.bool_(False))
+    psi, phi, lam, amats = _adjoint_work_in(work, n, n_out, mats.shape[0])
     fl = np.zeros(n_words + n_slots * n_out)
     e = fl[:n_words]
     de = fl[n_words:].reshape((n_slots, n_out))
@@ -3650,6 +3654,26 @@ def _adjoint_work(n, n_out, n_mats, zero):
     if zero:
         lam[:] = 0.0
     return work[:dim], work[dim : 2 * dim], lam, work[(2 + n_out) * dim :]
+
+
+def adjoint_work_size(n, n_out, n_mats):
+    """The complex items of the adjoint method's work memory (:func:`_adjoint_work`) for
+    ``n`` wires, ``n_out`` outputs and ``n_mats`` matrix items: the ``work`` the blocked
+    entry points take."""
+    return (2 + n_out) * (1 << n) + n_mats
+
+
+@njit(cache=True)
+def _adjoint_work_in(work, n, n_out, n_mats):
+    """:func:`_adjoint_work`'s arrays (``lam`` not zeroed) in ``work``, the caller's
+    complex memory, where it holds them (its contents any: the blocked driver writes all
+    it reads), else in a new allocation (an empty ``work``)."""
+    dim = 1 << n
+    need = (2 + n_out) * dim + n_mats
+    if work.shape[0] < need:
+        return _adjoint_work(n, n_out, n_mats, np.bool_(False))
+    lam = work[2 * dim : (2 + n_out) * dim].reshape((n_out, dim))
+    return work[:dim], work[dim : 2 * dim], lam, work[(2 + n_out) * dim : need]
 
 
 @njit(cache=True)
@@ -3791,15 +3815,16 @@ def batch_value_and_grad_adjoint_blocked(ints, floats, MATS, DMATS, CH, C, CC, p
     out = np.empty((B, ints[H_OUTPUTS]))
     jac = np.empty((B, ints[H_OUTPUTS], ints[H_INPUTS]))
     done = np.zeros(B, dtype=np.bool_)
+    none = np.empty(0, dtype=np.complex128)  # (each row's work memory its own)
     if parallel:
         for b in prange(B):
             program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                        C[b], CC[b], out[b], jac[b])
+                                                        C[b], CC[b], out[b], jac[b], none)
             done[b] = True
     for b in range(B):
         if not done[b]:
             program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                        C[b], CC[b], out[b], jac[b])
+                                                        C[b], CC[b], out[b], jac[b], none)
     return out, jac
 
 

@@ -138,6 +138,14 @@ _BATCH_ROW = {"batch_value": "value", "batch_value_and_grad": "value_and_grad",
               "batch_value_and_grad_adjoint": "value_and_grad_adjoint"}
 
 
+# the blocked adjoint's work memory is kept between an entry's calls up to this size (20
+# wires, one output: 48 MiB; 22 wires 192 MiB; larger states allocate and free it at each
+# call, as before), at most ADJOINT_KEPT_MAX of them per entry (Compiled._adjoint_memory)
+ADJOINT_KEEP_BYTES = 256 << 20
+ADJOINT_KEPT_MAX = 2
+_NO_WORK = np.empty(0, dtype=np.complex128)  # (the kernel allocates its own)
+
+
 @dataclass
 class Compiled:
     """One compiled signature of a QNode: circuit, plan, generated module and entry points.
@@ -230,6 +238,8 @@ class Compiled:
     # point). A use outside it after a swap runs on tier 0 until a later background
     # compile adds it (Compiled._late): no compile in the caller (issue #17)
     _ready: Any = field(default=None, init=False, repr=False, compare=False)
+    # the blocked adjoint kernels' work memories not in use (:meth:`_adjoint_memory`)
+    _adjoint_kept: list = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         self.post = ir.post_layout(self.circuit)
@@ -1004,7 +1014,12 @@ class Compiled:
                 and tiers.parallel_regions_unsafe()):  # (its serial form: the same bits)
             kernel = "program_value_and_grad_adjoint_blocked_into"
         if kernel == "program_value_and_grad_adjoint_parallel":
-            return self._launch(kernels.program_value_and_grad_adjoint_parallel, *args)
+            work = self._adjoint_memory(mats)
+            try:
+                return self._launch(kernels.program_value_and_grad_adjoint_parallel, *args,
+                                    work)
+            finally:
+                self._adjoint_return(work)
         out, jac = self._outputs()
         if kernel == "program_value_and_grad_adjoint_into":
             if self._k_adjoint is tiers.KERNELS:
@@ -1013,13 +1028,46 @@ class Compiled:
             else:
                 self._k_adjoint.program_value_and_grad_adjoint_into(*args, out, jac)
         elif kernel == "program_value_and_grad_adjoint_blocked_into":
-            kernels.program_value_and_grad_adjoint_blocked_into(*args, out, jac)
+            work = self._adjoint_memory(mats)
+            try:
+                kernels.program_value_and_grad_adjoint_blocked_into(*args, out, jac, work)
+            finally:
+                self._adjoint_return(work)
         else:
             raise ValueError(f"unknown adjoint kernel {kernel!r}: one of "
                              "'program_value_and_grad_adjoint_into', "
                              "'program_value_and_grad_adjoint_blocked_into', "
                              "'program_value_and_grad_adjoint_parallel'")
         return out, jac
+
+    def _adjoint_memory(self, mats):
+        """The blocked adjoint kernels' complex work memory for this circuit (``mats``: its
+        prepared matrices): one this entry kept from an earlier call and no other call is
+        using (taken from :attr:`_adjoint_kept`: a list's pop, atomic under the GIL, so
+        two threads never share one), else a new one; an empty array (the kernel
+        allocates its own, freed when it returns) above :data:`ADJOINT_KEEP_BYTES`.
+        Reusing it spares the new pages' faults at every call (20 wires: 48 MiB, about
+        12,300 faults a call); the kernel writes all it reads (the same bits). Freed with
+        the entry (its QNode)."""
+        n_out = self.module.NUM_OUTPUTS
+        size = kernels.adjoint_work_size(self.circuit.num_wires, n_out, mats.shape[0])
+        if size * 16 > ADJOINT_KEEP_BYTES:
+            return _NO_WORK
+        kept = self._adjoint_kept
+        while kept:
+            try:
+                work = kept.pop()
+            except IndexError:  # (another thread took the last one)
+                break
+            if work.shape[0] == size:
+                return work
+        return np.empty(size, dtype=np.complex128)
+
+    def _adjoint_return(self, work):
+        """``work`` (from :meth:`_adjoint_memory`) kept for a later call, at most
+        :data:`ADJOINT_KEPT_MAX` of them (calls at once on several threads made more)."""
+        if work.shape[0] and len(self._adjoint_kept) < ADJOINT_KEPT_MAX:
+            self._adjoint_kept.append(work)
 
     def adjoint_kernel(self) -> str:
         """The entry point an adjoint gradient runs: op by op
@@ -3276,13 +3324,26 @@ class grad(_Derivative):
             if lists is not None and type(first) is list:
                 # (Python floats only, one type test an item; anything else, bools and
                 # ints among them, is _floats_array's to decide)
-                for v in first:
-                    if type(v) is not float:
+                # (another length: the closure's, as any list it does not take)
+                if len(first) == n:
+                    put = lists[3]
+                    if put is None:  # (a long list: converted by NumPy)
                         arr = _floats_array(first, True, _NOT_TAKEN)
-                        break
-                else:
-                    if first:
-                        arr = _as_ndarray(first)
+                    else:
+                        # the floats written into the path's kept input array as they
+                        # are tested (a memoryview's items: their bits), or into a new
+                        # array while another call holds it
+                        if rc(put) != lists[4]:
+                            put = memoryview(empty(n))
+                        i = 0
+                        for v in first:
+                            if type(v) is not float:
+                                arr = _floats_array(first, True, _NOT_TAKEN)
+                                break
+                            put[i] = v
+                            i += 1
+                        else:
+                            arr = put.obj
         elif first.requires_grad is not True:
             arr = _NOT_TAKEN
         dev = node.device
@@ -3320,7 +3381,7 @@ class grad(_Derivative):
         else:
             # a list: its own kept arrays and the 0-d views of the row it returns (a new
             # list of them), kept while nothing else refers to any (_unshared_list_counts)
-            views, listed, (alone_lout, alone_ljac, alone_view) = lists
+            views, listed, (alone_lout, alone_ljac, alone_view), _, _ = lists
             out, jac, row = listed
             if row is not None and rc(jac) == alone_ljac and not wrc(jac):
                 for v in row:
@@ -3598,11 +3659,35 @@ def _hot_constants(call, **more) -> tuple | None:
     name = cells["name"]
     if name not in ("value_and_grad", "value_and_grad_adjoint"):
         return None
-    cells.update(adjoint=name == "value_and_grad_adjoint", n=cells["shape"][0],
-                 step=(F64.itemsize,), lists=(cells["views"], cells["listed"],
-                                              cells["alone_list"])
+    n = cells["shape"][0]
+    cells.update(adjoint=name == "value_and_grad_adjoint", n=n, step=(F64.itemsize,),
+                 lists=_list_input(cells["views"], cells["listed"], cells["alone_list"], n)
                  if cells["any_ndarray"] else None)
     return tuple(cells[k] for k in _HOT_NAMES)
+
+
+def _list_input(views, listed, alone_list, n) -> tuple:
+    """grad.__call__'s constants for a list argument of ``n`` floats: ``(views, listed,
+    alone_list, put, alone_put)``, the first three :func:`_short_path`'s, ``put`` a
+    memoryview of a kept float64 array of length ``n`` (the array the entry point
+    reads) that the list's floats are written into, ``alone_put`` the count
+    ``sys.getrefcount`` gives it at grad.__call__'s check while no call holds it (a call
+    in progress on another thread holds it in a local name until it returns: its input
+    is then not written over, a new array is). Above :data:`LIST_WRITE_MAX` floats
+    ``put`` is None (the list converted by NumPy: a Python loop's item writes cost more
+    there than the conversion)."""
+    if n > LIST_WRITE_MAX:
+        return views, listed, alone_list, None, -1
+    lists = (views, listed, alone_list, memoryview(np.empty(n)))
+    put = lists[3]  # (the tuple's reference and a local name, as in grad.__call__)
+    alone = sys.getrefcount(put)
+    del put
+    return (*lists, alone)
+
+
+# grad.__call__ writes a list of at most this many floats into a kept array (above, NumPy
+# converts it: about 2,200 instructions and a new array, against about 350 an item)
+LIST_WRITE_MAX = 8
 
 
 # what grad.__call__'s short path does not take (a dtype no array has)

@@ -69,8 +69,11 @@ def kernel_returning(fn):
     ``(out, jac)`` when ``fn`` takes both (the shapes from the program's header)."""
     from qsym import _kernels as kernels
 
-    value = fn.__name__ == "program_value_into" or getattr(
-        getattr(fn, "py_func", None), "__name__", "") == "program_value_into"
+    name = getattr(getattr(fn, "py_func", None), "__name__", None) or fn.__name__
+    value = fn.__name__ == "program_value_into" or name == "program_value_into"
+    # (the blocked adjoint's work memory: an empty array, allocated by the kernel)
+    work = ((np.empty(0, dtype=np.complex128),)
+            if name == "program_value_and_grad_adjoint_blocked_into" else ())
 
     def call(ints, floats, *args):
         n_out = ints[kernels.H_OUTPUTS]
@@ -79,7 +82,7 @@ def kernel_returning(fn):
             fn(ints, floats, *args, out)
             return out
         jac = np.empty((n_out, ints[kernels.H_INPUTS]))
-        fn(ints, floats, *args, out, jac)
+        fn(ints, floats, *args, out, jac, *work)
         return out, jac
 
     return call

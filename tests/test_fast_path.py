@@ -1338,3 +1338,127 @@ def test_grad_call_jumps_take_no_extended_args_on_its_answered_path():
     extended = [i for i in ins if i.opname == "EXTENDED_ARG"]
     jumps = [i for i in ins if "JUMP" in i.opname and i.arg is not None and i.arg > 255]
     assert not extended and not jumps, [(i.opname, i.offset) for i in extended + jumps]
+
+
+# --- stop 65 (issue #19): the list form writes its floats into a kept input array
+
+# PennyLane 0.45.1's qml.grad(circuit, argnums=0)(lst) of the seed (default.qubit, computed
+# in /work/plvenv): a list of 0-d float64 ndarrays; bools and ints refused with TypeError
+PL_LIST_GRADS = {(0.54, 0.12): (-0.51043865, -0.1026782)}
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_the_list_form_writes_its_floats_into_a_kept_array_not_numpys_conversion(
+        monkeypatch, method):
+    """``qml.grad(circuit, argnum=0)(a_list)`` answered by ``grad.__call__`` without
+    NumPy's conversion of the list (the floats written into the kept input array): a list
+    of 0-d float64 arrays, PennyLane's numbers (signed zero and a subnormal-scale input
+    kept bit for bit: the gradient equals the closed form's bits at the same point), a
+    mutated list's new point, and bools/ints still PennyLane's TypeError after it."""
+    _, used, make, _ = _hot_node(monkeypatch, method, [0.54, 0.12])
+
+    def refused(*a, **k):
+        raise AssertionError("the list converted by NumPy")
+
+    monkeypatch.setattr(runtime, "_as_ndarray", refused)
+    for point, want in PL_LIST_GRADS.items():
+        got = make()(list(point))
+        assert type(got) is list and len(got) == 2
+        assert all(type(a) is np.ndarray and a.shape == () and a.dtype == np.float64
+                   for a in got)
+        assert np.allclose(np.array(got), want, rtol=1e-8, atol=0)
+        assert np.allclose(np.array(got), closed_form_grad(point), rtol=0, atol=1e-15)
+    for point in ((0.54, 0.12), (1e-300, -0.0), (-0.0, 5e-324), (-1.3, 2.2)):
+        # the same bits as the trainable tensor's call at the point (-0.0 kept: bytes)
+        got = make()(list(point))
+        tensor = qml.grad(seed_node(method))(qml.numpy.array(point, requires_grad=True))
+        assert np.array(got).tobytes() == np.asarray(tensor).tobytes()
+        assert np.allclose(np.array(got), closed_form_grad(point), rtol=0, atol=1e-15)
+    lst = [0.54, 0.12]
+    first = make()(lst)
+    lst[1] = 2.2  # the same list mutated: the new point, the kept result unchanged
+    second = make()(lst)
+    assert np.allclose(np.array(second), closed_form_grad(np.array([0.54, 2.2])), atol=1e-15)
+    assert np.allclose(np.array(first), PL_LIST_GRADS[0.54, 0.12], rtol=1e-8)
+    assert not used  # grad.__call__ answered every call
+    monkeypatch.undo()
+    for bad, kind in (([0.54, True], "bool"), ([0.54, 1], "int")):
+        with pytest.raises(TypeError, match=f"Can't differentiate w.r.t. type <class '{kind}'>"):
+            make()(bad)
+
+
+def test_a_list_above_the_written_length_is_converted_with_the_same_result():
+    """A list of more than ``LIST_WRITE_MAX`` floats goes through NumPy's conversion (a
+    kept array is written only for short lists) with PennyLane's result: 9 RX angles on
+    one wire, the gradient ``-sin(sum)`` for each (by hand), a list of 0-d arrays."""
+    n = runtime.LIST_WRITE_MAX + 1
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(p):
+        for i in range(n):
+            qml.RX(p[i], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    point = [0.1 * (i + 1) for i in range(n)]
+    for _ in range(3):
+        got = qml.grad(circuit, argnum=0)(point)
+    assert type(got) is list and len(got) == n and all(a.shape == () for a in got)
+    assert np.allclose(np.array(got), -np.sin(sum(point)), rtol=0, atol=1e-14)
+
+
+def test_four_threads_on_the_list_form_hold_their_own_input_arrays(monkeypatch):
+    """Four threads calling one QNode's list form at once (switches forced between
+    bytecodes): each call's floats are written into the kept input array only while no
+    other call holds it, so every gradient is its own point's (the closed form), kept
+    results intact."""
+    monkeypatch.setenv("QSYM_TIER", "compiled")
+    node = seed_node()
+    rng = np.random.default_rng(65)
+    points = [[float(v) for v in rng.uniform(-3, 3, 2)] for _ in range(7)]
+    # each point's gradient from a trainable tensor (another QNode, the same kernel)
+    other = seed_node()
+    expected = [np.asarray(qml.grad(other)(qml.numpy.array(p, requires_grad=True)))
+                for p in points]
+    assert all(np.allclose(e, closed_form_grad(p), rtol=0, atol=1e-15)
+               for e, p in zip(expected, points))
+    for _ in range(3):
+        qml.grad(node, argnum=0)(points[0])
+    assert node._grad_fast is not None and node._grad_fast[2] is not None
+    wrong = []
+
+    def work(k):
+        kept = []
+        for i in range(1200):
+            j = (3 * k + i) % len(points)
+            got = qml.grad(node, argnum=0)(list(points[j]))
+            if i % 5 == 0:
+                kept.append((j, got))
+            if not np.array_equal(np.array(got), expected[j]):
+                wrong.append((k, i))
+                return
+        wrong.extend((k, "kept", j) for j, got in kept
+                     if not np.array_equal(np.array(got), expected[j]))
+
+    _run_threads(work, 4)
+    assert wrong == []
+
+
+def test_an_input_array_held_by_a_call_in_progress_is_not_written(monkeypatch):
+    """While another call holds the list form's kept input array (as a call in progress
+    on another thread does, in a local name, until its kernel returns), a new call
+    writes its floats into a new array: the held array keeps the first call's floats and
+    both calls get their own points' gradients (the closed form)."""
+    monkeypatch.setenv("QSYM_TIER", "compiled")
+    node = seed_node()
+    for _ in range(3):
+        qml.grad(node, argnum=0)([0.54, 0.12])
+    lists = node._grad_fast[2][-1]
+    held = lists[3]  # (what a call in progress holds)
+    assert held is not None and held.obj.tolist() == [0.54, 0.12]
+    got = qml.grad(node, argnum=0)([-1.3, 2.2])
+    assert held.obj.tolist() == [0.54, 0.12]  # not written over
+    assert np.allclose(np.array(got), closed_form_grad(X2), rtol=0, atol=1e-15)
+    del held
+    got = qml.grad(node, argnum=0)([0.3, -0.4])  # released: written again
+    assert lists[3].obj.tolist() == [0.3, -0.4]
+    assert np.allclose(np.array(got), closed_form_grad([0.3, -0.4]), rtol=0, atol=1e-15)

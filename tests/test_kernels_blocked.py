@@ -762,8 +762,116 @@ def test_large_hea_gradient_against_parameter_shift(n):
     old = numba.get_num_threads()
     try:
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        op, jp = kernels.program_value_and_grad_adjoint_parallel(entry._ints, entry._floats,
-                                                                 mats, dmats, ch, C, cc)
+        op, jp = kernels.program_value_and_grad_adjoint_parallel(
+            entry._ints, entry._floats, mats, dmats, ch, C, cc, np.empty(0, dtype=np.complex128))
     finally:
         numba.set_num_threads(old)
     assert np.array_equal(op, out) and np.array_equal(jp, jac)
+
+
+# --- stop 65 (issue #19): the blocked adjoint's work memory kept between calls
+
+def _kept_memory_entry(n=12):
+    """A 12-wire adjoint QNode (blocked passes from kernels.BLOCK_MIN_WIRES) of two
+    measured outputs, its compiled entry and flat inputs."""
+    import qsym as qml
+    from qsym._shapes import flat
+
+    dev = qml.device("default.qubit", wires=n)
+
+    def body(p):
+        for i in range(n):
+            qml.RY(p[i], wires=i)
+        for i in range(n - 1):
+            qml.CNOT(wires=[i, i + 1])
+        for i in range(n):
+            qml.RX(p[n + i], wires=i)
+        return qml.expval(qml.PauliZ(0) + 0.5 * qml.PauliZ(n - 1)), qml.expval(qml.PauliX(3))
+
+    node = qml.QNode(body, dev, diff_method="adjoint")
+    p = qml.numpy.array(np.random.default_rng(65).uniform(-np.pi, np.pi, 2 * n),
+                        requires_grad=True)
+    entry, xs, ds = node.compiled((p,), {})
+    return node, entry, np.asarray(flat(xs), dtype=float).ravel(), np.asarray(
+        flat(ds), dtype=float).ravel()
+
+
+@pytest.mark.parametrize("kernel", ["program_value_and_grad_adjoint_blocked_into",
+                                    "program_value_and_grad_adjoint_parallel"])
+def test_the_kept_work_memory_gives_a_fresh_calls_bits(kernel):
+    """The blocked adjoint's work memory is kept by the compiled entry between calls
+    (one, reused: no new pages at each call) and the kernel writes all it reads: with the
+    kept memory filled with NaN, and again as it was left, the result is bit for bit the
+    kernel's with memory it allocates itself, and the parameter-shift Jacobian to 1e-11
+    (an independent method)."""
+    from conftest import kernel_returning
+
+    _, entry, x, d = _kept_memory_entry()
+    mats, dmats, ch, C, cc, _ = entry._prepare_adjoint(x, d)
+    fresh = kernel_returning(kernels.program_value_and_grad_adjoint_blocked_into)(
+        entry._ints, entry._floats, mats, dmats, ch, C, cc)
+    _, ps = entry.value_and_grad(x, d)
+    np.testing.assert_allclose(fresh[1], ps, atol=1e-11)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        first = entry.value_and_grad_adjoint(x, d, kernel=kernel)
+        assert len(entry._adjoint_kept) == 1
+        kept = entry._adjoint_kept[0]
+        assert kept.shape == (kernels.adjoint_work_size(12, 2, mats.shape[0]),)
+        kept[:] = np.nan  # (anything the kernel read before writing would show)
+        second = entry.value_and_grad_adjoint(x, d, kernel=kernel)
+        assert entry._adjoint_kept == [kept] or entry._adjoint_kept[0] is kept  # reused
+        third = entry.value_and_grad_adjoint(x, d, kernel=kernel)
+    finally:
+        numba.set_num_threads(old)
+    for o, j in (first, second, third):
+        assert np.array_equal(o, fresh[0]) and np.array_equal(j, fresh[1])
+
+
+def test_threads_on_one_gradient_never_share_a_work_memory():
+    """Four threads calling one large adjoint gradient at once each get the bits of a
+    fresh call (a work memory is taken from the entry's kept ones by one call at a time),
+    and the entry keeps at most ADJOINT_KEPT_MAX of them, freed with the QNode."""
+    import gc
+    import threading
+    import weakref
+
+    from conftest import kernel_returning
+    from qsym import _runtime as runtime
+
+    node, entry, x, d = _kept_memory_entry()
+    mats, dmats, ch, C, cc, _ = entry._prepare_adjoint(x, d)
+    want = kernel_returning(kernels.program_value_and_grad_adjoint_blocked_into)(
+        entry._ints, entry._floats, mats, dmats, ch, C, cc)
+    taken = []
+    real = entry._adjoint_memory
+
+    def memory(mats):  # (counted)
+        work = real(mats)
+        taken.append(work)
+        return work
+
+    entry._adjoint_memory = memory
+    wrong, start = [], threading.Barrier(4)
+
+    def work(k):
+        start.wait()
+        for _ in range(3):
+            o, j = entry.value_and_grad_adjoint(
+                x, d, kernel="program_value_and_grad_adjoint_blocked_into")
+            if not (np.array_equal(o, want[0]) and np.array_equal(j, want[1])):
+                wrong.append(k)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == [] and len(taken) == 12
+    assert 1 <= len(entry._adjoint_kept) <= runtime.ADJOINT_KEPT_MAX
+    assert len({id(w) for w in entry._adjoint_kept}) == len(entry._adjoint_kept)
+    refs = [weakref.ref(w) for w in entry._adjoint_kept]
+    del entry, taken, real, memory, node
+    gc.collect()
+    assert all(r() is None for r in refs)  # freed with the QNode

@@ -129,7 +129,8 @@ def _run_every_parallel_kernel():
     ref = kernel_returning(kernels.program_value_and_grad_adjoint_blocked_into)(
         entry._ints, entry._floats, amats, dmats, ach, aC, acc)
     got = kernels.program_value_and_grad_adjoint_parallel(entry._ints, entry._floats, amats,
-                                                          dmats, ach, aC, acc)
+                                                          dmats, ach, aC, acc,
+                                                          np.empty(0, dtype=np.complex128))
     assert all(np.array_equal(a, b) for a, b in zip(ref, got))
     if not kernels._adjoint_blocked_into_parallel.signatures:  # (its caller came from a cache)
         from test_kernels_blocked import _random_ops, _run, _tables, _words
