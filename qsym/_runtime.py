@@ -56,6 +56,7 @@ from .errors import (ArgumentError, ByValueDerivative, CustomMeasurementError, D
                      QuantumFunctionError, ScalarOutputError, TracingError)
 from ._executors import execute, pl_backpropagates
 from ._gates import REGISTRY as GATE_REGISTRY
+from ._operations import METHODS as OP_METHODS  # (qnode_construct: set by qsym.workflow)
 from ._program import Prepared, lowered
 from ._shapes import flat, format_rows, format_values, measurements, parameter_differences, pick
 from .devices import (  # noqa: F401  (qsym.runtime's names)
@@ -1341,6 +1342,23 @@ class QNode:
         GATE_REGISTRY.watch(self)
 
     diff_method = _Reresolved()
+
+    def construct(self, args, kwargs):
+        """PennyLane's ``qnode.construct(args, kwargs)``: the tape (a
+        :class:`~qsym.tape.QuantumScript`) the circuit function records at these arguments,
+        before the QNode's transforms (``qml.workflow.construct_tape(qnode, level=0)``;
+        trainable: the ``requires_grad`` tensors, as PennyLane's autograd interface).
+
+        >>> import qsym as qml
+        >>> @qml.qnode(qml.device("default.qubit", wires=1))
+        ... def c(x):
+        ...     qml.RX(x, 0)
+        ...     return qml.expval(qml.Z(0))
+        >>> tape = c.construct((qml.numpy.array(0.3),), {})
+        >>> tape.operations, tape.trainable_params
+        ([RX(tensor(0.3, requires_grad=True), wires=[0])], [0])
+        """
+        return OP_METHODS["qnode_construct"](self, tuple(args), dict(kwargs))
 
     def _take_options(self, opts) -> None:
         """The fields of :class:`qsym._options.Options` (``method``: what runs) as this
