@@ -1132,7 +1132,7 @@ def _supports_method(device, name) -> bool:
     return device.supports_derivatives(devices.ExecutionConfig(gradient_method=name))
 
 
-def _check_device_method(device, diff_method) -> None:
+def _check_device_method(dev, diff_method) -> None:
     """PennyLane's check when a QNode is made (``_validate_diff_method``): a device-only
     method (``"backprop"``, ``"adjoint"``, ``"device"``) that the device's
     ``supports_derivatives`` refuses raises ``QuantumFunctionError`` (``"device"`` on
@@ -1150,11 +1150,11 @@ def _check_device_method(device, diff_method) -> None:
     """
     if not isinstance(diff_method, str) or diff_method not in devices.DEVICE_ONLY_METHODS:
         return
-    if (not type(device).__module__.startswith("qsym.")
-            or getattr(device, "name", None) in devices.UNSIMULATED_DEVICES):
+    if (not type(dev).__module__.startswith("qsym.")
+            or getattr(dev, "name", None) in devices.UNSIMULATED_DEVICES):
         return
-    if not device.supports_derivatives(devices.ExecutionConfig(gradient_method=diff_method)):
-        raise devices.unsupported_method(device, diff_method, "a QNode's")
+    if not dev.supports_derivatives(devices.ExecutionConfig(gradient_method=diff_method)):
+        raise devices.unsupported_method(dev, diff_method, "a QNode's")
 
 
 class _Reresolved:
