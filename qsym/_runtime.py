@@ -56,6 +56,7 @@ from .errors import (ArgumentError, ByValueDerivative, CustomMeasurementError, D
                      QuantumFunctionError, ScalarOutputError, TracingError)
 from ._executors import execute, pl_backpropagates
 from ._gates import REGISTRY as GATE_REGISTRY
+from ._operations import METHODS as OP_METHODS  # (qnode_construct: set by qsym.workflow)
 from ._program import Prepared, lowered
 from ._shapes import flat, format_rows, format_values, measurements, parameter_differences, pick
 from .devices import (  # noqa: F401  (qsym.runtime's names)
@@ -1210,7 +1211,7 @@ def _method_on(device, diff_method, method) -> str:
     return method
 
 
-def _check_device_method(device, diff_method) -> None:
+def _check_device_method(dev, diff_method) -> None:
     """PennyLane's check when a QNode is made (``_validate_diff_method``): a device-only
     method (``"backprop"``, ``"adjoint"``, ``"device"``) that the device's
     ``supports_derivatives`` refuses raises ``QuantumFunctionError`` (``"device"`` on
@@ -1228,11 +1229,11 @@ def _check_device_method(device, diff_method) -> None:
     """
     if not isinstance(diff_method, str) or diff_method not in devices.DEVICE_ONLY_METHODS:
         return
-    if (not type(device).__module__.startswith("qsym.")
-            or getattr(device, "name", None) in devices.UNSIMULATED_DEVICES):
+    if (not type(dev).__module__.startswith("qsym.")
+            or getattr(dev, "name", None) in devices.UNSIMULATED_DEVICES):
         return
-    if not device.supports_derivatives(devices.ExecutionConfig(gradient_method=diff_method)):
-        raise devices.unsupported_method(device, diff_method, "a QNode's")
+    if not dev.supports_derivatives(devices.ExecutionConfig(gradient_method=diff_method)):
+        raise devices.unsupported_method(dev, diff_method, "a QNode's")
 
 
 class _Reresolved:
@@ -1420,6 +1421,23 @@ class QNode:
         GATE_REGISTRY.watch(self)
 
     diff_method = _Reresolved()
+
+    def construct(self, args, kwargs):
+        """PennyLane's ``qnode.construct(args, kwargs)``: the tape (a
+        :class:`~qsym.tape.QuantumScript`) the circuit function records at these arguments,
+        before the QNode's transforms (``qml.workflow.construct_tape(qnode, level=0)``;
+        trainable: the ``requires_grad`` tensors, as PennyLane's autograd interface).
+
+        >>> import qsym as qml
+        >>> @qml.qnode(qml.device("default.qubit", wires=1))
+        ... def c(x):
+        ...     qml.RX(x, 0)
+        ...     return qml.expval(qml.Z(0))
+        >>> tape = c.construct((qml.numpy.array(0.3),), {})
+        >>> tape.operations, tape.trainable_params
+        ([RX(tensor(0.3, requires_grad=True), wires=[0])], [0])
+        """
+        return OP_METHODS["qnode_construct"](self, tuple(args), dict(kwargs))
 
     def _take_options(self, opts) -> None:
         """The fields of :class:`qsym._options.Options` (``method``: what runs) as this

@@ -16,6 +16,7 @@ set_shots``, PennyLane's module path).
 
 from ._drawing import validate_level
 from ._mcm import defer
+from ._operations import METHODS as OP_METHODS
 from ._runtime import QNode, qnode, set_shots
 from ._tapes import QuantumScript
 from ._transform import level_slice, qnode_tape, trainable_positions
@@ -177,3 +178,6 @@ def make_execution_config(circuit, diff_method=None, mcm_config=None) -> Executi
 module_path(__name__, "set_shots", "PennyLane's path of qml.set_shots", set_shots=set_shots)
 module_path(__name__, "qnode", "PennyLane's module of the QNode", QNode=QNode, qnode=qnode,
             _make_execution_config=make_execution_config)
+# QNode.construct(args, kwargs) (PennyLane's): the tape before the QNode's transforms
+OP_METHODS["qnode_construct"] = lambda qnode, args, kwargs: construct_tape(qnode, level=0)(
+    *args, **kwargs)

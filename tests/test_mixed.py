@@ -236,7 +236,9 @@ def test_state_and_expval_against_hand_derivation():
         assert abs(damped(theta, gamma) - want) < 1e-14
 
 
-@pytest.mark.parametrize("method", ["best", "parameter-shift", "adjoint", "backprop"])
+# ("adjoint" on default.mixed: PennyLane's QuantumFunctionError when the QNode is made,
+# tests/test_pl_suite65a.py)
+@pytest.mark.parametrize("method", ["best", "parameter-shift", "backprop"])
 def test_gradients_exact(method):
     """d<Z>/dtheta = (1 - gamma)(-sin theta), d<Z>/dgamma = 1 - cos theta: also at
     gamma = 0, where sqrt(gamma) in a Kraus operator has no derivative but the channel does."""
@@ -314,7 +316,7 @@ def test_parameter_shift_equals_exact_for_gates():
 
     x, g = np.array([0.3, 0.8]), np.array(0.25)
     ps = qml.jacobian(qml.QNode(c, dev, diff_method="parameter-shift"))(x, g)
-    ex = qml.jacobian(qml.QNode(c, dev, diff_method="adjoint"))(x, g)
+    ex = qml.jacobian(qml.QNode(c, dev, diff_method="backprop"))(x, g)
     fd = qml.jacobian(qml.QNode(c, dev, diff_method="finite-diff", h=1e-7,
                                 approx_order=2, strategy="center"))(x, g)
     for a, b, f in zip(ps, ex, fd):

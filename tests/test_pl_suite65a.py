@@ -175,3 +175,27 @@ def test_assigning_diff_method_takes_effect_at_the_next_call():
         node.diff_method = "device"
     assert node.diff_method == "adjoint"
     assert onp.isclose(float(qml.grad(node)(x)), -onp.sin(0.5), atol=1e-12)
+
+
+def test_qnode_construct_is_the_tape_before_transforms():
+    """PennyLane 0.45.1's ``qnode.construct(args, kwargs)`` (printed in /work/plvenv for this
+    circuit): the function's tape before the QNode's transforms (the two Hadamards that
+    cancel_inverses removes are there), the keyword's value, trainable: the tensor only."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.transforms.cancel_inverses
+    @qml.qnode(dev)
+    def c(x, y=0.1):
+        qml.RX(x, 0)
+        qml.H(1)
+        qml.H(1)
+        qml.RY(y, 1)
+        return qml.expval(qml.Z(0)), qml.probs(wires=1)
+
+    tape = c.construct((np.array(0.3),), {"y": 0.2})
+    assert isinstance(tape, qml.tape.QuantumScript)
+    assert [op.name for op in tape.operations] == ["RX", "Hadamard", "Hadamard", "RY"]
+    assert [float(p) for p in tape.get_parameters(trainable_only=False)] == [0.3, 0.2]
+    assert tape.trainable_params == [0]
+    assert repr(tape.measurements) == "[expval(Z(0)), probs(wires=[1])]"
+    assert c.construct((0.3,), {}).trainable_params == []
