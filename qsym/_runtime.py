@@ -3315,10 +3315,9 @@ class grad(_Derivative):
     """
 
     def __call__(self, first: Any = _NO_ARGUMENT, /, *args: Any, **kwargs: Any) -> Any:
-        # (the first argument apart: one positional argument is the short path's case,
-        # and CPython packs fewer arguments; a check that fails returns at once, so that
-        # no check's jump spans the body: CPython 3.11 reads a jump longer than 255
-        # instructions with an EXTENDED_ARG at every check, 19 of them a call)
+        # (the first argument apart: the short path's case, fewer arguments packed; a
+        # failed check returns at once: no jump spans the body, which CPython 3.11 reads
+        # with an EXTENDED_ARG at every check above 255 instructions)
         node = self._node
         if node is None or args or kwargs or first is _NO_ARGUMENT:
             return self._general(first, args, kwargs)
@@ -3328,46 +3327,38 @@ class grad(_Derivative):
         hot = fast[2]
         if hot is None:
             return self._closure(fast, first)
-        # the short path's common cases written out here: one frame fewer (the closure's,
-        # with its 37 free variables: 6% of the seed's call). ``call``'s checks and steps
-        # for a subset of its cases (a trainable tensor; with argnum, a list of floats as
-        # classify takes it; the fused entry point already seen, no Tracker: ``call.hot``
-        # in _short_path); any other case, or a failed check, is ``call``'s, before any effect
+        # the short path's common cases written out: one frame fewer (the closure's: 6% of
+        # the seed's call). ``call``'s checks and steps for a trainable tensor, or with
+        # argnum a list of floats, through the fused entry point it saw, no Tracker
+        # (``call.hot``); any other case or failed check is ``call``'s, before any effect
         (shape, device, method, diff_method, recording, guard, bound, own,
          adjoint, entry, seen, held, rc, wrc, alone_row, alone_jac, alone_out,
          no_data, runs, empty, n_out, jac_shape, n, step, lists) = hot  # (_HOT_NAMES)
         arr = first
         if type(first) is not tensor:
             arr = _NOT_TAKEN
-            if lists is not None and type(first) is list:
-                # (Python floats only, one type test an item; anything else, bools and
-                # ints among them, is _floats_array's to decide)
-                # (another length: the closure's, as any list it does not take)
-                if len(first) == n:
-                    put = lists[3]
-                    if put is None:  # (a long list: converted by NumPy)
-                        arr = _floats_array(first, True, _NOT_TAKEN)
+            if lists is not None and type(first) is list and len(first) == n:
+                # floats only (else _floats_array's), written into _list_input's array
+                put = lists[3]
+                if put is None:  # (a long list: converted by NumPy)
+                    arr = _floats_array(first, True, _NOT_TAKEN)
+                else:
+                    if rc(put) != lists[4]:
+                        put = memoryview(empty(n))
+                    i = 0
+                    for v in first:
+                        if type(v) is not float:
+                            arr = _floats_array(first, True, _NOT_TAKEN)
+                            break
+                        put[i] = v
+                        i += 1
                     else:
-                        # the floats written into the path's kept input array as they
-                        # are tested (a memoryview's items: their bits), or into a new
-                        # array while another call holds it
-                        if rc(put) != lists[4]:
-                            put = memoryview(empty(n))
-                        i = 0
-                        for v in first:
-                            if type(v) is not float:
-                                arr = _floats_array(first, True, _NOT_TAKEN)
-                                break
-                            put[i] = v
-                            i += 1
-                        else:
-                            arr = put.obj
+                        arr = put.obj
         elif first.requires_grad is not True:
             arr = _NOT_TAKEN
         dev = node.device
-        # the array as the entry point takes it: float64, one dimension of the remembered
-        # length, contiguous (its one stride an element's: strides and len read no flags
-        # object, 0.85 of the 2.05 k instructions of shape and flags); any alignment and
+        # the array as the entry point takes it: float64, 1-D of the remembered length,
+        # contiguous (strides and len read no flags object); any alignment and
         # writeability (the entry point only reads it, an element at a time: an unaligned
         # or read-only array reads the same numbers; the dispatcher would compile it anew)
         if not (arr.dtype is F64 and arr.strides == step
@@ -3379,8 +3370,7 @@ class grad(_Derivative):
                 and not ((gkw := node.gradient_kwargs)
                          and gkw.get("argnum") is not None)
                 and type(ex := dev.execute) is bound and ex == own
-                # (the entry point now, read_entry's: an attribute read,
-                # not a call of the attrgetter)
+                # (the entry point now: read_entry's, as an attribute read)
                 and (entry.value_and_grad_adjoint if adjoint
                      else entry.value_and_grad) is seen[0]
                 and not dev.trackers):
@@ -3397,8 +3387,7 @@ class grad(_Derivative):
             elif rc(out) != alone_out:  # (a kept derivative's ``forward``)
                 out = held[0] = empty(n_out)
         else:
-            # a list: its own kept arrays and the 0-d views of the row it returns (a new
-            # list of them), kept while nothing else refers to any (_unshared_list_counts)
+            # a list: its kept arrays and row views, a new list (_unshared_list_counts)
             views, listed, (alone_lout, alone_ljac, alone_view), _, _ = lists
             out, jac, row = listed
             if row is not None and rc(jac) == alone_ljac and not wrc(jac):
