@@ -68,7 +68,7 @@ ENTRIES = {
     "program_value_and_grad_into": _GRAD,
     "program_value_and_grad_small_into": _GRAD,
     "program_value_and_grad_adjoint_into": _GRAD,
-    "program_value_and_grad_adjoint_blocked_into": _GRAD,
+    "program_value_and_grad_adjoint_blocked_into": _GRAD + (_Z,),  # + work (empty: allocated)
     # the compiled optimization loop's adjoint step (qsym._minimize, the kernels' step): n,
     # the program's sections, mats, words, C, the adjoint's tables, dmats, the chain rule,
     # then the work memory (e, de, psi, phi, lam, amats) and out, jac
