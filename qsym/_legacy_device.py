@@ -64,8 +64,8 @@ from . import devices, math
 from ._capabilities import DeviceCapabilities
 from ._compilation import decompose
 from ._deferral import defer_measurements
-from ._locks import new_lock, new_rlock
 from ._device_api import validate_measurements
+from ._locks import new_lock, new_rlock
 from ._mcm import MeasurementValue, MidMeasure
 from ._noise_models import BooleanFn
 from ._operations import (GATE_CLASSES, CountsMP, ExpectationMP, LinearCombination,

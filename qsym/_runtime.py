@@ -4103,9 +4103,10 @@ def _unshared_counts(n_out, jac_shape):
     elsewhere (the returned gradient kept, any view of it, whose base is ``jac``; a
     derivative's ``forward``; another thread's call), or that has a weak reference
     (``weakref.ref``, ``weakref.finalize``, a ``WeakValueDictionary``: a dropped result
-    must not come back changed), is not written again: new arrays are made, as before. NumPy elides temporaries on the same rule. Off (counts
-    that never match, new arrays at every call) where reference counts do not say that
-    (other Pythons, free-threaded builds)."""
+    must not come back changed), is not written again: new arrays are made, as before.
+    NumPy elides temporaries on the same rule. Off (counts that never match, new arrays
+    at every call) where reference counts do not say that (other Pythons, free-threaded
+    builds)."""
     reuse = (sys.implementation.name == "cpython" and sys.version_info < (3, 14)
              and getattr(sys, "_is_gil_enabled", lambda: True)())
     if not reuse:
@@ -4127,8 +4128,9 @@ def _unshared_list_counts(n_out, jac_shape, views, reuse):
     grad.__call__'s check while only the path refers to them (each view holds ``jac``
     as its base), measured the same way on fresh arrays, as :func:`_unshared_counts`. A
     view kept by the caller (the returned list, one of its items, anything made from
-    them) raises its count (a weak reference to one is seen by ``weakref.getweakrefcount``),
-    and ``jac`` and the views are made anew: a gradient handed out is never written again. Counts that never match where ``reuse`` is off."""
+    them) raises its count (a weak reference to one is seen by
+    ``weakref.getweakrefcount``), and ``jac`` and the views are made anew: a gradient
+    handed out is never written again. Counts that never match where ``reuse`` is off."""
     listed = [None, None, None]
     if not reuse or not jac_shape[1]:
         return listed, (-1, -1, -1)
