@@ -194,9 +194,9 @@ class Compiled:
     # tier 0 compiles it after COMPILE_AFTER_CALLS calls only, not after its seconds (a
     # background compile per new value was never used again)
     one_value: bool = field(default=False, init=False, repr=False, compare=False)
-    # the replay at zero not run yet (qsym._stages.zero_check_later): run(args, kwargs),
-    # run by the next QNode.compiled that finds this signature (None once it passed); no
-    # short path is made for the signature before it ran
+    # the replay at zero not run yet (qsym._stages.zero_check_later): run(), run by the
+    # next QNode.compiled that finds this signature or the first call of a short path made
+    # for it (_checking_first); None once it passed
     zero_check: Any = field(default=None, init=False, repr=False, compare=False)
     by_value: Any = field(default=None, init=False, repr=False, compare=False)
     first_order: Any = field(default=None, init=False, repr=False, compare=False)
@@ -1778,9 +1778,10 @@ class QNode:
         without the chain rule (``entry.value_only``); a later call that needs
         derivatives (the default) builds the signature again with them, in its place.
 
-        ``first_use=True`` (a call that uses the signature once for its answer and makes
-        no short path for it: the QNode's value call, grad's and jacobian's full paths)
-        lets a signature built here leave its replay at zero to its next use
+        ``first_use=True`` (a call that uses the signature for its own answer only: the
+        QNode's value call, grad's and jacobian's full paths, whose short paths run a
+        pending check first, :func:`_checking_first`) lets a signature built here leave
+        its replay at zero to its next use
         (:func:`qsym._stages.zero_check_later`); a signature found built runs a pending
         one first, and every other caller gets a signature with both replays run.
 
@@ -2231,7 +2232,8 @@ class QNode:
         later = (first_use and size is None and not getattr(self.device, "mixed", False)
                  and not self.__dict__.get("_zero_refused")
                  and not stages.matrix_arguments(key))
-        later = stages.zero_check_later(target, circuit, args, kwargs, key, syms) if later else None
+        later = (stages.zero_check_later(target, circuit, args, kwargs, key, syms)
+                 if later else None)
         # 4: replays (at zero: at the next use, later), validation
         stages.check(target, circuit, args, kwargs, key, syms, at_zero=later is None)
         _check_backprop(self, circuit)
@@ -3058,8 +3060,8 @@ class _Derivative:
         if not diff:
             return None, None, (), False
         fun = self.fun
-        # (grad's and jacobian's full paths: a short path is made only for a signature
-        # whose replay at zero ran, _gradient_path / _jacobian_path)
+        # (grad's and jacobian's full paths: the signature answers this call; a short path
+        # made for it runs its pending replay at zero first, _checking_first)
         out, jac, entry = (fun.value_and_jacobian(args, kwargs, diff, first_use=True)
                            if isinstance(fun, QNode) else
                            fun.value_and_jacobian(args, kwargs, diff))
