@@ -135,6 +135,7 @@ def _resolve(index):
         return address(_NAMES[index])
     except BaseException as exc:  # noqa: BLE001 - reported by the caller's RuntimeError
         errors.append(exc)
+        del errors[:-16]  # (the latest few)
         return 0
 
 
