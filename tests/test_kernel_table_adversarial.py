@@ -45,7 +45,7 @@ def test_a_module_survives_a_reload_of_the_table():
     entry, _, _ = node.compiled((np.array(w),), {})
     assert entry.module.UNROLLED is False and "_q_through_table" in entry.source
     script = textwrap.dedent(f"""
-        import gc, importlib, json, numpy
+        import ctypes, gc, importlib, json, numpy
         from qsym import _cache as cache, _kernel_table as table
         mod = cache.load_module({entry.source!r})
         x = numpy.array({w.ravel().tolist()!r}); d = numpy.zeros(mod.NUM_DATA)
@@ -57,7 +57,7 @@ def test_a_module_survives_a_reload_of_the_table():
         first = call()
         importlib.reload(table)
         gc.collect()
-        junk = [bytearray(b"\\xff" * 8) for _ in range(100000)]  # take the freed blocks
+        junk = [ctypes.c_void_p(8) for _ in range(100000)]  # take the freed cells' blocks
         print(json.dumps({{"first": first, "again": call()}}))
     """)
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
