@@ -155,7 +155,12 @@ def _resolve(index, names=_NAMES, cells=_cells, entries=ENTRIES):
     except BaseException as exc:  # noqa: BLE001 - reported by the caller's RuntimeError
         errors.append(exc)
         del errors[:-16]  # (the latest few)
-        return 0
+        # a Ctrl-C during the first call's compile (10-60 s on a new machine) stays a
+        # KeyboardInterrupt for the caller (_INTERRUPTED: the caller raises it), not an error
+        return _INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 0
+
+
+_INTERRUPTED = 1  # what the callback returns after a KeyboardInterrupt (never an address)
 
 
 if SOURCE_HASH not in _tables:  # (once a process: see _tables)
@@ -196,6 +201,13 @@ def _codegen(name):
                     builder, RuntimeError,
                     (f"qsym: the kernel library's {name} could not be loaded "
                      "(qsym._kernel_table.errors holds why)",))
+            interrupted = builder.icmp_unsigned(
+                "==", builder.ptrtoint(got, _ir.IntType(64)),
+                _ir.Constant(_ir.IntType(64), _INTERRUPTED))
+            with builder.if_then(interrupted, likely=False):
+                context.call_conv.return_user_exc(
+                    builder, KeyboardInterrupt,
+                    (f"qsym: interrupted while loading the kernel library's {name}",))
         fnty = context.call_conv.get_function_type(_types.none, sig)
         fn = builder.bitcast(builder.load(cell), fnty.as_pointer())
         status, _ = context.call_conv.call_function(builder, fn, _types.none, sig, args)

@@ -93,3 +93,40 @@ def test_a_kernel_not_compiled_to_its_entrys_signature_is_refused(monkeypatch):
     with pytest.raises(RuntimeError, match="ENTRIES must list its exact signature"):
         table.address(name)
     assert not table._cells[name].value
+
+
+_value = table.through_table(kernels.program_value_into)
+
+
+@numba.njit
+def _call_value(ints, floats, mats, C, out):
+    _value(ints, floats, mats, C, out)
+
+
+def _empty_cell_call(monkeypatch, raised):
+    """Call the value kernel through an emptied cell whose look-up raises ``raised`` (the
+    kernel itself never runs: the arguments only need the table's types)."""
+    name = "program_value_into"
+    cell = table._cells[name]
+    saved = cell.value
+
+    def look_up(cell, name, sig):
+        raise raised
+
+    monkeypatch.setattr(table, "_fill", look_up)
+    cell.value = None  # as at a process's first call
+    try:
+        _call_value(numpy.zeros(1, numpy.int64), numpy.zeros(1), numpy.zeros(1, complex),
+                    numpy.zeros((1, 1)), numpy.zeros(1))
+    finally:
+        cell.value = saved
+
+
+def test_a_ctrl_c_during_the_first_look_up_stays_a_keyboard_interrupt(monkeypatch):
+    # before: the caller raised RuntimeError("... could not be loaded"), so a user's
+    # ``except KeyboardInterrupt`` (stopping an optimization loop) never saw it
+    with pytest.raises(KeyboardInterrupt, match="interrupted while loading"):
+        _empty_cell_call(monkeypatch, KeyboardInterrupt())
+    assert isinstance(table.errors[-1], KeyboardInterrupt)
+    with pytest.raises(RuntimeError, match="could not be loaded"):  # any other error
+        _empty_cell_call(monkeypatch, OSError("cannot load"))
