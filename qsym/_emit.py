@@ -62,7 +62,7 @@ from .rules import matrix_function
 # numba does not notice changes in functions that a cached function calls (numba issue
 # 1833): the kernel library's hash is written into every generated module, so a change of
 # the kernels changes the module's source, hence its file name, hence the cache entry.
-KERNELS_HASH = hashlib.sha256(Path(kernels.__file__).read_bytes()).hexdigest()[:16]
+KERNELS_HASH = kernel_table.KERNELS_HASH  # (the SHA-256 of _kernels.py, hashed once there)
 
 
 class _Printer(PythonCodePrinter):

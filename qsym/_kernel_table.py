@@ -77,11 +77,13 @@ ENTRIES = {
                           _F, _I, _I, _F, _I, _I, _I, _F, _F2, _Z, _Z, _Z2, _Z, _F, _F2),
 }
 
-# the kernels' and this module's sources: a cell's name changes with either (a cached caller
+# the kernels' source (qsym._emit.KERNELS_HASH), and it with this module's: a cell's name
+# changes with either (a cached caller
 # names its cells; qsym._emit writes this hash into every generated module's text, so a
 # caller compiled against other kernels is another file and never loaded here)
+KERNELS_HASH = hashlib.sha256(Path(kernels.__file__).read_bytes()).hexdigest()[:16]
 SOURCE_HASH = hashlib.sha256(
-    Path(kernels.__file__).read_bytes() + Path(__file__).read_bytes()).hexdigest()[:16]
+    KERNELS_HASH.encode() + Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def enabled() -> bool:
