@@ -38,6 +38,7 @@ True
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -103,10 +104,17 @@ def symbol(name: str) -> str:
 
 _RESOLVER = f"qsym_kernel_table.resolve.{SOURCE_HASH}"
 _NAMES = sorted(ENTRIES)
-_cells = {name: ctypes.c_void_p(0) for name in _NAMES}  # (kept alive: LLVM holds addresses)
-_pinned: dict = {}
+# what compiled code holds the address of lives as long as the process, across an
+# ``importlib.reload`` of this module too (IPython's autoreload; a reload runs this code
+# again in the same namespace): each table's cells and callback, by SOURCE_HASH, and the
+# kernels the cells point into. Made again, they would be freed under the code already
+# compiled against them (a segfault on its next call).
+_tables: dict = globals().get("_tables", {})
+_pinned: dict = globals().get("_pinned", {})
+_cells = _tables[SOURCE_HASH][0] if SOURCE_HASH in _tables else {
+    name: ctypes.c_void_p(0) for name in _NAMES}
 _lock = new_lock()  # (free again in a forked child: qsym._locks)
-errors: list = []  # what a failed resolve raised (the caller raises a RuntimeError)
+errors: list = globals().get("errors", [])  # what a failed resolve raised (the caller raises a RuntimeError)
 
 
 def address(name: str) -> int:
@@ -114,37 +122,55 @@ def address(name: str) -> int:
     from numba's cache, now if not yet (written into its cell). No lock of qsym's is held
     while numba compiles (two threads that both find the cell empty both ask numba, which
     compiles once, and write the same address)."""
-    cell = _cells[name]
+    return _fill(_cells[name], name, ENTRIES[name])
+
+
+def _fill(cell, name, sig):
+    """:func:`address` for the cell ``cell`` of a table whose entry ``name`` has signature
+    ``sig``."""
     if cell.value:
         return cell.value
     disp = getattr(kernels, name)
-    sig = ENTRIES[name]
     disp.compile(sig)
     cres = disp.overloads[sig]
+    # the caller's code calls with exactly these types and no result: anything else would
+    # be a wrong number or a write past the caller's result slot, not an error
+    if cres.signature.return_type != _types.none or tuple(cres.signature.args) != sig:
+        raise RuntimeError(
+            f"qsym: the kernel {name} compiled as {cres.signature}, not as its table entry "
+            f"{sig} -> none; qsym._kernel_table.ENTRIES must list its exact signature")
     found = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
     if not found:
         raise RuntimeError(f"qsym: the kernel {name} has no compiled entry point")
-    _pinned[name] = cres  # its code lives as long as this process (the cell points there)
+    _pinned[id(cell)] = cres  # its code lives as long as this process (the cell points there)
     cell.value = found
     return found
 
 
-def _resolve(index):
-    """The callback a caller runs on finding entry point ``_NAMES[index]``'s cell empty
+def _resolve(index, names=_NAMES, cells=_cells, entries=ENTRIES):
+    """The callback a caller runs on finding entry point ``names[index]``'s cell empty
     (holding the GIL: ctypes takes it): its address, or 0 after an error (kept in
-    :data:`errors`; the caller then raises)."""
+    :data:`errors`; the caller then raises). (The table's names, cells and signatures are
+    bound: a caller compiled before a reload that changed them still fills its own cells.)"""
     try:
-        return address(_NAMES[index])
+        return _fill(cells[names[index]], names[index], entries[names[index]])
     except BaseException as exc:  # noqa: BLE001 - reported by the caller's RuntimeError
         errors.append(exc)
         del errors[:-16]  # (the latest few)
-        return 0
+        # a Ctrl-C during the first call's compile (10-60 s on a new machine) stays a
+        # KeyboardInterrupt for the caller (_INTERRUPTED: the caller raises it), not an error
+        return _INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 0
 
 
-_resolve_c = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_int64)(_resolve)
-_ll.add_symbol(_RESOLVER, ctypes.cast(_resolve_c, ctypes.c_void_p).value)
-for _name in _NAMES:
-    _ll.add_symbol(symbol(_name), ctypes.addressof(_cells[_name]))
+_INTERRUPTED = 1  # what the callback returns after a KeyboardInterrupt (never an address)
+
+
+if SOURCE_HASH not in _tables:  # (once a process: see _tables)
+    _tables[SOURCE_HASH] = (_cells, ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_int64)(
+        functools.partial(_resolve, names=_NAMES, cells=_cells, entries=dict(ENTRIES))))
+    _ll.add_symbol(_RESOLVER, ctypes.cast(_tables[SOURCE_HASH][1], ctypes.c_void_p).value)
+    for _name in _NAMES:
+        _ll.add_symbol(symbol(_name), ctypes.addressof(_cells[_name]))
 
 
 def _cell(module, name):
@@ -177,6 +203,13 @@ def _codegen(name):
                     builder, RuntimeError,
                     (f"qsym: the kernel library's {name} could not be loaded "
                      "(qsym._kernel_table.errors holds why)",))
+            interrupted = builder.icmp_unsigned(
+                "==", builder.ptrtoint(got, _ir.IntType(64)),
+                _ir.Constant(_ir.IntType(64), _INTERRUPTED))
+            with builder.if_then(interrupted, likely=False):
+                context.call_conv.return_user_exc(
+                    builder, KeyboardInterrupt,
+                    (f"qsym: interrupted while loading the kernel library's {name}",))
         fnty = context.call_conv.get_function_type(_types.none, sig)
         fn = builder.bitcast(builder.load(cell), fnty.as_pointer())
         status, _ = context.call_conv.call_function(builder, fn, _types.none, sig, args)

@@ -184,10 +184,10 @@ def test_a_failed_look_up_raises_in_the_caller(monkeypatch):
     cell = table._cells["program_value_into"]
     saved = cell.value
 
-    def broken(name):
+    def broken(cell, name, sig):
         raise OSError(f"cannot load {name}")
 
-    monkeypatch.setattr(table, "address", broken)
+    monkeypatch.setattr(table, "_fill", broken)  # (what the callback runs: address's body)
     cell.value = None  # as in a new process: the caller looks it up
     try:
         with pytest.raises(RuntimeError, match="program_value_into could not be loaded"):
