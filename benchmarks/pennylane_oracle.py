@@ -2708,19 +2708,22 @@ def moreops_case(rep, case, spec, meas, rng):
     if rng.random() < 0.6:
         gm = [draw_more_meas(rng, spec["n"], spec["labels"])] + gm[:1]
     c, x = case + "/moreops", e["params"]
+    fault = pl_pow_fault(e, x)
+
+    def plv(v):  # PennyLane's values (of a trainable array where its plain powers are wrong)
+        return flat(pl, run(pl, e, gm, x)(pl.numpy.array(v))) if fault else pl_plain(e, gm, v)
     check_pair(rep, c, "values", lambda: flat(qsym, run(qsym, e, gm, x)(qsym.numpy.array(x))),
-               lambda: pl_plain(e, gm, x))
+               lambda: plv(x))
     if any(op["kind"] == "mcm" for op in e["ops"]):
         return
     tape_case(rep, c, e, gm)
-    plain, ep = outcome(lambda: pl_plain(e, gm, x))
+    plain, ep = outcome(lambda: plv(x))
     if ep is not None or not len(x) or onp.isnan(onp.asarray(plain, dtype=complex)).any():
         return
     h, cols = 1e-6, []
     for k in range(len(x)):
         d = onp.eye(len(x))[k] * h
-        cols.append((onp.asarray(pl_plain(e, gm, x + d), dtype=float)
-                     - onp.asarray(pl_plain(e, gm, x - d), dtype=float)) / (2 * h))
+        cols.append((onp.asarray(plv(x + d), dtype=float) - onp.asarray(plv(x - d), dtype=float)) / (2 * h))
     ref = onp.stack(cols, axis=-1)
     for m in METHODS[:-1]:
         def fq(m=m):
