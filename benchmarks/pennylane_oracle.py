@@ -1574,11 +1574,16 @@ def evolve_case(rep, case, spec, meas, rng):
     if et is None and not onp.allclose(onp.asarray(trained, dtype=complex), onp.asarray(plain, dtype=complex)):
         rep.refused(c, "known: PennyLane's qml.exp/qml.evolve of a sum with a trainable argument is not "
                     "unitary (compared with its values of a plain array)", RuntimeError("PennyLane's fault"))
-    h, cols = 1e-6, []
+    central_case(rep, c, e, gm, lambda v: plv(gm, v))
+
+
+def central_case(rep, c, e, gm, values):
+    """Every method's Jacobian but spsa against central differences (h = 1e-6) of
+    ``values`` (PennyLane's values at an argument)."""
+    x, h, cols = e["params"], 1e-6, []
     for k in range(len(x)):
         d = onp.eye(len(x))[k] * h
-        cols.append((onp.asarray(plv(gm, x + d), dtype=float)
-                     - onp.asarray(plv(gm, x - d), dtype=float)) / (2 * h))
+        cols.append((onp.asarray(values(x + d), dtype=float) - onp.asarray(values(x - d), dtype=float)) / (2 * h))
     ref = onp.stack(cols, axis=-1)
     for m in METHODS[:-1]:
         def fq(m=m):
@@ -2708,25 +2713,19 @@ def moreops_case(rep, case, spec, meas, rng):
     if rng.random() < 0.6:
         gm = [draw_more_meas(rng, spec["n"], spec["labels"])] + gm[:1]
     c, x = case + "/moreops", e["params"]
+    fault = pl_pow_fault(e, x)
+
+    def plv(v):  # PennyLane's values (of a trainable array where its plain powers are wrong)
+        return flat(pl, run(pl, e, gm, x)(pl.numpy.array(v))) if fault else pl_plain(e, gm, v)
     check_pair(rep, c, "values", lambda: flat(qsym, run(qsym, e, gm, x)(qsym.numpy.array(x))),
-               lambda: pl_plain(e, gm, x))
+               lambda: plv(x))
     if any(op["kind"] == "mcm" for op in e["ops"]):
         return
     tape_case(rep, c, e, gm)
-    plain, ep = outcome(lambda: pl_plain(e, gm, x))
+    plain, ep = outcome(lambda: plv(x))
     if ep is not None or not len(x) or onp.isnan(onp.asarray(plain, dtype=complex)).any():
         return
-    h, cols = 1e-6, []
-    for k in range(len(x)):
-        d = onp.eye(len(x))[k] * h
-        cols.append((onp.asarray(pl_plain(e, gm, x + d), dtype=float)
-                     - onp.asarray(pl_plain(e, gm, x - d), dtype=float)) / (2 * h))
-    ref = onp.stack(cols, axis=-1)
-    for m in METHODS[:-1]:
-        def fq(m=m):
-            node = run(qsym, e, gm, x, m)
-            return qsym.jacobian(lambda v: flat(qsym, node(v)))(qsym.numpy.array(x, requires_grad=True))
-        check_pair(rep, c, f"jacobian[{m}]", fq, lambda: ref, 2e-4 if m == "finite-diff" else 1e-5)
+    central_case(rep, c, e, gm, plv)
 
 
 NEW_FAMILIES += (("moreops", moreops_case),)

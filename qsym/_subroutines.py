@@ -31,7 +31,7 @@ from ._operations import LinearCombination, SProd, Sum
 from ._trace import Tape, Traced, active_tape, add_check, choice, recording, unwrap
 from .errors import QuantumFunctionError, DifferentiationError, GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
 from . import templates
-from .templates import (QFT, ApproxTimeEvolution, BasisEmbedding, CommutingEvolution, Template,
+from .templates import (QFT, ApproxTimeEvolution, BasisEmbedding, CommutingEvolution, Template, operator_params,
                         TrotterizedQfunc, TrotterProduct, real_state_gates, state_on_wires,
                         pennylane_entries, suzuki_scalar, trotter_sequence, trotterize)
 from .wires import Wires
@@ -203,6 +203,43 @@ class Select(Template):
 
     def __repr__(self):
         return f"Select(ops={self.ops}, control={self.control!r}, partial={self.partial})"
+
+    @property
+    def parameters(self) -> list:
+        """PennyLane's ``op.data``: the operators' data, in order (a tape's parameters, which
+        ``construct_tape`` lists and gradient transforms differentiate).
+
+        >>> import qsym as qml
+        >>> qml.Select([qml.RX(0.1, wires=1), qml.Z(1), qml.RY(0.2, wires=1)], control=[0, 2]).data
+        (0.1, 0.2)
+        """
+        return [d for op in self.ops for d in op.data]
+
+    def _flatten(self):
+        return tuple(self.ops), (self.control, self.work_wires, self.partial)
+
+    @classmethod
+    def _unflatten(cls, data, metadata):
+        control, work_wires, partial = metadata
+        return cls(list(data), control, work_wires=work_wires or None, partial=partial)
+
+    def remake(self, params=None):
+        """A copy with ``params`` in place of its :attr:`data` (each operator takes as many
+        as it has, in order; PennyLane's ``bind_new_parameters``), made where it is called.
+
+        >>> import qsym as qml
+        >>> qml.Select([qml.RX(0.1, wires=1), qml.RY(0.2, wires=1)], control=[0]).remake([0.3, 0.4]).ops
+        (RX(0.3, wires=[1]), RY(0.4, wires=[1]))
+        """
+        n = [len(op.data) for op in self.ops]
+        params = self.data if params is None else tuple(params)
+        if len(params) != sum(n):
+            raise GateError(f"Select takes {sum(n)} parameters (those of its operators, in "
+                            f"order), got {len(params)}")
+        edges = np.cumsum([0] + n)
+        ops = [operator_params(op, params[lo:hi], op)[0] for op, lo, hi in zip(self.ops, edges[:-1], edges[1:])]
+        return type(self)(ops, self.control, work_wires=self.work_wires or None, partial=self.partial,
+                          id=self.id)
 
     def _build(self):
         n, c = len(self._op_gates), len(self.control)

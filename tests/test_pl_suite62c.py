@@ -278,11 +278,11 @@ _KNOWN = {
     **{name: {"grad_method": "None"} for name in (
         "TrotterProduct", "QDrift", "MPS", "QROM", "MultiplexerStatePreparation",
         "QROMStatePreparation")},
-    # PennyLane's data are the operators' parameters; qsym's are none (its operators are
-    # hyperparameters): Select's num_params 0; QPE's num_params counts its operators'
-    # parameters as PennyLane's (1), its ndim_params () from its empty data
+    # QPE's num_params counts its operators' parameters as PennyLane's (1), its ndim_params
+    # () from its empty data (Select's data are its operators' since stop 65, as PennyLane's;
+    # its gates differentiated exactly, not by PennyLane's "F")
     "QuantumPhaseEstimation": {"ndim_params": "()"},
-    "Select": {"num_params": "0", "ndim_params": "()", "grad_method": "None"},
+    "Select": {"grad_method": "None"},
     "ControlledSequence": {"ndim_params": "(0,)"},  # (PennyLane's SymbolicOp has none)
     # qsym's SpecialUnitary is differentiated by its own rule, on its wires
     "SpecialUnitary": {"grad_method": "'A'", "num_wires": "1"},

@@ -575,3 +575,36 @@ def test_commuting_evolution_refuses_an_operator_without_pauli_form_as_a_type_er
         qml.CommutingEvolution(qml.Hermitian(np.eye(2), 0), 1.0)
     with pytest.raises(qml.errors.ArgumentError, match="CommutingEvolution"):
         qml.CommutingEvolution(qml.Hermitian(np.eye(2), 0), 1.0)
+
+
+def test_select_data_are_its_operators_and_the_tape_transforms_differentiate_them():
+    """``qml.Select``'s data are its operators' (PennyLane's ``op.data``): a tape lists them
+    as parameters and ``qml.gradients.param_shift`` of the tape differentiates them. Its data
+    was empty: the tape had only the other gates' parameters and the transform returned 0
+    for all (a silent wrong number; the oracle's moreops family, stop 65). Hand values: H on
+    the control, then RX(a) or RY(b) on the target by the control's value, <Z2> =
+    (cos a + cos b) / 2, so d/da = -sin(a)/2, d/db = -sin(b)/2; RX(c) on wire 1: 0."""
+    import qsym as qml
+    from qsym import numpy as pnp
+
+    dev = qml.device("default.qubit", wires=3)
+
+    def circuit(x):
+        qml.Hadamard(0)
+        qml.Select([qml.RX(x[0], wires=2), qml.RY(x[1], wires=2)], control=[0])
+        qml.RX(x[2], wires=1)
+        return qml.expval(qml.Z(2))
+
+    a, b, c = 0.3, 0.5, 0.7
+    x = pnp.array([a, b, c], requires_grad=True)
+    tape = qml.workflow.construct_tape(qml.QNode(circuit, dev))(x)
+    assert tape.trainable_params == [0, 1, 2]
+    assert np.allclose([float(p) for p in tape.get_parameters()], [a, b, c])
+    tapes, fn = qml.gradients.param_shift(tape)
+    grad = np.asarray(fn(qml.execute(tapes, dev)), dtype=float)
+    assert np.allclose(grad, [-np.sin(a) / 2, -np.sin(b) / 2, 0.0], atol=1e-7)
+    op = qml.Select([qml.RX(0.1, wires=1), qml.Z(1), qml.RY(0.2, wires=1)], control=[0, 2])
+    assert op.data == (0.1, 0.2)
+    new = op.remake([0.4, 0.5])
+    assert np.allclose(qml.matrix(new, wire_order=[0, 2, 1]), qml.matrix(
+        qml.Select([qml.RX(0.4, wires=1), qml.Z(1), qml.RY(0.5, wires=1)], control=[0, 2]), wire_order=[0, 2, 1]))
