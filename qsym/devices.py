@@ -1194,7 +1194,7 @@ DefaultExecutionConfig = ExecutionConfig()  # PennyLane's default options
 
 # the devices whose PennyLane simulator computes on pennylane.numpy tensors: an analytic
 # result of a tape holding one is a tensor (qsym._tapes.tensor_results); lightning's are
-# floats, default.mixed's tensors take the inputs' flag (not done here)
+# floats; default.mixed's are tensors too, with other flags (not done here)
 TENSOR_DEVICES = ("default.qubit",)
 
 
