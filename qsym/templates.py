@@ -2974,12 +2974,26 @@ def _flip_sign_gates(template, bits: list, wires: tuple) -> None:
     target = wires[-1]
     if bits[-1] == 0:
         _gate("PauliX", wires=target)
+    controls, values = list(wires[:-1]), list(bits[:-1])
     if len(wires) == 1:
         _gate("PauliZ", wires=target)
-    else:
+    elif len(controls) <= 2:
         template._one_entry(lambda: METHODS["ctrl"](
-            _gate("PauliZ", wires=target), control=list(wires[:-1]),
-            control_values=list(bits[:-1])))
+            _gate("PauliZ", wires=target), control=controls, control_values=values))
+    else:  # (qml.ctrl of Z on 3+ controls writes its 2^n x 2^n matrix: applied as H MCX H)
+        def controlled_z():
+            with not_recording():
+                z = _gate("PauliZ", wires=target)
+            gates = [_gate("Hadamard", wires=target),
+                     _gate("MultiControlledX", wires=list(wires), control_values=tuple(values)),
+                     _gate("Hadamard", wires=target)]
+            made = METHODS["controlled_op"](z, gates, controls, values)
+            made.device_draws = lambda: True  # default.qubit applies it whole (a box kept)
+            for g in gates:  # drawn as PennyLane's controlled Z (level="device")
+                add_draw_group(g, BoxKey(made), made, wires, controls, values)
+            return made
+
+        template._one_entry(controlled_z)
     if bits[-1] == 0:
         _gate("PauliX", wires=target)
 

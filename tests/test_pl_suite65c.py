@@ -133,3 +133,29 @@ def test_execute_keeps_numpy_values_without_tensors_with_shots_and_on_lightning(
     tape = qml.tape.QuantumScript([qml.RX(pnp.array(0.1), 0)], [qml.expval(qml.Z(0))])
     assert getattr(light.execute(tape), "requires_grad", None) is None
     assert getattr(qml.execute([tape], light, interface="numpy")[0], "requires_grad", None) is None
+
+
+def test_flip_sign_on_four_wires_draws_pennylanes_controlled_z_and_stays_sparse():
+    dev = qml.device("default.qubit", wires=4)
+
+    @qml.qnode(dev)
+    def circuit():
+        for w in range(4):
+            qml.Hadamard(w)
+        qml.FlipSign([1, 0, 1, 1], wires=range(4))
+        qml.GroverOperator(wires=range(4))
+        return qml.probs()
+
+    # PennyLane 0.45.1's qml.draw(circuit, level="device")()
+    assert qml.draw(circuit, level="device")() == (
+        "0: ──H─╭●─╭GroverOperator─┤ ╭Probs\n"
+        "1: ──H─├○─├GroverOperator─┤ ├Probs\n"
+        "2: ──H─├●─├GroverOperator─┤ ├Probs\n"
+        "3: ──H─╰Z─╰GroverOperator─┤ ╰Probs")
+    # one Grover step on 16 states: sin(3 theta)^2, sin(theta) = 1/4 (by hand)
+    assert circuit()[0b1011] == pytest.approx((3 / 4 - 4 / 64) ** 2)
+    # 12 wires: applied as H, MultiControlledX, H (no 4096 x 4096 matrix of qml.ctrl's)
+    big = qml.FlipSign([1] * 12, wires=range(12))
+    assert [g.name for g in big.gates()] == ["Hadamard", "MultiControlledX", "Hadamard"]
+    assert repr(big.decomposition()) == (
+        "[Controlled(Z(11), control_wires=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])]")
