@@ -4072,6 +4072,16 @@ def _requires_grad(c) -> bool:
     return isinstance(c, np.ndarray) and bool(getattr(c, "requires_grad", False))
 
 
+def _is_tensor(c) -> bool:
+    """Whether ``c`` is a ``qsym.numpy.tensor`` array (it has a ``requires_grad`` flag,
+    either value; read by its attribute: ``numpy`` is imported later).
+
+    >>> _is_tensor(np.array([0.5])), _is_tensor(0.5)
+    (False, False)
+    """
+    return isinstance(c, np.ndarray) and hasattr(c, "requires_grad")
+
+
 def coefficient_array(coeffs) -> np.ndarray:
     """Coefficients as one array: float, else complex (complex numbers), else object
     (traced coefficients).
@@ -6011,15 +6021,17 @@ class LinearCombination(Sum):
             raise MeasurementError("observables must be an Iterable of Operator's, and not an "
                                    f"Operator itself: write [{observables!r}]")
         self._given = type(coeffs) if isinstance(coeffs, (list, tuple)) else None
-        # a trainable array (``pnp.array(..., requires_grad=True)``) is kept as given and
-        # its elements stay trainable 0-d tensors: PennyLane's ``H.data``, tape parameters
-        self._trainable = coeffs if _requires_grad(coeffs) else None
+        # a qsym.numpy tensor (``pnp.array(...)``, trainable or ``requires_grad=False``) is
+        # kept as given and its elements stay 0-d tensors with its flag: PennyLane's
+        # ``H.coeffs``, ``H.data``, tape parameters
+        self._trainable = coeffs if _is_tensor(coeffs) else None
         if self._trainable is not None:
             coeffs = list(coeffs.ravel())
-        elif not isinstance(coeffs, list):
-            coeffs = list(np.asarray(coeffs, dtype=object).ravel())
-        coeffs = [c[()] if isinstance(c, np.ndarray) and c.ndim == 0 and not _requires_grad(c)
-                  else c for c in coeffs]
+        else:
+            if not isinstance(coeffs, list):
+                coeffs = list(np.asarray(coeffs, dtype=object).ravel())
+            coeffs = [c[()] if isinstance(c, np.ndarray) and c.ndim == 0 and not _requires_grad(c)
+                      else c for c in coeffs]
         observables = [_operand(o) for o in observables]
         if len(coeffs) != len(observables):
             raise MeasurementError(

@@ -6218,6 +6218,7 @@ def change_op_basis(compute_op, target_op, uncompute_op=None) -> ChangeOpBasis:
 
 
 METHODS["ctrl"] = ctrl  # op._controlled(wire) (qsym._operations)
+METHODS["controlled_op"] = ControlledOp.made  # a controlled operator applied as given gates (qsym.templates: FlipSign)
 METHODS["evolve"] = evolve  # the entries of TrotterProduct's decomposition (qsym.templates)
 # the decompositions of templates (qsym.templates: SelectPauliRot) use them
 METHODS["change_op_basis"], METHODS["qml_adjoint"] = change_op_basis, adjoint  # (METHODS["adjoint"] is a gate's own: _gate_adjoint)

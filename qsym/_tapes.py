@@ -36,6 +36,7 @@ from ._operations import (UNSET_BATCH_SIZE, GATE_CLASSES, METHODS, GateSequence,
 from ._runtime import CACHED_SHOTS_WARNING
 from ._opmath import Evolution, Exp, SymbolicOp, apply_operation, prod
 from ._shots import Shots
+from .numpy import tensor
 from ._trace import QueueLog, Tape, active_tape, not_recording, recording
 from . import devices
 from .errors import (ArgumentError, DeviceError, DifferentiationError, GateError, MethodError,
@@ -2131,12 +2132,15 @@ def execute(tapes, device, diff_method=None, interface="auto", **kwargs):
         return tuple(post(execute(tapes, device, diff_method, interface,
                                   device_preprocessed=True, method_checked=True, **kwargs)))
     results = _executed(tapes, device, diff_method, kwargs)
+    if kwargs.get(AS_TENSORS):
+        return tensor_results(tapes, results, device)
     return _autograd_arrays(results) if kwargs.get(AT_BOUNDARY) else results
 
 
-# qml.execute's keyword for its innermost run: the tapes' results as PennyLane's autograd
-# boundary returns them (:func:`user_execute`)
+# qml.execute's keywords for its innermost run: the tapes' results as PennyLane's autograd
+# boundary returns them, or as its NumPy interface does (:func:`user_execute`)
 AT_BOUNDARY = "_autograd_boundary"
+AS_TENSORS = "_numpy_tensors"
 
 
 def user_execute(tapes, device, diff_method=None, interface="auto", **kwargs):
@@ -2158,9 +2162,19 @@ def user_execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     >>> t = qml.tape.QuantumScript([qml.RX(pnp.array(0.5), 0)], [qml.expval(qml.Z(0))])
     >>> qml.execute([t], dev, diff_method=None)
     (array(0.87758256),)
+
+    With ``interface="numpy"`` (or None) PennyLane's ``default.qubit`` computes on the
+    tensors instead: each analytic result of a tape holding one (a gate's parameter or an
+    observable's coefficient) is a ``qsym.numpy`` tensor with ``requires_grad=True``, as
+    PennyLane's; a tape with shots gives NumPy values.
+
+    >>> qml.execute([t], dev, interface="numpy")
+    (tensor(0.87758256, requires_grad=True),)
     """
     if _autograd_interface(tapes, interface):
         kwargs[AT_BOUNDARY] = True
+    elif interface in ("numpy", None) and not isinstance(tapes, QuantumScript):
+        kwargs[AS_TENSORS] = True
     return execute(tapes, device, diff_method, interface, **kwargs)
 
 
@@ -2170,13 +2184,44 @@ def _autograd_interface(tapes, interface) -> bool:
     ``tapes`` (``"auto"``: ``qml.math.get_interface`` of every parameter of the tapes)."""
     if interface != "auto":
         return interface == "autograd"
-    from .math import get_interface
 
     if isinstance(tapes, QuantumScript):
         return False  # (execute refuses it)
+    return _has_tensors(tapes)
+
+
+def _has_tensors(tapes) -> bool:
+    """Whether a parameter of ``tapes`` (a gate's, an observable's) is a ``qsym.numpy``
+    tensor, ``requires_grad`` either way (``qml.math.get_interface``: autograd)."""
+    from .math import get_interface
+
     params = [d for t in tapes for d in list(gate_parameters(t)) + [
         p for m in t.measurements for p in observable_parameters(m)]]
     return bool(params) and get_interface(*params) == "autograd"
+
+
+def tensor_results(tapes, results, device) -> tuple:
+    """``results`` of ``tapes`` on ``device`` as PennyLane's ``default.qubit`` gives them
+    outside autograd (``dev.execute``, ``qml.execute(..., interface="numpy")``): it
+    computes on the tapes' ``pennylane.numpy`` tensors, so each analytic result of a tape
+    holding one (a gate's parameter or an observable's coefficient, ``requires_grad``
+    either way) is a tensor with ``requires_grad=True``; a tape with shots, or another
+    device (lightning's floats), as it is."""
+    if getattr(device, "name", None) not in devices.TENSOR_DEVICES:
+        return tuple(results)
+    return tuple(_as_tensors(r) if not t.shots and _has_tensors([t]) else r
+                 for t, r in zip(tapes, results))
+
+
+def _as_tensors(result):
+    """A tape's result as PennyLane's ``default.qubit`` computes it on ``pennylane.numpy``
+    tensors: a sequence a tuple of its entries converted, a dictionary (counts) as it is,
+    autograd's boxes as they are, any other value ``tensor(x, requires_grad=True)``."""
+    if isinstance(result, dict) or isinstance(result, Box):
+        return result
+    if isinstance(result, (list, tuple)):
+        return tuple(_as_tensors(r) for r in result)
+    return tensor(result, requires_grad=True)
 
 
 def _autograd_arrays(result):
@@ -2578,8 +2623,13 @@ def postselected_params(tape) -> set:
 
 
 def _dev_execute(self, circuits, execution_config=None):
+    if not isinstance(circuits, QuantumScript):
+        circuits = tuple(circuits)
     with devices.base_execute(self):  # (a user's class calling super().execute: simulated)
-        return device_execute(self, circuits, execution_config)
+        results = device_execute(self, circuits, execution_config)
+    if isinstance(circuits, QuantumScript):  # (PennyLane's tensors: tensor_results)
+        return tensor_results((circuits,), (results,), self)[0]
+    return tensor_results(circuits, results, self)
 
 
 _dev_execute.__doc__ = device_execute.__doc__

@@ -1210,6 +1210,12 @@ class MCMConfig:
 DefaultExecutionConfig = ExecutionConfig()  # PennyLane's default options
 
 
+# the devices whose PennyLane simulator computes on pennylane.numpy tensors: an analytic
+# result of a tape holding one is a tensor (qsym._tapes.tensor_results); lightning's are
+# floats; default.mixed's are tensors too, with other flags (not done here)
+TENSOR_DEVICES = ("default.qubit",)
+
+
 class DefaultQubit(Device):
     """PennyLane's ``default.qubit``: qsym's statevector simulator.
 

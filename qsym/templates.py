@@ -2985,18 +2985,34 @@ class AQFT(Template):
         _fourier_gates(self.wires, self.order)
 
 
-def _flip_sign_gates(bits: list, wires: tuple) -> None:
+def _flip_sign_gates(template, bits: list, wires: tuple) -> None:
     """``I - 2 |bits><bits|``: the last wire's Z, controlled by the others being ``bits``
-    (``X`` around it where its own bit is 0), as PennyLane's ``FlipSign`` decomposes."""
+    (``X`` around it where its own bit is 0), as PennyLane's ``FlipSign`` decomposes: the
+    controlled Z is ``qml.ctrl``'s (qsym._opmath: ``CZ``, ``CCZ`` or a ``Controlled``), one
+    entry of the decomposition."""
     target = wires[-1]
     if bits[-1] == 0:
         _gate("PauliX", wires=target)
+    controls, values = list(wires[:-1]), list(bits[:-1])
     if len(wires) == 1:
         _gate("PauliZ", wires=target)
-    else:
-        _gate("Hadamard", wires=target)
-        _gate("MultiControlledX", wires=list(wires), control_values=tuple(bits[:-1]))
-        _gate("Hadamard", wires=target)
+    elif len(controls) <= 2:
+        template._one_entry(lambda: METHODS["ctrl"](
+            _gate("PauliZ", wires=target), control=controls, control_values=values))
+    else:  # (qml.ctrl of Z on 3+ controls writes its 2^n x 2^n matrix: applied as H MCX H)
+        def controlled_z():
+            with not_recording():
+                z = _gate("PauliZ", wires=target)
+            gates = [_gate("Hadamard", wires=target),
+                     _gate("MultiControlledX", wires=list(wires), control_values=tuple(values)),
+                     _gate("Hadamard", wires=target)]
+            made = METHODS["controlled_op"](z, gates, controls, values)
+            made.device_draws = lambda: True  # default.qubit applies it whole (a box kept)
+            for g in gates:  # drawn as PennyLane's controlled Z (level="device")
+                add_draw_group(g, BoxKey(made), made, wires, controls, values)
+            return made
+
+        template._one_entry(controlled_z)
     if bits[-1] == 0:
         _gate("PauliX", wires=target)
 
@@ -3239,8 +3255,10 @@ class FlipSign(Template):
     int, or a list of bits, one per wire, the first wire most significant):
     ``I - 2 |n><n|``.
 
-    >>> [op.name for op in FlipSign([1, 0], wires=[0, 1]).decomposition()]
-    ['PauliX', 'Hadamard', 'MultiControlledX', 'Hadamard', 'PauliX']
+    >>> FlipSign([0, 0], wires=[0, 1]).decomposition()
+    [X(1), Controlled(Z(1), control_wires=[0], control_values=[False]), X(1)]
+    >>> FlipSign([1, 1, 1], wires=[0, 1, 2]).decomposition()
+    [CCZ(wires=[0, 1, 2])]
     """
 
     def label_data(self) -> tuple:
@@ -3287,7 +3305,7 @@ class FlipSign(Template):
         return f"FlipSign({self.n}, wires={list(self.wires)})"
 
     def _build(self):
-        _flip_sign_gates(list(self.n), self.wires)
+        _flip_sign_gates(self, list(self.n), self.wires)
 
 
 class GroverOperator(Template):
