@@ -194,10 +194,6 @@ class Compiled:
     # tier 0 compiles it after COMPILE_AFTER_CALLS calls only, not after its seconds (a
     # background compile per new value was never used again)
     one_value: bool = field(default=False, init=False, repr=False, compare=False)
-    # the replay at zero not run yet (qsym._stages.zero_check_later): run(), run by the
-    # next QNode.compiled that finds this signature or the first call of a short path made
-    # for it (_checking_first); None once it passed
-    zero_check: Any = field(default=None, init=False, repr=False, compare=False)
     by_value: Any = field(default=None, init=False, repr=False, compare=False)
     first_order: Any = field(default=None, init=False, repr=False, compare=False)
     # the circuit's structural hash, made at the first call with cache=<a dict>
@@ -1770,7 +1766,7 @@ class QNode:
 
 
     # --- compile -----------------------------------------------------------------------
-    def compiled(self, args, kwargs, diff=None, derivatives=True, first_use=False):
+    def compiled(self, args, kwargs, diff=None, derivatives=True):
         """``(entry, xs, ds)``: the compiled signature for these arguments (tracing and
         compiling it if new) and the numeric inputs split as it expects them.
 
@@ -1778,22 +1774,15 @@ class QNode:
         without the chain rule (``entry.value_only``); a later call that needs
         derivatives (the default) builds the signature again with them, in its place.
 
-        ``first_use=True`` (a call that uses the signature for its own answer only: the
-        QNode's value call, grad's and jacobian's full paths, whose short paths run a
-        pending check first, :func:`_checking_first`) lets a signature built here leave
-        its replay at zero to its next use
-        (:func:`qsym._stages.zero_check_later`); a signature found built runs a pending
-        one first, and every other caller gets a signature with both replays run.
-
         While it runs, the QNode's device is the one its circuit function is recorded for
         (PennyLane's QNode makes it the debugger's active device: ``qml.debugging``)."""
         before = trace.recording_for(self.device)
         try:
-            return self._compiled_for(args, kwargs, diff, derivatives, first_use)
+            return self._compiled_for(args, kwargs, diff, derivatives)
         finally:
             trace.recording_for(before)
 
-    def _compiled_for(self, args, kwargs, diff=None, derivatives=True, first_use=False):
+    def _compiled_for(self, args, kwargs, diff=None, derivatives=True):
         """:meth:`compiled` (its device made the recording's)."""
         if self.per_call is not None:
             return self._compiled_per_call(args, kwargs, diff)
@@ -1805,23 +1794,18 @@ class QNode:
         if entry is None and self.__dict__.get("_matrix_templates"):
             entry = self._matrix_call(args, kwargs, key, derivatives)
         if (entry is None or (entry.guard is not None and not entry.guard())
-                or (derivatives and entry.value_only)
-                or getattr(entry, "zero_check", None) is not None):
+                or (derivatives and entry.value_only)):
             learned = switched = False
             with self._lock:
                 entry = self._compiled.get(key)
                 if entry is not None and entry.guard is not None and not entry.guard():
                     self._stale(key, entry)
                     entry = None
-                if entry is not None and not self._checked_at_zero(key, entry):
-                    entry = None  # built again with both replays: the first call's verdict
-                    first_use = False
                 if derivatives and entry is not None and entry.value_only:
                     entry = self._with_derivatives(key, entry)
                 if entry is None:
                     try:
-                        entry = self._build_current(args, kwargs, key, derivatives,
-                                                    first_use)
+                        entry = self._build_current(args, kwargs, key, derivatives)
                         self._learn_matrices(args, kwargs, key, entry)
                     except TracingError as exc:
                         if self._learn_static(exc, key, args, kwargs):
@@ -1839,14 +1823,14 @@ class QNode:
                         switched = "tentative"
             if switched == "tentative":  # kept only if the function runs per call
                 try:
-                    return self.compiled(args, kwargs, diff, derivatives, first_use)
+                    return self.compiled(args, kwargs, diff, derivatives)
                 except Exception:
                     # the function fails on these arguments (a wrong shape, a bad call):
                     # the QNode stays as it was, its signatures too
                     self._restore_traced(kept)
                     raise
             if learned or switched:  # (outside the lock: the build takes it again)
-                return self.compiled(args, kwargs, diff, derivatives, first_use)
+                return self.compiled(args, kwargs, diff, derivatives)
         check = getattr(entry, "sum_check", None)
         if check is not None and not derivatives:  # (the same signature for a float and a
             # trainable tensor: PennyLane's refusal follows the call's tensors)
@@ -1944,37 +1928,17 @@ class QNode:
                 raise exc
         return self.static_argnames | extra_names, self.static_positions | extra_positions
 
-    def _drop(self, key, entry) -> None:
-        """Forget the signature ``key`` (its entry ``entry``, if still kept) and the short
-        paths."""
-        if self._compiled.get(key) is entry:
-            del self._compiled[key]
-        self._grad_fast = self._value_fast = self._jac_fast = None
-        self.autodiff_memo.clear()
-        if self._last is entry:
-            self._last = None
-
-    def _checked_at_zero(self, key, entry) -> bool:
-        """Run the replay at zero that signature ``key``'s build left to its next use
-        (:func:`qsym._stages.zero_check_later`; under ``self._lock``). False if it failed:
-        the signature is dropped, to be built again with both replays."""
-        check = getattr(entry, "zero_check", None)
-        if check is None:
-            return True
-        if check():
-            entry.zero_check = None
-            return True
-        self._drop(key, entry)
-        self._zero_refused = True  # (its builds run both replays from now on: refused,
-        return False  # or switched to per-call tracing, at every call as before)
-
     def _stale(self, key, entry) -> None:
         """Drop the signature ``key``: a value its circuit function read besides its
         arguments (a module-level variable, a closure's, a mutable default: qsym._guards)
         changed since it was traced. The next build traces the function again, as
         PennyLane runs it at every call; the tenth time, a warning says how to avoid it."""
         changed = entry.guard.changed()
-        self._drop(key, entry)
+        self._compiled.pop(key, None)
+        self._grad_fast = self._value_fast = self._jac_fast = None
+        self.autodiff_memo.clear()
+        if self._last is entry:
+            self._last = None
         self._retraces = getattr(self, "_retraces", 0) + 1
         logger.debug("%s: %s changed since the circuit function was traced: tracing again",
                      self, ", ".join(changed))
@@ -2108,7 +2072,7 @@ class QNode:
         node.autodiff_memo = {}
         names, positions = self.static_argnames, self.static_positions
 
-        def compiled(args, kwargs, diff=None, derivatives=True, first_use=False):
+        def compiled(args, kwargs, diff=None, derivatives=True):
             _, xs, ds = classify(args, kwargs, diff, names, positions)
             node._last = entry
             return entry, xs, with_matrix_data(entry, ds)
@@ -2166,7 +2130,7 @@ class QNode:
         parameters does (:func:`qsym._autodiff.call_boxed`)."""
         return _reads_arguments(entry)
 
-    def _build_current(self, args, kwargs, key, derivatives=True, first_use=False):
+    def _build_current(self, args, kwargs, key, derivatives=True):
         """Build a signature (``derivatives=False``: for values only, :meth:`build`) and
         keep it, unless a gate was redefined or removed meanwhile (another thread, or the
         circuit function itself): then it may mix definitions, and is built again. Gates
@@ -2179,7 +2143,7 @@ class QNode:
             if state is not None:  # (an enclosing qml.grad's Attempt: the same snapshot)
                 trace.before_run(state)
             try:
-                entry = self.build(args, kwargs, key, derivatives, first_use)
+                entry = self.build(args, kwargs, key, derivatives)
                 # (with other threads running, the state may have changed by their draws:
                 # the function's own draws confirmed by running it again)
                 _check_no_global_draws(before, lambda: no_other_threads()
@@ -2210,14 +2174,11 @@ class QNode:
             if self._last is entry:
                 self._last = None
 
-    def build(self, args, kwargs, key, derivatives=True, first_use=False):
+    def build(self, args, kwargs, key, derivatives=True):
         """Trace and compile the signature ``key`` (from :func:`classify`) of these
         arguments: the stages of :mod:`qsym._stages`, in order. ``derivatives=False``
         plans the values only (no chain rule: :func:`qsym._plan.make_plan`); the entry
-        is then ``value_only`` if the circuit has inputs to differentiate. ``first_use``:
-        the replay at zero of a one-circuit signature on a pure-state device (no complex
-        matrix argument: those signatures are reused by :meth:`_matrix_call`) is left to
-        its next use (``entry.zero_check``, :meth:`compiled`)."""
+        is then ``value_only`` if the circuit has inputs to differentiate."""
         t0 = time.perf_counter()
         names = self.static_argnames if self._values_needed is None else (
             self.static_argnames | self._values_needed[0])
@@ -2229,13 +2190,7 @@ class QNode:
         syms, size = rec.syms, rec.size
         self._qfunc_output = rec.result  # (PennyLane's QNode._qfunc_output: see _build_per_call)
         circuit = stages.to_circuit(rec.items, rec.result, rec.wires, syms)  # 3: the IR
-        later = (first_use and size is None and not getattr(self.device, "mixed", False)
-                 and not self.__dict__.get("_zero_refused")
-                 and not stages.matrix_arguments(key))
-        later = (stages.zero_check_later(target, circuit, args, kwargs, key, syms)
-                 if later else None)
-        # 4: replays (at zero: at the next use, later), validation
-        stages.check(target, circuit, args, kwargs, key, syms, at_zero=later is None)
+        stages.check(target, circuit, args, kwargs, key, syms)  # 4: replays, validation
         _check_backprop(self, circuit)
         # (a value call: PennyLane's trainable inputs are requires_grad tensors' only; a
         # later derivative of this signature checks all of them: _with_derivatives)
@@ -2252,8 +2207,6 @@ class QNode:
             entry = self.complete(circuit, gplan, syms, size, t0, t1,  # 6-7: program, module
                                   values_only=not derivatives)
         entry.tensor_constants = _tensor_constants(rec.items)
-        if later is not None:
-            entry.zero_check = later
         # a value-only signature whose check depends on which arguments are trainable
         # tensors: checked again at each value call (:meth:`_compiled_for`)
         entry.sum_check = None if derivatives else _sum_check(self, rec.result, circuit, syms)
@@ -2494,7 +2447,7 @@ class QNode:
                 and (getattr(_SHOT_COUNT, "active", None) or (None,))[0] is not self):
             return self._call_shot_vector(shots, args, kwargs)
         try:  # values only: a new signature is built without the chain rule
-            entry, xs, ds = self.compiled(args, kwargs, derivatives=False, first_use=True)
+            entry, xs, ds = self.compiled(args, kwargs, derivatives=False)
         except CustomMeasurementError:  # a measurement class of the user's own: its tape
             return self.compile_pipeline.run(self, args, kwargs)
         except Boxed:  # called inside qml.grad of a hybrid cost: an autograd primitive
@@ -2516,10 +2469,7 @@ class QNode:
                              flat(ds), (xs, ds))
         values = result_types(self, values, self.interface == "autograd" or entry.tensor_constants
                               or (_has_tensor(args, kwargs) and _reads_arguments(entry)))
-        path = _value_path(self, entry, self._last_key, args, kwargs)
-        if path is not None and getattr(entry, "zero_check", None) is not None:
-            path = _checking_first(self, entry, "_value_fast", path, path, _MISS)
-        self._value_fast = path
+        self._value_fast = _value_path(self, entry, self._last_key, args, kwargs)
         return format_values(entry.circuit.output, values)
 
     def _estimates_by_shadow(self, args, kwargs) -> bool:
@@ -2574,13 +2524,12 @@ class QNode:
                 "qsym's QNode; use diff_method='parameter-shift' (exact) or 'finite-diff', or "
                 "qml.gradients.spsa_grad on the QNode's tape (qml.workflow.construct_tape)")
 
-    def value_and_jacobian(self, args, kwargs, diff=None, first_use=False):
+    def value_and_jacobian(self, args, kwargs, diff=None):
         """``(values, jac, entry)``: values and the Jacobian over the flat differentiated
         inputs (``jac[m, j]``), by this QNode's ``diff_method``; for a broadcast
-        signature, per-measurement values and Jacobians, batch first (``first_use``: as
-        :meth:`compiled`'s, for a caller that keeps nothing of ``entry``)."""
+        signature, per-measurement values and Jacobians, batch first."""
         self._differentiable()
-        entry, xs, ds = self.compiled(args, kwargs, diff, first_use=first_use)
+        entry, xs, ds = self.compiled(args, kwargs, diff)
         if entry.by_value:  # a template's own refusal of this derivative comes first
             _derivative_checks(entry, xs, ds)
         _refuse_by_value(entry)
@@ -3059,12 +3008,7 @@ class _Derivative:
         diff = self._diff_indices(args)
         if not diff:
             return None, None, (), False
-        fun = self.fun
-        # (grad's and jacobian's full paths: the signature answers this call; a short path
-        # made for it runs its pending replay at zero first, _checking_first)
-        out, jac, entry = (fun.value_and_jacobian(args, kwargs, diff, first_use=True)
-                           if isinstance(fun, QNode) else
-                           fun.value_and_jacobian(args, kwargs, diff))
+        out, jac, entry = self.fun.value_and_jacobian(args, kwargs, diff)
         blocks, single = self._blocks(entry, diff)
         return self._per_measurement(entry, out, jac), entry, blocks, single
 
@@ -3514,11 +3458,6 @@ class grad(_Derivative):
     # way, which gives the same results.
     def _remember(self, node, a, entry, blocks, single):
         path = _gradient_path(self.argnum, node, a, entry, blocks, single)
-        if path is not None and getattr(entry, "zero_check", None) is not None:
-            node._grad_fast = _checking_first(node, entry, "_grad_fast",
-                                              (self._key, path, path.hot), path, None,
-                                              lambda first: (self._key, first, None))
-            return
         node._grad_fast = None if path is None else (self._key, path, path.hot)
 
 
@@ -3839,31 +3778,6 @@ def _sum_check(node, result, circuit, syms):
     except DifferentiationError:
         return result, circuit, syms
     return None
-
-
-def _checking_first(node, entry, slot, kept, path, miss, stored=None):
-    """What to keep in ``node``'s short path ``slot`` (``_value_fast``, ``_grad_fast``,
-    ``_jac_fast``) for ``entry``, the signature just answered (``node._last_key``), whose
-    replay at zero has not run yet (``entry.zero_check``: :meth:`QNode.build`): the short
-    path ``path`` (kept as ``kept``) behind a first step that runs that replay. Its first
-    call runs it (as :meth:`QNode.compiled` would; on a failure the signature is dropped
-    and the call is ``miss``: the full path builds it again with both replays) and puts
-    ``kept`` in its place, so that later calls pay nothing; ``stored(first)``: how the
-    slot holds the first step (the step itself by default)."""
-    key = node._last_key
-    box = []
-
-    def first(*args):
-        with node._lock:
-            ok = node._checked_at_zero(key, entry)
-        if not ok:
-            return miss
-        if getattr(node, slot) is box[0]:  # (unless replaced meanwhile: kept as it is)
-            setattr(node, slot, kept)
-        return path(*args)
-
-    box.append(first if stored is None else stored(first))
-    return box[0]
 
 
 def _value_path_applies(node, entry, key, n, names) -> bool:
@@ -4373,12 +4287,7 @@ class jacobian(_Derivative):
                 return self._nothing(args, kwargs)
             if not kwargs and fun is node:
                 path = _jacobian_path(node, entry, self, args, blocks, single)
-                if path is not None and getattr(entry, "zero_check", None) is not None:
-                    node._jac_fast = _checking_first(node, entry, "_jac_fast",
-                                                     (self._key, path), path, _MISS,
-                                                     lambda first: (self._key, first))
-                else:
-                    node._jac_fast = None if path is None else (self._key, path)
+                node._jac_fast = None if path is None else (self._key, path)
             return _jacobian_rows(entry, jac, blocks, single)
         return self._hybrid(autodiff.jacobian, args, kwargs)
 

@@ -287,9 +287,7 @@ def check(target: Target, circuit, args, kwargs, key, s: Symbols, at_zero=True) 
     """Stage 4: the IR is valid, and the circuit function records the same gates on the
     call's numbers and at zero (a branch the tracer cannot see shows there; the replays of
     a broadcast signature ran on its first recording). A per-call trace (``at_zero``
-    False) is used at its call's numbers only: the replay there is its check; a signature
-    whose replay at zero runs at its next use (``at_zero`` False too) gets it from
-    :func:`zero_check_later`."""
+    False) is used at its call's numbers only: the replay there is its check."""
     ir.validate(circuit)
     if s.axes is not None:
         return
@@ -300,42 +298,10 @@ def check(target: Target, circuit, args, kwargs, key, s: Symbols, at_zero=True) 
             replay_at_zero(target, circuit, args, kwargs, key, s.values)
 
 
-def zero_check_later(target: Target, circuit, args, kwargs, key, s: Symbols):
-    """:func:`check`'s replay at zero made a check for the signature's next use, or None
-    where :func:`check` makes none (a broadcast signature: its replays ran on its first
-    recording). The replay at the call's numbers proves the trace at the numbers of the
-    call that built it, so that call's answer needs nothing more; the replay at zero looks
-    at another point for a branch the tracer cannot see, which matters where the signature
-    is used again at other numbers: it runs before that (:meth:`qsym._runtime.QNode.compiled`,
-    the short paths' first call; issue #17: about 1.2 ms of a 12x8 HEA's first answer,
-    a tenth of its build).
-
-    The check is ``run()``, on the inputs of the call that built it (``args``, ``kwargs``:
-    its static values, the numeric ones at zero, made now: no user array is kept). True if
-    the function records the traced gates there (or cannot run there: no verdict, as
-    :func:`replay_at_zero`), False if it records others or draws random numbers there (the
-    caller then builds the signature again with both replays in the build, so that the
-    error or the switch to per-call tracing is the one the first call would have had)."""
-    if s.axes is not None:
-        return None
-    replaying = None if target.deferral is None else {**target.deferral, "replay": True}
-    zero_args, zero_kwargs = _zero_inputs(target, args, kwargs, key)
-    zeros = dict.fromkeys(s.values, 0.0)
-
-    def run() -> bool:
-        before = trace.global_random_state()
-        try:
-            with mcm.deferring_by_transform(replaying):
-                _replay_at(target, circuit, zero_args, zero_kwargs, zeros)
-        except TracingError:
-            return False
-        return not trace.random_state_changed(before)
-
-    return run
-
-
-def _zero_inputs(target: Target, args, kwargs, key) -> tuple:
-    """``args`` and ``kwargs`` with every numeric input at 0 (static ones as given)."""
+def replay_at_zero(target: Target, circuit, args, kwargs, key, values) -> None:
+    """Replay with every numeric input at 0: a branch the tracer cannot see (``if
+    isinstance(x, float) and x:``; every look at a traced value is refused while tracing,
+    qsym._trace.Traced) may take the other way there, and the replay sees it."""
     zero_args = [
         np.zeros(key[i][1]) if key[i][0] != STATIC else a for i, a in enumerate(args)
     ]
@@ -344,24 +310,13 @@ def _zero_inputs(target: Target, args, kwargs, key) -> tuple:
             if k not in target.static_names and numeric(v, k) is not None else v)
         for k, v in kwargs.items()
     }
-    return zero_args, zero_kwargs
-
-
-def _replay_at(target: Target, circuit, args, kwargs, values) -> None:
     try:
-        trace.replay_check(target.func, args, kwargs, circuit, values)
+        trace.replay_check(target.func, zero_args, zero_kwargs, circuit,
+                           {sym: 0.0 for sym in values})
     except TracingError:
         raise
     except Exception:  # the function may not accept zeros (log(0), ...): no verdict
         pass
-
-
-def replay_at_zero(target: Target, circuit, args, kwargs, key, values) -> None:
-    """Replay with every numeric input at 0: a branch the tracer cannot see (``if
-    isinstance(x, float) and x:``; every look at a traced value is refused while tracing,
-    qsym._trace.Traced) may take the other way there, and the replay sees it."""
-    zero_args, zero_kwargs = _zero_inputs(target, args, kwargs, key)
-    _replay_at(target, circuit, zero_args, zero_kwargs, {sym: 0.0 for sym in values})
 
 
 def refuse_channels(circuit, device_name: str, values: dict) -> None:
