@@ -3261,9 +3261,8 @@ class grad(_Derivative):
     """
 
     def __call__(self, first: Any = _NO_ARGUMENT, /, *args: Any, **kwargs: Any) -> Any:
-        # (the first argument apart: the short path's case, fewer arguments packed; a
-        # failed check returns at once: no jump spans the body, which CPython 3.11 reads
-        # with an EXTENDED_ARG at every check above 255 instructions)
+        # (the first argument apart: the short path's case; a failed check returns at once:
+        # no jump spans the body, which CPython 3.11 reads with an EXTENDED_ARG past 255)
         node = self._node
         if node is None or args or kwargs or first is _NO_ARGUMENT:
             return self._general(first, args, kwargs)
