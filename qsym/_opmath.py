@@ -4330,6 +4330,13 @@ class ControlledOp(SymbolicOp, metaclass=_ControlledOpType):
         """Whether the base has a matrix (PennyLane's rule)."""
         return bool(getattr(self._base, "has_matrix", True))
 
+    def device_applies(self) -> bool:
+        """Whether PennyLane's ``default.qubit`` applies it whole (its stopping condition:
+        the operator has a matrix): ``qml.draw(..., level="device")`` keeps its box (a
+        FlipSign's controlled Z on three or more controls, applied as H, MultiControlledX,
+        H, is drawn as PennyLane's ``Controlled(Z)``)."""
+        return self.has_matrix
+
     @property
     def resource_params(self) -> dict:
         """PennyLane's ``Controlled.resource_params``: the base's type and resource

@@ -2178,7 +2178,6 @@ def user_execute(tapes, device, diff_method=None, interface="auto", **kwargs):
     return execute(tapes, device, diff_method, interface, **kwargs)
 
 
-
 def _autograd_interface(tapes, interface) -> bool:
     """Whether PennyLane's ``_resolve_interface`` makes ``interface`` autograd for
     ``tapes`` (``"auto"``: ``qml.math.get_interface`` of every parameter of the tapes)."""

@@ -3007,7 +3007,6 @@ def _flip_sign_gates(template, bits: list, wires: tuple) -> None:
                      _gate("MultiControlledX", wires=list(wires), control_values=tuple(values)),
                      _gate("Hadamard", wires=target)]
             made = METHODS["controlled_op"](z, gates, controls, values)
-            made.device_draws = lambda: True  # default.qubit applies it whole (a box kept)
             for g in gates:  # drawn as PennyLane's controlled Z (level="device")
                 add_draw_group(g, BoxKey(made), made, wires, controls, values)
             return made

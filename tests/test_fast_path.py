@@ -1301,6 +1301,19 @@ def test_threads_sharing_the_list_form_get_their_own_results():
     rng = np.random.default_rng(4)
     points = [[float(v) for v in rng.uniform(-3, 3, 2)] for _ in range(5)]
     expected = [closed_form_grad(p) for p in points]
+    same = lambda got, want: np.allclose(np.array(got), want, rtol=0, atol=1e-15)  # noqa: E731
+    wrong = _list_form_on_threads(node, points, expected, same, threads=3, calls=1500,
+                                  stride=1, keep_every=7, copy=False)
+    assert wrong == []
+
+
+def _list_form_on_threads(node, points, expected, same, threads, calls, stride, keep_every,
+                          copy):
+    """``threads`` threads each calling ``node``'s list form ``calls`` times at ``points``
+    (thread ``k``'s call ``i`` at point ``(stride * k + i) % len(points)``; ``copy``: a new
+    list each call), after the short path is made; each gradient and every
+    ``keep_every``-th result kept to the end compared with ``expected`` by ``same``: the
+    failures ``(thread, call)`` / ``(thread, "kept", point)``."""
     for _ in range(3):
         qml.grad(node, argnum=0)(points[0])
     assert node._grad_fast is not None and node._grad_fast[2] is not None
@@ -1308,21 +1321,18 @@ def test_threads_sharing_the_list_form_get_their_own_results():
 
     def work(k):
         kept = []
-        for i in range(1500):
-            j = (k + i) % len(points)
-            got = qml.grad(node, argnum=0)(points[j])
-            if i % 7 == 0:
+        for i in range(calls):
+            j = (stride * k + i) % len(points)
+            got = qml.grad(node, argnum=0)(list(points[j]) if copy else points[j])
+            if i % keep_every == 0:
                 kept.append((j, got))
-            if not np.allclose(np.array(got), expected[j], rtol=0, atol=1e-15):
+            if not same(got, expected[j]):
                 wrong.append((k, i))
                 return
-        for j, got in kept:
-            if not np.allclose(np.array(got), expected[j], rtol=0, atol=1e-15):
-                wrong.append((k, "kept", j))
-                return
+        wrong.extend((k, "kept", j) for j, got in kept if not same(got, expected[j]))
 
-    _run_threads(work, 3)
-    assert wrong == []
+    _run_threads(work, threads)
+    return wrong
 
 
 def test_grad_call_jumps_take_no_extended_args_on_its_answered_path():
@@ -1421,25 +1431,9 @@ def test_four_threads_on_the_list_form_hold_their_own_input_arrays(monkeypatch):
                 for p in points]
     assert all(np.allclose(e, closed_form_grad(p), rtol=0, atol=1e-15)
                for e, p in zip(expected, points))
-    for _ in range(3):
-        qml.grad(node, argnum=0)(points[0])
-    assert node._grad_fast is not None and node._grad_fast[2] is not None
-    wrong = []
-
-    def work(k):
-        kept = []
-        for i in range(1200):
-            j = (3 * k + i) % len(points)
-            got = qml.grad(node, argnum=0)(list(points[j]))
-            if i % 5 == 0:
-                kept.append((j, got))
-            if not np.array_equal(np.array(got), expected[j]):
-                wrong.append((k, i))
-                return
-        wrong.extend((k, "kept", j) for j, got in kept
-                     if not np.array_equal(np.array(got), expected[j]))
-
-    _run_threads(work, 4)
+    same = lambda got, want: np.array_equal(np.array(got), want)  # noqa: E731
+    wrong = _list_form_on_threads(node, points, expected, same, threads=4, calls=1200,
+                                  stride=3, keep_every=5, copy=True)
     assert wrong == []
 
 
