@@ -3276,20 +3276,21 @@ class grad(_Derivative):
         # the seed's call). ``call``'s checks and steps for a trainable tensor, or with
         # argnum a list of floats, through the fused entry point it saw, no Tracker
         # (``call.hot``); any other case or failed check is ``call``'s, before any effect
-        (shape, device, method, diff_method, recording, guard, bound, own,
-         adjoint, entry, seen, held, rc, wrc, alone_row, alone_jac, alone_out,
-         no_data, runs, empty, n_out, jac_shape, n, step, lists) = hot  # (_HOT_NAMES)
+        (shape, device, method, recording, guard, bound, own, adjoint, entry, seen, held,
+         rc, wrc, alone_row, alone_out, no_data, runs, empty, n_out, jac_shape, n, step,
+         lists) = hot  # (_HOT_NAMES)
         arr = first
         if type(first) is not tensor:
             arr = _NOT_TAKEN
             if lists is not None and type(first) is list and len(first) == n:
                 # floats only (else _floats_array's), written into _list_input's array
-                put = lists[3]
+                (views, listed, kept, put, alone_put, alone_lout, alone_ljac,
+                 alone_view) = lists
                 if put is None:  # (a long list: converted by NumPy)
                     arr = _floats_array(first, True, _NOT_TAKEN)
                 else:
-                    if rc(put) != lists[4]:
-                        put = memoryview(empty(n))
+                    if rc(put) != alone_put:
+                        put = memoryview(kept := empty(n))
                     i = 0
                     for v in first:
                         if type(v) is not float:
@@ -3298,7 +3299,7 @@ class grad(_Derivative):
                         put[i] = v
                         i += 1
                     else:
-                        arr = put.obj
+                        arr = kept
         elif first.requires_grad is not True:
             arr = _NOT_TAKEN
         dev = node.device
@@ -3311,7 +3312,7 @@ class grad(_Derivative):
                 and node.method == method and dev is device
                 and not (node._qnode_shots if node._shots_set else dev.given_shots)
                 and not recording and (guard is None or guard())
-                and not node.pipeline and node.diff_method is diff_method
+                and not node.pipeline  # (diff_method assigned: _grad_fast None)
                 and not ((gkw := node.gradient_kwargs)
                          and gkw.get("argnum") is not None)
                 and type(ex := dev.execute) is bound and ex == own
@@ -3322,10 +3323,10 @@ class grad(_Derivative):
             return self._closure(fast, first)
         if arr is first:
             out, jac, row = held  # (``call``'s: kept, or new where referred to)
-            if (row is None or rc(row) != alone_row or rc(jac) != alone_jac
-                    or wrc(row) or wrc(jac)):
-                jac = empty(jac_shape)
-                row = jac[0]
+            # (``row`` owns the memory, ``jac`` is its view: only ``row`` can be reached)
+            if row is None or rc(row) != alone_row or wrc(row):
+                row = empty(n)
+                jac = row[None]
                 if rc(out) != alone_out:
                     out = empty(n_out)
                 held[:] = out, jac, row
@@ -3333,7 +3334,6 @@ class grad(_Derivative):
                 out = held[0] = empty(n_out)
         else:
             # a list: its kept arrays and row views, a new list (_unshared_list_counts)
-            views, listed, (alone_lout, alone_ljac, alone_view), _, _ = lists
             out, jac, row = listed
             if row is not None and rc(jac) == alone_ljac and not wrc(jac):
                 for v in row:
@@ -3505,6 +3505,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     wrc = weakref.getweakrefcount  # (a weak reference to a result: it is not reused)
     # the fused tier's last out, jac, jac[0], written again while only this path has them
     held, (alone_row, alone_jac, alone_out), reuse = _unshared_counts(n_out, jac_shape)
+    fresh = _fresh_gradient
     views, read_entry, flat_size = _path_getters(shape, name)
     listed, alone_list = _unshared_list_counts(n_out, jac_shape, views, reuse)
 
@@ -3543,8 +3544,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                         out, jac, row = held  # reused where nothing else refers to them
                         if (row is None or rc(row) != alone_row or rc(jac) != alone_jac
                                 or wrc(row) or wrc(jac)):
-                            jac = empty(jac_shape)
-                            row = jac[0]
+                            jac, row = fresh(jac_shape)
                             if rc(out) != alone_out:
                                 out = empty(n_out)
                             if reuse:
@@ -3587,10 +3587,10 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
 # arrays or new ones as ``call`` makes them), in its unpacking order: the closure's
 # variables of these names, and ``adjoint`` (the entry point is the adjoint method's),
 # ``n`` (the length), ``step`` (the strides of a contiguous float64 array of one
-# dimension), ``lists`` (where ``call`` takes a list: ``views``, and the list form's kept
-# arrays and their counts from _unshared_list_counts; else None)
-_HOT_NAMES = ("shape", "device", "method", "diff_method", "recording", "guard", "bound", "own",
-              "adjoint", "entry", "seen", "held", "rc", "wrc", "alone_row", "alone_jac",
+# dimension), ``lists`` (where ``call`` takes a list: _list_input's tuple; else None).
+# Not ``diff_method``: assigning it drops the QNode's ``_grad_fast`` (_forget_function)
+_HOT_NAMES = ("shape", "device", "method", "recording", "guard", "bound", "own",
+              "adjoint", "entry", "seen", "held", "rc", "wrc", "alone_row",
               "alone_out", "no_data", "runs", "empty", "n_out", "jac_shape", "n", "step",
               "lists")
 
@@ -3604,9 +3604,10 @@ def _hot_constants(call, **more) -> tuple | None:
     cells = {k: c.cell_contents for k, c in zip(call.__code__.co_freevars, call.__closure__)}
     cells.update(more)
     name = cells["name"]
-    if name not in ("value_and_grad", "value_and_grad_adjoint"):
-        return None
     n = cells["shape"][0]
+    # (grad.__call__ makes and checks the kept arrays of one row: _fresh_gradient's)
+    if name not in ("value_and_grad", "value_and_grad_adjoint") or cells["jac_shape"] != (1, n):
+        return None
     cells.update(adjoint=name == "value_and_grad_adjoint", n=n, step=(F64.itemsize,),
                  lists=_list_input(cells["views"], cells["listed"], cells["alone_list"], n)
                  if cells["any_ndarray"] else None)
@@ -3615,21 +3616,23 @@ def _hot_constants(call, **more) -> tuple | None:
 
 def _list_input(views, listed, alone_list, n) -> tuple:
     """grad.__call__'s constants for a list argument of ``n`` floats: ``(views, listed,
-    alone_list, put, alone_put)``, the first three :func:`_short_path`'s, ``put`` a
-    memoryview of a kept float64 array of length ``n`` (the array the entry point
-    reads) that the list's floats are written into, ``alone_put`` the count
+    kept, put, alone_put, *alone_list)``, ``views``, ``listed`` and the three counts
+    ``alone_list`` :func:`_short_path`'s, ``put`` a memoryview of ``kept``, a float64
+    array of length ``n`` (the array the entry point reads) that the list's floats are
+    written into, ``alone_put`` the count
     ``sys.getrefcount`` gives it at grad.__call__'s check while no call holds it (a call
     in progress on another thread holds it in a local name until it returns: its input
     is then not written over, a new array is). Above :data:`LIST_WRITE_MAX` floats
     ``put`` is None (the list converted by NumPy: a Python loop's item writes cost more
     there than the conversion)."""
     if n > LIST_WRITE_MAX:
-        return views, listed, alone_list, None, -1
-    lists = (views, listed, alone_list, memoryview(np.empty(n)))
+        return (views, listed, None, None, -1, *alone_list)
+    kept = np.empty(n)
+    lists = (views, listed, kept, memoryview(kept))
     put = lists[3]  # (the tuple's reference and a local name, as in grad.__call__)
     alone = sys.getrefcount(put)
     del put
-    return (*lists, alone)
+    return (*lists, alone, *alone_list)
 
 
 # grad.__call__ writes a list of at most this many floats into a kept array (above, NumPy
@@ -4028,12 +4031,25 @@ def _unshared_counts(n_out, jac_shape):
         return [None, None, None], (-1, -1, -1), False
     rc = sys.getrefcount
     held = [None, None, None]
-    jac = np.empty(jac_shape)
-    held[:] = out, jac, row = np.empty(n_out), jac, jac[0]
+    held[:] = out, jac, row = (np.empty(n_out), *_fresh_gradient(jac_shape))
     out, jac, row = held
     alone = (rc(row), rc(jac), rc(out))
     held[:] = None, None, None
     return held, alone, True
+
+
+def _fresh_gradient(jac_shape):
+    """New ``(jac, row)`` for grad's short path: the Jacobian of shape ``jac_shape`` and
+    its first row, the gradient handed out. For one output ``row`` owns the memory and
+    ``jac`` is its view (``row[None]``): a caller holding the gradient cannot reach
+    ``jac`` (``row.base`` is None), so ``row``'s reference and weak-reference counts
+    alone say whether anything outside the path holds them (grad.__call__ checks only
+    those); else ``row`` is ``jac[0]``, a view of ``jac``."""
+    if jac_shape[0] == 1:
+        row = np.empty(jac_shape[1])
+        return row[None], row
+    jac = np.empty(jac_shape)
+    return jac, jac[0]
 
 
 def _unshared_list_counts(n_out, jac_shape, views, reuse):

@@ -497,7 +497,10 @@ def test_short_path_follows_a_tier_swap_and_a_replaced_entry_point(monkeypatch, 
     assert getattr(real, "fused", None) is not None  # the fused tier: called inline
     for _ in range(3):
         g = qml.grad(node)(t)
-        assert np.array_equal(g, expected) and g.base.shape == (1, 2)
+        # (a row of the (1, 2) Jacobian; inline, the row owns the memory, the Jacobian is
+        # its view: _fresh_gradient)
+        assert np.array_equal(g, expected) and g.shape == (2,) and (
+            g.base is None or g.base.shape == (1, 2))
     calls = []
 
     def other(x, d):
@@ -775,7 +778,7 @@ def test_grad_call_answers_the_common_case_itself_as_the_short_path_does(monkeyp
     kept = r1.copy()
     r2 = qml.grad(node)(t2)
     assert np.array_equal(r1, kept) and np.allclose(r2, closed_form_grad(X2), atol=1e-15)
-    assert not used and r2 is not r1 and r2.base is not r1.base
+    assert not used and r2 is not r1 and not np.shares_memory(r2, r1)
     # a kept derivative (its forward holds the value array): answered, forward updated
     del r1, r_closure, r2
     g(t)
@@ -1456,3 +1459,60 @@ def test_an_input_array_held_by_a_call_in_progress_is_not_written(monkeypatch):
     got = qml.grad(node, argnum=0)([0.3, -0.4])  # released: written again
     assert lists[3].obj.tolist() == [0.3, -0.4]
     assert np.allclose(np.array(got), closed_form_grad([0.3, -0.4]), rtol=0, atol=1e-15)
+
+
+def test_diff_method_none_assigned_later_refuses_kept_and_new_derivatives(monkeypatch):
+    """grad.__call__ does not compare ``diff_method`` at each call (issue #19, stop 66):
+    assigning it drops the QNode's remembered short path (``QNode._forget_function``).
+    ``diff_method = None`` keeps ``method`` ("parameter-shift") and only the option says
+    "not differentiable": a derivative kept from before and a new one both raise as a
+    QNode made with ``diff_method=None`` does (PennyLane's refusal), and the method
+    assigned back answers again (the closed form)."""
+    monkeypatch.setenv("QSYM_TIER", "compiled")
+    node, never = seed_node("parameter-shift"), seed_node(None)
+    t = qml.numpy.array(X1, requires_grad=True)
+    with pytest.raises(Exception) as reference:
+        qml.grad(never)(t)
+    g = qml.grad(node)
+    for _ in range(3):
+        g(t), qml.grad(node)(t)
+    assert node._grad_fast is not None and node._grad_fast[2] is not None  # grad.__call__'s
+    node.diff_method = None
+    assert node.method == "parameter-shift"  # (unchanged: only the option tells)
+    for f in (g, qml.grad(node), g):
+        with pytest.raises(type(reference.value), match="diff_method=None"):
+            f(t)
+    node.diff_method = "parameter-shift"
+    for f in (g, qml.grad(node), g):
+        assert np.allclose(f(t), closed_form_grad(X1), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("what", ["row", "base"])
+@pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
+def test_no_array_reachable_from_a_dropped_gradient_is_written_again(monkeypatch, method,
+                                                                    what):
+    """grad.__call__ checks only the gradient row's reference and weak-reference counts
+    before it writes the kept arrays again (stop 66): the row owns the memory and the
+    Jacobian the kernel writes is its view, unreachable from the row. A weak reference
+    to the row, or to the array it is a view of (were it one), keeps them from being
+    written: what stays alive holds its own point's gradient (closed form)."""
+    import weakref
+
+    monkeypatch.setenv("QSYM_TIER", "compiled")
+    node = seed_node(method)
+    t1, t2 = (qml.numpy.array(x, requires_grad=True) for x in (X1, X2))
+    g = qml.grad(node)
+    for _ in range(5):
+        g(t1)
+    assert node._grad_fast[2] is not None
+    refs = []
+    for _ in range(3):
+        r = g(t1)
+        refs.append(weakref.ref(r if what == "row" or r.base is None else r.base))
+        del r
+        g(t2)
+    for ref in refs:
+        kept = ref()
+        if kept is not None:
+            assert np.allclose(np.ravel(kept), closed_form_grad(X1), rtol=0, atol=1e-15)
+    assert np.allclose(g(t2), closed_form_grad(X2), rtol=0, atol=1e-15)
