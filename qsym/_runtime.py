@@ -3276,7 +3276,7 @@ class grad(_Derivative):
         # the seed's call). ``call``'s checks and steps for a trainable tensor, or with
         # argnum a list of floats, through the fused entry point it saw, no Tracker
         # (``call.hot``); any other case or failed check is ``call``'s, before any effect
-        (shape, device, method, recording, guard, bound, own, adjoint, entry, seen, held,
+        (device, method, recording, guard, bound, own, entry, fields, name, seen, held,
          rc, wrc, alone_row, alone_out, no_data, runs, empty, n_out, jac_shape, n, step,
          lists) = hot  # (_HOT_NAMES)
         arr = first
@@ -3316,9 +3316,8 @@ class grad(_Derivative):
                 and not ((gkw := node.gradient_kwargs)
                          and gkw.get("argnum") is not None)
                 and type(ex := dev.execute) is bound and ex == own
-                # (the entry point now: read_entry's, as an attribute read)
-                and (entry.value_and_grad_adjoint if adjoint
-                     else entry.value_and_grad) is seen[0]
+                # (the entry point now, read_entry's: the tiers set it on the entry)
+                and fields.get(name, _NOT_TAKEN) is seen[0]  # (None: none seen)
                 and not dev.trackers):
             return self._closure(fast, first)
         if arr is first:
@@ -3585,12 +3584,14 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
 # cases itself (a trainable tensor, or with argnum a list of floats, of a 1-D signature,
 # its gradient the whole row, through the fused entry point ``call`` saw, into the kept
 # arrays or new ones as ``call`` makes them), in its unpacking order: the closure's
-# variables of these names, and ``adjoint`` (the entry point is the adjoint method's),
-# ``n`` (the length), ``step`` (the strides of a contiguous float64 array of one
+# variables of these names (``name``: the entry point's), and ``fields`` (the entry's
+# ``__dict__``, where the tiers set its entry points: a dictionary read, where the
+# attribute read is CPython 3.11's generic lookup, the class having a method of that
+# name), ``n`` (the length), ``step`` (the strides of a contiguous float64 array of one
 # dimension), ``lists`` (where ``call`` takes a list: _list_input's tuple; else None).
 # Not ``diff_method``: assigning it drops the QNode's ``_grad_fast`` (_forget_function)
-_HOT_NAMES = ("shape", "device", "method", "recording", "guard", "bound", "own",
-              "adjoint", "entry", "seen", "held", "rc", "wrc", "alone_row",
+_HOT_NAMES = ("device", "method", "recording", "guard", "bound", "own",
+              "entry", "fields", "name", "seen", "held", "rc", "wrc", "alone_row",
               "alone_out", "no_data", "runs", "empty", "n_out", "jac_shape", "n", "step",
               "lists")
 
@@ -3606,9 +3607,11 @@ def _hot_constants(call, **more) -> tuple | None:
     name = cells["name"]
     n = cells["shape"][0]
     # (grad.__call__ makes and checks the kept arrays of one row: _fresh_gradient's)
-    if name not in ("value_and_grad", "value_and_grad_adjoint") or cells["jac_shape"] != (1, n):
+    fields = getattr(cells["entry"], "__dict__", None)  # (where the tiers set entry points)
+    if (name not in ("value_and_grad", "value_and_grad_adjoint") or cells["jac_shape"] != (1, n)
+            or type(fields) is not dict):
         return None
-    cells.update(adjoint=name == "value_and_grad_adjoint", n=n, step=(F64.itemsize,),
+    cells.update(fields=fields, n=n, step=(F64.itemsize,),
                  lists=_list_input(cells["views"], cells["listed"], cells["alone_list"], n)
                  if cells["any_ndarray"] else None)
     return tuple(cells[k] for k in _HOT_NAMES)
