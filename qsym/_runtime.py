@@ -3287,14 +3287,14 @@ class grad(_Derivative):
                 (views, listed, kept, put, alone_put, alone_lout, alone_ljac,
                  alone_view) = lists
                 if put is None:  # (a long list: converted by NumPy)
-                    arr = _floats_array(first, True, _NOT_TAKEN)
+                    arr = _floats_array(first, True, _NOT_TAKEN, n)
                 else:
                     if rc(put) != alone_put:
                         put = memoryview(kept := empty(n))
                     i = 0
                     for v in first:
                         if type(v) is not float:
-                            arr = _floats_array(first, True, _NOT_TAKEN)
+                            arr = _floats_array(first, True, _NOT_TAKEN, n)
                             break
                         put[i] = v
                         i += 1
@@ -3306,9 +3306,10 @@ class grad(_Derivative):
         # the array as the entry point takes it: float64, 1-D of the remembered length,
         # contiguous (strides and len read no flags object); any alignment and
         # writeability (the entry point only reads it, an element at a time: an unaligned
-        # or read-only array reads the same numbers; the dispatcher would compile it anew)
-        if not (arr.dtype is F64 and arr.strides == step
-                and len(arr) == n
+        # or read-only array reads the same numbers; the dispatcher would compile it anew).
+        # A list's array is that by construction (n floats: the kept array, or NumPy's)
+        if not ((arr is first and arr.dtype is F64 and arr.strides == step and len(arr) == n
+                 or arr is not first and arr is not _NOT_TAKEN)
                 and node.method == method and dev is device
                 and not (node._qnode_shots if node._shots_set else dev.given_shots)
                 and not recording and (guard is None or guard())
@@ -3649,19 +3650,22 @@ _NOT_TAKEN = types.SimpleNamespace(dtype=None)
 
 
 
-def _floats_array(a, taken=True, refused=None):
+def _floats_array(a, taken=True, refused=None, n=None):
     """``classify``'s array of ``a``, a list taken as a list of floats (not empty, its
     first item a Python float): ``np.asarray(a)``; ``refused`` where NumPy refuses it, for
-    anything else, or where ``taken`` is None (lists not taken)."""
+    anything else, or where ``taken`` is None (lists not taken). With ``n``, also where
+    the array is not float64 of shape ``(n,)`` (the list changed while it was read:
+    grad.__call__ gives it to the entry point unchecked)."""
     if type(a) is not list or taken is None or not a or type(a[0]) is not float:
         return refused
     for v in a:  # (a bool or an int: the full path's refusal by argnum, not its number)
         if not isinstance(v, float):
             return refused
     try:
-        return _as_ndarray(a)
+        arr = _as_ndarray(a)
     except ValueError:
         return refused
+    return arr if n is None or arr.dtype is F64 and arr.shape == (n,) else refused
 
 
 def _no_views(row) -> tuple:

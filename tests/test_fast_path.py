@@ -1516,3 +1516,31 @@ def test_no_array_reachable_from_a_dropped_gradient_is_written_again(monkeypatch
         if kept is not None:
             assert np.allclose(np.ravel(kept), closed_form_grad(X1), rtol=0, atol=1e-15)
     assert np.allclose(g(t2), closed_form_grad(X2), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("changed", ["shorter", "float32"])
+def test_a_list_read_otherwise_than_its_length_says_is_not_given_to_the_entry_point(
+        monkeypatch, changed):
+    """grad.__call__ gives a list's array to the fused entry point without reading its
+    dtype, strides and length (stop 66: n floats make a float64 array of length n); where
+    NumPy's conversion is used (an item not a Python float, here a NumPy float) the array
+    must then be checked as made: a list changed by another thread while it was read
+    gives an array of another length or type, which the entry point refuses (a length)
+    or cannot take (float32: numba's TypeError, before the check). Simulated by a
+    conversion that returns such an array: the call answers at the list's point all the
+    same (the closed form), as the general way reads it."""
+    monkeypatch.setenv("QSYM_TIER", "compiled")
+    node = seed_node()
+    for _ in range(3):
+        qml.grad(node, argnum=0)([0.54, 0.12])
+    assert node._grad_fast[2] is not None  # grad.__call__ answers the list form
+    real = runtime._as_ndarray
+    other = {"shorter": lambda a: real(a[:1]), "float32": lambda a: real(a, dtype=np.float32)}
+
+    def converted(a):
+        return other[changed](a) if type(a) is list else real(a)
+
+    monkeypatch.setattr(runtime, "_as_ndarray", converted)
+    for _ in range(3):
+        got = qml.grad(node, argnum=0)([0.54, np.float64(0.12)])
+        assert np.allclose(np.array(got), closed_form_grad(X1), rtol=0, atol=1e-15)
