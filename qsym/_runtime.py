@@ -3282,8 +3282,9 @@ class grad(_Derivative):
         arr = first
         if type(first) is not tensor:
             arr = _NOT_TAKEN
-            if lists is not None and type(first) is list and len(first) == n:
-                # floats only (else _floats_array's), written into _list_input's array
+            if lists is not None and type(first) is list and len(items := tuple(first)) == n:
+                # floats only (else _floats_array's), read at one instant (another thread
+                # may change the list: its items copied), written into _list_input's array
                 (views, listed, kept, put, alone_put, alone_lout, alone_ljac,
                  alone_view) = lists
                 if put is None:  # (a long list: converted by NumPy)
@@ -3292,7 +3293,7 @@ class grad(_Derivative):
                     if rc(put) != alone_put:
                         put = memoryview(kept := empty(n))
                     i = 0
-                    for v in first:
+                    for v in items:
                         if type(v) is not float:
                             arr = _floats_array(first, True, _NOT_TAKEN, n)
                             break
@@ -3317,8 +3318,7 @@ class grad(_Derivative):
                 and not ((gkw := node.gradient_kwargs)
                          and gkw.get("argnum") is not None)
                 and type(ex := dev.execute) is bound and ex == own
-                # (the entry point now, read_entry's: the tiers set it on the entry)
-                and fields.get(name, _NOT_TAKEN) is seen[0]  # (None: none seen)
+                and fields.get(name, _NOT_TAKEN) is seen[0]  # (the entry point now)
                 and not dev.trackers):
             return self._closure(fast, first)
         if arr is first:

@@ -1544,3 +1544,46 @@ def test_a_list_read_otherwise_than_its_length_says_is_not_given_to_the_entry_po
     for _ in range(3):
         got = qml.grad(node, argnum=0)([0.54, np.float64(0.12)])
         assert np.allclose(np.array(got), closed_form_grad(X1), rtol=0, atol=1e-15)
+
+
+def test_a_list_changed_while_its_items_are_read_gives_one_instants_gradient(monkeypatch):
+    """grad.__call__ reads a list's floats one by one in Python: another thread replacing
+    the list's items between two reads (``lst[:] = ...``, one step under the GIL; a
+    thread switch lands there about once in 30,000 calls with switches forced) made it
+    read a point the list never held, a wrong number (NumPy's conversion, the general
+    way's, reads the list at one instant). Made deterministic here: the items replaced
+    by a trace function when the first float is written. The items are now copied
+    (``tuple(lst)``) before they are read: the gradient is the old point's (the bits of
+    a tensor call there; before: a third point's)."""
+    import inspect
+    import sys
+
+    monkeypatch.setenv("QSYM_TIER", "compiled")
+    node, other = seed_node(), seed_node()
+    points = ([0.54, 0.12], [-1.3, 2.2])
+    expected = [np.asarray(qml.grad(other)(qml.numpy.array(p, requires_grad=True)))
+                for p in points]
+    shared = list(points[0])
+    for _ in range(3):
+        qml.grad(node, argnum=0)(shared)
+    assert node._grad_fast[2] is not None
+    lines, first = inspect.getsourcelines(runtime.grad.__call__)
+    write = first + next(k for k, line in enumerate(lines) if line.strip() == "put[i] = v")
+    changed = []
+
+    def local(frame, event, arg):
+        if event == "line" and frame.f_lineno == write and frame.f_locals["i"] == 0:
+            shared[:] = points[1]  # (another thread's change, between the two reads)
+            changed.append(1)
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code is runtime.grad.__call__.__code__ else None
+
+    sys.settrace(tracer)
+    try:
+        got = np.array(qml.grad(node, argnum=0)(shared))
+    finally:
+        sys.settrace(None)
+    assert changed == [1] and shared == points[1]
+    assert np.array_equal(got, expected[0])
