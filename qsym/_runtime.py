@@ -140,9 +140,11 @@ _BATCH_ROW = {"batch_value": "value", "batch_value_and_grad": "value_and_grad",
 
 
 # the blocked adjoint's work memory is kept between an entry's calls up to this size (20
-# wires, one output: 64 MiB with the spare lambda; 22 wires 256 MiB; larger states allocate
-# and free it at each call, as before), at most ADJOINT_KEPT_MAX of them per entry (Compiled._adjoint_memory)
-ADJOINT_KEEP_BYTES = 256 << 20
+# wires, one output: 64 MiB with the spare lambda; 22 wires, one or two outputs: four states
+# of 64 MiB and the matrices, up to 16 MiB of them; larger memories are allocated and freed
+# at each call, as before), at most ADJOINT_KEPT_MAX of them per entry
+# (Compiled._adjoint_memory)
+ADJOINT_KEEP_BYTES = (256 + 16) << 20
 ADJOINT_KEPT_MAX = 2
 _NO_WORK = np.empty(0, dtype=np.complex128)  # (the kernel allocates its own)
 

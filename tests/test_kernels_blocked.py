@@ -869,6 +869,25 @@ def test_the_work_memory_holds_every_array_of_the_blocked_adjoint(n_out):
     assert [a.shape for a in small] == [a.shape for a in parts]
 
 
+@pytest.mark.parametrize("n, outputs, kept", [(22, 1, True), (22, 2, True), (22, 3, False),
+                                              (23, 1, False)])
+def test_the_largest_work_memory_an_entry_keeps(n, outputs, kept):
+    """An entry keeps the blocked adjoint's work memory up to four states of 22 wires and
+    the matrices (one output: psi, phi, lambda and the spare lambda; stop 65 kept it, stop
+    66's spare must not push it out; two outputs: two lambdas, no spare); above, the
+    kernel allocates its own (an empty array). (np.empty: no page of it is touched.)"""
+    from types import SimpleNamespace
+
+    from qsym import _runtime as runtime
+
+    mats = np.empty(4000, dtype=complex)
+    entry = SimpleNamespace(circuit=SimpleNamespace(num_wires=n), _adjoint_kept=[],
+                            module=SimpleNamespace(NUM_OUTPUTS=outputs))
+    work = runtime.Compiled._adjoint_memory(entry, mats)
+    want = kernels.adjoint_work_size(n, outputs, mats.shape[0]) if kept else 0
+    assert work.shape == (want,)
+
+
 def test_threads_on_one_gradient_never_share_a_work_memory():
     """Four threads calling one large adjoint gradient at once each get the bits of a
     fresh call (a work memory is taken from the entry's kept ones by one call at a time),
