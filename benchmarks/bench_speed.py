@@ -672,14 +672,73 @@ def _thread_cpu() -> dict:
     return out
 
 
+def host_probes():
+    """Two 2-thread probes of the machine under the gradient (stop 66): ``compute``, two
+    independent floating-point chains (no shared data: 2x unless the two cores are not two
+    cores' worth), and ``exchange``, two threads each updating in turn the 1 MiB half the
+    other wrote the round before (every round's data comes from the other core's cache).
+    Measured here the 16x4 two-thread speed-up followed the exchange probe, not the
+    compute one: 1.83-1.99x while exchange gave 1.33-1.40x, 1.43-1.57x while it gave
+    1.24-1.29x (the VM's two vCPUs placed by the host where a cache line moves between
+    them more slowly), compute 1.85-2.0x throughout. Returns ``{name: fn}``, each called
+    with no argument."""
+    from numba import njit, prange
+
+    from qsym._kernels import team_add, team_read, team_threads
+
+    @njit(parallel=True, cache=False)
+    def chains(m, iters):
+        out = np.zeros(m)
+        for t in prange(m):
+            a = 1.0 + t * 1e-9
+            b = 0.999999
+            for _ in range(iters):
+                a = a * b + 1e-9
+                b = b * 1.0000001 - 1e-10
+            out[t] = a + b
+        return out
+
+    @njit(parallel=True, cache=False)
+    def exchange(x, rounds, sync):
+        # one region (as the gradient's team: kernels.team_add), a spin barrier per round
+        h = x.shape[0] // 2
+        members = min(team_threads(), 2)
+        sync[0] = 0
+        acc = np.zeros(2)
+        for t in prange(members):
+            for r in range(rounds):
+                for src in range(2):
+                    if members == 2 and src != (t + r) % 2:
+                        continue
+                    s = 0.0
+                    for i in range(src * h, (src + 1) * h):
+                        x[i] = x[i] * 1.0000001 + 1e-12
+                        s += x[i]
+                    acc[t] += s
+                if members == 2:
+                    team_add(sync, 0, 1)
+                    while team_read(sync, 0) < 2 * (r + 1):
+                        pass
+        return acc
+
+    buf = np.ones(1 << 18)  # 2 MiB of float64
+    sync = np.zeros(1, dtype=np.int64)
+    chains(2, 10)
+    exchange(buf, 2, sync)
+    return {"compute": lambda: chains(2, 1_000_000),
+            "exchange": lambda: exchange(buf, 20, sync)}
+
+
 def child_onegrad(spec: dict) -> dict:
     """Runs with NUMBA_NUM_THREADS=2: one adjoint gradient of each large row
     (``Compiled.value_and_grad_adjoint``) with ``numba.set_num_threads(1)`` and ``(2)``,
-    alternated, the two results checked bit for bit first."""
+    alternated, the two results checked bit for bit first; beside each repeat the host
+    probes (:func:`host_probes`) on 1 and 2 threads."""
     warnings.simplefilter("ignore")
     import numba
     qml = importlib.import_module("qsym")
     from qsym._shapes import flat as qflat
+    probes = host_probes()  # (after qsym's import: OpenMP's passive wait, as the gradient's)
     out = {"rows": {}}
     for rn in spec["rows"]:
         row = ROWS[rn]
@@ -710,6 +769,7 @@ def child_onegrad(spec: dict) -> dict:
         ts = {1: [], 2: []}
         cpu = {1: [], 2: []}  # process CPU seconds
         busiest = {1: [], 2: []}  # the busiest thread's CPU seconds
+        probe = {(name, th): [] for name in probes for th in (1, 2)}
         meter = core.OtherLoad()
         for _ in range(spec["repeats"]):
             for threads in (1, 2):
@@ -722,6 +782,13 @@ def child_onegrad(spec: dict) -> dict:
                 cpu[threads].append(time.process_time() - c0)
                 s1 = _thread_cpu()
                 busiest[threads].append(max((s1[t] - s0.get(t, 0)) * 1e-9 for t in s1))
+                for name, fn in probes.items():
+                    t0 = time.perf_counter()
+                    fn()
+                    probe[name, threads].append(time.perf_counter() - t0)
+        for name in probes:
+            res[f"probe_{name}"] = statistics.median(
+                a / b for a, b in zip(probe[name, 1], probe[name, 2]))
         res.update(t1=ts[1], t2=ts[2], median1=statistics.median(ts[1]),
                    median2=statistics.median(ts[2]), other_cores=meter.cores(),
                    cpu1=statistics.median(cpu[1]), cpu2=statistics.median(cpu[2]),
@@ -1699,11 +1766,20 @@ def main(argv=None) -> int:
                 fmt_time(og["median1"]) if og.get("median1") else "—",
                 fmt_time(og["median2"]) if og.get("median2") else "—",
                 (f"**{og['speedup']:.2f}×**" + ("" if og.get("identical") else " (bits differ!)"))
-                if og.get("speedup") else "—"])
+                if og.get("speedup") else "—",
+                (f"{og['probe_compute']:.2f}× / {og['probe_exchange']:.2f}×"
+                 if og.get("probe_exchange") else "—")])
         lines.append(md_table(["row", "state", "ops / params", "op by op: units (bytes)",
                                "blocked: units (bytes)", "blocked: fwd / measure / λ / bwd",
                                "floor (blocked bytes)", "qsym adjoint", "× floor",
-                               "1 thread", "2 threads", "speed-up"], trows) + "\n")
+                               "1 thread", "2 threads", "speed-up",
+                               "host probes: compute / exchange"], trows) + "\n")
+        lines.append("Host probes (`host_probes`, 2 threads over 1, medians, beside each "
+                     "repeat): *compute* two independent chains (about 2× on two cores), "
+                     "*exchange* two threads updating in turn the half the other wrote "
+                     "(1.33-1.40× where the 16×4 gradient reached 1.83-1.99×, 1.24-1.29× "
+                     "where it fell to 1.43-1.57×: the host's placement of the two vCPUs, "
+                     "benchmarks/results/par66-2026-12-07.md).\n")
         if onegrad is not None and not onegrad.get("ok"):
             lines.append(f"One-gradient child failed: `{onegrad.get('error', '?')[:300]}`\n")
         raw["large"] = {"traffic": traffic, "onegrad": onegrad}
