@@ -673,15 +673,16 @@ def _thread_cpu() -> dict:
 
 
 def host_probes():
-    """Two 2-thread probes of the machine under the gradient (stop 66): ``compute``, two
-    independent floating-point chains (no shared data: 2x unless the two cores are not two
-    cores' worth), and ``exchange``, two threads each updating in turn the 1 MiB half the
-    other wrote the round before (every round's data comes from the other core's cache).
-    Measured here the 16x4 two-thread speed-up followed the exchange probe, not the
-    compute one: 1.83-1.99x while exchange gave 1.33-1.40x, 1.43-1.57x while it gave
-    1.24-1.29x (the VM's two vCPUs placed by the host where a cache line moves between
-    them more slowly), compute 1.85-2.0x throughout. Returns ``{name: fn}``, each called
-    with no argument."""
+    """Three 2-thread probes of the machine under the gradient (stop 66), each in one
+    parallel region as the gradient's team: ``compute``, two independent floating-point
+    chains (no shared data: about 2x on two cores); ``exchange``, two threads updating in
+    turn the 1 MiB half the other wrote the round before (a spin barrier per round); and
+    ``latency``, one cache line passed back and forth (seconds per round trip, from the
+    2-thread call). On this VM the 16x4 two-thread speed-up followed the latency: about
+    0.1 us a round trip while it was 1.8-1.99x, 0.4-0.5 us (the host's placement of the
+    two vCPUs) while it fell to 1.4-1.55x, compute 1.8-2.0x and exchange 1.8-2.0x
+    throughout (benchmarks/results/par66-2026-12-07.md). Returns ``{name: fn}``, each
+    called with no argument."""
     from numba import njit, prange
 
     from qsym._kernels import team_add, team_read, team_threads
@@ -700,7 +701,6 @@ def host_probes():
 
     @njit(parallel=True, cache=False)
     def exchange(x, rounds, sync):
-        # one region (as the gradient's team: kernels.team_add), a spin barrier per round
         h = x.shape[0] // 2
         members = min(team_threads(), 2)
         sync[0] = 0
@@ -721,12 +721,26 @@ def host_probes():
                         pass
         return acc
 
+    @njit(parallel=True, cache=False)
+    def pingpong(sync, trips):
+        members = min(team_threads(), 2)
+        sync[0] = 0
+        for t in prange(members):
+            if members == 2:
+                for _ in range(trips):
+                    while team_read(sync, 0) % 2 != t:
+                        pass
+                    team_add(sync, 0, 1)
+        return sync[0]
+
     buf = np.ones(1 << 18)  # 2 MiB of float64
     sync = np.zeros(1, dtype=np.int64)
     chains(2, 10)
     exchange(buf, 2, sync)
+    pingpong(sync, 2)
     return {"compute": lambda: chains(2, 1_000_000),
-            "exchange": lambda: exchange(buf, 20, sync)}
+            "exchange": lambda: exchange(buf, 20, sync),
+            "latency": lambda: pingpong(sync, 2000) and None}
 
 
 def child_onegrad(spec: dict) -> dict:
@@ -786,9 +800,10 @@ def child_onegrad(spec: dict) -> dict:
                     t0 = time.perf_counter()
                     fn()
                     probe[name, threads].append(time.perf_counter() - t0)
-        for name in probes:
+        for name in ("compute", "exchange"):
             res[f"probe_{name}"] = statistics.median(
                 a / b for a, b in zip(probe[name, 1], probe[name, 2]))
+        res["probe_latency_us"] = statistics.median(probe["latency", 2]) / 2000 * 1e6
         res.update(t1=ts[1], t2=ts[2], median1=statistics.median(ts[1]),
                    median2=statistics.median(ts[2]), other_cores=meter.cores(),
                    cpu1=statistics.median(cpu[1]), cpu2=statistics.median(cpu[2]),
@@ -1767,18 +1782,19 @@ def main(argv=None) -> int:
                 fmt_time(og["median2"]) if og.get("median2") else "—",
                 (f"**{og['speedup']:.2f}×**" + ("" if og.get("identical") else " (bits differ!)"))
                 if og.get("speedup") else "—",
-                (f"{og['probe_compute']:.2f}× / {og['probe_exchange']:.2f}×"
-                 if og.get("probe_exchange") else "—")])
+                (f"{og['probe_compute']:.2f}× / {og['probe_exchange']:.2f}× / "
+                 f"{og['probe_latency_us']:.2f} µs" if og.get("probe_latency_us") else "—")])
         lines.append(md_table(["row", "state", "ops / params", "op by op: units (bytes)",
                                "blocked: units (bytes)", "blocked: fwd / measure / λ / bwd",
                                "floor (blocked bytes)", "qsym adjoint", "× floor",
                                "1 thread", "2 threads", "speed-up",
-                               "host probes: compute / exchange"], trows) + "\n")
-        lines.append("Host probes (`host_probes`, 2 threads over 1, medians, beside each "
-                     "repeat): *compute* two independent chains (about 2× on two cores), "
-                     "*exchange* two threads updating in turn the half the other wrote "
-                     "(1.33-1.40× where the 16×4 gradient reached 1.83-1.99×, 1.24-1.29× "
-                     "where it fell to 1.43-1.57×: the host's placement of the two vCPUs, "
+                               "host probes: compute / exchange / latency"], trows) + "\n")
+        lines.append("Host probes (`host_probes`, beside each repeat, medians): *compute* "
+                     "two independent chains and *exchange* two threads updating in turn "
+                     "the half the other wrote (2 threads over 1: about 2× on two cores), "
+                     "*latency* one cache line's round trip between the two threads (about "
+                     "0.1 µs where the 16×4 gradient reached 1.8-1.99×, 0.4-0.5 µs where it "
+                     "fell to 1.4-1.55×: the host's placement of the VM's two vCPUs; "
                      "benchmarks/results/par66-2026-12-07.md).\n")
         if onegrad is not None and not onegrad.get("ok"):
             lines.append(f"One-gradient child failed: `{onegrad.get('error', '?')[:300]}`\n")
