@@ -685,7 +685,7 @@ def host_probes():
     called with no argument."""
     from numba import njit, prange
 
-    from qsym._kernels import team_add, team_read, team_threads
+    from qsym._kernels import TEAM_SPINS, team_add, team_pause, team_read, team_threads
 
     @njit(parallel=True, cache=False)
     def chains(m, iters):
@@ -717,8 +717,12 @@ def host_probes():
                     acc[t] += s
                 if members == 2:
                     team_add(sync, 0, 1)
+                    spins = 0
                     while team_read(sync, 0) < 2 * (r + 1):
-                        pass
+                        spins += 1
+                        if spins >= TEAM_SPINS:  # (the other may need this core)
+                            team_pause()
+                            spins = 0
         return acc
 
     @njit(parallel=True, cache=False)
@@ -728,8 +732,12 @@ def host_probes():
         for t in prange(members):
             if members == 2:
                 for _ in range(trips):
+                    spins = 0
                     while team_read(sync, 0) % 2 != t:
-                        pass
+                        spins += 1
+                        if spins >= TEAM_SPINS:
+                            team_pause()
+                            spins = 0
                     team_add(sync, 0, 1)
         return sync[0]
 
@@ -746,8 +754,8 @@ def host_probes():
 def child_onegrad(spec: dict) -> dict:
     """Runs with NUMBA_NUM_THREADS=2: one adjoint gradient of each large row
     (``Compiled.value_and_grad_adjoint``) with ``numba.set_num_threads(1)`` and ``(2)``,
-    alternated, the two results checked bit for bit first; beside each repeat the host
-    probes (:func:`host_probes`) on 1 and 2 threads."""
+    alternated, the two results checked bit for bit first; the host probes
+    (:func:`host_probes`) on 1 and 2 threads before and after the repeats."""
     warnings.simplefilter("ignore")
     import numba
     qml = importlib.import_module("qsym")
@@ -784,6 +792,17 @@ def child_onegrad(spec: dict) -> dict:
         cpu = {1: [], 2: []}  # process CPU seconds
         busiest = {1: [], 2: []}  # the busiest thread's CPU seconds
         probe = {(name, th): [] for name in probes for th in (1, 2)}
+
+        def run_probes():  # (not between the gradient's calls: they would disturb them)
+            for _ in range(3):
+                for threads in (1, 2):
+                    numba.set_num_threads(threads)
+                    for name, fn in probes.items():
+                        t0 = time.perf_counter()
+                        fn()
+                        probe[name, threads].append(time.perf_counter() - t0)
+
+        run_probes()
         meter = core.OtherLoad()
         for _ in range(spec["repeats"]):
             for threads in (1, 2):
@@ -796,14 +815,14 @@ def child_onegrad(spec: dict) -> dict:
                 cpu[threads].append(time.process_time() - c0)
                 s1 = _thread_cpu()
                 busiest[threads].append(max((s1[t] - s0.get(t, 0)) * 1e-9 for t in s1))
-                for name, fn in probes.items():
-                    t0 = time.perf_counter()
-                    fn()
-                    probe[name, threads].append(time.perf_counter() - t0)
+        run_probes()  # (after the repeats too: the host's state may change within a run)
         for name in ("compute", "exchange"):
             res[f"probe_{name}"] = statistics.median(
                 a / b for a, b in zip(probe[name, 1], probe[name, 2]))
-        res["probe_latency_us"] = statistics.median(probe["latency", 2]) / 2000 * 1e6
+        lat = probe["latency", 2]
+        res["probe_latency_us"] = statistics.median(lat) / 2000 * 1e6
+        res["probe_latency_us_before_after"] = [statistics.median(lat[: len(lat) // 2]) / 2e-3,
+                                                statistics.median(lat[len(lat) // 2 :]) / 2e-3]
         res.update(t1=ts[1], t2=ts[2], median1=statistics.median(ts[1]),
                    median2=statistics.median(ts[2]), other_cores=meter.cores(),
                    cpu1=statistics.median(cpu[1]), cpu2=statistics.median(cpu[2]),
@@ -1789,7 +1808,7 @@ def main(argv=None) -> int:
                                "floor (blocked bytes)", "qsym adjoint", "× floor",
                                "1 thread", "2 threads", "speed-up",
                                "host probes: compute / exchange / latency"], trows) + "\n")
-        lines.append("Host probes (`host_probes`, beside each repeat, medians): *compute* "
+        lines.append("Host probes (`host_probes`, before and after the repeats, medians): *compute* "
                      "two independent chains and *exchange* two threads updating in turn "
                      "the half the other wrote (2 threads over 1: about 2× on two cores), "
                      "*latency* one cache line's round trip between the two threads (about "
