@@ -679,10 +679,10 @@ def host_probes():
     turn the 1 MiB half the other wrote the round before (a spin barrier per round); and
     ``latency``, one cache line passed back and forth (seconds per round trip, from the
     2-thread call). On this VM the 16x4 two-thread speed-up followed the latency: about
-    0.1 us a round trip while it was 1.8-1.99x, 0.4-0.5 us (the host's placement of the
-    two vCPUs) while it fell to 1.4-1.55x, compute 1.8-2.0x and exchange 1.8-2.0x
-    throughout (benchmarks/results/par66-2026-12-07.md). Returns ``{name: fn}``, each
-    called with no argument."""
+    0.1 us a round trip while it was 1.72-1.97x (median 1.88x), 0.4 us (the host's
+    placement of the two vCPUs) while it fell to 1.45-1.62x (1.51x), compute 1.9x and
+    exchange 1.8-1.9x throughout (benchmarks/results/par66-2026-12-07.md). Returns
+    ``{name: fn}``, each called with no argument."""
     from numba import njit, prange
 
     from qsym._kernels import TEAM_SPINS, team_add, team_pause, team_read, team_threads
@@ -1812,8 +1812,8 @@ def main(argv=None) -> int:
                      "two independent chains and *exchange* two threads updating in turn "
                      "the half the other wrote (2 threads over 1: about 2× on two cores), "
                      "*latency* one cache line's round trip between the two threads (about "
-                     "0.1 µs where the 16×4 gradient reached 1.8-1.99×, 0.4-0.5 µs where it "
-                     "fell to 1.4-1.55×: the host's placement of the VM's two vCPUs; "
+                     "0.1 µs where the 16×4 gradient reached a median 1.88×, 0.4 µs where it "
+                     "fell to 1.51×: the host's placement of the VM's two vCPUs; "
                      "benchmarks/results/par66-2026-12-07.md).\n")
         if onegrad is not None and not onegrad.get("ok"):
             lines.append(f"One-gradient child failed: `{onegrad.get('error', '?')[:300]}`\n")
