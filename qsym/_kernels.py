@@ -1396,11 +1396,22 @@ def expvals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_n
 # 1e-12: span_pair). Only for kinds whose action is linear in the stored numbers
 # (DENSE, DIAGONAL, REAL; not PAULI or PCPHASE, which hold an identity part or an angle).
 # Every shifted circuit's values are still measured on its own final state.
+# span_pair's limits: the squared sine of the angle between the two matrices (1e-4: a
+# rotation's shift from about 0.02), and |a|^2 + |b|^2 (a rotation's at most 5)
+SPAN_MIN_SINE = 1e-4
+SPAN_MAX_COEFF = 16.0
+
+
 @njit(cache=True)
 def span_pair(kind, nw, mats, om, smats, o1, o2):
     """``(ok, ar, ai, br, bi)``: ``smats[o2]``'s block is ``a smats[o1] + b mats[om]``
-    (least squares on the stored numbers, real arithmetic; ``ok`` when the two are
-    independent to 1e-12 and the rest is below 1e-12 of the block's norm)."""
+    (least squares on the stored numbers, real arithmetic; ``ok`` when the rest is below
+    1e-12 of the block's norm, the two far from parallel, ``SPAN_MIN_SINE``, and ``a``, ``b``
+    small: a rotation's ``a = -1``, ``|b| = 2 cos(s/2)``, any shift ``s``).
+
+    Far from parallel: ``a`` and ``b`` are found to ``1e-16 / SPAN_MIN_SINE``; a shift so
+    small that the two matrices are nearly parallel (below about 0.02 for a rotation) runs
+    its tail, as its own numbers would lose more than that to the combination."""
     if kind != DENSE and kind != DIAGONAL and kind != REAL:
         return False, 0.0, 0.0, 0.0, 0.0
     size = (1 << nw) if kind == DIAGONAL else (1 << nw) * (1 << nw)
@@ -1430,7 +1441,7 @@ def span_pair(kind, nw, mats, om, smats, o1, o2):
         r2i += mr * qi - mi * qr
         s2 += qr * qr + qi * qi
     det = g11 * g22 - (g12r * g12r + g12i * g12i)
-    if not det > 1e-12 * g11 * g22:
+    if not det > SPAN_MIN_SINE * g11 * g22:
         return False, 0.0, 0.0, 0.0, 0.0
     ar = (g22 * r1r - (g12r * r2r - g12i * r2i)) / det
     ai = (g22 * r1i - (g12r * r2i + g12i * r2r)) / det
@@ -1445,7 +1456,7 @@ def span_pair(kind, nw, mats, om, smats, o1, o2):
         er = smats[o2 + i].real - (ar * pr - ai * pi_) - (br * mr - bi * mi)
         ei = smats[o2 + i].imag - (ar * pi_ + ai * pr) - (br * mi + bi * mr)
         res += er * er + ei * ei
-    if not res <= 1e-24 * s2:
+    if not res <= 1e-24 * s2 or not ar * ar + ai * ai + br * br + bi * bi <= SPAN_MAX_COEFF:
         return False, 0.0, 0.0, 0.0, 0.0
     return True, ar, ai, br, bi
 

@@ -883,6 +883,17 @@ def test_span_pair_finds_the_rotations_second_terms():
     for kind in (kernels.PAULI, kernels.PCPHASE):
         assert not kernels.span_pair(kind, 1, m, 0, s, 0, 2)[0]
     assert kernels.span_pair(kernels.DIAGONAL, 1, m, 0, s, 0, 2)[0]
+    # any shift s of a rotation: a = -1, b = 2 cos(s/2); a shift so small that the matrices
+    # are nearly parallel (their a and b not found to 1e-12) runs its tail
+    for shift, ok in ((0.1, True), (2.5, True), (1e-3, False), (0.0, False)):
+        t = 0.7
+        m = np.array([np.exp(-0.5j * t), np.exp(0.5j * t)])
+        s = np.concatenate([np.exp(-0.5j * (t + shift) * np.array([1, -1])),
+                            np.exp(-0.5j * (t - shift) * np.array([1, -1]))])
+        got = kernels.span_pair(kernels.DIAGONAL, 1, m, 0, s, 0, 2)
+        assert got[0] == ok, shift
+        if ok:
+            np.testing.assert_allclose(got[1:], [-1, 0, 2 * np.cos(shift / 2), 0], atol=1e-12)
 
 
 @pytest.mark.parametrize("n", [8, 10])
