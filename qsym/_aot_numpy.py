@@ -464,8 +464,18 @@ def adjoint_step1_dense(psi, lam, n, w, amats, aoff, dmats, doff):
     return acc
 
 
+def combine_states(x, y, ar, ai, br, bi, out):
+    """``combine_states``: ``out = a x + b y``, real arithmetic in the kernel's order."""
+    xr, xi = x.real, x.imag
+    yr, yi = y.real, y.imag
+    re = (ar * xr - ai * xi) + (br * yr - bi * yi)
+    im = (ar * xi + ai * xr) + (br * yi + bi * yr)
+    out.real = re
+    out.imag = im
+
+
 def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                 term_op, term_zero, term_off, smats, t0, t1, vals, psi, phi):
+                 term_op, term_zero, term_off, smats, t0, t1, vals, psi, phi, fin):
     """The kernel's ``shift_values`` with its state copies vectorized (the same calls)."""
     reset_state(psi)
     if t0 >= t1:
@@ -473,26 +483,50 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     fuse = n >= FUSE_MIN_WIRES
     work = np.empty(psi.shape[0], dtype=np.complex128) if fuse else phi[:0]
     n_ops = op_nw.shape[0]
-    drop = (droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip) if fuse
-            else np.zeros(0, dtype=np.bool_))
+    linear = fuse and fin.shape[0] == psi.shape[0] and any_linear_pair(
+        term_op, term_zero, term_off, op_nw, op_kind, op_off, mats, smats)
+    drop = (droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip)
+            if fuse and not linear else np.zeros(0, dtype=np.bool_))
     at, steps, ctab, rtab, gtab = tail_plan(n, op_wires, op_nw, op_kind, op_off, mats, drop)
     k0 = term_op[t0]
     run_ops(psi, n, 0, k0, op_wires, op_nw, op_kind, op_off, mats)
     t = t0
     for k in range(k0, n_ops):
         nw = op_nw[k]
+        lead = -1
+        kept = phi
+        spare = work
         while t < t1 and term_op[t] == k:
             if not term_zero[t]:
-                phi[:] = psi
-                if fuse:
-                    keep = drop[k]
-                    drop[k] = keep and _unit_diagonal(smats, term_off[t], 1 << nw)
+                ok = False
+                if lead >= 0:
+                    ok, ar, ai, br, bi = span_pair(op_kind[k], nw, mats, op_off[k], smats,
+                                                   term_off[lead], term_off[t])
+                    if ok:
+                        combine_states(kept, fin, ar, ai, br, bi, spare)
+                        pauli_expvals_row(spare, word_flip, word_z, word_ny, vals, t)
+                if ok:
+                    pass
+                elif fuse:
+                    phi[:] = psi
+                    keep = _dropped(k, drop)
+                    if keep:
+                        drop[k] = _unit_diagonal(smats, term_off[t], 1 << nw)
                     out = run_tail(phi, work, n, k, n_ops, op_wires, op_nw, op_kind, op_off,
                                    mats, k, smats, term_off[t], drop, at, steps, ctab, rtab,
                                    gtab)
-                    drop[k] = keep
+                    if keep:
+                        drop[k] = keep
                     pauli_expvals_row(out, word_flip, word_z, word_ny, vals, t)
+                    if linear and linear_partner(term_op, term_zero, term_off, op_nw,
+                                                 op_kind, op_off, mats, smats, t):
+                        lead = t
+                        kept = out
+                        spare = work if out is phi else phi
+                    else:
+                        lead = -1
                 else:
+                    phi[:] = psi
                     apply_row(phi, n, op_wires, k, nw, op_kind[k], smats, term_off[t])
                     for r in range(k + 1, n_ops):
                         apply_row(phi, n, op_wires, r, op_nw[r], op_kind[r], mats, op_off[r])

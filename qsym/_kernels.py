@@ -1386,16 +1386,137 @@ def expvals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_n
     return out
 
 
+# A shifted circuit by linearity (issue #17). A tail is linear in its first op's matrix:
+# when a term's shifted matrix S2 is a S1 + b M (S1 an earlier term's of the same op, M the
+# op's own), its final state is a (S1's final state) + b (the circuit's final state), one
+# pass instead of a tail. So it is for the two terms of every two-term shift rule of a
+# gate whose generator has two eigenvalues (RX ... RZ, PhaseShift, IsingXX ... ZZ,
+# PauliRot, MultiRZ: U(t +- s) = U(+-s) U(t), and U(+-s) and I span the same plane), and
+# for any other rule whose matrices happen to be so related (checked on the numbers, to
+# 1e-12: span_pair). Only for kinds whose action is linear in the stored numbers
+# (DENSE, DIAGONAL, REAL; not PAULI or PCPHASE, which hold an identity part or an angle).
+# Every shifted circuit's values are still measured on its own final state.
+# span_pair's limits: the squared sine of the angle between the two matrices (1e-4: a
+# rotation's shift from about 0.02), and |a|^2 + |b|^2 (a rotation's at most 5)
+SPAN_MIN_SINE = 1e-4
+SPAN_MAX_COEFF = 16.0
+
+
+@njit(cache=True)
+def span_pair(kind, nw, mats, om, smats, o1, o2):
+    """``(ok, ar, ai, br, bi)``: ``smats[o2]``'s block is ``a smats[o1] + b mats[om]``
+    (least squares on the stored numbers, real arithmetic; ``ok`` when the rest is below
+    1e-12 of the block's norm, the two far from parallel, ``SPAN_MIN_SINE``, and ``a``, ``b``
+    small: a rotation's ``a = -1``, ``|b| = 2 cos(s/2)``, any shift ``s``).
+
+    Far from parallel: ``a`` and ``b`` are found to ``1e-16 / SPAN_MIN_SINE``; a shift so
+    small that the two matrices are nearly parallel (below about 0.02 for a rotation) runs
+    its tail, as its own numbers would lose more than that to the combination."""
+    if kind != DENSE and kind != DIAGONAL and kind != REAL:
+        return False, 0.0, 0.0, 0.0, 0.0
+    size = (1 << nw) if kind == DIAGONAL else (1 << nw) * (1 << nw)
+    g11 = 0.0
+    g22 = 0.0
+    g12r = 0.0
+    g12i = 0.0
+    r1r = 0.0
+    r1i = 0.0
+    r2r = 0.0
+    r2i = 0.0
+    s2 = 0.0
+    for i in range(size):
+        pr = smats[o1 + i].real
+        pi_ = smats[o1 + i].imag
+        mr = mats[om + i].real
+        mi = mats[om + i].imag
+        qr = smats[o2 + i].real
+        qi = smats[o2 + i].imag
+        g11 += pr * pr + pi_ * pi_
+        g22 += mr * mr + mi * mi
+        g12r += pr * mr + pi_ * mi  # <p, m> = sum conj(p) m
+        g12i += pr * mi - pi_ * mr
+        r1r += pr * qr + pi_ * qi  # <p, q>
+        r1i += pr * qi - pi_ * qr
+        r2r += mr * qr + mi * qi  # <m, q>
+        r2i += mr * qi - mi * qr
+        s2 += qr * qr + qi * qi
+    det = g11 * g22 - (g12r * g12r + g12i * g12i)
+    if not det > SPAN_MIN_SINE * g11 * g22:
+        return False, 0.0, 0.0, 0.0, 0.0
+    ar = (g22 * r1r - (g12r * r2r - g12i * r2i)) / det
+    ai = (g22 * r1i - (g12r * r2i + g12i * r2r)) / det
+    br = (g11 * r2r - (g12r * r1r + g12i * r1i)) / det
+    bi = (g11 * r2i - (g12r * r1i - g12i * r1r)) / det
+    res = 0.0
+    for i in range(size):
+        pr = smats[o1 + i].real
+        pi_ = smats[o1 + i].imag
+        mr = mats[om + i].real
+        mi = mats[om + i].imag
+        er = smats[o2 + i].real - (ar * pr - ai * pi_) - (br * mr - bi * mi)
+        ei = smats[o2 + i].imag - (ar * pi_ + ai * pr) - (br * mi + bi * mr)
+        res += er * er + ei * ei
+    if not res <= 1e-24 * s2 or not ar * ar + ai * ai + br * br + bi * bi <= SPAN_MAX_COEFF:
+        return False, 0.0, 0.0, 0.0, 0.0
+    return True, ar, ai, br, bi
+
+
+@njit(cache=True)
+def combine_states(x, y, ar, ai, br, bi, out):
+    """``out = a x + b y`` amplitude by amplitude (real arithmetic, in this order)."""
+    xv = x.view(np.float64)
+    yv = y.view(np.float64)
+    ov = out.view(np.float64)
+    for i in range(x.shape[0]):
+        xr = xv[2 * i]
+        xi = xv[2 * i + 1]
+        yr = yv[2 * i]
+        yi = yv[2 * i + 1]
+        ov[2 * i] = (ar * xr - ai * xi) + (br * yr - bi * yi)
+        ov[2 * i + 1] = (ar * xi + ai * xr) + (br * yi + bi * yr)
+
+
+@njit(cache=True)
+def linear_partner(term_op, term_zero, term_off, op_nw, op_kind, op_off, mats, smats, t):
+    """Whether a later term of term ``t``'s op is a combination of ``t``'s matrix and the
+    op's own (:func:`span_pair`): then ``t``'s final state is kept for it."""
+    k = term_op[t]
+    for u in range(t + 1, term_op.shape[0]):
+        if term_op[u] != k:
+            break
+        if not term_zero[u]:
+            ok, _, _, _, _ = span_pair(op_kind[k], op_nw[k], mats, op_off[k], smats,
+                                       term_off[t], term_off[u])
+            if ok:
+                return True
+    return False
+
+
+@njit(cache=True)
+def any_linear_pair(term_op, term_zero, term_off, op_nw, op_kind, op_off, mats, smats):
+    """Whether some term is another's combination (:func:`linear_partner`), over all terms
+    (not a thread's run of them: every run decides the same)."""
+    for t in range(term_op.shape[0]):
+        if not term_zero[t] and linear_partner(term_op, term_zero, term_off, op_nw, op_kind,
+                                               op_off, mats, smats, t):
+            return True
+    return False
+
+
 @njit(cache=True)
 def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                 term_op, term_zero, term_off, smats, t0, t1, vals, psi, phi):
+                 term_op, term_zero, term_off, smats, t0, t1, vals, psi, phi, fin):
     """``vals[t]``: the word values of the shifted circuit of each term ``t0 <= t < t1``
     that has a shift (``term_zero`` false; the others are left as they are).
 
     Terms are sorted by op. ``psi`` walks the circuit from |0..0> and holds the state
     *before* the current op, so a shifted circuit costs only the ops from the shifted one
     to the end; ``phi`` is the work state. A run of terms needs only the ops up to its
-    own, so disjoint runs can go to different threads and give the same bits.
+    own, so disjoint runs can go to different threads and give the same bits (runs cut
+    between ops: ``_term_chunks``). ``fin``: the circuit's final state (op by op), from
+    which, from ``FUSE_MIN_WIRES`` wires, a term that is a combination of an earlier one
+    of its op and the op itself gets its final state (:func:`span_pair`) instead of a
+    tail; diagonals are then never left out (both states must be the same circuit's).
     """
     reset_state(psi)
     if t0 >= t1:
@@ -1403,8 +1524,10 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     fuse = n >= FUSE_MIN_WIRES  # small states run op by op (no work state, no call)
     work = np.empty(psi.shape[0], dtype=np.complex128) if fuse else phi[:0]
     n_ops = op_nw.shape[0]
-    drop = (droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip) if fuse
-            else np.zeros(0, dtype=np.bool_))
+    linear = fuse and fin.shape[0] == psi.shape[0] and any_linear_pair(
+        term_op, term_zero, term_off, op_nw, op_kind, op_off, mats, smats)
+    drop = (droppable_diagonals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip)
+            if fuse and not linear else np.zeros(0, dtype=np.bool_))
     # every tail's runs after its first, made once (the same for every shifted circuit)
     at, steps, ctab, rtab, gtab = tail_plan(n, op_wires, op_nw, op_kind, op_off, mats, drop)
     k0 = term_op[t0]
@@ -1413,20 +1536,42 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     dim = psi.shape[0]
     for k in range(k0, n_ops):
         nw = op_nw[k]
+        lead = -1  # the term of op k whose final state ``kept`` holds
+        kept = phi
+        spare = work
         while t < t1 and term_op[t] == k:
             if not term_zero[t]:
-                for i in range(dim):
-                    phi[i] = psi[i]
-                # op k with its shifted matrix, then the rest of the circuit
-                if fuse:  # the shifted op runs in the fused tail (it joins its layer)
-                    keep = drop[k]  # a droppable op's shifted diagonal must be unitary too
-                    drop[k] = keep and _unit_diagonal(smats, term_off[t], 1 << nw)
+                ok = False
+                if lead >= 0:
+                    ok, ar, ai, br, bi = span_pair(op_kind[k], nw, mats, op_off[k], smats,
+                                                   term_off[lead], term_off[t])
+                    if ok:
+                        combine_states(kept, fin, ar, ai, br, bi, spare)
+                        pauli_expvals_row(spare, word_flip, word_z, word_ny, vals, t)
+                if ok:
+                    pass
+                elif fuse:  # the shifted op runs in the fused tail (it joins its layer)
+                    for i in range(dim):
+                        phi[i] = psi[i]
+                    keep = _dropped(k, drop)  # a droppable op's shifted diagonal: unitary too
+                    if keep:
+                        drop[k] = _unit_diagonal(smats, term_off[t], 1 << nw)
                     out = run_tail(phi, work, n, k, n_ops, op_wires, op_nw, op_kind, op_off,
                                    mats, k, smats, term_off[t], drop, at, steps, ctab, rtab,
                                    gtab)
-                    drop[k] = keep
+                    if keep:
+                        drop[k] = keep
                     pauli_expvals_row(out, word_flip, word_z, word_ny, vals, t)
+                    if linear and linear_partner(term_op, term_zero, term_off, op_nw,
+                                                 op_kind, op_off, mats, smats, t):
+                        lead = t
+                        kept = out
+                        spare = work if out.ctypes.data == phi.ctypes.data else phi
+                    else:
+                        lead = -1
                 else:
+                    for i in range(dim):
+                        phi[i] = psi[i]
                     apply_row(phi, n, op_wires, k, nw, op_kind[k], smats, term_off[t])
                     for r in range(k + 1, n_ops):
                         apply_row(phi, n, op_wires, r, op_nw[r], op_kind[r], mats, op_off[r])
@@ -1675,8 +1820,9 @@ def _gate_gradient(ints, floats, mats, smats, n_rows):
     Terms are sorted by op; ``shift_values`` keeps the state *before* each op, so a shifted
     circuit costs only the ops from the shifted one to the end; a term with ``term_zero``
     (shift 0, multiplier 1) reuses the unshifted value and runs nothing. Memory: two states
-    (one allocation) and one array of word values; a third state from ``FUSE_MIN_WIRES``
-    wires, for the fused tails (``run_ops_fused``).
+    (one allocation) and one array of word values; from ``FUSE_MIN_WIRES`` wires a third
+    for the fused tails (``run_ops_fused``) and a fourth, the final state, for the terms
+    ``shift_values`` makes by linearity (``span_pair``).
     """
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
      term_zero, term_off, _, _, _, _, _, _, _, _) = unpack_program(ints)
@@ -1684,16 +1830,19 @@ def _gate_gradient(ints, floats, mats, smats, n_rows):
     dim = 1 << n
     n_words = word_flip.shape[0]
     n_terms = term_op.shape[0]
-    work = np.empty(2 * dim, dtype=np.complex128)
+    fuse = n >= FUSE_MIN_WIRES  # the final state kept for shift_values' combinations
+    work = np.empty((3 if fuse else 2) * dim, dtype=np.complex128)
     fl = np.zeros(n_words * (1 + n_terms + ints[H_SLOTS] + n_rows))
     e, vals, de = _split_values(fl, n_words, n_terms, ints[H_SLOTS])
     rows = fl[n_words * (1 + n_terms + ints[H_SLOTS]) :].reshape((n_rows, n_words))
-    psi = work[:dim]
+    fin = work[2 * dim :]
+    psi = fin if fuse else work[:dim]
     reset_state(psi)
     run_ops(psi, n, np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
     pauli_expvals(psi, word_flip, word_z, word_ny, e)
     shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                 term_op, term_zero, term_off, smats, np.int64(0), n_terms, vals, psi, work[dim:])
+                 term_op, term_zero, term_off, smats, np.int64(0), n_terms, vals, work[:dim],
+                 work[dim : 2 * dim], fin)
     accumulate_terms(term_slot, floats, term_zero, e, vals, de)
     return e, de, rows
 
@@ -1845,6 +1994,8 @@ def _term_chunks(term_op, term_zero, n_ops, n_chunks):
     for t in range(n_terms):
         if term_zero[t] == 0:
             acc += n_ops - term_op[t]
+        if t + 1 < n_terms and term_op[t + 1] == term_op[t]:
+            continue  # an op's terms in one run (shift_values combines them)
         while c < n_chunks and acc * n_chunks >= total * c:
             bounds[c] = t + 1
             c += 1
@@ -1861,10 +2012,11 @@ def program_value_and_grad_parallel(ints, floats, mats, smats, ch, C, cc, n_chun
 
     The terms are cut into ``n_chunks`` runs of about equal work (a few per thread, for
     ``call_dynamic`` to balance); each run walks the circuit from |0..0> to its own first
-    op (at most one extra circuit per run) and then as the serial kernel does; the last
-    run goes on to the end for the value circuit. The word values of every shifted circuit
-    are kept and summed in term order afterwards, as the serial kernel sums them. Memory:
-    two states per thread (three from ``FUSE_MIN_WIRES`` wires).
+    op (at most one extra circuit per run) and then as the serial kernel does; runs are cut
+    between ops. The value circuit runs first, its final state read by every run. The
+    word values of every shifted circuit are kept and summed in term order afterwards, as
+    the serial kernel sums them. Memory: two states per thread (three from
+    ``FUSE_MIN_WIRES`` wires) and the final state.
     """
     (op_wires, op_nw, op_kind, op_off, word_flip, word_z, word_ny, term_op, term_slot,
      term_zero, term_off, _, _, _, _, _, _, _, _) = unpack_program(ints)
@@ -1881,19 +2033,17 @@ def program_value_and_grad_parallel(ints, floats, mats, smats, ch, C, cc, n_chun
     zero = term_zero
     n_chunks = max(1, min(n_chunks, n_terms))
     bounds = _term_chunks(term_op, term_zero, n_ops, n_chunks)
+    # the value circuit's state, op by op (the serial kernel's), read by every run
+    fin = zero_state(n)
+    run_ops(fin, n, np.int64(0), n_ops, op_wires, op_nw, op_kind, op_off, mats)
+    pauli_expvals(fin, word_flip, word_z, word_ny, e)
     for c in prange(n_chunks):
         psi = np.empty(dim, dtype=np.complex128)
         phi = np.empty(dim, dtype=np.complex128)
         t0 = bounds[c]
         t1 = bounds[c + 1]
         shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                     term_op, zero, term_off, smats, t0, t1, vals, psi, phi)
-        if c == n_chunks - 1:
-            # psi holds the state before the op of this run's last term (|0..0> if none):
-            # the rest of the circuit makes the value circuit's state, same ops, same order
-            k = term_op[t1 - 1] if t1 > t0 else 0
-            run_ops(psi, n, k, n_ops, op_wires, op_nw, op_kind, op_off, mats)
-            pauli_expvals(psi, word_flip, word_z, word_ny, e)
+                     term_op, zero, term_off, smats, t0, t1, vals, psi, phi, fin)
     accumulate_terms(term_slot, floats, zero, e, vals, de)
     out, jac = _outputs(ints)
     shift_finish(ints, ch, C, cc, e, de, g, out, jac)

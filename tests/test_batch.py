@@ -286,11 +286,15 @@ def test_batches_from_several_threads_at_once():
 @pytest.mark.parametrize("n_threads", [1, 2, 3, 7, 1000])
 def test_parallel_shift_kernel_is_bit_identical(n_threads):
     """``program_value_and_grad_parallel`` cuts the terms into runs, one per thread: any
-    count (more runs than threads, more than terms) gives the serial kernel's bits."""
+    count (more runs than threads, more than terms) gives the serial kernel's bits; also
+    from FUSE_MIN_WIRES wires, where a rotation's second term is made from its first's
+    final state (runs cut between ops)."""
     for fn, n_wires, args, kwargs in (
         (entangled, 3, (np.array([0.3, -1.1, 0.8]),), {"w": 0.7}),
         (hea(4, 2), 4, (np.zeros((2, 4, 2)),), {}),
         (seed, 1, (np.array([0.54, 0.12]),), {}),
+        (hea(kernels.FUSE_MIN_WIRES, 2), kernels.FUSE_MIN_WIRES,
+         (np.zeros((2, kernels.FUSE_MIN_WIRES, 2)),), {}),
     ):
         entry = entry_of(fn, n_wires, args, kwargs)
         X, D = random_rows(entry, 2, 7)

@@ -432,7 +432,7 @@ def test_shift_values_bits_are_the_unplanned_tails():
         vals = np.zeros((len(term_op), len(flip)))
         kernels.shift_values(n, *tables, flip, zm, ny, term_op, zero, term_off, smats, 0,
                              len(term_op), vals, np.empty(2**n, dtype=complex),
-                             np.empty(2**n, dtype=complex))
+                             np.empty(2**n, dtype=complex), np.empty(0, dtype=complex))
         drop = kernels.droppable_diagonals(n, *tables, flip)
         assert drop.any() == (flip == 0).all()
         for t, k in enumerate(term_op):
@@ -571,7 +571,7 @@ def test_shift_values_with_dropped_diagonals(n):
     kernels.shift_values(n, op_wires, op_nw, op_kind, op_off, mats, flip, zm, ny, term_op,
                          np.zeros(len(term_op), dtype=np.bool_), term_off, smats, 0,
                          len(term_op), vals, np.empty(2**n, dtype=complex),
-                         np.empty(2**n, dtype=complex))
+                         np.empty(2**n, dtype=complex), np.empty(0, dtype=complex))
     for t, k in enumerate(term_op):
         psi = kernels.zero_state(n)
         kernels.run_ops(psi, n, 0, k, *tables)
@@ -778,3 +778,177 @@ def test_tail_plan_twins_give_the_kernels_bits(n):
     ref = psi.copy()
     kernels.apply_diag_layer(ref, n, wires, dm)
     np.testing.assert_array_equal(want[2], ref)
+
+
+def _rotation_program(n, layers, rng):
+    """Op tables of a circuit of rotations (RY real, RZ and PhaseShift diagonal, RX dense,
+    IsingZZ a two-wire diagonal, CRX dense on two wires) and CNOT chains, with each
+    rotation's two-term shift rule terms (its matrices at theta +- pi/2; CRX: its four
+    terms at +-pi/2 and +-3pi/2): ``tables, term_op, term_off, smats``."""
+    def ry(t):
+        c, s = np.cos(t / 2), np.sin(t / 2)
+        return kernels.REAL, [c, -s, s, c]
+
+    def rx(t):
+        c, s = np.cos(t / 2), np.sin(t / 2)
+        return kernels.DENSE, [c, -1j * s, -1j * s, c]
+
+    def rz(t):
+        return kernels.DIAGONAL, [np.exp(-0.5j * t), np.exp(0.5j * t)]
+
+    def ps(t):
+        return kernels.DIAGONAL, [1, np.exp(1j * t)]
+
+    def zz(t):
+        a, b = np.exp(-0.5j * t), np.exp(0.5j * t)
+        return kernels.DIAGONAL, [a, b, b, a]
+
+    def crx(t):
+        m = np.eye(4, dtype=complex)
+        m[2:, 2:] = np.array(rx(t)[1]).reshape(2, 2)
+        return kernels.DENSE, list(m.ravel())
+
+    gates = []  # (maker, wires, theta, shifts)
+    for layer in range(layers):
+        for w in range(n):
+            gates.append(([ry, rx][(w + layer) % 2], [w]))
+            gates.append(([rz, ps][w % 2], [w]))
+        gates.append((zz, [0, n - 1]))
+        gates.append((crx, [1, 2]))
+        for w in range(n - 1):
+            gates.append((None, [w, w + 1]))
+    ops, term_op, term_off, smats = [], [], [], []
+    for k, (make, wires) in enumerate(gates):
+        if make is None:
+            ops.append((kernels.CONTROLLED_X, wires, [0j] * 16))
+            continue
+        theta = rng.uniform(-3, 3)
+        kind, m = make(theta)
+        ops.append((kind, wires, m))
+        shifts = ((np.pi / 2, -np.pi / 2, 1.5 * np.pi, -1.5 * np.pi) if make is crx
+                  else (np.pi / 2, -np.pi / 2))
+        for s in shifts:
+            term_op.append(k)
+            term_off.append(len(smats))
+            smats.extend(make(theta + s)[1])
+    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
+    op_nw, op_kind, op_off, mats = [], [], [], []
+    for k, (kind, wires, m) in enumerate(ops):
+        op_wires[k, : len(wires)] = wires
+        op_nw.append(len(wires))
+        op_kind.append(kind)
+        op_off.append(len(mats))
+        mats.extend(m)
+    tables = (op_wires, *(np.array(a, dtype=np.int64) for a in (op_nw, op_kind, op_off)),
+              np.array(mats, dtype=complex))
+    return (tables, np.array(term_op, dtype=np.int64), np.array(term_off, dtype=np.int64),
+            np.array(smats, dtype=complex))
+
+
+def test_span_pair_finds_the_rotations_second_terms():
+    """``span_pair``: a rotation's matrix at theta - pi/2 is a (theta + pi/2) + b (theta)
+    for RY, RX, RZ, PhaseShift and IsingZZ (a and b checked on the matrices themselves,
+    and for RY against the identity RY(t - s) = -RY(t + s) + sqrt(2) RY(t)); not for
+    CRX's terms (its identity block), random matrices, or the PAULI and PCPHASE kinds."""
+    rng = np.random.default_rng(66)
+    tables, term_op, term_off, smats = _rotation_program(3, 1, rng)
+    _, op_nw, op_kind, op_off, mats = tables
+    found = {}
+    for t in range(0, len(term_op) - 1):
+        k = term_op[t]
+        if term_op[t + 1] != k or (t > 0 and term_op[t - 1] == k):
+            continue
+        ok, ar, ai, br, bi = kernels.span_pair(op_kind[k], op_nw[k], mats, op_off[k], smats,
+                                               term_off[t], term_off[t + 1])
+        size = 2 ** op_nw[k] if op_kind[k] == kernels.DIAGONAL else 4 ** op_nw[k]
+        s1, s2 = (smats[term_off[u] : term_off[u] + size] for u in (t, t + 1))
+        m = mats[op_off[k] : op_off[k] + size]
+        found[k] = ok
+        if ok:
+            np.testing.assert_allclose(s2, (ar + 1j * ai) * s1 + (br + 1j * bi) * m,
+                                       atol=1e-14)
+            if op_kind[k] == kernels.REAL:
+                np.testing.assert_allclose([ar, ai, br, bi], [-1, 0, np.sqrt(2), 0],
+                                           atol=1e-14)
+    kinds = {k: (op_kind[k], op_nw[k]) for k in found}
+    crx = [k for k in found if kinds[k] == (kernels.DENSE, 2)]
+    assert len(crx) == 1 and not found[crx[0]]
+    assert all(found[k] for k in found if k not in crx) and len(found) == 3 * 2 + 2
+    # unrelated matrices, and kinds whose action is not linear in their numbers
+    a, b, c = (random_unitary(rng, 2).ravel() for _ in range(3))
+    s = np.concatenate([a, b])
+    assert not kernels.span_pair(kernels.DENSE, 1, c, 0, s, 0, 4)[0]
+    m = np.array([1, 1j])
+    s = np.array([2, 4, 3, 6], dtype=complex)  # S2 = 1.5 S1 on the numbers, yet refused
+    for kind in (kernels.PAULI, kernels.PCPHASE):
+        assert not kernels.span_pair(kind, 1, m, 0, s, 0, 2)[0]
+    assert kernels.span_pair(kernels.DIAGONAL, 1, m, 0, s, 0, 2)[0]
+    # any shift s of a rotation: a = -1, b = 2 cos(s/2); a shift so small that the matrices
+    # are nearly parallel (their a and b not found to 1e-12) runs its tail
+    for shift, ok in ((0.1, True), (2.5, True), (1e-3, False), (0.0, False)):
+        t = 0.7
+        m = np.array([np.exp(-0.5j * t), np.exp(0.5j * t)])
+        s = np.concatenate([np.exp(-0.5j * (t + shift) * np.array([1, -1])),
+                            np.exp(-0.5j * (t - shift) * np.array([1, -1]))])
+        got = kernels.span_pair(kernels.DIAGONAL, 1, m, 0, s, 0, 2)
+        assert got[0] == ok, shift
+        if ok:
+            np.testing.assert_allclose(got[1:], [-1, 0, 2 * np.cos(shift / 2), 0], atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [8, 10])
+def test_shift_values_by_linearity_are_the_shifted_circuits(n):
+    """``shift_values`` given the final state makes the second term of every rotation's
+    pair from the first's final state and the circuit's (``combine_states``): each term's
+    words equal the shifted circuit's, run op by op (``run_ops``, its matrix in place), to
+    1e-12, measured by single-Z words (whose diagonals would be dropped) and by X/Y words;
+    without the final state, every term by its tail gives the same numbers; a run of terms
+    (a thread's) gives the same bits as the whole."""
+    rng = np.random.default_rng(660 + n)
+    tables, term_op, term_off, smats = _rotation_program(n, 2, rng)
+    op_wires, op_nw, op_kind, op_off, mats = tables
+    n_ops, n_terms = len(op_nw), len(term_op)
+    zero = np.zeros(n_terms, dtype=np.bool_)
+    assert kernels.any_linear_pair(term_op, zero, term_off, op_nw, op_kind, op_off, mats, smats)
+    fin = kernels.zero_state(n)
+    kernels.run_ops(fin, n, 0, n_ops, *tables)
+    words = ((np.zeros(n, dtype=np.int64), 1 << np.arange(n, dtype=np.int64),
+              np.zeros(n, dtype=np.int64)),
+             (np.array([1 << (n - 1), 3]), np.array([0, 1 << 4 | 2]), np.array([0, 1])))
+    for flip, zm, ny in words:
+        got = {}
+        for key, f in (("linear", fin), ("tails", np.empty(0, dtype=complex))):
+            vals = np.zeros((n_terms, len(flip)))
+            kernels.shift_values(n, *tables, flip, zm, ny, term_op, zero, term_off, smats, 0,
+                                 n_terms, vals, np.empty(2**n, dtype=complex),
+                                 np.empty(2**n, dtype=complex), f)
+            got[key] = vals
+        for t, k in enumerate(term_op):
+            psi = kernels.zero_state(n)
+            kernels.run_ops(psi, n, 0, k, *tables)
+            kernels.apply_op(psi, n, op_wires[k], op_nw[k], op_kind[k], smats, term_off[t])
+            kernels.run_ops(psi, n, k + 1, n_ops, *tables)
+            want = np.empty(len(flip))
+            kernels.pauli_expvals(psi, flip, zm, ny, want)
+            np.testing.assert_allclose(got["linear"][t], want, atol=1e-12)
+            np.testing.assert_allclose(got["tails"][t], want, atol=1e-12)
+        # a run of terms starting mid-circuit: the same bits as the whole gradient's
+        t0 = int(np.searchsorted(term_op, n_ops // 2))
+        part = np.zeros((n_terms, len(flip)))
+        kernels.shift_values(n, *tables, flip, zm, ny, term_op, zero, term_off, smats, t0,
+                             n_terms, part, np.empty(2**n, dtype=complex),
+                             np.empty(2**n, dtype=complex), fin)
+        np.testing.assert_array_equal(part[t0:], got["linear"][t0:])
+
+
+def test_term_chunks_keep_an_ops_terms_together():
+    """The parallel gradient's runs of terms are cut between ops only (``shift_values``
+    makes an op's second term from its first's state), still about equal in work."""
+    term_op = np.repeat(np.arange(40, dtype=np.int64), 2)
+    zero = np.zeros(len(term_op), dtype=np.bool_)
+    for chunks in (2, 3, 7, 16):
+        b = kernels._term_chunks(term_op, zero, 40, chunks)
+        assert b[0] == 0 and b[-1] == len(term_op) and (np.diff(b) >= 0).all()
+        inner = b[(b > 0) & (b < len(term_op))]
+        assert (inner % 2 == 0).all()
+        assert len(set(b.tolist())) >= min(chunks, 40) * 3 // 4

@@ -582,12 +582,17 @@ def _hea_mixed(w, n=4):
     return qml.expval(qml.PauliZ(0) @ qml.PauliX(2) + 0.5 * qml.PauliY(1) + qml.PauliZ(3))
 
 
+def _hea_mixed8(w):
+    return _hea_mixed(w, 8)
+
+
 def test_kernel_twins_give_the_kernels_bits(python_tier):
     """The kernel library as plain Python with the NumPy twins (what a new circuit's first
     calls run until the warm-up thread has loaded the compiled kernels: tiers.KERNELS)
     gives the compiled kernels' bits: values, parameter-shift and adjoint gradients, of a
     Hamiltonian with an input coefficient, var and probs, and of a 4-wire circuit with
-    one-, two-wire and controlled gates and a Pauli sum."""
+    one-, two-wire and controlled gates and a Pauli sum; and its 8-wire form's
+    parameter-shift gradient (fused tails, second terms made by linearity)."""
     import types
 
     twins = tiers._kernel_twins()
@@ -596,9 +601,11 @@ def test_kernel_twins_give_the_kernels_bits(python_tier):
         "program_value_into", "program_value_and_grad_into",
         "program_value_and_grad_adjoint_into")})
     w = np.linspace(-1.1, 0.9, 8)
+    w8 = np.linspace(-1.3, 1.2, 16)
     cases = [(_node(), (X,), {"scale": SCALE}), (_node("adjoint", fn=_zz), (X,), {"scale": SCALE}),
              (_node(fn=_hea_mixed, wires=4), (w,), {}),
-             (_node("adjoint", fn=_hea_mixed, wires=4), (w,), {})]
+             (_node("adjoint", fn=_hea_mixed, wires=4), (w,), {}),
+             (_node(fn=_hea_mixed8, wires=8), (w8,), {})]
     for node, args, kwargs in cases:
         e = _entry(node, *args, **kwargs)
         x, d = np.asarray(args[0], dtype=float), np.asarray(kwargs.get("scale", []), float)
@@ -612,10 +619,11 @@ def test_kernel_twins_give_the_kernels_bits(python_tier):
             assert tiers.twin_calls == before  # (tw is not counted; KERNELS is)
         assert out["twin"] == out["compiled"]
     # the values are right, too (the 4-wire one against finite differences)
-    node = _node(fn=_hea_mixed, wires=4)
-    g = qml.grad(node, argnum=0)(w)
-    fd = [(node(w + h) - node(w - h)) / 2e-6 for h in np.eye(8) * 1e-6]
-    assert np.allclose(g, fd, atol=1e-7)
+    for fn, wires, x in ((_hea_mixed, 4, w), (_hea_mixed8, 8, w8)):
+        node = _node(fn=fn, wires=wires)
+        g = qml.grad(node, argnum=0)(x)
+        fd = [(node(x + h) - node(x - h)) / 2e-6 for h in np.eye(len(x)) * 1e-6]
+        assert np.allclose(g, fd, atol=1e-7)
 
 
 
