@@ -261,7 +261,17 @@ class EveryTest:
         staticmethod(_tier_that_answers_first))
 
 
+def pytest_addoption(parser):
+    parser.addoption("--cpu-profile", metavar="DIR", default=None,
+                     help="write each test's process CPU (self, subprocesses, numba "
+                          "compiles) into DIR; `python tests/cpu_profile.py DIR` sums them")
+
+
 def pytest_configure(config):
+    if config.getoption("cpu_profile", None):
+        import cpu_profile
+
+        cpu_profile.register(config)
     config.addinivalue_line(
         "markers", "compiled_tier: the test is about promotion, background compiles or the "
         "compiled tiers: it runs under QSYM_TIER's and QSYM_EXPORT_TIER's default (auto), "
