@@ -52,14 +52,24 @@ if WRITE_BYTECODE_AT_IMPORT:
 @pytest.hookimpl(wrapper=True)
 def pytest_collection(session):
     """A worker's (or the single process's) collection writes the .pyc files of what it
-    imports (see WRITE_BYTECODE_AT_IMPORT): the next process reads them."""
-    if not WRITE_BYTECODE_AT_IMPORT:
-        return (yield)
-    sys.dont_write_bytecode = False
+    imports (see WRITE_BYTECODE_AT_IMPORT): the next process reads them. While the kernel
+    library is compiled (:func:`pytest_sessionstart`), the xdist workers other than the
+    first collect after it (:func:`first_collection_marker`)."""
+    first = first_collection_marker(session.config)
+    leader = first is not None and session.config.workerinput["workerid"] == "gw0"
+    if first is not None and not leader:
+        wait_for_any((first, session.config.workerinput["qsym_kernels_ready"]),
+                     COLLECTION_WAIT)
+    if WRITE_BYTECODE_AT_IMPORT:
+        sys.dont_write_bytecode = False
     try:
         return (yield)
     finally:
-        sys.dont_write_bytecode = True
+        if WRITE_BYTECODE_AT_IMPORT:
+            sys.dont_write_bytecode = True
+        if leader:
+            with open(first, "w"):
+                pass
 
 
 def kernel_returning(fn):
@@ -553,6 +563,45 @@ def wait_for_kernels(ready, timeout=READY_TIMEOUT) -> bool:
             return False
         time.sleep(0.2)
     return True
+
+
+def wait_for_any(paths, timeout) -> bool:
+    """Wait until one of the files ``paths`` exists (polling); whether one does."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not any(os.path.exists(p) for p in paths):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+# The workers' collections, while the kernel library compiles (issue #17, stop 66). Each
+# worker imports every test module (pytest rewrites its asserts) and qsym's modules (the
+# doctests): without their .pyc files (a fresh clone, as CI's; an editable install has
+# none) that is about 21 s of CPU each, with them about 4 s (measured with
+# tests/cpu_profile.py, load 17). Started together, both workers compiled every module at
+# the same moments, neither finding the other's .pyc files. So while the kernel library
+# compiles (the workers wait for it before their first test in any case) the other
+# workers collect after the first (gw0), reading its .pyc files; they start when it has
+# collected or when the kernel library is ready, whichever comes first (or after
+# COLLECTION_WAIT seconds). With the kernel library cached (nothing compiled: ``ready``
+# made at once), or where no .pyc files are written, they collect together as before.
+COLLECTION_WAIT = 300.0
+
+
+def first_collection_marker(config):
+    """The file the first xdist worker makes when it has collected, for the others to wait
+    for; None where nobody waits (one process, no kernel compile started, no .pyc files
+    written, or the kernel library ready already)."""
+    worker = getattr(config, "workerinput", None)
+    ready = worker.get("qsym_kernels_ready") if worker is not None else None
+    if not ready or os.path.exists(ready):
+        return None
+    if sys.dont_write_bytecode and not WRITE_BYTECODE_AT_IMPORT:
+        return None
+    return os.path.join(os.path.dirname(ready), "collected")
 
 
 @pytest.hookimpl(tryfirst=True)

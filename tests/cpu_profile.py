@@ -116,6 +116,10 @@ class CpuProfile:
         record["t"] = time.time()
         self._file.write(json.dumps(record) + "\n")
 
+    def pytest_collection(self, session):  # (inside tests/conftest.py's wait, if any)
+        self._write(kind="collecting", self_cpu=_cpu(resource.RUSAGE_SELF),
+                    children_cpu=_cpu(resource.RUSAGE_CHILDREN), numba=self.numba.total)
+
     def pytest_collection_finish(self, session):
         self._write(kind="collected", n=len(session.items),
                     self_cpu=_cpu(resource.RUSAGE_SELF),
