@@ -12,7 +12,9 @@ whether it is a hypothesis test, and its wall time; each process also writes its
 and collection, and its total at the end (the controller's children: the kernel library's
 compile processes). Wall times on a shared machine are noise; process CPU is not (quite).
 
-``python tests/cpu_profile.py DIR [--top N]`` sums them per file and per kind.
+``python tests/cpu_profile.py DIR [--top N] [--compiles]`` sums them per process, kind and
+file, and lists the costliest tests (``--compiles``: with each one's numba compiles, function
+by function). (It replaces benchmarks/cpu_profile_plugin.py, stop 64's per-test form.)
 """
 
 import json
@@ -58,6 +60,7 @@ class _NumbaCompileClock:
     def __init__(self):
         self.total = 0.0
         self.kinds = {}
+        self.compiles = []  # [function, its own thread CPU, nesting depth], in order
         self._local = threading.local()
 
     def install(self):
@@ -68,16 +71,20 @@ class _NumbaCompileClock:
         class Listener(event.Listener):
             def on_start(self, ev):
                 stack = clock._stack()
-                stack.append([time.thread_time(), 0.0,
-                              _kind_of((ev.data or {}).get("dispatcher"))])
+                disp = (ev.data or {}).get("dispatcher")
+                stack.append([time.thread_time(), 0.0, _kind_of(disp), disp])
 
             def on_end(self, ev):
                 stack = clock._stack()
                 if not stack:
                     return
-                start, inner, kind = stack.pop()
+                start, inner, kind, disp = stack.pop()
                 spent = time.thread_time() - start
                 clock.kinds[kind] = clock.kinds.get(kind, 0.0) + spent - inner
+                fn = getattr(disp, "py_func", None)
+                clock.compiles.append(
+                    [f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', disp)}",
+                     round(spent - inner, 3), len(stack)])
                 if stack:
                     stack[-1][1] += spent
                 else:
@@ -127,12 +134,13 @@ class CpuProfile:
 
     def pytest_runtest_protocol(self, item, nextitem):
         item._cpu_profile = (_cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN),
-                             self.numba.total, time.perf_counter(), dict(self.numba.kinds))
+                             self.numba.total, time.perf_counter(), dict(self.numba.kinds),
+                             len(self.numba.compiles))
 
     def pytest_runtest_makereport(self, item, call):
         if call.when != "teardown" or not hasattr(item, "_cpu_profile"):
             return
-        s, c, n, w, kinds = item._cpu_profile
+        s, c, n, w, kinds, first = item._cpu_profile
         fn = getattr(item, "obj", None)
         now = self.numba.kinds
         self._write(kind="test", nodeid=item.nodeid,
@@ -141,12 +149,15 @@ class CpuProfile:
                     numba=self.numba.total - n, wall=time.perf_counter() - w,
                     numba_kinds={k: v - kinds.get(k, 0.0) for k, v in now.items()
                                  if v - kinds.get(k, 0.0) > 0.0005},
+                    compiles=self.numba.compiles[first:],
                     hypothesis=bool(getattr(fn, "is_hypothesis_test", False)))
+        del self.numba.compiles[first:]
 
     def close(self):
         self._write(kind="end", self_cpu=_cpu(resource.RUSAGE_SELF),
                     children_cpu=_cpu(resource.RUSAGE_CHILDREN), numba=self.numba.total)
         self._file.close()
+        del self.numba.compiles[:]
 
 
 def register(config):
@@ -166,8 +177,10 @@ def _file_of(nodeid):
     return nodeid.split("::", 1)[0]
 
 
-def summary(folder, top=30):
-    """The report's text: per process, per kind and per file (the ``top`` costliest)."""
+def summary(folder, top=30, compiles=False):
+    """The report's text: per process, per kind and per file (the ``top`` costliest);
+    ``compiles``: under each of the ``top`` tests, its numba compiles (each function's own
+    thread CPU; a callee indented, listed before its caller)."""
     tests, procs = [], {}
     for name in sorted(os.listdir(folder)):
         if not name.endswith(".jsonl"):
@@ -221,14 +234,20 @@ def summary(folder, top=30):
     for t in sorted(tests, key=lambda t: -(t["self_cpu"] + t["children_cpu"]))[:top]:
         lines.append(f"  {t['self_cpu'] + t['children_cpu']:7.1f} ({t['numba']:6.1f}, "
                      f"{t['children_cpu']:6.1f})  {t['nodeid']}")
+        if compiles:  # (listed as they ended: a callee before its caller)
+            lines += [f"{'':26}{'  ' * depth}{spent:6.2f} {name}"
+                      for name, spent, depth in t.get("compiles", ())]
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     n = 30
+    listing = "--compiles" in args
+    if listing:
+        args.remove("--compiles")
     if "--top" in args:
         i = args.index("--top")
         n = int(args[i + 1])
         del args[i:i + 2]
-    print(summary(args[0], n))
+    print(summary(args[0], n, listing))

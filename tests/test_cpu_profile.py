@@ -46,6 +46,9 @@ def _compile_and_count(clock):
     spent = time.thread_time() - start
     assert 0.0 < clock.total <= spent
     assert set(clock.kinds) == {"other"}
+    # function by function: the callee (nested in its caller's compile) ends first
+    names = [(name.rsplit(".", 1)[-1], depth) for name, _, depth in clock.compiles]
+    assert names == [("callee", 1), ("caller", 0)]
     # by kind, the callee's time is not counted twice: the kinds sum to the outermost total
     assert sum(clock.kinds.values()) == pytest.approx(clock.total, rel=1e-6, abs=1e-6)
     caller(np.arange(3.0))  # compiled: nothing more
@@ -64,7 +67,8 @@ def test_summary_sums_per_process_file_and_kind(tmp_path):
                     dict(base, kind="collected", self_cpu=3.0, children_cpu=0.5, t=110.0),
                     dict(kind="test", nodeid="tests/test_a.py::t1", self_cpu=2.0,
                          children_cpu=4.0, numba=1.5, wall=6.0, t=126.0, hypothesis=False,
-                         numba_kinds={"written-out": 1.0, "kernel library": 0.5}),
+                         numba_kinds={"written-out": 1.0, "kernel library": 0.5},
+                         compiles=[["m.callee", 0.5, 1], ["m.caller", 1.0, 0]]),
                     dict(kind="test", nodeid="tests/test_b.py::t2", self_cpu=0.5,
                          children_cpu=0.0, numba=0.0, wall=1.0, t=127.0, hypothesis=True),
                     dict(base, kind="end", self_cpu=7.0, children_cpu=4.5, numba=1.5)])
@@ -82,3 +86,7 @@ def test_summary_sums_per_process_file_and_kind(tmp_path):
     assert lines[first].split() == ["7.0", "(", "1.8,", "4.0)", "2", "7.0", "tests/test_a.py"]
     assert lines[first + 1].split() == ["0.5", "(", "0.0,", "0.0)", "1", "1.0",
                                         "tests/test_b.py"]
+    listed = cpu_profile.summary(str(tmp_path), top=1, compiles=True).splitlines()
+    at = listed.index(next(x for x in listed if x.endswith("tests/test_a.py::t1")))
+    assert [x.strip() for x in listed[at + 1:at + 3]] == ["0.50 m.callee", "1.00 m.caller"]
+    assert listed[at + 1].index("0.50") == listed[at + 2].index("1.00") + 2  # (indented)
