@@ -518,3 +518,20 @@ def test_no_worker_waits_where_no_bytecode_is_written(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     assert conftest.first_collection_marker(
         _worker_session("gw1", str(tmp_path / "ready")).config) == str(tmp_path / "collected")
+
+
+def test_every_slow_entry_names_a_test_that_exists():
+    """The scheduling tables name files and test functions that are there (a renamed or
+    removed test left in SLOW_TESTS would only be scheduled no more, silently)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in SLOW_FILES:
+        assert (root / path).is_file(), path
+    for key in SLOW_TESTS:
+        path, _, name = key.partition("::")
+        text = (root / path).read_text()
+        if name:
+            function = re.match(r"\w+", name).group(0)
+            assert re.search(rf"^(async )?def {function}\(", text, re.M), key
