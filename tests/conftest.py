@@ -646,7 +646,7 @@ SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
     "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[three-wires]": 12,
     "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[one-wire]": 9,
     "tests/test_unrolled.py::test_written_out_shift_without_zero_products_keeps_every_bit"
-    "[one-output]": 7,
+    "[one-output]": 9,
     "tests/test_unrolled.py::test_written_out_adjoint_with_one_expectation": 7,
     "tests/test_wide.py::test_written_out_probabilities_give_the_kernels_bits": 8,
     "tests/test_minimize.py::test_loop_module_is_cached_on_disk": 8,
