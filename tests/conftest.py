@@ -527,7 +527,8 @@ READY_TIMEOUT = 4000.0
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session):
     """In the xdist controller: :func:`precompile_kernel_library` started, not waited for.
-    The workers start meanwhile (start-up and collection, about 25 s of CPU each, overlap
+    The workers start meanwhile (start-up and collection, about 22 s of CPU for the first
+    and 5 s for the others, which collect after it: :data:`COLLECTION_WAIT`; they overlap
     the compile: one of its two processes often ends well before the other) and wait for
     it before their first test (:func:`pytest_runtestloop`), so no test compiles a kernel
     the compile processes are compiling, and no subprocess test seeds its cache folder from
