@@ -52,14 +52,24 @@ if WRITE_BYTECODE_AT_IMPORT:
 @pytest.hookimpl(wrapper=True)
 def pytest_collection(session):
     """A worker's (or the single process's) collection writes the .pyc files of what it
-    imports (see WRITE_BYTECODE_AT_IMPORT): the next process reads them."""
-    if not WRITE_BYTECODE_AT_IMPORT:
-        return (yield)
-    sys.dont_write_bytecode = False
+    imports (see WRITE_BYTECODE_AT_IMPORT): the next process reads them. While the kernel
+    library is compiled (:func:`pytest_sessionstart`), the xdist workers other than the
+    first collect after it (:func:`first_collection_marker`)."""
+    first = first_collection_marker(session.config)
+    leader = first is not None and session.config.workerinput["workerid"] == "gw0"
+    if first is not None and not leader:
+        wait_for_any((first, session.config.workerinput["qsym_kernels_ready"]),
+                     COLLECTION_WAIT)
+    if WRITE_BYTECODE_AT_IMPORT:
+        sys.dont_write_bytecode = False
     try:
         return (yield)
     finally:
-        sys.dont_write_bytecode = True
+        if WRITE_BYTECODE_AT_IMPORT:
+            sys.dont_write_bytecode = True
+        if leader:
+            with open(first, "w"):
+                pass
 
 
 def kernel_returning(fn):
@@ -261,7 +271,17 @@ class EveryTest:
         staticmethod(_tier_that_answers_first))
 
 
+def pytest_addoption(parser):
+    parser.addoption("--cpu-profile", metavar="DIR", default=None,
+                     help="write each test's process CPU (self, subprocesses, numba "
+                          "compiles) into DIR; `python tests/cpu_profile.py DIR` sums them")
+
+
 def pytest_configure(config):
+    if config.getoption("cpu_profile", None):
+        import cpu_profile
+
+        cpu_profile.register(config)
     config.addinivalue_line(
         "markers", "compiled_tier: the test is about promotion, background compiles or the "
         "compiled tiers: it runs under QSYM_TIER's and QSYM_EXPORT_TIER's default (auto), "
@@ -507,7 +527,8 @@ READY_TIMEOUT = 4000.0
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session):
     """In the xdist controller: :func:`precompile_kernel_library` started, not waited for.
-    The workers start meanwhile (start-up and collection, about 25 s of CPU each, overlap
+    The workers start meanwhile (start-up and collection, about 22 s of CPU for the first
+    and 5 s for the others, which collect after it: :data:`COLLECTION_WAIT`; they overlap
     the compile: one of its two processes often ends well before the other) and wait for
     it before their first test (:func:`pytest_runtestloop`), so no test compiles a kernel
     the compile processes are compiling, and no subprocess test seeds its cache folder from
@@ -545,6 +566,45 @@ def wait_for_kernels(ready, timeout=READY_TIMEOUT) -> bool:
     return True
 
 
+def wait_for_any(paths, timeout) -> bool:
+    """Wait until one of the files ``paths`` exists (polling); whether one does."""
+    import time
+
+    end = time.monotonic() + timeout
+    while not any(os.path.exists(p) for p in paths):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+# The workers' collections, while the kernel library compiles (issue #17, stop 66). Each
+# worker imports every test module (pytest rewrites its asserts) and qsym's modules (the
+# doctests): without their .pyc files (a fresh clone, as CI's; an editable install has
+# none) that is about 21 s of CPU each, with them about 4 s (measured with
+# tests/cpu_profile.py, load 17). Started together, both workers compiled every module at
+# the same moments, neither finding the other's .pyc files. So while the kernel library
+# compiles (the workers wait for it before their first test in any case) the other
+# workers collect after the first (gw0), reading its .pyc files; they start when it has
+# collected or when the kernel library is ready, whichever comes first (or after
+# COLLECTION_WAIT seconds). With the kernel library cached (nothing compiled: ``ready``
+# made at once), or where no .pyc files are written, they collect together as before.
+COLLECTION_WAIT = 300.0
+
+
+def first_collection_marker(config):
+    """The file the first xdist worker makes when it has collected, for the others to wait
+    for; None where nobody waits (one process, no kernel compile started, no .pyc files
+    written, or the kernel library ready already)."""
+    worker = getattr(config, "workerinput", None)
+    ready = worker.get("qsym_kernels_ready") if worker is not None else None
+    if not ready or os.path.exists(ready):
+        return None
+    if sys.dont_write_bytecode and not WRITE_BYTECODE_AT_IMPORT:
+        return None
+    return os.path.join(os.path.dirname(ready), "collected")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session):
     """In an xdist worker: wait for the controller's kernel compile before the first test."""
@@ -555,63 +615,54 @@ def pytest_runtestloop(session):
                          f"{READY_TIMEOUT:.0f} s; the tests compile what they use\n")
 
 
-# The slow tests, with their cold cost in seconds (issue #17: the medians of three CI
-# emulations of 2026-12-06, two workers, cold caches: pytest's 25 slowest durations of
-# each; a file's cost is the sum of its tests there plus an estimate of the rest; a
-# test of the table that none of the three listed, whose 25th was about 20 s, is put at
-# its old cost or at 18 if that was higher; a script's background compiles that run_script
-# stops are not in these figures). The xdist workers (``--dist worksteal``) each start
+# The slow tests, with their cold cost in seconds (issue #17). Refreshed at stop 66 (the
+# kernel table of stop 65 cut the circuit modules' compiles two to four times, so the
+# older costs were two to five times too high): a file's cost is its tests' process CPU
+# with their subprocesses' in a cold two-worker run (tests/cpu_profile.py,
+# ``--cpu-profile``; load 15-20, which inflates CPU somewhat), a test's the same where that
+# run (or one process over tests/test_unrolled.py, as cold) reached it, else its duration
+# in stop 65's CI emulation (quiet, cold: 25 slowest, the 25th 4.96 s). A test under about 5 s in both is not listed (stop 65's batch, first-answer,
+# background-swap, cache-trust, fused-path and the other examples' entries). The xdist
+# workers (``--dist worksteal``) each start
 # with one contiguous part of the collection and then steal from the end of another's
 # queue: a slow test collected late ends the run on one worker while the other idles. So
 # the slow ones are moved to the front of the parts, shared between them by cost (the
 # longest first); a file whose tests share a costly module fixture (a Dask cluster, an
 # export) moves as one block and stays on one worker.
 SLOW_FILES = {  # file: cost of the whole file (its tests stay together)
-    # an exported module compiled cold by numba, in a subprocess (230 s in the emulations
-    # above; compiled once and carrying only its ops' gate kernels since export55: 106 s
-    # at load 5-6 for the whole file, 147 s for the file at higher load)
-    "tests/test_aot.py": 140,
-    "tests/test_minimize_loop.py": 200,  # written-out and compiled loops, a 14-wire one
-    "tests/test_reliability.py": 160,  # module fixtures that run a dozen subprocesses
-    "tests/test_kernels_blocked.py": 105,  # the blocked kernels for any chunk size; 14 wires
-    "tests/test_distributed.py": 60,  # a 2-process Dask cluster; a worker killed mid-run
-    "tests/test_oracle.py": 55,  # hypothesis against the NumPy oracle, every path
+    "tests/test_minimize_loop.py": 82,  # written-out and compiled loops (73 s of numba)
+    "tests/test_distributed.py": 54,  # a 2-process Dask cluster; a worker killed mid-run
+    # exported modules, one compiled cold by numba in a subprocess without qsym (20 s)
+    "tests/test_aot.py": 43,
+    "tests/test_reliability.py": 37,  # module fixtures that run a dozen subprocesses
+    "tests/test_kernels_blocked.py": 18,  # the blocked kernels for any chunk size; 14 wires
+    "tests/test_oracle.py": 11,  # hypothesis against the NumPy oracle, every path
 }
 SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
-    "tests/test_examples.py::": 10,  # a script in a new process, its circuits compiled
-    "tests/test_examples.py::test_distributed_multistart_on_a_local_cluster": 32,
-    "tests/test_examples.py::test_variational_classifier": 24,
-    "tests/test_tiers.py::test_background_swap_under_threads": 20,
-    # a background compile of a circuit module and program_state, in a subprocess
-    "tests/test_first_answer_compiles.py::"
-    "test_a_promoted_sampled_circuit_does_not_compile_in_the_caller": 18,
-    "tests/test_first_answer_compiles.py::"
-    "test_first_uses_after_promotion_do_not_compile_in_the_caller": 24,
-    # each compiles a circuit module's batch and fused entry points
-    "tests/test_batch.py::test_entangled_circuit_with_data_and_two_outputs": 27,
-    "tests/test_batch.py::test_random_circuits_over_the_gate_table[0]": 25,
-    "tests/test_batch.py::test_random_circuits_over_the_gate_table[1]": 24,
-    "tests/test_batch.py::test_random_circuits_over_the_gate_table[2]": 26,
-    "tests/test_batch.py::test_parallel_batches_are_bit_identical_to_single_calls[1]": 21,
-    "tests/test_property.py::test_singular_points_of_the_classical_processing": 9,
-    "tests/test_cache_trust.py::test_unusable_cache_dirs_run_the_seed_circuit": 8,
-    # written-out code compiled against the kernels, and other compiling tests
-    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[two-wires]": 22,
-    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[three-wires]": 18,
-    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[one-wire]": 15,
-    "tests/test_unrolled.py::test_written_out_adjoint_with_one_expectation": 14,
-    "tests/test_matrix_data.py::test_special_unitary_theta_is_runtime_data_one_module"
-    "[parameter-shift]": 33,
-    "tests/test_tiers.py::test_every_tier_gives_the_same_bits": 34,
+    # a script in a new process: a local Dask cluster's processes
+    "tests/test_examples.py::test_distributed_multistart_on_a_local_cluster": 17,
+    # written-out code compiled against the kernels (its bodies: ~1 ms of numba per
+    # arithmetic operation), and other compiling tests
+    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[two-wires]": 12,
+    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[three-wires]": 12,
+    "tests/test_unrolled.py::test_written_out_code_gives_the_kernels_bits[one-wire]": 9,
+    "tests/test_unrolled.py::test_written_out_shift_without_zero_products_keeps_every_bit"
+    "[one-output]": 9,
+    "tests/test_unrolled.py::test_written_out_adjoint_with_one_expectation": 7,
+    "tests/test_wide.py::test_written_out_probabilities_give_the_kernels_bits": 8,
+    "tests/test_minimize.py::test_loop_module_is_cached_on_disk": 8,
     "tests/test_latency_cache.py::test_cache_hits_load_without_registries_and_give_the_same_bits":
-        23,
-    "tests/test_minimize.py::test_loop_module_is_cached_on_disk": 21,
-    "tests/test_gradients.py::test_fused_and_two_call_paths_are_bit_identical[1-8-True]": 20,
-    "tests/test_gradients.py::test_fused_and_two_call_paths_are_bit_identical[0-3-True]": 14,
-    "tests/test_wide.py::test_written_out_probabilities_give_the_kernels_bits": 12,
-    # a circuit module and its loop module compiled in a subprocess (stop 57: 14 s of CPU,
-    # 136 s of wall time at load 10-12)
-    "tests/test_warmup_extras.py::test_after_warmup_a_first_use_compiles_no_kernel": 20,
+        7,
+    "tests/test_matrix_data.py::test_special_unitary_theta_is_runtime_data_one_module"
+    "[parameter-shift]": 7,
+    "tests/test_tiers.py::test_every_tier_gives_the_same_bits": 8,
+    "tests/test_gradients.py::test_small_kernel_equals_the_serial_kernel_bit_for_bit[3-4]": 6,
+    # a circuit module and its loop module compiled in a subprocess
+    "tests/test_warmup_extras.py::test_after_warmup_a_first_use_compiles_no_kernel": 6,
+    "tests/test_property.py::test_singular_points_of_the_classical_processing": 5,
+    "tests/test_kernel_table.py::test_other_argument_types_link_the_kernel_with_the_same_bits": 5,
+    "tests/test_kernels.py::test_one_wire_kernels_on_every_wire[1-1]": 5,
+    "tests/test_architecture.py::test_every_module_is_in_the_order": 5,  # (its setup)
 }
 
 

@@ -443,3 +443,95 @@ def test_the_per_test_settings_reach_the_doctests(request):
         # fixtures visible from the session's root node: those of every item
         assert manager.getfixturedefs(name, request.session), name
         assert name in request.node.fixturenames
+
+
+def _worker_session(workerid, ready):
+    """A stand-in for an xdist worker's session (what pytest_collection reads)."""
+    from types import SimpleNamespace
+
+    config = SimpleNamespace(workerinput={"workerid": workerid, "qsym_kernels_ready": ready})
+    return SimpleNamespace(config=config)
+
+
+def _collect(session):
+    """Run tests/conftest.py's pytest_collection wrapper around a collection that does
+    nothing; the moment the collection ran."""
+    import conftest
+
+    gen = conftest.pytest_collection(session)
+    next(gen)  # (the wrapper's wait is before this yield)
+    collected_at = time.monotonic()
+    with pytest.raises(StopIteration):
+        gen.send(["items"])
+    return collected_at
+
+
+def test_the_other_workers_collect_after_the_first_while_the_kernels_compile(tmp_path):
+    """While the kernel library compiles, a worker other than gw0 collects only after
+    gw0 has collected (its .pyc files are then there to read), or once the kernel library
+    is ready; gw0 collects at once and then makes the marker (tests/conftest.py,
+    COLLECTION_WAIT; issue #17). Nobody waits outside an xdist worker, nor when the
+    kernel library was ready before the collection, nor where no .pyc files are written."""
+    import conftest
+    from types import SimpleNamespace
+
+    ready = str(tmp_path / "ready")
+    marker = conftest.first_collection_marker(_worker_session("gw1", ready).config)
+    assert marker == str(tmp_path / "collected")
+    assert conftest.first_collection_marker(SimpleNamespace()) is None  # one process
+    assert conftest.first_collection_marker(_worker_session("gw1", None).config) is None
+
+    # gw1 waits for gw0's marker (made here by a thread, as gw0's collection ends)
+    made_at = []
+
+    def gw0_collects():
+        time.sleep(0.5)
+        made_at.append(time.monotonic())
+        _collect(_worker_session("gw0", ready))
+
+    thread = threading.Thread(target=gw0_collects)
+    thread.start()
+    collected_at = _collect(_worker_session("gw1", ready))
+    thread.join()
+    assert os.path.exists(marker) and collected_at >= made_at[0]
+
+    # the kernel library ready (no marker from gw0): gw1 collects at once; so does gw0
+    os.remove(marker)
+    start = time.monotonic()
+    with open(ready, "w"):
+        pass
+    assert conftest.first_collection_marker(_worker_session("gw1", ready).config) is None
+    _collect(_worker_session("gw1", ready))
+    _collect(_worker_session("gw0", ready))
+    assert time.monotonic() - start < 5 and not os.path.exists(marker)
+
+
+def test_no_worker_waits_where_no_bytecode_is_written(tmp_path, monkeypatch):
+    """Without .pyc files (Python told to write none and the session not writing them
+    either) a later worker would compile every module again anyway: nobody waits."""
+    import conftest
+
+    monkeypatch.setattr(conftest, "WRITE_BYTECODE_AT_IMPORT", False)
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    assert conftest.first_collection_marker(
+        _worker_session("gw1", str(tmp_path / "ready")).config) is None
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    assert conftest.first_collection_marker(
+        _worker_session("gw1", str(tmp_path / "ready")).config) == str(tmp_path / "collected")
+
+
+def test_every_slow_entry_names_a_test_that_exists():
+    """The scheduling tables name files and test functions that are there (a renamed or
+    removed test left in SLOW_TESTS would only be scheduled no more, silently)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path in SLOW_FILES:
+        assert (root / path).is_file(), path
+    for key in SLOW_TESTS:
+        path, _, name = key.partition("::")
+        text = (root / path).read_text()
+        if name:
+            function = re.match(r"\w+", name).group(0)
+            assert re.search(rf"^(async )?def {function}\(", text, re.M), key
