@@ -312,3 +312,78 @@ def test_univariate_qvr_demo_loss_and_gradients_match_pennylane():
     opt = qml.AdamOptimizer(0.01)
     (alpha, mu, sigma), _ = opt.step_and_cost(cost, alpha, mu, sigma)
     assert abs(mu[0] - 2.06744062845741) < 1e-12 and abs(sigma[0] - 0.09409666712323) < 1e-12
+
+
+# --- Is a quantum kernel worth exploring? (huang_geometric_kernel_difference) ----------------
+# scikit-learn's two moons, StandardScaler and rbf_kernel written with NumPy on both sides
+# (12 points of 300; the SVM part left out). qml.kernels.kernel_matrix of a kernel returning
+# a QNode's probs()[0] (NumPy floats) gave a qsym.numpy tensor where PennyLane's qml.math.stack
+# gives a NumPy array (fixed: qsym.kernels stacks by the values' kind, as qml.math does).
+
+
+def test_geometric_difference_demo_kernels_and_g_match_pennylane():
+    from scipy.linalg import sqrtm
+
+    rng = onp.random.RandomState(422)
+    t = onp.linspace(0, onp.pi, 6)
+    X_raw = onp.vstack([onp.c_[onp.cos(t), onp.sin(t)],
+                        onp.c_[1 - onp.cos(t), 0.5 - onp.sin(t)]]) + 0.1 * rng.randn(12, 2)
+    X_train = (X_raw - X_raw.mean(0)) / X_raw.std(0)
+
+    def rbf_kernel(X, gamma=1.0):
+        return onp.exp(-gamma * ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1))
+
+    n_qubits = 2
+
+    def embedding_E1(features):
+        for j, xj in enumerate(features):
+            qml.RX(onp.pi * xj, wires=j)
+
+    def embedding_E2(features):
+        qml.IQPEmbedding(features, wires=range(n_qubits))
+
+    dev = qml.device("default.qubit", wires=n_qubits, shots=None)
+
+    def overlap_prob(x, y, embed):
+        @qml.qnode(dev)
+        def circuit():
+            embed(x)
+            qml.adjoint(embed)(y)
+            return qml.probs(wires=range(n_qubits))
+
+        return circuit()[0]
+
+    def quantum_kernel_matrix(X, embed):
+        return qml.kernels.kernel_matrix(X, X, lambda v1, v2: overlap_prob(v1, v2, embed))
+
+    def pqk_kernel_matrix(X, embedding_func):
+        observables = [P(i) for i in range(n_qubits) for P in (qml.PauliX, qml.PauliY, qml.PauliZ)]
+
+        @qml.qnode(dev)
+        def pauli_qnode(x):
+            embedding_func(x)
+            return [qml.expval(obs) for obs in observables]
+
+        vecs = onp.array([pauli_qnode(x) for x in X])
+        var = onp.var(vecs)
+        return rbf_kernel(vecs, gamma=1.0 / (vecs.shape[1] * var) if var > 1e-8 else 1.0)
+
+    def compute_g(K_classical, K_quantum, eps=1e-7):
+        Kc = K_classical + eps * onp.eye(len(K_classical))
+        sqrt_Kq = sqrtm(K_quantum + eps * onp.eye(len(K_quantum))).real
+        return onp.sqrt(onp.max(onp.linalg.eigvalsh(sqrt_Kq @ onp.linalg.inv(Kc) @ sqrt_Kq)))
+
+    K_E1 = quantum_kernel_matrix(X_train, embedding_E1)
+    assert type(K_E1) is onp.ndarray and K_E1.shape == (12, 12)  # (PennyLane's type)
+    # the separable RX embedding's fidelity by hand: prod_j cos^2(pi (x_j - y_j) / 2)
+    by_hand = onp.prod(onp.cos(onp.pi * (X_train[:, None, :] - X_train[None, :, :]) / 2) ** 2, -1)
+    assert onp.allclose(K_E1, by_hand, atol=1e-14)
+    K_E2 = quantum_kernel_matrix(X_train, embedding_E2)
+    K_classical = rbf_kernel(X_train)
+    gs = [compute_g(K_classical, K) for K in (K_E1, K_E2, pqk_kernel_matrix(X_train, embedding_E1),
+                                              pqk_kernel_matrix(X_train, embedding_E2))]
+    # PennyLane 0.45.1's: the same script with import pennylane as qml
+    assert onp.allclose(K_E2[0, :4], [1.0, 0.653780608801, 0.239964397024, 0.187687346796],
+                        atol=1e-12)
+    assert onp.allclose(gs, [2.45960234748149, 1.4172761991699128, 2.3475862159027394,
+                             1.763741196988614], rtol=1e-10)
