@@ -130,7 +130,8 @@ def _users_label(op, values, decimals, matrices, labels=None) -> str | None:
     a: ──U<a>─┤  State
     >>> qml.QubitUnitary.label = saved
     """
-    from ._operations import GATE_CLASSES, Operation, _no_recording
+    from ._operations import GATE_CLASSES, Operation
+    from ._trace import Tape, recording
 
     cls = GATE_CLASSES.get(op.name)
     method = getattr(cls, "label", None)
@@ -138,7 +139,7 @@ def _users_label(op, values, decimals, matrices, labels=None) -> str | None:
         return None
     if not isinstance(op, Operation):  # a traced gate: its operator at the drawn values
         wires = [labels[w] for w in op.wires] if labels is not None else list(op.wires)
-        with _no_recording():
+        with recording(Tape()):  # (made aside: no circuit records it)
             op = cls(*(_value(p, values) for p in op.params), wires=wires, **dict(op.hyper))
     return str(op.label(decimals=decimals, cache={"matrices": matrices})).replace("\n", "")
 
@@ -394,8 +395,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                     ctrl_w, ctrl_v, label = _adjoint_drawn(note[1], ctrl_w, ctrl_v, decimals,
                                                            matrices)
                 else:
-                    label = _noted_label(op, base, values, decimals, matrices, note, ctrl_w,
-                                         labels)
+                    label = _noted_label(op, base, values, decimals, matrices, note, ctrl_w, labels)
                 for w, v in zip(ctrl_w, ctrl_v):
                     if w in row_of:
                         strs[row_of[w]] += "●" if v else "○"

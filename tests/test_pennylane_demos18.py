@@ -11,7 +11,6 @@ benchmarks/results/pennylane-demos-demo66-2026-12-07.md lists each demo and what
 import itertools
 
 import numpy as onp
-import pytest
 
 import qsym as qml
 from qsym import numpy as np
@@ -126,7 +125,7 @@ def test_constant_depth_mps_demo_draws_the_users_label_and_prepares_the_mps():
         qml.cond(pushed_op_id[0], qml.Z)(num_blocks * block_wires - 1)
         qml.cond(pushed_op_id[1], qml.X)(num_blocks * block_wires - 1)
         project_measure(0, num_blocks * block_wires - 1)
-        return sum((list(range(block_wires * i + 1, block_wires * (i + 1) - 1))
+        return sum((list(range(block_wires * i + 1, block_wires * (i + 1) - 1))  # noqa: RUF017
                     for i in range(num_blocks)), start=[])
 
     @qml.qnode(dev)
