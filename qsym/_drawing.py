@@ -98,7 +98,10 @@ def _controls(op) -> tuple:
     return (), (), _LABELS.get(name, name)
 
 
-def _op_label(op, base: str, values: dict, decimals, matrices: list) -> str:
+def _op_label(op, base: str, values: dict, decimals, matrices: list, labels=None) -> str:
+    own = _users_label(op, values, decimals, matrices, labels)
+    if own is not None:
+        return own
     if op.name == "QubitUnitary":
         U = np.array(dict(op.hyper)['U'], dtype=complex)
         return f"U(M{_matrix_index(U.real if not np.any(U.imag) else U, matrices)})"
@@ -109,6 +112,36 @@ def _op_label(op, base: str, values: dict, decimals, matrices: list) -> str:
         return base + "(" + ",".join(f"M{_matrix_index(K, matrices)}" for K in kraus) + ")"
     texts = [t for p in op.params if (t := _param_text(_value(p, values), decimals, matrices))]
     return base + "(" + ",".join(texts) + ")" if texts else base
+
+
+def _users_label(op, values, decimals, matrices, labels=None) -> str | None:
+    """The label of a gate whose class's ``label`` method the user set
+    (``qml.QubitUnitary.label = my_label``, as PennyLane's constant-depth MPS demo does):
+    PennyLane's drawers call ``op.label(decimals=..., cache=...)`` of every operator, so the
+    user's method draws it, called on the gate as an operator (a traced gate at the drawn
+    values, on the user's wire ``labels``). None where the class's method is qsym's own.
+
+    >>> import qsym as qml
+    >>> def short(self, decimals=None, base_label=None, cache=None):
+    ...     return f"U<{self.wires[0]}>"
+    >>> saved, qml.QubitUnitary.label = qml.QubitUnitary.label, short
+    >>> print(qml.draw(qml.qnode(qml.device("default.qubit"))(
+    ...     lambda: (qml.QubitUnitary(qml.numpy.eye(2), wires="a"), qml.state())[1]))())
+    a: ──U<a>─┤  State
+    >>> qml.QubitUnitary.label = saved
+    """
+    from ._operations import GATE_CLASSES, Operation
+    from ._trace import Tape, recording
+
+    cls = GATE_CLASSES.get(op.name)
+    method = getattr(cls, "label", None)
+    if method is None or getattr(method, "__module__", "qsym").split(".")[0] == "qsym":
+        return None
+    if not isinstance(op, Operation):  # a traced gate: its operator at the drawn values
+        wires = [labels[w] for w in op.wires] if labels is not None else list(op.wires)
+        with recording(Tape()):  # (made aside: no circuit records it)
+            op = cls(*(_value(p, values) for p in op.params), wires=wires, **dict(op.hyper))
+    return str(op.label(decimals=decimals, cache={"matrices": matrices})).replace("\n", "")
 
 
 def _layers(spans: list) -> list[list[int]]:
@@ -362,7 +395,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                     ctrl_w, ctrl_v, label = _adjoint_drawn(note[1], ctrl_w, ctrl_v, decimals,
                                                            matrices)
                 else:
-                    label = _noted_label(op, base, values, decimals, matrices, note, ctrl_w)
+                    label = _noted_label(op, base, values, decimals, matrices, note, ctrl_w, labels)
                 for w, v in zip(ctrl_w, ctrl_v):
                     if w in row_of:
                         strs[row_of[w]] += "●" if v else "○"
@@ -617,10 +650,10 @@ def _gate_item(gate, stamp, level, decimals, matrices):
     return None, tuple(gate.wires), tuple(ctrl_w), tuple(ctrl_v), label
 
 
-def _noted_label(op, base, values, decimals, matrices, note, ctrl_w) -> str:
+def _noted_label(op, base, values, decimals, matrices, note, ctrl_w, labels=None) -> str:
     """The label of a gate drawn as itself; its (deprecated) id added where the recorded
     operator has one and no control dots are drawn (PennyLane's ``Operator.label``)."""
-    label = _op_label(op, base, values, decimals, matrices)
+    label = _op_label(op, base, values, decimals, matrices, labels)
     if note is not None and note[0] == "id" and not ctrl_w:
         label = _with_id(label, base, note[1])
     return label

@@ -153,7 +153,11 @@ def _prod_of_function(fn, id, lazy):
             ops = [op for op in tape.items[start:] if isinstance(op, Operation)]  # gates)
             if len(ops) == 1:
                 return ops[0]
-            return Prod(*ops[::-1], id=id, _flat=not lazy)
+            factors = _boxed_factors(ops)  # (read before the product's own box is added)
+            out = Prod(*ops[::-1], id=id, _flat=not lazy)
+            if factors is not None:  # drawn as PennyLane's Prod of the queued operators
+                out.label = functools.partial(_factors_label, out, factors[::-1])
+            return out
         if tape is not None:
             tape.unqueue(_operator_leaves((args, kwargs)))
         with AnnotatedQueue() as q:
@@ -169,6 +173,34 @@ def _prod_of_function(fn, id, lazy):
         return ops[0]
 
     return wrapper
+
+
+def _boxed_factors(gates) -> list | None:
+    """While ``qml.draw`` runs the circuit: what wrote the circuit's ``gates`` in order, one
+    entry per operator (a template's gates: the template, labelled ``|Ψ⟩``, ``QFT``, ...; an
+    adjoint's: its box; any other gate itself); None where every gate is its own operator
+    (or outside a drawing run, where no box is recorded)."""
+    out, last, boxed = [], None, False
+    for g in gates:
+        groups = current_draw_groups(g)
+        if groups and not groups[0][3]:  # (the outermost box, one without control dots)
+            if groups[0][0] != last:
+                out.append(groups[0][1])
+            last, boxed = groups[0][0], True
+        else:
+            out.append(g)
+            last = None
+    return out if boxed else None
+
+
+def _factors_label(prod, factors, decimals=None, base_label=None, cache=None) -> str:
+    """PennyLane's label of ``qml.prod(qfunc)``'s ``Prod`` of the operators ``qfunc``
+    queued (``X@|Ψ⟩``, its factors last first), where ``prod``'s factors are their gates."""
+    if base_label is not None:
+        return type(prod).label(prod, decimals, base_label, cache)
+    parts = (f.label(decimals, None, cache) for f in factors)
+    return "@".join(f"({t})" if getattr(f, "arithmetic_depth", 0) > 0 else t
+                    for f, t in zip(factors, parts))
 
 
 def prod(*ops, id=None, lazy=True) -> Prod:

@@ -27,6 +27,7 @@ from itertools import product as _product
 
 import numpy as _onp
 
+from . import math as _math
 from . import numpy as _qnp
 from .errors import KernelError
 
@@ -46,11 +47,13 @@ __all__ = [
 def _assemble(values, rows: int, cols: int):
     """Stack ``rows * cols`` kernel values (row-major) into a matrix; values that are
     themselves arrays (a kernel returning several numbers) give one matrix per entry,
-    first axis the entry, as PennyLane's."""
-    stacked = _qnp.stack(values)
-    if _qnp.ndim(values[0]) == 0:
-        return _qnp.reshape(stacked, (rows, cols))
-    return _qnp.moveaxis(_qnp.reshape(stacked, (rows, cols, _qnp.size(values[0]))), -1, 0)
+    first axis the entry, as PennyLane's. The values' kind decides the matrix's, as
+    PennyLane's ``qml.math.stack``: NumPy numbers give a NumPy array (a QNode's
+    ``probs()[0]``), ``qsym.numpy`` tensors a tensor, autograd's boxes a box."""
+    stacked = _math.stack(values)
+    if _math.ndim(values[0]) == 0:
+        return _math.reshape(stacked, (rows, cols))
+    return _math.moveaxis(_math.reshape(stacked, (rows, cols, _math.size(values[0]))), -1, 0)
 
 
 def square_kernel_matrix(X, kernel, assume_normalized_kernel=False):
@@ -73,7 +76,7 @@ def square_kernel_matrix(X, kernel, assume_normalized_kernel=False):
         for j in range(i + 1, n):
             values[n * i + j] = values[n * j + i] = kernel(X[i], X[j])
     for i in range(n):
-        values[n * i + i] = (_qnp.ones_like(values[1]) if assume_normalized_kernel
+        values[n * i + i] = (_math.ones_like(values[1]) if assume_normalized_kernel
                              else kernel(X[i], X[i]))
     return _assemble(values, n, n)
 
