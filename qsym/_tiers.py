@@ -626,6 +626,53 @@ class _StoredFunction:
         return self.real
 
 
+class _Rebound:
+    """A stand-in for the kernel library's numba function ``value`` (a dispatcher of
+    ``g``, the kernels' module namespace) in the kernel twins' namespace ``ns``
+    (:func:`_twins_namespace`): its first call (or a look at its code) binds the
+    function's ``py_func`` to ``ns``, puts that function in its place (unless something
+    else was put there meanwhile, as :class:`_StoredFunction` does) and calls it. A new
+    process's first answer calls a handful of the library's 151 functions; binding each
+    ahead was 0.1-0.2 ms of it (a ``FunctionType`` and a first ``py_func`` look apiece,
+    issue #17). The same code object and namespace as binding it ahead, so the same bits;
+    a function whose ``py_func`` is not of ``g`` (not rebound when the names were listed)
+    is the dispatcher itself, as it was then."""
+
+    __slots__ = ("ns", "name", "value", "g", "real")
+
+    def __init__(self, ns: dict, name: str, value, g: dict):
+        self.ns, self.name, self.value, self.g, self.real = ns, name, value, g, None
+
+    @property
+    def __name__(self):
+        return self.name
+
+    def __call__(self, *args, **kwargs):
+        real = self.real
+        if real is None:
+            real = self._make()
+        return real(*args, **kwargs)
+
+    def __getattr__(self, attr):  # (``__code__``, ``__globals__``, ...: the bound function's)
+        if attr in _Rebound.__slots__:
+            raise AttributeError(attr)
+        return getattr(self._make(), attr)
+
+    def _make(self):
+        with _materialize_lock:
+            if self.real is None:
+                py = getattr(self.value, "py_func", None)
+                if py is not None and py.__globals__ is self.g:
+                    real = types.FunctionType(py.__code__, self.ns, py.__name__,
+                                              py.__defaults__, py.__closure__)
+                else:
+                    real = self.value
+                if self.ns.get(self.name) is self:
+                    self.ns[self.name] = real
+                self.real = real
+        return self.real
+
+
 def is_module_function(value, filename: str) -> bool:
     """``value`` is a function of the generated module run as Python from ``filename``
     (compiled, or a stand-in compiled at its first call)."""
@@ -1322,12 +1369,10 @@ def _twins_namespace(kernels) -> dict:
     names = table.get("rebind") if table is not None else None
     if isinstance(names, list) and all(type(n) is str for n in names):
         ns = dict(g)
-        function = types.FunctionType
-        for name in names:
-            py = getattr(g.get(name), "py_func", None)
-            if py is not None and py.__globals__ is g:
-                ns[name] = function(py.__code__, ns, py.__name__, py.__defaults__,
-                                    py.__closure__)
+        for name in names:  # (each bound at its first call: _Rebound)
+            value = g.get(name)
+            if value is not None:
+                ns[name] = _Rebound(ns, name, value, g)
         install_code(ns, table)
         return ns
     table = json.loads(KERNEL_TWINS.read_text())
