@@ -577,21 +577,12 @@ def stored_code_tail(key: str, from_text):
         return None
 
 
-class _StoredFunction:
-    """A stand-in for function ``name`` of a namespace run from marshalled code
-    (:func:`install_code`; ``data``: the marshalled code, or ``(tail, offset, length,
-    digest, from_text)``, a part of a blob's tail checked against ``digest`` at the first
-    call, ``from_text(name)`` giving the code if it does not match): its first call
-    unmarshals the function's code object, defines
-    the function in ``ns`` (where it replaces the stand-in, unless something else was put
-    there meanwhile, as :func:`_lazy_function` does) and calls it. An instance of a small
-    class rather than a closure: a namespace makes dozens of them (the kernel twins: 39)."""
+class _StandIn:
+    """A stand-in for function ``name`` of namespace ``ns``: its first call makes the
+    function (``_build``), puts it in ``ns`` in its place (unless something else was put
+    there meanwhile, as :func:`_lazy_function` does) and calls it; later calls go to it."""
 
-    __slots__ = ("data", "name", "ns", "real")
-    lazy_text = ""  # (as _lazy_function's stand-ins of stored code)
-
-    def __init__(self, ns: dict, name: str, data: bytes):
-        self.ns, self.name, self.data, self.real = ns, name, data, None
+    __slots__ = ("name", "ns", "real")
 
     @property
     def __name__(self):  # (the function's, as a closure stand-in had it)
@@ -604,73 +595,75 @@ class _StoredFunction:
         return real(*args, **kwargs)
 
     def _make(self):
-        import marshal
-
         with _materialize_lock:
             if self.real is None:
-                data = self.data
-                if type(data) is tuple:  # a part of a blob's tail: checked, else from text
-                    from . import _cache as cache
-
-                    tail, offset, length, digest, from_text = data
-                    part = cache.tail_part(tail, offset, length, digest)
-                    code = marshal.loads(part) if part is not None else from_text(self.name)
-                else:
-                    code = marshal.loads(data)
-                made: dict = {}
-                exec(code, self.ns, made)  # noqa: S102 - qsym's own code
-                real = made[self.name]
+                real = self._build()
                 if self.ns.get(self.name) is self:  # (not a wrapper put there meanwhile)
                     self.ns[self.name] = real
                 self.real = real
         return self.real
 
 
-class _Rebound:
+class _StoredFunction(_StandIn):
+    """A stand-in for function ``name`` of a namespace run from marshalled code
+    (:func:`install_code`; ``data``: the marshalled code, or ``(tail, offset, length,
+    digest, from_text)``, a part of a blob's tail checked against ``digest`` at the first
+    call, ``from_text(name)`` giving the code if it does not match): its first call
+    unmarshals the function's code object, defines
+    the function in ``ns`` (where it replaces the stand-in, unless something else was put
+    there meanwhile, as :func:`_lazy_function` does) and calls it. An instance of a small
+    class rather than a closure: a namespace makes dozens of them (the kernel twins: 39)."""
+
+    __slots__ = ("data",)
+    lazy_text = ""  # (as _lazy_function's stand-ins of stored code)
+
+    def __init__(self, ns: dict, name: str, data: bytes):
+        self.ns, self.name, self.data, self.real = ns, name, data, None
+
+    def _build(self):
+        import marshal
+
+        data = self.data
+        if type(data) is tuple:  # a part of a blob's tail: checked, else from text
+            from . import _cache as cache
+
+            tail, offset, length, digest, from_text = data
+            part = cache.tail_part(tail, offset, length, digest)
+            code = marshal.loads(part) if part is not None else from_text(self.name)
+        else:
+            code = marshal.loads(data)
+        made: dict = {}
+        exec(code, self.ns, made)  # noqa: S102 - qsym's own code
+        return made[self.name]
+
+
+class _Rebound(_StandIn):
     """A stand-in for the kernel library's numba function ``value`` (a dispatcher of
     ``g``, the kernels' module namespace) in the kernel twins' namespace ``ns``
     (:func:`_twins_namespace`): its first call (or a look at its code) binds the
-    function's ``py_func`` to ``ns``, puts that function in its place (unless something
-    else was put there meanwhile, as :class:`_StoredFunction` does) and calls it. A new
-    process's first answer calls a handful of the library's 151 functions; binding each
-    ahead was 0.1-0.2 ms of it (a ``FunctionType`` and a first ``py_func`` look apiece,
-    issue #17). The same code object and namespace as binding it ahead, so the same bits;
-    a function whose ``py_func`` is not of ``g`` (not rebound when the names were listed)
-    is the dispatcher itself, as it was then."""
+    function's ``py_func`` to ``ns`` and puts that function in its place. A new process's
+    first answer calls a handful of the library's 151 functions; binding each ahead was
+    0.1-0.2 ms of it (a ``FunctionType`` and a first ``py_func`` look apiece, issue #17).
+    The same code object and namespace as binding it ahead, so the same bits; a function
+    whose ``py_func`` is not of ``g`` (not rebound when the names were listed) is the
+    dispatcher itself, as it was then."""
 
-    __slots__ = ("ns", "name", "value", "g", "real")
+    __slots__ = ("value", "g")
 
     def __init__(self, ns: dict, name: str, value, g: dict):
         self.ns, self.name, self.value, self.g, self.real = ns, name, value, g, None
 
-    @property
-    def __name__(self):
-        return self.name
-
-    def __call__(self, *args, **kwargs):
-        real = self.real
-        if real is None:
-            real = self._make()
-        return real(*args, **kwargs)
-
     def __getattr__(self, attr):  # (``__code__``, ``__globals__``, ...: the bound function's)
-        if attr in _Rebound.__slots__:
+        if attr in ("name", "ns", "real", "value", "g"):  # (a slot not set: no recursion)
             raise AttributeError(attr)
         return getattr(self._make(), attr)
 
-    def _make(self):
-        with _materialize_lock:
-            if self.real is None:
-                py = getattr(self.value, "py_func", None)
-                if py is not None and py.__globals__ is self.g:
-                    real = types.FunctionType(py.__code__, self.ns, py.__name__,
-                                              py.__defaults__, py.__closure__)
-                else:
-                    real = self.value
-                if self.ns.get(self.name) is self:
-                    self.ns[self.name] = real
-                self.real = real
-        return self.real
+    def _build(self):
+        py = getattr(self.value, "py_func", None)
+        if py is not None and py.__globals__ is self.g:
+            return types.FunctionType(py.__code__, self.ns, py.__name__, py.__defaults__,
+                                      py.__closure__)
+        return self.value
 
 
 def is_module_function(value, filename: str) -> bool:
