@@ -1353,8 +1353,8 @@ def _twins_key() -> str | None:
 def _twins_namespace(kernels) -> dict:
     """The kernel library's namespace with each numba function's ``py_func`` bound to it
     and the twins' code run in it. From the cache folder when an earlier process kept it
-    (:func:`_twins_key`: its code objects and the names to rebind, no JSON parsed and no
-    text hashed); else :data:`KERNEL_TWINS` read, its digest checked (``ValueError`` if it
+    (:func:`_twins_key`: its code objects and the names to rebind, each bound at its first
+    call, :class:`_Rebound`; no JSON parsed and no text hashed); else :data:`KERNEL_TWINS` read, its digest checked (``ValueError`` if it
     is not made from these sources), run, and kept for the next processes."""
     g = vars(kernels)
     key = _twins_key()
