@@ -18,7 +18,9 @@ frozenset({1, 2})
 
 from __future__ import annotations
 
+import inspect
 import numbers
+import types
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -408,6 +410,35 @@ def check_trace(trace: str) -> str:
         raise ArgumentError(f"trace must be one of {', '.join(map(repr, TRACE_MODES))}, "
                             f"got {trace!r}")
     return trace
+
+
+def parameter_names(func) -> tuple:
+    """The names of ``func``'s parameters, in the order of ``inspect.signature(func)``
+    (``()`` if it has none). A plain function (not wrapped, no ``__signature__`` of its
+    own) is read from its code object, as ``inspect`` reads it: a new QNode's first
+    ``inspect.signature`` was 0.05-0.09 ms of a new process's first answer (issue #17).
+
+    >>> def f(a, b=1, *rest, c, **more): pass
+    >>> parameter_names(f)
+    ('a', 'b', 'rest', 'c', 'more')
+    """
+    if type(func) is types.FunctionType:
+        own = func.__dict__
+        if "__wrapped__" not in own and "__signature__" not in own:
+            code = func.__code__
+            names, n, k = code.co_varnames, code.co_argcount, code.co_kwonlyargcount
+            out, at = names[:n], n + k
+            if code.co_flags & inspect.CO_VARARGS:
+                out += (names[at],)
+                at += 1
+            out += names[n:n + k]
+            if code.co_flags & inspect.CO_VARKEYWORDS:
+                out += (names[at],)
+            return out
+    try:
+        return tuple(inspect.signature(func).parameters)
+    except (TypeError, ValueError):
+        return ()
 
 
 def static_arguments(static_argnames, static_argnums, param_names) -> tuple:

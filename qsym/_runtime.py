@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
-import inspect
 import logging
 import math
 import operator
@@ -1385,10 +1384,7 @@ class QNode:
         self._stand_ins_fail = False  # a per-call trace failed on stand-ins: run on numbers
         self._take_options(opts)
         self._interface = vars(self).pop("interface")  # read and set as ``interface``
-        try:
-            self._param_names = tuple(inspect.signature(func).parameters)
-        except (TypeError, ValueError):
-            self._param_names = ()
+        self._param_names = options.parameter_names(func)
         self.static_argnames, self.static_argnums, self.static_positions = (
             options.static_arguments(static_argnames, static_argnums, self._param_names))
         # the shots set on this QNode (``shots=``, ``qml.set_shots``; ``shots`` reads them);
@@ -1514,10 +1510,7 @@ class QNode:
         assigned): new empty caches (not cleared: a copy may share the old ones), the
         parameter names and static positions read again."""
         init = self._init_args
-        try:
-            self._param_names = tuple(inspect.signature(self._func).parameters)
-        except (TypeError, ValueError):
-            self._param_names = ()
+        self._param_names = options.parameter_names(self._func)
         self.static_argnames, self.static_argnums, self.static_positions = (
             options.static_arguments(init.get("static_argnames", ()),
                                      init.get("static_argnums", ()), self._param_names))

@@ -577,21 +577,12 @@ def stored_code_tail(key: str, from_text):
         return None
 
 
-class _StoredFunction:
-    """A stand-in for function ``name`` of a namespace run from marshalled code
-    (:func:`install_code`; ``data``: the marshalled code, or ``(tail, offset, length,
-    digest, from_text)``, a part of a blob's tail checked against ``digest`` at the first
-    call, ``from_text(name)`` giving the code if it does not match): its first call
-    unmarshals the function's code object, defines
-    the function in ``ns`` (where it replaces the stand-in, unless something else was put
-    there meanwhile, as :func:`_lazy_function` does) and calls it. An instance of a small
-    class rather than a closure: a namespace makes dozens of them (the kernel twins: 39)."""
+class _StandIn:
+    """A stand-in for function ``name`` of namespace ``ns``: its first call makes the
+    function (``_build``), puts it in ``ns`` in its place (unless something else was put
+    there meanwhile, as :func:`_lazy_function` does) and calls it; later calls go to it."""
 
-    __slots__ = ("data", "name", "ns", "real")
-    lazy_text = ""  # (as _lazy_function's stand-ins of stored code)
-
-    def __init__(self, ns: dict, name: str, data: bytes):
-        self.ns, self.name, self.data, self.real = ns, name, data, None
+    __slots__ = ("name", "ns", "real")
 
     @property
     def __name__(self):  # (the function's, as a closure stand-in had it)
@@ -604,26 +595,75 @@ class _StoredFunction:
         return real(*args, **kwargs)
 
     def _make(self):
-        import marshal
-
         with _materialize_lock:
             if self.real is None:
-                data = self.data
-                if type(data) is tuple:  # a part of a blob's tail: checked, else from text
-                    from . import _cache as cache
-
-                    tail, offset, length, digest, from_text = data
-                    part = cache.tail_part(tail, offset, length, digest)
-                    code = marshal.loads(part) if part is not None else from_text(self.name)
-                else:
-                    code = marshal.loads(data)
-                made: dict = {}
-                exec(code, self.ns, made)  # noqa: S102 - qsym's own code
-                real = made[self.name]
+                real = self._build()
                 if self.ns.get(self.name) is self:  # (not a wrapper put there meanwhile)
                     self.ns[self.name] = real
                 self.real = real
         return self.real
+
+
+class _StoredFunction(_StandIn):
+    """A stand-in for function ``name`` of a namespace run from marshalled code
+    (:func:`install_code`; ``data``: the marshalled code, or ``(tail, offset, length,
+    digest, from_text)``, a part of a blob's tail checked against ``digest`` at the first
+    call, ``from_text(name)`` giving the code if it does not match): its first call
+    unmarshals the function's code object, defines
+    the function in ``ns`` (where it replaces the stand-in, unless something else was put
+    there meanwhile, as :func:`_lazy_function` does) and calls it. An instance of a small
+    class rather than a closure: a namespace makes dozens of them (the kernel twins: 39)."""
+
+    __slots__ = ("data",)
+    lazy_text = ""  # (as _lazy_function's stand-ins of stored code)
+
+    def __init__(self, ns: dict, name: str, data: bytes):
+        self.ns, self.name, self.data, self.real = ns, name, data, None
+
+    def _build(self):
+        import marshal
+
+        data = self.data
+        if type(data) is tuple:  # a part of a blob's tail: checked, else from text
+            from . import _cache as cache
+
+            tail, offset, length, digest, from_text = data
+            part = cache.tail_part(tail, offset, length, digest)
+            code = marshal.loads(part) if part is not None else from_text(self.name)
+        else:
+            code = marshal.loads(data)
+        made: dict = {}
+        exec(code, self.ns, made)  # noqa: S102 - qsym's own code
+        return made[self.name]
+
+
+class _Rebound(_StandIn):
+    """A stand-in for the kernel library's numba function ``value`` (a dispatcher of
+    ``g``, the kernels' module namespace) in the kernel twins' namespace ``ns``
+    (:func:`_twins_namespace`): its first call (or a look at its code) binds the
+    function's ``py_func`` to ``ns`` and puts that function in its place. A new process's
+    first answer calls a handful of the library's 151 functions; binding each ahead was
+    0.1-0.2 ms of it (a ``FunctionType`` and a first ``py_func`` look apiece, issue #17).
+    The same code object and namespace as binding it ahead, so the same bits; a function
+    whose ``py_func`` is not of ``g`` (not rebound when the names were listed) is the
+    dispatcher itself, as it was then."""
+
+    __slots__ = ("value", "g")
+
+    def __init__(self, ns: dict, name: str, value, g: dict):
+        self.ns, self.name, self.value, self.g, self.real = ns, name, value, g, None
+
+    def __getattr__(self, attr):  # (``__code__``, ``__globals__``, ...: the bound function's)
+        if attr in ("name", "ns", "real", "value", "g"):  # (a slot not set: no recursion)
+            raise AttributeError(attr)
+        return getattr(self._make(), attr)
+
+    def _build(self):
+        py = getattr(self.value, "py_func", None)
+        if py is not None and py.__globals__ is self.g:
+            return types.FunctionType(py.__code__, self.ns, py.__name__, py.__defaults__,
+                                      py.__closure__)
+        return self.value
 
 
 def is_module_function(value, filename: str) -> bool:
@@ -1313,8 +1353,8 @@ def _twins_key() -> str | None:
 def _twins_namespace(kernels) -> dict:
     """The kernel library's namespace with each numba function's ``py_func`` bound to it
     and the twins' code run in it. From the cache folder when an earlier process kept it
-    (:func:`_twins_key`: its code objects and the names to rebind, no JSON parsed and no
-    text hashed); else :data:`KERNEL_TWINS` read, its digest checked (``ValueError`` if it
+    (:func:`_twins_key`: its code objects and the names to rebind, each bound at its first
+    call, :class:`_Rebound`; no JSON parsed and no text hashed); else :data:`KERNEL_TWINS` read, its digest checked (``ValueError`` if it
     is not made from these sources), run, and kept for the next processes."""
     g = vars(kernels)
     key = _twins_key()
@@ -1322,12 +1362,10 @@ def _twins_namespace(kernels) -> dict:
     names = table.get("rebind") if table is not None else None
     if isinstance(names, list) and all(type(n) is str for n in names):
         ns = dict(g)
-        function = types.FunctionType
-        for name in names:
-            py = getattr(g.get(name), "py_func", None)
-            if py is not None and py.__globals__ is g:
-                ns[name] = function(py.__code__, ns, py.__name__, py.__defaults__,
-                                    py.__closure__)
+        for name in names:  # (each bound at its first call: _Rebound)
+            value = g.get(name)
+            if value is not None:
+                ns[name] = _Rebound(ns, name, value, g)
         install_code(ns, table)
         return ns
     table = json.loads(KERNEL_TWINS.read_text())

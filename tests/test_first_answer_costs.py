@@ -269,3 +269,120 @@ def test_a_table_file_replaced_after_its_index_was_chosen_gives_no_row(
     new.write_text(json.dumps(changed))
     os.replace(new, copy_path)
     assert cache.shipped_by_name(kind, name_key) in (None, rows[name])
+
+
+# --- the kernel twins bound when first called (first66) ---------------------------------------
+def test_a_new_process_binds_only_the_kernel_functions_its_first_answer_runs(
+        tmp_path, monkeypatch):
+    """The kernel twins' namespace built from its blob (a later process) binds a kernel
+    library function's ``py_func`` to the namespace at its first call, not all of them
+    ahead (0.1-0.2 ms of a first answer); the seed's first value from it is
+    cos(0.4) cos(0.7), worked out by hand, each bound function is the library's own code
+    in the twins' namespace, and the functions the answer did not run are not bound."""
+    import math
+    import types
+
+    from qsym import _kernels as kernels
+    from qsym import _tiers as tiers
+
+    monkeypatch.setenv("QSYM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("QSYM_CACHE", raising=False)
+    monkeypatch.setattr(tiers, "_twins", None)
+    assert tiers._kernel_twins(), "qsym/kernel_twins.json missing or stale"  # the blob kept
+    monkeypatch.setattr(cache, "_file_digests", {})  # a new process: no digests in memory
+    monkeypatch.setattr(cache, "_digest_memo", None)
+    monkeypatch.setattr(tiers, "_twins", None)
+    ns = tiers._kernel_twins()
+    library = [n for n, v in vars(kernels).items()
+               if getattr(getattr(v, "py_func", None), "__globals__", None) is vars(kernels)
+               and n in ns and isinstance(ns[n], tiers._Rebound)]  # (not the twins' own)
+    assert len(library) > 50  # none bound yet
+
+    class Twins:  # the kernel library as a new process runs it before it is loaded
+        def __getattr__(self, name):
+            return ns[name]
+
+    monkeypatch.setattr(tiers, "KERNELS", Twins())
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def seed(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    got = seed(qml.numpy.array([0.4, 0.7], requires_grad=True))
+    assert abs(float(got) - math.cos(0.4) * math.cos(0.7)) < 1e-15
+    bound = [n for n in library if isinstance(ns[n], types.FunctionType)]
+    assert "program_value_into" in bound and len(bound) < len(library) // 2, bound
+    for name in bound:
+        assert ns[name].__code__ is getattr(kernels, name).py_func.__code__
+        assert ns[name].__globals__ is ns
+    # a look at an unbound one's code binds it, as a call would
+    left = next(n for n in library if n not in bound)
+    assert ns[left].__code__ is getattr(kernels, left).py_func.__code__
+    assert isinstance(ns[left], types.FunctionType) and ns[left].__globals__ is ns
+
+
+# --- a QNode's parameter names (first66) ------------------------------------------------------
+def _forms():
+    import functools
+    import inspect
+
+    def plain(x): pass
+    def mixed(x, y=1, /, z=2, *args, k, m=3, **kw): u = 1; return u  # noqa: E702
+    def star(*args): pass
+    def keywords(**kw): pass
+    def only(*, k): pass
+    def locals_after(a, *, b, **c): u, v = 1, 2; return u + v  # noqa: E702
+
+    @functools.wraps(plain)
+    def wrapped(*args, **kwargs): pass
+
+    def signed(x): pass
+    signed.__signature__ = inspect.Signature(
+        [inspect.Parameter("given", inspect.Parameter.POSITIONAL_OR_KEYWORD)])
+
+    class Call:
+        def method(self, w): pass
+
+        def __call__(self, v): pass
+
+    return [plain, mixed, star, keywords, only, locals_after, lambda p, q=1: p, wrapped,
+            signed, Call().method, Call(), functools.partial(mixed, 1), print]
+
+
+def test_a_qnodes_parameter_names_are_inspects():
+    """qsym._options.parameter_names (what a QNode reads of its function's parameters)
+    gives ``inspect.signature``'s names for every form of callable: positional-only,
+    defaults, ``*args``, keyword-only, ``**kwargs``, locals after them, a lambda, a
+    ``functools.wraps`` wrapper (the wrapped function's), a ``__signature__`` of its own,
+    a method, a callable object, a partial, a builtin."""
+    import inspect
+
+    from qsym import _options as options
+
+    for fn in _forms():
+        assert options.parameter_names(fn) == tuple(inspect.signature(fn).parameters), fn
+
+
+def test_a_qnode_of_a_plain_function_reads_its_parameters_without_inspect(monkeypatch):
+    """A QNode made of a plain function calls no ``inspect.signature`` (0.05-0.09 ms of a
+    new process's first answer): its static argument by name is still found (a wrong
+    position would trace ``n`` and refuse); a wrapped function is read by ``inspect``."""
+    import functools
+    import inspect
+
+    calls = _count(monkeypatch, inspect, "signature")
+    dev = qml.device("default.qubit", wires=2)
+
+    def circuit(x, n):
+        for w in range(n):
+            qml.RX(x, wires=w)
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(circuit, dev, static_argnames="n")
+    assert calls == []
+    assert abs(float(node(0.3, 2)) - onp.cos(0.3)) < 1e-15
+    qml.QNode(functools.wraps(circuit)(lambda *a, **k: circuit(*a, **k)), dev)
+    assert len(calls) == 1
