@@ -307,6 +307,9 @@ def _take_off_tape(op: Operation) -> None:
     elif tape is not None:
         for g in op.table_gates:
             tape.remove(g)
+        marks = getattr(tape, "barriers", None)
+        if marks and not op.table_gates:  # a gate-less Pow's drawn mark (_drawn_if_empty)
+            marks[:] = [(k, m) for k, m in marks if m is not op]
 
 
 def _hyper_value(op, name):
@@ -994,11 +997,12 @@ def _user_copy(op):
 
 
 def _gate_pow(op: Operation, z) -> list:
-    """``op.pow(z)``: PennyLane's rules: ``[]`` for ``z = 0``; a rotation ``U(t)`` with a
-    generator gives ``U(z t)``; the gates of :data:`POWERS`; a controlled gate's target
+    """``op.pow(z)``: PennyLane's rules: ``[]`` for ``z = 0`` (but a rotation's ``U(0 t)``
+    and ``QubitUnitary``'s identity); a rotation ``U(t)`` with a generator gives ``U(z t)``; the gates of :data:`POWERS`; a controlled gate's target
     power, controlled; else a non-negative integer ``z`` repeats the gate."""
-    if np.ndim(z) == 0 and z == 0:
-        return []
+    if np.ndim(z) == 0 and z == 0 and not (op._row is not None and op.has_generator
+                                            or op.name == "QubitUnitary"):
+        return []  # (PennyLane's: a rotation's angle times 0, U ** 0 the identity matrix)
     if isinstance(op, SymbolicOp):  # Adjoint(U) ** z etc.: of its one gate, or repeated
         if len(op.table_gates) == 1:
             return _gate_pow(op.table_gates[0], z)
@@ -1798,10 +1802,20 @@ def _template_pow(base, z, lazy):
         for g in gates:
             tape.append(g)
     if lazy:
-        return PowOperation(base, gates, z)
+        return _drawn_if_empty(PowOperation(base, gates, z))
     if not gates:
         return _made("Identity", (), base.wires)
     return gates[0] if len(gates) == 1 else gates
+
+
+def _drawn_if_empty(power):
+    """A ``Pow`` that applies no gate (``qml.pow(qml.H(0), 0)``) marked where it is made
+    on a recording that collects drawn marks (``qml.draw``'s run: ``tape.barriers``), so
+    it is drawn as PennyLane draws it, ``──H⁰──``, though nothing is applied."""
+    tape = active_tape()
+    if not power.table_gates and tape is not None and getattr(tape, "barriers", None) is not None:
+        tape.barriers.append((len(tape.items), power))
+    return power
 
 
 def _principal_power(base: Operation, z, ops: list) -> list:
@@ -1996,7 +2010,7 @@ def _powered(base, z, ops: list, lazy: bool, principal: bool = False):
     if lazy:  # PennyLane's Pow(base, z), applied as the gates of base.pow(z)
         out = PowOperation(base, ops, z)
         out._principal = principal
-        return out
+        return _drawn_if_empty(out)
     if not ops:
         return _made("Identity", (), base.wires)
     if len(ops) == 1:
