@@ -181,3 +181,36 @@ def test_tracker_counts_a_postselected_conditionals_gradient_as_pennylane(post):
         e[k] = h
         fd = (circuit(pnp.array(x + e)) - circuit(pnp.array(x - e))) / (2 * h)
         assert np.isclose(g[k], fd, atol=1e-7), k
+
+
+def test_a_template_given_an_empty_tensor_returns_pennylanes_tensor():
+    """PennyLane 0.45.1's tape holds the template with its empty weights as data (a
+    trainable tensor), so its results are autograd tensors: ``tensor(1., requires_grad=True)``
+    and for (expval, probs) two tensors; an unused argument leaves NumPy's float64."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def layers(w):
+        qml.BasicEntanglerLayers(w, wires=[0, 1])
+        return qml.expval(qml.Z(0)), qml.probs(wires=[0])
+
+    @qml.qnode(dev)
+    def embedding(w):
+        qml.AngleEmbedding(w, wires=[0, 1])
+        return qml.expval(qml.Z(0))
+
+    @qml.qnode(dev)
+    def unused(w):
+        qml.RX(0.2, 0)
+        return qml.expval(qml.Z(0))
+
+    for w in (pnp.zeros((0, 2)), pnp.zeros((0, 2), requires_grad=False)):
+        e, p = layers(w)
+        assert isinstance(e, pnp.tensor) and e.requires_grad and e == 1.0
+        assert isinstance(p, pnp.tensor) and p.requires_grad and np.allclose(p, [1.0, 0.0])
+    r = embedding(pnp.zeros(0))
+    assert isinstance(r, pnp.tensor) and r.requires_grad and r == 1.0
+    r = unused(pnp.zeros(0))
+    assert type(r) is np.float64 and np.isclose(r, np.cos(0.2))
+    # its derivative: an empty array of the weights' shape (PennyLane's)
+    assert qml.jacobian(lambda w: layers(w)[0])(pnp.zeros((0, 2))).shape == (0, 2)
