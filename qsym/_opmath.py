@@ -2736,6 +2736,10 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
     if name == "QubitUnitary":  # numbers (a stack of them: a broadcast), controlled
         _boxed_u(op, "a controlled operation")
         U = np.asarray(_hyper_value(op, "U"), dtype=complex)  # (given sparse too)
+        gates = None if U.ndim != 2 or k + len(w) < STRUCTURED_MIN_WIRES else \
+            _many_controlled_constant(U, controls, w)
+        if gates is not None:
+            return gates
         C = np.zeros(U.shape[:-2] + (2**k * U.shape[-1],) * 2, dtype=complex)
         C[..., range(C.shape[-1]), range(C.shape[-1])] = 1
         C[..., -U.shape[-1]:, -U.shape[-1]:] = U
@@ -2743,7 +2747,7 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
     if name in ("RX", "RY", "RZ") and k + 1 >= STRUCTURED_MIN_WIRES:
         return _many_controlled_rotation(name, _given_params(op)[0], controls, w[0])
     row = gate_def(name)
-    if row.num_params == 0 and k + len(w) >= STRUCTURED_MIN_WIRES:
+    if k + len(w) >= STRUCTURED_MIN_WIRES and row.num_params == 0:
         gates = _many_controlled_constant(np.asarray(op.matrix(), dtype=complex), controls, w)
         if gates is not None:
             return gates
@@ -2816,8 +2820,8 @@ def _many_controlled_constant(U: np.ndarray, controls: tuple, wires: tuple) -> l
     W = np.linalg.eigh((U + U.conj().T) / 2 + 0.6180339887 * (U - U.conj().T) / 2j)[1]
     D = W.conj().T @ U @ W
     d = np.diag(D)
-    if not np.allclose(D, np.diag(d), atol=1e-12):  # (an accidental degeneracy of the mix)
-        return None
+    if not np.allclose(D, np.diag(d), atol=1e-12) or not np.allclose(np.abs(d), 1, atol=1e-12):
+        return None  # (an accidental degeneracy of the mix; a matrix that is not unitary)
     m = len(wires)
     if m == 1 and np.allclose(np.sort(d.real), [-1, 1], atol=1e-12) and np.allclose(d.imag, 0, atol=1e-12):
         if d[0].real < 0:  # eigenvector of +1 first

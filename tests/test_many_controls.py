@@ -25,6 +25,13 @@ BASES = {
     "ECR": (lambda w: qml.ECR(w), np.array([[0, 0, 1, 1j], [0, 0, 1j, 1], [1, -1j, 0, 0],
                                             [-1j, 1, 0, 0]]) / np.sqrt(2)),
 }
+_Q = np.linalg.qr(np.random.default_rng(66).normal(size=(4, 4))
+                  + 1j * np.random.default_rng(67).normal(size=(4, 4)))[0]
+BASES.update({
+    "QubitUnitary": (lambda w: qml.QubitUnitary(_Q, wires=w), _Q),
+    "PhaseShift(0.3)": (lambda w: qml.PhaseShift(0.3, wires=w[0]), np.diag([1, np.exp(0.3j)])),
+    "Adjoint(S)": (lambda w: qml.adjoint(qml.S(w[0])), np.diag([1, -1j])),
+})
 ANGLES = np.linspace(0.3, 1.9, 7)
 
 
@@ -77,7 +84,7 @@ def test_state_against_numpy(name, values):
     assert np.allclose(circuit(), expected, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["PauliZ", "S", "SWAP", "ECR", "RX"])
+@pytest.mark.parametrize("name", ["PauliZ", "S", "SWAP", "ECR", "RX", "QubitUnitary"])
 def test_no_gate_as_wide_as_the_controlled_matrix(name):
     """The gates applied: none a dense matrix on the controls and the target (the
     structured MultiControlledX only)."""
