@@ -2744,8 +2744,6 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
         C[..., range(C.shape[-1]), range(C.shape[-1])] = 1
         C[..., -U.shape[-1]:, -U.shape[-1]:] = U
         return [_make("QubitUnitary", (), controls + w, (("U", C),))]
-    if name in ("RX", "RY", "RZ") and k + 1 >= STRUCTURED_MIN_WIRES:
-        return _many_controlled_rotation(name, _given_params(op)[0], controls, w[0])
     row = gate_def(name)
     if k + len(w) >= STRUCTURED_MIN_WIRES and row.num_params == 0:
         gates = _many_controlled_constant(np.asarray(op.matrix(), dtype=complex), controls, w)
@@ -2763,12 +2761,12 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
 
 
 def _many_controlled_rotation(name: str, t, controls: tuple, target) -> list:
-    """``RX``/``RY``/``RZ(t)`` on ``target`` controlled by the wires ``controls`` (three or
-    more: a matrix of the row's would have 2^(k+1) rows, a gradient through it minutes of
-    sympy) as gates on the state's own size: ``MultiControlledX, R(-t/2), MultiControlledX,
-    R(t/2)`` (``X R(a) X = R(-a)`` for ``RY``/``RZ``; ``RX`` as ``H RZ H``). ``t`` is in two
-    gates, each with the two-term rule: four shifted circuits, as PennyLane's four-term
-    rule of a controlled rotation.
+    """``RX``/``RY``/``RZ(t)`` of a constant ``t`` on ``target`` controlled by the wires
+    ``controls`` (three or more) as gates on the state's own size: ``MultiControlledX,
+    R(-t/2), MultiControlledX, R(t/2)`` (``X R(a) X = R(-a)`` for ``RY``/``RZ``; ``RX`` as
+    ``H RZ H``): :func:`_phase_on_ones`'s. (Not for a gate of the circuit's: its parameter
+    would be in two gates, whose light cones differ from PennyLane's one ``C(RX)``, and
+    ``parameter_frequencies`` of the ``Controlled`` need it to be one gate.)
 
     >>> with recording(Tape()) as tape:
     ...     _ = _many_controlled_rotation("RY", 0.5, (0, 1, 2), 3)
