@@ -348,9 +348,8 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                     rs = [row_of[w] for w in op.wires if w in row_of] or range(n)
                     if op.wires:
                         _group(strs, rs)
-                    text = op.drawn_text(decimals)
                     for r in rs:
-                        strs[r] += text
+                        strs[r] += op.drawn_text(decimals)
                     continue
                 ws = op.wires if op.name != "GlobalPhase" else tuple(rows_w for rows_w in rows)
                 rs = [row_of[w] for w in ws if w in row_of]
