@@ -382,7 +382,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                     if op.wires:
                         _group(strs, rs)
                     for r in rs:
-                        strs[r] += op.text
+                        strs[r] += op.drawn_text(decimals)
                     continue
                 ws = op.wires if op.name != "GlobalPhase" else tuple(rows_w for rows_w in rows)
                 rs = [row_of[w] for w in ws if w in row_of]
@@ -444,9 +444,17 @@ class _BarrierOp:
     wire, without a bracket, as PennyLane draws a barrier made without wires); ``wires``,
     their indices among the drawing's wires, are set by :func:`_layout`."""
 
-    def __init__(self, labels, text="||"):
+    def __init__(self, labels, text="||", source=None):
         self.name, self.labels, self.params, self.hyper = "Barrier", tuple(labels), (), ()
         self.wires, self.text = (), text  # (a qml.Snapshot's: |Snap|, drawn as a barrier)
+        self.source = source  # (a gate-less operator: its label at the drawing's decimals)
+
+    def drawn_text(self, decimals) -> str:
+        """The text on each of its wires: a barrier's or snapshot's own; an operator that
+        applies no gate (a ``Pow`` to the 0th power) its label, as PennyLane's."""
+        if self.source is None:
+            return self.text
+        return self.source.label(decimals=decimals).replace("\n", "")
 
 
 def _grouped(circuit, annotations, barriers=()):
@@ -525,7 +533,9 @@ def _annotations(qnode, circuit, args, kwargs, level=None, run=None):
     barriers = []
     if len(run) > 4 and len(items) == len(run[0]):
         for pos, barrier in _drawn_marks(run[4], level):
-            barriers.append((pos, _BarrierOp(tuple(barrier.wires), barrier.label())))
+            own = isinstance(barrier, Snapshot) or getattr(barrier, "name", None) == "Barrier"
+            barriers.append((pos, _BarrierOp(tuple(barrier.wires), barrier.label(),
+                                             None if own else barrier)))
     # the rest are probs(op=...)'s basis changes: PennyLane draws Probs[X] instead
     return out + [("skip",)] * (len(circuit.ops) - len(items)), m_notes, barriers
 
@@ -593,9 +603,11 @@ def _numeric_run(qnode, args, kwargs):
 
 
 def _drawn_marks(marks, level) -> list:
-    """The barriers and snapshots of a drawing run (``(position, op)``) drawn at ``level``:
-    at ``"device"`` the snapshots only (PennyLane's preprocessing removes barriers)."""
-    return [(pos, op) for pos, op in marks if level != "device" or isinstance(op, Snapshot)]
+    """The barriers, snapshots and gate-less powers of a drawing run (``(position, op)``)
+    drawn at ``level``: at ``"device"`` all but the barriers (PennyLane's preprocessing
+    removes barriers; ``default.qubit`` applies ``H**0`` by its matrix)."""
+    return [(pos, op) for pos, op in marks
+            if level != "device" or getattr(op, "name", None) != "Barrier"]
 
 
 def _with_barriers(items, barriers) -> list:

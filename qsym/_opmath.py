@@ -58,7 +58,7 @@ from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefine
                      EigvalsUndefinedError, GateError, GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
                      QuantumFunctionError, SparseMatrixUndefinedError, WireError)
-from ._gates import GATES, REGISTRY, GateDef, gate_def, is_sparse_matrix, register
+from ._gates import GATES, REGISTRY, STRUCTURED_MIN_WIRES, GateDef, gate_def, is_sparse_matrix, register
 from .rules import eigen_frequencies
 from ._operations import (
     CONTROLLED_TARGETS,
@@ -339,6 +339,9 @@ def _take_off_tape(op: Operation) -> None:
     elif tape is not None:
         for g in op.table_gates:
             tape.remove(g)
+        marks = getattr(tape, "barriers", None)
+        if marks and not op.table_gates:  # a gate-less Pow's drawn mark (_drawn_if_empty)
+            marks[:] = [(k, m) for k, m in marks if m is not op]
 
 
 def _hyper_value(op, name):
@@ -1026,11 +1029,12 @@ def _user_copy(op):
 
 
 def _gate_pow(op: Operation, z) -> list:
-    """``op.pow(z)``: PennyLane's rules: ``[]`` for ``z = 0``; a rotation ``U(t)`` with a
-    generator gives ``U(z t)``; the gates of :data:`POWERS`; a controlled gate's target
+    """``op.pow(z)``: PennyLane's rules: ``[]`` for ``z = 0`` (but a rotation's ``U(0 t)``
+    and ``QubitUnitary``'s identity); a rotation ``U(t)`` with a generator gives ``U(z t)``; the gates of :data:`POWERS`; a controlled gate's target
     power, controlled; else a non-negative integer ``z`` repeats the gate."""
-    if np.ndim(z) == 0 and z == 0:
-        return []
+    if np.ndim(z) == 0 and z == 0 and not (op._row is not None and op.has_generator
+                                            or op.name == "QubitUnitary"):
+        return []  # (PennyLane's: a rotation's angle times 0, U ** 0 the identity matrix)
     if isinstance(op, SymbolicOp):  # Adjoint(U) ** z etc.: of its one gate, or repeated
         if len(op.table_gates) == 1:
             return _gate_pow(op.table_gates[0], z)
@@ -1830,10 +1834,20 @@ def _template_pow(base, z, lazy):
         for g in gates:
             tape.append(g)
     if lazy:
-        return PowOperation(base, gates, z)
+        return _drawn_if_empty(PowOperation(base, gates, z))
     if not gates:
         return _made("Identity", (), base.wires)
     return gates[0] if len(gates) == 1 else gates
+
+
+def _drawn_if_empty(power):
+    """A ``Pow`` that applies no gate (``qml.pow(qml.H(0), 0)``) marked where it is made
+    on a recording that collects drawn marks (``qml.draw``'s run: ``tape.barriers``), so
+    it is drawn as PennyLane draws it, ``──H⁰──``, though nothing is applied."""
+    tape = active_tape()
+    if not power.table_gates and tape is not None and getattr(tape, "barriers", None) is not None:
+        tape.barriers.append((len(tape.items), power))
+    return power
 
 
 def _principal_power(base: Operation, z, ops: list) -> list:
@@ -2028,7 +2042,7 @@ def _powered(base, z, ops: list, lazy: bool, principal: bool = False):
     if lazy:  # PennyLane's Pow(base, z), applied as the gates of base.pow(z)
         out = PowOperation(base, ops, z)
         out._principal = principal
-        return out
+        return _drawn_if_empty(out)
     if not ops:
         return _made("Identity", (), base.wires)
     if len(ops) == 1:
@@ -2754,11 +2768,19 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
     if name == "QubitUnitary":  # numbers (a stack of them: a broadcast), controlled
         _boxed_u(op, "a controlled operation")
         U = np.asarray(_hyper_value(op, "U"), dtype=complex)  # (given sparse too)
+        gates = None if U.ndim != 2 or k + len(w) < STRUCTURED_MIN_WIRES else \
+            _many_controlled_constant(U, controls, w)
+        if gates is not None:
+            return gates
         C = np.zeros(U.shape[:-2] + (2**k * U.shape[-1],) * 2, dtype=complex)
         C[..., range(C.shape[-1]), range(C.shape[-1])] = 1
         C[..., -U.shape[-1]:, -U.shape[-1]:] = U
         return [_make("QubitUnitary", (), controls + w, (("U", C),))]
     row = gate_def(name)
+    if k + len(w) >= STRUCTURED_MIN_WIRES and row.num_params == 0:
+        gates = _many_controlled_constant(np.asarray(op.matrix(), dtype=complex), controls, w)
+        if gates is not None:
+            return gates
     if row.num_params == 0:  # identity but for the last block (in NumPy: a sympy matrix
         U = np.asarray(op.matrix(), dtype=complex)  # of 2^(k+n) entries cost 0.07 s each)
         C = np.eye(2**k * U.shape[-1], dtype=complex)
@@ -2768,6 +2790,89 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
         cname = _controlled_row(name, k, len(w), hyper)
         return [_make(cname, _given_params(op), controls + w)]
     raise GateError(f"qml.ctrl of {name} is not supported")
+
+
+def _many_controlled_rotation(name: str, t, controls: tuple, target) -> list:
+    """``RX``/``RY``/``RZ(t)`` of a constant ``t`` on ``target`` controlled by the wires
+    ``controls`` (three or more) as gates on the state's own size: ``MultiControlledX,
+    R(-t/2), MultiControlledX, R(t/2)`` (``X R(a) X = R(-a)`` for ``RY``/``RZ``; ``RX`` as
+    ``H RZ H``): :func:`_phase_on_ones`'s. (Not for a gate of the circuit's: its parameter
+    would be in two gates, whose light cones differ from PennyLane's one ``C(RX)``, and
+    ``parameter_frequencies`` of the ``Controlled`` need it to be one gate.)
+
+    >>> with recording(Tape()) as tape:
+    ...     _ = _many_controlled_rotation("RY", 0.5, (0, 1, 2), 3)
+    >>> [g.name for g in tape.items]
+    ['MultiControlledX', 'RY', 'MultiControlledX', 'RY']
+    """
+    half = _elementwise(lambda v: v / 2, t)
+    if name == "RX":
+        return ([_make("Hadamard", (), (target,))]
+                + _many_controlled_rotation("RZ", t, controls, target)
+                + [_make("Hadamard", (), (target,))])
+    cx = (controls + (target,))
+    return [_make("MultiControlledX", (), cx), _make(name, (_neg(half),), (target,)),
+            _make("MultiControlledX", (), cx), _make(name, (half,), (target,))]
+
+
+def _phase_on_ones(wires: tuple, phi: float) -> list:
+    """Gates multiplying the basis states whose ``wires`` all hold 1 by ``exp(i phi)``
+    (a ``PhaseShift`` controlled by all but the last wire): ``PhaseShift(phi)`` on one
+    wire; on more, the last wire's controlled ``RZ(phi)`` (two ``MultiControlledX`` and
+    two ``RZ``) and the rest's phase ``phi/2`` (``PhaseShift = e^{i phi/2} RZ``): about four
+    gates a wire, none denser than the structured ``MultiControlledX``."""
+    if len(wires) == 1:
+        return [_make("PhaseShift", (phi,), wires)]
+    *rest, target = wires
+    rz = (_controlled_ops(_bare("RZ", (phi,), (target,), ()), tuple(rest))
+          if len(rest) < 2 else _many_controlled_rotation("RZ", phi, tuple(rest), target))
+    return rz + _phase_on_ones(tuple(rest), phi / 2)
+
+
+def _many_controlled_constant(U: np.ndarray, controls: tuple, wires: tuple) -> list:
+    """The constant unitary ``U`` on ``wires`` controlled by ``controls`` (all on 1) as
+    gates no larger than ``U`` and structured ``MultiControlledX`` (a controlled matrix of
+    ``2^(k+m)`` rows: 1 GiB at 13 wires); None where ``U`` was not diagonalized (then the
+    matrix). ``U = W D W^+`` (``U`` is normal; ``W`` unitary): ``W^+``,
+    the phase ``D_j`` on each eigenvector ``j`` (the basis state ``j`` of ``wires`` with
+    every control on 1: :func:`_phase_on_ones` between ``X`` on the wires whose bit is 0),
+    ``W``. A one-wire reflection (``Z``, ``Y``, ``H``; eigenvalues 1 and -1) is ``V X
+    V^+``: ``V^+``, ``MultiControlledX``, ``V`` (PennyLane's ``H``, ``MultiControlledX``,
+    ``H`` for ``Z``).
+
+    >>> with recording(Tape()) as tape:
+    ...     _ = _many_controlled_constant(np.diag([1.0, -1.0]).astype(complex), (0, 1, 2), (3,))
+    >>> [g.name for g in tape.items]
+    ['QubitUnitary', 'MultiControlledX', 'QubitUnitary']
+    """
+    # (U's Hermitian and anti-Hermitian parts commute: one eigh of a mix of them
+    # diagonalizes U with an orthonormal W, degenerate eigenvalues too; NumPy's, no SciPy)
+    W = np.linalg.eigh((U + U.conj().T) / 2 + 0.6180339887 * (U - U.conj().T) / 2j)[1]
+    D = W.conj().T @ U @ W
+    d = np.diag(D)
+    if not np.allclose(D, np.diag(d), atol=1e-12) or not np.allclose(np.abs(d), 1, atol=1e-12):
+        return None  # (an accidental degeneracy of the mix; a matrix that is not unitary)
+    m = len(wires)
+    if m == 1 and np.allclose(np.sort(d.real), [-1, 1], atol=1e-12) and np.allclose(d.imag, 0, atol=1e-12):
+        if d[0].real < 0:  # eigenvector of +1 first
+            W = W[:, ::-1]
+        V = W @ (np.array([[1, 1], [1, -1]]) / np.sqrt(2))  # V X V^+ = W Z W^+ = U
+        return [_make("QubitUnitary", (), wires, (("U", V.conj().T),)),
+                _make("MultiControlledX", (), controls + wires),
+                _make("QubitUnitary", (), wires, (("U", V),))]
+    rotated = not np.allclose(W, np.eye(len(d)), atol=1e-14)
+    out = [_make("QubitUnitary", (), wires, (("U", W.conj().T),))] if rotated else []
+    for j, dj in enumerate(d):
+        phi = float(np.angle(dj))
+        if abs(phi) < 1e-15:
+            continue
+        flips = [wires[q] for q in range(m) if not (j >> (m - 1 - q)) & 1]
+        out += [_make("PauliX", (), (f,)) for f in flips]
+        out += _phase_on_ones(controls + wires, phi)
+        out += [_make("PauliX", (), (f,)) for f in flips]
+    if rotated:
+        out.append(_make("QubitUnitary", (), wires, (("U", W),)))
+    return out
 
 
 def _same_params(a, b) -> bool:

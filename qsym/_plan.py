@@ -202,7 +202,13 @@ def graph_wires(m) -> set:
     """The wires of a measurement in PennyLane's circuit graph (``mp.wires``): those it
     measures, and an observable's wires as written (``m.label[4]``, device indices), identity
     factors included: ``qml.Z(1) @ qml.I(0)`` and ``qml.Hamiltonian([a, b], [qml.Z(1),
-    qml.I(0)])`` are on wires 1 and 0, though only wire 1 is measured.
+    qml.I(0)])`` are on wires 1 and 0, though only wire 1 is measured. Not the wires a
+    measurement postselects on (:func:`post_wires`): PennyLane's graph has the
+    postselecting ``MidMeasureMP`` as an operator on its wire, reached only through the
+    ops after it (a ``qml.cond`` reading it), so its gradient transforms count no circuit
+    for a gate that reaches the measurements only through the postselected wire (and give
+    its derivative 0, which is wrong where the renormalisation depends on it: qsym's
+    :func:`light_cone` keeps the postselected wires and computes it).
 
     >>> import sympy as sp
     >>> from qsym._ir import Measurement
@@ -210,7 +216,7 @@ def graph_wires(m) -> set:
     >>> sorted(graph_wires(Measurement("expval", z1, label=("expval", "Prod", 0, 0, (1, 0)))))
     [0, 1]
     """
-    wires = set(m.wires) | post_wires(m)
+    wires = set(m.wires)
     if len(m.label) > 4:
         wires.update(m.label[4])
     return wires

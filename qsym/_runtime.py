@@ -2664,8 +2664,18 @@ def with_matrix_data(entry, ds) -> list:
 
 
 def flat_concat(arrays, *tail):
-    """Concatenate per-measurement arrays over their value axes: ``(values, *tail)``."""
-    return np.concatenate([np.reshape(a, (-1,) + tail) for a in arrays])
+    """Concatenate per-measurement arrays over their value axes: ``(values, *tail)`` (an
+    input without numbers, ``tail`` holding a 0: the value axes read from each array's
+    shape, where ``-1`` cannot be inferred).
+
+    >>> flat_concat([np.zeros((2, 0)), np.zeros((1, 3, 0))], 0).shape
+    (5, 0)
+    """
+    if 0 not in tail:
+        return np.concatenate([np.reshape(a, (-1,) + tail) for a in arrays])
+    k = len(tail)
+    return np.concatenate([np.reshape(a, (int(np.prod(np.shape(a)[:np.ndim(a) - k])),) + tail)
+                           for a in arrays])
 
 
 def qnode(

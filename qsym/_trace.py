@@ -1271,14 +1271,25 @@ def unwrap(value):
     return value
 
 
+class EmptyInput(np.ndarray):
+    """The stand-in of an input with no numbers (``np.zeros((0, 2))``, a template's weights
+    for zero layers): an empty array that says it is an argument. PennyLane's tape holds
+    such a tensor as a template's data, so the results are autograd's tensors although no
+    gate reads a number of it (``Tape.claims``, qsym.templates)."""
+
+
 def symbols_like(name: str, shape: tuple) -> tuple[object, list]:
     """Stand-ins for an input of the given shape: (the traced value to pass, the flat list
-    of its sympy symbols).
+    of its sympy symbols); an :class:`EmptyInput` for a shape without numbers.
 
     >>> v, flat = symbols_like("w", (2,))
     >>> v, flat
     (array([w[0], w[1]], dtype=object), [w[0], w[1]])
+    >>> type(symbols_like("w", (0, 2))[0]).__name__
+    'EmptyInput'
     """
+    if 0 in shape:
+        return np.empty(shape, dtype=object).view(EmptyInput), []
     if shape == ():
         s = TracedSymbol(name)
         return Traced(s), [s]

@@ -45,7 +45,7 @@ from ._operations import (GATE_CLASSES, METHODS, GateSequence, Observable, Opera
 from ._ir import apply_matrix
 from . import _shapes as shapes
 from . import rules
-from ._trace import Tape, active_tape, add_check, aside_tape, choice, known, not_recording, recording, take_over, unwrap
+from ._trace import EmptyInput, Tape, active_tape, add_check, aside_tape, choice, known, not_recording, recording, take_over, unwrap
 from .wires import Wires, order_list
 from ._lambdify import lambdify
 
@@ -496,6 +496,10 @@ class Template(GateSequence):
             before = outer.items[-1] if outer.items else None
             if self.device_applies():  # its wires are the circuit's (Tape.claims)
                 outer.claims.append((before, tuple(self.wires), self._trainable_data()))
+            elif any(isinstance(v, EmptyInput) for v in self.__dict__.get("_init_args", {}).values()):
+                # an argument without numbers (weights of zero layers): PennyLane's tape holds
+                # it, a trainable tensor, so its results are autograd's; no wire claimed
+                outer.claims.append((before, (), True))
             outer.claims.extend((before if a is None else a, w, t) for a, w, t in tape.claims)
             for op in self._ops:
                 outer.append(op)
