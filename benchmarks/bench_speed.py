@@ -672,14 +672,95 @@ def _thread_cpu() -> dict:
     return out
 
 
+def host_probes():
+    """Three 2-thread probes of the machine under the gradient (stop 66), each in one
+    parallel region as the gradient's team: ``compute``, two independent floating-point
+    chains (no shared data: about 2x on two cores); ``exchange``, two threads updating in
+    turn the 1 MiB half the other wrote the round before (a spin barrier per round); and
+    ``latency``, one cache line passed back and forth (seconds per round trip, from the
+    2-thread call). On this VM the 16x4 two-thread speed-up followed the latency: about
+    0.1 us a round trip while it was 1.72-1.97x (median 1.88x), 0.4 us (the host's
+    placement of the two vCPUs) while it fell to 1.45-1.62x (1.51x), compute 1.9x and
+    exchange 1.8-1.9x throughout (benchmarks/results/par66-2026-12-07.md). Returns
+    ``{name: fn}``, each called with no argument."""
+    from numba import njit, prange
+
+    from qsym._kernels import TEAM_SPINS, team_add, team_pause, team_read, team_threads
+
+    @njit(parallel=True, cache=False)
+    def chains(m, iters):
+        out = np.zeros(m)
+        for t in prange(m):
+            a = 1.0 + t * 1e-9
+            b = 0.999999
+            for _ in range(iters):
+                a = a * b + 1e-9
+                b = b * 1.0000001 - 1e-10
+            out[t] = a + b
+        return out
+
+    @njit(parallel=True, cache=False)
+    def exchange(x, rounds, sync):
+        h = x.shape[0] // 2
+        members = min(team_threads(), 2)
+        sync[0] = 0
+        acc = np.zeros(2)
+        for t in prange(members):
+            for r in range(rounds):
+                for src in range(2):
+                    if members == 2 and src != (t + r) % 2:
+                        continue
+                    s = 0.0
+                    for i in range(src * h, (src + 1) * h):
+                        x[i] = x[i] * 1.0000001 + 1e-12
+                        s += x[i]
+                    acc[t] += s
+                if members == 2:
+                    team_add(sync, 0, 1)
+                    spins = 0
+                    while team_read(sync, 0) < 2 * (r + 1):
+                        spins += 1
+                        if spins >= TEAM_SPINS:  # (the other may need this core)
+                            team_pause()
+                            spins = 0
+        return acc
+
+    @njit(parallel=True, cache=False)
+    def pingpong(sync, trips):
+        members = min(team_threads(), 2)
+        sync[0] = 0
+        for t in prange(members):
+            if members == 2:
+                for _ in range(trips):
+                    spins = 0
+                    while team_read(sync, 0) % 2 != t:
+                        spins += 1
+                        if spins >= TEAM_SPINS:
+                            team_pause()
+                            spins = 0
+                    team_add(sync, 0, 1)
+        return sync[0]
+
+    buf = np.ones(1 << 18)  # 2 MiB of float64
+    sync = np.zeros(1, dtype=np.int64)
+    chains(2, 10)
+    exchange(buf, 2, sync)
+    pingpong(sync, 2)
+    return {"compute": lambda: chains(2, 1_000_000),
+            "exchange": lambda: exchange(buf, 20, sync),
+            "latency": lambda: pingpong(sync, 2000) and None}
+
+
 def child_onegrad(spec: dict) -> dict:
     """Runs with NUMBA_NUM_THREADS=2: one adjoint gradient of each large row
     (``Compiled.value_and_grad_adjoint``) with ``numba.set_num_threads(1)`` and ``(2)``,
-    alternated, the two results checked bit for bit first."""
+    alternated, the two results checked bit for bit first; the host probes
+    (:func:`host_probes`) on 1 and 2 threads before and after the repeats."""
     warnings.simplefilter("ignore")
     import numba
     qml = importlib.import_module("qsym")
     from qsym._shapes import flat as qflat
+    probes = host_probes()  # (after qsym's import: OpenMP's passive wait, as the gradient's)
     out = {"rows": {}}
     for rn in spec["rows"]:
         row = ROWS[rn]
@@ -710,6 +791,18 @@ def child_onegrad(spec: dict) -> dict:
         ts = {1: [], 2: []}
         cpu = {1: [], 2: []}  # process CPU seconds
         busiest = {1: [], 2: []}  # the busiest thread's CPU seconds
+        probe = {(name, th): [] for name in probes for th in (1, 2)}
+
+        def run_probes():  # (not between the gradient's calls: they would disturb them)
+            for _ in range(3):
+                for threads in (1, 2):
+                    numba.set_num_threads(threads)
+                    for name, fn in probes.items():
+                        t0 = time.perf_counter()
+                        fn()
+                        probe[name, threads].append(time.perf_counter() - t0)
+
+        run_probes()
         meter = core.OtherLoad()
         for _ in range(spec["repeats"]):
             for threads in (1, 2):
@@ -722,6 +815,14 @@ def child_onegrad(spec: dict) -> dict:
                 cpu[threads].append(time.process_time() - c0)
                 s1 = _thread_cpu()
                 busiest[threads].append(max((s1[t] - s0.get(t, 0)) * 1e-9 for t in s1))
+        run_probes()  # (after the repeats too: the host's state may change within a run)
+        for name in ("compute", "exchange"):
+            res[f"probe_{name}"] = statistics.median(
+                a / b for a, b in zip(probe[name, 1], probe[name, 2]))
+        lat = probe["latency", 2]
+        res["probe_latency_us"] = statistics.median(lat) / 2000 * 1e6
+        res["probe_latency_us_before_after"] = [statistics.median(lat[: len(lat) // 2]) / 2e-3,
+                                                statistics.median(lat[len(lat) // 2 :]) / 2e-3]
         res.update(t1=ts[1], t2=ts[2], median1=statistics.median(ts[1]),
                    median2=statistics.median(ts[2]), other_cores=meter.cores(),
                    cpu1=statistics.median(cpu[1]), cpu2=statistics.median(cpu[2]),
@@ -1699,11 +1800,21 @@ def main(argv=None) -> int:
                 fmt_time(og["median1"]) if og.get("median1") else "—",
                 fmt_time(og["median2"]) if og.get("median2") else "—",
                 (f"**{og['speedup']:.2f}×**" + ("" if og.get("identical") else " (bits differ!)"))
-                if og.get("speedup") else "—"])
+                if og.get("speedup") else "—",
+                (f"{og['probe_compute']:.2f}× / {og['probe_exchange']:.2f}× / "
+                 f"{og['probe_latency_us']:.2f} µs" if og.get("probe_latency_us") else "—")])
         lines.append(md_table(["row", "state", "ops / params", "op by op: units (bytes)",
                                "blocked: units (bytes)", "blocked: fwd / measure / λ / bwd",
                                "floor (blocked bytes)", "qsym adjoint", "× floor",
-                               "1 thread", "2 threads", "speed-up"], trows) + "\n")
+                               "1 thread", "2 threads", "speed-up",
+                               "host probes: compute / exchange / latency"], trows) + "\n")
+        lines.append("Host probes (`host_probes`, before and after the repeats, medians): *compute* "
+                     "two independent chains and *exchange* two threads updating in turn "
+                     "the half the other wrote (2 threads over 1: about 2× on two cores), "
+                     "*latency* one cache line's round trip between the two threads (about "
+                     "0.1 µs where the 16×4 gradient reached a median 1.88×, 0.4 µs where it "
+                     "fell to 1.51×: the host's placement of the VM's two vCPUs; "
+                     "benchmarks/results/par66-2026-12-07.md).\n")
         if onegrad is not None and not onegrad.get("ok"):
             lines.append(f"One-gradient child failed: `{onegrad.get('error', '?')[:300]}`\n")
         raw["large"] = {"traffic": traffic, "onegrad": onegrad}

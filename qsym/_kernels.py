@@ -3178,11 +3178,13 @@ def _permute_step(sync, t, s, src, dst, n, tables, nb):
 
 
 def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                     C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats, bits,
-                     team):
+                     C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats, lother,
+                     bits, team):
     """:func:`_adjoint_into` in blocked passes (large states; BLOCK_MIN_WIRES), chunks of
     about ``2^bits`` amplitudes, ``lam`` of any contents, on a team of ``team`` members
-    (:func:`_blocked_sweep`). One driver for both forms: compiled plainly
+    (:func:`_blocked_sweep`). ``lother``: with one output, a spare lambda of shape
+    ``(1, 2^n)``, any contents (a CNOT run taken along backward gathers lambda into it),
+    else or if smaller allocated here. One driver for both forms: compiled plainly
     (``_adjoint_blocked_into``: ``prange`` is ``range``, one member) and with
     ``parallel=True`` (``_adjoint_blocked_into_parallel``: a member per thread, one
     parallel region). The overlaps are summed per chunk, then in chunk order: the same
@@ -3192,7 +3194,8 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     dim = psi.shape[0]
     plan = _blocked_setup(n, op_wires, op_nw, op_kind, adj_op, n_out, bits)
     meas = _measure_plan(n, dim, C[:n_lin], word_flip, word_z)
-    lother = np.empty((1, dim if n_out == 1 else 0), dtype=np.complex128)
+    if n_out == 1 and lother.shape[1] < dim:
+        lother = np.empty((1, dim), dtype=np.complex128)
     sync = np.zeros(2 + 4 * (4 + plan[0].shape[0] * (6 + 2 * n_out)), dtype=np.int64)
     prog = (n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C, adj_op,
             adj_slot, adj_off, dmats)
@@ -3543,13 +3546,13 @@ def program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C
     n_out = ints[H_OUTPUTS]
     n_words = word_flip.shape[0]
     n_slots = ints[H_SLOTS]
-    psi, phi, lam, amats = _adjoint_work_in(work, n, n_out, mats.shape[0])
+    psi, phi, lam, amats, lother = _adjoint_work_in(work, n, n_out, mats.shape[0])
     fl = np.zeros(n_words + n_slots * n_out)
     e = fl[:n_words]
     de = fl[n_words:].reshape((n_slots, n_out))
     _adjoint_blocked_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
                           word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
-                          amats, np.int64(_BLOCK_BITS), np.int64(1))
+                          amats, lother, np.int64(_BLOCK_BITS), np.int64(1))
     _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
 
 
@@ -3565,13 +3568,13 @@ def program_value_and_grad_adjoint_parallel(ints, floats, mats, dmats, ch, C, cc
     n_out = ints[H_OUTPUTS]
     n_words = word_flip.shape[0]
     n_slots = ints[H_SLOTS]
-    psi, phi, lam, amats = _adjoint_work_in(work, n, n_out, mats.shape[0])
+    psi, phi, lam, amats, lother = _adjoint_work_in(work, n, n_out, mats.shape[0])
     fl = np.zeros(n_words + n_slots * n_out)
     e = fl[:n_words]
     de = fl[n_words:].reshape((n_slots, n_out))
     _adjoint_blocked_into_parallel(n, op_wires, op_nw, op_kind, op_off, mats, word_flip,
                                    word_z, word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de,
-                                   psi, phi, lam, amats, np.int64(_BLOCK_BITS),
+                                   psi, phi, lam, amats, lother, np.int64(_BLOCK_BITS),
                                    np.int64(team_threads()))
     out, jac = _outputs(ints)
     _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
@@ -3657,23 +3660,29 @@ def _adjoint_work(n, n_out, n_mats, zero):
 
 
 def adjoint_work_size(n, n_out, n_mats):
-    """The complex items of the adjoint method's work memory (:func:`_adjoint_work`) for
-    ``n`` wires, ``n_out`` outputs and ``n_mats`` matrix items: the ``work`` the blocked
-    entry points take."""
-    return (2 + n_out) * (1 << n) + n_mats
+    """The complex items of the blocked adjoint's work memory (:func:`_adjoint_work_in`:
+    :func:`_adjoint_work`'s, and with one output a spare lambda) for ``n`` wires, ``n_out``
+    outputs and ``n_mats`` matrix items: the ``work`` the blocked entry points take."""
+    return (2 + n_out + (n_out == 1)) * (1 << n) + n_mats
 
 
 @njit(cache=True)
 def _adjoint_work_in(work, n, n_out, n_mats):
-    """:func:`_adjoint_work`'s arrays (``lam`` not zeroed) in ``work``, the caller's
-    complex memory, where it holds them (its contents any: the blocked driver writes all
-    it reads), else in a new allocation (an empty ``work``)."""
+    """The blocked adjoint's arrays in ``work``, the caller's complex memory, where it
+    holds them (its contents any: the blocked driver writes all it reads), else in a new
+    allocation (an empty ``work``): :func:`_adjoint_work`'s (``lam`` not zeroed) and the
+    spare lambda (``(1, 2^n)`` with one output, else ``(1, 0)``) a CNOT run taken along
+    backward is gathered into (kept with the rest: at 20 wires 16 MiB of new pages a
+    call otherwise)."""
     dim = 1 << n
-    need = (2 + n_out) * dim + n_mats
+    spare = dim if n_out == 1 else 0
+    need = (2 + n_out) * dim + spare + n_mats
     if work.shape[0] < need:
-        return _adjoint_work(n, n_out, n_mats, np.bool_(False))
+        work = np.empty(need, dtype=np.complex128)
     lam = work[2 * dim : (2 + n_out) * dim].reshape((n_out, dim))
-    return work[:dim], work[dim : 2 * dim], lam, work[(2 + n_out) * dim : need]
+    lother = work[(2 + n_out) * dim : (2 + n_out) * dim + spare].reshape((1, spare))
+    return (work[:dim], work[dim : 2 * dim], lam, work[(2 + n_out) * dim + spare : need],
+            lother)
 
 
 @njit(cache=True)

@@ -140,9 +140,11 @@ _BATCH_ROW = {"batch_value": "value", "batch_value_and_grad": "value_and_grad",
 
 
 # the blocked adjoint's work memory is kept between an entry's calls up to this size (20
-# wires, one output: 48 MiB; 22 wires 192 MiB; larger states allocate and free it at each
-# call, as before), at most ADJOINT_KEPT_MAX of them per entry (Compiled._adjoint_memory)
-ADJOINT_KEEP_BYTES = 256 << 20
+# wires, one output: 64 MiB with the spare lambda; 22 wires, one or two outputs: four states
+# of 64 MiB and the matrices, up to 16 MiB of them; larger memories are allocated and freed
+# at each call, as before), at most ADJOINT_KEPT_MAX of them per entry
+# (Compiled._adjoint_memory)
+ADJOINT_KEEP_BYTES = (256 + 16) << 20
 ADJOINT_KEPT_MAX = 2
 _NO_WORK = np.empty(0, dtype=np.complex128)  # (the kernel allocates its own)
 
@@ -1043,8 +1045,8 @@ class Compiled:
         using (taken from :attr:`_adjoint_kept`: a list's pop, atomic under the GIL, so
         two threads never share one), else a new one; an empty array (the kernel
         allocates its own, freed when it returns) above :data:`ADJOINT_KEEP_BYTES`.
-        Reusing it spares the new pages' faults at every call (20 wires: 48 MiB, about
-        12,300 faults a call); the kernel writes all it reads (the same bits). Freed with
+        Reusing it spares the new pages' faults at every call (20 wires, one output: 64
+        MiB with the spare lambda, about 16,400 faults a call); the kernel writes all it reads (the same bits). Freed with
         the entry (its QNode)."""
         n_out = self.module.NUM_OUTPUTS
         size = kernels.adjoint_work_size(self.circuit.num_wires, n_out, mats.shape[0])

@@ -152,12 +152,17 @@ def _reference(n, ops, C, words, pw):
     return values, np.array(de).reshape(-1, len(O))
 
 
-def _run(fn, n, tables, words, C, n_out, *extra):
+def _run(fn, n, tables, words, C, n_out, *extra, spare=True):
+    """``fn`` on a new work memory; the blocked driver (``extra``: bits and team) with
+    lambda filled with NaN and, with ``spare``, a spare lambda of NaN given (else one of
+    no items: the driver allocates it)."""
     op_wires, op_nw, op_kind, op_off, mats, adj_op, adj_off, dmats = tables
     flip, z, ny = words
     psi, phi, lam, amats = kernels._adjoint_work(n, n_out, mats.shape[0], np.bool_(True))
-    if extra:  # the blocked driver writes all of lambda (its entry points do not zero it)
-        lam[:] = np.nan
+    if extra:  # the blocked driver writes all of lambda and of its spare lambda before
+        lam[:] = np.nan  # it reads them (its entry points do not zero them)
+        lother = np.full((1, 2**n if spare and n_out == 1 else 0), np.nan, dtype=complex)
+        extra = (lother, *extra)
     e = np.zeros(flip.shape[0])
     de = np.zeros((max(adj_op.shape[0], 1), n_out))
     fn(n, op_wires, op_nw, op_kind, op_off, mats, flip, z, ny, C, adj_op,
@@ -222,9 +227,10 @@ def _check_forms(n, bits, tables, words, C, n_out):
                 assert np.array_equal(ep, e) and np.array_equal(dep, de), (threads, team)
     finally:
         numba.set_num_threads(old)
-    # the serial form with a team of two: the second member runs after the first
+    # the serial form with a team of two: the second member runs after the first; its
+    # spare lambda allocated by the driver
     e2, de2 = _run(kernels._adjoint_blocked_into, n, tables, words, C, n_out, bits,
-                   np.int64(2))
+                   np.int64(2), spare=False)
     assert np.array_equal(e2, e) and np.array_equal(de2, de)
     return e, de
 
@@ -771,9 +777,9 @@ def test_large_hea_gradient_against_parameter_shift(n):
 
 # --- stop 65 (issue #19): the blocked adjoint's work memory kept between calls
 
-def _kept_memory_entry(n=12):
-    """A 12-wire adjoint QNode (blocked passes from kernels.BLOCK_MIN_WIRES) of two
-    measured outputs, its compiled entry and flat inputs."""
+def _kept_memory_entry(n=12, outputs=2):
+    """An ``n``-wire adjoint QNode (blocked passes from kernels.BLOCK_MIN_WIRES) of two
+    measured outputs (or the first alone), its compiled entry and flat inputs."""
     import qsym as qml
     from qsym._shapes import flat
 
@@ -786,7 +792,8 @@ def _kept_memory_entry(n=12):
             qml.CNOT(wires=[i, i + 1])
         for i in range(n):
             qml.RX(p[n + i], wires=i)
-        return qml.expval(qml.PauliZ(0) + 0.5 * qml.PauliZ(n - 1)), qml.expval(qml.PauliX(3))
+        first = qml.expval(qml.PauliZ(0) + 0.5 * qml.PauliZ(n - 1))
+        return (first, qml.expval(qml.PauliX(3))) if outputs == 2 else first
 
     node = qml.QNode(body, dev, diff_method="adjoint")
     p = qml.numpy.array(np.random.default_rng(65).uniform(-np.pi, np.pi, 2 * n),
@@ -796,9 +803,14 @@ def _kept_memory_entry(n=12):
         flat(ds), dtype=float).ravel()
 
 
-@pytest.mark.parametrize("kernel", ["program_value_and_grad_adjoint_blocked_into",
-                                    "program_value_and_grad_adjoint_parallel"])
-def test_the_kept_work_memory_gives_a_fresh_calls_bits(kernel):
+@pytest.mark.parametrize("kernel, n, outputs", [
+    ("program_value_and_grad_adjoint_blocked_into", 12, 2),
+    ("program_value_and_grad_adjoint_parallel", 12, 2),
+    # one output at 14 wires: the backward passes take the CNOT run across the split
+    # along, gathering lambda into the spare lambda (stop 66: kept too)
+    ("program_value_and_grad_adjoint_blocked_into", SPLIT_WIRES, 1),
+    ("program_value_and_grad_adjoint_parallel", SPLIT_WIRES, 1)])
+def test_the_kept_work_memory_gives_a_fresh_calls_bits(kernel, n, outputs):
     """The blocked adjoint's work memory is kept by the compiled entry between calls
     (one, reused: no new pages at each call) and the kernel writes all it reads: with the
     kept memory filled with NaN, and again as it was left, the result is bit for bit the
@@ -806,7 +818,13 @@ def test_the_kept_work_memory_gives_a_fresh_calls_bits(kernel):
     (an independent method)."""
     from conftest import kernel_returning
 
-    _, entry, x, d = _kept_memory_entry()
+    _, entry, x, d = _kept_memory_entry(n, outputs)
+    if outputs == 1:  # (a CNOT run taken along backward: the spare lambda is used)
+        ints = entry._ints
+        (op_wires, op_nw, op_kind, *_, adj_op, _, _) = kernels.unpack_program(ints)
+        seg, *_ = kernels.block_plan(ints[kernels.H_N], op_wires, op_nw, op_kind, adj_op,
+                                     kernels._BLOCK_BITS)
+        assert kernels.SEG_CNOT in seg[:, 0].tolist()
     mats, dmats, ch, C, cc, _ = entry._prepare_adjoint(x, d)
     fresh = kernel_returning(kernels.program_value_and_grad_adjoint_blocked_into)(
         entry._ints, entry._floats, mats, dmats, ch, C, cc)
@@ -818,7 +836,7 @@ def test_the_kept_work_memory_gives_a_fresh_calls_bits(kernel):
         first = entry.value_and_grad_adjoint(x, d, kernel=kernel)
         assert len(entry._adjoint_kept) == 1
         kept = entry._adjoint_kept[0]
-        assert kept.shape == (kernels.adjoint_work_size(12, 2, mats.shape[0]),)
+        assert kept.shape == (kernels.adjoint_work_size(n, outputs, mats.shape[0]),)
         kept[:] = np.nan  # (anything the kernel read before writing would show)
         second = entry.value_and_grad_adjoint(x, d, kernel=kernel)
         assert entry._adjoint_kept == [kept] or entry._adjoint_kept[0] is kept  # reused
@@ -827,6 +845,47 @@ def test_the_kept_work_memory_gives_a_fresh_calls_bits(kernel):
         numba.set_num_threads(old)
     for o, j in (first, second, third):
         assert np.array_equal(o, fresh[0]) and np.array_equal(j, fresh[1])
+
+
+@pytest.mark.parametrize("n_out", [1, 3])
+def test_the_work_memory_holds_every_array_of_the_blocked_adjoint(n_out):
+    """psi, phi, lambda, the adjoint matrices and, with one output, the spare lambda a
+    CNOT run taken along backward is gathered into all lie in the work memory the entry
+    keeps between calls (stop 66: the spare was allocated at each call, 16 MiB of new
+    pages at 20 wires), disjoint, filling ``adjoint_work_size`` items; a smaller memory
+    gets a new allocation of that size."""
+    n, n_mats = 5, 12
+    work = np.zeros(kernels.adjoint_work_size(n, n_out, n_mats), dtype=complex)
+    parts = kernels._adjoint_work_in(work, np.int64(n), np.int64(n_out), np.int64(n_mats))
+    assert [a.shape for a in parts] == [(32,), (32,), (n_out, 32), (n_mats,),
+                                        (1, 32 if n_out == 1 else 0)]
+    for i, a in enumerate(parts):
+        assert a.size == 0 or np.shares_memory(a, work)
+        a[...] = i + 1
+    assert sorted(np.unique(work.real, return_counts=True)[1].tolist()) == sorted(
+        a.size for a in parts if a.size)  # each item in one array, none left over
+    small = kernels._adjoint_work_in(np.zeros(3, dtype=complex), np.int64(n),
+                                     np.int64(n_out), np.int64(n_mats))
+    assert [a.shape for a in small] == [a.shape for a in parts]
+
+
+@pytest.mark.parametrize("n, outputs, kept", [(22, 1, True), (22, 2, True), (22, 3, False),
+                                              (23, 1, False)])
+def test_the_largest_work_memory_an_entry_keeps(n, outputs, kept):
+    """An entry keeps the blocked adjoint's work memory up to four states of 22 wires and
+    the matrices (one output: psi, phi, lambda and the spare lambda; stop 65 kept it, stop
+    66's spare must not push it out; two outputs: two lambdas, no spare); above, the
+    kernel allocates its own (an empty array). (np.empty: no page of it is touched.)"""
+    from types import SimpleNamespace
+
+    from qsym import _runtime as runtime
+
+    mats = np.empty(4000, dtype=complex)
+    entry = SimpleNamespace(circuit=SimpleNamespace(num_wires=n), _adjoint_kept=[],
+                            module=SimpleNamespace(NUM_OUTPUTS=outputs))
+    work = runtime.Compiled._adjoint_memory(entry, mats)
+    want = kernels.adjoint_work_size(n, outputs, mats.shape[0]) if kept else 0
+    assert work.shape == (want,)
 
 
 def test_threads_on_one_gradient_never_share_a_work_memory():
