@@ -3328,33 +3328,33 @@ class grad(_Derivative):
             return self._closure(fast, first)
         if arr is first:
             out, jac, row = held  # (``call``'s: kept, or new where referred to)
-            # (``row`` owns the memory, ``jac`` is its view: only ``row`` can be reached)
-            if row is None or rc(row) != alone_row or wrc(row):
+            # (``row`` owns the memory, ``jac`` is its view: only ``row`` can be reached).
+            # Each count read, then ``held`` checked to hold it still: a call switched in
+            # before the count (a tracer's or profiler's Python code runs there) may have
+            # replaced ``held``, its reference then missing, made up for by a caller's
+            if row is None or rc(row) != alone_row or wrc(row) or held[2] is not row:
                 row = empty(n)
                 jac = row[None]
-                if rc(out) != alone_out:
+                if rc(out) != alone_out or held[0] is not out:
                     out = empty(n_out)
                 held[:] = out, jac, row
-            elif rc(out) != alone_out:  # (a kept derivative's ``forward``)
+            elif rc(out) != alone_out or held[0] is not out:  # (a kept ``forward``)
                 out = held[0] = empty(n_out)
         else:
             # a list: its kept arrays and row views, a new list (_unshared_list_counts)
-            out, jac, row = listed
-            if row is not None and rc(jac) == alone_ljac and not wrc(jac):
+            out, jac, row = listed  # (``listed`` checked after the counts: as ``held``)
+            if row is not None and rc(jac) == alone_ljac and not wrc(jac) and (
+                    listed[1] is jac):
                 for v in row:
                     if rc(v) != alone_view or wrc(v):
                         row = None
                         break
             else:
                 row = None
-            if row is None:
-                jac = empty(jac_shape)
-                row = views(jac[0]) if n != 1 else (views(jac[0]),)
-                if rc(out) != alone_lout:
-                    out = empty(n_out)
-                listed[:] = out, jac, row
-            elif rc(out) != alone_lout:
-                out = listed[0] = empty(n_out)
+            if rc(out) != alone_lout or listed[0] is not out:
+                out = None  # (referred to elsewhere: a new one)
+            if row is None or out is None:
+                out, jac, row = _listed_anew(listed, views, jac_shape, out, row)
         try:
             seen[1](arr, no_data, out, jac)
         except ValueError:  # (non-finite input: ``call`` raises the full path's error)
@@ -3550,11 +3550,11 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                         if (row is None or rc(row) != alone_row or rc(jac) != alone_jac
                                 or wrc(row) or wrc(jac)):
                             jac, row = fresh(jac_shape)
-                            if rc(out) != alone_out:
+                            if rc(out) != alone_out or held[0] is not out:
                                 out = empty(n_out)
                             if reuse:
                                 held[:] = out, jac, row
-                        elif rc(out) != alone_out:
+                        elif rc(out) != alone_out or held[0] is not out:  # (grad.__call__'s)
                             out = held[0] = empty(n_out)
                         seen[1](arr, no_data, out, jac)  # (a tensor as it is: see above)
                     else:
@@ -4062,6 +4062,22 @@ def _fresh_gradient(jac_shape):
         return row[None], row
     jac = np.empty(jac_shape)
     return jac, jac[0]
+
+
+def _listed_anew(listed, views, jac_shape, out, row) -> tuple:
+    """grad.__call__'s list form's kept arrays ``listed`` made anew where they are
+    referred to elsewhere (:func:`_unshared_list_counts`): ``out`` a new value array where
+    None, ``jac`` and its row's 0-d views new where ``row`` is None; returns ``(out, jac,
+    views)``, the arrays now kept."""
+    if out is None:
+        out = np.empty(jac_shape[0])
+    if row is None:
+        jac = np.empty(jac_shape)
+        row = views(jac[0])
+        listed[:] = out, jac, row if isinstance(row, tuple) else (row,)
+    else:
+        listed[0] = out
+    return tuple(listed)
 
 
 def _unshared_list_counts(n_out, jac_shape, views, reuse):

@@ -1587,3 +1587,70 @@ def test_a_list_changed_while_its_items_are_read_gives_one_instants_gradient(mon
         sys.settrace(None)
     assert changed == [1] and shared == points[1]
     assert np.array_equal(got, expected[0])
+
+
+@pytest.mark.parametrize("form", ["tensor", "list"])
+def test_kept_arrays_another_call_swaps_out_before_the_counts_are_not_written(monkeypatch,
+                                                                               form):
+    """grad.__call__ reads the kept arrays (``held``, a list's ``listed``), then their
+    reference counts. A call switched in between (a tracer's or profiler's Python code
+    runs there, where a thread switch can then land; made deterministic here by a trace
+    function, as for the list's items above) sees them in use and replaces them: their
+    reference from ``held`` is gone, and where the caller kept the earlier gradient (or a
+    view of the list form's) and another derivative kept the earlier value (``forward``),
+    that made up for it: the counts read "alone" and the call wrote its numbers over
+    them (adv66, stop 66: the row's count alone checked since call66; the value and the
+    list form's Jacobian before). What the caller kept holds its own point's numbers
+    (closed form), and every call answers at its own point."""
+    import inspect
+    import sys
+
+    monkeypatch.setenv("QSYM_TIER", "compiled")
+    X3 = np.array([0.7, -0.9])
+    node = seed_node()
+    g = qml.grad(node, argnum=0) if form == "list" else qml.grad(node)
+
+    def arg(x):
+        return [float(v) for v in x] if form == "list" else qml.numpy.array(
+            x, requires_grad=True)
+
+    for _ in range(4):
+        g(arg(X1))
+    assert node._grad_fast[2] is not None  # grad.__call__ answers
+    earlier = qml.grad(node, argnum=0) if form == "list" else qml.grad(node)
+    got = earlier(arg(X1))
+    kept = got[0][...] if form == "list" else got  # (a view of the list form's Jacobian)
+    del got
+    lines, first = inspect.getsourcelines(runtime.grad.__call__)
+    text = ("if row is not None and rc(jac) == alone_ljac" if form == "list"
+            else "if row is None or rc(row) != alone_row")
+    check = first + next(k for k, line in enumerate(lines) if line.strip().startswith(text))
+    state = {"inside": False, "switched": 0, "other": None}
+
+    def local(frame, event, _):
+        if event == "line" and frame.f_lineno == check and not state["inside"]:
+            state["inside"] = True
+            try:  # (another thread's call on the same QNode, switched in here)
+                state["other"] = np.array(g(arg(X3)))
+            finally:
+                state["inside"] = False
+            state["switched"] += 1
+        return local
+
+    def tracer(frame, event, _):
+        if frame.f_code is runtime.grad.__call__.__code__ and not state["inside"]:
+            return local
+        return None
+
+    sys.settrace(tracer)
+    try:
+        now = np.array(g(arg(X2)))
+    finally:
+        sys.settrace(None)
+    assert state["switched"] == 1
+    expected = closed_form_grad(X1)
+    assert np.allclose(np.ravel(kept), expected[:np.size(kept)], rtol=0, atol=1e-15)
+    assert np.allclose(float(np.ravel(earlier.forward)[0]), np.cos(X1[0]) * np.cos(X1[1]),
+                       rtol=0, atol=1e-15)
+    assert np.allclose(now, closed_form_grad(X2), rtol=0, atol=1e-15)
+    assert np.allclose(state["other"], closed_form_grad(X3), rtol=0, atol=1e-15)
