@@ -16,6 +16,7 @@ gate matrices (``qml.matrix``).
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Callable, Hashable, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -135,13 +136,24 @@ def _users_label(op, values, decimals, matrices, labels=None) -> str | None:
 
     cls = GATE_CLASSES.get(op.name)
     method = getattr(cls, "label", None)
-    if method is None or getattr(method, "__module__", "qsym").split(".")[0] == "qsym":
+    if method is None or _qsyms_own(method):
         return None
     if not isinstance(op, Operation):  # a traced gate: its operator at the drawn values
         wires = [labels[w] for w in op.wires] if labels is not None else list(op.wires)
         with recording(Tape()):  # (made aside: no circuit records it)
             op = cls(*(_value(p, values) for p in op.params), wires=wires, **dict(op.hyper))
     return str(op.label(decimals=decimals, cache={"matrices": matrices})).replace("\n", "")
+
+
+def _qsyms_own(function) -> bool:
+    """Whether ``function`` is written in qsym's own sources (its code's file is in the
+    package's folder): not the module name it claims, which a function defined in a doctest
+    or ``exec`` run with a qsym module's globals shares."""
+    code = getattr(function, "__code__", None)
+    return code is not None and os.path.dirname(os.path.abspath(code.co_filename)) == _HERE
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _layers(spans: list) -> list[list[int]]:
