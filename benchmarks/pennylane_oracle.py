@@ -3049,7 +3049,7 @@ def layered_case(rep, case, spec_, meas_, rng):
             pn = layered_node(pl, spec, hmeas, m, extra)
             pm, epm = outcome(lambda: layered_jac(pl, pn, x, pd))
             if epm is None:
-                compare_values(rep, case, f"jacobian[{m}] PennyLane's own vs backprop", pm, href, atol)
+                compare_values(rep, case, f"PennyLane's own jacobian[{m}] (shown as qsym) vs its backprop", pm, href, atol)
             continue
         if m == "spsa":
             pref, eps = outcome(lambda: layered_jac(pl, layered_node(pl, spec, meas, m, **kw), x, pd))
@@ -3068,7 +3068,7 @@ def layered_case(rep, case, spec_, meas_, rng):
                             "once the state is complex: benchmarks/pl_fault_adjoint_probs.py); qsym's "
                             "compared with its backprop", RuntimeError("PennyLane's fault"))
             elif epm is None:
-                compare_values(rep, case, f"jacobian[{m}] PennyLane's own vs backprop",
+                compare_values(rep, case, f"PennyLane's own jacobian[{m}] (shown as qsym) vs its backprop",
                                pm[0], ref, atol=atol)
                 if m in ("parameter-shift", "finite-diff"):
                     tnode = layered_node(qsym, spec, meas, m, extra)
