@@ -3021,6 +3021,20 @@ def layered_case(rep, case, spec_, meas_, rng):
         rounds.append(("values[broadcast data]", bnode,
                        lambda: flat(qsym, bnode(qsym.numpy.array(x), qdb)), p_bval, 1e-7))
     bref, ebr = outcome(lambda: layered_jac(pl, layered_node(pl, spec, meas, "backprop"), x, pdb))
+    # broadcast trainable parameters: a batch of 2 points (the second drawn apart)
+    xb = onp.stack([x, x + rng.uniform(-1, 1, size=x.shape)])
+    p_xb, exb = outcome(lambda: flat(pl, layered_node(pl, spec, meas, "backprop")(pl.numpy.array(xb), pd)))
+    xref, exr = outcome(lambda: layered_jac(pl, layered_node(pl, spec, meas, "backprop"), xb, pd))
+    if exb is None:
+        node = layered_node(qsym, spec, meas, "best")
+        rounds.append(("values[broadcast parameters]", node,
+                       (lambda node=node: flat(qsym, node(qsym.numpy.array(xb), qd))), p_xb, 1e-7))
+    for m in ("parameter-shift", "adjoint"):
+        if exr is not None or xb.size > 120:
+            break
+        node = layered_node(qsym, spec, meas, m)
+        rounds.append((f"jacobian[{m}, broadcast parameters]", node,
+                       (lambda node=node: layered_jac(qsym, node, xb, qd)), xref, 1e-6))
     for m in ("parameter-shift", "adjoint", "backprop"):
         if ebr is not None:
             break
