@@ -3216,6 +3216,7 @@ def main(argv=None):
                     + "; drawn from a second random stream, so the base circuits do not change")
     ap.add_argument("--show", action="store_true", help="print each mismatching circuit")
     ap.add_argument("--only", type=int, default=None, help="run circuit number ONLY alone")
+    ap.add_argument("--progress", action="store_true", help="a line after each circuit")
     ap.add_argument("--layered-wires", default="8-13",
                     help="the layered family's wire counts: A-B (drawn) or A")
     ap.add_argument("--promote", type=int, default=0,
@@ -3241,6 +3242,9 @@ def main(argv=None):
         before = len(rep.mismatches)
         spec, meas = one(rep, rng, i, args.max_wires, what, families,
                          onp.random.default_rng([args.seed, i, 2]))
+        if args.progress:
+            print(f"circuit {i} done: {rep.checks} checks, {len(rep.mismatches)} mismatches so far",
+                  flush=True)
         if args.show and (len(rep.mismatches) > before or args.only is not None):
             print(f"  circuit {i}: {spec['ops']}\n  measurements: {meas}\n  params: {spec['params']}")
     if "adversarial" in what:
