@@ -784,7 +784,8 @@ def _per_batch(res, n_meas):
 FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcmshots", "hybrid",
             "arith", "manyterms", "sprod", "metric", "pshessian", "bshotvec", "embed", "mcmexpr",
             "evolve", "fdorder", "hermham", "argnum", "optim", "opexpr", "statejac", "obsprobs",
-            "multibatch", "hessgrad", "blockmetric", "specs", "quantities", "mcmspecs", "argjac", "moreops", "shotgrad")
+            "multibatch", "hessgrad", "blockmetric", "specs", "quantities", "mcmspecs", "argjac", "moreops", "shotgrad",
+            "layered")
 
 
 def draw_block(rng, n, params):
@@ -2785,6 +2786,329 @@ def all_idx(ops):
 NEW_FAMILIES += (("shotgrad", shotgrad_case),)
 
 
+# --- layered circuits at 8-13 wires (issue #18; stop 65: a 9-11-wire parameter-shift
+# gradient raised IndexError where the random circuits above, 1-7 wires, never reach) -------
+
+LAYERED_KINDS = ("hea", "ring", "cz", "ising", "crot", "reupload", "qaoa", "sel", "basic", "mixed",
+                 "mixed")
+# the mixed layers' gates: single-wire (one per wire) and entanglers (a brickwork or a run)
+LAYERED_ONE = ("RX", "RY", "RZ", "Rot", "PhaseShift", "U3", "U2", "Hadamard", "S", "T", "SX")
+LAYERED_TWO = ("CNOT", "CZ", "CY", "CH", "SWAP", "ISWAP", "SISWAP", "ECR", "CRX", "CRY", "CRZ", "CRot",
+               "ControlledPhaseShift", "IsingXX", "IsingYY", "IsingZZ", "IsingXY", "SingleExcitation",
+               "PSWAP", "FermionicSWAP", "Toffoli", "CSWAP", "CCZ", "MultiRZ", "DoubleExcitation",
+               "OrbitalRotation")
+LAYERED_METHODS = ("parameter-shift", "adjoint", "backprop", "finite-diff", "hadamard", "best", "spsa")
+# what a layered description is measured by: ("kind", data) as draw_measurements
+LAYERED_MEAS = ("expval", "var", "probs", "hamiltonian", "hermitian", "zsum")
+
+
+def draw_layered(rng, n=None):
+    """A layered ansatz on ``n`` (8..13) wires: ``kind`` (hardware-efficient RY/RZ + CNOT
+    ladder, Rot + CNOT ring, RX + CZ ladder, IsingXX/ZZ layers, controlled-rotation ladders,
+    data re-uploading of non-trainable inputs, QAOA with one parameter per layer and gate
+    kind (an argument spread over many gates), StronglyEntanglingLayers, BasicEntanglerLayers)
+    as the descriptions above (``gate`` and ``template`` ops) plus ``data`` ops (a rotation
+    by the non-trainable input ``d[..., j]``)."""
+    n = int(rng.integers(8, 14)) if n is None else n
+    kind = str(rng.choice(LAYERED_KINDS))
+    L = int(rng.integers(1, 4 if n > 10 else 6))
+    params, ops, n_data = [], [], 0
+
+    def gate(name, wires, k=None):
+        idx = []
+        for _ in range(GATES[name][1] if k is None else 0):
+            idx.append(len(params))
+            params.append(draw_param(rng))
+        ops.append({"kind": "gate", "name": name, "wires": list(wires), "idx": idx if k is None else k,
+                    "hyper": {}})
+
+    def ladder(name, ring=False):
+        for w in range(n - 1 + ring):
+            gate(name, [w, (w + 1) % n])
+
+    for layer in range(L):
+        if kind == "hea":
+            for w in range(n):
+                gate("RY", [w])
+                gate("RZ", [w])
+            ladder("CNOT")
+        elif kind == "ring":
+            for w in range(n):
+                gate("Rot", [w])
+            ladder("CNOT", ring=True)
+        elif kind == "cz":
+            for w in range(n):
+                gate("Hadamard", [w]) if layer == 0 else None
+                gate("RX", [w])
+            ladder("CZ", ring=bool(rng.random() < 0.5))
+        elif kind == "ising":
+            for w in range(n):
+                gate("RY", [w])
+            for w in range(layer % 2, n - 1, 2):
+                gate("IsingXX", [w, w + 1])
+            for w in range(1 - layer % 2, n - 1, 2):
+                gate("IsingZZ", [w, w + 1])
+        elif kind == "crot":
+            for w in range(n):
+                gate("RX", [w])
+            name = str(rng.choice(["CRX", "CRY", "CRZ", "CRot"]))
+            ladder(name, ring=bool(rng.random() < 0.5))
+        elif kind == "reupload":
+            for w in range(n):
+                ops.append({"kind": "data", "name": str(rng.choice(["RX", "RY", "RZ"])), "wires": [w],
+                            "didx": n_data})
+                n_data += 1
+                gate("Rot", [w])
+            ladder(str(rng.choice(["CNOT", "CZ"])))
+        elif kind == "qaoa":
+            if layer == 0:
+                for w in range(n):
+                    gate("Hadamard", [w])
+            g, b = len(params), len(params) + 1
+            params.extend([draw_param(rng), draw_param(rng)])
+            for w in range(n - 1):
+                gate("IsingZZ", [w, w + 1], [g])
+            for w in range(n):
+                gate("RX", [w], [b])
+        elif kind == "mixed":  # a random gate per wire, then entanglers: brickwork or a run
+            for w in range(n):
+                if rng.random() < 0.8:
+                    gate(str(rng.choice(LAYERED_ONE)), [w])
+            name = str(rng.choice(LAYERED_TWO))
+            k = GATES[name][0] or int(rng.integers(2, 5))
+            if rng.random() < 0.5:  # brickwork
+                for w in range(layer % 2, n - k + 1, k):
+                    gate(name, list(range(w, w + k)))
+            else:  # a run of the same gate on a few wires (stop 65: four CNOTs)
+                ws = [int(w) for w in rng.permutation(n)[:k]]
+                for _ in range(int(rng.integers(2, 6))):
+                    gate(name, ws)
+        else:  # one template layer; its weights drawn per layer
+            k = n
+            shape = (1, k, 3) if kind == "sel" else (1, k)
+            idx = list(range(len(params), len(params) + int(onp.prod(shape))))
+            params.extend(draw_param(rng) for _ in idx)
+            ops.append({"kind": "template", "name": {"sel": "StronglyEntanglingLayers",
+                                                     "basic": "BasicEntanglerLayers"}[kind],
+                        "wires": list(range(n)), "idx": idx,
+                        "hyper": {"shape": shape, "rotation": "X", "layers": 1}})
+    return {"n": n, "ops": ops, "params": onp.array(params), "features": [], "labels": list(range(n)),
+            "kind": kind, "layers": L, "n_data": n_data}
+
+
+def draw_layered_meas(rng, n):
+    """One to three measurements of a layered circuit: Pauli words (on wires far apart
+    too), a variance, probs of up to 3 wires, a Hamiltonian of 3-6 words, a Hermitian, the
+    sum of every wire's Z (a global cost)."""
+    out = []
+    for _ in range(int(rng.integers(1, 4))):
+        kind = str(rng.choice(LAYERED_MEAS))
+        wires = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, 4))]]
+        word = "".join(rng.choice(list("XYZ"), size=len(wires)))
+        if kind in ("expval", "var"):
+            out.append((kind, {"word": word, "wires": wires}))
+        elif kind == "probs":
+            out.append((kind, {"wires": wires}))
+        elif kind == "hamiltonian":
+            terms = []
+            for _ in range(int(rng.integers(3, 7))):
+                ws = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, 3))]]
+                terms.append(("".join(rng.choice(list("XYZ"), size=len(ws))), ws))
+            out.append((kind, {"coeffs": list(rng.normal(size=len(terms))), "terms": terms}))
+        elif kind == "hermitian":
+            ws = wires[:2]
+            a = rng.normal(size=(2 ** len(ws),) * 2) + 1j * rng.normal(size=(2 ** len(ws),) * 2)
+            out.append((kind, {"A": a + a.conj().T, "wires": ws, "var": bool(rng.random() < 0.3)}))
+        else:
+            out.append(("hamiltonian", {"coeffs": [1.0] * n, "terms": [("Z", [w]) for w in range(n)]}))
+    return out
+
+
+def build_layered(qml, spec, meas):
+    """The circuit function ``circuit(x, d)`` of a layered description (``d``: the
+    non-trainable inputs of its ``data`` ops)."""
+    def circuit(x, d):
+        for op in spec["ops"]:
+            if op["kind"] == "data":
+                getattr(qml, op["name"])(d[..., op["didx"]], wires=op["wires"])
+            else:
+                apply(qml, op, x, [])
+        res = tuple(measure(qml, k, dd) for k, dd in meas)
+        return res if len(res) > 1 else res[0]
+    return circuit
+
+
+def layered_node(qml, spec, meas, method, extra_wire=False, **kw):
+    wires = spec["n"] + (1 if extra_wire else 0)  # (hadamard's auxiliary wire)
+    return qml.QNode(build_layered(qml, spec, meas), qml.device("default.qubit", wires=wires),
+                     diff_method=method, **kw)
+
+
+def layered_jac(qml, node, x, d):
+    return qml.jacobian(lambda v: flat(qml, node(v, d)))(qml.numpy.array(x, requires_grad=True))
+
+
+def layered_tracked(qml, node, f):
+    """``f()`` under a ``qml.Tracker`` of the node's device: (result, totals)."""
+    with qml.Tracker(node.device) as t:
+        r = f()
+    return r, {k: t.totals.get(k) for k in ("batches", "simulations", "executions")}
+
+
+def compiled_jobs():
+    """The background compiles under way in this process (qsym._tiers.Job threads)."""
+    import threading
+    from qsym import _tiers
+    return [t for t in threading.enumerate() if isinstance(t, _tiers.Job)]
+
+
+def promote(nodes, calls, timeout=900.0):
+    """Calls each ``(node, call)`` until its compiled signatures leave tier 0 (or ``calls``
+    calls), waits for their background compiles, and returns the tiers reached."""
+    import time
+    for _node, call in nodes:
+        for _ in range(calls):
+            call()
+    end = time.monotonic() + timeout
+    for job in compiled_jobs():
+        job.join(max(0.0, end - time.monotonic()))
+    for _node, call in nodes:  # (a swap may happen at a call: one more each)
+        call()
+    tiers = []
+    for node, _call in nodes:
+        tiers += [getattr(e, "tier", "?") for e in getattr(node, "_compiled", {}).values()]
+    return tiers
+
+
+LAYERED_TIERS = {}
+
+
+LAYERED_WIRES = (8, 13)
+PROMOTE_CALLS = 0
+
+
+def layered_case(rep, case, spec_, meas_, rng):
+    """A layered circuit at 8-13 wires (:func:`draw_layered`) with non-trainable data: values
+    (and broadcast over a batch of data rows), every ``diff_method``'s Jacobian against
+    PennyLane's backprop and PennyLane's own method where it has it (spsa: the same
+    ``sampler_rng``), the ``qml.Tracker``'s counts of parameter shift and finite differences
+    against PennyLane's; on the default tier (``promote_calls``) the same once the circuits
+    left tier 0 (the first answer from the kernel library, the later from the compiled
+    module)."""
+    spec = draw_layered(rng, int(rng.integers(LAYERED_WIRES[0], LAYERED_WIRES[1] + 1)))
+    meas = draw_layered_meas(rng, spec["n"])
+    case = f"{case}/layered[{spec['kind']} {spec['n']}x{spec['layers']}]"
+    x = spec["params"]
+    d = rng.uniform(-3, 3, size=max(spec["n_data"], 1))
+    db = rng.uniform(-3, 3, size=(3, max(spec["n_data"], 1)))
+    qd, pd = qsym.numpy.array(d, requires_grad=False), pl.numpy.array(d, requires_grad=False)
+    qdb, pdb = qsym.numpy.array(db, requires_grad=False), pl.numpy.array(db, requires_grad=False)
+    vmeas = meas + ([("state", {})] if spec["n"] <= 10 and rng.random() < 0.3 else [])
+    rounds = []  # (what, qsym's call, PennyLane's answer, atol)
+
+    def pl_values(m, dd):
+        return flat(pl, layered_node(pl, spec, m, "backprop")(pl.numpy.array(x), dd))
+    p_val, ep = outcome(lambda: pl_values(vmeas, pd))
+    p_bval, epb = outcome(lambda: pl_values(meas, pdb))
+    ref, er = outcome(lambda: layered_jac(pl, layered_node(pl, spec, meas, "backprop"), x, pd))
+    if ep or er:
+        rep.mismatch(case, "PennyLane failed", f"{ep or er}")
+        return
+    vnode = layered_node(qsym, spec, vmeas, "best")
+    bnode = layered_node(qsym, spec, meas, "best")
+    rounds.append(("values", vnode, lambda: flat(qsym, vnode(qsym.numpy.array(x), qd)), p_val, 1e-7))
+    if epb is None:
+        rounds.append(("values[broadcast data]", bnode,
+                       lambda: flat(qsym, bnode(qsym.numpy.array(x), qdb)), p_bval, 1e-7))
+    bref, ebr = outcome(lambda: layered_jac(pl, layered_node(pl, spec, meas, "backprop"), x, pdb))
+    # broadcast trainable parameters: a batch of 2 points (the second drawn apart)
+    xb = onp.stack([x, x + rng.uniform(-1, 1, size=x.shape)])
+    p_xb, exb = outcome(lambda: flat(pl, layered_node(pl, spec, meas, "backprop")(pl.numpy.array(xb), pd)))
+    xref, exr = outcome(lambda: layered_jac(pl, layered_node(pl, spec, meas, "backprop"), xb, pd))
+    if exb is None:
+        node = layered_node(qsym, spec, meas, "best")
+        rounds.append(("values[broadcast parameters]", node,
+                       (lambda node=node: flat(qsym, node(qsym.numpy.array(xb), qd))), p_xb, 1e-7))
+    for m in ("parameter-shift", "adjoint"):
+        if exr is not None or xb.size > 120:
+            break
+        node = layered_node(qsym, spec, meas, m)
+        rounds.append((f"jacobian[{m}, broadcast parameters]", node,
+                       (lambda node=node: layered_jac(qsym, node, xb, qd)), xref, 1e-6))
+    for m in ("parameter-shift", "adjoint", "backprop"):
+        if ebr is not None:
+            break
+        node = layered_node(qsym, spec, meas, m)
+        rounds.append((f"jacobian[{m}, broadcast data]", node,
+                       (lambda node=node: layered_jac(qsym, node, x, qdb)), bref, 1e-6))
+    for m in LAYERED_METHODS:
+        kw, atol = {}, 1e-6
+        if m == "finite-diff":
+            atol = 2e-4
+        if m == "spsa":
+            kw = {"gradient_kwargs": {"sampler_rng": int(rng.integers(0, 2**31))}}
+        extra = m == "hadamard"
+        node = layered_node(qsym, spec, meas, m, extra, **kw)
+        call = (lambda node=node: layered_jac(qsym, node, x, qd))
+        if m == "hadamard":  # (variances: PennyLane's Hadamard test refuses them, so does qsym)
+            hmeas = [(k, dd) for k, dd in meas if k != "var" and not dd.get("var")]
+            if not hmeas:
+                continue
+            node = layered_node(qsym, spec, hmeas, m, extra)
+            href, ehr = outcome(lambda: layered_jac(pl, layered_node(pl, spec, hmeas, "backprop"), x, pd))
+            if ehr is not None:
+                continue
+            rounds.append((f"jacobian[{m}]", node, (lambda node=node: layered_jac(qsym, node, x, qd)),
+                           href, atol))
+            pn = layered_node(pl, spec, hmeas, m, extra)
+            pm, epm = outcome(lambda: layered_jac(pl, pn, x, pd))
+            if epm is None:
+                compare_values(rep, case, f"PennyLane's own jacobian[{m}] (shown as qsym) vs its backprop", pm, href, atol)
+            continue
+        if m == "spsa":
+            pref, eps = outcome(lambda: layered_jac(pl, layered_node(pl, spec, meas, m, **kw), x, pd))
+            if eps is not None:
+                continue
+            rounds.append((f"jacobian[{m}]", node, call, pref, 1e-5))
+            continue
+        rounds.append((f"jacobian[{m}]", node, call, ref, atol))
+        if m in ("parameter-shift", "finite-diff", "adjoint"):
+            # PennyLane's own method: the same numbers (a second reference) and, for the
+            # methods that run circuits, the same Tracker counts
+            pn = layered_node(pl, spec, meas, m, extra)
+            pm, epm = outcome(lambda: layered_tracked(pl, pn, lambda: layered_jac(pl, pn, x, pd)))
+            if m == "adjoint" and any(k == "probs" for k, _ in meas):
+                rep.refused(case, "known: PennyLane's adjoint Jacobian of probs (wrong, even complex, "
+                            "once the state is complex: benchmarks/pl_fault_adjoint_probs.py); qsym's "
+                            "compared with its backprop", RuntimeError("PennyLane's fault"))
+            elif epm is None:
+                compare_values(rep, case, f"PennyLane's own jacobian[{m}] (shown as qsym) vs its backprop",
+                               pm[0], ref, atol=atol)
+                if m in ("parameter-shift", "finite-diff"):
+                    tnode = layered_node(qsym, spec, meas, m, extra)
+                    qt, eqt = outcome(lambda: layered_tracked(qsym, tnode, lambda: layered_jac(
+                        qsym, tnode, x, qd)))
+                    rep.checks += 1
+                    if eqt is None and qt[1] != pm[1]:
+                        rep.mismatch(case, f"qml.Tracker totals, jacobian[{m}]",
+                                     f"qsym {qt[1]}, PennyLane {pm[1]}")
+                    elif eqt is None:
+                        compare_values(rep, case, f"jacobian[{m}] under a Tracker", qt[0], pm[0], atol)
+                    else:
+                        qsym_raised(rep, case, f"jacobian[{m}] under a Tracker", eqt)
+    for what, _node, call, p, atol in rounds:
+        check_pair(rep, case, what + " (first call)", call, lambda p=p: p, atol)
+    if PROMOTE_CALLS:
+        reached = promote([(node, call) for _w, node, call, _p, _a in rounds], PROMOTE_CALLS)
+        for t in reached:
+            LAYERED_TIERS[t] = LAYERED_TIERS.get(t, 0) + 1
+        for what, _node, call, p, atol in rounds:
+            check_pair(rep, case, what + " (after promotion)", call, lambda p=p: p, atol)
+
+
+NEW_FAMILIES += (("layered", layered_case),)
+
+
 def adversarial_cases(rng):
     """(name, circuit builder taking the module, device wires, argument)."""
     a = draw_param(rng)
@@ -2892,7 +3216,21 @@ def main(argv=None):
                     + "; drawn from a second random stream, so the base circuits do not change")
     ap.add_argument("--show", action="store_true", help="print each mismatching circuit")
     ap.add_argument("--only", type=int, default=None, help="run circuit number ONLY alone")
+    ap.add_argument("--progress", action="store_true", help="a line after each circuit")
+    ap.add_argument("--layered-wires", default="8-13",
+                    help="the layered family's wire counts: A-B (drawn) or A")
+    ap.add_argument("--promote", type=int, default=0,
+                    help="the layered family on the default tier: after the first calls, call "
+                    "each QNode up to PROMOTE times (qsym._tiers.COMPILE_AFTER_CALLS set to it), "
+                    "wait for the background compiles and compare again")
     args = ap.parse_args(argv)
+    global LAYERED_WIRES, PROMOTE_CALLS
+    lo, _, hi = args.layered_wires.partition("-")
+    LAYERED_WIRES = (int(lo), int(hi or lo))
+    PROMOTE_CALLS = args.promote
+    if args.promote:
+        from qsym import _tiers
+        _tiers.COMPILE_AFTER_CALLS = args.promote
     rep = Report()
     what = args.what.split(",")
     families = FAMILIES if args.families == "all" else [f for f in args.families.split(",") if f]
@@ -2904,6 +3242,9 @@ def main(argv=None):
         before = len(rep.mismatches)
         spec, meas = one(rep, rng, i, args.max_wires, what, families,
                          onp.random.default_rng([args.seed, i, 2]))
+        if args.progress:
+            print(f"circuit {i} done: {rep.checks} checks, {len(rep.mismatches)} mismatches so far",
+                  flush=True)
         if args.show and (len(rep.mismatches) > before or args.only is not None):
             print(f"  circuit {i}: {spec['ops']}\n  measurements: {meas}\n  params: {spec['params']}")
     if "adversarial" in what:
@@ -2911,6 +3252,9 @@ def main(argv=None):
     print(f"\n{rep.checks} checks, {len(rep.mismatches)} mismatches")
     for k, (v, first) in sorted(rep.refusals.items(), key=lambda kv: -kv[1][0]):
         print(f"  ({v}x, first [{first}]) {'' if k.startswith(('both', 'qsym answered', 'qsym nan', 'known')) else 'qsym refused, PennyLane answered: '}{k}")
+    if LAYERED_TIERS:
+        print("  layered family, the tiers its compiled signatures reached: "
+              + ", ".join(f"{t} {c}" for t, c in sorted(LAYERED_TIERS.items())))
     return 1 if rep.mismatches else 0
 
 

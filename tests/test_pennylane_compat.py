@@ -204,8 +204,10 @@ def test_compute_grouping_as_pennylane():
 
 def test_tracker_counts_hamiltonian_groups_as_pennylane():
     """PennyLane 0.45.1's default.qubit (measured, and PennyLane's test_vqe): a Hamiltonian
-    without grouping_indices runs one circuit per group of terms on disjoint wires; after
-    H.compute_grouping(), one per qubit-wise commuting group."""
+    without grouping_indices runs one circuit per group of terms, a term joining the first
+    group whose first term's wires it does not share (PennyLane's
+    ``_get_num_wire_groups_for_expval_H``); after H.compute_grouping(), one per qubit-wise
+    commuting group."""
     dev = qml.device("default.qubit", wires=4)
     Z, X, Y, I = qml.PauliZ, qml.PauliX, qml.PauliY, qml.Identity
     big = ([-0.04, 0.18, 0.18, -0.24, -0.24, 0.17, 0.04, -0.04, -0.04, 0.04, 0.12, 0.17, 0.17,
@@ -219,6 +221,10 @@ def test_tracker_counts_hamiltonian_groups_as_pennylane():
         ([1.0, 2.0], [X(0), Z(0)], 2, 2),
         ([1.0, 2.0, 3.0], [Z(2) @ Z(3), Z(3) @ Z(2), Z(1)], 1, 1),  # equal words merged
         ([1.0, 2.0], [I(0), Z(0)], 1, 1),
+        # PennyLane's groups remember only their first word's wires: Z1 Z2 and Z1 Y3 both
+        # join X0's group, though they share wire 1 (stop 66's oracle: qsym counted 2)
+        ([1.0, 2.0, 3.0], [X(0), Z(1) @ Z(2), Z(1) @ Y(3)], 1, 1),
+        ([1.0, 2.0, 3.0, 4.0], [X(0), Z(1) @ Z(2), X(1) @ Y(3), Y(2)], 1, 2),
     ]
     for coeffs, ops, plain, grouped in cases:
         for group, want in ((False, plain), (True, grouped)):
