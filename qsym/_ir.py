@@ -217,14 +217,16 @@ def between_projector(terms, post) -> tuple:
     >>> between_projector(((1, ((0, "X"),)), (2, ((1, "Z"),))), P)
     ((1.00000000000000, ((1, 'Z'),)), (-1.00000000000000, ((0, 'Z'), (1, 'Z'))))
     """
+    terms = tuple(terms)  # held: the products are memoised by the coefficients' ids
     kept = {w for _, word in post for w, _ in word}
     post = [(sp.sympify(pc), pword) for pc, pword in post]
     products: dict = {}  # (coefficient, projector term) -> their product: few distinct ones
     out: dict = {}
     for c, word in terms:
-        if any(w in kept and p != "Z" for w, p in word):
+        on_kept = [p for w, p in word if w in kept]
+        if on_kept and any(p != "Z" for p in on_kept):
             continue
-        disjoint = not any(w in kept for w, _ in word)
+        disjoint = not on_kept
         for i, (pc, pword) in enumerate(post):
             key = (id(c), i)  # the terms are alive: ids are the objects
             cc = products.get(key)
@@ -234,8 +236,15 @@ def between_projector(terms, post) -> tuple:
             w = tuple(sorted(word + pword)) if disjoint else word_product(word, pword)[1]
             out[w] = out[w] + cc if w in out else cc
     # numbers as they are (issue #18: 4^k products on k probability wires), symbols expanded
-    out = {w: (c if c.is_Number else sp.expand(c)) for w, c in out.items()}
-    return tuple((c, w) for w, c in out.items() if (bool(c) if c.is_Number else c != 0))
+    kept_terms = []
+    for w, c in out.items():
+        if not c.is_Number:
+            c = sp.expand(c)
+            if c != 0:
+                kept_terms.append((c, w))
+        elif c:
+            kept_terms.append((c, w))
+    return tuple(kept_terms)
 
 
 def linear_rows(m: Measurement) -> list:

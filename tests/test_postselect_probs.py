@@ -102,6 +102,14 @@ def test_between_projector_keeps_exact_numbers_and_symbols():
     out = dict((w, c) for c, w in between_projector(terms, P))
     # Z1/3 P + a(a+1) Z0 P + Z0Z1/3 P: Z0 P = -P, so the Z1 words cancel to 0
     assert out == {(): -(a**2 + a) / 2, ((0, "Z"),): (a**2 + a) / 2}
+    # coefficients made on the fly (a generator: each freed after its use) are not mixed up
+    made = ((sp.Rational(j, 7) + 0, ((1, "Z"),) * (j % 2) + ((2, "Z"),) * (j // 2))
+            for j in range(4))
+    assert dict((w, c) for c, w in between_projector(made, P)) == {
+        ((1, "Z"),): sp.Rational(1, 14), ((2, "Z"),): sp.Rational(1, 7),
+        ((1, "Z"), (2, "Z")): sp.Rational(3, 14), ((0, "Z"), (1, "Z")): -sp.Rational(1, 14),
+        ((0, "Z"), (2, "Z")): -sp.Rational(1, 7),
+        ((0, "Z"), (1, "Z"), (2, "Z")): -sp.Rational(3, 14)}
     assert all(isinstance(c, sp.Basic) for c in out.values())
     m = Measurement("probs", on=(1, 2), post=P)
     rows = linear_rows(m)
