@@ -624,6 +624,31 @@ def shift_terms(
     return tuple(out)
 
 
+def _coefficient_rows(rows, widx: dict, n_words: int, inputs, derivatives: bool):
+    """The rows' coefficients by word (``widx``: a word's column) and, with ``derivatives``,
+    the chain entries of the symbolic ones. A postselected ``probs`` on ``k`` wires has
+    ``4^k`` numeric terms (issue #18): each added once, none differentiated."""
+    coeffs = []
+    coeff_chain = []
+    inputs = {s: j for j, s in enumerate(inputs)}
+    zero = sp.S.Zero
+    for mi, row_terms in enumerate(rows):
+        row = [zero] * n_words
+        for c, w in row_terms:
+            i = widx[w]
+            c = c if isinstance(c, sp.Basic) else sp.sympify(c)
+            row[i] = c if row[i] is zero else row[i] + c
+        coeffs.append(tuple(row))
+        for t, c in enumerate(row if derivatives else ()):
+            if c.is_Number:
+                continue
+            for sym in sorted(c.free_symbols & inputs.keys(), key=inputs.get):
+                d = sp.diff(c, sym)
+                if d != 0:
+                    coeff_chain.append(CoeffChainEntry(mi, t, inputs[sym], d))
+    return coeffs, coeff_chain
+
+
 def make_plan(circuit: Circuit, rule_of: Callable | None = None,
               derivatives: bool = True, cheap_chain: bool = True) -> GradientPlan:
     """The gradient plan of ``circuit`` with respect to ``circuit.inputs``.
@@ -693,19 +718,8 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
     prob_words = [ProbWord(tuple(m.on), b) for m in circuit.measurements if kernel_probs(m)
                   for b in range(2 ** len(m.on))]
     words += prob_words
-    coeffs = []
-    coeff_chain = []
-    inputs = {s: j for j, s in enumerate(circuit.inputs)}
-    for mi, row_terms in enumerate(rows):
-        row = [sp.S(0)] * len(words)
-        for c, w in row_terms:
-            row[widx[w]] += sp.sympify(c)
-        coeffs.append(tuple(row))
-        for t, c in enumerate(row if derivatives else ()):
-            for sym in sorted(c.free_symbols & inputs.keys(), key=inputs.get):
-                d = sp.diff(c, sym)
-                if d != 0:
-                    coeff_chain.append(CoeffChainEntry(mi, t, inputs[sym], d))
+    coeffs, coeff_chain = _coefficient_rows(rows, widx, len(words), circuit.inputs,
+                                            derivatives)
     return GradientPlan(
         slots=slots,
         chain=chain,

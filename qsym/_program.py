@@ -350,9 +350,19 @@ def _coefficients(plan):
             code.append((("ch", k), e.factor))
         ch0.append(0.0 if e.factor.free_symbols else float(e.factor))
     c0 = []
+    floats: dict = {}  # by object: a postselected probs' rows share a few numbers (issue #18)
     for m, row in enumerate(plan.coeffs):
-        c0.append(tuple(0.0 if c.free_symbols else float(c) for c in row))
-        code += [(("C", m, t), c) for t, c in enumerate(row) if c.free_symbols]
+        values = []
+        for t, c in enumerate(row):
+            if c.is_Number:
+                f = floats.get(id(c))
+                values.append(floats.setdefault(id(c), float(c)) if f is None else f)
+            elif c.free_symbols:
+                values.append(0.0)
+                code.append((("C", m, t), c))
+            else:
+                values.append(float(c))
+        c0.append(tuple(values))
     code += [(("cc", k), e.factor) for k, e in enumerate(plan.coeff_chain)]
     return tuple(ch0), tuple(c0), code
 
