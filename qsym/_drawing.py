@@ -16,7 +16,6 @@ gate matrices (``qml.matrix``).
 from __future__ import annotations
 
 import numbers
-import os
 from collections.abc import Callable, Hashable, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -146,14 +145,13 @@ def _users_label(op, values, decimals, matrices, labels=None) -> str | None:
 
 
 def _qsyms_own(function) -> bool:
-    """Whether ``function`` is written in qsym's own sources (its code's file is in the
-    package's folder): not the module name it claims, which a function defined in a doctest
-    or ``exec`` run with a qsym module's globals shares."""
+    """Whether ``function`` is qsym's own: of a qsym module and written in a source file,
+    not in a doctest or an ``exec`` run with a qsym module's globals (whose functions claim
+    that module's name; their code's file is ``<doctest ...>``, ``<string>``)."""
     code = getattr(function, "__code__", None)
-    return code is not None and os.path.dirname(os.path.abspath(code.co_filename)) == _HERE
-
-
-_HERE = os.path.dirname(os.path.abspath(__file__))
+    module = getattr(function, "__module__", None) or ""
+    return (module.split(".")[0] == "qsym"
+            and not (code is not None and code.co_filename.startswith("<")))
 
 
 def _layers(spans: list) -> list[list[int]]:
