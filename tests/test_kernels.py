@@ -339,22 +339,32 @@ def _random_tail_tables(rng, n, layers=3):
 
 def _op_tables(ops, rng):
     """The op tables of ``ops`` ((kind, wires) rows), random matrices of each kind."""
+    rows = []
+    for kind, wires in ops:
+        dim = 2 ** len(wires)
+        if kind == kernels.DIAGONAL:
+            m = np.exp(1j * rng.uniform(0, 2 * np.pi, dim))
+        elif kind == kernels.REAL:
+            m = np.linalg.qr(rng.normal(size=(dim, dim)))[0].ravel()
+        elif kind == kernels.DENSE:
+            m = random_unitary(rng, dim).ravel()
+        else:
+            m = [0j] * dim * dim
+        rows.append((kind, wires, m))
+    return _packed_tables(rows)
+
+
+def _packed_tables(ops):
+    """``(op_wires, op_nw, op_kind, op_off, mats)`` of ``ops``, (kind, wires, matrix
+    entries) rows, as a program packs them."""
     op_wires = np.zeros((len(ops), 2), dtype=np.int64)
     op_nw, op_kind, op_off, mats = [], [], [], []
-    for k, (kind, wires) in enumerate(ops):
+    for k, (kind, wires, m) in enumerate(ops):
         op_wires[k, : len(wires)] = wires
         op_nw.append(len(wires))
         op_kind.append(kind)
         op_off.append(len(mats))
-        dim = 2 ** len(wires)
-        if kind == kernels.DIAGONAL:
-            mats.extend(np.exp(1j * rng.uniform(0, 2 * np.pi, dim)))
-        elif kind == kernels.REAL:
-            mats.extend(np.linalg.qr(rng.normal(size=(dim, dim)))[0].ravel())
-        elif kind == kernels.DENSE:
-            mats.extend(random_unitary(rng, dim).ravel())
-        else:
-            mats.extend([0j] * dim * dim)
+        mats.extend(m)
     return (op_wires, *(np.array(a, dtype=np.int64) for a in (op_nw, op_kind, op_off)),
             np.array(mats, dtype=complex))
 
@@ -488,16 +498,7 @@ def _hea_tables(n, layers, rng, extra=()):
         for w in range(n - 1):
             ops.append((kernels.CONTROLLED_X, [w, w + 1], [0j] * 16))
     ops += list(extra)
-    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
-    op_nw, op_kind, op_off, mats = [], [], [], []
-    for k, (kind, wires, m) in enumerate(ops):
-        op_wires[k, : len(wires)] = wires
-        op_nw.append(len(wires))
-        op_kind.append(kind)
-        op_off.append(len(mats))
-        mats.extend(m)
-    return (op_wires, *(np.array(a, dtype=np.int64) for a in (op_nw, op_kind, op_off)),
-            np.array(mats, dtype=complex))
+    return _packed_tables(ops)
 
 
 @pytest.mark.parametrize("n", [3, 9])
@@ -831,16 +832,7 @@ def _rotation_program(n, layers, rng):
             term_op.append(k)
             term_off.append(len(smats))
             smats.extend(make(theta + s)[1])
-    op_wires = np.zeros((len(ops), 2), dtype=np.int64)
-    op_nw, op_kind, op_off, mats = [], [], [], []
-    for k, (kind, wires, m) in enumerate(ops):
-        op_wires[k, : len(wires)] = wires
-        op_nw.append(len(wires))
-        op_kind.append(kind)
-        op_off.append(len(mats))
-        mats.extend(m)
-    tables = (op_wires, *(np.array(a, dtype=np.int64) for a in (op_nw, op_kind, op_off)),
-              np.array(mats, dtype=complex))
+    tables = _packed_tables(ops)
     return (tables, np.array(term_op, dtype=np.int64), np.array(term_off, dtype=np.int64),
             np.array(smats, dtype=complex))
 
