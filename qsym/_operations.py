@@ -471,14 +471,16 @@ def _warn_unitary_check(U) -> None:
                       stacklevel=4)
 
 
-# PennyLane's parameter names, for gates called with keyword parameters (qml.RX(phi=0.1, ...))
+# PennyLane's parameter names, for gates called with keyword parameters (qml.RX(phi=0.1, ...)),
+# noise-model conditions and docstrings: one entry for every table gate with parameters
+# (tests/test_pennylane_front.py checks that none is missing)
 PARAM_NAMES = {
     **dict.fromkeys(
         ("RX", "RY", "RZ", "PhaseShift", "U1", "CRX", "CRY", "CRZ", "ControlledPhaseShift",
          "IsingXX", "IsingYY", "IsingZZ", "IsingXY", "PSWAP", "SingleExcitation",
          "SingleExcitationPlus", "SingleExcitationMinus", "DoubleExcitation",
          "DoubleExcitationPlus", "DoubleExcitationMinus", "OrbitalRotation", "PCPhase",
-         "GlobalPhase"),
+         "GlobalPhase", "CPhaseShift00", "CPhaseShift01", "CPhaseShift10", "FermionicSWAP"),
         ("phi",),
     ),
     "MultiRZ": ("theta",),
