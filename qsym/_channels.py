@@ -155,7 +155,7 @@ _ROWS = (
     ChannelDef("PhaseFlip", 1, ("p",),
                lambda p, n, h: [sp.sqrt(1 - p[0]) * _I2, sp.sqrt(p[0]) * _PAULI["Z"]],
                lambda v, h: _interval("p", v[0], ""), doc="Phase flip: Z with probability p."),
-    ChannelDef("ResetError", 1, ("p_0", "p_1"),
+    ChannelDef("ResetError", 1, ("p0", "p1"),
                lambda p, n, h: [sp.sqrt(1 - p[0] - p[1]) * _I2,
                                 sp.sqrt(p[0]) * sp.Matrix([[1, 0], [0, 0]]),
                                 sp.sqrt(p[0]) * sp.Matrix([[0, 1], [0, 0]]),
@@ -204,7 +204,7 @@ def parameter_symbols(name: str) -> tuple:
     """Real symbols named after the row's parameters.
 
     >>> parameter_symbols("ResetError")
-    (p_0, p_1)
+    (p0, p1)
     """
     return tuple(sp.Symbol(p, real=True) for p in channel_def(name).params)
 

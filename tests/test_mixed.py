@@ -236,6 +236,33 @@ def test_state_and_expval_against_hand_derivation():
         assert abs(damped(theta, gamma) - want) < 1e-14
 
 
+# PennyLane 0.45.1's channel __init__ parameter names (inspect.signature in /work/plvenv)
+PL_CHANNEL_NAMES = {
+    "AmplitudeDamping": ("gamma",), "GeneralizedAmplitudeDamping": ("gamma", "p"),
+    "PhaseDamping": ("gamma",), "DepolarizingChannel": ("p",), "BitFlip": ("p",),
+    "PhaseFlip": ("p",), "ResetError": ("p0", "p1"), "PauliError": ("operators", "p"),
+    "ThermalRelaxationError": ("pe", "t1", "t2", "tg"),
+}
+
+
+def test_channel_parameters_by_pennylanes_names():
+    """``qml.ResetError(p0=..., p1=...)`` as PennyLane (was refused: the row said p_0, p_1;
+    oracle67). From |1>: P(0) = p0, P(1) = 1 - p0 (by hand from the Kraus operators)."""
+    for name, names in PL_CHANNEL_NAMES.items():
+        row = channels.channel_def(name)
+        assert tuple(row.hyper) + tuple(row.params) == names, name
+
+    @qml.qnode(qml.device("default.mixed", wires=1))
+    def c(a, b):
+        qml.PauliX(0)
+        qml.ResetError(p0=a, p1=b, wires=0)
+        return qml.probs(wires=0)
+
+    onp.testing.assert_allclose(c(0.2, 0.3), [0.2, 0.8], atol=1e-14)
+    with pytest.raises(qml.GateError, match="p_0"):
+        c(1.2, 0.0)
+
+
 # ("adjoint" on default.mixed: PennyLane's QuantumFunctionError when the QNode is made,
 # tests/test_pl_suite65a.py)
 @pytest.mark.parametrize("method", ["best", "parameter-shift", "backprop"])
