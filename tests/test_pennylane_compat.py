@@ -225,6 +225,10 @@ def test_tracker_counts_hamiltonian_groups_as_pennylane():
         # join X0's group, though they share wire 1 (stop 66's oracle: qsym counted 2)
         ([1.0, 2.0, 3.0], [X(0), Z(1) @ Z(2), Z(1) @ Y(3)], 1, 1),
         ([1.0, 2.0, 3.0, 4.0], [X(0), Z(1) @ Z(2), X(1) @ Y(3), Y(2)], 1, 2),
+        # Identity operands only: a constant, no circuit unless grouped (oracle67: qsym 1)
+        ([1.0], [I(0)], 0, 1),
+        ([1.0, 2.0], [I(0), I(1)], 0, 1),
+        ([1.5], [I(0) @ I(1)], 1, 1),  # (a product of identities is not one)
     ]
     for coeffs, ops, plain, grouped in cases:
         for group, want in ((False, plain), (True, grouped)):
@@ -240,6 +244,27 @@ def test_tracker_counts_hamiltonian_groups_as_pennylane():
             with qml.Tracker(dev) as t:
                 c(0.3)
             assert t.totals["executions"] == want, (ops, group)
+    # with shots and by a parameter-shift gradient (PennyLane 0.45.1, measured): no
+    # executions, no shots for the constant Hamiltonian
+    H = qml.Hamiltonian([1.0, 2.0], [I(0), I(1)])
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.RX(x, wires=0)
+        return qml.expval(H)
+
+    with qml.Tracker(dev) as t:
+        qml.set_shots(c, shots=100)(0.3)
+    assert (t.totals["executions"], t.totals["shots"], t.totals["simulations"]) == (0, 0, 1)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def g(x):
+        qml.RX(x, wires=0)
+        return qml.expval(H)
+
+    with qml.Tracker(dev) as t:
+        qml.grad(g)(qml.numpy.array(0.3, requires_grad=True))
+    assert (t.totals["executions"], t.totals["simulations"]) == (0, 3)
 
 
 def test_results_are_tensors_under_the_autograd_interface_as_in_pennylane():

@@ -354,8 +354,8 @@ def test_every_gate_with_parameters_takes_them_by_pennylanes_names():
     and FermionicSWAP had none: ``phi=`` was refused). Matrices written by hand."""
     from qsym._gates import GATES
     from qsym._operations import PARAM_NAMES
-    missing = [n for n, row in GATES.items() if row.num_params
-               and len(PARAM_NAMES.get(n, ())) != row.num_params]
+    missing = [n for n, row in GATES.items() if row.num_params and hasattr(qml, n)
+               and len(PARAM_NAMES.get(n, ())) != row.num_params]  # (qml's, not rows made by other tests)
     assert missing == []
     t = 0.81
     e, c, s = onp.exp(1j * t), onp.cos(t / 2), onp.sin(t / 2)
