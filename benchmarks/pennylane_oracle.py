@@ -57,6 +57,9 @@ SKIPS = [
     ("finite-diff", "exp", ("PennyLane's finite_diff returns 0 for qml.exp(P, 1j*x) (it perturbs the "
      "complex coefficient's tape parameter); compared with PennyLane's backprop (grads_case), "
      "the fdorder family leaves it out")),
+    ("tracker", "exp", ("PennyLane's parameter shift of qml.exp(P, 1j*x) is wrong (0: its tape "
+     "parameter is the complex coefficient) and runs other circuits for it (a variance's "
+     "executions differ); qsym's Jacobian is compared with PennyLane's backprop")),
     ("hadamard", "mcm", ("PennyLane's Hadamard test of a circuit with mid-circuit measurements "
      "differentiates the deferred circuit wrongly (checked against the other methods); "
      "qsym's is compared with PennyLane's backprop, as every exact method")),
@@ -229,14 +232,44 @@ def draw_measurements(rng, n, with_state=True):
 # --- building with either module -----------------------------------------------------------
 
 def pauli_word(qml, word, wires):
-    ops = [getattr(qml, {"X": "PauliX", "Y": "PauliY", "Z": "PauliZ"}[c])(w) for c, w in zip(word, wires)]
+    ops = [getattr(qml, {"X": "PauliX", "Y": "PauliY", "Z": "PauliZ", "I": "Identity"}[c])(w)
+           for c, w in zip(word, wires)]
     return ops[0] if len(ops) == 1 else qml.prod(*ops)
+
+
+def pl_param_names(name):
+    """PennyLane's names of a gate's parameters (its ``__init__``), or None where they are
+    not keywords (``DoubleExcitationMinus(*params, ...)``)."""
+    import inspect
+    ps = [q for q in inspect.signature(getattr(pl, name).__init__).parameters.values()
+          if q.name != "self"][: GATES[name][1]]
+    return None if any(q.kind != q.POSITIONAL_OR_KEYWORD for q in ps) else [q.name for q in ps]
+
+
+def apply_gate_kw(qml, op, x):
+    """The gate with its parameters by PennyLane's names (``form`` "names") or its wires
+    positionally after them (``form`` "wirepos": ``qml.RX(0.1, 0)``)."""
+    name, w, h = op["name"], op["wires"], op["hyper"]
+    args = [x[..., i] for i in op["idx"]]
+    cls = getattr(qml, name)
+    extra = {"PauliRot": {"pauli_word": h.get("word")}, "PCPhase": {"dim": h.get("dim")},
+             "MultiControlledX": {"control_values": h.get("control_values")},
+             "QubitUnitary": {"U": h.get("U")}}.get(name, {})
+    names = pl_param_names(name) if args else []
+    if op["kw"] == "names" and names is not None:
+        return cls(**dict(zip(names, args)), **extra, wires=w)
+    if op["kw"] == "wirepos" and not extra and w:
+        return cls(*args, w if len(w) > 1 else w[0])
+    return None
 
 
 def apply_gate(qml, op, x):
     name, w, h = op["name"], op["wires"], op["hyper"]
     args = [x[..., i] for i in op["idx"]]
     cls = getattr(qml, name)
+    g = apply_gate_kw(qml, op, x) if op.get("kw") else None
+    if g is not None:
+        return g
     if name == "PauliRot":
         return cls(args[0], h["word"], wires=w)
     if name == "PCPhase":
@@ -394,6 +427,8 @@ def measure_x(qml, kind, d, x):
         return measure_obs(qml, kind, d)
     if kind in ("sparse", "projstate"):
         return measure_more(qml, kind, d)
+    if kind == "ovham":
+        return measure_ovham(qml, d)
     return measure(qml, kind, d)
 
 
@@ -785,7 +820,7 @@ FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcms
             "arith", "manyterms", "sprod", "metric", "pshessian", "bshotvec", "embed", "mcmexpr",
             "evolve", "fdorder", "hermham", "argnum", "optim", "opexpr", "statejac", "obsprobs",
             "multibatch", "hessgrad", "blockmetric", "specs", "quantities", "mcmspecs", "argjac", "moreops", "shotgrad",
-            "layered")
+            "layered", "forms")
 
 
 def draw_block(rng, n, params):
@@ -2784,6 +2819,215 @@ def all_idx(ops):
 
 
 NEW_FAMILIES += (("shotgrad", shotgrad_case),)
+
+
+# --- forms of writing the same circuit (stop 67): gates by keyword or with positional
+# wires, a dict of measurements, integer and bool data, broadcast Jacobians by every method,
+# Hamiltonians of overlapping and repeated terms (with their Tracker counts) -----------------
+
+def with_kw_gates(spec, form):
+    """Every table gate of the description (nested too) written in ``form``
+    (:func:`apply_gate_kw`)."""
+    def mark(op):
+        op = dict(op)
+        if op["kind"] == "gate":
+            op["kw"] = form
+        for k in ("op", "else"):
+            if isinstance(op.get(k), dict):
+                op[k] = mark(op[k])
+        if isinstance(op.get("ops"), list):
+            op["ops"] = [mark(o) for o in op["ops"]]
+        return op
+    return dict(spec, ops=[mark(op) for op in spec["ops"]])
+
+
+def draw_ovham(rng, n):
+    """A Hamiltonian whose terms overlap: 2-4 random Pauli words, then the first again with
+    its factors in another order (the same operator), a word repeated with another
+    coefficient, an ``Identity`` term and a term of coefficient 0; as ``qml.Hamiltonian``,
+    ``qml.sum`` of ``qml.s_prod`` or ``qml.dot``; ``expval`` or ``var``."""
+    terms = []
+    for _ in range(int(rng.integers(2, 5))):
+        ws = [int(w) for w in rng.permutation(n)[: int(rng.integers(1, min(n, 3) + 1))]]
+        terms.append(("".join(rng.choice(list("XYZ"), size=len(ws))), ws))
+    perm = rng.permutation(len(terms[0][1]))
+    terms.append(("".join(terms[0][0][j] for j in perm), [terms[0][1][j] for j in perm]))
+    terms.append(terms[int(rng.integers(0, len(terms)))])
+    terms.append(("I", [int(rng.integers(0, n))]))
+    terms.append(terms[int(rng.integers(0, len(terms)))])
+    coeffs = [float(c) for c in rng.normal(size=len(terms))]
+    coeffs[-1] = 0.0
+    order = rng.permutation(len(terms))
+    return ("ovham", {"coeffs": [coeffs[j] for j in order], "terms": [terms[j] for j in order],
+                      "form": str(rng.choice(["hamiltonian", "sum", "dot"])),
+                      "var": bool(rng.random() < 0.3)})
+
+
+def measure_ovham(qml, d):
+    obs = [pauli_word(qml, wd, ws) for wd, ws in d["terms"]]
+    if d["form"] == "hamiltonian":
+        H = qml.Hamiltonian(d["coeffs"], obs)
+    elif d["form"] == "dot":
+        H = qml.dot(d["coeffs"], obs)
+    else:
+        H = qml.sum(*[qml.s_prod(c, o) for c, o in zip(d["coeffs"], obs)])
+    return qml.var(H) if d["var"] else qml.expval(H)
+
+
+def dict_run(qml, spec, meas, diff_method="best", **kw):
+    """The circuit returning ``{"m0": ..., "m1": ...}`` (its measurements by name)."""
+    spec = dict(spec, features=[f for f in spec["features"] if f not in ("mcm_stats", "mcm_expr_stats")])
+    inner = build(qml, spec, meas)
+
+    def circuit(v):
+        r = inner(v)
+        return {f"m{i}": m for i, m in enumerate(r if len(meas) > 1 else (r,))}
+    wires = None if any(op["kind"] == "mcm" for op in spec["ops"]) else spec["labels"]
+    return qml.QNode(circuit, qml.device("default.qubit", wires=wires), diff_method=diff_method, **kw)
+
+
+def dict_flat(qml, r, n):
+    """A dict result's keys checked (``m0`` .. in order), its values flattened."""
+    keys = [f"m{i}" for i in range(n)]
+    if not isinstance(r, dict) or list(r) != keys:
+        raise AssertionError(f"not the dict {keys}: {type(r).__name__} {list(r) if isinstance(r, dict) else ''}")
+    return flat(qml, [r[k] for k in keys])
+
+
+def intdata_run(qml, spec, meas, diff_method="best"):
+    """``c(v, b, flag)``: ``BasisState`` of the integer array ``b`` (where the circuit has no
+    state preparation of its own), ``RY(b[0])`` (an integer angle), ``RZ(flag)`` (a Python
+    bool angle), ``PauliX`` where ``flag`` (Python control flow), then the circuit."""
+    inner = build(qml, spec, meas)
+    labels = spec["labels"]
+    prep = any(op["kind"] in ("basis", "stateprep") for op in spec["ops"])
+
+    def circuit(v, b, flag):
+        if not prep:
+            qml.BasisState(b, wires=labels)
+        qml.RY(b[0], wires=labels[0])
+        qml.RZ(flag, wires=labels[-1])
+        if flag:
+            qml.PauliX(labels[-1])
+        return inner(v)
+    return qml.QNode(circuit, qml.device("default.qubit", wires=labels), diff_method=diff_method)
+
+
+def forms_case(rep, case, spec, meas, rng):
+    """The circuit written otherwise, each against PennyLane: (1) its gates by keyword
+    (PennyLane's parameter names) or with positional wires: values, tape, every method's
+    Jacobian, broadcast values; (2) a dict of measurements: keys, values, Jacobians
+    (best, parameter-shift, adjoint, backprop) of the values in key order; (3) integer and
+    bool data (:func:`intdata_run`) and integer-valued parameters: values, Jacobians;
+    (4) broadcast parameters (2 points) with an extra wire: the Jacobian by every method
+    (spsa against PennyLane's spsa with the same ``sampler_rng``), against PennyLane's
+    backprop; (5) a Hamiltonian of overlapping and repeated terms (:func:`draw_ovham`):
+    values, every method's Jacobian, and the ``qml.Tracker`` totals of the parameter-shift
+    Jacobian against PennyLane's."""
+    c, x = case + "/forms", spec["params"]
+    gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
+    spec = dict(spec, features=[f for f in spec["features"] if f != "mcm_stats"])
+    mcm = not no_mcm(spec)
+    # (1) keyword gates
+    form = str(rng.choice(["names", "wirepos"]))
+    k = with_kw_gates(spec, form)
+    values_case(rep, f"{c}[{form}]", k, meas)
+    tape_case(rep, f"{c}[{form}]", k, gm)
+    grads_case(rep, f"{c}[{form}]", k, gm, rng, ["best", "parameter-shift", "adjoint", "backprop"])
+    broadcast_case(rep, f"{c}[{form}]", k, meas, rng)
+    # (2) a dict of measurements
+    dm = [m for m in meas if m[0] not in ("state", "dm")] if rng.random() < 0.7 else meas
+    if dm:
+        n = len(dm)
+        check_pair(rep, c, "dict values", lambda: dict_flat(qsym, dict_run(qsym, spec, dm)(qsym.numpy.array(x)), n),
+                   lambda: flat(pl, run(pl, spec, dm, x)(pl.numpy.array(x))))
+        dg = [m for m in dm if m[0] not in ("state", "dm")]
+        ref, er = outcome(lambda: pl_reference_jacobian(spec, dg, x)) if dg and len(x) else (None, 1)
+        if er is None and not onp.isnan(onp.asarray(ref, dtype=float)).any():
+            for m in ("best", "parameter-shift", "adjoint", "backprop"):
+                def fq(m=m):
+                    node = dict_run(qsym, spec, dg, m)
+                    return qsym.jacobian(lambda v: dict_flat(qsym, node(v), len(dg)))(
+                        qsym.numpy.array(x, requires_grad=True))
+                check_pair(rep, c, f"dict jacobian[{m}]", fq, lambda: ref, 1e-6)
+    # (3) integer and bool data
+    if not mcm:
+        bits = onp.array([int(b) for b in rng.integers(0, 2, size=spec["n"])])
+        flag = bool(rng.random() < 0.5)
+        check_pair(rep, c, f"values (integer data, flag {flag})",
+                   lambda: flat(qsym, intdata_run(qsym, spec, meas)(qsym.numpy.array(x), bits, flag)),
+                   lambda: flat(pl, intdata_run(pl, spec, meas)(pl.numpy.array(x), bits, flag)))
+        if len(x):
+            ref, er = outcome(lambda: pl.jacobian(lambda v: flat(pl, intdata_run(pl, spec, gm, "backprop")(
+                v, bits, flag)))(pl.numpy.array(x, requires_grad=True)))
+            for m in ("best", "parameter-shift", "adjoint") if er is None else ():
+                check_pair(rep, c, f"jacobian[{m}] (integer data)", lambda m=m: qsym.jacobian(
+                    lambda v: flat(qsym, intdata_run(qsym, spec, gm, m)(v, bits, flag)))(
+                    qsym.numpy.array(x, requires_grad=True)), lambda ref=ref: ref, 1e-6)
+            xi = onp.round(x).astype(int)
+            check_pair(rep, c, "values (integer parameters)", lambda: flat(qsym, run(qsym, spec, meas, x)(xi)),
+                       lambda: flat(pl, run(pl, spec, meas, x)(xi)))
+    # (4) broadcast parameters: the Jacobian by every method
+    if len(x) and not mcm and len(x) <= 12:
+        xb = onp.stack([x, x + rng.normal(size=x.shape)])
+        e = dict(spec, labels=list(spec["labels"]) + ["aux"])
+
+        def bjac(qml, m, **kw):
+            node = run(qml, e, gm, x, m, **kw)
+            return qml.jacobian(lambda v: flat(qml, node(v)))(qml.numpy.array(xb, requires_grad=True))
+        ref, er = outcome(lambda: bjac(pl, "backprop"))
+        if er is None and not onp.isnan(onp.asarray(ref, dtype=float)).any():
+            for m in METHODS:
+                if m == "spsa":
+                    if skipped(m, e):
+                        continue
+                    kw = {"gradient_kwargs": {"sampler_rng": int(rng.integers(0, 2**31))}}
+                    pref, eps = outcome(lambda kw=kw: bjac(pl, "spsa", **kw))
+                    if eps is not None:
+                        rep.refused(c, "known: PennyLane's spsa of broadcast parameters raised: no reference", eps)
+                        continue
+                    check_pair(rep, c, "broadcast jacobian[spsa]", lambda kw=kw: bjac(qsym, "spsa", **kw),
+                               lambda pref=pref: pref, 1e-5)
+                    continue
+                if m in ("parameter-shift", "hadamard") and splits_coefficients(
+                        rep, c, e, gm, f"broadcast jacobian[{m}]", lambda m=m: bjac(qsym, m), m):
+                    continue
+                _, eown = outcome(lambda m=m: bjac(pl, m)) if m == "hadamard" else (None, None)
+                if eown is not None:
+                    # PennyLane's Hadamard test refuses broadcast parameters: qsym refusing
+                    # too is a refusal, qsym answering is compared with the backprop reference
+                    q, eq = outcome(lambda m=m: bjac(qsym, m))
+                    if eq is None:
+                        compare_values(rep, c, f"broadcast jacobian[{m}]", q, ref, 1e-6)
+                    elif isinstance(eq, qsym.QsymError):
+                        rep.refused(c, f"both raised broadcast jacobian[{m}]", eown)
+                    else:
+                        qsym_raised(rep, c, f"broadcast jacobian[{m}]", eq)
+                    continue
+                check_pair(rep, c, f"broadcast jacobian[{m}]", lambda m=m: bjac(qsym, m), lambda: ref,
+                           2e-4 if m == "finite-diff" else 1e-6)
+    # (5) overlapping Hamiltonian terms
+    om = [draw_ovham(rng, spec["n"])] + (gm[:1] if rng.random() < 0.5 else [])
+    oc = f"{c}[ovham {om[0][1]['form']}{' var' if om[0][1]['var'] else ''}]"
+    values_case(rep, oc, spec, om)
+    grads_case(rep, oc, spec, om, rng, ["best", "parameter-shift", "adjoint", "backprop", "finite-diff"])
+    if len(x) and not mcm:
+        def tracked(qml):
+            node = run(qml, spec, om, x, "parameter-shift")
+            with qml.Tracker(node.device) as t:
+                qml.jacobian(lambda v: flat(qml, node(v)))(qml.numpy.array(x, requires_grad=True))
+            return {kk: t.totals.get(kk) for kk in ("batches", "simulations", "executions")}
+        q, eq = outcome(lambda: tracked(qsym))
+        p, ep = outcome(lambda: tracked(pl))
+        if skipped("tracker", spec):
+            rep.refused(oc, "known: Tracker totals", RuntimeError(skipped("tracker", spec)[0]))
+        elif ep is None and not qsym_raised(rep, oc, "Tracker totals, jacobian[parameter-shift]", eq):
+            rep.checks += 1
+            if q != p:
+                rep.mismatch(oc, "qml.Tracker totals, jacobian[parameter-shift]", f"qsym {q}, PennyLane {p}")
+
+
+NEW_FAMILIES += (("forms", forms_case),)
 
 
 # --- layered circuits at 8-13 wires (issue #18; stop 65: a 9-11-wire parameter-shift
