@@ -185,6 +185,8 @@ def relabel(obj, labels):
                 out[k] = labels[v]
             elif k == "terms":
                 out[k] = [(wd, [labels[w] for w in ws]) for wd, ws in v]
+            elif k == "mods":
+                out[k] = [(m[0], [labels[w] for w in m[1]]) + tuple(m[2:]) if m[0] == "ctrl" else m for m in v]
             elif k in ("hyper", "params", "labels", "features"):
                 out[k] = v
             else:
@@ -320,6 +322,8 @@ def apply(qml, op, x, mcms):
         return qml.adjoint(f)(x)
     if kind == "ctrl":
         return qml.ctrl(gate_fn(qml, op["op"]), control=op["control"], control_values=op["values"])(x)
+    if kind == "nested":  # modifiers nested, outermost first, around a table gate
+        return apply_nested(qml, op["mods"], op["op"], x)
     if kind == "basis":
         return qml.BasisState(onp.array(op["bits"]), wires=op["wires"])
     if kind == "stateprep":
@@ -2913,6 +2917,79 @@ def intdata_run(qml, spec, meas, diff_method="best"):
     return qml.QNode(circuit, qml.device("default.qubit", wires=labels), diff_method=diff_method)
 
 
+def apply_nested(qml, mods, inner, x, top=True):
+    """``mods`` (outermost first) around the gate ``inner``: ("adjoint",) ``qml.adjoint`` of
+    the operator, ("pow", z) ``qml.pow``, ("ctrl", wires, values, as_op) ``qml.ctrl`` of the
+    operator or, outermost and not ``as_op``, of the function making it (control values as
+    0/1 integers). (PennyLane 0.45.1's ``qml.ctrl(qfunc)(x)`` returns ``[]``, qsym's the
+    controlled operator: only the outermost is a function's.)"""
+    if not mods:
+        return apply_gate(qml, inner, x)
+    m, rest = mods[0], mods[1:]
+    if m[0] == "ctrl" and top and not m[3]:
+        qml.ctrl(lambda v: apply_nested(qml, rest, inner, v, False), control=m[1], control_values=m[2])(x)
+        return None
+    with qml.QueuingManager.stop_recording():
+        base = apply_nested(qml, rest, inner, x, False)
+    if m[0] == "adjoint":
+        return qml.adjoint(base)
+    if m[0] == "pow":
+        return qml.pow(base, m[1])
+    return qml.ctrl(base, control=m[1], control_values=m[2])
+
+
+def pl_nested_pow_fault(spec, xs) -> bool:
+    """Whether a nested op of the description (:func:`apply_nested`) raises an operator to a
+    power z not an integer whose PennyLane matrix (SciPy's principal root, which PennyLane
+    0.45.1 applies for a ``Pow`` inside a ``Controlled``) is not that of ``base.pow(z)`` (the
+    angle scaled, which it applies for a ``Pow`` alone, and qsym everywhere: pl_pow_fault),
+    at any of the parameter rows ``xs`` (benchmarks/pl_fault_pow_ctrl.py)."""
+    for op in spec["ops"]:
+        if op["kind"] != "nested" or not any(m[0] == "pow" and float(m[1]) != int(m[1]) for m in op["mods"]):
+            continue
+        for x in onp.atleast_2d(xs):
+            xv = pl.numpy.array(x)
+            with pl.QueuingManager.stop_recording():
+                base = apply_gate(pl, op["op"], xv)
+                for m in op["mods"][::-1]:
+                    if m[0] == "pow" and float(m[1]) != int(m[1]):
+                        M = onp.asarray(pl.matrix(pl.pow(base, m[1])), dtype=complex)
+                        try:
+                            parts = base.pow(m[1])
+                        except Exception:  # noqa: BLE001 - no scaled form
+                            return True
+                        ref = onp.asarray(pl.matrix(parts[0] if len(parts) == 1 else pl.prod(*parts[::-1]),
+                                                    wire_order=base.wires), dtype=complex)
+                        if not onp.allclose(M, ref, atol=1e-8):
+                            return True
+                    base = (pl.adjoint(base) if m[0] == "adjoint" else pl.pow(base, m[1]) if m[0] == "pow"
+                            else pl.ctrl(base, control=m[1], control_values=m[2]))
+    return False
+
+
+def draw_nested(rng, n, params):
+    """A table gate with parameters under 2-3 modifiers drawn (adjoint, pow by 2, -1, 0.5 or 3,
+    ctrl on free wires: several ctrl layers at most as free wires allow)."""
+    for _ in range(20):
+        op = draw_gate(rng, n, params)
+        if op["idx"] and op["name"] not in ("GlobalPhase", "PCPhase"):
+            break
+    else:
+        return None
+    free = [w for w in range(n) if w not in op["wires"]]
+    mods = []
+    for _ in range(int(rng.integers(2, 4))):
+        r = rng.random()
+        if r < 0.4 and free:
+            c = [int(free.pop(int(rng.integers(0, len(free)))))]
+            mods.append(("ctrl", c, [int(b) for b in rng.integers(0, 2, size=1)], bool(rng.random() < 0.5)))
+        elif r < 0.7:
+            mods.append(("adjoint",))
+        else:
+            mods.append(("pow", float(rng.choice([2, -1, 0.5, 3]))))
+    return {"kind": "nested", "mods": mods, "op": op, "wires": op["wires"]}
+
+
 def forms_case(rep, case, spec, meas, rng):
     """The circuit written otherwise, each against PennyLane: (1) its gates by keyword
     (PennyLane's parameter names) or with positional wires: values, tape, every method's
@@ -3025,6 +3102,28 @@ def forms_case(rep, case, spec, meas, rng):
             rep.checks += 1
             if q != p:
                 rep.mismatch(oc, "qml.Tracker totals, jacobian[parameter-shift]", f"qsym {q}, PennyLane {p}")
+
+    # (6) nested modifiers around a gate, inserted at random
+    params, ops = list(x), list(spec["ops"])
+    first = sum(op["kind"] in ("basis", "stateprep") for op in ops)
+    for _ in range(int(rng.integers(1, 3))):
+        op = draw_nested(rng, spec["n"], params)
+        if op is not None:
+            ops.insert(int(rng.integers(first, len(ops) + 1)), op)
+    e = dict(spec, ops=ops, params=onp.array(params))
+    ec = f"{c}[nested]"
+    why = ("known: PennyLane's fractional power inside a ctrl is the principal root, qsym's "
+           "the scaled angle (benchmarks/pl_fault_pow_ctrl.py)")
+    if pl_nested_pow_fault(e, e["params"]):
+        rep.refused(ec, why, RuntimeError("PennyLane's"))
+        return
+    values_case(rep, ec, e, meas)
+    grads_case(rep, ec, e, gm, rng, ["best", "parameter-shift", "adjoint", "backprop", "finite-diff"])
+    if any(op["kind"] == "nested" and any(m[0] == "pow" and float(m[1]) != int(m[1]) for m in op["mods"])
+           for op in e["ops"]):
+        rep.refused(ec, why + ": broadcast rows not compared", RuntimeError("PennyLane's"))
+    else:
+        broadcast_case(rep, ec, e, meas, rng)
 
 
 NEW_FAMILIES += (("forms", forms_case),)
