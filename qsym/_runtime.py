@@ -3660,8 +3660,13 @@ def _floats_array(a, taken=True, refused=None, n=None):
     first item a Python float): ``np.asarray(a)``; ``refused`` where NumPy refuses it, for
     anything else, or where ``taken`` is None (lists not taken). With ``n``, also where
     the array is not float64 of shape ``(n,)`` (the list changed while it was read:
-    grad.__call__ gives it to the entry point unchecked)."""
-    if type(a) is not list or taken is None or not a or type(a[0]) is not float:
+    grad.__call__ gives it to the entry point unchecked). The items are read once
+    (``tuple(a)``): another thread changing the list between the check and the conversion
+    would have made an array of items never checked (an int where PennyLane raises; adv67)."""
+    if type(a) is not list or taken is None:
+        return refused
+    a = tuple(a)
+    if not a or type(a[0]) is not float:
         return refused
     for v in a:  # (a bool or an int: the full path's refusal by argnum, not its number)
         if not isinstance(v, float):
