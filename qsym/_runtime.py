@@ -1246,6 +1246,87 @@ class _Reresolved:
         node._assign_diff_method(value)
 
 
+
+class _ReresolvedKwargs:
+    """``qnode.gradient_kwargs = {...}`` after the QNode was made (PennyLane's QNode passes
+    its attribute to each execution): the options resolved again with them
+    (:meth:`QNode._reresolve`), as :class:`_Reresolved` for ``diff_method``."""
+
+    def __set__(self, node, value) -> None:
+        if "gradient_kwargs" not in vars(node):  # (never: _take_options writes the dict)
+            vars(node)["gradient_kwargs"] = value
+            return
+        node._reresolve(gradient_kwargs=value)
+
+
+class _WatchedKwargs(dict):
+    """A QNode's ``gradient_kwargs``: PennyLane's QNode passes this dict to each execution,
+    so a change in place (``qnode.gradient_kwargs["h"] = 0.1``) resolves the QNode's
+    options again as if it had been made with it (:meth:`QNode._reresolve`; a bad value
+    raises there and leaves the dict as it was; adv67: it was ignored). Copies (``copy``,
+    ``deepcopy``, pickle) are plain dicts. (The dict given to the QNode is copied, not
+    kept: changing the caller's own dict afterwards is not seen; PennyLane keeps it.)
+
+    >>> import qsym as qml
+    >>> node = qml.QNode(lambda x: (qml.RX(x, 0), qml.expval(qml.Z(0)))[1],
+    ...                  qml.device("default.qubit", wires=1), diff_method="finite-diff")
+    >>> node.gradient_kwargs["h"] = 0.5  # a forward difference of cos: (cos 1 - cos 0.5) / 0.5
+    >>> node.h, round(float(qml.grad(node)(qml.numpy.array(0.5))), 6)
+    (0.5, -0.674561)
+    """
+
+    __slots__ = ("_node",)
+
+    def __init__(self, node, items) -> None:
+        dict.__init__(self, items)
+        self._node = weakref.ref(node)
+
+    def _edit(self, edit):
+        new = dict(self)
+        out = edit(new)
+        node = self._node()
+        if node is None:
+            dict.clear(self)
+            dict.update(self, new)
+        else:
+            node._reresolve(kept=self, gradient_kwargs=new)
+        return out
+
+    def __setitem__(self, key, value) -> None:
+        self._edit(lambda d: d.__setitem__(key, value))
+
+    def __delitem__(self, key) -> None:
+        self._edit(lambda d: d.__delitem__(key))
+
+    def update(self, *args, **kwargs) -> None:
+        self._edit(lambda d: d.update(*args, **kwargs))
+
+    def __ior__(self, other):
+        self._edit(lambda d: d.update(other))
+        return self
+
+    def pop(self, *args):
+        return self._edit(lambda d: d.pop(*args))
+
+    def popitem(self):
+        return self._edit(lambda d: d.popitem())
+
+    def setdefault(self, key, default=None):
+        return self._edit(lambda d: d.setdefault(key, default))
+
+    def clear(self) -> None:
+        self._edit(lambda d: d.clear())
+
+    def __copy__(self) -> dict:
+        return dict(self)
+
+    def __deepcopy__(self, memo) -> dict:
+        return copy.deepcopy(dict(self), memo)
+
+    def __reduce__(self):
+        return (dict, (dict(self),))
+
+
 class QNode:
     """A circuit function bound to a device, compiled on first call for each signature.
 
@@ -1415,6 +1496,7 @@ class QNode:
         GATE_REGISTRY.watch(self)
 
     diff_method = _Reresolved()
+    gradient_kwargs = _ReresolvedKwargs()
 
     def construct(self, args, kwargs):
         """PennyLane's ``qnode.construct(args, kwargs)``: the tape (a
@@ -1433,11 +1515,18 @@ class QNode:
         """
         return OP_METHODS["qnode_construct"](self, tuple(args), dict(kwargs))
 
-    def _take_options(self, opts) -> None:
+    def _take_options(self, opts, kept=None) -> None:
         """The fields of :class:`qsym._options.Options` (``method``: what runs) as this
-        QNode's attributes."""
+        QNode's attributes; ``gradient_kwargs`` a :class:`_WatchedKwargs` (``kept``, the
+        one changed in place, refilled)."""
         vars(self).update(vars(opts))
         self.method = _method_on(self.device, self.diff_method, self.method)
+        if kept is None:
+            kept = _WatchedKwargs(self, opts.gradient_kwargs)
+        else:
+            dict.clear(kept)
+            dict.update(kept, opts.gradient_kwargs)
+        vars(self)["gradient_kwargs"] = kept
 
     def _assign_diff_method(self, value) -> None:
         """``qnode.diff_method = value`` (PennyLane's QNode uses the method assigned at its
@@ -1453,19 +1542,33 @@ class QNode:
         >>> node.method, round(float(qml.grad(node)(qml.numpy.array(0.5))), 6)
         ('finite-diff', -0.479426)
         """
-        init = dict(self._init_args, diff_method=value)
+        self._reresolve(diff_method=value)
+
+    def _reresolve(self, kept=None, **changes) -> None:
+        """The options resolved again with ``changes`` to the QNode's arguments
+        (``diff_method``, ``gradient_kwargs``: :meth:`_assign_diff_method`,
+        :class:`_WatchedKwargs`), and what this QNode compiled or decided for the old ones
+        dropped; a bad value raises here and changes nothing."""
+        init = dict(self._init_args, **changes)
+        gkw = init["gradient_kwargs"]
+        alias = options.HADAMARD_ALIASES.get(init["diff_method"]) if isinstance(
+            init["diff_method"], str) else None
+        if alias is not None and gkw and gkw.get("mode") == alias:
+            # (the mode the alias put there, read back from qnode.gradient_kwargs)
+            init["gradient_kwargs"] = gkw = {k: v for k, v in gkw.items() if k != "mode"}
         opts = options.resolve(
-            value, init["h"], init["approx_order"], init["interface"], init["shifts"],
-            strategy=init["strategy"], grad_on_execution=init["grad_on_execution"],
+            init["diff_method"], init["h"], init["approx_order"], init["interface"],
+            init["shifts"], strategy=init["strategy"],
+            grad_on_execution=init["grad_on_execution"],
             cache=init["cache"], cachesize=init["cachesize"], max_diff=init["max_diff"],
-            device_vjp=init["device_vjp"], gradient_kwargs=init["gradient_kwargs"],
+            device_vjp=init["device_vjp"], gradient_kwargs=gkw,
             postselect_mode=init["postselect_mode"], mcm_method=init["mcm_method"],
             executor_backend=init["executor_backend"], autograph=init["autograph"],
             device_supports=functools.partial(_supports_method, self.device))
         _check_device_method(self.device, opts.diff_method)
         with self._lock:
             interface = self._interface
-            self._take_options(opts)
+            self._take_options(opts, kept)
             vars(self).pop("interface", None)
             self._interface = interface
             self._init_args = init
@@ -1547,7 +1650,7 @@ class QNode:
         ``gradient_kwargs`` dict and its own copy of the compile pipeline."""
         new = type(self).__new__(type(self))
         vars(new).update(vars(self))
-        new.gradient_kwargs = dict(self.gradient_kwargs)
+        vars(new)["gradient_kwargs"] = _WatchedKwargs(new, self.gradient_kwargs)
         if self.pipeline is not None:
             new.pipeline = copy.copy(self.pipeline)
         GATE_REGISTRY.watch(new)  # (its short paths forget a gate defined again, as self's)
@@ -1579,6 +1682,7 @@ class QNode:
                 vars(new)[key] = copy.deepcopy(value, memo)
         new._compiled, new._lock, new._last = {}, new_lock(), None
         new._grad_fast = new._value_fast = new._jac_fast = new._last_key = None
+        vars(new)["gradient_kwargs"] = _WatchedKwargs(new, vars(new)["gradient_kwargs"])
         new._per_call_cache = Memo(PER_CALL_STRUCTURES)
         new.autodiff_memo, new.shot_stash, new._derivative_attrs = {}, {}, None
         GATE_REGISTRY.watch(new)

@@ -1,0 +1,65 @@
+"""adv67 (stop 67): an adversarial review of stop 66's mechanisms. Each test fails on
+main 88cad92e and checks against an independent reference (values by hand, PennyLane
+0.45.1's numbers computed in /work/plvenv, NumPy)."""
+import copy
+
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym.errors import DifferentiationError
+
+
+def fd_node(**kwargs):
+    @qml.qnode(qml.device("default.qubit", wires=1), diff_method="finite-diff", **kwargs)
+    def f(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.PauliZ(0))
+
+    return f
+
+
+def forward(h, x=0.5):
+    """The forward difference of <Z> = cos x with step h (by hand)."""
+    return (np.cos(x + h) - np.cos(x)) / h
+
+
+X = qml.numpy.array(0.5, requires_grad=True)
+
+
+def test_gradient_kwargs_changed_in_place_or_assigned_are_used():
+    """PennyLane 0.45.1's QNode passes ``qnode.gradient_kwargs`` to each execution: a
+    change in place or an assignment after the QNode was made gives the new step's
+    forward difference (PennyLane: -0.6745605120444658 for h=0.5, -0.5835747720662074
+    for h=0.25; qsym kept the step of the QNode's construction, 1e-7, on every path)."""
+    f = fd_node(gradient_kwargs={"h": 1e-7})
+    assert abs(qml.grad(f)(X) + np.sin(0.5)) < 1e-6
+    f.gradient_kwargs["h"] = 0.5
+    assert f.h == 0.5
+    for _ in range(3):  # (the short paths too)
+        assert abs(qml.grad(f)(X) - forward(0.5)) < 1e-12
+    f.gradient_kwargs = {"h": 0.25}
+    assert abs(qml.grad(f)(X) - forward(0.25)) < 1e-12
+    f.gradient_kwargs.update(h=0.125)
+    assert abs(qml.jacobian(f)(X) - forward(0.125)) < 1e-12
+    del f.gradient_kwargs["h"]  # the default step again
+    assert f.h == 1e-7 and abs(qml.grad(f)(X) + np.sin(0.5)) < 1e-6
+
+
+def test_gradient_kwargs_bad_value_in_place_raises_and_changes_nothing():
+    f = fd_node(gradient_kwargs={"h": 0.5})
+    with pytest.raises(DifferentiationError, match="finite-difference step"):
+        f.gradient_kwargs["h"] = -1.0
+    assert f.gradient_kwargs == {"h": 0.5} and f.h == 0.5
+    assert abs(qml.grad(f)(X) - forward(0.5)) < 1e-12
+
+
+def test_gradient_kwargs_of_a_copy_are_its_own():
+    f = fd_node(gradient_kwargs={"h": 0.5})
+    qml.grad(f)(X)
+    for g in (copy.copy(f), copy.deepcopy(f)):
+        g.gradient_kwargs["h"] = 0.25
+        assert abs(qml.grad(g)(X) - forward(0.25)) < 1e-12
+        assert f.gradient_kwargs == {"h": 0.5}
+        assert abs(qml.grad(f)(X) - forward(0.5)) < 1e-12
+    assert type(copy.copy(f.gradient_kwargs)) is dict
