@@ -3436,7 +3436,10 @@ class grad(_Derivative):
             # Each count read, then ``held`` checked to hold it still: a call switched in
             # before the count (a tracer's or profiler's Python code runs there) may have
             # replaced ``held``, its reference then missing, made up for by a caller's
-            if row is None or rc(row) != alone_row or wrc(row) or held[2] is not row:
+            # (and still float64, one dimension, contiguous: a caller may have set a dropped
+            # gradient's ``shape``, ``dtype`` or ``strides`` in place; adv67)
+            if (row is None or rc(row) != alone_row or wrc(row) or held[2] is not row
+                    or row.strides != step or row.dtype is not F64):
                 row = empty(n)
                 jac = row[None]
                 if rc(out) != alone_out or held[0] is not out:
@@ -3449,8 +3452,8 @@ class grad(_Derivative):
             out, jac, row = listed  # (``listed`` checked after the counts: as ``held``)
             if row is not None and rc(jac) == alone_ljac and not wrc(jac) and (
                     listed[1] is jac):
-                for v in row:
-                    if rc(v) != alone_view or wrc(v):
+                for v in row:  # (0-d float64 views still: no strides, as made)
+                    if rc(v) != alone_view or wrc(v) or v.strides or v.dtype is not F64:
                         row = None
                         break
             else:
@@ -3652,7 +3655,8 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                     if vg is seen[0] and flags & typed == typed:  # fused: its body, inline
                         out, jac, row = held  # reused where nothing else refers to them
                         if (row is None or rc(row) != alone_row or rc(jac) != alone_jac
-                                or wrc(row) or wrc(jac)):
+                                or wrc(row) or wrc(jac) or row.strides != _ROW_STRIDES
+                                or row.dtype is not F64):  # (as grad.__call__'s)
                             jac, row = fresh(jac_shape)
                             if rc(out) != alone_out or held[0] is not out:
                                 out = empty(n_out)
@@ -3753,6 +3757,8 @@ def _list_input(views, listed, alone_list, n) -> tuple:
 LIST_WRITE_MAX = 8
 
 
+# a kept gradient row's strides as made (float64, one dimension, contiguous)
+_ROW_STRIDES = (8,)
 # what grad.__call__'s short path does not take (a dtype no array has)
 _NOT_TAKEN = types.SimpleNamespace(dtype=None)
 
