@@ -3438,8 +3438,8 @@ class grad(_Derivative):
             # replaced ``held``, its reference then missing, made up for by a caller's
             # (and still float64, one dimension, contiguous: a caller may have set a dropped
             # gradient's ``shape``, ``dtype`` or ``strides`` in place; adv67)
-            if (row is None or rc(row) != alone_row or wrc(row) or held[2] is not row
-                    or row.strides != step or row.dtype is not F64):
+            if row is None or rc(row) != alone_row or wrc(row) or held[2] is not row or (
+                    row.strides != step or row.dtype is not F64):
                 row = empty(n)
                 jac = row[None]
                 if rc(out) != alone_out or held[0] is not out:
