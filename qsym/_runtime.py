@@ -3423,9 +3423,7 @@ class grad(_Derivative):
                 and node.method == method and dev is device
                 and not (node._qnode_shots if node._shots_set else dev.given_shots)
                 and not recording and (guard is None or guard())
-                and not node.pipeline  # (diff_method assigned: _grad_fast None)
-                and not ((gkw := node.gradient_kwargs)
-                         and gkw.get("argnum") is not None)
+                and not node.pipeline  # (diff_method, gradient_kwargs changed: _grad_fast None)
                 and type(ex := dev.execute) is bound and ex == own
                 and fields.get(name, _NOT_TAKEN) is seen[0]  # (the entry point now)
                 and not dev.trackers):
@@ -3436,10 +3434,7 @@ class grad(_Derivative):
             # Each count read, then ``held`` checked to hold it still: a call switched in
             # before the count (a tracer's or profiler's Python code runs there) may have
             # replaced ``held``, its reference then missing, made up for by a caller's
-            # (and still float64, one dimension, contiguous: a caller may have set a dropped
-            # gradient's ``shape``, ``dtype`` or ``strides`` in place; adv67)
-            if row is None or rc(row) != alone_row or wrc(row) or held[2] is not row or (
-                    row.strides != step or row.dtype is not F64):
+            if row is None or rc(row) != alone_row or wrc(row) or held[2] is not row:
                 row = empty(n)
                 jac = row[None]
                 if rc(out) != alone_out or held[0] is not out:
@@ -3452,8 +3447,8 @@ class grad(_Derivative):
             out, jac, row = listed  # (``listed`` checked after the counts: as ``held``)
             if row is not None and rc(jac) == alone_ljac and not wrc(jac) and (
                     listed[1] is jac):
-                for v in row:  # (0-d float64 views still: no strides, as made)
-                    if rc(v) != alone_view or wrc(v) or v.strides or v.dtype is not F64:
+                for v in row:
+                    if rc(v) != alone_view or wrc(v):
                         row = None
                         break
             else:
@@ -3655,8 +3650,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                     if vg is seen[0] and flags & typed == typed:  # fused: its body, inline
                         out, jac, row = held  # reused where nothing else refers to them
                         if (row is None or rc(row) != alone_row or rc(jac) != alone_jac
-                                or wrc(row) or wrc(jac) or row.strides != _ROW_STRIDES
-                                or row.dtype is not F64):  # (as grad.__call__'s)
+                                or wrc(row) or wrc(jac)):
                             jac, row = fresh(jac_shape)
                             if rc(out) != alone_out or held[0] is not out:
                                 out = empty(n_out)
@@ -3689,8 +3683,11 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                     else g._structured((a,), pick(row, blocks, single)))
         return row if whole else pick(row, blocks, single)
 
+    # (not with gradient_kwargs' argnum, read here once: a change of the QNode's
+    # gradient_kwargs, in place or assigned, drops its _grad_fast, _WatchedKwargs)
     call.hot = (_hot_constants(call, listed=listed, alone_list=alone_list)
-                if name and flat_size is None and whole and reuse else None)
+                if name and flat_size is None and whole and reuse
+                and node.gradient_kwargs.get("argnum") is None else None)
     return call
 
 
@@ -3757,8 +3754,6 @@ def _list_input(views, listed, alone_list, n) -> tuple:
 LIST_WRITE_MAX = 8
 
 
-# a kept gradient row's strides as made (float64, one dimension, contiguous)
-_ROW_STRIDES = (8,)
 # what grad.__call__'s short path does not take (a dtype no array has)
 _NOT_TAKEN = types.SimpleNamespace(dtype=None)
 
