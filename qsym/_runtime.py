@@ -3926,8 +3926,9 @@ def _changed_since(node, entry, key):
     """``changed(node, dev, diff_method, interface, gradient_kwargs, store)``: whether
     ``node`` is no longer as it was when a short path for signature ``key`` (compiled as
     ``entry``) was remembered with those values of its options (:func:`_value_path`,
-    :func:`_jacobian_path`): another device, ``diff_method``, interface,
-    ``gradient_kwargs`` or cache object, transforms, per-call tracing, shots, the
+    :func:`_jacobian_path`): another device, ``diff_method``, interface
+    or cache object (``gradient_kwargs`` changed in place or assigned drops the short
+    paths: :class:`_WatchedKwargs`), transforms, per-call tracing, shots, the
     signature dropped or rebuilt, or its guard failing (what the circuit read besides its
     arguments changed), its ``execute`` replaced on it or on its class. Each is decided again
     by the full path."""
@@ -3938,7 +3939,7 @@ def _changed_since(node, entry, key):
         return (node.device is not dev or node.diff_method is not diff_method
                 or node._interface is not interface or node.pipeline
                 or node.per_call is not None or node._values_needed is not None
-                or node.gradient_kwargs is not gradient_kwargs or node.cache is not store
+                or node.cache is not store  # (gradient_kwargs changed: short paths dropped)
                 or (node._qnode_shots if node._shots_set else dev.given_shots) is not None
                 or getattr(dev, "applied_transforms", None)
                 # replaced on the instance or on its class (a spy)
