@@ -27,6 +27,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
+import threading
+import weakref
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -258,16 +260,31 @@ def linear_rows(m: Measurement) -> list:
     try:
         hash(m)
     except TypeError:  # a field that is not hashable (a list): not cached
-        return list(_linear_rows.__wrapped__(m))
-    return list(_linear_rows(m))
+        return list(_linear_rows(m))
+    with _ROWS_LOCK:
+        rows = _ROWS.get(m)
+    if rows is None:
+        rows = _linear_rows(m)
+        with _ROWS_LOCK:
+            _ROWS[m] = rows
+            while len(_ROWS) > _ROWS_KEPT:
+                del _ROWS[next(iter(_ROWS))]
+    return list(rows)
 
 
-@functools.lru_cache(maxsize=4)
-def _linear_rows(m: Measurement) -> tuple:
-    """:func:`linear_rows`, cached: a postselected ``probs`` on ``k`` wires has ``2^k`` rows
-    of ``2^k`` words times the projector's, asked for by the layout, the plan and the
-    written-out values of one build (issue #18). A few only: 9 wires after two postselected
-    wires make 513 rows of 2048 terms, 170 MB."""
+# linear_rows' cache: a postselected ``probs`` on ``k`` wires has ``2^k`` rows of ``2^k``
+# words times the projector's, asked for by the layout, the plan and the written-out
+# values of one build, and by a later derivative's build (issue #18). Kept while the
+# measurement asked for lives (a weak key: its circuit's; adv67: an LRU kept up to four,
+# 170 MB each at 9 wires after two postselected wires, after their QNodes were gone), and
+# a few only
+_ROWS: "weakref.WeakKeyDictionary[Measurement, list]" = weakref.WeakKeyDictionary()
+_ROWS_KEPT = 4
+_ROWS_LOCK = threading.Lock()
+
+
+def _linear_rows(m: Measurement) -> list:
+    """:func:`linear_rows`, not cached."""
     if m.post:
         plain = linear_rows(replace(m, post=()))
         return [between_projector(row, m.post) for row in plain] + [m.post]

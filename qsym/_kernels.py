@@ -1393,21 +1393,27 @@ def expvals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_n
 # gate whose generator has two eigenvalues (RX ... RZ, PhaseShift, IsingXX ... ZZ,
 # PauliRot, MultiRZ: U(t +- s) = U(+-s) U(t), and U(+-s) and I span the same plane), and
 # for any other rule whose matrices happen to be so related (checked on the numbers, to
-# 1e-12: span_pair). Only for kinds whose action is linear in the stored numbers
+# 1e-14: span_pair). Only for kinds whose action is linear in the stored numbers
 # (DENSE, DIAGONAL, REAL; not PAULI or PCPHASE, which hold an identity part or an angle).
 # Every shifted circuit's values are still measured on its own final state.
 # span_pair's limits: the squared sine of the angle between the two matrices (1e-4: a
 # rotation's shift from about 0.02), and |a|^2 + |b|^2 (a rotation's at most 5)
 SPAN_MIN_SINE = 1e-4
 SPAN_MAX_COEFF = 16.0
+SPAN_MAX_REST = 1e-14
 
 
 @njit(cache=True)
 def span_pair(kind, nw, mats, om, smats, o1, o2):
     """``(ok, ar, ai, br, bi)``: ``smats[o2]``'s block is ``a smats[o1] + b mats[om]``
     (least squares on the stored numbers, real arithmetic; ``ok`` when the rest is below
-    1e-12 of the block's norm, the two far from parallel, ``SPAN_MIN_SINE``, and ``a``, ``b``
-    small: a rotation's ``a = -1``, ``|b| = 2 cos(s/2)``, any shift ``s``).
+    ``SPAN_MAX_REST`` (1e-14) of the block's norm, the two far from parallel,
+    ``SPAN_MIN_SINE``, and ``a``, ``b`` small: a rotation's ``a = -1``, ``|b| = 2 cos(s/2)``).
+
+    The rest bounds the shifted state's error (the rest of the circuit is unitary): a
+    table rotation's at the default shift pi/2 is below 2e-15 (rounding); a matrix only
+    *nearly* in the span (a user's gate) or a small shift (the rest grows as 1e-16 / s^2:
+    ~1e-14 at s = 0.3) runs its tail instead (adv67).
 
     Far from parallel: ``a`` and ``b`` are found to ``1e-16 / SPAN_MIN_SINE``; a shift so
     small that the two matrices are nearly parallel (below about 0.02 for a rotation) runs
@@ -1456,7 +1462,7 @@ def span_pair(kind, nw, mats, om, smats, o1, o2):
         er = smats[o2 + i].real - (ar * pr - ai * pi_) - (br * mr - bi * mi)
         ei = smats[o2 + i].imag - (ar * pi_ + ai * pr) - (br * mi + bi * mr)
         res += er * er + ei * ei
-    if not res <= 1e-24 * s2 or not ar * ar + ai * ai + br * br + bi * bi <= SPAN_MAX_COEFF:
+    if not res <= SPAN_MAX_REST * SPAN_MAX_REST * s2 or not ar * ar + ai * ai + br * br + bi * bi <= SPAN_MAX_COEFF:
         return False, 0.0, 0.0, 0.0, 0.0
     return True, ar, ai, br, bi
 

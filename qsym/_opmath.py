@@ -2829,6 +2829,60 @@ def _phase_on_ones(wires: tuple, phi: float) -> list:
     return rz + _phase_on_ones(tuple(rest), phi / 2)
 
 
+# the largest entry of W^+ U W off its diagonal (and of |d| - 1) accepted by
+# _unitary_eigenbasis: the applied W diag(d) W^+ is then U to that (rounding: a Haar
+# unitary's eigh leaves up to ~1e-12 where two eigenvalues of the mix are close; adv67)
+_EIGEN_TOL = 4e-15
+# the mixes (U + U^+) / 2 + c (U - U^+) / 2i tried in turn on clusters left coupled
+_EIGEN_MIXES = (0.6180339887, -1.4142135623, 0.3819660113, 2.7182818284)
+
+
+def _unitary_eigenbasis(U: np.ndarray):
+    """``(W, d)``: ``U = W diag(d) W^+`` with ``W`` unitary, every entry of ``W^+ U W``
+    off its diagonal and every ``||d_j| - 1|`` within ``_EIGEN_TOL``; None if not found
+    (``U`` not unitary). ``U``'s Hermitian and anti-Hermitian parts commute: an ``eigh``
+    of a mix of them diagonalizes ``U`` with an orthonormal ``W`` (degenerate eigenvalues
+    too; NumPy's, no SciPy), but where two eigenvalues of the mix are close (not of ``U``)
+    their eigenvectors are found only to ``1e-16 / gap``: each cluster of coupled columns
+    is diagonalized again with another mix, where they are far apart.
+
+    >>> U = np.array([[0, 1], [1, 0]], dtype=complex)
+    >>> W, d = _unitary_eigenbasis(U)
+    >>> bool(np.allclose(W @ np.diag(d) @ W.conj().T, U, rtol=0, atol=1e-15))
+    True
+    >>> _unitary_eigenbasis(np.array([[1, 0], [0, 1.001]], dtype=complex)) is None
+    True
+    """
+    def mix(a, c):
+        return (a + a.conj().T) / 2 + c * (a - a.conj().T) / 2j
+
+    W = np.linalg.eigh(mix(U, _EIGEN_MIXES[0]))[1]
+    for c in _EIGEN_MIXES[1:] + (None,):
+        D = W.conj().T @ U @ W
+        coupled = np.abs(D - np.diag(np.diag(D))) > _EIGEN_TOL
+        if not coupled.any():
+            d = np.diag(D)
+            return (W, d) if np.all(np.abs(np.abs(d) - 1) <= _EIGEN_TOL) else None
+        if c is None:
+            return None
+        cluster = list(range(len(D)))  # the coupled columns' clusters (union-find)
+
+        def root(i):
+            while cluster[i] != i:
+                i = cluster[i]
+            return i
+
+        for i, j in zip(*np.nonzero(coupled)):
+            cluster[root(i)] = root(j)
+        groups = {}
+        for i in range(len(D)):
+            groups.setdefault(root(i), []).append(i)
+        for idx in groups.values():
+            if len(idx) > 1:
+                W[:, idx] = W[:, idx] @ np.linalg.eigh(mix(D[np.ix_(idx, idx)], c))[1]
+    return None
+
+
 def _many_controlled_constant(U: np.ndarray, controls: tuple, wires: tuple) -> list:
     """The constant unitary ``U`` on ``wires`` controlled by ``controls`` (all on 1) as
     gates no larger than ``U`` and structured ``MultiControlledX`` (a controlled matrix of
@@ -2845,22 +2899,20 @@ def _many_controlled_constant(U: np.ndarray, controls: tuple, wires: tuple) -> l
     >>> [g.name for g in tape.items]
     ['QubitUnitary', 'MultiControlledX', 'QubitUnitary']
     """
-    # (U's Hermitian and anti-Hermitian parts commute: one eigh of a mix of them
-    # diagonalizes U with an orthonormal W, degenerate eigenvalues too; NumPy's, no SciPy)
-    W = np.linalg.eigh((U + U.conj().T) / 2 + 0.6180339887 * (U - U.conj().T) / 2j)[1]
-    D = W.conj().T @ U @ W
-    d = np.diag(D)
-    if not np.allclose(D, np.diag(d), atol=1e-12) or not np.allclose(np.abs(d), 1, atol=1e-12):
-        return None  # (an accidental degeneracy of the mix; a matrix that is not unitary)
+    found = _unitary_eigenbasis(U)
+    if found is None:
+        return None  # (a matrix that is not unitary, or not diagonalized to rounding)
+    W, d = found
     m = len(wires)
-    if m == 1 and np.allclose(np.sort(d.real), [-1, 1], atol=1e-12) and np.allclose(d.imag, 0, atol=1e-12):
+    tol = _EIGEN_TOL
+    if m == 1 and np.allclose(np.sort(d.real), [-1, 1], atol=tol) and np.allclose(d.imag, 0, atol=tol):
         if d[0].real < 0:  # eigenvector of +1 first
             W = W[:, ::-1]
         V = W @ (np.array([[1, 1], [1, -1]]) / np.sqrt(2))  # V X V^+ = W Z W^+ = U
         return [_make("QubitUnitary", (), wires, (("U", V.conj().T),)),
                 _make("MultiControlledX", (), controls + wires),
                 _make("QubitUnitary", (), wires, (("U", V),))]
-    rotated = not np.allclose(W, np.eye(len(d)), atol=1e-14)
+    rotated = np.abs(W - np.eye(len(d))).max() > _EIGEN_TOL
     out = [_make("QubitUnitary", (), wires, (("U", W.conj().T),))] if rotated else []
     for j, dj in enumerate(d):
         phi = float(np.angle(dj))

@@ -1246,6 +1246,87 @@ class _Reresolved:
         node._assign_diff_method(value)
 
 
+
+class _ReresolvedKwargs:
+    """``qnode.gradient_kwargs = {...}`` after the QNode was made (PennyLane's QNode passes
+    its attribute to each execution): the options resolved again with them
+    (:meth:`QNode._reresolve`), as :class:`_Reresolved` for ``diff_method``."""
+
+    def __set__(self, node, value) -> None:
+        if "gradient_kwargs" not in vars(node):  # (never: _take_options writes the dict)
+            vars(node)["gradient_kwargs"] = value
+            return
+        node._reresolve(gradient_kwargs=value)
+
+
+class _WatchedKwargs(dict):
+    """A QNode's ``gradient_kwargs``: PennyLane's QNode passes this dict to each execution,
+    so a change in place (``qnode.gradient_kwargs["h"] = 0.1``) resolves the QNode's
+    options again as if it had been made with it (:meth:`QNode._reresolve`; a bad value
+    raises there and leaves the dict as it was; adv67: it was ignored). Copies (``copy``,
+    ``deepcopy``, pickle) are plain dicts. (The dict given to the QNode is copied, not
+    kept: changing the caller's own dict afterwards is not seen; PennyLane keeps it.)
+
+    >>> import qsym as qml
+    >>> node = qml.QNode(lambda x: (qml.RX(x, 0), qml.expval(qml.Z(0)))[1],
+    ...                  qml.device("default.qubit", wires=1), diff_method="finite-diff")
+    >>> node.gradient_kwargs["h"] = 0.5  # a forward difference of cos: (cos 1 - cos 0.5) / 0.5
+    >>> node.h, round(float(qml.grad(node)(qml.numpy.array(0.5))), 6)
+    (0.5, -0.674561)
+    """
+
+    __slots__ = ("_node",)
+
+    def __init__(self, node, items) -> None:
+        dict.__init__(self, items)
+        self._node = weakref.ref(node)
+
+    def _edit(self, edit):
+        new = dict(self)
+        out = edit(new)
+        node = self._node()
+        if node is None:
+            dict.clear(self)
+            dict.update(self, new)
+        else:
+            node._reresolve(kept=self, gradient_kwargs=new)
+        return out
+
+    def __setitem__(self, key, value) -> None:
+        self._edit(lambda d: d.__setitem__(key, value))
+
+    def __delitem__(self, key) -> None:
+        self._edit(lambda d: d.__delitem__(key))
+
+    def update(self, *args, **kwargs) -> None:
+        self._edit(lambda d: d.update(*args, **kwargs))
+
+    def __ior__(self, other):
+        self._edit(lambda d: d.update(other))
+        return self
+
+    def pop(self, *args):
+        return self._edit(lambda d: d.pop(*args))
+
+    def popitem(self):
+        return self._edit(lambda d: d.popitem())
+
+    def setdefault(self, key, default=None):
+        return self._edit(lambda d: d.setdefault(key, default))
+
+    def clear(self) -> None:
+        self._edit(lambda d: d.clear())
+
+    def __copy__(self) -> dict:
+        return dict(self)
+
+    def __deepcopy__(self, memo) -> dict:
+        return copy.deepcopy(dict(self), memo)
+
+    def __reduce__(self):
+        return (dict, (dict(self),))
+
+
 class QNode:
     """A circuit function bound to a device, compiled on first call for each signature.
 
@@ -1415,6 +1496,7 @@ class QNode:
         GATE_REGISTRY.watch(self)
 
     diff_method = _Reresolved()
+    gradient_kwargs = _ReresolvedKwargs()
 
     def construct(self, args, kwargs):
         """PennyLane's ``qnode.construct(args, kwargs)``: the tape (a
@@ -1433,11 +1515,18 @@ class QNode:
         """
         return OP_METHODS["qnode_construct"](self, tuple(args), dict(kwargs))
 
-    def _take_options(self, opts) -> None:
+    def _take_options(self, opts, kept=None) -> None:
         """The fields of :class:`qsym._options.Options` (``method``: what runs) as this
-        QNode's attributes."""
+        QNode's attributes; ``gradient_kwargs`` a :class:`_WatchedKwargs` (``kept``, the
+        one changed in place, refilled)."""
         vars(self).update(vars(opts))
         self.method = _method_on(self.device, self.diff_method, self.method)
+        if kept is None:
+            kept = _WatchedKwargs(self, opts.gradient_kwargs)
+        else:
+            dict.clear(kept)
+            dict.update(kept, opts.gradient_kwargs)
+        vars(self)["gradient_kwargs"] = kept
 
     def _assign_diff_method(self, value) -> None:
         """``qnode.diff_method = value`` (PennyLane's QNode uses the method assigned at its
@@ -1453,19 +1542,33 @@ class QNode:
         >>> node.method, round(float(qml.grad(node)(qml.numpy.array(0.5))), 6)
         ('finite-diff', -0.479426)
         """
-        init = dict(self._init_args, diff_method=value)
+        self._reresolve(diff_method=value)
+
+    def _reresolve(self, kept=None, **changes) -> None:
+        """The options resolved again with ``changes`` to the QNode's arguments
+        (``diff_method``, ``gradient_kwargs``: :meth:`_assign_diff_method`,
+        :class:`_WatchedKwargs`), and what this QNode compiled or decided for the old ones
+        dropped; a bad value raises here and changes nothing."""
+        init = dict(self._init_args, **changes)
+        gkw = init["gradient_kwargs"]
+        alias = options.HADAMARD_ALIASES.get(init["diff_method"]) if isinstance(
+            init["diff_method"], str) else None
+        if alias is not None and gkw and gkw.get("mode") == alias:
+            # (the mode the alias put there, read back from qnode.gradient_kwargs)
+            init["gradient_kwargs"] = gkw = {k: v for k, v in gkw.items() if k != "mode"}
         opts = options.resolve(
-            value, init["h"], init["approx_order"], init["interface"], init["shifts"],
-            strategy=init["strategy"], grad_on_execution=init["grad_on_execution"],
+            init["diff_method"], init["h"], init["approx_order"], init["interface"],
+            init["shifts"], strategy=init["strategy"],
+            grad_on_execution=init["grad_on_execution"],
             cache=init["cache"], cachesize=init["cachesize"], max_diff=init["max_diff"],
-            device_vjp=init["device_vjp"], gradient_kwargs=init["gradient_kwargs"],
+            device_vjp=init["device_vjp"], gradient_kwargs=gkw,
             postselect_mode=init["postselect_mode"], mcm_method=init["mcm_method"],
             executor_backend=init["executor_backend"], autograph=init["autograph"],
             device_supports=functools.partial(_supports_method, self.device))
         _check_device_method(self.device, opts.diff_method)
         with self._lock:
             interface = self._interface
-            self._take_options(opts)
+            self._take_options(opts, kept)
             vars(self).pop("interface", None)
             self._interface = interface
             self._init_args = init
@@ -1547,7 +1650,7 @@ class QNode:
         ``gradient_kwargs`` dict and its own copy of the compile pipeline."""
         new = type(self).__new__(type(self))
         vars(new).update(vars(self))
-        new.gradient_kwargs = dict(self.gradient_kwargs)
+        vars(new)["gradient_kwargs"] = _WatchedKwargs(new, self.gradient_kwargs)
         if self.pipeline is not None:
             new.pipeline = copy.copy(self.pipeline)
         GATE_REGISTRY.watch(new)  # (its short paths forget a gate defined again, as self's)
@@ -1579,6 +1682,7 @@ class QNode:
                 vars(new)[key] = copy.deepcopy(value, memo)
         new._compiled, new._lock, new._last = {}, new_lock(), None
         new._grad_fast = new._value_fast = new._jac_fast = new._last_key = None
+        vars(new)["gradient_kwargs"] = _WatchedKwargs(new, vars(new)["gradient_kwargs"])
         new._per_call_cache = Memo(PER_CALL_STRUCTURES)
         new.autodiff_memo, new.shot_stash, new._derivative_attrs = {}, {}, None
         GATE_REGISTRY.watch(new)
@@ -3319,9 +3423,7 @@ class grad(_Derivative):
                 and node.method == method and dev is device
                 and not (node._qnode_shots if node._shots_set else dev.given_shots)
                 and not recording and (guard is None or guard())
-                and not node.pipeline  # (diff_method assigned: _grad_fast None)
-                and not ((gkw := node.gradient_kwargs)
-                         and gkw.get("argnum") is not None)
+                and not node.pipeline  # (diff_method, gradient_kwargs changed: _grad_fast None)
                 and type(ex := dev.execute) is bound and ex == own
                 and fields.get(name, _NOT_TAKEN) is seen[0]  # (the entry point now)
                 and not dev.trackers):
@@ -3581,8 +3683,11 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                     else g._structured((a,), pick(row, blocks, single)))
         return row if whole else pick(row, blocks, single)
 
+    # (not with gradient_kwargs' argnum, read here once: a change of the QNode's
+    # gradient_kwargs, in place or assigned, drops its _grad_fast, _WatchedKwargs)
     call.hot = (_hot_constants(call, listed=listed, alone_list=alone_list)
-                if name and flat_size is None and whole and reuse else None)
+                if name and flat_size is None and whole and reuse
+                and node.gradient_kwargs.get("argnum") is None else None)
     return call
 
 
@@ -3660,8 +3765,13 @@ def _floats_array(a, taken=True, refused=None, n=None):
     first item a Python float): ``np.asarray(a)``; ``refused`` where NumPy refuses it, for
     anything else, or where ``taken`` is None (lists not taken). With ``n``, also where
     the array is not float64 of shape ``(n,)`` (the list changed while it was read:
-    grad.__call__ gives it to the entry point unchecked)."""
-    if type(a) is not list or taken is None or not a or type(a[0]) is not float:
+    grad.__call__ gives it to the entry point unchecked). The items are read once
+    (``tuple(a)``): another thread changing the list between the check and the conversion
+    would have made an array of items never checked (an int where PennyLane raises; adv67)."""
+    if type(a) is not list or taken is None:
+        return refused
+    a = tuple(a)
+    if not a or type(a[0]) is not float:
         return refused
     for v in a:  # (a bool or an int: the full path's refusal by argnum, not its number)
         if not isinstance(v, float):
@@ -3816,8 +3926,9 @@ def _changed_since(node, entry, key):
     """``changed(node, dev, diff_method, interface, gradient_kwargs, store)``: whether
     ``node`` is no longer as it was when a short path for signature ``key`` (compiled as
     ``entry``) was remembered with those values of its options (:func:`_value_path`,
-    :func:`_jacobian_path`): another device, ``diff_method``, interface,
-    ``gradient_kwargs`` or cache object, transforms, per-call tracing, shots, the
+    :func:`_jacobian_path`): another device, ``diff_method``, interface
+    or cache object (``gradient_kwargs`` changed in place or assigned drops the short
+    paths: :class:`_WatchedKwargs`), transforms, per-call tracing, shots, the
     signature dropped or rebuilt, or its guard failing (what the circuit read besides its
     arguments changed), its ``execute`` replaced on it or on its class. Each is decided again
     by the full path."""
@@ -3828,7 +3939,7 @@ def _changed_since(node, entry, key):
         return (node.device is not dev or node.diff_method is not diff_method
                 or node._interface is not interface or node.pipeline
                 or node.per_call is not None or node._values_needed is not None
-                or node.gradient_kwargs is not gradient_kwargs or node.cache is not store
+                or node.cache is not store  # (gradient_kwargs changed: short paths dropped)
                 or (node._qnode_shots if node._shots_set else dev.given_shots) is not None
                 or getattr(dev, "applied_transforms", None)
                 # replaced on the instance or on its class (a spy)

@@ -1654,3 +1654,38 @@ def test_kept_arrays_another_call_swaps_out_before_the_counts_are_not_written(mo
                        rtol=0, atol=1e-15)
     assert np.allclose(now, closed_form_grad(X2), rtol=0, atol=1e-15)
     assert np.allclose(state["other"], closed_form_grad(X3), rtol=0, atol=1e-15)
+
+
+def test_floats_array_converts_the_items_it_checked():
+    """``_floats_array`` (a list argument of floats, grad's short paths) checked each item
+    was a float, then converted the list: another thread changing an item to an int in
+    between (made deterministic by a trace function on the conversion's line) gave the
+    array of an int, the gradient at a point the full path refuses (IntegerArgumentError,
+    PennyLane raises too; adv67). The items are now read once: the array is the checked
+    items' (the list at one instant), and a list holding an int is still refused."""
+    import inspect
+    import sys
+
+    shared = [0.54, np.float64(0.12)]
+    lines, first = inspect.getsourcelines(runtime._floats_array)
+    convert = first + next(k for k, line in enumerate(lines)
+                           if line.strip() == "arr = _as_ndarray(a)")
+    changed = []
+
+    def local(frame, event, arg):
+        if event == "line" and frame.f_lineno == convert and not changed:
+            shared[1] = 1  # (another thread's change, after the items were checked)
+            changed.append(1)
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code is runtime._floats_array.__code__ else None
+
+    sys.settrace(tracer)
+    try:
+        got = runtime._floats_array(shared, True, None, 2)
+    finally:
+        sys.settrace(None)
+    assert changed == [1] and shared == [0.54, 1]
+    assert np.array_equal(got, [0.54, 0.12]) and got.dtype == np.float64
+    assert runtime._floats_array(shared, True, None, 2) is None  # the int: refused

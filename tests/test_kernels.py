@@ -875,9 +875,10 @@ def test_span_pair_finds_the_rotations_second_terms():
     for kind in (kernels.PAULI, kernels.PCPHASE):
         assert not kernels.span_pair(kind, 1, m, 0, s, 0, 2)[0]
     assert kernels.span_pair(kernels.DIAGONAL, 1, m, 0, s, 0, 2)[0]
-    # any shift s of a rotation: a = -1, b = 2 cos(s/2); a shift so small that the matrices
-    # are nearly parallel (their a and b not found to 1e-12) runs its tail
-    for shift, ok in ((0.1, True), (2.5, True), (1e-3, False), (0.0, False)):
+    # a shift s of a rotation: a = -1, b = 2 cos(s/2); a shift so small that the matrices
+    # are nearly parallel (the rest of the least squares above 1e-14: 1e-16 / s^2) runs
+    # its tail
+    for shift, ok in ((0.5, True), (2.5, True), (0.1, False), (1e-3, False), (0.0, False)):
         t = 0.7
         m = np.array([np.exp(-0.5j * t), np.exp(0.5j * t)])
         s = np.concatenate([np.exp(-0.5j * (t + shift) * np.array([1, -1])),
@@ -886,6 +887,43 @@ def test_span_pair_finds_the_rotations_second_terms():
         assert got[0] == ok, shift
         if ok:
             np.testing.assert_allclose(got[1:], [-1, 0, 2 * np.cos(shift / 2), 0], atol=1e-12)
+
+
+def test_span_pair_refuses_matrices_only_nearly_in_the_span():
+    """A user's gate whose second shifted matrix is ``a S1 + b M`` plus a rest of relative
+    size ``eps`` (orthogonal to both) would have its shifted state replaced by the
+    combination, wrong by ``eps``: refused from 1e-14 (adv67: was accepted up to 1e-12, a
+    gradient off by ~1e-12), while the table's rotations at the default shift pi/2 (rest at
+    rounding, below 2e-15, measured on random angles) are still paired. The rest is made
+    here by hand: a unit vector orthogonal to ``S1`` and ``M`` (Gram-Schmidt)."""
+    import qsym as qml
+
+    rng = np.random.default_rng(67)
+    for nw in (1, 2, 3):
+        d = 4**nw
+        m, s1, r = (rng.normal(size=d) + 1j * rng.normal(size=d) for _ in range(3))
+        basis = np.linalg.qr(np.stack([s1, m, r], axis=1))[0]
+        rest = basis[:, 2]  # orthogonal to s1 and m
+        assert abs(np.vdot(s1, rest)) < 1e-12 and abs(np.vdot(m, rest)) < 1e-12
+        a, b = -1.0 + 0.25j, 1.3 - 0.4j
+        exact = a * s1 + b * m
+        for eps, ok in ((1e-13, False), (1e-12 / 2, False), (1e-11, False), (0.0, True)):
+            s2 = exact + eps * np.linalg.norm(exact) * rest
+            got = kernels.span_pair(kernels.DENSE, nw, m, 0, np.concatenate([s1, s2]), 0, d)
+            assert got[0] == ok, (nw, eps)
+            if ok:
+                np.testing.assert_allclose(got[1] + 1j * got[2], a, atol=1e-13)
+                np.testing.assert_allclose(got[3] + 1j * got[4], b, atol=1e-13)
+    for name, nw in (("RX", 1), ("PhaseShift", 1), ("IsingXX", 2), ("MultiRZ", 3)):
+        for t in rng.uniform(-50, 50, size=20):
+            mats = [np.asarray(qml.matrix(getattr(qml, name)(v, wires=range(nw))),
+                               dtype=complex).ravel() for v in (t, t + np.pi / 2, t - np.pi / 2)]
+            got = kernels.span_pair(kernels.DENSE, nw, mats[0], 0,
+                                    np.concatenate(mats[1:]), 0, mats[0].size)
+            assert got[0], (name, t)
+            np.testing.assert_allclose(
+                mats[2], (got[1] + 1j * got[2]) * mats[1] + (got[3] + 1j * got[4]) * mats[0],
+                atol=1e-14)
 
 
 @pytest.mark.parametrize("n", [8, 10])

@@ -126,8 +126,7 @@ def test_a_build_expands_each_postselected_row_once(monkeypatch):
     calls = []
     original = _ir.between_projector
     monkeypatch.setattr(_ir, "between_projector", lambda *a: calls.append(1) or original(*a))
-    if hasattr(_ir, "_linear_rows"):  # the rows' cache: empty, so that they are built here
-        _ir._linear_rows.cache_clear()
+    _ir._ROWS.clear()  # the rows' cache: empty, so that they are built here
     dev = qml.device("default.qubit", wires=6)
 
     @qml.qnode(dev, diff_method="parameter-shift")
