@@ -5,8 +5,11 @@ and fused. With a module cache that holds neither circuit (a fresh ``QSYM_CACHE_
 only the kernel library), the second one's compiled value raises ``ValueError: qsym: not a
 program for the small value kernel`` from ``kernels.program_value_small_into``, though its
 generated module calls ``program_value_into``; alone, or with its module cached, it answers.
-The first circuit's module is the one that uses the small value kernel: the second reaches
-a kernel the first linked (the kernel table, ``_q_through_table``?). Not fixed (stop 67).
+The first circuit's module is the one that uses the small value kernel: the second ran the
+first one's kernel through the kernel table (answers with ``QSYM_KERNEL_TABLE=0``). Fixed
+at stop 67: the table's functions are named after each entry point (the same lambda of the
+two entry points, compiled in two background processes, had one symbol);
+tests/test_kernel_table.py::test_two_modules_compiled_in_the_background_call_their_own_kernels.
 
     mkdir -p /tmp/fresh && cp -r $QSYM_CACHE_DIR/{kernels,qsym-cache.key,numba-runtime} /tmp/fresh/
     QSYM_CACHE_DIR=/tmp/fresh PYTHONPATH=. python benchmarks/repro_fused_small_value.py

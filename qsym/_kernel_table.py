@@ -244,20 +244,30 @@ def _make(name, dispatcher):
     ns = {"_kernel": dispatcher, "_sig": sig, "_codegen": codegen, "_none": _types.none,
           "intrinsic": intrinsic, "overload": overload}
     # the intrinsic, the Python function and its compiled forms, with the kernel's arity
-    # (numba's intrinsics and overloads take no *args)
+    # (numba's intrinsics and overloads take no *args). Every function here is named after
+    # the entry point: numba names compiled code by qualified name and a counter of the
+    # process that compiled it, so the same lambda of two entry points of one signature
+    # (program_value_into, program_value_small_into), compiled in two background
+    # processes and loaded from the disk cache into one, had one symbol, and the module
+    # loaded second called the first one's kernel (oracle67: "not a program for the small
+    # value kernel", benchmarks/repro_fused_small_value.py)
     exec(f"""
 @intrinsic
-def _pointer_call(typingctx, {params}):
+def _pointer_call_{name}(typingctx, {params}):
     return _none({params}), _codegen
 
 def {name}({params}):
     return _kernel({params})
 
 @overload({name})
-def _compiled({params}):
+def _compiled_{name}({params}):
     if ({params},) == _sig:
-        return lambda {params}: _pointer_call({params})
-    return lambda {params}: _kernel({params})
+        def _through_{name}({params}):
+            return _pointer_call_{name}({params})
+        return _through_{name}
+    def _linked_{name}({params}):
+        return _kernel({params})
+    return _linked_{name}
 """, ns)
     fn = ns[name]
     fn.__qualname__ = f"through_table.{name}"

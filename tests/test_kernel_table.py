@@ -208,3 +208,57 @@ def test_the_switch_off_gives_a_module_that_links(monkeypatch):
     text = emit.emit_module(entry.circuit, entry.plan, key="k")
     assert "_q_program_value_into = _q_through_table(_q_program_value_into)" in text
     assert table.SOURCE_HASH in text
+
+
+
+def test_two_modules_compiled_in_the_background_call_their_own_kernels():
+    """Two QNodes on the same gates (a constant angle drawn here: modules no cache holds),
+    the first measuring the state (its module calls ``program_value_small_into``), the
+    second ``probs(op=...)`` (``program_value_into``), each compiled in a background process
+    and fused: the second's values after promotion are its first answer. numba names
+    compiled code by qualified name and a counter of the compiling process, and the table's
+    code for two entry points of one signature had one name, so the module loaded second ran
+    the first one's kernel: "not a program for the small value kernel" (oracle67, found by
+    the oracle's --promote-all; benchmarks/repro_fused_small_value.py). Reference: the first
+    answer, on tier 0 (the kernels' Python twins)."""
+    angle = float(numpy.random.default_rng().uniform(0.1, 3.0))
+    script = textwrap.dedent(f"""
+        import json, threading
+        import numpy
+        import qsym as qml
+        from qsym import _tiers
+        _tiers.COMPILE_AFTER_CALLS = 2
+        H = numpy.array([[1.3, 0.2 - 1j, 0.7j, 0.1], [0.2 + 1j, -0.5, 0.8, -1.1],
+                         [-0.7j, 0.8, 2.5, 0.4], [0.1, -1.1, 0.4, -0.4]])
+
+        def make(measure):
+            @qml.qnode(qml.device("default.qubit", wires=5))
+            def circuit(x):
+                qml.RY({angle!r}, wires=2)
+                qml.exp(qml.prod(qml.PauliY(3), qml.PauliX(0), qml.PauliY(4)), 1j * x[0])
+                qml.RX(x[1], wires=1)
+                return measure()
+            return circuit
+
+        out = []
+        x = qml.numpy.array([-5.91, -3.97])
+        for m in (qml.state, lambda: qml.probs(op=qml.Hermitian(H, wires=[4, 0]))):
+            node = make(m)
+            first = numpy.asarray(node(x))
+            for _ in range(3):
+                node(x)
+            for t in threading.enumerate():
+                if isinstance(t, _tiers.Job):
+                    t.join(600)
+            node(x)
+            again = numpy.asarray(node(x))
+            out.append([bool(numpy.allclose(first, again, atol=1e-12)),
+                        [e.tier for e in node._compiled.values()]])
+        print(json.dumps(out))
+    """)
+    env = {k: v for k, v in os.environ.items() if k != "QSYM_TIER"}
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
+                         timeout=900)
+    assert res.returncode == 0, res.stderr[-3000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got == [[True, ["fused"]], [True, ["fused"]]]
