@@ -262,3 +262,45 @@ def test_two_modules_compiled_in_the_background_call_their_own_kernels():
     assert res.returncode == 0, res.stderr[-3000:]
     got = json.loads(res.stdout.strip().splitlines()[-1])
     assert got == [[True, ["fused"]], [True, ["fused"]]]
+
+
+def _called_symbols(name):
+    """The symbols a tiny caller of entry point ``name`` (its table signature) defines or
+    calls for the table's compiled form, numba's per-process counter (``B..v<k>``) removed."""
+    import re
+
+    call = table.through_table(getattr(kernels, name))
+    params = ", ".join(f"a{k}" for k in range(len(table.ENTRIES[name])))
+    ns = {"call": call}
+    exec(f"def caller({params}):\n    call({params})\n", ns)
+    caller = numba.njit(ns["caller"])
+    sig = table.ENTRIES[name]
+    caller.compile(sig)  # compiled only: the cell is resolved at the first call, not here
+    ir = caller.inspect_llvm(sig)
+    found = set(re.findall(r"define [^@]*@\"?(_ZN[^\"(]*)", ir))
+    return {re.sub(r"B\d+v\d+B", "B_v_B", s) for s in found if "_kernel_table" in s
+            or "_compiled" in s or "lambda" in s}
+
+
+def test_entry_points_of_one_signature_compile_to_symbols_of_their_own():
+    """Two entry points with one signature (the value kernels; the gradient kernels) must
+    not compile to one symbol name: numba names a function by its module, qualified name,
+    argument types and a per-process counter, and a process loading two cached modules
+    compiled in two other processes (the background compiles) links every call of that
+    name to the first one loaded. Stop 67's oracle met it: after a module calling
+    ``program_value_small_into`` was loaded, another module's ``program_value_into`` call
+    reached the small kernel (ValueError; two gradient kernels could have swapped silently).
+    The names without the counter must differ, and each name its entry point."""
+    by_sig = {}
+    for name, sig in table.ENTRIES.items():
+        by_sig.setdefault(sig, []).append(name)
+    shared = [names for names in by_sig.values() if len(names) > 1]
+    assert shared  # the value kernels and three gradient kernels share a signature
+    for names in shared:
+        symbols = {name: _called_symbols(name) for name in names}
+        for name, syms in symbols.items():
+            assert syms and all(name in s for s in syms), (name, syms)
+        for a in names:
+            for b in names:
+                if a < b:
+                    assert not symbols[a] & symbols[b], (a, b, symbols[a] & symbols[b])
