@@ -4084,22 +4084,35 @@ def through_cell(py, kernel, sig, codegen):
     """Register the compiled form of ``py`` (a Python function that calls ``kernel``, with
     its arity): with the argument types ``sig``, the intrinsic call ``codegen``
     (:func:`cell_call_codegen`: ``kernel`` through its cell); with any other types,
-    ``kernel`` itself, linked as a direct call. Returns ``py``."""
+    ``kernel`` itself, linked as a direct call. Returns ``py``.
+
+    The compiled forms are named after ``py`` and this library's hash: numba names compiled
+    code by its module, qualified name, argument types and a counter of the process that
+    compiled it, so one name for the forms of two cells of one signature (the gradient
+    rows of parameter shift and of the adjoint), compiled in two processes (the kernel
+    library's parallel compile, the background compiles) and loaded from the disk cache
+    into one, is one symbol: every caller would call the one loaded first (stop 67's
+    oracle met it in the kernel table: a value kernel called for another's program)."""
     params = ", ".join(f"a{k}" for k in range(len(sig)))
+    tag = f"{py.__name__}_{SOURCE_HASH}"
     ns = {"_kernel": kernel, "_sig": sig, "_codegen": codegen, "_none": _nbtypes.none,
           "intrinsic": intrinsic}
     # (with the kernel's arity: numba's intrinsics and overloads take no *args)
     exec(f"""
 @intrinsic
-def _pointer_call(typingctx, {params}):
+def _pointer_call_{tag}(typingctx, {params}):
     return _none({params}), _codegen
 
-def _compiled({params}):
+def _compiled_{tag}({params}):
     if ({params},) == _sig:
-        return lambda {params}: _pointer_call({params})
-    return lambda {params}: _kernel({params})
+        def _through_{tag}({params}):
+            return _pointer_call_{tag}({params})
+        return _through_{tag}
+    def _linked_{tag}({params}):
+        return _kernel({params})
+    return _linked_{tag}
 """, ns)
-    overload(py)(ns["_compiled"])
+    overload(py)(ns[f"_compiled_{tag}"])
     return py
 
 
@@ -4134,11 +4147,20 @@ def _cell_ready(name):
         return _nbtypes.none(), cell_fill_codegen(symbol, _CELL_RESOLVER, index, what,
                                                   "qsym._kernels.cell_errors")
 
-    def ready():
-        return None
+    # named after the kernel (not one lambda for every cell: see through_cell)
+    tag = f"{name}_{SOURCE_HASH}"
+    ns = {"_fill": fill}
+    exec(f"""
+def ready_{tag}():
+    return None
 
-    overload(ready)(lambda: lambda: fill())
-    return ready
+def _compiled_ready_{tag}():
+    def _fill_{tag}():
+        _fill()
+    return _fill_{tag}
+""", ns)
+    overload(ns[f"ready_{tag}"])(ns[f"_compiled_ready_{tag}"])
+    return ns[f"ready_{tag}"]
 
 
 @_through_own_cell("program_value_into")

@@ -201,3 +201,45 @@ def test_a_kernel_compiled_to_another_signature_is_refused(monkeypatch):
         kernels.fill_cell(cell, returns_a_number, kernels.VALUE_SIGNATURE, {},
                           "ROW_OR_CELL")
     assert not cell.value
+
+
+def _compiled_symbols(fn, sig) -> set:
+    """The symbols a tiny caller of ``fn`` (arguments ``sig``) defines for ``fn``'s compiled
+    form, numba's per-process counter (``B..v<k>B``) removed."""
+    params = ", ".join(f"a{k}" for k in range(len(sig)))
+    ns = {"fn": fn}
+    exec(f"def caller({params}):\n    fn({params})\n", ns)
+    caller = numba.njit(ns["caller"])
+    caller.compile(sig)  # typed and lowered only: no cell is filled, no kernel compiled
+    ir = caller.inspect_llvm(sig)
+    found = set(re.findall(r"(_ZN[0-9A-Za-z_]*)", ir))  # (defined, called or inlined)
+    return {re.sub(r"B\d+v\d+B", "B_v_B", s) for s in found
+            if not any(w in s for w in ("caller", "NumbaEnv", "cpython"))}
+
+
+def test_cells_of_one_signature_compile_to_symbols_of_their_own():
+    """The stand-ins of two cells of one signature (the parameter-shift and the adjoint
+    gradient rows), and every cell's fill, must not compile to one symbol: numba names
+    compiled code by module, qualified name, argument types and a per-process counter, and
+    the kernel library is compiled in several processes, then loaded into one, where every
+    call of a name links to the code loaded first (a batch's parameter-shift rows would
+    run the adjoint's kernel). Without the counter the names must differ."""
+    stand_ins = {"_row_value": kernels._row_value, "_row_grad": kernels._row_grad,
+                 "_row_adjoint": kernels._row_adjoint,
+                 "_row_adjoint_blocked": kernels._row_adjoint_blocked}
+    sigs = {"_row_value": kernels.CELL_SIGNATURES["program_value_into"],
+            "_row_grad": kernels.CELL_SIGNATURES["program_value_and_grad_into"],
+            "_row_adjoint": kernels.CELL_SIGNATURES["program_value_and_grad_adjoint_into"],
+            "_row_adjoint_blocked":
+                kernels.CELL_SIGNATURES["program_value_and_grad_adjoint_blocked_into"]}
+    assert sigs["_row_grad"] == sigs["_row_adjoint"]  # the case that matters
+    symbols = {name: _compiled_symbols(fn, sigs[name]) for name, fn in stand_ins.items()}
+    readies = {name: _compiled_symbols(getattr(kernels, name), ())
+               for name in ("_value_rows_ready", "_grad_rows_ready", "_adjoint_rows_ready",
+                            "_adjoint_blocked_rows_ready", "_member_ready")}
+    for group in (symbols, readies):
+        for a in group:
+            assert group[a], a
+            for b in group:
+                if a < b:
+                    assert not group[a] & group[b], (a, b, group[a] & group[b])
