@@ -44,9 +44,7 @@ import os
 from pathlib import Path
 
 import llvmlite.binding as _ll
-from llvmlite import ir as _ir
-from numba.core import cgutils as _cgutils, types as _types
-from numba.extending import intrinsic, overload
+from numba.core import types as _types
 
 from . import _kernels as kernels
 from ._locks import new_lock
@@ -59,8 +57,8 @@ _Z = _types.Array(_types.complex128, 1, "C")
 _I2 = _types.Array(_types.int64, 2, "C")
 _Z2 = _types.Array(_types.complex128, 2, "C")
 
-_VALUE = (_I, _F, _Z, _F2, _F)  # ints, floats, mats, C, out
-_GRAD = (_I, _F, _Z, _Z, _F, _F2, _F, _F, _F2)  # ints, floats, mats, smats|dmats, ch, C, cc, out, jac
+_VALUE = kernels.VALUE_SIGNATURE  # ints, floats, mats, C, out
+_GRAD = kernels.GRAD_SIGNATURE  # ints, floats, mats, smats|dmats, ch, C, cc, out, jac
 
 # entry point -> the one signature its cell serves (as the generated modules call it)
 ENTRIES = {
@@ -81,7 +79,7 @@ ENTRIES = {
 # changes with either (a cached caller
 # names its cells; qsym._emit writes this hash into every generated module's text, so a
 # caller compiled against other kernels is another file and never loaded here)
-KERNELS_HASH = hashlib.sha256(Path(kernels.__file__).read_bytes()).hexdigest()[:16]
+KERNELS_HASH = kernels.SOURCE_HASH
 SOURCE_HASH = hashlib.sha256(
     KERNELS_HASH.encode() + Path(__file__).read_bytes()).hexdigest()[:16]
 
@@ -127,24 +125,9 @@ def address(name: str) -> int:
 
 def _fill(cell, name, sig):
     """:func:`address` for the cell ``cell`` of a table whose entry ``name`` has signature
-    ``sig``."""
-    if cell.value:
-        return cell.value
-    disp = getattr(kernels, name)
-    disp.compile(sig)
-    cres = disp.overloads[sig]
-    # the caller's code calls with exactly these types and no result: anything else would
-    # be a wrong number or a write past the caller's result slot, not an error
-    if cres.signature.return_type != _types.none or tuple(cres.signature.args) != sig:
-        raise RuntimeError(
-            f"qsym: the kernel {name} compiled as {cres.signature}, not as its table entry "
-            f"{sig} -> none; qsym._kernel_table.ENTRIES must list its exact signature")
-    found = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
-    if not found:
-        raise RuntimeError(f"qsym: the kernel {name} has no compiled entry point")
-    _pinned[id(cell)] = cres  # its code lives as long as this process (the cell points there)
-    cell.value = found
-    return found
+    ``sig`` (:func:`qsym._kernels.fill_cell`)."""
+    return kernels.fill_cell(cell, getattr(kernels, name), sig, _pinned,
+                             "qsym._kernel_table.ENTRIES")
 
 
 def _resolve(index, names=_NAMES, cells=_cells, entries=ENTRIES):
@@ -158,11 +141,8 @@ def _resolve(index, names=_NAMES, cells=_cells, entries=ENTRIES):
         errors.append(exc)
         del errors[:-16]  # (the latest few)
         # a Ctrl-C during the first call's compile (10-60 s on a new machine) stays a
-        # KeyboardInterrupt for the caller (_INTERRUPTED: the caller raises it), not an error
-        return _INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 0
-
-
-_INTERRUPTED = 1  # what the callback returns after a KeyboardInterrupt (never an address)
+        # KeyboardInterrupt for the caller (CELL_INTERRUPTED: the caller raises it), not an error
+        return kernels.CELL_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 0
 
 
 if SOURCE_HASH not in _tables:  # (once a process: see _tables)
@@ -173,50 +153,12 @@ if SOURCE_HASH not in _tables:  # (once a process: see _tables)
         _ll.add_symbol(symbol(_name), ctypes.addressof(_cells[_name]))
 
 
-def _cell(module, name):
-    """The caller module's declaration of entry point ``name``'s cell (an ``i8*``)."""
-    gname = symbol(name)
-    try:
-        return module.get_global(gname)
-    except KeyError:
-        gv = _ir.GlobalVariable(module, _ir.IntType(8).as_pointer(), name=gname)
-        gv.linkage = "external"
-        return gv
-
-
 def _codegen(name):
     """The code of one call through entry point ``name``'s cell: load it (resolve it once if
-    empty), call with numba's calling convention, propagate the kernel's error status."""
-    sig = ENTRIES[name]
-    index = _NAMES.index(name)
-
-    def codegen(context, builder, signature, args):
-        module = builder.module
-        i8p = _ir.IntType(8).as_pointer()
-        cell = _cell(module, name)
-        with builder.if_then(_cgutils.is_null(builder, builder.load(cell)), likely=False):
-            resolver = _cgutils.get_or_insert_function(
-                module, _ir.FunctionType(i8p, [_ir.IntType(64)]), _RESOLVER)
-            got = builder.call(resolver, [_ir.Constant(_ir.IntType(64), index)])
-            with builder.if_then(_cgutils.is_null(builder, got), likely=False):
-                context.call_conv.return_user_exc(
-                    builder, RuntimeError,
-                    (f"qsym: the kernel library's {name} could not be loaded "
-                     "(qsym._kernel_table.errors holds why)",))
-            interrupted = builder.icmp_unsigned(
-                "==", builder.ptrtoint(got, _ir.IntType(64)),
-                _ir.Constant(_ir.IntType(64), _INTERRUPTED))
-            with builder.if_then(interrupted, likely=False):
-                context.call_conv.return_user_exc(
-                    builder, KeyboardInterrupt,
-                    (f"qsym: interrupted while loading the kernel library's {name}",))
-        fnty = context.call_conv.get_function_type(_types.none, sig)
-        fn = builder.bitcast(builder.load(cell), fnty.as_pointer())
-        status, _ = context.call_conv.call_function(builder, fn, _types.none, sig, args)
-        with _cgutils.if_unlikely(builder, status.is_error):
-            context.call_conv.return_status_propagate(builder, status)
-        return context.get_dummy_value()
-    return codegen
+    empty), call with numba's calling convention, propagate the kernel's error status
+    (:func:`qsym._kernels.cell_call_codegen`)."""
+    return kernels.cell_call_codegen(symbol(name), _RESOLVER, _NAMES.index(name), ENTRIES[name],
+                                     f"the kernel library's {name}", "qsym._kernel_table.errors")
 
 
 _made: dict = {}  # entry point name -> its function (one per process: numba registers each)
@@ -237,39 +179,15 @@ def through_table(dispatcher):
 
 
 def _make(name, dispatcher):
-    """:func:`through_table`'s function for entry point ``name``."""
-    sig = ENTRIES[name]
-    params = ", ".join(f"a{k}" for k in range(len(sig)))
-    codegen = _codegen(name)
-    ns = {"_kernel": dispatcher, "_sig": sig, "_codegen": codegen, "_none": _types.none,
-          "intrinsic": intrinsic, "overload": overload}
-    # the intrinsic, the Python function and its compiled forms, with the kernel's arity
-    # (numba's intrinsics and overloads take no *args). Every function here is named after
-    # the entry point: numba names compiled code by qualified name and a counter of the
-    # process that compiled it, so the same lambda of two entry points of one signature
-    # (program_value_into, program_value_small_into), compiled in two background
-    # processes and loaded from the disk cache into one, had one symbol, and the module
-    # loaded second called the first one's kernel (oracle67: "not a program for the small
-    # value kernel", benchmarks/repro_fused_small_value.py)
-    exec(f"""
-@intrinsic
-def _pointer_call_{name}(typingctx, {params}):
-    return _none({params}), _codegen
-
-def {name}({params}):
-    return _kernel({params})
-
-@overload({name})
-def _compiled_{name}({params}):
-    if ({params},) == _sig:
-        def _through_{name}({params}):
-            return _pointer_call_{name}({params})
-        return _through_{name}
-    def _linked_{name}({params}):
-        return _kernel({params})
-    return _linked_{name}
-""", ns)
-    fn = ns[name]
+    """:func:`through_table`'s function for entry point ``name``
+    (:func:`qsym._kernels.through_cell`, which names its compiled forms after ``name``: one
+    name for two entry points of one signature, compiled in two background processes and
+    loaded into one, was one symbol, and the module loaded second called the first one's
+    kernel: oracle67, benchmarks/repro_fused_small_value.py)."""
+    params = ", ".join(f"a{k}" for k in range(len(ENTRIES[name])))
+    ns = {"_kernel": dispatcher}
+    exec(f"def {name}({params}):\n    return _kernel({params})\n", ns)  # (the kernel's arity)
+    fn = kernels.through_cell(ns[name], dispatcher, ENTRIES[name], _codegen(name))
     fn.__qualname__ = f"through_table.{name}"
     fn.__doc__ = f"``qsym._kernels.{name}`` through its cell (qsym._kernel_table)."
     return fn

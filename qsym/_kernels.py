@@ -24,9 +24,14 @@ This module imports only numpy and numba (and numba's llvmlite), so that exporte
 array([0., 1.])
 """
 
+import ctypes
+import functools
+import hashlib
 import sys
 import types
+from pathlib import Path
 
+import llvmlite.binding as _ll
 import numba
 import numpy as np
 from llvmlite import ir as _llvm_ir
@@ -3076,7 +3081,7 @@ def _high_backward(psrc, pdst, lsrc, ldst, j, n, k, lL, tables, perm, q0, q1, gr
         _scatter_high(bl[m], ldst[m], j, n, k, lL)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def _pass_forward(g, src, dst, c, n, k, lL, tables, perm, q0, q1, grp, loc, op_nw, op_kind,
                   op_off, mats, fl, fb, cr, ct):
     """Chunk ``c`` of a block segment's low pass (``g = 0``) or high buffer ``c`` of its
@@ -3089,7 +3094,7 @@ def _pass_forward(g, src, dst, c, n, k, lL, tables, perm, q0, q1, grp, loc, op_n
                       op_nw, op_kind, op_off, mats, fl, fb, cr, ct)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def _pass_backward(g, psrc, pdst, lsrc, ldst, c, n, k, lL, tables, perm, q0, q1, grp, loc,
                    op_nw, op_kind, op_off, amats, a_lo, a_hi, adj_off, dmats, part, fl, fb, cr,
                    ct):
@@ -3226,7 +3231,7 @@ def _lam_rest(lam, psi, C, word_flip, word_z, word_ny, n_lin):
                 lam[m, i] = psi[i]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def _apply_seg_op_backward(psi, phi, lam, n, q, op_wires, op_nw, op_kind, op_off, amats, a_lo,
                            a_hi, adj_slot, adj_off, dmats, de):
     """One op outside the blocks, backward (as :func:`_adjoint_into`)."""
@@ -3356,8 +3361,9 @@ def _adjoint_blocked(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     prog = (n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C, adj_op,
             adj_slot, adj_off, dmats)
     work = (e, de, psi, phi, lam, amats, lother)
+    _member_ready()  # (the member's cell filled here, not on a thread)
     for t in prange(team):
-        _blocked_member(sync, np.int64(t), prog, work, plan, meas)
+        _member(sync, np.int64(t), prog, work, plan, meas)
     if sync[_TEAM_FAILED] != 0:
         raise MemoryError("qsym: a thread of the blocked adjoint kernel failed (out of "
                           "memory?); numba.set_num_threads(1) runs it on one thread")
@@ -3395,7 +3401,7 @@ def _blocked_sweep(sync, t, prog, work, plan, meas):
         _sweep_backward(sync, t, st, prog, work, plan, cur, other, tables, perm)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def _sweep_forward(sync, t, prog, work, plan):
     """:func:`_blocked_sweep`'s forward passes: ``(go, step, cur, other, tables, perm)``,
     ``go`` False where a member failed (stop)."""
@@ -3462,7 +3468,7 @@ def _sweep_forward(sync, t, prog, work, plan):
     return True, st, cur, other, tables, perm
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def _sweep_measure(sync, t, st, prog, work, meas, cur, other, tables, perm):
     """:func:`_blocked_sweep`'s measurement: one pass for a CNOT run still pending,
     lambda's single-Z words and their values; ``(go, step, cur, other, perm)``."""
@@ -3495,7 +3501,7 @@ def _sweep_measure(sync, t, st, prog, work, meas, cur, other, tables, perm):
     return True, st, cur, other, perm
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def _sweep_backward(sync, t, st, prog, work, plan, cur, other, tables, perm):
     """:func:`_blocked_sweep`'s backward passes (``adj_op`` not empty)."""
     (n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C, adj_op,
@@ -3570,7 +3576,7 @@ def _sweep_backward(sync, t, st, prog, work, plan, cur, other, tables, perm):
                 return
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def _seed_chunk(k, q0, q1, grp, loc, op_nw, op_kind, op_off, mats, fl, fb, cr, ct):
     """Chunk 0 of the state after the low ops ``q0 .. q1-1`` from |0..0> (the other chunks
     stay zero)."""
@@ -3602,7 +3608,7 @@ def _measure_plan(n, dim, C, word_flip, word_z):
     return w, T, tree, B, np.zeros((dim // B if tree else 0, max(n, 1)))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def _measure_finish(cur, lam, zpart, tree, C, word_flip, word_z, word_ny, e, n_lin):
     """The word values (the single-Z ones from the blocks' sums, added in block order as
     :func:`_z_marginals` adds them) and the rest of lambda (:func:`_lam_rest`)."""
@@ -3646,7 +3652,7 @@ def _seed_high(state, seed, j, n, k, lL):
             state[s : s + L] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def _measure_block(cur, other, lam, n, tables, perm, w, T, tree, zpart, zb, B):
     """Block ``zb`` of ``B`` amplitudes at the end of the forward sweep: gathered through
     the pending CNOT run into ``other`` (with ``perm``), lambda's single-Z words
@@ -3902,6 +3908,307 @@ def _adjoint_finish(ch, C, cc, ch_slot, ch_x, cc_m, cc_w, cc_x, e, de, out, jac)
         jac[cc_m[k], cc_x[k]] += cc[k] * e[cc_w[k]]
 
 
+# --- a kernel called through a pointer, not linked (issue #17) ----------------------------
+# numba links a callee's code into its caller's library, where LLVM optimizes it and
+# generates its machine code again. A batch kernel (below) linked the single call's kernel
+# twice (numba's parallel loop body is a library of its own, the serial rows another
+# copy): about a third of the library's cold compile. A caller here calls such a kernel
+# through a cell instead: 8 bytes under a fixed LLVM name (cell_symbol: the cached
+# caller's code names it, never an address, so it stays valid in a new process) that
+# holds the kernel's compiled address for one signature, filled on the first call that
+# finds it empty by a callback into Python (the kernel compiled, or loaded from numba's
+# cache: fill_cell). qsym._kernel_table serves the generated modules the same way
+# (cell_call_codegen). docs/design.md, "Kernel calls through a table".
+SOURCE_HASH = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+CELL_INTERRUPTED = 1  # what a resolver returns after a KeyboardInterrupt (never an address)
+
+
+def fill_cell(cell, kernel, sig, pinned, table) -> int:
+    """The compiled address of ``kernel`` (a dispatcher of this library) for the argument
+    types ``sig`` (compiled, or loaded from numba's cache, now if ``cell`` is empty),
+    written into ``cell`` (a ``ctypes.c_void_p``); its code is kept in ``pinned`` (it
+    lives as long as the process: compiled code holds its address). ``table`` names the
+    signatures' table in the error of a kernel compiled with other types."""
+    if cell.value:
+        return cell.value
+    kernel.compile(sig)
+    cres = kernel.overloads[sig]
+    name = kernel.py_func.__name__
+    # the caller's code calls with exactly these types and no result: anything else would
+    # be a wrong number or a write past the caller's result slot, not an error
+    if cres.signature.return_type != _nbtypes.none or tuple(cres.signature.args) != sig:
+        raise RuntimeError(
+            f"qsym: the kernel {name} compiled as {cres.signature}, not as its table entry "
+            f"{sig} -> none; {table} must list its exact signature")
+    found = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
+    if not found:
+        raise RuntimeError(f"qsym: the kernel {name} has no compiled entry point")
+    pinned[id(cell)] = cres
+    cell.value = found
+    return found
+
+
+def _cell_global(module, symbol):
+    """The caller module's declaration of the cell named ``symbol`` (an ``i8*``)."""
+    try:
+        return module.get_global(symbol)
+    except KeyError:
+        gv = _llvm_ir.GlobalVariable(module, _llvm_ir.IntType(8).as_pointer(), name=symbol)
+        gv.linkage = "external"
+        return gv
+
+
+def _fill_if_empty(context, builder, symbol, resolver, index, what, errors):
+    """Code that loads the cell named ``symbol`` and, if it is empty, calls ``resolver``
+    (the LLVM name of a C callback taking ``index`` and returning the address: 0 after an
+    error, kept in the list ``errors`` names, :data:`CELL_INTERRUPTED` after a
+    KeyboardInterrupt; raised here as ``RuntimeError`` and ``KeyboardInterrupt`` naming
+    ``what``); the cell's global."""
+    module = builder.module
+    i8p = _llvm_ir.IntType(8).as_pointer()
+    cell = _cell_global(module, symbol)
+    with builder.if_then(_cgutils.is_null(builder, builder.load(cell)), likely=False):
+        fill = _cgutils.get_or_insert_function(
+            module, _llvm_ir.FunctionType(i8p, [_llvm_ir.IntType(64)]), resolver)
+        got = builder.call(fill, [_llvm_ir.Constant(_llvm_ir.IntType(64), index)])
+        with builder.if_then(_cgutils.is_null(builder, got), likely=False):
+            context.call_conv.return_user_exc(
+                builder, RuntimeError, (f"qsym: {what} could not be loaded ({errors} holds why)",))
+        interrupted = builder.icmp_unsigned(
+            "==", builder.ptrtoint(got, _llvm_ir.IntType(64)),
+            _llvm_ir.Constant(_llvm_ir.IntType(64), CELL_INTERRUPTED))
+        with builder.if_then(interrupted, likely=False):
+            context.call_conv.return_user_exc(
+                builder, KeyboardInterrupt, (f"qsym: interrupted while loading {what}",))
+    return cell
+
+
+def cell_fill_codegen(symbol, resolver, index, what, errors):
+    """An intrinsic's code that only fills the cell named ``symbol`` if it is empty (see
+    :func:`cell_call_codegen`)."""
+    def codegen(context, builder, signature, args):
+        _fill_if_empty(context, builder, symbol, resolver, index, what, errors)
+        return context.get_dummy_value()
+    return codegen
+
+
+def cell_call_codegen(symbol, resolver, index, sig, what, errors):
+    """An intrinsic's code for one call through the cell named ``symbol``: load it (if
+    empty, call ``resolver``, the LLVM name of a C callback taking ``index`` and returning
+    the address, 0 after an error or :data:`CELL_INTERRUPTED`), call the kernel with
+    numba's calling convention (argument types ``sig``, no result), and propagate its
+    error status as a linked call does. ``what`` names the kernel in the errors, ``errors``
+    the list that holds what a failed fill raised."""
+    def codegen(context, builder, signature, args):
+        cell = _fill_if_empty(context, builder, symbol, resolver, index, what, errors)
+        fnty = context.call_conv.get_function_type(_nbtypes.none, sig)
+        fn = builder.bitcast(builder.load(cell), fnty.as_pointer())
+        status, _ = context.call_conv.call_function(builder, fn, _nbtypes.none, sig, args)
+        with _cgutils.if_unlikely(builder, status.is_error):
+            context.call_conv.return_status_propagate(builder, status)
+        return context.get_dummy_value()
+    return codegen
+
+
+# the kernels called through this library's own cells, with the one signature each cell
+# serves (a call with other types links the kernel): the batch kernels' rows (the single
+# call's kernels, on the rows of C-contiguous arrays) and the blocked adjoint's team member
+# (called by its serial and its parallel driver: each linked the whole blocked sweep)
+_I1 = _nbtypes.Array(_nbtypes.int64, 1, "C")
+_F1 = _nbtypes.Array(_nbtypes.float64, 1, "C")
+_F2 = _nbtypes.Array(_nbtypes.float64, 2, "C")
+_Z1 = _nbtypes.Array(_nbtypes.complex128, 1, "C")
+VALUE_SIGNATURE = (_I1, _F1, _Z1, _F2, _F1)  # ints, floats, mats, C, out
+# ints, floats, mats, smats|dmats, ch, C, cc, out, jac
+GRAD_SIGNATURE = (_I1, _F1, _Z1, _Z1, _F1, _F2, _F1, _F1, _F2)
+# the blocked adjoint's tuples (_adjoint_blocked): prog, work, plan (_blocked_setup's) and
+# meas (_measure_plan's)
+_I2 = _nbtypes.Array(_nbtypes.int64, 2, "C")
+_Z2 = _nbtypes.Array(_nbtypes.complex128, 2, "C")
+_BLOCKED_PROG = _nbtypes.Tuple((_nbtypes.int64, _I2, _I1, _I1, _I1, _Z1, _I1, _I1, _I1, _F2,
+                                _I1, _I1, _I1, _Z1))
+_BLOCKED_WORK = _nbtypes.Tuple((_F1, _F2, _Z1, _Z1, _Z2, _Z1, _Z2))
+_BLOCKED_PLAN = _nbtypes.Tuple((
+    _I2, _I1, _I2, _I1, _I1, _nbtypes.int64, _nbtypes.int64,
+    _nbtypes.Array(_nbtypes.float64, 3, "C"), _I1, _nbtypes.Array(_nbtypes.boolean, 2, "C"),
+    _I2, _nbtypes.Array(_nbtypes.uint64, 3, "C")))
+_BLOCKED_MEAS = _nbtypes.Tuple((_F2, _F2, _nbtypes.boolean, _nbtypes.int64, _F2))
+CELL_SIGNATURES = {
+    "program_value_into": VALUE_SIGNATURE,
+    "program_value_and_grad_into": GRAD_SIGNATURE,
+    "program_value_and_grad_adjoint_into": GRAD_SIGNATURE,
+    "program_value_and_grad_adjoint_blocked_into": GRAD_SIGNATURE + (_Z1,),  # + work
+    "_blocked_member": (_I1, _nbtypes.int64, _BLOCKED_PROG, _BLOCKED_WORK, _BLOCKED_PLAN,
+                        _BLOCKED_MEAS),
+}
+_CELL_NAMES = tuple(CELL_SIGNATURES)
+_CELL_RESOLVER = f"qsym_kernels.resolve.{SOURCE_HASH}"
+# what compiled code holds the address of lives as long as the process, across an
+# importlib.reload of this module too (its cells, callback and pinned kernels, by
+# SOURCE_HASH; made again, they would be freed under the code compiled against them)
+_cell_tables: dict = globals().get("_cell_tables", {})
+cell_errors: list = globals().get("cell_errors", [])  # what a failed fill raised (the latest)
+
+
+def cell_symbol(name: str) -> str:
+    """The LLVM name of the cell this library's kernels call kernel ``name`` through."""
+    return f"qsym_kernels.{name}.{SOURCE_HASH}"
+
+
+def _cell_resolve(index, cells, pinned):
+    """The callback a kernel runs on finding kernel ``_CELL_NAMES[index]``'s cell empty
+    (holding the GIL): its address, or 0 after an error (kept in
+    :data:`cell_errors`), or :data:`CELL_INTERRUPTED`."""
+    name = _CELL_NAMES[index]
+    try:
+        return fill_cell(cells[name], globals()[name], CELL_SIGNATURES[name], pinned,
+                         "qsym._kernels.CELL_SIGNATURES")
+    except BaseException as exc:  # noqa: BLE001 - reported by the caller's RuntimeError
+        cell_errors.append(exc)
+        del cell_errors[:-16]
+        return CELL_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 0
+
+
+def _cell_table():
+    """The cells (made and given to LLVM once a process: see ``_cell_tables``)."""
+    if SOURCE_HASH not in _cell_tables:
+        cells = {name: ctypes.c_void_p(0) for name in _CELL_NAMES}
+        pinned: dict = {}
+        callback = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_int64)(
+            functools.partial(_cell_resolve, cells=cells, pinned=pinned))
+        _ll.add_symbol(_CELL_RESOLVER, ctypes.cast(callback, ctypes.c_void_p).value)
+        for name in _CELL_NAMES:
+            _ll.add_symbol(cell_symbol(name), ctypes.addressof(cells[name]))
+        _cell_tables[SOURCE_HASH] = (cells, callback, pinned)
+    return _cell_tables[SOURCE_HASH]
+
+
+CELLS = _cell_table()[0]
+
+
+def through_cell(py, kernel, sig, codegen):
+    """Register the compiled form of ``py`` (a Python function that calls ``kernel``, with
+    its arity): with the argument types ``sig``, the intrinsic call ``codegen``
+    (:func:`cell_call_codegen`: ``kernel`` through its cell); with any other types,
+    ``kernel`` itself, linked as a direct call. Returns ``py``.
+
+    The compiled forms are named after ``py`` and this library's hash: numba names compiled
+    code by its module, qualified name, argument types and a counter of the process that
+    compiled it, so one name for the forms of two cells of one signature (the gradient
+    rows of parameter shift and of the adjoint), compiled in two processes (the kernel
+    library's parallel compile, the background compiles) and loaded from the disk cache
+    into one, is one symbol: every caller would call the one loaded first (stop 67's
+    oracle met it in the kernel table: a value kernel called for another's program)."""
+    params = ", ".join(f"a{k}" for k in range(len(sig)))
+    tag = f"{py.__name__}_{SOURCE_HASH}"
+    ns = {"_kernel": kernel, "_sig": sig, "_codegen": codegen, "_none": _nbtypes.none,
+          "intrinsic": intrinsic}
+    # (with the kernel's arity: numba's intrinsics and overloads take no *args)
+    exec(f"""
+@intrinsic
+def _pointer_call_{tag}(typingctx, {params}):
+    return _none({params}), _codegen
+
+def _compiled_{tag}({params}):
+    if ({params},) == _sig:
+        def _through_{tag}({params}):
+            return _pointer_call_{tag}({params})
+        return _through_{tag}
+    def _linked_{tag}({params}):
+        return _kernel({params})
+    return _linked_{tag}
+""", ns)
+    overload(py)(ns[f"_compiled_{tag}"])
+    return py
+
+
+def _through_own_cell(name):
+    """A decorator: :func:`through_cell` for the decorated function, a kernel's stand-in
+    for kernel ``name`` (which it calls in Python), through ``name``'s cell; the stand-in
+    is rebound with the kernels in the kernel twins' namespace (its ``py_func``:
+    qsym._tiers). (A decorator, so that an export, which keeps only the statements that
+    bind a name it reaches, carries none of this.)"""
+    def register(py):
+        _cell_table()  # (the cells named for LLVM before any caller's code can load)
+        sig = CELL_SIGNATURES[name]
+        through_cell(py, globals()[name], sig, cell_call_codegen(
+            cell_symbol(name), _CELL_RESOLVER, _CELL_NAMES.index(name), sig,
+            f"the kernel library's {name}", "qsym._kernels.cell_errors"))
+        py.py_func = py
+        return py
+    return register
+
+
+def _cell_ready(name):
+    """A function that, in compiled code, fills kernel ``name``'s cell if it is empty (a
+    kernel calls it before its calls go on threads: the fill is a callback into
+    Python, which a thread other than the caller's could not enter while the caller holds
+    the GIL); nothing in Python."""
+    _cell_table()  # (the cells named for LLVM before any caller's code can load)
+    index, symbol = _CELL_NAMES.index(name), cell_symbol(name)
+    what = f"the kernel library's {name}"
+
+    @intrinsic
+    def fill(typingctx):
+        return _nbtypes.none(), cell_fill_codegen(symbol, _CELL_RESOLVER, index, what,
+                                                  "qsym._kernels.cell_errors")
+
+    # named after the kernel (not one lambda for every cell: see through_cell)
+    tag = f"{name}_{SOURCE_HASH}"
+    ns = {"_fill": fill}
+    exec(f"""
+def ready_{tag}():
+    return None
+
+def _compiled_ready_{tag}():
+    def _fill_{tag}():
+        _fill()
+    return _fill_{tag}
+""", ns)
+    overload(ns[f"ready_{tag}"])(ns[f"_compiled_ready_{tag}"])
+    return ns[f"ready_{tag}"]
+
+
+@_through_own_cell("program_value_into")
+def _row_value(ints, floats, mats, C, out):
+    """A batch row's :func:`program_value_into` (through its cell in compiled code)."""
+    program_value_into(ints, floats, mats, C, out)
+
+
+@_through_own_cell("program_value_and_grad_into")
+def _row_grad(ints, floats, mats, smats, ch, C, cc, out, jac):
+    """A batch row's :func:`program_value_and_grad_into` (through its cell)."""
+    program_value_and_grad_into(ints, floats, mats, smats, ch, C, cc, out, jac)
+
+
+@_through_own_cell("program_value_and_grad_adjoint_into")
+def _row_adjoint(ints, floats, mats, dmats, ch, C, cc, out, jac):
+    """A batch row's :func:`program_value_and_grad_adjoint_into` (through its cell)."""
+    program_value_and_grad_adjoint_into(ints, floats, mats, dmats, ch, C, cc, out, jac)
+
+
+@_through_own_cell("program_value_and_grad_adjoint_blocked_into")
+def _row_adjoint_blocked(ints, floats, mats, dmats, ch, C, cc, out, jac, work):
+    """A batch row's :func:`program_value_and_grad_adjoint_blocked_into` (through its cell)."""
+    program_value_and_grad_adjoint_blocked_into(ints, floats, mats, dmats, ch, C, cc, out, jac,
+                                                work)
+
+
+_value_rows_ready = _cell_ready("program_value_into")
+_grad_rows_ready = _cell_ready("program_value_and_grad_into")
+_adjoint_rows_ready = _cell_ready("program_value_and_grad_adjoint_into")
+_adjoint_blocked_rows_ready = _cell_ready("program_value_and_grad_adjoint_blocked_into")
+
+
+@_through_own_cell("_blocked_member")
+def _member(sync, t, prog, work, plan, meas):
+    """The blocked adjoint's :func:`_blocked_member` (through its cell in compiled code)."""
+    _blocked_member(sync, t, prog, work, plan, meas)
+
+
+_member_ready = _cell_ready("_blocked_member")
+
+
 # --- batches: many rows (parameter sets) of one circuit, on numba's threads --------------
 # The generated module prepares every row (gate matrices and coefficients, stacked in 2-D
 # arrays, one row each) and calls these. Each row runs the single call's ``_into`` kernel
@@ -3918,12 +4225,13 @@ def batch_value(ints, floats, MATS, C, parallel):
     out = np.empty((B, ints[H_OUTPUTS]))
     done = np.zeros(B, dtype=np.bool_)
     if parallel:
+        _value_rows_ready()  # (the row kernel's cell filled here, not on a thread)
         for b in prange(B):
-            program_value_into(ints, floats, MATS[b], C[b], out[b])
+            _row_value(ints, floats, MATS[b], C[b], out[b])
             done[b] = True
     for b in range(B):
         if not done[b]:
-            program_value_into(ints, floats, MATS[b], C[b], out[b])
+            _row_value(ints, floats, MATS[b], C[b], out[b])
     return out
 
 
@@ -3936,14 +4244,13 @@ def batch_value_and_grad(ints, floats, MATS, SMATS, CH, C, CC, parallel):
     jac = np.empty((B, ints[H_OUTPUTS], ints[H_INPUTS]))
     done = np.zeros(B, dtype=np.bool_)
     if parallel:
+        _grad_rows_ready()  # (the row kernel's cell filled here, not on a thread)
         for b in prange(B):
-            program_value_and_grad_into(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b],
-                                        out[b], jac[b])
+            _row_grad(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b], out[b], jac[b])
             done[b] = True
     for b in range(B):
         if not done[b]:
-            program_value_and_grad_into(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b],
-                                        out[b], jac[b])
+            _row_grad(ints, floats, MATS[b], SMATS[b], CH[b], C[b], CC[b], out[b], jac[b])
     return out, jac
 
 
@@ -3960,14 +4267,13 @@ def batch_value_and_grad_adjoint(ints, floats, MATS, DMATS, CH, C, CC, parallel)
     jac = np.empty((B, ints[H_OUTPUTS], ints[H_INPUTS]))
     done = np.zeros(B, dtype=np.bool_)
     if parallel:
+        _adjoint_rows_ready()  # (the row kernel's cell filled here, not on a thread)
         for b in prange(B):
-            program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
-                                                CC[b], out[b], jac[b])
+            _row_adjoint(ints, floats, MATS[b], DMATS[b], CH[b], C[b], CC[b], out[b], jac[b])
             done[b] = True
     for b in range(B):
         if not done[b]:
-            program_value_and_grad_adjoint_into(ints, floats, MATS[b], DMATS[b], CH[b], C[b],
-                                                CC[b], out[b], jac[b])
+            _row_adjoint(ints, floats, MATS[b], DMATS[b], CH[b], C[b], CC[b], out[b], jac[b])
     return out, jac
 
 
@@ -3982,14 +4288,15 @@ def batch_value_and_grad_adjoint_blocked(ints, floats, MATS, DMATS, CH, C, CC, p
     done = np.zeros(B, dtype=np.bool_)
     none = np.empty(0, dtype=np.complex128)  # (each row's work memory its own)
     if parallel:
+        _adjoint_blocked_rows_ready()  # (the row kernel's cell filled here, not on a thread)
         for b in prange(B):
-            program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                        C[b], CC[b], out[b], jac[b], none)
+            _row_adjoint_blocked(ints, floats, MATS[b], DMATS[b], CH[b], C[b], CC[b], out[b],
+                                 jac[b], none)
             done[b] = True
     for b in range(B):
         if not done[b]:
-            program_value_and_grad_adjoint_blocked_into(ints, floats, MATS[b], DMATS[b], CH[b],
-                                                        C[b], CC[b], out[b], jac[b], none)
+            _row_adjoint_blocked(ints, floats, MATS[b], DMATS[b], CH[b], C[b], CC[b], out[b],
+                                 jac[b], none)
     return out, jac
 
 

@@ -361,7 +361,9 @@ EXTRA_KERNELS = ("program_value_and_grad_small_into", "program_value_and_grad_pa
                  "program_gate_gradient", "adjoint_step_into")
 EXTRA_WAITS = {"adjoint_step_into": ("program_value_and_grad_adjoint_into",)}
 LATE_KERNELS = ("program_value_and_grad_adjoint_parallel", "batch_value_and_grad_adjoint_blocked")
-LATE_WAITS = ("program_value_and_grad_adjoint_blocked_into",)
+# (and the blocked adjoint's team member, which its entry point calls through a cell: compiled
+# at that entry point's first call, after the entry point itself is cached; issue #17, stop 67)
+LATE_WAITS = ("program_value_and_grad_adjoint_blocked_into", "_blocked_member")
 
 _PRECOMPILE = """
 import os, sys, types

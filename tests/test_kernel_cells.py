@@ -1,0 +1,245 @@
+"""The kernel library's own calls through cells (qsym._kernels.CELLS, issue #17, lib67).
+
+numba links a callee's code into its caller's library, where LLVM optimizes it and makes
+its machine code again: the batch kernels linked the single call's kernel twice (their
+parallel loop's body is a library of its own) and both drivers of the blocked adjoint
+linked its whole sweep. They now call those kernels through cells. Checked here against
+what the compiled code holds (the kernel functions named in its object code, read
+independently of qsym), against the kernels' own single calls (the same bits), and the
+cells' first fill on the thread that calls (a parallel loop's threads could not take
+the GIL) and its errors.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+
+import numba
+import numpy as np
+import pytest
+
+import qsym as qml
+from qsym import _kernels as kernels
+from qsym._shapes import flat
+
+_NAME = re.compile(rb"_ZN4qsym8_kernels(\d+)")
+
+
+def held(name) -> set:
+    """The qsym kernel functions whose code (or a call to them) the cached compiled code of
+    kernel ``name`` holds: numba's mangled names (length-prefixed) in its cache files (the
+    object code and the bitcode numba links into callers), every signature on disk."""
+    from qsym import _cache as cache
+
+    files = list(cache.kernel_cache_dir().glob(f"_kernels.{name}-*.nbc"))
+    assert files, name  # (compiled by the test's calls, or the session's compile)
+    names = set()
+    for path in files:
+        data = path.read_bytes()
+        for m in _NAME.finditer(data):
+            size = int(m.group(1))
+            names.add(data[m.end():m.end() + size].decode("ascii", "replace"))
+    return names
+
+
+@pytest.fixture(scope="module")
+def program():
+    """A 3-wire adjoint circuit's packed program and one row of prepared arrays."""
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev, diff_method="adjoint")
+    def circuit(p):
+        qml.RX(p[0], wires=0)
+        qml.RY(p[1], wires=1)
+        qml.CNOT(wires=[0, 1])
+        qml.CNOT(wires=[1, 2])
+        qml.RZ(p[2], wires=2)
+        return qml.expval(qml.PauliZ(2) + 0.5 * qml.PauliZ(0))
+
+    p = qml.numpy.array([0.1, 0.2, 0.3], requires_grad=True)
+    entry, xs, ds = circuit.compiled((p,), {})
+    x = np.asarray(flat(xs), dtype=float).ravel()
+    d = np.asarray(flat(ds), dtype=float).ravel()
+    return entry, entry._prepare(x, d, 1)[:5], entry._prepare_adjoint(x, d)[:5]
+
+
+def _batches(entry, shift, adjoint, parallel, rows=3):
+    """The four batch kernels on ``rows`` copies of the row (values and Jacobians)."""
+    F = np.bool_(parallel)
+    stack = [np.ascontiguousarray(np.repeat(a[None], rows, axis=0)) for a in shift]
+    astack = [np.ascontiguousarray(np.repeat(a[None], rows, axis=0)) for a in adjoint]
+    ints, floats = entry._ints, entry._floats
+    return (kernels.batch_value(ints, floats, stack[0], stack[3], F),
+            kernels.batch_value_and_grad(ints, floats, *stack, F),
+            kernels.batch_value_and_grad_adjoint(ints, floats, *astack, F),
+            kernels.batch_value_and_grad_adjoint_blocked(ints, floats, *astack, F))
+
+
+def _single(entry, shift, adjoint):
+    """The single calls the batch rows must equal, bit for bit."""
+    from conftest import kernel_returning
+
+    mats, _, _, C, _ = shift
+    out = np.empty(entry._ints[kernels.H_OUTPUTS])
+    kernels.program_value_into(entry._ints, entry._floats, mats, C, out)
+    grad = kernel_returning(kernels.program_value_and_grad_into)(
+        entry._ints, entry._floats, *shift)
+    adj = kernel_returning(kernels.program_value_and_grad_adjoint_into)(
+        entry._ints, entry._floats, *adjoint)
+    blocked = kernel_returning(kernels.program_value_and_grad_adjoint_blocked_into)(
+        entry._ints, entry._floats, *adjoint)
+    return out, grad, adj, blocked
+
+
+def _assert_rows_are(batches, singles):
+    value, *grads = batches
+    out, *refs = singles
+    for b in range(value.shape[0]):
+        assert np.array_equal(value[b], out)
+        for (v, j), (rv, rj) in zip(grads, refs):
+            assert np.array_equal(v[b], rv) and np.array_equal(j[b], rj)
+
+
+def test_the_batch_kernels_and_blocked_drivers_hold_not_their_callees_code(program):
+    """Before: each batch kernel's object code held its row kernel's whole call tree (twice
+    compiled: the parallel loop's body and the serial rows), the blocked adjoint's serial
+    entry and its parallel driver each the whole blocked sweep."""
+    entry, shift, adjoint = program
+    for parallel in (False, True):
+        _batches(entry, shift, adjoint, parallel)
+    kernels.program_value_and_grad_adjoint_blocked_into(
+        entry._ints, entry._floats, *adjoint,
+        np.empty(entry._ints[kernels.H_OUTPUTS]),
+        np.empty((entry._ints[kernels.H_OUTPUTS], entry._ints[kernels.H_INPUTS])),
+        np.empty(0, dtype=np.complex128))
+    kernels.program_value_and_grad_adjoint_parallel(entry._ints, entry._floats, *adjoint,
+                                                    np.empty(0, dtype=np.complex128))
+    callees = {
+        "batch_value": ("program_value_into", "expvals", "run_ops"),
+        "batch_value_and_grad": ("program_value_and_grad_into", "shift_values", "run_ops"),
+        "batch_value_and_grad_adjoint": ("program_value_and_grad_adjoint_into",
+                                         "_adjoint_into", "run_ops"),
+        "batch_value_and_grad_adjoint_blocked": (
+            "program_value_and_grad_adjoint_blocked_into", "_blocked_setup",
+            "_chunk_backward"),
+        "program_value_and_grad_adjoint_blocked_into": (
+            "_blocked_member", "_blocked_sweep", "_chunk_backward", "_chunk_forward"),
+        "_adjoint_blocked_into_parallel": (
+            "_blocked_member", "_blocked_sweep", "_chunk_backward", "_chunk_forward"),
+    }
+    for name, absent in callees.items():
+        have = held(name)
+        assert name in have  # (the reading finds the kernel's own code)
+        assert not have & set(absent), (name, sorted(have & set(absent)))
+    # the callee itself holds them (what the caller calls through the cell)
+    assert {"_blocked_sweep", "_chunk_backward", "_chunk_forward"} <= held("_blocked_member")
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_rows_through_cells_are_the_single_calls_bits(program, parallel):
+    entry, shift, adjoint = program
+    _assert_rows_are(_batches(entry, shift, adjoint, parallel),
+                     _single(entry, shift, adjoint))
+
+
+def test_an_empty_cell_is_filled_by_the_calling_thread_before_the_rows_go_on_threads(
+        program):
+    """A process's first batch call finds its row kernel's cell empty: the fill (a callback
+    into Python, which needs the GIL the caller holds) runs before the parallel loop, not
+    on one of its threads (which would wait for the GIL for ever); on two threads."""
+    entry, shift, adjoint = program
+    singles = _single(entry, shift, adjoint)
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    saved = {name: cell.value for name, cell in kernels.CELLS.items()}
+    try:
+        for cell in kernels.CELLS.values():
+            cell.value = None
+        _assert_rows_are(_batches(entry, shift, adjoint, True, rows=4), singles)
+        assert all(cell.value for cell in kernels.CELLS.values())
+        assert {cell.value for cell in kernels.CELLS.values()} >= {
+            v for v in saved.values() if v}  # (the same kernels' code, loaded once)
+    finally:
+        numba.set_num_threads(before)
+        for name, value in saved.items():
+            kernels.CELLS[name].value = value
+
+
+@pytest.mark.parametrize("raised, error, match", [
+    (OSError("cannot load"), RuntimeError, r"could not be loaded \(qsym._kernels.cell_errors"),
+    (KeyboardInterrupt(), KeyboardInterrupt, "interrupted while loading"),
+])
+def test_a_failed_fill_is_raised_by_the_caller(program, monkeypatch, raised, error, match):
+    entry, shift, _ = program
+    cell = kernels.CELLS["program_value_into"]
+    saved = cell.value
+
+    def fill(*args):
+        raise raised
+
+    monkeypatch.setattr(kernels, "fill_cell", fill)
+    cell.value = None
+    try:
+        for parallel in (False, True):
+            with pytest.raises(error, match=match):
+                kernels.batch_value(entry._ints, entry._floats, shift[0][None], shift[3][None],
+                                    np.bool_(parallel))
+        assert type(kernels.cell_errors[-1]) is type(raised)
+    finally:
+        cell.value = saved
+
+
+def test_a_kernel_compiled_to_another_signature_is_refused(monkeypatch):
+    @numba.njit(cache=False)
+    def returns_a_number(ints, floats, mats, C, out):
+        out[0] = 1.0
+        return 2.5
+
+    cell = ctypes.c_void_p(0)
+    with pytest.raises(RuntimeError, match="ROW_OR_CELL must list its exact signature"):
+        kernels.fill_cell(cell, returns_a_number, kernels.VALUE_SIGNATURE, {},
+                          "ROW_OR_CELL")
+    assert not cell.value
+
+
+def _compiled_symbols(fn, sig) -> set:
+    """The symbols a tiny caller of ``fn`` (arguments ``sig``) defines for ``fn``'s compiled
+    form, numba's per-process counter (``B..v<k>B``) removed."""
+    params = ", ".join(f"a{k}" for k in range(len(sig)))
+    ns = {"fn": fn}
+    exec(f"def caller({params}):\n    fn({params})\n", ns)
+    caller = numba.njit(ns["caller"])
+    caller.compile(sig)  # typed and lowered only: no cell is filled, no kernel compiled
+    ir = caller.inspect_llvm(sig)
+    found = set(re.findall(r"(_ZN[0-9A-Za-z_]*)", ir))  # (defined, called or inlined)
+    return {re.sub(r"B\d+v\d+B", "B_v_B", s) for s in found
+            if not any(w in s for w in ("caller", "NumbaEnv", "cpython"))}
+
+
+def test_cells_of_one_signature_compile_to_symbols_of_their_own():
+    """The stand-ins of two cells of one signature (the parameter-shift and the adjoint
+    gradient rows), and every cell's fill, must not compile to one symbol: numba names
+    compiled code by module, qualified name, argument types and a per-process counter, and
+    the kernel library is compiled in several processes, then loaded into one, where every
+    call of a name links to the code loaded first (a batch's parameter-shift rows would
+    run the adjoint's kernel). Without the counter the names must differ."""
+    stand_ins = {"_row_value": kernels._row_value, "_row_grad": kernels._row_grad,
+                 "_row_adjoint": kernels._row_adjoint,
+                 "_row_adjoint_blocked": kernels._row_adjoint_blocked}
+    sigs = {"_row_value": kernels.CELL_SIGNATURES["program_value_into"],
+            "_row_grad": kernels.CELL_SIGNATURES["program_value_and_grad_into"],
+            "_row_adjoint": kernels.CELL_SIGNATURES["program_value_and_grad_adjoint_into"],
+            "_row_adjoint_blocked":
+                kernels.CELL_SIGNATURES["program_value_and_grad_adjoint_blocked_into"]}
+    assert sigs["_row_grad"] == sigs["_row_adjoint"]  # the case that matters
+    symbols = {name: _compiled_symbols(fn, sigs[name]) for name, fn in stand_ins.items()}
+    readies = {name: _compiled_symbols(getattr(kernels, name), ())
+               for name in ("_value_rows_ready", "_grad_rows_ready", "_adjoint_rows_ready",
+                            "_adjoint_blocked_rows_ready", "_member_ready")}
+    for group in (symbols, readies):
+        for a in group:
+            assert group[a], a
+            for b in group:
+                if a < b:
+                    assert not group[a] & group[b], (a, b, group[a] & group[b])
