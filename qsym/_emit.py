@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -1042,9 +1043,11 @@ def runtime_free(body: str) -> str:
 
 
 # Written-out lines of plain float arithmetic as one numba intrinsic call each
-# (qsym._linecode: the same LLVM code, about a quarter of numba's compile). False: as
-# Python wrote them (tests compare the two forms bit for bit; benchmarks time them).
-LINE_INTRINSIC = True
+# (qsym._linecode: the same LLVM code, about a quarter of numba's compile). False
+# (QSYM_LINE_INTRINSIC=0, read at import): as Python wrote them, the same bits (tests
+# compare the two forms; benchmarks time them).
+LINE_INTRINSIC = os.environ.get("QSYM_LINE_INTRINSIC", "1").strip().lower() \
+    not in ("0", "false", "no", "off")
 # what a module whose written-out code calls it imports (the hash: another meaning of the
 # intrinsic is another text, so another module and cache files, never these)
 LINE_IMPORT = (f"from qsym._linecode import written_line as {linecode.CALL}"
