@@ -1009,20 +1009,6 @@ class _IntPowers(ast.NodeTransformer):
         return node
 
 
-class _LineExpressions(ast.NodeTransformer):
-    """A written-out line's intrinsic call (:func:`qsym._linecode.written_line`) -> the
-    expression it was made from, for the plain-Python tier (the intrinsic is numba's
-    only)."""
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        if (isinstance(node.func, ast.Name) and node.func.id == linecode.CALL
-                and node.args and isinstance(node.args[0], ast.Constant)):
-            text = linecode.infix(node.args[0].value, [a.id for a in node.args[1:]])
-            return ast.copy_location(parse(text, mode="eval").body, node)
-        return node
-
-
 def _has_line_call(node) -> bool:
     return any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
                and c.func.id == linecode.CALL for c in ast.walk(node))
@@ -1051,8 +1037,7 @@ def tier0_source(sections, extra_roots=()) -> str:
             carried.add(node.name)
             if node.decorator_list and (_has_int_power(node) or _has_line_call(node)):
                 node.decorator_list = []
-                node = _LineExpressions().visit(node)
-                defs.append(ast.unparse(ast.fix_missing_locations(node)))
+                defs.append(linecode.python_text(ast.unparse(ast.fix_missing_locations(node))))
     twins = _module_body(aot_numpy)
     roots = {n.name for n in parse(twins).body
              if isinstance(n, ast.FunctionDef) and n.name in carried} | set(extra_roots)

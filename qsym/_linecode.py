@@ -244,13 +244,14 @@ def infix(program: str, names) -> str:
     return stack[0]
 
 
-_CALL_RE = re.compile(CALL + r'\("([^"]*)"((?:, _q_\w+)*)\)')
+_CALL_RE = re.compile(CALL + r"""\((["'])([-+*.\w ]*)\1((?:, _q_\w+)*)\)""")
 
 
 def python_text(text: str) -> str:
     """``text`` with each :func:`written_line` call back as the expression it was made
     from (fully parenthesized: the same operations in the same order, a literal as the
-    same constant), what Python runs (tier 0, an export's plain-Python tier)."""
+    same constant), what Python runs (tier 0, an export's plain-Python tier); the program
+    in either quotes (``ast.unparse`` writes single ones)."""
     if CALL + "(" not in text:
         return text
-    return _CALL_RE.sub(lambda m: infix(m.group(1), m.group(2)[2:].split(", ")), text)
+    return _CALL_RE.sub(lambda m: infix(m.group(2), m.group(3)[2:].split(", ")), text)
