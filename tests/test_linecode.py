@@ -12,10 +12,12 @@ import json
 import math
 import os
 import random
+import re
 import struct
 import subprocess
 import sys
 import textwrap
+import uuid
 
 import numpy as np
 import pytest
@@ -146,17 +148,27 @@ def _circuit(wires, diff_method="best"):
     return circuit
 
 
+def _machine_code(dispatcher) -> list:
+    (text,) = dispatcher.inspect_asm().values()
+    text = re.sub(r"qsym_gen_\w+", "MODULE", text)
+    text = re.sub(r"\.const\.pickle(buf|data)\.[0-9a-f]+", "PICKLED", text)
+    return [line for line in text.splitlines()
+            if ".ascii" not in line and not line.strip().startswith((".file", ".loc", "#"))]
+
+
 def test_a_modules_written_out_entry_points_keep_every_bit(monkeypatch):
     """A circuit module with its lines rewritten and without: its written-out value,
     parameter-shift and adjoint gradients the same bits at random points and exact
-    zeros of either sign; the rewritten module is another text (another name: its cache
-    files are other files), and its Python form (tier 0) has the same bits too."""
+    zeros of either sign, and the same machine code; the rewritten module is another text
+    (another name: its cache files are other files), and its Python form (tier 0) has
+    the same bits too."""
     x0 = np.array([0.3, -0.7, 1.1])
     entry, _, _ = _circuit(1).compiled((x0,), {})
     texts = {}
+    key = f"linecode test {uuid.uuid4()}"  # (compiled here, not loaded: its machine code)
     for flag in (False, True):
         monkeypatch.setattr(emit, "LINE_INTRINSIC", flag)
-        texts[flag] = emit.emit_module(entry.circuit, entry.plan, key="linecode test")
+        texts[flag] = emit.emit_module(entry.circuit, entry.plan, key=key)
     assert f"{linecode.CALL}(" not in texts[False] and emit.LINE_IMPORT not in texts[False]
     assert texts[True].count(f"{linecode.CALL}(") > 20 and emit.LINE_IMPORT in texts[True]
     assert cache.module_name(texts[True]) != cache.module_name(texts[False])
@@ -180,6 +192,12 @@ def test_a_modules_written_out_entry_points_keep_every_bit(monkeypatch):
                 parts += [out, jac.ravel()]
             got[flag] = np.concatenate(parts).tobytes()
         assert got[True] == got[False] == got["python"], x
+    # the same machine code (but the names of the pickled error messages, which name the
+    # module): the same speed
+    for name in ("fused_value_into", "fused_value_and_grad_into",
+                 "fused_value_and_grad_adjoint_into"):
+        asm = [_machine_code(getattr(m, name)) for m in mods.values()]
+        assert asm[0] == asm[1] and len(asm[0]) > 100, name
     # and right: central finite differences of the value
     out, jac = np.empty(1), np.empty((1, 3))
     mods[True].fused_value_and_grad_adjoint_into(x0, d, out, jac)
