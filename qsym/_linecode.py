@@ -15,7 +15,9 @@ whose typer returns ``float64`` at once when every argument is a ``float64`` and
 code is the instructions numba's own implementations emit for that expression
 (``real_add_impl``, ``real_sub_impl``, ``real_mul_impl``: ``fadd``, ``fsub``, ``fmul``;
 ``real_negate_impl``: ``fsub -0.0, x``), in the same order, without fast-math flags: the
-same LLVM code, so the same bits and the same speed, for about a quarter of the compile.
+same LLVM code, so the same bits and the same speed (the seed's entry points compile to
+the same machine code), for about 1 ms of numba's compile a line instead of about 1 ms
+an operation.
 Any other argument type (an integer, a complex number) is typed and lowered operation by
 operation as numba types and lowers the expression itself (its templates and
 implementations), so the line means what it meant.
