@@ -1054,6 +1054,16 @@ LINE_IMPORT = (f"from qsym._linecode import written_line as {linecode.CALL}"
                f"  # {linecode.SOURCE_HASH}")
 
 
+# what a right side that linecode.postfix takes has (an operation) and has not (a call, a
+# subscript, a power, an attribute, a comparison): most lines are told by this without
+# parsing them (a division is parsed: a constant one, (1/2), is folded)
+_NOT_PLAIN = re.compile(r"\w\(|[\[%<>=!,]|\*\*|\.[A-Za-z_]")
+
+
+def _MAY_BE_PLAIN(rhs: str) -> bool:
+    return ("*" in rhs or "+" in rhs or "-" in rhs) and _NOT_PLAIN.search(rhs) is None
+
+
 def line_calls(lines: list[str]) -> list[str]:
     """Written-out ``lines`` with each top-level assignment whose right side is ``+``,
     ``-``, ``*``, unary minus, ``_q_`` locals and float literals (at least one operation)
@@ -1073,7 +1083,7 @@ def line_calls(lines: list[str]) -> list[str]:
     for line in lines:
         match = _ASSIGNED.match(line)
         made = None
-        if match is not None:
+        if match is not None and _MAY_BE_PLAIN(match.group(2)):
             try:
                 made = linecode.postfix(match.group(2))
             except SyntaxError:  # (not a whole expression on its line)

@@ -161,52 +161,50 @@ class _NotPlain(Exception):
     """An expression that is not ``+ - *``, unary minus, ``_q_`` locals and float literals."""
 
 
-def _constant(node):
-    """The number a constant-only expression is as CPython folds it before numba reads the
-    bytecode (``(1/2)`` is the literal ``0.5``; Python's arithmetic is the same IEEE
-    operations), else None (it reads a name)."""
-    if isinstance(node, ast.Constant):
-        if type(node.value) not in (int, float):
-            raise _NotPlain
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        v = _constant(node.operand)
-        return None if v is None else -v
-    if isinstance(node, ast.BinOp) and type(node.op) in _FOLDED:
-        a, b = _constant(node.left), _constant(node.right)
-        if a is None or b is None:
-            return None
-        try:
-            return _FOLDED[type(node.op)](a, b)
-        except ArithmeticError:  # (1/0: CPython leaves it to run, and raise)
-            raise _NotPlain from None
-    return None
-
-
 _BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
 _FOLDED = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Div: operator.truediv}
 
 
-def _postfix(node, names, out):
-    v = _constant(node)
-    if v is not None:
-        if type(v) is not float or v - v != 0.0:  # (an int, inf, nan: numba's own typing)
+def _tokens(part, names) -> list:
+    """A part's postfix tokens: a constant as the float literal numba reads (an int, inf,
+    nan: not a line for the intrinsic)."""
+    kind, value = part
+    if kind == "program":
+        return value
+    if type(value) is not float or value - value != 0.0:
+        raise _NotPlain
+    return [f"c{value!r}"]
+
+
+def _walk(node, names):
+    """``("constant", number)`` for a constant-only expression, as CPython folds it before
+    numba reads the bytecode (``(1/2)`` is the literal ``0.5``; Python's arithmetic is the
+    same IEEE operations), else ``("program", postfix tokens)`` over the ``_q_`` locals
+    ``names`` (appended in order of first use). One pass over the tree."""
+    if isinstance(node, ast.Constant):
+        if type(node.value) not in (int, float):
             raise _NotPlain
-        out.append(f"c{v!r}")
-    elif isinstance(node, ast.Name) and node.id.startswith("_q_"):
+        return "constant", node.value
+    if isinstance(node, ast.Name) and node.id.startswith("_q_"):
         if node.id not in names:
             names.append(node.id)
-        out.append(f"a{names.index(node.id)}")
-    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        _postfix(node.operand, names, out)
-        out.append("n")
-    elif isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        _postfix(node.left, names, out)
-        _postfix(node.right, names, out)
-        out.append(_BINOPS[type(node.op)])
-    else:
-        raise _NotPlain
+        return "program", [f"a{names.index(node.id)}"]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        kind, value = _walk(node.operand, names)
+        return (kind, -value) if kind == "constant" else (kind, value + ["n"])
+    if isinstance(node, ast.BinOp) and type(node.op) in _FOLDED:
+        left, right = _walk(node.left, names), _walk(node.right, names)
+        if left[0] == right[0] == "constant":
+            try:
+                return "constant", _FOLDED[type(node.op)](left[1], right[1])
+            except ArithmeticError:  # (1/0: CPython leaves it to run, and raise)
+                raise _NotPlain from None
+        if type(node.op) not in _BINOPS:
+            raise _NotPlain
+        return "program", (_tokens(left, names) + _tokens(right, names)
+                           + [_BINOPS[type(node.op)]])
+    raise _NotPlain
 
 
 def postfix(expression) -> tuple[str, list[str]] | None:
@@ -215,12 +213,12 @@ def postfix(expression) -> tuple[str, list[str]] | None:
     constant-only part as the float CPython folds it to; None if it is anything else
     (a call, a division, an integer, another name) or has no operation on a local."""
     node = ast.parse(expression, mode="eval").body if isinstance(expression, str) else expression
-    names, out = [], []
+    names = []
     try:
-        _postfix(node, names, out)
+        kind, out = _walk(node, names)
     except _NotPlain:
         return None
-    if not names or len(out) == 1:
+    if kind == "constant" or len(out) == 1:
         return None
     return " ".join(out), names
 
