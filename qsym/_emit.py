@@ -1043,7 +1043,7 @@ def runtime_free(body: str) -> str:
 
 
 # Written-out lines of plain float arithmetic as one numba intrinsic call each
-# (qsym._linecode: the same LLVM code, about a quarter of numba's compile). False
+# (qsym._linecode: the same LLVM code, about 1 ms of compile a line, not an operation). False
 # (QSYM_LINE_INTRINSIC=0, read at import): as Python wrote them, the same bits (tests
 # compare the two forms; benchmarks time them).
 LINE_INTRINSIC = os.environ.get("QSYM_LINE_INTRINSIC", "1").strip().lower() \
@@ -1060,7 +1060,7 @@ LINE_IMPORT = (f"from qsym._linecode import written_line as {linecode.CALL}"
 _NOT_PLAIN = re.compile(r"\w\(|[\[%<>=!,]|\*\*|\.[A-Za-z_]")
 
 
-def _MAY_BE_PLAIN(rhs: str) -> bool:
+def _may_be_plain(rhs: str) -> bool:
     return ("*" in rhs or "+" in rhs or "-" in rhs) and _NOT_PLAIN.search(rhs) is None
 
 
@@ -1083,7 +1083,7 @@ def line_calls(lines: list[str]) -> list[str]:
     for line in lines:
         match = _ASSIGNED.match(line)
         made = None
-        if match is not None and _MAY_BE_PLAIN(match.group(2)):
+        if match is not None and _may_be_plain(match.group(2)):
             try:
                 made = linecode.postfix(match.group(2))
             except SyntaxError:  # (not a whole expression on its line)
