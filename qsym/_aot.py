@@ -740,7 +740,7 @@ class CompiledCircuit:
                            flags=re.M)
         # the written-out lines' intrinsic (qsym._linecode): carried, as the kernels are
         generated = re.sub(r"^from qsym\._linecode import (\w+) as (\w+)  # \w+$", r"\2 = \1",
-                           generated, flags=re.M)
+                           generated, flags=re.MULTILINE)
         # the kernels linked, not called through qsym's table (qsym._kernel_table): the
         # export carries them and runs without qsym
         generated = re.sub(r"^.*\b_q_through_table\b.*\n", "", generated, flags=re.M)

@@ -42,7 +42,8 @@ import re
 from pathlib import Path
 
 from llvmlite import ir as _lc_ir
-from numba.core import cgutils as _lc_cgutils, types as _lc_types
+from numba.core import cgutils as _lc_cgutils
+from numba.core import types as _lc_types
 from numba.extending import intrinsic as _lc_intrinsic
 
 # the name generated code calls the intrinsic by
@@ -136,7 +137,7 @@ def _lc_python(program, *args):
     fn = _lc_lambdas.get(program)
     if fn is None:
         names = [f"a{i}" for i in range(len(args))]
-        fn = eval(f"lambda {', '.join(names)}: {infix(program, names)}")  # noqa: S307
+        fn = eval(f"lambda {', '.join(names)}: {infix(program, names)}")
         _lc_lambdas[program] = fn
     return fn(*args)
 

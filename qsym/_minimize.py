@@ -893,7 +893,8 @@ def loop_source(entry, method: str, module: str | None = None) -> str:
     circuit module's name is the hash of its source)."""
     import sympy
 
-    from . import _emit as emit, _linecode as linecode
+    from . import _emit as emit
+    from . import _linecode as linecode
 
     name = circuit_module_name(entry)
     key = "\n".join([
