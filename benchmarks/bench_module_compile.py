@@ -14,7 +14,9 @@ loaded machine is steadier than wall time) and numba's ``numba:compile`` events 
 compiled function's own CPU. ``--table`` sets ``QSYM_KERNEL_TABLE`` (1: the kernels
 through qsym._kernel_table's pointers; 0: linked into the module, as before stop 65).
 With ``--speed``, the compiled calls' CPU per call instead (the two forms' modules cached
-in ``QSYM_CACHE_DIR``, one fresh process per form, alternated).
+in ``QSYM_CACHE_DIR``, one fresh process per form, alternated). ``--lines 0,1`` sets
+``QSYM_LINE_INTRINSIC`` (1: the written-out lines as one numba intrinsic each,
+qsym._linecode; 0: as Python wrote them, before stop 67), alternated with the table forms.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ import sys
 import tempfile
 import time
 
-CASES = {"seed": (1, 1, "seed"), "hea4x2": (4, 2, "hea"), "hea12x8": (12, 8, "hea")}
+CASES = {"seed": (1, 1, "seed"), "hea2x1": (2, 1, "hea"), "hea2x2": (2, 2, "hea"),
+         "hea4x2": (4, 2, "hea"), "h2": (4, 0, "h2"), "hea12x8": (12, 8, "hea")}
 ENTRIES = ("fused_value_into", "fused_value_and_grad_into", "fused_value_and_grad_adjoint_into")
 
 
@@ -40,6 +43,11 @@ def circuit(kind, n, layers):
     import bench_core
     import qsym as qml
 
+    if kind == "h2":  # bench_latency's H2 VQE (examples/vqe_h2.py)
+        import bench_latency
+
+        node = bench_latency.build_qnode(qml, "h2", "default.qubit", "parameter-shift")
+        return node, (qml.numpy.array([0.2], requires_grad=True),)
     spec = bench_core.CircuitSpec(kind, kind, n, 0 if kind == "seed" else layers)
     node = bench_core.build_qnode(qml, spec, "default.qubit", "parameter-shift")
     if kind == "seed":
@@ -72,7 +80,9 @@ def one(case):
     out = numpy.empty(mod.NUM_OUTPUTS)
     jac = numpy.empty((mod.NUM_OUTPUTS, mod.NUM_INPUTS))
     res = {"case": case, "table": os.environ.get("QSYM_KERNEL_TABLE", "1"),
-           "written_out": bool(getattr(mod, "UNROLLED", False)), "entries": {}}
+           "lines": os.environ.get("QSYM_LINE_INTRINSIC", "1"),
+           "written_out": bool(getattr(mod, "UNROLLED", False)),
+           "adjoint_written_out": bool(getattr(mod, "ADJOINT_UNROLLED", False)), "entries": {}}
     for name in ENTRIES:
         with install_recorder("numba:compile") as rec:
             t0 = time.process_time()
@@ -103,7 +113,8 @@ def speed(case, calls=2000, reps=15):
     d = numpy.asarray(ds, dtype=float).ravel()
     out = numpy.empty(mod.NUM_OUTPUTS)
     jac = numpy.empty((mod.NUM_OUTPUTS, mod.NUM_INPUTS))
-    res = {"case": case, "table": os.environ.get("QSYM_KERNEL_TABLE", "1")}
+    res = {"case": case, "table": os.environ.get("QSYM_KERNEL_TABLE", "1"),
+           "lines": os.environ.get("QSYM_LINE_INTRINSIC", "1")}
     for name in ("fused_value_and_grad_into", "fused_value_and_grad_adjoint_into"):
         f = getattr(mod, name)
         f(x, d, out, jac)
@@ -118,12 +129,18 @@ def speed(case, calls=2000, reps=15):
     print(json.dumps(res), flush=True)
 
 
+def _forms(a):
+    """The (table, lines) forms to run, alternated."""
+    return [(t, n) for t in ([a.table] if a.table else ["0", "1"]) for n in a.lines.split(",")]
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--one")
     p.add_argument("--cases", default=",".join(CASES))
     p.add_argument("--table", default=None)
     p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--lines", default="1", help="QSYM_LINE_INTRINSIC forms to run: 1, 0 or 0,1")
     p.add_argument("--speed", action="store_true",
                    help="time the compiled calls instead (QSYM_CACHE_DIR used as it is)")
     a = p.parse_args()
@@ -132,19 +149,20 @@ def main():
     if a.speed:
         for _ in range(a.repeat):
             for case in a.cases.split(","):
-                for table in ([a.table] if a.table else ["0", "1"]):
+                for table, lines in _forms(a):
                     env = dict(os.environ, QSYM_KERNEL_TABLE=table, QSYM_TIER="compiled",
-                               NUMBA_NUM_THREADS="1")
+                               NUMBA_NUM_THREADS="1", QSYM_LINE_INTRINSIC=lines)
                     r = subprocess.run([sys.executable, __file__, "--one", case, "--speed"],
                                        env=env, capture_output=True, text=True)
                     print(r.stdout.strip() or r.stderr[-2000:], flush=True)
         return None
     for _ in range(a.repeat):
         for case in a.cases.split(","):
-            for table in ([a.table] if a.table else ["0", "1"]):
+            for table, lines in _forms(a):
                 folder = tempfile.mkdtemp(prefix="qsym-modcompile-")
                 base = os.environ.get("QSYM_CACHE_DIR")
-                env = dict(os.environ, QSYM_KERNEL_TABLE=table, QSYM_TIER="compiled")
+                env = dict(os.environ, QSYM_KERNEL_TABLE=table, QSYM_TIER="compiled",
+                           QSYM_LINE_INTRINSIC=lines)
                 if base:  # the kernels' cache: a copy of the base folder's numba files
                     shutil.rmtree(folder)
                     shutil.copytree(base, folder, ignore=shutil.ignore_patterns("qsym_gen_*", "__pycache__", "loop-source", "module-names", "*.lock"))

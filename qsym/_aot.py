@@ -60,6 +60,7 @@ import numpy as np
 
 from ._parsing import parse
 from . import _aot_numpy as aot_numpy, _cache as cache, _ir as ir, _kernels as kernels, _shapes as shapes, _tiers as tiers
+from . import _linecode as linecode
 from ._version import __version__
 from .errors import ArgumentError, QsymError
 from ._gates import REGISTRY
@@ -737,6 +738,9 @@ class CompiledCircuit:
         generated = self.entry.source
         generated = re.sub(r"^from qsym\._kernels import (\w+) as (\w+)$", r"\2 = \1", generated,
                            flags=re.M)
+        # the written-out lines' intrinsic (qsym._linecode): carried, as the kernels are
+        generated = re.sub(r"^from qsym\._linecode import (\w+) as (\w+)  # \w+$", r"\2 = \1",
+                           generated, flags=re.MULTILINE)
         # the kernels linked, not called through qsym's table (qsym._kernel_table): the
         # export carries them and runs without qsym
         generated = re.sub(r"^.*\b_q_through_table\b.*\n", "", generated, flags=re.M)
@@ -763,8 +767,10 @@ class CompiledCircuit:
             library = specialize_dispatch(library, program_kinds(ints))
         sections = reachable_sections(
             [("qsym.errors (stand-ins)", _error_stand_ins()),
-             ("qsym.kernels", library), ("qsym.shapes", _module_body(shapes)),
-             ("the circuit's generated module", generated)],
+             ("qsym.kernels", library), ("qsym.shapes", _module_body(shapes))]
+            + ([("qsym._linecode (the written-out lines' intrinsic)", _module_body(linecode))]
+               if f"\n{linecode.CALL} = " in generated else [])
+            + [("the circuit's generated module", generated)],
             _used_names(parse(api + "\n\n" + _TIERS)) | set(carry))
         defined = {node.name for _, text in sections for node in parse(text).body
                    if isinstance(node, ast.FunctionDef)}
@@ -1003,6 +1009,11 @@ class _IntPowers(ast.NodeTransformer):
         return node
 
 
+def _has_line_call(node) -> bool:
+    return any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+               and c.func.id == linecode.CALL for c in ast.walk(node))
+
+
 def _has_int_power(node) -> bool:
     return any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
                and c.func.id == "_q_ipow" for c in ast.walk(_IntPowers().visit(node)))
@@ -1011,8 +1022,9 @@ def _has_int_power(node) -> bool:
 def tier0_source(sections, extra_roots=()) -> str:
     """The plain-Python tier of an exported module: the numba functions of ``sections``
     (``(title, source)``, as :func:`reachable_sections` keeps them) that compute a power
-    with a constant integer exponent, again without ``@njit`` and with numba's arithmetic
-    for it (``_q_ipow``); then the NumPy twins (:mod:`qsym._aot_numpy`) of the kernels
+    with a constant integer exponent, or call the written-out lines' intrinsic, again
+    without ``@njit``, with numba's arithmetic for the power (``_q_ipow``) and the lines'
+    expressions (:func:`qsym._linecode.infix`); then the NumPy twins (:mod:`qsym._aot_numpy`) of the kernels
     carried whose loops run over the state. The module runs every other numba function as
     its ``py_func`` in the same namespace, so these replace their namesakes there.
     ``extra_roots``: more names of :mod:`qsym._aot_numpy` to carry (qsym's own tier 0:
@@ -1023,9 +1035,9 @@ def tier0_source(sections, extra_roots=()) -> str:
             if not isinstance(node, ast.FunctionDef):
                 continue
             carried.add(node.name)
-            if node.decorator_list and _has_int_power(node):
+            if node.decorator_list and (_has_int_power(node) or _has_line_call(node)):
                 node.decorator_list = []
-                defs.append(ast.unparse(ast.fix_missing_locations(node)))
+                defs.append(linecode.python_text(ast.unparse(ast.fix_missing_locations(node))))
     twins = _module_body(aot_numpy)
     roots = {n.name for n in parse(twins).body
              if isinstance(n, ast.FunctionDef) and n.name in carried} | set(extra_roots)

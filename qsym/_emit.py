@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -51,7 +52,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from ._parsing import parse
-from . import _cache as cache, _kernel_table as kernel_table, _kernels as kernels
+from . import _cache as cache, _kernel_table as kernel_table, _kernels as kernels, _linecode as linecode
 from ._version import __version__
 from ._gates import BUILTIN_GATES, REGISTRY, gate_def, packed_masks, structured
 from ._ir import Circuit, format_circuit
@@ -822,7 +823,9 @@ _PYTHON_FORMS = (
 
 def python_form(source: str) -> str:
     """A generated module's source as tier 0 runs it: prepare's element loops over inputs,
-    data and matrices as NumPy slice operations (:data:`_PYTHON_FORMS`; the same bits).
+    data and matrices as NumPy slice operations (:data:`_PYTHON_FORMS`; the same bits),
+    the written-out lines' intrinsic calls as the expressions they were made from
+    (:func:`qsym._linecode.python_text`).
 
     >>> print(python_form("for i in range(d.shape[0]):\\n    if not math.isfinite(d[i]):\\n"
     ...                   "        raise ValueError('x')"))
@@ -831,7 +834,9 @@ def python_form(source: str) -> str:
     """
     for pattern, replacement in _PYTHON_FORMS:
         source = pattern.sub(replacement, source)
-    return source
+    # the written-out lines as Python wrote them (qsym._linecode: numba's intrinsic is
+    # not callable from Python)
+    return linecode.python_text(source)
 
 
 def arithmetic(lines) -> int:
@@ -1037,6 +1042,66 @@ def runtime_free(body: str) -> str:
     return "" if _NEEDS_RUNTIME.search(body) else ", _nrt=False"
 
 
+# Written-out lines of plain float arithmetic as one numba intrinsic call each
+# (qsym._linecode: the same LLVM code, about 1 ms of compile a line, not an operation). False
+# (QSYM_LINE_INTRINSIC=0, read at import): as Python wrote them, the same bits (tests
+# compare the two forms; benchmarks time them).
+LINE_INTRINSIC = os.environ.get("QSYM_LINE_INTRINSIC", "1").strip().lower() \
+    not in ("0", "false", "no", "off")
+# what a module whose written-out code calls it imports (the hash: another meaning of the
+# intrinsic is another text, so another module and cache files, never these)
+LINE_IMPORT = (f"from qsym._linecode import written_line as {linecode.CALL}"
+               f"  # {linecode.SOURCE_HASH}")
+
+
+# what a right side that linecode.postfix takes has (an operation) and has not (a call, a
+# subscript, a power, an attribute, a comparison): most lines are told by this without
+# parsing them (a division is parsed: a constant one, (1/2), is folded)
+_NOT_PLAIN = re.compile(r"\w\(|[\[%<>=!,]|\*\*|\.[A-Za-z_]")
+
+
+def _may_be_plain(rhs: str) -> bool:
+    return ("*" in rhs or "+" in rhs or "-" in rhs) and _NOT_PLAIN.search(rhs) is None
+
+
+def line_calls(lines: list[str]) -> list[str]:
+    """Written-out ``lines`` with each top-level assignment whose right side is ``+``,
+    ``-``, ``*``, unary minus, ``_q_`` locals and float literals (at least one operation)
+    as one call of the intrinsic :func:`qsym._linecode.written_line` (its postfix
+    program, then the locals it reads); every other line as it is (numba's own typing:
+    calls, divisions, integers, subscripts). The last step of the written-out code
+    (after :func:`fold_zero_terms`): the same operations in the same order, so the same
+    bits; :func:`qsym._linecode.python_text` gives the lines back for plain Python.
+    Unchanged with :data:`LINE_INTRINSIC` off.
+
+    >>> line_calls(["_q_v = _q_a * _q_b + 0.5", "_q_w = math.cos(_q_v)", "out[0] = _q_w"])
+    ['_q_v = _q_fx("a0 a1 * c0.5 +", _q_a, _q_b)', '_q_w = math.cos(_q_v)', 'out[0] = _q_w']
+    """
+    if not LINE_INTRINSIC:
+        return list(lines)
+    out = []
+    for line in lines:
+        match = _ASSIGNED.match(line)
+        made = None
+        if match is not None and _may_be_plain(match.group(2)):
+            try:
+                made = linecode.postfix(match.group(2))
+            except SyntaxError:  # (not a whole expression on its line)
+                made = None
+        if made is not None:
+            program, names = made
+            line = f'{match.group(1)} = {linecode.CALL}("{program}", {", ".join(names)})'
+        out.append(line)
+    return out
+
+
+def line_import(*texts) -> str:
+    """:data:`LINE_IMPORT` and a newline if one of ``texts`` (written-out functions, or
+    None) calls the intrinsic, else ``""``."""
+    calls = any(text and f"{linecode.CALL}(" in text for text in texts)
+    return LINE_IMPORT + "\n" if calls else ""
+
+
 def unrolled_functions(circuit: Circuit, program: Program, gradient: bool = True,
                        prepared: tuple | None = None) -> str | None:
     """``fused_value_into`` and ``fused_value_and_grad_into`` written out, or None;
@@ -1063,7 +1128,7 @@ def unrolled_functions(circuit: Circuit, program: Program, gradient: bool = True
     if not gradient:
         if arithmetic(value_lines) > UNROLL_MAX_OPS:
             return None
-        body = indent(fold_zero_terms(value_lines))
+        body = indent(line_calls(fold_zero_terms(value_lines)))
         return (_UNROLLED_VALUE.format(value_body=body, value_nrt=runtime_free(body))
                 + "\n\n" + _GRAD_KERNELS)
     grad = Walk(program)
@@ -1072,8 +1137,8 @@ def unrolled_functions(circuit: Circuit, program: Program, gradient: bool = True
     grad_lines = head + mats + smats + grad.u.lines
     if arithmetic(value_lines) + arithmetic(grad_lines) > UNROLL_MAX_OPS:
         return None
-    value_body = indent(fold_zero_terms(value_lines))
-    grad_body = indent(fold_zero_terms(grad_lines))
+    value_body = indent(line_calls(fold_zero_terms(value_lines)))
+    grad_body = indent(line_calls(fold_zero_terms(grad_lines)))
     return _UNROLLED.format(value_body=value_body, grad_body=grad_body,
                             value_nrt=runtime_free(value_body), grad_nrt=runtime_free(grad_body))
 
@@ -1095,7 +1160,7 @@ def unrolled_adjoint(circuit: Circuit, program: Program,
     lines = adjoint_lines(circuit, program, prepared=prepared)
     if lines is None:
         return None
-    body = indent(lines)
+    body = indent(line_calls(lines))
     return _UNROLLED_ADJOINT.format(body=body, nrt=runtime_free(body))
 
 
@@ -1991,7 +2056,8 @@ def emit_module(circuit: Circuit, plan: GradientPlan, key: str = "",
                    if kernels.small_gradient_runs(program.num_wires, program.word_flip,
                                                   program.word_z)
                    else "program_value_and_grad_into"),
-        kernel_table=_KERNEL_TABLE if kernel_table.enabled() else "",
+        kernel_table=((_KERNEL_TABLE if kernel_table.enabled() else "")
+                      + line_import(into, adjoint_into)),
         returning=_RETURNING,
         version=__version__,
         key=key,

@@ -50,6 +50,7 @@ import numpy as np
 
 from ._locks import new_lock
 from . import _cache as cache, _emit as emit, _kernel_table as kernel_table, _kernels as kernels
+from . import _linecode as linecode
 from . import _tiers as tiers
 from ._gates import BUILTIN_GATES, gate_def, stored_size
 from ._program import CONSTANT_CODE, Program
@@ -244,7 +245,8 @@ CONSTANT_CODE.append(constant_entries)
 
 def program_key(program: Program, circuit_key: str, values_only: bool, packed=None) -> str:
     """A digest of everything the generated module's text is made from (qsym's version, the
-    kernels and their table (qsym._kernel_table, and whether it is on), the printer's file, the numba and NumPy versions the text names, the circuit's
+    kernels and their table (qsym._kernel_table, and whether it is on), the written-out
+    lines' intrinsic (qsym._linecode, and whether it is on), the printer's file, the numba and NumPy versions the text names, the circuit's
     structural hash, the program, a module for values): the key under which the module's
     name is recorded once it is written (:class:`InterpretedModule`). A record made by
     another printer or numba therefore never names a module this process would not make
@@ -258,6 +260,7 @@ def program_key(program: Program, circuit_key: str, values_only: bool, packed=No
     h = hashlib.sha256()
     for part in (__version__, emit.KERNELS_HASH, cache.file_digest(emit.__file__),
                  kernel_table.SOURCE_HASH, repr(kernel_table.enabled()),  # the table lines
+                 linecode.SOURCE_HASH, repr(emit.LINE_INTRINSIC),  # the intrinsic's line
                  numba.__version__, np.__version__, circuit_key, repr(values_only),
                  repr(p.mats0), repr(p.mdata), repr(p.affine), repr(p.code),
                  repr(p.variants), repr(p.derivs), repr(p.c0), repr(p.ch0)):

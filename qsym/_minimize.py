@@ -894,12 +894,14 @@ def loop_source(entry, method: str, module: str | None = None) -> str:
     import sympy
 
     from . import _emit as emit
+    from . import _linecode as linecode
 
     name = circuit_module_name(entry)
     key = "\n".join([
         "qsym-loop-source 1", f"qsym {__version__}", f"imports from {module}",
         f"_minimize.py {cache.file_digest(__file__)}",
         f"_emit.py {cache.file_digest(emit.__file__)}",
+        f"line intrinsic {emit.LINE_INTRINSIC} {linecode.SOURCE_HASH}",
         f"sympy {sympy.__version__}", f"circuit {name}", f"method {method}",
         f"step max ops {STEP_MAX_OPS}", f"sweep max ops {SWEEP_MAX_OPS}",
         f"flush {flush_step()}",
@@ -944,6 +946,7 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
     """The loop module's text; ``module``: the one module its imports come from (the
     circuit module's and the kernels' names, as an exported module carries them), else
     the circuit module and :mod:`qsym._kernels`."""
+    from . import _emit as emit
     from ._emit import indent
     from ._program import lower
 
@@ -959,6 +962,11 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
         step = "\n".join(lines) + "\n" + _SWEEP_CHAIN
     elif lines is not None:
         imports, setup, call = "", "", "_q_step(y, d, out, jac)"
+        if module is None:  # its plain arithmetic lines as one intrinsic each (qsym._linecode;
+            # the same bits); an export's loop keeps them as written (the export carries
+            # the intrinsic only where its own circuit code calls it)
+            lines = emit.line_calls(lines)
+            imports = emit.line_import("\n".join(lines)).rstrip("\n")
         step = _WRITTEN.format(what=method, body=indent(lines))
     else:
         imports, setup, call = _KERNEL_STEP[
