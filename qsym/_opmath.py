@@ -397,7 +397,9 @@ class _Dagger:
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         label = self.base.label(decimals, base_label, cache)
-        return f"({label})†" if self.of_controlled else _daggered(self.base, label)
+        if self.of_controlled:  # (PennyLane's: one letter unbracketed, H† of a C(C(H)))
+            return f"({label})†" if len(label) > 1 else label + "†"
+        return _daggered(self.base, label)
 
     @property
     def arithmetic_depth(self) -> int:
@@ -426,7 +428,7 @@ def _adjoint_boxes(op, inverses, call) -> None:
     boxes of the templates ``op`` belongs to, daggered (``call``: a token of the
     ``qml.adjoint`` call, one box per call and template)."""
     for key, labeller, wires, controls, values in reversed(current_draw_groups(op)):
-        ctrl_box = isinstance(key, tuple) and key[0] == "ctrl"  # Adjoint(C(U)): one box
+        ctrl_box = isinstance(key, tuple) and key[0] in ("ctrl", "ctrl-values")  # Adjoint(C(U)): one box
         if ctrl_box:  # on all its wires, no control dots, labelled (U)† (PennyLane's)
             controls, values = (), ()
         for g in inverses:
@@ -480,7 +482,7 @@ def _inverse_ops(op: Operation) -> list:
     if isinstance(op, SymbolicOp):
         return [i for g in reversed(op.table_gates) for i in _inverse_ops(g)]
     out = _inverse_gates(op)
-    if len(out) == 1 and getattr(op, "_adjoint_of", None) is None:
+    if len(out) == 1:  # (of an inverse gate too: drawn as PennyLane's Adjoint(Adjoint(op)))
         out[0]._adjoint_of = op
     return out
 
@@ -2976,7 +2978,7 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
     Toffoli(wires=[0, 1, 2])
     >>> c = ctrl(GATE_CLASSES["RZ"](0.5, wires=1), control=0, control_values=0)
     >>> c, c.table_gates
-    (Controlled(RZ(0.5, wires=[1]), control_wires=[0], control_values=[False]), (X(0), CRZ(0.5, wires=[0, 1]), X(0)))
+    (Controlled(RZ(0.5, wires=[1]), control_wires=[0], control_values=[False]), (X(0), CRZ(0.5, wires=Wires([0, 1])), X(0)))
     """
     return _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten=True)
 
