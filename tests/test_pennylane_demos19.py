@@ -387,3 +387,140 @@ def test_ensemble_multi_qpu_demo_matches_pennylane():
     assert [o[1] for o in out] == [1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1,
                                    0, 1, 1, 1, 1, 1, 0, 1, 1, 1]
     assert Counter(int(o[0] == t) for o, t in zip(out, y)) == Counter({0: 29, 1: 1})
+
+
+# --- Quantum GANs (tutorial_quantum_gans): the patch generator's circuit (RY noise, depth-6
+# RY / CZ layers, ``qml.probs``), ``partial_measure`` (the ancilla's 0 branch renormalised
+# in place, ``probsgiven0 /= sum(probs)``, then scaled by its maximum), four sub-generators
+# concatenated; ``diff_method="parameter-shift"`` on lightning.qubit as the demo; torch as
+# ``qml.numpy``, the MLP discriminator as one fixed sigmoid layer, SGD(0.3) on the generator
+# loss (BCE of D(G(z)) against 1) as ``GradientDescentOptimizer(0.3)``, 2 steps, batch 2.
+
+def test_quantum_gans_demo_patch_generator_matches_pennylane():
+    n_qubits, n_a_qubits, q_depth, n_generators = 5, 1, 6, 4
+    dev = qml.device("lightning.qubit", wires=n_qubits)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def quantum_circuit(noise, weights):
+        weights = weights.reshape(q_depth, n_qubits)
+        for i in range(n_qubits):
+            qml.RY(noise[i], wires=i)
+        for i in range(q_depth):
+            for y in range(n_qubits):
+                qml.RY(weights[i][y], wires=y)
+            for y in range(n_qubits - 1):
+                qml.CZ(wires=[y, y + 1])
+        return qml.probs(wires=list(range(n_qubits)))
+
+    def partial_measure(noise, weights):
+        probs = quantum_circuit(noise, weights)
+        probsgiven0 = probs[: (2 ** (n_qubits - n_a_qubits))]
+        probsgiven0 /= np.sum(probs)
+        return probsgiven0 / np.max(probsgiven0)
+
+    def generator(x, q_params):
+        return np.stack([np.concatenate([partial_measure(elem, p) for p in q_params])
+                         for elem in x])
+
+    rng = onp.random.default_rng(111)
+    q_params = np.array(rng.random((n_generators, q_depth * n_qubits)), requires_grad=True)
+    W, b = rng.normal(size=64) * 0.3, 0.1
+    noise = np.array(rng.random((2, n_qubits)) * np.pi / 2, requires_grad=False)
+
+    def gen_loss(q):
+        d = 1 / (1 + np.exp(-(np.dot(generator(noise, q), W) + b)))
+        return -np.mean(np.log(d))
+
+    img = generator(noise, q_params)
+    assert img.shape == (2, 64) and isinstance(img, np.tensor) and img.requires_grad
+    onp.testing.assert_allclose(img[0, :6], [
+        0.7354914906664798, 0.1838306066948952, 0.8713809117212546, 0.4409168441935211,
+        0.14178541843538361, 0.5483276316487342], atol=1e-14)
+    onp.testing.assert_allclose(img[1, 16:20], [0.5851697401816801, 0.058785027619435166,
+                                                0.15007928002065102, 0.24430160231721382],
+                                atol=1e-14)
+    opt = qml.GradientDescentOptimizer(0.3)
+    losses = []
+    for _ in range(2):
+        q_params, cost = opt.step_and_cost(gen_loss, q_params)
+        losses.append(float(cost))
+    onp.testing.assert_allclose(losses, [1.2032875520680708, 0.269518133830817], rtol=1e-13)
+    onp.testing.assert_allclose(q_params[1, :5], [
+        0.8283343301057348, 0.23825459311438682, 0.8712565980020409, 0.11048510777110553,
+        -0.00016017721914319757], atol=1e-13)
+    with qml.Tracker(dev) as tracker:  # 8 circuits, 30 parameters, two shifts each
+        qml.grad(gen_loss)(q_params)
+    assert (tracker.totals["executions"], tracker.totals["batches"]) == (488, 16)
+
+
+# --- Quantum transfer learning (tutorial_quantum_transfer_learning): the dressed quantum
+# net (a linear layer, tanh * pi / 2, the 4-qubit depth-6 variational circuit returning a
+# tuple of expectation values stacked with ``hstack``, a linear layer), CrossEntropyLoss and
+# Adam over all five parameter arrays; ResNet18's 512 features as 16 seeded ones, torch as
+# ``qml.numpy``, 3 steps on a batch of 4.
+
+def test_quantum_transfer_learning_demo_dressed_net_matches_pennylane():
+    n_qubits, q_depth = 4, 6
+
+    def H_layer(nqubits):
+        for idx in range(nqubits):
+            qml.Hadamard(wires=idx)
+
+    def RY_layer(w):
+        for idx, element in enumerate(w):
+            qml.RY(element, wires=idx)
+
+    def entangling_layer(nqubits):
+        for i in range(0, nqubits - 1, 2):
+            qml.CNOT(wires=[i, i + 1])
+        for i in range(1, nqubits - 1, 2):
+            qml.CNOT(wires=[i, i + 1])
+
+    @qml.qnode(qml.device("default.qubit", wires=n_qubits))
+    def quantum_net(q_input_features, q_weights_flat):
+        q_weights = q_weights_flat.reshape(q_depth, n_qubits)
+        H_layer(n_qubits)
+        RY_layer(q_input_features)
+        for k in range(q_depth):
+            entangling_layer(n_qubits)
+            RY_layer(q_weights[k])
+        return tuple(qml.expval(qml.PauliZ(position)) for position in range(n_qubits))
+
+    rng = onp.random.default_rng(42)
+    pre_W = np.array(rng.normal(size=(16, n_qubits)) * 0.25, requires_grad=True)
+    pre_b = np.array(np.zeros(n_qubits), requires_grad=True)
+    q_params = np.array(0.01 * rng.normal(size=q_depth * n_qubits), requires_grad=True)
+    post_W = np.array(rng.normal(size=(n_qubits, 2)) * 0.5, requires_grad=True)
+    post_b = np.array(np.zeros(2), requires_grad=True)
+    X, y = rng.normal(size=(4, 16)), onp.array([0, 1, 1, 0])
+
+    def dressed(pre_W, pre_b, q_params, post_W, post_b, feats):
+        q_in = np.tanh(np.dot(feats, pre_W) + pre_b) * np.pi / 2.0
+        q_out = np.stack([np.hstack(quantum_net(elem, q_params)) for elem in q_in])
+        return np.dot(q_out, post_W) + post_b
+
+    def cost(pre_W, pre_b, q_params, post_W, post_b, feats, labels):
+        out = dressed(pre_W, pre_b, q_params, post_W, post_b, feats)
+        logz = np.log(np.sum(np.exp(out), axis=1))
+        return np.mean(logz - np.stack([out[i, labels[i]] for i in range(len(labels))]))
+
+    onp.testing.assert_allclose(dressed(pre_W, pre_b, q_params, post_W, post_b, X).ravel(), [
+        -0.5673680927113769, -0.1409447753969751, -0.07638060540070044, 0.17407776706240055,
+        -0.22771525909519555, -0.4779505625335642, -0.643123579238617, -0.427376154391866],
+        atol=1e-14)
+    opt = qml.AdamOptimizer(0.04)
+    params, losses = (pre_W, pre_b, q_params, post_W, post_b), []
+    for _ in range(3):
+        *params, cost_value = opt.step_and_cost(cost, *params, X, y)
+        params = params[0][:5]
+        losses.append(float(cost_value))
+    onp.testing.assert_allclose(losses, [0.7843891932666196, 0.7077608111786173,
+                                         0.6726680767954314], rtol=1e-13)
+    onp.testing.assert_allclose(params[2][:4], [0.08320604144921641, -0.10904199102467935,
+                                                -0.0856057863483225, -0.10383008229098599],
+                                atol=1e-14)
+    grad = qml.grad(cost, argnums=[2])(*params, X, y)
+    assert isinstance(grad, tuple) and len(grad) == 1  # PennyLane's: a tuple for a list
+    onp.testing.assert_allclose(grad[0][:4], [0.010865546955074766, 0.005097414792121835,
+                                              -0.0033001501651224114, -0.002967788408672457],
+                                atol=1e-14)
