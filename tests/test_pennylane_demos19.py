@@ -524,3 +524,72 @@ def test_quantum_transfer_learning_demo_dressed_net_matches_pennylane():
     onp.testing.assert_allclose(grad[0][:4], [0.010865546955074766, 0.005097414792121835,
                                               -0.0033001501651224114, -0.002967788408672457],
                                 atol=1e-14)
+
+
+# --- Training PennyLane circuits with the Keras 3 multi-backend (keras_3_training): the
+# demo's layer class as plain Python (keras is in neither environment): a QNode made from the
+# bound method ``self.serial_quantum_model`` with ``diff_method="adjoint"`` on lightning.qubit,
+# the 70 inputs broadcast through ``qml.RX(x[:, 0])``, the mean squared error against the
+# degree-1 Fourier target, keras' Adam(0.03) as ``AdamOptimizer(0.03)`` over the full batch,
+# 5 epochs of 30; the weights' initializer as a seeded uniform draw.
+
+def test_keras_3_training_demo_layer_matches_pennylane():
+    class QKerasLayer:
+        def __init__(self, layers, scaling=1.0):
+            self.layers, self.scaling = layers, scaling
+
+        def build(self, rng):
+            self.layer_weights = np.array(rng.uniform(0, 2 * np.pi, size=(self.layers + 1, 3)),
+                                          requires_grad=True)
+            dev = qml.device("lightning.qubit", wires=1)
+            self.circuit = qml.QNode(self.serial_quantum_model, dev, diff_method="adjoint")
+
+        def S(self, x):
+            qml.RX(x[:, 0], wires=0)
+
+        def W(self, theta):
+            qml.Rot(theta[0], theta[1], theta[2], wires=0)
+
+        def serial_quantum_model(self, weights, x):
+            for theta in weights[:-1]:
+                self.W(theta)
+                self.S(x)
+            self.W(weights[-1])
+            return qml.expval(qml.PauliZ(wires=0))
+
+        def call(self, weights, inputs):
+            return self.circuit(weights, np.multiply(self.scaling, inputs))
+
+    x = onp.linspace(-6, 6, 70)
+    target_y = 0.1 + 2 * onp.real((0.15 + 0.15j) * onp.exp(1j * x))  # the demo's target
+    layer = QKerasLayer(layers=2)
+    layer.build(onp.random.default_rng(5))
+    X = x.reshape(-1, 1)
+    y0 = layer.call(layer.layer_weights, X)
+    assert y0.shape == (70,)
+    onp.testing.assert_allclose(y0[:4], [-0.06898017074942753, -0.22764672141879022,
+                                         -0.3788389243936176, -0.5153931254427015], atol=1e-14)
+    assert qml.draw(layer.circuit)(layer.layer_weights, X[:1]) == (
+        "0: ──Rot(5.06,5.08,3.24)──RX(M0)──Rot(1.80,0.34,2.41)──RX(M0)──Rot(2.57,0.28,0.31)─┤  <Z>"
+        "\n\nM0 = \n[-6.]")
+
+    def mse(w):
+        return np.mean((layer.call(w, X) - target_y) ** 2)
+
+    opt, w, losses = qml.AdamOptimizer(0.03), layer.layer_weights, []
+    for _ in range(5):
+        w, cost = opt.step_and_cost(mse, w)
+        losses.append(float(cost))
+    onp.testing.assert_allclose(losses, [0.2336539222632763, 0.2067187184648734,
+                                         0.18138662501473501, 0.1580852578452797,
+                                         0.13727433581329657], rtol=1e-13)
+    # w[0] and w[8] (the first and last Rot's phi / omega, no effect on <Z>) have gradients
+    # of rounding size, which Adam's m / sqrt(v) turns into 1e-11 drifts in both libraries
+    onp.testing.assert_allclose(w.ravel(), [
+        5.057982542662429, 4.926078924306788, 3.385413252785455, 1.6467660587558708,
+        0.48222612060311176, 2.258902597813388, 2.7136290223609496, 0.14155514530090238,
+        0.30635373165265484], atol=1e-9)
+    onp.testing.assert_allclose(qml.grad(mse)(w).ravel(), [
+        0.0, 0.09788004612733242, -0.014277381634604291, 0.12842867062590443,
+        -0.0014477368615580732, 0.285358314189267, -0.026887947354058108,
+        -0.0004832127275713246, 0.0], atol=1e-14)
