@@ -107,15 +107,19 @@ def _controlled_ua(N, a, control_wire, target_wires, aux_wires, mult_a_mask, mul
                                                   aux_wires[:-1], aux_wires[-1])
 
 
-def _shor_qpe(N, a):
+def _shor_qpe(N, a, shots=None):
     """The demo's ``run_qpe`` of ``shors_algorithm_no_qjit``, returning the distribution of
-    its measurements."""
+    its measurements (analytic), or, with ``shots``, the demo's ``qml.sample(measurements)``
+    on its ``lightning.qubit`` of 2n + 3 wires."""
     n_bits = int(onp.ceil(onp.log2(N)))
     est_wire = 0
     target_wires = list(range(1, n_bits + 1))
     aux_wires = list(range(n_bits + 1, 2 * n_bits + 3))
+    dev = (qml.device("lightning.qubit", wires=2 * n_bits + 3, seed=7) if shots
+           else qml.device("default.qubit"))
 
-    @qml.qnode(qml.device("default.qubit"))
+    @qml.set_shots(shots)
+    @qml.qnode(dev)
     def run_qpe():
         a_mask = onp.zeros(n_bits, dtype=onp.int64)
         a_mask[0] = 1  # (jnp's a_mask.at[0].set(1))
@@ -152,7 +156,7 @@ def _shor_qpe(N, a):
             qml.Hadamard(wires=est_wire)
             measurements.append(qml.measure(est_wire, reset=True))
         qml.adjoint(_qft)(wires=aux_wires[:-1])
-        return qml.probs(op=measurements)
+        return qml.sample(measurements) if shots else qml.probs(op=measurements)
 
     return run_qpe
 
@@ -181,6 +185,10 @@ def test_shors_algorithm_demo_matches_pennylane():
         length, digest, daggers = SHOR_15_DRAWINGS[a]
         assert (len(drawing), drawing.count("†"), drawing.count("(H†)†")) == (length, daggers, 40)
         assert hashlib.sha256(drawing.encode()).hexdigest() == digest
+    # the demo's one shot: PennyLane's (1, 2) int64 array of the two outcomes
+    sample = _shor_qpe(15, 7, shots=1)()
+    assert type(sample) is onp.ndarray and sample.shape == (1, 2) and sample.dtype == onp.int64
+    assert set(sample.ravel().tolist()) <= {0, 1}
 
 
 # The mechanism the Shor drawing needed, on a small circuit (PennyLane's drawing and tape).
