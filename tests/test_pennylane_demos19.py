@@ -664,3 +664,42 @@ def test_gqe_training_demo_subsequence_energies_match_pennylane():
                - onp.cos(0.3) * onp.cos(0.5)) < 1e-14
     assert abs(applied(onp.array([qml.RY(0.5, wires=0), qml.RY(0.1, wires=0)]))
                - onp.cos(0.6)) < 1e-14
+
+
+# --- Trotterization with phase-gradient rotations (PennyLaneAI/demos
+# trotterization_with_phase_gradient_demos, ``import pennylane as qp``): the demo's
+# first-order Trotter steps of 0.2 X + 1.3 Z on lightning.qubit, and the same circuit under
+# ``qml.transforms.rz_phase_gradient`` (16 wires: b = 4 angle, gradient and work wires);
+# R cut to 10, 20, 50 and 10, 20. Its ``qml.estimator.estimate`` resource counts are
+# PennyLane's resource-tracking framework, which qsym does not provide (an AttributeError
+# that says so).
+
+def test_trotterization_with_phase_gradient_demo_matches_pennylane():
+    coeffs, t = [0.2, 1.3], 10
+
+    def trotter_stepper(t, r, coeffs):
+        del_t = t / r
+        for _ in range(r):
+            qml.RX(2 * coeffs[0] * del_t, wires=0)
+            qml.RZ(2 * coeffs[1] * del_t, wires=0)
+        return [qml.expval(qml.PauliX(0)), qml.expval(qml.PauliY(0)), qml.expval(qml.PauliZ(0))]
+
+    stepper = qml.QNode(trotter_stepper, qml.device("lightning.qubit", wires=1))
+    b = int(onp.ceil(onp.log2(1 / 0.1)))
+    angle, gradient, work = (list(range(1, 1 + b)), list(range(1 + b, 1 + 2 * b)),
+                             list(range(1 + 2 * b, 1 + 3 * b)))
+    stepper_pg = qml.QNode(
+        qml.transforms.rz_phase_gradient(angle, gradient, work)(trotter_stepper),  # (@...)
+        qml.device("lightning.qubit", wires=1 + 3 * b))
+    expected = {  # PennyLane 0.45.1
+        10: [0.1882822627568091, 0.039974522298792996, 0.9813010889111248],
+        20: [0.16301111358077297, -0.061805926634132854, 0.9846864497300952],
+        50: [0.12542579222970107, -0.11296005772224645, 0.9856512547564343]}
+    for r, values in expected.items():
+        result = stepper(t, r, coeffs)
+        assert isinstance(result, list) and len(result) == 3
+        onp.testing.assert_allclose(result, values, atol=1e-13)
+    expected_pg = {10: [4.987329993433345e-17, 0.23879393695983514, 0.7965957831301936],
+                   20: [1.9624059321987223e-17, 0.13752346114932562, 0.8250463446004951]}
+    for r, values in expected_pg.items():
+        onp.testing.assert_allclose(stepper_pg(t, r, coeffs), values, atol=1e-12)
