@@ -339,6 +339,9 @@ def _take_off_tape(op: Operation) -> None:
     elif tape is not None:
         for g in op.table_gates:
             tape.remove(g)
+        unqueue = getattr(tape, "unqueue", None)
+        if unqueue is not None and isinstance(op, SymbolicOp):
+            unqueue((op,))  # (Adjoint(RX) queued as itself: qml.adjoint(it, lazy=False))
         marks = getattr(tape, "barriers", None)
         if marks and not op.table_gates:  # a gate-less Pow's drawn mark (_drawn_if_empty)
             marks[:] = [(k, m) for k, m in marks if m is not op]

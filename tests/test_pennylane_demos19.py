@@ -703,3 +703,27 @@ def test_trotterization_with_phase_gradient_demo_matches_pennylane():
                    20: [1.9624059321987223e-17, 0.13752346114932562, 0.8250463446004951]}
     for r, values in expected_pg.items():
         onp.testing.assert_allclose(stepper_pg(t, r, coeffs), values, atol=1e-12)
+
+
+def test_adjoint_not_lazy_of_an_adjoint_leaves_the_queue_as_pennylane():
+    """Met beside the Shor demo's nested adjoints: ``qml.adjoint(qml.adjoint(op),
+    lazy=False)`` is ``op`` (PennyLane's ``Adjoint(op).adjoint()``) and the queue holds only
+    it; qsym's queue kept the inner ``Adjoint(op)`` too, so the QNode's tape listed
+    ``[Adjoint(RX(0.3)), RX(0.3)]``, ``qml.specs`` counted 2 gates and executing that tape
+    gave [1, 0] (the circuit's own value was right). Probabilities of RX(0.3) by hand."""
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def c(x):
+        qml.adjoint(qml.adjoint(qml.RX(x, wires=0)), lazy=False)
+        return qml.probs()
+
+    want = [onp.cos(0.15) ** 2, onp.sin(0.15) ** 2]
+    onp.testing.assert_allclose(c(0.3), want, atol=1e-14)
+    tape = qml.workflow.construct_tape(c)(0.3)
+    assert repr(tape.operations) == "[RX(0.3, wires=[0])]"
+    onp.testing.assert_allclose(qml.execute([tape], dev)[0], want, atol=1e-14)
+    assert qml.specs(c)(0.3).resources.num_gates == 1
+    with qml.queuing.AnnotatedQueue() as q:
+        op = qml.adjoint(qml.adjoint(qml.RX(0.3, wires=0)), lazy=False)
+    assert repr(op) == "RX(0.3, wires=[0])" and repr(list(q.queue)) == "[RX(0.3, wires=[0])]"
