@@ -484,7 +484,12 @@ def _inverse_ops(op: Operation) -> list:
     (``qml.draw`` labels it ``op``'s label with a dagger, as PennyLane does)."""
     if isinstance(op, SymbolicOp):
         return [i for g in reversed(op.table_gates) for i in _inverse_ops(g)]
-    out = _inverse_gates(op)
+    orig = getattr(op, "_adjoint_of", None)
+    if (_table_gate(orig) and orig.name != "QubitUnitary"  # (a matrix may carry autograd's box)
+            and tuple(orig.wires) == tuple(op.wires)):
+        out = _gate_copies([orig])  # the inverse of an inverse gate: the gate (S, not Rϕ(π/2))
+    else:
+        out = _inverse_gates(op)
     if len(out) == 1:  # (of an inverse gate too: drawn as PennyLane's Adjoint(Adjoint(op)))
         out[0]._adjoint_of = op
     return out
@@ -540,6 +545,17 @@ def _inverses(op: Operation) -> list:
     if _decomposes(op):
         return [i for g in reversed(table_gates(op)) for i in _inverse_ops(g)]
     return _inverse_ops(op)
+
+
+def _table_gate(op) -> bool:
+    return isinstance(op, Operation) and type(op) is GATE_CLASSES.get(getattr(op, "name", None))
+
+
+def _gate_copies(gates) -> list:
+    """New gates equal to ``gates`` (not recorded), made as :func:`_inverse_gates` makes its."""
+    outside = not_recording() if outer_tape() is None else contextlib.nullcontext()
+    with outside, recording(Tape()):
+        return [_make(g.name, g.params, g.wires, g.hyper) for g in gates]
 
 
 def _inverse_gates(op: Operation) -> list:

@@ -727,3 +727,54 @@ def test_adjoint_not_lazy_of_an_adjoint_leaves_the_queue_as_pennylane():
     with qml.queuing.AnnotatedQueue() as q:
         op = qml.adjoint(qml.adjoint(qml.RX(0.3, wires=0)), lazy=False)
     assert repr(op) == "RX(0.3, wires=[0])" and repr(list(q.queue)) == "[RX(0.3, wires=[0])]"
+
+
+LAZY_FALSE_DRAWING = """\
+0: ──RX(0.30)──RX(0.30)──T──────RX(-0.30)†──(T†)†──((T†)†)†─┤  Probs
+1: ──S─────────S─────────(S†)†──────────────────────────────┤  Probs"""
+
+
+def test_adjoint_not_lazy_of_nested_adjoints_gives_pennylanes_gates():
+    """``qml.adjoint(qml.adjoint(qml.S(1)), lazy=False)`` is ``S`` in PennyLane (the base of
+    ``Adjoint(S)``), and ``qml.adjoint(qml.adjoint(f), lazy=False)`` applies ``f``'s own gates;
+    qsym recorded the inverse of each inverse (``PhaseShift(pi/2)`` for ``S``, drawn
+    ``Rϕ(1.57)``: the same matrix). PennyLane 0.45.1's drawing, tape and probabilities;
+    the gradient through both nestings against PennyLane's (-1.6626046832405437)."""
+    def f(x):
+        qml.RX(x, 0)
+        qml.S(1)
+        qml.T(0)
+
+    @qml.qnode(qml.device("default.qubit"))
+    def c(x):
+        qml.adjoint(qml.adjoint(qml.RX(x, wires=0)), lazy=False)
+        qml.adjoint(qml.adjoint(qml.S(1)), lazy=False)
+        qml.adjoint(qml.adjoint(f), lazy=False)(x)
+        qml.adjoint(qml.adjoint(f, lazy=False))(x)
+        qml.adjoint(qml.adjoint(qml.adjoint(qml.T(0))))
+        return qml.probs()
+
+    assert qml.draw(c)(0.3) == LAZY_FALSE_DRAWING
+    assert repr(qml.workflow.construct_tape(c)(0.3).operations) == (
+        "[RX(0.3, wires=[0]), S(1), RX(0.3, wires=[0]), S(1), T(0), Adjoint(RX(-0.3, "
+        "wires=[0])), Adjoint(Adjoint(S(1))), Adjoint(Adjoint(T(0))), "
+        "Adjoint(Adjoint(Adjoint(T(0))))]")
+    onp.testing.assert_allclose(c(0.3), [0.83524154, 0, 0.16475846, 0], atol=1e-8)
+
+    def g(x):
+        qml.RX(x, 0)
+        qml.CRY(2 * x, wires=[0, 1])
+        qml.S(1)
+        qml.RZ(x, 1)
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def d(x):
+        qml.Hadamard(1)
+        qml.adjoint(qml.adjoint(g), lazy=False)(x)
+        qml.adjoint(qml.adjoint(g))(x)
+        qml.adjoint(qml.adjoint(qml.RY(x, wires=1)), lazy=False)
+        return qml.expval(qml.X(1) @ qml.Y(0) + qml.Z(0))
+
+    x = np.array(0.37, requires_grad=True)
+    assert abs(float(d(x)) - 1.1610601641000706) < 1e-14
+    assert abs(float(qml.grad(d)(x)) - -1.6626046832405437) < 1e-13
