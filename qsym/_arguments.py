@@ -69,6 +69,10 @@ def as_float_array(value, what):
         return None  # static: its values are constants of the trace
     if kind == "O" and arr.size and all(_real_constant(v) for v in arr.flat):
         return arr.astype(np.float64)  # floats and exact constants (a gate's -pi/2 in a tape)
+    if kind == "O" and arr.size and all(hasattr(v, "wires") for v in arr.flat):
+        # an array of operators (the GQE demo's ``op_pool[indices]``): static, as a list of
+        # them is (:func:`static_key` compares its items)
+        return None
     if kind == "O":
         held = sorted({type(v).__name__ for v in arr.flat}) if arr.size else []
         raise ArgumentError(  # (it said "not numeric (an array of int)" of ints in an object array)
@@ -87,6 +91,8 @@ def static_key(value, what):
     if isinstance(value, memoryview):  # (hash() of a writable one is a ValueError)
         return ("memoryview", static_key(buffer_array(value, what), what))
     if isinstance(value, np.ndarray):
+        if value.dtype.kind == "O":  # (its bytes are the items' addresses: by content)
+            return ("objects", value.shape, tuple(static_key(v, what) for v in value.flat))
         return ("array", value.dtype.str, value.shape, value.tobytes())
     if isinstance(value, list):
         return ("list", tuple(static_key(v, what) for v in value))

@@ -709,7 +709,14 @@ def _adjoint_drawn(orig, ctrl_w, ctrl_v, decimals, matrices) -> tuple:
     """``(control wires, control values, label)`` of the adjoint of the gate ``orig``
     (drawn with the dots ``ctrl_w``, ``ctrl_v``): PennyLane's ``Adjoint`` has no control
     dots, so the adjoint of a controlled gate carries its label on every wire, in
-    parentheses when longer than one letter (``(RX(0.30))†``, ``X†``)."""
+    parentheses when longer than one letter (``(RX(0.30))†``, ``X†``). The adjoint of an
+    adjoint (``qml.adjoint`` of a function that applies ``qml.adjoint(f)``) is PennyLane's
+    ``Adjoint(Adjoint(op))``: the inner label bracketed with a second dagger (``(H†)†``,
+    ``((Rϕ(0.30))†)†``), no dots."""
+    inner = getattr(orig, "_adjoint_of", None)
+    if inner is not None:
+        _, _, label = _adjoint_drawn(inner, (), (), decimals, matrices)
+        return (), (), f"({label})†"
     o_ctrl, _, o_base = _controls(orig)
     label = _op_label(orig, o_base, {}, decimals, matrices)
     if o_ctrl:

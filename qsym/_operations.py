@@ -503,6 +503,9 @@ _WIRES_FIRST = frozenset({"MultiControlledX"})
 # gates PennyLane prints by a short name and their wire: X(0), H('a'), I()
 _SHORT_REPR = {"Identity": "I", "Hadamard": "H", "PauliX": "X", "PauliY": "Y", "PauliZ": "Z",
                "S": "S", "T": "T", "SX": "SX"}
+# gates whose PennyLane repr writes the wires as a ``Wires`` object (the classes without a
+# ``__repr__`` of their own among PennyLane 0.45's controlled rotations)
+_WIRES_OBJECT_REPR = frozenset({"CRZ", "CRot", "ControlledPhaseShift"})
 
 
 # parametrized gates whose matrix PennyLane 0.45 returns as float64 (real parameters)
@@ -1631,7 +1634,9 @@ class Operation:
             word = dict(self.hyper).get("pauli_word")
             return f"PauliRot({given[0]}, {word}, wires={list(self.wires)})"
         pars = ", ".join([repr(p) for p in given] + [f"{h}={v!r}" for h, v in self.hyper])
-        return f"{self.name}({pars + ', ' if pars else ''}wires={list(self.wires)})"
+        wires = f"Wires({list(self.wires)})" if self.name in _WIRES_OBJECT_REPR \
+            else list(self.wires)
+        return f"{self.name}({pars + ', ' if pars else ''}wires={wires})"
 
     # --- PennyLane's Operator interface ------------------------------------------------------
     _queue_category = "_ops"  # PennyLane's: where a queue files it (gates are operations)

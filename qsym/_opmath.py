@@ -339,6 +339,9 @@ def _take_off_tape(op: Operation) -> None:
     elif tape is not None:
         for g in op.table_gates:
             tape.remove(g)
+        unqueue = getattr(tape, "unqueue", None)
+        if unqueue is not None and isinstance(op, SymbolicOp):
+            unqueue((op,))  # (Adjoint(RX) queued as itself: qml.adjoint(it, lazy=False))
         marks = getattr(tape, "barriers", None)
         if marks and not op.table_gates:  # a gate-less Pow's drawn mark (_drawn_if_empty)
             marks[:] = [(k, m) for k, m in marks if m is not op]
@@ -397,7 +400,9 @@ class _Dagger:
 
     def label(self, decimals=None, base_label=None, cache=None) -> str:
         label = self.base.label(decimals, base_label, cache)
-        return f"({label})†" if self.of_controlled else _daggered(self.base, label)
+        if self.of_controlled:  # (PennyLane's: one letter unbracketed, H† of a C(C(H)))
+            return f"({label})†" if len(label) > 1 else label + "†"
+        return _daggered(self.base, label)
 
     @property
     def arithmetic_depth(self) -> int:
@@ -426,7 +431,7 @@ def _adjoint_boxes(op, inverses, call) -> None:
     boxes of the templates ``op`` belongs to, daggered (``call``: a token of the
     ``qml.adjoint`` call, one box per call and template)."""
     for key, labeller, wires, controls, values in reversed(current_draw_groups(op)):
-        ctrl_box = isinstance(key, tuple) and key[0] == "ctrl"  # Adjoint(C(U)): one box
+        ctrl_box = isinstance(key, tuple) and key[0] in ("ctrl", "ctrl-values")  # Adjoint(C(U)): one box
         if ctrl_box:  # on all its wires, no control dots, labelled (U)† (PennyLane's)
             controls, values = (), ()
         for g in inverses:
@@ -479,8 +484,13 @@ def _inverse_ops(op: Operation) -> list:
     (``qml.draw`` labels it ``op``'s label with a dagger, as PennyLane does)."""
     if isinstance(op, SymbolicOp):
         return [i for g in reversed(op.table_gates) for i in _inverse_ops(g)]
-    out = _inverse_gates(op)
-    if len(out) == 1 and getattr(op, "_adjoint_of", None) is None:
+    orig = getattr(op, "_adjoint_of", None)
+    if (_table_gate(orig) and orig.name != "QubitUnitary"  # (a matrix may carry autograd's box)
+            and tuple(orig.wires) == tuple(op.wires)):
+        out = _gate_copies([orig])  # the inverse of an inverse gate: the gate (S, not Rϕ(π/2))
+    else:
+        out = _inverse_gates(op)
+    if len(out) == 1:  # (of an inverse gate too: drawn as PennyLane's Adjoint(Adjoint(op)))
         out[0]._adjoint_of = op
     return out
 
@@ -535,6 +545,17 @@ def _inverses(op: Operation) -> list:
     if _decomposes(op):
         return [i for g in reversed(table_gates(op)) for i in _inverse_ops(g)]
     return _inverse_ops(op)
+
+
+def _table_gate(op) -> bool:
+    return isinstance(op, Operation) and type(op) is GATE_CLASSES.get(getattr(op, "name", None))
+
+
+def _gate_copies(gates) -> list:
+    """New gates equal to ``gates`` (not recorded), made as :func:`_inverse_gates` makes its."""
+    outside = not_recording() if outer_tape() is None else contextlib.nullcontext()
+    with outside, recording(Tape()):
+        return [_make(g.name, g.params, g.wires, g.hyper) for g in gates]
 
 
 def _inverse_gates(op: Operation) -> list:
@@ -3028,7 +3049,7 @@ def ctrl(op, control, control_values=None, work_wires=None, work_wire_type="borr
     Toffoli(wires=[0, 1, 2])
     >>> c = ctrl(GATE_CLASSES["RZ"](0.5, wires=1), control=0, control_values=0)
     >>> c, c.table_gates
-    (Controlled(RZ(0.5, wires=[1]), control_wires=[0], control_values=[False]), (X(0), CRZ(0.5, wires=[0, 1]), X(0)))
+    (Controlled(RZ(0.5, wires=[1]), control_wires=[0], control_values=[False]), (X(0), CRZ(0.5, wires=Wires([0, 1])), X(0)))
     """
     return _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten=True)
 

@@ -2978,7 +2978,7 @@ class AQFT(Template):
         where it is called.
 
         >>> AQFT.compute_decomposition([0, 1, 2], order=1)[1]
-        ControlledPhaseShift(1.5707963267948966, wires=[1, 0])
+        ControlledPhaseShift(1.5707963267948966, wires=Wires([1, 0]))
         """
         return Template.compute_decomposition.__func__(AQFT, order=order, wires=wires)
 
