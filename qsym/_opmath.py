@@ -2721,8 +2721,8 @@ def _controlled_row(base: str, k: int, num_wires: int, hyper: tuple) -> str:
 
         # the rule: the one-control row's (the same frequencies: the base's and 0)
         rnw, rhyper = rule_variant(base, nw, hyper)
-        small = _controlled_row(base, 1, row.num_wires or rnw, rhyper)
-        rule_gate = small if small != name else None
+        if (k, nw, hyper) != (1, rnw, rhyper):
+            rule_gate = _controlled_row(base, 1, row.num_wires or rnw, rhyper)
     register(
         GateDef(name, k + num_wires, 1, mat, structure,
                 doc=f"{base} controlled by {k} wire(s) (qml.ctrl)", generator=generator,
