@@ -54,7 +54,7 @@ from sympy.printing.pycode import PythonCodePrinter
 from ._parsing import parse
 from . import _cache as cache, _kernel_table as kernel_table, _kernels as kernels, _linecode as linecode
 from ._version import __version__
-from ._gates import BUILTIN_GATES, REGISTRY, gate_def, packed_masks, structured
+from ._gates import BUILTIN_GATES, REGISTRY, derivative_masks, gate_def, packed_masks, structured
 from ._ir import Circuit, format_circuit
 from ._plan import GradientPlan
 from ._program import Program, lower
@@ -467,7 +467,8 @@ def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2
             else:
                 kind, values, raw_masks = form
                 mat, masks = sp.Matrix(list(values)), packed_masks(kind, raw_masks)
-        tail = np.array(list(masks), dtype=np.complex128)
+        tail = np.array(list(masks) if derivative is None or not masks
+                        else derivative_masks(kind, masks), dtype=np.complex128)
 
         def _entries(m):  # the stored entries (a structured form's masks come after them)
             if len(tail):
@@ -493,7 +494,7 @@ def gate_code_matches(name, num_wires, hyper, derivative, lines, points: int = 2
                     q[derivative] += k * h
                     ref = ref + w * _entries(f(*q))
                 ref = ref / h
-            ref = np.concatenate([ref, tail])  # the masks, derivative or not
+            ref = np.concatenate([ref, tail])  # the masks (a derivative's: derivative_masks)
             out = np.full(size, np.nan, dtype=np.complex128)
             env = {"math": math, "complex": complex, "out": out, "off": 0,
                    "__builtins__": {}}
@@ -524,9 +525,11 @@ def _gate_body_key(row, mat, derivative, kind, masks) -> str | None:
 def print_gate_body(row, params, mat, derivative, kind, masks) -> tuple[str, ...]:
     """``kind`` is the storage (:func:`qsym._gates.storage`); for a structured form ``mat``
     is the column of its values and ``masks`` the constants stored after them (a
-    derivative keeps them: ``d/dt (a I + b P) = a' I + b' P``)."""
+    derivative keeps them: ``d/dt (a I + b P) = a' I + b' P``, zero off the control states
+    of a controlled one: :func:`qsym._gates.derivative_masks`)."""
     if derivative is not None:
         mat = sp.diff(mat, params[derivative])
+        masks = derivative_masks(kind, masks) if masks else masks
     if masks:
         entries = list(mat)
     elif kind == "diagonal":

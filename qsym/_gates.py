@@ -91,6 +91,10 @@ class GateDef:
             variant with the same parameter frequencies, whose rule is derived instead of
             the ``k``-wire matrix's (the reason is given at each row; tested exactly for
             small ``k``).
+        rule_gate: for a row of fixed wires, another row whose shift rules its parameters
+            take (the same frequencies from a smaller matrix: ``qml.ctrl``'s rows on many
+            controls take the one-control row's; a controlled generator's spectrum is the
+            base's and 0 for any number of controls).
     """
 
     name: str
@@ -106,6 +110,7 @@ class GateDef:
     form: Callable | None = field(default=None, repr=False)
     numeric: Callable | None = field(default=None, repr=False)
     rule_variant: Callable | None = field(default=None, repr=False)
+    rule_gate: str | None = None
 
     def sympy_matrix(self, params=None, num_wires=None, hyper=()) -> sp.Matrix:
         """The exact matrix, for sympy parameters (default: symbols ``p0, p1, ...``).
@@ -310,6 +315,55 @@ def _word_masks(word: str) -> tuple:
 def _pauli_form(a, b, word: str, cmask: int = 0, cval: int = 0) -> tuple:
     flip, z, ny = _word_masks(word)
     return "pauli", (a, b), (flip, z, ny, cmask, cval)
+
+
+def controlled_pauli_form(a, b, word: str, k: int) -> tuple:
+    """The ``"pauli"`` form of ``a I + b P`` (``P`` the Pauli ``word`` on the last wires)
+    controlled by ``k`` wires before them (all on 1): ``qml.ctrl``'s controlled rows.
+
+    >>> controlled_pauli_form(0, 1, "X", 2)
+    ('pauli', (0, 1), (1, 0, 0, 6, 6))
+    """
+    cmask = ((1 << k) - 1) << len(word)
+    return _pauli_form(a, b, "I" * k + word, cmask, cmask)
+
+
+def pauli_span(mat: sp.Matrix) -> tuple | None:
+    """``(a, b, word)`` with ``mat == a I + b P`` exactly, ``P`` the Pauli ``word`` (all
+    ``"I"`` when ``b`` is 0), for the matrix of a gate on a few wires (its entries functions
+    of its parameters): RX, RY, RZ, PhaseShift, IsingXX, ... (``cos(t/2) I - i sin(t/2) P``,
+    ``(1 + e^{it})/2 I + (1 - e^{it})/2 Z``); None for any other (IsingXY, Rot, ...).
+
+    >>> t = sp.Symbol("t", real=True)
+    >>> pauli_span(sp.diag(1, sp.exp(sp.I * t)))
+    (exp(I*t)/2 + 1/2, 1/2 - exp(I*t)/2, 'Z')
+    >>> pauli_span(sp.Matrix([[1, 0], [0, sp.I]]) * sp.Matrix([[0, 1], [1, 0]])) is None
+    True
+    """
+    import itertools
+
+    d = mat.rows
+    m = d.bit_length() - 1
+    if mat.cols != d or d != 1 << m or m > 3:
+        return None
+    syms = sorted(mat.free_symbols, key=str)
+    rng = np.random.default_rng(7)
+    points = [dict(zip(syms, rng.uniform(-3, 3, len(syms)))) for _ in range(2)]
+    numeric = [np.array(mat.subs(pt).evalf(), dtype=complex) for pt in points]
+    words = []
+    for letters in itertools.product("IXYZ", repeat=m):
+        word = "".join(letters)
+        if word != "I" * m and any(abs(np.trace(_np_pauli(word) @ u)) > 1e-9 for u in numeric):
+            words.append(word)
+    if len(words) > 1:
+        return None
+    word = words[0] if words else "I" * m
+    P = pauli_matrix(word)
+    a = sp.expand(mat.trace() / d)
+    b = sp.expand((P * mat).trace() / d) if words else sp.S.Zero
+    if any(sp.expand(e) != 0 and sp.simplify(e) != 0 for e in mat - a * sp.eye(d) - b * P):
+        return None  # (proved exactly: expand settles the table's gates, simplify the rest)
+    return a, b, word
 
 
 def _mcx_form(num_wires, control_values=None) -> tuple:
@@ -710,6 +764,7 @@ def structured(name: str, num_wires=None, hyper: tuple = (), params=None):
     True
     """
     row = gate_def(name)
+    num_wires = row.num_wires or num_wires  # (a row of fixed wires with a form: qml.ctrl's)
     if row.form is None or num_wires is None or num_wires < STRUCTURED_MIN_WIRES:
         return None
     if params is None:
@@ -732,6 +787,22 @@ def packed_masks(kind: str, masks: tuple) -> list:
         return [complex(flip, z), complex(ny, 0), complex(cmask, cval)]
     (dim,) = masks
     return [complex(dim, 0)]
+
+
+def derivative_masks(kind: str, packed: list) -> list:
+    """The packed masks (:func:`packed_masks`) stored after a derivative's values: the
+    gate's, but a ``"pauli"`` form with control wires marks its derivative zero off the
+    control states (``ny + i``: ``d/dt`` of the identity there is 0; the kernel
+    ``apply_pauli`` reads the mark).
+
+    >>> derivative_masks("pauli", packed_masks("pauli", (1, 0, 0, 6, 6)))
+    [(1+0j), 1j, (6+6j)]
+    >>> derivative_masks("pauli", packed_masks("pauli", (1, 0, 0, 0, 0)))  # no controls
+    [(1+0j), 0j, 0j]
+    """
+    if kind != "pauli" or not packed[2].real:
+        return list(packed)
+    return [packed[0], complex(packed[1].real, 1), packed[2]]
 
 
 def stored_size(name: str, num_wires=None, hyper: tuple = ()) -> int:
@@ -787,6 +858,10 @@ def numeric_matrix_function(name: str, num_wires: int | None = None, hyper: tupl
     if name == "QubitUnitary":  # already numeric: no sympy round trip
         U = np.array(dict(hyper)["U"], dtype=np.complex128)
         return lambda: U
+    if row.num_wires and row.numeric is not None and row.num_wires >= STRUCTURED_MIN_WIRES:
+        # a row of fixed wires given by NumPy too (qml.ctrl's controlled rows)
+        return lambda *params: np.asarray(row.numeric(*[float(p) for p in params]),
+                                          dtype=np.complex128)
     if row.numeric is not None and num_wires is not None and num_wires >= STRUCTURED_MIN_WIRES:
         # many wires: NumPy directly (a sympy matrix of 4^k entries would take minutes)
         kwargs = dict(hyper, num_wires=num_wires)

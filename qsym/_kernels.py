@@ -452,10 +452,18 @@ def _state_mask(local, n, wires, k):
 @njit(cache=True)
 def apply_pauli(state, n, wires, k, mats, off):
     """``a I + b P`` (a Pauli word ``P``) on the basis states whose control wires hold their
-    values, the identity on the others: stored as ``a, b, flip + i z, ny, cmask + i cval``
-    (masks over the gate's wires, see qsym.gates). ``P|j> = i^ny (-1)^|j & z| |j ^ flip>``,
-    so each pair ``(i, i ^ flip)`` is a 2x2 update and a diagonal word (flip 0) a sign:
-    PauliRot and MultiRZ on any number of wires in one pass, no 2^k x 2^k matrix."""
+    values, the identity on the others: stored as ``a, b, flip + i z, ny + i zero, cmask +
+    i cval`` (masks over the gate's wires, see qsym.gates). ``P|j> = i^ny (-1)^|j & z| |j ^
+    flip>``, so each pair ``(i, i ^ flip)`` is a 2x2 update and a diagonal word (flip 0) a
+    sign: PauliRot and MultiRZ on any number of wires in one pass, no 2^k x 2^k matrix.
+    ``zero`` 1: zero, not the identity, on the other states (the derivative of a controlled
+    rotation, ``qml.ctrl``'s rows: its controlled block's derivative, 0 elsewhere)."""
+    if mats[off + 3].imag != 0.0:
+        cm0 = _state_mask(int(mats[off + 4].real), n, wires, k)
+        cv0 = _state_mask(int(mats[off + 4].imag), n, wires, k)
+        for i in range(state.shape[0]):
+            if (i & cm0) != cv0:
+                state[i] = 0j
     a = mats[off]
     b = mats[off + 1]
     f = _state_mask(int(mats[off + 2].real), n, wires, k)

@@ -58,7 +58,9 @@ from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefine
                      EigvalsUndefinedError, GateError, GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
                      QuantumFunctionError, SparseMatrixUndefinedError, WireError)
-from ._gates import GATES, REGISTRY, STRUCTURED_MIN_WIRES, GateDef, gate_def, is_sparse_matrix, register
+from ._gates import (GATES, REGISTRY, STRUCTURED_MIN_WIRES, GateDef, controlled_pauli_form, gate_def,
+                     is_sparse_matrix, numeric_matrix_function, pauli_span, register,
+                     rule_variant, structured)
 from .rules import eigen_frequencies
 from ._operations import (
     CONTROLLED_TARGETS,
@@ -2717,14 +2719,59 @@ def _controlled_row(base: str, k: int, num_wires: int, hyper: tuple) -> str:
     generator = None if gen is None else (lambda: sp.kronecker_product(P, gen))
     # a controlled diagonal (real) matrix is diagonal (real): the same kernel kind
     structure = row.structure if row.structure in ("diagonal", "real") else "dense"
+    form = numeric = rule_gate = None
+    try:
+        span = _pauli_span_of(base, nw, hyper) if k + num_wires >= STRUCTURED_MIN_WIRES else None
+    except TypeError:  # a hyperparameter that is not hashable: the dense row
+        span = None
+    if span is not None:
+        # a I + b P on the base's wires (RX, PhaseShift, IsingZZ, MultiRZ, ...): applied on
+        # the states whose controls are all 1 only (the kernels' "pauli" form with control
+        # masks; its derivative zero elsewhere), one gate of the circuit, not a matrix of
+        # 4^(k+m) entries printed, compiled and multiplied
+        s_, a_, b_, word = span
+
+        def form(t, num_wires=None):
+            return controlled_pauli_form(a_.subs(s_, t), b_.subs(s_, t), word, k)
+
+        def numeric(t, num_wires=None):
+            U = numeric_matrix_function(base, nw, hyper)(t)
+            C = np.eye(2**k * U.shape[0], dtype=complex)
+            C[-U.shape[0]:, -U.shape[0]:] = U
+            return C
+
+        # the rule: the one-control row's (the same frequencies: the base's and 0)
+        rnw, rhyper = rule_variant(base, nw, hyper)
+        if (k, nw, hyper) != (1, rnw, rhyper):
+            rule_gate = _controlled_row(base, 1, row.num_wires or rnw, rhyper)
     register(
         GateDef(name, k + num_wires, 1, mat, structure,
-                doc=f"{base} controlled by {k} wire(s) (qml.ctrl)", generator=generator)
+                doc=f"{base} controlled by {k} wire(s) (qml.ctrl)", generator=generator,
+                form=form, numeric=numeric, rule_gate=rule_gate)
     )
     if base not in REGISTRY.builtin:
         _DERIVED.setdefault(base, set()).add(name)
     # (its class: made by qsym.operations when the registry adds the row)
     return name
+
+
+@REGISTRY.memo(maxsize=256)
+def _pauli_span_of(base: str, num_wires, hyper: tuple):
+    """``(t, a, b, word)``: gate ``base`` (on ``num_wires`` wires if it takes any number,
+    with ``hyper``) is ``a(t) I + b(t) P`` for the Pauli ``word`` (its structured form where
+    it has one, else :func:`qsym._gates.pauli_span` of its matrix); None otherwise."""
+    t = sp.Symbol("p0", real=True)
+    kind_form = structured(base, num_wires, hyper, (t,))
+    if kind_form is not None:
+        kind, (a, b), (flip, z, ny, cmask, _) = kind_form
+        if kind != "pauli" or cmask:
+            return None
+        m = num_wires
+        word = "".join("IXZY"[((flip >> (m - 1 - q)) & 1) + 2 * ((z >> (m - 1 - q)) & 1)]
+                       for q in range(m))
+        return t, a, b, word
+    span = pauli_span(gate_def(base).sympy_matrix((t,), num_wires, hyper))
+    return None if span is None else (t, *span)
 
 
 def _controlled_ops(op: Operation, controls: tuple) -> list:

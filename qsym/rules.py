@@ -1908,6 +1908,11 @@ def rule_for_gate(
             shifts = (shifts,)
         shifts = tuple(shifts)
     hyper = tuple(hyper)
+    from ._gates import GATES
+
+    row = GATES.get(name)
+    if row is not None and row.rule_gate is not None:  # (qml.ctrl's rows on many controls)
+        return rule_for_gate(row.rule_gate, param_index, shifts)
     args = (name, int(param_index), shifts, num_wires, hyper)
     try:
         hash(args)

@@ -208,3 +208,114 @@ def prepare_targets(wires):
     for i, w in enumerate(wires):
         qml.RY(ANGLES[i], wires=w)
         qml.RZ(ANGLES[i] / 2, wires=w)
+# --- one-parameter gates on many controls: one gate, applied on the controlled block only --
+X, Y, Z = (np.array([[0, 1], [1, 0]]), np.array([[0, -1j], [1j, 0]]), np.diag([1.0, -1.0]))
+ONE_PARAMETER = {  # written out here: a I + b P of each gate
+    "RX": (1, lambda t: np.cos(t / 2) * I2 - 1j * np.sin(t / 2) * X),
+    "PhaseShift": (1, lambda t: np.diag([1, np.exp(1j * t)])),
+    "IsingZZ": (2, lambda t: np.diag(np.exp(-0.5j * t * np.array([1, -1, -1, 1])))),
+    "IsingXX": (2, lambda t: np.cos(t / 2) * np.eye(4) - 1j * np.sin(t / 2) * np.kron(X, X)),
+}
+
+
+def _masked(psi, n, controls, values, wires, u):
+    """``u`` on ``wires`` of the basis states whose ``controls`` hold ``values`` (NumPy
+    index arithmetic over those states: no controlled matrix)."""
+    idx = np.arange(2**n)
+    keep = np.ones(2**n, dtype=bool)
+    for c, v in zip(controls, values):
+        keep &= ((idx >> (n - 1 - c)) & 1) == v
+    for w in wires:
+        keep &= ((idx >> (n - 1 - w)) & 1) == 0
+    offsets = [sum(((j >> (len(wires) - 1 - q)) & 1) << (n - 1 - w) for q, w in enumerate(wires))
+               for j in range(2 ** len(wires))]
+    cols = idx[keep][:, None] + np.array(offsets)[None, :]
+    out = psi.copy()
+    out[cols] = psi[cols] @ np.asarray(u).T
+    return out
+
+
+@pytest.mark.parametrize("method", ["adjoint", "parameter-shift"])
+@pytest.mark.parametrize("name", sorted(ONE_PARAMETER))
+def test_controlled_one_parameter_gate_value_and_gradient(name, method):
+    """``qml.ctrl`` of RX, PhaseShift, IsingZZ, IsingXX on four controls (one on 0), the
+    parameter in two gates: value and gradient (the adjoint method differentiates the
+    controlled block only) against NumPy states and central differences."""
+    m, u = ONE_PARAMETER[name]
+    k, values = 4, (1, 1, 0, 1)
+    n = k + m
+    dev = qml.device("default.qubit", wires=n)
+
+    @qml.qnode(dev, diff_method=method)
+    def circuit(x):
+        prepare(n)
+        target = list(range(k, n))
+        qml.ctrl(getattr(qml, name)(x, wires=target if m > 1 else target[0]),
+                 control=list(range(k)), control_values=list(values))
+        qml.ctrl(getattr(qml, name)(x * x, wires=target if m > 1 else target[0]),
+                 control=list(range(k)))
+        return qml.expval(qml.Y(k) + qml.X(n - 1) @ qml.Z(0))
+
+    obs = (np.kron(np.kron(np.eye(2**k), Y), np.eye(2 ** (m - 1)))
+           + np.kron(Z, np.kron(np.eye(2 ** (n - 2)), X)))
+
+    def reference(t):
+        psi = _masked(prepared(n), n, range(k), values, range(k, n), u(t))
+        psi = _masked(psi, n, range(k), (1,) * k, range(k, n), u(t * t))
+        return float(np.real(psi.conj() @ obs @ psi))
+
+    x = pnp.array(1.1, requires_grad=True)
+    assert np.isclose(circuit(x), reference(1.1), atol=1e-12)
+    h = 1e-6
+    assert np.isclose(qml.grad(circuit)(x), (reference(1.1 + h) - reference(1.1 - h)) / (2 * h),
+                      atol=1e-8)
+
+
+@pytest.mark.parametrize("make", [lambda w: qml.RX(0.4, w[0]), lambda w: qml.PhaseShift(0.4, w[0]),
+                                  lambda w: qml.adjoint(qml.S(w[0])),
+                                  lambda w: qml.IsingZZ(0.4, w[:2]),
+                                  lambda w: qml.MultiRZ(0.4, w[:3]),
+                                  lambda w: qml.PauliRot(0.4, "XYZ", w[:3])])
+def test_controlled_one_parameter_gate_stores_a_few_numbers(make):
+    """A one-parameter gate that is ``a I + b P`` controlled by 12 wires stays one gate
+    of the circuit (PennyLane's one C(...)) stored as a few numbers, not 4^13 entries."""
+    from qsym._gates import stored_size
+
+    with qml.queuing.AnnotatedQueue():
+        op = qml.ctrl(make([12, 13, 14]), control=list(range(12)))
+    (g,) = op.table_gates
+    assert len(g.wires) >= 13 and stored_size(g.name) <= 8, g
+
+
+def test_controlled_rotations_against_pennylane():
+    """PennyLane 0.45.1's numbers for this circuit at 9 wires (default.qubit, parameter
+    shift, printed in /work/plvenv; its adjoint and backprop agree): value
+    0.02283226876055064, gradient 0.09919440099607114, 11 executions (two for
+    C(PhaseShift), four for each controlled rotation); PennyLane's frequencies of
+    C(PhaseShift) and C(IsingZZ) on 12 controls. (At 13-14 wires on the compiled tier:
+    benchmarks/results/pl67-2026-12-07.md; on tier 0 the state loops are Python's.)"""
+
+    def body(x, n):
+        for w in range(n):
+            qml.RY(2.2 + 0.1 * w, wires=w)
+        qml.ctrl(qml.PhaseShift(x, wires=n - 2), control=list(range(n - 2)))
+        qml.ctrl(qml.IsingZZ(2 * x, wires=[n - 2, n - 1]), control=list(range(1, n - 2)),
+                 control_values=[1, 1, 0] + [1] * (n - 6))
+        qml.ctrl(qml.RY(x * x, wires=n - 1), control=list(range(n - 1)))
+        qml.ctrl(qml.adjoint(qml.S(0)), control=list(range(1, n)))
+        return qml.expval(qml.X(n - 2) @ qml.Y(n - 1))
+
+    x = pnp.array(0.9, requires_grad=True)
+    dev9 = qml.device("default.qubit", wires=9)
+    c9 = qml.QNode(lambda x: body(x, 9), dev9, diff_method="parameter-shift")
+    assert np.isclose(c9(x), 0.02283226876055064, atol=1e-14)
+    with qml.Tracker(dev9) as tracker:
+        assert np.isclose(qml.grad(c9)(x), 0.09919440099607114, atol=1e-14)
+    assert tracker.totals["executions"] == 11
+
+    with qml.queuing.AnnotatedQueue():
+        op = qml.ctrl(qml.PhaseShift(0.3, 0), list(range(1, 13)))
+        op2 = qml.ctrl(qml.IsingZZ(0.3, [0, 1]), list(range(2, 13)))
+    assert np.allclose(op.parameter_frequencies, [(1.0,)])
+    assert np.allclose(op2.parameter_frequencies, [(0.5, 1.0)])
+
