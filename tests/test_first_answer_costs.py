@@ -386,3 +386,68 @@ def test_a_qnode_of_a_plain_function_reads_its_parameters_without_inspect(monkey
     assert abs(float(node(0.3, 2)) - onp.cos(0.3)) < 1e-15
     qml.QNode(functools.wraps(circuit)(lambda *a, **k: circuit(*a, **k)), dev)
     assert len(calls) == 1
+
+
+# --- the replays' comparison, worked out once per circuit (first67) ---------------------------
+def test_a_new_circuits_two_replays_work_out_its_compared_gates_once(monkeypatch):
+    """The replay at the call's numbers and the one at zero compare against one
+    :func:`qsym._trace.compared_gates` of the circuit (was: every gate asked whether it
+    carries a derivative, and its wires mapped, in each replay); the value is still
+    cos(a) cos(b) (by hand), and a gate the function puts on another wire at zero is still
+    refused."""
+    from qsym import _trace
+
+    made = _count(monkeypatch, _trace, "compared_gates")
+    dev = qml.device("default.qubit", wires=["q", "r"])
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x[0], wires="q")
+        qml.CNOT(wires=["q", "r"])
+        qml.RY(x[1], wires="r")
+        return qml.expval(qml.PauliZ("r"))
+
+    x = qml.numpy.array([0.3, 0.8], requires_grad=True)
+    assert abs(float(circuit(x)) - onp.cos(0.3) * onp.cos(0.8)) < 1e-12
+    assert len(made) == 1
+
+    @qml.qnode(dev)
+    def moved(x):  # a wire chosen by Python the tracer cannot see: "r" at zero only
+        qml.RX(x[0], wires="q" if not isinstance(x[0], float) or x[0] else "r")
+        return qml.expval(qml.PauliZ("q"))
+
+    with pytest.raises(qml.errors.TracingError, match="records different gates"):
+        moved(onp.array([0.5]))
+
+
+def test_compared_gates_match_by_label_and_by_index_as_numbered():
+    """A replay's gates match a circuit's when their wire labels are the circuit's (or map
+    to its wire indices, as the IR numbers them), names and parameters agree (to 1e-9);
+    another label, another name, another angle do not. Worked out on a two-wire circuit
+    by hand."""
+    from types import SimpleNamespace as G
+
+    import sympy as sp
+
+    from qsym import _trace
+    from qsym._ir import Circuit, Measurement, Op
+
+    a = sp.Symbol("a", real=True)
+    c = Circuit(2, (Op("RX", (1,), (2 * a + 1,)), Op("RZ", (0,), (sp.Float(0.25),))),
+                (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),), inputs=(a,),
+                wire_labels=("q", "r"))
+    cmp = _trace.compared_gates(c)
+    floats = {a: 0.5}  # RX(2 * 0.5 + 1) = RX(2.0)
+
+    def run(rx_wire="r", rx=2.0, rz=0.25, name="RX"):
+        return [G(name=name, params=(rx,), wires=(rx_wire,)),
+                G(name="RZ", params=(rz,), wires=("q",))]
+
+    assert _trace._matches(run(), c, floats, cmp)
+    assert _trace._matches(run(), c, floats)  # (made there when not given)
+    assert _trace._matches(run(rx=2.0 + 1e-12), c, floats, cmp)
+    assert not _trace._matches(run(rx_wire="q"), c, floats, cmp)
+    assert not _trace._matches(run(rx=2.1), c, floats, cmp)
+    assert not _trace._matches(run(rz=0.5), c, floats, cmp)
+    assert not _trace._matches(run(name="RY"), c, floats, cmp)
+    assert not _trace._matches(run()[:1], c, floats, cmp)
