@@ -451,3 +451,38 @@ def test_compared_gates_match_by_label_and_by_index_as_numbered():
     assert not _trace._matches(run(rz=0.5), c, floats, cmp)
     assert not _trace._matches(run(name="RY"), c, floats, cmp)
     assert not _trace._matches(run()[:1], c, floats, cmp)
+
+
+# --- a gate of one element of a trainable array (first67) ------------------------------------
+def test_a_gate_of_a_tensors_element_is_made_the_short_way_as_the_general_way(monkeypatch):
+    """``qml.RY(w[i, j], wires=k)`` of a ``qsym.numpy`` tensor (the replay of a circuit
+    called on a trainable array makes one per angle): its parameter, ``data`` and kept
+    tensor are the general path's (an ``id`` sends a gate that way), for trainable and
+    untrainable elements, 0-d NumPy arrays of float64, float32, int and complex of zero
+    imaginary part, and plain numbers; a non-finite element is refused the same way. A 0-d
+    float64 element is taken without ``_check_param``'s general tests."""
+    from qsym import _operations
+
+    w = qml.numpy.array([[0.25, -1.5]], requires_grad=True)
+    frozen = qml.numpy.array([[0.75]], requires_grad=False)
+    cases = [w[0, 0], w[0, 1], frozen[0, 0], onp.array(0.5), onp.array(0.5, dtype=onp.float32),
+             onp.array(3), onp.array(0.5 + 0j), 0.5, onp.float64(-0.125), 2]
+    for value in cases:
+        short, general = qml.RY(value, wires=0), qml.RY(value, wires=0, id="g")
+        assert short.params == general.params and type(short.params[0]) is type(
+            general.params[0]), value
+        assert short._tensors == general._tensors or all(
+            a is b for a, b in zip(short._tensors, general._tensors)), value
+        assert [type(d) for d in short.data] == [type(d) for d in general.data], value
+        assert [float(d) for d in short.data] == [float(d) for d in general.data], value
+        assert [getattr(d, "requires_grad", None) for d in short.data] == [
+            getattr(d, "requires_grad", None) for d in general.data], value
+    assert qml.RY(w[0, 0], wires=0).data[0] is not None
+    assert qml.RY(w[0, 0], wires=0).data[0].requires_grad is True
+    assert float(qml.RY(w[0, 1], wires=0).params[0]) == -1.5
+    bad = qml.numpy.array([onp.inf], requires_grad=True)
+    with pytest.raises(qml.errors.GateError, match="finite"):
+        qml.RY(bad[0], wires=0)
+    checked = _count(monkeypatch, _operations, "_check_param")
+    qml.RY(w[0, 0], wires=1)
+    assert checked == []
