@@ -2094,10 +2094,10 @@ def _gates_of(items) -> list:
 def compared_gates(circuit) -> tuple:
     """``circuit``'s gates as a replay compares them (:func:`_matches`), worked out once
     for a circuit's replays (:func:`qsym._stages.check` runs two): per gate that is not
-    only a derivative's carrier (:func:`carries`), its name, number of parameters, wire
-    indices, wire labels (``None`` on a device without labels), and per parameter the
-    number itself (a sympy number as a float), the input symbol it is, or the expression
-    evaluated at the replay's numbers (issue #17: the 12x8 HEA's two replays asked each
+    only a derivative's carrier (:func:`carries`), ``(name, wire indices, wire labels
+    (None for a circuit without labels), parameters)``, each parameter ``(0, number)``
+    (a sympy number as a float), ``(1, symbol)`` (an input's symbol, its float at the
+    replay) or ``(2, expression)`` (evaluated at the replay's numbers) (issue #17: the 12x8 HEA's two replays asked each
     of 288 gates whether it carries, and mapped every wire, per replay).
 
     >>> from qsym._ir import Circuit, Op, Measurement
@@ -2105,7 +2105,7 @@ def compared_gates(circuit) -> tuple:
     >>> c = Circuit(2, (Op("RX", (1,), (a,)), Op("RZ", (0,), (sp.Float(0.5),))),
     ...             (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),), inputs=(a,),
     ...             wire_labels=("q", "r"))
-    >>> [(g[0], g[2], g[3], g[4]) for g in compared_gates(c)]
+    >>> list(compared_gates(c))
     [('RX', (1,), ('r',), ((1, a),)), ('RZ', (0,), ('q',), ((0, 0.5),))]
     """
     labels = tuple(circuit.wire_labels)
