@@ -2095,7 +2095,8 @@ def compared_gates(circuit) -> tuple:
     """``circuit``'s gates as a replay compares them (:func:`_matches`), worked out once
     for a circuit's replays (:func:`qsym._stages.check` runs two): per gate that is not
     only a derivative's carrier (:func:`carries`), ``(name, wire indices, wire labels
-    (None for a circuit without labels), parameters)``, each parameter ``(0, number)``
+    (None for a circuit without labels; False for a gate on a wire past them),
+    parameters)``, each parameter ``(0, number)``
     (a sympy number as a float), ``(1, symbol)`` (an input's symbol, its float at the
     replay) or ``(2, expression)`` (evaluated at the replay's numbers) (issue #17: the 12x8 HEA's two replays asked each
     of 288 gates whether it carries, and mapped every wire, per replay).
@@ -2126,8 +2127,9 @@ def compared_gates(circuit) -> tuple:
                 params.append((2, tp))
         else:
             wires = tuple(op.wires)
-            out.append((op.name, wires, tuple(labels[w] for w in wires) if labels else None,
-                        tuple(params)))
+            named = (None if not labels else False if any(w >= len(labels) for w in wires)
+                     else tuple(labels[w] for w in wires))  # (False: compared by index)
+            out.append((op.name, wires, named, tuple(params)))
     return tuple(out)
 
 
@@ -2152,7 +2154,8 @@ def _matches(numeric, circuit, floats: dict, compared: tuple | None = None) -> b
             return False
         # (the labels themselves first: equal labels are the same wires; else, as
         # to_ir numbers them, by index)
-        if labels is not None and not tuple.__eq__(tuple(got.wires), labels):
+        if labels is not None and (labels is False
+                                   or not tuple.__eq__(tuple(got.wires), labels)):
             if index is None:
                 index = {label: i for i, label in enumerate(circuit.wire_labels)}
             if (tuple(index.get(w, -1) for w in got.wires) or (0,)) != wires:

@@ -451,6 +451,9 @@ def test_compared_gates_match_by_label_and_by_index_as_numbered():
     assert not _trace._matches(run(rz=0.5), c, floats, cmp)
     assert not _trace._matches(run(name="RY"), c, floats, cmp)
     assert not _trace._matches(run()[:1], c, floats, cmp)
+    # a gate on a wire past the circuit's labels: compared by index (never equal), no error
+    past = Circuit(2, c.ops, c.measurements, inputs=(a,), wire_labels=("q",))
+    assert not _trace._matches(run(), past, floats, _trace.compared_gates(past))
 
 
 # --- a gate of one element of a trainable array (first67) ------------------------------------
