@@ -610,6 +610,17 @@ class classproperty:
 
 
 
+# the types of a gate's one parameter Operation._init_plain takes the short way: True for a
+# NumPy array (its 0-d float64 ones; the others go the general way), False for a float
+_FLOAT_SCALAR: dict = {float: False, np.float64: False, np.ndarray: True}
+
+
+def note_float_array_type(cls) -> None:
+    """``cls``, an ndarray subclass whose ``[()]`` of a 0-d array is NumPy's (the
+    ``qsym.numpy`` tensor), taken by :meth:`Operation._init_plain` as an ndarray."""
+    _FLOAT_SCALAR[cls] = True
+
+
 def _plain_labels(wires):
     """A gate's wires as a tuple if they are one int or a non-empty list or tuple of
     distinct ints (what :func:`wires_tuple` and :class:`Wires` give them without a
@@ -867,12 +878,27 @@ class Operation:
         whose wires are distinct ints as many as the gate has (:func:`_plain_labels`): the
         same attributes, set in the same order, without the checks these conditions pass
         (issue #17: a 12x8 HEA's recording and its two replays make 900 gates)."""
-        self.params = tuple([_check_param(name, a) for a in args])
-        if all(type(a) is float or type(a) is np.float64 for a in args):
-            # (_keep_given of plain numbers: nothing to keep)
-            self._tensors = (None,) * len(args)
+        array = _FLOAT_SCALAR.get(type(args[0])) if len(args) == 1 else None
+        if array and not args[0].shape and args[0].dtype.char == "d":
+            # (one parameter, a 0-d float64 array: a trainable tensor's element ``w[i, j]``,
+            # what a replay of a circuit called on one gives each gate: _check_param's and
+            # _keep_given's result without their general tests; issue #17)
+            a = args[0]
+            v = np.ndarray.__getitem__(a, ())
+            if not math.isfinite(v):
+                _check_param(name, v)  # (raises: gate angles must be finite)
+            self.params = (v,)
+            self._tensors = (a if getattr(a, "requires_grad", None) is not None else None,)
+        elif array is False:  # (a float)
+            self.params = (_check_param(name, args[0]),)
+            self._tensors = (None,)
         else:
-            _keep_given(self, args)
+            self.params = tuple([_check_param(name, a) for a in args])
+            if all(type(a) is float or type(a) is np.float64 for a in args):
+                # (_keep_given of plain numbers: nothing to keep)
+                self._tensors = (None,) * len(args)
+            else:
+                _keep_given(self, args)
         self.wires = tuple.__new__(Wires, labels)
         self.hyper = ()
         self.id = None

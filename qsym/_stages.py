@@ -292,13 +292,15 @@ def check(target: Target, circuit, args, kwargs, key, s: Symbols, at_zero=True) 
     if s.axes is not None:
         return
     replaying = None if target.deferral is None else {**target.deferral, "replay": True}
+    compared = trace.compared_gates(circuit)  # (once for both replays)
     with mcm.deferring_by_transform(replaying):  # (deferred as the recording was)
-        trace.replay_check(target.func, args, kwargs, circuit, s.values)
+        trace.replay_check(target.func, args, kwargs, circuit, s.values, compared)
         if at_zero:
-            replay_at_zero(target, circuit, args, kwargs, key, s.values)
+            replay_at_zero(target, circuit, args, kwargs, key, s.values, compared)
 
 
-def replay_at_zero(target: Target, circuit, args, kwargs, key, values) -> None:
+def replay_at_zero(target: Target, circuit, args, kwargs, key, values,
+                   compared: tuple | None = None) -> None:
     """Replay with every numeric input at 0: a branch the tracer cannot see (``if
     isinstance(x, float) and x:``; every look at a traced value is refused while tracing,
     qsym._trace.Traced) may take the other way there, and the replay sees it."""
@@ -312,7 +314,7 @@ def replay_at_zero(target: Target, circuit, args, kwargs, key, values) -> None:
     }
     try:
         trace.replay_check(target.func, zero_args, zero_kwargs, circuit,
-                           {sym: 0.0 for sym in values})
+                           {sym: 0.0 for sym in values}, compared)
     except TracingError:
         raise
     except Exception:  # the function may not accept zeros (log(0), ...): no verdict

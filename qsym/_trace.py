@@ -2091,11 +2091,54 @@ def _gates_of(items) -> list:
     return out
 
 
-def _matches(numeric, circuit, floats: dict) -> bool:
+def compared_gates(circuit) -> tuple:
+    """``circuit``'s gates as a replay compares them (:func:`_matches`), worked out once
+    for a circuit's replays (:func:`qsym._stages.check` runs two): per gate that is not
+    only a derivative's carrier (:func:`carries`), ``(name, wire indices, wire labels
+    (None for a circuit without labels; False for a gate on a wire past them),
+    parameters)``, each parameter ``(0, number)``
+    (a sympy number as a float), ``(1, symbol)`` (an input's symbol, its float at the
+    replay) or ``(2, expression)`` (evaluated at the replay's numbers) (issue #17: the 12x8 HEA's two replays asked each
+    of 288 gates whether it carries, and mapped every wire, per replay).
+
+    >>> from qsym._ir import Circuit, Op, Measurement
+    >>> a = sp.Symbol("a", real=True)
+    >>> c = Circuit(2, (Op("RX", (1,), (a,)), Op("RZ", (0,), (sp.Float(0.5),))),
+    ...             (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),), inputs=(a,),
+    ...             wire_labels=("q", "r"))
+    >>> list(compared_gates(c))
+    [('RX', (1,), ('r',), ((1, a),)), ('RZ', (0,), ('q',), ((0, 0.5),))]
+    """
+    labels = tuple(circuit.wire_labels)
+    out = []
+    for op in circuit.ops:
+        params = []
+        for tp in op.params:  # (what carries(op) asks, on the way)
+            if isinstance(tp, sp.Symbol):
+                if symbol_text(tp).startswith(CARRIER):
+                    break
+                params.append((1, tp))  # (an input: its float, else sympy's value)
+            elif tp.is_Number and tp.is_real and tp.is_finite:
+                params.append((0, float(tp)))
+            elif isinstance(tp, sp.Basic) and any(symbol_text(f).startswith(CARRIER)
+                                                  for f in tp.free_symbols):
+                break
+            else:
+                params.append((2, tp))
+        else:
+            wires = tuple(op.wires)
+            named = (None if not labels else False if any(w >= len(labels) for w in wires)
+                     else tuple(labels[w] for w in wires))  # (False: compared by index)
+            out.append((op.name, wires, named, tuple(params)))
+    return tuple(out)
+
+
+def _matches(numeric, circuit, floats: dict, compared: tuple | None = None) -> bool:
     """Whether the gates of a numeric run are the traced circuit's at the inputs
     ``floats`` (symbol -> float); sympy Floats of them are made only for a parameter that
-    is not one input (an expression)."""
-    ops = [op for op in circuit.ops if not carries(op)]
+    is not one input (an expression). ``compared``: :func:`compared_gates` of ``circuit``
+    (made here if not given)."""
+    ops = compared_gates(circuit) if compared is None else compared
     if len(numeric) != len(ops):
         return False
     # the wires too, in order: a wire chosen by Python the tracer cannot see (`w = 0 if
@@ -2103,18 +2146,35 @@ def _matches(numeric, circuit, floats: dict) -> bool:
     # them: a gate on no wires, GlobalPhase(), on wire 0). Two runs of one program record
     # the same gates in the same order: mid-circuit measurements are numbered as they are
     # made (_mcm.new_meas_uid; random ids ordered a conditioned gate's controls anew)
-    index = {label: i for i, label in enumerate(circuit.wire_labels)}
+    index = None
     exact = None
-    for got, op in zip(numeric, ops):
-        if got.name != op.name or len(got.params) != len(op.params):
+    for got, (name, wires, labels, params) in zip(numeric, ops):
+        got_params = got.params
+        if got.name != name or len(got_params) != len(params):
             return False
-        if index and (tuple(index.get(w, -1) for w in got.wires) or (0,)) != tuple(op.wires):
-            return False
-        for gp, tp in zip(got.params, op.params):
-            if exact is None and not (tp.is_Symbol and tp in floats):
-                exact = {k: sp.Float(v) for k, v in floats.items()}
-            want = _traced_value(tp, exact, floats)
-            if want is not None and not _close(float(gp), want):
+        # (the labels themselves first: equal labels are the same wires; else, as
+        # to_ir numbers them, by index)
+        if labels is not None and (labels is False
+                                   or not tuple.__eq__(tuple(got.wires), labels)):
+            if index is None:
+                index = {label: i for i, label in enumerate(circuit.wire_labels)}
+            if (tuple(index.get(w, -1) for w in got.wires) or (0,)) != wires:
+                return False
+        for gp, (how, tp) in zip(got_params, params):
+            if how == 0:
+                want = tp
+            elif how == 1 and tp in floats:
+                want = floats[tp]
+                if not math.isfinite(want):
+                    continue
+            else:
+                if exact is None:
+                    exact = {k: sp.Float(v) for k, v in floats.items()}
+                want = _traced_value(tp, exact)
+                if want is None:
+                    continue
+            got_value = float(gp)
+            if got_value != want and not _close(got_value, want):
                 return False
     return True
 
@@ -2282,7 +2342,7 @@ def silenced():
         _silence_exit()
 
 
-def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
+def replay_check(fn, args, kwargs, circuit, values: dict, compared: tuple | None = None) -> None:
     """Run ``fn`` once more on numbers and compare with the traced circuit at those numbers.
 
     A second safety net behind :class:`Traced` for value-dependent Python the tracer
@@ -2294,7 +2354,7 @@ def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
     floats = {s: float(v) for s, v in values.items()}
     with silenced():  # (the trace printed what the function prints)
         numeric = _numeric_run(fn, args, kwargs)
-    if not _matches(numeric, circuit, floats):
+    if not _matches(numeric, circuit, floats, compared):
         # the same numbers again (at most three more runs, only on this failing path): a
         # function whose gates differ between runs on the same inputs draws random numbers
         # (or reads state that changes) while traced, which the first replay may not show
@@ -2302,7 +2362,7 @@ def replay_check(fn, args, kwargs, circuit, values: dict) -> None:
         for _ in range(3):
             with silenced():
                 again = _numeric_run(fn, args, kwargs)
-            if _gates_of(again) != first or _matches(again, circuit, floats):
+            if _gates_of(again) != first or _matches(again, circuit, floats, compared):
                 err = TracingError(
                     f"circuit function {getattr(fn, '__name__', fn)!r} is not deterministic: "
                     "run again on the same inputs it records different gates (it draws "

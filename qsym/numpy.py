@@ -437,6 +437,10 @@ del _name, _obj
 linalg = _wrapped_module("linalg", linalg)  # noqa: F811
 fft = _wrapped_module("fft", fft)  # noqa: F811
 
+from ._operations import note_float_array_type as _note  # noqa: E402
+
+_note(tensor)  # (a gate of one element w[i, j]: Operation._init_plain's short way)
+
 from . import _numpy_random as random  # noqa: E402,F811
 
 

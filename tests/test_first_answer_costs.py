@@ -386,3 +386,106 @@ def test_a_qnode_of_a_plain_function_reads_its_parameters_without_inspect(monkey
     assert abs(float(node(0.3, 2)) - onp.cos(0.3)) < 1e-15
     qml.QNode(functools.wraps(circuit)(lambda *a, **k: circuit(*a, **k)), dev)
     assert len(calls) == 1
+
+
+# --- the replays' comparison, worked out once per circuit (first67) ---------------------------
+def test_a_new_circuits_two_replays_work_out_its_compared_gates_once(monkeypatch):
+    """The replay at the call's numbers and the one at zero compare against one
+    :func:`qsym._trace.compared_gates` of the circuit (was: every gate asked whether it
+    carries a derivative, and its wires mapped, in each replay); the value is still
+    cos(a) cos(b) (by hand), and a gate the function puts on another wire at zero is still
+    refused."""
+    from qsym import _trace
+
+    made = _count(monkeypatch, _trace, "compared_gates")
+    dev = qml.device("default.qubit", wires=["q", "r"])
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x[0], wires="q")
+        qml.CNOT(wires=["q", "r"])
+        qml.RY(x[1], wires="r")
+        return qml.expval(qml.PauliZ("r"))
+
+    x = qml.numpy.array([0.3, 0.8], requires_grad=True)
+    assert abs(float(circuit(x)) - onp.cos(0.3) * onp.cos(0.8)) < 1e-12
+    assert len(made) == 1
+
+    @qml.qnode(dev)
+    def moved(x):  # a wire chosen by Python the tracer cannot see: "r" at zero only
+        qml.RX(x[0], wires="q" if not isinstance(x[0], float) or x[0] else "r")
+        return qml.expval(qml.PauliZ("q"))
+
+    with pytest.raises(qml.errors.TracingError, match="records different gates"):
+        moved(onp.array([0.5]))
+
+
+def test_compared_gates_match_by_label_and_by_index_as_numbered():
+    """A replay's gates match a circuit's when their wire labels are the circuit's (or map
+    to its wire indices, as the IR numbers them), names and parameters agree (to 1e-9);
+    another label, another name, another angle do not. Worked out on a two-wire circuit
+    by hand."""
+    from types import SimpleNamespace as G
+
+    import sympy as sp
+
+    from qsym import _trace
+    from qsym._ir import Circuit, Measurement, Op
+
+    a = sp.Symbol("a", real=True)
+    c = Circuit(2, (Op("RX", (1,), (2 * a + 1,)), Op("RZ", (0,), (sp.Float(0.25),))),
+                (Measurement("expval", ((sp.S(1), ((0, "Z"),)),)),), inputs=(a,),
+                wire_labels=("q", "r"))
+    cmp = _trace.compared_gates(c)
+    floats = {a: 0.5}  # RX(2 * 0.5 + 1) = RX(2.0)
+
+    def run(rx_wire="r", rx=2.0, rz=0.25, name="RX"):
+        return [G(name=name, params=(rx,), wires=(rx_wire,)),
+                G(name="RZ", params=(rz,), wires=("q",))]
+
+    assert _trace._matches(run(), c, floats, cmp)
+    assert _trace._matches(run(), c, floats)  # (made there when not given)
+    assert _trace._matches(run(rx=2.0 + 1e-12), c, floats, cmp)
+    assert not _trace._matches(run(rx_wire="q"), c, floats, cmp)
+    assert not _trace._matches(run(rx=2.1), c, floats, cmp)
+    assert not _trace._matches(run(rz=0.5), c, floats, cmp)
+    assert not _trace._matches(run(name="RY"), c, floats, cmp)
+    assert not _trace._matches(run()[:1], c, floats, cmp)
+    # a gate on a wire past the circuit's labels: compared by index (never equal), no error
+    past = Circuit(2, c.ops, c.measurements, inputs=(a,), wire_labels=("q",))
+    assert not _trace._matches(run(), past, floats, _trace.compared_gates(past))
+
+
+# --- a gate of one element of a trainable array (first67) ------------------------------------
+def test_a_gate_of_a_tensors_element_is_made_the_short_way_as_the_general_way(monkeypatch):
+    """``qml.RY(w[i, j], wires=k)`` of a ``qsym.numpy`` tensor (the replay of a circuit
+    called on a trainable array makes one per angle): its parameter, ``data`` and kept
+    tensor are the general path's (an ``id`` sends a gate that way), for trainable and
+    untrainable elements, 0-d NumPy arrays of float64, float32, int and complex of zero
+    imaginary part, and plain numbers; a non-finite element is refused the same way. A 0-d
+    float64 element is taken without ``_check_param``'s general tests."""
+    from qsym import _operations
+
+    w = qml.numpy.array([[0.25, -1.5]], requires_grad=True)
+    frozen = qml.numpy.array([[0.75]], requires_grad=False)
+    cases = [w[0, 0], w[0, 1], frozen[0, 0], onp.array(0.5), onp.array(0.5, dtype=onp.float32),
+             onp.array(3), onp.array(0.5 + 0j), 0.5, onp.float64(-0.125), 2]
+    for value in cases:
+        short, general = qml.RY(value, wires=0), qml.RY(value, wires=0, id="g")
+        assert short.params == general.params and type(short.params[0]) is type(
+            general.params[0]), value
+        assert short._tensors == general._tensors or all(
+            a is b for a, b in zip(short._tensors, general._tensors)), value
+        assert [type(d) for d in short.data] == [type(d) for d in general.data], value
+        assert [float(d) for d in short.data] == [float(d) for d in general.data], value
+        assert [getattr(d, "requires_grad", None) for d in short.data] == [
+            getattr(d, "requires_grad", None) for d in general.data], value
+    assert qml.RY(w[0, 0], wires=0).data[0] is not None
+    assert qml.RY(w[0, 0], wires=0).data[0].requires_grad is True
+    assert float(qml.RY(w[0, 1], wires=0).params[0]) == -1.5
+    bad = qml.numpy.array([onp.inf], requires_grad=True)
+    with pytest.raises(qml.errors.GateError, match="finite"):
+        qml.RY(bad[0], wires=0)
+    checked = _count(monkeypatch, _operations, "_check_param")
+    qml.RY(w[0, 0], wires=1)
+    assert checked == []
