@@ -115,7 +115,10 @@ def _compiled_as(impl):
     """Register ``impl`` (an ``@overload`` implementation: it returns the compiled form) for
     the plain-Python function it decorates, which it returns: Python runs the function,
     numba's compiled code the form (bound by name, so that an export carries both only
-    where they are used)."""
+    where they are used). Each form is a function named after its kernel, never a lambda:
+    numba names compiled code by module, qualified name, argument types and a per-process
+    counter, so two lambda forms of one argument list compiled in two processes and loaded
+    into one were one symbol (the kernel table's crash of stop 67)."""
     def register(py):
         overload(py)(impl)  # (compiled into each caller's code, cached with it)
         return py
@@ -173,7 +176,13 @@ def _threads_now(typingctx):
     return _nbtypes.intp(), codegen
 
 
-@_compiled_as(lambda a, i, v: lambda a, i, v: _atomic_add(a, i, v))
+def _team_add_form(a, i, v):
+    def team_add_compiled(a, i, v):
+        return _atomic_add(a, i, v)
+    return team_add_compiled
+
+
+@_compiled_as(_team_add_form)
 def team_add(a, i, v):
     """``a[i] += v``, returning the old ``a[i]``: in compiled code one atomic
     read-modify-write (sequentially consistent) on an int64 array."""
@@ -182,21 +191,39 @@ def team_add(a, i, v):
     return old
 
 
-@_compiled_as(lambda a, i: lambda a, i: _atomic_read(a, i))
+def _team_read_form(a, i):
+    def team_read_compiled(a, i):
+        return _atomic_read(a, i)
+    return team_read_compiled
+
+
+@_compiled_as(_team_read_form)
 def team_read(a, i):
     """``a[i]``, in compiled code an atomic read (acquire: what its writer wrote before
     its :func:`team_add` is seen after it)."""
     return a[i]
 
 
-@_compiled_as(lambda: lambda: _yield_cpu())
+def _team_pause_form():
+    def team_pause_compiled():
+        _yield_cpu()
+    return team_pause_compiled
+
+
+@_compiled_as(_team_pause_form)
 def team_pause():
     """A waiting member's pause: in compiled code ``sched_yield`` (on a machine busy with
     other work, the thread being waited for may need this core), nothing in Python."""
     return None
 
 
-@_compiled_as(lambda: lambda: _threads_now())
+def _team_threads_form():
+    def team_threads_compiled():
+        return _threads_now()
+    return team_threads_compiled
+
+
+@_compiled_as(_team_threads_form)
 def team_threads():
     """The members of a team: numba's thread count in compiled code (its parallel form),
     1 in Python."""

@@ -243,3 +243,30 @@ def test_cells_of_one_signature_compile_to_symbols_of_their_own():
             for b in group:
                 if a < b:
                     assert not group[a] & group[b], (a, b, group[a] & group[b])
+
+
+def test_the_team_helpers_compile_to_symbols_of_their_own():
+    """The blocked adjoint's team helpers with one argument list (``team_pause`` and
+    ``team_threads``: none) must not be one symbol either (they were two lambdas, one
+    qualified name): a thread count read as a pause, or the reverse, after two compile
+    processes' code met in one process."""
+    pause = _compiled_symbols(kernels.team_pause, ())
+    threads = _compiled_symbols(kernels.team_threads, ())
+    assert pause and threads and not pause & threads, (pause, threads)
+
+
+def test_no_compiled_form_is_a_lambda():
+    """The rule behind the three tests above, for code written later: no ``overload`` or
+    ``_compiled_as`` in qsym registers a lambda (every lambda's compiled form is called
+    ``<lambda>``, so two of them with one argument list are one symbol across processes)."""
+    import ast
+    from pathlib import Path
+
+    found = []
+    for path in sorted(Path(kernels.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("overload", "_compiled_as")):
+                if any(isinstance(n, ast.Lambda) for a in node.args for n in ast.walk(a)):
+                    found.append(f"{path.name}:{node.lineno}")
+    assert not found, found
