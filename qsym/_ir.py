@@ -27,7 +27,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import threading
 import weakref
 from dataclasses import dataclass, field, replace
 
@@ -35,6 +34,7 @@ import numpy as np
 import sympy as sp
 
 from ._lambdify import lambdify
+from ._locks import new_lock
 from .errors import GateError, MeasurementError, WireError
 from ._shapes import postselection_impossible
 from ._channels import channel_def, is_channel
@@ -280,7 +280,7 @@ def linear_rows(m: Measurement) -> list:
 # a few only
 _ROWS: "weakref.WeakKeyDictionary[Measurement, list]" = weakref.WeakKeyDictionary()
 _ROWS_KEPT = 4
-_ROWS_LOCK = threading.Lock()
+_ROWS_LOCK = new_lock()  # (free again in a forked child: qsym._locks)
 
 
 def _linear_rows(m: Measurement) -> list:

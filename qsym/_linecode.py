@@ -46,6 +46,8 @@ from numba.core import cgutils as _lc_cgutils
 from numba.core import types as _lc_types
 from numba.extending import intrinsic as _lc_intrinsic
 
+from ._parsing import parse
+
 # the name generated code calls the intrinsic by
 CALL = "_q_fx"
 # this module's source: a generated module names it (qsym._emit.LINE_IMPORT), so that code
@@ -213,7 +215,7 @@ def postfix(expression) -> tuple[str, list[str]] | None:
     postfix program over its ``_q_`` locals ``names`` (in order of first use), a
     constant-only part as the float CPython folds it to; None if it is anything else
     (a call, a division, an integer, another name) or has no operation on a local."""
-    node = ast.parse(expression, mode="eval").body if isinstance(expression, str) else expression
+    node = parse(expression, mode="eval").body if isinstance(expression, str) else expression
     names = []
     try:
         kind, out = _walk(node, names)

@@ -2763,9 +2763,10 @@ def _pauli_span_of(base: str, num_wires, hyper: tuple):
     t = sp.Symbol("p0", real=True)
     kind_form = structured(base, num_wires, hyper, (t,))
     if kind_form is not None:
-        kind, (a, b), (flip, z, ny, cmask, _) = kind_form
-        if kind != "pauli" or cmask:
+        kind, values, masks = kind_form
+        if kind != "pauli" or masks[3]:  # (another structured kind, e.g. PCPhase's: dense)
             return None
+        (a, b), (flip, z) = values, masks[:2]
         m = num_wires
         word = "".join("IXZY"[((flip >> (m - 1 - q)) & 1) + 2 * ((z >> (m - 1 - q)) & 1)]
                        for q in range(m))

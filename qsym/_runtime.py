@@ -3683,11 +3683,9 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                     else g._structured((a,), pick(row, blocks, single)))
         return row if whole else pick(row, blocks, single)
 
-    # (not with gradient_kwargs' argnum, read here once: a change of the QNode's
-    # gradient_kwargs, in place or assigned, drops its _grad_fast, _WatchedKwargs)
     call.hot = (_hot_constants(call, listed=listed, alone_list=alone_list)
-                if name and flat_size is None and whole and reuse
-                and node.gradient_kwargs.get("argnum") is None else None)
+                if name and flat_size is None and whole and reuse  # (argnum: read once;
+                and node.gradient_kwargs.get("argnum") is None else None)  # _WatchedKwargs)
     return call
 
 
