@@ -1009,14 +1009,18 @@ class _IntPowers(ast.NodeTransformer):
         return node
 
 
-def _has_line_call(node) -> bool:
+def _calls(node, name: str) -> bool:
+    """Whether ``node`` calls the function named ``name``."""
     return any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
-               and c.func.id == linecode.CALL for c in ast.walk(node))
+               and c.func.id == name for c in ast.walk(node))
+
+
+def _has_line_call(node) -> bool:
+    return _calls(node, linecode.CALL)
 
 
 def _has_int_power(node) -> bool:
-    return any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
-               and c.func.id == "_q_ipow" for c in ast.walk(_IntPowers().visit(node)))
+    return _calls(_IntPowers().visit(node), "_q_ipow")
 
 
 def tier0_source(sections, extra_roots=()) -> str:

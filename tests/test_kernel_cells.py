@@ -22,6 +22,7 @@ import pytest
 import qsym as qml
 from qsym import _kernels as kernels
 from qsym._shapes import flat
+from tests.test_kernel_table import compiled_symbols as _compiled_symbols
 
 _NAME = re.compile(rb"_ZN4qsym8_kernels(\d+)")
 
@@ -29,10 +30,13 @@ _NAME = re.compile(rb"_ZN4qsym8_kernels(\d+)")
 def held(name) -> set:
     """The qsym kernel functions whose code (or a call to them) the cached compiled code of
     kernel ``name`` holds: numba's mangled names (length-prefixed) in its cache files (the
-    object code and the bitcode numba links into callers), every signature on disk."""
+    object code and the bitcode numba links into callers), every signature on disk of
+    today's source (numba names the files by the function's first line: a folder that
+    also holds another version's files keeps them under other numbers)."""
     from qsym import _cache as cache
 
-    files = list(cache.kernel_cache_dir().glob(f"_kernels.{name}-*.nbc"))
+    line = getattr(kernels, name).py_func.__code__.co_firstlineno
+    files = list(cache.kernel_cache_dir().glob(f"_kernels.{name}-{line}.*nbc"))
     assert files, name  # (compiled by the test's calls, or the session's compile)
     names = set()
     for path in files:
@@ -201,20 +205,6 @@ def test_a_kernel_compiled_to_another_signature_is_refused(monkeypatch):
         kernels.fill_cell(cell, returns_a_number, kernels.VALUE_SIGNATURE, {},
                           "ROW_OR_CELL")
     assert not cell.value
-
-
-def _compiled_symbols(fn, sig) -> set:
-    """The symbols a tiny caller of ``fn`` (arguments ``sig``) defines for ``fn``'s compiled
-    form, numba's per-process counter (``B..v<k>B``) removed."""
-    params = ", ".join(f"a{k}" for k in range(len(sig)))
-    ns = {"fn": fn}
-    exec(f"def caller({params}):\n    fn({params})\n", ns)
-    caller = numba.njit(ns["caller"])
-    caller.compile(sig)  # typed and lowered only: no cell is filled, no kernel compiled
-    ir = caller.inspect_llvm(sig)
-    found = set(re.findall(r"(_ZN[0-9A-Za-z_]*)", ir))  # (defined, called or inlined)
-    return {re.sub(r"B\d+v\d+B", "B_v_B", s) for s in found
-            if not any(w in s for w in ("caller", "NumbaEnv", "cpython"))}
 
 
 def test_cells_of_one_signature_compile_to_symbols_of_their_own():

@@ -264,22 +264,26 @@ def test_two_modules_compiled_in_the_background_call_their_own_kernels():
     assert got == [[True, ["fused"]], [True, ["fused"]]]
 
 
-def _called_symbols(name):
-    """The symbols a tiny caller of entry point ``name`` (its table signature) defines or
-    calls for the table's compiled form, numba's per-process counter (``B..v<k>``) removed."""
+def compiled_symbols(fn, sig) -> set:
+    """The symbols a tiny caller of ``fn`` (arguments ``sig``) defines, calls or inlines for
+    ``fn``'s compiled form, numba's per-process counter (``B..v<k>B``) removed (the caller's
+    own, its environment's and its CPython wrapper's left out). Compiled only: no cell is
+    filled, no kernel compiled."""
     import re
 
-    call = table.through_table(getattr(kernels, name))
-    params = ", ".join(f"a{k}" for k in range(len(table.ENTRIES[name])))
-    ns = {"call": call}
-    exec(f"def caller({params}):\n    call({params})\n", ns)
+    params = ", ".join(f"a{k}" for k in range(len(sig)))
+    ns = {"fn": fn}
+    exec(f"def caller({params}):\n    fn({params})\n", ns)
     caller = numba.njit(ns["caller"])
-    sig = table.ENTRIES[name]
-    caller.compile(sig)  # compiled only: the cell is resolved at the first call, not here
-    ir = caller.inspect_llvm(sig)
-    found = set(re.findall(r"define [^@]*@\"?(_ZN[^\"(]*)", ir))
-    return {re.sub(r"B\d+v\d+B", "B_v_B", s) for s in found if "_kernel_table" in s
-            or "_compiled" in s or "lambda" in s}
+    caller.compile(sig)
+    found = set(re.findall(r"(_ZN[0-9A-Za-z_]*)", caller.inspect_llvm(sig)))
+    return {re.sub(r"B\d+v\d+B", "B_v_B", s) for s in found
+            if not any(w in s for w in ("caller", "NumbaEnv", "cpython"))}
+
+
+def _called_symbols(name):
+    """:func:`compiled_symbols` of entry point ``name``'s table form (its table signature)."""
+    return compiled_symbols(table.through_table(getattr(kernels, name)), table.ENTRIES[name])
 
 
 def test_entry_points_of_one_signature_compile_to_symbols_of_their_own():
