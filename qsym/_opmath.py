@@ -729,6 +729,7 @@ def adjoint(fn, lazy=True):
     if isinstance(fn, Operation) and _no_gates(fn) and not _decomposes(fn):
         return _in_place_of(fn, AdjointOperation(fn, None))
     if isinstance(fn, Operation):
+        marked = _has_drawn_mark(fn)  # (a gate-less Pow: Adjoint(H**0) drawn as PennyLane's)
         _take_off_tape(fn)
         inv = _boxed_inverses(fn)
         tape = active_tape()
@@ -736,7 +737,8 @@ def adjoint(fn, lazy=True):
             for g in inv:
                 tape.append(g)
         if lazy:  # PennyLane's Adjoint(fn), applied as the inverse gates
-            return AdjointOperation(fn, inv)
+            made = AdjointOperation(fn, inv)
+            return _drawn_if_empty(made) if marked else made
         return _adjoint_now(fn, inv)
     if isinstance(fn, Exp) and fn._applies():  # PennyLane's Adjoint(Exp), Adjoint(Evolution)
         return _adjoint_exponential(fn)
@@ -1861,6 +1863,13 @@ def _template_pow(base, z, lazy):
     if not gates:
         return _made("Identity", (), base.wires)
     return gates[0] if len(gates) == 1 else gates
+
+
+def _has_drawn_mark(op) -> bool:
+    """Whether ``op`` holds a drawn mark of ``qml.draw``'s run (:func:`_drawn_if_empty`): an
+    operator made of it (``qml.adjoint``, ``qml.ctrl``) takes the mark over."""
+    tape = active_tape()
+    return any(m is op for _, m in (getattr(tape, "barriers", None) or ()))
 
 
 def _drawn_if_empty(power):
@@ -3150,6 +3159,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                                       work_wires=work_wires, work_wire_type=work_wire_type)
     if isinstance(op, Operation):
         yours = _decomposes(op)  # a class of your own: controlled through its decomposition
+        marked = _has_drawn_mark(op)  # (a gate-less Pow: C(H**0) drawn as PennyLane's)
         _take_off_tape(op)
         out, call = [], object()
         for g in (table_gates(op) if yours else op.table_gates):
@@ -3168,7 +3178,8 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
             # controls, not the ControlledPhaseShift(-t) two controls make here)
             return _own_controlled_gate(op, out, controls, values, work_wires, work_wire_type,
                                         flatten)
-        return ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
+        made = ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
+        return _drawn_if_empty(made) if marked else made
     if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)
         return _ctrl_conditional(op, controls, values, work_wires, work_wire_type)
     ops = _template_ops(op)
