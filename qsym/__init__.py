@@ -700,7 +700,8 @@ _noise_models.OPERATOR_LOOKUP["lookup"] = _operator_named
 # time): ``qml.qchem``, ``qml.liealg``, ``qml.qcut``, ``qml.estimator``, ``qml.fourier``,
 # ``qml.kernels`` and the names qsym's namespace takes from them. ``import qsym.qchem`` and ``from qsym import taper``
 # work as before; ``dir(qsym)`` and ``__all__`` list them.
-_LAZY_MODULES = ("qchem", "liealg", "qcut", "estimator", "fourier", "kernels", "configuration")
+_LAZY_MODULES = ("qchem", "liealg", "qcut", "estimator", "fourier", "kernels", "configuration",
+                 "concurrency")
 _LAZY_NAMES = {
     "paulix_ops": "qchem", "symmetry_generators": "qchem", "taper": "qchem",
     "taper_operation": "qchem", "center": "liealg", "lie_closure": "liealg",
@@ -788,7 +789,7 @@ __all__ = [
     "OptimizeResult", "sweep", "WorkerError", "about", "metric_tensor", "adjoint_metric_tensor", "QNGOptimizer", "MomentumQNGOptimizer", "QNSPSAOptimizer", "RiemannianGradientOptimizer", "AdaptiveOptimizer", "ShotAdaptiveOptimizer",
     "exceptions", "typing", "QueuingManager", "apply", "execute", "gradients", "tape", "workflow", "marker", "transforms", "transform",
     "BooleanFn", "NoiseModel", "add_noise",
-    "CompilePipeline", "decompose", "decomp_inspector", "commutation_dag", "pattern_matching", "pattern_matching_optimization", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "ftqc", "logging", "shadows", "qcut", "cut_circuit", "cut_circuit_mc", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "debugging", "breakpoint", "debug_state", "debug_expval", "debug_probs", "debug_tape", "check",
+    "CompilePipeline", "decompose", "decomp_inspector", "commutation_dag", "pattern_matching", "pattern_matching_optimization", "batch_input", "batch_params", "batch_partial", "TransformError", "kernels", "fourier", "ftqc", "logging", "concurrency", "shadows", "qcut", "cut_circuit", "cut_circuit_mc", "pytrees", "load", "read_metadata", "file_sha256", "CompiledCircuit", "ExportError", "draw", "draw_mpl", "specs", "matrix", "snapshots", "Snapshot", "debugging", "breakpoint", "debug_state", "debug_expval", "debug_probs", "debug_tape", "check",
     "expectation", "gradient", "numpy", "errors", "measurements", "optimize", "QsymError", "QuantumFunctionError", "QNodeError", "MethodError", "TracingError",
     "GateError", "RemovedGateError", "WireError", "MeasurementError", "ArgumentError", "DeviceError",
     "DifferentiationError", "NonDifferentiableError", "RuleError", "MatrixUndefinedError", "H", "adjoint", "ctrl", "ControlledQubitUnitary", "ControlledSequence", "QuantumPhaseEstimation", "s_prod", "dot",

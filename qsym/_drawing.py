@@ -391,9 +391,8 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                     rs = [row_of[w] for w in op.wires if w in row_of] or range(n)
                     if op.wires:
                         _group(strs, rs)
-                    dots = {row_of[w]: m for w, m in op.control_marks().items() if w in row_of}
                     for r in rs:
-                        strs[r] += dots.get(r) or op.drawn_text(decimals)
+                        strs[r] += op.control_marks(row_of).get(r) or op.drawn_text(decimals)
                     continue
                 ws = op.wires if op.name != "GlobalPhase" else tuple(rows_w for rows_w in rows)
                 rs = [row_of[w] for w in ws if w in row_of]
@@ -467,14 +466,15 @@ class _BarrierOp:
             return self.text
         return self.source.label(decimals=decimals).replace("\n", "")
 
-    def control_marks(self) -> dict:
-        """``{wire index: "●" or "○"}``: the control dots of a gate-less operator made by
-        ``qml.ctrl`` (``C(H**0)``, drawn as PennyLane's: dots, its label on the target)."""
+    def control_marks(self, row_of) -> dict:
+        """``{row: "●" or "○"}`` (``row_of``: wire index -> row): the control dots of a
+        gate-less operator made by ``qml.ctrl`` (``C(H**0)``: dots, its label on the target,
+        as PennyLane draws it)."""
         if self.source is None:
             return {}
-        wires, values = _object_controls(self.source)
-        on = dict(zip(wires, values))
-        return {w: "●" if on[lab] else "○" for lab, w in zip(self.labels, self.wires) if lab in on}
+        on = dict(zip(*_object_controls(self.source)))
+        return {row_of[w]: "●" if on[lab] else "○" for lab, w in zip(self.labels, self.wires)
+                if lab in on and w in row_of}
 
 
 def _grouped(circuit, annotations, barriers=()):

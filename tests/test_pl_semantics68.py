@@ -46,3 +46,52 @@ def test_ctrl_of_a_rotations_zeroth_power_beside_a_gateless_one():
     assert qml.draw(circuit)(0.3) == ("0: ─╭RX(0.30)⁰─╭H⁰─┤  <Z>\n"
                                       "1: ─╰●─────────├●──┤     \n"
                                       "2: ──(S⁰)†─────╰●──┤     ")
+
+
+# --- qml.concurrency (PennyLane 0.45's executors); values by hand ---------------------------
+
+def _add3(a, b, c=0):
+    return a + b - c
+
+
+def _double(x):
+    return x * 2
+
+
+@pytest.mark.parametrize("backend", ["serial", "cf_threadpool"])
+def test_concurrency_executors_run_as_pennylanes(backend):
+    from qsym.concurrency.executors import ExecBackends, create_executor, get_executor
+    from qsym.concurrency.executors.native import SerialExec, ThreadPoolExec
+
+    cls = {"serial": SerialExec, "cf_threadpool": ThreadPoolExec}[backend]
+    assert get_executor(backend) is cls
+    assert get_executor(ExecBackends.Serial) is SerialExec
+    assert qml.concurrency.executors.get_supported_backends()[backend] is cls
+    kwargs = {} if backend == "serial" else {"max_workers": 2}
+    with create_executor(backend, **kwargs) as ex:
+        assert isinstance(ex, cls) and ex.size == (1 if backend == "serial" else 2)
+        assert ex.submit(_add3, 1, 2, c=4) == -1
+        assert ex.map(_add3, [1, 2], [10, 20]) == [11, 22]
+        # a function of one argument gets the one iterable whole (PennyLane 0.45.1's map)
+        assert ex.map(_double, [1, 2]) == [[1, 2, 1, 2]]
+        assert ex.starmap(_add3, [(1, 2), (3, 4)], c=1) == [2, 6]
+        assert ex("map", _add3, [1], [1]) == [2]
+
+
+def test_concurrency_persistent_pool_and_refusals():
+    from qsym.concurrency.executors import create_executor
+    from qsym.concurrency.executors.external import DaskExec
+
+    ex = create_executor("cf_threadpool", max_workers=2, persist=True)
+    assert ex.persist and ex.submit(abs, -3) == 3 and ex.starmap(_add3, [(4, 5)]) == [9]
+    ex.shutdown()
+    assert not ex.persist
+    with pytest.raises(RuntimeError, match="more than 1 worker"):
+        create_executor("serial", max_workers=2)
+    with pytest.raises(ValueError, match="Unknown executor backend 'threads'"):
+        create_executor("threads")
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        with pytest.raises(RuntimeError, match="pip install dask distributed"):
+            DaskExec()
