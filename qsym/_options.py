@@ -178,6 +178,30 @@ def check_mcm_call(mcm_method, shots) -> None:
             "enabled (qsym has neither); use mcm_method='deferred' or None.")
 
 
+def check_executor_backend(backend) -> None:
+    """PennyLane's ``executor_backend``: None or a ``qml.concurrency`` backend (an
+    ``ExecBackends`` member, its name, an executor class or instance). PennyLane's device
+    uses it to spread a batch of circuits over workers when the device has ``max_workers``;
+    the numbers do not depend on it, and qsym runs its circuits in-process (its own threads
+    with ``max_workers``). Anything else is refused with the names.
+
+    >>> check_executor_backend("cf_threadpool")
+    >>> check_executor_backend("threads")
+    Traceback (most recent call last):
+    ...
+    qsym.errors.ArgumentError: executor_backend must be None, a qml.concurrency.executors.ExecBackends member, an executor class or one of ['cf_procpool', 'cf_threadpool', 'dask', 'mp_pool', 'mpi4py_comm', 'mpi4py_pool', 'serial'], got 'threads'
+    """
+    from .concurrency import ExecBackends, RemoteExec, get_supported_backends
+
+    names = get_supported_backends()
+    if (backend is None or isinstance(backend, (ExecBackends, RemoteExec))
+            or (isinstance(backend, type) and issubclass(backend, RemoteExec))
+            or (isinstance(backend, str) and backend in names)):
+        return
+    raise ArgumentError("executor_backend must be None, a qml.concurrency.executors.ExecBackends "
+                        f"member, an executor class or one of {sorted(names)}, got {backend!r}")
+
+
 def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, device_vjp, gradient_kwargs,
                    postselect_mode, mcm_method, executor_backend, autograph) -> dict:
     """PennyLane's QNode options: each is accepted where it means something for qsym (or
@@ -199,8 +223,7 @@ def check_pennylane_options(grad_on_execution, cache, cachesize, max_diff, devic
     if device_vjp not in (True, False, None):
         raise ArgumentError(f"device_vjp must be True or False, got {device_vjp!r}")
     check_mcm_options(mcm_method, postselect_mode)
-    if executor_backend is not None:
-        raise ArgumentError("executor_backend is not supported: qsym runs circuits in-process")
+    check_executor_backend(executor_backend)
     if autograph not in (True, False):
         raise ArgumentError(f"autograph must be True or False, got {autograph!r}")
     if gradient_kwargs is None:

@@ -26,14 +26,14 @@ PACKAGE = ROOT / "qsym"
 # lowest first: a module may import only modules listed before it (docs/design.md has the
 # same list, with what each module does; test_the_design_table_is_this_order compares them)
 ORDER = [
-    "_version", "_locks", "errors", "exceptions", "_lambdify", "_parsing", "_cache", "_kernels", "_kernel_table", "_linecode", "_channels", "_gates", "_shapes", "wires", "resource", "_autodiff", "_ir", "_branches",
+    "_version", "_locks", "concurrency", "errors", "exceptions", "_lambdify", "_parsing", "_cache", "_kernels", "_kernel_table", "_linecode", "_channels", "_gates", "_shapes", "wires", "resource", "_autodiff", "_ir", "_branches",
     "rules", "_trace", "_broadcast", "_operations", "_attributes", "_noise", "_shadows", "numpy", "_numpy_random", "_linalg", "math", "_integrals", "_qchem_integrals",
     "_unsupported", "_cv", "_cv_templates", "templates", "_template_core", "_qaoa_cycle", "qaoa", "_unitary_decompositions", "_opmath", "pauli", "_ladder_words", "fermi", "bose", "_opfunctions", "_mcm", "_opbase", "_labelled_ops", "_pulse", "_pulse_hardware", "_subroutines", "decomposition", "_state_preparations", "_encodings", "_symbolic", "_plan", "_program", "_emit", "_tiers", "_shots",
     "_mixed", "_second_order", "_interp", "_arguments", "_options", "_capabilities", "configuration", "devices", "_stages", "_executors", "_guards",
     "_runtime",
     "_drawing", "optimize", "_natural_gradient", "_circuit_graph", "_custom_measurements", "_tapes", "_gaussian", "tape", "_operator_checks", "_transform", "_op_transforms", "allocation", "_symbolic_decomposition", "_compilation", "_decomp_inspector", "_splitting", "_qmc", "_one_shot", "_deferral", "_cnot_synthesis", "_commutation_dag", "_pattern_matching", "_rings", "_gridsynth", "_solovay_kitaev", "_clifford_t", "transforms", "workflow", "_metric_tapes", "gradients", "_preprocess", "_openqasm", "_control_flow", "_device_api", "_null_qubit", "_device_modifiers", "_resolution", "_jacobian_products", "_workflow_run", "_aot_numpy", "_aot", "_worker", "_distributed",
     "_minimize", "_about", "measurements", "kernels", "_fourier_plots", "fourier", "pytrees", "_resource_paths", "spin", "qchem", "estimator", "_arithmetic", "_select", "_qram", "_qsvt", "_sum_of_slaters", "_controlled_decompositions", "_qnspsa", "_riemannian", "_adaptive", "_shot_adaptive",
-    "_noise_models", "_mitigate", "_involutions", "_cartan", "liealg", "shadows", "_legacy_device", "_qcut_graph", "_qcut_processing", "_qcut_strategy", "qcut", "typing", "_functional_qubit", "_text_drawer", "_mpl_drawer", "_functional_mixed", "debugging", "io", "_qubit_graph", "ftqc", "logging", "concurrency", "__init__", "_cli", "__main__",
+    "_noise_models", "_mitigate", "_involutions", "_cartan", "liealg", "shadows", "_legacy_device", "_qcut_graph", "_qcut_processing", "_qcut_strategy", "qcut", "typing", "_functional_qubit", "_text_drawer", "_mpl_drawer", "_functional_mixed", "debugging", "io", "_qubit_graph", "ftqc", "logging", "__init__", "_cli", "__main__",
 ]
 
 # (importer, imported): known imports against the order

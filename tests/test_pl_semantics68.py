@@ -95,3 +95,23 @@ def test_concurrency_persistent_pool_and_refusals():
     except ImportError:
         with pytest.raises(RuntimeError, match="pip install dask distributed"):
             DaskExec()
+
+
+def test_a_qnodes_executor_backend_is_a_concurrency_backend():
+    """PennyLane's QNode takes ``executor_backend`` (its device spreads batches with it when
+    it has ``max_workers``; the numbers do not change): qsym accepts the backends of
+    ``qml.concurrency`` and refuses other values with their names."""
+    from qsym.concurrency.executors import ExecBackends
+    from qsym.concurrency.executors.native import ThreadPoolExec
+
+    def f(x):
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    x = qml.numpy.array(0.3, requires_grad=True)
+    for backend in ("cf_threadpool", ExecBackends.Serial, ThreadPoolExec):
+        node = qml.QNode(f, qml.device("default.qubit", wires=1), executor_backend=backend)
+        # by hand: <Z> = cos x, d/dx = -sin x
+        assert np.isclose(node(x), np.cos(0.3)) and np.isclose(qml.grad(node)(x), -np.sin(0.3))
+    with pytest.raises(qml.ArgumentError, match="executor_backend must be None.*'serial'"):
+        qml.QNode(f, qml.device("default.qubit", wires=1), executor_backend="threads")
