@@ -191,10 +191,12 @@ def check_executor_backend(backend) -> None:
     ...
     qsym.errors.ArgumentError: executor_backend must be None, a qml.concurrency.executors.ExecBackends member, an executor class or one of ['cf_procpool', 'cf_threadpool', 'dask', 'mp_pool', 'mpi4py_comm', 'mpi4py_pool', 'serial'], got 'threads'
     """
+    if backend is None:  # (qml.concurrency is loaded only when a backend is given)
+        return
     from .concurrency import ExecBackends, RemoteExec, get_supported_backends
 
     names = get_supported_backends()
-    if (backend is None or isinstance(backend, (ExecBackends, RemoteExec))
+    if (isinstance(backend, (ExecBackends, RemoteExec))
             or (isinstance(backend, type) and issubclass(backend, RemoteExec))
             or (isinstance(backend, str) and backend in names)):
         return
