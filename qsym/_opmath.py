@@ -90,6 +90,7 @@ from ._operations import (
     sparse_of,
     table_gates,
     user_declares,
+    written_terms,
 )
 from ._trace import (QueueLog, Tape, Traced, active_tape, aside_tape, choice, not_recording,
                      outer_tape, recording, recording_root, take_over)
@@ -5583,11 +5584,12 @@ class Exp:
 
     def _angles(self) -> list:
         """``(word, theta)`` with ``coeff * h P = -i theta/2 P`` for each word of the base."""
-        out = []
-        base, coeff = self.base, self.coeff
-        while isinstance(base, SProd):  # the scalar kept apart: a term whose value is 0 at
-            base, coeff = base.base, coeff * base.scalar  # some input stays a (zero) rotation
-        for word, h in self._pauli_form(base).terms.items():
+        out, coeff = [], self.coeff
+        with not_recording():  # (looked at: its gates left the tape when it was made)
+            terms = written_terms(self.base)  # a term whose value is 0 at some input
+        if terms is None:  # stays a (zero) rotation, as traced (a replay at zero)
+            terms = self._pauli_form(self.base).terms
+        for word, h in terms.items():
             if isinstance(coeff, np.ndarray) and coeff.dtype == object:
                 # a batch of traced coefficients (broadcasting): each element's angle
                 out.append((word, np.array([self._traced_angle(c, h) for c in coeff.flat],
@@ -5598,7 +5600,7 @@ class Exp:
                 out.append((word, self._traced_angle(coeff, h)))
                 continue
             # an autograd box under a tape's derivative; an array of coefficients: broadcast
-            boxed = 2j * coeff * complex(h)
+            boxed = 2j * coeff * (h if isinstance(h, Box) else complex(h))
             theta = np.asarray(getval(boxed), dtype=complex)
             if np.any(abs(theta.imag) > 1e-12):
                 raise GateError(f"{self!r} is not unitary (coeff * base is not anti-Hermitian): "

@@ -1198,3 +1198,41 @@ def test_a_barrier_commutes_only_with_operators_on_other_wires(wire, commutes):
     assert qml.is_commuting(u3, qml.Barrier(wires=wire)) is commutes
     assert qml.is_commuting(qml.Barrier(wires=wire), u3) is commutes
     assert qml.is_commuting(qml.WireCut(wires=wire), qml.X(0)) is commutes
+
+
+def test_exp_of_sums_scaled_by_inputs_applies_the_same_words_at_zero():
+    """``qml.exp`` of a sum, product or Hamiltonian whose coefficients are circuit inputs
+    (the mapping demo's ``qp.exp((excitation * params[i] / 2).operation())``): at an input
+    of 0 a word's coefficient is a zero number, which a Pauli sum drops, so the run on
+    numbers applied fewer rotations than the trace and the replay at zero raised
+    ``TracingError``. Values and drawing: PennyLane 0.45.1's for the same circuit (its
+    complex coefficients drawn ``0.00+0.30j``, with both parts); at ``p = 0`` by hand:
+    ``cos(0.4) sin(0.7)``."""
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(p):
+        qml.RX(0.4, 0); qml.RY(0.7, 1); qml.RX(0.2, 2)
+        qml.exp(qml.prod(qml.s_prod(p[0], qml.X(0)), qml.s_prod(1.0, qml.Y(0) @ qml.Z(1))), 0.5)
+        qml.exp(qml.prod(qml.s_prod(p[1], qml.X(0)), qml.Z(1)), 0.5j)
+        qml.exp(qml.sum(qml.s_prod(p[1], qml.X(0) @ qml.Y(2)), qml.s_prod(p[0], qml.Z(1))), 0.3j)
+        qml.exp(qml.Hamiltonian([p[1], 0.2], [qml.X(2), qml.X(1) @ qml.X(2)]), 1j)
+        return qml.expval(qml.Z(0) @ qml.X(1)), qml.expval(qml.Y(2))
+
+    pennylane = {(0.0, 0.0): (0.5933637833613875, 0.06288291126829948),
+                 (0.3, 0.0): (0.523620143005913, 0.03612526431724644),
+                 (0.0, -0.8): (0.5493258349972971, -0.8341525725578225),
+                 (0.5, 0.6): (0.3633838799696099, 0.7969682655583356)}
+    for p, want in pennylane.items():
+        assert onp.allclose(c(onp.array(p)), want, atol=1e-13, rtol=0)
+    assert abs(c(onp.zeros(2))[0] - onp.cos(0.4) * onp.sin(0.7)) < 1e-13
+    assert qml.draw(c)(onp.array([0.0, 0.5])) == (
+        "0: ──RX(0.40)─╭Exp(0.50 (0.00*X)@(1.00*Y@Z))─╭Exp(0.00+0.50j (0.50*X)@Z) ···\n"
+        "1: ──RY(0.70)─╰Exp(0.50 (0.00*X)@(1.00*Y@Z))─╰Exp(0.00+0.50j (0.50*X)@Z) ···\n"
+        "2: ──RX(0.20)─────────────────────────────────────────────────────────── ···\n\n"
+        "0: ··· ─╭Exp(0.00+0.30j 𝓗(0.50,0.00))───────────────────────────────┤ ╭<Z@X>\n"
+        "1: ··· ─├Exp(0.00+0.30j 𝓗(0.50,0.00))─╭Exp(0.00+1.00j 𝓗(0.50,0.20))─┤ ╰<Z@X>\n"
+        "2: ··· ─╰Exp(0.00+0.30j 𝓗(0.50,0.00))─╰Exp(0.00+1.00j 𝓗(0.50,0.20))─┤  <Y>  ")
+    # the sum's complex coefficients drawn with both parts (PennyLane's format of the array)
+    s = qml.sum(qml.s_prod(0.5, qml.X(0)), qml.s_prod(1j, qml.Y(0)))
+    assert s.label(decimals=2) == "𝓗\n(0.50,\n0.00+1.00j)"
