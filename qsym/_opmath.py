@@ -93,7 +93,7 @@ from ._operations import (
     written_terms,
 )
 from ._trace import (QueueLog, Tape, Traced, active_tape, aside_tape, choice, not_recording,
-                     outer_tape, recording, recording_root, take_over)
+                     outer_tape, recording, recording_root, recording_tapes, take_over)
 from .wires import Wires, order_list
 from . import templates
 from .templates import QFT, BoxKey, Template, add_draw_group, clear_draw_groups, current_draw_groups, gates_matrix
@@ -5298,7 +5298,8 @@ class Exp:
             return
         try:
             obs = self._pauli_form(base)  # a gate with a Pauli form leaves the tape here
-            tape.measured(obs._gates)  # ... and is used: not a dropped observable
+            for t in recording_tapes():  # ... and is used: not a dropped observable (on
+                t.measured(obs._gates)  # the tape it was made on too: qml.adjoint(qml.exp)(H, c))
             root = recording_root()
             if (root is None or getattr(root, "log", None) is None) and self._hermitian():
                 # in a circuit, exp(c H) of a real c: a measurement takes it as its
@@ -5582,14 +5583,17 @@ class Exp:
         """The base's diagonalizing gates (an exponential shares its eigenbasis)."""
         return self.base.diagonalizing_gates()
 
+    def _base_terms(self) -> dict:
+        """The base's Pauli words as written (:func:`written_terms`): a term whose value is
+        0 at some input stays a (zero) rotation, as traced (a replay at zero)."""
+        with not_recording():  # (looked at: its gates left the tape when it was made)
+            terms = written_terms(self.base)
+        return self._pauli_form(self.base).terms if terms is None else terms
+
     def _angles(self) -> list:
         """``(word, theta)`` with ``coeff * h P = -i theta/2 P`` for each word of the base."""
         out, coeff = [], self.coeff
-        with not_recording():  # (looked at: its gates left the tape when it was made)
-            terms = written_terms(self.base)  # a term whose value is 0 at some input
-        if terms is None:  # stays a (zero) rotation, as traced (a replay at zero)
-            terms = self._pauli_form(self.base).terms
-        for word, h in terms.items():
+        for word, h in self._base_terms().items():
             if isinstance(coeff, np.ndarray) and coeff.dtype == object:
                 # a batch of traced coefficients (broadcasting): each element's angle
                 out.append((word, np.array([self._traced_angle(c, h) for c in coeff.flat],
@@ -6040,7 +6044,7 @@ class Evolution(Exp):
 
     def _angles(self) -> list:
         out = []
-        for word, h in self._pauli_form(self.base).terms.items():
+        for word, h in self._base_terms().items():
             if isinstance(h, numbers.Number) and complex(h).imag != 0:
                 raise GateError(f"{self!r}: the generator is not Hermitian")
             h = h.real if isinstance(h, complex) else h

@@ -478,6 +478,25 @@ def recording_root() -> Tape | None:
     return root
 
 
+def recording_tapes() -> list:
+    """The tapes of this thread's current recording, innermost first, back to its root
+    (:func:`recording_root`): an operator made on an outer tape and used by a function
+    ``qml.adjoint`` / ``qml.ctrl`` records on a tape of its own is used on each.
+
+    >>> t, u = Tape(), Tape()
+    >>> with recording(t):
+    ...     with recording(u):
+    ...         recording_tapes() == [u, t]
+    True
+    """
+    out = []
+    for tape in reversed(getattr(LOCAL, "stack", None) or ()):
+        if tape is None:
+            break
+        out.append(tape)
+    return out
+
+
 @contextmanager
 def recording(tape: Tape):
     """Record gates created in this block (on this thread) on ``tape``."""

@@ -1236,3 +1236,40 @@ def test_exp_of_sums_scaled_by_inputs_applies_the_same_words_at_zero():
     # the sum's complex coefficients drawn with both parts (PennyLane's format of the array)
     s = qml.sum(qml.s_prod(0.5, qml.X(0)), qml.s_prod(1j, qml.Y(0)))
     assert s.label(decimals=2) == "𝓗\n(0.50,\n0.00+1.00j)"
+
+
+def test_evolutions_and_transformed_exponentials_of_inputs_match_pennylane():
+    """``qml.evolve`` of a sum of input multiples applied no rotation at an input of 0 (its
+    own angles read the merged Pauli sum: the circuit was refused at every call by the
+    replay at zero), and ``qml.adjoint(qml.exp)(H, c)`` / ``qml.ctrl(qml.exp, 2)(H, c)`` of a
+    sum ``H`` made in the circuit raised ``TracingError`` (the sum's gates were marked used
+    on the adjoint's own tape only, not on the circuit's). Values: PennyLane 0.45.1's
+    (rounded to 10 digits), at four points each."""
+    dev = qml.device("default.qubit", wires=3)
+
+    def evolve_sum(p):
+        qml.evolve(qml.sum(qml.s_prod(p[0], qml.X(0)), qml.s_prod(p[1], qml.Y(1) @ qml.Y(2))), 0.7)
+
+    def adjoint_exp(p):
+        qml.adjoint(qml.exp)(qml.sum(qml.s_prod(p[0], qml.X(0)), qml.s_prod(p[1], qml.X(1))), 1j)
+
+    def ctrl_exp(p):
+        qml.ctrl(qml.exp, control=2)(qml.sum(qml.s_prod(p[0], qml.X(0)),
+                                             qml.s_prod(p[1], qml.Y(1))), 1j)
+
+    pennylane = {
+        evolve_sum: [[0.0, 0.8775825619, -0.2955202067], [0.0, 0.5857537367, -0.2955202067],
+                     [0.0, 0.8775825619, -0.7578425629], [0.0, 0.4888332736, -0.659384672]],
+        adjoint_exp: [[0.0, 0.8775825619, -0.2955202067], [-0.8201227929, 0.8775825619, -0.2955202067],
+                      [0.0, 0.8775825619, -0.8912073601], [0.5642100735, 0.8775825619, -0.7833269096]],
+        ctrl_exp: [[0.0, 0.8775825619, -0.2955202067], [0.0, 0.7243001434, -0.2955202067],
+                   [0.0, 0.8083070668, 0.091952666], [0.0, 0.6412334743, 0.0]]}
+    for f, rows in pennylane.items():
+        @qml.qnode(dev)
+        def c(p):
+            qml.RX(0.3, 0); qml.RY(0.4, 1); qml.RX(0.5, 2); qml.Hadamard(2)
+            f(p)
+            return qml.expval(qml.Z(0) @ qml.Y(1)), qml.expval(qml.X(2)), qml.expval(qml.Y(0))
+
+        for p, want in zip(([0.0, 0.0], [0.0, 0.6], [0.4, 0.0], [0.3, -0.7]), rows):
+            assert onp.allclose(c(onp.array(p)), want, atol=1e-9, rtol=0), (f.__name__, p)
