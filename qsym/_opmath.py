@@ -5413,7 +5413,7 @@ class Exp:
                 "Hermitian observables only; use a real coefficient and a Hermitian base")
         terms = self._exponent_terms()
         words = list(terms)
-        if any(not _commute(a, b) for i, a in enumerate(words) for b in words[i + 1:]):
+        if not _all_commute(words):
             return self._eigen_observable()
         out = Observable({(): 1.0})
         for word, t in terms.items():
@@ -5627,9 +5627,13 @@ class Exp:
 
     def _rotations(self) -> list:
         angles = self._angles()
-        words = [w for w, _ in angles]
-        if any(not _commute(a, b) for i, a in enumerate(words) for b in words[i + 1:]):
-            return self._eigenbasis_gates()
+        if not _all_commute([w for w, _ in angles]):
+            # a written word of a zero number (qml.Hamiltonian([0.0, 1.0], [X, Z])) left
+            # out, as the merged Pauli sum leaves it: rotations if the rest commute
+            merged = self._pauli_form(self.base).terms
+            angles = [(w, t) for w, t in angles if w in merged]
+            if not _all_commute([w for w, _ in angles]):
+                return self._eigenbasis_gates()
         return [_rotation(w, t) for w, t in angles]
 
     def _eigenbasis_gates(self) -> list:
@@ -6065,6 +6069,10 @@ class Evolution(Exp):
     def matrix(self, wire_order=None) -> np.ndarray:
         self.coeff = -1j * complex(self.param)
         return super().matrix(wire_order)
+
+
+def _all_commute(words) -> bool:
+    return all(_commute(a, b) for i, a in enumerate(words) for b in words[i + 1:])
 
 
 def exp(op, coeff=1.0, num_steps=None, id=None) -> Exp:

@@ -1273,3 +1273,11 @@ def test_evolutions_and_transformed_exponentials_of_inputs_match_pennylane():
 
         for p, want in zip(([0.0, 0.0], [0.0, 0.6], [0.4, 0.0], [0.3, -0.7]), rows):
             assert onp.allclose(c(onp.array(p)), want, atol=1e-9, rtol=0), (f.__name__, p)
+    # a written word of a zero number that does not commute with the rest is left out, as
+    # the merged Pauli sum leaves it: one rotation, not the eigenbasis gates (V^dagger, RZ, V)
+    from qsym._trace import Tape, recording
+    tape = Tape()
+    with recording(tape):
+        qml.exp(qml.sum(qml.s_prod(0.0, qml.X(0)), qml.Z(0)), 0.5j)
+        qml.evolve(qml.Hamiltonian([0.0, 1.0], [qml.X(1), qml.Z(1)]), 0.3)
+    assert [(op.name, float(op.params[0])) for op in tape.items] == [("RZ", -1.0), ("RZ", 0.6)]
