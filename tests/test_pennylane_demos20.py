@@ -196,3 +196,91 @@ def test_qksd_qsp_demo_matches_pennylane():
     assert abs(P - 0.9701303374258385) < 1e-12
     assert abs(RP - -0.9639676536364041) < 1e-12
     assert abs(coherent_result - 0.06861152598093105) < 1e-11
+
+
+# --- Intro to QAOA (tutorial_qaoa_intro, rerun: the second round's row, no test held it):
+# ApproxTimeEvolution's device-level drawing, qml.layer, qaoa.min_vertex_cover's
+# Hamiltonians, 10 gradient-descent steps of the demo's 70 on lightning.qubit, the output
+# distribution, the reward-modified cost (qaoa.edge_driver). Agreed before this round.
+
+def test_qaoa_intro_demo_matches_pennylane():
+    import networkx as nx
+    from qsym import qaoa
+
+    H = qp.Hamiltonian([1, 1, 0.5], [qp.PauliX(0), qp.PauliZ(1), qp.PauliX(0) @ qp.PauliX(1)])
+    dev = qp.device("default.qubit", wires=2)
+
+    @qp.qnode(dev)
+    def circuit():
+        qp.ApproxTimeEvolution(H, 1, 2)
+        return [qp.expval(qp.PauliZ(i)) for i in range(2)]
+
+    assert qp.draw(circuit, level="device")() == (
+        "0: ──RX(1.00)─╭RXX(0.50)──RX(1.00)─╭RXX(0.50)─┤  <Z>\n"
+        "1: ──RZ(1.00)─╰RXX(0.50)──RZ(1.00)─╰RXX(0.50)─┤  <Z>")
+    assert numpy.allclose(circuit(), [-0.2688155800183077, 0.6459632908632127], atol=1e-13)
+
+    def circ(theta):
+        qp.RX(theta, wires=0)
+        qp.Hadamard(wires=1)
+        qp.CNOT(wires=[0, 1])
+
+    @qp.qnode(dev)
+    def layered(params, **kwargs):
+        qp.layer(circ, 3, params)
+        return [qp.expval(qp.PauliZ(i)) for i in range(2)]
+
+    assert qp.draw(layered)([0.3, 0.4, 0.5]) == (
+        "0: ──RX(0.30)─╭●──RX(0.40)─╭●──RX(0.50)─╭●─┤  <Z>\n"
+        "1: ──H────────╰X──H────────╰X──H────────╰X─┤  <Z>")
+
+    graph = nx.Graph([(0, 1), (1, 2), (2, 0), (2, 3)])
+    cost_h, mixer_h = qaoa.min_vertex_cover(graph, constrained=False)
+    assert str(mixer_h) == "1 * X(0) + 1 * X(1) + 1 * X(2) + 1 * X(3)"
+    wires, depth = range(4), 2
+    dev = qp.device("lightning.qubit", wires=wires)
+
+    def run(cost):
+        def qaoa_layer(gamma, alpha):
+            qaoa.cost_layer(gamma, cost)
+            qaoa.mixer_layer(alpha, mixer_h)
+
+        def layers(params, **kwargs):
+            for w in wires:
+                qp.Hadamard(wires=w)
+            qp.layer(qaoa_layer, depth, params[0], params[1])
+
+        @qp.qnode(dev)
+        def cost_function(params):
+            layers(params)
+            return qp.expval(cost)
+
+        @qp.qnode(dev)
+        def probability_circuit(gamma, alpha):
+            layers([gamma, alpha])
+            return qp.probs(wires=wires)
+
+        optimizer = qp.GradientDescentOptimizer()
+        params = np.array([[0.5, 0.5], [0.5, 0.5]], requires_grad=True)
+        for _ in range(10):
+            params = optimizer.step(cost_function, params)
+        return params, probability_circuit(params[0], params[1]), cost_function
+
+    params, probs, _ = run(cost_h)
+    assert numpy.allclose(params, [[0.70532457, 0.78814062], [0.4485698, 0.7314996]], atol=1e-8)
+    assert numpy.allclose(probs, [0.00832298, 0.02426729, 0.01726336, 0.04861612, 0.02198649,
+                                  0.03220526, 0.18943939, 0.00185401, 0.02198649, 0.03220526,
+                                  0.18943939, 0.00185401, 0.06910264, 0.13160985, 0.13053517,
+                                  0.07931227], atol=1e-8)
+    reward_h = qaoa.edge_driver(nx.Graph([(0, 2)]), ["11"])
+    new_cost_h = cost_h + 2 * reward_h
+    assert str(new_cost_h).endswith("+ -0.5 * (Z(0) @ Z(2)) + 0.5 * Z(0) + 0.5 * Z(2)")
+    params, _, cost_function = run(new_cost_h)
+    assert numpy.allclose(params, [[0.70766326, 0.73587173], [0.2241835, 0.61882326]], atol=1e-8)
+    drawn = qp.draw(cost_function)(params)
+    assert drawn.endswith("0: ··· ─╭ApproxTimeEvolution(1.00,1.00,1.00,1.00,0.62)─┤ ╭<𝓗>\n"
+                          "1: ··· ─├ApproxTimeEvolution(1.00,1.00,1.00,1.00,0.62)─┤ ├<𝓗>\n"
+                          "2: ··· ─├ApproxTimeEvolution(1.00,1.00,1.00,1.00,0.62)─┤ ├<𝓗>\n"
+                          "3: ··· ─╰ApproxTimeEvolution(1.00,1.00,1.00,1.00,0.62)─┤ ╰<𝓗>")
+    assert ("─╭ApproxTimeEvolution(0.75,0.75,0.75,0.75,0.75,0.75,0.75,0.75,0.75,0.75,0.75,0.75,"
+            "-1.00,-1.00,-1.00,-1.00,-0.50,0.50,0.50,0.71) ···") in drawn
