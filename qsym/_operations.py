@@ -4668,6 +4668,12 @@ def merge_terms(forms, scales=None) -> Observable:
     return result
 
 
+def _scaled(op) -> bool:
+    """Whether ``op`` holds a scalar multiple or a linear combination (a coefficient)."""
+    return isinstance(op, (SProd, LinearCombination)) or (
+        isinstance(op, _Arithmetic) and any(map(_scaled, op.operands)))
+
+
 def written_terms(op) -> dict | None:
     """``op``'s Pauli sum as written, ``{word: coefficient}`` (equal words added), where a
     word whose coefficient is a zero number stays (an :class:`Observable` drops it): what
@@ -4679,20 +4685,33 @@ def written_terms(op) -> dict | None:
     >>> written_terms(qml.sum(0.0 * qml.X(0), qml.s_prod(0.5, qml.Y(0) @ qml.Z(1))))
     {((0, 'X'),): 0.0, ((0, 'Y'), (1, 'Z')): 0.5}
     """
+    if not _scaled(op):  # no coefficient to be 0 (gates, their products and sums)
+        form = _pauli_form(op)
+        return None if form is None else dict(form.terms)
     if isinstance(op, SProd):
         inner = None if batched_scalar(op.scalar) else written_terms(op.base)
         if inner is None:
             return None
         c = _scalar(op.scalar)
         return {w: c * v for w, v in inner.items()}
-    if isinstance(op, (Sum, Prod)) and op.operands:
+    if isinstance(op, LinearCombination) and op._ops:  # (its terms, no SProd made)
+        parts = [written_terms(o) for o in op._ops]
+        if any(p is None for p in parts):
+            return None
+        scales = [_scalar(c) for c in op._coeffs]
+        parts = [{w: c * v for w, v in p.items()} for c, p in zip(scales, parts)]
+    elif isinstance(op, (Sum, Prod)) and op.operands:
         parts = [written_terms(o) for o in op.operands]
         if any(p is None for p in parts):
             return None
-        out = parts[0]
+    else:
+        parts = None
+    if parts is not None:
+        out = dict(parts[0])
         for part in parts[1:]:
             if isinstance(op, Sum):
-                out = {**out, **{w: out[w] + c if w in out else c for w, c in part.items()}}
+                for w, c in part.items():
+                    out[w] = out[w] + c if w in out else c
                 continue
             product: dict = {}
             for w1, c1 in out.items():
