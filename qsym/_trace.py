@@ -126,8 +126,9 @@ class IdCountedList(list):
                 ids[k] -= 1
 
     def append(self, x) -> None:
-        super().append(x)
-        self._add((x,))
+        list.append(self, x)
+        ids = self.ids
+        ids[id(x)] = ids.get(id(x), 0) + 1
 
     def extend(self, xs) -> None:
         xs = list(xs)
