@@ -284,3 +284,41 @@ def test_qaoa_intro_demo_matches_pennylane():
                           "3: ··· ─╰ApproxTimeEvolution(1.00,1.00,1.00,1.00,0.62)─┤ ╰<𝓗>")
     assert ("─╭ApproxTimeEvolution(0.75,0.75,0.75,0.75,0.75,0.75,0.75,0.75,0.75,0.75,0.75,0.75,"
             "-1.00,-1.00,-1.00,-1.00,-0.50,0.50,0.50,0.71) ···") in drawn
+
+
+# --- Fermionic operators (tutorial_fermionic_operators, rerun: no test held it): FermiC /
+# FermiA arithmetic and printing, from_string's two notations, Jordan-Wigner of words and
+# sentences, H2's fermionic Hamiltonian (37 terms) and its lowest eigenvalues. Agreed before
+# this round: every printed line identical.
+
+def test_fermionic_operators_demo_matches_pennylane():
+    from qsym.fermi import FermiA, FermiC
+
+    a0_dag, a1 = FermiC(0), FermiA(1)
+    fermi_word = a0_dag * a1
+    assert str(1.3 * a0_dag * a1 + 2.4 * a1) == "1.3 * a⁺(0) a(1)\n+ 2.4 * a(1)"
+    fermi_sentence = 1.2 * a0_dag + 0.5 * a1 - 2.3 * (a0_dag * a1) ** 2
+    assert str(fermi_sentence) == (
+        "1.2 * a⁺(0)\n+ 0.5 * a(1)\n+ -2.3 * a⁺(0) a(1) a⁺(0) a(1)")
+    assert fermi_sentence.simplify() is None
+    assert str(qp.fermi.from_string("0+ 1- 0+ 1-")) == "a⁺(0) a(1) a⁺(0) a(1)"
+    assert str(qp.fermi.from_string("0^ 1 0^ 1")) == "a⁺(0) a(1) a⁺(0) a(1)"
+    assert str(qp.jordan_wigner(FermiC(0) * FermiA(0))) == "(0.5+0j) * I(0) + (-0.5+0j) * Z(0)"
+    assert str(qp.jordan_wigner(fermi_sentence)) == (
+        "0.6 * X(0) + -0.6j * Y(0) + 0.25 * (Z(0) @ X(1)) + 0.25j * (Z(0) @ Y(1))")
+    h1 = (0.5 * (FermiC(0) * FermiA(1) + FermiC(1) * FermiA(0))
+          + 0.2 * FermiC(2) * FermiA(2) * FermiC(3) * FermiA(3))
+    assert str(qp.jordan_wigner(h1, ps=True)) == (
+        "(0.25+0j) * Y(0) @ Y(1)\n+ (0.25+0j) * X(0) @ X(1)\n+ (0.05+0j) * I\n"
+        "+ (-0.05+0j) * Z(3)\n+ (-0.05+0j) * Z(2)\n+ (0.05+0j) * Z(2) @ Z(3)")
+    assert numpy.allclose(fermi_word.to_mat(n_orbitals=2),
+                          [[0, 0, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 0]])
+    assert repr(fermi_word) == "FermiWord({(0, 0): '+', (1, 1): '-'})"
+    assert str(fermi_word.adjoint()) == "a⁺(1) a(0)"
+    geometry = np.array([[-0.67294, -0.79565, 0.06950], [-0.06739, -0.06509, -0.06950]],
+                        requires_grad=False)
+    h_ferm = qchem.fermionic_hamiltonian(qchem.Molecule(["H", "H"], geometry))()
+    assert len(h_ferm) == 37
+    h_pauli = qp.jordan_wigner(h_ferm)
+    eig = qp.eigvals(qp.SparseHamiltonian(h_pauli.sparse_matrix(), wires=h_pauli.wires), k=4)
+    assert numpy.allclose(eig, [-1.06184617, -0.36255865, -0.36255865, -0.09201273], atol=1e-8)
