@@ -1257,7 +1257,24 @@ def test_evolutions_and_transformed_exponentials_of_inputs_match_pennylane():
         qml.ctrl(qml.exp, control=2)(qml.sum(qml.s_prod(p[0], qml.X(0)),
                                              qml.s_prod(p[1], qml.Y(1))), 1j)
 
+    def adjoint_evolve(p):  # (an operator's adjoint, the wrapped evolution's replay at 0)
+        qml.adjoint(qml.evolve(qml.Hamiltonian([p[0], p[1]], [qml.Z(0), qml.Y(1) @ qml.Z(2)]), 0.3))
+
+    def ctrl_evolve(p):
+        qml.ctrl(qml.evolve(qml.sum(qml.s_prod(p[0], qml.Y(0)), qml.s_prod(p[1], qml.Y(1))), 0.4),
+                 control=2)
+
+    def exp_in_layer(p):
+        qml.layer(lambda a: qml.exp(qml.dot([a, 0.2], [qml.X(0) @ qml.X(1), qml.Z(2)]), 1j), 2,
+                  [p[0], p[1]])
+
     pennylane = {
+        adjoint_evolve: [[0.0, 0.8775825619, -0.2955202067], [0.0, 0.8213267322, -0.2955202067],
+                         [0.0, 0.8775825619, -0.2870499991], [0.0, 0.8013109315, -0.2907456914]],
+        ctrl_evolve: [[0.0, 0.8775825619, -0.2955202067], [0.0, 0.8524292684, -0.2955202067],
+                      [0.0, 0.8438012555, -0.2955202067], [0.0, 0.8210399716, -0.2955202067]],
+        exp_in_layer: [[0.0, 0.9553364891, -0.2955202067], [0.0, 0.9553364891, 0.2396583169],
+                       [0.0, 0.9553364891, 0.0609838849], [0.0, 0.9553364891, -0.4727657064]],
         evolve_sum: [[0.0, 0.8775825619, -0.2955202067], [0.0, 0.5857537367, -0.2955202067],
                      [0.0, 0.8775825619, -0.7578425629], [0.0, 0.4888332736, -0.659384672]],
         adjoint_exp: [[0.0, 0.8775825619, -0.2955202067], [-0.8201227929, 0.8775825619, -0.2955202067],
