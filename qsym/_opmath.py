@@ -1836,12 +1836,25 @@ def _product_pow(prod, z: int, lazy: bool):
     return gates[0] if len(gates) == 1 else gates
 
 
-def _template_pow(base, z, lazy):
+def _exp_pow(base, z, lazy):
+    """PennyLane's ``Pow(Exp, z)`` of an exponential applied as rotations: its rotations
+    taken off the tape and applied as a template's gates are (:func:`_template_pow`)."""
+    tape = active_tape()
+    gates = getattr(base, "_applied", None)
+    if gates is None or tape is None or not all([tape.remove(g) for g in gates]):
+        with not_recording():
+            gates = base._rotations()
+    return _template_pow(base, z, lazy, list(gates))
+
+
+def _template_pow(base, z, lazy, ops=None):
     """PennyLane's ``Pow(template, z)``: applied as the template's gates ``z`` times for a
     non-negative integer ``z`` (none for 0); any other power has no gates (PennyLane's
     ``Operator.pow`` is undefined there): its matrix is the matrix power, a circuit refuses
-    it. ``lazy=False``: the gates (the identity for none), or that ``Pow``."""
-    ops = _template_ops(base)  # (taken off the active tape)
+    it. ``lazy=False``: the gates (the identity for none), or that ``Pow``. ``ops``: the
+    gates (an exponential's rotations), else the template's."""
+    if ops is None:
+        ops = _template_ops(base)  # (taken off the active tape)
     if not (np.ndim(z) == 0 and _is_integer(z) and z >= 0):
         return _unapplied_pow(base, z)  # (lazy=False too: PennyLane's Pow where pow fails)
     if int(z) * len(ops) > templates.MAX_TEMPLATE_GATES:  # (z copies: refused before any)
@@ -1995,6 +2008,8 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
         return _in_place_of(base, PowOperation(base, None, z))
     if isinstance(base, Template):
         return _template_pow(base, z, lazy)
+    if isinstance(base, Exp) and base._applies():  # PennyLane's Pow(Exp): its rotations z times
+        return _exp_pow(base, z, lazy)
     if not isinstance(base, Operation):
         raise GateError(f"qml.pow takes an operator, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
     if _no_gates(base):

@@ -1298,3 +1298,31 @@ def test_evolutions_and_transformed_exponentials_of_inputs_match_pennylane():
         qml.exp(qml.sum(qml.s_prod(0.0, qml.X(0)), qml.Z(0)), 0.5j)
         qml.evolve(qml.Hamiltonian([0.0, 1.0], [qml.X(1), qml.Z(1)]), 0.3)
     assert [(op.name, float(op.params[0])) for op in tape.items] == [("RZ", -1.0), ("RZ", 0.6)]
+
+
+def test_a_power_of_an_exponential_is_applied_as_pennylanes_pow():
+    """``qml.pow(qml.exp(H, 1j), 2)`` / ``qml.pow(qml.evolve(P, t), 3)`` / a 0th power:
+    qsym raised ``GateError`` ("qml.pow takes an operator"); PennyLane applies ``Pow(Exp)``.
+    Values and drawing: PennyLane 0.45.1's; the gradient (PennyLane 0.45.1 cannot: its
+    decomposition of the power fails) by central differences."""
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(p):
+        qml.RX(0.3, 0); qml.RY(0.4, 1)
+        qml.pow(qml.exp(qml.sum(qml.s_prod(p[0], qml.X(0)), qml.s_prod(p[1], qml.X(1))), 1j), 2)
+        qml.pow(qml.evolve(qml.Z(0) @ qml.Y(1), p[1]), 3)
+        qml.pow(qml.exp(qml.X(2), 0.5j), 0)
+        return qml.expval(qml.Z(0) @ qml.Y(1)), qml.expval(qml.Y(0))
+
+    assert onp.allclose(c(onp.zeros(2)), [0.0, -0.29552021], atol=1e-8)
+    p = onp.array([0.3, -0.7])
+    assert onp.allclose(c(p), [-0.19179435, -0.38403449], atol=1e-8)
+    assert qml.draw(c)(p) == (
+        "0: ──RX(0.30)─────────────╭(Exp(0.00+1.00j 𝓗(0.30,-0.70)))²─╭(Exp(0.70j Z@Y))³─┤ ╭<Z@Y>  <Y>\n"
+        "1: ──RY(0.40)─────────────╰(Exp(0.00+1.00j 𝓗(0.30,-0.70)))²─╰(Exp(0.70j Z@Y))³─┤ ╰<Z@Y>     \n"
+        "2: ──(Exp(0.00+0.50j X))⁰──────────────────────────────────────────────────────┤            ")
+    grad = qml.grad(lambda q: c(q)[0])(pnp.array(p))
+    h = 1e-6
+    for k, e in enumerate(onp.eye(2)):
+        assert abs(grad[k] - (c(p + h * e)[0] - c(p - h * e)[0]) / (2 * h)) < 1e-7
