@@ -2460,6 +2460,17 @@ def matrix_label(base_label: str, U, cache=None) -> str:
     return f"{base_label}\n(M{idx})"
 
 
+def label_number(p, decimals: int) -> str:
+    """A parameter as PennyLane's ``Operator.label`` writes it: ``format`` of its array
+    with ``decimals`` places, so a complex one shows both parts (the coefficients of a
+    sum made from ``PauliSentence.operation()``). A traced one raises ``TypeError``.
+
+    >>> label_number(0.075j, 2), label_number(np.float64(1.234), 1)
+    ('0.00+0.07j', '1.2')
+    """
+    return format(np.asarray(getval(p)), f".{decimals}f")
+
+
 def operator_label(base_label: str, data, decimals=None, cache=None, ident=None) -> str:
     """PennyLane's generic ``Operator.label``: ``base_label``, then on a second line, in
     parentheses, each parameter of ``data``: a number with ``decimals`` digits (left out
@@ -2479,7 +2490,7 @@ def operator_label(base_label: str, data, decimals=None, cache=None, ident=None)
         if np.ndim(p) == 0:
             if decimals is not None:
                 try:
-                    parts.append(format(float(np.real(p)), f".{decimals}f"))
+                    parts.append(label_number(p, decimals))
                 except (TypeError, ValueError):
                     parts.append(format(p))
         elif isinstance(cache, dict) and isinstance(cache.get("matrices"), list):
@@ -4657,6 +4668,62 @@ def merge_terms(forms, scales=None) -> Observable:
     return result
 
 
+def _scaled(op) -> bool:
+    """Whether ``op`` holds a scalar multiple or a linear combination (a coefficient)."""
+    return isinstance(op, (SProd, LinearCombination)) or (
+        isinstance(op, _Arithmetic) and any(map(_scaled, op.operands)))
+
+
+def written_terms(op) -> dict | None:
+    """``op``'s Pauli sum as written, ``{word: coefficient}`` (equal words added), where a
+    word whose coefficient is a zero number stays (an :class:`Observable` drops it): what
+    ``qml.exp`` of an operator built from circuit inputs applies is then the same words at
+    every value (``excitation * x`` at ``x = 0``: a replay at zero). None where an operand
+    has no Pauli form or a scalar is a batch.
+
+    >>> import qsym as qml
+    >>> written_terms(qml.sum(0.0 * qml.X(0), qml.s_prod(0.5, qml.Y(0) @ qml.Z(1))))
+    {((0, 'X'),): 0.0, ((0, 'Y'), (1, 'Z')): 0.5}
+    """
+    if not _scaled(op):  # no coefficient to be 0 (gates, their products and sums)
+        form = _pauli_form(op)
+        return None if form is None else dict(form.terms)
+    if isinstance(op, SProd):
+        inner = None if batched_scalar(op.scalar) else written_terms(op.base)
+        if inner is None:
+            return None
+        c = _scalar(op.scalar)
+        return {w: c * v for w, v in inner.items()}
+    if isinstance(op, LinearCombination) and op._ops:  # (its terms, no SProd made)
+        parts = [written_terms(o) for o in op._ops]
+        if any(p is None for p in parts):
+            return None
+        scales = [_scalar(c) for c in op._coeffs]
+        parts = [{w: c * v for w, v in p.items()} for c, p in zip(scales, parts)]
+    elif isinstance(op, (Sum, Prod)) and op.operands:
+        parts = [written_terms(o) for o in op.operands]
+        if any(p is None for p in parts):
+            return None
+    else:
+        parts = None
+    if parts is not None:
+        out = dict(parts[0])
+        for part in parts[1:]:
+            if isinstance(op, Sum):
+                for w, c in part.items():
+                    out[w] = out[w] + c if w in out else c
+                continue
+            product: dict = {}
+            for w1, c1 in out.items():
+                for w2, c2 in part.items():
+                    phase, w = _mul_words(w1, w2)
+                    product[w] = product[w] + phase * c1 * c2 if w in product else phase * c1 * c2
+            out = product
+        return out
+    form = _pauli_form(op)
+    return None if form is None else dict(form.terms)
+
+
 def _has_pauli_rep(op) -> bool:
     """Whether PennyLane gives ``op`` a ``pauli_rep`` (an arithmetic operator: each operand),
     without building the sentences."""
@@ -5624,7 +5691,7 @@ class Sum(_Arithmetic):
         if decimals is None or not params or len(params) > 3:
             return base_label or "𝓗"
         try:
-            shown = ",\n".join(format(float(np.real(p)), f".{decimals}f") for p in params)
+            shown = ",\n".join(label_number(p, decimals) for p in params)
         except TypeError:  # traced parameters: no numbers to show
             return base_label or "𝓗"
         return f"{base_label or '𝓗'}\n({shown})"

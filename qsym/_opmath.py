@@ -90,9 +90,10 @@ from ._operations import (
     sparse_of,
     table_gates,
     user_declares,
+    written_terms,
 )
 from ._trace import (QueueLog, Tape, Traced, active_tape, aside_tape, choice, not_recording,
-                     outer_tape, recording, recording_root, take_over)
+                     outer_tape, recording, recording_root, recording_tapes, take_over)
 from .wires import Wires, order_list
 from . import templates
 from .templates import QFT, BoxKey, Template, add_draw_group, clear_draw_groups, current_draw_groups, gates_matrix
@@ -1837,12 +1838,25 @@ def _product_pow(prod, z: int, lazy: bool):
     return gates[0] if len(gates) == 1 else gates
 
 
-def _template_pow(base, z, lazy):
+def _exp_pow(base, z, lazy):
+    """PennyLane's ``Pow(Exp, z)`` of an exponential applied as rotations: its rotations
+    taken off the tape and applied as a template's gates are (:func:`_template_pow`)."""
+    tape = active_tape()
+    gates = getattr(base, "_applied", None)
+    if gates is None or tape is None or not all([tape.remove(g) for g in gates]):
+        with not_recording():
+            gates = base._rotations()
+    return _template_pow(base, z, lazy, list(gates))
+
+
+def _template_pow(base, z, lazy, ops=None):
     """PennyLane's ``Pow(template, z)``: applied as the template's gates ``z`` times for a
     non-negative integer ``z`` (none for 0); any other power has no gates (PennyLane's
     ``Operator.pow`` is undefined there): its matrix is the matrix power, a circuit refuses
-    it. ``lazy=False``: the gates (the identity for none), or that ``Pow``."""
-    ops = _template_ops(base)  # (taken off the active tape)
+    it. ``lazy=False``: the gates (the identity for none), or that ``Pow``. ``ops``: the
+    gates (an exponential's rotations), else the template's."""
+    if ops is None:
+        ops = _template_ops(base)  # (taken off the active tape)
     if not (np.ndim(z) == 0 and _is_integer(z) and z >= 0):
         return _unapplied_pow(base, z)  # (lazy=False too: PennyLane's Pow where pow fails)
     if int(z) * len(ops) > templates.MAX_TEMPLATE_GATES:  # (z copies: refused before any)
@@ -2003,6 +2017,8 @@ def pow(base, z=1, lazy=True, id=None):  # noqa: A001,A002  (PennyLane's names)
         return _in_place_of(base, PowOperation(base, None, z))
     if isinstance(base, Template):
         return _template_pow(base, z, lazy)
+    if isinstance(base, Exp) and base._applies():  # PennyLane's Pow(Exp): its rotations z times
+        return _exp_pow(base, z, lazy)
     if not isinstance(base, Operation):
         raise GateError(f"qml.pow takes an operator, e.g. qml.pow(qml.RX(0.1, wires=0), 2); got {base!r}")
     if _no_gates(base):
@@ -5308,7 +5324,8 @@ class Exp:
             return
         try:
             obs = self._pauli_form(base)  # a gate with a Pauli form leaves the tape here
-            tape.measured(obs._gates)  # ... and is used: not a dropped observable
+            for t in recording_tapes():  # ... and is used: not a dropped observable (on
+                t.measured(obs._gates)  # the tape it was made on too: qml.adjoint(qml.exp)(H, c))
             root = recording_root()
             if (root is None or getattr(root, "log", None) is None) and self._hermitian():
                 # in a circuit, exp(c H) of a real c: a measurement takes it as its
@@ -5422,7 +5439,7 @@ class Exp:
                 "Hermitian observables only; use a real coefficient and a Hermitian base")
         terms = self._exponent_terms()
         words = list(terms)
-        if any(not _commute(a, b) for i, a in enumerate(words) for b in words[i + 1:]):
+        if not _all_commute(words):
             return self._eigen_observable()
         out = Observable({(): 1.0})
         for word, t in terms.items():
@@ -5592,13 +5609,17 @@ class Exp:
         """The base's diagonalizing gates (an exponential shares its eigenbasis)."""
         return self.base.diagonalizing_gates()
 
+    def _base_terms(self) -> dict:
+        """The base's Pauli words as written (:func:`written_terms`): a term whose value is
+        0 at some input stays a (zero) rotation, as traced (a replay at zero)."""
+        with not_recording():  # (looked at: its gates left the tape when it was made)
+            terms = written_terms(self.base)
+        return self._pauli_form(self.base).terms if terms is None else terms
+
     def _angles(self) -> list:
         """``(word, theta)`` with ``coeff * h P = -i theta/2 P`` for each word of the base."""
-        out = []
-        base, coeff = self.base, self.coeff
-        while isinstance(base, SProd):  # the scalar kept apart: a term whose value is 0 at
-            base, coeff = base.base, coeff * base.scalar  # some input stays a (zero) rotation
-        for word, h in self._pauli_form(base).terms.items():
+        out, coeff = [], self.coeff
+        for word, h in self._base_terms().items():
             if isinstance(coeff, np.ndarray) and coeff.dtype == object:
                 # a batch of traced coefficients (broadcasting): each element's angle
                 out.append((word, np.array([self._traced_angle(c, h) for c in coeff.flat],
@@ -5609,7 +5630,7 @@ class Exp:
                 out.append((word, self._traced_angle(coeff, h)))
                 continue
             # an autograd box under a tape's derivative; an array of coefficients: broadcast
-            boxed = 2j * coeff * complex(h)
+            boxed = 2j * coeff * (h if isinstance(h, Box) else complex(h))
             theta = np.asarray(getval(boxed), dtype=complex)
             if np.any(abs(theta.imag) > 1e-12):
                 raise GateError(f"{self!r} is not unitary (coeff * base is not anti-Hermitian): "
@@ -5632,9 +5653,13 @@ class Exp:
 
     def _rotations(self) -> list:
         angles = self._angles()
-        words = [w for w, _ in angles]
-        if any(not _commute(a, b) for i, a in enumerate(words) for b in words[i + 1:]):
-            return self._eigenbasis_gates()
+        if not _all_commute([w for w, _ in angles]):
+            # a written word of a zero number (qml.Hamiltonian([0.0, 1.0], [X, Z])) left
+            # out, as the merged Pauli sum leaves it: rotations if the rest commute
+            merged = self._pauli_form(self.base).terms
+            angles = [(w, t) for w, t in angles if w in merged]
+            if not _all_commute([w for w, _ in angles]):
+                return self._eigenbasis_gates()
         return [_rotation(w, t) for w, t in angles]
 
     def _eigenbasis_gates(self) -> list:
@@ -6049,7 +6074,7 @@ class Evolution(Exp):
 
     def _angles(self) -> list:
         out = []
-        for word, h in self._pauli_form(self.base).terms.items():
+        for word, h in self._base_terms().items():
             if isinstance(h, numbers.Number) and complex(h).imag != 0:
                 raise GateError(f"{self!r}: the generator is not Hermitian")
             h = h.real if isinstance(h, complex) else h
@@ -6070,6 +6095,10 @@ class Evolution(Exp):
     def matrix(self, wire_order=None) -> np.ndarray:
         self.coeff = -1j * complex(self.param)
         return super().matrix(wire_order)
+
+
+def _all_commute(words) -> bool:
+    return all(_commute(a, b) for i, a in enumerate(words) for b in words[i + 1:])
 
 
 def exp(op, coeff=1.0, num_steps=None, id=None) -> Exp:

@@ -94,37 +94,98 @@ def rewritten(items, result, device_wires=None):
     return items, result
 
 
-class QueueLog(list):
-    """A user's queue (:attr:`Tape.log`): a list that also counts the ids it holds, so that
-    taking an object off that is not there costs no scan."""
+class IdCountedList(list):
+    """A list that also counts the ids it holds (``ids``), kept by every method that
+    changes it, so asking whether an object is there, or taking off one that is not, costs
+    no scan (a ``qml.ctrl`` of a template made thousands of gates on a long tape, each
+    taken off a tape it was never on: a scan of the whole tape each time).
+
+    >>> xs = IdCountedList([a := object(), b := object()])
+    >>> xs[1:] = [a]; del xs[0]; xs.insert(0, b)
+    >>> len(xs), id(a) in xs.ids, xs.ids[id(b)]
+    (2, True, 1)
+    """
 
     def __init__(self, items=()):
         super().__init__()
         self.ids: dict = {}
         self.extend(items)
 
+    def _add(self, xs) -> None:
+        ids = self.ids
+        for x in xs:
+            ids[id(x)] = ids.get(id(x), 0) + 1
+
+    def _drop(self, xs) -> None:
+        ids = self.ids
+        for x in xs:
+            k = id(x)
+            if ids[k] == 1:
+                del ids[k]
+            else:
+                ids[k] -= 1
+
     def append(self, x) -> None:
-        super().append(x)
-        self.ids[id(x)] = self.ids.get(id(x), 0) + 1
+        list.append(self, x)
+        ids = self.ids
+        ids[id(x)] = ids.get(id(x), 0) + 1
 
     def extend(self, xs) -> None:
-        for x in xs:
-            self.append(x)
+        xs = list(xs)
+        super().extend(xs)
+        self._add(xs)
+
+    def __iadd__(self, xs):
+        self.extend(xs)
+        return self
+
+    def insert(self, i, x) -> None:
+        super().insert(i, x)
+        self._add((x,))
+
+    def pop(self, i=-1):
+        x = super().pop(i)
+        self._drop((x,))
+        return x
+
+    def remove(self, x) -> None:
+        del self[self.index(x)]
+
+    def clear(self) -> None:
+        super().clear()
+        self.ids = {}
+
+    def __delitem__(self, i) -> None:
+        gone = self[i] if isinstance(i, slice) else (self[i],)
+        super().__delitem__(i)
+        self._drop(gone)
+
+    def __setitem__(self, i, value) -> None:
+        gone = self[i] if isinstance(i, slice) else (self[i],)
+        value = list(value) if isinstance(i, slice) else value
+        super().__setitem__(i, value)
+        self._drop(gone)
+        self._add(value if isinstance(i, slice) else (value,))
+
+    def __imul__(self, n):
+        super().__imul__(n)
+        self.ids = {}
+        self._add(self)
+        return self
+
+
+class QueueLog(IdCountedList):
+    """A user's queue (:attr:`Tape.log`): a list that also counts the ids it holds, so that
+    taking an object off that is not there costs no scan."""
 
     def pop_at(self, i: int) -> None:
         """Delete the entry at ``i``."""
-        k = id(self[i])
-        super().__delitem__(i)
-        if self.ids[k] == 1:
-            del self.ids[k]
-        else:
-            self.ids[k] -= 1
+        del self[i]
 
     def keep(self, test) -> None:
         """Keep the entries ``test`` accepts, in order."""
         kept = [x for x in self if test(x)]
         self.clear()
-        self.ids = {}
         self.extend(kept)
 
 
@@ -132,7 +193,7 @@ class Tape:
     """The gates recorded while a circuit function runs, in order."""
 
     def __init__(self):
-        self.items: list = []
+        self.items: list = IdCountedList()  # (remove: no scan for a gate not on it)
         # gates taken off the tape to become (part of) an observable, until a measurement
         # uses that observable: any left at the end were neither applied nor measured
         self.observed: dict = {}
@@ -212,6 +273,8 @@ class Tape:
         by those inputs is then refused (:meth:`Looks.number`'s ``by_value``)."""
         if self.log is not None:
             self.unqueue((op,))
+        if id(op) not in self.items.ids:
+            return False
         for i in range(len(self.items) - 1, -1, -1):
             if self.items[i] is op:
                 del self.items[i]
@@ -414,6 +477,25 @@ def recording_root() -> Tape | None:
             break
         root = tape
     return root
+
+
+def recording_tapes() -> list:
+    """The tapes of this thread's current recording, innermost first, back to its root
+    (:func:`recording_root`): an operator made on an outer tape and used by a function
+    ``qml.adjoint`` / ``qml.ctrl`` records on a tape of its own is used on each.
+
+    >>> t, u = Tape(), Tape()
+    >>> with recording(t):
+    ...     with recording(u):
+    ...         recording_tapes() == [u, t]
+    True
+    """
+    out = []
+    for tape in reversed(getattr(LOCAL, "stack", None) or ()):
+        if tape is None:
+            break
+        out.append(tape)
+    return out
 
 
 @contextmanager

@@ -1198,3 +1198,131 @@ def test_a_barrier_commutes_only_with_operators_on_other_wires(wire, commutes):
     assert qml.is_commuting(u3, qml.Barrier(wires=wire)) is commutes
     assert qml.is_commuting(qml.Barrier(wires=wire), u3) is commutes
     assert qml.is_commuting(qml.WireCut(wires=wire), qml.X(0)) is commutes
+
+
+def test_exp_of_sums_scaled_by_inputs_applies_the_same_words_at_zero():
+    """``qml.exp`` of a sum, product or Hamiltonian whose coefficients are circuit inputs
+    (the mapping demo's ``qp.exp((excitation * params[i] / 2).operation())``): at an input
+    of 0 a word's coefficient is a zero number, which a Pauli sum drops, so the run on
+    numbers applied fewer rotations than the trace and the replay at zero raised
+    ``TracingError``. Values and drawing: PennyLane 0.45.1's for the same circuit (its
+    complex coefficients drawn ``0.00+0.30j``, with both parts); at ``p = 0`` by hand:
+    ``cos(0.4) sin(0.7)``."""
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(p):
+        qml.RX(0.4, 0); qml.RY(0.7, 1); qml.RX(0.2, 2)
+        qml.exp(qml.prod(qml.s_prod(p[0], qml.X(0)), qml.s_prod(1.0, qml.Y(0) @ qml.Z(1))), 0.5)
+        qml.exp(qml.prod(qml.s_prod(p[1], qml.X(0)), qml.Z(1)), 0.5j)
+        qml.exp(qml.sum(qml.s_prod(p[1], qml.X(0) @ qml.Y(2)), qml.s_prod(p[0], qml.Z(1))), 0.3j)
+        qml.exp(qml.Hamiltonian([p[1], 0.2], [qml.X(2), qml.X(1) @ qml.X(2)]), 1j)
+        return qml.expval(qml.Z(0) @ qml.X(1)), qml.expval(qml.Y(2))
+
+    pennylane = {(0.0, 0.0): (0.5933637833613875, 0.06288291126829948),
+                 (0.3, 0.0): (0.523620143005913, 0.03612526431724644),
+                 (0.0, -0.8): (0.5493258349972971, -0.8341525725578225),
+                 (0.5, 0.6): (0.3633838799696099, 0.7969682655583356)}
+    for p, want in pennylane.items():
+        assert onp.allclose(c(onp.array(p)), want, atol=1e-13, rtol=0)
+    assert abs(c(onp.zeros(2))[0] - onp.cos(0.4) * onp.sin(0.7)) < 1e-13
+    assert qml.draw(c)(onp.array([0.0, 0.5])) == (
+        "0: ──RX(0.40)─╭Exp(0.50 (0.00*X)@(1.00*Y@Z))─╭Exp(0.00+0.50j (0.50*X)@Z) ···\n"
+        "1: ──RY(0.70)─╰Exp(0.50 (0.00*X)@(1.00*Y@Z))─╰Exp(0.00+0.50j (0.50*X)@Z) ···\n"
+        "2: ──RX(0.20)─────────────────────────────────────────────────────────── ···\n\n"
+        "0: ··· ─╭Exp(0.00+0.30j 𝓗(0.50,0.00))───────────────────────────────┤ ╭<Z@X>\n"
+        "1: ··· ─├Exp(0.00+0.30j 𝓗(0.50,0.00))─╭Exp(0.00+1.00j 𝓗(0.50,0.20))─┤ ╰<Z@X>\n"
+        "2: ··· ─╰Exp(0.00+0.30j 𝓗(0.50,0.00))─╰Exp(0.00+1.00j 𝓗(0.50,0.20))─┤  <Y>  ")
+    # the sum's complex coefficients drawn with both parts (PennyLane's format of the array)
+    s = qml.sum(qml.s_prod(0.5, qml.X(0)), qml.s_prod(1j, qml.Y(0)))
+    assert s.label(decimals=2) == "𝓗\n(0.50,\n0.00+1.00j)"
+
+
+def test_evolutions_and_transformed_exponentials_of_inputs_match_pennylane():
+    """``qml.evolve`` of a sum of input multiples applied no rotation at an input of 0 (its
+    own angles read the merged Pauli sum: the circuit was refused at every call by the
+    replay at zero), and ``qml.adjoint(qml.exp)(H, c)`` / ``qml.ctrl(qml.exp, 2)(H, c)`` of a
+    sum ``H`` made in the circuit raised ``TracingError`` (the sum's gates were marked used
+    on the adjoint's own tape only, not on the circuit's). Values: PennyLane 0.45.1's
+    (rounded to 10 digits), at four points each."""
+    dev = qml.device("default.qubit", wires=3)
+
+    def evolve_sum(p):
+        qml.evolve(qml.sum(qml.s_prod(p[0], qml.X(0)), qml.s_prod(p[1], qml.Y(1) @ qml.Y(2))), 0.7)
+
+    def adjoint_exp(p):
+        qml.adjoint(qml.exp)(qml.sum(qml.s_prod(p[0], qml.X(0)), qml.s_prod(p[1], qml.X(1))), 1j)
+
+    def ctrl_exp(p):
+        qml.ctrl(qml.exp, control=2)(qml.sum(qml.s_prod(p[0], qml.X(0)),
+                                             qml.s_prod(p[1], qml.Y(1))), 1j)
+
+    def adjoint_evolve(p):  # (an operator's adjoint, the wrapped evolution's replay at 0)
+        qml.adjoint(qml.evolve(qml.Hamiltonian([p[0], p[1]], [qml.Z(0), qml.Y(1) @ qml.Z(2)]), 0.3))
+
+    def ctrl_evolve(p):
+        qml.ctrl(qml.evolve(qml.sum(qml.s_prod(p[0], qml.Y(0)), qml.s_prod(p[1], qml.Y(1))), 0.4),
+                 control=2)
+
+    def exp_in_layer(p):
+        qml.layer(lambda a: qml.exp(qml.dot([a, 0.2], [qml.X(0) @ qml.X(1), qml.Z(2)]), 1j), 2,
+                  [p[0], p[1]])
+
+    pennylane = {
+        adjoint_evolve: [[0.0, 0.8775825619, -0.2955202067], [0.0, 0.8213267322, -0.2955202067],
+                         [0.0, 0.8775825619, -0.2870499991], [0.0, 0.8013109315, -0.2907456914]],
+        ctrl_evolve: [[0.0, 0.8775825619, -0.2955202067], [0.0, 0.8524292684, -0.2955202067],
+                      [0.0, 0.8438012555, -0.2955202067], [0.0, 0.8210399716, -0.2955202067]],
+        exp_in_layer: [[0.0, 0.9553364891, -0.2955202067], [0.0, 0.9553364891, 0.2396583169],
+                       [0.0, 0.9553364891, 0.0609838849], [0.0, 0.9553364891, -0.4727657064]],
+        evolve_sum: [[0.0, 0.8775825619, -0.2955202067], [0.0, 0.5857537367, -0.2955202067],
+                     [0.0, 0.8775825619, -0.7578425629], [0.0, 0.4888332736, -0.659384672]],
+        adjoint_exp: [[0.0, 0.8775825619, -0.2955202067], [-0.8201227929, 0.8775825619, -0.2955202067],
+                      [0.0, 0.8775825619, -0.8912073601], [0.5642100735, 0.8775825619, -0.7833269096]],
+        ctrl_exp: [[0.0, 0.8775825619, -0.2955202067], [0.0, 0.7243001434, -0.2955202067],
+                   [0.0, 0.8083070668, 0.091952666], [0.0, 0.6412334743, 0.0]]}
+    for f, rows in pennylane.items():
+        @qml.qnode(dev)
+        def c(p):
+            qml.RX(0.3, 0); qml.RY(0.4, 1); qml.RX(0.5, 2); qml.Hadamard(2)
+            f(p)
+            return qml.expval(qml.Z(0) @ qml.Y(1)), qml.expval(qml.X(2)), qml.expval(qml.Y(0))
+
+        for p, want in zip(([0.0, 0.0], [0.0, 0.6], [0.4, 0.0], [0.3, -0.7]), rows):
+            assert onp.allclose(c(onp.array(p)), want, atol=1e-9, rtol=0), (f.__name__, p)
+    # a written word of a zero number that does not commute with the rest is left out, as
+    # the merged Pauli sum leaves it: one rotation, not the eigenbasis gates (V^dagger, RZ, V)
+    from qsym._trace import Tape, recording
+    tape = Tape()
+    with recording(tape):
+        qml.exp(qml.sum(qml.s_prod(0.0, qml.X(0)), qml.Z(0)), 0.5j)
+        qml.evolve(qml.Hamiltonian([0.0, 1.0], [qml.X(1), qml.Z(1)]), 0.3)
+    assert [(op.name, float(op.params[0])) for op in tape.items] == [("RZ", -1.0), ("RZ", 0.6)]
+
+
+def test_a_power_of_an_exponential_is_applied_as_pennylanes_pow():
+    """``qml.pow(qml.exp(H, 1j), 2)`` / ``qml.pow(qml.evolve(P, t), 3)`` / a 0th power:
+    qsym raised ``GateError`` ("qml.pow takes an operator"); PennyLane applies ``Pow(Exp)``.
+    Values and drawing: PennyLane 0.45.1's; the gradient (PennyLane 0.45.1 cannot: its
+    decomposition of the power fails) by central differences."""
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def c(p):
+        qml.RX(0.3, 0); qml.RY(0.4, 1)
+        qml.pow(qml.exp(qml.sum(qml.s_prod(p[0], qml.X(0)), qml.s_prod(p[1], qml.X(1))), 1j), 2)
+        qml.pow(qml.evolve(qml.Z(0) @ qml.Y(1), p[1]), 3)
+        qml.pow(qml.exp(qml.X(2), 0.5j), 0)
+        return qml.expval(qml.Z(0) @ qml.Y(1)), qml.expval(qml.Y(0))
+
+    assert onp.allclose(c(onp.zeros(2)), [0.0, -0.29552021], atol=1e-8)
+    p = onp.array([0.3, -0.7])
+    assert onp.allclose(c(p), [-0.19179435, -0.38403449], atol=1e-8)
+    assert qml.draw(c)(p) == (
+        "0: ──RX(0.30)─────────────╭(Exp(0.00+1.00j 𝓗(0.30,-0.70)))²─╭(Exp(0.70j Z@Y))³─┤ ╭<Z@Y>  <Y>\n"
+        "1: ──RY(0.40)─────────────╰(Exp(0.00+1.00j 𝓗(0.30,-0.70)))²─╰(Exp(0.70j Z@Y))³─┤ ╰<Z@Y>     \n"
+        "2: ──(Exp(0.00+0.50j X))⁰──────────────────────────────────────────────────────┤            ")
+    grad = qml.grad(lambda q: c(q)[0])(pnp.array(p))
+    h = 1e-6
+    for k, e in enumerate(onp.eye(2)):
+        assert abs(grad[k] - (c(p + h * e)[0] - c(p - h * e)[0]) / (2 * h)) < 1e-7
