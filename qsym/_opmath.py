@@ -1096,17 +1096,19 @@ def _gate_pow(op: Operation, z) -> list:
 
 
 def _conjugated_pow(op, z) -> list | None:
-    """The gates of ``op ** z`` for an operator applied as constant gates ``P``, one gate
-    ``V`` with parameters, then constant gates ``Q`` that undo ``P`` (``X`` on the controls
-    on 0 around a gate controlled on 1s, :meth:`ControlledOp._flipped_decomposition`, its
-    adjoint, ...): ``P``, ``V ** z``, ``Q`` (PennyLane's ``Controlled.pow``:
+    """The gates of ``op ** z`` for a gate controlled on 0s, applied as constant gates
+    ``P``, one gate ``V`` with parameters, then constant gates ``Q`` that undo ``P`` (``X``
+    on the controls on 0 around the gate controlled on 1s,
+    :meth:`ControlledOp._flipped_decomposition`): ``P``, ``V ** z``, ``Q`` (PennyLane's ``Controlled.pow``:
     ``ctrl(RZ(t), 0, control_values=0) ** 2`` is ``ctrl(RZ(2 t), 0, control_values=0)``,
     one gate of twice the frequencies), not the whole sequence ``z`` times (the parameter
     in ``z`` gates: ``z`` times the shifted circuits); None for any other operator, or
     where ``V`` has no such power."""
+    if not _flipped_gate(op):  # (PennyLane's Controlled.pow of a gate; an adjoint or a
+        return None  # controlled adjoint has none: repeated, as PennyLane decomposes it)
     gates = op.table_gates
     varied = [k for k, g in enumerate(gates) if g.num_params]
-    if len(gates) < 2 or len(varied) != 1:
+    if len(varied) != 1:
         return None
     k = varied[0]
     before, after = list(gates[:k]), list(gates[k + 1:])
@@ -4312,7 +4314,10 @@ class PowOperation(SymbolicOp):
         >>> tape.operations[0].parameter_frequencies
         [(2.0,)]
         """
-        freqs = super().parameter_frequencies
+        try:
+            freqs = super().parameter_frequencies
+        except ParameterFrequenciesUndefinedError:  # applied as the base repeated: the base's
+            freqs = self._base.parameter_frequencies  # (in its own parameter, times |z| below)
         if len(freqs) != 1 or np.ndim(self._z) != 0 or isinstance(self._z, complex):
             raise ParameterFrequenciesUndefinedError(
                 f"Operation {self.name} does not have parameter frequencies defined: a power "

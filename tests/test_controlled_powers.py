@@ -37,12 +37,14 @@ FREQUENCY_CASES = {
         qml.adjoint(qml.ctrl(qml.RX(t, wires=1), control=[0], control_values=[0])), 2),
     "adjoint(pow(ctrl RX on 0 1 0 1, 2))": lambda t: qml.adjoint(qml.pow(
         qml.ctrl(qml.RX(t, wires=4), control=[0, 1, 2, 3], control_values=[0, 1, 0, 1]), 2)),
+    "pow(ctrl adjoint(IsingXX) on 1 0, 3)": lambda t: qml.pow(
+        qml.ctrl(qml.adjoint(qml.IsingXX(t, wires=[2, 3])), [0, 1], control_values=[1, 0]), 3),
 }
 
 
 @pytest.mark.parametrize("name", FREQUENCY_CASES)
 def test_parameter_frequencies_of_nested_and_flipped_controls(name):
-    """PennyLane's numbers (each checked: 0.5/1, 3, 2, 1/2, 1.5/3, 1/2, 1/2), here against
+    """PennyLane's numbers (each checked: 0.5/1, 3, 2, 1/2, 1.5/3, 1/2, 1/2, 1.5/3), here against
     the matrices' eigenphases; each raised or gave the inner gate's frequencies before."""
     make = FREQUENCY_CASES[name]
     (got,) = make(0.3).parameter_frequencies
@@ -73,6 +75,13 @@ POWERS = {
         lambda x: qml.pow(qml.ctrl(qml.IsingZZ(x, wires=[2, 3]), [0, 1], control_values=[0, 0]), 2),
         lambda x: (qml.X(0), qml.X(1), qml.ctrl(qml.IsingZZ(2 * x, wires=[2, 3]), [0, 1]),
                    qml.X(0), qml.X(1)), 5),
+    # PennyLane has no power of an adjoint: its Pow of a controlled adjoint is the operator
+    # repeated (9 circuits), and so it stays
+    "adjoint(IsingXX) ** 2 on 0 1": (
+        lambda x: qml.pow(qml.ctrl(qml.adjoint(qml.IsingXX(x, wires=[2, 3])), [0, 1],
+                                   control_values=[0, 1]), 2),
+        lambda x: [(qml.X(0), qml.ctrl(qml.IsingXX(-x, wires=[2, 3]), [0, 1]), qml.X(0))
+                   for _ in range(2)], 9),
 }
 
 
@@ -80,7 +89,7 @@ POWERS = {
 def test_a_power_of_a_gate_controlled_on_zeros_is_one_gate(name):
     """Its value is the circuit written out, its gradient central differences', and it
     runs PennyLane's number of circuits (was 9 for the square, 7 for the cube: the
-    gate repeated)."""
+    gate repeated; a controlled adjoint's power is repeated in PennyLane too)."""
     power, written, executions = POWERS[name]
     circuit, dev = _circuit(power)
     plain, _ = _circuit(written)
