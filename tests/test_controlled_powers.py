@@ -75,6 +75,11 @@ POWERS = {
         lambda x: qml.pow(qml.ctrl(qml.IsingZZ(x, wires=[2, 3]), [0, 1], control_values=[0, 0]), 2),
         lambda x: (qml.X(0), qml.X(1), qml.ctrl(qml.IsingZZ(2 * x, wires=[2, 3]), [0, 1]),
                    qml.X(0), qml.X(1)), 5),
+    # a fractional power (main: GateError "unknown gate 'C(RX)**0.5'"); PennyLane: 10
+    # circuits for a two-term sum, 5 per term
+    "RX ** 0.5 on 0 1": (
+        lambda x: qml.pow(qml.ctrl(qml.RX(x, wires=3), [0, 1], control_values=[0, 1]), 0.5),
+        lambda x: (qml.X(0), qml.ctrl(qml.RX(0.5 * x, wires=3), [0, 1]), qml.X(0)), 5),
     # PennyLane has no power of an adjoint: its Pow of a controlled adjoint is the operator
     # repeated (9 circuits), and so it stays
     "adjoint(IsingXX) ** 2 on 0 1": (
