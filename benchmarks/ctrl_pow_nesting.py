@@ -17,7 +17,8 @@ else:
 W = 5
 dev = qml.device("default.qubit", wires=W)
 rng = random.Random(int(sys.argv[2]))
-GATES = [("RX", 1), ("RY", 1), ("RZ", 1), ("PhaseShift", 1), ("IsingXX", 2), ("IsingZZ", 2), ("IsingYY", 2)]
+GATES = [("RX", 1), ("RY", 1), ("RZ", 1), ("PhaseShift", 1), ("IsingXX", 2), ("IsingZZ", 2),
+         ("IsingYY", 2)]
 def build_spec():
     g, nw = rng.choice(GATES)
     tw = rng.sample(range(W), nw)

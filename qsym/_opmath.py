@@ -1099,11 +1099,11 @@ def _conjugated_pow(op, z) -> list | None:
     """The gates of ``op ** z`` for a gate controlled on 0s, applied as constant gates
     ``P``, one gate ``V`` with parameters, then constant gates ``Q`` that undo ``P`` (``X``
     on the controls on 0 around the gate controlled on 1s,
-    :meth:`ControlledOp._flipped_decomposition`): ``P``, ``V ** z``, ``Q`` (PennyLane's ``Controlled.pow``:
-    ``ctrl(RZ(t), 0, control_values=0) ** 2`` is ``ctrl(RZ(2 t), 0, control_values=0)``,
-    one gate of twice the frequencies), not the whole sequence ``z`` times (the parameter
-    in ``z`` gates: ``z`` times the shifted circuits); None for any other operator, or
-    where ``V`` has no such power."""
+    :meth:`ControlledOp._flipped_decomposition`): ``P``, ``V ** z``, ``Q`` (PennyLane's
+    ``Controlled.pow``: ``ctrl(RZ(t), 0, control_values=0) ** 2`` is
+    ``ctrl(RZ(2 t), 0, control_values=0)``, one gate of twice the frequencies), not the
+    whole sequence ``z`` times (the parameter in ``z`` gates: ``z`` times the shifted
+    circuits); None for any other operator, or where ``V`` has no such power."""
     if not _flipped_gate(op):  # (PennyLane's Controlled.pow of a gate; an adjoint or a
         return None  # controlled adjoint has none: repeated, as PennyLane decomposes it)
     gates = op.table_gates
@@ -3907,7 +3907,8 @@ class SymbolicOp(Operation):
         of the base); else :class:`~qsym.exceptions.ParameterFrequenciesUndefinedError`.
 
         >>> import qsym as qml
-        >>> qml.ctrl(qml.RZ(0.3, wires=2), control=[0, 1], control_values=[0, 1]).parameter_frequencies
+        >>> op = qml.ctrl(qml.RZ(0.3, wires=2), control=[0, 1], control_values=[0, 1])
+        >>> op.parameter_frequencies
         [(0.5, 1.0)]
         """
         varied = [g for g in self._gates or () if g.num_params]

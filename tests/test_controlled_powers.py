@@ -26,7 +26,8 @@ def _frequencies(make, t=1e-3):
 
 
 FREQUENCY_CASES = {
-    "ctrl RZ on 0, 1": lambda t: qml.ctrl(qml.RZ(t, wires=2), control=[0, 1], control_values=[0, 1]),
+    "ctrl RZ on 0, 1": lambda t: qml.ctrl(qml.RZ(t, wires=2), control=[0, 1],
+                                          control_values=[0, 1]),
     "pow(ctrl PhaseShift on 0, -3)": lambda t: qml.pow(
         qml.ctrl(qml.PhaseShift(t, wires=1), control=[0], control_values=[0]), -3),
     "adjoint(RX ** 2)": lambda t: qml.adjoint(qml.pow(qml.RX(t, wires=0), 2)),
