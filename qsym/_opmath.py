@@ -1064,6 +1064,9 @@ def _gate_pow(op: Operation, z) -> list:
     if isinstance(op, SymbolicOp):  # Adjoint(U) ** z etc.: of its one gate, or repeated
         if len(op.table_gates) == 1:
             return _gate_pow(op.table_gates[0], z)
+        conjugated = _conjugated_pow(op, z)
+        if conjugated is not None:
+            return conjugated
         if isinstance(z, (int, np.integer)) and z > 0:
             return [_copy(g) for _ in range(int(z)) for g in op.table_gates]
         raise _pow_undefined(op.name, z)
@@ -1093,6 +1096,63 @@ def _gate_pow(op: Operation, z) -> list:
     if name in CONTROLLED_TARGETS and op.num_params == 0:
         return _controlled_pow(op, z)
     return _table_pow(op, z)
+
+
+def _conjugated_pow(op, z) -> list | None:
+    """The gates of ``op ** z`` for a gate controlled on 0s, applied as constant gates
+    ``P``, one gate ``V`` with parameters, then constant gates ``Q`` that undo ``P`` (``X``
+    on the controls on 0 around the gate controlled on 1s,
+    :meth:`ControlledOp._flipped_decomposition`): ``P``, ``V ** z``, ``Q`` (PennyLane's
+    ``Controlled.pow``: ``ctrl(RZ(t), 0, control_values=0) ** 2`` is
+    ``ctrl(RZ(2 t), 0, control_values=0)``, one gate of twice the frequencies), not the
+    whole sequence ``z`` times (the parameter in ``z`` gates: ``z`` times the shifted
+    circuits); None for any other operator, or where ``V`` has no such power."""
+    if not _flipped_gate(op):  # (PennyLane's Controlled.pow of a gate; an adjoint or a
+        return None  # controlled adjoint has none: repeated, as PennyLane decomposes it)
+    gates = op.table_gates
+    varied = [k for k, g in enumerate(gates) if g.num_params]
+    if len(varied) != 1:
+        return None
+    k = varied[0]
+    before, after = list(gates[:k]), list(gates[k + 1:])
+    order = sorted({w for g in before + after for w in g.wires}, key=str)
+    m = np.eye(2 ** len(order), dtype=complex)
+    try:
+        for g in after + before:  # Q then P: the identity if Q undoes P
+            m = g.matrix(wire_order=order) @ m
+        if not np.allclose(m, np.eye(len(m)), rtol=0.0, atol=1e-12):
+            return None
+        with recording(Tape()):  # (whether V has such a power: nothing recorded)
+            _gate_pow(gates[k], z)
+    except (GateError, TypeError, ValueError):
+        return None
+    # made (recorded) in the order they apply
+    out = [_copy(g) for g in before]
+    out += _gate_pow(gates[k], z)
+    return out + [_copy(g) for g in after]
+
+
+def _inner_power(op):
+    """``|z1 z2 ...|``: the product of the exponents of the powers ``op`` is made of
+    (itself, its base, the base's base, ...): 1.0 for none; None for an exponent that is
+    not one real number."""
+    scale = 1.0
+    while isinstance(op, SymbolicOp):
+        if isinstance(op, PowOperation):
+            z = op.z
+            if np.ndim(z) != 0 or isinstance(z, (complex, np.complexfloating)):
+                return None
+            scale *= abs(float(z))
+        op = op.base
+    return scale
+
+
+def _flipped_gate(op) -> bool:
+    """Whether ``op`` is a gate of the table controlled with controls on 0 (applied as
+    ``X`` on those controls around the gate controlled on 1s)."""
+    base = getattr(op, "base", None)
+    return (isinstance(op, ControlledOp) and isinstance(base, Operation)
+            and base._row is not None and len(op.table_gates) > 1)
 
 
 def rotation_and_phase(name: str):
@@ -3869,12 +3929,25 @@ class SymbolicOp(Operation):
 
     @property
     def parameter_frequencies(self) -> list:
-        if len(self._gates or ()) != 1:  # several gates, or none (a base of your own)
+        """The frequencies of the one gate of the table it applies that has parameters
+        (the others constant: ``X`` around a gate controlled on 0s, PennyLane's frequencies
+        of the base); else :class:`~qsym.exceptions.ParameterFrequenciesUndefinedError`.
+
+        >>> import qsym as qml
+        >>> op = qml.ctrl(qml.RZ(0.3, wires=2), control=[0, 1], control_values=[0, 1])
+        >>> op.parameter_frequencies
+        [(0.5, 1.0)]
+        """
+        varied = [g for g in self._gates or () if g.num_params]
+        scale = _inner_power(self._base)
+        if len(varied) != 1 or scale is None:
             raise ParameterFrequenciesUndefinedError(
                 f"Operation {self.name} does not have parameter frequencies defined: it is not "
                 "applied as one gate of the table (one with a generator has them)")
-        (g,) = self._gates
-        return g.parameter_frequencies
+        freqs = varied[0].parameter_frequencies
+        # (that gate's parameter is the base's times the powers inside: Adjoint(RX(t) ** 2)
+        # applies RX(-2 t), of frequency 2 in t)
+        return freqs if scale == 1 else [tuple(scale * f for f in fs) for fs in freqs]
 
     @property
     def pauli_rep(self):
@@ -4269,7 +4342,10 @@ class PowOperation(SymbolicOp):
         >>> tape.operations[0].parameter_frequencies
         [(2.0,)]
         """
-        freqs = super().parameter_frequencies
+        try:
+            freqs = super().parameter_frequencies
+        except ParameterFrequenciesUndefinedError:  # applied as the base repeated: the base's
+            freqs = self._base.parameter_frequencies  # (in its own parameter, times |z| below)
         if len(freqs) != 1 or np.ndim(self._z) != 0 or isinstance(self._z, complex):
             raise ParameterFrequenciesUndefinedError(
                 f"Operation {self.name} does not have parameter frequencies defined: a power "
@@ -4472,8 +4548,8 @@ class PowOperation(SymbolicOp):
         if (isinstance(self._base, Prod) and isinstance(self._z, (int, np.integer))
                 and self._z > 0):
             return [_user_copy(self._base) for _ in range(int(self._z))]
-        if self._gates is not None and not self._principal:
-            return super().decomposition()
+        if self._gates is not None and not self._principal and not _flipped_gate(self._base):
+            return super().decomposition()  # (a flipped control: PennyLane's base.pow(z))
         try:
             return list(self._base.pow(self._z))
         except (PowUndefinedError, AttributeError):  # (an observable has no pow)

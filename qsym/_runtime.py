@@ -1247,6 +1247,12 @@ class _Reresolved:
 
 
 
+# a QNode's options resolved again (a diff_method or gradient_kwargs change: :meth:`QNode.
+# _reresolve`) one change at a time: each reads the options the last one left, so two
+# threads' changes are both kept (each read the old ones and the last write won)
+_RERESOLVE_LOCK = new_rlock()
+
+
 class _ReresolvedKwargs:
     """``qnode.gradient_kwargs = {...}`` after the QNode was made (PennyLane's QNode passes
     its attribute to each execution): the options resolved again with them
@@ -1282,14 +1288,15 @@ class _WatchedKwargs(dict):
         self._node = weakref.ref(node)
 
     def _edit(self, edit):
-        new = dict(self)
-        out = edit(new)
-        node = self._node()
-        if node is None:
-            dict.clear(self)
-            dict.update(self, new)
-        else:
-            node._reresolve(kept=self, gradient_kwargs=new)
+        with _RERESOLVE_LOCK:  # (two threads' edits: both kept, not the last one only)
+            new = dict(self)
+            out = edit(new)
+            node = self._node()
+            if node is None:
+                dict.clear(self)
+                dict.update(self, new)
+            else:
+                node._reresolve(kept=self, gradient_kwargs=new)
         return out
 
     def __setitem__(self, key, value) -> None:
@@ -1519,14 +1526,15 @@ class QNode:
         """The fields of :class:`qsym._options.Options` (``method``: what runs) as this
         QNode's attributes; ``gradient_kwargs`` a :class:`_WatchedKwargs` (``kept``, the
         one changed in place, refilled)."""
-        vars(self).update(vars(opts))
-        self.method = _method_on(self.device, self.diff_method, self.method)
         if kept is None:
             kept = _WatchedKwargs(self, opts.gradient_kwargs)
         else:
             dict.clear(kept)
             dict.update(kept, opts.gradient_kwargs)
-        vars(self)["gradient_kwargs"] = kept
+        # (never the options' plain dict in between: another thread's
+        # qnode.gradient_kwargs[k] = v on it would be lost)
+        vars(self).update(vars(opts), gradient_kwargs=kept)
+        self.method = _method_on(self.device, self.diff_method, self.method)
 
     def _assign_diff_method(self, value) -> None:
         """``qnode.diff_method = value`` (PennyLane's QNode uses the method assigned at its
@@ -1549,6 +1557,10 @@ class QNode:
         (``diff_method``, ``gradient_kwargs``: :meth:`_assign_diff_method`,
         :class:`_WatchedKwargs`), and what this QNode compiled or decided for the old ones
         dropped; a bad value raises here and changes nothing."""
+        with _RERESOLVE_LOCK:
+            self._reresolve_locked(kept, changes)
+
+    def _reresolve_locked(self, kept, changes) -> None:
         init = dict(self._init_args, **changes)
         gkw = init["gradient_kwargs"]
         alias = options.HADAMARD_ALIASES.get(init["diff_method"]) if isinstance(
