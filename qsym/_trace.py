@@ -1749,19 +1749,18 @@ def _locate_numpy_global(rs) -> tuple | None:
         return None
     size, base = type(rs).__basicsize__, id(rs)
     lo, hi = id(bg), id(bg) + type(bg).__basicsize__
-    mem = ctypes.string_at(base, size)
-    words = [int.from_bytes(mem[i:i + 8], sys.byteorder) for i in range(0, size - 7, 8)]
-    keys = [i for i, w in enumerate(words) if lo < w and w + _MT_BYTES <= hi]
+    words = memoryview(ctypes.string_at(base, size - size % 8)).cast("Q").tolist()
+    keys = [i for i, w in enumerate(words) if lo < w <= hi - _MT_BYTES]
     if len(keys) != 1:
         return None
-    backs = [i for i, w in enumerate(words) if w == base + 8 * keys[0]]
-    if len(backs) != 1 or backs[0] <= keys[0] or 8 * backs[0] + 24 > size:
+    back = base + 8 * keys[0]  # (aug_bitgen_t.bit_generator: the bitgen_t's address)
+    if words.count(back) != 1 or words.index(back) <= keys[0] or (
+            8 * words.index(back) + 24 > size):
         return None
-    view = (rs, bg, words[keys[0]], base + 8 * backs[0])
+    view = (rs, bg, words[keys[0]], base + 8 * words.index(back))
     mt, aug = _read_numpy_global(view)
     pos = int.from_bytes(mt[-4:], sys.byteorder, signed=True)
-    if not 0 <= pos <= _MT_WORDS or aug[:4] not in (
-            (0).to_bytes(4, sys.byteorder), (1).to_bytes(4, sys.byteorder)):
+    if not 0 <= pos <= _MT_WORDS or int.from_bytes(aug[:4], sys.byteorder) > 1:
         return None
     return view
 
