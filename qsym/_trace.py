@@ -1915,7 +1915,7 @@ _ATTEMPT = threading.local()  # .current: the innermost Attempt on this thread
 class Attempt:
     """A try at an answer that may be abandoned and answered another way (``qml.grad`` first
     tries the compiled Jacobian): the random state before the first run of a circuit function
-    inside it (:func:`before_run`; taken only then: a snapshot costs about 30 us), so that
+    inside it (:func:`before_run`; taken only then: a snapshot costs about 10 us), so that
     :meth:`restore` leaves the generators as if the abandoned try had not run.
 
     >>> attempt = Attempt(None)
