@@ -2153,6 +2153,25 @@ def global_random_state(taken: RandomState | None = None) -> tuple:
     return numpy_global_state(), pyrandom.getstate()
 
 
+def restore_global_random(before: tuple) -> None:
+    """Put NumPy's global generator and Python's ``random`` back to ``before``
+    (:func:`global_random_state`: their states before a look at the circuit function, so
+    that the call draws once, as PennyLane's). Always, with other threads alive too: a
+    notebook's or pytest-xdist's threads are alive in most processes, and a
+    ``np.random.seed`` script must draw PennyLane's numbers there; the cost (a number
+    another thread draws during the look is handed out again) is documented in
+    docs/pennylane.md, as for a per-call trace's runs.
+
+    >>> before = global_random_state()
+    >>> first = np.random.random()
+    >>> restore_global_random(before)
+    >>> bool(np.random.random() == first)
+    True
+    """
+    set_numpy_global(before[0])
+    pyrandom.setstate(before[1])
+
+
 def random_state_changed(before: tuple) -> bool:
     """Whether NumPy's global generator or Python's ``random`` drew since
     :func:`global_random_state` gave ``before``."""
