@@ -125,10 +125,8 @@ def test_a_new_circuit_reads_numpys_global_state_twice(monkeypatch):
     assert value == pytest.approx(onp.cos(0.3) * onp.cos(-0.7), abs=1e-14)
 
 
-def test_a_new_circuits_first_gradient_reads_numpys_global_state_twice(monkeypatch):
-    """``qml.grad``'s first call: its Attempt (undone if abandoned) shares the build's
-    snapshot of the random state instead of reading it again, so NumPy's global state is
-    read twice (was four times); the gradient is -sin(a)cos(b), -cos(a)sin(b) (by hand)."""
+def _seed_qnode():
+    """A new QNode of RX(p[0]) RY(p[1]) and <Z> on one wire."""
     dev = qml.device("default.qubit", wires=1)
 
     @qml.qnode(dev)
@@ -136,6 +134,15 @@ def test_a_new_circuits_first_gradient_reads_numpys_global_state_twice(monkeypat
         qml.RX(p[0], wires=0)
         qml.RY(p[1], wires=0)
         return qml.expval(qml.PauliZ(0))
+
+    return f
+
+
+def test_a_new_circuits_first_gradient_reads_numpys_global_state_twice(monkeypatch):
+    """``qml.grad``'s first call: its Attempt (undone if abandoned) shares the build's
+    snapshot of the random state instead of reading it again, so NumPy's global state is
+    read twice (was four times); the gradient is -sin(a)cos(b), -cos(a)sin(b) (by hand)."""
+    f = _seed_qnode()
 
     calls = _count_get_state(monkeypatch)
     reads = _count(monkeypatch, trace, "_read_numpy_global")
@@ -229,13 +236,7 @@ def test_a_hybrid_costs_gradient_reads_numpys_state_from_memory(monkeypatch):
     ``get_state`` call (fails on the code before: one a call, 23 us of a 170 us gradient).
     The gradient of (cos a cos b)^2 is worked out by hand, and the global stream after it
     is the seeded stream (nothing drawn)."""
-    dev = qml.device("default.qubit", wires=1)
-
-    @qml.qnode(dev)
-    def f(p):
-        qml.RX(p[0], wires=0)
-        qml.RY(p[1], wires=0)
-        return qml.expval(qml.PauliZ(0))
+    f = _seed_qnode()
 
     a, b = 0.3, -0.7
     p = qml.numpy.array([a, b], requires_grad=True)
