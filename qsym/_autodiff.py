@@ -43,7 +43,6 @@ True
 from __future__ import annotations
 
 import numbers
-import random
 import warnings
 
 import numpy as np
@@ -315,24 +314,6 @@ def _boxed_inputs(args, kwargs):
     return args, diff, [getval(a) for a in args]
 
 
-def restore_global_random(before) -> None:
-    """Put NumPy's global generator and Python's ``random`` back to ``before`` (their states
-    before a look at the circuit function, so that the call draws once, as PennyLane's).
-    Always, with other threads alive too: a notebook's or pytest-xdist's threads are alive
-    in most processes, and a ``np.random.seed`` script must draw PennyLane's numbers there;
-    the cost (a number another thread draws during the look is handed out again) is
-    documented in docs/pennylane.md, as for a per-call trace's runs.
-
-    >>> before = (np.random.get_state(), random.getstate())
-    >>> first = np.random.random()
-    >>> restore_global_random(before)
-    >>> bool(np.random.random() == first)
-    True
-    """
-    np.random.set_state(before[0])
-    random.setstate(before[1])
-
-
 def call_boxed(qnode, args, kwargs):
     """Evaluate ``qnode(*args, **kwargs)`` where some arguments are autograd boxes."""
     given = args
@@ -341,14 +322,14 @@ def call_boxed(qnode, args, kwargs):
         # a complex input differentiated: the compiled circuits take real inputs, so the
         # function runs on autograd's boxes and its tape is differentiated, as PennyLane
         return qnode.run_boxed_tape(given, kwargs, None)
-    before = (np.random.get_state(), random.getstate())
+    before = qnode.global_random_state()  # (qsym._trace's: NumPy's read from its memory)
     # (a QNode traced at every call: a copy holding this call's trace, so that autograd's
     # later Jacobian and Hessian are of the same circuit as this value)
     node, entry = qnode.pin(plain, kwargs, diff)
     if entry.by_value:  # a differentiated input used by its number (numpy.linalg, qchem):
         # the function runs on autograd's boxes and its tape is differentiated, as PennyLane;
         # from the generators' state before the trace, so the call draws once, as there
-        restore_global_random(before)
+        qnode.restore_global_random(before)
         return qnode.run_boxed_tape(given, kwargs, entry)
     if not entry.drawn and not qnode.reads_arguments(entry):
         # no gate or coefficient holds an argument: PennyLane's tape has no trainable

@@ -18,7 +18,6 @@ import functools
 import logging
 import math
 import operator
-import random
 import sys
 import threading
 import time
@@ -2583,6 +2582,11 @@ class QNode:
         self._value_fast = _value_path(self, entry, self._last_key, args, kwargs)
         return format_values(entry.circuit.output, values)
 
+    # the random state a call inside a derivative keeps to put back
+    # (qsym._autodiff.call_boxed: a look at the circuit function before its tape is run)
+    global_random_state = staticmethod(trace.global_random_state)
+    restore_global_random = staticmethod(trace.restore_global_random)
+
     def _estimates_by_shadow(self, args, kwargs) -> bool:
         """Whether the circuit (at these arguments' values) returns ``qml.shadow_expval``:
         PennyLane differentiates it by parameter shift, each shifted circuit a new shadow,
@@ -2590,12 +2594,12 @@ class QNode:
         from autograd.tracer import getval
 
         plain = [getval(a) for a in args]
-        before = (np.random.get_state(), random.getstate())  # a look, not a run: a circuit
+        before = trace.global_random_state()  # a look, not a run: a circuit
         try:  # run per call draws (shadow_expval's seed); the tape path draws as PennyLane's
             entry = self.compiled(plain, {k: getval(v) for k, v in kwargs.items()},
                                   derivatives=False)[0]
         finally:
-            autodiff.restore_global_random(before)
+            trace.restore_global_random(before)
         circuit = getattr(entry, "circuit", None) or getattr(entry.element, "circuit", None)
         return any(m.shadow and m.shadow[0] == "shadow_expval" for m in circuit.measurements)
 

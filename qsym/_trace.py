@@ -1806,6 +1806,111 @@ def to_ir(items, result, device_wires: tuple, inputs, data, constants=()):
     )
 
 
+# NumPy's global generator read from memory (issue #17): ``np.random.get_state`` copies
+# its 624-word key one word at a time (0.5 M instructions a read; a new circuit's build
+# reads it twice: 8 % of the seed's first value). The same key, position and cached
+# Gaussian are read here as bytes from the generator's own structs (numpy's
+# ``mt19937_state`` and ``aug_bitgen_t``), located once per process by the two pointers
+# that name them: the RandomState's ``bitgen_t.state`` (into its MT19937 object) and its
+# ``aug_bitgen_t.bit_generator`` (back to that ``bitgen_t``). A generator not found so (a
+# RandomState or bit generator of another class, ``np.random.get_state`` replaced, another
+# layout) is read by ``get_state`` as before.
+_MT_WORDS = 624
+_MT_BYTES = 4 * _MT_WORDS + 4  # (the key, then ``int pos``)
+_np_view: tuple | None = None  # (RandomState, MT19937, key address, aug_bitgen_t address)
+
+
+def _locate_numpy_global(rs) -> tuple | None:
+    """``(rs, its MT19937, address of the key, address of aug_bitgen_t)``, or None."""
+    import ctypes
+
+    if type(rs) is not np.random.RandomState:
+        return None
+    bg = rs._bit_generator
+    if type(bg) is not np.random.MT19937:
+        return None
+    size, base = type(rs).__basicsize__, id(rs)
+    lo, hi = id(bg), id(bg) + type(bg).__basicsize__
+    words = memoryview(ctypes.string_at(base, size - size % 8)).cast("Q").tolist()
+    keys = [i for i, w in enumerate(words) if lo < w <= hi - _MT_BYTES]
+    if len(keys) != 1:
+        return None
+    back = base + 8 * keys[0]  # (aug_bitgen_t.bit_generator: the bitgen_t's address)
+    if words.count(back) != 1 or words.index(back) <= keys[0] or (
+            8 * words.index(back) + 24 > size):
+        return None
+    view = (rs, bg, words[keys[0]], base + 8 * words.index(back))
+    mt, aug = _read_numpy_global(view)
+    pos = int.from_bytes(mt[-4:], sys.byteorder, signed=True)
+    if not 0 <= pos <= _MT_WORDS or int.from_bytes(aug[:4], sys.byteorder) > 1:
+        return None
+    return view
+
+
+def _read_numpy_global(view) -> tuple:
+    """The key and position's bytes, and ``has_gauss`` (4 bytes) with ``gauss`` (8), under
+    the generator's lock (a draw in another thread holds it without the GIL; NumPy's
+    ``get_state`` takes it too)."""
+    import ctypes
+
+    with view[1].lock:
+        mt = ctypes.string_at(view[2], _MT_BYTES)
+        aug = ctypes.string_at(view[3] + 8, 4) + ctypes.string_at(view[3] + 16, 8)
+    return mt, aug
+
+
+def numpy_global_state():
+    """NumPy's global generator's state now: a ``(key and position, cached Gaussian)``
+    pair of bytes, or ``np.random.get_state()``'s tuple where the generator cannot be read
+    directly (:func:`numpy_global_changed` compares two, :func:`set_numpy_global` puts
+    one back).
+
+    >>> before = numpy_global_state()
+    >>> first = np.random.random()
+    >>> numpy_global_changed(before, numpy_global_state())
+    True
+    >>> set_numpy_global(before)
+    >>> bool(np.random.random() == first)
+    True
+    """
+    global _np_view
+    view, rs = _np_view, getattr(np.random.get_state, "__self__", None)
+    if view is None or view[0] is not rs or (
+            view[1] is not None and rs._bit_generator is not view[1]):
+        view = _np_view = _locate_numpy_global(rs) or (rs, None)
+    return np.random.get_state() if view[1] is None else _read_numpy_global(view)
+
+
+def numpy_global_changed(before, after) -> bool:
+    """Whether the generator drew between the states ``before`` and ``after``
+    (:func:`numpy_global_state`): its key or position moved."""
+    if type(before) is tuple and type(after) is tuple and len(before) == len(after) == 2:
+        return before[0] != after[0]
+    before, after = _legacy_state(before), _legacy_state(after)
+    return before[2] != after[2] or not np.array_equal(before[1], after[1])
+
+
+def set_numpy_global(state) -> None:
+    """Put NumPy's global generator back to ``state`` (:func:`numpy_global_state`); one
+    read as bytes, and equal to the generator's state now, is left as it is."""
+    if type(state) is tuple and len(state) == 2:
+        if numpy_global_state() == state:
+            return
+        state = _legacy_state(state)
+    np.random.set_state(state)
+
+
+def _legacy_state(state) -> tuple:
+    """``np.random.get_state()``'s tuple of a :func:`numpy_global_state` state."""
+    if not (type(state) is tuple and len(state) == 2):
+        return state
+    mt, aug = state
+    key = np.frombuffer(mt, dtype=np.uint32, count=_MT_WORDS).copy()
+    return ("MT19937", key, int.from_bytes(mt[-4:], sys.byteorder, signed=True),
+            int.from_bytes(aug[:4], sys.byteorder, signed=True),
+            float(np.frombuffer(aug, dtype=np.float64, offset=4)[0]))
+
+
 class RandomState:
     """The state, now, of the random generators a circuit function can draw from: NumPy's
     global generator, Python's ``random``, and ``numpy.random.Generator``,
@@ -1823,7 +1928,7 @@ class RandomState:
 
     def __init__(self, fn=None):
         self.fn = fn  # (an Attempt on the same function may share it: before_run)
-        sources = [(np.random.get_state, np.random.set_state),
+        sources = [(numpy_global_state, set_numpy_global),
                    (pyrandom.getstate, pyrandom.setstate)]
         for obj in _named_objects(fn):
             if isinstance(obj, np.random.Generator):
@@ -1892,7 +1997,7 @@ _ATTEMPT = threading.local()  # .current: the innermost Attempt on this thread
 class Attempt:
     """A try at an answer that may be abandoned and answered another way (``qml.grad`` first
     tries the compiled Jacobian): the random state before the first run of a circuit function
-    inside it (:func:`before_run`; taken only then: a snapshot costs about 30 us), so that
+    inside it (:func:`before_run`; taken only then: a snapshot costs about 10 us), so that
     :meth:`restore` leaves the generators as if the abandoned try had not run.
 
     >>> attempt = Attempt(None)
@@ -2119,8 +2224,7 @@ def _numeric_run(fn, args, kwargs) -> list:
 def global_random_state(taken: RandomState | None = None) -> tuple:
     """The state of NumPy's global generator and of Python's ``random`` (compared by
     :func:`random_state_changed`); ``taken``: a :class:`RandomState` made just now, whose
-    saved states these are (not read again: NumPy's ``get_state`` copies the 624-word key
-    one word at a time, about 0.03 ms).
+    saved states these are (not read again).
 
     >>> taken = RandomState()
     >>> random_state_changed(global_random_state(taken))
@@ -2128,14 +2232,33 @@ def global_random_state(taken: RandomState | None = None) -> tuple:
     """
     if taken is not None:
         return taken.saved[0][1], taken.saved[1][1]
-    return np.random.get_state(), pyrandom.getstate()
+    return numpy_global_state(), pyrandom.getstate()
+
+
+def restore_global_random(before: tuple) -> None:
+    """Put NumPy's global generator and Python's ``random`` back to ``before``
+    (:func:`global_random_state`: their states before a look at the circuit function, so
+    that the call draws once, as PennyLane's). Always, with other threads alive too: a
+    notebook's or pytest-xdist's threads are alive in most processes, and a
+    ``np.random.seed`` script must draw PennyLane's numbers there; the cost (a number
+    another thread draws during the look is handed out again) is documented in
+    docs/pennylane.md, as for a per-call trace's runs.
+
+    >>> before = global_random_state()
+    >>> first = np.random.random()
+    >>> restore_global_random(before)
+    >>> bool(np.random.random() == first)
+    True
+    """
+    set_numpy_global(before[0])
+    pyrandom.setstate(before[1])
 
 
 def random_state_changed(before: tuple) -> bool:
     """Whether NumPy's global generator or Python's ``random`` drew since
     :func:`global_random_state` gave ``before``."""
-    (state, py_state), after = before, np.random.get_state()
-    return (state[2] != after[2] or not np.array_equal(state[1], after[1])
+    (state, py_state) = before
+    return (numpy_global_changed(state, numpy_global_state())
             or pyrandom.getstate() != py_state)
 
 

@@ -20,6 +20,7 @@ import pytest
 
 import qsym as qml
 from qsym import _cache as cache
+from qsym import _trace as trace
 
 
 def _count(monkeypatch, owner, name):
@@ -87,10 +88,27 @@ def test_sampled_values_are_numpys_draws_from_the_seed():
 
 
 # --- NumPy's global generator: read twice per trace -------------------------------------------
+def _count_get_state(monkeypatch):
+    """Calls of ``numpy.random.get_state`` from here on (a stand-in bound to the same
+    generator, so that qsym can still read that generator's memory)."""
+    calls, real = [], onp.random.get_state
+
+    class Counted:
+        __self__ = real.__self__
+
+        def __call__(self, *args, **kwargs):
+            calls.append(args)
+            return real(*args, **kwargs)
+
+    monkeypatch.setattr(onp.random, "get_state", Counted())
+    return calls
+
+
 def test_a_new_circuit_reads_numpys_global_state_twice(monkeypatch):
     """The first value of a new QNode (``trace="auto"``) reads NumPy's global state twice:
-    once before the trace (kept to restore it, and to compare), once after (NumPy's
-    ``get_state`` copies the 624-word key one word at a time). Its value is cos(a)cos(b)
+    once before the trace (kept to restore it, and to compare), once after, each from the
+    generator's memory, not by ``get_state`` (which copies the 624-word key one word at a
+    time: fails on the code before, which called it twice). Its value is cos(a)cos(b)
     (worked out by hand)."""
     dev = qml.device("default.qubit", wires=1)
 
@@ -100,16 +118,15 @@ def test_a_new_circuit_reads_numpys_global_state_twice(monkeypatch):
         qml.RY(b, wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    reads = _count(monkeypatch, onp.random, "get_state")
+    calls = _count_get_state(monkeypatch)
+    reads = _count(monkeypatch, trace, "_read_numpy_global")
     value = f(qml.numpy.array(0.3), qml.numpy.array(-0.7))
-    assert len(reads) == 2
+    assert len(reads) == 2 and calls == []
     assert value == pytest.approx(onp.cos(0.3) * onp.cos(-0.7), abs=1e-14)
 
 
-def test_a_new_circuits_first_gradient_reads_numpys_global_state_twice(monkeypatch):
-    """``qml.grad``'s first call: its Attempt (undone if abandoned) shares the build's
-    snapshot of the random state instead of reading it again, so NumPy's global state is
-    read twice (was four times); the gradient is -sin(a)cos(b), -cos(a)sin(b) (by hand)."""
+def _seed_qnode():
+    """A new QNode of RX(p[0]) RY(p[1]) and <Z> on one wire."""
     dev = qml.device("default.qubit", wires=1)
 
     @qml.qnode(dev)
@@ -118,11 +135,123 @@ def test_a_new_circuits_first_gradient_reads_numpys_global_state_twice(monkeypat
         qml.RY(p[1], wires=0)
         return qml.expval(qml.PauliZ(0))
 
-    reads = _count(monkeypatch, onp.random, "get_state")
+    return f
+
+
+def test_a_new_circuits_first_gradient_reads_numpys_global_state_twice(monkeypatch):
+    """``qml.grad``'s first call: its Attempt (undone if abandoned) shares the build's
+    snapshot of the random state instead of reading it again, so NumPy's global state is
+    read twice (was four times); the gradient is -sin(a)cos(b), -cos(a)sin(b) (by hand)."""
+    f = _seed_qnode()
+
+    calls = _count_get_state(monkeypatch)
+    reads = _count(monkeypatch, trace, "_read_numpy_global")
     g = qml.grad(f)(qml.numpy.array([0.3, -0.7], requires_grad=True))
-    assert len(reads) == 2
+    assert len(reads) == 2 and calls == []
     assert g.tolist() == pytest.approx([-onp.sin(0.3) * onp.cos(-0.7),
                                         -onp.cos(0.3) * onp.sin(-0.7)], abs=1e-14)
+
+
+def _same_legacy_state(a, b) -> bool:
+    return (a[0] == b[0] and a[1].dtype == b[1].dtype and onp.array_equal(a[1], b[1])
+            and a[2:] == b[2:] and [type(x) for x in a] == [type(x) for x in b])
+
+
+def test_numpys_global_state_read_from_memory_is_get_states():
+    """The generator's state read from its memory is NumPy's ``get_state`` tuple (key,
+    position, cached Gaussian and their types) after seeds, single and bulk draws, a
+    Gaussian left cached, a draw across the key's regeneration; a state put back by
+    ``set_numpy_global`` gives NumPy's stream from that state again (the reference: the
+    same state put back by NumPy's ``set_state``)."""
+    for seed in (0, 7, 2**32 - 1):
+        onp.random.seed(seed)
+        for step in range(9):
+            got = trace.numpy_global_state()
+            assert type(got) is tuple and type(got[0]) is bytes  # (read from memory)
+            ref = onp.random.get_state()
+            assert _same_legacy_state(trace._legacy_state(got), ref)
+            draw = (onp.random.standard_normal, lambda: onp.random.random(700),
+                    lambda: onp.random.randint(0, 9, size=5))[step % 3]
+
+            def draws():
+                return [onp.asarray(draw()).tolist(), onp.random.standard_normal(3).tolist()]
+
+            first = draws()
+            assert trace.numpy_global_changed(got, trace.numpy_global_state())
+            trace.set_numpy_global(got)
+            again = draws()
+            onp.random.set_state(ref)
+            assert again == first == draws()
+            draw()  # (the next step from a moved state)
+
+
+def test_a_cached_gaussian_taken_alone_is_put_back():
+    """A draw that only takes NumPy's cached Gaussian (no key word used) is no change of
+    the key or position, but putting the earlier state back restores the cached number
+    (NumPy's own ``set_state`` of the ``get_state`` before gives the same next draw)."""
+    onp.random.seed(11)
+    onp.random.standard_normal()  # (a second Gaussian now cached)
+    before, ref = trace.numpy_global_state(), onp.random.get_state()
+    assert ref[3] == 1
+    cached = onp.random.standard_normal()
+    assert not trace.numpy_global_changed(before, trace.numpy_global_state())
+    trace.set_numpy_global(before)
+    assert onp.random.standard_normal() == cached
+    onp.random.set_state(ref)
+    assert onp.random.standard_normal() == cached
+
+
+def test_a_replaced_get_state_is_called_as_before(monkeypatch):
+    """``numpy.random.get_state`` replaced by a function (no generator behind it to read):
+    its tuples are what qsym keeps, compares and puts back; a circuit that draws is
+    still refused with ``trace="once"`` and the stream is NumPy's."""
+    calls = []
+    real = onp.random.get_state
+
+    def replaced(*args):
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(onp.random, "get_state", replaced)
+    onp.random.seed(5)
+    got = trace.numpy_global_state()
+    assert _same_legacy_state(got, real()) and len(calls) == 1
+    first = onp.random.random()
+    assert trace.numpy_global_changed(got, trace.numpy_global_state())
+    trace.set_numpy_global(got)
+    assert onp.random.random() == first
+    dev = qml.device("default.qubit", wires=1)
+
+    def circuit(a):
+        qml.RX(a + 0 * onp.random.uniform(), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.errors.TracingError, match="drew random numbers"):
+        qml.QNode(circuit, dev, trace="once")(0.1)
+
+
+def test_a_hybrid_costs_gradient_reads_numpys_state_from_memory(monkeypatch):
+    """``qml.grad`` of a cost around a QNode (the QNode called with autograd's boxes,
+    ``qsym._autodiff.call_boxed``) keeps the random state to put back from memory: no
+    ``get_state`` call (fails on the code before: one a call, 23 us of a 170 us gradient).
+    The gradient of (cos a cos b)^2 is worked out by hand, and the global stream after it
+    is the seeded stream (nothing drawn)."""
+    f = _seed_qnode()
+
+    a, b = 0.3, -0.7
+    p = qml.numpy.array([a, b], requires_grad=True)
+    grad = qml.grad(lambda q: f(q) ** 2)
+    grad(p)
+    calls = _count_get_state(monkeypatch)
+    onp.random.seed(3)
+    g = grad(p)
+    after = onp.random.random()
+    assert calls == []
+    c = onp.cos(a) * onp.cos(b)
+    assert g.tolist() == pytest.approx([-2 * c * onp.sin(a) * onp.cos(b),
+                                        -2 * c * onp.cos(a) * onp.sin(b)], abs=1e-14)
+    onp.random.seed(3)
+    assert after == onp.random.random()
 
 
 def test_an_abandoned_gradient_attempt_still_restores_the_global_state():
