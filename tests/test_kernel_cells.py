@@ -12,6 +12,7 @@ the GIL) and its errors.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import re
 
@@ -201,6 +202,23 @@ def test_rows_through_cells_are_the_single_calls_bits(program, parallel):
                      _single(entry, shift, adjoint))
 
 
+@contextlib.contextmanager
+def _empty_cells_on_two_threads():
+    """Every cell of the library empty (as in a new process) and numba on two threads;
+    both restored after."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    saved = {name: cell.value for name, cell in kernels.CELLS.items()}
+    try:
+        for cell in kernels.CELLS.values():
+            cell.value = None
+        yield saved
+    finally:
+        numba.set_num_threads(before)
+        for name, value in saved.items():
+            kernels.CELLS[name].value = value
+
+
 def test_the_parallel_shift_fills_its_cells_before_its_chunks_go_on_threads(program):
     """The parameter shift on threads calls shift_values (and it run_ops) through cells from
     its parallel loop: found empty, they are filled before it, on the calling thread; the
@@ -210,20 +228,11 @@ def test_the_parallel_shift_fills_its_cells_before_its_chunks_go_on_threads(prog
     entry, shift, _ = program
     ref = kernel_returning(kernels.program_value_and_grad_into)(entry._ints, entry._floats,
                                                                 *shift)
-    before = numba.get_num_threads()
-    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-    saved = {name: cell.value for name, cell in kernels.CELLS.items()}
-    try:
-        for cell in kernels.CELLS.values():
-            cell.value = None
+    with _empty_cells_on_two_threads():
         out, jac = kernels.call_dynamic(kernels.program_value_and_grad_parallel, entry._ints,
                                         entry._floats, *shift, 3)
         assert np.array_equal(out, ref[0]) and np.array_equal(jac, ref[1])
         assert kernels.CELLS["shift_values"].value and kernels.CELLS["run_ops"].value
-    finally:
-        numba.set_num_threads(before)
-        for name, value in saved.items():
-            kernels.CELLS[name].value = value
 
 
 def test_an_empty_cell_is_filled_by_the_calling_thread_before_the_rows_go_on_threads(
@@ -233,20 +242,11 @@ def test_an_empty_cell_is_filled_by_the_calling_thread_before_the_rows_go_on_thr
     on one of its threads (which would wait for the GIL for ever); on two threads."""
     entry, shift, adjoint = program
     singles = _single(entry, shift, adjoint)
-    before = numba.get_num_threads()
-    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-    saved = {name: cell.value for name, cell in kernels.CELLS.items()}
-    try:
-        for cell in kernels.CELLS.values():
-            cell.value = None
+    with _empty_cells_on_two_threads() as saved:
         _assert_rows_are(_batches(entry, shift, adjoint, True, rows=4), singles)
         assert all(cell.value for cell in kernels.CELLS.values())
         assert {cell.value for cell in kernels.CELLS.values()} >= {
             v for v in saved.values() if v}  # (the same kernels' code, loaded once)
-    finally:
-        numba.set_num_threads(before)
-        for name, value in saved.items():
-            kernels.CELLS[name].value = value
 
 
 @pytest.mark.parametrize("raised, error, match", [
