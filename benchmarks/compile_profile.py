@@ -1,14 +1,15 @@
 """Where a cold compile of qsym's kernel library goes (issue #17): CPU per numba function,
-per compiler pass and per LLVM phase, exclusive of nested compiles.
+per compiler pass and per LLVM phase, exclusive of nested compiles (thread CPU, one stack
+per thread).
 
     QSYM_CACHE_DIR=/tmp/fresh python benchmarks/compile_profile.py OUT.json KERNEL [KERNEL ...]
     python benchmarks/compile_profile.py --show OUT.json [ROWS]
 
 KERNEL: a ``qsym warmup`` step's kernel (``_cli._WARMUP_STEPS``, ``_WARMUP_EXTRA_STEPS``),
 compiled as ``qsym warmup`` compiles it; use a fresh ``QSYM_CACHE_DIR`` (an empty folder) so
-that nothing is loaded. Measured with ``time.process_time``: a listener on numba's
-``numba:compile`` and ``numba:run_pass`` events, and numba's ``CPUCodeLibrary``
-``_optimize_functions`` (LLVM function passes), ``_optimize_final_module`` (module passes,
+that nothing is loaded. Measured with ``time.thread_time`` (the total:
+``time.process_time``): a listener on numba's ``numba:compile`` and ``numba:run_pass``
+events, and numba's ``CPUCodeLibrary`` ``_optimize_functions`` (LLVM function passes), ``_optimize_final_module`` (module passes,
 after the callees' IR is linked in), ``finalize`` and ``JITCodeLibrary._finalize_specific``
 (machine code) wrapped. ``nsig``: the number of signatures a function was compiled for (more
 than one in the library is a specialisation leak: tests/test_kernels.py). ``KSIZE=1`` also
@@ -19,6 +20,7 @@ benchmarks/results/suite-time-2026-12-06.md (stop 59).
 import json
 import os
 import sys
+import threading
 import time
 import types
 from collections import defaultdict
@@ -26,8 +28,33 @@ from collections import defaultdict
 from numba.core import codegen as cg
 from numba.core import event as ev
 
-clock = time.process_time
-stack = []  # frames: [kind, name, t0, child]
+clock = time.thread_time  # per thread: a background thread's loads keep their own stack
+_local = threading.local()
+
+
+class _Stack:
+    """The calling thread's frames: [kind, name, t0, child] (numba's events of two threads,
+    a compile and the warm-up thread's loads, interleave: one stack broke, stop 67)."""
+
+    def __getattr__(self, attr):
+        if not hasattr(_local, "frames"):
+            _local.frames = []
+        return getattr(_local.frames, attr)
+
+    def __bool__(self):
+        return bool(getattr(_local, "frames", None))
+
+    def __len__(self):
+        return len(getattr(_local, "frames", ()))
+
+    def __getitem__(self, i):
+        return _local.frames[i]
+
+    def __reversed__(self):
+        return reversed(getattr(_local, "frames", []))
+
+
+stack = _Stack()
 excl = defaultdict(float)      # (kind, name) -> exclusive
 incl_fn = defaultdict(float)   # function -> inclusive compile
 fn_phase = defaultdict(float)  # (function, phase) -> exclusive
@@ -58,7 +85,9 @@ class L(ev.Listener):
     def on_start(self, event):
         if event.kind == "numba:compile":
             d = event.data["dispatcher"]
-            name = d.py_func.__module__.split(".")[-1] + "." + d.py_func.__qualname__
+            # (a function made by types.FunctionType, as _kernels._named's, has no module)
+            module = getattr(d.py_func, "__module__", None) or "?"
+            name = module.split(".")[-1] + "." + d.py_func.__qualname__
             nsig[name] += 1
             push("compile", name)
         elif event.kind == "numba:run_pass":
@@ -121,7 +150,7 @@ from qsym import _cli
 if len(sys.argv) < 3 or sys.argv[1].startswith("-"):
     sys.exit(__doc__)
 out, steps = sys.argv[1], sys.argv[2:]
-t0 = clock(); w0 = time.perf_counter()
+t0 = time.process_time(); w0 = time.perf_counter()
 warm = tuple(s for s in _cli._WARMUP_STEPS if s[1] in steps)
 if warm:
     _cli._WARMUP_STEPS = warm
@@ -129,7 +158,7 @@ if warm:
 for k in steps:
     if k not in {s[1] for s in warm}:
         _cli.warmup_extra(k)
-total = clock() - t0
+total = time.process_time() - t0
 res = {"total_cpu": total, "wall": time.perf_counter() - w0,
        "compile_incl": dict(incl_fn), "nsig": dict(nsig),
        "excl": {f"{k}|{n}": v for (k, n), v in excl.items()},

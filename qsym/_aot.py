@@ -218,6 +218,21 @@ def _module_body(path_or_module) -> str:
     return "\n".join(lines[start:])
 
 
+def linked_cells(library: str) -> str:
+    r"""The kernel library's source ``library`` with its calls through its own cells
+    (``qsym._kernels.CELLS``: a stand-in decorated ``@_through_own_cell(name)`` calls kernel
+    ``name`` through a cell that qsym fills) made linked calls, as before the cells: an
+    export carries the kernels it runs, not qsym's cells and their callback.
+
+    >>> print(linked_cells('@_through_own_cell("run_ops")\ndef _ops(s):\n    run_ops(s)'))
+    @njit(cache=True, inline="always")
+    def _ops(s):
+        run_ops(s)
+    """
+    return re.sub(r'^@_through_own_cell\("\w+"\)$', '@njit(cache=True, inline="always")',
+                  library, flags=re.MULTILINE)
+
+
 # The kernel library's functions that choose a gate kernel by an op's storage kind and
 # wire count (the expressions that read them there; an int: the wire count of every op
 # it is called for, _step1 being called for one-wire ops only). An export's program
@@ -761,7 +776,7 @@ class CompiledCircuit:
         )
         # only what the API reaches: the kernels, shapes and generated functions it runs,
         # the interpreter's gate dispatch cut to the kinds of this circuit's ops
-        library = _module_body(kernels)
+        library = linked_cells(_module_body(kernels))
         ints = getattr(self.entry, "_ints", None)
         if ints is not None:
             library = specialize_dispatch(library, program_kinds(ints))

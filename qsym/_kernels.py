@@ -645,7 +645,7 @@ def _tail_segment(q, stop, op_nw, op_kind):
     return e, TAIL_ONE_WIRE
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (in its two callers: one library fewer, issue #17)
 def run_tail(state, work, n, start, stop, op_wires, op_nw, op_kind, op_off, mats, ks, smats,
              soff, drop, at, steps, ctab, rtab, gtab):
     """:func:`run_ops_fused`, taking the runs that :func:`tail_plan` made (``at`` ...
@@ -709,7 +709,7 @@ def _layer_table_size(n):
     return n_chunks * (1 << _CHUNK) + 2 * n_chunks * _CHUNK
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def tail_plan(n, op_wires, op_nw, op_kind, op_off, mats, drop):
     """The runs of every fused tail of a circuit, made once (per gradient): the steps of
     each run of at least ``FUSE_MIN_RUN`` one-wire ops from its first op (``drop``'s
@@ -928,7 +928,7 @@ def _one_wire_steps(state, n, q, e, op_wires, op_kind, op_off, mats, ks, smats, 
                 c0 += 0 if run else 2
                 nd = 0
             elif nd > 1:
-                diag_layer_tables(n, dwires, nd, dmats, ctab, c0, rtab, r0)
+                diag_layer_tables(n, dwires, np.int64(nd), dmats, ctab, c0, rtab, r0)
                 kind, a, b = ST_LAYER, c0, r0
                 c0 += 0 if run else tsize
                 r0 += 0 if run else 2 * B
@@ -1420,9 +1420,9 @@ def reset_state(state):
 def expvals(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny):
     """Run the whole circuit from |0..0> and measure every word."""
     state = zero_state(n)
-    run_ops(state, n, np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    _ops(state, n, np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
     out = np.empty(word_flip.shape[0])
-    pauli_expvals(state, word_flip, word_z, word_ny, out)
+    _expvals_into(state, word_flip, word_z, word_ny, out)
     return out
 
 
@@ -1577,7 +1577,7 @@ def shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, w
     # every tail's runs after its first, made once (the same for every shifted circuit)
     at, steps, ctab, rtab, gtab = tail_plan(n, op_wires, op_nw, op_kind, op_off, mats, drop)
     k0 = term_op[t0]
-    run_ops(psi, n, np.int64(0), k0, op_wires, op_nw, op_kind, op_off, mats)
+    _ops(psi, n, np.int64(0), k0, op_wires, op_nw, op_kind, op_off, mats)
     t = t0
     dim = psi.shape[0]
     for k in range(k0, n_ops):
@@ -1772,7 +1772,7 @@ def program_value_small_into(ints, floats, mats, C, out):
                          "value_runs); call program_value_into for this one")
     n = ints[H_N]
     state = zero_state(n)
-    run_ops(state, n, np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    _ops(state, n, np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
     e = np.empty(word_flip.shape[0])
     for t in range(word_flip.shape[0]):
         e[t] = _word_value(state, word_flip[t], word_z[t], word_ny[t])
@@ -1785,7 +1785,7 @@ def program_state(ints, floats, mats):
     (op_wires, op_nw, op_kind, op_off, _, _, _, _, _, _, _, _, _, _, _, _, _, _,
      _) = unpack_program(ints)
     state = zero_state(ints[H_N])
-    run_ops(state, ints[H_N], np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    _ops(state, ints[H_N], np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
     return state
 
 
@@ -1884,11 +1884,11 @@ def _gate_gradient(ints, floats, mats, smats, n_rows):
     fin = work[2 * dim :]
     psi = fin if fuse else work[:dim]
     reset_state(psi)
-    run_ops(psi, n, np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
-    pauli_expvals(psi, word_flip, word_z, word_ny, e)
-    shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                 term_op, term_zero, term_off, smats, np.int64(0), n_terms, vals, work[:dim],
-                 work[dim : 2 * dim], fin)
+    _ops(psi, n, np.int64(0), op_nw.shape[0], op_wires, op_nw, op_kind, op_off, mats)
+    _expvals_into(psi, word_flip, word_z, word_ny, e)
+    _shifts(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+            term_op, term_zero, term_off, smats, np.int64(0), n_terms, vals, work[:dim],
+            work[dim : 2 * dim], fin)
     accumulate_terms(term_slot, floats, term_zero, e, vals, de)
     return e, de, rows
 
@@ -2081,15 +2081,16 @@ def program_value_and_grad_parallel(ints, floats, mats, smats, ch, C, cc, n_chun
     bounds = _term_chunks(term_op, term_zero, n_ops, n_chunks)
     # the value circuit's state, op by op (the serial kernel's), read by every run
     fin = zero_state(n)
-    run_ops(fin, n, np.int64(0), n_ops, op_wires, op_nw, op_kind, op_off, mats)
-    pauli_expvals(fin, word_flip, word_z, word_ny, e)
+    _ops(fin, n, np.int64(0), n_ops, op_wires, op_nw, op_kind, op_off, mats)
+    _expvals_into(fin, word_flip, word_z, word_ny, e)
+    _shifts_ready()  # (shift_values' cell filled here, not on a thread)
     for c in prange(n_chunks):
         psi = np.empty(dim, dtype=np.complex128)
         phi = np.empty(dim, dtype=np.complex128)
         t0 = bounds[c]
         t1 = bounds[c + 1]
-        shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                     term_op, zero, term_off, smats, t0, t1, vals, psi, phi, fin)
+        _shifts(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                term_op, zero, term_off, smats, t0, t1, vals, psi, phi, fin)
     accumulate_terms(term_slot, floats, zero, e, vals, de)
     out, jac = _outputs(ints)
     shift_finish(ints, ch, C, cc, e, de, g, out, jac)
@@ -2989,7 +2990,7 @@ def _chunk_backward(ps, lam, lo, nloc, g, q0, q1, grp, loc, op_nw, op_kind, op_o
                                  a_lo, a_hi, adj_off, dmats, part, c)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def _op_backward(ps, lam, lo, nloc, q, loc, op_nw, op_kind, op_off, amats, a_lo, a_hi, adj_off,
                  dmats, part, c):
     """Op ``q``'s backward step on a small state ``ps`` and ``lam[:, lo : lo + len(ps)]``:
@@ -3410,7 +3411,7 @@ def _blocked_member(sync, t, prog, work, plan, meas):
     """Member ``t``'s :func:`_blocked_sweep`; an error in it (numba does not carry one out
     of a parallel loop) is flagged, so that the others stop waiting and the driver raises."""
     try:
-        _blocked_sweep(sync, t, prog, work, plan, meas)
+        _sweep(sync, t, prog, work, plan, meas)
     except Exception:  # noqa: BLE001 - flagged, raised by the driver
         team_add(sync, _TEAM_FAILED, 1)
     team_add(sync, _TEAM_DONE, 1)
@@ -3787,9 +3788,9 @@ def _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, 
     n_ops = op_nw.shape[0]
     dim = psi.shape[0]
     reset_state(psi)
-    run_ops(psi, n, np.int64(0), n_ops, op_wires, op_nw, op_kind, op_off, mats)
+    _ops(psi, n, np.int64(0), n_ops, op_wires, op_nw, op_kind, op_off, mats)
     n_words = word_flip.shape[0]
-    pauli_expvals(psi, word_flip, word_z, word_ny, e)
+    _expvals_into(psi, word_flip, word_z, word_ny, e)
     n_lin = C.shape[0]
     n_out = lam.shape[0]
     for t in range(n_words):
@@ -3894,8 +3895,8 @@ def adjoint_jacobian(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_
     psi, phi, lam, amats = _adjoint_work(n, C.shape[0], mats.shape[0], np.bool_(True))
     e = np.empty(word_flip.shape[0])
     de = np.zeros((n_slots, C.shape[0]))
-    _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
-                  adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
+    _adjoint_sweeps(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
+                    adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
     return e, de
 
 
@@ -3913,8 +3914,8 @@ def program_value_and_grad_adjoint_into(ints, floats, mats, dmats, ch, C, cc, ou
     fl = np.zeros(n_words + n_slots * n_out)
     e = fl[:n_words]
     de = fl[n_words:].reshape((n_slots, n_out))
-    _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
-                  adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
+    _adjoint_sweeps(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
+                    adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
     combine_into(C, e, out)
     jac[:] = 0.0
     for k in range(ch.shape[0]):
@@ -4068,13 +4069,41 @@ _BLOCKED_PLAN = _nbtypes.Tuple((
     _nbtypes.Array(_nbtypes.float64, 3, "C"), _I1, _nbtypes.Array(_nbtypes.boolean, 2, "C"),
     _I2, _nbtypes.Array(_nbtypes.uint64, 3, "C")))
 _BLOCKED_MEAS = _nbtypes.Tuple((_F2, _F2, _nbtypes.boolean, _nbtypes.int64, _F2))
+_BLOCKED_MEMBER = (_I1, _nbtypes.int64, _BLOCKED_PROG, _BLOCKED_WORK, _BLOCKED_PLAN,
+                   _BLOCKED_MEAS)
+_INT = _nbtypes.int64
+# a circuit's op table and measured words (unpack_program's sections): n, op_wires, op_nw,
+# op_kind, op_off, mats; word_flip, word_z, word_ny
+_OPS = (_INT, _I2, _I1, _I1, _I1, _Z1)
+_WORDS = (_I1, _I1, _I1)
 CELL_SIGNATURES = {
     "program_value_into": VALUE_SIGNATURE,
     "program_value_and_grad_into": GRAD_SIGNATURE,
     "program_value_and_grad_adjoint_into": GRAD_SIGNATURE,
     "program_value_and_grad_adjoint_blocked_into": GRAD_SIGNATURE + (_Z1,),  # + work
-    "_blocked_member": (_I1, _nbtypes.int64, _BLOCKED_PROG, _BLOCKED_WORK, _BLOCKED_PLAN,
-                        _BLOCKED_MEAS),
+    "_blocked_member": _BLOCKED_MEMBER,
+    # the callees the entry points shared (each linked its whole call tree into every
+    # caller's library: issue #17, stop 68), called through cells from their callers
+    "_blocked_sweep": _BLOCKED_MEMBER,
+    "run_ops": (_Z1, _INT, _INT, _INT, _I2, _I1, _I1, _I1, _Z1),  # state, n, start, stop, ...
+    "pauli_expvals": (_Z1,) + _WORDS + (_F1,),  # state, words, out
+    # + term_op, term_zero, term_off, smats, t0, t1, vals, psi, phi, fin
+    "shift_values": _OPS + _WORDS + (_I1, _I1, _I1, _Z1, _INT, _INT, _F2, _Z1, _Z1, _Z1),
+    # + C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats
+    "_adjoint_into": _OPS + _WORDS + (_F2, _I1, _I1, _I1, _Z1, _F1, _F2, _Z1, _Z1, _Z2, _Z1),
+}
+# the cells each kernel above calls (through its own cells' stand-ins, directly or not): a
+# cell is filled after these (so a filled cell's kernel runs on threads with no fill left:
+# a thread cannot enter Python while its caller holds the GIL). tests/test_kernel_cells.py
+# reads them from the source.
+CELL_REACHES = {
+    "program_value_into": ("run_ops", "pauli_expvals"),
+    "program_value_and_grad_into": ("run_ops", "pauli_expvals", "shift_values"),
+    "program_value_and_grad_adjoint_into": ("_adjoint_into",),
+    "program_value_and_grad_adjoint_blocked_into": ("_blocked_member",),
+    "_blocked_member": ("_blocked_sweep",),
+    "shift_values": ("run_ops",),
+    "_adjoint_into": ("run_ops", "pauli_expvals"),
 }
 _CELL_NAMES = tuple(CELL_SIGNATURES)
 _CELL_RESOLVER = f"qsym_kernels.resolve.{SOURCE_HASH}"
@@ -4094,14 +4123,42 @@ def _cell_resolve(index, cells, pinned):
     """The callback a kernel runs on finding kernel ``_CELL_NAMES[index]``'s cell empty
     (holding the GIL): its address, or 0 after an error (kept in
     :data:`cell_errors`), or :data:`CELL_INTERRUPTED`."""
-    name = _CELL_NAMES[index]
     try:
-        return fill_cell(cells[name], globals()[name], CELL_SIGNATURES[name], pinned,
-                         "qsym._kernels.CELL_SIGNATURES")
+        return _fill_with_reaches(_CELL_NAMES[index], cells, pinned)
     except BaseException as exc:  # noqa: BLE001 - reported by the caller's RuntimeError
         cell_errors.append(exc)
         del cell_errors[:-16]
         return CELL_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else 0
+
+
+def _fill_with_reaches(name, cells, pinned):
+    """Fill kernel ``name``'s cell (:func:`fill_cell`), the cells it calls through first
+    (:data:`CELL_REACHES`); its address."""
+    if not cells[name].value:
+        for callee in CELL_REACHES.get(name, ()):
+            _fill_with_reaches(callee, cells, pinned)
+    return fill_cell(cells[name], globals()[name], CELL_SIGNATURES[name], pinned,
+                     "qsym._kernels.CELL_SIGNATURES")
+
+
+def cells_reached(name) -> list:
+    """The kernels whose cells kernel ``name``'s code calls through (:data:`CELL_REACHES`,
+    and theirs), callees first.
+
+    >>> cells_reached("program_value_and_grad_into")
+    ['run_ops', 'pauli_expvals', 'shift_values']
+    """
+    out: list = []
+    for callee in CELL_REACHES.get(name, ()):
+        out += [c for c in cells_reached(callee) + [callee] if c not in out]
+    return out
+
+
+def fill_own_cell(name) -> int:
+    """Fill the cell this library's kernels call kernel ``name`` through (compiled, or
+    loaded from numba's cache, with the cells it calls through first); its address."""
+    cells, _, pinned = _cell_table()
+    return _fill_with_reaches(name, cells, pinned)
 
 
 def _cell_table():
@@ -4242,6 +4299,47 @@ def _member(sync, t, prog, work, plan, meas):
 
 
 _member_ready = _cell_ready("_blocked_member")
+
+
+# the callees the entry points shared, through their cells (CELL_SIGNATURES: each caller's
+# library held their code, optimized and compiled again; issue #17, stop 68). A caller
+# with other argument types links the callee as before.
+@_through_own_cell("_blocked_sweep")
+def _sweep(sync, t, prog, work, plan, meas):
+    """:func:`_blocked_member`'s :func:`_blocked_sweep` (through its cell: an error in it is
+    propagated as a linked call's, into the member's ``try``)."""
+    _blocked_sweep(sync, t, prog, work, plan, meas)
+
+
+@_through_own_cell("run_ops")
+def _ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats):
+    """:func:`run_ops` (through its cell in compiled code)."""
+    run_ops(state, n, start, stop, op_wires, op_nw, op_kind, op_off, mats)
+
+
+@_through_own_cell("pauli_expvals")
+def _expvals_into(state, word_flip, word_z, word_ny, out):
+    """:func:`pauli_expvals` (through its cell in compiled code)."""
+    pauli_expvals(state, word_flip, word_z, word_ny, out)
+
+
+@_through_own_cell("shift_values")
+def _shifts(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, term_op,
+            term_zero, term_off, smats, t0, t1, vals, psi, phi, fin):
+    """:func:`shift_values` (through its cell in compiled code)."""
+    shift_values(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                 term_op, term_zero, term_off, smats, t0, t1, vals, psi, phi, fin)
+
+
+_shifts_ready = _cell_ready("shift_values")
+
+
+@_through_own_cell("_adjoint_into")
+def _adjoint_sweeps(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
+                    adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats):
+    """:func:`_adjoint_into` (through its cell in compiled code)."""
+    _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny, C,
+                  adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
 
 
 # --- batches: many rows (parameter sets) of one circuit, on numba's threads --------------
@@ -4398,7 +4496,7 @@ def adjoint_step1_real(psi, lam, n, w, amats, aoff, dmats, doff):
     return acc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")  # (its one caller's: one library fewer, issue #17)
 def _adjoint_into_flat(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z,
                        word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
                        amats):
@@ -4407,9 +4505,9 @@ def _adjoint_into_flat(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, wor
     n_ops = op_nw.shape[0]
     dim = psi.shape[0]
     reset_state(psi)
-    run_ops(psi, n, np.int64(0), n_ops, op_wires, op_nw, op_kind, op_off, mats)
+    _ops(psi, n, np.int64(0), n_ops, op_wires, op_nw, op_kind, op_off, mats)
     n_words = word_flip.shape[0]
-    pauli_expvals(psi, word_flip, word_z, word_ny, e)
+    _expvals_into(psi, word_flip, word_z, word_ny, e)
     for t in range(n_words):
         c = C[0, t]
         if c != 0.0:
@@ -4471,8 +4569,8 @@ def adjoint_step_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word
                            word_ny, C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam,
                            amats)
     else:
-        _adjoint_into(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
-                      C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
+        _adjoint_sweeps(n, op_wires, op_nw, op_kind, op_off, mats, word_flip, word_z, word_ny,
+                        C, adj_op, adj_slot, adj_off, dmats, e, de, psi, phi, lam, amats)
     combine_into(C, e, out)
     n_out = out.shape[0]
     for m in range(n_out):

@@ -1209,7 +1209,9 @@ def _warm_kernels() -> None:
 
 def _load_cached(name: str) -> None:
     """Load the cached overloads of kernel library entry point ``name`` that numba's index
-    lists for this machine (nothing is compiled)."""
+    lists for this machine (nothing is compiled), and the kernels its code calls through
+    the library's cells (``kernels.cells_reached``: loaded at the first call otherwise, on
+    the caller's thread), each whose call tree's kernels are all cached."""
     from . import _kernels as kernels
 
     disp = getattr(kernels, name, None)
@@ -1222,6 +1224,16 @@ def _load_cached(name: str) -> None:
             disp.compile(sig)
         except Exception:  # noqa: BLE001 - the first call will say what is wrong
             logger.debug("warming %s%s failed", name, sig, exc_info=True)
+    for callee in kernels.cells_reached(name):
+        tree = [callee] + kernels.cells_reached(callee)
+        if _exiting or kernels.CELLS[callee].value or not all(
+                kernels.CELL_SIGNATURES[k] in cached_signatures(getattr(kernels, k))
+                for k in tree):
+            continue
+        try:
+            kernels.fill_own_cell(callee)
+        except Exception:  # noqa: BLE001 - the first call will say what is wrong
+            logger.debug("warming %s failed", callee, exc_info=True)
 
 
 def warm_kernels_in_background() -> threading.Thread | None:

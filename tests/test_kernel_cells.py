@@ -12,6 +12,7 @@ the GIL) and its errors.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import re
 
@@ -131,13 +132,67 @@ def test_the_batch_kernels_and_blocked_drivers_hold_not_their_callees_code(progr
             "_blocked_member", "_blocked_sweep", "_chunk_backward", "_chunk_forward"),
         "_adjoint_blocked_into_parallel": (
             "_blocked_member", "_blocked_sweep", "_chunk_backward", "_chunk_forward"),
+        # stop 68: the callees the entry points shared (each linked their whole call tree)
+        "_blocked_member": ("_blocked_sweep", "_chunk_backward", "_chunk_forward"),
+        "program_value_into": ("run_ops", "pauli_expvals", "apply_real1", "apply_cnot"),
+        "program_value_and_grad_into": ("shift_values", "run_ops", "run_tail", "tail_plan",
+                                        "pauli_expvals", "apply_real1"),
+        "program_value_and_grad_adjoint_into": ("_adjoint_into", "run_ops", "pauli_expvals",
+                                                "apply_real1"),
     }
     for name, absent in callees.items():
         have = held(name)
         assert name in have  # (the reading finds the kernel's own code)
         assert not have & set(absent), (name, sorted(have & set(absent)))
-    # the callee itself holds them (what the caller calls through the cell)
-    assert {"_blocked_sweep", "_chunk_backward", "_chunk_forward"} <= held("_blocked_member")
+    # the callees themselves hold them (what the callers call through the cells)
+    assert {"_chunk_backward", "_chunk_forward"} <= held("_blocked_sweep")
+    assert {"_one_wire_steps", "apply_real1"} <= held("shift_values")
+    assert {"apply_real1", "apply_cnot"} <= held("run_ops")
+
+
+def _kernel_calls() -> dict:
+    """Per function of the kernel library's source: the names it calls, and per stand-in
+    (a function decorated ``@_through_own_cell(name)``) the kernel ``name`` it calls
+    through a cell (read from the source, not from qsym's tables)."""
+    import ast
+    from pathlib import Path
+
+    calls, stand_ins, aliases = {}, {}, {}
+    for node in ast.parse(Path(kernels.__file__).read_text()).body:
+        if isinstance(node, ast.FunctionDef):
+            calls[node.name] = {c.func.id for c in ast.walk(node) if isinstance(c, ast.Call)
+                                and isinstance(c.func, ast.Name)}
+            for d in node.decorator_list:
+                if (isinstance(d, ast.Call) and getattr(d.func, "id", "") == "_through_own_cell"):
+                    stand_ins[node.name] = d.args[0].value
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            # a compiled form of a function: X = njit(...)(f), njit(...)(_named(f, ...))
+            aliases[node.targets[0].id] = {n.id for n in ast.walk(node.value)
+                                           if isinstance(n, ast.Name)}
+    for name, used in aliases.items():
+        forms = [calls[f] for f in used if f in calls]
+        if forms:
+            calls[name] = set().union(*forms)
+    return calls, stand_ins
+
+
+def test_a_cell_is_filled_after_every_cell_its_kernel_calls_through():
+    """A cell's kernel may run on numba's threads (a batch's rows, the parameter shift's
+    chunks, the blocked adjoint's members), where a cell it calls through could not be
+    filled (the fill enters Python, whose GIL the launching thread holds): every cell
+    its call tree calls through (its stand-ins, followed through the linked calls) is
+    filled first (CELL_REACHES), read here from the source."""
+    calls, stand_ins = _kernel_calls()
+    for name in kernels.CELL_SIGNATURES:
+        seen, todo, reached = {name}, [name], set()
+        while todo:
+            for callee in calls.get(todo.pop(), ()):
+                if callee in stand_ins:
+                    reached.add(stand_ins[callee])
+                elif callee in calls and callee not in seen:
+                    seen.add(callee)
+                    todo.append(callee)
+        assert set(kernels.CELL_REACHES.get(name, ())) == reached, name
 
 
 @pytest.mark.parametrize("parallel", [False, True])
@@ -147,6 +202,39 @@ def test_rows_through_cells_are_the_single_calls_bits(program, parallel):
                      _single(entry, shift, adjoint))
 
 
+@contextlib.contextmanager
+def _empty_cells_on_two_threads():
+    """Every cell of the library empty (as in a new process) and numba on two threads;
+    both restored after."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    saved = {name: cell.value for name, cell in kernels.CELLS.items()}
+    try:
+        for cell in kernels.CELLS.values():
+            cell.value = None
+        yield saved
+    finally:
+        numba.set_num_threads(before)
+        for name, value in saved.items():
+            kernels.CELLS[name].value = value
+
+
+def test_the_parallel_shift_fills_its_cells_before_its_chunks_go_on_threads(program):
+    """The parameter shift on threads calls shift_values (and it run_ops) through cells from
+    its parallel loop: found empty, they are filled before it, on the calling thread; the
+    gradient is the serial kernel's, bit for bit."""
+    from conftest import kernel_returning
+
+    entry, shift, _ = program
+    ref = kernel_returning(kernels.program_value_and_grad_into)(entry._ints, entry._floats,
+                                                                *shift)
+    with _empty_cells_on_two_threads():
+        out, jac = kernels.call_dynamic(kernels.program_value_and_grad_parallel, entry._ints,
+                                        entry._floats, *shift, 3)
+        assert np.array_equal(out, ref[0]) and np.array_equal(jac, ref[1])
+        assert kernels.CELLS["shift_values"].value and kernels.CELLS["run_ops"].value
+
+
 def test_an_empty_cell_is_filled_by_the_calling_thread_before_the_rows_go_on_threads(
         program):
     """A process's first batch call finds its row kernel's cell empty: the fill (a callback
@@ -154,20 +242,11 @@ def test_an_empty_cell_is_filled_by_the_calling_thread_before_the_rows_go_on_thr
     on one of its threads (which would wait for the GIL for ever); on two threads."""
     entry, shift, adjoint = program
     singles = _single(entry, shift, adjoint)
-    before = numba.get_num_threads()
-    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-    saved = {name: cell.value for name, cell in kernels.CELLS.items()}
-    try:
-        for cell in kernels.CELLS.values():
-            cell.value = None
+    with _empty_cells_on_two_threads() as saved:
         _assert_rows_are(_batches(entry, shift, adjoint, True, rows=4), singles)
         assert all(cell.value for cell in kernels.CELLS.values())
         assert {cell.value for cell in kernels.CELLS.values()} >= {
             v for v in saved.values() if v}  # (the same kernels' code, loaded once)
-    finally:
-        numba.set_num_threads(before)
-        for name, value in saved.items():
-            kernels.CELLS[name].value = value
 
 
 @pytest.mark.parametrize("raised, error, match", [
@@ -260,3 +339,24 @@ def test_no_compiled_form_is_a_lambda():
                 if any(isinstance(n, ast.Lambda) for a in node.args for n in ast.walk(a)):
                     found.append(f"{path.name}:{node.lineno}")
     assert not found, found
+
+
+def test_the_warm_up_loads_what_an_entry_point_calls_through_cells(program):
+    """The kernel warm-up thread (qsym._tiers._load_cached) loads an entry point's cached
+    code and also the kernels it calls through cells (else loaded at the first call, on
+    the caller's thread: a first answer's wait), with their cells filled."""
+    from qsym import _tiers as tiers
+
+    entry, shift, adjoint = program
+    _single(entry, shift, adjoint)  # (compiled and cached, their cells filled)
+    reached = kernels.cells_reached("program_value_and_grad_into")
+    assert set(reached) == {"run_ops", "pauli_expvals", "shift_values"}
+    saved = {name: kernels.CELLS[name].value for name in reached}
+    try:
+        for name in reached:
+            kernels.CELLS[name].value = None
+        tiers._load_cached("program_value_and_grad_into")
+        assert {name: kernels.CELLS[name].value for name in reached} == saved
+    finally:
+        for name, value in saved.items():
+            kernels.CELLS[name].value = value
