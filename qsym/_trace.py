@@ -1793,13 +1793,13 @@ def numpy_global_state():
     """
     global _np_view
     view, rs = _np_view, getattr(np.random.get_state, "__self__", None)
-    if view is None or view[0] is not rs or (
-            view[1] is not None and rs._bit_generator is not view[1]):
-        view = _np_view = _locate_numpy_global(rs) or (rs, None)
+    bg = getattr(rs, "_bit_generator", None)
+    # (not found: ``(rs, None, its bit generator)``, looked for again when that changes)
+    if view is None or view[0] is not rs or (view[1] or view[2]) is not bg:
+        view = _np_view = _locate_numpy_global(rs) or (rs, None, bg)
     if view[1] is not None:
         return _read_numpy_global(view)
-    if isinstance(rs, np.random.RandomState) and not isinstance(
-            rs._bit_generator, np.random.MT19937):
+    if isinstance(rs, np.random.RandomState) and not isinstance(bg, np.random.MT19937):
         # (``np.random.set_bit_generator``: its legacy tuple does not exist; asked for
         # one, NumPy warns at every read, and an error under ``-W error``)
         return rs.get_state(legacy=False)

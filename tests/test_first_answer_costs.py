@@ -651,3 +651,6 @@ def test_global_random_of_another_bit_generator_reads_without_warnings():
         assert float(value) == pytest.approx(onp.cos(0.3 + g), abs=1e-12)
     finally:
         onp.random.set_bit_generator(saved)
+    state = trace.numpy_global_state()  # (MT19937 again: read from its memory again)
+    assert type(state[0]) is bytes and not trace.numpy_global_changed(
+        state, (onp.random.get_state(),)[0])
