@@ -1875,10 +1875,17 @@ def numpy_global_state():
     """
     global _np_view
     view, rs = _np_view, getattr(np.random.get_state, "__self__", None)
-    if view is None or view[0] is not rs or (
-            view[1] is not None and rs._bit_generator is not view[1]):
-        view = _np_view = _locate_numpy_global(rs) or (rs, None)
-    return np.random.get_state() if view[1] is None else _read_numpy_global(view)
+    bg = getattr(rs, "_bit_generator", None)
+    # (not found: ``(rs, None, its bit generator)``, looked for again when that changes)
+    if view is None or view[0] is not rs or (view[1] or view[2]) is not bg:
+        view = _np_view = _locate_numpy_global(rs) or (rs, None, bg)
+    if view[1] is not None:
+        return _read_numpy_global(view)
+    if isinstance(rs, np.random.RandomState) and not isinstance(bg, np.random.MT19937):
+        # (``np.random.set_bit_generator``: its legacy tuple does not exist; asked for
+        # one, NumPy warns at every read, and an error under ``-W error``)
+        return rs.get_state(legacy=False)
+    return np.random.get_state()
 
 
 def numpy_global_changed(before, after) -> bool:
@@ -1886,8 +1893,20 @@ def numpy_global_changed(before, after) -> bool:
     (:func:`numpy_global_state`): its key or position moved."""
     if type(before) is tuple and type(after) is tuple and len(before) == len(after) == 2:
         return before[0] != after[0]
+    if isinstance(before, dict) or isinstance(after, dict):
+        return not _same_state(before, after)
     before, after = _legacy_state(before), _legacy_state(after)
     return before[2] != after[2] or not np.array_equal(before[1], after[1])
+
+
+def _same_state(a, b) -> bool:
+    """Whether two bit generators' states (``get_state(legacy=False)``'s dicts of ints
+    and arrays) are equal."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_state(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(a, b)
+    return type(a) is type(b) and a == b
 
 
 def set_numpy_global(state) -> None:

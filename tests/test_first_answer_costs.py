@@ -618,3 +618,39 @@ def test_a_gate_of_a_tensors_element_is_made_the_short_way_as_the_general_way(mo
     checked = _count(monkeypatch, _operations, "_check_param")
     qml.RY(w[0, 0], wires=1)
     assert checked == []
+
+
+def test_global_random_of_another_bit_generator_reads_without_warnings():
+    """``np.random.set_bit_generator(PCG64(...))`` (NumPy's public API) gives the global
+    RandomState a generator without a legacy tuple: asked for one, NumPy warns at each
+    read (an error under ``-W error``), and the tuple's comparison raised KeyError. A draw
+    in the circuit must give plain NumPy's numbers (PennyLane's: the call draws once, the
+    numbers after it go on), no warning, and a draw is seen (rev68)."""
+    import warnings
+
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x + onp.random.normal(), wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    saved = onp.random.get_bit_generator()
+    try:
+        onp.random.set_bit_generator(onp.random.PCG64(7))
+        g, after = onp.random.normal(), onp.random.standard_normal()  # plain NumPy's
+        onp.random.set_bit_generator(onp.random.PCG64(7))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            value = circuit(qml.numpy.array(0.3, requires_grad=True))
+            assert onp.random.standard_normal() == after
+            before = trace.global_random_state()
+            assert not trace.random_state_changed(before)
+            onp.random.random()
+            assert trace.random_state_changed(before)
+        assert float(value) == pytest.approx(onp.cos(0.3 + g), abs=1e-12)
+    finally:
+        onp.random.set_bit_generator(saved)
+    state = trace.numpy_global_state()  # (MT19937 again: read from its memory again)
+    assert type(state[0]) is bytes and not trace.numpy_global_changed(
+        state, (onp.random.get_state(),)[0])
