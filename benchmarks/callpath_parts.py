@@ -65,8 +65,8 @@ PARTS = {
     "execute": ("the spy check: `type(ex := dev.execute) is bound and ex == own`",
                 ("grad", "list"),
                 [("\n                and type(ex := dev.execute) is bound and ex == own", "")]),
-    "array": ("the tensor's checks: `arr.dtype is F64 and arr.strides == step and "
-              "len(arr) == n`", ("grad",),
+    "array": (("the tensor's checks: `arr.dtype is F64 and arr.strides == step and "
+               "len(arr) == n`"), ("grad",),
               [("arr.dtype is F64 and arr.strides == step and len(arr) == n", "True")]),
     "counters": ("the device's counters: `dev.num_executions += runs`, `dev.num_calls += 1`",
                  ("grad", "list"),
@@ -76,8 +76,8 @@ PARTS = {
                 "if row is None:"),
                ("elif rc(out) != alone_out or held[0] is not out:  # (a kept ``forward``)",
                 "elif False:")]),
-    "guards": ("the QNode's and device's state: method, device, shots, recording, guard, "
-               "pipeline, trackers", ("grad", "list"),
+    "guards": (("the QNode's and device's state: method, device, shots, recording, guard, "
+                "pipeline, trackers"), ("grad", "list"),
                [(_GUARDS, ""), ("  # (the entry point now)\n                and not dev.trackers):",
                                  "):")]),
     "stores": ("`node._last = entry`, `self._forward = out`", ("grad", "list"),
@@ -100,8 +100,8 @@ def rebuilt(part: str):
             raise SystemExit(f"part {part!r}: its text is no longer in grad.__call__: {old!r}")
         src = src.replace(old, new)
     namespace: dict = {}
-    exec(compile(textwrap.dedent(src), f"<grad.__call__ without {part}>", "exec"),
-         rt.__dict__, namespace)
+    code = compile(textwrap.dedent(src), f"<grad.__call__ without {part}>", "exec")
+    exec(code, rt.__dict__, namespace)  # noqa: S102  (a rebuilt method, for an accounting)
     return namespace["__call__"]
 
 
