@@ -47,17 +47,6 @@ _ITEMS = """                    i = 0
                     else:
                         arr = kept
 """
-_VIEWS = """            if row is not None and rc(jac) == alone_ljac and not wrc(jac) and (
-                    listed[1] is jac):
-                for v in row:
-                    if rc(v) != alone_view or wrc(v):
-                        row = None
-                        break
-            else:
-                row = None
-            if rc(out) != alone_lout or listed[0] is not out:
-                out = None  # (referred to elsewhere: a new one)
-"""
 
 # part: (what it is, the cases it applies to, [(source text, replacement), ...])
 PARTS = {
@@ -84,8 +73,6 @@ PARTS = {
                [("        node._last = entry\n        self._forward = out\n", "")]),
     "items": ("the list's items written into the kept array (type test, memoryview write)",
               ("list",), [(_ITEMS, "                    arr = kept\n")]),
-    "views": ("the list's kept 0-d views and arrays checked (`rc`, `wrc`)", ("list",),
-              [(_VIEWS, "")]),
     "new list": ("the new list of the views (`[*row]`)", ("list",),
                  [("return row if arr is first else [*row]", "return row")]),
 }
