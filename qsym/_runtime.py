@@ -85,6 +85,7 @@ LEARNED_STATIC_SIGNATURES = 64
 _TWIN_LOCK = new_lock()  # a signature's plain-Python twin made once (_twin_ns)
 _PER_CALL_LOCK = new_rlock()  # one per-call trace at a time (they restore random states)
 
+_LAUNCHING = threading.local()  # .held: this thread holds kernels.LAUNCH_LOCK (Compiled._launch)
 _SHOT_COUNT = threading.local()  # .active: (QNode, the shot count it evaluates now)
 # diff_method -> check(qnode, entry, args, kwargs, diff, data) run before a compiled
 # derivative: a method PennyLane computes with circuits of its own whose exact answer the
@@ -905,9 +906,15 @@ class Compiled:
 
     @staticmethod
     def _launch(fn, *args):
-        """Call a parallel kernel (under ``kernels.LAUNCH_LOCK`` where numba needs it)."""
-        if kernels.launch_needs_lock():
-            with kernels.LAUNCH_LOCK:
+        """Call a parallel kernel (under ``kernels.LAUNCH_LOCK`` where numba needs it). A
+        launch inside another of the same thread runs under the lock that thread holds: a
+        batch whose batch kernel is not compiled in the process runs its rows one by one
+        inside the batch's launch (:meth:`_rows`), and a row may launch a parallel kernel
+        of its own (a parameter-shift gradient on threads, the parallel adjoint), from
+        Python, never inside a running parallel region. (Taking the lock again hung: 12
+        wires, two broadcast rows, parameter shift on tier 0; stop 68.)"""
+        if kernels.launch_needs_lock() and not getattr(_LAUNCHING, "held", False):
+            with kernels.LAUNCH_LOCK, trace.thread_setting(_LAUNCHING, "held", True):
                 return fn(*args)
         return fn(*args)
 

@@ -386,3 +386,50 @@ def test_large_circuit_gradient_uses_threads_and_keeps_its_bits():
         numba.set_num_threads(before)
     assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
     np.testing.assert_allclose(one[1], exact_jacobian(entry.circuit, X[0], D[0]), atol=1e-10)
+
+
+def test_a_batch_run_row_by_row_may_launch_a_parallel_kernel_in_each_row(monkeypatch):
+    """A batch whose batch kernel is not compiled in the process runs its rows one by one
+    inside the batch's launch, under ``kernels.LAUNCH_LOCK`` (numba's workqueue layer); a
+    row whose gradient launches a parallel kernel of its own (a parameter-shift gradient on
+    threads from ``PARALLEL_SHIFT_MIN_WORK``) took the lock again and hung forever (the
+    oracle's layered family, stop 68: 12 wires, 4 layers, 2 broadcast rows, parameter
+    shift on tier 0). Here each row's gradient is launched as the parallel one is, the lock
+    taken as under workqueue (waiting at most 10 s instead of forever); the broadcast
+    Jacobian against the closed form <Z> = cos(a) cos(b)."""
+    from qsym import _runtime, _tiers
+
+    class Bounded:  # kernels.LAUNCH_LOCK itself, a wait for it bounded
+        def __init__(self, lock):
+            self.lock = lock
+
+        def __enter__(self):
+            assert self.lock.acquire(timeout=10), "a launch waited for the lock its own thread holds"
+
+        def __exit__(self, *exc):
+            self.lock.release()
+
+    monkeypatch.setattr(kernels, "LAUNCH_LOCK", Bounded(kernels.LAUNCH_LOCK))
+    monkeypatch.setattr(kernels, "launch_needs_lock", lambda: True)
+    monkeypatch.setattr(_tiers, "batch_kernel_deferred", lambda name: True)
+    serial, launched = _runtime.Compiled.value_and_grad, []
+
+    def on_threads(self, x, d):  # as the parallel branch: the row's kernel through _launch
+        launched.append(1)
+        return self._launch(serial, self, x, d)
+    monkeypatch.setattr(_runtime.Compiled, "value_and_grad", on_threads)
+
+    @qml.qnode(qml.device("default.qubit", wires=1), diff_method="parameter-shift")
+    def f(w):
+        qml.RX(w[..., 0], wires=0)
+        qml.RY(w[..., 1], wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    w = np.array([[0.3, -1.1], [2.0, 0.4], [-0.7, 2.9]])
+    jac = qml.jacobian(f)(qml.numpy.array(w, requires_grad=True))
+    assert len(launched) >= 3  # (one launch per row: the path taken)
+    a, b = w[:, 0], w[:, 1]
+    want = np.zeros((3, 3, 2))
+    want[range(3), range(3), 0] = -np.sin(a) * np.cos(b)
+    want[range(3), range(3), 1] = -np.cos(a) * np.sin(b)
+    assert np.allclose(jac, want, atol=1e-12)
