@@ -831,9 +831,11 @@ class Tracker:
                 for k in range(count):
                     one_circuit(False, k < expval_circuits)
             return
-        if how == "device":  # a device derivative (adjoint): no batch of executions
+        if how == "device":  # a device derivative (adjoint): no batch of executions; a
+            # broadcast circuit is one circuit per row (PennyLane's adjoint splits it)
             self.update(resources=resources, errors={})
-            self.update(execute_and_derivative_batches=1, executions=count, derivatives=count)
+            rows = count * (size or 1)
+            self.update(execute_and_derivative_batches=1, executions=rows, derivatives=rows)
             self.record()
             return
         self._batch()
