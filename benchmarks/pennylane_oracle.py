@@ -3684,8 +3684,9 @@ def note(e):
 
 def manyctrl_case(rep, case, spec, meas, rng):
     """:func:`with_manyctrl`: values, the tape's parameters, Jacobians by every method,
-    broadcast values, ``jacobian(grad)`` by five methods, the Tracker totals of a parameter-
-    shift Jacobian, ``qml.specs``; all against PennyLane's."""
+    broadcast values, ``jacobian(grad)`` by five methods, ``qml.sample``/``qml.counts`` with
+    a shot vector and finite-shot estimates (z-scores from PennyLane's exact values), the
+    Tracker totals of a parameter-shift Jacobian, ``qml.specs``; all against PennyLane's."""
     e = note(with_manyctrl(rng, spec))
     c = case + "/manyctrl"
     gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
@@ -3694,6 +3695,8 @@ def manyctrl_case(rep, case, spec, meas, rng):
     grads_case(rep, c, e, gm, rng)
     broadcast_case(rep, c, e, meas, rng)
     hessgrad_case(rep, c, e, meas, rng)
+    samples_case(rep, c, e, meas, rng)  # (sample/counts with a shot vector, a sample mean)
+    shots_case(rep, c, e, meas, rng)
     x = e["params"]
     if no_mcm(e) and len(x) and not tape_known(e):
         q, eq = outcome(lambda: tracker_grad_totals(qsym, e, gm, x, "parameter-shift"))
