@@ -3836,7 +3836,12 @@ def mixednoise_case(rep, case, spec, meas, rng):
         def fq(m=m):
             node = mixed_node(qsym, e, gm, m)
             return qsym.jacobian(lambda v: flat(qsym, node(v)))(qsym.numpy.array(x, requires_grad=True))
-        check_pair(rep, c, f"jacobian[{m}]", fq, lambda: ref, 2e-4 if m == "finite-diff" else 2e-5)
+        def fp(m=m):  # (PennyLane's own method run first: where it refuses, both refused)
+            if m == "adjoint":
+                node = mixed_node(pl, e, gm, m)
+                pl.jacobian(lambda v: flat(pl, node(v)))(pl.numpy.array(x, requires_grad=True))
+            return ref
+        check_pair(rep, c, f"jacobian[{m}]", fq, fp, 2e-4 if m == "finite-diff" else 2e-5)
 
 
 def sharedev_case(rep, case, spec, meas, rng):
