@@ -3466,9 +3466,19 @@ def layered_case(rep, case, spec_, meas_, rng):
     bref, ebr = outcome(lambda: layered_jac(pl, layered_node(pl, spec, meas, "backprop"), x, pdb))
     # broadcast trainable parameters: a batch of 2 points (the second drawn apart)
     xb = onp.stack([x, x + rng.uniform(-1, 1, size=x.shape)])
-    p_xb, exb = outcome(lambda: flat(pl, layered_node(pl, spec, meas, "backprop")(pl.numpy.array(xb), pd)))
-    xref, exr = outcome(lambda: layered_jac(pl, layered_node(pl, spec, meas, "backprop"), xb, pd))
     rows, erows = outcome(lambda: pl_rows_flat(layered_node(pl, spec, meas, "backprop"), xb, pd, len(meas)))
+    if spec["n"] >= 12:
+        # PennyLane's broadcast parameters from 12 wires: wrong values (pl_fault_broadcast_rows)
+        # and memory without bound (stop 68: two runs OOM-killed at 18-19 GB RSS, the stack in
+        # PennyLane's apply_operation of the broadcast state, 12 wires x 1 layer): its rows are
+        # the reference, the broadcast Jacobians not compared
+        rep.refused(case, "known: PennyLane's broadcast parameters from 12 wires (wrong values, "
+                    "unbounded memory); qsym's values compared with its rows", RuntimeError("PennyLane's fault"))
+        p_xb, exb = rows, erows
+        xref, exr = None, RuntimeError("PennyLane's broadcast")
+    else:
+        p_xb, exb = outcome(lambda: flat(pl, layered_node(pl, spec, meas, "backprop")(pl.numpy.array(xb), pd)))
+        xref, exr = outcome(lambda: layered_jac(pl, layered_node(pl, spec, meas, "backprop"), xb, pd))
     if exb is None and erows is None and not onp.allclose(onp.asarray(p_xb, dtype=complex), rows, atol=1e-9):
         # PennyLane's broadcast values differ from its own values row by row (14 wires:
         # probabilities 0.47 and 3.53, benchmarks/pl_fault_broadcast_rows.py): qsym's are
