@@ -1639,12 +1639,18 @@ def draw_evolution(rng, n, params):
             "idx": [len(params) - 1]}
 
 
-def with_evolutions(rng, spec):
+def with_inserted(rng, spec, draw, most):
+    """The description with 1 to ``most - 1`` operators of ``draw(rng, n, params)`` inserted
+    at random after its state preparations (their parameters appended)."""
     params, ops = list(spec["params"]), list(spec["ops"])
     first = sum(op["kind"] in ("basis", "stateprep") for op in ops)
-    for _ in range(int(rng.integers(1, 3))):
-        ops.insert(int(rng.integers(first, len(ops) + 1)), draw_evolution(rng, spec["n"], params))
+    for _ in range(int(rng.integers(1, most))):
+        ops.insert(int(rng.integers(first, len(ops) + 1)), draw(rng, spec["n"], params))
     return dict(spec, ops=ops, params=onp.array(params))
+
+
+def with_evolutions(rng, spec):
+    return with_inserted(rng, spec, draw_evolution, 3)
 
 
 def pl_plain(spec, meas, x):
@@ -3764,11 +3770,7 @@ def mixed_node(qml, spec, meas, diff_method="best", readout=None):
 
 
 def with_channels(rng, spec):
-    params, ops = list(spec["params"]), list(spec["ops"])
-    first = sum(op["kind"] in ("basis", "stateprep") for op in ops)
-    for _ in range(int(rng.integers(1, 4))):
-        ops.insert(int(rng.integers(first, len(ops) + 1)), draw_channel(rng, spec["n"], params))
-    return dict(spec, ops=ops, params=onp.array(params))
+    return with_inserted(rng, spec, draw_channel, 4)
 
 
 def channel_rows(e, x, rng):
