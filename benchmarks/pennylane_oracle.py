@@ -3700,7 +3700,8 @@ def note(e):
 
 def manyctrl_case(rep, case, spec, meas, rng):
     """:func:`with_manyctrl`: values, the tape's parameters, Jacobians by every method,
-    broadcast values, ``jacobian(grad)`` by five methods, ``qml.sample``/``qml.counts`` with
+    broadcast values, ``jacobian(grad)`` by five methods, ``qml.metric_tensor`` and a QNG
+    step (:func:`metric_case`), ``qml.sample``/``qml.counts`` with
     a shot vector and finite-shot estimates (z-scores from PennyLane's exact values), the
     Tracker totals of a parameter-shift Jacobian, ``qml.specs``; all against PennyLane's."""
     e = note(with_manyctrl(rng, spec))
@@ -3712,6 +3713,7 @@ def manyctrl_case(rep, case, spec, meas, rng):
     broadcast_case(rep, c, e, meas, rng)
     hessgrad_case(rep, c, e, meas, rng)
     samples_case(rep, c, e, meas, rng)  # (sample/counts with a shot vector, a sample mean)
+    metric_case(rep, c, e, meas, rng)  # (against the Fubini-Study metric of PennyLane's state)
     shots_case(rep, c, e, meas, rng)
     x = e["params"]
     if no_mcm(e) and len(x) and not tape_known(e):
