@@ -3813,7 +3813,7 @@ def pl_readout_values(e, meas, x, p):
     return onp.concatenate(out)
 
 
-def mixed_plain(e, meas, v):
+def pl_mixed_values(e, meas, v):
     """PennyLane's values on default.mixed of a plain (not trainable) array."""
     return onp.asarray(flat(pl, mixed_node(pl, e, meas)(pl.numpy.array(v, requires_grad=False))))
 
@@ -3829,22 +3829,25 @@ def mixednoise_case(rep, case, spec, meas, rng):
         return
     e = note(with_channels(rng, spec))
     c, x = case + "/mixednoise", e["params"]
+    # PennyLane's references of the circuit with integer powers written out where its device
+    # refuses them (Rot ** 2.0: pl_or_written_out); qsym runs the circuit as drawn
+    pe = integer_powers_written_out(e) or e
     check_pair(rep, c, "values", lambda: flat(qsym, mixed_node(qsym, e, meas)(qsym.numpy.array(x))),
-               lambda: mixed_plain(e, meas, x))
+               lambda: pl_mixed_values(pe, meas, x))
     ro = float(rng.uniform(0.01, 0.2))
     if all(k in ("expval", "var", "probs") for k, _ in meas):
         check_pair(rep, c, f"values (readout_prob {ro:.3f})",
                    lambda: flat(qsym, mixed_node(qsym, e, meas, readout=ro)(qsym.numpy.array(x))),
-                   lambda: pl_readout_values(e, meas, x, ro))
+                   lambda: pl_readout_values(pe, meas, x, ro))
     xb = channel_rows(e, x, rng)
     check_pair(rep, c, "broadcast", lambda: qsym.math.stack([flat(qsym, r) for r in _per_batch(
         mixed_node(qsym, e, meas)(qsym.numpy.array(xb)), len(meas))]),
-        lambda: onp.stack([mixed_plain(e, meas, r) for r in xb]))
+        lambda: onp.stack([pl_mixed_values(pe, meas, r) for r in xb]))
     gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
     h, cols = 1e-6, []
     for k in range(len(x)):
         d = onp.eye(len(x))[k] * h
-        cols.append((mixed_plain(e, gm, x + d).real - mixed_plain(e, gm, x - d).real) / (2 * h))
+        cols.append((pl_mixed_values(pe, gm, x + d).real - pl_mixed_values(pe, gm, x - d).real) / (2 * h))
     ref = onp.stack(cols, axis=-1)
     for m in ("best", "parameter-shift", "finite-diff", "backprop", "adjoint"):
         def fq(m=m):
@@ -3852,7 +3855,7 @@ def mixednoise_case(rep, case, spec, meas, rng):
             return qsym.jacobian(lambda v: flat(qsym, node(v)))(qsym.numpy.array(x, requires_grad=True))
         def fp(m=m):  # (PennyLane's own method run first: where it refuses, both refused)
             if m == "adjoint":
-                node = mixed_node(pl, e, gm, m)
+                node = mixed_node(pl, pe, gm, m)
                 pl.jacobian(lambda v: flat(pl, node(v)))(pl.numpy.array(x, requires_grad=True))
             return ref
         check_pair(rep, c, f"jacobian[{m}]", fq, fp, 2e-4 if m == "finite-diff" else 2e-5)
