@@ -183,7 +183,9 @@ def tracker_info(node, entry, executor, result, runs):
         if pl_backpropagates(node) and not shots:
             info["how"] = "values"
         elif (node.method == "adjoint" or pl_best_is_adjoint(node, entry)) and not shots:
-            info["how"] = "device"
+            # (grad_on_execution=False: PennyLane runs the value, then the derivative)
+            info["how"] = "device" if getattr(node, "grad_on_execution", "best") is not False \
+                else "value_then_device"
         else:
             info["how"] = "shifts"
             if executor is sampled_shift and getattr(node, "backward_pass", False):
@@ -230,6 +232,7 @@ def derivative_on_execution(node, entry) -> bool:
     (1, 1)
     """
     return (getattr(node, "_autograd_interface", False) and not node.current_shots()
+            and getattr(node, "grad_on_execution", "best") is not False
             and not pl_backpropagates(node)
             and (node.method == "adjoint" or pl_best_is_adjoint(node, entry)))
 

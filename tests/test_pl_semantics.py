@@ -244,6 +244,21 @@ def test_tracker_adjoint_evaluation_under_autograd_is_a_device_derivative(interf
     assert {k: v for k, v in t.totals.items() if k != "results"} == want
 
 
+def test_tracker_adjoint_without_grad_on_execution():
+    """``grad_on_execution=False`` (PennyLane 0.45.1's records): an evaluation is a batch of
+    one circuit, a gradient that batch and then one device derivative (qsym recorded both as
+    ``execute_and_derivative_batches``)."""
+    c = qml.QNode(_rx_ry, dev2, diff_method="adjoint", grad_on_execution=False)
+    x = np.array([0.1, 0.2])
+    with qml.Tracker(dev2) as t:
+        c(x)
+    assert {k: v for k, v in t.totals.items() if k != "results"} == BATCH
+    with qml.Tracker(dev2) as t:
+        qml.grad(c)(x)
+    assert {k: v for k, v in t.totals.items() if k != "results"} == dict(
+        BATCH, derivative_batches=1, derivatives=1)
+
+
 def test_tracker_two_qnodes_on_one_device_backprop_and_adjoint():
     """A cost of a backprop and an adjoint QNode sharing a device (PennyLane 0.45.1: the
     value 1 batch, 1 simulation, 2 executions; its gradient the same)."""
