@@ -169,7 +169,9 @@ def tracker_info(node, entry, executor, result, runs):
     info = {"resources": circuit_resources(without_carriers(circuit)), "circuit": circuit,
             "size": entry.size if entry.broadcast else None}
     if executor in VALUES.values() or executor is broadcast_values:
-        info["how"] = "values"
+        # PennyLane's adjoint method under autograd computes the derivative with the values
+        # (grad_on_execution): its tracker records a device derivative for an evaluation
+        info["how"] = "device" if derivative_on_execution(node, entry) else "values"
         values = list(result)
     else:
         out = result[0]
@@ -181,7 +183,9 @@ def tracker_info(node, entry, executor, result, runs):
         if pl_backpropagates(node) and not shots:
             info["how"] = "values"
         elif (node.method == "adjoint" or pl_best_is_adjoint(node, entry)) and not shots:
-            info["how"] = "device"
+            # (grad_on_execution=False: PennyLane runs the value, then the derivative)
+            info["how"] = "device" if getattr(node, "grad_on_execution", "best") is not False \
+                else "value_then_device"
         else:
             info["how"] = "shifts"
             if executor is sampled_shift and getattr(node, "backward_pass", False):
@@ -205,6 +209,32 @@ def tracker_info(node, entry, executor, result, runs):
             getattr(circuit, "mid_measured", False) and hasattr(node, "deferral_options")
             and node.deferral_options()["method"] == "one-shot")
     return info
+
+
+def derivative_on_execution(node, entry) -> bool:
+    """Whether PennyLane 0.45 evaluates the QNode ``node`` (its signature ``entry``) by
+    ``execute_and_compute_derivatives``: the adjoint method (``diff_method="adjoint"``,
+    or PennyLane's ``"best"`` resolving to it), no shots, and the last call's interface
+    autograd (``interface="autograd"``, or ``"auto"`` with a ``qml.numpy`` tensor among the
+    arguments, trainable or not). Its ``qml.Tracker`` then records a device derivative,
+    not a batch of executions.
+
+    >>> import qsym as qml
+    >>> dev = qml.device("default.qubit", wires=1)
+    >>> @qml.qnode(dev, diff_method="adjoint")
+    ... def c(x):
+    ...     qml.RX(x, wires=0)
+    ...     return qml.expval(qml.PauliZ(0))
+    >>> with qml.Tracker(dev) as t:
+    ...     _ = c(qml.numpy.array(0.3))
+    ...     _ = c(0.3)
+    >>> t.totals["execute_and_derivative_batches"], t.totals["batches"]
+    (1, 1)
+    """
+    return (getattr(node, "_autograd_interface", False) and not node.current_shots()
+            and getattr(node, "grad_on_execution", "best") is not False
+            and not pl_backpropagates(node)
+            and (node.method == "adjoint" or pl_best_is_adjoint(node, entry)))
 
 
 def var_expval_circuits(plan) -> int:

@@ -25,6 +25,7 @@ import numpy as np
 import sympy as sp
 from autograd.tracer import Box
 
+from ._broadcast import Batched
 from ._lambdify import lambdify
 from ._channels import CHANNELS, channel_def, check_domain, exact_kraus, kraus_matrices, parameter_symbols
 from .errors import GateError, MatrixUndefinedError, WireError
@@ -59,6 +60,20 @@ _EXAMPLES = {
 
 def _numeric(value):
     return not isinstance(value, (Traced, sp.Basic))
+
+
+def _rows_of(params):
+    """The parameters ``params`` one broadcast row at a time (a :class:`Batched`
+    parameter's row ``b``; the others as they are), or once if none is broadcast.
+
+    >>> from qsym._broadcast import Batched
+    >>> _rows_of((Batched((0.1, 0.2)), 0.5))
+    [(0.1, 0.5), (0.2, 0.5)]
+    """
+    sizes = {len(p) for p in params if isinstance(p, Batched)}
+    if not sizes:
+        return [tuple(params)]
+    return [tuple(p[b] if isinstance(p, Batched) else p for p in params) for b in range(max(sizes))]
 
 
 def _param(name, value):
@@ -169,8 +184,10 @@ class Channel(Operation):
             ops = hyper["operators"]
             if not isinstance(ops, str) or not set(ops) <= set("IXYZ"):
                 raise GateError("The specified operators need to be either of 'I', 'X', 'Y' or 'Z'.")
-            if all(_numeric(p) for p in self.params):
-                check_domain(row.name, [getattr(p, "_value", p) for p in self.params])
+            for values in _rows_of(self.params):  # (each broadcast row; PennyLane's
+                # check compares the whole array and raises "truth value ... ambiguous")
+                if all(_numeric(p) for p in values):
+                    check_domain(row.name, [getattr(p, "_value", p) for p in values])
             if len(self.wires) != len(ops):
                 raise GateError("The number of operators must match the number of wires")
             nq = len(self.wires)

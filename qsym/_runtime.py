@@ -1497,6 +1497,7 @@ class QNode:
         self._last_key = None  # the signature compiled() last answered (_value_path's)
         self._derivative_attrs = None  # the attributes a derivative copies (_Derivative)
         self._autograd_args = False  # the last call had trainable tensors (Tracker results)
+        self._autograd_interface = False  # the last call's interface was autograd (Tracker)
         self._values_needed = None  # data arguments whose values tracing needed (_learn_static)
         self.autodiff_memo: dict = {}  # the last Jacobian / Hessian autograd asked for
         # autograd's backward pass is asking for the Jacobian (its forward pass drew the
@@ -2576,8 +2577,11 @@ class QNode:
                 # qml.shadow_expval: parameter shift on tapes, a new shadow per shifted circuit
                 return self.compile_pipeline.run(self, args, kwargs)
             return autodiff.call_boxed(self, args, kwargs)
-        if self.device.trackers:  # what PennyLane's tracker records as the results
+        if self.device.trackers:  # what PennyLane's tracker records (the results; the
+            # adjoint derivative it computes with the values under autograd)
             self._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
+            self._autograd_interface = self._interface == "autograd" or (
+                self._interface == "auto" and _has_tensor(args, kwargs))
         store = self.cache
         if isinstance(store, MutableMapping):
             values = self._cached_values(store, entry, xs, ds)
@@ -4049,8 +4053,10 @@ def _value_path(node, entry, key, args, kwargs):
                 return _MISS
         if tail is not None:
             ds.append(tail)
-        if dev.trackers:  # what PennyLane's tracker records as the results
+        if dev.trackers:  # what PennyLane's tracker records (as QNode.__call__)
             node._autograd_args = any(type(a) is tensor and a.requires_grad for a in args)
+            node._autograd_interface = interface == "autograd" or (
+                interface == "auto" and _has_tensor(args, kwargs))
         values = execute(node, entry, executor, flat(xs), flat(ds), (xs, ds))
         node._last = entry
         values = result_types(node, values, interface == "autograd" or entry.tensor_constants

@@ -831,9 +831,17 @@ class Tracker:
                 for k in range(count):
                     one_circuit(False, k < expval_circuits)
             return
-        if how == "device":  # a device derivative (adjoint): no batch of executions
+        if how == "value_then_device":  # grad_on_execution=False: the value's batch, then
+            self._batch()  # the device derivative alone
+            one_circuit(True)
+            self.update(derivative_batches=1, derivatives=count * (size or 1))
+            self.record()
+            return
+        if how == "device":  # a device derivative (adjoint): no batch of executions; a
+            # broadcast circuit is one circuit per row (PennyLane's adjoint splits it)
             self.update(resources=resources, errors={})
-            self.update(execute_and_derivative_batches=1, executions=count, derivatives=count)
+            rows = count * (size or 1)
+            self.update(execute_and_derivative_batches=1, executions=rows, derivatives=rows)
             self.record()
             return
         self._batch()

@@ -558,3 +558,25 @@ def test_a_postselected_measurement_on_default_mixed_is_renormalised():
         z0, z1 = c(x, y, p)
         assert z0 == pytest.approx(-1.0, abs=1e-12)
         assert z1 == pytest.approx(-(1 - 4 * p / 3) * onp.cos(y), abs=1e-12)
+
+
+def test_pauli_error_of_a_broadcast_probability():
+    """``qml.PauliError`` of a broadcast probability (every other channel broadcast already;
+    its eager domain check called ``float`` on the whole row: TypeError). After RY(t) on
+    wire 0, ``PauliError("XY", p)`` on wires 0, 1 flips wire 0 with probability p:
+    <Z0> = (1 - 2p) cos t by hand, d/dp = -2 cos t; a row outside [0, 1] is refused with
+    PennyLane's message."""
+    dev = qml.device("default.mixed", wires=2)
+
+    @qml.qnode(dev, diff_method="parameter-shift")
+    def c(p, t):
+        qml.RY(t, wires=0)
+        qml.PauliError("XY", p, wires=[0, 1])
+        return qml.expval(qml.PauliZ(0))
+
+    p, t = np.array([0.0, 0.1, 0.35, 1.0]), 0.4
+    assert np.allclose(c(p, t), (1 - 2 * p) * np.cos(t), atol=1e-12)
+    jac = qml.jacobian(c, argnum=0)(qml.numpy.array(p, requires_grad=True), t)
+    assert np.allclose(jac, np.diag(np.full(4, -2 * np.cos(t))), atol=1e-9)
+    with pytest.raises(qml.GateError, match=r"p must be in the interval \[0,1\]"):
+        c(np.array([0.2, 1.5]), t)

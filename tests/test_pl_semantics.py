@@ -208,6 +208,73 @@ def test_tracker_adjoint_is_one_device_derivative(method):
                                  "executions", "resources"]
 
 
+def _rx_ry(v, w=0.3):
+    qml.RX(v[0], wires=0)  # (v of shape (2, B): B broadcast rows)
+    qml.CNOT(wires=[0, 1])
+    qml.RY(v[1], wires=1)
+    qml.RZ(w, wires=1)
+    return qml.expval(qml.PauliZ(1))
+
+
+DERIV = {"execute_and_derivative_batches": 1, "executions": 1, "derivatives": 1}
+BATCH = {"batches": 1, "simulations": 1, "executions": 1}
+
+
+# (read from PennyLane 0.45.1 running the same calls, stop 68: its adjoint method under the
+# autograd interface computes the derivative with the values, grad_on_execution)
+@pytest.mark.parametrize("interface, call, want", [
+    ("auto", lambda c: c(np.array([0.1, 0.2])), DERIV),
+    ("auto", lambda c: c(np.array([0.1, 0.2], requires_grad=False)), DERIV),
+    ("autograd", lambda c: c([0.1, 0.2]), DERIV),
+    ("auto", lambda c: c([0.1, 0.2], w=np.array(0.5)), DERIV),
+    ("auto", lambda c: c([0.1, 0.2]), BATCH),
+    ("numpy", lambda c: c(np.array([0.1, 0.2])), BATCH),
+    ("auto", lambda c: c(np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]])),
+     {"execute_and_derivative_batches": 1, "executions": 3, "derivatives": 3}),
+    ("auto", lambda c: qml.jacobian(c)(np.array([[0.1, 0.3, 0.5], [0.2, 0.4, 0.6]])),
+     {"execute_and_derivative_batches": 1, "executions": 3, "derivatives": 3}),
+])
+def test_tracker_adjoint_evaluation_under_autograd_is_a_device_derivative(interface, call, want):
+    """An adjoint QNode evaluated (not differentiated) with the autograd interface is
+    recorded as PennyLane records it: one device derivative, each broadcast row one
+    circuit (qsym recorded a batch of executions, and a broadcast derivative as one)."""
+    c = qml.QNode(_rx_ry, dev2, diff_method="adjoint", interface=interface)
+    with qml.Tracker(dev2) as t:
+        call(c)
+    assert {k: v for k, v in t.totals.items() if k != "results"} == want
+
+
+def test_tracker_adjoint_without_grad_on_execution():
+    """``grad_on_execution=False`` (PennyLane 0.45.1's records): an evaluation is a batch of
+    one circuit, a gradient that batch and then one device derivative (qsym recorded both as
+    ``execute_and_derivative_batches``)."""
+    c = qml.QNode(_rx_ry, dev2, diff_method="adjoint", grad_on_execution=False)
+    x = np.array([0.1, 0.2])
+    with qml.Tracker(dev2) as t:
+        c(x)
+    assert {k: v for k, v in t.totals.items() if k != "results"} == BATCH
+    with qml.Tracker(dev2) as t:
+        qml.grad(c)(x)
+    assert {k: v for k, v in t.totals.items() if k != "results"} == dict(
+        BATCH, derivative_batches=1, derivatives=1)
+
+
+def test_tracker_two_qnodes_on_one_device_backprop_and_adjoint():
+    """A cost of a backprop and an adjoint QNode sharing a device (PennyLane 0.45.1: the
+    value 1 batch, 1 simulation, 2 executions; its gradient the same)."""
+    def n2_fn(v):
+        qml.RY(v[0], wires=0)
+        qml.RX(v[2], wires=1)
+        return qml.expval(qml.PauliX(0) @ qml.PauliZ(1))
+    n1 = qml.QNode(lambda v: _rx_ry(v[:2]), dev2, diff_method="backprop")
+    n2 = qml.QNode(n2_fn, dev2, diff_method="adjoint")
+    x = np.array([0.1, 0.2, 0.3])
+    for step in (lambda: n1(x) + n2(x) ** 2, lambda: qml.grad(lambda v: n1(v) + n2(v) ** 2)(x)):
+        with qml.Tracker(dev2) as t:
+            step()
+        assert (t.totals.get("batches"), t.totals.get("simulations"), t.totals["executions"]) == (1, 1, 2)
+
+
 def test_tracker_backprop_is_recorded_as_one_evaluation():
     c = qml.QNode(crx, dev2, diff_method="backprop")
     with qml.Tracker(dev2) as t:
