@@ -1444,9 +1444,20 @@ def kernel_on_disk(name: str) -> bool:
     seen = _on_disk_seen.get(name)
     if seen is not None and (seen[1] or now - seen[0] < ON_DISK_RECHECK_SECONDS):
         return seen[1]
-    found = bool(cached_signatures(getattr(kernels, name)))
+    found = bool(cached_signatures(getattr(kernels, name))) and cells_ready(name)
     _on_disk_seen[name] = (now, found)
     return found
+
+
+def cells_ready(name: str) -> bool:
+    """The kernels that kernel library entry point ``name``'s code calls through the
+    library's cells (``kernels.cells_reached``) are each filled in this process or on disk
+    (:func:`kernel_on_disk`): else its first call fills them, compiling them in the
+    caller's thread (an entry point cached, a callee not: numba's cache files of one
+    deleted, or written by an older qsym)."""
+    from . import _kernels as kernels
+
+    return all(kernels.CELLS[c].value or kernel_on_disk(c) for c in kernels.cells_reached(name))
 
 
 _compiling_on_call = threading.local()  # .on: kernel_compiles_on_call() is active here
@@ -1469,7 +1480,8 @@ class _Kernels:
     ``defer`` (:data:`KERNELS`, a circuit on tier 0): an entry point with no compiled code
     loaded *or on disk* (a new machine, a new qsym) also runs as its twin rather than make
     the caller wait 10-60 s for numba; the circuit's background compile compiles it
-    (:func:`calls_for`'s ``kernel_*`` calls) before the circuit leaves tier 0. Without
+    (:func:`calls_for`'s ``kernel_*`` calls) before the circuit leaves tier 0; so does one
+    loaded whose cells' kernels are neither filled nor on disk (:func:`cells_ready`). Without
     ``defer`` (:data:`COMPILED_KERNELS`, the compiled tiers) such a call compiles it, as a
     compiled tier must not run Python kernels."""
 
@@ -1484,8 +1496,9 @@ class _Kernels:
             # (qsym warmup, this thread only: compiled at the call; or numba's JIT turned
             # off, NUMBA_DISABLE_JIT=1: the kernel is its Python function)
             return disp
-        if disp.overloads or not (
-                _warm_up_pending() or (self._defer and not kernel_on_disk(name))):
+        if (disp.overloads or not (
+                _warm_up_pending() or (self._defer and not kernel_on_disk(name)))) and not (
+                self._defer and not cells_ready(name)):
             # loaded, or loaded on this call as before; tier 0: a new signature is not
             # compiled here (_Guarded)
             fn = _Guarded(disp, name) if self._defer else disp
