@@ -4628,15 +4628,25 @@ def _hermitian_of(obj):
 
 
 # --- plain Pauli-sum arithmetic (merged words): what the kernels measure --------------------
+def terms_product(t1: dict, t2: dict) -> dict:
+    """The product of two Pauli sums given as ``{word: coefficient}``: words multiplied,
+    equal words added (a word whose coefficients cancel stays, with its zero).
+
+    >>> terms_product({((0, "X"),): 2.0}, {((0, "Y"),): 1.0, ((1, "Z"),): 0.5})
+    {((0, 'Z'),): 2j, ((0, 'X'), (1, 'Z')): 1.0}
+    """
+    out: dict = {}
+    for w1, c1 in t1.items():
+        for w2, c2 in t2.items():
+            phase, w = _mul_words(w1, w2)
+            out[w] = out[w] + phase * c1 * c2 if w in out else phase * c1 * c2
+    return out
+
+
 def merge_matmul(a: Observable, b: Observable) -> Observable:
     """The product of two Pauli sums as one merged :class:`Observable` (words multiplied,
     equal words added); keeps the gates they were made from and the wire order."""
-    out: dict = {}
-    for w1, c1 in a.terms.items():
-        for w2, c2 in b.terms.items():
-            phase, w = _mul_words(w1, w2)
-            out[w] = out.get(w, 0) + phase * c1 * c2
-    result = Observable(out)
+    result = Observable(terms_product(a.terms, b.terms))
     result._gates = a._gates + b._gates
     order = list(getattr(a, "_order", None) or a.wires)
     result._order = order + [w for w in (getattr(b, "_order", None) or b.wires) if w not in order]
@@ -4713,12 +4723,7 @@ def written_terms(op) -> dict | None:
                 for w, c in part.items():
                     out[w] = out[w] + c if w in out else c
                 continue
-            product: dict = {}
-            for w1, c1 in out.items():
-                for w2, c2 in part.items():
-                    phase, w = _mul_words(w1, w2)
-                    product[w] = product[w] + phase * c1 * c2 if w in product else phase * c1 * c2
-            out = product
+            out = terms_product(out, part)
         return out
     form = _pauli_form(op)
     return None if form is None else dict(form.terms)

@@ -471,12 +471,8 @@ def recording_root() -> Tape | None:
     ...         recording_root() is t
     True
     """
-    root = None
-    for tape in reversed(getattr(LOCAL, "stack", None) or ()):
-        if tape is None:
-            break
-        root = tape
-    return root
+    tapes = recording_tapes()
+    return tapes[-1] if tapes else None
 
 
 def recording_tapes() -> list:
