@@ -3773,7 +3773,6 @@ the gates).
 
 
 # --- what qml.adjoint, qml.ctrl and qml.pow return: PennyLane's objects over table gates ---
-_SUPERSCRIPT = str.maketrans("0123456789.-", "⁰¹²³⁴⁵⁶⁷⁸⁹⋅⁻")
 
 
 class SymbolicOp(Operation):

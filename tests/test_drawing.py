@@ -562,3 +562,18 @@ def test_device_level_drawing_of_a_device_that_rewrites_its_tapes():
     assert qml.draw(on_qubit, level="device")(0.3) == (
         "0: ──RY(0.30)──╭Z†──S†─╭(RX(0.30))†─┤  <Z>\n"
         "1: ──RY(0.30)†─╰Z†─────╰(RX(0.30))†─┤     ")
+
+
+def test_power_labels_write_an_exponent_sign_in_superscript_as_pennylane():
+    """PennyLane's ``Pow.label`` maps ``+`` to ``⁺`` too (its table "0123456789.+-"): an exponent
+    written with a sign (``format(1e21)`` is ``1e+21``) drew ``¹e+²¹`` in qsym, whose second
+    table (without ``+``) replaced the first. The strings below are PennyLane 0.45.1's."""
+    assert qml.pow(qml.PauliX(0), 1e21).label() == "X¹e⁺²¹"
+    assert qml.pow(qml.RX(0.3, 0), 1e21).label(decimals=2) == "RX\n(0.30)¹e⁺²¹"
+
+    def c(x):
+        qml.pow(qml.RX(x, 0), 1e21)
+        return qml.expval(qml.Z(0))
+
+    drawn = qml.draw(qml.QNode(c, qml.device("default.qubit", wires=1)))(0.3)
+    assert drawn == "0: ──RX(0.30)¹e⁺²¹─┤  <Z>"
