@@ -26,3 +26,48 @@ def test_exp_of_noncommuting_sum_with_a_zero_times_input_word_is_applied():
             p = qml.numpy.array(x, requires_grad=True)
             assert abs(circuit(p) + np.sin(2 * x[1])) < 1e-12
             assert np.allclose(qml.grad(circuit)(p), [0.0, -2 * np.cos(2 * x[1])], atol=1e-10)
+
+
+def test_math_dot_of_a_differentiated_value_and_a_list():
+    """PennyLane's ``qml.math.dot`` coerces its operands: the gradient of
+    ``dot(v, [3.0, 4.0])`` is ``[3, 4]`` (PennyLane 0.45.1: ``[3., 4.]``, either order);
+    qsym passed the list to autograd's rule for ``dot``, which raised NumPy's
+    ``TypeError: Field elements must be 2- or 3-tuples``. A list holding differentiated
+    entries too: ``d/dv (3 v0 + 4 v1^2) = [3, 8 v1]``."""
+    w = qml.numpy.array([1.0, 2.0], requires_grad=True)
+    assert np.allclose(qml.grad(lambda v: qml.math.dot(v, [3.0, 4.0]))(w), [3.0, 4.0])
+    assert np.allclose(qml.grad(lambda v: qml.math.dot((3.0, 4.0), v))(w), [3.0, 4.0])
+    assert np.allclose(qml.grad(lambda v: qml.math.dot([v[0], v[1] ** 2], [3.0, 4.0]))(w),
+                       [3.0, 16.0])
+    assert qml.math.dot([[1, 2], [3, 4]], [1, 1]).tolist() == [3, 7]
+
+
+def test_float32_inputs_whose_classical_processing_multiplies():
+    """A float32 input multiplied in the circuit function (``RX(x0 * x1)``, and
+    ``qml.IQPEmbedding``'s ``MultiRZ(x_i x_j)``): the replay on the call's numbers computes
+    the product in float32, the trace's check evaluates it in float64; they differ by
+    ~1e-8 relative and qsym raised a TracingError (the circuit's "control flow depends on
+    its inputs"). PennyLane answers: <Z> = cos(x0 x1) by hand, d/dx = -sin(x0 x1) (x1, x0)
+    (PennyLane 0.45.1: 0.61374579 and [-1.0263548, 0.5526526]); IQPEmbedding's
+    <X0 X1> = 0.77408314... (PennyLane, float32 features: 0.774083140852169, its own
+    float32 products; float64 features: 0.7740831465588812)."""
+    dev = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev)
+    def product(x):
+        qml.RX(x[0] * x[1], 0)
+        return qml.expval(qml.PauliZ(0))
+
+    x = qml.numpy.array([0.7, -1.3], dtype=np.float32, requires_grad=True)
+    a, b = (float(v) for v in x)
+    assert abs(product(x) - np.cos(a * b)) < 1e-12
+    assert np.allclose(qml.grad(product)(x), [-b * np.sin(a * b), -a * np.sin(a * b)],
+                       atol=1e-12)
+
+    @qml.qnode(dev)
+    def iqp(w):
+        qml.IQPEmbedding(w, wires=range(3))
+        return qml.expval(qml.PauliX(0) @ qml.PauliX(1))
+
+    w = np.array([0.27392337, -0.46042657, -0.918053], dtype=np.float32)
+    assert abs(iqp(w) - 0.7740831465588812) < 1e-7
