@@ -71,3 +71,51 @@ def test_float32_inputs_whose_classical_processing_multiplies():
 
     w = np.array([0.27392337, -0.46042657, -0.918053], dtype=np.float32)
     assert abs(iqp(w) - 0.7740831465588812) < 1e-7
+
+
+@pytest.mark.parametrize("state", [[[0.1, 0.2], [0.3]], [0.5, [0.1]], ["a", "b", "c", "d"]])
+def test_amplitude_embedding_of_ragged_lists_or_text_is_a_gate_error(state):
+    """PennyLane 0.45.1 refuses a ragged state or text with a ValueError (NumPy's
+    "inhomogeneous shape" / "could not convert string to float"); qsym raised a bare
+    ``TypeError: must be real number, not list`` (or ``complex() arg is a malformed
+    string``). Now a GateError (a ValueError) saying what to give."""
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.AmplitudeEmbedding(x, wires=range(2), pad_with=0.0, normalize=True)
+        return qml.expval(qml.PauliZ(0))
+
+    with pytest.raises(qml.errors.GateError, match="ragged|must hold numbers"):
+        circuit(state)
+
+
+# PennyLane 0.45.1's samples (default.qubit, RX(1.1) on 0, CNOT, 8 shots) for these seeds
+PL_SAMPLES = {
+    "list": [[0, 0], [0, 0], [0, 0], [0, 0], [1, 1], [0, 0], [0, 0], [1, 1]],
+    "PCG64": [[1, 1], [1, 1], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0], [0, 0]],
+    "RandomState": [[0, 0], [0, 0], [0, 0], [0, 0], [1, 1], [1, 1], [0, 0], [0, 0]],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PL_SAMPLES))
+def test_device_seeds_numpy_accepts_draw_pennylanes_samples(kind):
+    """PennyLane's ``default.qubit`` makes its generator with ``numpy.random.default_rng(
+    seed)``: a list of ints, a BitGenerator and a RandomState are seeds there; qsym refused
+    them with a DeviceError. Now accepted, drawing PennyLane's samples; a negative int in
+    the list or a float is still refused."""
+    seed = {"list": [1, 2], "PCG64": np.random.PCG64(5),
+            "RandomState": np.random.RandomState(3)}[kind]
+    dev = qml.device("default.qubit", wires=2, seed=seed)
+
+    @qml.set_shots(8)
+    @qml.qnode(dev)
+    def circuit(x):
+        qml.RX(x, 0)
+        qml.CNOT([0, 1])
+        return qml.sample(wires=[0, 1])
+
+    assert np.asarray(circuit(1.1)).tolist() == PL_SAMPLES[kind]
+    for bad in ([1, -2], [1.5], 1.5, "a"):
+        with pytest.raises(qml.DeviceError, match="non-negative int"):
+            qml.device("default.qubit", wires=2, seed=bad)
