@@ -5736,9 +5736,10 @@ class Exp:
             if inputs:  # the base's coefficients are circuit inputs: this call's numbers
                 return self._gates_at_call(inputs)
             # a written word of a zero number (qml.Hamiltonian([0.0, 1.0], [X, Z])) left
-            # out, as the merged Pauli sum leaves it: rotations if the rest commute
+            # out, as the merged Pauli sum leaves it: rotations if the rest commute; a
+            # replay keeps the trace's words (at zero every input's word is 0 too)
             merged = self._pauli_form(self.base).terms
-            angles = [(w, t) for w, t in angles if w in merged]
+            angles = [(w, t) for w, t in angles if choice(w in merged)]
             if not _all_commute([w for w, _ in angles]):
                 return self._eigenbasis_gates()
         return [_rotation(w, t) for w, t in angles]

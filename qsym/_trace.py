@@ -2190,14 +2190,32 @@ def _split_form(obs, index_or_none) -> tuple:
     return ("one",) if obs is not None else ()
 
 
-def _close(a: float, b: float) -> bool:
-    """``np.isclose(a, b, rtol=1e-9, atol=1e-9)`` for two floats, without NumPy's per-call
+def _close(a: float, b: float, tol: float = 1e-9) -> bool:
+    """``np.isclose(a, b, rtol=tol, atol=tol)`` for two floats, without NumPy's per-call
     cost (about 30 us; a replay compares every gate parameter)."""
     if a == b:
         return True
     if not (math.isfinite(a) and math.isfinite(b)):
         return False
-    return abs(a - b) <= 1e-9 + 1e-9 * abs(b)
+    return abs(a - b) <= tol + tol * abs(b)
+
+
+def replay_tolerance(value, depth: int = 0) -> float:
+    """How closely a replay's gate parameters must equal the trace's (evaluated in float64
+    at the inputs' values): 1e-9, or 64 machine epsilons of the least precise floating
+    NumPy input in ``value`` (arguments, nested in lists, tuples and dicts): a float32
+    input's classical processing (``x[0] * x[1]``) runs in float32 in the replay.
+
+    >>> replay_tolerance(([0.5], {"w": np.ones(2)})), replay_tolerance(np.float32(0.5)) > 1e-6
+    (1e-09, True)
+    """
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype.kind in "fc" and dtype.itemsize < (8 if dtype.kind == "f" else 16):
+        return max(1e-9, 64 * float(np.finfo(dtype).eps))
+    if depth < 4 and isinstance(value, (list, tuple, dict)):
+        items = value.values() if isinstance(value, dict) else value
+        return max((replay_tolerance(v, depth + 1) for v in items), default=1e-9)
+    return 1e-9
 
 
 def _traced_value(expr, values: dict, floats: dict | None = None):
@@ -2353,11 +2371,13 @@ def compared_gates(circuit) -> tuple:
     return tuple(out)
 
 
-def _matches(numeric, circuit, floats: dict, compared: tuple | None = None) -> bool:
+def _matches(numeric, circuit, floats: dict, compared: tuple | None = None,
+             tol: float = 1e-9) -> bool:
     """Whether the gates of a numeric run are the traced circuit's at the inputs
-    ``floats`` (symbol -> float); sympy Floats of them are made only for a parameter that
-    is not one input (an expression). ``compared``: :func:`compared_gates` of ``circuit``
-    (made here if not given)."""
+    ``floats`` (symbol -> float), parameters within ``tol`` (:func:`replay_tolerance`);
+    sympy Floats of them are made only for a parameter that is not one input (an
+    expression). ``compared``: :func:`compared_gates` of ``circuit`` (made here if not
+    given)."""
     ops = compared_gates(circuit) if compared is None else compared
     if len(numeric) != len(ops):
         return False
@@ -2394,7 +2414,7 @@ def _matches(numeric, circuit, floats: dict, compared: tuple | None = None) -> b
                 if want is None:
                     continue
             got_value = float(gp)
-            if got_value != want and not _close(got_value, want):
+            if got_value != want and not _close(got_value, want, tol):
                 return False
     return True
 
@@ -2572,9 +2592,10 @@ def replay_check(fn, args, kwargs, circuit, values: dict, compared: tuple | None
     the classical processing) is not compared.
     """
     floats = {s: float(v) for s, v in values.items()}
+    tol = replay_tolerance((args, kwargs))
     with silenced():  # (the trace printed what the function prints)
         numeric = _numeric_run(fn, args, kwargs)
-    if not _matches(numeric, circuit, floats, compared):
+    if not _matches(numeric, circuit, floats, compared, tol):
         # the same numbers again (at most three more runs, only on this failing path): a
         # function whose gates differ between runs on the same inputs draws random numbers
         # (or reads state that changes) while traced, which the first replay may not show
@@ -2582,7 +2603,7 @@ def replay_check(fn, args, kwargs, circuit, values: dict, compared: tuple | None
         for _ in range(3):
             with silenced():
                 again = _numeric_run(fn, args, kwargs)
-            if _gates_of(again) != first or _matches(again, circuit, floats, compared):
+            if _gates_of(again) != first or _matches(again, circuit, floats, compared, tol):
                 err = TracingError(
                     f"circuit function {getattr(fn, '__name__', fn)!r} is not deterministic: "
                     "run again on the same inputs it records different gates (it draws "

@@ -117,6 +117,29 @@ def _global_seed(name: str = "default.qubit"):
 _UNMADE = object()  # Device._rng not made yet
 
 
+
+def _seed_ok(seed) -> bool:
+    """Whether ``numpy.random.default_rng(seed)`` makes the samples' generator, as PennyLane's
+    ``default.qubit`` makes it: None, a non-negative int or a 1-D sequence of them, or a
+    NumPy Generator, BitGenerator, SeedSequence or RandomState.
+
+    >>> _seed_ok(7), _seed_ok([1, 2]), _seed_ok(np.random.PCG64(3)), _seed_ok(-1), _seed_ok(1.5)
+    (True, True, True, False, False)
+    """
+    rnd = np.random
+    if seed is None or isinstance(seed, (rnd.Generator, rnd.BitGenerator, rnd.SeedSequence,
+                                         rnd.RandomState)):
+        return True
+    if isinstance(seed, numbers.Integral):
+        return seed >= 0
+    if isinstance(seed, (list, tuple, np.ndarray)) and np.ndim(seed) == 1 and len(seed):
+        try:
+            rnd.SeedSequence(seed)
+        except (TypeError, ValueError):
+            return False
+        return all(isinstance(v, numbers.Integral) for v in seed)
+    return False
+
 class Device:
     """A statevector simulator: qsym's compiled kernels, exact, or sampled with ``shots``.
 
@@ -209,11 +232,10 @@ class Device:
                 "on the respective QNode instead.", PennyLaneDeprecationWarning, stacklevel=3)
         if isinstance(seed, str) and seed == "global":
             seed = _global_seed(name)
-        elif not (seed is None or isinstance(seed, (np.random.Generator, np.random.SeedSequence))
-                  or (isinstance(seed, numbers.Integral) and seed >= 0)):
+        elif not _seed_ok(seed):
             raise DeviceError(
-                "seed must be a non-negative int, None, \"global\" or a numpy Generator, "
-                f"got {seed!r}"
+                "seed must be a non-negative int (or a list of them), None, \"global\" or a "
+                f"numpy Generator, BitGenerator, SeedSequence or RandomState, got {seed!r}"
             )
         self.seed = seed
         # the samples' generator (``rng``, PennyLane's ``_rng``): made at its first use;

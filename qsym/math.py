@@ -886,6 +886,23 @@ def take(tensor, indices, axis=None, **kwargs):
     return tensor[(slice(None),) * axis + (indices,)]
 
 
+def dot(tensor1, tensor2, like=None):
+    """NumPy's ``dot`` of the two values (PennyLane's ``qml.math.dot``, which coerces
+    them first): a list or tuple is made an array, so that a value being differentiated
+    dotted with a list of numbers has autograd's derivative (autograd's rule for ``dot``
+    reads its operands' dtypes: of a list of floats, a NumPy error about "Field
+    elements").
+
+    >>> import qsym as qml
+    >>> w = qml.numpy.array([1.0, 2.0], requires_grad=True)
+    >>> qml.grad(lambda v: dot(v, [3.0, 4.0]))(w)
+    array([3., 4.])
+    """
+    a, b = (_qnp.array(t) if _holds_box(t) else _np.asarray(t)
+            if isinstance(t, (list, tuple)) else t for t in (tensor1, tensor2))
+    return _dispatching(_qnp.dot, _np.dot)(a, b, like=like)
+
+
 def int_to_binary(integer, width: int) -> _np.ndarray:
     """The ``width`` bits of ``integer`` (an int or an int array: a new last axis), the
     most significant first (PennyLane's ``qml.math.int_to_binary``).

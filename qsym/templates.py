@@ -68,6 +68,10 @@ def _array(x, what: str) -> np.ndarray:
         try:
             return np.asarray(arr, dtype=float) if not _symbolic(arr) else arr
         except (TypeError, ValueError):
+            if any(isinstance(v, (list, tuple, np.ndarray)) for v in arr.flat):
+                raise GateError(f"{what} is a ragged nest of lists (rows of different "
+                                f"lengths, or numbers beside lists: {x!r}): give an array of "
+                                "one shape") from None
             return arr
     if isinstance(x, (numbers.Number, sp.Basic)):
         return np.asarray(x, dtype=object if isinstance(x, sp.Basic) else float)
@@ -2174,7 +2178,11 @@ class StatePrep(Template):
                 "supported: use diff_method='backprop', 'parameter-shift' or 'adjoint', or "
                 "make the state requires_grad=False")
         if not _symbolic(np.asarray(x, dtype=object)):
-            v = np.asarray(x, dtype=complex)
+            try:
+                v = np.asarray(x, dtype=complex)
+            except (TypeError, ValueError):
+                raise GateError(f"{self.name}: the state must hold numbers, got "
+                                f"{list(x)!r}") from None
             if not np.all(np.isfinite(v)):
                 raise GateError(f"{self.name}: the state has NaN or infinite amplitudes")
             norm = float(np.linalg.norm(v))
