@@ -633,7 +633,9 @@ def pytest_runtestloop(session):
 # export) moves as one block and stays on one worker.
 SLOW_FILES = {  # file: cost of the whole file (its tests stay together)
     "tests/test_minimize_loop.py": 82,  # written-out and compiled loops (73 s of numba)
-    "tests/test_distributed.py": 54,  # a 2-process Dask cluster; a worker killed mid-run
+    # a 2-process Dask cluster; a worker killed mid-run (54), then the distributed example
+    # (SLOW_WITH: 15 after it, 24 alone; sub69, one process, load 15-19)
+    "tests/test_distributed.py": 69,
     # exported modules, one compiled cold by numba in a subprocess without qsym (20 s)
     "tests/test_aot.py": 43,
     "tests/test_reliability.py": 37,  # module fixtures that run a dozen subprocesses
@@ -648,9 +650,19 @@ SLOW_FILES = {  # file: cost of the whole file (its tests stay together)
     # module at the same moment (2.1 s twice, stop 68): in one block a later test loads it
     "tests/test_unrolled.py": 33,
 }
+# Tests run in a slow file's block, after its own tests, because they reuse what it
+# compiled (counted in the file's cost). The distributed example's script (its own local
+# Dask cluster of two processes) minimizes the circuit test_distributed.py's ``bloch`` is
+# (the same generated module in QSYM_CACHE_DIR for its one-process check, the same
+# exported payload in the Dask workers' folder under TMPDIR): after that file, its script
+# loads both instead of compiling them, 15.4 s of CPU instead of 24.2 s (sub69, one
+# process, load 15-19; stop 68's slow costs put it after that file on the same worker by
+# chance; on the other worker it ran at the same time: each compiled them).
+SLOW_WITH = {
+    "tests/test_examples.py::test_distributed_multistart_on_a_local_cluster":
+        "tests/test_distributed.py",
+}
 SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
-    # a script in a new process: a local Dask cluster's processes
-    "tests/test_examples.py::test_distributed_multistart_on_a_local_cluster": 17,
     # written-out code compiled against the kernels (its bodies: ~1 ms of numba per
     # arithmetic operation), and other compiling tests
     "tests/test_wide.py::test_written_out_probabilities_give_the_kernels_bits": 8,
@@ -671,7 +683,7 @@ SLOW_TESTS = {  # test (or every test of a file, "file::"): cost of each
 
 def _slow_key(nodeid):
     """``(block, cost)`` of a slow test, or None."""
-    path = nodeid.split("::", 1)[0]
+    path = SLOW_WITH.get(nodeid) or nodeid.split("::", 1)[0]
     if path in SLOW_FILES:
         return path, SLOW_FILES[path]
     if nodeid in SLOW_TESTS:  # a test's own cost before its file's
@@ -685,8 +697,9 @@ def _slow_key(nodeid):
 def slow_first(items, parts):
     """``items`` reordered for ``parts`` workers that each take one contiguous part of
     about ``len(items) / parts`` tests: the slow blocks shared out longest first to the part
-    with the least slow cost so far, each at the front of its part, in collection order
-    otherwise. Every item is kept, once."""
+    with the least slow cost so far, each at the front of its part (a :data:`SLOW_WITH`
+    test at the end of its file's block), in collection order otherwise. Every item is
+    kept, once."""
     blocks, rest = {}, []
     for item in items:
         key = _slow_key(item.nodeid)
@@ -694,6 +707,8 @@ def slow_first(items, parts):
             rest.append(item)
         else:
             blocks.setdefault(key[0], [key[1], []])[1].append(item)
+    for _, group in blocks.values():  # a SLOW_WITH test after its block's own tests
+        group.sort(key=lambda item: item.nodeid in SLOW_WITH)
     if not blocks or parts < 2:
         return items
     totals = {key: cost if key in SLOW_FILES else cost * len(group)

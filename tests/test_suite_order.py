@@ -14,7 +14,7 @@ from itertools import pairwise
 
 import pytest
 from conftest import (FIRST_EXPORT_TIER, FIRST_TIER, SESSION_EXPORT_TIER, SESSION_TIER, SLOW_FILES,
-                      SLOW_TESTS, run_script, slow_first)
+                      SLOW_TESTS, SLOW_WITH, run_script, slow_first)
 
 
 class _Item:
@@ -23,8 +23,10 @@ class _Item:
 
 
 def _collection():
-    """Plain tests around every slow file and test of the tables, in collection order."""
+    """Plain tests around every slow file and test of the tables, in collection order (a
+    SLOW_WITH test before the file whose block it joins)."""
     ids = [f"tests/test_a.py::t{i}" for i in range(30)]
+    ids += list(SLOW_WITH)
     for path in SLOW_FILES:
         ids += [f"{path}::f{i}" for i in range(4)]
     for key in SLOW_TESTS:
@@ -37,7 +39,7 @@ def _cost(part):
     """The slow cost a part carries, by the tables (worked out here, not by slow_first)."""
     total, files = 0, set()
     for item in part:
-        path = item.nodeid.split("::")[0]
+        path = SLOW_WITH.get(item.nodeid) or item.nodeid.split("::")[0]
         if path in SLOW_FILES:
             if path not in files:
                 total += SLOW_FILES[path]
@@ -74,6 +76,22 @@ def test_slow_first_keeps_every_test_and_puts_the_slow_ones_first_in_each_part()
         biggest = max([*SLOW_FILES.values(), *SLOW_TESTS.values()])
         assert max(costs) - min(costs) <= biggest, costs  # shared by cost
     assert slow_first(items, 1) == items
+
+
+def test_a_test_that_reuses_a_slow_files_compiles_runs_after_it_in_its_part():
+    """SLOW_WITH: the test is in the part of the file it names, after every test of that
+    file (here collected before them), and moves with no block of its own."""
+    items = _collection()
+    assert SLOW_WITH and all(path in SLOW_FILES for path in SLOW_WITH.values())
+    for parts in (2, 3):
+        out = slow_first(items, parts)
+        for test, path in SLOW_WITH.items():
+            at = [k for k, i in enumerate(out) if i.nodeid == test]
+            mine = [k for k, i in enumerate(out) if i.nodeid.startswith(path + "::")]
+            assert len(at) == 1 and len(mine) == 4
+            # right after the file's last test: the same block, so the same part
+            assert at[0] == max(mine) + 1 and max(mine) - min(mine) == 3, (at, mine)
+        assert test not in SLOW_TESTS
 
 
 # stand-ins for qsym's background compile process (tiers.Job's command line) and for any
