@@ -93,7 +93,6 @@ from ._operations import (
     user_declares,
     unitary_carriers,
     written_terms,
-    MATRIX_CARRIER_WIRES,
 )
 from ._trace import (QueueLog, Tape, Traced, active_tape, aside_tape, choice, known, not_recording,
                      outer_tape, recording, recording_root, recording_tapes, take_over)
@@ -5348,9 +5347,11 @@ def _exp_of(m: np.ndarray, coeff) -> np.ndarray:
 
 class Exp:
     """``exp(coeff * base)`` (PennyLane's ``qml.exp`` and ``qml.ops.op_math.Exp``) of an
-    operator with a Pauli form. Made in a circuit it is applied: when ``coeff * base`` is
-    anti-Hermitian (``coeff`` imaginary) and the Pauli words commute, as one rotation per
-    word (RX/RY/RZ, ``PauliRot``), exactly; otherwise refused.
+    operator with a Pauli form. Made in a circuit it is applied when ``coeff * base`` is
+    anti-Hermitian (``coeff`` imaginary): commuting Pauli words as one rotation per word
+    (RX/RY/RZ, ``PauliRot``), exactly; others by the base's eigenbasis (its coefficients
+    circuit inputs: traced per call, exact first derivatives, :meth:`_gates_at_call`;
+    docs/pennylane.md); otherwise refused.
 
     >>> import qsym as qml
     >>> E = qml.exp(qml.X(0), -0.5j)
@@ -5806,10 +5807,10 @@ class Exp:
         """The carriers of the derivative of ``exp(-i theta0/2 H(s))`` by each input in
         ``H``'s coefficients (``dU/ds``: the Frechet derivative of the exponential in the
         direction ``-i theta0/2 dH/ds``, through ``H``'s eigenbasis)."""
-        if len(wires) > MATRIX_CARRIER_WIRES:
+        if len(wires) > EXP_CARRIER_WIRES:
             for sym in inputs:  # (no carriers: a derivative by these inputs is refused)
                 looks.by_value.setdefault(sym, what.split(" (")[0] + f" on more than "
-                                          f"{MATRIX_CARRIER_WIRES} wires")
+                                          f"{EXP_CARRIER_WIRES} wires")
             return []
         mats = {w: _word_matrix(w, wires) for w in terms}
         M0 = builtins.sum((h0[w] * mats[w] for w in terms), np.zeros((2**len(wires),) * 2))
@@ -5831,7 +5832,7 @@ class Exp:
             E = V.conj().T @ (-0.5j * theta0 * dM) @ V
             moves.append((sym, self._number_at_call(sym, looks, what),
                           V @ (phi * E) @ V.conj().T))
-        return unitary_carriers(U0, moves, what, looks, len(wires))
+        return unitary_carriers(U0, moves, what, looks, len(wires), sparse=True)
 
     def _eigenbasis_gates(self) -> list:
         """``exp(-i s H)`` of a base whose Pauli words do not commute, exactly (PennyLane
@@ -6271,6 +6272,12 @@ class Evolution(Exp):
     def matrix(self, wire_order=None) -> np.ndarray:
         self.coeff = -1j * complex(self.param)
         return super().matrix(wire_order)
+
+
+EXP_CARRIER_WIRES = 7
+"""An exponential of non-commuting Pauli words whose coefficients are circuit inputs carries
+its derivative by them (:meth:`Exp._input_carriers`) on up to this many wires (the carriers'
+Pauli coefficients of ``4^n`` words: 0.5 s a call and input on 7 wires)."""
 
 
 def _all_commute(words) -> bool:
