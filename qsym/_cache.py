@@ -1967,23 +1967,91 @@ def _unserialize_deferred(codegen, state):
     return library
 
 
+# numba broadcasts a ``numba:llvm_lock`` event pair around every call into LLVM's C API
+# (a callback pair it registers with llvmlite's lock). A cached load makes 100-300 such
+# calls (its environments set, symbols looked up): about 1.5 ms of GIL-held Python a
+# kernel, 2.7 ms of the 12x8 HEA's first parameter-shift gradient (four libraries: issue
+# #17, stop 69), for timers that record nothing then (``Dispatcher.compile`` charges the
+# lock's time to a compile result, which a load has not made yet). numba's pair is wrapped
+# once per process so that a thread inside :func:`_deferred_load` skips it; every other
+# call, thread and compile broadcasts as before.
+_quiet_load = threading.local()  # .depth: this thread is inside _deferred_load
+_lock_events_wrapped: bool | None = None  # numba's pair wrapped (False: not found)
+
+
+def _numba_lock_callbacks(lock) -> list:
+    """The positions of numba's ``llvm_lock`` callback pair in llvmlite ``lock``'s list."""
+    found = []
+    for k, pair in enumerate(getattr(lock, "_cblist", None) or ()):
+        acq = pair[0] if isinstance(pair, tuple) and len(pair) == 2 else None
+        if (getattr(acq, "__module__", None) == "numba.core.base" and getattr(
+                acq, "__qualname__", "") == "_initialize_llvm_lock_event.<locals>.enter_fn"):
+            found.append(k)
+    return found
+
+
+def quiet_lock_events() -> bool:
+    """Wrap numba's ``llvm_lock`` event callbacks (once; see ``_quiet_load``) so that a
+    thread loading a cached function does not broadcast them; whether they are wrapped
+    (False where llvmlite's lock or numba's pair is not as known: nothing changed).
+
+    >>> quiet_lock_events() in (True, False)
+    True
+    """
+    global _lock_events_wrapped
+    if _lock_events_wrapped is not None:
+        return _lock_events_wrapped
+    from llvmlite.binding import ffi
+
+    lock = getattr(ffi.lib, "_lock", None)
+    raw = getattr(lock, "_lock", None)
+    if raw is None or not isinstance(getattr(lock, "_cblist", None), list):
+        _lock_events_wrapped = False
+        return False
+    with raw:  # (no thread is between a pair's two calls: each holds this lock between)
+        if _lock_events_wrapped is None:
+            places = _numba_lock_callbacks(lock)
+            for k in places:
+                lock._cblist[k] = _quiet_pair(*lock._cblist[k])
+            _lock_events_wrapped = bool(places)
+    return _lock_events_wrapped
+
+
+def _quiet_pair(acq, rel) -> tuple:
+    """numba's callback pair, skipped on a thread inside :func:`_deferred_load`."""
+    def quiet_acq():
+        if not getattr(_quiet_load, "depth", 0):
+            acq()
+
+    def quiet_rel():
+        if not getattr(_quiet_load, "depth", 0):
+            rel()
+
+    return quiet_acq, quiet_rel
+
+
 @contextlib.contextmanager
 def _deferred_load(target_context):
     """While numba loads a cached function (under its compiler lock): environments and
-    bitcode deferred as above."""
+    bitcode deferred as above, numba's ``llvm_lock`` events not broadcast by this thread
+    (:func:`quiet_lock_events`)."""
     global _numba_rebuild_env
     from numba.core import environment
     from numba.core.compiler_lock import global_compiler_lock
 
+    quiet_lock_events()
     with global_compiler_lock:
         codegen = target_context.codegen()
         if _numba_rebuild_env is None:
             _numba_rebuild_env = environment._rebuild_env
         environment._rebuild_env = _stand_in_env
         codegen.unserialize_library = functools.partial(_unserialize_deferred, codegen)
+        # (changed between LLVM calls only: each pair's two callbacks see one value)
+        _quiet_load.depth = getattr(_quiet_load, "depth", 0) + 1
         try:
             yield
         finally:
+            _quiet_load.depth -= 1
             environment._rebuild_env = _numba_rebuild_env
             codegen.__dict__.pop("unserialize_library", None)
 

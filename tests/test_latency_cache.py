@@ -715,3 +715,54 @@ def test_a_loaded_function_that_hashes_gets_the_hash_secret(tmp_path):
     compiled, loaded = results
     assert compiled[0] == 7.0 and compiled[2:4] == [True, True] and compiled[5] == 2
     assert loaded == [7.0, False, True, True, 2, 0], loaded
+
+
+def test_a_cached_load_broadcasts_no_llvm_lock_events_and_everything_else_does():
+    """numba's ``numba:llvm_lock`` event pair (one around every LLVM C call) is skipped by a
+    thread inside ``_cache._deferred_load`` (a cached function loading: 100-300 calls, issue
+    #17), and only there: the same call outside it, and another thread's calls while the
+    load runs, broadcast their pairs as numba does (counted by numba's own recorder)."""
+    if not cache.quiet_lock_events():
+        pytest.skip("llvmlite's lock or numba's callbacks are not as qsym knows them")
+    import threading
+
+    import llvmlite.binding as ll
+    from numba.core import event
+    from numba.core.registry import cpu_target
+
+    def pairs(fn):
+        with event.install_recorder("numba:llvm_lock") as rec:
+            fn()
+        kinds = [e.kind for _, e in rec.buffer]
+        assert kinds.count("numba:llvm_lock") % 2 == 0
+        return len(kinds) // 2
+
+    triple, cpu = pairs(ll.get_process_triple), pairs(ll.get_host_cpu_name)
+    assert triple >= 1 and cpu >= 1  # numba's pair around each C call, as before
+
+    def loading():
+        with cache._deferred_load(cpu_target.target_context):
+            ll.get_process_triple()
+            ll.get_host_cpu_name()
+
+    assert pairs(loading) == 0
+    # another thread's LLVM calls while a load holds numba's compiler lock still broadcast
+    started, finish, seen = threading.Event(), threading.Event(), []
+
+    def load_and_wait():
+        with cache._deferred_load(cpu_target.target_context):
+            ll.get_process_triple()
+            started.set()
+            finish.wait(30)
+
+    def while_loading():
+        t = threading.Thread(target=load_and_wait)
+        t.start()
+        started.wait(30)
+        seen.append(pairs(ll.get_host_cpu_name))
+        finish.set()
+        t.join(30)
+
+    while_loading()
+    assert seen == [cpu]
+    assert pairs(ll.get_process_triple) == triple  # and after the load, as before
