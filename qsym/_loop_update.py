@@ -36,13 +36,15 @@ parameter by 0.1 against its gradient's sign:
 """
 
 import hashlib
+import sys
 import types
 from pathlib import Path
 
 import numpy as np
 
-# the line from which an exported loop module carries this file's text
+# the lines between which an exported loop module carries this file's text
 CARRIED = "# --- carried by exported loop modules (numba, llvmlite, NumPy, math only) ---"
+CARRIED_END = "# --- end of what exported loop modules carry ---"
 # this file's source: a loop module's text names it, so that a loop compiled against
 # another update is another module, never loaded for this one
 SOURCE_HASH = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
@@ -54,9 +56,9 @@ IMPORT = (f"from qsym._loop_update import optimizer_update as _q_update  # {SOUR
 
 def carried_text() -> str:
     """What an exported loop module carries in place of :data:`IMPORT`: this file's text
-    from :data:`CARRIED` on, with the loop's names bound."""
+    from :data:`CARRIED` to :data:`CARRIED_END`, with the loop's names bound."""
     text = Path(__file__).read_text()
-    return (text[text.rindex(CARRIED):].rstrip("\n") + "\n\n\n"
+    return (text[text.rindex(CARRIED):text.rindex(CARRIED_END)].rstrip("\n") + "\n\n\n"
             "_q_update, _q_addresses, _q_ptr = optimizer_update, update_addresses, data_pointer\n")
 
 
@@ -252,3 +254,11 @@ def optimizer_update(n, kind, k, arrays):
     hnum[4 * n] = 1.0 if saturated else 0.0
     hnum[4 * n + 1] = q1
     hnum[4 * n + 2] = q2
+
+
+# --- end of what exported loop modules carry ---
+from . import _cache  # noqa: E402
+
+# the numba cache files of the two functions above (in the kernel library's folder) get
+# the kernel library's integrity checks: signed, a planted or damaged file never loaded
+_cache.guard_numba_caches(sys.modules[__name__])

@@ -1043,3 +1043,16 @@ def test_every_loop_module_calls_the_one_compiled_update():
                     if line.startswith(("from qsym", "import qsym"))]
     sigs = loop_update.optimizer_update.signatures
     assert sigs == [(nbtypes.int64,) * 3 + (nbtypes.CPointer(nbtypes.int64),)]
+
+
+def test_the_updates_cache_files_are_checked_as_the_kernel_librarys():
+    """The shared update's numba cache files live in the kernel library's folder and are
+    read as its files are (signed: a planted or damaged file is never unpickled), not
+    through numba's plain reader."""
+    from qsym import _loop_update as loop_update
+
+    checked = type(kernels.apply_real1._cache._cache_file)
+    assert checked.__name__ == "_CheckedCacheFile"
+    for fn in (loop_update.optimizer_update, loop_update.update_addresses):
+        assert type(fn._cache._cache_file) is checked, fn
+        assert fn._cache._cache_file._cache_path == kernels.apply_real1._cache._cache_file._cache_path
