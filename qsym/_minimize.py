@@ -170,6 +170,7 @@ import math
 import numpy as np
 from numba import njit
 {imports}
+{update}
 
 {step_def}
 
@@ -187,11 +188,7 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
     n = x.shape[0]
     rows = D.shape[0]
     eta = hp[0]
-    m = hp[1]
-    decay = hp[2]
-    eps = hp[3]
-    b1 = hp[4]
-    b2 = hp[5]
+    m = hp[1]  # (the other optimizers' update reads hp itself)
     # the point evaluated: x itself, but for Nesterov's look-ahead point (set once:
     # reassigning an array variable costs numba reference counts each step)
     y = np.empty(n) if kind == 2 else x
@@ -209,32 +206,30 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
     # product, quotient and square root with it takes the CPU's slow path (40-90 ns each).
     # A step whose inputs are those of a fixed point held here (the accumulator's bits,
     # the zero's sign, Adam's eta_t) reuses its results: the same operations on the same
-    # bits, not done again. held/held_bits/held_num: s1's fixed point; held2/held2_bits:
-    # Adam's s2's; held_q: Adam's quotient u / (sqrt(s2) + eps) valid for both held
-    holds = kind == 1 or kind == 2 or kind == 4 or kind == 5
-    held = np.zeros(n if holds else 0, dtype=np.bool_)
-    held_bits = np.zeros(n if holds else 0, dtype=np.int64)
-    # eta_t, the zero's sign, eta_t * s1 (Adam) or m * s1 (Nesterov), u / (sqrt(s2) + eps)
-    held_num = np.zeros((n if holds else 0, 4))
-    held2 = np.zeros(n if kind == 5 else 0, dtype=np.bool_)
-    held2_bits = np.zeros(n if kind == 5 else 0, dtype=np.int64)
-    held_q = np.zeros(n if kind == 5 else 0, dtype=np.bool_)
+    # bits, not done again. held, held_bits, the numbers: s1's fixed point; held2,
+    # held2_bits: Adam's s2's; held_q: Adam's quotient u / (sqrt(s2) + eps) valid for both
+    # held (packed in three arrays for the update's call, qsym._loop_update: few arguments)
+    flags = np.zeros(3 * n, dtype=np.uint8)  # held, held2, held_q (0 or 1): n each
+    hbits = np.zeros(2 * n, dtype=np.int64)  # held_bits, held2_bits: n each
+    # 4 a parameter: eta_t, the zero's sign, eta_t * s1 (Adam) or m * s1 (Nesterov),
+    # u / (sqrt(s2) + eps); then Adam's: 1 - b1**t and 1 - b2**t have reached 1.0 (1.0
+    # or 0.0), q1 and q2
+    hnum = np.zeros(4 * n + 3)
+    hnum[4 * n + 1] = 1.0
+    hnum[4 * n + 2] = 1.0
     s1_bits = s1.view(np.int64)
-    s2_bits = s2.view(np.int64)
+    arrays = _q_addresses(x, g, s1, s2, hp, flags, hbits, hnum)  # (the update's one argument)
 {setup}
     end = k1 + 1 if finish else k1
     at_x = False  # Nesterov, converged: evaluate once more at x itself
-    saturated = False  # Adam: 1 - b1**t and 1 - b2**t have reached 1.0
-    q1 = 1.0
-    q2 = 1.0
     k = k0
     while k < end:
         last = finish and k == k1
         if kind == 2:  # Nesterov: the look-ahead point, or x itself at the end
             if not last and not at_x:
                 for j in range(n):
-                    if held[j] and s1_bits[j] == held_bits[j]:
-                        y[j] = x[j] - held_num[j, 2]  # m * s1[j], kept with the fixed point
+                    if flags[j] and s1_bits[j] == hbits[j]:
+                        y[j] = x[j] - hnum[4 * j + 2]  # m * s1[j], kept with the fixed point
                     else:
                         y[j] = x[j] - m * s1[j]
             else:
@@ -284,77 +279,20 @@ def run(x, D, Y, loss, kind, hp, s1, s2, k0, k1, finish, tol, cost, gnorm):
         elif kind == 1 or kind == 2:  # momentum, Nesterov momentum
             for j in range(n):
                 gj = g[j]
-                if not (gj == 0.0 and held[j] and s1_bits[j] == held_bits[j]
-                        and math.copysign(1.0, gj) == held_num[j, 1]):
+                if not (gj == 0.0 and flags[j] and s1_bits[j] == hbits[j]
+                        and math.copysign(1.0, gj) == hnum[4 * j + 1]):
                     before = s1_bits[j]
                     s1[j] = m * s1[j] + eta * gj
                     if gj == 0.0:  # s1[j] its own next value: held (see above)
-                        held[j] = s1_bits[j] == before
-                        held_bits[j] = before
-                        held_num[j, 1] = math.copysign(1.0, gj)
-                        if held[j] and kind == 2:
-                            held_num[j, 2] = m * s1[j]  # Nesterov's look-ahead product
+                        flags[j] = s1_bits[j] == before
+                        hbits[j] = before
+                        hnum[4 * j + 1] = math.copysign(1.0, gj)
+                        if flags[j] and kind == 2:
+                            hnum[4 * j + 2] = m * s1[j]  # Nesterov's look-ahead product
                 x[j] = x[j] - s1[j]
-        elif kind == 3:  # Adagrad
-            for j in range(n):
-                s1[j] = s1[j] + g[j] * g[j]
-                x[j] = x[j] - (eta / math.sqrt(s1[j] + eps)) * g[j]
-        elif kind == 4:  # RMSProp
-            for j in range(n):
-                gj = g[j]
-                if not (gj == 0.0 and held[j] and s1_bits[j] == held_bits[j]):
-                    before = s1_bits[j]  # (gj * gj is +0.0 for either zero)
-                    s1[j] = decay * s1[j] + (1.0 - decay) * (gj * gj)
-                    if gj == 0.0:
-                        held[j] = s1_bits[j] == before
-                        held_bits[j] = before
-                x[j] = x[j] - (eta / math.sqrt(s1[j] + eps)) * gj
-        else:  # Adam, PennyLane's form of the bias correction
-            if not saturated:
-                t = float(k + 1)
-                q2 = 1.0 - b2**t
-                q1 = 1.0 - b1**t
-                # b**t only falls (0 <= b <= 1 - 1e-12): once both are below half an ulp
-                # of 1, 1 - b**t is 1.0 at every later step, and eta_t is eta * 1.0 / 1.0
-                # without the two powers (the same bits; most of a tiny circuit's step)
-                saturated = (q1 == 1.0 and q2 == 1.0 and 0.0 <= b1 <= 1.0 - 1e-12
-                             and 0.0 <= b2 <= 1.0 - 1e-12)
-            eta_t = eta * math.sqrt(q2) / q1
-            for j in range(n):
-                gj = g[j]
-                if (gj == 0.0 and held[j] and s1_bits[j] == held_bits[j]
-                        and eta_t == held_num[j, 0] and math.copysign(1.0, gj) == held_num[j, 1]):
-                    u = held_num[j, 2]  # s1[j] is its own next value (held above)
-                    same_u = True
-                else:
-                    same_u = False
-                    before = s1_bits[j]
-                    s1[j] = b1 * s1[j] + (1.0 - b1) * gj
-                    u = eta_t * s1[j]
-                    if gj == 0.0:  # (eta_t not 0: equal floats are then equal bits)
-                        held[j] = s1_bits[j] == before and eta_t != 0.0
-                        held_bits[j] = before
-                        held_num[j, 0] = eta_t
-                        held_num[j, 1] = math.copysign(1.0, gj)
-                        held_num[j, 2] = u
-                        held_q[j] = False
-                if gj == 0.0 and held2[j] and s2_bits[j] == held2_bits[j]:
-                    # s2[j] its own next value; the quotient as computed with this u, s2
-                    if same_u and held_q[j]:
-                        x[j] = x[j] - held_num[j, 3]
-                        continue
-                else:
-                    before = s2_bits[j]  # (gj * gj is +0.0 for either zero)
-                    s2[j] = b2 * s2[j] + (1.0 - b2) * (gj * gj)
-                    if gj == 0.0:
-                        held2[j] = s2_bits[j] == before
-                        held2_bits[j] = before
-                        held_q[j] = False
-                q = u / (math.sqrt(s2[j]) + eps)
-                if same_u and gj == 0.0 and held2[j] and s2_bits[j] == held2_bits[j]:
-                    held_num[j, 3] = q  # (u held, s2 held: the same inputs while both are)
-                    held_q[j] = True
-                x[j] = x[j] - q
+        else:  # Adagrad, RMSProp, Adam: compiled once for every loop (qsym._loop_update),
+            # its arrays' addresses passed (no array argument: no reference counts)
+            _q_update(n, kind, k, _q_ptr(arrays))
         k += 1
     return k1, 0
 
@@ -895,6 +833,7 @@ def loop_source(entry, method: str, module: str | None = None) -> str:
 
     from . import _emit as emit
     from . import _linecode as linecode
+    from . import _loop_update as loop_update
 
     name = circuit_module_name(entry)
     key = "\n".join([
@@ -906,6 +845,7 @@ def loop_source(entry, method: str, module: str | None = None) -> str:
         f"step max ops {STEP_MAX_OPS}", f"sweep max ops {SWEEP_MAX_OPS}",
         f"flush {flush_step()}",
         f"kernel table {kernel_table.enabled()} {kernel_table.SOURCE_HASH}",
+        f"update {loop_update.SOURCE_HASH}",
     ])
     source = cache.load_record("loop-source", key)
     if (isinstance(source, str) and source.startswith('"""qsym ')
@@ -947,6 +887,7 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
     circuit module's and the kernels' names, as an exported module carries them), else
     the circuit module and :mod:`qsym._kernels`."""
     from . import _emit as emit
+    from . import _loop_update as loop_update
     from ._emit import indent
     from ._program import lower
 
@@ -986,9 +927,12 @@ def _make_loop_source(entry, method: str, module: str | None = None) -> str:
         setup = (setup + "\n" if setup else "") + _FTZ_SETUP
         call = _FTZ_CALL.format(call=call)
         norm = _NORM_FTZ
+    # the optimizer's update: imported, compiled once (an export's loop carries its text)
+    update = loop_update.IMPORT if module is None else loop_update.carried_text()
     return _LOOP_TEMPLATE.format(version=__version__, module=name,
                                  step_form=f"{form}, {method}", imports=imports,
-                                 step_def=step, setup=setup, call=call, norm=norm)
+                                 update=update, step_def=step, setup=setup, call=call,
+                                 norm=norm)
 
 
 def _loop_module(entry, method):
@@ -1109,16 +1053,19 @@ class Loop:
     def _python_run(self):
         """The loop module's ``run`` as plain Python (made at first use)."""
         if self._python is None:
+            from . import _loop_update as loop_update
+
             name = f"{self.key[0]}_loop_python"
             if "\ndef _q_step(" in self.source:  # a written-out step: the text as it is
                 ns = tiers.python_namespace(self.source, name)
             else:  # the kernels' step: the circuit's entry point, on its own tier
                 ns = tiers.python_namespace(_LOOP_TEMPLATE.format(
                     version=__version__, module=self.key[0], imports="", setup="",
-                    step_form=f"kernels, {self.method}", step_def="", call=_KERNEL_CALL,
-                    norm=_NORM),
+                    update="", step_form=f"kernels, {self.method}", step_def="",
+                    call=_KERNEL_CALL, norm=_NORM),
                     name)
                 ns["_q_step"] = _entry_step(self.entry, self.method)
+            ns.update(loop_update.plain())  # the update as plain Python: the same bits
             self._python = ns["run"]
         return self._python
 

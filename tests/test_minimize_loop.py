@@ -1010,3 +1010,49 @@ def test_seed_gradient_descent_follows_exact_arithmetic_to_tiny_iterates():
         y = [y[0] - 0.01 * g[0], y[1] - 0.01 * g[1]]
     assert runs["adjoint"][0] == runs["parameter-shift"][0] == y[0]
     assert 0 < math.pi - y[0] < 1e-13
+
+
+def test_every_loop_module_calls_the_one_compiled_update():
+    """The optimizer's update is compiled once (qsym._loop_update, issue #17), not into
+    each loop module: two circuits' loop modules (the seed's adjoint, the one-wire
+    circuit's parameter shift) import it and do not define it; it has one compiled
+    signature, four scalars (a pointer to the arrays' addresses: no array argument, whose
+    reference counts would cost every step); and both loops' iterates are those of a
+    Python loop of ``qml.grad`` steps with qsym.optimize's Adam (its own code, not the
+    loop's), to 1e-12. An exported loop (workers without qsym) carries the update's text
+    and imports nothing from qsym."""
+    from numba.core import types as nbtypes
+
+    from qsym import _loop_update as loop_update
+    from qsym import _worker as worker
+
+    x_seed, x_one = POINTS[0][:2], POINTS[1]
+    for node, x0 in ((seed_adjoint, x_seed), (NODES["parameter-shift"], x_one)):
+        entry, _ = entry_of(node, x0)
+        method = node.diff_method
+        source = minimize_module.loop_source(entry, method)
+        assert loop_update.IMPORT in source and "def optimizer_update" not in source
+        x = compiled_run(entry, method, x0, 5, [0.05, 0, 0, 1e-8, 0.9, 0.99], 30)
+        opt, ref = qml.AdamOptimizer(0.05), np.array(x0, requires_grad=True)
+        for _ in range(30):
+            ref = opt.step(node, ref)
+        onp.testing.assert_allclose(x, onp.asarray(ref), rtol=0, atol=1e-12)
+        exported = minimize_module.loop_source(entry, method, module=worker.MODULE_PLACEHOLDER)
+        assert "def optimizer_update(" in exported and loop_update.IMPORT not in exported
+        assert not [line for line in exported.splitlines()
+                    if line.startswith(("from qsym", "import qsym"))]
+    sigs = loop_update.optimizer_update.signatures
+    assert sigs == [(nbtypes.int64,) * 3 + (nbtypes.CPointer(nbtypes.int64),)]
+
+
+def test_the_updates_cache_files_are_checked_as_the_kernel_librarys():
+    """The shared update's numba cache files live in the kernel library's folder and are
+    read as its files are (signed: a planted or damaged file is never unpickled), not
+    through numba's plain reader."""
+    from qsym import _loop_update as loop_update
+
+    checked = type(kernels.apply_real1._cache._cache_file)
+    assert checked.__name__ == "_CheckedCacheFile"
+    for fn in (loop_update.optimizer_update, loop_update.update_addresses):
+        assert type(fn._cache._cache_file) is checked, fn
+        assert fn._cache._cache_file._cache_path == kernels.apply_real1._cache._cache_file._cache_path
