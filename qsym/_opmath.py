@@ -3509,14 +3509,27 @@ class QuantumPhaseEstimation(Template):
     ['Hadamard', 'Hadamard', 'C(PauliZ**2)', 'C(PauliZ**1)', 'Adjoint(QFT)']
     """
 
-    def label_data(self) -> tuple:
-        """PennyLane's data: the parameters of the operators it powers."""
-        return tuple(p for g in self.base_ops for p in g.parameters)
-
     @property
-    def num_params(self) -> int:
-        """PennyLane's: the number of parameters of the operators it powers."""
-        return len(self.label_data())
+    def parameters(self) -> list:
+        """PennyLane's: the unitary's data (its label's numbers too): ``QuantumPhaseEstimation(
+        Qubitization(H, ...), ...)`` shows ``H``'s coefficients, not its gates' angles.
+
+        >>> import qsym as qml
+        >>> qml.QuantumPhaseEstimation(qml.RX(0.25, wires=0), estimation_wires=[1, 2]).data
+        (0.25,)
+        """
+        return list(getattr(self.unitary, "data", ()))
+
+    def remake(self, params=None):
+        """PennyLane's ``bind_new_parameters``: the unitary with ``params`` (its data), on
+        the same estimation wires, made where it is called.
+
+        >>> import qsym as qml
+        >>> qml.QuantumPhaseEstimation(qml.RX(0.25, 0), estimation_wires=[1]).remake([0.5]).unitary
+        RX(0.5, wires=[0])
+        """
+        return QuantumPhaseEstimation(_rebound(self, self.unitary, params),
+                                      estimation_wires=list(self.estimation_wires))
 
     def __init__(self, unitary, target_wires=None, estimation_wires=None, id=None):
         from .exceptions import QuantumFunctionError
@@ -3592,6 +3605,17 @@ class QuantumPhaseEstimation(Template):
         self._one_entry(lambda: adjoint(QFT(wires=est)))
 
 
+def _rebound(op, base, params):
+    """``base`` (the operator ``op`` powers, whose data is ``op``'s) with ``params`` (default:
+    its own), made off the tape: :meth:`QuantumPhaseEstimation.remake` and
+    :meth:`ControlledSequence.remake`."""
+    if params is not None and len(params) != len(op.parameters):
+        raise GateError(f"{type(op).__name__} takes {len(op.parameters)} parameters (its "
+                        f"base's data), got {len(params)}")
+    with recording(Tape()):
+        return METHODS["bind_new_parameters"](base, op.parameters if params is None else list(params))
+
+
 def _powered_ops(op, what: str) -> list:
     """The gates whose powers phase estimation controls, taken off the tape: a gate; a
     product of gates (its factors, applied right to left, as one sequence); a template's
@@ -3664,10 +3688,6 @@ class ControlledSequence(Template):
     [('CRZ', [1.0]), ('CRZ', [0.5])]
     """
 
-    def label_data(self) -> tuple:
-        """PennyLane's data: the parameters of the operators it powers."""
-        return tuple(p for g in self.base_ops for p in g.parameters)
-
     @property
     def arithmetic_depth(self) -> int:
         """PennyLane's (a ``SymbolicOp``): one more than the base's.
@@ -3715,13 +3735,8 @@ class ControlledSequence(Template):
         >>> qml.ControlledSequence(qml.RX(0.25, wires=3), control=[0, 1]).remake([0.5]).base
         RX(0.5, wires=[3])
         """
-        if params is not None and len(params) != len(self.parameters):
-            raise GateError(f"ControlledSequence takes {len(self.parameters)} parameters (its "
-                            f"base's data), got {len(params)}")
-        with recording(Tape()):
-            base = METHODS["bind_new_parameters"](
-                self.base, self.parameters if params is None else list(params))
-        return ControlledSequence(base, control=list(self.control_wires))
+        return ControlledSequence(_rebound(self, self.base, params),
+                                  control=list(self.control_wires))
 
     @staticmethod
     def compute_decomposition(*_, base=None, control_wires=None, lazy=False, **__) -> list:

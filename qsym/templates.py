@@ -464,7 +464,9 @@ class Template(GateSequence):
         outer = active_tape()
         building = _building()
         # first in the circuit (not inside another template): PennyLane's StatePrepBase there
-        self._first_op = outer is not None and not outer.items and not building
+        # (in qml.draw's run, after no gate-less template either: BasisState(0) is one entry)
+        self._first_op = (outer is not None and not outer.items and not building
+                          and not getattr(outer, "barriers", None))
         tape = aside_tape()
         tape.limit = (MAX_TEMPLATE_GATES, lambda: refuse_size(self, None))
         self._children = []  # (start, length, template): templates this one applies
@@ -477,6 +479,8 @@ class Template(GateSequence):
             building.pop()
             del self._tape
         self._ops = list(tape.items)
+        if not self._ops and not building:  # no gate (BasisState(0)): drawn all the same
+            self.mark_drawn(outer)
         run = tuple(self._ops)  # one tuple for all: a tuple per gate was n^2 memory and time
         for op in self._ops:  # qml.adjoint of a function takes the template whole
             op._made_by = (self, run)  # (qsym._opmath.owned_runs)
@@ -511,6 +515,26 @@ class Template(GateSequence):
             # PennyLane's queue: the template is one entry; the gates it wrote and the
             # operators it takes (Select's ops, Reflection's U, ...) leave it
             take_over(self, (*self._ops, *_operator_arguments(self)))
+
+    def mark_drawn(self, tape) -> None:
+        """In ``qml.draw``'s run (a tape keeping drawn marks), where a template that applies no
+        gate stands (``BasisState`` of zeros, ``BasisEmbedding(0)``): PennyLane's tape holds
+        it and draws its box (``|Ψ⟩``) on its wires, as the drawing of :class:`Barrier`.
+
+        >>> import qsym as qml
+        >>> dev = qml.device("default.qubit", wires=3)
+        >>> @qml.qnode(dev)
+        ... def c():
+        ...     qml.BasisState([0, 0], wires=[0, 1])
+        ...     qml.X(2)
+        ...     return qml.probs()
+        >>> print(qml.draw(c)())
+        0: ─╭|Ψ⟩─┤  Probs
+        1: ─╰|Ψ⟩─┤  Probs
+        2: ──X───┤  Probs
+        """
+        if tape is not None and getattr(tape, "barriers", None) is not None:
+            tape.barriers.append((len(tape.items), self))
 
     def _frequencies_known(self) -> bool:
         """Whether the template has ``parameter_frequencies`` (PennyLane's shift rule of it:
@@ -4181,17 +4205,7 @@ class Barrier(Template):
 
     def __init__(self, wires=(), only_visual=False, id=None):
         self.wires, self.only_visual, self.id = wires_tuple(wires), bool(only_visual), id
-        nested = bool(_building())
-        self._record()
-        if not nested:
-            self.mark_drawn(active_tape())
-
-    def mark_drawn(self, tape) -> None:
-        """In ``qml.draw``'s run (a tape keeping barriers): where the barrier stands among
-        the recorded gates, which PennyLane draws (``||``); made there, or applied there by
-        ``qml.apply``."""
-        if tape is not None and tape.barriers is not None:
-            tape.barriers.append((len(tape.items), self))
+        self._record()  # (no gate: Template._record marks where it stands, drawn ``||``)
 
     def _build(self):
         pass
