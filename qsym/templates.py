@@ -45,7 +45,7 @@ from ._operations import (GATE_CLASSES, METHODS, GateSequence, Observable, Opera
 from ._ir import apply_matrix
 from . import _shapes as shapes
 from . import rules
-from ._trace import EmptyInput, Tape, active_tape, add_check, aside_tape, choice, known, not_recording, recording, take_over, unwrap
+from ._trace import EmptyInput, Tape, active_tape, add_check, aside_tape, choice, known, looked_at, not_recording, recording, take_over, unwrap
 from .wires import Wires, order_list
 from ._lambdify import lambdify
 
@@ -398,8 +398,11 @@ class Template(GateSequence):
 
         >>> QFT(wires=[0, 1]).device_applies(), FlipSign([1], wires=[0]).device_applies()
         (True, False)
+
+        PennyLane's stopping condition is ``op.has_matrix`` (but for the sizes of a few,
+        which override this): ``QSVT``, ``QubitSum``, ``IntegerComparator`` are kept whole.
         """
-        return False
+        return bool(type(self).has_matrix)
 
     def label_data(self) -> tuple:
         """The parameters PennyLane's label shows (its ``data``): :attr:`parameters`."""
@@ -1004,20 +1007,6 @@ def state_on_wires(vector, wires, wire_order, name: str) -> np.ndarray:
     rest = [w for w in order if w not in wires]
     full[tuple([slice(None)] * len(wires) + [0] * len(rest))] = ket
     return full.transpose([(list(wires) + rest).index(w) for w in order])
-
-
-def _looked_at(values) -> np.ndarray:
-    """The numbers of amplitudes that hold circuit inputs, where Python needs them
-    (PennyLane's Möttönen gates of a state preparation after gates, or inverted or
-    controlled: their angles and which rotations appear follow the amplitudes' values and
-    signs): a look at each input (:class:`qsym._trace.Traced`), so qsym traces such a
-    circuit at every call's numbers, the inputs used by value (no derivative by them)."""
-    from ._trace import Traced
-
-    flat = [complex(Traced(v)) if isinstance(v, sp.Basic) else complex(v)
-            for v in np.asarray(values, dtype=object).ravel()]
-    out = np.array(flat)
-    return out.real if not np.any(out.imag) else out
 
 
 def _check_fresh(wires: tuple, what: str, extra: str = "") -> None:
@@ -2113,7 +2102,7 @@ class StatePrep(Template):
             _check_fresh(self.wires, self.name, " (after other gates only one state, not a "
                          "batch, is applied: PennyLane's Möttönen gates)")
         if u is None and _symbolic(np.asarray(values, dtype=object)):
-            psi = _looked_at(values)  # (Möttönen's angles need its numbers)
+            psi = looked_at(values)  # (Möttönen's angles need its numbers)
         else:
             psi = self._row_numbers(0, u, values)
         return psi / np.linalg.norm(psi)
@@ -2226,7 +2215,7 @@ class StatePrep(Template):
             # real RY tree cannot give their phases, so Python looks at their numbers
             # (the circuit traced at every call, the inputs used by value) and the state's
             # unitary is made of them, as the numbers' complex route above does
-            psi = _looked_at(values)
+            psi = looked_at(values)
             choice(True)  # (the numbers' complex route, for a replay)
             return _complex_state_unitary(psi / np.linalg.norm(psi)), None
         choice(False)  # (the place of the numbers' choice above, for a replay)

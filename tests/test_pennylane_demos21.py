@@ -1182,6 +1182,239 @@ def test_a_template_of_no_gate_is_drawn_as_pennylane_draws_it():
     _agree("nogate.probs", c(0))
 
 
+# --- Intro to QSVT (tutorial_intro_qsvt) and GQSP (tutorial_hamiltonian_simulation_with_gqsp):
+# poly_to_angles, QSVT of a BlockEncode with PCPhase projectors, qml.qsvt, GQSP of a
+# qubitization walk. ``qml.draw(..., level="device")`` drew QSVT's gates where PennyLane's
+# default.qubit applies it whole (its stopping condition is ``has_matrix``: QSVT, QubitSum,
+# QubitCarry, IntegerComparator are kept)
+
+def test_qsvt_and_gqsp_demos_match_pennylane():
+    angles = qml.poly_to_angles([0, 0.5, 0, 0.25], "QSVT")
+    _agree("qsvt.angles", angles)
+
+    def qsvt_output(a):
+        projectors = [qml.PCPhase(angle, dim=1, wires=[0]) for angle in angles]
+        return qml.matrix(qml.QSVT(qml.BlockEncode(a, wires=[0]), projectors))[0, 0]
+
+    _agree("qsvt.values", [qsvt_output(a) for a in np.linspace(-1, 1, 5)])
+    A = np.array([[0.1, 0.2], [0.3, 0.4]])
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def circ():
+        qml.qsvt(A, [0, 0.5, 0, 0.25], encoding_wires=[0, 1], block_encoding="embedding")
+        return qml.state()
+
+    _agree("qsvt.matrix", qml.matrix(circ, wire_order=[0, 1])()[:2, :2])
+    _agree("qsvt.draw", qml.draw(circ)())
+    _agree("qsvt.device", qml.draw(circ, level="device")())
+
+    @qml.qnode(dev)
+    def whole():
+        qml.H(0)
+        qml.QSVT(qml.BlockEncode(A, wires=[0, 1]), [qml.PCPhase(p, dim=2, wires=[0, 1]) for p in [0.1, 0.2]])
+        qml.QubitSum(wires=[0, 1, 2])
+        qml.QubitCarry(wires=[0, 1, 2, 3])
+        qml.IntegerComparator(2, geq=True, wires=[0, 1, 2])
+        return qml.state()
+
+    _agree("qsvt.whole_device", qml.draw(whole, level="device")())
+    H = 0.1 * qml.Z(0) + 0.2 * qml.X(0)
+    gqsp_angles = qml.poly_to_angles([0.5, 0.3, 0.1], "GQSP")
+    _agree("qsvt.gqsp_angles", gqsp_angles)
+
+    @qml.qnode(dev)
+    def gqsp(angles):
+        qml.GQSP(qml.Qubitization(H, control=[1]), angles, control=2)
+        return qml.state()
+
+    _agree("qsvt.gqsp", qml.matrix(gqsp, wire_order=[2, 1, 0])(gqsp_angles)[:2, :2])
+
+
+# --- Noisy circuits (tutorial_noisy_circuits; default.mixed): BitFlip and DepolarizingChannel
+# on a Bell pair, PhaseDamping and AmplitudeDamping fitted to a target by gradient descent
+# (steps cut to 4), and a QubitChannel whose Kraus matrices are made of the QNode's argument
+# (was a GateError "the Kraus matrices must be numbers"; now their numbers, traced per call)
+
+def test_noisy_circuits_demo_matches_pennylane():
+    dev = qml.device("default.mixed", wires=2)
+
+    @qml.qnode(dev)
+    def bitflip_circuit(p):
+        qml.Hadamard(wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.BitFlip(p, wires=0)
+        qml.BitFlip(p, wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    @qml.qnode(dev)
+    def depolarizing_circuit(p):
+        qml.Hadamard(wires=0)
+        qml.CNOT(wires=[0, 1])
+        qml.DepolarizingChannel(p, wires=0)
+        qml.DepolarizingChannel(p, wires=1)
+        return qml.expval(qml.PauliZ(0) @ qml.PauliZ(1))
+
+    ps = [0.001, 0.01, 0.1, 0.2]
+    _agree("noisy.bitflip", [bitflip_circuit(p) for p in ps])
+    _agree("noisy.depolarizing", [depolarizing_circuit(p) for p in ps])
+
+    @qml.qnode(dev)
+    def damped(x, p):
+        qml.RX(x, wires=0)
+        qml.PhaseDamping(p, wires=0)
+        qml.AmplitudeDamping(p, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    target = np.array(0.7781, requires_grad=False)
+    x = np.array(0.1, requires_grad=True)
+    opt = qml.GradientDescentOptimizer(stepsize=10)
+    for _ in range(4):
+        x = opt.step(lambda v: (damped(v, 0.3) - target) ** 2, x)
+    _agree("noisy.x", x)
+    _agree("noisy.draw", qml.draw(damped)(x, 0.3))
+
+    def K(p):
+        return [np.sqrt(1 - p) * np.eye(2), np.sqrt(p) * np.array([[0, 1], [1, 0]])]
+
+    @qml.qnode(dev)
+    def custom(p):
+        qml.RY(0.4, 0)
+        qml.QubitChannel(K(p), wires=0)
+        return qml.expval(qml.Z(0)), qml.density_matrix(0)
+
+    for p in (0.1, 0.3, 0.0):
+        _agree(f"noisy.custom{p}", qml.math.hstack([qml.math.ravel(r) for r in custom(p)]))
+    _agree("noisy.custom_draw", qml.draw(custom)(0.3))
+
+
+# --- Spin Hamiltonians (tutorial_how_to_build_spin_hamiltonians): transverse Ising,
+# Heisenberg, Fermi-Hubbard, Haldane, Emery; lattices; a Trotter product of the Ising model
+
+def test_spin_hamiltonians_demo_matches_pennylane():
+    H = qml.spin.transverse_ising("chain", [4], coupling=1.0, h=0.5)
+    _agree("spin.tfim", str(H))
+    _agree("spin.tfim_eig", onp.linalg.eigvalsh(qml.matrix(H)))
+    _agree("spin.heisenberg", str(qml.spin.heisenberg("square", [2, 2], coupling=[0.5, 0.5, 0.5])))
+    hubbard = qml.spin.fermi_hubbard("chain", [3], hopping=1.0, coulomb=2.0)
+    _agree("spin.hubbard", onp.linalg.eigvalsh(qml.matrix(hubbard))[:6])
+    _agree("spin.edges", str(sorted(qml.spin.generate_lattice("triangle", [2, 2]).edges)))
+    haldane = qml.spin.haldane("honeycomb", [1, 2], hopping=1.0, hopping_next=0.2, phi=np.pi / 3)
+    _agree("spin.haldane", onp.linalg.eigvalsh(qml.matrix(haldane))[:6])
+    emery = qml.spin.emery("chain", [3], hopping=1.0, coulomb=2.0, intersite_coupling=1.0)
+    _agree("spin.emery", onp.linalg.eigvalsh(qml.matrix(emery))[:4])
+    lattice = qml.spin.Lattice(n_cells=[2, 2], vectors=[[1, 0], [0, 1]],
+                               positions=[[0, 0], [0.5, 0.5]], neighbour_order=1)
+    _agree("spin.lattice", str(lattice.edges))
+
+    @qml.qnode(qml.device("default.qubit", wires=4))
+    def trotter(t):
+        qml.TrotterProduct(H, t, n=3, order=2)
+        return qml.expval(H)
+
+    _agree("spin.trotter", trotter(0.4))
+
+
+# --- Expressivity and Fourier series (tutorial_expressivity_fourier_series): the serial
+# model with RX encodings marked id="x", its Fourier coefficients, Adam (4 steps of 50); the
+# parallel model with StronglyEntanglingLayers and its device-level drawing
+
+def test_expressivity_fourier_series_demo_matches_pennylane():
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def serial_quantum_model(weights, x):
+        for theta in weights[:-1]:
+            qml.Rot(theta[0], theta[1], theta[2], wires=0)
+            qml.RX(x, wires=0, id="x")
+        qml.Rot(*weights[-1], wires=0)
+        return qml.expval(qml.PauliZ(wires=0))
+
+    np.random.seed(2)
+    weights = 2 * np.pi * np.random.random(size=(3, 3), requires_grad=True)
+    x = np.linspace(-6, 6, 7, requires_grad=False)
+    _agree("fourier.values", [serial_quantum_model(weights, x_) for x_ in x])
+    _agree("fourier.draw", qml.draw(serial_quantum_model)(weights, x[-1]))
+    _agree("fourier.coeffs", qml.fourier.coefficients(lambda t: serial_quantum_model(weights, t), 1, 2))
+    target_y = np.array([np.real(0.1 + (0.15 + 0.15j) * np.exp(1j * x_) + (0.15 - 0.15j) * np.exp(-1j * x_))
+                         for x_ in x], requires_grad=False)
+
+    def cost(weights, x, y):
+        predictions = [serial_quantum_model(weights, x_) for x_ in x]
+        return 0.5 * sum((t - p) ** 2 for t, p in zip(y, predictions)) / len(y)
+
+    opt = qml.AdamOptimizer(0.3)
+    for _ in range(4):
+        weights, _, _ = opt.step(cost, weights, x, target_y)
+    _agree("fourier.cost", cost(weights, x, target_y))
+    dev3 = qml.device("default.qubit", wires=3)
+
+    @qml.qnode(dev3)
+    def parallel_quantum_model(weights, x):
+        qml.StronglyEntanglingLayers(weights[0], wires=range(3))
+        for w in range(3):
+            qml.RX(x, wires=w)
+        qml.StronglyEntanglingLayers(weights[1], wires=range(3))
+        return qml.expval(qml.PauliZ(wires=0))
+
+    weights = 2 * np.pi * np.random.random(size=(2, 3, 3, 3), requires_grad=True)
+    _agree("fourier.parallel", qml.fourier.coefficients(lambda t: parallel_quantum_model(weights, t), 1, 3))
+    _agree("fourier.parallel_device", qml.draw(parallel_quantum_model, level="device")(weights, 0.3))
+
+
+# --- Testing symmetry (tutorial_testing_symmetry) and trapped ions (tutorial_trapped_ions):
+# a symmetry test by controlled SWAPs around the evolution's unitary (QubitUnitary of expm);
+# the ions' Rabi evolutions as QubitUnitary, a Hadamard and a CNOT from them
+
+def test_testing_symmetry_and_trapped_ions_demos_match_pennylane():
+    import scipy
+
+    H = qml.Hamiltonian([1.0, 0.5] * 3, [op for i in range(3)
+                                         for op in (qml.Z(i) @ qml.Z((i + 1) % 3), qml.X(i))])
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def symmetry_test(t):
+        qml.Hadamard(3)
+        qml.Hadamard(4)
+        qml.ctrl(qml.SWAP, control=3)(wires=[0, 1])
+        qml.ctrl(qml.SWAP, control=4)(wires=[1, 2])
+        qml.QubitUnitary(scipy.linalg.expm(-1j * t * qml.matrix(H, wire_order=[0, 1, 2])),
+                         wires=[0, 1, 2])
+        qml.Hadamard(3)
+        qml.Hadamard(4)
+        return qml.probs(wires=[3, 4])
+
+    _agree("symmetry.probs", symmetry_test(0.3))
+    _agree("symmetry.draw", qml.draw(symmetry_test)(0.3))
+
+    def evolution(phi, t):
+        c, s = np.cos(np.pi / 2 * t / 2), np.sin(np.pi / 2 * t / 2)
+        return np.array([[c, -1j * np.exp(-1j * phi) * s], [-1j * np.exp(1j * phi) * s, c]])
+
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def ion_hadamard(state):
+        if state == 1:
+            qml.PauliX(wires=0)
+        qml.QubitUnitary(evolution(0, -1), wires=0)
+        qml.QubitUnitary(evolution(np.pi / 2, 2), wires=0)
+        return qml.state()
+
+    @qml.qnode(dev)
+    def ion_cnot(basis_state):
+        qml.BasisState(basis_state, wires=range(2))
+        qml.QubitUnitary(evolution(0, 1), wires=1)
+        qml.QubitUnitary(evolution(np.pi / 2, 1), wires=0)
+        qml.CZ([0, 1])
+        qml.QubitUnitary(evolution(np.pi / 2, -1), wires=0)
+        return qml.probs()
+
+    _agree("ions.hadamard", [ion_hadamard(0), ion_hadamard(1)])
+    _agree("ions.cnot", [ion_cnot([a, b]) for a in (0, 1) for b in (0, 1)])
+
+
 # PennyLane 0.45.1's numbers and drawings for the functions above (/work/plvenv)
 _PL = {'rot.value': 0.8515405859048367,
  'rot.grad': [-0.5104386525165021, -0.10267819945693181],
@@ -2516,4 +2749,201 @@ _PL = {'rot.value': 0.8515405859048367,
                '1: ─╰|Ψ⟩─╭|Ψ⟩─╰|Ψ⟩─┤  Probs\n'
                '2: ──────╰|Ψ⟩──X───┤  Probs',
  'nogate.device': '0: ─╭|Ψ⟩─┤ ╭Probs\n1: ─╰|Ψ⟩─┤ ├Probs\n2: ──X───┤ ╰Probs',
- 'nogate.probs': [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]}
+ 'nogate.probs': [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+ 'qsvt.angles': [-2.356194490192345, 1.5707963267948966, 0.8091995208366073, 0.6989328903753902],
+ 'qsvt.values': [(-0.7499999999992504-0.6614378277669979j),
+                 (-0.2812499999997187+0.7508280192919745j),
+                 0.0,
+                 (0.2812499999997187-0.7508280192919745j),
+                 (0.7499999999992504+0.6614378277669979j)],
+ 'qsvt.matrix': [[(0.0594999999999405-0.1126719768416451j),
+                  (0.11349999999988648-0.2887947070962513j)],
+                 [(0.17149999999982862-0.41877143486870405j),
+                  (0.2304999999997695-0.5372116620206183j)]],
+ 'qsvt.draw': '0: ─╭QSVT─┤  State\n1: ─╰QSVT─┤  State',
+ 'qsvt.device': '0: ─╭QSVT─┤  State\n1: ─╰QSVT─┤  State',
+ 'qsvt.whole_device': '0: ──H─╭QSVT─╭Σ─╭QubitCarry─╭>=2─┤  State\n'
+                      '1: ────╰QSVT─├Σ─├QubitCarry─├>=2─┤  State\n'
+                      '2: ──────────╰Σ─├QubitCarry─╰>=2─┤  State\n'
+                      '3: ─────────────╰QubitCarry──────┤  State',
+ 'qsvt.gqsp_angles': [[0.581513871301663, 0.4075384304916183, 1.4400791135895439],
+                      [-3.141592653589793, 0.0, 0.0],
+                      [3.141592653589793, 0.0, 0.0]],
+ 'qsvt.gqsp': [[(0.611111111111111-6.551679544498136e-17j), (0.2+2.3168383505268282e-18j)],
+               [(0.2+2.3168383505268282e-18j), (0.411111111111111-6.783363379550819e-17j)]],
+ 'noisy.bitflip': [0.996004, 0.9603999999999996, 0.6399999999999997, 0.36],
+ 'noisy.depolarizing': [0.9973351111111112,
+                        0.9735111111111109,
+                        0.7511111111111111,
+                        0.5377777777777777],
+ 'noisy.x': 2.815169619480828,
+ 'noisy.draw': '0: ──RX(2.82)──PhaseDamping(0.30)──AmplitudeDamping(0.30)─┤  <Z>',
+ 'noisy.custom0.1': [0.7368487952023082,
+                     0.868424397601154,
+                     0.19470917115432523,
+                     0.19470917115432523,
+                     0.13157560239884597],
+ 'noisy.custom0.3': [0.36842439760115403,
+                     0.684212198800577,
+                     0.1947091711543252,
+                     0.1947091711543252,
+                     0.31578780119942296],
+ 'noisy.custom0.0': [0.9210609940028851,
+                     0.9605304970014426,
+                     0.19470917115432523,
+                     0.19470917115432523,
+                     0.039469502998557456],
+ 'noisy.custom_draw': '0: ──RY(0.40)──QubitChannel(M0,M1)─┤  <Z>  DensityMatrix\n'
+                      '\n'
+                      'M0 = \n'
+                      '[[0.83666003 0.        ]\n'
+                      ' [0.         0.83666003]]\n'
+                      'M1 = \n'
+                      '[[0.         0.54772256]\n'
+                      ' [0.54772256 0.        ]]',
+ 'spin.tfim': '-1.0 * (Z(0) @ Z(1)) + -1.0 * (Z(1) @ Z(2)) + -1.0 * (Z(2) @ Z(3)) + -0.5 * X(0) + '
+              '-0.5 * X(1) + -0.5 * X(2) + -0.5 * X(3)',
+ 'spin.tfim_eig': [-3.42703408890808,
+                   -3.3322465011650055,
+                   -1.8268383953119516,
+                   -1.7320508075688774,
+                   -1.0947875877430757,
+                   -1.0000000000000004,
+                   -0.6001956935961277,
+                   -0.5054081058530534,
+                   0.5054081058530543,
+                   0.6001956935961281,
+                   0.9999999999999997,
+                   1.0947875877430746,
+                   1.732050807568879,
+                   1.8268383953119514,
+                   3.332246501165001,
+                   3.4270340889080813],
+ 'spin.heisenberg': '0.5 * (X(0) @ X(1)) + 0.5 * (Y(0) @ Y(1)) + 0.5 * (Z(0) @ Z(1)) + 0.5 * (X(0) '
+                    '@ X(2)) + 0.5 * (Y(0) @ Y(2)) + 0.5 * (Z(0) @ Z(2)) + 0.5 * (X(1) @ X(3)) + '
+                    '0.5 * (Y(1) @ Y(3)) + 0.5 * (Z(1) @ Z(3)) + 0.5 * (X(2) @ X(3)) + 0.5 * (Y(2) '
+                    '@ Y(3)) + 0.5 * (Z(2) @ Z(3))',
+ 'spin.hubbard': [-2.2794523157686077,
+                  -1.820089374374789,
+                  -1.820089374374787,
+                  -1.414213562373099,
+                  -1.414213562373097,
+                  -1.4142135623730951],
+ 'spin.edges': '[(0, 1, 0), (0, 2, 0), (1, 2, 0), (1, 3, 0), (2, 3, 0)]',
+ 'spin.haldane': [-4.475846991757021,
+                  -3.971127188455094,
+                  -3.9711271884550925,
+                  -3.802481526057214,
+                  -3.8024815260572074,
+                  -3.4664073851531536],
+ 'spin.emery': [-1.7465682469957176, -1.4142135623730951, -1.4142135623730951, -1.0000000000000013],
+ 'spin.lattice': '[(0, 1, 0), (1, 2, 0), (1, 4, 0), (1, 6, 0), (2, 3, 0), (3, 6, 0), (4, 5, 0), '
+                 '(5, 6, 0), (6, 7, 0)]',
+ 'spin.trotter': -2.9945272504372697,
+ 'fourier.values': [0.37548908529250014,
+                    0.4640980092032274,
+                    0.45161186134222864,
+                    0.4677625444627054,
+                    0.44888981798505384,
+                    0.37750167617318386,
+                    0.5664527009312851],
+ 'fourier.draw': '0: '
+                 '──Rot(2.74,0.16,3.45)──RX(6.00,"x")──Rot(2.74,2.64,2.08)──RX(6.00,"x")──Rot(1.29,3.89,1.88)─┤ '
+                 '···\n'
+                 '\n'
+                 '0: ···   <Z>',
+ 'fourier.coeffs': [0.4497357419042185,
+                    (0.025891302679614328+0.052183751178135j),
+                    (-0.016877901400370886+0.061799531739210684j),
+                    (-0.016877901400370886-0.061799531739210684j),
+                    (0.025891302679614328-0.052183751178135j)],
+ 'fourier.cost': 0.024722278831418195,
+ 'fourier.parallel': [0.43227002374142953,
+                      (0.028644998456478846-0.11546200280143865j),
+                      (-0.017824913590312453+0.020408144819676732j),
+                      (0.01250433093436295-0.042795272264740024j),
+                      (0.01250433093436295+0.042795272264740024j),
+                      (-0.017824913590312453-0.020408144819676732j),
+                      (0.028644998456478846+0.11546200280143865j)],
+ 'fourier.parallel_device': '0: '
+                            '──Rot(3.98,5.14,4.29)─╭●────╭X──Rot(1.11,6.09,1.87)─╭●─╭X──Rot(4.82,3.63,1.05) '
+                            '···\n'
+                            '1: '
+                            '──Rot(3.13,3.69,4.52)─╰X─╭●─│───Rot(1.81,0.73,1.14)─│──╰●─╭X────────────────── '
+                            '···\n'
+                            '2: '
+                            '──Rot(1.62,3.43,2.56)────╰X─╰●──Rot(3.11,3.55,1.39)─╰X────╰●────────────────── '
+                            '···\n'
+                            '\n'
+                            '0: ··· '
+                            '──────────────────────╭●────╭X──RX(0.30)──Rot(6.23,0.75,0.93)─╭●────╭X '
+                            '···\n'
+                            '1: ··· '
+                            '──Rot(2.31,2.94,4.11)─╰X─╭●─│───RX(0.30)──Rot(5.36,3.20,1.37)─╰X─╭●─│─ '
+                            '···\n'
+                            '2: ··· '
+                            '──Rot(4.98,4.17,3.85)────╰X─╰●──RX(0.30)──Rot(6.24,1.98,1.63)────╰X─╰● '
+                            '···\n'
+                            '\n'
+                            '0: ··· '
+                            '──Rot(5.08,2.22,2.94)─╭●─╭X──Rot(1.39,4.69,2.71)──────────────────────╭●────╭X─┤  '
+                            '<Z>\n'
+                            '1: ··· '
+                            '──Rot(1.72,5.02,5.12)─│──╰●─╭X────────────────────Rot(5.58,5.91,3.16)─╰X─╭●─│──┤     \n'
+                            '2: ··· '
+                            '──Rot(5.96,5.17,3.24)─╰X────╰●────────────────────Rot(4.41,4.44,3.02)────╰X─╰●─┤     ',
+ 'symmetry.probs': [0.999999999999999,
+                    7.506563434435671e-34,
+                    5.859675255761256e-34,
+                    1.3179844802083925e-67],
+ 'symmetry.draw': '0: ────╭SWAP───────╭U(M0)─┤       \n'
+                  '1: ────├SWAP─╭SWAP─├U(M0)─┤       \n'
+                  '2: ────│─────├SWAP─╰U(M0)─┤       \n'
+                  '3: ──H─╰●────│──────H─────┤ ╭Probs\n'
+                  '4: ──H───────╰●─────H─────┤ ╰Probs\n'
+                  '\n'
+                  'M0 = \n'
+                  '[[ 5.93598836e-01-0.76784015j -4.12416510e-02-0.13114818j\n'
+                  '  -4.12416510e-02-0.13114818j -2.11065441e-02+0.0020776j\n'
+                  '  -4.12416510e-02-0.13114818j -2.11065441e-02+0.0020776j\n'
+                  '  -2.11065441e-02+0.0020776j   9.53932173e-04+0.00307387j]\n'
+                  ' [-4.12416510e-02-0.13114818j  9.23512379e-01+0.28996804j\n'
+                  '  -2.10967114e-02-0.00223379j  4.38283237e-02-0.13953566j\n'
+                  '  -2.10967114e-02-0.00223379j  4.38283237e-02-0.13953566j\n'
+                  '  -3.33664081e-04+0.00322804j -2.11065441e-02+0.0020776j ]\n'
+                  ' [-4.12416510e-02-0.13114818j -2.10967114e-02-0.00223379j\n'
+                  '   9.23512379e-01+0.28996804j  4.38283237e-02-0.13953566j\n'
+                  '  -2.10967114e-02-0.00223379j -3.33664081e-04+0.00322804j\n'
+                  '   4.38283237e-02-0.13953566j -2.11065441e-02+0.0020776j ]\n'
+                  ' [-2.11065441e-02+0.0020776j   4.38283237e-02-0.13953566j\n'
+                  '   4.38283237e-02-0.13953566j  9.23512379e-01+0.28996804j\n'
+                  '  -3.33664081e-04+0.00322804j -2.10967114e-02-0.00223379j\n'
+                  '  -2.10967114e-02-0.00223379j -4.12416510e-02-0.13114818j]\n'
+                  ' [-4.12416510e-02-0.13114818j -2.10967114e-02-0.00223379j\n'
+                  '  -2.10967114e-02-0.00223379j -3.33664081e-04+0.00322804j\n'
+                  '   9.23512379e-01+0.28996804j  4.38283237e-02-0.13953566j\n'
+                  '   4.38283237e-02-0.13953566j -2.11065441e-02+0.0020776j ]\n'
+                  ' [-2.11065441e-02+0.0020776j   4.38283237e-02-0.13953566j\n'
+                  '  -3.33664081e-04+0.00322804j -2.10967114e-02-0.00223379j\n'
+                  '   4.38283237e-02-0.13953566j  9.23512379e-01+0.28996804j\n'
+                  '  -2.10967114e-02-0.00223379j -4.12416510e-02-0.13114818j]\n'
+                  ' [-2.11065441e-02+0.0020776j  -3.33664081e-04+0.00322804j\n'
+                  '   4.38283237e-02-0.13953566j -2.10967114e-02-0.00223379j\n'
+                  '   4.38283237e-02-0.13953566j -2.10967114e-02-0.00223379j\n'
+                  '   9.23512379e-01+0.28996804j -4.12416510e-02-0.13114818j]\n'
+                  ' [ 9.53932173e-04+0.00307387j -2.11065441e-02+0.0020776j\n'
+                  '  -2.11065441e-02+0.0020776j  -4.12416510e-02-0.13114818j\n'
+                  '  -2.11065441e-02+0.0020776j  -4.12416510e-02-0.13114818j\n'
+                  '  -4.12416510e-02-0.13114818j  5.93598836e-01-0.76784015j]]',
+ 'ions.hadamard': [[(8.659560562354933e-17-0.7071067811865475j),
+                    0.0,
+                    (0.7071067811865476-1.232595164407831e-32j),
+                    0.0],
+                   [(-0.7071067811865476-1.232595164407831e-32j),
+                    0.0,
+                    (8.659560562354933e-17+0.7071067811865475j),
+                    0.0]],
+ 'ions.cnot': [[0.5000000000000001, 1.232595164407831e-32, 0.0, 0.4999999999999999],
+               [0.4999999999999999, 1.232595164407831e-32, 0.0, 0.5000000000000001],
+               [0.0, 0.4999999999999999, 0.5000000000000001, 1.232595164407831e-32],
+               [0.0, 0.5000000000000001, 0.4999999999999999, 1.232595164407831e-32]]}
