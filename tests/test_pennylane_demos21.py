@@ -1415,6 +1415,172 @@ def test_testing_symmetry_and_trapped_ions_demos_match_pennylane():
     _agree("ions.cnot", [ion_cnot([a, b]) for a in (0, 1) for b in (0, 1)])
 
 
+# --- VQE (tutorial_vqe; H2 from qchem.molecular_hamiltonian, the Hartree-Fock BasisState and
+# one DoubleExcitation, 4 steps of 100), VQE with QNG (tutorial_vqe_qng; a single-qubit
+# Hamiltonian and H2, steps cut) and measurement optimization (tutorial_measurement_optimize:
+# qwc grouping of Pauli words and of H2's terms, their diagonalizing rotations)
+
+def test_vqe_qng_and_grouping_demos_match_pennylane():
+    symbols = ["H", "H"]
+    coordinates = np.array([[0.0, 0.0, -0.6614], [0.0, 0.0, 0.6614]])
+    H, qubits = qml.qchem.molecular_hamiltonian(symbols, coordinates)
+    hf = qml.qchem.hf_state(2, qubits)
+    _agree("vqe.hf", hf)
+    dev = qml.device("lightning.qubit", wires=qubits)
+
+    @qml.qnode(dev, interface="autograd")
+    def circuit(param):
+        qml.BasisState(hf, wires=range(qubits))
+        qml.DoubleExcitation(param, wires=[0, 1, 2, 3])
+        return qml.expval(H)
+
+    for name, opt in (("gd", qml.GradientDescentOptimizer(stepsize=0.4)),
+                      ("qng", qml.QNGOptimizer(0.4, lam=0.001, approx="block-diag"))):
+        theta, energies = np.array(0.0, requires_grad=True), []
+        for _ in range(4):
+            theta, energy = opt.step_and_cost(circuit, theta)
+            energies.append(energy)
+        _agree(f"vqe.{name}", energies + [theta])
+    _agree("vqe.draw", qml.draw(circuit)(theta))
+    H1 = qml.Hamiltonian([1, 1], [qml.PauliX(0), qml.PauliZ(0)])
+
+    @qml.qnode(qml.device("default.qubit", wires=1), interface="autograd")
+    def cost_fn(params):
+        qml.RX(params[0], wires=0)
+        qml.RY(params[1], wires=0)
+        return qml.expval(H1)
+
+    opt = qml.QNGOptimizer(0.01, lam=0.001, approx="block-diag")
+    params, costs = np.array([3.97507603, 3.00854038], requires_grad=True), []
+    for _ in range(6):
+        params, cost = opt.step_and_cost(cost_fn, params)
+        costs.append(cost)
+    _agree("vqe.qng1", costs + list(params))
+    obs = [qml.PauliX(0) @ qml.PauliY(1), qml.PauliX(0) @ qml.PauliZ(1), qml.PauliX(0) @ qml.PauliX(1),
+           qml.PauliZ(0), qml.PauliZ(0) @ qml.PauliZ(1)]
+    _agree("vqe.groups", str(qml.pauli.group_observables(obs, grouping_type="qwc", method="rlf")))
+    coeffs, words = H.terms()
+    _agree("vqe.h2_groups", str(len(qml.pauli.group_observables(words, coeffs, grouping_type="qwc",
+                                                                 method="rlf")[0])))
+    rotations, diagonal = qml.pauli.diagonalize_qwc_pauli_words([qml.PauliX(0) @ qml.PauliY(1), qml.PauliX(0)])
+    _agree("vqe.rotations", str(rotations))
+    _agree("vqe.diagonal", str(diagonal))
+
+
+# --- The stochastic parameter-shift rule (tutorial_stochastic_parameter_shift; its
+# cross-resonance gate as QubitUnitary of expm, the shifted evolutions at drawn splits s) and
+# local cost functions (tutorial_local_cost_functions; global and local costs of one layer,
+# gradient descent on the local cost, 4 steps of the demo's)
+
+def test_stochastic_parameter_shift_and_local_cost_demos_match_pennylane():
+    from scipy.linalg import expm
+
+    X, Z, I = onp.array([[0, 1], [1, 0]]), onp.diag([1, -1]), onp.eye(2)
+
+    def generator(theta1, theta2, theta3):
+        return theta1 * onp.kron(X, I) - theta2 * onp.kron(Z, X) + theta3 * onp.kron(I, X)
+
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def crossres_circuit(gate_pars):
+        qml.QubitUnitary(expm(-1j * generator(*gate_pars)), wires=[0, 1])
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(dev)
+    def spsr_circuit(gate_pars, s, sign):
+        G = generator(*gate_pars)
+        qml.QubitUnitary(expm(-1j * s * G), wires=[0, 1])
+        qml.QubitUnitary(expm(1j * sign * np.pi / 4 * onp.kron(X, I)), wires=[0, 1])
+        qml.QubitUnitary(expm(-1j * (1 - s) * G), wires=[0, 1])
+        return qml.expval(qml.PauliZ(0))
+
+    np.random.seed(0)
+    angles = np.linspace(0, 2 * np.pi, 5)
+    _agree("spsr.shifted", [[spsr_circuit([t, -0.15, 1.6], s, sign) for s in np.random.uniform(size=2)
+                             for sign in (1, -1)] for t in angles])
+    _agree("spsr.values", [crossres_circuit([t, -0.15, 1.6]) for t in angles])
+    wires = 6
+    dev = qml.device("lightning.qubit", wires=wires)
+
+    def layer(rotations):
+        for i in range(wires):
+            qml.RX(rotations[0][i], wires=i)
+            qml.RY(rotations[1][i], wires=i)
+        for i in range(wires - 1):
+            qml.CNOT(wires=[i, i + 1])
+
+    @qml.qnode(dev, interface="autograd")
+    def global_circuit(rotations):
+        layer(rotations)
+        return qml.probs(wires=range(wires))
+
+    @qml.qnode(dev, interface="autograd")
+    def local_circuit(rotations):
+        layer(rotations)
+        return [qml.probs(wires=i) for i in range(wires)]
+
+    def cost_local(rotations):
+        return 1 - np.sum([i for (i, _) in local_circuit(rotations)]) / wires
+
+    rx, ry = np.random.uniform(low=-np.pi, high=np.pi), np.random.uniform(low=-np.pi, high=np.pi)
+    rotations = [[rx] * wires, [ry] * wires]
+    _agree("local.costs", [1 - global_circuit(rotations)[0], cost_local(rotations)])
+    _agree("local.draw", qml.draw(local_circuit)(rotations))
+    rotations = np.array([[3.0] * wires, [0.0] * wires], requires_grad=True)
+    opt = qml.GradientDescentOptimizer(stepsize=0.2)
+    for _ in range(4):
+        rotations = opt.step(cost_local, rotations)
+    _agree("local.rotations", rotations)
+
+
+# --- Understanding the fault-tolerant threshold theorem (tutorial_fault_tolerant_threshold,
+# a demo no round ran): the rotated surface code's stabilizers of distance 3, qml.set_shots on
+# a QNode sampling products of Paulis after DepolarizingChannel on every qubit. Its
+# default.clifford needs stim (in neither environment): default.mixed here on both sides;
+# PyMatching's decoding left out. The exact expectation values are (1 - 4p/3)**weight
+
+def test_fault_tolerant_threshold_demo_matches_pennylane():
+    def rotated_surface_code(d):
+        g = onp.arange(d - 1)
+        row, col = onp.meshgrid(g, g, indexing="ij")
+        plaquettes = onp.stack([row * d + col, row * d + col + 1, (row + 1) * d + col,
+                                (row + 1) * d + col + 1], axis=-1)
+        is_x = (row + col) % 2 == 1
+        xs, zs = plaquettes[is_x].tolist(), plaquettes[~is_x].tolist()
+        xs += onp.stack([g, g + 1], axis=-1)[(g % 2) == 0].tolist()
+        xs += onp.stack([(d - 1) * d + g, (d - 1) * d + g + 1], axis=-1)[(g % 2) != 0].tolist()
+        zs += onp.stack([g * d, (g + 1) * d], axis=-1)[(g % 2 != 0)].tolist()
+        zs += onp.stack([g * d + (d - 1), g * d + 2 * d - 1], axis=-1)[(g % 2 == 0)].tolist()
+        return xs, zs, list(range(0, d * d, d)), list(range(d))
+
+    xs, zs, logical_x, logical_z = rotated_surface_code(3)
+    _agree("ft.stabilizers", str((xs, zs)))
+    p, shots = 0.05, 4000
+    z_ops = [qml.prod(*[qml.Z(q) for q in s]) for s in zs] + [qml.prod(*[qml.Z(q) for q in logical_z])]
+    x_ops = [qml.prod(*[qml.X(q) for q in s]) for s in xs] + [qml.prod(*[qml.X(q) for q in logical_x])]
+
+    def noisy(meas_ops, x_basis=False, sampled=True):
+        for q in range(9):
+            if x_basis:
+                qml.H(wires=q)
+            qml.DepolarizingChannel(p, wires=q)
+        return [(qml.sample if sampled else qml.expval)(op) for op in meas_ops]
+
+    sampler = qml.set_shots(qml.QNode(noisy, qml.device("default.mixed", wires=9, seed=7)), shots)
+    exact = qml.QNode(noisy, qml.device("default.mixed", wires=9))
+    for ops, x_basis in ((x_ops, True), (z_ops, False)):
+        samples = onp.column_stack(sampler(ops, x_basis=x_basis))
+        assert samples.shape == (shots, 5) and set(onp.unique(samples)) <= {-1, 1}
+        want = exact(ops, x_basis=x_basis, sampled=False)
+        _agree(f"ft.exact{x_basis}", want)
+        weights = [len(s) for s in (xs if x_basis else zs)] + [3]
+        onp.testing.assert_allclose(want, [(1 - 4 * p / 3) ** w for w in weights], atol=1e-12)
+        # each mean within 4 standard deviations of the exact value (sampled: statistical)
+        sigma = onp.sqrt((1 - onp.square(want)) / shots)
+        assert onp.all(onp.abs(samples.mean(0) - want) < 4 * sigma + 1e-12)
+
+
 # PennyLane 0.45.1's numbers and drawings for the functions above (/work/plvenv)
 _PL = {'rot.value': 0.8515405859048367,
  'rot.grad': [-0.5104386525165021, -0.10267819945693181],
@@ -2946,4 +3112,79 @@ _PL = {'rot.value': 0.8515405859048367,
  'ions.cnot': [[0.5000000000000001, 1.232595164407831e-32, 0.0, 0.4999999999999999],
                [0.4999999999999999, 1.232595164407831e-32, 0.0, 0.5000000000000001],
                [0.0, 0.4999999999999999, 0.5000000000000001, 1.232595164407831e-32],
-               [0.0, 0.5000000000000001, 0.4999999999999999, 1.232595164407831e-32]]}
+               [0.0, 0.5000000000000001, 0.4999999999999999, 1.232595164407831e-32]],
+ 'vqe.hf': [1.0, 1.0, 0.0, 0.0],
+ 'vqe.gd': [-1.1173489211359315,
+            -1.127999827735748,
+            -1.1326490062948766,
+            -1.1346624646306174,
+            0.17061542641417377],
+ 'vqe.qng': [-1.1173489211359315,
+             -0.7987743901893154,
+             0.5582195857881999,
+             -0.2512354579979864,
+             -9.886814282886608],
+ 'vqe.draw': '0: ─╭|Ψ⟩─╭G²(-9.89)─┤ ╭<𝓗>\n'
+             '1: ─├|Ψ⟩─├G²(-9.89)─┤ ├<𝓗>\n'
+             '2: ─├|Ψ⟩─├G²(-9.89)─┤ ├<𝓗>\n'
+             '3: ─╰|Ψ⟩─╰G²(-9.89)─┤ ╰<𝓗>',
+ 'vqe.qng1': [0.5771715996625728,
+              0.5110370803816433,
+              0.4422100701251585,
+              0.370938521519259,
+              0.2975067279616195,
+              0.2222305493424812,
+              4.091901358139714,
+              2.5340239131780713],
+ 'vqe.groups': '[[X(0) @ Y(1)], [X(0) @ Z(1)], [X(0) @ X(1)], [Z(0), Z(0) @ Z(1)]]',
+ 'vqe.h2_groups': '5',
+ 'vqe.rotations': '[RY(-1.5707963267948966, wires=[0]), RX(1.5707963267948966, wires=[1])]',
+ 'vqe.diagonal': '[Z(0) @ Z(1), Z(0)]',
+ 'spsr.shifted': [[1.1102230246251565e-16, 1.1102230246251565e-16, 0.0, 0.0],
+                  [0.01112251600369829,
+                   0.005212140612492644,
+                   0.012616375378166622,
+                   0.005190682434425664],
+                  [0.015198660484077309,
+                   0.0009606525192619175,
+                   0.012988616277359422,
+                   -0.0012584744107363988],
+                  [-0.005753573193037376,
+                   0.007144650841411471,
+                   -0.0023074046090286737,
+                   0.003780668979354418],
+                  [0.003585131888620363,
+                   -0.003573350529608388,
+                   0.004033158553604144,
+                   -0.003122090971731717]],
+ 'spsr.values': [1.0,
+                 -0.9818257949560115,
+                 0.9999744406455112,
+                 -0.9979642461364976,
+                 0.9999935937532923],
+ 'local.costs': [0.999092998567144, 0.5227818715718751],
+ 'local.draw': '0: ──RX(1.96)──RY(-0.13)─╭●─────────────┤  Probs\n'
+               '1: ──RX(1.96)──RY(-0.13)─╰X─╭●──────────┤  Probs\n'
+               '2: ──RX(1.96)──RY(-0.13)────╰X─╭●───────┤  Probs\n'
+               '3: ──RX(1.96)──RY(-0.13)───────╰X─╭●────┤  Probs\n'
+               '4: ──RX(1.96)──RY(-0.13)──────────╰X─╭●─┤  Probs\n'
+               '5: ──RX(1.96)──RY(-0.13)─────────────╰X─┤  Probs',
+ 'local.rotations': [[2.9997356961262986,
+                      3.0089219293893095,
+                      2.9998255344153324,
+                      3.008833069532615,
+                      2.999913624370197,
+                      3.008745937043702],
+                     [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]],
+ 'ft.stabilizers': '([[1, 2, 4, 5], [3, 4, 6, 7], [0, 1], [7, 8]], [[0, 1, 3, 4], [4, 5, 7, 8], '
+                   '[3, 6], [2, 5]])',
+ 'ft.exactTrue': [0.7588345679013832,
+                  0.7588345679013833,
+                  0.8711111111113521,
+                  0.8711111111113496,
+                  0.8130370370372297],
+ 'ft.exactFalse': [0.758834567901385,
+                   0.758834567901386,
+                   0.8711111111113531,
+                   0.871111111111354,
+                   0.8130370370372314]}
