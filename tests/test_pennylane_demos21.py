@@ -1581,6 +1581,189 @@ def test_fault_tolerant_threshold_demo_matches_pennylane():
         assert onp.all(onp.abs(samples.mean(0) - want) < 4 * sigma + 1e-12)
 
 
+# --- QGRNN (tutorial_qgrnn): the Ising Hamiltonian's matrix built with kron, the evolution as
+# QubitUnitary(expm), MultiRZ/RZ/RX Trotter layers of the learned Hamiltonian and a swap test;
+# Adam (2 steps of 50, two fixed evolution times for the demo's random ones)
+
+def test_qgrnn_demo_matches_pennylane():
+    import networkx as nx
+    import scipy
+
+    n = 4
+    ising_graph = nx.cycle_graph(n)
+    weights_t, bias_t = [0.56, 1.24, 1.67, -0.79], [-1.44, -1.43, 1.18, -0.93]
+    Zm, Xm = qml.matrix(qml.PauliZ(0)), qml.matrix(qml.PauliX(0))
+
+    def kron_at(mats):
+        out = 1
+        for m in mats:
+            out = np.kron(out, m)
+        return out
+
+    ham = sum(weights_t[i] * kron_at([Zm if q in edge else np.identity(2) for q in range(n)])
+              for i, edge in enumerate(ising_graph.edges))
+    ham = ham + sum(bias_t[i] * kron_at([Zm if j == i else np.identity(2) for j in range(n)])
+                    + kron_at([Xm if j == i else np.identity(2) for j in range(n)]) for i in range(n))
+    low_energy_state = onp.linalg.eigh(ham)[1][:, 0]
+    _agree("qgrnn.energy", onp.vdot(low_energy_state, ham @ low_energy_state).real)
+    graph = nx.complete_graph(n)
+    reg1, reg2, control, step = tuple(range(n)), tuple(range(n, 2 * n)), 2 * n, 0.01
+
+    def qgrnn(weights, bias, time=None):
+        qml.StatePrep(np.kron(low_energy_state, np.array([1.0] + [0.0] * 15)), wires=reg1 + reg2)
+        qml.QubitUnitary(scipy.linalg.expm(-1j * ham * time), wires=reg1)
+        for _ in range(int(time / step)):
+            for i, edge in enumerate(graph.edges):
+                qml.MultiRZ(2 * weights[i] * step, wires=(n + edge[0], n + edge[1]))
+            for i, qubit in enumerate(reg2):
+                qml.RZ(2 * bias[i] * step, wires=qubit)
+            for qubit in reg2:
+                qml.RX(2 * step, wires=qubit)
+        qml.Hadamard(wires=control)
+        for a, b in zip(reg1, reg2):
+            qml.CSWAP(wires=(control, a, b))
+        qml.Hadamard(wires=control)
+        return qml.expval(qml.PauliZ(control))
+
+    qnode = qml.QNode(qgrnn, qml.device("default.qubit", wires=2 * n + 1), interface="autograd")
+
+    def cost(w, b):
+        return sum(-1 * qnode(w, b, time=np.array(t, requires_grad=False)) for t in (0.05, 0.07)) / 2
+
+    optimizer = qml.AdamOptimizer(stepsize=0.5)
+    weights = np.array([0.1] * 6, requires_grad=True)
+    bias = np.array([0.2, -0.1, 0.3, 0.0], requires_grad=True)
+    costs = []
+    for _ in range(2):
+        (weights, bias), c = optimizer.step_and_cost(cost, weights, bias)
+        costs.append(c)
+    _agree("qgrnn.costs", costs)
+    _agree("qgrnn.params", list(weights) + list(bias))
+
+
+# --- Quanvolution (tutorial_quanvolution; the quantum pre-processing of a random 6x6 image:
+# RY encodings and RandomLayers) and the VQT (tutorial_vqt; AngleEmbedding rotations, CRX
+# rings, the Hermitian Hamiltonian's expectation over the 16 basis states, its gradient)
+
+def test_quanvolution_and_vqt_demos_match_pennylane():
+    import itertools
+
+    import networkx as nx
+
+    np.random.seed(0)
+    rand_params = np.random.uniform(high=2 * np.pi, size=(1, 4))
+
+    @qml.qnode(qml.device("default.qubit", wires=4))
+    def circuit(phi):
+        for j in range(4):
+            qml.RY(np.pi * phi[j], wires=j)
+        qml.RandomLayers(rand_params, wires=list(range(4)))
+        return [qml.expval(qml.PauliZ(j)) for j in range(4)]
+
+    image = onp.random.default_rng(1).uniform(size=(4, 4))
+    _agree("quanv.out", [circuit([image[j, k], image[j, k + 1], image[j + 1, k], image[j + 1, k + 1]])
+                         for j in (0, 2) for k in (0, 2)])
+    _agree("quanv.device", qml.draw(circuit, level="device")([0.1, 0.2, 0.3, 0.4]))
+    n, depth, beta = 4, 2, 2
+    ham = onp.zeros((16, 16))
+    for edge in nx.cycle_graph(n).edges:
+        for P in (qml.PauliX, qml.PauliY, qml.PauliZ):
+            ham = ham + qml.matrix(P(edge[0]) @ P(edge[1]), wire_order=range(n))
+    dev = qml.device("lightning.qubit", wires=n)
+
+    @qml.qnode(dev, interface="autograd")
+    def quantum_circuit(rotation_params, coupling_params, sample=None):
+        qml.BasisState(sample, wires=range(n))
+        for i in range(depth):
+            for rotation, phis in zip("ZYX", rotation_params[i]):
+                qml.AngleEmbedding(phis, wires=range(n), rotation=rotation)
+            for j in range(n):
+                qml.CRX(coupling_params[i][j], wires=[j, (j + 1) % n])
+        return qml.expval(qml.Hermitian(ham, wires=range(n)))
+
+    def exact_cost(params):
+        sig = np.exp(params[:n]) / (np.exp(params[:n]) + 1)
+        distribution = np.vstack([1 - sig, sig]).T
+        rest = params[n:]
+        rotations = [np.reshape(rest[i * 3 * n:(i + 1) * 3 * n], (3, n)) for i in range(depth)]
+        couplings = [rest[3 * depth * n + i * n:3 * depth * n + (i + 1) * n] for i in range(depth)]
+        total = 0
+        for s in itertools.product([0, 1], repeat=n):
+            result = quantum_circuit(rotations, couplings, sample=list(s))
+            for j in range(n):
+                result = result * distribution[j][s[j]]
+            total += result
+        entropy = sum(-d[0] * np.log(d[0]) - d[1] * np.log(d[1]) for d in distribution)
+        return beta * total - entropy
+
+    np.random.seed(1)
+    params = np.array([np.random.randint(-300, 300) / 100 for _ in range(n * (1 + depth * 4))],
+                      requires_grad=True)
+    _agree("vqt.cost", exact_cost(params))
+    _agree("vqt.grad", qml.grad(exact_cost)(params)[:6])
+
+
+# --- MBQC (tutorial_mbqc: one-bit teleportation by a cluster state and a measurement),
+# collecting mid-circuit measurement statistics (tutorial_how_to_collect_mcm_stats), dynamic
+# circuits (reset, postselection, conditions on two measurements, their Jacobian) and unitary
+# designs (tutorial_unitary_designs: twirls of channels on default.mixed)
+
+def test_mbqc_mcm_statistics_dynamic_circuits_and_designs_demos_match_pennylane():
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def one_bit_teleportation(input_state):
+        qml.StatePrep(input_state, wires=0)
+        qml.Hadamard(1)
+        qml.CZ(wires=[0, 1])
+        qml.Hadamard(0)
+        m = qml.measure(0)
+        qml.cond(m, qml.PauliX)(1)
+        return qml.density_matrix(wires=[1])
+
+    state = np.array([0.6, 0.8j])
+    _agree("mbqc.dm", one_bit_teleportation(state))
+    _agree("mbqc.draw", qml.draw(one_bit_teleportation)(state))
+    dev = qml.device("default.qubit")
+
+    @qml.qnode(dev)
+    def stats(x):
+        mcms = []
+        for w in range(3):
+            qml.RX(x[w], w)
+        for w in range(3):
+            mcms.append(qml.measure(w))
+        return qml.probs(op=mcms), qml.expval(mcms[0] * mcms[1] + mcms[2]), qml.var(sum(mcms))
+
+    _agree("mcm.stats", qml.math.hstack(stats(np.array([0.4, 1.2, 2.1]))))
+
+    @qml.qnode(dev)
+    def dynamic(phi):
+        qml.H(0)
+        qml.RY(phi, 1)
+        m0 = qml.measure(0, reset=True)
+        qml.cond(m0, qml.X)(2)
+        m1 = qml.measure(1, postselect=1)
+        qml.cond(m1 & m0, qml.RZ)(phi, 2)
+        return qml.probs(wires=[0, 1, 2]), qml.expval(m0)
+
+    _agree("dynamic.values", qml.math.hstack(dynamic(0.7)))
+    _agree("dynamic.draw", qml.draw(dynamic)(0.7))
+    _agree("dynamic.jac", qml.jacobian(lambda p: dynamic(p)[0])(np.array(0.7)))
+    dev = qml.device("default.mixed", wires=1)
+    clifford_group = [qml.Identity, qml.PauliX, qml.PauliY, qml.PauliZ, qml.Hadamard, qml.S]
+
+    @qml.qnode(dev)
+    def twirl(i):
+        qml.RY(0.4, 0)
+        clifford_group[i](wires=0)
+        qml.AmplitudeDamping(0.2, wires=0)
+        qml.adjoint(clifford_group[i])(wires=0)
+        return qml.density_matrix(0)
+
+    _agree("designs.twirl", sum(twirl(i) for i in range(6)) / 6)
+
+
 # PennyLane 0.45.1's numbers and drawings for the functions above (/work/plvenv)
 _PL = {'rot.value': 0.8515405859048367,
  'rot.grad': [-0.5104386525165021, -0.10267819945693181],
@@ -3187,4 +3370,66 @@ _PL = {'rot.value': 0.8515405859048367,
                    0.758834567901386,
                    0.8711111111113531,
                    0.871111111111354,
-                   0.8130370370372314]}
+                   0.8130370370372314],
+ 'qgrnn.energy': -7.330689661291247,
+ 'qgrnn.costs': [-0.006888045989320329, -0.007508131997798595],
+ 'qgrnn.params': [-0.8986960081717164,
+                  -0.8997027406217639,
+                  -0.8996081558361183,
+                  -0.899728987735025,
+                  -0.899448576619056,
+                  -0.8996392511057864,
+                  -0.7978056958260906,
+                  -1.0958971679006957,
+                  -0.6997134720608389,
+                  -0.9992277578476674],
+ 'quanv.out': [[-0.03713019241721094, 0.988608896978401, 0.37611015198679376, 0.23583706263391818],
+               [0.8991859519819955, 0.9894506707392384, -0.2782894372823158, 0.2784376593832073],
+               [-0.15517358555347904, -0.9236556132063097, 0.3609095894596698, 0.7270276762329764],
+               [-0.7148677221470626,
+                0.41371877927452694,
+                0.38302176005276134,
+                0.06022569908268349]],
+ 'quanv.device': '0: ──RY(0.31)──────────────────────────────────┤  <Z>\n'
+                 '1: ──RY(0.63)──RY(3.45)─╭●─────────────────────┤  <Z>\n'
+                 '2: ──RY(0.94)──RX(4.49)─│───RZ(3.79)──RX(3.42)─┤  <Z>\n'
+                 '3: ──RY(1.26)───────────╰X─────────────────────┤  <Z>',
+ 'vqt.cost': -2.336528747200963,
+ 'vqt.grad': [-0.07063870316341228,
+              -0.7301502252087816,
+              -0.015394305724728493,
+              -0.3286739428612546,
+              2.0455393647088756e-16,
+              -1.2821192747210925e-17],
+ 'mbqc.dm': [[0.4999999999999999, (-0.14000000000000004+0.47999999999999987j)],
+             [(-0.14000000000000004-0.47999999999999987j), 0.4999999999999999]],
+ 'mbqc.draw': '0: ──|Ψ⟩─╭●──H──┤↗├────┤               \n'
+              '1: ──H───╰Z──────║───X─┤  DensityMatrix\n'
+              '                 ╚═══╝                 ',
+ 'mcm.stats': [0.1619878850095063,
+               0.492305200491118,
+               0.07581732361094329,
+               0.23042008788987506,
+               0.006656302254922665,
+               0.020229489482789874,
+               0.003115436824699001,
+               0.009468274436145922,
+               0.7650067635607737,
+               0.441368478441847],
+ 'dynamic.values': [0.0,
+                    0.0,
+                    0.4999999999999999,
+                    0.4999999999999999,
+                    0.0,
+                    0.0,
+                    0.0,
+                    0.0,
+                    0.4999999999999999],
+ 'dynamic.draw': '0: ──H─────────┤↗│  │0⟩────────────────────┤ ╭Probs\n'
+                 '1: ──RY(0.70)───║───────────┤↗₁├───────────┤ ├Probs\n'
+                 '2: ─────────────║────────X───║────RZ(0.70)─┤ ╰Probs\n'
+                 '                ╚════════╩═══║════╬════════╡  <MCM>\n'
+                 '                             ╚════╝                ',
+ 'dynamic.jac': [0.0, 0.0, 3.128739643523267e-16, 3.14979063593643e-16, 0.0, 0.0, 0.0, 0.0],
+ 'designs.twirl': [[0.8923388311347652, (0.18775553700181505-1.7773010899650557e-18j)],
+                   [(0.18775553700181505+1.7773010899650557e-18j), 0.10766116886524255]]}
