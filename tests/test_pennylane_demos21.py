@@ -1879,6 +1879,49 @@ def test_coherent_vqls_and_analytic_descent_demos_match_pennylane():
         onp.testing.assert_allclose(qml.jacobian(qml.grad(circuit))(params), fd, atol=1e-6)
 
 
+# --- Equivariant graph embedding (tutorial_equivariant_graph_embedding: IsingZZ and RX layers
+# of an adjacency matrix, its permuted copy) and differentiable error mitigation
+# (tutorial_diffable-mitigation: a noise model on default.mixed, mitigate_with_zne with
+# fold_global and richardson_extrapolate, its gradient)
+
+def test_equivariant_embedding_and_diffable_mitigation_demos_match_pennylane():
+    At = onp.random.default_rng(3).uniform(size=(3, 3))
+    A = onp.tril(At) + onp.tril(At, -1).T
+    P = onp.eye(3)[[1, 2, 0]]
+    betas, gammas = onp.random.default_rng(5).random(4), onp.random.default_rng(6).random(4)
+
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def embedding(A, betas, gammas):
+        for l in range(len(betas)):
+            for i in range(3):
+                for j in range(i):
+                    qml.IsingZZ(2 * gammas[l] * A[i, j], wires=[i, j])
+            for i in range(3):
+                qml.RX(A[i, i] * betas[l], wires=i)
+        return qml.state()
+
+    _agree("equivariant.states", [embedding(A, betas, gammas), embedding(P @ A @ P.T, betas, gammas)])
+    _agree("equivariant.draw", qml.draw(embedding)(A, betas, gammas))
+    np.random.seed(1234)
+    dev_ideal = qml.device("default.mixed", wires=3)
+    dev_noisy = qml.add_noise(dev_ideal, qml.NoiseModel(
+        {qml.noise.op_eq(qml.CNOT) | qml.noise.op_in([qml.RX, qml.RY]):
+         qml.noise.partial_wires(qml.DepolarizingChannel, 0.05)}))
+
+    def circuit(w1, w2):
+        qml.SimplifiedTwoDesign(w1, w2, wires=range(3))
+        return qml.expval(qml.PauliZ(0))
+
+    qnode_noisy = qml.QNode(circuit, dev_noisy)
+    w1, w2 = [np.random.random(s, requires_grad=True)
+              for s in qml.SimplifiedTwoDesign.shape(n_layers=1, n_wires=3)]
+    mitigated = qml.noise.mitigate_with_zne(qnode_noisy, scale_factors=[1.0, 2.0, 3.0],
+                                            folding=qml.noise.fold_global,
+                                            extrapolate=qml.noise.richardson_extrapolate)
+    _agree("zne.values", [qml.QNode(circuit, dev_ideal)(w1, w2), qnode_noisy(w1, w2), mitigated(w1, w2)])
+    _agree("zne.grad", qml.math.hstack([qml.math.ravel(g) for g in qml.grad(mitigated)(w1, w2)]))
+
+
 # PennyLane 0.45.1's numbers and drawings for the functions above (/work/plvenv)
 _PL = {'rot.value': 0.8515405859048367,
  'rot.grad': [-0.5104386525165021, -0.10267819945693181],
@@ -3529,8 +3572,8 @@ _PL = {'rot.value': 0.8515405859048367,
                0.020229489482789874,
                0.003115436824699001,
                0.009468274436145922,
-               0.7650067635607737,
-               0.44136847844184723],
+               0.7650067635607736,
+               0.4413684784418477],
  'dynamic.values': [0.0,
                     0.0,
                     0.4999999999999999,
@@ -3780,4 +3823,51 @@ _PL = {'rot.value': 0.8515405859048367,
                  0.22601753655270118,
                  0.2893897446754719,
                  -0.4166648053304458],
- 'qad.values': [0.8755272255245216, -0.08784573707488713, -0.370166973772405, 0.2708323083748745]}
+ 'qad.values': [0.8755272255245216, -0.08784573707488713, -0.370166973772405, 0.2708323083748745],
+ 'equivariant.states': [[(-0.42809922875955714-0.573263150414386j),
+                         (-0.6064844068177546-0.3211188823617913j),
+                         (-0.059032993375094316-0.0271621062687011j),
+                         (-0.07111258101023787+0.0274203766601634j),
+                         (-0.020968503868859283-0.038101843025584385j),
+                         (-0.05986060752883124+0.03933063733239163j),
+                         (-0.005638483644321394+0.003812196462375642j),
+                         (0.006712866950856241+0.003896145103108221j)],
+                        [(-0.428099228759557-0.5732631504143862j),
+                         (-0.02096850386885927-0.03810184302558441j),
+                         (-0.6064844068177548-0.3211188823617915j),
+                         (-0.05986060752883126+0.039330637332391644j),
+                         (-0.05903299337509432-0.027162106268701133j),
+                         (-0.005638483644321396+0.0038121964623756424j),
+                         (-0.07111258101023787+0.027420376660163406j),
+                         (0.006712866950856244+0.0038961451031082226j)]],
+ 'equivariant.draw': '0: '
+                     '─╭IsingZZ(0.63)─╭IsingZZ(0.52)──RX(0.07)────────────────╭IsingZZ(0.40)─╭IsingZZ(0.33) '
+                     '···\n'
+                     '1: '
+                     '─╰IsingZZ(0.63)─│──────────────╭IsingZZ(0.17)──RX(0.08)─╰IsingZZ(0.40)─│───────────── '
+                     '···\n'
+                     '2: '
+                     '────────────────╰IsingZZ(0.52)─╰IsingZZ(0.17)──RX(0.59)────────────────╰IsingZZ(0.33) '
+                     '···\n'
+                     '\n'
+                     '0: ··· '
+                     '──RX(0.07)────────────────╭IsingZZ(0.43)─╭IsingZZ(0.35)──RX(0.04)─────────────── '
+                     '···\n'
+                     '1: ··· '
+                     '─╭IsingZZ(0.11)──RX(0.08)─╰IsingZZ(0.43)─│──────────────╭IsingZZ(0.12)──RX(0.05) '
+                     '···\n'
+                     '2: ··· '
+                     '─╰IsingZZ(0.11)──RX(0.59)────────────────╰IsingZZ(0.35)─╰IsingZZ(0.12)──RX(0.38) '
+                     '···\n'
+                     '\n'
+                     '0: ··· ─╭IsingZZ(0.44)─╭IsingZZ(0.36)──RX(0.02)────────────────┤  State\n'
+                     '1: ··· ─╰IsingZZ(0.44)─│──────────────╭IsingZZ(0.12)──RX(0.03)─┤  State\n'
+                     '2: ··· ────────────────╰IsingZZ(0.36)─╰IsingZZ(0.12)──RX(0.21)─┤  State',
+ 'zne.values': [0.4024391396890074, 0.3637843517943969, 0.2941473076092744],
+ 'zne.grad': [-0.4513577013220642,
+              0.1305021620133905,
+              -2.914335439641036e-16,
+              -0.5306956554324735,
+              -9.71445146547012e-17,
+              -2.706168622523819e-16,
+              4.5102810375396984e-17]}
