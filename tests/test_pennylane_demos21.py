@@ -1922,6 +1922,55 @@ def test_equivariant_embedding_and_diffable_mitigation_demos_match_pennylane():
     _agree("zne.grad", qml.math.hstack([qml.math.ravel(g) for g in qml.grad(mitigated)(w1, w2)]))
 
 
+# --- QSVT in practice (tutorial_apply_qsvt): the even and odd polynomials as QSVTs controlled
+# on an ancilla's 0 and 1, the loss through qml.matrix of that function at trainable angles
+# (Adagrad, 3 steps of the demo's), its drawing, and the real part's circuit on named wires
+
+def test_qsvt_in_practice_demo_matches_pennylane():
+    def sum_even_odd_circ(x, phi, ancilla_wire, wires):
+        phi1, phi2 = phi[: len(phi) // 2], phi[len(phi) // 2:]
+        block_encode = qml.BlockEncode(x, wires=wires)
+        dim = onp.shape(x)[0] if onp.ndim(x) else 1
+        qml.Hadamard(wires=ancilla_wire)
+        projectors_even = [qml.PCPhase(angle, dim=dim, wires=wires) for angle in phi1]
+        qml.ctrl(qml.QSVT, control=(ancilla_wire,), control_values=(0,))(block_encode, projectors_even)
+        projectors_odd = [qml.PCPhase(angle, dim=dim, wires=wires) for angle in phi2]
+        qml.ctrl(qml.QSVT, control=(ancilla_wire,), control_values=(1,))(block_encode, projectors_odd)
+        qml.Hadamard(wires=ancilla_wire)
+
+    np.random.seed(42)
+    phi = np.random.rand(6)
+    samples_x = np.linspace(1 / 5, 1, 5)
+
+    def loss_func(phi):
+        error = 0
+        for x in samples_x:
+            qsvt_matrix = qml.matrix(sum_even_odd_circ, wire_order=[0, 1])(x, phi, ancilla_wire=0, wires=[1])
+            error += (np.real(qsvt_matrix[0, 0]) - 0.5 / (5 * x)) ** 2
+        return error / len(samples_x)
+
+    opt, costs = qml.AdagradOptimizer(0.1), [loss_func(phi)]
+    for _ in range(3):
+        phi, cost = opt.step_and_cost(loss_func, phi)
+        costs.append(cost)
+    _agree("apply_qsvt.costs", costs + list(phi))
+    _agree("apply_qsvt.draw", qml.draw(sum_even_odd_circ)(0.5, phi, 0, [1]))
+
+    def real_u(A, phi):
+        qml.Hadamard(wires="ancilla1")
+        qml.ctrl(sum_even_odd_circ, control=("ancilla1",), control_values=(0,))(A, phi, "ancilla2", [0, 1, 2])
+        qml.ctrl(qml.adjoint(sum_even_odd_circ), control=("ancilla1",), control_values=(1,))(
+            A.T, phi, "ancilla2", [0, 1, 2])
+        qml.Hadamard(wires="ancilla1")
+
+    A = onp.array([[0.65713691, -0.05349524, 0.08024556, -0.07242864],
+                   [-0.05349524, 0.65713691, -0.07242864, 0.08024556],
+                   [0.08024556, -0.07242864, 0.65713691, -0.05349524],
+                   [-0.07242864, 0.08024556, -0.05349524, 0.65713691]])
+    _agree("apply_qsvt.real_u",
+           qml.matrix(real_u, wire_order=["ancilla1", "ancilla2", 0, 1, 2])(A, phi)[:4, :4])
+
+
 # PennyLane 0.45.1's numbers and drawings for the functions above (/work/plvenv)
 _PL = {'rot.value': 0.8515405859048367,
  'rot.grad': [-0.5104386525165021, -0.10267819945693181],
@@ -3572,8 +3621,8 @@ _PL = {'rot.value': 0.8515405859048367,
                0.020229489482789874,
                0.003115436824699001,
                0.009468274436145922,
-               0.7650067635607736,
-               0.4413684784418477],
+               0.7650067635607737,
+               0.44136847844184723],
  'dynamic.values': [0.0,
                     0.0,
                     0.4999999999999999,
@@ -3870,4 +3919,31 @@ _PL = {'rot.value': 0.8515405859048367,
               -0.5306956554324735,
               -9.71445146547012e-17,
               -2.706168622523819e-16,
-              4.5102810375396984e-17]}
+              4.5102810375396984e-17],
+ 'apply_qsvt.costs': [0.1339274767320946,
+                      0.1339274767320946,
+                      0.0746447018674518,
+                      0.04342994251948309,
+                      0.5513813891679764,
+                      0.9057198783602637,
+                      0.908835212132019,
+                      0.7946362830180645,
+                      -0.09168139069642595,
+                      0.3519723191572306],
+ 'apply_qsvt.draw': '0: ──H─╭○────╭●─────H─┤  \n1: ────╰QSVT─╰QSVT────┤  ',
+ 'apply_qsvt.real_u': [[(0.2764400921737628-1.3590003511706705e-17j),
+                        (0.05723939974408794+1.7281219657780546e-18j),
+                        (-0.07909396287818661+4.856665226419614e-19j),
+                        (0.07250087611968145-1.8857102539448583e-20j)],
+                       [(0.05723939974408793-1.5398949268821264e-18j),
+                        (0.27644009217376264+9.403468191224214e-18j),
+                        (0.07250087611968159-1.1970499999968e-19j),
+                        (-0.07909396287818682+2.6294454001523547e-18j)],
+                       [(-0.07909396287818661-5.613317130255899e-19j),
+                        (0.07250087611968159-1.1970499999968e-19j),
+                        (0.27644009217376275+1.8927676016620203e-17j),
+                        (0.05723939974408807+1.0545589205492982e-20j)],
+                       [(0.07250087611968145-1.8857102539448583e-20j),
+                        (-0.07909396287818682-2.4259092805062543e-18j),
+                        (0.05723939974408807+1.0545589205492982e-20j),
+                        (0.2764400921737629+1.8927676016620203e-17j)]]}
