@@ -2529,7 +2529,7 @@ def apply_operation(op):
     >>> bool(abs(f() - np.cos(0.4)) < 1e-12)
     True
     """
-    from .templates import Barrier, Template
+    from .templates import Template
 
     tape = active_tape()
     if isinstance(op, Operation):
@@ -2546,7 +2546,7 @@ def apply_operation(op):
             for g in gates:
                 add_draw_group(g, BoxKey(op), op, op.wires, *op.draw_controls())
                 tape.append(g)
-            if isinstance(op, Barrier):  # a barrier made outside: drawn where applied
+            if not gates:  # a barrier, a template of no gate: drawn where applied
                 op.mark_drawn(tape)
         return op
     if isinstance(op, Prod) and _all_gates(op):  # PennyLane applies a product: its factors

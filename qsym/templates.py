@@ -627,12 +627,16 @@ class Template(GateSequence):
         return op
 
     def release(self) -> None:
-        """Taken off the tape by an operation on it (``qml.adjoint``, ``qml.ctrl``): no
-        longer an entry of the decomposition of the template applying it."""
+        """Taken off the tape by an operation on it (``qml.adjoint``, ``qml.ctrl``, an
+        operand of ``qml.Select``): no longer an entry of the decomposition of the template
+        applying it, nor drawn where it was made (:meth:`mark_drawn`)."""
         building = _building()
         if building:
             kids = building[-1]._children
             kids[:] = [c for c in kids if c[2] is not self]
+        marks = getattr(active_tape(), "barriers", None)
+        if marks:
+            marks[:] = [(k, m) for k, m in marks if m is not self]
 
     _params: tuple = ()  # the attributes that are PennyLane's parameters (op.data), in order
 

@@ -1181,6 +1181,17 @@ def test_a_template_of_no_gate_is_drawn_as_pennylane_draws_it():
     _agree("nogate.device", qml.draw(c, level="device")(0))
     _agree("nogate.probs", c(0))
 
+    @qml.qnode(qml.device("default.qubit", wires=4))
+    def taken(op):
+        qml.H(0)  # an operand of Select is taken off the queue: no box of its own
+        qml.Select([qml.BasisState(0, [2, 3]), qml.BasisState(3, [2, 3])], control=[0])
+        made = qml.BasisState(0, [1, 2])  # made, then applied again: two boxes
+        qml.apply(made)
+        qml.apply(op)  # made outside the circuit, applied: one box
+        return qml.probs()
+
+    _agree("nogate.taken", qml.draw(taken)(qml.BasisEmbedding(0, wires=[2, 3])))
+
 
 # --- Intro to QSVT (tutorial_intro_qsvt) and GQSP (tutorial_hamiltonian_simulation_with_gqsp):
 # poly_to_angles, QSVT of a BlockEncode with PCPhase projectors, qml.qsvt, GQSP of a
@@ -3306,6 +3317,15 @@ _PL = {'rot.value': 0.8515405859048367,
                '2: ──────╰|Ψ⟩──X───┤  Probs',
  'nogate.device': '0: ─╭|Ψ⟩─┤ ╭Probs\n1: ─╰|Ψ⟩─┤ ├Probs\n2: ──X───┤ ╰Probs',
  'nogate.probs': [0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+ 'nogate.taken': '0: ──H─╭Select(M0,M1)────────────────┤  Probs\n'
+                 '1: ────│──────────────╭|Ψ⟩─╭|Ψ⟩──────┤  Probs\n'
+                 '2: ────├Select(M0,M1)─╰|Ψ⟩─╰|Ψ⟩─╭|Ψ⟩─┤  Probs\n'
+                 '3: ────╰Select(M0,M1)───────────╰|Ψ⟩─┤  Probs\n'
+                 '\n'
+                 'M0 = \n'
+                 '[0 0]\n'
+                 'M1 = \n'
+                 '[1 1]',
  'qsvt.angles': [-2.356194490192345, 1.5707963267948966, 0.8091995208366073, 0.6989328903753902],
  'qsvt.values': [(-0.7499999999992504-0.6614378277669979j),
                  (-0.2812499999997187+0.7508280192919745j),
@@ -3622,7 +3642,7 @@ _PL = {'rot.value': 0.8515405859048367,
                0.003115436824699001,
                0.009468274436145922,
                0.7650067635607737,
-               0.44136847844184723],
+               0.441368478441847],
  'dynamic.values': [0.0,
                     0.0,
                     0.4999999999999999,
