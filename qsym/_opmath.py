@@ -747,6 +747,7 @@ def adjoint(fn, lazy=True):
         return _adjoint_of_product(fn, lazy)
     if isinstance(fn, Observable):
         return _adjoint_of_observable(fn, lazy)
+    marked = _has_drawn_mark(fn)  # (a template of no gate: Adjoint(BasisState(0)) drawn)
     ops = _template_ops(fn)
     if ops is not None and not lazy and fn.has_adjoint:
         return fn.adjoint()  # PennyLane's: a template's own adjoint() (made where called)
@@ -760,7 +761,8 @@ def adjoint(fn, lazy=True):
                 if tape is not None:
                     tape.append(inv)
         # lazy=False: PennyLane's Adjoint(template) still where it has no adjoint() of its own
-        return AdjointOperation(fn, out)
+        made = AdjointOperation(fn, out)
+        return _drawn_if_empty(made) if marked else made
     if fn is None:  # PennyLane's ValueError texts (GateError is one)
         raise GateError("None is not callable: qml.adjoint takes a gate or a function of "
                         "gates. This error might occur if you apply adjoint to the output of a "
@@ -3258,6 +3260,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
         return _drawn_if_empty(made) if marked else made
     if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)
         return _ctrl_conditional(op, controls, values, work_wires, work_wire_type)
+    marked = _has_drawn_mark(op)  # (a template of no gate: C(BasisState(0)) drawn)
     ops = _template_ops(op)
     if ops is not None:  # qml.ctrl(qml.BasicEntanglerLayers(...), control=...)
         out = []
@@ -3270,7 +3273,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                 add_draw_group(g, BoxKey(made), op, tuple(controls) + tuple(op.wires),
                                tuple(controls) + tuple(base_controls),
                                tuple(values) + tuple(base_values))
-        return made
+        return _drawn_if_empty(made) if marked else made
     if isinstance(op, Observable):  # a sum, product or multiple of operators
         return _ctrl_arithmetic(op, controls, values, work_wires, work_wire_type)
     if op is None:

@@ -1165,7 +1165,9 @@ def test_a_template_of_no_gate_is_drawn_as_pennylane_draws_it():
     """A template that applies no gate (``BasisState`` of zeros, ``BasisEmbedding(0)``) is an
     entry of PennyLane's tape: drawn ``|Ψ⟩`` on its wires (which the drawing has, though no
     gate acts there); at ``level="device"`` only where it opens the circuit (PennyLane's
-    preprocessing decomposes a later one into nothing). Was: not drawn, nor its wires."""
+    preprocessing decomposes a later one into nothing); not where another operator took it
+    (Select), again where ``qml.apply`` applies it, with dots and a dagger under ``qml.ctrl``
+    and ``qml.adjoint``. Was: not drawn, nor its wires."""
     dev = qml.device("default.qubit", wires=3)
 
     @qml.qnode(dev)
@@ -1191,6 +1193,18 @@ def test_a_template_of_no_gate_is_drawn_as_pennylane_draws_it():
         return qml.probs()
 
     _agree("nogate.taken", qml.draw(taken)(qml.BasisEmbedding(0, wires=[2, 3])))
+
+    @qml.qnode(qml.device("default.qubit", wires=4))
+    def wrapped():
+        qml.H(0)  # controlled and inverted: drawn with the dots and the dagger
+        qml.ctrl(qml.BasisState([0, 0], wires=[2, 3]), control=1)
+        qml.adjoint(qml.BasisEmbedding(0, wires=[1, 2]))
+        qml.ctrl(qml.BasisState([0, 0], wires=[2, 3]), control=[0, 1], control_values=[0, 1])
+        qml.adjoint(qml.BasisState([1, 0], wires=[1, 2]))
+        return qml.probs()
+
+    _agree("nogate.wrapped", qml.draw(wrapped)())
+    _agree("nogate.wrapped_probs", wrapped())
 
 
 # --- Intro to QSVT (tutorial_intro_qsvt) and GQSP (tutorial_hamiltonian_simulation_with_gqsp):
@@ -3326,6 +3340,26 @@ _PL = {'rot.value': 0.8515405859048367,
                  '[0 0]\n'
                  'M1 = \n'
                  '[1 1]',
+ 'nogate.wrapped': '0: ──H─────────╭○─────────┤  Probs\n'
+                   '1: ─╭●───╭|Ψ⟩†─├●───╭|Ψ⟩†─┤  Probs\n'
+                   '2: ─├|Ψ⟩─╰|Ψ⟩†─├|Ψ⟩─╰|Ψ⟩†─┤  Probs\n'
+                   '3: ─╰|Ψ⟩───────╰|Ψ⟩───────┤  Probs',
+ 'nogate.wrapped_probs': [0.0,
+                          0.0,
+                          0.0,
+                          0.0,
+                          0.4999999999999999,
+                          0.0,
+                          0.0,
+                          0.0,
+                          0.0,
+                          0.0,
+                          0.0,
+                          0.0,
+                          0.4999999999999999,
+                          0.0,
+                          0.0,
+                          0.0],
  'qsvt.angles': [-2.356194490192345, 1.5707963267948966, 0.8091995208366073, 0.6989328903753902],
  'qsvt.values': [(-0.7499999999992504-0.6614378277669979j),
                  (-0.2812499999997187+0.7508280192919745j),
