@@ -1996,6 +1996,30 @@ def test_qsvt_in_practice_demo_matches_pennylane():
            qml.matrix(real_u, wire_order=["ancilla1", "ancilla2", 0, 1, 2])(A, phi)[:4, :4])
 
 
+# --- QN-SPSA (qnspsa; the optimizer with a seed on an analytic device, steps cut to 4) and
+# SPSA (tutorial_spsa; np.random's stream seeded; 4 steps)
+
+def test_qnspsa_and_spsa_demos_match_pennylane():
+    @qml.qnode(qml.device("default.qubit", wires=3))
+    def cost(params):
+        for i in range(3):
+            qml.RY(params[i], wires=i)
+        qml.CNOT([0, 1])
+        qml.CNOT([1, 2])
+        for i in range(3):
+            qml.RX(params[3 + i], wires=i)
+        return qml.expval(qml.Z(0) @ qml.Z(1) + 0.5 * qml.X(2))
+
+    for name, opt in (("qnspsa", qml.QNSPSAOptimizer(stepsize=5e-2, seed=7)),
+                      ("spsa", qml.SPSAOptimizer(maxiter=10))):
+        np.random.seed(3)
+        params, costs = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], requires_grad=True), []
+        for _ in range(4):
+            params, c = opt.step_and_cost(cost, params)
+            costs.append(c)
+        _agree(f"spsa.{name}", costs + list(params))
+
+
 # PennyLane 0.45.1's numbers and drawings for the functions above (/work/plvenv)
 _PL = {'rot.value': 0.8515405859048367,
  'rot.grad': [-0.5104386525165021, -0.10267819945693181],
@@ -4000,4 +4024,24 @@ _PL = {'rot.value': 0.8515405859048367,
                        [(0.07250087611968145-1.8857102539448583e-20j),
                         (-0.07909396287818682-2.4259092805062543e-18j),
                         (0.05723939974408807+1.0545589205492982e-20j),
-                        (0.2764400921737629+1.8927676016620203e-17j)]]}
+                        (0.2764400921737629+1.8927676016620203e-17j)]],
+ 'spsa.qnspsa': [0.934556553456555,
+                 0.6715787685893646,
+                 -0.3284009883550179,
+                 -0.6287619477801215,
+                 0.2889302212368567,
+                 0.6898739735724273,
+                 -0.7073221268686211,
+                 1.3659995481122564,
+                 0.7775567797403236,
+                 0.3748665018678775],
+ 'spsa.spsa': [0.934556553456555,
+               0.9041678820417928,
+               0.8947137623568043,
+               0.8252500373943199,
+               0.17249814319610424,
+               0.23494636140498024,
+               0.1673987713132576,
+               0.4202219928476973,
+               0.6326012286867424,
+               0.5422262253611788]}
