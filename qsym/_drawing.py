@@ -623,11 +623,14 @@ def _numeric_run(qnode, args, kwargs):
 
 
 def _drawn_marks(marks, level) -> list:
-    """The barriers, snapshots and gate-less powers of a drawing run (``(position, op)``)
-    drawn at ``level``: at ``"device"`` all but the barriers (PennyLane's preprocessing
-    removes barriers; ``default.qubit`` applies ``H**0`` by its matrix)."""
+    """The barriers, snapshots, gate-less powers and templates of a drawing run
+    (``(position, op)``) drawn at ``level``: at ``"device"`` all but the barriers (PennyLane's
+    preprocessing removes barriers; ``default.qubit`` applies ``H**0`` by its matrix) and the
+    templates its preprocessing decomposes (a ``BasisState`` of zeros after the first
+    operation: into no gate)."""
     return [(pos, op) for pos, op in marks
-            if level != "device" or getattr(op, "name", None) != "Barrier"]
+            if level != "device" or getattr(op, "name", None) != "Barrier"
+            and (not hasattr(op, "device_applies") or _device_draws(op))]
 
 
 def _with_barriers(items, barriers) -> list:

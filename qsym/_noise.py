@@ -30,7 +30,7 @@ from ._lambdify import lambdify
 from ._channels import CHANNELS, channel_def, check_domain, exact_kraus, kraus_matrices, parameter_symbols
 from .errors import GateError, MatrixUndefinedError, WireError
 from ._operations import Operation, check_param, wires_tuple
-from ._trace import Traced, active_tape
+from ._trace import Traced, active_tape, looked_at
 from .wires import Wires
 
 MATRIX_UNDEFINED = ("Operator must define a matrix, sparse matrix, or decomposition for use "
@@ -349,9 +349,9 @@ def _kraus_list(K_list) -> tuple:
     numbers), checked as PennyLane checks them."""
     if any(isinstance(v, (Traced, sp.Basic)) for K in K_list
            for v in np.ravel(np.asarray(K, dtype=object))):
-        raise GateError("QubitChannel: the Kraus matrices must be numbers (they are not "
-                        "trainable); a channel with trainable parameters is one of the "
-                        "parametrized channels (qml.AmplitudeDamping, ...)")
+        # made of circuit inputs (K(p) of a QNode argument, as PennyLane's): their numbers,
+        # the circuit traced at every call (no derivative by them)
+        K_list = [looked_at(K) for K in K_list]
     mats = [np.asarray(K, dtype=complex) for K in K_list]
     if not mats:
         raise GateError("QubitChannel needs at least one Kraus matrix")

@@ -749,6 +749,7 @@ def adjoint(fn, lazy=True):
         return _adjoint_of_product(fn, lazy)
     if isinstance(fn, Observable):
         return _adjoint_of_observable(fn, lazy)
+    marked = _has_drawn_mark(fn)  # (a template of no gate: Adjoint(BasisState(0)) drawn)
     ops = _template_ops(fn)
     if ops is not None and not lazy and fn.has_adjoint:
         return fn.adjoint()  # PennyLane's: a template's own adjoint() (made where called)
@@ -762,7 +763,8 @@ def adjoint(fn, lazy=True):
                 if tape is not None:
                     tape.append(inv)
         # lazy=False: PennyLane's Adjoint(template) still where it has no adjoint() of its own
-        return AdjointOperation(fn, out)
+        made = AdjointOperation(fn, out)
+        return _drawn_if_empty(made) if marked else made
     if fn is None:  # PennyLane's ValueError texts (GateError is one)
         raise GateError("None is not callable: qml.adjoint takes a gate or a function of "
                         "gates. This error might occur if you apply adjoint to the output of a "
@@ -2531,7 +2533,7 @@ def apply_operation(op):
     >>> bool(abs(f() - np.cos(0.4)) < 1e-12)
     True
     """
-    from .templates import Barrier, Template
+    from .templates import Template
 
     tape = active_tape()
     if isinstance(op, Operation):
@@ -2548,7 +2550,7 @@ def apply_operation(op):
             for g in gates:
                 add_draw_group(g, BoxKey(op), op, op.wires, *op.draw_controls())
                 tape.append(g)
-            if isinstance(op, Barrier):  # a barrier made outside: drawn where applied
+            if not gates:  # a barrier, a template of no gate: drawn where applied
                 op.mark_drawn(tape)
         return op
     if isinstance(op, Prod) and _all_gates(op):  # PennyLane applies a product: its factors
@@ -3260,6 +3262,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
         return _drawn_if_empty(made) if marked else made
     if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)
         return _ctrl_conditional(op, controls, values, work_wires, work_wire_type)
+    marked = _has_drawn_mark(op)  # (a template of no gate: C(BasisState(0)) drawn)
     ops = _template_ops(op)
     if ops is not None:  # qml.ctrl(qml.BasicEntanglerLayers(...), control=...)
         out = []
@@ -3272,7 +3275,7 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
                 add_draw_group(g, BoxKey(made), op, tuple(controls) + tuple(op.wires),
                                tuple(controls) + tuple(base_controls),
                                tuple(values) + tuple(base_values))
-        return made
+        return _drawn_if_empty(made) if marked else made
     if isinstance(op, Observable):  # a sum, product or multiple of operators
         return _ctrl_arithmetic(op, controls, values, work_wires, work_wire_type)
     if op is None:
@@ -3511,14 +3514,27 @@ class QuantumPhaseEstimation(Template):
     ['Hadamard', 'Hadamard', 'C(PauliZ**2)', 'C(PauliZ**1)', 'Adjoint(QFT)']
     """
 
-    def label_data(self) -> tuple:
-        """PennyLane's data: the parameters of the operators it powers."""
-        return tuple(p for g in self.base_ops for p in g.parameters)
-
     @property
-    def num_params(self) -> int:
-        """PennyLane's: the number of parameters of the operators it powers."""
-        return len(self.label_data())
+    def parameters(self) -> list:
+        """PennyLane's: the unitary's data (its label's numbers too): ``QuantumPhaseEstimation(
+        Qubitization(H, ...), ...)`` shows ``H``'s coefficients, not its gates' angles.
+
+        >>> import qsym as qml
+        >>> qml.QuantumPhaseEstimation(qml.RX(0.25, wires=0), estimation_wires=[1, 2]).data
+        (0.25,)
+        """
+        return list(getattr(self.unitary, "data", ()))
+
+    def remake(self, params=None):
+        """PennyLane's ``bind_new_parameters``: the unitary with ``params`` (its data), on
+        the same estimation wires, made where it is called.
+
+        >>> import qsym as qml
+        >>> qml.QuantumPhaseEstimation(qml.RX(0.25, 0), estimation_wires=[1]).remake([0.5]).unitary
+        RX(0.5, wires=[0])
+        """
+        return QuantumPhaseEstimation(_rebound(self, self.unitary, params),
+                                      estimation_wires=list(self.estimation_wires))
 
     def __init__(self, unitary, target_wires=None, estimation_wires=None, id=None):
         from .exceptions import QuantumFunctionError
@@ -3594,6 +3610,17 @@ class QuantumPhaseEstimation(Template):
         self._one_entry(lambda: adjoint(QFT(wires=est)))
 
 
+def _rebound(op, base, params):
+    """``base`` (the operator ``op`` powers, whose data is ``op``'s) with ``params`` (default:
+    its own), made off the tape: :meth:`QuantumPhaseEstimation.remake` and
+    :meth:`ControlledSequence.remake`."""
+    if params is not None and len(params) != len(op.parameters):
+        raise GateError(f"{type(op).__name__} takes {len(op.parameters)} parameters (its "
+                        f"base's data), got {len(params)}")
+    with recording(Tape()):
+        return METHODS["bind_new_parameters"](base, op.parameters if params is None else list(params))
+
+
 def _powered_ops(op, what: str) -> list:
     """The gates whose powers phase estimation controls, taken off the tape: a gate; a
     product of gates (its factors, applied right to left, as one sequence); a template's
@@ -3666,10 +3693,6 @@ class ControlledSequence(Template):
     [('CRZ', [1.0]), ('CRZ', [0.5])]
     """
 
-    def label_data(self) -> tuple:
-        """PennyLane's data: the parameters of the operators it powers."""
-        return tuple(p for g in self.base_ops for p in g.parameters)
-
     @property
     def arithmetic_depth(self) -> int:
         """PennyLane's (a ``SymbolicOp``): one more than the base's.
@@ -3717,13 +3740,8 @@ class ControlledSequence(Template):
         >>> qml.ControlledSequence(qml.RX(0.25, wires=3), control=[0, 1]).remake([0.5]).base
         RX(0.5, wires=[3])
         """
-        if params is not None and len(params) != len(self.parameters):
-            raise GateError(f"ControlledSequence takes {len(self.parameters)} parameters (its "
-                            f"base's data), got {len(params)}")
-        with recording(Tape()):
-            base = METHODS["bind_new_parameters"](
-                self.base, self.parameters if params is None else list(params))
-        return ControlledSequence(base, control=list(self.control_wires))
+        return ControlledSequence(_rebound(self, self.base, params),
+                                  control=list(self.control_wires))
 
     @staticmethod
     def compute_decomposition(*_, base=None, control_wires=None, lazy=False, **__) -> list:

@@ -528,7 +528,11 @@ class PrepSelPrep(Template):
         from ._operations import matrix_label
 
         base = base_label or self.name
-        text = matrix_label(base, np.asarray(self.coeffs), cache).replace("\n", "")
+        # PennyLane's: the combination's coefficients as given (real ones real), not the
+        # complex numbers qsym computes with
+        shown = np.asarray([unwrap(c) for c in self.lcu.terms()[0]])
+        shown = np.asarray(self.coeffs) if shown.dtype == object else shown
+        text = matrix_label(base, shown, cache).replace("\n", "")
         if self.id is None:
             return text
         # PennyLane's: the id last, quoted: PrepSelPrep("a"), PrepSelPrep(M0,"a")

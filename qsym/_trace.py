@@ -1165,6 +1165,24 @@ class Traced:
         return apply_ufunc(ufunc.__name__, inputs, kwargs)
 
 
+
+def looked_at(values) -> np.ndarray:
+    """The numbers of values that hold circuit inputs (sympy expressions, :class:`Traced`),
+    where Python needs them (PennyLane's Möttönen gates of a state preparation after gates,
+    or inverted or controlled; the Kraus matrices of a ``qml.QubitChannel`` made of inputs):
+    a look at each input (:class:`Traced`), so qsym traces such a circuit at every call's
+    numbers, the inputs used by value (no derivative by them). Real where no value has an
+    imaginary part.
+
+    >>> looked_at([0.5, 1j]).tolist(), looked_at([[0.5, 0.25]]).shape
+    ([(0.5+0j), 1j], (1, 2))
+    """
+    arr = np.asarray(values, dtype=object)
+    flat = [complex(Traced(v)) if isinstance(v, sp.Basic) else complex(v) for v in arr.ravel()]
+    out = np.array(flat).reshape(arr.shape)
+    return out.real if not np.any(out.imag) else out
+
+
 def _cbrt(a):
     third = sp.Rational(1, 3)
     return sp.Piecewise((-((-a) ** third), a < 0), (a**third, True))

@@ -45,7 +45,7 @@ from ._operations import (GATE_CLASSES, METHODS, GateSequence, Observable, Opera
 from ._ir import apply_matrix
 from . import _shapes as shapes
 from . import rules
-from ._trace import EmptyInput, Tape, active_tape, add_check, aside_tape, choice, known, not_recording, recording, take_over, unwrap
+from ._trace import EmptyInput, Tape, active_tape, add_check, aside_tape, choice, known, looked_at, not_recording, recording, take_over, unwrap
 from .wires import Wires, order_list
 from ._lambdify import lambdify
 
@@ -402,8 +402,11 @@ class Template(GateSequence):
 
         >>> QFT(wires=[0, 1]).device_applies(), FlipSign([1], wires=[0]).device_applies()
         (True, False)
+
+        PennyLane's stopping condition is ``op.has_matrix`` (but for the sizes of a few,
+        which override this): ``QSVT``, ``QubitSum``, ``IntegerComparator`` are kept whole.
         """
-        return False
+        return bool(type(self).has_matrix)
 
     def label_data(self) -> tuple:
         """The parameters PennyLane's label shows (its ``data``): :attr:`parameters`."""
@@ -468,7 +471,9 @@ class Template(GateSequence):
         outer = active_tape()
         building = _building()
         # first in the circuit (not inside another template): PennyLane's StatePrepBase there
-        self._first_op = outer is not None and not outer.items and not building
+        # (in qml.draw's run, after no gate-less template either: BasisState(0) is one entry)
+        self._first_op = (outer is not None and not outer.items and not building
+                          and not getattr(outer, "barriers", None))
         tape = aside_tape()
         tape.limit = (MAX_TEMPLATE_GATES, lambda: refuse_size(self, None))
         self._children = []  # (start, length, template): templates this one applies
@@ -481,6 +486,8 @@ class Template(GateSequence):
             building.pop()
             del self._tape
         self._ops = list(tape.items)
+        if not self._ops and not building:  # no gate (BasisState(0)): drawn all the same
+            self.mark_drawn(outer)
         run = tuple(self._ops)  # one tuple for all: a tuple per gate was n^2 memory and time
         for op in self._ops:  # qml.adjoint of a function takes the template whole
             op._made_by = (self, run)  # (qsym._opmath.owned_runs)
@@ -515,6 +522,26 @@ class Template(GateSequence):
             # PennyLane's queue: the template is one entry; the gates it wrote and the
             # operators it takes (Select's ops, Reflection's U, ...) leave it
             take_over(self, (*self._ops, *_operator_arguments(self)))
+
+    def mark_drawn(self, tape) -> None:
+        """In ``qml.draw``'s run (a tape keeping drawn marks), where a template that applies no
+        gate stands (``BasisState`` of zeros, ``BasisEmbedding(0)``): PennyLane's tape holds
+        it and draws its box (``|Ψ⟩``) on its wires, as the drawing of :class:`Barrier`.
+
+        >>> import qsym as qml
+        >>> dev = qml.device("default.qubit", wires=3)
+        >>> @qml.qnode(dev)
+        ... def c():
+        ...     qml.BasisState([0, 0], wires=[0, 1])
+        ...     qml.X(2)
+        ...     return qml.probs()
+        >>> print(qml.draw(c)())
+        0: ─╭|Ψ⟩─┤  Probs
+        1: ─╰|Ψ⟩─┤  Probs
+        2: ──X───┤  Probs
+        """
+        if tape is not None and getattr(tape, "barriers", None) is not None:
+            tape.barriers.append((len(tape.items), self))
 
     def _frequencies_known(self) -> bool:
         """Whether the template has ``parameter_frequencies`` (PennyLane's shift rule of it:
@@ -604,12 +631,16 @@ class Template(GateSequence):
         return op
 
     def release(self) -> None:
-        """Taken off the tape by an operation on it (``qml.adjoint``, ``qml.ctrl``): no
-        longer an entry of the decomposition of the template applying it."""
+        """Taken off the tape by an operation on it (``qml.adjoint``, ``qml.ctrl``, an
+        operand of ``qml.Select``): no longer an entry of the decomposition of the template
+        applying it, nor drawn where it was made (:meth:`mark_drawn`)."""
         building = _building()
         if building:
             kids = building[-1]._children
             kids[:] = [c for c in kids if c[2] is not self]
+        marks = getattr(active_tape(), "barriers", None)
+        if marks:
+            marks[:] = [(k, m) for k, m in marks if m is not self]
 
     _params: tuple = ()  # the attributes that are PennyLane's parameters (op.data), in order
 
@@ -984,20 +1015,6 @@ def state_on_wires(vector, wires, wire_order, name: str) -> np.ndarray:
     rest = [w for w in order if w not in wires]
     full[tuple([slice(None)] * len(wires) + [0] * len(rest))] = ket
     return full.transpose([(list(wires) + rest).index(w) for w in order])
-
-
-def _looked_at(values) -> np.ndarray:
-    """The numbers of amplitudes that hold circuit inputs, where Python needs them
-    (PennyLane's Möttönen gates of a state preparation after gates, or inverted or
-    controlled: their angles and which rotations appear follow the amplitudes' values and
-    signs): a look at each input (:class:`qsym._trace.Traced`), so qsym traces such a
-    circuit at every call's numbers, the inputs used by value (no derivative by them)."""
-    from ._trace import Traced
-
-    flat = [complex(Traced(v)) if isinstance(v, sp.Basic) else complex(v)
-            for v in np.asarray(values, dtype=object).ravel()]
-    out = np.array(flat)
-    return out.real if not np.any(out.imag) else out
 
 
 def _check_fresh(wires: tuple, what: str, extra: str = "") -> None:
@@ -2093,7 +2110,7 @@ class StatePrep(Template):
             _check_fresh(self.wires, self.name, " (after other gates only one state, not a "
                          "batch, is applied: PennyLane's Möttönen gates)")
         if u is None and _symbolic(np.asarray(values, dtype=object)):
-            psi = _looked_at(values)  # (Möttönen's angles need its numbers)
+            psi = looked_at(values)  # (Möttönen's angles need its numbers)
         else:
             psi = self._row_numbers(0, u, values)
         return psi / np.linalg.norm(psi)
@@ -2210,7 +2227,7 @@ class StatePrep(Template):
             # real RY tree cannot give their phases, so Python looks at their numbers
             # (the circuit traced at every call, the inputs used by value) and the state's
             # unitary is made of them, as the numbers' complex route above does
-            psi = _looked_at(values)
+            psi = looked_at(values)
             choice(True)  # (the numbers' complex route, for a replay)
             return _complex_state_unitary(psi / np.linalg.norm(psi)), None
         choice(False)  # (the place of the numbers' choice above, for a replay)
@@ -4189,17 +4206,7 @@ class Barrier(Template):
 
     def __init__(self, wires=(), only_visual=False, id=None):
         self.wires, self.only_visual, self.id = wires_tuple(wires), bool(only_visual), id
-        nested = bool(_building())
-        self._record()
-        if not nested:
-            self.mark_drawn(active_tape())
-
-    def mark_drawn(self, tape) -> None:
-        """In ``qml.draw``'s run (a tape keeping barriers): where the barrier stands among
-        the recorded gates, which PennyLane draws (``||``); made there, or applied there by
-        ``qml.apply``."""
-        if tape is not None and tape.barriers is not None:
-            tape.barriers.append((len(tape.items), self))
+        self._record()  # (no gate: Template._record marks where it stands, drawn ``||``)
 
     def _build(self):
         pass

@@ -278,10 +278,9 @@ _KNOWN = {
     **{name: {"grad_method": "None"} for name in (
         "TrotterProduct", "QDrift", "MPS", "QROM", "MultiplexerStatePreparation",
         "QROMStatePreparation")},
-    # QPE's num_params counts its operators' parameters as PennyLane's (1), its ndim_params
-    # () from its empty data (Select's data are its operators' since stop 65, as PennyLane's;
-    # its gates differentiated exactly, not by PennyLane's "F")
-    "QuantumPhaseEstimation": {"ndim_params": "()"},
+    # (QPE's data is its unitary's since stop 69, as PennyLane's; Select's data are its
+    # operators' since stop 65, as PennyLane's; its gates differentiated exactly, not by
+    # PennyLane's "F")
     "Select": {"grad_method": "None"},
     "ControlledSequence": {"ndim_params": "(0,)"},  # (PennyLane's SymbolicOp has none)
     # qsym's SpecialUnitary is differentiated by its own rule, on its wires
