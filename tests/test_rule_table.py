@@ -482,6 +482,8 @@ def test_exact_equal_decides_nested_radicals_and_sees_a_tiny_difference():
     assert exact_equal(s2, (2 - sp.sqrt(2 + sqrt2)) / 4)
     # a difference of 1e-30 (below the numeric guard) is not equality
     assert not exact_equal(s2, (2 - sp.sqrt(2 + sqrt2)) / 4 + sp.Rational(1, 10**30))
-    # a difference that is not algebraic is left to simplify
-    assert exact_equal(sp.exp(1) * sp.pi, sp.pi * sp.exp(1))
-    assert not exact_equal(sp.exp(1) + sp.Rational(1, 10**30), sp.exp(1))
+    # a difference that is not algebraic is left to simplify: sin^2 + cos^2 = 1 at 1 radian
+    # (neither expand nor the minimal polynomial decides it), and exp(-100) (about 4e-44,
+    # below the numeric guard) is not 0
+    assert exact_equal(sp.sin(1) ** 2 + sp.cos(1) ** 2, 1)
+    assert not exact_equal(sp.exp(1) + sp.exp(-100), sp.exp(1))
