@@ -23,6 +23,7 @@ import pytest
 import qsym as qml
 from qsym import _kernels as kernels
 from qsym._shapes import flat
+from conftest import qsym_modules_naming
 from tests.test_kernel_table import compiled_symbols as _compiled_symbols
 
 _NAME = re.compile(rb"_ZN4qsym8_kernels(\d+)")
@@ -359,11 +360,10 @@ def test_no_compiled_form_is_a_lambda():
     ``_compiled_as`` in qsym registers a lambda (every lambda's compiled form is called
     ``<lambda>``, so two of them with one argument list are one symbol across processes)."""
     import ast
-    from pathlib import Path
 
     found = []
-    for path in sorted(Path(kernels.__file__).parent.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
+    for path, tree in qsym_modules_naming("overload", "_compiled_as"):
+        for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                     and node.func.id in ("overload", "_compiled_as")):
                 if any(isinstance(n, ast.Lambda) for a in node.args for n in ast.walk(a)):

@@ -13,6 +13,7 @@ import sympy as sp
 
 from qsym._gates import GATES
 from qsym._lambdify import lambdify
+from conftest import qsym_modules_naming
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "qsym"
 
@@ -80,8 +81,8 @@ def test_a_first_answer_with_a_constant_gate_loads_no_lazy_numpy_submodule(tmp_p
 
 def test_no_module_passes_numpys_name_to_sympys_lambdify():
     found = []
-    for path in sorted(PACKAGE.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
+    for path, tree in qsym_modules_naming("lambdify"):
+        for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr == "lambdify" and path.name != "_lambdify.py"):
                 found.append(f"{path.name}:{node.lineno}")

@@ -5,6 +5,8 @@ import ast
 import pathlib
 import threading
 
+from conftest import qsym_modules_naming
+
 from qsym._parsing import parse
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "qsym"
@@ -12,10 +14,10 @@ PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "qsym"
 
 def test_no_module_calls_ast_parse_itself():
     found = []
-    for path in sorted(PACKAGE.glob("*.py")):
+    for path, tree in qsym_modules_naming("parse"):
         if path.name == "_parsing.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr == "parse" and isinstance(node.func.value, ast.Name)
                     and node.func.value.id == "ast"):
@@ -78,3 +80,17 @@ def test_a_collision_with_a_parse_outside_the_lock_is_parsed_again(monkeypatch):
     with pytest.raises(SystemError, match="mismatch"):  # not forever
         parse("a + b")
     assert 1 < len(calls) < 10
+
+
+def test_the_source_search_parses_every_module_that_names_the_name(tmp_path):
+    # the helper the source checks use (tests/conftest.py) skips only the modules whose
+    # text cannot name the name: an identifier written in other Unicode letters
+    # (NFKC-normalized by Python to the same name) and a name inside a longer one count
+    (tmp_path / "a.py").write_text("import ast\nast.\uff50arse('x')\n")  # fullwidth p
+    (tmp_path / "b.py").write_text("x = 'ｏ'\nfrom ast import parse as p\np('y')\n")
+    (tmp_path / "c.py").write_text("x = 1  # ast.pars e\n")
+    (tmp_path / "d.py").write_text("def reparsed(): pass\n")
+    found = {path.name: tree for path, tree in qsym_modules_naming("parse", folder=tmp_path)}
+    assert sorted(found) == ["a.py", "b.py", "d.py"]
+    call = found["a.py"].body[1].value
+    assert isinstance(call, ast.Call) and call.func.attr == "parse"  # the parser's view
