@@ -857,9 +857,15 @@ def say_compiling_here(why: str) -> None:
         if _warned:
             return
         _warned = True
+    if os.environ.get("QSYM_TIER", "").strip().lower() == "python":  # (as it is set)
+        hint = ("QSYM_TIER=python compiles only at such a point: plain Python raises where "
+                "the compiled code gives inf or nan")
+    else:
+        hint = ("set QSYM_TIER=python to run plain Python instead (it compiles only at a "
+                "singular point of the classical processing)")
     sys.stderr.write(
         f"qsym: compiling a circuit's generated code in this process (about 1-4 s per "
-        f"circuit, once): {why}; set QSYM_TIER=python to never compile\n")
+        f"circuit, once): {why}; {hint}\n")
     sys.stderr.flush()
 
 

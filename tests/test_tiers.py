@@ -1590,3 +1590,19 @@ def test_a_first_gradient_on_tier_0_does_not_wait_for_the_parallel_kernel(monkey
     e = _entry(_node(fn=_hea12, wires=12), (x + 0.25).reshape(2, 12, 2))
     e.value_and_grad(x, np.zeros(0))
     assert calls == [8, 8]
+
+
+def test_the_compile_line_does_not_tell_a_python_tier_user_to_set_what_is_set(monkeypatch, capsys):
+    """Under ``QSYM_TIER=python`` only a singular point of the classical processing compiles
+    (plain Python raises where numba's ``error_model="numpy"`` gives inf or nan): the one
+    stderr line said "set QSYM_TIER=python to never compile" to a user who had set it
+    (suiteb69, stop 69); it now says what that setting does. Otherwise it still names it."""
+    for setting, says, never in (
+            ("python", "QSYM_TIER=python compiles only at such a point", "set QSYM_TIER"),
+            ("auto", "set QSYM_TIER=python to run plain Python instead", "never compile")):
+        monkeypatch.setenv("QSYM_TIER", setting)
+        monkeypatch.setattr(tiers, "_warned", False)
+        tiers.say_compiling_here("a singular point of the classical processing")
+        err = capsys.readouterr().err
+        assert err.startswith("qsym: compiling a circuit's generated code") and says in err, err
+        assert never not in err, err
