@@ -201,13 +201,74 @@ def _square_diagonal(terms) -> tuple:
 
 
 def kernel_probs(m: Measurement) -> bool:
-    """Whether ``m`` is probabilities the kernels measure directly (not postselected:
-    those are linear rows, :func:`linear_rows`).
+    """Whether ``m`` is probabilities the kernels measure directly (:func:`kernel_outcomes`):
+    plain, or postselected by a projector that keeps one outcome of wires outside ``m.on``
+    (every ``qml.measure(w, postselect=v)`` on other wires: :func:`kept_outcome`). Other
+    postselected ones are linear rows (:func:`linear_rows`).
 
     >>> kernel_probs(Measurement("probs", on=(0,))), kernel_probs(Measurement("expval"))
     (True, False)
+    >>> P = ((0.5, ()), (-0.5, ((1, "Z"),)))          # |1><1| on wire 1
+    >>> kernel_probs(Measurement("probs", on=(0,), post=P))
+    True
     """
-    return m.kind == "probs" and not m.post
+    return m.kind == "probs" and (not m.post or kept_outcome(m.post, tuple(m.on)) is not None)
+
+
+@functools.lru_cache(maxsize=256)
+def kept_outcome(post, on: tuple = ()):
+    """``(wires, outcome)`` when the projector ``post`` (Z words) keeps exactly one outcome
+    of its wires (``outcome``'s bits in ``wires`` order, ``wires[0]`` most significant) and
+    none of them is in ``on``; None for any other projector. Its diagonal is the
+    Walsh-Hadamard transform of its coefficients by Z mask (``p 2^p`` operations on ``p``
+    wires, where the ``2^p`` words would take ``4^p``).
+
+    >>> kept_outcome(((0.25, ()), (-0.25, ((1, "Z"),)), (0.25, ((2, "Z"),)),
+    ...               (-0.25, ((1, "Z"), (2, "Z")))))            # wire 1 kept 1, wire 2 kept 0
+    ((1, 2), 2)
+    >>> kept_outcome(((0.5, ()), (-0.5, ((1, "Z"),))), on=(1,)) is None   # a measured wire
+    True
+    """
+    wires = tuple(sorted({w for _, word in post for w, _ in word}))
+    if not wires or set(wires) & set(on) or len(wires) > 24:
+        return None
+    p = len(wires)
+    bit = {w: p - 1 - i for i, w in enumerate(wires)}
+    a = np.zeros(1 << p)
+    for c, word in post:
+        if any(letter != "Z" for _, letter in word):
+            return None
+        try:
+            a[sum(1 << bit[w] for w, _ in word)] += float(c)
+        except TypeError:  # a symbolic coefficient
+            return None
+    for axis in range(p):  # diag(s) = sum_mask a[mask] (-1)^|s & mask|
+        v = a.reshape(1 << (p - 1 - axis), 2, 1 << axis)
+        v[:, 0], v[:, 1] = v[:, 0] + v[:, 1], v[:, 0] - v[:, 1]
+    kept = np.flatnonzero(np.abs(a) > 1e-12)
+    if len(kept) != 1 or abs(a[kept[0]] - 1.0) > 1e-12:
+        return None
+    return wires, int(kept[0])
+
+
+def kernel_outcomes(m: Measurement) -> list:
+    """``[(wires, outcome), ...]``: the probabilities the kernels measure for ``m``
+    (:func:`kernel_probs`), each an outcome's index on ``wires`` (``wires[0]`` most
+    significant). Plain ``probs``: its ``2^k`` outcomes. Postselected (``K`` kept on the
+    wires ``W``): the ``2^k`` joint outcomes ``(b, K)`` on ``on + W``, then ``K`` on ``W``
+    (the norm): the rows :func:`qsym._shapes.ratio` divides, ``2^k + 1`` probabilities
+    where its Pauli rows (:func:`linear_rows`) are ``2^k`` sums of ``2^(k + p)`` words.
+
+    >>> P = ((0.5, ()), (0.5, ((2, "Z"),)))           # |0><0| on wire 2
+    >>> kernel_outcomes(Measurement("probs", on=(0,), post=P))
+    [((0, 2), 0), ((0, 2), 2), ((2,), 0)]
+    """
+    on = tuple(m.on)
+    if not m.post:
+        return [(on, b) for b in range(1 << len(on))]
+    wires, kept = kept_outcome(m.post, on)
+    p = len(wires)
+    return [(on + wires, (b << p) | kept) for b in range(1 << len(on))] + [(wires, kept)]
 
 
 def between_projector(terms, post) -> tuple:
@@ -378,7 +439,8 @@ def post_layout(c: Circuit) -> tuple:
     make up the measurements (:func:`qsym._shapes.measurements`). The outputs are the
     linear rows (:func:`linear_rows`) of every measurement but ``probs``, in order, then
     the ``2^k`` probabilities of each ``probs``, in order (measured directly, not as
-    ``2^k`` rows of ``2^k`` Pauli words)."""
+    ``2^k`` rows of ``2^k`` Pauli words; a postselected one's ``2^k + 1``:
+    :func:`kernel_outcomes`)."""
     out, row = [], 0
     for m in c.measurements:
         if not kernel_probs(m):
@@ -389,7 +451,7 @@ def post_layout(c: Circuit) -> tuple:
             out.append(None)
     for i, m in enumerate(c.measurements):
         if kernel_probs(m):
-            n = 2 ** len(m.on)
+            n = 2 ** len(m.on) + (1 if m.post else 0)
             out[i] = (m.kind, row, n, m.shape)
             row += n
     return tuple(out)

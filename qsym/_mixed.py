@@ -52,7 +52,7 @@ from ._gates import PAULI, numeric_derivative_function, numeric_matrix_function
 from ._plan import light_cone, negated_angle
 from ._shapes import parameter_differences
 from .rules import reduced_angle
-from ._shots import (draw, marginal, measurement_groups, pl_ready, pl_values, sampling_form,
+from ._shots import (draw, drawn_probs, marginal, measurement_groups, pl_ready, pl_values, sampling_form,
                      shadow_value)
 
 NO_SHOT_GRADIENT = (
@@ -148,9 +148,9 @@ class MixedEntry:
         for m in c.measurements:
             if not ir.kernel_probs(m):
                 rows.extend(("lin", tuple(r)) for r in ir.linear_rows(m))
-        for m in c.measurements:
+        for j, m in enumerate(c.measurements):
             if ir.kernel_probs(m):
-                rows.extend(("probs", (m.on, b)) for b in range(2 ** len(m.on)))
+                rows.extend(("probs", (on, b, j)) for on, b in ir.kernel_outcomes(m))
         return rows
 
     # --- the simulation --------------------------------------------------------------
@@ -254,7 +254,7 @@ class MixedEntry:
         out, i, prob = [], 0, {}
         for kind, data in self._rows:
             if kind == "probs":
-                on, b = data
+                on, b, _ = data
                 if on not in prob:
                     prob[on] = self._probs(t, on, lead)
                 out.append(prob[on][..., b])
@@ -433,12 +433,11 @@ class MixedEntry:
         est: dict = {}
         rows, i, prob = [], 0, {}
         for kind, data in self._rows:
-            if kind == "probs":
-                on, b = data
-                if on not in prob:
-                    q = np.clip(self._probs(rho, on, 0), 0.0, None)
-                    prob[on] = rng.multinomial(shots, q / q.sum()) / shots
-                rows.append(prob[on][b])
+            if kind == "probs":  # one draw per measurement (a postselection's norm too)
+                on, b, j = data
+                q = drawn_probs(prob, j, on, lambda w: np.clip(self._probs(rho, w, 0), 0.0, None),
+                                shots, rng)
+                rows.append(q[b])
                 continue
             total = 0.0
             for _, word in data:

@@ -32,7 +32,7 @@ from typing import Callable, NamedTuple
 import sympy as sp
 from sympy.core.function import ArgumentIndexError
 
-from ._ir import Circuit, kernel_probs, linear_rows
+from ._ir import Circuit, kernel_outcomes, kernel_probs, linear_rows
 
 
 @dataclass(frozen=True)
@@ -715,8 +715,8 @@ def make_plan(circuit: Circuit, rule_of: Callable | None = None,
             if w not in widx:
                 widx[w] = len(words)
                 words.append(w)
-    prob_words = [ProbWord(tuple(m.on), b) for m in circuit.measurements if kernel_probs(m)
-                  for b in range(2 ** len(m.on))]
+    prob_words = [ProbWord(on, b) for m in circuit.measurements if kernel_probs(m)
+                  for on, b in kernel_outcomes(m)]
     words += prob_words
     coeffs, coeff_chain = _coefficient_rows(rows, widx, len(words), circuit.inputs,
                                             derivatives)

@@ -50,7 +50,7 @@ from . import _kernels as kernels, _shadows as shadows, _tiers as tiers
 from ._branches import NotClassical, branch_memory, branch_plan, branches
 from ._plan import finite_difference_inputs
 from .errors import DeviceError, MeasurementError, MethodError, PostselectionError
-from ._ir import observable_apply
+from ._ir import kernel_outcomes, kernel_probs, observable_apply
 from ._program import lowered
 from ._trace import thread_setting
 from ._shapes import measurements, parameter_differences, postselection_impossible
@@ -565,12 +565,15 @@ class Sampler:
         p = self.program
         first = words.shape[0] - p.probs - p.num_lin  # word of output row r: first + r
         prob = None
-        for (kind, r, k, _), m in zip(self.entry.post, self.entry.circuit.measurements):
-            if kind == "probs" and not m.post:  # (postselected: linear rows)
+        drawn: dict = {}
+        for j, ((kind, r, k, _), m) in enumerate(zip(self.entry.post,
+                                                      self.entry.circuit.measurements)):
+            if kind == "probs" and kernel_probs(m):  # (others postselected: linear rows)
                 if prob is None:
                     prob = np.abs(state) ** 2
-                q = marginal(prob, self.n, m.on)
-                words[first + r : first + r + k] = rng.multinomial(shots, q / q.sum()) / shots
+                for i, (on, b) in enumerate(kernel_outcomes(m)):
+                    q = drawn_probs(drawn, j, on, lambda w: marginal(prob, self.n, w), shots, rng)
+                    words[first + r + i] = q[b]
         return words
 
     def pl_words(self, psi, shots, rng):
@@ -868,6 +871,30 @@ def shadow_value(m, state, n, shots, rng, mixed=False):
         return bits_recipes
     _, _, k, _, hs = m.shadow
     return shadows.expval_from_shadow(bits_recipes[0], bits_recipes[1], list(m.on), hs, k)
+
+
+def drawn_probs(drawn: dict, j, on, probs, shots, rng):
+    """The frequencies of the outcomes on the wires ``on`` in ``shots`` draws for
+    measurement ``j``, kept in ``drawn``: the marginal of its earlier draw on wires that
+    hold them (a postselection's norm from the draw of its rows: the ratio of one draw,
+    :func:`qsym._ir.kernel_outcomes`), else a multinomial draw of ``probs(on)``.
+
+    >>> rng = np.random.default_rng(0)
+    >>> kept = {}
+    >>> joint = drawn_probs(kept, 0, (0, 1), lambda w: np.full(2 ** len(w), 0.5 ** len(w)), 10, rng)
+    >>> bool(np.allclose(drawn_probs(kept, 0, (1,), None, 10, rng), [joint[0] + joint[2], joint[1] + joint[3]]))
+    True
+    """
+    key = (j, tuple(on))
+    if key not in drawn:
+        for (i, wires), f in list(drawn.items()):
+            if i == j and set(on) <= set(wires):
+                drawn[key] = marginal(f, len(wires), [wires.index(w) for w in on])
+                break
+        else:
+            q = probs(tuple(on))
+            drawn[key] = rng.multinomial(shots, q / q.sum()) / shots
+    return drawn[key]
 
 
 def marginal(prob, n, on):
