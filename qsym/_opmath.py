@@ -2952,6 +2952,16 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
     raise GateError(f"qml.ctrl of {name} is not supported")
 
 
+def _counted_as_one(made, gates):
+    """``made``, the ``Controlled`` of ``gates``: those of commuting factors
+    (:func:`_controlled_factors`) counted by qml.Tracker as the one gate it is
+    (``pl_template``: its frequencies' shifted circuits)."""
+    for g in gates:
+        if getattr(g, "ctrl_factor", None) is not None:
+            g.pl_template = made
+    return made
+
+
 def _controlled_factors(factors, t, wires, controls) -> list:
     """``exp(-i t sum_j c_j P_j)`` (commuting Pauli words, :func:`_commuting_factors`)
     controlled by ``controls``: ``PauliRot(2 c_j t, P_j)`` each controlled (the kernels'
@@ -3348,10 +3358,8 @@ def _make_ctrl(op, control, control_values, work_wires, work_wire_type, flatten)
             # controls, not the ControlledPhaseShift(-t) two controls make here)
             return _own_controlled_gate(op, out, controls, values, work_wires, work_wire_type,
                                         flatten)
-        made = ControlledOp.made(op, out, controls, values, work_wires, work_wire_type)  # PennyLane's
-        for g in out:  # (a gate of commuting factors: counted as the one gate it is)
-            if getattr(g, "ctrl_factor", None) is not None:
-                g.pl_template = made
+        made = _counted_as_one(ControlledOp.made(op, out, controls, values, work_wires,
+                                                 work_wire_type), out)  # PennyLane's
         return _drawn_if_empty(made) if marked else made
     if hasattr(op, "meas_val") and hasattr(op, "controlled"):  # a Conditional (qml.cond)
         return _ctrl_conditional(op, controls, values, work_wires, work_wire_type)
