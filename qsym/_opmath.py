@@ -2834,12 +2834,26 @@ def _controlled_row(base: str, k: int, num_wires: int, hyper: tuple) -> str:
         GateDef(name, k + num_wires, 1, mat, structure,
                 doc=f"{base} controlled by {k} wire(s) (qml.ctrl)", generator=generator,
                 form=form, numeric=numeric, rule_gate=rule_gate,
-                definition=repr(("ctrl", base, definition_key(base), k, nw, hyper)))
+                definition=_ctrl_definition(base, k, nw, hyper))
     )
     if base not in REGISTRY.builtin:
         _DERIVED.setdefault(base, set()).add(name)
     # (its class: made by qsym.operations when the registry adds the row)
     return name
+
+
+def _ctrl_definition(base: str, k: int, num_wires, hyper: tuple) -> str | None:
+    """What defines ``base`` controlled by ``k`` wires (``GateDef.definition``): its base,
+    the base's key, the controls and hyperparameters, where those are plain values whose
+    ``repr`` is all of them (None otherwise: an array's repr is cut; the matrix's key)."""
+    def plain(v):
+        if isinstance(v, (tuple, list)):
+            return all(plain(u) for u in v)
+        return v is None or isinstance(v, (str, bool, int, float))
+
+    if not plain(hyper):
+        return None
+    return repr(("ctrl", base, definition_key(base), k, num_wires, hyper))
 
 
 @REGISTRY.memo(maxsize=256)
@@ -3024,8 +3038,8 @@ def _commuting_factors(base: str, num_wires: int, hyper: tuple):
         if num_wires > 4 or _pauli_span_of(base, num_wires, hyper) is not None:
             return None
         G = gate_def(base).sympy_generator(num_wires, hyper)
-    except (TypeError, ValueError):  # (a hyperparameter that is not hashable)
-        return None
+    except Exception:  # (an unhashable hyperparameter, a generator sympy cannot make: the
+        return None    # controlled row, exact as before)
     if G is None or G.free_symbols:
         return None
     G = np.array(G.evalf(), dtype=complex)
