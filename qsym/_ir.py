@@ -212,7 +212,12 @@ def kernel_probs(m: Measurement) -> bool:
     >>> kernel_probs(Measurement("probs", on=(0,), post=P))
     True
     """
-    return m.kind == "probs" and (not m.post or kept_outcome(m.post, tuple(m.on)) is not None)
+    if m.kind != "probs" or not m.post:
+        return m.kind == "probs"
+    try:
+        return kept_outcome(m.post, tuple(m.on)) is not None
+    except TypeError:  # (a projector that is not hashable: its linear rows)
+        return False
 
 
 @functools.lru_cache(maxsize=256)

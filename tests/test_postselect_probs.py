@@ -169,29 +169,30 @@ def _small(x):
     return qml.probs(wires=[2, 0, 1])
 
 
+def _on(psi, u, wires):
+    """The state tensor ``psi`` after the matrix ``u`` on ``wires`` (first most significant)."""
+    u = onp.asarray(u, complex).reshape((2,) * (2 * len(wires)))
+    k = len(wires)
+    out = onp.tensordot(u, psi, axes=(list(range(k, 2 * k)), list(wires)))
+    return onp.moveaxis(out, list(range(k)), list(wires))
+
+
 def _small_reference(x):
     """A NumPy state vector of :func:`_small`: project wires 3, 4 on 1, 0, renormalise,
     probabilities of wires (2, 0, 1), wire 2 most significant."""
     n = K + P
     psi = onp.zeros((2,) * n, complex)
     psi[(0,) * n] = 1
-
-    def apply(u, wires):
-        u = onp.asarray(u, complex).reshape((2,) * (2 * len(wires)))
-        k = len(wires)
-        out = onp.tensordot(u, psi, axes=(list(range(k, 2 * k)), list(wires)))
-        return onp.moveaxis(out, list(range(k)), list(wires))
-
     for w in range(n):
         t = x[w % 3] * (1 + 0.1 * w)
-        psi = apply([[onp.cos(t / 2), -onp.sin(t / 2)], [onp.sin(t / 2), onp.cos(t / 2)]], [w])
-    cnot = onp.eye(4)[[0, 1, 3, 2]]
+        psi = _on(psi, [[onp.cos(t / 2), -onp.sin(t / 2)], [onp.sin(t / 2), onp.cos(t / 2)]],
+                  [w])
     for w in range(n - 1):
-        psi = apply(cnot, [w, w + 1])
+        psi = _on(psi, onp.eye(4)[[0, 1, 3, 2]], [w, w + 1])
     c, s = onp.cos(x[0] / 2), onp.sin(x[0] / 2)
     crx = onp.eye(4, dtype=complex)
     crx[2:, 2:] = [[c, -1j * s], [-1j * s, c]]
-    psi = apply(crx, [n - 1, 0])
+    psi = _on(psi, crx, [n - 1, 0])
     kept = onp.abs(psi[..., 1, 0]) ** 2  # axes: wires 0, 1, 2
     kept = onp.transpose(kept, (2, 0, 1)).reshape(-1)
     return kept / kept.sum()
