@@ -2094,8 +2094,8 @@ def _lazy_cache_class():
 
         def load_overload(self, sig, target_context):
             try:
-                _runtime_ready(target_context)
                 with self._guard_against_spurious_io_errors(), _deferred_load(target_context):
+                    _runtime_ready(target_context)  # (its bitcode deferred too)
                     cres = self._load_overload(sig, target_context)
             except Exception:  # anything unexpected: numba's own way, from the start
                 cres = None

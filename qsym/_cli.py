@@ -568,6 +568,10 @@ def cmd_warmup(args) -> int:
     # the kernel twins' Python code (tier 0's first calls) compiled and kept in the cache
     # folder for the next processes (tiers._twins_namespace: a few ms, once)
     tiers.kernel_twins()
+    # the first answers' cell kernels as one library each (qsym._cell_bundles: 2-3 s)
+    from . import _cell_bundles as cell_bundles
+
+    cell_bundles.compile_bundles()
     for i, (what, kernel) in enumerate(extras, len(steps) + 1):
         print(f"qsym warmup: [{i}/{total}] {what} ({kernel}) ...", end="",
               file=progress, flush=True)

@@ -1214,6 +1214,7 @@ def _load_cached(name: str) -> None:
     the caller's thread), each whose call tree's kernels are all cached."""
     from . import _kernels as kernels
 
+    _fill_from_bundle(name)  # (before the entry point: its first call finds them filled)
     disp = getattr(kernels, name, None)
     for sig in cached_signatures(disp):
         if _exiting:
@@ -1234,6 +1235,25 @@ def _load_cached(name: str) -> None:
             kernels.fill_own_cell(callee)
         except Exception:  # noqa: BLE001 - the first call will say what is wrong
             logger.debug("warming %s failed", callee, exc_info=True)
+
+
+def _fill_from_bundle(name: str) -> None:
+    """Fill the cells entry point ``name`` calls through from its cell bundle, one library
+    for all of them (:mod:`qsym._cell_bundles`: 4-5 ms of CPU where each loaded alone
+    cost the 12x8 HEA's first gradient about 9), if numba's index lists it for this machine
+    (nothing is compiled: without it, each is loaded alone as before)."""
+    from . import _cell_bundles as bundles
+    from . import _kernels as kernels
+
+    if name not in bundles.BUNDLED or all(kernels.CELLS[c].value for c in bundles.members(name)):
+        return
+    made = bundles.bundle(name)
+    if _exiting or bundles.SIGNATURE not in cached_signatures(made):
+        return
+    try:
+        bundles.fill_cells(name)
+    except Exception:  # noqa: BLE001 - each kernel is loaded alone then, as before
+        logger.debug("the cell bundle of %s failed", name, exc_info=True)
 
 
 def warm_kernels_in_background() -> threading.Thread | None:
@@ -1700,6 +1720,9 @@ class _Plain:
         if sig is None:
             return disp(*args)
         if sig not in disp.overloads and sig in cached_signatures(disp):
+            # (its cells' kernels first, from their bundle: the warm-up thread may be
+            # loading it, or the entry point, now: then this waits for numba's lock)
+            _fill_from_bundle(disp.py_func.__name__)
             disp.compile(sig)  # (loaded from disk, or found loaded by the warm-up thread)
         cres = disp.overloads.get(sig)
         if cres is None:

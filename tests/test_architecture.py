@@ -26,7 +26,7 @@ PACKAGE = ROOT / "qsym"
 # lowest first: a module may import only modules listed before it (docs/design.md has the
 # same list, with what each module does; test_the_design_table_is_this_order compares them)
 ORDER = [
-    "_version", "_locks", "concurrency", "errors", "exceptions", "_lambdify", "_parsing", "_cache", "_kernels", "_kernel_table", "_linecode", "_channels", "_gates", "_shapes", "wires", "resource", "_autodiff", "_ir", "_branches",
+    "_version", "_locks", "concurrency", "errors", "exceptions", "_lambdify", "_parsing", "_cache", "_kernels", "_kernel_table", "_cell_bundles", "_linecode", "_channels", "_gates", "_shapes", "wires", "resource", "_autodiff", "_ir", "_branches",
     "rules", "_trace", "_broadcast", "_operations", "_attributes", "_noise", "_shadows", "numpy", "_numpy_random", "_linalg", "math", "_integrals", "_qchem_integrals",
     "_unsupported", "_cv", "_cv_templates", "templates", "_template_core", "_qaoa_cycle", "qaoa", "_unitary_decompositions", "_opmath", "pauli", "_ladder_words", "fermi", "bose", "_opfunctions", "_mcm", "_opbase", "_labelled_ops", "_pulse", "_pulse_hardware", "_subroutines", "decomposition", "_state_preparations", "_encodings", "_symbolic", "_plan", "_program", "_emit", "_tiers", "_shots",
     "_mixed", "_second_order", "_interp", "_arguments", "_options", "_capabilities", "configuration", "devices", "_stages", "_executors", "_guards",
