@@ -24,7 +24,7 @@ from qsym import _cache as cache, _cell_bundles as bundles, _kernels as kernels
 REPO = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
-import json, sys
+import json
 import numpy as np
 from numba.core.types import none
 import qsym as qml
@@ -32,12 +32,11 @@ from qsym import _cell_bundles as bundles, _kernels as kernels, _tiers as tiers
 from qsym import _ir as ir
 from tests.test_tiers import _entry, _hea_mixed, _node
 
-if sys.argv[1] == "compile":  # the entry points loaded (or compiled), then their bundles
-    for name in bundles.BUNDLED:
-        getattr(kernels, name).compile(kernels.CELL_SIGNATURES[name])
-    print(json.dumps({"compiled": bundles.compile_bundles()}))
-    raise SystemExit
-out = {}
+# the entry points loaded (or compiled), then their bundles (loaded, or compiled if the
+# cache folder has none): no cell is filled by this
+for name in bundles.BUNDLED:
+    getattr(kernels, name).compile(kernels.CELL_SIGNATURES[name])
+out = {"compiled": bundles.compile_bundles()}
 x = np.linspace(-1.1, 0.9, 8)
 twins = tiers.kernel_twins()
 for method, name in (("parameter-shift", "program_value_and_grad_into"),
@@ -73,25 +72,24 @@ print(json.dumps(out))
 """
 
 
-def _child(mode: str) -> dict:
+def _child() -> dict:
     env = {k: v for k, v in os.environ.items() if k != "QSYM_WARMUP"}
     env.update(QSYM_WARMUP="0", PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-c", CHILD, mode], env=env, capture_output=True,
+    proc = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True,
                           text=True, timeout=900, cwd=str(REPO))
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def test_a_first_answers_cells_are_filled_from_one_bundle_with_the_twins_bits():
-    """Both bundles compiled (or loaded) in one process, then in a new one the warm-up's
-    load of each gradient entry point: every cell it calls through holds the address its
-    bundle's code wrote (not the kernel's own library's), and the gradients run through
-    them give the plain-Python twins' bits and the finite differences of the reference
-    interpreter."""
+    """In a new process, both bundles compiled (or loaded), then the warm-up's load of each
+    gradient entry point: every cell it calls through holds the address its bundle's code
+    wrote (not the kernel's own library's), and the gradients run through them give the
+    plain-Python twins' bits and the finite differences of the reference interpreter."""
     import numpy as np
 
-    assert _child("compile")["compiled"] == list(bundles.BUNDLED)
-    got = _child("load")
+    got = _child()
+    assert got["compiled"] == list(bundles.BUNDLED)
     for method in ("parameter-shift", "adjoint"):
         r = got[method]
         assert r["cells"] == r["written"] and all(r["cells"]), r
