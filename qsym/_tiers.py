@@ -1037,10 +1037,24 @@ def _worker() -> None:
         x = np.array(job["x"], dtype=np.float64)
         d = np.array(job["d"], dtype=np.float64)
         run_calls(module, calls_for(job["names"], module, x, d))
+        if any(name in KERNEL_CALLS for name in job["names"]):
+            _compile_bundles()
     if job.get("kernels"):  # the kernel library overloads its sampled answers ran as twins
         compile_kernels(pickle.loads(base64.b64decode(job["kernels"])))
     for source in job.get("modules", ()):  # modules that import it: their _q_compile()
         cache.load_module(source)._q_compile()
+
+
+def _compile_bundles() -> None:
+    """The cell bundles of the entry points this process ran (:mod:`qsym._cell_bundles`:
+    compiled here, in a background compile, once a machine; loaded after), so that a
+    machine where ``qsym warmup`` never ran gets them too."""
+    from . import _cell_bundles as bundles
+
+    try:
+        bundles.compile_bundles()
+    except Exception:  # noqa: BLE001 - the bundles only save time: each kernel loads alone
+        logger.debug("cell bundles not compiled", exc_info=True)
 
 
 class Job(threading.Thread):

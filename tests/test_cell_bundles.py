@@ -122,3 +122,24 @@ def test_a_bundles_cache_file_holds_every_kernel_it_names():
 def test_an_entry_point_without_a_bundle_has_none():
     assert bundles.bundle("program_value_into") is None
     assert bundles.fill_cells("program_value_into") is False
+
+
+def test_a_background_compile_that_ran_a_kernel_entry_point_compiles_its_bundles(monkeypatch):
+    """A machine where ``qsym warmup`` never ran gets the bundles from the circuits'
+    background compiles: a job whose calls include a kernel library entry point compiles
+    the bundles (of the entry points it ran: ``compile_bundles``), one without none."""
+    import io
+
+    from qsym import _tiers as tiers
+
+    ran = []
+    monkeypatch.setattr(cache, "load_module", lambda source: object())
+    monkeypatch.setattr(tiers, "run_calls", lambda module, calls: None)
+    monkeypatch.setattr(tiers, "calls_for", lambda names, module, x, d: [])
+    monkeypatch.setattr(bundles, "compile_bundles", lambda: ran.append(1) or [])
+    for names, expected in ((["prepare", "kernel_grad"], [1]), (["prepare", "fused_value"], [])):
+        ran.clear()
+        job = {"source": "x = 1\n", "names": names, "x": [0.1], "d": []}
+        monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(job)))
+        tiers._worker()
+        assert ran == expected, names
