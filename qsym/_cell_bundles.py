@@ -125,12 +125,32 @@ def bundle(entry: str):
     return made
 
 
-def fill_cells(entry: str) -> bool:
+def _loaded(made) -> bool:
+    """Whether bundle ``made``'s compiled code is loaded: from numba's cache if it is not
+    yet, never compiled (a cache file refused, damaged or gone: False). numba's own
+    ``Dispatcher.compile`` compiles when the load fails, which for a bundle recompiles its
+    kernels' whole call tree (50-85 s at load 16, stop 69): a first answer waited for it."""
+    from numba.core.compiler_lock import global_compiler_lock
+
+    with global_compiler_lock:
+        if SIGNATURE in made.overloads:
+            return True
+        cres = made._cache.load_overload(SIGNATURE, made.targetctx)
+        if cres is None:
+            return False
+        made._cache_hits[SIGNATURE] += 1  # (as numba's Dispatcher.compile adds a hit)
+        made.targetctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
+        made.add_overload(cres)
+        return True
+
+
+def fill_cells(entry: str, load_only: bool = False) -> bool:
     """Fill the cells entry point ``entry`` calls through from its bundle (loaded from
-    numba's cache, or compiled if it is not there: callers that must not compile check
-    first, ``qsym._tiers._load_cached``), callees first (a filled cell's kernel finds the
-    cells it calls filled: :data:`qsym._kernels.CELL_REACHES`); a cell already filled
-    keeps its address. Whether ``entry`` has a bundle.
+    numba's cache, or compiled if it is not there; with ``load_only``, a bundle that
+    cannot be loaded fills nothing: a first answer's path, ``qsym._tiers._load_cached``),
+    callees first (a filled cell's kernel finds the cells it calls filled:
+    :data:`qsym._kernels.CELL_REACHES`); a cell already filled keeps its address. Whether
+    the cells were filled from a bundle (False: ``entry`` has none, or it was not loaded).
 
     ``RuntimeError`` if the bundle gave no address for a kernel (not expected: its
     compiled code names each one)."""
@@ -142,7 +162,11 @@ def fill_cells(entry: str) -> bool:
         return True
     # its compiled entry point called as is: a dispatcher's call would type the array
     # (numba imports numpy.ma at its first ndarray: 7-15 ms, qsym._tiers.plain_signature)
-    made.compile(SIGNATURE)
+    if load_only:
+        if not _loaded(made):
+            return False
+    else:
+        made.compile(SIGNATURE)
     out = np.zeros(len(names), dtype=np.int64)
     made.overloads[SIGNATURE].entry_point(out)  # (its code lives as long as the process)
     with _fill_lock:

@@ -1261,7 +1261,7 @@ def _fill_from_bundle(name: str) -> None:
     """Fill the cells entry point ``name`` calls through from its cell bundle, one library
     for all of them (:mod:`qsym._cell_bundles`: 4-5 ms of CPU where each loaded alone
     cost the 12x8 HEA's first gradient about 9), if numba's index lists it for this machine
-    (nothing is compiled: without it, each is loaded alone as before)."""
+    and its file loads (nothing is compiled: without it, each is loaded alone as before)."""
     from . import _cell_bundles as bundles
     from . import _kernels as kernels
 
@@ -1271,7 +1271,7 @@ def _fill_from_bundle(name: str) -> None:
     if _exiting or bundles.SIGNATURE not in cached_signatures(made):
         return
     try:
-        bundles.fill_cells(name)
+        bundles.fill_cells(name, load_only=True)
     except Exception:  # noqa: BLE001 - each kernel is loaded alone then, as before
         logger.debug("the cell bundle of %s failed", name, exc_info=True)
 

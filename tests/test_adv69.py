@@ -119,3 +119,68 @@ def test_device_seeds_numpy_accepts_draw_pennylanes_samples(kind):
     for bad in ([1, -2], [1.5], 1.5, "a"):
         with pytest.raises(qml.DeviceError, match="non-negative int"):
             qml.device("default.qubit", wires=2, seed=bad)
+
+
+BUNDLE_CHILD = r"""
+import json, sys
+from numba.core import event
+from qsym import _cell_bundles as bundles, _kernels as kernels, _tiers as tiers
+
+name = "program_value_and_grad_into"
+if sys.argv[1] == "compile":  # the entry point and its bundle in numba's cache
+    getattr(kernels, name).compile(kernels.CELL_SIGNATURES[name])
+    bundles.compile_bundles()
+    raise SystemExit
+made = bundles.bundle(name)
+listed = bundles.SIGNATURE in tiers.cached_signatures(made)
+made._cache.load_overload = lambda sig, ctx: None  # its cache file refused (damaged, gone)
+attempts = []
+made._compiler.compile = lambda *a, **k: attempts.append(a) or (_ for _ in ()).throw(
+    RuntimeError("a compile on the first answer's path"))
+compiles = []
+
+class Listener(event.Listener):
+    def on_start(self, ev):
+        compiles.append(str(ev.data.get("dispatcher")))
+
+    def on_end(self, ev):
+        pass
+
+event.register("numba:compile", Listener())
+before = {c: kernels.CELLS[c].value for c in bundles.members(name)}
+tiers._fill_from_bundle(name)
+print(json.dumps({"listed": listed, "attempts": len(attempts), "compiles": compiles,
+                  "unfilled_before": not any(before.values())}))
+"""
+
+
+def _bundle_child(mode: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, QSYM_WARMUP="0",
+               PYTHONPATH=os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-c", BUNDLE_CHILD, mode], env=env, text=True,
+                          capture_output=True, timeout=900, cwd=str(repo))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1]) if mode != "compile" else {}
+
+
+def test_a_cell_bundle_whose_file_does_not_load_is_not_compiled_on_the_first_answers_path():
+    """first69's cell bundles: the warm-up thread (and a first compiled call, on the
+    caller's thread) fills an entry point's cells from its bundle when numba's index lists
+    it. When the bundle's data file did not load (damaged, planted, removed: qsym's checked
+    cache refuses it), numba's ``Dispatcher.compile`` compiled the bundle, which compiles
+    its kernels' whole call tree again: the 12x8 HEA's first parameter-shift gradient took
+    50-85 s instead of 0.07-0.1 s (a flipped byte, a truncation, a removed or swapped
+    ``.nbc``; measured at load 16, benchmarks/results/adv69-2026-12-07.md). Now nothing is
+    compiled there (no numba compile event, independently of qsym) and each kernel is
+    loaded alone, as without a bundle."""
+    _bundle_child("compile")
+    got = _bundle_child("check")
+    assert got["listed"] and got["unfilled_before"], got
+    assert got["attempts"] == 0 and got["compiles"] == [], got
