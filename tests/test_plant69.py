@@ -18,7 +18,7 @@ from qsym import _kernels as kernels, _tiers as tiers
 
 name = "program_value_and_grad_into"
 tree = [name] + kernels.cells_reached(name)  # the entry point and its cells' kernels
-attempts, compiles, listed = [], [], {}
+attempts, listed = [], {}
 real_cached = tiers.cached_signatures
 
 
@@ -38,30 +38,24 @@ for k in tree:
 tiers.cached_signatures = lambda disp: list(listed.get(id(disp), ())) or real_cached(disp)
 
 
-class Listener(event.Listener):
-    def on_start(self, ev):
-        compiles.append(str(ev.data.get("dispatcher")))
-
-    def on_end(self, ev):
-        pass
+recording = event.install_recorder("numba:compile")  # numba's own record of its compiles
+recorder = recording.__enter__()
 
 
-event.register("numba:compile", Listener())
+def layers(w):
+    for layer in range(2):
+        for i in range(3):
+            qml.RX(w[layer, i], wires=i)
+        qml.CZ(wires=[0, 1])
+        qml.CNOT(wires=[1, 2])
+    qml.CRY(w[0, 0] * w[1, 2], wires=[2, 0])
+    return qml.expval(qml.PauliX(0) @ qml.PauliZ(2) - 0.3 * qml.PauliY(1))
 
 
-def hea(w, n=4):
-    for i in range(n):
-        qml.RY(w[i], wires=i)
-        qml.RZ(w[n + i], wires=i)
-    for i in range(n):
-        qml.CNOT(wires=[i, (i + 1) % n])
-    qml.CRX(w[0] * w[1], wires=[0, 2])
-    return qml.expval(qml.PauliZ(0) @ qml.PauliX(2) + 0.5 * qml.PauliY(1))
-
-
-node = qml.QNode(hea, qml.device("default.qubit", wires=4), diff_method="parameter-shift")
-w = np.linspace(-1.1, 0.9, 8)
+node = qml.QNode(layers, qml.device("default.qubit", wires=3), diff_method="parameter-shift")
+w = np.linspace(-1.1, 0.9, 6).reshape(2, 3)
 e = node.compiled((w,), {})[0]
+w = w.reshape(-1)  # (the entry takes its inputs flat)
 d = np.zeros(0)
 twin = types.SimpleNamespace(**{name: tiers._kernel_twins()[name]})
 seen = []
@@ -88,6 +82,7 @@ for how, k in (("plain", tiers.PLAIN_KERNELS),
                             for a, b in zip(ref, got)),
                 "twin_calls": tiers.twin_calls - before}
 jobs = sorted(str(key[0]) for key in tiers._kernel_jobs)
+compiles = [str(ev.data.get("dispatcher")) for _, ev in recorder.buffer]
 print(json.dumps({"out": out, "attempts": len(attempts), "compiles": compiles,
                   "jobs": jobs, "loaded": bool(disp.overloads)}))
 """
