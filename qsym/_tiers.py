@@ -1751,13 +1751,17 @@ def plain_signature(args):
 class _Plain:
     """A kernel library entry point as :data:`PLAIN_KERNELS` hands it out: a call with
     plain arrays (:func:`plain_signature`) of a signature compiled in this process, or
-    listed in numba's index on disk (loaded at the call), runs that overload's entry point;
-    any other call, the dispatcher (which types, loads or compiles, as before)."""
+    listed in numba's index on disk (loaded at the call, with the kernels its cells reach:
+    never compiled; one whose file does not load runs the twin while a background process
+    compiles it, :func:`_load_without_compiling`), runs that overload's entry point; any
+    other call, the dispatcher (which types, loads or compiles, as before)."""
 
-    __slots__ = ("disp", "known")
+    __slots__ = ("disp", "known", "name")
 
-    def __init__(self, disp):
-        self.disp, self.known = disp, {}
+    def __init__(self, disp, name=None):
+        # (name: the kernel library's entry point; with it, a signature listed on disk whose
+        # file does not load runs the twin while it is compiled elsewhere)
+        self.disp, self.known, self.name = disp, {}, name
 
     def __call__(self, *args):
         entry = self.known.get(tuple(map(_arg_kind, args)))
@@ -1774,11 +1778,11 @@ class _Plain:
         sig = plain_signature(args)
         if sig is None:
             return disp(*args)
-        if sig in disp.overloads or sig in cached_signatures(disp):
+        if self.name is not None and (sig in disp.overloads or sig in cached_signatures(disp)):
             # (loaded from disk, or found loaded by the warm-up thread: then this waited
             # for numba's lock; a file that does not load is compiled in the background)
-            missing = _load_without_compiling(disp.py_func.__name__, sig)
-            twin = _twin_meanwhile(disp.py_func.__name__, missing) if missing else None
+            missing = _load_without_compiling(self.name, sig)
+            twin = _twin_meanwhile(self.name, missing) if missing else None
             if twin is not None:
                 twin_calls += 1
                 return twin(*args)
@@ -1800,7 +1804,7 @@ class _PlainKernels:
 
         value = getattr(kernels, name)
         if isinstance(value, Dispatcher):
-            value = _Plain(value)
+            value = _Plain(value, name)
         setattr(self, name, value)
         return value
 
