@@ -2636,6 +2636,8 @@ def load_compiled_only(disp, sig) -> bool:
     50-85 s: stop 69). The load runs under numba's compiler lock, as numba's does."""
     from numba.core.compiler_lock import global_compiler_lock
 
+    if sig in disp.overloads:  # (loaded: no wait for a load or compile elsewhere)
+        return True
     with global_compiler_lock:
         if sig in disp.overloads:
             return True
