@@ -1656,6 +1656,25 @@ def _load_without_compiling(name: str, sig) -> list:
     return missing
 
 
+def loads_without_compiling(name: str) -> bool:
+    """Whether a call of kernel library entry point ``name`` through its dispatcher runs
+    code this process has without compiling: each signature it has loaded, or else that
+    numba's index lists, loaded with the kernels its cells reach
+    (:func:`_load_without_compiling`). False when one did not load (a cache file refused,
+    damaged or gone): a background process compiles it (:func:`request_kernel_compile`)
+    and the caller takes another path (the parallel parameter shift: the serial kernel).
+    True, as before, when nothing is loaded or listed."""
+    from . import _kernels as kernels
+
+    disp = getattr(kernels, name)
+    missing = []
+    for sig in list(disp.overloads) or cached_signatures(disp):
+        missing += _load_without_compiling(name, sig)
+    for kernel, sig in missing:
+        request_kernel_compile(kernel, sig)
+    return not missing
+
+
 def _twin_meanwhile(name: str, missing):
     """Kernel library entry point ``name``'s plain-Python twin (the same bits) if each
     ``(kernel, signature)`` of ``missing`` (not loaded: :func:`_load_without_compiling`) is

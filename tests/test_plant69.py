@@ -17,7 +17,8 @@ import qsym as qml
 from qsym import _kernels as kernels, _tiers as tiers
 
 name = "program_value_and_grad_into"
-tree = [name] + kernels.cells_reached(name)  # the entry point and its cells' kernels
+parallel = "program_value_and_grad_parallel"  # (a later gradient's, on numba's threads)
+tree = [name, parallel] + kernels.cells_reached(name)  # entry points, their cells' kernels
 attempts, listed = [], {}
 real_cached = tiers.cached_signatures
 
@@ -81,10 +82,13 @@ for how, k in (("plain", tiers.PLAIN_KERNELS),
                             np.asarray(a).tobytes() == np.asarray(b).tobytes()
                             for a, b in zip(ref, got)),
                 "twin_calls": tiers.twin_calls - before}
+from numba.core import types as nbtypes
+listed[id(getattr(kernels, parallel))] = [(nbtypes.int64,)]
+parallel_runs = tiers.loads_without_compiling(parallel)
 jobs = sorted(str(key[0]) for key in tiers._kernel_jobs)
 compiles = [str(ev.data.get("dispatcher")) for _, ev in recorder.buffer]
 print(json.dumps({"out": out, "attempts": len(attempts), "compiles": compiles,
-                  "jobs": jobs, "loaded": bool(disp.overloads)}))
+                  "jobs": jobs, "loaded": bool(disp.overloads), "parallel_runs": parallel_runs}))
 """
 
 
@@ -95,7 +99,8 @@ def test_an_entry_kernel_whose_cache_file_does_not_load_runs_its_twin_not_a_comp
     numba's ``Dispatcher.compile`` compiles when the load fails): 4.8 s where 0.07 s is
     expected. Now no numba compile event is raised in that process (numba's own event
     recorder), the gradient is the twin's bit for bit, and the kernel is handed to a
-    background compile (the refused file is never run: nothing is loaded)."""
+    background compile (the refused file is never run: nothing is loaded). So for the
+    parallel parameter-shift kernel a later gradient runs on tier 0."""
     repo = Path(__file__).resolve().parents[1]
     env = dict(os.environ, QSYM_WARMUP="0", QSYM_TIER="python",
                PYTHONPATH=os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")]))
@@ -107,3 +112,6 @@ def test_an_entry_kernel_whose_cache_file_does_not_load_runs_its_twin_not_a_comp
     for how in ("plain", "guarded"):
         assert got["out"][how] == {"same": True, "twin_calls": 1}, got
     assert "program_value_and_grad_into" in got["jobs"] and not got["loaded"], got
+    # a later gradient's parallel kernel (numba's threads) whose file does not load: not
+    # run (the serial kernel is), compiled in the background
+    assert got["parallel_runs"] is False and "program_value_and_grad_parallel" in got["jobs"]
