@@ -2625,3 +2625,30 @@ def clear_cache(folder=None) -> dict:
 
 
 _register_locator()  # before qsym's kernel library defines its functions
+
+
+def load_compiled_only(disp, sig) -> bool:
+    """Whether numba dispatcher ``disp`` has compiled code for the argument types ``sig``
+    in this process, loaded from numba's disk cache now if it was not: never compiled (a
+    cache file refused, damaged or gone: False, and nothing of it is run). numba's own
+    ``Dispatcher.compile`` compiles when the load fails: on a first answer's path that is
+    seconds in the caller's thread (a kernel library entry point, 4.8 s; a cell bundle,
+    50-85 s: stop 69). The load runs under numba's compiler lock, as numba's does."""
+    from numba.core.compiler_lock import global_compiler_lock
+
+    if sig in disp.overloads:  # (loaded: no wait for a load or compile elsewhere)
+        return True
+    with global_compiler_lock:
+        if sig in disp.overloads:
+            return True
+        try:
+            cres = disp._cache.load_overload(sig, disp.targetctx)
+        except Exception:  # noqa: BLE001 - an unreadable file: not loaded (compiled elsewhere)
+            logger.debug("loading %s%s from numba's cache failed", disp, sig, exc_info=True)
+            return False
+        if cres is None:
+            return False
+        disp._cache_hits[sig] += 1  # (as numba's Dispatcher.compile counts a hit)
+        disp.targetctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
+        disp.add_overload(cres)
+        return True

@@ -125,25 +125,6 @@ def bundle(entry: str):
     return made
 
 
-def _loaded(made) -> bool:
-    """Whether bundle ``made``'s compiled code is loaded: from numba's cache if it is not
-    yet, never compiled (a cache file refused, damaged or gone: False). numba's own
-    ``Dispatcher.compile`` compiles when the load fails, which for a bundle recompiles its
-    kernels' whole call tree (50-85 s at load 16, stop 69): a first answer waited for it."""
-    from numba.core.compiler_lock import global_compiler_lock
-
-    with global_compiler_lock:
-        if SIGNATURE in made.overloads:
-            return True
-        cres = made._cache.load_overload(SIGNATURE, made.targetctx)
-        if cres is None:
-            return False
-        made._cache_hits[SIGNATURE] += 1  # (as numba's Dispatcher.compile adds a hit)
-        made.targetctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
-        made.add_overload(cres)
-        return True
-
-
 def fill_cells(entry: str, load_only: bool = False) -> bool:
     """Fill the cells entry point ``entry`` calls through from its bundle (loaded from
     numba's cache, or compiled if it is not there; with ``load_only``, a bundle that
@@ -163,7 +144,7 @@ def fill_cells(entry: str, load_only: bool = False) -> bool:
     # its compiled entry point called as is: a dispatcher's call would type the array
     # (numba imports numpy.ma at its first ndarray: 7-15 ms, qsym._tiers.plain_signature)
     if load_only:
-        if not _loaded(made):
+        if not cache.load_compiled_only(made, SIGNATURE):
             return False
     else:
         made.compile(SIGNATURE)

@@ -884,11 +884,16 @@ class Compiled:
         first gradient on tier 0 runs the serial kernel (the same bits), which the warm-up
         thread loads beside the circuit's build (``tiers.kernels_needed_soon``), and does
         not wait for the parallel one and the launch of numba's threads (45-50 ms of CPU
-        in a new process: the warm-up does both after the first answer)."""
-        if self._shift_once or self.tier != "python":
+        in a new process: the warm-up does both after the first answer). On tier 0 the
+        parallel kernel runs only if it and its cells' kernels load without compiling (a
+        cache file that does not load: the serial kernel, while it is compiled elsewhere)."""
+        if self.tier != "python":
             return True
-        self._shift_once = True
-        return bool(kernels.program_value_and_grad_parallel.overloads)
+        if not self._shift_once:
+            self._shift_once = True
+            if not kernels.program_value_and_grad_parallel.overloads:
+                return False
+        return tiers.loads_without_compiling("program_value_and_grad_parallel")
 
     def _outputs(self):
         """Fresh ``out`` and ``jac`` arrays for a kernel library ``*_into`` entry point."""

@@ -1231,7 +1231,10 @@ def _load_cached(name: str) -> None:
     """Load the cached overloads of kernel library entry point ``name`` that numba's index
     lists for this machine (nothing is compiled), and the kernels its code calls through
     the library's cells (``kernels.cells_reached``: loaded at the first call otherwise, on
-    the caller's thread), each whose call tree's kernels are all cached."""
+    the caller's thread), each whose call tree's kernels are all cached and load. Nothing
+    is compiled (a cache file refused, damaged or gone: the caller runs the twin,
+    :func:`_load_without_compiling`)."""
+    from . import _cache as cache
     from . import _kernels as kernels
 
     _fill_from_bundle(name)  # (before the entry point: its first call finds them filled)
@@ -1239,12 +1242,8 @@ def _load_cached(name: str) -> None:
     for sig in cached_signatures(disp):
         if _exiting:
             return
-        if sig in disp.overloads:
-            continue
-        try:
-            disp.compile(sig)
-        except Exception:  # noqa: BLE001 - the first call will say what is wrong
-            logger.debug("warming %s%s failed", name, sig, exc_info=True)
+        if not cache.load_compiled_only(disp, sig):  # (never compiled here: stop 69)
+            logger.debug("warming %s%s: its cache file did not load", name, sig)
     for callee in kernels.cells_reached(name):
         tree = [callee] + kernels.cells_reached(callee)
         if _exiting or kernels.CELLS[callee].value or not all(
@@ -1252,7 +1251,9 @@ def _load_cached(name: str) -> None:
                 for k in tree):
             continue
         try:
-            kernels.fill_own_cell(callee)
+            if all([cache.load_compiled_only(getattr(kernels, k), kernels.CELL_SIGNATURES[k])
+                    for k in tree]):  # (a file that does not load: the call's twin runs)
+                kernels.fill_own_cell(callee)
         except Exception:  # noqa: BLE001 - the first call will say what is wrong
             logger.debug("warming %s failed", callee, exc_info=True)
 
@@ -1637,6 +1638,61 @@ def request_kernel_compile(name: str, sig) -> bool:
     return True
 
 
+def _load_without_compiling(name: str, sig) -> list:
+    """Load kernel library entry point ``name``'s compiled code for the argument types
+    ``sig`` and that of the kernels its code calls through the library's cells (from their
+    bundle, else each alone: ``kernels.cells_reached``) from numba's disk cache, compiling
+    nothing, and fill those cells if every one loaded. The ``(kernel, signature)`` pairs
+    that did not load (a cache file refused, damaged or gone): empty when a call runs
+    compiled code only. numba's own load compiles when its file does not load: a damaged
+    file of the entry point made a first gradient compile it in the caller's thread (4.8 s
+    where 0.07 s is expected: stop 69), a cell's kernel would be compiled at the call."""
+    from . import _cache as cache
+    from . import _kernels as kernels
+
+    _fill_from_bundle(name)  # (its cells' kernels first: the entry point's call fills them)
+    callees = [c for c in kernels.cells_reached(name) if not kernels.CELLS[c].value]
+    missing = [(c, kernels.CELL_SIGNATURES[c]) for c in callees if not cache.load_compiled_only(
+        getattr(kernels, c), kernels.CELL_SIGNATURES[c])]
+    if not cache.load_compiled_only(getattr(kernels, name), sig):
+        missing.append((name, sig))
+    if not missing:
+        for callee in callees:  # (callees first: each loaded, nothing compiled)
+            kernels.fill_own_cell(callee)
+    return missing
+
+
+def loads_without_compiling(name: str) -> bool:
+    """Whether a call of kernel library entry point ``name`` through its dispatcher runs
+    code this process has without compiling: each signature it has loaded, or else that
+    numba's index lists, loaded with the kernels its cells reach
+    (:func:`_load_without_compiling`). False when one did not load (a cache file refused,
+    damaged or gone): a background process compiles it (:func:`request_kernel_compile`)
+    and the caller takes another path (the parallel parameter shift: the serial kernel).
+    True, as before, when nothing is loaded or listed."""
+    from . import _kernels as kernels
+
+    disp = getattr(kernels, name)
+    missing = []
+    for sig in list(disp.overloads) or cached_signatures(disp):
+        missing += _load_without_compiling(name, sig)
+    for kernel, sig in missing:
+        request_kernel_compile(kernel, sig)
+    return not missing
+
+
+def _twin_meanwhile(name: str, missing):
+    """Kernel library entry point ``name``'s plain-Python twin (the same bits) if each
+    ``(kernel, signature)`` of ``missing`` (not loaded: :func:`_load_without_compiling`) is
+    compiled by a background process meanwhile (:func:`request_kernel_compile`), else None:
+    the caller compiles here, as before (``QSYM_TIER=compiled``, no usable disk cache, that
+    compile done without writing a file that loads)."""
+    twin = _kernel_twins().get(name)
+    if twin is None or not all([request_kernel_compile(k, s) for k, s in missing]):
+        return None
+    return twin
+
+
 class _Guarded:
     """A kernel library entry point with compiled code in this process, as tier 0 calls
     it (:data:`KERNELS`): arguments of a signature it has compiled, or that numba's disk
@@ -1662,11 +1718,14 @@ class _Guarded:
         global twin_calls
         disp = self.disp
         sig = tuple(disp.typeof_pyval(a) for a in args)
-        if sig not in disp.overloads and not _signature_on_disk(self.name, disp, sig):
-            twin = _kernel_twins().get(self.name)
-            if twin is not None and request_kernel_compile(self.name, sig):
-                twin_calls += 1
-                return twin(*args)
+        if sig in disp.overloads or _signature_on_disk(self.name, disp, sig):
+            missing = _load_without_compiling(self.name, sig)
+        else:
+            missing = [(self.name, sig)]
+        twin = _twin_meanwhile(self.name, missing) if missing else None
+        if twin is not None:
+            twin_calls += 1
+            return twin(*args)
         out = disp(*args)  # compiled, loaded now, or compiled here (no background)
         if sig in disp.overloads:
             self.known.add(key)
@@ -1717,13 +1776,17 @@ def plain_signature(args):
 class _Plain:
     """A kernel library entry point as :data:`PLAIN_KERNELS` hands it out: a call with
     plain arrays (:func:`plain_signature`) of a signature compiled in this process, or
-    listed in numba's index on disk (loaded at the call), runs that overload's entry point;
-    any other call, the dispatcher (which types, loads or compiles, as before)."""
+    listed in numba's index on disk (loaded at the call, with the kernels its cells reach:
+    never compiled; one whose file does not load runs the twin while a background process
+    compiles it, :func:`_load_without_compiling`), runs that overload's entry point; any
+    other call, the dispatcher (which types, loads or compiles, as before)."""
 
-    __slots__ = ("disp", "known")
+    __slots__ = ("disp", "known", "name")
 
-    def __init__(self, disp):
-        self.disp, self.known = disp, {}
+    def __init__(self, disp, name=None):
+        # (name: the kernel library's entry point; with it, a signature listed on disk whose
+        # file does not load runs the twin while it is compiled elsewhere)
+        self.disp, self.known, self.name = disp, {}, name
 
     def __call__(self, *args):
         entry = self.known.get(tuple(map(_arg_kind, args)))
@@ -1735,15 +1798,19 @@ class _Plain:
         return getattr(self.disp, attr)
 
     def _new(self, args):
+        global twin_calls
         disp = self.disp
         sig = plain_signature(args)
         if sig is None:
             return disp(*args)
-        if sig not in disp.overloads and sig in cached_signatures(disp):
-            # (its cells' kernels first, from their bundle: the warm-up thread may be
-            # loading it, or the entry point, now: then this waits for numba's lock)
-            _fill_from_bundle(disp.py_func.__name__)
-            disp.compile(sig)  # (loaded from disk, or found loaded by the warm-up thread)
+        if self.name is not None and (sig in disp.overloads or sig in cached_signatures(disp)):
+            # (loaded from disk, or found loaded by the warm-up thread: then this waited
+            # for numba's lock; a file that does not load is compiled in the background)
+            missing = _load_without_compiling(self.name, sig)
+            twin = _twin_meanwhile(self.name, missing) if missing else None
+            if twin is not None:
+                twin_calls += 1
+                return twin(*args)
         cres = disp.overloads.get(sig)
         if cres is None:
             return disp(*args)
@@ -1762,7 +1829,7 @@ class _PlainKernels:
 
         value = getattr(kernels, name)
         if isinstance(value, Dispatcher):
-            value = _Plain(value)
+            value = _Plain(value, name)
         setattr(self, name, value)
         return value
 
