@@ -5815,18 +5815,6 @@ class Exp:
             return base.base, base.scalar
         return base, 1
 
-    def simplify(self):
-        """PennyLane's ``Exp.simplify``: the base simplified, its scalar moved into the
-        coefficient; made aside, not applied.
-
-        >>> import qsym as qml
-        >>> qml.exp(qml.s_prod(2.0, qml.X(0)), 0.5j).simplify()
-        Exp(1j PauliX)
-        """
-        base, factor = self._simplified_base()
-        with not_recording():
-            return Exp(base, self.coeff * factor, num_steps=self.num_steps)
-
     def diagonalizing_gates(self) -> list:
         """The base's diagonalizing gates (an exponential shares its eigenbasis)."""
         return self.base.diagonalizing_gates()

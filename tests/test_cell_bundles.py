@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qsym import _cache as cache, _cell_bundles as bundles, _kernels as kernels
+from qsym import _cache as cache, _cell_bundles as bundles
 
 REPO = Path(__file__).resolve().parents[1]
 
