@@ -88,6 +88,17 @@ def _array(x, what: str) -> np.ndarray:
     raise GateError(f"{what} must be an array of numbers, got {type(x).__name__}")
 
 
+def _as_given(kept, given):
+    """A template's parameter as PennyLane's ``op.data`` holds it: the array autograd traces
+    where the template kept its elements (:func:`_array`: one box per element, which no
+    tape counts as a trainable parameter: ``qml.RandomLayers`` of a differentiated argument
+    under ``diff_method="spsa"`` had a Jacobian of zeros), else what it kept."""
+    if (isinstance(given, Box) and isinstance(kept, np.ndarray) and kept.dtype == object
+            and kept.shape == np.shape(given)):
+        return given
+    return kept
+
+
 def _symbolic(arr: np.ndarray) -> bool:
     return arr.dtype == object and any(
         isinstance(v, sp.Basic) and not v.is_number for v in arr.ravel()
@@ -620,9 +631,9 @@ class Template(GateSequence):
         >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).parameters
         [[0.1, 0.2]]
         """
-        if self._params:
-            return [getattr(self, name) for name in self._params]
         args = self.__dict__.get("_init_args", {})
+        if self._params:
+            return [_as_given(getattr(self, name), args.get(name)) for name in self._params]
         return [args[name] for name in _data_names(type(self), args)]
 
     @property

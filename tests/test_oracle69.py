@@ -153,3 +153,43 @@ def test_a_controlled_square_root_of_a_controlled_gate(gate, root, value):
     h = 1e-5
     assert np.isclose(qml.grad(cost)(qml.numpy.array(x)), (ref(x + h) - ref(x - h)) / (2 * h),
                       atol=1e-8)
+
+
+# --- templates that keep their weights element by element (oracle69's tmpl2 family) -------
+
+_KEPT = {  # template, its weights' shape, its wires
+    "RandomLayers": (lambda w, q: q.RandomLayers(w, wires=[0, 1], seed=5), (1, 3)),
+    "ArbitraryStatePreparation": (lambda w, q: q.ArbitraryStatePreparation(w, wires=[0, 1]), (6,)),
+    "ArbitraryUnitary": (lambda w, q: q.ArbitraryUnitary(w, wires=[0]), (3,)),
+    "AllSinglesDoubles": (lambda w, q: q.AllSinglesDoubles(
+        w, wires=[0, 1, 2, 3], hf_state=np.array([1, 1, 0, 0]), singles=[[0, 2], [1, 3]],
+        doubles=[[0, 1, 2, 3]]), (3,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_KEPT))
+def test_spsa_of_a_template_that_keeps_its_weights_by_element(name):
+    """``diff_method="spsa"`` of a template made from a differentiated argument (main: a
+    Jacobian of exact zeros and autograd's "Output seems independent of input": the
+    template kept one box per weight, so its tape had no trainable parameter). SPSA's
+    estimate along a direction ``d`` of signs is ``(g . d) d`` (central differences of
+    step h on both sides; each weight is one gate's parameter): checked against ``g`` from
+    central differences of the values."""
+    make, shape = _KEPT[name]
+    dev = qml.device("default.qubit", wires=4)
+    H = qml.Hamiltonian([0.3, 0.7, 0.5, 0.4, 0.6], [qml.X(0), qml.Y(1), qml.Z(0) @ qml.X(1),
+                                                   qml.X(0) @ qml.Y(2), qml.Z(0)])
+
+    def body(x):
+        make(qml.math.reshape(x, shape), qml)
+        return qml.expval(H)
+
+    x = np.linspace(0.3, 1.4, int(np.prod(shape)))
+    est = np.asarray(qml.jacobian(qml.QNode(body, dev, diff_method="spsa", gradient_kwargs={
+        "sampler_rng": 7}))(qml.numpy.array(x, requires_grad=True)))
+    f = qml.QNode(body, dev)
+    h = 1e-5
+    g = np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
+    d = np.sign(est)
+    assert np.all(np.abs(est) > 1e-6), est
+    assert np.allclose(est, (g @ d) * d, atol=1e-6), (est, g)
