@@ -1333,6 +1333,11 @@ def _plain(r):
 # ``execute``) and its transforms under the QNode method names they compute
 # ("parameter-shift", "finite-diff", "spsa"): see :func:`tape_gradient`
 DEVICE_GRADIENT: dict = {}
+# PennyLane's expansion of a tape before a gradient transform (trainable templates opened
+# into their gates): qsym.gradients puts it here under "opened"; a QNode's
+# ``gradient_kwargs={"argnum": ...}`` counts its positions on the opened tape
+# (qsym._transform.restrict_trainable), as PennyLane's transforms count them
+GRADIENT_EXPANSIONS: dict = {}
 
 # the QNode/qml.execute options that are the tape gradient's own keywords; "argnum" is
 # applied to the tape's trainable parameters before (qsym._transform.restrict_trainable)

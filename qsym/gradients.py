@@ -42,7 +42,7 @@ from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
 from ._trace import outside_recordings
-from ._tapes import (DEVICE_GRADIENT, QuantumScript, light_cone_params, observable_parameters,
+from ._tapes import (DEVICE_GRADIENT, GRADIENT_EXPANSIONS, QuantumScript, light_cone_params, observable_parameters,
                      postselected_params, tape_qnode)
 from . import _gaussian
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
@@ -2508,6 +2508,7 @@ DEVICE_GRADIENT["param_shift"] = param_shift  # a device's own execute: qsym._ta
 DEVICE_GRADIENT.update({"parameter-shift": _tape_param_shift, "finite-diff": _tape_finite_diff,
                         "spsa": _tape_spsa})
 _tape_spsa.expand_tape = _spsa_expand  # the QNode's autograd path expands first (qsym._tapes)
+GRADIENT_EXPANSIONS["opened"] = _opened  # argnum's positions: qsym._transform.restrict_trainable
 
 
 # --- the parameter-shift Hessian (PennyLane's qml.gradients.parameter_shift_hessian) ------------

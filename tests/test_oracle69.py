@@ -193,3 +193,27 @@ def test_spsa_of_a_template_that_keeps_its_weights_by_element(name):
     d = np.sign(est)
     assert np.all(np.abs(est) > 1e-6), est
     assert np.allclose(est, (g @ d) * d, atol=1e-6), (est, g)
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "finite-diff"])
+@pytest.mark.parametrize("argnum", [[0], [4, 1]])
+def test_argnum_counts_a_templates_weights_one_by_one(method, argnum):
+    """``gradient_kwargs={"argnum": ...}`` counts the parameters of the tape PennyLane's
+    gradient transform is given, its trainable templates opened into gates (PennyLane 0.45.1:
+    ``argnum=[1]`` of ``StronglyEntanglingLayers`` differentiates its weight 1 only). Main:
+    ``[0]`` differentiated the whole array (every column), ``[4, 1]`` raised ArgumentError.
+    Against central differences of the values, the other columns zero."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def body(x):
+        qml.StronglyEntanglingLayers(qml.math.reshape(x, (1, 2, 3)), wires=[0, 1])
+        return qml.expval(qml.Z(0) @ qml.X(1) + 0.5 * qml.Y(0))
+
+    x = np.linspace(0.3, 1.4, 6)
+    f = qml.QNode(body, dev)
+    h = 1e-6
+    g = np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(6)])
+    want = np.where(np.isin(np.arange(6), argnum), g, 0.0)
+    node = qml.QNode(body, dev, diff_method=method, gradient_kwargs={"argnum": argnum})
+    got = qml.jacobian(node)(qml.numpy.array(x, requires_grad=True))
+    assert np.allclose(got, want, atol=1e-5 if method == "finite-diff" else 1e-8), (got, want)
