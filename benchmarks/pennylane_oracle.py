@@ -4042,6 +4042,17 @@ def tmpl2_case(rep, case, spec, meas, rng):
     tape_case(rep, c, e, gm)
     grads_case(rep, c, e, gm, rng)
     broadcast_case(rep, c, e, meas, rng)
+    x = e["params"]
+    if not len(x) or any(op["kind"] == "mcm" for op in e["ops"]):
+        return
+    # gradient_kwargs' argnum: positions on the tape with the templates opened (PennyLane's)
+    argnum = sorted({int(a) for a in rng.integers(0, 4, size=int(rng.integers(1, 3)))})
+    for m in ("parameter-shift", "finite-diff"):
+        def jac(qml, m=m):
+            node = run(qml, e, gm, x, m, gradient_kwargs={"argnum": argnum})
+            return qml.jacobian(lambda v: flat(qml, node(v)))(qml.numpy.array(x, requires_grad=True))
+        check_pair(rep, c, f"jacobian[{m}, argnum={argnum}]", lambda: jac(qsym), lambda: jac(pl),
+                   2e-4 if m == "finite-diff" else 1e-6)
 
 
 NEW_FAMILIES += (("tmpl2", shown(tmpl2_case)),)

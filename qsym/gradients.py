@@ -2508,7 +2508,20 @@ DEVICE_GRADIENT["param_shift"] = param_shift  # a device's own execute: qsym._ta
 DEVICE_GRADIENT.update({"parameter-shift": _tape_param_shift, "finite-diff": _tape_finite_diff,
                         "spsa": _tape_spsa})
 _tape_spsa.expand_tape = _spsa_expand  # the QNode's autograd path expands first (qsym._tapes)
-GRADIENT_EXPANSIONS["opened"] = _opened  # argnum's positions: qsym._transform.restrict_trainable
+
+
+def _templates_opened(tape):
+    """The tape with :func:`_templates_expanded`'s templates opened (those holding a
+    trainable array, or trainable numbers without a gradient method), the tape itself when
+    none is: where a QNode's ``argnum`` counts positions (a ``Pow`` stays: one position
+    either way)."""
+    ops = _templates_expanded(tape.operations)
+    if len(ops) == len(tape.operations) and all(a is b for a, b in zip(ops, tape.operations)):
+        return tape
+    return tape.copy(operations=ops)
+
+
+GRADIENT_EXPANSIONS["opened"] = _templates_opened  # argnum: qsym._transform.restrict_trainable
 
 
 # --- the parameter-shift Hessian (PennyLane's qml.gradients.parameter_shift_hessian) ------------
