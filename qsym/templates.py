@@ -5875,8 +5875,10 @@ class _BlockNetwork(Template):
 
     @property
     def parameters(self) -> list:
-        """``[template_weights]``, or ``[]`` without weights (PennyLane's data)."""
-        return [] if self.template_weights is None else [self.template_weights]
+        """``[template_weights]``, or ``[]`` without weights (PennyLane's data: autograd's
+        array as given, :func:`_as_given`)."""
+        given = self.__dict__.get("_init_args", {}).get("template_weights")
+        return [] if self.template_weights is None else [_as_given(self.template_weights, given)]
 
     @classmethod
     def _unflatten(cls, data, metadata):

@@ -157,10 +157,18 @@ def test_a_controlled_square_root_of_a_controlled_gate(gate, root, value):
 
 # --- templates that keep their weights element by element (oracle69's tmpl2 family) -------
 
-_KEPT = {  # template, its weights' shape, its wires
+def _block(weights, wires):
+    qml.RY(weights[0], wires=wires[0])
+    qml.RX(weights[1], wires=wires[1])
+    qml.CNOT(wires=wires)
+
+
+_KEPT = {  # template, its weights' shape
     "RandomLayers": (lambda w, q: q.RandomLayers(w, wires=[0, 1], seed=5), (1, 3)),
     "ArbitraryStatePreparation": (lambda w, q: q.ArbitraryStatePreparation(w, wires=[0, 1]), (6,)),
     "ArbitraryUnitary": (lambda w, q: q.ArbitraryUnitary(w, wires=[0]), (3,)),
+    "TTN": (lambda w, q: q.TTN([0, 1, 2, 3], 2, _block, 2, template_weights=w), (3, 2)),
+    "MPS": (lambda w, q: q.MPS([0, 1, 2], 2, _block, 2, template_weights=w), (2, 2)),
     "AllSinglesDoubles": (lambda w, q: q.AllSinglesDoubles(
         w, wires=[0, 1, 2, 3], hf_state=np.array([1, 1, 0, 0]), singles=[[0, 2], [1, 3]],
         doubles=[[0, 1, 2, 3]]), (3,)),
