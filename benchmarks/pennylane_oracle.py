@@ -4055,12 +4055,23 @@ def tmpl2_case(rep, case, spec, meas, rng):
     hessian_case(rep, c, e, meas, rng)  # (second derivatives by each method, up to 8 inputs)
     # gradient_kwargs' argnum: positions on the tape with the templates opened (PennyLane's)
     argnum = sorted({int(a) for a in rng.integers(0, 4, size=int(rng.integers(1, 3)))})
+
+    def jac(qml, m):
+        node = run(qml, e, gm, x, m, gradient_kwargs={"argnum": argnum})
+        return qml.jacobian(lambda v: flat(qml, node(v)))(qml.numpy.array(x, requires_grad=True))
+    ps, eps = outcome(lambda: jac(pl, "parameter-shift"))
+    fd, efd = outcome(lambda: jac(pl, "finite-diff"))
+    if eps is None and efd is None and not onp.allclose(onp.asarray(ps, dtype=complex),
+                                                        onp.asarray(fd, dtype=complex), atol=2e-4):
+        # PennyLane's own methods count argnum's positions on different tapes where a
+        # template computes its gates' angles (ParticleConservingU2's CRX(2w) left
+        # untrainable on its parameter-shift tape) or a qml.exp is opened: no reference
+        rep.refused(c, "known: PennyLane's argnum Jacobians by parameter shift and finite "
+                    "differences disagree (no reference)", RuntimeError("PennyLane's"))
+        return
     for m in ("parameter-shift", "finite-diff"):
-        def jac(qml, m=m):
-            node = run(qml, e, gm, x, m, gradient_kwargs={"argnum": argnum})
-            return qml.jacobian(lambda v: flat(qml, node(v)))(qml.numpy.array(x, requires_grad=True))
-        check_pair(rep, c, f"jacobian[{m}, argnum={argnum}]", lambda: jac(qsym), lambda: jac(pl),
-                   2e-4 if m == "finite-diff" else 1e-6)
+        check_pair(rep, c, f"jacobian[{m}, argnum={argnum}]", lambda m=m: jac(qsym, m),
+                   lambda m=m: jac(pl, m), 2e-4 if m == "finite-diff" else 1e-6)
 
 
 NEW_FAMILIES += (("tmpl2", shown(tmpl2_case)),)
