@@ -1371,7 +1371,9 @@ def _uniform_rotation(name, alpha, controls, target) -> None:
     gray = [i ^ (i >> 1) for i in range(size)]
     signs = np.array([[(-1) ** bin(i & g).count("1") for i in range(size)] for g in gray])
     obj = np.asarray(alpha, dtype=object)
-    if any(isinstance(v, sp.Basic) and not v.is_number for v in obj.ravel()):
+    # (circuit inputs, or autograd's boxes on a tape path: spsa, argnum, transforms)
+    if any(isinstance(v, Box) or (isinstance(v, sp.Basic) and not v.is_number)
+           for v in obj.ravel()):
         cols = list(np.moveaxis(obj, -1, 0))
         theta = [sum(int(signs[i, p]) * cols[p] for p in range(size)) / size for i in range(size)]
         keep = [True] * size
@@ -4699,6 +4701,13 @@ class SpecialUnitary(Template):
     def _build(self):
         th, n, wires = self.theta, self.num_wires, list(self.wires)
         looks = known()
+        if any(isinstance(v, Box) for v in np.asarray(th, dtype=object).ravel()):
+            raise DifferentiationError(
+                "qml.SpecialUnitary of a differentiated argument is not differentiated on a "
+                "tape (diff_method='spsa', gradient_kwargs={'argnum': ...}, a gradient "
+                "transform of the QNode): autograd has no derivative of its matrix exponential "
+                "(PennyLane raises NotImplementedError there); use diff_method='best', "
+                "'parameter-shift' or 'adjoint', which differentiate it exactly")
         if not _symbolic(th) and looks is None:
             _gate("QubitUnitary", self.compute_matrix(np.asarray(th, dtype=float), n), wires=wires)
             return

@@ -225,3 +225,47 @@ def test_argnum_counts_a_templates_weights_one_by_one(method, argnum):
     node = qml.QNode(body, dev, diff_method=method, gradient_kwargs={"argnum": argnum})
     got = qml.jacobian(node)(qml.numpy.array(x, requires_grad=True))
     assert np.allclose(got, want, atol=1e-5 if method == "finite-diff" else 1e-8), (got, want)
+
+
+def test_spsa_of_select_pauli_rot():
+    """``qml.SelectPauliRot`` (one control) under ``diff_method="spsa"`` (main: a bare
+    ValueError "setting an array element with a sequence"; PennyLane answers). Its gates'
+    angles are ``theta = C alpha``, ``C = [[1, 1], [1, -1]] / 2`` (Mottonen's uniformly
+    controlled rotation); SPSA perturbs the gates' angles along signs ``d``, so its estimate
+    is ``C^T (g_theta . d) d`` with ``g_theta = C^-T g``: ``v = C^-T est`` is ``(g_theta . d) d``,
+    checked with ``g`` from central differences of the values."""
+    dev = qml.device("default.qubit", wires=2)
+
+    def body(x):
+        qml.Hadamard(0)
+        qml.Hadamard(1)
+        qml.SelectPauliRot(x, control_wires=[0], target_wire=1, rot_axis="Y")
+        return qml.expval(qml.X(1) + 0.5 * qml.Z(0) @ qml.Z(1))
+
+    x = np.array([0.2, 0.7])
+    est = np.asarray(qml.jacobian(qml.QNode(body, dev, diff_method="spsa", gradient_kwargs={
+        "sampler_rng": 7}))(qml.numpy.array(x, requires_grad=True)))
+    f = qml.QNode(body, dev)
+    h = 1e-6
+    g = np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(2)])
+    C = np.array([[1.0, 1.0], [1.0, -1.0]]) / 2
+    g_theta = np.linalg.solve(C.T, g)
+    v = np.linalg.solve(C.T, est)
+    d = np.sign(v)
+    assert np.all(np.abs(v) > 1e-6), v
+    assert np.allclose(v, (g_theta @ d) * d, atol=1e-6), (v, g_theta)
+
+
+def test_spsa_of_special_unitary_is_refused_by_name():
+    """``qml.SpecialUnitary`` of a differentiated argument on the tape path (spsa): a
+    DifferentiationError naming the methods that differentiate it (main: a bare ValueError
+    from NumPy; PennyLane: NotImplementedError, autograd has no expm derivative)."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def body(x):
+        qml.SpecialUnitary(x, wires=[0])
+        return qml.expval(qml.X(0))
+
+    node = qml.QNode(body, dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 7})
+    with pytest.raises(qml.DifferentiationError, match="diff_method='best', 'parameter-shift'"):
+        qml.jacobian(node)(qml.numpy.array([0.2, 0.3, 0.4], requires_grad=True))
