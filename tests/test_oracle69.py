@@ -269,3 +269,27 @@ def test_spsa_of_special_unitary_is_refused_by_name():
     node = qml.QNode(body, dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 7})
     with pytest.raises(qml.DifferentiationError, match="diff_method='best', 'parameter-shift'"):
         qml.jacobian(node)(qml.numpy.array([0.2, 0.3, 0.4], requires_grad=True))
+
+
+@pytest.mark.parametrize("argnum", [[0], [1]])
+def test_argnum_after_a_state_preparation(argnum):
+    """``gradient_kwargs={"argnum": ...}`` on a circuit that starts with ``qml.StatePrep``
+    (an array parameter on the tape): main differentiated every gate parameter (argnum
+    ignored: a silent wrong Jacobian; PennyLane 0.45.1 masks). Against central
+    differences of the values, masked to the gates at those positions (RX(x2), RY(x3))."""
+    dev = qml.device("default.qubit", wires=1)
+
+    def body(x):
+        qml.StatePrep(np.array([0.6, 0.8j]), wires=0)
+        qml.RX(x[2], wires=0)
+        qml.RY(x[3], wires=0)
+        return qml.expval(qml.X(0))
+
+    x = np.array([0.5, -0.65, -0.5, 3.96])
+    f = qml.QNode(body, dev)
+    h = 1e-6
+    g = np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(4)])
+    want = np.where(np.isin(np.arange(4), [2 + a for a in argnum]), g, 0.0)
+    node = qml.QNode(body, dev, diff_method="parameter-shift", gradient_kwargs={"argnum": argnum})
+    got = qml.jacobian(node)(qml.numpy.array(x, requires_grad=True))
+    assert np.allclose(got, want, atol=1e-8), (got, want)
