@@ -4061,6 +4061,12 @@ def tmpl2_case(rep, case, spec, meas, rng):
         return qml.jacobian(lambda v: flat(qml, node(v)))(qml.numpy.array(x, requires_grad=True))
     ps, eps = outcome(lambda: jac(pl, "parameter-shift"))
     fd, efd = outcome(lambda: jac(pl, "finite-diff"))
+    if (eps is None) != (efd is None):
+        # one of PennyLane's methods raised where the other answered (its param_shift's
+        # UnboundLocalError for IQPEmbedding, seed 6950 case 4): no reference
+        rep.refused(c, "known: PennyLane's argnum Jacobian raised by one method only (no "
+                    "reference)", eps or efd)
+        return
     if eps is None and efd is None and not onp.allclose(onp.asarray(ps, dtype=complex),
                                                         onp.asarray(fd, dtype=complex), atol=2e-4):
         # PennyLane's own methods count argnum's positions on different tapes where a
