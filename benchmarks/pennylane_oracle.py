@@ -316,6 +316,8 @@ def apply(qml, op, x, mcms):
         return apply_embedding(qml, op, x)
     if kind == "moreop":
         return apply_moreop(qml, op, x)
+    if kind == "tmpl2":
+        return apply_tmpl2(qml, op, x)
     if kind == "matop":
         return apply_matop(qml, op)
     if kind == "channel":
@@ -896,7 +898,7 @@ FAMILIES = ("block", "coeffs", "hessian", "multijac", "samples", "bshots", "mcms
             "arith", "manyterms", "sprod", "metric", "pshessian", "bshotvec", "embed", "mcmexpr",
             "evolve", "fdorder", "hermham", "argnum", "optim", "opexpr", "statejac", "obsprobs",
             "multibatch", "hessgrad", "blockmetric", "specs", "quantities", "mcmspecs", "argjac", "moreops", "shotgrad",
-            "layered", "forms", "manyctrl", "mixednoise", "sharedev")
+            "layered", "forms", "manyctrl", "mixednoise", "sharedev", "tmpl2")
 
 
 def draw_block(rng, n, params):
@@ -3907,6 +3909,178 @@ def sharedev_case(rep, case, spec, meas, rng):
 
 NEW_FAMILIES += (("manyctrl", shown(manyctrl_case)), ("mixednoise", shown(mixednoise_case)),
                  ("sharedev", shown(sharedev_case)))
+
+
+# --- templates a careful independent oracle would also draw (stop 69): chemistry ansatzes,
+# QAOA/IQP embeddings, random layers, tensor networks, state preparations mid-list -----------
+
+TEMPLATES2 = ("QAOAEmbedding", "RandomLayers", "ArbitraryStatePreparation", "AllSinglesDoubles",
+              "GateFabric", "ParticleConservingU1", "ParticleConservingU2", "kUpCCGSD",
+              "FermionicSingleExcitation", "FermionicDoubleExcitation", "BasisEmbedding",
+              "GroverOperator", "FlipSign", "MPS", "TTN", "IQPEmbedding")
+# the fewest wires each needs (the 4-wire chemistry ansatzes: exactly 4)
+_TMPL2_WIRES = {"AllSinglesDoubles": 4, "GateFabric": 4, "kUpCCGSD": 4,
+                "FermionicDoubleExcitation": 4, "ParticleConservingU1": 2,
+                "ParticleConservingU2": 2, "FermionicSingleExcitation": 2, "GroverOperator": 2,
+                "MPS": 2, "TTN": 2}
+
+
+def _tmpl2_shape(name, k, h):
+    """The trainable array's shape (PennyLane's ``shape`` helpers where it has them)."""
+    L = h["layers"]
+    if name == "QAOAEmbedding":
+        return pl.QAOAEmbedding.shape(L, k)
+    if name == "RandomLayers":
+        return (L, h["n_rot"])
+    if name == "ArbitraryStatePreparation":
+        return (2 ** (k + 1) - 2,)
+    if name == "AllSinglesDoubles":
+        return (3,)
+    if name in ("GateFabric", "ParticleConservingU1", "ParticleConservingU2"):
+        return getattr(pl, name).shape(L, k)
+    if name == "kUpCCGSD":
+        return pl.kUpCCGSD.shape(L, k, 0)
+    if name in ("FermionicSingleExcitation", "FermionicDoubleExcitation"):
+        return ()
+    if name in ("MPS", "TTN"):
+        return (k - 1, 2)
+    if name == "IQPEmbedding":
+        return (k,)
+    return None  # no trainable data
+
+
+def draw_tmpl2(rng, n, params):
+    """One template of :data:`TEMPLATES2` that fits ``n`` wires (else a table gate): fixed
+    data in ``hyper`` (wires as positions into ``wires``: labels are relabelled), trainable
+    data's indices in ``idx`` (QAOAEmbedding: the features first, then the weights)."""
+    name = str(rng.choice(TEMPLATES2))
+    need = _TMPL2_WIRES.get(name, 1)
+    if n < need:
+        return draw_gate(rng, n, params)
+    k = 4 if need == 4 else int(rng.integers(need, n + 1))
+    if name == "TTN":
+        k = 2 if k < 4 else 4
+    if name == "ArbitraryStatePreparation":
+        k = min(k, 3)
+    wires = [int(w) for w in rng.permutation(n)[:k]]
+    h = {"layers": int(rng.integers(1, 3)), "n_rot": int(rng.integers(1, 4)),
+         "seed": int(rng.integers(0, 1000)), "ratio": float(rng.uniform(0.2, 0.8)),
+         "imprimitive": str(rng.choice(["CNOT", "CZ"])), "field": str(rng.choice(["X", "Y", "Z"])),
+         "rotations": sorted({str(r) for r in rng.choice(["RX", "RY", "RZ"], size=2)}),
+         "bits": [int(b) for b in rng.integers(0, 2, size=k)], "pi": bool(rng.random() < 0.5),
+         "flip": int(rng.integers(0, 2**k)), "repeats": int(rng.integers(1, 3))}
+    if name in ("GateFabric", "kUpCCGSD", "AllSinglesDoubles"):
+        h["bits"] = [1, 1, 0, 0]
+    shape = _tmpl2_shape(name, k, h)
+    h["shape"] = None if shape is None else tuple(int(s) for s in shape)
+    size = (k if name == "QAOAEmbedding" else 0) + (0 if shape is None else int(onp.prod(shape)))
+    idx = list(range(len(params), len(params) + size))
+    params.extend(draw_param(rng) for _ in idx)
+    return {"kind": "tmpl2", "name": name, "wires": wires, "idx": idx, "hyper": h}
+
+
+def _tn_block(qml):
+    def block(weights, wires):
+        qml.RY(weights[0], wires=wires[0])
+        qml.RX(weights[1], wires=wires[1])
+        qml.CNOT(wires=wires)
+    return block
+
+
+def apply_tmpl2(qml, op, x):
+    name, w, h = op["name"], op["wires"], op["hyper"]
+    idx = op["idx"]
+    if name == "QAOAEmbedding":
+        k = len(w)
+        f = qml.math.stack([x[..., i] for i in idx[:k]], axis=-1)
+        p = qml.math.reshape(qml.math.stack([x[..., i] for i in idx[k:]], axis=-1),
+                             x.shape[:-1] + h["shape"])
+        return qml.QAOAEmbedding(f, p, wires=w, local_field=h["field"])
+    if h["shape"] == ():
+        p = x[..., idx[0]]
+    elif h["shape"] is not None:
+        p = qml.math.reshape(qml.math.stack([x[..., i] for i in idx], axis=-1),
+                             x.shape[:-1] + h["shape"])
+    if name == "RandomLayers":
+        return qml.RandomLayers(p, wires=w, ratio_imprim=h["ratio"], seed=h["seed"],
+                                imprimitive=getattr(qml, h["imprimitive"]),
+                                rotations=[getattr(qml, r) for r in h["rotations"]])
+    if name == "ArbitraryStatePreparation":
+        return qml.ArbitraryStatePreparation(p, wires=w)
+    if name == "AllSinglesDoubles":
+        return qml.AllSinglesDoubles(p, wires=w, hf_state=onp.array(h["bits"]),
+                                     singles=[[w[0], w[2]], [w[1], w[3]]], doubles=[w])
+    if name == "GateFabric":
+        return qml.GateFabric(p, wires=w, init_state=onp.array(h["bits"]), include_pi=h["pi"])
+    if name in ("ParticleConservingU1", "ParticleConservingU2"):
+        return getattr(qml, name)(p, wires=w, init_state=onp.array(h["bits"]))
+    if name == "kUpCCGSD":
+        return qml.kUpCCGSD(p, wires=w, k=h["layers"], delta_sz=0, init_state=onp.array(h["bits"]))
+    if name == "FermionicSingleExcitation":
+        return qml.FermionicSingleExcitation(p, wires=w)
+    if name == "FermionicDoubleExcitation":
+        return qml.FermionicDoubleExcitation(p, wires1=w[:2], wires2=w[2:])
+    if name == "BasisEmbedding":
+        return qml.BasisEmbedding(onp.array(h["bits"]), wires=w)
+    if name == "GroverOperator":
+        return qml.GroverOperator(wires=w)
+    if name == "FlipSign":
+        return qml.FlipSign(h["flip"], wires=w)
+    if name in ("MPS", "TTN"):
+        return getattr(qml, name)(w, 2, _tn_block(qml), 2, template_weights=p)
+    return qml.IQPEmbedding(p, wires=w, n_repeats=h["repeats"])
+
+
+def tmpl2_case(rep, case, spec, meas, rng):
+    """1-2 templates of :data:`TEMPLATES2` inserted (after the state preparations): values,
+    the tape's parameters, every method's Jacobian (PennyLane's backprop the reference; spsa
+    against its spsa with the same sampler_rng), a broadcast batch, the Hessian by each
+    method (:func:`hessian_case`) and ``gradient_kwargs={"argnum": ...}`` Jacobians (positions
+    on the tape with the templates opened), against PennyLane."""
+    e = note(with_inserted(rng, spec, draw_tmpl2, 3))
+    gm = [m for m in meas if m[0] not in ("state", "dm")] or [("expval", {"word": "Z", "wires": [0]})]
+    c = case + "/tmpl2[" + ",".join(op["name"] for op in e["ops"] if op["kind"] == "tmpl2") + "]"
+    mps = any(op["kind"] == "tmpl2" and op["name"] == "MPS" and op["idx"] for op in e["ops"])
+    values_case(rep, c, e, meas)
+    tape_case(rep, c, e, gm)
+    if mps:  # (qsym's spsa has no reference: the exact methods against PennyLane's backprop)
+        rep.refused(c, "known: PennyLane's gradient transforms of a QNode with qml.MPS of trainable "
+                    "weights raise (benchmarks/pl_fault_mps_gradient.py): no spsa or argnum reference",
+                    RuntimeError("PennyLane's fault"))
+    grads_case(rep, c, e, gm, rng, [m for m in METHODS if not (mps and m == "spsa")])
+    broadcast_case(rep, c, e, meas, rng)
+    x = e["params"]
+    if not len(x) or mps or any(op["kind"] == "mcm" for op in e["ops"]):
+        return
+    hessian_case(rep, c, e, meas, rng)  # (second derivatives by each method, up to 8 inputs)
+    # gradient_kwargs' argnum: positions on the tape with the templates opened (PennyLane's)
+    argnum = sorted({int(a) for a in rng.integers(0, 4, size=int(rng.integers(1, 3)))})
+
+    def jac(qml, m):
+        node = run(qml, e, gm, x, m, gradient_kwargs={"argnum": argnum})
+        return qml.jacobian(lambda v: flat(qml, node(v)))(qml.numpy.array(x, requires_grad=True))
+    ps, eps = outcome(lambda: jac(pl, "parameter-shift"))
+    fd, efd = outcome(lambda: jac(pl, "finite-diff"))
+    if (eps is None) != (efd is None):
+        # one of PennyLane's methods raised where the other answered (its param_shift's
+        # UnboundLocalError for IQPEmbedding, seed 6950 case 4): no reference
+        rep.refused(c, "known: PennyLane's argnum Jacobian raised by one method only (no "
+                    "reference)", eps or efd)
+        return
+    if eps is None and efd is None and not onp.allclose(onp.asarray(ps, dtype=complex),
+                                                        onp.asarray(fd, dtype=complex), atol=2e-4):
+        # PennyLane's own methods count argnum's positions on different tapes where a
+        # template computes its gates' angles (ParticleConservingU2's CRX(2w) left
+        # untrainable on its parameter-shift tape) or a qml.exp is opened: no reference
+        rep.refused(c, "known: PennyLane's argnum Jacobians by parameter shift and finite "
+                    "differences disagree (no reference)", RuntimeError("PennyLane's"))
+        return
+    for m in ("parameter-shift", "finite-diff"):
+        check_pair(rep, c, f"jacobian[{m}, argnum={argnum}]", lambda m=m: jac(qsym, m),
+                   lambda m=m: jac(pl, m), 2e-4 if m == "finite-diff" else 1e-6)
+
+
+NEW_FAMILIES += (("tmpl2", shown(tmpl2_case)),)
 
 
 def adversarial_cases(rng):

@@ -865,6 +865,45 @@ def _link_gates(op) -> None:
         g._made_by = (op, gates)  # (a template's gates too: templates.Template._record)
 
 
+def check_recorded_order(op) -> None:
+    """Refuse a symbolic operator whose gates the active tape holds in another order than
+    its ``table_gates``: a circuit applies the gates in the order they were recorded (made),
+    not in ``table_gates``' order, so such an operator would be silently wrong (stop 68's
+    first ``Controlled.pow`` of a gate controlled on 0s made the power before the ``X`` gates
+    around it). The gates on the tape must appear there as a subsequence of ``table_gates``,
+    in order (matched from the tape's end, where they were just recorded); gates not on it
+    (made aside) are not checked.
+
+    >>> import qsym as qml
+    >>> from qsym._trace import Tape, recording
+    >>> with recording(Tape()):
+    ...     a, b = qml.X(0), qml.RX(0.2, wires=0)
+    ...     check_recorded_order(SymbolicOp(qml.X(1), (b, a), wires=[0]))
+    Traceback (most recent call last):
+    ...
+    qsym.errors.GateError: ...recorded its gates in another order than its table_gates...
+    """
+    tape, gates = active_tape(), op._gates
+    if tape is None or not gates or len(gates) < 2:
+        return
+    items = getattr(tape, "items", None)
+    if items is None:
+        return
+    ids = getattr(items, "ids", None)
+    on = [g for g in gates if ids is None or id(g) in ids]
+    i = len(items) - 1
+    for g in reversed(on):  # each gate at a position before the next one's
+        while i >= 0 and items[i] is not g:
+            i -= 1
+        if i < 0:
+            raise GateError(
+                f"qsym bug: {type(op).__name__} of {op.base!r} recorded its gates in another order than its table_gates "
+                f"({list(gates)!r}); a circuit would apply them in the recorded order. Please "
+                "report it; meanwhile apply the gates of qml.matrix(op) another way "
+                "(qml.QubitUnitary(qml.matrix(op), wires))")
+        i -= 1
+
+
 def owned_runs(items) -> list:
     """The items a function recorded, as ``(index, item, gates)``: each run of table gates
     that one symbolic operator wrote, in order and whole, as that operator (PennyLane's
@@ -3934,7 +3973,12 @@ class SymbolicOp(Operation):
         return bool(getattr(self._base, "has_matrix", True))
 
     def __init__(self, base, gates, wires, hyper=()):
-        self._base, self._gates = base, None if gates is None else tuple(gates)
+        # (a gate written as a symbolic operator, ``CNOT ** 0.5``'s ``Controlled(SX)``: its
+        # table gates, which the tape holds; ``qml.ctrl`` of the power controls those)
+        self._base, self._gates = base, None if gates is None else tuple(
+            t for g in gates for t in (g.table_gates if isinstance(g, SymbolicOp) else (g,)))
+        if gates is not None and any(isinstance(g, SymbolicOp) for g in gates):
+            self._wrote_symbolic = True  # (its decomposition: PennyLane's, not these gates)
         self._base_params = vars(base).get("params")  # (data set on the base later: see data)
         self.params = tuple(base.params if hasattr(base, "params") else base.data)
         self._tensors = tuple(getattr(base, "_tensors", ()))
@@ -3943,6 +3987,7 @@ class SymbolicOp(Operation):
         self.id = None
         self.num_params, self.num_wires = len(self.params), len(self.wires)
         _link_gates(self)
+        check_recorded_order(self)
         # PennyLane's queue: the base and the gates written for it leave, this joins
         take_over(self, (base, *(self._gates or ())))
 
@@ -4451,6 +4496,7 @@ class PowOperation(SymbolicOp):
 
     compared_by_base = True  # qml.equal: the exponent, then the base (PennyLane's rule)
     _principal = False  # its gates are the principal matrix power (qsym._opmath.pow)
+    _wrote_symbolic = False  # base.pow(z) gave symbolic operators (CNOT ** 0.5: C(SX))
 
     def __init__(self, base, gates, z):
         super().__init__(base, gates, base.wires, (("z", z),))
@@ -4692,7 +4738,8 @@ class PowOperation(SymbolicOp):
         if (isinstance(self._base, Prod) and isinstance(self._z, (int, np.integer))
                 and self._z > 0):
             return [_user_copy(self._base) for _ in range(int(self._z))]
-        if self._gates is not None and not self._principal and not _flipped_gate(self._base):
+        if (self._gates is not None and not self._principal and not _flipped_gate(self._base)
+                and not self._wrote_symbolic):
             return super().decomposition()  # (a flipped control: PennyLane's base.pow(z))
         try:
             return list(self._base.pow(self._z))

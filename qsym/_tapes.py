@@ -1333,6 +1333,11 @@ def _plain(r):
 # ``execute``) and its transforms under the QNode method names they compute
 # ("parameter-shift", "finite-diff", "spsa"): see :func:`tape_gradient`
 DEVICE_GRADIENT: dict = {}
+# PennyLane's expansion of a tape before a gradient transform (trainable templates opened
+# into their gates): qsym.gradients puts it here under "opened"; a QNode's
+# ``gradient_kwargs={"argnum": ...}`` counts its positions on the opened tape
+# (qsym._transform.restrict_trainable), as PennyLane's transforms count them
+GRADIENT_EXPANSIONS: dict = {}
 
 # the QNode/qml.execute options that are the tape gradient's own keywords; "argnum" is
 # applied to the tape's trainable parameters before (qsym._transform.restrict_trainable)
@@ -1970,6 +1975,11 @@ def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
             refuse_derivative(tape)
         return _carried_run(tape, device, carried, finish)
     data = gate_parameters(tape)
+    if tape._trainable is not None and any(isinstance(d, Box) for d in data):
+        # under qml.grad, parameters not trainable (a QNode's argnum) are constants, also
+        # on a tape holding an array parameter (a StatePrep's state: the path below)
+        keep = set(tape._trainable)
+        data = [d if i in keep else getval(d) for i, d in enumerate(data)]
     if any(np.ndim(d) for d in data):  # a broadcast tape: one argument per parameter
         node = tape_qnode(tape, device, split=True)
         return _plain(node(*[d if isinstance(d, Box) or np.iscomplexobj(d)  # a Kraus matrix
@@ -1983,9 +1993,6 @@ def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
         # new shadow per shifted tape (PennyLane's)
         return _shadow_run(tape, device, data)
     if any(isinstance(d, Box) for d in data):  # under qml.grad: autograd sees the call
-        if tape._trainable is not None:  # parameters not trainable: constants
-            keep = set(tape._trainable)
-            data = [d if i in keep else getval(d) for i, d in enumerate(data)]
         return _plain(node(anp.stack([anp.real(d) for d in data])))
     return _plain(node(np.array([float(np.real(d)) for d in data], dtype=np.float64)))
 

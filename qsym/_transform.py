@@ -40,7 +40,7 @@ from ._shots import Shots
 from . import devices as _devices
 from .devices import Device, own_derivatives, runs_own_execute, untransformed_device
 from ._tapes import (EXACT, NO_GRADIENTS, QuantumScript, QuantumTape, apply, device_derivatives, execute,
-                     gate_parameters)
+                     GRADIENT_EXPANSIONS, gate_parameters)
 from ._trace import Tape, active_tape, output_kind, recording
 from .errors import ArgumentError, LevelError, MeasurementError, QuantumFunctionError, TransformError
 from .exceptions import PennyLaneDeprecationWarning
@@ -1227,22 +1227,33 @@ def level_slice(pipeline, level) -> slice:
         f"'device', and 'gradient'. Custom levels are {pipeline.markers}.")
 
 
-def restrict_trainable(tape, argnum) -> None:
+def restrict_trainable(tape, argnum):
     """PennyLane's ``gradient_kwargs={"argnum": ...}`` on a QNode's tape: of the parameters
     autograd differentiates (the trainable ones), only those at the positions ``argnum``
-    stay trainable; the others are constants of the tape (zero derivatives)."""
+    stay trainable; the others are constants of the tape (zero derivatives). The positions
+    count the parameters of the tape PennyLane's gradient transform is given, its trainable
+    templates opened into their gates (``StronglyEntanglingLayers``' weights one position
+    each, not the whole array at 0): that tape is returned (the tape itself without
+    ``argnum``)."""
     if argnum is None:
-        return
+        return tape
     # (the gates': PennyLane's gradient expansion measures trainable coefficients' terms
     # apart, so its argnum positions are among the gates' parameters)
     boxed = [i for i, d in enumerate(gate_parameters(tape)) if isinstance(d, Box)]
     if not boxed:
-        return
+        return tape
+    opened = GRADIENT_EXPANSIONS.get("opened")
+    if opened is not None:
+        new = opened(tape)
+        if new is not tape:
+            tape = new
+            boxed = [i for i, d in enumerate(gate_parameters(tape)) if isinstance(d, Box)]
     bad = [a for a in argnum if a >= len(boxed)]
     if bad:
         raise ArgumentError(f"gradient_kwargs' argnum {list(argnum)} names positions beyond "
                             f"the tape's {len(boxed)} trainable gate parameters")
     tape.trainable_params = [boxed[a] for a in argnum]
+    return tape
 
 
 def qnode_gradient(qnode) -> dict:
@@ -1333,7 +1344,7 @@ def run_qnode(qnode, args, kwargs):
     _check_legacy_method(qnode, tape)
     if not tape.measurements:  # PennyLane's QNode refuses it (as qsym's traced QNode: spsa
         output_kind(result)    # and transforms run this path; was an empty result)
-    restrict_trainable(tape, qnode.gradient_kwargs.get("argnum"))
+    tape = restrict_trainable(tape, qnode.gradient_kwargs.get("argnum"))
     tapes, stack, rewrites = (tape,), [], True
     for bound in pipeline:
         tapes, fn = _one_transform(bound, tapes)

@@ -42,7 +42,7 @@ from ._runtime import DERIVATIVE_CHECKS, QNode, set_shots
 from ._shapes import check_num_directions
 from ._shots import Shots
 from ._trace import outside_recordings
-from ._tapes import (DEVICE_GRADIENT, QuantumScript, light_cone_params, observable_parameters,
+from ._tapes import (DEVICE_GRADIENT, GRADIENT_EXPANSIONS, QuantumScript, light_cone_params, observable_parameters,
                      postselected_params, tape_qnode)
 from . import _gaussian
 from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
@@ -2508,6 +2508,20 @@ DEVICE_GRADIENT["param_shift"] = param_shift  # a device's own execute: qsym._ta
 DEVICE_GRADIENT.update({"parameter-shift": _tape_param_shift, "finite-diff": _tape_finite_diff,
                         "spsa": _tape_spsa})
 _tape_spsa.expand_tape = _spsa_expand  # the QNode's autograd path expands first (qsym._tapes)
+
+
+def _templates_opened(tape):
+    """The tape with :func:`_templates_expanded`'s templates opened (those holding a
+    trainable array, or trainable numbers without a gradient method), the tape itself when
+    none is: where a QNode's ``argnum`` counts positions (a ``Pow`` stays: one position
+    either way)."""
+    ops = _templates_expanded(tape.operations)
+    if len(ops) == len(tape.operations) and all(a is b for a, b in zip(ops, tape.operations)):
+        return tape
+    return tape.copy(operations=ops)
+
+
+GRADIENT_EXPANSIONS["opened"] = _templates_opened  # argnum: qsym._transform.restrict_trainable
 
 
 # --- the parameter-shift Hessian (PennyLane's qml.gradients.parameter_shift_hessian) ------------

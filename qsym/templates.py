@@ -92,6 +92,17 @@ def _array(x, what: str) -> np.ndarray:
     raise GateError(f"{what} must be an array of numbers, got {type(x).__name__}")
 
 
+def _as_given(kept, given):
+    """A template's parameter as PennyLane's ``op.data`` holds it: the array autograd traces
+    where the template kept its elements (:func:`_array`: one box per element, which no
+    tape counts as a trainable parameter: ``qml.RandomLayers`` of a differentiated argument
+    under ``diff_method="spsa"`` had a Jacobian of zeros), else what it kept."""
+    if (isinstance(given, Box) and isinstance(kept, np.ndarray) and kept.dtype == object
+            and kept.shape == np.shape(given)):
+        return given
+    return kept
+
+
 def _symbolic(arr: np.ndarray) -> bool:
     return arr.dtype == object and any(
         isinstance(v, sp.Basic) and not v.is_number for v in arr.ravel()
@@ -655,9 +666,9 @@ class Template(GateSequence):
         >>> AngleEmbedding([0.1, 0.2], wires=[0, 1]).parameters
         [[0.1, 0.2]]
         """
-        if self._params:
-            return [getattr(self, name) for name in self._params]
         args = self.__dict__.get("_init_args", {})
+        if self._params:
+            return [_as_given(getattr(self, name), args.get(name)) for name in self._params]
         return [args[name] for name in _data_names(type(self), args)]
 
     @property
@@ -1381,7 +1392,9 @@ def _uniform_rotation(name, alpha, controls, target) -> None:
     gray = [i ^ (i >> 1) for i in range(size)]
     signs = np.array([[(-1) ** bin(i & g).count("1") for i in range(size)] for g in gray])
     obj = np.asarray(alpha, dtype=object)
-    if any(isinstance(v, sp.Basic) and not v.is_number for v in obj.ravel()):
+    # (circuit inputs, or autograd's boxes on a tape path: spsa, argnum, transforms)
+    if any(isinstance(v, Box) or (isinstance(v, sp.Basic) and not v.is_number)
+           for v in obj.ravel()):
         cols = list(np.moveaxis(obj, -1, 0))
         theta = [sum(int(signs[i, p]) * cols[p] for p in range(size)) / size for i in range(size)]
         keep = [True] * size
@@ -4703,6 +4716,13 @@ class SpecialUnitary(Template):
     def _build(self):
         th, n, wires = self.theta, self.num_wires, list(self.wires)
         looks = known()
+        if any(isinstance(v, Box) for v in np.asarray(th, dtype=object).ravel()):
+            raise DifferentiationError(
+                "qml.SpecialUnitary of a differentiated argument is not differentiated on a "
+                "tape (diff_method='spsa', gradient_kwargs={'argnum': ...}, a gradient "
+                "transform of the QNode): autograd has no derivative of its matrix exponential "
+                "(PennyLane raises NotImplementedError there); use diff_method='best', "
+                "'parameter-shift' or 'adjoint', which differentiate it exactly")
         if not _symbolic(th) and looks is None:
             _gate("QubitUnitary", self.compute_matrix(np.asarray(th, dtype=float), n), wires=wires)
             return
@@ -5879,8 +5899,10 @@ class _BlockNetwork(Template):
 
     @property
     def parameters(self) -> list:
-        """``[template_weights]``, or ``[]`` without weights (PennyLane's data)."""
-        return [] if self.template_weights is None else [self.template_weights]
+        """``[template_weights]``, or ``[]`` without weights (PennyLane's data: autograd's
+        array as given, :func:`_as_given`)."""
+        given = self.__dict__.get("_init_args", {}).get("template_weights")
+        return [] if self.template_weights is None else [_as_given(self.template_weights, given)]
 
     @classmethod
     def _unflatten(cls, data, metadata):

@@ -317,32 +317,43 @@ def test_a_kernel_compiled_to_another_signature_is_refused(monkeypatch):
     assert not cell.value
 
 
+def _cell_readies() -> dict:
+    """Per cell-fill function of the kernel library's source (``X = _cell_ready(name)``):
+    the kernel ``name`` whose cell it fills (read from the source, not from a list)."""
+    import ast
+    from pathlib import Path
+
+    readies = {}
+    for node in ast.parse(Path(kernels.__file__).read_text()).body:
+        if (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call)
+                and getattr(node.value.func, "id", "") == "_cell_ready"):
+            readies[node.targets[0].id] = node.value.args[0].value
+    return readies
+
+
 def test_cells_of_one_signature_compile_to_symbols_of_their_own():
-    """The stand-ins of two cells of one signature (the parameter-shift and the adjoint
-    gradient rows), and every cell's fill, must not compile to one symbol: numba names
-    compiled code by module, qualified name, argument types and a per-process counter, and
-    the kernel library is compiled in several processes, then loaded into one, where every
-    call of a name links to the code loaded first (a batch's parameter-shift rows would
-    run the adjoint's kernel). Without the counter the names must differ."""
-    stand_ins = {"_row_value": kernels._row_value, "_row_grad": kernels._row_grad,
-                 "_row_adjoint": kernels._row_adjoint,
-                 "_row_adjoint_blocked": kernels._row_adjoint_blocked}
-    sigs = {"_row_value": kernels.CELL_SIGNATURES["program_value_into"],
-            "_row_grad": kernels.CELL_SIGNATURES["program_value_and_grad_into"],
-            "_row_adjoint": kernels.CELL_SIGNATURES["program_value_and_grad_adjoint_into"],
-            "_row_adjoint_blocked":
-                kernels.CELL_SIGNATURES["program_value_and_grad_adjoint_blocked_into"]}
+    """The stand-ins of the cells (every function the source decorates
+    ``@_through_own_cell``: two of them share a signature, the parameter-shift and the
+    adjoint gradient rows), and every cell's fill (every ``_cell_ready``), must not compile
+    to one symbol: numba names compiled code by module, qualified name, argument types and a
+    per-process counter, and the kernel library is compiled in several processes, then
+    loaded into one, where every call of a name links to the code loaded first (a batch's
+    parameter-shift rows would run the adjoint's kernel). Without the counter the names must
+    differ. Both read from the source (rev68: a list here missed the stand-ins stop 68 added)."""
+    stand_ins = _kernel_calls()[1]
+    readies = _cell_readies()
+    assert set(stand_ins.values()) == set(kernels.CELL_SIGNATURES)  # a stand-in per cell
+    assert set(readies.values()) <= set(kernels.CELL_SIGNATURES) and readies
+    sigs = {name: kernels.CELL_SIGNATURES[cell] for name, cell in stand_ins.items()}
     assert sigs["_row_grad"] == sigs["_row_adjoint"]  # the case that matters
-    symbols = {name: _compiled_symbols(fn, sigs[name]) for name, fn in stand_ins.items()}
-    readies = {name: _compiled_symbols(getattr(kernels, name), ())
-               for name in ("_value_rows_ready", "_grad_rows_ready", "_adjoint_rows_ready",
-                            "_adjoint_blocked_rows_ready", "_member_ready")}
-    for group in (symbols, readies):
-        for a in group:
-            assert group[a], a
-            for b in group:
-                if a < b:
-                    assert not group[a] & group[b], (a, b, group[a] & group[b])
+    symbols = {name: _compiled_symbols(getattr(kernels, name), sigs[name]) for name in stand_ins}
+    symbols.update({name: _compiled_symbols(getattr(kernels, name), ()) for name in readies})
+    for a in symbols:
+        assert symbols[a], a
+        for b in symbols:
+            if a < b:
+                assert not symbols[a] & symbols[b], (a, b, symbols[a] & symbols[b])
 
 
 def test_the_team_helpers_compile_to_symbols_of_their_own():
