@@ -358,25 +358,50 @@ def traced_unitary(U, n_wires: int):
         U0 = np.array(values[0], dtype=complex).reshape(arr.shape)
     except Exception:  # noqa: BLE001  (a function NumPy lacks: the numbers, as before)
         return U, None
+    moves = []
+    for k, sym in enumerate(syms):
+        dU = np.array(values[k + 1], dtype=complex).reshape(arr.shape)
+        moves.append((sym, at[k], dU))
+    return U0, unitary_carriers(U0, moves, what, looks, n_wires)
+
+
+def unitary_carriers(U0, moves, what: str, looks, n_wires: int) -> list:
+    """The ``(angle, word)`` carriers of :func:`traced_unitary` (``word`` None for the
+    global phase) of a matrix ``U(s)`` computed from a per-call trace's inputs, known at
+    this call by its numbers ``U0`` and, per input, ``moves``: ``(symbol, its number s_0,
+    dU/ds at s_0)``: ``U(s) = V(s) U0`` to first order with ``V`` the carriers' product
+    (``dU/ds U0^dagger = -i c_0 - i/2 sum_P c_P P``; each angle ``sum_s c_s (s - s_0)``,
+    its coefficients and ``s_0`` runtime data, :meth:`Looks.constant`). An input along
+    which ``U`` is not unitary is noted as used by value (no derivative by it); an empty
+    list when no input moves ``U`` unitarily (no carrier gates: a replay records none).
+
+    >>> from qsym._trace import Looks, TracedSymbol
+    >>> x, looks = TracedSymbol("x"), Looks({})
+    >>> U0 = np.eye(2)  # exp(-i x/2 Z) at x = 0: dU/dx = -i/2 Z
+    >>> [w for _, w in unitary_carriers(U0, [(x, 0.0, -0.5j * np.diag([1, -1]))], "RZ", looks, 1)]
+    [None, 'X', 'Y', 'Z']
+    >>> [number for _, number in looks.constants]  # x_0, then the phase's, X's, Y's, Z's c
+    [0.0, -0.0, 0.0, 0.0, 1.0]
+    """
     words = _pauli_words(n_wires)
     mats = [_word_matrix(w) for w in words]
     dim, carriers, carried = 2**n_wires, {None: 0, **{w: 0 for w in words}}, False
-    for k, sym in enumerate(syms):
-        A = np.array(values[k + 1], dtype=complex).reshape(arr.shape) @ U0.conj().T
+    for sym, s0_value, dU in moves:
+        A = np.asarray(dU, dtype=complex) @ np.asarray(U0, dtype=complex).conj().T
         if not np.allclose(A, -A.conj().T, atol=1e-8):  # U not unitary along this input
             looks.by_value.setdefault(sym, what.split(" (")[0] + " that is not unitary "
                                       "along the input")
             continue
         looks.first_order.setdefault(sym, what)
         carried = True
-        s0 = looks.constant(at[k], True)
+        s0 = looks.constant(s0_value, True)
         carriers[None] += looks.constant(-np.trace(A).imag / dim, True) * (sym - s0)
         for w, P in zip(words, mats):
             carriers[w] += looks.constant((2j * np.trace(P @ A) / dim).real, True) * (sym - s0)
     # (no input the matrix is unitary along, e.g. a matrix argument's own entries: no
     # carrier gates; gates by a plain zero were not the trace's own, and the numeric
     # replay, which records none, differed: a TracingError)
-    return U0, [(phi, w) for w, phi in carriers.items()] if carried else []
+    return [(phi, w) for w, phi in carriers.items()] if carried else []
 
 
 @functools.lru_cache(maxsize=64)
@@ -418,7 +443,7 @@ def _take_traced_matrix(name: str, hyper: dict, n_wires: int):
     return carriers
 
 
-def _carrier_gates(carriers, wires) -> list:
+def carrier_gates(carriers, wires) -> list:
     """The gates (recorded) of :func:`traced_unitary`'s ``(angle, word)`` carriers."""
     return [GATE_CLASSES["GlobalPhase"](phi, wires=wires) if w is None else
             GATE_CLASSES["PauliRot"](phi, pauli_word=w, wires=wires) for phi, w in carriers]
@@ -956,7 +981,7 @@ class Operation:
         if tape is not None:
             tape.append(self)
         if carriers is not None:  # the derivative of a matrix of the inputs, after it
-            self._carriers = _carrier_gates(carriers, list(self.wires))
+            self._carriers = carrier_gates(carriers, list(self.wires))
 
     _table_name = None  # a user's subclass of a gate class: the gate's name
     _aux = None  # MultiControlledX's work_wires and work_wire_type, as given

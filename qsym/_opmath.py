@@ -57,7 +57,7 @@ from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefine
                      DifferentiationError, OperandError,
                      EigvalsUndefinedError, GateError, GeneratorUndefinedError,
                      MatrixUndefinedError, MeasurementError, PowUndefinedError,
-                     QuantumFunctionError, SparseMatrixUndefinedError, WireError)
+                     QuantumFunctionError, SparseMatrixUndefinedError, TracingError, WireError)
 from ._gates import (GATES, REGISTRY, STRUCTURED_MIN_WIRES, GateDef, controlled_pauli_form, gate_def,
                      is_sparse_matrix, numeric_matrix_function, pauli_span, register,
                      rule_variant, structured)
@@ -83,6 +83,7 @@ from ._operations import (
     wires_tuple,
     as_observable,
     batched_scalar,
+    carrier_gates,
     expand_matrix,
     mark_used,
     matrix_label,
@@ -90,9 +91,11 @@ from ._operations import (
     sparse_of,
     table_gates,
     user_declares,
+    unitary_carriers,
     written_terms,
+    MATRIX_CARRIER_WIRES,
 )
-from ._trace import (QueueLog, Tape, Traced, active_tape, aside_tape, choice, not_recording,
+from ._trace import (QueueLog, Tape, Traced, active_tape, aside_tape, choice, known, not_recording,
                      outer_tape, recording, recording_root, recording_tapes, take_over)
 from .wires import Wires, order_list
 from . import templates
@@ -5730,6 +5733,9 @@ class Exp:
     def _rotations(self) -> list:
         angles = self._angles()
         if not _all_commute([w for w, _ in angles]):
+            inputs = self._base_inputs()
+            if inputs:  # the base's coefficients are circuit inputs: this call's numbers
+                return self._gates_at_call(inputs)
             # a written word of a zero number (qml.Hamiltonian([0.0, 1.0], [X, Z])) left
             # out, as the merged Pauli sum leaves it: rotations if the rest commute
             merged = self._pauli_form(self.base).terms
@@ -5738,22 +5744,116 @@ class Exp:
                 return self._eigenbasis_gates()
         return [_rotation(w, t) for w, t in angles]
 
+    def _base_inputs(self) -> frozenset:
+        """The circuit inputs (symbols) in the base's Pauli coefficients."""
+        out = set()
+        for h in self._pauli_form(self.base).terms.values():
+            if isinstance(h, np.ndarray) and h.dtype == object:
+                h = next(iter(h.flat), None)
+            e = h.expr if isinstance(h, Traced) else h
+            if isinstance(e, sp.Basic):
+                out |= e.free_symbols
+        return frozenset(out)
+
+    def _gates_at_call(self, inputs) -> list:
+        """``exp(-i theta/2 H(s))`` of non-commuting Pauli words whose coefficients are
+        circuit inputs ``s`` (PennyLane applies its matrix): the matrix has no closed form
+        in them, so traced once it raises a :class:`TracingError` naming them (the QNode then
+        traces at every call); in a per-call trace, the gates a run on this call's numbers
+        records (the eigenbasis gates or, when a word's number is 0, the rotations of the
+        rest: the replay on numbers compares them), ``theta``'s derivative exact in their
+        angles, then rotations by zero that carry the exact first derivative by ``s``
+        (:func:`qsym._operations.unitary_carriers`; the Hessian by ``s`` is refused)."""
+        looks = known()
+        names = ", ".join(sorted(map(str, inputs)))
+        if looks is None:
+            err = TracingError(
+                f"{self!r}: the Pauli words of the base do not commute and its coefficients "
+                f"are the circuit inputs {names}; its matrix has no closed form in them, so "
+                "the QNode traces it at every call (trace='per-call'; trace='once' refuses "
+                "it: use qml.ApproxTimeEvolution / a Trotter product there)")
+            err.symbols = frozenset(inputs)
+            raise err
+        what = ("qml.exp / qml.evolve of non-commuting Pauli words with input coefficients "
+                "(exact first derivatives only)")
+        theta = self._unit_angle()
+        theta0 = self._number_at_call(theta, looks, what)
+        terms = self._pauli_form(self.base).terms
+        wires = list(dict.fromkeys(w for word in terms for w, _ in word))
+        h0 = {w: self._number_at_call(h, looks, what) for w, h in terms.items()}
+        nonzero = [w for w in self._base_terms() if h0.get(w, 0.0) != 0]  # (written order)
+        with recording(Tape()):
+            if _all_commute(nonzero):
+                gates = [_rotation(w, theta * looks.constant(h0[w])) for w in nonzero]
+            else:
+                gates = self._eigenbasis_of({w: h0[w] for w in nonzero}, theta, looks.constant)
+            gates += carrier_gates(self._input_carriers(terms, h0, theta0, wires, inputs,
+                                                        looks, what), wires)
+        return gates
+
+    @staticmethod
+    def _number_at_call(v, looks, what) -> float:
+        """A coefficient's (or angle's) real number at a per-call trace's numbers."""
+        e = v.expr if isinstance(v, Traced) else v
+        z = complex(looks.number(e, what, decides=True)) if isinstance(e, sp.Basic) else \
+            complex(getval(e))
+        if abs(z.imag) > 1e-12:
+            raise GateError(f"exp of a base that is not Hermitian at these inputs ({v} = {z}): "
+                            "the exponential is not a gate")
+        return z.real
+
+    def _input_carriers(self, terms, h0, theta0, wires, inputs, looks, what) -> list:
+        """The carriers of the derivative of ``exp(-i theta0/2 H(s))`` by each input in
+        ``H``'s coefficients (``dU/ds``: the Frechet derivative of the exponential in the
+        direction ``-i theta0/2 dH/ds``, through ``H``'s eigenbasis)."""
+        if len(wires) > MATRIX_CARRIER_WIRES:
+            for sym in inputs:  # (no carriers: a derivative by these inputs is refused)
+                looks.by_value.setdefault(sym, what.split(" (")[0] + f" on more than "
+                                          f"{MATRIX_CARRIER_WIRES} wires")
+            return []
+        mats = {w: _word_matrix(w, wires) for w in terms}
+        M0 = builtins.sum((h0[w] * mats[w] for w in terms), np.zeros((2**len(wires),) * 2))
+        lam, V = np.linalg.eigh(M0)
+        a = -0.5j * theta0 * lam
+        ea = np.exp(a)
+        diff = a[:, None] - a[None, :]
+        small = np.abs(diff) < 1e-12
+        phi = np.where(small, ea[None, :], ea[None, :] * np.expm1(np.where(small, 1, diff))
+                       / np.where(small, 1, diff))  # (e^a_i - e^a_j) / (a_i - a_j)
+        U0 = (V * ea) @ V.conj().T
+        moves = []
+        for sym in sorted(inputs, key=str):
+            dM = builtins.sum((self._number_at_call(sp.diff(getattr(h, "expr", h), sym), looks,
+                                                    what) * mats[w]
+                               for w, h in terms.items() if isinstance(getattr(h, "expr", h),
+                                                                       sp.Basic)),
+                              np.zeros_like(M0))
+            E = V.conj().T @ (-0.5j * theta0 * dM) @ V
+            moves.append((sym, self._number_at_call(sym, looks, what),
+                          V @ (phi * E) @ V.conj().T))
+        return unitary_carriers(U0, moves, what, looks, len(wires))
+
     def _eigenbasis_gates(self) -> list:
         """``exp(-i s H)`` of a base whose Pauli words do not commute, exactly (PennyLane
         applies its matrix): ``H = V diag(lam) V^dagger`` numerically, so the gates are
         ``QubitUnitary(V^dagger)``, the diagonal ``exp(-i s diag(lam))`` as its Z words'
         rotations (``diag(lam) = sum_z c_z Z_z``, commuting: each ``s``-dependent angle is
         ``2 s c_z``, with its proved two-term rule) and ``QubitUnitary(V)``. ``s`` may be a
-        circuit input; the base's coefficients must be numbers."""
+        circuit input; the base's coefficients must be numbers (inputs:
+        :meth:`_gates_at_call`)."""
         terms = as_observable(self.base).terms
-        if any(isinstance(h, Traced) or (isinstance(h, sp.Basic) and not h.is_number)
-               or getval(h) is not h or np.ndim(h) for h in terms.values()):
+        if any(getval(h) is not h or np.ndim(h) for h in terms.values()):
             raise GateError(f"{self!r}: the Pauli words of the base do not commute and its "
-                            "coefficients are circuit inputs (differentiated, or a batch): the "
-                            "exponential "
-                            "is not a product of rotations; use qml.ApproxTimeEvolution / a "
-                            "Trotter product, or numbers as the base's coefficients")
-        theta = self._unit_angle()  # exp(coeff * base) = exp(-i theta/2 base)
+                            "coefficients are autograd values or a batch: the exponential "
+                            "is not a product of rotations; call it with one value at a time "
+                            "inside a QNode (its inputs are then traced), or use "
+                            "qml.ApproxTimeEvolution / a Trotter product")
+        return self._eigenbasis_of(terms, self._unit_angle(), float)
+
+    def _eigenbasis_of(self, terms: dict, theta, number) -> list:
+        """The gates of :meth:`_eigenbasis_gates` of ``terms`` (``{word: number}``) at the
+        angle ``theta``; each Z word's factor ``c_z`` as ``number(c_z)`` (a float, or this
+        call's number as runtime data)."""
         wires = list(dict.fromkeys(w for word in terms for w, _ in word))
         m = builtins.sum(complex(getval(h)) * _word_matrix(word, wires)
                          for word, h in terms.items())
@@ -5773,7 +5873,7 @@ class Exp:
             for z in range(2**n):
                 if abs(c[z]) > tol:
                     word = tuple((wires[j], "Z") for j in range(n) if (z >> (n - 1 - j)) & 1)
-                    gates.append(_rotation(word, theta * float(c[z])))
+                    gates.append(_rotation(word, theta * number(float(c[z]))))
             gates.append(GATE_CLASSES["QubitUnitary"](vecs, wires=wires))
         return gates
 

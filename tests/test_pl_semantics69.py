@@ -1,0 +1,121 @@
+"""PennyLane 0.45.1's semantics left from stop 68 (issue #18): ``qml.evolve`` / ``qml.exp`` of
+non-commuting Pauli words whose coefficients are circuit inputs. Every expected number is
+worked out independently here (SciPy's ``expm`` of the written matrices, central
+differences of it) or was printed by PennyLane 0.45.1 in /work/plvenv (the same code with
+``import pennylane as qml``)."""
+import functools
+
+import numpy as onp
+import pytest
+import scipy.linalg as sl
+
+import qsym as qml
+from qsym import numpy as np
+
+_X = onp.array([[0, 1], [1, 0]], dtype=complex)
+_Y = onp.array([[0, -1j], [1j, 0]])
+_Z = onp.diag([1.0, -1.0]).astype(complex)
+_I = onp.eye(2)
+
+
+def _kron(*ms):
+    return functools.reduce(onp.kron, [onp.asarray(m) for m in ms])
+
+
+def _reference(x, t):
+    """<Z0 X1 + Y0> after RY(0.4) on 0, CNOT(0, 1), exp(-i t (x X0 + 0.7 Z0 Z1)) on
+    |00>: written matrices and SciPy's expm (wire 0 the most significant)."""
+    c, s = onp.cos(0.2), onp.sin(0.2)
+    psi = onp.eye(4)[[0, 1, 3, 2]] @ _kron([c, s], [1, 0]).astype(complex)
+    psi = sl.expm(-1j * t * (x * _kron(_X, _I) + 0.7 * _kron(_Z, _Z))) @ psi
+    return float((psi.conj() @ (_kron(_Z, _X) + _kron(_Y, _I)) @ psi).real)
+
+
+def _central(f, x, t, h=1e-6):
+    return ((f(x + h, t) - f(x - h, t)) / (2 * h), (f(x, t + h) - f(x, t - h)) / (2 * h))
+
+
+def _evolution(form, x, t):
+    if form == "sum":
+        qml.evolve(x * qml.X(0) + 0.7 * qml.Z(0) @ qml.Z(1), t)
+        return
+    H = qml.dot([x, 0.7], [qml.X(0), qml.Z(0) @ qml.Z(1)])
+    if form == "evolve":
+        qml.evolve(H, t)
+    else:
+        qml.exp(H, -1j * t)
+
+
+def _node(form, diff_method="best", **kw):
+    @qml.qnode(qml.device("default.qubit", wires=2), diff_method=diff_method, **kw)
+    def circuit(x, t):
+        qml.RY(0.4, 0)
+        qml.CNOT([0, 1])
+        _evolution(form, x, t)
+        return qml.expval(qml.Z(0) @ qml.X(1) + qml.Y(0))
+    return circuit
+
+
+@pytest.mark.parametrize("form", ["evolve", "sum", "exp"])
+def test_exponential_of_noncommuting_words_with_input_coefficients(form):
+    """PennyLane applies the matrix (value -0.2503715303616202 at floats 0.3, 0.5, printed by
+    PennyLane 0.45.1; it cannot differentiate by x); qsym was refusing with a GateError. Now
+    the value, and the gradient by both inputs by every method, equal SciPy's expm and its
+    central differences."""
+    assert onp.isclose(_node(form)(0.3, 0.5), -0.2503715303616202, atol=1e-12)
+    x, t = np.array(0.3, requires_grad=True), np.array(0.5, requires_grad=True)
+    want = _central(_reference, 0.3, 0.5)
+    for method in ("best", "parameter-shift", "adjoint"):
+        node = _node(form, method)
+        assert onp.isclose(node(x, t), _reference(0.3, 0.5), atol=1e-12)
+        assert onp.allclose(qml.grad(node)(x, t), want, atol=1e-7), method
+
+
+def test_a_zero_input_coefficient_keeps_the_gradient():
+    """At x = 0 a run on numbers leaves the X word out (the merged sum drops a zero term):
+    the gates recorded follow it, and the derivative by x (not zero there) is still carried."""
+    node = _node("evolve", "parameter-shift")
+    x, t = np.array(0.0, requires_grad=True), np.array(0.5, requires_grad=True)
+    assert onp.isclose(node(x, t), _reference(0.0, 0.5), atol=1e-12)
+    assert onp.allclose(qml.grad(node)(x, t), _central(_reference, 0.0, 0.5), atol=1e-7)
+    assert abs(_central(_reference, 0.0, 0.5)[0]) > 0.5  # (a derivative that can fail)
+    # the same QNode at another value of x (a different set of gates) then back again
+    assert onp.isclose(node(np.array(0.8), t), _reference(0.8, 0.5), atol=1e-12)
+
+
+def test_adjoint_and_ctrl_of_the_exponential():
+    """qml.adjoint and qml.ctrl of it: the inverse, and the controlled matrix (SciPy)."""
+    @qml.qnode(qml.device("default.qubit", wires=3), diff_method="parameter-shift")
+    def circuit(x, t):
+        qml.RY(0.4, 0)
+        qml.RX(0.9, 2)
+        qml.adjoint(qml.evolve)(qml.dot([x, 0.7], [qml.X(0), qml.Z(0) @ qml.Z(1)]), t)
+        qml.ctrl(qml.evolve, 2)(qml.dot([x, 0.5], [qml.X(1), qml.Y(0) @ qml.Z(1)]), t)
+        return qml.expval(qml.Z(0) @ qml.X(1) + qml.Y(1))
+
+    def reference(x, t):
+        psi = _kron([onp.cos(0.2), onp.sin(0.2)], [1, 0],
+                    [onp.cos(0.45), -1j * onp.sin(0.45)]).astype(complex)
+        U1 = sl.expm(1j * t * (x * _kron(_X, _I) + 0.7 * _kron(_Z, _Z)))
+        U2 = sl.expm(-1j * t * (x * _kron(_I, _X) + 0.5 * _kron(_Y, _Z)))
+        psi = _kron(U1, _I) @ psi
+        ctrl = _kron(onp.eye(4), onp.diag([1, 0])) + onp.einsum(
+            "ij,kl->ikjl", U2, onp.diag([0, 1])).reshape(8, 8)
+        psi = ctrl @ psi
+        O = _kron(_Z, _X, _I) + _kron(_I, _Y, _I)
+        return float((psi.conj() @ O @ psi).real)
+
+    x, t = np.array(0.3, requires_grad=True), np.array(0.6, requires_grad=True)
+    assert onp.isclose(circuit(x, t), reference(0.3, 0.6), atol=1e-12)
+    assert onp.allclose(qml.grad(circuit)(x, t), _central(reference, 0.3, 0.6), atol=1e-7)
+
+
+def test_traced_once_it_is_refused_and_second_derivatives_are_refused():
+    """trace='once' cannot follow the matrix (no closed form in x): a TracingError naming x;
+    the Hessian by x is refused (first derivatives are exact, not second ones)."""
+    with pytest.raises(qml.TracingError, match="do not commute.*circuit inputs x"):
+        _node("evolve", trace="once")(0.3, 0.5)
+    node = _node("evolve", "parameter-shift")
+    x, t = np.array(0.3, requires_grad=True), np.array(0.5, requires_grad=True)
+    with pytest.raises(qml.DifferentiationError, match="second derivatives by x"):
+        qml.jacobian(qml.grad(node))(x, t)
