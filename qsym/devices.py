@@ -1141,6 +1141,29 @@ class POSTSELECT_MODE(str, enum.Enum):  # noqa: N801 (PennyLane's name)
     __str__ = str.__str__
 
 
+class _ExecutorBackend:
+    """``ExecutionConfig.executor_backend`` (a data descriptor, as a dataclass field's
+    default): None given is PennyLane's default, ``qml.concurrency``'s ``MPPoolExec``
+    class (its ``__post_init__`` sets ``get_executor(ExecBackends.MP_Pool)``), looked up
+    when read, so importing qsym does not import ``qml.concurrency`` (~25 ms)."""
+
+    def __set_name__(self, owner, name):
+        self._slot = "_" + name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return None  # (the field's default, as dataclasses reads it)
+        value = obj.__dict__.get(self._slot)
+        if value is None:
+            from .concurrency import ExecBackends, get_executor
+
+            value = get_executor(ExecBackends.MP_Pool)
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__[self._slot] = value
+
+
 @dataclasses.dataclass(frozen=True)
 class ExecutionConfig:
     """PennyLane's ``qml.devices.ExecutionConfig``: options of an execution, accepted by
@@ -1154,6 +1177,8 @@ class ExecutionConfig:
     'parameter-shift'
     >>> ExecutionConfig().mcm_config
     MCMConfig(mcm_method=None, postselect_mode=None)
+    >>> ExecutionConfig().executor_backend.__name__  # None given: PennyLane's default
+    'MPPoolExec'
     >>> ExecutionConfig(grad_on_execution="yes")
     Traceback (most recent call last):
         ...
@@ -1170,7 +1195,7 @@ class ExecutionConfig:
     derivative_order: int = 1
     mcm_config: Any = dataclasses.field(default_factory=lambda: MCMConfig())
     convert_to_numpy: bool = True
-    executor_backend: Any = None
+    executor_backend: Any = _ExecutorBackend()  # None: PennyLane's default, MPPoolExec
 
     def __post_init__(self):
         object.__setattr__(self, "interface", Interface(self.interface))

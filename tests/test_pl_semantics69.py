@@ -119,3 +119,25 @@ def test_traced_once_it_is_refused_and_second_derivatives_are_refused():
     x, t = np.array(0.3, requires_grad=True), np.array(0.5, requires_grad=True)
     with pytest.raises(qml.DifferentiationError, match="second derivatives by x"):
         qml.jacobian(qml.grad(node))(x, t)
+
+
+def test_execution_configs_default_executor_backend_is_pennylanes():
+    """PennyLane 0.45.1: ``ExecutionConfig().executor_backend`` is
+    ``pennylane.concurrency.executors.native.multiproc.MPPoolExec`` (its __post_init__ sets
+    ``get_executor(ExecBackends.MP_Pool)`` for None); qsym's was None. A backend given
+    stays; the field stays frozen and survives dataclasses.replace."""
+    import dataclasses
+
+    from qsym.concurrency.executors import ExecBackends, get_executor
+    from qsym.concurrency.executors.native.multiproc import MPPoolExec
+
+    config = qml.devices.ExecutionConfig()
+    assert config.executor_backend is MPPoolExec
+    assert qml.devices.ExecutionConfig(executor_backend=None).executor_backend is MPPoolExec
+    threads = get_executor(ExecBackends.CF_ThreadPool)
+    given = qml.devices.ExecutionConfig(executor_backend=threads)
+    assert given.executor_backend is threads and given != config
+    assert dataclasses.replace(given, interface="autograd").executor_backend is threads
+    assert "executor_backend=<class " in repr(config)
+    with pytest.raises(dataclasses.FrozenInstanceError, match="executor_backend"):
+        config.executor_backend = None
