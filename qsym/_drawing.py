@@ -698,17 +698,22 @@ def _with_id(label: str, base: str, op) -> str:
     does not).
 
     >>> import warnings, qsym as qml
-    >>> with warnings.catch_warnings():
-    ...     warnings.simplefilter("ignore")
+    >>> with warnings.catch_warnings(record=True) as seen:
+    ...     warnings.simplefilter("always")
     ...     _with_id("RX(0.30)", "RX", qml.RX(0.3, wires=0, id="a"))
     'RX(0.30,"a")'
+    >>> [str(w.message)[:47] for w in seen]  # the id's, then the label's (PennyLane's)
+    ["The 'id' argument is deprecated and will be rem", "Using 'id' to add a custom label to your operat"]
     """
     import warnings
 
     tag = f'"{op.id}"'
-    with warnings.catch_warnings():  # (the deprecation warning: once, where the id was given)
-        warnings.simplefilter("ignore")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
         shows = tag in op.label()
+    for w in seen:  # PennyLane's label warns that an id as a label is deprecated (its
+        if "custom label" in str(w.message):  # drawer calls it); the id's own, not again
+            warnings.warn(w.message, w.category, stacklevel=2)
     if not shows:
         return label
     return label[:-1] + "," + tag + ")" if label != base and label.endswith(")") \

@@ -1564,6 +1564,12 @@ class Operation:
         if self.name in _PAULI_REP_GATES:  # PennyLane's, from the matrix (exact sums)
             terms = pauli_decomposition(np.asarray(self.matrix(), dtype=complex),
                                         tuple(self.wires)).terms
+            # PennyLane's sentences: letters in the gate's wire order (SWAP([1, 0]):
+            # X(1) @ X(0)), real numbers real
+            at = {w: i for i, w in enumerate(self.wires)}
+            terms = {tuple(sorted(word, key=lambda p: at[p[0]])):
+                     (c.real if isinstance(c, complex) and c.imag == 0 else c)
+                     for word, c in terms.items()}
         elif self.name in ("PauliX", "PauliY", "PauliZ") and len(self.wires) == 1:
             terms = {((self.wires[0], self.name[-1]),): 1}  # as_observable's, without it
         elif row is None or row.pauli is None or self.name == "Hadamard" or (
@@ -5297,6 +5303,22 @@ class _Arithmetic(Observable):
         """The operator as a ``qml.pauli.PauliSentence``, or None without a Pauli form."""
         if not _has_pauli_rep(self):
             return None  # PennyLane's: an operand without one (Hadamard, a rotation) has none
+        if isinstance(self, (Prod, Sum)) and self.operands and not isinstance(
+                self, LinearCombination):
+            # PennyLane's: the operands' sentences multiplied (added) in order, so a word's
+            # letters follow the product's order (X(1) @ Z(0), not wire order)
+            reps = [op.pauli_rep for op in self.operands]
+            if all(r is not None for r in reps):
+                out = METHODS["pauli_rep"]({})
+                if isinstance(self, Prod):
+                    out += reps[0]
+                    for rep in reps[1:]:
+                        out = out @ rep
+                    return out
+                for rep in reps:
+                    for word, v in rep.items():
+                        out[word] += v
+                return out
         # (every operand has one: the terms, of the operands' Pauli forms or, for S, T, SX,
         # ..., of the matrix; the same whether or not terms() ran before)
         return METHODS["pauli_rep"](self.terms)

@@ -141,3 +141,50 @@ def test_execution_configs_default_executor_backend_is_pennylanes():
     assert "executor_backend=<class " in repr(config)
     with pytest.raises(dataclasses.FrozenInstanceError, match="executor_backend"):
         config.executor_backend = None
+
+
+# PennyLane 0.45.1's repr of op.pauli_rep (printed in /work/plvenv, newlines as spaces): a
+# product's sentence multiplies its operands' in order, so a word's letters follow the
+# product (X(1) @ Z(0)); a gate's (SWAP([1, 0])) follows its wires
+PL_PAULI_REPS = [
+    (lambda: qml.X(1) @ qml.Z(0), "1.0 * X(1) @ Z(0)"),
+    (lambda: qml.prod(qml.Y(2), qml.X(1), qml.Z(0)), "1.0 * Y(2) @ X(1) @ Z(0)"),
+    (lambda: qml.s_prod(0.5, qml.X(1) @ qml.Z(0)), "0.5 * X(1) @ Z(0)"),
+    (lambda: qml.sum(qml.X(1) @ qml.Z(0), qml.Y(3) @ qml.Y(2)),
+     "1.0 * X(1) @ Z(0) + 1.0 * Y(3) @ Y(2)"),
+    (lambda: qml.dot([1.0, 2.0], [qml.X(1) @ qml.Z(0), qml.Z(1) @ qml.X(0)]),
+     "1.0 * X(1) @ Z(0) + 2.0 * Z(1) @ X(0)"),
+    (lambda: qml.X(0) @ qml.Y(0) @ qml.Z(2) @ qml.X(1), "1j * Z(0) @ Z(2) @ X(1)"),
+    (lambda: qml.prod(qml.X(1) @ qml.Z(0), qml.Y(1)), "1j * Z(1) @ Z(0)"),
+    (lambda: qml.prod(qml.sum(qml.X(1), qml.Z(0)), qml.sum(qml.Y(1), qml.Z(2))),
+     "1j * Z(1) + 1.0 * X(1) @ Z(2) + 1.0 * Z(0) @ Y(1) + 1.0 * Z(0) @ Z(2)"),
+    (lambda: qml.prod(qml.X(0), qml.X(0)), "1.0 * I"),
+    (lambda: qml.X("b") @ qml.Z("a"), "1.0 * X(b) @ Z(a)"),
+    (lambda: qml.SWAP([1, 0]), "0.5 * I + 0.5 * X(1) @ X(0) + 0.5 * Y(1) @ Y(0) + 0.5 * Z(1) @ Z(0)"),
+    (lambda: qml.ISWAP([1, 0]),
+     "0.5 * I + 0.5j * X(1) @ X(0) + 0.5j * Y(1) @ Y(0) + 0.5 * Z(1) @ Z(0)"),
+]
+
+
+@pytest.mark.parametrize("make, want", PL_PAULI_REPS)
+def test_pauli_rep_words_in_pennylanes_order(make, want):
+    assert repr(make().pauli_rep).replace("\n", " ") == want
+
+
+def test_drawing_an_id_label_warns_as_pennylane():
+    """PennyLane 0.45.1's qml.draw of an operator with an id shows it and warns twice: the
+    id argument's deprecation where it is given, and its label's ("Using 'id' to add a
+    custom label ... deprecated", from Operator.label); qsym warned only the first."""
+    import warnings
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def circuit(x):
+        qml.RX(x, 0, id="lab")
+        return qml.expval(qml.Z(0))
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert qml.draw(circuit)(0.3) == '0: ──RX(0.30,"lab")─┤  <Z>'
+    labels = [w for w in seen if "custom label" in str(w.message)]
+    assert len(labels) == 1 and labels[0].category is qml.exceptions.PennyLaneDeprecationWarning
+    assert "pennylane.drawer.label" in str(labels[0].message)
