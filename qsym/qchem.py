@@ -1696,7 +1696,9 @@ def _taper_sentence(ps, generators, paulixops, paulix_sector, wires, strict=True
                             "or -1) per generator (qml.qchem.optimal_sector)")
     if any(v not in (1, -1) for v in paulix_sector):
         raise ArgumentError(f"paulix_sector must hold eigenvalues +1 or -1; got {paulix_sector}")
-    u = _clifford_sentence(generators, paulixops)
+    # (as PennyLane's: the Clifford made an operator and read back as a sentence, whose
+    # word order sets the order of the tapered terms)
+    u = _sentence(_clifford_sentence(generators, paulixops).operation(), "the Clifford")
     xs = [next(iter(_sentence(x, "a Pauli-X operator"))) for x in paulixops]
     if any(len(w) != 1 or next(iter(w.values())) != "X" for w in xs):
         raise ArgumentError(f"paulixops must be single-qubit PauliX operators; got {paulixops}")
@@ -1706,12 +1708,12 @@ def _taper_sentence(ps, generators, paulixops, paulix_sector, wires, strict=True
     transformed = u @ ps @ u
     out = PauliSentence()
     for word, c in transformed.items():
-        if isinstance(c, numbers.Number) and abs(c) <= 1e-12:
-            continue
-        sign = 1
+        # (a word of coefficient 0 still takes its place: PennyLane's terms come in the
+        # order their words first appear; the sum of each is pruned below)
+        sign, zero = 1, isinstance(c, numbers.Number) and abs(c) <= 1e-12
         for w, v in zip(xwires, paulix_sector):
             p = word.get(w, "I")
-            if p not in "IX" and strict:
+            if p not in "IX" and strict and not zero:
                 warnings.warn(f"the operator does not commute with the symmetry generators "
                               f"(U H U has {word}, a {p} on the tapered wire {w!r}): its {p} "
                               "letters on tapered wires are dropped, as PennyLane drops them; "
@@ -1754,7 +1756,16 @@ def taper(h, generators, paulixops, paulix_sector):
     u_wires = [w for g in list(generators) + list(paulixops) for w in g.wires]
     wires = _all_wires(getattr(h, "wires", ps.wires), u_wires)
     out, n = _taper_sentence(ps, generators, paulixops, paulix_sector, wires)
-    return _operator_on(out, n)
+    if not out:
+        return _operator_on(out, n)
+    # PennyLane's result: simplify(0.0 * I(0..n-1) + dot(coeffs, words)), its terms (and so
+    # its wires) in the order PennyLane's simplification leaves them
+    from ._opmath import SProd, Sum, dot, simplify
+
+    identity = PauliWord({}).operation(wire_order=list(range(n)))
+    words = [PauliWord({i: w[i] for i in range(n) if i in w}).operation(
+        wire_order=list(range(n))) for w in out]
+    return simplify(Sum(SProd(0.0, identity), dot(list(out.values()), words)))
 
 
 def _operator_on(ps: PauliSentence, n: int):
@@ -2098,7 +2109,7 @@ def _taper_pauli_sentence(ps_h, generators, paulixops, paulix_sector):
     >>> ps = PauliSentence({PauliWord({0: "Z", 1: "Z"}): 1.0})
     >>> coeffs, ops = _taper_pauli_sentence(ps, [qml.Z(0) @ qml.Z(1)], [qml.X(1)], [-1]).terms()
     >>> [round(float(c), 12) for c in coeffs], ops
-    ([-1.0], [I()])
+    ([-1.0], [I(0)])
     """
     return taper(ps_h, generators, paulixops, paulix_sector)
 

@@ -188,3 +188,25 @@ def test_drawing_an_id_label_warns_as_pennylane():
     labels = [w for w in seen if "custom label" in str(w.message)]
     assert len(labels) == 1 and labels[0].category is qml.exceptions.PennyLaneDeprecationWarning
     assert "pennylane.drawer.label" in str(labels[0].message)
+
+
+def test_tapered_hamiltonians_terms_in_pennylanes_order():
+    """qml.taper of HeH+ (the qubit tapering demo's molecule): PennyLane 0.45.1's terms, in
+    its order (the words' first appearance in U H U, words of zero coefficient included;
+    qsym's order was I, Z(0), X(0) @ Z(1), ...), and its coefficients."""
+    geometry = np.array([[0.0, 0.0, -0.87818361], [0.0, 0.0, 0.87818362]], requires_grad=False)
+    molecule = qml.qchem.Molecule(["He", "H"], geometry, charge=1)
+    H, qubits = qml.qchem.molecular_hamiltonian(molecule)
+    generators = qml.symmetry_generators(H)
+    paulixops = qml.paulix_ops(generators, qubits)
+    sector = qml.qchem.optimal_sector(H, generators, molecule.n_electrons)
+    assert sector == [-1, -1]
+    coeffs, ops = qml.taper(H, generators, paulixops, sector).terms()
+    assert [repr(o) for o in ops] == ["I()", "Z(1)", "Z(0)", "Z(0) @ Z(1)", "X(0) @ Z(1)",
+                                      "X(0)", "X(1)", "Z(0) @ X(1)", "Y(0) @ Y(1)"]
+    assert onp.allclose(coeffs, [-1.9460392674, 0.5160925231, 0.5160925231, 0.1238556639,
+                                 -0.1160863218, -0.1160863227, 0.1160863227, 0.1160863218,
+                                 -0.1268302014], atol=2e-9)
+    small = qml.taper(qml.Z(0) @ qml.Z(1) + 0.5 * qml.X(0) @ qml.X(1), [qml.Z(0) @ qml.Z(1)],
+                      [qml.X(1)], [-1])
+    assert repr(small) == "(\n    -0.9999999999999998 * I(0)\n  + -0.4999999999999999 * X(0)\n)"
