@@ -365,15 +365,17 @@ def traced_unitary(U, n_wires: int):
     return U0, unitary_carriers(U0, moves, what, looks, n_wires)
 
 
-def unitary_carriers(U0, moves, what: str, looks, n_wires: int) -> list:
+def unitary_carriers(U0, moves, what: str, looks, n_wires: int, sparse: bool = False) -> list:
     """The ``(angle, word)`` carriers of :func:`traced_unitary` (``word`` None for the
     global phase) of a matrix ``U(s)`` computed from a per-call trace's inputs, known at
     this call by its numbers ``U0`` and, per input, ``moves``: ``(symbol, its number s_0,
     dU/ds at s_0)``: ``U(s) = V(s) U0`` to first order with ``V`` the carriers' product
     (``dU/ds U0^dagger = -i c_0 - i/2 sum_P c_P P``; each angle ``sum_s c_s (s - s_0)``,
-    its coefficients and ``s_0`` runtime data, :meth:`Looks.constant`). An input along
-    which ``U`` is not unitary is noted as used by value (no derivative by it); an empty
-    list when no input moves ``U`` unitarily (no carrier gates: a replay records none).
+    its coefficients and ``s_0`` runtime data, :meth:`Looks.constant`). Every word of
+    ``n_wires`` is a carrier (one structure for every call), or with ``sparse`` only the
+    words some input moves (many wires: ``4^n`` words). An input along which ``U`` is not
+    unitary is noted as used by value (no derivative by it); an empty list when no input
+    moves ``U`` unitarily (no carrier gates: a replay records none).
 
     >>> from qsym._trace import Looks, TracedSymbol
     >>> x, looks = TracedSymbol("x"), Looks({})
@@ -382,10 +384,11 @@ def unitary_carriers(U0, moves, what: str, looks, n_wires: int) -> list:
     [None, 'X', 'Y', 'Z']
     >>> [number for _, number in looks.constants]  # x_0, then the phase's, X's, Y's, Z's c
     [0.0, -0.0, 0.0, 0.0, 1.0]
+    >>> [w for _, w in unitary_carriers(U0, [(x, 0.0, -0.5j * np.diag([1, -1]))], "RZ", looks,
+    ...                                 1, sparse=True)]
+    [None, 'Z']
     """
-    words = _pauli_words(n_wires)
-    mats = [_word_matrix(w) for w in words]
-    dim, carriers, carried = 2**n_wires, {None: 0, **{w: 0 for w in words}}, False
+    words, dim, rows = _pauli_words(n_wires), 2**n_wires, []
     for sym, s0_value, dU in moves:
         A = np.asarray(dU, dtype=complex) @ np.asarray(U0, dtype=complex).conj().T
         if not np.allclose(A, -A.conj().T, atol=1e-8):  # U not unitary along this input
@@ -393,15 +396,23 @@ def unitary_carriers(U0, moves, what: str, looks, n_wires: int) -> list:
                                       "along the input")
             continue
         looks.first_order.setdefault(sym, what)
-        carried = True
+        # c_P = Re(2i tr(P A) / dim) for every word but the identity (its phase apart)
+        c = (2j * np.asarray(pauli_coefficients(A, n_wires))[1:]).real
+        rows.append((sym, s0_value, -np.trace(A).imag / dim, c))
+    if not rows:
+        # (no input the matrix is unitary along, e.g. a matrix argument's own entries: no
+        # carrier gates; gates by a plain zero were not the trace's own, and the numeric
+        # replay, which records none, differed: a TracingError)
+        return []
+    kept = range(len(words)) if not sparse else [
+        i for i in range(len(words)) if any(abs(r[3][i]) > 1e-13 for r in rows)]
+    carriers = {None: 0, **{words[i]: 0 for i in kept}}
+    for sym, s0_value, phase, c in rows:
         s0 = looks.constant(s0_value, True)
-        carriers[None] += looks.constant(-np.trace(A).imag / dim, True) * (sym - s0)
-        for w, P in zip(words, mats):
-            carriers[w] += looks.constant((2j * np.trace(P @ A) / dim).real, True) * (sym - s0)
-    # (no input the matrix is unitary along, e.g. a matrix argument's own entries: no
-    # carrier gates; gates by a plain zero were not the trace's own, and the numeric
-    # replay, which records none, differed: a TracingError)
-    return [(phi, w) for w, phi in carriers.items()] if carried else []
+        carriers[None] += looks.constant(phase, True) * (sym - s0)
+        for i in kept:
+            carriers[words[i]] += looks.constant(c[i], True) * (sym - s0)
+    return [(phi, w) for w, phi in carriers.items()]
 
 
 @functools.lru_cache(maxsize=64)
@@ -455,13 +466,6 @@ def _pauli_words(n: int) -> list:
     for _ in range(n):
         words = [w + p for w in words for p in "IXYZ"]
     return [w for w in words if set(w) != {"I"}]
-
-
-def _word_matrix(word: str) -> np.ndarray:
-    out = np.eye(1)
-    for p in word:
-        out = np.kron(out, PAULI[p] if p != "I" else np.eye(2))
-    return out
 
 
 def _deprecated_id(id):  # noqa: A002  (PennyLane's name)

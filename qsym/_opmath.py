@@ -93,7 +93,6 @@ from ._operations import (
     user_declares,
     unitary_carriers,
     written_terms,
-    MATRIX_CARRIER_WIRES,
 )
 from ._trace import (QueueLog, Tape, Traced, active_tape, aside_tape, choice, known, not_recording,
                      outer_tape, recording, recording_root, recording_tapes, take_over)
@@ -5806,10 +5805,10 @@ class Exp:
         """The carriers of the derivative of ``exp(-i theta0/2 H(s))`` by each input in
         ``H``'s coefficients (``dU/ds``: the Frechet derivative of the exponential in the
         direction ``-i theta0/2 dH/ds``, through ``H``'s eigenbasis)."""
-        if len(wires) > MATRIX_CARRIER_WIRES:
+        if len(wires) > EXP_CARRIER_WIRES:
             for sym in inputs:  # (no carriers: a derivative by these inputs is refused)
                 looks.by_value.setdefault(sym, what.split(" (")[0] + f" on more than "
-                                          f"{MATRIX_CARRIER_WIRES} wires")
+                                          f"{EXP_CARRIER_WIRES} wires")
             return []
         mats = {w: _word_matrix(w, wires) for w in terms}
         M0 = builtins.sum((h0[w] * mats[w] for w in terms), np.zeros((2**len(wires),) * 2))
@@ -5831,7 +5830,7 @@ class Exp:
             E = V.conj().T @ (-0.5j * theta0 * dM) @ V
             moves.append((sym, self._number_at_call(sym, looks, what),
                           V @ (phi * E) @ V.conj().T))
-        return unitary_carriers(U0, moves, what, looks, len(wires))
+        return unitary_carriers(U0, moves, what, looks, len(wires), sparse=True)
 
     def _eigenbasis_gates(self) -> list:
         """``exp(-i s H)`` of a base whose Pauli words do not commute, exactly (PennyLane
@@ -6271,6 +6270,12 @@ class Evolution(Exp):
     def matrix(self, wire_order=None) -> np.ndarray:
         self.coeff = -1j * complex(self.param)
         return super().matrix(wire_order)
+
+
+EXP_CARRIER_WIRES = 7
+"""An exponential of non-commuting Pauli words whose coefficients are circuit inputs carries
+its derivative by them (:meth:`Exp._input_carriers`) on up to this many wires (the carriers'
+Pauli coefficients of ``4^n`` words: 0.5 s a call and input on 7 wires)."""
 
 
 def _all_commute(words) -> bool:

@@ -210,3 +210,22 @@ def test_tapered_hamiltonians_terms_in_pennylanes_order():
     small = qml.taper(qml.Z(0) @ qml.Z(1) + 0.5 * qml.X(0) @ qml.X(1), [qml.Z(0) @ qml.Z(1)],
                       [qml.X(1)], [-1])
     assert repr(small) == "(\n    -0.9999999999999998 * I(0)\n  + -0.4999999999999999 * X(0)\n)"
+
+
+def test_exponential_on_five_wires_carries_its_derivative():
+    """Past 4 wires the carriers are the Pauli words the inputs move (not all 4^n): the
+    gradient by both inputs still equals SciPy's expm's central differences."""
+    @qml.qnode(qml.device("default.qubit", wires=5), diff_method="parameter-shift")
+    def circuit(x, t):
+        qml.evolve(qml.dot([x, 0.7], [qml.X(0) @ qml.X(4), qml.Z(0) @ qml.Z(1) @ qml.Z(2)
+                                      @ qml.Z(3)]), t)
+        return qml.expval(qml.Z(0))
+
+    def reference(x, t):
+        H = x * _kron(_X, _I, _I, _I, _X) + 0.7 * _kron(_Z, _Z, _Z, _Z, _I)
+        psi = sl.expm(-1j * t * H)[:, 0]
+        return float((psi.conj() @ _kron(_Z, _I, _I, _I, _I) @ psi).real)
+
+    x, t = np.array(0.3, requires_grad=True), np.array(0.5, requires_grad=True)
+    assert onp.isclose(circuit(x, t), reference(0.3, 0.5), atol=1e-12)
+    assert onp.allclose(qml.grad(circuit)(x, t), _central(reference, 0.3, 0.5), atol=1e-7)
