@@ -4764,6 +4764,45 @@ def written_terms(op) -> dict | None:
     return None if form is None else dict(form.terms)
 
 
+_PAULI_LETTERS = {"PauliX": "X", "PauliY": "Y", "PauliZ": "Z"}
+
+
+def _operand_rep(op):
+    """PennyLane's ``pauli_rep`` of a ``Prod`` (``Sum``): its operands' sentences multiplied
+    (added) in order, so a word's letters follow the product's order (``X(1) @ Z(0)``, not
+    wire order); None for other classes or an operand without one.
+
+    >>> import qsym as qml
+    >>> _operand_rep(qml.prod(qml.X(1), qml.Z(0))), _operand_rep(qml.s_prod(2, qml.X(0)))
+    (1.0 * X(1) @ Z(0), None)
+    """
+    if type(op) not in (Prod, Sum) or not op.operands:
+        return None
+    if type(op) is Prod:
+        letters = {}  # single-wire Paulis on distinct wires: one word, in order
+        for o in op.operands:
+            name = getattr(o, "name", None)
+            if name not in _PAULI_LETTERS or len(o.wires) != 1 or o.wires[0] in letters:
+                letters = None
+                break
+            letters[o.wires[0]] = _PAULI_LETTERS[name]
+        if letters is not None:
+            return METHODS["pauli_rep"]({tuple(letters.items()): 1.0})
+    reps = [o.pauli_rep for o in op.operands]
+    if any(r is None for r in reps):
+        return None
+    out = METHODS["pauli_rep"]({})
+    if type(op) is Prod:
+        out += reps[0]
+        for rep in reps[1:]:
+            out = out @ rep
+        return out
+    for rep in reps:
+        for word, v in rep.items():
+            out[word] += v
+    return out
+
+
 def _has_pauli_rep(op) -> bool:
     """Whether PennyLane gives ``op`` a ``pauli_rep`` (an arithmetic operator: each operand),
     without building the sentences."""
@@ -5304,28 +5343,20 @@ class _Arithmetic(Observable):
 
     @property
     def pauli_rep(self):
-        """The operator as a ``qml.pauli.PauliSentence``, or None without a Pauli form."""
+        """The operator as a ``qml.pauli.PauliSentence``, or None without a Pauli form
+        (PennyLane's order of words and letters, :func:`_operand_rep`); made once per
+        merged Pauli sum (a new copy each read)."""
         if not _has_pauli_rep(self):
             return None  # PennyLane's: an operand without one (Hadamard, a rotation) has none
-        if isinstance(self, (Prod, Sum)) and self.operands and not isinstance(
-                self, LinearCombination):
-            # PennyLane's: the operands' sentences multiplied (added) in order, so a word's
-            # letters follow the product's order (X(1) @ Z(0), not wire order)
-            reps = [op.pauli_rep for op in self.operands]
-            if all(r is not None for r in reps):
-                out = METHODS["pauli_rep"]({})
-                if isinstance(self, Prod):
-                    out += reps[0]
-                    for rep in reps[1:]:
-                        out = out @ rep
-                    return out
-                for rep in reps:
-                    for word, v in rep.items():
-                        out[word] += v
-                return out
-        # (every operand has one: the terms, of the operands' Pauli forms or, for S, T, SX,
-        # ..., of the matrix; the same whether or not terms() ran before)
-        return METHODS["pauli_rep"](self.terms)
+        kept = self.__dict__.get("_rep_view")
+        if kept is None or kept[0] is not self._merged:
+            rep = _operand_rep(self)
+            if rep is None:
+                # (every operand has one: the terms, of the operands' Pauli forms or, for
+                # S, T, SX, ..., of the matrix; the same whether or not terms() ran before)
+                rep = METHODS["pauli_rep"](self.terms)
+            kept = self._rep_view = (self._merged, rep)
+        return type(kept[1])(kept[1])
 
     @property
     def has_sparse_matrix(self) -> bool:
