@@ -5348,9 +5348,11 @@ def _exp_of(m: np.ndarray, coeff) -> np.ndarray:
 
 class Exp:
     """``exp(coeff * base)`` (PennyLane's ``qml.exp`` and ``qml.ops.op_math.Exp``) of an
-    operator with a Pauli form. Made in a circuit it is applied: when ``coeff * base`` is
-    anti-Hermitian (``coeff`` imaginary) and the Pauli words commute, as one rotation per
-    word (RX/RY/RZ, ``PauliRot``), exactly; otherwise refused.
+    operator with a Pauli form. Made in a circuit it is applied when ``coeff * base`` is
+    anti-Hermitian (``coeff`` imaginary): commuting Pauli words as one rotation per word
+    (RX/RY/RZ, ``PauliRot``), exactly; others by the base's eigenbasis (its coefficients
+    circuit inputs: traced per call, exact first derivatives, :meth:`_gates_at_call`;
+    docs/pennylane.md); otherwise refused.
 
     >>> import qsym as qml
     >>> E = qml.exp(qml.X(0), -0.5j)
