@@ -229,3 +229,15 @@ def test_exponential_on_five_wires_carries_its_derivative():
     x, t = np.array(0.3, requires_grad=True), np.array(0.5, requires_grad=True)
     assert onp.isclose(circuit(x, t), reference(0.3, 0.5), atol=1e-12)
     assert onp.allclose(qml.grad(circuit)(x, t), _central(reference, 0.3, 0.5), atol=1e-7)
+
+
+def test_pauli_rep_kept_once_follows_data_changes():
+    """The sentence is made once per merged Pauli sum: new data is seen (by hand: the new
+    coefficients), and a sentence changed in place by its reader is not the operator's."""
+    H = qml.sum(qml.s_prod(0.5, qml.X(1) @ qml.Z(0)), qml.s_prod(0.25, qml.Z(1)))
+    assert repr(H.pauli_rep).replace("\n", " ") == "0.5 * X(1) @ Z(0) + 0.25 * Z(1)"
+    H.data = (0.7, 0.1)
+    assert repr(H.pauli_rep).replace("\n", " ") == "0.7 * X(1) @ Z(0) + 0.1 * Z(1)"
+    rep = H.pauli_rep
+    rep[next(iter(rep))] = 99.0
+    assert repr(H.pauli_rep).replace("\n", " ") == "0.7 * X(1) @ Z(0) + 0.1 * Z(1)"
