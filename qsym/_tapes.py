@@ -1970,6 +1970,9 @@ def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
             refuse_derivative(tape)
         return _carried_run(tape, device, carried, finish)
     data = gate_parameters(tape)
+    if tape._trainable is not None and any(isinstance(d, Box) for d in data):
+        keep = set(tape._trainable)  # parameters not trainable (argnum): constants, a
+        data = [d if i in keep else getval(d) for i, d in enumerate(data)]  # broadcast too
     if any(np.ndim(d) for d in data):  # a broadcast tape: one argument per parameter
         node = tape_qnode(tape, device, split=True)
         return _plain(node(*[d if isinstance(d, Box) or np.iscomplexobj(d)  # a Kraus matrix
@@ -1983,9 +1986,6 @@ def _run_one(tape, device, gradient=None, cache=None, order=None, batch=None):
         # new shadow per shifted tape (PennyLane's)
         return _shadow_run(tape, device, data)
     if any(isinstance(d, Box) for d in data):  # under qml.grad: autograd sees the call
-        if tape._trainable is not None:  # parameters not trainable: constants
-            keep = set(tape._trainable)
-            data = [d if i in keep else getval(d) for i, d in enumerate(data)]
         return _plain(node(anp.stack([anp.real(d) for d in data])))
     return _plain(node(np.array([float(np.real(d)) for d in data], dtype=np.float64)))
 
