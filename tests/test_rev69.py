@@ -41,3 +41,39 @@ def test_gradient_kwargs_argnum_holds_for_a_broadcast_argument(method, argnum):
     for k in range(3):
         g = qml.grad(circuit)(np.array(a0[k], requires_grad=True), b)
         assert onp.allclose(g, (want_da[k, k], want_db[k]), atol=tol), (k, g)
+
+
+def test_a_derivative_exp_cannot_carry_is_refused_by_name(monkeypatch):
+    """qml.evolve of non-commuting words with input coefficients carries the derivative by
+    them on up to EXP_CARRIER_WIRES wires; past that (lowered to 1 here, so 2 wires are
+    past it) the input is used by value and its derivative must be refused by name. The
+    run on autograd's boxes met the traced time and raised an unclear TracingError
+    ("cannot combine ArrayBox ... with a traced circuit input"). The value, and the
+    derivative by the time alone, equal SciPy's expm and its central differences."""
+    import scipy.linalg as sl
+
+    from qsym import _opmath
+
+    monkeypatch.setattr(_opmath, "EXP_CARRIER_WIRES", 1)
+
+    @qml.qnode(qml.device("default.qubit", wires=2), diff_method="parameter-shift")
+    def circuit(x, t):
+        qml.RY(1.2, wires=0)
+        qml.evolve(qml.dot([x, 0.7], [qml.X(0), qml.Z(0) @ qml.Z(1)]), t)
+        return qml.expval(qml.Y(0))
+
+    X, Z, Y = (onp.array(m, dtype=complex) for m in ([[0, 1], [1, 0]], [[1, 0], [0, -1]],
+                                                       [[0, -1j], [1j, 0]]))
+
+    def reference(x, t):
+        psi = onp.kron([onp.cos(0.6), onp.sin(0.6)], [1, 0]).astype(complex)
+        psi = sl.expm(-1j * t * (x * onp.kron(X, onp.eye(2)) + 0.7 * onp.kron(Z, Z))) @ psi
+        return float((psi.conj() @ onp.kron(Y, onp.eye(2)) @ psi).real)
+
+    assert onp.isclose(circuit(np.array(0.3), np.array(0.5)), reference(0.3, 0.5), atol=1e-12)
+    with pytest.raises(qml.DifferentiationError, match=r"differentiate by x.*more than 1 wires"):
+        qml.grad(circuit)(np.array(0.3, requires_grad=True), np.array(0.5, requires_grad=True))
+    dt = qml.grad(circuit, argnum=1)(np.array(0.3, requires_grad=False),
+                                     np.array(0.5, requires_grad=True))
+    want = (reference(0.3, 0.5 + 1e-6) - reference(0.3, 0.5 - 1e-6)) / 2e-6
+    assert abs(want) > 0.1 and onp.isclose(dt, want, atol=1e-7), (dt, want)
