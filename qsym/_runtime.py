@@ -2229,8 +2229,11 @@ class QNode:
             # input too: PennyLane's own error there, e.g. a basis state of complex values,
             # a wire not on the device; its message was once read for "Box", which a wire
             # label or the user's message could hold: stop 61)
-            if not isinstance(exc, _BOX_FAILURES) or (
-                    isinstance(exc, QsymError) and not isinstance(exc, DifferentiationError)):
+            # (a TracingError: the run on boxes met a traced input, e.g. qml.evolve's input
+            # coefficients past 7 wires with its time traced: the refusal names the input)
+            if not isinstance(exc, _BOX_FAILURES) or (isinstance(exc, QsymError) and not
+                                                      isinstance(exc, (DifferentiationError,
+                                                                       TracingError))):
                 raise
             if entry is None:  # a complex input (qsym._autodiff.call_boxed)
                 raise DifferentiationError(
