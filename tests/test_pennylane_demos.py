@@ -827,7 +827,13 @@ def test_evolution_by_noncommuting_words_differentiates_by_the_time():
     assert qml.jacobian(qml.grad(lambda t: f(t, a)))(t) == pytest.approx(second, abs=1e-5)
 
 
-def test_evolution_by_noncommuting_words_with_input_coefficients_is_refused():
+def test_evolution_by_noncommuting_words_with_input_coefficients_is_applied():
+    """Refused with a GateError until stop 69; applied since (pl69: a per-call trace, the
+    coefficients' derivative exact to first order): value and gradient against SciPy's
+    ``expm`` of ``-i t H(c)`` and its central differences (PennyLane raises for a trainable
+    ``c``)."""
+    from scipy.linalg import expm
+
     dev = qml.device("default.qubit", wires=1)
 
     @qml.qnode(dev)
@@ -835,8 +841,16 @@ def test_evolution_by_noncommuting_words_with_input_coefficients_is_refused():
         qml.evolve(qml.Hamiltonian(c, [qml.X(0), qml.Z(0)]), 0.5)
         return qml.expval(qml.Z(0))
 
-    with pytest.raises(qml.GateError, match="coefficients are circuit inputs"):
-        qml.grad(f)(pnp.array([0.3, 0.4], requires_grad=True))
+    x, z = np.array([[0, 1], [1, 0]]), np.diag([1.0, -1.0])
+
+    def reference(c):
+        psi = expm(-0.5j * (c[0] * x + c[1] * z))[:, 0]
+        return float(np.real(psi.conj() @ z @ psi))
+
+    c, h = np.array([0.3, 0.4]), 1e-6
+    fd = [(reference(c + h * e) - reference(c - h * e)) / (2 * h) for e in np.eye(2)]
+    assert f(pnp.array(c, requires_grad=True)) == pytest.approx(reference(c), abs=1e-12)
+    np.testing.assert_allclose(qml.grad(f)(pnp.array(c, requires_grad=True)), fd, atol=1e-8)
 
 
 # --- item: qml.ctrl of a function whose adjoint holds controlled gates of the table (the QSVT
