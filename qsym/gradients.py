@@ -3660,7 +3660,38 @@ def _pulse_refused(name):
     return refused
 
 
-pulse_odegen = _pulse_refused("pulse_odegen")
+def _pulse_transform(name, signature):
+    """PennyLane's pulse gradient transform ``name`` as a final :class:`Transform` with
+    PennyLane's parameters (``signature``: a function whose signature is PennyLane's), so
+    that ``qml.gradients`` lists it with its keyword arguments (``SUPPORTED_GRADIENT_KWARGS``);
+    applying it raises :class:`GateError` (:func:`_pulse_refused`)."""
+    refused = _pulse_refused(name)
+
+    def public(*args, **kwargs):
+        return refused(*args, **kwargs)
+
+    public.__signature__ = inspect.signature(signature)
+    public.__name__ = public.__qualname__ = name
+    public.__doc__ = refused.__doc__
+    return transform(public, final_transform=True)
+
+
+def _odegen_signature(tape, argnum=None, atol=1e-7):  # PennyLane's parameters
+    ...
+
+
+def _stoch_signature(tape, argnum=None, num_split_times=1, sampler_seed=None,
+                     use_broadcasting=False):  # PennyLane's parameters
+    ...
+
+
+pulse_odegen = _pulse_transform("pulse_odegen", _odegen_signature)
+stoch_pulse_grad = _pulse_transform("stoch_pulse_grad", _stoch_signature)
+pulse_gradient = _module(
+    "pulse_gradient", "PennyLane's qml.gradients.pulse_gradient",
+    stoch_pulse_grad=stoch_pulse_grad,
+    **{n: _pulse_refused(n) for n in (
+        "_parshift_and_integrate", "_split_evol_ops", "_split_evol_tape")})
 pulse_gradient_odegen = _module(
     "pulse_gradient_odegen", "PennyLane's qml.gradients.pulse_gradient_odegen",
     pulse_odegen=pulse_odegen, _parshift_and_contract=_parshift_and_contract,
