@@ -365,7 +365,10 @@ class ClassicalShadowMP(MeasurementTransform):
         return _draw_from_state(self, state, wire_order, shots, rng, mixed=True)
 
     def __copy__(self):
-        return type(self)(wires=self.wires, seed=self.seed)
+        # a copy is recorded nowhere (as PennyLane's): qml.apply then queues it once
+        new = object.__new__(type(self))
+        vars(new).update(vars(self))
+        return new
 
     def __repr__(self):
         return f"ClassicalShadowMP(wires={list(self.wires or ())}, seed={self.seed})"
@@ -430,8 +433,12 @@ class ShadowExpvalMP(MeasurementTransform):
         return expval_from_shadow(bits, recipes, list(self.wires), self.shadow[4], self.k)
 
     def __copy__(self):
-        H = [_copy.copy(h) for h in self.H] if isinstance(self.H, (list, tuple)) else _copy.copy(self.H)
-        return type(self)(H, seed=self.seed, k=self.k)
+        # a copy is recorded nowhere (as PennyLane's): qml.apply then queues it once
+        new = object.__new__(type(self))
+        vars(new).update(vars(self))
+        new.H = ([_copy.copy(h) for h in self.H] if isinstance(self.H, (list, tuple))
+                 else _copy.copy(self.H))
+        return new
 
     def _flatten(self):
         """PennyLane's pytree protocol: ``((H,), (("seed", seed), ("k", k)))``.
