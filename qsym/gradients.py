@@ -1288,7 +1288,7 @@ DEVICE_GRADIENT["hadamard"] = _tape_hadamard
 def _hadamard_options(qnode) -> dict:
     """The options a ``diff_method="hadamard"`` QNode gives ``hadamard_grad`` (its
     ``gradient_kwargs``; the device's wires, as PennyLane's QNode passes them)."""
-    kw = {k: v for k, v in qnode.gradient_kwargs.items()
+    kw = {k: v for k, v in qnode.resolved_kwargs.items()
           if k in ("mode", "aux_wire", "device_wires")}
     if getattr(qnode.device, "wires", None) is not None:
         kw.setdefault("device_wires", qnode.device.wires)
