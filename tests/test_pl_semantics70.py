@@ -95,3 +95,54 @@ def test_a_hadamard_alias_is_shown_as_given(name, mode):
     with pytest.raises(ValueError, match=f"diff_method={name} cannot be provided with a 'mode'"):
         node.gradient_kwargs["mode"] = "direct"
     assert node.update(diff_method="hadamard").diff_method == "hadamard"
+
+
+# PennyLane 0.45.1 (plvenv): qml.grad by (a, b, c, d) of the circuit below with
+# gradient_kwargs={"argnum": [k]}: its parameter shift decomposes the Pow (no gradient
+# method) into Rot, Rot, so the positions are a, b, c, a, b, c (the two copies), d
+_POW_PL = {0: (0.0, 0.0, 0.0, 0.0), 1: (0.0, 2.061156, 0.0, 0.0), 2: (0.0, 0.0, 0.760671, 0.0),
+           3: (0.760671, 0.0, 0.0, 0.0), 4: (0.0, -0.058016, 0.0, 0.0),
+           5: (0.0, 0.0, 1.859748, 0.0), 6: (0.0, 0.0, 0.0, 1.092288)}
+_R = onp.random.default_rng(1).normal(size=(4, 4)) + 1j * onp.random.default_rng(2).normal(
+    size=(4, 4))
+_HERM = _R + _R.conj().T
+
+
+@pytest.mark.parametrize("method", ["parameter-shift", "finite-diff"])
+def test_argnum_counts_a_powers_decomposition(method):
+    """qml.pow(qml.Rot(a, b, c), 2): 6 argnum positions, as PennyLane's (qsym counted 3 and
+    raised ArgumentError past them); the columns are PennyLane's, and the two copies' sum is
+    the full derivative (the unrestricted gradient)."""
+    dev = qml.device("default.qubit", wires=2)
+    args = [np.array(v, requires_grad=True) for v in (0.3, 0.5, 0.7, 0.2)]
+
+    def body(a, b, c, d):
+        qml.pow(qml.Rot(a, b, c, wires=0), 2)
+        qml.RY(d, wires=1)
+        qml.CNOT(wires=[0, 1])
+        return qml.expval(qml.Hermitian(_HERM, wires=[0, 1]))
+
+    tol = 1e-5 if method == "finite-diff" else 1e-6
+    for k, want in _POW_PL.items():
+        node = qml.QNode(body, dev, diff_method=method, gradient_kwargs={"argnum": [k]})
+        got = [float(g) for g in qml.grad(node)(*args)]
+        assert onp.allclose(got, want, atol=tol), (k, got, want)
+    full = [float(g) for g in qml.grad(qml.QNode(body, dev, diff_method=method))(*args)]
+    assert onp.allclose(full, onp.sum(list(_POW_PL.values()), axis=0), atol=tol)
+    with pytest.raises(qml.ArgumentError, match="beyond the tape's 7 trainable"):
+        qml.grad(qml.QNode(body, dev, diff_method=method, gradient_kwargs={"argnum": [7]}))(
+            *args)
+
+
+def test_argnum_of_a_fractional_power_is_its_decomposition():
+    """qml.pow(qml.RY(a), 0.5) is RY(a / 2) on PennyLane's gradient tape: argnum [0] is a
+    (d/da of cos(a / 2) = -sin(a / 2) / 2, by hand); qsym raised ClosureDerivativeError."""
+    dev = qml.device("default.qubit", wires=1)
+
+    @qml.qnode(dev, diff_method="parameter-shift", gradient_kwargs={"argnum": [0]})
+    def c(a):
+        qml.pow(qml.RY(a, wires=0), 0.5)
+        return qml.expval(qml.Z(0))
+
+    g = qml.grad(c)(np.array(0.3, requires_grad=True))
+    assert float(g) == pytest.approx(-onp.sin(0.15) / 2, abs=1e-10)
