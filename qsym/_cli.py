@@ -592,7 +592,7 @@ def cmd_warmup(args) -> int:
         x, d = shapes.flat(xs), shapes.flat(ds)
         entry.value(x, d)
         if x.size:
-            if qnode.diff_method == "adjoint":
+            if qnode.resolved_method == "adjoint":
                 entry.value_and_grad_adjoint(x, d)
             else:
                 entry.value_and_grad(x, d)

@@ -287,7 +287,7 @@ def pl_best_is_adjoint(node, entry=None) -> bool:
     >>> pl_best_is_adjoint(qml.QNode(f, qml.device("lightning.qubit", wires=1)))
     True
     """
-    if not (node.pl_backprop and node.diff_method == "best" and not node.configured_shots()):
+    if not (node.pl_backprop and node.resolved_method == "best" and not node.configured_shots()):
         return False
     name = node.device.name
     if name == "lightning.qubit":
@@ -524,9 +524,9 @@ def sampled_adjoint(node, entry, x, d):
     """``"best"`` samples by parameter shift; the adjoint method needs the exact state."""
     if getattr(entry, "mixed", False):
         mixed.refuse_shot_gradient()
-    if node.diff_method == "best":
+    if node.resolved_method == "best":
         return sampled_shift(node, entry, x, d)
-    refuse(node.diff_method, node.device.name)
+    refuse(node.resolved_method, node.device.name)
 
 
 def sampled_finite_diff(node, entry, x, d):
@@ -596,7 +596,7 @@ def jacobian_executor(node, entry):
         raise DifferentiationError(NO_GRADIENT)
     if entry.broadcast:
         return broadcast_jacobian
-    if node.diff_method == "hadamard" and not node.current_shots():
+    if node.resolved_method == "hadamard" and not node.current_shots():
         return hadamard
     return JACOBIANS["sampled" if node.current_shots() else "exact", node.method]
 

@@ -722,7 +722,7 @@ def run_qnode(node, args, kwargs):
         mcm.check_deferrable(tape)  # qml.defer_measurements(qnode): PennyLane's refusal
     device = node.device
     trainable = _trainable(tape)
-    if not trainable or node.diff_method is None:
+    if not trainable or node.resolved_method is None:
         plain = tape.bind_new_parameters([getval(d) for d in tape.data],
                                          list(range(len(tape.data))))
         return _shape(rebuild, device.execute((plain,))[0], tape)
@@ -759,9 +759,9 @@ def _forced(node, method):
 def _gradient_of(node):
     if id(node) in _FORCED:
         return _FORCED[id(node)]
-    method = node.diff_method
+    method = node.resolved_method
     name = getattr(method, "qsym_diff_method", method)
-    keywords = dict(node.gradient_kwargs or {})
+    keywords = dict(node.resolved_kwargs or {})
     if name in ("best", "parameter-shift") or method is param_shift_cv:
         return ("param_shift_cv", keywords)
     if name == "finite-diff":

@@ -438,6 +438,8 @@ class QNodeMetricTensor:
     # the QNode's device and options, which resolve the configuration of its pipeline
     device = property(lambda self: self.qnode.device)
     diff_method = property(lambda self: self.qnode.diff_method)
+    resolved_method = property(lambda self: self.qnode.resolved_method)
+    resolved_kwargs = property(lambda self: self.qnode.resolved_kwargs)
     interface = property(lambda self: self.qnode.interface)
     gradient_kwargs = property(lambda self: self.qnode.gradient_kwargs)
     execute_kwargs = property(lambda self: self.qnode.execute_kwargs)

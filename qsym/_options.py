@@ -287,6 +287,11 @@ class Options:
     # PennyLane would differentiate by backpropagation (diff_method not given, "best" or
     # "backprop"): what decides the results' types (qsym._runtime.result_types)
     pl_backprop: bool = False
+    # the diff_method and gradient_kwargs as the user gave them (what qnode.diff_method and
+    # qnode.gradient_kwargs show, as PennyLane's: "direct-hadamard" and no "mode"); the
+    # fields above are what qsym dispatches on (diff_method "hadamard", "mode" added)
+    given_method: Any = None
+    given_kwargs: dict | None = None
 
 
 # PennyLane 0.45's names of hadamard_grad's modes as methods (its _resolve_hadamard)
@@ -332,6 +337,7 @@ def resolve(diff_method=DEFAULT_DIFF_METHOD, h=None, approx_order=1, interface="
         interface, diff_method = diff_method, "parameter-shift"
     # a gradient transform (qml.gradients.param_shift, finite_diff) names its method
     diff_method = getattr(diff_method, "qsym_diff_method", diff_method)
+    given_method = diff_method
     diff_method, gradient_kwargs = hadamard_alias(diff_method, gradient_kwargs)
     check_diff_method(diff_method, device_supports)
     interface = check_interface(interface)
@@ -381,9 +387,11 @@ def resolve(diff_method=DEFAULT_DIFF_METHOD, h=None, approx_order=1, interface="
               "best": "parameter-shift" if shifts else "adjoint", "backprop": "adjoint",
               "device": "adjoint", "hadamard": "parameter-shift", "spsa": "parameter-shift",
               None: "parameter-shift"}.get(diff_method, diff_method)
+    given_kwargs = ({k: v for k, v in gkw.items() if k != "mode"}
+                    if given_method is not diff_method else dict(gkw))
     return Options(diff_method, method, interface, step,
                    int(approx_order), strategy, shifts, dict(gkw), max_diff, grad_on_execution, cache,
-                   device_vjp, pl_backprop)
+                   device_vjp, pl_backprop, given_method, given_kwargs)
 
 
 def check_shifts(shifts):

@@ -414,7 +414,7 @@ def transform_program_at(qnode, level="device", gradient_fn="unset") -> CompileP
     full = CompilePipeline()
     full += qnode.compile_pipeline
     if expand:
-        full.add_transform(_as_transform(expand), **qnode.gradient_kwargs)
+        full.add_transform(_as_transform(expand), **qnode.resolved_kwargs)
     options = qnode.execute_kwargs
     mcm = MCMConfig(mcm_method=options.get("mcm_method"),
                     postselect_mode=options.get("postselect_mode"))
@@ -557,7 +557,7 @@ def drawn_level(qnode, level, args, kwargs):
         if not _rewriting_device(qnode.device):
             return None
     elif isinstance(level, str):  # "gradient" (a marker names a user level)
-        method = qnode.diff_method
+        method = qnode.resolved_method
         if level != "gradient" or (isinstance(method, str) and method not in _EXPANDING_METHODS):
             return None
     elif isinstance(level, int) and not isinstance(level, bool):

@@ -1539,14 +1539,17 @@ class QNode:
         QNode's attributes; ``gradient_kwargs`` a :class:`_WatchedKwargs` (``kept``, the
         one changed in place, refilled)."""
         if kept is None:
-            kept = _WatchedKwargs(self, opts.gradient_kwargs)
+            kept = _WatchedKwargs(self, opts.given_kwargs)
         else:
             dict.clear(kept)
-            dict.update(kept, opts.gradient_kwargs)
+            dict.update(kept, opts.given_kwargs)
         # (never the options' plain dict in between: another thread's
         # qnode.gradient_kwargs[k] = v on it would be lost)
-        vars(self).update(vars(opts), gradient_kwargs=kept)
-        self.method = _method_on(self.device, self.diff_method, self.method)
+        fields = dict(vars(opts))
+        given_method, given_kwargs = fields.pop("given_method"), fields.pop("given_kwargs")
+        vars(self).update(fields, gradient_kwargs=kept, diff_method=given_method,
+                          resolved_method=opts.diff_method, resolved_kwargs=opts.gradient_kwargs)
+        self.method = _method_on(self.device, self.resolved_method, self.method)
 
     def _assign_diff_method(self, value) -> None:
         """``qnode.diff_method = value`` (PennyLane's QNode uses the method assigned at its
@@ -1575,11 +1578,6 @@ class QNode:
     def _reresolve_locked(self, kept, changes) -> None:
         init = dict(self._init_args, **changes)
         gkw = init["gradient_kwargs"]
-        alias = options.HADAMARD_ALIASES.get(init["diff_method"]) if isinstance(
-            init["diff_method"], str) else None
-        if alias is not None and gkw and gkw.get("mode") == alias:
-            # (the mode the alias put there, read back from qnode.gradient_kwargs)
-            init["gradient_kwargs"] = gkw = {k: v for k, v in gkw.items() if k != "mode"}
         opts = options.resolve(
             init["diff_method"], init["h"], init["approx_order"], init["interface"],
             init["shifts"], strategy=init["strategy"],
@@ -1835,6 +1833,35 @@ class QNode:
         """The shots set: the QNode's (``shots=``, ``qml.set_shots``; ``None`` set there
         means exact), else the device's; a :class:`qsym._shots.Shots` for a shot vector."""
         return self._qnode_shots if self._shots_set else self.device.given_shots
+
+    def tape_argnum(self):
+        """``gradient_kwargs["argnum"]`` where PennyLane 0.45 uses it, else None. PennyLane
+        hands the QNode's ``gradient_kwargs`` to a gradient transform only (parameter
+        shift, finite differences, SPSA, the Hadamard test): with ``"backprop"``,
+        ``"adjoint"``, ``"device"`` (or a device's own method), and with ``"best"`` (or no
+        ``diff_method``) where that is one of them (no shots, a device that
+        backpropagates or differentiates itself), every trainable parameter is
+        differentiated and ``argnum`` is ignored, without a warning. qsym follows it.
+
+        >>> import qsym as qml
+        >>> f = lambda x, y: (qml.RX(x, 0), qml.RY(y, 0), qml.expval(qml.Z(0)))[2]
+        >>> dev = qml.device("default.qubit", wires=1)
+        >>> [qml.QNode(f, dev, diff_method=m, gradient_kwargs={"argnum": [1]}).tape_argnum()
+        ...  for m in ("parameter-shift", "adjoint", "best")]
+        [[1], None, None]
+        """
+        gkw = self.gradient_kwargs
+        argnum = gkw.get("argnum") if gkw else None
+        if argnum is None:
+            return None
+        method = self.resolved_method
+        if method in ("parameter-shift", "finite-diff", "spsa", "hadamard"):
+            return argnum
+        if method == "best":  # (given or not: PennyLane's get_best_diff_method)
+            if self.configured_shots() or not devices.derivative_methods(self.device):
+                return argnum  # (its parameter shift)
+            return None
+        return None  # backprop, adjoint, device, a device's own method; None (no derivative)
 
     def current_shots(self):
         """The shots one circuit run uses now: :meth:`configured_shots`, or, for a shot
@@ -2219,7 +2246,7 @@ class QNode:
         raises it. ``entry`` None: a complex input differentiated (compiled circuits take
         real inputs; :func:`qsym._autodiff.call_boxed`), the same run, its refusals naming
         the complex input."""
-        if (entry is not None and self.diff_method == "parameter-shift"
+        if (entry is not None and self.resolved_method == "parameter-shift"
                 and not self._runs_a_tape and entry.has_state):
             _refuse_shifted_state(entry)
         try:
@@ -2427,18 +2454,18 @@ class QNode:
             return False
         route, dev = self._route, self.device  # (the device, method, class's execute it was
         execute = getattr(type(dev), "execute", None)  # decided for, the answer)
-        if route[0] is not dev or route[1] is not self.diff_method or route[4] is not execute:
-            route = self._route = (dev, self.diff_method, self.diff_method != "spsa"
-                                   and own_derivatives(dev, self.diff_method,
+        if route[0] is not dev or route[1] is not self.resolved_method or route[4] is not execute:
+            route = self._route = (dev, self.resolved_method, self.resolved_method != "spsa"
+                                   and own_derivatives(dev, self.resolved_method,
                                                        self.grad_on_execution) is None,
                                    defines_execute(dev), execute)
         gkw = self.gradient_kwargs
-        if self.diff_method == "hadamard" and (self.device.trackers or self.configured_shots()):
+        if self.resolved_method == "hadamard" and (self.device.trackers or self.configured_shots()):
             return False  # PennyLane's Hadamard tapes: a tracker records them, shots sample them
         # a user's class with its own execute: run there, unless its base execute is running
         own = route[3] or execute_set_on(self.device)  # (a spy on it)
         return (route[2] and (not own or not runs_own_execute(self.device))
-                and (not gkw or gkw.get("argnum") is None))
+                and (not gkw or self.tape_argnum() is None))
 
     def _diversion(self):
         """Whether a call runs something else than qsym's pipeline, decided once
@@ -2522,8 +2549,8 @@ class QNode:
         vector-Jacobian products by the QNode's method (``dev.supports_vjp``): on
         ``default.qubit`` ``"adjoint"``, ``"backprop"``, ``"best"``, not parameter shift or
         finite differences; a user's device class by its own ``supports_vjp``."""
-        method = "best" if self.pl_backprop and self.diff_method in (
-            "parameter-shift", "best", "backprop") else self.diff_method
+        method = "best" if self.pl_backprop and self.resolved_method in (
+            "parameter-shift", "best", "backprop") else self.resolved_method
         config = ExecutionConfig(gradient_method=method, use_device_jacobian_product=True)
         if not self.device.supports_vjp(config, None):
             raise QNodeError(f"device_vjp=True is not supported for device {self.device}, "
@@ -2545,13 +2572,13 @@ class QNode:
         if getattr(trace.active_tape(), "user_queue", False):  # in qml.queuing.AnnotatedQueue
             with trace.not_recording():
                 return self(*args, **kwargs)
-        if self._init_args["device_vjp"] and self.diff_method is not None:
+        if self._init_args["device_vjp"] and self.resolved_method is not None:
             self._check_device_vjp()
         if not self.compiled_directly:  # transforms, or a device's own execute
             return self.compile_pipeline.run(self, args, kwargs)
-        if self.diff_method in ("adjoint", "device") and self.configured_shots():
+        if self.resolved_method in ("adjoint", "device") and self.configured_shots():
             shots_mod.refuse("adjoint", self.device.name)
-        if (self.diff_method == "backprop" and self.configured_shots()
+        if (self.resolved_method == "backprop" and self.configured_shots()
                 and not getattr(self.device, "mixed", False)):
             shots_mod.refuse("backprop", self.device.name)  # (PennyLane's, at the call)
         if self._init_args["mcm_method"] is not None:
@@ -2646,13 +2673,13 @@ class QNode:
     def _differentiable(self, what="differentiated"):
         if trace.in_circuit():
             raise TracingError(f"a QNode cannot be {what} inside another QNode's circuit")
-        if self.diff_method is None:  # (PennyLane's QuantumFunctionError)
+        if self.resolved_method is None:  # (PennyLane's QuantumFunctionError)
             raise MethodError(
                 "Derivatives cannot be calculated with diff_method=None (qsym: this QNode's "
                 "diff_method is None, not differentiable; give it a diff_method such as "
                 "'parameter-shift' or 'adjoint' to differentiate it)"
             )
-        if self.diff_method == "spsa":
+        if self.resolved_method == "spsa":
             raise MethodError(
                 "diff_method='spsa' (a stochastic estimate of the gradient) is not computed by "
                 "qsym's QNode; use diff_method='parameter-shift' (exact) or 'finite-diff', or "
@@ -2667,11 +2694,11 @@ class QNode:
         if entry.by_value:  # a template's own refusal of this derivative comes first
             _derivative_checks(entry, xs, ds)
         _refuse_by_value(entry)
-        check = DERIVATIVE_CHECKS.get(self.diff_method)
+        check = DERIVATIVE_CHECKS.get(self.resolved_method)
         if check is not None:  # the method's own errors, warnings and circuit count
             check(self, entry, args, kwargs, diff, flat(ds))
         if entry.has_state:
-            if self.diff_method == "parameter-shift" and not self._runs_a_tape:
+            if self.resolved_method == "parameter-shift" and not self._runs_a_tape:
                 _refuse_shifted_state(entry)  # (the user's choice, not a tape's QNode)
             return executors.state_jacobian(self, entry, xs, ds) + (entry,)
         return executors.rows_jacobian(self, entry, xs, ds) + (entry,)
@@ -2723,12 +2750,12 @@ class QNode:
             )
         sampled = bool(self.current_shots())
         if sampled:
-            if self.diff_method == "finite-diff":
+            if self.resolved_method == "finite-diff":
                 return self._sampled_fd_hessian(args, kwargs, diff)
-            if self.diff_method not in ("parameter-shift", "best") or entry.has_state:
+            if self.resolved_method not in ("parameter-shift", "best") or entry.has_state:
                 raise DifferentiationError(
                     "second derivatives with finite shots are not supported for diff_method="
-                    f"{self.diff_method!r}; use shots=None (exact), diff_method="
+                    f"{self.resolved_method!r}; use shots=None (exact), diff_method="
                     "'parameter-shift' (sampled shifted circuits) or 'finite-diff' "
                     "(differences of sampled Jacobians)")
         if entry.has_state and not sampled:  # exact, per measurement already
@@ -3313,7 +3340,7 @@ def result_types(node, values, autograd: bool) -> list:
     ndarray
     """
     if autograd:
-        if pl_backpropagates(node) or (node.diff_method == "adjoint"
+        if pl_backpropagates(node) or (node.resolved_method == "adjoint"
                                        and node.device.name == "default.qubit"
                                        and not node.configured_shots()):
             scalar = _state_scalars(node, len(values))
@@ -3611,7 +3638,7 @@ def _gradient_path(argnum, node, a, entry, blocks, single):
     if (not _plain_trainable(a, argnum) or a.dtype is not F64 or a.ndim < 1
             or not a.flags.c_contiguous or not entry.simple or node.current_shots()
             or node.method not in ("parameter-shift", "adjoint")
-            or node.diff_method == "hadamard"  # (its check at each call: value_and_jacobian)
+            or node.resolved_method == "hadamard"  # (its check at each call: value_and_jacobian)
             or getattr(entry, "mixed", False) or node._route[3]  # (a user's own execute)
             # (the first answer is counted by the full path: the flag never comes back)
             or executors.waiting_for_first_answer
@@ -3632,7 +3659,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
     takes it), dtype, shape and layout, the QNode's method and shots, no circuit being
     traced, what :attr:`QNode.compiled_directly` reads; the compiled code refuses a
     non-finite input (the full path's error). Signature: :meth:`grad._remember`."""
-    method, device, diff_method = node.method, node.device, node.diff_method
+    method, device, diff_method = node.method, node.device, node.resolved_method
     bound = types.MethodType  # own: ``dev.execute`` now; unequal to one a spy replaced
     own = bound(type(device).execute, device)  # (on the device or its class)
     executor, name, runs = _direct_call(entry, method, node)
@@ -3668,8 +3695,8 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
                 or (guard is not None and not guard())
                 # compiled_directly's parts that can change (not the device's class, its
                 # run_qnode, applied_transforms: fixed per device object) and a spy
-                or node.pipeline or node.diff_method is not diff_method
-                or ((gkw := node.gradient_kwargs) and gkw.get("argnum") is not None)
+                or node.pipeline or node.resolved_method is not diff_method
+                or (node.gradient_kwargs and node.tape_argnum() is not None)
                 or type(ex := dev.execute) is not bound or ex != own):
             return None
         row = None
@@ -3720,7 +3747,7 @@ def _short_path(node, entry, shape, any_ndarray, whole, blocks, single):
 
     call.hot = (_hot_constants(call, listed=listed, alone_list=alone_list)
                 if name and flat_size is None and whole and reuse  # (argnum: read once;
-                and node.gradient_kwargs.get("argnum") is None else None)  # _WatchedKwargs)
+                and node.tape_argnum() is None else None)  # _WatchedKwargs)
     return call
 
 
@@ -3859,7 +3886,7 @@ _PLAIN_STATIC = {int: "int", bool: "bool", str: "str", float: "float", type(None
 def _check_backprop(node, circuit) -> None:
     """PennyLane's ``default.qubit`` refuses backpropagation through a ``SparseHamiltonian``
     expectation (``supports_derivatives``: its resolution raises at the call)."""
-    if (node.diff_method == "backprop" and getattr(node.device, "name", None) == "default.qubit"
+    if (node.resolved_method == "backprop" and getattr(node.device, "name", None) == "default.qubit"
             and any(m.label[1:2] == ("SparseHamiltonian",) for m in circuit.measurements)):
         raise QuantumFunctionError(
             f"Device {node.device} does not support backprop with requested circuit. (qsym: "
@@ -3872,7 +3899,7 @@ def _splits_trainable_terms(node) -> bool:
     observables have trainable data into single terms (``split_to_single_terms``): its
     parameter shift (``diff_method="parameter-shift"``, or ``"best"`` with shots or on a
     device that does not backpropagate) and its Hadamard gradient."""
-    method = node.diff_method
+    method = node.resolved_method
     if method in ("parameter-shift", "hadamard") or method in options.HADAMARD_ALIASES:
         return True
     return method == "best" and (node.configured_shots() is not None or not (
@@ -3922,7 +3949,7 @@ def _check_trainable_sums(node, result, circuit, trainable=None) -> None:
     except RuntimeError as exc:
         raise DifferentiationError(
             f"Can only differentiate Hamiltonian coefficients for expectations, not "
-            f"{list(measured)}. (qsym: as PennyLane's {node.diff_method!r} gradient; make the "
+            f"{list(measured)}. (qsym: as PennyLane's {node.resolved_method!r} gradient; make the "
             "coefficients requires_grad=False (or a keyword argument), or measure the "
             "expectation value)") from exc
 
@@ -3947,7 +3974,7 @@ def _value_path_applies(node, entry, key, n, names) -> bool:
     if (key is None or node.configured_shots() is not None or node.per_call is not None
             or node._values_needed is not None or len(key) != n + len(names)
             or node.__dict__.get("_matrix_templates") or node._init_args["device_vjp"]
-            or node.diff_method == "hadamard" or getattr(entry, "per_call", None)
+            or node.resolved_method == "hadamard" or getattr(entry, "per_call", None)
             or node._compiled.get(key) is not entry or trace.RECORDING
             or isinstance(node.cache, MutableMapping) or not node.compiled_directly
             or getattr(entry, "sum_check", None) is not None):
@@ -3970,7 +3997,7 @@ def _changed_since(node, entry, key):
     bound, own_execute = types.MethodType, getattr(type(node.device), "execute", None)
 
     def changed(node, dev, diff_method, interface, gradient_kwargs, store):
-        return (node.device is not dev or node.diff_method is not diff_method
+        return (node.device is not dev or node.resolved_method is not diff_method
                 or node._interface is not interface or node.pipeline
                 or node.per_call is not None or node._values_needed is not None
                 or node.cache is not store  # (gradient_kwargs changed: short paths dropped)
@@ -4008,7 +4035,7 @@ def _value_path(node, entry, key, args, kwargs):
     specs = tuple((k[0], k[1], None) for k in key[:n]) + tuple(
         (k[1], k[2], k[0]) for k in key[n:])
     executor = executors.values_executor(node, entry)
-    dev, diff_method, interface = node.device, node.diff_method, node._interface
+    dev, diff_method, interface = node.device, node.resolved_method, node._interface
     gradient_kwargs, store = node.gradient_kwargs, node.cache
     changed = _changed_since(node, entry, key)
     tail = getattr(entry, "data_tail", None)
@@ -4100,7 +4127,7 @@ def _jacobian_path(node, entry, derivative, args, blocks, single):
     n = len(args)
     if (entry.broadcast or entry.has_state or getattr(entry, "mixed", False)
             or entry.value_only or node.method not in ("parameter-shift", "adjoint")
-            or DERIVATIVE_CHECKS.get(node.diff_method) is not None
+            or DERIVATIVE_CHECKS.get(node.resolved_method) is not None
             or node._route[3]):  # (a user's class with its own execute)
         return None
     diff = derivative._diff_indices(args)
@@ -4113,7 +4140,7 @@ def _jacobian_path(node, entry, derivative, args, blocks, single):
     if any(t is list and not all(type(v) is float for v in a)
            for (t, *_), a in zip(specs, args)):
         return None  # (a list classify takes that is not all floats: the full path's)
-    dev, diff_method, interface = node.device, node.diff_method, node._interface
+    dev, diff_method, interface = node.device, node.resolved_method, node._interface
     gradient_kwargs, store, method = node.gradient_kwargs, node.cache, node.method
     changed = _changed_since(node, entry, key)
     tail = getattr(entry, "data_tail", None)
@@ -4126,7 +4153,7 @@ def _jacobian_path(node, entry, derivative, args, blocks, single):
                 or changed(node, dev, diff_method, interface, gradient_kwargs, store)
                 # the rest of what QNode.compiled_directly reads
                 or getattr(dev, "run_qnode", None) is not None
-                or (gradient_kwargs and gradient_kwargs.get("argnum") is not None)):
+                or (gradient_kwargs and node.tape_argnum() is not None)):
             return _MISS
         xs, ds = [], []
         for (t0, kind, spec, grad), a in zip(specs, args):

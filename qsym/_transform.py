@@ -1274,18 +1274,20 @@ def qnode_gradient(qnode) -> dict:
     >>> qnode_gradient(c)["cache"], qnode_gradient(c)["max_diff"]
     (False, None)
     """
-    if qnode.diff_method is None:  # values; differentiated: PennyLane's NoGradients error
+    if qnode.resolved_method is None:  # values; differentiated: PennyLane's NoGradients error
         return {"diff_method": NO_GRADIENTS}
-    own = own_derivatives(qnode.device, qnode.diff_method, qnode.grad_on_execution)
+    own = own_derivatives(qnode.device, qnode.resolved_method, qnode.grad_on_execution)
     if own is not None:  # the device class's own derivatives (PennyLane calls them)
-        return {"diff_method": device_derivatives(qnode.device, own, qnode.diff_method),
+        return {"diff_method": device_derivatives(qnode.device, own, qnode.resolved_method),
                 "max_diff": None}
     if qnode.shifts:
         return {"diff_method": EXACT}
-    kwargs = dict(qnode.gradient_kwargs)
+    kwargs = dict(qnode.resolved_kwargs)
     if qnode.method == "finite-diff":
         kwargs.update(h=qnode.h, approx_order=qnode.approx_order, strategy=qnode.strategy)
-    name = qnode.diff_method if qnode.diff_method in ("spsa", "hadamard") else qnode.method
+    name = qnode.resolved_method if qnode.resolved_method in ("spsa", "hadamard") else qnode.method
+    if name == "adjoint" and qnode.resolved_method == "best" and qnode.current_shots():
+        name = "parameter-shift"  # (PennyLane's "best" with shots; gradient_kwargs' argnum)
     if name == "hadamard" and getattr(qnode.device, "wires", None) is not None:
         kwargs.setdefault("device_wires", qnode.device.wires)  # (PennyLane's QNode passes them)
     if name == "parameter-shift" and not qnode.device.trackers and not runs_own_execute(
@@ -1315,7 +1317,7 @@ def _execute_options(qnode) -> dict:
 def _check_legacy_method(qnode, tape) -> None:
     """PennyLane's refusal of a device derivative a legacy device's facade does not give
     for this tape (``"adjoint"`` with shots, ``"backprop"`` of a ``SparseHamiltonian``)."""
-    method = qnode.diff_method
+    method = qnode.resolved_method
     if (method in ("adjoint", "backprop", "device")
             and getattr(type(qnode.device), "wraps_legacy_device", False)
             and not qnode.device.supports_derivatives(
@@ -1344,7 +1346,7 @@ def run_qnode(qnode, args, kwargs):
     _check_legacy_method(qnode, tape)
     if not tape.measurements:  # PennyLane's QNode refuses it (as qsym's traced QNode: spsa
         output_kind(result)    # and transforms run this path; was an empty result)
-    tape = restrict_trainable(tape, qnode.gradient_kwargs.get("argnum"))
+    tape = restrict_trainable(tape, qnode.tape_argnum())
     tapes, stack, rewrites = (tape,), [], True
     for bound in pipeline:
         tapes, fn = _one_transform(bound, tapes)
@@ -1434,7 +1436,7 @@ def _fused(qnode, pipeline, args, kwargs):
     records stay those of the tapes), else None."""
     held, _ = _fused_state(qnode, pipeline)
     if (held is None or held[2] != "on" or qnode.device.trackers
-            or qnode.gradient_kwargs.get("argnum") is not None):
+            or qnode.tape_argnum() is not None):
         return None
     return held[3]
 
@@ -1483,7 +1485,7 @@ def _fuse_next(qnode, pipeline, rewrites, tape, args, kwargs, out):
     held, items = _fused_state(qnode, pipeline)
     state = held[2] if held is not None else None
     if (state in ("on", "off") or qnode.device.trackers or _boxed_args(args, kwargs)
-            or qnode.diff_method in ("spsa", "hadamard")  # (their tape path is their derivative)
+            or qnode.resolved_method in ("spsa", "hadamard")  # (their tape path is their derivative)
             or runs_own_execute(qnode.device)  # (a device's own execute: no extra run to compare)
             or getattr(qnode.device, "applied_transforms", None)):  # (the fused QNode's device
         return out                                               # would transform it again)

@@ -108,7 +108,7 @@ def _check_tapes_method(qnode, marks) -> None:
     must run them; a ``qml.state()`` snapshot (a ``Snapshot()`` without a measurement) with
     ``diff_method="adjoint"``, or ``"backprop"`` at all, raises PennyLane's
     ``QuantumFunctionError`` (:class:`~qsym.errors.MethodError`)."""
-    method = getattr(qnode, "diff_method", None)
+    method = getattr(qnode, "resolved_method", getattr(qnode, "diff_method", None))
     if getattr(qnode.device, "name", None) != "lightning.qubit":
         return
     if method == "backprop" or (method == "adjoint" and any(

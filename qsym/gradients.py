@@ -45,8 +45,8 @@ from ._trace import outside_recordings
 from ._tapes import (DEVICE_GRADIENT, GRADIENT_EXPANSIONS, QuantumScript, light_cone_params, observable_parameters,
                      postselected_params, tape_qnode)
 from . import _gaussian
-from .errors import (ArgumentError, DifferentiationError, GateError, QsymError, QuantumFunctionError,
-                     RuleError, TransformError)
+from .errors import (ArgumentError, DecompositionUndefinedError, DifferentiationError, GateError,
+                     PowUndefinedError, QsymError, QuantumFunctionError, RuleError, TransformError)
 from .exceptions import OperatorPropertyUndefined
 from .transforms import module_path
 from ._transform import BoundTransform, batch_postprocessing, transform, with_transform
@@ -1288,7 +1288,7 @@ DEVICE_GRADIENT["hadamard"] = _tape_hadamard
 def _hadamard_options(qnode) -> dict:
     """The options a ``diff_method="hadamard"`` QNode gives ``hadamard_grad`` (its
     ``gradient_kwargs``; the device's wires, as PennyLane's QNode passes them)."""
-    kw = {k: v for k, v in qnode.gradient_kwargs.items()
+    kw = {k: v for k, v in qnode.resolved_kwargs.items()
           if k in ("mode", "aux_wire", "device_wires")}
     if getattr(qnode.device, "wires", None) is not None:
         kw.setdefault("device_wires", qnode.device.wires)
@@ -2510,12 +2510,42 @@ DEVICE_GRADIENT.update({"parameter-shift": _tape_param_shift, "finite-diff": _ta
 _tape_spsa.expand_tape = _spsa_expand  # the QNode's autograd path expands first (qsym._tapes)
 
 
+def _pows_opened(ops) -> list:
+    """``ops`` with each power of trainable data (``qml.pow(qml.Rot(a, b, c), 2)``)
+    replaced by its decomposition (``Rot, Rot``), again until none is left: PennyLane's
+    ``Pow`` has no gradient method, so its parameter shift's and finite differences'
+    expansion (``_param_shift_stopping_condition``) decomposes it, and ``argnum`` counts
+    the decomposition's parameters (6 positions there, not 3); a power without a
+    decomposition (``Rot ** 0.5``) stays, as PennyLane's. (Not opened: a power of an
+    adjoint or controlled operator, and an adjoint or controlled power, whose decompositions are not
+    PennyLane's gate for gate: ``Rot(-c, -b, -a)`` for its ``Adjoint(Rot(a, b, c))``.)"""
+    from ._opmath import PowOperation, SymbolicOp
+
+    out = []
+    for op in ops:
+        inner = op
+        while isinstance(inner, PowOperation):  # (a power of a power: PennyLane's opens both)
+            inner = inner.base
+        if (inner is not op and not isinstance(inner, SymbolicOp)
+                and any(_trainable(p) for p in op.data)):
+            try:
+                with outside_recordings():  # (its gates keep autograd's boxes)
+                    parts = op.decomposition()
+            except (DecompositionUndefinedError, PowUndefinedError):
+                parts = None
+            if parts is not None:
+                out += _pows_opened(_templates_expanded(parts))
+                continue
+        out.append(op)
+    return out
+
+
 def _templates_opened(tape):
     """The tape with :func:`_templates_expanded`'s templates opened (those holding a
-    trainable array, or trainable numbers without a gradient method), the tape itself when
-    none is: where a QNode's ``argnum`` counts positions (a ``Pow`` stays: one position
-    either way)."""
-    ops = _templates_expanded(tape.operations)
+    trainable array, or trainable numbers without a gradient method) and its trainable
+    powers (:func:`_pows_opened`), the tape itself when none is: where a QNode's ``argnum``
+    counts positions."""
+    ops = _pows_opened(_templates_expanded(tape.operations))
     if len(ops) == len(tape.operations) and all(a is b for a, b in zip(ops, tape.operations)):
         return tape
     return tape.copy(operations=ops)
