@@ -145,3 +145,26 @@ def test_matrix_of_a_sequence_on_many_wires(monkeypatch):
     assert onp.allclose(qml.matrix(tape, wire_order=order), expected, atol=1e-12)
     assert onp.allclose(qml.matrix(ops, wire_order=order), expected, atol=1e-12)
     assert full_orders == []
+
+
+# --- QDrift's sample of complex coefficients -------------------------------------------
+def test_qdrift_sample_of_complex_coefficients_is_an_operator():
+    """PennyLane's templates/subroutines/time_evolution/test_qdrift.py::
+    test_private_sample_statistics[coeffs1]: _sample_decomposition of complex coefficients
+    gives Evolution operators of complex parameter (not unitary: operators only). qsym made
+    them on a tape and refused the complex rotation angle (GateError). Numbers printed by
+    PennyLane 0.45.1 for coeffs [0.5 + 0.499j, -0.001j], time 1.23, n=3, seed=3."""
+    import numpy as onp
+
+    from qsym.templates.subroutines.time_evolution.qdrift import _sample_decomposition
+
+    d = _sample_decomposition([0.5 + 0.499j, -0.001j], [qml.PauliX(0), qml.PauliZ(1)], 1.23,
+                              n=3, seed=3)
+    assert [type(o).__name__ for o in d] == ["Evolution"] * 3
+    assert all(isinstance(o.base, qml.PauliX) for o in d)
+    assert onp.isclose(d[0].coeff, -0.20487962343120047 + 0.20529020383887828j)
+    assert onp.allclose(d[0].matrix(), [[0.99962097 - 0.04205777j, -0.20198371 + 0.20814466j],
+                                        [-0.20198371 + 0.20814466j, 0.99962097 - 0.04205777j]])
+    # real coefficients: as before (PennyLane's Evolution(0.41j PauliX), data (-0.41,))
+    d = _sample_decomposition([0.999, 0.001], [qml.PauliX(0), qml.PauliZ(1)], 1.23, n=3, seed=3)
+    assert [o.data for o in d] == [(-0.41,)] * 3 or onp.allclose([o.data for o in d], -0.41)
