@@ -168,3 +168,38 @@ def test_qdrift_sample_of_complex_coefficients_is_an_operator():
     # real coefficients: as before (PennyLane's Evolution(0.41j PauliX), data (-0.41,))
     d = _sample_decomposition([0.999, 0.001], [qml.PauliX(0), qml.PauliZ(1)], 1.23, n=3, seed=3)
     assert [o.data for o in d] == [(-0.41,)] * 3 or onp.allclose([o.data for o in d], -0.41)
+
+
+# --- qml.ops.functions.equal._equal_dispatch: a registry -------------------------------
+def test_equal_dispatch_takes_registered_types():
+    """PennyLane's ops/functions/test_equal.py::test_assert_equal_unspecified: a function
+    registered with ``_equal_dispatch.register`` for a type decides qml.equal and
+    qml.assert_equal for it; its False is assert_equal's "unspecified reason" (PennyLane
+    0.45.1's message, printed in /work/plvenv). qsym's _equal_dispatch was a plain function
+    (no ``register``)."""
+    from qsym.ops.functions.equal import _equal_dispatch, assert_equal
+
+    class _Thing:
+        pass
+
+    class _Same:
+        pass
+
+    @_equal_dispatch.register
+    def _(op1: _Thing, op2, **_):
+        return False
+
+    @_equal_dispatch.register
+    def _(op1: _Same, op2, **_):
+        return True
+
+    a, b = _Thing(), _Thing()
+    with pytest.raises(AssertionError, match=r"are not equal for an unspecified reason\.$"):
+        assert_equal(a, b)
+    assert qml.equal(a, b) is False
+    assert qml.equal(_Same(), _Same()) is True
+    assert_equal(_Same(), _Same())
+    # qsym's operators: unchanged (True, or the reason)
+    assert _equal_dispatch(qml.RX(0.1, 0), qml.RX(0.1, 0)) is True
+    with pytest.raises(AssertionError, match="different data"):
+        assert_equal(qml.RX(0.1, 0), qml.RX(0.2, 0))
