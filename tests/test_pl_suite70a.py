@@ -203,3 +203,21 @@ def test_equal_dispatch_takes_registered_types():
     assert _equal_dispatch(qml.RX(0.1, 0), qml.RX(0.1, 0)) is True
     with pytest.raises(AssertionError, match="different data"):
         assert_equal(qml.RX(0.1, 0), qml.RX(0.2, 0))
+
+
+# --- qml.qchem.molecular_dipole: an unknown mapping ------------------------------------
+@pytest.mark.parametrize("mult", [1, 3])
+def test_molecular_dipole_unknown_mapping_is_pennylanes_error(mult):
+    """PennyLane's qchem/openfermion_pyscf_tests/test_molecular_dipole.py::
+    test_molecular_dipole_error: an unknown mapping is refused first (before the
+    open-shell check), with PennyLane 0.45.1's message (printed in /work/plvenv: "'bksf' is
+    not supported.Please set the mapping to 'jordan_wigner', 'parity' or 'bravyi_kitaev'.").
+    qsym said "The 'bksf' transformation is not available"."""
+    import numpy as onp
+
+    mol = qml.qchem.Molecule(["H", "H"], onp.array([0.0, 0.0, 0.0, 0.0, 0.0, 1.0]), mult=mult)
+    with pytest.raises(ValueError, match=r"^'bksf' is not supported\.Please set the mapping to "
+                                         r"'jordan_wigner', 'parity' or 'bravyi_kitaev'\.$"):
+        qml.qchem.molecular_dipole(mol, mapping="bksf")
+    with pytest.raises(ValueError, match=r"^'bksf' is not supported\."):
+        qml.qchem.molecular_dipole(mol, mapping=" BKSF ", method="openfermion")
