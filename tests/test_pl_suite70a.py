@@ -221,3 +221,23 @@ def test_molecular_dipole_unknown_mapping_is_pennylanes_error(mult):
         qml.qchem.molecular_dipole(mol, mapping="bksf")
     with pytest.raises(ValueError, match=r"^'bksf' is not supported\."):
         qml.qchem.molecular_dipole(mol, mapping=" BKSF ", method="openfermion")
+
+
+# --- qml.OutPoly of non-integer coefficients: PennyLane's AssertionError ---------------
+def test_outpoly_non_integer_coefficients_is_an_assertion_error():
+    """PennyLane's templates/subroutines/arithmetic/test_out_poly.py::test_non_integer_coeffs:
+    PennyLane asserts the polynomial's integer coefficients (AssertionError). qsym raised
+    an ArgumentError only; now InputAssertionError, both."""
+    from qsym.errors import ArgumentError, InputAssertionError
+
+    reg = qml.registers({"x_wires": 3, "y_wires": 3, "output_wires": 4})
+
+    @qml.qnode(qml.device("default.qubit"), shots=1)
+    def circuit():
+        qml.OutPoly(lambda x, y: 2.5 * x + 2 * y, input_registers=(reg["x_wires"], reg["y_wires"]),
+                    output_wires=reg["output_wires"])
+        return qml.sample(wires=reg["output_wires"])
+
+    with pytest.raises(AssertionError, match="The polynomial function must") as info:
+        circuit()
+    assert isinstance(info.value, InputAssertionError) and isinstance(info.value, ArgumentError)
