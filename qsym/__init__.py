@@ -89,7 +89,7 @@ from ._opmath import H, I, X, Y, Z, adjoint, ctrl, dot, generator, ops, prod, s_
 ops.H, ops.I, ops.X, ops.Y, ops.Z = H, I, X, Y, Z  # PennyLane's qml.ops aliases
 from ._opmath import pow  # noqa: E402,A004  (PennyLane's qml.pow)
 from ._opmath import ControlledQubitUnitary, ControlledSequence, QuantumPhaseEstimation  # noqa: E402
-from ._operations import assert_equal, equal, compare as _compare  # noqa: E402
+from ._operations import assert_equal, equal, equal_dispatch as _equal_dispatch  # noqa: E402
 from ._opmath import sum  # noqa: E402,A004  (PennyLane's qml.sum)
 from ._opmath import evolve, exp  # noqa: E402
 from ._opmath import ChangeOpBasis, change_op_basis  # noqa: E402
@@ -412,9 +412,9 @@ def _register_op_paths():
     _sys.modules[f"{__name__}.ops.op_math"] = ops.op_math
     _sys.modules[f"{__name__}.ops.functions"] = ops.functions
     # from pennylane.ops.functions.equal import assert_equal, ...: PennyLane's module of
-    # qml.equal; its _equal_dispatch (True, or why two operators differ) is qsym's compare
+    # qml.equal; its _equal_dispatch (True, or why two operators differ; types can register)
     _sys.modules[f"{__name__}.ops.functions.equal"] = type(ops)(
-        equal=equal, assert_equal=assert_equal, _equal_dispatch=_compare,
+        equal=equal, assert_equal=assert_equal, _equal_dispatch=_equal_dispatch,
         OPERANDS_MISMATCH_ERROR_MESSAGE="op1 and op2 have different operands because ",
         BASE_OPERATION_MISMATCH_ERROR_MESSAGE="op1 and op2 have different base operations because ")
     # from pennylane.ops.functions.is_commuting import _check_mat_commutation, _get_target_name

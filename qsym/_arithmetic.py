@@ -29,7 +29,7 @@ import types
 
 import numpy as np
 
-from .errors import ArgumentError, MatrixUndefinedError
+from .errors import ArgumentError, InputAssertionError, MatrixUndefinedError
 from ._mcm import MidMeasure, cond, measure
 from ._operations import GATE_CLASSES, wires_tuple
 from ._opmath import ControlledSequence, adjoint, change_op_basis, ctrl, prod
@@ -818,7 +818,7 @@ class OutPoly(_Arithmetic):
         coeffs = kwargs.get("coeffs_list") or tuple(polynomial_coefficients(
             polynomial_function, mod, *[len(r) for r in regs]).items())
         if not all(float(c) == math.floor(c) for _, c in coeffs):
-            raise ArgumentError("The polynomial function must have integer coefficients")
+            raise InputAssertionError("The polynomial function must have integer coefficients")
         wires = [w for r in regs for w in r] + list(output_wires) + list(work_wires)
         if len(set(wires)) != len(wires):
             raise ArgumentError("None of the wires in a register should be included in other register.")

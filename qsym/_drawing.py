@@ -2006,8 +2006,45 @@ def _gates_matrix(ops, wire_order) -> np.ndarray:
         if len(o.wires) == 0:
             U = np.asarray(o.matrix())[0, 0] * U
         else:
-            U = matrix(o, wire_order=order) @ U
+            U = _gate_on(o, order, U)
     return U
+
+
+# from this many wires on, qml.matrix of a sequence applies each gate's own matrix to the
+# product so far (O(4^n 2^k) a gate on k wires) instead of multiplying by the gate's matrix
+# expanded to all n wires (O(8^n)): 9 wires, 770 gates, one BLAS thread: 18 s of CPU -> 0.5 s
+_APPLY_FROM_WIRES = 6
+
+
+def _gate_on(op, order, U):
+    """``matrix(op, wire_order=order) @ U``; on many wires (``_APPLY_FROM_WIRES``), for a
+    plain NumPy product and a gate on fewer wires whose own matrix is a plain 2-D array,
+    that matrix applied to ``U``'s slices of the gate's wires (the same product, summed
+    without the expanded matrix's zeros)."""
+    n = len(order)
+    wires = order_list(op.wires)
+    k = len(wires)
+    if (n < _APPLY_FROM_WIRES or k >= n or type(U) is not np.ndarray or U.ndim != 2
+            or len(set(wires)) != k or not set(wires) <= set(order)):
+        return matrix(op, wire_order=order) @ U
+    small = matrix(op, wire_order=wires)
+    if type(small) is not np.ndarray or small.shape != (2 ** k, 2 ** k):
+        return matrix(op, wire_order=order) @ U  # (broadcast, autograd values, ...)
+    pos = [order.index(w) for w in wires]
+    T = U.reshape((2,) * n + (U.shape[1],))
+    out = np.zeros(T.shape, dtype=np.result_type(small, U))
+    rows = []  # the slices of T (and of out) where the gate's wires hold the bits of r
+    for r in range(2 ** k):
+        index = [slice(None)] * (n + 1)
+        for j, p in enumerate(pos):
+            index[p] = (r >> (k - 1 - j)) & 1
+        rows.append(tuple(index))
+    for r in range(2 ** k):  # (elementwise, no BLAS: its threads spin on a loaded machine)
+        target = out[rows[r]]
+        for c in range(2 ** k):
+            if small[r, c] != 0:
+                target += small[r, c] * T[rows[c]]
+    return out.reshape(U.shape)
 
 
 def _qfunc_matrix(fn, wire_order):

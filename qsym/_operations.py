@@ -3371,7 +3371,22 @@ def equal(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5, at
     >>> qml.equal(H1, qml.Hamiltonian([1], [qml.Z(0) @ qml.Y(1)]))
     True
     """
-    return compare(op1, op2, check_interface, check_trainability, rtol, atol) is True
+    return equal_dispatch(op1, op2, check_interface=check_interface,
+                          check_trainability=check_trainability, atol=atol, rtol=rtol) is True
+
+
+@functools.singledispatch
+def equal_dispatch(op1, op2, check_interface=True, check_trainability=True, atol=1e-9,
+                   rtol=1e-5):
+    """PennyLane's ``_equal_dispatch`` (module ``qml.ops.functions.equal``): True, or why
+    ``op1`` and ``op2`` differ (:func:`compare`), dispatched on ``type(op1)``; a function
+    registered for a type (``@_equal_dispatch.register``) decides for it, and its False is
+    ``assert_equal``'s "unspecified reason".
+
+    >>> equal_dispatch(RX(0.1, wires=0), RX(0.1, wires=1))
+    'op1 and op2 have different wires. Got [0] and [1].'
+    """
+    return compare(op1, op2, check_interface, check_trainability, rtol, atol)
 
 
 def assert_equal(op1, op2, check_interface=True, check_trainability=True, rtol=1e-5,
@@ -3386,9 +3401,12 @@ def assert_equal(op1, op2, check_interface=True, check_trainability=True, rtol=1
     AssertionError: op1 and op2 have different data.
     Got (0.12,) and (1.23,)
     """
-    result = compare(op1, op2, check_interface, check_trainability, rtol, atol)
-    if result is not True:
+    result = equal_dispatch(op1, op2, check_interface=check_interface,
+                            check_trainability=check_trainability, atol=atol, rtol=rtol)
+    if isinstance(result, str):
         raise AssertionError(result)
+    if not result:  # (a function registered with equal_dispatch said False)
+        raise AssertionError(f"{op1} and {op2} are not equal for an unspecified reason.")
 
 
 def _expanded_indices(rows, cols, wires, order, d):

@@ -28,7 +28,7 @@ from ._operations import (GATE_CLASSES, METHODS, GateSequence, Operation, Prod, 
                           sparse_of, wires_tuple)
 from ._opmath import adjoint, change_op_basis, ctrl, evolve, prod, reapply
 from ._operations import LinearCombination, SProd, Sum
-from ._trace import Tape, Traced, active_tape, add_check, choice, recording, unwrap
+from ._trace import Tape, Traced, active_tape, add_check, choice, not_recording, recording, unwrap
 from .errors import QuantumFunctionError, DifferentiationError, GateError, MatrixUndefinedError, SparseMatrixUndefinedError, WireError
 from . import templates
 from .templates import (QFT, ApproxTimeEvolution, BasisEmbedding, CommutingEvolution, Template, operator_params,
@@ -1186,10 +1186,14 @@ def sample_decomposition(coeffs, ops, time, n=1, seed=None) -> list:
     """
     mags = np.abs(np.asarray([complex(c) for c in coeffs]))
     norm = float(np.sum(mags))
-    with recording(Tape()):
-        exps = [evolve(op, -(complex(c) / m).real * norm * time / n
-                       if complex(c).imag == 0 else -(complex(c) / m) * norm * time / n)
-                for op, c, m in zip(ops, coeffs, mags)]
+    exps = []
+    for op, c, m in zip(ops, coeffs, mags):
+        if complex(c).imag == 0:
+            with recording(Tape()):  # (its rotations made: applied where the template is)
+                exps.append(evolve(op, -(complex(c) / m).real * norm * time / n))
+        else:  # a complex coefficient's phase: not a unitary, an operator only (PennyLane's)
+            with not_recording():
+                exps.append(evolve(op, -(complex(c) / m) * norm * time / n))
     picks = np.random.default_rng(seed).choice(len(exps), p=mags / norm, size=n, replace=True)
     return [exps[int(k)] for k in picks]
 

@@ -350,6 +350,16 @@ class ConversionAssertionError(ArgumentError, AssertionError):
     """
 
 
+class InputAssertionError(ArgumentError, AssertionError):
+    """An input PennyLane checks with an ``assert`` (``qml.OutPoly``'s polynomial of
+    non-integer coefficients): an :class:`ArgumentError` that is also the
+    ``AssertionError`` PennyLane raises.
+
+    >>> issubclass(InputAssertionError, AssertionError) and issubclass(InputAssertionError, ValueError)
+    True
+    """
+
+
 class DeviceError(QsymError, ValueError):
     """Unknown device name or bad device options; a circuit run on a device qsym does not
     simulate (PennyLane's ``default.qutrit``, ``default.gaussian``, ...: made with a warning,

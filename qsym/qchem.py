@@ -1185,6 +1185,9 @@ def molecular_dipole(molecule: Molecule, method="dhf", active_electrons=None,
     method = method.strip().lower()
     if method not in ("dhf", "openfermion"):
         raise ArgumentError("Only 'dhf', and 'openfermion' backends are supported.")
+    if mapping.strip().lower() not in _MAPPERS:  # (PennyLane's message and order)
+        raise ArgumentError(f"'{mapping.strip().lower()}' is not supported.Please set the "
+                            "mapping to 'jordan_wigner', 'parity' or 'bravyi_kitaev'.")
     if method == "openfermion":
         raise ArgumentError("qml.qchem.molecular_dipole: method='openfermion' needs PennyLane's "
                             "external backends, which qsym does not provide; use method='dhf' "
