@@ -127,3 +127,42 @@ def test_projector_state_vector_on_nine_wires():
 
     a = 0.1 + 0.3 * onp.arange(n)
     assert abs(c(0.3) - onp.prod(onp.cos(a / 2) ** 2)) < 1e-12
+
+
+# --- qml.draw of a circuit function that opens QuantumTapes ------------------------------
+def test_draw_nested_tapes_as_pennylane():
+    """PennyLane 0.45.1 (its drawer/test_tape_text.py::test_nested_tapes; the text below
+    printed by PennyLane in /work/plvenv): each tape opened inside the function is a
+    ``Tape:i`` box, drawn below, the top level's first, then each tape's nested ones
+    depth first. qsym's qml.draw traced the function and failed on the tape object."""
+
+    def circ():
+        with qml.tape.QuantumTape():
+            qml.PauliX(0)
+            with qml.tape.QuantumTape():
+                qml.PauliY(0)
+        with qml.tape.QuantumTape():
+            qml.PauliZ(0)
+            with qml.tape.QuantumTape():
+                qml.PauliX(0)
+        return qml.expval(qml.PauliZ(0))
+
+    assert qml.draw(circ)() == (
+        "0: ──Tape:0──Tape:1─┤  <Z>\n\n"
+        "Tape:0\n0: ──X──Tape:2─┤  \n\n"
+        "Tape:2\n0: ──Y─┤  \n\n"
+        "Tape:1\n0: ──Z──Tape:3─┤  \n\n"
+        "Tape:3\n0: ──X─┤  ")
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def node(x):
+        qml.RX(x, 1)
+        with qml.tape.QuantumTape():
+            qml.PauliX(0)
+            qml.CNOT([0, 1])
+        return qml.expval(qml.PauliZ(0)), qml.probs(wires=1)
+
+    assert qml.draw(node, decimals=2)(0.5) == (  # the device's wire order (PennyLane's)
+        "0: ───────────╭Tape:0─┤  <Z>  \n"
+        "1: ──RX(0.50)─╰Tape:0─┤  Probs\n\n"
+        "Tape:0\n0: ──X─╭●─┤  \n1: ────╰X─┤  ")
