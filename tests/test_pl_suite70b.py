@@ -166,3 +166,22 @@ def test_draw_nested_tapes_as_pennylane():
         "0: ───────────╭Tape:0─┤  <Z>  \n"
         "1: ──RX(0.50)─╰Tape:0─┤  Probs\n\n"
         "Tape:0\n0: ──X─╭●─┤  \n1: ────╰X─┤  ")
+
+
+# --- a user's device class (on qml.devices.Device) with wires=0 --------------------------
+def test_users_device_class_with_no_wires():
+    """PennyLane 0.45.1 (its devices/test_device_api.py::TestMinimalDevice::
+    test_wires_can_be_provided[0-expected1], printed in /work/plvenv): a device class of
+    the user's own made with wires=0 has Wires([]) and repr '<MinimalDevice device at
+    0x...>'. qsym's simulators still need a wire (a DeviceError saying so)."""
+    from qsym.errors import DeviceError
+
+    class MinimalDevice(qml.devices.Device):
+        def execute(self, circuits, execution_config=None):
+            return (0,)
+
+    dev = MinimalDevice(wires=0)
+    assert dev.wires == qml.wires.Wires([]) and len(dev.wires) == 0
+    assert repr(dev) == f"<MinimalDevice device at {hex(id(dev))}>"
+    with pytest.raises(DeviceError, match="at least one wire"):
+        qml.device("default.qubit", wires=0)
