@@ -24,7 +24,7 @@ import numpy as np
 
 from ._ir import Circuit, evaluate, input_values
 from ._plan import finite_difference_inputs
-from ._shapes import fd_circuits
+from ._shapes import fd_circuits, flat as _flat
 from ._trace import OneRun, active_tape, without_carriers
 
 # PennyLane's labels, and the controlled gates' (number of controls, target label)
@@ -620,6 +620,25 @@ def _numeric_run(qnode, args, kwargs):
         return None
     return (list(tape.items), result, stamp, bool(getattr(tape, "defers_measurements", False)),
             list(tape.barriers))
+
+
+def _nested_tape(items):
+    """The first ``qml.tape.QuantumTape`` a drawing run recorded, opened inside the circuit
+    function (PennyLane draws each as a ``Tape:i`` box and the tape below it), or None."""
+    return next((op for op in items if hasattr(op, "operations")
+                 and hasattr(op, "measurements") and hasattr(op, "draw")), None)
+
+
+def _nested_text(run, device, wire_order, options) -> str:
+    """A drawing run that opened tapes, drawn as a tape (``qml.drawer.tape_text``: each
+    nested tape a ``Tape:i`` box, drawn below); the device's wire order if it has wires."""
+    show_all_wires, decimals, max_length, show_matrices, _ = options
+    dev_wires = getattr(device, "wires", None)
+    if wire_order is None and dev_wires is not None:
+        wire_order = list(dev_wires)
+    return type(_nested_tape(run[0]))(run[0], _results(run[1])).draw(
+        wire_order, show_all_wires=show_all_wires, decimals=decimals,
+        max_length=max_length, show_matrices=show_matrices)
 
 
 def _drawn_marks(marks, level) -> list:
@@ -1552,8 +1571,6 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
     qnode, bare = drawable(qnode)
 
     def drawer(*args, **kwargs):
-        from ._shapes import flat as _flat
-
         past = None if plain else _device_or_level_text(qnode, args, kwargs, level, wire_order,
                                                         options)
         if past is not None:  # (a device's own tape; PennyLane's gradient expansion, ...)
@@ -1576,6 +1593,8 @@ def draw(qnode: Any, wire_order: Sequence[Hashable] | None = None,
                 and not run[3] and level != "device"  # (those: the deferred circuit)
                 and _mcm_present(run[0], _results(run[1]))):  # PennyLane's classical wires
             return recorded()
+        if run is not None and _nested_tape(run[0]) is not None:  # PennyLane's Tape:i boxes
+            return _nested_text(run, None if plain else qnode.device, wire_order, options)
         runs.again()  # the trace sees the numeric run's random draws
         try:
             entry, xs, ds = qnode.compiled(args, kwargs)

@@ -6496,6 +6496,42 @@ def pauli_decomposition(M: np.ndarray, wires: tuple) -> Observable:
     return Observable(terms)
 
 
+# a matrix observable (Hermitian, Projector, SparseHamiltonian) is measured as its Pauli sum:
+# on up to 8 wires any matrix; on 9 to MATRIX_WIRES wires one whose sum has at most
+# MATRIX_WORDS words (a dense 8-wire matrix's 4^8; a dense 10-wire one has ~4^10, and the
+# decomposition of 11 wires' 4^11 coefficients is 64 MB, 1-2 s)
+MATRIX_WIRES = 11
+MATRIX_WORDS = 4**8
+
+
+def matrix_observable_terms(M: np.ndarray, wires: tuple, name: str) -> dict:
+    """The Pauli terms qsym measures for the matrix observable ``name`` (``M`` on ``wires``);
+    a ``MeasurementError`` saying what to do beyond :data:`MATRIX_WIRES` wires or
+    :data:`MATRIX_WORDS` words.
+
+    >>> M = np.kron(np.diag([1.0, -1.0]), np.eye(2**8))  # Z on the first of 9 wires
+    >>> matrix_observable_terms(M.astype(complex), tuple(range(9)), "Hermitian")
+    {((0, 'Z'),): 1.0}
+    """
+    k = len(wires)
+    if k <= 8:
+        return pauli_decomposition(M, wires).terms
+    if k > MATRIX_WIRES:
+        raise MeasurementError(
+            f"{name} on {k} wires: qsym measures a matrix observable as its Pauli sum, "
+            f"decomposed from the dense matrix on at most {MATRIX_WIRES} wires; write it "
+            "as a Pauli sum (qml.pauli_decompose of smaller blocks, or the Hamiltonian it "
+            "came from)")
+    coeffs = np.asarray(pauli_coefficients(M, k))
+    n = int(np.count_nonzero(np.abs(coeffs) > 1e-15))
+    if n > MATRIX_WORDS:
+        raise MeasurementError(
+            f"{name} on {k} wires is a sum of {n} Pauli words, more than the {MATRIX_WORDS} "
+            f"qsym measures in a matrix observable on more than 8 wires: write it as a "
+            "Pauli sum, or measure it on fewer wires")
+    return _pauli_terms(M, wires, coeffs)
+
+
 _PAULI_ROWS = np.stack([PAULI[p].T.reshape(4) for p in "IXYZ"]).astype(complex)
 
 
@@ -6518,11 +6554,11 @@ def pauli_coefficients(M, k: int):
     return anp.reshape(T, (-1,)) / 2**k
 
 
-def _pauli_terms(M: np.ndarray, wires: tuple) -> dict:
+def _pauli_terms(M: np.ndarray, wires: tuple, coeffs=None) -> dict:
     """The terms of :func:`pauli_decomposition`: all ``tr(P M)`` at once
-    (:func:`pauli_coefficients`), the nonzero ones kept."""
+    (:func:`pauli_coefficients`, or ``coeffs`` computed already), the nonzero ones kept."""
     k = len(wires)
-    coeffs = np.asarray(pauli_coefficients(M, k))
+    coeffs = np.asarray(pauli_coefficients(M, k) if coeffs is None else coeffs)
     if np.all(np.abs(coeffs.imag) <= 1e-12):  # Hermitian: real coefficients
         coeffs = coeffs.real
     terms = {}
@@ -6785,9 +6821,7 @@ class Hermitian(_MatrixObservable):
             raise MeasurementError("Hermitian: the matrix has NaN or infinite entries")
         if not np.allclose(M, M.conj().T, atol=1e-10):
             raise MeasurementError("Hermitian: the matrix is not Hermitian (A != A^dagger)")
-        if k > 8:
-            raise MeasurementError("Hermitian on more than 8 wires: write it as a Pauli sum")
-        Observable.__init__(self, pauli_decomposition(M, wires).terms)
+        Observable.__init__(self, matrix_observable_terms(M, wires, "Hermitian"))
         self._matrix, self._mwires = M, wires  # for probs(op=...): its eigenbasis
         # as written (qml.draw's show_matrices); a qsym tensor stays itself (trainable)
         self._value = self._given = A if isinstance(A, np.ndarray) else np.asarray(A)
@@ -6887,7 +6921,8 @@ class SparseHamiltonian(_MatrixObservable):
     """PennyLane's ``qml.SparseHamiltonian(H, wires)``: an observable given as a SciPy
     ``csr_matrix`` (``2**k x 2**k`` on ``k`` wires). qsym keeps the sparse matrix as given
     (``sparse_matrix()`` returns it, in any SciPy format) and measures it as its exact Pauli
-    decomposition, as :class:`Hermitian` (up to 8 wires); scipy is needed only to make the
+    decomposition, as :class:`Hermitian` (made when first measured on more than 8 wires);
+    scipy is needed only to make the
     matrix (qsym does not depend on it). A non-Hermitian matrix is accepted, as PennyLane
     does, and refused when measured (``MeasurementError``).
 
@@ -6921,14 +6956,21 @@ class SparseHamiltonian(_MatrixObservable):
 
     @property
     def terms(self):
-        """Its Pauli decomposition (what qsym measures); on more than 8 wires not made:
-        a ``MeasurementError``."""
+        """Its Pauli decomposition (what qsym measures); on more than 8 wires made when
+        first read, as :class:`Hermitian`'s (:func:`matrix_observable_terms`: up to
+        :data:`MATRIX_WIRES` wires and :data:`MATRIX_WORDS` words, else a
+        ``MeasurementError``)."""
         terms = self.__dict__.get("_pauli_terms")
         if terms is None:
-            raise MeasurementError(
-                f"SparseHamiltonian on {len(self._mwires)} wires: qsym measures it as its Pauli "
-                "decomposition (4^k words), made up to 8 wires; write it as a Pauli sum "
-                "(qml.eigvals, sparse_matrix() and matrix() of it work)")
+            if len(self._mwires) > MATRIX_WIRES:
+                raise MeasurementError(
+                    f"SparseHamiltonian on {len(self._mwires)} wires: qsym measures it as its "
+                    f"Pauli decomposition (4^k words), made up to {MATRIX_WIRES} wires; write "
+                    "it as a Pauli sum (qml.eigvals, sparse_matrix() and matrix() of it work)")
+            M = np.asarray(self._value.toarray(), dtype=complex)
+            Observable.__init__(self, matrix_observable_terms(M, self._mwires,
+                                                              "SparseHamiltonian"))
+            terms = self.__dict__["_pauli_terms"]
         return terms
 
     @terms.setter
@@ -7048,10 +7090,8 @@ class Projector(_MatrixObservable):
             norm = np.linalg.norm(vc)
             if not np.isclose(norm, 1.0, atol=1e-10):
                 raise MeasurementError(f"Projector: the state vector has norm {norm}, not 1")
-            if k > 8:
-                raise MeasurementError("Projector on more than 8 wires: write it as a Pauli sum")
-            M = np.outer(vc, vc.conj())
-            Observable.__init__(self, pauli_decomposition(M, wires).terms)
+            M = np.outer(vc, vc.conj()) if k <= MATRIX_WIRES else None
+            Observable.__init__(self, matrix_observable_terms(M, wires, "Projector"))
             self._matrix = self._given = M  # for probs(op=...): its eigenbasis
         else:
             raise MeasurementError(
