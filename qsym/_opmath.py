@@ -3012,10 +3012,19 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
 def _counted_as_one(made, gates):
     """``made``, the ``Controlled`` of ``gates``: those of commuting factors
     (:func:`_controlled_factors`) counted by qml.Tracker as the one gate it is
-    (``pl_template``: its frequencies' shifted circuits)."""
-    for g in gates:
-        if getattr(g, "ctrl_factor", None) is not None:
-            g.pl_template = made
+    (``pl_template``: its frequencies' shifted circuits). Only a ``Controlled`` of one such
+    gate is one: that of a template whose gates include some (``C(QSVT)``, its controlled
+    ``PCPhase`` factors among other gates) has no frequencies, and PennyLane's gradient
+    transforms decompose it."""
+    marked = [g for g in gates if getattr(g, "ctrl_factor", None) is not None]
+    if not marked:
+        return made
+    try:
+        made.parameter_frequencies
+    except ParameterFrequenciesUndefinedError:
+        return made
+    for g in marked:
+        g.pl_template = made
     return made
 
 
