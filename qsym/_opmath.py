@@ -2595,7 +2595,11 @@ def apply_operation(op):
         return op
     if isinstance(op, Prod) and _all_gates(op):  # PennyLane applies a product: its factors
         if tape is not None:
-            tape.measured(op._gates)  # its Pauli factors are applied, not dropped observables
+            if not any(made is op for _, made, _ in tape.pending):
+                tape.measured(op._gates)  # its Pauli factors are applied, not dropped observables
+            # (one made here as a statement stays pending: PennyLane's queue holds it where
+            # it was made and again here, ``qml.prod(qml.RX(x, 0), qml.RY(x, 1))`` then
+            # ``qml.apply`` of it applies both twice; a measurement of it takes the first)
             for g in op.decomposition():
                 apply_operation(g)
         return op

@@ -503,6 +503,238 @@ def test_molecular_geometry_optimization_demo_matches_pennylane():
     _agree("geo.bonds", bonds)
 
 
+# --- Quantum kernels approximating a classical one (tutorial_classical_kernels; 3 qubits instead
+# of 5, the lags cut to 7 points, the Gaussian written with `np.exp`, plots left out): the
+# periodic Gaussian's spectrum by qml.fourier.coefficients, the Mottonen-prepared kernel and
+# its adjoint, Newton's method on the amplitudes, the kernel's own Fourier spectrum
+
+def test_classical_kernel_emulation_demo_matches_pennylane():
+    from qsym.fourier import coefficients
+
+    def gaussian_kernel(x, sigma=1.0):
+        return np.exp(-x ** 2 / (2 * sigma ** 2))
+
+    def Gauss_p(x, L=onp.pi):
+        x_mod = onp.mod(x + L, 2 * L) - L
+        return gaussian_kernel(x_mod)
+
+    def fourier_p(d):
+        return onp.real(coefficients(Gauss_p, 1, d - 1)[:d])
+
+    for n in range(2, 5):
+        _agree(f"ck.fourier_p{n}", fourier_p(n))
+
+    def S(x, thetas, wires):
+        for (i, wire) in enumerate(wires):
+            qml.RZ(thetas[i] * x, wires=[wire])
+
+    def make_thetas(n_wires):
+        return [2 ** i for i in range(n_wires - 1, -1, -1)]
+
+    def W(features, wires):
+        qml.templates.state_preparations.MottonenStatePreparation(features, wires)
+
+    def ansatz(x1, x2, thetas, amplitudes, wires):
+        W(amplitudes, wires)
+        S(x1 - x2, thetas, wires)
+        qml.adjoint(W)(amplitudes, wires)
+
+    n_wires = 3
+    dev = qml.device("lightning.qubit", wires=n_wires)
+
+    @qml.qnode(dev)
+    def QK_circuit(x1, x2, thetas, amplitudes):
+        ansatz(x1, x2, thetas, amplitudes, wires=range(n_wires))
+        return qml.probs(wires=range(n_wires))
+
+    def QK(delta, thetas, amplitudes):
+        return QK_circuit(delta, 0, thetas, amplitudes)[0]
+
+    def QK_on_dataset(deltas, thetas, amplitudes):
+        return onp.array([QK(delta, thetas, amplitudes) for delta in deltas])
+
+    X = onp.linspace(-1.5, 1.5, 7)
+    thetas = make_thetas(n_wires)
+    test_features = onp.asarray([1. / (1 + i) for i in range(2 ** n_wires)])
+    test_amplitudes = test_features / onp.sqrt(onp.sum(test_features ** 2))
+    _agree("ck.Y_test", QK_on_dataset(X, thetas, test_amplitudes))
+    _agree("ck.draw", qml.draw(QK_circuit)(0.3, 0, thetas, test_amplitudes))
+
+    def predict_spectrum(probabilities):
+        d = len(probabilities)
+        spectrum = []
+        for s in range(d):
+            spectrum.append(sum(probabilities[j] * probabilities[j - s] for j in range(s, d)))
+        for s in range(1, d):
+            spectrum.append(spectrum[d - s])
+        return spectrum
+
+    def F(probabilities, spectrum):
+        d = len(probabilities)
+        return predict_spectrum(probabilities)[:d] - spectrum[:d]
+
+    def J_F(probabilities):
+        d = len(probabilities)
+        J = onp.zeros(shape=(d, d))
+        for i in range(d):
+            for j in range(d):
+                if i + j < d:
+                    J[i][j] += probabilities[i + j]
+                if i - j <= 0:
+                    J[i][j] += probabilities[j - i]
+        return J
+
+    d = 2 ** n_wires
+    probabilities = onp.ones(d) / onp.array(range(1, d + 1))
+    spectrum = fourier_p(d)
+    for step in range(30):
+        probabilities = probabilities + onp.linalg.solve(J_F(probabilities), -F(probabilities, spectrum))
+    p_t = probabilities.copy()
+    p_t[p_t < 1e-10] = 0.0
+    probabilities = p_t / onp.sum(p_t)
+    amplitudes = onp.sqrt(probabilities)
+    _agree("ck.amplitudes", amplitudes)
+
+    def fourier_q(d, thetas, amplitudes):
+        def QK_partial(x):
+            return QK(qml.math.squeeze(x), thetas, amplitudes)
+        return onp.real(coefficients(QK_partial, 1, d - 1))
+
+    _agree("ck.fourier_q", fourier_q(d, thetas, amplitudes)[:d])
+    _agree("ck.Y_learned", QK_on_dataset(X, thetas, amplitudes))
+
+
+# --- How to use wire registers (tutorial_how_to_use_registers; `qml.capture.enable()` removed;
+# `qml.data`'s 1x4 Ising chain written out (J = 1, h = 0.5), its ground state by `eigh`; the
+# estimation register cut to 3 wires of 6 and the preparation register to 3 of 4, on
+# default.qubit): registers, nested registers, unions, the swap test, QPE of Qubitization
+
+def test_wire_registers_demo_matches_pennylane():
+    register = qml.registers({"alice": 1, "bob": 2, "charlie": 3})
+    _agree("reg.flat", repr(register))
+    nested = qml.registers({"all_registers": {"alice": 1, "bob": {"bob1": {"bob1a": 1, "bob1b": 2},
+                                                                   "bob2": 1}, "charlie": 1}})
+    _agree("reg.nested", repr(nested))
+    _agree("reg.access", repr((nested["alice"], nested["bob1a"], nested["all_registers"][2],
+                               nested["bob1a"][0], nested["alice"] | nested["charlie"])))
+    swap_register = qml.registers({"auxiliary": 1, "psi": 3, "phi": 3})
+
+    @qml.qnode(qml.device("default.qubit"))
+    def swap_test():
+        qml.RX(onp.pi / 2, swap_register["phi"][0])
+        qml.Hadamard(swap_register["auxiliary"])
+        for i in range(len(swap_register["psi"])):
+            qml.CSWAP(swap_register["auxiliary"] | swap_register["psi"][i] | swap_register["phi"][i])
+        qml.Hadamard(swap_register["auxiliary"])
+        return qml.expval(qml.Z(wires=swap_register["auxiliary"]))
+
+    _agree("reg.swap", swap_test())
+    _agree("reg.swap_draw", qml.draw(swap_test)())
+
+    register = qml.registers({"state": 4, "estimation": 3, "prep": 3})
+    H = qml.dot([-1.0] * 3 + [-0.5] * 4,
+                [qml.Z(i) @ qml.Z(i + 1) for i in range(3)] + [qml.X(i) for i in range(4)])
+    _, vecs = onp.linalg.eigh(qml.matrix(H, wire_order=range(4)))
+    initial_state = vecs[:, 0]
+
+    @qml.qnode(qml.device("default.qubit"))
+    def circuit():
+        qml.StatePrep(initial_state, wires=register["state"])
+        for wire in register["estimation"]:
+            qml.Hadamard(wires=wire)
+        qml.ControlledSequence(qml.Qubitization(H, register["prep"]), control=register["estimation"])
+        qml.adjoint(qml.QFT)(wires=register["estimation"])
+        return qml.probs(wires=register["estimation"])
+
+    output = circuit()
+    _agree("reg.qpe", output)
+    lamb = sum([abs(c) for c in H.terms()[0]])
+    _agree("reg.eig", lamb * onp.cos(2 * onp.pi * (onp.argmax(output)) / 2 ** len(register["estimation"])))
+    _agree("reg.qpe_draw", qml.draw(circuit, decimals=None, max_length=300)())
+
+
+# --- Exploring Trotterization (exploring_trotterization; the `pennylane.estimator` resource
+# estimates left out; Trotter steps cut to 10, 20, 50; the phase-gradient part at precision
+# 0.25 (2-wire registers, 7 wires) for 0.05, and 4 and 10 steps): the hand-written and
+# `qml.trotterize` first-order steppers, the error tables against SciPy's expm, second order,
+# `rz_phase_gradient` (its drawing left out: PennyLane 0.45.1 draws each RZ's `ChangeOpBasis` as
+# one box, qsym its three operators)
+
+def test_exploring_trotterization_demo_matches_pennylane():
+    from scipy.linalg import expm
+    from qsym.transforms.rz_phase_gradient import rz_phase_gradient
+    coeffs = [0.2, 1.3]
+    t = 10
+    R = [10, 20, 50]
+    dev = qml.device("lightning.qubit", wires=1)
+
+    @qml.qnode(dev)
+    def TrotterStepper(t, coeffs, r):
+        del_t = t / r
+        for i in range(r):
+            qml.RX(2 * coeffs[0] * del_t, wires=0)
+            qml.RZ(2 * coeffs[1] * del_t, wires=0)
+        return [qml.expval(qml.PauliX(0)), qml.expval(qml.PauliY(0)), qml.expval(qml.PauliZ(0))]
+
+    _agree("trot.first", TrotterStepper(t, coeffs, R[2]))
+
+    def FirstOrderExpansion(time, theta, phi, wires=None):
+        qml.RX(2 * time * theta, wires=0)
+        qml.RZ(2 * time * phi, wires=0)
+
+    @qml.qnode(dev)
+    def BuiltInTrotter(time, theta, phi, num_trotter_steps):
+        qml.trotterize(FirstOrderExpansion, n=num_trotter_steps, order=1)(time, theta, phi, wires=[0])
+        return [qml.expval(qml.PauliX(0)), qml.expval(qml.PauliY(0)), qml.expval(qml.PauliZ(0))]
+
+    _agree("trot.builtin", BuiltInTrotter(t, coeffs[0], coeffs[1], R[2]))
+    X = onp.array([[0, 1], [1, 0]])
+    Z = onp.array([[1, 0], [0, -1]])
+    Y = onp.array([[0, -1j], [1j, 0]])
+    evolved = expm(-1j * (coeffs[0] * X + coeffs[1] * Z) * t) @ onp.array([1, 0])
+    exact = [onp.real(evolved.conj() @ P @ evolved) for P in (X, Y, Z)]
+
+    def table(stepper, steps):
+        lines = []
+        for r in steps:
+            result = stepper(t, coeffs, r)
+            errs = [abs(result[k] - exact[k]) for k in range(3)]
+            total = onp.sqrt(sum(e ** 2 for e in errs))
+            lines.append(f"{r:>5} | {errs[0]:>8.5f} | {errs[1]:>8.5f} | {errs[2]:>8.5f} | {total:>11.5f}")
+        return "\n".join(lines)
+
+    _agree("trot.table1", table(TrotterStepper, R))
+
+    @qml.qnode(dev)
+    def TrotterStepperSO(t, coeffs, r):
+        del_t = t / r
+        for _ in range(r):
+            qml.RX(coeffs[0] * del_t, wires=0)
+            qml.RZ(2 * coeffs[1] * del_t, wires=0)
+            qml.RX(coeffs[0] * del_t, wires=0)
+        return [qml.expval(qml.PauliX(0)), qml.expval(qml.PauliY(0)), qml.expval(qml.PauliZ(0))]
+
+    _agree("trot.table2", table(TrotterStepperSO, R))
+    b = int(onp.ceil(onp.log2(1 / 0.25)))
+    angle_wires = list(range(1, 1 + b))
+    gradient_wires = list(range(1 + b, 1 + 2 * b))
+    work_wires = list(range(1 + 2 * b, 1 + 3 * b))
+    dev2 = qml.device("lightning.qubit", wires=(1 + 3 * b))
+
+    @qml.qnode(dev2)
+    @rz_phase_gradient(angle_wires, gradient_wires, work_wires)
+    def TrotterStepperPG(t, coeffs, r):
+        del_t = t / r
+        for i in range(r):
+            qml.Hadamard(wires=0)
+            qml.RZ(2 * coeffs[0] * del_t, wires=0)
+            qml.Hadamard(wires=0)
+            qml.RZ(2 * coeffs[1] * del_t, wires=0)
+        return [qml.expval(qml.PauliX(0)), qml.expval(qml.PauliY(0)), qml.expval(qml.PauliZ(0))]
+
+    _agree("trot.tablePG", table(TrotterStepperPG, [4, 10]))
+
+
 # --- Mechanisms the demos above met (PennyLane's drawings and numbers for the same calls)
 
 def test_a_quantum_function_transform_that_decomposes_a_template_draws_its_gates():
@@ -559,6 +791,43 @@ def test_a_controlled_qsvt_runs_and_applies_the_controlled_matrix():
         onp.testing.assert_allclose(got, want, atol=1e-12)
         psi = want @ onp.kron(onp.array([1, 1]) / onp.sqrt(2), onp.eye(16)[0])
         onp.testing.assert_allclose(circuit(), psi, atol=1e-12)
+
+
+def test_a_product_made_in_the_circuit_and_applied_again_is_applied_twice():
+    # (met while checking rz_phase_gradient's ChangeOpBasis) PennyLane's queue holds an
+    # operator product written as a statement where it was made, and ``qml.apply`` of it
+    # queues it again: both apply. qsym applied it once (the statement's application was
+    # dropped): cos(x) where cos(2x) is right. A measurement of the product takes the first.
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev)
+    def twice(x):
+        op = qml.prod(qml.RX(x, 0), qml.RY(x, 1))
+        qml.apply(op)
+        return qml.expval(qml.Z(0)), qml.expval(qml.Z(1))
+
+    @qml.qnode(dev)
+    def flips(x):
+        qml.RY(x, 0)
+        op = qml.X(0) @ qml.Y(1)
+        qml.apply(op)
+        return qml.expval(qml.Z(0)), qml.expval(qml.Z(1))
+
+    @qml.qnode(dev)
+    def measured(x):
+        qml.RY(x, 0)
+        op = qml.X(0) @ qml.Z(1)
+        qml.apply(op)
+        return qml.expval(op)
+
+    x = np.array(0.3, requires_grad=True)
+    onp.testing.assert_allclose(twice(x), [onp.cos(2 * 0.3)] * 2, atol=1e-12)
+    onp.testing.assert_allclose(qml.jacobian(lambda x: qml.math.stack(twice(x)))(x),
+                                [-2 * onp.sin(2 * 0.3)] * 2, atol=1e-12)
+    onp.testing.assert_allclose(flips(x), [onp.cos(0.3), 1.0], atol=1e-12)  # X X = I
+    # X(0) applied once, then <X(0) Z(1)> of X RY(x)|0>: sin(x)
+    onp.testing.assert_allclose(measured(x), onp.sin(0.3), atol=1e-12)
+    _agree("mech.twice", [*twice(x), *flips(x), measured(x)])
 
 
 # PennyLane 0.45.1's results for the calls above (/work/plvenv, this file's tests run with
@@ -742,6 +1011,91 @@ _PL = {'ds.init': [[[0.44437752693709703, 5.277555490610317, 0.7623299587695588]
            0.0004993257098889912,
            0.0],
  'geo.bonds': [0.9696267786614446],
+ 'ck.fourier_p2': [0.4077027468311032, 0.2961486265844484],
+ 'ck.fourier_p3': [0.3986159180050431, 0.24236953825020735, 0.058322502747271146],
+ 'ck.fourier_p4': [0.3984764193795934,
+                   0.24238203920232973,
+                   0.05372053359052152,
+                   0.004659217517352077],
+ 'ck.Y_test': [0.3795917324128521,
+               0.49442621170811435,
+               0.6732535033707755,
+               0.9999999999999998,
+               0.6732535033707755,
+               0.49442621170811435,
+               0.3795917324128521],
+ 'ck.draw': '0: ─╭MottonenStatePreparation(M0)──RZ(1.20)─╭MottonenStatePreparation(M0)†─┤ ╭Probs\n'
+            '1: ─├MottonenStatePreparation(M0)──RZ(0.60)─├MottonenStatePreparation(M0)†─┤ ├Probs\n'
+            '2: ─╰MottonenStatePreparation(M0)──RZ(0.30)─╰MottonenStatePreparation(M0)†─┤ ╰Probs\n'
+            '\n'
+            'M0 = \n'
+            '[0.80913404 0.40456702 0.26971135 0.20228351 0.16182681 0.13485567\n'
+            ' 0.11559058 0.10114175]',
+ 'ck.amplitudes': [0.6636157411818181,
+                   0.6613981135454534,
+                   0.33192159083736567,
+                   0.10668931402363564,
+                   0.0,
+                   0.023547120059529573,
+                   0.0,
+                   0.007593707940276194],
+ 'ck.fourier_q': [0.39756771434814,
+                  0.24209415550441185,
+                  0.05350380176082973,
+                  0.005073826973240629,
+                  0.00024320649483124956,
+                  0.00025053236087029993,
+                  2.5225145701202046e-05,
+                  2.5394586045239068e-05],
+ 'ck.Y_learned': [0.3243126402721842,
+                  0.6045097216117857,
+                  0.8803158530329909,
+                  1.0000000000000004,
+                  0.8803158530329909,
+                  0.6045097216117857,
+                  0.3243126402721842],
+ 'reg.flat': "{'alice': Wires([0]), 'bob': Wires([1, 2]), 'charlie': Wires([3, 4, 5])}",
+ 'reg.nested': "{'alice': Wires([0]), 'bob1a': Wires([1]), 'bob1b': Wires([2, 3]), 'bob1': "
+               "Wires([1, 2, 3]), 'bob2': Wires([4]), 'bob': Wires([1, 2, 3, 4]), 'charlie': "
+               "Wires([5]), 'all_registers': Wires([0, 1, 2, 3, 4, 5])}",
+ 'reg.access': '(Wires([0]), Wires([1]), 2, 1, Wires([0, 5]))',
+ 'reg.swap': 0.4999999999999999,
+ 'reg.swap_draw': '0: ──H────────╭●────╭●────╭●─────H─┤  <Z>\n'
+                  '1: ───────────├SWAP─│─────│────────┤     \n'
+                  '2: ───────────│─────├SWAP─│────────┤     \n'
+                  '3: ───────────│─────│─────├SWAP────┤     \n'
+                  '4: ──RX(1.57)─╰SWAP─│─────│────────┤     \n'
+                  '5: ─────────────────╰SWAP─│────────┤     \n'
+                  '6: ───────────────────────╰SWAP────┤     ',
+ 'reg.qpe': [0.000269893879102551,
+             0.00034827690256601505,
+             0.0009682799555994002,
+             0.49782552919341616,
+             0.0014459340177346792,
+             0.49782552919341616,
+             0.0009682799555993942,
+             0.0003482769025660142],
+ 'reg.eig': -3.5355339059327373,
+ 'reg.qpe_draw': '0: ─╭|Ψ⟩─╭ControlledSequence───────┤       \n'
+                 '1: ─├|Ψ⟩─├ControlledSequence───────┤       \n'
+                 '2: ─├|Ψ⟩─├ControlledSequence───────┤       \n'
+                 '3: ─╰|Ψ⟩─├ControlledSequence───────┤       \n'
+                 '4: ──H───├ControlledSequence─╭QFT†─┤ ╭Probs\n'
+                 '5: ──H───├ControlledSequence─├QFT†─┤ ├Probs\n'
+                 '6: ──H───├ControlledSequence─╰QFT†─┤ ╰Probs\n'
+                 '7: ──────├ControlledSequence───────┤       \n'
+                 '8: ──────├ControlledSequence───────┤       \n'
+                 '9: ──────╰ControlledSequence───────┤       ',
+ 'trot.first': [0.12542579222970107, -0.11296005772224645, 0.9856512547564343],
+ 'trot.builtin': [0.12542579222970107, -0.11296005772224645, 0.9856512547564343],
+ 'trot.table1': '   10 |  0.09619 |  0.18017 |  0.00453 |     0.20429\n'
+                '   20 |  0.07092 |  0.07839 |  0.00115 |     0.10572\n'
+                '   50 |  0.03334 |  0.02723 |  0.00018 |     0.04305',
+ 'trot.table2': '   10 |  0.06783 |  0.09452 |  0.01283 |     0.11705\n'
+                '   20 |  0.01819 |  0.02249 |  0.00446 |     0.02927\n'
+                '   50 |  0.00295 |  0.00354 |  0.00077 |     0.00467',
+ 'trot.tablePG': '    4 |  0.09209 |  0.14019 |  0.01417 |     0.16833\n'
+                 '   10 |  0.09209 |  0.14019 |  0.01417 |     0.16833',
  'mech.draw1': '0: '
                '─╭|Ψ⟩─╭G²(0.30)─╭G(0.10)──────────╭●───────────────────╭●───────────────────╭●─╭●─────────── '
                '···\n'
@@ -832,4 +1186,9 @@ _PL = {'ds.init': [[[0.44437752693709703, 5.277555490610317, 0.7623299587695588]
                '0: ··· ──────────────────┤  \n'
                '1: ··· ──────────────────┤  \n'
                '2: ··· ─╭(Rϕ(1.57))†──H†─┤  \n'
-               '3: ··· ─╰(Rϕ(1.57))†─────┤  '}
+               '3: ··· ─╰(Rϕ(1.57))†─────┤  ',
+ 'mech.twice': [0.8253356149096778,
+                0.8253356149096778,
+                0.9553364891256059,
+                0.9999999999999999,
+                0.2955202066613395]}
