@@ -830,6 +830,24 @@ def test_a_product_made_in_the_circuit_and_applied_again_is_applied_twice():
     _agree("mech.twice", [*twice(x), *flips(x), measured(x)])
 
 
+def test_an_operator_applied_twice_is_drawn_twice():
+    # PennyLane's queue holds an operator made in the circuit and applied again with
+    # qml.apply twice, and draws two boxes: qsym drew one (the same gates, the same box)
+    dev = qml.device("default.qubit", wires=2)
+    makers = {"qft": lambda x: qml.QFT(wires=[0, 1]),
+              "prod": lambda x: qml.prod(qml.RX(x, 0), qml.RY(x, 1)),
+              "basis": lambda x: qml.change_op_basis(qml.CNOT([0, 1]), qml.RZ(x, 1)),
+              "ctrl": lambda x: qml.ctrl(qml.RX(x, 1), 0)}
+    for name, make in makers.items():
+        @qml.qnode(dev)
+        def c(x):
+            qml.apply(make(x))
+            return qml.expval(qml.Z(0) @ qml.Z(1)), qml.expval(qml.X(1))
+
+        _agree(f"mech.twice_draw.{name}", qml.draw(c)(0.3))
+        _agree(f"mech.twice_value.{name}", c(0.3))
+
+
 # PennyLane 0.45.1's results for the calls above (/work/plvenv, this file's tests run with
 # ``qsym`` replaced by ``pennylane``)
 _PL = {'ds.init': [[[0.44437752693709703, 5.277555490610317, 0.7623299587695588],
@@ -1191,4 +1209,15 @@ _PL = {'ds.init': [[[0.44437752693709703, 5.277555490610317, 0.7623299587695588]
                 0.8253356149096778,
                 0.9553364891256059,
                 0.9999999999999999,
-                0.2955202066613395]}
+                0.2955202066613395],
+ 'mech.twice_draw.qft': '0: ─╭QFT─╭QFT─┤ ╭<Z@Z>     \n1: ─╰QFT─╰QFT─┤ ╰<Z@Z>  <X>',
+ 'mech.twice_value.qft': [1.0, 0.0],
+ 'mech.twice_draw.prod': '0: ─╭RX(0.30)@RY(0.30)─╭RX(0.30)@RY(0.30)─┤ ╭<Z@Z>     \n'
+                         '1: ─╰RX(0.30)@RY(0.30)─╰RX(0.30)@RY(0.30)─┤ ╰<Z@Z>  <X>',
+ 'mech.twice_value.prod': [0.6811788772383365, 0.564642473395035],
+ 'mech.twice_draw.basis': '0: ─╭(X†)@RZ(0.30)@(X)─╭(X†)@RZ(0.30)@(X)─┤ ╭<Z@Z>     \n'
+                          '1: ─╰(X†)@RZ(0.30)@(X)─╰(X†)@RZ(0.30)@(X)─┤ ╰<Z@Z>  <X>',
+ 'mech.twice_value.basis': [1.0, 0.0],
+ 'mech.twice_draw.ctrl': '0: ─╭●────────╭●────────┤ ╭<Z@Z>     \n'
+                         '1: ─╰RX(0.30)─╰RX(0.30)─┤ ╰<Z@Z>  <X>',
+ 'mech.twice_value.ctrl': [1.0, 0.0]}
