@@ -2608,8 +2608,13 @@ def apply_operation(op, _call=None):
             # it was made and again here, ``qml.prod(qml.RX(x, 0), qml.RY(x, 1))`` then
             # ``qml.apply`` of it applies both twice; a measurement of it takes the first)
             call = object()  # its factors applied again: one box, as the first's
-            for g in op.decomposition():
+            with recording(Tape()):  # (ChangeOpBasis.decomposition applies its operands
+                factors = op.decomposition()  # where called: aside, not a second time)
+            start = len(tape.items)
+            for g in factors:
                 apply_operation(g, call)
+            for g in tape.items[start:]:  # (in qml.draw's run) drawn as one box, as
+                add_draw_group(g, (BoxKey(op), call), _Powered(op, ""), op.wires)  # PennyLane's
         return op
     if isinstance(op, OperatorRecord) and callable(getattr(op, "reapply", None)):
         if tape is not None:  # a qml.Snapshot made outside: a point of the circuit here

@@ -848,6 +848,53 @@ def test_an_operator_applied_twice_is_drawn_twice():
         _agree(f"mech.twice_value.{name}", c(0.3))
 
 
+def test_qml_apply_of_a_change_of_basis_applies_it_once():
+    # (exploring Trotterization's phase-gradient rotations are ChangeOpBasis operators)
+    # qml.apply of a change_op_basis(load, SemiAdder, load) made outside the circuit applied
+    # its operators twice (ChangeOpBasis.decomposition applies them where it is called, and
+    # qml.apply applied them again): the adder added twice. By hand: y = 1, x = 3 loaded on
+    # control |1>, y + x = 4 = 0 mod 4, x unloaded again; made in the circuit and applied
+    # again, twice: y = 1 + 3 + 3 = 3 mod 4
+    def mk():
+        return qml.change_op_basis(qml.ctrl(qml.BasisEmbedding(3, wires=[1, 2]), control=0),
+                                   qml.SemiAdder([1, 2], [3, 4], [5]),
+                                   qml.ctrl(qml.BasisEmbedding(3, wires=[1, 2]), control=0))
+
+    with qml.QueuingManager.stop_recording():
+        outside = mk()
+
+    @qml.qnode(qml.device("default.qubit", wires=6))
+    def c(which):
+        qml.X(0)
+        qml.X(4)
+        if which == 0:
+            qml.apply(outside)
+        elif which == 1:
+            mk()
+        else:
+            qml.apply(mk())
+        return qml.probs(wires=[1, 2, 3, 4])
+
+    for which, y in ((0, 0), (1, 0), (2, 3)):
+        onp.testing.assert_allclose(c(which), onp.eye(16)[y], atol=1e-12)  # x = 0, y
+    _agree("mech.cob_draw", qml.draw(c)(0))
+
+    with qml.QueuingManager.stop_recording():
+        p1 = qml.prod(qml.RX(0.3, 0), qml.RY(0.4, 1))
+        p2 = qml.RZ(0.2, 1) @ qml.QFT(wires=[0, 1])
+
+    @qml.qnode(qml.device("default.qubit", wires=2))
+    def d():
+        qml.apply(p1)
+        qml.H(0)
+        qml.apply(p2)
+        qml.apply(p1)
+        return qml.probs()
+
+    _agree("mech.outside_products", qml.draw(d)())
+    _agree("mech.outside_products_probs", d())
+
+
 # PennyLane 0.45.1's results for the calls above (/work/plvenv, this file's tests run with
 # ``qsym`` replaced by ``pennylane``)
 _PL = {'ds.init': [[[0.44437752693709703, 5.277555490610317, 0.7623299587695588],
@@ -1220,4 +1267,16 @@ _PL = {'ds.init': [[[0.44437752693709703, 5.277555490610317, 0.7623299587695588]
  'mech.twice_value.basis': [1.0, 0.0],
  'mech.twice_draw.ctrl': '0: ─╭●────────╭●────────┤ ╭<Z@Z>     \n'
                          '1: ─╰RX(0.30)─╰RX(0.30)─┤ ╰<Z@Z>  <X>',
- 'mech.twice_value.ctrl': [1.0, 0.0]}
+ 'mech.twice_value.ctrl': [1.0, 0.0],
+ 'mech.cob_draw': '0: ──X─╭(|Ψ⟩)@SemiAdder@(|Ψ⟩)─┤       \n'
+                  '1: ────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)─┤ ╭Probs\n'
+                  '2: ────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)─┤ ├Probs\n'
+                  '3: ────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)─┤ ├Probs\n'
+                  '4: ──X─├(|Ψ⟩)@SemiAdder@(|Ψ⟩)─┤ ╰Probs\n'
+                  '5: ────╰(|Ψ⟩)@SemiAdder@(|Ψ⟩)─┤       ',
+ 'mech.outside_products': '0: ─╭RX(0.30)@RY(0.40)──H─╭RZ(0.20)@QFT─╭RX(0.30)@RY(0.40)─┤  Probs\n'
+                          '1: ─╰RX(0.30)@RY(0.40)────╰RZ(0.20)@QFT─╰RX(0.30)@RY(0.40)─┤  Probs',
+ 'mech.outside_products_probs': [0.633651086244443,
+                                 0.04692271765463195,
+                                 0.293104343198474,
+                                 0.02632185290245084]}
