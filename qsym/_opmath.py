@@ -2559,7 +2559,7 @@ def _touched(tape, wires) -> bool:
     return any(isinstance(g, Operation) and wires & set(g.wires) for g in tape.items)
 
 
-def apply_operation(op):
+def apply_operation(op, _call=None):
     """Apply a gate made earlier (``qml.apply`` of an operation, :func:`qsym._tapes.apply`):
     in a circuit it is recorded again, where ``qml.apply`` is called; a template's gates
     likewise; a product of gates its factors. Returns ``op``.
@@ -2578,8 +2578,9 @@ def apply_operation(op):
     tape = active_tape()
     if isinstance(op, Operation):
         if tape is not None:
+            call = object() if _call is None else _call  # (one application: one box)
             for g in op.table_gates:
-                tape.append(g)
+                tape.append(_again(g, tape, call))
         return op
     if isinstance(op, Template):
         if tape is not None:
@@ -2587,17 +2588,33 @@ def apply_operation(op):
             # made on fresh wires holds gates right from |0> only: PennyLane's Mottonen
             # unitary here, as its adjoint and controlled forms)
             gates = op.operator_gates() if _touched(tape, op.wires) else op.table_gates
+            call = object() if any(_applied(g, tape) for g in gates) else None
             for g in gates:
-                add_draw_group(g, BoxKey(op), op, op.wires, *op.draw_controls())
+                if call is not None:  # applied before here: its own box (Template.queue's)
+                    g = copy.copy(g)
+                    clear_draw_groups(g)
+                    add_draw_group(g, (BoxKey(op), call), op, op.wires, *op.draw_controls())
+                else:
+                    add_draw_group(g, BoxKey(op), op, op.wires, *op.draw_controls())
                 tape.append(g)
             if not gates:  # a barrier, a template of no gate: drawn where applied
                 op.mark_drawn(tape)
         return op
     if isinstance(op, Prod) and _all_gates(op):  # PennyLane applies a product: its factors
         if tape is not None:
-            tape.measured(op._gates)  # its Pauli factors are applied, not dropped observables
-            for g in op.decomposition():
-                apply_operation(g)
+            if not any(made is op for _, made, _ in tape.pending):
+                tape.measured(op._gates)  # its Pauli factors are applied, not dropped observables
+            # (one made here as a statement stays pending: PennyLane's queue holds it where
+            # it was made and again here, ``qml.prod(qml.RX(x, 0), qml.RY(x, 1))`` then
+            # ``qml.apply`` of it applies both twice; a measurement of it takes the first)
+            call = object()  # its factors applied again: one box, as the first's
+            with recording(Tape()):  # (ChangeOpBasis.decomposition applies its operands
+                factors = op.decomposition()  # where called: aside, not a second time)
+            start = len(tape.items)
+            for g in factors:
+                apply_operation(g, call)
+            for g in tape.items[start:]:  # (in qml.draw's run) drawn as one box, as
+                add_draw_group(g, (BoxKey(op), call), _Powered(op, ""), op.wires)  # PennyLane's
         return op
     if isinstance(op, OperatorRecord) and callable(getattr(op, "reapply", None)):
         if tape is not None:  # a qml.Snapshot made outside: a point of the circuit here
@@ -2611,6 +2628,31 @@ def apply_operation(op):
         return op
     raise GateError(f"qml.apply takes a gate, a template or a product of gates (qsym applies "
                     f"the gates of its table; sums and scalar multiples are observables), got {op!r}")
+
+
+def _applied(g, tape) -> bool:
+    """Whether the gate ``g`` is on ``tape`` already, or waits there to be applied (a factor
+    of a product written as a statement, :meth:`qsym._trace.Tape.pend`)."""
+    return id(g) in tape.items.ids or id(g) in tape.observed
+
+
+def _again(g, tape, call):
+    """The gate ``g`` to record where ``qml.apply`` applies it: ``g`` itself, or, where it
+    was applied before on ``tape`` (an operator queued where it was made and applied again,
+    PennyLane's two entries), a copy whose boxes in ``qml.draw`` are its own (each box's key
+    made new by this application's ``call``, its label kept): PennyLane draws the operator
+    twice, not one box."""
+    if not _applied(g, tape):
+        return g
+    if id(g) in tape.observed:  # (as appending ``g`` itself would: Tape.append's count)
+        tape.epoch += 1
+    out = copy.copy(g)
+    held = out.__dict__.get("_draw_groups")
+    if held is not None:
+        stamp, groups = held
+        out._draw_groups = (stamp, tuple(((key, call), *rest) for key, *rest in groups))
+    out.__dict__.pop("_made_by", None)
+    return out
 
 
 def _all_gates(op) -> bool:
@@ -3012,10 +3054,19 @@ def _controlled_ops(op: Operation, controls: tuple) -> list:
 def _counted_as_one(made, gates):
     """``made``, the ``Controlled`` of ``gates``: those of commuting factors
     (:func:`_controlled_factors`) counted by qml.Tracker as the one gate it is
-    (``pl_template``: its frequencies' shifted circuits)."""
-    for g in gates:
-        if getattr(g, "ctrl_factor", None) is not None:
-            g.pl_template = made
+    (``pl_template``: its frequencies' shifted circuits). Only a ``Controlled`` of one such
+    gate is one: that of a template whose gates include some (``C(QSVT)``, its controlled
+    ``PCPhase`` factors among other gates) has no frequencies, and PennyLane's gradient
+    transforms decompose it."""
+    marked = [g for g in gates if getattr(g, "ctrl_factor", None) is not None]
+    if not marked:
+        return made
+    try:
+        made.parameter_frequencies
+    except ParameterFrequenciesUndefinedError:
+        return made
+    for g in marked:
+        g.pl_template = made
     return made
 
 

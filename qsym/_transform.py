@@ -1092,8 +1092,9 @@ def _run_qfunc(transform, fn, targs, tkwargs, args, kwargs):
     if len(tapes) != 1:
         raise TransformError("Impossible to dispatch your transform on quantum function, "
                              "because more than one tape is returned")
+    recorded = {id(op) for op in tape.operations}
     for op in tapes[0].operations:
-        apply_op(op)
+        apply_op(op if id(op) in recorded else _released(op))
     mps = [apply_op(m) for m in tapes[0].measurements]
     if not mps:
         return result
@@ -1104,6 +1105,35 @@ def _run_qfunc(transform, fn, targs, tkwargs, args, kwargs):
         out[:] = mps
         return out.reshape(result.shape)
     return type(result)(mps) if isinstance(result, (tuple, list)) else tuple(mps)
+
+
+# what a gate keeps of the composite operator that wrote it (a template, ``qml.ctrl``,
+# ``qml.adjoint``): its box in ``qml.draw`` (``templates.add_draw_group``), the run
+# ``qml.adjoint`` of a function takes whole (``_opmath.owned_runs``), the template whose
+# shift rule ``qml.Tracker`` counts
+_OWNER_MARKS = ("_draw_groups", "_made_by", "pl_template")
+
+
+def _released(op):
+    """A gate a transform of a quantum function made of a recorded operator's decomposition
+    (``qml.transforms.decompose(max_expansion=1)`` of a template): a copy that no longer
+    names the operator it came from, which is no entry of the transformed tape (PennyLane's
+    tape holds the gate as itself: drawn as itself, not as the template's box); any other
+    operator as it is.
+
+    >>> import qsym as qml
+    >>> g = qml.RX(0.1, wires=0)
+    >>> g._made_by = ("template", (g,))
+    >>> hasattr(_released(g), "_made_by"), hasattr(g, "_made_by")
+    (False, True)
+    """
+    marks = [m for m in _OWNER_MARKS if m in getattr(op, "__dict__", {})]
+    if not marks:
+        return op
+    out = _copy.copy(op)
+    for m in marks:
+        del out.__dict__[m]
+    return out
 
 
 def qnode_tape(qnode, args, kwargs, check=False) -> QuantumScript:

@@ -388,14 +388,26 @@ def test_a_product_of_gates_applied_with_qml_apply():
     dev = qml.device("default.qubit", wires=2)
 
     @qml.qnode(dev)
-    def f(x):  # PennyLane applies a product's factors, the last one first
+    def f(x):  # PennyLane applies a product's factors, the last one first: the product
+        # made here is queued, and qml.apply queues it again, so it applies twice
+        # (PennyLane 0.45.1 gives (1.0, 0.0) here: demo70 checked it in /work/plvenv)
         qml.apply(qml.prod(qml.RY(x, 1), qml.X(0), qml.Hadamard(1)))
         return qml.expval(qml.Z(0)), qml.expval(qml.X(1))
 
+    @qml.qnode(dev)
+    def f1(x):  # a product made outside the circuit: applied once, by qml.apply
+        qml.apply(once)
+        return qml.expval(qml.Z(0)), qml.expval(qml.X(1))
+
     x = pnp.array(0.3)  # wire 1: RY(x) H |0> = RY(x) |+>, <X> = cos x; wire 0 flipped
-    z0, x1 = f(x)
+    once = qml.prod(qml.RY(x, 1), qml.X(0), qml.Hadamard(1))
+    z0, x1 = f1(x)
     assert z0 == pytest.approx(-1.0, abs=1e-12) and x1 == pytest.approx(onp.cos(0.3), abs=1e-12)
-    assert qml.grad(lambda t: f(t)[1])(x) == pytest.approx(-onp.sin(0.3), abs=1e-10)
+    # twice: on wire 1 (RY(x) H)^2 |0>, H maps the Bloch angle pi/2 + x to -x, RY(x) to 0:
+    # |0>, <X> = 0 at every x; wire 0 flipped twice
+    z0, x1 = f(x)
+    assert z0 == pytest.approx(1.0, abs=1e-12) and x1 == pytest.approx(0.0, abs=1e-12)
+    assert qml.grad(lambda t: f(t)[1])(x) == pytest.approx(0.0, abs=1e-10)
 
     @qml.qnode(dev)
     def g(x):  # a product written as a statement is applied, once (PennyLane queues it)
