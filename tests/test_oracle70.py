@@ -83,3 +83,32 @@ def test_spsa_jacobian_of_a_shot_vector_of_a_list_is_pennylanes():
         qml.numpy.array([0.3, 0.5], requires_grad=True))
     pennylane = [[-0.6, -0.6], [-0.15, -0.15], [0.15, 0.15], [-0.6, -0.6], [-0.3, -0.3], [0.3, 0.3]]
     np.testing.assert_allclose(jac, pennylane, atol=1e-12)
+
+
+def test_counts_of_broadcast_parameters_are_a_tuple_per_element():
+    """``qml.counts`` of broadcast parameters with shots: PennyLane's tuple of each batch
+    element's dict (qsym gave a list; the oracle's ``seeded`` family, seed 7010 case 3),
+    inside a shot vector too; the dicts PennyLane 0.45.1's for the same seed."""
+    dev = qml.device("default.qubit", wires=2, seed=3)
+
+    @qml.qnode(dev, shots=[4, 6])
+    def c(x):
+        qml.RX(x, wires=0)
+        qml.CNOT([0, 1])
+        return qml.counts(wires=[0, 1]), qml.counts(qml.PauliZ(1)), qml.expval(qml.PauliZ(0))
+    r = c(qml.numpy.array([0.3, 2.2]))
+    assert isinstance(r, tuple) and len(r) == 2
+    for per in r:
+        assert isinstance(per[0], tuple) and isinstance(per[1], tuple)
+    got = [[[{str(k): int(v) for k, v in d.items()} for d in per[0]],
+            [{float(k): int(v) for k, v in d.items()} for d in per[1]],
+            np.round(per[2], 6).tolist()] for per in r]
+    pennylane = [[[{"00": 4}, {"00": 1, "11": 3}], [{1.0: 4}, {-1.0: 4}], [1.0, -1.0]],
+                 [[{"00": 6}, {"11": 6}], [{1.0: 6}, {-1.0: 6}], [1.0, -1.0]]]
+    assert got == pennylane
+
+    @qml.qnode(dev, shots=10)
+    def one(x):
+        qml.RX(x, wires=0)
+        return qml.counts(wires=[0])
+    assert isinstance(one(qml.numpy.array([0.3, 1.2, 2.0])), tuple)
