@@ -112,3 +112,44 @@ def test_counts_of_broadcast_parameters_are_a_tuple_per_element():
         qml.RX(x, wires=0)
         return qml.counts(wires=[0])
     assert isinstance(one(qml.numpy.array([0.3, 1.2, 2.0])), tuple)
+
+
+def test_a_hamiltonian_of_one_repeated_word_beside_other_measurements_draws_as_pennylane():
+    """With several measurements PennyLane's ``default.qubit`` simplifies each ``Sum`` before
+    grouping: a Hamiltonian whose terms are one Pauli word repeated is that word (summed
+    coefficient), drawn with the qubit-wise commuting words. qsym drew it term by term, so
+    it and every later draw differed from PennyLane's for the same seed (the oracle's
+    ``seeded`` family, seed 7030 case 17). Reference: PennyLane 0.45.1's numbers, seed 11."""
+    dev = qml.device("default.qubit", wires=2, seed=11)
+
+    @qml.qnode(dev, shots=20)
+    def c(x):
+        qml.RY(x, wires=0)
+        qml.CNOT([0, 1])
+        qml.RX(0.4, wires=1)
+        w = [qml.PauliY(1) @ qml.PauliZ(0) for _ in range(3)]
+        return qml.expval(qml.Hamiltonian([0.3, 0.5, -1.2], w)), qml.expval(qml.PauliX(0)), \
+            qml.sample(wires=[0, 1])
+    e, xv, s = c(qml.numpy.array(0.7))
+    assert abs(float(e) - 0.16) < 1e-12 and abs(float(xv) - 0.2) < 1e-12
+    row = [0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    assert np.asarray(s).T.tolist() == [row, row]
+
+
+def test_exp_of_a_pauli_word_under_shots_samples_its_wires_in_pennylanes_order():
+    """``qml.exp(X(13) @ X("q0"), 1j t)`` recorded its ``PauliRot`` on ``["q0", 13]``, so
+    the device numbered the sampled wires otherwise than PennyLane (whose tape holds the
+    ``Exp`` on ``[13, "q0"]``) and every sample moved for the same seed (the oracle's
+    ``seeded`` family, seed 7030 case 33). Reference: PennyLane 0.45.1's samples (seed 5),
+    equal to its ``IsingXX(-2t)`` on the same wires."""
+    dev = qml.device("default.qubit", wires=[13, -1, "q0", "q2"], seed=5)
+
+    @qml.qnode(dev, shots=12)
+    def c(t):
+        qml.exp(qml.PauliX(13) @ qml.PauliX("q0"), 1j * t)
+        return qml.counts(qml.PauliY("q0")), qml.sample(qml.PauliX(13))
+    counts, sample = c(0.3)
+    assert {float(k): int(v) for k, v in counts.items()} == {-1.0: 5, 1.0: 7}
+    assert np.asarray(sample).tolist() == [-1.0, -1.0, -1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
+                                           -1.0, -1.0, 1.0]
+    assert qml.exp(qml.PauliX(13) @ qml.PauliX("q0"), 0.3j).decomposition()[0].wires.tolist() == [13, "q0"]
