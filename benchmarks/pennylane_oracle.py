@@ -1409,15 +1409,27 @@ def spreads(spec):
     qsym's, 0.04442 exact: where each puts the parts."""
     mask = onp.zeros(len(spec["params"]), dtype=bool)
 
-    def visit(op):
+    def visit(op, ctl=False):
         if op.get("name") in ("U2", "U3", "Rot", "CRot", "StronglyEntanglingLayers",
                               "SingleExcitationMinus", "SingleExcitationPlus"):
             mask[list(op["idx"])] = True
+        if ctl and op.get("name") in CTRL_SPREAD:
+            mask[list(op["idx"])] = True
+        ctl = ctl or op["kind"] in ("ctrl", "ctrl_block") or (
+            op["kind"] == "nested" and any(m[0] == "ctrl" for m in op["mods"]))
         for o in ([op["op"]] if op.get("op") else []) + list(op.get("ops", [])):
-            visit(o)
+            visit(o, ctl)
     for op in spec["ops"]:
         visit(op)
     return mask
+
+
+# gates whose generator is not one Pauli word: controlled, PennyLane's metric tapes decompose
+# them (the parameter in several gates, in other layers than qsym's): a controlled
+# IsingXY(-1e-12) after Hadamards, both libraries' block-diag row 0.03125, exact 0 (seed
+# 7020 case 0, manyctrl: with the circuit's other gates PennyLane's 0.03485, qsym's 0.03125)
+CTRL_SPREAD = ("IsingXY", "SingleExcitation", "DoubleExcitation", "DoubleExcitationMinus",
+               "DoubleExcitationPlus", "OrbitalRotation", "FermionicSWAP", "PSWAP")
 
 
 def metric_approx(rep, case, approx, fq, fp, ref, spread=True):
@@ -4173,6 +4185,13 @@ def seeded_case(rep, case, spec, meas, rng):
     structure of a shot vector's results under ``qml.jacobian`` on the tape path
     (``spsa``, ``hadamard``, ``argnum``), PennyLane's tuple per count."""
     c, x, n = case + "/seeded", spec["params"], spec["n"]
+    if any(op["kind"] == "mcm" and op["postselect"] is not None for op in spec["ops"]):
+        # a postselection discards shots: qsym draws the kept ones its own way (_shots.pl_ready;
+        # compared statistically by shots_case; PennyLane 0.45.1's counts of a shot vector
+        # there raised IndexError, seed 7030 case 6)
+        rep.refused(c, "known: postselection under shots: qsym's draws are not PennyLane's",
+                    RuntimeError("not compared number for number"))
+        return
     spec = dict(spec, features=[f for f in spec["features"] if f != "mcm_stats"])
     ms = draw_shot_meas(rng, n, meas)
     if any(k == "sum" and d["var"] for k, d in ms):
@@ -4223,7 +4242,10 @@ def seeded_case(rep, case, spec, meas, rng):
                             else flat(qml, node(v)))(qml.numpy.array(x, requires_grad=True))
     wj = f"seeded jacobian[spsa] (shots {shots})"
     q, eq = outcome(lambda: spsa_jac(qsym, spec))
-    p, ep = outcome(lambda: pl_or_written_out(lambda sp: spsa_jac(pl, sp), spec))
+    # (not pl_or_written_out: the powers written out are other tape parameters, which spsa
+    # perturbs in other directions: seed 7040 case 24, U3 ** 3; PennyLane's device refusal
+    # is then a refusal)
+    p, ep = outcome(lambda: spsa_jac(pl, spec))
     if not qsym_raised(rep, c, wj, eq):
         if ep is not None:
             rep.refused(c, "qsym answered, PennyLane raised: " + wj, ep)
@@ -4289,10 +4311,11 @@ def hessvec_case(rep, case, spec, meas, rng):
             # boxes into its first derivative, and its Hessian is 0: seed 7010 case 2,
             # benchmarks/pl_fault_spsa_hessian_measurements.py; each measurement's own
             # Hessian, the same directions, stacked is the reference)
-            pref, ep = outcome(lambda: onp.concatenate([onp.asarray(pl_or_written_out(
-                lambda sp: pl.jacobian(pl.jacobian(lambda v: flat(pl, run(
-                    pl, sp, [m1], x, "spsa", max_diff=2, **kw)(v))))(
-                    pl.numpy.array(x, requires_grad=True)), e), dtype=float).reshape(-1, len(x), len(x))
+            # (the circuit as drawn: powers written out are other tape parameters to spsa)
+            pref, ep = outcome(lambda: onp.concatenate([onp.asarray(
+                pl.jacobian(pl.jacobian(lambda v: flat(pl, run(
+                    pl, e, [m1], x, "spsa", max_diff=2, **kw)(v))))(
+                    pl.numpy.array(x, requires_grad=True)), dtype=float).reshape(-1, len(x), len(x))
                 for m1 in gm]))
             if ep is None:
                 q, eq = outcome(lambda: hess(qsym, "spsa", **kw))
