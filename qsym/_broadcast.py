@@ -266,9 +266,10 @@ class Broadcast:
         return full
 
     def stack(self, per_element):
-        """Per-element lists of measured values -> one array per measurement (batch first)."""
+        """Per-element lists of measured values -> one array per measurement (batch first);
+        ``qml.counts`` a tuple of each element's dict, as PennyLane's (was a list)."""
         out = []
         for m in range(len(per_element[0])):
             vals = [e[m] for e in per_element]
-            out.append(vals if isinstance(vals[0], dict) else np.stack([np.asarray(v) for v in vals]))
+            out.append(tuple(vals) if isinstance(vals[0], dict) else np.stack([np.asarray(v) for v in vals]))
         return out

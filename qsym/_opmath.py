@@ -5972,7 +5972,13 @@ class Exp:
             angles = [(w, t) for w, t in angles if choice(w in merged)]
             if not _all_commute([w for w, _ in angles]):
                 return self._eigenbasis_gates()
-        return [_rotation(w, t) for w, t in angles]
+        # each word's letters in the base's order of wires, as PennyLane's Exp (and its
+        # PauliRot) holds them: the device numbers the sampled wires in that order, so
+        # qml.exp(X(13) @ X("q0"), 1j t) under shots draws as PennyLane's (a PauliRot on
+        # ["q0", 13] moved every sample: oracle70, seed 7030 case 33)
+        order = {w: i for i, w in enumerate(self.base.wires)}
+        return [_rotation(tuple(sorted(w, key=lambda wp: order.get(wp[0], len(order)))), t)
+                for w, t in angles]
 
     def _base_inputs(self) -> frozenset:
         """The circuit inputs (symbols) in the base's Pauli coefficients."""

@@ -31,6 +31,7 @@ import warnings
 from collections.abc import Callable, MutableMapping, Sequence
 
 import autograd.numpy as anp
+from autograd.builtins import SequenceBox
 from autograd.tracer import Box
 import numpy as np
 
@@ -1196,7 +1197,15 @@ def as_returned(result, out, partitioned: bool):
 
     >>> as_returned(qml.math.stack([qml.expval(qml.Z(0)), qml.expval(qml.X(0))]), (0.5, 0.25), False)
     array([0.5 , 0.25])
+
+    Under autograd a tape's tuple of results is one autograd sequence (``_tapes._sequence``):
+    unpacked here into a tuple of boxes at each level, as PennyLane's QNode returns them
+    (before stop 70 a shot vector's results through a gradient transform, ``spsa``,
+    ``hadamard`` or ``argnum``, stayed a sequence box per count, and a returned list was
+    the outer container).
     """
+    if isinstance(out, SequenceBox):
+        out = tuple(out[i] for i in range(len(out)))
     if partitioned and isinstance(out, tuple):
         return tuple(as_returned(result, o, False) for o in out)
     if _measurement_array(result):
