@@ -375,6 +375,7 @@ def _row_offsets(table: dict, text: str) -> dict:
 # memoized by gate name: a gate defined or removed clears it (qsym._gates.REGISTRY); on
 # disk the lines are keyed by the exact matrix, so another definition never reads them
 REGISTRY.on_change(lambda names: gate_body.cache_clear())
+gate_body = REGISTRY.checked(gate_body)  # (nothing read across a change is kept)
 
 
 _CODE_FUNCTIONS = frozenset({"sqrt", "sin", "cos", "tan", "exp", "log", "atan2", "pi"})

@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import weakref
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 from types import MappingProxyType
 from typing import Callable
 
@@ -674,7 +674,29 @@ class GateRegistry:
             return lambda f: self.memo(f, maxsize=maxsize)
         cached = lru_cache(maxsize=maxsize)(fn)
         self.on_change(lambda names: cached.cache_clear())
-        return cached
+        return self.checked(cached)
+
+    def checked(self, cached):
+        """``cached`` (an ``lru_cache`` cleared at every change) that keeps no answer
+        computed while a change happened: a call that read the old row can store its
+        answer after the change's clear (another thread's :func:`qsym.define_gate`), and
+        that answer would then serve the new definition for good (a fresh QNode's gradient
+        mixed the new matrix with the old rule). The whole memo is cleared again then
+        (changes are rare; a clear only costs recomputing). ``cache_clear`` and
+        ``cache_info`` are the memo's."""
+        registry = self
+
+        @wraps(cached)
+        def call(*args, **kwargs):
+            generation = registry.generation
+            result = cached(*args, **kwargs)
+            if registry.generation != generation:  # (the change bumps it before clearing)
+                cached.cache_clear()
+            return result
+
+        call.cache_clear = cached.cache_clear
+        call.cache_info = cached.cache_info
+        return call
 
     def watch(self, obj) -> None:
         """Call ``obj._gates_changed(names)`` after every change, while ``obj`` lives."""
@@ -690,10 +712,9 @@ class GateRegistry:
                     f"{row.name} is one of qsym's own gates and cannot be redefined; choose "
                     "another name"
                 )
-            if row.name in self._rows:
-                self.redefinitions += 1
+            replaced = row.name in self._rows
             self._rows[row.name] = row
-            self._changed(row.name)
+            self._changed(row.name, replaced)
         return row
 
     def remove(self, name: str) -> GateDef | None:
@@ -705,18 +726,36 @@ class GateRegistry:
                 raise GateError(f"{name} is one of qsym's own gates and cannot be removed")
             row = self._rows.pop(name, None)
             if row is not None:
-                self.redefinitions += 1
-                self._changed(name)
+                self._changed(name, True)
         return row
 
-    def _changed(self, name: str) -> None:
-        self.generation += 1
+    def _changed(self, name: str, replaced: bool) -> None:
+        self.generation += 1  # (before the memos clear: GateRegistry.checked)
         self._versions[name] = self._versions.get(name, 0) + 1
         names = frozenset((name,))
         for fn in self._listeners:
             fn(names)
+        if replaced:  # after the memos and classes: a build that reads the new count
+            self.redefinitions += 1  # sees only the new definition
         for obj in list(self._watchers):
             obj._gates_changed(names)
+
+    def holding(self):
+        """A context (the registry's lock) in which no other thread defines, redefines or
+        removes a gate: a QNode builds a signature in it when other threads kept changing
+        gates during its earlier tries."""
+        return self._lock
+
+    def keep_if_unchanged(self, redefinitions: int, keep) -> bool:
+        """Call ``keep()`` (a QNode storing a signature it built) unless a row was
+        replaced or removed since :attr:`redefinitions` was ``redefinitions``; whether it
+        was called and did not return False. Under the registry's lock, so that no change falls between the check
+        and the store (a signature of the old definition stored after the change dropped
+        the QNode's signatures would answer with it at every later call)."""
+        with self._lock:
+            if self.redefinitions != redefinitions:
+                return False
+            return keep() is not False
 
 
 REGISTRY = GateRegistry(_ROWS)

@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import inspect
 import logging
 import operator
 import os
@@ -104,6 +105,7 @@ from .optimize import (
     RMSPropOptimizer,
 )
 from .numpy import tensor
+from ._natural_gradient import QNGOptimizer
 from ._runtime import QNode, grad
 from ._shapes import flat
 
@@ -116,10 +118,16 @@ logger = logging.getLogger("qsym.minimize")
 _GD, _MOMENTUM, _NESTEROV, _ADAGRAD, _RMSPROP, _ADAM = range(6)
 
 
+_SIX = (GradientDescentOptimizer, MomentumOptimizer, NesterovMomentumOptimizer,
+        AdagradOptimizer, RMSPropOptimizer, AdamOptimizer)
+
+
 def _loop_rule(opt):
     """``(kind, hyperparameters)`` of one of the six optimizers, or None for anything
     else (a subclass may change the rule, so only the exact classes are compiled)."""
     t = type(opt)
+    if t not in _SIX:  # (another optimizer may have no stepsize)
+        return None
     hp = [float(opt.stepsize), 0.0, 0.0, 0.0, 0.0, 0.0]
     if t is GradientDescentOptimizer:
         return _GD, hp
@@ -1570,6 +1578,7 @@ def minimize(
     """
     t_start = time.perf_counter()
     opt, steps, tol = _checked_options(optimizer, steps, tol)
+    _check_natural_gradient(opt, fun, data, executor, shards)
     args, kwargs = tuple(args), dict(kwargs or {})
     if executor is not None or shards is not None or timeout is not None:
         return _on_executor(fun, opt, x0, steps, tol, args, kwargs, data, targets, loss,
@@ -1635,13 +1644,52 @@ def _arguments(fun, opt, x0, kwargs, data, targets, loss, multistart, compiled, 
 MAX_STEPS = 1 << 32  # 64 GiB of cost history a start: more is a typo, not a run
 
 
+def _takes_a_gradient(opt) -> bool:
+    """Whether ``opt.compute_grad`` takes the objective's gradient as ``grad_fn=`` (the
+    gradient optimizers' protocol, which :func:`_run_python` follows; SPSA's and the
+    shot-adaptive optimizer's estimate their own)."""
+    try:
+        params = inspect.signature(opt.compute_grad).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a builtin: try it
+        return True
+    return "grad_fn" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _check_natural_gradient(opt, fun, data, executor, shards) -> None:
+    """Raise :class:`ArgumentError` if ``opt`` (a :class:`QNGOptimizer`) cannot run here:
+    its metric tensor is the circuit's, at each step, so the objective must be one QNode."""
+    if not isinstance(opt, QNGOptimizer):
+        return
+    name = type(opt).__name__
+    if not isinstance(fun, QNode):
+        raise ArgumentError(
+            f"{name} needs the metric tensor of the circuit, so the objective must be a "
+            "QNode; for a cost built from QNodes, run opt.step(cost, x, "
+            "metric_tensor_fn=...) yourself")
+    if data is not None:
+        raise ArgumentError(
+            f"{name} with data=: the metric tensor of a data set's mean loss is not the "
+            "circuit's; run opt.step yourself, or use a gradient optimizer")
+    if executor is not None or shards is not None:
+        raise ArgumentError(f"{name} runs in this process only (no executor=, shards=)")
+
+
 def _checked_options(optimizer, steps, tol):
     """The optimizer (default: plain gradient descent), ``steps`` and ``tol``, checked."""
     opt = GradientDescentOptimizer() if optimizer is None else optimizer
-    if not hasattr(opt, "apply_grad") or not hasattr(opt, "compute_grad"):
+    gradient_protocol = hasattr(opt, "apply_grad") and hasattr(opt, "compute_grad")
+    if not gradient_protocol and not callable(getattr(opt, "step", None)):
         raise ArgumentError(
             f"optimizer must be one of qsym's optimizers (e.g. qml.AdamOptimizer()); got {opt!r}"
         )
+    if not gradient_protocol or not _takes_a_gradient(opt):
+        name = type(opt).__name__
+        raise ArgumentError(
+            f"qml.minimize cannot run {name}: it hands the optimizer the gradient of the "
+            f"objective (compute_grad(..., grad_fn=...), then apply_grad), and {name} "
+            f"computes its own update; run its steps yourself (for _ in range(steps): "
+            f"x = opt.step(cost, x)), or give qml.minimize one of the gradient optimizers "
+            "(e.g. qml.AdamOptimizer())")
     try:  # an int (1.5 steps, "5" or True is not a number of steps)
         if isinstance(steps, bool):
             raise TypeError
@@ -2082,6 +2130,7 @@ def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, b
     an :class:`_Objective` of another kind (a data set's shards on an executor)."""
     opt = copy.deepcopy(opt)
     opt.reset()
+    natural = isinstance(opt, QNGOptimizer)
     obj = _Objective(fun, args, kwargs, rows, y, loss, grad_fn) if objective is None else objective
     x = tensor(np.array(x, dtype=float))  # requires_grad=True: what the optimizers update
     cost, gnorm = [], []
@@ -2091,6 +2140,8 @@ def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, b
         last = k == steps or (stop is not None and stop.hit)
         if not last:
             (g,), f = opt.compute_grad(None, (x,), {}, grad_fn=obj)
+            if f is None:  # (PennyLane's protocol: the grad_fn's forward, if it has one)
+                f = obj.forward
         else:
             g = obj(x)
             f = obj.forward
@@ -2104,6 +2155,10 @@ def _run_python(fun, opt, x, args, kwargs, rows, y, loss, grad_fn, steps, tol, b
                 cost[-1] = float(obj.forward)
                 gnorm[-1] = float(np.sqrt(np.sum(np.asarray(g) ** 2)))
             break
+        if natural:  # the circuit's metric tensor at x, as opt.step computes it
+            opt.set_metric_tensor(obj.fun, x, *obj.args, **obj.kwargs)
+            if isinstance(opt.metric_tensor, tuple):  # (tensors among args: x's block)
+                opt.metric_tensor = opt.metric_tensor[:1]
         x = tensor(np.asarray(opt.apply_grad((g,), [x])[0], dtype=float))
         shown = cost[-1] if best is None else min(best, cost[-1])
         try:

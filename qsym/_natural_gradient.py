@@ -625,18 +625,28 @@ class QNGOptimizer(GradientDescentOptimizer):
                 "explicitly provided to the optimizer."
             )
         if recompute_tensor or self.metric_tensor is None:
-            if metric_tensor_fn is None:
-                metric_tensor_fn = metric_tensor(qnode, approx=self.approx)
-            mt = metric_tensor_fn(*args, **kwargs)
-            if isinstance(mt, tuple):
-                self.metric_tensor = tuple(_reshape_and_regularize(m, self.lam) for m in mt)
-            else:
-                self.metric_tensor = _reshape_and_regularize(mt, self.lam)
+            self.set_metric_tensor(qnode, *args, metric_tensor_fn=metric_tensor_fn, **kwargs)
         g, forward = self.compute_grad(qnode, args, kwargs, grad_fn=grad_fn)
         new = self.apply_grad(g, args)
         if forward is None:
             forward = qnode(*args, **kwargs)
         return (new[0] if len(new) == 1 else new), forward
+
+    def set_metric_tensor(self, qnode, *args, metric_tensor_fn=None, **kwargs):
+        """Compute the metric tensor of ``qnode`` at ``args`` (``metric_tensor_fn``'s if
+        given), regularized by ``lam``, and keep it for :meth:`apply_grad` (what
+        :meth:`step` does first; :func:`qsym.minimize` calls it at each step)."""
+        if metric_tensor_fn is None:
+            metric_tensor_fn = metric_tensor(qnode, approx=self.approx)
+        mt = metric_tensor_fn(*args, **kwargs)
+        if isinstance(mt, tuple):
+            self.metric_tensor = tuple(_reshape_and_regularize(m, self.lam) for m in mt)
+        else:
+            self.metric_tensor = _reshape_and_regularize(mt, self.lam)
+
+    def reset(self):
+        """Forget the metric tensor (a new one is computed at the next step)."""
+        self.metric_tensor = None
 
     def step(self, qnode, *args, grad_fn=None, recompute_tensor=True, metric_tensor_fn=None,
              **kwargs):
@@ -688,6 +698,11 @@ class MomentumQNGOptimizer(QNGOptimizer):
     def __init__(self, stepsize=0.01, momentum=0.9, approx="block-diag", lam=0):
         super().__init__(stepsize, approx, lam)
         self.momentum = momentum
+        self.accumulation = None
+
+    def reset(self):
+        """Forget the metric tensor and the accumulated momentum."""
+        self.metric_tensor = None
         self.accumulation = None
 
     def apply_grad(self, grad, args):

@@ -1659,13 +1659,15 @@ class QNode:
         definition), and so is the gradient's short path."""
         # (not under self._lock: a circuit function that defines a gate while it is
         # traced holds it)
-        self._grad_fast = self._value_fast = self._jac_fast = None
-        self.autodiff_memo.clear()
         for key, entry in list(self._compiled.items()):
             if any(op.name in names for op in entry.circuit.ops):
                 self._compiled.pop(key, None)
                 if self._last is entry:
                     self._last = None
+        # after the signatures: grad's short path, remembered by a call in another thread
+        # after this, sees its signature gone (grad._remember) and is dropped
+        self._grad_fast = self._value_fast = self._jac_fast = None
+        self.autodiff_memo.clear()
 
     def __copy__(self) -> "QNode":
         """A shallow copy (PennyLane's): it shares the compiled signatures, and has its own
@@ -2113,9 +2115,8 @@ class QNode:
         generation, compiled = kept
         with self._lock:
             self.per_call = None
-            if generation == GATE_REGISTRY.redefinitions:
-                for key, entry in compiled.items():
-                    self._compiled.setdefault(key, entry)
+            GATE_REGISTRY.keep_if_unchanged(generation, lambda: [
+                self._compiled.setdefault(key, entry) for key, entry in compiled.items()])
 
     def _switch_per_call(self, exc, failed=False) -> bool:
         """Whether this QNode now traces its circuit function at every call (``trace``
@@ -2307,12 +2308,15 @@ class QNode:
                 except AttributeError:
                     pass
                 raise
-            if generation == GATE_REGISTRY.redefinitions:
-                self._compiled[key] = entry
+            if GATE_REGISTRY.keep_if_unchanged(
+                    generation, lambda: self._compiled.__setitem__(key, entry)):
                 if self._values_needed is not None:
                     self._forget_oldest(key)
                 return entry
-        return entry  # the gates keep changing: this entry is used once, not kept
+        # the gates keep changing (another thread): built once more with the registry held,
+        # so that the entry cannot mix two definitions of a gate
+        with GATE_REGISTRY.holding():
+            return self._build_current(args, kwargs, key, derivatives)
 
     def _forget_oldest(self, keep) -> None:
         """Keep at most :data:`LEARNED_STATIC_SIGNATURES` signatures once data arguments
@@ -2377,8 +2381,9 @@ class QNode:
     def _with_derivatives(self, key, entry):
         """The value-only signature ``entry`` (:meth:`build` with ``derivatives=False``)
         with its derivatives: the same traced and checked circuit planned again with the
-        chain rule, its module emitted and loaded; kept in its place (unless a gate was
-        defined or removed meanwhile, as :meth:`_build_current`)."""
+        chain rule, its module emitted and loaded; kept in its place. None if a gate was
+        defined or removed meanwhile, or ``entry`` dropped (another thread): the plan may
+        then mix two definitions, and the caller builds the signature afresh."""
         generation = GATE_REGISTRY.redefinitions
         target, circuit, syms, size, result = entry.value_only
         _check_trainable_sums(self, result, circuit)  # (every input trainable now)
@@ -2387,13 +2392,20 @@ class QNode:
         full = self.complete(circuit, gplan, syms, size, t0, time.perf_counter())
         full.tensor_constants = entry.tensor_constants
         full.one_value = entry.one_value
-        if generation == GATE_REGISTRY.redefinitions:
+
+        def keep():
+            if self._compiled.get(key) is not entry:  # dropped: a gate defined again
+                return False
             self._compiled[key] = full
-            # a learned matrix signature (_learn_matrices) follows it: the same circuit,
-            # so later matrices reuse the full entry (not a new trace per matrix)
-            for tkey, learned in (self.__dict__.get("_matrix_templates") or {}).items():
-                if learned and learned[0] == key and learned[1] is entry:
-                    self._matrix_templates[tkey] = (key, full, learned[2])
+            return True
+
+        if not GATE_REGISTRY.keep_if_unchanged(generation, keep):
+            return None  # a gate was defined again meanwhile: built afresh by the caller
+        # a learned matrix signature (_learn_matrices) follows it: the same circuit,
+        # so later matrices reuse the full entry (not a new trace per matrix)
+        for tkey, learned in (self.__dict__.get("_matrix_templates") or {}).items():
+            if learned and learned[0] == key and learned[1] is entry:
+                self._matrix_templates[tkey] = (key, full, learned[2])
         return full
 
     def complete(self, circuit, gplan, syms, size, t0, t1, guard=True, values_only=False):
@@ -3627,6 +3639,11 @@ class grad(_Derivative):
     def _remember(self, node, a, entry, blocks, single):
         path = _gradient_path(self.argnum, node, a, entry, blocks, single)
         node._grad_fast = None if path is None else (self._key, path, path.hot)
+        if path is not None and node._compiled.get(((TRAIN, np.shape(a)),)) is not entry:
+            # the signature was dropped meanwhile (a gate defined again by another thread:
+            # QNode._gates_changed drops signatures, then short paths): a path remembered
+            # after that would answer with the old definition at every later call
+            node._grad_fast = None
 
 
 def _gradient_path(argnum, node, a, entry, blocks, single):
