@@ -668,6 +668,11 @@ class Compiled:
             if self._promoted or self.tier != "python":
                 return
             self._promoted = True
+            too_large = tiers.too_large_to_compile(self.source)
+            if too_large is not None:  # (minutes of numba: it stays on tier 0, same bits)
+                logger.info("%s stays on tier 0, not compiled: %s", self.module.__name__,
+                            too_large)
+                return
             if tiers.background_possible(self.module):
                 self._start_job(x, d)
                 return

@@ -102,6 +102,17 @@ clock = time.thread_time
 MODES = ("auto", "python", "compiled")
 # seconds a background compile may take before it is given up (then: compiled here)
 WORKER_TIMEOUT = 600.0
+# A generated module whose longest function has more lines than this is not compiled when
+# tier 0 promotes it (background or here): the circuit stays on tier 0 (the interpreter or
+# its text as Python, feeding the compiled kernel library), where it gives the same bits.
+# numba's compile time grows faster than a function's length (measured at load ~13, numba
+# 0.68, one thread: the gate code of a PSWAP with 2 controls, 263 lines, 2.4 s; with 3
+# controls, 1,031 lines, 39 s each for `_q_gate` and `_q_dgate`; with 4, about 4,100 lines:
+# a background compile still running after 7 min of CPU, issue #17). Ordinary modules'
+# longest functions: 68-264 lines (a 12x8 HEA, the H2 VQE's DoubleExcitation); a tiny
+# circuit's written-out code at most a few hundred. ``qml.compile``, an export and
+# ``QSYM_TIER=compiled`` still compile any module (asked for by the user).
+COMPILE_MAX_FUNCTION_LINES = 600
 
 
 def compile_workers() -> int:
@@ -848,6 +859,40 @@ def has_cached(module, name) -> bool:
         return sig in cached_signatures(getattr(module, fname))
     except Exception:  # noqa: BLE001 - no such entry point, another layout: not cached
         return False
+
+
+def longest_function_lines(source: str) -> int:
+    """The most lines of one top-level function of a generated module's text (from its
+    ``def`` line to the next line at column 0), what numba's compile time grows with
+    fastest (:data:`COMPILE_MAX_FUNCTION_LINES`).
+
+    >>> text = "\\n".join(["x = 1", "def f():", "    a = 1", "    return a", "", "def g():",
+    ...                     "    pass"])
+    >>> longest_function_lines(text)
+    4
+    """
+    longest = run = 0
+    inside = False
+    for line in source.splitlines():
+        if line[:1] not in ("", " ", "\t", "#"):  # a line at column 0
+            if inside:
+                longest = max(longest, run)
+            inside = line.startswith("def ")
+            run = 0
+        if inside:
+            run += 1
+    return max(longest, run) if inside else longest
+
+
+def too_large_to_compile(source: str) -> str | None:
+    """Why a promotion does not compile a module of text ``source`` (its longest function
+    is over :data:`COMPILE_MAX_FUNCTION_LINES` lines), or None."""
+    n = longest_function_lines(source)
+    if n <= COMPILE_MAX_FUNCTION_LINES:
+        return None
+    return (f"its longest generated function has {n} lines (more than "
+            f"qsym._tiers.COMPILE_MAX_FUNCTION_LINES = {COMPILE_MAX_FUNCTION_LINES}: numba "
+            "would take minutes)")
 
 
 def say_compiling_here(why: str) -> None:

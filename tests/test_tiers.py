@@ -294,6 +294,64 @@ def test_without_a_disk_cache_it_compiles_here_and_says_so_once(monkeypatch, cap
     assert np.isclose(grad(X)[0], -np.sin(X[0]) * np.cos(X[1] / 2), atol=1e-15)
 
 
+@pytest.mark.parametrize("cache", ["on", "off"])
+def test_a_module_too_large_to_compile_stays_on_tier_0(cache, monkeypatch, capfd):
+    """A promotion does not compile a module whose longest function is over
+    ``tiers.COMPILE_MAX_FUNCTION_LINES`` lines (numba's compile time grows faster than a
+    function's length: minutes): no background job (disk cache on), no compile here (off),
+    no stderr line; the calls stay on tier 0 and keep their bits, which the closed form
+    checks."""
+    if cache == "off":
+        monkeypatch.setenv("QSYM_CACHE", "0")
+    monkeypatch.delenv("QSYM_TIER", raising=False)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 3)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)  # calls only
+    monkeypatch.setattr(tiers, "COMPILE_MAX_FUNCTION_LINES", 5, raising=False)
+    monkeypatch.setattr(tiers, "_warned", False)
+
+    def f(x):  # (a circuit no other test compiles: nothing of it on disk)
+        qml.RY(x[0], wires=0)
+        qml.RX(x[1] * 0.375, wires=0)
+        return qml.expval(qml.PauliZ(0))
+
+    node = _node(fn=f, wires=1)
+    grad = qml.grad(node, argnum=0)
+    first = _bits(grad(X), node(X))
+    for _ in range(5):
+        assert _bits(grad(X), node(X)) == first
+    entry = _entry(node, X)
+    assert entry._promoted and entry.tier == "python" and entry._job is None
+    assert "qsym: compiling" not in capfd.readouterr().err
+    # exact: d/dx0 cos(x0) cos(3 x1 / 8) = -sin(x0) cos(3 x1 / 8)
+    assert np.isclose(node(X), np.cos(X[0]) * np.cos(0.375 * X[1]), atol=1e-15)
+    assert np.isclose(grad(X)[0], -np.sin(X[0]) * np.cos(0.375 * X[1]), atol=1e-15)
+
+
+def test_a_many_controlled_two_wire_gate_is_over_the_cap(monkeypatch):
+    """The module of a PSWAP with three controls (its gate code a dense 32x32 matrix and
+    its derivative, each over 1,000 lines: about 40 s of numba apiece at load) is over the
+    cap: past the threshold it stays on tier 0, with the closed form's numbers (H on the
+    controls and on wire 4: the swap acts on 1/8 of the state, <X3> = cos(t)/8)."""
+    monkeypatch.delenv("QSYM_TIER", raising=False)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 3)
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)
+
+    def f(x):
+        for w in (0, 1, 2, 4):
+            qml.Hadamard(wires=w)
+        qml.ctrl(qml.PSWAP(x[0], wires=[3, 4]), control=[0, 1, 2])
+        return qml.expval(qml.PauliX(3))
+
+    node = _node(fn=f, wires=5)
+    x = np.array([0.3])
+    assert tiers.too_large_to_compile(node.source(x)) is not None
+    for _ in range(5):
+        assert np.isclose(node(x), np.cos(0.3) / 8, atol=1e-15)
+        assert np.isclose(qml.grad(node, argnum=0)(x)[0], -np.sin(0.3) / 8, atol=1e-15)
+    entry = _entry(node, x)
+    assert entry._promoted and entry.tier == "python" and entry._job is None
+
+
 def test_background_swap_under_threads(tmp_path, monkeypatch):
     """A fresh cache folder: the circuit starts on tier 0; after the threshold a background
     process compiles it into the disk cache and it is swapped in (fused: a small circuit)
