@@ -146,3 +146,48 @@ def test_argnum_of_a_fractional_power_is_its_decomposition():
 
     g = qml.grad(c)(np.array(0.3, requires_grad=True))
     assert float(g) == pytest.approx(-onp.sin(0.15) / 2, abs=1e-10)
+
+
+def test_temporary_and_is_drawn_as_pennylanes_elbow():
+    """qml.draw of TemporaryAND (left elbow) and its adjoint (right elbow): PennyLane
+    0.45.1's text (printed in plvenv), control values, wires out of order, a wire between,
+    wire_order reversed; qsym drew a TemporaryAND box."""
+    dev = qml.device("default.qubit", wires=5)
+
+    @qml.qnode(dev)
+    def c():
+        qml.TemporaryAND(wires=[3, 0, 1])
+        qml.adjoint(qml.TemporaryAND(wires=[3, 0, 1], control_values=(1, 0)))
+        qml.TemporaryAND(wires=[0, 4, 2], control_values=(0, 0))
+        qml.adjoint(qml.TemporaryAND(wires=[4, 0, 2]))
+        qml.RX(0.3, wires=3)
+        qml.Elbow(wires=[1, 2, 3])
+        return qml.probs(wires=[2])
+
+    assert qml.draw(c)() == (
+        "0: ─╭●──○╮─╭○──●╮──────────────┤       \n"
+        "1: ─├⊕──⊕┤─│────│───────────╭●─┤       \n"
+        "2: ─│────│─├⊕──⊕┤───────────├●─┤  Probs\n"
+        "3: ─╰●──●╯─│────│──RX(0.30)─╰⊕─┤       \n"
+        "4: ────────╰○──●╯──────────────┤       ")
+    assert qml.draw(c, wire_order=[4, 3, 2, 1, 0])() == (
+        "4: ────────╭○──●╮──────────────┤       \n"
+        "3: ─╭●──●╮─│────│──RX(0.30)─╭⊕─┤       \n"
+        "2: ─│────│─├⊕──⊕┤───────────├●─┤  Probs\n"
+        "1: ─├⊕──⊕┤─│────│───────────╰●─┤       \n"
+        "0: ─╰●──○╯─╰○──●╯──────────────┤       ")
+
+    @qml.qnode(qml.device("default.qubit", wires=4))
+    def d():
+        qml.X(0)
+        qml.X(1)
+        qml.TemporaryAND(wires=[0, 1, 2])
+        qml.adjoint(qml.TemporaryAND(wires=[0, 1, 2]))
+        qml.TemporaryAND(wires=[1, 3, 2], control_values=(0, 1))
+        return qml.probs(wires=[2])
+
+    want = ("0: ──X─╭●──●╮────┤       \n"
+            "1: ──X─├●──●┤─╭○─┤       \n"
+            "2: ────╰⊕──⊕╯─├⊕─┤  Probs\n"
+            "3: ───────────╰●─┤       ")
+    assert qml.draw(d)() == want and qml.draw(d, level="device")() == want
