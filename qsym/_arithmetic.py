@@ -511,6 +511,8 @@ class TemporaryAND(Template):
     True
     """
 
+    drawn_as_elbow = True  # (qml.draw: PennyLane's elbow marks, qsym._drawing._elbow)
+
     has_matrix = True  # PennyLane's: a matrix of its own
 
     num_wires = 3

@@ -178,6 +178,44 @@ def _group(strs: list, rows: list) -> None:
             strs[r] = "├" if r in rows else "│"
 
 
+def _elbow(note, row_of):
+    """``(rows, control values, closing)`` where PennyLane's drawer draws a box as an elbow
+    (its ``_add_left_elbow`` / ``_add_right_elbow``): a ``TemporaryAND`` (``●``/``○`` on its
+    two controls, ``⊕`` on its target, bracketed ``╭├╰``) or its adjoint (the same marks,
+    closed by ``╮┤╯`` after them); None for any other drawn item."""
+    if note is None or note[0] != "group" or note[4]:
+        return None
+    from ._opmath import AdjointOperation
+
+    op, closing = note[2], False
+    if ((isinstance(op, AdjointOperation) or getattr(type(op), "labels_an_adjoint", False))
+            and getattr(type(op.base), "drawn_as_elbow", False)):
+        op, closing = op.base, True
+    if not getattr(type(op), "drawn_as_elbow", False):
+        return None
+    rows = [row_of.get(w) for w in note[3]]
+    if len(rows) != 3 or None in rows:
+        return None
+    return rows, tuple(op.hyperparameters["control_values"]), closing
+
+
+def _draw_elbow(strs: list, rows: list, values: tuple, closing: bool) -> None:
+    """Draw :func:`_elbow`'s elbow into one layer's ``strs`` (PennyLane's marks)."""
+    if not closing:
+        _group(strs, rows)
+    for r, mark in zip(rows, ("●" if values[0] else "○", "●" if values[1] else "○", "⊕")):
+        strs[r] += mark
+    if closing:
+        lo, hi = min(rows), max(rows)
+        for r in range(lo + 1, hi):  # (PennyLane's filler on the wires it does not act on)
+            if r not in rows:
+                strs[r] += "─"
+        strs[lo] += "╮"
+        strs[hi] += "╯"
+        for r in range(lo + 1, hi):
+            strs[r] += "┤" if r in rows else "│"
+
+
 def _obs_label(obs, matrices, decimals=None) -> str | None:
     """PennyLane's label of a measured observable as written (``X``, ``Z@X``, ``𝓗(M0)``
     for a Hermitian matrix, a sum's ``𝓗`` with up to three parameters and a scalar product's
@@ -396,9 +434,13 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                     continue
                 ws = op.wires if op.name != "GlobalPhase" else tuple(rows_w for rows_w in rows)
                 rs = [row_of[w] for w in ws if w in row_of]
+                note = annotations[k] if annotations is not None else None
+                elbow = _elbow(note, row_of)
+                if elbow is not None:
+                    _draw_elbow(strs, *elbow)
+                    continue
                 _group(strs, rs)
                 ctrl_w, ctrl_v, base = _controls(op)
-                note = annotations[k] if annotations is not None else None
                 if note is not None and note[0] == "group":
                     ctrl_w, ctrl_v, label = note[4], note[5], _group_label(note, decimals, matrices)
                 elif note is not None and note[0] == "adjoint":

@@ -401,6 +401,8 @@ class _Dagger:
     """The label of an adjoint template's box: the template's with a dagger (PennyLane's
     ``Adjoint.label``)."""
 
+    labels_an_adjoint = True  # (qsym._drawing._elbow: the adjoint of an elbow is drawn closing)
+
     def __init__(self, base, of_controlled=False):
         self.base, self.of_controlled = base, of_controlled  # (a Controlled's box: bracketed)
 

@@ -146,3 +146,86 @@ def test_argnum_of_a_fractional_power_is_its_decomposition():
 
     g = qml.grad(c)(np.array(0.3, requires_grad=True))
     assert float(g) == pytest.approx(-onp.sin(0.15) / 2, abs=1e-10)
+
+
+def test_temporary_and_is_drawn_as_pennylanes_elbow():
+    """qml.draw of TemporaryAND (left elbow) and its adjoint (right elbow): PennyLane
+    0.45.1's text (printed in plvenv), control values, wires out of order, a wire between,
+    wire_order reversed; qsym drew a TemporaryAND box."""
+    dev = qml.device("default.qubit", wires=5)
+
+    @qml.qnode(dev)
+    def c():
+        qml.TemporaryAND(wires=[3, 0, 1])
+        qml.adjoint(qml.TemporaryAND(wires=[3, 0, 1], control_values=(1, 0)))
+        qml.TemporaryAND(wires=[0, 4, 2], control_values=(0, 0))
+        qml.adjoint(qml.TemporaryAND(wires=[4, 0, 2]))
+        qml.RX(0.3, wires=3)
+        qml.Elbow(wires=[1, 2, 3])
+        return qml.probs(wires=[2])
+
+    assert qml.draw(c)() == (
+        "0: ─╭●──○╮─╭○──●╮──────────────┤       \n"
+        "1: ─├⊕──⊕┤─│────│───────────╭●─┤       \n"
+        "2: ─│────│─├⊕──⊕┤───────────├●─┤  Probs\n"
+        "3: ─╰●──●╯─│────│──RX(0.30)─╰⊕─┤       \n"
+        "4: ────────╰○──●╯──────────────┤       ")
+    assert qml.draw(c, wire_order=[4, 3, 2, 1, 0])() == (
+        "4: ────────╭○──●╮──────────────┤       \n"
+        "3: ─╭●──●╮─│────│──RX(0.30)─╭⊕─┤       \n"
+        "2: ─│────│─├⊕──⊕┤───────────├●─┤  Probs\n"
+        "1: ─├⊕──⊕┤─│────│───────────╰●─┤       \n"
+        "0: ─╰●──○╯─╰○──●╯──────────────┤       ")
+
+    @qml.qnode(qml.device("default.qubit", wires=4))
+    def d():
+        qml.X(0)
+        qml.X(1)
+        qml.TemporaryAND(wires=[0, 1, 2])
+        qml.adjoint(qml.TemporaryAND(wires=[0, 1, 2]))
+        qml.TemporaryAND(wires=[1, 3, 2], control_values=(0, 1))
+        return qml.probs(wires=[2])
+
+    want = ("0: ──X─╭●──●╮────┤       \n"
+            "1: ──X─├●──●┤─╭○─┤       \n"
+            "2: ────╰⊕──⊕╯─├⊕─┤  Probs\n"
+            "3: ───────────╰●─┤       ")
+    assert qml.draw(d)() == want and qml.draw(d, level="device")() == want
+
+
+@pytest.mark.parametrize("kind", ["evolve", "exp"])
+@pytest.mark.parametrize("method", ["best", "parameter-shift", "adjoint"])
+def test_a_broadcast_time_over_non_commuting_words_is_refused_by_name(kind, method):
+    """A batch of times in qml.evolve / qml.exp of non-commuting words (pl69's path) raises
+    qsym's GateError naming the batch and saying to call once per value; one value at a time
+    equals SciPy's expm. PennyLane 0.45.1: backprop gives its Exp.matrix fault's numbers
+    (-0.0914 at t = 0.5, expm's -0.2718), parameter shift an IndexError, adjoint a
+    ValueError; no right answer to follow."""
+    from scipy.linalg import expm
+
+    dev = qml.device("default.qubit", wires=2)
+
+    @qml.qnode(dev, diff_method=method)
+    def c(t):
+        h = qml.dot([0.3, 0.7], [qml.X(0), qml.Z(0) @ qml.Z(1)])
+        qml.RY(0.4, wires=1)
+        if kind == "evolve":
+            qml.evolve(h, t)
+        else:
+            qml.exp(h, -1j * t)
+        return qml.expval(qml.Y(0))
+
+    ts = np.array([0.5, 1.0], requires_grad=True)
+    with pytest.raises(qml.GateError, match="broadcasting.*do not commute.*call once per value"):
+        c(ts)
+    x, z, i2 = onp.array([[0, 1], [1, 0]]), onp.diag([1, -1]), onp.eye(2)
+    y = onp.array([[0, -1j], [1j, 0]])
+    h = 0.3 * onp.kron(x, i2) + 0.7 * onp.kron(z, z)
+    psi = onp.kron([1, 0], [onp.cos(0.2), onp.sin(0.2)])
+
+    def f(t):
+        s = expm(-1j * t * h) @ psi
+        return float(onp.real(s.conj() @ onp.kron(y, i2) @ s))
+
+    for t in (0.5, 1.0):
+        assert float(c(np.array(t, requires_grad=True))) == pytest.approx(f(t), abs=1e-10)
