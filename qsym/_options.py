@@ -483,7 +483,15 @@ def static_arguments(static_argnames, static_argnums, param_names) -> tuple:
     >>> static_arguments(("n",), (), ("x", "n"))
     (frozenset({'n'}), frozenset(), frozenset({1}))
     """
-    names = frozenset([static_argnames] if isinstance(static_argnames, str) else static_argnames)
+    try:
+        names = frozenset([static_argnames] if isinstance(static_argnames, str)
+                          else static_argnames)
+    except TypeError:
+        names = None
+    if names is None or not all(isinstance(n, str) for n in names):
+        raise ArgumentError(
+            f"static_argnames must be an argument name or names (str), got {static_argnames!r}"
+            "; positions go to static_argnums (e.g. static_argnums=1)")
     if isinstance(static_argnums, numbers.Integral):
         static_argnums = (static_argnums,)
     try:

@@ -148,3 +148,15 @@ def test_minimize_runs_a_users_gradient_optimizer_without_a_stepsize(bloch):
         x = x + 0.3 * onp.sin(x)
     res = qml.minimize(bloch, [0.4], optimizer=Plain(), steps=4, progress=False)
     assert res.x[0] == pytest.approx(x, abs=1e-12)
+
+
+@pytest.mark.parametrize("names", [3, [1], ("n", 2.0), object()])
+def test_static_argnames_that_are_not_names_are_an_argument_error(names):
+    # Before: a bare TypeError ('int' object is not iterable) for 3, and [1] or ("n", 2.0)
+    # accepted silently (no argument is named 1: nothing was static).
+    def circuit(x, n=1):
+        qml.RX(n * x, wires=0)
+        return qml.expval(qml.Z(0))
+
+    with pytest.raises(qml.ArgumentError, match="static_argnames must be an argument name"):
+        qml.QNode(circuit, qml.device("default.qubit", wires=1), static_argnames=names)
