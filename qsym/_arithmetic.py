@@ -1020,9 +1020,11 @@ def rz_phase_gradient(tape, angle_wires, phase_grad_wires, work_wires):
         if getattr(op, "name", None) == "RZ":
             phi = op.parameters[0]
             phases.append(phi / 2)
-            # the three operators of PennyLane's change_op_basis, applied one by one
-            operations += phase_gradient_ops(phi, op.wires, angle_wires, phase_grad_wires,
-                                             work_wires)
+            # PennyLane's one ChangeOpBasis of the three operators (its tape's entry: drawn
+            # as one box, counted as one operator)
+            with detached():
+                operations.append(rz_phase_gradient_op(phi, op.wires, angle_wires,
+                                                       phase_grad_wires, work_wires))
         else:
             operations.append(op)
     with detached():

@@ -657,8 +657,7 @@ def test_wire_registers_demo_matches_pennylane():
 # estimates left out; Trotter steps cut to 10, 20, 50; the phase-gradient part at precision
 # 0.25 (2-wire registers, 7 wires) for 0.05, and 4 and 10 steps): the hand-written and
 # `qml.trotterize` first-order steppers, the error tables against SciPy's expm, second order,
-# `rz_phase_gradient` (its drawing left out: PennyLane 0.45.1 draws each RZ's `ChangeOpBasis` as
-# one box, qsym its three operators)
+# `rz_phase_gradient` (each RZ one `ChangeOpBasis`, drawn and counted as PennyLane 0.45.1's)
 
 def test_exploring_trotterization_demo_matches_pennylane():
     from scipy.linalg import expm
@@ -733,6 +732,9 @@ def test_exploring_trotterization_demo_matches_pennylane():
         return [qml.expval(qml.PauliX(0)), qml.expval(qml.PauliY(0)), qml.expval(qml.PauliZ(0))]
 
     _agree("trot.tablePG", table(TrotterStepperPG, [4, 10]))
+    _agree("trot.drawPG", qml.draw(TrotterStepperPG, level="user", decimals=None)(t, coeffs, 1))
+    _agree("trot.specsPG", str(sorted(qml.specs(TrotterStepperPG, level="user")(t, coeffs, 2)[
+        "resources"].gate_types.items())))
 
 
 # --- Mechanisms the demos above met (PennyLane's drawings and numbers for the same calls)
@@ -1161,6 +1163,21 @@ _PL = {'ds.init': [[[0.44437752693709703, 5.277555490610317, 0.7623299587695588]
                 '   50 |  0.00295 |  0.00354 |  0.00077 |     0.00467',
  'trot.tablePG': '    4 |  0.09209 |  0.14019 |  0.01417 |     0.16833\n'
                  '   10 |  0.09209 |  0.14019 |  0.01417 |     0.16833',
+ 'trot.drawPG': '0: ──H─╭(|Ψ⟩)@SemiAdder@(|Ψ⟩)──H─╭(|Ψ⟩)@SemiAdder@(|Ψ⟩)─╭GlobalPhase─┤  <X>  <Y>  '
+                '<Z>\n'
+                '1: '
+                '────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)─├GlobalPhase─┤               \n'
+                '2: '
+                '────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)─├GlobalPhase─┤               \n'
+                '3: '
+                '────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)─├GlobalPhase─┤               \n'
+                '4: '
+                '────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)─├GlobalPhase─┤               \n'
+                '5: '
+                '────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)────├(|Ψ⟩)@SemiAdder@(|Ψ⟩)─├GlobalPhase─┤               \n'
+                '6: '
+                '────╰(|Ψ⟩)@SemiAdder@(|Ψ⟩)────╰(|Ψ⟩)@SemiAdder@(|Ψ⟩)─╰GlobalPhase─┤               ',
+ 'trot.specsPG': "[('ChangeOpBasis', 4), ('GlobalPhase', 1), ('Hadamard', 4)]",
  'mech.draw1': '0: '
                '─╭|Ψ⟩─╭G²(0.30)─╭G(0.10)──────────╭●───────────────────╭●───────────────────╭●─╭●─────────── '
                '···\n'
