@@ -549,6 +549,52 @@ def test_loop_swaps_to_the_compiled_module_with_the_same_bits(monkeypatch):
         assert onp.array_equal(res.cost_history[i], ref[4]), i
 
 
+@pytest.mark.parametrize("cache", ["on", "off"])
+def test_a_loop_over_the_size_cap_stays_on_tier_0(monkeypatch, capfd, cache):
+    """A loop whose circuit module (or its own) has a function over
+    ``tiers.COMPILE_MAX_FUNCTION_LINES`` lines is not compiled at its promotion (no
+    background job, nothing compiled here, no stderr line): its runs stay on tier 0, with
+    the bits of tier 0 alone (QSYM_TIER=python)."""
+    from qsym import _tiers as tiers
+
+    @qml.qnode(dev1, diff_method="adjoint")
+    def capped(p):
+        qml.RY(p[0], wires=0)
+        qml.RX(p[1] + 0.25 * p[0], wires=0)
+        return qml.expval(qml.PauliX(0) + 0.3 * qml.PauliZ(0))
+
+    x0 = onp.array([0.7, -1.1])
+    entry, d = entry_of(capped, x0)
+    D, Y = d[None, :], onp.zeros(1)
+    monkeypatch.setenv("QSYM_TIER", "python")
+    reference = runs_of(lambda *a: minimize_module.Loop(entry, "adjoint").call(*a)[0],
+                        x0, D, Y, 0, 5, 40)
+    monkeypatch.delenv("QSYM_TIER")
+    if cache == "off":
+        monkeypatch.setenv("QSYM_CACHE", "0")
+    monkeypatch.setattr(tiers, "_warned", False)
+    monkeypatch.setattr(minimize_module, "_tiered", Memo(256))
+    monkeypatch.setattr(minimize_module, "_loops", Memo(128))
+    monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 0.0)  # promoted at once
+    monkeypatch.setattr(tiers, "COMPILE_MAX_FUNCTION_LINES", 5, raising=False)
+    with monkeypatch.context() as m:  # not loaded from an earlier run's disk cache
+        m.setattr(minimize_module.Loop, "_on_disk", lambda self: False)
+        loop = minimize_module.loop(entry, "adjoint")
+    seen = []
+
+    def call(*args):
+        done, tier = loop.call(*args)
+        seen.append(tier)
+        return done
+
+    got = runs_of(call, x0, D, Y, 0, 5, 40, chunks=(10,))
+    assert loop.promoted and loop.job is None and loop.mod is None
+    assert set(seen) == {"python"}
+    for u, v in zip(got, reference):
+        assert onp.array_equal(u, v)
+    assert "qsym: compiling" not in capfd.readouterr().err
+
+
 @pytest.mark.parametrize("method", ["parameter-shift", "adjoint"])
 def test_one_background_compile_serves_the_loop_and_its_circuit(monkeypatch, method):
     """A kernels' step on tier 0 calls the circuit's own tier-0 entry point; those calls
