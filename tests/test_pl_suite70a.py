@@ -286,3 +286,24 @@ def test_basis_rotation_refuses_a_cut_factor():
         qml.qchem.basis_rotation(one, two)
     coeffs, ops, u = qml.qchem.basis_rotation(one, two, tol_eigval=-1)
     assert len(coeffs) == len(ops) == len(u) == 3
+
+
+# --- QubitDensityMatrix has no decomposition, nor its Adjoint ---------------------------
+def test_qubit_density_matrix_has_no_decomposition():
+    """PennyLane's ops/op_math/test_adjoint.py::test_no_base_gate_decomposition: a
+    QubitDensityMatrix has no decomposition (has_decomposition False and
+    DecompositionUndefinedError, printed by PennyLane 0.45.1 in /work/plvenv), and
+    Adjoint(it).decomposition() raises it too. qsym gave [] for both."""
+    import numpy as onp
+
+    from qsym.ops.op_math import Adjoint
+
+    rho = onp.zeros((4, 4), dtype=complex)
+    rho[0, 0] = 1
+    base = qml.QubitDensityMatrix(rho, wires=(0, 1))
+    assert base.has_decomposition is False
+    with pytest.raises(qml.operation.DecompositionUndefinedError):
+        base.decomposition()
+    with pytest.raises(qml.operation.DecompositionUndefinedError):
+        Adjoint(base).decomposition()
+    assert Adjoint(qml.S(0)).decomposition()  # others unchanged
