@@ -4372,6 +4372,8 @@ class AdjointOperation(SymbolicOp):
         if _own_adjoint(self._base):  # PennyLane's: the base's adjoint()
             return [self._base.adjoint()]
         if not getattr(self._base, "has_decomposition", False):
+            if getattr(self._base, "decomposition_undefined", False):
+                self._base.decomposition()  # PennyLane's DecompositionUndefinedError
             return super().decomposition()
         with recording(Tape()):
             parts = list(self._base.decomposition())

@@ -38,7 +38,7 @@ from autograd.tracer import Box, getval
 import sympy as sp
 
 from .exceptions import ParameterFrequenciesUndefinedError
-from .errors import (AdjointUndefinedError, ArgumentError, DifferentiationError, GateError, PowUndefinedError, SparseMatrixUndefinedError,
+from .errors import (AdjointUndefinedError, ArgumentError, DecompositionUndefinedError, DifferentiationError, GateError, PowUndefinedError, SparseMatrixUndefinedError,
                      TracingError, WireError, MatrixUndefinedError)
 from ._operations import (GATE_CLASSES, METHODS, GateSequence, Observable, Operation, Prod, StatePrepBase,
                           expand_matrix, wires_tuple)
@@ -1805,6 +1805,14 @@ class QubitDensityMatrix(Template):
     """
 
     _params = ("state",)
+    has_decomposition = False  # PennyLane's: no gates prepare a mixed state
+    decomposition_undefined = True  # (so its Adjoint's decomposition() raises too)
+
+    def decomposition(self):
+        """PennyLane's ``DecompositionUndefinedError``: a density matrix is no gates."""
+        raise DecompositionUndefinedError(
+            "qml.QubitDensityMatrix has no decomposition into gates (a mixed state): "
+            "prepare a pure state with qml.StatePrep")
 
     def __init__(self, state, wires, id=None):
         self.wires, self.id = wires_tuple(wires), id

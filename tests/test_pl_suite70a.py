@@ -241,3 +241,69 @@ def test_outpoly_non_integer_coefficients_is_an_assertion_error():
     with pytest.raises(AssertionError, match="The polynomial function must") as info:
         circuit()
     assert isinstance(info.value, InputAssertionError) and isinstance(info.value, ArgumentError)
+
+
+
+# --- qml.qchem.basis_rotation ----------------------------------------------------------
+# PennyLane 0.45.1's output (printed in /work/plvenv) for H2's integrals of its
+# test_factorization.py: per group, sorted (repr(op), coefficient rounded to 9 digits)
+_BASIS_ROTATION_GROUPS = [[('I()', -2.595603655), ('Z(0)', 0.8405992), ('Z(1)', 0.8405992), ('Z(2)', 0.457202627), ('Z(3)', 0.457202627)], [('I()', 0.0055934), ('Z(0)', -9.7357e-05), ('Z(0) @ Z(1)', 0.002844129), ('Z(0) @ Z(2)', -0.00279545), ('Z(0) @ Z(3)', -0.00279545), ('Z(1)', -9.7357e-05), ('Z(1) @ Z(2)', -0.00279545), ('Z(1) @ Z(3)', -0.00279545), ('Z(2)', 9.5691e-05), ('Z(2) @ Z(3)', 0.002747605), ('Z(3)', 9.5691e-05)], [('I()', 0.090644405), ('Z(0) @ Z(1)', 0.045322202), ('Z(0) @ Z(2)', -0.045322202), ('Z(0) @ Z(3)', -0.045322202), ('Z(1) @ Z(2)', -0.045322202), ('Z(1) @ Z(3)', -0.045322202), ('Z(2) @ Z(3)', 0.045322202)], [('I()', 1.686799183), ('Z(0)', -0.680533436), ('Z(0) @ Z(1)', 0.17160188), ('Z(0) @ Z(2)', 0.168664838), ('Z(0) @ Z(3)', 0.168664838), ('Z(1)', -0.680533436), ('Z(1) @ Z(2)', 0.168664838), ('Z(1) @ Z(3)', 0.168664838), ('Z(2)', -0.668885803), ('Z(2) @ Z(3)', 0.165778064), ('Z(3)', -0.668885803)]]
+_BASIS_ROTATION_U = [[[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]], [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]], [[-0.707106781, -0.0, -0.707106781, -0.0], [-0.0, -0.707106781, -0.0, -0.707106781], [-0.707106781, -0.0, 0.707106781, 0.0], [-0.0, -0.707106781, 0.0, 0.707106781]], [[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]]]
+
+
+def test_basis_rotation_is_pennylanes():
+    """PennyLane's qchem/test_factorization.py::test_basis_rotation_output and
+    test_basis_rotation_utransform: qml.qchem.basis_rotation (an AttributeError "not
+    provided" before) gives PennyLane's groups (operators and coefficients, the identity
+    without wires) and transformations."""
+    import numpy as onp
+
+    one = onp.array([[-1.25330961, 0.0], [0.0, -0.47506188]])
+    two = onp.array([[[[0.67448877, 0.0], [0.0, 0.18128881]], [[0.0, 0.18128881], [0.66347755, 0.0]]],
+                     [[[0.0, 0.66347755], [0.18128881, 0.0]], [[0.18128881, 0.0], [0.0, 0.69739794]]]])
+    coeffs, ops, u = qml.qchem.basis_rotation(one, two, 1e-5)
+    got = [sorted((repr(o), round(float(c), 9)) for c, o in zip(cs, os)) for cs, os in zip(coeffs, ops)]
+    assert [[k for k, _ in g] for g in got] == [[k for k, _ in g] for g in _BASIS_ROTATION_GROUPS]
+    assert onp.allclose([v for g in got for _, v in g],
+                        [v for g in _BASIS_ROTATION_GROUPS for _, v in g], atol=2e-9)
+    assert onp.allclose(onp.array(u), onp.array(_BASIS_ROTATION_U), atol=2e-9)
+    from qsym.qchem.factorization import basis_rotation
+    assert basis_rotation is qml.qchem.basis_rotation
+
+
+def test_basis_rotation_refuses_a_cut_factor():
+    """A factor whose zero eigenvalue tol_eigval cuts has a core tensor smaller than the
+    orbitals: PennyLane 0.45.1 raises an IndexError (printed in /work/plvenv); qsym names the
+    cause, and tol_eigval=-1 keeps every eigenvalue (then the grouping is made)."""
+    import numpy as onp
+
+    from qsym.errors import ArgumentError
+
+    one = onp.array([[-1.25, 0.0], [0.0, -0.47]])
+    two = onp.zeros((2, 2, 2, 2))
+    two[0, 0, 0, 0] = two[1, 1, 1, 1] = 0.67
+    with pytest.raises(ArgumentError, match="keeps 1 of its 2 eigenvalues"):
+        qml.qchem.basis_rotation(one, two)
+    coeffs, ops, u = qml.qchem.basis_rotation(one, two, tol_eigval=-1)
+    assert len(coeffs) == len(ops) == len(u) == 3
+
+
+# --- QubitDensityMatrix has no decomposition, nor its Adjoint ---------------------------
+def test_qubit_density_matrix_has_no_decomposition():
+    """PennyLane's ops/op_math/test_adjoint.py::test_no_base_gate_decomposition: a
+    QubitDensityMatrix has no decomposition (has_decomposition False and
+    DecompositionUndefinedError, printed by PennyLane 0.45.1 in /work/plvenv), and
+    Adjoint(it).decomposition() raises it too. qsym gave [] for both."""
+    import numpy as onp
+
+    from qsym.ops.op_math import Adjoint
+
+    rho = onp.zeros((4, 4), dtype=complex)
+    rho[0, 0] = 1
+    base = qml.QubitDensityMatrix(rho, wires=(0, 1))
+    assert base.has_decomposition is False
+    with pytest.raises(qml.operation.DecompositionUndefinedError):
+        base.decomposition()
+    with pytest.raises(qml.operation.DecompositionUndefinedError):
+        Adjoint(base).decomposition()
+    assert Adjoint(qml.S(0)).decomposition()  # others unchanged
