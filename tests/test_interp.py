@@ -334,8 +334,8 @@ def test_constant_entries_from_tables_give_the_lines_bits():
         for derivative in (None, *range(row.num_params)):
             try:
                 lines = emit.gate_body(name, derivative=derivative)
-            except Exception:  # (no such derivative variant)
-                continue
+            except TypeError:  # a gate whose wire count is its op's (no fixed body)
+                break
             tables = []
             table_lines = emit._entries_from_table(lines, "_q_T", tables)
             if table_lines == list(lines):
@@ -345,7 +345,7 @@ def test_constant_entries_from_tables_give_the_lines_bits():
             for text in ("\n".join(lines), "\n".join(tables + table_lines)):
                 ns = {"math": math, "np": onp, "out": onp.full(300, onp.nan, complex), "off": 3,
                       **{f"p{j}": float(p[j]) for j in range(row.num_params)}}
-                exec(compile(text, name, "exec"), ns)
+                exec(compile(text, name, "exec"), ns)  # noqa: S102 (the printed lines)
                 outs.append(ns["out"])
             assert outs[0].tobytes() == outs[1].tobytes(), (name, derivative)
             if derivative is None and name == "DoubleExcitation":  # PennyLane's matrix
