@@ -312,3 +312,55 @@ def test_a_bad_interpreter_setting_is_refused_by_name(monkeypatch):
                      qml.device("default.qubit", wires=1))
     with pytest.raises(qml.QsymError, match=r"QSYM_INTERP='yes' is not 0 or 1; unset it"):
         node(0.3)
+
+
+def test_constant_entries_from_tables_give_the_lines_bits():
+    """A gate variant's entries that are numbers come from module tables in a loop
+    (qsym._emit.constant_entries; issue #17: numba compiled each such line apart, 2.9 s of
+    CPU for a DoubleExcitation's ``_q_gate``): every built-in variant and derivative that
+    has them writes the same bits as its printed lines run one by one, the 4-wire
+    excitations' values agree with their matrices from sympy, and a DoubleExcitation
+    circuit's module writes a handful of entries by line (256 before)."""
+    import math
+
+    from qsym import _emit as emit
+
+    rng = onp.random.default_rng(7)
+    checked = 0
+    for name in sorted(gates.BUILTIN_GATES):
+        row = gates.gate_def(name)
+        if row.hyper or row.num_wires is None or not row.num_params:
+            continue
+        for derivative in (None, *range(row.num_params)):
+            try:
+                lines = emit.gate_body(name, derivative=derivative)
+            except TypeError:  # a gate whose wire count is its op's (no fixed body)
+                break
+            tables = []
+            table_lines = emit._entries_from_table(lines, "_q_T", tables)
+            if table_lines == list(lines):
+                continue
+            p = rng.uniform(-3, 3, row.num_params)
+            outs = []
+            for text in ("\n".join(lines), "\n".join(tables + table_lines)):
+                ns = {"math": math, "np": onp, "out": onp.full(300, onp.nan, complex), "off": 3,
+                      **{f"p{j}": float(p[j]) for j in range(row.num_params)}}
+                exec(compile(text, name, "exec"), ns)  # noqa: S102 (the printed lines)
+                outs.append(ns["out"])
+            assert outs[0].tobytes() == outs[1].tobytes(), (name, derivative)
+            if derivative is None and name == "DoubleExcitation":  # PennyLane's matrix
+                c, s = math.cos(p[0] / 2), math.sin(p[0] / 2)
+                mat = onp.eye(16, dtype=complex)
+                mat[3, 3], mat[3, 12], mat[12, 3], mat[12, 12] = c, -s, s, c
+                assert onp.allclose(outs[1][3:3 + 256], mat.ravel(), atol=1e-15)
+            checked += 1
+    assert checked >= 10
+
+    def circuit(x):
+        qml.DoubleExcitation(x[0], wires=[0, 1, 2, 3])
+        return qml.expval(qml.PauliZ(0))
+
+    node = qml.QNode(circuit, qml.device("default.qubit", wires=4))
+    source = _entry(node, onp.array([0.4])).source
+    gate = source[source.index("def _q_gate("):source.index("gate_entries = ")]
+    assert gate.count("out[off + ") <= 8, gate.count("out[off + ")
