@@ -53,6 +53,7 @@ import copy
 import dataclasses
 import functools
 import itertools
+import threading
 import warnings
 import weakref
 from collections import OrderedDict, defaultdict
@@ -1124,10 +1125,39 @@ def device_lock(device):
         return _UNHASHABLE_LOCK
 
 
+# id(device) -> (the thread that set a tape's shots on it, the device's own shots as
+# qsym's runtime reads them, :func:`_given_shots`), while :func:`_shots_set` holds them
+_RESTING: dict = {}
+
+
+def _given_shots(device):
+    """The legacy ``device``'s shots as qsym's runtime reads them (a shot vector as given)."""
+    if device._shot_vector:
+        return Shots(device._raw_shot_sequence)
+    return device.shots
+
+
+def resting_shots(device):
+    """The legacy ``device``'s shots as the calling thread's QNodes see them: its own, also
+    while another thread runs a tape with other shots on it (:func:`_shots_set`; a QNode
+    without shots built then ran sampled on that thread's shots).
+
+    >>> class Device:
+    ...     shots, _shot_vector = None, None
+    >>> resting_shots(Device()) is None
+    True
+    """
+    rest = _RESTING.get(id(device))
+    if rest is not None and rest[0] != threading.get_ident():
+        return rest[1]
+    return _given_shots(device)
+
+
 @contextlib.contextmanager
 def _shots_set(device, shots):
     """Inside, the legacy ``device`` has ``shots`` (a tape's ``Shots``) and is this
-    thread's alone (:func:`device_lock`)."""
+    thread's alone (:func:`device_lock`); other threads still read its own shots
+    (:func:`resting_shots`)."""
     shots = Shots(shots)
     shots = shots.shot_vector if shots.has_partitioned_shots else shots.total_shots
     with device_lock(device):
@@ -1135,12 +1165,18 @@ def _shots_set(device, shots):
             yield
             return
         original_shots, original_shot_vector = device.shots, device._shot_vector
+        key = id(device)
+        mine = key not in _RESTING
+        if mine:
+            _RESTING[key] = (threading.get_ident(), _given_shots(device))
         try:
             device.shots = shots
             yield
         finally:
             device.shots = original_shots
             device._shot_vector = original_shot_vector
+            if mine:
+                del _RESTING[key]
 
 
 def _with_shots(device, shots, function):
@@ -1261,10 +1297,9 @@ class LegacyDeviceFacade(devices.Device):
 
     @property
     def given_shots(self):
-        """The legacy device's shots as qsym's runtime reads them."""
-        if self._device._shot_vector:
-            return Shots(self._device._raw_shot_sequence)
-        return self._device.shots
+        """The legacy device's shots as qsym's runtime reads them (its own, while another
+        thread runs a tape with other shots on it: :func:`resting_shots`)."""
+        return resting_shots(self._device)
 
     @property
     def shots(self):

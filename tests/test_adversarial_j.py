@@ -122,6 +122,46 @@ def test_a_legacy_device_used_from_two_threads_with_different_shots():
     assert dev.shots is None
 
 
+def test_a_qnode_without_shots_stays_analytic_while_another_thread_holds_a_tapes_shots():
+    # The race behind the test above, made certain: while one thread runs a tape with 50
+    # shots on the legacy device (the facade sets them on it), a QNode without shots on
+    # another thread read the device's shots, 50, and ran sampled (a multiple of 1/25 for
+    # cos(0.7), about 1 run in 2 at load 20). It reads the device's own shots, None.
+    from qsym import _legacy_device as legacy
+
+    dev = _legacy_device_class()(wires=1)
+    facade = qml.devices.LegacyDeviceFacade(dev)
+    inside, release = threading.Event(), threading.Event()
+
+    def hold():
+        with legacy._shots_set(dev, 50):
+            inside.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert inside.wait(10)
+        assert dev.shots == 50  # (the tape's shots are on the device)
+        assert facade.given_shots is None and not facade.shots
+
+        @qml.qnode(dev)
+        def circuit(x):
+            qml.RX(x, wires=0)
+            return qml.expval(qml.Z(0))
+
+        seen = []
+        reader = threading.Thread(target=lambda: seen.append(circuit.device.shots))
+        reader.start()
+        reader.join()
+        assert seen and not seen[0]
+    finally:
+        release.set()
+        holder.join()
+    assert dev.shots is None
+    assert float(circuit(0.7)) == pytest.approx(onp.cos(0.7), abs=1e-12)
+
+
 @pytest.mark.parametrize("legacy", [True, False])
 def test_a_device_that_changes_the_tapes_it_runs_does_not_change_the_gradient(legacy):
     # The parameter-shift transform's tapes share the gates they do not shift, and a QNode
