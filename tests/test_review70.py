@@ -143,3 +143,33 @@ def test_natural_gradient_in_minimize_follows_pennylanes_step(name):
         assert np.allclose(result.x, _PL_QNG[name][k - 1], atol=1e-9, rtol=0)
     assert np.isclose(result.fun, cost(np.array(_PL_QNG[name][-1])), atol=1e-9)
 
+
+# --- adv70: a circuit function that redefines a gate at each of its traces ---------------
+def test_a_circuit_function_redefining_a_gate_at_each_trace_still_answers():
+    """adv70's fallback (built again with the registry held) called itself again when the
+    trace itself redefined a gate, for ever (a hang; before: the entry used once, not
+    kept). Now: used once, as before; the numbers are the closed form's."""
+    import threading
+
+    import sympy  # noqa: F401  (define_gate's exact matrix)
+
+    count = [0]
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def c(x):
+        count[0] += 1  # a different definition at each trace
+        qml.define_gate("Rev70Flip", 1, generator=[(0.5 + 0.125 * (count[0] % 2), "Z")])
+        qml.RX(x, 0)
+        return qml.expval(qml.Z(0))
+
+    out = []
+    worker = threading.Thread(target=lambda: out.append(
+        (float(c(0.3)), float(qml.grad(c)(pnp.array(0.3))))), daemon=True)
+    worker.start()
+    worker.join(120)
+    try:
+        assert not worker.is_alive(), "the call did not return"
+        assert np.allclose(out[0], (np.cos(0.3), -np.sin(0.3)), atol=1e-12)
+    finally:
+        if not worker.is_alive():
+            qml.undefine_gate("Rev70Flip")
