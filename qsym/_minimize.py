@@ -1112,12 +1112,13 @@ class Loop:
             if self.promoted:
                 return
             self.promoted = True
-            # (the loop imports the circuit's module: compiling it compiles that too)
+            # the loop module imports the circuit's (or writes its step out): a circuit
+            # too large for a promotion (minutes of numba) keeps its loop on tier 0 too
             too_large = (tiers.too_large_to_compile(self.entry.source)
                          or tiers.too_large_to_compile(self.source))
-            if too_large is not None:  # (minutes of numba: it stays on tier 0, same bits)
-                logger.info("an optimization loop of %s stays on tier 0, not compiled: %s",
-                            self.key[0], too_large)
+            if too_large is not None:
+                logger.info("%s: its %s loop stays on tier 0, not compiled: %s",
+                            self.key[0], self.method, too_large)
                 return
             if not tiers.background_possible(self.entry.module):
                 tiers.say_compiling_here(

@@ -2289,7 +2289,7 @@ class QNode:
         parameters does (:func:`qsym._autodiff.call_boxed`)."""
         return _reads_arguments(entry)
 
-    def _build_current(self, args, kwargs, key, derivatives=True):
+    def _build_current(self, args, kwargs, key, derivatives=True, held=False):
         """Build a signature (``derivatives=False``: for values only, :meth:`build`) and
         keep it, unless a gate was redefined or removed meanwhile (another thread, or the
         circuit function itself): then it may mix definitions, and is built again. Gates
@@ -2318,10 +2318,12 @@ class QNode:
                 if self._values_needed is not None:
                     self._forget_oldest(key)
                 return entry
+        if held:  # the circuit function itself redefines a gate at each trace (rev70: this
+            return entry  # recursed for ever): used once, not kept, as before adv70
         # the gates keep changing (another thread): built once more with the registry held,
         # so that the entry cannot mix two definitions of a gate
         with GATE_REGISTRY.holding():
-            return self._build_current(args, kwargs, key, derivatives)
+            return self._build_current(args, kwargs, key, derivatives, held=True)
 
     def _forget_oldest(self, keep) -> None:
         """Keep at most :data:`LEARNED_STATIC_SIGNATURES` signatures once data arguments
