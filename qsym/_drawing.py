@@ -199,8 +199,24 @@ def _elbow(note, row_of):
     return rows, tuple(op.hyperparameters["control_values"]), closing
 
 
-def _draw_elbow(strs: list, rows: list, values: tuple, closing: bool) -> None:
-    """Draw :func:`_elbow`'s elbow into one layer's ``strs`` (PennyLane's marks)."""
+def _row_starts(labels, rows, n, show_wire_labels, continuation=False) -> list:
+    """The start of each drawn row: its wire label (right-aligned), and ``··· `` on a
+    continuation line (PennyLane's wrapping)."""
+    prefix = "··· " if continuation else ""
+    if not show_wire_labels:
+        return [prefix] * n
+    heads = [f"{labels[w]}: " + prefix for w in rows]
+    width = max(len(t) for t in heads)
+    return [t.rjust(width) for t in heads]
+
+
+def _elbow_drawn(strs: list, note, row_of) -> bool:
+    """Whether the item of annotation ``note`` is an elbow (:func:`_elbow`), then drawn into
+    one layer's ``strs`` with PennyLane's marks."""
+    elbow = _elbow(note, row_of)
+    if elbow is None:
+        return False
+    rows, values, closing = elbow
     if not closing:
         _group(strs, rows)
     for r, mark in zip(rows, ("●" if values[0] else "○", "●" if values[1] else "○", "⊕")):
@@ -214,6 +230,7 @@ def _draw_elbow(strs: list, rows: list, values: tuple, closing: bool) -> None:
         strs[hi] += "╯"
         for r in range(lo + 1, hi):
             strs[r] += "┤" if r in rows else "│"
+    return True
 
 
 def _obs_label(obs, matrices, decimals=None) -> str | None:
@@ -407,12 +424,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
     matrices: list = []
 
     def start(continuation=False):
-        prefix = "··· " if continuation else ""
-        if not show_wire_labels:
-            return [prefix] * n
-        heads = [f"{labels[w]}: " + prefix for w in rows]
-        width = max(len(t) for t in heads)
-        return [t.rjust(width) for t in heads]
+        return _row_starts(labels, rows, n, show_wire_labels, continuation)
 
     totals = start()
     finished: list[str] = []
@@ -435,9 +447,7 @@ def draw_circuit(circuit: Circuit, x=(), d=(), decimals=2, wire_order=None,
                 ws = op.wires if op.name != "GlobalPhase" else tuple(rows_w for rows_w in rows)
                 rs = [row_of[w] for w in ws if w in row_of]
                 note = annotations[k] if annotations is not None else None
-                elbow = _elbow(note, row_of)
-                if elbow is not None:
-                    _draw_elbow(strs, *elbow)
+                if _elbow_drawn(strs, note, row_of):  # (PennyLane's TemporaryAND marks)
                     continue
                 _group(strs, rs)
                 ctrl_w, ctrl_v, base = _controls(op)

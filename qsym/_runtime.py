@@ -1855,7 +1855,7 @@ class QNode:
         >>> dev = qml.device("default.qubit", wires=1)
         >>> [qml.QNode(f, dev, diff_method=m, gradient_kwargs={"argnum": [1]}).tape_argnum()
         ...  for m in ("parameter-shift", "adjoint", "best")]
-        [[1], None, None]
+        [(1,), None, None]
         """
         gkw = self.gradient_kwargs
         argnum = gkw.get("argnum") if gkw else None
