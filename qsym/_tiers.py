@@ -108,9 +108,12 @@ WORKER_TIMEOUT = 600.0
 # numba's compile time grows faster than a function's length (measured at load ~13, numba
 # 0.68, one thread: the gate code of a PSWAP with 2 controls, 263 lines, 2.4 s; with 3
 # controls, 1,031 lines, 39 s each for `_q_gate` and `_q_dgate`; with 4, about 4,100 lines:
-# a background compile still running after 7 min of CPU, issue #17). Ordinary modules'
-# longest functions: 68-264 lines (a 12x8 HEA, the H2 VQE's DoubleExcitation); a tiny
-# circuit's written-out code at most a few hundred. ``qml.compile``, an export and
+# a background compile still running after 7 min of CPU, issue #17). Since the gate code
+# copies a gate's constant entries from tables (`_emit.constant_entries`), those controlled
+# gates' longest functions are 68 lines: what is left over the cap is a gate with hundreds
+# of entries that depend on the inputs. Ordinary modules' longest functions: 68-264 lines
+# (a 12x8 HEA, the H2 VQE's DoubleExcitation before the tables); a tiny circuit's
+# written-out code at most a few hundred. ``qml.compile``, an export and
 # ``QSYM_TIER=compiled`` still compile any module (asked for by the user).
 COMPILE_MAX_FUNCTION_LINES = 600
 

@@ -328,10 +328,13 @@ def test_a_module_too_large_to_compile_stays_on_tier_0(cache, monkeypatch, capfd
 
 
 def test_a_many_controlled_two_wire_gate_is_over_the_cap(monkeypatch):
-    """The module of a PSWAP with three controls (its gate code a dense 32x32 matrix and
-    its derivative, each over 1,000 lines: about 40 s of numba apiece at load) is over the
-    cap: past the threshold it stays on tier 0, with the closed form's numbers (H on the
-    controls and on wire 4: the swap acts on 1/8 of the state, <X3> = cos(t)/8)."""
+    """A module over the cap stays on tier 0 past the threshold, with the closed form's
+    numbers (H on the controls and on wire 4: the swap acts on 1/8 of the state, <X3> =
+    cos(t)/8). A PSWAP with three controls was such a module (its gate code a dense 32x32
+    matrix and its derivative, each over 1,000 lines: about 40 s of numba apiece at load);
+    since the gate code copies a gate's constant entries from tables (suite70), its longest
+    function is 68 lines, so the cap is lowered here to 60 lines."""
+    monkeypatch.setattr(tiers, "COMPILE_MAX_FUNCTION_LINES", 60)
     monkeypatch.delenv("QSYM_TIER", raising=False)
     monkeypatch.setattr(tiers, "COMPILE_AFTER_CALLS", 3)
     monkeypatch.setattr(tiers, "COMPILE_AFTER_SECONDS", 1e9)
