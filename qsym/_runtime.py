@@ -1551,7 +1551,8 @@ class QNode:
         # (never the options' plain dict in between: another thread's
         # qnode.gradient_kwargs[k] = v on it would be lost)
         fields = dict(vars(opts))
-        given_method, given_kwargs = fields.pop("given_method"), fields.pop("given_kwargs")
+        given_method = fields.pop("given_method")
+        del fields["given_kwargs"]  # (``kept`` holds them)
         vars(self).update(fields, gradient_kwargs=kept, diff_method=given_method,
                           resolved_method=opts.diff_method, resolved_kwargs=opts.gradient_kwargs)
         self.method = _method_on(self.device, self.resolved_method, self.method)

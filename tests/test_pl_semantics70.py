@@ -1,7 +1,6 @@
 """Issue #18, stop 70 (gaps70): the gaps stop 69 left, with PennyLane 0.45.1's numbers and
 strings (printed in /work/plvenv) or values worked by hand as the references."""
 
-import warnings
 
 import numpy as onp
 import pytest

@@ -2,7 +2,6 @@
 import threading, warnings, sys, numpy as onp
 import qsym as qml
 from qsym import numpy as pnp
-from qsym import _gates
 warnings.simplefilter("ignore")
 A = dict(generator=[(0.5, "X")]); B = dict(generator=[(1.0, "Y")])
 qml.define_gate("AdvKGate", 1, **A)
